@@ -1,0 +1,60 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/**
+ * Every environment variable the fleet reads, with its default and what a valid value looks like.
+ * `x-expected` is the human sentence printed when a value is rejected.
+ */
+export const EnvSchema = Type.Object({
+  REDIS_URL: Type.String({
+    default: 'redis://127.0.0.1:6379',
+    pattern: '^rediss?://',
+    'x-expected': 'a Redis URL such as redis://127.0.0.1:6379 (rediss:// for TLS)',
+  }),
+  CRM_DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^(postgres|postgresql|mysql|mariadb|sqlite):',
+      'x-expected':
+        'a database URL: postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db or sqlite:/path/to/file.sqlite (unset = embedded SQLite in DATA_DIR)',
+    }),
+  ),
+  DATA_DIR: Type.String({
+    default: 'data',
+    minLength: 1,
+    'x-expected': 'a directory path for the embedded SQLite database',
+  }),
+  CONNECTIONS_FILE: Type.Optional(
+    Type.String({ minLength: 1, 'x-expected': 'the path of a YAML or JSON connections file' }),
+  ),
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1, 'x-expected': 'an interface address such as 0.0.0.0' }),
+  PORT: Type.Integer({ default: 3000, minimum: 1, maximum: 65535, 'x-expected': 'an integer from 1 to 65535' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info', 'x-expected': 'one of fatal, error, warn, info, debug, trace, silent' },
+  ),
+  KEY_PREFIX: Type.String({
+    default: '{integrador}',
+    pattern: '^[^:\\s]*\\{[^{}:\\s]+\\}[^:\\s]*$',
+    'x-expected':
+      'a Redis key prefix with a Cluster hash tag and no colon, such as {integrador} (every queue shares the tag so flows stay on one slot)',
+  }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({
+    default: 30000,
+    minimum: 1000,
+    maximum: 600000,
+    'x-expected': 'milliseconds from 1000 to 600000',
+  }),
+  WORKER_CONCURRENCY: Type.Integer({
+    default: 10,
+    minimum: 1,
+    maximum: 1000,
+    'x-expected': 'an integer from 1 to 1000',
+  }),
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({
+    default: 2000,
+    minimum: 100,
+    maximum: 60000,
+    'x-expected': 'milliseconds from 100 to 60000 (how long the ingress waits for Redis before answering 503)',
+  }),
+});
+
+export type Env = Static<typeof EnvSchema>;

@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { ConfigError, loadConfig } from './load-config';
+
+describe('loadConfig', () => {
+  it('applies the embedded defaults', () => {
+    const config = loadConfig({}, '/srv/app');
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.databaseUrl).toBe('sqlite:/srv/app/data/integrador.sqlite');
+    expect(config.port).toBe(3000);
+    expect(config.keyPrefix).toBe('{integrador}');
+    expect(config.connectionsFile).toBeUndefined();
+  });
+
+  it('coerces numbers and resolves paths', () => {
+    const config = loadConfig({ PORT: '8080', CONNECTIONS_FILE: 'conf/c.yaml', LOG_LEVEL: 'debug' }, '/srv');
+    expect(config.port).toBe(8080);
+    expect(config.connectionsFile).toBe('/srv/conf/c.yaml');
+    expect(config.logLevel).toBe('debug');
+  });
+
+  it.each([
+    ['PORT', 'abc', /PORT: expected an integer from 1 to 65535, got "abc"/],
+    ['PORT', '70000', /PORT/],
+    ['REDIS_URL', 'localhost:6379', /REDIS_URL: expected a Redis URL/],
+    ['CRM_DATABASE_URL', 'oracle://x', /CRM_DATABASE_URL: expected a database URL/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL: expected one of fatal/],
+    ['KEY_PREFIX', 'integrador', /KEY_PREFIX: expected a Redis key prefix with a Cluster hash tag/],
+    ['KEY_PREFIX', 'a:{b}', /KEY_PREFIX/],
+  ])('rejects %s=%s with a message naming the variable', (name, value, message) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(name);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('stops a process with one line on stderr and exit code 1', () => {
+    const script = `require('${path.join(__dirname, 'index.ts')}').loadConfigOrExit(); console.log('started');`;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      env: { ...process.env, PORT: 'not-a-port' },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stdout).not.toContain('started');
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'invalid environment variable PORT: expected an integer from 1 to 65535, got "not-a-port"',
+    ]);
+  });
+});

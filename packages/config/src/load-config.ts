@@ -1,0 +1,86 @@
+import path from 'node:path';
+import Ajv from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { type Env, EnvSchema } from './env';
+
+/** The validated, typed configuration every app builds from. */
+export interface Config {
+  redisUrl: string;
+  /** Database URL; an embedded SQLite URL when CRM_DATABASE_URL is unset. */
+  databaseUrl: string;
+  connectionsFile: string | undefined;
+  host: string;
+  port: number;
+  logLevel: Env['LOG_LEVEL'];
+  keyPrefix: string;
+  shutdownTimeoutMs: number;
+  workerConcurrency: number;
+  redisCommandTimeoutMs: number;
+}
+
+/** Thrown when an environment variable is invalid; the message is one line naming it. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const ajv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: true, strict: false });
+const validate = ajv.compile<Env>(EnvSchema);
+
+function describe(error: ErrorObject, env: Record<string, unknown>): ConfigError {
+  const variable = error.instancePath.replace(/^\//, '').split('/')[0] || String(error.params.missingProperty ?? '');
+  const schema = (EnvSchema.properties as Record<string, { 'x-expected'?: string }>)[variable];
+  const expected = schema?.['x-expected'] ?? error.message ?? 'a valid value';
+  const received = env[variable];
+  return new ConfigError(
+    variable,
+    `invalid environment variable ${variable}: expected ${expected}, got ${JSON.stringify(received)}`,
+  );
+}
+
+/** Reads and validates the environment once. Empty strings count as unset. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const env: Record<string, unknown> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = source[key];
+    if (value !== undefined && value !== '') env[key] = value;
+  }
+  if (!validate(env)) throw describe(validate.errors?.[0] as ErrorObject, { ...env });
+  const e = env as Env;
+  const dataDir = path.resolve(cwd, e.DATA_DIR);
+  return {
+    redisUrl: e.REDIS_URL,
+    databaseUrl: e.CRM_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'integrador.sqlite')}`,
+    connectionsFile: e.CONNECTIONS_FILE ? path.resolve(cwd, e.CONNECTIONS_FILE) : undefined,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    keyPrefix: e.KEY_PREFIX,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+  };
+}
+
+/** Loads the configuration or stops the process with one clear line and exit code 1. */
+export function loadConfigOrExit(source: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(source);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/** The process environment for child processes the fleet spawns (only the fleet needs it). */
+export function childEnvironment(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}

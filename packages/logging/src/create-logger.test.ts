@@ -1,0 +1,47 @@
+import { Writable } from 'node:stream';
+import { createLogger } from './create-logger';
+
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ name: 'test', level: 'debug', destination }) };
+}
+
+describe('createLogger', () => {
+  it('never writes passwords, tokens, Authorization headers or connection strings', () => {
+    const { lines, logger } = capture();
+    logger.info(
+      {
+        connection: { host: 'erp', user: 'crm', password: 'S3nh@Forte', senha: 'outra-senha' },
+        req: { headers: { authorization: 'Bearer igk_abc_supersecret', 'x-request-id': 'r1' } },
+        connectionString: 'Server=x;Password=hunter2',
+        redisUrl: 'redis://:redispass@cache:6379',
+        target: 'postgres://crm:pgpass@db:5432/crm',
+        apiKey: 'igk_live_123',
+      },
+      'connecting',
+    );
+    logger.error({ err: new Error('login failed for mysql://root:rootpass@db/x') }, 'failed');
+    logger.warn('calling http://admin:adminpass@erp:8080/ws with Bearer abc.def.ghi');
+    const text = lines.join('');
+    for (const secret of ['S3nh@Forte', 'outra-senha', 'supersecret', 'hunter2', 'redispass', 'pgpass', 'igk_live_123', 'rootpass', 'adminpass', 'abc.def.ghi']) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).toContain('"host":"erp"');
+    expect(text).toContain('"x-request-id":"r1"');
+    expect(text).toContain('postgres://crm:[redacted]@db:5432/crm');
+    expect(lines).toHaveLength(3);
+  });
+
+  it('keeps ordinary context intact', () => {
+    const { lines, logger } = capture();
+    logger.info({ jobId: '42', tenant: 7, queue: 'set' }, 'job completed');
+    const line = JSON.parse(lines[0] as string);
+    expect(line).toMatchObject({ jobId: '42', tenant: 7, queue: 'set', msg: 'job completed', name: 'test' });
+  });
+});

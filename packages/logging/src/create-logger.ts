@@ -1,0 +1,34 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { redactSecrets } from './redact';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  /** The deployable's name, e.g. "ingress" or "worker-set". */
+  name: string;
+  level?: string;
+  /** Where lines go; stdout by default (tests pass a stream to read them). */
+  destination?: DestinationStream;
+}
+
+/** The one pino factory of the fleet: JSON lines, ISO time, secrets redacted by key name and in URLs. */
+export function createLogger(options: LoggerOptions): Logger {
+  return pino(
+    {
+      name: options.name,
+      level: options.level ?? 'info',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      base: { pid: process.pid },
+      serializers: { err: (err: Error) => redactSecrets(err), error: (err: Error) => redactSecrets(err) },
+      formatters: { log: (object) => redactSecrets(object) as Record<string, unknown> },
+      hooks: {
+        // Free-text messages may carry a URL with credentials too.
+        logMethod(args, method) {
+          const scrubbed = args.map((arg) => (typeof arg === 'string' ? (redactSecrets(arg) as string) : arg));
+          return method.apply(this, scrubbed as Parameters<typeof method>);
+        },
+      },
+    },
+    options.destination,
+  );
+}

@@ -1,0 +1,47 @@
+/** Keys whose values are secrets wherever they appear in a log object. */
+const SECRET_KEY =
+  /pass(word)?|senha|secret|token|authorization|cookie|api[-_]?key|credential|private[-_]?key|connection[-_]?string|database[-_]?url|redis[-_]?url|^dsn$/i;
+/** user:password@ inside any URL-looking string. */
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]*):([^/@\s]*)@/gi;
+/** Bearer/Basic credentials inside free text (error messages, headers logged as strings). */
+const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
+
+export const REDACTED = '[redacted]';
+const MAX_DEPTH = 8;
+
+/** Removes credentials from a free-text string. */
+export function scrubText(text: string): string {
+  return text.replace(URL_CREDENTIALS, `$1$2:${REDACTED}@`).replace(AUTH_SCHEME, `$1 ${REDACTED}`);
+}
+
+/**
+ * Returns a copy of a log object with secret-named keys replaced and credentials scrubbed from strings.
+ * Name-based rather than path-based, so a secret nested anywhere is caught.
+ */
+export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (typeof value === 'string') return scrubText(value);
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
+  if (seen.has(value)) return '[circular]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth + 1, seen));
+  if (value instanceof Error) return redactError(value, depth, seen);
+  if (value instanceof Date || Buffer.isBuffer(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = SECRET_KEY.test(key) && item !== undefined && item !== null ? REDACTED : redactSecrets(item, depth + 1, seen);
+  }
+  return out;
+}
+
+function redactError(error: Error, depth: number, seen: WeakSet<object>): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    type: error.name,
+    message: scrubText(error.message),
+    stack: error.stack ? scrubText(error.stack) : undefined,
+  };
+  for (const [key, item] of Object.entries(error)) {
+    out[key] = SECRET_KEY.test(key) ? REDACTED : redactSecrets(item, depth + 1, seen);
+  }
+  if (error.cause !== undefined) out.cause = redactSecrets(error.cause, depth + 1, seen);
+  return out;
+}

@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
+import { createPool as createMysqlPool } from 'mysql2';
+import { Pool as PgPool } from 'pg';
+import type { Database } from './schema';
+
+export type DialectName = 'postgres' | 'mysql' | 'sqlite';
+
+/** A CRM database handle and the dialect behind it (migrations and upserts differ per dialect). */
+export interface CrmDatabase {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  destroy(): Promise<void>;
+}
+
+/** Thrown for a database URL the store cannot use; the message says what is accepted. */
+export class DatabaseUrlError extends Error {
+  override name = 'DatabaseUrlError';
+}
+
+/** Which dialect a CRM_DATABASE_URL names. */
+export function dialectOf(url: string): DialectName {
+  const scheme = url.slice(0, url.indexOf(':')).toLowerCase();
+  if (scheme === 'postgres' || scheme === 'postgresql') return 'postgres';
+  if (scheme === 'mysql' || scheme === 'mariadb') return 'mysql';
+  if (scheme === 'sqlite') return 'sqlite';
+  throw new DatabaseUrlError(`unsupported database URL scheme "${scheme}:" (use postgres:, mysql:, mariadb: or sqlite:)`);
+}
+
+/** The file path of a sqlite: URL (sqlite:/abs/path, sqlite:relative/path or sqlite::memory:). */
+export function sqlitePath(url: string): string {
+  const rest = url.replace(/^sqlite:(\/\/)?/i, '');
+  return rest === ':memory:' ? rest : path.resolve(rest);
+}
+
+export interface CreateDatabaseOptions {
+  /** Pool size for server databases. */
+  poolSize?: number;
+}
+
+/** Opens the CRM database named by the URL. */
+export function createDatabase(url: string, options: CreateDatabaseOptions = {}): CrmDatabase {
+  const dialect = dialectOf(url);
+  const poolSize = options.poolSize ?? 10;
+  let db: Kysely<Database>;
+  if (dialect === 'postgres') {
+    db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new PgPool({ connectionString: url, max: poolSize }) }),
+    });
+  } else if (dialect === 'mysql') {
+    const pool = createMysqlPool({
+      uri: url.replace(/^mariadb:/i, 'mysql:'),
+      connectionLimit: poolSize,
+      // DATETIME values are written and read as UTC so every process agrees.
+      timezone: 'Z',
+      dateStrings: false,
+      supportBigNumbers: true,
+    });
+    db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+  } else {
+    const file = sqlitePath(url);
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    const sqlite = new SQLite(file);
+    // Several processes (ingress and workers) share the embedded file: WAL and a busy timeout let them.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  }
+  return { db, dialect, destroy: () => db.destroy() };
+}

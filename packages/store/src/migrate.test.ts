@@ -1,0 +1,84 @@
+import { sql } from 'kysely';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { migrateDownAll, migrateToLatest } from './migrate';
+import { createEmpresa, findTenantByApiKey, issueApiKey, parseApiKey, revokeApiKey } from './tenants.repository';
+import { findIntegracao, listIntegracoes } from './integracao.repository';
+
+describe.each(ALL_DIALECTS)('store on %s', (dialect) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('migrates to the latest schema, and again without changes', async () => {
+    expect(await migrateToLatest(database)).toEqual([]);
+    const tables = (await database.db.introspection.getTables()).map((t) => t.name);
+    for (const table of ['empresas', 'api_keys', 'conexao_integracao', 'integracao', 'campos_integracao', 'dependencias', 'regras', 'contas', 'contatos', 'oportunidades', 'atividades', 'eventos', 'usuarios', 'ligacoes']) {
+      expect(tables).toContain(table);
+    }
+  });
+
+  it('loads seed 001 SET-WS-CONTAS exactly as the seed writes it', async () => {
+    const { db } = database;
+    await db.insertInto('conexao_integracao').values({ id: 3, tipo_conexao: 'WS', nome_conexao: 'senior_g5' }).execute();
+    await sql`INSERT INTO integracao (id, nome, tipo_servico, empresa_id, empresa_filial_id, link, tabela, consulta, conexao_integracao_id, porta_ws, indice_array_retorno, indice_valor_retorno, indice_erro_retorno, sql_consulta, sql_insert, sql_update, dependente, depende_de, parametros_obrigatorios)
+      VALUES (19, 'SET-WS-CONTAS', 'SET', 1, 1, '/g5-senior-services/sapiens_Synccom_senior_g5_co_ger_cad_clientes?wsdl', 'contas',
+      ${'{"consulta":"SELECT c.id_erp, c.fax, c.email_geral, c.email_financeiro, c.cadastro_timestamp, c.cliente_desde, c.status, c.representante_id, c.id, c.tipo_conta, c.tipo_pessoa, c.cidade_id, c.celular, c.telefone, c.telefone2, c.telefone3, c.nome, c.fantasia, c.cnpj, c.cpf, c.ramo_atividade_id, c.inscricao, c.inscricao_municipal, c.endereco, c.complemento, c.numero, c.cep, c.bairro FROM contas AS c WHERE c.id = #contaId#"}'},
+      3, 'GravarClientes', 'retornosClientes', 'codCli', 'erro,mensagemErro,erroExecucao', NULL, NULL, 'UPDATE contas SET id_erp = #codCli# WHERE id = #contaId#', NULL, NULL, NULL)`.execute(db);
+    const empresa = { empresaId: 1, filialId: null, nome: 'x' };
+    const row = await findIntegracao(db, empresa, 19);
+    expect(row).toMatchObject({ nome: 'SET-WS-CONTAS', porta_ws: 'GravarClientes', ordem: 0, ativo: 1, indice_valor_retorno: 'codCli' });
+    // The seed's consulta runs as written against contas (with the #var# bound).
+    const consulta = JSON.parse(row?.consulta as string).consulta.replace('#contaId#', '?');
+    const parts = consulta.split('?');
+    await db.insertInto('contas').values({ empresa_id: 1, nome: 'ACME Ltda', cnpj: '12345678000199', telefone: '4733334444' }).execute();
+    const result = await sql`${sql.raw(parts[0])}${1}`.execute(db);
+    expect(result.rows).toHaveLength(1);
+    expect(result.rows[0]).toMatchObject({ nome: 'ACME Ltda', cnpj: '12345678000199', id_erp: null });
+  });
+
+  it('stores API keys only as hashes and resolves the tenant', async () => {
+    const { db } = database;
+    const a = await createEmpresa(db, 'Empresa A');
+    const b = await createEmpresa(db, 'Empresa B');
+    const keyA = await issueApiKey(db, a, null, 'default');
+    const keyB = await issueApiKey(db, b, null, 'default');
+    const stored = await db.selectFrom('api_keys').selectAll().execute();
+    for (const row of stored) {
+      expect(keyA).not.toContain(row.key_hash);
+      expect(JSON.stringify(row)).not.toContain(parseApiKey(keyA)?.secret);
+    }
+    expect(await findTenantByApiKey(db, keyA)).toMatchObject({ empresaId: a, nome: 'Empresa A' });
+    expect(await findTenantByApiKey(db, keyB)).toMatchObject({ empresaId: b });
+    expect(await findTenantByApiKey(db, `${keyA.slice(0, -1)}x`)).toBeNull();
+    expect(await findTenantByApiKey(db, 'garbage')).toBeNull();
+    expect(await revokeApiKey(db, a, parseApiKey(keyA)?.prefix as string)).toBe(1);
+    expect(await findTenantByApiKey(db, keyA)).toBeNull();
+  });
+
+  it('scopes integrations to the tenant and filial', async () => {
+    const { db } = database;
+    await db.insertInto('integracao').values([
+      { nome: 'A-empresa', tipo_servico: 'SET', empresa_id: 50, empresa_filial_id: null, ordem: 2 },
+      { nome: 'A-filial-1', tipo_servico: 'SET', empresa_id: 50, empresa_filial_id: 1, ordem: 1 },
+      { nome: 'A-filial-2', tipo_servico: 'SET', empresa_id: 50, empresa_filial_id: 2, ordem: 0 },
+      { nome: 'B', tipo_servico: 'SET', empresa_id: 51, empresa_filial_id: null },
+    ]).execute();
+    const whole = await listIntegracoes(db, { empresaId: 50, filialId: null, nome: '' });
+    expect(whole.map((r) => r.nome)).toEqual(['A-filial-2', 'A-filial-1', 'A-empresa']);
+    const filial = await listIntegracoes(db, { empresaId: 50, filialId: 1, nome: '' });
+    expect(filial.map((r) => r.nome)).toEqual(['A-filial-1', 'A-empresa']);
+    const b = whole.find((r) => r.nome === 'A-empresa');
+    expect(await findIntegracao(db, { empresaId: 51, filialId: null, nome: '' }, b?.id as number)).toBeUndefined();
+  });
+
+  it('rolls every migration back', async () => {
+    await migrateDownAll(database);
+    const tables = (await database.db.introspection.getTables()).map((t) => t.name);
+    expect(tables).not.toContain('integracao');
+    expect(await migrateToLatest(database)).toEqual(['001-initial']);
+  });
+});

@@ -1,0 +1,35 @@
+import { type MigrationResultSet, Migrator } from 'kysely';
+import type { CrmDatabase } from './create-database';
+import { initialMigration } from './migrations/001-initial';
+
+/** Thrown when a migration fails; names the migration and keeps the database error as cause. */
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
+
+function migrator({ db, dialect }: CrmDatabase): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => ({ '001-initial': initialMigration(dialect) }) },
+  });
+}
+
+/** Brings the CRM database to the latest schema; returns the names of the migrations applied now. */
+export async function migrateToLatest(database: CrmDatabase): Promise<string[]> {
+  const { error, results }: MigrationResultSet = await migrator(database).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new MigrationError(`migration ${failed} failed: ${(error as Error).message}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Rolls back every migration (tests and `integrador migrate --down`). */
+export async function migrateDownAll(database: CrmDatabase): Promise<void> {
+  const m = migrator(database);
+  for (;;) {
+    const { error, results } = await m.migrateDown();
+    if (error) throw new MigrationError(`migration rollback failed: ${(error as Error).message}`, { cause: error });
+    if (!results?.length) return;
+  }
+}

@@ -1,0 +1,248 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Timestamps come back as Date (PostgreSQL, MySQL) or ISO text (SQLite); write Date or ISO text. */
+export type Timestamp = ColumnType<Date | string, Date | string | undefined, Date | string>;
+type Id = Generated<number>;
+type Nullable<T> = T | null;
+/** 0/1 flags: one integer type behaves the same on the three dialects. */
+type Flag = ColumnType<number, number | undefined, number>;
+
+export interface EmpresasTable {
+  id: Id;
+  nome: string;
+  documento: Nullable<string>;
+  ativo: Flag;
+  criado_em: Generated<Timestamp>;
+}
+
+export interface EmpresaFiliaisTable {
+  id: Id;
+  empresa_id: number;
+  nome: string;
+  criado_em: Generated<Timestamp>;
+}
+
+/** API keys: only a SHA-256 of the secret part is stored; the prefix finds the row. */
+export interface ApiKeysTable {
+  id: Id;
+  empresa_id: number;
+  empresa_filial_id: Nullable<number>;
+  name: string;
+  key_prefix: string;
+  key_hash: string;
+  created_at: Generated<Timestamp>;
+  last_used_at: Nullable<Timestamp>;
+  revoked_at: Nullable<Timestamp>;
+}
+
+/** Seed 001: CONEXAO_INTEGRACAO. nome_conexao names an entry of the connections file. */
+export interface ConexaoIntegracaoTable {
+  id: Id;
+  tipo_conexao: string;
+  nome_conexao: string;
+  empresa_id: Nullable<number>;
+}
+
+/** Seed 001: INTEGRACAO, with the seed's columns plus ordem, cron, ativo and timeout_ms. */
+export interface IntegracaoTable {
+  id: Id;
+  nome: string;
+  tipo_servico: string;
+  empresa_id: Nullable<number>;
+  empresa_filial_id: Nullable<number>;
+  link: Nullable<string>;
+  tabela: Nullable<string>;
+  consulta: Nullable<string>;
+  conexao_integracao_id: Nullable<number>;
+  porta_ws: Nullable<string>;
+  indice_array_retorno: Nullable<string>;
+  indice_valor_retorno: Nullable<string>;
+  indice_erro_retorno: Nullable<string>;
+  sql_consulta: Nullable<string>;
+  sql_insert: Nullable<string>;
+  sql_update: Nullable<string>;
+  dependente: Nullable<number>;
+  depende_de: Nullable<number>;
+  parametros_obrigatorios: Nullable<string>;
+  ordem: Generated<number>;
+  cron: Nullable<string>;
+  ativo: Flag;
+  timeout_ms: Nullable<number>;
+  criado_em: Generated<Timestamp>;
+  atualizado_em: Generated<Timestamp>;
+}
+
+/** Seed 001: CAMPOS_INTEGRACAO. campo_crm is a JSON structure keyed by the receptor's field names. */
+export interface CamposIntegracaoTable {
+  id: Id;
+  integracao_id: number;
+  campo_crm: string;
+  ordem: Generated<number>;
+  descricao: Nullable<string>;
+}
+
+/** Seed 001: DEPENDENCIAS. Provides the #variavel# of a field from a lookup query or another integration. */
+export interface DependenciasTable {
+  id: Id;
+  integracao_id: number;
+  campos_integracao_id: Nullable<number>;
+  variavel: string;
+  tipo: string;
+  consulta: Nullable<string>;
+  integracao_origem_id: Nullable<number>;
+  indice_valor: Nullable<string>;
+  obrigatoria: Flag;
+  descricao: Nullable<string>;
+}
+
+/** Seed 001: REGRAS. Transforms one field's value (value map, default, required, format, cut). */
+export interface RegrasTable {
+  id: Id;
+  integracao_id: number;
+  campos_integracao_id: Nullable<number>;
+  campo: string;
+  tipo: string;
+  parametros: Nullable<string>;
+  ordem: Generated<number>;
+  descricao: Nullable<string>;
+}
+
+interface TenantOwned {
+  id: Id;
+  empresa_id: number;
+  empresa_filial_id: Generated<Nullable<number>>;
+}
+
+export interface CidadesTable {
+  id: Id;
+  empresa_id: number;
+  nome: string;
+  uf: Nullable<string>;
+  codigo_ibge: Nullable<string>;
+  id_erp: Nullable<string>;
+}
+
+/** CRM accounts: every column seed 001's example consulta selects, plus the phone columns. */
+export interface ContasTable extends TenantOwned {
+  id_erp: Nullable<string>;
+  fax: Nullable<string>;
+  email_geral: Nullable<string>;
+  email_financeiro: Nullable<string>;
+  cadastro_timestamp: Generated<Timestamp>;
+  cliente_desde: Nullable<ColumnType<Date | string, Date | string | undefined, Date | string>>;
+  status: Nullable<string>;
+  representante_id: Nullable<number>;
+  tipo_conta: Nullable<string>;
+  tipo_pessoa: Nullable<string>;
+  cidade_id: Nullable<number>;
+  celular: Nullable<string>;
+  telefone: Nullable<string>;
+  telefone2: Nullable<string>;
+  telefone3: Nullable<string>;
+  nome: string;
+  fantasia: Nullable<string>;
+  cnpj: Nullable<string>;
+  cpf: Nullable<string>;
+  ramo_atividade_id: Nullable<number>;
+  inscricao: Nullable<string>;
+  inscricao_municipal: Nullable<string>;
+  endereco: Nullable<string>;
+  complemento: Nullable<string>;
+  numero: Nullable<string>;
+  cep: Nullable<string>;
+  bairro: Nullable<string>;
+  atualizado_em: Generated<Timestamp>;
+}
+
+export interface ContatosTable extends TenantOwned {
+  conta_id: Nullable<number>;
+  codigo: Nullable<string>;
+  nome: string;
+  cargo: Nullable<string>;
+  email: Nullable<string>;
+  telefone: Nullable<string>;
+  celular: Nullable<string>;
+  data_nascimento: Nullable<ColumnType<Date | string, Date | string | undefined, Date | string>>;
+  id_erp: Nullable<string>;
+  atualizado_em: Generated<Timestamp>;
+}
+
+export interface OportunidadesTable extends TenantOwned {
+  conta_id: Nullable<number>;
+  usuario_id: Nullable<number>;
+  titulo: string;
+  valor: Nullable<ColumnType<string | number, string | number | undefined, string | number>>;
+  status: Nullable<string>;
+  etapa: Nullable<string>;
+  numero_pedido: Nullable<string>;
+  data_fechamento: Nullable<ColumnType<Date | string, Date | string | undefined, Date | string>>;
+  id_erp: Nullable<string>;
+  atualizado_em: Generated<Timestamp>;
+}
+
+export interface AtividadesTable extends TenantOwned {
+  conta_id: Nullable<number>;
+  contato_id: Nullable<number>;
+  usuario_id: Nullable<number>;
+  tipo: string;
+  assunto: Nullable<string>;
+  descricao: Nullable<string>;
+  inicio: Nullable<Timestamp>;
+  fim: Nullable<Timestamp>;
+  status: Nullable<string>;
+  atualizado_em: Generated<Timestamp>;
+}
+
+export interface EventosTable extends TenantOwned {
+  conta_id: Nullable<number>;
+  contato_id: Nullable<number>;
+  cod_contato: Nullable<string>;
+  tipo: string;
+  descricao: Nullable<string>;
+  data: Nullable<Timestamp>;
+  origem: Nullable<string>;
+  dados: Nullable<string>;
+  atualizado_em: Generated<Timestamp>;
+}
+
+export interface UsuariosTable extends TenantOwned {
+  nome: string;
+  email: Nullable<string>;
+  /** PBX extension (seed 002). */
+  ramal: Nullable<string>;
+  ativo: Flag;
+}
+
+/** Call log (seed 002): one row per call seen by the PBX listeners. */
+export interface LigacoesTable extends TenantOwned {
+  usuario_id: Nullable<number>;
+  conta_id: Nullable<number>;
+  ramal: string;
+  telefone: string;
+  direcao: string;
+  inicio: Timestamp;
+  fim: Nullable<Timestamp>;
+  duracao_segundos: Nullable<number>;
+  url_audio: Nullable<string>;
+  status: Nullable<string>;
+  criado_em: Generated<Timestamp>;
+}
+
+export interface Database {
+  empresas: EmpresasTable;
+  empresa_filiais: EmpresaFiliaisTable;
+  api_keys: ApiKeysTable;
+  conexao_integracao: ConexaoIntegracaoTable;
+  integracao: IntegracaoTable;
+  campos_integracao: CamposIntegracaoTable;
+  dependencias: DependenciasTable;
+  regras: RegrasTable;
+  cidades: CidadesTable;
+  contas: ContasTable;
+  contatos: ContatosTable;
+  oportunidades: OportunidadesTable;
+  atividades: AtividadesTable;
+  eventos: EventosTable;
+  usuarios: UsuariosTable;
+  ligacoes: LigacoesTable;
+}
