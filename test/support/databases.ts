@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import fs from 'node:fs';
-import { Client as PgClient } from 'pg';
+import { type CrmDatabase, createDatabase, type DialectName, migrateToLatest } from '@integrador/store';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
-import { type CrmDatabase, type DialectName, createDatabase, migrateToLatest } from '@integrador/store';
+import { Client as PgClient } from 'pg';
 
 /** Server URLs the test suite uses; the machine's services by default, overridable for other set-ups. */
 export const TEST_SERVERS = {

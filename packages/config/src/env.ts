@@ -22,9 +22,7 @@ export const EnvSchema = Type.Object({
     minLength: 1,
     'x-expected': 'a directory path for the embedded SQLite database',
   }),
-  CONNECTIONS_FILE: Type.Optional(
-    Type.String({ minLength: 1, 'x-expected': 'the path of a YAML or JSON connections file' }),
-  ),
+  CONNECTIONS_FILE: Type.Optional(Type.String({ minLength: 1, 'x-expected': 'the path of a YAML or JSON connections file' })),
   HOST: Type.String({ default: '127.0.0.1', minLength: 1, 'x-expected': 'an interface address such as 0.0.0.0' }),
   PORT: Type.Integer({ default: 3000, minimum: 1, maximum: 65535, 'x-expected': 'an integer from 1 to 65535' }),
   LOG_LEVEL: Type.Union(

@@ -1,2 +1,2 @@
-export { EnvSchema, type Env } from './env';
-export { ConfigError, loadConfig, loadConfigOrExit, childEnvironment, type Config } from './load-config';
+export { type Env, EnvSchema } from './env';
+export { type Config, ConfigError, childEnvironment, loadConfig, loadConfigOrExit } from './load-config';

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import Ajv from 'ajv';
 import type { ErrorObject } from 'ajv';
+import Ajv from 'ajv';
 import { type Env, EnvSchema } from './env';
 
 /** The validated, typed configuration every app builds from. */
@@ -37,10 +37,7 @@ function describe(error: ErrorObject, env: Record<string, unknown>): ConfigError
   const schema = (EnvSchema.properties as Record<string, { 'x-expected'?: string }>)[variable];
   const expected = schema?.['x-expected'] ?? error.message ?? 'a valid value';
   const received = env[variable];
-  return new ConfigError(
-    variable,
-    `invalid environment variable ${variable}: expected ${expected}, got ${JSON.stringify(received)}`,
-  );
+  return new ConfigError(variable, `invalid environment variable ${variable}: expected ${expected}, got ${JSON.stringify(received)}`);
 }
 
 /** Reads and validates the environment once. Empty strings count as unset. */

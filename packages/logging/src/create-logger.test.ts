@@ -29,7 +29,18 @@ describe('createLogger', () => {
     logger.error({ err: new Error('login failed for mysql://root:rootpass@db/x') }, 'failed');
     logger.warn('calling http://admin:adminpass@erp:8080/ws with Bearer abc.def.ghi');
     const text = lines.join('');
-    for (const secret of ['S3nh@Forte', 'outra-senha', 'supersecret', 'hunter2', 'redispass', 'pgpass', 'igk_live_123', 'rootpass', 'adminpass', 'abc.def.ghi']) {
+    for (const secret of [
+      'S3nh@Forte',
+      'outra-senha',
+      'supersecret',
+      'hunter2',
+      'redispass',
+      'pgpass',
+      'igk_live_123',
+      'rootpass',
+      'adminpass',
+      'abc.def.ghi',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain('"host":"erp"');

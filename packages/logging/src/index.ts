@@ -1,2 +1,2 @@
 export { createLogger, type Logger, type LoggerOptions } from './create-logger';
-export { redactSecrets, scrubText, REDACTED } from './redact';
+export { REDACTED, redactSecrets, scrubText } from './redact';

@@ -1,25 +1,25 @@
-export { createDatabase, dialectOf, sqlitePath, DatabaseUrlError, type CrmDatabase, type DialectName } from './create-database';
-export { migrateToLatest, migrateDownAll, MigrationError } from './migrate';
+export { type CrmDatabase, createDatabase, DatabaseUrlError, type DialectName, dialectOf, sqlitePath } from './create-database';
+export { pingDatabase } from './health';
+export {
+  type CampoIntegracao,
+  type ConexaoIntegracao,
+  type Dependencia,
+  findIntegracao,
+  type Integracao,
+  type IntegradorConfiguration,
+  listIntegracoes,
+  loadConfiguration,
+  type Regra,
+} from './integracao.repository';
+export { MigrationError, migrateDownAll, migrateToLatest } from './migrate';
 export type * from './schema';
 export {
   createEmpresa,
   createFilial,
-  issueApiKey,
   findTenantByApiKey,
-  revokeApiKey,
   hashApiKeySecret,
+  issueApiKey,
   parseApiKey,
+  revokeApiKey,
   type Tenant,
 } from './tenants.repository';
-export {
-  listIntegracoes,
-  findIntegracao,
-  loadConfiguration,
-  type Integracao,
-  type CampoIntegracao,
-  type Dependencia,
-  type Regra,
-  type ConexaoIntegracao,
-  type IntegradorConfiguration,
-} from './integracao.repository';
-export { pingDatabase } from './health';

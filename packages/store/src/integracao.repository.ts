@@ -41,7 +41,14 @@ export async function loadConfiguration(db: Kysely<Database>, empresaId: number 
   if (empresaId !== null) integracoesQuery = integracoesQuery.where('empresa_id', '=', empresaId);
   const integracoes = await integracoesQuery.execute();
   const ids = integracoes.map((row) => row.id);
-  if (ids.length === 0) return { integracoes, campos: [], dependencias: [], regras: [], conexoes: await db.selectFrom('conexao_integracao').selectAll().execute() };
+  if (ids.length === 0)
+    return {
+      integracoes,
+      campos: [],
+      dependencias: [],
+      regras: [],
+      conexoes: await db.selectFrom('conexao_integracao').selectAll().execute(),
+    };
   const [campos, dependencias, regras, conexoes] = await Promise.all([
     db.selectFrom('campos_integracao').selectAll().where('integracao_id', 'in', ids).orderBy('ordem').orderBy('id').execute(),
     db.selectFrom('dependencias').selectAll().where('integracao_id', 'in', ids).orderBy('id').execute(),

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { findIntegracao, listIntegracoes } from './integracao.repository';
 import { migrateDownAll, migrateToLatest } from './migrate';
 import { createEmpresa, findTenantByApiKey, issueApiKey, parseApiKey, revokeApiKey } from './tenants.repository';
-import { findIntegracao, listIntegracoes } from './integracao.repository';
 
 describe.each(ALL_DIALECTS)('store on %s', (dialect) => {
   let database: TestDatabase;
@@ -16,7 +16,22 @@ describe.each(ALL_DIALECTS)('store on %s', (dialect) => {
   it('migrates to the latest schema, and again without changes', async () => {
     expect(await migrateToLatest(database)).toEqual([]);
     const tables = (await database.db.introspection.getTables()).map((t) => t.name);
-    for (const table of ['empresas', 'api_keys', 'conexao_integracao', 'integracao', 'campos_integracao', 'dependencias', 'regras', 'contas', 'contatos', 'oportunidades', 'atividades', 'eventos', 'usuarios', 'ligacoes']) {
+    for (const table of [
+      'empresas',
+      'api_keys',
+      'conexao_integracao',
+      'integracao',
+      'campos_integracao',
+      'dependencias',
+      'regras',
+      'contas',
+      'contatos',
+      'oportunidades',
+      'atividades',
+      'eventos',
+      'usuarios',
+      'ligacoes',
+    ]) {
       expect(tables).toContain(table);
     }
   });
@@ -27,7 +42,9 @@ describe.each(ALL_DIALECTS)('store on %s', (dialect) => {
     await sql`INSERT INTO integracao (id, nome, tipo_servico, empresa_id, empresa_filial_id, link, tabela, consulta, conexao_integracao_id, porta_ws, indice_array_retorno, indice_valor_retorno, indice_erro_retorno, sql_consulta, sql_insert, sql_update, dependente, depende_de, parametros_obrigatorios)
       VALUES (19, 'SET-WS-CONTAS', 'SET', 1, 1, '/g5-senior-services/sapiens_Synccom_senior_g5_co_ger_cad_clientes?wsdl', 'contas',
       ${'{"consulta":"SELECT c.id_erp, c.fax, c.email_geral, c.email_financeiro, c.cadastro_timestamp, c.cliente_desde, c.status, c.representante_id, c.id, c.tipo_conta, c.tipo_pessoa, c.cidade_id, c.celular, c.telefone, c.telefone2, c.telefone3, c.nome, c.fantasia, c.cnpj, c.cpf, c.ramo_atividade_id, c.inscricao, c.inscricao_municipal, c.endereco, c.complemento, c.numero, c.cep, c.bairro FROM contas AS c WHERE c.id = #contaId#"}'},
-      3, 'GravarClientes', 'retornosClientes', 'codCli', 'erro,mensagemErro,erroExecucao', NULL, NULL, 'UPDATE contas SET id_erp = #codCli# WHERE id = #contaId#', NULL, NULL, NULL)`.execute(db);
+      3, 'GravarClientes', 'retornosClientes', 'codCli', 'erro,mensagemErro,erroExecucao', NULL, NULL, 'UPDATE contas SET id_erp = #codCli# WHERE id = #contaId#', NULL, NULL, NULL)`.execute(
+      db,
+    );
     const empresa = { empresaId: 1, filialId: null, nome: 'x' };
     const row = await findIntegracao(db, empresa, 19);
     expect(row).toMatchObject({ nome: 'SET-WS-CONTAS', porta_ws: 'GravarClientes', ordem: 0, ativo: 1, indice_valor_retorno: 'codCli' });
@@ -61,12 +78,15 @@ describe.each(ALL_DIALECTS)('store on %s', (dialect) => {
 
   it('scopes integrations to the tenant and filial', async () => {
     const { db } = database;
-    await db.insertInto('integracao').values([
-      { nome: 'A-empresa', tipo_servico: 'SET', empresa_id: 50, empresa_filial_id: null, ordem: 2 },
-      { nome: 'A-filial-1', tipo_servico: 'SET', empresa_id: 50, empresa_filial_id: 1, ordem: 1 },
-      { nome: 'A-filial-2', tipo_servico: 'SET', empresa_id: 50, empresa_filial_id: 2, ordem: 0 },
-      { nome: 'B', tipo_servico: 'SET', empresa_id: 51, empresa_filial_id: null },
-    ]).execute();
+    await db
+      .insertInto('integracao')
+      .values([
+        { nome: 'A-empresa', tipo_servico: 'SET', empresa_id: 50, empresa_filial_id: null, ordem: 2 },
+        { nome: 'A-filial-1', tipo_servico: 'SET', empresa_id: 50, empresa_filial_id: 1, ordem: 1 },
+        { nome: 'A-filial-2', tipo_servico: 'SET', empresa_id: 50, empresa_filial_id: 2, ordem: 0 },
+        { nome: 'B', tipo_servico: 'SET', empresa_id: 51, empresa_filial_id: null, ordem: 0 },
+      ])
+      .execute();
     const whole = await listIntegracoes(db, { empresaId: 50, filialId: null, nome: '' });
     expect(whole.map((r) => r.nome)).toEqual(['A-filial-2', 'A-filial-1', 'A-empresa']);
     const filial = await listIntegracoes(db, { empresaId: 50, filialId: 1, nome: '' });

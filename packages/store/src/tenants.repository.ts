@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema';
 
 /** The caller an API key identifies: an empresa, and a filial when the key is restricted to one. */
@@ -33,13 +33,12 @@ export async function createFilial(db: Kysely<Database>, empresaId: number, nome
 }
 
 /** Issues an API key; the returned plain key is shown once and never stored. */
-export async function issueApiKey(
-  db: Kysely<Database>,
-  empresaId: number,
-  filialId: number | null,
-  name: string,
-): Promise<string> {
-  const prefix = randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12);
+export async function issueApiKey(db: Kysely<Database>, empresaId: number, filialId: number | null, name: string): Promise<string> {
+  const prefix = randomBytes(9)
+    .toString('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '0')
+    .slice(0, 12);
   const secret = randomBytes(32).toString('base64url');
   await db
     .insertInto('api_keys')
@@ -55,21 +54,32 @@ export async function findTenantByApiKey(db: Kysely<Database>, key: string): Pro
   const row = await db
     .selectFrom('api_keys')
     .innerJoin('empresas', 'empresas.id', 'api_keys.empresa_id')
-    .select(['api_keys.key_hash', 'api_keys.empresa_id', 'api_keys.empresa_filial_id', 'api_keys.revoked_at', 'empresas.nome', 'empresas.ativo'])
+    .select([
+      'api_keys.key_hash',
+      'api_keys.empresa_id',
+      'api_keys.empresa_filial_id',
+      'api_keys.revoked_at',
+      'empresas.nome',
+      'empresas.ativo',
+    ])
     .where('api_keys.key_prefix', '=', parts.prefix)
     .executeTakeFirst();
   if (!row || row.revoked_at !== null || Number(row.ativo) !== 1) return null;
   const expected = Buffer.from(row.key_hash, 'hex');
   const actual = Buffer.from(hashApiKeySecret(parts.secret), 'hex');
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
-  return { empresaId: Number(row.empresa_id), filialId: row.empresa_filial_id === null ? null : Number(row.empresa_filial_id), nome: row.nome };
+  return {
+    empresaId: Number(row.empresa_id),
+    filialId: row.empresa_filial_id === null ? null : Number(row.empresa_filial_id),
+    nome: row.nome,
+  };
 }
 
 /** Revokes every key with the given prefix of an empresa; returns how many were revoked. */
 export async function revokeApiKey(db: Kysely<Database>, empresaId: number, prefix: string): Promise<number> {
   const result = await db
     .updateTable('api_keys')
-    .set({ revoked_at: new Date().toISOString() })
+    .set({ revoked_at: sql<string>`CURRENT_TIMESTAMP` })
     .where('empresa_id', '=', empresaId)
     .where('key_prefix', '=', prefix)
     .where('revoked_at', 'is', null)
@@ -80,11 +90,7 @@ export async function revokeApiKey(db: Kysely<Database>, empresaId: number, pref
 type TableWithId = 'empresas' | 'empresa_filiais';
 
 /** INSERT returning the new id on every dialect: RETURNING where the adapter has it, insertId on MySQL. */
-async function insertReturningId<T extends TableWithId>(
-  db: Kysely<Database>,
-  table: T,
-  values: Record<string, unknown>,
-): Promise<number> {
+async function insertReturningId<T extends TableWithId>(db: Kysely<Database>, table: T, values: Record<string, unknown>): Promise<number> {
   const query = db.insertInto(table).values(values as never);
   if (db.getExecutor().adapter.supportsReturning) {
     const row = await query.returning('id').executeTakeFirstOrThrow();

@@ -154,7 +154,7 @@ export function initialMigration(dialect: DialectName): Migration {
         .addColumn('conta_id', 'integer')
         .addColumn('usuario_id', 'integer')
         .addColumn('titulo', 'varchar(200)', (c) => c.notNull())
-        .addColumn('valor', 'numeric(15,2)')
+        .addColumn('valor', 'numeric(15, 2)')
         .addColumn('status', 'varchar(20)')
         .addColumn('etapa', 'varchar(50)')
         .addColumn('numero_pedido', 'varchar(50)')
@@ -212,7 +212,24 @@ export function initialMigration(dialect: DialectName): Migration {
     },
     // biome-ignore lint/suspicious/noExplicitAny: see above.
     async down(db: Kysely<any>) {
-      const tables = ['ligacoes', 'usuarios', 'eventos', 'atividades', 'oportunidades', 'contatos', 'contas', 'cidades', 'regras', 'dependencias', 'campos_integracao', 'integracao', 'conexao_integracao', 'api_keys', 'empresa_filiais', 'empresas'];
+      const tables = [
+        'ligacoes',
+        'usuarios',
+        'eventos',
+        'atividades',
+        'oportunidades',
+        'contatos',
+        'contas',
+        'cidades',
+        'regras',
+        'dependencias',
+        'campos_integracao',
+        'integracao',
+        'conexao_integracao',
+        'api_keys',
+        'empresa_filiais',
+        'empresas',
+      ];
       for (const table of tables) await db.schema.dropTable(table).ifExists().execute();
     },
   };
