@@ -1,0 +1,62 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { QueueName } from './queues';
+import { PingPayload } from './schemas';
+
+/** Attempts and backoff of a job kind; retention is fleet-wide (see DEFAULT_JOB_OPTIONS). */
+export interface JobPolicy {
+  attempts: number;
+  backoff: { type: 'exponential' | 'fixed'; delay: number };
+}
+
+/** A job kind: its payload schema and retry policy. */
+export interface JobDefinition<S extends TSchema = TSchema> {
+  schema: S;
+  policy: JobPolicy;
+  description: string;
+}
+
+const transient: JobPolicy = { attempts: 5, backoff: { type: 'exponential', delay: 1000 } };
+
+function define<S extends TSchema>(schema: S, description: string, policy: JobPolicy = transient): JobDefinition<S> {
+  return { schema, policy, description };
+}
+
+/**
+ * Every job each queue accepts. Issues 3–5 add their job kinds here (integration.run on set/get,
+ * cti.event, webhook.deliver); workers must then provide a handler or fail to compile.
+ */
+export const JOB_CATALOG = {
+  set: { 'system.ping': define(PingPayload, 'no-op round trip through the set queue') },
+  get: { 'system.ping': define(PingPayload, 'no-op round trip through the get queue') },
+  cti: { 'system.ping': define(PingPayload, 'no-op round trip through the cti queue') },
+  webhook: { 'system.ping': define(PingPayload, 'no-op round trip through the webhook queue') },
+} as const satisfies Record<QueueName, Record<string, JobDefinition>>;
+
+export type JobCatalog = typeof JOB_CATALOG;
+/** The job names one queue accepts. */
+export type JobName<Q extends QueueName> = keyof JobCatalog[Q] & string;
+/** The payload type of one job kind. */
+export type JobPayload<Q extends QueueName, N extends JobName<Q>> = JobCatalog[Q][N] extends JobDefinition<infer S> ? Static<S> : never;
+
+/** The definition of a job kind, or undefined for a name the queue does not accept. */
+export function jobDefinition(queue: QueueName, name: string): JobDefinition | undefined {
+  const jobs = JOB_CATALOG[queue] as Record<string, JobDefinition>;
+  return Object.hasOwn(jobs, name) ? jobs[name] : undefined;
+}
+
+/** Job names accepted by a queue. */
+export function jobNames(queue: QueueName): string[] {
+  return Object.keys(JOB_CATALOG[queue]);
+}
+
+/**
+ * Retention: completed jobs kept a day (at most 1000), failed ones a week (at most 10000), so Redis
+ * stays bounded while operators can still inspect recent failures.
+ */
+export const RETENTION = {
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 10000 },
+} as const;
+
+/** BullMQ's event stream is trimmed to this length per queue. */
+export const EVENTS_MAX_LEN = 10000;

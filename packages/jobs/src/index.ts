@@ -1,0 +1,15 @@
+export {
+  EVENTS_MAX_LEN,
+  JOB_CATALOG,
+  type JobCatalog,
+  type JobDefinition,
+  type JobName,
+  type JobPayload,
+  type JobPolicy,
+  jobDefinition,
+  jobNames,
+  RETENTION,
+} from './catalog';
+export { isQueueName, QUEUE_NAMES, type QueueName } from './queues';
+export { PingPayload, PingResult, TenantRef } from './schemas';
+export { JobPayloadError, validatePayload } from './validate';

@@ -1,0 +1,32 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/**
+ * Who a job belongs to. Every payload carries it so workers, metrics and (issue 5) per-tenant
+ * limits can tell tenants apart without reading the database.
+ */
+export const TenantRef = Type.Object(
+  {
+    empresaId: Type.Integer({ minimum: 1 }),
+    filialId: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type TenantRef = Static<typeof TenantRef>;
+
+/**
+ * system.ping: a no-op that proves the path ingress → Redis → worker end to end.
+ * sleepMs lets operators (and the shutdown tests) hold a job in flight; capped so a ping never wedges a slot.
+ */
+export const PingPayload = Type.Object(
+  {
+    tenant: TenantRef,
+    sleepMs: Type.Integer({ minimum: 0, maximum: 60000, default: 0 }),
+    note: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type PingPayload = Static<typeof PingPayload>;
+
+/** What a ping job returns: when and by which process it ran. */
+export const PingResult = Type.Object({ pong: Type.Literal(true), pid: Type.Integer(), sleptMs: Type.Integer(), at: Type.String() });
+export type PingResult = Static<typeof PingResult>;

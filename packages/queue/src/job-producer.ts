@@ -1,0 +1,105 @@
+import {
+  EVENTS_MAX_LEN,
+  type JobName,
+  type JobPayload,
+  jobDefinition,
+  QUEUE_NAMES,
+  type QueueName,
+  RETENTION,
+  validatePayload,
+} from '@integrador/jobs';
+import type { Logger } from '@integrador/logging';
+import { type Job, type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { assertReady, withRedisDeadline } from './redis';
+
+export interface JobProducerOptions {
+  /** A producer-role connection (fails fast while Redis is down). */
+  connection: Redis;
+  prefix: string;
+  /** How long one enqueue or read may take before it is answered as unavailable. */
+  timeoutMs: number;
+  logger: Logger;
+}
+
+/** Options a caller may set on one job; attempts, backoff and retention come from the catalog. */
+export interface EnqueueOptions {
+  /** Deduplicates: a job with the same id already queued is returned instead of a new one. */
+  jobId?: string;
+  delay?: number;
+}
+
+/** The queue counts /metrics exports. */
+export type QueueCounts = Record<'waiting' | 'active' | 'delayed' | 'failed' | 'completed' | 'prioritized' | 'waiting-children', number>;
+
+/** Builds BullMQ queue options shared by producers and workers of the fleet. */
+export function queueOptions(connection: Redis, prefix: string) {
+  return { connection, prefix, streams: { events: { maxLen: EVENTS_MAX_LEN } } };
+}
+
+/**
+ * The one way jobs enter the fleet: validates the payload against the catalog, applies the job kind's
+ * attempts/backoff and the fleet's retention, and fails fast (QueueUnavailableError) when Redis is down.
+ */
+export class JobProducer {
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(private readonly options: JobProducerOptions) {}
+
+  /** The BullMQ queue of a name, created on first use. */
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, queueOptions(this.options.connection, this.options.prefix));
+      queue.on('error', (err) => this.options.logger.warn({ err, queue: name }, 'queue error'));
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Validates and enqueues one job; returns the BullMQ job. */
+  async enqueue<Q extends QueueName, N extends JobName<Q>>(
+    queue: Q,
+    name: N,
+    data: JobPayload<Q, N>,
+    options: EnqueueOptions = {},
+  ): Promise<Job> {
+    const payload = validatePayload(queue, name, data);
+    const definition = jobDefinition(queue, name);
+    const jobOptions: JobsOptions = {
+      attempts: definition?.policy.attempts,
+      backoff: definition?.policy.backoff,
+      ...RETENTION,
+      ...options,
+    };
+    assertReady(this.options.connection);
+    return withRedisDeadline(this.queue(queue).add(name, payload, jobOptions), this.options.timeoutMs, `enqueue ${queue}/${name}`);
+  }
+
+  /** One job of a queue, or undefined. */
+  async getJob(queue: QueueName, id: string): Promise<Job | undefined> {
+    assertReady(this.options.connection);
+    return withRedisDeadline(this.queue(queue).getJob(id), this.options.timeoutMs, `read job ${queue}/${id}`);
+  }
+
+  /** Counts of every queue by state. */
+  async counts(): Promise<Record<QueueName, QueueCounts>> {
+    assertReady(this.options.connection);
+    const all = await withRedisDeadline(
+      Promise.all(
+        QUEUE_NAMES.map((name) =>
+          this.queue(name).getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'waiting-children'),
+        ),
+      ),
+      this.options.timeoutMs,
+      'queue counts',
+    );
+    return Object.fromEntries(QUEUE_NAMES.map((name, i) => [name, all[i] as QueueCounts])) as Record<QueueName, QueueCounts>;
+  }
+
+  /** Closes the queues (not the shared connection, which its owner closes). */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
+    this.queues.clear();
+  }
+}

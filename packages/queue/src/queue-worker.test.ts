@@ -1,0 +1,94 @@
+import { createLogger } from '@integrador/logging';
+import { Queue, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
+import { JobProducer, queueOptions } from './job-producer';
+import { startQueueWorker } from './queue-worker';
+import { createRedis, waitUntilReady } from './redis';
+import { readTenantStats } from './tenant-stats';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+
+describe('producer and worker', () => {
+  let prefix: string;
+  let producerRedis: Redis;
+  let workerRedis: Redis;
+  let producer: JobProducer;
+  let worker: Worker | undefined;
+  const seen: unknown[] = [];
+
+  beforeEach(async () => {
+    prefix = testPrefix();
+    producerRedis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    producer = new JobProducer({ connection: producerRedis, prefix, timeoutMs: 2000, logger });
+    seen.length = 0;
+    await waitUntilReady(producerRedis);
+  });
+
+  afterEach(async () => {
+    await worker?.close();
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    producerRedis.disconnect();
+    workerRedis.disconnect();
+  });
+
+  function start() {
+    worker = startQueueWorker({
+      queue: 'cti',
+      connection: workerRedis,
+      prefix,
+      concurrency: 2,
+      logger,
+      handlers: {
+        'system.ping': async (payload) => {
+          seen.push(payload);
+          return { pong: true, pid: process.pid, sleptMs: payload.sleepMs, at: new Date().toISOString() };
+        },
+      },
+    });
+  }
+
+  it('runs a valid job and counts it for its tenant', async () => {
+    start();
+    const job = await producer.enqueue('cti', 'system.ping', { tenant: { empresaId: 7, filialId: null }, sleepMs: 0 });
+    const queue = producer.queue('cti');
+    await waitFor(async () => (await queue.getJobState(job.id as string)) === 'completed');
+    expect((await queue.getJob(job.id as string))?.returnvalue).toMatchObject({ pong: true });
+    expect(job.opts.attempts).toBe(5);
+    expect(job.opts.removeOnComplete).toEqual({ age: 86400, count: 1000 });
+    expect(seen).toEqual([{ tenant: { empresaId: 7, filialId: null }, sleepMs: 0 }]);
+    await waitFor(async () => (await readTenantStats(producerRedis, prefix)).length > 0);
+    expect(await readTenantStats(producerRedis, prefix)).toEqual([{ queue: 'cti', empresaId: 7, outcome: 'completed', count: 1 }]);
+    expect(queue.opts.prefix).toBe(prefix);
+  });
+
+  it('refuses an invalid payload before it reaches Redis', async () => {
+    await expect(producer.enqueue('cti', 'system.ping', { tenant: { empresaId: -1, filialId: null }, sleepMs: 0 })).rejects.toThrow(
+      '/tenant/empresaId',
+    );
+    expect(await producer.queue('cti').count()).toBe(0);
+  });
+
+  it('fails a job that bypassed validation once, without retries, and counts the failure', async () => {
+    const raw = new Queue('cti', queueOptions(producerRedis, prefix));
+    const job = await raw.add('system.ping', { tenant: { empresaId: 9, filialId: null }, sleepMs: 'x' }, { attempts: 5 });
+    start();
+    await waitFor(async () => (await raw.getJobState(job.id as string)) === 'failed');
+    const failed = await raw.getJob(job.id as string);
+    expect(failed?.attemptsMade).toBe(1);
+    expect(failed?.failedReason).toContain('/sleepMs');
+    expect(seen).toEqual([]);
+    await waitFor(async () => (await readTenantStats(producerRedis, prefix)).some((c) => c.outcome === 'failed'));
+    await raw.close();
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,84 @@
+import { type JobName, type JobPayload, JobPayloadError, type QueueName, type TenantRef, validatePayload } from '@integrador/jobs';
+import type { Logger } from '@integrador/logging';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { queueOptions } from './job-producer';
+import { recordOutcome } from './tenant-stats';
+
+/** What a handler gets besides its validated payload. */
+export interface JobContext {
+  job: Job;
+  /** Aborted when the worker is force-closed; long handlers should pass it on to their I/O. */
+  signal: AbortSignal | undefined;
+  logger: Logger;
+}
+
+/** Processes one job kind: `(payload, ctx) => result`; throw UnrecoverableError for permanent failures. */
+export type JobHandler<P> = (payload: P, ctx: JobContext) => Promise<unknown>;
+
+/** A handler for every job name of a queue; a missing one is a compile error. */
+export type QueueHandlers<Q extends QueueName> = { [N in JobName<Q>]: JobHandler<JobPayload<Q, N>> };
+
+export interface QueueWorkerOptions<Q extends QueueName> {
+  queue: Q;
+  handlers: QueueHandlers<Q>;
+  /** A worker-role connection (maxRetriesPerRequest: null). */
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  logger: Logger;
+}
+
+function tenantOf(job: Job): TenantRef | undefined {
+  const tenant = (job.data as { tenant?: TenantRef } | undefined)?.tenant;
+  return tenant && typeof tenant.empresaId === 'number' ? tenant : undefined;
+}
+
+/** True when this failure is the job's last (no attempts left, or a permanent error). */
+function isFinalFailure(job: Job, err: Error): boolean {
+  return err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+}
+
+/**
+ * Starts a BullMQ worker for one queue: validates each payload again when taken (a bad one fails for good,
+ * without retries), dispatches by job name and counts outcomes per tenant. Issue 5's rate limits and
+ * dependency flows wrap `dispatch` here.
+ */
+export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOptions<Q>): Worker {
+  const { queue, handlers, connection, prefix, logger } = options;
+  const table = handlers as unknown as Record<string, JobHandler<unknown>>;
+
+  const dispatch = async (job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> => {
+    let payload: unknown;
+    try {
+      payload = validatePayload(queue, job.name, job.data);
+    } catch (err) {
+      if (err instanceof JobPayloadError) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+    const handler = table[job.name];
+    if (!handler) throw new UnrecoverableError(`no handler for job ${queue}/${job.name}`);
+    return handler(payload, { job, signal, logger: logger.child({ jobId: job.id, job: job.name }) });
+  };
+
+  const worker = new Worker(queue, dispatch, { ...queueOptions(connection, prefix), concurrency: options.concurrency });
+
+  worker.on('completed', (job) => {
+    const tenant = tenantOf(job);
+    if (tenant) recordOutcome(connection, prefix, queue, tenant, 'completed').catch((err) => logger.warn({ err }, 'stats update failed'));
+  });
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const tenant = tenantOf(job);
+    const final = isFinalFailure(job, err);
+    logger.warn(
+      { queue, jobId: job.id, job: job.name, empresaId: tenant?.empresaId, attempt: job.attemptsMade, final, reason: err.message },
+      'job failed',
+    );
+    if (final && tenant)
+      recordOutcome(connection, prefix, queue, tenant, 'failed').catch((e) => logger.warn({ err: e }, 'stats update failed'));
+  });
+  worker.on('stalled', (jobId) => logger.warn({ queue, jobId }, 'job stalled, will run again'));
+  worker.on('error', (err) => logger.error({ err, queue }, 'worker error'));
+  return worker;
+}

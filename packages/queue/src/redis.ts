@@ -1,0 +1,123 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { QueueUnavailableError, RedisConfigurationError } from './errors';
+
+/**
+ * producer: the ingress — commands fail at once while Redis is down so requests get a 503 instead of hanging.
+ * worker: the worker apps — commands wait across reconnects (BullMQ requires maxRetriesPerRequest: null).
+ */
+export type RedisRole = 'producer' | 'worker';
+
+export interface RedisConnectionOptions {
+  role: RedisRole;
+  /** Producer only: how long a command may take before it is given up (and answered with 503). */
+  commandTimeoutMs?: number;
+  /** Client name shown by CLIENT LIST, e.g. "ingress" or "worker-set". */
+  name?: string;
+}
+
+/** Reconnect forever, backing off up to 2 s, so the fleet resumes by itself when Redis returns. */
+function retryStrategy(times: number): number {
+  return Math.min(times * 200, 2000);
+}
+
+/** Opens an ioredis connection with the fleet's rules for its role. */
+export function createRedis(url: string, options: RedisConnectionOptions): Redis {
+  const common: RedisOptions = { retryStrategy, connectionName: options.name, lazyConnect: false };
+  const roleOptions: RedisOptions =
+    options.role === 'producer'
+      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 2000, connectTimeout: 2000 }
+      : { enableOfflineQueue: true, maxRetriesPerRequest: null };
+  return new Redis(url, { ...common, ...roleOptions });
+}
+
+/** Parses the "key:value" lines of an INFO reply. */
+export function parseInfo(info: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of info.split(/\r?\n/)) {
+    const at = line.indexOf(':');
+    if (at > 0 && !line.startsWith('#')) fields[line.slice(0, at)] = line.slice(at + 1).trim();
+  }
+  return fields;
+}
+
+const MINIMUM_VERSION = [6, 2, 0];
+
+function olderThanMinimum(version: string): boolean {
+  const parts = version.split('.').map((p) => Number.parseInt(p, 10) || 0);
+  for (let i = 0; i < MINIMUM_VERSION.length; i++) {
+    const have = parts[i] ?? 0;
+    const need = MINIMUM_VERSION[i] ?? 0;
+    if (have !== need) return have < need;
+  }
+  return false;
+}
+
+/**
+ * Refuses a Redis that could lose jobs: maxmemory-policy must be noeviction (an evicted key is a lost job
+ * or lock) and the server at least 6.2. INFO is used rather than CONFIG GET, which managed Redis often disables.
+ */
+export async function assertRedisSafe(redis: Redis): Promise<{ version: string; policy: string }> {
+  const info = parseInfo(await redis.info());
+  const version = info.redis_version ?? '0.0.0';
+  const policy = info.maxmemory_policy ?? 'unknown';
+  const where = `${redis.options.host ?? '?'}:${redis.options.port ?? '?'}`;
+  if (olderThanMinimum(version)) {
+    throw new RedisConfigurationError(`Redis at ${where} is version ${version}; the fleet needs Redis 6.2 or newer`);
+  }
+  if (policy !== 'noeviction') {
+    throw new RedisConfigurationError(
+      `Redis at ${where} has maxmemory-policy "${policy}"; set it to "noeviction" (redis.conf: maxmemory-policy noeviction, or CONFIG SET maxmemory-policy noeviction): with eviction Redis silently deletes queued jobs and locks`,
+    );
+  }
+  return { version, policy };
+}
+
+/** Throws QueueUnavailableError unless the connection is ready (producers use it to fail fast). */
+export function assertReady(redis: Redis): void {
+  if (redis.status !== 'ready') {
+    throw new QueueUnavailableError(`Redis is unavailable (connection ${redis.status}); try again shortly`);
+  }
+}
+
+/** Races a Redis operation against a deadline; a late or failed call becomes QueueUnavailableError. */
+export async function withRedisDeadline<T>(operation: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new QueueUnavailableError(`Redis did not answer ${what} within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([operation, deadline]);
+  } catch (err) {
+    if (err instanceof QueueUnavailableError || isConnectionError(err)) {
+      throw err instanceof QueueUnavailableError ? err : new QueueUnavailableError(`Redis is unavailable during ${what}`, { cause: err });
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** True for the errors ioredis raises when the server is unreachable or the command timed out. */
+export function isConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const text = `${err.name} ${err.message} ${String((err as { code?: unknown }).code ?? '')}`;
+  return /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out|MaxRetriesPerRequest|CLUSTERDOWN|LOADING/i.test(
+    text,
+  );
+}
+
+/** Resolves once the connection is ready (or at once if it already is); rejects after timeoutMs. */
+export function waitUntilReady(redis: Redis, timeoutMs = 10000): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new QueueUnavailableError(`Redis did not become ready within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', onReady);
+  });
+}

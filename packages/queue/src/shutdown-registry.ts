@@ -1,0 +1,69 @@
+import type { Logger } from '@integrador/logging';
+
+type Step = { name: string; run: () => Promise<unknown> | unknown };
+
+/** How a shutdown ended: every step done in time, or the deadline passed first. */
+export interface ShutdownOutcome {
+  clean: boolean;
+  failedSteps: string[];
+  timedOut: boolean;
+}
+
+/**
+ * One per process. Steps run in reverse order of registration (intake first, then queues and Redis,
+ * then database pools), each even if an earlier one failed, all within one deadline.
+ */
+export class ShutdownRegistry {
+  private readonly steps: Step[] = [];
+  private running: Promise<ShutdownOutcome> | undefined;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly deadlineMs: number,
+  ) {}
+
+  /** Registers a step; register resources in the order they are opened. */
+  add(name: string, run: Step['run']): void {
+    this.steps.push({ name, run });
+  }
+
+  /** Runs every step once (later calls return the same outcome). */
+  run(reason: string): Promise<ShutdownOutcome> {
+    this.running ??= this.execute(reason);
+    return this.running;
+  }
+
+  private async execute(reason: string): Promise<ShutdownOutcome> {
+    this.logger.info({ reason, deadlineMs: this.deadlineMs }, 'shutting down');
+    const failedSteps: string[] = [];
+    const all = (async () => {
+      for (const step of [...this.steps].reverse()) {
+        try {
+          await step.run();
+          this.logger.debug({ step: step.name }, 'shutdown step done');
+        } catch (err) {
+          failedSteps.push(step.name);
+          this.logger.error({ err, step: step.name }, 'shutdown step failed');
+        }
+      }
+      return false;
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.deadlineMs);
+    });
+    const timedOut = await Promise.race([all, deadline]);
+    clearTimeout(timer);
+    if (timedOut) this.logger.error({ deadlineMs: this.deadlineMs }, 'shutdown deadline passed');
+    return { clean: !timedOut && failedSteps.length === 0, failedSteps, timedOut };
+  }
+
+  /** SIGTERM/SIGINT run the shutdown, then exit (0 when clean, 1 otherwise). */
+  installSignalHandlers(exit: (code: number) => void = (code) => process.exit(code)): void {
+    const onSignal = (signal: NodeJS.Signals) => {
+      this.run(signal).then((outcome) => exit(outcome.clean ? 0 : 1));
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+}
