@@ -1,0 +1,204 @@
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import { pingProcessor } from '@integrador/runtime';
+import { createEmpresa, createFilial, issueApiKey, revokeApiKey } from '@integrador/store';
+import type { Worker } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
+import { buildApp } from './build-app';
+
+const logger = createLogger({ name: 'ingress-test', level: 'silent' });
+
+describe.each(ALL_DIALECTS)('ingress on %s', (dialect) => {
+  let database: TestDatabase;
+  let redis: Redis;
+  let producer: JobProducer;
+  let app: FastifyInstance;
+  let prefix: string;
+  let keyA: string;
+  let keyA2: string;
+  let keyB: string;
+  let integracaoA: number;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    prefix = testPrefix();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    app = await buildApp({ database, redis, producer, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+
+    const a = await createEmpresa(database.db, 'Empresa A');
+    const b = await createEmpresa(database.db, 'Empresa B');
+    const filialA2 = await createFilial(database.db, a, 'Filial 2');
+    keyA = await issueApiKey(database.db, a, null, 'a');
+    keyA2 = await issueApiKey(database.db, a, filialA2, 'a-filial-2');
+    keyB = await issueApiKey(database.db, b, null, 'b');
+    await database.db
+      .insertInto('integracao')
+      .values([
+        { nome: 'SET-WS-CONTAS', tipo_servico: 'SET', empresa_id: a, empresa_filial_id: null, ordem: 1 },
+        { nome: 'GET-B', tipo_servico: 'GET', empresa_id: b, empresa_filial_id: null, ordem: 1 },
+      ])
+      .execute();
+    const row = await database.db.selectFrom('integracao').select('id').where('nome', '=', 'SET-WS-CONTAS').executeTakeFirstOrThrow();
+    integracaoA = row.id;
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+    await database.drop();
+  });
+
+  const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+
+  it('answers /healthz and /readyz', async () => {
+    expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    const ready = await app.inject('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', checks: { redis: 'ok', database: 'ok' } });
+  });
+
+  it.each([
+    ['no header', undefined],
+    ['another scheme', 'Basic dXNlcjpwYXNz'],
+    ['a malformed key', 'Bearer nope'],
+    ['a wrong secret', 'Bearer igk_aaaaaaaaaaaa_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
+  ])('refuses %s with 401 and a JSON body', async (_case, header) => {
+    const response = await app.inject({ url: '/v1/me', headers: header ? { authorization: header } : {} });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['content-type']).toContain('application/json');
+    expect(response.json().error.code).toBe('UNAUTHORIZED');
+    expect(response.json().error.message).toContain('chave de API');
+  });
+
+  it('speaks English when asked', async () => {
+    const response = await app.inject({ url: '/v1/me', headers: { 'accept-language': 'en-US,en;q=0.9' } });
+    expect(response.json().error.message).toContain('missing or invalid API key');
+  });
+
+  it('refuses a revoked key', async () => {
+    const c = await createEmpresa(database.db, 'Empresa C');
+    const key = await issueApiKey(database.db, c, null, 'c');
+    expect((await app.inject({ url: '/v1/me', headers: auth(key) })).statusCode).toBe(200);
+    await revokeApiKey(database.db, c, key.split('_')[1] as string);
+    expect((await app.inject({ url: '/v1/me', headers: auth(key) })).statusCode).toBe(401);
+  });
+
+  it('identifies the tenant of the key', async () => {
+    const me = await app.inject({ url: '/v1/me', headers: auth(keyA2) });
+    expect(me.json()).toMatchObject({ nome: 'Empresa A', filialId: expect.any(Number) });
+  });
+
+  it("never shows one tenant another tenant's integrations", async () => {
+    const listA = await app.inject({ url: '/v1/integrations', headers: auth(keyA) });
+    expect(listA.json().items.map((r: { nome: string }) => r.nome)).toEqual(['SET-WS-CONTAS']);
+    const listB = await app.inject({ url: '/v1/integrations', headers: auth(keyB) });
+    expect(listB.json().items.map((r: { nome: string }) => r.nome)).toEqual(['GET-B']);
+    expect((await app.inject({ url: `/v1/integrations/${integracaoA}`, headers: auth(keyA) })).json()).toMatchObject({
+      nome: 'SET-WS-CONTAS',
+    });
+    const cross = await app.inject({ url: `/v1/integrations/${integracaoA}`, headers: auth(keyB) });
+    expect(cross.statusCode).toBe(404);
+    expect(cross.json().error.code).toBe('NOT_FOUND');
+  });
+
+  it.each([
+    [{ queue: 'nope' }, 'body.queue'],
+    [{ queue: 'set', sleepMs: -1 }, 'body.sleepMs'],
+    [{ queue: 'set', sleepMs: 'soon' }, 'body.sleepMs'],
+    [{ queue: 'set', tenant: { empresaId: 2 } }, 'body.tenant'],
+    [{}, 'body.queue'],
+  ])('answers 400 naming the field for body %j', async (body, field) => {
+    const response = await app.inject({ method: 'POST', url: '/v1/ping', headers: auth(keyA), payload: body });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+    expect(response.json().error.message).toContain(field);
+    expect(response.body).not.toContain('at ');
+  });
+
+  it('answers 400 naming the field for bad params and query strings', async () => {
+    const params = await app.inject({ url: '/v1/integrations/abc', headers: auth(keyA) });
+    expect(params.json().error.field).toBe('params.id');
+    const query = await app.inject({ url: '/v1/integrations?limit=9999', headers: { ...auth(keyA), 'accept-language': 'en' } });
+    expect(query.statusCode).toBe(400);
+    expect(query.json().error.message).toBe('field "querystring.limit" must be <= 500');
+    const unknown = await app.inject({ url: '/v1/integrations?foo=1', headers: auth(keyA) });
+    expect(unknown.json().error.field).toBe('querystring.foo');
+  });
+
+  it('answers 400 for a body that is not JSON, and JSON 404 for unknown routes', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/ping',
+      headers: { ...auth(keyA), 'content-type': 'application/json' },
+      payload: '{"queue":',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('INVALID_JSON');
+    const missing = await app.inject({ url: '/v2/nothing' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe('NOT_FOUND');
+  });
+
+  it('enqueues a ping, follows it to completion and keeps it from other tenants', async () => {
+    const workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    let worker: Worker | undefined;
+    try {
+      const accepted = await app.inject({ method: 'POST', url: '/v1/ping', headers: auth(keyA), payload: { queue: 'webhook' } });
+      expect(accepted.statusCode).toBe(202);
+      const { jobId } = accepted.json();
+      worker = startQueueWorker({
+        queue: 'webhook',
+        handlers: { 'system.ping': pingProcessor },
+        connection: workerRedis,
+        prefix,
+        concurrency: 1,
+        logger,
+      });
+      let state = '';
+      for (let i = 0; i < 200 && state !== 'completed'; i++) {
+        const job = await app.inject({ url: `/v1/jobs/webhook/${jobId}`, headers: auth(keyA) });
+        state = job.json().state;
+        if (state === 'completed') expect(job.json().returnvalue).toMatchObject({ pong: true });
+        else await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(state).toBe('completed');
+      expect((await app.inject({ url: `/v1/jobs/webhook/${jobId}`, headers: auth(keyB) })).statusCode).toBe(404);
+      // A filial key of the same empresa sees only its filial's jobs; this one was enqueued empresa-wide.
+      expect((await app.inject({ url: `/v1/jobs/webhook/${jobId}`, headers: auth(keyA2) })).statusCode).toBe(404);
+
+      let metrics = '';
+      for (let i = 0; i < 100 && !metrics.includes('outcome="completed"'); i++) {
+        metrics = (await app.inject('/metrics')).body;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(metrics).toMatch(/integrador_jobs_finished_total\{queue="webhook",empresa_id="\d+",outcome="completed"\} 1/);
+      expect(metrics).toContain('integrador_queue_jobs{queue="webhook",state="completed"} 1');
+      expect(metrics).toContain('integrador_http_request_duration_seconds_bucket');
+      expect(metrics).toContain('integrador_redis_up 1');
+    } finally {
+      await worker?.close();
+      workerRedis.disconnect();
+    }
+  });
+
+  it('publishes its OpenAPI document and UI', async () => {
+    const doc = (await app.inject('/openapi.json')).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/ping', '/v1/integrations/{id}', '/v1/jobs/{queue}/{id}']));
+    expect((await app.inject('/docs')).statusCode).toBeLessThan(400);
+  });
+
+  it('serves real HTTP', async () => {
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const response = await fetch(`${address}/v1/me`, { headers: auth(keyB) });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ nome: 'Empresa B' });
+  });
+});

@@ -1,0 +1,55 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from '@integrador/logging';
+import type { JobProducer } from '@integrador/queue';
+import type { CrmDatabase } from '@integrador/store';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { registerTenantAuth } from './plugins/auth';
+import { registerDocs } from './plugins/docs';
+import { registerErrorHandler } from './plugins/error-handler';
+import { createMetrics, registerMetrics } from './plugins/metrics';
+import { healthRoutes } from './routes/health.routes';
+import { integrationsRoutes } from './routes/integrations.routes';
+import { jobsRoutes } from './routes/jobs.routes';
+import { ErrorResponse } from './schemas';
+
+/** Everything the ingress talks to; tests pass real ones pointed at throw-away resources. */
+export interface IngressDeps {
+  database: CrmDatabase;
+  /** The producer-role Redis connection the producer uses (fails fast while Redis is down). */
+  redis: Redis;
+  producer: JobProducer;
+  logger: Logger;
+  keyPrefix: string;
+  /** How long a Redis or database check may take before /readyz calls it unavailable. */
+  checkTimeoutMs: number;
+}
+
+/** Builds the ingress (routes, auth, validation, errors, metrics, docs); only server.ts listens. */
+export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: false,
+    bodyLimit: 1024 * 1024,
+    ajv: {
+      // Unknown fields are an error (named in the 400), not silently dropped; query strings are coerced.
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerErrorHandler(app);
+  app.addSchema(ErrorResponse);
+  await registerDocs(app);
+  registerMetrics(app, createMetrics({ producer: deps.producer, redis: deps.redis, prefix: deps.keyPrefix, logger: deps.logger }));
+  await app.register(healthRoutes({ redis: deps.redis, database: deps.database, timeoutMs: deps.checkTimeoutMs }));
+
+  await app.register(
+    async (v1) => {
+      registerTenantAuth(v1, deps.database);
+      await v1.register(integrationsRoutes(deps.database));
+      await v1.register(jobsRoutes(deps.producer));
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,42 @@
+import type { FastifyRequest } from 'fastify';
+
+/** User-facing texts are pt-BR by default; `Accept-Language: en` switches to English. */
+export type Locale = 'pt-BR' | 'en';
+
+/** The locale a request asked for (first of Accept-Language that we have). */
+export function localeOf(request: FastifyRequest): Locale {
+  const header = String(request.headers['accept-language'] ?? '');
+  for (const part of header.split(',')) {
+    const tag = part.split(';')[0]?.trim().toLowerCase() ?? '';
+    if (tag.startsWith('en')) return 'en';
+    if (tag.startsWith('pt')) return 'pt-BR';
+  }
+  return 'pt-BR';
+}
+
+const MESSAGES = {
+  UNAUTHORIZED: {
+    'pt-BR': 'chave de API ausente ou inválida: envie o cabeçalho Authorization: Bearer <chave>',
+    en: 'missing or invalid API key: send the header Authorization: Bearer <key>',
+  },
+  NOT_FOUND: { 'pt-BR': 'recurso não encontrado', en: 'resource not found' },
+  ROUTE_NOT_FOUND: { 'pt-BR': 'rota não encontrada: {route}', en: 'route not found: {route}' },
+  QUEUE_UNAVAILABLE: {
+    'pt-BR': 'fila indisponível (Redis fora do ar); nada foi enfileirado, tente novamente em instantes',
+    en: 'queue unavailable (Redis is down); nothing was enqueued, try again shortly',
+  },
+  DATABASE_UNAVAILABLE: {
+    'pt-BR': 'banco de dados do CRM indisponível; tente novamente em instantes',
+    en: 'CRM database unavailable; try again shortly',
+  },
+  INVALID_JSON: { 'pt-BR': 'corpo da requisição não é um JSON válido', en: 'request body is not valid JSON' },
+  INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
+  VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },
+} as const;
+
+export type MessageKey = keyof typeof MESSAGES;
+
+/** A message in the request's locale with {placeholders} filled. */
+export function message(locale: Locale, key: MessageKey, params: Record<string, string> = {}): string {
+  return MESSAGES[key][locale].replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? '');
+}

@@ -1,0 +1,72 @@
+import { QueueUnavailableError } from '@integrador/queue';
+import type { ErrorObject } from 'ajv';
+import localize from 'ajv-i18n';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError } from '../http-error';
+import { type Locale, localeOf, message } from '../i18n';
+
+/** The one error body of the API. */
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+function send(reply: FastifyReply, status: number, body: ErrorBody['error']): FastifyReply {
+  return reply.status(status).type('application/json').send({ error: body });
+}
+
+/** Names a failing field as "<where>.<path>", e.g. "body.sleepMs" or "querystring.limit". */
+function fieldName(error: ErrorObject, context: string | undefined): string {
+  const params = error.params as Record<string, unknown>;
+  const extra = params.missingProperty ?? params.additionalProperty;
+  const path = [...error.instancePath.split('/').filter(Boolean), ...(extra === undefined ? [] : [String(extra)])];
+  return [context ?? 'body', ...path].join('.');
+}
+
+function validationMessage(errors: ErrorObject[], locale: Locale, context: string | undefined): { field: string; text: string } {
+  const localized = errors.map((e) => ({ ...e }));
+  // ajv-i18n rewrites `message` in place; English is ajv's own text.
+  if (locale === 'pt-BR') localize['pt-BR'](localized);
+  const first = localized[0] as ErrorObject;
+  const field = fieldName(first, context);
+  let text = first.message ?? 'inválido';
+  if (first.keyword === 'additionalProperties') text = locale === 'en' ? 'is not allowed' : 'não é permitido';
+  if (first.keyword === 'required') text = locale === 'en' ? 'is required' : 'é obrigatório';
+  return { field, text };
+}
+
+/** Maps every error to a JSON body with the right status; never a stack trace, never a raw 500. */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const locale = localeOf(request);
+    if (error.validation) {
+      const { field, text } = validationMessage(error.validation as ErrorObject[], locale, error.validationContext);
+      return send(reply, 400, { code: 'VALIDATION_FAILED', message: message(locale, 'VALIDATION', { field, message: text }), field });
+    }
+    if (error instanceof HttpError) {
+      return send(reply, error.statusCode, { code: error.code, message: message(locale, error.code, error.params) });
+    }
+    if (error instanceof QueueUnavailableError) {
+      request.log.warn({ reason: error.message }, 'queue unavailable');
+      reply.header('retry-after', '5');
+      return send(reply, 503, { code: 'QUEUE_UNAVAILABLE', message: message(locale, 'QUEUE_UNAVAILABLE') });
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (error instanceof SyntaxError && error.statusCode === 400)) {
+      return send(reply, 400, { code: 'INVALID_JSON', message: message(locale, 'INVALID_JSON') });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      // Fastify's own client errors (415, 413, empty body…) carry safe, specific messages.
+      return send(reply, status, { code: error.code ?? 'BAD_REQUEST', message: error.message });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return send(reply, 500, { code: 'INTERNAL', message: message(locale, 'INTERNAL') });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const locale = localeOf(request);
+    return send(reply, 404, {
+      code: 'NOT_FOUND',
+      message: message(locale, 'ROUTE_NOT_FOUND', { route: `${request.method} ${request.url.split('?')[0]}` }),
+    });
+  });
+}

@@ -1,0 +1,90 @@
+import type { Logger } from '@integrador/logging';
+import { type JobProducer, readTenantStats } from '@integrador/queue';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface MetricsDeps {
+  producer: JobProducer;
+  redis: Redis;
+  prefix: string;
+  logger: Logger;
+}
+
+/**
+ * Prometheus metrics: queue depths by state, finished jobs per queue and tenant (kept in Redis by the
+ * workers, so every ingress replica exports the same totals), Redis reachability and HTTP latency.
+ */
+export function createMetrics(deps: MetricsDeps): {
+  registry: Registry;
+  observe: (method: string, route: string, status: number, seconds: number) => void;
+} {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'integrador_ingress_' });
+
+  const redisUp = new Gauge({
+    name: 'integrador_redis_up',
+    help: '1 when the ingress reached Redis during the scrape',
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'integrador_queue_jobs',
+    help: 'Jobs per queue and state',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      try {
+        const counts = await deps.producer.counts();
+        for (const [queue, byState] of Object.entries(counts)) {
+          for (const [state, value] of Object.entries(byState)) this.set({ queue, state }, value);
+        }
+        redisUp.set(1);
+      } catch (err) {
+        redisUp.set(0);
+        deps.logger.warn({ reason: (err as Error).message }, 'metrics: queue counts unavailable');
+      }
+    },
+  });
+  new Counter({
+    name: 'integrador_jobs_finished_total',
+    help: 'Jobs that finished, per queue, tenant (empresa_id) and outcome (completed, failed = no attempts left)',
+    labelNames: ['queue', 'empresa_id', 'outcome'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      if (deps.redis.status !== 'ready') return;
+      try {
+        for (const c of await readTenantStats(deps.redis, deps.prefix)) {
+          this.inc({ queue: c.queue, empresa_id: String(c.empresaId), outcome: c.outcome }, c.count);
+        }
+      } catch (err) {
+        deps.logger.warn({ reason: (err as Error).message }, 'metrics: tenant counters unavailable');
+      }
+    },
+  });
+  const latency = new Histogram({
+    name: 'integrador_http_request_duration_seconds',
+    help: 'HTTP request latency of the ingress',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  return {
+    registry,
+    observe: (method, route, status, seconds) => latency.observe({ method, route, status_code: String(status) }, seconds),
+  };
+}
+
+/** Adds the latency hook and GET /metrics. */
+export function registerMetrics(app: FastifyInstance, metrics: ReturnType<typeof createMetrics>): void {
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, not the URL, keeps label cardinality bounded.
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}

@@ -1,0 +1,74 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { TenantRef } from '@integrador/jobs';
+import type { JobProducer } from '@integrador/queue';
+import type { Tenant } from '@integrador/store';
+import { Type } from '@sinclair/typebox';
+import type { Job } from 'bullmq';
+import { HttpError } from '../http-error';
+import { ErrorResponse, JobParams, JobResponse, PingBody } from '../schemas';
+
+/** A job belongs to the caller when its tenant matches (a filial key sees only its filial's jobs). */
+function ownedBy(job: Job, tenant: Tenant): boolean {
+  const owner = (job.data as { tenant?: TenantRef } | undefined)?.tenant;
+  if (!owner || owner.empresaId !== tenant.empresaId) return false;
+  return tenant.filialId === null || owner.filialId === tenant.filialId;
+}
+
+const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
+
+/** POST /v1/ping enqueues a no-op on a queue; GET /v1/jobs/:queue/:id follows any job of the tenant. */
+export function jobsRoutes(producer: JobProducer): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/ping',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary: 'Enqueue a no-op job that proves the path to a worker',
+          body: PingBody,
+          response: {
+            202: Type.Object({ queue: Type.String(), jobId: Type.String() }),
+            400: ErrorResponse,
+            401: ErrorResponse,
+            503: ErrorResponse,
+          },
+        },
+      },
+      async (request, reply) => {
+        const { queue, sleepMs, note } = request.body;
+        const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
+        const job = await producer.enqueue(queue, 'system.ping', { tenant, sleepMs: sleepMs ?? 0, ...(note ? { note } : {}) });
+        return reply.status(202).send({ queue, jobId: String(job.id) });
+      },
+    );
+
+    app.get(
+      '/jobs/:queue/:id',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary: 'State and result of one job of the tenant',
+          params: JobParams,
+          response: { 200: JobResponse, 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 503: ErrorResponse },
+        },
+      },
+      async (request) => {
+        const { queue, id } = request.params;
+        const job = await producer.getJob(queue, id);
+        if (!job || !ownedBy(job, request.tenant)) throw new HttpError(404, 'NOT_FOUND');
+        return {
+          id: String(job.id),
+          queue,
+          name: job.name,
+          state: await job.getState(),
+          attemptsMade: job.attemptsMade,
+          maxAttempts: job.opts.attempts ?? 1,
+          failedReason: job.failedReason ?? null,
+          returnvalue: job.returnvalue ?? null,
+          createdAt: new Date(job.timestamp).toISOString(),
+          finishedAt: iso(job.finishedOn),
+        };
+      },
+    );
+  };
+}

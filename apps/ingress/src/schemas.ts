@@ -1,0 +1,93 @@
+import { QUEUE_NAMES } from '@integrador/jobs';
+import { type TSchema, Type } from '@sinclair/typebox';
+
+/** The error body every non-2xx answer has. */
+export const ErrorResponse = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()) }) },
+  { $id: 'ErrorResponse', description: 'Error body; message in pt-BR or English (Accept-Language)' },
+);
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const QueueParam = Type.Union(
+  QUEUE_NAMES.map((q) => Type.Literal(q)),
+  { description: 'queue name' },
+);
+
+export const TenantResponse = Type.Object({ empresaId: Type.Integer(), filialId: Nullable(Type.Integer()), nome: Type.String() });
+
+/** An integracao row as the API shows it (seed 001 column names). */
+export const IntegracaoResponse = Type.Object({
+  id: Type.Integer(),
+  nome: Type.String(),
+  tipo_servico: Type.String(),
+  empresa_id: Nullable(Type.Integer()),
+  empresa_filial_id: Nullable(Type.Integer()),
+  link: Nullable(Type.String()),
+  tabela: Nullable(Type.String()),
+  consulta: Nullable(Type.String()),
+  conexao_integracao_id: Nullable(Type.Integer()),
+  porta_ws: Nullable(Type.String()),
+  indice_array_retorno: Nullable(Type.String()),
+  indice_valor_retorno: Nullable(Type.String()),
+  indice_erro_retorno: Nullable(Type.String()),
+  sql_consulta: Nullable(Type.String()),
+  sql_insert: Nullable(Type.String()),
+  sql_update: Nullable(Type.String()),
+  dependente: Nullable(Type.Integer()),
+  depende_de: Nullable(Type.Integer()),
+  parametros_obrigatorios: Nullable(Type.String()),
+  ordem: Type.Integer(),
+  cron: Nullable(Type.String()),
+  ativo: Type.Integer(),
+  timeout_ms: Nullable(Type.Integer()),
+});
+
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'integracao id' }) }, { additionalProperties: false });
+
+export const ListIntegracoesQuery = Type.Object(
+  {
+    tipo_servico: Type.Optional(Type.Union([Type.Literal('SET'), Type.Literal('GET'), Type.Literal('INFO')])),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+    offset: Type.Integer({ minimum: 0, default: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+export const PingBody = Type.Object(
+  {
+    queue: QueueParam,
+    sleepMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60000, description: 'hold the job this long in the worker' })),
+    note: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const JobParams = Type.Object(
+  { queue: QueueParam, id: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' }) },
+  { additionalProperties: false },
+);
+
+export const JobResponse = Type.Object({
+  id: Type.String(),
+  queue: Type.String(),
+  name: Type.String(),
+  state: Type.String(),
+  attemptsMade: Type.Integer(),
+  maxAttempts: Type.Integer(),
+  failedReason: Nullable(Type.String()),
+  returnvalue: Type.Unknown(),
+  createdAt: Type.String(),
+  finishedAt: Nullable(Type.String()),
+});
+
+export const LintFindingResponse = Type.Object({
+  code: Type.String(),
+  severity: Type.String(),
+  table: Type.String(),
+  rowId: Type.Integer(),
+  column: Type.String(),
+  integracaoId: Nullable(Type.Integer()),
+  integracaoNome: Nullable(Type.String()),
+  message: Type.String(),
+});

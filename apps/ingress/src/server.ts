@@ -1,0 +1,47 @@
+import { loadConfigOrExit } from '@integrador/config';
+import { createLogger } from '@integrador/logging';
+import { assertRedisSafe, createRedis, JobProducer, RedisConfigurationError, ShutdownRegistry } from '@integrador/queue';
+import { createDatabase, migrateToLatest } from '@integrador/store';
+import { buildApp } from './build-app';
+
+/** Starts the ingress: config, Redis (fail-fast role), CRM database (migrated), HTTP listener, shutdown. */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({ name: 'ingress', level: config.logLevel });
+  const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
+  shutdown.installSignalHandlers();
+
+  const database = createDatabase(config.databaseUrl);
+  shutdown.add('database', () => database.destroy());
+  const applied = await migrateToLatest(database);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+
+  const redis = createRedis(config.redisUrl, { role: 'producer', name: 'ingress', commandTimeoutMs: config.redisCommandTimeoutMs });
+  redis.on('error', (err) => logger.warn({ reason: err.message }, 'redis connection error'));
+  // Checked on every (re)connection: the ingress keeps serving 503s while Redis is down or unsafe.
+  redis.on('ready', () => {
+    assertRedisSafe(redis).catch((err: unknown) => {
+      if (err instanceof RedisConfigurationError) logger.fatal({ code: err.code }, err.message);
+    });
+  });
+  shutdown.add('redis', () => redis.quit().catch(() => redis.disconnect()));
+
+  const producer = new JobProducer({ connection: redis, prefix: config.keyPrefix, timeoutMs: config.redisCommandTimeoutMs, logger });
+  shutdown.add('queues', () => producer.close());
+
+  const app = await buildApp({
+    database,
+    redis,
+    producer,
+    logger,
+    keyPrefix: config.keyPrefix,
+    checkTimeoutMs: config.redisCommandTimeoutMs,
+  });
+  shutdown.add('http', () => app.close());
+  await app.listen({ host: config.host, port: config.port });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`ingress failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,134 @@
+import type { ApiAuth, Connection } from './connection';
+import type { ApiEntry, DatabaseDriver, DatabaseEntry, WebServiceEntry } from './connections-schema';
+import { type FieldProblem, validateEntry } from './entry-validator';
+import { type EnvMap, resolveEnvReferences } from './env-references';
+import type { ConnectionsProblem } from './errors';
+import { Secret } from './secret';
+import { CONNECTION_KINDS, normalizeTipoConexao } from './tipo-conexao';
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_PORTS: Record<DatabaseDriver, number | undefined> = {
+  postgres: 5432,
+  mysql: 3306,
+  mssql: 1433,
+  oracle: 1521,
+  firebird: 3050,
+  sqlite: undefined,
+};
+const URL_SCHEMES: Record<DatabaseDriver, readonly string[]> = {
+  postgres: ['postgres', 'postgresql'],
+  mysql: ['mysql', 'mariadb'],
+  mssql: ['mssql', 'sqlserver'],
+  oracle: ['oracle'],
+  firebird: ['firebird'],
+  sqlite: ['sqlite', 'file'],
+};
+
+/** Reads one entry of the file: tipo alias, `${VAR}` references, schema, then the typed connection (or every problem found). */
+export function readConnectionEntry(name: string, raw: unknown, env: EnvMap): { connection?: Connection; problems: ConnectionsProblem[] } {
+  const fail = (problems: FieldProblem[]) => ({ problems: problems.map((problem) => ({ entry: name, ...problem })) });
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { problems: [{ entry: name, message: 'expected a mapping with a "tipo" field' }] };
+  }
+  const tipo: unknown = (raw as Record<string, unknown>).tipo;
+  const kind = typeof tipo === 'string' ? normalizeTipoConexao(tipo) : null;
+  if (kind === null) {
+    const got = tipo === undefined ? 'nothing' : JSON.stringify(tipo);
+    return fail([
+      { field: 'tipo', message: `expected one of ${CONNECTION_KINDS.join(', ')} (or an alias such as ws, banco de dados), got ${got}` },
+    ]);
+  }
+  const resolved = resolveEnvReferences({ ...raw, tipo: kind }, env);
+  // A field whose reference failed would also fail the schema: report the reference only.
+  const unresolved = new Set(resolved.problems.map((problem) => problem.field));
+  const problems = [...resolved.problems, ...validateEntry(kind, resolved.value).filter((problem) => !unresolved.has(problem.field))];
+  if (problems.length > 0) return fail(problems);
+  if (kind === 'webservice') return { connection: deepFreeze(webService(name, resolved.value as WebServiceEntry)), problems: [] };
+  if (kind === 'api') return { connection: deepFreeze(api(name, resolved.value as ApiEntry)), problems: [] };
+  const entry = resolved.value as DatabaseEntry;
+  const databaseProblems = checkDatabase(entry);
+  return databaseProblems.length > 0 ? fail(databaseProblems) : { connection: deepFreeze(database(name, entry)), problems: [] };
+}
+
+/** Connections are shared by every job of a process; freezing stops one job from changing another's settings. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !(value instanceof Secret)) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function webService(name: string, entry: WebServiceEntry): Connection {
+  return {
+    kind: 'webservice',
+    name,
+    empresaId: entry.empresaId,
+    baseUrl: entry.baseUrl.replace(/\/+$/, ''),
+    user: entry.user,
+    password: new Secret(entry.password),
+    encryption: entry.encryption ?? 0,
+    timeoutMs: entry.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  };
+}
+
+function api(name: string, entry: ApiEntry): Connection {
+  return {
+    kind: 'api',
+    name,
+    empresaId: entry.empresaId,
+    baseUrl: entry.baseUrl.replace(/\/+$/, ''),
+    auth: apiAuth(entry.auth),
+    headers: { ...entry.headers },
+    timeoutMs: entry.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  };
+}
+
+function apiAuth(auth: ApiEntry['auth']): ApiAuth {
+  switch (auth?.type) {
+    case undefined:
+    case 'none':
+      return { type: 'none' };
+    case 'basic':
+      return { type: 'basic', user: auth.user, password: new Secret(auth.password) };
+    case 'bearer':
+      return { type: 'bearer', token: new Secret(auth.token) };
+    case 'header':
+      return { type: 'header', name: auth.name, value: new Secret(auth.value) };
+  }
+}
+
+/** The rules JSON Schema would state only as an unreadable oneOf: url or parts, and a url that matches the driver. */
+function checkDatabase(entry: DatabaseEntry): FieldProblem[] {
+  if (entry.url !== undefined) {
+    const scheme = entry.url.slice(0, entry.url.indexOf(':')).toLowerCase();
+    const schemes = URL_SCHEMES[entry.driver];
+    const parts = (['host', 'port', 'database', 'user', 'password'] as const).filter((field) => entry[field] !== undefined);
+    return [
+      ...(schemes.includes(scheme)
+        ? []
+        : [{ field: 'url', message: `expected a ${schemes.join(': or ')}: URL for driver ${entry.driver}` }]),
+      ...parts.map((field) => ({ field, message: 'not allowed together with "url" (put it in the URL)' })),
+    ];
+  }
+  const required = entry.driver === 'sqlite' ? (['database'] as const) : (['host', 'database'] as const);
+  return required
+    .filter((field) => entry[field] === undefined)
+    .map((field) => ({ field, message: 'missing required field (or give "url")' }));
+}
+
+function database(name: string, entry: DatabaseEntry): Connection {
+  return {
+    kind: 'database',
+    name,
+    empresaId: entry.empresaId,
+    driver: entry.driver,
+    url: entry.url === undefined ? undefined : new Secret(entry.url),
+    host: entry.host,
+    port: entry.port ?? (entry.host === undefined ? undefined : DEFAULT_PORTS[entry.driver]),
+    database: entry.database,
+    user: entry.user,
+    password: entry.password === undefined ? undefined : new Secret(entry.password),
+    options: { ...entry.options },
+  };
+}

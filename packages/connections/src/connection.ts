@@ -1,0 +1,52 @@
+import type { DatabaseDriver } from './connections-schema';
+import type { Secret } from './secret';
+
+interface ConnectionBase {
+  /** The entry's key in the file: conexao_integracao.nome_conexao. */
+  readonly name: string;
+  /** When set, only this empresa (tenant) may use the connection. */
+  readonly empresaId?: number;
+}
+
+/** A SOAP web service such as Senior G5: the credentials go in every envelope (user, password, encryption). */
+export interface WebServiceConnection extends ConnectionBase {
+  readonly kind: 'webservice';
+  /** Scheme, host and port without a trailing slash; the integration's `link` is appended. */
+  readonly baseUrl: string;
+  readonly user: string;
+  readonly password: Secret;
+  readonly encryption: number;
+  readonly timeoutMs: number;
+}
+
+/** A database of the other system: either `url`, or `host`/`port`/`database`/`user`/`password` (only `database` for sqlite). */
+export interface DatabaseConnection extends ConnectionBase {
+  readonly kind: 'database';
+  readonly driver: DatabaseDriver;
+  readonly url?: Secret;
+  readonly host?: string;
+  /** The driver's default port when a host is given without one. */
+  readonly port?: number;
+  readonly database?: string;
+  readonly user?: string;
+  readonly password?: Secret;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export type ApiAuth =
+  | { readonly type: 'none' }
+  | { readonly type: 'basic'; readonly user: string; readonly password: Secret }
+  | { readonly type: 'bearer'; readonly token: Secret }
+  | { readonly type: 'header'; readonly name: string; readonly value: Secret };
+
+/** An HTTP API (REST/JSON). */
+export interface ApiConnection extends ConnectionBase {
+  readonly kind: 'api';
+  readonly baseUrl: string;
+  readonly auth: ApiAuth;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+}
+
+/** A loaded connection, told apart by `kind`. */
+export type Connection = WebServiceConnection | DatabaseConnection | ApiConnection;

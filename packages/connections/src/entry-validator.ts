@@ -1,0 +1,68 @@
+import Ajv, { type ErrorObject } from 'ajv';
+import { ApiEntry, DatabaseEntry, WebServiceEntry } from './connections-schema';
+import type { ConnectionKind } from './tipo-conexao';
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+interface Annotated {
+  'x-expected'?: string;
+  'x-secret'?: boolean;
+  properties?: Record<string, { const?: unknown }>;
+  oneOf?: Annotated[];
+}
+
+const ajv = new Ajv({ allErrors: true, verbose: true, discriminator: true, strict: true });
+ajv.addVocabulary(['x-expected', 'x-secret']);
+
+const validators = {
+  webservice: ajv.compile(WebServiceEntry),
+  database: ajv.compile(DatabaseEntry),
+  api: ajv.compile(ApiEntry),
+};
+
+/** Validates an entry (tipo already normalized) against its kind's schema; at most one problem per field. */
+export function validateEntry(kind: ConnectionKind, entry: unknown): FieldProblem[] {
+  const validate = validators[kind];
+  if (validate(entry)) return [];
+  const byField = new Map<string, FieldProblem>();
+  for (const error of validate.errors ?? []) {
+    const problem = describe(error);
+    if (!byField.has(problem.field)) byField.set(problem.field, problem);
+  }
+  return [...byField.values()];
+}
+
+function describe(error: ErrorObject): FieldProblem {
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const at = (...more: string[]) => [...path, ...more].join('.');
+  const schema = (error.parentSchema ?? {}) as Annotated;
+  switch (error.keyword) {
+    case 'required':
+      return { field: at(error.params.missingProperty), message: 'missing required field' };
+    case 'additionalProperties':
+      return {
+        field: at(error.params.additionalProperty),
+        message: `unknown field; expected one of ${Object.keys(schema.properties ?? {}).join(', ')}`,
+      };
+    case 'discriminator': {
+      const tags = (schema.oneOf ?? []).map((branch) => branch.properties?.[error.params.tag]?.const);
+      return { field: at(error.params.tag), message: `expected one of ${tags.join(', ')}, got ${preview(error.params.tagValue)}` };
+    }
+    default: {
+      const expected = schema['x-expected'] ?? error.message ?? 'a valid value';
+      return { field: at(), message: schema['x-secret'] ? `expected ${expected}` : `expected ${expected}, got ${preview(error.data)}` };
+    }
+  }
+}
+
+function preview(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

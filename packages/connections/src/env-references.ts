@@ -1,0 +1,42 @@
+/** The variables `${NAME}` references resolve from; passed in because only packages/config reads process.env. */
+export type EnvMap = Readonly<Record<string, string | undefined>>;
+
+export interface ReferenceProblem {
+  /** Dotted path of the string that holds the reference. */
+  field: string;
+  message: string;
+}
+
+// `$${` is the escape for a literal `${`.
+const REFERENCE = /\$(\$?)\{([^}]*)\}/g;
+const NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+/** Returns a copy of a parsed value with `${NAME}` replaced in every string, and one problem per unresolved reference. */
+export function resolveEnvReferences(value: unknown, env: EnvMap): { value: unknown; problems: ReferenceProblem[] } {
+  const problems: ReferenceProblem[] = [];
+  return { value: resolve(value, env, [], problems), problems };
+}
+
+function resolve(value: unknown, env: EnvMap, path: string[], problems: ReferenceProblem[]): unknown {
+  if (typeof value === 'string') return resolveString(value, env, path.join('.'), problems);
+  if (Array.isArray(value)) return value.map((item, index) => resolve(item, env, [...path, String(index)], problems));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolve(item, env, [...path, key], problems)]));
+}
+
+function resolveString(text: string, env: EnvMap, field: string, problems: ReferenceProblem[]): string {
+  return text.replace(REFERENCE, (whole, escaped: string, name: string) => {
+    if (escaped) return whole.slice(1);
+    if (!NAME.test(name)) {
+      problems.push({ field, message: `invalid reference "\${${name}}": names match [A-Z_][A-Z0-9_]* (write $\${ for a literal \${)` });
+      return whole;
+    }
+    const resolved = env[name];
+    // Empty counts as unset, as in packages/config.
+    if (resolved === undefined || resolved === '') {
+      problems.push({ field, message: `environment variable ${name} is not set (or is empty)` });
+      return whole;
+    }
+    return resolved;
+  });
+}

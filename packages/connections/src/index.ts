@@ -1,0 +1,9 @@
+export type { ApiAuth, ApiConnection, Connection, DatabaseConnection, WebServiceConnection } from './connection';
+export { loadConnectionsFile, parseConnections } from './connections-file';
+export { ConnectionsRegistry, emptyConnections } from './connections-registry';
+export { DATABASE_DRIVERS, type DatabaseDriver } from './connections-schema';
+export type { EnvMap } from './env-references';
+export { ConnectionForbiddenError, ConnectionNotFoundError, ConnectionsFileError, type ConnectionsProblem } from './errors';
+export type { ConnectionsFormat } from './file-syntax';
+export { Secret } from './secret';
+export { CONNECTION_KINDS, type ConnectionKind, normalizeTipoConexao } from './tipo-conexao';

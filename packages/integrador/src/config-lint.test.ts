@@ -1,0 +1,362 @@
+import type { CampoIntegracao, Dependencia, Integracao, IntegradorConfiguration, Regra } from '@integrador/store';
+import { lintConfiguration } from './config-lint';
+import type { KnownConnections } from './connection-kind';
+import { formatFinding, type LintFinding } from './lint-finding';
+
+const SEED_CONSULTA =
+  '{"consulta":"SELECT c.id_erp, c.fax, c.email_geral, c.email_financeiro, c.cadastro_timestamp, c.cliente_desde, c.status, c.representante_id, c.id, c.tipo_conta, c.tipo_pessoa, c.cidade_id, c.celular, c.telefone, c.telefone2, c.telefone3, c.nome, c.fantasia, c.cnpj, c.cpf, c.ramo_atividade_id, c.inscricao, c.inscricao_municipal, c.endereco, c.complemento, c.numero, c.cep, c.bairro FROM contas AS c WHERE c.id = #contaId#"}';
+
+const CONNECTIONS: KnownConnections = new Map([
+  ['senior_g5', { kind: 'webservice' }],
+  ['erp_bd', { kind: 'database' }],
+]);
+
+// The store declares criado_em as Generated<Timestamp>, a nested ColumnType, so Selectable keeps the wrapper type.
+const CREATED = '2024-01-01T00:00:00.000Z' as unknown as Integracao['criado_em'];
+
+/** Seed 001's SET-WS-CONTAS row, as the manual lists it. */
+function seedIntegracao(fields: Partial<Integracao> = {}): Integracao {
+  return {
+    id: 19,
+    nome: 'SET-WS-CONTAS',
+    tipo_servico: 'SET',
+    empresa_id: 1,
+    empresa_filial_id: 1,
+    link: '/g5-senior-services/sapiens_Synccom_senior_g5_co_ger_cad_clientes?wsdl',
+    tabela: 'contas',
+    consulta: SEED_CONSULTA,
+    conexao_integracao_id: 3,
+    porta_ws: 'GravarClientes',
+    indice_array_retorno: 'retornosClientes',
+    indice_valor_retorno: 'codCli',
+    indice_erro_retorno: 'erro,mensagemErro,erroExecucao',
+    sql_consulta: null,
+    sql_insert: null,
+    sql_update: 'UPDATE contas SET id_erp = #codCli# WHERE id = #contaId#',
+    dependente: null,
+    depende_de: null,
+    parametros_obrigatorios: 'contaId',
+    ordem: 0,
+    cron: null,
+    ativo: 1,
+    timeout_ms: null,
+    criado_em: CREATED,
+    atualizado_em: CREATED,
+    ...fields,
+  };
+}
+
+function campo(id: number, campoCrm: string, fields: Partial<CampoIntegracao> = {}): CampoIntegracao {
+  return { id, integracao_id: 19, campo_crm: campoCrm, ordem: 0, descricao: null, ...fields };
+}
+
+function dependencia(id: number, fields: Partial<Dependencia> = {}): Dependencia {
+  return {
+    id,
+    integracao_id: 19,
+    campos_integracao_id: null,
+    variavel: 'x',
+    tipo: 'consulta',
+    consulta: null,
+    integracao_origem_id: null,
+    indice_valor: null,
+    obrigatoria: 1,
+    descricao: null,
+    ...fields,
+  };
+}
+
+function regra(id: number, fields: Partial<Regra> = {}): Regra {
+  return {
+    id,
+    integracao_id: 19,
+    campos_integracao_id: 1,
+    campo: 'nomCli',
+    tipo: 'corte',
+    parametros: '{"tamanho": 40}',
+    ordem: 0,
+    descricao: null,
+    ...fields,
+  };
+}
+
+/** The seed configuration (with one mapped field and one rule), changed by `change`. */
+function configuration(change: (config: IntegradorConfiguration) => void = () => {}): IntegradorConfiguration {
+  const config: IntegradorConfiguration = {
+    conexoes: [{ id: 3, tipo_conexao: 'WS', nome_conexao: 'senior_g5', empresa_id: null }],
+    integracoes: [seedIntegracao()],
+    campos: [campo(1, '{"codCli": "#id_erp#", "nomCli": "#nome#", "endereco": {"cep": "#cep#", "cidade": "#cidade_id#"}}')],
+    dependencias: [],
+    regras: [regra(1)],
+  };
+  change(config);
+  return config;
+}
+
+function lint(config: IntegradorConfiguration): LintFinding[] {
+  return lintConfiguration(config, CONNECTIONS);
+}
+
+const where = (finding: LintFinding) => ({ code: finding.code, table: finding.table, rowId: finding.rowId, column: finding.column });
+
+describe('lintConfiguration', () => {
+  it('finds nothing wrong with the seed SET-WS-CONTAS configuration', () => {
+    expect(lint(configuration())).toEqual([]);
+  });
+
+  it('reports a nome_conexao missing from the connections file', () => {
+    const findings = lint(
+      configuration((c) => (c.conexoes[0] = { id: 3, tipo_conexao: 'WS', nome_conexao: 'senior_g6', empresa_id: null })),
+    );
+    expect(findings.map(where)).toEqual([{ code: 'UNKNOWN_CONNECTION', table: 'conexao_integracao', rowId: 3, column: 'nome_conexao' }]);
+    expect(findings[0]).toMatchObject({ severity: 'error', integracaoId: null });
+    expect(findings[0]?.message.en).toBe('connection "senior_g6" is not in the connections file (expected one of: senior_g5, erp_bd)');
+  });
+
+  it('reports an unknown tipo_conexao and one that contradicts the connections file', () => {
+    const unknown = lint(
+      configuration((c) => (c.conexoes[0] = { id: 3, tipo_conexao: 'FTP', nome_conexao: 'senior_g5', empresa_id: null })),
+    );
+    expect(unknown.map(where)).toEqual([
+      { code: 'UNKNOWN_CONNECTION_TYPE', table: 'conexao_integracao', rowId: 3, column: 'tipo_conexao' },
+    ]);
+    const mismatch = lint(
+      configuration((c) => (c.conexoes[0] = { id: 3, tipo_conexao: 'Banco de Dados', nome_conexao: 'senior_g5', empresa_id: null })),
+    );
+    expect(mismatch.map(where)).toEqual([
+      { code: 'CONNECTION_TYPE_MISMATCH', table: 'conexao_integracao', rowId: 3, column: 'tipo_conexao' },
+    ]);
+    expect(mismatch[0]?.message['pt-BR']).toContain('"senior_g5" é webservice');
+  });
+
+  it('reports a conexao_integracao_id naming no row, or a row of another empresa', () => {
+    const missing = lint(configuration((c) => (c.integracoes[0] = seedIntegracao({ conexao_integracao_id: 4 }))));
+    expect(missing.map(where)).toEqual([{ code: 'DANGLING_CONNECTION', table: 'integracao', rowId: 19, column: 'conexao_integracao_id' }]);
+    expect(missing[0]).toMatchObject({ integracaoId: 19, integracaoNome: 'SET-WS-CONTAS' });
+    const foreign = lint(configuration((c) => (c.conexoes[0] = { id: 3, tipo_conexao: 'WS', nome_conexao: 'senior_g5', empresa_id: 2 })));
+    expect(foreign.map(where)).toEqual([{ code: 'DANGLING_CONNECTION', table: 'integracao', rowId: 19, column: 'conexao_integracao_id' }]);
+  });
+
+  it("reports a SET/GET/INFO without a connection unless its link is 'componente'", () => {
+    const findings = lint(configuration((c) => (c.integracoes[0] = seedIntegracao({ conexao_integracao_id: null }))));
+    expect(findings.map(where)).toEqual([{ code: 'MISSING_CONNECTION', table: 'integracao', rowId: 19, column: 'conexao_integracao_id' }]);
+    const component = seedIntegracao({ conexao_integracao_id: null, link: 'componente' });
+    expect(lint(configuration((c) => (c.integracoes[0] = component)))).toEqual([]);
+  });
+
+  it('reports malformed JSON in consulta, and names typographic quotes specifically', () => {
+    const malformed = lint(
+      configuration((c) => (c.integracoes[0] = seedIntegracao({ consulta: '{"consulta": "SELECT c.id FROM contas c"' }))),
+    );
+    expect(malformed.filter((f) => f.column === 'consulta').map(where)).toEqual([
+      { code: 'MALFORMED_JSON', table: 'integracao', rowId: 19, column: 'consulta' },
+    ]);
+    const typographic = SEED_CONSULTA.replace(/"/g, (_, offset: number) => (offset < 12 ? '\u201C' : '\u201D'));
+    const findings = lint(configuration((c) => (c.integracoes[0] = seedIntegracao({ consulta: typographic }))));
+    expect(findings.filter((f) => f.column === 'consulta').map(where)).toEqual([
+      { code: 'TYPOGRAPHIC_QUOTES', table: 'integracao', rowId: 19, column: 'consulta' },
+    ]);
+    expect(findings[0]?.message['pt-BR']).toMatch(/^JSON inválido: tem aspas tipográficas \u201C na posição 1; use aspas retas "/);
+    const notConsulta = lint(configuration((c) => (c.integracoes[0] = seedIntegracao({ consulta: '{"sql": "SELECT 1"}' }))));
+    expect(notConsulta.filter((f) => f.column === 'consulta').map(where)).toEqual([
+      { code: 'INVALID_CONSULTA', table: 'integracao', rowId: 19, column: 'consulta' },
+    ]);
+  });
+
+  it('reports malformed JSON in campos_integracao.campo_crm and regras.parametros', () => {
+    const findings = lint(
+      configuration((c) => {
+        c.campos.push(campo(2, '{"codCli": #id_erp#}'));
+        c.regras.push(regra(8, { parametros: "{'tamanho': 40}" }));
+      }),
+    );
+    expect(findings.map(where)).toEqual([
+      { code: 'MALFORMED_JSON', table: 'campos_integracao', rowId: 2, column: 'campo_crm' },
+      { code: 'MALFORMED_JSON', table: 'regras', rowId: 8, column: 'parametros' },
+    ]);
+    expect(findings[0]).toMatchObject({ integracaoId: 19, integracaoNome: 'SET-WS-CONTAS' });
+  });
+
+  it('reports a consulta #var# that neither parametros_obrigatorios nor dependencias provide', () => {
+    const findings = lint(configuration((c) => (c.integracoes[0] = seedIntegracao({ parametros_obrigatorios: 'empresaId' }))));
+    expect(findings.map(where)).toEqual([
+      { code: 'UNPROVIDED_VARIABLE', table: 'integracao', rowId: 19, column: 'consulta' },
+      { code: 'UNPROVIDED_VARIABLE', table: 'integracao', rowId: 19, column: 'sql_update' },
+    ]);
+    expect(findings[0]?.message.en).toBe(
+      'variable #contaId# is not provided by anything; expected one of: parametros_obrigatorios (empresaId); dependencias.variavel (none)',
+    );
+    const viaDependencia = configuration((c) => {
+      c.integracoes[0] = seedIntegracao({ parametros_obrigatorios: null });
+      c.dependencias.push(dependencia(4, { variavel: '#contaId#' }));
+    });
+    expect(lint(viaDependencia)).toEqual([]);
+  });
+
+  it('reports a sql_update #var# that is no consulta column, indice_valor_retorno key, parameter or dependency', () => {
+    const findings = lint(
+      configuration((c) => (c.integracoes[0] = seedIntegracao({ sql_update: 'UPDATE contas SET numero = #numPed# WHERE id = #id#' }))),
+    );
+    expect(findings.map(where)).toEqual([{ code: 'UNPROVIDED_VARIABLE', table: 'integracao', rowId: 19, column: 'sql_update' }]);
+    expect(findings[0]?.message['pt-BR']).toMatch(
+      /^a variável #numPed# não é fornecida por nada; esperado um de: colunas da consulta \(id_erp, fax/,
+    );
+    expect(findings[0]?.message['pt-BR']).toContain('indice_valor_retorno (codCli)');
+  });
+
+  it('reports a campo_crm #var# nothing provides, and accepts an integracao_origem return index', () => {
+    const findings = lint(configuration((c) => c.campos.push(campo(2, '{"codRep": "#codigoRepresentante#"}'))));
+    expect(findings.map(where)).toEqual([{ code: 'UNPROVIDED_VARIABLE', table: 'campos_integracao', rowId: 2, column: 'campo_crm' }]);
+    const viaOrigin = configuration((c) => {
+      c.integracoes.push(
+        seedIntegracao({ id: 20, nome: 'SET-WS-REPRESENTANTES', indice_valor_retorno: 'codigoRepresentante', sql_update: null }),
+      );
+      c.campos.push(campo(2, '{"codRep": "#codigoRepresentante#"}'));
+      c.dependencias.push(dependencia(5, { variavel: 'codRep', tipo: 'integracao', integracao_origem_id: 20 }));
+    });
+    expect(lint(viaOrigin)).toEqual([]);
+  });
+
+  it('checks a GET: sql_consulta from parameters, sql_insert and sql_update also from the sql_consulta columns', () => {
+    const get = seedIntegracao({
+      id: 30,
+      nome: 'GET-BD-CONTAS',
+      tipo_servico: 'GET',
+      conexao_integracao_id: 5,
+      consulta: '{"consulta": "SELECT codcli, nomcli FROM e085cli WHERE codemp = #empresa#"}',
+      parametros_obrigatorios: 'empresa',
+      indice_valor_retorno: null,
+      sql_consulta: 'SELECT id AS conta_id FROM contas WHERE id_erp = #codcli#',
+      sql_insert: 'INSERT INTO contas (empresa_id, id_erp, nome, cnpj) VALUES (#empresa#, #codcli#, #nomcli#, #cgccpf#)',
+      sql_update: 'UPDATE contas SET nome = #nomcli#, fantasia = #apelido# WHERE id = #conta_id#',
+    });
+    const findings = lint(
+      configuration((c) => {
+        c.conexoes.push({ id: 5, tipo_conexao: 'BD', nome_conexao: 'erp_bd', empresa_id: 1 });
+        c.integracoes.push(get);
+      }),
+    );
+    expect(findings.map((f) => [f.rowId, f.column, f.message.en.slice(0, 20)])).toEqual([
+      [30, 'sql_insert', 'variable #cgccpf# is'],
+      [30, 'sql_update', 'variable #apelido# i'],
+    ]);
+  });
+
+  it('reports every row of a dependente/depende_de cycle, naming the whole cycle', () => {
+    const findings = lint(
+      configuration((c) => {
+        c.integracoes[0] = seedIntegracao({ dependente: 21 });
+        c.integracoes.push(seedIntegracao({ id: 20, nome: 'SET-WS-CONTATOS', dependente: 19, depende_de: 21 }));
+        c.integracoes.push(seedIntegracao({ id: 21, nome: 'SET-WS-OPORTUNIDADES' }));
+      }),
+    );
+    expect(findings.map(where)).toEqual([
+      { code: 'DEPENDENCY_CYCLE', table: 'integracao', rowId: 19, column: 'dependente' },
+      { code: 'DEPENDENCY_CYCLE', table: 'integracao', rowId: 20, column: 'dependente' },
+      { code: 'DEPENDENCY_CYCLE', table: 'integracao', rowId: 20, column: 'depende_de' },
+    ]);
+    expect(findings[0]?.message.en).toBe(
+      'circular dependency between integracoes #19 (SET-WS-CONTAS) → #20 (SET-WS-CONTATOS) → #21 (SET-WS-OPORTUNIDADES) → #19 (SET-WS-CONTAS); ' +
+        'expected dependente/depende_de to form an order without cycles',
+    );
+  });
+
+  it("reports a dependente/depende_de naming a missing integracao or another empresa's", () => {
+    const findings = lint(
+      configuration((c) => {
+        c.integracoes[0] = seedIntegracao({ dependente: 99, depende_de: 40 });
+        c.integracoes.push(seedIntegracao({ id: 40, nome: 'SET-OUTRA-EMPRESA', empresa_id: 2, conexao_integracao_id: 3 }));
+      }),
+    );
+    expect(findings.map(where)).toEqual([
+      { code: 'DANGLING_DEPENDENCY', table: 'integracao', rowId: 19, column: 'dependente' },
+      { code: 'DANGLING_DEPENDENCY', table: 'integracao', rowId: 19, column: 'depende_de' },
+    ]);
+    expect(findings[0]?.message['pt-BR']).toBe(
+      'dependente aponta para a integracao #99, que não existe; esperado o id de uma integracao da mesma empresa',
+    );
+    expect(findings[1]?.message.en).toContain('which belongs to another empresa (2)');
+  });
+
+  it('reports a dependencias.integracao_origem_id naming no integracao', () => {
+    const findings = lint(configuration((c) => c.dependencias.push(dependencia(6, { variavel: 'contaId', integracao_origem_id: 77 }))));
+    expect(findings.map(where)).toEqual([{ code: 'DANGLING_ORIGIN', table: 'dependencias', rowId: 6, column: 'integracao_origem_id' }]);
+  });
+
+  it('reports a tipo_servico other than SET, GET or INFO', () => {
+    const findings = lint(configuration((c) => (c.integracoes[0] = seedIntegracao({ tipo_servico: 'PUT' }))));
+    expect(findings.map(where)).toEqual([{ code: 'UNKNOWN_SERVICE_TYPE', table: 'integracao', rowId: 19, column: 'tipo_servico' }]);
+    expect(findings[0]?.message['pt-BR']).toBe('tipo_servico "PUT" desconhecido (esperado SET, GET ou INFO)');
+  });
+
+  it('reports spaces in indice_erro_retorno and indice_valor_retorno', () => {
+    const findings = lint(
+      configuration(
+        (c) => (c.integracoes[0] = seedIntegracao({ indice_erro_retorno: 'erro, mensagemErro', indice_valor_retorno: 'codCli ' })),
+      ),
+    );
+    expect(findings.map(where)).toEqual([
+      { code: 'SPACE_IN_INDEX_LIST', table: 'integracao', rowId: 19, column: 'indice_erro_retorno' },
+      { code: 'SPACE_IN_INDEX_LIST', table: 'integracao', rowId: 19, column: 'indice_valor_retorno' },
+    ]);
+    expect(findings[0]?.message.en).toContain('(e.g. erro,mensagemErro)');
+  });
+
+  it('reports campos_integracao, dependencias and regras rows whose integracao_id names nothing', () => {
+    const findings = lint(
+      configuration((c) => {
+        c.campos.push(campo(2, '{}', { integracao_id: 404 }));
+        c.dependencias.push(dependencia(3, { integracao_id: 404 }));
+        c.regras.push(regra(4, { integracao_id: 404 }));
+      }),
+    );
+    expect(findings.map(where)).toEqual([
+      { code: 'ORPHAN_ROW', table: 'campos_integracao', rowId: 2, column: 'integracao_id' },
+      { code: 'ORPHAN_ROW', table: 'dependencias', rowId: 3, column: 'integracao_id' },
+      { code: 'ORPHAN_ROW', table: 'regras', rowId: 4, column: 'integracao_id' },
+    ]);
+    expect(findings[0]).toMatchObject({ integracaoId: null, integracaoNome: null });
+  });
+
+  it('reports a regra whose campos_integracao_id is not a field of its integracao', () => {
+    const findings = lint(configuration((c) => c.regras.push(regra(9, { campos_integracao_id: 555 }))));
+    expect(findings.map(where)).toEqual([{ code: 'DANGLING_FIELD', table: 'regras', rowId: 9, column: 'campos_integracao_id' }]);
+  });
+
+  it("only warns for a component's unprovided #var#, which its parent may provide", () => {
+    const component = seedIntegracao({
+      id: 25,
+      nome: 'SET-WS-CONTAS-ENDERECO',
+      link: 'componente',
+      conexao_integracao_id: null,
+      consulta: '{"consulta": "SELECT e.cep FROM enderecos e WHERE e.conta_id = #id# AND e.tipo = #tipoEndereco#"}',
+      parametros_obrigatorios: null,
+      sql_update: null,
+      depende_de: 19,
+    });
+    const findings = lint(configuration((c) => c.integracoes.push(component)));
+    // #id# is a column of the linked SET-WS-CONTAS consulta; #tipoEndereco# is nobody's.
+    expect(findings.map((f) => [f.code, f.severity, f.rowId, f.column, f.message.en.slice(0, 24)])).toEqual([
+      ['UNPROVIDED_VARIABLE', 'warning', 25, 'consulta', 'variable #tipoEndereco# '],
+    ]);
+  });
+});
+
+describe('formatFinding', () => {
+  const findings = lint(
+    configuration((c) => {
+      c.integracoes[0] = seedIntegracao({ tipo_servico: 'PUT' });
+      c.campos.push(campo(2, '{"x": "#nada#"}'));
+    }),
+  );
+
+  it('writes one line naming the table, row, integracao and column, in Portuguese or English', () => {
+    expect(findings.map((f) => formatFinding(f))).toEqual([
+      'integracao #19 (SET-WS-CONTAS) coluna tipo_servico: tipo_servico "PUT" desconhecido (esperado SET, GET ou INFO) [UNKNOWN_SERVICE_TYPE]',
+      expect.stringMatching(/^campos_integracao #2 \(integracao #19 SET-WS-CONTAS\) coluna campo_crm: a variável #nada# não é fornecida/),
+    ]);
+    expect(formatFinding(findings[0] as LintFinding, 'en')).toBe(
+      'integracao #19 (SET-WS-CONTAS) column tipo_servico: unknown tipo_servico "PUT" (expected SET, GET or INFO) [UNKNOWN_SERVICE_TYPE]',
+    );
+  });
+});

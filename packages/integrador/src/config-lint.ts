@@ -1,0 +1,352 @@
+import type { CampoIntegracao, ConexaoIntegracao, Integracao, IntegradorConfiguration } from '@integrador/store';
+import { CONNECTION_KIND_ALIASES, type KnownConnections, normalizeConnectionKind } from './connection-kind';
+import { consultaOf, selectedColumns } from './consulta';
+import { collectDependencyEdges, type DependencyRow, describeCycle, findCycles } from './dependency-graph';
+import { jsonKeys, jsonStringLeaves, parseJsonText } from './json-text';
+import { type LintFinding, type LintMessage, type LintSeverity, nameList, sortFindings } from './lint-finding';
+import { extractVariables } from './template';
+
+const SERVICE_TYPES = ['SET', 'GET', 'INFO'];
+
+interface Place {
+  table: string;
+  rowId: number;
+  column: string;
+  integracao: Pick<Integracao, 'id' | 'nome'> | null;
+}
+
+type Report = (place: Place, code: string, message: LintMessage, severity?: LintSeverity) => void;
+
+interface Context {
+  configuration: IntegradorConfiguration;
+  connections: KnownConnections;
+  integracoes: ReadonlyMap<number, Integracao>;
+  report: Report;
+}
+
+/** A named set of variable names, as the messages list it. */
+interface Source {
+  label: LintMessage;
+  names: string[];
+}
+
+const list = (text: string | null) =>
+  (text ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+
+/** Checks the Integrador configuration tables against each other and the connections file; every finding names its row and column. */
+export function lintConfiguration(configuration: IntegradorConfiguration, connections: KnownConnections): LintFinding[] {
+  const findings: LintFinding[] = [];
+  const report: Report = (place, code, message, severity = 'error') =>
+    findings.push({
+      code,
+      severity,
+      integracaoId: place.integracao?.id ?? null,
+      integracaoNome: place.integracao?.nome ?? null,
+      table: place.table,
+      rowId: place.rowId,
+      column: place.column,
+      message,
+    });
+  const context: Context = {
+    configuration,
+    connections,
+    integracoes: new Map(configuration.integracoes.map((row) => [row.id, row])),
+    report,
+  };
+  for (const conexao of configuration.conexoes) lintConexao(context, conexao);
+  for (const integracao of configuration.integracoes) lintIntegracao(context, integracao);
+  lintDependencyColumns(context);
+  lintChildRows(context);
+  return sortFindings(findings);
+}
+
+function lintConexao({ connections, report }: Context, conexao: ConexaoIntegracao): void {
+  const place = (column: string): Place => ({ table: 'conexao_integracao', rowId: conexao.id, column, integracao: null });
+  const known = connections.get(conexao.nome_conexao);
+  const names = nameList([...connections.keys()], '—');
+  if (!known)
+    report(place('nome_conexao'), 'UNKNOWN_CONNECTION', {
+      'pt-BR': `a conexão "${conexao.nome_conexao}" não está no arquivo de conexões (esperado um de: ${names})`,
+      en: `connection "${conexao.nome_conexao}" is not in the connections file (expected one of: ${names})`,
+    });
+  const kind = normalizeConnectionKind(conexao.tipo_conexao);
+  const aliases = CONNECTION_KIND_ALIASES.join(', ');
+  if (kind === null)
+    report(place('tipo_conexao'), 'UNKNOWN_CONNECTION_TYPE', {
+      'pt-BR': `tipo_conexao "${conexao.tipo_conexao}" desconhecido (esperado um de: ${aliases})`,
+      en: `unknown tipo_conexao "${conexao.tipo_conexao}" (expected one of: ${aliases})`,
+    });
+  else if (known && known.kind !== kind)
+    report(place('tipo_conexao'), 'CONNECTION_TYPE_MISMATCH', {
+      'pt-BR': `tipo_conexao "${conexao.tipo_conexao}" (${kind}) não confere com o arquivo de conexões, onde "${conexao.nome_conexao}" é ${known.kind}`,
+      en: `tipo_conexao "${conexao.tipo_conexao}" (${kind}) does not match the connections file, where "${conexao.nome_conexao}" is ${known.kind}`,
+    });
+}
+
+function lintIntegracao(context: Context, integracao: Integracao): void {
+  const { report } = context;
+  const place = (column: string): Place => ({ table: 'integracao', rowId: integracao.id, column, integracao });
+  if (!SERVICE_TYPES.includes(integracao.tipo_servico))
+    report(place('tipo_servico'), 'UNKNOWN_SERVICE_TYPE', {
+      'pt-BR': `tipo_servico "${integracao.tipo_servico}" desconhecido (esperado SET, GET ou INFO)`,
+      en: `unknown tipo_servico "${integracao.tipo_servico}" (expected SET, GET or INFO)`,
+    });
+  lintConnectionReference(context, integracao);
+  for (const column of ['indice_erro_retorno', 'indice_valor_retorno'] as const) {
+    const value = integracao[column];
+    if (value !== null && /\s/.test(value))
+      report(place(column), 'SPACE_IN_INDEX_LIST', {
+        'pt-BR': `"${value}" tem espaços; os índices devem ser separados só por vírgula, sem espaçamento (ex.: ${value.replace(/\s+/g, '')})`,
+        en: `"${value}" has spaces; indexes must be separated by commas only, without spacing (e.g. ${value.replace(/\s+/g, '')})`,
+      });
+  }
+  lintVariables(context, integracao);
+}
+
+function isComponent(integracao: Integracao): boolean {
+  return integracao.link?.trim().toLowerCase() === 'componente';
+}
+
+function lintConnectionReference({ configuration, report }: Context, integracao: Integracao): void {
+  const place: Place = { table: 'integracao', rowId: integracao.id, column: 'conexao_integracao_id', integracao };
+  const id = integracao.conexao_integracao_id;
+  if (id === null) {
+    if (!isComponent(integracao) && SERVICE_TYPES.includes(integracao.tipo_servico))
+      report(place, 'MISSING_CONNECTION', {
+        'pt-BR': `integração ${integracao.tipo_servico} sem conexão: esperado um id de conexao_integracao (só link 'componente' dispensa), encontrado NULL`,
+        en: `${integracao.tipo_servico} integration without a connection: expected a conexao_integracao id (only link 'componente' may omit it), found NULL`,
+      });
+    return;
+  }
+  const conexao = configuration.conexoes.find((row) => row.id === id);
+  // A conexao_integracao row with an empresa_id belongs to that empresa only; NULL means shared.
+  const foreign = conexao !== undefined && conexao.empresa_id !== null && conexao.empresa_id !== integracao.empresa_id;
+  if (!conexao || foreign)
+    report(place, 'DANGLING_CONNECTION', {
+      'pt-BR': foreign
+        ? `conexao_integracao #${id} pertence a outra empresa (${conexao?.empresa_id}); esperado uma conexão da empresa ${integracao.empresa_id} ou compartilhada`
+        : `conexao_integracao #${id} não existe (esperado o id de uma linha de conexao_integracao)`,
+      en: foreign
+        ? `conexao_integracao #${id} belongs to another empresa (${conexao?.empresa_id}); expected a connection of empresa ${integracao.empresa_id} or a shared one`
+        : `conexao_integracao #${id} does not exist (expected the id of a conexao_integracao row)`,
+    });
+}
+
+/** Parses a JSON column and reports why it is not JSON; returns undefined when it is not. */
+function parseJsonColumn(report: Report, place: Place, text: string, expected: string): { value: unknown } | undefined {
+  const parsed = parseJsonText(text);
+  if (parsed.ok) return { value: parsed.value };
+  if (parsed.problem === 'typographic-quotes')
+    report(place, 'TYPOGRAPHIC_QUOTES', {
+      'pt-BR': `JSON inválido: tem aspas tipográficas ${parsed.quote} na posição ${parsed.position}; use aspas retas " (esperado ${expected})`,
+      en: `invalid JSON: it has typographic quotes ${parsed.quote} at position ${parsed.position}; use straight quotes " (expected ${expected})`,
+    });
+  else
+    report(place, 'MALFORMED_JSON', {
+      'pt-BR': `JSON inválido (${parsed.detail}); esperado ${expected}`,
+      en: `malformed JSON (${parsed.detail}); expected ${expected}`,
+    });
+  return undefined;
+}
+
+/** The SQL of integracao.consulta, reporting a document that is not {"consulta": "..."}; null when absent or broken. */
+function consultaSql({ report }: Context, integracao: Integracao): string | null {
+  if (integracao.consulta === null || integracao.consulta.trim() === '') return null;
+  const place: Place = { table: 'integracao', rowId: integracao.id, column: 'consulta', integracao };
+  const parsed = parseJsonColumn(report, place, integracao.consulta, '{"consulta": "SELECT ..."}');
+  if (!parsed) return null;
+  const sql = consultaOf(parsed.value);
+  if (sql !== null) return sql;
+  const found = JSON.stringify(parsed.value).slice(0, 60);
+  report(place, 'INVALID_CONSULTA', {
+    'pt-BR': `esperado um objeto JSON com a chave "consulta" contendo o SQL, encontrado ${found}`,
+    en: `expected a JSON object whose "consulta" key holds the SQL, found ${found}`,
+  });
+  return null;
+}
+
+function source(pt: string, en: string, names: string[]): Source {
+  return { label: { 'pt-BR': pt, en }, names };
+}
+
+/** Reports each #var# of a text that none of the sources provides. */
+function checkProvided(report: Report, place: Place, text: string, sources: readonly Source[], severity: LintSeverity = 'error'): void {
+  const provided = new Set(sources.flatMap((s) => s.names));
+  const expected = (locale: 'pt-BR' | 'en') =>
+    sources.map((s) => `${s.label[locale]} (${nameList(s.names, locale === 'pt-BR' ? 'nenhum' : 'none')})`).join('; ');
+  for (const variable of extractVariables(text)) {
+    if (provided.has(variable)) continue;
+    report(
+      place,
+      'UNPROVIDED_VARIABLE',
+      {
+        'pt-BR': `a variável #${variable}# não é fornecida por nada; esperado um de: ${expected('pt-BR')}`,
+        en: `variable #${variable}# is not provided by anything; expected one of: ${expected('en')}`,
+      },
+      severity,
+    );
+  }
+}
+
+/** Columns of integracoes linked to this one by dependente/depende_de: a component may use its parent's columns. */
+function neighbourColumns(context: Context, integracao: Integracao): string[] {
+  const { edges } = collectDependencyEdges(context.configuration.integracoes);
+  const neighbours = edges.flatMap((e) => (e.before === integracao.id ? [e.after] : e.after === integracao.id ? [e.before] : []));
+  return neighbours.flatMap((id) => {
+    const parsed = parseJsonText(context.integracoes.get(id)?.consulta ?? '');
+    const sql = parsed.ok ? consultaOf(parsed.value) : null;
+    return sql === null ? [] : selectedColumns(sql);
+  });
+}
+
+interface VariableSources {
+  params: Source;
+  deps: Source;
+  columns: Source;
+  retorno: Source;
+  originKeys: Source;
+  sqlConsulta: Source;
+  /** What a GET's fetched record offers; empty for other kinds. */
+  record: Source[];
+}
+
+/** Where an integracao's #vars# may come from (seed 001: parameters, dependencias, consulta columns, return indexes). */
+function variableSources(context: Context, integracao: Integracao, sql: string | null): VariableSources {
+  const dependencias = context.configuration.dependencias.filter((row) => row.integracao_id === integracao.id);
+  const campos = context.configuration.campos.filter((row) => row.integracao_id === integracao.id);
+  const origins = dependencias.flatMap((row) =>
+    row.integracao_origem_id === null ? [] : [context.integracoes.get(row.integracao_origem_id)],
+  );
+  const columns = source('colunas da consulta', 'columns of consulta', sql === null ? [] : selectedColumns(sql));
+  const campoNames = source('campos do campo_crm', 'fields of campo_crm', campos.flatMap(campoFields));
+  return {
+    params: source('parametros_obrigatorios', 'parametros_obrigatorios', list(integracao.parametros_obrigatorios)),
+    deps: source(
+      'dependencias.variavel',
+      'dependencias.variavel',
+      dependencias.map((row) => row.variavel.trim().replace(/^#|#$/g, '')),
+    ),
+    columns,
+    retorno: source('indice_valor_retorno', 'indice_valor_retorno', list(integracao.indice_valor_retorno)),
+    originKeys: source(
+      'indice_valor_retorno das integracao_origem',
+      'indice_valor_retorno of the integracao_origem',
+      origins.flatMap((row) => list(row?.indice_valor_retorno ?? null)),
+    ),
+    sqlConsulta: source('colunas do sql_consulta', 'columns of sql_consulta', selectedColumns(integracao.sql_consulta ?? '')),
+    // A GET brings records from the other system: consulta's columns and the fields campo_crm maps are that record.
+    record: integracao.tipo_servico === 'GET' ? [columns, campoNames] : [],
+  };
+}
+
+function lintVariables(context: Context, integracao: Integracao): void {
+  const { configuration, report } = context;
+  const place = (column: string): Place => ({ table: 'integracao', rowId: integracao.id, column, integracao });
+  const sql = consultaSql(context, integracao);
+  const { params, deps, columns, retorno, originKeys, sqlConsulta, record } = variableSources(context, integracao, sql);
+  const check = (column: 'sql_consulta' | 'sql_insert' | 'sql_update', sources: Source[]) => {
+    const text = integracao[column];
+    if (text) checkProvided(report, place(column), text, [...new Set(sources)]);
+  };
+  if (sql !== null && isComponent(integracao)) {
+    // A component's values may come from a parent the configuration does not name, so it only warns.
+    const linked = source('colunas das integrações ligadas', 'columns of linked integrations', neighbourColumns(context, integracao));
+    checkProvided(report, place('consulta'), sql, [params, deps, linked], 'warning');
+  } else if (sql !== null) checkProvided(report, place('consulta'), sql, [params, deps]);
+  check('sql_consulta', [params, deps, ...record]);
+  check('sql_insert', [params, deps, sqlConsulta, ...record]);
+  check('sql_update', [columns, retorno, params, deps, originKeys, sqlConsulta, ...record]);
+  for (const campo of configuration.campos.filter((row) => row.integracao_id === integracao.id)) {
+    const campoPlace: Place = { table: 'campos_integracao', rowId: campo.id, column: 'campo_crm', integracao };
+    const parsed = parseJsonColumn(report, campoPlace, campo.campo_crm, '{"campo": "#variavel#"}');
+    // The leaves are checked as one text so a variable used twice is reported once.
+    if (parsed) checkProvided(report, campoPlace, jsonStringLeaves(parsed.value).join('\n'), [columns, params, deps, originKeys]);
+  }
+}
+
+/** Names a campo_crm maps: its keys and its plain (non-#var#) values. */
+function campoFields(campo: CampoIntegracao): string[] {
+  const parsed = parseJsonText(campo.campo_crm);
+  if (!parsed.ok) return [];
+  const plain = jsonStringLeaves(parsed.value).filter((leaf) => /^[A-Za-z_][A-Za-z0-9_.]*$/.test(leaf));
+  return [...jsonKeys(parsed.value), ...plain];
+}
+
+function lintDependencyColumns({ configuration, integracoes, report }: Context): void {
+  const rows: readonly DependencyRow[] = configuration.integracoes;
+  const { edges, dangling } = collectDependencyEdges(rows);
+  for (const d of dangling) {
+    const place: Place = { table: 'integracao', rowId: d.rowId, column: d.column, integracao: integracoes.get(d.rowId) ?? null };
+    const other = d.reason === 'other-empresa';
+    report(place, 'DANGLING_DEPENDENCY', {
+      'pt-BR': other
+        ? `${d.column} aponta para a integracao #${d.missingId}, que é de outra empresa (${d.otherEmpresaId}); esperado uma integracao da mesma empresa`
+        : `${d.column} aponta para a integracao #${d.missingId}, que não existe; esperado o id de uma integracao da mesma empresa`,
+      en: other
+        ? `${d.column} names integracao #${d.missingId}, which belongs to another empresa (${d.otherEmpresaId}); expected an integracao of the same empresa`
+        : `${d.column} names integracao #${d.missingId}, which does not exist; expected the id of an integracao of the same empresa`,
+    });
+  }
+  for (const cycle of findCycles(rows)) {
+    const text = describeCycle(cycle, rows);
+    const members = new Set(cycle.ids);
+    const declared = edges.filter((e) => members.has(e.before) && members.has(e.after));
+    const seen = new Set<string>();
+    for (const edge of declared) {
+      const key = `${edge.rowId}:${edge.column}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const place: Place = { table: 'integracao', rowId: edge.rowId, column: edge.column, integracao: integracoes.get(edge.rowId) ?? null };
+      report(place, 'DEPENDENCY_CYCLE', {
+        'pt-BR': `dependência circular entre as integrações ${text}; esperado que dependente/depende_de formem uma ordem sem ciclos`,
+        en: `circular dependency between integracoes ${text}; expected dependente/depende_de to form an order without cycles`,
+      });
+    }
+  }
+}
+
+/** campos_integracao, dependencias and regras: their integracao, origin and field references, and regras.parametros. */
+function lintChildRows({ configuration, integracoes, report }: Context): void {
+  const campos = new Map(configuration.campos.map((row) => [row.id, row]));
+  const children = [
+    ...configuration.campos.map((row) => ({ table: 'campos_integracao', row, campoId: null })),
+    ...configuration.dependencias.map((row) => ({ table: 'dependencias', row, campoId: row.campos_integracao_id })),
+    ...configuration.regras.map((row) => ({ table: 'regras', row, campoId: row.campos_integracao_id })),
+  ];
+  for (const { table, row, campoId } of children) {
+    const integracao = integracoes.get(row.integracao_id) ?? null;
+    const place = (column: string): Place => ({ table, rowId: row.id, column, integracao });
+    if (!integracao) {
+      report(place('integracao_id'), 'ORPHAN_ROW', {
+        'pt-BR': `integracao_id ${row.integracao_id} não aponta para nenhuma integracao; esperado o id de uma linha de integracao`,
+        en: `integracao_id ${row.integracao_id} points to no integracao; expected the id of an integracao row`,
+      });
+      continue;
+    }
+    const campo = campoId === null ? undefined : campos.get(campoId);
+    if (campoId !== null && campo?.integracao_id !== integracao.id)
+      report(place('campos_integracao_id'), 'DANGLING_FIELD', {
+        'pt-BR': `campos_integracao_id ${campoId} ${campo ? `é da integracao #${campo.integracao_id}` : 'não existe'}; esperado um campo da integracao #${integracao.id}`,
+        en: `campos_integracao_id ${campoId} ${campo ? `belongs to integracao #${campo.integracao_id}` : 'does not exist'}; expected a field of integracao #${integracao.id}`,
+      });
+  }
+  for (const dependencia of configuration.dependencias) {
+    const integracao = integracoes.get(dependencia.integracao_id);
+    const originId = dependencia.integracao_origem_id;
+    if (!integracao || originId === null) continue;
+    const origin = integracoes.get(originId);
+    if (origin && origin.empresa_id === integracao.empresa_id) continue;
+    report({ table: 'dependencias', rowId: dependencia.id, column: 'integracao_origem_id', integracao }, 'DANGLING_ORIGIN', {
+      'pt-BR': `integracao_origem_id ${originId} ${origin ? 'é de outra empresa' : 'não existe'}; esperado uma integracao da empresa ${integracao.empresa_id}`,
+      en: `integracao_origem_id ${originId} ${origin ? 'belongs to another empresa' : 'does not exist'}; expected an integracao of empresa ${integracao.empresa_id}`,
+    });
+  }
+  for (const regra of configuration.regras) {
+    const integracao = integracoes.get(regra.integracao_id);
+    if (!integracao || regra.parametros === null || regra.parametros.trim() === '') continue;
+    parseJsonColumn(report, { table: 'regras', rowId: regra.id, column: 'parametros', integracao }, regra.parametros, '{"...": ...}');
+  }
+}

@@ -1,0 +1,31 @@
+export { lintConfiguration } from './config-lint';
+export { CONNECTION_KIND_ALIASES, type ConnectionKind, type KnownConnections, normalizeConnectionKind } from './connection-kind';
+export { ConsultaError, type ConsultaErrorCode, consultaOf, parseConsulta, selectedColumns } from './consulta';
+export {
+  buildDependencyGraph,
+  collectDependencyEdges,
+  type DanglingDependency,
+  DanglingDependencyError,
+  type DependencyColumn,
+  type DependencyCycle,
+  DependencyCycleError,
+  type DependencyEdge,
+  type DependencyGraph,
+  type DependencyRow,
+  describeCycle,
+  findCycles,
+  runOrderFor,
+  UnknownIntegracaoError,
+} from './dependency-graph';
+export { findTypographicQuote, type JsonTextResult, parseJsonText } from './json-text';
+export { formatFinding, type LintFinding, type LintLocale, type LintMessage, type LintSeverity } from './lint-finding';
+export {
+  type CompiledTemplate,
+  compileTemplate,
+  extractVariables,
+  MissingVariableError,
+  type TemplateDialect,
+  type TemplateOptions,
+  type TemplateValues,
+  toRawSql,
+} from './template';

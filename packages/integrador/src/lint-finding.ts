@@ -1,0 +1,41 @@
+export type LintSeverity = 'error' | 'warning';
+export type LintLocale = 'pt-BR' | 'en';
+export type LintMessage = Readonly<Record<LintLocale, string>>;
+
+/** One problem of the Integrador configuration, pinned to a table row and column. */
+export interface LintFinding {
+  code: string;
+  severity: LintSeverity;
+  /** The integracao the row belongs to (null for conexao_integracao rows and rows whose integracao is missing). */
+  integracaoId: number | null;
+  integracaoNome: string | null;
+  table: string;
+  rowId: number;
+  column: string;
+  message: LintMessage;
+}
+
+const TABLE_ORDER = ['conexao_integracao', 'integracao', 'campos_integracao', 'dependencias', 'regras'];
+
+/** Findings by table (as the configuration tables are usually filled in), then row id; otherwise in the order found. */
+export function sortFindings(findings: readonly LintFinding[]): LintFinding[] {
+  const rank = (table: string) => (TABLE_ORDER.includes(table) ? TABLE_ORDER.indexOf(table) : TABLE_ORDER.length);
+  return [...findings].sort((a, b) => rank(a.table) - rank(b.table) || a.rowId - b.rowId);
+}
+
+/** One line per finding, e.g. `integracao #19 (SET-WS-CONTAS) coluna consulta: ... [MALFORMED_JSON]`. */
+export function formatFinding(finding: LintFinding, locale: LintLocale = 'pt-BR'): string {
+  const column = locale === 'pt-BR' ? 'coluna' : 'column';
+  const nome = finding.integracaoNome ?? '?';
+  let owner = '';
+  if (finding.table === 'integracao') owner = ` (${nome})`;
+  else if (finding.integracaoId !== null) owner = ` (integracao #${finding.integracaoId} ${nome})`;
+  return `${finding.table} #${finding.rowId}${owner} ${column} ${finding.column}: ${finding.message[locale]} [${finding.code}]`;
+}
+
+/** A readable list of names, shortened when long. */
+export function nameList(names: readonly string[], empty: string, max = 10): string {
+  if (names.length === 0) return empty;
+  const shown = names.slice(0, max).join(', ');
+  return names.length > max ? `${shown}, … (+${names.length - max})` : shown;
+}

@@ -1,0 +1,145 @@
+import { type CrmDatabase, createDatabase, migrateToLatest } from '@integrador/store';
+import { sql } from 'kysely';
+import { parseConsulta } from './consulta';
+import { compileTemplate, extractVariables, MissingVariableError, toRawSql } from './template';
+
+const INJECTIONS = [
+  '1 OR 1=1',
+  "'; DROP TABLE contas; --",
+  "\\'",
+  "\\'; DROP TABLE contas; --",
+  '\u2019 OR \u20181\u2019=\u20181',
+  '#contaId#',
+  '$1',
+  '?',
+];
+
+describe('extractVariables', () => {
+  it('lists #vars# in order of first use, once each, quoted or not', () => {
+    expect(extractVariables(`SELECT * FROM t WHERE a = #b# AND c = '#a#' AND d = "#b#" AND e = #conta.id#`)).toEqual([
+      'b',
+      'a',
+      'conta.id',
+    ]);
+  });
+
+  it('ignores hashes that are not variables', () => {
+    expect(extractVariables(`SELECT 'abc#', '#1x#', '# x #', '##' FROM t WHERE a = #ok_1#`)).toEqual(['ok_1']);
+  });
+});
+
+describe('compileTemplate', () => {
+  it('binds bare and quoted variables as positional parameters per dialect, eating the quotes', () => {
+    const template = `SELECT * FROM contas WHERE id = #id# AND nome = '#nome#' AND cnpj = "#cnpj#" AND id <> #id#`;
+    const values = { id: 7, nome: 'ACME', cnpj: '123' };
+    expect(compileTemplate(template, values, 'postgres')).toEqual({
+      sql: 'SELECT * FROM contas WHERE id = $1 AND nome = $2 AND cnpj = $3 AND id <> $4',
+      parameters: [7, 'ACME', '123', 7],
+      variables: ['id', 'nome', 'cnpj'],
+    });
+    for (const dialect of ['mysql', 'sqlite'] as const)
+      expect(compileTemplate(template, values, dialect).sql).toBe(
+        'SELECT * FROM contas WHERE id = ? AND nome = ? AND cnpj = ? AND id <> ?',
+      );
+  });
+
+  it('binds a literal that contains variables as one string parameter, as PHP would interpolate it', () => {
+    const compiled = compileTemplate(
+      `SELECT * FROM contas WHERE nome LIKE '%#nome#%' AND obs = 'it''s #n#'`,
+      { nome: 'AC', n: 3 },
+      'postgres',
+    );
+    expect(compiled.sql).toBe('SELECT * FROM contas WHERE nome LIKE $1 AND obs = $2');
+    expect(compiled.parameters).toEqual(['%AC%', "it's 3"]);
+  });
+
+  it('leaves literals with a # that is not a variable, comments and identifiers alone', () => {
+    const template = "SELECT 'abc#' AS a, '#' AS b, `x#y#` AS c FROM t -- uses #nothing#\nWHERE id = #id# /* #neither# */";
+    const compiled = compileTemplate(template, { id: 1 }, 'mysql');
+    expect(compiled.sql).toBe("SELECT 'abc#' AS a, '#' AS b, `x#y#` AS c FROM t -- uses #nothing#\nWHERE id = ? /* #neither# */");
+    expect(compiled.parameters).toEqual([1]);
+  });
+
+  it('reads MySQL backslash escapes inside literals only for mysql', () => {
+    expect(compileTemplate(`SELECT 'a\\'b #x#'`, { x: 1 }, 'mysql')).toMatchObject({ sql: 'SELECT ?', parameters: ["a'b 1"] });
+  });
+
+  it('binds the typographic ‘#id#’ the Integrador manual writes', () => {
+    expect(compileTemplate('SELECT * FROM contas WHERE id = \u2018#id#\u2019', { id: 5 }, 'sqlite')).toMatchObject({
+      sql: 'SELECT * FROM contas WHERE id = ?',
+      parameters: [5],
+    });
+  });
+
+  it('throws MissingVariableError naming the variable before compiling anything', () => {
+    const attempt = () => compileTemplate('UPDATE contas SET id_erp = #codCli# WHERE id = #contaId#', { contaId: 1 }, 'postgres');
+    expect(attempt).toThrow(MissingVariableError);
+    expect(attempt).toThrow(/#codCli#/);
+    let caught: unknown;
+    try {
+      attempt();
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ name: 'MissingVariableError', code: 'MISSING_VARIABLE', variable: 'codCli', missing: ['codCli'] });
+    expect(() => compileTemplate('SELECT #constructor#', {}, 'sqlite')).toThrow(MissingVariableError);
+  });
+
+  it('binds null as a value and reads dotted names through nested objects', () => {
+    expect(compileTemplate('SELECT #a#, #conta.id#', { a: null, conta: { id: 9 } }, 'sqlite').parameters).toEqual([null, 9]);
+  });
+
+  it.each(INJECTIONS)('keeps the injection payload %p a parameter, never SQL text', (payload) => {
+    const template = `SELECT * FROM contas WHERE id = #id# AND nome = '#id#' AND obs LIKE '%#id#%'`;
+    const compiled = compileTemplate(template, { id: payload }, 'postgres');
+    expect(compiled.sql).toBe('SELECT * FROM contas WHERE id = $1 AND nome = $2 AND obs LIKE $3');
+    expect(compiled.parameters).toEqual([payload, payload, `%${payload}%`]);
+  });
+
+  it('keeps a value that is itself a Kysely expression a parameter', () => {
+    const payload = sql.raw('1; DROP TABLE contas');
+    const compiled = compileTemplate('SELECT #id#', { id: payload }, 'sqlite');
+    expect(compiled.sql).toBe('SELECT ?');
+    expect(compiled.parameters).toEqual([payload]);
+  });
+});
+
+describe('toRawSql on SQLite', () => {
+  let database: CrmDatabase;
+  const consulta = parseConsulta(
+    '{"consulta":"SELECT c.id_erp, c.nome, c.cnpj, c.id FROM contas AS c WHERE c.id = #contaId# OR c.nome = \'#contaId#\'"}',
+  ).sql;
+
+  beforeAll(async () => {
+    database = createDatabase('sqlite::memory:');
+    await migrateToLatest(database);
+    await database.db.insertInto('contas').values({ id: 1, empresa_id: 1, nome: 'ACME Ltda', cnpj: '12345678000199' }).execute();
+  });
+  afterAll(async () => {
+    await database.destroy();
+  });
+
+  it('runs the seed-style consulta with the value bound', async () => {
+    const result = await toRawSql(consulta, { contaId: 1 }, { dialect: 'sqlite' }).execute(database.db);
+    expect(result.rows).toEqual([{ id_erp: null, nome: 'ACME Ltda', cnpj: '12345678000199', id: 1 }]);
+  });
+
+  it.each(INJECTIONS)('finds no row for the payload %p and leaves the table in place', async (payload) => {
+    const result = await toRawSql(consulta, { contaId: payload }, { dialect: 'sqlite' }).execute(database.db);
+    expect(result.rows).toHaveLength(0);
+    const count = await database.db
+      .selectFrom('contas')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(count.n).toBe(1);
+  });
+
+  it('keeps injection payloads out of an UPDATE', async () => {
+    await toRawSql('UPDATE contas SET id_erp = #codCli# WHERE id = #contaId#', {
+      codCli: "x'; DROP TABLE contas; --",
+      contaId: '1 OR 1=1',
+    }).execute(database.db);
+    const rows = await database.db.selectFrom('contas').select(['id', 'id_erp']).execute();
+    expect(rows).toEqual([{ id: 1, id_erp: null }]);
+  });
+});

@@ -1,0 +1,2 @@
+export { pingProcessor } from './ping.processor';
+export { runWorkerApp, type WorkerDeps } from './worker-app';

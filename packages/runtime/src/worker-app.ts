@@ -1,0 +1,66 @@
+import { type Config, loadConfigOrExit } from '@integrador/config';
+import type { QueueName } from '@integrador/jobs';
+import { createLogger, type Logger } from '@integrador/logging';
+import {
+  assertRedisSafe,
+  createRedis,
+  type QueueHandlers,
+  RedisConfigurationError,
+  ShutdownRegistry,
+  startQueueWorker,
+  waitUntilReady,
+} from '@integrador/queue';
+
+/** What a worker app's handler factory receives (issues 3–5 add the CRM database, connections, limits). */
+export interface WorkerDeps {
+  config: Config;
+  logger: Logger;
+}
+
+/**
+ * Runs one worker app: validated config, a worker-role Redis connection checked for noeviction,
+ * a BullMQ worker for the queue and a shutdown registry that lets in-flight jobs finish on SIGTERM.
+ */
+export async function runWorkerApp<Q extends QueueName>(
+  app: string,
+  queue: Q,
+  createHandlers: (deps: WorkerDeps) => QueueHandlers<Q>,
+): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({ name: app, level: config.logLevel });
+  const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
+  shutdown.installSignalHandlers();
+
+  const redis = createRedis(config.redisUrl, { role: 'worker', name: app });
+  redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  shutdown.add('redis', () => redis.quit());
+
+  // Workers wait for Redis (they reconnect forever); they refuse to start only on a Redis that may lose jobs.
+  while (redis.status !== 'ready') {
+    await waitUntilReady(redis, 5000).catch(() => logger.warn({ status: redis.status }, 'waiting for redis'));
+    if (redis.status === 'end') return;
+  }
+  try {
+    await assertRedisSafe(redis);
+  } catch (err) {
+    if (err instanceof RedisConfigurationError) {
+      logger.fatal({ code: err.code }, err.message);
+      process.stderr.write(`${err.message}\n`);
+      await shutdown.run('redis misconfigured');
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  const worker = startQueueWorker({
+    queue,
+    handlers: createHandlers({ config, logger }),
+    connection: redis,
+    prefix: config.keyPrefix,
+    concurrency: config.workerConcurrency,
+    logger,
+  });
+  shutdown.add('worker', () => worker.close());
+  await worker.waitUntilReady();
+  logger.info({ queue, concurrency: config.workerConcurrency, prefix: config.keyPrefix }, 'worker started');
+}
