@@ -1,5 +1,6 @@
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import { parseConnections } from '@integrador/connections';
 import { pingProcessor } from '@integrador/runtime';
 import { createEmpresa, createFilial, issueApiKey, revokeApiKey } from '@integrador/store';
 import type { Worker } from 'bullmq';
@@ -28,7 +29,13 @@ describe.each(ALL_DIALECTS)('ingress on %s', (dialect) => {
     redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
     await waitUntilReady(redis);
     producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
-    app = await buildApp({ database, redis, producer, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+    const connections = parseConnections(
+      JSON.stringify({ connections: { senior_g5: { tipo: 'webservice', baseUrl: 'http://127.0.0.1:9', user: 'u', password: '${SENIOR_PASSWORD}' } } }),
+      'json',
+      { SENIOR_PASSWORD: 'secret' },
+      'test',
+    );
+    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
 
     const a = await createEmpresa(database.db, 'Empresa A');
     const b = await createEmpresa(database.db, 'Empresa B');
@@ -186,6 +193,16 @@ describe.each(ALL_DIALECTS)('ingress on %s', (dialect) => {
       await worker?.close();
       workerRedis.disconnect();
     }
+  });
+
+  it("lints only the tenant's own configuration, naming row and column", async () => {
+    const a = await app.inject({ url: '/v1/config/lint', headers: auth(keyA) });
+    expect(a.statusCode).toBe(200);
+    const findings = a.json().findings as { table: string; rowId: number; column: string; integracaoNome: string | null }[];
+    expect(findings.every((f) => f.integracaoNome !== 'GET-B')).toBe(true);
+    expect(findings).toEqual(expect.arrayContaining([expect.objectContaining({ table: 'integracao', rowId: integracaoA, column: 'conexao_integracao_id' })]));
+    const b = await app.inject({ url: '/v1/config/lint', headers: auth(keyB) });
+    expect((b.json().findings as { rowId: number }[]).every((f) => f.rowId !== integracaoA)).toBe(true);
   });
 
   it('publishes its OpenAPI document and UI', async () => {

@@ -1,4 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ConnectionsRegistry } from '@integrador/connections';
 import type { Logger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
@@ -9,6 +10,7 @@ import { registerDocs } from './plugins/docs';
 import { registerErrorHandler } from './plugins/error-handler';
 import { createMetrics, registerMetrics } from './plugins/metrics';
 import { healthRoutes } from './routes/health.routes';
+import { configRoutes } from './routes/config.routes';
 import { integrationsRoutes } from './routes/integrations.routes';
 import { jobsRoutes } from './routes/jobs.routes';
 import { ErrorResponse } from './schemas';
@@ -19,6 +21,8 @@ export interface IngressDeps {
   /** The producer-role Redis connection the producer uses (fails fast while Redis is down). */
   redis: Redis;
   producer: JobProducer;
+  /** The connections file (config lint checks nome_conexao against it). */
+  connections: ConnectionsRegistry;
   logger: Logger;
   keyPrefix: string;
   /** How long a Redis or database check may take before /readyz calls it unavailable. */
@@ -29,7 +33,6 @@ export interface IngressDeps {
 export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: false,
     bodyLimit: 1024 * 1024,
     ajv: {
       // Unknown fields are an error (named in the 400), not silently dropped; query strings are coerced.
@@ -48,6 +51,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       registerTenantAuth(v1, deps.database);
       await v1.register(integrationsRoutes(deps.database));
       await v1.register(jobsRoutes(deps.producer));
+      await v1.register(configRoutes(deps.database, deps.connections));
     },
     { prefix: '/v1' },
   );

@@ -1,6 +1,7 @@
 import { loadConfigOrExit } from '@integrador/config';
 import { createLogger } from '@integrador/logging';
 import { assertRedisSafe, createRedis, JobProducer, RedisConfigurationError, ShutdownRegistry } from '@integrador/queue';
+import { loadConnections } from '@integrador/runtime';
 import { createDatabase, migrateToLatest } from '@integrador/store';
 import { buildApp } from './build-app';
 
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
   shutdown.installSignalHandlers();
 
+  const connections = await loadConnections(config);
   const database = createDatabase(config.databaseUrl);
   shutdown.add('database', () => database.destroy());
   const applied = await migrateToLatest(database);
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
     database,
     redis,
     producer,
+    connections,
     logger,
     keyPrefix: config.keyPrefix,
     checkTimeoutMs: config.redisCommandTimeoutMs,

@@ -16,6 +16,11 @@ export interface Config {
   shutdownTimeoutMs: number;
   workerConcurrency: number;
   redisCommandTimeoutMs: number;
+  /**
+   * The environment, for resolving ${VAR} secret references of the connections file. Secrets stay in the
+   * environment (or a secret store feeding it) and only their names sit in files and tables.
+   */
+  secretSource: Readonly<Record<string, string | undefined>>;
 }
 
 /** Thrown when an environment variable is invalid; the message is one line naming it. */
@@ -61,6 +66,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    secretSource: Object.freeze({ ...source }),
   };
 }
 

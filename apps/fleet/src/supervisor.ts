@@ -1,0 +1,80 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Logger } from '@integrador/logging';
+
+/** One deployable the all-in-one fleet runs as a child process. */
+export interface AppSpec {
+  name: string;
+  /** Entry file, relative to the repository root. */
+  entry: string;
+}
+
+interface Running {
+  spec: AppSpec;
+  child: ChildProcess | undefined;
+  restarts: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export interface SupervisorOptions {
+  root: string;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** Upper bound of the restart backoff. */
+  maxBackoffMs?: number;
+}
+
+/**
+ * Runs each app as its own process (as in production, one per Deployment), restarts one that dies with
+ * a growing backoff, and on stop forwards SIGTERM so every app drains within its own deadline.
+ */
+export class Supervisor {
+  private readonly apps = new Map<string, Running>();
+  private stopping = false;
+
+  constructor(private readonly options: SupervisorOptions) {}
+
+  /** Starts every app. */
+  start(specs: AppSpec[]): void {
+    for (const spec of specs) {
+      const running: Running = { spec, child: undefined, restarts: 0, timer: undefined };
+      this.apps.set(spec.name, running);
+      this.launch(running);
+    }
+  }
+
+  private launch(running: Running): void {
+    const { spec } = running;
+    const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
+      cwd: this.options.root,
+      env: this.options.env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    running.child = child;
+    const startedAt = Date.now();
+    this.options.logger.info({ app: spec.name, pid: child.pid }, 'app started');
+    child.on('exit', (code, signal) => {
+      running.child = undefined;
+      if (this.stopping) return;
+      // An app that ran a while before dying starts over with a short backoff.
+      if (Date.now() - startedAt > 60000) running.restarts = 0;
+      const delay = Math.min(1000 * 2 ** running.restarts, this.options.maxBackoffMs ?? 30000);
+      running.restarts += 1;
+      this.options.logger.error({ app: spec.name, code, signal, restartInMs: delay }, 'app exited, restarting');
+      running.timer = setTimeout(() => this.launch(running), delay);
+    });
+  }
+
+  /** Sends SIGTERM to every app and resolves when all have exited. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const exits: Promise<void>[] = [];
+    for (const running of this.apps.values()) {
+      clearTimeout(running.timer);
+      const child = running.child;
+      if (!child || child.exitCode !== null) continue;
+      exits.push(new Promise<void>((resolve) => child.once('exit', () => resolve())));
+      child.kill('SIGTERM');
+    }
+    await Promise.all(exits);
+  }
+}
