@@ -11,8 +11,7 @@ const CONNECTIONS: KnownConnections = new Map([
   ['erp_bd', { kind: 'database' }],
 ]);
 
-// The store declares criado_em as Generated<Timestamp>, a nested ColumnType, so Selectable keeps the wrapper type.
-const CREATED = '2024-01-01T00:00:00.000Z' as unknown as Integracao['criado_em'];
+const CREATED = '2024-01-01T00:00:00.000Z';
 
 /** Seed 001's SET-WS-CONTAS row, as the manual lists it. */
 function seedIntegracao(fields: Partial<Integracao> = {}): Integracao {

@@ -12,14 +12,14 @@ export interface EmpresasTable {
   nome: string;
   documento: Nullable<string>;
   ativo: Flag;
-  criado_em: Generated<Timestamp>;
+  criado_em: Timestamp;
 }
 
 export interface EmpresaFiliaisTable {
   id: Id;
   empresa_id: number;
   nome: string;
-  criado_em: Generated<Timestamp>;
+  criado_em: Timestamp;
 }
 
 /** API keys: only a SHA-256 of the secret part is stored; the prefix finds the row. */
@@ -30,7 +30,7 @@ export interface ApiKeysTable {
   name: string;
   key_prefix: string;
   key_hash: string;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
   last_used_at: Nullable<Timestamp>;
   revoked_at: Nullable<Timestamp>;
 }
@@ -68,8 +68,8 @@ export interface IntegracaoTable {
   cron: Nullable<string>;
   ativo: Flag;
   timeout_ms: Nullable<number>;
-  criado_em: Generated<Timestamp>;
-  atualizado_em: Generated<Timestamp>;
+  criado_em: Timestamp;
+  atualizado_em: Timestamp;
 }
 
 /** Seed 001: CAMPOS_INTEGRACAO. campo_crm is a JSON structure keyed by the receptor's field names. */
@@ -128,7 +128,7 @@ export interface ContasTable extends TenantOwned {
   fax: Nullable<string>;
   email_geral: Nullable<string>;
   email_financeiro: Nullable<string>;
-  cadastro_timestamp: Generated<Timestamp>;
+  cadastro_timestamp: Timestamp;
   cliente_desde: Nullable<ColumnType<Date | string, Date | string | undefined, Date | string>>;
   status: Nullable<string>;
   representante_id: Nullable<number>;
@@ -151,7 +151,7 @@ export interface ContasTable extends TenantOwned {
   numero: Nullable<string>;
   cep: Nullable<string>;
   bairro: Nullable<string>;
-  atualizado_em: Generated<Timestamp>;
+  atualizado_em: Timestamp;
 }
 
 export interface ContatosTable extends TenantOwned {
@@ -164,7 +164,7 @@ export interface ContatosTable extends TenantOwned {
   celular: Nullable<string>;
   data_nascimento: Nullable<ColumnType<Date | string, Date | string | undefined, Date | string>>;
   id_erp: Nullable<string>;
-  atualizado_em: Generated<Timestamp>;
+  atualizado_em: Timestamp;
 }
 
 export interface OportunidadesTable extends TenantOwned {
@@ -177,7 +177,7 @@ export interface OportunidadesTable extends TenantOwned {
   numero_pedido: Nullable<string>;
   data_fechamento: Nullable<ColumnType<Date | string, Date | string | undefined, Date | string>>;
   id_erp: Nullable<string>;
-  atualizado_em: Generated<Timestamp>;
+  atualizado_em: Timestamp;
 }
 
 export interface AtividadesTable extends TenantOwned {
@@ -190,7 +190,7 @@ export interface AtividadesTable extends TenantOwned {
   inicio: Nullable<Timestamp>;
   fim: Nullable<Timestamp>;
   status: Nullable<string>;
-  atualizado_em: Generated<Timestamp>;
+  atualizado_em: Timestamp;
 }
 
 export interface EventosTable extends TenantOwned {
@@ -202,7 +202,7 @@ export interface EventosTable extends TenantOwned {
   data: Nullable<Timestamp>;
   origem: Nullable<string>;
   dados: Nullable<string>;
-  atualizado_em: Generated<Timestamp>;
+  atualizado_em: Timestamp;
 }
 
 export interface UsuariosTable extends TenantOwned {
@@ -225,7 +225,7 @@ export interface LigacoesTable extends TenantOwned {
   duracao_segundos: Nullable<number>;
   url_audio: Nullable<string>;
   status: Nullable<string>;
-  criado_em: Generated<Timestamp>;
+  criado_em: Timestamp;
 }
 
 export interface Database {

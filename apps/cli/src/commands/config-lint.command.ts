@@ -1,0 +1,39 @@
+import { loadConfig } from '@integrador/config';
+import { formatFinding, type LintFinding } from '@integrador/integrador';
+import { lintStoredConfiguration, loadConnections } from '@integrador/runtime';
+import type { Command } from 'commander';
+import { type Cli, parseId, print, printError, printJson, withDatabase } from '../cli-context';
+
+interface LintOptions {
+  empresa?: string;
+  json?: boolean;
+}
+
+/** `integrador config lint`: checks the Integrador configuration tables; exit code 1 when any finding is an error. */
+export function registerConfigCommand(program: Command, cli: Cli): void {
+  const config = program.command('config').description(cli.text.config);
+  config
+    .command('lint')
+    .description(cli.text.configLint)
+    .option('--empresa <id>', cli.text.empresaOption)
+    .option('--json', cli.text.jsonOption)
+    .action((options: LintOptions) => lint(cli, options));
+}
+
+async function lint(cli: Cli, options: LintOptions): Promise<void> {
+  const empresaId = options.empresa === undefined ? null : parseId(cli, '--empresa', options.empresa);
+  const config = loadConfig();
+  // The connections file first: a broken file is reported without touching the database.
+  const connections = await loadConnections(config);
+  if (!config.connectionsFile) printError(cli.text.noConnectionsFile);
+  const findings = await withDatabase((database) => lintStoredConfiguration(database, connections, empresaId), config);
+  if (options.json) printJson(findings);
+  else printFindings(cli, findings);
+  if (findings.some((finding) => finding.severity === 'error')) process.exitCode = 1;
+}
+
+function printFindings(cli: Cli, findings: readonly LintFinding[]): void {
+  for (const finding of findings) print(`[${cli.text.severity[finding.severity]}] ${formatFinding(finding, cli.locale)}`);
+  const errors = findings.filter((finding) => finding.severity === 'error').length;
+  print(findings.length === 0 ? cli.text.lintClean : cli.text.lintSummary(errors, findings.length - errors));
+}

@@ -1,0 +1,199 @@
+import type { LintLocale } from '@integrador/integrador';
+
+export type Locale = LintLocale;
+export const LOCALES: readonly Locale[] = ['pt-BR', 'en'];
+
+/** What the demo seeding did, for its summary line. */
+export interface DemoSummary {
+  empresaId: number;
+  created: boolean;
+  counts: { filiais: number; cidades: number; contas: number; contatos: number; usuarios: number; integracoes: number };
+}
+
+/** Every text the CLI shows a user, in one locale. */
+export interface Messages {
+  errorPrefix: string;
+  program: string;
+  langOption: string;
+  helpOption: string;
+  helpCommand: string;
+  jsonOption: string;
+  missingTables: string;
+  databaseUnreachable: (detail: string) => string;
+  invalidId: (label: string, value: string) => string;
+  invalidText: (label: string, max: number) => string;
+  empresaNotFound: (id: number) => string;
+  filialNotFound: (filialId: number, empresaId: number) => string;
+  migrate: string;
+  migrateDown: string;
+  migrateYes: string;
+  migrated: (names: readonly string[]) => string;
+  upToDate: string;
+  downNeedsYes: string;
+  downDone: string;
+  tenant: string;
+  tenantCreate: string;
+  tenantKey: string;
+  tenantRevoke: string;
+  documentoOption: string;
+  filialNameOption: string;
+  filialIdOption: string;
+  keyNameOption: string;
+  documentoTaken: (empresaId: number, documento: string) => string;
+  empresaCreated: (id: number, nome: string) => string;
+  filialCreated: (id: number, nome: string) => string;
+  keyIssued: (name: string, prefix: string) => string;
+  keyWarning: string;
+  revoked: (count: number, prefix: string, empresaId: number) => string;
+  nothingRevoked: (prefix: string, empresaId: number) => string;
+  config: string;
+  configLint: string;
+  empresaOption: string;
+  noConnectionsFile: string;
+  severity: Record<'error' | 'warning', string>;
+  lintClean: string;
+  lintSummary: (errors: number, warnings: number) => string;
+  seedDemo: string;
+  demoCreated: (summary: DemoSummary) => string;
+  demoReused: (empresaId: number) => string;
+  demoLintHint: (empresaId: number) => string;
+}
+
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
+const ptBR: Messages = {
+  errorPrefix: 'erro',
+  program: 'Administra o Integrador: banco de dados, empresas e chaves de API, validação da configuração e dados de demonstração.',
+  langOption: 'idioma das mensagens (pt-BR ou en)',
+  helpOption: 'mostra esta ajuda',
+  helpCommand: 'mostra a ajuda de um comando',
+  jsonOption: 'saída em JSON',
+  missingTables: 'o banco de dados não tem as tabelas do Integrador; rode `integrador migrate` primeiro',
+  databaseUnreachable: (detail) => `não foi possível conectar ao banco de dados (${detail}); confira CRM_DATABASE_URL`,
+  invalidId: (label, value) => `${label} deve ser um número inteiro positivo, recebido "${value}"`,
+  invalidText: (label, max) => `${label} deve ter de 1 a ${max} caracteres`,
+  empresaNotFound: (id) => `a empresa #${id} não existe`,
+  filialNotFound: (filialId, empresaId) => `a filial #${filialId} não existe ou não é da empresa #${empresaId}`,
+  migrate: 'aplica as migrações pendentes do banco de dados',
+  migrateDown: 'reverte todas as migrações (apaga as tabelas e os dados do Integrador)',
+  migrateYes: 'confirma o --down',
+  migrated: (names) => `Migrações aplicadas: ${names.join(', ')}`,
+  upToDate: 'O banco de dados já está atualizado.',
+  downNeedsYes: '--down apaga todas as tabelas do Integrador e os dados delas; repita com --yes para confirmar',
+  downDone: 'Todas as migrações foram revertidas.',
+  tenant: 'empresas (tenants) e chaves de API',
+  tenantCreate: 'cria uma empresa (e, se pedido, uma filial) e emite uma chave de API',
+  tenantKey: 'emite mais uma chave de API para uma empresa',
+  tenantRevoke: 'revoga uma chave de API pelo prefixo (o trecho depois de "igk_")',
+  documentoOption: 'CNPJ ou CPF da empresa',
+  filialNameOption: 'cria também uma filial com este nome (a chave fica restrita a ela)',
+  filialIdOption: 'restringe a chave a esta filial (id)',
+  keyNameOption: 'nome da chave, para reconhecê-la depois',
+  documentoTaken: (id, documento) => `já existe a empresa #${id} com o documento ${documento}; para outra chave use \`integrador tenant key ${id}\``,
+  empresaCreated: (id, nome) => `Empresa #${id} "${nome}" criada.`,
+  filialCreated: (id, nome) => `Filial #${id} "${nome}" criada.`,
+  keyIssued: (name, prefix) => `Chave de API "${name}" (prefixo ${prefix}):`,
+  keyWarning: 'Atenção: guarde esta chave agora. Ela não pode ser exibida de novo (o banco guarda só o hash dela).',
+  revoked: (count, prefix, empresaId) => `${plural(count, 'chave revogada', 'chaves revogadas')} (prefixo ${prefix}, empresa #${empresaId}).`,
+  nothingRevoked: (prefix, empresaId) => `nenhuma chave ativa com o prefixo ${prefix} na empresa #${empresaId}`,
+  config: 'configuração das integrações',
+  configLint: 'valida as tabelas de configuração do Integrador contra elas mesmas e o arquivo de conexões (CONNECTIONS_FILE)',
+  empresaOption: 'valida só as integrações desta empresa (id)',
+  noConnectionsFile: 'aviso: CONNECTIONS_FILE não está definido; nenhuma conexão é conhecida',
+  severity: { error: 'erro', warning: 'aviso' },
+  lintClean: 'Configuração sem problemas.',
+  lintSummary: (errors, warnings) => `${plural(errors, 'erro', 'erros')}, ${plural(warnings, 'aviso', 'avisos')}.`,
+  seedDemo: 'cria (ou reaproveita) a empresa de demonstração com dados e integrações de exemplo, e emite uma chave de API',
+  demoCreated: ({ empresaId, counts: c }) =>
+    `Empresa Demo #${empresaId} criada com ${plural(c.filiais, 'filial', 'filiais')}, ${plural(c.cidades, 'cidade', 'cidades')}, ` +
+    `${plural(c.contas, 'conta', 'contas')}, ${plural(c.contatos, 'contato', 'contatos')}, ${plural(c.usuarios, 'usuário', 'usuários')} ` +
+    `e ${plural(c.integracoes, 'integração', 'integrações')}.`,
+  demoReused: (id) => `A Empresa Demo #${id} já existe: os dados foram mantidos e só uma nova chave foi emitida.`,
+  demoLintHint: (id) =>
+    `Para validar: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
+};
+
+const en: Messages = {
+  errorPrefix: 'error',
+  program: 'Administers the Integrador: database, tenants and API keys, configuration lint and demo data.',
+  langOption: 'language of the messages (pt-BR or en)',
+  helpOption: 'show this help',
+  helpCommand: 'show the help of a command',
+  jsonOption: 'JSON output',
+  missingTables: 'the database has no Integrador tables; run `integrador migrate` first',
+  databaseUnreachable: (detail) => `could not connect to the database (${detail}); check CRM_DATABASE_URL`,
+  invalidId: (label, value) => `${label} must be a positive integer, got "${value}"`,
+  invalidText: (label, max) => `${label} must have 1 to ${max} characters`,
+  empresaNotFound: (id) => `empresa #${id} does not exist`,
+  filialNotFound: (filialId, empresaId) => `filial #${filialId} does not exist or does not belong to empresa #${empresaId}`,
+  migrate: 'apply the pending database migrations',
+  migrateDown: 'roll back every migration (drops the Integrador tables and their data)',
+  migrateYes: 'confirm --down',
+  migrated: (names) => `Applied migrations: ${names.join(', ')}`,
+  upToDate: 'The database is already up to date.',
+  downNeedsYes: '--down drops every Integrador table and its data; repeat with --yes to confirm',
+  downDone: 'Every migration was rolled back.',
+  tenant: 'tenants (empresas) and API keys',
+  tenantCreate: 'create an empresa (and optionally a filial) and issue an API key',
+  tenantKey: 'issue another API key for an empresa',
+  tenantRevoke: 'revoke an API key by its prefix (the part after "igk_")',
+  documentoOption: "the empresa's CNPJ or CPF",
+  filialNameOption: 'also create a filial with this name (the key is restricted to it)',
+  filialIdOption: 'restrict the key to this filial (id)',
+  keyNameOption: 'a name for the key, to recognise it later',
+  documentoTaken: (id, documento) => `empresa #${id} already has documento ${documento}; for another key use \`integrador tenant key ${id}\``,
+  empresaCreated: (id, nome) => `Empresa #${id} "${nome}" created.`,
+  filialCreated: (id, nome) => `Filial #${id} "${nome}" created.`,
+  keyIssued: (name, prefix) => `API key "${name}" (prefix ${prefix}):`,
+  keyWarning: 'Warning: store this key now. It cannot be shown again (the database keeps only its hash).',
+  revoked: (count, prefix, empresaId) => `${plural(count, 'key', 'keys')} revoked (prefix ${prefix}, empresa #${empresaId}).`,
+  nothingRevoked: (prefix, empresaId) => `no active key with prefix ${prefix} in empresa #${empresaId}`,
+  config: 'integration configuration',
+  configLint: 'check the Integrador configuration tables against each other and the connections file (CONNECTIONS_FILE)',
+  empresaOption: "check only this empresa's integrations (id)",
+  noConnectionsFile: 'warning: CONNECTIONS_FILE is not set; no connection is known',
+  severity: { error: 'error', warning: 'warning' },
+  lintClean: 'The configuration has no problems.',
+  lintSummary: (errors, warnings) => `${plural(errors, 'error', 'errors')}, ${plural(warnings, 'warning', 'warnings')}.`,
+  seedDemo: 'create (or reuse) the demo tenant with sample data and integrations, and issue an API key',
+  demoCreated: ({ empresaId, counts: c }) =>
+    `Empresa Demo #${empresaId} created with ${plural(c.filiais, 'filial', 'filiais')}, ${plural(c.cidades, 'city', 'cities')}, ` +
+    `${plural(c.contas, 'account', 'accounts')}, ${plural(c.contatos, 'contact', 'contacts')}, ${plural(c.usuarios, 'user', 'users')} ` +
+    `and ${plural(c.integracoes, 'integration', 'integrations')}.`,
+  demoReused: (id) => `Empresa Demo #${id} already exists: its data was kept and only a new key was issued.`,
+  demoLintHint: (id) =>
+    `To check it: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
+};
+
+/** The texts of a locale. */
+export function messages(locale: Locale): Messages {
+  return locale === 'en' ? en : ptBR;
+}
+
+/** The --lang value of argv, read before commander parses so help texts and parse errors are in that language too. */
+export function localeFromArgv(argv: readonly string[]): Locale {
+  for (const [i, arg] of argv.entries()) {
+    if (arg === '--') break;
+    const value = arg === '--lang' ? argv[i + 1] : arg.startsWith('--lang=') ? arg.slice('--lang='.length) : undefined;
+    if (value !== undefined) return value === 'en' ? 'en' : 'pt-BR';
+  }
+  return 'pt-BR';
+}
+
+// Commander writes its parse errors in English; these patterns give the common ones in Portuguese.
+const COMMANDER_PT_BR: ReadonlyArray<[RegExp, string]> = [
+  [/^error: unknown command '(.*)'/, "erro: comando desconhecido '$1' (veja `integrador --help`)"],
+  [/^error: unknown option '(.*)'/, "erro: opção desconhecida '$1'"],
+  [/^error: missing required argument '(.*)'/, "erro: falta o argumento obrigatório '$1'"],
+  [/^error: option '(.*)' argument missing/, "erro: a opção '$1' precisa de um valor"],
+  [/^error: too many arguments for '(.*)'\. Expected (\d+) arguments? but got (\d+)\./, "erro: argumentos demais para '$1' (esperado $2, recebido $3)"],
+  [/^error: too many arguments\. Expected (\d+) arguments? but got (\d+)\./, 'erro: argumentos demais (esperado $1, recebido $2)'],
+  [/^error: option '(.*)' argument '(.*)' is invalid\. Allowed choices are (.*)\./, "erro: valor '$2' inválido para '$1' (aceitos: $3)"],
+  [/\(Did you mean (.*)\?\)/, '(Você quis dizer $1?)'],
+];
+
+/** A commander error message in the locale (unknown messages stay as commander wrote them). */
+export function translateCommanderError(message: string, locale: Locale): string {
+  if (locale === 'en') return message;
+  return COMMANDER_PT_BR.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), message);
+}

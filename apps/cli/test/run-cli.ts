@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+
+/** The repository root: the CLI runs from there, as `npm run integrador` does. */
+export const REPO_ROOT = path.resolve(__dirname, '../../..');
+export const DEMO_CONNECTIONS_FILE = path.join(REPO_ROOT, 'examples/connections.demo.yaml');
+const MAIN = 'apps/cli/src/main.ts';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment of a CLI run against one database, with the demo connections file and its secrets. */
+export function cliEnv(databaseUrl: string, overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    CRM_DATABASE_URL: databaseUrl,
+    CONNECTIONS_FILE: DEMO_CONNECTIONS_FILE,
+    SENIOR_PASSWORD: 'x',
+    ERP_DB_PASSWORD: 'y',
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  };
+}
+
+function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { cwd: REPO_ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
+      // A non-zero exit is a result to assert on; only a failure to start is an error.
+      if (error && typeof error.code !== 'number') return reject(error);
+      resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Runs `node --import tsx apps/cli/src/main.ts ...args` in a real process and collects its output. */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  return run(process.execPath, ['--import', 'tsx', MAIN, ...args], env);
+}
+
+/** Runs the executable apps/cli/bin/integrador itself (its shebang and tsx registration). */
+export function runBin(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  return run(path.join(REPO_ROOT, 'apps/cli/bin/integrador'), args, env);
+}
+
+/** The API key a CLI run printed (on its own line). */
+export function printedKey(stdout: string): string {
+  const key = /^igk_\S+$/m.exec(stdout)?.[0];
+  if (!key) throw new Error(`no API key in output:\n${stdout}`);
+  return key;
+}

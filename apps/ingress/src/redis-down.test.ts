@@ -1,0 +1,71 @@
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { emptyConnections } from '@integrador/connections';
+import { createLogger } from '@integrador/logging';
+import { JobProducer, createRedis, waitUntilReady } from '@integrador/queue';
+import { createEmpresa, issueApiKey } from '@integrador/store';
+import { type TestDatabase, createTestDatabase } from '../../../test/support/databases';
+import { type PrivateRedis, startPrivateRedis, testPrefix } from '../../../test/support/redis-server';
+import { buildApp } from './build-app';
+
+const logger = createLogger({ name: 'ingress-test', level: 'silent' });
+
+describe('ingress while Redis is down', () => {
+  let server: PrivateRedis;
+  let database: TestDatabase;
+  let redis: Redis;
+  let producer: JobProducer;
+  let app: FastifyInstance;
+  let key: string;
+
+  beforeAll(async () => {
+    server = await startPrivateRedis();
+    database = await createTestDatabase('sqlite');
+    key = await issueApiKey(database.db, await createEmpresa(database.db, 'Empresa A'), null, 'a');
+    const prefix = testPrefix();
+    redis = createRedis(server.url, { role: 'producer', commandTimeoutMs: 500 });
+    redis.on('error', () => {});
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 1000, logger });
+    app = await buildApp({ database, redis, producer, connections: emptyConnections(), logger, keyPrefix: prefix, checkTimeoutMs: 1000 });
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await producer.close();
+    redis.disconnect();
+    await server.stop();
+    await database.drop();
+  });
+
+  const ping = () => app.inject({ method: 'POST', url: '/v1/ping', headers: { authorization: `Bearer ${key}` }, payload: { queue: 'set' } });
+
+  it('answers 503 with a clear body at once, and resumes by itself when Redis returns', async () => {
+    expect((await ping()).statusCode).toBe(202);
+
+    await server.stop();
+    const started = Date.now();
+    const refused = await ping();
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.json()).toEqual({ error: { code: 'QUEUE_UNAVAILABLE', message: expect.stringContaining('nada foi enfileirado') } });
+
+    const ready = await app.inject('/readyz');
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().checks.database).toBe('ok');
+    expect(ready.json().checks.redis).not.toBe('ok');
+    expect((await app.inject('/healthz')).statusCode).toBe(200);
+    const metrics = await app.inject('/metrics');
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toContain('integrador_redis_up 0');
+
+    await server.start();
+    await waitUntilReady(redis, 10000);
+    const accepted = await ping();
+    expect(accepted.statusCode).toBe(202);
+    const job = await producer.getJob('set', accepted.json().jobId);
+    expect(job?.name).toBe('system.ping');
+    expect((await app.inject('/readyz')).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,76 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createLogger } from '@integrador/logging';
+import { JobProducer, createRedis, waitUntilReady } from '@integrador/queue';
+import { spawnApp } from './support/processes';
+import { TEST_REDIS_URL, deletePrefix, testPrefix } from './support/redis-server';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+const tenant = { empresaId: 1, filialId: null };
+
+describe('worker shutdown on SIGTERM', () => {
+  let prefix: string;
+  let redis: Redis;
+  let producer: JobProducer;
+
+  beforeEach(async () => {
+    prefix = testPrefix();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+  });
+
+  afterEach(async () => {
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+  });
+
+  async function activeCount(queue: Queue): Promise<number> {
+    return (await queue.getJobCounts('active')).active ?? 0;
+  }
+
+  it('lets in-flight jobs finish, loses nothing and exits within its deadline', async () => {
+    const worker = spawnApp('apps/worker-cti/src/main.ts', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: prefix,
+      SHUTDOWN_TIMEOUT_MS: '10000',
+      WORKER_CONCURRENCY: '4',
+      LOG_LEVEL: 'info',
+    });
+    await worker.waitForLog('worker started');
+    const queue = producer.queue('cti');
+    const jobs = await Promise.all([1, 2, 3, 4].map(() => producer.enqueue('cti', 'system.ping', { tenant, sleepMs: 1500 })));
+    while ((await activeCount(queue)) < 4) await new Promise((r) => setTimeout(r, 20));
+    // A job enqueued after the signal must stay queued for the next worker, not be taken and dropped.
+    const sentAt = Date.now();
+    worker.child.kill('SIGTERM');
+    await worker.waitForLog('shutting down');
+    const late = await producer.enqueue('cti', 'system.ping', { tenant, sleepMs: 0 });
+
+    expect(await worker.exited).toBe(0);
+    expect(Date.now() - sentAt).toBeLessThan(10000);
+    for (const job of jobs) expect(await queue.getJobState(job.id as string)).toBe('completed');
+    expect(await queue.getJobState(late.id as string)).toBe('waiting');
+    expect(worker.lines.filter((l) => l.msg === 'job failed')).toEqual([]);
+  });
+
+  it('exits at the deadline when a job outlives it, leaving the job in Redis for another worker', async () => {
+    const worker = spawnApp('apps/worker-cti/src/main.ts', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: prefix,
+      SHUTDOWN_TIMEOUT_MS: '1000',
+      LOG_LEVEL: 'info',
+    });
+    await worker.waitForLog('worker started');
+    const queue = producer.queue('cti');
+    const job = await producer.enqueue('cti', 'system.ping', { tenant, sleepMs: 20000 });
+    while ((await activeCount(queue)) < 1) await new Promise((r) => setTimeout(r, 20));
+    const sentAt = Date.now();
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(1);
+    expect(Date.now() - sentAt).toBeLessThan(3000);
+    // Still held as active: BullMQ's stalled-job check hands it to the next worker once the lock expires.
+    expect(await queue.getJobState(job.id as string)).toBe('active');
+  });
+});
