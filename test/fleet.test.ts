@@ -5,7 +5,7 @@ import path from 'node:path';
 import { QUEUE_NAMES } from '@integrador/jobs';
 import { createDatabase, createEmpresa, issueApiKey } from '@integrador/store';
 import { spawnApp } from './support/processes';
-import { TEST_REDIS_URL, deletePrefix, testPrefix } from './support/redis-server';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -1,9 +1,9 @@
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createLogger } from '@integrador/logging';
-import { JobProducer, createRedis, waitUntilReady } from '@integrador/queue';
 import { spawnApp } from './support/processes';
-import { TEST_REDIS_URL, deletePrefix, testPrefix } from './support/redis-server';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const tenant = { empresaId: 1, filialId: null };

@@ -1,6 +1,6 @@
+import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, startQueueWorker, waitUntilReady } from '@integrador/queue';
-import { parseConnections } from '@integrador/connections';
 import { pingProcessor } from '@integrador/runtime';
 import { createEmpresa, createFilial, issueApiKey, revokeApiKey } from '@integrador/store';
 import type { Worker } from 'bullmq';
@@ -29,8 +29,12 @@ describe.each(ALL_DIALECTS)('ingress on %s', (dialect) => {
     redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
     await waitUntilReady(redis);
     producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} secret reference of the connections file
+    const passwordRef = '${SENIOR_PASSWORD}';
     const connections = parseConnections(
-      JSON.stringify({ connections: { senior_g5: { tipo: 'webservice', baseUrl: 'http://127.0.0.1:9', user: 'u', password: '${SENIOR_PASSWORD}' } } }),
+      JSON.stringify({
+        connections: { senior_g5: { tipo: 'webservice', baseUrl: 'http://127.0.0.1:9', user: 'u', password: passwordRef } },
+      }),
       'json',
       { SENIOR_PASSWORD: 'secret' },
       'test',
@@ -200,7 +204,9 @@ describe.each(ALL_DIALECTS)('ingress on %s', (dialect) => {
     expect(a.statusCode).toBe(200);
     const findings = a.json().findings as { table: string; rowId: number; column: string; integracaoNome: string | null }[];
     expect(findings.every((f) => f.integracaoNome !== 'GET-B')).toBe(true);
-    expect(findings).toEqual(expect.arrayContaining([expect.objectContaining({ table: 'integracao', rowId: integracaoA, column: 'conexao_integracao_id' })]));
+    expect(findings).toEqual(
+      expect.arrayContaining([expect.objectContaining({ table: 'integracao', rowId: integracaoA, column: 'conexao_integracao_id' })]),
+    );
     const b = await app.inject({ url: '/v1/config/lint', headers: auth(keyB) });
     expect((b.json().findings as { rowId: number }[]).every((f) => f.rowId !== integracaoA)).toBe(true);
   });

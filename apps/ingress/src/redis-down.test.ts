@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { emptyConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { JobProducer, createRedis, waitUntilReady } from '@integrador/queue';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
-import { type TestDatabase, createTestDatabase } from '../../../test/support/databases';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
 import { type PrivateRedis, startPrivateRedis, testPrefix } from '../../../test/support/redis-server';
 import { buildApp } from './build-app';
 
@@ -38,7 +38,8 @@ describe('ingress while Redis is down', () => {
     await database.drop();
   });
 
-  const ping = () => app.inject({ method: 'POST', url: '/v1/ping', headers: { authorization: `Bearer ${key}` }, payload: { queue: 'set' } });
+  const ping = () =>
+    app.inject({ method: 'POST', url: '/v1/ping', headers: { authorization: `Bearer ${key}` }, payload: { queue: 'set' } });
 
   it('answers 503 with a clear body at once, and resumes by itself when Redis returns', async () => {
     expect((await ping()).statusCode).toBe(202);

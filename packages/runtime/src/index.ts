@@ -1,4 +1,4 @@
-export { runWorkerApp, type WorkerDeps } from './worker-app';
-export { pingProcessor } from './ping.processor';
+export { knownConnections, lintStoredConfiguration } from './config-lint';
 export { loadConnections } from './connections';
-export { lintStoredConfiguration, knownConnections } from './config-lint';
+export { pingProcessor } from './ping.processor';
+export { runWorkerApp, type WorkerDeps } from './worker-app';

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import type { ConnectionsRegistry } from '@integrador/connections';
 import { lintStoredConfiguration } from '@integrador/runtime';
 import type { CrmDatabase } from '@integrador/store';
+import { Type } from '@sinclair/typebox';
 import { localeOf } from '../i18n';
 import { ErrorResponse, LintFindingResponse } from '../schemas';
 
@@ -16,7 +16,12 @@ export function configRoutes(database: CrmDatabase, connections: ConnectionsRegi
           tags: ['config'],
           summary: 'Problems in the configuration tables (unknown connection, malformed JSON, unprovided #var#, cycles…)',
           response: {
-            200: Type.Object({ ok: Type.Boolean(), errors: Type.Integer(), warnings: Type.Integer(), findings: Type.Array(LintFindingResponse) }),
+            200: Type.Object({
+              ok: Type.Boolean(),
+              errors: Type.Integer(),
+              warnings: Type.Integer(),
+              findings: Type.Array(LintFindingResponse),
+            }),
             401: ErrorResponse,
           },
         },
