@@ -89,12 +89,14 @@ const ptBR: Messages = {
   filialNameOption: 'cria também uma filial com este nome (a chave fica restrita a ela)',
   filialIdOption: 'restringe a chave a esta filial (id)',
   keyNameOption: 'nome da chave, para reconhecê-la depois',
-  documentoTaken: (id, documento) => `já existe a empresa #${id} com o documento ${documento}; para outra chave use \`integrador tenant key ${id}\``,
+  documentoTaken: (id, documento) =>
+    `já existe a empresa #${id} com o documento ${documento}; para outra chave use \`integrador tenant key ${id}\``,
   empresaCreated: (id, nome) => `Empresa #${id} "${nome}" criada.`,
   filialCreated: (id, nome) => `Filial #${id} "${nome}" criada.`,
   keyIssued: (name, prefix) => `Chave de API "${name}" (prefixo ${prefix}):`,
   keyWarning: 'Atenção: guarde esta chave agora. Ela não pode ser exibida de novo (o banco guarda só o hash dela).',
-  revoked: (count, prefix, empresaId) => `${plural(count, 'chave revogada', 'chaves revogadas')} (prefixo ${prefix}, empresa #${empresaId}).`,
+  revoked: (count, prefix, empresaId) =>
+    `${plural(count, 'chave revogada', 'chaves revogadas')} (prefixo ${prefix}, empresa #${empresaId}).`,
   nothingRevoked: (prefix, empresaId) => `nenhuma chave ativa com o prefixo ${prefix} na empresa #${empresaId}`,
   config: 'configuração das integrações',
   configLint: 'valida as tabelas de configuração do Integrador contra elas mesmas e o arquivo de conexões (CONNECTIONS_FILE)',
@@ -141,7 +143,8 @@ const en: Messages = {
   filialNameOption: 'also create a filial with this name (the key is restricted to it)',
   filialIdOption: 'restrict the key to this filial (id)',
   keyNameOption: 'a name for the key, to recognise it later',
-  documentoTaken: (id, documento) => `empresa #${id} already has documento ${documento}; for another key use \`integrador tenant key ${id}\``,
+  documentoTaken: (id, documento) =>
+    `empresa #${id} already has documento ${documento}; for another key use \`integrador tenant key ${id}\``,
   empresaCreated: (id, nome) => `Empresa #${id} "${nome}" created.`,
   filialCreated: (id, nome) => `Filial #${id} "${nome}" created.`,
   keyIssued: (name, prefix) => `API key "${name}" (prefix ${prefix}):`,
@@ -186,7 +189,10 @@ const COMMANDER_PT_BR: ReadonlyArray<[RegExp, string]> = [
   [/^error: unknown option '(.*)'/, "erro: opção desconhecida '$1'"],
   [/^error: missing required argument '(.*)'/, "erro: falta o argumento obrigatório '$1'"],
   [/^error: option '(.*)' argument missing/, "erro: a opção '$1' precisa de um valor"],
-  [/^error: too many arguments for '(.*)'\. Expected (\d+) arguments? but got (\d+)\./, "erro: argumentos demais para '$1' (esperado $2, recebido $3)"],
+  [
+    /^error: too many arguments for '(.*)'\. Expected (\d+) arguments? but got (\d+)\./,
+    "erro: argumentos demais para '$1' (esperado $2, recebido $3)",
+  ],
   [/^error: too many arguments\. Expected (\d+) arguments? but got (\d+)\./, 'erro: argumentos demais (esperado $1, recebido $2)'],
   [/^error: option '(.*)' argument '(.*)' is invalid\. Allowed choices are (.*)\./, "erro: valor '$2' inválido para '$1' (aceitos: $3)"],
   [/\(Did you mean (.*)\?\)/, '(Você quis dizer $1?)'],

@@ -44,7 +44,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   app.addSchema(ErrorResponse);
   await registerDocs(app);
   registerMetrics(app, createMetrics({ producer: deps.producer, redis: deps.redis, prefix: deps.keyPrefix, logger: deps.logger }));
-  await app.register(healthRoutes({ redis: deps.redis, database: deps.database, timeoutMs: deps.checkTimeoutMs }));
+  await app.register(healthRoutes({ redis: deps.redis, producer: deps.producer, database: deps.database, timeoutMs: deps.checkTimeoutMs }));
 
   await app.register(
     async (v1) => {

@@ -25,6 +25,10 @@ const MESSAGES = {
     'pt-BR': 'fila indisponível (Redis fora do ar); nada foi enfileirado, tente novamente em instantes',
     en: 'queue unavailable (Redis is down); nothing was enqueued, try again shortly',
   },
+  REDIS_MISCONFIGURED: {
+    'pt-BR': 'fila recusada: o Redis está configurado de forma que pode perder jobs; nada foi enfileirado ({detail})',
+    en: 'queue refused: Redis is configured so that it could lose jobs; nothing was enqueued ({detail})',
+  },
   DATABASE_UNAVAILABLE: {
     'pt-BR': 'banco de dados do CRM indisponível; tente novamente em instantes',
     en: 'CRM database unavailable; try again shortly',

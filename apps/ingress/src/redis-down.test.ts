@@ -70,3 +70,46 @@ describe('ingress while Redis is down', () => {
     expect((await app.inject('/readyz')).statusCode).toBe(200);
   });
 });
+
+describe('ingress on a Redis that may evict keys', () => {
+  let server: PrivateRedis;
+  let database: TestDatabase;
+  let redis: Redis;
+  let producer: JobProducer;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    server = await startPrivateRedis(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru']);
+    database = await createTestDatabase('sqlite');
+    redis = createRedis(server.url, { role: 'producer' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix: testPrefix(), timeoutMs: 1000, logger });
+    await producer.guard.check();
+    app = await buildApp({ database, redis, producer, connections: emptyConnections(), logger, keyPrefix: '{x}', checkTimeoutMs: 1000 });
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await producer.close();
+    redis.disconnect();
+    await server.stop();
+    await database.drop();
+  });
+
+  it('refuses to enqueue with 503 and says why, and is not ready', async () => {
+    const key = await issueApiKey(database.db, await createEmpresa(database.db, 'Empresa A'), null, 'a');
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/ping',
+      headers: { authorization: `Bearer ${key}`, 'accept-language': 'en' },
+      payload: { queue: 'get' },
+    });
+    expect(response.statusCode).toBe(503);
+    expect(response.json().error.code).toBe('REDIS_MISCONFIGURED');
+    expect(response.json().error.message).toContain('maxmemory-policy "allkeys-lru"');
+    expect(await producer.queue('get').count()).toBe(0);
+    const ready = await app.inject('/readyz');
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().checks.redis).toContain('noeviction');
+  });
+});

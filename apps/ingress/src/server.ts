@@ -1,6 +1,6 @@
 import { loadConfigOrExit } from '@integrador/config';
 import { createLogger } from '@integrador/logging';
-import { assertRedisSafe, createRedis, JobProducer, RedisConfigurationError, ShutdownRegistry } from '@integrador/queue';
+import { createRedis, JobProducer, ShutdownRegistry } from '@integrador/queue';
 import { loadConnections } from '@integrador/runtime';
 import { createDatabase, migrateToLatest } from '@integrador/store';
 import { buildApp } from './build-app';
@@ -20,12 +20,6 @@ async function main(): Promise<void> {
 
   const redis = createRedis(config.redisUrl, { role: 'producer', name: 'ingress', commandTimeoutMs: config.redisCommandTimeoutMs });
   redis.on('error', (err) => logger.warn({ reason: err.message }, 'redis connection error'));
-  // Checked on every (re)connection: the ingress keeps serving 503s while Redis is down or unsafe.
-  redis.on('ready', () => {
-    assertRedisSafe(redis).catch((err: unknown) => {
-      if (err instanceof RedisConfigurationError) logger.fatal({ code: err.code }, err.message);
-    });
-  });
   shutdown.add('redis', () => redis.quit().catch(() => redis.disconnect()));
 
   const producer = new JobProducer({ connection: redis, prefix: config.keyPrefix, timeoutMs: config.redisCommandTimeoutMs, logger });

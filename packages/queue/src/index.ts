@@ -11,5 +11,6 @@ export {
   waitUntilReady,
   withRedisDeadline,
 } from './redis';
+export { RedisGuard } from './redis-guard';
 export { type ShutdownOutcome, ShutdownRegistry } from './shutdown-registry';
 export { type JobOutcome, readTenantStats, recordOutcome, type TenantJobCount } from './tenant-stats';

@@ -11,7 +11,8 @@ import {
 import type { Logger } from '@integrador/logging';
 import { type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { assertReady, withRedisDeadline } from './redis';
+import { withRedisDeadline } from './redis';
+import { RedisGuard } from './redis-guard';
 
 export interface JobProducerOptions {
   /** A producer-role connection (fails fast while Redis is down). */
@@ -43,8 +44,12 @@ export function queueOptions(connection: Redis, prefix: string) {
  */
 export class JobProducer {
   private readonly queues = new Map<QueueName, Queue>();
+  /** Refuses work while Redis is down or configured so that it could lose jobs. */
+  readonly guard: RedisGuard;
 
-  constructor(private readonly options: JobProducerOptions) {}
+  constructor(private readonly options: JobProducerOptions) {
+    this.guard = new RedisGuard(options.connection, options.logger);
+  }
 
   /** The BullMQ queue of a name, created on first use. */
   queue(name: QueueName): Queue {
@@ -72,19 +77,19 @@ export class JobProducer {
       ...RETENTION,
       ...options,
     };
-    assertReady(this.options.connection);
+    await this.guard.ensureUsable();
     return withRedisDeadline(this.queue(queue).add(name, payload, jobOptions), this.options.timeoutMs, `enqueue ${queue}/${name}`);
   }
 
   /** One job of a queue, or undefined. */
   async getJob(queue: QueueName, id: string): Promise<Job | undefined> {
-    assertReady(this.options.connection);
+    await this.guard.ensureUsable();
     return withRedisDeadline(this.queue(queue).getJob(id), this.options.timeoutMs, `read job ${queue}/${id}`);
   }
 
   /** Counts of every queue by state. */
   async counts(): Promise<Record<QueueName, QueueCounts>> {
-    assertReady(this.options.connection);
+    await this.guard.ensureUsable();
     const all = await withRedisDeadline(
       Promise.all(
         QUEUE_NAMES.map((name) =>

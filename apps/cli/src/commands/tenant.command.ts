@@ -75,7 +75,8 @@ async function issueKey(cli: Cli, empresaIdText: string, options: KeyOptions): P
   const keyName = requireText(cli, '--key-name', options.keyName, 100);
   await withDatabase(async ({ db }) => {
     if (!(await empresaExists(db, empresaId))) throw new CliError(cli.text.empresaNotFound(empresaId));
-    if (filialId !== null && !(await filialBelongsTo(db, empresaId, filialId))) throw new CliError(cli.text.filialNotFound(filialId, empresaId));
+    if (filialId !== null && !(await filialBelongsTo(db, empresaId, filialId)))
+      throw new CliError(cli.text.filialNotFound(filialId, empresaId));
     const apiKey = await issueApiKey(db, empresaId, filialId, keyName);
     if (options.json) return printJson({ empresaId, filialId, apiKey });
     printIssuedKey(cli, keyName, apiKey);

@@ -116,8 +116,7 @@ const setWsContasEntrega: DemoIntegracao = {
     tipo_servico: 'SET',
     link: 'componente',
     tabela: 'contas',
-    consulta:
-      '{"consulta":"SELECT c.endereco, c.numero, c.complemento, c.bairro, c.cep, c.cidade_id FROM contas AS c WHERE c.id = #id#"}',
+    consulta: '{"consulta":"SELECT c.endereco, c.numero, c.complemento, c.bairro, c.cep, c.cidade_id FROM contas AS c WHERE c.id = #id#"}',
     ordem: 10,
   },
   campoCrm: { endEnt: '#endereco#', nenEnt: '#numero#', cplEnt: '#complemento#', baiEnt: '#bairro#', cepEnt: '#cep#' },

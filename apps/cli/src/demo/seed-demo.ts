@@ -10,7 +10,11 @@ export interface DemoTenant extends DemoSummary {
 }
 
 /** INSERT returning the new id on every dialect: RETURNING where the adapter has it, insertId on MySQL. */
-async function insertReturningId<T extends keyof Database>(db: Kysely<Database>, table: T, values: Insertable<Database[T]>): Promise<number> {
+async function insertReturningId<T extends keyof Database>(
+  db: Kysely<Database>,
+  table: T,
+  values: Insertable<Database[T]>,
+): Promise<number> {
   const query = db.insertInto(table).values(values as never);
   if (db.getExecutor().adapter.supportsReturning) {
     const row = await query.returning('id' as never).executeTakeFirstOrThrow();
@@ -28,7 +32,12 @@ async function insertCidades(db: Kysely<Database>, empresaId: number): Promise<M
 }
 
 /** Inserts the demo contas (active customers); returns their ids by nome. */
-async function insertContas(db: Kysely<Database>, empresaId: number, filialId: number, cidades: Map<string, number>): Promise<Map<string, number>> {
+async function insertContas(
+  db: Kysely<Database>,
+  empresaId: number,
+  filialId: number,
+  cidades: Map<string, number>,
+): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   for (const { cidade, ...conta } of DEMO_CONTAS) {
     const values = { ...conta, empresa_id: empresaId, empresa_filial_id: filialId, cidade_id: cidades.get(cidade) ?? null };
@@ -75,8 +84,16 @@ async function insertIntegracao(
     ? await insertReturningId(db, 'campos_integracao', { integracao_id: integracaoId, campo_crm: JSON.stringify(demo.campoCrm) })
     : null;
   const owner = { integracao_id: integracaoId, campos_integracao_id: campoId };
-  for (const dependencia of demo.dependencias ?? []) await db.insertInto('dependencias').values({ ...dependencia, ...owner }).execute();
-  for (const regra of demo.regras ?? []) await db.insertInto('regras').values({ ...regra, ...owner }).execute();
+  for (const dependencia of demo.dependencias ?? [])
+    await db
+      .insertInto('dependencias')
+      .values({ ...dependencia, ...owner })
+      .execute();
+  for (const regra of demo.regras ?? [])
+    await db
+      .insertInto('regras')
+      .values({ ...regra, ...owner })
+      .execute();
   return integracaoId;
 }
 

@@ -1,4 +1,4 @@
-import { QueueUnavailableError } from '@integrador/queue';
+import { QueueUnavailableError, RedisConfigurationError } from '@integrador/queue';
 import type { ErrorObject } from 'ajv';
 import localize from 'ajv-i18n';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -49,6 +49,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
       request.log.warn({ reason: error.message }, 'queue unavailable');
       reply.header('retry-after', '5');
       return send(reply, 503, { code: 'QUEUE_UNAVAILABLE', message: message(locale, 'QUEUE_UNAVAILABLE') });
+    }
+    if (error instanceof RedisConfigurationError) {
+      return send(reply, 503, { code: 'REDIS_MISCONFIGURED', message: message(locale, 'REDIS_MISCONFIGURED', { detail: error.message }) });
     }
     if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (error instanceof SyntaxError && error.statusCode === 400)) {
       return send(reply, 400, { code: 'INVALID_JSON', message: message(locale, 'INVALID_JSON') });

@@ -1,10 +1,11 @@
-import { withRedisDeadline } from '@integrador/queue';
+import { type JobProducer, withRedisDeadline } from '@integrador/queue';
 import { type CrmDatabase, pingDatabase } from '@integrador/store';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 
 export interface HealthDeps {
   redis: Redis;
+  producer: JobProducer;
   database: CrmDatabase;
   timeoutMs: number;
 }
@@ -24,7 +25,10 @@ export function healthRoutes(deps: HealthDeps) {
     app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
     app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
       const [redis, database] = await Promise.all([
-        check(() => withRedisDeadline(deps.redis.ping(), deps.timeoutMs, 'PING')),
+        check(async () => {
+          await withRedisDeadline(deps.redis.ping(), deps.timeoutMs, 'PING');
+          await deps.producer.guard.ensureUsable();
+        }),
         check(() => withTimeout(pingDatabase(deps.database.db), deps.timeoutMs)),
       ]);
       const ready = redis === 'ok' && database === 'ok';

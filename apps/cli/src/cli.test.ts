@@ -1,0 +1,131 @@
+import { findTenantByApiKey } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { cliEnv, printedKey, runBin, runCli } from '../test/run-cli';
+
+describe('integrador CLI on sqlite', () => {
+  let database: TestDatabase;
+  let env: NodeJS.ProcessEnv;
+  beforeEach(async () => {
+    database = await createTestDatabase('sqlite', { migrate: false });
+    env = cliEnv(database.url);
+  });
+  afterEach(async () => {
+    await database?.drop();
+  });
+
+  it('migrates, then says the database is already up to date', async () => {
+    const first = await runCli(['migrate'], env);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toBe('Migrações aplicadas: 001-initial\n');
+    const tables = (await database.db.introspection.getTables()).map((table) => table.name);
+    expect(tables).toEqual(expect.arrayContaining(['empresas', 'api_keys', 'integracao', 'contas']));
+    const again = await runCli(['migrate'], env);
+    expect(again).toMatchObject({ code: 0, stdout: 'O banco de dados já está atualizado.\n', stderr: '' });
+  });
+
+  it('rolls every migration back only with --yes', async () => {
+    await runCli(['migrate'], env);
+    const refused = await runCli(['migrate', '--down'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('erro: --down apaga todas as tabelas do Integrador e os dados delas; repita com --yes para confirmar\n');
+    expect((await database.db.introspection.getTables()).length).toBeGreaterThan(0);
+    const down = await runCli(['migrate', '--down', '--yes'], env);
+    expect(down).toMatchObject({ code: 0, stdout: 'Todas as migrações foram revertidas.\n' });
+    const left = (await database.db.introspection.getTables()).map((table) => table.name);
+    expect(left.filter((name) => !name.startsWith('kysely_'))).toEqual([]);
+  });
+
+  it('creates a tenant on a new database and prints, once, a key that resolves to it', async () => {
+    const run = await runCli(['tenant', 'create', 'Acme Indústria Ltda', '--documento', '11.222.333/0001-81'], env);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^Empresa #1 "Acme Indústria Ltda" criada\.\nChave de API "cli" \(prefixo [a-z0-9]{12}\):\nigk_/);
+    expect(run.stdout).toContain('Ela não pode ser exibida de novo');
+    const tenant = await findTenantByApiKey(database.db, printedKey(run.stdout));
+    expect(tenant).toEqual({ empresaId: 1, filialId: null, nome: 'Acme Indústria Ltda' });
+
+    const duplicate = await runCli(['tenant', 'create', 'Outra', '--documento', '11.222.333/0001-81'], env);
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toContain('já existe a empresa #1 com o documento 11.222.333/0001-81');
+  });
+
+  it('prints {empresaId, filialId, apiKey} in JSON mode, and issues and revokes more keys', async () => {
+    const run = await runCli(['tenant', 'create', 'Beta Comércio', '--filial', 'Filial Curitiba', '--key-name', 'erp', '--json'], env);
+    expect(run.code).toBe(0);
+    const created = JSON.parse(run.stdout) as { empresaId: number; filialId: number; apiKey: string };
+    expect(Object.keys(created)).toEqual(['empresaId', 'filialId', 'apiKey']);
+    expect(await findTenantByApiKey(database.db, created.apiKey)).toEqual({
+      empresaId: created.empresaId,
+      filialId: created.filialId,
+      nome: 'Beta Comércio',
+    });
+    const keyRow = await database.db.selectFrom('api_keys').select(['name', 'key_hash']).executeTakeFirstOrThrow();
+    expect(keyRow.name).toBe('erp');
+    expect(created.apiKey).not.toContain(keyRow.key_hash);
+
+    const another = await runCli(['tenant', 'key', String(created.empresaId)], env);
+    expect(another.code).toBe(0);
+    const key = printedKey(another.stdout);
+    expect(await findTenantByApiKey(database.db, key)).toMatchObject({ empresaId: created.empresaId, filialId: null });
+
+    const prefix = key.split('_')[1] as string;
+    const revoked = await runCli(['tenant', 'revoke', String(created.empresaId), prefix], env);
+    expect(revoked).toMatchObject({ code: 0, stdout: `1 chave revogada (prefixo ${prefix}, empresa #${created.empresaId}).\n` });
+    expect(await findTenantByApiKey(database.db, key)).toBeNull();
+    expect(await findTenantByApiKey(database.db, created.apiKey)).not.toBeNull();
+    const again = await runCli(['tenant', 'revoke', String(created.empresaId), prefix], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`erro: nenhuma chave ativa com o prefixo ${prefix} na empresa #${created.empresaId}\n`);
+  });
+
+  it('refuses a key for an empresa or filial that does not exist', async () => {
+    await runCli(['tenant', 'create', 'Gama'], env);
+    const noEmpresa = await runCli(['tenant', 'key', '42'], env);
+    expect(noEmpresa).toMatchObject({ code: 1, stderr: 'erro: a empresa #42 não existe\n' });
+    const noFilial = await runCli(['tenant', 'key', '1', '--filial', '7'], env);
+    expect(noFilial).toMatchObject({ code: 1, stderr: 'erro: a filial #7 não existe ou não é da empresa #1\n' });
+    const notAnId = await runCli(['tenant', 'key', 'abc'], env);
+    expect(notAnId).toMatchObject({ code: 1, stderr: 'erro: empresaId deve ser um número inteiro positivo, recebido "abc"\n' });
+  });
+
+  it('tells to run migrate when the tables are missing', async () => {
+    const run = await runCli(['tenant', 'key', '1'], env);
+    expect(run).toMatchObject({ code: 1, stdout: '' });
+    expect(run.stderr).toBe('erro: o banco de dados não tem as tabelas do Integrador; rode `integrador migrate` primeiro\n');
+  });
+
+  it('reports an invalid environment variable in exactly one line naming it', async () => {
+    const run = await runCli(['migrate'], { ...env, PORT: 'abc' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.split('\n').filter((line) => line !== '');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('PORT');
+    expect(lines[0]).toContain('"abc"');
+  });
+
+  it('rejects an unknown command with a clear message', async () => {
+    const run = await runCli(['frobnicate'], env);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toBe("erro: comando desconhecido 'frobnicate' (veja `integrador --help`)\n");
+    const english = await runCli(['--lang', 'en', 'frobnicate'], env);
+    expect(english.code).not.toBe(0);
+    expect(english.stderr).toBe("error: unknown command 'frobnicate'\n");
+  });
+
+  it('speaks English with --lang en, before or after the command', async () => {
+    const first = await runCli(['--lang', 'en', 'migrate'], env);
+    expect(first).toMatchObject({ code: 0, stdout: 'Applied migrations: 001-initial\n' });
+    const again = await runCli(['migrate', '--lang', 'en'], env);
+    expect(again.stdout).toBe('The database is already up to date.\n');
+    const help = await runCli(['--lang', 'en', '--help'], env);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('apply the pending database migrations');
+    const refused = await runCli(['--lang', 'en', 'migrate', '--down'], env);
+    expect(refused.stderr).toBe('error: --down drops every Integrador table and its data; repeat with --yes to confirm\n');
+  });
+
+  it('runs through the executable bin/integrador', async () => {
+    const run = await runBin(['--lang', 'en', 'migrate'], env);
+    expect(run).toMatchObject({ code: 0, stdout: 'Applied migrations: 001-initial\n', stderr: '' });
+  });
+});

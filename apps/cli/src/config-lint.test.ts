@@ -1,0 +1,140 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createEmpresa, type IntegracaoTable } from '@integrador/store';
+import type { Insertable } from 'kysely';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { cliEnv, runCli } from '../test/run-cli';
+
+// Seed 001's SET-WS-CONTAS, shortened to the columns the checks below need.
+const CONSULTA = '{"consulta":"SELECT c.id_erp, c.id, c.nome FROM contas AS c WHERE c.id = #contaId#"}';
+
+describe('integrador config lint', () => {
+  let database: TestDatabase;
+  let env: NodeJS.ProcessEnv;
+  let empresaId: number;
+
+  async function insertConexao(nome: string): Promise<number> {
+    const row = await database.db
+      .insertInto('conexao_integracao')
+      .values({ tipo_conexao: 'WS', nome_conexao: nome, empresa_id: empresaId })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  /** A SET-WS-CONTAS-like row that lints clean, changed by `fields`. */
+  async function insertIntegracao(fields: Partial<Insertable<IntegracaoTable>>): Promise<number> {
+    const row = await database.db
+      .insertInto('integracao')
+      .values({
+        nome: 'SET-WS-CONTAS',
+        tipo_servico: 'SET',
+        empresa_id: empresaId,
+        link: '/g5-senior-services/sapiens_Synccom_senior_g5_co_ger_cad_clientes?wsdl',
+        tabela: 'contas',
+        consulta: CONSULTA,
+        conexao_integracao_id: fields.conexao_integracao_id ?? (await insertConexao('senior_g5')),
+        porta_ws: 'GravarClientes',
+        indice_array_retorno: 'retornosClientes',
+        indice_valor_retorno: 'codCli',
+        indice_erro_retorno: 'erro,mensagemErro,erroExecucao',
+        sql_update: 'UPDATE contas SET id_erp = #codCli# WHERE id = #contaId#',
+        parametros_obrigatorios: 'contaId',
+        ...fields,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  beforeEach(async () => {
+    database = await createTestDatabase('sqlite');
+    env = cliEnv(database.url);
+    empresaId = await createEmpresa(database.db, 'Lint Ltda');
+  });
+  afterEach(async () => {
+    await database?.drop();
+  });
+
+  it('exits 0 on a clean configuration', async () => {
+    await insertIntegracao({});
+    const run = await runCli(['config', 'lint'], env);
+    expect(run).toMatchObject({ code: 0, stdout: 'Configuração sem problemas.\n', stderr: '' });
+  });
+
+  it('exits 1 naming the integracao and the column of a malformed consulta', async () => {
+    const id = await insertIntegracao({ consulta: '{"consulta": "SELECT c.id FROM contas AS c"' });
+    const run = await runCli(['config', 'lint'], env);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`[erro] integracao #${id} (SET-WS-CONTAS) coluna consulta: JSON inválido`);
+    expect(run.stdout).toContain('[MALFORMED_JSON]');
+    expect(run.stdout).toMatch(/\n1 erro, 0 avisos\.\n$/);
+  });
+
+  it('exits 1 naming the conexao_integracao row whose nome_conexao is not in the connections file', async () => {
+    const conexaoId = await insertConexao('senior_g6');
+    await insertIntegracao({ conexao_integracao_id: conexaoId });
+    const run = await runCli(['config', 'lint'], env);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `[erro] conexao_integracao #${conexaoId} coluna nome_conexao: a conexão "senior_g6" não está no arquivo de conexões (esperado um de: senior_g5, erp_db) [UNKNOWN_CONNECTION]`,
+    );
+  });
+
+  it('exits 1 naming the integracao and the column of a #var# nothing provides', async () => {
+    const id = await insertIntegracao({ parametros_obrigatorios: 'empresaId' });
+    const run = await runCli(['config', 'lint'], env);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`integracao #${id} (SET-WS-CONTAS) coluna consulta: a variável #contaId# não é fornecida por nada`);
+    expect(run.stdout).toContain(`integracao #${id} (SET-WS-CONTAS) coluna sql_update: a variável #contaId# não é fornecida por nada`);
+  });
+
+  it('exits 1 naming every integracao and column of a dependente cycle', async () => {
+    const first = await insertIntegracao({ nome: 'SET-WS-CONTAS' });
+    const second = await insertIntegracao({ nome: 'SET-WS-CONTATOS', dependente: first });
+    await database.db.updateTable('integracao').set({ dependente: second }).where('id', '=', first).execute();
+    const run = await runCli(['config', 'lint'], env);
+    expect(run.code).toBe(1);
+    const cycle = run.stdout.split('\n').filter((line) => line.includes('[DEPENDENCY_CYCLE]'));
+    expect(cycle).toEqual([
+      expect.stringContaining(`integracao #${first} (SET-WS-CONTAS) coluna dependente: dependência circular`),
+      expect.stringContaining(`integracao #${second} (SET-WS-CONTATOS) coluna dependente: dependência circular`),
+    ]);
+  });
+
+  it('lints one empresa with --empresa, in English with --lang en, as JSON with --json', async () => {
+    const id = await insertIntegracao({ tipo_servico: 'PUT' });
+    const other = await createEmpresa(database.db, 'Outra');
+    expect((await runCli(['config', 'lint', '--empresa', String(other)], env)).code).toBe(0);
+
+    const english = await runCli(['--lang', 'en', 'config', 'lint', '--empresa', String(empresaId)], env);
+    expect(english.code).toBe(1);
+    expect(english.stdout).toBe(
+      `[error] integracao #${id} (SET-WS-CONTAS) column tipo_servico: unknown tipo_servico "PUT" (expected SET, GET or INFO) [UNKNOWN_SERVICE_TYPE]\n` +
+        '1 error, 0 warnings.\n',
+    );
+    const json = await runCli(['config', 'lint', '--json'], env);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({ code: 'UNKNOWN_SERVICE_TYPE', severity: 'error', table: 'integracao', rowId: id, column: 'tipo_servico' }),
+    ]);
+  });
+
+  it('exits 1 with the loader message for a broken connections file or a missing secret', async () => {
+    await insertIntegracao({});
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-lint-'));
+    const file = path.join(dir, 'connections.yaml');
+    fs.writeFileSync(file, 'connections:\n  senior_g5:\n    tipo: webservice\n    baseUrl: ftp://erp\n    user: u\n    password: p\n');
+    try {
+      const broken = await runCli(['config', 'lint'], { ...env, CONNECTIONS_FILE: file });
+      expect(broken).toMatchObject({ code: 1, stdout: '' });
+      expect(broken.stderr).toContain(`connections file ${file}: connection "senior_g5": field "baseUrl"`);
+      const noSecret = await runCli(['config', 'lint'], { ...env, SENIOR_PASSWORD: '' });
+      expect(noSecret).toMatchObject({ code: 1, stdout: '' });
+      expect(noSecret.stderr).toContain('SENIOR_PASSWORD');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

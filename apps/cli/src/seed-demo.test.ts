@@ -1,0 +1,128 @@
+import { findTenantByApiKey } from '@integrador/store';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { cliEnv, printedKey, runCli } from '../test/run-cli';
+
+const TABLES = [
+  'empresas',
+  'empresa_filiais',
+  'cidades',
+  'contas',
+  'contatos',
+  'usuarios',
+  'conexao_integracao',
+  'integracao',
+  'campos_integracao',
+  'dependencias',
+  'regras',
+] as const;
+
+describe.each(ALL_DIALECTS)('integrador seed-demo on %s', (dialect) => {
+  let database: TestDatabase;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect, { migrate: false });
+    env = cliEnv(database.url);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  async function rowCounts(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const table of TABLES) {
+      const row = await database.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
+      counts[table] = Number(row.n);
+    }
+    return counts;
+  }
+
+  let empresaId: number;
+  let firstKey: string;
+
+  it('migrates and creates the demo tenant, printing a key that resolves to it', async () => {
+    const run = await runCli(['seed-demo', '--json'], env);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const demo = JSON.parse(run.stdout) as { empresaId: number; filialId: number; apiKey: string; created: boolean };
+    expect(demo.created).toBe(true);
+    empresaId = demo.empresaId;
+    firstKey = demo.apiKey;
+    expect(await findTenantByApiKey(database.db, demo.apiKey)).toEqual({ empresaId, filialId: null, nome: 'Empresa Demo' });
+    expect(await rowCounts()).toEqual({
+      empresas: 1,
+      empresa_filiais: 1,
+      cidades: 5,
+      contas: 10,
+      contatos: 2,
+      usuarios: 3,
+      conexao_integracao: 2,
+      integracao: 3,
+      campos_integracao: 2,
+      dependencias: 4,
+      regras: 3,
+    });
+    const ramais = await database.db.selectFrom('usuarios').select('ramal').orderBy('ramal').execute();
+    expect(ramais.map((row) => row.ramal)).toEqual(['201', '202', '203']);
+  });
+
+  it("stores seed 001's SET-WS-CONTAS exactly as the manual writes it", async () => {
+    const row = await database.db
+      .selectFrom('integracao')
+      .innerJoin('conexao_integracao', 'conexao_integracao.id', 'integracao.conexao_integracao_id')
+      .selectAll('integracao')
+      .select(['conexao_integracao.tipo_conexao', 'conexao_integracao.nome_conexao'])
+      .where('integracao.nome', '=', 'SET-WS-CONTAS')
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      tipo_servico: 'SET',
+      empresa_id: empresaId,
+      link: '/g5-senior-services/sapiens_Synccom_senior_g5_co_ger_cad_clientes?wsdl',
+      tabela: 'contas',
+      consulta:
+        '{"consulta":"SELECT c.id_erp, c.fax, c.email_geral, c.email_financeiro, c.cadastro_timestamp, c.cliente_desde, c.status, c.representante_id, c.id, c.tipo_conta, c.tipo_pessoa, c.cidade_id, c.celular, c.telefone, c.telefone2, c.telefone3, c.nome, c.fantasia, c.cnpj, c.cpf, c.ramo_atividade_id, c.inscricao, c.inscricao_municipal, c.endereco, c.complemento, c.numero, c.cep, c.bairro FROM contas AS c WHERE c.id = #contaId#"}',
+      porta_ws: 'GravarClientes',
+      indice_array_retorno: 'retornosClientes',
+      indice_valor_retorno: 'codCli',
+      indice_erro_retorno: 'erro,mensagemErro,erroExecucao',
+      sql_consulta: null,
+      sql_insert: null,
+      sql_update: 'UPDATE contas SET id_erp = #codCli# WHERE id = #contaId#',
+      parametros_obrigatorios: 'contaId',
+      tipo_conexao: 'WS',
+      nome_conexao: 'senior_g5',
+    });
+    const campo = await database.db
+      .selectFrom('campos_integracao')
+      .select('campo_crm')
+      .where('integracao_id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(campo.campo_crm)).toMatchObject({
+      codCli: '#id_erp#',
+      nomCli: '#nome#',
+      apeCli: '#fantasia#',
+      tipCli: '#tipo_pessoa#',
+    });
+  });
+
+  it('lints clean against examples/connections.demo.yaml', async () => {
+    const run = await runCli(['config', 'lint', '--empresa', String(empresaId)], env);
+    expect(run).toMatchObject({ code: 0, stdout: 'Configuração sem problemas.\n', stderr: '' });
+    const json = await runCli(['config', 'lint', '--json'], env);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual([]);
+  });
+
+  it('reuses the demo tenant when run again, adding only a new key', async () => {
+    const before = await rowCounts();
+    const run = await runCli(['seed-demo'], env);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain(`A Empresa Demo #${empresaId} já existe`);
+    const key = printedKey(run.stdout);
+    expect(key).not.toBe(firstKey);
+    expect(await findTenantByApiKey(database.db, key)).toMatchObject({ empresaId });
+    expect(await findTenantByApiKey(database.db, firstKey)).toMatchObject({ empresaId });
+    expect(await rowCounts()).toEqual(before);
+  });
+});
