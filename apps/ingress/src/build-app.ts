@@ -3,6 +3,7 @@ import type { ConnectionsRegistry } from '@integrador/connections';
 import type { Logger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
+import { SoapClientCache } from '@integrador/transports';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerTenantAuth } from './plugins/auth';
@@ -13,6 +14,8 @@ import { configRoutes } from './routes/config.routes';
 import { healthRoutes } from './routes/health.routes';
 import { integrationsRoutes } from './routes/integrations.routes';
 import { jobsRoutes } from './routes/jobs.routes';
+import { receptorRoutes } from './routes/receptor.routes';
+import { runsRoutes } from './routes/runs.routes';
 import { ErrorResponse } from './schemas';
 
 /** Everything the ingress talks to; tests pass real ones pointed at throw-away resources. */
@@ -23,6 +26,8 @@ export interface IngressDeps {
   producer: JobProducer;
   /** The connections file (config lint checks nome_conexao against it). */
   connections: ConnectionsRegistry;
+  /** SOAP clients for previews and INFO lookups (one bounded cache per process). */
+  soapCache?: SoapClientCache;
   logger: Logger;
   keyPrefix: string;
   /** How long a Redis or database check may take before /readyz calls it unavailable. */
@@ -51,6 +56,14 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       registerTenantAuth(v1, deps.database);
       await v1.register(integrationsRoutes(deps.database));
       await v1.register(jobsRoutes(deps.producer));
+      await v1.register(runsRoutes(deps.database, deps.producer));
+      await v1.register(
+        receptorRoutes({
+          database: deps.database,
+          connections: deps.connections,
+          soapCache: deps.soapCache ?? new SoapClientCache({ max: 100 }),
+        }),
+      );
       await v1.register(configRoutes(deps.database, deps.connections));
     },
     { prefix: '/v1' },

@@ -34,6 +34,20 @@ const MESSAGES = {
     en: 'CRM database unavailable; try again shortly',
   },
   INVALID_JSON: { 'pt-BR': 'corpo da requisição não é um JSON válido', en: 'request body is not valid JSON' },
+  MISSING_PARAMETERS: {
+    'pt-BR': 'parâmetros obrigatórios ausentes: {names} (parametros_obrigatorios da integração); nada foi enfileirado',
+    en: "missing required parameters: {names} (the integration's parametros_obrigatorios); nothing was enqueued",
+  },
+  INTEGRATION_INACTIVE: { 'pt-BR': 'a integração #{id} está inativa', en: 'integration #{id} is inactive' },
+  NOT_RUNNABLE: {
+    'pt-BR': 'a integração #{id} ({tipo}) não pode ser executada por esta rota: {reason}',
+    en: 'integration #{id} ({tipo}) cannot be run by this route: {reason}',
+  },
+  INTEGRATION_FAILED: { 'pt-BR': 'a integração falhou: {detail}', en: 'the integration failed: {detail}' },
+  RECEPTOR_UNAVAILABLE: {
+    'pt-BR': 'o sistema receptor não respondeu a tempo ou está indisponível: {detail}',
+    en: 'the receptor did not answer in time or is unavailable: {detail}',
+  },
   INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
   VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },
 } as const;

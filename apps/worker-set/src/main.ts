@@ -1,7 +1,12 @@
 import { pingProcessor, runWorkerApp } from '@integrador/runtime';
+import { SoapClientCache } from '@integrador/transports';
+import { createIntegrationRunProcessor } from './processors/integration-run.processor';
 
-// The set worker: one process per replica, scaled on the depth of the "set" queue.
-runWorkerApp('worker-set', 'set', () => ({ 'system.ping': pingProcessor })).catch((err: unknown) => {
+// The set worker: SET pushes to receptors (SOAP, REST, databases); one process per replica, scaled on the "set" queue.
+runWorkerApp('worker-set', 'set', (deps) => {
+  const soapCache = new SoapClientCache({ max: 100 });
+  return { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps, soapCache) };
+}).catch((err: unknown) => {
   process.stderr.write(`worker-set failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -47,6 +47,13 @@ export const EnvSchema = Type.Object({
     maximum: 1000,
     'x-expected': 'an integer from 1 to 1000',
   }),
+  JOB_LOCK_MS: Type.Integer({
+    default: 30000,
+    minimum: 1000,
+    maximum: 600000,
+    'x-expected':
+      "milliseconds from 1000 to 600000 (how long a job stays locked to a worker without renewal; a crashed worker's jobs run again after about this long)",
+  }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({
     default: 2000,
     minimum: 100,

@@ -16,6 +16,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   workerConcurrency: number;
   redisCommandTimeoutMs: number;
+  /** Worker lock duration and stalled-job check interval. */
+  jobLockMs: number;
   /**
    * The environment, for resolving ${VAR} secret references of the connections file. Secrets stay in the
    * environment (or a secret store feeding it) and only their names sit in files and tables.
@@ -66,6 +68,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    jobLockMs: e.JOB_LOCK_MS,
     secretSource: Object.freeze({ ...source }),
   };
 }

@@ -69,6 +69,7 @@ function webService(name: string, entry: WebServiceEntry): Connection {
     password: new Secret(entry.password),
     encryption: entry.encryption ?? 0,
     timeoutMs: entry.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    allowPrivateNetwork: entry.allowPrivateNetwork ?? false,
   };
 }
 
@@ -81,6 +82,7 @@ function api(name: string, entry: ApiEntry): Connection {
     auth: apiAuth(entry.auth),
     headers: { ...entry.headers },
     timeoutMs: entry.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    allowPrivateNetwork: entry.allowPrivateNetwork ?? false,
   };
 }
 

@@ -17,6 +17,8 @@ export interface WebServiceConnection extends ConnectionBase {
   readonly password: Secret;
   readonly encryption: number;
   readonly timeoutMs: number;
+  /** Lets requests reach loopback/private/link-local addresses (an ERP on the LAN); the loader sets false unless the file says true. */
+  readonly allowPrivateNetwork?: boolean;
 }
 
 /** A database of the other system: either `url`, or `host`/`port`/`database`/`user`/`password` (only `database` for sqlite). */
@@ -46,6 +48,8 @@ export interface ApiConnection extends ConnectionBase {
   readonly auth: ApiAuth;
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
+  /** Lets requests reach loopback/private/link-local addresses; the loader sets false unless the file says true. */
+  readonly allowPrivateNetwork?: boolean;
 }
 
 /** A loaded connection, told apart by `kind`. */

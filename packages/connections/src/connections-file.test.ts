@@ -181,6 +181,18 @@ describe('loadConnectionsFile', () => {
     expect(error.message).not.toContain('12345');
   });
 
+  it('reads allowPrivateNetwork on webservice and api entries, false unless set, and rejects a non-boolean', async () => {
+    const text = `connections:
+  lan_erp: { tipo: ws, baseUrl: 'http://10.0.0.7:8080', user: u, password: p, allowPrivateNetwork: true }
+  public_api: { tipo: api, baseUrl: 'https://api.example.com' }
+`;
+    const registry = parseConnections(text, 'yaml', {}, 'inline');
+    expect(registry.require('lan_erp')).toMatchObject({ kind: 'webservice', allowPrivateNetwork: true });
+    expect(registry.require('public_api')).toMatchObject({ kind: 'api', allowPrivateNetwork: false });
+    const error = await rejection('conn.yaml', `connections:\n  a: { tipo: api, baseUrl: 'https://h', allowPrivateNetwork: 'yes' }\n`);
+    expect(error.problems).toEqual([{ entry: 'a', field: 'allowPrivateNetwork', message: 'expected true or false, got "yes"' }]);
+  });
+
   it('rejects unknown fields by name, at every level', async () => {
     const error = await rejection(
       'conn.json',
@@ -193,7 +205,11 @@ describe('loadConnectionsFile', () => {
     );
     expect(error.problems).toEqual([
       { field: 'version', message: 'unknown top-level field; expected only "connections"' },
-      { entry: 'rubeus', field: 'tokn', message: 'unknown field; expected one of tipo, baseUrl, auth, headers, timeoutMs, empresaId' },
+      {
+        entry: 'rubeus',
+        field: 'tokn',
+        message: 'unknown field; expected one of tipo, baseUrl, auth, headers, timeoutMs, empresaId, allowPrivateNetwork',
+      },
       { entry: 'rubeus', field: 'auth.realm', message: 'unknown field; expected one of type, user, password' },
     ]);
   });

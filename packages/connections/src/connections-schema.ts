@@ -28,6 +28,8 @@ const SecretText = Type.String({ minLength: 1, 'x-secret': true, 'x-expected': '
 const HttpUrl = Type.String({ pattern: '^https?://[^\\s/?#]+\\S*$', 'x-expected': 'an http(s) URL' });
 const TimeoutMs = Type.Integer({ minimum: 1, maximum: 600_000, 'x-expected': 'milliseconds from 1 to 600000' });
 const EmpresaId = Type.Integer({ minimum: 1, 'x-expected': 'a positive integer (the empresa id)' });
+// Off by default so an integration row cannot aim the worker at internal services (cloud metadata, the hub's own Redis…).
+const AllowPrivateNetwork = Type.Boolean({ 'x-expected': 'true or false' });
 
 export const WebServiceEntry = Type.Object(
   {
@@ -38,6 +40,7 @@ export const WebServiceEntry = Type.Object(
     encryption: Type.Optional(Type.Integer({ minimum: 0, 'x-expected': 'a non-negative integer (0 = no encryption)' })),
     timeoutMs: Type.Optional(TimeoutMs),
     empresaId: Type.Optional(EmpresaId),
+    allowPrivateNetwork: Type.Optional(AllowPrivateNetwork),
   },
   { additionalProperties: false },
 );
@@ -85,6 +88,7 @@ export const ApiEntry = Type.Object(
     ),
     timeoutMs: Type.Optional(TimeoutMs),
     empresaId: Type.Optional(EmpresaId),
+    allowPrivateNetwork: Type.Optional(AllowPrivateNetwork),
   },
   { additionalProperties: false },
 );

@@ -20,6 +20,23 @@ export {
 export { findTypographicQuote, type JsonTextResult, parseJsonText } from './json-text';
 export { formatFinding, type LintFinding, type LintLocale, type LintMessage, type LintSeverity } from './lint-finding';
 export {
+  type BuildRequestOptions,
+  buildRequest,
+  type CampoRow,
+  type MappedField,
+  type MappedFieldKind,
+  type MappedRequest,
+  MappingError,
+  type MappingErrorCode,
+  type OmittedField,
+} from './request-mapping';
+export { ReturnConfigError, type ReturnIndexes, type ReturnReading, type ReturnRecord, readReturn } from './return-reader';
+export { RuleConfigError, type RuleConfigErrorCode, RuleViolationError } from './rule-errors';
+export { normalizeRuleType, RULE_TYPE_ALIASES, type RuleType } from './rule-types';
+export { type AppliedRule, applyRules, type RegraRow, type RulesResult } from './rules';
+export * from './set/index';
+export { planValues, writeBackValues } from './set-plan';
+export {
   type CompiledTemplate,
   compileTemplate,
   extractVariables,

@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { QueueName } from './queues';
-import { PingPayload } from './schemas';
+import { IntegrationRunPayload, PingPayload } from './schemas';
 
 /** Attempts and backoff of a job kind; retention is fleet-wide (see DEFAULT_JOB_OPTIONS). */
 export interface JobPolicy {
@@ -26,7 +26,14 @@ function define<S extends TSchema>(schema: S, description: string, policy: JobPo
  * cti.event, webhook.deliver); workers must then provide a handler or fail to compile.
  */
 export const JOB_CATALOG = {
-  set: { 'system.ping': define(PingPayload, 'no-op round trip through the set queue') },
+  set: {
+    'system.ping': define(PingPayload, 'no-op round trip through the set queue'),
+    // Receptor errors fail at once (UnrecoverableError); only transient ones use these attempts.
+    'integration.run': define(IntegrationRunPayload, 'SET push: send CRM records to a receptor and write its answer back', {
+      attempts: 6,
+      backoff: { type: 'exponential', delay: 2000 },
+    }),
+  },
   get: { 'system.ping': define(PingPayload, 'no-op round trip through the get queue') },
   cti: { 'system.ping': define(PingPayload, 'no-op round trip through the cti queue') },
   webhook: { 'system.ping': define(PingPayload, 'no-op round trip through the webhook queue') },

@@ -30,3 +30,32 @@ export type PingPayload = Static<typeof PingPayload>;
 /** What a ping job returns: when and by which process it ran. */
 export const PingResult = Type.Object({ pong: Type.Literal(true), pid: Type.Integer(), sleptMs: Type.Integer(), at: Type.String() });
 export type PingResult = Static<typeof PingResult>;
+
+/**
+ * integration.run: run one integracao row for a tenant. Only ids and the caller's parameters travel
+ * (job data sits in Redis in clear text): the worker loads the configuration and secrets itself.
+ * parametros are the request's values for parametros_obrigatorios and #vars# (URL-style: text or numbers).
+ */
+export const IntegrationRunPayload = Type.Object(
+  {
+    tenant: TenantRef,
+    integracaoId: Type.Integer({ minimum: 1 }),
+    parametros: Type.Record(
+      Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 100 }),
+      Type.Union([Type.String({ maxLength: 10000 }), Type.Number(), Type.Boolean(), Type.Null()]),
+      {
+        default: {},
+        maxProperties: 100,
+      },
+    ),
+    trigger: Type.Union([
+      Type.Literal('api'),
+      Type.Literal('cli'),
+      Type.Literal('schedule'),
+      Type.Literal('dependency'),
+      Type.Literal('event'),
+    ]),
+  },
+  { additionalProperties: false },
+);
+export type IntegrationRunPayload = Static<typeof IntegrationRunPayload>;

@@ -26,6 +26,8 @@ export interface QueueWorkerOptions<Q extends QueueName> {
   connection: Redis;
   prefix: string;
   concurrency: number;
+  /** Lock duration and stalled check interval (BullMQ's default is 30 s). */
+  lockMs?: number;
   logger: Logger;
 }
 
@@ -61,7 +63,11 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     return handler(payload, { job, signal, logger: logger.child({ jobId: job.id, job: job.name }) });
   };
 
-  const worker = new Worker(queue, dispatch, { ...queueOptions(connection, prefix), concurrency: options.concurrency });
+  const worker = new Worker(queue, dispatch, {
+    ...queueOptions(connection, prefix),
+    concurrency: options.concurrency,
+    ...(options.lockMs ? { lockDuration: options.lockMs, stalledInterval: options.lockMs } : {}),
+  });
 
   worker.on('completed', (job) => {
     const tenant = tenantOf(job);

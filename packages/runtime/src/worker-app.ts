@@ -1,4 +1,5 @@
 import { type Config, loadConfigOrExit } from '@integrador/config';
+import type { ConnectionsRegistry } from '@integrador/connections';
 import type { QueueName } from '@integrador/jobs';
 import { createLogger, type Logger } from '@integrador/logging';
 import {
@@ -10,11 +11,17 @@ import {
   startQueueWorker,
   waitUntilReady,
 } from '@integrador/queue';
+import { type CrmDatabase, createDatabase } from '@integrador/store';
+import { loadConnections } from './connections';
 
-/** What a worker app's handler factory receives (issues 3–5 add the CRM database, connections, limits). */
+/** What a worker app's handler factory receives (issue 5 adds limits). */
 export interface WorkerDeps {
   config: Config;
   logger: Logger;
+  /** The CRM database (configuration tables and the CRM rows integrations read and write). */
+  database: CrmDatabase;
+  /** The connections file; secrets resolved from the environment. */
+  connections: ConnectionsRegistry;
 }
 
 /**
@@ -30,6 +37,10 @@ export async function runWorkerApp<Q extends QueueName>(
   const logger = createLogger({ name: app, level: config.logLevel });
   const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
   shutdown.installSignalHandlers();
+
+  const connections = await loadConnections(config);
+  const database = createDatabase(config.databaseUrl, { poolSize: Math.min(config.workerConcurrency + 2, 50) });
+  shutdown.add('database', () => database.destroy());
 
   const redis = createRedis(config.redisUrl, { role: 'worker', name: app });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
@@ -54,10 +65,11 @@ export async function runWorkerApp<Q extends QueueName>(
 
   const worker = startQueueWorker({
     queue,
-    handlers: createHandlers({ config, logger }),
+    handlers: createHandlers({ config, logger, database, connections }),
     connection: redis,
     prefix: config.keyPrefix,
     concurrency: config.workerConcurrency,
+    lockMs: config.jobLockMs,
     logger,
   });
   shutdown.add('worker', () => worker.close());

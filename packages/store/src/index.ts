@@ -1,4 +1,13 @@
 export { type CrmDatabase, createDatabase, DatabaseUrlError, type DialectName, dialectOf, sqlitePath } from './create-database';
+export {
+  claimExecucao,
+  type Execucao,
+  listExecucoesOfJob,
+  listTentativas,
+  recordTentativa,
+  setExecucaoStatus,
+  type TentativaRecord,
+} from './execucoes.repository';
 export { pingDatabase } from './health';
 export {
   type CampoIntegracao,

@@ -99,6 +99,7 @@ describe.each(ALL_DIALECTS)('store on %s', (dialect) => {
     await migrateDownAll(database);
     const tables = (await database.db.introspection.getTables()).map((t) => t.name);
     expect(tables).not.toContain('integracao');
-    expect(await migrateToLatest(database)).toEqual(['001-initial']);
+    expect(tables).not.toContain('integracao_execucoes');
+    expect(await migrateToLatest(database)).toEqual(['001-initial', '002-execucoes']);
   });
 });

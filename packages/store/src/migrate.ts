@@ -1,6 +1,7 @@
 import { type MigrationResultSet, Migrator } from 'kysely';
 import type { CrmDatabase } from './create-database';
 import { initialMigration } from './migrations/001-initial';
+import { execucoesMigration } from './migrations/002-execucoes';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -10,7 +11,7 @@ export class MigrationError extends Error {
 function migrator({ db, dialect }: CrmDatabase): Migrator {
   return new Migrator({
     db,
-    provider: { getMigrations: async () => ({ '001-initial': initialMigration(dialect) }) },
+    provider: { getMigrations: async () => ({ '001-initial': initialMigration(dialect), '002-execucoes': execucoesMigration(dialect) }) },
   });
 }
 

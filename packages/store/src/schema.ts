@@ -7,6 +7,35 @@ type Nullable<T> = T | null;
 /** 0/1 flags: one integer type behaves the same on the three dialects. */
 type Flag = ColumnType<number, number | undefined, number>;
 
+/** Outbox of SET pushes: status pendente → enviado (receptor answered, values kept) → concluido (written back) | falhou. */
+export interface IntegracaoExecucoesTable {
+  id: Id;
+  empresa_id: number;
+  integracao_id: number;
+  chave: string;
+  job_id: Nullable<string>;
+  status: 'pendente' | 'enviado' | 'concluido' | 'falhou';
+  valores: Nullable<string>;
+  mensagem: Nullable<string>;
+  tentativas: Flag;
+  criado_em: Timestamp;
+  atualizado_em: Timestamp;
+}
+
+/** One row per attempt of a SET push: the raw request and response (secrets redacted). */
+export interface IntegracaoTentativasTable {
+  id: Id;
+  execucao_id: number;
+  tentativa: number;
+  url: Nullable<string>;
+  requisicao: Nullable<string>;
+  resposta: Nullable<string>;
+  status_http: Nullable<number>;
+  duracao_ms: Nullable<number>;
+  erro: Nullable<string>;
+  criado_em: Timestamp;
+}
+
 export interface EmpresasTable {
   id: Id;
   nome: string;
@@ -245,4 +274,6 @@ export interface Database {
   eventos: EventosTable;
   usuarios: UsuariosTable;
   ligacoes: LigacoesTable;
+  integracao_execucoes: IntegracaoExecucoesTable;
+  integracao_tentativas: IntegracaoTentativasTable;
 }

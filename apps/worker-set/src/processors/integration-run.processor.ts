@@ -1,0 +1,36 @@
+import { runSet, type SetRunResult } from '@integrador/integrador';
+import type { IntegrationRunPayload } from '@integrador/jobs';
+import type { JobHandler } from '@integrador/queue';
+import { isPermanentFailure, resolveSetTarget, type WorkerDeps } from '@integrador/runtime';
+import type { SoapClientCache } from '@integrador/transports';
+import { UnrecoverableError } from 'bullmq';
+
+/** integration.run on the set queue: one SET push, permanent failures not retried. */
+export function createIntegrationRunProcessor(deps: WorkerDeps, soapCache: SoapClientCache): JobHandler<IntegrationRunPayload> {
+  return async (payload, ctx): Promise<SetRunResult> => {
+    const { database, connections } = deps;
+    const tenant = { empresaId: payload.tenant.empresaId, filialId: payload.tenant.filialId, nome: '' };
+    try {
+      const target = await resolveSetTarget(database, connections, soapCache, tenant, payload.integracaoId);
+      const result = await runSet({
+        db: database.db,
+        dialect: database.dialect,
+        empresaId: tenant.empresaId,
+        definition: target.definition,
+        parametros: payload.parametros,
+        jobId: String(ctx.job.id),
+        transport: target.transport,
+        timeoutMs: target.timeoutMs,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+      ctx.logger.info({ integracaoId: payload.integracaoId, empresaId: tenant.empresaId, records: result.records.length }, 'set pushed');
+      return result;
+    } catch (err) {
+      if (isPermanentFailure(err)) {
+        // The receptor's (or the configuration's) own message is what the operator sees on the failed job.
+        throw new UnrecoverableError((err as Error).message);
+      }
+      throw err;
+    }
+  };
+}

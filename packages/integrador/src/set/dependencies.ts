@@ -1,0 +1,69 @@
+import type { Database, Dependencia, DialectName } from '@integrador/store';
+import type { Kysely } from 'kysely';
+import { runConsulta } from './consulta-rows';
+import { PermanentError } from './permanent-error';
+
+/** How a dependencia finds its value: a lookup query in the CRM, or the last result of another integration. */
+function kindOf(tipo: string): 'consulta' | 'integracao' | null {
+  const t = tipo.trim().toLowerCase();
+  if (['consulta', 'sql', 'query', 'lookup'].includes(t)) return 'consulta';
+  if (['integracao', 'integração', 'integration'].includes(t)) return 'integracao';
+  return null;
+}
+
+async function lookup(db: Kysely<Database>, dialect: DialectName, dep: Dependencia, values: Readonly<Record<string, unknown>>) {
+  if (!dep.consulta)
+    throw new PermanentError('DEPENDENCY_CONFIG', `dependencias #${dep.id} (${dep.variavel}): tipo consulta without consulta`);
+  const [row] = await runConsulta(db, dialect, dep.consulta, values);
+  if (!row) return undefined;
+  return dep.indice_valor ? row[dep.indice_valor] : Object.values(row)[0];
+}
+
+async function fromIntegration(db: Kysely<Database>, empresaId: number, dep: Dependencia) {
+  if (dep.integracao_origem_id === null) {
+    throw new PermanentError(
+      'DEPENDENCY_CONFIG',
+      `dependencias #${dep.id} (${dep.variavel}): tipo integracao without integracao_origem_id`,
+    );
+  }
+  const last = await db
+    .selectFrom('integracao_execucoes')
+    .select('valores')
+    .where('empresa_id', '=', empresaId)
+    .where('integracao_id', '=', dep.integracao_origem_id)
+    .where('status', '=', 'concluido')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  if (!last?.valores) return undefined;
+  const valores = JSON.parse(last.valores) as Record<string, unknown>;
+  return valores[dep.indice_valor ?? dep.variavel];
+}
+
+/**
+ * Resolves the #variavel# of every dependencia before the request is built (seed 001's loop
+ * campos_integracao → dependencias → regras). A required one without a value fails permanently.
+ */
+export async function resolveDependencias(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  empresaId: number,
+  dependencias: readonly Dependencia[],
+  values: Readonly<Record<string, unknown>>,
+): Promise<Record<string, unknown>> {
+  const resolved: Record<string, unknown> = {};
+  for (const dep of dependencias) {
+    const kind = kindOf(dep.tipo);
+    if (!kind)
+      throw new PermanentError('DEPENDENCY_CONFIG', `dependencias #${dep.id}: unknown tipo "${dep.tipo}" (use consulta or integracao)`);
+    const value =
+      kind === 'consulta' ? await lookup(db, dialect, dep, { ...values, ...resolved }) : await fromIntegration(db, empresaId, dep);
+    if ((value === undefined || value === null || value === '') && Number(dep.obrigatoria) === 1) {
+      throw new PermanentError(
+        'DEPENDENCY_UNRESOLVED',
+        `dependencias #${dep.id}: required #${dep.variavel}# has no value (${kind === 'consulta' ? 'the lookup found no row' : `integracao #${dep.integracao_origem_id} has no completed result yet`})`,
+      );
+    }
+    resolved[dep.variavel] = value ?? null;
+  }
+  return resolved;
+}

@@ -1,0 +1,123 @@
+import { claimExecucao, type Execucao, recordTentativa, setExecucaoStatus } from '@integrador/store';
+import {
+  OutboundAddressError,
+  ReceptorError,
+  TransientTransportError,
+  type Transport,
+  type TransportExchange,
+} from '@integrador/transports';
+import { readReturn } from '../return-reader';
+import { writeBackValues } from '../set-plan';
+import { toRawSql } from '../template';
+import { PermanentError } from './permanent-error';
+import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
+
+export interface SetRunContext extends PrepareContext {
+  /** The BullMQ job id: with the record key it is the idempotency key of each push. */
+  jobId: string;
+  transport: Transport;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface SetRecordOutcome {
+  key: string;
+  status: 'concluido' | 'falhou';
+  message: string | null;
+  values: Record<string, unknown>;
+}
+
+export interface SetRunResult {
+  message: string;
+  records: SetRecordOutcome[];
+}
+
+function attemptOf(exchange: TransportExchange | undefined, erro: string | null) {
+  return {
+    url: exchange?.url ?? null,
+    requisicao: exchange?.request ?? null,
+    resposta: exchange?.response ?? null,
+    statusHttp: exchange?.statusCode ?? null,
+    duracaoMs: exchange?.durationMs ?? null,
+    erro,
+  };
+}
+
+/** Sends one record and records the receptor's answer (status enviado) before anything is written back. */
+async function send(
+  ctx: SetRunContext,
+  execucao: Execucao,
+  record: PreparedRecord,
+): Promise<{ values: Record<string, unknown>; message: string | null }> {
+  const { integracao } = ctx.definition;
+  const { db } = ctx;
+  let result: Awaited<ReturnType<Transport['send']>>;
+  try {
+    result = await ctx.transport.send({
+      link: integracao.link ?? '',
+      operation: integracao.porta_ws,
+      body: record.body,
+      timeoutMs: ctx.timeoutMs,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+  } catch (err) {
+    const exchange = (err as { exchange?: TransportExchange }).exchange;
+    await recordTentativa(db, execucao.id, attemptOf(exchange, (err as Error).message));
+    if (err instanceof ReceptorError || err instanceof OutboundAddressError) {
+      const message = err instanceof ReceptorError ? err.receptorMessage : err.message;
+      await setExecucaoStatus(db, execucao.id, 'falhou', { mensagem: message });
+      throw new PermanentError('RECEPTOR_REJECTED', message, { cause: err });
+    }
+    if (err instanceof TransientTransportError) throw err;
+    throw err;
+  }
+  await recordTentativa(db, execucao.id, attemptOf(result.exchange, null));
+  const reading = readReturn(result.data, integracao);
+  if (!reading.ok) {
+    const message = reading.message ?? 'receptor reported an error';
+    await setExecucaoStatus(db, execucao.id, 'falhou', { mensagem: message, valores: reading.values });
+    throw new PermanentError('RECEPTOR_ERROR', message);
+  }
+  // The outbox step: from here on a re-run writes back these values and never sends the record again.
+  await setExecucaoStatus(db, execucao.id, 'enviado', { valores: reading.values, mensagem: reading.message });
+  return { values: reading.values, message: reading.message };
+}
+
+/** Runs sql_update with the record's values and the receptor's returned values (#codCli# …) bound. */
+async function writeBack(ctx: SetRunContext, execucao: Execucao, record: PreparedRecord, returned: Record<string, unknown>): Promise<void> {
+  const { sql_update } = ctx.definition.integracao;
+  if (sql_update?.trim()) {
+    const values = writeBackValues(record.values, { values: returned } as Parameters<typeof writeBackValues>[1]);
+    await toRawSql(sql_update, values, { dialect: ctx.dialect }).execute(ctx.db);
+  }
+  await setExecucaoStatus(ctx.db, execucao.id, 'concluido');
+}
+
+async function runRecord(ctx: SetRunContext, record: PreparedRecord): Promise<SetRecordOutcome> {
+  const { integracao } = ctx.definition;
+  const execucao = await claimExecucao(ctx.db, {
+    empresaId: ctx.empresaId,
+    integracaoId: integracao.id,
+    chave: `set:${integracao.id}:${ctx.jobId}:${record.key}`,
+    jobId: ctx.jobId,
+  });
+  const stored = execucao.valores ? (JSON.parse(execucao.valores) as Record<string, unknown>) : {};
+  if (execucao.status === 'concluido') return { key: record.key, status: 'concluido', message: execucao.mensagem, values: stored };
+  // enviado = the receptor already has it (a crash hit between its answer and the write-back): only write back.
+  const answer = execucao.status === 'enviado' ? { values: stored, message: execucao.mensagem } : await send(ctx, execucao, record);
+  await writeBack(ctx, execucao, record, answer.values);
+  return { key: record.key, status: 'concluido', message: answer.message, values: answer.values };
+}
+
+/**
+ * Runs a SET integration: prepares every record, pushes each one through the outbox (pendente → enviado →
+ * concluido), and reports the receptor's message. Receptor errors are PermanentError; transport hiccups
+ * are rethrown for BullMQ to retry, and a retry skips the records already done.
+ */
+export async function runSet(ctx: SetRunContext): Promise<SetRunResult> {
+  const prepared = await prepareSet(ctx);
+  const outcomes: SetRecordOutcome[] = [];
+  for (const record of prepared.records) outcomes.push(await runRecord(ctx, record));
+  const messages = outcomes.map((o) => o.message).filter((m): m is string => Boolean(m));
+  return { message: messages.join(' | ') || 'OK', records: outcomes };
+}

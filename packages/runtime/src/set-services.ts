@@ -1,0 +1,69 @@
+import { type Connection, ConnectionForbiddenError, ConnectionNotFoundError, type ConnectionsRegistry } from '@integrador/connections';
+import { ConsultaError, loadSetDefinition, MissingVariableError, PermanentError, type SetDefinition } from '@integrador/integrador';
+import type { CrmDatabase, Tenant } from '@integrador/store';
+import {
+  createDatabaseTransport,
+  createRestTransport,
+  createSoapTransport,
+  OutboundAddressError,
+  ReceptorError,
+  type SoapClientCache,
+  type Transport,
+} from '@integrador/transports';
+
+const transports = new WeakMap<Connection, Transport>();
+
+/** The transport a connection's kind calls for, one per connection (SOAP clients share the bounded cache, databases a pool). */
+export function transportFor(connection: Connection, soapCache: SoapClientCache): Transport {
+  const known = transports.get(connection);
+  if (known) return known;
+  const created =
+    connection.kind === 'webservice'
+      ? createSoapTransport(connection, { cache: soapCache })
+      : connection.kind === 'api'
+        ? createRestTransport(connection)
+        : createDatabaseTransport(connection);
+  transports.set(connection, created);
+  return created;
+}
+
+/** Everything a SET/INFO run needs besides the records: the definition, its transport and its timeout. */
+export interface SetTarget {
+  definition: SetDefinition;
+  connection: Connection;
+  transport: Transport;
+  timeoutMs: number;
+}
+
+/** Loads an integration of the tenant and the transport of its connection (PermanentError when misconfigured). */
+export async function resolveSetTarget(
+  database: CrmDatabase,
+  connections: ConnectionsRegistry,
+  soapCache: SoapClientCache,
+  tenant: Tenant,
+  integracaoId: number,
+): Promise<SetTarget> {
+  const definition = await loadSetDefinition(database.db, tenant, integracaoId);
+  const { integracao, conexao } = definition;
+  if (!conexao) {
+    throw new PermanentError('MISSING_CONNECTION', `integracao #${integracao.id} (${integracao.nome}) has no conexao_integracao row`);
+  }
+  const connection = connections.require(conexao.nome_conexao, tenant.empresaId);
+  const timeoutMs = integracao.timeout_ms ?? ('timeoutMs' in connection ? connection.timeoutMs : 30000);
+  return { definition, connection, transport: transportFor(connection, soapCache), timeoutMs };
+}
+
+/** Failures that a retry cannot fix: configuration, data that breaks a rule, a receptor that said no. */
+export function isPermanentFailure(err: unknown): boolean {
+  return (
+    err instanceof PermanentError ||
+    err instanceof MissingVariableError ||
+    err instanceof ConsultaError ||
+    err instanceof ConnectionNotFoundError ||
+    err instanceof ConnectionForbiddenError ||
+    err instanceof ReceptorError ||
+    err instanceof OutboundAddressError ||
+    // MappingError, RuleViolationError, RuleConfigError, ReturnConfigError, InvalidIntegrationError mark themselves.
+    (typeof err === 'object' && err !== null && (err as { permanent?: unknown }).permanent === true)
+  );
+}

@@ -1,0 +1,103 @@
+import type { DatabaseConnection } from '@integrador/connections';
+import SQLite from 'better-sqlite3';
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { createPool as createMysqlPool } from 'mysql2';
+import { Pool as PgPool } from 'pg';
+import { InvalidIntegrationError, ReceptorError, TransientTransportError } from './errors';
+import type { Transport, TransportRequest } from './transport';
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
+
+// biome-ignore lint/suspicious/noExplicitAny: the receptor's tables are not known at compile time.
+type AnyDb = Kysely<any>;
+
+function urlOf(connection: DatabaseConnection): string {
+  if (connection.url) return connection.url.reveal();
+  const auth = connection.user ? `${encodeURIComponent(connection.user)}:${encodeURIComponent(connection.password?.reveal() ?? '')}@` : '';
+  return `${connection.driver}://${auth}${connection.host}:${connection.port}/${connection.database}`;
+}
+
+function open(connection: DatabaseConnection): AnyDb {
+  if (connection.driver === 'postgres')
+    return new Kysely({ dialect: new PostgresDialect({ pool: new PgPool({ connectionString: urlOf(connection), max: 5 }) }) });
+  if (connection.driver === 'mysql')
+    return new Kysely({ dialect: new MysqlDialect({ pool: createMysqlPool({ uri: urlOf(connection), connectionLimit: 5 }) }) });
+  if (connection.driver === 'sqlite')
+    return new Kysely({ dialect: new SqliteDialect({ database: new SQLite(connection.database ?? ':memory:') }) });
+  throw new InvalidIntegrationError(
+    'link',
+    connection.driver,
+    `driver ${connection.driver} is not supported as a SET receptor yet (postgres, mysql, sqlite)`,
+  );
+}
+
+function targetTable(link: string): string {
+  const table = link.trim();
+  if (!IDENTIFIER.test(table))
+    throw new InvalidIntegrationError('link', link, 'for a database receptor, link must be the target table name');
+  return table;
+}
+
+/**
+ * A database receptor (seed 001's "conexão via banco de dados"): the mapped request becomes one row inserted into
+ * the table named by link; the answer is the row with its generated id (indice_valor_retorno `id`).
+ * Column names come from campo_crm keys (configuration), values are always bound parameters.
+ */
+export function createDatabaseTransport(connection: DatabaseConnection): Transport {
+  let db: AnyDb | undefined;
+  const handle = () => {
+    db ??= open(connection);
+    return db;
+  };
+  const build = (request: TransportRequest) => {
+    for (const column of Object.keys(request.body)) {
+      if (!IDENTIFIER.test(column))
+        throw new InvalidIntegrationError('link', column, 'a column name of a database receptor must be a plain identifier');
+    }
+    return handle().insertInto(targetTable(request.link)).values(request.body);
+  };
+  const describe = (request: TransportRequest) => {
+    const compiled = build(request).compile();
+    return {
+      url: `${connection.driver}://${connection.host ?? ''}/${connection.database ?? ''}#${request.link}`,
+      request: JSON.stringify({ sql: compiled.sql, parameters: compiled.parameters }),
+    };
+  };
+  return {
+    async preview(request) {
+      return describe(request);
+    },
+    async send(request) {
+      const started = Date.now();
+      const { url, request: text } = describe(request);
+      try {
+        const query = build(request);
+        const adapter = handle().getExecutor().adapter;
+        const result = adapter.supportsReturning
+          ? await query.returning(sql<number>`id`.as('id')).executeTakeFirst()
+          : { id: Number((await query.executeTakeFirst()).insertId) };
+        const data = { ...request.body, id: (result as { id?: unknown } | undefined)?.id ?? null };
+        return {
+          data,
+          exchange: { url, request: text, response: JSON.stringify(data), statusCode: null, durationMs: Date.now() - started },
+        };
+      } catch (err) {
+        if (err instanceof InvalidIntegrationError) throw err;
+        const exchange = { url, request: text, response: null, statusCode: null, durationMs: Date.now() - started };
+        const message = (err as Error).message;
+        // Unreachable or busy servers retry; a statement the receptor refuses (constraint, unknown column) does not.
+        if (
+          /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|timeout|too many connections|SQLITE_BUSY|deadlock/i.test(
+            `${message} ${String((err as { code?: unknown }).code ?? '')}`,
+          )
+        ) {
+          throw new TransientTransportError(`database receptor ${connection.name}: ${message}`, exchange, undefined, { cause: err });
+        }
+        throw new ReceptorError(message, exchange, { cause: err });
+      }
+    },
+    async close() {
+      await db?.destroy();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import type { TransportExchange } from './transport';
+
+// The worker maps these onto BullMQ: `permanent` errors become UnrecoverableError (no retry), the others retry with backoff.
+// This package does not depend on BullMQ, so it states the decision instead of throwing BullMQ's classes.
+
+/** The receptor could not be reached or answered "try later": timeout, refused/reset connection, DNS failure, HTTP 5xx without a SOAP fault, 429. */
+export class TransientTransportError extends Error {
+  override name = 'TransientTransportError';
+  readonly code = 'TRANSPORT_TRANSIENT';
+  readonly permanent = false;
+
+  constructor(
+    message: string,
+    readonly exchange?: TransportExchange,
+    /** From a 429's Retry-After header: how long the receptor asked us to wait. */
+    readonly retryAfterMs?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The receptor refused the request (a SOAP Fault, HTTP 4xx): sending it again would fail the same way. */
+export class ReceptorError extends Error {
+  override name = 'ReceptorError';
+  readonly code = 'RECEPTOR_REJECTED';
+  readonly permanent = true;
+
+  constructor(
+    /** The receptor's own words: the faultstring, or the message of the HTTP error body. */
+    readonly receptorMessage: string,
+    readonly exchange?: TransportExchange,
+    options?: ErrorOptions,
+  ) {
+    super(`receptor rejected the request: ${receptorMessage}`, options);
+  }
+}
+
+/**
+ * The URL resolves to a loopback, private, link-local, unique-local or otherwise non-public address and the connection
+ * does not set `allowPrivateNetwork`. Permanent: the same address would be refused again.
+ */
+export class OutboundAddressError extends Error {
+  override name = 'OutboundAddressError';
+  readonly code = 'OUTBOUND_ADDRESS_FORBIDDEN';
+  readonly permanent = true;
+
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    readonly range: string,
+  ) {
+    const resolved = host === address ? '' : ` (resolved to ${address})`;
+    super(
+      `refused to connect to ${host}${resolved}: expected a public address, got a ${range} one; set allowPrivateNetwork: true on the connection to allow it`,
+    );
+  }
+}
+
+/** The integration row cannot be used with its connection: a link that is not a path or names another host, an unknown HTTP method or SOAP operation. Permanent. */
+export class InvalidIntegrationError extends Error {
+  override name = 'InvalidIntegrationError';
+  readonly code = 'TRANSPORT_INVALID_INTEGRATION';
+  readonly permanent = true;
+
+  constructor(
+    /** The integracao column at fault. */
+    readonly field: 'link' | 'porta_ws',
+    readonly value: string | null,
+    reason: string,
+  ) {
+    super(`integration ${field} ${JSON.stringify(value)}: ${reason}`);
+  }
+}
+
+/** Finds an OutboundAddressError anywhere in a chain of `cause`s (HTTP clients wrap the socket's error). */
+export function findOutboundAddressError(error: unknown): OutboundAddressError | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 10; current = current.cause, depth++) {
+    if (current instanceof OutboundAddressError) return current;
+  }
+  return undefined;
+}

@@ -1,0 +1,73 @@
+import { findOutboundAddressError, type OutboundAddressError, ReceptorError, TransientTransportError } from './errors';
+import type { TransportExchange } from './transport';
+
+/** What a transport knows about a failed exchange, whatever its client library. */
+export interface FailureContext {
+  exchange: TransportExchange;
+  /** Set when our deadline fired, or the caller's signal: the error is then an abort, whatever its code. */
+  aborted: 'timeout' | 'signal' | null;
+  timeoutMs: number;
+}
+
+/** Socket and DNS failures worth retrying: the receptor may be back later. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
+
+/** The guard's refusal, a timeout, an abort or a network failure; undefined for anything else. */
+export function connectionFailure(error: unknown, context: FailureContext): OutboundAddressError | TransientTransportError | undefined {
+  const { exchange } = context;
+  const outbound = findOutboundAddressError(error);
+  if (outbound) return outbound;
+  if (context.aborted === 'timeout') {
+    return new TransientTransportError(`no answer from ${exchange.url} within ${context.timeoutMs} ms`, exchange, undefined, {
+      cause: error,
+    });
+  }
+  if (context.aborted === 'signal') {
+    return new TransientTransportError(`request to ${exchange.url} was aborted`, exchange, undefined, { cause: error });
+  }
+  const code = error !== null && typeof error === 'object' && 'code' in error ? error.code : undefined;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) {
+    const message = error instanceof Error ? `: ${error.message}` : '';
+    return new TransientTransportError(`could not reach ${exchange.url} (${code})${message}`, exchange, undefined, { cause: error });
+  }
+  return undefined;
+}
+
+/**
+ * The error for a non-2xx answer that carries no SOAP fault: 429, 408 and 5xx are worth retrying; other 4xx and 3xx
+ * (we follow no redirects) are the receptor's refusal, with `detail` (its own message) as receptorMessage.
+ */
+export function httpStatusFailure(status: number, exchange: TransportExchange, detail: string, retryAfter: unknown, cause?: unknown) {
+  if (status === 429) {
+    return new TransientTransportError(`${exchange.url} answered HTTP 429 (too many requests)`, exchange, parseRetryAfter(retryAfter), {
+      cause,
+    });
+  }
+  if (status >= 500 || status === 408) {
+    return new TransientTransportError(`${exchange.url} answered HTTP ${status}: ${detail}`, exchange, undefined, { cause });
+  }
+  return new ReceptorError(detail, exchange, { cause });
+}
+
+/** Seconds or an HTTP date, as Retry-After allows; undefined when absent or unreadable. */
+export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (typeof text !== 'string' || text.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

@@ -1,0 +1,8 @@
+export { createDatabaseTransport } from './database-transport';
+export { InvalidIntegrationError, OutboundAddressError, ReceptorError, TransientTransportError } from './errors';
+export { parseRetryAfter } from './http-failures';
+export { assertPublicAddress, createOutboundAgents, isPublicAddress, type OutboundAgents } from './outbound-guard';
+export { createRestTransport } from './rest-transport';
+export { SoapClientCache, sharedSoapClientCache } from './soap-client-cache';
+export { createSoapTransport } from './soap-transport';
+export type { Transport, TransportExchange, TransportRequest, TransportResult } from './transport';

@@ -1,0 +1,107 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { OutboundAddressError } from './errors';
+import { addressRange, assertPublicAddress, createOutboundAgents, guardedLookup, isPublicAddress } from './outbound-guard';
+
+describe('isPublicAddress', () => {
+  it.each([
+    ['8.8.8.8', 'unicast'],
+    ['200.147.35.149', 'unicast'],
+    ['2001:4860:4860::8888', 'unicast'],
+  ])('accepts the public address %s', (address, range) => {
+    expect(isPublicAddress(address)).toBe(true);
+    expect(addressRange(address)).toBe(range);
+  });
+
+  it.each([
+    ['127.0.0.1', 'loopback'],
+    ['127.8.9.10', 'loopback'],
+    ['0.0.0.0', 'unspecified'],
+    ['10.1.2.3', 'private'],
+    ['172.16.0.1', 'private'],
+    ['192.168.0.10', 'private'],
+    ['169.254.169.254', 'linkLocal'], // cloud metadata
+    ['100.64.0.1', 'carrierGradeNat'],
+    ['224.0.0.1', 'multicast'],
+    ['255.255.255.255', 'broadcast'],
+    ['::1', 'loopback'],
+    ['[::1]', 'loopback'],
+    ['::', 'unspecified'],
+    ['fe80::1', 'linkLocal'],
+    ['fd00:ec2::254', 'uniqueLocal'], // AWS metadata over IPv6
+    ['::ffff:127.0.0.1', 'loopback'], // IPv4-mapped: judged as the IPv4 address
+    ['::ffff:10.0.0.1', 'private'],
+    ['64:ff9b::a00:1', 'rfc6052'], // NAT64 of 10.0.0.1
+  ])('refuses %s (%s)', (address, range) => {
+    expect(isPublicAddress(address)).toBe(false);
+    expect(addressRange(address)).toBe(range);
+    expect(() => assertPublicAddress(address, 'erp.example')).toThrow(OutboundAddressError);
+  });
+
+  it('says which host, address and range it refused, and how to allow it', () => {
+    expect(() => assertPublicAddress('10.0.0.5', 'erp.interno')).toThrow(
+      'refused to connect to erp.interno (resolved to 10.0.0.5): expected a public address, got a private one; set allowPrivateNetwork: true on the connection to allow it',
+    );
+  });
+});
+
+describe('guardedLookup', () => {
+  it('refuses a name that resolves to loopback', async () => {
+    const error = await new Promise((resolve) => guardedLookup('localhost', {}, (err) => resolve(err)));
+    expect(error).toBeInstanceOf(OutboundAddressError);
+    expect(error).toMatchObject({ host: 'localhost', range: 'loopback' });
+  });
+});
+
+describe('createOutboundAgents', () => {
+  let server: http.Server;
+  let port: number;
+  let hits = 0;
+
+  beforeAll(async () => {
+    server = http.createServer((_req, res) => {
+      hits++;
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  function get(url: string, agent: http.Agent): Promise<string> {
+    return new Promise((resolve, reject) => {
+      http
+        .get(url, { agent }, (res) => {
+          let body = '';
+          res.on('data', (chunk) => {
+            body += chunk;
+          });
+          res.on('end', () => resolve(body));
+        })
+        .on('error', reject);
+    });
+  }
+
+  it('refuses loopback by literal IP and by name before connecting, unless allowPrivateNetwork', async () => {
+    const guarded = createOutboundAgents();
+    const open = createOutboundAgents({ allowPrivateNetwork: true });
+    try {
+      for (const host of ['127.0.0.1', 'localhost', '[::ffff:127.0.0.1]']) {
+        await expect(get(`http://${host}:${port}/`, guarded.http)).rejects.toBeInstanceOf(OutboundAddressError);
+      }
+      const tls = new Promise((resolve) => https.get(`https://localhost:${port}/`, { agent: guarded.https }).on('error', resolve));
+      await expect(tls).resolves.toBeInstanceOf(OutboundAddressError);
+      expect(hits).toBe(0);
+      await expect(get(`http://127.0.0.1:${port}/`, open.http)).resolves.toBe('ok');
+      await expect(get(`http://localhost:${port}/`, open.http)).resolves.toBe('ok');
+      expect(hits).toBe(2);
+    } finally {
+      guarded.destroy();
+      open.destroy();
+    }
+  });
+});

@@ -1,0 +1,102 @@
+import dns from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import ipaddr from 'ipaddr.js';
+import { OutboundAddressError } from './errors';
+
+// The hosts come from the tenant's connections file and the link from a CRM table: without this guard an integration
+// could make the worker call its cloud's metadata service, the hub's Redis or anything else on the private network.
+// The check runs where the socket connects (the agent's lookup), after DNS, so a name that resolves to a public address
+// when validated and to 127.0.0.1 when used (DNS rebinding) is still refused.
+
+/** The ipaddr.js range of an IP address; IPv4-mapped IPv6 addresses (::ffff:10.0.0.1) are judged as the IPv4 address. */
+export function addressRange(address: string): string {
+  return ipaddr.process(address.replace(/^\[|\]$/g, '')).range();
+}
+
+/** True for a public unicast address; loopback, private, link-local, unique-local, CGNAT, multicast, reserved… are not. */
+export function isPublicAddress(address: string): boolean {
+  return addressRange(address) === 'unicast';
+}
+
+/** Throws OutboundAddressError unless `address` (an IP literal) is public; `host` is the name it came from, for the message. */
+export function assertPublicAddress(address: string, host: string = address): void {
+  const range = addressRange(address);
+  if (range !== 'unicast') throw new OutboundAddressError(host, address, range);
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+
+/** dns.lookup that fails with OutboundAddressError when any address the name resolves to is not public. */
+export function guardedLookup(hostname: string, options: dns.LookupOptions, callback: LookupCallback): void {
+  dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, []);
+    try {
+      for (const { address } of addresses) assertPublicAddress(address, hostname);
+    } catch (refused) {
+      return callback(refused as OutboundAddressError, []);
+    }
+    const first = addresses[0];
+    if (options.all || first === undefined) return callback(null, addresses);
+    callback(null, first.address, first.family);
+  });
+}
+
+type ConnectCallback = (error: Error | null, stream: Duplex) => void;
+
+/** A literal IP in the URL skips DNS (and so the lookup): check it before connecting. */
+function refuseLiteral(options: http.ClientRequestArgs, callback: ConnectCallback | undefined): boolean {
+  const host = (options.host ?? options.hostname ?? '').replace(/^\[|\]$/g, '');
+  if (options.socketPath !== undefined) {
+    callback?.(new OutboundAddressError(options.socketPath, options.socketPath, 'unix socket'), undefined as never);
+    return true;
+  }
+  if (net.isIP(host) === 0) return false;
+  try {
+    assertPublicAddress(host);
+    return false;
+  } catch (refused) {
+    callback?.(refused as OutboundAddressError, undefined as never);
+    return true;
+  }
+}
+
+class GuardedHttpAgent extends http.Agent {
+  override createConnection(options: http.ClientRequestArgs, callback?: ConnectCallback): Duplex | null | undefined {
+    return refuseLiteral(options, callback) ? undefined : super.createConnection(options, callback);
+  }
+}
+
+class GuardedHttpsAgent extends https.Agent {
+  override createConnection(options: http.ClientRequestArgs, callback?: ConnectCallback): Duplex | null | undefined {
+    return refuseLiteral(options, callback) ? undefined : super.createConnection(options, callback);
+  }
+}
+
+/** The http and https agents every outbound request of one transport goes through. */
+export interface OutboundAgents {
+  readonly http: http.Agent;
+  readonly https: https.Agent;
+  /** Closes the kept-alive sockets. */
+  destroy(): void;
+}
+
+/** Keep-alive agents that refuse non-public addresses at connect time, unless `allowPrivateNetwork`. */
+export function createOutboundAgents(options: { allowPrivateNetwork?: boolean } = {}): OutboundAgents {
+  const agentOptions = { keepAlive: true };
+  const agents = options.allowPrivateNetwork
+    ? { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) }
+    : {
+        http: new GuardedHttpAgent({ ...agentOptions, lookup: guardedLookup }),
+        https: new GuardedHttpsAgent({ ...agentOptions, lookup: guardedLookup }),
+      };
+  return {
+    ...agents,
+    destroy() {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { ApiAuth, ApiConnection } from '@integrador/connections';
+import { InvalidIntegrationError, ReceptorError } from './errors';
+import { connectionFailure, httpStatusFailure } from './http-failures';
+import { createOutboundAgents, type OutboundAgents } from './outbound-guard';
+import type { Transport, TransportExchange, TransportRequest } from './transport';
+
+// node:http rather than got: got 12+ and a dozen of its dependencies ship ESM only, which Jest's CommonJS runtime here
+// cannot load; what this transport needs (an agent, a deadline, no retries, no redirects, our own status handling) is a page of code.
+
+/** A response bigger than this is refused rather than held in a worker's memory. */
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const REDACTED = '[REDACTED]';
+
+interface HttpAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+/** The REST/JSON transport of one API connection: link = '[METHOD ]/path', body = the JSON sent. */
+export function createRestTransport(connection: ApiConnection): Transport {
+  const agents = createOutboundAgents({ allowPrivateNetwork: connection.allowPrivateNetwork });
+
+  function prepare(request: TransportRequest) {
+    const { method, url } = restTarget(connection.baseUrl, request.link);
+    const body = method === 'GET' ? undefined : JSON.stringify(request.body);
+    const headers = requestHeaders(connection, body);
+    return { method, url, body, headers, rendered: render(method, url, headers, body, secretHeaderNames(connection.auth)) };
+  }
+
+  return {
+    async send(request) {
+      const { method, url, body, headers, rendered } = prepare(request);
+      const deadline = AbortSignal.timeout(request.timeoutMs);
+      const signal = request.signal ? AbortSignal.any([deadline, request.signal]) : deadline;
+      const started = performance.now();
+      const exchange: TransportExchange = { url: url.href, request: rendered, response: null, statusCode: null, durationMs: 0 };
+      let answer: HttpAnswer;
+      try {
+        answer = await exchangeHttp(url, { method, headers, signal }, body, agents);
+      } catch (error) {
+        exchange.durationMs = Math.round(performance.now() - started);
+        const aborted = deadline.aborted ? 'timeout' : request.signal?.aborted ? 'signal' : null;
+        throw connectionFailure(error, { exchange, aborted, timeoutMs: request.timeoutMs }) ?? error;
+      }
+      Object.assign(exchange, { response: answer.text, statusCode: answer.status, durationMs: Math.round(performance.now() - started) });
+      const data = parseBody(answer, exchange);
+      if (answer.status >= 200 && answer.status < 300) return { data, exchange };
+      const detail =
+        answer.status >= 300 && answer.status < 400
+          ? `HTTP ${answer.status} redirect to ${answer.headers.location ?? '(no location)'}; redirects are not followed`
+          : errorMessage(data, answer);
+      throw httpStatusFailure(answer.status, exchange, detail, answer.headers['retry-after']);
+    },
+
+    async preview(request) {
+      const { url, rendered } = prepare(request);
+      return { url: url.href, request: rendered };
+    },
+
+    async close() {
+      agents.destroy();
+    },
+  };
+}
+
+/** The method and URL of a link such as 'PUT /clientes/1' (POST when no method is given), kept on the connection's host. */
+export function restTarget(baseUrl: string, link: string): { method: string; url: URL } {
+  const match = /^\s*([A-Za-z]+)\s+(\S*)\s*$/.exec(link);
+  const method = match?.[1]?.toUpperCase() ?? 'POST';
+  const path = match?.[2] ?? link.trim();
+  if (!METHODS.has(method)) throw new InvalidIntegrationError('link', link, `expected one of ${[...METHODS].join(', ')}, got ${method}`);
+  if (path !== '' && !/^[/?]/.test(path)) {
+    throw new InvalidIntegrationError('link', link, 'expected a path starting with "/" to append to the connection baseUrl');
+  }
+  const base = new URL(baseUrl);
+  const url = new URL(baseUrl.replace(/\/+$/, '') + path);
+  if (url.origin !== base.origin)
+    throw new InvalidIntegrationError('link', link, `expected it to stay on ${base.origin}, got ${url.origin}`);
+  return { method, url };
+}
+
+/** Lower-cased so a connection's 'Content-Type' replaces ours instead of going out twice; auth wins over `headers`. */
+function requestHeaders(connection: ApiConnection, body: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
+  for (const [name, value] of Object.entries(connection.headers)) headers[name.toLowerCase()] = value;
+  const auth = connection.auth;
+  if (auth.type === 'basic') headers.authorization = `Basic ${Buffer.from(`${auth.user}:${auth.password.reveal()}`).toString('base64')}`;
+  if (auth.type === 'bearer') headers.authorization = `Bearer ${auth.token.reveal()}`;
+  if (auth.type === 'header') headers[auth.name.toLowerCase()] = auth.value.reveal();
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  return headers;
+}
+
+function secretHeaderNames(auth: ApiAuth): Set<string> {
+  return new Set(['authorization', 'proxy-authorization', ...(auth.type === 'header' ? [auth.name.toLowerCase()] : [])]);
+}
+
+/** The request as the integration log shows it: method and URL, headers with secrets redacted, the JSON body. */
+function render(method: string, url: URL, headers: Record<string, string>, body: string | undefined, secret: Set<string>): string {
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${secret.has(name) ? REDACTED : value}`);
+  return [`${method} ${url.href}`, ...lines, '', body ?? ''].join('\n');
+}
+
+function exchangeHttp(url: URL, options: http.RequestOptions, body: string | undefined, agents: OutboundAgents): Promise<HttpAnswer> {
+  const client = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = client.request(url, { ...options, agent: url.protocol === 'https:' ? agents.https : agents.http }, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) request.destroy(new ReceptorError(`a response larger than ${MAX_RESPONSE_BYTES} bytes`));
+        else chunks.push(chunk);
+      });
+      response.on('error', reject);
+      response.on('close', () => {
+        if (!response.complete) reject(new Error('the connection closed before the response ended'));
+        else resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/** JSON when it parses; the text otherwise (null when empty). A JSON content type that does not parse is the receptor's fault. */
+function parseBody(answer: HttpAnswer, exchange: TransportExchange): unknown {
+  if (answer.text.trim() === '') return null;
+  try {
+    return JSON.parse(answer.text);
+  } catch (error) {
+    const json = /[/+]json\b/i.test(answer.headers['content-type'] ?? '');
+    if (json && answer.status >= 200 && answer.status < 300)
+      throw new ReceptorError('the response says JSON but is not', exchange, { cause: error });
+    return answer.text;
+  }
+}
+
+/** The receptor's own words from an error body: the usual message fields, else the text, else the status. */
+function errorMessage(data: unknown, answer: HttpAnswer): string {
+  if (data !== null && typeof data === 'object') {
+    const record = data as Record<string, unknown>;
+    const first = Array.isArray(record.errors) ? record.errors[0] : undefined;
+    for (const candidate of [record.message, record.mensagem, record.error, record.erro, record.detail, record.title, first]) {
+      if (typeof candidate === 'string' && candidate !== '') return candidate;
+      if (candidate !== null && typeof candidate === 'object') {
+        const nested = (candidate as Record<string, unknown>).message ?? (candidate as Record<string, unknown>).mensagem;
+        if (typeof nested === 'string' && nested !== '') return nested;
+      }
+    }
+  }
+  const text = answer.text.trim();
+  return text === '' ? `HTTP ${answer.status}` : text.slice(0, 1000);
+}

@@ -1,0 +1,317 @@
+import { Secret, type WebServiceConnection } from '@integrador/connections';
+import {
+  FAULT_NAME,
+  INVALID_CREDENTIALS,
+  type SeniorG5Server,
+  SLOW_NAME,
+  startSeniorG5Server,
+  WSDL_LINK,
+} from '../../../test/fixtures/senior-g5';
+import { InvalidIntegrationError, OutboundAddressError, ReceptorError, TransientTransportError } from './errors';
+import { SoapClientCache } from './soap-client-cache';
+import { createSoapTransport } from './soap-transport';
+import type { Transport, TransportRequest } from './transport';
+
+// XML specials on purpose: the redaction must find the password as soap escapes it.
+const PASSWORD = `s3nha<&>"'do-erp`;
+const ESCAPED_PASSWORD = 's3nha&lt;&amp;&gt;&quot;&apos;do-erp';
+
+let server: SeniorG5Server;
+let cache: SoapClientCache;
+const transports: Transport[] = [];
+
+beforeEach(async () => {
+  server = await startSeniorG5Server({ credentials: { user: 'integrador', password: PASSWORD }, latencyMs: 3000 });
+  cache = new SoapClientCache({ max: 10 });
+});
+afterEach(async () => {
+  await Promise.all(transports.splice(0).map((transport) => transport.close?.()));
+  await server.close();
+});
+
+function transportFor(overrides: Partial<WebServiceConnection> = {}, clients = cache): Transport {
+  const connection: WebServiceConnection = {
+    kind: 'webservice',
+    name: 'senior_g5',
+    baseUrl: server.url,
+    user: 'integrador',
+    password: new Secret(PASSWORD),
+    encryption: 0,
+    timeoutMs: 5000,
+    allowPrivateNetwork: true, // the double listens on loopback
+    ...overrides,
+  };
+  const transport = createSoapTransport(connection, { cache: clients });
+  transports.push(transport);
+  return transport;
+}
+
+function cliente(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    nomCli: 'Padaria Pão Quente Ltda',
+    apeCli: 'Pão Quente',
+    tipCli: 'J',
+    tipMer: 'I',
+    cliCon: 'S',
+    cgcCpf: '12.345.678/0001-95',
+    sitCli: 'A',
+    ideExt: 'crm-1',
+    ...overrides,
+  };
+}
+
+function gravar(dados: Record<string, unknown>[], extra: Partial<TransportRequest> = {}): TransportRequest {
+  return { link: WSDL_LINK, operation: 'GravarClientes', body: { dadosGeraisCliente: dados }, timeoutMs: 5000, ...extra };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(Error);
+  return error as Error;
+}
+
+describe('SOAP transport against the Senior G5 double', () => {
+  it('creates a customer and hands back the result object as soap parsed it', async () => {
+    const { data, exchange } = await transportFor().send(gravar([cliente()]));
+
+    expect(data).toEqual({
+      tipoRetorno: 1,
+      mensagemRetorno: 'Processado com sucesso',
+      retornosClientes: [{ codCli: 1001, cgcCpf: '12345678000195', ideExt: 'crm-1', retorno: 'OK' }],
+    });
+    expect(server.customers.get(1001)).toMatchObject({ nomCli: 'Padaria Pão Quente Ltda', cgcCpf: '12345678000195' });
+    expect(exchange).toMatchObject({
+      url: `${server.url}/g5-senior-services/sapiens_Synccom_senior_g5_co_ger_cad_clientes`,
+      statusCode: 200,
+    });
+    expect(exchange.request).toContain('<nomCli>Padaria Pão Quente Ltda</nomCli>');
+    expect(exchange.response).toContain('<retorno>OK</retorno>');
+    expect(exchange.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('updates the customer with the same cgcCpf (or ideExt) instead of creating another', async () => {
+    const transport = transportFor();
+    await transport.send(gravar([cliente()]));
+    const again = await transport.send(gravar([cliente({ nomCli: 'Padaria Pão Quente S.A.', cgcCpf: '12345678000195' })]));
+    const byIdeExt = await transport.send(
+      gravar([cliente({ cgcCpf: undefined, nomCli: 'Padaria Pão Quente S.A.', apeCli: 'Pão Quente SA' })]),
+    );
+
+    expect(again.data).toMatchObject({ tipoRetorno: 1, retornosClientes: [{ codCli: 1001, retorno: 'OK' }] });
+    expect(byIdeExt.data).toMatchObject({ retornosClientes: [{ codCli: 1001 }] });
+    expect(server.customers.size).toBe(1);
+    expect(server.customers.get(1001)).toMatchObject({ nomCli: 'Padaria Pão Quente S.A.', apeCli: 'Pão Quente SA' });
+  });
+
+  it('sends repeated nested elements (delivery addresses) and reads them back with obterCliente', async () => {
+    const transport = transportFor();
+    const enderecosEntrega = [
+      { seqEnt: 1, endEnt: 'Rua A', nenEnt: '10', cidEnt: 'Blumenau', sigUfs: 'SC' },
+      { seqEnt: 2, endEnt: 'Rua B', nenEnt: '20', cidEnt: 'Joinville', sigUfs: 'SC' },
+    ];
+    await transport.send(gravar([cliente({ enderecosEntrega })]));
+    const { data } = await transport.send({
+      link: WSDL_LINK,
+      operation: 'obterCliente',
+      body: { cgcCpf: '12345678000195' },
+      timeoutMs: 5000,
+    });
+
+    expect(data).toEqual({
+      cliente: expect.objectContaining({ codCli: 1001, nomCli: 'Padaria Pão Quente Ltda', sitCli: 'A', enderecosEntrega }),
+    });
+  });
+
+  it('returns business errors as data, like the ERP: wrong credentials, a missing required field', async () => {
+    const wrong = await transportFor({ password: new Secret('not-it') }).send(gravar([cliente()]));
+    expect(wrong.data).toMatchObject({ tipoRetorno: 2, erroExecucao: INVALID_CREDENTIALS });
+    expect(server.customers.size).toBe(0);
+
+    const mixed = await transportFor().send(gravar([cliente({ apeCli: '' }), cliente({ cgcCpf: '98765432000110', ideExt: 'crm-2' })]));
+    expect(mixed.data).toEqual({
+      tipoRetorno: 2,
+      mensagemRetorno: '1 de 2 cliente(s) com erro',
+      erroExecucao: 'Campo obrigatório não informado: apeCli',
+      retornosClientes: [
+        { cgcCpf: '12345678000195', ideExt: 'crm-1', retorno: 'Campo obrigatório não informado: apeCli' },
+        { codCli: 1001, cgcCpf: '98765432000110', ideExt: 'crm-2', retorno: 'OK' },
+      ],
+    });
+  });
+
+  it('turns a SOAP fault into a ReceptorError carrying the faultstring', async () => {
+    const error = await rejection(transportFor().send(gravar([cliente({ nomCli: FAULT_NAME })])));
+
+    expect(error).toBeInstanceOf(ReceptorError);
+    expect(error).toMatchObject({
+      code: 'RECEPTOR_REJECTED',
+      permanent: true,
+      receptorMessage: 'java.lang.NullPointerException: erro interno ao gravar cliente',
+      exchange: { statusCode: 500 },
+    });
+    const { exchange } = error as ReceptorError;
+    expect(exchange?.request).toContain(`<nomCli>${FAULT_NAME}</nomCli>`);
+    expect(exchange?.response).toContain('<faultstring>');
+  });
+
+  it('gives up after the request timeout with a TransientTransportError', async () => {
+    const transport = transportFor();
+    await transport.send(gravar([cliente()])); // the WSDL is loaded: what times out is the call
+    const started = Date.now();
+    const error = await rejection(transport.send(gravar([cliente({ nomCli: SLOW_NAME })], { timeoutMs: 300 })));
+
+    expect(error).toBeInstanceOf(TransientTransportError);
+    expect(error).toMatchObject({ code: 'TRANSPORT_TRANSIENT', permanent: false });
+    expect(error.message).toContain('within 300 ms');
+    expect((error as TransientTransportError).exchange?.request).toContain(SLOW_NAME);
+    expect(Date.now() - started).toBeLessThan(2500);
+  });
+
+  it("stops when the caller's signal aborts, as a transient failure", async () => {
+    const controller = new AbortController();
+    const sending = transportFor().send(gravar([cliente({ nomCli: SLOW_NAME })], { signal: controller.signal }));
+    setTimeout(() => controller.abort(), 200);
+    const error = await rejection(sending);
+    expect(error).toBeInstanceOf(TransientTransportError);
+    expect(error.message).toContain('aborted');
+  });
+
+  it('reports a server that is down, or answers 503/429 without a fault, as transient', async () => {
+    const transport = transportFor();
+    server.setMode('unavailable');
+    const wsdlDown = await rejection(transport.send(gravar([cliente()])));
+    expect(wsdlDown).toBeInstanceOf(TransientTransportError);
+    expect(wsdlDown).toMatchObject({ exchange: { statusCode: 503 } });
+
+    server.setMode('normal');
+    await transport.send(gravar([cliente()])); // a failed WSDL load was not cached: this one loads it
+    server.setMode('unavailable');
+    const callDown = await rejection(transport.send(gravar([cliente()])));
+    expect(callDown).toMatchObject({ name: 'TransientTransportError', exchange: { statusCode: 503 } });
+    server.setMode('rate-limited');
+    const limited = await rejection(transport.send(gravar([cliente()])));
+    expect(limited).toMatchObject({ name: 'TransientTransportError', retryAfterMs: 30_000, exchange: { statusCode: 429 } });
+
+    await server.close();
+    // a kept-alive socket the server just closed gives ECONNRESET, a new one ECONNREFUSED: transient both
+    const down = await rejection(transport.send(gravar([cliente()])));
+    expect(down).toBeInstanceOf(TransientTransportError);
+    expect(down.message).toMatch(/ECONNRESET|ECONNREFUSED/);
+    expect((down as TransientTransportError).exchange?.request).toContain('<nomCli>');
+    const refused = await rejection(transport.send(gravar([cliente()])));
+    expect(refused.message).toContain('ECONNREFUSED');
+
+    const neverLoaded = await rejection(transportFor({ baseUrl: server.url.replace(/:\d+$/, ':1') }).send(gravar([cliente()])));
+    expect(neverLoaded).toBeInstanceOf(TransientTransportError);
+    expect(neverLoaded).toMatchObject({ exchange: { request: expect.stringMatching(/^GET http/) } });
+  });
+
+  it('keeps each call its own raw request under 50 concurrent calls', async () => {
+    const transport = transportFor();
+    const names = Array.from({ length: 50 }, (_, index) => `Cliente numero ${String(index).padStart(2, '0')} Ltda`);
+    const results = await Promise.all(
+      names.map((nomCli, index) =>
+        transport.send(gravar([cliente({ nomCli, cgcCpf: String(10_000_000_000_000 + index), ideExt: `crm-${index}` })])),
+      ),
+    );
+
+    results.forEach(({ exchange, data }, index) => {
+      expect(exchange.request).toContain(`<nomCli>${names[index]}</nomCli>`);
+      for (const other of names) if (other !== names[index]) expect(exchange.request).not.toContain(other);
+      expect(exchange.response).toContain(`<ideExt>crm-${index}</ideExt>`);
+      expect(data).toMatchObject({ retornosClientes: [{ ideExt: `crm-${index}`, retorno: 'OK' }] });
+    });
+    expect(new Set(results.map(({ data }) => (data as { retornosClientes: { codCli: number }[] }).retornosClientes[0]?.codCli)).size).toBe(
+      50,
+    );
+    expect(server.customers.size).toBe(50);
+  });
+
+  it('never lets the password reach the exchange, the preview or an error', async () => {
+    const transport = transportFor();
+    const sent = await transport.send(gravar([cliente()]));
+    const preview = await transport.preview(gravar([cliente()]));
+    const fault = (await rejection(transport.send(gravar([cliente({ nomCli: FAULT_NAME })])))) as ReceptorError;
+
+    // the ERP did get it
+    expect(server.requests.bodies.at(-1)).toContain(`<password>${ESCAPED_PASSWORD}</password>`);
+    for (const text of [
+      sent.exchange.request,
+      sent.exchange.response,
+      preview.request,
+      fault.exchange?.request,
+      fault.message,
+      JSON.stringify(fault),
+    ]) {
+      expect(text).not.toContain(PASSWORD);
+      expect(text).not.toContain(ESCAPED_PASSWORD);
+    }
+    expect(sent.exchange.request).toContain('<password>[REDACTED]</password>');
+    expect(preview.request).toContain('<password>[REDACTED]</password>');
+  });
+
+  it('previews exactly the envelope send() sends, without sending it', async () => {
+    const transport = transportFor();
+    const request = gravar([cliente({ enderecosEntrega: [{ seqEnt: 1, endEnt: 'Rua A' }] })]);
+    const preview = await transport.preview(request);
+    expect(server.requests.count).toBe(0);
+    expect(server.requests.wsdlFetches).toBe(1);
+
+    const { exchange } = await transport.send(request);
+    expect(preview).toEqual({ url: exchange.url, request: exchange.request });
+    expect(server.requests.bodies).toEqual([preview.request.replace('[REDACTED]', ESCAPED_PASSWORD)]);
+  });
+
+  it('loads each WSDL once for concurrent first calls, forgets failed loads, and keeps at most `max` clients', async () => {
+    const small = new SoapClientCache({ max: 2 });
+    const [one, two] = [transportFor({}, small), transportFor({}, small)] as [Transport, Transport];
+
+    await Promise.all(
+      Array.from({ length: 10 }, (_, index) => (index % 2 ? one : two).send(gravar([cliente({ ideExt: `crm-${index}` })]))),
+    );
+    expect(server.requests.wsdlFetches).toBe(1);
+    expect(small.size).toBe(1);
+
+    await one.send(gravar([cliente()], { link: `${WSDL_LINK}&v=2` }));
+    await one.send(gravar([cliente()], { link: `${WSDL_LINK}&v=3` }));
+    expect(small.size).toBe(2);
+    expect(server.requests.wsdlFetches).toBe(3);
+    await two.send(gravar([cliente()])); // the first WSDL was the least recently used: evicted, so loaded again
+    expect(server.requests.wsdlFetches).toBe(4);
+
+    const missing = await rejection(one.send(gravar([cliente()], { link: '/g5-senior-services/nao_existe?wsdl' })));
+    expect(missing).toBeInstanceOf(ReceptorError);
+    expect(missing).toMatchObject({ exchange: { statusCode: 404 } });
+    expect(small.size).toBe(2);
+  });
+
+  it('refuses an unknown operation and a link that is not a path on the connection', async () => {
+    const transport = transportFor();
+    const operation = await rejection(transport.send({ ...gravar([cliente()]), operation: 'clearSoapHeaders' }));
+    expect(operation).toBeInstanceOf(InvalidIntegrationError);
+    expect(operation.message).toContain('GravarClientes, obterCliente');
+    const link = await rejection(transport.send({ ...gravar([cliente()]), link: '@evil.example/x?wsdl' }));
+    expect(link).toMatchObject({ name: 'InvalidIntegrationError', field: 'link', permanent: true });
+    expect(server.requests.count).toBe(0);
+  });
+
+  it('refuses loopback unless the connection allows private networks, before any byte is sent', async () => {
+    for (const baseUrl of [server.url, server.url.replace('127.0.0.1', 'localhost')]) {
+      const error = await rejection(transportFor({ baseUrl, allowPrivateNetwork: false }).send(gravar([cliente()])));
+      expect(error).toBeInstanceOf(OutboundAddressError);
+      expect(error).toMatchObject({ code: 'OUTBOUND_ADDRESS_FORBIDDEN', permanent: true });
+    }
+    expect(server.requests).toMatchObject({ count: 0, wsdlFetches: 0 });
+  });
+
+  it('checks every call, not only the WSDL load: a client cached by a connection that allows private networks does not help one that does not', async () => {
+    await transportFor({ allowPrivateNetwork: true }).send(gravar([cliente()]));
+    const before = server.requests.count;
+    const error = await rejection(transportFor({ allowPrivateNetwork: false }).send(gravar([cliente()])));
+    expect(error).toBeInstanceOf(OutboundAddressError);
+    expect(server.requests.count).toBe(before);
+  });
+});

@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import type { WebServiceConnection } from '@integrador/connections';
+import { type Client, createClientAsync } from 'soap';
+import { InvalidIntegrationError, ReceptorError } from './errors';
+import { createOutboundAgents, type OutboundAgents } from './outbound-guard';
+import { type SoapClientCache, sharedSoapClientCache } from './soap-client-cache';
+import { asSoapFailure, classifySoapFailure } from './soap-errors';
+import type { Transport, TransportExchange, TransportRequest, TransportResult } from './transport';
+
+/** A response bigger than this is refused rather than held in a worker's memory. */
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+const REDACTED = '[REDACTED]';
+
+/** What soap's callback form gives per call: unlike client.lastRequest, safe under concurrency. */
+interface CallOutcome {
+  error: unknown;
+  result: unknown;
+  rawResponse: string | null;
+  rawRequest: string | null;
+  statusCode: number | null;
+}
+
+type SoapMethod = (
+  args: unknown,
+  callback: (error: unknown, result: unknown, rawResponse: unknown, soapHeader: unknown, rawRequest: unknown) => void,
+  options: Record<string, unknown>,
+) => void;
+
+/** What we learn about a client once: its operations, and a place for the 'response' event to leave each call's HTTP status. */
+interface ClientInfo {
+  operations: ReadonlySet<string>;
+  statuses: Map<string, number | null>;
+}
+const clientInfo = new WeakMap<Client, ClientInfo>();
+
+/** The SOAP transport of one web service connection (Senior G5 and the like): WSDL at baseUrl + link, operation = porta_ws. */
+export function createSoapTransport(connection: WebServiceConnection, options: { cache?: SoapClientCache } = {}): Transport {
+  const cache = options.cache ?? sharedSoapClientCache;
+  const agents = createOutboundAgents({ allowPrivateNetwork: connection.allowPrivateNetwork });
+  const password = connection.password.reveal();
+  const scrub = (text: string) => scrubSecret(text, password);
+
+  async function prepare(request: TransportRequest) {
+    const { wsdlUrl, endpoint } = soapUrls(connection.baseUrl, request.link);
+    const client = await cache.get(wsdlUrl, () => loadClient(wsdlUrl, endpoint, connection.timeoutMs, agents, scrub));
+    const method = operationOf(client, request.operation, request.link);
+    const args = { user: connection.user, password, encryption: connection.encryption, parameters: request.body };
+    return { client, method, args, endpoint };
+  }
+
+  return {
+    async send(request) {
+      const { client, method, args, endpoint } = await prepare(request);
+      const deadline = AbortSignal.timeout(request.timeoutMs);
+      const signal = request.signal ? AbortSignal.any([deadline, request.signal]) : deadline;
+      const started = performance.now();
+      const outcome = await call(client, method, args, { ...callOptions(agents, request.timeoutMs), signal });
+      const exchange: TransportExchange = {
+        url: endpoint,
+        request: redactPassword(outcome.rawRequest ?? '', password),
+        response: outcome.rawResponse === null ? null : scrub(outcome.rawResponse),
+        statusCode: outcome.statusCode,
+        durationMs: Math.round(performance.now() - started),
+      };
+      if (outcome.error !== null && outcome.error !== undefined) {
+        const aborted = deadline.aborted ? 'timeout' : request.signal?.aborted ? 'signal' : null;
+        throw classifySoapFailure(outcome.error, { exchange, aborted, timeoutMs: request.timeoutMs }, scrub);
+      }
+      return { data: resultOf(outcome.result), exchange } satisfies TransportResult;
+    },
+
+    async preview(request) {
+      const { client, method, args, endpoint } = await prepare(request);
+      // An already aborted signal makes axios give up before it opens a socket, after soap has built the envelope
+      // exactly as send() would: the same code path, so the preview cannot drift from what is sent.
+      const outcome = await call(client, method, args, { ...callOptions(agents, request.timeoutMs), signal: AbortSignal.abort() });
+      if (outcome.rawRequest === null) throw outcome.error;
+      return { url: endpoint, request: redactPassword(outcome.rawRequest, password) };
+    },
+
+    async close() {
+      agents.destroy();
+    },
+  };
+}
+
+/** The WSDL URL (baseUrl + link) and the endpoint the calls go to: the same URL without `?wsdl`. */
+export function soapUrls(baseUrl: string, link: string): { wsdlUrl: string; endpoint: string } {
+  // A link that is not a path could name another host ('@evil.example/x' after 'https://erp' is a userinfo trick).
+  if (!/^[/?]/.test(link))
+    throw new InvalidIntegrationError('link', link, 'expected a path starting with "/" to append to the connection baseUrl');
+  const base = new URL(baseUrl);
+  const url = new URL(baseUrl.replace(/\/+$/, '') + link);
+  if (url.origin !== base.origin)
+    throw new InvalidIntegrationError('link', link, `expected it to stay on ${base.origin}, got ${url.origin}`);
+  const endpoint = new URL(url);
+  const kept = [...url.searchParams].filter(([key]) => key.toLowerCase() !== 'wsdl');
+  endpoint.search = new URLSearchParams(kept).toString();
+  // The ERP's WSDL may advertise an internal host name in soap:address; the address we were given is the one that works.
+  return { wsdlUrl: url.href, endpoint: endpoint.href };
+}
+
+function loadClient(wsdlUrl: string, endpoint: string, timeoutMs: number, agents: OutboundAgents, scrub: (text: string) => string) {
+  const started = performance.now();
+  return createClientAsync(wsdlUrl, {
+    endpoint,
+    // Our cache is the only one: soap's own is unbounded and global.
+    disableCache: true,
+    wsdl_options: {
+      timeout: timeoutMs,
+      httpAgent: agents.http,
+      httpsAgent: agents.https,
+      proxy: false,
+      maxContentLength: MAX_RESPONSE_BYTES,
+      // soap reads an import whose location is not http(s) from the local disk: a WSDL must not make us read files.
+      overrideImportLocation: (location: string) => {
+        if (!/^https?:\/\//i.test(location)) throw new ReceptorError(`the WSDL imports ${location}; only http(s) imports are allowed`);
+        return location;
+      },
+    },
+  }).then(
+    (client) => {
+      clientInfo.set(client, { operations: operationNames(client), statuses: new Map() });
+      client.on('response', (_body: unknown, response: { status?: number } | undefined, eid: string) => {
+        clientInfo.get(client)?.statuses.set(eid, response?.status ?? null);
+      });
+      return client;
+    },
+    (error: unknown) => {
+      throw wsdlFailure(error, wsdlUrl, Math.round(performance.now() - started), timeoutMs, scrub);
+    },
+  );
+}
+
+function wsdlFailure(error: unknown, wsdlUrl: string, durationMs: number, timeoutMs: number, scrub: (text: string) => string): Error {
+  const failure = asSoapFailure(error);
+  // soap reports a non-200 WSDL answer only in its message: "Invalid WSDL URL: … Code: 404 …"
+  const status = failure.response?.status ?? Number(/Code: (\d{3})/.exec(failure.message ?? '')?.[1] ?? Number.NaN);
+  const exchange: TransportExchange = {
+    url: wsdlUrl,
+    request: `GET ${wsdlUrl}`,
+    response: null,
+    statusCode: Number.isNaN(status) ? null : status,
+    durationMs,
+  };
+  const classified = classifySoapFailure(error, { exchange, aborted: null, timeoutMs }, scrub);
+  if (classified !== error || error instanceof ReceptorError) return classified;
+  // Not a network or HTTP failure: the document itself is unusable (not XML, not a WSDL); loading it again would not help.
+  return new ReceptorError(`could not read the WSDL at ${wsdlUrl}: ${failure.message ?? String(error)}`, exchange, { cause: error });
+}
+
+function operationNames(client: Client): Set<string> {
+  const names = new Set<string>();
+  const services = client.describe() as Record<string, Record<string, Record<string, unknown>>>;
+  for (const ports of Object.values(services))
+    for (const operations of Object.values(ports)) for (const name in operations) names.add(name);
+  return names;
+}
+
+/** The client's method for porta_ws; only a WSDL operation, never one of the Client's own methods. */
+function operationOf(client: Client, operation: string | null, link: string): SoapMethod {
+  const operations = clientInfo.get(client)?.operations ?? operationNames(client);
+  if (operation === null || !operations.has(operation)) {
+    const known = [...operations].join(', ');
+    throw new InvalidIntegrationError('porta_ws', operation, `expected an operation of the web service at ${link}: ${known}`);
+  }
+  return (client[operation] as SoapMethod).bind(client);
+}
+
+function callOptions(agents: OutboundAgents, timeoutMs: number): Record<string, unknown> {
+  return {
+    exchangeId: randomUUID(),
+    timeout: timeoutMs,
+    httpAgent: agents.http,
+    httpsAgent: agents.https,
+    // Settings come from the connections file only: no HTTP(S)_PROXY from the environment, and a redirect would turn the POST into a GET.
+    proxy: false,
+    maxRedirects: 0,
+    maxContentLength: MAX_RESPONSE_BYTES,
+  };
+}
+
+function call(client: Client, method: SoapMethod, args: unknown, options: Record<string, unknown>): Promise<CallOutcome> {
+  const eid = options.exchangeId as string;
+  return new Promise((resolve) => {
+    const done = (error: unknown, result: unknown, rawResponse: unknown, rawRequest: unknown) => {
+      const statuses = clientInfo.get(client)?.statuses;
+      const statusCode = asSoapFailure(error).response?.status ?? statuses?.get(eid) ?? null;
+      statuses?.delete(eid);
+      const body = typeof rawResponse === 'string' ? rawResponse : asSoapFailure(error).body;
+      resolve({
+        error,
+        result,
+        rawResponse: typeof body === 'string' ? body : null,
+        rawRequest: typeof rawRequest === 'string' ? rawRequest : null,
+        statusCode,
+      });
+    };
+    try {
+      method(args, (error, result, rawResponse, _header, rawRequest) => done(error, result, rawResponse, rawRequest), options);
+    } catch (error) {
+      // soap throws synchronously when the arguments do not fit the WSDL.
+      done(error, undefined, undefined, undefined);
+    }
+  });
+}
+
+/** The output's `result` (Senior G5 wraps everything in it), or the whole output when there is none. */
+function resultOf(output: unknown): unknown {
+  if (output !== null && typeof output === 'object' && 'result' in output) return output.result;
+  return output ?? null;
+}
+
+function xmlEscape(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    .replace(/\t/g, '&#x9;')
+    .replace(/\r/g, '&#xD;')
+    .replace(/\n/g, '&#xA;');
+}
+
+/** Replaces the password element's text; then, should the password still show anywhere (CDATA, an echo), every copy of it. */
+export function redactPassword(xml: string, password: string): string {
+  const escaped = xmlEscape(password);
+  const redacted = xml.replace(
+    /<((?:[\w.-]+:)?password)(\s[^>]*)?>([^<]*)<\/\1>/g,
+    (element, tag: string, attributes: string | undefined, text) =>
+      text === escaped ? `<${tag}${attributes ?? ''}>${REDACTED}</${tag}>` : element,
+  );
+  return scrubSecret(redacted, password);
+}
+
+function scrubSecret(text: string, secret: string): string {
+  if (secret === '') return text;
+  return text.split(secret).join(REDACTED).split(xmlEscape(secret)).join(REDACTED);
+}

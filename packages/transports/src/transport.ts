@@ -1,0 +1,39 @@
+/** One SET push as the engine hands it to a transport. */
+export interface TransportRequest {
+  /**
+   * integracao.link: for SOAP the WSDL path appended to connection.baseUrl
+   * (e.g. '/g5-senior-services/sapiens_Synccom_senior_g5_co_ger_cad_clientes?wsdl');
+   * for REST the path, optionally prefixed by an HTTP method ('PUT /clientes/1'), default POST.
+   */
+  link: string;
+  /** integracao.porta_ws: the SOAP operation (e.g. 'GravarClientes'); unused for REST. */
+  operation: string | null;
+  /** The mapped request: for SOAP the `parameters` object (the transport adds user/password/encryption from the connection); for REST the JSON body. */
+  body: Record<string, unknown>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** What went over the wire, for the integration log. Secrets are already replaced by [REDACTED]. */
+export interface TransportExchange {
+  url: string;
+  request: string;
+  /** The raw response body; null when none arrived. */
+  response: string | null;
+  statusCode: number | null;
+  durationMs: number;
+}
+
+export interface TransportResult {
+  /** SOAP: the operation output's `result` (the whole output when it has none), as parsed by soap; REST: the parsed JSON (text when not JSON, null when empty). */
+  data: unknown;
+  exchange: TransportExchange;
+}
+
+/** Sends SET requests to one connection. Create one per connection and reuse it; close() releases its sockets. */
+export interface Transport {
+  send(request: TransportRequest): Promise<TransportResult>;
+  /** The exact request send() would make, with secrets redacted, without sending it. */
+  preview(request: TransportRequest): Promise<{ url: string; request: string }>;
+  close?(): Promise<void>;
+}
