@@ -2,10 +2,23 @@ import type { Database, DialectName } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { parseConsulta } from '../consulta';
 import { compileTemplate, toRawSql } from '../template';
+import { PermanentError } from './permanent-error';
 
 /** SQL text of a consulta column: JSON-SQL (`{"consulta": "SELECT …"}`) or, in dependencias, plain SQL. */
 export function consultaSql(text: string): string {
   return text.trim().startsWith('{') ? parseConsulta(text).sql : text;
+}
+
+/**
+ * True for errors the statement or its values cause (bad value for a column type, syntax, unknown column):
+ * running it again cannot help. Connection and lock errors stay transient.
+ */
+export function isStatementError(err: unknown): boolean {
+  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  if (/^(22|42)[0-9A-Z]{3}$/.test(code)) return true; // PostgreSQL SQLSTATE classes 22 (data) and 42 (syntax, undefined objects)
+  if (/^ER_(PARSE_ERROR|BAD_FIELD_ERROR|NO_SUCH_TABLE|TRUNCATED_WRONG_VALUE|WRONG_VALUE|DATA_TOO_LONG|BAD_NULL_ERROR)/.test(code))
+    return true;
+  return code === 'SQLITE_ERROR' || code === 'SQLITE_MISMATCH' || code === 'SQLITE_CONSTRAINT_NOTNULL';
 }
 
 /** Runs a consulta with its #vars# bound as parameters and returns the rows. */
@@ -15,8 +28,13 @@ export async function runConsulta(
   text: string,
   values: Readonly<Record<string, unknown>>,
 ): Promise<Record<string, unknown>[]> {
-  const result = await toRawSql(consultaSql(text), values, { dialect }).execute(db);
-  return result.rows as Record<string, unknown>[];
+  try {
+    const result = await toRawSql(consultaSql(text), values, { dialect }).execute(db);
+    return result.rows as Record<string, unknown>[];
+  } catch (err) {
+    if (isStatementError(err)) throw new PermanentError('CONSULTA_FAILED', `consulta failed: ${(err as Error).message}`, { cause: err });
+    throw err;
+  }
 }
 
 /** The SQL and bound values a consulta would run with (for previews). */

@@ -9,6 +9,7 @@ import {
 import { readReturn } from '../return-reader';
 import { writeBackValues } from '../set-plan';
 import { toRawSql } from '../template';
+import { isStatementError } from './consulta-rows';
 import { PermanentError } from './permanent-error';
 import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
 
@@ -87,8 +88,15 @@ async function send(
 async function writeBack(ctx: SetRunContext, execucao: Execucao, record: PreparedRecord, returned: Record<string, unknown>): Promise<void> {
   const { sql_update } = ctx.definition.integracao;
   if (sql_update?.trim()) {
-    const values = writeBackValues(record.values, { values: returned } as Parameters<typeof writeBackValues>[1]);
-    await toRawSql(sql_update, values, { dialect: ctx.dialect }).execute(ctx.db);
+    const values = writeBackValues(record.values, { values: returned });
+    try {
+      await toRawSql(sql_update, values, { dialect: ctx.dialect }).execute(ctx.db);
+    } catch (err) {
+      // The record is in the receptor (status enviado); a statement error here needs a fixed sql_update, then a retry.
+      if (isStatementError(err))
+        throw new PermanentError('WRITE_BACK_FAILED', `sql_update failed: ${(err as Error).message}`, { cause: err });
+      throw err;
+    }
   }
   await setExecucaoStatus(ctx.db, execucao.id, 'concluido');
 }

@@ -1,0 +1,272 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConnectionsFile } from '@integrador/connections';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { issueApiKey } from '@integrador/store';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { Client as PgClient } from 'pg';
+import { buildApp } from '../apps/ingress/src/build-app';
+import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from './fixtures/senior-g5';
+import { CONTA, seedSetWsContas } from './fixtures/set-ws-contas';
+import { createTestDatabase, type TestDatabase } from './support/databases';
+import { type AppProcess, spawnApp } from './support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+
+describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
+  let erp: SeniorG5Server;
+  let database: TestDatabase;
+  let redis: Redis;
+  let producer: JobProducer;
+  let app: FastifyInstance;
+  let prefix: string;
+  let key: string;
+  let connectionsFile: string;
+  let worker: AppProcess | undefined;
+
+  const workerEnv = () => ({
+    REDIS_URL: TEST_REDIS_URL,
+    KEY_PREFIX: prefix,
+    CRM_DATABASE_URL: database.url,
+    CONNECTIONS_FILE: connectionsFile,
+    SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
+    JOB_LOCK_MS: '2000',
+    LOG_LEVEL: 'info',
+  });
+
+  async function startWorker(): Promise<AppProcess> {
+    const started = spawnApp('apps/worker-set/src/main.ts', workerEnv());
+    await started.waitForLog('worker started');
+    return started;
+  }
+
+  async function stopWorker(): Promise<void> {
+    if (!worker) return;
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+    worker = undefined;
+  }
+
+  function writeConnections(password: string) {
+    fs.writeFileSync(
+      connectionsFile,
+      [
+        'connections:',
+        '  senior_g5:',
+        '    tipo: webservice',
+        `    baseUrl: ${erp.url}`,
+        `    user: ${DEFAULT_CREDENTIALS.user}`,
+        `    password: ${password}`,
+        '    encryption: 0',
+        '    timeoutMs: 3000',
+        '    allowPrivateNetwork: true # the test ERP listens on loopback',
+      ].join('\n'),
+    );
+  }
+
+  beforeAll(async () => {
+    erp = await startSeniorG5Server({ latencyMs: 1500 });
+    connectionsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-set-')), 'connections.yaml');
+    writeConnections('${SENIOR_PASSWORD}');
+  });
+
+  afterAll(async () => {
+    await erp.close();
+  });
+
+  beforeEach(async () => {
+    database = await createTestDatabase('postgres');
+    const { empresaId } = await seedSetWsContas(database.db);
+    key = await issueApiKey(database.db, empresaId, null, 'test');
+    prefix = testPrefix();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    const connections = await loadConnectionsFile(connectionsFile, { SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password });
+    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+    erp.customers.clear();
+    erp.requests.count = 0;
+    erp.setMode('normal');
+  });
+
+  afterEach(async () => {
+    await stopWorker();
+    await app.close();
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+    await database.drop();
+  });
+
+  const run = (parametros: Record<string, unknown>) =>
+    app.inject({ method: 'POST', url: '/v1/integrations/19/run', headers: { authorization: `Bearer ${key}` }, payload: { parametros } });
+
+  async function settled(jobId: string, timeoutMs = 30000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const job = await producer.getJob('set', jobId);
+      const state = await job?.getState();
+      if (job && (state === 'completed' || state === 'failed')) return { job, state };
+      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async function idErp(): Promise<string | null> {
+    const row = await database.db.selectFrom('contas').select('id_erp').where('id', '=', CONTA.id).executeTakeFirstOrThrow();
+    return row.id_erp;
+  }
+
+  it('sends the conta and writes the ERP code into contas.id_erp', async () => {
+    worker = await startWorker();
+    const accepted = await run({ contaId: CONTA.id });
+    expect(accepted.statusCode).toBe(202);
+    const { job, state } = await settled(accepted.json().jobId);
+    expect(state).toBe('completed');
+    const [codCli] = [...erp.customers.keys()];
+    expect(job.returnvalue.records).toEqual([
+      expect.objectContaining({ status: 'concluido', values: expect.objectContaining({ codCli }) }),
+    ]);
+    expect(await idErp()).toBe(String(codCli));
+    const customer = erp.customers.get(codCli as number);
+    expect(customer).toMatchObject({
+      nomCli: CONTA.nome,
+      apeCli: CONTA.fantasia,
+      cgcCpf: '12345678000195',
+      cepCli: '01310100',
+      ideExt: 'crm-42',
+      sitCli: 'A',
+    });
+    const execucoes = await database.db.selectFrom('integracao_execucoes').selectAll().execute();
+    expect(execucoes).toEqual([expect.objectContaining({ status: 'concluido', tentativas: 1 })]);
+    const [tentativa] = await database.db.selectFrom('integracao_tentativas').selectAll().execute();
+    expect(tentativa?.requisicao).toContain('Padaria P');
+    expect(tentativa?.requisicao).not.toContain(DEFAULT_CREDENTIALS.password);
+    expect(tentativa?.resposta).toContain('retornosClientes');
+  });
+
+  it('refuses a run without its parametros_obrigatorios with 400, enqueueing nothing', async () => {
+    const response = await run({});
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'MISSING_PARAMETERS', message: expect.stringContaining('contaId') });
+    expect(await producer.queue('set').count()).toBe(0);
+  });
+
+  it("fails without retry and with the ERP's message when the ERP answers erroExecucao / tipoRetorno 2", async () => {
+    writeConnections('senha-errada');
+    try {
+      worker = await startWorker();
+      const { job, state } = await settled((await run({ contaId: CONTA.id })).json().jobId);
+      expect(state).toBe('failed');
+      expect(job.attemptsMade).toBe(1);
+      expect(job.failedReason).toContain('Usuário ou senha inválidos');
+      expect(await idErp()).toBeNull();
+    } finally {
+      writeConnections('${SENIOR_PASSWORD}');
+    }
+  });
+
+  it("fails without retry when a customer's retorno carries the ERP's reason", async () => {
+    await database.db.updateTable('contas').set({ fantasia: null }).where('id', '=', CONTA.id).execute();
+    worker = await startWorker();
+    const { job, state } = await settled((await run({ contaId: CONTA.id })).json().jobId);
+    expect(state).toBe('failed');
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toContain('apeCli');
+    const [execucao] = await database.db.selectFrom('integracao_execucoes').selectAll().execute();
+    expect(execucao).toMatchObject({ status: 'falhou', mensagem: expect.stringContaining('apeCli') });
+  });
+
+  it("fails without retry on a SOAP fault, with the fault's text", async () => {
+    await database.db.updateTable('contas').set({ nome: 'FAULT' }).where('id', '=', CONTA.id).execute();
+    worker = await startWorker();
+    const { job, state } = await settled((await run({ contaId: CONTA.id })).json().jobId);
+    expect(state).toBe('failed');
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason?.length).toBeGreaterThan(5);
+    expect(await idErp()).toBeNull();
+  });
+
+  it('retries a timeout and completes once the ERP answers in time', async () => {
+    await database.db.updateTable('integracao').set({ timeout_ms: 400 }).where('id', '=', 19).execute();
+    await database.db.updateTable('contas').set({ nome: 'SLOW' }).where('id', '=', CONTA.id).execute();
+    worker = await startWorker();
+    const jobId = (await run({ contaId: CONTA.id })).json().jobId as string;
+    for (let i = 0; i < 200; i++) {
+      const job = await producer.getJob('set', jobId);
+      if ((job?.attemptsMade ?? 0) >= 1) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const afterFirst = await producer.getJob('set', jobId);
+    expect(afterFirst?.failedReason).toMatch(/within 400 ms/);
+    expect(await afterFirst?.getState()).toBe('delayed');
+    await database.db.updateTable('contas').set({ nome: CONTA.nome }).where('id', '=', CONTA.id).execute();
+    const { job, state } = await settled(jobId);
+    expect(state).toBe('completed');
+    expect(job.attemptsMade).toBe(2);
+    expect(await idErp()).not.toBeNull();
+  });
+
+  it('a crash after the ERP answered and before sql_update does not create a second customer', async () => {
+    worker = await startWorker();
+    // Hold the conta's row lock so the write-back blocks: the worker is killed while it waits, after the ERP answered.
+    const locker = new PgClient({ connectionString: database.url });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('SELECT id FROM contas WHERE id = $1 FOR UPDATE', [CONTA.id]);
+    try {
+      const jobId = (await run({ contaId: CONTA.id })).json().jobId as string;
+      for (let i = 0; i < 400; i++) {
+        const row = await database.db.selectFrom('integracao_execucoes').select('status').executeTakeFirst();
+        if (row?.status === 'enviado') break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      expect((await database.db.selectFrom('integracao_execucoes').select('status').executeTakeFirst())?.status).toBe('enviado');
+      expect(erp.requests.count).toBe(1);
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+      worker = undefined;
+      await locker.query('ROLLBACK');
+
+      // A new worker takes the stalled job over (JOB_LOCK_MS=2000) and only writes back.
+      worker = await startWorker();
+      const { state } = await settled(jobId);
+      expect(state).toBe('completed');
+      expect(erp.requests.count).toBe(1);
+      expect(erp.customers.size).toBe(1);
+      expect(await idErp()).toBe(String([...erp.customers.keys()][0]));
+    } finally {
+      await locker.end();
+    }
+  });
+
+  it.each([['1 OR 1=1'], ['42; DROP TABLE contas; --'], ["42' OR '1'='1"], ['42) UNION SELECT * FROM api_keys --'], ['#codCli#']])(
+    'an injection attempt through #contaId# (%s) changes nothing and runs nothing extra',
+    async (payload) => {
+      worker = await startWorker();
+      const { job, state } = await settled((await run({ contaId: payload })).json().jobId);
+      expect(state).toBe('failed');
+      expect(job.attemptsMade).toBe(1);
+      expect(job.failedReason).toMatch(/no record|invalid input/i);
+      expect(erp.requests.count).toBe(0);
+      const contas = await database.db.selectFrom('contas').select(['id', 'id_erp']).execute();
+      expect(contas).toEqual([{ id: CONTA.id, id_erp: null }]);
+      expect((await database.db.selectFrom('api_keys').select('id').execute()).length).toBe(1);
+    },
+  );
+
+  it('injection text inside CRM values travels as data and the write-back binds it', async () => {
+    const evil = "Robert'); DROP TABLE contas; --";
+    await database.db.updateTable('contas').set({ nome: evil, fantasia: evil }).where('id', '=', CONTA.id).execute();
+    worker = await startWorker();
+    const { state } = await settled((await run({ contaId: CONTA.id })).json().jobId);
+    expect(state).toBe('completed');
+    const [customer] = [...erp.customers.values()];
+    expect(customer?.nomCli).toBe(evil);
+    expect(await idErp()).toBe(String(customer?.codCli));
+  });
+});
