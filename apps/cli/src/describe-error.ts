@@ -1,3 +1,4 @@
+import { CliError } from './cli-error';
 import type { Messages } from './messages';
 
 interface ErrorWithCode {
@@ -43,6 +44,8 @@ function unreachableDetail(err: unknown): string | null {
 
 /** The one-line explanation printed for an error (no stack traces). */
 export function describeError(err: unknown, text: Messages): string {
+  // Already worded for the user; its cause (kept for debugging) must not be re-read as a database failure.
+  if (err instanceof CliError) return err.message;
   if (isMissingTableError(err)) return text.missingTables;
   const unreachable = unreachableDetail(err);
   if (unreachable !== null) return text.databaseUnreachable(unreachable);

@@ -29,3 +29,9 @@ export async function firstFilialId(db: Kysely<Database>, empresaId: number): Pr
   const row = await db.selectFrom('empresa_filiais').select('id').where('empresa_id', '=', empresaId).orderBy('id').executeTakeFirst();
   return row ? Number(row.id) : null;
 }
+
+/** An empresa's nome, or null when it does not exist. */
+export async function findEmpresaNome(db: Kysely<Database>, empresaId: number): Promise<string | null> {
+  const row = await db.selectFrom('empresas').select('nome').where('id', '=', empresaId).executeTakeFirst();
+  return row ? row.nome : null;
+}

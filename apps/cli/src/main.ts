@@ -3,6 +3,8 @@ import type { Cli } from './cli-context';
 import { printError } from './cli-context';
 import { registerConfigCommand } from './commands/config-lint.command';
 import { registerMigrateCommand } from './commands/migrate.command';
+import { registerReceptorCommands } from './commands/receptor.command';
+import { registerRunCommand } from './commands/run.command';
 import { registerSeedDemoCommand } from './commands/seed-demo.command';
 import { registerTenantCommand } from './commands/tenant.command';
 import { describeError } from './describe-error';
@@ -24,6 +26,8 @@ function buildProgram(cli: Cli): Command {
   registerTenantCommand(program, cli);
   registerConfigCommand(program, cli);
   registerSeedDemoCommand(program, cli);
+  registerRunCommand(program, cli);
+  registerReceptorCommands(program, cli);
   return program;
 }
 

@@ -57,13 +57,42 @@ export interface Messages {
   demoCreated: (summary: DemoSummary) => string;
   demoReused: (empresaId: number) => string;
   demoLintHint: (empresaId: number) => string;
+  run: string;
+  preview: string;
+  info: string;
+  targetEmpresaOption: string;
+  targetFilialOption: string;
+  paramOption: string;
+  waitOption: string;
+  invalidParameter: (text: string) => string;
+  integracaoNotFound: (id: number, empresaId: number) => string;
+  integracaoInactive: (label: string) => string;
+  integracaoIsComponent: (label: string) => string;
+  integracaoNotSet: (label: string, tipo: string) => string;
+  integracaoNotInfo: (label: string, tipo: string) => string;
+  missingParameters: (names: readonly string[]) => string;
+  redisUnreachable: (address: string, detail: string) => string;
+  enqueued: (integracaoId: number, jobId: string, queue: string) => string;
+  jobState: (jobId: string, state: string, attemptsMade: number, failedReason: string | undefined) => string;
+  jobCompleted: (jobId: string, message: string) => string;
+  jobRecord: (key: string, values: Record<string, unknown>) => string;
+  jobFailed: (jobId: string, reason: string) => string;
+  jobGone: (jobId: string) => string;
+  consultaHeader: string;
+  noConsulta: string;
+  previewRecord: (key: string, index: number, total: number, url: string) => string;
+  nothingSent: (records: number) => string;
+  infoValues: (nome: string) => string;
+  receptorUnavailable: (detail: string) => string;
+  integrationFailed: (label: string, detail: string) => string;
 }
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
 const ptBR: Messages = {
   errorPrefix: 'erro',
-  program: 'Administra o Integrador: banco de dados, empresas e chaves de API, validação da configuração e dados de demonstração.',
+  program:
+    'Administra o Integrador: banco de dados, empresas e chaves de API, validação da configuração, dados de demonstração, e roda, pré-visualiza e consulta integrações.',
   langOption: 'idioma das mensagens (pt-BR ou en)',
   helpOption: 'mostra esta ajuda',
   helpCommand: 'mostra a ajuda de um comando',
@@ -113,11 +142,52 @@ const ptBR: Messages = {
   demoReused: (id) => `A Empresa Demo #${id} já existe: os dados foram mantidos e só uma nova chave foi emitida.`,
   demoLintHint: (id) =>
     `Para validar: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
+  run: 'enfileira uma integração SET na fila set (como POST /v1/integrations/:id/run)',
+  preview: 'mostra, sem enviar nada, a consulta com seus valores e a requisição exata de cada registro (dry run)',
+  info: 'faz a consulta INFO no receptor e mostra os valores devolvidos (não grava nada)',
+  targetEmpresaOption: 'empresa (tenant) dona da integração (id)',
+  targetFilialOption: 'age como esta filial da empresa (id), como uma chave de API restrita a ela',
+  paramOption: 'parâmetro da integração, nome=valor (repita para vários)',
+  waitOption: 'espera o job terminar e mostra a resposta do receptor ou o motivo da falha',
+  invalidParameter: (text) => `parâmetro inválido "${text}": use -p nome=valor (nome com letras, dígitos e _)`,
+  integracaoNotFound: (id, empresaId) => `a integração #${id} não existe na empresa #${empresaId}`,
+  integracaoInactive: (label) => `a integração ${label} está inativa (ativo = 0)`,
+  integracaoIsComponent: (label) => `a integração ${label} é um componente: ela só roda dentro da integração que a usa`,
+  integracaoNotSet: (label, tipo) =>
+    tipo === 'INFO'
+      ? `a integração ${label} é do tipo INFO; consulte-a com \`integrador info\``
+      : `a integração ${label} é do tipo ${tipo}; só integrações SET rodam pela fila set`,
+  integracaoNotInfo: (label, tipo) => `a integração ${label} é do tipo ${tipo}, não INFO; use \`integrador preview\` ou \`integrador run\``,
+  missingParameters: (names) =>
+    `${names.length === 1 ? 'falta o parâmetro obrigatório' : 'faltam os parâmetros obrigatórios'} ${names.join(', ')} ` +
+    `(use ${names.map((name) => `-p ${name}=valor`).join(' ')}); nada foi enfileirado nem enviado`,
+  redisUnreachable: (address, detail) => `não foi possível falar com o Redis em ${address} (${detail}); confira REDIS_URL`,
+  enqueued: (id, jobId, queue) => `Integração #${id} enfileirada: job ${jobId} na fila ${queue}.`,
+  jobState: (jobId, state, attemptsMade, failedReason) => {
+    if (state === 'active') return `Job ${jobId}: em execução (tentativa ${attemptsMade + 1})`;
+    if (state === 'delayed' && attemptsMade > 0)
+      return `Job ${jobId}: a tentativa ${attemptsMade} falhou (${failedReason ?? '?'}); nova tentativa em breve`;
+    if (state === 'delayed') return `Job ${jobId}: agendado`;
+    if (state === 'waiting' || state === 'prioritized' || state === 'waiting-children') return `Job ${jobId}: na fila`;
+    return `Job ${jobId}: ${state}`;
+  },
+  jobCompleted: (jobId, message) => `Job ${jobId} concluído. Resposta do receptor: ${message}`,
+  jobRecord: (key, values) => `  registro ${key}: ${JSON.stringify(values)}`,
+  jobFailed: (jobId, reason) => `o job ${jobId} falhou: ${reason}`,
+  jobGone: (jobId) => `o job ${jobId} não está mais no Redis (removido por alguém?)`,
+  consultaHeader: 'Consulta (com os valores ligados):',
+  noConsulta: 'Sem consulta: um único registro, montado só com os parâmetros.',
+  previewRecord: (key, index, total, url) => `Registro ${key} (${index} de ${total}), para ${url}:`,
+  nothingSent: (records) => `Nada foi enviado (${plural(records, 'registro', 'registros')}).`,
+  infoValues: (nome) => `Valores devolvidos pelo receptor (${nome}):`,
+  receptorUnavailable: (detail) => `o receptor não respondeu (${detail}); tente de novo mais tarde`,
+  integrationFailed: (label, detail) => `a integração ${label} falhou: ${detail}`,
 };
 
 const en: Messages = {
   errorPrefix: 'error',
-  program: 'Administers the Integrador: database, tenants and API keys, configuration lint and demo data.',
+  program:
+    'Administers the Integrador: database, tenants and API keys, configuration lint, demo data, and runs, previews and looks up integrations.',
   langOption: 'language of the messages (pt-BR or en)',
   helpOption: 'show this help',
   helpCommand: 'show the help of a command',
@@ -166,6 +236,46 @@ const en: Messages = {
   demoReused: (id) => `Empresa Demo #${id} already exists: its data was kept and only a new key was issued.`,
   demoLintHint: (id) =>
     `To check it: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
+  run: 'enqueue a SET integration on the set queue (as POST /v1/integrations/:id/run)',
+  preview: 'show, sending nothing, the consulta with its bound values and the exact request of each record (dry run)',
+  info: 'run the INFO lookup in the receptor and show the values it returns (writes nothing)',
+  targetEmpresaOption: 'the empresa (tenant) the integration belongs to (id)',
+  targetFilialOption: 'act as this filial of the empresa (id), like an API key restricted to it',
+  paramOption: 'an integration parameter, name=value (repeat for more)',
+  waitOption: "wait for the job to finish and show the receptor's answer or the failure reason",
+  invalidParameter: (text) => `invalid parameter "${text}": use -p name=value (a name of letters, digits and _)`,
+  integracaoNotFound: (id, empresaId) => `integracao #${id} does not exist in empresa #${empresaId}`,
+  integracaoInactive: (label) => `integracao ${label} is inactive (ativo = 0)`,
+  integracaoIsComponent: (label) => `integracao ${label} is a componente: it only runs inside the integration that uses it`,
+  integracaoNotSet: (label, tipo) =>
+    tipo === 'INFO'
+      ? `integracao ${label} is of type INFO; look it up with \`integrador info\``
+      : `integracao ${label} is of type ${tipo}; only SET integrations run on the set queue`,
+  integracaoNotInfo: (label, tipo) => `integracao ${label} is of type ${tipo}, not INFO; use \`integrador preview\` or \`integrador run\``,
+  missingParameters: (names) =>
+    `${names.length === 1 ? 'missing required parameter' : 'missing required parameters'} ${names.join(', ')} ` +
+    `(use ${names.map((name) => `-p ${name}=value`).join(' ')}); nothing was enqueued or sent`,
+  redisUnreachable: (address, detail) => `could not talk to Redis at ${address} (${detail}); check REDIS_URL`,
+  enqueued: (id, jobId, queue) => `Integracao #${id} enqueued: job ${jobId} on queue ${queue}.`,
+  jobState: (jobId, state, attemptsMade, failedReason) => {
+    if (state === 'active') return `Job ${jobId}: running (attempt ${attemptsMade + 1})`;
+    if (state === 'delayed' && attemptsMade > 0)
+      return `Job ${jobId}: attempt ${attemptsMade} failed (${failedReason ?? '?'}); retrying shortly`;
+    if (state === 'delayed') return `Job ${jobId}: scheduled`;
+    if (state === 'waiting' || state === 'prioritized' || state === 'waiting-children') return `Job ${jobId}: queued`;
+    return `Job ${jobId}: ${state}`;
+  },
+  jobCompleted: (jobId, message) => `Job ${jobId} completed. Receptor's answer: ${message}`,
+  jobRecord: (key, values) => `  record ${key}: ${JSON.stringify(values)}`,
+  jobFailed: (jobId, reason) => `job ${jobId} failed: ${reason}`,
+  jobGone: (jobId) => `job ${jobId} is no longer in Redis (removed by someone?)`,
+  consultaHeader: 'Consulta (with its bound values):',
+  noConsulta: 'No consulta: a single record, built from the parameters alone.',
+  previewRecord: (key, index, total, url) => `Record ${key} (${index} of ${total}), to ${url}:`,
+  nothingSent: (records) => `Nothing was sent (${plural(records, 'record', 'records')}).`,
+  infoValues: (nome) => `Values returned by the receptor (${nome}):`,
+  receptorUnavailable: (detail) => `the receptor did not answer (${detail}); try again later`,
+  integrationFailed: (label, detail) => `integracao ${label} failed: ${detail}`,
 };
 
 /** The texts of a locale. */
@@ -189,6 +299,7 @@ const COMMANDER_PT_BR: ReadonlyArray<[RegExp, string]> = [
   [/^error: unknown option '(.*)'/, "erro: opção desconhecida '$1'"],
   [/^error: missing required argument '(.*)'/, "erro: falta o argumento obrigatório '$1'"],
   [/^error: option '(.*)' argument missing/, "erro: a opção '$1' precisa de um valor"],
+  [/^error: required option '(.*)' not specified/, "erro: falta a opção obrigatória '$1'"],
   [
     /^error: too many arguments for '(.*)'\. Expected (\d+) arguments? but got (\d+)\./,
     "erro: argumentos demais para '$1' (esperado $2, recebido $3)",

@@ -197,8 +197,20 @@ function interpolated(value: unknown): string {
 }
 
 // Kysely compiles an OperationNodeSource as-is, so a ValueNode stays a parameter even when the value is itself an expression.
-function bound(value: unknown): OperationNodeSource {
-  return { toOperationNode: () => ValueNode.create(value) };
+/**
+ * SQLite's driver binds every JS number as REAL, so an integer written into a TEXT column would read back as
+ * "501.0"; integers go as BigInt (INTEGER), dates as ISO text and booleans as 0/1, as the other dialects store them.
+ */
+function forSqlite(value: unknown): unknown {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value;
+}
+
+function bound(value: unknown, dialect?: TemplateDialect): OperationNodeSource {
+  const bindable = dialect === 'sqlite' ? forSqlite(value) : value;
+  return { toOperationNode: () => ValueNode.create(bindable) };
 }
 
 function boundNames(segments: readonly Segment[]): string[] {
@@ -215,14 +227,19 @@ function resolve(values: TemplateValues, name: string): unknown {
 }
 
 /** Parses the template, checks every variable has a value, and assembles the RawBuilder. */
-function prepare(template: string, values: TemplateValues, backslash: boolean): { builder: RawBuilder<unknown>; variables: string[] } {
+function prepare(
+  template: string,
+  values: TemplateValues,
+  backslash: boolean,
+  dialect?: TemplateDialect,
+): { builder: RawBuilder<unknown>; variables: string[] } {
   const segments = parseTemplate(template, backslash);
   const variables = boundNames(segments);
   const missing = variables.filter((name) => !lookup(values, name).found);
   if (missing[0] !== undefined) throw new MissingVariableError(missing[0], missing, Object.keys(values));
   const pieces = segments.map((segment) => {
     if (segment.kind === 'sql') return sql.raw(segment.text);
-    if (segment.kind === 'value') return bound(resolve(values, segment.name));
+    if (segment.kind === 'value') return bound(resolve(values, segment.name), dialect);
     const text = segment.parts.map((part) => (typeof part === 'string' ? part : interpolated(resolve(values, part.name)))).join('');
     return bound(text);
   });
@@ -231,7 +248,7 @@ function prepare(template: string, values: TemplateValues, backslash: boolean): 
 
 /** Builds a Kysely RawBuilder from a #var# template: SQL text stays raw, every value is a bound parameter. */
 export function toRawSql(template: string, values: TemplateValues, options: TemplateOptions = {}): RawBuilder<unknown> {
-  return prepare(template, values, options.dialect === 'mysql').builder;
+  return prepare(template, values, options.dialect === 'mysql', options.dialect).builder;
 }
 
 const compilers = new Map<TemplateDialect, Kysely<unknown>>();

@@ -174,6 +174,24 @@ describe('REST transport', () => {
     expect(down.message).toContain('ECONNREFUSED');
   });
 
+  it('follows no redirect, and stops when the caller aborts', async () => {
+    reply = (req, res) => (req.url === '/clientes' ? res.writeHead(302, { location: '/outra' }).end() : res.end('{}'));
+    const moved = await rejection(transportFor().send(post()));
+    expect(moved).toBeInstanceOf(ReceptorError);
+    expect(moved).toMatchObject({
+      receptorMessage: 'HTTP 302 redirect to /outra; redirects are not followed',
+      exchange: { statusCode: 302 },
+    });
+    expect(received.map(({ url }) => url)).toEqual(['/clientes']);
+
+    reply = (_req, res) => setTimeout(() => res.end('{}'), 2000).unref();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const aborted = await rejection(transportFor().send(post({}, { signal: controller.signal })));
+    expect(aborted).toBeInstanceOf(TransientTransportError);
+    expect(aborted.message).toContain('was aborted');
+  });
+
   it('refuses loopback (by IP or by name) unless the connection allows private networks', async () => {
     for (const url of [baseUrl, baseUrl.replace('127.0.0.1', 'localhost')]) {
       const error = await rejection(transportFor({ baseUrl: url, allowPrivateNetwork: false }).send(post()));

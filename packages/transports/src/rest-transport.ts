@@ -1,13 +1,10 @@
-import http from 'node:http';
-import https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiAuth, ApiConnection } from '@integrador/connections';
+import got, { type Method, TimeoutError } from 'got';
 import { InvalidIntegrationError, ReceptorError } from './errors';
 import { connectionFailure, httpStatusFailure } from './http-failures';
 import { createOutboundAgents, type OutboundAgents } from './outbound-guard';
 import type { Transport, TransportExchange, TransportRequest } from './transport';
-
-// node:http rather than got: got 12+ and a dozen of its dependencies ship ESM only, which Jest's CommonJS runtime here
-// cannot load; what this transport needs (an agent, a deadline, no retries, no redirects, our own status handling) is a page of code.
 
 /** A response bigger than this is refused rather than held in a worker's memory. */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
@@ -16,7 +13,7 @@ const REDACTED = '[REDACTED]';
 
 interface HttpAnswer {
   status: number;
-  headers: http.IncomingHttpHeaders;
+  headers: IncomingHttpHeaders;
   text: string;
 }
 
@@ -34,16 +31,16 @@ export function createRestTransport(connection: ApiConnection): Transport {
   return {
     async send(request) {
       const { method, url, body, headers, rendered } = prepare(request);
-      const deadline = AbortSignal.timeout(request.timeoutMs);
-      const signal = request.signal ? AbortSignal.any([deadline, request.signal]) : deadline;
       const started = performance.now();
       const exchange: TransportExchange = { url: url.href, request: rendered, response: null, statusCode: null, durationMs: 0 };
       let answer: HttpAnswer;
       try {
-        answer = await exchangeHttp(url, { method, headers, signal }, body, agents);
+        answer = await exchangeHttp(url, { method, headers, body, timeoutMs: request.timeoutMs, signal: request.signal }, agents);
       } catch (error) {
         exchange.durationMs = Math.round(performance.now() - started);
-        const aborted = deadline.aborted ? 'timeout' : request.signal?.aborted ? 'signal' : null;
+        // got's own deadline is a TimeoutError of event 'request'; a caller's AbortSignal.timeout() gives one with no event
+        const deadline = error instanceof TimeoutError && error.event === 'request';
+        const aborted = deadline ? 'timeout' : request.signal?.aborted ? 'signal' : null;
         throw connectionFailure(error, { exchange, aborted, timeoutMs: request.timeoutMs }) ?? error;
       }
       Object.assign(exchange, { response: answer.text, statusCode: answer.status, durationMs: Math.round(performance.now() - started) });
@@ -106,26 +103,48 @@ function render(method: string, url: URL, headers: Record<string, string>, body:
   return [`${method} ${url.href}`, ...lines, '', body ?? ''].join('\n');
 }
 
-function exchangeHttp(url: URL, options: http.RequestOptions, body: string | undefined, agents: OutboundAgents): Promise<HttpAnswer> {
-  const client = url.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const request = client.request(url, { ...options, agent: url.protocol === 'https:' ? agents.https : agents.http }, (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_RESPONSE_BYTES) request.destroy(new ReceptorError(`a response larger than ${MAX_RESPONSE_BYTES} bytes`));
-        else chunks.push(chunk);
-      });
-      response.on('error', reject);
-      response.on('close', () => {
-        if (!response.complete) reject(new Error('the connection closed before the response ended'));
-        else resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    request.on('error', reject);
-    request.end(body);
+interface HttpCall {
+  method: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * One call through got and the guarded agents, asking only for what the transport needs: no retries, no redirects, the
+ * answer whatever its status (we classify it), the body as bytes, cut off past MAX_RESPONSE_BYTES. No DNS cache, so the
+ * agents' guarded lookup is the only one; no decompression, so no accept-encoding goes out and the cap counts the bytes
+ * received; no user-agent of got's (the connection may set one), so the request is the one preview() shows.
+ */
+async function exchangeHttp(url: URL, call: HttpCall, agents: OutboundAgents): Promise<HttpAnswer> {
+  const pending = got(url, {
+    agent: { http: agents.http, https: agents.https },
+    dnsCache: false,
+    method: call.method as Method,
+    headers: { 'user-agent': undefined, ...call.headers },
+    body: call.body,
+    timeout: { request: call.timeoutMs },
+    signal: call.signal,
+    retry: { limit: 0 },
+    followRedirect: false,
+    throwHttpErrors: false,
+    decompress: false,
+    responseType: 'buffer',
   });
+  let tooLarge = false;
+  pending.on('downloadProgress', ({ transferred }) => {
+    if (transferred <= MAX_RESPONSE_BYTES || tooLarge) return;
+    tooLarge = true;
+    pending.cancel();
+  });
+  try {
+    const response = await pending;
+    return { status: response.statusCode, headers: response.headers, text: response.body.toString('utf8') };
+  } catch (error) {
+    if (tooLarge) throw new ReceptorError(`a response larger than ${MAX_RESPONSE_BYTES} bytes`, undefined, { cause: error });
+    throw error;
+  }
 }
 
 /** JSON when it parses; the text otherwise (null when empty). A JSON content type that does not parse is the receptor's fault. */

@@ -1,0 +1,127 @@
+import { loadConfig } from '@integrador/config';
+import { type PrepareContext, previewSet, runInfo } from '@integrador/integrador';
+import { isPermanentFailure, loadConnections, resolveSetTarget, type SetTarget } from '@integrador/runtime';
+import type { DialectName, Integracao } from '@integrador/store';
+import { SoapClientCache, TransientTransportError, type Transport } from '@integrador/transports';
+import type { Command } from 'commander';
+import { type Cli, print, printError, printJson, withDatabase } from '../cli-context';
+import { CliError } from '../cli-error';
+import {
+  addTargetOptions,
+  assertParameters,
+  loadTenant,
+  parseTargetArgs,
+  requireIntegracao,
+  type TargetArgs,
+  type TargetOptions,
+} from '../integration-target';
+
+type ReceptorContext = PrepareContext & { transport: Transport; timeoutMs: number };
+type Preview = Awaited<ReturnType<typeof previewSet>>;
+
+/** `integrador preview` (dry run of a SET or INFO) and `integrador info` (INFO lookup): the CLI side of the ingress's receptor routes. */
+export function registerReceptorCommands(program: Command, cli: Cli): void {
+  addTargetOptions(program.command('preview <integracaoId>').description(cli.text.preview), cli).action(
+    (integracaoId: string, options: TargetOptions) => preview(cli, integracaoId, options),
+  );
+  addTargetOptions(program.command('info <integracaoId>').description(cli.text.info), cli).action(
+    (integracaoId: string, options: TargetOptions) => info(cli, integracaoId, options),
+  );
+}
+
+const labelOf = (integracao: Integracao) => `#${integracao.id} (${integracao.nome})`;
+
+/**
+ * Loads the tenant's integracao (checked by `check`), resolves its connection and transport, runs `work` with them and
+ * always closes the transport. Engine and transport failures become one CliError line.
+ */
+async function throughReceptor<T>(
+  cli: Cli,
+  args: TargetArgs,
+  check: (integracao: Integracao) => void,
+  work: (context: ReceptorContext, integracao: Integracao) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig();
+  // The connections file first: a broken file is reported without touching the database.
+  const connections = await loadConnections(config);
+  if (!config.connectionsFile) printError(cli.text.noConnectionsFile);
+  return withDatabase(async (database) => {
+    const tenant = await loadTenant(cli, database.db, args);
+    const integracao = await requireIntegracao(cli, database.db, tenant, args.integracaoId);
+    check(integracao);
+    assertParameters(cli, integracao, args.parametros);
+    let target: SetTarget | undefined;
+    try {
+      // One command, one WSDL at most: the cache only has to hold that one client.
+      target = await resolveSetTarget(database, connections, new SoapClientCache({ max: 1 }), tenant, args.integracaoId);
+      const context = {
+        db: database.db,
+        dialect: database.dialect,
+        empresaId: tenant.empresaId,
+        definition: target.definition,
+        parametros: args.parametros,
+        transport: target.transport,
+        timeoutMs: target.timeoutMs,
+      };
+      return await work(context, integracao);
+    } catch (err) {
+      if (err instanceof TransientTransportError) throw new CliError(cli.text.receptorUnavailable(err.message), { cause: err });
+      if (isPermanentFailure(err))
+        throw new CliError(cli.text.integrationFailed(labelOf(integracao), (err as Error).message), { cause: err });
+      throw err;
+    } finally {
+      await target?.transport.close?.();
+    }
+  }, config);
+}
+
+async function preview(cli: Cli, integracaoIdText: string, options: TargetOptions): Promise<void> {
+  const args = parseTargetArgs(cli, integracaoIdText, options);
+  await throughReceptor(
+    cli,
+    args,
+    () => undefined,
+    async (context) => {
+      const result = await previewSet(context);
+      if (options.json) printJson(result);
+      else printPreview(cli, result, context.dialect);
+    },
+  );
+}
+
+/** The consulta's placeholder for the bound value at `index` (PostgreSQL numbers them; MySQL and SQLite use `?`). */
+function placeholder(dialect: DialectName, index: number): string {
+  return dialect === 'postgres' ? `$${index + 1}` : `?${index + 1}`;
+}
+
+function printPreview(cli: Cli, result: Preview, dialect: DialectName): void {
+  if (result.consulta) {
+    print(cli.text.consultaHeader);
+    print(result.consulta.sql);
+    for (const [index, value] of result.consulta.parameters.entries()) {
+      print(`  ${placeholder(dialect, index)} = ${value === undefined ? 'undefined' : JSON.stringify(value)}`);
+    }
+  } else {
+    print(cli.text.noConsulta);
+  }
+  for (const [index, record] of result.records.entries()) {
+    print('');
+    print(cli.text.previewRecord(record.key, index + 1, result.records.length, record.request.url));
+    print(record.request.request);
+  }
+  print('');
+  print(cli.text.nothingSent(result.records.length));
+}
+
+async function info(cli: Cli, integracaoIdText: string, options: TargetOptions): Promise<void> {
+  const args = parseTargetArgs(cli, integracaoIdText, options);
+  const notInfo = (integracao: Integracao) => {
+    if (integracao.tipo_servico !== 'INFO') throw new CliError(cli.text.integracaoNotInfo(labelOf(integracao), integracao.tipo_servico));
+  };
+  await throughReceptor(cli, args, notInfo, async (context, integracao) => {
+    const answer = await runInfo(context);
+    if (options.json) return printJson(answer);
+    print(cli.text.infoValues(integracao.nome));
+    printJson(answer[integracao.nome]);
+  });
+}

@@ -1,0 +1,62 @@
+import type { Config } from '@integrador/config';
+import { createLogger } from '@integrador/logging';
+import { createRedis, isConnectionError, JobProducer, QueueUnavailableError } from '@integrador/queue';
+import type { Cli } from './cli-context';
+import { CliError } from './cli-error';
+
+type RedisConnection = ReturnType<typeof createRedis>;
+
+/** How long the CLI waits for a first connection before saying Redis is unreachable. */
+const CONNECT_TIMEOUT_MS = 5000;
+
+/** host:port of a Redis URL, without the credentials it may carry. */
+function redisAddress(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || '6379'}`;
+}
+
+/** Resolves once the connection is ready; rejects with the first connection error, or after CONNECT_TIMEOUT_MS. */
+function connected(redis: RedisConnection): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    // A CLI run has nobody to wait for a Redis that is down: the first failed attempt is the answer.
+    const settle = (error?: Error) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      redis.off('error', onError);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReady = () => settle();
+    const onError = (error: Error) => settle(error);
+    const timer = setTimeout(() => settle(new Error(`no answer within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+    redis.once('ready', onReady);
+    redis.once('error', onError);
+  });
+}
+
+/**
+ * Opens a producer connection to REDIS_URL under KEY_PREFIX, runs `work` and always closes both.
+ * Redis being down, at the start or midway, becomes one CliError line.
+ */
+export async function withJobProducer<T>(cli: Cli, config: Config, work: (producer: JobProducer) => Promise<T>): Promise<T> {
+  const redis = createRedis(config.redisUrl, { role: 'producer', commandTimeoutMs: config.redisCommandTimeoutMs, name: 'integrador-cli' });
+  // Failures reach the command through the call that hit them; this listener keeps ioredis from printing them too.
+  redis.on('error', () => undefined);
+  // Silent: a refused Redis comes back as the error of the call, which the CLI prints as its one line.
+  const logger = createLogger({ name: 'integrador-cli', level: 'silent' });
+  const producer = new JobProducer({ connection: redis, prefix: config.keyPrefix, timeoutMs: config.redisCommandTimeoutMs, logger });
+  try {
+    await connected(redis);
+    return await work(producer);
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    if (err instanceof QueueUnavailableError || isConnectionError(err) || redis.status !== 'ready') {
+      throw new CliError(cli.text.redisUnreachable(redisAddress(config.redisUrl), (err as Error).message));
+    }
+    throw err;
+  } finally {
+    await producer.close();
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,169 @@
+import type { DialectName } from '@integrador/store';
+import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from '../../../test/fixtures/senior-g5';
+import { CONTA, SET_WS_CONTAS, seedSetWsContas } from '../../../test/fixtures/set-ws-contas';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { testPrefix } from '../../../test/support/redis-server';
+import { cliEnv, runCli } from '../test/run-cli';
+import { type SeniorConnections, seniorVariables, writeSeniorConnections } from '../test/senior-g5-env';
+
+const PLACEHOLDER: Record<DialectName, string> = { postgres: '$1', sqlite: '?', mysql: '?' };
+const LABEL: Record<DialectName, string> = { postgres: '$1', sqlite: '?1', mysql: '?1' };
+
+describe.each<DialectName>(['postgres', 'sqlite'])('integrador preview and info on %s (local Senior G5 SOAP service)', (dialect) => {
+  let erp: SeniorG5Server;
+  let connections: SeniorConnections;
+  let database: TestDatabase;
+  let empresa: string;
+  let env: NodeJS.ProcessEnv;
+
+  const cli = (command: string, id: number, ...args: string[]) => runCli([command, String(id), '--empresa', empresa, ...args], env);
+
+  async function nothingWritten(): Promise<void> {
+    expect(erp.requests.count).toBe(0);
+    expect(await database.db.selectFrom('integracao_execucoes').select('id').execute()).toEqual([]);
+    const conta = await database.db.selectFrom('contas').select('id_erp').where('id', '=', CONTA.id).executeTakeFirstOrThrow();
+    expect(conta.id_erp).toBeNull();
+  }
+
+  beforeAll(async () => {
+    erp = await startSeniorG5Server();
+    connections = writeSeniorConnections(erp.url);
+  });
+
+  afterAll(async () => {
+    await erp.close();
+    connections.remove();
+  });
+
+  beforeEach(async () => {
+    database = await createTestDatabase(dialect);
+    empresa = String((await seedSetWsContas(database.db)).empresaId);
+    // No Redis is involved: a prefix nobody uses shows that preview and info never enqueue.
+    env = cliEnv(database.url, seniorVariables(database.url, connections.file, testPrefix()));
+    erp.customers.clear();
+    erp.requests.count = 0;
+  });
+
+  afterEach(async () => {
+    await database.drop();
+  });
+
+  it('preview prints the consulta with its bound value and the SOAP envelope, sending nothing', async () => {
+    const result = await cli('preview', 19, '-p', `contaId=${CONTA.id}`);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe('Consulta (com os valores ligados):');
+    expect(lines[1]).toMatch(/^SELECT c\.id_erp, /);
+    expect(lines[1]?.endsWith(` FROM contas AS c WHERE c.id = ${PLACEHOLDER[dialect]}`)).toBe(true);
+    expect(lines[2]).toBe(`  ${LABEL[dialect]} = "42"`);
+    expect(lines[4]).toBe(`Registro id42 (1 de 1), para ${erp.url}/g5-senior-services/sapiens_Synccom_senior_g5_co_ger_cad_clientes:`);
+    expect(result.stdout).toContain('GravarClientes');
+    expect(result.stdout).toContain(CONTA.nome);
+    // The regras already applied: digits only.
+    expect(result.stdout).toContain('12345678000195');
+    expect(result.stdout).not.toContain(DEFAULT_CREDENTIALS.password);
+    expect(lines.at(-2)).toBe('Nada foi enviado (1 registro).');
+    await nothingWritten();
+  });
+
+  it('preview --json gives the consulta, the values, the body and the request of each record', async () => {
+    const result = await cli('preview', 19, '-p', `contaId=${CONTA.id}`, '--json');
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const preview = JSON.parse(result.stdout) as {
+      consulta: { sql: string; parameters: unknown[] };
+      records: { key: string; values: Record<string, unknown>; body: Record<string, unknown>; request: { url: string; request: string } }[];
+    };
+    expect(preview.consulta.parameters).toEqual(['42']);
+    expect(preview.records).toHaveLength(1);
+    expect(preview.records[0]).toMatchObject({
+      key: 'id42',
+      values: expect.objectContaining({ nome: CONTA.nome, contaId: '42' }),
+      body: { dadosGeraisCliente: expect.objectContaining({ nomCli: CONTA.nome, cgcCpf: '12345678000195', ideExt: 'crm-42' }) },
+    });
+    expect(preview.records[0]?.request.request).toContain('GravarClientes');
+    expect(result.stdout).not.toContain(DEFAULT_CREDENTIALS.password);
+    await nothingWritten();
+  });
+
+  it('preview without its parametros_obrigatorios exits 1 naming them', async () => {
+    const result = await cli('preview', 19);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe('erro: falta o parâmetro obrigatório contaId (use -p contaId=valor); nada foi enfileirado nem enviado\n');
+    await nothingWritten();
+  });
+
+  it('preview reports a configuration the engine refuses in one line', async () => {
+    const consulta = SET_WS_CONTAS.consulta.replace('WHERE c.id = #contaId#', 'WHERE c.id = #contaId# AND c.status = #situacao#');
+    await database.db.updateTable('integracao').set({ consulta }).where('id', '=', 19).execute();
+    const result = await cli('preview', 19, '-p', 'contaId=42');
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toMatch(/^erro: a integração #19 \(SET-WS-CONTAS\) falhou: .*situacao.*\n$/);
+
+    const noConnection = await runCli(['--lang', 'en', 'preview', '19', '--empresa', empresa, '-p', 'contaId=42'], {
+      ...env,
+      CONNECTIONS_FILE: '',
+    });
+    expect(noConnection.code).toBe(1);
+    expect(noConnection.stderr).toMatch(
+      /^warning: CONNECTIONS_FILE is not set.*\nerror: integracao #19 \(SET-WS-CONTAS\) failed: .*senior_g5.*\n$/,
+    );
+    await nothingWritten();
+  });
+
+  it("info answers the receptor's values for an INFO integration, writing nothing", async () => {
+    erp.customers.set(1001, { codCli: 1001, nomCli: CONTA.nome, apeCli: CONTA.fantasia, sitCli: 'A', enderecosEntrega: [] });
+    await database.db.updateTable('contas').set({ id_erp: '1001' }).where('id', '=', CONTA.id).execute();
+    await database.db
+      .insertInto('integracao')
+      .values({
+        ...SET_WS_CONTAS,
+        id: 22,
+        nome: 'INFO-WS-CLIENTE',
+        tipo_servico: 'INFO',
+        porta_ws: 'obterCliente',
+        consulta: '{"consulta":"SELECT c.id_erp FROM contas c WHERE c.id = #contaId#"}',
+        indice_array_retorno: 'cliente',
+        indice_valor_retorno: 'codCli,nomCli,sitCli',
+        indice_erro_retorno: 'erroExecucao',
+        sql_update: null,
+        empresa_id: Number(empresa),
+        empresa_filial_id: null,
+        ordem: 1,
+        ativo: 1,
+      })
+      .execute();
+    await database.db
+      .insertInto('campos_integracao')
+      .values({ integracao_id: 22, campo_crm: '{"codCli": "#id_erp#"}', ordem: 0 })
+      .execute();
+
+    const json = await cli('info', 22, '-p', `contaId=${CONTA.id}`, '--json');
+    expect(json).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(json.stdout)).toEqual({ 'INFO-WS-CLIENTE': { codCli: 1001, nomCli: CONTA.nome, sitCli: 'A' } });
+    const text = await cli('info', 22, '-p', `contaId=${CONTA.id}`);
+    expect(text.stdout).toMatch(/^Valores devolvidos pelo receptor \(INFO-WS-CLIENTE\):\n\{\n {2}"codCli": 1001,/);
+    expect(erp.requests.count).toBe(2);
+    expect(await database.db.selectFrom('integracao_execucoes').select('id').execute()).toEqual([]);
+
+    const notInfo = await cli('info', 19, '-p', `contaId=${CONTA.id}`);
+    expect(notInfo).toMatchObject({ code: 1, stdout: '' });
+    expect(notInfo.stderr).toBe(
+      'erro: a integração #19 (SET-WS-CONTAS) é do tipo SET, não INFO; use `integrador preview` ou `integrador run`\n',
+    );
+    expect(erp.requests.count).toBe(2);
+  });
+
+  it('says in one line when the receptor does not answer', async () => {
+    const unreachable = writeSeniorConnections('http://127.0.0.1:1');
+    try {
+      const result = await runCli(['preview', '19', '--empresa', empresa, '-p', 'contaId=42'], {
+        ...env,
+        CONNECTIONS_FILE: unreachable.file,
+      });
+      expect(result).toMatchObject({ code: 1, stdout: '' });
+      expect(result.stderr).toMatch(/^erro: o receptor não respondeu \(.+\); tente de novo mais tarde\n$/);
+    } finally {
+      unreachable.remove();
+    }
+  });
+});

@@ -1,0 +1,157 @@
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from '../../../test/fixtures/senior-g5';
+import { CONTA, seedSetWsContas } from '../../../test/fixtures/set-ws-contas';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { type AppProcess, spawnApp } from '../../../test/support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
+import { cliEnv, runCli } from '../test/run-cli';
+import { type SeniorConnections, seniorVariables, writeSeniorConnections } from '../test/senior-g5-env';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+
+describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)', () => {
+  let erp: SeniorG5Server;
+  let connections: SeniorConnections;
+  let database: TestDatabase;
+  let redis: ReturnType<typeof createRedis>;
+  let producer: JobProducer;
+  let prefix: string;
+  let variables: Record<string, string>;
+  let empresa: string;
+  let worker: AppProcess | undefined;
+
+  const run = (...args: string[]) => runCli(['run', '19', '--empresa', empresa, ...args], cliEnv(database.url, variables));
+
+  async function startWorker(): Promise<void> {
+    worker = spawnApp('apps/worker-set/src/main.ts', { ...variables, JOB_LOCK_MS: '2000', LOG_LEVEL: 'info' });
+    await worker.waitForLog('worker started');
+  }
+
+  async function idErp(): Promise<string | null> {
+    const row = await database.db.selectFrom('contas').select('id_erp').where('id', '=', CONTA.id).executeTakeFirstOrThrow();
+    return row.id_erp;
+  }
+
+  beforeAll(async () => {
+    erp = await startSeniorG5Server();
+    connections = writeSeniorConnections(erp.url);
+  });
+
+  afterAll(async () => {
+    await erp.close();
+    connections.remove();
+  });
+
+  beforeEach(async () => {
+    database = await createTestDatabase('postgres');
+    empresa = String((await seedSetWsContas(database.db)).empresaId);
+    prefix = testPrefix();
+    variables = seniorVariables(database.url, connections.file, prefix);
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    erp.customers.clear();
+    erp.requests.count = 0;
+  });
+
+  afterEach(async () => {
+    if (worker) {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+      worker = undefined;
+    }
+    await producer.close();
+    redis.disconnect();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    await database.drop();
+  });
+
+  it('--wait follows the job to the end and the ERP code lands in contas.id_erp', async () => {
+    await startWorker();
+    const result = await run('-p', `contaId=${CONTA.id}`, '--wait');
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const [codCli] = [...erp.customers.keys()];
+    expect(codCli).toBeDefined();
+    expect(await idErp()).toBe(String(codCli));
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^Integração #19 enfileirada: job (\S+) na fila set\.$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^Job \S+ concluído\. Resposta do receptor: /));
+    expect(lines).toContain(`  registro id${CONTA.id}: ${JSON.stringify({ codCli })}`);
+    expect(result.stdout).not.toContain(DEFAULT_CREDENTIALS.password);
+  });
+
+  it('--wait --json prints the settled job; a receptor refusal exits 1 with its reason', async () => {
+    await database.db.updateTable('contas').set({ fantasia: null }).where('id', '=', CONTA.id).execute();
+    await startWorker();
+    const result = await run('-p', `contaId=${CONTA.id}`, '--wait', '--json');
+    expect(result.code).toBe(1);
+    const settled = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(settled).toMatchObject({
+      queue: 'set',
+      jobId: expect.any(String),
+      state: 'failed',
+      failedReason: expect.stringContaining('apeCli'),
+    });
+    expect(result.stderr).toBe(`erro: o job ${String(settled.jobId)} falhou: ${String(settled.failedReason)}\n`);
+    expect(await idErp()).toBeNull();
+  });
+
+  it('without --wait prints the job id of an integration.run job triggered by the cli', async () => {
+    const result = await run('-p', `contaId=${CONTA.id}`, '--json');
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const { queue, jobId } = JSON.parse(result.stdout) as { queue: string; jobId: string };
+    expect(queue).toBe('set');
+    const job = await producer.getJob('set', jobId);
+    expect(job?.name).toBe('integration.run');
+    expect(job?.data).toEqual({
+      tenant: { empresaId: Number(empresa), filialId: null },
+      integracaoId: 19,
+      parametros: { contaId: String(CONTA.id) },
+      trigger: 'cli',
+    });
+    expect(await job?.getState()).toBe('waiting');
+  });
+
+  it('refuses a run without its parametros_obrigatorios, naming them and enqueueing nothing', async () => {
+    const result = await run();
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe('erro: falta o parâmetro obrigatório contaId (use -p contaId=valor); nada foi enfileirado nem enviado\n');
+    const english = await runCli(['--lang', 'en', 'run', '19', '--empresa', empresa, '-p', 'contaId='], cliEnv(database.url, variables));
+    expect(english).toMatchObject({ code: 1, stdout: '' });
+    expect(english.stderr).toContain('missing required parameter contaId');
+    expect(await producer.queue('set').count()).toBe(0);
+  });
+
+  it('refuses what the set queue cannot run, and malformed arguments, before touching Redis', async () => {
+    await database.db.updateTable('integracao').set({ ativo: 0 }).where('id', '=', 19).execute();
+    const inactive = await run('-p', 'contaId=42');
+    expect(inactive).toMatchObject({ code: 1, stderr: 'erro: a integração #19 (SET-WS-CONTAS) está inativa (ativo = 0)\n' });
+    await database.db.updateTable('integracao').set({ ativo: 1, tipo_servico: 'INFO' }).where('id', '=', 19).execute();
+    const info = await run('-p', 'contaId=42');
+    expect(info.stderr).toContain('é do tipo INFO; consulte-a com `integrador info`');
+    const otherEmpresa = await runCli(['run', '19', '--empresa', String(Number(empresa) + 1)], cliEnv(database.url, variables));
+    expect(otherEmpresa).toMatchObject({ code: 1, stderr: `erro: a empresa #${Number(empresa) + 1} não existe\n` });
+    const otherFilial = await run('--filial', '999', '-p', 'contaId=42');
+    expect(otherFilial).toMatchObject({ code: 1, stderr: `erro: a filial #999 não existe ou não é da empresa #${empresa}\n` });
+    const badParameter = await run('-p', 'contaId');
+    expect(badParameter).toMatchObject({
+      code: 1,
+      stderr: 'erro: parâmetro inválido "contaId": use -p nome=valor (nome com letras, dígitos e _)\n',
+    });
+    const noEmpresa = await runCli(['run', '19'], cliEnv(database.url, variables));
+    expect(noEmpresa).toMatchObject({ code: 1, stderr: "erro: falta a opção obrigatória '--empresa <id>'\n" });
+    expect(await producer.queue('set').count()).toBe(0);
+  });
+
+  it('says in one line that Redis is unreachable', async () => {
+    const result = await runCli(
+      ['run', '19', '--empresa', empresa, '-p', 'contaId=42'],
+      cliEnv(database.url, { ...variables, REDIS_URL: 'redis://:secret@127.0.0.1:1' }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^erro: não foi possível falar com o Redis em 127\.0\.0\.1:1 \(.*ECONNREFUSED.*\); confira REDIS_URL\n$/);
+    expect(result.stderr).not.toContain('secret');
+  });
+});

@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_CREDENTIALS } from '../../../test/fixtures/senior-g5';
+import { TEST_REDIS_URL } from '../../../test/support/redis-server';
+
+/** A temporary connections file whose senior_g5 (seed 001's conexao 3) points at the local Senior G5 double. */
+export interface SeniorConnections {
+  file: string;
+  remove(): void;
+}
+
+/** Writes the connections file; the password stays a ${SENIOR_PASSWORD} reference, as in production. */
+export function writeSeniorConnections(erpUrl: string): SeniorConnections {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-set-'));
+  const file = path.join(dir, 'connections.yaml');
+  fs.writeFileSync(
+    file,
+    [
+      'connections:',
+      '  senior_g5:',
+      '    tipo: webservice',
+      `    baseUrl: ${erpUrl}`,
+      `    user: ${DEFAULT_CREDENTIALS.user}`,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a secret reference the connections loader resolves
+      '    password: ${SENIOR_PASSWORD}',
+      '    encryption: 0',
+      '    timeoutMs: 3000',
+      '    allowPrivateNetwork: true # the test ERP listens on loopback',
+    ].join('\n'),
+  );
+  return { file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** What a CLI run and worker-set share: one database, the test Redis under `prefix`, and the connections to the double. */
+export function seniorVariables(databaseUrl: string, connectionsFile: string, prefix: string): Record<string, string> {
+  return {
+    CRM_DATABASE_URL: databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    KEY_PREFIX: prefix,
+    CONNECTIONS_FILE: connectionsFile,
+    SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
+  };
+}

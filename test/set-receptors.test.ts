@@ -1,0 +1,339 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '@integrador/config';
+import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import { pingProcessor } from '@integrador/runtime';
+import { issueApiKey } from '@integrador/store';
+import { SoapClientCache } from '@integrador/transports';
+import type { Worker } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { buildApp } from '../apps/ingress/src/build-app';
+import { createIntegrationRunProcessor } from '../apps/worker-set/src/processors/integration-run.processor';
+import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from './fixtures/senior-g5';
+import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO, seedSetWsContas } from './fixtures/set-ws-contas';
+import { createTestDatabase, type TestDatabase } from './support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} secret reference of the connections file
+const PASSWORD_REF = '${SENIOR_PASSWORD}';
+
+/** A customer API receptor: POST /api/clientes answers 201 {cliente:{id}}, or 400 {erro} without documento. */
+async function startRestReceptor() {
+  const received: Record<string, unknown>[] = [];
+  const server = http.createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk) => {
+      text += chunk;
+    });
+    req.on('end', () => {
+      const body = JSON.parse(text || '{}') as Record<string, unknown>;
+      res.setHeader('content-type', 'application/json');
+      if (req.method !== 'POST' || req.url !== '/api/clientes' || req.headers.authorization !== 'Bearer token-api') {
+        res.writeHead(404).end(JSON.stringify({ erro: 'rota desconhecida' }));
+        return;
+      }
+      if (!body.documento) {
+        res.writeHead(400).end(JSON.stringify({ message: 'documento é obrigatório' }));
+        return;
+      }
+      received.push(body);
+      res.writeHead(201).end(JSON.stringify({ cliente: { id: 500 + received.length, erro: '' } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe('SET receptors beyond SOAP, components, INFO and preview', () => {
+  let erp: SeniorG5Server;
+  let api: Awaited<ReturnType<typeof startRestReceptor>>;
+  let database: TestDatabase;
+  let target: TestDatabase;
+  let redis: Redis;
+  let workerRedis: Redis;
+  let producer: JobProducer;
+  let worker: Worker;
+  let app: FastifyInstance;
+  let connections: ConnectionsRegistry;
+  let prefix: string;
+  let key: string;
+  let empresaId: number;
+
+  beforeAll(async () => {
+    erp = await startSeniorG5Server();
+    api = await startRestReceptor();
+    target = await createTestDatabase('mysql', { migrate: false });
+    await target.db.schema
+      .createTable('clientes_erp')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('nome', 'varchar(200)', (c) => c.notNull())
+      .addColumn('documento', 'varchar(20)', (c) => c.notNull().unique())
+      .execute();
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-receptors-')), 'connections.yaml');
+    fs.writeFileSync(
+      file,
+      `connections:
+  senior_g5: { tipo: ws, baseUrl: '${erp.url}', user: ${DEFAULT_CREDENTIALS.user}, password: '${PASSWORD_REF}', allowPrivateNetwork: true }
+  crm_api:
+    tipo: api
+    baseUrl: ${api.url}
+    auth: { type: bearer, token: token-api }
+    allowPrivateNetwork: true
+  erp_db: { tipo: banco de dados, driver: mysql, url: '${target.url}' }
+`,
+    );
+    connections = await loadConnectionsFile(file, { SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password });
+  });
+
+  afterAll(async () => {
+    await erp.close();
+    await api.close();
+    await target.drop();
+  });
+
+  beforeEach(async () => {
+    database = await createTestDatabase('sqlite');
+    ({ empresaId } = await seedSetWsContas(database.db));
+    key = await issueApiKey(database.db, empresaId, null, 'test');
+    prefix = testPrefix();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+    const config = loadConfig({}, os.tmpdir());
+    const deps = { config, logger, database, connections };
+    worker = startQueueWorker({
+      queue: 'set',
+      connection: workerRedis,
+      prefix,
+      concurrency: 4,
+      logger,
+      handlers: { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps, new SoapClientCache({ max: 10 })) },
+    });
+  });
+
+  afterEach(async () => {
+    await worker.close();
+    await app.close();
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+    workerRedis.disconnect();
+    await database.drop();
+  });
+
+  const post = (url: string, parametros: Record<string, unknown>) =>
+    app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${key}` }, payload: { parametros } });
+
+  async function runToEnd(integracaoId: number, parametros: Record<string, unknown>) {
+    const accepted = await post(`/v1/integrations/${integracaoId}/run`, parametros);
+    expect(accepted.statusCode).toBe(202);
+    const deadline = Date.now() + 20000;
+    for (;;) {
+      const job = await producer.getJob('set', accepted.json().jobId);
+      const state = await job?.getState();
+      if (job && (state === 'completed' || state === 'failed')) return { job, state };
+      if (Date.now() > deadline) throw new Error(`job still ${state}: ${job?.failedReason ?? ''}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  async function addIntegration(values: Record<string, unknown>, campo: unknown, conexao: { id: number; tipo: string; nome: string }) {
+    await database.db
+      .insertInto('conexao_integracao')
+      .values({ id: conexao.id, tipo_conexao: conexao.tipo, nome_conexao: conexao.nome, empresa_id: empresaId })
+      .execute();
+    await database.db
+      .insertInto('integracao')
+      .values({
+        ...SET_WS_CONTAS,
+        ...values,
+        conexao_integracao_id: conexao.id,
+        empresa_id: empresaId,
+        empresa_filial_id: null,
+        ordem: 1,
+        ativo: 1,
+      } as never)
+      .execute();
+    await database.db
+      .insertInto('campos_integracao')
+      .values({ integracao_id: values.id as number, campo_crm: JSON.stringify(campo), ordem: 0 })
+      .execute();
+  }
+
+  const idErp = async () =>
+    (await database.db.selectFrom('contas').select('id_erp').where('id', '=', CONTA.id).executeTakeFirstOrThrow()).id_erp;
+
+  it('pushes the same conta to a REST/JSON receptor and writes its id back; a 400 fails with its message', async () => {
+    await addIntegration(
+      {
+        id: 20,
+        nome: 'SET-API-CONTAS',
+        link: 'POST /api/clientes',
+        porta_ws: null,
+        indice_array_retorno: 'cliente',
+        indice_valor_retorno: 'id',
+        indice_erro_retorno: 'erro',
+        sql_update: 'UPDATE contas SET id_erp = #id# WHERE id = #contaId#',
+      },
+      { nome: '#nome#', documento: '#cnpj#', contato: { email: '#email_geral#', telefone: '#telefone#' } },
+      { id: 4, tipo: 'API', nome: 'crm_api' },
+    );
+    const pushed = await runToEnd(20, { contaId: CONTA.id });
+    expect(pushed.job.failedReason ?? null).toBeNull();
+    expect(pushed.state).toBe('completed');
+    expect(api.received).toEqual([
+      { nome: CONTA.nome, documento: CONTA.cnpj, contato: { email: CONTA.email_geral, telefone: CONTA.telefone } },
+    ]);
+    expect(await idErp()).toBe('501');
+
+    await database.db.updateTable('contas').set({ cnpj: null }).where('id', '=', CONTA.id).execute();
+    const failed = await runToEnd(20, { contaId: CONTA.id });
+    expect(failed.state).toBe('failed');
+    expect(failed.job.attemptsMade).toBe(1);
+    expect(failed.job.failedReason).toContain('documento é obrigatório');
+  });
+
+  it('pushes to a database receptor (MariaDB) and writes the generated id back', async () => {
+    await addIntegration(
+      {
+        id: 21,
+        nome: 'SET-BD-CONTAS',
+        link: 'clientes_erp',
+        porta_ws: null,
+        indice_array_retorno: 'parameters',
+        indice_valor_retorno: 'id',
+        indice_erro_retorno: 'erro',
+        sql_update: 'UPDATE contas SET id_erp = #id# WHERE id = #contaId#',
+      },
+      { nome: '#nome#', documento: '#cnpj#' },
+      { id: 5, tipo: 'BD', nome: 'erp_db' },
+    );
+    await database.db
+      .insertInto('regras')
+      .values({ integracao_id: 21, campo: 'documento', tipo: 'somente_digitos', parametros: null, ordem: 0 })
+      .execute();
+    const pushed = await runToEnd(21, { contaId: CONTA.id });
+    expect(pushed.job.failedReason ?? null).toBeNull();
+    expect(pushed.state).toBe('completed');
+    const rows = await target.db
+      .selectFrom('clientes_erp' as never)
+      .selectAll()
+      .execute();
+    expect(rows).toEqual([{ id: 1, nome: CONTA.nome, documento: '12345678000195' }]);
+    expect(await idErp()).toBe('1');
+    // A second push of the same document breaks the receptor's unique key: a permanent failure, not a retry loop.
+    const again = await runToEnd(21, { contaId: CONTA.id });
+    expect(again.state).toBe('failed');
+    expect(again.job.attemptsMade).toBe(1);
+    expect(again.job.failedReason).toMatch(/Duplicate/i);
+  });
+
+  it('nests a component integration (delivery addresses) inside the SET request', async () => {
+    await database.db
+      .insertInto('integracao')
+      .values({
+        id: 30,
+        nome: 'ENDERECOS-ENTREGA',
+        tipo_servico: 'SET',
+        link: 'componente',
+        tabela: 'contas',
+        consulta:
+          "{\"consulta\":\"SELECT 1 AS seq, c.endereco, c.numero, c.bairro, c.cep FROM contas c WHERE c.id = #contaId# UNION ALL SELECT 2, 'Rua das Flores', '10', 'Centro', '01000-000' FROM contas c WHERE c.id = #contaId#\"}",
+        empresa_id: empresaId,
+        empresa_filial_id: null,
+        ordem: 0,
+        ativo: 1,
+      })
+      .execute();
+    await database.db
+      .insertInto('campos_integracao')
+      .values({
+        integracao_id: 30,
+        campo_crm: JSON.stringify({ seqEnt: '#seq#', endEnt: '#endereco#', nenEnt: '#numero#', baiEnt: '#bairro#', cepEnt: '#cep#' }),
+        ordem: 0,
+      })
+      .execute();
+    await database.db
+      .insertInto('campos_integracao')
+      .values({
+        integracao_id: 19,
+        campo_crm: JSON.stringify({ dadosGeraisCliente: { enderecosEntrega: '#componente:ENDERECOS-ENTREGA#' } }),
+        ordem: 1,
+      })
+      .execute();
+    await database.db
+      .insertInto('regras')
+      .values({ integracao_id: 30, campo: 'cepEnt', tipo: 'somente_digitos', parametros: null, ordem: 0 })
+      .execute();
+    const { state, job } = await runToEnd(19, { contaId: CONTA.id });
+    expect(job.failedReason ?? null).toBeNull();
+    expect(state).toBe('completed');
+    const [customer] = [...erp.customers.values()].filter((c) => c.nomCli === CONTA.nome);
+    expect(customer?.enderecosEntrega).toEqual([
+      expect.objectContaining({ seqEnt: 1, endEnt: CONTA.endereco, nenEnt: CONTA.numero, cepEnt: '01310100' }),
+      expect.objectContaining({ seqEnt: 2, endEnt: 'Rua das Flores', cepEnt: '01000000' }),
+    ]);
+  });
+
+  it("answers an INFO lookup with the receptor's values under the integration's nome, writing nothing", async () => {
+    expect((await runToEnd(19, { contaId: CONTA.id })).state).toBe('completed');
+    const codCli = await idErp();
+    await database.db
+      .insertInto('integracao')
+      .values({
+        ...SET_WS_CONTAS,
+        id: 22,
+        nome: 'INFO-WS-CLIENTE',
+        tipo_servico: 'INFO',
+        porta_ws: 'obterCliente',
+        consulta: '{"consulta":"SELECT c.id_erp FROM contas c WHERE c.id = #contaId#"}',
+        indice_array_retorno: 'cliente',
+        indice_valor_retorno: 'codCli,nomCli,sitCli',
+        indice_erro_retorno: 'erroExecucao',
+        sql_update: null,
+        empresa_id: empresaId,
+        empresa_filial_id: null,
+        ordem: 2,
+        ativo: 1,
+      })
+      .execute();
+    await database.db
+      .insertInto('campos_integracao')
+      .values({ integracao_id: 22, campo_crm: JSON.stringify({ codCli: '#id_erp#' }), ordem: 0 })
+      .execute();
+    const before = await database.db.selectFrom('integracao_execucoes').select('id').execute();
+    const response = await post('/v1/integrations/22/info', { contaId: CONTA.id });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ 'INFO-WS-CLIENTE': { codCli: Number(codCli), nomCli: CONTA.nome, sitCli: 'A' } });
+    expect(await database.db.selectFrom('integracao_execucoes').select('id').execute()).toEqual(before);
+    expect((await post('/v1/integrations/19/info', { contaId: CONTA.id })).statusCode).toBe(409);
+  });
+
+  it('previews the SQL with its bound values and the exact envelope, sending nothing', async () => {
+    const calls = erp.requests.count;
+    const response = await post('/v1/integrations/19/preview', { contaId: CONTA.id });
+    expect(response.statusCode).toBe(200);
+    const preview = response.json();
+    expect(preview.consulta.sql).toContain('WHERE c.id = ?');
+    expect(preview.consulta.parameters).toEqual([String(CONTA.id)]);
+    expect(preview.records).toHaveLength(1);
+    expect(preview.records[0].body.dadosGeraisCliente).toMatchObject({ nomCli: CONTA.nome, cgcCpf: '12345678000195' });
+    expect(preview.records[0].request.request).toContain('GravarClientes');
+    expect(preview.records[0].request.request).toContain('Padaria P');
+    expect(preview.records[0].request.request).not.toContain(DEFAULT_CREDENTIALS.password);
+    expect(erp.requests.count).toBe(calls);
+    const missing = await post('/v1/integrations/19/preview', {});
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().error.message).toContain('contaId');
+  });
+});
