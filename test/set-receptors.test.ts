@@ -16,7 +16,7 @@ import type { Redis } from 'ioredis';
 import { buildApp } from '../apps/ingress/src/build-app';
 import { createIntegrationRunProcessor } from '../apps/worker-set/src/processors/integration-run.processor';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from './fixtures/senior-g5';
-import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO, seedSetWsContas } from './fixtures/set-ws-contas';
+import { CONTA, SET_WS_CONTAS, seedSetWsContas } from './fixtures/set-ws-contas';
 import { createTestDatabase, type TestDatabase } from './support/databases';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 

@@ -16,6 +16,8 @@ import { type AppProcess, spawnApp } from './support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} secret reference of the connections file
+const PASSWORD_REF = '${SENIOR_PASSWORD}';
 
 describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
   let erp: SeniorG5Server;
@@ -71,7 +73,7 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
   beforeAll(async () => {
     erp = await startSeniorG5Server({ latencyMs: 1500 });
     connectionsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-set-')), 'connections.yaml');
-    writeConnections('${SENIOR_PASSWORD}');
+    writeConnections(PASSWORD_REF);
   });
 
   afterAll(async () => {
@@ -166,7 +168,7 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
       expect(job.failedReason).toContain('Usuário ou senha inválidos');
       expect(await idErp()).toBeNull();
     } finally {
-      writeConnections('${SENIOR_PASSWORD}');
+      writeConnections(PASSWORD_REF);
     }
   });
 

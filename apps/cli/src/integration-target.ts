@@ -1,10 +1,11 @@
+import { missingParameters } from '@integrador/integrador';
 import { type Database, findIntegracao, type Integracao, type Tenant } from '@integrador/store';
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
 import { type Cli, parseId } from './cli-context';
 import { CliError } from './cli-error';
 import { filialBelongsTo, findEmpresaNome } from './empresas.queries';
-import { collect, missingParameters, type Parametros, parseParameters } from './run-parameters';
+import { collect, type Parametros, parseParameters } from './run-parameters';
 
 /** The options shared by run, preview and info. */
 export interface TargetOptions {

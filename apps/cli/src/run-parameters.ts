@@ -1,4 +1,3 @@
-import type { Integracao } from '@integrador/store';
 import type { Cli } from './cli-context';
 import { CliError } from './cli-error';
 
@@ -26,19 +25,4 @@ export function parseParameters(cli: Cli, texts: readonly string[]): Parametros 
     parametros[name] = value;
   }
   return parametros;
-}
-
-// The two functions below are the CLI's copy of apps/ingress/src/run-parameters.ts (apps do not import apps).
-
-/** The names listed in parametros_obrigatorios (comma separated, as seed 001 writes them). */
-function requiredParameters(integracao: Pick<Integracao, 'parametros_obrigatorios'>): string[] {
-  return (integracao.parametros_obrigatorios ?? '')
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean);
-}
-
-/** The required parameters not given ('' counts as absent, as in the ingress). */
-export function missingParameters(integracao: Pick<Integracao, 'parametros_obrigatorios'>, parametros: Parametros): string[] {
-  return requiredParameters(integracao).filter((name) => (parametros[name] ?? '') === '');
 }

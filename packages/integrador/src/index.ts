@@ -19,6 +19,7 @@ export {
 } from './dependency-graph';
 export { findTypographicQuote, type JsonTextResult, parseJsonText } from './json-text';
 export { formatFinding, type LintFinding, type LintLocale, type LintMessage, type LintSeverity } from './lint-finding';
+export { missingParameters, type Parametros, requiredParameters } from './parametros';
 export {
   type BuildRequestOptions,
   buildRequest,

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ConnectionsRegistry } from '@integrador/connections';
-import { previewSet, runInfo } from '@integrador/integrador';
+import { missingParameters, type Parametros, previewSet, runInfo } from '@integrador/integrador';
 import { isPermanentFailure, resolveSetTarget } from '@integrador/runtime';
 import { type CrmDatabase, findIntegracao, type Tenant } from '@integrador/store';
 import { type SoapClientCache, TransientTransportError } from '@integrador/transports';
 import { Type } from '@sinclair/typebox';
 import { HttpError } from '../http-error';
-import { missingParameters, type Parametros } from '../run-parameters';
 import { ErrorResponse, IdParams } from '../schemas';
 import { RunBody, RunQuery } from './runs.routes';
 

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { missingParameters, type Parametros } from '@integrador/integrador';
 import type { JobProducer } from '@integrador/queue';
 import { type CrmDatabase, findIntegracao } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import { HttpError } from '../http-error';
-import { missingParameters, type Parametros } from '../run-parameters';
 import { ErrorResponse, IdParams } from '../schemas';
 
 const ParameterName = '^[A-Za-z_][A-Za-z0-9_]*$';
