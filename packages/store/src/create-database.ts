@@ -38,6 +38,8 @@ export function sqlitePath(url: string): string {
 export interface CreateDatabaseOptions {
   /** Pool size for server databases. */
   poolSize?: number;
+  /** Called when the server closes an idle pooled connection (PostgreSQL); the pool recovers by itself. */
+  onIdleError?: (err: Error) => void;
 }
 
 /** Opens the CRM database named by the URL. */
@@ -46,9 +48,11 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
   const poolSize = options.poolSize ?? 10;
   let db: Kysely<Database>;
   if (dialect === 'postgres') {
-    db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new PgPool({ connectionString: url, max: poolSize }) }),
-    });
+    const pool = new PgPool({ connectionString: url, max: poolSize });
+    // An idle connection the server closes (restart, failover, pg_terminate_backend) must not crash the process:
+    // the pool drops it and the next query opens a fresh one.
+    pool.on('error', (err) => options.onIdleError?.(err));
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else if (dialect === 'mysql') {
     const pool = createMysqlPool({
       uri: url.replace(/^mariadb:/i, 'mysql:'),

@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import { round } from './support/stats';
+
+// Where a process spent its CPU: self time of a V8 .cpuprofile (node --cpu-prof) by package and by function.
+// Usage: npx tsx bench/cpuprofile-summary.ts <file.cpuprofile> [--top 25]
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time per package and the busiest functions; idle time left out of the shares. */
+export interface CpuSummary {
+  file: string;
+  /** CPU time sampled, idle excluded (ms). */
+  busyMs: number;
+  idleMs: number;
+  byPackage: { name: string; ms: number; share: number }[];
+  /** The same time with native code and node's internals (socket writes, timers…) charged to the package that called them. */
+  byCallingPackage: { name: string; ms: number; share: number }[];
+  topFunctions: { name: string; where: string; ms: number; share: number }[];
+}
+
+/** The package a frame belongs to: a node_modules package, a workspace folder, node's internals or a V8 pseudo-frame. */
+export function packageOf(url: string, functionName: string): string {
+  if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
+  if (url.startsWith('node:')) return 'node (internals)';
+  const modules = url.lastIndexOf('/node_modules/');
+  if (modules >= 0) {
+    const [scope, name] = url.slice(modules + '/node_modules/'.length).split('/');
+    return scope?.startsWith('@') ? `${scope}/${name}` : (scope ?? url);
+  }
+  const workspace = /\/(packages|apps|test|bench)\/([^/]+)\//.exec(url);
+  if (workspace) return workspace[1] === 'packages' ? `@integrador/${workspace[2]}` : `${workspace[1]}/${workspace[2]}`;
+  return url;
+}
+
+function shortWhere(url: string, line: number): string {
+  const modules = url.lastIndexOf('/node_modules/');
+  const tail =
+    modules >= 0 ? url.slice(modules + '/node_modules/'.length) : url.replace(/^file:\/\/.*?\/(packages|apps|test|bench)\//, '$1/');
+  return `${tail}:${line + 1}`;
+}
+
+const UNATTRIBUTED = new Set(['(native)', 'node (internals)', '(anonymous)']);
+
+/** The nearest ancestor frame (or the frame itself) that belongs to a package, for charging native time to its caller. */
+function callerPackage(id: number, nodes: Map<number, ProfileNode>, parents: Map<number, number>): string {
+  for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
+    const frame = nodes.get(at)?.callFrame;
+    if (!frame) break;
+    const pkg = packageOf(frame.url, frame.functionName);
+    if (!UNATTRIBUTED.has(pkg) && pkg !== '(root)') return pkg;
+  }
+  return '(native)';
+}
+
+function ranked(totals: Map<string, number>, share: (ms: number) => number) {
+  return [...totals].sort((a, b) => b[1] - a[1]).map(([name, ms]) => ({ name, ms: round(ms, 0), share: share(ms) }));
+}
+
+/** Reads a .cpuprofile and sums self time by package and by function. */
+export function summarizeCpuProfile(file: string, top = 25): CpuSummary {
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const selfMs = new Map<number, number>();
+  for (const [i, id] of profile.samples.entries()) selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+
+  const byPackage = new Map<string, number>();
+  const byCaller = new Map<string, number>();
+  const byFunction = new Map<string, { name: string; where: string; ms: number }>();
+  let idleMs = 0;
+  for (const [id, ms] of selfMs) {
+    const frame = nodes.get(id)?.callFrame;
+    if (!frame) continue;
+    if (frame.functionName === '(idle)') {
+      idleMs += ms;
+      continue;
+    }
+    const pkg = packageOf(frame.url, frame.functionName);
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + ms);
+    const caller = UNATTRIBUTED.has(pkg) ? callerPackage(id, nodes, parents) : pkg;
+    byCaller.set(caller, (byCaller.get(caller) ?? 0) + ms);
+    const where = frame.url ? shortWhere(frame.url, frame.lineNumber) : pkg;
+    const key = `${frame.functionName}@${where}`;
+    const entry = byFunction.get(key) ?? { name: frame.functionName || '(anonymous)', where, ms: 0 };
+    entry.ms += ms;
+    byFunction.set(key, entry);
+  }
+  const busyMs = [...byPackage.values()].reduce((sum, ms) => sum + ms, 0);
+  const share = (ms: number) => round((100 * ms) / busyMs);
+  return {
+    file,
+    busyMs: round(busyMs, 0),
+    idleMs: round(idleMs, 0),
+    byPackage: ranked(byPackage, share),
+    byCallingPackage: ranked(byCaller, share),
+    topFunctions: [...byFunction.values()]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, top)
+      .map((f) => ({ ...f, ms: round(f.ms, 0), share: share(f.ms) })),
+  };
+}
+
+function printSummary(summary: CpuSummary): void {
+  const lines = [`${summary.file}: ${summary.busyMs} ms busy, ${summary.idleMs} ms idle`, '', 'self time by package:'];
+  for (const p of summary.byPackage.slice(0, 20))
+    lines.push(`  ${p.share.toFixed(1).padStart(5)} %  ${p.ms.toString().padStart(7)} ms  ${p.name}`);
+  lines.push('', 'self time with native code and node internals charged to the calling package:');
+  for (const p of summary.byCallingPackage.slice(0, 20))
+    lines.push(`  ${p.share.toFixed(1).padStart(5)} %  ${p.ms.toString().padStart(7)} ms  ${p.name}`);
+  lines.push('', 'busiest functions (self time):');
+  for (const f of summary.topFunctions)
+    lines.push(`  ${f.share.toFixed(1).padStart(5)} %  ${f.ms.toString().padStart(7)} ms  ${f.name}  ${f.where}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+if (require.main === module) {
+  const [file, flag, value] = process.argv.slice(2);
+  if (!file) {
+    process.stderr.write('usage: npx tsx bench/cpuprofile-summary.ts <file.cpuprofile> [--top N]\n');
+    process.exit(1);
+  }
+  printSummary(summarizeCpuProfile(file, flag === '--top' ? Number(value) : 25));
+}

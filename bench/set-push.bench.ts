@@ -1,0 +1,445 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { DialectName } from '@integrador/store';
+import { sql } from 'kysely';
+import { DEFAULT_CREDENTIALS, SERVICE_PATH, type SeniorG5Server, startSeniorG5Server, WSDL_LINK } from '../test/fixtures/senior-g5';
+import type { AppProcess } from '../test/support/processes';
+import { deletePrefix } from '../test/support/redis-server';
+import { type CpuSummary, summarizeCpuProfile } from './cpuprofile-summary';
+import { type BaselineReport, runBaseline } from './support/baseline';
+import { type BenchCrm, createBenchCrm, requestBodies, writeConnectionsFile } from './support/crm';
+import { machineCpu, serverCpu } from './support/proc';
+import {
+  enqueuePushes,
+  failureLog,
+  finishedPushes,
+  lastFinishedAt,
+  type ProductTarget,
+  sampleWorker,
+  startWorker,
+  stopWorker,
+  type WorkerSample,
+  waitForPushes,
+  waitingJobs,
+} from './support/product';
+import { round, slope, spread } from './support/stats';
+
+// SET pushes per second through the product path (Redis → worker-set → CRM database → SOAP → write-back), against a
+// bare `soap` client loop making the same GravarClientes calls in the same run, plus a long run watching the
+// worker's memory. Run: npx tsx bench/set-push.bench.ts [--pushes N] [--concurrency 50] [--memory-pushes N]
+// (bench/README.md explains every option and what is measured).
+
+const GOAL = 0.7;
+/** The server processes whose CPU is reported next to the worker's (SQLite runs inside the worker). */
+const SERVER_COMMANDS: Record<DialectName, string[]> = {
+  postgres: ['postgres', 'redis-server'],
+  mysql: ['mariadbd', 'mysqld', 'redis-server'],
+  sqlite: ['redis-server'],
+};
+const RESULTS_DIR = path.join(__dirname, 'results');
+
+const { values: args } = parseArgs({
+  options: {
+    pushes: { type: 'string', default: '5000' },
+    concurrency: { type: 'string', default: '50' },
+    'memory-pushes': { type: 'string', default: '100000' },
+    contas: { type: 'string', default: '10000' },
+    warmup: { type: 'string', default: '1000' },
+    database: { type: 'string', default: 'postgres' },
+    'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+    'cpu-prof': { type: 'boolean', default: false },
+  },
+});
+
+function count(name: keyof typeof args, min: number): number {
+  const value = Number(args[name]);
+  if (!Number.isInteger(value) || value < min) throw new Error(`--${name} expects an integer ≥ ${min}, got ${String(args[name])}`);
+  return value;
+}
+
+const options = {
+  pushes: count('pushes', 0),
+  concurrency: count('concurrency', 1),
+  memoryPushes: count('memory-pushes', 0),
+  contas: count('contas', 1),
+  warmup: count('warmup', 1),
+  database: args.database as DialectName,
+  redisUrl: args['redis-url'] as string,
+  cpuProf: args['cpu-prof'] === true,
+};
+if (!['postgres', 'sqlite', 'mysql'].includes(options.database)) throw new Error(`--database expects postgres, sqlite or mysql`);
+
+const began = performance.now();
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+function log(message: string): void {
+  process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(0).padStart(5)} s] ${message}\n`);
+}
+
+/** Teardown steps, run in reverse on success, failure or Ctrl-C; every step runs even if one fails. */
+const cleanups: { name: string; run: () => Promise<unknown> | unknown }[] = [];
+async function cleanUp(): Promise<void> {
+  for (const step of cleanups.splice(0).reverse()) {
+    try {
+      await step.run();
+    } catch (err) {
+      log(`cleanup ${step.name} failed: ${(err as Error).message}`);
+    }
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    cleanUp().finally(() => process.exit(130));
+  });
+}
+
+/** Node flags that make one child write a CPU profile under the run's profile folder, when --cpu-prof. */
+function profileFlags(label: string): string[] {
+  return options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS_DIR, `cpu-${stamp}`, label)}`] : [];
+}
+
+/** The main thread's profile of one child (the biggest file: tsx's loader thread writes a small one too). */
+function profileSummary(label: string): CpuSummary | null {
+  if (!options.cpuProf) return null;
+  const dir = path.join(RESULTS_DIR, `cpu-${stamp}`, label);
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
+  const biggest = files.map((f) => path.join(dir, f)).sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
+  return biggest ? summarizeCpuProfile(biggest, 15) : null;
+}
+
+interface Env {
+  erp: SeniorG5Server;
+  crm: BenchCrm;
+  bodies: Record<string, unknown>[];
+  tmp: string;
+  connectionsFile: string;
+  target: ProductTarget;
+}
+
+async function setUp(): Promise<Env> {
+  const erp = await startSeniorG5Server();
+  cleanups.push({ name: 'erp double', run: () => erp.close() });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-set-'));
+  cleanups.push({ name: 'temp dir', run: () => fs.rmSync(tmp, { recursive: true, force: true }) });
+  log(`creating the CRM database (${options.database}) with ${options.contas} contas`);
+  const crm = await createBenchCrm(options.database, options.contas);
+  cleanups.push({ name: 'crm database', run: () => crm.database.drop() });
+  const bodies = await requestBodies(crm);
+  const connectionsFile = writeConnectionsFile(tmp, erp.url);
+
+  const prefix = `{bench-${randomBytes(4).toString('hex')}}`;
+  const redis = createRedis(options.redisUrl, { role: 'producer' });
+  await waitUntilReady(redis);
+  cleanups.push({ name: 'redis', run: () => redis.quit() });
+  cleanups.push({ name: 'redis keys', run: () => deletePrefix(options.redisUrl, prefix) });
+  const producer = new JobProducer({ connection: redis, prefix, timeoutMs: 10000, logger: createLogger({ name: 'bench', level: 'warn' }) });
+  cleanups.push({ name: 'producer', run: () => producer.close() });
+  return { erp, crm, bodies, tmp, connectionsFile, target: { redis, producer, prefix, crm, next: 0 } };
+}
+
+/** One bare-soap baseline: every conta once untimed (creating the ERP's customers), then `pushes` timed calls. */
+async function baseline(env: Env, label: string) {
+  const parentCpu = process.cpuUsage();
+  const machine = machineCpu();
+  const report: BaselineReport = await runBaseline(
+    env.tmp,
+    label,
+    {
+      wsdlUrl: `${env.erp.url}${WSDL_LINK}`,
+      endpoint: `${env.erp.url}${SERVICE_PATH}`,
+      ...DEFAULT_CREDENTIALS,
+      bodies: env.bodies,
+      warmupCalls: env.bodies.length,
+      calls: options.pushes,
+      concurrency: options.concurrency,
+    },
+    profileFlags(label),
+  );
+  const erpCpu = process.cpuUsage(parentCpu);
+  const perSecond = report.calls / (report.elapsedMs / 1000);
+  log(
+    `baseline ${label}: ${report.calls} calls in ${round(report.elapsedMs / 1000, 2)} s = ${round(perSecond)}/s (${report.errors} errors)`,
+  );
+  return {
+    calls: report.calls,
+    errors: report.errors + report.warmupErrors,
+    elapsedMs: round(report.elapsedMs, 0),
+    perSecond: round(perSecond),
+    clientCpuMsPerCall: round(report.cpuMs / report.calls, 3),
+    // The double runs in this process: its CPU includes the warm-up pass, so it is given per call of both.
+    erpCpuMsPerCall: round((erpCpu.user + erpCpu.system) / 1000 / (report.calls + report.warmupCalls), 3),
+    clientRssMb: round(report.rssMb),
+    machineCpuBusy: round(machine(), 2),
+    profile: profileSummary(label),
+  };
+}
+
+function rssOf(samples: WorkerSample[]) {
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  return { start: round(first?.rssMb ?? 0), peak: round(Math.max(...samples.map((s) => s.rssMb))), end: round(last?.rssMb ?? 0) };
+}
+
+function workerEnv(env: Env, nodeFlags: string[] = []) {
+  return {
+    redisUrl: options.redisUrl,
+    prefix: env.target.prefix,
+    databaseUrl: env.crm.database.url,
+    connectionsFile: env.connectionsFile,
+    concurrency: options.concurrency,
+    nodeFlags,
+  };
+}
+
+/** PostgreSQL's count of committed and rolled-back transactions in the CRM database (null for other dialects). */
+async function crmTransactions(env: Env): Promise<number | null> {
+  if (env.crm.database.dialect !== 'postgres') return null;
+  const query = sql<{ n: string }>`select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()`;
+  const { rows } = await query.execute(env.crm.database.db);
+  return Number(rows[0]?.n ?? Number.NaN);
+}
+
+/**
+ * The product path: one worker-set, warmed up, then `pushes` jobs timed from the first enqueue to the last finish.
+ * Transactions per push are counted around the worker's whole life (its backends flush their statistics on exit).
+ */
+async function product(env: Env) {
+  const transactionsBefore = await crmTransactions(env);
+  const worker = startWorker(workerEnv(env, profileFlags('worker')));
+  cleanups.push({ name: 'worker', run: () => stopWorker(worker) });
+  let result: Awaited<ReturnType<typeof timedPushes>>;
+  try {
+    result = await timedPushes(env, worker);
+  } finally {
+    await stopWorker(worker);
+  }
+  const transactionsAfter = await crmTransactions(env);
+  const failures = failureLog(worker);
+  const transactions =
+    transactionsBefore === null || transactionsAfter === null
+      ? null
+      : (transactionsAfter - transactionsBefore) / (options.warmup + options.pushes);
+  return { ...result, crmTransactionsPerPush: transactions === null ? null : round(transactions, 1), workerFailures: failures };
+}
+
+/** Warms the worker up, then enqueues `pushes` jobs and waits for them, sampling the worker's RSS and CPU every second. */
+async function timedPushes(env: Env, worker: AppProcess) {
+  const { target } = env;
+  const pid = worker.child.pid ?? 0;
+  const before = await finishedPushes(target);
+  await enqueuePushes(target, options.warmup);
+  const warm = before.completed + before.failed + options.warmup;
+  await waitForPushes(target, { target: warm, worker, stallMs: 120000 });
+  log(`product: worker ${pid} warmed up with ${options.warmup} pushes; timing ${options.pushes}`);
+
+  let finished = 0;
+  const sampler = sampleWorker(pid, 1000, () => finished);
+  const erpCalls = env.erp.requests.count;
+  const parentCpu = process.cpuUsage();
+  const machine = machineCpu();
+  const servers = serverCpu(SERVER_COMMANDS[options.database]);
+  const started = Date.now();
+  await enqueuePushes(target, options.pushes);
+  const enqueueMs = Date.now() - started;
+  const counts = await waitForPushes(target, {
+    target: warm + options.pushes,
+    worker,
+    onTick: (total) => {
+      finished = total - warm;
+    },
+  });
+  const ended = (await lastFinishedAt(target)) ?? Date.now();
+  finished = counts.completed + counts.failed - warm;
+  sampler.stop();
+  const machineBusy = machine();
+  const serverShares = servers();
+  const erpCpu = process.cpuUsage(parentCpu);
+  const elapsedMs = ended - started;
+  const perSecond = options.pushes / (elapsedMs / 1000);
+  const samples = sampler.samples;
+  const workerCpuMs = (samples[samples.length - 1]?.cpuMs ?? 0) - (samples[0]?.cpuMs ?? 0);
+  log(`product: ${options.pushes} pushes in ${round(elapsedMs / 1000, 2)} s = ${round(perSecond)}/s (${counts.failed} failed)`);
+  return {
+    pushes: options.pushes,
+    failed: counts.failed - before.failed,
+    elapsedMs,
+    enqueueMs,
+    perSecond: round(perSecond),
+    erpCalls: env.erp.requests.count - erpCalls,
+    workerCpuMsPerPush: round(workerCpuMs / options.pushes, 3),
+    /** This process: the ERP double, plus enqueueing and polling. */
+    benchProcessCpuMsPerPush: round((erpCpu.user + erpCpu.system) / 1000 / options.pushes, 3),
+    /** Who used the machine's 2 cores while the pushes ran (1 = one core busy all the time). */
+    cpuShareOfOneCore: {
+      worker: round(workerCpuMs / elapsedMs, 2),
+      benchProcess: round((erpCpu.user + erpCpu.system) / 1000 / elapsedMs, 2),
+      ...Object.fromEntries(Object.entries(serverShares).map(([name, share]) => [name, round(share, 2)])),
+    },
+    machineCpuBusy: round(machineBusy, 2),
+    workerRssMb: rssOf(samples),
+  };
+}
+
+/** Long run through a fresh worker: the backlog is topped up as it drains, the worker's RSS sampled every 5 s. */
+async function memoryRun(env: Env) {
+  const { target } = env;
+  const total = options.memoryPushes;
+  const backlog = Math.max(2000, options.concurrency * 40);
+  const redisBefore = await usedMemoryMb(env);
+  const worker = startWorker(workerEnv(env));
+  cleanups.push({ name: 'worker', run: () => stopWorker(worker) });
+  const pid = worker.child.pid ?? 0;
+  try {
+    const before = await finishedPushes(target);
+    const base = before.completed + before.failed;
+    let finished = 0;
+    let enqueued = Math.min(backlog, total);
+    await enqueuePushes(target, enqueued);
+    const sampler = sampleWorker(pid, 5000, () => finished);
+    const started = Date.now();
+    let printedAt = started;
+    const counts = await waitForPushes(target, {
+      target: base + total,
+      worker,
+      pollMs: 250,
+      onTick: async (all) => {
+        finished = all - base;
+        if (enqueued < total && (await waitingJobs(target)) < backlog / 2) {
+          const more = Math.min(backlog / 2, total - enqueued);
+          await enqueuePushes(target, more);
+          enqueued += more;
+        }
+        if (Date.now() - printedAt >= 10000) {
+          printedAt = Date.now();
+          const rate = finished / ((printedAt - started) / 1000);
+          const rss = sampler.samples[sampler.samples.length - 1]?.rssMb ?? 0;
+          log(`memory: ${finished}/${total} pushes, ${round(rate)}/s, worker RSS ${round(rss)} MB`);
+        }
+      },
+    });
+    const elapsedMs = ((await lastFinishedAt(target)) ?? Date.now()) - started;
+    finished = counts.completed + counts.failed - base;
+    sampler.stop();
+    return {
+      counts: { completed: counts.completed - before.completed, failed: counts.failed - before.failed },
+      elapsedMs,
+      sampler,
+      redisBefore,
+      worker,
+    };
+  } finally {
+    await stopWorker(worker);
+  }
+}
+
+async function usedMemoryMb(env: Env): Promise<number> {
+  const info = await env.target.redis.info('memory');
+  return round(Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 1024 / 1024);
+}
+
+/** RSS series of the memory run: min/median/max after the first 20 % of the pushes, and the slope per 10k pushes. */
+async function memoryReport(env: Env, run: Awaited<ReturnType<typeof memoryRun>>) {
+  const total = options.memoryPushes;
+  const samples = run.sampler.samples;
+  const steady = samples.filter((s) => s.finished >= total * 0.2);
+  const perPush = slope(steady.map((s) => ({ x: s.finished, y: s.rssMb })));
+  return {
+    pushes: total,
+    completed: run.counts.completed,
+    failed: run.counts.failed,
+    elapsedMs: run.elapsedMs,
+    perSecond: round(total / (run.elapsedMs / 1000)),
+    warmupExcluded: 'samples before 20 % of the pushes had finished',
+    workerRssMb: { ...rssOf(samples), afterWarmup: steady.length ? spread(steady.map((s) => s.rssMb)) : null },
+    rssSlopeMbPer10kPushes: Number.isNaN(perPush) ? null : round(perPush * 10000, 2),
+    redisUsedMemoryMb: { before: run.redisBefore, after: await usedMemoryMb(env) },
+    workerFailures: failureLog(run.worker),
+    series: samples.map((s) => ({ s: round(s.atMs / 1000, 0), pushes: s.finished, rssMb: round(s.rssMb) })),
+  };
+}
+
+/** What the runs left in the CRM: every push an execucao, concluido, with one tentativa (no retries, no duplicates). */
+async function crmChecks(env: Env) {
+  const { db } = env.crm.database;
+  const execucoes = await db
+    .selectFrom('integracao_execucoes')
+    .select(['status', sql<number>`count(*)`.as('n')])
+    .groupBy('status')
+    .execute();
+  const tentativas = await db.selectFrom('integracao_tentativas').select(sql<number>`count(*)`.as('n')).executeTakeFirst();
+  const written = await db.selectFrom('contas').select(sql<number>`count(*)`.as('n')).where('id_erp', 'is not', null).executeTakeFirst();
+  return {
+    execucoes: Object.fromEntries(execucoes.map((row) => [row.status, Number(row.n)])),
+    tentativas: Number(tentativas?.n ?? 0),
+    contasWithIdErp: Number(written?.n ?? 0),
+    erpCustomers: env.erp.customers.size,
+  };
+}
+
+async function main(): Promise<void> {
+  log(`options ${JSON.stringify(options)}`);
+  const env = await setUp();
+  let throughput: Record<string, unknown> | null = null;
+  if (options.pushes > 0) {
+    const before = await baseline(env, 'baseline-before');
+    const productResult = await product(env);
+    const after = await baseline(env, 'baseline-after');
+    const baselinePerSecond = (before.perSecond + after.perSecond) / 2;
+    const ratio = productResult.perSecond / baselinePerSecond;
+    throughput = {
+      baseline: { perSecond: round(baselinePerSecond), before, after },
+      product: { ...productResult, profile: profileSummary('worker') },
+      ratio: round(ratio, 3),
+      goal: GOAL,
+      met: ratio >= GOAL,
+    };
+    log(`ratio product/baseline = ${round(ratio, 3)} (goal ≥ ${GOAL})`);
+  }
+  let memory: Awaited<ReturnType<typeof memoryReport>> | null = null;
+  if (options.memoryPushes > 0) {
+    log(`memory: ${options.memoryPushes} pushes through a fresh worker`);
+    memory = await memoryReport(env, await memoryRun(env));
+    log(
+      `memory: RSS after warm-up ${JSON.stringify(memory.workerRssMb.afterWarmup)} MB, slope ${memory.rssSlopeMbPer10kPushes} MB/10k pushes`,
+    );
+  }
+  const summary = {
+    benchmark: 'set-push',
+    date: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      memoryGb: round(os.totalmem() / 2 ** 30),
+    },
+    options,
+    setup: {
+      crmDatabase: options.database,
+      contas: options.contas,
+      erpData:
+        'one ERP customer per conta (distinct cgcCpf), created by the baseline warm-up; every timed call is an update (GravarClientes upserts by cgcCpf)',
+      baseline: 'bare soap client in its own process, createClientAsync once, GravarClientesAsync with `concurrency` in flight',
+      product: 'jobs added with addBulk (catalog options) to Redis; one worker-set process, WORKER_CONCURRENCY = concurrency',
+    },
+    throughput,
+    memory,
+    checks: await crmChecks(env),
+  };
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `set-push-${stamp}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  log(`written ${path.relative(process.cwd(), file)}`);
+}
+
+main()
+  .catch((err: unknown) => {
+    process.exitCode = 1;
+    log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  })
+  .finally(() => cleanUp());

@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadSetDefinition, prepareSet } from '@integrador/integrador';
+import type { DialectName } from '@integrador/store';
+import { DEFAULT_CREDENTIALS } from '../../test/fixtures/senior-g5';
+import { CONTA, SET_WS_CONTAS, seedSetWsContas } from '../../test/fixtures/set-ws-contas';
+import { createTestDatabase, type TestDatabase } from '../../test/support/databases';
+
+/** The throw-away CRM: SET-WS-CONTAS (seed 001's row) and `contas` distinct contas to push. */
+export interface BenchCrm {
+  database: TestDatabase;
+  empresaId: number;
+  integracaoId: number;
+  contaIds: number[];
+}
+
+const INSERT_BATCH = 1000;
+
+/** A conta like the fixture's, with its own name and CNPJ (so the ERP keeps one customer per conta). */
+function contaRow(empresaId: number, index: number) {
+  const digits = String(20000000 + index);
+  return {
+    ...CONTA,
+    // Explicit ids: the fixture's conta 42 was inserted with its own id, which the serial sequence does not know about.
+    id: 100000 + index,
+    empresa_id: empresaId,
+    nome: `Conta Bench ${String(index).padStart(6, '0')} Comércio Ltda`,
+    fantasia: `Bench ${index}`,
+    cnpj: `${digits.slice(0, 2)}.${digits.slice(2, 5)}.${digits.slice(5, 8)}/0001-${String(index % 100).padStart(2, '0')}`,
+    email_geral: `contato${index}@bench.example`,
+  };
+}
+
+/** Creates the database (PostgreSQL or a SQLite file), seeds SET-WS-CONTAS and fills it up to `contas` contas. */
+export async function createBenchCrm(dialect: DialectName, contas: number): Promise<BenchCrm> {
+  const database = await createTestDatabase(dialect);
+  try {
+    const { empresaId } = await seedSetWsContas(database.db);
+    for (let from = 1; from < contas; from += INSERT_BATCH) {
+      const rows = [];
+      for (let index = from; index < Math.min(from + INSERT_BATCH, contas); index++) rows.push(contaRow(empresaId, index));
+      await database.db.insertInto('contas').values(rows).execute();
+    }
+    const ids = await database.db.selectFrom('contas').select('id').where('empresa_id', '=', empresaId).orderBy('id').execute();
+    return { database, empresaId, integracaoId: SET_WS_CONTAS.id, contaIds: ids.map((row) => row.id) };
+  } catch (err) {
+    await database.drop();
+    throw err;
+  }
+}
+
+/**
+ * The GravarClientes `parameters` the SET push sends for each conta, built by the product's own preparation
+ * (consulta, campos, regras), so the baseline sends byte-for-byte the same data.
+ */
+export async function requestBodies(crm: BenchCrm): Promise<Record<string, unknown>[]> {
+  const { db, dialect } = crm.database;
+  const definition = await loadSetDefinition(db, { empresaId: crm.empresaId, filialId: null, nome: '' }, crm.integracaoId);
+  const bodies: Record<string, unknown>[] = [];
+  for (let at = 0; at < crm.contaIds.length; at += 50) {
+    const batch = crm.contaIds.slice(at, at + 50);
+    const prepared = await Promise.all(
+      batch.map((contaId) => prepareSet({ db, dialect, empresaId: crm.empresaId, definition, parametros: { contaId } })),
+    );
+    for (const set of prepared) {
+      const [record] = set.records;
+      if (!record) throw new Error('prepareSet found no record for a seeded conta');
+      bodies.push(record.body);
+    }
+  }
+  return bodies;
+}
+
+/** The connections file the worker loads: senior_g5 on the loopback double, its password from SENIOR_PASSWORD. */
+export function writeConnectionsFile(dir: string, erpUrl: string): string {
+  const file = path.join(dir, 'connections.yaml');
+  fs.writeFileSync(
+    file,
+    [
+      'connections:',
+      '  senior_g5:',
+      '    tipo: webservice',
+      `    baseUrl: ${erpUrl}`,
+      `    user: ${DEFAULT_CREDENTIALS.user}`,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} reference the connections loader resolves, not a template
+      '    password: ${SENIOR_PASSWORD}',
+      '    encryption: 0',
+      '    timeoutMs: 15000',
+      '    allowPrivateNetwork: true # the double listens on loopback',
+    ].join('\n'),
+  );
+  return file;
+}

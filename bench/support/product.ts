@@ -1,0 +1,183 @@
+import { jobDefinition, RETENTION, validatePayload } from '@integrador/jobs';
+import { type JobProducer, readTenantStats } from '@integrador/queue';
+import type { Redis } from 'ioredis';
+import { DEFAULT_CREDENTIALS } from '../../test/fixtures/senior-g5';
+import type { AppProcess } from '../../test/support/processes';
+import type { BenchCrm } from './crm';
+import { cpuMs, rssMb } from './proc';
+import { spawnNode } from './spawn';
+
+// The product path as deployed: jobs enter Redis as the ingress puts them (validated payload, the catalog's
+// attempts/backoff, the fleet's retention) and one unchanged worker-set process takes them.
+
+const BULK = 1000;
+const JOB = 'integration.run';
+
+/** Where the product path runs: the producer's Redis, the key prefix, the CRM and which push comes next. */
+export interface ProductTarget {
+  redis: Redis;
+  producer: JobProducer;
+  prefix: string;
+  crm: BenchCrm;
+  /** Push i sends conta contaIds[i % contaIds.length], as the baseline sends bodies[i % bodies.length]. */
+  next: number;
+}
+
+/** The worker's environment: the same variables an operator sets, LOG_LEVEL warn (no line per push). */
+export interface WorkerEnv {
+  redisUrl: string;
+  prefix: string;
+  databaseUrl: string;
+  connectionsFile: string;
+  concurrency: number;
+  /** Node flags for this process only (e.g. --cpu-prof). */
+  nodeFlags?: readonly string[];
+}
+
+/** Spawns worker-set the way the fleet and the end-to-end tests do (node --import tsx apps/worker-set/src/main.ts). */
+export function startWorker(env: WorkerEnv): AppProcess {
+  const variables = {
+    REDIS_URL: env.redisUrl,
+    KEY_PREFIX: env.prefix,
+    CRM_DATABASE_URL: env.databaseUrl,
+    CONNECTIONS_FILE: env.connectionsFile,
+    SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
+    WORKER_CONCURRENCY: String(env.concurrency),
+    LOG_LEVEL: 'warn',
+  };
+  return spawnNode('apps/worker-set/src/main.ts', variables, env.nodeFlags);
+}
+
+/** SIGTERM (the worker drains and exits), then waits for the exit. */
+export async function stopWorker(worker: AppProcess): Promise<void> {
+  if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
+  worker.child.kill('SIGTERM');
+  await worker.exited;
+}
+
+/** Enqueues `count` pushes with addBulk (JobProducer has no bulk method; these are the options its enqueue applies). */
+export async function enqueuePushes(target: ProductTarget, count: number): Promise<void> {
+  const policy = jobDefinition('set', JOB)?.policy;
+  const opts = { attempts: policy?.attempts, backoff: policy?.backoff, ...RETENTION };
+  const { crm } = target;
+  for (let done = 0; done < count; ) {
+    const size = Math.min(BULK, count - done);
+    const jobs = Array.from({ length: size }, (_, i) => {
+      const contaId = crm.contaIds[(target.next + i) % crm.contaIds.length] ?? 0;
+      const data = validatePayload('set', JOB, {
+        tenant: { empresaId: crm.empresaId, filialId: null },
+        integracaoId: crm.integracaoId,
+        parametros: { contaId },
+        trigger: 'api',
+      });
+      return { name: JOB, data, opts };
+    });
+    await target.producer.queue('set').addBulk(jobs);
+    target.next += size;
+    done += size;
+  }
+}
+
+/** Pushes of the bench's tenant that ended (the worker's per-tenant counters: completed, and failed for good). */
+export async function finishedPushes(target: ProductTarget): Promise<{ completed: number; failed: number }> {
+  const stats = await readTenantStats(target.redis, target.prefix);
+  const count = (outcome: 'completed' | 'failed') =>
+    stats.find((s) => s.queue === 'set' && s.empresaId === target.crm.empresaId && s.outcome === outcome)?.count ?? 0;
+  return { completed: count('completed'), failed: count('failed') };
+}
+
+/** Jobs waiting to be taken (the memory run tops the backlog up from this). */
+export async function waitingJobs(target: ProductTarget): Promise<number> {
+  const counts = await target.producer.queue('set').getJobCounts('waiting', 'prioritized');
+  return (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+}
+
+/** When the newest finished job finished (epoch ms): more precise than the polling tick that saw the count. */
+export async function lastFinishedAt(target: ProductTarget): Promise<number | null> {
+  const queue = target.producer.queue('set');
+  const [completed] = await queue.getJobs(['completed'], 0, 0, false);
+  const [failed] = await queue.getJobs(['failed'], 0, 0, false);
+  const times = [completed?.finishedOn, failed?.finishedOn].filter((t): t is number => typeof t === 'number');
+  return times.length ? Math.max(...times) : null;
+}
+
+export interface WaitOptions {
+  /** Total finished pushes (completed + failed) to wait for. */
+  target: number;
+  worker: AppProcess;
+  pollMs?: number;
+  /** Give up when the count has not moved for this long. */
+  stallMs?: number;
+  /** Called on every poll, e.g. to top up the backlog or print progress. */
+  onTick?: (finished: number) => Promise<void> | void;
+}
+
+/** Polls until `target` pushes have finished; fails when the worker dies or nothing moves for `stallMs`. */
+export async function waitForPushes(target: ProductTarget, options: WaitOptions): Promise<{ completed: number; failed: number }> {
+  const pollMs = options.pollMs ?? 100;
+  const stallMs = options.stallMs ?? 60000;
+  let last = -1;
+  let movedAt = Date.now();
+  for (;;) {
+    const counts = await finishedPushes(target);
+    const finished = counts.completed + counts.failed;
+    if (finished >= options.target) return counts;
+    if (finished !== last) {
+      last = finished;
+      movedAt = Date.now();
+    }
+    const { child, stderr } = options.worker;
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(
+        `worker-set exited (${child.exitCode ?? child.signalCode}) after ${finished} pushes: ${stderr.join('').slice(-2000)}`,
+      );
+    if (Date.now() - movedAt > stallMs) throw new Error(`no push finished for ${stallMs} ms (${finished}/${options.target})`);
+    await options.onTick?.(finished);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** One reading of the worker process: when, its RSS, its CPU time so far and how many pushes had finished. */
+export interface WorkerSample {
+  atMs: number;
+  rssMb: number;
+  cpuMs: number;
+  finished: number;
+}
+
+/** Samples the worker every `everyMs` (RSS from /proc/<pid>/status); `finished` is read from a shared counter. */
+export function sampleWorker(pid: number, everyMs: number, finished: () => number): { samples: WorkerSample[]; stop(): void } {
+  const samples: WorkerSample[] = [];
+  const started = performance.now();
+  const take = () => {
+    const rss = rssMb(pid);
+    const cpu = cpuMs(pid);
+    if (rss !== null && cpu !== null) samples.push({ atMs: performance.now() - started, rssMb: rss, cpuMs: cpu, finished: finished() });
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    samples,
+    /** Stops sampling after one last reading (skipped when the previous one is under a second old). */
+    stop() {
+      clearInterval(timer);
+      if (performance.now() - started - (samples[samples.length - 1]?.atMs ?? 0) >= 1000) take();
+    },
+  };
+}
+
+/** The worker's 'job failed' warnings (a retried attempt or a final failure) and 'job stalled' ones, reasons counted. */
+export function failureLog(worker: AppProcess) {
+  const failed = worker.lines.filter((line) => line.msg === 'job failed');
+  const reasons = new Map<string, number>();
+  for (const line of failed) reasons.set(String(line.reason), (reasons.get(String(line.reason)) ?? 0) + 1);
+  return {
+    failedAttempts: failed.length,
+    finalFailures: failed.filter((line) => line.final === true).length,
+    stalled: worker.lines.filter((line) => line.msg === 'job stalled, will run again').length,
+    reasons: [...reasons]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([reason, count]) => ({ reason: reason.slice(0, 300), count })),
+  };
+}
