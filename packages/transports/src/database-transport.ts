@@ -18,8 +18,11 @@ function urlOf(connection: DatabaseConnection): string {
 }
 
 function open(connection: DatabaseConnection): AnyDb {
-  if (connection.driver === 'postgres')
-    return new Kysely({ dialect: new PostgresDialect({ pool: new PgPool({ connectionString: urlOf(connection), max: 5 }) }) });
+  if (connection.driver === 'postgres') {
+    const pool = new PgPool({ connectionString: urlOf(connection), max: 5 });
+    pool.on('error', () => {}); // an idle connection closed by the server is dropped; the next query reconnects
+    return new Kysely({ dialect: new PostgresDialect({ pool }) });
+  }
   if (connection.driver === 'mysql')
     return new Kysely({ dialect: new MysqlDialect({ pool: createMysqlPool({ uri: urlOf(connection), connectionLimit: 5 }) }) });
   if (connection.driver === 'sqlite')
