@@ -10,6 +10,7 @@ import {
   type SoapClientCache,
   type Transport,
 } from '@integrador/transports';
+import { LRUCache } from 'lru-cache';
 
 const transports = new WeakMap<Connection, Transport>();
 
@@ -66,4 +67,28 @@ export function isPermanentFailure(err: unknown): boolean {
     // MappingError, RuleViolationError, RuleConfigError, ReturnConfigError, InvalidIntegrationError mark themselves.
     (typeof err === 'object' && err !== null && (err as { permanent?: unknown }).permanent === true)
   );
+}
+
+/**
+ * Workers reuse an integration's loaded configuration for a few seconds: six queries a push saved, while an edit to
+ * the configuration tables still reaches running workers within `ttlMs`.
+ */
+export function cachedSetTargets(
+  database: CrmDatabase,
+  connections: ConnectionsRegistry,
+  soapCache: SoapClientCache,
+  options: { ttlMs?: number; max?: number } = {},
+): (tenant: Tenant, integracaoId: number) => Promise<SetTarget> {
+  const cache = new LRUCache<string, Promise<SetTarget>>({ max: options.max ?? 500, ttl: options.ttlMs ?? 5000 });
+  return (tenant, integracaoId) => {
+    const key = `${tenant.empresaId}:${tenant.filialId ?? ''}:${integracaoId}`;
+    let target = cache.get(key);
+    if (!target) {
+      target = resolveSetTarget(database, connections, soapCache, tenant, integracaoId);
+      cache.set(key, target);
+      // A failed load (missing row, bad connection) is not kept: the next job tries again.
+      target.catch(() => cache.delete(key));
+    }
+    return target;
+  };
 }

@@ -18,50 +18,67 @@ export async function claimExecucao(
   db: Kysely<Database>,
   key: { empresaId: number; integracaoId: number; chave: string; jobId: string },
 ): Promise<Execucao> {
-  const existing = await db.selectFrom('integracao_execucoes').selectAll().where('chave', '=', key.chave).executeTakeFirst();
-  if (existing) return existing;
+  const insert = db.insertInto('integracao_execucoes').values({
+    empresa_id: key.empresaId,
+    integracao_id: key.integracaoId,
+    chave: key.chave,
+    job_id: key.jobId,
+    status: 'pendente',
+    tentativas: 0,
+  });
   try {
-    await db
-      .insertInto('integracao_execucoes')
-      .values({
-        empresa_id: key.empresaId,
-        integracao_id: key.integracaoId,
-        chave: key.chave,
-        job_id: key.jobId,
-        status: 'pendente',
-        tentativas: 0,
-      })
-      .execute();
+    // One round trip on the common path (a first run): RETURNING where the dialect has it.
+    if (db.getExecutor().adapter.supportsReturning) return await insert.returningAll().executeTakeFirstOrThrow();
+    await insert.execute();
   } catch (err) {
-    // A concurrent run of the same job (stalled-job recovery) inserted it first: use that row.
-    const raced = await db.selectFrom('integracao_execucoes').selectAll().where('chave', '=', key.chave).executeTakeFirst();
-    if (raced) return raced;
+    // The key exists: this job ran before (retry, stalled-job recovery): continue from its row.
+    const existing = await findByChave(db, key.chave);
+    if (existing) return existing;
     throw err;
   }
-  return db.selectFrom('integracao_execucoes').selectAll().where('chave', '=', key.chave).executeTakeFirstOrThrow();
+  const created = await findByChave(db, key.chave);
+  if (!created) throw new Error(`outbox row ${key.chave} vanished after insert`);
+  return created;
 }
 
-/** Records one attempt and counts it on the execucao. */
-export async function recordTentativa(db: Kysely<Database>, execucaoId: number, attempt: TentativaRecord): Promise<void> {
+function findByChave(db: Kysely<Database>, chave: string): Promise<Execucao | undefined> {
+  return db.selectFrom('integracao_execucoes').selectAll().where('chave', '=', chave).executeTakeFirst();
+}
+
+/**
+ * Records one attempt (raw exchange) and, in the same transaction, the execucao's new state: the attempt count
+ * and, when the receptor answered, status enviado with its values (the outbox step before any write-back).
+ */
+export async function recordTentativa(
+  db: Kysely<Database>,
+  execucaoId: number,
+  attempt: TentativaRecord,
+  outcome?: { status: Execucao['status']; valores?: Record<string, unknown>; mensagem?: string | null },
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx
       .updateTable('integracao_execucoes')
-      .set({ tentativas: sql<number>`tentativas + 1`, atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+      .set({
+        tentativas: sql<number>`tentativas + 1`,
+        atualizado_em: sql<string>`CURRENT_TIMESTAMP`,
+        ...(outcome ? { status: outcome.status } : {}),
+        ...(outcome?.valores ? { valores: JSON.stringify(outcome.valores) } : {}),
+        ...(outcome && outcome.mensagem !== undefined ? { mensagem: outcome.mensagem } : {}),
+      })
       .where('id', '=', execucaoId)
       .execute();
-    const row = await trx.selectFrom('integracao_execucoes').select('tentativas').where('id', '=', execucaoId).executeTakeFirstOrThrow();
     await trx
       .insertInto('integracao_tentativas')
-      .values({
+      .values((eb) => ({
         execucao_id: execucaoId,
-        tentativa: Number(row.tentativas),
+        tentativa: eb.selectFrom('integracao_execucoes').select('tentativas').where('id', '=', execucaoId),
         url: attempt.url,
         requisicao: attempt.requisicao,
         resposta: attempt.resposta,
         status_http: attempt.statusHttp,
         duracao_ms: attempt.duracaoMs,
         erro: attempt.erro,
-      })
+      }))
       .execute();
   });
 }

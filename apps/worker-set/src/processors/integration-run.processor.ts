@@ -1,17 +1,18 @@
 import { runSet, type SetRunResult } from '@integrador/integrador';
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import type { JobHandler } from '@integrador/queue';
-import { isPermanentFailure, resolveSetTarget, type WorkerDeps } from '@integrador/runtime';
+import { cachedSetTargets, isPermanentFailure, type WorkerDeps } from '@integrador/runtime';
 import type { SoapClientCache } from '@integrador/transports';
 import { UnrecoverableError } from 'bullmq';
 
 /** integration.run on the set queue: one SET push, permanent failures not retried. */
 export function createIntegrationRunProcessor(deps: WorkerDeps, soapCache: SoapClientCache): JobHandler<IntegrationRunPayload> {
+  const targetOf = cachedSetTargets(deps.database, deps.connections, soapCache);
   return async (payload, ctx): Promise<SetRunResult> => {
-    const { database, connections } = deps;
+    const { database } = deps;
     const tenant = { empresaId: payload.tenant.empresaId, filialId: payload.tenant.filialId, nome: '' };
     try {
-      const target = await resolveSetTarget(database, connections, soapCache, tenant, payload.integracaoId);
+      const target = await targetOf(tenant, payload.integracaoId);
       const result = await runSet({
         db: database.db,
         dialect: database.dialect,

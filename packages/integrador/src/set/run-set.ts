@@ -63,42 +63,44 @@ async function send(
     });
   } catch (err) {
     const exchange = (err as { exchange?: TransportExchange }).exchange;
-    await recordTentativa(db, execucao.id, attemptOf(exchange, (err as Error).message));
     if (err instanceof ReceptorError || err instanceof OutboundAddressError) {
       const message = err instanceof ReceptorError ? err.receptorMessage : err.message;
-      await setExecucaoStatus(db, execucao.id, 'falhou', { mensagem: message });
+      await recordTentativa(db, execucao.id, attemptOf(exchange, err.message), { status: 'falhou', mensagem: message });
       throw new PermanentError('RECEPTOR_REJECTED', message, { cause: err });
     }
-    if (err instanceof TransientTransportError) throw err;
+    await recordTentativa(db, execucao.id, attemptOf(exchange, (err as Error).message));
     throw err;
   }
-  await recordTentativa(db, execucao.id, attemptOf(result.exchange, null));
   const reading = readReturn(result.data, integracao);
+  const attempt = attemptOf(result.exchange, null);
   if (!reading.ok) {
     const message = reading.message ?? 'receptor reported an error';
-    await setExecucaoStatus(db, execucao.id, 'falhou', { mensagem: message, valores: reading.values });
+    await recordTentativa(db, execucao.id, attempt, { status: 'falhou', mensagem: message, valores: reading.values });
     throw new PermanentError('RECEPTOR_ERROR', message);
   }
   // The outbox step: from here on a re-run writes back these values and never sends the record again.
-  await setExecucaoStatus(db, execucao.id, 'enviado', { valores: reading.values, mensagem: reading.message });
+  await recordTentativa(db, execucao.id, attempt, { status: 'enviado', valores: reading.values, mensagem: reading.message });
   return { values: reading.values, message: reading.message };
 }
 
 /** Runs sql_update with the record's values and the receptor's returned values (#codCli# …) bound. */
 async function writeBack(ctx: SetRunContext, execucao: Execucao, record: PreparedRecord, returned: Record<string, unknown>): Promise<void> {
   const { sql_update } = ctx.definition.integracao;
-  if (sql_update?.trim()) {
-    const values = writeBackValues(record.values, { values: returned });
-    try {
-      await toRawSql(sql_update, values, { dialect: ctx.dialect }).execute(ctx.db);
-    } catch (err) {
-      // The record is in the receptor (status enviado); a statement error here needs a fixed sql_update, then a retry.
-      if (isStatementError(err))
-        throw new PermanentError('WRITE_BACK_FAILED', `sql_update failed: ${(err as Error).message}`, { cause: err });
-      throw err;
+  const values = writeBackValues(record.values, { values: returned });
+  // The write-back and the outbox's concluido commit together: a crash leaves the row enviado and a re-run writes back again.
+  await ctx.db.transaction().execute(async (trx) => {
+    if (sql_update?.trim()) {
+      try {
+        await toRawSql(sql_update, values, { dialect: ctx.dialect }).execute(trx);
+      } catch (err) {
+        // The record is in the receptor (status enviado); a statement error here needs a fixed sql_update, then a retry.
+        if (isStatementError(err))
+          throw new PermanentError('WRITE_BACK_FAILED', `sql_update failed: ${(err as Error).message}`, { cause: err });
+        throw err;
+      }
     }
-  }
-  await setExecucaoStatus(ctx.db, execucao.id, 'concluido');
+    await setExecucaoStatus(trx, execucao.id, 'concluido');
+  });
 }
 
 async function runRecord(ctx: SetRunContext, record: PreparedRecord): Promise<SetRecordOutcome> {
