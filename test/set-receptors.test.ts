@@ -141,7 +141,9 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     for (;;) {
       const job = await producer.getJob('set', accepted.json().jobId);
       const state = await job?.getState();
-      if (job && (state === 'completed' || state === 'failed')) return { job, state };
+      // Read the job again once it has settled: the first read may predate its final update.
+      if (job && (state === 'completed' || state === 'failed'))
+        return { job: (await producer.getJob('set', job.id as string)) ?? job, state };
       if (Date.now() > deadline) throw new Error(`job still ${state}: ${job?.failedReason ?? ''}`);
       await new Promise((r) => setTimeout(r, 25));
     }

@@ -112,7 +112,9 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
     for (;;) {
       const job = await producer.getJob('set', jobId);
       const state = await job?.getState();
-      if (job && (state === 'completed' || state === 'failed')) return { job, state };
+      // Read the job again once it has settled: the first read may predate its final update.
+      if (job && (state === 'completed' || state === 'failed'))
+        return { job: (await producer.getJob('set', job.id as string)) ?? job, state };
       if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state} after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
     }
