@@ -240,6 +240,65 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(again.job.failedReason).toMatch(/Duplicate/i);
   });
 
+  it('resolves dependencias with lookup queries before mapping, and logs each attempt on the job', async () => {
+    const [cidade] = await database.db
+      .insertInto('cidades')
+      .values({ empresa_id: empresaId, nome: 'São Paulo', uf: 'SP', codigo_ibge: '3550308', id_erp: null })
+      .returning('id')
+      .execute();
+    await database.db
+      .updateTable('contas')
+      .set({ cidade_id: cidade?.id ?? null })
+      .where('id', '=', CONTA.id)
+      .execute();
+    await database.db
+      .insertInto('dependencias')
+      .values([
+        {
+          integracao_id: 19,
+          variavel: 'nomeCidade',
+          tipo: 'consulta',
+          consulta: 'SELECT nome FROM cidades WHERE id = #cidade_id#',
+          indice_valor: 'nome',
+          obrigatoria: 1,
+        },
+        {
+          integracao_id: 19,
+          variavel: 'ufCidade',
+          tipo: 'consulta',
+          consulta: '{"consulta": "SELECT uf FROM cidades WHERE id = #cidade_id#"}',
+          indice_valor: null,
+          obrigatoria: 1,
+        },
+      ])
+      .execute();
+    await database.db
+      .insertInto('campos_integracao')
+      .values({
+        integracao_id: 19,
+        campo_crm: JSON.stringify({ dadosGeraisCliente: { cidCli: '#nomeCidade#', sigUfs: '#ufCidade#' } }),
+        ordem: 1,
+      })
+      .execute();
+    const { state, job } = await runToEnd(19, { contaId: CONTA.id });
+    expect(state).toBe('completed');
+    expect([...erp.customers.values()].find((c) => c.nomCli === CONTA.nome)).toMatchObject({ cidCli: 'São Paulo', sigUfs: 'SP' });
+    const { logs } = await producer.queue('set').getJobLogs(job.id as string);
+    expect(logs).toHaveLength(1);
+    expect(JSON.parse(logs[0] as string)).toMatchObject({
+      error: null,
+      request: expect.stringContaining('São Paulo'),
+      response: expect.stringContaining('retornosClientes'),
+    });
+
+    // A required dependency without a value fails for good, naming the variable.
+    await database.db.updateTable('contas').set({ cidade_id: null }).where('id', '=', CONTA.id).execute();
+    const failed = await runToEnd(19, { contaId: CONTA.id });
+    expect(failed.state).toBe('failed');
+    expect(failed.job.attemptsMade).toBe(1);
+    expect(failed.job.failedReason).toContain('#nomeCidade#');
+  });
+
   it('nests a component integration (delivery addresses) inside the SET request', async () => {
     await database.db
       .insertInto('integracao')

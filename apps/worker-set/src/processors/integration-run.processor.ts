@@ -23,6 +23,10 @@ export function createIntegrationRunProcessor(deps: WorkerDeps, soapCache: SoapC
         transport: target.transport,
         timeoutMs: target.timeoutMs,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
+        // The full detail of every attempt goes to the job's log (the operator's view); the outbox keeps it too.
+        onAttempt: async (attempt) => {
+          await ctx.job.log(JSON.stringify(attempt));
+        },
       });
       ctx.logger.info({ integracaoId: payload.integracaoId, empresaId: tenant.empresaId, records: result.records.length }, 'set pushed');
       return result;

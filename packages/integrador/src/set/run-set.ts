@@ -19,6 +19,14 @@ export interface SetRunContext extends PrepareContext {
   transport: Transport;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Called with each attempt's raw exchange (secrets already redacted), e.g. to append it to the job's log. */
+  onAttempt?: (attempt: {
+    recordKey: string;
+    url: string | null;
+    request: string | null;
+    response: string | null;
+    error: string | null;
+  }) => Promise<void> | void;
 }
 
 export interface SetRecordOutcome {
@@ -31,6 +39,16 @@ export interface SetRecordOutcome {
 export interface SetRunResult {
   message: string;
   records: SetRecordOutcome[];
+}
+
+async function report(ctx: SetRunContext, record: PreparedRecord, exchange: TransportExchange | undefined, error: string | null) {
+  await ctx.onAttempt?.({
+    recordKey: record.key,
+    url: exchange?.url ?? null,
+    request: exchange?.request ?? null,
+    response: exchange?.response ?? null,
+    error,
+  });
 }
 
 function attemptOf(exchange: TransportExchange | undefined, erro: string | null) {
@@ -63,6 +81,7 @@ async function send(
     });
   } catch (err) {
     const exchange = (err as { exchange?: TransportExchange }).exchange;
+    await report(ctx, record, exchange, (err as Error).message);
     if (err instanceof ReceptorError || err instanceof OutboundAddressError) {
       const message = err instanceof ReceptorError ? err.receptorMessage : err.message;
       await recordTentativa(db, execucao.id, attemptOf(exchange, err.message), { status: 'falhou', mensagem: message });
@@ -73,6 +92,7 @@ async function send(
   }
   const reading = readReturn(result.data, integracao);
   const attempt = attemptOf(result.exchange, null);
+  await report(ctx, record, result.exchange, reading.ok ? null : reading.message);
   if (!reading.ok) {
     const message = reading.message ?? 'receptor reported an error';
     await recordTentativa(db, execucao.id, attempt, { status: 'falhou', mensagem: message, valores: reading.values });
