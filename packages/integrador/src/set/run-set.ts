@@ -2,7 +2,6 @@ import { claimExecucao, type Execucao, recordTentativa, setExecucaoStatus } from
 import {
   OutboundAddressError,
   ReceptorError,
-  TransientTransportError,
   type Transport,
   type TransportExchange,
 } from '@integrador/transports';
