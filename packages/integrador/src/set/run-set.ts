@@ -1,10 +1,5 @@
 import { claimExecucao, type Execucao, recordTentativa, setExecucaoStatus } from '@integrador/store';
-import {
-  OutboundAddressError,
-  ReceptorError,
-  type Transport,
-  type TransportExchange,
-} from '@integrador/transports';
+import { OutboundAddressError, ReceptorError, type Transport, type TransportExchange } from '@integrador/transports';
 import { readReturn } from '../return-reader';
 import { writeBackValues } from '../set-plan';
 import { toRawSql } from '../template';
