@@ -7,7 +7,7 @@ import { loadConfig } from '@integrador/config';
 import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, startQueueWorker, waitUntilReady } from '@integrador/queue';
-import { pingProcessor } from '@integrador/runtime';
+import { closeAllTransports, pingProcessor } from '@integrador/runtime';
 import { issueApiKey } from '@integrador/store';
 import { SoapClientCache } from '@integrador/transports';
 import type { Worker } from 'bullmq';
@@ -94,6 +94,7 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
   });
 
   afterAll(async () => {
+    await closeAllTransports();
     await erp.close();
     await api.close();
     await target.drop();

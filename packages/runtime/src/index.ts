@@ -1,5 +1,5 @@
 export { knownConnections, lintStoredConfiguration } from './config-lint';
 export { loadConnections } from './connections';
 export { pingProcessor } from './ping.processor';
-export { cachedSetTargets, isPermanentFailure, resolveSetTarget, type SetTarget, transportFor } from './set-services';
+export { cachedSetTargets, closeAllTransports, isPermanentFailure, resolveSetTarget, type SetTarget, transportFor } from './set-services';
 export { runWorkerApp, type WorkerDeps } from './worker-app';

@@ -12,7 +12,7 @@ import {
 } from '@integrador/transports';
 import { LRUCache } from 'lru-cache';
 
-const transports = new WeakMap<Connection, Transport>();
+const transports = new Map<Connection, Transport>();
 
 /** The transport a connection's kind calls for, one per connection (SOAP clients share the bounded cache, databases a pool). */
 export function transportFor(connection: Connection, soapCache: SoapClientCache): Transport {
@@ -26,6 +26,13 @@ export function transportFor(connection: Connection, soapCache: SoapClientCache)
         : createDatabaseTransport(connection);
   transports.set(connection, created);
   return created;
+}
+
+/** Closes every transport opened by this process (database receptor pools); a shutdown step of each app. */
+export async function closeAllTransports(): Promise<void> {
+  const open = [...transports.values()];
+  transports.clear();
+  await Promise.allSettled(open.map((transport) => transport.close?.()));
 }
 
 /** Everything a SET/INFO run needs besides the records: the definition, its transport and its timeout. */

@@ -13,6 +13,7 @@ import {
 } from '@integrador/queue';
 import { type CrmDatabase, createDatabase } from '@integrador/store';
 import { loadConnections } from './connections';
+import { closeAllTransports } from './set-services';
 
 /** What a worker app's handler factory receives (issue 5 adds limits). */
 export interface WorkerDeps {
@@ -41,6 +42,7 @@ export async function runWorkerApp<Q extends QueueName>(
   const connections = await loadConnections(config);
   const database = createDatabase(config.databaseUrl, { poolSize: Math.min(config.workerConcurrency + 2, 50) });
   shutdown.add('database', () => database.destroy());
+  shutdown.add('transports', () => closeAllTransports());
 
   const redis = createRedis(config.redisUrl, { role: 'worker', name: app });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
