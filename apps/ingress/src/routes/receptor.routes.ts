@@ -23,12 +23,23 @@ function asHttpError(err: unknown): unknown {
   return err;
 }
 
+/** The integration of the tenant, checked for its required parameters, with everything a preview or INFO run needs. */
 async function target(deps: ReceptorRoutesDeps, tenant: Tenant, id: number, parametros: Parametros) {
   const integracao = await findIntegracao(deps.database.db, tenant, id);
   if (!integracao) throw new HttpError(404, 'NOT_FOUND');
   const missing = missingParameters(integracao, parametros);
   if (missing.length) throw new HttpError(400, 'MISSING_PARAMETERS', { names: missing.join(', ') });
-  return { integracao, resolved: await resolveSetTarget(deps.database, deps.connections, deps.soapCache, tenant, id) };
+  const resolved = await resolveSetTarget(deps.database, deps.connections, deps.soapCache, tenant, id);
+  const context = {
+    db: deps.database.db,
+    dialect: deps.database.dialect,
+    empresaId: tenant.empresaId,
+    definition: resolved.definition,
+    parametros,
+    transport: resolved.transport,
+    timeoutMs: resolved.timeoutMs,
+  };
+  return { integracao, context };
 }
 
 const responses = {
@@ -58,16 +69,8 @@ export function receptorRoutes(deps: ReceptorRoutesDeps): FastifyPluginAsyncType
       async (request) => {
         const parametros: Parametros = { ...request.query, ...(request.body?.parametros ?? {}) };
         try {
-          const { resolved } = await target(deps, request.tenant, request.params.id, parametros);
-          return await previewSet({
-            db: deps.database.db,
-            dialect: deps.database.dialect,
-            empresaId: request.tenant.empresaId,
-            definition: resolved.definition,
-            parametros,
-            transport: resolved.transport,
-            timeoutMs: resolved.timeoutMs,
-          });
+          const { context } = await target(deps, request.tenant, request.params.id, parametros);
+          return await previewSet(context);
         } catch (err) {
           throw asHttpError(err);
         }
@@ -89,19 +92,11 @@ export function receptorRoutes(deps: ReceptorRoutesDeps): FastifyPluginAsyncType
       async (request) => {
         const parametros: Parametros = { ...request.query, ...(request.body?.parametros ?? {}) };
         try {
-          const { integracao, resolved } = await target(deps, request.tenant, request.params.id, parametros);
+          const { integracao, context } = await target(deps, request.tenant, request.params.id, parametros);
           if (integracao.tipo_servico !== 'INFO') {
             throw new HttpError(409, 'NOT_RUNNABLE', { id: String(integracao.id), tipo: integracao.tipo_servico, reason: 'INFO' });
           }
-          return await runInfo({
-            db: deps.database.db,
-            dialect: deps.database.dialect,
-            empresaId: request.tenant.empresaId,
-            definition: resolved.definition,
-            parametros,
-            transport: resolved.transport,
-            timeoutMs: resolved.timeoutMs,
-          });
+          return await runInfo(context);
         } catch (err) {
           throw asHttpError(err);
         }
