@@ -381,6 +381,26 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect((await post('/v1/integrations/19/info', { contaId: CONTA.id })).statusCode).toBe(409);
   });
 
+  it('runs the SET integrations of a table when a CRM change event arrives', async () => {
+    const event = (payload: Record<string, unknown>) =>
+      app.inject({ method: 'POST', url: '/v1/events/crm-change', headers: { authorization: `Bearer ${key}` }, payload });
+    const accepted = await event({ tabela: 'contas', parametros: { contaId: CONTA.id } });
+    expect(accepted.statusCode).toBe(202);
+    expect(accepted.json()).toEqual({ jobs: [{ integracaoId: 19, jobId: expect.any(String) }], skipped: [] });
+    const jobId = accepted.json().jobs[0].jobId as string;
+    for (let i = 0; i < 400 && (await (await producer.getJob('set', jobId))?.getState()) !== 'completed'; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect((await producer.getJob('set', jobId))?.data.trigger).toBe('event');
+    expect(await idErp()).not.toBeNull();
+
+    expect((await event({ tabela: 'contas' })).json()).toEqual({ jobs: [], skipped: [{ integracaoId: 19, missing: ['contaId'] }] });
+    expect((await event({ tabela: 'oportunidades', parametros: { contaId: 1 } })).json()).toEqual({ jobs: [], skipped: [] });
+    const bad = await event({ tabela: 'contas; DROP TABLE contas' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.field).toBe('body.tabela');
+  });
+
   it('previews the SQL with its bound values and the exact envelope, sending nothing', async () => {
     const calls = erp.requests.count;
     const response = await post('/v1/integrations/19/preview', { contaId: CONTA.id });

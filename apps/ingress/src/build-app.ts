@@ -11,6 +11,7 @@ import { registerDocs } from './plugins/docs';
 import { registerErrorHandler } from './plugins/error-handler';
 import { createMetrics, registerMetrics } from './plugins/metrics';
 import { configRoutes } from './routes/config.routes';
+import { eventsRoutes } from './routes/events.routes';
 import { healthRoutes } from './routes/health.routes';
 import { integrationsRoutes } from './routes/integrations.routes';
 import { jobsRoutes } from './routes/jobs.routes';
@@ -57,6 +58,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       await v1.register(integrationsRoutes(deps.database));
       await v1.register(jobsRoutes(deps.producer));
       await v1.register(runsRoutes(deps.database, deps.producer));
+      await v1.register(eventsRoutes(deps.database, deps.producer));
       await v1.register(
         receptorRoutes({
           database: deps.database,
