@@ -9,15 +9,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Client as PgClient } from 'pg';
 import { buildApp } from '../apps/ingress/src/build-app';
-import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from './fixtures/senior-g5';
+import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
 import { CONTA, seedSetWsContas } from './fixtures/set-ws-contas';
 import { createTestDatabase, type TestDatabase } from './support/databases';
 import { type AppProcess, spawnApp } from './support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} secret reference of the connections file
-const PASSWORD_REF = '${SENIOR_PASSWORD}';
 
 describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
   let erp: SeniorG5Server;
@@ -53,27 +51,14 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
     worker = undefined;
   }
 
-  function writeConnections(password: string) {
-    fs.writeFileSync(
-      connectionsFile,
-      [
-        'connections:',
-        '  senior_g5:',
-        '    tipo: webservice',
-        `    baseUrl: ${erp.url}`,
-        `    user: ${DEFAULT_CREDENTIALS.user}`,
-        `    password: ${password}`,
-        '    encryption: 0',
-        '    timeoutMs: 3000',
-        '    allowPrivateNetwork: true # the test ERP listens on loopback',
-      ].join('\n'),
-    );
+  function writeConnections(password?: string) {
+    fs.writeFileSync(connectionsFile, seniorG5ConnectionsYaml(erp.url, password ? { password } : {}));
   }
 
   beforeAll(async () => {
     erp = await startSeniorG5Server({ latencyMs: 1500 });
     connectionsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-set-')), 'connections.yaml');
-    writeConnections(PASSWORD_REF);
+    writeConnections();
   });
 
   afterAll(async () => {
@@ -170,7 +155,7 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
       expect(job.failedReason).toContain('Usuário ou senha inválidos');
       expect(await idErp()).toBeNull();
     } finally {
-      writeConnections(PASSWORD_REF);
+      writeConnections();
     }
   });
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadSetDefinition, prepareSet } from '@integrador/integrador';
 import type { DialectName } from '@integrador/store';
-import { DEFAULT_CREDENTIALS } from '../../test/fixtures/senior-g5';
+import { seniorG5ConnectionsYaml } from '../../test/fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, seedSetWsContas } from '../../test/fixtures/set-ws-contas';
 import { createTestDatabase, type TestDatabase } from '../../test/support/databases';
 
@@ -74,20 +74,6 @@ export async function requestBodies(crm: BenchCrm): Promise<Record<string, unkno
 /** The connections file the worker loads: senior_g5 on the loopback double, its password from SENIOR_PASSWORD. */
 export function writeConnectionsFile(dir: string, erpUrl: string): string {
   const file = path.join(dir, 'connections.yaml');
-  fs.writeFileSync(
-    file,
-    [
-      'connections:',
-      '  senior_g5:',
-      '    tipo: webservice',
-      `    baseUrl: ${erpUrl}`,
-      `    user: ${DEFAULT_CREDENTIALS.user}`,
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} reference the connections loader resolves, not a template
-      '    password: ${SENIOR_PASSWORD}',
-      '    encryption: 0',
-      '    timeoutMs: 15000',
-      '    allowPrivateNetwork: true # the double listens on loopback',
-    ].join('\n'),
-  );
+  fs.writeFileSync(file, seniorG5ConnectionsYaml(erpUrl, { timeoutMs: 15000 }));
   return file;
 }

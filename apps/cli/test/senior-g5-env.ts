@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_CREDENTIALS } from '../../../test/fixtures/senior-g5';
+import { DEFAULT_CREDENTIALS, seniorG5ConnectionsYaml } from '../../../test/fixtures/senior-g5';
 import { TEST_REDIS_URL } from '../../../test/support/redis-server';
 
 /** A temporary connections file whose senior_g5 (seed 001's conexao 3) points at the local Senior G5 double. */
@@ -14,21 +14,7 @@ export interface SeniorConnections {
 export function writeSeniorConnections(erpUrl: string): SeniorConnections {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-set-'));
   const file = path.join(dir, 'connections.yaml');
-  fs.writeFileSync(
-    file,
-    [
-      'connections:',
-      '  senior_g5:',
-      '    tipo: webservice',
-      `    baseUrl: ${erpUrl}`,
-      `    user: ${DEFAULT_CREDENTIALS.user}`,
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a secret reference the connections loader resolves
-      '    password: ${SENIOR_PASSWORD}',
-      '    encryption: 0',
-      '    timeoutMs: 3000',
-      '    allowPrivateNetwork: true # the test ERP listens on loopback',
-    ].join('\n'),
-  );
+  fs.writeFileSync(file, seniorG5ConnectionsYaml(erpUrl));
   return { file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 

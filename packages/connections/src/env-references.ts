@@ -1,4 +1,4 @@
-/** The variables `${NAME}` references resolve from; passed in because only packages/config reads process.env. */
+/** The variables `${NAME}` references resolve from; passed in by the caller, since only packages/config reads the environment. */
 export type EnvMap = Readonly<Record<string, string | undefined>>;
 
 export interface ReferenceProblem {

@@ -1,10 +1,10 @@
 import type { CampoIntegracao, Dependencia, Integracao, IntegradorConfiguration, Regra } from '@integrador/store';
+import { SET_WS_CONTAS } from '../../../test/fixtures/set-ws-contas';
 import { lintConfiguration } from './config-lint';
 import type { KnownConnections } from './connection-kind';
 import { formatFinding, type LintFinding } from './lint-finding';
 
-const SEED_CONSULTA =
-  '{"consulta":"SELECT c.id_erp, c.fax, c.email_geral, c.email_financeiro, c.cadastro_timestamp, c.cliente_desde, c.status, c.representante_id, c.id, c.tipo_conta, c.tipo_pessoa, c.cidade_id, c.celular, c.telefone, c.telefone2, c.telefone3, c.nome, c.fantasia, c.cnpj, c.cpf, c.ramo_atividade_id, c.inscricao, c.inscricao_municipal, c.endereco, c.complemento, c.numero, c.cep, c.bairro FROM contas AS c WHERE c.id = #contaId#"}';
+const SEED_CONSULTA = SET_WS_CONTAS.consulta;
 
 const CONNECTIONS: KnownConnections = new Map([
   ['senior_g5', { kind: 'webservice' }],
@@ -16,25 +16,9 @@ const CREATED = '2024-01-01T00:00:00.000Z';
 /** Seed 001's SET-WS-CONTAS row, as the manual lists it. */
 function seedIntegracao(fields: Partial<Integracao> = {}): Integracao {
   return {
-    id: 19,
-    nome: 'SET-WS-CONTAS',
-    tipo_servico: 'SET',
+    ...SET_WS_CONTAS,
     empresa_id: 1,
     empresa_filial_id: 1,
-    link: '/g5-senior-services/sapiens_Synccom_senior_g5_co_ger_cad_clientes?wsdl',
-    tabela: 'contas',
-    consulta: SEED_CONSULTA,
-    conexao_integracao_id: 3,
-    porta_ws: 'GravarClientes',
-    indice_array_retorno: 'retornosClientes',
-    indice_valor_retorno: 'codCli',
-    indice_erro_retorno: 'erro,mensagemErro,erroExecucao',
-    sql_consulta: null,
-    sql_insert: null,
-    sql_update: 'UPDATE contas SET id_erp = #codCli# WHERE id = #contaId#',
-    dependente: null,
-    depende_de: null,
-    parametros_obrigatorios: 'contaId',
     ordem: 0,
     cron: null,
     ativo: 1,
