@@ -1,1 +1,1 @@
-export {};
+export type { SourceQuery, SourceReader, SourceRow, StreamOptions } from './source-reader';
