@@ -60,6 +60,26 @@ export const EnvSchema = Type.Object({
     maximum: 60000,
     'x-expected': 'milliseconds from 100 to 60000 (how long the ingress waits for Redis before answering 503)',
   }),
+  ENDPOINT_MAX_RECORDS: Type.Integer({
+    default: 1000,
+    minimum: 1,
+    maximum: 100000,
+    'x-expected':
+      'an integer from 1 to 100000 (seed 003: a JSON endpoint call with more records than this is cancelled and its service marked "falha")',
+  }),
+  ENDPOINT_TIMEOUT_MS: Type.Integer({
+    default: 180000,
+    minimum: 100,
+    maximum: 3600000,
+    'x-expected':
+      'milliseconds from 100 to 3600000 (seed 003: a JSON endpoint slower than this is cancelled and its service marked "falha")',
+  }),
+  ENDPOINT_MAX_RESPONSE_BYTES: Type.Integer({
+    default: 33554432,
+    minimum: 1024,
+    maximum: 1073741824,
+    'x-expected': 'bytes from 1024 to 1073741824 (a JSON endpoint response larger than this is cancelled, so it cannot exhaust memory)',
+  }),
 });
 
 export type Env = Static<typeof EnvSchema>;

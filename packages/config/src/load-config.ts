@@ -18,6 +18,8 @@ export interface Config {
   redisCommandTimeoutMs: number;
   /** Worker lock duration and stalled-job check interval. */
   jobLockMs: number;
+  /** Seed 003's limits of one JSON endpoint call (records, response time) and a cap on its body size. */
+  endpoint: { maxRecords: number; timeoutMs: number; maxResponseBytes: number };
   /**
    * The environment, for resolving ${VAR} secret references of the connections file. Secrets stay in the
    * environment (or a secret store feeding it) and only their names sit in files and tables.
@@ -69,6 +71,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     workerConcurrency: e.WORKER_CONCURRENCY,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     jobLockMs: e.JOB_LOCK_MS,
+    endpoint: { maxRecords: e.ENDPOINT_MAX_RECORDS, timeoutMs: e.ENDPOINT_TIMEOUT_MS, maxResponseBytes: e.ENDPOINT_MAX_RESPONSE_BYTES },
     secretSource: Object.freeze({ ...source }),
   };
 }

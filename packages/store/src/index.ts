@@ -21,7 +21,27 @@ export {
   type Regra,
 } from './integracao.repository';
 export { MigrationError, migrateDownAll, migrateToLatest } from './migrate';
+export { DEFAULT_SERVICE_LIMIT } from './migrations/004-servicos-endpoint';
 export type * from './schema';
+export {
+  type AutenticacaoEndpoint,
+  createServicoEndpoint,
+  deleteServicoEndpoint,
+  findServicoEndpoint,
+  listServicosEndpoint,
+  recordServicoRun,
+  ServiceNameTakenError,
+  ServiceQuotaExceededError,
+  type ServicoEndpoint,
+  type ServicoEndpointEvento,
+  type ServicoEndpointInput,
+  type StatusEndpoint,
+  type StatusMotivo,
+  serviceLimitOf,
+  setPermitirRedePrivada,
+  setServiceLimit,
+  type TipoEventoEndpoint,
+} from './servicos-endpoint.repository';
 export {
   createEmpresa,
   createFilial,

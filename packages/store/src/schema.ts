@@ -42,6 +42,8 @@ export interface EmpresasTable {
   documento: Nullable<string>;
   ativo: Flag;
   criado_em: Timestamp;
+  /** Seed 003: how many JSON endpoint services the empresa's contract allows (default 5). */
+  limite_servicos_endpoint: Flag;
 }
 
 export interface EmpresaFiliaisTable {
@@ -194,6 +196,11 @@ export interface ContatosTable extends TenantOwned {
   data_nascimento: Nullable<ColumnType<Date | string, Date | string | undefined, Date | string>>;
   id_erp: Nullable<string>;
   atualizado_em: Timestamp;
+  cpf: Generated<Nullable<string>>;
+  /** Seed 003: the contato attributes without a column of their own, as JSON. */
+  dados: Generated<Nullable<string>>;
+  /** Seed 003: camposPersonalizados, as JSON. */
+  campos_personalizados: Generated<Nullable<string>>;
 }
 
 export interface OportunidadesTable extends TenantOwned {
@@ -232,6 +239,42 @@ export interface EventosTable extends TenantOwned {
   origem: Nullable<string>;
   dados: Nullable<string>;
   atualizado_em: Timestamp;
+  /** Idempotency key per empresa: "reg:<codRegistro>" or "sha256:<hash of the payload>" (seed 003). */
+  chave: Generated<Nullable<string>>;
+  cod_registro: Generated<Nullable<string>>;
+  data_vencimento: Generated<Nullable<Timestamp>>;
+  servico_endpoint_id: Generated<Nullable<number>>;
+}
+
+/** Seed 003: a JSON endpoint service of a tenant. segredo_ref is a ${NOME} reference, never the secret. */
+export interface ServicosEndpointTable {
+  id: Id;
+  empresa_id: number;
+  nome: string;
+  url_base: string;
+  autenticacao: string;
+  usuario: Nullable<string>;
+  segredo_ref: Nullable<string>;
+  permitir_rede_privada: Flag;
+  ativo: Flag;
+  status: ColumnType<string, string | undefined, string>;
+  /** JSON {code, params} of the last failure (or of the last run's warnings); rendered per locale. */
+  status_motivo: Nullable<string>;
+  ultima_execucao_em: Nullable<Timestamp>;
+  criado_em: Timestamp;
+  atualizado_em: Timestamp;
+}
+
+/** Seed 003: one event type (contato or evento) of a service, with its fixed URL and last run report. */
+export interface ServicosEndpointEventosTable {
+  id: Id;
+  servico_id: number;
+  empresa_id: number;
+  tipo: string;
+  url: string;
+  status: ColumnType<string, string | undefined, string>;
+  ultimo_relatorio: Nullable<string>;
+  ultima_execucao_em: Nullable<Timestamp>;
 }
 
 export interface UsuariosTable extends TenantOwned {
@@ -276,4 +319,6 @@ export interface Database {
   ligacoes: LigacoesTable;
   integracao_execucoes: IntegracaoExecucoesTable;
   integracao_tentativas: IntegracaoTentativasTable;
+  servicos_endpoint: ServicosEndpointTable;
+  servicos_endpoint_eventos: ServicosEndpointEventosTable;
 }

@@ -1,6 +1,14 @@
 export { createDatabaseTransport } from './database-transport';
 export { InvalidIntegrationError, OutboundAddressError, ReceptorError, TransientTransportError } from './errors';
 export { parseRetryAfter } from './http-failures';
+export { JsonArrayCounter } from './json-array-counter';
+export {
+  EndpointFetchError,
+  type EndpointFetchFailure,
+  fetchJsonRecords,
+  type JsonEndpointRequest,
+  type JsonEndpointResponse,
+} from './json-endpoint-client';
 export { assertPublicAddress, createOutboundAgents, isPublicAddress, type OutboundAgents } from './outbound-guard';
 export { createRestTransport } from './rest-transport';
 export { SoapClientCache, sharedSoapClientCache } from './soap-client-cache';

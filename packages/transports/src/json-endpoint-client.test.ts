@@ -1,0 +1,115 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EndpointFetchError, fetchJsonRecords, type JsonEndpointRequest } from './json-endpoint-client';
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+describe('fetchJsonRecords against a loopback endpoint', () => {
+  let server: http.Server;
+  let base: string;
+  let handler: Handler;
+  let lastHeaders: http.IncomingHttpHeaders;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      lastHeaders = req.headers;
+      handler(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const request = (overrides: Partial<JsonEndpointRequest> = {}): JsonEndpointRequest => ({
+    url: `${base}/dados`,
+    headers: {},
+    timeoutMs: 2000,
+    maxRecords: 3,
+    maxBytes: 1024 * 1024,
+    allowPrivateNetwork: true,
+    ...overrides,
+  });
+
+  async function failure(promise: Promise<unknown>): Promise<EndpointFetchError> {
+    try {
+      await promise;
+    } catch (err) {
+      expect(err).toBeInstanceOf(EndpointFetchError);
+      return err as EndpointFetchError;
+    }
+    throw new Error('expected the call to fail');
+  }
+
+  it('returns the records and sends the headers it is given', async () => {
+    handler = (_req, res) => res.setHeader('content-type', 'application/json').end('[{"a":1},{"b":2},{"c":3}]');
+    const answer = await fetchJsonRecords(request({ headers: { authorization: 'Bearer t0ken' } }));
+    expect(answer.records).toEqual([{ a: 1 }, { b: 2 }, { c: 3 }]);
+    expect(lastHeaders.authorization).toBe('Bearer t0ken');
+    expect(lastHeaders.accept).toBe('application/json');
+  });
+
+  it('cancels a call with one record more than the limit, before the body ends', async () => {
+    let closedEarly = false;
+    handler = (_req, res) => {
+      res.write('[1,2,3,4');
+      // The rest never comes: only cancelling on the count ends this call.
+      res.on('close', () => {
+        closedEarly = true;
+      });
+    };
+    const error = await failure(fetchJsonRecords(request({ timeoutMs: 10000 })));
+    expect(error).toMatchObject({ code: 'TOO_MANY_RECORDS', permanent: true, params: { limit: 3 } });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closedEarly).toBe(true);
+  });
+
+  it('cancels a call slower than the limit', async () => {
+    handler = (_req, res) => {
+      res.write('[');
+      setTimeout(() => res.end(']'), 1500).unref();
+    };
+    const error = await failure(fetchJsonRecords(request({ timeoutMs: 300 })));
+    expect(error).toMatchObject({ code: 'TIMEOUT', permanent: true, params: { limitMs: 300 } });
+  });
+
+  it('cancels a body larger than the byte cap', async () => {
+    handler = (_req, res) => res.end(`["${'x'.repeat(5000)}"]`);
+    const error = await failure(fetchJsonRecords(request({ maxBytes: 1024 })));
+    expect(error.code).toBe('TOO_LARGE');
+  });
+
+  it.each([
+    ['a body that is not JSON', (_q: http.IncomingMessage, s: http.ServerResponse) => s.end('<html>'), 'NOT_JSON', true],
+    ['an object instead of an array', (_q: http.IncomingMessage, s: http.ServerResponse) => s.end('{"erro":"x"}'), 'NOT_ARRAY', true],
+    [
+      'HTTP 401',
+      (_q: http.IncomingMessage, s: http.ServerResponse) => s.writeHead(401).end('{"message":"token inválido"}'),
+      'HTTP_STATUS',
+      true,
+    ],
+    ['HTTP 503', (_q: http.IncomingMessage, s: http.ServerResponse) => s.writeHead(503).end('down'), 'HTTP_STATUS', false],
+  ])('reports %s', async (_case, serve, code, permanent) => {
+    handler = serve;
+    const error = await failure(fetchJsonRecords(request()));
+    expect(error).toMatchObject({ code, permanent });
+  });
+
+  it('keeps the endpoint’s words of an HTTP error', async () => {
+    handler = (_req, res) => res.writeHead(401).end('{"message":"token inválido"}');
+    expect((await failure(fetchJsonRecords(request()))).params).toMatchObject({ status: 401, detail: '{"message":"token inválido"}' });
+  });
+
+  it('refuses loopback unless private networks are allowed', async () => {
+    handler = (_req, res) => res.end('[]');
+    const error = await failure(fetchJsonRecords(request({ allowPrivateNetwork: false })));
+    expect(error).toMatchObject({ code: 'OUTBOUND_FORBIDDEN', permanent: true });
+  });
+
+  it('reports a closed port as unreachable and worth retrying', async () => {
+    const error = await failure(fetchJsonRecords(request({ url: 'http://127.0.0.1:9/x' })));
+    expect(error).toMatchObject({ code: 'UNREACHABLE', permanent: false, params: { code: 'ECONNREFUSED' } });
+  });
+});
