@@ -17,6 +17,7 @@ export {
   runOrderFor,
   UnknownIntegracaoError,
 } from './dependency-graph';
+export * from './endpoint/index';
 export { findTypographicQuote, type JsonTextResult, parseJsonText } from './json-text';
 export { formatFinding, type LintFinding, type LintLocale, type LintMessage, type LintSeverity } from './lint-finding';
 export { missingParameters, type Parametros, requiredParameters } from './parametros';

@@ -242,7 +242,7 @@ export interface EventosTable extends TenantOwned {
   /** Idempotency key per empresa: "reg:<codRegistro>" or "sha256:<hash of the payload>" (seed 003). */
   chave: Generated<Nullable<string>>;
   cod_registro: Generated<Nullable<string>>;
-  data_vencimento: Generated<Nullable<Timestamp>>;
+  data_vencimento: ColumnType<Date | string | null, Date | string | null | undefined, Date | string | null>;
   servico_endpoint_id: Generated<Nullable<number>>;
 }
 
