@@ -11,6 +11,7 @@ import { registerDocs } from './plugins/docs';
 import { registerErrorHandler } from './plugins/error-handler';
 import { createMetrics, registerMetrics } from './plugins/metrics';
 import { configRoutes } from './routes/config.routes';
+import { type EndpointRoutesOptions, endpointsRoutes } from './routes/endpoints.routes';
 import { eventsRoutes } from './routes/events.routes';
 import { healthRoutes } from './routes/health.routes';
 import { integrationsRoutes } from './routes/integrations.routes';
@@ -33,7 +34,11 @@ export interface IngressDeps {
   keyPrefix: string;
   /** How long a Redis or database check may take before /readyz calls it unavailable. */
   checkTimeoutMs: number;
+  /** Seed 003's limits and the environment JSON endpoint secrets resolve from (defaults: the seed's limits, no secrets). */
+  endpoints?: EndpointRoutesOptions;
 }
+
+const SEED_003_LIMITS = { maxRecords: 1000, timeoutMs: 180000, maxResponseBytes: 32 * 1024 * 1024 };
 
 /** Builds the ingress (routes, auth, validation, errors, metrics, docs); only server.ts listens. */
 export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
@@ -67,6 +72,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
         }),
       );
       await v1.register(configRoutes(deps.database, deps.connections));
+      await v1.register(endpointsRoutes(deps.database, deps.producer, deps.endpoints ?? { limits: SEED_003_LIMITS, env: {} }));
     },
     { prefix: '/v1' },
   );

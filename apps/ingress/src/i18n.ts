@@ -48,6 +48,16 @@ const MESSAGES = {
     'pt-BR': 'o sistema receptor não respondeu a tempo ou está indisponível: {detail}',
     en: 'the receptor did not answer in time or is unavailable: {detail}',
   },
+  SERVICE_QUOTA_EXCEEDED: {
+    'pt-BR':
+      'limite de serviços de endpoint do contrato atingido: a empresa pode ter no máximo {limit}; apague um serviço ou amplie o contrato',
+    en: "the contract's limit of endpoint services is reached: the empresa may have at most {limit}; delete a service or extend the contract",
+  },
+  SERVICE_NAME_TAKEN: {
+    'pt-BR': 'já existe um serviço de endpoint chamado "{nome}"',
+    en: 'an endpoint service named "{nome}" already exists',
+  },
+  SERVICE_INACTIVE: { 'pt-BR': 'o serviço de endpoint #{id} está inativo', en: 'endpoint service #{id} is inactive' },
   INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
   VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },
 } as const;

@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { QueueName } from './queues';
-import { IntegrationRunPayload, PingPayload } from './schemas';
+import { EndpointSyncPayload, IntegrationRunPayload, PingPayload } from './schemas';
 
 /** Attempts and backoff of a job kind; retention is fleet-wide (see DEFAULT_JOB_OPTIONS). */
 export interface JobPolicy {
@@ -34,7 +34,14 @@ export const JOB_CATALOG = {
       backoff: { type: 'exponential', delay: 2000 },
     }),
   },
-  get: { 'system.ping': define(PingPayload, 'no-op round trip through the get queue') },
+  get: {
+    'system.ping': define(PingPayload, 'no-op round trip through the get queue'),
+    // Seed 003's limits and refusals fail at once (UnrecoverableError); only an unreachable endpoint retries.
+    'endpoint.sync': define(EndpointSyncPayload, 'seed 003: pull a JSON endpoint service into contatos / eventos', {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 5000 },
+    }),
+  },
   cti: { 'system.ping': define(PingPayload, 'no-op round trip through the cti queue') },
   webhook: { 'system.ping': define(PingPayload, 'no-op round trip through the webhook queue') },
 } as const satisfies Record<QueueName, Record<string, JobDefinition>>;

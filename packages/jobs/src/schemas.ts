@@ -59,3 +59,19 @@ export const IntegrationRunPayload = Type.Object(
   { additionalProperties: false },
 );
 export type IntegrationRunPayload = Static<typeof IntegrationRunPayload>;
+
+/**
+ * endpoint.sync (seed 003): fetch a tenant's JSON endpoint service and write its contatos / eventos into the CRM.
+ * Only ids travel: the worker loads the service and resolves its secret reference itself. tipo limits the run to one
+ * event type (both, contato first, when absent).
+ */
+export const EndpointSyncPayload = Type.Object(
+  {
+    tenant: TenantRef,
+    servicoId: Type.Integer({ minimum: 1 }),
+    tipo: Type.Optional(Type.Union([Type.Literal('contato'), Type.Literal('evento')])),
+    trigger: Type.Union([Type.Literal('api'), Type.Literal('cli'), Type.Literal('schedule')]),
+  },
+  { additionalProperties: false },
+);
+export type EndpointSyncPayload = Static<typeof EndpointSyncPayload>;

@@ -41,6 +41,7 @@ export {
   setPermitirRedePrivada,
   setServiceLimit,
   type TipoEventoEndpoint,
+  updateServicoEndpoint,
 } from './servicos-endpoint.repository';
 export {
   createEmpresa,

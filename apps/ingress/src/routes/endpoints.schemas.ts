@@ -1,0 +1,80 @@
+import { type TSchema, Type } from '@sinclair/typebox';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Tipo = Type.Union([Type.Literal('contato'), Type.Literal('evento')], { description: 'seed 003 event type' });
+
+/** A JSON endpoint service as a tenant sets it (seed 003's form: nome, URL base, autenticação, tipos de eventos). */
+export const ServicoBody = Type.Object(
+  {
+    nome: Type.String({ minLength: 1, maxLength: 200 }),
+    urlBase: Type.String({ minLength: 1, maxLength: 1000, description: 'http(s) URL; every event URL must be on its origin' }),
+    autenticacao: Type.Union([Type.Literal('basic'), Type.Literal('bearer'), Type.Literal('nenhuma')]),
+    usuario: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'basic only' })),
+    segredo: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'basic/bearer: a reference such as "${RUBEUS_TOKEN}" to ENDPOINT_SECRET_<empresaId>_RUBEUS_TOKEN, never the secret',
+      }),
+    ),
+    eventos: Type.Array(
+      Type.Object(
+        { tipo: Tipo, url: Type.String({ minLength: 1, maxLength: 1000, description: 'fixed full URL' }) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 2 },
+    ),
+    ativo: Type.Optional(Type.Boolean({ default: true })),
+  },
+  { additionalProperties: false },
+);
+
+export const ServicoParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'service id' }) }, { additionalProperties: false });
+
+export const SyncBody = Type.Object({ tipo: Type.Optional(Tipo) }, { additionalProperties: false });
+
+const Reason = Type.Object({ code: Type.String(), message: Type.String() });
+
+export const ServicoResponse = Type.Object({
+  id: Type.Integer(),
+  nome: Type.String(),
+  urlBase: Type.String(),
+  autenticacao: Type.String(),
+  usuario: Nullable(Type.String()),
+  segredo: Nullable(Type.String()),
+  permitirRedePrivada: Type.Boolean(),
+  ativo: Type.Boolean(),
+  status: Type.String(),
+  statusMotivo: Nullable(Reason),
+  ultimaExecucaoEm: Nullable(Type.String()),
+  criadoEm: Type.String(),
+  atualizadoEm: Type.String(),
+  eventos: Type.Array(
+    Type.Object({
+      tipo: Type.String(),
+      url: Type.String(),
+      status: Type.String(),
+      ultimaExecucaoEm: Nullable(Type.String()),
+      ultimoRelatorio: Type.Unknown({ description: 'counts and the first errors (index, field, message) of the last run' }),
+    }),
+  ),
+});
+
+const RecordErrorResponse = Type.Object({ index: Type.Integer(), field: Type.String(), code: Type.String(), message: Type.String() });
+
+export const ValidationResponse = Type.Object({
+  ok: Type.Boolean(),
+  eventos: Type.Array(
+    Type.Object({
+      tipo: Type.String(),
+      url: Type.String(),
+      ok: Type.Boolean(),
+      code: Type.String(),
+      message: Type.String(),
+      recebidos: Type.Optional(Type.Integer()),
+      validos: Type.Optional(Type.Integer()),
+      invalidos: Type.Optional(Type.Integer()),
+      erros: Type.Optional(Type.Array(RecordErrorResponse)),
+    }),
+  ),
+});
