@@ -145,6 +145,7 @@ describe.each(['sqlite', 'postgres'] as const)('JSON endpoint service routes on 
       payload: service('bad', { segredo: 'abc' }),
     });
     expect(response.json().error.message).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the message shows the ${NOME} reference syntax
       'field "body.segredo" must be a ${NOME} reference (A-Z, 0-9, _) to a secret the operator sets, never the secret itself',
     );
   });

@@ -14,6 +14,7 @@ export const ServicoBody = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 200,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the ${NOME} reference syntax
         description: 'basic/bearer: a reference such as "${RUBEUS_TOKEN}" to ENDPOINT_SECRET_<empresaId>_RUBEUS_TOKEN, never the secret',
       }),
     ),
