@@ -245,7 +245,7 @@ export async function recordServicoRun(
     eventos: { tipo: TipoEventoEndpoint; status: StatusEndpoint; relatorio: unknown }[];
   },
 ): Promise<void> {
-  const at = new Date().toISOString();
+  const at = sql<string>`CURRENT_TIMESTAMP`;
   await db.transaction().execute(async (trx) => {
     await trx
       .updateTable('servicos_endpoint')
