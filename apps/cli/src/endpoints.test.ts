@@ -1,0 +1,99 @@
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { createEmpresa, createServicoEndpoint, findServicoEndpoint } from '@integrador/store';
+import { type JsonEndpointServer, startJsonEndpoint } from '../../../test/fixtures/json-endpoint';
+import { CONTATO_EXEMPLO } from '../../../test/fixtures/seed-003';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
+import { cliEnv, runCli } from '../test/run-cli';
+
+describe('integrador endpoints and tenant limit', () => {
+  let database: TestDatabase;
+  let endpoint: JsonEndpointServer;
+  let env: NodeJS.ProcessEnv;
+  let empresaId: number;
+  let servicoId: number;
+  let prefix: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    endpoint = await startJsonEndpoint();
+    prefix = testPrefix();
+    empresaId = await createEmpresa(database.db, 'Faculdade CLI');
+    const service = await createServicoEndpoint(database, empresaId, {
+      nome: 'Egressos',
+      urlBase: endpoint.url,
+      autenticacao: 'bearer',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NOME} secret reference
+      segredoRef: '${TOKEN}',
+      usuario: null,
+      ativo: true,
+      eventos: [{ tipo: 'contato', url: `${endpoint.url}/contatos` }],
+    });
+    servicoId = service.id;
+    env = cliEnv(database.url, { REDIS_URL: TEST_REDIS_URL, KEY_PREFIX: prefix, [`ENDPOINT_SECRET_${empresaId}_TOKEN`]: 'tok-cli' });
+  });
+
+  afterAll(async () => {
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    await endpoint.close();
+    await database.drop();
+  });
+
+  it('shows and sets the contract limit of services', async () => {
+    expect(await runCli(['tenant', 'limit', String(empresaId)], env)).toMatchObject({
+      code: 0,
+      stdout: `Empresa #${empresaId}: 1 de 5 serviços de endpoint em uso.\n`,
+    });
+    expect((await runCli(['tenant', 'limit', String(empresaId), '--servicos-endpoint', '12'], env)).code).toBe(0);
+    expect((await runCli(['--lang', 'en', 'tenant', 'limit', String(empresaId)], env)).stdout).toBe(
+      `Empresa #${empresaId}: 1 of 12 endpoint services in use.\n`,
+    );
+    const bad = await runCli(['tenant', 'limit', String(empresaId), '--servicos-endpoint', 'muitos'], env);
+    expect(bad).toMatchObject({ code: 1, stderr: 'erro: --servicos-endpoint deve ser um número inteiro de 0 a 1000, recebido "muitos"\n' });
+  });
+
+  it('lists services, lets the operator allow private networks, and validates the endpoint', async () => {
+    const listed = await runCli(['endpoints', 'list', '--empresa', String(empresaId)], env);
+    expect(listed.stdout).toBe(`#${servicoId} Egressos — nunca_executado — contato ${endpoint.url}/contatos\n`);
+
+    endpoint.routes.set('/contatos', { body: [CONTATO_EXEMPLO, { ...CONTATO_EXEMPLO, codigo: '' }], authorization: 'Bearer tok-cli' });
+    const refused = await runCli(['endpoints', 'validate', String(servicoId), '--empresa', String(empresaId)], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('ERRO contato: o endereço de');
+
+    const allowed = await runCli(['endpoints', 'private-network', String(servicoId), '--empresa', String(empresaId), '--allow'], env);
+    expect(allowed).toMatchObject({ code: 0, stdout: `Serviço #${servicoId}: endereços internos permitidos.\n` });
+    expect((await findServicoEndpoint(database.db, empresaId, servicoId))?.permitirRedePrivada).toBe(true);
+
+    const result = await runCli(['--lang', 'en', 'endpoints', 'validate', String(servicoId), '--empresa', String(empresaId)], env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(
+      'ERROR contato: 1 of 2 records do not follow the contato structure. Fix the fields the errors name\n  - record 1: field "codigo" is required\n',
+    );
+    endpoint.routes.set('/contatos', { body: [CONTATO_EXEMPLO], authorization: 'Bearer tok-cli' });
+    const ok = await runCli(['endpoints', 'validate', String(servicoId), '--empresa', String(empresaId)], env);
+    expect(ok).toMatchObject({ code: 0, stdout: 'OK contato: integração funcionando: 1 registros de contato recebidos, todos válidos\n' });
+    expect(endpoint.requests.filter((r) => r.path === '/contatos').map((r) => r.authorization)).toContain('Bearer tok-cli');
+  });
+
+  it('enqueues a sync on the get queue with ids only, and refuses unknown services and types', async () => {
+    const run = await runCli(['endpoints', 'sync', String(servicoId), '--empresa', String(empresaId), '--tipo', 'contato', '--json'], env);
+    expect(run.code).toBe(0);
+    const { jobId } = JSON.parse(run.stdout) as { jobId: string };
+    const redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+    const producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger: createLogger({ name: 't', level: 'silent' }) });
+    try {
+      const job = await producer.getJob('get', jobId);
+      expect(job?.data).toEqual({ tenant: { empresaId, filialId: null }, servicoId, tipo: 'contato', trigger: 'cli' });
+    } finally {
+      await producer.close();
+      redis.disconnect();
+    }
+    const other = await runCli(['endpoints', 'sync', '999', '--empresa', String(empresaId)], env);
+    expect(other).toMatchObject({ code: 1, stderr: `erro: o serviço de endpoint #999 não existe na empresa #${empresaId}\n` });
+    const tipo = await runCli(['endpoints', 'sync', String(servicoId), '--empresa', String(empresaId), '--tipo', 'pedido'], env);
+    expect(tipo).toMatchObject({ code: 1, stderr: 'erro: --tipo deve ser contato ou evento, recebido "pedido"\n' });
+  });
+});
