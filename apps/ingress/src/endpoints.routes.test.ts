@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { type JsonEndpointServer, startJsonEndpoint } from '../../../test/fixtures/json-endpoint';
 import { CONTATO_EXEMPLO, contato } from '../../../test/fixtures/seed-003';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
 import { buildApp } from './build-app';
 
@@ -14,7 +14,7 @@ const logger = createLogger({ name: 'ingress-test', level: 'silent' });
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NOME} secret reference, as a tenant writes it
 const TOKEN_REF = '${RUBEUS_TOKEN}';
 
-describe.each(['sqlite', 'postgres'] as const)('JSON endpoint service routes on %s', (dialect) => {
+describe.each(ALL_DIALECTS)('JSON endpoint service routes on %s', (dialect) => {
   let database: TestDatabase;
   let redis: Redis;
   let producer: JobProducer;
@@ -165,6 +165,16 @@ describe.each(['sqlite', 'postgres'] as const)('JSON endpoint service routes on 
     expect(refused.json().error.message).toContain('no máximo 2');
     const list = await app.inject({ url: '/v1/endpoints', headers: headers(key) });
     expect(list.json().items).toHaveLength(2);
+  });
+
+  it('lets concurrent creates take no more places than the contract has', async () => {
+    const empresa = await createEmpresa(database.db, 'Faculdade Concorrida');
+    const key = await issueApiKey(database.db, empresa, null, 'c');
+    await setServiceLimit(database.db, empresa, 3);
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => create(service(`s${i}`), key)));
+    expect(answers.filter((r) => r.statusCode === 201)).toHaveLength(3);
+    expect(answers.filter((r) => r.statusCode === 409).every((r) => r.json().error.code === 'SERVICE_QUOTA_EXCEEDED')).toBe(true);
+    expect(answers.filter((r) => r.statusCode === 409)).toHaveLength(5);
   });
 
   it("never shows or touches another tenant's service", async () => {
