@@ -15,7 +15,7 @@ const logger = createLogger({ name: 'test', level: 'silent' });
 const TOKEN = 'tok-rubeus-3f9a';
 const SENHA = 's3nha-basic-77';
 /** Short enough for a test, long enough for a loaded machine to answer a fast endpoint. */
-const TIMEOUT_MS = 1500;
+const TIMEOUT_MS = 3000;
 
 describe.each(ALL_DIALECTS)('JSON endpoint sync end to end on %s (ingress → Redis → worker-get process)', (dialect) => {
   let database: TestDatabase;
