@@ -37,7 +37,7 @@ describe.each(ALL_DIALECTS)('JSON endpoint service routes on %s', (dialect) => {
     keyA = await issueApiKey(database.db, empresaA, null, 'a');
     keyB = await issueApiKey(database.db, empresaB, null, 'b');
     const env = { [`ENDPOINT_SECRET_${empresaA}_RUBEUS_TOKEN`]: 'tok-a', RUBEUS_TOKEN: 'not-this-one' };
-    const limits = { maxRecords: 5, timeoutMs: 500, maxResponseBytes: 1024 * 1024 };
+    const limits = { maxRecords: 5, timeoutMs: 1000, maxResponseBytes: 1024 * 1024 };
     app = await buildApp({
       database,
       redis,
@@ -250,14 +250,21 @@ describe.each(ALL_DIALECTS)('JSON endpoint service routes on %s', (dialect) => {
 
     endpoint.routes.set('/contatos/validar', { body: Array.from({ length: 6 }, (_, i) => contato(i)) });
     expect((await validate()).json().eventos[0]).toMatchObject({ ok: false, code: 'TOO_MANY_RECORDS' });
-    endpoint.routes.set('/contatos/validar', { body: [], delayMs: 1500 });
+    endpoint.routes.set('/contatos/validar', { body: [], delayMs: 2500 });
     const slow = (await validate()).json().eventos[0];
     expect(slow).toMatchObject({ ok: false, code: 'TIMEOUT' });
-    expect(slow.message).toContain('não respondeu em 0.5 s');
+    expect(slow.message).toContain('não respondeu em 1 s');
     endpoint.routes.set('/contatos/validar', { body: [], authorization: 'Bearer outro' });
     expect((await validate()).json().eventos[0]).toMatchObject({ ok: false, code: 'HTTP_UNAUTHORIZED' });
     endpoint.routes.set('/contatos/validar', { body: { dados: [] } });
     expect((await validate()).json().eventos[0]).toMatchObject({ ok: false, code: 'NOT_ARRAY' });
+  });
+
+  it('documents the routes in the OpenAPI document', async () => {
+    const document = (await app.inject('/openapi.json')).json();
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/v1/endpoints', '/v1/endpoints/{id}', '/v1/endpoints/{id}/validate', '/v1/endpoints/{id}/sync']),
+    );
   });
 
   it('says which environment variable a missing secret needs', async () => {
