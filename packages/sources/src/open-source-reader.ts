@@ -1,5 +1,7 @@
 import type { DatabaseConnection } from '@integrador/connections';
 import type { SourceReaderOptions } from './reader-options';
+import { openFirebirdReader } from './readers/firebird.reader';
+import { openMysqlReader } from './readers/mysql.reader';
 import { openPostgresReader } from './readers/postgres.reader';
 import { openSqliteReader } from './readers/sqlite.reader';
 import { assertSourceHostAllowed } from './source-guard';
@@ -10,6 +12,10 @@ function openFor(target: SourceTarget, options: SourceReaderOptions | undefined)
   switch (target.driver) {
     case 'postgres':
       return openPostgresReader(target, options);
+    case 'mysql':
+      return openMysqlReader(target, options);
+    case 'firebird':
+      return openFirebirdReader(target, options);
     case 'sqlite':
       return openSqliteReader(target);
     default:

@@ -6,7 +6,7 @@ import type { DatabaseConnection, DatabaseDriver } from '@integrador/connections
 import { Secret } from '@integrador/connections';
 import Database from 'better-sqlite3';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
-import Firebird from 'node-firebird';
+import * as Firebird from 'node-firebird';
 import { Client as PgClient } from 'pg';
 import { batchRows } from '../parameter-limits';
 import { formatSqliteDate } from '../readers/sqlite.reader';
