@@ -1,3 +1,4 @@
+/// <reference path="../types/oracledb.d.ts" />
 import Database from 'better-sqlite3';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
 import * as Firebird from 'node-firebird';

@@ -1,3 +1,4 @@
+/// <reference path="../types/oracledb.d.ts" />
 import oracledb, { type ConnectionAttributes, type ExecuteOptions, type Metadata, type Pool } from 'oracledb';
 import { assertChunkSize, raceAbort } from '../chunks';
 import type { SourceReaderOptions } from '../reader-options';

@@ -1,3 +1,4 @@
+/// <reference path="../types/oracledb.d.ts" />
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
