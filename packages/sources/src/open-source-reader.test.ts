@@ -212,12 +212,16 @@ describe.each(DRIVERS)('%s reader', (driver) => {
   });
 });
 
-describe.each(WITHOUT_SERVER)('%s reader against a real server', (driver) => {
-  it.skip(`runs when ${driver === 'mssql' ? 'MSSQL_URL' : 'ORACLE_URL'} names a server (see infra/compose.yaml)`, () => {});
-  beforeAll(() => {
-    console.info(`${driver} reader suite skipped: set ${driver === 'mssql' ? 'MSSQL_URL' : 'ORACLE_URL'} to run it against a real server`);
+for (const driver of WITHOUT_SERVER) {
+  console.info(
+    `${driver} reader suite skipped: set ${driver === 'mssql' ? 'MSSQL_URL' : 'ORACLE_URL'} to run it against a real server (infra/compose.yaml)`,
+  );
+}
+if (WITHOUT_SERVER.length > 0) {
+  describe.skip.each(WITHOUT_SERVER)('%s reader against a real server', (driver) => {
+    it(`runs when ${driver === 'mssql' ? 'MSSQL_URL' : 'ORACLE_URL'} names a server`, () => {});
   });
-});
+}
 
 // A statement still running when the abort comes: the server must stop it (not merely the client stop reading).
 const RUNNING_CASES = [
