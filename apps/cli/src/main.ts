@@ -3,6 +3,7 @@ import type { Cli } from './cli-context';
 import { printError } from './cli-context';
 import { registerConfigCommand } from './commands/config-lint.command';
 import { registerEndpointsCommands } from './commands/endpoints.command';
+import { registerConnectionsCommand } from './commands/connections.command';
 import { registerMigrateCommand } from './commands/migrate.command';
 import { registerReceptorCommands } from './commands/receptor.command';
 import { registerRunCommand } from './commands/run.command';
@@ -30,6 +31,7 @@ function buildProgram(cli: Cli): Command {
   registerRunCommand(program, cli);
   registerReceptorCommands(program, cli);
   registerEndpointsCommands(program, cli);
+  registerConnectionsCommand(program, cli);
   return program;
 }
 

@@ -12,6 +12,7 @@ import { registerErrorHandler } from './plugins/error-handler';
 import { createMetrics, registerMetrics } from './plugins/metrics';
 import { configRoutes } from './routes/config.routes';
 import { type EndpointRoutesOptions, endpointsRoutes } from './routes/endpoints.routes';
+import { connectionsRoutes } from './routes/connections.routes';
 import { eventsRoutes } from './routes/events.routes';
 import { healthRoutes } from './routes/health.routes';
 import { integrationsRoutes } from './routes/integrations.routes';
@@ -73,6 +74,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       );
       await v1.register(configRoutes(deps.database, deps.connections));
       await v1.register(endpointsRoutes(deps.database, deps.producer, deps.endpoints ?? { limits: SEED_003_LIMITS, env: {} }));
+      await v1.register(connectionsRoutes(deps.connections));
     },
     { prefix: '/v1' },
   );

@@ -58,6 +58,10 @@ const MESSAGES = {
     en: 'an endpoint service named "{nome}" already exists',
   },
   SERVICE_INACTIVE: { 'pt-BR': 'o serviço de endpoint #{id} está inativo', en: 'endpoint service #{id} is inactive' },
+  CONNECTION_NOT_FOUND: {
+    'pt-BR': 'conexão "{name}" não encontrada no arquivo de conexões',
+    en: 'connection "{name}" not found in the connections file',
+  },
   INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
   VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },
 } as const;
