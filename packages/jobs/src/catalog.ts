@@ -34,7 +34,14 @@ export const JOB_CATALOG = {
       backoff: { type: 'exponential', delay: 2000 },
     }),
   },
-  get: { 'system.ping': define(PingPayload, 'no-op round trip through the get queue') },
+  get: {
+    'system.ping': define(PingPayload, 'no-op round trip through the get queue'),
+    // A pull resumes from its committed cursor, so a retry repeats no work; configuration errors fail at once.
+    'integration.run': define(IntegrationRunPayload, 'GET pull: read an ERP source and upsert its rows into the CRM', {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 5000 },
+    }),
+  },
   cti: { 'system.ping': define(PingPayload, 'no-op round trip through the cti queue') },
   webhook: { 'system.ping': define(PingPayload, 'no-op round trip through the webhook queue') },
 } as const satisfies Record<QueueName, Record<string, JobDefinition>>;
