@@ -1,13 +1,10 @@
 import { pingProcessor, runWorkerApp } from '@integrador/runtime';
-import { UnrecoverableError } from 'bullmq';
+import { createIntegrationRunProcessor } from './processors/integration-run.processor';
 
-// The get worker: one process per replica, scaled on the depth of the "get" queue.
-runWorkerApp('worker-get', 'get', () => ({
+// The get worker: GET pulls from the customers' ERP databases into the CRM; one process per replica, scaled on the "get" queue.
+runWorkerApp('worker-get', 'get', (deps) => ({
   'system.ping': pingProcessor,
-  // Replaced by the GET engine's processor in the next commits of this branch.
-  'integration.run': async () => {
-    throw new UnrecoverableError('GET pulls are not available in this build yet');
-  },
+  'integration.run': createIntegrationRunProcessor(deps),
 })).catch((err: unknown) => {
   process.stderr.write(`worker-get failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

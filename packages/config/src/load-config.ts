@@ -18,6 +18,8 @@ export interface Config {
   redisCommandTimeoutMs: number;
   /** Worker lock duration and stalled-job check interval. */
   jobLockMs: number;
+  /** How long a GET run's lease on its integration lasts without renewal (renewed every chunk and every third of it). */
+  getLeaseMs: number;
   /**
    * The environment, for resolving ${VAR} secret references of the connections file. Secrets stay in the
    * environment (or a secret store feeding it) and only their names sit in files and tables.
@@ -69,6 +71,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     workerConcurrency: e.WORKER_CONCURRENCY,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     jobLockMs: e.JOB_LOCK_MS,
+    getLeaseMs: e.GET_LEASE_MS,
     secretSource: Object.freeze({ ...source }),
   };
 }
