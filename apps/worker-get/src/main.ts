@@ -1,10 +1,14 @@
 import { pingProcessor, runWorkerApp } from '@integrador/runtime';
 import { createEndpointSyncProcessor } from './processors/endpoint-sync.processor';
+import { createIntegrationRunProcessor } from './processors/integration-run.processor';
 
-// The get worker: one process per replica, scaled on the depth of the "get" queue.
-runWorkerApp('worker-get', 'get', (deps) => ({ 'system.ping': pingProcessor, 'endpoint.sync': createEndpointSyncProcessor(deps) })).catch(
-  (err: unknown) => {
-    process.stderr.write(`worker-get failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+// The get worker: GET pulls from the customers' ERP databases and JSON endpoint services (seed 003) into the CRM;
+// one process per replica, scaled on the "get" queue.
+runWorkerApp('worker-get', 'get', (deps) => ({
+  'system.ping': pingProcessor,
+  'integration.run': createIntegrationRunProcessor(deps),
+  'endpoint.sync': createEndpointSyncProcessor(deps),
+})).catch((err: unknown) => {
+  process.stderr.write(`worker-get failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

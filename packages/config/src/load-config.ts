@@ -20,6 +20,8 @@ export interface Config {
   jobLockMs: number;
   /** Seed 003's limits of one JSON endpoint call (records, response time) and a cap on its body size. */
   endpoint: { maxRecords: number; timeoutMs: number; maxResponseBytes: number };
+  /** How long a GET run's lease on its integration lasts without renewal (renewed every chunk and every third of it). */
+  getLeaseMs: number;
   /**
    * The environment, for resolving ${VAR} secret references of the connections file. Secrets stay in the
    * environment (or a secret store feeding it) and only their names sit in files and tables.
@@ -72,6 +74,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     jobLockMs: e.JOB_LOCK_MS,
     endpoint: { maxRecords: e.ENDPOINT_MAX_RECORDS, timeoutMs: e.ENDPOINT_TIMEOUT_MS, maxResponseBytes: e.ENDPOINT_MAX_RESPONSE_BYTES },
+    getLeaseMs: e.GET_LEASE_MS,
     secretSource: Object.freeze({ ...source }),
   };
 }

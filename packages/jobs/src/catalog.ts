@@ -41,6 +41,11 @@ export const JOB_CATALOG = {
       attempts: 3,
       backoff: { type: 'exponential', delay: 5000 },
     }),
+    // A pull resumes from its committed cursor, so a retry repeats no work; configuration errors fail at once.
+    'integration.run': define(IntegrationRunPayload, 'GET pull: read an ERP source and upsert its rows into the CRM', {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 5000 },
+    }),
   },
   cti: { 'system.ping': define(PingPayload, 'no-op round trip through the cti queue') },
   webhook: { 'system.ping': define(PingPayload, 'no-op round trip through the webhook queue') },

@@ -75,3 +75,38 @@ export const EndpointSyncPayload = Type.Object(
   { additionalProperties: false },
 );
 export type EndpointSyncPayload = Static<typeof EndpointSyncPayload>;
+
+/**
+ * Progress of a GET pull (integration.run on the get queue), reported with job.updateProgress after each committed
+ * chunk: counts only (never row values), so the API and the CLI's progress bar can show them live.
+ */
+export const GetRunProgress = Type.Object(
+  {
+    phase: Type.Union([Type.Literal('lendo'), Type.Literal('gravando'), Type.Literal('reconciliando'), Type.Literal('concluido')]),
+    rowsRead: Type.Integer({ minimum: 0 }),
+    rowsWritten: Type.Integer({ minimum: 0 }),
+    chunks: Type.Integer({ minimum: 0 }),
+    startedAt: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type GetRunProgress = Static<typeof GetRunProgress>;
+
+/**
+ * What a GET pull returns. Counts are this job's totals across its attempts (a resumed run adds to them); cursor
+ * is the saved cursor value after the run (ISO text for dates), null for a full refresh without a cursor column.
+ */
+export const GetRunResult = Type.Object(
+  {
+    integracaoId: Type.Integer({ minimum: 1 }),
+    mode: Type.Union([Type.Literal('full'), Type.Literal('incremental')]),
+    rowsRead: Type.Integer({ minimum: 0 }),
+    rowsWritten: Type.Integer({ minimum: 0 }),
+    rowsSkipped: Type.Integer({ minimum: 0 }),
+    rowsMarkedDeleted: Type.Integer({ minimum: 0 }),
+    cursor: Type.Union([Type.String(), Type.Null()]),
+    durationMs: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type GetRunResult = Static<typeof GetRunResult>;

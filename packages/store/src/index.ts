@@ -43,6 +43,31 @@ export {
   type TipoEventoEndpoint,
   updateServicoEndpoint,
 } from './servicos-endpoint.repository';
+export { GET_SYNC_TABLES } from './migrations/003-get-sync';
+export {
+  acquireSyncLease,
+  addSyncRunCounts,
+  type CursorKey,
+  ensureSyncState,
+  findCursorKeys,
+  findSyncRun,
+  findSyncState,
+  finishSyncRun,
+  type LeaseOutcome,
+  type LeaseRequest,
+  lastSyncRun,
+  listSyncRuns,
+  renewSyncLease,
+  type SyncRun,
+  type SyncRunStart,
+  type SyncState,
+  type SyncStatePatch,
+  saveCursorKeys,
+  startSyncRun,
+  timestampMs,
+  timestampValue,
+  updateSyncState,
+} from './sincronizacao.repository';
 export {
   createEmpresa,
   createFilial,

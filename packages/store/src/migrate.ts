@@ -2,6 +2,7 @@ import { type MigrationResultSet, Migrator } from 'kysely';
 import type { CrmDatabase } from './create-database';
 import { initialMigration } from './migrations/001-initial';
 import { execucoesMigration } from './migrations/002-execucoes';
+import { getSyncMigration } from './migrations/003-get-sync';
 import { servicosEndpointMigration } from './migrations/004-servicos-endpoint';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
@@ -16,6 +17,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
       getMigrations: async () => ({
         '001-initial': initialMigration(dialect),
         '002-execucoes': execucoesMigration(dialect),
+        '003-get-sync': getSyncMigration(dialect),
         '004-servicos-endpoint': servicosEndpointMigration(dialect),
       }),
     },

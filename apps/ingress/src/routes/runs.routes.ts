@@ -16,7 +16,7 @@ export const RunBody = Type.Object(
 );
 export const RunQuery = Type.Record(Type.String({ pattern: ParameterName }), Type.String({ maxLength: 10000 }), { maxProperties: 100 });
 
-/** POST /v1/integrations/:id/run: enqueue a SET push after checking parametros_obrigatorios. */
+/** POST /v1/integrations/:id/run: enqueue a SET push (queue set) or a GET pull (queue get) after checking parametros_obrigatorios. */
 export function runsRoutes(database: CrmDatabase, producer: JobProducer): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
@@ -24,7 +24,7 @@ export function runsRoutes(database: CrmDatabase, producer: JobProducer): Fastif
       {
         schema: {
           tags: ['integrations'],
-          summary: 'Run a SET integration (queue set); parametros_obrigatorios must all be given',
+          summary: 'Run a SET (queue set) or GET (queue get) integration; parametros_obrigatorios must all be given',
           params: IdParams,
           querystring: RunQuery,
           body: Type.Optional(RunBody),
@@ -46,19 +46,23 @@ export function runsRoutes(database: CrmDatabase, producer: JobProducer): Fastif
         if ((integracao.link ?? '').trim().toLowerCase() === 'componente') {
           throw new HttpError(409, 'NOT_RUNNABLE', { id, tipo: integracao.tipo_servico, reason: 'componente' });
         }
-        if (integracao.tipo_servico !== 'SET') {
+        if (integracao.tipo_servico !== 'SET' && integracao.tipo_servico !== 'GET') {
           throw new HttpError(409, 'NOT_RUNNABLE', {
             id,
             tipo: integracao.tipo_servico,
-            reason: integracao.tipo_servico === 'INFO' ? '/info' : 'SET',
+            reason: integracao.tipo_servico === 'INFO' ? '/info' : 'SET, GET',
           });
         }
         const parametros: Parametros = { ...request.query, ...(request.body?.parametros ?? {}) };
         const missing = missingParameters(integracao, parametros);
         if (missing.length) throw new HttpError(400, 'MISSING_PARAMETERS', { names: missing.join(', ') });
         const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
-        const job = await producer.enqueue('set', 'integration.run', { tenant, integracaoId: integracao.id, parametros, trigger: 'api' });
-        return reply.status(202).send({ queue: 'set', jobId: String(job.id) });
+        const data = { tenant, integracaoId: integracao.id, parametros, trigger: 'api' as const };
+        // GET pulls run on their own queue (worker-get); SET pushes on the set queue.
+        const queue = integracao.tipo_servico === 'GET' ? 'get' : 'set';
+        const job =
+          queue === 'get' ? await producer.enqueue('get', 'integration.run', data) : await producer.enqueue('set', 'integration.run', data);
+        return reply.status(202).send({ queue, jobId: String(job.id) });
       },
     );
   };
