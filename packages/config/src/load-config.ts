@@ -18,6 +18,10 @@ export interface Config {
   redisCommandTimeoutMs: number;
   /** Worker lock duration and stalled-job check interval. */
   jobLockMs: number;
+  /** How often worker-get reconciles the GET job schedulers with integracao.cron. */
+  scheduleSyncIntervalMs: number;
+  /** The IANA time zone integracao.cron is read in. */
+  scheduleTimezone: string;
   /**
    * The environment, for resolving ${VAR} secret references of the connections file. Secrets stay in the
    * environment (or a secret store feeding it) and only their names sit in files and tables.
@@ -47,6 +51,20 @@ function describe(error: ErrorObject, env: Record<string, unknown>): ConfigError
   return new ConfigError(variable, `invalid environment variable ${variable}: expected ${expected}, got ${JSON.stringify(received)}`);
 }
 
+/** An IANA time zone the runtime knows, or a ConfigError (cron-parser's own message for a bad zone says nothing useful). */
+function checkedTimeZone(zone: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone;
+  } catch {
+    const expected = EnvSchema.properties.SCHEDULE_TIMEZONE['x-expected'];
+    throw new ConfigError(
+      'SCHEDULE_TIMEZONE',
+      `invalid environment variable SCHEDULE_TIMEZONE: expected ${expected}, got ${JSON.stringify(zone)}`,
+    );
+  }
+}
+
 /** Reads and validates the environment once. Empty strings count as unset. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const env: Record<string, unknown> = {};
@@ -69,6 +87,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     workerConcurrency: e.WORKER_CONCURRENCY,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     jobLockMs: e.JOB_LOCK_MS,
+    scheduleSyncIntervalMs: e.SCHEDULE_SYNC_INTERVAL_MS,
+    scheduleTimezone: checkedTimeZone(e.SCHEDULE_TIMEZONE),
     secretSource: Object.freeze({ ...source }),
   };
 }

@@ -21,6 +21,7 @@ export {
   type Regra,
 } from './integracao.repository';
 export { MigrationError, migrateDownAll, migrateToLatest } from './migrate';
+export { listGetIntegracoes } from './schedules.repository';
 export type * from './schema';
 export {
   createEmpresa,
