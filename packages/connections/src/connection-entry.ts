@@ -132,5 +132,6 @@ function database(name: string, entry: DatabaseEntry): Connection {
     user: entry.user,
     password: entry.password === undefined ? undefined : new Secret(entry.password),
     options: { ...entry.options },
+    allowPrivateNetwork: entry.allowPrivateNetwork ?? false,
   };
 }

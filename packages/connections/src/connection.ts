@@ -33,6 +33,8 @@ export interface DatabaseConnection extends ConnectionBase {
   readonly user?: string;
   readonly password?: Secret;
   readonly options: Readonly<Record<string, unknown>>;
+  /** Lets the readers reach a database on loopback/private/link-local addresses (an ERP on the LAN); the loader sets false unless the file says true. */
+  readonly allowPrivateNetwork?: boolean;
 }
 
 export type ApiAuth =

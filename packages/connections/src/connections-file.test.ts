@@ -88,6 +88,7 @@ describe('loadConnectionsFile', () => {
       connections: {
         erp: { tipo: 'bd', driver: 'mysql', url: `mysql://crm:\${ERP_DB_PASSWORD}@db:3306/erp` },
         local: { tipo: 'banco', driver: 'sqlite', database: '/var/lib/erp.sqlite' },
+        lan: { tipo: 'bd', driver: 'firebird', host: '192.168.0.9', database: 'C:\\erp\\erp.fdb', allowPrivateNetwork: true },
         open: { tipo: 'API', baseUrl: 'http://127.0.0.1:9000' },
       },
     };
@@ -95,6 +96,8 @@ describe('loadConnectionsFile', () => {
     const erp = registry.require('erp') as DatabaseConnection;
     expect(erp.url?.reveal()).toBe('mysql://crm:db-pw@db:3306/erp');
     expect(erp.host).toBeUndefined();
+    expect(erp.allowPrivateNetwork).toBe(false);
+    expect(registry.require('lan')).toMatchObject({ driver: 'firebird', port: 3050, allowPrivateNetwork: true });
     expect(registry.require('local')).toMatchObject({ driver: 'sqlite', database: '/var/lib/erp.sqlite', port: undefined });
     expect(registry.require('open')).toMatchObject({ kind: 'api', auth: { type: 'none' }, headers: {}, timeoutMs: 30000 });
   });

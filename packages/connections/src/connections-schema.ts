@@ -63,6 +63,7 @@ export const DatabaseEntry = Type.Object(
     password: Type.Optional(SecretText),
     options: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { 'x-expected': 'a mapping of driver options' })),
     empresaId: Type.Optional(EmpresaId),
+    allowPrivateNetwork: Type.Optional(AllowPrivateNetwork),
   },
   { additionalProperties: false },
 );

@@ -104,6 +104,80 @@ describe('compileTemplate', () => {
   });
 });
 
+describe('compileTemplate for the ERP source dialects', () => {
+  const template = `SELECT * FROM E085CLI WHERE CODCLI = #id# AND NOMCLI = '#nome#' AND CIDCLI LIKE '%#cidade#%'`;
+  const values = { id: 7, nome: 'ACME', cidade: 'Blumenau' };
+
+  it.each([
+    ['mssql', 'SELECT * FROM E085CLI WHERE CODCLI = @1 AND NOMCLI = @2 AND CIDCLI LIKE @3'],
+    ['oracle', 'SELECT * FROM E085CLI WHERE CODCLI = :1 AND NOMCLI = :2 AND CIDCLI LIKE :3'],
+    ['firebird', 'SELECT * FROM E085CLI WHERE CODCLI = ? AND NOMCLI = ? AND CIDCLI LIKE ?'],
+  ] as const)('numbers the placeholders as %s binds them', (dialect, expected) => {
+    expect(compileTemplate(template, values, dialect)).toEqual({
+      sql: expected,
+      parameters: [7, 'ACME', '%Blumenau%'],
+      variables: ['id', 'nome', 'cidade'],
+    });
+  });
+
+  it('gives every occurrence of a repeated variable its own Oracle position', () => {
+    expect(compileTemplate('SELECT :x FROM DUAL WHERE a = #v# OR b = #v#', { v: 1 }, 'oracle')).toMatchObject({
+      sql: 'SELECT :x FROM DUAL WHERE a = :1 OR b = :2',
+      parameters: [1, 1],
+    });
+  });
+
+  it("drops the N of N'#x#' when the national literal becomes a parameter (SQL Server, Oracle, MySQL)", () => {
+    for (const dialect of ['mssql', 'oracle', 'mysql'] as const)
+      expect(compileTemplate("SELECT N'abc', IN'#x#', N'#x#' FROM t WHERE NOMCLI = n'x #x#'", { x: 'é' }, dialect)).toMatchObject({
+        sql: `SELECT N'abc', IN${dialect === 'mssql' ? '@1' : dialect === 'oracle' ? ':1' : '?'}, ${
+          dialect === 'mssql' ? '@2' : dialect === 'oracle' ? ':2' : '?'
+        } FROM t WHERE NOMCLI = ${dialect === 'mssql' ? '@3' : dialect === 'oracle' ? ':3' : '?'}`,
+        parameters: ['é', 'é', 'x é'],
+      });
+  });
+
+  it('keeps SQL Server [bracketed] identifiers verbatim, a #var# in them included', () => {
+    expect(compileTemplate("SELECT [CODCLI#x#], [it's] FROM [dbo].[E085CLI] WHERE CODCLI = #x#", { x: 1 }, 'mssql')).toEqual({
+      sql: "SELECT [CODCLI#x#], [it's] FROM [dbo].[E085CLI] WHERE CODCLI = @1",
+      parameters: [1],
+      variables: ['x'],
+    });
+  });
+
+  it("reads Oracle q'[…]' literals, whose quotes need no doubling", () => {
+    expect(compileTemplate("SELECT q'[it's #x#]', Q'{it's}', q'!#x#!' FROM DUAL", { x: 'a' }, 'oracle')).toMatchObject({
+      sql: "SELECT :1, Q'{it's}', :2 FROM DUAL",
+      parameters: ["it's a", 'a'],
+    });
+  });
+
+  it('leaves Firebird comments, double-quoted identifiers without #vars# and RDB$ names alone', () => {
+    expect(
+      compileTemplate('SELECT "CODCLI", RDB$RELATION_NAME FROM RDB$RELATIONS -- #no#\nWHERE RDB$RELATION_ID = #id#', { id: 3 }, 'firebird'),
+    ).toEqual({
+      sql: 'SELECT "CODCLI", RDB$RELATION_NAME FROM RDB$RELATIONS -- #no#\nWHERE RDB$RELATION_ID = ?',
+      parameters: [3],
+      variables: ['id'],
+    });
+  });
+
+  it.each(INJECTIONS)('keeps the injection payload %p a parameter in every source dialect', (payload) => {
+    const expected = {
+      mssql: 'SELECT * FROM t WHERE a = @1 AND b = @2 AND c LIKE @3',
+      oracle: 'SELECT * FROM t WHERE a = :1 AND b = :2 AND c LIKE :3',
+      firebird: 'SELECT * FROM t WHERE a = ? AND b = ? AND c LIKE ?',
+    };
+    for (const dialect of ['mssql', 'oracle', 'firebird'] as const) {
+      const national = dialect === 'firebird' ? '' : 'N';
+      const template = `SELECT * FROM t WHERE a = #v# AND b = ${national}'#v#' AND c LIKE '%#v#%'`;
+      const compiled = compileTemplate(template, { v: payload }, dialect);
+      expect(compiled.sql).toBe(expected[dialect]);
+      expect(compiled.parameters).toEqual([payload, payload, `%${payload}%`]);
+    }
+  });
+});
+
 describe('toRawSql on SQLite', () => {
   let database: CrmDatabase;
   const consulta = parseConsulta(

@@ -1,6 +1,10 @@
 import {
+  DefaultQueryCompiler,
   DummyDriver,
   Kysely,
+  MssqlAdapter,
+  MssqlIntrospector,
+  MssqlQueryCompiler,
   MysqlAdapter,
   MysqlIntrospector,
   MysqlQueryCompiler,
@@ -16,7 +20,8 @@ import {
   ValueNode,
 } from 'kysely';
 
-export type TemplateDialect = 'postgres' | 'mysql' | 'sqlite';
+/** The CRM's dialects and the ERP source dialects (the same names as a database connection's `driver`). */
+export type TemplateDialect = 'postgres' | 'mysql' | 'sqlite' | 'mssql' | 'oracle' | 'firebird';
 
 /** Values for a template's #variables#, by name. */
 export type TemplateValues = Readonly<Record<string, unknown>>;
@@ -27,7 +32,7 @@ export interface TemplateOptions {
 }
 
 export interface CompiledTemplate {
-  /** The SQL text with positional placeholders ($1 for postgres, ? for mysql and sqlite). */
+  /** The SQL text with positional placeholders: $1 (postgres), ? (mysql, sqlite, firebird), @1 (mssql), :1 (oracle). */
   sql: string;
   parameters: unknown[];
   /** The variables bound, in order of first use. */
@@ -109,8 +114,32 @@ function literalParts(body: string, quote: string, backslash: boolean): LiteralP
   return parts;
 }
 
-/** End (exclusive) of a comment or backtick identifier starting at i, or -1 when none starts there. */
-function opaqueEnd(text: string, i: number): number {
+/** How a dialect's SQL text is cut into literals, identifiers and comments. */
+interface Lexer {
+  /** MySQL/MariaDB read `\'` inside a string literal as an escaped quote. */
+  backslash: boolean;
+  /** SQL Server quotes identifiers as [name]. */
+  brackets: boolean;
+  /** N'…' (national character literal): the N goes with the literal when it becomes a parameter. */
+  national: boolean;
+  /** Oracle's alternative quoting q'[…]', q'{…}', q'<…>', q'(…)' or q'!…!'. */
+  qQuotes: boolean;
+}
+
+const LEXERS: Readonly<Record<TemplateDialect, Lexer>> = {
+  postgres: { backslash: false, brackets: false, national: false, qQuotes: false },
+  sqlite: { backslash: false, brackets: false, national: false, qQuotes: false },
+  firebird: { backslash: false, brackets: false, national: false, qQuotes: false },
+  mysql: { backslash: true, brackets: false, national: true, qQuotes: false },
+  mssql: { backslash: false, brackets: true, national: true, qQuotes: false },
+  oracle: { backslash: false, brackets: false, national: true, qQuotes: true },
+};
+const DEFAULT_LEXER: Lexer = LEXERS.postgres;
+const Q_CLOSERS: Readonly<Record<string, string>> = { '[': ']', '{': '}', '<': '>', '(': ')' };
+const WORD_CHAR = /[A-Za-z0-9_$#@]/;
+
+/** End (exclusive) of a comment or quoted identifier starting at i, or -1 when none starts there. */
+function opaqueEnd(text: string, i: number, lexer: Lexer): number {
   const two = text.slice(i, i + 2);
   if (two === '--') {
     const end = text.indexOf('\n', i);
@@ -120,15 +149,53 @@ function opaqueEnd(text: string, i: number): number {
     const end = text.indexOf('*/', i + 2);
     return end === -1 ? text.length : end + 2;
   }
-  if (text[i] === '`') {
-    const end = text.indexOf('`', i + 1);
+  const close = text[i] === '`' ? '`' : lexer.brackets && text[i] === '[' ? ']' : undefined;
+  if (close !== undefined) {
+    const end = text.indexOf(close, i + 1);
     return end === -1 ? -1 : end + 1;
   }
   return -1;
 }
 
+/** An Oracle q'X…X' literal at i: its body and the index after it, or null. */
+function qQuoted(text: string, i: number): { body: string; end: number } | null {
+  if ((text[i] !== 'q' && text[i] !== 'Q') || text[i + 1] !== "'" || WORD_CHAR.test(text[i - 1] ?? '')) return null;
+  const open = text[i + 2];
+  if (open === undefined || /\s/.test(open)) return null;
+  const close = `${Q_CLOSERS[open] ?? open}'`;
+  const end = text.indexOf(close, i + 3);
+  return end === -1 ? null : { body: text.slice(i + 3, end), end: end + 2 };
+}
+
+/** Drops a national-literal prefix (the N of N'…') that ends the SQL text before a literal that became a parameter. */
+function withoutNationalPrefix(buffer: string, lexer: Lexer): string {
+  return lexer.national && /(^|[^A-Za-z0-9_$#@])[Nn]$/.test(buffer) ? buffer.slice(0, -1) : buffer;
+}
+
+/** The segment for a literal's body: null when it holds no variable (it stays SQL text). */
+function literalSegment(body: string, quote: string, backslash: boolean): Segment | null {
+  if (extractVariables(body).length === 0) return null;
+  const parts = literalParts(body, quote, backslash);
+  const only = parts.length === 1 ? parts[0] : undefined;
+  // '#x#' binds x itself (its type kept); 'a #x# b' binds the whole literal's text with x written into it.
+  return typeof only === 'object' ? { kind: 'value', name: only.name } : { kind: 'literal', parts };
+}
+
+/** A string literal starting at i (quoted, or Oracle's q'…'): its segment (null = plain text) and the index after it. */
+function literalAt(text: string, i: number, lexer: Lexer): { segment: Segment | null; end: number } | null {
+  const q = lexer.qQuotes ? qQuoted(text, i) : null;
+  // A q-quoted body has no escapes at all, hence the empty quote.
+  if (q) return { segment: literalSegment(q.body, '', false), end: q.end };
+  const ch = text[i] as string;
+  const close = CLOSING_QUOTE[ch];
+  const end = close === undefined ? -1 : closingQuote(text, i, close, lexer.backslash);
+  if (close === undefined || end === -1) return null;
+  const symmetric = ch === close;
+  return { segment: literalSegment(text.slice(i + 1, end), symmetric ? ch : '', lexer.backslash && symmetric), end: end + 1 };
+}
+
 /** Cuts a template into SQL text, bound variables and string literals that contain variables. */
-function parseTemplate(text: string, backslash: boolean): Segment[] {
+function parseTemplate(text: string, lexer: Lexer): Segment[] {
   const segments: Segment[] = [];
   let buffer = '';
   const flush = () => {
@@ -138,27 +205,22 @@ function parseTemplate(text: string, backslash: boolean): Segment[] {
   let i = 0;
   while (i < text.length) {
     const ch = text[i] as string;
-    const opaque = opaqueEnd(text, i);
+    const opaque = opaqueEnd(text, i, lexer);
     if (opaque !== -1) {
       // Comments and identifiers are kept verbatim: a #var# there is not a value to bind.
       buffer += text.slice(i, opaque);
       i = opaque;
       continue;
     }
-    const close = CLOSING_QUOTE[ch];
-    const end = close === undefined ? -1 : closingQuote(text, i, close, backslash);
-    if (close !== undefined && end !== -1) {
-      const body = text.slice(i + 1, end);
-      const symmetric = ch === close;
-      const parts = extractVariables(body).length === 0 ? null : literalParts(body, symmetric ? ch : '', backslash && symmetric);
-      if (parts === null) buffer += text.slice(i, end + 1);
+    const literal = literalAt(text, i, lexer);
+    if (literal) {
+      if (literal.segment === null) buffer += text.slice(i, literal.end);
       else {
+        buffer = withoutNationalPrefix(buffer, lexer);
         flush();
-        const only = parts.length === 1 ? parts[0] : undefined;
-        // '#x#' binds x itself (its type kept); 'a #x# b' binds the whole literal's text with x written into it.
-        segments.push(typeof only === 'object' ? { kind: 'value', name: only.name } : { kind: 'literal', parts });
+        segments.push(literal.segment);
       }
-      i = end + 1;
+      i = literal.end;
       continue;
     }
     VARIABLE_AT.lastIndex = i;
@@ -230,16 +292,16 @@ function resolve(values: TemplateValues, name: string): unknown {
 function prepare(
   template: string,
   values: TemplateValues,
-  backslash: boolean,
-  dialect?: TemplateDialect,
+  dialect: TemplateDialect | undefined,
+  convert: boolean,
 ): { builder: RawBuilder<unknown>; variables: string[] } {
-  const segments = parseTemplate(template, backslash);
+  const segments = parseTemplate(template, dialect === undefined ? DEFAULT_LEXER : LEXERS[dialect]);
   const variables = boundNames(segments);
   const missing = variables.filter((name) => !lookup(values, name).found);
   if (missing[0] !== undefined) throw new MissingVariableError(missing[0], missing, Object.keys(values));
   const pieces = segments.map((segment) => {
     if (segment.kind === 'sql') return sql.raw(segment.text);
-    if (segment.kind === 'value') return bound(resolve(values, segment.name), dialect);
+    if (segment.kind === 'value') return bound(resolve(values, segment.name), convert ? dialect : undefined);
     const text = segment.parts.map((part) => (typeof part === 'string' ? part : interpolated(resolve(values, part.name)))).join('');
     return bound(text);
   });
@@ -248,8 +310,32 @@ function prepare(
 
 /** Builds a Kysely RawBuilder from a #var# template: SQL text stays raw, every value is a bound parameter. */
 export function toRawSql(template: string, values: TemplateValues, options: TemplateOptions = {}): RawBuilder<unknown> {
-  return prepare(template, values, options.dialect === 'mysql', options.dialect).builder;
+  return prepare(template, values, options.dialect, true).builder;
 }
+
+/** Firebird takes `?` placeholders, like MySQL and SQLite. */
+class QuestionMarkQueryCompiler extends DefaultQueryCompiler {
+  protected override getCurrentParameterPlaceholder(): string {
+    return '?';
+  }
+}
+
+/** Oracle (oracledb) binds an array of values by position to `:1`, `:2`… */
+class OracleQueryCompiler extends DefaultQueryCompiler {
+  protected override getCurrentParameterPlaceholder(): string {
+    return `:${this.numParameters}`;
+  }
+}
+
+// Only the placeholders matter here (template SQL is raw text), so the source dialects without a Kysely dialect borrow an adapter.
+const DIALECT_PARTS = {
+  postgres: { adapter: PostgresAdapter, compiler: PostgresQueryCompiler, introspector: PostgresIntrospector },
+  mysql: { adapter: MysqlAdapter, compiler: MysqlQueryCompiler, introspector: MysqlIntrospector },
+  sqlite: { adapter: SqliteAdapter, compiler: SqliteQueryCompiler, introspector: SqliteIntrospector },
+  mssql: { adapter: MssqlAdapter, compiler: MssqlQueryCompiler, introspector: MssqlIntrospector },
+  oracle: { adapter: SqliteAdapter, compiler: OracleQueryCompiler, introspector: SqliteIntrospector },
+  firebird: { adapter: SqliteAdapter, compiler: QuestionMarkQueryCompiler, introspector: SqliteIntrospector },
+} as const;
 
 const compilers = new Map<TemplateDialect, Kysely<unknown>>();
 
@@ -257,11 +343,7 @@ const compilers = new Map<TemplateDialect, Kysely<unknown>>();
 function compilerFor(dialect: TemplateDialect): Kysely<unknown> {
   let db = compilers.get(dialect);
   if (db) return db;
-  const parts = {
-    postgres: { adapter: PostgresAdapter, compiler: PostgresQueryCompiler, introspector: PostgresIntrospector },
-    mysql: { adapter: MysqlAdapter, compiler: MysqlQueryCompiler, introspector: MysqlIntrospector },
-    sqlite: { adapter: SqliteAdapter, compiler: SqliteQueryCompiler, introspector: SqliteIntrospector },
-  }[dialect];
+  const parts = DIALECT_PARTS[dialect];
   db = new Kysely<unknown>({
     dialect: {
       createAdapter: () => new parts.adapter(),
@@ -276,7 +358,8 @@ function compilerFor(dialect: TemplateDialect): Kysely<unknown> {
 
 /** Compiles a #var# template to SQL with positional placeholders for the dialect, and its parameters. */
 export function compileTemplate(template: string, values: TemplateValues, dialect: TemplateDialect): CompiledTemplate {
-  const { builder, variables } = prepare(template, values, dialect === 'mysql');
+  // Values stay as given: the caller hands them to its own driver (the SQLite conversion is for Kysely's executor).
+  const { builder, variables } = prepare(template, values, dialect, false);
   const compiled = builder.compile(compilerFor(dialect));
   return { sql: compiled.sql, parameters: [...compiled.parameters], variables };
 }

@@ -21,8 +21,33 @@ export {
   type Regra,
 } from './integracao.repository';
 export { MigrationError, migrateDownAll, migrateToLatest } from './migrate';
+export { GET_SYNC_TABLES } from './migrations/003-get-sync';
 export { listGetIntegracoes } from './schedules.repository';
 export type * from './schema';
+export {
+  acquireSyncLease,
+  addSyncRunCounts,
+  type CursorKey,
+  ensureSyncState,
+  findCursorKeys,
+  findSyncRun,
+  findSyncState,
+  finishSyncRun,
+  type LeaseOutcome,
+  type LeaseRequest,
+  lastSyncRun,
+  listSyncRuns,
+  renewSyncLease,
+  type SyncRun,
+  type SyncRunStart,
+  type SyncState,
+  type SyncStatePatch,
+  saveCursorKeys,
+  startSyncRun,
+  timestampMs,
+  timestampValue,
+  updateSyncState,
+} from './sincronizacao.repository';
 export {
   createEmpresa,
   createFilial,

@@ -31,6 +31,9 @@ describe.each(ALL_DIALECTS)('store on %s', (dialect) => {
       'eventos',
       'usuarios',
       'ligacoes',
+      'integracao_sincronizacao',
+      'integracao_sincronizacao_chaves',
+      'integracao_sincronizacao_execucoes',
     ]) {
       expect(tables).toContain(table);
     }
@@ -55,6 +58,40 @@ describe.each(ALL_DIALECTS)('store on %s', (dialect) => {
     const result = await sql`${sql.raw(parts[0])}${1}`.execute(db);
     expect(result.rows).toHaveLength(1);
     expect(result.rows[0]).toMatchObject({ nome: 'ACME Ltda', cnpj: '12345678000199', id_erp: null });
+  });
+
+  it('003-get-sync: GET columns on integracao, and id_erp unique per empresa on contas', async () => {
+    const { db } = database;
+    await db
+      .insertInto('integracao')
+      .values({ nome: 'GET-CLIENTES', tipo_servico: 'GET', empresa_id: 1, chave: 'id_erp', campo_cursor: 'DATALT', modo: 'incremental' })
+      .execute();
+    const row = await db.selectFrom('integracao').selectAll().where('nome', '=', 'GET-CLIENTES').executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      chave: 'id_erp',
+      campo_cursor: 'DATALT',
+      modo: 'incremental',
+      reconciliacao_horas: null,
+      tamanho_lote: null,
+    });
+    await db.insertInto('contas').values({ empresa_id: 7, nome: 'A', id_erp: '501' }).execute();
+    await db.insertInto('contas').values({ empresa_id: 8, nome: 'A', id_erp: '501' }).execute();
+    await expect(db.insertInto('contas').values({ empresa_id: 7, nome: 'B', id_erp: '501' }).execute()).rejects.toThrow();
+    // Rows without an ERP key (created in the CRM) are not constrained.
+    await db
+      .insertInto('contas')
+      .values([
+        { empresa_id: 7, nome: 'C' },
+        { empresa_id: 7, nome: 'D' },
+      ])
+      .execute();
+    const conta = await db
+      .selectFrom('contas')
+      .selectAll()
+      .where('id_erp', '=', '501')
+      .where('empresa_id', '=', 7)
+      .executeTakeFirstOrThrow();
+    expect(conta).toMatchObject({ origem_integracao_id: null, origem_geracao: null, removido_origem_em: null });
   });
 
   it('stores API keys only as hashes and resolves the tenant', async () => {
@@ -100,6 +137,7 @@ describe.each(ALL_DIALECTS)('store on %s', (dialect) => {
     const tables = (await database.db.introspection.getTables()).map((t) => t.name);
     expect(tables).not.toContain('integracao');
     expect(tables).not.toContain('integracao_execucoes');
-    expect(await migrateToLatest(database)).toEqual(['001-initial', '002-execucoes']);
+    expect(tables).not.toContain('integracao_sincronizacao');
+    expect(await migrateToLatest(database)).toEqual(['001-initial', '002-execucoes', '003-get-sync']);
   });
 });

@@ -36,6 +36,65 @@ export interface IntegracaoTentativasTable {
   criado_em: Timestamp;
 }
 
+/** GET pulls: the sync state of one integracao for one empresa (cursor, lease against concurrent runs, last run). */
+export interface IntegracaoSincronizacaoTable {
+  id: Id;
+  empresa_id: number;
+  integracao_id: number;
+  /** The last committed cursor value as text (ISO for dates). */
+  cursor_valor: Nullable<string>;
+  cursor_tipo: Nullable<'date' | 'number' | 'text'>;
+  /** Reconcile generation: rows last seen in an older one are gone from the source once a reconcile completes. */
+  geracao: Flag;
+  /** 1 while a reconcile pass is under way (it survives a crash and the resumed run finishes it). */
+  reconciliando: Flag;
+  ultima_reconciliacao_em: Nullable<Timestamp>;
+  /** Lease: who runs the integration now, and until when unless renewed (a fencing token checked by every commit). */
+  execucao_dono: Nullable<string>;
+  execucao_expira_em: Nullable<Timestamp>;
+  status: Nullable<'executando' | 'concluido' | 'falhou'>;
+  linhas_lidas: Flag;
+  linhas_gravadas: Flag;
+  linhas_ignoradas: Flag;
+  linhas_removidas: Flag;
+  iniciado_em: Nullable<Timestamp>;
+  concluido_em: Nullable<Timestamp>;
+  erro: Nullable<string>;
+  atualizado_em: Timestamp;
+}
+
+/** GET pulls: the keys committed at exactly the saved cursor value, with a signature of each row (dedupe of >= reads). */
+export interface IntegracaoSincronizacaoChavesTable {
+  id: Id;
+  empresa_id: number;
+  integracao_id: number;
+  chave: string;
+  assinatura: string;
+}
+
+/** GET pulls: one row per run (a job resumed after a crash continues its row). */
+export interface IntegracaoSincronizacaoExecucoesTable {
+  id: Id;
+  empresa_id: number;
+  integracao_id: number;
+  job_id: Nullable<string>;
+  gatilho: Nullable<string>;
+  modo: 'full' | 'incremental';
+  reconciliacao: Flag;
+  status: 'executando' | 'concluido' | 'falhou';
+  linhas_lidas: Flag;
+  linhas_gravadas: Flag;
+  linhas_ignoradas: Flag;
+  linhas_removidas: Flag;
+  lotes: Flag;
+  cursor_inicial: Nullable<string>;
+  cursor_final: Nullable<string>;
+  erro: Nullable<string>;
+  iniciado_em: Timestamp;
+  concluido_em: Nullable<Timestamp>;
+  duracao_ms: Nullable<number>;
+}
+
 export interface EmpresasTable {
   id: Id;
   nome: string;
@@ -99,6 +158,16 @@ export interface IntegracaoTable {
   timeout_ms: Nullable<number>;
   criado_em: Timestamp;
   atualizado_em: Timestamp;
+  /** GET: the CRM key column(s) of the upsert, comma separated (null = id_erp); always scoped by empresa_id. */
+  chave: Generated<Nullable<string>>;
+  /** GET: the sql_consulta column whose value only grows (e.g. DATALT); null = no incremental sync. */
+  campo_cursor: Generated<Nullable<string>>;
+  /** GET: 'completo' (full refresh) or 'incremental'; null = incremental when campo_cursor is set. */
+  modo: Generated<Nullable<string>>;
+  /** GET: hours between full reconciles that mark rows gone from the source (null = never, 0 = every run). */
+  reconciliacao_horas: Generated<Nullable<number>>;
+  /** GET: rows per chunk (one CRM transaction each); null = the engine's default. */
+  tamanho_lote: Generated<Nullable<number>>;
 }
 
 /** Seed 001: CAMPOS_INTEGRACAO. campo_crm is a JSON structure keyed by the receptor's field names. */
@@ -142,7 +211,14 @@ interface TenantOwned {
   empresa_filial_id: Generated<Nullable<number>>;
 }
 
-export interface CidadesTable {
+/** Where a row written by a GET pull came from: its integracao, the reconcile generation that last saw it, and when it left the source. */
+interface SyncedFromSource {
+  origem_integracao_id: Generated<Nullable<number>>;
+  origem_geracao: Generated<Nullable<number>>;
+  removido_origem_em: Generated<Nullable<Timestamp>>;
+}
+
+export interface CidadesTable extends SyncedFromSource {
   id: Id;
   empresa_id: number;
   nome: string;
@@ -152,7 +228,7 @@ export interface CidadesTable {
 }
 
 /** CRM accounts: every column seed 001's example consulta selects, plus the phone columns. */
-export interface ContasTable extends TenantOwned {
+export interface ContasTable extends TenantOwned, SyncedFromSource {
   id_erp: Nullable<string>;
   fax: Nullable<string>;
   email_geral: Nullable<string>;
@@ -183,7 +259,7 @@ export interface ContasTable extends TenantOwned {
   atualizado_em: Timestamp;
 }
 
-export interface ContatosTable extends TenantOwned {
+export interface ContatosTable extends TenantOwned, SyncedFromSource {
   conta_id: Nullable<number>;
   codigo: Nullable<string>;
   nome: string;
@@ -196,7 +272,7 @@ export interface ContatosTable extends TenantOwned {
   atualizado_em: Timestamp;
 }
 
-export interface OportunidadesTable extends TenantOwned {
+export interface OportunidadesTable extends TenantOwned, SyncedFromSource {
   conta_id: Nullable<number>;
   usuario_id: Nullable<number>;
   titulo: string;
@@ -276,4 +352,7 @@ export interface Database {
   ligacoes: LigacoesTable;
   integracao_execucoes: IntegracaoExecucoesTable;
   integracao_tentativas: IntegracaoTentativasTable;
+  integracao_sincronizacao: IntegracaoSincronizacaoTable;
+  integracao_sincronizacao_chaves: IntegracaoSincronizacaoChavesTable;
+  integracao_sincronizacao_execucoes: IntegracaoSincronizacaoExecucoesTable;
 }

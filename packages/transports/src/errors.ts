@@ -1,3 +1,4 @@
+import { OutboundAddressError } from '@integrador/connections';
 import type { TransportExchange } from './transport';
 
 // The worker maps these onto BullMQ: `permanent` errors become UnrecoverableError (no retry), the others retry with backoff.
@@ -36,26 +37,8 @@ export class ReceptorError extends Error {
   }
 }
 
-/**
- * The URL resolves to a loopback, private, link-local, unique-local or otherwise non-public address and the connection
- * does not set `allowPrivateNetwork`. Permanent: the same address would be refused again.
- */
-export class OutboundAddressError extends Error {
-  override name = 'OutboundAddressError';
-  readonly code = 'OUTBOUND_ADDRESS_FORBIDDEN';
-  readonly permanent = true;
-
-  constructor(
-    readonly host: string,
-    readonly address: string,
-    readonly range: string,
-  ) {
-    const resolved = host === address ? '' : ` (resolved to ${address})`;
-    super(
-      `refused to connect to ${host}${resolved}: expected a public address, got a ${range} one; set allowPrivateNetwork: true on the connection to allow it`,
-    );
-  }
-}
+// Moved to @integrador/connections so the database readers share it; re-exported for the transports' callers.
+export { OutboundAddressError };
 
 /** The integration row cannot be used with its connection: a link that is not a path or names another host, an unknown HTTP method or SOAP operation. Permanent. */
 export class InvalidIntegrationError extends Error {

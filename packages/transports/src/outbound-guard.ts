@@ -3,29 +3,15 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import ipaddr from 'ipaddr.js';
-import { OutboundAddressError } from './errors';
+import { addressRange, assertPublicAddress, isPublicAddress, OutboundAddressError } from '@integrador/connections';
 
 // The hosts come from the tenant's connections file and the link from a CRM table: without this guard an integration
 // could make the worker call its cloud's metadata service, the hub's Redis or anything else on the private network.
 // The check runs where the socket connects (the agent's lookup), after DNS, so a name that resolves to a public address
-// when validated and to 127.0.0.1 when used (DNS rebinding) is still refused.
+// when validated and to 127.0.0.1 when used (DNS rebinding) is still refused. The address check itself lives in
+// @integrador/connections (the database readers use it too).
 
-/** The ipaddr.js range of an IP address; IPv4-mapped IPv6 addresses (::ffff:10.0.0.1) are judged as the IPv4 address. */
-export function addressRange(address: string): string {
-  return ipaddr.process(address.replace(/^\[|\]$/g, '')).range();
-}
-
-/** True for a public unicast address; loopback, private, link-local, unique-local, CGNAT, multicast, reserved… are not. */
-export function isPublicAddress(address: string): boolean {
-  return addressRange(address) === 'unicast';
-}
-
-/** Throws OutboundAddressError unless `address` (an IP literal) is public; `host` is the name it came from, for the message. */
-export function assertPublicAddress(address: string, host: string = address): void {
-  const range = addressRange(address);
-  if (range !== 'unicast') throw new OutboundAddressError(host, address, range);
-}
+export { addressRange, assertPublicAddress, isPublicAddress };
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
 

@@ -1,0 +1,55 @@
+import dns from 'node:dns/promises';
+import net from 'node:net';
+import ipaddr from 'ipaddr.js';
+
+// The hosts come from the tenant's connections file: without this check an integration could make a worker reach its
+// cloud's metadata service, the hub's own Redis or anything else on the private network. The pure address check lives
+// here, below both the HTTP transports and the database readers, so both judge an address the same way.
+
+/**
+ * The host resolves to a loopback, private, link-local, unique-local or otherwise non-public address and the connection
+ * does not set `allowPrivateNetwork`. Permanent: the same address would be refused again.
+ */
+export class OutboundAddressError extends Error {
+  override name = 'OutboundAddressError';
+  readonly code = 'OUTBOUND_ADDRESS_FORBIDDEN';
+  readonly permanent = true;
+
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    readonly range: string,
+  ) {
+    const resolved = host === address ? '' : ` (resolved to ${address})`;
+    super(
+      `refused to connect to ${host}${resolved}: expected a public address, got a ${range} one; set allowPrivateNetwork: true on the connection to allow it`,
+    );
+  }
+}
+
+/** The ipaddr.js range of an IP address; IPv4-mapped IPv6 addresses (::ffff:10.0.0.1) are judged as the IPv4 address. */
+export function addressRange(address: string): string {
+  return ipaddr.process(address.replace(/^\[|\]$/g, '')).range();
+}
+
+/** True for a public unicast address; loopback, private, link-local, unique-local, CGNAT, multicast, reserved… are not. */
+export function isPublicAddress(address: string): boolean {
+  return addressRange(address) === 'unicast';
+}
+
+/** Throws OutboundAddressError unless `address` (an IP literal) is public; `host` is the name it came from, for the message. */
+export function assertPublicAddress(address: string, host: string = address): void {
+  const range = addressRange(address);
+  if (range !== 'unicast') throw new OutboundAddressError(host, address, range);
+}
+
+/**
+ * Resolves `host` (a name or an IP literal) and throws OutboundAddressError when any of its addresses is not public;
+ * answers the addresses. DNS errors (ENOTFOUND…) propagate as they are.
+ */
+export async function assertPublicHost(host: string): Promise<string[]> {
+  const bare = host.replace(/^\[|\]$/g, '');
+  const addresses = net.isIP(bare) !== 0 ? [bare] : (await dns.lookup(bare, { all: true })).map((entry) => entry.address);
+  for (const address of addresses) assertPublicAddress(address, host);
+  return addresses;
+}
