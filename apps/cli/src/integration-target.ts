@@ -65,10 +65,11 @@ export function assertParameters(cli: Cli, integracao: Integracao, parametros: P
   if (missing.length > 0) throw new CliError(cli.text.missingParameters(missing));
 }
 
-/** Refuses what the set queue cannot run: an inactive row, a componente, or a tipo other than SET. */
+/** Refuses what cannot be run: an inactive row, a componente, or a tipo other than SET and GET. */
 export function assertRunnable(cli: Cli, integracao: Integracao): void {
   const label = `#${integracao.id} (${integracao.nome})`;
   if (Number(integracao.ativo) !== 1) throw new CliError(cli.text.integracaoInactive(label));
   if ((integracao.link ?? '').trim().toLowerCase() === 'componente') throw new CliError(cli.text.integracaoIsComponent(label));
-  if (integracao.tipo_servico !== 'SET') throw new CliError(cli.text.integracaoNotSet(label, integracao.tipo_servico));
+  if (integracao.tipo_servico !== 'SET' && integracao.tipo_servico !== 'GET')
+    throw new CliError(cli.text.integracaoNotSet(label, integracao.tipo_servico));
 }

@@ -5,6 +5,7 @@ import { registerConfigCommand } from './commands/config-lint.command';
 import { registerMigrateCommand } from './commands/migrate.command';
 import { registerReceptorCommands } from './commands/receptor.command';
 import { registerRunCommand } from './commands/run.command';
+import { registerSchedulesCommand } from './commands/schedules.command';
 import { registerSeedDemoCommand } from './commands/seed-demo.command';
 import { registerTenantCommand } from './commands/tenant.command';
 import { describeError } from './describe-error';
@@ -28,6 +29,7 @@ function buildProgram(cli: Cli): Command {
   registerSeedDemoCommand(program, cli);
   registerRunCommand(program, cli);
   registerReceptorCommands(program, cli);
+  registerSchedulesCommand(program, cli);
   return program;
 }
 

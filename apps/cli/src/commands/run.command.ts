@@ -15,6 +15,7 @@ import {
   type TargetOptions,
 } from '../integration-target';
 import { withJobProducer } from '../queue-connection';
+import { runGet } from './get-run';
 
 interface RunOptions extends TargetOptions {
   wait?: boolean;
@@ -38,13 +39,22 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
   const args = parseTargetArgs(cli, integracaoIdText, options);
   const config = loadConfig();
   // Every check the ingress makes happens before Redis is touched: a refused run enqueues nothing.
-  const tenant = await withDatabase(async ({ db }) => {
+  const { tenant, tipo } = await withDatabase(async ({ db }) => {
     const found = await loadTenant(cli, db, args);
     const integracao = await requireIntegracao(cli, db, found, args.integracaoId);
     assertRunnable(cli, integracao);
     assertParameters(cli, integracao, args.parametros);
-    return found;
+    return { tenant: found, tipo: integracao.tipo_servico };
   }, config);
+  if (tipo === 'GET') {
+    const payload = {
+      tenant: { empresaId: tenant.empresaId, filialId: tenant.filialId },
+      integracaoId: args.integracaoId,
+      parametros: args.parametros,
+      trigger: 'cli' as const,
+    };
+    return withJobProducer(cli, config, (producer) => runGet(cli, producer, payload, options));
+  }
   await withJobProducer(cli, config, async (producer) => {
     const job = await producer.enqueue(QUEUE, 'integration.run', {
       tenant: { empresaId: tenant.empresaId, filialId: tenant.filialId },

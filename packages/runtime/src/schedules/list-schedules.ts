@@ -1,11 +1,8 @@
-import type { TenantRef } from '@integrador/jobs';
-import { getScheduler, isSkippedRun, type JobProducer, type SchedulerState } from '@integrador/queue';
-import { type Database, type Integracao, listIntegracoes, type Tenant } from '@integrador/store';
+import { getScheduler, type JobProducer, type SchedulerState } from '@integrador/queue';
+import { type Database, type Integracao, lastSyncRun, listIntegracoes, type Tenant, timestampMs } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { scheduledCron } from './reconcile-schedules';
 import { schedulerIdOf } from './schedule-ids';
-
-type Job = NonNullable<Awaited<ReturnType<JobProducer['getJob']>>>;
 
 /**
  * scheduled: a scheduler exists in Redis; pending: it should, but worker-get has not reconciled yet (or its cron
@@ -13,16 +10,19 @@ type Job = NonNullable<Awaited<ReturnType<JobProducer['getJob']>>>;
  */
 export type ScheduleStatus = 'scheduled' | 'pending' | 'not_scheduled';
 
-/** The last run of one integration (a job of the get queue, whatever triggered it). */
+/** The last run of one integration, whatever triggered it (API, CLI, schedule…); counts grow live while it runs. */
 export interface LastRun {
-  jobId: string;
+  jobId: string | null;
   trigger: string | null;
-  state: string;
+  status: 'executando' | 'concluido' | 'falhou';
+  mode: 'full' | 'incremental';
   startedAt: string | null;
   finishedAt: string | null;
-  rowsRead: number | null;
-  rowsWritten: number | null;
-  failedReason: string | null;
+  rowsRead: number;
+  rowsWritten: number;
+  rowsSkipped: number;
+  rowsMarkedDeleted: number;
+  error: string | null;
 }
 
 /** One GET integration's schedule as the API and the CLI show it. */
@@ -37,54 +37,25 @@ export interface ScheduleEntry {
   lastRun: LastRun | null;
 }
 
-/** How many of the newest finished jobs of the get queue are searched for each integration's last run. */
-const RECENT_JOBS = 500;
-
 const iso = (ms: number | undefined | null) => (ms ? new Date(ms).toISOString() : null);
 
-function count(value: unknown, key: string): number | null {
-  const n = (value as Record<string, unknown> | null | undefined)?.[key];
-  return typeof n === 'number' ? n : null;
-}
-
-function lastRunOf(job: Job, state: string): LastRun {
-  // A running job shows its live counts; a finished one its result.
-  const counts = state === 'completed' ? job.returnvalue : job.progress;
+/** The last run of an integration from the run history (integracao_sincronizacao_execucoes), whatever triggered it. */
+async function lastRunOf(db: Kysely<Database>, empresaId: number, integracaoId: number): Promise<LastRun | undefined> {
+  const run = await lastSyncRun(db, empresaId, integracaoId);
+  if (!run) return undefined;
   return {
-    jobId: String(job.id),
-    trigger: (job.data as { trigger?: string }).trigger ?? null,
-    state,
-    startedAt: iso(job.processedOn),
-    finishedAt: iso(job.finishedOn),
-    rowsRead: count(counts, 'rowsRead'),
-    rowsWritten: count(counts, 'rowsWritten'),
-    failedReason: job.failedReason || null,
+    jobId: run.job_id,
+    trigger: run.gatilho,
+    status: run.status,
+    mode: run.modo,
+    startedAt: iso(timestampMs(run.iniciado_em)),
+    finishedAt: iso(timestampMs(run.concluido_em)),
+    rowsRead: Number(run.linhas_lidas),
+    rowsWritten: Number(run.linhas_gravadas),
+    rowsSkipped: Number(run.linhas_ignoradas),
+    rowsMarkedDeleted: Number(run.linhas_removidas),
+    error: run.erro,
   };
-}
-
-/**
- * The newest active or finished integration.run job of each of the given integrations of one empresa, from BullMQ
- * (the jobs of the last day / week that retention keeps).
- */
-async function lastRuns(producer: JobProducer, empresaId: number, ids: Set<number>): Promise<Map<number, LastRun>> {
-  const queue = producer.queue('get');
-  const [active, finished] = await Promise.all([
-    queue.getJobs(['active'], 0, RECENT_JOBS - 1, false),
-    queue.getJobs(['completed', 'failed'], 0, RECENT_JOBS - 1, false),
-  ]);
-  const found = new Map<number, LastRun>();
-  const take = (job: Job | undefined, state: (job: Job) => string) => {
-    if (job?.name !== 'integration.run' || isSkippedRun(job.returnvalue)) return;
-    const data = job.data as { tenant?: TenantRef; integracaoId?: number };
-    if (data.tenant?.empresaId !== empresaId) return;
-    const id = data.integracaoId;
-    if (id === undefined || !ids.has(id) || found.has(id)) return;
-    found.set(id, lastRunOf(job, state(job)));
-  };
-  for (const job of active) take(job, () => 'active');
-  const newestFirst = finished.filter(Boolean).sort((a, b) => (b.finishedOn ?? 0) - (a.finishedOn ?? 0));
-  for (const job of newestFirst) take(job, (j) => (j.failedReason && !j.returnvalue ? 'failed' : 'completed'));
-  return found;
 }
 
 function entryOf(row: Integracao, empresaId: number, scheduler: SchedulerState | undefined, lastRun: LastRun | undefined): ScheduleEntry {
@@ -106,11 +77,9 @@ export async function listSchedules(db: Kysely<Database>, producer: JobProducer,
   const rows = (await listIntegracoes(db, tenant)).filter((row) => row.tipo_servico === 'GET');
   if (rows.length === 0) return [];
   const queue = producer.queue('get');
-  const [schedulers, runs] = await producer.read('list schedules', () =>
-    Promise.all([
-      Promise.all(rows.map((row) => getScheduler(queue, schedulerIdOf(tenant.empresaId, row.id)))),
-      lastRuns(producer, tenant.empresaId, new Set(rows.map((row) => row.id))),
-    ]),
+  const schedulers = await producer.read('list schedules', () =>
+    Promise.all(rows.map((row) => getScheduler(queue, schedulerIdOf(tenant.empresaId, row.id)))),
   );
-  return rows.map((row, i) => entryOf(row, tenant.empresaId, schedulers[i], runs.get(row.id)));
+  const runs = await Promise.all(rows.map((row) => lastRunOf(db, tenant.empresaId, row.id)));
+  return rows.map((row, i) => entryOf(row, tenant.empresaId, schedulers[i], runs[i]));
 }
