@@ -25,6 +25,11 @@ function seedIntegracao(fields: Partial<Integracao> = {}): Integracao {
     timeout_ms: null,
     criado_em: CREATED,
     atualizado_em: CREATED,
+    chave: null,
+    campo_cursor: null,
+    modo: null,
+    reconciliacao_horas: null,
+    tamanho_lote: null,
     ...fields,
   };
 }

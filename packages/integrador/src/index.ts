@@ -47,3 +47,4 @@ export {
   type TemplateValues,
   toRawSql,
 } from './template';
+export * from './get/index';

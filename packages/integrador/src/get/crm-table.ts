@@ -1,0 +1,96 @@
+import type { Database, DialectName } from '@integrador/store';
+import { type Kysely, sql } from 'kysely';
+
+/** How a CRM column's values are prepared before they are written. */
+export type ColumnClass = 'text' | 'integer' | 'numeric' | 'date' | 'timestamp' | 'other';
+
+export interface CrmColumn {
+  name: string;
+  /** The database's own type name (PostgreSQL casts the staged text to it). */
+  type: string;
+  kind: ColumnClass;
+}
+
+/** A CRM table as the database describes it: its columns by lower-case name and its unique indexes. */
+export interface CrmTable {
+  name: string;
+  columns: Map<string, CrmColumn>;
+  uniqueKeys: string[][];
+}
+
+function classify(type: string): ColumnClass {
+  const t = type.toLowerCase();
+  if (/char|text|clob|string/.test(t)) return 'text';
+  if (/timestamp|datetime/.test(t)) return 'timestamp';
+  if (/^date/.test(t)) return 'date';
+  if (/int/.test(t)) return 'integer';
+  if (/numeric|decimal|real|double|float/.test(t)) return 'numeric';
+  return 'other';
+}
+
+type Row = Record<string, unknown>;
+
+async function rows(db: Kysely<Database>, query: ReturnType<typeof sql>): Promise<Row[]> {
+  return (await query.execute(db)).rows as Row[];
+}
+
+async function describe(db: Kysely<Database>, dialect: DialectName, table: string): Promise<{ columns: Row[]; unique: Row[] }> {
+  if (dialect === 'postgres') {
+    const columns = await rows(
+      db,
+      sql`SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+          WHERE a.attrelid = to_regclass(${table}) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
+    );
+    const unique = await rows(
+      db,
+      sql`SELECT i.indexrelid::text AS index_name, a.attname AS name FROM pg_index i
+          JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+          WHERE i.indrelid = to_regclass(${table}) AND i.indisunique AND i.indpred IS NULL`,
+    );
+    return { columns, unique };
+  }
+  if (dialect === 'mysql') {
+    const columns = await rows(
+      db,
+      sql`SELECT column_name AS name, column_type AS type FROM information_schema.columns
+          WHERE table_schema = DATABASE() AND table_name = ${table} ORDER BY ordinal_position`,
+    );
+    const unique = await rows(
+      db,
+      sql`SELECT index_name AS index_name, column_name AS name FROM information_schema.statistics
+          WHERE table_schema = DATABASE() AND table_name = ${table} AND non_unique = 0`,
+    );
+    return { columns, unique };
+  }
+  const columns = await rows(db, sql`SELECT name, type FROM pragma_table_info(${table})`);
+  const unique = await rows(
+    db,
+    sql`SELECT il.name AS index_name, ii.name AS name FROM pragma_index_list(${table}) il, pragma_index_info(il.name) ii WHERE il."unique" = 1`,
+  );
+  return { columns, unique };
+}
+
+/** Reads a CRM table's columns and unique indexes; undefined when the table does not exist. */
+export async function describeCrmTable(db: Kysely<Database>, dialect: DialectName, table: string): Promise<CrmTable | undefined> {
+  const { columns, unique } = await describe(db, dialect, table);
+  if (columns.length === 0) return undefined;
+  const byName = new Map<string, CrmColumn>();
+  for (const row of columns) {
+    const name = String(row.name ?? row.NAME ?? row.COLUMN_NAME);
+    const type = String(row.type ?? row.TYPE ?? row.COLUMN_TYPE ?? '');
+    byName.set(name.toLowerCase(), { name, type, kind: classify(type) });
+  }
+  const indexes = new Map<string, string[]>();
+  for (const row of unique) {
+    const index = String(row.index_name ?? row.INDEX_NAME);
+    const name = String(row.name ?? row.COLUMN_NAME).toLowerCase();
+    indexes.set(index, [...(indexes.get(index) ?? []), name]);
+  }
+  return { name: table, columns: byName, uniqueKeys: [...indexes.values()] };
+}
+
+/** True when a unique index covers exactly empresa_id plus the key columns (what ON CONFLICT needs). */
+export function hasTenantUniqueKey(table: CrmTable, keyColumns: readonly string[]): boolean {
+  const wanted = new Set(['empresa_id', ...keyColumns]);
+  return table.uniqueKeys.some((columns) => columns.length === wanted.size && columns.every((c) => wanted.has(c)));
+}

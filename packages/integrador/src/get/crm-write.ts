@@ -1,0 +1,184 @@
+import type { Database, DialectName } from '@integrador/store';
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import { toRawSql } from '../template';
+import type { CrmColumn, CrmTable } from './crm-table';
+import { asParameter, asText } from './crm-values';
+import type { GetSettings } from './get-settings';
+import type { SyncRecord } from './row-mapping';
+
+/** Who the written rows belong to and where they came from (stamped on every row, whatever the source sent). */
+export interface RowStamp {
+  empresaId: number;
+  filialId: number | null;
+  integracaoId: number;
+  geracao: number;
+}
+
+export interface UpsertTarget {
+  table: CrmTable;
+  keyColumns: readonly string[];
+  /** CRM columns (lower case) the source fills, in the plan's order. */
+  columns: readonly string[];
+}
+
+/** Bound parameters per statement, below each database's limit (SQLite 32766, MySQL 65535). */
+const PARAMETER_BUDGET: Record<Exclude<DialectName, 'postgres'>, number> = { sqlite: 32000, mysql: 60000 };
+const MAX_ROWS_PER_STATEMENT = 1000;
+
+function column(table: CrmTable, name: string): CrmColumn {
+  const found = table.columns.get(name);
+  if (!found) throw new Error(`column ${name} vanished from ${table.name}`);
+  return found;
+}
+
+/** The engine's own columns, where the table has them. */
+function stampColumns(table: CrmTable): string[] {
+  return ['empresa_id', 'empresa_filial_id', 'origem_integracao_id', 'origem_geracao', 'removido_origem_em', 'atualizado_em'].filter((c) =>
+    table.columns.has(c),
+  );
+}
+
+function updatedColumns(target: UpsertTarget): string[] {
+  const stamps = stampColumns(target.table).filter((c) => c !== 'empresa_id');
+  return [...target.columns.filter((c) => !target.keyColumns.includes(c)), ...stamps].map((c) => column(target.table, c).name);
+}
+
+/**
+ * PostgreSQL: one statement per chunk whatever its size — one text array per column, unnest()ed and cast to the
+ * column's type, then ON CONFLICT (empresa_id, key) DO UPDATE. 1 parameter per column, not per value.
+ */
+async function upsertPostgres(trx: Transaction<Database>, target: UpsertTarget, stamp: RowStamp, records: readonly SyncRecord[]) {
+  const { table } = target;
+  const data = target.columns.map((c) => column(table, c));
+  const stampValue: Record<string, RawBuilder<unknown>> = {
+    empresa_id: sql`${stamp.empresaId}::integer`,
+    empresa_filial_id: sql`${stamp.filialId}::integer`,
+    origem_integracao_id: sql`${stamp.integracaoId}::integer`,
+    origem_geracao: sql`${stamp.geracao}::integer`,
+    removido_origem_em: sql`NULL`,
+    atualizado_em: sql`now()`,
+  };
+  const stamps = stampColumns(table);
+  const aliases = data.map((_, i) => sql.id(`c${i}`));
+  const arrays = data.map((col) => sql`${records.map((r) => asText(r.values[col.name.toLowerCase()], col.kind))}::text[]`);
+  const conflict = ['empresa_id', ...target.keyColumns].map((c) => sql.id(column(table, c).name));
+  const updates = updatedColumns(target).map((name) => sql`${sql.id(name)} = EXCLUDED.${sql.id(name)}`);
+  // Types come from the catalog (format_type), never from configuration.
+  const casts = data.map((col, i) => sql`u.${aliases[i] as RawBuilder<unknown>}::${sql.raw(col.type)}`);
+  const query = sql`INSERT INTO ${sql.table(table.name)} (${sql.join([...stamps, ...data.map((c) => c.name)].map((c) => sql.id(c)))})
+    SELECT ${sql.join([...stamps.map((c) => stampValue[c] as RawBuilder<unknown>), ...casts])}
+    FROM unnest(${sql.join(arrays)}) AS u(${sql.join(aliases)})
+    ON CONFLICT (${sql.join(conflict)}) DO UPDATE SET ${sql.join(updates)}`;
+  const result = await query.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** MySQL/MariaDB and SQLite: multi-row INSERT … VALUES within the parameter limit, upserting on the tenant's key. */
+async function upsertValues(
+  trx: Transaction<Database>,
+  dialect: 'mysql' | 'sqlite',
+  target: UpsertTarget,
+  stamp: RowStamp,
+  records: readonly SyncRecord[],
+) {
+  const { table } = target;
+  // biome-ignore lint/suspicious/noExplicitAny: the table is chosen at run time (checked against GET_SYNC_TABLES and the catalog).
+  const db = trx as unknown as Kysely<any>;
+  const data = target.columns.map((c) => column(table, c));
+  const now = dialect === 'sqlite' ? new Date().toISOString() : new Date();
+  const stamps: Record<string, unknown> = {
+    empresa_id: stamp.empresaId,
+    empresa_filial_id: stamp.filialId,
+    origem_integracao_id: stamp.integracaoId,
+    origem_geracao: stamp.geracao,
+    removido_origem_em: null,
+    atualizado_em: now,
+  };
+  const own = Object.fromEntries(stampColumns(table).map((c) => [c, stamps[c]]));
+  const perRow = data.length + Object.keys(own).length;
+  const rowsPerStatement = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(PARAMETER_BUDGET[dialect] / perRow)));
+  const updates = updatedColumns(target);
+  const conflict = ['empresa_id', ...target.keyColumns].map((c) => column(table, c).name);
+  let affected = 0;
+  for (let i = 0; i < records.length; i += rowsPerStatement) {
+    const values = records
+      .slice(i, i + rowsPerStatement)
+      .map((r) => ({
+        ...own,
+        ...Object.fromEntries(data.map((col) => [col.name, asParameter(r.values[col.name.toLowerCase()], col.kind, dialect)])),
+      }));
+    const insert = db.insertInto(table.name).values(values);
+    const result =
+      dialect === 'mysql'
+        ? await insert.onDuplicateKeyUpdate(Object.fromEntries(updates.map((c) => [c, sql`VALUES(${sql.ref(c)})`]))).executeTakeFirst()
+        : await insert
+            .onConflict((oc) => oc.columns(conflict).doUpdateSet(Object.fromEntries(updates.map((c) => [c, sql.ref(`excluded.${c}`)]))))
+            .executeTakeFirst();
+    affected += Number(result.numInsertedOrUpdatedRows ?? 0);
+  }
+  return affected;
+}
+
+/** Upserts a chunk of records into the CRM table by (empresa_id, key), set-based; returns the rows the database reports written. */
+export async function upsertRecords(
+  trx: Transaction<Database>,
+  dialect: DialectName,
+  target: UpsertTarget,
+  stamp: RowStamp,
+  records: readonly SyncRecord[],
+): Promise<number> {
+  if (records.length === 0) return 0;
+  return dialect === 'postgres' ? upsertPostgres(trx, target, stamp, records) : upsertValues(trx, dialect, target, stamp, records);
+}
+
+/** Reconcile: marks the rows this integracao wrote that the finished pass did not see (never deletes them). */
+export async function markRemoved(trx: Transaction<Database>, dialect: DialectName, table: CrmTable, stamp: RowStamp): Promise<number> {
+  // biome-ignore lint/suspicious/noExplicitAny: see upsertValues.
+  const db = trx as unknown as Kysely<any>;
+  const now = dialect === 'sqlite' ? new Date().toISOString() : new Date();
+  const result = await db
+    .updateTable(table.name)
+    .set({ removido_origem_em: now })
+    .where('empresa_id', '=', stamp.empresaId)
+    .where('origem_integracao_id', '=', stamp.integracaoId)
+    .where('removido_origem_em', 'is', null)
+    .where((eb) => eb.or([eb('origem_geracao', 'is', null), eb('origem_geracao', '<', stamp.geracao)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** The #vars# of one row for sql_insert / sql_update: its columns as the source names them and in lower case. */
+function rowVariables(record: SyncRecord): Record<string, unknown> {
+  const vars: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(record.row)) {
+    vars[name] = value ?? null;
+    vars[name.toLowerCase()] ??= value ?? null;
+  }
+  return vars;
+}
+
+/** sql_update for each row, and sql_insert when the update matched nothing (or when only sql_insert is given). */
+export async function writeWithTemplates(
+  trx: Transaction<Database>,
+  dialect: DialectName,
+  settings: Pick<GetSettings, 'sqlInsert' | 'sqlUpdate'>,
+  base: Record<string, unknown>,
+  records: readonly SyncRecord[],
+): Promise<number> {
+  let written = 0;
+  for (const record of records) {
+    const values = { ...base, ...rowVariables(record) };
+    if (settings.sqlUpdate) {
+      const updated = await toRawSql(settings.sqlUpdate, values, { dialect }).execute(trx);
+      if (Number(updated.numAffectedRows ?? 0) > 0) {
+        written++;
+        continue;
+      }
+    }
+    if (settings.sqlInsert) {
+      await toRawSql(settings.sqlInsert, values, { dialect }).execute(trx);
+      written++;
+    }
+  }
+  return written;
+}

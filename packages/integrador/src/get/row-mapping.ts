@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import type { SourceRow } from '@integrador/sources';
+import type { CrmTable } from './crm-table';
+import { type CursorValue, cursorOf } from './cursor';
+import { GetConfigError } from './get-errors';
+import type { GetSettings } from './get-settings';
+
+/** Columns the engine writes itself; a sql_consulta may not set them. */
+export const ENGINE_COLUMNS = [
+  'id',
+  'empresa_id',
+  'empresa_filial_id',
+  'origem_integracao_id',
+  'origem_geracao',
+  'removido_origem_em',
+  'atualizado_em',
+];
+
+/** How the source's columns land in the CRM, decided from the first row (Oracle/Firebird upper-case names: matched case-insensitively). */
+export interface ColumnPlan {
+  /** Source column → CRM column (lower case), in the source's order. */
+  pairs: { source: string; target: string }[];
+  /** Source columns of the key, in the order of settings.keyColumns. */
+  keySources: string[];
+  /** CRM key columns (settings.keyColumns): written as the trimmed key text. */
+  keyTargets: string[];
+  cursorSource: string | null;
+}
+
+/** One source row ready to write: its key (text), cursor, signature and the values by CRM column. */
+export interface SyncRecord {
+  key: string;
+  cursor: CursorValue | null;
+  signature: string;
+  values: Record<string, unknown>;
+  /** The row as read (for sql_insert / sql_update #vars#). */
+  row: SourceRow;
+}
+
+const KEY_SEPARATOR = '\u001f';
+
+function configError(_settings: GetSettings, column: string, message: string): never {
+  throw new GetConfigError('GET_CONFIG', `${column}: ${message}`);
+}
+
+/** Matches the first row's columns to the CRM table (or, for templates, just finds key and cursor). */
+export function planColumns(settings: GetSettings, sourceColumns: readonly string[], table: CrmTable | null): ColumnPlan {
+  const byLower = new Map<string, string>();
+  for (const column of sourceColumns) {
+    const lower = column.toLowerCase();
+    if (byLower.has(lower))
+      configError(settings, 'sql_consulta', `selects "${byLower.get(lower)}" and "${column}", which name the same CRM column`);
+    byLower.set(lower, column);
+  }
+  const found = [...byLower.values()].join(', ');
+  const cursorLower = settings.cursorColumn?.toLowerCase() ?? null;
+  const cursorSource = cursorLower === null ? null : (byLower.get(cursorLower) ?? null);
+  if (cursorLower !== null && cursorSource === null && settings.mode === 'incremental')
+    configError(settings, 'campo_cursor', `"${settings.cursorColumn}" is not among the columns of sql_consulta (${found})`);
+  const pairs: ColumnPlan['pairs'] = [];
+  for (const [lower, source] of byLower) {
+    if (table === null) {
+      pairs.push({ source, target: lower });
+      continue;
+    }
+    if (lower === cursorLower && !table.columns.has(lower)) continue;
+    if (ENGINE_COLUMNS.includes(lower))
+      configError(settings, 'sql_consulta', `column "${source}" is written by the engine itself (${ENGINE_COLUMNS.join(', ')}); remove it`);
+    if (!table.columns.has(lower)) {
+      const known = [...table.columns.keys()].filter((c) => !ENGINE_COLUMNS.includes(c)).join(', ');
+      configError(settings, 'sql_consulta', `column "${source}" does not exist in ${table.name} (alias it to one of: ${known})`);
+    }
+    pairs.push({ source, target: lower });
+  }
+  const keySources = settings.keyColumns.map((key) => {
+    const source = byLower.get(key);
+    if (source === undefined) configError(settings, 'chave', `key column "${key}" is not among the columns of sql_consulta (${found})`);
+    return source;
+  });
+  return { pairs, keySources, keyTargets: settings.keyColumns, cursorSource };
+}
+
+function keyText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  const text = String(value).trim();
+  return text === '' ? null : text;
+}
+
+function signatureOf(values: readonly unknown[]): string {
+  const json = JSON.stringify(values, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  return createHash('sha1').update(json).digest('base64');
+}
+
+/** Maps one source row; null when its key is empty (it cannot be matched in the CRM). */
+export function toRecord(plan: ColumnPlan, row: SourceRow): SyncRecord | null {
+  const parts: string[] = [];
+  for (const source of plan.keySources) {
+    const part = keyText(row[source]);
+    if (part === null) return null;
+    parts.push(part);
+  }
+  const values: Record<string, unknown> = {};
+  const ordered: unknown[] = [];
+  for (const { source, target } of plan.pairs) {
+    const value = row[source] ?? null;
+    values[target] = value;
+    ordered.push(value);
+  }
+  plan.keyTargets.forEach((target, i) => {
+    values[target] = parts[i];
+  });
+  const cursor = plan.cursorSource === null ? null : cursorOf(row[plan.cursorSource]);
+  return { key: parts.join(KEY_SEPARATOR), cursor, signature: signatureOf(ordered), values, row };
+}

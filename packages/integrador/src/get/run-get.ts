@@ -1,0 +1,371 @@
+import type { GetRunProgress, GetRunResult } from '@integrador/jobs';
+import type { SourceReader, SourceRow } from '@integrador/sources';
+import {
+  acquireSyncLease,
+  addSyncRunCounts,
+  type Database,
+  type DialectName,
+  findCursorKeys,
+  findSyncRun,
+  finishSyncRun,
+  type SyncState,
+  saveCursorKeys,
+  startSyncRun,
+  timestampMs,
+  updateSyncState,
+} from '@integrador/store';
+import type { Kysely, Transaction } from 'kysely';
+import { isStatementError } from '../set/consulta-rows';
+import { PermanentError } from '../set/permanent-error';
+import { type CrmTable, describeCrmTable, hasTenantUniqueKey } from './crm-table';
+import { markRemoved, type RowStamp, upsertRecords, writeWithTemplates } from './crm-write';
+import { type CursorValue, savedCursor } from './cursor';
+import type { GetDefinition } from './get-definition';
+import { GetConfigError, SyncBusyError, SyncLeaseLostError } from './get-errors';
+import type { GetSettings } from './get-settings';
+import { type ColumnPlan, planColumns, type SyncRecord, toRecord } from './row-mapping';
+import { buildSourceQuery } from './source-query';
+
+export interface GetRunContext {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  definition: GetDefinition;
+  reader: SourceReader;
+  tenant: { empresaId: number; filialId: number | null };
+  parametros: Readonly<Record<string, unknown>>;
+  jobId: string;
+  trigger: string;
+  /** Unique to this execution (fencing token); `takeOverPrefix` lets the same job resume after its worker died. */
+  owner: string;
+  takeOverPrefix: string;
+  leaseMs: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: GetRunProgress) => Promise<void> | void;
+  /** Told about rows skipped for an empty key (counts only, never values). */
+  onWarning?: (message: string, detail: Record<string, unknown>) => void;
+}
+
+/** Everything a run carries from chunk to chunk. */
+interface RunState {
+  stateId: number;
+  runId: number;
+  stamp: RowStamp;
+  reconcile: boolean;
+  /** Cursor at the start of the run: rows at exactly this value may already be committed. */
+  startCursor: CursorValue | null;
+  cursor: CursorValue | null;
+  plan: ColumnPlan | null;
+  progress: GetRunProgress;
+  skipped: number;
+}
+
+const truthy = (value: unknown) => value === true || value === 1 || (typeof value === 'string' && /^(1|true|sim|s)$/i.test(value));
+
+/** True when this run must be (or continue) a reconcile pass. */
+function reconcileDue(settings: GetSettings, state: SyncState, parametros: Readonly<Record<string, unknown>>): boolean {
+  if (settings.write !== 'upsert') return false;
+  if (truthy(parametros.reconciliar)) return true;
+  if (settings.reconcileHours === null) return false;
+  const last = timestampMs(state.ultima_reconciliacao_em);
+  return last === null || Date.now() - last >= settings.reconcileHours * 3600_000;
+}
+
+async function crmTableOf(ctx: GetRunContext): Promise<CrmTable | null> {
+  const { settings } = ctx.definition;
+  if (settings.write !== 'upsert' || settings.table === null) return null;
+  const table = await describeCrmTable(ctx.db, ctx.dialect, settings.table);
+  if (!table) throw new GetConfigError('GET_CONFIG', `tabela: the CRM table "${settings.table}" does not exist`);
+  for (const key of settings.keyColumns)
+    if (!table.columns.has(key)) throw new GetConfigError('GET_CONFIG', `chave: "${key}" is not a column of ${table.name}`);
+  if (!hasTenantUniqueKey(table, settings.keyColumns))
+    throw new GetConfigError(
+      'GET_CONFIG',
+      `chave: ${table.name} has no unique index on (empresa_id, ${settings.keyColumns.join(', ')}); create one or use chave id_erp`,
+    );
+  return table;
+}
+
+/** Commits a patch of the sync state under the lease; throws when the lease was lost (the transaction rolls back). */
+async function fenced(
+  trx: Kysely<Database> | Transaction<Database>,
+  ctx: GetRunContext,
+  run: RunState,
+  patch: Parameters<typeof updateSyncState>[3],
+) {
+  if (!(await updateSyncState(trx, run.stateId, ctx.owner, { leaseMs: ctx.leaseMs, ...patch })))
+    throw new SyncLeaseLostError(
+      `integracao #${ctx.definition.integracao.id}: lease lost to another execution; stopping without committing`,
+    );
+}
+
+/** Drops rows committed before at exactly the start cursor value (same key, same signature) and repeated keys. */
+async function dedupe(ctx: GetRunContext, run: RunState, records: SyncRecord[]): Promise<SyncRecord[]> {
+  const start = run.startCursor;
+  let atStart: Map<string, string> = new Map();
+  if (start !== null) {
+    const candidates = records.filter((r) => r.cursor?.text === start.text).map((r) => r.key);
+    if (candidates.length > 0)
+      atStart = await findCursorKeys(ctx.db, ctx.tenant.empresaId, ctx.definition.integracao.id, [...new Set(candidates)]);
+  }
+  const byKey = new Map<string, SyncRecord>();
+  for (const record of records) {
+    if (start !== null && record.cursor?.text === start.text && atStart.get(record.key) === record.signature) continue;
+    // A key twice in one chunk: the later row (ordered by cursor) wins; one statement may not touch a row twice.
+    byKey.delete(record.key);
+    byKey.set(record.key, record);
+  }
+  return [...byKey.values()];
+}
+
+/** The cursor after a chunk (rows come ordered by it) and the keys at that value, to dedupe the next >= read. */
+function cursorAfter(
+  run: RunState,
+  records: readonly SyncRecord[],
+): { cursor: CursorValue | null; keysAtCursor: SyncRecord[]; replace: boolean } {
+  let last: CursorValue | null = null;
+  for (const record of records) if (record.cursor !== null) last = record.cursor;
+  if (last === null) return { cursor: run.cursor, keysAtCursor: [], replace: false };
+  const at = last.text;
+  const keysAtCursor = new Map<string, SyncRecord>();
+  for (const record of records) if (record.cursor?.text === at) keysAtCursor.set(record.key, record);
+  return { cursor: last, keysAtCursor: [...keysAtCursor.values()], replace: run.cursor?.text !== at };
+}
+
+function toRecords(ctx: GetRunContext, run: RunState, rows: readonly SourceRow[], table: CrmTable | null): SyncRecord[] {
+  const first = rows[0];
+  if (run.plan === null && first) run.plan = planColumns(ctx.definition.settings, Object.keys(first), table);
+  const plan = run.plan;
+  if (plan === null) return [];
+  const records: SyncRecord[] = [];
+  let emptyKeys = 0;
+  for (const row of rows) {
+    const record = toRecord(plan, row);
+    if (record) records.push(record);
+    else emptyKeys++;
+  }
+  if (emptyKeys > 0) {
+    run.skipped += emptyKeys;
+    ctx.onWarning?.('rows without a key skipped', { integracaoId: ctx.definition.integracao.id, rows: emptyKeys });
+  }
+  return records;
+}
+
+/** Writes one chunk and, in the same CRM transaction, the cursor it reaches and the run's counts. */
+async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | null, rows: readonly SourceRow[]): Promise<void> {
+  const { settings, integracao } = ctx.definition;
+  const emptyBefore = run.skipped;
+  const all = toRecords(ctx, run, rows, table);
+  const records = await dedupe(ctx, run, all);
+  const skipped = run.skipped - emptyBefore + (all.length - records.length);
+  run.skipped += all.length - records.length;
+  const incremental = settings.mode === 'incremental';
+  const next = incremental ? cursorAfter(run, all) : { cursor: run.cursor, keysAtCursor: [], replace: false };
+  const plan = run.plan;
+  try {
+    await ctx.db.transaction().execute(async (trx) => {
+      if (table && plan)
+        await upsertRecords(
+          trx,
+          ctx.dialect,
+          { table, keyColumns: settings.keyColumns, columns: plan.pairs.map((p) => p.target) },
+          run.stamp,
+          records,
+        );
+      else await writeWithTemplates(trx, ctx.dialect, settings, baseValues(ctx, run), records);
+      if (incremental && next.keysAtCursor.length > 0)
+        await saveCursorKeys(
+          trx,
+          ctx.tenant.empresaId,
+          integracao.id,
+          next.keysAtCursor.map((r) => ({ chave: r.key, assinatura: r.signature })),
+          next.replace,
+        );
+      const counts = { lidas: rows.length, gravadas: records.length, ignoradas: skipped };
+      await fenced(trx, ctx, run, incremental && next.cursor ? { cursor: { valor: next.cursor.text, tipo: next.cursor.type } } : {});
+      await addSyncRunCounts(trx, run.runId, counts);
+    });
+  } catch (err) {
+    if (isStatementError(err))
+      throw new PermanentError(
+        'GET_WRITE_FAILED',
+        `writing ${settings.table ?? 'sql_insert/sql_update'} failed: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    throw err;
+  }
+  run.cursor = next.cursor;
+  run.progress = {
+    ...run.progress,
+    phase: 'gravando',
+    rowsRead: run.progress.rowsRead + rows.length,
+    rowsWritten: run.progress.rowsWritten + records.length,
+    chunks: run.progress.chunks + 1,
+  };
+  await ctx.onProgress?.(run.progress);
+}
+
+/** The engine's values for #vars#: the run's parametros, the tenant and (in sql_consulta) #cursor#. */
+function baseValues(ctx: GetRunContext, run: RunState): Record<string, unknown> {
+  return {
+    ...ctx.parametros,
+    empresa_id: ctx.tenant.empresaId,
+    empresa_filial_id: run.stamp.filialId,
+    integracao_id: ctx.definition.integracao.id,
+  };
+}
+
+/** Takes the lease and prepares the run: reconcile generation, start cursor, history row. */
+async function begin(ctx: GetRunContext): Promise<RunState> {
+  const { integracao, settings } = ctx.definition;
+  const lease = await acquireSyncLease(ctx.db, {
+    empresaId: ctx.tenant.empresaId,
+    integracaoId: integracao.id,
+    owner: ctx.owner,
+    takeOverPrefix: ctx.takeOverPrefix,
+    leaseMs: ctx.leaseMs,
+  });
+  if (!lease.acquired) throw new SyncBusyError(lease.holder, lease.expiresAt);
+  const { state } = lease;
+  const continuing = Number(state.reconciliando) === 1;
+  const reconcile = continuing || reconcileDue(settings, state, ctx.parametros);
+  const geracao = reconcile && !continuing ? Number(state.geracao) + 1 : Number(state.geracao);
+  // A reconcile reads the whole source: an incremental one starts again from no cursor (and resumes from its own after a crash).
+  const startCursor = settings.mode === 'incremental' && !(reconcile && !continuing) ? savedCursor(state) : null;
+  const run: RunState = {
+    stateId: state.id,
+    runId: 0,
+    stamp: {
+      empresaId: ctx.tenant.empresaId,
+      filialId: integracao.empresa_filial_id ?? ctx.tenant.filialId,
+      integracaoId: integracao.id,
+      geracao,
+    },
+    reconcile,
+    startCursor,
+    cursor: settings.mode === 'incremental' ? startCursor : savedCursor(state),
+    plan: null,
+    progress: { phase: 'lendo', rowsRead: 0, rowsWritten: 0, chunks: 0, startedAt: new Date().toISOString() },
+    skipped: 0,
+  };
+  if (reconcile && !continuing)
+    await ctx.db.transaction().execute(async (trx) => {
+      await fenced(trx, ctx, run, {
+        geracao,
+        reconciliando: true,
+        ...(settings.mode === 'incremental' ? { cursor: { valor: null, tipo: null } } : {}),
+      });
+      if (settings.mode === 'incremental') await saveCursorKeys(trx, ctx.tenant.empresaId, integracao.id, [], true);
+    });
+  const history = await startSyncRun(ctx.db, {
+    empresaId: ctx.tenant.empresaId,
+    integracaoId: integracao.id,
+    jobId: ctx.jobId,
+    gatilho: ctx.trigger,
+    modo: settings.mode,
+    reconciliacao: reconcile,
+    cursorInicial: startCursor?.text ?? null,
+  });
+  run.runId = history.id;
+  return run;
+}
+
+/** Renews the lease while the source is slow to answer; aborts the run when the lease is lost. */
+function keepLease(ctx: GetRunContext, run: RunState, abort: AbortController): () => void {
+  const timer = setInterval(
+    () => {
+      updateSyncState(ctx.db, run.stateId, ctx.owner, { leaseMs: ctx.leaseMs })
+        .then((held) => {
+          if (!held) abort.abort(new SyncLeaseLostError('lease lost to another execution'));
+        })
+        .catch(() => undefined);
+    },
+    Math.max(250, Math.floor(ctx.leaseMs / 3)),
+  );
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Reads the source in chunks and commits each one; then the reconcile step, if due. */
+async function pull(ctx: GetRunContext, run: RunState, table: CrmTable | null, signal: AbortSignal): Promise<number> {
+  const { settings } = ctx.definition;
+  const query = buildSourceQuery(settings, ctx.reader.driver, { ...ctx.parametros, ...baseValues(ctx, run) }, run.startCursor);
+  await ctx.onProgress?.(run.progress);
+  for await (const rows of ctx.reader.stream(query, { chunkSize: settings.chunkSize, signal })) {
+    signal.throwIfAborted();
+    if (rows.length > 0) await commitChunk(ctx, run, table, rows);
+  }
+  signal.throwIfAborted();
+  if (!run.reconcile || !table) return 0;
+  run.progress = { ...run.progress, phase: 'reconciliando' };
+  await ctx.onProgress?.(run.progress);
+  return ctx.db.transaction().execute(async (trx) => {
+    const removed = await markRemoved(trx, ctx.dialect, table, run.stamp);
+    await fenced(trx, ctx, run, { reconciliando: false, ultimaReconciliacao: new Date() });
+    return removed;
+  });
+}
+
+/**
+ * Runs a GET pull (seed 000): sql_consulta streamed from the ERP in chunks, each chunk upserted into the CRM by
+ * (empresa_id, key) — or written by sql_update/sql_insert — in ONE transaction with the cursor it reaches, so a
+ * crash at any point resumes from the last committed chunk without losing or duplicating rows. One run per
+ * integracao at a time (a lease with a fencing token); a due reconcile marks rows gone from the source.
+ */
+export async function runGet(ctx: GetRunContext): Promise<GetRunResult> {
+  const started = Date.now();
+  const { integracao, settings } = ctx.definition;
+  const table = await crmTableOf(ctx);
+  const run = await begin(ctx);
+  const abort = new AbortController();
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, abort.signal]) : abort.signal;
+  const stopLease = keepLease(ctx, run, abort);
+  try {
+    const removed = await pull(ctx, run, table, signal);
+    const history = await findSyncRun(ctx.db, run.runId);
+    const totals = {
+      lidas: Number(history?.linhas_lidas ?? run.progress.rowsRead),
+      gravadas: Number(history?.linhas_gravadas ?? run.progress.rowsWritten),
+      ignoradas: Number(history?.linhas_ignoradas ?? run.skipped),
+      removidas: removed,
+    };
+    const durationMs = Date.now() - started;
+    await ctx.db.transaction().execute(async (trx) => {
+      await fenced(trx, ctx, run, { status: 'concluido', erro: null, counts: totals, concluido: new Date(), release: true });
+      await finishSyncRun(trx, run.runId, {
+        status: 'concluido',
+        cursorFinal: run.cursor?.text ?? null,
+        removidas: removed,
+        duracaoMs: durationMs,
+      });
+    });
+    run.progress = { ...run.progress, phase: 'concluido' };
+    await ctx.onProgress?.(run.progress);
+    return {
+      integracaoId: integracao.id,
+      mode: settings.mode,
+      rowsRead: totals.lidas,
+      rowsWritten: totals.gravadas,
+      rowsSkipped: totals.ignoradas,
+      rowsMarkedDeleted: removed,
+      cursor: run.cursor?.text ?? null,
+      durationMs,
+    };
+  } catch (err) {
+    const reason = signal.reason instanceof SyncLeaseLostError ? signal.reason : err;
+    if (!(reason instanceof SyncLeaseLostError)) await fail(ctx, run, reason as Error, Date.now() - started);
+    throw reason;
+  } finally {
+    stopLease();
+  }
+}
+
+/** Records the failure and gives up the lease (a retry of the same job, or another job, may run). */
+async function fail(ctx: GetRunContext, run: RunState, err: Error, durationMs: number): Promise<void> {
+  const message = err.message.slice(0, 2000);
+  await Promise.allSettled([
+    updateSyncState(ctx.db, run.stateId, ctx.owner, { status: 'falhou', erro: message, concluido: new Date(), release: true }),
+    finishSyncRun(ctx.db, run.runId, { status: 'falhou', erro: message, cursorFinal: run.cursor?.text ?? null, duracaoMs: durationMs }),
+  ]);
+}

@@ -1,0 +1,236 @@
+import type { DatabaseDriver } from '@integrador/connections';
+import { OutboundAddressError } from '@integrador/connections';
+import { openSourceReader } from './open-source-reader';
+import type { SourceReader, SourceRow } from './source-reader';
+import { customer } from './test-support/customers';
+import { createScratchSource, databaseConnection, type ScratchSource } from './test-support/scratch-sources';
+
+// The same suite on every source database that runs on this machine (SQL Server and Oracle: see their own tests).
+const DRIVERS: DatabaseDriver[] = ['postgres', 'sqlite'];
+const ROWS = 5_000;
+
+// Big numbers come as exact strings, integers as numbers while exact, SQL NULL as null, dates as Date.
+const TYPE_CASES: Partial<Record<DatabaseDriver, { sql: string; expected: SourceRow }>> = {
+  postgres: {
+    sql: `SELECT CAST('12345678901234567890.12' AS NUMERIC(30,2)) AS big_num, CAST(9007199254740993 AS BIGINT) AS big_int,
+          CAST(42 AS BIGINT) AS small_int, CAST(NULL AS VARCHAR(10)) AS no_value, DATE '2024-02-29' AS day, TRUE AS yes`,
+    expected: {
+      big_num: '12345678901234567890.12',
+      big_int: '9007199254740993',
+      small_int: 42,
+      no_value: null,
+      day: new Date(2024, 1, 29),
+      yes: true,
+    },
+  },
+  mysql: {
+    sql: `SELECT CAST('12345678901234567890.12' AS DECIMAL(30,2)) AS big_num, CAST(9007199254740993 AS SIGNED) AS big_int,
+          CAST(42 AS SIGNED) AS small_int, NULL AS no_value, DATE '2024-02-29' AS day`,
+    expected: {
+      big_num: '12345678901234567890.12',
+      big_int: '9007199254740993',
+      small_int: 42,
+      no_value: null,
+      day: new Date(2024, 1, 29),
+    },
+  },
+  sqlite: {
+    sql: 'SELECT 9007199254740993 AS big_int, 42 AS small_int, NULL AS no_value, 1.5 AS real_value',
+    expected: { big_int: '9007199254740993', small_int: 42, no_value: null, real_value: 1.5 },
+  },
+  firebird: {
+    sql: `SELECT CAST('123456789012.34' AS NUMERIC(18,2)) AS BIG_NUM, CAST(9007199254740993 AS BIGINT) AS BIG_INT,
+          CAST(42 AS BIGINT) AS SMALL_INT, CAST(NULL AS VARCHAR(10)) AS NO_VALUE, DATE '2024-02-29' AS DAY FROM RDB$DATABASE`,
+    expected: { BIG_NUM: 123456789012.34, BIG_INT: '9007199254740993', SMALL_INT: 42, NO_VALUE: null, DAY: new Date(2024, 1, 29) },
+  },
+};
+
+async function collect(chunks: AsyncIterable<SourceRow[]>): Promise<SourceRow[][]> {
+  const all: SourceRow[][] = [];
+  for await (const chunk of chunks) all.push(chunk);
+  return all;
+}
+
+describe.each(DRIVERS)('%s reader', (driver) => {
+  let source: ScratchSource;
+  let reader: SourceReader;
+  const c = (name: string) => source.column(name);
+
+  beforeAll(async () => {
+    source = await createScratchSource(driver, ROWS);
+    reader = await openSourceReader(source.connection);
+  });
+  afterAll(async () => {
+    await reader?.close();
+    await source?.drop();
+  });
+
+  it('streams 5,000 customers in chunks of 1,000: every row once, in order', async () => {
+    const chunks = await collect(reader.stream({ sql: 'SELECT * FROM E085CLI ORDER BY CODCLI', parameters: [] }, { chunkSize: 1_000 }));
+    expect(chunks.map((chunk) => chunk.length)).toEqual([1_000, 1_000, 1_000, 1_000, 1_000]);
+    const codes = chunks.flat().map((row) => row[c('CODCLI')]);
+    expect(codes).toEqual(Array.from({ length: ROWS }, (_, i) => i + 1));
+  });
+
+  it('ends with a short chunk when the row count is not a multiple of the chunk size', async () => {
+    const chunks = await collect(
+      reader.stream({ sql: 'SELECT CODCLI FROM E085CLI ORDER BY CODCLI', parameters: [] }, { chunkSize: 1_500 }),
+    );
+    expect(chunks.map((chunk) => chunk.length)).toEqual([1_500, 1_500, 1_500, 500]);
+  });
+
+  it('gives no chunk for no rows', async () => {
+    const sql = `SELECT CODCLI FROM E085CLI WHERE CODCLI > ${source.placeholder(1)}`;
+    expect(await collect(reader.stream({ sql, parameters: [ROWS] }, { chunkSize: 100 }))).toEqual([]);
+  });
+
+  it('returns the columns as the database spells them, text, NULL and timestamps as the ERP stored them', async () => {
+    const rows = await reader.query({
+      sql: `SELECT CODCLI, NOMCLI, SIGUFS, INTNET, DATALT FROM E085CLI WHERE CODCLI IN (${source.placeholder(1)}, ${source.placeholder(2)}) ORDER BY CODCLI`,
+      parameters: [6, 7],
+    });
+    const expected = [customer(6), customer(7)].map((row) => ({
+      [c('CODCLI')]: row.CODCLI,
+      [c('NOMCLI')]: row.NOMCLI,
+      [c('SIGUFS')]: row.SIGUFS,
+      [c('INTNET')]: row.INTNET,
+      [c('DATALT')]: row.DATALT,
+    }));
+    expect(rows).toEqual(expected);
+    expect(rows[1]?.[c('INTNET')]).toBeNull();
+    expect(rows[0]?.[c('DATALT')]).toBeInstanceOf(Date);
+    expect(rows[0]?.[c('NOMCLI')]).toBe('José Ação 6 da Silva');
+  });
+
+  it('reads big numbers as exact strings, safe integers as numbers, NULL as null and dates as Date', async () => {
+    const types = TYPE_CASES[driver];
+    if (!types) throw new Error(`no type cases for ${driver}`);
+    expect(await reader.query({ sql: types.sql, parameters: [] })).toEqual([types.expected]);
+  });
+
+  it('binds values: an injection-looking value finds nothing instead of everything', async () => {
+    const sql = `SELECT CODCLI FROM E085CLI WHERE NOMCLI = ${source.placeholder(1)}`;
+    for (const payload of ["x' OR '1'='1", "' OR 1=1 --", "x'); DELETE FROM E085CLI; --"]) {
+      expect(await reader.query({ sql, parameters: [payload] })).toEqual([]);
+      expect(await collect(reader.stream({ sql, parameters: [payload] }, { chunkSize: 10 }))).toEqual([]);
+    }
+    expect(await reader.query({ sql, parameters: [customer(42).NOMCLI] })).toEqual([{ [c('CODCLI')]: 42 }]);
+    const [count] = await reader.query({ sql: 'SELECT COUNT(*) AS n FROM E085CLI', parameters: [] });
+    expect(Number(Object.values(count ?? {})[0])).toBe(ROWS);
+  });
+
+  it('binds dates as dates: an incremental cursor on DATALT', async () => {
+    const since = customer(4_990).DATALT;
+    const sql = `SELECT CODCLI FROM E085CLI WHERE DATALT >= ${source.placeholder(1)} ORDER BY DATALT, CODCLI`;
+    const rows = (await collect(reader.stream({ sql, parameters: [since] }, { chunkSize: 4 }))).flat();
+    expect(rows.map((row) => row[c('CODCLI')])).toEqual([4_990, 4_991, 4_992, 4_993, 4_994, 4_995, 4_996, 4_997, 4_998, 4_999, 5_000]);
+  });
+
+  it('stops at an abort between chunks, and the reader keeps working', async () => {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const run = async () => {
+      for await (const chunk of reader.stream(
+        { sql: 'SELECT CODCLI FROM E085CLI ORDER BY CODCLI', parameters: [] },
+        { chunkSize: 100, signal: controller.signal },
+      )) {
+        seen.push(chunk.length);
+        if (seen.length === 2) controller.abort();
+      }
+    };
+    await expect(run()).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen).toEqual([100, 100]);
+    expect(await reader.query({ sql: `SELECT CODCLI FROM E085CLI WHERE CODCLI = ${source.placeholder(1)}`, parameters: [1] })).toHaveLength(
+      1,
+    );
+  });
+
+  it('refuses to start when the signal is already aborted', async () => {
+    const signal = AbortSignal.abort();
+    await expect(
+      collect(reader.stream({ sql: 'SELECT CODCLI FROM E085CLI', parameters: [] }, { chunkSize: 10, signal })),
+    ).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+  });
+
+  it('leaves the connection usable when the consumer stops early', async () => {
+    for (let i = 0; i < 4; i++) {
+      for await (const chunk of reader.stream({ sql: 'SELECT * FROM E085CLI ORDER BY CODCLI', parameters: [] }, { chunkSize: 50 })) {
+        expect(chunk).toHaveLength(50);
+        break;
+      }
+    }
+    const rows = await reader.query({ sql: `SELECT CODCLI FROM E085CLI WHERE CODCLI = ${source.placeholder(1)}`, parameters: [ROWS] });
+    expect(rows).toEqual([{ [c('CODCLI')]: ROWS }]);
+  });
+
+  it('fails a bad statement with the database’s own error', async () => {
+    await expect(reader.query({ sql: 'SELECT NO_SUCH_COLUMN FROM E085CLI', parameters: [] })).rejects.toThrow(/NO_SUCH_COLUMN/i);
+    await expect(collect(reader.stream({ sql: 'SELECT * FROM NO_SUCH_TABLE', parameters: [] }, { chunkSize: 10 }))).rejects.toThrow(
+      /NO_SUCH_TABLE/i,
+    );
+    expect(await reader.query({ sql: `SELECT CODCLI FROM E085CLI WHERE CODCLI = ${source.placeholder(1)}`, parameters: [3] })).toHaveLength(
+      1,
+    );
+  });
+
+  it('refuses a chunk size that is not a positive integer', async () => {
+    await expect(collect(reader.stream({ sql: 'SELECT 1', parameters: [] }, { chunkSize: 0 }))).rejects.toThrow(
+      'chunkSize must be a positive integer',
+    );
+  });
+});
+
+describe('postgres reader abort during a running statement', () => {
+  it('cancels the statement on the server at once, not when it would have finished', async () => {
+    const source = databaseConnection('postgres', { url: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
+    const reader = await openSourceReader(source);
+    const controller = new AbortController();
+    const marker = `abort_probe_${Date.now()}`;
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 300);
+    const run = collect(
+      reader.stream({ sql: `SELECT pg_sleep(30), '${marker}' AS marker`, parameters: [] }, { chunkSize: 10, signal: controller.signal }),
+    );
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    let running = 1;
+    for (let i = 0; i < 50 && running > 0; i++) {
+      const [row] = await reader.query({
+        sql: "SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE query LIKE $1 AND state = 'active' AND pid <> pg_backend_pid()",
+        parameters: [`%${marker}%`],
+      });
+      running = Number(row?.n);
+      if (running > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(running).toBe(0);
+    await reader.close();
+  });
+});
+
+describe('openSourceReader outbound guard', () => {
+  it('refuses a database on loopback unless the connection sets allowPrivateNetwork', async () => {
+    const connection = databaseConnection('postgres', {
+      host: '127.0.0.1',
+      port: 5432,
+      database: 'postgres',
+      user: 'postgres',
+      allowPrivateNetwork: false,
+    });
+    await expect(openSourceReader(connection)).rejects.toBeInstanceOf(OutboundAddressError);
+    const allowed = await openSourceReader({ ...connection, allowPrivateNetwork: true });
+    await expect(allowed.query({ sql: 'SELECT 1 AS one', parameters: [] })).resolves.toEqual([{ one: 1 }]);
+    await allowed.close();
+    await allowed.close(); // twice is fine
+  });
+
+  it('refuses a URL whose host is private', async () => {
+    const connection = databaseConnection('mysql', { url: 'mysql://crm:secret@10.1.2.3:3306/erp', allowPrivateNetwork: false });
+    await expect(openSourceReader(connection)).rejects.toMatchObject({
+      code: 'OUTBOUND_ADDRESS_FORBIDDEN',
+      host: '10.1.2.3',
+      range: 'private',
+    });
+  });
+});

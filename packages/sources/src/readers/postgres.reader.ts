@@ -1,0 +1,109 @@
+import { Client, Pool, type PoolClient, type PoolConfig, types } from 'pg';
+import Cursor from 'pg-cursor';
+import { assertChunkSize, raceAbort } from '../chunks';
+import type { SourceReaderOptions } from '../reader-options';
+import { withDefaults } from '../reader-options';
+import type { SourceQuery, SourceReader, SourceRow, StreamOptions } from '../source-reader';
+import type { SourceTarget } from '../source-target';
+
+// Raw pg + pg-cursor rather than Kysely's PostgresDialect (which streams through the same cursor): an abort must be
+// able to cut a fetch that is still running (a slow first chunk), and that needs the client, which Kysely keeps private.
+
+const INT8_OID = 20;
+
+/** bigint as a number while it is exact, else its text (pg's default is always text), the rule of every reader. */
+function parseInt8(text: string): number | string {
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : text;
+}
+
+// Per pool, not pg's global registry: the CRM store in the same process keeps pg's defaults.
+const SOURCE_TYPES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? parseInt8 : types.getTypeParser(oid, format)) as typeof types.getTypeParser,
+};
+
+function poolConfig(target: SourceTarget, options: Required<SourceReaderOptions>): PoolConfig {
+  const where = target.url
+    ? { connectionString: target.url }
+    : { host: target.host, port: target.port, database: target.database, user: target.user, password: target.password };
+  return {
+    ...where,
+    ...(target.options.ssl === undefined ? {} : { ssl: target.options.ssl as PoolConfig['ssl'] }),
+    max: options.poolSize,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    application_name: 'integrador',
+    types: SOURCE_TYPES,
+  };
+}
+
+/**
+ * Sends the protocol's CancelRequest for the client's running statement over a connection of its own (pg's
+ * `Client#cancel`): closing the client alone would leave the server running the statement until it next writes.
+ */
+function cancelRunning(config: PoolConfig, client: PoolClient, cursor: Cursor): void {
+  const canceller = new Client(config) as Client & { cancel(client: PoolClient, query: Cursor): void };
+  canceller.on('error', () => {});
+  canceller.cancel(client, cursor);
+}
+
+/** Streams a query through a server-side cursor, `chunkSize` rows per fetch. */
+async function* streamCursor(
+  pool: Pool,
+  config: PoolConfig,
+  query: SourceQuery,
+  { chunkSize, signal }: StreamOptions,
+): AsyncGenerator<SourceRow[]> {
+  assertChunkSize(chunkSize);
+  signal?.throwIfAborted();
+  const client: PoolClient = await pool.connect();
+  let released = false;
+  const release = (destroy: boolean) => {
+    if (released) return;
+    released = true;
+    client.release(destroy);
+  };
+  const cursor = client.query(new Cursor<SourceRow>(query.sql, [...query.parameters]));
+  cursor.on('error', () => {}); // the failure reaches the pending read(); unheard, the event would crash the process
+  try {
+    while (true) {
+      signal?.throwIfAborted();
+      const rows = await raceAbort(cursor.read(chunkSize), signal, () => {
+        cancelRunning(config, client, cursor);
+        release(true);
+      });
+      if (rows.length === 0) return;
+      yield rows;
+    }
+  } catch (error) {
+    release(true);
+    throw error;
+  } finally {
+    if (!released) {
+      const closed = await cursor.close().then(
+        () => true,
+        () => false,
+      );
+      release(!closed);
+    }
+  }
+}
+
+/** A PostgreSQL source: numeric as exact strings, bigint as a number while exact (else a string), timestamps and dates as Date. */
+export function openPostgresReader(target: SourceTarget, options?: SourceReaderOptions): SourceReader {
+  const config = poolConfig(target, withDefaults(options));
+  const pool = new Pool(config);
+  pool.on('error', () => {}); // an idle connection closed by the server is dropped; the next query reconnects
+  let closed: Promise<void> | undefined;
+  return {
+    driver: 'postgres',
+    stream: (query, streamOptions) => streamCursor(pool, config, query, streamOptions),
+    async query(query) {
+      return (await pool.query<SourceRow>(query.sql, [...query.parameters])).rows;
+    },
+    close() {
+      closed ??= pool.end();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import type { DatabaseConnection, DatabaseDriver } from '@integrador/connections';
+
+/** Where and as whom a reader connects, with the secrets revealed: never log it. */
+export interface SourceTarget {
+  readonly driver: DatabaseDriver;
+  /** Undefined for sqlite (a file). */
+  readonly host?: string;
+  readonly port?: number;
+  /** Database name, Oracle service name, Firebird database path or alias, SQLite file path. */
+  readonly database: string;
+  readonly user?: string;
+  readonly password?: string;
+  /** The connection's URL as written, for the drivers that read its query string (pg `sslmode`, mysql2 options). */
+  readonly url?: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly allowPrivateNetwork: boolean;
+}
+
+const DEFAULT_PORTS: Readonly<Record<DatabaseDriver, number | undefined>> = {
+  postgres: 5432,
+  mysql: 3306,
+  mssql: 1433,
+  oracle: 1521,
+  firebird: 3050,
+  sqlite: undefined,
+};
+
+/** The database part of a URL's path: one leading slash dropped, so firebird://h//var/x.fdb is /var/x.fdb and sqlite:/tmp/x is /tmp/x for sqlite. */
+function databaseOf(url: URL, driver: DatabaseDriver): string {
+  const path = decodeURIComponent(url.pathname);
+  if (driver === 'sqlite') return url.host === '' ? path : `${url.host}${path}`;
+  return path.replace(/^\//, '');
+}
+
+function fromUrl(connection: DatabaseConnection, text: string): SourceTarget {
+  const url = new URL(text);
+  return {
+    driver: connection.driver,
+    host: connection.driver === 'sqlite' ? undefined : url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port === '' ? DEFAULT_PORTS[connection.driver] : Number(url.port),
+    database: databaseOf(url, connection.driver),
+    user: url.username === '' ? undefined : decodeURIComponent(url.username),
+    password: url.password === '' ? undefined : decodeURIComponent(url.password),
+    url: text,
+    options: connection.options,
+    allowPrivateNetwork: connection.allowPrivateNetwork ?? false,
+  };
+}
+
+/** Reads a database connection (url, or host/port/database/user/password) into one shape. */
+export function sourceTarget(connection: DatabaseConnection): SourceTarget {
+  if (connection.url) return fromUrl(connection, connection.url.reveal());
+  return {
+    driver: connection.driver,
+    host: connection.driver === 'sqlite' ? undefined : connection.host,
+    port: connection.port ?? DEFAULT_PORTS[connection.driver],
+    database: connection.database ?? '',
+    user: connection.user,
+    password: connection.password?.reveal(),
+    options: connection.options,
+    allowPrivateNetwork: connection.allowPrivateNetwork ?? false,
+  };
+}

@@ -1,0 +1,235 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { DatabaseConnection, DatabaseDriver } from '@integrador/connections';
+import { Secret } from '@integrador/connections';
+import Database from 'better-sqlite3';
+import { createConnection as createMysqlConnection } from 'mysql2/promise';
+import Firebird from 'node-firebird';
+import { Client as PgClient } from 'pg';
+import { batchRows } from '../parameter-limits';
+import { formatSqliteDate } from '../readers/sqlite.reader';
+import { CUSTOMER_COLUMNS, customers, customerValues } from './customers';
+
+// Throw-away source databases for the readers' tests, one per suite, on the machine's servers (TEST_* overrides).
+
+export const TEST_SOURCE_SERVERS = {
+  postgres: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  mysql: process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
+  firebirdHost: process.env.TEST_FIREBIRD_HOST ?? '127.0.0.1',
+  firebirdPort: Number(process.env.TEST_FIREBIRD_PORT ?? 3050),
+  firebirdUser: process.env.TEST_FIREBIRD_USER ?? 'SYSDBA',
+} as const;
+
+/** The SYSDBA password: TEST_FIREBIRD_PASSWORD, else Debian's /etc/firebird/3.0/SYSDBA.password. */
+export function firebirdPassword(): string {
+  if (process.env.TEST_FIREBIRD_PASSWORD) return process.env.TEST_FIREBIRD_PASSWORD;
+  const text = fs.readFileSync('/etc/firebird/3.0/SYSDBA.password', 'utf8');
+  const match = /^ISC_PASSWORD="?([^"\n]*)"?$/m.exec(text);
+  if (!match?.[1]) throw new Error('no ISC_PASSWORD in /etc/firebird/3.0/SYSDBA.password: set TEST_FIREBIRD_PASSWORD');
+  return match[1];
+}
+
+export interface ScratchSource {
+  driver: DatabaseDriver;
+  connection: DatabaseConnection;
+  /** The driver's n-th placeholder (1-based). */
+  placeholder(n: number): string;
+  /** A column name as the database spells an unquoted identifier (PostgreSQL folds to lower case). */
+  column(name: string): string;
+  /** Runs DDL/DML on the scratch database with the test's own client. */
+  execute(sqlText: string, parameters?: unknown[]): Promise<void>;
+  drop(): Promise<void>;
+}
+
+const PLACEHOLDERS: Record<DatabaseDriver, (n: number) => string> = {
+  postgres: (n) => `$${n}`,
+  mysql: () => '?',
+  sqlite: () => '?',
+  firebird: () => '?',
+  mssql: (n) => `@${n}`,
+  oracle: (n) => `:${n}`,
+};
+
+const TABLE_DDL = (types: { int: string; text: (n: number) => string; num14: string; char: (n: number) => string; timestamp: string }) =>
+  `CREATE TABLE E085CLI (CODCLI ${types.int} NOT NULL PRIMARY KEY, NOMCLI ${types.text(100)} NOT NULL, APECLI ${types.text(50)},
+   CGCCPF ${types.num14}, TIPCLI ${types.char(1)}, CEPCLI ${types.int}, ENDCLI ${types.text(100)}, CIDCLI ${types.text(60)},
+   SIGUFS ${types.char(2)}, FONCLI ${types.text(20)}, INTNET ${types.text(100)}, SITCLI ${types.char(1)}, DATALT ${types.timestamp})`;
+
+const COMMON_TYPES = { int: 'INTEGER', text: (n: number) => `VARCHAR(${n})`, num14: 'NUMERIC(14,0)', char: (n: number) => `CHAR(${n})` };
+
+/** INSERT statements for `count` customers, batched within the driver's parameter limit. */
+function insertStatements(driver: DatabaseDriver, count: number): { sql: string; parameters: unknown[] }[] {
+  return batchRows(customers(count), driver, CUSTOMER_COLUMNS.length).map((batch) => {
+    let n = 0;
+    const rows = batch.map(() => `(${CUSTOMER_COLUMNS.map(() => PLACEHOLDERS[driver](++n)).join(', ')})`);
+    return {
+      sql: `INSERT INTO E085CLI (${CUSTOMER_COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`,
+      parameters: batch.flatMap(customerValues),
+    };
+  });
+}
+
+function scratchName(): string {
+  return `itest_src_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+async function postgresSource(count: number): Promise<ScratchSource> {
+  const name = scratchName();
+  const admin = new PgClient({ connectionString: TEST_SOURCE_SERVERS.postgres });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(TEST_SOURCE_SERVERS.postgres);
+  url.pathname = `/${name}`;
+  const client = new PgClient({ connectionString: url.toString() });
+  await client.connect();
+  await client.query(TABLE_DDL({ ...COMMON_TYPES, timestamp: 'TIMESTAMP' }));
+  for (const statement of insertStatements('postgres', count)) await client.query(statement.sql, statement.parameters);
+  return {
+    driver: 'postgres',
+    connection: databaseConnection('postgres', { url: url.toString() }),
+    placeholder: PLACEHOLDERS.postgres,
+    column: (column) => column.toLowerCase(),
+    async execute(sqlText, parameters = []) {
+      await client.query(sqlText, parameters);
+    },
+    async drop() {
+      await client.end();
+      const c = new PgClient({ connectionString: TEST_SOURCE_SERVERS.postgres });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+async function mysqlSource(count: number): Promise<ScratchSource> {
+  const name = scratchName();
+  const admin = await createMysqlConnection(TEST_SOURCE_SERVERS.mysql);
+  await admin.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
+  await admin.end();
+  const url = new URL(TEST_SOURCE_SERVERS.mysql);
+  url.pathname = `/${name}`;
+  const client = await createMysqlConnection(url.toString());
+  await client.query(TABLE_DDL({ ...COMMON_TYPES, timestamp: 'DATETIME' }));
+  for (const statement of insertStatements('mysql', count)) await client.query(statement.sql, statement.parameters);
+  return {
+    driver: 'mysql',
+    connection: databaseConnection('mysql', { url: url.toString() }),
+    placeholder: PLACEHOLDERS.mysql,
+    column: (column) => column,
+    async execute(sqlText, parameters = []) {
+      await client.query(sqlText, parameters);
+    },
+    async drop() {
+      await client.end();
+      const c = await createMysqlConnection(TEST_SOURCE_SERVERS.mysql);
+      await c.query(`DROP DATABASE IF EXISTS ${name}`);
+      await c.end();
+    },
+  };
+}
+
+async function sqliteSource(count: number): Promise<ScratchSource> {
+  const file = path.join(os.tmpdir(), `${scratchName()}.sqlite`);
+  const db = new Database(file);
+  db.exec(TABLE_DDL({ ...COMMON_TYPES, timestamp: 'TIMESTAMP' }));
+  const toSqlite = (value: unknown) => (value instanceof Date ? formatSqliteDate(value) : value);
+  db.transaction(() => {
+    for (const statement of insertStatements('sqlite', count)) db.prepare(statement.sql).run(...statement.parameters.map(toSqlite));
+  })();
+  return {
+    driver: 'sqlite',
+    connection: databaseConnection('sqlite', { database: file }),
+    placeholder: PLACEHOLDERS.sqlite,
+    column: (column) => column,
+    async execute(sqlText, parameters = []) {
+      db.prepare(sqlText).run(...parameters.map(toSqlite));
+    },
+    async drop() {
+      db.close();
+      for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
+    },
+  };
+}
+
+function firebirdOptions(database: string): Firebird.Options {
+  return {
+    host: TEST_SOURCE_SERVERS.firebirdHost,
+    port: TEST_SOURCE_SERVERS.firebirdPort,
+    database,
+    user: TEST_SOURCE_SERVERS.firebirdUser,
+    password: firebirdPassword(),
+    encoding: 'UTF8',
+  };
+}
+
+async function firebirdSource(count: number): Promise<ScratchSource> {
+  // The server runs as user firebird: /tmp is a directory it can write.
+  const file = path.join(os.tmpdir(), `${scratchName()}.fdb`);
+  const db = await new Promise<Firebird.Database>((resolve, reject) =>
+    Firebird.create({ ...firebirdOptions(file), pageSize: 8192 }, (error, created) => (error ? reject(error) : resolve(created))),
+  );
+  await db.queryAsync(TABLE_DDL({ ...COMMON_TYPES, timestamp: 'TIMESTAMP' }));
+  // Firebird 3 has no multi-row VALUES: one prepared INSERT per row in one transaction.
+  const transaction = await db.transactionAsync();
+  const insert = `INSERT INTO E085CLI (${CUSTOMER_COLUMNS.join(', ')}) VALUES (${CUSTOMER_COLUMNS.map(() => '?').join(', ')})`;
+  for (const row of customers(count)) await transaction.queryAsync(insert, customerValues(row));
+  await transaction.commitAsync();
+  return {
+    driver: 'firebird',
+    connection: databaseConnection('firebird', {
+      host: TEST_SOURCE_SERVERS.firebirdHost,
+      port: TEST_SOURCE_SERVERS.firebirdPort,
+      database: file,
+      user: TEST_SOURCE_SERVERS.firebirdUser,
+      password: new Secret(firebirdPassword()),
+    }),
+    placeholder: PLACEHOLDERS.firebird,
+    column: (column) => column,
+    async execute(sqlText, parameters = []) {
+      await db.queryAsync(sqlText, parameters);
+    },
+    async drop() {
+      await db.detachAsync();
+      const dropper = await new Promise<Firebird.Database>((resolve, reject) =>
+        Firebird.attach(firebirdOptions(file), (error, attached) => (error ? reject(error) : resolve(attached))),
+      );
+      await dropper.dropAsync().catch(() => dropper.detachAsync());
+      fs.rmSync(file, { force: true });
+    },
+  };
+}
+
+/** A DatabaseConnection as the connections file would load it, allowed on loopback (the test servers). */
+export function databaseConnection(
+  driver: DatabaseDriver,
+  fields: Partial<Omit<DatabaseConnection, 'url'>> & { url?: string },
+): DatabaseConnection {
+  const { url, ...rest } = fields;
+  return {
+    kind: 'database',
+    name: `scratch_${driver}`,
+    driver,
+    options: {},
+    allowPrivateNetwork: true,
+    ...rest,
+    ...(url === undefined ? {} : { url: new Secret(url) }),
+  };
+}
+
+const FACTORIES: Partial<Record<DatabaseDriver, (count: number) => Promise<ScratchSource>>> = {
+  postgres: postgresSource,
+  mysql: mysqlSource,
+  sqlite: sqliteSource,
+  firebird: firebirdSource,
+};
+
+/** A fresh source database of `driver` holding an E085CLI table with customers 1..count. */
+export async function createScratchSource(driver: DatabaseDriver, count: number): Promise<ScratchSource> {
+  const factory = FACTORIES[driver];
+  if (!factory) throw new Error(`no scratch source for ${driver}`);
+  return factory(count);
+}
