@@ -65,7 +65,7 @@ export function assertParameters(cli: Cli, integracao: Integracao, parametros: P
   if (missing.length > 0) throw new CliError(cli.text.missingParameters(missing));
 }
 
-/** Refuses what cannot be run: an inactive row, a componente, or a tipo other than SET and GET. */
+/** Refuses what `run` cannot enqueue: an inactive row, a componente, or a tipo other than SET (queue set) and GET (queue get). */
 export function assertRunnable(cli: Cli, integracao: Integracao): void {
   const label = `#${integracao.id} (${integracao.nome})`;
   if (Number(integracao.ativo) !== 1) throw new CliError(cli.text.integracaoInactive(label));

@@ -1,4 +1,8 @@
 import type { LintLocale } from '@integrador/integrador';
+import type { GetRunResult } from '@integrador/jobs';
+
+/** What `run --wait` prints of a finished GET pull. */
+type GetRunCounts = Pick<GetRunResult, 'rowsRead' | 'rowsWritten' | 'rowsSkipped' | 'rowsMarkedDeleted' | 'cursor'>;
 
 export type Locale = LintLocale;
 export const LOCALES: readonly Locale[] = ['pt-BR', 'en'];
@@ -76,6 +80,7 @@ export interface Messages {
   jobState: (jobId: string, state: string, attemptsMade: number, failedReason: string | undefined) => string;
   jobCompleted: (jobId: string, message: string) => string;
   jobRecord: (key: string, values: Record<string, unknown>) => string;
+  getJobCompleted: (jobId: string, result: GetRunCounts) => string;
   jobFailed: (jobId: string, reason: string) => string;
   jobGone: (jobId: string) => string;
   consultaHeader: string;
@@ -156,7 +161,7 @@ const ptBR: Messages = {
   integracaoNotSet: (label, tipo) =>
     tipo === 'INFO'
       ? `a integração ${label} é do tipo INFO; consulte-a com \`integrador info\``
-      : `a integração ${label} é do tipo ${tipo}; só integrações SET rodam pela fila set`,
+      : `a integração ${label} é do tipo ${tipo}; só integrações SET (fila set) e GET (fila get) rodam por \`integrador run\``,
   integracaoNotInfo: (label, tipo) => `a integração ${label} é do tipo ${tipo}, não INFO; use \`integrador preview\` ou \`integrador run\``,
   missingParameters: (names) =>
     `${names.length === 1 ? 'falta o parâmetro obrigatório' : 'faltam os parâmetros obrigatórios'} ${names.join(', ')} ` +
@@ -173,6 +178,8 @@ const ptBR: Messages = {
   },
   jobCompleted: (jobId, message) => `Job ${jobId} concluído. Resposta do receptor: ${message}`,
   jobRecord: (key, values) => `  registro ${key}: ${JSON.stringify(values)}`,
+  getJobCompleted: (jobId, r) =>
+    `Job ${jobId} concluído: ${r.rowsRead} linhas lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas na origem; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `o job ${jobId} falhou: ${reason}`,
   jobGone: (jobId) => `o job ${jobId} não está mais no Redis (removido por alguém?)`,
   consultaHeader: 'Consulta (com os valores ligados):',
@@ -250,7 +257,7 @@ const en: Messages = {
   integracaoNotSet: (label, tipo) =>
     tipo === 'INFO'
       ? `integracao ${label} is of type INFO; look it up with \`integrador info\``
-      : `integracao ${label} is of type ${tipo}; only SET integrations run on the set queue`,
+      : `integracao ${label} is of type ${tipo}; only SET (queue set) and GET (queue get) integrations run with \`integrador run\``,
   integracaoNotInfo: (label, tipo) => `integracao ${label} is of type ${tipo}, not INFO; use \`integrador preview\` or \`integrador run\``,
   missingParameters: (names) =>
     `${names.length === 1 ? 'missing required parameter' : 'missing required parameters'} ${names.join(', ')} ` +
@@ -267,6 +274,8 @@ const en: Messages = {
   },
   jobCompleted: (jobId, message) => `Job ${jobId} completed. Receptor's answer: ${message}`,
   jobRecord: (key, values) => `  record ${key}: ${JSON.stringify(values)}`,
+  getJobCompleted: (jobId, r) =>
+    `Job ${jobId} completed: ${r.rowsRead} rows read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked as removed from the source; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `job ${jobId} failed: ${reason}`,
   jobGone: (jobId) => `job ${jobId} is no longer in Redis (removed by someone?)`,
   consultaHeader: 'Consulta (with its bound values):',

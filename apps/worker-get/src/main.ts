@@ -1,22 +1,15 @@
 import { oneRunPerIntegration } from '@integrador/queue';
 import { pingProcessor, runWorkerApp, startGetSchedules } from '@integrador/runtime';
-import { UnrecoverableError } from 'bullmq';
+import { createIntegrationRunProcessor } from './processors/integration-run.processor';
 
-// The get worker: one process per replica, scaled on the depth of the "get" queue.
+// The get worker: GET pulls from the customers' ERP databases into the CRM; one process per replica, scaled on the "get" queue.
 runWorkerApp('worker-get', 'get', (deps, services) => {
   // The GET schedulers follow integracao.cron (at start and every SCHEDULE_SYNC_INTERVAL_MS).
   startGetSchedules(deps, services);
   return {
     'system.ping': pingProcessor,
     // One run at a time per integration, whoever produced the job (API, CLI, scheduler).
-    'integration.run': oneRunPerIntegration(
-      services.redis,
-      deps.config.keyPrefix,
-      // Replaced by the GET engine's processor in the next commits of this branch.
-      async () => {
-        throw new UnrecoverableError('GET pulls are not available in this build yet');
-      },
-    ),
+    'integration.run': oneRunPerIntegration(services.redis, deps.config.keyPrefix, createIntegrationRunProcessor(deps)),
   };
 }).catch((err: unknown) => {
   process.stderr.write(`worker-get failed to start: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -54,6 +54,13 @@ export const EnvSchema = Type.Object({
     'x-expected':
       "milliseconds from 1000 to 600000 (how long a job stays locked to a worker without renewal; a crashed worker's jobs run again after about this long)",
   }),
+  GET_LEASE_MS: Type.Integer({
+    default: 60000,
+    minimum: 1000,
+    maximum: 3600000,
+    'x-expected':
+      'milliseconds from 1000 to 3600000 (how long a GET run holds its integration without renewing; another job of a crashed run waits about this long)',
+  }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({
     default: 2000,
     minimum: 100,

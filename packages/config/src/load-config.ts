@@ -22,6 +22,8 @@ export interface Config {
   scheduleSyncIntervalMs: number;
   /** The IANA time zone integracao.cron is read in. */
   scheduleTimezone: string;
+  /** How long a GET run's lease on its integration lasts without renewal (renewed every chunk and every third of it). */
+  getLeaseMs: number;
   /**
    * The environment, for resolving ${VAR} secret references of the connections file. Secrets stay in the
    * environment (or a secret store feeding it) and only their names sit in files and tables.
@@ -89,6 +91,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     jobLockMs: e.JOB_LOCK_MS,
     scheduleSyncIntervalMs: e.SCHEDULE_SYNC_INTERVAL_MS,
     scheduleTimezone: checkedTimeZone(e.SCHEDULE_TIMEZONE),
+    getLeaseMs: e.GET_LEASE_MS,
     secretSource: Object.freeze({ ...source }),
   };
 }

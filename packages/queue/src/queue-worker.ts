@@ -8,6 +8,8 @@ import { recordOutcome } from './tenant-stats';
 /** What a handler gets besides its validated payload. */
 export interface JobContext {
   job: Job;
+  /** The job's lock token (for job.moveToDelayed when a job must wait without using an attempt). */
+  token: string | undefined;
   /** Aborted when the worker is force-closed; long handlers should pass it on to their I/O. */
   signal: AbortSignal | undefined;
   logger: Logger;
@@ -50,7 +52,7 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
   const { queue, handlers, connection, prefix, logger } = options;
   const table = handlers as unknown as Record<string, JobHandler<unknown>>;
 
-  const dispatch = async (job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> => {
+  const dispatch = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     let payload: unknown;
     try {
       payload = validatePayload(queue, job.name, job.data);
@@ -60,7 +62,7 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     }
     const handler = table[job.name];
     if (!handler) throw new UnrecoverableError(`no handler for job ${queue}/${job.name}`);
-    return handler(payload, { job, signal, logger: logger.child({ jobId: job.id, job: job.name }) });
+    return handler(payload, { job, token, signal, logger: logger.child({ jobId: job.id, job: job.name }) });
   };
 
   const worker = new Worker(queue, dispatch, {

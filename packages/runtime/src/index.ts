@@ -1,5 +1,6 @@
 export { knownConnections, lintStoredConfiguration } from './config-lint';
 export { loadConnections } from './connections';
+export { closeAllSourceReaders, sourceReaderFor } from './get-services';
 export { pingProcessor } from './ping.processor';
 export {
   type InvalidSchedule,

@@ -13,6 +13,7 @@ import {
 } from '@integrador/queue';
 import { type CrmDatabase, createDatabase } from '@integrador/store';
 import { loadConnections } from './connections';
+import { closeAllSourceReaders } from './get-services';
 import { closeAllTransports } from './set-services';
 
 /** What a worker app's handler factory receives (issue 5 adds limits). */
@@ -51,6 +52,7 @@ export async function runWorkerApp<Q extends QueueName>(
   const database = createDatabase(config.databaseUrl, { poolSize: Math.min(config.workerConcurrency + 2, 50) });
   shutdown.add('database', () => database.destroy());
   shutdown.add('transports', () => closeAllTransports());
+  shutdown.add('sources', () => closeAllSourceReaders());
 
   const redis = createRedis(config.redisUrl, { role: 'worker', name: app });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));

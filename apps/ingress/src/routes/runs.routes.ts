@@ -52,7 +52,7 @@ export function runsRoutes(database: CrmDatabase, producer: JobProducer): Fastif
           throw new HttpError(409, 'NOT_RUNNABLE', {
             id,
             tipo: integracao.tipo_servico,
-            reason: integracao.tipo_servico === 'INFO' ? '/info' : 'SET/GET',
+            reason: integracao.tipo_servico === 'INFO' ? '/info' : 'SET, GET',
           });
         }
         const parametros: Parametros = { ...request.query, ...(request.body?.parametros ?? {}) };

@@ -101,12 +101,10 @@ async function upsertValues(
   const conflict = ['empresa_id', ...target.keyColumns].map((c) => column(table, c).name);
   let affected = 0;
   for (let i = 0; i < records.length; i += rowsPerStatement) {
-    const values = records
-      .slice(i, i + rowsPerStatement)
-      .map((r) => ({
-        ...own,
-        ...Object.fromEntries(data.map((col) => [col.name, asParameter(r.values[col.name.toLowerCase()], col.kind, dialect)])),
-      }));
+    const values = records.slice(i, i + rowsPerStatement).map((r) => ({
+      ...own,
+      ...Object.fromEntries(data.map((col) => [col.name, asParameter(r.values[col.name.toLowerCase()], col.kind, dialect)])),
+    }));
     const insert = db.insertInto(table.name).values(values);
     const result =
       dialect === 'mysql'

@@ -287,14 +287,47 @@ function keepLease(ctx: GetRunContext, run: RunState, abort: AbortController): (
   return () => clearInterval(timer);
 }
 
+/** A statement the source refuses (sql_consulta, or a campo_cursor it does not select) cannot succeed on retry. */
+function sourceFailure(settings: GetSettings, err: unknown): unknown {
+  if (
+    !isStatementError(err) &&
+    !/no such column|does not exist|unknown column|invalid identifier|column unknown|invalid column/i.test(String((err as Error)?.message))
+  )
+    return err;
+  const message = (err as Error).message;
+  const cursor = settings.cursorColumn;
+  if (cursor && message.toLowerCase().includes(cursor.toLowerCase()))
+    return new GetConfigError(
+      'GET_CONFIG',
+      `campo_cursor: "${cursor}" is not among the columns of sql_consulta (the source says: ${message})`,
+      { cause: err },
+    );
+  return new GetConfigError('SOURCE_QUERY_FAILED', `sql_consulta failed on the source: ${message}`, { cause: err });
+}
+
 /** Reads the source in chunks and commits each one; then the reconcile step, if due. */
 async function pull(ctx: GetRunContext, run: RunState, table: CrmTable | null, signal: AbortSignal): Promise<number> {
   const { settings } = ctx.definition;
   const query = buildSourceQuery(settings, ctx.reader.driver, { ...ctx.parametros, ...baseValues(ctx, run) }, run.startCursor);
   await ctx.onProgress?.(run.progress);
-  for await (const rows of ctx.reader.stream(query, { chunkSize: settings.chunkSize, signal })) {
-    signal.throwIfAborted();
-    if (rows.length > 0) await commitChunk(ctx, run, table, rows);
+  const chunks = ctx.reader.stream(query, { chunkSize: settings.chunkSize, signal })[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    for (;;) {
+      const next = await chunks.next().catch((err: unknown) => {
+        done = true;
+        throw sourceFailure(settings, err);
+      });
+      if (next.done) {
+        done = true;
+        break;
+      }
+      signal.throwIfAborted();
+      if (next.value.length > 0) await commitChunk(ctx, run, table, next.value);
+    }
+  } finally {
+    // Leaving early (an error, an abort) closes the source cursor and gives its connection back.
+    if (!done) await chunks.return?.().catch(() => undefined);
   }
   signal.throwIfAborted();
   if (!run.reconcile || !table) return 0;

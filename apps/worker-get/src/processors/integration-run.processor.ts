@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { loadGetDefinition, runGet, SyncBusyError } from '@integrador/integrador';
+import type { GetRunResult, IntegrationRunPayload } from '@integrador/jobs';
+import type { JobContext, JobHandler } from '@integrador/queue';
+import { isPermanentFailure, sourceReaderFor, type WorkerDeps } from '@integrador/runtime';
+import { DelayedError, UnrecoverableError } from 'bullmq';
+
+/** How long a job waits for another run of its integration before it looks again. */
+const BUSY_RECHECK_MS = { min: 1000, max: 10000 };
+
+/** Another job holds the integration: wait (moveToDelayed, no attempt used) instead of running alongside it. */
+async function waitForHolder(ctx: JobContext, err: SyncBusyError): Promise<never> {
+  if (!ctx.token) throw err;
+  const wait = Math.max(BUSY_RECHECK_MS.min, Math.min(err.expiresAt - Date.now(), BUSY_RECHECK_MS.max));
+  ctx.logger.info({ holder: err.holder, waitMs: wait }, 'get run already in progress, waiting');
+  await ctx.job.moveToDelayed(Date.now() + wait, ctx.token);
+  throw new DelayedError();
+}
+
+/** integration.run on the get queue: one GET pull, progress after each committed chunk, permanent failures not retried. */
+export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<IntegrationRunPayload> {
+  return async (payload, ctx): Promise<GetRunResult> => {
+    const { database, connections, config } = deps;
+    const tenant = { empresaId: payload.tenant.empresaId, filialId: payload.tenant.filialId, nome: '' };
+    const jobId = String(ctx.job.id);
+    try {
+      const definition = await loadGetDefinition(database.db, tenant, payload.integracaoId);
+      const reader = await sourceReaderFor(connections.require(definition.conexao.nome_conexao, tenant.empresaId));
+      const result = await runGet({
+        db: database.db,
+        dialect: database.dialect,
+        definition,
+        reader,
+        tenant,
+        parametros: payload.parametros,
+        jobId,
+        trigger: payload.trigger,
+        // The same job recovered after its worker died takes over at once; any other job waits for the lease.
+        owner: `${jobId}:${randomUUID()}`,
+        takeOverPrefix: `${jobId}:`,
+        leaseMs: config.getLeaseMs,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        onProgress: (progress) => ctx.job.updateProgress(progress),
+        onWarning: (message, detail) => ctx.logger.warn(detail, message),
+      });
+      ctx.logger.info({ empresaId: tenant.empresaId, ...result }, 'get pulled');
+      return result;
+    } catch (err) {
+      if (err instanceof SyncBusyError) return waitForHolder(ctx, err);
+      // The configuration's (or the source's) own message is what the operator sees on the failed job.
+      if (isPermanentFailure(err)) throw new UnrecoverableError((err as Error).message);
+      throw err;
+    }
+  };
+}

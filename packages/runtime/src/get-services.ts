@@ -1,0 +1,29 @@
+import type { Connection, DatabaseConnection } from '@integrador/connections';
+import { GetConfigError } from '@integrador/integrador';
+import { openSourceReader, type SourceReader } from '@integrador/sources';
+
+const readers = new Map<DatabaseConnection, Promise<SourceReader>>();
+
+/** The source reader of a database connection, one per connection per process (its pool is shared by the runs). */
+export function sourceReaderFor(connection: Connection): Promise<SourceReader> {
+  if (connection.kind !== 'database')
+    throw new GetConfigError(
+      'GET_CONFIG',
+      `conexao "${connection.name}" is a ${connection.kind} connection; a GET pull reads a database (tipo database in the connections file)`,
+    );
+  let reader = readers.get(connection);
+  if (!reader) {
+    reader = openSourceReader(connection);
+    readers.set(connection, reader);
+    // A refused host (outbound guard) is not kept: a fixed connections file is tried again.
+    reader.catch(() => readers.delete(connection));
+  }
+  return reader;
+}
+
+/** Closes every source reader this process opened; a shutdown step of each app. */
+export async function closeAllSourceReaders(): Promise<void> {
+  const open = [...readers.values()];
+  readers.clear();
+  await Promise.allSettled(open.map(async (reader) => (await reader).close()));
+}
