@@ -64,8 +64,7 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
       parametros: args.parametros,
       trigger: 'cli' as const,
     };
-    const job =
-      queue === 'get' ? await producer.enqueue('get', 'integration.run', data) : await producer.enqueue('set', 'integration.run', data);
+    const job = await producer.enqueue('set', 'integration.run', data);
     const jobId = String(job.id);
     if (!options.wait) {
       if (options.json) printJson({ queue: queue, jobId });
