@@ -12,8 +12,15 @@ import { deletePrefix } from '../test/support/redis-server';
 import { type CpuSummary, summarizeCpuProfile } from './cpuprofile-summary';
 import { type CopyReport, runCopyPipe } from './support/copy-baseline';
 import { createErpSource, type ErpSource, type SourceKind } from './support/erp-customers';
-import { createGetBenchCrm, type RunReport, startGetWorker, timedRun, writeSourceConnections } from './support/get-product';
-import { peakRssMb } from './support/proc';
+import {
+  createGetBenchCrm,
+  type RunReport,
+  readOnlyRowsPerSecond,
+  startGetWorker,
+  timedRun,
+  writeSourceConnections,
+} from './support/get-product';
+import { machineCpu, peakRssMb, serverCpu } from './support/proc';
 import { stopWorker } from './support/product';
 import { round } from './support/stats';
 
@@ -112,7 +119,15 @@ async function baseline(source: ErpSource, label: string): Promise<CopyReport> {
   }
 }
 
-function describeRun(run: RunReport) {
+/** A timed run with the CPU share of the database servers and the machine's busy share while it ran. */
+async function measured(run: () => Promise<RunReport>) {
+  const servers = serverCpu(['postgres', 'mariadbd', 'redis-server']);
+  const machine = machineCpu();
+  const report = await run();
+  return { report, servers: servers(), machineBusy: machine() };
+}
+
+function describeRun({ report: run, servers, machineBusy }: Awaited<ReturnType<typeof measured>>) {
   return {
     jobId: run.jobId,
     mode: run.result.mode,
@@ -123,7 +138,12 @@ function describeRun(run: RunReport) {
     processingMs: run.processingMs,
     engineDurationMs: run.result.durationMs,
     rowsPerSecond: round(run.rowsPerSecond, 0),
-    workerCpuShareOfOneCore: round(run.workerCpuMs / run.elapsedMs, 2),
+    /** Who used the machine's 2 cores while it ran (1 = one core busy all the time); machineBusy counts every process. */
+    cpuShareOfOneCore: {
+      worker: round(run.workerCpuMs / run.elapsedMs, 2),
+      ...Object.fromEntries(Object.entries(servers).map(([name, share]) => [name, round(share, 2)])),
+    },
+    machineBusy: round(machineBusy, 2),
     workerRssMb: { start: round(run.workerRssMb.start), peak: round(run.workerRssMb.peak), end: round(run.workerRssMb.end) },
   };
 }
@@ -146,29 +166,31 @@ async function benchSource(kind: SourceKind, producer: JobProducer, prefix: stri
   await worker.waitForLog('worker started', 60000);
   const pid = worker.child.pid ?? 0;
 
-  let load: RunReport;
-  let incremental: RunReport;
-  let refresh: RunReport | null = null;
+  let load: Awaited<ReturnType<typeof measured>>;
+  let incremental: Awaited<ReturnType<typeof measured>>;
+  let refresh: Awaited<ReturnType<typeof measured>> | null = null;
   let changed: number;
   let hwm: number | null;
   try {
     log(`${kind}: product initial load (first incremental run, empty contas)`);
-    load = await timedRun(producer, crm, worker);
+    load = await measured(() => timedRun(producer, crm, worker));
     log(
-      `${kind}: initial load ${load.result.rowsWritten} rows in ${round(load.elapsedMs / 1000, 2)} s = ${round(load.rowsPerSecond, 0)} rows/s, peak RSS ${round(load.workerRssMb.peak)} MB`,
+      `${kind}: initial load ${load.report.result.rowsWritten} rows in ${round(load.report.elapsedMs / 1000, 2)} s = ${round(load.report.rowsPerSecond, 0)} rows/s, peak RSS ${round(load.report.workerRssMb.peak)} MB`,
     );
 
     changed = await source.changeRows(options.changed);
     log(`${kind}: ${changed} rows changed in the source; incremental run`);
-    incremental = await timedRun(producer, crm, worker, 20);
-    log(`${kind}: incremental read ${incremental.result.rowsRead}, wrote ${incremental.result.rowsWritten} in ${incremental.elapsedMs} ms`);
+    incremental = await measured(() => timedRun(producer, crm, worker, 20));
+    log(
+      `${kind}: incremental read ${incremental.report.result.rowsRead}, wrote ${incremental.report.result.rowsWritten} in ${incremental.report.elapsedMs} ms`,
+    );
 
     if (options.refresh) {
       await crm.database.db.updateTable('integracao').set({ modo: 'completo' }).where('id', '=', crm.integracaoId).execute();
       log(`${kind}: full refresh (modo completo) over the loaded contas`);
-      refresh = await timedRun(producer, crm, worker);
+      refresh = await measured(() => timedRun(producer, crm, worker));
       log(
-        `${kind}: full refresh ${refresh.result.rowsWritten} rows in ${round(refresh.elapsedMs / 1000, 2)} s = ${round(refresh.rowsPerSecond, 0)} rows/s`,
+        `${kind}: full refresh ${refresh.report.result.rowsWritten} rows in ${round(refresh.report.elapsedMs / 1000, 2)} s = ${round(refresh.report.rowsPerSecond, 0)} rows/s`,
       );
     }
     hwm = peakRssMb(pid);
@@ -176,6 +198,8 @@ async function benchSource(kind: SourceKind, producer: JobProducer, prefix: stri
     await stopWorker(worker);
   }
   const after = await baseline(source, 'baseline after');
+  const readOnly = await readOnlyRowsPerSecond(connectionsFile, source, crm, options.chunk ?? undefined);
+  log(`${kind}: the product's source reader alone (initial load's query, rows discarded): ${round(readOnly, 0)} rows/s`);
   const copyRowsPerSecond = (before.rowsPerSecond + after.rowsPerSecond) / 2;
   const contas = await crm.database.db
     .selectFrom('contas')
@@ -187,8 +211,8 @@ async function benchSource(kind: SourceKind, producer: JobProducer, prefix: stri
     .select(sql<number>`count(*)`.as('n'))
     .where('nome', 'like', '% (alterado)')
     .executeTakeFirstOrThrow();
-  const ratio = load.rowsPerSecond / copyRowsPerSecond;
-  const peak = Math.max(load.workerRssMb.peak, incremental.workerRssMb.peak, refresh?.workerRssMb.peak ?? 0);
+  const ratio = load.report.rowsPerSecond / copyRowsPerSecond;
+  const peak = Math.max(load.report.workerRssMb.peak, incremental.report.workerRssMb.peak, refresh?.report.workerRssMb.peak ?? 0);
   return {
     source: kind,
     rows: options.rows,
@@ -198,6 +222,7 @@ async function benchSource(kind: SourceKind, producer: JobProducer, prefix: stri
       before: { ms: round(before.ms, 0), rowsPerSecond: round(before.rowsPerSecond, 0) },
       after: { ms: round(after.ms, 0), rowsPerSecond: round(after.rowsPerSecond, 0) },
     },
+    sourceReadOnlyRowsPerSecond: round(readOnly, 0),
     initialLoad: describeRun(load),
     incremental: { changedInSource: changed, ...describeRun(incremental) },
     fullRefresh: refresh ? describeRun(refresh) : null,
@@ -206,9 +231,9 @@ async function benchSource(kind: SourceKind, producer: JobProducer, prefix: stri
     checks: { contas: Number(contas.n), alteredInCrm: Number(altered.n) },
     goals: {
       ratioToCopy: { goal: `≥ ${GOALS.ratioToCopy}`, met: ratio >= GOALS.ratioToCopy },
-      rowsPerSecond: { goal: `≥ ${GOALS.rowsPerSecond}`, met: load.rowsPerSecond >= GOALS.rowsPerSecond },
+      rowsPerSecond: { goal: `≥ ${GOALS.rowsPerSecond}`, met: load.report.rowsPerSecond >= GOALS.rowsPerSecond },
       peakRssMb: { goal: `≤ ${GOALS.peakRssMb}`, met: peak <= GOALS.peakRssMb },
-      incrementalMs: { goal: `< ${GOALS.incrementalMs}`, met: incremental.elapsedMs < GOALS.incrementalMs },
+      incrementalMs: { goal: `< ${GOALS.incrementalMs}`, met: incremental.report.elapsedMs < GOALS.incrementalMs },
     },
     profile: profileSummary(`worker-${kind}`),
   };

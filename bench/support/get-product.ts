@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseConnections } from '@integrador/connections';
+import { buildSourceQuery, DEFAULT_CHUNK_SIZE, loadGetDefinition } from '@integrador/integrador';
 import type { GetRunResult } from '@integrador/jobs';
 import { enqueueGetRun, type JobProducer } from '@integrador/queue';
+import { sourceReaderFor } from '@integrador/runtime';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '../../test/support/databases';
 import type { AppProcess } from '../../test/support/processes';
@@ -95,6 +98,31 @@ export function startGetWorker(env: GetWorkerEnv): AppProcess {
     },
     env.nodeFlags,
   );
+}
+
+/**
+ * The product's source reader alone (what worker-get opens for the connection), streaming the initial load's query
+ * in the engine's chunk size and discarding the rows: how much of a run is reading the ERP.
+ */
+export async function readOnlyRowsPerSecond(
+  connectionsFile: string,
+  source: ErpSource,
+  crm: GetBenchCrm,
+  chunkSize = DEFAULT_CHUNK_SIZE,
+): Promise<number> {
+  const registry = parseConnections(fs.readFileSync(connectionsFile, 'utf8'), 'json', {}, connectionsFile);
+  const tenant = { empresaId: crm.empresaId, filialId: null, nome: '' };
+  const definition = await loadGetDefinition(crm.database.db, tenant, crm.integracaoId);
+  const reader = await sourceReaderFor(registry.require(connectionName(source), crm.empresaId));
+  try {
+    const query = buildSourceQuery(definition.settings, reader.driver, {}, null);
+    const started = performance.now();
+    let rows = 0;
+    for await (const chunk of reader.stream(query, { chunkSize })) rows += chunk.length;
+    return (rows * 1000) / (performance.now() - started);
+  } finally {
+    await reader.close();
+  }
 }
 
 /** What one timed run measured. */
