@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { Cli } from './cli-context';
 import { printError } from './cli-context';
 import { registerConfigCommand } from './commands/config-lint.command';
+import { registerConnectionsCommand } from './commands/connections.command';
 import { registerMigrateCommand } from './commands/migrate.command';
 import { registerReceptorCommands } from './commands/receptor.command';
 import { registerRunCommand } from './commands/run.command';
@@ -30,6 +31,7 @@ function buildProgram(cli: Cli): Command {
   registerRunCommand(program, cli);
   registerReceptorCommands(program, cli);
   registerSchedulesCommand(program, cli);
+  registerConnectionsCommand(program, cli);
   return program;
 }
 

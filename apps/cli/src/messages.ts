@@ -90,6 +90,12 @@ export interface Messages {
   infoValues: (nome: string) => string;
   receptorUnavailable: (detail: string) => string;
   integrationFailed: (label: string, detail: string) => string;
+  connections: string;
+  connectionsTest: string;
+  connectionNotFound: (name: string, known: readonly string[]) => string;
+  connectionTestStep: (ok: boolean, step: string, ms: number, message: string) => string;
+  connectionTestOk: (name: string, version: string | undefined) => string;
+  connectionTestFailed: (name: string, code: string) => string;
 }
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
@@ -189,6 +195,13 @@ const ptBR: Messages = {
   infoValues: (nome) => `Valores devolvidos pelo receptor (${nome}):`,
   receptorUnavailable: (detail) => `o receptor não respondeu (${detail}); tente de novo mais tarde`,
   integrationFailed: (label, detail) => `a integração ${label} falhou: ${detail}`,
+  connections: 'conexões do arquivo de conexões (CONNECTIONS_FILE)',
+  connectionsTest: 'testa uma conexão: alcance do host e da porta, login, uma consulta simples e a versão do servidor',
+  connectionNotFound: (name, known) =>
+    `conexão "${name}" não encontrada no arquivo de conexões (conhecidas: ${known.length > 0 ? known.join(', ') : 'nenhuma'})`,
+  connectionTestStep: (ok, step, ms, message) => `${ok ? '✓' : '✗'} ${step} (${ms} ms): ${message}`,
+  connectionTestOk: (name, version) => `Conexão "${name}" ok${version ? ` (${version})` : ''}.`,
+  connectionTestFailed: (name, code) => `A conexão "${name}" falhou (${code}).`,
 };
 
 const en: Messages = {
@@ -285,6 +298,13 @@ const en: Messages = {
   infoValues: (nome) => `Values returned by the receptor (${nome}):`,
   receptorUnavailable: (detail) => `the receptor did not answer (${detail}); try again later`,
   integrationFailed: (label, detail) => `integracao ${label} failed: ${detail}`,
+  connections: 'connections of the connections file (CONNECTIONS_FILE)',
+  connectionsTest: "tests a connection: host and port reachability, login, a trivial query and the server's version",
+  connectionNotFound: (name, known) =>
+    `connection "${name}" not found in the connections file (known: ${known.length > 0 ? known.join(', ') : 'none'})`,
+  connectionTestStep: (ok, step, ms, message) => `${ok ? '✓' : '✗'} ${step} (${ms} ms): ${message}`,
+  connectionTestOk: (name, version) => `Connection "${name}" ok${version ? ` (${version})` : ''}.`,
+  connectionTestFailed: (name, code) => `Connection "${name}" failed (${code}).`,
 };
 
 /** The texts of a locale. */

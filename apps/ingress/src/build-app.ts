@@ -11,6 +11,7 @@ import { registerDocs } from './plugins/docs';
 import { registerErrorHandler } from './plugins/error-handler';
 import { createMetrics, registerMetrics } from './plugins/metrics';
 import { configRoutes } from './routes/config.routes';
+import { connectionsRoutes } from './routes/connections.routes';
 import { eventsRoutes } from './routes/events.routes';
 import { healthRoutes } from './routes/health.routes';
 import { integrationsRoutes } from './routes/integrations.routes';
@@ -69,6 +70,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       );
       await v1.register(configRoutes(deps.database, deps.connections));
       await v1.register(schedulesRoutes(deps.database, deps.producer));
+      await v1.register(connectionsRoutes(deps.connections));
     },
     { prefix: '/v1' },
   );

@@ -48,6 +48,10 @@ const MESSAGES = {
     'pt-BR': 'o sistema receptor não respondeu a tempo ou está indisponível: {detail}',
     en: 'the receptor did not answer in time or is unavailable: {detail}',
   },
+  CONNECTION_NOT_FOUND: {
+    'pt-BR': 'conexão "{name}" não encontrada no arquivo de conexões',
+    en: 'connection "{name}" not found in the connections file',
+  },
   INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
   VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },
 } as const;

@@ -1,5 +1,9 @@
 import type { DatabaseConnection } from '@integrador/connections';
 import type { SourceReaderOptions } from './reader-options';
+import { openFirebirdReader } from './readers/firebird.reader';
+import { openMssqlReader } from './readers/mssql.reader';
+import { openMysqlReader } from './readers/mysql.reader';
+import { openOracleReader } from './readers/oracle.reader';
 import { openPostgresReader } from './readers/postgres.reader';
 import { openSqliteReader } from './readers/sqlite.reader';
 import { assertSourceHostAllowed } from './source-guard';
@@ -10,10 +14,16 @@ function openFor(target: SourceTarget, options: SourceReaderOptions | undefined)
   switch (target.driver) {
     case 'postgres':
       return openPostgresReader(target, options);
+    case 'mysql':
+      return openMysqlReader(target, options);
+    case 'firebird':
+      return openFirebirdReader(target, options);
+    case 'mssql':
+      return openMssqlReader(target, options);
+    case 'oracle':
+      return openOracleReader(target, options);
     case 'sqlite':
       return openSqliteReader(target);
-    default:
-      throw new Error(`driver ${target.driver} has no reader yet`);
   }
 }
 

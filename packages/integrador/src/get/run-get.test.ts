@@ -11,13 +11,16 @@ import { readerOf, runGetOnce, seedGetIntegracao } from './test-support/get-fixt
 const ROWS = 2_500;
 const EMPRESA = 1;
 
-// Source database → CRM database pairs: each source reader once into PostgreSQL and SQLite CRMs, plus a MariaDB CRM.
+// Source database → CRM database pairs: every source that runs here into a PostgreSQL CRM, most into SQLite too, plus a MariaDB CRM.
 const PAIRS: [DatabaseDriver, DialectName][] = [
   ['postgres', 'postgres'],
   ['sqlite', 'sqlite'],
   ['postgres', 'sqlite'],
   ['sqlite', 'postgres'],
   ['postgres', 'mysql'],
+  ['mysql', 'postgres'],
+  ['firebird', 'postgres'],
+  ['firebird', 'sqlite'],
 ];
 
 describe.each(PAIRS)('GET pull of E085CLI from %s into a %s CRM', (driver, crmDialect) => {
@@ -250,23 +253,41 @@ describe.each(PAIRS)('GET pull of E085CLI from %s into a %s CRM', (driver, crmDi
 
   it('refuses bad configuration with a clear error before writing anything', async () => {
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome_cliente, DATALT FROM E085CLI' }, /nome_cliente.*does not exist in contas/],
-      [{ tabela: 'usuarios' }, /tabela.*usuarios.*not a CRM table/],
-      [{ tabela: 'contas; DROP TABLE contas' }, /not a CRM table/],
+      [{ sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome_cliente, DATALT FROM E085CLI' }, /nome_cliente.*does not exist in contas/i],
+      [{ tabela: 'usuarios' }, /tabela.*usuarios.*not a CRM table/i],
+      [{ tabela: 'contas; DROP TABLE contas' }, /not a CRM table/i],
       [{ campo_cursor: 'DATA_ALTERACAO' }, /campo_cursor.*DATA_ALTERACAO.*not among the columns/i],
       [{ sql_consulta: 'SELECT CODCLI AS id_erp, NO_SUCH_COLUMN FROM E085CLI' }, /sql_consulta failed on the source.*NO_SUCH_COLUMN/i],
-      [{ campo_cursor: 'DATALT; --' }, /campo_cursor.*expected a column name/],
-      [{ sql_consulta: null }, /sql_consulta/],
-      [{ chave: 'cnpj' }, /no unique index on \(empresa_id, cnpj\)/],
-      [{ sql_consulta: 'SELECT NOMCLI AS nome, DATALT FROM E085CLI' }, /key column "id_erp" is not among the columns/],
-      [{ sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS empresa_id, DATALT FROM E085CLI' }, /written by the engine/],
-      [{ modo: 'diario' }, /modo.*completo or incremental/],
+      [{ campo_cursor: 'DATALT; --' }, /campo_cursor.*expected a column name/i],
+      [{ sql_consulta: null }, /sql_consulta/i],
+      [{ chave: 'cnpj' }, /no unique index on \(empresa_id, cnpj\)/i],
+      [{ sql_consulta: 'SELECT NOMCLI AS nome, DATALT FROM E085CLI' }, /key column "id_erp" is not among the columns/i],
+      [{ sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS empresa_id, DATALT FROM E085CLI' }, /written by the engine/i],
+      [{ modo: 'diario' }, /modo.*completo or incremental/i],
     ];
     for (const [fields, message] of cases) {
       const id = await seedGetIntegracao(crm.db, EMPRESA, source, fields);
       await expect(runGetOnce(crm, reader, EMPRESA, id)).rejects.toThrow(message);
     }
     expect(await contas()).toEqual([]);
+  });
+
+  it('writes with sql_update / sql_insert when they are given: #vars# bound per row, no duplicates on a second run', async () => {
+    const id = await seedGetIntegracao(crm.db, EMPRESA, source, {
+      modo: 'completo',
+      campo_cursor: null,
+      tabela: null,
+      sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome, APECLI AS fantasia FROM E085CLI WHERE CODCLI <= #ate#',
+      sql_update: 'UPDATE contas SET nome = #nome#, fantasia = #fantasia# WHERE empresa_id = #empresa_id# AND id_erp = #id_erp#',
+      sql_insert: 'INSERT INTO contas (empresa_id, id_erp, nome, fantasia) VALUES (#empresa_id#, #id_erp#, #nome#, #fantasia#)',
+    });
+    await runGetOnce(crm, reader, EMPRESA, id, { parametros: { ate: 50 } });
+    await crm.db.updateTable('contas').set({ nome: 'mudado no CRM' }).where('id_erp', '=', '9').execute();
+    const second = await runGetOnce(crm, reader, EMPRESA, id, { parametros: { ate: 50 } });
+    expect(second).toMatchObject({ mode: 'full', rowsRead: 50, rowsWritten: 50 });
+    const rows = await byIdErp();
+    expect(rows.size).toBe(50);
+    expect(rows.get('9')).toMatchObject({ nome: customer(9).NOMCLI, fantasia: customer(9).APECLI, empresa_id: EMPRESA });
   });
 
   it('never runs the same integracao twice at once', async () => {

@@ -1,3 +1,4 @@
+/// <reference path="../types/oracledb.d.ts" />
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -6,10 +7,14 @@ import type { DatabaseConnection, DatabaseDriver } from '@integrador/connections
 import { Secret } from '@integrador/connections';
 import Database from 'better-sqlite3';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
-import Firebird from 'node-firebird';
+import * as Firebird from 'node-firebird';
+import oracledb from 'oracledb';
 import { Client as PgClient } from 'pg';
+import { openSourceReader } from '../open-source-reader';
 import { batchRows } from '../parameter-limits';
+import { oracleConnectAttributes } from '../readers/oracle.reader';
 import { formatSqliteDate } from '../readers/sqlite.reader';
+import { sourceTarget } from '../source-target';
 import { CUSTOMER_COLUMNS, customers, customerValues } from './customers';
 
 // Throw-away source databases for the readers' tests, one per suite, on the machine's servers (TEST_* overrides).
@@ -33,6 +38,8 @@ export function firebirdPassword(): string {
 
 export interface ScratchSource {
   driver: DatabaseDriver;
+  /** The customers table: E085CLI in a database of its own, E085CLI_<random> on a shared SQL Server / Oracle. */
+  table: string;
   connection: DatabaseConnection;
   /** The driver's n-th placeholder (1-based). */
   placeholder(n: number): string;
@@ -52,20 +59,23 @@ const PLACEHOLDERS: Record<DatabaseDriver, (n: number) => string> = {
   oracle: (n) => `:${n}`,
 };
 
-const TABLE_DDL = (types: { int: string; text: (n: number) => string; num14: string; char: (n: number) => string; timestamp: string }) =>
-  `CREATE TABLE E085CLI (CODCLI ${types.int} NOT NULL PRIMARY KEY, NOMCLI ${types.text(100)} NOT NULL, APECLI ${types.text(50)},
+const TABLE_DDL = (
+  types: { int: string; text: (n: number) => string; num14: string; char: (n: number) => string; timestamp: string },
+  table = 'E085CLI',
+) =>
+  `CREATE TABLE ${table} (CODCLI ${types.int} NOT NULL PRIMARY KEY, NOMCLI ${types.text(100)} NOT NULL, APECLI ${types.text(50)},
    CGCCPF ${types.num14}, TIPCLI ${types.char(1)}, CEPCLI ${types.int}, ENDCLI ${types.text(100)}, CIDCLI ${types.text(60)},
    SIGUFS ${types.char(2)}, FONCLI ${types.text(20)}, INTNET ${types.text(100)}, SITCLI ${types.char(1)}, DATALT ${types.timestamp})`;
 
 const COMMON_TYPES = { int: 'INTEGER', text: (n: number) => `VARCHAR(${n})`, num14: 'NUMERIC(14,0)', char: (n: number) => `CHAR(${n})` };
 
 /** INSERT statements for `count` customers, batched within the driver's parameter limit. */
-function insertStatements(driver: DatabaseDriver, count: number): { sql: string; parameters: unknown[] }[] {
+function insertStatements(driver: DatabaseDriver, count: number, table = 'E085CLI'): { sql: string; parameters: unknown[] }[] {
   return batchRows(customers(count), driver, CUSTOMER_COLUMNS.length).map((batch) => {
     let n = 0;
     const rows = batch.map(() => `(${CUSTOMER_COLUMNS.map(() => PLACEHOLDERS[driver](++n)).join(', ')})`);
     return {
-      sql: `INSERT INTO E085CLI (${CUSTOMER_COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`,
+      sql: `INSERT INTO ${table} (${CUSTOMER_COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`,
       parameters: batch.flatMap(customerValues),
     };
   });
@@ -89,6 +99,7 @@ async function postgresSource(count: number): Promise<ScratchSource> {
   for (const statement of insertStatements('postgres', count)) await client.query(statement.sql, statement.parameters);
   return {
     driver: 'postgres',
+    table: 'E085CLI',
     connection: databaseConnection('postgres', { url: url.toString() }),
     placeholder: PLACEHOLDERS.postgres,
     column: (column) => column.toLowerCase(),
@@ -117,6 +128,7 @@ async function mysqlSource(count: number): Promise<ScratchSource> {
   for (const statement of insertStatements('mysql', count)) await client.query(statement.sql, statement.parameters);
   return {
     driver: 'mysql',
+    table: 'E085CLI',
     connection: databaseConnection('mysql', { url: url.toString() }),
     placeholder: PLACEHOLDERS.mysql,
     column: (column) => column,
@@ -142,6 +154,7 @@ async function sqliteSource(count: number): Promise<ScratchSource> {
   })();
   return {
     driver: 'sqlite',
+    table: 'E085CLI',
     connection: databaseConnection('sqlite', { database: file }),
     placeholder: PLACEHOLDERS.sqlite,
     column: (column) => column,
@@ -180,6 +193,7 @@ async function firebirdSource(count: number): Promise<ScratchSource> {
   await transaction.commitAsync();
   return {
     driver: 'firebird',
+    table: 'E085CLI',
     connection: databaseConnection('firebird', {
       host: TEST_SOURCE_SERVERS.firebirdHost,
       port: TEST_SOURCE_SERVERS.firebirdPort,
@@ -220,16 +234,86 @@ export function databaseConnection(
   };
 }
 
-const FACTORIES: Partial<Record<DatabaseDriver, (count: number) => Promise<ScratchSource>>> = {
+/** A table name of its own on a server other suites share (MSSQL_URL, ORACLE_URL name one database). */
+function sharedServerTable(): string {
+  return `E085CLI_${randomBytes(4).toString('hex').toUpperCase()}`;
+}
+
+async function mssqlSource(count: number): Promise<ScratchSource> {
+  const url = process.env.MSSQL_URL;
+  if (!url) throw new Error('MSSQL_URL is not set');
+  const connection = databaseConnection('mssql', { url });
+  const reader = await openSourceReader(connection);
+  const table = sharedServerTable();
+  const run = (sqlText: string, parameters: unknown[] = []) => reader.query({ sql: sqlText, parameters }).then(() => undefined);
+  await run(
+    TABLE_DDL(
+      { int: 'INT', text: (n) => `NVARCHAR(${n})`, num14: 'NUMERIC(14,0)', char: (n) => `NCHAR(${n})`, timestamp: 'DATETIME2(0)' },
+      table,
+    ),
+  );
+  for (const statement of insertStatements('mssql', count, table)) await run(statement.sql, statement.parameters);
+  return {
+    driver: 'mssql',
+    table,
+    connection,
+    placeholder: PLACEHOLDERS.mssql,
+    column: (column) => column,
+    execute: run,
+    async drop() {
+      await run(`DROP TABLE IF EXISTS ${table}`);
+      await reader.close();
+    },
+  };
+}
+
+async function oracleSource(count: number): Promise<ScratchSource> {
+  const url = process.env.ORACLE_URL;
+  if (!url) throw new Error('ORACLE_URL is not set');
+  const connection = databaseConnection('oracle', { url });
+  const target = sourceTarget(connection);
+  const client = await oracledb.getConnection(oracleConnectAttributes(target, 10_000));
+  const table = sharedServerTable();
+  await client.execute(
+    TABLE_DDL(
+      {
+        int: 'NUMBER(9)',
+        text: (n) => `VARCHAR2(${n} CHAR)`,
+        num14: 'NUMBER(14)',
+        char: (n) => `CHAR(${n} CHAR)`,
+        timestamp: 'TIMESTAMP(0)',
+      },
+      table,
+    ),
+  );
+  const insert = `INSERT INTO ${table} (${CUSTOMER_COLUMNS.join(', ')}) VALUES (${CUSTOMER_COLUMNS.map((_, i) => `:${i + 1}`).join(', ')})`;
+  await client.executeMany(insert, customers(count).map(customerValues), { autoCommit: true });
+  return {
+    driver: 'oracle',
+    table,
+    connection,
+    placeholder: PLACEHOLDERS.oracle,
+    column: (column) => column,
+    async execute(sqlText, parameters = []) {
+      await client.execute(sqlText, parameters, { autoCommit: true });
+    },
+    async drop() {
+      await client.execute(`DROP TABLE ${table} PURGE`);
+      await client.close();
+    },
+  };
+}
+
+const FACTORIES: Record<DatabaseDriver, (count: number) => Promise<ScratchSource>> = {
   postgres: postgresSource,
   mysql: mysqlSource,
   sqlite: sqliteSource,
   firebird: firebirdSource,
+  mssql: mssqlSource,
+  oracle: oracleSource,
 };
 
 /** A fresh source database of `driver` holding an E085CLI table with customers 1..count. */
 export async function createScratchSource(driver: DatabaseDriver, count: number): Promise<ScratchSource> {
-  const factory = FACTORIES[driver];
-  if (!factory) throw new Error(`no scratch source for ${driver}`);
-  return factory(count);
+  return FACTORIES[driver](count);
 }

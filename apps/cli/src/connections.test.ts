@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { TEST_SERVERS } from '../../../test/support/databases';
+import { cliEnv, runCli } from '../test/run-cli';
+
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('integrador connections test', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-cli-conn-'));
+    const pg = new URL(TEST_SERVERS.postgres);
+    const file = path.join(dir, 'connections.yaml');
+    fs.writeFileSync(
+      file,
+      [
+        'connections:',
+        '  erp_pg:',
+        '    tipo: banco de dados',
+        '    driver: postgres',
+        `    host: ${pg.hostname}`,
+        `    port: ${pg.port || 5432}`,
+        '    database: postgres',
+        '    user: postgres',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} secret reference of the connections file
+        "    password: '${ERP_PG_PASSWORD}'",
+        '    allowPrivateNetwork: true',
+        '  erp_fechado:',
+        '    tipo: bd',
+        '    driver: mysql',
+        '    host: 127.0.0.1',
+        `    port: ${await closedPort()}`,
+        '    database: erp',
+        '    allowPrivateNetwork: true',
+      ].join('\n'),
+    );
+    env = cliEnv(`sqlite:${path.join(dir, 'crm.sqlite')}`, { CONNECTIONS_FILE: file, ERP_PG_PASSWORD: 'Senha-Nunca-Mostrada' });
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('prints each step and exits 0 when the connection works', async () => {
+    const run = await runCli(['connections', 'test', 'erp_pg'], env);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines.map((line) => line.split(' (')[0])).toEqual(['✓ reachability', '✓ login', '✓ query', '✓ version', 'Conexão "erp_pg" ok']);
+    expect(lines[3]).toMatch(/^✓ version \(\d+ ms\): versão do servidor: \d+/);
+    expect(run.stdout + run.stderr).not.toContain('Senha-Nunca-Mostrada');
+  });
+
+  it('exits 1 and says what to fix when it fails, in English with --lang en, as JSON with --json', async () => {
+    const run = await runCli(['connections', 'test', 'erp_fechado', '--lang', 'en'], env);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^✗ reachability \(\d+ ms\): server 127\.0\.0\.1 refused the connection on port \d+: check the port/);
+    expect(run.stdout.trim().split('\n').at(-1)).toBe('Connection "erp_fechado" failed (PORT_CLOSED).');
+
+    const json = await runCli(['connections', 'test', 'erp_fechado', '--json'], env);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      connection: 'erp_fechado',
+      driver: 'mysql',
+      error: { code: 'PORT_CLOSED' },
+    });
+  });
+
+  it('exits 1 naming the known connections for an unknown one', async () => {
+    const run = await runCli(['connections', 'test', 'nao_existe'], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('conexão "nao_existe" não encontrada no arquivo de conexões (conhecidas: erp_pg, erp_fechado)');
+  });
+});

@@ -1,0 +1,135 @@
+import http from 'node:http';
+import net from 'node:net';
+import { parseConnections } from '@integrador/connections';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { createEmpresa, issueApiKey } from '@integrador/store';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { createTestDatabase, TEST_SERVERS, type TestDatabase } from '../../../../test/support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../../test/support/redis-server';
+import { buildApp } from '../build-app';
+
+const logger = createLogger({ name: 'connections-routes-test', level: 'silent' });
+const PASSWORD = 'Senha-Do-ERP-42';
+
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('POST /v1/connections/:name/test', () => {
+  let database: TestDatabase;
+  let redis: Redis;
+  let producer: JobProducer;
+  let app: FastifyInstance;
+  let prefix: string;
+  let erp: http.Server;
+  let keyA: string;
+  let keyB: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    prefix = testPrefix();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    erp = http.createServer((_, response) => response.end('ok'));
+    await new Promise<void>((resolve) => erp.listen(0, '127.0.0.1', resolve));
+    const erpPort = (erp.address() as net.AddressInfo).port;
+    const a = await createEmpresa(database.db, 'Empresa A');
+    const b = await createEmpresa(database.db, 'Empresa B');
+    keyA = await issueApiKey(database.db, a, null, 'a');
+    keyB = await issueApiKey(database.db, b, null, 'b');
+    const pg = new URL(TEST_SERVERS.postgres);
+    const erpDb = {
+      tipo: 'bd',
+      driver: 'postgres',
+      host: pg.hostname,
+      port: Number(pg.port || 5432),
+      database: 'postgres',
+      user: 'postgres',
+    };
+    const connections = parseConnections(
+      JSON.stringify({
+        connections: {
+          // The machine's PostgreSQL trusts loopback: the password is accepted, and must never be echoed.
+          erp_pg: { ...erpDb, password: PASSWORD, allowPrivateNetwork: true },
+          erp_de_b: { ...erpDb, empresaId: b, allowPrivateNetwork: true },
+          erp_fechado: { ...erpDb, port: await closedPort(), allowPrivateNetwork: true },
+          erp_interno: { ...erpDb },
+          senior_g5: { tipo: 'ws', baseUrl: `http://127.0.0.1:${erpPort}`, user: 'u', password: PASSWORD, allowPrivateNetwork: true },
+        },
+      }),
+      'json',
+      {},
+      'test',
+    );
+    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+    await database.drop();
+    await new Promise((resolve) => erp.close(resolve));
+  });
+
+  const test = (name: string, key: string, headers: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url: `/v1/connections/${name}/test`, headers: { authorization: `Bearer ${key}`, ...headers } });
+
+  it('runs every step against a real database and never echoes the password', async () => {
+    const response = await test('erp_pg', keyA);
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body).toMatchObject({ ok: true, connection: 'erp_pg', kind: 'database', driver: 'postgres' });
+    expect(body.steps.map((step: { step: string }) => step.step)).toEqual(['reachability', 'login', 'query', 'version']);
+    expect(body.serverVersion).toMatch(/^\d+/);
+    expect(response.body).not.toContain(PASSWORD);
+  });
+
+  it('answers 200 with what to fix when the connection fails, in pt-BR or English', async () => {
+    const pt = (await test('erp_fechado', keyA)).json();
+    expect(pt).toMatchObject({ ok: false, error: { code: 'PORT_CLOSED' } });
+    expect(pt.error.message).toMatch(/^o servidor 127\.0\.0\.1 recusou a conexão na porta \d+: confira a porta/);
+    const en = (await test('erp_fechado', keyA, { 'accept-language': 'en' })).json();
+    expect(en.error.message).toMatch(/^server 127\.0\.0\.1 refused the connection on port \d+: check the port/);
+    const internal = (await test('erp_interno', keyA)).json();
+    expect(internal).toMatchObject({ ok: false, error: { code: 'ADDRESS_FORBIDDEN' } });
+  });
+
+  it("answers 404 for an unknown connection and for another tenant's, alike", async () => {
+    const unknown = await test('nao_existe', keyA);
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toEqual({
+      error: { code: 'CONNECTION_NOT_FOUND', message: 'conexão "nao_existe" não encontrada no arquivo de conexões' },
+    });
+    const foreign = await test('erp_de_b', keyA, { 'accept-language': 'en' });
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.json()).toEqual({
+      error: { code: 'CONNECTION_NOT_FOUND', message: 'connection "erp_de_b" not found in the connections file' },
+    });
+    expect((await test('erp_de_b', keyB)).json()).toMatchObject({ ok: true, connection: 'erp_de_b' });
+  });
+
+  it('tests a web service by the reachability of its base URL', async () => {
+    const body = (await test('senior_g5', keyA)).json();
+    expect(body).toMatchObject({ ok: true, kind: 'webservice', steps: [{ step: 'reachability', ok: true }] });
+    expect(JSON.stringify(body)).not.toContain(PASSWORD);
+  });
+
+  it('needs an API key', async () => {
+    const response = await app.inject({ method: 'POST', url: '/v1/connections/erp_pg/test' });
+    expect(response.statusCode).toBe(401);
+  });
+
+  it('is in the OpenAPI document', async () => {
+    const document = (await app.inject('/openapi.json')).json();
+    expect(document.paths['/v1/connections/{name}/test']?.post?.tags).toEqual(['connections']);
+  });
+});

@@ -1,0 +1,70 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Connection, ConnectionsRegistry } from '@integrador/connections';
+import { testConnection } from '@integrador/sources';
+import { Type } from '@sinclair/typebox';
+import { HttpError } from '../http-error';
+import { localeOf } from '../i18n';
+import { ErrorResponse } from '../schemas';
+
+const ConnectionNameParams = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200, description: 'nome_conexao: an entry of the connections file' }) },
+  { additionalProperties: false },
+);
+
+const ConnectionTestStepResponse = Type.Object({
+  step: Type.Union(['reachability', 'file', 'tls', 'login', 'query', 'version'].map((step) => Type.Literal(step))),
+  ok: Type.Boolean(),
+  ms: Type.Integer({ description: 'how long the step took' }),
+  message: Type.String(),
+});
+
+const ConnectionTestResponse = Type.Object({
+  ok: Type.Boolean(),
+  connection: Type.String(),
+  kind: Type.String({ description: 'database, webservice or api' }),
+  driver: Type.Optional(Type.String()),
+  steps: Type.Array(ConnectionTestStepResponse, { description: 'the steps run, in order; the first failed one is the last' }),
+  serverVersion: Type.Optional(Type.String()),
+  error: Type.Optional(
+    Type.Object({
+      code: Type.String({
+        description:
+          'ADDRESS_FORBIDDEN, HOST_UNREACHABLE, PORT_CLOSED, TIMEOUT, TLS_FAILED, LOGIN_REFUSED, DATABASE_MISSING, QUERY_FAILED, CONNECTION_FAILED',
+      }),
+      message: Type.String({ description: 'what failed and what to fix' }),
+    }),
+  ),
+});
+
+/** The connection, unless it is unknown or restricted to another empresa (which must look the same: unknown). */
+function tenantConnection(connections: ConnectionsRegistry, name: string, empresaId: number): Connection {
+  const connection = connections.get(name);
+  if (!connection || (connection.empresaId !== undefined && connection.empresaId !== empresaId)) {
+    throw new HttpError(404, 'CONNECTION_NOT_FOUND', { name });
+  }
+  return connection;
+}
+
+/** POST /v1/connections/:name/test: seed 000's "ping and first access" of a connection, step by step. */
+export function connectionsRoutes(connections: ConnectionsRegistry): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/connections/:name/test',
+      {
+        schema: {
+          tags: ['connections'],
+          summary:
+            'Tests a connection: reachability, login, a trivial query and the server version (databases); reachability and TLS (web services, APIs)',
+          description:
+            'Answers 200 whether or not the connection works: `ok`, the steps and, on failure, `error.code` and a message saying what to fix. Passwords never appear.',
+          params: ConnectionNameParams,
+          response: { 200: ConnectionTestResponse, 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse },
+        },
+      },
+      async (request) => {
+        const connection = tenantConnection(connections, request.params.name, request.tenant.empresaId);
+        return testConnection(connection, { locale: localeOf(request) });
+      },
+    );
+  };
+}

@@ -1,0 +1,82 @@
+import type { SourceErrorCode } from '../source-errors';
+
+/** The connection test speaks pt-BR by default and English on request. */
+export type TestLocale = 'pt-BR' | 'en';
+
+/** Values a message may name; never the password. */
+export type MessageParams = Readonly<Record<string, string | number | undefined>>;
+
+type Texts = Readonly<Record<TestLocale, string>>;
+
+// Each failure says what to fix and who can fix it (the customer's IT, seed 000: firewall, credentials).
+const FAILURES: Readonly<Record<SourceErrorCode, Texts>> = {
+  ADDRESS_FORBIDDEN: {
+    'pt-BR':
+      'o endereço {host} é interno (loopback, rede privada ou link-local) e a conexão não permite: se o ERP está na rede local, defina allowPrivateNetwork: true na conexão "{name}"',
+    en: 'address {host} is internal (loopback, private network or link-local) and the connection does not allow it: if the ERP is on the local network, set allowPrivateNetwork: true on connection "{name}"',
+  },
+  HOST_UNREACHABLE: {
+    'pt-BR': 'o servidor {host} não foi encontrado ou não responde ({detail}): confira o nome/IP do host na conexão e o DNS',
+    en: 'server {host} was not found or does not answer ({detail}): check the host name/IP in the connection and DNS',
+  },
+  PORT_CLOSED: {
+    'pt-BR':
+      'o servidor {host} recusou a conexão na porta {port}: confira a porta, se o serviço do banco está no ar e se o firewall libera o acesso',
+    en: 'server {host} refused the connection on port {port}: check the port, that the database service is running and that the firewall allows access',
+  },
+  TIMEOUT: {
+    'pt-BR':
+      'sem resposta de {host}:{port} em {timeoutMs} ms: um firewall provavelmente descarta os pacotes; peça à TI do cliente a liberação do IP do CRM',
+    en: "no answer from {host}:{port} within {timeoutMs} ms: a firewall probably drops the packets; ask the customer's IT to allow the CRM's IP",
+  },
+  TLS_FAILED: {
+    'pt-BR':
+      'a negociação TLS com {host} falhou ({detail}): confira as opções de TLS/certificado da conexão (ssl, encrypt, trustServerCertificate)',
+    en: "the TLS handshake with {host} failed ({detail}): check the connection's TLS/certificate options (ssl, encrypt, trustServerCertificate)",
+  },
+  LOGIN_REFUSED: {
+    'pt-BR': 'o banco recusou o login do usuário "{user}" ({detail}): confira usuário e senha (e se o usuário tem acesso ao banco)',
+    en: 'the database refused the login of user "{user}" ({detail}): check user and password (and that the user may access the database)',
+  },
+  DATABASE_MISSING: {
+    'pt-BR':
+      'o banco "{database}" não existe em {host} ou não pode ser aberto ({detail}): confira o nome do banco (Oracle: o service name; Firebird: o caminho do arquivo)',
+    en: 'database "{database}" does not exist on {host} or cannot be opened ({detail}): check the database name (Oracle: the service name; Firebird: the file path)',
+  },
+  QUERY_FAILED: {
+    'pt-BR': 'o login funcionou, mas a consulta de teste falhou ({detail}): confira as permissões do usuário "{user}"',
+    en: 'login worked but the test query failed ({detail}): check the permissions of user "{user}"',
+  },
+  CONNECTION_FAILED: {
+    'pt-BR': 'a conexão com {host} falhou ({detail})',
+    en: 'the connection to {host} failed ({detail})',
+  },
+};
+
+const SUCCESSES = {
+  reachability: { 'pt-BR': '{host} aceitou a conexão na porta {port}', en: '{host} accepted the connection on port {port}' },
+  file: { 'pt-BR': 'o arquivo {database} existe e pode ser lido', en: 'file {database} exists and can be read' },
+  tls: { 'pt-BR': 'TLS negociado com {host}', en: 'TLS negotiated with {host}' },
+  login: {
+    'pt-BR': 'login aceito para o usuário "{user}" no banco "{database}"',
+    en: 'login accepted for user "{user}" on database "{database}"',
+  },
+  query: { 'pt-BR': 'a consulta de teste ({sql}) respondeu', en: 'the test query ({sql}) answered' },
+  version: { 'pt-BR': 'versão do servidor: {version}', en: 'server version: {version}' },
+} as const satisfies Readonly<Record<string, Texts>>;
+
+export type SuccessKey = keyof typeof SUCCESSES;
+
+function fill(template: string, params: MessageParams): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? '?'));
+}
+
+/** The message of a failure, in the locale. */
+export function failureMessage(code: SourceErrorCode, locale: TestLocale, params: MessageParams): string {
+  return fill(FAILURES[code][locale], params);
+}
+
+/** The message of a step that worked, in the locale. */
+export function successMessage(key: SuccessKey, locale: TestLocale, params: MessageParams): string {
+  return fill(SUCCESSES[key][locale], params);
+}

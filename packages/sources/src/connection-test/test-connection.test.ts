@@ -1,0 +1,274 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { ApiConnection, DatabaseConnection } from '@integrador/connections';
+import { Secret } from '@integrador/connections';
+import Database from 'better-sqlite3';
+import { createConnection as createMysqlConnection } from 'mysql2/promise';
+import * as Firebird from 'node-firebird';
+import { databaseConnection, firebirdPassword, TEST_SOURCE_SERVERS } from '../test-support/scratch-sources';
+import { type ConnectionTestResult, testConnection, testSourceConnection } from './test-connection';
+
+const PG = new URL(TEST_SOURCE_SERVERS.postgres);
+const MY = new URL(TEST_SOURCE_SERVERS.mysql);
+
+/** A port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function stepsOf(result: ConnectionTestResult) {
+  return result.steps.map((step) => [step.step, step.ok]);
+}
+
+describe('testSourceConnection on PostgreSQL', () => {
+  const base = () =>
+    databaseConnection('postgres', {
+      host: PG.hostname,
+      port: Number(PG.port || 5432),
+      database: 'postgres',
+      user: PG.username || 'postgres',
+    });
+
+  it('passes every step and reports the server version', async () => {
+    const result = await testSourceConnection(base());
+    expect(stepsOf(result)).toEqual([
+      ['reachability', true],
+      ['login', true],
+      ['query', true],
+      ['version', true],
+    ]);
+    expect(result).toMatchObject({ ok: true, connection: 'scratch_postgres', kind: 'database', driver: 'postgres' });
+    expect(result.serverVersion).toMatch(/^\d+(\.\d+)?/);
+    expect(result.error).toBeUndefined();
+    expect(result.steps[0]?.message).toBe(`${PG.hostname} aceitou a conexão na porta ${PG.port || 5432}`);
+    expect(result.steps.every((step) => step.ms >= 0)).toBe(true);
+  });
+
+  it('tells a wrong host (DNS) apart from a closed port', async () => {
+    const host = await testSourceConnection({ ...base(), host: 'erp-nao-existe.invalid' });
+    expect(host).toMatchObject({ ok: false, error: { code: 'HOST_UNREACHABLE' } });
+    expect(stepsOf(host)).toEqual([['reachability', false]]);
+    expect(host.error?.message).toMatch(
+      /^o servidor erp-nao-existe\.invalid não foi encontrado ou não responde \(.*getaddrinfo ENOTFOUND.*\): confira o nome\/IP do host na conexão e o DNS$/,
+    );
+
+    const port = await closedPort();
+    const closed = await testSourceConnection({ ...base(), port });
+    expect(closed).toMatchObject({ ok: false, error: { code: 'PORT_CLOSED' } });
+    expect(closed.error?.message).toBe(
+      `o servidor 127.0.0.1 recusou a conexão na porta ${port}: confira a porta, se o serviço do banco está no ar e se o firewall libera o acesso`,
+    );
+  });
+
+  it('reports an unknown login and a missing database (28000 / 3D000) at the login step', async () => {
+    // The machine's PostgreSQL trusts 127.0.0.1, so a wrong password is tested on MariaDB and Firebird; an unknown role here.
+    const login = await testSourceConnection({ ...base(), user: 'ninguem_aqui' });
+    expect(login).toMatchObject({ ok: false, error: { code: 'LOGIN_REFUSED' } });
+    expect(stepsOf(login)).toEqual([
+      ['reachability', true],
+      ['login', false],
+    ]);
+    expect(login.error?.message).toMatch(
+      /^o banco recusou o login do usuário "ninguem_aqui" \(.*ninguem_aqui.*\): confira usuário e senha/,
+    );
+
+    const missing = await testSourceConnection({ ...base(), database: 'erp_inexistente' }, { locale: 'en' });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'DATABASE_MISSING' } });
+    expect(missing.error?.message).toMatch(
+      /^database "erp_inexistente" does not exist on 127\.0\.0\.1 or cannot be opened \(.*\): check the database name/,
+    );
+  });
+
+  it('refuses an internal address unless the connection allows it', async () => {
+    const result = await testSourceConnection({ ...base(), allowPrivateNetwork: false });
+    expect(result).toMatchObject({ ok: false, error: { code: 'ADDRESS_FORBIDDEN' } });
+    expect(result.error?.message).toContain('defina allowPrivateNetwork: true na conexão "scratch_postgres"');
+  });
+
+  it('times out a server that accepts the connection but never answers the login', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const result = await testSourceConnection({ ...base(), port }, { stepTimeoutMs: 500 });
+      expect(stepsOf(result)).toEqual([
+        ['reachability', true],
+        ['login', false],
+      ]);
+      expect(result.error?.code).toBe('TIMEOUT');
+      expect(result.error?.message).toContain(`sem resposta de 127.0.0.1:${port} em 500 ms`);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
+
+describe('testSourceConnection on MariaDB', () => {
+  const user = `itest_src_${process.pid}`;
+  const password = 'S3nha-Muito-Secreta';
+  const base = (): DatabaseConnection =>
+    databaseConnection('mysql', {
+      host: MY.hostname,
+      port: Number(MY.port || 3306),
+      database: MY.pathname.slice(1) || 'test',
+      user,
+      password: new Secret(password),
+    });
+
+  beforeAll(async () => {
+    const admin = await createMysqlConnection(TEST_SOURCE_SERVERS.mysql);
+    await admin.query(`CREATE USER IF NOT EXISTS '${user}'@'%' IDENTIFIED BY '${password}'`);
+    await admin.query(`CREATE USER IF NOT EXISTS '${user}'@'localhost' IDENTIFIED BY '${password}'`);
+    await admin.query(`GRANT SELECT ON test.* TO '${user}'@'%'`);
+    await admin.query(`GRANT SELECT ON test.* TO '${user}'@'localhost'`);
+    await admin.end();
+  });
+  afterAll(async () => {
+    const admin = await createMysqlConnection(TEST_SOURCE_SERVERS.mysql);
+    await admin.query(`DROP USER IF EXISTS '${user}'@'%'`);
+    await admin.query(`DROP USER IF EXISTS '${user}'@'localhost'`);
+    await admin.end();
+  });
+
+  it('passes with the right password', async () => {
+    const result = await testSourceConnection(base());
+    expect(result).toMatchObject({ ok: true, driver: 'mysql' });
+    expect(result.serverVersion).toMatch(/MariaDB|^\d+\.\d+/);
+  });
+
+  it('refuses a wrong password (1045) without ever showing a password', async () => {
+    const wrong = 'Senha-Errada-123';
+    const result = await testSourceConnection({ ...base(), password: new Secret(wrong) });
+    expect(result).toMatchObject({ ok: false, error: { code: 'LOGIN_REFUSED' } });
+    expect(result.error?.message).toMatch(new RegExp(`^o banco recusou o login do usuário "${user}" \\(Access denied for user`));
+    const text = JSON.stringify(result);
+    expect(text).not.toContain(wrong);
+    expect(text).not.toContain(password);
+  });
+
+  it('reports a missing database (1049)', async () => {
+    const result = await testSourceConnection({ ...base(), user: 'root', password: undefined, database: 'erp_inexistente' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'DATABASE_MISSING' } });
+    expect(result.error?.message).toContain('o banco "erp_inexistente" não existe em 127.0.0.1');
+  });
+});
+
+describe('testSourceConnection on Firebird', () => {
+  const file = path.join(os.tmpdir(), `itest_src_conn_${process.pid}.fdb`);
+  const base = (): DatabaseConnection =>
+    databaseConnection('firebird', {
+      host: TEST_SOURCE_SERVERS.firebirdHost,
+      port: TEST_SOURCE_SERVERS.firebirdPort,
+      database: 'employee',
+      user: TEST_SOURCE_SERVERS.firebirdUser,
+      password: new Secret(firebirdPassword()),
+    });
+
+  it('passes against the server and reports the engine version', async () => {
+    const created = await new Promise<{ detach(cb: () => void): void }>((resolve, reject) =>
+      Firebird.create(
+        {
+          host: TEST_SOURCE_SERVERS.firebirdHost,
+          port: TEST_SOURCE_SERVERS.firebirdPort,
+          database: file,
+          user: TEST_SOURCE_SERVERS.firebirdUser,
+          password: firebirdPassword(),
+        },
+        (error, db) => (error ? reject(error) : resolve(db)),
+      ),
+    );
+    await new Promise<void>((resolve) => created.detach(() => resolve()));
+    try {
+      const result = await testSourceConnection({ ...base(), database: file });
+      expect(result).toMatchObject({ ok: true, driver: 'firebird' });
+      expect(result.serverVersion).toMatch(/^3\.\d/);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  it('refuses a wrong password and reports a missing database file', async () => {
+    const login = await testSourceConnection({ ...base(), password: new Secret('errada-demais') });
+    expect(login).toMatchObject({ ok: false, error: { code: 'LOGIN_REFUSED' } });
+    expect(JSON.stringify(login)).not.toContain('errada-demais');
+
+    const missing = await testSourceConnection({ ...base(), database: '/tmp/nao/existe/erp.fdb' }, { locale: 'en' });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'DATABASE_MISSING' } });
+    expect(missing.error?.message).toMatch(
+      /^database "\/tmp\/nao\/existe\/erp\.fdb" does not exist on 127\.0\.0\.1 or cannot be opened \(.*open.*\)/,
+    );
+  });
+});
+
+describe('testSourceConnection on SQLite', () => {
+  it('checks the file, opens it read-only and reads the version', async () => {
+    const file = path.join(os.tmpdir(), `itest_src_conn_${process.pid}.sqlite`);
+    new Database(file).close();
+    try {
+      const result = await testSourceConnection(databaseConnection('sqlite', { database: file }));
+      expect(stepsOf(result)).toEqual([
+        ['file', true],
+        ['login', true],
+        ['query', true],
+        ['version', true],
+      ]);
+      expect(result.serverVersion).toMatch(/^3\.\d+/);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  it('reports a missing file as DATABASE_MISSING', async () => {
+    const result = await testSourceConnection(databaseConnection('sqlite', { database: '/tmp/nao-existe.sqlite' }));
+    expect(result).toMatchObject({ ok: false, error: { code: 'DATABASE_MISSING' } });
+    expect(stepsOf(result)).toEqual([['file', false]]);
+  });
+});
+
+describe('testConnection on web services and APIs', () => {
+  let server: http.Server;
+  let port: number;
+  beforeAll(async () => {
+    server = http.createServer((_, response) => response.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+  const api = (baseUrl: string, allowPrivateNetwork = true): ApiConnection => ({
+    kind: 'api',
+    name: 'rubeus',
+    baseUrl,
+    auth: { type: 'none' },
+    headers: {},
+    timeoutMs: 1000,
+    allowPrivateNetwork,
+  });
+
+  it('reaches an http base URL', async () => {
+    const result = await testConnection(api(`http://127.0.0.1:${port}`));
+    expect(result).toMatchObject({ ok: true, kind: 'api', steps: [{ step: 'reachability', ok: true }] });
+  });
+
+  it('reports a closed port, an internal address not allowed, and a TLS handshake that fails', async () => {
+    expect((await testConnection(api(`http://127.0.0.1:${await closedPort()}`))).error?.code).toBe('PORT_CLOSED');
+    expect((await testConnection(api(`http://127.0.0.1:${port}`, false))).error?.code).toBe('ADDRESS_FORBIDDEN');
+    const tls = await testConnection(api(`https://127.0.0.1:${port}`), { locale: 'en' });
+    expect(stepsOf(tls)).toEqual([
+      ['reachability', true],
+      ['tls', false],
+    ]);
+    expect(tls.error).toMatchObject({ code: 'TLS_FAILED' });
+    expect(tls.error?.message).toMatch(/^the TLS handshake with 127\.0\.0\.1 failed/);
+  });
+});

@@ -1,0 +1,214 @@
+import fs from 'node:fs/promises';
+import type { Connection, DatabaseConnection } from '@integrador/connections';
+import { classifySourceError, redact, type SourceErrorCode } from '../source-errors';
+import { type SourceTarget, sourceTarget } from '../source-target';
+import { failureMessage, type MessageParams, type SuccessKey, successMessage, type TestLocale } from './connection-test-messages';
+import { openTestSession, type TestSession, TRIVIAL_QUERY } from './sessions';
+import { probeTcp, probeTls } from './tcp-probe';
+
+export type ConnectionTestStepName = 'reachability' | 'file' | 'tls' | 'login' | 'query' | 'version';
+
+export interface ConnectionTestStep {
+  readonly step: ConnectionTestStepName;
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly message: string;
+}
+
+/** What the team sees after "pinging" a connection (seed 000): each step, the server's version, what to fix. */
+export interface ConnectionTestResult {
+  readonly ok: boolean;
+  readonly connection: string;
+  readonly kind: Connection['kind'];
+  readonly driver?: DatabaseConnection['driver'];
+  /** The steps run, in order; the first failed one is the last. */
+  readonly steps: ConnectionTestStep[];
+  readonly serverVersion?: string;
+  readonly error?: { readonly code: SourceErrorCode; readonly message: string };
+}
+
+export interface ConnectionTestOptions {
+  /** Messages in pt-BR (default) or English. */
+  locale?: TestLocale;
+  /** How long each step may take (default 5000 ms). */
+  stepTimeoutMs?: number;
+}
+
+const DEFAULT_STEP_TIMEOUT_MS = 5_000;
+
+class StepFailure extends Error {
+  constructor(
+    readonly code: SourceErrorCode,
+    readonly detail: string,
+  ) {
+    super(code);
+  }
+}
+
+/** Rejects with ETIMEDOUT when `work` takes longer than `ms`; a late result is handed to `late` (to close it). */
+function withTimeout<T>(work: Promise<T>, ms: number, late?: (value: T) => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: 'ETIMEDOUT' }));
+    }, ms);
+  });
+  work.then((value) => timedOut && late?.(value)).catch(() => {});
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs the steps in order, stopping at the first failure; collects timings and messages. */
+class StepRunner {
+  readonly steps: ConnectionTestStep[] = [];
+  failure?: { code: SourceErrorCode; message: string };
+
+  constructor(
+    private readonly locale: TestLocale,
+    private readonly params: Record<string, string | number | undefined>,
+    private readonly classify: (error: unknown) => SourceErrorCode,
+    private readonly secrets: readonly (string | undefined)[],
+  ) {}
+
+  async run<T>(
+    step: ConnectionTestStepName,
+    success: SuccessKey,
+    work: () => Promise<T>,
+    extra: (value: T) => MessageParams = () => ({}),
+  ): Promise<T> {
+    const started = performance.now();
+    try {
+      const value = await work();
+      this.steps.push({
+        step,
+        ok: true,
+        ms: Math.round(performance.now() - started),
+        message: successMessage(success, this.locale, { ...this.params, ...extra(value) }),
+      });
+      return value;
+    } catch (error) {
+      const code = error instanceof StepFailure ? error.code : this.classify(error);
+      const raw = error instanceof StepFailure ? error.detail : error instanceof Error ? error.message : String(error);
+      const detail = redact(raw.split('\n')[0]?.trim().slice(0, 300) ?? '', this.secrets);
+      const message = failureMessage(code, this.locale, { ...this.params, detail });
+      this.steps.push({ step, ok: false, ms: Math.round(performance.now() - started), message });
+      this.failure = { code, message };
+      throw new StepFailure(code, detail);
+    }
+  }
+}
+
+function databaseParams(connection: DatabaseConnection, target: SourceTarget, timeoutMs: number) {
+  return {
+    name: connection.name,
+    host: target.host ?? 'localhost',
+    port: target.port,
+    database: target.database,
+    user: target.user ?? '',
+    timeoutMs,
+  };
+}
+
+async function databaseSteps(runner: StepRunner, target: SourceTarget, timeoutMs: number): Promise<string> {
+  if (target.driver === 'sqlite') {
+    await runner.run('file', 'file', () =>
+      fs
+        .access(target.database, fs.constants.R_OK)
+        .catch(() =>
+          Promise.reject(Object.assign(new Error(`${target.database}: no such file or not readable`), { code: 'SQLITE_CANTOPEN' })),
+        ),
+    );
+  } else {
+    await runner.run('reachability', 'reachability', () =>
+      probeTcp(target.host ?? 'localhost', target.port ?? 0, timeoutMs, target.allowPrivateNetwork),
+    );
+  }
+  const session: TestSession = await runner.run('login', 'login', () =>
+    withTimeout(openTestSession(target, timeoutMs), timeoutMs, (late) => void late.close().catch(() => {})),
+  );
+  try {
+    const sql = TRIVIAL_QUERY[target.driver];
+    await runner.run(
+      'query',
+      'query',
+      () => withTimeout(session.scalar(sql), timeoutMs),
+      () => ({ sql }),
+    );
+    return await runner.run(
+      'version',
+      'version',
+      () => withTimeout(session.version(), timeoutMs),
+      (version) => ({ version }),
+    );
+  } finally {
+    await session.close().catch(() => {});
+  }
+}
+
+/**
+ * Tests a database connection step by step: reachability (DNS + TCP, telling "host unreachable" from "port closed"),
+ * login, a trivial query and the server's version. Never throws for a failing connection: the result says what failed
+ * and what to fix; messages never contain the password.
+ */
+export async function testSourceConnection(
+  connection: DatabaseConnection,
+  options: ConnectionTestOptions = {},
+): Promise<ConnectionTestResult> {
+  const locale = options.locale ?? 'pt-BR';
+  const timeoutMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+  const target = sourceTarget(connection);
+  const runner = new StepRunner(
+    locale,
+    databaseParams(connection, target, timeoutMs),
+    (error) => classifySourceError(target.driver, error),
+    [target.password],
+  );
+  let serverVersion: string | undefined;
+  try {
+    serverVersion = await databaseSteps(runner, target, timeoutMs);
+  } catch (error) {
+    if (!(error instanceof StepFailure)) throw error;
+  }
+  return {
+    ok: runner.failure === undefined,
+    connection: connection.name,
+    kind: 'database',
+    driver: connection.driver,
+    steps: runner.steps,
+    ...(serverVersion === undefined ? {} : { serverVersion }),
+    ...(runner.failure ? { error: runner.failure } : {}),
+  };
+}
+
+/** Reachability of a web service / API base URL: DNS + TCP, then the TLS handshake for https. */
+async function testHttpConnection(
+  connection: Exclude<Connection, DatabaseConnection>,
+  options: ConnectionTestOptions,
+): Promise<ConnectionTestResult> {
+  const locale = options.locale ?? 'pt-BR';
+  const timeoutMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+  const url = new URL(connection.baseUrl);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  const classify = (error: unknown) => ((error as { tls?: boolean }).tls ? 'TLS_FAILED' : classifySourceError('postgres', error));
+  const runner = new StepRunner(locale, { name: connection.name, host, port, timeoutMs }, classify, []);
+  try {
+    await runner.run('reachability', 'reachability', () => probeTcp(host, port, timeoutMs, connection.allowPrivateNetwork ?? false));
+    if (url.protocol === 'https:') await runner.run('tls', 'tls', () => probeTls(host, port, timeoutMs));
+  } catch (error) {
+    if (!(error instanceof StepFailure)) throw error;
+  }
+  return {
+    ok: runner.failure === undefined,
+    connection: connection.name,
+    kind: connection.kind,
+    steps: runner.steps,
+    ...(runner.failure ? { error: runner.failure } : {}),
+  };
+}
+
+/** Tests any connection of the file: a database step by step, a web service or API by the reachability of its base URL. */
+export function testConnection(connection: Connection, options: ConnectionTestOptions = {}): Promise<ConnectionTestResult> {
+  return connection.kind === 'database' ? testSourceConnection(connection, options) : testHttpConnection(connection, options);
+}

@@ -1,0 +1,79 @@
+import type { Readable } from 'node:stream';
+import * as Firebird from 'node-firebird';
+import { abortReason, assertChunkSize, chunkRows } from '../chunks';
+import type { SourceReaderOptions } from '../reader-options';
+import { withDefaults } from '../reader-options';
+import type { SourceQuery, SourceReader, SourceRow, StreamOptions } from '../source-reader';
+import type { SourceTarget } from '../source-target';
+
+// The raw driver: the community kysely-firebird dialect does not stream. node-firebird's queryStream fetches with
+// backpressure (it pauses while its buffer is full), aborts on a signal with an out-of-band op_cancel, and a stream
+// destroyed early releases its statement.
+
+/** The driver's options for a target (the password is in them: never log them). */
+export function firebirdOptions(target: SourceTarget, connectTimeoutMs: number): Firebird.Options {
+  return {
+    host: target.host,
+    port: target.port,
+    database: target.database,
+    user: target.user,
+    password: target.password,
+    role: typeof target.options.role === 'string' ? target.options.role : undefined,
+    encoding: 'UTF8',
+    blobAsText: true,
+    // BIGINT and INT64-backed NUMERIC as numbers while exact, else exact strings.
+    numericMode: 'safe',
+    lowercase_keys: false,
+    connectTimeout: connectTimeoutMs,
+  };
+}
+
+function attached(pool: Firebird.ConnectionPool): Promise<Firebird.Database> {
+  return new Promise((resolve, reject) => pool.get((error, db) => (error ? reject(error) : resolve(db))));
+}
+
+async function* streamRows(
+  pool: Firebird.ConnectionPool,
+  query: SourceQuery,
+  { chunkSize, signal }: StreamOptions,
+): AsyncGenerator<SourceRow[]> {
+  assertChunkSize(chunkSize);
+  signal?.throwIfAborted();
+  const db = await attached(pool);
+  const rows: Readable = db.queryStream(query.sql, [...query.parameters], { highWaterMark: chunkSize, ...(signal ? { signal } : {}) });
+  try {
+    for await (const chunk of chunkRows(rows, chunkSize)) {
+      signal?.throwIfAborted();
+      yield chunk;
+    }
+  } catch (error) {
+    throw signal?.aborted ? abortReason(signal) : error;
+  } finally {
+    rows.destroy();
+    db.detach(); // a pooled attachment goes back to the pool
+  }
+}
+
+/** A Firebird source (3.0+): column names upper-case as Firebird stores unquoted names, TIMESTAMP/DATE as Date. */
+export function openFirebirdReader(target: SourceTarget, options?: SourceReaderOptions): SourceReader {
+  const { poolSize, connectTimeoutMs } = withDefaults(options);
+  const pool = Firebird.pool(poolSize, firebirdOptions(target, connectTimeoutMs));
+  pool.on('error', () => {});
+  let closed: Promise<void> | undefined;
+  return {
+    driver: 'firebird',
+    stream: (query, streamOptions) => streamRows(pool, query, streamOptions),
+    async query(query) {
+      const db = await attached(pool);
+      try {
+        return (await db.queryAsync<SourceRow>(query.sql, [...query.parameters])) ?? [];
+      } finally {
+        db.detach();
+      }
+    },
+    close() {
+      closed ??= new Promise((resolve) => pool.destroy(() => resolve()));
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import type { Readable } from 'node:stream';
+import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2';
+import { abortReason, assertChunkSize, chunkRows } from '../chunks';
+import type { SourceReaderOptions } from '../reader-options';
+import { withDefaults } from '../reader-options';
+import type { SourceQuery, SourceReader, SourceRow, StreamOptions } from '../source-reader';
+import type { SourceTarget } from '../source-target';
+
+// Raw mysql2 rather than Kysely's MysqlDialect: the MySQL protocol cannot stop a result half-way, and Kysely's stream,
+// left early, hands the connection back to the pool while the server is still sending the rest. Here a stream left
+// early destroys its connection, and an abort also sends KILL QUERY so the server stops working on it.
+
+function poolOptions(target: SourceTarget, options: Required<SourceReaderOptions>): PoolOptions {
+  const where = target.url
+    ? { uri: target.url.replace(/^mariadb:/i, 'mysql:') }
+    : { host: target.host, port: target.port, database: target.database, user: target.user, password: target.password };
+  return {
+    ...where,
+    ...(target.options.ssl === undefined ? {} : { ssl: target.options.ssl as PoolOptions['ssl'] }),
+    connectionLimit: options.poolSize,
+    connectTimeout: options.connectTimeoutMs,
+    charset: 'utf8mb4',
+    // DECIMAL as exact text; BIGINT as a number while exact, else text; DATETIME/DATE as Date in the worker's zone.
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    decimalNumbers: false,
+    dateStrings: false,
+    timezone: typeof target.options.timezone === 'string' ? target.options.timezone : 'local',
+  };
+}
+
+function connectionOf(pool: Pool): Promise<PoolConnection> {
+  return new Promise((resolve, reject) => pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection))));
+}
+
+/** KILL QUERY from a connection of its own: the pool may have no free one, and the streaming one is busy. */
+function killQuery(options: PoolOptions, threadId: number): void {
+  const killer = mysql.createConnection(options);
+  killer.on('error', () => {});
+  killer.query('KILL QUERY ?', [threadId], () => killer.destroy());
+}
+
+async function* streamRows(
+  pool: Pool,
+  options: PoolOptions,
+  query: SourceQuery,
+  { chunkSize, signal }: StreamOptions,
+): AsyncGenerator<SourceRow[]> {
+  assertChunkSize(chunkSize);
+  signal?.throwIfAborted();
+  const connection = await connectionOf(pool);
+  let destroyed = false;
+  const destroy = () => {
+    if (destroyed) return;
+    destroyed = true;
+    connection.destroy(); // also takes it out of the pool
+  };
+  const onAbort = () => {
+    killQuery(options, connection.threadId);
+    destroy();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  // highWaterMark bounds the rows mysql2 buffers before it pauses the socket.
+  const rows = connection.query(query.sql, [...query.parameters]).stream({ objectMode: true, highWaterMark: chunkSize }) as Readable;
+  let complete = false;
+  try {
+    for await (const chunk of chunkRows(rows, chunkSize)) {
+      signal?.throwIfAborted();
+      yield chunk;
+    }
+    signal?.throwIfAborted();
+    complete = true;
+  } catch (error) {
+    throw signal?.aborted ? abortReason(signal) : error;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (complete) connection.release();
+    else destroy();
+  }
+}
+
+/** A MySQL/MariaDB source: DECIMAL as exact strings, BIGINT as a number while exact (else a string), dates as Date. */
+export function openMysqlReader(target: SourceTarget, options?: SourceReaderOptions): SourceReader {
+  const config = poolOptions(target, withDefaults(options));
+  const pool = mysql.createPool(config);
+  pool.on('connection', (connection) => connection.on('error', () => {}));
+  let closed: Promise<void> | undefined;
+  return {
+    driver: 'mysql',
+    stream: (query, streamOptions) => streamRows(pool, config, query, streamOptions),
+    async query(query) {
+      const [rows] = await pool.promise().query(query.sql, [...query.parameters]);
+      return Array.isArray(rows) ? (rows as SourceRow[]) : [];
+    },
+    close() {
+      closed ??= pool.promise().end();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,212 @@
+import { loadConnectionsFile } from '@integrador/connections';
+import type { GetRunProgress, GetRunResult } from '@integrador/jobs';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { createEmpresa, findSyncState, issueApiKey, lastSyncRun } from '@integrador/store';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import { buildApp } from '../apps/ingress/src/build-app';
+import {
+  createScratchSource,
+  customer,
+  customersUpTo,
+  type ScratchSource,
+  seedGetClientes,
+  writeE085Connections,
+} from './fixtures/get-e085cli';
+import { createTestDatabase, type TestDatabase } from './support/databases';
+import { type AppProcess, spawnApp } from './support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+const ROWS = 40_000;
+
+describe('GET pull of E085CLI through the ingress and a real worker-get', () => {
+  let source: ScratchSource;
+  let database: TestDatabase;
+  let redis: Redis;
+  let producer: JobProducer;
+  let app: FastifyInstance;
+  let prefix: string;
+  let key: string;
+  let empresaId: number;
+  let integracaoId: number;
+  let connectionsFile: string;
+  const workers: AppProcess[] = [];
+
+  const sourceUrl = () => (source.connection.url as { reveal(): string }).reveal();
+  const startWorker = async (): Promise<AppProcess> => {
+    const worker = spawnApp('apps/worker-get/src/main.ts', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: prefix,
+      CRM_DATABASE_URL: database.url,
+      CONNECTIONS_FILE: connectionsFile,
+      ERP_E085_URL: sourceUrl(),
+      JOB_LOCK_MS: '2000',
+      GET_LEASE_MS: '60000',
+      WORKER_CONCURRENCY: '2',
+      LOG_LEVEL: 'info',
+    });
+    workers.push(worker);
+    await worker.waitForLog('worker started');
+    return worker;
+  };
+
+  beforeAll(async () => {
+    source = await createScratchSource('postgres', ROWS);
+    connectionsFile = writeE085Connections();
+  }, 120_000);
+  afterAll(async () => {
+    await source?.drop();
+  });
+
+  beforeEach(async () => {
+    database = await createTestDatabase('postgres');
+    empresaId = await createEmpresa(database.db, 'Empresa GET');
+    key = await issueApiKey(database.db, empresaId, null, 'test');
+    integracaoId = await seedGetClientes(database.db, empresaId, 200);
+    prefix = testPrefix();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    const connections = await loadConnectionsFile(connectionsFile, { ERP_E085_URL: sourceUrl() });
+    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+  });
+
+  afterEach(async () => {
+    for (const worker of workers.splice(0)) {
+      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    await app.close();
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+    await database.drop();
+  });
+
+  const run = async (parametros: Record<string, unknown> = {}) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: `/v1/integrations/${integracaoId}/run`,
+      headers: { authorization: `Bearer ${key}` },
+      payload: { parametros },
+    });
+    expect(response.statusCode).toBe(202);
+    expect(response.json().queue).toBe('get');
+    return response.json().jobId as string;
+  };
+
+  async function settled(jobId: string, timeoutMs = 120_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const job = await producer.getJob('get', jobId);
+      const state = await job?.getState();
+      if (job && (state === 'completed' || state === 'failed')) return { job: (await producer.getJob('get', jobId)) ?? job, state };
+      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async function crmCounts() {
+    const row = await sql<{ total: string | number; distinct_keys: string | number }>`
+      SELECT COUNT(*) AS total, COUNT(DISTINCT id_erp) AS distinct_keys FROM contas WHERE empresa_id = ${empresaId}`.execute(database.db);
+    return { total: Number(row.rows[0]?.total), distinct: Number(row.rows[0]?.distinct_keys) };
+  }
+
+  it('a worker killed with SIGKILL mid-run is resumed by a new one: exactly the source rows, no duplicates, cursor right', async () => {
+    const first = await startWorker();
+    const jobId = await run();
+    // Let it commit a few chunks of 200 rows, then kill the worker without any chance to clean up.
+    for (;;) {
+      const job = await producer.getJob('get', jobId);
+      const progress = job?.progress as GetRunProgress | number | undefined;
+      if (typeof progress === 'object' && progress.chunks >= 10) break;
+      expect(await job?.getState()).not.toBe('completed');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+
+    // What the dead worker committed is consistent: exactly the rows up to the cursor saved with them.
+    const state = await findSyncState(database.db, empresaId, integracaoId);
+    expect(state?.cursor_valor).toEqual(expect.any(String));
+    const committed = await crmCounts();
+    expect(committed.total).toBe(customersUpTo(ROWS, state?.cursor_valor as string));
+    expect(committed.total).toBeGreaterThan(0);
+    expect(committed.total).toBeLessThan(ROWS);
+    expect(committed.distinct).toBe(committed.total);
+
+    await startWorker();
+    const { job, state: final } = await settled(jobId);
+    expect(final).toBe('completed');
+    const result = job.returnvalue as GetRunResult;
+    expect(result).toMatchObject({ integracaoId, mode: 'incremental', cursor: customer(ROWS).DATALT.toISOString() });
+    expect(await crmCounts()).toEqual({ total: ROWS, distinct: ROWS });
+    const c = customer(31_337);
+    const conta = await database.db
+      .selectFrom('contas')
+      .selectAll()
+      .where('empresa_id', '=', empresaId)
+      .where('id_erp', '=', '31337')
+      .executeTakeFirstOrThrow();
+    expect(conta).toMatchObject({ nome: c.NOMCLI, fantasia: c.APECLI, telefone: c.FONCLI, origem_integracao_id: integracaoId });
+    expect(await findSyncState(database.db, empresaId, integracaoId)).toMatchObject({
+      cursor_valor: customer(ROWS).DATALT.toISOString(),
+      status: 'concluido',
+      execucao_dono: null,
+    });
+    // One history row for the job, continued by the second worker.
+    expect(await lastSyncRun(database.db, empresaId, integracaoId)).toMatchObject({ job_id: jobId, status: 'concluido' });
+
+    // A later run after changes in the ERP picks up exactly the changed rows.
+    const later = new Date(customer(ROWS).DATALT.getTime() + 60_000);
+    await source.execute('UPDATE E085CLI SET nomcli = $1, datalt = $2 WHERE codcli IN (7, 8, 9)', ['Renomeado', later]);
+    try {
+      const { job: again } = await settled(await run());
+      expect(again.returnvalue).toMatchObject({ rowsWritten: 3, rowsSkipped: 1, rowsRead: 4, cursor: later.toISOString() });
+      const renamed = await database.db.selectFrom('contas').select('id_erp').where('nome', '=', 'Renomeado').orderBy('id_erp').execute();
+      expect(renamed.map((r) => r.id_erp)).toEqual(['7', '8', '9']);
+      expect(await crmCounts()).toEqual({ total: ROWS, distinct: ROWS });
+    } finally {
+      for (const code of [7, 8, 9])
+        await source.execute('UPDATE E085CLI SET nomcli = $1, datalt = $2 WHERE codcli = $3', [
+          customer(code).NOMCLI,
+          customer(code).DATALT,
+          code,
+        ]);
+    }
+  }, 240_000);
+
+  it('a second job for the same integracao waits for the running one instead of running alongside it', async () => {
+    const worker = await startWorker();
+    const a = await run();
+    for (;;) {
+      const progress = (await producer.getJob('get', a))?.progress as GetRunProgress | number | undefined;
+      if (typeof progress === 'object' && progress.chunks >= 2) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const b = await run();
+    const first = await settled(a);
+    const second = await settled(b);
+    expect([first.state, second.state]).toEqual(['completed', 'completed']);
+    // b was taken while a ran (concurrency 2), found the integration held and waited without using an attempt.
+    await worker.waitForLog('get run already in progress, waiting', 1000);
+    expect(second.job.attemptsMade).toBe(first.job.attemptsMade);
+    // b ran only after a had finished: it found nothing new.
+    expect(second.job.returnvalue).toMatchObject({ rowsWritten: 0 });
+    expect(second.job.processedOn ?? 0).toBeGreaterThanOrEqual(first.job.finishedOn ?? Number.POSITIVE_INFINITY);
+    expect(await crmCounts()).toEqual({ total: ROWS, distinct: ROWS });
+  }, 240_000);
+
+  it('fails a misconfigured GET at once with the reason, writing nothing', async () => {
+    await database.db.updateTable('integracao').set({ tabela: 'usuarios' }).where('id', '=', integracaoId).execute();
+    await startWorker();
+    const { job, state } = await settled(await run());
+    expect(state).toBe('failed');
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toMatch(/tabela.*usuarios/);
+    expect(await crmCounts()).toEqual({ total: 0, distinct: 0 });
+  }, 60_000);
+});
