@@ -15,6 +15,16 @@ export function rssMb(pid: number): number | null {
   }
 }
 
+/** Peak resident set size of a process since it started, in MB (VmHWM), or null once it has gone. */
+export function peakRssMb(pid: number): number | null {
+  try {
+    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** CPU time (user + system) a process has used so far, in ms, or null once it has gone. */
 export function cpuMs(pid: number): number | null {
   try {

@@ -7,6 +7,7 @@ import { registerConnectionsCommand } from './commands/connections.command';
 import { registerMigrateCommand } from './commands/migrate.command';
 import { registerReceptorCommands } from './commands/receptor.command';
 import { registerRunCommand } from './commands/run.command';
+import { registerSchedulesCommand } from './commands/schedules.command';
 import { registerSeedDemoCommand } from './commands/seed-demo.command';
 import { registerTenantCommand } from './commands/tenant.command';
 import { describeError } from './describe-error';
@@ -31,6 +32,7 @@ function buildProgram(cli: Cli): Command {
   registerRunCommand(program, cli);
   registerReceptorCommands(program, cli);
   registerEndpointsCommands(program, cli);
+  registerSchedulesCommand(program, cli);
   registerConnectionsCommand(program, cli);
   return program;
 }

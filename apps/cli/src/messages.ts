@@ -153,7 +153,7 @@ const ptBR: Messages = {
   demoReused: (id) => `A Empresa Demo #${id} já existe: os dados foram mantidos e só uma nova chave foi emitida.`,
   demoLintHint: (id) =>
     `Para validar: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
-  run: 'enfileira uma integração SET na fila set (como POST /v1/integrations/:id/run)',
+  run: 'enfileira uma integração SET (fila set) ou GET (fila get) (como POST /v1/integrations/:id/run)',
   preview: 'mostra, sem enviar nada, a consulta com seus valores e a requisição exata de cada registro (dry run)',
   info: 'faz a consulta INFO no receptor e mostra os valores devolvidos (não grava nada)',
   targetEmpresaOption: 'empresa (tenant) dona da integração (id)',
@@ -256,7 +256,7 @@ const en: Messages = {
   demoReused: (id) => `Empresa Demo #${id} already exists: its data was kept and only a new key was issued.`,
   demoLintHint: (id) =>
     `To check it: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
-  run: 'enqueue a SET integration on the set queue (as POST /v1/integrations/:id/run)',
+  run: 'enqueue a SET (set queue) or GET (get queue) integration (as POST /v1/integrations/:id/run)',
   preview: 'show, sending nothing, the consulta with its bound values and the exact request of each record (dry run)',
   info: 'run the INFO lookup in the receptor and show the values it returns (writes nothing)',
   targetEmpresaOption: 'the empresa (tenant) the integration belongs to (id)',

@@ -19,6 +19,7 @@ import { integrationsRoutes } from './routes/integrations.routes';
 import { jobsRoutes } from './routes/jobs.routes';
 import { receptorRoutes } from './routes/receptor.routes';
 import { runsRoutes } from './routes/runs.routes';
+import { schedulesRoutes } from './routes/schedules.routes';
 import { ErrorResponse } from './schemas';
 
 /** Everything the ingress talks to; tests pass real ones pointed at throw-away resources. */
@@ -74,6 +75,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       );
       await v1.register(configRoutes(deps.database, deps.connections));
       await v1.register(endpointsRoutes(deps.database, deps.producer, deps.endpoints ?? { limits: SEED_003_LIMITS, env: {} }));
+      await v1.register(schedulesRoutes(deps.database, deps.producer));
       await v1.register(connectionsRoutes(deps.connections));
     },
     { prefix: '/v1' },

@@ -64,7 +64,8 @@ export const PingBody = Type.Object(
 );
 
 export const JobParams = Type.Object(
-  { queue: QueueParam, id: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' }) },
+  // ':' for the jobs a scheduler produces (repeat:<schedulerId>:<millis>).
+  { queue: QueueParam, id: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.:-]+$' }) },
   { additionalProperties: false },
 );
 
@@ -77,6 +78,7 @@ export const JobResponse = Type.Object({
   maxAttempts: Type.Integer(),
   failedReason: Nullable(Type.String()),
   returnvalue: Type.Unknown(),
+  progress: Type.Unknown({ description: 'live progress; for GET pulls { phase, rowsRead, rowsWritten, chunks, startedAt }' }),
   createdAt: Type.String(),
   finishedAt: Nullable(Type.String()),
 });

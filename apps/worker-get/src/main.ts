@@ -1,14 +1,20 @@
-import { pingProcessor, runWorkerApp } from '@integrador/runtime';
+import { oneRunPerIntegration } from '@integrador/queue';
+import { pingProcessor, runWorkerApp, startGetSchedules } from '@integrador/runtime';
 import { createEndpointSyncProcessor } from './processors/endpoint-sync.processor';
 import { createIntegrationRunProcessor } from './processors/integration-run.processor';
 
 // The get worker: GET pulls from the customers' ERP databases and JSON endpoint services (seed 003) into the CRM;
 // one process per replica, scaled on the "get" queue.
-runWorkerApp('worker-get', 'get', (deps) => ({
-  'system.ping': pingProcessor,
-  'integration.run': createIntegrationRunProcessor(deps),
-  'endpoint.sync': createEndpointSyncProcessor(deps),
-})).catch((err: unknown) => {
+runWorkerApp('worker-get', 'get', (deps, services) => {
+  // The GET schedulers follow integracao.cron (at start and every SCHEDULE_SYNC_INTERVAL_MS).
+  startGetSchedules(deps, services);
+  return {
+    'system.ping': pingProcessor,
+    // One run at a time per integration, whoever produced the job (API, CLI, scheduler).
+    'integration.run': oneRunPerIntegration(services.redis, deps.config.keyPrefix, createIntegrationRunProcessor(deps)),
+    'endpoint.sync': createEndpointSyncProcessor(deps),
+  };
+}).catch((err: unknown) => {
   process.stderr.write(`worker-get failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

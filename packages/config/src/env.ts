@@ -87,6 +87,17 @@ export const EnvSchema = Type.Object({
     maximum: 1073741824,
     'x-expected': 'bytes from 1024 to 1073741824 (a JSON endpoint response larger than this is cancelled, so it cannot exhaust memory)',
   }),
+  SCHEDULE_SYNC_INTERVAL_MS: Type.Integer({
+    default: 60000,
+    minimum: 1000,
+    maximum: 3600000,
+    'x-expected': 'milliseconds from 1000 to 3600000 (how often worker-get makes the GET schedulers in Redis match integracao.cron)',
+  }),
+  SCHEDULE_TIMEZONE: Type.String({
+    default: 'America/Sao_Paulo',
+    minLength: 1,
+    'x-expected': 'an IANA time zone such as America/Sao_Paulo or UTC (the zone integracao.cron is read in)',
+  }),
 });
 
 export type Env = Static<typeof EnvSchema>;

@@ -10,6 +10,8 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.keyPrefix).toBe('{integrador}');
     expect(config.connectionsFile).toBeUndefined();
+    expect(config.scheduleTimezone).toBe('America/Sao_Paulo');
+    expect(config.scheduleSyncIntervalMs).toBe(60000);
   });
 
   it('coerces numbers and resolves paths', () => {
@@ -27,6 +29,8 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: expected one of fatal/],
     ['KEY_PREFIX', 'integrador', /KEY_PREFIX: expected a Redis key prefix with a Cluster hash tag/],
     ['KEY_PREFIX', 'a:{b}', /KEY_PREFIX/],
+    ['SCHEDULE_TIMEZONE', 'Mars/Olympus', /SCHEDULE_TIMEZONE: expected an IANA time zone/],
+    ['SCHEDULE_SYNC_INTERVAL_MS', '10', /SCHEDULE_SYNC_INTERVAL_MS: expected milliseconds from 1000/],
   ])('rejects %s=%s with a message naming the variable', (name, value, message) => {
     let error: unknown;
     try {

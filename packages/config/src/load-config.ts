@@ -20,6 +20,10 @@ export interface Config {
   jobLockMs: number;
   /** Seed 003's limits of one JSON endpoint call (records, response time) and a cap on its body size. */
   endpoint: { maxRecords: number; timeoutMs: number; maxResponseBytes: number };
+  /** How often worker-get reconciles the GET job schedulers with integracao.cron. */
+  scheduleSyncIntervalMs: number;
+  /** The IANA time zone integracao.cron is read in. */
+  scheduleTimezone: string;
   /** How long a GET run's lease on its integration lasts without renewal (renewed every chunk and every third of it). */
   getLeaseMs: number;
   /**
@@ -51,6 +55,20 @@ function describe(error: ErrorObject, env: Record<string, unknown>): ConfigError
   return new ConfigError(variable, `invalid environment variable ${variable}: expected ${expected}, got ${JSON.stringify(received)}`);
 }
 
+/** An IANA time zone the runtime knows, or a ConfigError (cron-parser's own message for a bad zone says nothing useful). */
+function checkedTimeZone(zone: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone;
+  } catch {
+    const expected = EnvSchema.properties.SCHEDULE_TIMEZONE['x-expected'];
+    throw new ConfigError(
+      'SCHEDULE_TIMEZONE',
+      `invalid environment variable SCHEDULE_TIMEZONE: expected ${expected}, got ${JSON.stringify(zone)}`,
+    );
+  }
+}
+
 /** Reads and validates the environment once. Empty strings count as unset. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const env: Record<string, unknown> = {};
@@ -74,6 +92,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     jobLockMs: e.JOB_LOCK_MS,
     endpoint: { maxRecords: e.ENDPOINT_MAX_RECORDS, timeoutMs: e.ENDPOINT_TIMEOUT_MS, maxResponseBytes: e.ENDPOINT_MAX_RESPONSE_BYTES },
+    scheduleSyncIntervalMs: e.SCHEDULE_SYNC_INTERVAL_MS,
+    scheduleTimezone: checkedTimeZone(e.SCHEDULE_TIMEZONE),
     getLeaseMs: e.GET_LEASE_MS,
     secretSource: Object.freeze({ ...source }),
   };

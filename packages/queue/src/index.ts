@@ -1,5 +1,23 @@
 export { QueueUnavailableError, RedisConfigurationError } from './errors';
+export {
+  type EnqueuedRun,
+  enqueueGetRun,
+  getRunDeduplicationId,
+  isSkippedRun,
+  oneRunPerIntegration,
+  type SkippedRun,
+} from './integration-runs';
 export { type EnqueueOptions, JobProducer, type QueueCounts, queueOptions } from './job-producer';
+export {
+  getScheduler,
+  InvalidCronError,
+  listSchedulers,
+  nextCronTime,
+  removeScheduler,
+  type SchedulerSpec,
+  type SchedulerState,
+  upsertScheduler,
+} from './job-schedulers';
 export { type JobContext, type JobHandler, type QueueHandlers, startQueueWorker } from './queue-worker';
 export {
   assertReady,

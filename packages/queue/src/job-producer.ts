@@ -28,6 +28,8 @@ export interface EnqueueOptions {
   /** Deduplicates: a job with the same id already queued is returned instead of a new one. */
   jobId?: string;
   delay?: number;
+  /** While a job with this deduplication id is waiting or active, adding another returns that job (see integration-runs.ts). */
+  deduplication?: { id: string };
 }
 
 /** The queue counts /metrics exports. */
@@ -85,6 +87,12 @@ export class JobProducer {
   async getJob(queue: QueueName, id: string): Promise<Job | undefined> {
     await this.guard.ensureUsable();
     return withRedisDeadline(this.queue(queue).getJob(id), this.options.timeoutMs, `read job ${queue}/${id}`);
+  }
+
+  /** Runs a read of the queues under the producer's guard and deadline (QueueUnavailableError instead of a hang). */
+  async read<T>(what: string, work: () => Promise<T>): Promise<T> {
+    await this.guard.ensureUsable();
+    return withRedisDeadline(work(), this.options.timeoutMs, what);
   }
 
   /** Counts of every queue by state. */

@@ -26,6 +26,14 @@ export interface WorkerDeps {
   connections: ConnectionsRegistry;
 }
 
+/** What a worker app's services beside its jobs (e.g. worker-get's schedules) run on. */
+export interface WorkerServices {
+  /** The worker-role Redis connection (waits across reconnects). */
+  redis: ReturnType<typeof createRedis>;
+  /** The process's shutdown registry: a service registers its stop here. */
+  shutdown: ShutdownRegistry;
+}
+
 /**
  * Runs one worker app: validated config, a worker-role Redis connection checked for noeviction,
  * a BullMQ worker for the queue and a shutdown registry that lets in-flight jobs finish on SIGTERM.
@@ -33,7 +41,7 @@ export interface WorkerDeps {
 export async function runWorkerApp<Q extends QueueName>(
   app: string,
   queue: Q,
-  createHandlers: (deps: WorkerDeps) => QueueHandlers<Q>,
+  createHandlers: (deps: WorkerDeps, services: WorkerServices) => QueueHandlers<Q>,
 ): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ name: app, level: config.logLevel });
@@ -69,7 +77,7 @@ export async function runWorkerApp<Q extends QueueName>(
 
   const worker = startQueueWorker({
     queue,
-    handlers: createHandlers({ config, logger, database, connections }),
+    handlers: createHandlers({ config, logger, database, connections }, { redis, shutdown }),
     connection: redis,
     prefix: config.keyPrefix,
     concurrency: config.workerConcurrency,

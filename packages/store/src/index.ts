@@ -22,6 +22,8 @@ export {
 } from './integracao.repository';
 export { MigrationError, migrateDownAll, migrateToLatest } from './migrate';
 export { DEFAULT_SERVICE_LIMIT } from './migrations/004-servicos-endpoint';
+export { GET_SYNC_TABLES } from './migrations/003-get-sync';
+export { listGetIntegracoes } from './schedules.repository';
 export type * from './schema';
 export {
   type AutenticacaoEndpoint,
@@ -43,7 +45,6 @@ export {
   type TipoEventoEndpoint,
   updateServicoEndpoint,
 } from './servicos-endpoint.repository';
-export { GET_SYNC_TABLES } from './migrations/003-get-sync';
 export {
   acquireSyncLease,
   addSyncRunCounts,

@@ -16,6 +16,7 @@ import {
   type TargetOptions,
 } from '../integration-target';
 import { withJobProducer } from '../queue-connection';
+import { runGet } from './get-run';
 
 interface RunOptions extends TargetOptions {
   wait?: boolean;
@@ -46,6 +47,16 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
     // GET pulls run on the get queue (worker-get), SET pushes on the set queue.
     return { tenant: found, queue: (integracao.tipo_servico === 'GET' ? 'get' : 'set') as RunQueue };
   }, config);
+  // GET pulls: one run at a time per integration, with a progress bar (get-run.ts).
+  if (queue === 'get') {
+    const payload = {
+      tenant: { empresaId: tenant.empresaId, filialId: tenant.filialId },
+      integracaoId: args.integracaoId,
+      parametros: args.parametros,
+      trigger: 'cli' as const,
+    };
+    return withJobProducer(cli, config, (producer) => runGet(cli, producer, payload, options));
+  }
   await withJobProducer(cli, config, async (producer) => {
     const data = {
       tenant: { empresaId: tenant.empresaId, filialId: tenant.filialId },
@@ -53,8 +64,7 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
       parametros: args.parametros,
       trigger: 'cli' as const,
     };
-    const job =
-      queue === 'get' ? await producer.enqueue('get', 'integration.run', data) : await producer.enqueue('set', 'integration.run', data);
+    const job = await producer.enqueue('set', 'integration.run', data);
     const jobId = String(job.id);
     if (!options.wait) {
       if (options.json) printJson({ queue: queue, jobId });

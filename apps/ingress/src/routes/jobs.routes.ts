@@ -65,6 +65,7 @@ export function jobsRoutes(producer: JobProducer): FastifyPluginAsyncTypebox {
           maxAttempts: job.opts.attempts ?? 1,
           failedReason: job.failedReason ?? null,
           returnvalue: job.returnvalue ?? null,
+          progress: job.progress ?? null,
           createdAt: new Date(job.timestamp).toISOString(),
           finishedAt: iso(job.finishedOn),
         };

@@ -5,6 +5,7 @@ import { type CrmDatabase, findIntegracao } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import { HttpError } from '../http-error';
 import { ErrorResponse, IdParams } from '../schemas';
+import { acceptGetRun } from './get-run';
 
 const ParameterName = '^[A-Za-z_][A-Za-z0-9_]*$';
 const ParameterValue = Type.Union([Type.String({ maxLength: 10000 }), Type.Number(), Type.Boolean(), Type.Null()]);
@@ -16,7 +17,7 @@ export const RunBody = Type.Object(
 );
 export const RunQuery = Type.Record(Type.String({ pattern: ParameterName }), Type.String({ maxLength: 10000 }), { maxProperties: 100 });
 
-/** POST /v1/integrations/:id/run: enqueue a SET push (queue set) or a GET pull (queue get) after checking parametros_obrigatorios. */
+/** POST /v1/integrations/:id/run: enqueue a SET push after checking parametros_obrigatorios, or a GET pull (one at a time). */
 export function runsRoutes(database: CrmDatabase, producer: JobProducer): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
@@ -24,12 +25,13 @@ export function runsRoutes(database: CrmDatabase, producer: JobProducer): Fastif
       {
         schema: {
           tags: ['integrations'],
-          summary: 'Run a SET (queue set) or GET (queue get) integration; parametros_obrigatorios must all be given',
+          summary:
+            'Run a SET (queue set) or GET (queue get) integration; parametros_obrigatorios must all be given. A GET run already waiting or running is answered instead of a second one (deduplicated: true)',
           params: IdParams,
           querystring: RunQuery,
           body: Type.Optional(RunBody),
           response: {
-            202: Type.Object({ queue: Type.String(), jobId: Type.String() }),
+            202: Type.Object({ queue: Type.String(), jobId: Type.String(), deduplicated: Type.Optional(Type.Boolean()) }),
             400: ErrorResponse,
             401: ErrorResponse,
             404: ErrorResponse,
@@ -57,12 +59,10 @@ export function runsRoutes(database: CrmDatabase, producer: JobProducer): Fastif
         const missing = missingParameters(integracao, parametros);
         if (missing.length) throw new HttpError(400, 'MISSING_PARAMETERS', { names: missing.join(', ') });
         const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
-        const data = { tenant, integracaoId: integracao.id, parametros, trigger: 'api' as const };
-        // GET pulls run on their own queue (worker-get); SET pushes on the set queue.
-        const queue = integracao.tipo_servico === 'GET' ? 'get' : 'set';
-        const job =
-          queue === 'get' ? await producer.enqueue('get', 'integration.run', data) : await producer.enqueue('set', 'integration.run', data);
-        return reply.status(202).send({ queue, jobId: String(job.id) });
+        const payload = { tenant, integracaoId: integracao.id, parametros, trigger: 'api' as const };
+        if (integracao.tipo_servico === 'GET') return reply.status(202).send(await acceptGetRun(producer, payload));
+        const job = await producer.enqueue('set', 'integration.run', payload);
+        return reply.status(202).send({ queue: 'set', jobId: String(job.id) });
       },
     );
   };

@@ -1,0 +1,95 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { GetRunProgress, GetRunResult, IntegrationRunPayload } from '@integrador/jobs';
+import { enqueueGetRun, isSkippedRun, type JobProducer } from '@integrador/queue';
+import { Presets, SingleBar } from 'cli-progress';
+import { type Cli, print, printJson } from '../cli-context';
+import { CliError } from '../cli-error';
+import { type GetOpsMessages, getOpsMessages } from '../get-ops.messages';
+
+/** How often --wait reads the job (state and progress). */
+const POLL_MS = 250;
+
+type Settled = { state: 'completed'; result: unknown } | { state: 'failed'; failedReason: string };
+
+function isProgress(value: unknown): value is GetRunProgress {
+  return typeof value === 'object' && value !== null && typeof (value as GetRunProgress).rowsRead === 'number';
+}
+
+/**
+ * The live view of a GET run on stderr: the bar is rows written out of rows read so far (the total of a pull is not
+ * known until its source is exhausted), with the phase and the rate since the run started.
+ */
+class ProgressView {
+  private readonly bar: SingleBar;
+  private started = false;
+
+  constructor(private readonly text: GetOpsMessages) {
+    // noTTYOutput: a redirected stderr (CI logs, tests) gets a line every few seconds instead of nothing.
+    this.bar = new SingleBar(
+      { format: text.progressFormat, hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 },
+      Presets.shades_classic,
+    );
+  }
+
+  update(progress: GetRunProgress): void {
+    const elapsed = (Date.now() - Date.parse(progress.startedAt)) / 1000;
+    const rate = elapsed > 0 ? Math.round(progress.rowsWritten / elapsed) : 0;
+    const values = {
+      phase: this.text.phase[progress.phase] ?? progress.phase,
+      rowsRead: progress.rowsRead,
+      rowsWritten: progress.rowsWritten,
+      rate,
+    };
+    const total = Math.max(progress.rowsRead, 1);
+    if (!this.started) {
+      this.bar.start(total, progress.rowsWritten, values);
+      this.started = true;
+      return;
+    }
+    this.bar.setTotal(total);
+    this.bar.update(progress.rowsWritten, values);
+  }
+
+  stop(): void {
+    if (this.started) this.bar.stop();
+  }
+}
+
+/** Polls the job until it settles, feeding its progress to the view (when there is one). */
+async function follow(cli: Cli, producer: JobProducer, jobId: string, view: ProgressView | undefined): Promise<Settled> {
+  try {
+    for (;;) {
+      const job = await producer.getJob('get', jobId);
+      if (!job) throw new CliError(cli.text.jobGone(jobId));
+      const state = await job.getState();
+      if (isProgress(job.progress)) view?.update(job.progress);
+      if (state === 'completed') return { state, result: job.returnvalue };
+      if (state === 'failed') return { state, failedReason: job.failedReason ?? '' };
+      await sleep(POLL_MS);
+    }
+  } finally {
+    view?.stop();
+  }
+}
+
+/**
+ * `integrador run <id> [--wait] [--json]` for a GET integration: enqueues it (or follows the run of it already in
+ * progress), and with --wait shows a progress bar and the final counts; --json prints one JSON document, no bar.
+ */
+export async function runGet(cli: Cli, producer: JobProducer, payload: IntegrationRunPayload, options: { wait?: boolean; json?: boolean }) {
+  const text = getOpsMessages(cli.locale);
+  const { job, deduplicated } = await enqueueGetRun(producer, payload);
+  const jobId = String(job.id);
+  const head = { queue: 'get', jobId, deduplicated };
+  if (!options.wait && options.json) return printJson(head);
+  if (!options.json)
+    print(deduplicated ? text.runDeduplicated(payload.integracaoId, jobId) : cli.text.enqueued(payload.integracaoId, jobId, 'get'));
+  if (!options.wait) return;
+
+  const settled = await follow(cli, producer, jobId, options.json ? undefined : new ProgressView(text));
+  if (options.json) printJson({ ...head, ...settled });
+  if (settled.state === 'failed') throw new CliError(cli.text.jobFailed(jobId, settled.failedReason));
+  if (options.json) return;
+  if (isSkippedRun(settled.result)) return print(text.skipped(jobId, settled.result.runningJobId));
+  print(text.getCompleted(jobId, settled.result as GetRunResult));
+}

@@ -1,0 +1,94 @@
+import type { InvalidSchedule, ReconcileReport, ScheduleEntry } from '@integrador/runtime';
+import type { Locale } from './messages';
+
+/** The texts of `schedules list|sync` and of a GET run's progress, in one locale (kept apart from messages.ts). */
+export interface GetOpsMessages {
+  schedules: string;
+  schedulesList: string;
+  schedulesSync: string;
+  schedulesEmpresaOption: string;
+  noSchedules: string;
+  scheduleLine: (entry: ScheduleEntry) => string;
+  syncSummary: (report: ReconcileReport) => string;
+  invalidCron: (invalid: InvalidSchedule) => string;
+  runDeduplicated: (integracaoId: number, jobId: string) => string;
+  progressFormat: string;
+  phase: Record<string, string>;
+  getCompleted: (jobId: string, result: GetRunSummary) => string;
+  skipped: (jobId: string, runningJobId: string) => string;
+}
+
+/** The counts of a finished GET run the CLI prints. */
+export interface GetRunSummary {
+  mode: string;
+  rowsRead: number;
+  rowsWritten: number;
+  rowsSkipped: number;
+  rowsMarkedDeleted: number;
+  durationMs: number;
+}
+
+const when = (iso: string | null, none: string) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : none);
+const seconds = (ms: number, locale: Locale) => (ms / 1000).toLocaleString(locale, { maximumFractionDigits: 1 });
+
+const ptBR: GetOpsMessages = {
+  schedules: 'agendamentos (cron) das integrações GET',
+  schedulesList: 'lista as integrações GET com o cron, a próxima execução e a última',
+  schedulesSync: 'faz os agendamentos no Redis seguirem integracao.cron agora (o worker-get também faz isso periodicamente)',
+  schedulesEmpresaOption: 'só as integrações desta empresa (id)',
+  noSchedules: 'Nenhuma integração GET.',
+  scheduleLine: (e) => {
+    const cron = e.cron ? `cron "${e.cron}"${e.tz ? ` (${e.tz})` : ''}` : 'sem cron';
+    const status = { scheduled: 'agendada', pending: 'pendente (ainda não sincronizada ou cron inválido)', not_scheduled: 'não agendada' }[
+      e.status
+    ];
+    const last = e.lastRun
+      ? `${e.lastRun.status} em ${when(e.lastRun.finishedAt ?? e.lastRun.startedAt, '?')}, ${e.lastRun.rowsRead} lidas, ${e.lastRun.rowsWritten} gravadas${e.lastRun.error ? ` — ${e.lastRun.error}` : ''}`
+      : 'nenhuma';
+    return `#${e.integracaoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; próxima: ${when(e.nextRunAt, '—')}; última: ${last}`;
+  },
+  syncSummary: (r) =>
+    `Agendamentos sincronizados: ${r.created.length} criados, ${r.updated.length} atualizados, ${r.removed.length} removidos, ${r.unchanged} sem mudança, ${r.invalid.length} com cron inválido.`,
+  invalidCron: (i) =>
+    `cron inválido na integração #${i.integracaoId} (${i.nome}, empresa ${i.empresaId}): "${i.cron}" — ${i.reason}; não foi agendada`,
+  runDeduplicated: (id, jobId) =>
+    `A integração #${id} já está em execução ou na fila: acompanhando o job ${jobId} (nenhum novo foi criado).`,
+  progressFormat: '{phase} |{bar}| {rowsRead} lidas · {rowsWritten} gravadas · {rate} linhas/s',
+  phase: { lendo: 'lendo', gravando: 'gravando', reconciliando: 'reconciliando', concluido: 'concluído', aguardando: 'aguardando' },
+  getCompleted: (jobId, r) =>
+    `Job ${jobId} concluído (${r.mode}): ${r.rowsRead} lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas em ${seconds(r.durationMs, 'pt-BR')} s.`,
+  skipped: (jobId, running) => `Job ${jobId} não rodou: o job ${running} da mesma integração já estava em execução.`,
+};
+
+const en: GetOpsMessages = {
+  schedules: 'schedules (cron) of the GET integrations',
+  schedulesList: 'lists the GET integrations with their cron, next run and last run',
+  schedulesSync: 'makes the Redis schedulers follow integracao.cron now (worker-get also does it periodically)',
+  schedulesEmpresaOption: "only this empresa's integrations (id)",
+  noSchedules: 'No GET integrations.',
+  scheduleLine: (e) => {
+    const cron = e.cron ? `cron "${e.cron}"${e.tz ? ` (${e.tz})` : ''}` : 'no cron';
+    const status = { scheduled: 'scheduled', pending: 'pending (not synced yet, or an invalid cron)', not_scheduled: 'not scheduled' }[
+      e.status
+    ];
+    const last = e.lastRun
+      ? `${e.lastRun.status} at ${when(e.lastRun.finishedAt ?? e.lastRun.startedAt, '?')}, ${e.lastRun.rowsRead} read, ${e.lastRun.rowsWritten} written${e.lastRun.error ? ` — ${e.lastRun.error}` : ''}`
+      : 'none';
+    return `#${e.integracaoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; next: ${when(e.nextRunAt, '—')}; last: ${last}`;
+  },
+  syncSummary: (r) =>
+    `Schedules synced: ${r.created.length} created, ${r.updated.length} updated, ${r.removed.length} removed, ${r.unchanged} unchanged, ${r.invalid.length} with an invalid cron.`,
+  invalidCron: (i) =>
+    `invalid cron in integration #${i.integracaoId} (${i.nome}, empresa ${i.empresaId}): "${i.cron}" — ${i.reason}; not scheduled`,
+  runDeduplicated: (id, jobId) => `Integration #${id} is already running or queued: following job ${jobId} (no new one was created).`,
+  progressFormat: '{phase} |{bar}| {rowsRead} read · {rowsWritten} written · {rate} rows/s',
+  phase: { lendo: 'reading', gravando: 'writing', reconciliando: 'reconciling', concluido: 'done', aguardando: 'waiting' },
+  getCompleted: (jobId, r) =>
+    `Job ${jobId} completed (${r.mode}): ${r.rowsRead} read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked deleted in ${seconds(r.durationMs, 'en')} s.`,
+  skipped: (jobId, running) => `Job ${jobId} did not run: job ${running} of the same integration was already running.`,
+};
+
+/** The GET operations texts of a locale. */
+export function getOpsMessages(locale: Locale): GetOpsMessages {
+  return locale === 'en' ? en : ptBR;
+}

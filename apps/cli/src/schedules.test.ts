@@ -1,0 +1,168 @@
+import type { GetRunResult, IntegrationRunPayload } from '@integrador/jobs';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, listSchedulers, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import { schedulerIdOf } from '@integrador/runtime';
+import { createEmpresa } from '@integrador/store';
+import type { Worker } from 'bullmq';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
+import { cliEnv, runCli } from '../test/run-cli';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+
+describe('integrador schedules and GET runs (real CLI process, real Redis, PostgreSQL CRM)', () => {
+  let database: TestDatabase;
+  let redis: ReturnType<typeof createRedis>;
+  let workerRedis: ReturnType<typeof createRedis>;
+  let producer: JobProducer;
+  let prefix: string;
+  let worker: Worker | undefined;
+  let a: number;
+  let b: number;
+  let pullA: number;
+  let brokenB: number;
+
+  const cli = (...args: string[]) => runCli(args, cliEnv(database.url, { REDIS_URL: TEST_REDIS_URL, KEY_PREFIX: prefix }));
+
+  async function addGet(nome: string, empresaId: number, cron: string | null): Promise<number> {
+    const row = await database.db
+      .insertInto('integracao')
+      .values({ nome, tipo_servico: 'GET', empresa_id: empresaId, empresa_filial_id: null, ativo: 1, cron })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  beforeEach(async () => {
+    database = await createTestDatabase('postgres');
+    prefix = testPrefix();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    a = await createEmpresa(database.db, 'Empresa A');
+    b = await createEmpresa(database.db, 'Empresa B');
+    pullA = await addGet('GET-CLIENTES', a, '*/10 * * * *');
+    brokenB = await addGet('GET-QUEBRADA', b, '0 25 * * *');
+  });
+
+  afterEach(async () => {
+    await worker?.close();
+    worker = undefined;
+    await producer.close();
+    redis.disconnect();
+    workerRedis.disconnect();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    await database.drop();
+  });
+
+  it('schedules sync applies the valid crons, names the invalid one on stderr and exits 1; list shows next runs', async () => {
+    const sync = await cli('schedules', 'sync');
+    expect(sync.code).toBe(1);
+    expect(sync.stdout.trim()).toBe(
+      'Agendamentos sincronizados: 1 criados, 0 atualizados, 0 removidos, 0 sem mudança, 1 com cron inválido.',
+    );
+    expect(sync.stderr).toContain(`cron inválido na integração #${brokenB} (GET-QUEBRADA, empresa ${b}): "0 25 * * *" — `);
+    expect(sync.stderr).toMatch(/25.*0-23/);
+    expect((await listSchedulers(producer.queue('get'))).map((s) => s.id)).toEqual([schedulerIdOf(a, pullA)]);
+
+    await database.db.updateTable('integracao').set({ cron: '0 3 * * *' }).where('id', '=', brokenB).execute();
+    const again = await cli('schedules', 'sync', '--json', '--lang', 'en');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual({ created: [schedulerIdOf(b, brokenB)], updated: [], removed: [], unchanged: 1, invalid: [] });
+
+    const list = await cli('schedules', 'list', '--json');
+    expect(list.code).toBe(0);
+    const entries = JSON.parse(list.stdout) as { integracaoId: number; empresaId: number; status: string; nextRunAt: string | null }[];
+    expect(entries.map((e) => [e.empresaId, e.integracaoId, e.status])).toEqual([
+      [a, pullA, 'scheduled'],
+      [b, brokenB, 'scheduled'],
+    ]);
+    for (const entry of entries) expect(Date.parse(String(entry.nextRunAt))).toBeGreaterThan(Date.now());
+
+    const onlyA = await cli('schedules', 'list', '--empresa', String(a));
+    expect(onlyA.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^#${pullA} GET-CLIENTES \\(empresa ${a}\\): cron "\\*/10 \\* \\* \\* \\*" \\(America/Sao_Paulo\\), agendada; próxima: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC; última: nenhuma$`,
+        ),
+      ),
+    ]);
+    expect((await cli('schedules', 'list', '--empresa', '999')).stderr).toContain('a empresa #999 não existe');
+  });
+
+  describe('run --wait of a GET integration', () => {
+    const result: GetRunResult = {
+      integracaoId: 0,
+      mode: 'full',
+      rowsRead: 3000,
+      rowsWritten: 3000,
+      rowsSkipped: 0,
+      rowsMarkedDeleted: 0,
+      cursor: null,
+      durationMs: 1200,
+    };
+
+    /** A worker that reports progress as the engine does, chunk by chunk, and returns a GetRunResult. */
+    function startReportingWorker(): void {
+      worker = startQueueWorker({
+        queue: 'get',
+        connection: workerRedis,
+        prefix,
+        concurrency: 1,
+        logger,
+        handlers: {
+          'system.ping': async () => ({}),
+          'endpoint.sync': async () => ({}),
+          'integration.run': async (payload: IntegrationRunPayload, ctx) => {
+            const startedAt = new Date().toISOString();
+            for (let chunk = 1; chunk <= 3; chunk++) {
+              await ctx.job.updateProgress({
+                phase: 'gravando',
+                rowsRead: chunk * 1000,
+                rowsWritten: chunk * 1000,
+                chunks: chunk,
+                startedAt,
+              });
+              await new Promise((r) => setTimeout(r, 400));
+            }
+            return { ...result, integracaoId: payload.integracaoId };
+          },
+        },
+      });
+    }
+
+    it('--json prints one document with the result and no bar', async () => {
+      startReportingWorker();
+      const run = await cli('run', String(pullA), '--empresa', String(a), '--wait', '--json');
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      const body = JSON.parse(run.stdout);
+      expect(body).toMatchObject({ queue: 'get', deduplicated: false, state: 'completed', result: { ...result, integracaoId: pullA } });
+      // The job carried the CLI trigger and this tenant.
+      const job = await producer.getJob('get', body.jobId);
+      expect(job?.data).toEqual({ tenant: { empresaId: a, filialId: null }, integracaoId: pullA, parametros: {}, trigger: 'cli' });
+    });
+
+    it('shows a progress bar on stderr and the final counts', async () => {
+      startReportingWorker();
+      const run = await cli('run', String(pullA), '--empresa', String(a), '--wait');
+      expect(run.code).toBe(0);
+      const lines = run.stdout.trim().split('\n');
+      expect(lines[0]).toMatch(new RegExp(`^Integração #${pullA} enfileirada: job \\S+ na fila get\\.$`));
+      expect(lines.at(-1)).toMatch(
+        /^Job \S+ concluído \(full\): 3000 lidas, 3000 gravadas, 0 ignoradas, 0 marcadas como removidas em 1,2 s\.$/,
+      );
+      expect(run.stderr).toMatch(/gravando \|[^|]+\| \d+ lidas · \d+ gravadas · \d+ linhas\/s/);
+    });
+
+    it('a second run while one is queued follows the queued job instead of adding one', async () => {
+      const first = await cli('run', String(pullA), '--empresa', String(a), '--json');
+      const second = await cli('run', String(pullA), '--empresa', String(a));
+      const { jobId } = JSON.parse(first.stdout);
+      expect(second.stdout.trim()).toBe(
+        `A integração #${pullA} já está em execução ou na fila: acompanhando o job ${jobId} (nenhum novo foi criado).`,
+      );
+      expect(await producer.queue('get').getWaitingCount()).toBe(1);
+    });
+  });
+});

@@ -1,0 +1,182 @@
+import { parseConnections } from '@integrador/connections';
+import type { GetRunProgress } from '@integrador/jobs';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import { reconcileSchedules } from '@integrador/runtime';
+import { createEmpresa, createFilial, finishSyncRun, issueApiKey, startSyncRun } from '@integrador/store';
+import type { Worker } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
+import { buildApp } from './build-app';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+
+describe('GET runs and schedules over HTTP (real Redis, SQLite CRM)', () => {
+  let database: TestDatabase;
+  let redis: ReturnType<typeof createRedis>;
+  let workerRedis: ReturnType<typeof createRedis>;
+  let producer: JobProducer;
+  let app: FastifyInstance;
+  let prefix: string;
+  let worker: Worker | undefined;
+  let empresaA: number;
+  let keyA: string;
+  let keyA2: string;
+  let keyB: string;
+  let pullA: number;
+  let pullA2: number;
+  let pullB: number;
+
+  async function addGet(nome: string, empresaId: number, values: { cron?: string | null; empresa_filial_id?: number | null } = {}) {
+    const row = await database.db
+      .insertInto('integracao')
+      .values({ nome, tipo_servico: 'GET', empresa_id: empresaId, empresa_filial_id: null, ativo: 1, ...values })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  beforeEach(async () => {
+    database = await createTestDatabase('sqlite');
+    prefix = testPrefix();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    const connections = parseConnections(JSON.stringify({ connections: {} }), 'json', {}, 'test');
+    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+    empresaA = await createEmpresa(database.db, 'Empresa A');
+    const empresaB = await createEmpresa(database.db, 'Empresa B');
+    const filialA2 = await createFilial(database.db, empresaA, 'Filial 2');
+    keyA = await issueApiKey(database.db, empresaA, null, 'a');
+    keyA2 = await issueApiKey(database.db, empresaA, filialA2, 'a2');
+    keyB = await issueApiKey(database.db, empresaB, null, 'b');
+    pullA = await addGet('GET-CLIENTES-A', empresaA, { cron: '*/10 * * * *' });
+    pullA2 = await addGet('GET-FILIAL-1', empresaA, { cron: '0 5 * * *', empresa_filial_id: null });
+    pullB = await addGet('GET-CLIENTES-B', empresaB, { cron: '0 6 * * *' });
+  });
+
+  afterEach(async () => {
+    await worker?.close();
+    worker = undefined;
+    await app.close();
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+    workerRedis.disconnect();
+    await database.drop();
+  });
+
+  const post = (id: number, key = keyA) =>
+    app.inject({ method: 'POST', url: `/v1/integrations/${id}/run`, headers: { authorization: `Bearer ${key}` }, payload: {} });
+  const get = (url: string, key = keyA) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+
+  it('two run requests for the same GET integration give one job: 202, the second with deduplicated: true', async () => {
+    const [first, second] = await Promise.all([post(pullA), post(pullA)]);
+    expect(first.statusCode).toBe(202);
+    expect(second.statusCode).toBe(202);
+    const bodies = [first.json(), second.json()].sort((x, y) => Number(x.deduplicated) - Number(y.deduplicated));
+    expect(bodies[0]).toMatchObject({ queue: 'get', deduplicated: false });
+    expect(bodies[1]).toEqual({ queue: 'get', jobId: bodies[0].jobId, deduplicated: true });
+    expect(await producer.queue('get').getWaitingCount()).toBe(1);
+    // The other tenant's integration is a 404, and its own run is its own job.
+    expect((await post(pullB)).statusCode).toBe(404);
+    expect((await post(pullB, keyB)).json()).toMatchObject({ queue: 'get', deduplicated: false });
+  });
+
+  it('GET /v1/jobs/get/:id shows the live progress of a running pull', async () => {
+    let finish: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const progress: GetRunProgress = {
+      phase: 'gravando',
+      rowsRead: 5000,
+      rowsWritten: 4000,
+      chunks: 2,
+      startedAt: new Date().toISOString(),
+    };
+    worker = startQueueWorker({
+      queue: 'get',
+      connection: workerRedis,
+      prefix,
+      concurrency: 1,
+      logger,
+      handlers: {
+        'system.ping': async () => ({}),
+        'endpoint.sync': async () => ({}),
+        'integration.run': async (_payload, ctx) => {
+          await ctx.job.updateProgress(progress);
+          await held;
+          return { done: true };
+        },
+      },
+    });
+    const { jobId } = (await post(pullA)).json();
+    let seen: unknown;
+    for (let i = 0; i < 100 && !seen; i++) {
+      const body = (await get(`/v1/jobs/get/${jobId}`)).json();
+      if (body.state === 'active' && typeof body.progress === 'object') seen = body.progress;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(seen).toEqual(progress);
+    expect((await get(`/v1/jobs/get/${jobId}`, keyB)).statusCode).toBe(404);
+    finish();
+  });
+
+  it('GET /v1/schedules lists only the caller tenant’s GET integrations, with next and last run', async () => {
+    await reconcileSchedules(database.db, producer, { tz: 'America/Sao_Paulo' });
+    const run = await startSyncRun(database.db, {
+      empresaId: empresaA,
+      integracaoId: pullA,
+      jobId: 'job-1',
+      gatilho: 'schedule',
+      modo: 'full',
+      reconciliacao: false,
+      cursorInicial: null,
+    });
+    await database.db
+      .updateTable('integracao_sincronizacao_execucoes')
+      .set({ linhas_lidas: 120, linhas_gravadas: 118 })
+      .where('id', '=', run.id)
+      .execute();
+    await finishSyncRun(database.db, run.id, { status: 'concluido', duracaoMs: 1500 });
+
+    const response = await get('/v1/schedules');
+    expect(response.statusCode).toBe(200);
+    const items = response.json().items as Record<string, unknown>[];
+    expect(items.map((i) => i.integracaoId)).toEqual([pullA, pullA2]);
+    expect(items[0]).toMatchObject({
+      nome: 'GET-CLIENTES-A',
+      cron: '*/10 * * * *',
+      tz: 'America/Sao_Paulo',
+      status: 'scheduled',
+      lastRun: { jobId: 'job-1', trigger: 'schedule', status: 'concluido', rowsRead: 120, rowsWritten: 118, error: null },
+    });
+    const next = Date.parse(String(items[0]?.nextRunAt));
+    expect(next).toBeGreaterThan(Date.now());
+    expect(next - Date.now()).toBeLessThanOrEqual(10 * 60 * 1000);
+    expect(items[1]).toMatchObject({ lastRun: null, status: 'scheduled' });
+
+    const b = (await get('/v1/schedules', keyB)).json().items as Record<string, unknown>[];
+    expect(b.map((i) => i.integracaoId)).toEqual([pullB]);
+    expect(b[0]?.lastRun).toBeNull();
+    // A filial key sees the empresa-wide rows and its own filial's, never another filial's.
+    await database.db.updateTable('integracao').set({ empresa_filial_id: 999 }).where('id', '=', pullA2).execute();
+    const a2 = (await get('/v1/schedules', keyA2)).json().items as Record<string, unknown>[];
+    expect(a2.map((i) => i.integracaoId)).toEqual([pullA]);
+    expect((await app.inject({ method: 'GET', url: '/v1/schedules' })).statusCode).toBe(401);
+  });
+
+  it('shows a cron-less or inactive integration as not_scheduled and one not reconciled yet as pending', async () => {
+    const pending = await addGet('GET-NOVA', empresaA, { cron: '0 7 * * *' });
+    await database.db.updateTable('integracao').set({ ativo: 0 }).where('id', '=', pullA2).execute();
+    const items = (await get('/v1/schedules')).json().items as Record<string, unknown>[];
+    expect(items.map((i) => [i.integracaoId, i.status, i.nextRunAt])).toEqual([
+      [pullA, 'pending', null],
+      [pullA2, 'not_scheduled', null],
+      [pending, 'pending', null],
+    ]);
+  });
+});

@@ -1,0 +1,50 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { JobProducer } from '@integrador/queue';
+import { listSchedules } from '@integrador/runtime';
+import type { CrmDatabase } from '@integrador/store';
+import { type TSchema, Type } from '@sinclair/typebox';
+import { ErrorResponse } from '../schemas';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const LastRunResponse = Type.Object({
+  jobId: Nullable(Type.String()),
+  trigger: Nullable(Type.String()),
+  status: Type.String({ description: 'executando, concluido or falhou' }),
+  mode: Type.String({ description: 'full or incremental' }),
+  startedAt: Nullable(Type.String()),
+  finishedAt: Nullable(Type.String()),
+  rowsRead: Type.Integer(),
+  rowsWritten: Type.Integer(),
+  rowsSkipped: Type.Integer(),
+  rowsMarkedDeleted: Type.Integer(),
+  error: Nullable(Type.String()),
+});
+
+const ScheduleResponse = Type.Object({
+  integracaoId: Type.Integer(),
+  empresaId: Type.Integer(),
+  nome: Type.String(),
+  cron: Nullable(Type.String()),
+  tz: Nullable(Type.String()),
+  status: Type.String({ description: 'scheduled, pending (not reconciled yet, or an invalid cron) or not_scheduled' }),
+  nextRunAt: Nullable(Type.String()),
+  lastRun: Nullable(LastRunResponse),
+});
+
+/** GET /v1/schedules: the tenant's GET integrations with their cron, next run (from the scheduler) and last run. */
+export function schedulesRoutes(database: CrmDatabase, producer: JobProducer): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/schedules',
+      {
+        schema: {
+          tags: ['integrations'],
+          summary: "The tenant's GET integrations: cron, next scheduled run and last run (status, time, counts)",
+          response: { 200: Type.Object({ items: Type.Array(ScheduleResponse) }), 401: ErrorResponse, 503: ErrorResponse },
+        },
+      },
+      async (request) => ({ items: await listSchedules(database.db, producer, request.tenant) }),
+    );
+  };
+}

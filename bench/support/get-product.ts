@@ -1,0 +1,180 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseConnections } from '@integrador/connections';
+import { buildSourceQuery, DEFAULT_CHUNK_SIZE, loadGetDefinition } from '@integrador/integrador';
+import type { GetRunResult } from '@integrador/jobs';
+import { enqueueGetRun, type JobProducer } from '@integrador/queue';
+import { sourceReaderFor } from '@integrador/runtime';
+import { createEmpresa } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '../../test/support/databases';
+import type { AppProcess } from '../../test/support/processes';
+import { CURSOR_COLUMN, type ErpSource, sqlConsulta } from './erp-customers';
+import { cpuMs, rssMb } from './proc';
+import { spawnNode } from './spawn';
+
+// The product side of the GET benchmark: a CRM (PostgreSQL) with one GET integration reading the ERP's clientes
+// into contas, an unchanged worker-get process, and runs enqueued exactly as the API enqueues them.
+
+/** The CRM of one source's product runs. */
+export interface GetBenchCrm {
+  database: TestDatabase;
+  empresaId: number;
+  integracaoId: number;
+}
+
+/** Creates the CRM database, its empresa, the conexao_integracao row and the GET integration (incremental by data_alteracao). */
+export async function createGetBenchCrm(source: ErpSource, chunkSize: number | null): Promise<GetBenchCrm> {
+  const database = await createTestDatabase('postgres');
+  const empresaId = await createEmpresa(database.db, 'Empresa Bench GET');
+  const conexao = await database.db
+    .insertInto('conexao_integracao')
+    .values({ tipo_conexao: 'BD', nome_conexao: connectionName(source), empresa_id: empresaId })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const row = await database.db
+    .insertInto('integracao')
+    .values({
+      nome: `GET-CLIENTES-${source.kind.toUpperCase()}`,
+      tipo_servico: 'GET',
+      empresa_id: empresaId,
+      empresa_filial_id: null,
+      conexao_integracao_id: conexao.id,
+      tabela: 'contas',
+      sql_consulta: sqlConsulta(),
+      chave: 'id_erp',
+      campo_cursor: CURSOR_COLUMN,
+      modo: 'incremental',
+      tamanho_lote: chunkSize,
+      ativo: 1,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { database, empresaId, integracaoId: row.id };
+}
+
+/** The connection's name in the connections file (conexao_integracao.nome_conexao). */
+export function connectionName(source: ErpSource): string {
+  return `erp_${source.kind}`;
+}
+
+/** A connections file with the source database (loopback, so allowPrivateNetwork). */
+export function writeSourceConnections(dir: string, source: ErpSource): string {
+  const url = new URL(source.url);
+  const file = path.join(dir, `connections-${source.kind}.json`);
+  const entry = {
+    tipo: 'database',
+    driver: source.kind,
+    host: url.hostname,
+    port: Number(url.port || (source.kind === 'postgres' ? 5432 : 3306)),
+    database: url.pathname.slice(1),
+    user: decodeURIComponent(url.username),
+    allowPrivateNetwork: true,
+  };
+  fs.writeFileSync(file, JSON.stringify({ connections: { [connectionName(source)]: entry } }, null, 2));
+  return file;
+}
+
+export interface GetWorkerEnv {
+  redisUrl: string;
+  prefix: string;
+  databaseUrl: string;
+  connectionsFile: string;
+  nodeFlags?: readonly string[];
+}
+
+/** Spawns worker-get as the fleet does; schedules reconcile once an hour only (the bench schedules nothing). */
+export function startGetWorker(env: GetWorkerEnv): AppProcess {
+  return spawnNode(
+    'apps/worker-get/src/main.ts',
+    {
+      REDIS_URL: env.redisUrl,
+      KEY_PREFIX: env.prefix,
+      CRM_DATABASE_URL: env.databaseUrl,
+      CONNECTIONS_FILE: env.connectionsFile,
+      WORKER_CONCURRENCY: '2',
+      SCHEDULE_SYNC_INTERVAL_MS: '3600000',
+      // info: 'worker started' and one line per run (the engine logs no line per row or chunk).
+      LOG_LEVEL: 'info',
+    },
+    env.nodeFlags,
+  );
+}
+
+/**
+ * The product's source reader alone (what worker-get opens for the connection), streaming the initial load's query
+ * in the engine's chunk size and discarding the rows: how much of a run is reading the ERP.
+ */
+export async function readOnlyRowsPerSecond(
+  connectionsFile: string,
+  source: ErpSource,
+  crm: GetBenchCrm,
+  chunkSize = DEFAULT_CHUNK_SIZE,
+): Promise<number> {
+  const registry = parseConnections(fs.readFileSync(connectionsFile, 'utf8'), 'json', {}, connectionsFile);
+  const tenant = { empresaId: crm.empresaId, filialId: null, nome: '' };
+  const definition = await loadGetDefinition(crm.database.db, tenant, crm.integracaoId);
+  const reader = await sourceReaderFor(registry.require(connectionName(source), crm.empresaId));
+  try {
+    const query = buildSourceQuery(definition.settings, reader.driver, {}, null);
+    const started = performance.now();
+    let rows = 0;
+    for await (const chunk of reader.stream(query, { chunkSize })) rows += chunk.length;
+    return (rows * 1000) / (performance.now() - started);
+  } finally {
+    await reader.close();
+  }
+}
+
+/** What one timed run measured. */
+export interface RunReport {
+  jobId: string;
+  result: GetRunResult;
+  /** Enqueue → the job's finishedOn (what a caller waits). */
+  elapsedMs: number;
+  /** The job's processedOn → finishedOn (the engine's own time). */
+  processingMs: number;
+  rowsPerSecond: number;
+  workerRssMb: { start: number; peak: number; end: number; samples: number };
+  workerCpuMs: number;
+}
+
+/**
+ * Enqueues one run through enqueueGetRun (as POST /v1/integrations/:id/run does), samples the worker's RSS every
+ * `sampleMs` until the job settles, and returns its result; a failed job throws with its reason.
+ */
+export async function timedRun(producer: JobProducer, crm: GetBenchCrm, worker: AppProcess, sampleMs = 100): Promise<RunReport> {
+  const pid = worker.child.pid ?? 0;
+  const rss: number[] = [];
+  const cpuStart = cpuMs(pid) ?? 0;
+  const started = Date.now();
+  const { job } = await enqueueGetRun(producer, {
+    tenant: { empresaId: crm.empresaId, filialId: null },
+    integracaoId: crm.integracaoId,
+    parametros: {},
+    trigger: 'api',
+  });
+  const jobId = String(job.id);
+  for (;;) {
+    const sample = rssMb(pid);
+    if (sample === null) throw new Error(`worker-get (pid ${pid}) exited during the run: ${worker.stderr.join('').slice(-2000)}`);
+    rss.push(sample);
+    const current = await producer.getJob('get', jobId);
+    const state = await current?.getState();
+    if (current && state === 'completed') {
+      const result = current.returnvalue as GetRunResult;
+      const finishedOn = current.finishedOn ?? Date.now();
+      const elapsedMs = finishedOn - started;
+      return {
+        jobId,
+        result,
+        elapsedMs,
+        processingMs: finishedOn - (current.processedOn ?? started),
+        rowsPerSecond: (result.rowsWritten * 1000) / elapsedMs,
+        workerRssMb: { start: rss[0] ?? 0, peak: Math.max(...rss), end: rss[rss.length - 1] ?? 0, samples: rss.length },
+        workerCpuMs: (cpuMs(pid) ?? cpuStart) - cpuStart,
+      };
+    }
+    if (current && state === 'failed') throw new Error(`GET run ${jobId} failed: ${current.failedReason}`);
+    await new Promise((r) => setTimeout(r, sampleMs));
+  }
+}

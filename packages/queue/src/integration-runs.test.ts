@@ -1,0 +1,171 @@
+import type { IntegrationRunPayload } from '@integrador/jobs';
+import { createLogger } from '@integrador/logging';
+import type { Worker } from 'bullmq';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
+import { enqueueGetRun, getRunDeduplicationId, oneRunPerIntegration } from './integration-runs';
+import { JobProducer } from './job-producer';
+import { startQueueWorker } from './queue-worker';
+import { createRedis, waitUntilReady } from './redis';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+const tenant = { empresaId: 7, filialId: null };
+const run = (trigger: IntegrationRunPayload['trigger'], integracaoId = 3): IntegrationRunPayload => ({
+  tenant,
+  integracaoId,
+  parametros: {},
+  trigger,
+});
+
+/** A handler that holds each run until the test releases it, so runs overlap on purpose. */
+function gate() {
+  const started: string[] = [];
+  let open: () => void = () => undefined;
+  let opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let finished = false;
+  const gates = {
+    started,
+    /** Lets every run through from now on (so the worker can close). */
+    finish() {
+      finished = true;
+      open();
+    },
+    release() {
+      open();
+      opened = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+    },
+    handler: async (_payload: IntegrationRunPayload, ctx: { job: { id?: string } }) => {
+      started.push(String(ctx.job.id));
+      if (!finished) await opened;
+      return { ran: String(ctx.job.id) };
+    },
+  };
+  current = gates;
+  return gates;
+}
+
+let current: { finish(): void } | undefined;
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('one GET run per integration (real Redis, real BullMQ worker)', () => {
+  let prefix: string;
+  let redis: ReturnType<typeof createRedis>;
+  let workerRedis: ReturnType<typeof createRedis>;
+  let producer: JobProducer;
+  let worker: Worker | undefined;
+
+  beforeEach(async () => {
+    prefix = testPrefix();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+  });
+
+  afterEach(async () => {
+    current?.finish();
+    await worker?.close();
+    worker = undefined;
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+    workerRedis.disconnect();
+  });
+
+  function startWorker(handler: ReturnType<typeof gate>['handler']): void {
+    worker = startQueueWorker({
+      queue: 'get',
+      connection: workerRedis,
+      prefix,
+      concurrency: 4,
+      logger,
+      handlers: {
+        'system.ping': async () => ({}),
+        'integration.run': oneRunPerIntegration(workerRedis, prefix, handler as never),
+        'endpoint.sync': async () => ({}),
+      },
+    });
+  }
+
+  it('answers concurrent requests for the same integration with one job, and releases it when the run ends', async () => {
+    const runs = gate();
+    const [first, second, third] = await Promise.all([
+      enqueueGetRun(producer, run('api')),
+      enqueueGetRun(producer, run('cli')),
+      enqueueGetRun(producer, run('api')),
+    ]);
+    const ids = [first, second, third].map((r) => String(r.job.id));
+    expect(new Set(ids).size).toBe(1);
+    expect([first, second, third].filter((r) => !r.deduplicated)).toHaveLength(1);
+    expect(await producer.queue('get').getWaitingCount()).toBe(1);
+    // Another integration of the same tenant is not held back.
+    const other = await enqueueGetRun(producer, run('api', 4));
+    expect(other.deduplicated).toBe(false);
+
+    startWorker(runs.handler);
+    await until('both runs to start', () => runs.started.length === 2);
+    // While it runs, a new request still gets the running job.
+    const during = await enqueueGetRun(producer, run('api'));
+    expect(during).toMatchObject({ deduplicated: true });
+    expect(String(during.job.id)).toBe(ids[0]);
+    runs.release();
+    await until('the run to complete', async () => (await producer.queue('get').getJobState(ids[0] as string)) === 'completed');
+
+    const after = await enqueueGetRun(producer, run('api'));
+    expect(after.deduplicated).toBe(false);
+    expect(String(after.job.id)).not.toBe(ids[0]);
+  });
+
+  it('a scheduled job finding a run in progress completes as skipped; a request during a scheduled run gets that job', async () => {
+    const runs = gate();
+    startWorker(runs.handler);
+    const queue = producer.queue('get');
+    const api = await enqueueGetRun(producer, run('api'));
+    await until('the API run to start', () => runs.started.length === 1);
+
+    // A job without the deduplication option, as a scheduler produces it.
+    const scheduled = await queue.add('integration.run', run('schedule'), { jobId: 'repeat-like-1' });
+    await until('the scheduled job to finish', async () => (await queue.getJobState('repeat-like-1')) === 'completed');
+    expect((await queue.getJob('repeat-like-1'))?.returnvalue).toEqual({
+      skipped: true,
+      reason: 'already-running',
+      runningJobId: String(api.job.id),
+    });
+    expect(runs.started).toEqual([String(api.job.id)]);
+    runs.release();
+    await until('the API run to complete', async () => (await queue.getJobState(String(api.job.id))) === 'completed');
+
+    // Now the scheduled run holds the key while it runs, and requests are answered with it.
+    await queue.add('integration.run', run('schedule'), { jobId: 'repeat-like-2' });
+    await until('the scheduled run to start', () => runs.started.includes('repeat-like-2'));
+    const during = await enqueueGetRun(producer, run('api'));
+    expect(during).toMatchObject({ deduplicated: true });
+    expect(String(during.job.id)).toBe('repeat-like-2');
+    runs.release();
+    await until('the scheduled run to complete', async () => (await queue.getJobState('repeat-like-2')) === 'completed');
+    expect(await queue.getDeduplicationJobId(getRunDeduplicationId(tenant.empresaId, 3))).toBeNull();
+    expect(scheduled.id).toBe('repeat-like-1');
+  });
+
+  it('clears a key left behind by a run that finished without releasing it (a worker killed mid-run)', async () => {
+    const queue = producer.queue('get');
+    await queue.add('integration.run', run('schedule'), { jobId: 'crashed-run' });
+    // The key as a scheduled run that failed for good after its worker was killed leaves it: naming a finished job.
+    await redis.set(`${prefix}:get:de:${getRunDeduplicationId(tenant.empresaId, 3)}`, 'crashed-run');
+    await redis.hset(`${prefix}:get:crashed-run`, 'finishedOn', String(Date.now()));
+
+    const fresh = await enqueueGetRun(producer, run('api'));
+    expect(fresh.deduplicated).toBe(false);
+    expect(String(fresh.job.id)).not.toBe('crashed-run');
+  });
+});

@@ -1,0 +1,85 @@
+import { getScheduler, type JobProducer, type SchedulerState } from '@integrador/queue';
+import { type Database, type Integracao, lastSyncRun, listIntegracoes, type Tenant, timestampMs } from '@integrador/store';
+import type { Kysely } from 'kysely';
+import { scheduledCron } from './reconcile-schedules';
+import { schedulerIdOf } from './schedule-ids';
+
+/**
+ * scheduled: a scheduler exists in Redis; pending: it should, but worker-get has not reconciled yet (or its cron
+ * is invalid — `integrador schedules sync` names the reason); not_scheduled: inactive, a componente or no cron.
+ */
+export type ScheduleStatus = 'scheduled' | 'pending' | 'not_scheduled';
+
+/** The last run of one integration, whatever triggered it (API, CLI, schedule…); counts grow live while it runs. */
+export interface LastRun {
+  jobId: string | null;
+  trigger: string | null;
+  status: 'executando' | 'concluido' | 'falhou';
+  mode: 'full' | 'incremental';
+  startedAt: string | null;
+  finishedAt: string | null;
+  rowsRead: number;
+  rowsWritten: number;
+  rowsSkipped: number;
+  rowsMarkedDeleted: number;
+  error: string | null;
+}
+
+/** One GET integration's schedule as the API and the CLI show it. */
+export interface ScheduleEntry {
+  integracaoId: number;
+  empresaId: number;
+  nome: string;
+  cron: string | null;
+  tz: string | null;
+  status: ScheduleStatus;
+  nextRunAt: string | null;
+  lastRun: LastRun | null;
+}
+
+const iso = (ms: number | undefined | null) => (ms ? new Date(ms).toISOString() : null);
+
+/** The last run of an integration from the run history (integracao_sincronizacao_execucoes), whatever triggered it. */
+async function lastRunOf(db: Kysely<Database>, empresaId: number, integracaoId: number): Promise<LastRun | undefined> {
+  const run = await lastSyncRun(db, empresaId, integracaoId);
+  if (!run) return undefined;
+  return {
+    jobId: run.job_id,
+    trigger: run.gatilho,
+    status: run.status,
+    mode: run.modo,
+    startedAt: iso(timestampMs(run.iniciado_em)),
+    finishedAt: iso(timestampMs(run.concluido_em)),
+    rowsRead: Number(run.linhas_lidas),
+    rowsWritten: Number(run.linhas_gravadas),
+    rowsSkipped: Number(run.linhas_ignoradas),
+    rowsMarkedDeleted: Number(run.linhas_removidas),
+    error: run.erro,
+  };
+}
+
+function entryOf(row: Integracao, empresaId: number, scheduler: SchedulerState | undefined, lastRun: LastRun | undefined): ScheduleEntry {
+  const cron = scheduledCron(row);
+  return {
+    integracaoId: row.id,
+    empresaId,
+    nome: row.nome,
+    cron: row.cron,
+    tz: scheduler?.tz ?? null,
+    status: cron === null ? 'not_scheduled' : scheduler ? 'scheduled' : 'pending',
+    nextRunAt: iso(scheduler?.next),
+    lastRun: lastRun ?? null,
+  };
+}
+
+/** The schedules of one tenant's GET integrations (a filial key sees its filial's and the empresa-wide ones). */
+export async function listSchedules(db: Kysely<Database>, producer: JobProducer, tenant: Tenant): Promise<ScheduleEntry[]> {
+  const rows = (await listIntegracoes(db, tenant)).filter((row) => row.tipo_servico === 'GET');
+  if (rows.length === 0) return [];
+  const queue = producer.queue('get');
+  const schedulers = await producer.read('list schedules', () =>
+    Promise.all(rows.map((row) => getScheduler(queue, schedulerIdOf(tenant.empresaId, row.id)))),
+  );
+  const runs = await Promise.all(rows.map((row) => lastRunOf(db, tenant.empresaId, row.id)));
+  return rows.map((row, i) => entryOf(row, tenant.empresaId, schedulers[i], runs[i]));
+}

@@ -1,0 +1,137 @@
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, listSchedulers, waitUntilReady } from '@integrador/queue';
+import { createEmpresa, createFilial, type Database } from '@integrador/store';
+import type { Insertable } from 'kysely';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../../test/support/redis-server';
+import { reconcileSchedules } from './reconcile-schedules';
+import { schedulerIdOf } from './schedule-ids';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+const tz = 'America/Sao_Paulo';
+
+describe.each(['sqlite', 'postgres'] as const)('reconcileSchedules (%s, real Redis)', (dialect) => {
+  let database: TestDatabase;
+  let redis: ReturnType<typeof createRedis>;
+  let producer: JobProducer;
+  let prefix: string;
+  let a: number;
+  let b: number;
+
+  async function add(row: Partial<Insertable<Database['integracao']>> & { nome: string; empresa_id: number | null }): Promise<number> {
+    const inserted = await database.db
+      .insertInto('integracao')
+      .values({ tipo_servico: 'GET', ativo: 1, empresa_filial_id: null, ...row })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return inserted.id;
+  }
+
+  const schedulers = async () => new Map((await listSchedulers(producer.queue('get'))).map((s) => [s.id, s]));
+
+  beforeEach(async () => {
+    database = await createTestDatabase(dialect);
+    prefix = testPrefix();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    a = await createEmpresa(database.db, 'Empresa A');
+    b = await createEmpresa(database.db, 'Empresa B');
+  });
+
+  afterEach(async () => {
+    await producer.close();
+    redis.disconnect();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    await database.drop();
+  });
+
+  it('creates one scheduler per active GET integration with a cron, across tenants, and nothing for the others', async () => {
+    const pull = await add({ nome: 'GET-CLIENTES', empresa_id: a, cron: '*/15 * * * *' });
+    const pullB = await add({ nome: 'GET-PEDIDOS', empresa_id: b, cron: ' 0  3 * * * ' });
+    await add({ nome: 'GET-INATIVA', empresa_id: a, cron: '* * * * *', ativo: 0 });
+    await add({ nome: 'GET-SEM-CRON', empresa_id: a, cron: null });
+    await add({ nome: 'GET-CRON-VAZIO', empresa_id: a, cron: '   ' });
+    await add({ nome: 'GET-COMPONENTE', empresa_id: a, cron: '* * * * *', link: 'componente' });
+    await add({ nome: 'SET-COM-CRON', empresa_id: a, cron: '* * * * *', tipo_servico: 'SET' });
+    await add({ nome: 'GET-SEM-EMPRESA', empresa_id: null, cron: '* * * * *' });
+
+    const report = await reconcileSchedules(database.db, producer, { tz }, logger);
+
+    expect(report.created.sort()).toEqual([schedulerIdOf(a, pull), schedulerIdOf(b, pullB)].sort());
+    expect(report).toMatchObject({ updated: [], removed: [], unchanged: 0, invalid: [] });
+    const stored = await schedulers();
+    expect([...stored.keys()].sort()).toEqual(report.created.sort());
+    expect(stored.get(schedulerIdOf(a, pull))).toMatchObject({
+      pattern: '*/15 * * * *',
+      tz,
+      name: 'integration.run',
+      data: { tenant: { empresaId: a, filialId: null }, integracaoId: pull, parametros: {}, trigger: 'schedule' },
+    });
+    // Blanks are normalised, so the stored pattern does not change with the row's spacing.
+    expect(stored.get(schedulerIdOf(b, pullB))?.pattern).toBe('0 3 * * *');
+    expect(stored.get(schedulerIdOf(a, pull))?.next).toBeGreaterThan(Date.now());
+    for (const id of stored.keys()) expect(id).not.toContain(':');
+    // The produced jobs carry the job kind's attempts and the fleet's retention.
+    const template = (await producer.queue('get').getJobScheduler(schedulerIdOf(a, pull)))?.template;
+    expect(template?.opts).toMatchObject({ attempts: 5, removeOnComplete: { age: 86400, count: 1000 } });
+  });
+
+  it('leaves an unchanged configuration alone, updates a changed cron and removes inactive, cron-less and deleted ones', async () => {
+    const changed = await add({ nome: 'GET-A', empresa_id: a, cron: '0 * * * *' });
+    const same = await add({ nome: 'GET-B', empresa_id: a, cron: '0 1 * * *' });
+    const deactivated = await add({ nome: 'GET-C', empresa_id: a, cron: '0 2 * * *' });
+    const uncron = await add({ nome: 'GET-D', empresa_id: b, cron: '0 3 * * *' });
+    const deleted = await add({ nome: 'GET-E', empresa_id: b, cron: '0 4 * * *' });
+    await reconcileSchedules(database.db, producer, { tz }, logger);
+    const again = await reconcileSchedules(database.db, producer, { tz }, logger);
+    expect(again).toMatchObject({ created: [], updated: [], removed: [], unchanged: 5 });
+    // A scheduler this fleet did not make is not ours to remove.
+    await producer.queue('get').upsertJobScheduler('someone-else', { every: 3600000 }, { name: 'system.ping', data: {} });
+
+    await database.db.updateTable('integracao').set({ cron: '30 * * * *' }).where('id', '=', changed).execute();
+    await database.db.updateTable('integracao').set({ ativo: 0 }).where('id', '=', deactivated).execute();
+    await database.db.updateTable('integracao').set({ cron: null }).where('id', '=', uncron).execute();
+    await database.db.deleteFrom('integracao').where('id', '=', deleted).execute();
+    const report = await reconcileSchedules(database.db, producer, { tz }, logger);
+
+    expect(report.updated).toEqual([schedulerIdOf(a, changed)]);
+    expect(report.removed.sort()).toEqual([schedulerIdOf(a, deactivated), schedulerIdOf(b, uncron), schedulerIdOf(b, deleted)].sort());
+    expect(report.unchanged).toBe(1);
+    const stored = await schedulers();
+    expect([...stored.keys()].sort()).toEqual([schedulerIdOf(a, changed), schedulerIdOf(a, same), 'someone-else'].sort());
+    expect(stored.get(schedulerIdOf(a, changed))?.pattern).toBe('30 * * * *');
+    // The removed schedulers' pending next jobs are gone too: only the two remaining ones of ours wait in delayed.
+    const delayed = (await producer.queue('get').getDelayed()).map((job) => String(job.id)).filter((id) => id.startsWith('repeat:get-e'));
+    expect(delayed.map((id) => id.split(':')[1]).sort()).toEqual([schedulerIdOf(a, changed), schedulerIdOf(a, same)].sort());
+  });
+
+  it('reports an invalid cron with the reason, skips it, removes its old scheduler and still applies the others', async () => {
+    const good = await add({ nome: 'GET-OK', empresa_id: a, cron: '*/5 * * * *' });
+    const broken = await add({ nome: 'GET-QUEBRADA', empresa_id: b, cron: '0 * * * *' });
+    await reconcileSchedules(database.db, producer, { tz }, logger);
+    await database.db.updateTable('integracao').set({ cron: 'toda hora' }).where('id', '=', broken).execute();
+    const tooBig = await add({ nome: 'GET-MINUTO-61', empresa_id: a, cron: '61 * * * *' });
+
+    const report = await reconcileSchedules(database.db, producer, { tz }, logger);
+
+    expect(report.invalid).toEqual([
+      { empresaId: a, integracaoId: tooBig, nome: 'GET-MINUTO-61', cron: '61 * * * *', reason: expect.stringMatching(/61.*0-59/) },
+      { empresaId: b, integracaoId: broken, nome: 'GET-QUEBRADA', cron: 'toda hora', reason: expect.stringMatching(/tod/) },
+    ]);
+    expect(report.removed).toEqual([schedulerIdOf(b, broken)]);
+    expect([...(await schedulers()).keys()]).toEqual([schedulerIdOf(a, good)]);
+  });
+
+  it('accepts a six-field cron with seconds and moves a row to its new filial', async () => {
+    const id = await add({ nome: 'GET-SEGUNDOS', empresa_id: a, cron: '*/30 * * * * *' });
+    await reconcileSchedules(database.db, producer, { tz }, logger);
+    const filial = await createFilial(database.db, a, 'Filial 2');
+    await database.db.updateTable('integracao').set({ empresa_filial_id: filial }).where('id', '=', id).execute();
+    const report = await reconcileSchedules(database.db, producer, { tz }, logger);
+    expect(report.updated).toEqual([schedulerIdOf(a, id)]);
+    const stored = (await schedulers()).get(schedulerIdOf(a, id));
+    expect(stored?.data).toMatchObject({ tenant: { empresaId: a, filialId: filial } });
+    expect((stored?.next ?? 0) - Date.now()).toBeLessThanOrEqual(30000);
+  });
+});

@@ -1,0 +1,107 @@
+import type { IntegrationRunPayload } from '@integrador/jobs';
+import type { Logger } from '@integrador/logging';
+import {
+  InvalidCronError,
+  type JobProducer,
+  listSchedulers,
+  removeScheduler,
+  type SchedulerState,
+  upsertScheduler,
+} from '@integrador/queue';
+import { type Database, type Integracao, listGetIntegracoes } from '@integrador/store';
+import type { Kysely } from 'kysely';
+import { parseSchedulerId, schedulerIdOf } from './schedule-ids';
+
+/** A GET integration whose cron BullMQ cannot parse: skipped, reported with the parser's reason. */
+export interface InvalidSchedule {
+  empresaId: number;
+  integracaoId: number;
+  nome: string;
+  cron: string;
+  reason: string;
+}
+
+/** What one reconcile changed in Redis. */
+export interface ReconcileReport {
+  created: string[];
+  updated: string[];
+  removed: string[];
+  unchanged: number;
+  invalid: InvalidSchedule[];
+}
+
+export interface ReconcileOptions {
+  /** The zone every cron is read in (SCHEDULE_TIMEZONE). */
+  tz: string;
+}
+
+/** The cron text of a row that should be scheduled (active, not a componente, a non-blank cron), else null. */
+export function scheduledCron(row: Integracao): string | null {
+  const cron = (row.cron ?? '').trim().replace(/\s+/g, ' ');
+  if (cron === '' || Number(row.ativo) !== 1) return null;
+  if ((row.link ?? '').trim().toLowerCase() === 'componente') return null;
+  return cron;
+}
+
+/** The job a scheduled run enqueues: ids only, no parametros (a GET pull reads its whole consulta). */
+export function scheduledPayload(row: Integracao, empresaId: number): IntegrationRunPayload {
+  return { tenant: { empresaId, filialId: row.empresa_filial_id }, integracaoId: row.id, parametros: {}, trigger: 'schedule' };
+}
+
+function sameSchedule(current: SchedulerState, cron: string, tz: string, payload: IntegrationRunPayload): boolean {
+  return (
+    current.pattern === cron &&
+    current.tz === tz &&
+    current.name === 'integration.run' &&
+    JSON.stringify(current.data) === JSON.stringify(payload)
+  );
+}
+
+/**
+ * Makes the `get` queue's job schedulers match the configuration of every tenant: one per active GET integration
+ * with a cron (created, or updated when its cron, zone or filial changed), none for deleted, inactive or cron-less
+ * ones. An invalid cron is reported and skipped, and its old scheduler removed, so a broken edit never keeps firing
+ * the previous schedule. Safe to run from several worker-get replicas at once (every step is idempotent).
+ */
+export async function reconcileSchedules(
+  db: Kysely<Database>,
+  producer: JobProducer,
+  options: ReconcileOptions,
+  logger?: Logger,
+): Promise<ReconcileReport> {
+  const queue = producer.queue('get');
+  const rows = await listGetIntegracoes(db, null);
+  const existing = new Map((await listSchedulers(queue)).map((s) => [s.id, s]));
+  const report: ReconcileReport = { created: [], updated: [], removed: [], unchanged: 0, invalid: [] };
+  const wanted = new Set<string>();
+
+  for (const row of rows) {
+    const cron = scheduledCron(row);
+    if (cron === null || row.empresa_id === null) continue;
+    const id = schedulerIdOf(row.empresa_id, row.id);
+    const payload = scheduledPayload(row, row.empresa_id);
+    const current = existing.get(id);
+    if (current && sameSchedule(current, cron, options.tz, payload)) {
+      wanted.add(id);
+      report.unchanged += 1;
+      continue;
+    }
+    try {
+      await upsertScheduler(queue, 'get', { id, pattern: cron, tz: options.tz, name: 'integration.run', data: payload });
+      wanted.add(id);
+      (current ? report.updated : report.created).push(id);
+    } catch (err) {
+      if (!(err instanceof InvalidCronError)) throw err;
+      const invalid = { empresaId: row.empresa_id, integracaoId: row.id, nome: row.nome, cron, reason: (err.cause as Error).message };
+      report.invalid.push(invalid);
+      logger?.warn(invalid, 'invalid cron, integration not scheduled');
+    }
+  }
+
+  // Only ids this fleet made are touched: a scheduler someone else added to the queue is not ours to remove.
+  for (const id of existing.keys()) {
+    if (wanted.has(id) || !parseSchedulerId(id)) continue;
+    if (await removeScheduler(queue, id)) report.removed.push(id);
+  }
+  return report;
+}
