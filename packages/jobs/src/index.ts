@@ -11,5 +11,5 @@ export {
   RETENTION,
 } from './catalog';
 export { isQueueName, QUEUE_NAMES, type QueueName } from './queues';
-export { IntegrationRunPayload, PingPayload, PingResult, TenantRef } from './schemas';
+export { FlowStep, IntegrationRunPayload, PingPayload, PingResult, TenantRef } from './schemas';
 export { JobPayloadError, validatePayload } from './validate';

@@ -1,4 +1,5 @@
 export { QueueUnavailableError, RedisConfigurationError } from './errors';
+export * from './flows/index';
 export { type EnqueueOptions, JobProducer, type QueueCounts, queueOptions } from './job-producer';
 export { type JobContext, type JobHandler, type QueueHandlers, startQueueWorker } from './queue-worker';
 export {
