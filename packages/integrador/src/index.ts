@@ -35,6 +35,15 @@ export { ReturnConfigError, type ReturnIndexes, type ReturnReading, type ReturnR
 export { RuleConfigError, type RuleConfigErrorCode, RuleViolationError } from './rule-errors';
 export { normalizeRuleType, RULE_TYPE_ALIASES, type RuleType } from './rule-types';
 export { type AppliedRule, applyRules, type RegraRow, type RulesResult } from './rules';
+export {
+  type NotRunnableReason,
+  type PlannedStep,
+  type PlanRow,
+  PrerequisiteNotRunnableError,
+  planIntegrationRun,
+  queueForTipo,
+  type RunQueue,
+} from './run-plan';
 export * from './set/index';
 export { planValues, writeBackValues } from './set-plan';
 export {

@@ -89,7 +89,7 @@ export function planIntegrationRun(rows: readonly PlanRow[], id: number): Planne
   if (!triggered) throw new UnknownIntegracaoError(id);
   const empresaRows = rows.filter((row) => row.empresa_id === triggered.empresa_id);
   const needed = closureOf(empresaRows, id);
-  const dangling = collectDependencyEdges(empresaRows).dangling.find((d) => needed.has(d.rowId));
+  const dangling = collectDependencyEdges(rows).dangling.find((d) => needed.has(d.rowId));
   if (dangling) throw new DanglingDependencyError(dangling);
   const cycle = findCycles(empresaRows).find((c) => c.ids.some((member) => needed.has(member)));
   if (cycle) throw new DependencyCycleError(cycle, empresaRows);
