@@ -18,6 +18,9 @@ export interface Config {
   redisCommandTimeoutMs: number;
   /** Worker lock duration and stalled-job check interval. */
   jobLockMs: number;
+  /** Dependency flows: how long dependents wait on a failed prerequisite, and how often workers check. */
+  flowBlockedTimeoutMs: number;
+  flowGuardIntervalMs: number;
   /**
    * The environment, for resolving ${VAR} secret references of the connections file. Secrets stay in the
    * environment (or a secret store feeding it) and only their names sit in files and tables.
@@ -69,6 +72,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     workerConcurrency: e.WORKER_CONCURRENCY,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     jobLockMs: e.JOB_LOCK_MS,
+    flowBlockedTimeoutMs: e.FLOW_BLOCKED_TIMEOUT_MS,
+    flowGuardIntervalMs: e.FLOW_GUARD_INTERVAL_MS,
     secretSource: Object.freeze({ ...source }),
   };
 }

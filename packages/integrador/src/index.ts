@@ -1,6 +1,7 @@
 export { lintConfiguration } from './config-lint';
 export { CONNECTION_KIND_ALIASES, type ConnectionKind, type KnownConnections, normalizeConnectionKind } from './connection-kind';
 export { ConsultaError, type ConsultaErrorCode, consultaOf, parseConsulta, selectedColumns } from './consulta';
+export { assertDependencyChange } from './dependency-change';
 export {
   buildDependencyGraph,
   collectDependencyEdges,

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@integrador/config';
-import type { SetRunResult } from '@integrador/integrador';
-import type { JobProducer } from '@integrador/queue';
+import { DanglingDependencyError, DependencyCycleError, PrerequisiteNotRunnableError, type SetRunResult } from '@integrador/integrador';
+import { findBlockingFailure, type JobProducer } from '@integrador/queue';
+import { enqueuePlannedRun, planStoredRun } from '@integrador/runtime';
 import type { Command } from 'commander';
 import { type Cli, print, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
@@ -20,8 +21,12 @@ interface RunOptions extends TargetOptions {
   wait?: boolean;
 }
 
-/** How a waited-for job ended. */
-type Settled = { state: 'completed'; result: SetRunResult } | { state: 'failed'; failedReason: string };
+/** How a waited-for job ended (blocked: a prerequisite of its flow failed; it waits for a retry). */
+type Settled = { state: 'completed'; result: SetRunResult } | { state: 'failed' | 'blocked'; failedReason: string };
+
+function isGraphError(err: unknown): err is Error {
+  return err instanceof DependencyCycleError || err instanceof DanglingDependencyError || err instanceof PrerequisiteNotRunnableError;
+}
 
 const QUEUE = 'set';
 /** How often --wait reads the job's state. */
@@ -38,30 +43,46 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
   const args = parseTargetArgs(cli, integracaoIdText, options);
   const config = loadConfig();
   // Every check the ingress makes happens before Redis is touched: a refused run enqueues nothing.
-  const tenant = await withDatabase(async ({ db }) => {
-    const found = await loadTenant(cli, db, args);
-    const integracao = await requireIntegracao(cli, db, found, args.integracaoId);
+  const { tenant, plan } = await withDatabase(async (database) => {
+    const found = await loadTenant(cli, database.db, args);
+    const integracao = await requireIntegracao(cli, database.db, found, args.integracaoId);
     assertRunnable(cli, integracao);
     assertParameters(cli, integracao, args.parametros);
-    return found;
+    // The same dependency plan as the ingress: prerequisites first, a broken graph refused naming the rows.
+    const planned = await planStoredRun(database, found.empresaId, args.integracaoId).catch((err: unknown) => {
+      throw isGraphError(err) ? new CliError(cli.text.runRefused(err.message)) : err;
+    });
+    return { tenant: found, plan: planned };
   }, config);
   await withJobProducer(cli, config, async (producer) => {
-    const job = await producer.enqueue(QUEUE, 'integration.run', {
-      tenant: { empresaId: tenant.empresaId, filialId: tenant.filialId },
-      integracaoId: args.integracaoId,
-      parametros: args.parametros,
-      trigger: 'cli',
-    });
-    const jobId = String(job.id);
+    const run = await enqueuePlannedRun(
+      producer,
+      {
+        tenant: { empresaId: tenant.empresaId, filialId: tenant.filialId },
+        integracaoId: args.integracaoId,
+        parametros: args.parametros,
+        trigger: 'cli',
+      },
+      plan,
+    );
+    const { jobId } = run;
+    const announce = () => {
+      print(cli.text.enqueued(args.integracaoId, jobId, QUEUE));
+      if (run.steps.length > 1) {
+        run.steps.forEach((s, i) => {
+          print(cli.text.flowStep(i + 1, run.steps.length, s.integracaoId, s.nome, s.jobId, s.queue));
+        });
+      }
+    };
     if (!options.wait) {
-      if (options.json) printJson({ queue: QUEUE, jobId });
-      else print(cli.text.enqueued(args.integracaoId, jobId, QUEUE));
+      if (options.json) printJson({ queue: QUEUE, jobId, steps: run.steps });
+      else announce();
       return;
     }
-    if (!options.json) print(cli.text.enqueued(args.integracaoId, jobId, QUEUE));
+    if (!options.json) announce();
     const settled = await waitForJob(cli, producer, jobId, options.json ? () => undefined : print);
-    if (options.json) printJson({ queue: QUEUE, jobId, ...settled });
-    if (settled.state === 'failed') throw new CliError(cli.text.jobFailed(jobId, settled.failedReason));
+    if (options.json) printJson({ queue: QUEUE, jobId, steps: run.steps, ...settled });
+    if (settled.state !== 'completed') throw new CliError(settled.failedReason);
     if (options.json) return;
     print(cli.text.jobCompleted(jobId, settled.result.message));
     for (const record of settled.result.records) print(cli.text.jobRecord(record.key, record.values));
@@ -76,7 +97,15 @@ async function waitForJob(cli: Cli, producer: JobProducer, jobId: string, report
     if (!job) throw new CliError(cli.text.jobGone(jobId));
     const state = await job.getState();
     if (state === 'completed') return { state, result: job.returnvalue as SetRunResult };
-    if (state === 'failed') return { state, failedReason: job.failedReason ?? '' };
+    if (state === 'failed') return { state, failedReason: cli.text.jobFailed(jobId, job.failedReason ?? '') };
+    if (state === 'waiting-children') {
+      const prefix = producer.queue(QUEUE).opts.prefix ?? '';
+      const blocker = await findBlockingFailure(job, prefix, (q, id) => producer.getJob(q as typeof QUEUE, id));
+      if (blocker) {
+        const label = `#${blocker.integracaoId ?? '?'} (job ${blocker.queue}/${blocker.jobId})`;
+        return { state: 'blocked', failedReason: cli.text.jobBlocked(jobId, label, blocker.failedReason) };
+      }
+    }
     const line = cli.text.jobState(jobId, state, job.attemptsMade, job.failedReason);
     if (line !== shown) report(line);
     shown = line;

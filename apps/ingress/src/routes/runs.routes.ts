@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { missingParameters, type Parametros } from '@integrador/integrador';
 import type { JobProducer } from '@integrador/queue';
+import { enqueueIntegrationRun } from '@integrador/runtime';
 import { type CrmDatabase, findIntegracao } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
+import { flowHttpError } from '../flow-errors';
 import { HttpError } from '../http-error';
 import { ErrorResponse, IdParams } from '../schemas';
 
@@ -16,7 +18,25 @@ export const RunBody = Type.Object(
 );
 export const RunQuery = Type.Record(Type.String({ pattern: ParameterName }), Type.String({ maxLength: 10000 }), { maxProperties: 100 });
 
-/** POST /v1/integrations/:id/run: enqueue a SET push after checking parametros_obrigatorios. */
+/** One step of an enqueued run (the integration and each prerequisite), in run order. */
+export const RunStep = Type.Object({ integracaoId: Type.Integer(), nome: Type.String(), queue: Type.String(), jobId: Type.String() });
+
+/**
+ * Enqueues a run through the one shared path (dependency flows included), answering a broken dependency graph
+ * with 400/409 naming the rows.
+ */
+export async function enqueueOrRefuse(...args: Parameters<typeof enqueueIntegrationRun>) {
+  try {
+    return await enqueueIntegrationRun(...args);
+  } catch (err) {
+    throw flowHttpError(err, 'enqueued') ?? err;
+  }
+}
+
+/**
+ * POST /v1/integrations/:id/run: enqueue a SET push after checking parametros_obrigatorios, together with the
+ * integrations it depends on (dependente/depende_de) as one flow, prerequisites first.
+ */
 export function runsRoutes(database: CrmDatabase, producer: JobProducer): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
@@ -29,7 +49,11 @@ export function runsRoutes(database: CrmDatabase, producer: JobProducer): Fastif
           querystring: RunQuery,
           body: Type.Optional(RunBody),
           response: {
-            202: Type.Object({ queue: Type.String(), jobId: Type.String() }),
+            202: Type.Object({
+              queue: Type.String(),
+              jobId: Type.String({ description: "the triggered integration's job (the flow's last step)" }),
+              steps: Type.Array(RunStep, { description: 'every job of the run in order; one when there are no prerequisites' }),
+            }),
             400: ErrorResponse,
             401: ErrorResponse,
             404: ErrorResponse,
@@ -57,8 +81,8 @@ export function runsRoutes(database: CrmDatabase, producer: JobProducer): Fastif
         const missing = missingParameters(integracao, parametros);
         if (missing.length) throw new HttpError(400, 'MISSING_PARAMETERS', { names: missing.join(', ') });
         const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
-        const job = await producer.enqueue('set', 'integration.run', { tenant, integracaoId: integracao.id, parametros, trigger: 'api' });
-        return reply.status(202).send({ queue: 'set', jobId: String(job.id) });
+        const run = await enqueueOrRefuse(database, producer, { tenant, integracaoId: integracao.id, parametros, trigger: 'api' });
+        return reply.status(202).send(run);
       },
     );
   };
