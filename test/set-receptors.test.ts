@@ -394,7 +394,11 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect((await producer.getJob('set', jobId))?.data.trigger).toBe('event');
     expect(await idErp()).not.toBeNull();
 
-    expect((await event({ tabela: 'contas' })).json()).toEqual({ jobs: [], skipped: [{ integracaoId: 19, missing: ['contaId'] }], refused: [] });
+    expect((await event({ tabela: 'contas' })).json()).toEqual({
+      jobs: [],
+      skipped: [{ integracaoId: 19, missing: ['contaId'] }],
+      refused: [],
+    });
     expect((await event({ tabela: 'oportunidades', parametros: { contaId: 1 } })).json()).toEqual({ jobs: [], skipped: [], refused: [] });
     const bad = await event({ tabela: 'contas; DROP TABLE contas' });
     expect(bad.statusCode).toBe(400);

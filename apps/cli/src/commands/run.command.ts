@@ -22,7 +22,10 @@ interface RunOptions extends TargetOptions {
 }
 
 /** How a waited-for job ended (blocked: a prerequisite of its flow failed; it waits for a retry). */
-type Settled = { state: 'completed'; result: SetRunResult } | { state: 'failed' | 'blocked'; failedReason: string };
+type Settled =
+  | { state: 'completed'; result: SetRunResult }
+  | { state: 'failed'; failedReason: string }
+  | { state: 'blocked'; failedReason: string; blockedBy: string };
 
 function isGraphError(err: unknown): err is Error {
   return err instanceof DependencyCycleError || err instanceof DanglingDependencyError || err instanceof PrerequisiteNotRunnableError;
@@ -82,7 +85,8 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
     if (!options.json) announce();
     const settled = await waitForJob(cli, producer, jobId, options.json ? () => undefined : print);
     if (options.json) printJson({ queue: QUEUE, jobId, steps: run.steps, ...settled });
-    if (settled.state !== 'completed') throw new CliError(settled.failedReason);
+    if (settled.state === 'failed') throw new CliError(cli.text.jobFailed(jobId, settled.failedReason));
+    if (settled.state === 'blocked') throw new CliError(cli.text.jobBlocked(jobId, settled.blockedBy, settled.failedReason));
     if (options.json) return;
     print(cli.text.jobCompleted(jobId, settled.result.message));
     for (const record of settled.result.records) print(cli.text.jobRecord(record.key, record.values));
@@ -97,13 +101,13 @@ async function waitForJob(cli: Cli, producer: JobProducer, jobId: string, report
     if (!job) throw new CliError(cli.text.jobGone(jobId));
     const state = await job.getState();
     if (state === 'completed') return { state, result: job.returnvalue as SetRunResult };
-    if (state === 'failed') return { state, failedReason: cli.text.jobFailed(jobId, job.failedReason ?? '') };
+    if (state === 'failed') return { state, failedReason: job.failedReason ?? '' };
     if (state === 'waiting-children') {
       const prefix = producer.queue(QUEUE).opts.prefix ?? '';
       const blocker = await findBlockingFailure(job, prefix, (q, id) => producer.getJob(q as typeof QUEUE, id));
       if (blocker) {
         const label = `#${blocker.integracaoId ?? '?'} (job ${blocker.queue}/${blocker.jobId})`;
-        return { state: 'blocked', failedReason: cli.text.jobBlocked(jobId, label, blocker.failedReason) };
+        return { state: 'blocked', failedReason: blocker.failedReason, blockedBy: label };
       }
     }
     const line = cli.text.jobState(jobId, state, job.attemptsMade, job.failedReason);
