@@ -56,9 +56,12 @@ export function jobsRoutes(producer: JobProducer): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const { queue, id } = request.params;
-        const job = await producer.getJob(queue, id);
-        if (!job || !ownedBy(job, request.tenant)) throw new HttpError(404, 'NOT_FOUND');
-        const flowState = await jobFlowState(producer, job, localeOf(request));
+        const read = await producer.getJob(queue, id);
+        if (!read || !ownedBy(read, request.tenant)) throw new HttpError(404, 'NOT_FOUND');
+        const flowState = await jobFlowState(producer, read, localeOf(request));
+        // The job may have finished between the two reads: read it again so state and result agree.
+        const finished = (flowState.state === 'completed' || flowState.state === 'failed') && !read.finishedOn;
+        const job = (finished ? await producer.getJob(queue, id) : read) ?? read;
         return {
           id: String(job.id),
           queue,
