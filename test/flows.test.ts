@@ -21,6 +21,7 @@ interface Step {
   dependente?: number | null;
   depende_de?: number | null;
   ordem?: number;
+  tabela?: string;
   campo?: Record<string, unknown>;
 }
 
@@ -70,7 +71,7 @@ async function startFleet(workers: number, workerEnv: Record<string, string> = {
         empresa_id: empresa,
         empresa_filial_id: null,
         link: `POST /api/S${step.id}`,
-        tabela: 'contas',
+        tabela: step.tabela ?? 'contas',
         consulta: null,
         conexao_integracao_id: CONEXAO_ID,
         indice_array_retorno: 'resultado',
@@ -319,6 +320,36 @@ describe('dependency flows with three worker-set processes', () => {
       `integrador_flow_blocked_dependents{empresa_id="${fleet.empresaId}"} 1`,
     );
   }, 90000);
+});
+
+describe('CRM change events with dependency flows', () => {
+  let fleet: Fleet;
+
+  beforeAll(async () => {
+    fleet = await startFleet(1);
+  }, 120000);
+
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('enqueues a chain once when several of its integrations are on the changed table, and refuses a broken one by name', async () => {
+    await fleet.addIntegration(fleet.empresaId, { id: 601, tabela: 'pedidos' });
+    await fleet.addIntegration(fleet.empresaId, { id: 602, tabela: 'pedidos', dependente: 601, campo: { anterior: '#codigo#' } });
+    await fleet.addIntegration(fleet.empresaId, { id: 603, tabela: 'pedidos', dependente: 9997 });
+    const accepted = await fleet.request('POST', '/v1/events/crm-change', { tabela: 'pedidos', parametros: { pedidoId: 1 } });
+    expect(accepted.statusCode).toBe(202);
+    const body = accepted.json();
+    expect(body.jobs).toEqual([{ integracaoId: 602, jobId: expect.any(String) }]);
+    expect(body.refused).toEqual([
+      { integracaoId: 603, message: 'integracao #603 (S603) column dependente names integracao #9997, which does not exist' },
+    ]);
+    expect((await fleet.settled(body.jobs[0].jobId)).state).toBe('completed');
+    const [first, second] = fleet.receptor.calls;
+    expect(fleet.receptor.calls.map((c) => c.step)).toEqual(['S601', 'S602']);
+    expect(second?.body).toEqual({ anterior: first?.codigo });
+    expect((await fleet.jobOf(body.jobs[0].jobId)).returnvalue.flow.integracoes['601'].values).toEqual({ codigo: first?.codigo });
+  }, 60000);
 });
 
 describe('the wedge guard', () => {
