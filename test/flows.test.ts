@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConnectionsFile } from '@integrador/connections';
+import { jobDefinition } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
@@ -22,6 +23,7 @@ interface Step {
   depende_de?: number | null;
   ordem?: number;
   tabela?: string;
+  tipo?: string;
   campo?: Record<string, unknown>;
 }
 
@@ -67,7 +69,7 @@ async function startFleet(workers: number, workerEnv: Record<string, string> = {
       .values({
         id: step.id,
         nome: `S${step.id}`,
-        tipo_servico: 'SET',
+        tipo_servico: step.tipo ?? 'SET',
         empresa_id: empresa,
         empresa_filial_id: null,
         link: `POST /api/S${step.id}`,
@@ -266,6 +268,27 @@ describe('dependency flows with three worker-set processes', () => {
     const codes = (lint.findings ?? lint.items ?? lint).map((f: { code: string; rowId: number }) => `${f.code}:${f.rowId}`);
     expect(codes).toEqual(expect.arrayContaining(['DEPENDENCY_CYCLE:303', 'DANGLING_DEPENDENCY:305']));
   }, 60000);
+
+  it('puts a GET prerequisite on the get queue in the same flow (or refuses it by name while no GET worker exists)', async () => {
+    await add({ id: 701, tipo: 'GET' });
+    await add({ id: 702, dependente: 701 });
+    const response = await run(702);
+    if (!jobDefinition('get', 'integration.run')) {
+      expect(response.statusCode).toBe(409);
+      expect(response.json().error.message).toContain('a integração #701 (S701), pré-requisito da integração #702');
+      return;
+    }
+    expect(response.statusCode).toBe(202);
+    const [getStep, setStep] = response.json().steps;
+    expect([getStep.queue, setStep.queue]).toEqual(['get', 'set']);
+    const getJob = await fleet.producer.getJob('get', getStep.jobId);
+    expect(getJob?.data.flow).toMatchObject({ step: 1, steps: 2 });
+    expect((await fleet.producer.getJob('set', setStep.jobId))?.data.flow.prerequisite).toEqual({
+      queue: 'get',
+      jobId: getStep.jobId,
+      integracaoId: 701,
+    });
+  });
 
   it('blocks the dependents of a failing prerequisite with its reason, visible in the API; a retry completes the chain', async () => {
     await add({ id: 401 });

@@ -1,4 +1,5 @@
 import { DanglingDependencyError, DependencyCycleError, PrerequisiteNotRunnableError } from '@integrador/integrador';
+import { StepQueueUnavailableError } from '@integrador/runtime';
 import { HttpError } from './http-error';
 
 /** What the refused request would have done, for the message ("nada foi enfileirado" / "nothing was saved"). */
@@ -35,6 +36,16 @@ export function flowHttpError(err: unknown, action: RefusedAction): HttpError | 
       409,
       'PREREQUISITE_NOT_RUNNABLE',
       { id: String(err.row.id), nome: err.row.nome, triggered: String(err.triggeredId), reason },
+      { cause: err },
+    );
+  }
+  if (err instanceof StepQueueUnavailableError) {
+    const { step } = err;
+    const reason = `fila ${step.queue} sem integration.run / queue ${step.queue} takes no integration.run`;
+    return new HttpError(
+      409,
+      'PREREQUISITE_NOT_RUNNABLE',
+      { id: String(step.integracaoId), nome: step.nome, triggered: String(err.triggeredId), reason },
       { cause: err },
     );
   }

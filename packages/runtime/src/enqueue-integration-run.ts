@@ -1,5 +1,5 @@
 import type { Parametros, PlannedStep, RunQueue } from '@integrador/integrador';
-import type { IntegrationRunPayload, TenantRef } from '@integrador/jobs';
+import { type IntegrationRunPayload, jobDefinition, type TenantRef } from '@integrador/jobs';
 import type { JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
 import { planStoredRun } from './run-plans';
@@ -27,6 +27,20 @@ export interface EnqueuedRun {
   steps: EnqueuedStep[];
 }
 
+/** A step whose queue has no integration.run job in this build (e.g. GET before the GET worker lands). */
+export class StepQueueUnavailableError extends Error {
+  override name = 'StepQueueUnavailableError';
+  readonly code = 'STEP_QUEUE_UNAVAILABLE';
+  constructor(
+    readonly step: PlannedStep,
+    readonly triggeredId: number,
+  ) {
+    super(
+      `integracao #${step.integracaoId} (${step.nome}) runs on queue ${step.queue}, which takes no integration.run job in this version`,
+    );
+  }
+}
+
 function payloadOf(request: RunRequest, step: PlannedStep): IntegrationRunPayload {
   const trigger = step.integracaoId === request.integracaoId ? request.trigger : 'dependency';
   // Every step sees the caller's parametros (a chain usually works on one CRM record, e.g. contaId).
@@ -37,6 +51,8 @@ function payloadOf(request: RunRequest, step: PlannedStep): IntegrationRunPayloa
 export async function enqueuePlannedRun(producer: JobProducer, request: RunRequest, plan: readonly PlannedStep[]): Promise<EnqueuedRun> {
   const last = plan.at(-1);
   if (!last) throw new Error(`empty run plan for integracao #${request.integracaoId}`);
+  const unavailable = plan.find((step) => !jobDefinition(step.queue, 'integration.run'));
+  if (unavailable) throw new StepQueueUnavailableError(unavailable, request.integracaoId);
   if (plan.length === 1) {
     // The queue comes from tipo_servico; the payload is validated against that queue's catalog when enqueued.
     const job = await producer.enqueue(last.queue as 'set', 'integration.run', payloadOf(request, last));

@@ -6,6 +6,7 @@ export {
   enqueueIntegrationRun,
   enqueuePlannedRun,
   type RunRequest,
+  StepQueueUnavailableError,
 } from './enqueue-integration-run';
 export { pingProcessor } from './ping.processor';
 export { cachedRunPlans, loadPlanRows, planStoredRun } from './run-plans';

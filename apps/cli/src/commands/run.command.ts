@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@integrador/config';
 import { DanglingDependencyError, DependencyCycleError, PrerequisiteNotRunnableError, type SetRunResult } from '@integrador/integrador';
 import { findBlockingFailure, type JobProducer } from '@integrador/queue';
-import { enqueuePlannedRun, planStoredRun } from '@integrador/runtime';
+import { enqueuePlannedRun, planStoredRun, StepQueueUnavailableError } from '@integrador/runtime';
 import type { Command } from 'commander';
 import { type Cli, print, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
@@ -67,7 +67,9 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
         trigger: 'cli',
       },
       plan,
-    );
+    ).catch((err: unknown) => {
+      throw err instanceof StepQueueUnavailableError ? new CliError(cli.text.runRefused(err.message)) : err;
+    });
     const { jobId } = run;
     const announce = () => {
       print(cli.text.enqueued(args.integracaoId, jobId, QUEUE));

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { PlannedStep } from '@integrador/integrador';
 import { missingParameters, type Parametros } from '@integrador/integrador';
 import type { JobProducer } from '@integrador/queue';
-import { enqueuePlannedRun, planStoredRun } from '@integrador/runtime';
+import { enqueuePlannedRun, planStoredRun, StepQueueUnavailableError } from '@integrador/runtime';
 import { type CrmDatabase, listIntegracoes } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse } from '../schemas';
@@ -79,8 +79,13 @@ export function eventsRoutes(database: CrmDatabase, producer: JobProducer): Fast
         }
         const { plans, refused } = await planAll(database, tenant.empresaId, runnable);
         for (const [integracaoId, plan] of plans) {
-          const run = await enqueuePlannedRun(producer, { tenant, integracaoId, parametros, trigger: 'event' }, plan);
-          jobs.push({ integracaoId, jobId: run.jobId });
+          try {
+            const run = await enqueuePlannedRun(producer, { tenant, integracaoId, parametros, trigger: 'event' }, plan);
+            jobs.push({ integracaoId, jobId: run.jobId });
+          } catch (err) {
+            if (!(err instanceof StepQueueUnavailableError)) throw err;
+            refused.push({ integracaoId, message: err.message });
+          }
         }
         return reply.status(202).send({ jobs, skipped, refused });
       },
