@@ -1,5 +1,5 @@
 import type { Logger } from '@integrador/logging';
-import { countBlockedDependents, readBlocked } from '@integrador/queue';
+import { countBlockedDependents, readLiveBlocked } from '@integrador/queue';
 import type { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
 
@@ -17,7 +17,7 @@ export function registerFlowMetrics(registry: Registry, deps: { redis: Redis; pr
       this.reset();
       if (deps.redis.status !== 'ready') return;
       try {
-        for (const [empresaId, count] of countBlockedDependents(await readBlocked(deps.redis, deps.prefix))) {
+        for (const [empresaId, count] of countBlockedDependents(await readLiveBlocked(deps.redis, deps.prefix))) {
           this.set({ empresa_id: String(empresaId) }, count);
         }
       } catch (err) {

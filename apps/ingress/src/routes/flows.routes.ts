@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type BlockedEntry, dropBlocked, type JobProducer, readBlocked, withRedisDeadline } from '@integrador/queue';
+import { type BlockedEntry, dropBlocked, type JobProducer, readLiveBlocked, withRedisDeadline } from '@integrador/queue';
 import type { Tenant } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import type { Redis } from 'ioredis';
@@ -47,9 +47,9 @@ export function flowsRoutes(producer: JobProducer, redis: Redis): FastifyPluginA
       },
       async (request) => {
         await producer.guard.ensureUsable();
-        const entries = await timely(readBlocked(redis, prefix()), 'read blocked flows');
+        const entries = await timely(readLiveBlocked(redis, prefix()), 'read blocked flows');
         const items = entries
-          .filter((entry) => !entry.released && visibleTo(entry, request.tenant))
+          .filter((entry) => visibleTo(entry, request.tenant))
           .map((entry) => ({
             queue: entry.queue,
             jobId: entry.jobId,

@@ -56,6 +56,19 @@ export async function readBlocked(redis: Redis, prefix: string): Promise<Blocked
     .sort((a, b) => a.failedAt - b.failedAt);
 }
 
+/**
+ * The entries that still block: not yet released, and whose prerequisite is still failed (a retry from the CLI or a
+ * dashboard moves it on before the worker forgets the entry on completion).
+ */
+export async function readLiveBlocked(redis: Redis, prefix: string): Promise<BlockedEntry[]> {
+  const entries = (await readBlocked(redis, prefix)).filter((entry) => !entry.released);
+  if (entries.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const entry of entries) pipeline.zscore(`${prefix}:${entry.queue}:failed`, entry.jobId);
+  const scores = (await pipeline.exec()) ?? [];
+  return entries.filter((_, i) => scores[i]?.[1] !== null && scores[i]?.[1] !== undefined);
+}
+
 /** Blocked dependents per empresa (entries already released are on their way to failing and not counted). */
 export function countBlockedDependents(entries: readonly BlockedEntry[]): Map<number, number> {
   const counts = new Map<number, number>();

@@ -6,6 +6,7 @@ export {
   dropBlocked,
   findBlocked,
   readBlocked,
+  readLiveBlocked,
 } from './blocked-index';
 export { type BlockingFailure, findBlockingFailure } from './blocked-state';
 export { FlowBlockedError, isFlowBlockedError } from './flow-blocked-error';
