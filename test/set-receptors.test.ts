@@ -386,7 +386,7 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
       app.inject({ method: 'POST', url: '/v1/events/crm-change', headers: { authorization: `Bearer ${key}` }, payload });
     const accepted = await event({ tabela: 'contas', parametros: { contaId: CONTA.id } });
     expect(accepted.statusCode).toBe(202);
-    expect(accepted.json()).toEqual({ jobs: [{ integracaoId: 19, jobId: expect.any(String) }], skipped: [] });
+    expect(accepted.json()).toEqual({ jobs: [{ integracaoId: 19, jobId: expect.any(String) }], skipped: [], refused: [] });
     const jobId = accepted.json().jobs[0].jobId as string;
     for (let i = 0; i < 400 && (await (await producer.getJob('set', jobId))?.getState()) !== 'completed'; i++) {
       await new Promise((r) => setTimeout(r, 25));
@@ -394,8 +394,12 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect((await producer.getJob('set', jobId))?.data.trigger).toBe('event');
     expect(await idErp()).not.toBeNull();
 
-    expect((await event({ tabela: 'contas' })).json()).toEqual({ jobs: [], skipped: [{ integracaoId: 19, missing: ['contaId'] }] });
-    expect((await event({ tabela: 'oportunidades', parametros: { contaId: 1 } })).json()).toEqual({ jobs: [], skipped: [] });
+    expect((await event({ tabela: 'contas' })).json()).toEqual({
+      jobs: [],
+      skipped: [{ integracaoId: 19, missing: ['contaId'] }],
+      refused: [],
+    });
+    expect((await event({ tabela: 'oportunidades', parametros: { contaId: 1 } })).json()).toEqual({ jobs: [], skipped: [], refused: [] });
     const bad = await event({ tabela: 'contas; DROP TABLE contas' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.field).toBe('body.tabela');

@@ -2,8 +2,9 @@ import { Command, CommanderError, Option } from 'commander';
 import type { Cli } from './cli-context';
 import { printError } from './cli-context';
 import { registerConfigCommand } from './commands/config-lint.command';
-import { registerEndpointsCommands } from './commands/endpoints.command';
 import { registerConnectionsCommand } from './commands/connections.command';
+import { registerEndpointsCommands } from './commands/endpoints.command';
+import { registerJobCommand } from './commands/job.command';
 import { registerMigrateCommand } from './commands/migrate.command';
 import { registerReceptorCommands } from './commands/receptor.command';
 import { registerRunCommand } from './commands/run.command';
@@ -34,6 +35,7 @@ function buildProgram(cli: Cli): Command {
   registerEndpointsCommands(program, cli);
   registerSchedulesCommand(program, cli);
   registerConnectionsCommand(program, cli);
+  registerJobCommand(program, cli);
   return program;
 }
 

@@ -83,6 +83,15 @@ export interface Messages {
   getJobCompleted: (jobId: string, result: GetRunCounts) => string;
   jobFailed: (jobId: string, reason: string) => string;
   jobGone: (jobId: string) => string;
+  runRefused: (detail: string) => string;
+  flowStep: (step: number, steps: number, integracaoId: number, nome: string, jobId: string, queue: string) => string;
+  jobBlocked: (jobId: string, blocker: string, reason: string) => string;
+  jobCommand: string;
+  jobRetry: string;
+  jobRetried: (queue: string, jobId: string) => string;
+  jobNotFailed: (queue: string, jobId: string, state: string) => string;
+  jobNotFound: (queue: string, jobId: string, empresaId: number) => string;
+  invalidQueue: (queue: string) => string;
   consultaHeader: string;
   noConsulta: string;
   previewRecord: (key: string, index: number, total: number, url: string) => string;
@@ -188,6 +197,17 @@ const ptBR: Messages = {
     `Job ${jobId} concluído: ${r.rowsRead} linhas lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas na origem; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `o job ${jobId} falhou: ${reason}`,
   jobGone: (jobId) => `o job ${jobId} não está mais no Redis (removido por alguém?)`,
+  runRefused: (detail) => `execução recusada, nada foi enfileirado: ${detail}`,
+  flowStep: (step, steps, id, nome, jobId, queue) =>
+    `  passo ${step}/${steps}: integração #${id} (${nome}) → job ${jobId} na fila ${queue}`,
+  jobBlocked: (jobId, blocker, reason) =>
+    `o job ${jobId} está bloqueado: o pré-requisito ${blocker} falhou (${reason}); corrija e use "integrador job retry" nele`,
+  jobCommand: 'jobs das filas',
+  jobRetry: 'reprocessa um job que falhou (uma cadeia de dependências bloqueada por ele continua)',
+  jobRetried: (queue, jobId) => `Job ${queue}/${jobId} reenfileirado.`,
+  jobNotFailed: (queue, jobId, state) => `o job ${queue}/${jobId} está ${state}; só um job que falhou pode ser reprocessado`,
+  jobNotFound: (queue, jobId, empresaId) => `o job ${queue}/${jobId} não existe para a empresa ${empresaId}`,
+  invalidQueue: (queue) => `fila desconhecida "${queue}" (esperado set, get, cti ou webhook)`,
   consultaHeader: 'Consulta (com os valores ligados):',
   noConsulta: 'Sem consulta: um único registro, montado só com os parâmetros.',
   previewRecord: (key, index, total, url) => `Registro ${key} (${index} de ${total}), para ${url}:`,
@@ -291,6 +311,17 @@ const en: Messages = {
     `Job ${jobId} completed: ${r.rowsRead} rows read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked as removed from the source; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `job ${jobId} failed: ${reason}`,
   jobGone: (jobId) => `job ${jobId} is no longer in Redis (removed by someone?)`,
+  runRefused: (detail) => `run refused, nothing was enqueued: ${detail}`,
+  flowStep: (step, steps, id, nome, jobId, queue) =>
+    `  step ${step}/${steps}: integracao #${id} (${nome}) → job ${jobId} on queue ${queue}`,
+  jobBlocked: (jobId, blocker, reason) =>
+    `job ${jobId} is blocked: its prerequisite ${blocker} failed (${reason}); fix it and use "integrador job retry" on it`,
+  jobCommand: 'jobs of the queues',
+  jobRetry: 'retries a failed job (a dependency chain blocked by it resumes)',
+  jobRetried: (queue, jobId) => `Job ${queue}/${jobId} queued again.`,
+  jobNotFailed: (queue, jobId, state) => `job ${queue}/${jobId} is ${state}; only a failed job can be retried`,
+  jobNotFound: (queue, jobId, empresaId) => `job ${queue}/${jobId} does not exist for empresa ${empresaId}`,
+  invalidQueue: (queue) => `unknown queue "${queue}" (expected set, get, cti or webhook)`,
   consultaHeader: 'Consulta (with its bound values):',
   noConsulta: 'No consulta: a single record, built from the parameters alone.',
   previewRecord: (key, index, total, url) => `Record ${key} (${index} of ${total}), to ${url}:`,

@@ -1,7 +1,7 @@
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from '../../../test/fixtures/senior-g5';
-import { CONTA, seedSetWsContas } from '../../../test/fixtures/set-ws-contas';
+import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO, seedSetWsContas } from '../../../test/fixtures/set-ws-contas';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
 import { type AppProcess, spawnApp } from '../../../test/support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
@@ -153,5 +153,50 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^erro: não foi possível falar com o Redis em 127\.0\.0\.1:1 \(.*ECONNREFUSED.*\); confira REDIS_URL\n$/);
     expect(result.stderr).not.toContain('secret');
+  });
+
+  it('runs the prerequisites first; a blocked flow exits 1 naming the blocker, and job retry resumes it', async () => {
+    const empresaId = Number(empresa);
+    await database.db
+      .insertInto('integracao')
+      .values({
+        ...SET_WS_CONTAS,
+        id: 18,
+        nome: 'SET-PRE',
+        sql_update: null,
+        empresa_id: empresaId,
+        empresa_filial_id: null,
+        ordem: 0,
+        ativo: 1,
+      })
+      .execute();
+    await database.db
+      .insertInto('campos_integracao')
+      .values({ integracao_id: 18, campo_crm: JSON.stringify(SET_WS_CONTAS_CAMPO), ordem: 0 })
+      .execute();
+    await database.db.updateTable('integracao').set({ dependente: 18 }).where('id', '=', 19).execute();
+    // Without a fantasia the ERP refuses the record (apeCli): the prerequisite fails for good.
+    await database.db.updateTable('contas').set({ fantasia: null }).where('id', '=', CONTA.id).execute();
+    await startWorker();
+    const blocked = await run('-p', `contaId=${CONTA.id}`, '--wait', '--json');
+    expect(blocked.code).toBe(1);
+    const settled = JSON.parse(blocked.stdout) as { state: string; steps: { integracaoId: number; jobId: string }[] };
+    expect(settled.state).toBe('blocked');
+    expect(settled.steps.map((s) => s.integracaoId)).toEqual([18, 19]);
+    const [pre] = settled.steps;
+    expect(blocked.stderr).toContain(`está bloqueado: o pré-requisito #18 (job set/${pre?.jobId}) falhou`);
+    expect(blocked.stderr).toContain('integrador job retry');
+
+    await database.db.updateTable('contas').set({ fantasia: CONTA.fantasia }).where('id', '=', CONTA.id).execute();
+    const retry = (empresaArg: string) =>
+      runCli(['job', 'retry', 'set', pre?.jobId ?? '', '--empresa', empresaArg], cliEnv(database.url, variables));
+    expect(await retry(String(empresaId + 1))).toMatchObject({ code: 1, stderr: expect.stringContaining('não existe para a empresa') });
+    expect(await retry(empresa)).toMatchObject({ code: 0, stdout: `Job set/${pre?.jobId} reenfileirado.\n` });
+    const root = settled.steps[1]?.jobId as string;
+    for (let i = 0; i < 400 && (await producer.queue('set').getJobState(root)) !== 'completed'; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await producer.queue('set').getJobState(root)).toBe('completed');
+    expect(await idErp()).not.toBeNull();
+    expect(await retry(empresa)).toMatchObject({ code: 1, stderr: expect.stringContaining('só um job que falhou pode ser reprocessado') });
   });
 });

@@ -11,10 +11,12 @@ import { registerDocs } from './plugins/docs';
 import { registerErrorHandler } from './plugins/error-handler';
 import { createMetrics, registerMetrics } from './plugins/metrics';
 import { configRoutes } from './routes/config.routes';
-import { type EndpointRoutesOptions, endpointsRoutes } from './routes/endpoints.routes';
 import { connectionsRoutes } from './routes/connections.routes';
+import { type EndpointRoutesOptions, endpointsRoutes } from './routes/endpoints.routes';
 import { eventsRoutes } from './routes/events.routes';
+import { flowsRoutes } from './routes/flows.routes';
 import { healthRoutes } from './routes/health.routes';
+import { integrationConfigRoutes } from './routes/integration-config.routes';
 import { integrationsRoutes } from './routes/integrations.routes';
 import { jobsRoutes } from './routes/jobs.routes';
 import { receptorRoutes } from './routes/receptor.routes';
@@ -66,6 +68,8 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       await v1.register(jobsRoutes(deps.producer));
       await v1.register(runsRoutes(deps.database, deps.producer));
       await v1.register(eventsRoutes(deps.database, deps.producer));
+      await v1.register(flowsRoutes(deps.producer, deps.redis));
+      await v1.register(integrationConfigRoutes(deps.database));
       await v1.register(
         receptorRoutes({
           database: deps.database,

@@ -62,6 +62,24 @@ const MESSAGES = {
     'pt-BR': 'conexão "{name}" não encontrada no arquivo de conexões',
     en: 'connection "{name}" not found in the connections file',
   },
+  DEPENDENCY_CYCLE: {
+    'pt-BR': 'dependência circular entre as integrações {path} (colunas dependente/depende_de); nada foi {acao}',
+    en: 'circular dependency between integracoes {path} (columns dependente/depende_de); nothing was {action}',
+  },
+  DANGLING_DEPENDENCY: {
+    'pt-BR':
+      'a integração #{id} ({nome}) coluna {column} aponta para a integração #{missing}, que não existe nesta empresa; nada foi {acao}',
+    en: 'integracao #{id} ({nome}) column {column} names integracao #{missing}, which does not exist in this empresa; nothing was {action}',
+  },
+  PREREQUISITE_NOT_RUNNABLE: {
+    'pt-BR':
+      'a integração #{id} ({nome}), pré-requisito da integração #{triggered}, não pode ser executada ({reason}); nada foi enfileirado',
+    en: 'integracao #{id} ({nome}), a prerequisite of integracao #{triggered}, cannot run ({reason}); nothing was enqueued',
+  },
+  JOB_NOT_FAILED: {
+    'pt-BR': 'o job {queue}/{id} está {state}; só um job que falhou pode ser reprocessado',
+    en: 'job {queue}/{id} is {state}; only a failed job can be retried',
+  },
   INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
   VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },
 } as const;

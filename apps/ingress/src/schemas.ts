@@ -69,11 +69,23 @@ export const JobParams = Type.Object(
   { additionalProperties: false },
 );
 
+/** The failed prerequisite a blocked flow step waits on. */
+export const BlockingFailureResponse = Type.Object({
+  queue: Type.String(),
+  jobId: Type.String(),
+  integracaoId: Nullable(Type.Integer()),
+  failedReason: Type.String(),
+  failedAt: Nullable(Type.String()),
+});
+
 export const JobResponse = Type.Object({
   id: Type.String(),
   queue: Type.String(),
   name: Type.String(),
-  state: Type.String(),
+  state: Type.String({ description: "BullMQ's state, or blocked: a flow step waiting on a prerequisite that failed" }),
+  stateLabel: Type.String({ description: 'the state in the request language (bloqueado, concluído…)' }),
+  blockedBy: Nullable(BlockingFailureResponse),
+  flow: Type.Unknown({ description: 'the step of a dependency flow (triggeredIntegracaoId, step, steps, prerequisite), or null' }),
   attemptsMade: Type.Integer(),
   maxAttempts: Type.Integer(),
   failedReason: Nullable(Type.String()),

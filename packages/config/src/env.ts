@@ -61,6 +61,20 @@ export const EnvSchema = Type.Object({
     'x-expected':
       'milliseconds from 1000 to 3600000 (how long a GET run holds its integration without renewing; another job of a crashed run waits about this long)',
   }),
+  FLOW_BLOCKED_TIMEOUT_MS: Type.Integer({
+    // Seven days: the failed-job retention (packages/jobs RETENTION.removeOnFail.age), so a blocked flow ends when its failure would be trimmed.
+    default: 7 * 24 * 3600 * 1000,
+    minimum: 0,
+    maximum: 90 * 24 * 3600 * 1000,
+    'x-expected':
+      'milliseconds from 0 to 7776000000 (how long dependents of a failed prerequisite wait for a retry before they fail with its reason)',
+  }),
+  FLOW_GUARD_INTERVAL_MS: Type.Integer({
+    default: 60000,
+    minimum: 100,
+    maximum: 3600000,
+    'x-expected': 'milliseconds from 100 to 3600000 (how often a worker looks for dependency flows blocked too long)',
+  }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({
     default: 2000,
     minimum: 100,

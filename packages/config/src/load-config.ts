@@ -26,6 +26,9 @@ export interface Config {
   scheduleTimezone: string;
   /** How long a GET run's lease on its integration lasts without renewal (renewed every chunk and every third of it). */
   getLeaseMs: number;
+  /** Dependency flows: how long dependents wait on a failed prerequisite, and how often workers check. */
+  flowBlockedTimeoutMs: number;
+  flowGuardIntervalMs: number;
   /**
    * The environment, for resolving ${VAR} secret references of the connections file. Secrets stay in the
    * environment (or a secret store feeding it) and only their names sit in files and tables.
@@ -95,6 +98,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     scheduleSyncIntervalMs: e.SCHEDULE_SYNC_INTERVAL_MS,
     scheduleTimezone: checkedTimeZone(e.SCHEDULE_TIMEZONE),
     getLeaseMs: e.GET_LEASE_MS,
+    flowBlockedTimeoutMs: e.FLOW_BLOCKED_TIMEOUT_MS,
+    flowGuardIntervalMs: e.FLOW_GUARD_INTERVAL_MS,
     secretSource: Object.freeze({ ...source }),
   };
 }

@@ -1,6 +1,7 @@
 export { type LintOptions, lintConfiguration } from './config-lint';
 export { CONNECTION_KIND_ALIASES, type ConnectionKind, type KnownConnections, normalizeConnectionKind } from './connection-kind';
 export { ConsultaError, type ConsultaErrorCode, consultaOf, parseConsulta, selectedColumns } from './consulta';
+export { assertDependencyChange } from './dependency-change';
 export {
   buildDependencyGraph,
   collectDependencyEdges,
@@ -38,6 +39,15 @@ export { ReturnConfigError, type ReturnIndexes, type ReturnReading, type ReturnR
 export { RuleConfigError, type RuleConfigErrorCode, RuleViolationError } from './rule-errors';
 export { normalizeRuleType, RULE_TYPE_ALIASES, type RuleType } from './rule-types';
 export { type AppliedRule, applyRules, type RegraRow, type RulesResult } from './rules';
+export {
+  type NotRunnableReason,
+  type PlannedStep,
+  type PlanRow,
+  PrerequisiteNotRunnableError,
+  planIntegrationRun,
+  queueForTipo,
+  type RunQueue,
+} from './run-plan';
 export * from './set/index';
 export { planValues, writeBackValues } from './set-plan';
 export {

@@ -11,5 +11,14 @@ export {
   RETENTION,
 } from './catalog';
 export { isQueueName, QUEUE_NAMES, type QueueName } from './queues';
-export { EndpointSyncPayload, GetRunProgress, GetRunResult, IntegrationRunPayload, PingPayload, PingResult, TenantRef } from './schemas';
+export {
+  EndpointSyncPayload,
+  FlowStep,
+  GetRunProgress,
+  GetRunResult,
+  IntegrationRunPayload,
+  PingPayload,
+  PingResult,
+  TenantRef,
+} from './schemas';
 export { JobPayloadError, validatePayload } from './validate';

@@ -32,6 +32,27 @@ export const PingResult = Type.Object({ pong: Type.Literal(true), pid: Type.Inte
 export type PingResult = Static<typeof PingResult>;
 
 /**
+ * Where an integration.run sits in a dependency flow (issue 5). Only present on flow nodes: the worker then checks
+ * that `prerequisite` (its one child: flows are linear chains) completed and reads the values it produced.
+ */
+export const FlowStep = Type.Object(
+  {
+    /** The integracao whose run was asked for (the flow's last step). */
+    triggeredIntegracaoId: Type.Integer({ minimum: 1 }),
+    step: Type.Integer({ minimum: 1 }),
+    steps: Type.Integer({ minimum: 2 }),
+    prerequisite: Type.Optional(
+      Type.Object(
+        { queue: Type.String({ maxLength: 50 }), jobId: Type.String({ maxLength: 100 }), integracaoId: Type.Integer({ minimum: 1 }) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type FlowStep = Static<typeof FlowStep>;
+
+/**
  * integration.run: run one integracao row for a tenant. Only ids and the caller's parameters travel
  * (job data sits in Redis in clear text): the worker loads the configuration and secrets itself.
  * parametros are the request's values for parametros_obrigatorios and #vars# (URL-style: text or numbers).
@@ -55,6 +76,7 @@ export const IntegrationRunPayload = Type.Object(
       Type.Literal('dependency'),
       Type.Literal('event'),
     ]),
+    flow: Type.Optional(FlowStep),
   },
   { additionalProperties: false },
 );

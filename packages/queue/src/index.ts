@@ -1,4 +1,5 @@
 export { QueueUnavailableError, RedisConfigurationError } from './errors';
+export * from './flows/index';
 export {
   type EnqueuedRun,
   enqueueGetRun,

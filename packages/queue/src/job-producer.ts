@@ -9,8 +9,10 @@ import {
   validatePayload,
 } from '@integrador/jobs';
 import type { Logger } from '@integrador/logging';
-import { type Job, type JobsOptions, Queue } from 'bullmq';
+import { FlowProducer, type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { addValidatedFlow } from './flows/flow-producer';
+import type { FlowNodeInput, FlowNodeRef } from './flows/flow-tree';
 import { withRedisDeadline } from './redis';
 import { RedisGuard } from './redis-guard';
 
@@ -46,6 +48,7 @@ export function queueOptions(connection: Redis, prefix: string) {
  */
 export class JobProducer {
   private readonly queues = new Map<QueueName, Queue>();
+  private flowProducer: FlowProducer | undefined;
   /** Refuses work while Redis is down or configured so that it could lose jobs. */
   readonly guard: RedisGuard;
 
@@ -83,6 +86,17 @@ export class JobProducer {
     return withRedisDeadline(this.queue(queue).add(name, payload, jobOptions), this.options.timeoutMs, `enqueue ${queue}/${name}`);
   }
 
+  /** Validates every step and enqueues them as one BullMQ flow, a linear chain run first to last (flows/flow-tree.ts). */
+  async enqueueFlow(jobName: string, steps: readonly FlowNodeInput[]): Promise<FlowNodeRef[]> {
+    await this.guard.ensureUsable();
+    if (!this.flowProducer) {
+      this.flowProducer = new FlowProducer({ connection: this.options.connection, prefix: this.options.prefix });
+      this.flowProducer.on('error', (err) => this.options.logger.warn({ err }, 'flow producer error'));
+    }
+    const added = addValidatedFlow(this.flowProducer, steps, { prefix: this.options.prefix, jobName });
+    return withRedisDeadline(added, this.options.timeoutMs, `enqueue flow of ${steps.length} ${jobName}`);
+  }
+
   /** One job of a queue, or undefined. */
   async getJob(queue: QueueName, id: string): Promise<Job | undefined> {
     await this.guard.ensureUsable();
@@ -112,7 +126,8 @@ export class JobProducer {
 
   /** Closes the queues (not the shared connection, which its owner closes). */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
+    await Promise.allSettled([...this.queues.values(), ...(this.flowProducer ? [this.flowProducer] : [])].map((q) => q.close()));
     this.queues.clear();
+    this.flowProducer = undefined;
   }
 }

@@ -2,6 +2,9 @@ import { type JobName, type JobPayload, JobPayloadError, type QueueName, type Te
 import type { Logger } from '@integrador/logging';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { handleFlowCompletion, handleFlowFailure } from './flows/flow-failures';
+import { openFlowGate } from './flows/flow-gate';
+import type { FlowValues } from './flows/flow-values';
 import { queueOptions } from './job-producer';
 import { recordOutcome } from './tenant-stats';
 
@@ -13,6 +16,8 @@ export interface JobContext {
   /** Aborted when the worker is force-closed; long handlers should pass it on to their I/O. */
   signal: AbortSignal | undefined;
   logger: Logger;
+  /** In a dependency flow: the values the steps before this one produced (flows/flow-values.ts); else undefined. */
+  upstream?: FlowValues | undefined;
 }
 
 /** Processes one job kind: `(payload, ctx) => result`; throw UnrecoverableError for permanent failures. */
@@ -62,7 +67,9 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     }
     const handler = table[job.name];
     if (!handler) throw new UnrecoverableError(`no handler for job ${queue}/${job.name}`);
-    return handler(payload, { job, token, signal, logger: logger.child({ jobId: job.id, job: job.name }) });
+    // A flow step runs only once its prerequisite completed (flows/flow-gate.ts).
+    const upstream = await openFlowGate(job, connection, prefix);
+    return handler(payload, { job, token, signal, upstream, logger: logger.child({ jobId: job.id, job: job.name }) });
   };
 
   const worker = new Worker(queue, dispatch, {
@@ -74,6 +81,7 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
   worker.on('completed', (job) => {
     const tenant = tenantOf(job);
     if (tenant) recordOutcome(connection, prefix, queue, tenant, 'completed').catch((err) => logger.warn({ err }, 'stats update failed'));
+    handleFlowCompletion(connection, prefix, queue, job).catch((err) => logger.warn({ err }, 'flow bookkeeping failed'));
   });
   worker.on('failed', (job, err) => {
     if (!job) return;
@@ -85,6 +93,8 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     );
     if (final && tenant)
       recordOutcome(connection, prefix, queue, tenant, 'failed').catch((e) => logger.warn({ err: e }, 'stats update failed'));
+    if (final)
+      handleFlowFailure(connection, prefix, queue, job, err.message, err).catch((e) => logger.warn({ err: e }, 'flow bookkeeping failed'));
   });
   worker.on('stalled', (jobId) => logger.warn({ queue, jobId }, 'job stalled, will run again'));
   worker.on('error', (err) => logger.error({ err, queue }, 'worker error'));

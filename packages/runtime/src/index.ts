@@ -1,7 +1,16 @@
 export { knownConnections, lintStoredConfiguration } from './config-lint';
 export { loadConnections } from './connections';
+export {
+  type EnqueuedRun,
+  type EnqueuedStep,
+  enqueueIntegrationRun,
+  enqueuePlannedRun,
+  type RunRequest,
+  StepQueueUnavailableError,
+} from './enqueue-integration-run';
 export { closeAllSourceReaders, sourceReaderFor } from './get-services';
 export { pingProcessor } from './ping.processor';
+export { cachedRunPlans, loadPlanRows, planStoredRun } from './run-plans';
 export {
   type InvalidSchedule,
   type LastRun,

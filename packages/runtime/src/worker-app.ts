@@ -9,6 +9,7 @@ import {
   RedisConfigurationError,
   ShutdownRegistry,
   startQueueWorker,
+  startWedgeGuard,
   waitUntilReady,
 } from '@integrador/queue';
 import { type CrmDatabase, createDatabase } from '@integrador/store';
@@ -85,6 +86,15 @@ export async function runWorkerApp<Q extends QueueName>(
     logger,
   });
   shutdown.add('worker', () => worker.close());
+  // Every worker app may sweep for dependency flows blocked too long; a Redis lock keeps it to one sweep per interval.
+  const guard = startWedgeGuard({
+    redis,
+    prefix: config.keyPrefix,
+    timeoutMs: config.flowBlockedTimeoutMs,
+    intervalMs: config.flowGuardIntervalMs,
+    logger,
+  });
+  shutdown.add('wedge guard', () => guard.stop());
   await worker.waitUntilReady();
   logger.info({ queue, concurrency: config.workerConcurrency, prefix: config.keyPrefix }, 'worker started');
 }

@@ -21,8 +21,8 @@ export {
   type Regra,
 } from './integracao.repository';
 export { MigrationError, migrateDownAll, migrateToLatest } from './migrate';
-export { DEFAULT_SERVICE_LIMIT } from './migrations/004-servicos-endpoint';
 export { GET_SYNC_TABLES } from './migrations/003-get-sync';
+export { DEFAULT_SERVICE_LIMIT } from './migrations/004-servicos-endpoint';
 export { listGetIntegracoes } from './schedules.repository';
 export type * from './schema';
 export {

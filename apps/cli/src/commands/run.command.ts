@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@integrador/config';
-import type { SetRunResult } from '@integrador/integrador';
+import { DanglingDependencyError, DependencyCycleError, PrerequisiteNotRunnableError, type SetRunResult } from '@integrador/integrador';
 import type { GetRunResult } from '@integrador/jobs';
-import type { JobProducer } from '@integrador/queue';
+import { findBlockingFailure, type JobProducer } from '@integrador/queue';
+import { enqueuePlannedRun, planStoredRun, StepQueueUnavailableError } from '@integrador/runtime';
 import type { Command } from 'commander';
 import { type Cli, print, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
@@ -22,8 +23,16 @@ interface RunOptions extends TargetOptions {
   wait?: boolean;
 }
 
-/** How a waited-for job ended. */
-type Settled = { state: 'completed'; result: SetRunResult | GetRunResult } | { state: 'failed'; failedReason: string };
+/** How a waited-for job ended (blocked: a prerequisite of its flow failed; it waits for a retry). */
+type Settled =
+  | { state: 'completed'; result: SetRunResult | GetRunResult }
+  | { state: 'failed'; failedReason: string }
+  | { state: 'blocked'; failedReason: string; blockedBy: string };
+
+function isGraphError(err: unknown): err is Error {
+  return err instanceof DependencyCycleError || err instanceof DanglingDependencyError || err instanceof PrerequisiteNotRunnableError;
+}
+
 type RunQueue = 'set' | 'get';
 /** How often --wait reads the job's state. */
 const POLL_MS = 250;
@@ -39,46 +48,54 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
   const args = parseTargetArgs(cli, integracaoIdText, options);
   const config = loadConfig();
   // Every check the ingress makes happens before Redis is touched: a refused run enqueues nothing.
-  const { tenant, queue } = await withDatabase(async ({ db }) => {
-    const found = await loadTenant(cli, db, args);
-    const integracao = await requireIntegracao(cli, db, found, args.integracaoId);
+  const { tenant, plan } = await withDatabase(async (database) => {
+    const found = await loadTenant(cli, database.db, args);
+    const integracao = await requireIntegracao(cli, database.db, found, args.integracaoId);
     assertRunnable(cli, integracao);
     assertParameters(cli, integracao, args.parametros);
-    // GET pulls run on the get queue (worker-get), SET pushes on the set queue.
-    return { tenant: found, queue: (integracao.tipo_servico === 'GET' ? 'get' : 'set') as RunQueue };
+    // The same dependency plan as the ingress: prerequisites first, a broken graph refused naming the rows.
+    const planned = await planStoredRun(database, found.empresaId, args.integracaoId).catch((err: unknown) => {
+      throw isGraphError(err) ? new CliError(cli.text.runRefused(err.message)) : err;
+    });
+    return { tenant: found, plan: planned };
   }, config);
-  // GET pulls: one run at a time per integration, with a progress bar (get-run.ts).
-  if (queue === 'get') {
-    const payload = {
-      tenant: { empresaId: tenant.empresaId, filialId: tenant.filialId },
-      integracaoId: args.integracaoId,
-      parametros: args.parametros,
-      trigger: 'cli' as const,
-    };
-    return withJobProducer(cli, config, (producer) => runGet(cli, producer, payload, options));
-  }
+  const request = {
+    tenant: { empresaId: tenant.empresaId, filialId: tenant.filialId },
+    integracaoId: args.integracaoId,
+    parametros: args.parametros,
+    trigger: 'cli' as const,
+  };
+  // A GET pull on its own: one run at a time per integration, followed with a progress bar (get-run.ts).
+  if (plan.length === 1 && plan[0]?.queue === 'get')
+    return withJobProducer(cli, config, (producer) => runGet(cli, producer, request, options));
   await withJobProducer(cli, config, async (producer) => {
-    const data = {
-      tenant: { empresaId: tenant.empresaId, filialId: tenant.filialId },
-      integracaoId: args.integracaoId,
-      parametros: args.parametros,
-      trigger: 'cli' as const,
+    const run = await enqueuePlannedRun(producer, request, plan).catch((err: unknown) => {
+      throw err instanceof StepQueueUnavailableError ? new CliError(cli.text.runRefused(err.message)) : err;
+    });
+    const { jobId, queue } = run;
+    const announce = () => {
+      print(cli.text.enqueued(args.integracaoId, jobId, queue));
+      if (run.steps.length > 1) {
+        run.steps.forEach((s, i) => {
+          print(cli.text.flowStep(i + 1, run.steps.length, s.integracaoId, s.nome, s.jobId, s.queue));
+        });
+      }
     };
-    const job = await producer.enqueue('set', 'integration.run', data);
-    const jobId = String(job.id);
     if (!options.wait) {
-      if (options.json) printJson({ queue: queue, jobId });
-      else print(cli.text.enqueued(args.integracaoId, jobId, queue));
+      if (options.json) printJson({ queue, jobId, steps: run.steps });
+      else announce();
       return;
     }
-    if (!options.json) print(cli.text.enqueued(args.integracaoId, jobId, queue));
+    if (!options.json) announce();
     const settled = await waitForJob(cli, producer, queue, jobId, options.json ? () => undefined : print);
-    if (options.json) printJson({ queue: queue, jobId, ...settled });
+    if (options.json) printJson({ queue, jobId, steps: run.steps, ...settled });
     if (settled.state === 'failed') throw new CliError(cli.text.jobFailed(jobId, settled.failedReason));
+    if (settled.state === 'blocked') throw new CliError(cli.text.jobBlocked(jobId, settled.blockedBy, settled.failedReason));
     if (options.json) return;
-    const { result } = settled;
-    if ('rowsRead' in result) {
-      print(cli.text.getJobCompleted(jobId, result));
+    const result = settled.result;
+    if (!('records' in result)) {
+      // A chain ending in a GET pull: its counts.
+      print(cli.text.jobCompleted(jobId, `${result.rowsRead} / ${result.rowsWritten}`));
       return;
     }
     print(cli.text.jobCompleted(jobId, result.message));
@@ -101,6 +118,14 @@ async function waitForJob(
     const state = await job.getState();
     if (state === 'completed') return { state, result: job.returnvalue as SetRunResult | GetRunResult };
     if (state === 'failed') return { state, failedReason: job.failedReason ?? '' };
+    if (state === 'waiting-children') {
+      const prefix = producer.queue(queue).opts.prefix ?? '';
+      const blocker = await findBlockingFailure(job, prefix, (q, id) => producer.getJob(q as RunQueue, id));
+      if (blocker) {
+        const label = `#${blocker.integracaoId ?? '?'} (job ${blocker.queue}/${blocker.jobId})`;
+        return { state: 'blocked', failedReason: blocker.failedReason, blockedBy: label };
+      }
+    }
     const line = cli.text.jobState(jobId, state, job.attemptsMade, job.failedReason);
     if (line !== shown) report(line);
     shown = line;

@@ -1,10 +1,29 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { PlannedStep } from '@integrador/integrador';
 import { missingParameters, type Parametros } from '@integrador/integrador';
 import type { JobProducer } from '@integrador/queue';
+import { enqueuePlannedRun, planStoredRun, StepQueueUnavailableError } from '@integrador/runtime';
 import { type CrmDatabase, listIntegracoes } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse } from '../schemas';
 import { RunBody } from './runs.routes';
+
+/** Plans every candidate; one whose graph is broken is refused on its own (the others still run). */
+async function planAll(database: CrmDatabase, empresaId: number, ids: readonly number[]) {
+  const plans = new Map<number, PlannedStep[]>();
+  const refused: { integracaoId: number; message: string }[] = [];
+  for (const id of ids) {
+    try {
+      plans.set(id, await planStoredRun(database, empresaId, id));
+    } catch (err) {
+      refused.push({ integracaoId: id, message: (err as Error).message });
+    }
+  }
+  // A candidate that is a prerequisite of another candidate already runs in that one's flow: not twice.
+  const inOtherFlow = new Set([...plans.values()].flatMap((plan) => plan.slice(0, -1).map((step) => step.integracaoId)));
+  for (const id of inOtherFlow) plans.delete(id);
+  return { plans, refused };
+}
 
 export const CrmChangeBody = Type.Object(
   {
@@ -16,7 +35,8 @@ export const CrmChangeBody = Type.Object(
 
 /**
  * POST /v1/events/crm-change: a CRM record changed. Every active SET integration of the tenant on that tabela
- * whose parametros_obrigatorios the event provides is enqueued (trigger event); the others are listed as skipped.
+ * whose parametros_obrigatorios the event provides is enqueued (trigger event) with its prerequisites as one flow; the
+ * others are listed as skipped, and one whose dependency graph is broken as refused (naming the rows).
  */
 export function eventsRoutes(database: CrmDatabase, producer: JobProducer): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -31,6 +51,7 @@ export function eventsRoutes(database: CrmDatabase, producer: JobProducer): Fast
             202: Type.Object({
               jobs: Type.Array(Type.Object({ integracaoId: Type.Integer(), jobId: Type.String() })),
               skipped: Type.Array(Type.Object({ integracaoId: Type.Integer(), missing: Type.Array(Type.String()) })),
+              refused: Type.Array(Type.Object({ integracaoId: Type.Integer(), message: Type.String() })),
             }),
             400: ErrorResponse,
             401: ErrorResponse,
@@ -50,16 +71,23 @@ export function eventsRoutes(database: CrmDatabase, producer: JobProducer): Fast
         );
         const jobs: { integracaoId: number; jobId: string }[] = [];
         const skipped: { integracaoId: number; missing: string[] }[] = [];
+        const runnable: number[] = [];
         for (const row of candidates) {
           const missing = missingParameters(row, parametros);
-          if (missing.length) {
-            skipped.push({ integracaoId: row.id, missing });
-            continue;
-          }
-          const job = await producer.enqueue('set', 'integration.run', { tenant, integracaoId: row.id, parametros, trigger: 'event' });
-          jobs.push({ integracaoId: row.id, jobId: String(job.id) });
+          if (missing.length) skipped.push({ integracaoId: row.id, missing });
+          else runnable.push(row.id);
         }
-        return reply.status(202).send({ jobs, skipped });
+        const { plans, refused } = await planAll(database, tenant.empresaId, runnable);
+        for (const [integracaoId, plan] of plans) {
+          try {
+            const run = await enqueuePlannedRun(producer, { tenant, integracaoId, parametros, trigger: 'event' }, plan);
+            jobs.push({ integracaoId, jobId: run.jobId });
+          } catch (err) {
+            if (!(err instanceof StepQueueUnavailableError)) throw err;
+            refused.push({ integracaoId, message: err.message });
+          }
+        }
+        return reply.status(202).send({ jobs, skipped, refused });
       },
     );
   };

@@ -5,10 +5,12 @@ import type { Tenant } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import type { Job } from 'bullmq';
 import { HttpError } from '../http-error';
+import { localeOf } from '../i18n';
+import { jobFlowState } from '../job-flow-state';
 import { ErrorResponse, JobParams, JobResponse, PingBody } from '../schemas';
 
 /** A job belongs to the caller when its tenant matches (a filial key sees only its filial's jobs). */
-function ownedBy(job: Job, tenant: Tenant): boolean {
+export function ownedBy(job: Job, tenant: Tenant): boolean {
   const owner = (job.data as { tenant?: TenantRef } | undefined)?.tenant;
   if (!owner || owner.empresaId !== tenant.empresaId) return false;
   return tenant.filialId === null || owner.filialId === tenant.filialId;
@@ -47,20 +49,25 @@ export function jobsRoutes(producer: JobProducer): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['jobs'],
-          summary: 'State and result of one job of the tenant',
+          summary: 'State and result of one job of the tenant (state blocked: a flow step waiting on a failed prerequisite)',
           params: JobParams,
           response: { 200: JobResponse, 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 503: ErrorResponse },
         },
       },
       async (request) => {
         const { queue, id } = request.params;
-        const job = await producer.getJob(queue, id);
-        if (!job || !ownedBy(job, request.tenant)) throw new HttpError(404, 'NOT_FOUND');
+        const read = await producer.getJob(queue, id);
+        if (!read || !ownedBy(read, request.tenant)) throw new HttpError(404, 'NOT_FOUND');
+        const flowState = await jobFlowState(producer, read, localeOf(request));
+        // The job may have finished between the two reads: read it again so state and result agree.
+        const finished = (flowState.state === 'completed' || flowState.state === 'failed') && !read.finishedOn;
+        const job = (finished ? await producer.getJob(queue, id) : read) ?? read;
         return {
           id: String(job.id),
           queue,
           name: job.name,
-          state: await job.getState(),
+          ...flowState,
+          flow: (job.data as { flow?: unknown }).flow ?? null,
           attemptsMade: job.attemptsMade,
           maxAttempts: job.opts.attempts ?? 1,
           failedReason: job.failedReason ?? null,

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { missingParameters, type Parametros } from '@integrador/integrador';
 import type { JobProducer } from '@integrador/queue';
+import { enqueueIntegrationRun } from '@integrador/runtime';
 import { type CrmDatabase, findIntegracao } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
+import { flowHttpError } from '../flow-errors';
 import { HttpError } from '../http-error';
 import { ErrorResponse, IdParams } from '../schemas';
-import { acceptGetRun } from './get-run';
 
 const ParameterName = '^[A-Za-z_][A-Za-z0-9_]*$';
 const ParameterValue = Type.Union([Type.String({ maxLength: 10000 }), Type.Number(), Type.Boolean(), Type.Null()]);
@@ -17,7 +18,25 @@ export const RunBody = Type.Object(
 );
 export const RunQuery = Type.Record(Type.String({ pattern: ParameterName }), Type.String({ maxLength: 10000 }), { maxProperties: 100 });
 
-/** POST /v1/integrations/:id/run: enqueue a SET push after checking parametros_obrigatorios, or a GET pull (one at a time). */
+/** One step of an enqueued run (the integration and each prerequisite), in run order. */
+export const RunStep = Type.Object({ integracaoId: Type.Integer(), nome: Type.String(), queue: Type.String(), jobId: Type.String() });
+
+/**
+ * Enqueues a run through the one shared path (dependency flows included), answering a broken dependency graph
+ * with 400/409 naming the rows.
+ */
+export async function enqueueOrRefuse(...args: Parameters<typeof enqueueIntegrationRun>) {
+  try {
+    return await enqueueIntegrationRun(...args);
+  } catch (err) {
+    throw flowHttpError(err, 'enqueued') ?? err;
+  }
+}
+
+/**
+ * POST /v1/integrations/:id/run: enqueue a SET push or a GET pull after checking parametros_obrigatorios, together with the
+ * integrations it depends on (dependente/depende_de) as one flow, prerequisites first.
+ */
 export function runsRoutes(database: CrmDatabase, producer: JobProducer): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
@@ -26,12 +45,19 @@ export function runsRoutes(database: CrmDatabase, producer: JobProducer): Fastif
         schema: {
           tags: ['integrations'],
           summary:
-            'Run a SET (queue set) or GET (queue get) integration; parametros_obrigatorios must all be given. A GET run already waiting or running is answered instead of a second one (deduplicated: true)',
+            'Run a SET (queue set) or GET (queue get, one run at a time) integration with its prerequisites; parametros_obrigatorios must all be given',
           params: IdParams,
           querystring: RunQuery,
           body: Type.Optional(RunBody),
           response: {
-            202: Type.Object({ queue: Type.String(), jobId: Type.String(), deduplicated: Type.Optional(Type.Boolean()) }),
+            202: Type.Object({
+              queue: Type.String(),
+              jobId: Type.String({ description: "the triggered integration's job (the flow's last step)" }),
+              steps: Type.Array(RunStep, { description: 'every job of the run in order; one when there are no prerequisites' }),
+              deduplicated: Type.Optional(
+                Type.Boolean({ description: 'a GET pull of this integration was already waiting or running: jobId is that run' }),
+              ),
+            }),
             400: ErrorResponse,
             401: ErrorResponse,
             404: ErrorResponse,
@@ -59,10 +85,8 @@ export function runsRoutes(database: CrmDatabase, producer: JobProducer): Fastif
         const missing = missingParameters(integracao, parametros);
         if (missing.length) throw new HttpError(400, 'MISSING_PARAMETERS', { names: missing.join(', ') });
         const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
-        const payload = { tenant, integracaoId: integracao.id, parametros, trigger: 'api' as const };
-        if (integracao.tipo_servico === 'GET') return reply.status(202).send(await acceptGetRun(producer, payload));
-        const job = await producer.enqueue('set', 'integration.run', payload);
-        return reply.status(202).send({ queue: 'set', jobId: String(job.id) });
+        const run = await enqueueOrRefuse(database, producer, { tenant, integracaoId: integracao.id, parametros, trigger: 'api' });
+        return reply.status(202).send(run);
       },
     );
   };

@@ -1,17 +1,44 @@
-import { runSet, type SetRunResult } from '@integrador/integrador';
+import {
+  DanglingDependencyError,
+  DependencyCycleError,
+  PrerequisiteNotRunnableError,
+  runSet,
+  type SetRunResult,
+  UnknownIntegracaoError,
+} from '@integrador/integrador';
 import type { IntegrationRunPayload } from '@integrador/jobs';
-import type { JobHandler } from '@integrador/queue';
-import { cachedSetTargets, isPermanentFailure, type WorkerDeps } from '@integrador/runtime';
+import { type FlowValues, type JobHandler, mergeFlowValues } from '@integrador/queue';
+import { cachedRunPlans, cachedSetTargets, isPermanentFailure, type WorkerDeps } from '@integrador/runtime';
 import type { SoapClientCache } from '@integrador/transports';
 import { UnrecoverableError } from 'bullmq';
+
+/** A SET push's result; in a dependency flow also the values it passes to the steps after it. */
+export type IntegrationRunResult = SetRunResult & { flow?: FlowValues };
+
+function isGraphError(err: unknown): boolean {
+  return (
+    err instanceof DependencyCycleError ||
+    err instanceof DanglingDependencyError ||
+    err instanceof PrerequisiteNotRunnableError ||
+    err instanceof UnknownIntegracaoError
+  );
+}
+
+/** What a SET step hands down its flow: the values its receptor returned for its (first) record, e.g. codCli. */
+function ownFlowValues(nome: string, result: SetRunResult) {
+  return { nome, values: { ...(result.records[0]?.values ?? {}) } };
+}
 
 /** integration.run on the set queue: one SET push, permanent failures not retried. */
 export function createIntegrationRunProcessor(deps: WorkerDeps, soapCache: SoapClientCache): JobHandler<IntegrationRunPayload> {
   const targetOf = cachedSetTargets(deps.database, deps.connections, soapCache);
-  return async (payload, ctx): Promise<SetRunResult> => {
+  const planOf = cachedRunPlans(deps.database);
+  return async (payload, ctx): Promise<IntegrationRunResult> => {
     const { database } = deps;
     const tenant = { empresaId: payload.tenant.empresaId, filialId: payload.tenant.filialId, nome: '' };
     try {
+      // The configuration may have changed since the run was enqueued: a cycle or dangling reference now fails it for good.
+      await planOf(tenant.empresaId, payload.integracaoId);
       const target = await targetOf(tenant, payload.integracaoId);
       const result = await runSet({
         db: database.db,
@@ -19,6 +46,7 @@ export function createIntegrationRunProcessor(deps: WorkerDeps, soapCache: SoapC
         empresaId: tenant.empresaId,
         definition: target.definition,
         parametros: payload.parametros,
+        upstream: ctx.upstream,
         jobId: String(ctx.job.id),
         transport: target.transport,
         timeoutMs: target.timeoutMs,
@@ -29,9 +57,13 @@ export function createIntegrationRunProcessor(deps: WorkerDeps, soapCache: SoapC
         },
       });
       ctx.logger.info({ integracaoId: payload.integracaoId, empresaId: tenant.empresaId, records: result.records.length }, 'set pushed');
-      return result;
+      if (!payload.flow) return result;
+      return {
+        ...result,
+        flow: mergeFlowValues(ctx.upstream, payload.integracaoId, ownFlowValues(target.definition.integracao.nome, result)),
+      };
     } catch (err) {
-      if (isPermanentFailure(err)) {
+      if (isPermanentFailure(err) || isGraphError(err)) {
         // The receptor's (or the configuration's) own message is what the operator sees on the failed job.
         throw new UnrecoverableError((err as Error).message);
       }

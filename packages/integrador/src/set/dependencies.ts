@@ -2,6 +2,7 @@ import type { Database, Dependencia, DialectName } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { runConsulta } from './consulta-rows';
 import { PermanentError } from './permanent-error';
+import { type UpstreamValues, upstreamValueOf } from './upstream-values';
 
 /** How a dependencia finds its value: a lookup query in the CRM, or the last result of another integration. */
 function kindOf(tipo: string): 'consulta' | 'integracao' | null {
@@ -19,13 +20,16 @@ async function lookup(db: Kysely<Database>, dialect: DialectName, dep: Dependenc
   return dep.indice_valor ? row[dep.indice_valor] : Object.values(row)[0];
 }
 
-async function fromIntegration(db: Kysely<Database>, empresaId: number, dep: Dependencia) {
+async function fromIntegration(db: Kysely<Database>, empresaId: number, dep: Dependencia, upstream: UpstreamValues | undefined) {
   if (dep.integracao_origem_id === null) {
     throw new PermanentError(
       'DEPENDENCY_CONFIG',
       `dependencias #${dep.id} (${dep.variavel}): tipo integracao without integracao_origem_id`,
     );
   }
+  // The origin ran earlier in this flow: its value of this run wins over any older result.
+  const inFlow = upstreamValueOf(upstream, dep.integracao_origem_id, dep.indice_valor ?? dep.variavel);
+  if (inFlow.found) return inFlow.value;
   const last = await db
     .selectFrom('integracao_execucoes')
     .select('valores')
@@ -42,6 +46,8 @@ async function fromIntegration(db: Kysely<Database>, empresaId: number, dep: Dep
 /**
  * Resolves the #variavel# of every dependencia before the request is built (seed 001's loop
  * campos_integracao → dependencias → regras). A required one without a value fails permanently.
+ * tipo integracao reads `indice_valor` from the origin's result in this dependency flow (`upstream`) when the origin
+ * ran in it, else from the origin's last completed result (integracao_execucoes).
  */
 export async function resolveDependencias(
   db: Kysely<Database>,
@@ -49,6 +55,7 @@ export async function resolveDependencias(
   empresaId: number,
   dependencias: readonly Dependencia[],
   values: Readonly<Record<string, unknown>>,
+  upstream?: UpstreamValues,
 ): Promise<Record<string, unknown>> {
   const resolved: Record<string, unknown> = {};
   for (const dep of dependencias) {
@@ -56,7 +63,9 @@ export async function resolveDependencias(
     if (!kind)
       throw new PermanentError('DEPENDENCY_CONFIG', `dependencias #${dep.id}: unknown tipo "${dep.tipo}" (use consulta or integracao)`);
     const value =
-      kind === 'consulta' ? await lookup(db, dialect, dep, { ...values, ...resolved }) : await fromIntegration(db, empresaId, dep);
+      kind === 'consulta'
+        ? await lookup(db, dialect, dep, { ...values, ...resolved })
+        : await fromIntegration(db, empresaId, dep, upstream);
     if ((value === undefined || value === null || value === '') && Number(dep.obrigatoria) === 1) {
       throw new PermanentError(
         'DEPENDENCY_UNRESOLVED',

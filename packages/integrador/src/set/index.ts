@@ -3,3 +3,4 @@ export { type PrepareContext, type PreparedRecord, type PreparedSet, prepareSet 
 export { previewSet, runInfo } from './run-info';
 export { runSet, type SetRecordOutcome, type SetRunContext, type SetRunResult } from './run-set';
 export { type ComponentDefinition, loadSetDefinition, type SetDefinition } from './set-definition.repository';
+export { runInputs, type UpstreamValues, upstreamValueOf } from './upstream-values';

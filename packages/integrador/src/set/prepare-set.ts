@@ -7,6 +7,7 @@ import { describeConsulta, runConsulta } from './consulta-rows';
 import { resolveDependencias } from './dependencies';
 import { PermanentError } from './permanent-error';
 import type { ComponentDefinition, SetDefinition } from './set-definition.repository';
+import { runInputs, type UpstreamValues } from './upstream-values';
 
 /** One CRM record ready to send: the values its templates see and the request body built from them. */
 export interface PreparedRecord {
@@ -29,6 +30,8 @@ export interface PrepareContext {
   empresaId: number;
   definition: SetDefinition;
   parametros: Readonly<Record<string, unknown>>;
+  /** In a dependency flow: what the steps before this one produced (upstream-values.ts). */
+  upstream?: UpstreamValues | undefined;
 }
 
 function referencedComponents(definition: SetDefinition): ComponentDefinition[] {
@@ -55,7 +58,7 @@ async function buildComponent(ctx: PrepareContext, component: ComponentDefinitio
   const rows = component.integracao.consulta ? await runConsulta(ctx.db, ctx.dialect, component.integracao.consulta, values) : [values];
   const items: unknown[] = [];
   for (const row of rows) {
-    const own = await resolveDependencias(ctx.db, ctx.dialect, ctx.empresaId, component.dependencias, { ...values, ...row });
+    const own = await resolveDependencias(ctx.db, ctx.dialect, ctx.empresaId, component.dependencias, { ...values, ...row }, ctx.upstream);
     items.push(mapWithRules(component.campos, component.regras, planValues({ ...values, ...row }, {}, own)).body);
   }
   return items;
@@ -64,19 +67,19 @@ async function buildComponent(ctx: PrepareContext, component: ComponentDefinitio
 /** Reads the records (consulta), resolves dependencias, builds components, maps campos and applies regras. */
 export async function prepareSet(ctx: PrepareContext): Promise<PreparedSet> {
   const { integracao } = ctx.definition;
-  const parametros = ctx.parametros as Record<string, string>;
+  const parametros = runInputs(ctx.parametros, ctx.upstream) as Record<string, string>;
   const rows = integracao.consulta ? await runConsulta(ctx.db, ctx.dialect, integracao.consulta, parametros) : [{}];
   if (rows.length === 0) {
     throw new PermanentError(
       'NO_RECORDS',
-      `consulta of integracao #${integracao.id} (${integracao.nome}) found no record for ${JSON.stringify(parametros)}`,
+      `consulta of integracao #${integracao.id} (${integracao.nome}) found no record for ${JSON.stringify(ctx.parametros)}`,
     );
   }
   const components = referencedComponents(ctx.definition);
   const records: PreparedRecord[] = [];
   for (const [index, row] of rows.entries()) {
     const base = planValues(row, parametros, {});
-    const resolved = await resolveDependencias(ctx.db, ctx.dialect, ctx.empresaId, ctx.definition.dependencias, base);
+    const resolved = await resolveDependencias(ctx.db, ctx.dialect, ctx.empresaId, ctx.definition.dependencias, base, ctx.upstream);
     const values = planValues(row, parametros, resolved);
     const built: Record<string, unknown> = {};
     for (const component of components) built[component.integracao.nome] = await buildComponent(ctx, component, values);

@@ -1,0 +1,41 @@
+import { loadConfig } from '@integrador/config';
+import { isQueueName } from '@integrador/jobs';
+import type { Command } from 'commander';
+import { type Cli, parseId, print, printJson } from '../cli-context';
+import { CliError } from '../cli-error';
+import { withJobProducer } from '../queue-connection';
+
+interface RetryOptions {
+  empresa: string;
+  json?: boolean;
+}
+
+/** `integrador job retry <queue> <jobId> --empresa <id>`: retries one failed job of an empresa, as the API route does. */
+export function registerJobCommand(program: Command, cli: Cli): void {
+  const job = program.command('job').description(cli.text.jobCommand);
+  job
+    .command('retry <queue> <jobId>')
+    .description(cli.text.jobRetry)
+    .requiredOption('--empresa <id>', cli.text.targetEmpresaOption)
+    .option('--json', cli.text.jsonOption)
+    .action((queue: string, jobId: string, options: RetryOptions) => retryJob(cli, queue, jobId, options));
+}
+
+async function retryJob(cli: Cli, queue: string, jobId: string, options: RetryOptions): Promise<void> {
+  if (!isQueueName(queue)) throw new CliError(cli.text.invalidQueue(queue));
+  const empresaId = parseId(cli, '--empresa', options.empresa);
+  const config = loadConfig();
+  await withJobProducer(cli, config, async (producer) => {
+    const job = await producer.getJob(queue, jobId);
+    // Another empresa's job is indistinguishable from a missing one.
+    if (!job || (job.data as { tenant?: { empresaId?: number } }).tenant?.empresaId !== empresaId) {
+      throw new CliError(cli.text.jobNotFound(queue, jobId, empresaId));
+    }
+    const state = await job.getState();
+    if (state !== 'failed') throw new CliError(cli.text.jobNotFailed(queue, jobId, state));
+    // The worker forgets the job's blocked-flow entry when it completes (or records it again when it fails again).
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    if (options.json) printJson({ queue, jobId, state: 'waiting' });
+    else print(cli.text.jobRetried(queue, jobId));
+  });
+}

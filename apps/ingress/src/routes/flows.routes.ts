@@ -1,0 +1,95 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type BlockedEntry, dropBlocked, type JobProducer, readLiveBlocked, withRedisDeadline } from '@integrador/queue';
+import type { Tenant } from '@integrador/store';
+import { Type } from '@sinclair/typebox';
+import type { Redis } from 'ioredis';
+import { HttpError } from '../http-error';
+import { ErrorResponse, JobParams } from '../schemas';
+import { ownedBy } from './jobs.routes';
+
+const NullableId = () => Type.Union([Type.Integer(), Type.Null()]);
+
+const BlockedFlow = Type.Object({
+  queue: Type.String(),
+  jobId: Type.String({ description: 'the failed prerequisite; retry it to resume the flow' }),
+  integracaoId: NullableId(),
+  failedReason: Type.String(),
+  failedAt: Type.String(),
+  dependents: Type.Array(Type.Object({ queue: Type.String(), jobId: Type.String(), integracaoId: NullableId() }), {
+    description: 'the jobs waiting on it, nearest first',
+  }),
+});
+
+function visibleTo(entry: BlockedEntry, tenant: Tenant): boolean {
+  return entry.empresaId === tenant.empresaId && (tenant.filialId === null || entry.filialId === tenant.filialId);
+}
+
+/** A redis-reading call of the ingress answers 503 instead of hanging while Redis is down. */
+function timely<T>(operation: Promise<T>, what: string): Promise<T> {
+  return withRedisDeadline(operation, 2000, what);
+}
+
+/**
+ * GET /v1/flows/blocked lists the tenant's dependency flows that wait on a failed prerequisite;
+ * POST /v1/jobs/:queue/:id/retry retries one of the tenant's failed jobs (a blocked flow resumes from it).
+ */
+export function flowsRoutes(producer: JobProducer, redis: Redis): FastifyPluginAsyncTypebox {
+  const prefix = () => producer.queue('set').opts.prefix ?? '';
+  return async (app) => {
+    app.get(
+      '/flows/blocked',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary: "The tenant's dependency flows blocked by a failed prerequisite, oldest first",
+          response: { 200: Type.Object({ items: Type.Array(BlockedFlow) }), 401: ErrorResponse, 503: ErrorResponse },
+        },
+      },
+      async (request) => {
+        await producer.guard.ensureUsable();
+        const entries = await timely(readLiveBlocked(redis, prefix()), 'read blocked flows');
+        const items = entries
+          .filter((entry) => visibleTo(entry, request.tenant))
+          .map((entry) => ({
+            queue: entry.queue,
+            jobId: entry.jobId,
+            integracaoId: entry.integracaoId,
+            failedReason: entry.reason,
+            failedAt: new Date(entry.failedAt).toISOString(),
+            dependents: entry.dependents,
+          }));
+        return { items };
+      },
+    );
+
+    app.post(
+      '/jobs/:queue/:id/retry',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary: 'Retry one of the tenant’s failed jobs (attempts start again); a flow blocked by it resumes',
+          params: JobParams,
+          response: {
+            202: Type.Object({ queue: Type.String(), jobId: Type.String(), state: Type.String() }),
+            400: ErrorResponse,
+            401: ErrorResponse,
+            404: ErrorResponse,
+            409: ErrorResponse,
+            503: ErrorResponse,
+          },
+        },
+      },
+      async (request, reply) => {
+        const { queue, id } = request.params;
+        const job = await producer.getJob(queue, id);
+        if (!job || !ownedBy(job, request.tenant)) throw new HttpError(404, 'NOT_FOUND');
+        const state = await timely(job.getState(), 'read job state');
+        if (state !== 'failed') throw new HttpError(409, 'JOB_NOT_FAILED', { queue, id, state });
+        await timely(job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }), 'retry job');
+        // If it fails again, the worker records it as blocking again.
+        await timely(dropBlocked(redis, prefix(), queue, id), 'update blocked flows');
+        return reply.status(202).send({ queue, jobId: id, state: 'waiting' });
+      },
+    );
+  };
+}

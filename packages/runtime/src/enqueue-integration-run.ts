@@ -1,0 +1,87 @@
+import type { Parametros, PlannedStep, RunQueue } from '@integrador/integrador';
+import { type IntegrationRunPayload, jobDefinition, type TenantRef } from '@integrador/jobs';
+import { enqueueGetRun, type JobProducer } from '@integrador/queue';
+import type { CrmDatabase } from '@integrador/store';
+import { planStoredRun } from './run-plans';
+
+/** What triggers a run and with which values. */
+export interface RunRequest {
+  tenant: TenantRef;
+  integracaoId: number;
+  parametros: Parametros;
+  trigger: IntegrationRunPayload['trigger'];
+}
+
+/** One enqueued step: which job runs which integracao on which queue. */
+export interface EnqueuedStep {
+  integracaoId: number;
+  nome: string;
+  queue: RunQueue;
+  jobId: string;
+}
+
+/** The triggered integration's job (the flow's last step) and every step in run order (one when it runs alone). */
+export interface EnqueuedRun {
+  queue: RunQueue;
+  jobId: string;
+  steps: EnqueuedStep[];
+  /** A lone GET pull whose integration already had a run waiting or running: jobId is that run (nothing was added). */
+  deduplicated?: boolean;
+}
+
+/** A step whose queue has no integration.run job in this build (e.g. GET before the GET worker lands). */
+export class StepQueueUnavailableError extends Error {
+  override name = 'StepQueueUnavailableError';
+  readonly code = 'STEP_QUEUE_UNAVAILABLE';
+  constructor(
+    readonly step: PlannedStep,
+    readonly triggeredId: number,
+  ) {
+    super(
+      `integracao #${step.integracaoId} (${step.nome}) runs on queue ${step.queue}, which takes no integration.run job in this version`,
+    );
+  }
+}
+
+function payloadOf(request: RunRequest, step: PlannedStep): IntegrationRunPayload {
+  const trigger = step.integracaoId === request.integracaoId ? request.trigger : 'dependency';
+  // Every step sees the caller's parametros (a chain usually works on one CRM record, e.g. contaId).
+  return { tenant: request.tenant, integracaoId: step.integracaoId, parametros: request.parametros, trigger };
+}
+
+/** Enqueues an already planned run: a plain job when it has no prerequisites, else one BullMQ flow. */
+export async function enqueuePlannedRun(producer: JobProducer, request: RunRequest, plan: readonly PlannedStep[]): Promise<EnqueuedRun> {
+  const last = plan.at(-1);
+  if (!last) throw new Error(`empty run plan for integracao #${request.integracaoId}`);
+  const unavailable = plan.find((step) => !jobDefinition(step.queue, 'integration.run'));
+  if (unavailable) throw new StepQueueUnavailableError(unavailable, request.integracaoId);
+  if (plan.length === 1 && last.queue === 'get') {
+    // A GET pull on its own: one run at a time per integration; a request during a run follows that run.
+    const { job, deduplicated } = await enqueueGetRun(producer, payloadOf(request, last));
+    const jobId = String(job.id);
+    return { queue: last.queue, jobId, steps: [{ ...last, jobId }], deduplicated };
+  }
+  if (plan.length === 1) {
+    // The queue comes from tipo_servico; the payload is validated against that queue's catalog when enqueued.
+    const job = await producer.enqueue(last.queue as 'set', 'integration.run', payloadOf(request, last));
+    const jobId = String(job.id);
+    return { queue: last.queue, jobId, steps: [{ ...last, jobId }] };
+  }
+  const nodes = await producer.enqueueFlow(
+    'integration.run',
+    plan.map((step) => ({ queue: step.queue, integracaoId: step.integracaoId, data: payloadOf(request, step) })),
+  );
+  const steps = plan.map((step, i) => ({ ...step, jobId: nodes[i]?.jobId ?? '' }));
+  return { queue: last.queue, jobId: nodes.at(-1)?.jobId ?? '', steps };
+}
+
+/**
+ * The one way an integration run is enqueued (API, CLI, CRM events): loads the empresa's dependency graph, refuses a
+ * cycle or dangling reference through the run (DependencyCycleError / DanglingDependencyError naming the rows) or a
+ * prerequisite that cannot run, and enqueues the integration together with everything it (transitively) depends on
+ * as one flow, prerequisites first, the triggered one last. Without prerequisites it is a plain job, as before.
+ */
+export async function enqueueIntegrationRun(database: CrmDatabase, producer: JobProducer, request: RunRequest): Promise<EnqueuedRun> {
+  const plan = await planStoredRun(database, request.tenant.empresaId, request.integracaoId);
+  return enqueuePlannedRun(producer, request, plan);
+}
