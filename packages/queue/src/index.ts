@@ -1,5 +1,14 @@
 export { QueueUnavailableError, RedisConfigurationError } from './errors';
 export { type EnqueueOptions, JobProducer, type QueueCounts, queueOptions } from './job-producer';
+export { countedForFairness, fairPriority, MAX_PRIORITY } from './limits/fairness';
+export { LimitDelayError, type LimitReason } from './limits/limit-delay-error';
+export { type LimitScope, limitKeys, parseScope, scopeName } from './limits/limit-keys';
+export { decodeLimit, encodeLimit, type LimitRule, type ScopeLimit } from './limits/limit-rule';
+export { LimitsConfigCache, readLimitsMirror, writeLimitsMirror } from './limits/limits-mirror';
+export { readLimitStatus, type ScopeStatus } from './limits/limits-status';
+export { releaseReservations } from './limits/release-reservations';
+export { NO_LIMITS } from './limits/run-with-limits';
+export { type JobLimits, type Lease, TenantLimiter, type TenantLimiterOptions } from './limits/tenant-limiter';
 export { type JobContext, type JobHandler, type QueueHandlers, startQueueWorker } from './queue-worker';
 export {
   assertReady,

@@ -6,11 +6,13 @@ import {
   QUEUE_NAMES,
   type QueueName,
   RETENTION,
+  type TenantRef,
   validatePayload,
 } from '@integrador/jobs';
 import type { Logger } from '@integrador/logging';
 import { type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { fairPriority } from './limits/fairness';
 import { withRedisDeadline } from './redis';
 import { RedisGuard } from './redis-guard';
 
@@ -21,6 +23,8 @@ export interface JobProducerOptions {
   /** How long one enqueue or read may take before it is answered as unavailable. */
   timeoutMs: number;
   logger: Logger;
+  /** Fair share between tenants by priority (limits/fairness.ts); on unless false. */
+  fairness?: boolean;
 }
 
 /** Options a caller may set on one job; attempts, backoff and retention come from the catalog. */
@@ -78,7 +82,19 @@ export class JobProducer {
       ...options,
     };
     await this.guard.ensureUsable();
-    return withRedisDeadline(this.queue(queue).add(name, payload, jobOptions), this.options.timeoutMs, `enqueue ${queue}/${name}`);
+    const add = async () => {
+      if (this.options.fairness !== false) {
+        jobOptions.priority = await fairPriority(
+          this.options.connection,
+          this.options.prefix,
+          queue,
+          (payload as { tenant: TenantRef }).tenant,
+          !options.jobId,
+        );
+      }
+      return this.queue(queue).add(name, payload, jobOptions);
+    };
+    return withRedisDeadline(add(), this.options.timeoutMs, `enqueue ${queue}/${name}`);
   }
 
   /** One job of a queue, or undefined. */

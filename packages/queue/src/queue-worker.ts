@@ -3,6 +3,9 @@ import type { Logger } from '@integrador/logging';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { queueOptions } from './job-producer';
+import { fairJobEnded } from './limits/fairness';
+import { runWithLimits } from './limits/run-with-limits';
+import type { JobLimits, TenantLimiter } from './limits/tenant-limiter';
 import { recordOutcome } from './tenant-stats';
 
 /** What a handler gets besides its validated payload. */
@@ -11,6 +14,8 @@ export interface JobContext {
   /** Aborted when the worker is force-closed; long handlers should pass it on to their I/O. */
   signal: AbortSignal | undefined;
   logger: Logger;
+  /** Per-tenant rate limits and concurrency caps, shared by every worker process (see limits/). */
+  limits: JobLimits;
 }
 
 /** Processes one job kind: `(payload, ctx) => result`; throw UnrecoverableError for permanent failures. */
@@ -29,6 +34,8 @@ export interface QueueWorkerOptions<Q extends QueueName> {
   /** Lock duration and stalled check interval (BullMQ's default is 30 s). */
   lockMs?: number;
   logger: Logger;
+  /** Per-tenant limits; without one, jobs run unlimited. */
+  limiter?: TenantLimiter;
 }
 
 function tenantOf(job: Job): TenantRef | undefined {
@@ -44,13 +51,13 @@ function isFinalFailure(job: Job, err: Error): boolean {
 /**
  * Starts a BullMQ worker for one queue: validates each payload again when taken (a bad one fails for good,
  * without retries), dispatches by job name and counts outcomes per tenant. Issue 5's rate limits and
- * dependency flows wrap `dispatch` here.
+ * dependency flows wrap `dispatch` here; limits run through runWithLimits.
  */
 export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOptions<Q>): Worker {
   const { queue, handlers, connection, prefix, logger } = options;
   const table = handlers as unknown as Record<string, JobHandler<unknown>>;
 
-  const dispatch = async (job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> => {
+  const dispatch = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     let payload: unknown;
     try {
       payload = validatePayload(queue, job.name, job.data);
@@ -60,7 +67,9 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     }
     const handler = table[job.name];
     if (!handler) throw new UnrecoverableError(`no handler for job ${queue}/${job.name}`);
-    return handler(payload, { job, signal, logger: logger.child({ jobId: job.id, job: job.name }) });
+    return runWithLimits(options.limiter, queue, job, token, tenantOf(job), (limits) =>
+      handler(payload, { job, signal, logger: logger.child({ jobId: job.id, job: job.name }), limits }),
+    );
   };
 
   const worker = new Worker(queue, dispatch, {
@@ -72,6 +81,7 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
   worker.on('completed', (job) => {
     const tenant = tenantOf(job);
     if (tenant) recordOutcome(connection, prefix, queue, tenant, 'completed').catch((err) => logger.warn({ err }, 'stats update failed'));
+    fairJobEnded(connection, prefix, queue, job).catch((err) => logger.warn({ err }, 'fairness update failed'));
   });
   worker.on('failed', (job, err) => {
     if (!job) return;
@@ -83,6 +93,7 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     );
     if (final && tenant)
       recordOutcome(connection, prefix, queue, tenant, 'failed').catch((e) => logger.warn({ err: e }, 'stats update failed'));
+    if (final) fairJobEnded(connection, prefix, queue, job).catch((e) => logger.warn({ err: e }, 'fairness update failed'));
   });
   worker.on('stalled', (jobId) => logger.warn({ queue, jobId }, 'job stalled, will run again'));
   worker.on('error', (err) => logger.error({ err, queue }, 'worker error'));

@@ -9,6 +9,7 @@ import {
   RedisConfigurationError,
   ShutdownRegistry,
   startQueueWorker,
+  TenantLimiter,
   waitUntilReady,
 } from '@integrador/queue';
 import { type CrmDatabase, createDatabase } from '@integrador/store';
@@ -65,6 +66,10 @@ export async function runWorkerApp<Q extends QueueName>(
     throw err;
   }
 
+  // Limits are read from Redis' mirror of limites_tenant, reloaded within a second of a change.
+  const limiter = new TenantLimiter({ redis, prefix: config.keyPrefix, logger, leaseMs: config.jobLockMs });
+  await limiter.start();
+  shutdown.add('limits', () => limiter.close());
   const worker = startQueueWorker({
     queue,
     handlers: createHandlers({ config, logger, database, connections }),
@@ -73,6 +78,7 @@ export async function runWorkerApp<Q extends QueueName>(
     concurrency: config.workerConcurrency,
     lockMs: config.jobLockMs,
     logger,
+    limiter,
   });
   shutdown.add('worker', () => worker.close());
   await worker.waitUntilReady();

@@ -1,0 +1,214 @@
+import type { TenantRef } from '@integrador/jobs';
+import type { Logger } from '@integrador/logging';
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { LimitDelayError, type LimitReason } from './limit-delay-error';
+import { limitKeys, tenantScopes } from './limit-keys';
+import type { ScopeLimit } from './limit-rule';
+import { COOLDOWN_SCRIPT, TAKE_SCRIPT } from './limiter-scripts';
+import { LimitsConfigCache } from './limits-mirror';
+
+/** What a handler may ask of the limits layer (ctx.limits). */
+export interface JobLimits {
+  /** Takes a token of (tenant, connection) before an outbound call; throws LimitDelayError when the call must wait. */
+  acquire(options: { connection: string }): Promise<void>;
+  /** A target answered 429 / Retry-After: pauses (tenant, connection) for `ms` and returns the error to throw. */
+  retryAfter(options: { connection: string; ms: number }): Promise<LimitDelayError>;
+}
+
+/** Concurrency slots a job holds while it runs. */
+export interface Lease {
+  member: string;
+  keys: string[];
+}
+
+export interface TenantLimiterOptions {
+  /** A worker-role connection. */
+  redis: Redis;
+  prefix: string;
+  logger: Logger;
+  /** How long a concurrency slot outlives its last renewal (a crashed worker's slot frees itself after this). */
+  leaseMs: number;
+  /** How often the config mirror is polled and counters flushed. */
+  pollMs?: number;
+}
+
+type TakeReply = [number, number?, number?, number?];
+interface LimitCommands {
+  integradorLimitsTake(...args: (string | number)[]): Promise<TakeReply>;
+  integradorLimitsCooldown(...args: (string | number)[]): Promise<number>;
+}
+
+const REASONS: Record<number, LimitReason> = { 1: 'rate', 2: 'concurrency', 3: 'retry-after' };
+const NO_LIMIT: ScopeLimit = { rate: 0, burst: 1, concurrency: 0 };
+/** Retry-After is honoured between these bounds: a zero would spin, a date next year would park the job for good. */
+const RETRY_AFTER_MIN_MS = 250;
+const RETRY_AFTER_MAX_MS = 3600_000;
+
+/**
+ * Per-tenant (and per tenant+connection) rate limits and concurrency caps, shared by every worker process
+ * through Redis. The limits themselves are read from a local copy of the Redis mirror, so a tenant without
+ * limits costs no Redis command at all.
+ */
+export class TenantLimiter {
+  readonly config: LimitsConfigCache;
+  private readonly redis: Redis & LimitCommands;
+  private readonly leases = new Set<Lease>();
+  private readonly counters = new Map<string, number>();
+  private readonly perSecond = new Map<string, number>();
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly options: TenantLimiterOptions) {
+    options.redis.defineCommand('integradorLimitsTake', { lua: TAKE_SCRIPT });
+    options.redis.defineCommand('integradorLimitsCooldown', { lua: COOLDOWN_SCRIPT, numberOfKeys: 1 });
+    this.redis = options.redis as Redis & LimitCommands;
+    this.config = new LimitsConfigCache(options.redis, options.prefix);
+  }
+
+  /** Loads the limits once, then keeps them fresh, flushes counters and renews leases in the background. */
+  async start(): Promise<void> {
+    await this.config.refresh();
+    const poll = this.options.pollMs ?? 1000;
+    const warn = (what: string) => (err: unknown) => this.options.logger.warn({ reason: (err as Error).message }, what);
+    this.timers.push(
+      setInterval(() => {
+        this.config.refresh().catch(warn('limits: config reload failed'));
+        this.flush().catch(warn('limits: counters flush failed'));
+      }, poll),
+      setInterval(() => this.renewLeases().catch(warn('limits: lease renewal failed')), Math.max(100, this.options.leaseMs / 3)),
+    );
+    for (const timer of this.timers) timer.unref();
+  }
+
+  /** Stops the timers and writes the last counters. */
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    await this.flush().catch(() => undefined);
+  }
+
+  /**
+   * May the job start now under its tenant's limits? Returns the concurrency lease to release when it ends
+   * (undefined when none was taken); throws LimitDelayError when it must wait.
+   */
+  async admit(queue: string, job: Job, tenant: TenantRef): Promise<Lease | undefined> {
+    const scopes = tenantScopes(tenant).flatMap((scope) => {
+      const limit = this.config.get(scope);
+      return limit ? [{ scope, limit }] : [];
+    });
+    if (!scopes.length) return undefined;
+    const member = `${queue}|${job.id}`;
+    const lease: Lease = {
+      member,
+      keys: scopes.filter((s) => s.limit.concurrency > 0).map((s) => limitKeys.active(this.options.prefix, s.scope)),
+    };
+    await this.take(tenant, scopes, `t|${member}`, restarted(job), member, concurrencyRetryMs(job));
+    if (!lease.keys.length) return undefined;
+    this.leases.add(lease);
+    return lease;
+  }
+
+  /** Frees a job's concurrency slots. */
+  async release(lease: Lease): Promise<void> {
+    this.leases.delete(lease);
+    await Promise.all(lease.keys.map((key) => this.redis.zrem(key, lease.member)));
+  }
+
+  /** The handler's view of the limits for one job run. */
+  forJob(queue: string, job: Job, tenant: TenantRef): JobLimits {
+    let firstCall = true;
+    return {
+      acquire: async ({ connection }) => {
+        const scopes = tenantScopes(tenant, connection).map((scope) => ({ scope, limit: this.config.get(scope) ?? NO_LIMIT }));
+        // Only the first call of a run may hold a reservation made when this job was delayed before.
+        const lookup = firstCall && restarted(job);
+        firstCall = false;
+        await this.take(tenant, scopes, `c|${queue}|${job.id}`, lookup, '', 0);
+      },
+      retryAfter: ({ connection, ms }) => this.retryAfter(tenant, connection, ms),
+    };
+  }
+
+  /** Pauses (tenant, connection) for ms, on the empresa's scope (every filial shares the target). */
+  async retryAfter(tenant: TenantRef, connection: string, ms: number): Promise<LimitDelayError> {
+    const [scope] = tenantScopes({ empresaId: tenant.empresaId, filialId: null }, connection) as [string];
+    const limit = this.config.get(scope) ?? NO_LIMIT;
+    const now = Date.now();
+    const until = now + Math.min(Math.max(ms, RETRY_AFTER_MIN_MS), RETRY_AFTER_MAX_MS);
+    await this.redis.integradorLimitsCooldown(limitKeys.tat(this.options.prefix, scope), now, until, limit.rate, limit.burst);
+    this.count(`delayed|retry-after|${scope}`);
+    this.options.logger.info(
+      { empresaId: tenant.empresaId, connection, until: new Date(until).toISOString() },
+      'limits: target asked to wait',
+    );
+    return new LimitDelayError(until, 'retry-after', scope);
+  }
+
+  private async take(
+    tenant: TenantRef,
+    scopes: { scope: string; limit: ScopeLimit }[],
+    reservation: string,
+    lookup: boolean,
+    leaseMember: string,
+    concurrencyRetryMs: number,
+  ): Promise<void> {
+    const { prefix } = this.options;
+    const now = Date.now();
+    const keys = [limitKeys.reservations(prefix, tenant.empresaId)];
+    const args: (string | number)[] = [now, reservation, lookup ? '1' : '0', leaseMember, now + this.options.leaseMs, concurrencyRetryMs];
+    for (const { scope, limit } of scopes) {
+      keys.push(limitKeys.tat(prefix, scope), limitKeys.active(prefix, scope));
+      args.push(limit.rate, limit.burst, limit.concurrency);
+    }
+    const [ok, until, index, reason] = await this.redis.integradorLimitsTake(keys.length, ...keys, ...args);
+    if (ok === 1) {
+      for (const { scope } of scopes) this.count(`admitted|${scope}`, true);
+      return;
+    }
+    const scope = scopes[(index ?? 1) - 1]?.scope ?? '';
+    const why = REASONS[reason ?? 1] ?? 'rate';
+    this.count(`delayed|${why}|${scope}`);
+    throw new LimitDelayError(until ?? now, why, scope);
+  }
+
+  private count(field: string, perSecond = false): void {
+    this.counters.set(field, (this.counters.get(field) ?? 0) + 1);
+    if (perSecond) {
+      const scope = field.slice(field.indexOf('|') + 1);
+      this.perSecond.set(scope, (this.perSecond.get(scope) ?? 0) + 1);
+    }
+  }
+
+  /** Writes the counters gathered since the last flush: one pipeline a second, however many jobs ran. */
+  private async flush(): Promise<void> {
+    if (!this.counters.size) return;
+    const { prefix } = this.options;
+    const second = Math.floor(Date.now() / 1000);
+    const pipeline = this.redis.pipeline();
+    for (const [field, n] of this.counters) pipeline.hincrby(limitKeys.stats(prefix), field, n);
+    for (const [scope, n] of this.perSecond) pipeline.hincrby(limitKeys.second(prefix, second), scope, n);
+    if (this.perSecond.size) pipeline.expire(limitKeys.second(prefix, second), 60);
+    this.counters.clear();
+    this.perSecond.clear();
+    await pipeline.exec();
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (!this.leases.size) return;
+    const expiry = Date.now() + this.options.leaseMs;
+    const pipeline = this.redis.pipeline();
+    for (const lease of this.leases) for (const key of lease.keys) pipeline.zadd(key, 'XX', expiry, lease.member);
+    await pipeline.exec();
+  }
+}
+
+/** True when the job was started before without failing since: it was delayed by a limit (or stalled). */
+function restarted(job: Job): boolean {
+  return job.attemptsStarted > job.attemptsMade + 1;
+}
+
+/** A job refused a concurrency slot backs off 200 ms, doubling per refusal up to 5 s, with jitter against herds. */
+function concurrencyRetryMs(job: Job): number {
+  const refusals = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
+  return Math.round(Math.min(5000, 200 * 2 ** refusals) * (0.5 + Math.random()));
+}
