@@ -112,4 +112,95 @@ describe('per-tenant limits across worker processes', () => {
     const bSample = await Promise.all(bJobs.slice(0, 50).map((j) => queue.getJob(j.id as string)));
     expect(bSample.every((j) => j?.attemptsStarted === 1 && j.attemptsMade === 1)).toBe(true);
   }, 60000);
+
+  it('applies a limit change to running workers, without a restart, within a couple of seconds', async () => {
+    const a = { empresaId: 103, filialId: null };
+    await setLimits([rule(103, 2)]);
+    await new Promise((r) => setTimeout(r, 1500));
+    await enqueue(a, 300);
+    const rateOver = async (ms: number) => {
+      const before = await completedOf(103);
+      await new Promise((r) => setTimeout(r, ms));
+      return ((await completedOf(103)) - before) / (ms / 1000);
+    };
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await rateOver(3000)).toBeLessThanOrEqual(3);
+
+    const pids = workers.map((w) => w.child.pid);
+    await setLimits([rule(103, 40)]);
+    await new Promise((r) => setTimeout(r, 1500)); // the workers' poll interval
+    await releaseReservations(redis, prefix, 103, ['e:103'], (name) => producer.queue(name as 'cti'));
+    await new Promise((r) => setTimeout(r, 500));
+    const raised = await rateOver(3000);
+    expect(raised).toBeGreaterThan(25);
+    expect(raised).toBeLessThanOrEqual(45);
+
+    await setLimits([rule(103, 5)]);
+    await new Promise((r) => setTimeout(r, 1500));
+    await releaseReservations(redis, prefix, 103, ['e:103'], (name) => producer.queue(name as 'cti'));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await rateOver(3000)).toBeLessThanOrEqual(6);
+    expect(workers.map((w) => w.child.pid)).toEqual(pids);
+    expect(workers.every((w) => w.child.exitCode === null)).toBe(true);
+  }, 60000);
+
+  it('starts a tenant’s single job within 2 s behind another tenant’s backlog of 20,000 jobs', async () => {
+    await setLimits([]);
+    const a = { empresaId: 104, filialId: null };
+    await enqueue(a, 20000, 50);
+    const counts = await queue.getJobCounts('prioritized', 'waiting');
+    expect((counts.prioritized ?? 0) + (counts.waiting ?? 0)).toBeGreaterThan(15000);
+    const [b] = await enqueue({ empresaId: 105, filialId: null }, 1);
+    const enqueuedAt = Date.now();
+    let started: number | undefined;
+    while (!started && Date.now() - enqueuedAt < 10000) {
+      started = (await queue.getJob(b?.id as string))?.processedOn;
+      if (!started) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(started).toBeDefined();
+    expect((started as number) - enqueuedAt).toBeLessThan(2000);
+    // The backlog is still there: B was served ahead of it, not after it.
+    expect((await queue.getJobCounts('prioritized')).prioritized).toBeGreaterThan(5000);
+  }, 60000);
+
+  it('caps a tenant at K jobs active at once across every worker', async () => {
+    await setLimits([rule(106, 0, { maxConcurrency: 2 })]);
+    await new Promise((r) => setTimeout(r, 1500));
+    const jobs = await enqueue({ empresaId: 106, filialId: null }, 8, 700);
+    const deadline = Date.now() + 30000;
+    while ((await completedOf(106)) < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const done = await Promise.all(jobs.map((j) => queue.getJob(j.id as string)));
+    // Each ping reports when its sleep ended; it held its slot for the 700 ms before.
+    const spans = done.map((j) => {
+      const end = Date.parse((j?.returnvalue as { at: string }).at);
+      return [end - 700, end] as const;
+    });
+    const overlap = Math.max(...spans.map(([start]) => spans.filter(([s, e]) => s <= start && start < e).length));
+    expect(overlap).toBe(2);
+    expect(done.every((j) => j?.attemptsMade === 1)).toBe(true);
+    expect(await redis.zcard(`${prefix}:limits:active:e:106`)).toBe(0);
+  }, 60000);
+
+  it('frees the slot of a worker that crashed while holding it', async () => {
+    await setLimits([rule(107, 0, { maxConcurrency: 1 })]);
+    const getWorker = spawnWorker('apps/worker-get/src/main.ts');
+    await getWorker.waitForLog('worker started', 60000);
+    const tenant = { empresaId: 107, filialId: null };
+    await producer.enqueue('get', 'system.ping', { tenant, sleepMs: 60000 });
+    const holdBy = Date.now() + 10000;
+    while ((await redis.zcard(`${prefix}:limits:active:e:107`)) < 1 && Date.now() < holdBy) await new Promise((r) => setTimeout(r, 50));
+    expect(await redis.zcard(`${prefix}:limits:active:e:107`)).toBe(1);
+
+    getWorker.child.kill('SIGKILL');
+    await getWorker.exited;
+    const [next] = await enqueue(tenant, 1);
+    const deadline = Date.now() + 15000;
+    while ((await queue.getJobState(next?.id as string)) !== 'completed' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const job = await queue.getJob(next?.id as string);
+    expect(job?.finishedOn).toBeDefined();
+    // It was refused while the dead worker's lease was still valid, then ran once the lease lapsed.
+    expect(job?.attemptsStarted).toBeGreaterThan(1);
+    expect(job?.attemptsMade).toBe(1);
+  }, 60000);
 });

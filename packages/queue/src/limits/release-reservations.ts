@@ -3,18 +3,22 @@ import type { Redis } from 'ioredis';
 import { limitKeys } from './limit-keys';
 
 /**
- * After a limit change, jobs already delayed to a slot reserved under the old limit are promoted, so they
- * are admitted again under the new one (sooner when it was raised, re-spread when it was lowered).
- * Call it once the workers have reloaded the mirror (their poll interval after writeLimitsMirror).
+ * After a limit change of an empresa's scopes: their rate state restarts (a full burst under the new limit)
+ * and jobs already delayed to a slot reserved under the old limit are promoted, so they are admitted again
+ * under the new one (sooner when it was raised, re-spread when it was lowered). Call it once the workers have
+ * reloaded the mirror (their poll interval after writeLimitsMirror). Returns how many jobs were promoted.
  */
 export async function releaseReservations(
   redis: Redis,
   prefix: string,
   empresaId: number,
+  scopes: string[],
   queueOf: (name: string) => Queue,
 ): Promise<number> {
   const key = limitKeys.reservations(prefix, empresaId);
-  const [members] = (await redis.multi().zrange(key, 0, -1).del(key).exec()) ?? [];
+  const multi = redis.multi().zrange(key, 0, -1).del(key);
+  for (const scope of scopes) multi.del(limitKeys.tat(prefix, scope));
+  const [members] = (await multi.exec()) ?? [];
   const list = (members?.[1] as string[] | undefined) ?? [];
   const jobs = new Map<string, { queue: string; id: string }>();
   for (const member of list) {
