@@ -172,7 +172,7 @@ describe('per-tenant limits across worker processes', () => {
     const done = await Promise.all(jobs.map((j) => queue.getJob(j.id as string)));
     // Each ping reports when its sleep ended; it held its slot for the 700 ms before.
     const spans = done.map((j) => {
-      const end = Date.parse((j?.returnvalue as { at: string }).at);
+      const end = Date.parse((j?.returnvalue as { at: string } | undefined)?.at ?? '');
       return [end - 700, end] as const;
     });
     const overlap = Math.max(...spans.map(([start]) => spans.filter(([s, e]) => s <= start && start < e).length));

@@ -55,6 +55,11 @@ export class JobProducer {
     this.guard = new RedisGuard(options.connection, options.logger);
   }
 
+  /** The producer's Redis connection (the limits commands write their mirror through it). */
+  get connection(): Redis {
+    return this.options.connection;
+  }
+
   /** The BullMQ queue of a name, created on first use. */
   queue(name: QueueName): Queue {
     let queue = this.queues.get(name);

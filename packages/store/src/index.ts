@@ -20,6 +20,14 @@ export {
   loadConfiguration,
   type Regra,
 } from './integracao.repository';
+export {
+  type LimiteScope,
+  type LimiteTenant,
+  type LimiteValues,
+  listLimites,
+  removeLimite,
+  upsertLimite,
+} from './limites.repository';
 export { MigrationError, migrateDownAll, migrateToLatest } from './migrate';
 export type * from './schema';
 export {

@@ -2,6 +2,7 @@ import { type MigrationResultSet, Migrator } from 'kysely';
 import type { CrmDatabase } from './create-database';
 import { initialMigration } from './migrations/001-initial';
 import { execucoesMigration } from './migrations/002-execucoes';
+import { limitesTenantMigration } from './migrations/006-limites-tenant';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -11,7 +12,13 @@ export class MigrationError extends Error {
 function migrator({ db, dialect }: CrmDatabase): Migrator {
   return new Migrator({
     db,
-    provider: { getMigrations: async () => ({ '001-initial': initialMigration(dialect), '002-execucoes': execucoesMigration(dialect) }) },
+    provider: {
+      getMigrations: async () => ({
+        '001-initial': initialMigration(dialect),
+        '002-execucoes': execucoesMigration(dialect),
+        '006-limites-tenant': limitesTenantMigration(dialect),
+      }),
+    },
   });
 }
 

@@ -257,6 +257,19 @@ export interface LigacoesTable extends TenantOwned {
   criado_em: Timestamp;
 }
 
+/** Issue 5: per-tenant limits; 0 = no limit. nome_conexao null = the tenant's jobs, else its calls through that connection. */
+export interface LimitesTenantTable {
+  id: Id;
+  empresa_id: number;
+  empresa_filial_id: Nullable<number>;
+  nome_conexao: Nullable<string>;
+  taxa_por_segundo: number;
+  rajada: number;
+  concorrencia_maxima: number;
+  criado_em: Timestamp;
+  atualizado_em: Timestamp;
+}
+
 export interface Database {
   empresas: EmpresasTable;
   empresa_filiais: EmpresaFiliaisTable;
@@ -276,4 +289,5 @@ export interface Database {
   ligacoes: LigacoesTable;
   integracao_execucoes: IntegracaoExecucoesTable;
   integracao_tentativas: IntegracaoTentativasTable;
+  limites_tenant: LimitesTenantTable;
 }

@@ -1,7 +1,7 @@
 import { runSet, type SetRunResult } from '@integrador/integrador';
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import type { JobHandler } from '@integrador/queue';
-import { cachedSetTargets, isPermanentFailure, type WorkerDeps } from '@integrador/runtime';
+import { cachedSetTargets, isPermanentFailure, limitedTransport, type WorkerDeps } from '@integrador/runtime';
 import type { SoapClientCache } from '@integrador/transports';
 import { UnrecoverableError } from 'bullmq';
 
@@ -20,7 +20,8 @@ export function createIntegrationRunProcessor(deps: WorkerDeps, soapCache: SoapC
         definition: target.definition,
         parametros: payload.parametros,
         jobId: String(ctx.job.id),
-        transport: target.transport,
+        // Rate limits of (tenant, connection) and a target's Retry-After apply to each outbound call.
+        transport: limitedTransport(target.transport, ctx.limits, target.connection.name),
         timeoutMs: target.timeoutMs,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         // The full detail of every attempt goes to the job's log (the operator's view); the outbox keeps it too.

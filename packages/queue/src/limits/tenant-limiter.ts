@@ -12,8 +12,11 @@ import { LimitsConfigCache } from './limits-mirror';
 export interface JobLimits {
   /** Takes a token of (tenant, connection) before an outbound call; throws LimitDelayError when the call must wait. */
   acquire(options: { connection: string }): Promise<void>;
-  /** A target answered 429 / Retry-After: pauses (tenant, connection) for `ms` and returns the error to throw. */
-  retryAfter(options: { connection: string; ms: number }): Promise<LimitDelayError>;
+  /**
+   * A target answered 429 / Retry-After: pauses (tenant, connection) for `ms` and returns the error to throw; undefined
+   * once the job has been delayed this way too often (MAX_FREE_DELAYS), so a target that never recovers uses attempts.
+   */
+  retryAfter(options: { connection: string; ms: number }): Promise<LimitDelayError | undefined>;
 }
 
 /** Concurrency slots a job holds while it runs. */
@@ -44,6 +47,8 @@ const NO_LIMIT: ScopeLimit = { rate: 0, burst: 1, concurrency: 0 };
 /** Retry-After is honoured between these bounds: a zero would spin, a date next year would park the job for good. */
 const RETRY_AFTER_MIN_MS = 250;
 const RETRY_AFTER_MAX_MS = 3600_000;
+/** Delays a job may take without using an attempt before a Retry-After counts as an ordinary transient failure. */
+export const MAX_FREE_DELAYS = 100;
 
 /**
  * Per-tenant (and per tenant+connection) rate limits and concurrency caps, shared by every worker process
@@ -125,7 +130,10 @@ export class TenantLimiter {
         firstCall = false;
         await this.take(tenant, scopes, `c|${queue}|${job.id}`, lookup, '', 0);
       },
-      retryAfter: ({ connection, ms }) => this.retryAfter(tenant, connection, ms),
+      retryAfter: async ({ connection, ms }) => {
+        const error = await this.retryAfter(tenant, connection, ms);
+        return job.attemptsStarted - job.attemptsMade > MAX_FREE_DELAYS ? undefined : error;
+      },
     };
   }
 
