@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { Cli } from './cli-context';
 import { printError } from './cli-context';
 import { registerConfigCommand } from './commands/config-lint.command';
+import { registerLimitsCommand } from './commands/limits.command';
 import { registerMigrateCommand } from './commands/migrate.command';
 import { registerReceptorCommands } from './commands/receptor.command';
 import { registerRunCommand } from './commands/run.command';
@@ -28,6 +29,7 @@ function buildProgram(cli: Cli): Command {
   registerSeedDemoCommand(program, cli);
   registerRunCommand(program, cli);
   registerReceptorCommands(program, cli);
+  registerLimitsCommand(program, cli);
   return program;
 }
 

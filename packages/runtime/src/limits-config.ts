@@ -1,7 +1,9 @@
 import { type LimitRule, releaseReservations, scopeName, writeLimitsMirror } from '@integrador/queue';
 import { type CrmDatabase, type LimiteTenant, listLimites } from '@integrador/store';
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+
+// The queue package's own types for the connection and the queue lookup, so this package needs no bullmq/ioredis import.
+type Redis = Parameters<typeof writeLimitsMirror>[0];
+type QueueLookup = Parameters<typeof releaseReservations>[4];
 
 /** How long workers take to see a mirror change (their poll interval, 1 s) plus a margin. */
 export const LIMITS_SETTLE_MS = 1500;
@@ -36,7 +38,7 @@ export async function applyLimitChange(
   prefix: string,
   empresaId: number,
   change: () => Promise<void>,
-  queueOf: (name: string) => Queue,
+  queueOf: QueueLookup,
   settleMs = LIMITS_SETTLE_MS,
 ): Promise<number> {
   const before = (await listLimites(database.db, empresaId)).map(toLimitRule);
