@@ -15,6 +15,7 @@ import { eventsRoutes } from './routes/events.routes';
 import { healthRoutes } from './routes/health.routes';
 import { integrationsRoutes } from './routes/integrations.routes';
 import { jobsRoutes } from './routes/jobs.routes';
+import { limitsRoutes } from './routes/limits.routes';
 import { receptorRoutes } from './routes/receptor.routes';
 import { runsRoutes } from './routes/runs.routes';
 import { ErrorResponse } from './schemas';
@@ -67,6 +68,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
         }),
       );
       await v1.register(configRoutes(deps.database, deps.connections));
+      await v1.register(limitsRoutes(deps.producer, deps.keyPrefix, deps.checkTimeoutMs));
     },
     { prefix: '/v1' },
   );

@@ -3,6 +3,7 @@ import { type JobProducer, readTenantStats } from '@integrador/queue';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { registerLimitMetrics } from './limit-metrics';
 
 export interface MetricsDeps {
   producer: JobProducer;
@@ -63,6 +64,7 @@ export function createMetrics(deps: MetricsDeps): {
       }
     },
   });
+  registerLimitMetrics(registry, deps);
   const latency = new Histogram({
     name: 'integrador_http_request_duration_seconds',
     help: 'HTTP request latency of the ingress',
