@@ -1,6 +1,6 @@
 export { QueueUnavailableError, RedisConfigurationError } from './errors';
 export { type EnqueueOptions, JobProducer, type QueueCounts, queueOptions } from './job-producer';
-export { countedForFairness, fairPriority, MAX_PRIORITY } from './limits/fairness';
+export { countedForFairness, FairnessLedger, FairPriorities, MAX_PRIORITY } from './limits/fairness';
 export { LimitDelayError, type LimitReason } from './limits/limit-delay-error';
 export { type LimitScope, limitKeys, parseScope, scopeName } from './limits/limit-keys';
 export { decodeLimit, encodeLimit, type LimitRule, type ScopeLimit } from './limits/limit-rule';

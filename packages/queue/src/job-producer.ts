@@ -12,7 +12,7 @@ import {
 import type { Logger } from '@integrador/logging';
 import { type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { fairPriority } from './limits/fairness';
+import { FairPriorities } from './limits/fairness';
 import { withRedisDeadline } from './redis';
 import { RedisGuard } from './redis-guard';
 
@@ -51,8 +51,11 @@ export class JobProducer {
   /** Refuses work while Redis is down or configured so that it could lose jobs. */
   readonly guard: RedisGuard;
 
+  private readonly fair: FairPriorities | undefined;
+
   constructor(private readonly options: JobProducerOptions) {
     this.guard = new RedisGuard(options.connection, options.logger);
+    this.fair = options.fairness === false ? undefined : new FairPriorities(options.connection, options.prefix);
   }
 
   /** The producer's Redis connection (the limits commands write their mirror through it). */
@@ -88,15 +91,7 @@ export class JobProducer {
     };
     await this.guard.ensureUsable();
     const add = async () => {
-      if (this.options.fairness !== false) {
-        jobOptions.priority = await fairPriority(
-          this.options.connection,
-          this.options.prefix,
-          queue,
-          (payload as { tenant: TenantRef }).tenant,
-          !options.jobId,
-        );
-      }
+      if (this.fair) jobOptions.priority = await this.fair.next(queue, (payload as { tenant: TenantRef }).tenant, !options.jobId);
       return this.queue(queue).add(name, payload, jobOptions);
     };
     return withRedisDeadline(add(), this.options.timeoutMs, `enqueue ${queue}/${name}`);
@@ -125,6 +120,7 @@ export class JobProducer {
 
   /** Closes the queues (not the shared connection, which its owner closes). */
   async close(): Promise<void> {
+    await this.fair?.flush().catch(() => undefined);
     await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
     this.queues.clear();
   }

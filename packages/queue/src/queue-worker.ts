@@ -3,7 +3,7 @@ import type { Logger } from '@integrador/logging';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { queueOptions } from './job-producer';
-import { fairJobEnded } from './limits/fairness';
+import { FairnessLedger } from './limits/fairness';
 import { runWithLimits } from './limits/run-with-limits';
 import type { JobLimits, TenantLimiter } from './limits/tenant-limiter';
 import { recordOutcome } from './tenant-stats';
@@ -78,10 +78,14 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     ...(options.lockMs ? { lockDuration: options.lockMs, stalledInterval: options.lockMs } : {}),
   });
 
+  const fairness = new FairnessLedger(connection, prefix);
+  worker.on('closed', () => {
+    fairness.flush().catch((err) => logger.warn({ err }, 'fairness update failed'));
+  });
   worker.on('completed', (job) => {
     const tenant = tenantOf(job);
     if (tenant) recordOutcome(connection, prefix, queue, tenant, 'completed').catch((err) => logger.warn({ err }, 'stats update failed'));
-    fairJobEnded(connection, prefix, queue, job).catch((err) => logger.warn({ err }, 'fairness update failed'));
+    fairness.ended(queue, job);
   });
   worker.on('failed', (job, err) => {
     if (!job) return;
@@ -93,7 +97,7 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     );
     if (final && tenant)
       recordOutcome(connection, prefix, queue, tenant, 'failed').catch((e) => logger.warn({ err: e }, 'stats update failed'));
-    if (final) fairJobEnded(connection, prefix, queue, job).catch((e) => logger.warn({ err: e }, 'fairness update failed'));
+    if (final) fairness.ended(queue, job);
   });
   worker.on('stalled', (jobId) => logger.warn({ queue, jobId }, 'job stalled, will run again'));
   worker.on('error', (err) => logger.error({ err, queue }, 'worker error'));

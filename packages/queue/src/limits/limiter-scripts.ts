@@ -9,7 +9,8 @@
  * KEYS[1] the empresa's reservations zset; then per scope i: KEYS[2i] its GCRA tat, KEYS[2i+1] its leases zset.
  * ARGV[1] now (ms), ARGV[2] reservation member, ARGV[3] "1" = look the member up (the job was delayed before),
  * ARGV[4] lease member, ARGV[5] lease expiry (ms), ARGV[6] how long a concurrency refusal waits (ms);
- * per scope i: ARGV[4+3i] rate/s (0 = none), ARGV[5+3i] burst, ARGV[6+3i] concurrency (0 = none).
+ * per scope i: ARGV[4+3i] rate/s (0 = none but a Retry-After cooldown may apply; -1 = neither, its tat is not read),
+ * ARGV[5+3i] burst, ARGV[6+3i] concurrency (0 = none).
  *
  * Returns {1} when admitted (leases taken), or {0, until, scopeIndex, reason} with reason
  * 1 = rate (a slot at `until` is reserved for this member), 2 = concurrency, 3 = cooldown (Retry-After).
@@ -42,16 +43,18 @@ if not reserved then
   local tats = {}
   for i = 1, n do
     local rate = tonumber(ARGV[4 + 3 * i])
-    local tat = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
-    tats[i] = tat
-    local allowed
-    if rate > 0 then
-      local tolerance = (1000 / rate) * (tonumber(ARGV[5 + 3 * i]) - 1)
-      allowed = math.max(tat, now) - tolerance
-    else
-      allowed = tat
+    if rate >= 0 then
+      local tat = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
+      tats[i] = tat
+      local allowed
+      if rate > 0 then
+        local tolerance = (1000 / rate) * (tonumber(ARGV[5 + 3 * i]) - 1)
+        allowed = math.max(tat, now) - tolerance
+      else
+        allowed = tat
+      end
+      if allowed > at then at = allowed; culprit = i; reason = rate > 0 and 1 or 3 end
     end
-    if allowed > at then at = allowed; culprit = i; reason = rate > 0 and 1 or 3 end
   end
   for i = 1, n do
     local rate = tonumber(ARGV[4 + 3 * i])

@@ -32,6 +32,6 @@ export async function runWithLimits(
     await job.moveToDelayed(err.until, token);
     throw new DelayedError(err.message);
   } finally {
-    if (lease) await limiter.release(lease).catch(() => undefined);
+    if (lease) limiter.release(lease);
   }
 }

@@ -47,6 +47,8 @@ const NO_LIMIT: ScopeLimit = { rate: 0, burst: 1, concurrency: 0 };
 /** Retry-After is honoured between these bounds: a zero would spin, a date next year would park the job for good. */
 const RETRY_AFTER_MIN_MS = 250;
 const RETRY_AFTER_MAX_MS = 3600_000;
+/** How long finished jobs' slot releases are gathered into one ZREM per scope. */
+const RELEASE_BATCH_MS = 5;
 /** Delays a job may take without using an attempt before a Retry-After counts as an ordinary transient failure. */
 export const MAX_FREE_DELAYS = 100;
 
@@ -62,6 +64,8 @@ export class TenantLimiter {
   private readonly counters = new Map<string, number>();
   private readonly perSecond = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
+  private releases = new Map<string, string[]>();
+  private releaseTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: TenantLimiterOptions) {
     options.redis.defineCommand('integradorLimitsTake', { lua: TAKE_SCRIPT });
@@ -89,6 +93,7 @@ export class TenantLimiter {
   async close(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    await this.flushReleases().catch(() => undefined);
     await this.flush().catch(() => undefined);
   }
 
@@ -107,16 +112,43 @@ export class TenantLimiter {
       member,
       keys: scopes.filter((s) => s.limit.concurrency > 0).map((s) => limitKeys.active(this.options.prefix, s.scope)),
     };
-    await this.take(tenant, scopes, `t|${member}`, restarted(job), member, concurrencyRetryMs(job));
+    // Cooldowns are set on connection scopes only, so a tenant scope without a rate skips its tat (-1).
+    const checked = scopes.map(({ scope, limit }) => ({ scope, limit: limit.rate > 0 ? limit : { ...limit, rate: -1 } }));
+    await this.take(tenant, checked, `t|${member}`, restarted(job), member, concurrencyRetryMs(job));
     if (!lease.keys.length) return undefined;
     this.leases.add(lease);
     return lease;
   }
 
-  /** Frees a job's concurrency slots. */
-  async release(lease: Lease): Promise<void> {
+  /**
+   * Frees a job's concurrency slots. Releases are gathered for RELEASE_BATCH_MS and sent as one ZREM per scope with
+   * every member, so a busy worker pays a fraction of a command per job; a slot is held that much longer.
+   */
+  release(lease: Lease): void {
     this.leases.delete(lease);
-    await Promise.all(lease.keys.map((key) => this.redis.zrem(key, lease.member)));
+    for (const key of lease.keys) {
+      let members = this.releases.get(key);
+      if (!members) {
+        members = [];
+        this.releases.set(key, members);
+      }
+      members.push(lease.member);
+    }
+    this.releaseTimer ??= setTimeout(() => {
+      this.flushReleases().catch((err: unknown) => this.options.logger.warn({ reason: (err as Error).message }, 'limits: release failed'));
+    }, RELEASE_BATCH_MS);
+  }
+
+  private async flushReleases(): Promise<void> {
+    clearTimeout(this.releaseTimer);
+    this.releaseTimer = undefined;
+    if (!this.releases.size) return;
+    const batch = this.releases;
+    this.releases = new Map();
+    const pipeline = this.redis.pipeline();
+    for (const [key, members] of batch) pipeline.zrem(key, ...members);
+    // A failed release is not retried: the lease lapses on its own after leaseMs.
+    await pipeline.exec();
   }
 
   /** The handler's view of the limits for one job run. */
