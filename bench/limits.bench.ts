@@ -53,13 +53,14 @@ const TENANTS = Math.max(1, num('tenants'));
 const CONCURRENCY = Math.max(1, num('concurrency'));
 const IN_FLIGHT = 200;
 
-type Variant = 'bare' | 'runner' | 'layer' | 'layer-limited';
+type Variant = 'bare' | 'runner' | 'layer' | 'layer-rate' | 'layer-limited';
 const VARIANTS: Record<Variant, string> = {
   bare: 'bare BullMQ: Queue.add + Worker with a no-op processor',
   runner: 'the product runner (JobProducer.enqueue + startQueueWorker: validation, per-tenant counters), limits layer off',
   layer: 'runner + limits layer on (fair priorities, limiter running), no limit configured (the default)',
+  'layer-rate': 'runner + limits layer, every tenant rate-limited (1e5/s, burst 1e5: nothing delayed; tokens taken ahead in batches)',
   'layer-limited':
-    'runner + limits layer, every tenant limited (rate 1e5/s, burst 1e5, concurrency 10000: nothing delayed, every check runs)',
+    'runner + limits layer, every tenant rate-limited and concurrency-capped (1e5/s, cap 10000: nothing delayed, a script call per job)',
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -200,14 +201,14 @@ async function throughput(variant: Variant, url: string, admin: Redis): Promise<
   const side = sideOf(variant, url, prefix);
   try {
     await side.ready();
-    if (variant === 'layer-limited') {
+    if (variant === 'layer-rate' || variant === 'layer-limited') {
       const rules: LimitRule[] = Array.from({ length: TENANTS }, (_, i) => ({
         empresaId: i + 1,
         filialId: null,
         connection: null,
         ratePerSecond: 100000,
         burst: 100000,
-        maxConcurrency: 10000,
+        maxConcurrency: variant === 'layer-limited' ? 10000 : 0,
       }));
       await writeLimitsMirror(admin, prefix, rules);
     }

@@ -36,7 +36,7 @@ export interface TenantLimiterOptions {
   pollMs?: number;
 }
 
-type TakeReply = [number, number?, number?, number?];
+type TakeReply = number[];
 interface LimitCommands {
   integradorLimitsTake(...args: (string | number)[]): Promise<TakeReply>;
   integradorLimitsCooldown(...args: (string | number)[]): Promise<number>;
@@ -47,6 +47,16 @@ const NO_LIMIT: ScopeLimit = { rate: 0, burst: 1, concurrency: 0 };
 /** Retry-After is honoured between these bounds: a zero would spin, a date next year would park the job for good. */
 const RETRY_AFTER_MIN_MS = 250;
 const RETRY_AFTER_MAX_MS = 3600_000;
+/** How long tokens taken ahead stay usable: unused ones are lost (never exceeding the limit), so keep it short. */
+const TOKEN_POOL_MS = 50;
+/** Most tokens one call takes ahead. */
+const TOKEN_BATCH_MAX = 100;
+
+/** Tokens a process takes per call: what the rate grants in TOKEN_POOL_MS (1 for slow limits, so they stay exact). */
+function tokensWanted(rate: number): number {
+  return rate > 0 ? Math.max(1, Math.min(TOKEN_BATCH_MAX, Math.floor((rate * TOKEN_POOL_MS) / 1000))) : 1;
+}
+
 /** How long finished jobs' slot releases are gathered into one ZREM per scope. */
 const RELEASE_BATCH_MS = 5;
 /** Delays a job may take without using an attempt before a Retry-After counts as an ordinary transient failure. */
@@ -65,6 +75,8 @@ export class TenantLimiter {
   private readonly perSecond = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
   private releases = new Map<string, string[]>();
+  /** Rate tokens taken ahead from Redis, handed out locally until they expire. */
+  private readonly pools = new Map<string, { tokens: number; expires: number }>();
   private releaseTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: TenantLimiterOptions) {
@@ -173,6 +185,7 @@ export class TenantLimiter {
   async retryAfter(tenant: TenantRef, connection: string, ms: number): Promise<LimitDelayError> {
     const [scope] = tenantScopes({ empresaId: tenant.empresaId, filialId: null }, connection) as [string];
     const limit = this.config.get(scope) ?? NO_LIMIT;
+    this.pools.delete(scope);
     const now = Date.now();
     const until = now + Math.min(Math.max(ms, RETRY_AFTER_MIN_MS), RETRY_AFTER_MAX_MS);
     await this.redis.integradorLimitsCooldown(limitKeys.tat(this.options.prefix, scope), now, until, limit.rate, limit.burst);
@@ -194,21 +207,49 @@ export class TenantLimiter {
   ): Promise<void> {
     const { prefix } = this.options;
     const now = Date.now();
-    const keys = [limitKeys.reservations(prefix, tenant.empresaId)];
-    const args: (string | number)[] = [now, reservation, lookup ? '1' : '0', leaseMember, now + this.options.leaseMs, concurrencyRetryMs];
-    for (const { scope, limit } of scopes) {
-      keys.push(limitKeys.tat(prefix, scope), limitKeys.active(prefix, scope));
-      args.push(limit.rate, limit.burst, limit.concurrency);
-    }
-    const [ok, until, index, reason] = await this.redis.integradorLimitsTake(keys.length, ...keys, ...args);
-    if (ok === 1) {
+    // Rate tokens this process already holds are used first; a job returning on a reservation uses that instead.
+    const local = lookup ? [] : scopes.filter(({ scope, limit }) => limit.rate > 0 && this.takeLocal(scope, now));
+    const remote = scopes.map(({ scope, limit }) => ({
+      scope,
+      limit: local.some((l) => l.scope === scope) ? { ...limit, rate: -1 } : limit,
+    }));
+    if (remote.every(({ limit }) => limit.rate < 0 && limit.concurrency === 0)) {
       for (const { scope } of scopes) this.count(`admitted|${scope}`, true);
       return;
     }
-    const scope = scopes[(index ?? 1) - 1]?.scope ?? '';
+    const keys = [limitKeys.reservations(prefix, tenant.empresaId)];
+    const args: (string | number)[] = [now, reservation, lookup ? '1' : '0', leaseMember, now + this.options.leaseMs, concurrencyRetryMs];
+    for (const { scope, limit } of remote) {
+      keys.push(limitKeys.tat(prefix, scope), limitKeys.active(prefix, scope));
+      args.push(limit.rate, limit.burst, limit.concurrency, tokensWanted(limit.rate));
+    }
+    const reply = await this.redis.integradorLimitsTake(keys.length, ...keys, ...args);
+    if (reply[0] === 1) {
+      remote.forEach(({ scope }, i) => {
+        const granted = Number(reply[i + 1] ?? 0);
+        if (granted > 1) this.pools.set(scope, { tokens: granted - 1, expires: now + TOKEN_POOL_MS });
+      });
+      for (const { scope } of scopes) this.count(`admitted|${scope}`, true);
+      return;
+    }
+    // Refused: the local tokens taken for this call go back to their pools.
+    for (const { scope } of local) {
+      const pool = this.pools.get(scope);
+      if (pool) pool.tokens += 1;
+    }
+    const [, until, index, reason] = reply;
+    const scope = remote[(index ?? 1) - 1]?.scope ?? '';
     const why = REASONS[reason ?? 1] ?? 'rate';
     this.count(`delayed|${why}|${scope}`);
     throw new LimitDelayError(until ?? now, why, scope);
+  }
+
+  /** Takes one token of the scope from this process's pool, when it holds an unexpired one. */
+  private takeLocal(scope: string, now: number): boolean {
+    const pool = this.pools.get(scope);
+    if (!pool || pool.expires < now || pool.tokens < 1) return false;
+    pool.tokens -= 1;
+    return true;
   }
 
   private count(field: string, perSecond = false): void {
