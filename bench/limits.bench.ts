@@ -108,8 +108,8 @@ interface Side {
   /** Enqueues one job; returns its id. */
   enqueueOne(tenant: TenantRef): Promise<string>;
   ready(): Promise<void>;
-  /** Starts consuming; `onDone` is called once per finished job. */
-  startWorker(onDone: () => void, sleepMs?: number): Promise<() => Promise<void>>;
+  /** Starts consuming; `onDone` is called once per finished job; `started` gets the time each handler began. */
+  startWorker(onDone: () => void, sleepMs?: number, started?: Map<string, number>): Promise<() => Promise<void>>;
   queue: Queue;
   close(): Promise<void>;
 }
@@ -125,9 +125,13 @@ function bareSide(url: string, prefix: string): Side {
     enqueue: (count, tenant = tenantOf) => inFlight(count, (i) => queue.add('system.ping', { tenant: tenant(i), sleepMs: 0 }, jobOptions)),
     enqueueOne: async (tenant) => String((await queue.add('system.ping', { tenant, sleepMs: 0 }, jobOptions)).id),
     ready: () => waitUntilReady(connection),
-    async startWorker(onDone, sleepMs = 0) {
+    async startWorker(onDone, sleepMs = 0, started) {
       const workerRedis = createRedis(url, { role: 'worker' });
-      const worker = new Worker(QUEUE, async () => (sleepMs ? sleep(sleepMs) : null), {
+      const processor = async (job: { id?: string | undefined }) => {
+        started?.set(String(job.id), Date.now());
+        return sleepMs ? sleep(sleepMs) : null;
+      };
+      const worker = new Worker(QUEUE, processor, {
         ...queueOptions(workerRedis, prefix),
         concurrency: CONCURRENCY,
       });
@@ -155,7 +159,7 @@ function productSide(url: string, prefix: string, layer: boolean): Side {
       inFlight(count, (i) => producer.enqueue(QUEUE, 'system.ping', { tenant: tenant(i), sleepMs: 0 })),
     enqueueOne: async (tenant) => String((await producer.enqueue(QUEUE, 'system.ping', { tenant, sleepMs: 0 })).id),
     ready: () => waitUntilReady(connection),
-    async startWorker(onDone, sleepMs = 0) {
+    async startWorker(onDone, sleepMs = 0, started) {
       const workerRedis = createRedis(url, { role: 'worker' });
       const limiter = layer ? new TenantLimiter({ redis: workerRedis, prefix, logger, leaseMs: 30000 }) : undefined;
       await limiter?.start();
@@ -166,7 +170,12 @@ function productSide(url: string, prefix: string, layer: boolean): Side {
         concurrency: CONCURRENCY,
         logger,
         ...(limiter ? { limiter } : {}),
-        handlers: { 'system.ping': async () => (sleepMs ? sleep(sleepMs) : null) },
+        handlers: {
+          'system.ping': async (_payload, ctx) => {
+            started?.set(String(ctx.job.id), Date.now());
+            return sleepMs ? sleep(sleepMs) : null;
+          },
+        },
       });
       worker.on('completed', onDone);
       await worker.waitUntilReady();
@@ -189,6 +198,7 @@ function sideOf(variant: Variant, url: string, prefix: string): Side {
 
 interface ThroughputRun {
   variant: Variant;
+  round?: number;
   enqueuePerSecond: number;
   processPerSecond: number;
   commandsPerJob: { enqueue: number; process: number; total: number };
@@ -264,19 +274,17 @@ async function fairness(variant: 'bare' | 'layer', url: string, backlog: number,
     const t0 = performance.now();
     await side.enqueue(backlog, () => ({ empresaId: 1, filialId: null }));
     const enqueueSeconds = round((performance.now() - t0) / 1000);
-    const stop = await side.startWorker(() => undefined, 1);
+    const started = new Map<string, number>();
+    const stop = await side.startWorker(() => undefined, 1, started);
     await sleep(1000);
     const waitMs: number[] = [];
     let left = 0;
     for (let p = 0; p < probes; p++) {
       const before = Date.now();
       const id = await side.enqueueOne({ empresaId: 2, filialId: null });
-      let started: number | undefined;
-      while (started === undefined && Date.now() - before < 120000) {
-        started = (await side.queue.getJob(id))?.processedOn;
-        if (started === undefined) await sleep(5);
-      }
-      waitMs.push(started === undefined ? Number.NaN : started - before);
+      while (!started.has(id) && Date.now() - before < 120000) await sleep(2);
+      const at = started.get(id);
+      waitMs.push(at === undefined ? Number.NaN : at - before);
       const counts = await side.queue.getJobCounts('waiting', 'prioritized');
       left = (counts.waiting ?? 0) + (counts.prioritized ?? 0);
       if (left === 0) break;
@@ -288,6 +296,14 @@ async function fairness(variant: 'bare' | 'layer', url: string, backlog: number,
     await side.close();
     await deletePrefix(url, prefix);
   }
+}
+
+/** Median over rounds of (variant's processing rate / bare's in the same round). */
+function pairedRatio(runs: ThroughputRun[], variant: Variant): number {
+  const ratios = runs
+    .filter((r) => r.variant === variant)
+    .map((r) => r.processPerSecond / (runs.find((b) => b.variant === 'bare' && b.round === r.round)?.processPerSecond ?? Number.NaN));
+  return round(spread(ratios).median, 2);
 }
 
 async function main(): Promise<void> {
@@ -314,10 +330,10 @@ async function main(): Promise<void> {
     if (JOBS > 0) {
       for (let round_ = 0; round_ < num('rounds'); round_++) {
         // Alternating order so drift over the run does not favour one side.
-        const order: Variant[] =
-          round_ % 2 === 0 ? ['bare', 'runner', 'layer', 'layer-limited'] : ['layer-limited', 'layer', 'runner', 'bare'];
+        const forward: Variant[] = ['bare', 'runner', 'layer', 'layer-rate', 'layer-limited'];
+        const order = round_ % 2 === 0 ? forward : [...forward].reverse();
         for (const variant of order) {
-          const run = await throughput(variant, url, admin);
+          const run = { ...(await throughput(variant, url, admin)), round: round_ };
           runs.push(run);
           log(
             `round ${round_ + 1} ${variant}: enqueue ${run.enqueuePerSecond}/s, process ${run.processPerSecond}/s, commands/job ${JSON.stringify(run.commandsPerJob)}`,
@@ -335,7 +351,8 @@ async function main(): Promise<void> {
           processPerSecond: med(variant, (r) => r.processPerSecond),
           enqueuePerSecond: med(variant, (r) => r.enqueuePerSecond),
           commandsPerJob: med(variant, (r) => r.commandsPerJob.total),
-          ratioToBare: JOBS > 0 ? round(med(variant, (r) => r.processPerSecond) / med('bare', (r) => r.processPerSecond), 2) : null,
+          // Paired per round (both sides ran minutes apart at most), then the median: the machine's drift cancels out.
+          ratioToBare: JOBS > 0 ? pairedRatio(runs, variant) : null,
           extraCommandsVsBare:
             JOBS > 0 ? round(med(variant, (r) => r.commandsPerJob.total) - med('bare', (r) => r.commandsPerJob.total)) : null,
         },
