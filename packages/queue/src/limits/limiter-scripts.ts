@@ -78,7 +78,11 @@ if not reserved then
     end
   end
   if at > now then
-    if reason == 1 then redis.call('ZADD', KEYS[1], at, ARGV[2]) end
+    if reason == 1 then
+      redis.call('ZADD', KEYS[1], at, ARGV[2])
+      -- Reservations of jobs removed while delayed would stay forever: drop those an hour past their slot.
+      redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 3600000)
+    end
     return {0, math.ceil(at), culprit, reason}
   end
 else

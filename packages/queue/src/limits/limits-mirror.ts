@@ -30,7 +30,8 @@ export async function readLimitsMirror(redis: Redis, prefix: string): Promise<Li
  */
 export class LimitsConfigCache {
   private limits = new Map<string, ScopeLimit>();
-  private version: string | null = null;
+  /** undefined until the first load, which always reads the hash. */
+  private version: string | null | undefined;
   private loading: Promise<void> | undefined;
 
   constructor(
@@ -41,11 +42,6 @@ export class LimitsConfigCache {
   /** The limit of a scope, or undefined when none is configured. */
   get(scope: string): ScopeLimit | undefined {
     return this.limits.get(scope);
-  }
-
-  /** True when any limit of the empresa is configured (a cheap pre-check for the hot path). */
-  get size(): number {
-    return this.limits.size;
   }
 
   /** Reloads when the version moved; concurrent calls share one load. */

@@ -77,6 +77,7 @@ export class TenantLimiter {
   private releases = new Map<string, string[]>();
   /** Rate tokens taken ahead from Redis, handed out locally until they expire. */
   private readonly pools = new Map<string, { tokens: number; expires: number }>();
+  private readonly fetching = new Map<string, Promise<unknown>>();
   private releaseTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: TenantLimiterOptions) {
@@ -206,6 +207,10 @@ export class TenantLimiter {
     concurrencyRetryMs: number,
   ): Promise<void> {
     const { prefix } = this.options;
+    // Jobs arriving while this process is already fetching a batch of a scope's tokens wait for that batch
+    // instead of each fetching their own (which would waste most of them).
+    const fetching = lookup ? [] : scopes.flatMap(({ scope }) => this.fetching.get(scope) ?? []);
+    if (fetching.length) await Promise.allSettled(fetching);
     const now = Date.now();
     // Rate tokens this process already holds are used first; a job returning on a reservation uses that instead.
     const local = lookup ? [] : scopes.filter(({ scope, limit }) => limit.rate > 0 && this.takeLocal(scope, now));
@@ -223,12 +228,25 @@ export class TenantLimiter {
       keys.push(limitKeys.tat(prefix, scope), limitKeys.active(prefix, scope));
       args.push(limit.rate, limit.burst, limit.concurrency, tokensWanted(limit.rate));
     }
-    const reply = await this.redis.integradorLimitsTake(keys.length, ...keys, ...args);
+    // The granted tokens are pooled before anyone waiting on this call resumes.
+    const call = this.redis.integradorLimitsTake(keys.length, ...keys, ...args).then((answer) => {
+      if (answer[0] === 1) {
+        remote.forEach(({ scope }, i) => {
+          const granted = Number(answer[i + 1] ?? 0);
+          if (granted > 1) this.pools.set(scope, { tokens: granted - 1, expires: now + TOKEN_POOL_MS });
+        });
+      }
+      return answer;
+    });
+    const batched = remote.filter(({ limit }) => tokensWanted(limit.rate) > 1 && limit.rate > 0).map(({ scope }) => scope);
+    for (const scope of batched) this.fetching.set(scope, call);
+    let reply: TakeReply;
+    try {
+      reply = await call;
+    } finally {
+      for (const scope of batched) if (this.fetching.get(scope) === call) this.fetching.delete(scope);
+    }
     if (reply[0] === 1) {
-      remote.forEach(({ scope }, i) => {
-        const granted = Number(reply[i + 1] ?? 0);
-        if (granted > 1) this.pools.set(scope, { tokens: granted - 1, expires: now + TOKEN_POOL_MS });
-      });
       for (const { scope } of scopes) this.count(`admitted|${scope}`, true);
       return;
     }
