@@ -100,6 +100,6 @@ describe.each(ALL_DIALECTS)('store on %s', (dialect) => {
     const tables = (await database.db.introspection.getTables()).map((t) => t.name);
     expect(tables).not.toContain('integracao');
     expect(tables).not.toContain('integracao_execucoes');
-    expect(await migrateToLatest(database)).toEqual(['001-initial', '002-execucoes']);
+    expect(await migrateToLatest(database)).toEqual(['001-initial', '002-execucoes', '006-limites-tenant']);
   });
 });
