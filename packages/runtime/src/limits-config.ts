@@ -1,4 +1,5 @@
-import { type LimitRule, releaseReservations, scopeName, writeLimitsMirror } from '@integrador/queue';
+import type { Logger } from '@integrador/logging';
+import { type LimitRule, limitKeys, releaseReservations, scopeName, writeLimitsMirror } from '@integrador/queue';
 import { type CrmDatabase, type LimiteTenant, listLimites } from '@integrador/store';
 
 // The queue package's own types for the connection and the queue lookup, so this package needs no bullmq/ioredis import.
@@ -25,6 +26,24 @@ export async function syncLimits(database: CrmDatabase, redis: Redis, prefix: st
   const rules = (await listLimites(database.db)).map(toLimitRule);
   await writeLimitsMirror(redis, prefix, rules);
   return rules.length;
+}
+
+/**
+ * At a worker's start: when Redis has no mirror at all (a new or restored Redis), rebuild it from limites_tenant, so
+ * configured limits survive a Redis that lost its keys. An existing mirror is left alone (the CLI owns changes).
+ * A database without the table (not migrated yet) only gets a warning: the fleet then runs without limits.
+ */
+export async function restoreLimitsMirror(database: CrmDatabase, redis: Redis, prefix: string, logger: Logger): Promise<void> {
+  if ((await redis.exists(limitKeys.version(prefix))) === 1) return;
+  try {
+    const count = await syncLimits(database, redis, prefix);
+    logger.info({ limits: count }, 'limits mirror restored from the database');
+  } catch (err) {
+    logger.warn(
+      { reason: (err as Error).message },
+      'limits: could not read limites_tenant; running without limits until `integrador limits sync`',
+    );
+  }
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 } from '@integrador/queue';
 import { type CrmDatabase, createDatabase } from '@integrador/store';
 import { loadConnections } from './connections';
+import { restoreLimitsMirror } from './limits-config';
 import { closeAllTransports } from './set-services';
 
 /** What a worker app's handler factory receives (issue 5 adds limits). */
@@ -67,6 +68,7 @@ export async function runWorkerApp<Q extends QueueName>(
   }
 
   // Limits are read from Redis' mirror of limites_tenant, reloaded within a second of a change.
+  await restoreLimitsMirror(database, redis, config.keyPrefix, logger);
   const limiter = new TenantLimiter({ redis, prefix: config.keyPrefix, logger, leaseMs: config.jobLockMs });
   await limiter.start();
   shutdown.add('limits', () => limiter.close());
