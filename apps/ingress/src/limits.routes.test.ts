@@ -122,4 +122,12 @@ describe('GET /v1/limits and the limit series of /metrics', () => {
     expect(text).toMatch(/integrador_limit_current_rate\{/);
     expect(text).toMatch(/integrador_limit_concurrency_in_use\{/);
   });
+
+  it('shows a queued (fairness-prioritized) job as waiting in GET /v1/jobs', async () => {
+    // No worker runs on the get queue here: the job stays queued.
+    const job = await producer.enqueue('get', 'system.ping', { tenant: { empresaId: b, filialId: null }, sleepMs: 0 });
+    expect(await job.getState()).toBe('prioritized');
+    const response = await get(`/v1/jobs/get/${job.id}`, keyB);
+    expect(response.json()).toMatchObject({ id: job.id, state: 'waiting' });
+  });
 });

@@ -14,6 +14,9 @@ function ownedBy(job: Job, tenant: Tenant): boolean {
   return tenant.filialId === null || owner.filialId === tenant.filialId;
 }
 
+/** Every job the fleet enqueues carries a fairness priority, so BullMQ calls a queued job "prioritized": clients see "waiting". */
+const publicState = (state: string) => (state === 'prioritized' ? 'waiting' : state);
+
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
 
 /** POST /v1/ping enqueues a no-op on a queue; GET /v1/jobs/:queue/:id follows any job of the tenant. */
@@ -60,7 +63,7 @@ export function jobsRoutes(producer: JobProducer): FastifyPluginAsyncTypebox {
           id: String(job.id),
           queue,
           name: job.name,
-          state: await job.getState(),
+          state: publicState(await job.getState()),
           attemptsMade: job.attemptsMade,
           maxAttempts: job.opts.attempts ?? 1,
           failedReason: job.failedReason ?? null,
