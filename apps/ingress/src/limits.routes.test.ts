@@ -83,8 +83,8 @@ describe('GET /v1/limits and the limit series of /metrics', () => {
 
   it('shows the tenant its own limits, the current rate and the jobs delayed by them', async () => {
     const tenant = { empresaId: a, filialId: null };
-    await Promise.all(Array.from({ length: 10 }, () => producer.enqueue('cti', 'system.ping', { tenant, sleepMs: 0 })));
-    // 5/s with a burst of 1: after ~1 s some ran, the rest wait for their slot.
+    await Promise.all(Array.from({ length: 20 }, () => producer.enqueue('cti', 'system.ping', { tenant, sleepMs: 0 })));
+    // 5/s with a burst of 1: after 1.5 s some ran, the rest (spread over 4 s) wait for their slot.
     await new Promise((r) => setTimeout(r, 1500));
     const response = await get('/v1/limits', keyA);
     expect(response.statusCode).toBe(200);
@@ -97,7 +97,7 @@ describe('GET /v1/limits and the limit series of /metrics', () => {
     const own = body.limits[0] as { limit: unknown; admittedTotal: number; delayedTotal: { rate: number }; currentRate: number };
     expect(own.limit).toEqual({ ratePerSecond: 5, burst: 1, maxConcurrency: 0 });
     expect(own.admittedTotal).toBeGreaterThanOrEqual(5);
-    expect(own.admittedTotal).toBeLessThanOrEqual(10);
+    expect(own.admittedTotal).toBeLessThan(20);
     expect(own.delayedTotal.rate).toBeGreaterThanOrEqual(5);
     expect(own.currentRate).toBeGreaterThan(0);
     expect(body.delayedNow).toBeGreaterThan(0);

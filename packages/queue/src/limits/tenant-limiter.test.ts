@@ -54,17 +54,18 @@ describe('TenantLimiter on a real Redis', () => {
   };
 
   it('admits a burst, then gives each refused job its own later slot', async () => {
-    await configure([{ ratePerSecond: 10, burst: 3 }]);
+    await configure([{ ratePerSecond: 1, burst: 3 }]);
+    const jobs = await Promise.all(Array.from({ length: 5 }, () => job()));
     const start = Date.now();
-    for (let i = 0; i < 3; i++) await limiter.admit('cti', await job(), empresa);
-    const first = await refusal(limiter.admit('cti', await job(), empresa));
-    const second = await refusal(limiter.admit('cti', await job(), empresa));
+    for (const j of jobs.slice(0, 3)) await limiter.admit('cti', j, empresa);
+    const first = await refusal(limiter.admit('cti', jobs[3] as Job, empresa));
+    const second = await refusal(limiter.admit('cti', jobs[4] as Job, empresa));
     expect(first.reason).toBe('rate');
     expect(first.scope).toBe('e:5');
-    // 10/s: the refused jobs are spread 100 ms apart instead of all retrying at once.
-    expect(first.until - start).toBeGreaterThanOrEqual(50);
-    expect(second.until - first.until).toBeGreaterThanOrEqual(95);
-    expect(second.until - first.until).toBeLessThanOrEqual(105);
+    // 1/s: the refused jobs are spread a second apart instead of all retrying at once.
+    expect(first.until - start).toBeGreaterThanOrEqual(500);
+    expect(second.until - first.until).toBeGreaterThanOrEqual(995);
+    expect(second.until - first.until).toBeLessThanOrEqual(1005);
     expect(await redis.zcard(`${prefix}:limits:resv:e:5`)).toBe(2);
   });
 
