@@ -5,6 +5,7 @@ import { registerConfigCommand } from './commands/config-lint.command';
 import { registerConnectionsCommand } from './commands/connections.command';
 import { registerEndpointsCommands } from './commands/endpoints.command';
 import { registerJobCommand } from './commands/job.command';
+import { registerLimitsCommand } from './commands/limits.command';
 import { registerMigrateCommand } from './commands/migrate.command';
 import { registerReceptorCommands } from './commands/receptor.command';
 import { registerRunCommand } from './commands/run.command';
@@ -36,6 +37,7 @@ function buildProgram(cli: Cli): Command {
   registerSchedulesCommand(program, cli);
   registerConnectionsCommand(program, cli);
   registerJobCommand(program, cli);
+  registerLimitsCommand(program, cli);
   return program;
 }
 

@@ -110,7 +110,8 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
       parametros: { contaId: String(CONTA.id) },
       trigger: 'cli',
     });
-    expect(await job?.getState()).toBe('waiting');
+    // Queued: BullMQ calls a queued job with a (fairness) priority "prioritized".
+    expect(await job?.getState()).toBe('prioritized');
   });
 
   it('refuses a run without its parametros_obrigatorios, naming them and enqueueing nothing', async () => {

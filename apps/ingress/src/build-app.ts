@@ -19,6 +19,7 @@ import { healthRoutes } from './routes/health.routes';
 import { integrationConfigRoutes } from './routes/integration-config.routes';
 import { integrationsRoutes } from './routes/integrations.routes';
 import { jobsRoutes } from './routes/jobs.routes';
+import { limitsRoutes } from './routes/limits.routes';
 import { receptorRoutes } from './routes/receptor.routes';
 import { runsRoutes } from './routes/runs.routes';
 import { schedulesRoutes } from './routes/schedules.routes';
@@ -81,6 +82,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       await v1.register(endpointsRoutes(deps.database, deps.producer, deps.endpoints ?? { limits: SEED_003_LIMITS, env: {} }));
       await v1.register(schedulesRoutes(deps.database, deps.producer));
       await v1.register(connectionsRoutes(deps.connections));
+      await v1.register(limitsRoutes(deps.producer, deps.keyPrefix, deps.checkTimeoutMs));
     },
     { prefix: '/v1' },
   );

@@ -19,6 +19,15 @@ export {
   type SchedulerState,
   upsertScheduler,
 } from './job-schedulers';
+export { countedForFairness, FairnessLedger, FairPriorities, MAX_PRIORITY } from './limits/fairness';
+export { LimitDelayError, type LimitReason } from './limits/limit-delay-error';
+export { type LimitScope, limitKeys, parseScope, scopeName } from './limits/limit-keys';
+export { decodeLimit, encodeLimit, type LimitRule, type ScopeLimit } from './limits/limit-rule';
+export { LimitsConfigCache, readLimitsMirror, writeLimitsMirror } from './limits/limits-mirror';
+export { readLimitStatus, type ScopeStatus } from './limits/limits-status';
+export { releaseReservations } from './limits/release-reservations';
+export { NO_LIMITS } from './limits/run-with-limits';
+export { type JobLimits, type Lease, TenantLimiter, type TenantLimiterOptions } from './limits/tenant-limiter';
 export { type JobContext, type JobHandler, type QueueHandlers, startQueueWorker } from './queue-worker';
 export {
   assertReady,

@@ -6,6 +6,7 @@ import {
   QUEUE_NAMES,
   type QueueName,
   RETENTION,
+  type TenantRef,
   validatePayload,
 } from '@integrador/jobs';
 import type { Logger } from '@integrador/logging';
@@ -13,6 +14,7 @@ import { FlowProducer, type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { addValidatedFlow } from './flows/flow-producer';
 import type { FlowNodeInput, FlowNodeRef } from './flows/flow-tree';
+import { FairPriorities } from './limits/fairness';
 import { withRedisDeadline } from './redis';
 import { RedisGuard } from './redis-guard';
 
@@ -23,6 +25,8 @@ export interface JobProducerOptions {
   /** How long one enqueue or read may take before it is answered as unavailable. */
   timeoutMs: number;
   logger: Logger;
+  /** Fair share between tenants by priority (limits/fairness.ts); on unless false. */
+  fairness?: boolean;
 }
 
 /** Options a caller may set on one job; attempts, backoff and retention come from the catalog. */
@@ -52,8 +56,16 @@ export class JobProducer {
   /** Refuses work while Redis is down or configured so that it could lose jobs. */
   readonly guard: RedisGuard;
 
+  private readonly fair: FairPriorities | undefined;
+
   constructor(private readonly options: JobProducerOptions) {
     this.guard = new RedisGuard(options.connection, options.logger);
+    this.fair = options.fairness === false ? undefined : new FairPriorities(options.connection, options.prefix);
+  }
+
+  /** The producer's Redis connection (the limits commands write their mirror through it). */
+  get connection(): Redis {
+    return this.options.connection;
   }
 
   /** The BullMQ queue of a name, created on first use. */
@@ -83,7 +95,11 @@ export class JobProducer {
       ...options,
     };
     await this.guard.ensureUsable();
-    return withRedisDeadline(this.queue(queue).add(name, payload, jobOptions), this.options.timeoutMs, `enqueue ${queue}/${name}`);
+    const add = async () => {
+      if (this.fair) jobOptions.priority = await this.fair.next(queue, (payload as { tenant: TenantRef }).tenant, !options.jobId);
+      return this.queue(queue).add(name, payload, jobOptions);
+    };
+    return withRedisDeadline(add(), this.options.timeoutMs, `enqueue ${queue}/${name}`);
   }
 
   /** Validates every step and enqueues them as one BullMQ flow, a linear chain run first to last (flows/flow-tree.ts). */
@@ -126,6 +142,7 @@ export class JobProducer {
 
   /** Closes the queues (not the shared connection, which its owner closes). */
   async close(): Promise<void> {
+    await this.fair?.flush().catch(() => undefined);
     await Promise.allSettled([...this.queues.values(), ...(this.flowProducer ? [this.flowProducer] : [])].map((q) => q.close()));
     this.queues.clear();
     this.flowProducer = undefined;

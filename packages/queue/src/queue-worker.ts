@@ -6,6 +6,9 @@ import { handleFlowCompletion, handleFlowFailure } from './flows/flow-failures';
 import { openFlowGate } from './flows/flow-gate';
 import type { FlowValues } from './flows/flow-values';
 import { queueOptions } from './job-producer';
+import { FairnessLedger } from './limits/fairness';
+import { runWithLimits } from './limits/run-with-limits';
+import type { JobLimits, TenantLimiter } from './limits/tenant-limiter';
 import { recordOutcome } from './tenant-stats';
 
 /** What a handler gets besides its validated payload. */
@@ -18,6 +21,8 @@ export interface JobContext {
   logger: Logger;
   /** In a dependency flow: the values the steps before this one produced (flows/flow-values.ts); else undefined. */
   upstream?: FlowValues | undefined;
+  /** Per-tenant rate limits and concurrency caps, shared by every worker process (see limits/). */
+  limits: JobLimits;
 }
 
 /** Processes one job kind: `(payload, ctx) => result`; throw UnrecoverableError for permanent failures. */
@@ -36,6 +41,8 @@ export interface QueueWorkerOptions<Q extends QueueName> {
   /** Lock duration and stalled check interval (BullMQ's default is 30 s). */
   lockMs?: number;
   logger: Logger;
+  /** Per-tenant limits; without one, jobs run unlimited. */
+  limiter?: TenantLimiter;
 }
 
 function tenantOf(job: Job): TenantRef | undefined {
@@ -51,7 +58,7 @@ function isFinalFailure(job: Job, err: Error): boolean {
 /**
  * Starts a BullMQ worker for one queue: validates each payload again when taken (a bad one fails for good,
  * without retries), dispatches by job name and counts outcomes per tenant. Issue 5's rate limits and
- * dependency flows wrap `dispatch` here.
+ * dependency flows wrap `dispatch` here; limits run through runWithLimits.
  */
 export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOptions<Q>): Worker {
   const { queue, handlers, connection, prefix, logger } = options;
@@ -67,9 +74,11 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     }
     const handler = table[job.name];
     if (!handler) throw new UnrecoverableError(`no handler for job ${queue}/${job.name}`);
-    // A flow step runs only once its prerequisite completed (flows/flow-gate.ts).
+    // A flow step runs only once its prerequisite completed (flows/flow-gate.ts); then the tenant's limits apply.
     const upstream = await openFlowGate(job, connection, prefix);
-    return handler(payload, { job, token, signal, upstream, logger: logger.child({ jobId: job.id, job: job.name }) });
+    return runWithLimits(options.limiter, queue, job, token, tenantOf(job), (limits) =>
+      handler(payload, { job, token, signal, upstream, logger: logger.child({ jobId: job.id, job: job.name }), limits }),
+    );
   };
 
   const worker = new Worker(queue, dispatch, {
@@ -78,9 +87,14 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     ...(options.lockMs ? { lockDuration: options.lockMs, stalledInterval: options.lockMs } : {}),
   });
 
+  const fairness = new FairnessLedger(connection, prefix);
+  worker.on('closed', () => {
+    fairness.flush().catch((err) => logger.warn({ err }, 'fairness update failed'));
+  });
   worker.on('completed', (job) => {
     const tenant = tenantOf(job);
     if (tenant) recordOutcome(connection, prefix, queue, tenant, 'completed').catch((err) => logger.warn({ err }, 'stats update failed'));
+    fairness.ended(queue, job);
     handleFlowCompletion(connection, prefix, queue, job).catch((err) => logger.warn({ err }, 'flow bookkeeping failed'));
   });
   worker.on('failed', (job, err) => {
@@ -93,8 +107,10 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     );
     if (final && tenant)
       recordOutcome(connection, prefix, queue, tenant, 'failed').catch((e) => logger.warn({ err: e }, 'stats update failed'));
-    if (final)
+    if (final) {
+      fairness.ended(queue, job);
       handleFlowFailure(connection, prefix, queue, job, err.message, err).catch((e) => logger.warn({ err: e }, 'flow bookkeeping failed'));
+    }
   });
   worker.on('stalled', (jobId) => logger.warn({ queue, jobId }, 'job stalled, will run again'));
   worker.on('error', (err) => logger.error({ err, queue }, 'worker error'));

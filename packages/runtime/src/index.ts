@@ -9,6 +9,8 @@ export {
   StepQueueUnavailableError,
 } from './enqueue-integration-run';
 export { closeAllSourceReaders, sourceReaderFor } from './get-services';
+export { limitedTransport } from './limited-transport';
+export { applyLimitChange, LIMITS_SETTLE_MS, restoreLimitsMirror, syncLimits, toLimitRule } from './limits-config';
 export { pingProcessor } from './ping.processor';
 export { cachedRunPlans, loadPlanRows, planStoredRun } from './run-plans';
 export {

@@ -10,11 +10,13 @@ import {
   ShutdownRegistry,
   startQueueWorker,
   startWedgeGuard,
+  TenantLimiter,
   waitUntilReady,
 } from '@integrador/queue';
 import { type CrmDatabase, createDatabase } from '@integrador/store';
 import { loadConnections } from './connections';
 import { closeAllSourceReaders } from './get-services';
+import { restoreLimitsMirror } from './limits-config';
 import { closeAllTransports } from './set-services';
 
 /** What a worker app's handler factory receives (issue 5 adds limits). */
@@ -76,6 +78,11 @@ export async function runWorkerApp<Q extends QueueName>(
     throw err;
   }
 
+  // Limits are read from Redis' mirror of limites_tenant, reloaded within a second of a change.
+  await restoreLimitsMirror(database, redis, config.keyPrefix, logger);
+  const limiter = new TenantLimiter({ redis, prefix: config.keyPrefix, logger, leaseMs: config.jobLockMs });
+  await limiter.start();
+  shutdown.add('limits', () => limiter.close());
   const worker = startQueueWorker({
     queue,
     handlers: createHandlers({ config, logger, database, connections }, { redis, shutdown }),
@@ -84,6 +91,7 @@ export async function runWorkerApp<Q extends QueueName>(
     concurrency: config.workerConcurrency,
     lockMs: config.jobLockMs,
     logger,
+    limiter,
   });
   shutdown.add('worker', () => worker.close());
   // Every worker app may sweep for dependency flows blocked too long; a Redis lock keeps it to one sweep per interval.

@@ -20,6 +20,14 @@ export {
   loadConfiguration,
   type Regra,
 } from './integracao.repository';
+export {
+  type LimiteScope,
+  type LimiteTenant,
+  type LimiteValues,
+  listLimites,
+  removeLimite,
+  upsertLimite,
+} from './limites.repository';
 export { MigrationError, migrateDownAll, migrateToLatest } from './migrate';
 export { GET_SYNC_TABLES } from './migrations/003-get-sync';
 export { DEFAULT_SERVICE_LIMIT } from './migrations/004-servicos-endpoint';

@@ -4,6 +4,7 @@ import { initialMigration } from './migrations/001-initial';
 import { execucoesMigration } from './migrations/002-execucoes';
 import { getSyncMigration } from './migrations/003-get-sync';
 import { servicosEndpointMigration } from './migrations/004-servicos-endpoint';
+import { limitesTenantMigration } from './migrations/006-limites-tenant';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -19,6 +20,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '002-execucoes': execucoesMigration(dialect),
         '003-get-sync': getSyncMigration(dialect),
         '004-servicos-endpoint': servicosEndpointMigration(dialect),
+        '006-limites-tenant': limitesTenantMigration(dialect),
       }),
     },
   });

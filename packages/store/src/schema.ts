@@ -376,6 +376,19 @@ export interface LigacoesTable extends TenantOwned {
   criado_em: Timestamp;
 }
 
+/** Issue 5: per-tenant limits; 0 = no limit. nome_conexao null = the tenant's jobs, else its calls through that connection. */
+export interface LimitesTenantTable {
+  id: Id;
+  empresa_id: number;
+  empresa_filial_id: Nullable<number>;
+  nome_conexao: Nullable<string>;
+  taxa_por_segundo: number;
+  rajada: number;
+  concorrencia_maxima: number;
+  criado_em: Timestamp;
+  atualizado_em: Timestamp;
+}
+
 export interface Database {
   empresas: EmpresasTable;
   empresa_filiais: EmpresaFiliaisTable;
@@ -400,4 +413,5 @@ export interface Database {
   integracao_sincronizacao: IntegracaoSincronizacaoTable;
   integracao_sincronizacao_chaves: IntegracaoSincronizacaoChavesTable;
   integracao_sincronizacao_execucoes: IntegracaoSincronizacaoExecucoesTable;
+  limites_tenant: LimitesTenantTable;
 }

@@ -13,7 +13,7 @@ export class TransientTransportError extends Error {
   constructor(
     message: string,
     readonly exchange?: TransportExchange,
-    /** From a 429's Retry-After header: how long the receptor asked us to wait. */
+    /** From a 429's (or 5xx's) Retry-After header: how long the receptor asked us to wait. */
     readonly retryAfterMs?: number,
     options?: ErrorOptions,
   ) {

@@ -48,7 +48,8 @@ export function connectionFailure(error: unknown, context: FailureContext): Outb
 }
 
 /**
- * The error for a non-2xx answer that carries no SOAP fault: 429, 408 and 5xx are worth retrying; other 4xx and 3xx
+ * The error for a non-2xx answer that carries no SOAP fault: 429, 408 and 5xx are worth retrying (with the answer's
+ * Retry-After, when it sends one); other 4xx and 3xx
  * (we follow no redirects) are the receptor's refusal, with `detail` (its own message) as receptorMessage.
  */
 export function httpStatusFailure(status: number, exchange: TransportExchange, detail: string, retryAfter: unknown, cause?: unknown) {
@@ -58,7 +59,10 @@ export function httpStatusFailure(status: number, exchange: TransportExchange, d
     });
   }
   if (status >= 500 || status === 408) {
-    return new TransientTransportError(`${exchange.url} answered HTTP ${status}: ${detail}`, exchange, undefined, { cause });
+    // A 503 may carry Retry-After too (RFC 9110); the limits layer then pauses only this tenant's connection.
+    return new TransientTransportError(`${exchange.url} answered HTTP ${status}: ${detail}`, exchange, parseRetryAfter(retryAfter), {
+      cause,
+    });
   }
   return new ReceptorError(detail, exchange, { cause });
 }

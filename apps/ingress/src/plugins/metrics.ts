@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { registerFlowMetrics } from './flow-metrics';
+import { registerLimitMetrics } from './limit-metrics';
 
 export interface MetricsDeps {
   producer: JobProducer;
@@ -65,6 +66,7 @@ export function createMetrics(deps: MetricsDeps): {
     },
   });
   registerFlowMetrics(registry, deps);
+  registerLimitMetrics(registry, deps);
   const latency = new Histogram({
     name: 'integrador_http_request_duration_seconds',
     help: 'HTTP request latency of the ingress',

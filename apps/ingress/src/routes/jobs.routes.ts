@@ -16,6 +16,9 @@ export function ownedBy(job: Job, tenant: Tenant): boolean {
   return tenant.filialId === null || owner.filialId === tenant.filialId;
 }
 
+/** Every job the fleet enqueues carries a fairness priority, so BullMQ calls a queued job "prioritized": clients see "waiting". */
+const publicState = (state: string) => (state === 'prioritized' ? 'waiting' : state);
+
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
 
 /** POST /v1/ping enqueues a no-op on a queue; GET /v1/jobs/:queue/:id follows any job of the tenant. */
@@ -67,6 +70,8 @@ export function jobsRoutes(producer: JobProducer): FastifyPluginAsyncTypebox {
           queue,
           name: job.name,
           ...flowState,
+          // A prioritized job (fairness) is waiting as far as the caller is concerned.
+          state: publicState(flowState.state),
           flow: (job.data as { flow?: unknown }).flow ?? null,
           attemptsMade: job.attemptsMade,
           maxAttempts: job.opts.attempts ?? 1,

@@ -8,7 +8,7 @@ import {
 } from '@integrador/integrador';
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import { type FlowValues, type JobHandler, mergeFlowValues } from '@integrador/queue';
-import { cachedRunPlans, cachedSetTargets, isPermanentFailure, type WorkerDeps } from '@integrador/runtime';
+import { cachedRunPlans, cachedSetTargets, isPermanentFailure, limitedTransport, type WorkerDeps } from '@integrador/runtime';
 import type { SoapClientCache } from '@integrador/transports';
 import { UnrecoverableError } from 'bullmq';
 
@@ -48,7 +48,8 @@ export function createIntegrationRunProcessor(deps: WorkerDeps, soapCache: SoapC
         parametros: payload.parametros,
         upstream: ctx.upstream,
         jobId: String(ctx.job.id),
-        transport: target.transport,
+        // Rate limits of (tenant, connection) and a target's Retry-After apply to each outbound call.
+        transport: limitedTransport(target.transport, ctx.limits, target.connection.name),
         timeoutMs: target.timeoutMs,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         // The full detail of every attempt goes to the job's log (the operator's view); the outbox keeps it too.

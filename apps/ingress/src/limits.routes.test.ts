@@ -1,0 +1,133 @@
+import { parseConnections } from '@integrador/connections';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, startQueueWorker, TenantLimiter, waitUntilReady, writeLimitsMirror } from '@integrador/queue';
+import { pingProcessor } from '@integrador/runtime';
+import { createEmpresa, createFilial, issueApiKey } from '@integrador/store';
+import type { Worker } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
+import { buildApp } from './build-app';
+
+const logger = createLogger({ name: 'ingress-test', level: 'silent' });
+
+describe('GET /v1/limits and the limit series of /metrics', () => {
+  const prefix = testPrefix();
+  let database: TestDatabase;
+  let redis: Redis;
+  let workerRedis: Redis;
+  let producer: JobProducer;
+  let limiter: TenantLimiter;
+  let worker: Worker;
+  let app: FastifyInstance;
+  let a: number;
+  let b: number;
+  let filial: number;
+  let keyA: string;
+  let keyFilial: string;
+  let keyB: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    app = await buildApp({
+      database,
+      redis,
+      producer,
+      connections: parseConnections('{"connections":{}}', 'json', {}, 'test'),
+      logger,
+      keyPrefix: prefix,
+      checkTimeoutMs: 2000,
+    });
+    a = await createEmpresa(database.db, 'A');
+    b = await createEmpresa(database.db, 'B');
+    filial = await createFilial(database.db, a, 'Filial');
+    keyA = await issueApiKey(database.db, a, null, 'a');
+    keyFilial = await issueApiKey(database.db, a, filial, 'f');
+    keyB = await issueApiKey(database.db, b, null, 'b');
+    await writeLimitsMirror(redis, prefix, [
+      { empresaId: a, filialId: null, connection: null, ratePerSecond: 5, burst: 1, maxConcurrency: 0 },
+      { empresaId: a, filialId: filial + 1, connection: null, ratePerSecond: 0, burst: 1, maxConcurrency: 2 },
+      { empresaId: a, filialId: null, connection: 'erp_ws', ratePerSecond: 3, burst: 3, maxConcurrency: 0 },
+      { empresaId: b, filialId: null, connection: null, ratePerSecond: 100, burst: 100, maxConcurrency: 0 },
+    ]);
+    limiter = new TenantLimiter({ redis: workerRedis, prefix, logger, leaseMs: 30000, pollMs: 200 });
+    await limiter.start();
+    worker = startQueueWorker({
+      queue: 'cti',
+      connection: workerRedis,
+      prefix,
+      concurrency: 5,
+      logger,
+      limiter,
+      handlers: { 'system.ping': pingProcessor },
+    });
+  });
+
+  afterAll(async () => {
+    await worker.close();
+    await limiter.close();
+    await app.close();
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+    workerRedis.disconnect();
+    await database.drop();
+  });
+
+  const get = (url: string, key?: string) => app.inject({ method: 'GET', url, headers: key ? { authorization: `Bearer ${key}` } : {} });
+
+  it('shows the tenant its own limits, the current rate and the jobs delayed by them', async () => {
+    const tenant = { empresaId: a, filialId: null };
+    await Promise.all(Array.from({ length: 20 }, () => producer.enqueue('cti', 'system.ping', { tenant, sleepMs: 0 })));
+    // 5/s with a burst of 1: after 1.5 s some ran, the rest (spread over 4 s) wait for their slot.
+    await new Promise((r) => setTimeout(r, 1500));
+    const response = await get('/v1/limits', keyA);
+    expect(response.statusCode).toBe(200);
+    const body = response.json() as { delayedNow: number; limits: Record<string, unknown>[] };
+    expect(body.limits.map((l) => [l.filialId, l.connection])).toEqual([
+      [null, null],
+      [filial + 1, null],
+      [null, 'erp_ws'],
+    ]);
+    const own = body.limits[0] as { limit: unknown; admittedTotal: number; delayedTotal: { rate: number }; currentRate: number };
+    expect(own.limit).toEqual({ ratePerSecond: 5, burst: 1, maxConcurrency: 0 });
+    expect(own.admittedTotal).toBeGreaterThanOrEqual(5);
+    expect(own.admittedTotal).toBeLessThan(20);
+    expect(own.delayedTotal.rate).toBeGreaterThanOrEqual(5);
+    expect(own.currentRate).toBeGreaterThan(0);
+    expect(body.delayedNow).toBeGreaterThan(0);
+
+    // A filial key sees the empresa-wide limits and its filial's, never another filial's; B sees only B's.
+    const fromFilial = (await get('/v1/limits', keyFilial)).json() as { limits: { filialId: number | null }[] };
+    expect(fromFilial.limits.every((l) => l.filialId === null)).toBe(true);
+    const fromB = (await get('/v1/limits', keyB)).json() as { limits: { limit: { ratePerSecond: number } }[] };
+    expect(fromB.limits.map((l) => l.limit.ratePerSecond)).toEqual([100]);
+    expect((await get('/v1/limits')).statusCode).toBe(401);
+  }, 20000);
+
+  it('exports every scope in /metrics, apart from the queue series', async () => {
+    const text = (await get('/metrics')).body;
+    expect(text).toContain(`integrador_limit_rate_per_second{empresa_id="${a}",filial_id="",connection=""} 5`);
+    expect(text).toContain(`integrador_limit_rate_per_second{empresa_id="${a}",filial_id="",connection="erp_ws"} 3`);
+    expect(text).toContain(`integrador_limit_max_concurrency{empresa_id="${a}",filial_id="${filial + 1}",connection=""} 2`);
+    expect(text).toMatch(
+      new RegExp(`integrador_limit_delayed_total\\{empresa_id="${a}",filial_id="",connection="",reason="rate"\\} [1-9]`),
+    );
+    expect(text).toMatch(new RegExp(`integrador_limit_admitted_total\\{empresa_id="${a}",filial_id="",connection=""\\} [1-9]`));
+    expect(text).toMatch(/integrador_limit_current_rate\{/);
+    expect(text).toMatch(/integrador_limit_concurrency_in_use\{/);
+  });
+
+  it('shows a queued (fairness-prioritized) job as waiting in GET /v1/jobs', async () => {
+    // No worker runs on the get queue here: the job stays queued.
+    const job = await producer.enqueue('get', 'system.ping', { tenant: { empresaId: b, filialId: null }, sleepMs: 0 });
+    expect(await job.getState()).toBe('prioritized');
+    const response = await get(`/v1/jobs/get/${job.id}`, keyB);
+    expect(response.json()).toMatchObject({ id: job.id, state: 'waiting' });
+  });
+});

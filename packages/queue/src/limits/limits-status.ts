@@ -1,0 +1,73 @@
+import type { Redis } from 'ioredis';
+import type { LimitReason } from './limit-delay-error';
+import { type LimitScope, limitKeys, parseScope } from './limit-keys';
+import { decodeLimit, type ScopeLimit } from './limit-rule';
+
+/** What /metrics and GET /v1/limits show of one scope. */
+export interface ScopeStatus {
+  scope: LimitScope;
+  /** The configured limit; null for a scope seen only in counters (e.g. a connection with no limit). */
+  limit: ScopeLimit | null;
+  /** Jobs (tenant scopes) or calls (connection scopes) admitted per second, averaged over the last 5 s. */
+  currentRate: number;
+  admittedTotal: number;
+  delayedTotal: Record<LimitReason, number>;
+  /** Concurrency slots held now (scopes with a cap). */
+  activeNow: number;
+}
+
+const RATE_WINDOW_S = 5;
+
+/** Every scope's limit and counters, optionally of one empresa only (the tenant API). */
+export async function readLimitStatus(redis: Redis, prefix: string, empresaId?: number): Promise<ScopeStatus[]> {
+  const second = Math.floor(Date.now() / 1000);
+  const windows = Array.from({ length: RATE_WINDOW_S }, (_, i) => limitKeys.second(prefix, second - 1 - i));
+  const [config, stats, ...recent] = await Promise.all([
+    redis.hgetall(limitKeys.config(prefix)),
+    redis.hgetall(limitKeys.stats(prefix)),
+    ...windows.map((key) => redis.hgetall(key)),
+  ]);
+  const byScope = new Map<string, ScopeStatus>();
+  const entry = (name: string): ScopeStatus | undefined => {
+    const scope = parseScope(name);
+    if (!scope || (empresaId !== undefined && scope.empresaId !== empresaId)) return undefined;
+    let status = byScope.get(name);
+    if (!status) {
+      status = {
+        scope,
+        limit: null,
+        currentRate: 0,
+        admittedTotal: 0,
+        delayedTotal: { rate: 0, concurrency: 0, 'retry-after': 0 },
+        activeNow: 0,
+      };
+      byScope.set(name, status);
+    }
+    return status;
+  };
+  for (const [name, value] of Object.entries(config)) {
+    const status = entry(name);
+    if (status) status.limit = decodeLimit(value) ?? null;
+  }
+  for (const [field, value] of Object.entries(stats)) {
+    const parts = field.split('|');
+    const status = entry(parts[parts.length - 1] ?? '');
+    if (!status) continue;
+    if (parts[0] === 'admitted') status.admittedTotal = Number(value);
+    else if (parts[0] === 'delayed' && parts[1] && parts[1] in status.delayedTotal)
+      status.delayedTotal[parts[1] as LimitReason] = Number(value);
+  }
+  for (const window of recent) {
+    for (const [name, value] of Object.entries(window)) {
+      const status = entry(name);
+      if (status) status.currentRate += Number(value) / RATE_WINDOW_S;
+    }
+  }
+  const capped = [...byScope.entries()].filter(([, s]) => (s.limit?.concurrency ?? 0) > 0);
+  const now = Date.now();
+  const active = await Promise.all(capped.map(([name]) => redis.zcount(limitKeys.active(prefix, name), now, '+inf')));
+  capped.forEach(([, status], i) => {
+    status.activeNow = active[i] ?? 0;
+  });
+  return [...byScope.values()];
+}

@@ -1,0 +1,111 @@
+import { createLogger } from '@integrador/logging';
+import { type Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../../test/support/redis-server';
+import { queueOptions } from '../job-producer';
+import { createRedis, waitUntilReady } from '../redis';
+import { LimitDelayError } from './limit-delay-error';
+import type { LimitRule } from './limit-rule';
+import { writeLimitsMirror } from './limits-mirror';
+import { TenantLimiter } from './tenant-limiter';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+const empresa = { empresaId: 5, filialId: null };
+const filial = { empresaId: 5, filialId: 8 };
+
+describe('TenantLimiter on a real Redis', () => {
+  let prefix: string;
+  let redis: Redis;
+  let queue: Queue;
+  let limiter: TenantLimiter;
+
+  beforeEach(async () => {
+    prefix = testPrefix();
+    redis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    await waitUntilReady(redis);
+    queue = new Queue('cti', queueOptions(redis, prefix));
+    limiter = new TenantLimiter({ redis, prefix, logger, leaseMs: 1000 });
+  });
+
+  afterEach(async () => {
+    await limiter.close();
+    await queue.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+  });
+
+  async function configure(rules: Partial<LimitRule>[]): Promise<void> {
+    await writeLimitsMirror(
+      redis,
+      prefix,
+      rules.map((r) => ({ empresaId: 5, filialId: null, connection: null, ratePerSecond: 0, burst: 1, maxConcurrency: 0, ...r })),
+    );
+    await limiter.start();
+  }
+
+  const job = async (): Promise<Job> => queue.add('system.ping', { tenant: empresa, sleepMs: 0 });
+  const refusal = async (run: Promise<unknown>): Promise<LimitDelayError> => {
+    const error = await run.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(LimitDelayError);
+    return error as LimitDelayError;
+  };
+
+  it('admits a burst, then gives each refused job its own later slot', async () => {
+    await configure([{ ratePerSecond: 1, burst: 3 }]);
+    const jobs = await Promise.all(Array.from({ length: 5 }, () => job()));
+    const start = Date.now();
+    for (const j of jobs.slice(0, 3)) await limiter.admit('cti', j, empresa);
+    const first = await refusal(limiter.admit('cti', jobs[3] as Job, empresa));
+    const second = await refusal(limiter.admit('cti', jobs[4] as Job, empresa));
+    expect(first.reason).toBe('rate');
+    expect(first.scope).toBe('e:5');
+    // 1/s: the refused jobs are spread a second apart instead of all retrying at once.
+    expect(first.until - start).toBeGreaterThanOrEqual(500);
+    expect(second.until - first.until).toBeGreaterThanOrEqual(995);
+    expect(second.until - first.until).toBeLessThanOrEqual(1005);
+    expect(await redis.zcard(`${prefix}:limits:resv:e:5`)).toBe(2);
+  });
+
+  it('applies the stricter of the empresa and filial limits to a filial’s job, and none to an unlimited tenant', async () => {
+    await configure([
+      { ratePerSecond: 100, burst: 100 },
+      { filialId: 8, ratePerSecond: 1, burst: 1 },
+    ]);
+    await limiter.admit('cti', await job(), filial);
+    expect((await refusal(limiter.admit('cti', await job(), filial))).scope).toBe('e:5:f:8');
+    // The empresa's other jobs still have room under the empresa-wide limit.
+    await limiter.admit('cti', await job(), empresa);
+    expect(await limiter.admit('cti', await job(), { empresaId: 6, filialId: null })).toBeUndefined();
+  });
+
+  it('caps concurrent jobs and frees the slot on release or when the lease lapses', async () => {
+    await configure([{ maxConcurrency: 1 }]);
+    const lease = await limiter.admit('cti', await job(), empresa);
+    expect(lease?.keys).toEqual([`${prefix}:limits:active:e:5`]);
+    expect((await refusal(limiter.admit('cti', await job(), empresa))).reason).toBe('concurrency');
+    limiter.release(lease as NonNullable<typeof lease>);
+    await new Promise((r) => setTimeout(r, 50));
+    const second = await limiter.admit('cti', await job(), empresa);
+    expect(second).toBeDefined();
+    // A lease nobody renews (its worker died) lapses after leaseMs; simulate the death by forgetting it.
+    (limiter as unknown as { leases: Set<unknown> }).leases.clear();
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await limiter.admit('cti', await job(), empresa)).toBeDefined();
+  });
+
+  it('pauses one tenant’s connection on Retry-After, leaving its other connections and other tenants alone', async () => {
+    await configure([]);
+    const limits = limiter.forJob('cti', await job(), empresa);
+    await limits.acquire({ connection: 'erp' });
+    const delay = await limits.retryAfter({ connection: 'erp', ms: 1500 });
+    expect(delay).toBeInstanceOf(LimitDelayError);
+    const again = await refusal(limiter.forJob('cti', await job(), empresa).acquire({ connection: 'erp' }));
+    expect(again.reason).toBe('retry-after');
+    expect(again.until).toBe(delay?.until);
+    await limiter.forJob('cti', await job(), empresa).acquire({ connection: 'crm_api' });
+    await limiter.forJob('cti', await job(), { empresaId: 6, filialId: null }).acquire({ connection: 'erp' });
+  });
+});

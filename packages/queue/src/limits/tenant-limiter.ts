@@ -1,0 +1,313 @@
+import type { TenantRef } from '@integrador/jobs';
+import type { Logger } from '@integrador/logging';
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { LimitDelayError, type LimitReason } from './limit-delay-error';
+import { limitKeys, tenantScopes } from './limit-keys';
+import type { ScopeLimit } from './limit-rule';
+import { COOLDOWN_SCRIPT, TAKE_SCRIPT } from './limiter-scripts';
+import { LimitsConfigCache } from './limits-mirror';
+
+/** What a handler may ask of the limits layer (ctx.limits). */
+export interface JobLimits {
+  /** Takes a token of (tenant, connection) before an outbound call; throws LimitDelayError when the call must wait. */
+  acquire(options: { connection: string }): Promise<void>;
+  /**
+   * A target answered 429 / Retry-After: pauses (tenant, connection) for `ms` and returns the error to throw; undefined
+   * once the job has been delayed this way too often (MAX_FREE_DELAYS), so a target that never recovers uses attempts.
+   */
+  retryAfter(options: { connection: string; ms: number }): Promise<LimitDelayError | undefined>;
+}
+
+/** Concurrency slots a job holds while it runs. */
+export interface Lease {
+  member: string;
+  keys: string[];
+}
+
+export interface TenantLimiterOptions {
+  /** A worker-role connection. */
+  redis: Redis;
+  prefix: string;
+  logger: Logger;
+  /** How long a concurrency slot outlives its last renewal (a crashed worker's slot frees itself after this). */
+  leaseMs: number;
+  /** How often the config mirror is polled and counters flushed. */
+  pollMs?: number;
+}
+
+type TakeReply = number[];
+interface LimitCommands {
+  integradorLimitsTake(...args: (string | number)[]): Promise<TakeReply>;
+  integradorLimitsCooldown(...args: (string | number)[]): Promise<number>;
+}
+
+const REASONS: Record<number, LimitReason> = { 1: 'rate', 2: 'concurrency', 3: 'retry-after' };
+const NO_LIMIT: ScopeLimit = { rate: 0, burst: 1, concurrency: 0 };
+/** Retry-After is honoured between these bounds: a zero would spin, a date next year would park the job for good. */
+const RETRY_AFTER_MIN_MS = 250;
+const RETRY_AFTER_MAX_MS = 3600_000;
+/** How long tokens taken ahead stay usable: unused ones are lost (never exceeding the limit), so keep it short. */
+const TOKEN_POOL_MS = 50;
+/** Most tokens one call takes ahead. */
+const TOKEN_BATCH_MAX = 100;
+
+/** Tokens a process takes per call: what the rate grants in TOKEN_POOL_MS (1 for slow limits, so they stay exact). */
+function tokensWanted(rate: number): number {
+  return rate > 0 ? Math.max(1, Math.min(TOKEN_BATCH_MAX, Math.floor((rate * TOKEN_POOL_MS) / 1000))) : 1;
+}
+
+/** How long finished jobs' slot releases are gathered into one ZREM per scope. */
+const RELEASE_BATCH_MS = 5;
+/** Delays a job may take without using an attempt before a Retry-After counts as an ordinary transient failure. */
+export const MAX_FREE_DELAYS = 100;
+
+/**
+ * Per-tenant (and per tenant+connection) rate limits and concurrency caps, shared by every worker process
+ * through Redis. The limits themselves are read from a local copy of the Redis mirror, so a tenant without
+ * limits costs no Redis command at all.
+ */
+export class TenantLimiter {
+  readonly config: LimitsConfigCache;
+  private readonly redis: Redis & LimitCommands;
+  private readonly leases = new Set<Lease>();
+  private readonly counters = new Map<string, number>();
+  private readonly perSecond = new Map<string, number>();
+  private timers: NodeJS.Timeout[] = [];
+  private releases = new Map<string, string[]>();
+  /** Rate tokens taken ahead from Redis, handed out locally until they expire. */
+  private readonly pools = new Map<string, { tokens: number; expires: number }>();
+  private readonly fetching = new Map<string, Promise<unknown>>();
+  private releaseTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: TenantLimiterOptions) {
+    options.redis.defineCommand('integradorLimitsTake', { lua: TAKE_SCRIPT });
+    options.redis.defineCommand('integradorLimitsCooldown', { lua: COOLDOWN_SCRIPT, numberOfKeys: 1 });
+    this.redis = options.redis as Redis & LimitCommands;
+    this.config = new LimitsConfigCache(options.redis, options.prefix);
+  }
+
+  /** Loads the limits once, then keeps them fresh, flushes counters and renews leases in the background. */
+  async start(): Promise<void> {
+    await this.config.refresh();
+    const poll = this.options.pollMs ?? 1000;
+    const warn = (what: string) => (err: unknown) => this.options.logger.warn({ reason: (err as Error).message }, what);
+    this.timers.push(
+      setInterval(() => {
+        this.config.refresh().catch(warn('limits: config reload failed'));
+        this.flush().catch(warn('limits: counters flush failed'));
+      }, poll),
+      setInterval(() => this.renewLeases().catch(warn('limits: lease renewal failed')), Math.max(100, this.options.leaseMs / 3)),
+    );
+    for (const timer of this.timers) timer.unref();
+  }
+
+  /** Stops the timers and writes the last counters. */
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    await this.flushReleases().catch(() => undefined);
+    await this.flush().catch(() => undefined);
+  }
+
+  /**
+   * May the job start now under its tenant's limits? Returns the concurrency lease to release when it ends
+   * (undefined when none was taken); throws LimitDelayError when it must wait.
+   */
+  async admit(queue: string, job: Job, tenant: TenantRef): Promise<Lease | undefined> {
+    const scopes = tenantScopes(tenant).flatMap((scope) => {
+      const limit = this.config.get(scope);
+      return limit ? [{ scope, limit }] : [];
+    });
+    if (!scopes.length) return undefined;
+    const member = `${queue}|${job.id}`;
+    const lease: Lease = {
+      member,
+      keys: scopes.filter((s) => s.limit.concurrency > 0).map((s) => limitKeys.active(this.options.prefix, s.scope)),
+    };
+    // Cooldowns are set on connection scopes only, so a tenant scope without a rate skips its tat (-1).
+    const checked = scopes.map(({ scope, limit }) => ({ scope, limit: limit.rate > 0 ? limit : { ...limit, rate: -1 } }));
+    await this.take(tenant, checked, `t|${member}`, restarted(job), member, concurrencyRetryMs(job));
+    if (!lease.keys.length) return undefined;
+    this.leases.add(lease);
+    return lease;
+  }
+
+  /**
+   * Frees a job's concurrency slots. Releases are gathered for RELEASE_BATCH_MS and sent as one ZREM per scope with
+   * every member, so a busy worker pays a fraction of a command per job; a slot is held that much longer.
+   */
+  release(lease: Lease): void {
+    this.leases.delete(lease);
+    for (const key of lease.keys) {
+      let members = this.releases.get(key);
+      if (!members) {
+        members = [];
+        this.releases.set(key, members);
+      }
+      members.push(lease.member);
+    }
+    this.releaseTimer ??= setTimeout(() => {
+      this.flushReleases().catch((err: unknown) => this.options.logger.warn({ reason: (err as Error).message }, 'limits: release failed'));
+    }, RELEASE_BATCH_MS);
+  }
+
+  private async flushReleases(): Promise<void> {
+    clearTimeout(this.releaseTimer);
+    this.releaseTimer = undefined;
+    if (!this.releases.size) return;
+    const batch = this.releases;
+    this.releases = new Map();
+    const pipeline = this.redis.pipeline();
+    for (const [key, members] of batch) pipeline.zrem(key, ...members);
+    // A failed release is not retried: the lease lapses on its own after leaseMs.
+    await pipeline.exec();
+  }
+
+  /** The handler's view of the limits for one job run. */
+  forJob(queue: string, job: Job, tenant: TenantRef): JobLimits {
+    let firstCall = true;
+    return {
+      acquire: async ({ connection }) => {
+        const scopes = tenantScopes(tenant, connection).map((scope) => ({ scope, limit: this.config.get(scope) ?? NO_LIMIT }));
+        // Only the first call of a run may hold a reservation made when this job was delayed before.
+        const lookup = firstCall && restarted(job);
+        firstCall = false;
+        await this.take(tenant, scopes, `c|${queue}|${job.id}`, lookup, '', 0);
+      },
+      retryAfter: async ({ connection, ms }) => {
+        const error = await this.retryAfter(tenant, connection, ms);
+        return job.attemptsStarted - job.attemptsMade > MAX_FREE_DELAYS ? undefined : error;
+      },
+    };
+  }
+
+  /** Pauses (tenant, connection) for ms, on the empresa's scope (every filial shares the target). */
+  async retryAfter(tenant: TenantRef, connection: string, ms: number): Promise<LimitDelayError> {
+    const [scope] = tenantScopes({ empresaId: tenant.empresaId, filialId: null }, connection) as [string];
+    const limit = this.config.get(scope) ?? NO_LIMIT;
+    this.pools.delete(scope);
+    const now = Date.now();
+    const until = now + Math.min(Math.max(ms, RETRY_AFTER_MIN_MS), RETRY_AFTER_MAX_MS);
+    await this.redis.integradorLimitsCooldown(limitKeys.tat(this.options.prefix, scope), now, until, limit.rate, limit.burst);
+    this.count(`delayed|retry-after|${scope}`);
+    this.options.logger.info(
+      { empresaId: tenant.empresaId, connection, until: new Date(until).toISOString() },
+      'limits: target asked to wait',
+    );
+    return new LimitDelayError(until, 'retry-after', scope);
+  }
+
+  private async take(
+    tenant: TenantRef,
+    scopes: { scope: string; limit: ScopeLimit }[],
+    reservation: string,
+    lookup: boolean,
+    leaseMember: string,
+    concurrencyRetryMs: number,
+  ): Promise<void> {
+    const { prefix } = this.options;
+    // Jobs arriving while this process is already fetching a batch of a scope's tokens wait for that batch
+    // instead of each fetching their own (which would waste most of them).
+    const fetching = lookup ? [] : scopes.flatMap(({ scope }) => this.fetching.get(scope) ?? []);
+    if (fetching.length) await Promise.allSettled(fetching);
+    const now = Date.now();
+    // Rate tokens this process already holds are used first; a job returning on a reservation uses that instead.
+    const local = lookup ? [] : scopes.filter(({ scope, limit }) => limit.rate > 0 && this.takeLocal(scope, now));
+    const remote = scopes.map(({ scope, limit }) => ({
+      scope,
+      limit: local.some((l) => l.scope === scope) ? { ...limit, rate: -1 } : limit,
+    }));
+    if (remote.every(({ limit }) => limit.rate < 0 && limit.concurrency === 0)) {
+      for (const { scope } of scopes) this.count(`admitted|${scope}`, true);
+      return;
+    }
+    const keys = [limitKeys.reservations(prefix, tenant.empresaId)];
+    const args: (string | number)[] = [now, reservation, lookup ? '1' : '0', leaseMember, now + this.options.leaseMs, concurrencyRetryMs];
+    for (const { scope, limit } of remote) {
+      keys.push(limitKeys.tat(prefix, scope), limitKeys.active(prefix, scope));
+      args.push(limit.rate, limit.burst, limit.concurrency, tokensWanted(limit.rate));
+    }
+    // The granted tokens are pooled before anyone waiting on this call resumes.
+    const call = this.redis.integradorLimitsTake(keys.length, ...keys, ...args).then((answer) => {
+      if (answer[0] === 1) {
+        remote.forEach(({ scope }, i) => {
+          const granted = Number(answer[i + 1] ?? 0);
+          if (granted > 1) this.pools.set(scope, { tokens: granted - 1, expires: now + TOKEN_POOL_MS });
+        });
+      }
+      return answer;
+    });
+    const batched = remote.filter(({ limit }) => tokensWanted(limit.rate) > 1 && limit.rate > 0).map(({ scope }) => scope);
+    for (const scope of batched) this.fetching.set(scope, call);
+    let reply: TakeReply;
+    try {
+      reply = await call;
+    } finally {
+      for (const scope of batched) if (this.fetching.get(scope) === call) this.fetching.delete(scope);
+    }
+    if (reply[0] === 1) {
+      for (const { scope } of scopes) this.count(`admitted|${scope}`, true);
+      return;
+    }
+    // Refused: the local tokens taken for this call go back to their pools.
+    for (const { scope } of local) {
+      const pool = this.pools.get(scope);
+      if (pool) pool.tokens += 1;
+    }
+    const [, until, index, reason] = reply;
+    const scope = remote[(index ?? 1) - 1]?.scope ?? '';
+    const why = REASONS[reason ?? 1] ?? 'rate';
+    this.count(`delayed|${why}|${scope}`);
+    throw new LimitDelayError(until ?? now, why, scope);
+  }
+
+  /** Takes one token of the scope from this process's pool, when it holds an unexpired one. */
+  private takeLocal(scope: string, now: number): boolean {
+    const pool = this.pools.get(scope);
+    if (!pool || pool.expires < now || pool.tokens < 1) return false;
+    pool.tokens -= 1;
+    return true;
+  }
+
+  private count(field: string, perSecond = false): void {
+    this.counters.set(field, (this.counters.get(field) ?? 0) + 1);
+    if (perSecond) {
+      const scope = field.slice(field.indexOf('|') + 1);
+      this.perSecond.set(scope, (this.perSecond.get(scope) ?? 0) + 1);
+    }
+  }
+
+  /** Writes the counters gathered since the last flush: one pipeline a second, however many jobs ran. */
+  private async flush(): Promise<void> {
+    if (!this.counters.size) return;
+    const { prefix } = this.options;
+    const second = Math.floor(Date.now() / 1000);
+    const pipeline = this.redis.pipeline();
+    for (const [field, n] of this.counters) pipeline.hincrby(limitKeys.stats(prefix), field, n);
+    for (const [scope, n] of this.perSecond) pipeline.hincrby(limitKeys.second(prefix, second), scope, n);
+    if (this.perSecond.size) pipeline.expire(limitKeys.second(prefix, second), 60);
+    this.counters.clear();
+    this.perSecond.clear();
+    await pipeline.exec();
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (!this.leases.size) return;
+    const expiry = Date.now() + this.options.leaseMs;
+    const pipeline = this.redis.pipeline();
+    for (const lease of this.leases) for (const key of lease.keys) pipeline.zadd(key, 'XX', expiry, lease.member);
+    await pipeline.exec();
+  }
+}
+
+/** True when the job was started before without failing since: it was delayed by a limit (or stalled). */
+function restarted(job: Job): boolean {
+  return job.attemptsStarted > job.attemptsMade + 1;
+}
+
+/** A job refused a concurrency slot backs off 200 ms, doubling per refusal up to 5 s, with jitter against herds. */
+function concurrencyRetryMs(job: Job): number {
+  const refusals = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
+  return Math.round(Math.min(5000, 200 * 2 ** refusals) * (0.5 + Math.random()));
+}

@@ -1,0 +1,44 @@
+import { upsertLimite } from '@integrador/store';
+import { Redis } from 'ioredis';
+import { createTestDatabase, type TestDatabase } from './support/databases';
+import { spawnApp } from './support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
+
+describe('limits after Redis lost its keys', () => {
+  let database: TestDatabase;
+  let redis: Redis;
+  const prefix = testPrefix();
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    redis = new Redis(TEST_REDIS_URL);
+  });
+
+  afterAll(async () => {
+    redis.disconnect();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    await database.drop();
+  });
+
+  it('a starting worker rebuilds the mirror from limites_tenant, and leaves an existing one alone', async () => {
+    await upsertLimite(
+      database.db,
+      { empresa_id: 3, empresa_filial_id: null, nome_conexao: null },
+      { taxa_por_segundo: 7, rajada: 2, concorrencia_maxima: 1 },
+    );
+    const env = { REDIS_URL: TEST_REDIS_URL, KEY_PREFIX: prefix, CRM_DATABASE_URL: database.url, LOG_LEVEL: 'info' };
+    const first = spawnApp('apps/worker-cti/src/main.ts', env);
+    await first.waitForLog('worker started', 60000);
+    expect(await redis.hgetall(`${prefix}:limits:config`)).toEqual({ 'e:3': '7,2,1' });
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    // The CLI owns changes: a worker starting next to a mirror does not overwrite it with the table.
+    await redis.hset(`${prefix}:limits:config`, 'e:4', '1,1,0');
+    const second = spawnApp('apps/worker-cti/src/main.ts', env);
+    await second.waitForLog('worker started', 60000);
+    expect(await redis.hgetall(`${prefix}:limits:config`)).toEqual({ 'e:3': '7,2,1', 'e:4': '1,1,0' });
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  }, 120000);
+});
