@@ -113,6 +113,29 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     expect(await job?.getState()).toBe('waiting');
   });
 
+  it('enqueues a GET integration on queue get', async () => {
+    await database.db
+      .insertInto('integracao')
+      .values({
+        id: 77,
+        nome: 'GET-BD-CLIENTES',
+        tipo_servico: 'GET',
+        empresa_id: Number(empresa),
+        tabela: 'contas',
+        conexao_integracao_id: 3,
+        sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome, DATALT FROM E085CLI',
+        campo_cursor: 'DATALT',
+      })
+      .execute();
+    const result = await runCli(['run', '77', '--empresa', empresa, '--json'], cliEnv(database.url, variables));
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const { queue, jobId } = JSON.parse(result.stdout) as { queue: string; jobId: string };
+    expect(queue).toBe('get');
+    const job = await producer.getJob('get', jobId);
+    expect(job?.data).toEqual({ tenant: { empresaId: Number(empresa), filialId: null }, integracaoId: 77, parametros: {}, trigger: 'cli' });
+    expect(await producer.queue('set').count()).toBe(0);
+  });
+
   it('refuses a run without its parametros_obrigatorios, naming them and enqueueing nothing', async () => {
     const result = await run();
     expect(result).toMatchObject({ code: 1, stdout: '' });

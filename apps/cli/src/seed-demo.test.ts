@@ -60,7 +60,7 @@ describe.each(ALL_DIALECTS)('integrador seed-demo on %s', (dialect) => {
       conexao_integracao: 2,
       integracao: 3,
       campos_integracao: 2,
-      dependencias: 4,
+      dependencias: 3,
       regras: 3,
     });
     const ramais = await database.db.selectFrom('usuarios').select('ramal').orderBy('ramal').execute();

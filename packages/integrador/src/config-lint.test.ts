@@ -211,12 +211,12 @@ describe('lintConfiguration', () => {
       nome: 'GET-BD-CONTAS',
       tipo_servico: 'GET',
       conexao_integracao_id: 5,
-      consulta: '{"consulta": "SELECT codcli, nomcli FROM e085cli WHERE codemp = #empresa#"}',
+      consulta: null,
       parametros_obrigatorios: 'empresa',
       indice_valor_retorno: null,
-      sql_consulta: 'SELECT id AS conta_id FROM contas WHERE id_erp = #codcli#',
-      sql_insert: 'INSERT INTO contas (empresa_id, id_erp, nome, cnpj) VALUES (#empresa#, #codcli#, #nomcli#, #cgccpf#)',
-      sql_update: 'UPDATE contas SET nome = #nomcli#, fantasia = #apelido# WHERE id = #conta_id#',
+      sql_consulta: 'SELECT codcli AS id_erp, nomcli FROM e085cli WHERE codemp = #empresa#',
+      sql_insert: 'INSERT INTO contas (empresa_id, id_erp, nome, cnpj) VALUES (#empresa_id#, #id_erp#, #nomcli#, #cgccpf#)',
+      sql_update: 'UPDATE contas SET nome = #nomcli#, fantasia = #apelido# WHERE empresa_id = #empresa_id# AND id_erp = #id_erp#',
     });
     const findings = lint(
       configuration((c) => {
@@ -228,6 +228,97 @@ describe('lintConfiguration', () => {
       [30, 'sql_insert', 'variable #cgccpf# is'],
       [30, 'sql_update', 'variable #apelido# i'],
     ]);
+  });
+
+  describe('GET rules', () => {
+    const CRM_TABLES = new Map([['contas', new Set(['id', 'empresa_id', 'id_erp', 'nome', 'fantasia', 'cnpj', 'atualizado_em'])]]);
+    const getRow = (fields: Partial<Integracao> = {}) =>
+      seedIntegracao({
+        id: 40,
+        nome: 'GET-BD-CLIENTES',
+        tipo_servico: 'GET',
+        conexao_integracao_id: 5,
+        link: null,
+        porta_ws: null,
+        consulta: null,
+        indice_array_retorno: null,
+        indice_valor_retorno: null,
+        indice_erro_retorno: null,
+        sql_update: null,
+        tabela: 'contas',
+        sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome, APECLI AS fantasia, DATALT FROM E085CLI',
+        campo_cursor: 'DATALT',
+        modo: 'incremental',
+        cron: '*/15 * * * *',
+        ...fields,
+      });
+    const lintGet = (fields: Partial<Integracao> = {}, crmTables: typeof CRM_TABLES | null = CRM_TABLES) =>
+      lintConfiguration(
+        {
+          conexoes: [{ id: 5, tipo_conexao: 'BD', nome_conexao: 'erp_bd', empresa_id: 1 }],
+          integracoes: [getRow(fields)],
+          campos: [],
+          dependencias: [],
+          regras: [],
+        },
+        CONNECTIONS,
+        crmTables ? { crmTables } : {},
+      ).map((f) => [f.code, f.column, f.severity]);
+
+    it('finds nothing wrong with a well-formed incremental pull of E085CLI into contas', () => {
+      expect(lintGet()).toEqual([]);
+    });
+
+    it('reports a missing sql_consulta, a tabela a GET may not write, and an invalid cron', () => {
+      expect(lintGet({ sql_consulta: ' ', tabela: 'usuarios', cron: '*/15 * * *  x' })).toEqual([
+        ['INVALID_CRON', 'cron', 'error'],
+        ['GET_MISSING_SQL_CONSULTA', 'sql_consulta', 'error'],
+        ['GET_UNKNOWN_TABLE', 'tabela', 'error'],
+      ]);
+    });
+
+    it('reports a cursor column or key that sql_consulta does not select, and a bad modo or cursor name', () => {
+      expect(lintGet({ sql_consulta: 'SELECT CODCLI AS codigo, NOMCLI AS nome FROM E085CLI' })).toEqual([
+        ['GET_CURSOR_NOT_SELECTED', 'campo_cursor', 'error'],
+        ['GET_KEY_NOT_SELECTED', 'chave', 'error'],
+        ['GET_UNKNOWN_COLUMN', 'sql_consulta', 'error'],
+      ]);
+      expect(lintGet({ modo: 'diario', campo_cursor: 'DATALT;--' })).toEqual([
+        ['GET_INVALID_CURSOR', 'campo_cursor', 'error'],
+        ['GET_INVALID_MODE', 'modo', 'error'],
+        // Without a valid campo_cursor, DATALT is just a column contas does not have.
+        ['GET_UNKNOWN_COLUMN', 'sql_consulta', 'error'],
+      ]);
+      expect(lintGet({ campo_cursor: null })).toEqual([
+        ['GET_MISSING_CURSOR', 'campo_cursor', 'error'],
+        ['GET_UNKNOWN_COLUMN', 'sql_consulta', 'error'],
+      ]);
+    });
+
+    it('reports columns unknown to the CRM table or written by the engine, when the table columns are known', () => {
+      const sql = 'SELECT CODCLI AS id_erp, NOMCLI AS nome_cliente, 1 AS empresa_id, DATALT FROM E085CLI';
+      expect(lintGet({ sql_consulta: sql })).toEqual([
+        ['GET_UNKNOWN_COLUMN', 'sql_consulta', 'error'],
+        ['GET_ENGINE_COLUMN', 'sql_consulta', 'error'],
+      ]);
+      expect(lintGet({ sql_consulta: sql }, null)).toEqual([]);
+    });
+
+    it('warns about sql_insert/sql_update without #empresa_id# and refuses a reconcile with them', () => {
+      expect(lintGet({ sql_insert: 'INSERT INTO contas (id_erp, nome) VALUES (#id_erp#, #nome#)', reconciliacao_horas: 24 })).toEqual([
+        ['GET_RECONCILE_NEEDS_UPSERT', 'reconciliacao_horas', 'error'],
+        ['GET_TEMPLATE_NOT_TENANT_SCOPED', 'sql_insert', 'warning'],
+      ]);
+    });
+
+    it('knows the values the engine provides (#cursor#, #empresa_id#) in sql_consulta', () => {
+      expect(
+        lintGet({
+          sql_consulta:
+            'SELECT CODCLI AS id_erp, NOMCLI AS nome, DATALT FROM E085CLI WHERE CODEMP = #empresa_id# AND DATALT >= COALESCE(#cursor#, DATALT)',
+        }),
+      ).toEqual([]);
+    });
   });
 
   it('reports every row of a dependente/depende_de cycle, naming the whole cycle', () => {

@@ -2,6 +2,7 @@ import type { CampoIntegracao, ConexaoIntegracao, Integracao, IntegradorConfigur
 import { CONNECTION_KIND_ALIASES, type KnownConnections, normalizeConnectionKind } from './connection-kind';
 import { consultaOf, selectedColumns } from './consulta';
 import { collectDependencyEdges, type DependencyRow, describeCycle, findCycles } from './dependency-graph';
+import { type CrmTableColumns, GET_ENGINE_VARIABLES, lintCron, lintGet } from './get-lint';
 import { jsonKeys, jsonStringLeaves, parseJsonText } from './json-text';
 import { type LintFinding, type LintMessage, type LintSeverity, nameList, sortFindings } from './lint-finding';
 import { extractVariables } from './template';
@@ -22,6 +23,7 @@ interface Context {
   connections: KnownConnections;
   integracoes: ReadonlyMap<number, Integracao>;
   report: Report;
+  crmTables: CrmTableColumns | undefined;
 }
 
 /** A named set of variable names, as the messages list it. */
@@ -36,8 +38,17 @@ const list = (text: string | null) =>
     .map((part) => part.trim())
     .filter((part) => part !== '');
 
+/** What else the lint may check against: the CRM tables' columns (GET upserts), read from the database. */
+export interface LintOptions {
+  crmTables?: CrmTableColumns;
+}
+
 /** Checks the Integrador configuration tables against each other and the connections file; every finding names its row and column. */
-export function lintConfiguration(configuration: IntegradorConfiguration, connections: KnownConnections): LintFinding[] {
+export function lintConfiguration(
+  configuration: IntegradorConfiguration,
+  connections: KnownConnections,
+  options: LintOptions = {},
+): LintFinding[] {
   const findings: LintFinding[] = [];
   const report: Report = (place, code, message, severity = 'error') =>
     findings.push({
@@ -55,6 +66,7 @@ export function lintConfiguration(configuration: IntegradorConfiguration, connec
     connections,
     integracoes: new Map(configuration.integracoes.map((row) => [row.id, row])),
     report,
+    crmTables: options.crmTables,
   };
   for (const conexao of configuration.conexoes) lintConexao(context, conexao);
   for (const integracao of configuration.integracoes) lintIntegracao(context, integracao);
@@ -104,6 +116,10 @@ function lintIntegracao(context: Context, integracao: Integracao): void {
       });
   }
   lintVariables(context, integracao);
+  const onRow = (column: string, code: string, message: LintMessage, severity?: LintSeverity) =>
+    report(place(column), code, message, severity);
+  lintCron(integracao, onRow);
+  lintGet(integracao, onRow, context.crmTables);
 }
 
 function isComponent(integracao: Integracao): boolean {
@@ -237,8 +253,12 @@ function variableSources(context: Context, integracao: Integracao, sql: string |
       origins.flatMap((row) => list(row?.indice_valor_retorno ?? null)),
     ),
     sqlConsulta: source('colunas do sql_consulta', 'columns of sql_consulta', selectedColumns(integracao.sql_consulta ?? '')),
-    // A GET brings records from the other system: consulta's columns and the fields campo_crm maps are that record.
-    record: integracao.tipo_servico === 'GET' ? [columns, campoNames] : [],
+    // A GET brings records from the other system: consulta's columns and the fields campo_crm maps are that record;
+    // the engine adds #cursor#, #empresa_id#, #empresa_filial_id# and #integracao_id#.
+    record:
+      integracao.tipo_servico === 'GET'
+        ? [columns, campoNames, source('valores do Integrador', "the Integrador's values", GET_ENGINE_VARIABLES)]
+        : [],
   };
 }
 

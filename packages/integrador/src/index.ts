@@ -1,4 +1,4 @@
-export { lintConfiguration } from './config-lint';
+export { type LintOptions, lintConfiguration } from './config-lint';
 export { CONNECTION_KIND_ALIASES, type ConnectionKind, type KnownConnections, normalizeConnectionKind } from './connection-kind';
 export { ConsultaError, type ConsultaErrorCode, consultaOf, parseConsulta, selectedColumns } from './consulta';
 export {
@@ -17,6 +17,8 @@ export {
   runOrderFor,
   UnknownIntegracaoError,
 } from './dependency-graph';
+export * from './get/index';
+export { type CrmTableColumns, GET_ENGINE_VARIABLES } from './get-lint';
 export { findTypographicQuote, type JsonTextResult, parseJsonText } from './json-text';
 export { formatFinding, type LintFinding, type LintLocale, type LintMessage, type LintSeverity } from './lint-finding';
 export { missingParameters, type Parametros, requiredParameters } from './parametros';
@@ -47,4 +49,3 @@ export {
   type TemplateValues,
   toRawSql,
 } from './template';
-export * from './get/index';

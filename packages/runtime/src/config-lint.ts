@@ -1,6 +1,6 @@
 import type { ConnectionsRegistry } from '@integrador/connections';
-import { type KnownConnections, type LintFinding, lintConfiguration } from '@integrador/integrador';
-import { type CrmDatabase, loadConfiguration } from '@integrador/store';
+import { type CrmTableColumns, describeCrmTable, type KnownConnections, type LintFinding, lintConfiguration } from '@integrador/integrador';
+import { type CrmDatabase, GET_SYNC_TABLES, loadConfiguration } from '@integrador/store';
 
 /** The connections file as the linter sees it: nome_conexao → kind. */
 export function knownConnections(connections: ConnectionsRegistry): KnownConnections {
@@ -14,5 +14,15 @@ export async function lintStoredConfiguration(
   empresaId: number | null,
 ): Promise<LintFinding[]> {
   const configuration = await loadConfiguration(database.db, empresaId);
-  return lintConfiguration(configuration, knownConnections(connections));
+  return lintConfiguration(configuration, knownConnections(connections), { crmTables: await crmTableColumns(database) });
+}
+
+/** The columns of the CRM tables a GET may upsert into, as the database has them (GET lint checks sql_consulta's aliases). */
+async function crmTableColumns(database: CrmDatabase): Promise<CrmTableColumns> {
+  const tables = new Map<string, ReadonlySet<string>>();
+  for (const name of GET_SYNC_TABLES) {
+    const table = await describeCrmTable(database.db, database.dialect, name);
+    if (table) tables.set(name, new Set(table.columns.keys()));
+  }
+  return tables;
 }

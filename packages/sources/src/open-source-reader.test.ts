@@ -196,10 +196,14 @@ describe.each(DRIVERS)('%s reader', (driver) => {
   });
 
   it('fails a bad statement with the database’s own error', async () => {
-    await expect(reader.query({ sql: on('SELECT NO_SUCH_COLUMN FROM E085CLI'), parameters: [] })).rejects.toThrow(/NO_SUCH_COLUMN/i);
-    await expect(collect(reader.stream({ sql: 'SELECT * FROM NO_SUCH_TABLE', parameters: [] }, { chunkSize: 10 }))).rejects.toThrow(
-      /NO_SUCH_TABLE/i,
-    );
+    // toMatchObject rather than toThrow: better-sqlite3's native part keeps the Error class of the first test file
+    // that loaded it, which another file's toThrow does not recognise as an Error.
+    await expect(reader.query({ sql: on('SELECT NO_SUCH_COLUMN FROM E085CLI'), parameters: [] })).rejects.toMatchObject({
+      message: expect.stringMatching(/NO_SUCH_COLUMN/i),
+    });
+    await expect(collect(reader.stream({ sql: 'SELECT * FROM NO_SUCH_TABLE', parameters: [] }, { chunkSize: 10 }))).rejects.toMatchObject({
+      message: expect.stringMatching(/NO_SUCH_TABLE|ORA-00942/i),
+    });
     expect(
       await reader.query({ sql: on(`SELECT CODCLI FROM E085CLI WHERE CODCLI = ${source.placeholder(1)}`), parameters: [3] }),
     ).toHaveLength(1);
@@ -212,12 +216,16 @@ describe.each(DRIVERS)('%s reader', (driver) => {
   });
 });
 
-describe.each(WITHOUT_SERVER)('%s reader against a real server', (driver) => {
-  it.skip(`runs when ${driver === 'mssql' ? 'MSSQL_URL' : 'ORACLE_URL'} names a server (see infra/compose.yaml)`, () => {});
-  beforeAll(() => {
-    console.info(`${driver} reader suite skipped: set ${driver === 'mssql' ? 'MSSQL_URL' : 'ORACLE_URL'} to run it against a real server`);
+for (const driver of WITHOUT_SERVER) {
+  console.info(
+    `${driver} reader suite skipped: set ${driver === 'mssql' ? 'MSSQL_URL' : 'ORACLE_URL'} to run it against a real server (infra/compose.yaml)`,
+  );
+}
+if (WITHOUT_SERVER.length > 0) {
+  describe.skip.each(WITHOUT_SERVER)('%s reader against a real server', (driver) => {
+    it(`runs when ${driver === 'mssql' ? 'MSSQL_URL' : 'ORACLE_URL'} names a server`, () => {});
   });
-});
+}
 
 // A statement still running when the abort comes: the server must stop it (not merely the client stop reading).
 const RUNNING_CASES = [

@@ -122,34 +122,26 @@ const setWsContasEntrega: DemoIntegracao = {
   campoCrm: { endEnt: '#endereco#', nenEnt: '#numero#', cplEnt: '#complemento#', baiEnt: '#bairro#', cepEnt: '#cep#' },
 };
 
-/** A scheduled GET: new ERP customers (codes above the highest id_erp the CRM knows) become or update contas. */
-function getBdClientes(empresaId: number): DemoIntegracao {
-  return {
-    conexao: 'erp_db',
-    integracao: {
-      nome: GET_BD_CLIENTES,
-      tipo_servico: 'GET',
-      tabela: 'contas',
-      sql_consulta: 'SELECT codcli, nomcli FROM e085cli WHERE codcli > #ultimoCodigo#',
-      sql_insert: `INSERT INTO contas (empresa_id, id_erp, nome, tipo_pessoa, status) VALUES (${empresaId}, #codcli#, #nomcli#, 'J', 'A')`,
-      sql_update: `UPDATE contas SET nome = #nomcli# WHERE empresa_id = ${empresaId} AND id_erp = #codcli#`,
-      cron: '*/15 * * * *',
-      ordem: 30,
-    },
-    dependencias: [
-      {
-        variavel: 'ultimoCodigo',
-        tipo: 'consulta',
-        // Longest, then greatest code: id_erp is text, and this orders numeric codes right on every dialect.
-        consulta: `SELECT COALESCE((SELECT c.id_erp FROM contas AS c WHERE c.empresa_id = ${empresaId} AND c.id_erp IS NOT NULL ORDER BY LENGTH(c.id_erp) DESC, c.id_erp DESC LIMIT 1), '0') AS ultimoCodigo`,
-        indice_valor: 'ultimoCodigo',
-        descricao: 'maior código de cliente do ERP já conhecido',
-      },
-    ],
-  };
-}
+/** A scheduled GET (seed 000): the ERP's customers (Senior E085CLI) upserted into contas by id_erp, incrementally by DATALT. */
+const getBdClientes: DemoIntegracao = {
+  conexao: 'erp_db',
+  integracao: {
+    nome: GET_BD_CLIENTES,
+    tipo_servico: 'GET',
+    tabela: 'contas',
+    // Aliases are contas' columns; DATALT is the cursor only. Every row gets the empresa_id of the integracao.
+    sql_consulta:
+      'SELECT CODCLI AS id_erp, NOMCLI AS nome, APECLI AS fantasia, CGCCPF AS cnpj, TIPCLI AS tipo_pessoa, SITCLI AS status, DATALT FROM E085CLI',
+    chave: 'id_erp',
+    campo_cursor: 'DATALT',
+    modo: 'incremental',
+    reconciliacao_horas: 24,
+    cron: '*/15 * * * *',
+    ordem: 30,
+  },
+};
 
 /** The demo integrations, in the order they are inserted (an integration named by dependeDe comes first). */
-export function demoIntegracoes(empresaId: number): DemoIntegracao[] {
-  return [setWsContas, setWsContasEntrega, getBdClientes(empresaId)];
+export function demoIntegracoes(): DemoIntegracao[] {
+  return [setWsContas, setWsContasEntrega, getBdClientes];
 }

@@ -107,7 +107,7 @@ async function insertDemoTenant(db: Kysely<Database>): Promise<DemoTenant> {
   await insertUsuarios(db, empresaId, filialId);
   const conexoes = await insertConexoes(db, empresaId);
   const integracoes = new Map<string, number>();
-  for (const demo of demoIntegracoes(empresaId))
+  for (const demo of demoIntegracoes())
     integracoes.set(demo.integracao.nome, await insertIntegracao(db, empresaId, demo, { conexoes, integracoes }));
   const counts = {
     filiais: 1,

@@ -43,6 +43,11 @@ function updatedColumns(target: UpsertTarget): string[] {
   return [...target.columns.filter((c) => !target.keyColumns.includes(c)), ...stamps].map((c) => column(target.table, c).name);
 }
 
+/** Columns whose change makes an existing row worth rewriting (atualizado_em follows them; an unchanged row is left alone). */
+function comparedColumns(target: UpsertTarget): string[] {
+  return updatedColumns(target).filter((c) => c !== 'atualizado_em');
+}
+
 /**
  * PostgreSQL: one statement per chunk whatever its size — one text array per column, unnest()ed and cast to the
  * column's type, then ON CONFLICT (empresa_id, key) DO UPDATE. 1 parameter per column, not per value.
@@ -65,10 +70,15 @@ async function upsertPostgres(trx: Transaction<Database>, target: UpsertTarget, 
   const updates = updatedColumns(target).map((name) => sql`${sql.id(name)} = EXCLUDED.${sql.id(name)}`);
   // Types come from the catalog (format_type), never from configuration.
   const casts = data.map((col, i) => sql`u.${aliases[i] as RawBuilder<unknown>}::${sql.raw(col.type)}`);
+  // Rewriting an unchanged row costs a new tuple and index entries: a repeated full refresh mostly skips them.
+  const compared = comparedColumns(target);
+  const current = sql.join(compared.map((c) => sql`${sql.table(table.name)}.${sql.id(c)}`));
+  const incoming = sql.join(compared.map((c) => sql`EXCLUDED.${sql.id(c)}`));
   const query = sql`INSERT INTO ${sql.table(table.name)} (${sql.join([...stamps, ...data.map((c) => c.name)].map((c) => sql.id(c)))})
     SELECT ${sql.join([...stamps.map((c) => stampValue[c] as RawBuilder<unknown>), ...casts])}
     FROM unnest(${sql.join(arrays)}) AS u(${sql.join(aliases)})
-    ON CONFLICT (${sql.join(conflict)}) DO UPDATE SET ${sql.join(updates)}`;
+    ON CONFLICT (${sql.join(conflict)}) DO UPDATE SET ${sql.join(updates)}
+    WHERE ROW(${current}) IS DISTINCT FROM ROW(${incoming})`;
   const result = await query.execute(trx);
   return Number(result.numAffectedRows ?? 0);
 }
@@ -98,6 +108,7 @@ async function upsertValues(
   const perRow = data.length + Object.keys(own).length;
   const rowsPerStatement = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(PARAMETER_BUDGET[dialect] / perRow)));
   const updates = updatedColumns(target);
+  const compared = comparedColumns(target);
   const conflict = ['empresa_id', ...target.keyColumns].map((c) => column(table, c).name);
   let affected = 0;
   for (let i = 0; i < records.length; i += rowsPerStatement) {
@@ -110,7 +121,12 @@ async function upsertValues(
       dialect === 'mysql'
         ? await insert.onDuplicateKeyUpdate(Object.fromEntries(updates.map((c) => [c, sql`VALUES(${sql.ref(c)})`]))).executeTakeFirst()
         : await insert
-            .onConflict((oc) => oc.columns(conflict).doUpdateSet(Object.fromEntries(updates.map((c) => [c, sql.ref(`excluded.${c}`)]))))
+            .onConflict((oc) =>
+              oc
+                .columns(conflict)
+                .doUpdateSet(Object.fromEntries(updates.map((c) => [c, sql.ref(`excluded.${c}`)])))
+                .where((eb) => eb.or(compared.map((c) => eb(sql.ref(`${table.name}.${c}`), 'is not', sql.ref(`excluded.${c}`))))),
+            )
             .executeTakeFirst();
     affected += Number(result.numInsertedOrUpdatedRows ?? 0);
   }

@@ -209,6 +209,41 @@ describe('testSourceConnection on Firebird', () => {
   });
 });
 
+// SQL Server and Oracle: against the servers MSSQL_URL / ORACLE_URL name (infra/compose.yaml), skipped otherwise.
+const SERVERS = [
+  { driver: 'mssql' as const, url: process.env.MSSQL_URL, missing: 'DATABASE_MISSING' },
+  { driver: 'oracle' as const, url: process.env.ORACLE_URL, missing: 'DATABASE_MISSING' },
+];
+for (const { driver, url } of SERVERS)
+  if (!url) console.info(`${driver} connection test skipped: set ${driver === 'mssql' ? 'MSSQL_URL' : 'ORACLE_URL'}`);
+
+const AVAILABLE = SERVERS.filter((server) => server.url);
+(AVAILABLE.length > 0 ? describe.each(AVAILABLE) : describe.skip.each(SERVERS))(
+  'testSourceConnection on $driver',
+  ({ driver, url, missing }) => {
+    const base = () => databaseConnection(driver, { url: url as string });
+    const withUrl = (change: (parsed: URL) => void) => {
+      const parsed = new URL(url as string);
+      change(parsed);
+      return databaseConnection(driver, { url: parsed.toString() });
+    };
+
+    it('passes every step and reports the server version', async () => {
+      const result = await testSourceConnection(base());
+      expect(result).toMatchObject({ ok: true, driver });
+      expect(result.serverVersion).toMatch(/\d+\.\d+/);
+    });
+
+    it('refuses a wrong password and reports a missing database', async () => {
+      const login = await testSourceConnection(withUrl((parsed) => (parsed.password = 'Errada_123')));
+      expect(login).toMatchObject({ ok: false, error: { code: 'LOGIN_REFUSED' } });
+      expect(JSON.stringify(login)).not.toContain('Errada_123');
+      const absent = await testSourceConnection(withUrl((parsed) => (parsed.pathname = '/ERP_INEXISTENTE')));
+      expect(absent).toMatchObject({ ok: false, error: { code: missing } });
+    });
+  },
+);
+
 describe('testSourceConnection on SQLite', () => {
   it('checks the file, opens it read-only and reads the version', async () => {
     const file = path.join(os.tmpdir(), `itest_src_conn_${process.pid}.sqlite`);

@@ -38,13 +38,19 @@ function poolConfig(target: SourceTarget, options: Required<SourceReaderOptions>
 }
 
 /**
- * Sends the protocol's CancelRequest for the client's running statement over a connection of its own (pg's
- * `Client#cancel`): closing the client alone would leave the server running the statement until it next writes.
+ * Cancels the client's running statement with pg_cancel_backend from a connection of its own (the pool may have no
+ * free one): closing the client alone would leave the server running the statement until it next writes.
  */
-function cancelRunning(config: PoolConfig, client: PoolClient, cursor: Cursor): void {
-  const canceller = new Client(config) as Client & { cancel(client: PoolClient, query: Cursor): void };
+function cancelRunning(config: PoolConfig, client: PoolClient): void {
+  const pid = (client as PoolClient & { processID?: number }).processID;
+  if (typeof pid !== 'number') return;
+  const canceller = new Client(config);
   canceller.on('error', () => {});
-  canceller.cancel(client, cursor);
+  canceller
+    .connect()
+    .then(() => canceller.query('SELECT pg_cancel_backend($1)', [pid]))
+    .catch(() => {})
+    .finally(() => void canceller.end().catch(() => {}));
 }
 
 /** Streams a query through a server-side cursor, `chunkSize` rows per fetch. */
@@ -69,7 +75,7 @@ async function* streamCursor(
     while (true) {
       signal?.throwIfAborted();
       const rows = await raceAbort(cursor.read(chunkSize), signal, () => {
-        cancelRunning(config, client, cursor);
+        cancelRunning(config, client);
         release(true);
       });
       if (rows.length === 0) return;

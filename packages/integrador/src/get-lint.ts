@@ -1,0 +1,143 @@
+import { GET_SYNC_TABLES, type Integracao } from '@integrador/store';
+import { CronExpressionParser } from 'cron-parser';
+import { selectedColumns } from './consulta';
+import { ENGINE_COLUMNS } from './get/row-mapping';
+import type { LintMessage, LintSeverity } from './lint-finding';
+
+/** Reports one finding on a column of the integracao row. */
+export type GetLintReport = (column: string, code: string, message: LintMessage, severity?: LintSeverity) => void;
+
+/** Columns of the CRM tables a GET may write, by table (from the database catalog); without them columns are not checked. */
+export type CrmTableColumns = ReadonlyMap<string, ReadonlySet<string>>;
+
+/** #vars# the GET engine provides itself. */
+export const GET_ENGINE_VARIABLES = ['cursor', 'empresa_id', 'empresa_filial_id', 'integracao_id'];
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+const text = (value: string | null) => (value?.trim() ? value.trim() : null);
+
+/** A cron pattern BullMQ's job schedulers accept (5 or 6 fields); reported on any integracao that has one. */
+export function lintCron(integracao: Integracao, report: GetLintReport): void {
+  const cron = text(integracao.cron);
+  if (cron === null) return;
+  try {
+    CronExpressionParser.parse(cron);
+  } catch (err) {
+    const detail = (err as Error).message;
+    report('cron', 'INVALID_CRON', {
+      'pt-BR': `cron "${cron}" inválido (${detail}); esperado um padrão como "*/15 * * * *" (minuto hora dia mês dia-da-semana)`,
+      en: `invalid cron "${cron}" (${detail}); expected a pattern such as "*/15 * * * *" (minute hour day month weekday)`,
+    });
+  }
+  if (integracao.tipo_servico !== 'GET')
+    report(
+      'cron',
+      'CRON_NOT_GET',
+      {
+        'pt-BR': `cron só agenda integrações GET; esta é ${integracao.tipo_servico} e não será agendada`,
+        en: `cron only schedules GET integrations; this one is ${integracao.tipo_servico} and will not be scheduled`,
+      },
+      'warning',
+    );
+}
+
+/** The GET rules: sql_consulta, tabela, modo/campo_cursor, key and cursor selected, columns known to the CRM table. */
+export function lintGet(integracao: Integracao, report: GetLintReport, crmTables?: CrmTableColumns): void {
+  if (integracao.tipo_servico !== 'GET') return;
+  const sql = text(integracao.sql_consulta);
+  if (sql === null)
+    report('sql_consulta', 'GET_MISSING_SQL_CONSULTA', {
+      'pt-BR':
+        'integração GET sem sql_consulta: esperado o SELECT que lê a origem (ex.: SELECT CODCLI AS id_erp, NOMCLI AS nome, DATALT FROM E085CLI)',
+      en: 'GET integration without sql_consulta: expected the SELECT that reads the source (e.g. SELECT CODCLI AS id_erp, NOMCLI AS nome, DATALT FROM E085CLI)',
+    });
+  const templates = text(integracao.sql_insert) !== null || text(integracao.sql_update) !== null;
+  const table = text(integracao.tabela)?.toLowerCase() ?? null;
+  const allowed = GET_SYNC_TABLES.join(', ');
+  if (!templates && (table === null || !(GET_SYNC_TABLES as readonly string[]).includes(table)))
+    report('tabela', 'GET_UNKNOWN_TABLE', {
+      'pt-BR': `tabela "${integracao.tabela ?? ''}" não é uma tabela do CRM que um GET grava; esperado uma de: ${allowed} (ou sql_insert/sql_update)`,
+      en: `tabela "${integracao.tabela ?? ''}" is not a CRM table a GET writes; expected one of: ${allowed} (or sql_insert/sql_update)`,
+    });
+  const cursor = text(integracao.campo_cursor);
+  if (cursor !== null && !IDENTIFIER.test(cursor))
+    report('campo_cursor', 'GET_INVALID_CURSOR', {
+      'pt-BR': `campo_cursor "${cursor}" não é um nome de coluna (letras, dígitos e _)`,
+      en: `campo_cursor "${cursor}" is not a column name (letters, digits and _)`,
+    });
+  lintMode(integracao, report, cursor);
+  if (integracao.reconciliacao_horas !== null && templates)
+    report('reconciliacao_horas', 'GET_RECONCILE_NEEDS_UPSERT', {
+      'pt-BR': 'a reconciliação precisa do upsert embutido em tabela; remova sql_insert/sql_update ou deixe reconciliacao_horas NULL',
+      en: 'a reconcile needs the built-in upsert into tabela; remove sql_insert/sql_update or leave reconciliacao_horas NULL',
+    });
+  if (sql !== null) lintSelected(integracao, report, sql, { cursor, templates, table, crmTables });
+  for (const column of ['sql_insert', 'sql_update'] as const) {
+    const template = text(integracao[column]);
+    if (template !== null && !/#empresa_id#/i.test(template))
+      report(
+        column,
+        'GET_TEMPLATE_NOT_TENANT_SCOPED',
+        {
+          'pt-BR': `${column} não usa #empresa_id#: as linhas gravadas e a chave devem ser da empresa (ex.: WHERE empresa_id = #empresa_id# AND id_erp = #id_erp#)`,
+          en: `${column} does not use #empresa_id#: written rows and the key must belong to the empresa (e.g. WHERE empresa_id = #empresa_id# AND id_erp = #id_erp#)`,
+        },
+        'warning',
+      );
+  }
+}
+
+function lintMode(integracao: Integracao, report: GetLintReport, cursor: string | null): void {
+  const modo = text(integracao.modo)?.toLowerCase() ?? null;
+  if (modo !== null && !['completo', 'full', 'incremental'].includes(modo))
+    report('modo', 'GET_INVALID_MODE', {
+      'pt-BR': `modo "${integracao.modo}" desconhecido; esperado completo ou incremental`,
+      en: `unknown modo "${integracao.modo}"; expected completo or incremental`,
+    });
+  if (modo === 'incremental' && cursor === null)
+    report('campo_cursor', 'GET_MISSING_CURSOR', {
+      'pt-BR': 'modo incremental sem campo_cursor: esperado a coluna que só cresce (ex.: DATALT)',
+      en: 'modo incremental without campo_cursor: expected the column that only grows (e.g. DATALT)',
+    });
+}
+
+interface SelectedContext {
+  cursor: string | null;
+  templates: boolean;
+  table: string | null;
+  crmTables: CrmTableColumns | undefined;
+}
+
+/** Checks what sql_consulta selects (when its select list can be read: no `*`). */
+function lintSelected(integracao: Integracao, report: GetLintReport, sql: string, context: SelectedContext): void {
+  const selected = selectedColumns(sql).map((c) => c.toLowerCase());
+  if (selected.length === 0 || selected.includes('*')) return;
+  const list = selected.join(', ');
+  const { cursor, templates, table } = context;
+  if (cursor !== null && IDENTIFIER.test(cursor) && !selected.includes(cursor.toLowerCase()))
+    report('campo_cursor', 'GET_CURSOR_NOT_SELECTED', {
+      'pt-BR': `campo_cursor "${cursor}" não está entre as colunas do sql_consulta (${list})`,
+      en: `campo_cursor "${cursor}" is not among the columns of sql_consulta (${list})`,
+    });
+  const keys = (text(integracao.chave) ?? 'id_erp').split(',').map((k) => k.trim().toLowerCase());
+  for (const key of keys.filter((k) => !selected.includes(k)))
+    report('chave', 'GET_KEY_NOT_SELECTED', {
+      'pt-BR': `a chave "${key}" não está entre as colunas do sql_consulta (${list}); dê esse alias à coluna de código da origem`,
+      en: `key "${key}" is not among the columns of sql_consulta (${list}); alias the source's code column to it`,
+    });
+  const columns = table === null ? undefined : context.crmTables?.get(table);
+  if (templates || !columns) return;
+  for (const column of selected) {
+    if (column === cursor?.toLowerCase() && !columns.has(column)) continue;
+    if (ENGINE_COLUMNS.includes(column))
+      report('sql_consulta', 'GET_ENGINE_COLUMN', {
+        'pt-BR': `a coluna "${column}" é gravada pelo próprio Integrador (${ENGINE_COLUMNS.join(', ')}); remova-a do sql_consulta`,
+        en: `column "${column}" is written by the Integrador itself (${ENGINE_COLUMNS.join(', ')}); remove it from sql_consulta`,
+      });
+    else if (!columns.has(column))
+      report('sql_consulta', 'GET_UNKNOWN_COLUMN', {
+        'pt-BR': `a coluna "${column}" do sql_consulta não existe em ${table}; use como alias um nome de coluna do CRM`,
+        en: `column "${column}" of sql_consulta does not exist in ${table}; alias it to a CRM column name`,
+      });
+  }
+}
