@@ -42,10 +42,11 @@ const { values: args } = parseArgs({
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     'skip-refresh': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'max-old-space': { type: 'string' },
   },
 });
 
-function count(name: 'rows' | 'changed' | 'chunk', min: number): number {
+function count(name: 'rows' | 'changed' | 'chunk' | 'max-old-space', min: number): number {
   const value = Number(args[name]);
   if (!Number.isInteger(value) || value < min) throw new Error(`--${name} expects an integer ≥ ${min}, got ${String(args[name])}`);
   return value;
@@ -61,6 +62,8 @@ const options = {
   redisUrl: String(args['redis-url']),
   refresh: args['skip-refresh'] !== true,
   cpuProf: args['cpu-prof'] === true,
+  /** --max-old-space-size of worker-get in MB (V8 default: a share of the machine's memory). */
+  maxOldSpaceMb: args['max-old-space'] === undefined ? null : count('max-old-space', 16),
 };
 for (const source of options.sources)
   if (source !== 'postgres' && source !== 'mysql') throw new Error(`--sources expects postgres and/or mysql, got ${source}`);
@@ -160,7 +163,10 @@ async function benchSource(kind: SourceKind, producer: JobProducer, prefix: stri
   const crm = await createGetBenchCrm(source, options.chunk);
   cleanups.push({ name: `${kind} crm`, run: () => crm.database.drop() });
   const connectionsFile = writeSourceConnections(tmp, source);
-  const nodeFlags = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir(`worker-${kind}`)}`] : [];
+  const nodeFlags = [
+    ...(options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir(`worker-${kind}`)}`] : []),
+    ...(options.maxOldSpaceMb === null ? [] : [`--max-old-space-size=${options.maxOldSpaceMb}`]),
+  ];
   const worker = startGetWorker({ redisUrl: options.redisUrl, prefix, databaseUrl: crm.database.url, connectionsFile, nodeFlags });
   cleanups.push({ name: `${kind} worker`, run: () => stopWorker(worker) });
   await worker.waitForLog('worker started', 60000);

@@ -187,7 +187,13 @@ describe('GET pull of E085CLI through the ingress and a real worker-get', () => 
       if (typeof progress === 'object' && progress.chunks >= 2) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    const b = await run();
+    // A second request is answered with the running job (deduplicated) …
+    expect(await run()).toBe(a);
+    // … and a job that bypasses deduplication (as a dependency flow adds it) waits for the running one.
+    const tenant = { empresaId, filialId: null };
+    const b = String(
+      (await producer.enqueue('get', 'integration.run', { tenant, integracaoId, parametros: {}, trigger: 'dependency' })).id,
+    );
     const first = await settled(a);
     const second = await settled(b);
     expect([first.state, second.state]).toEqual(['completed', 'completed']);

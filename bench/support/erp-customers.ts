@@ -108,14 +108,23 @@ async function createPostgresSource(rows: number): Promise<ErpSource> {
   const url = withDatabase(TEST_SERVERS.postgres, name);
   const client = new PgClient({ connectionString: url });
   await client.connect();
+  const drop = async () => {
+    const c = new PgClient({ connectionString: TEST_SERVERS.postgres });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+  };
   try {
     await client.query(DDL('postgres'));
-    await client.query(`INSERT INTO clientes SELECT ${PG_ROW} FROM generate_series(1, $1::integer) AS g`, [rows]);
+    await client.query(`INSERT INTO clientes SELECT ${PG_ROW} FROM generate_series(1, $1::bigint) AS g`, [rows]);
     await client.query('CREATE INDEX clientes_data_alteracao ON clientes (data_alteracao, codcli)');
     await client.query('ANALYZE clientes');
-  } finally {
+  } catch (err) {
     await client.end();
+    await drop();
+    throw err;
   }
+  await client.end();
   return {
     kind: 'postgres',
     name,
@@ -134,12 +143,7 @@ async function createPostgresSource(rows: number): Promise<ErpSource> {
         await c.end();
       }
     },
-    async drop() {
-      const c = new PgClient({ connectionString: TEST_SERVERS.postgres });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
+    drop,
   };
 }
 
@@ -150,6 +154,11 @@ async function createMariadbSource(rows: number): Promise<ErpSource> {
   await admin.end();
   const url = withDatabase(TEST_SERVERS.mysql, name);
   const connection = await createMysqlConnection(url);
+  const drop = async () => {
+    const c = await createMysqlConnection(TEST_SERVERS.mysql);
+    await c.query(`DROP DATABASE IF EXISTS ${name}`);
+    await c.end();
+  };
   try {
     await connection.query(DDL('mysql'));
     // seq_1_to_N is a virtual table of MariaDB's Sequence engine; chunks keep each transaction moderate.
@@ -160,9 +169,12 @@ async function createMariadbSource(rows: number): Promise<ErpSource> {
     }
     await connection.query('CREATE INDEX clientes_data_alteracao ON clientes (data_alteracao, codcli)');
     await connection.query('ANALYZE TABLE clientes');
-  } finally {
+  } catch (err) {
     await connection.end();
+    await drop();
+    throw err;
   }
+  await connection.end();
   return {
     kind: 'mysql',
     name,
@@ -180,11 +192,7 @@ async function createMariadbSource(rows: number): Promise<ErpSource> {
         await c.end();
       }
     },
-    async drop() {
-      const c = await createMysqlConnection(TEST_SERVERS.mysql);
-      await c.query(`DROP DATABASE IF EXISTS ${name}`);
-      await c.end();
-    },
+    drop,
   };
 }
 

@@ -157,6 +157,21 @@ describe('one GET run per integration (real Redis, real BullMQ worker)', () => {
     expect(scheduled.id).toBe('repeat-like-1');
   });
 
+  it('leaves jobs of other triggers that bypass deduplication (a dependency flow) to the engine, which makes them wait', async () => {
+    const runs = gate();
+    startWorker(runs.handler);
+    const queue = producer.queue('get');
+    const api = await enqueueGetRun(producer, run('api'));
+    await until('the API run to start', () => runs.started.length === 1);
+    await queue.add('integration.run', run('dependency'), { jobId: 'from-a-flow' });
+    // Not skipped by the key: the handler (whose lease in the CRM database would delay it) is reached.
+    await until('the flow job to reach the handler', () => runs.started.includes('from-a-flow'));
+    runs.release();
+    await until('both to complete', async () => (await queue.getJobState('from-a-flow')) === 'completed');
+    expect((await queue.getJob('from-a-flow'))?.returnvalue).toEqual({ ran: 'from-a-flow' });
+    expect(String(api.job.id)).not.toBe('from-a-flow');
+  });
+
   it('clears a key left behind by a run that finished without releasing it (a worker killed mid-run)', async () => {
     const queue = producer.queue('get');
     await queue.add('integration.run', run('schedule'), { jobId: 'crashed-run' });

@@ -77,9 +77,10 @@ export function isSkippedRun(value: unknown): value is SkippedRun {
 }
 
 /**
- * Wraps the get queue's integration.run handler so a job that did not come through enqueueGetRun (a scheduler's, or a
- * flow's) takes the integration's run key when it starts, and completes as skipped when another run holds it.
- * The key is released when the handler ends, whatever the outcome.
+ * Wraps the get queue's integration.run handler so a scheduler's job (BullMQ schedulers take no deduplication
+ * option) takes the integration's run key when it starts, and completes as skipped when another run holds it: a tick
+ * that finds a pull under way has nothing to add. The key is released when the handler ends, whatever the outcome.
+ * Other jobs that bypass enqueueGetRun (a dependency flow's) run as they are: the engine's lease makes them wait.
  */
 export function oneRunPerIntegration(
   redis: Redis,
@@ -87,7 +88,7 @@ export function oneRunPerIntegration(
   handler: JobHandler<IntegrationRunPayload>,
 ): JobHandler<IntegrationRunPayload> {
   return async (payload: IntegrationRunPayload, ctx: JobContext) => {
-    if (ctx.job.opts.deduplication?.id) return handler(payload, ctx);
+    if (ctx.job.opts.deduplication?.id || payload.trigger !== 'schedule') return handler(payload, ctx);
     const key = deduplicationKey(prefix, getRunDeduplicationId(payload.tenant.empresaId, payload.integracaoId));
     const jobId = String(ctx.job.id);
     const holder = String(await redis.eval(CLAIM, 1, key, jobId, `${prefix}:get:`));
