@@ -11,7 +11,8 @@ import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server
 
 // Per-tenant limits across several real worker processes (three worker-cti processes sharing one Redis).
 const logger = createLogger({ name: 'test', level: 'silent' });
-const LOCK_MS = 2000;
+// Also the concurrency leases' lifetime; long enough that a loaded machine does not lose locks.
+const LOCK_MS = 5000;
 
 function rule(empresaId: number, ratePerSecond: number, extra: Partial<LimitRule> = {}): LimitRule {
   return { empresaId, filialId: null, connection: null, ratePerSecond, burst: 1, maxConcurrency: 0, ...extra };
@@ -104,7 +105,8 @@ describe('per-tenant limits across worker processes', () => {
     // one (BullMQ counts the successful run), though most were started more than once.
     const delayed = await queue.getDelayed(0, 50);
     expect(delayed.length).toBeGreaterThan(10);
-    expect(delayed.every((j) => j.attemptsMade === 0 && j.attemptsStarted >= 1)).toBe(true);
+    const spent = delayed.filter((j) => j.attemptsMade !== 0 || j.attemptsStarted < 1);
+    expect(spent.map((j) => ({ id: j.id, made: j.attemptsMade, started: j.attemptsStarted, reason: j.failedReason }))).toEqual([]);
     const finished = (await Promise.all(aJobs.slice(0, 200).map((j) => queue.getJob(j.id as string)))).filter((j) => j?.finishedOn);
     expect(finished.length).toBeGreaterThan(100);
     expect(finished.every((j) => j?.attemptsMade === 1 && j.failedReason === undefined)).toBe(true);
@@ -198,7 +200,7 @@ describe('per-tenant limits across worker processes', () => {
     getWorker.child.kill('SIGKILL');
     await getWorker.exited;
     const [next] = await enqueue(tenant, 1);
-    const deadline = Date.now() + 15000;
+    const deadline = Date.now() + 30000;
     while ((await queue.getJobState(next?.id as string)) !== 'completed' && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
     const job = await queue.getJob(next?.id as string);
