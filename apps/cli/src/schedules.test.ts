@@ -162,7 +162,7 @@ describe('integrador schedules and GET runs (real CLI process, real Redis, Postg
       expect(second.stdout.trim()).toBe(
         `A integração #${pullA} já está em execução ou na fila: acompanhando o job ${jobId} (nenhum novo foi criado).`,
       );
-      expect(await producer.queue('get').getWaitingCount()).toBe(1);
+      expect(await producer.queue('get').getJobCountByTypes('waiting', 'prioritized')).toBe(1);
     });
   });
 });

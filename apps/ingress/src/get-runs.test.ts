@@ -78,8 +78,14 @@ describe('GET runs and schedules over HTTP (real Redis, SQLite CRM)', () => {
     expect(second.statusCode).toBe(202);
     const bodies = [first.json(), second.json()].sort((x, y) => Number(x.deduplicated) - Number(y.deduplicated));
     expect(bodies[0]).toMatchObject({ queue: 'get', deduplicated: false });
-    expect(bodies[1]).toEqual({ queue: 'get', jobId: bodies[0].jobId, deduplicated: true });
-    expect(await producer.queue('get').getWaitingCount()).toBe(1);
+    expect(bodies[1]).toEqual({
+      queue: 'get',
+      jobId: bodies[0].jobId,
+      deduplicated: true,
+      steps: [{ integracaoId: pullA, nome: expect.any(String), queue: 'get', jobId: bodies[0].jobId }],
+    });
+    // Fairness gives every job a priority, so a queued job is waiting or prioritized.
+    expect(await producer.queue('get').getJobCountByTypes('waiting', 'prioritized')).toBe(1);
     // The other tenant's integration is a 404, and its own run is its own job.
     expect((await post(pullB)).statusCode).toBe(404);
     expect((await post(pullB, keyB)).json()).toMatchObject({ queue: 'get', deduplicated: false });

@@ -107,7 +107,7 @@ describe('one GET run per integration (real Redis, real BullMQ worker)', () => {
     const ids = [first, second, third].map((r) => String(r.job.id));
     expect(new Set(ids).size).toBe(1);
     expect([first, second, third].filter((r) => !r.deduplicated)).toHaveLength(1);
-    expect(await producer.queue('get').getWaitingCount()).toBe(1);
+    expect(await producer.queue('get').getJobCountByTypes('waiting', 'prioritized')).toBe(1);
     // Another integration of the same tenant is not held back.
     const other = await enqueueGetRun(producer, run('api', 4));
     expect(other.deduplicated).toBe(false);
