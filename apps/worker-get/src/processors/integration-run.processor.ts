@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { loadGetDefinition, runGet, SyncBusyError } from '@integrador/integrador';
+import { loadGetDefinition, runGet, runInputs, SyncBusyError } from '@integrador/integrador';
 import type { GetRunResult, IntegrationRunPayload } from '@integrador/jobs';
-import type { JobContext, JobHandler } from '@integrador/queue';
+import { type FlowValues, type JobContext, type JobHandler, mergeFlowValues } from '@integrador/queue';
 import { isPermanentFailure, sourceReaderFor, type WorkerDeps } from '@integrador/runtime';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 
@@ -19,12 +19,14 @@ async function waitForHolder(ctx: JobContext, err: SyncBusyError): Promise<never
 
 /** integration.run on the get queue: one GET pull, progress after each committed chunk, permanent failures not retried. */
 export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<IntegrationRunPayload> {
-  return async (payload, ctx): Promise<GetRunResult> => {
+  return async (payload, ctx): Promise<GetRunResult & { flow?: FlowValues }> => {
     const { database, connections, config } = deps;
     const tenant = { empresaId: payload.tenant.empresaId, filialId: payload.tenant.filialId, nome: '' };
     const jobId = String(ctx.job.id);
     try {
       const definition = await loadGetDefinition(database.db, tenant, payload.integracaoId);
+      // A pull is one outbound use of the ERP connection: the (tenant, connection) rate limit applies to it.
+      await ctx.limits.acquire({ connection: definition.conexao.nome_conexao });
       const reader = await sourceReaderFor(connections.require(definition.conexao.nome_conexao, tenant.empresaId));
       const result = await runGet({
         db: database.db,
@@ -32,7 +34,8 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
         definition,
         reader,
         tenant,
-        parametros: payload.parametros,
+        // In a dependency flow the values of the steps before this one are #vars# too (same precedence as a SET step).
+        parametros: runInputs(payload.parametros, ctx.upstream),
         jobId,
         trigger: payload.trigger,
         // The same job recovered after its worker died takes over at once; any other job waits for the lease.
@@ -44,7 +47,10 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
         onWarning: (message, detail) => ctx.logger.warn(detail, message),
       });
       ctx.logger.info({ empresaId: tenant.empresaId, ...result }, 'get pulled');
-      return result;
+      if (!payload.flow) return result;
+      // A GET step hands down what it received plus its own counts and cursor (GET+SET chains, seed 001).
+      const own = { rowsWritten: result.rowsWritten, cursor: result.cursor };
+      return { ...result, flow: mergeFlowValues(ctx.upstream, payload.integracaoId, { nome: definition.integracao.nome, values: own }) };
     } catch (err) {
       if (err instanceof SyncBusyError) return waitForHolder(ctx, err);
       // The configuration's (or the source's) own message is what the operator sees on the failed job.
