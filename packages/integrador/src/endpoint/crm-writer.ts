@@ -26,6 +26,43 @@ function lastByKey<T>(items: readonly T[], key: (item: T) => string): Map<string
   return map;
 }
 
+/** A loosely typed view of the CRM schema, for the one upsert shared by contatos and eventos. */
+type LooseTrx = Transaction<Record<string, Record<string, unknown>>>;
+
+const CONTATO_UPDATED = ['nome', 'email', 'telefone', 'data_nascimento', 'cpf', 'dados', 'campos_personalizados'] as const;
+
+/**
+ * One multi-row upsert by (empresa_id, key): the `updated` columns take the new values and atualizado_em is now.
+ * MySQL/MariaDB have no ON CONFLICT, so they use ON DUPLICATE KEY UPDATE on the same unique index.
+ */
+async function upsertPart(
+  trx: Trx,
+  dialect: Dialect,
+  table: 'contatos' | 'eventos',
+  key: 'codigo' | 'chave',
+  updated: readonly string[],
+  part: readonly object[],
+): Promise<void> {
+  const insert = (trx as unknown as LooseTrx).insertInto(table).values(part as Record<string, unknown>[]);
+  if (dialect === 'mysql') {
+    await insert
+      .onDuplicateKeyUpdate({
+        ...Object.fromEntries(updated.map((c) => [c, sql`VALUES(${sql.ref(c)})`])),
+        atualizado_em: sql`CURRENT_TIMESTAMP(3)`,
+      })
+      .execute();
+    return;
+  }
+  await insert
+    .onConflict((oc) =>
+      oc.columns(['empresa_id', key]).doUpdateSet({
+        ...Object.fromEntries(updated.map((c) => [c, sql.ref(`excluded.${c}`)])),
+        atualizado_em: sql`CURRENT_TIMESTAMP`,
+      }),
+    )
+    .execute();
+}
+
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 const text = (value: unknown) => (value === undefined ? null : String(value));
 
@@ -106,25 +143,7 @@ export async function writeContatos(database: Pick<CrmDatabase, 'db' | 'dialect'
       rows.map((r) => r.codigo),
     );
     for (const part of chunks(rows)) {
-      const insert = trx.insertInto('contatos').values(part);
-      const updated = ['nome', 'email', 'telefone', 'data_nascimento', 'cpf', 'dados', 'campos_personalizados'] as const;
-      if (database.dialect === 'mysql') {
-        await insert
-          .onDuplicateKeyUpdate({
-            ...Object.fromEntries(updated.map((c) => [c, sql`VALUES(${sql.ref(c)})`])),
-            atualizado_em: sql`CURRENT_TIMESTAMP(3)`,
-          })
-          .execute();
-      } else {
-        await insert
-          .onConflict((oc) =>
-            oc.columns(['empresa_id', 'codigo']).doUpdateSet({
-              ...Object.fromEntries(updated.map((c) => [c, sql.ref(`excluded.${c}`)])),
-              atualizado_em: sql`CURRENT_TIMESTAMP`,
-            }),
-          )
-          .execute();
-      }
+      await upsertPart(trx, database.dialect, 'contatos', 'codigo', CONTATO_UPDATED, part);
     }
     return { novos: rows.length - existing.size, atualizados: existing.size };
   });
@@ -195,24 +214,7 @@ export async function writeEventos(
       'servico_endpoint_id',
     ] as const;
     for (const part of chunks(rows)) {
-      const insert = trx.insertInto('eventos').values(part);
-      if (database.dialect === 'mysql') {
-        await insert
-          .onDuplicateKeyUpdate({
-            ...Object.fromEntries(updated.map((c) => [c, sql`VALUES(${sql.ref(c)})`])),
-            atualizado_em: sql`CURRENT_TIMESTAMP(3)`,
-          })
-          .execute();
-      } else {
-        await insert
-          .onConflict((oc) =>
-            oc.columns(['empresa_id', 'chave']).doUpdateSet({
-              ...Object.fromEntries(updated.map((c) => [c, sql.ref(`excluded.${c}`)])),
-              atualizado_em: sql`CURRENT_TIMESTAMP`,
-            }),
-          )
-          .execute();
-      }
+      await upsertPart(trx, database.dialect, 'eventos', 'chave', updated, part);
     }
     return { novos: rows.length - known, repetidos: known };
   });
