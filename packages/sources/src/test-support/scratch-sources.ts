@@ -247,6 +247,14 @@ async function odbcSource(count: number): Promise<ScratchSource> {
     driver: 'odbc',
     connection: { ...databaseConnection('odbc', { host: new URL(TEST_SOURCE_SERVERS.postgres).hostname }), connectionString },
     placeholder: PLACEHOLDERS.odbc,
+    // The test's own client stays pg: the `?` of the suite's statements become $1, $2… (they hold no literal `?`).
+    execute(sqlText, parameters = []) {
+      let n = 0;
+      return postgres.execute(
+        sqlText.replace(/\?/g, () => `$${++n}`),
+        parameters,
+      );
+    },
   };
 }
 
