@@ -102,7 +102,7 @@ describe('loadConnectionsFile', () => {
     expect(registry.require('open')).toMatchObject({ kind: 'api', auth: { type: 'none' }, headers: {}, timeoutMs: 30000 });
   });
 
-  it('loads an odbc entry: the connection string (a secret, ${VAR} resolved) or a DSN, and the host the guard checks', () => {
+  it('loads an odbc entry: the connection string (a secret, its references resolved) or a DSN, and the host the guard checks', () => {
     const registry = parseConnections(
       `connections:
   db2:

@@ -1,5 +1,5 @@
 import type { DatabaseDriver } from '@integrador/connections';
-import { OutboundAddressError } from '@integrador/connections';
+import { OutboundAddressError, Secret } from '@integrador/connections';
 import { openSourceReader } from './open-source-reader';
 import type { SourceReader, SourceRow } from './source-reader';
 import { customer } from './test-support/customers';
@@ -304,6 +304,14 @@ describe('openSourceReader outbound guard', () => {
     await expect(allowed.query({ sql: 'SELECT 1 AS one', parameters: [] })).resolves.toEqual([{ one: 1 }]);
     await allowed.close();
     await allowed.close(); // twice is fine
+  });
+
+  it('checks the host an odbc entry names beside its connection string', async () => {
+    const connection = {
+      ...databaseConnection('odbc', { host: '10.1.2.3', allowPrivateNetwork: false }),
+      connectionString: new Secret('DRIVER={IBM DB2 ODBC DRIVER};HOSTNAME=10.1.2.3;PWD=x'),
+    };
+    await expect(openSourceReader(connection)).rejects.toMatchObject({ code: 'OUTBOUND_ADDRESS_FORBIDDEN', host: '10.1.2.3' });
   });
 
   it('refuses a URL whose host is private', async () => {
