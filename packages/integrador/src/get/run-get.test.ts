@@ -22,7 +22,7 @@ const PAIRS: [DatabaseDriver, DialectName][] = [
   ['firebird', 'postgres'],
   ['firebird', 'sqlite'],
   // ODBC through Debian's psqlODBC on the test PostgreSQL (open-source-reader.test.ts notes a skip).
-  ...(odbcDriverInstalled() ? ([['odbc', 'postgres']] as const) : []),
+  ...(odbcDriverInstalled() ? [['odbc', 'postgres'] satisfies [DatabaseDriver, DialectName]] : []),
 ];
 
 describe.each(PAIRS)('GET pull of E085CLI from %s into a %s CRM', (driver, crmDialect) => {
