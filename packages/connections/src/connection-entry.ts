@@ -14,6 +14,7 @@ const DEFAULT_PORTS: Record<DatabaseDriver, number | undefined> = {
   oracle: 1521,
   firebird: 3050,
   sqlite: undefined,
+  odbc: undefined,
 };
 const URL_SCHEMES: Record<DatabaseDriver, readonly string[]> = {
   postgres: ['postgres', 'postgresql'],
@@ -22,6 +23,7 @@ const URL_SCHEMES: Record<DatabaseDriver, readonly string[]> = {
   oracle: ['oracle'],
   firebird: ['firebird'],
   sqlite: ['sqlite', 'file'],
+  odbc: [],
 };
 
 /** Reads one entry of the file: tipo alias, `${VAR}` references, schema, then the typed connection (or every problem found). */
@@ -102,6 +104,9 @@ function apiAuth(auth: ApiEntry['auth']): ApiAuth {
 
 /** The rules JSON Schema would state only as an unreadable oneOf: url or parts, and a url that matches the driver. */
 function checkDatabase(entry: DatabaseEntry): FieldProblem[] {
+  if (entry.driver === 'odbc') return checkOdbc(entry);
+  const odbcOnly = (['connectionString', 'dsn'] as const).filter((field) => entry[field] !== undefined);
+  if (odbcOnly.length > 0) return odbcOnly.map((field) => ({ field, message: 'only for driver odbc' }));
   if (entry.url !== undefined) {
     const scheme = entry.url.slice(0, entry.url.indexOf(':')).toLowerCase();
     const schemes = URL_SCHEMES[entry.driver];
@@ -119,6 +124,24 @@ function checkDatabase(entry: DatabaseEntry): FieldProblem[] {
     .map((field) => ({ field, message: 'missing required field (or give "url")' }));
 }
 
+/** An ODBC entry names its data source by connection string or DSN (exactly one); host/port only feed the guard and the test. */
+function checkOdbc(entry: DatabaseEntry): FieldProblem[] {
+  if (entry.url !== undefined) return [{ field: 'url', message: 'not used by driver odbc (give "connectionString" or "dsn")' }];
+  if (entry.connectionString !== undefined && entry.dsn !== undefined)
+    return [{ field: 'dsn', message: 'not allowed together with "connectionString"' }];
+  if (entry.connectionString === undefined && entry.dsn === undefined)
+    return [{ field: 'connectionString', message: 'missing required field (or give "dsn")' }];
+  // The connection string is not parsed: the guard checks the host named beside it.
+  if (entry.host === undefined && entry.allowPrivateNetwork !== true)
+    return [
+      {
+        field: 'host',
+        message: 'missing required field for driver odbc (the server the outbound guard checks), or set allowPrivateNetwork: true',
+      },
+    ];
+  return [];
+}
+
 function database(name: string, entry: DatabaseEntry): Connection {
   return {
     kind: 'database',
@@ -126,6 +149,8 @@ function database(name: string, entry: DatabaseEntry): Connection {
     empresaId: entry.empresaId,
     driver: entry.driver,
     url: entry.url === undefined ? undefined : new Secret(entry.url),
+    connectionString: entry.connectionString === undefined ? undefined : new Secret(entry.connectionString),
+    dsn: entry.dsn,
     host: entry.host,
     port: entry.port ?? (entry.host === undefined ? undefined : DEFAULT_PORTS[entry.driver]),
     database: entry.database,

@@ -26,6 +26,11 @@ export interface DatabaseConnection extends ConnectionBase {
   readonly kind: 'database';
   readonly driver: DatabaseDriver;
   readonly url?: Secret;
+  /** driver odbc: the ODBC connection string (credentials in it), or `dsn`. */
+  readonly connectionString?: Secret;
+  /** driver odbc: a data source name of odbc.ini (user/password, when given, are added as UID/PWD). */
+  readonly dsn?: string;
+  /** For odbc, the server's host as the outbound guard checks it (the connection string itself is not parsed). */
   readonly host?: string;
   /** The driver's default port when a host is given without one. */
   readonly port?: number;

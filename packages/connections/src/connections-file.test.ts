@@ -102,6 +102,62 @@ describe('loadConnectionsFile', () => {
     expect(registry.require('open')).toMatchObject({ kind: 'api', auth: { type: 'none' }, headers: {}, timeoutMs: 30000 });
   });
 
+  it('loads an odbc entry: the connection string (a secret, its references resolved) or a DSN, and the host the guard checks', () => {
+    const registry = parseConnections(
+      `connections:
+  db2:
+    tipo: bd
+    driver: odbc
+    connectionString: DRIVER={IBM DB2 ODBC DRIVER};HOSTNAME=db2.example.com;PORT=50000;DATABASE=ERP;UID=crm;PWD=\${ERP_DB_PASSWORD}
+    host: db2.example.com
+    port: 50000
+    options: { testQuery: SELECT 1 FROM SYSIBM.SYSDUMMY1 }
+  cache:
+    tipo: bd
+    driver: odbc
+    dsn: CACHE_ERP
+    user: crm
+    password: \${ERP_DB_PASSWORD}
+    allowPrivateNetwork: true
+`,
+      'yaml',
+      ENV,
+      'inline',
+    );
+    const db2 = registry.require('db2') as DatabaseConnection;
+    expect(db2.connectionString?.reveal()).toBe(
+      'DRIVER={IBM DB2 ODBC DRIVER};HOSTNAME=db2.example.com;PORT=50000;DATABASE=ERP;UID=crm;PWD=db-pw',
+    );
+    expect(inspect(db2)).not.toContain('db-pw');
+    expect(db2).toMatchObject({ driver: 'odbc', host: 'db2.example.com', port: 50000, allowPrivateNetwork: false });
+    expect(registry.require('cache')).toMatchObject({ driver: 'odbc', dsn: 'CACHE_ERP', user: 'crm', host: undefined, port: undefined });
+  });
+
+  it('refuses an odbc entry without a data source, with both, with a url, or without a host for the guard', async () => {
+    const error = await rejection(
+      'conn.yaml',
+      `connections:
+  none: { tipo: bd, driver: odbc, host: h }
+  both: { tipo: bd, driver: odbc, host: h, dsn: X, connectionString: 'DSN=Y' }
+  url: { tipo: bd, driver: odbc, url: 'odbc:x' }
+  nohost: { tipo: bd, driver: odbc, connectionString: 'DSN=Y;PWD=hunter2' }
+  pg: { tipo: bd, driver: postgres, host: h, database: d, dsn: X }
+`,
+    );
+    expect(error.problems).toEqual([
+      { entry: 'none', field: 'connectionString', message: 'missing required field (or give "dsn")' },
+      { entry: 'both', field: 'dsn', message: 'not allowed together with "connectionString"' },
+      { entry: 'url', field: 'url', message: 'not used by driver odbc (give "connectionString" or "dsn")' },
+      {
+        entry: 'nohost',
+        field: 'host',
+        message: 'missing required field for driver odbc (the server the outbound guard checks), or set allowPrivateNetwork: true',
+      },
+      { entry: 'pg', field: 'dsn', message: 'only for driver odbc' },
+    ]);
+    expect(error.message).not.toContain('hunter2');
+  });
+
   it.each([
     ['ws', 'webservice'],
     ['Web Service', 'webservice'],
@@ -168,7 +224,11 @@ describe('loadConnectionsFile', () => {
       { entry: 'senior_g5', field: 'baseUrl', message: 'expected an http(s) URL, got "ftp://x"' },
       { entry: 'senior_g5', field: 'password', message: 'expected a non-empty string (quote it if it looks like a number)' },
       { entry: 'senior_g5', field: 'timeoutMs', message: 'expected milliseconds from 1 to 600000, got "fast"' },
-      { entry: 'erp_db', field: 'driver', message: 'expected one of postgres, mysql, mssql, oracle, firebird, sqlite, got "postgress"' },
+      {
+        entry: 'erp_db',
+        field: 'driver',
+        message: 'expected one of postgres, mysql, mssql, oracle, firebird, sqlite, odbc, got "postgress"',
+      },
       { entry: 'erp_db', field: 'port', message: 'expected an integer from 1 to 65535, got 99999' },
       { entry: 'rubeus', field: 'auth.type', message: 'expected one of none, basic, bearer, header, got "oauth"' },
       {

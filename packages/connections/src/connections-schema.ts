@@ -3,7 +3,7 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 // Annotations read when a value is rejected: `x-expected` is the sentence after "expected",
 // `x-secret` keeps the received value out of the message.
 
-export const DATABASE_DRIVERS = ['postgres', 'mysql', 'mssql', 'oracle', 'firebird', 'sqlite'] as const;
+export const DATABASE_DRIVERS = ['postgres', 'mysql', 'mssql', 'oracle', 'firebird', 'sqlite', 'odbc'] as const;
 export type DatabaseDriver = (typeof DATABASE_DRIVERS)[number];
 
 /** One `enum` keyword rather than a union of literals, so ajv reports one error instead of one per member. */
@@ -56,6 +56,11 @@ export const DatabaseEntry = Type.Object(
         'x-expected': 'a database URL such as postgres://user:password@host:5432/db',
       }),
     ),
+    // driver odbc: the whole ODBC connection string (its PWD too) is a secret; or a DSN of odbc.ini.
+    connectionString: Type.Optional(
+      Type.String({ minLength: 1, 'x-secret': true, 'x-expected': 'an ODBC connection string such as DRIVER={…};SERVER=…;UID=…;PWD=…' }),
+    ),
+    dsn: Type.Optional(NonEmpty('a data source name of odbc.ini')),
     host: Type.Optional(NonEmpty('a host name or address')),
     port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, 'x-expected': 'an integer from 1 to 65535' })),
     database: Type.Optional(NonEmpty('a database name (the file path for sqlite)')),

@@ -112,6 +112,7 @@ describe('compileTemplate for the ERP source dialects', () => {
     ['mssql', 'SELECT * FROM E085CLI WHERE CODCLI = @1 AND NOMCLI = @2 AND CIDCLI LIKE @3'],
     ['oracle', 'SELECT * FROM E085CLI WHERE CODCLI = :1 AND NOMCLI = :2 AND CIDCLI LIKE :3'],
     ['firebird', 'SELECT * FROM E085CLI WHERE CODCLI = ? AND NOMCLI = ? AND CIDCLI LIKE ?'],
+    ['odbc', 'SELECT * FROM E085CLI WHERE CODCLI = ? AND NOMCLI = ? AND CIDCLI LIKE ?'],
   ] as const)('numbers the placeholders as %s binds them', (dialect, expected) => {
     expect(compileTemplate(template, values, dialect)).toEqual({
       sql: expected,

@@ -21,7 +21,7 @@ import {
 } from 'kysely';
 
 /** The CRM's dialects and the ERP source dialects (the same names as a database connection's `driver`). */
-export type TemplateDialect = 'postgres' | 'mysql' | 'sqlite' | 'mssql' | 'oracle' | 'firebird';
+export type TemplateDialect = 'postgres' | 'mysql' | 'sqlite' | 'mssql' | 'oracle' | 'firebird' | 'odbc';
 
 /** Values for a template's #variables#, by name. */
 export type TemplateValues = Readonly<Record<string, unknown>>;
@@ -32,7 +32,7 @@ export interface TemplateOptions {
 }
 
 export interface CompiledTemplate {
-  /** The SQL text with positional placeholders: $1 (postgres), ? (mysql, sqlite, firebird), @1 (mssql), :1 (oracle). */
+  /** The SQL text with positional placeholders: $1 (postgres), ? (mysql, sqlite, firebird, odbc), @1 (mssql), :1 (oracle). */
   sql: string;
   parameters: unknown[];
   /** The variables bound, in order of first use. */
@@ -130,6 +130,8 @@ const LEXERS: Readonly<Record<TemplateDialect, Lexer>> = {
   postgres: { backslash: false, brackets: false, national: false, qQuotes: false },
   sqlite: { backslash: false, brackets: false, national: false, qQuotes: false },
   firebird: { backslash: false, brackets: false, national: false, qQuotes: false },
+  // ODBC: standard SQL literals (DB2, Caché and c-tree do not escape with a backslash).
+  odbc: { backslash: false, brackets: false, national: false, qQuotes: false },
   mysql: { backslash: true, brackets: false, national: true, qQuotes: false },
   mssql: { backslash: false, brackets: true, national: true, qQuotes: false },
   oracle: { backslash: false, brackets: false, national: true, qQuotes: true },
@@ -335,6 +337,7 @@ const DIALECT_PARTS = {
   mssql: { adapter: MssqlAdapter, compiler: MssqlQueryCompiler, introspector: MssqlIntrospector },
   oracle: { adapter: SqliteAdapter, compiler: OracleQueryCompiler, introspector: SqliteIntrospector },
   firebird: { adapter: SqliteAdapter, compiler: QuestionMarkQueryCompiler, introspector: SqliteIntrospector },
+  odbc: { adapter: SqliteAdapter, compiler: QuestionMarkQueryCompiler, introspector: SqliteIntrospector },
 } as const;
 
 const compilers = new Map<TemplateDialect, Kysely<unknown>>();

@@ -1,18 +1,21 @@
 import type { DatabaseDriver } from '@integrador/connections';
-import { OutboundAddressError } from '@integrador/connections';
+import { OutboundAddressError, Secret } from '@integrador/connections';
 import { openSourceReader } from './open-source-reader';
 import type { SourceReader, SourceRow } from './source-reader';
 import { customer } from './test-support/customers';
-import { createScratchSource, databaseConnection, type ScratchSource } from './test-support/scratch-sources';
+import { createScratchSource, databaseConnection, odbcDriverInstalled, type ScratchSource } from './test-support/scratch-sources';
 
 // The same suite on every source database: the four that run on this machine, SQL Server and Oracle when MSSQL_URL /
 // ORACLE_URL name a server (infra/compose.yaml starts both).
 const SERVER_URLS: Partial<Record<DatabaseDriver, string | undefined>> = { mssql: process.env.MSSQL_URL, oracle: process.env.ORACLE_URL };
+// ODBC runs through Debian's PostgreSQL ODBC driver (odbc-postgresql) on the test PostgreSQL.
+const ODBC_INSTALLED = odbcDriverInstalled();
 const DRIVERS: DatabaseDriver[] = [
   'postgres',
   'mysql',
   'firebird',
   'sqlite',
+  ...(ODBC_INSTALLED ? (['odbc'] as const) : []),
   ...(['mssql', 'oracle'] as const).filter((d) => SERVER_URLS[d]),
 ];
 const WITHOUT_SERVER = (['mssql', 'oracle'] as const).filter((driver) => !SERVER_URLS[driver]);
@@ -62,6 +65,22 @@ const TYPE_CASES: Partial<Record<DatabaseDriver, { sql: string; expected: Source
       SMALL_INT: 42,
       NO_VALUE: null,
       A_DAY: new Date(2024, 1, 29),
+    },
+  },
+  // psqlODBC through node-odbc: NUMERIC/DECIMAL come as numbers (node-odbc converts their text with atof, so more than
+  // 15 significant digits are lossy: cast them to VARCHAR in sql_consulta), BIGINT as exact text when unsafe.
+  odbc: {
+    sql: `SELECT CAST('123456789012.34' AS NUMERIC(18,2)) AS big_num, CAST(9007199254740993 AS BIGINT) AS big_int,
+          CAST(42 AS BIGINT) AS small_int, CAST(NULL AS VARCHAR(10)) AS no_value, DATE '2024-02-29' AS day,
+          TIMESTAMP '2024-02-29 10:11:12.345' AS at, CAST('12345678901234567890.12' AS VARCHAR(40)) AS exact_num`,
+    expected: {
+      big_num: 123456789012.34,
+      big_int: '9007199254740993',
+      small_int: 42,
+      no_value: null,
+      day: new Date(2024, 1, 29),
+      at: new Date(2024, 1, 29, 10, 11, 12, 345),
+      exact_num: '12345678901234567890.12',
     },
   },
   firebird: {
@@ -221,6 +240,9 @@ for (const driver of WITHOUT_SERVER) {
     `${driver} reader suite skipped: set ${driver === 'mssql' ? 'MSSQL_URL' : 'ORACLE_URL'} to run it against a real server (infra/compose.yaml)`,
   );
 }
+if (!ODBC_INSTALLED) {
+  console.info('odbc reader suite skipped: no [PostgreSQL Unicode] in `odbcinst -q -d` (apt-get install -y unixodbc-dev odbc-postgresql)');
+}
 if (WITHOUT_SERVER.length > 0) {
   describe.skip.each(WITHOUT_SERVER)('%s reader against a real server', (driver) => {
     it(`runs when ${driver === 'mssql' ? 'MSSQL_URL' : 'ORACLE_URL'} names a server`, () => {});
@@ -282,6 +304,14 @@ describe('openSourceReader outbound guard', () => {
     await expect(allowed.query({ sql: 'SELECT 1 AS one', parameters: [] })).resolves.toEqual([{ one: 1 }]);
     await allowed.close();
     await allowed.close(); // twice is fine
+  });
+
+  it('checks the host an odbc entry names beside its connection string', async () => {
+    const connection = {
+      ...databaseConnection('odbc', { host: '10.1.2.3', allowPrivateNetwork: false }),
+      connectionString: new Secret('DRIVER={IBM DB2 ODBC DRIVER};HOSTNAME=10.1.2.3;PWD=x'),
+    };
+    await expect(openSourceReader(connection)).rejects.toMatchObject({ code: 'OUTBOUND_ADDRESS_FORBIDDEN', host: '10.1.2.3' });
   });
 
   it('refuses a URL whose host is private', async () => {

@@ -3,6 +3,7 @@ import type { SourceReaderOptions } from './reader-options';
 import { openFirebirdReader } from './readers/firebird.reader';
 import { openMssqlReader } from './readers/mssql.reader';
 import { openMysqlReader } from './readers/mysql.reader';
+import { openOdbcReader } from './readers/odbc.reader';
 import { openOracleReader } from './readers/oracle.reader';
 import { openPostgresReader } from './readers/postgres.reader';
 import { openSqliteReader } from './readers/sqlite.reader';
@@ -24,6 +25,8 @@ function openFor(target: SourceTarget, options: SourceReaderOptions | undefined)
       return openOracleReader(target, options);
     case 'sqlite':
       return openSqliteReader(target);
+    case 'odbc':
+      return openOdbcReader(target, options);
   }
 }
 

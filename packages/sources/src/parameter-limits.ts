@@ -15,7 +15,9 @@ export interface ParameterLimits {
  * count in the protocol). SQLite: 32,766 (SQLITE_MAX_VARIABLE_NUMBER since 3.32). Oracle: ORA-01795 caps an IN list at
  * 1,000 expressions; its bind limit is far higher, 10,000 is a conservative ceiling that keeps a statement's bind
  * buffers small. Firebird: an IN list holds at most 1,500 items and a statement's input message is limited to 64 KB,
- * so 1,000 parameters (64 bytes each at most for typical ERP keys and codes) is the conservative ceiling.
+ * so 1,000 parameters (64 bytes each at most for typical ERP keys and codes) is the conservative ceiling. ODBC: the
+ backend behind the driver is unknown (DB2 allows 32,767 markers, Caché and c-tree document less), so the Firebird
+ ceiling is kept.
  */
 export const PARAMETER_LIMITS: Readonly<Record<DatabaseDriver, ParameterLimits>> = {
   postgres: { parameters: 65_535 },
@@ -24,6 +26,7 @@ export const PARAMETER_LIMITS: Readonly<Record<DatabaseDriver, ParameterLimits>>
   mssql: { parameters: 2_100, valuesRows: 1_000 },
   oracle: { parameters: 10_000, inList: 1_000 },
   firebird: { parameters: 1_000, inList: 1_500 },
+  odbc: { parameters: 1_000, inList: 1_000 },
 };
 
 /** How many rows of `columnsPerRow` values fit in one multi-row statement (one row per statement at least). */

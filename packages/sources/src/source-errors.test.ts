@@ -122,6 +122,25 @@ describe('classifySourceError: PostgreSQL, MySQL, Firebird and the network', () 
   });
 });
 
+describe('classifySourceError: ODBC (node-odbc odbcErrors)', () => {
+  const odbcError = (...records: [state: string, message: string][]) =>
+    Object.assign(new Error('[odbc] Error connecting to the database'), {
+      odbcErrors: records.map(([state, message]) => ({ state, code: 0, message })),
+    });
+
+  it('reads the SQLSTATE a driver sets, and the vendor text where it reports 08001 for everything', () => {
+    expect(classifySourceError('odbc', odbcError(['28000', '[IBM][CLI Driver] SQL30082N Security processing failed']))).toBe(
+      'LOGIN_REFUSED',
+    );
+    expect(classifySourceError('odbc', odbcError(['3D000', 'unknown catalog']))).toBe('DATABASE_MISSING');
+    expect(classifySourceError('odbc', odbcError(['08001', 'FATAL:  database "erp" does not exist']))).toBe('DATABASE_MISSING');
+    expect(classifySourceError('odbc', odbcError(['08001', 'port 5999 failed: Connection refused']))).toBe('PORT_CLOSED');
+    expect(classifySourceError('odbc', odbcError(['HYT00', 'Timeout expired']))).toBe('TIMEOUT');
+    expect(classifySourceError('odbc', odbcError(['08S01', 'Communication link failure']))).toBe('CONNECTION_FAILED');
+    expect(classifySourceError('odbc', odbcError(['42S02', 'Table not found']))).toBe('QUERY_FAILED');
+  });
+});
+
 describe('redact', () => {
   it('takes passwords and URL credentials out of a driver message', () => {
     expect(redact('cannot connect to mysql://crm:S3nha@db:3306/erp with S3nha', ['S3nha'])).toBe(

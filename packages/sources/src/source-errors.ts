@@ -21,7 +21,15 @@ export const TRANSIENT_SOURCE_ERRORS: ReadonlySet<SourceErrorCode> = new Set([
   'CONNECTION_FAILED',
 ]);
 
-type ErrorLike = { code?: unknown; errno?: unknown; number?: unknown; gdscode?: unknown; message?: unknown; numbers?: unknown };
+type ErrorLike = {
+  odbcErrors?: unknown;
+  code?: unknown;
+  errno?: unknown;
+  number?: unknown;
+  gdscode?: unknown;
+  message?: unknown;
+  numbers?: unknown;
+};
 
 const NETWORK: Readonly<Record<string, SourceErrorCode>> = {
   ECONNREFUSED: 'PORT_CLOSED',
@@ -127,6 +135,43 @@ function sqliteCode(error: ErrorLike): SourceErrorCode | undefined {
   return undefined;
 }
 
+/** SQLSTATEs and messages of node-odbc's `odbcErrors` (the driver manager's and the vendor driver's records). */
+function odbcRecords(error: ErrorLike): { state: string; message: string }[] {
+  if (!Array.isArray(error.odbcErrors)) return [];
+  return error.odbcErrors.map((record: { state?: unknown; message?: unknown }) => ({
+    state: typeof record.state === 'string' ? record.state : '',
+    message: typeof record.message === 'string' ? record.message : '',
+  }));
+}
+
+// Many drivers (psqlODBC among them) report every failed connect as 08001: the vendor's message tells which.
+function odbcCode(error: ErrorLike): SourceErrorCode | undefined {
+  const records = odbcRecords(error);
+  if (records.length === 0) return undefined;
+  const states = records.map((record) => record.state);
+  const message = records.map((record) => record.message).join(' ');
+  if (
+    states.some((state) => state.startsWith('28')) ||
+    /password authentication failed|role ".*" does not exist|login failed|SQL30082N|access denied/i.test(message)
+  )
+    return 'LOGIN_REFUSED';
+  if (
+    states.includes('3D000') ||
+    /database ".*" does not exist|cannot open database|SQL1013N|unknown database|namespace .* does not exist/i.test(message)
+  )
+    return 'DATABASE_MISSING';
+  if (/connection refused|SQL30081N.*\b(111|ECONNREFUSED)\b/i.test(message)) return 'PORT_CLOSED';
+  if (/could not translate host name|name or service not known|unknown host|no route to host/i.test(message)) return 'HOST_UNREACHABLE';
+  if (states.includes('HYT00') || states.includes('HYT01') || /timeout expired|timed out/i.test(message)) return 'TIMEOUT';
+  if (/SSL|TLS|certificate/.test(message)) return 'TLS_FAILED';
+  if (states.some((state) => state.startsWith('08'))) return 'CONNECTION_FAILED';
+  // IM002/IM003/01000 "Can't open lib": the driver named is not installed (or not in odbcinst.ini) — a setup error.
+  if (states.some((state) => /^IM00[23]$/.test(state)) || /can't open lib|data source name not found/i.test(message))
+    return 'CONNECTION_FAILED';
+  if (states.some((state) => /^(42|22|23|07|HY)/.test(state))) return 'QUERY_FAILED';
+  return undefined;
+}
+
 const BY_DRIVER: Readonly<Record<DatabaseDriver, (error: ErrorLike) => SourceErrorCode | undefined>> = {
   postgres: postgresCode,
   mysql: mysqlCode,
@@ -134,6 +179,7 @@ const BY_DRIVER: Readonly<Record<DatabaseDriver, (error: ErrorLike) => SourceErr
   oracle: oracleCode,
   firebird: firebirdCode,
   sqlite: sqliteCode,
+  odbc: odbcCode,
 };
 
 /** Maps a driver's error (pg 28P01/3D000, mysql 1045/1049, mssql 18456/4060, ORA-01017/12514/12541, Firebird's…) to a code. */

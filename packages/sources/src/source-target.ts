@@ -12,6 +12,8 @@ export interface SourceTarget {
   readonly password?: string;
   /** The connection's URL as written, for the drivers that read its query string (pg `sslmode`, mysql2 options). */
   readonly url?: string;
+  /** odbc: the connection string handed to the driver manager (a DSN entry becomes `DSN=…;UID=…;PWD=…`). */
+  readonly connectionString?: string;
   readonly options: Readonly<Record<string, unknown>>;
   readonly allowPrivateNetwork: boolean;
 }
@@ -23,6 +25,7 @@ const DEFAULT_PORTS: Readonly<Record<DatabaseDriver, number | undefined>> = {
   oracle: 1521,
   firebird: 3050,
   sqlite: undefined,
+  odbc: undefined,
 };
 
 /** The database part of a URL's path: one leading slash dropped, so firebird://h//var/x.fdb is /var/x.fdb and sqlite:/tmp/x is /tmp/x for sqlite. */
@@ -47,8 +50,34 @@ function fromUrl(connection: DatabaseConnection, text: string): SourceTarget {
   };
 }
 
-/** Reads a database connection (url, or host/port/database/user/password) into one shape. */
+/** An ODBC attribute value, braced when it holds a `;`, `{` or `}` (a `}` inside doubled, as ODBC escapes it). */
+function odbcValue(value: string): string {
+  return /[;{}]/.test(value) || value !== value.trim() ? `{${value.replace(/}/g, '}}')}}` : value;
+}
+
+/** The connection string of an odbc connection: as written, or `DSN=…` with UID/PWD from user/password. */
+function odbcConnectionString(connection: DatabaseConnection): string {
+  if (connection.connectionString) return connection.connectionString.reveal();
+  const parts = [`DSN=${odbcValue(connection.dsn ?? '')}`];
+  if (connection.user) parts.push(`UID=${odbcValue(connection.user)}`);
+  if (connection.password) parts.push(`PWD=${odbcValue(connection.password.reveal())}`);
+  return `${parts.join(';')};`;
+}
+
+/** Reads a database connection (url, or host/port/database/user/password; odbc: connection string or DSN) into one shape. */
 export function sourceTarget(connection: DatabaseConnection): SourceTarget {
+  if (connection.driver === 'odbc')
+    return {
+      driver: 'odbc',
+      host: connection.host,
+      port: connection.port,
+      database: connection.database ?? connection.dsn ?? '',
+      user: connection.user,
+      password: connection.password?.reveal(),
+      connectionString: odbcConnectionString(connection),
+      options: connection.options,
+      allowPrivateNetwork: connection.allowPrivateNetwork ?? false,
+    };
   if (connection.url) return fromUrl(connection, connection.url.reveal());
   return {
     driver: connection.driver,

@@ -4,7 +4,7 @@ import type { SourceReader } from '@integrador/sources';
 import { type DialectName, findSyncState, lastSyncRun } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
 import { customer } from '../../../sources/src/test-support/customers';
-import { createScratchSource, type ScratchSource } from '../../../sources/src/test-support/scratch-sources';
+import { createScratchSource, odbcDriverInstalled, type ScratchSource } from '../../../sources/src/test-support/scratch-sources';
 import { GetConfigError, SyncBusyError } from './get-errors';
 import { readerOf, runGetOnce, seedGetIntegracao } from './test-support/get-fixtures';
 
@@ -21,6 +21,8 @@ const PAIRS: [DatabaseDriver, DialectName][] = [
   ['mysql', 'postgres'],
   ['firebird', 'postgres'],
   ['firebird', 'sqlite'],
+  // ODBC through Debian's psqlODBC on the test PostgreSQL (open-source-reader.test.ts notes a skip).
+  ...(odbcDriverInstalled() ? [['odbc', 'postgres'] satisfies [DatabaseDriver, DialectName]] : []),
 ];
 
 describe.each(PAIRS)('GET pull of E085CLI from %s into a %s CRM', (driver, crmDialect) => {

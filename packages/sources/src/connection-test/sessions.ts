@@ -7,6 +7,7 @@ import { Client as PgClient } from 'pg';
 import * as tedious from 'tedious';
 import { firebirdOptions } from '../readers/firebird.reader';
 import { tediousConfig } from '../readers/mssql.reader';
+import { connectOdbc, withDriverMessage } from '../readers/odbc.reader';
 import { oracleConnectAttributes } from '../readers/oracle.reader';
 import type { SourceTarget } from '../source-target';
 
@@ -26,6 +27,8 @@ export const TRIVIAL_QUERY: Readonly<Record<SourceTarget['driver'], string>> = {
   sqlite: 'SELECT 1',
   oracle: 'SELECT 1 FROM DUAL',
   firebird: 'SELECT 1 FROM RDB$DATABASE',
+  // The backend's own form comes from options.testQuery (DB2: SELECT 1 FROM SYSIBM.SYSDUMMY1).
+  odbc: 'SELECT 1',
 };
 
 const first = (row: unknown): unknown => (row && typeof row === 'object' ? Object.values(row)[0] : undefined);
@@ -123,6 +126,25 @@ async function sqliteSession(target: SourceTarget): Promise<TestSession> {
   };
 }
 
+async function odbcSession(target: SourceTarget, timeoutMs: number): Promise<TestSession> {
+  const connection = await connectOdbc(target, timeoutMs);
+  const scalar = async (sql: string) =>
+    first(
+      (
+        await connection.query(sql).catch((error: unknown) => {
+          throw withDriverMessage(error);
+        })
+      )[0],
+    );
+  // node-odbc does not expose SQLGetInfo's DBMS name/version: options.versionQuery asks the backend instead.
+  const versionQuery = typeof target.options.versionQuery === 'string' ? target.options.versionQuery : undefined;
+  return {
+    scalar,
+    version: async () => (versionQuery ? String(await scalar(versionQuery)) : 'ODBC (options.versionQuery not set)'),
+    close: () => connection.close(),
+  };
+}
+
 /** Logs in with the driver itself (one connection, no pool), so a login failure is told apart from a query failure. */
 export function openTestSession(target: SourceTarget, timeoutMs: number): Promise<TestSession> {
   switch (target.driver) {
@@ -138,5 +160,7 @@ export function openTestSession(target: SourceTarget, timeoutMs: number): Promis
       return firebirdSession(target, timeoutMs);
     case 'sqlite':
       return sqliteSession(target);
+    case 'odbc':
+      return odbcSession(target, timeoutMs);
   }
 }

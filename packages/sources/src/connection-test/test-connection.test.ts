@@ -8,7 +8,13 @@ import { Secret } from '@integrador/connections';
 import Database from 'better-sqlite3';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
 import * as Firebird from 'node-firebird';
-import { databaseConnection, firebirdPassword, TEST_SOURCE_SERVERS } from '../test-support/scratch-sources';
+import {
+  databaseConnection,
+  firebirdPassword,
+  odbcDriverInstalled,
+  odbcPostgresConnectionString,
+  TEST_SOURCE_SERVERS,
+} from '../test-support/scratch-sources';
 import { type ConnectionTestResult, testConnection, testSourceConnection } from './test-connection';
 
 const PG = new URL(TEST_SOURCE_SERVERS.postgres);
@@ -243,6 +249,65 @@ const AVAILABLE = SERVERS.filter((server) => server.url);
     });
   },
 );
+
+// Through Debian's psqlODBC: the driver reports every failed connect as 08001, the vendor's text tells which.
+const ODBC = odbcDriverInstalled();
+if (!ODBC) console.info('odbc connection test skipped: no [PostgreSQL Unicode] in `odbcinst -q -d` (apt-get install -y odbc-postgresql)');
+(ODBC ? describe : describe.skip)('testSourceConnection over ODBC (psqlODBC)', () => {
+  const odbc = (connectionString: string, fields: Partial<DatabaseConnection> = {}): DatabaseConnection => ({
+    ...databaseConnection('odbc', { host: PG.hostname, port: Number(PG.port || 5432), options: { versionQuery: 'SHOW server_version' } }),
+    connectionString: new Secret(connectionString),
+    ...fields,
+  });
+  const good = () => odbcPostgresConnectionString('postgres');
+
+  it('passes every step, with the trivial query and the version the entry asks for', async () => {
+    const result = await testSourceConnection(odbc(good()));
+    expect(stepsOf(result)).toEqual([
+      ['reachability', true],
+      ['login', true],
+      ['query', true],
+      ['version', true],
+    ]);
+    expect(result).toMatchObject({ ok: true, driver: 'odbc' });
+    expect(result.serverVersion).toMatch(/^\d+(\.\d+)?/);
+    const custom = await testSourceConnection(odbc(good(), { host: undefined, port: undefined, options: { testQuery: 'SELECT 2' } }));
+    expect(stepsOf(custom)).toEqual([
+      ['login', true],
+      ['query', true],
+      ['version', true],
+    ]);
+    expect(custom.steps[1]?.message).toContain('SELECT 2');
+    expect(custom.serverVersion).toBe('ODBC (options.versionQuery not set)');
+  });
+
+  it('maps a closed port, an unknown host, an unknown login and a missing database — never showing the PWD', async () => {
+    const port = await closedPort();
+    const closed = await testSourceConnection(odbc(good().replace(/PORT=\d+/, `PORT=${port}`), { host: undefined, port: undefined }));
+    expect(closed).toMatchObject({ ok: false, error: { code: 'PORT_CLOSED' } });
+    expect(stepsOf(closed)).toEqual([['login', false]]);
+    const host = await testSourceConnection(odbc(good().replace(/SERVER=[^;]+/, 'SERVER=erp-nao-existe.invalid'), { host: undefined }));
+    expect(host).toMatchObject({ ok: false, error: { code: 'HOST_UNREACHABLE' } });
+    const login = await testSourceConnection(odbc(good().replace(/UID=[^;]*;PWD=[^;]*/, 'UID=ninguem_aqui;PWD=Segredo_123')));
+    expect(login).toMatchObject({ ok: false, error: { code: 'LOGIN_REFUSED' } });
+    expect(login.error?.message).toContain('ninguem_aqui');
+    expect(JSON.stringify(login)).not.toContain('Segredo_123');
+    const absent = await testSourceConnection(odbc(good().replace('DATABASE=postgres', 'DATABASE=erp_inexistente')));
+    expect(absent).toMatchObject({ ok: false, error: { code: 'DATABASE_MISSING' } });
+    expect(absent.error?.message).toContain('erp_inexistente');
+  });
+
+  it('reports a driver unixODBC does not know at the login step', async () => {
+    const result = await testSourceConnection(odbc('DRIVER={IBM DB2 ODBC DRIVER};DATABASE=ERP;HOSTNAME=db2;UID=u;PWD=Segredo_123;'));
+    expect(stepsOf(result)).toEqual([
+      ['reachability', true],
+      ['login', false],
+    ]);
+    expect(result.error?.code).toBe('CONNECTION_FAILED');
+    expect(result.error?.message).toMatch(/Can't open lib 'IBM DB2 ODBC DRIVER'/);
+    expect(JSON.stringify(result)).not.toContain('Segredo_123');
+  });
+});
 
 describe('testSourceConnection on SQLite', () => {
   it('checks the file, opens it read-only and reads the version', async () => {

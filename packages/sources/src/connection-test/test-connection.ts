@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import type { Connection, DatabaseConnection } from '@integrador/connections';
+import { odbcSecrets } from '../readers/odbc.reader';
 import { classifySourceError, redact, type SourceErrorCode } from '../source-errors';
 import { type SourceTarget, sourceTarget } from '../source-target';
 import { failureMessage, type MessageParams, type SuccessKey, successMessage, type TestLocale } from './connection-test-messages';
@@ -119,7 +120,8 @@ async function databaseSteps(runner: StepRunner, target: SourceTarget, timeoutMs
           Promise.reject(Object.assign(new Error(`${target.database}: no such file or not readable`), { code: 'SQLITE_CANTOPEN' })),
         ),
     );
-  } else {
+  } else if (target.driver !== 'odbc' || (target.host !== undefined && target.port !== undefined)) {
+    // An ODBC entry is probed only when it names its server's host and port (the connection string is not parsed).
     await runner.run('reachability', 'reachability', () =>
       probeTcp(target.host ?? 'localhost', target.port ?? 0, timeoutMs, target.allowPrivateNetwork),
     );
@@ -128,7 +130,7 @@ async function databaseSteps(runner: StepRunner, target: SourceTarget, timeoutMs
     withTimeout(openTestSession(target, timeoutMs), timeoutMs, (late) => void late.close().catch(() => {})),
   );
   try {
-    const sql = TRIVIAL_QUERY[target.driver];
+    const sql = typeof target.options.testQuery === 'string' ? target.options.testQuery : TRIVIAL_QUERY[target.driver];
     await runner.run(
       'query',
       'query',
@@ -162,7 +164,7 @@ export async function testSourceConnection(
     locale,
     databaseParams(connection, target, timeoutMs),
     (error) => classifySourceError(target.driver, error),
-    [target.password],
+    [target.password, ...odbcSecrets(target.connectionString)],
   );
   let serverVersion: string | undefined;
   try {

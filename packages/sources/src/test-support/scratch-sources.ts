@@ -1,4 +1,5 @@
 /// <reference path="../types/oracledb.d.ts" />
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -57,6 +58,7 @@ const PLACEHOLDERS: Record<DatabaseDriver, (n: number) => string> = {
   firebird: () => '?',
   mssql: (n) => `@${n}`,
   oracle: (n) => `:${n}`,
+  odbc: () => '?',
 };
 
 const TABLE_DDL = (
@@ -217,6 +219,45 @@ async function firebirdSource(count: number): Promise<ScratchSource> {
   };
 }
 
+/** Debian's psqlODBC (odbc-postgresql) as odbcinst.ini names it; TEST_ODBC_DRIVER overrides. */
+export const TEST_ODBC_DRIVER = process.env.TEST_ODBC_DRIVER ?? 'PostgreSQL Unicode';
+
+/** Whether unixODBC knows the test's ODBC driver (`odbcinst -q -d` lists `[PostgreSQL Unicode]`). */
+export function odbcDriverInstalled(): boolean {
+  try {
+    return execFileSync('odbcinst', ['-q', '-d'], { encoding: 'utf8' }).includes(`[${TEST_ODBC_DRIVER}]`);
+  } catch {
+    return false;
+  }
+}
+
+/** An ODBC connection string to a database of the test PostgreSQL (trust auth: no password). */
+export function odbcPostgresConnectionString(database: string): string {
+  const url = new URL(TEST_SOURCE_SERVERS.postgres);
+  return `DRIVER={${TEST_ODBC_DRIVER}};SERVER=${url.hostname};PORT=${url.port || 5432};DATABASE=${database};UID=${decodeURIComponent(url.username)};PWD=${decodeURIComponent(url.password)};`;
+}
+
+/** The ODBC suite's source: a scratch PostgreSQL database read through psqlODBC (the test's own client is pg). */
+async function odbcSource(count: number): Promise<ScratchSource> {
+  const postgres = await postgresSource(count);
+  const database = new URL(postgres.connection.url?.reveal() ?? '').pathname.slice(1);
+  const connectionString = new Secret(odbcPostgresConnectionString(database));
+  return {
+    ...postgres,
+    driver: 'odbc',
+    connection: { ...databaseConnection('odbc', { host: new URL(TEST_SOURCE_SERVERS.postgres).hostname }), connectionString },
+    placeholder: PLACEHOLDERS.odbc,
+    // The test's own client stays pg: the `?` of the suite's statements become $1, $2… (they hold no literal `?`).
+    execute(sqlText, parameters = []) {
+      let n = 0;
+      return postgres.execute(
+        sqlText.replace(/\?/g, () => `$${++n}`),
+        parameters,
+      );
+    },
+  };
+}
+
 /** A DatabaseConnection as the connections file would load it, allowed on loopback (the test servers). */
 export function databaseConnection(
   driver: DatabaseDriver,
@@ -311,6 +352,7 @@ const FACTORIES: Record<DatabaseDriver, (count: number) => Promise<ScratchSource
   firebird: firebirdSource,
   mssql: mssqlSource,
   oracle: oracleSource,
+  odbc: odbcSource,
 };
 
 /** A fresh source database of `driver` holding an E085CLI table with customers 1..count. */
