@@ -1,4 +1,4 @@
-import odbc from 'odbc';
+import type odbc from 'odbc';
 import { abortReason, assertChunkSize } from '../chunks';
 import type { SourceReaderOptions } from '../reader-options';
 import { withDefaults } from '../reader-options';
@@ -49,11 +49,30 @@ async function odbcCall<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+let odbcModule: typeof odbc | undefined;
+
+/**
+ * node-odbc is an optional native dependency (it builds only where unixODBC's headers are installed): it is loaded on
+ * first use, so every other driver works without it, and a missing build says how to get it.
+ */
+function loadOdbc(): typeof odbc {
+  if (odbcModule) return odbcModule;
+  try {
+    odbcModule = require('odbc') as typeof odbc;
+    return odbcModule;
+  } catch (err) {
+    throw new Error(
+      'the odbc driver needs the optional package "odbc", which builds only with unixODBC installed (Debian: apt-get install unixodbc-dev, then npm ci)',
+      { cause: err },
+    );
+  }
+}
+
 /** Opens one connection (the whole connection string is secret: never log it). */
 export function connectOdbc(target: SourceTarget, connectTimeoutMs: number): Promise<odbc.Connection> {
   const seconds = Math.max(1, Math.ceil(connectTimeoutMs / 1000));
   return odbcCall(() =>
-    odbc.connect({ connectionString: target.connectionString ?? '', connectionTimeout: seconds, loginTimeout: seconds }),
+    loadOdbc().connect({ connectionString: target.connectionString ?? '', connectionTimeout: seconds, loginTimeout: seconds }),
   );
 }
 
