@@ -6,7 +6,7 @@ import { createRedis, JobProducer, listSchedulers, waitUntilReady } from '@integ
 import { schedulerIdOf } from '@integrador/runtime';
 import { createEmpresa } from '@integrador/store';
 import type { Job } from 'bullmq';
-import { createScratchSource, type ScratchSource } from '../packages/sources/src/test-support/scratch-sources';
+import { createScratchSource, type ScratchSource } from '../packages/sources/src/test/scratch-sources';
 import { createTestDatabase, type TestDatabase } from './support/databases';
 import { type AppProcess, spawnApp } from './support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';

@@ -2,8 +2,8 @@ import type { DatabaseDriver } from '@integrador/connections';
 import { OutboundAddressError, Secret } from '@integrador/connections';
 import { openSourceReader } from './open-source-reader';
 import type { SourceReader, SourceRow } from './source-reader';
-import { customer } from './test-support/customers';
-import { createScratchSource, databaseConnection, odbcDriverInstalled, type ScratchSource } from './test-support/scratch-sources';
+import { customer } from './test/customers';
+import { createScratchSource, databaseConnection, odbcDriverInstalled, type ScratchSource } from './test/scratch-sources';
 
 // The same suite on every source database: the four that run on this machine, SQL Server and Oracle when MSSQL_URL /
 // ORACLE_URL name a server (infra/compose.yaml starts both).

@@ -5,7 +5,7 @@ import * as tedious from 'tedious';
 import { openTestSession } from './connection-test/sessions';
 import { classifySourceError, redact } from './source-errors';
 import { sourceTarget } from './source-target';
-import { databaseConnection } from './test-support/scratch-sources';
+import { databaseConnection } from './test/scratch-sources';
 
 // SQL Server and Oracle do not run here: their login errors are built with the drivers' own classes and messages as
 // the servers send them, and their network errors are the real ones, from the real drivers against local ports.

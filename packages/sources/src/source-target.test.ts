@@ -1,6 +1,6 @@
 import { Secret } from '@integrador/connections';
 import { sourceTarget } from './source-target';
-import { databaseConnection } from './test-support/scratch-sources';
+import { databaseConnection } from './test/scratch-sources';
 
 describe('sourceTarget', () => {
   it.each([

@@ -3,8 +3,8 @@ import type { GetRunProgress } from '@integrador/jobs';
 import type { SourceReader } from '@integrador/sources';
 import { type DialectName, findSyncState, lastSyncRun } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
-import { customer } from '../../../sources/src/test-support/customers';
-import { createScratchSource, odbcDriverInstalled, type ScratchSource } from '../../../sources/src/test-support/scratch-sources';
+import { customer } from '../../../sources/src/test/customers';
+import { createScratchSource, odbcDriverInstalled, type ScratchSource } from '../../../sources/src/test/scratch-sources';
 import { GetConfigError, SyncBusyError } from './get-errors';
 import { readerOf, runGetOnce, seedGetIntegracao } from './test-support/get-fixtures';
 

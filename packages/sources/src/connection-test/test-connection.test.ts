@@ -14,7 +14,7 @@ import {
   odbcDriverInstalled,
   odbcPostgresConnectionString,
   TEST_SOURCE_SERVERS,
-} from '../test-support/scratch-sources';
+} from '../test/scratch-sources';
 import { type ConnectionTestResult, testConnection, testSourceConnection } from './test-connection';
 
 const PG = new URL(TEST_SOURCE_SERVERS.postgres);

@@ -1,5 +1,5 @@
 import { sourceTarget } from '../source-target';
-import { databaseConnection } from '../test-support/scratch-sources';
+import { databaseConnection } from '../test/scratch-sources';
 import { tediousConfig } from './mssql.reader';
 import { oracleConnectAttributes, oracleNumber } from './oracle.reader';
 import { formatSqliteDate, parseSqliteDate } from './sqlite.reader';

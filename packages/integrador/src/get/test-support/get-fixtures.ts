@@ -4,7 +4,7 @@ import type { GetRunResult } from '@integrador/jobs';
 import { openSourceReader, type SourceReader } from '@integrador/sources';
 import type { CrmDatabase, Database, IntegracaoTable } from '@integrador/store';
 import type { Insertable, Kysely } from 'kysely';
-import type { ScratchSource } from '../../../../sources/src/test-support/scratch-sources';
+import type { ScratchSource } from '../../../../sources/src/test/scratch-sources';
 import { loadGetDefinition } from '../get-definition';
 import { type GetRunContext, runGet } from '../run-get';
 
