@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import { createTestDatabase } from '../test/support/databases';
 import { deletePrefix } from '../test/support/redis-server';
 import { type CpuSummary, summarizeCpuProfile } from './cpuprofile-summary';
+import { startBenchRun } from './support/bench-run';
 import { type CopyReport, runCopyPipe } from './support/copy-baseline';
 import { createErpSource, type ErpSource, type SourceKind } from './support/erp-customers';
 import {
@@ -68,29 +69,7 @@ const options = {
 for (const source of options.sources)
   if (source !== 'postgres' && source !== 'mysql') throw new Error(`--sources expects postgres and/or mysql, got ${source}`);
 
-const began = performance.now();
-const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-function log(message: string): void {
-  process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(0).padStart(5)} s] ${message}\n`);
-}
-
-/** Teardown steps, run in reverse on success, failure or Ctrl-C; every step runs even if one fails. */
-const cleanups: { name: string; run: () => Promise<unknown> | unknown }[] = [];
-async function cleanUp(): Promise<void> {
-  for (const step of cleanups.splice(0).reverse()) {
-    try {
-      await step.run();
-    } catch (err) {
-      log(`cleanup ${step.name} failed: ${(err as Error).message}`);
-    }
-  }
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    cleanUp().finally(() => process.exit(130));
-  });
-}
+const { stamp, log, cleanups, cleanUp } = startBenchRun();
 
 function profileDir(label: string): string {
   return path.join(RESULTS_DIR, `cpu-${stamp}`, label);

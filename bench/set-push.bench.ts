@@ -12,6 +12,7 @@ import type { AppProcess } from '../test/support/processes';
 import { deletePrefix } from '../test/support/redis-server';
 import { type CpuSummary, summarizeCpuProfile } from './cpuprofile-summary';
 import { type BaselineReport, runBaseline } from './support/baseline';
+import { startBenchRun } from './support/bench-run';
 import { type BenchCrm, createBenchCrm, requestBodies, writeConnectionsFile } from './support/crm';
 import { machineCpu, serverCpu } from './support/proc';
 import {
@@ -74,29 +75,7 @@ const options = {
 };
 if (!['postgres', 'sqlite', 'mysql'].includes(options.database)) throw new Error(`--database expects postgres, sqlite or mysql`);
 
-const began = performance.now();
-const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-function log(message: string): void {
-  process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(0).padStart(5)} s] ${message}\n`);
-}
-
-/** Teardown steps, run in reverse on success, failure or Ctrl-C; every step runs even if one fails. */
-const cleanups: { name: string; run: () => Promise<unknown> | unknown }[] = [];
-async function cleanUp(): Promise<void> {
-  for (const step of cleanups.splice(0).reverse()) {
-    try {
-      await step.run();
-    } catch (err) {
-      log(`cleanup ${step.name} failed: ${(err as Error).message}`);
-    }
-  }
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    cleanUp().finally(() => process.exit(130));
-  });
-}
+const { stamp, log, cleanups, cleanUp } = startBenchRun();
 
 /** Node flags that make one child write a CPU profile under the run's profile folder, when --cpu-prof. */
 function profileFlags(label: string): string[] {

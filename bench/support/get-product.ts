@@ -158,8 +158,10 @@ export async function timedRun(producer: JobProducer, crm: GetBenchCrm, worker: 
     const sample = rssMb(pid);
     if (sample === null) throw new Error(`worker-get (pid ${pid}) exited during the run: ${worker.stderr.join('').slice(-2000)}`);
     rss.push(sample);
-    const current = await producer.getJob('get', jobId);
-    const state = await current?.getState();
+    const read = await producer.getJob('get', jobId);
+    const state = await read?.getState();
+    // The job may have finished between the two reads: read it again so its result is there.
+    const current = state === 'completed' || state === 'failed' ? ((await producer.getJob('get', jobId)) ?? read) : read;
     if (current && state === 'completed') {
       const result = current.returnvalue as GetRunResult;
       const finishedOn = current.finishedOn ?? Date.now();
