@@ -1,9 +1,9 @@
-import type odbc from 'odbc';
 import { abortReason, assertChunkSize } from '../chunks';
 import type { SourceReaderOptions } from '../reader-options';
 import { withDefaults } from '../reader-options';
 import type { SourceQuery, SourceReader, SourceRow, StreamOptions } from '../source-reader';
 import type { SourceTarget } from '../source-target';
+import type { OdbcConnection, OdbcCursor, OdbcModule, OdbcResult } from './odbc-api';
 
 // IBM's node-odbc over unixODBC: DB2, c-tree, Caché… through the vendor's ODBC driver named in odbcinst.ini.
 // One connection per stream (a cursor holds its statement until closed) and one shared connection for lookups,
@@ -49,16 +49,16 @@ async function odbcCall<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-let odbcModule: typeof odbc | undefined;
+let odbcModule: OdbcModule | undefined;
 
 /**
  * node-odbc is an optional native dependency (it builds only where unixODBC's headers are installed): it is loaded on
  * first use, so every other driver works without it, and a missing build says how to get it.
  */
-function loadOdbc(): typeof odbc {
+function loadOdbc(): OdbcModule {
   if (odbcModule) return odbcModule;
   try {
-    odbcModule = require('odbc') as typeof odbc;
+    odbcModule = require('odbc') as OdbcModule;
     return odbcModule;
   } catch (err) {
     throw new Error(
@@ -69,7 +69,7 @@ function loadOdbc(): typeof odbc {
 }
 
 /** Opens one connection (the whole connection string is secret: never log it). */
-export function connectOdbc(target: SourceTarget, connectTimeoutMs: number): Promise<odbc.Connection> {
+export function connectOdbc(target: SourceTarget, connectTimeoutMs: number): Promise<OdbcConnection> {
   const seconds = Math.max(1, Math.ceil(connectTimeoutMs / 1000));
   return odbcCall(() =>
     loadOdbc().connect({ connectionString: target.connectionString ?? '', connectionTimeout: seconds, loginTimeout: seconds }),
@@ -102,7 +102,7 @@ function parseOdbcDate(text: string): Date | string {
 }
 
 /** BIGINT as a number while exact, else exact text; DATE/TIMESTAMP text as Date; the rest as node-odbc gives it. */
-function convertRows(result: odbc.Result<SourceRow>): SourceRow[] {
+function convertRows(result: OdbcResult<SourceRow>): SourceRow[] {
   const dateColumns = result.columns
     .filter((column) => [SQL_TYPE_DATE, SQL_TYPE_TIMESTAMP, SQL_DATE, SQL_TIMESTAMP].includes(column.dataType))
     .map((column) => column.name);
@@ -123,17 +123,17 @@ function convertRows(result: odbc.Result<SourceRow>): SourceRow[] {
 const parametersOf = (query: SourceQuery) => query.parameters.map(odbcParameter) as (number | string)[];
 
 async function* streamRows(
-  open: () => Promise<odbc.Connection>,
+  open: () => Promise<OdbcConnection>,
   query: SourceQuery,
   { chunkSize, signal }: StreamOptions,
 ): AsyncGenerator<SourceRow[]> {
   assertChunkSize(chunkSize);
   signal?.throwIfAborted();
   const connection = await open();
-  let cursor: odbc.Cursor | undefined;
+  let cursor: OdbcCursor | undefined;
   try {
     cursor = await odbcCall(() =>
-      connection.query<SourceRow, { cursor: true; fetchSize: number }>(query.sql, parametersOf(query), {
+      connection.query<SourceRow>(query.sql, parametersOf(query), {
         cursor: true,
         fetchSize: chunkSize,
       }),
@@ -156,7 +156,7 @@ async function* streamRows(
 export function openOdbcReader(target: SourceTarget, options?: SourceReaderOptions): SourceReader {
   const { connectTimeoutMs } = withDefaults(options);
   let closed = false;
-  let lookup: Promise<odbc.Connection> | undefined;
+  let lookup: Promise<OdbcConnection> | undefined;
   let queue: Promise<unknown> = Promise.resolve();
   const open = () => (closed ? Promise.reject(new Error('the ODBC reader is closed')) : connectOdbc(target, connectTimeoutMs));
   const lookupConnection = () => {
