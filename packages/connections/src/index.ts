@@ -5,6 +5,15 @@ export { DATABASE_DRIVERS, type DatabaseDriver } from './connections-schema';
 export type { EnvMap } from './env-references';
 export { ConnectionForbiddenError, ConnectionNotFoundError, ConnectionsFileError, type ConnectionsProblem } from './errors';
 export type { ConnectionsFormat } from './file-syntax';
-export { addressRange, assertPublicAddress, assertPublicHost, isPublicAddress, OutboundAddressError } from './outbound-address';
+export {
+  type AddressAllowlist,
+  addressRange,
+  assertPublicAddress,
+  assertPublicHost,
+  inAllowlist,
+  isPublicAddress,
+  OutboundAddressError,
+  parseAddressAllowlist,
+} from './outbound-address';
 export { Secret } from './secret';
 export { CONNECTION_KINDS, type ConnectionKind, normalizeTipoConexao } from './tipo-conexao';

@@ -37,10 +37,36 @@ export function isPublicAddress(address: string): boolean {
   return addressRange(address) === 'unicast';
 }
 
-/** Throws OutboundAddressError unless `address` (an IP literal) is public; `host` is the name it came from, for the message. */
-export function assertPublicAddress(address: string, host: string = address): void {
+/** An operator's allowlist: CIDR ranges where a non-public address may still be reached (e.g. 127.0.0.1/32). */
+export type AddressAllowlist = readonly (readonly [ipaddr.IPv4 | ipaddr.IPv6, number])[];
+
+/** Parses CIDR ranges or single addresses (`10.1.2.0/24`, `127.0.0.1`, `::1`); throws naming the first bad entry. */
+export function parseAddressAllowlist(entries: readonly string[]): AddressAllowlist {
+  return entries.map((entry) => {
+    const text = entry.trim();
+    try {
+      if (text.includes('/')) return ipaddr.parseCIDR(text);
+      const address = ipaddr.parse(text);
+      return [address, address.kind() === 'ipv4' ? 32 : 128] as const;
+    } catch {
+      throw new Error(`not an IP address or CIDR range: "${text}" (expected e.g. 10.1.2.0/24 or 127.0.0.1)`);
+    }
+  });
+}
+
+/** True when the address lies in one of the allowlist's ranges (IPv4-mapped IPv6 judged as IPv4). */
+export function inAllowlist(address: string, allowlist: AddressAllowlist): boolean {
+  const parsed = ipaddr.process(address.replace(/^\[|\]$/g, ''));
+  return allowlist.some(([range, bits]) => range.kind() === parsed.kind() && parsed.match([range, bits] as [typeof range, number]));
+}
+
+/**
+ * Throws OutboundAddressError unless `address` (an IP literal) is public or in the operator's `allowlist`; `host` is
+ * the name it came from, for the message.
+ */
+export function assertPublicAddress(address: string, host: string = address, allowlist: AddressAllowlist = []): void {
   const range = addressRange(address);
-  if (range !== 'unicast') throw new OutboundAddressError(host, address, range);
+  if (range !== 'unicast' && !(allowlist.length && inAllowlist(address, allowlist))) throw new OutboundAddressError(host, address, range);
 }
 
 /**

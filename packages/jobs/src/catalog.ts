@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { QueueName } from './queues';
-import { EndpointSyncPayload, IntegrationRunPayload, PingPayload } from './schemas';
+import { EndpointSyncPayload, IntegrationRunPayload, PingPayload, WebhookDeliverPayload } from './schemas';
 
 /** Attempts and backoff of a job kind; retention is fleet-wide (see DEFAULT_JOB_OPTIONS). */
 export interface JobPolicy {
@@ -48,7 +48,15 @@ export const JOB_CATALOG = {
     }),
   },
   cti: { 'system.ping': define(PingPayload, 'no-op round trip through the cti queue') },
-  webhook: { 'system.ping': define(PingPayload, 'no-op round trip through the webhook queue') },
+  webhook: {
+    'system.ping': define(PingPayload, 'no-op round trip through the webhook queue'),
+    // HTTP failures retry on the engine's own Svix-like schedule (moveToDelayed, packages/webhooks); these attempts
+    // only cover the worker's own failures (CRM database or Redis briefly unavailable).
+    'webhook.deliver': define(WebhookDeliverPayload, 'seed 004: POST one change to one webhook endpoint, signed', {
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 2000 },
+    }),
+  },
 } as const satisfies Record<QueueName, Record<string, JobDefinition>>;
 
 export type JobCatalog = typeof JOB_CATALOG;

@@ -20,5 +20,6 @@ export {
   PingPayload,
   PingResult,
   TenantRef,
+  WebhookDeliverPayload,
 } from './schemas';
 export { JobPayloadError, validatePayload } from './validate';

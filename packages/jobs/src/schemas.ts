@@ -132,3 +132,17 @@ export const GetRunResult = Type.Object(
   { additionalProperties: false },
 );
 export type GetRunResult = Static<typeof GetRunResult>;
+
+/**
+ * webhook.deliver: one (change, endpoint) delivery. Only ids travel (the payload was built once per change and stored
+ * in webhook_mensagens, so a 100k backlog costs Redis little); `manual` marks a resend (one attempt, no retries).
+ */
+export const WebhookDeliverPayload = Type.Object(
+  {
+    tenant: TenantRef,
+    entregaId: Type.Integer({ minimum: 1 }),
+    manual: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type WebhookDeliverPayload = Static<typeof WebhookDeliverPayload>;

@@ -290,6 +290,10 @@ export interface OportunidadesTable extends TenantOwned, SyncedFromSource {
   data_fechamento: Nullable<ColumnType<Date | string, Date | string | undefined, Date | string>>;
   id_erp: Nullable<string>;
   atualizado_em: Timestamp;
+  /** Seed 004: the registro de processo's attributes without a column of their own, as JSON (migration 009). */
+  dados: Generated<Nullable<string>>;
+  /** Seed 004: camposPersonalizados, as JSON (migration 009). */
+  campos_personalizados: Generated<Nullable<string>>;
 }
 
 export interface AtividadesTable extends TenantOwned {
@@ -303,6 +307,9 @@ export interface AtividadesTable extends TenantOwned {
   fim: Nullable<Timestamp>;
   status: Nullable<string>;
   atualizado_em: Timestamp;
+  /** Seed 004: the atividade's attributes without a column of their own, as JSON (migration 009). */
+  dados: Generated<Nullable<string>>;
+  campos_personalizados: Generated<Nullable<string>>;
 }
 
 export interface EventosTable extends TenantOwned {
@@ -389,6 +396,98 @@ export interface LimitesTenantTable {
   atualizado_em: Timestamp;
 }
 
+// --- Outbound webhooks (seed 004; migration 009) ---
+
+/** A nullable timestamp with a default (null): optional on insert. */
+type OptionalTimestamp = ColumnType<Date | string | null, Date | string | null | undefined, Date | string | null>;
+
+/** A tenant's webhook endpoint. segredo/segredo_anterior are sealed (see packages/webhooks secret-box.ts), never plain text in logs. */
+export interface WebhookEndpointsTable {
+  id: Id;
+  empresa_id: number;
+  nome: string;
+  url: string;
+  gatilhos: string;
+  ativo: Generated<number>;
+  segredo: string;
+  segredo_anterior: Generated<Nullable<string>>;
+  segredo_anterior_expira_em: OptionalTimestamp;
+  cabecalhos: Generated<Nullable<string>>;
+  limite_por_segundo: Generated<Nullable<number>>;
+  primeira_falha_em: OptionalTimestamp;
+  desativado_motivo: Generated<Nullable<string>>;
+  criado_em: Timestamp;
+  atualizado_em: Timestamp;
+}
+
+/** One CRM change's payload, built once and stored; every delivery of the change sends these bytes. */
+export interface WebhookMensagensTable {
+  id: Id;
+  empresa_id: number;
+  chave: string;
+  gatilho: string;
+  tabela: string;
+  registro_id: string;
+  webhook_id: string;
+  payload: string;
+  criado_em: Timestamp;
+}
+
+/** One (change, endpoint) delivery: pendente → entregue | falhou | cancelada. */
+export interface WebhookEntregasTable {
+  id: Id;
+  empresa_id: number;
+  endpoint_id: number;
+  mensagem_id: number;
+  status: Generated<string>;
+  tentativas: Generated<number>;
+  ciclo_inicio: Generated<number>;
+  proxima_tentativa_em: OptionalTimestamp;
+  ultimo_status_http: Generated<Nullable<number>>;
+  ultimo_erro: Generated<Nullable<string>>;
+  entregue_em: OptionalTimestamp;
+  criado_em: Timestamp;
+  atualizado_em: Timestamp;
+}
+
+/** One HTTP attempt of a delivery (headers with secrets masked, body truncated). */
+export interface WebhookTentativasTable {
+  id: Id;
+  empresa_id: number;
+  entrega_id: number;
+  numero: number;
+  origem: string;
+  cabecalhos: string;
+  status_http: Nullable<number>;
+  resposta: Nullable<string>;
+  duracao_ms: number;
+  classe_erro: Nullable<string>;
+  erro: Nullable<string>;
+  criado_em: Timestamp;
+}
+
+/** A change event received (route or capture), by idempotency key: a repeat is answered from `resultado`. */
+export interface CrmMudancasTable {
+  id: Id;
+  empresa_id: number;
+  chave: string;
+  tabela: string;
+  registro_id: Nullable<string>;
+  operacao: string;
+  resultado: Generated<Nullable<string>>;
+  criado_em: Timestamp;
+}
+
+/** Rows the capture triggers write for every insert/update of contatos, oportunidades, atividades, eventos. */
+export interface WebhookOutboxTable {
+  id: Id;
+  empresa_id: number;
+  tabela: string;
+  registro_id: number;
+  operacao: string;
+  criado_em: Timestamp;
+}
+
 export interface Database {
   empresas: EmpresasTable;
   empresa_filiais: EmpresaFiliaisTable;
@@ -414,4 +513,10 @@ export interface Database {
   integracao_sincronizacao_chaves: IntegracaoSincronizacaoChavesTable;
   integracao_sincronizacao_execucoes: IntegracaoSincronizacaoExecucoesTable;
   limites_tenant: LimitesTenantTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_mensagens: WebhookMensagensTable;
+  webhook_entregas: WebhookEntregasTable;
+  webhook_tentativas: WebhookTentativasTable;
+  crm_mudancas: CrmMudancasTable;
+  webhook_outbox: WebhookOutboxTable;
 }

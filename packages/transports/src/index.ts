@@ -9,7 +9,14 @@ export {
   type JsonEndpointRequest,
   type JsonEndpointResponse,
 } from './json-endpoint-client';
-export { assertPublicAddress, createOutboundAgents, isPublicAddress, type OutboundAgents } from './outbound-guard';
+export {
+  assertAllowedLiteral,
+  assertPublicAddress,
+  createGuardedLookup,
+  createOutboundAgents,
+  isPublicAddress,
+  type OutboundAgents,
+} from './outbound-guard';
 export { createRestTransport } from './rest-transport';
 export { SoapClientCache, sharedSoapClientCache } from './soap-client-cache';
 export { createSoapTransport } from './soap-transport';

@@ -3,7 +3,13 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { addressRange, assertPublicAddress, isPublicAddress, OutboundAddressError } from '@integrador/connections';
+import {
+  type AddressAllowlist,
+  addressRange,
+  assertPublicAddress,
+  isPublicAddress,
+  OutboundAddressError,
+} from '@integrador/connections';
 
 // The hosts come from the tenant's connections file and the link from a CRM table: without this guard an integration
 // could make the worker call its cloud's metadata service, the hub's Redis or anything else on the private network.
@@ -15,19 +21,33 @@ export { addressRange, assertPublicAddress, isPublicAddress };
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
 
+/**
+ * A dns.lookup that fails with OutboundAddressError when any address the name resolves to is neither public nor in the
+ * operator's allowlist.
+ */
+export function createGuardedLookup(allowlist: AddressAllowlist = []) {
+  return (hostname: string, options: dns.LookupOptions, callback: LookupCallback): void => {
+    dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      try {
+        for (const { address } of addresses) assertPublicAddress(address, hostname, allowlist);
+      } catch (refused) {
+        return callback(refused as OutboundAddressError, []);
+      }
+      const first = addresses[0];
+      if (options.all || first === undefined) return callback(null, addresses);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
 /** dns.lookup that fails with OutboundAddressError when any address the name resolves to is not public. */
-export function guardedLookup(hostname: string, options: dns.LookupOptions, callback: LookupCallback): void {
-  dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error) return callback(error, []);
-    try {
-      for (const { address } of addresses) assertPublicAddress(address, hostname);
-    } catch (refused) {
-      return callback(refused as OutboundAddressError, []);
-    }
-    const first = addresses[0];
-    if (options.all || first === undefined) return callback(null, addresses);
-    callback(null, first.address, first.family);
-  });
+export const guardedLookup = createGuardedLookup();
+
+/** A literal IP host (which skips DNS, and so the lookup) checked before connecting; a name passes (its lookup checks it). */
+export function assertAllowedLiteral(host: string, allowlist: AddressAllowlist = []): void {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (net.isIP(bare) !== 0) assertPublicAddress(bare, host, allowlist);
 }
 
 type ConnectCallback = (error: Error | null, stream: Duplex) => void;

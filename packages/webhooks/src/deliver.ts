@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '@integrador/store';
+import type { Kysely } from 'kysely';
+import { type Entrega, loadEntrega, recordTentativa, updateEntrega } from './deliveries.repository';
+import {
+  clearEndpointFailure,
+  disableWebhookEndpoint,
+  findWebhookEndpoint,
+  noteEndpointFailure,
+  type WebhookEndpoint,
+} from './endpoints.repository';
+import type { EndpointFlowControl } from './flow-control';
+import type { SendResult, WebhookHttpClient } from './http-client';
+import { nextRetryDelay, retryAfterMs } from './retry-schedule';
+import { openSecret } from './secret-box';
+import type { WebhookSettings } from './settings';
+import { standardWebhookHeaders } from './signing';
+
+/** What one delivery job needs; built once per worker process. */
+export interface DeliveryDeps {
+  db: Kysely<Database>;
+  http: WebhookHttpClient;
+  flow: EndpointFlowControl;
+  settings: WebhookSettings;
+}
+
+/** What became of one run of a delivery job. */
+export type DeliveryOutcome =
+  | { kind: 'skipped'; reason: 'not_found' | 'already_done' | 'endpoint_inactive' }
+  | { kind: 'delivered'; attempt: number; status: number }
+  | { kind: 'wait'; untilMs: number; reason: 'breaker' | 'concurrency' | 'rate' }
+  | { kind: 'retry'; untilMs: number; attempt: number; errorClass: string | null }
+  | { kind: 'failed'; attempt: number; reason: string };
+
+const SECRET_HEADER = /auth|token|secret|senha|password|key|cookie|signature/i;
+
+/** Request headers as recorded: values of headers that may carry a secret are masked. */
+export function maskHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name, SECRET_HEADER.test(name) ? `${value.slice(0, 3)}***` : value]),
+  );
+}
+
+/** The endpoint's signing secrets now: the current one, and the previous one during its grace period. */
+export function signingSecrets(endpoint: WebhookEndpoint, settings: Pick<WebhookSettings, 'secretKey'>, now = Date.now()): string[] {
+  const secrets = [openSecret(endpoint.segredo, settings.secretKey)];
+  if (endpoint.segredoAnterior && endpoint.segredoAnteriorExpiraEm && endpoint.segredoAnteriorExpiraEm.getTime() > now) {
+    secrets.push(openSecret(endpoint.segredoAnterior, settings.secretKey));
+  }
+  return secrets;
+}
+
+/** The headers of one attempt: the endpoint's own first, then Standard Webhooks' (which they cannot override). */
+export function attemptHeaders(endpoint: WebhookEndpoint, secrets: string[], webhookId: string, body: string): Record<string, string> {
+  return { ...endpoint.cabecalhos, ...standardWebhookHeaders(secrets, webhookId, body) };
+}
+
+/** Why an endpoint was disabled, stored as JSON and worded by messages.ts in the reader's language. */
+export interface DisableReason {
+  code: 'GONE' | 'FAILING_TOO_LONG';
+  since?: string;
+  status?: number;
+}
+
+async function afterFailure(
+  deps: DeliveryDeps,
+  entrega: Entrega,
+  endpoint: WebhookEndpoint,
+  result: SendResult,
+  attempt: number,
+  manual: boolean,
+): Promise<DeliveryOutcome> {
+  const { db, settings } = deps;
+  const reasonText = result.error ?? `HTTP ${result.status}`;
+  await deps.flow.failed(endpoint.id);
+  const fail = async (reason: string): Promise<DeliveryOutcome> => {
+    await updateEntrega(db, entrega.id, {
+      status: entrega.status === 'entregue' ? 'entregue' : 'falhou',
+      tentativas: attempt,
+      statusHttp: result.status,
+      erro: reasonText,
+    });
+    return { kind: 'failed', attempt, reason };
+  };
+  if (result.errorClass === 'gone') {
+    const reason: DisableReason = { code: 'GONE', status: 410 };
+    await disableWebhookEndpoint(db, endpoint.id, JSON.stringify(reason));
+    return fail('endpoint answered 410 Gone: disabled');
+  }
+  const now = new Date();
+  const since = await noteEndpointFailure(db, endpoint, now);
+  if (now.getTime() - since.getTime() >= settings.disableAfterMs) {
+    const reason: DisableReason = { code: 'FAILING_TOO_LONG', since: since.toISOString() };
+    await disableWebhookEndpoint(db, endpoint.id, JSON.stringify(reason));
+    return fail(`endpoint failing since ${since.toISOString()}: disabled`);
+  }
+  if (manual) return fail(reasonText);
+  const delay = nextRetryDelay(settings, attempt - entrega.ciclo_inicio, result.errorClass, retryAfterMs(result.headers['retry-after']));
+  if (delay === undefined) return fail(`gave up after ${attempt} attempts: ${reasonText}`);
+  const untilMs = Date.now() + delay;
+  await updateEntrega(db, entrega.id, {
+    status: 'pendente',
+    tentativas: attempt,
+    statusHttp: result.status,
+    erro: reasonText,
+    proximaEm: new Date(untilMs),
+  });
+  return { kind: 'retry', untilMs, attempt, errorClass: result.errorClass };
+}
+
+/**
+ * Runs one delivery attempt of a (change, endpoint): checks the endpoint's flow control (a refusal waits without using
+ * an attempt), signs and POSTs the stored payload, records the attempt and decides what comes next. `manual` (a resend)
+ * makes one attempt with no automatic retries after it.
+ */
+export async function deliverOnce(deps: DeliveryDeps, empresaId: number, entregaId: number, manual = false): Promise<DeliveryOutcome> {
+  const { db, settings } = deps;
+  const entrega = await loadEntrega(db, empresaId, entregaId);
+  if (!entrega) return { kind: 'skipped', reason: 'not_found' };
+  if (!manual && entrega.status !== 'pendente') return { kind: 'skipped', reason: 'already_done' };
+  const endpoint = await findWebhookEndpoint(db, empresaId, entrega.endpoint_id);
+  if (!endpoint?.ativo) {
+    if (!manual) await updateEntrega(db, entrega.id, { status: 'cancelada', erro: 'endpoint disabled or deleted' });
+    return { kind: 'skipped', reason: 'endpoint_inactive' };
+  }
+
+  const member = `${entregaId}:${randomUUID()}`;
+  const refusal = await deps.flow.admit(endpoint.id, endpoint.limitePorSegundo, member);
+  if (refusal) {
+    // A little jitter so a crowd of refused deliveries does not come back in the same millisecond.
+    return { kind: 'wait', untilMs: Date.now() + refusal.waitMs + Math.floor(Math.random() * 200), reason: refusal.reason };
+  }
+  let result: SendResult;
+  let headers: Record<string, string>;
+  try {
+    headers = attemptHeaders(endpoint, signingSecrets(endpoint, settings), entrega.webhook_id, entrega.payload);
+    result = await deps.http.send(endpoint.url, headers, entrega.payload);
+  } finally {
+    await deps.flow.release(endpoint.id, member);
+  }
+  const attempt = entrega.tentativas + 1;
+  await recordTentativa(db, {
+    empresaId,
+    entregaId,
+    numero: attempt,
+    origem: manual ? 'manual' : 'automatica',
+    cabecalhos: maskHeaders({ 'content-type': 'application/json', ...headers }),
+    statusHttp: result.status,
+    resposta: result.body,
+    duracaoMs: result.durationMs,
+    classeErro: result.errorClass,
+    erro: result.error,
+  });
+  if (!result.ok) return afterFailure(deps, entrega, endpoint, result, attempt, manual);
+  await deps.flow.succeeded(endpoint.id);
+  await clearEndpointFailure(db, endpoint);
+  await updateEntrega(db, entrega.id, { status: 'entregue', tentativas: attempt, statusHttp: result.status, erro: null });
+  return { kind: 'delivered', attempt, status: result.status as number };
+}

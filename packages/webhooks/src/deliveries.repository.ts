@@ -1,0 +1,222 @@
+import { type Database, timestampValue } from '@integrador/store';
+import type { Kysely } from 'kysely';
+
+type Db = Kysely<Database>;
+
+/**
+ * Inserts a row guarded by a unique index unless it exists; answers its id and whether this call wrote it. A racing
+ * writer that wins the unique index makes our insert fail: the row is then read again (portable across the three
+ * dialects, which spell "insert or ignore" three ways).
+ */
+async function insertOnce(find: () => Promise<{ id: number } | undefined>, insert: () => Promise<unknown>) {
+  const existing = await find();
+  if (existing) return { id: Number(existing.id), created: false };
+  try {
+    await insert();
+  } catch (err) {
+    const raced = await find();
+    if (raced) return { id: Number(raced.id), created: false };
+    throw err;
+  }
+  const row = await find();
+  if (!row) throw new Error('inserted row not found');
+  return { id: Number(row.id), created: true };
+}
+
+export interface MensagemInput {
+  empresaId: number;
+  chave: string;
+  gatilho: string;
+  tabela: string;
+  registroId: string;
+  webhookId: string;
+  payload: string;
+}
+
+/** Stores a change's payload once per (empresa, chave); a repeat answers the stored one. */
+export function insertMensagemOnce(db: Db, input: MensagemInput) {
+  const find = () =>
+    db
+      .selectFrom('webhook_mensagens')
+      .select('id')
+      .where('empresa_id', '=', input.empresaId)
+      .where('chave', '=', input.chave)
+      .executeTakeFirst();
+  return insertOnce(find, () =>
+    db
+      .insertInto('webhook_mensagens')
+      .values({
+        empresa_id: input.empresaId,
+        chave: input.chave,
+        gatilho: input.gatilho,
+        tabela: input.tabela,
+        registro_id: input.registroId,
+        webhook_id: input.webhookId,
+        payload: input.payload,
+      })
+      .execute(),
+  );
+}
+
+/** One delivery per (mensagem, endpoint): a second call answers the first one's id. */
+export function insertEntregaOnce(db: Db, empresaId: number, mensagemId: number, endpointId: number) {
+  const find = () =>
+    db
+      .selectFrom('webhook_entregas')
+      .select('id')
+      .where('mensagem_id', '=', mensagemId)
+      .where('endpoint_id', '=', endpointId)
+      .executeTakeFirst();
+  return insertOnce(find, () =>
+    db.insertInto('webhook_entregas').values({ empresa_id: empresaId, mensagem_id: mensagemId, endpoint_id: endpointId }).execute(),
+  );
+}
+
+/** A delivery with what sending it needs (its change's payload and webhook-id), bound to the tenant. */
+export async function loadEntrega(db: Db, empresaId: number, entregaId: number) {
+  return db
+    .selectFrom('webhook_entregas as e')
+    .innerJoin('webhook_mensagens as m', 'm.id', 'e.mensagem_id')
+    .select([
+      'e.id',
+      'e.empresa_id',
+      'e.endpoint_id',
+      'e.mensagem_id',
+      'e.status',
+      'e.tentativas',
+      'e.ciclo_inicio',
+      'm.payload',
+      'm.webhook_id',
+      'm.gatilho',
+    ])
+    .where('e.empresa_id', '=', empresaId)
+    .where('e.id', '=', entregaId)
+    .executeTakeFirst();
+}
+
+export type Entrega = NonNullable<Awaited<ReturnType<typeof loadEntrega>>>;
+
+/** What one HTTP attempt left behind. */
+export interface TentativaRecord {
+  empresaId: number;
+  entregaId: number;
+  numero: number;
+  origem: 'automatica' | 'manual';
+  cabecalhos: Record<string, string>;
+  statusHttp: number | null;
+  resposta: string | null;
+  duracaoMs: number;
+  classeErro: string | null;
+  erro: string | null;
+}
+
+export async function recordTentativa(db: Db, t: TentativaRecord): Promise<void> {
+  await db
+    .insertInto('webhook_tentativas')
+    .values({
+      empresa_id: t.empresaId,
+      entrega_id: t.entregaId,
+      numero: t.numero,
+      origem: t.origem,
+      cabecalhos: JSON.stringify(t.cabecalhos),
+      status_http: t.statusHttp,
+      resposta: t.resposta,
+      duracao_ms: t.duracaoMs,
+      classe_erro: t.classeErro,
+      erro: t.erro,
+    })
+    .execute();
+}
+
+export type EntregaStatus = 'pendente' | 'entregue' | 'falhou' | 'cancelada';
+
+/** Moves a delivery after an attempt (or without one, when cancelled). */
+export async function updateEntrega(
+  db: Db,
+  id: number,
+  patch: { status: EntregaStatus; tentativas?: number; statusHttp?: number | null; erro?: string | null; proximaEm?: Date | null },
+): Promise<void> {
+  const now = new Date();
+  await db
+    .updateTable('webhook_entregas')
+    .set({
+      status: patch.status,
+      ...(patch.tentativas !== undefined ? { tentativas: patch.tentativas } : {}),
+      ...(patch.statusHttp !== undefined ? { ultimo_status_http: patch.statusHttp } : {}),
+      ...(patch.erro !== undefined ? { ultimo_erro: patch.erro } : {}),
+      proxima_tentativa_em: patch.proximaEm ? timestampValue(db, patch.proximaEm) : null,
+      ...(patch.status === 'entregue' ? { entregue_em: timestampValue(db, now) } : {}),
+      atualizado_em: timestampValue(db, now),
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Starts a new retry cycle (a recover): the schedule begins again from its first delay. */
+export async function restartEntrega(db: Db, empresaId: number, id: number): Promise<void> {
+  await db
+    .updateTable('webhook_entregas')
+    .set((eb) => ({ status: 'pendente', ciclo_inicio: eb.ref('tentativas'), atualizado_em: timestampValue(db, new Date()) }))
+    .where('empresa_id', '=', empresaId)
+    .where('id', '=', id)
+    .execute();
+}
+
+/** The deliveries of one endpoint of the empresa, newest first. */
+export async function listEntregas(db: Db, empresaId: number, endpointId: number, options: { status?: string; limit?: number } = {}) {
+  let query = db
+    .selectFrom('webhook_entregas as e')
+    .innerJoin('webhook_mensagens as m', 'm.id', 'e.mensagem_id')
+    .select([
+      'e.id',
+      'e.status',
+      'e.tentativas',
+      'e.ultimo_status_http',
+      'e.ultimo_erro',
+      'e.proxima_tentativa_em',
+      'e.entregue_em',
+      'e.criado_em',
+      'm.gatilho',
+      'm.registro_id',
+      'm.webhook_id',
+    ])
+    .where('e.empresa_id', '=', empresaId)
+    .where('e.endpoint_id', '=', endpointId);
+  if (options.status) query = query.where('e.status', '=', options.status);
+  return query
+    .orderBy('e.id', 'desc')
+    .limit(options.limit ?? 100)
+    .execute();
+}
+
+/** Every attempt of one delivery of the empresa, in order. */
+export async function listTentativas(db: Db, empresaId: number, entregaId: number) {
+  const rows = await db
+    .selectFrom('webhook_tentativas')
+    .selectAll()
+    .where('empresa_id', '=', empresaId)
+    .where('entrega_id', '=', entregaId)
+    .orderBy('id')
+    .execute();
+  return rows.map(({ cabecalhos, empresa_id: _e, ...rest }) => ({ ...rest, cabecalhos: JSON.parse(cabecalhos) as Record<string, string> }));
+}
+
+/** A bound for a comparison with a defaulted column: SQLite's CURRENT_TIMESTAMP writes `YYYY-MM-DD HH:MM:SS` text. */
+function comparableTimestamp(db: Db, date: Date): Date | string {
+  const value = timestampValue(db, date);
+  return typeof value === 'string' ? value.replace('T', ' ').slice(0, 19) : value;
+}
+
+/** The endpoint's failed deliveries created since `since` (a recover re-sends them). */
+export async function failedEntregasSince(db: Db, empresaId: number, endpointId: number, since: Date) {
+  const rows = await db
+    .selectFrom('webhook_entregas')
+    .select(['id'])
+    .where('empresa_id', '=', empresaId)
+    .where('endpoint_id', '=', endpointId)
+    .where('status', '=', 'falhou')
+    .where('criado_em', '>=', comparableTimestamp(db, since))
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => Number(r.id));
+}

@@ -1,0 +1,21 @@
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { type DeliveryDeps, deliverOnce } from './deliver';
+
+/**
+ * Runs one webhook.deliver job: waits (flow control) and retries (the schedule) become moveToDelayed + DelayedError —
+ * BullMQ's attempts are left for the worker's own failures — and a final failure an UnrecoverableError.
+ */
+export async function runDeliveryJob(
+  deps: DeliveryDeps,
+  payload: { tenant: { empresaId: number }; entregaId: number; manual?: boolean | undefined },
+  job: Job,
+  token: string | undefined,
+) {
+  const outcome = await deliverOnce(deps, payload.tenant.empresaId, payload.entregaId, payload.manual ?? false);
+  if (outcome.kind === 'wait' || outcome.kind === 'retry') {
+    await job.moveToDelayed(outcome.untilMs, token);
+    throw new DelayedError(outcome.kind === 'wait' ? `waiting: ${outcome.reason}` : `retry after attempt ${outcome.attempt}`);
+  }
+  if (outcome.kind === 'failed') throw new UnrecoverableError(outcome.reason);
+  return outcome;
+}

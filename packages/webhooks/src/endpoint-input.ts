@@ -1,0 +1,41 @@
+import { WebhookError } from './errors';
+import { GATILHOS, type Gatilho, isGatilho } from './gatilhos';
+
+const RESERVED_HEADER = /^(content-type|content-length|host|webhook-.*|transfer-encoding|connection)$/i;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * A fixed http(s) URL (seed 004: no parameters or placeholders): `{…}`, `#var#`, `${…}` are refused, as are
+ * credentials in the URL (a custom header carries them, and is masked in the attempt log).
+ */
+export function checkWebhookUrl(text: string): string {
+  const url = text.trim();
+  if (/[{}#$]|%7b|%7d/i.test(url)) throw new WebhookError('WEBHOOK_URL_PLACEHOLDER', 400, { url });
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new WebhookError('WEBHOOK_URL_INVALID', 400, { url });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new WebhookError('WEBHOOK_URL_INVALID', 400, { url });
+  if (parsed.username || parsed.password) throw new WebhookError('WEBHOOK_URL_CREDENTIALS', 400);
+  return url;
+}
+
+/** The gatilhos, known and without repeats. */
+export function checkGatilhos(values: readonly string[]): Gatilho[] {
+  for (const gatilho of values) {
+    if (!isGatilho(gatilho)) throw new WebhookError('WEBHOOK_GATILHO_INVALID', 400, { gatilho, gatilhos: GATILHOS.join(', ') });
+  }
+  return [...new Set(values as Gatilho[])];
+}
+
+/** Custom headers: valid names, not the ones the engine sets itself, no line breaks. */
+export function checkHeaders(headers: Record<string, string>): Record<string, string> {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name) || RESERVED_HEADER.test(name) || /[\r\n]/.test(value)) {
+      throw new WebhookError('WEBHOOK_HEADER_INVALID', 400, { name });
+    }
+  }
+  return headers;
+}

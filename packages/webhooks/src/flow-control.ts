@@ -1,0 +1,96 @@
+import type { Redis } from 'ioredis';
+
+// Per-endpoint flow control shared by every worker process, so one dead or slow endpoint never holds the workers other
+// endpoints need: a circuit breaker (after N consecutive failures the endpoint's deliveries wait for a cooldown), a rate
+// limit (deliveries per second, fixed one-second windows) and a cap on deliveries in flight (leases that expire, so a
+// crashed worker's slot frees itself). A refused delivery waits (moveToDelayed) without using an attempt.
+
+const ADMIT = `
+local now = tonumber(ARGV[1])
+local openUntil = tonumber(redis.call('HGET', KEYS[1], 'openUntil') or '0')
+if openUntil > now then return {openUntil - now, 'breaker'} end
+local cap = tonumber(ARGV[3])
+if cap > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+  if redis.call('ZCARD', KEYS[3]) >= cap then return {100, 'concurrency'} end
+end
+local rate = tonumber(ARGV[2])
+if rate > 0 then
+  local n = redis.call('INCR', KEYS[2])
+  if n == 1 then redis.call('PEXPIRE', KEYS[2], 2000) end
+  if n > rate then return {1000 - (now % 1000), 'rate'} end
+end
+if cap > 0 then
+  redis.call('ZADD', KEYS[3], tonumber(ARGV[4]), ARGV[5])
+  redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[4]) - now + 1000)
+end
+return {0, 'ok'}
+`;
+
+const FAILED = `
+local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+if failures >= tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'openUntil', ARGV[2]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return failures
+`;
+
+/** Refusal of a delivery by the endpoint's flow control: wait this long, for this reason. */
+export interface FlowRefusal {
+  waitMs: number;
+  reason: 'breaker' | 'concurrency' | 'rate';
+}
+
+export class EndpointFlowControl {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly options: { breakerFailures: number; breakerCooldownMs: number; endpointConcurrency: number; leaseMs: number },
+  ) {}
+
+  private key(kind: string, endpointId: number): string {
+    return `${this.prefix}:webhook:${kind}:${endpointId}`;
+  }
+
+  /** Takes a slot for one delivery, or answers how long it must wait. */
+  async admit(endpointId: number, ratePerSecond: number | null, member: string): Promise<FlowRefusal | undefined> {
+    const now = Date.now();
+    const [waitMs, reason] = (await this.redis.eval(
+      ADMIT,
+      3,
+      this.key('breaker', endpointId),
+      this.key(`rate:${Math.floor(now / 1000)}`, endpointId),
+      this.key('inflight', endpointId),
+      now,
+      ratePerSecond ?? 0,
+      this.options.endpointConcurrency,
+      now + this.options.leaseMs,
+      member,
+    )) as [number, string];
+    return waitMs > 0 ? { waitMs, reason: reason as FlowRefusal['reason'] } : undefined;
+  }
+
+  /** Gives the slot back. */
+  async release(endpointId: number, member: string): Promise<void> {
+    await this.redis.zrem(this.key('inflight', endpointId), member);
+  }
+
+  /** A success closes the breaker. */
+  async succeeded(endpointId: number): Promise<void> {
+    await this.redis.del(this.key('breaker', endpointId));
+  }
+
+  /** A failure counts toward opening the breaker (it re-opens at once after its cooldown if failures go on). */
+  async failed(endpointId: number): Promise<number> {
+    const openUntil = Date.now() + this.options.breakerCooldownMs;
+    return Number(
+      await this.redis.eval(
+        FAILED,
+        1,
+        this.key('breaker', endpointId),
+        this.options.breakerFailures,
+        openUntil,
+        this.options.breakerCooldownMs * 10,
+      ),
+    );
+  }
+}

@@ -1,0 +1,143 @@
+import type { AddressAllowlist } from '@integrador/connections';
+import { assertAllowedLiteral, createGuardedLookup } from '@integrador/transports';
+import { Agent, buildConnector, request } from 'undici';
+import { RESPONSE_KEEP_BYTES } from './settings';
+
+// One undici Agent per process: it keeps a keep-alive pool per origin. Every socket goes through the outbound guard
+// after DNS resolution (the connector's lookup), and literal IPs (which skip DNS) are checked before connecting, so a
+// URL that resolves to a private address when used (DNS rebinding) is refused too. Redirects are never followed.
+
+/** Why an attempt failed, as recorded and as the test button explains it. */
+export type ErrorClass =
+  | 'address_forbidden'
+  | 'connection_refused'
+  | 'dns'
+  | 'tls'
+  | 'timeout'
+  | 'connection_reset'
+  | 'network'
+  | 'redirect'
+  | 'http_4xx'
+  | 'http_5xx'
+  | 'rate_limited'
+  | 'gone';
+
+/** One attempt's outcome. */
+export interface SendResult {
+  ok: boolean;
+  status: number | null;
+  body: string | null;
+  headers: Record<string, string>;
+  durationMs: number;
+  errorClass: ErrorClass | null;
+  /** The network error's own code/message (no secrets: it names the host at most). */
+  error: string | null;
+}
+
+export interface WebhookHttpClient {
+  send(url: string, headers: Record<string, string>, body: string): Promise<SendResult>;
+  close(): Promise<void>;
+}
+
+const TLS_CODE = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH|ERR_OSSL)/;
+
+/** The first error code along the cause chain. */
+function codesOf(err: unknown): string[] {
+  const codes: string[] = [];
+  for (let e = err as { code?: unknown; name?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
+    if (typeof e.code === 'string') codes.push(e.code);
+    if (typeof e.name === 'string') codes.push(e.name);
+  }
+  return codes;
+}
+
+/** The class of a network failure. */
+export function classifyError(err: unknown): ErrorClass {
+  const codes = codesOf(err);
+  const has = (test: (code: string) => boolean) => codes.some(test);
+  if (has((c) => c === 'OUTBOUND_ADDRESS_FORBIDDEN')) return 'address_forbidden';
+  if (has((c) => c === 'ECONNREFUSED')) return 'connection_refused';
+  if (has((c) => c === 'ENOTFOUND' || c === 'EAI_AGAIN' || c === 'EAI_NODATA' || c === 'EAI_FAIL')) return 'dns';
+  if (has((c) => TLS_CODE.test(c))) return 'tls';
+  if (has((c) => /TIMEOUT|TimeoutError|AbortError|ETIMEDOUT/i.test(c))) return 'timeout';
+  if (has((c) => c === 'ECONNRESET' || c === 'EPIPE' || c === 'UND_ERR_SOCKET' || c === 'UND_ERR_CLOSED')) return 'connection_reset';
+  return 'network';
+}
+
+/** The class of an HTTP answer, or null for a 2xx. */
+export function classifyStatus(status: number): ErrorClass | null {
+  if (status >= 200 && status < 300) return null;
+  if (status === 410) return 'gone';
+  if (status === 429) return 'rate_limited';
+  if (status >= 300 && status < 400) return 'redirect';
+  return status >= 500 ? 'http_5xx' : 'http_4xx';
+}
+
+async function readTruncated(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= RESPONSE_KEEP_BYTES) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, RESPONSE_KEEP_BYTES).toString('utf8');
+}
+
+export interface HttpClientOptions {
+  connectTimeoutMs: number;
+  timeoutMs: number;
+  allowlist: AddressAllowlist;
+  /** Sockets per origin (keep-alive pool size). */
+  connectionsPerOrigin?: number;
+  userAgent?: string;
+}
+
+/** The webhook HTTP client: POST JSON, only 2xx is success, no redirects, guarded sockets, bounded time and body. */
+export function createWebhookHttpClient(options: HttpClientOptions): WebhookHttpClient {
+  const connector = buildConnector({ timeout: options.connectTimeoutMs, lookup: createGuardedLookup(options.allowlist) as never });
+  const agent = new Agent({
+    connect: (connectOptions, callback) => {
+      try {
+        assertAllowedLiteral(connectOptions.hostname, options.allowlist);
+      } catch (refused) {
+        callback(refused as Error, null);
+        return;
+      }
+      connector(connectOptions, callback);
+    },
+    connections: options.connectionsPerOrigin ?? 64,
+    keepAliveTimeout: 4000,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
+  const userAgent = options.userAgent ?? 'Integrador-Webhooks/1.0';
+  return {
+    async send(url, headers, body) {
+      const started = performance.now();
+      const elapsed = () => Math.round(performance.now() - started);
+      try {
+        const response = await request(url, {
+          method: 'POST',
+          dispatcher: agent,
+          headers: { 'content-type': 'application/json', 'user-agent': userAgent, ...headers },
+          body,
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
+        const text = await readTruncated(response.body as never);
+        const responseHeaders: Record<string, string> = {};
+        for (const [name, value] of Object.entries(response.headers)) if (typeof value === 'string') responseHeaders[name] = value;
+        const errorClass = classifyStatus(response.statusCode);
+        return { ok: errorClass === null, status: response.statusCode, body: text, headers: responseHeaders, durationMs: elapsed(), errorClass, error: null };
+      } catch (err) {
+        const errorClass = classifyError(err);
+        const code = codesOf(err).find((c) => c !== 'Error' && c !== 'TypeError') ?? 'ERROR';
+        return { ok: false, status: null, body: null, headers: {}, durationMs: elapsed(), errorClass, error: `${code}: ${(err as Error).message}` };
+      }
+    },
+    close: () => agent.close(),
+  };
+}

@@ -1,0 +1,29 @@
+export { installCaptureTriggers, removeCaptureTriggers } from './capture-triggers';
+export { type ChangeEvent, type ChangeEventResult, receiveChangeEvent } from './change-event';
+export { type DeliveryDeps, type DeliveryOutcome, deliverOnce, maskHeaders } from './deliver';
+export { listEntregas, listTentativas } from './deliveries.repository';
+export { deleteWebhookEndpoint, listWebhookEndpoints, type WebhookEndpoint } from './endpoints.repository';
+export { WebhookError, type WebhookErrorCode } from './errors';
+export { EndpointFlowControl } from './flow-control';
+export { GATILHOS, type Gatilho, OPERACOES, type Operacao, WEBHOOK_TABLES } from './gatilhos';
+export { classifyError, createWebhookHttpClient, type ErrorClass, type SendResult, type WebhookHttpClient } from './http-client';
+export { type Locale, webhookMessage } from './messages';
+export { drainOutbox, startOutboxDrain } from './outbox-drain';
+export { buildPayload } from './payloads';
+export { deliveryJobId, publishChange } from './publish-change';
+export { nextRetryDelay } from './retry-schedule';
+export { generateSigningSecret, parseSecretKey } from './secret-box';
+export { DEFAULT_WEBHOOK_SETTINGS, SVIX_RETRY_SCHEDULE_MS, type WebhookSettings } from './settings';
+export { standardWebhookHeaders } from './signing';
+export { samplePayload, type TestResult, testWebhookEndpoint } from './test-endpoint';
+export { runDeliveryJob } from './delivery-job';
+export {
+  createEndpoint,
+  type EndpointSettingsInput,
+  presentEndpoint,
+  recoverDeliveries,
+  replaceEndpoint,
+  requireEndpoint,
+  resendDelivery,
+  rotateSecret,
+} from './webhooks.service';

@@ -1,0 +1,80 @@
+import type { Logger } from '@integrador/logging';
+import type { JobProducer } from '@integrador/queue';
+import type { Database } from '@integrador/store';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import { type Operacao, OPERACOES } from './gatilhos';
+import { publishChange } from './publish-change';
+
+/**
+ * Publishes up to `batch` outbox rows, oldest first, and deletes each once published. A worker killed between the two
+ * leaves the row: the next drain publishes it again under the same key (`outbox:<id>`), which creates nothing new.
+ */
+export async function drainOutbox(db: Kysely<Database>, producer: JobProducer, batch = 200): Promise<number> {
+  const rows = await db.selectFrom('webhook_outbox').selectAll().orderBy('id').limit(batch).execute();
+  for (const row of rows) {
+    const operacao = (OPERACOES as readonly string[]).includes(row.operacao) ? (row.operacao as Operacao) : 'alterado';
+    await publishChange(db, producer, {
+      empresaId: Number(row.empresa_id),
+      tabela: row.tabela,
+      registroId: String(row.registro_id),
+      operacao,
+      chave: `outbox:${row.id}`,
+    });
+    await db.deleteFrom('webhook_outbox').where('id', '=', row.id).execute();
+  }
+  return rows.length;
+}
+
+export interface OutboxDrainOptions {
+  db: Kysely<Database>;
+  producer: JobProducer;
+  redis: Redis;
+  prefix: string;
+  intervalMs: number;
+  logger: Logger;
+}
+
+/**
+ * Drains the outbox every `intervalMs` (at once again while batches come back full). A Redis lock keeps it to one
+ * drainer across worker replicas, so changes are published in order; a crashed drainer's lock expires.
+ */
+export function startOutboxDrain(options: OutboxDrainOptions): { stop(): Promise<void> } {
+  const lockKey = `${options.prefix}:webhook:outbox-lock`;
+  const lockMs = Math.max(30000, options.intervalMs * 5);
+  const owner = `${process.pid}:${Math.random()}`;
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+
+  const tick = async () => {
+    const held = await options.redis.set(lockKey, owner, 'PX', lockMs, 'NX');
+    if (held !== 'OK' && (await options.redis.get(lockKey)) !== owner) return;
+    try {
+      while (!stopped) {
+        await options.redis.pexpire(lockKey, lockMs);
+        const drained = await drainOutbox(options.db, options.producer);
+        if (drained) options.logger.debug({ drained }, 'outbox drained');
+        if (drained < 200) break;
+      }
+    } finally {
+      if ((await options.redis.get(lockKey)) === owner) await options.redis.del(lockKey);
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = tick()
+        .catch((err) => options.logger.warn({ err }, 'outbox drain failed'))
+        .finally(schedule);
+    }, options.intervalMs);
+  };
+  schedule();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,210 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '@integrador/store';
+import { type Gatilho, isConcluida, tableOf } from './gatilhos';
+import { dateText, dateTimeText, fromDados, idText, jsonObject, text } from './payload-format';
+
+// Seed 004's four structures, built from the CRM rows. A field comes from its column when the CRM has one, else from
+// the row's `dados` JSON under the seed's own name (what seed 003's endpoints and the CRM put there), else null.
+// The builders are pure (row + references → payload) so the test button sends a sample through the same code.
+
+type Row = Record<string, unknown>;
+
+/** What a payload refers to besides its own row: the responsible user, the contato, the account's contatos. */
+export interface PayloadRefs {
+  usuario?: { id: unknown; nome: unknown; email: unknown } | undefined;
+  contato?: { id: unknown; codigo: unknown } | undefined;
+  contatosDaConta?: { id: unknown; codigo: unknown }[] | undefined;
+}
+
+const responsavel = (refs: PayloadRefs) =>
+  refs.usuario ? { id: idText(refs.usuario.id), nome: text(refs.usuario.nome), email: text(refs.usuario.email) } : null;
+const contatoRef = (refs: PayloadRefs) => (refs.contato ? { id: idText(refs.contato.id), codigo: text(refs.contato.codigo) } : null);
+
+/** Seed 004's contato. */
+export function contatoPayload(row: Row): Row {
+  const d = jsonObject(row.dados as string | null);
+  const emails = fromDados(d, 'emails') as { secundarios?: unknown } | null;
+  const telefones = fromDados(d, 'telefones') as { secundarios?: unknown } | null;
+  const celular = text(row.celular);
+  const telefone = text(row.telefone);
+  const field = (name: string) => fromDados(d, name);
+  return {
+    id: idText(row.id),
+    codigo: text(row.codigo),
+    nome: text(row.nome),
+    nomeSocial: field('nomeSocial'),
+    imagem: field('imagem'),
+    cpf: text(row.cpf) ?? field('cpf'),
+    dataNascimento: dateText(row.data_nascimento as string | null),
+    endereco: field('endereco'),
+    numero: field('numero'),
+    bairro: field('bairro'),
+    cidade: field('cidade'),
+    uf: field('uf'),
+    genero: field('genero'),
+    canhoto: field('canhoto'),
+    profissao: field('profissao') ?? text(row.cargo),
+    aluno: field('aluno'),
+    exaluno: field('exaluno'),
+    anoFormacao: field('anoFormacao'),
+    estadoCivil: field('estadoCivil'),
+    cor: field('cor'),
+    grauInstrucao: field('grauInstrucao'),
+    outrasDeficiencias: field('outrasDeficiencias'),
+    deficiencias: field('deficiencias'),
+    origens: field('origens'),
+    emails: { principal: text(row.email), secundarios: emails?.secundarios ?? null },
+    telefones: {
+      principal: telefone ?? celular,
+      secundarios: telefones?.secundarios ?? (telefone && celular ? [celular] : null),
+    },
+    tagsRDStation: field('tagsRDStation'),
+    camposPersonalizados: jsonObject(row.campos_personalizados as string | null),
+    assinaturas: field('assinaturas'),
+    basesLegais: field('basesLegais'),
+  };
+}
+
+/** Seed 004's registro de processo (an oportunidade). */
+export function oportunidadePayload(row: Row, refs: PayloadRefs): Row {
+  const d = jsonObject(row.dados as string | null);
+  const field = (name: string) => fromDados(d, name);
+  // The CRM links an oportunidade to a conta: its contatos, the oldest as the principal one, unless `dados` says who.
+  const contatos =
+    field('contatos') ??
+    (refs.contatosDaConta?.length
+      ? refs.contatosDaConta.map((c, i) => ({ id: idText(c.id), codigo: text(c.codigo), principal: i === 0 ? '1' : '0', tipo: null }))
+      : null);
+  return {
+    id: idText(row.id),
+    processo: field('processo'),
+    contatos,
+    cursos: field('cursos'),
+    responsavel: responsavel(refs),
+    criacao: field('criacao'),
+    origem: field('origem'),
+    modalidade: field('modalidade'),
+    dataAtividade: field('dataAtividade'),
+    compareceuAtividade: field('compareceuAtividade'),
+    notaEnem: field('notaEnem'),
+    formaIngresso: field('formaIngresso'),
+    resumoAtual: field('resumoAtual'),
+    localOferta: field('localOferta'),
+    unidade: field('unidade'),
+    status: text(row.status),
+    ultimaAlteracaoStatus: field('ultimaAlteracaoStatus'),
+    objecao: field('objecao'),
+    observacaoPerda: field('observacaoPerda'),
+    concorrente: field('concorrente'),
+    camposPersonalizados: jsonObject(row.campos_personalizados as string | null),
+  };
+}
+
+/** Seed 004's atividade. */
+export function atividadePayload(row: Row, refs: PayloadRefs): Row {
+  const d = jsonObject(row.dados as string | null);
+  const field = (name: string) => fromDados(d, name);
+  return {
+    id: idText(row.id),
+    contato: contatoRef(refs),
+    vencimento: dateTimeText((row.fim ?? row.inicio) as string | null),
+    duracao: field('duracao'),
+    descricao: text(row.descricao) ?? text(row.assunto),
+    registroProcesso: field('registroProcesso'),
+    curso: field('curso'),
+    responsavel: responsavel(refs),
+    resumoAtual: field('resumoAtual'),
+    concluido: isConcluida(row.status as string | null) ? '1' : '0',
+    formaContato: field('formaContato'),
+  };
+}
+
+/** Seed 004's evento. */
+export function eventoPayload(row: Row, refs: PayloadRefs): Row {
+  const d = jsonObject(row.dados as string | null);
+  const field = (name: string) => fromDados(d, name);
+  const tipo = field('tipo') as Row | null;
+  const agendamento = field('dataAgendamento') as Row | null;
+  const vencimento = dateTimeText(row.data_vencimento as string | null);
+  return {
+    id: idText(row.id),
+    tipo: tipo ?? { id: null, codigo: null, nome: text(row.tipo) },
+    descricao: text(row.descricao),
+    contato: contatoRef(refs) ?? (row.cod_contato ? { id: null, codigo: text(row.cod_contato) } : null),
+    contatosSecundarios: field('contatosSecundarios'),
+    curso: field('curso'),
+    dataAgendamento: agendamento ?? (vencimento ? { data: vencimento, tipo: null } : null),
+  };
+}
+
+async function usuarioOf(db: Kysely<Database>, empresaId: number, id: unknown) {
+  if (id === null || id === undefined) return undefined;
+  return db
+    .selectFrom('usuarios')
+    .select(['id', 'nome', 'email'])
+    .where('empresa_id', '=', empresaId)
+    .where('id', '=', Number(id))
+    .executeTakeFirst();
+}
+
+async function contatoOf(db: Kysely<Database>, empresaId: number, id: unknown) {
+  if (id === null || id === undefined) return undefined;
+  return db
+    .selectFrom('contatos')
+    .select(['id', 'codigo'])
+    .where('empresa_id', '=', empresaId)
+    .where('id', '=', Number(id))
+    .executeTakeFirst();
+}
+
+async function contatosDaConta(db: Kysely<Database>, empresaId: number, contaId: unknown) {
+  if (contaId === null || contaId === undefined) return undefined;
+  return db
+    .selectFrom('contatos')
+    .select(['id', 'codigo'])
+    .where('empresa_id', '=', empresaId)
+    .where('conta_id', '=', Number(contaId))
+    .orderBy('id')
+    .limit(50)
+    .execute();
+}
+
+/** The row a change refers to (bound to the tenant), or undefined when it no longer exists. */
+export async function loadRow(db: Kysely<Database>, empresaId: number, gatilho: Gatilho, registroId: string | number) {
+  const id = Number(registroId);
+  if (!Number.isSafeInteger(id)) return undefined;
+  return (await db
+    .selectFrom(tableOf(gatilho))
+    .selectAll()
+    .where('empresa_id', '=', empresaId)
+    .where('id', '=', id)
+    .executeTakeFirst()) as Row | undefined;
+}
+
+/** Seed 004's payload of a change (a JSON array of one structure), or undefined when its row is gone. */
+export async function buildPayload(
+  db: Kysely<Database>,
+  empresaId: number,
+  gatilho: Gatilho,
+  registroId: string | number,
+): Promise<Row[] | undefined> {
+  const row = await loadRow(db, empresaId, gatilho, registroId);
+  if (!row) return undefined;
+  switch (tableOf(gatilho)) {
+    case 'contatos':
+      return [contatoPayload(row)];
+    case 'oportunidades':
+      return [
+        oportunidadePayload(row, {
+          usuario: await usuarioOf(db, empresaId, row.usuario_id),
+          contatosDaConta: await contatosDaConta(db, empresaId, row.conta_id),
+        }),
+      ];
+    case 'atividades':
+      return [
+        atividadePayload(row, { usuario: await usuarioOf(db, empresaId, row.usuario_id), contato: await contatoOf(db, empresaId, row.contato_id) }),
+      ];
+    case 'eventos':
+      return [eventoPayload(row, { contato: await contatoOf(db, empresaId, row.contato_id) })];
+  }
+}

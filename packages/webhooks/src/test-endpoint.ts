@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { attemptHeaders, signingSecrets } from './deliver';
+import type { WebhookEndpoint } from './endpoints.repository';
+import { type Gatilho, tableOf } from './gatilhos';
+import type { SendResult, WebhookHttpClient } from './http-client';
+import { type Locale, type TestCode, webhookMessage } from './messages';
+import { atividadePayload, contatoPayload, eventoPayload, oportunidadePayload } from './payloads';
+import type { WebhookSettings } from './settings';
+
+// The test button (seed 004): a sample of the endpoint's gatilho, built by the same builders as real payloads from
+// a made-up row, signed like a real delivery; the answer says whether it worked and, if not, what to fix.
+
+const SAMPLE_ROW = {
+  id: 1,
+  codigo: 'TESTE1',
+  nome: 'Contato de teste',
+  email: 'teste@exemplo.com.br',
+  telefone: '1130000000',
+  status: 'Aberta',
+  tipo: 'Teste de webhook',
+  descricao: 'Teste de webhook',
+  inicio: '2026-01-01T12:00:00Z',
+  dados: null,
+  campos_personalizados: null,
+};
+const SAMPLE_REFS = {
+  usuario: { id: 1, nome: 'Usuário de teste', email: 'usuario@exemplo.com.br' },
+  contato: { id: 1, codigo: 'TESTE1' },
+};
+
+/** The sample payload of a gatilho (a JSON array, as real deliveries send). */
+export function samplePayload(gatilho: Gatilho): Record<string, unknown>[] {
+  switch (tableOf(gatilho)) {
+    case 'contatos':
+      return [contatoPayload(SAMPLE_ROW)];
+    case 'oportunidades':
+      return [oportunidadePayload(SAMPLE_ROW, SAMPLE_REFS)];
+    case 'atividades':
+      return [atividadePayload(SAMPLE_ROW, SAMPLE_REFS)];
+    case 'eventos':
+      return [eventoPayload(SAMPLE_ROW, SAMPLE_REFS)];
+  }
+}
+
+/** The test's answer: ok, a code saying what went wrong, and a message saying what to fix. */
+export interface TestResult {
+  ok: boolean;
+  code: TestCode;
+  message: string;
+  status: number | null;
+  durationMs: number;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return url;
+  }
+}
+
+/** The range OutboundAddressError names ("… got a loopback one"). */
+function rangeOf(error: string | null): string {
+  return /got an? (\w+) one/.exec(error ?? '')?.[1] ?? 'private';
+}
+
+/** The code and message parameters of one attempt's outcome. */
+export function explain(result: SendResult, url: string, timeoutMs: number): { code: TestCode; params: Record<string, string | number> } {
+  const host = hostOf(url);
+  const detail = (result.error ?? '').split(':')[0] ?? '';
+  const status = result.status ?? 0;
+  switch (result.errorClass) {
+    case null:
+      return { code: 'OK', params: { url, status, ms: result.durationMs } };
+    case 'connection_refused':
+      return { code: 'CONNECTION_REFUSED', params: { url } };
+    case 'dns':
+      return { code: 'DNS_FAILED', params: { host } };
+    case 'tls':
+      return { code: 'TLS_FAILED', params: { host, detail } };
+    case 'timeout':
+      return { code: 'TIMEOUT', params: { url, seconds: Math.round(timeoutMs / 100) / 10 } };
+    case 'address_forbidden':
+      return { code: 'ADDRESS_FORBIDDEN', params: { host, range: rangeOf(result.error) } };
+    case 'redirect':
+      return { code: 'REDIRECT', params: { status, location: result.headers.location ?? '?' } };
+    case 'http_4xx':
+    case 'gone':
+    case 'rate_limited':
+      return { code: 'CLIENT_ERROR', params: { status } };
+    case 'http_5xx':
+      return { code: 'SERVER_ERROR', params: { status } };
+    default:
+      return { code: 'NETWORK_ERROR', params: { url, detail } };
+  }
+}
+
+/** Sends the sample of the endpoint's (first) gatilho and explains the outcome in the caller's language. */
+export async function testWebhookEndpoint(
+  http: WebhookHttpClient,
+  settings: Pick<WebhookSettings, 'secretKey' | 'timeoutMs'>,
+  endpoint: WebhookEndpoint,
+  locale: Locale,
+): Promise<TestResult> {
+  const gatilho = endpoint.gatilhos[0] ?? 'contato.criado';
+  const body = JSON.stringify(samplePayload(gatilho));
+  const headers = attemptHeaders(endpoint, signingSecrets(endpoint, settings), `msg_test_${randomUUID().replaceAll('-', '')}`, body);
+  const result = await http.send(endpoint.url, headers, body);
+  const { code, params } = explain(result, endpoint.url, settings.timeoutMs);
+  return { ok: result.ok, code, message: webhookMessage(locale, code, params), status: result.status, durationMs: result.durationMs };
+}
