@@ -166,7 +166,7 @@ describe.each(ALL_DIALECTS)('ingress on %s', (dialect) => {
       const { jobId } = accepted.json();
       worker = startQueueWorker({
         queue: 'webhook',
-        handlers: { 'system.ping': pingProcessor },
+        handlers: { 'system.ping': pingProcessor, 'webhook.deliver': async () => ({}) },
         connection: workerRedis,
         prefix,
         concurrency: 1,

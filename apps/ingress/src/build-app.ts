@@ -4,6 +4,7 @@ import type { Logger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
 import { SoapClientCache } from '@integrador/transports';
+import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerTenantAuth } from './plugins/auth';
@@ -23,6 +24,7 @@ import { limitsRoutes } from './routes/limits.routes';
 import { receptorRoutes } from './routes/receptor.routes';
 import { runsRoutes } from './routes/runs.routes';
 import { schedulesRoutes } from './routes/schedules.routes';
+import { type WebhookRoutesOptions, webhooksRoutes } from './routes/webhooks.routes';
 import { ErrorResponse } from './schemas';
 
 /** Everything the ingress talks to; tests pass real ones pointed at throw-away resources. */
@@ -41,9 +43,16 @@ export interface IngressDeps {
   checkTimeoutMs: number;
   /** Seed 003's limits and the environment JSON endpoint secrets resolve from (defaults: the seed's limits, no secrets). */
   endpoints?: EndpointRoutesOptions;
+  /** Webhook settings and the HTTP client of the test button (defaults: the engine's defaults, a client closed with the app). */
+  webhooks?: WebhookRoutesOptions & { captureByTriggers?: boolean };
 }
 
 const SEED_003_LIMITS = { maxRecords: 1000, timeoutMs: 180000, maxResponseBytes: 32 * 1024 * 1024 };
+
+function defaultWebhookOptions(): WebhookRoutesOptions {
+  const settings = DEFAULT_WEBHOOK_SETTINGS;
+  return { settings, http: createWebhookHttpClient(settings) };
+}
 
 /** Builds the ingress (routes, auth, validation, errors, metrics, docs); only server.ts listens. */
 export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
@@ -56,6 +65,8 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const webhooks = deps.webhooks ?? defaultWebhookOptions();
+  if (!deps.webhooks) app.addHook('onClose', () => webhooks.http.close());
   registerErrorHandler(app);
   app.addSchema(ErrorResponse);
   await registerDocs(app);
@@ -68,7 +79,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       await v1.register(integrationsRoutes(deps.database));
       await v1.register(jobsRoutes(deps.producer));
       await v1.register(runsRoutes(deps.database, deps.producer));
-      await v1.register(eventsRoutes(deps.database, deps.producer));
+      await v1.register(eventsRoutes(deps.database, deps.producer, { captureByTriggers: deps.webhooks?.captureByTriggers ?? false }));
       await v1.register(flowsRoutes(deps.producer, deps.redis));
       await v1.register(integrationConfigRoutes(deps.database));
       await v1.register(
@@ -83,6 +94,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       await v1.register(schedulesRoutes(deps.database, deps.producer));
       await v1.register(connectionsRoutes(deps.connections));
       await v1.register(limitsRoutes(deps.producer, deps.keyPrefix, deps.checkTimeoutMs));
+      await v1.register(webhooksRoutes(deps.database, deps.producer, webhooks));
     },
     { prefix: '/v1' },
   );

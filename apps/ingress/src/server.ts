@@ -3,6 +3,7 @@ import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, ShutdownRegistry } from '@integrador/queue';
 import { closeAllTransports, loadConnections } from '@integrador/runtime';
 import { createDatabase, migrateToLatest } from '@integrador/store';
+import { createWebhookHttpClient, webhookSettingsFrom } from '@integrador/webhooks';
 import { buildApp } from './build-app';
 
 /** Starts the ingress: config, Redis (fail-fast role), CRM database (migrated), HTTP listener, shutdown. */
@@ -26,6 +27,9 @@ async function main(): Promise<void> {
   const producer = new JobProducer({ connection: redis, prefix: config.keyPrefix, timeoutMs: config.redisCommandTimeoutMs, logger });
   shutdown.add('queues', () => producer.close());
 
+  const webhookSettings = webhookSettingsFrom(config.webhooks);
+  const webhookHttp = createWebhookHttpClient(webhookSettings);
+  shutdown.add('webhook http', () => webhookHttp.close());
   const app = await buildApp({
     database,
     redis,
@@ -35,6 +39,7 @@ async function main(): Promise<void> {
     keyPrefix: config.keyPrefix,
     checkTimeoutMs: config.redisCommandTimeoutMs,
     endpoints: { limits: config.endpoint, env: config.secretSource },
+    webhooks: { settings: webhookSettings, http: webhookHttp, captureByTriggers: config.webhooks.capture === 'triggers' },
   });
   shutdown.add('http', () => app.close());
   await app.listen({ host: config.host, port: config.port });

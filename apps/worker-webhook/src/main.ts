@@ -1,7 +1,12 @@
-import { pingProcessor, runWorkerApp } from '@integrador/runtime';
+import { pingProcessor, runWorkerApp, startWebhookServices } from '@integrador/runtime';
+import { createWebhookDeliverProcessor } from './processors/webhook-deliver.processor';
 
-// The webhook worker: one process per replica, scaled on the depth of the "webhook" queue.
-runWorkerApp('worker-webhook', 'webhook', () => ({ 'system.ping': pingProcessor })).catch((err: unknown) => {
+// The webhook worker: signed deliveries of CRM changes to the tenants' endpoints (seed 004) and, with
+// WEBHOOK_CAPTURE=triggers, the capture outbox drain; one process per replica, scaled on the "webhook" queue.
+runWorkerApp('worker-webhook', 'webhook', (deps, services) => ({
+  'system.ping': pingProcessor,
+  'webhook.deliver': createWebhookDeliverProcessor(startWebhookServices(deps, services)),
+})).catch((err: unknown) => {
   process.stderr.write(`worker-webhook failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -112,6 +112,84 @@ export const EnvSchema = Type.Object({
     minLength: 1,
     'x-expected': 'an IANA time zone such as America/Sao_Paulo or UTC (the zone integracao.cron is read in)',
   }),
+  // --- Outbound webhooks (packages/webhooks) ---
+  WEBHOOK_SECRET_KEY: Type.Optional(
+    Type.String({
+      pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$',
+      'x-expected':
+        '32 random bytes as 64 hex digits or 44 base64 characters (openssl rand -base64 32); it seals webhook signing secrets at rest',
+    }),
+  ),
+  WEBHOOK_ALLOWED_NETWORKS: Type.Optional(
+    Type.String({
+      pattern: '^\\s*[0-9A-Fa-f.:]+(/\\d{1,3})?\\s*(,\\s*[0-9A-Fa-f.:]+(/\\d{1,3})?\\s*)*$',
+      'x-expected': 'comma-separated IP addresses or CIDR ranges webhooks may reach although not public, such as 10.1.2.0/24,127.0.0.1',
+    }),
+  ),
+  WEBHOOK_RETRY_SCHEDULE_MS: Type.String({
+    default: '5000,300000,1800000,7200000,18000000,36000000,36000000',
+    pattern: '^\\d+(,\\d+){0,49}$',
+    'x-expected': 'comma-separated delays in milliseconds before each retry (after the immediate first attempt), at most 50',
+  }),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({
+    default: 15000,
+    minimum: 100,
+    maximum: 300000,
+    'x-expected': 'milliseconds from 100 to 300000 (total time one webhook attempt may take)',
+  }),
+  WEBHOOK_CONNECT_TIMEOUT_MS: Type.Integer({
+    default: 5000,
+    minimum: 100,
+    maximum: 60000,
+    'x-expected': 'milliseconds from 100 to 60000 (time to open a connection to a webhook URL)',
+  }),
+  WEBHOOK_THROTTLED_DELAY_MS: Type.Integer({
+    default: 60000,
+    minimum: 0,
+    maximum: 3600000,
+    'x-expected': 'milliseconds from 0 to 3600000 (least wait before retrying after a 429 or a timeout)',
+  }),
+  WEBHOOK_DISABLE_AFTER_MS: Type.Integer({
+    default: 432000000,
+    minimum: 1000,
+    maximum: 90 * 24 * 3600 * 1000,
+    'x-expected': 'milliseconds from 1000 to 7776000000 (an endpoint failing continuously this long is disabled)',
+  }),
+  WEBHOOK_ROTATION_GRACE_MS: Type.Integer({
+    default: 86400000,
+    minimum: 0,
+    maximum: 30 * 24 * 3600 * 1000,
+    'x-expected': 'milliseconds from 0 to 2592000000 (how long the previous signing secret still signs after a rotation)',
+  }),
+  WEBHOOK_BREAKER_FAILURES: Type.Integer({
+    default: 5,
+    minimum: 1,
+    maximum: 1000,
+    'x-expected': "an integer from 1 to 1000 (consecutive failures that open an endpoint's circuit breaker)",
+  }),
+  WEBHOOK_BREAKER_COOLDOWN_MS: Type.Integer({
+    default: 30000,
+    minimum: 100,
+    maximum: 3600000,
+    'x-expected': "milliseconds from 100 to 3600000 (how long an open circuit breaker holds an endpoint's deliveries)",
+  }),
+  WEBHOOK_ENDPOINT_CONCURRENCY: Type.Integer({
+    default: 10,
+    minimum: 1,
+    maximum: 1000,
+    'x-expected': 'an integer from 1 to 1000 (deliveries to one endpoint in flight at once, across every worker)',
+  }),
+  WEBHOOK_CAPTURE: Type.Union([Type.Literal('route'), Type.Literal('triggers')], {
+    default: 'route',
+    'x-expected':
+      'route (the CRM reports changes on POST /v1/events/crm-change) or triggers (worker-webhook installs capture triggers on the CRM tables and drains their outbox)',
+  }),
+  WEBHOOK_OUTBOX_INTERVAL_MS: Type.Integer({
+    default: 1000,
+    minimum: 50,
+    maximum: 600000,
+    'x-expected': 'milliseconds from 50 to 600000 (how often worker-webhook drains the capture outbox)',
+  }),
 });
 
 export type Env = Static<typeof EnvSchema>;

@@ -1,2 +1,2 @@
 export { type Env, EnvSchema } from './env';
-export { type Config, ConfigError, childEnvironment, loadConfig, loadConfigOrExit } from './load-config';
+export { type Config, ConfigError, childEnvironment, loadConfig, loadConfigOrExit, type WebhookConfig } from './load-config';

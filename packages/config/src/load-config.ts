@@ -3,6 +3,23 @@ import type { ErrorObject } from 'ajv';
 import Ajv from 'ajv';
 import { type Env, EnvSchema } from './env';
 
+/** The webhook engine's environment, validated; secretKey and allowedNetworks are parsed by the engine. */
+export interface WebhookConfig {
+  secretKey: string | undefined;
+  allowedNetworks: string[];
+  retryScheduleMs: number[];
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  throttledDelayMs: number;
+  disableAfterMs: number;
+  rotationGraceMs: number;
+  breakerFailures: number;
+  breakerCooldownMs: number;
+  endpointConcurrency: number;
+  capture: 'route' | 'triggers';
+  outboxIntervalMs: number;
+}
+
 /** The validated, typed configuration every app builds from. */
 export interface Config {
   redisUrl: string;
@@ -29,6 +46,8 @@ export interface Config {
   /** Dependency flows: how long dependents wait on a failed prerequisite, and how often workers check. */
   flowBlockedTimeoutMs: number;
   flowGuardIntervalMs: number;
+  /** Outbound webhooks (packages/webhooks turns this into its settings). */
+  webhooks: WebhookConfig;
   /**
    * The environment, for resolving ${VAR} secret references of the connections file. Secrets stay in the
    * environment (or a secret store feeding it) and only their names sit in files and tables.
@@ -100,6 +119,24 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     getLeaseMs: e.GET_LEASE_MS,
     flowBlockedTimeoutMs: e.FLOW_BLOCKED_TIMEOUT_MS,
     flowGuardIntervalMs: e.FLOW_GUARD_INTERVAL_MS,
+    webhooks: {
+      secretKey: e.WEBHOOK_SECRET_KEY,
+      allowedNetworks: (e.WEBHOOK_ALLOWED_NETWORKS ?? '')
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+      retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE_MS.split(',').map(Number),
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      connectTimeoutMs: e.WEBHOOK_CONNECT_TIMEOUT_MS,
+      throttledDelayMs: e.WEBHOOK_THROTTLED_DELAY_MS,
+      disableAfterMs: e.WEBHOOK_DISABLE_AFTER_MS,
+      rotationGraceMs: e.WEBHOOK_ROTATION_GRACE_MS,
+      breakerFailures: e.WEBHOOK_BREAKER_FAILURES,
+      breakerCooldownMs: e.WEBHOOK_BREAKER_COOLDOWN_MS,
+      endpointConcurrency: e.WEBHOOK_ENDPOINT_CONCURRENCY,
+      capture: e.WEBHOOK_CAPTURE,
+      outboxIntervalMs: e.WEBHOOK_OUTBOX_INTERVAL_MS,
+    },
     secretSource: Object.freeze({ ...source }),
   };
 }

@@ -28,4 +28,5 @@ export {
   startScheduleReconciler,
 } from './schedules';
 export { cachedSetTargets, closeAllTransports, isPermanentFailure, resolveSetTarget, type SetTarget, transportFor } from './set-services';
+export { startWebhookServices } from './webhook-services';
 export { runWorkerApp, type WorkerDeps, type WorkerServices } from './worker-app';

@@ -3,13 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import {
-  type AddressAllowlist,
-  addressRange,
-  assertPublicAddress,
-  isPublicAddress,
-  OutboundAddressError,
-} from '@integrador/connections';
+import { type AddressAllowlist, addressRange, assertPublicAddress, isPublicAddress, OutboundAddressError } from '@integrador/connections';
 
 // The hosts come from the tenant's connections file and the link from a CRM table: without this guard an integration
 // could make the worker call its cloud's metadata service, the hub's Redis or anything else on the private network.

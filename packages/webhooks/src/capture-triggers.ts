@@ -48,7 +48,8 @@ function statements(dialect: CrmDatabase['dialect']): string[] {
       `CREATE TRIGGER ${name(table, 'ins')} AFTER INSERT ON ${table} FOR EACH ROW ${body(insert(table, `'criado'`))}`,
       `DROP TRIGGER IF EXISTS ${name(table, 'upd')}`,
     );
-    if (updates !== 'none') list.push(`CREATE TRIGGER ${name(table, 'upd')} AFTER UPDATE ON ${table} FOR EACH ROW ${body(insert(table, operacao))}`);
+    if (updates !== 'none')
+      list.push(`CREATE TRIGGER ${name(table, 'upd')} AFTER UPDATE ON ${table} FOR EACH ROW ${body(insert(table, operacao))}`);
   }
   return list;
 }

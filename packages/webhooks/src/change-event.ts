@@ -34,7 +34,12 @@ export type ChangeEventResult<S> = S & {
 
 async function claim(db: Kysely<Database>, empresaId: number, chave: string, event: ChangeEvent) {
   const find = () =>
-    db.selectFrom('crm_mudancas').select(['id', 'resultado']).where('empresa_id', '=', empresaId).where('chave', '=', chave).executeTakeFirst();
+    db
+      .selectFrom('crm_mudancas')
+      .select(['id', 'resultado'])
+      .where('empresa_id', '=', empresaId)
+      .where('chave', '=', chave)
+      .executeTakeFirst();
   const existing = await find();
   if (existing) return existing;
   try {
@@ -67,7 +72,12 @@ export async function receiveChangeEvent<S extends object>(
   const seen = await claim(deps.db, empresaId, chave, event);
   if (seen) {
     const first = seen.resultado ? (JSON.parse(seen.resultado) as ChangeEventResult<S>) : undefined;
-    return { ...(first ?? ({} as S)), webhooks: first?.webhooks ?? null, chaveIdempotencia: chave, deduplicated: true } as ChangeEventResult<S>;
+    return {
+      ...(first ?? ({} as S)),
+      webhooks: first?.webhooks ?? null,
+      chaveIdempotencia: chave,
+      deduplicated: true,
+    } as ChangeEventResult<S>;
   }
   try {
     const set = await deps.runSetIntegrations();

@@ -131,11 +131,27 @@ export function createWebhookHttpClient(options: HttpClientOptions): WebhookHttp
         const responseHeaders: Record<string, string> = {};
         for (const [name, value] of Object.entries(response.headers)) if (typeof value === 'string') responseHeaders[name] = value;
         const errorClass = classifyStatus(response.statusCode);
-        return { ok: errorClass === null, status: response.statusCode, body: text, headers: responseHeaders, durationMs: elapsed(), errorClass, error: null };
+        return {
+          ok: errorClass === null,
+          status: response.statusCode,
+          body: text,
+          headers: responseHeaders,
+          durationMs: elapsed(),
+          errorClass,
+          error: null,
+        };
       } catch (err) {
         const errorClass = classifyError(err);
         const code = codesOf(err).find((c) => c !== 'Error' && c !== 'TypeError') ?? 'ERROR';
-        return { ok: false, status: null, body: null, headers: {}, durationMs: elapsed(), errorClass, error: `${code}: ${(err as Error).message}` };
+        return {
+          ok: false,
+          status: null,
+          body: null,
+          headers: {},
+          durationMs: elapsed(),
+          errorClass,
+          error: `${code}: ${(err as Error).message}`,
+        };
       }
     },
     close: () => agent.close(),

@@ -2,6 +2,7 @@ export { installCaptureTriggers, removeCaptureTriggers } from './capture-trigger
 export { type ChangeEvent, type ChangeEventResult, receiveChangeEvent } from './change-event';
 export { type DeliveryDeps, type DeliveryOutcome, deliverOnce, maskHeaders } from './deliver';
 export { listEntregas, listTentativas } from './deliveries.repository';
+export { runDeliveryJob } from './delivery-job';
 export { deleteWebhookEndpoint, listWebhookEndpoints, type WebhookEndpoint } from './endpoints.repository';
 export { WebhookError, type WebhookErrorCode } from './errors';
 export { EndpointFlowControl } from './flow-control';
@@ -13,12 +14,12 @@ export { buildPayload } from './payloads';
 export { deliveryJobId, publishChange } from './publish-change';
 export { nextRetryDelay } from './retry-schedule';
 export { generateSigningSecret, parseSecretKey } from './secret-box';
-export { DEFAULT_WEBHOOK_SETTINGS, SVIX_RETRY_SCHEDULE_MS, type WebhookSettings } from './settings';
+export { DEFAULT_WEBHOOK_SETTINGS, SVIX_RETRY_SCHEDULE_MS, type WebhookSettings, webhookSettingsFrom } from './settings';
 export { standardWebhookHeaders } from './signing';
 export { samplePayload, type TestResult, testWebhookEndpoint } from './test-endpoint';
-export { runDeliveryJob } from './delivery-job';
 export {
   createEndpoint,
+  deliveryAttempts,
   type EndpointSettingsInput,
   presentEndpoint,
   recoverDeliveries,

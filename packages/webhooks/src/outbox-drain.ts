@@ -3,7 +3,7 @@ import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { type Operacao, OPERACOES } from './gatilhos';
+import { OPERACOES, type Operacao } from './gatilhos';
 import { publishChange } from './publish-change';
 
 /**

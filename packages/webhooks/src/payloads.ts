@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
 import type { Database } from '@integrador/store';
+import type { Kysely } from 'kysely';
 import { type Gatilho, isConcluida, tableOf } from './gatilhos';
 import { dateText, dateTimeText, fromDados, idText, jsonObject, text } from './payload-format';
 
@@ -173,12 +173,9 @@ async function contatosDaConta(db: Kysely<Database>, empresaId: number, contaId:
 export async function loadRow(db: Kysely<Database>, empresaId: number, gatilho: Gatilho, registroId: string | number) {
   const id = Number(registroId);
   if (!Number.isSafeInteger(id)) return undefined;
-  return (await db
-    .selectFrom(tableOf(gatilho))
-    .selectAll()
-    .where('empresa_id', '=', empresaId)
-    .where('id', '=', id)
-    .executeTakeFirst()) as Row | undefined;
+  return (await db.selectFrom(tableOf(gatilho)).selectAll().where('empresa_id', '=', empresaId).where('id', '=', id).executeTakeFirst()) as
+    | Row
+    | undefined;
 }
 
 /** Seed 004's payload of a change (a JSON array of one structure), or undefined when its row is gone. */
@@ -202,7 +199,10 @@ export async function buildPayload(
       ];
     case 'atividades':
       return [
-        atividadePayload(row, { usuario: await usuarioOf(db, empresaId, row.usuario_id), contato: await contatoOf(db, empresaId, row.contato_id) }),
+        atividadePayload(row, {
+          usuario: await usuarioOf(db, empresaId, row.usuario_id),
+          contato: await contatoOf(db, empresaId, row.contato_id),
+        }),
       ];
     case 'eventos':
       return [eventoPayload(row, { contato: await contatoOf(db, empresaId, row.contato_id) })];

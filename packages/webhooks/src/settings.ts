@@ -1,4 +1,6 @@
-import type { AddressAllowlist } from '@integrador/connections';
+import type { WebhookConfig } from '@integrador/config';
+import { type AddressAllowlist, parseAddressAllowlist } from '@integrador/connections';
+import { parseSecretKey } from './secret-box';
 
 /** How the engine delivers; read once from the environment (packages/config) and passed in. */
 export interface WebhookSettings {
@@ -46,3 +48,21 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
 
 /** Bytes of a receiver's answer kept in an attempt's record. */
 export const RESPONSE_KEEP_BYTES = 16 * 1024;
+
+/** The engine's settings from the validated environment (WEBHOOK_*); a bad allowlist entry or key throws naming it. */
+export function webhookSettingsFrom(config: WebhookConfig): WebhookSettings {
+  return {
+    retryScheduleMs: config.retryScheduleMs,
+    jitter: DEFAULT_WEBHOOK_SETTINGS.jitter,
+    minDelayAfterThrottleMs: config.throttledDelayMs,
+    connectTimeoutMs: config.connectTimeoutMs,
+    timeoutMs: config.timeoutMs,
+    disableAfterMs: config.disableAfterMs,
+    rotationGraceMs: config.rotationGraceMs,
+    breakerFailures: config.breakerFailures,
+    breakerCooldownMs: config.breakerCooldownMs,
+    endpointConcurrency: config.endpointConcurrency,
+    allowlist: parseAddressAllowlist(config.allowedNetworks),
+    secretKey: parseSecretKey(config.secretKey),
+  };
+}

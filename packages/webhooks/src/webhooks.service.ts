@@ -1,7 +1,7 @@
 import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { failedEntregasSince, loadEntrega, restartEntrega } from './deliveries.repository';
+import { failedEntregasSince, listTentativas, loadEntrega, restartEntrega } from './deliveries.repository';
 import { checkGatilhos, checkHeaders, checkWebhookUrl } from './endpoint-input';
 import {
   createWebhookEndpoint,
@@ -12,7 +12,7 @@ import {
   type WebhookEndpointInput,
 } from './endpoints.repository';
 import { WebhookError } from './errors';
-import { type Locale, disabledReasonMessage } from './messages';
+import { disabledReasonMessage, type Locale } from './messages';
 import { generateSigningSecret, sealSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
 
@@ -40,7 +40,12 @@ function checked(input: EndpointSettingsInput): WebhookEndpointInput {
 }
 
 /** Creates an endpoint; the signing secret is answered here, once, and never again. */
-export async function createEndpoint(db: Db, settings: Pick<WebhookSettings, 'secretKey'>, empresaId: number, input: EndpointSettingsInput) {
+export async function createEndpoint(
+  db: Db,
+  settings: Pick<WebhookSettings, 'secretKey'>,
+  empresaId: number,
+  input: EndpointSettingsInput,
+) {
   const secret = generateSigningSecret();
   const id = await createWebhookEndpoint(db, empresaId, checked(input), sealSecret(secret, settings.secretKey));
   return { id, secret };
@@ -52,7 +57,12 @@ export async function replaceEndpoint(db: Db, empresaId: number, id: number, inp
 }
 
 /** A new secret, answered once; the old one keeps signing beside it for the grace period. */
-export async function rotateSecret(db: Db, settings: Pick<WebhookSettings, 'secretKey' | 'rotationGraceMs'>, empresaId: number, id: number) {
+export async function rotateSecret(
+  db: Db,
+  settings: Pick<WebhookSettings, 'secretKey' | 'rotationGraceMs'>,
+  empresaId: number,
+  id: number,
+) {
   const secret = generateSigningSecret();
   const graceUntil = new Date(Date.now() + settings.rotationGraceMs);
   if (!(await rotateWebhookSecret(db, empresaId, id, sealSecret(secret, settings.secretKey), graceUntil))) {
@@ -86,9 +96,16 @@ export function presentEndpoint(endpoint: WebhookEndpoint, locale: Locale) {
 }
 
 /** Sends one delivery again now (one attempt, no automatic retries after it); answers the job id. */
-export async function resendDelivery(db: Db, producer: JobProducer, empresaId: number, entregaId: number): Promise<string> {
+export async function resendDelivery(
+  db: Db,
+  producer: JobProducer,
+  empresaId: number,
+  endpointId: number,
+  entregaId: number,
+): Promise<string> {
+  await requireEndpoint(db, empresaId, endpointId);
   const entrega = await loadEntrega(db, empresaId, entregaId);
-  if (!entrega) throw new WebhookError('DELIVERY_NOT_FOUND', 404);
+  if (!entrega || entrega.endpoint_id !== endpointId) throw new WebhookError('DELIVERY_NOT_FOUND', 404);
   const job = await producer.enqueue(
     'webhook',
     'webhook.deliver',
@@ -99,13 +116,32 @@ export async function resendDelivery(db: Db, producer: JobProducer, empresaId: n
 }
 
 /** Re-sends the endpoint's failed deliveries created since `since`, each with a fresh retry schedule; answers how many. */
-export async function recoverDeliveries(db: Db, producer: JobProducer, empresaId: number, endpointId: number, since: Date): Promise<number> {
+export async function recoverDeliveries(
+  db: Db,
+  producer: JobProducer,
+  empresaId: number,
+  endpointId: number,
+  since: Date,
+): Promise<number> {
   await requireEndpoint(db, empresaId, endpointId);
   const ids = await failedEntregasSince(db, empresaId, endpointId, since);
   const stamp = Date.now();
   for (const entregaId of ids) {
     await restartEntrega(db, empresaId, entregaId);
-    await producer.enqueue('webhook', 'webhook.deliver', { tenant: { empresaId, filialId: null }, entregaId }, { jobId: `whv-${entregaId}-${stamp}` });
+    await producer.enqueue(
+      'webhook',
+      'webhook.deliver',
+      { tenant: { empresaId, filialId: null }, entregaId },
+      { jobId: `whv-${entregaId}-${stamp}` },
+    );
   }
   return ids.length;
+}
+
+/** The attempts of one delivery of the endpoint (404 unless both are the tenant's and belong together). */
+export async function deliveryAttempts(db: Db, empresaId: number, endpointId: number, entregaId: number) {
+  await requireEndpoint(db, empresaId, endpointId);
+  const entrega = await loadEntrega(db, empresaId, entregaId);
+  if (!entrega || entrega.endpoint_id !== endpointId) throw new WebhookError('DELIVERY_NOT_FOUND', 404);
+  return listTentativas(db, empresaId, entregaId);
 }

@@ -6,6 +6,7 @@ import { enqueuePlannedRun, planStoredRun, StepQueueUnavailableError } from '@in
 import { type CrmDatabase, listIntegracoes } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse } from '../schemas';
+import { ChangeEventFields, ChangeEventReply, receiveChange } from './change-event';
 import { RunBody } from './runs.routes';
 
 /** Plans every candidate; one whose graph is broken is refused on its own (the others still run). */
@@ -29,6 +30,7 @@ export const CrmChangeBody = Type.Object(
   {
     tabela: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 100, description: 'the CRM table that changed, e.g. contas' }),
     parametros: RunBody.properties.parametros,
+    ...ChangeEventFields,
   },
   { additionalProperties: false },
 );
@@ -38,7 +40,11 @@ export const CrmChangeBody = Type.Object(
  * whose parametros_obrigatorios the event provides is enqueued (trigger event) with its prerequisites as one flow; the
  * others are listed as skipped, and one whose dependency graph is broken as refused (naming the rows).
  */
-export function eventsRoutes(database: CrmDatabase, producer: JobProducer): FastifyPluginAsyncTypebox {
+export function eventsRoutes(
+  database: CrmDatabase,
+  producer: JobProducer,
+  options: { captureByTriggers?: boolean } = {},
+): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/events/crm-change',
@@ -52,6 +58,7 @@ export function eventsRoutes(database: CrmDatabase, producer: JobProducer): Fast
               jobs: Type.Array(Type.Object({ integracaoId: Type.Integer(), jobId: Type.String() })),
               skipped: Type.Array(Type.Object({ integracaoId: Type.Integer(), missing: Type.Array(Type.String()) })),
               refused: Type.Array(Type.Object({ integracaoId: Type.Integer(), message: Type.String() })),
+              ...ChangeEventReply,
             }),
             400: ErrorResponse,
             401: ErrorResponse,
@@ -60,34 +67,38 @@ export function eventsRoutes(database: CrmDatabase, producer: JobProducer): Fast
         },
       },
       async (request, reply) => {
-        const parametros: Parametros = request.body.parametros ?? {};
-        const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
-        const candidates = (await listIntegracoes(database.db, request.tenant)).filter(
-          (row) =>
-            row.tipo_servico === 'SET' &&
-            Number(row.ativo) === 1 &&
-            (row.link ?? '').trim().toLowerCase() !== 'componente' &&
-            (row.tabela ?? '').toLowerCase() === request.body.tabela.toLowerCase(),
-        );
-        const jobs: { integracaoId: number; jobId: string }[] = [];
-        const skipped: { integracaoId: number; missing: string[] }[] = [];
-        const runnable: number[] = [];
-        for (const row of candidates) {
-          const missing = missingParameters(row, parametros);
-          if (missing.length) skipped.push({ integracaoId: row.id, missing });
-          else runnable.push(row.id);
-        }
-        const { plans, refused } = await planAll(database, tenant.empresaId, runnable);
-        for (const [integracaoId, plan] of plans) {
-          try {
-            const run = await enqueuePlannedRun(producer, { tenant, integracaoId, parametros, trigger: 'event' }, plan);
-            jobs.push({ integracaoId, jobId: run.jobId });
-          } catch (err) {
-            if (!(err instanceof StepQueueUnavailableError)) throw err;
-            refused.push({ integracaoId, message: err.message });
+        const runSetIntegrations = async () => {
+          const parametros: Parametros = request.body.parametros ?? {};
+          const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
+          const candidates = (await listIntegracoes(database.db, request.tenant)).filter(
+            (row) =>
+              row.tipo_servico === 'SET' &&
+              Number(row.ativo) === 1 &&
+              (row.link ?? '').trim().toLowerCase() !== 'componente' &&
+              (row.tabela ?? '').toLowerCase() === request.body.tabela.toLowerCase(),
+          );
+          const jobs: { integracaoId: number; jobId: string }[] = [];
+          const skipped: { integracaoId: number; missing: string[] }[] = [];
+          const runnable: number[] = [];
+          for (const row of candidates) {
+            const missing = missingParameters(row, parametros);
+            if (missing.length) skipped.push({ integracaoId: row.id, missing });
+            else runnable.push(row.id);
           }
-        }
-        return reply.status(202).send({ jobs, skipped, refused });
+          const { plans, refused } = await planAll(database, tenant.empresaId, runnable);
+          for (const [integracaoId, plan] of plans) {
+            try {
+              const run = await enqueuePlannedRun(producer, { tenant, integracaoId, parametros, trigger: 'event' }, plan);
+              jobs.push({ integracaoId, jobId: run.jobId });
+            } catch (err) {
+              if (!(err instanceof StepQueueUnavailableError)) throw err;
+              refused.push({ integracaoId, message: err.message });
+            }
+          }
+          return { jobs, skipped, refused };
+        };
+        const result = await receiveChange(database, producer, request.tenant.empresaId, request.body, runSetIntegrations, options);
+        return reply.status(202).send(result);
       },
     );
   };

@@ -61,12 +61,7 @@ export function webhooksMigration(dialect: DialectName): Migration {
         .addColumn('criado_em', timestamp, now)
         .addColumn('atualizado_em', timestamp, now)
         .execute();
-      await db.schema
-        .createIndex('webhook_entregas_par')
-        .on('webhook_entregas')
-        .columns(['mensagem_id', 'endpoint_id'])
-        .unique()
-        .execute();
+      await db.schema.createIndex('webhook_entregas_par').on('webhook_entregas').columns(['mensagem_id', 'endpoint_id']).unique().execute();
       await db.schema.createIndex('webhook_entregas_endpoint').on('webhook_entregas').columns(['endpoint_id', 'status']).execute();
 
       await withId(db.schema.createTable('webhook_tentativas'), dialect)
@@ -115,7 +110,14 @@ export function webhooksMigration(dialect: DialectName): Migration {
         await db.schema.alterTable(table).dropColumn('campos_personalizados').execute();
         await db.schema.alterTable(table).dropColumn('dados').execute();
       }
-      for (const table of ['webhook_outbox', 'crm_mudancas', 'webhook_tentativas', 'webhook_entregas', 'webhook_mensagens', 'webhook_endpoints']) {
+      for (const table of [
+        'webhook_outbox',
+        'crm_mudancas',
+        'webhook_tentativas',
+        'webhook_entregas',
+        'webhook_mensagens',
+        'webhook_endpoints',
+      ]) {
         await db.schema.dropTable(table).ifExists().execute();
       }
     },

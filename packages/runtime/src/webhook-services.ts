@@ -1,0 +1,58 @@
+import { createRedis, JobProducer } from '@integrador/queue';
+import {
+  createWebhookHttpClient,
+  type DeliveryDeps,
+  EndpointFlowControl,
+  installCaptureTriggers,
+  startOutboxDrain,
+  webhookSettingsFrom,
+} from '@integrador/webhooks';
+import type { WorkerDeps, WorkerServices } from './worker-app';
+
+/**
+ * What worker-webhook runs on: the engine's settings, one undici client (keep-alive pools per origin), the per-endpoint
+ * flow control in Redis and, with WEBHOOK_CAPTURE=triggers, the capture triggers installed and their outbox drained.
+ */
+export function startWebhookServices(deps: WorkerDeps, services: WorkerServices): DeliveryDeps {
+  const { config, logger, database } = deps;
+  const settings = webhookSettingsFrom(config.webhooks);
+  const http = createWebhookHttpClient({
+    connectTimeoutMs: settings.connectTimeoutMs,
+    timeoutMs: settings.timeoutMs,
+    allowlist: settings.allowlist,
+    connectionsPerOrigin: Math.max(settings.endpointConcurrency, 1),
+  });
+  services.shutdown.add('webhook http', () => http.close());
+  const flow = new EndpointFlowControl(services.redis, config.keyPrefix, {
+    breakerFailures: settings.breakerFailures,
+    breakerCooldownMs: settings.breakerCooldownMs,
+    endpointConcurrency: settings.endpointConcurrency,
+    leaseMs: settings.timeoutMs + 5000,
+  });
+
+  if (config.webhooks.capture === 'triggers') {
+    const redis = createRedis(config.redisUrl, { role: 'producer', name: 'worker-webhook-outbox' });
+    redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+    const producer = new JobProducer({ connection: redis, prefix: config.keyPrefix, timeoutMs: config.redisCommandTimeoutMs, logger });
+    let drain: { stop(): Promise<void> } | undefined;
+    installCaptureTriggers(database)
+      .then(() => {
+        drain = startOutboxDrain({
+          db: database.db,
+          producer,
+          redis: services.redis,
+          prefix: config.keyPrefix,
+          intervalMs: config.webhooks.outboxIntervalMs,
+          logger,
+        });
+        logger.info({ intervalMs: config.webhooks.outboxIntervalMs }, 'capture outbox drain started');
+      })
+      .catch((err) => logger.error({ err }, 'capture triggers could not be installed'));
+    services.shutdown.add('outbox drain', async () => {
+      await drain?.stop();
+      await producer.close();
+      redis.disconnect();
+    });
+  }
+  return { db: database.db, http, flow, settings };
+}
