@@ -12,6 +12,7 @@ import { registerRunCommand } from './commands/run.command';
 import { registerSchedulesCommand } from './commands/schedules.command';
 import { registerSeedDemoCommand } from './commands/seed-demo.command';
 import { registerTenantCommand } from './commands/tenant.command';
+import { registerWebhooksCommand } from './commands/webhooks.command';
 import { describeError } from './describe-error';
 import { LOCALES, localeFromArgv, messages, translateCommanderError } from './messages';
 
@@ -38,6 +39,7 @@ function buildProgram(cli: Cli): Command {
   registerConnectionsCommand(program, cli);
   registerJobCommand(program, cli);
   registerLimitsCommand(program, cli);
+  registerWebhooksCommand(program, cli);
   return program;
 }
 

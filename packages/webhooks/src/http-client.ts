@@ -39,7 +39,7 @@ export interface WebhookHttpClient {
   close(): Promise<void>;
 }
 
-const TLS_CODE = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH|ERR_OSSL)/;
+const TLS_CODE = /^(EPROTO|ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH|ERR_OSSL)/;
 
 /** The first error code along the cause chain. */
 function codesOf(err: unknown): string[] {

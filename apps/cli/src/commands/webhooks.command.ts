@@ -1,0 +1,220 @@
+import { loadConfig } from '@integrador/config';
+import type { Database } from '@integrador/store';
+import {
+  createEndpoint,
+  createWebhookHttpClient,
+  installCaptureTriggers,
+  listEntregas,
+  listWebhookEndpoints,
+  presentEndpoint,
+  recoverDeliveries,
+  removeCaptureTriggers,
+  requireEndpoint,
+  resendDelivery,
+  rotateSecret,
+  testWebhookEndpoint,
+  WebhookError,
+  webhookMessage,
+  webhookSettingsFrom,
+} from '@integrador/webhooks';
+import type { Command } from 'commander';
+import type { Kysely } from 'kysely';
+import { type Cli, parseId, print, printJson, withDatabase } from '../cli-context';
+import { CliError } from '../cli-error';
+import { empresaExists } from '../empresas.queries';
+import { withJobProducer } from '../queue-connection';
+import { webhookTexts } from '../webhooks.messages';
+
+interface EmpresaOptions {
+  empresa: string;
+  json?: boolean;
+}
+
+interface CreateOptions extends EmpresaOptions {
+  nome: string;
+  url: string;
+  gatilho: string[];
+  header?: string[];
+  rate?: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `integrador webhooks create|list|rotate-secret|test|deliveries|resend|recover|capture` (seed 004). */
+export function registerWebhooksCommand(program: Command, cli: Cli): void {
+  const t = webhookTexts(cli.locale);
+  const webhooks = program.command('webhooks').description(t.webhooks);
+  const withEmpresa = (command: Command) =>
+    command.requiredOption('--empresa <id>', cli.text.targetEmpresaOption).option('--json', cli.text.jsonOption);
+  withEmpresa(webhooks.command('create').description(t.create))
+    .requiredOption('--nome <nome>', t.nomeOption)
+    .requiredOption('--url <url>', t.urlOption)
+    .requiredOption('--gatilho <gatilho>', t.gatilhoOption, collect)
+    .option('--header <nome:valor>', t.headerOption, collect)
+    .option('--rate <n>', t.rateOption)
+    .action((options: CreateOptions) => guarded(cli, () => create(cli, t, options)));
+  withEmpresa(webhooks.command('list').description(t.list)).action((options: EmpresaOptions) => guarded(cli, () => list(cli, t, options)));
+  withEmpresa(webhooks.command('rotate-secret <webhookId>').description(t.rotate)).action((id: string, options: EmpresaOptions) =>
+    guarded(cli, () => rotate(cli, t, id, options)),
+  );
+  withEmpresa(webhooks.command('test <webhookId>').description(t.test)).action((id: string, options: EmpresaOptions) =>
+    guarded(cli, () => test(cli, id, options)),
+  );
+  withEmpresa(webhooks.command('deliveries <webhookId>').description(t.deliveries))
+    .option('--status <status>', t.statusOption)
+    .action((id: string, options: EmpresaOptions & { status?: string }) => guarded(cli, () => deliveries(cli, id, options)));
+  withEmpresa(webhooks.command('resend <webhookId> <entregaId>').description(t.resend)).action(
+    (id: string, entregaId: string, options: EmpresaOptions) => guarded(cli, () => resend(cli, t, id, entregaId, options)),
+  );
+  withEmpresa(webhooks.command('recover <webhookId>').description(t.recover))
+    .requiredOption('--since <iso>', t.sinceOption)
+    .action((id: string, options: EmpresaOptions & { since: string }) => guarded(cli, () => recover(cli, t, id, options)));
+  webhooks
+    .command('capture <acao>')
+    .description(t.capture)
+    .action((acao: string) => guarded(cli, () => capture(cli, t, acao)));
+}
+
+/** The engine's refusals as one CLI line in the chosen language. */
+async function guarded(cli: Cli, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    if (err instanceof WebhookError) throw new CliError(webhookMessage(cli.locale, err.code, err.params));
+    throw err;
+  }
+}
+
+async function requireEmpresa(cli: Cli, db: Kysely<Database>, empresaId: number): Promise<void> {
+  if (!(await empresaExists(db, empresaId))) throw new CliError(cli.text.empresaNotFound(empresaId));
+}
+
+function parseHeaders(cli: Cli, entries: string[] = []): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const entry of entries) {
+    const at = entry.indexOf(':');
+    if (at < 1) throw new CliError(webhookMessage(cli.locale, 'WEBHOOK_HEADER_INVALID', { name: entry }));
+    headers[entry.slice(0, at).trim()] = entry.slice(at + 1).trim();
+  }
+  return headers;
+}
+
+type Texts = ReturnType<typeof webhookTexts>;
+
+async function create(cli: Cli, t: Texts, options: CreateOptions): Promise<void> {
+  const empresaId = parseId(cli, '--empresa', options.empresa);
+  const config = loadConfig();
+  const settings = webhookSettingsFrom(config.webhooks);
+  await withDatabase(async ({ db }) => {
+    await requireEmpresa(cli, db, empresaId);
+    const { id, secret } = await createEndpoint(db, settings, empresaId, {
+      nome: options.nome,
+      url: options.url,
+      gatilhos: options.gatilho,
+      cabecalhos: parseHeaders(cli, options.header),
+      limitePorSegundo: options.rate === undefined ? null : parseId(cli, '--rate', options.rate),
+    });
+    if (options.json) return printJson({ id, segredo: secret });
+    print(t.created(id));
+    print(t.secretOnce(secret));
+  }, config);
+}
+
+async function list(cli: Cli, t: Texts, options: EmpresaOptions): Promise<void> {
+  const empresaId = parseId(cli, '--empresa', options.empresa);
+  await withDatabase(async ({ db }) => {
+    await requireEmpresa(cli, db, empresaId);
+    const endpoints = (await listWebhookEndpoints(db, empresaId)).map((e) => presentEndpoint(e, cli.locale));
+    if (options.json) return printJson(endpoints);
+    if (!endpoints.length) return print(t.none(empresaId));
+    for (const e of endpoints) {
+      print(t.line(e.id, e.nome, e.url, e.gatilhos.join(','), e.ativo));
+      if (e.desativado) print(`  ${e.desativado.message}`);
+    }
+  });
+}
+
+async function rotate(cli: Cli, t: Texts, idText: string, options: EmpresaOptions): Promise<void> {
+  const id = parseId(cli, 'webhookId', idText);
+  const empresaId = parseId(cli, '--empresa', options.empresa);
+  const config = loadConfig();
+  await withDatabase(async ({ db }) => {
+    const rotated = await rotateSecret(db, webhookSettingsFrom(config.webhooks), empresaId, id);
+    if (options.json) return printJson({ segredo: rotated.secret, anteriorValidoAte: rotated.previousValidUntil });
+    print(t.secretOnce(rotated.secret));
+    print(t.previousUntil(rotated.previousValidUntil));
+  }, config);
+}
+
+async function test(cli: Cli, idText: string, options: EmpresaOptions): Promise<void> {
+  const id = parseId(cli, 'webhookId', idText);
+  const empresaId = parseId(cli, '--empresa', options.empresa);
+  const config = loadConfig();
+  const settings = webhookSettingsFrom(config.webhooks);
+  const http = createWebhookHttpClient(settings);
+  try {
+    const result = await withDatabase(async ({ db }) => {
+      const endpoint = await requireEndpoint(db, empresaId, id);
+      return testWebhookEndpoint(http, settings, endpoint, cli.locale);
+    }, config);
+    if (options.json) printJson(result);
+    else print(result.message);
+    if (!result.ok) process.exitCode = 1;
+  } finally {
+    await http.close();
+  }
+}
+
+async function deliveries(cli: Cli, idText: string, options: EmpresaOptions & { status?: string }): Promise<void> {
+  const id = parseId(cli, 'webhookId', idText);
+  const empresaId = parseId(cli, '--empresa', options.empresa);
+  await withDatabase(async ({ db }) => {
+    await requireEndpoint(db, empresaId, id);
+    const rows = await listEntregas(db, empresaId, id, options.status ? { status: options.status } : {});
+    if (options.json) return printJson(rows);
+    for (const r of rows)
+      print(`#${r.id} ${r.gatilho} ${r.registro_id} ${r.status} ${r.tentativas} ${r.ultimo_status_http ?? ''} ${r.ultimo_erro ?? ''}`);
+  });
+}
+
+async function resend(cli: Cli, t: Texts, idText: string, entregaText: string, options: EmpresaOptions): Promise<void> {
+  const id = parseId(cli, 'webhookId', idText);
+  const entregaId = parseId(cli, 'entregaId', entregaText);
+  const empresaId = parseId(cli, '--empresa', options.empresa);
+  const config = loadConfig();
+  await withDatabase(
+    ({ db }) =>
+      withJobProducer(cli, config, async (producer) => {
+        const jobId = await resendDelivery(db, producer, empresaId, id, entregaId);
+        if (options.json) printJson({ queue: 'webhook', jobId });
+        else print(t.resent(entregaId, jobId));
+      }),
+    config,
+  );
+}
+
+async function recover(cli: Cli, t: Texts, idText: string, options: EmpresaOptions & { since: string }): Promise<void> {
+  const id = parseId(cli, 'webhookId', idText);
+  const empresaId = parseId(cli, '--empresa', options.empresa);
+  const since = new Date(options.since);
+  if (Number.isNaN(since.getTime())) throw new CliError(t.invalidSince(options.since));
+  const config = loadConfig();
+  await withDatabase(
+    ({ db }) =>
+      withJobProducer(cli, config, async (producer) => {
+        const count = await recoverDeliveries(db, producer, empresaId, id, since);
+        if (options.json) printJson({ recovered: count });
+        else print(t.recovered(count));
+      }),
+    config,
+  );
+}
+
+async function capture(cli: Cli, t: Texts, acao: string): Promise<void> {
+  if (acao !== 'install' && acao !== 'remove') throw new CliError(t.invalidCapture(acao));
+  await withDatabase(async (database) => {
+    if (acao === 'install') await installCaptureTriggers(database);
+    else await removeCaptureTriggers(database);
+    print(acao === 'install' ? t.captureInstalled : t.captureRemoved);
+  });
+}
