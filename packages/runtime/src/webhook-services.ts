@@ -20,7 +20,9 @@ export function startWebhookServices(deps: WorkerDeps, services: WorkerServices)
     connectTimeoutMs: settings.connectTimeoutMs,
     timeoutMs: settings.timeoutMs,
     allowlist: settings.allowlist,
-    connectionsPerOrigin: Math.max(settings.endpointConcurrency, 1),
+    // As many sockets per origin as the worker runs deliveries: endpoints sharing an origin (one server, several paths)
+    // never queue behind a slow one in the pool.
+    connectionsPerOrigin: config.workerConcurrency,
   });
   services.shutdown.add('webhook http', () => http.close());
   const flow = new EndpointFlowControl(services.redis, config.keyPrefix, {

@@ -9,7 +9,7 @@ import {
   noteEndpointFailure,
   type WebhookEndpoint,
 } from './endpoints.repository';
-import type { EndpointFlowControl } from './flow-control';
+import type { EndpointFlowControl, FlowRefusal } from './flow-control';
 import type { SendResult, WebhookHttpClient } from './http-client';
 import { nextRetryDelay, retryAfterMs } from './retry-schedule';
 import { openSecret } from './secret-box';
@@ -73,6 +73,7 @@ async function afterFailure(
   const { db, settings } = deps;
   const reasonText = result.error ?? `HTTP ${result.status}`;
   await deps.flow.failed(endpoint.id);
+  if (!endpoint.primeiraFalhaEm) forgetEndpoint(endpoint);
   const fail = async (reason: string): Promise<DeliveryOutcome> => {
     await updateEntrega(db, entrega.id, {
       status: entrega.status === 'entregue' ? 'entregue' : 'falhou',
@@ -85,6 +86,7 @@ async function afterFailure(
   if (result.errorClass === 'gone') {
     const reason: DisableReason = { code: 'GONE', status: 410 };
     await disableWebhookEndpoint(db, endpoint.id, JSON.stringify(reason));
+    forgetEndpoint(endpoint);
     return fail('endpoint answered 410 Gone: disabled');
   }
   const now = new Date();
@@ -92,6 +94,7 @@ async function afterFailure(
   if (now.getTime() - since.getTime() >= settings.disableAfterMs) {
     const reason: DisableReason = { code: 'FAILING_TOO_LONG', since: since.toISOString() };
     await disableWebhookEndpoint(db, endpoint.id, JSON.stringify(reason));
+    forgetEndpoint(endpoint);
     return fail(`endpoint failing since ${since.toISOString()}: disabled`);
   }
   if (manual) return fail(reasonText);
@@ -109,6 +112,35 @@ async function afterFailure(
 }
 
 /**
+ * How long a refused delivery waits: jittered so a crowd of refused deliveries does not come back in the same
+ * millisecond; a delivery refused for concurrency waits a few hundred milliseconds (a slot frees when an attempt ends).
+ */
+function spread(refusal: FlowRefusal): number {
+  if (refusal.reason === 'concurrency') return 200 + Math.floor(Math.random() * 500);
+  return refusal.waitMs + Math.floor(Math.random() * Math.max(100, refusal.waitMs / 4));
+}
+
+// Endpoints are read once a second at most per process: a backlog of one endpoint's deliveries does not read its row
+// for every job; a change (disable, new URL) applies within a second.
+const ENDPOINT_TTL_MS = 1000;
+const endpointCache = new Map<string, { expires: number; endpoint: WebhookEndpoint | undefined }>();
+
+async function cachedEndpoint(db: Kysely<Database>, empresaId: number, id: number): Promise<WebhookEndpoint | undefined> {
+  const key = `${empresaId}:${id}`;
+  const hit = endpointCache.get(key);
+  if (hit && hit.expires > Date.now()) return hit.endpoint;
+  const endpoint = await findWebhookEndpoint(db, empresaId, id);
+  if (endpointCache.size > 10000) endpointCache.clear();
+  endpointCache.set(key, { expires: Date.now() + ENDPOINT_TTL_MS, endpoint });
+  return endpoint;
+}
+
+/** Forgets a cached endpoint (after this process disabled it or moved its failure clock). */
+function forgetEndpoint(endpoint: WebhookEndpoint): void {
+  endpointCache.delete(`${endpoint.empresaId}:${endpoint.id}`);
+}
+
+/**
  * Runs one delivery attempt of a (change, endpoint): checks the endpoint's flow control (a refusal waits without using
  * an attempt), signs and POSTs the stored payload, records the attempt and decides what comes next. `manual` (a resend)
  * makes one attempt with no automatic retries after it.
@@ -118,7 +150,7 @@ export async function deliverOnce(deps: DeliveryDeps, empresaId: number, entrega
   const entrega = await loadEntrega(db, empresaId, entregaId);
   if (!entrega) return { kind: 'skipped', reason: 'not_found' };
   if (!manual && entrega.status !== 'pendente') return { kind: 'skipped', reason: 'already_done' };
-  const endpoint = await findWebhookEndpoint(db, empresaId, entrega.endpoint_id);
+  const endpoint = await cachedEndpoint(db, empresaId, entrega.endpoint_id);
   if (!endpoint?.ativo) {
     if (!manual) await updateEntrega(db, entrega.id, { status: 'cancelada', erro: 'endpoint disabled or deleted' });
     return { kind: 'skipped', reason: 'endpoint_inactive' };
@@ -126,10 +158,7 @@ export async function deliverOnce(deps: DeliveryDeps, empresaId: number, entrega
 
   const member = `${entregaId}:${randomUUID()}`;
   const refusal = await deps.flow.admit(endpoint.id, endpoint.limitePorSegundo, member);
-  if (refusal) {
-    // A little jitter so a crowd of refused deliveries does not come back in the same millisecond.
-    return { kind: 'wait', untilMs: Date.now() + refusal.waitMs + Math.floor(Math.random() * 200), reason: refusal.reason };
-  }
+  if (refusal) return { kind: 'wait', untilMs: Date.now() + spread(refusal), reason: refusal.reason };
   let result: SendResult;
   let headers: Record<string, string>;
   try {
@@ -153,6 +182,7 @@ export async function deliverOnce(deps: DeliveryDeps, empresaId: number, entrega
   });
   if (!result.ok) return afterFailure(deps, entrega, endpoint, result, attempt, manual);
   await deps.flow.succeeded(endpoint.id);
+  if (endpoint.primeiraFalhaEm) forgetEndpoint(endpoint);
   await clearEndpointFailure(db, endpoint);
   await updateEntrega(db, entrega.id, { status: 'entregue', tentativas: attempt, statusHttp: result.status, erro: null });
   return { kind: 'delivered', attempt, status: result.status as number };

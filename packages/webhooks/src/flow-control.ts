@@ -3,12 +3,18 @@ import type { Redis } from 'ioredis';
 // Per-endpoint flow control shared by every worker process, so one dead or slow endpoint never holds the workers other
 // endpoints need: a circuit breaker (after N consecutive failures the endpoint's deliveries wait for a cooldown), a rate
 // limit (deliveries per second, fixed one-second windows) and a cap on deliveries in flight (leases that expire, so a
-// crashed worker's slot frees itself). A refused delivery waits (moveToDelayed) without using an attempt.
+// crashed worker's slot frees itself). A refused delivery waits (moveToDelayed) without using an attempt. After the
+// cooldown the breaker is half-open: one probe delivery goes through; its success closes it, its failure re-opens it.
 
 const ADMIT = `
 local now = tonumber(ARGV[1])
 local openUntil = tonumber(redis.call('HGET', KEYS[1], 'openUntil') or '0')
 if openUntil > now then return {openUntil - now, 'breaker'} end
+local failures = tonumber(redis.call('HGET', KEYS[1], 'failures') or '0')
+if failures >= tonumber(ARGV[6]) then
+  -- Half-open: one probe at a time; the others wait another cooldown.
+  if not redis.call('SET', KEYS[4], ARGV[5], 'PX', ARGV[7], 'NX') then return {tonumber(ARGV[8]), 'breaker'} end
+end
 local cap = tonumber(ARGV[3])
 if cap > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
@@ -31,6 +37,7 @@ const FAILED = `
 local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
 if failures >= tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'openUntil', ARGV[2]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('DEL', KEYS[2])
 return failures
 `;
 
@@ -56,15 +63,19 @@ export class EndpointFlowControl {
     const now = Date.now();
     const [waitMs, reason] = (await this.redis.eval(
       ADMIT,
-      3,
+      4,
       this.key('breaker', endpointId),
       this.key(`rate:${Math.floor(now / 1000)}`, endpointId),
       this.key('inflight', endpointId),
+      this.key('probe', endpointId),
       now,
       ratePerSecond ?? 0,
       this.options.endpointConcurrency,
       now + this.options.leaseMs,
       member,
+      this.options.breakerFailures,
+      this.options.leaseMs,
+      this.options.breakerCooldownMs,
     )) as [number, string];
     return waitMs > 0 ? { waitMs, reason: reason as FlowRefusal['reason'] } : undefined;
   }
@@ -76,7 +87,7 @@ export class EndpointFlowControl {
 
   /** A success closes the breaker. */
   async succeeded(endpointId: number): Promise<void> {
-    await this.redis.del(this.key('breaker', endpointId));
+    await this.redis.del(this.key('breaker', endpointId), this.key('probe', endpointId));
   }
 
   /** A failure counts toward opening the breaker (it re-opens at once after its cooldown if failures go on). */
@@ -85,8 +96,9 @@ export class EndpointFlowControl {
     return Number(
       await this.redis.eval(
         FAILED,
-        1,
+        2,
         this.key('breaker', endpointId),
+        this.key('probe', endpointId),
         this.options.breakerFailures,
         openUntil,
         this.options.breakerCooldownMs * 10,
