@@ -6,11 +6,14 @@ import type { Kysely } from 'kysely';
 import { OPERACOES, type Operacao } from './gatilhos';
 import { publishChange } from './publish-change';
 
+/** Rows per drain step; the drain lock is renewed between steps. */
+const BATCH = 50;
+
 /**
  * Publishes up to `batch` outbox rows, oldest first, and deletes each once published. A worker killed between the two
  * leaves the row: the next drain publishes it again under the same key (`outbox:<id>`), which creates nothing new.
  */
-export async function drainOutbox(db: Kysely<Database>, producer: JobProducer, batch = 200): Promise<number> {
+export async function drainOutbox(db: Kysely<Database>, producer: JobProducer, batch = BATCH): Promise<number> {
   const rows = await db.selectFrom('webhook_outbox').selectAll().orderBy('id').limit(batch).execute();
   for (const row of rows) {
     const operacao = (OPERACOES as readonly string[]).includes(row.operacao) ? (row.operacao as Operacao) : 'alterado';
@@ -41,7 +44,8 @@ export interface OutboxDrainOptions {
  */
 export function startOutboxDrain(options: OutboxDrainOptions): { stop(): Promise<void> } {
   const lockKey = `${options.prefix}:webhook:outbox-lock`;
-  const lockMs = Math.max(30000, options.intervalMs * 5);
+  // Long enough for one batch on a loaded machine; a crashed drainer holds the outbox back at most this long.
+  const lockMs = Math.max(10000, options.intervalMs * 5);
   const owner = `${process.pid}:${Math.random()}`;
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
@@ -55,7 +59,7 @@ export function startOutboxDrain(options: OutboxDrainOptions): { stop(): Promise
         await options.redis.pexpire(lockKey, lockMs);
         const drained = await drainOutbox(options.db, options.producer);
         if (drained) options.logger.debug({ drained }, 'outbox drained');
-        if (drained < 200) break;
+        if (drained < BATCH) break;
       }
     } finally {
       if ((await options.redis.get(lockKey)) === owner) await options.redis.del(lockKey);

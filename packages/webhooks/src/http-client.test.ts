@@ -1,0 +1,49 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseAddressAllowlist } from '@integrador/connections';
+import { createWebhookHttpClient } from './http-client';
+
+// The SSRF guard at connect time, after DNS: private, loopback, link-local, IPv6 loopback, IPv4-mapped IPv6 and a
+// name that resolves to loopback are refused unless the operator's allowlist holds their range.
+describe('webhook HTTP client: outbound guard', () => {
+  let server: http.Server;
+  let port: number;
+
+  beforeAll(async () => {
+    server = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '::', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const send = async (url: string, allowlist: string[] = []) => {
+    const client = createWebhookHttpClient({ connectTimeoutMs: 1000, timeoutMs: 1000, allowlist: parseAddressAllowlist(allowlist) });
+    try {
+      return await client.send(url, {}, '[]');
+    } finally {
+      await client.close();
+    }
+  };
+
+  it.each([
+    ['10.1.2.3', 'http://10.1.2.3/hook'],
+    ['169.254.169.254 (cloud metadata)', 'http://169.254.169.254/latest/meta-data'],
+    ['::1', 'http://[::1]:PORT/hook'],
+    ['::ffff:127.0.0.1', 'http://[::ffff:127.0.0.1]:PORT/hook'],
+    ['100.64.0.1 (CGNAT)', 'http://100.64.0.1/hook'],
+    ['a name resolving to loopback', 'http://localhost:PORT/hook'],
+  ])('refuses %s', async (_label, url) => {
+    const result = await send(url.replace('PORT', String(port)));
+    expect(result).toMatchObject({ ok: false, errorClass: 'address_forbidden', status: null });
+  });
+
+  it('reaches loopback when the allowlist holds it, and only what it holds', async () => {
+    expect(await send(`http://[::1]:${port}/hook`, ['::1'])).toMatchObject({ ok: true, status: 200 });
+    expect(await send(`http://[::ffff:127.0.0.1]:${port}/hook`, ['127.0.0.0/8'])).toMatchObject({ ok: true, status: 200 });
+    expect(await send(`http://localhost:${port}/hook`, ['127.0.0.1/32', '::1'])).toMatchObject({ ok: true, status: 200 });
+    expect(await send(`http://10.1.2.3:${port}/hook`, ['127.0.0.1/32'])).toMatchObject({ errorClass: 'address_forbidden' });
+  });
+});
