@@ -72,7 +72,7 @@ export function registerWebhooksCommand(program: Command, cli: Cli): void {
   webhooks
     .command('capture <acao>')
     .description(t.capture)
-    .action((acao: string) => guarded(cli, () => capture(cli, t, acao)));
+    .action((acao: string) => guarded(cli, () => capture(t, acao)));
 }
 
 /** The engine's refusals as one CLI line in the chosen language. */
@@ -210,7 +210,7 @@ async function recover(cli: Cli, t: Texts, idText: string, options: EmpresaOptio
   );
 }
 
-async function capture(cli: Cli, t: Texts, acao: string): Promise<void> {
+async function capture(t: Texts, acao: string): Promise<void> {
   if (acao !== 'install' && acao !== 'remove') throw new CliError(t.invalidCapture(acao));
   await withDatabase(async (database) => {
     if (acao === 'install') await installCaptureTriggers(database);
