@@ -34,6 +34,7 @@ function workerEnv(database: TestDatabase, prefix: string, extra: Record<string,
     WEBHOOK_ENDPOINT_CONCURRENCY: '4',
     WEBHOOK_BREAKER_FAILURES: '3',
     WEBHOOK_BREAKER_COOLDOWN_MS: '1000',
+    WEBHOOK_DISABLE_AFTER_MS: '1500',
     ...extra,
   };
 }
@@ -321,6 +322,20 @@ describe('outbound webhooks end to end (ingress → Redis → worker-webhook pro
     expect(shown.ativo).toBe(false);
     expect(shown.desativado.code).toBe('GONE');
     expect(shown.desativado.message).toContain('410');
+  });
+
+  it('an endpoint failing continuously for WEBHOOK_DISABLE_AFTER_MS is disabled with the reason', async () => {
+    const { id } = await createWebhook('/error/forever', ['oportunidade.status_alterado']);
+    await database.db.insertInto('oportunidades').values({ id: 777, empresa_id: empresaId, titulo: 'x', status: 'Aberta' }).execute();
+    // Three failures open the breaker for a second, so the retries span more than 1.5 s: the endpoint is disabled.
+    const first = await change('oportunidades', 777, 'status_alterado');
+    await waitForDelivery(id, first.webhooks?.entregas[0] as number, 'falhou');
+    const shown = (await app.inject({ method: 'GET', url: `/v1/webhooks/${id}`, headers: headers(key, 'en') })).json();
+    expect(shown.ativo).toBe(false);
+    expect(shown.desativado.code).toBe('FAILING_TOO_LONG');
+    expect(shown.desativado.message).toMatch(/^disabled: every delivery failed since 20/);
+    // A disabled endpoint gets nothing more.
+    expect((await change('oportunidades', 777, 'status_alterado')).webhooks?.entregas).toEqual([]);
   });
 
   it('a hung receiver times out (recorded as a timeout) and the delivery is retried', async () => {

@@ -1,0 +1,137 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { createEmpresa } from '@integrador/store';
+import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS, publishChange } from '@integrador/webhooks';
+import { sql } from 'kysely';
+import { Agent, request } from 'undici';
+import { createTestDatabase } from '../test/support/databases';
+import { spawnApp } from '../test/support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../test/support/redis-server';
+import { spawnReceiver } from '../test/support/webhook-receiver';
+
+// Webhook deliveries through the whole product path (stored payload → webhook.deliver jobs → a worker-webhook process →
+// signed POST) to a receiver in its own process, against a bare undici request() loop making the same POSTs to the same
+// receiver in the same run; then Redis memory per queued delivery with --queued deliveries waiting.
+// Run: npx tsx bench/webhooks.bench.ts [--deliveries 5000] [--concurrency 100] [--queued 100000]
+
+const { values: args } = parseArgs({
+  options: {
+    deliveries: { type: 'string', default: '5000' },
+    concurrency: { type: 'string', default: '100' },
+    queued: { type: 'string', default: '100000' },
+  },
+});
+const N = Number(args.deliveries);
+const C = Number(args.concurrency);
+const QUEUED = Number(args.queued);
+const logger = createLogger({ name: 'bench', level: 'silent' });
+
+async function count(url: string, path: string): Promise<number> {
+  return Number(await (await fetch(`${url}/_count?path=${path}`)).text());
+}
+
+async function bareLoop(url: string, body: string): Promise<number> {
+  const agent = new Agent({ connections: C, keepAliveTimeout: 4000 });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: C }, async () => {
+      while (next < N) {
+        next++;
+        const response = await request(`${url}/ok/bare`, {
+          method: 'POST',
+          dispatcher: agent,
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        await response.body.dump();
+      }
+    }),
+  );
+  const rate = N / ((performance.now() - started) / 1000);
+  await agent.close();
+  return rate;
+}
+
+async function main(): Promise<void> {
+  const receiver = await spawnReceiver();
+  const database = await createTestDatabase('postgres');
+  const prefix = testPrefix();
+  const redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+  await waitUntilReady(redis);
+  const producer = new JobProducer({ connection: redis, prefix, timeoutMs: 10000, logger });
+  try {
+    const empresaId = await createEmpresa(database.db, 'Bench');
+    await createEndpoint(database.db, DEFAULT_WEBHOOK_SETTINGS, empresaId, {
+      nome: 'bench',
+      url: `${receiver.url}/ok/product`,
+      gatilhos: ['contato.criado'],
+    });
+    await sql`INSERT INTO contatos (id, empresa_id, codigo, nome, email) SELECT g, ${empresaId}, 'B' || g, 'Contato ' || g, 'c' || g || '@exemplo.com.br' FROM generate_series(1, ${N}) AS g`.execute(
+      database.db,
+    );
+    const sample = JSON.stringify([{ id: '1', codigo: 'B1', nome: 'Contato 1' }]);
+
+    const bare = await bareLoop(receiver.url, sample);
+    process.stdout.write(`bare undici request() loop: ${bare.toFixed(0)} POSTs/s (${N} POSTs, ${C} at a time)\n`);
+
+    const publishStarted = performance.now();
+    for (let id = 1; id <= N; id++) {
+      await publishChange(database.db, producer, {
+        empresaId,
+        tabela: 'contatos',
+        registroId: String(id),
+        operacao: 'criado',
+        chave: `b${id}`,
+      });
+    }
+    const publishRate = N / ((performance.now() - publishStarted) / 1000);
+    process.stdout.write(`publish (payload built and stored, delivery row, job): ${publishRate.toFixed(0)} changes/s\n`);
+
+    const worker = spawnApp('apps/worker-webhook/src/main.ts', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: prefix,
+      CRM_DATABASE_URL: database.url,
+      LOG_LEVEL: 'warn',
+      WORKER_CONCURRENCY: String(C),
+      WEBHOOK_ENDPOINT_CONCURRENCY: String(C),
+      WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
+    });
+    const started = performance.now();
+    while ((await count(receiver.url, '/ok/product')) < N) await sleep(100);
+    const product = N / ((performance.now() - started) / 1000);
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+    process.stdout.write(
+      `product path (worker-webhook process): ${product.toFixed(0)} deliveries/s = ${(product / bare).toFixed(2)}× the bare loop\n`,
+    );
+
+    const before = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
+    const queue = producer.queue('webhook');
+    for (let i = 0; i < QUEUED; i += 1000) {
+      const jobs = Array.from({ length: Math.min(1000, QUEUED - i) }, (_, k) => ({
+        name: 'webhook.deliver',
+        data: { tenant: { empresaId, filialId: null }, entregaId: i + k + 1 },
+        opts: { jobId: `mem-${i + k}` },
+      }));
+      await queue.addBulk(jobs);
+    }
+    const after = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
+    process.stdout.write(
+      `memory: ${QUEUED} deliveries queued take ${((after - before) / 1024 / 1024).toFixed(1)} MiB of Redis (${((after - before) / QUEUED).toFixed(0)} bytes each; payloads stay in the database)\n`,
+    );
+  } finally {
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+    await receiver.close();
+    await database.drop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
