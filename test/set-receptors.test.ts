@@ -386,7 +386,15 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
       app.inject({ method: 'POST', url: '/v1/events/crm-change', headers: { authorization: `Bearer ${key}` }, payload });
     const accepted = await event({ tabela: 'contas', parametros: { contaId: CONTA.id } });
     expect(accepted.statusCode).toBe(202);
-    expect(accepted.json()).toEqual({ jobs: [{ integracaoId: 19, jobId: expect.any(String) }], skipped: [], refused: [] });
+    expect(accepted.json()).toEqual({
+      jobs: [{ integracaoId: 19, jobId: expect.any(String) }],
+      skipped: [],
+      refused: [],
+      // contas fires no webhook gatilho; without a chaveIdempotencia the hub makes one up (no deduplication).
+      webhooks: null,
+      chaveIdempotencia: expect.stringMatching(/^auto-/),
+      deduplicated: false,
+    });
     const jobId = accepted.json().jobs[0].jobId as string;
     for (let i = 0; i < 400 && (await (await producer.getJob('set', jobId))?.getState()) !== 'completed'; i++) {
       await new Promise((r) => setTimeout(r, 25));
