@@ -407,7 +407,11 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
       skipped: [{ integracaoId: 19, missing: ['contaId'] }],
       refused: [],
     });
-    expect((await event({ tabela: 'oportunidades', parametros: { contaId: 1 } })).json()).toMatchObject({ jobs: [], skipped: [], refused: [] });
+    expect((await event({ tabela: 'oportunidades', parametros: { contaId: 1 } })).json()).toMatchObject({
+      jobs: [],
+      skipped: [],
+      refused: [],
+    });
     const bad = await event({ tabela: 'contas; DROP TABLE contas' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.field).toBe('body.tabela');
