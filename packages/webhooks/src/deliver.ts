@@ -113,10 +113,11 @@ async function afterFailure(
 
 /**
  * How long a refused delivery waits: jittered so a crowd of refused deliveries does not come back in the same
- * millisecond; a delivery refused for concurrency waits a few hundred milliseconds (a slot frees when an attempt ends).
+ * millisecond; a delivery refused for concurrency waits 0.5–1.5 s (a slot frees when an attempt ends).
  */
 function spread(refusal: FlowRefusal): number {
-  if (refusal.reason === 'concurrency') return 200 + Math.floor(Math.random() * 500);
+  // Slots are held by attempts in flight (up to the timeout): coming back much sooner only churns the queue.
+  if (refusal.reason === 'concurrency') return 500 + Math.floor(Math.random() * 1000);
   return refusal.waitMs + Math.floor(Math.random() * Math.max(100, refusal.waitMs / 4));
 }
 
@@ -157,18 +158,21 @@ export async function deliverOnce(deps: DeliveryDeps, empresaId: number, entrega
   }
 
   const member = `${entregaId}:${randomUUID()}`;
-  const refusal = await deps.flow.admit(endpoint.id, endpoint.limitePorSegundo, member);
-  if (refusal) return { kind: 'wait', untilMs: Date.now() + spread(refusal), reason: refusal.reason };
+  const admission = await deps.flow.admit(endpoint.id, endpoint.limitePorSegundo, member);
+  if (admission.refused) return { kind: 'wait', untilMs: Date.now() + spread(admission.refused), reason: admission.refused.reason };
   let result: SendResult;
   let headers: Record<string, string>;
   try {
     headers = attemptHeaders(endpoint, signingSecrets(endpoint, settings), entrega.webhook_id, entrega.payload);
     result = await deps.http.send(endpoint.url, headers, entrega.payload);
-  } finally {
+  } catch (err) {
     await deps.flow.release(endpoint.id, member);
+    throw err;
   }
   const attempt = entrega.tentativas + 1;
-  await recordTentativa(db, {
+  // The writes after an attempt are independent: run together, so a delivery's latency holds one round trip, not four.
+  const released = deps.flow.release(endpoint.id, member);
+  const recorded = recordTentativa(db, {
     empresaId,
     entregaId,
     numero: attempt,
@@ -180,10 +184,17 @@ export async function deliverOnce(deps: DeliveryDeps, empresaId: number, entrega
     classeErro: result.errorClass,
     erro: result.error,
   });
-  if (!result.ok) return afterFailure(deps, entrega, endpoint, result, attempt, manual);
-  await deps.flow.succeeded(endpoint.id);
+  if (!result.ok) {
+    await Promise.all([released, recorded]);
+    return afterFailure(deps, entrega, endpoint, result, attempt, manual);
+  }
   if (endpoint.primeiraFalhaEm) forgetEndpoint(endpoint);
-  await clearEndpointFailure(db, endpoint);
-  await updateEntrega(db, entrega.id, { status: 'entregue', tentativas: attempt, statusHttp: result.status, erro: null });
+  await Promise.all([
+    released,
+    recorded,
+    admission.failures > 0 ? deps.flow.succeeded(endpoint.id) : undefined,
+    clearEndpointFailure(db, endpoint),
+    updateEntrega(db, entrega.id, { status: 'entregue', tentativas: attempt, statusHttp: result.status, erro: null }),
+  ]);
   return { kind: 'delivered', attempt, status: result.status as number };
 }

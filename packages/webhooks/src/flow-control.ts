@@ -30,7 +30,7 @@ if cap > 0 then
   redis.call('ZADD', KEYS[3], tonumber(ARGV[4]), ARGV[5])
   redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[4]) - now + 1000)
 end
-return {0, 'ok'}
+return {0, 'ok', failures}
 `;
 
 const FAILED = `
@@ -47,6 +47,9 @@ export interface FlowRefusal {
   reason: 'breaker' | 'concurrency' | 'rate';
 }
 
+/** Admission: a refusal, or a slot and whether the breaker holds failures a success must clear. */
+export type FlowAdmission = { refused: FlowRefusal } | { refused: undefined; failures: number };
+
 export class EndpointFlowControl {
   constructor(
     private readonly redis: Redis,
@@ -59,9 +62,9 @@ export class EndpointFlowControl {
   }
 
   /** Takes a slot for one delivery, or answers how long it must wait. */
-  async admit(endpointId: number, ratePerSecond: number | null, member: string): Promise<FlowRefusal | undefined> {
+  async admit(endpointId: number, ratePerSecond: number | null, member: string): Promise<FlowAdmission> {
     const now = Date.now();
-    const [waitMs, reason] = (await this.redis.eval(
+    const [waitMs, reason, failures] = (await this.redis.eval(
       ADMIT,
       4,
       this.key('breaker', endpointId),
@@ -76,8 +79,10 @@ export class EndpointFlowControl {
       this.options.breakerFailures,
       this.options.leaseMs,
       this.options.breakerCooldownMs,
-    )) as [number, string];
-    return waitMs > 0 ? { waitMs, reason: reason as FlowRefusal['reason'] } : undefined;
+    )) as [number, string, number?];
+    return waitMs > 0
+      ? { refused: { waitMs, reason: reason as FlowRefusal['reason'] } }
+      : { refused: undefined, failures: Number(failures ?? 0) };
   }
 
   /** Gives the slot back. */
