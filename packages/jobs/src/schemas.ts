@@ -141,6 +141,8 @@ export const WebhookDeliverPayload = Type.Object(
   {
     tenant: TenantRef,
     entregaId: Type.Integer({ minimum: 1 }),
+    /** The delivery's endpoint, so its flow control can refuse the job before any database read. */
+    endpointId: Type.Optional(Type.Integer({ minimum: 1 })),
     manual: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },

@@ -146,20 +146,44 @@ function forgetEndpoint(endpoint: WebhookEndpoint): void {
  * an attempt), signs and POSTs the stored payload, records the attempt and decides what comes next. `manual` (a resend)
  * makes one attempt with no automatic retries after it.
  */
-export async function deliverOnce(deps: DeliveryDeps, empresaId: number, entregaId: number, manual = false): Promise<DeliveryOutcome> {
+export async function deliverOnce(
+  deps: DeliveryDeps,
+  empresaId: number,
+  entregaId: number,
+  manual = false,
+  endpointHint?: number,
+): Promise<DeliveryOutcome> {
   const { db, settings } = deps;
+  const member = `${entregaId}:${randomUUID()}`;
+  const admit = (target: WebhookEndpoint) => deps.flow.admit(target.id, target.limitePorSegundo, member);
+  // With the endpoint known from the job, its flow control comes first: a refused delivery (a dead or slow endpoint's
+  // backlog coming back) costs one Redis call and no database read.
+  let endpoint = endpointHint === undefined ? undefined : await cachedEndpoint(db, empresaId, endpointHint);
+  let admission = endpoint?.ativo ? await admit(endpoint) : undefined;
+  if (admission?.refused) return { kind: 'wait', untilMs: Date.now() + spread(admission.refused), reason: admission.refused.reason };
+  const giveBack = async () => {
+    if (admission && endpoint) await deps.flow.release(endpoint.id, member);
+    admission = undefined;
+  };
   const entrega = await loadEntrega(db, empresaId, entregaId);
-  if (!entrega) return { kind: 'skipped', reason: 'not_found' };
-  if (!manual && entrega.status !== 'pendente') return { kind: 'skipped', reason: 'already_done' };
-  const endpoint = await cachedEndpoint(db, empresaId, entrega.endpoint_id);
+  if (!entrega || (!manual && entrega.status !== 'pendente')) {
+    await giveBack();
+    return { kind: 'skipped', reason: entrega ? 'already_done' : 'not_found' };
+  }
+  if (endpoint?.id !== entrega.endpoint_id) {
+    await giveBack();
+    endpoint = await cachedEndpoint(db, empresaId, entrega.endpoint_id);
+  }
   if (!endpoint?.ativo) {
+    await giveBack();
     if (!manual) await updateEntrega(db, entrega.id, { status: 'cancelada', erro: 'endpoint disabled or deleted' });
     return { kind: 'skipped', reason: 'endpoint_inactive' };
   }
-
-  const member = `${entregaId}:${randomUUID()}`;
-  const admission = await deps.flow.admit(endpoint.id, endpoint.limitePorSegundo, member);
-  if (admission.refused) return { kind: 'wait', untilMs: Date.now() + spread(admission.refused), reason: admission.refused.reason };
+  if (!admission) {
+    admission = await admit(endpoint);
+    if (admission.refused) return { kind: 'wait', untilMs: Date.now() + spread(admission.refused), reason: admission.refused.reason };
+  }
+  const failuresBefore = admission.failures;
   let result: SendResult;
   let headers: Record<string, string>;
   try {
@@ -192,7 +216,7 @@ export async function deliverOnce(deps: DeliveryDeps, empresaId: number, entrega
   await Promise.all([
     released,
     recorded,
-    admission.failures > 0 ? deps.flow.succeeded(endpoint.id) : undefined,
+    failuresBefore > 0 ? deps.flow.succeeded(endpoint.id) : undefined,
     clearEndpointFailure(db, endpoint),
     updateEntrega(db, entrega.id, { status: 'entregue', tentativas: attempt, statusHttp: result.status, erro: null }),
   ]);

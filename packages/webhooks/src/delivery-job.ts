@@ -7,11 +7,11 @@ import { type DeliveryDeps, deliverOnce } from './deliver';
  */
 export async function runDeliveryJob(
   deps: DeliveryDeps,
-  payload: { tenant: { empresaId: number }; entregaId: number; manual?: boolean | undefined },
+  payload: { tenant: { empresaId: number }; entregaId: number; endpointId?: number | undefined; manual?: boolean | undefined },
   job: Job,
   token: string | undefined,
 ) {
-  const outcome = await deliverOnce(deps, payload.tenant.empresaId, payload.entregaId, payload.manual ?? false);
+  const outcome = await deliverOnce(deps, payload.tenant.empresaId, payload.entregaId, payload.manual ?? false, payload.endpointId);
   if (outcome.kind === 'wait' || outcome.kind === 'retry') {
     await job.moveToDelayed(outcome.untilMs, token);
     throw new DelayedError(outcome.kind === 'wait' ? `waiting: ${outcome.reason}` : `retry after attempt ${outcome.attempt}`);

@@ -71,7 +71,7 @@ export async function publishChange(db: Kysely<Database>, producer: JobProducer,
     await producer.enqueue(
       'webhook',
       'webhook.deliver',
-      { tenant: { empresaId: change.empresaId, filialId: null }, entregaId: entrega.id },
+      { tenant: { empresaId: change.empresaId, filialId: null }, entregaId: entrega.id, endpointId: endpoint.id },
       { jobId: deliveryJobId(mensagemId, endpoint.id) },
     );
     entregas.push(entrega.id);

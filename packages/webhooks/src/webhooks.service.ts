@@ -109,7 +109,7 @@ export async function resendDelivery(
   const job = await producer.enqueue(
     'webhook',
     'webhook.deliver',
-    { tenant: { empresaId, filialId: null }, entregaId, manual: true },
+    { tenant: { empresaId, filialId: null }, entregaId, endpointId, manual: true },
     { jobId: `whr-${entregaId}-${Date.now()}` },
   );
   return String(job.id);
@@ -131,7 +131,7 @@ export async function recoverDeliveries(
     await producer.enqueue(
       'webhook',
       'webhook.deliver',
-      { tenant: { empresaId, filialId: null }, entregaId },
+      { tenant: { empresaId, filialId: null }, entregaId, endpointId },
       { jobId: `whv-${entregaId}-${stamp}` },
     );
   }
