@@ -97,7 +97,8 @@ async function afterFailure(
     forgetEndpoint(endpoint);
     return fail(`endpoint failing since ${since.toISOString()}: disabled`);
   }
-  if (manual) return fail(reasonText);
+  // A refused address would be refused again (the guard's verdict only changes with the operator's allowlist).
+  if (manual || result.errorClass === 'address_forbidden') return fail(reasonText);
   const delay = nextRetryDelay(settings, attempt - entrega.ciclo_inicio, result.errorClass, retryAfterMs(result.headers['retry-after']));
   if (delay === undefined) return fail(`gave up after ${attempt} attempts: ${reasonText}`);
   const untilMs = Date.now() + delay;
