@@ -15,17 +15,27 @@ const BATCH = 50;
  */
 export async function drainOutbox(db: Kysely<Database>, producer: JobProducer, batch = BATCH): Promise<number> {
   const rows = await db.selectFrom('webhook_outbox').selectAll().orderBy('id').limit(batch).execute();
+  // Rows of different records are published side by side; one record's rows stay in order (criado before alterado).
+  const byRecord = new Map<string, typeof rows>();
   for (const row of rows) {
-    const operacao = (OPERACOES as readonly string[]).includes(row.operacao) ? (row.operacao as Operacao) : 'alterado';
-    await publishChange(db, producer, {
-      empresaId: Number(row.empresa_id),
-      tabela: row.tabela,
-      registroId: String(row.registro_id),
-      operacao,
-      chave: `outbox:${row.id}`,
-    });
-    await db.deleteFrom('webhook_outbox').where('id', '=', row.id).execute();
+    const key = `${row.tabela}:${row.registro_id}`;
+    byRecord.set(key, [...(byRecord.get(key) ?? []), row]);
   }
+  await Promise.all(
+    [...byRecord.values()].map(async (group) => {
+      for (const row of group) {
+        const operacao = (OPERACOES as readonly string[]).includes(row.operacao) ? (row.operacao as Operacao) : 'alterado';
+        await publishChange(db, producer, {
+          empresaId: Number(row.empresa_id),
+          tabela: row.tabela,
+          registroId: String(row.registro_id),
+          operacao,
+          chave: `outbox:${row.id}`,
+        });
+        await db.deleteFrom('webhook_outbox').where('id', '=', row.id).execute();
+      }
+    }),
+  );
   return rows.length;
 }
 
