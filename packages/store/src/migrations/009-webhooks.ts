@@ -1,6 +1,16 @@
 import type { Kysely, Migration } from 'kysely';
 import type { DialectName } from '../create-database';
+import { dropTenantGuard, installTenantGuard } from '../tenant-guard';
 import { columnTypes, nowColumn, withId } from './column-types';
+
+const WEBHOOK_TABLES = [
+  'webhook_endpoints',
+  'webhook_mensagens',
+  'webhook_entregas',
+  'webhook_tentativas',
+  'crm_mudancas',
+  'webhook_outbox',
+];
 
 /**
  * Outbound webhooks (seed 004): endpoints per tenant, one stored payload per CRM change (mensagem), one delivery per
@@ -103,9 +113,12 @@ export function webhooksMigration(dialect: DialectName): Migration {
         await db.schema.alterTable(table).addColumn('dados', 'text').execute();
         await db.schema.alterTable(table).addColumn('campos_personalizados', 'text').execute();
       }
+      // Migration 007's tenant guard on every new table with an empresa_id.
+      for (const table of WEBHOOK_TABLES) await installTenantGuard(db, dialect, table);
     },
     // biome-ignore lint/suspicious/noExplicitAny: see above.
     async down(db: Kysely<any>) {
+      for (const table of WEBHOOK_TABLES) await dropTenantGuard(db, dialect, table);
       for (const table of ['oportunidades', 'atividades']) {
         await db.schema.alterTable(table).dropColumn('campos_personalizados').execute();
         await db.schema.alterTable(table).dropColumn('dados').execute();
