@@ -67,13 +67,13 @@ describe('trigger capture end to end on postgres (CRM writes → outbox → work
     expect(first.map((r) => JSON.parse(r.body)[0].id).sort()).toEqual(['1', '5']);
     expect(JSON.parse(first.find((r) => r.body.includes('"Ganha"'))?.body ?? '[]')[0].status).toBe('Ganha');
 
-    // 400 contatos in one statement (as a GET pull writes them); kill -9 while the outbox is being drained.
-    await sql`INSERT INTO contatos (id, empresa_id, codigo, nome) SELECT g, ${empresaId}, 'K' || g, 'Contato ' || g FROM generate_series(100, 499) AS g`.execute(
+    // 200 contatos in one statement (as a GET pull writes them); kill -9 while the outbox is being drained.
+    await sql`INSERT INTO contatos (id, empresa_id, codigo, nome) SELECT g, ${empresaId}, 'K' || g, 'Contato ' || g FROM generate_series(100, 299) AS g`.execute(
       database.db,
     );
     const deadline = Date.now() + 30000;
     let size = await outboxSize();
-    while ((size === 400 || size === 0) && Date.now() < deadline) {
+    while ((size === 200 || size === 0) && Date.now() < deadline) {
       await sleep(5);
       size = await outboxSize();
     }
@@ -81,28 +81,29 @@ describe('trigger capture end to end on postgres (CRM writes → outbox → work
     await worker.exited;
     const left = await outboxSize();
     expect(left).toBeGreaterThan(0);
-    expect(left).toBeLessThan(400);
+    expect(left).toBeLessThan(200);
 
     worker = startWorker();
     try {
       await worker.waitForLog('capture outbox drain started');
       const end = Date.now() + 60000;
       let ids = new Set(await receivedIds());
-      while (ids.size < 402 && Date.now() < end) {
+      while (ids.size < 202 && Date.now() < end) {
         await sleep(200);
         ids = new Set(await receivedIds());
       }
-      expect(ids.size).toBe(402);
+      expect(ids.size).toBe(202);
       expect(await outboxSize()).toBe(0);
       // Published once each: the row the killed drainer published but had not deleted was published again under its key.
       const mensagens = await database.db
         .selectFrom('webhook_mensagens')
         .select((eb) => eb.fn.countAll().as('n'))
         .executeTakeFirstOrThrow();
-      expect(Number(mensagens.n)).toBe(402);
+      expect(Number(mensagens.n)).toBe(202);
     } finally {
       worker.child.kill('SIGTERM');
       await worker.exited;
     }
-  });
+    // The killed drainer's lock holds the outbox back up to 10 s, and this machine is shared: a generous limit.
+  }, 180000);
 });
