@@ -5,7 +5,7 @@ export { sendPbxRequest } from './click-to-call/pbx-client';
 export { buildPbxRequest, type PbxRequest, pbxSecretVariable } from './click-to-call/pbx-request';
 export { CtiError } from './cti-error';
 export { AddressListError, parseRanges } from './listener/client-address';
-export { type ListenerOutcome, type ListenerRequest, WConnectListener, type WConnectListenerOptions } from './listener/wconnect-listener';
+export { type CallEventKind, type ListenerOutcome, type ListenerRequest, WConnectListener, type WConnectListenerOptions } from './listener/wconnect-listener';
 export { type NormalizedPhone, normalizePhone } from './phone/normalize-phone';
 export { type CallerMatch, catchUpPhoneIndex, findCallers, rebuildPhoneIndex } from './phone/phone-index';
 export { activePops, type PopEvent, publishPop } from './pop/pop-events';
@@ -20,3 +20,5 @@ export {
   type PbxAuth,
   saveCtiSettings,
 } from './settings/cti-settings.repository';
+export { streamPops } from './pop/pop-stream';
+export { OPERATOR_PAGE } from './pop/operator-page';
