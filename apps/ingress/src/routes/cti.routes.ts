@@ -79,7 +79,8 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
 
     const handle = async (request: FastifyRequest<{ Params: { token?: string; file: string } }>, reply: FastifyReply) => {
       const kind = LISTENERS[request.params.file];
-      if (!kind) return reply.callNotFound();
+      // One 404 for an unknown file, tenant or token and a foreign address: the same body, whatever the path held.
+      if (!kind) throw new HttpError(404, 'NOT_FOUND');
       const outcome = await listener.accept({
         kind,
         host: request.headers.host,
@@ -88,7 +89,7 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         forwardedFor: request.headers['x-forwarded-for'],
         params: { ...(request.query as object), ...((request.body as object | undefined) ?? {}) },
       });
-      if (outcome.status === 404) return reply.callNotFound();
+      if (outcome.status === 404) throw new HttpError(404, 'NOT_FOUND');
       if (outcome.status === 400) {
         const locale = localeOf(request);
         const text = message(locale, 'CTI_LISTENER_PARAMETER', { field: outcome.field, problem: PROBLEM[outcome.problem][locale] });
@@ -117,7 +118,7 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const grant = await readPopToken(deps.redis, deps.keyPrefix, request.query.token);
-        if (!grant) return reply.callNotFound();
+        if (!grant) throw new HttpError(404, 'NOT_FOUND');
         const lastEventId = Number.parseInt(String(request.headers['last-event-id'] ?? '0'), 10);
         reply.hijack();
         const close = await streamPops(reply.raw, {
