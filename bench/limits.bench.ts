@@ -8,12 +8,12 @@ import {
   JobProducer,
   type LimitRule,
   parseInfo,
+  type QueueHandlers,
   queueOptions,
   startQueueWorker,
   TenantLimiter,
   waitUntilReady,
   writeLimitsMirror,
-  type QueueHandlers,
 } from '@integrador/queue';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -172,12 +172,12 @@ function productSide(url: string, prefix: string, layer: boolean): Side {
         logger,
         ...(limiter ? { limiter } : {}),
         // Only pings are enqueued here; the cti queue's other job kinds are not measured.
-        handlers: ({
+        handlers: {
           'system.ping': async (_payload, ctx) => {
             started?.set(String(ctx.job.id), Date.now());
             return sleepMs ? sleep(sleepMs) : null;
           },
-        } satisfies Pick<QueueHandlers<'cti'>, 'system.ping'>) as unknown as QueueHandlers<'cti'>,
+        } satisfies Pick<QueueHandlers<'cti'>, 'system.ping'> as unknown as QueueHandlers<'cti'>,
       });
       worker.on('completed', onDone);
       await worker.waitUntilReady();

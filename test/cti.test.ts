@@ -1,6 +1,6 @@
 import net from 'node:net';
-import { issueListenerToken, saveCtiSettings } from '@integrador/cti';
 import { emptyConnections } from '@integrador/connections';
+import { issueListenerToken, saveCtiSettings } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
@@ -76,7 +76,9 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
     await saveCtiSettings(database.db, outra, { hostLabel: 'outra', allowlist: ['10.9.9.9'] });
     tokenOutra = await issueListenerToken(database.db, outra);
     await database.db.insertInto('contas').values({ empresa_id: acme, nome: 'Conta Exemplo', celular: '(11) 98765-4321' }).execute();
-    contaId = Number((await database.db.selectFrom('contas').select('id').where('nome', '=', 'Conta Exemplo').executeTakeFirstOrThrow()).id);
+    contaId = Number(
+      (await database.db.selectFrom('contas').select('id').where('nome', '=', 'Conta Exemplo').executeTakeFirstOrThrow()).id,
+    );
     await database.db.insertInto('usuarios').values({ empresa_id: acme, nome: 'Ana', ramal: '3501' }).execute();
     usuarioId = Number((await database.db.selectFrom('usuarios').select('id').where('ramal', '=', '3501').executeTakeFirstOrThrow()).id);
 
@@ -160,7 +162,9 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
     const ringing = await sse.waitFor((e) => e.event === 'ringing');
     expect(ringing.data).toMatchObject({ ramal: '3501', numero: '11987654321', normalizado: '+5511987654321' });
     const caller = await sse.waitFor((e) => e.event === 'caller' && e.data.callId === ringing.data.callId);
-    expect(caller.data.matches).toEqual([expect.objectContaining({ tabela: 'contas', id: contaId, nome: 'Conta Exemplo', campo: 'celular' })]);
+    expect(caller.data.matches).toEqual([
+      expect.objectContaining({ tabela: 'contas', id: contaId, nome: 'Conta Exemplo', campo: 'celular' }),
+    ]);
     expect(Number(caller.id)).toBeGreaterThan(Number(ringing.id));
 
     await sleep(1100);
@@ -169,7 +173,11 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
     expect(ended.status).toBe(200);
     await sse.waitFor((e) => e.event === 'ended' && e.data.callId === ringing.data.callId);
 
-    const rows = await until(() => callsOf(acme, '3501'), (r) => r[0]?.status === 'finalizada', 'call closed');
+    const rows = await until(
+      () => callsOf(acme, '3501'),
+      (r) => r[0]?.status === 'finalizada',
+      'call closed',
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       usuario_id: usuarioId,
@@ -198,7 +206,11 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
     const caller = await sse.waitFor((e) => e.event === 'caller');
     expect(caller.data).toMatchObject({ matches: [], normalizado: '+554732100123' });
     expect((await pbxCall(base, `/t/${tokenAcme}${END}`, { form: { ...form, url_audio: '' } })).status).toBe(200);
-    const rows = await until(() => callsOf(acme, '3601'), (r) => r[0]?.status === 'finalizada', 'call closed');
+    const rows = await until(
+      () => callsOf(acme, '3601'),
+      (r) => r[0]?.status === 'finalizada',
+      'call closed',
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ conta_id: null, sem_inicio: 0 });
   });
@@ -206,9 +218,17 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
   it('a PBX repeating a request within seconds makes one event and one row', async () => {
     const replies = await Promise.all([1, 2, 3].map(() => pbxCall(base, `${START}?ramal=3602&telefone=2133334444`, { host })));
     expect(replies.map((r) => r.status)).toEqual([200, 200, 200]);
-    await until(() => callsOf(acme, '3602'), (r) => r.length === 1, 'start logged');
+    await until(
+      () => callsOf(acme, '3602'),
+      (r) => r.length === 1,
+      'start logged',
+    );
     await Promise.all([1, 2].map(() => pbxCall(base, `${END}?ramal=3602&telefone=2133334444`, { host })));
-    const rows = await until(() => callsOf(acme, '3602'), (r) => r[0]?.status === 'finalizada', 'call closed');
+    const rows = await until(
+      () => callsOf(acme, '3602'),
+      (r) => r[0]?.status === 'finalizada',
+      'call closed',
+    );
     await sleep(500);
     expect(await callsOf(acme, '3602')).toHaveLength(1);
     expect(rows[0]?.sem_inicio).toBe(0);
@@ -216,12 +236,25 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
 
   it('an end without a start is one closed row; a start without an end becomes "sem fim recebido"', async () => {
     await pbxCall(base, `${END}?ramal=3603&telefone=1140041234&url_audio=x.wav`, { host });
-    const orphan = await until(() => callsOf(acme, '3603'), (r) => r.length === 1, 'end logged');
+    const orphan = await until(
+      () => callsOf(acme, '3603'),
+      (r) => r.length === 1,
+      'end logged',
+    );
     expect(orphan[0]).toMatchObject({ status: 'finalizada', sem_inicio: 1, url_audio: 'x.wav', duracao_segundos: null });
 
     await pbxCall(base, `${START}?ramal=3604&telefone=1140041234`, { host });
-    await until(() => callsOf(acme, '3604'), (r) => r[0]?.status === 'tocando', 'start logged');
-    const expired = await until(() => callsOf(acme, '3604'), (r) => r[0]?.status === 'sem fim recebido', 'start expired', CALL_TIMEOUT_MS + 10000);
+    await until(
+      () => callsOf(acme, '3604'),
+      (r) => r[0]?.status === 'tocando',
+      'start logged',
+    );
+    const expired = await until(
+      () => callsOf(acme, '3604'),
+      (r) => r[0]?.status === 'sem fim recebido',
+      'start expired',
+      CALL_TIMEOUT_MS + 10000,
+    );
     expect(expired).toHaveLength(1);
   });
 
@@ -258,10 +291,17 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
     expect(new Set(replies.map((r) => r.body)).size).toBe(1);
     expect(JSON.parse(replies[0]?.body ?? '{}')).toEqual({ error: { code: 'NOT_FOUND', message: 'recurso não encontrado' } });
     // Through a trusted proxy, the PBX's own forwarded address is let in.
-    const proxied = await pbxCall(base, `${START}?ramal=3701&telefone=11987654321`, { host: 'outra.crm.test', headers: { 'x-forwarded-for': '10.9.9.9' } });
+    const proxied = await pbxCall(base, `${START}?ramal=3701&telefone=11987654321`, {
+      host: 'outra.crm.test',
+      headers: { 'x-forwarded-for': '10.9.9.9' },
+    });
     expect(proxied.status).toBe(200);
     expect(await count()).toBe(before + 1);
-    await until(() => callsOf(outra, '3701'), (r) => r.length === 1, 'outra call logged');
+    await until(
+      () => callsOf(outra, '3701'),
+      (r) => r.length === 1,
+      'outra call logged',
+    );
     // Outra's call found nothing of Acme's, though the number is Acme's conta.
     expect((await callsOf(outra, '3701'))[0]?.conta_id).toBeNull();
   });
@@ -276,13 +316,27 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
 
     const theirs = await app.inject({ url: '/v1/cti/calls', headers: auth(keyOutra) });
     expect(theirs.json().calls.every((c: { ramal: string }) => c.ramal === '3701')).toBe(true);
-    const click = await app.inject({ method: 'POST', url: '/v1/cti/click-to-call', headers: auth(keyAcme), payload: { ramal: '3501', numero: '3502' } });
+    const click = await app.inject({
+      method: 'POST',
+      url: '/v1/cti/click-to-call',
+      headers: auth(keyAcme),
+      payload: { ramal: '3501', numero: '3502' },
+    });
     const jobId = click.json().jobId as string;
     expect((await app.inject({ url: `/v1/jobs/cti/${jobId}`, headers: auth(keyOutra) })).statusCode).toBe(404);
     const before = pbx.requests.length;
-    const refused = await app.inject({ method: 'POST', url: '/v1/cti/click-to-call', headers: auth(keyOutra), payload: { ramal: '3501', numero: '3502' } });
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/v1/cti/click-to-call',
+      headers: auth(keyOutra),
+      payload: { ramal: '3501', numero: '3502' },
+    });
     expect(refused.statusCode).toBe(409);
-    await until(() => app.inject({ url: `/v1/jobs/cti/${jobId}`, headers: auth(keyAcme) }).then((r) => r.json().state), (s) => s === 'completed', 'click');
+    await until(
+      () => app.inject({ url: `/v1/jobs/cti/${jobId}`, headers: auth(keyAcme) }).then((r) => r.json().state),
+      (s) => s === 'completed',
+      'click',
+    );
     expect(pbx.requests.length).toBe(before + 1);
     await pbxCall(base, `${END}?ramal=3501&telefone=11987654321`, { host });
   });
@@ -297,7 +351,11 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
 
     // While the operator is away, a second call rings at the ramal.
     await pbxCall(base, `${START}?ramal=3801&telefone=4732100123`, { host });
-    await until(() => callsOf(acme, '3801'), (r) => r.length === 2, 'second call logged');
+    await until(
+      () => callsOf(acme, '3801'),
+      (r) => r.length === 2,
+      'second call logged',
+    );
     const back = await subscribe('3801', keyAcme, base2, lastSeen);
     const replayed = await back.waitFor((e) => e.event === 'caller' && e.data.numero === '4732100123');
     expect(Number(replayed.id)).toBeGreaterThan(Number(lastSeen));
@@ -314,7 +372,12 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
 
   describe('click-to-call against a local PBX stub', () => {
     async function clickToCall(numero: string) {
-      const accepted = await app.inject({ method: 'POST', url: '/v1/cti/click-to-call', headers: auth(keyAcme), payload: { ramal: '3501', numero } });
+      const accepted = await app.inject({
+        method: 'POST',
+        url: '/v1/cti/click-to-call',
+        headers: auth(keyAcme),
+        payload: { ramal: '3501', numero },
+      });
       expect(accepted.statusCode).toBe(202);
       const { jobId, callId } = accepted.json() as { jobId: string; callId: string };
       const job = await until(
@@ -323,7 +386,12 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
         'click-to-call job',
         20000,
       );
-      const row = await database.db.selectFrom('ligacoes').selectAll().where('empresa_id', '=', acme).where('evento_id', '=', callId).executeTakeFirstOrThrow();
+      const row = await database.db
+        .selectFrom('ligacoes')
+        .selectAll()
+        .where('empresa_id', '=', acme)
+        .where('evento_id', '=', callId)
+        .executeTakeFirstOrThrow();
       return { job, row, request: pbx.requests[pbx.requests.length - 1] };
     }
 
@@ -336,7 +404,12 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
         ramal: '',
         token: 's3cr3t-pbx',
       });
-      expect(external.row).toMatchObject({ direcao: 'saida', status: 'em andamento', usuario_id: usuarioId, telefone_normalizado: '+554732100123' });
+      expect(external.row).toMatchObject({
+        direcao: 'saida',
+        status: 'em andamento',
+        usuario_id: usuarioId,
+        telefone_normalizado: '+554732100123',
+      });
       expect(JSON.stringify(external.job.returnvalue)).not.toContain('s3cr3t');
 
       const extension = await clickToCall('3502');

@@ -46,7 +46,13 @@ export interface IngressDeps {
   cti?: CtiRouteOptions;
 }
 
-const CTI_DEFAULTS: CtiRouteOptions = { domain: undefined, trustedProxies: [], dedupeWindowMs: 3000, callTimeoutMs: 4 * 3600 * 1000, popTokenTtlMs: 300000 };
+const CTI_DEFAULTS: CtiRouteOptions = {
+  domain: undefined,
+  trustedProxies: [],
+  dedupeWindowMs: 3000,
+  callTimeoutMs: 4 * 3600 * 1000,
+  popTokenTtlMs: 300000,
+};
 
 const SEED_003_LIMITS = { maxRecords: 1000, timeoutMs: 180000, maxResponseBytes: 32 * 1024 * 1024 };
 
@@ -66,7 +72,13 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   await registerDocs(app);
   registerMetrics(app, createMetrics({ producer: deps.producer, redis: deps.redis, prefix: deps.keyPrefix, logger: deps.logger }));
   await app.register(healthRoutes({ redis: deps.redis, producer: deps.producer, database: deps.database, timeoutMs: deps.checkTimeoutMs }));
-  const cti = { database: deps.database, redis: deps.redis, producer: deps.producer, keyPrefix: deps.keyPrefix, options: deps.cti ?? CTI_DEFAULTS };
+  const cti = {
+    database: deps.database,
+    redis: deps.redis,
+    producer: deps.producer,
+    keyPrefix: deps.keyPrefix,
+    options: deps.cti ?? CTI_DEFAULTS,
+  };
   await app.register(ctiPublicRoutes(cti));
 
   await app.register(

@@ -1,6 +1,14 @@
 import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, type QueueHandlers, startQueueWorker, TenantLimiter, waitUntilReady, writeLimitsMirror } from '@integrador/queue';
+import {
+  createRedis,
+  JobProducer,
+  type QueueHandlers,
+  startQueueWorker,
+  TenantLimiter,
+  waitUntilReady,
+  writeLimitsMirror,
+} from '@integrador/queue';
 import { pingProcessor } from '@integrador/runtime';
 import { createEmpresa, createFilial, issueApiKey } from '@integrador/store';
 import type { Worker } from 'bullmq';

@@ -13,7 +13,11 @@ runWorkerApp('worker-cti', 'cti', (deps, services) => {
   return {
     'system.ping': pingProcessor,
     'cti.call-event': createCallEventProcessor(callDeps),
-    'cti.click-to-call': createClickToCallProcessor({ db: deps.database.db, env: config.secretSource, pbxTimeoutMs: config.cti.pbxTimeoutMs }),
+    'cti.click-to-call': createClickToCallProcessor({
+      db: deps.database.db,
+      env: config.secretSource,
+      pbxTimeoutMs: config.cti.pbxTimeoutMs,
+    }),
   };
 }).catch((err: unknown) => {
   process.stderr.write(`worker-cti failed to start: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -152,7 +152,8 @@ export const EnvSchema = Type.Object({
     default: 10000,
     minimum: 100,
     maximum: 3600000,
-    'x-expected': 'milliseconds from 100 to 3600000 (how often worker-cti indexes changed phones and closes calls past CTI_CALL_TIMEOUT_MS)',
+    'x-expected':
+      'milliseconds from 100 to 3600000 (how often worker-cti indexes changed phones and closes calls past CTI_CALL_TIMEOUT_MS)',
   }),
 });
 

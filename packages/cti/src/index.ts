@@ -5,11 +5,19 @@ export { sendPbxRequest } from './click-to-call/pbx-client';
 export { buildPbxRequest, type PbxRequest, pbxSecretVariable } from './click-to-call/pbx-request';
 export { CtiError } from './cti-error';
 export { AddressListError, parseRanges } from './listener/client-address';
-export { type CallEventKind, type ListenerOutcome, type ListenerRequest, WConnectListener, type WConnectListenerOptions } from './listener/wconnect-listener';
+export {
+  type CallEventKind,
+  type ListenerOutcome,
+  type ListenerRequest,
+  WConnectListener,
+  type WConnectListenerOptions,
+} from './listener/wconnect-listener';
 export { type NormalizedPhone, normalizePhone } from './phone/normalize-phone';
 export { type CallerMatch, catchUpPhoneIndex, findCallers, rebuildPhoneIndex } from './phone/phone-index';
+export { OPERATOR_PAGE } from './pop/operator-page';
 export { activePops, type PopEvent, publishPop } from './pop/pop-events';
 export { PopHub } from './pop/pop-hub';
+export { streamPops } from './pop/pop-stream';
 export { issuePopToken, type PopGrant, readPopToken, touchPopToken } from './pop/pop-tokens';
 export {
   type CtiSettings,
@@ -20,5 +28,3 @@ export {
   type PbxAuth,
   saveCtiSettings,
 } from './settings/cti-settings.repository';
-export { streamPops } from './pop/pop-stream';
-export { OPERATOR_PAGE } from './pop/operator-page';

@@ -14,10 +14,7 @@ const MAX_DEPTH = 8;
 
 /** Removes credentials from a free-text string. */
 export function scrubText(text: string): string {
-  return text
-    .replace(URL_CREDENTIALS, `$1$2:${REDACTED}@`)
-    .replace(AUTH_SCHEME, `$1 ${REDACTED}`)
-    .replace(CTI_TOKEN, `$1_${REDACTED}`);
+  return text.replace(URL_CREDENTIALS, `$1$2:${REDACTED}@`).replace(AUTH_SCHEME, `$1 ${REDACTED}`).replace(CTI_TOKEN, `$1_${REDACTED}`);
 }
 
 /**

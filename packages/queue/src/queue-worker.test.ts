@@ -41,13 +41,13 @@ describe('producer and worker', () => {
       prefix,
       concurrency: 2,
       logger,
-      handlers: ({
+      handlers: {
         'system.ping': async (payload) => {
           seen.push(payload);
           return { pong: true, pid: process.pid, sleptMs: payload.sleepMs, at: new Date().toISOString() };
         },
         // Only pings are enqueued here; the cti queue's other job kinds are not under test.
-      } satisfies Pick<QueueHandlers<'cti'>, 'system.ping'>) as unknown as QueueHandlers<'cti'>,
+      } satisfies Pick<QueueHandlers<'cti'>, 'system.ping'> as unknown as QueueHandlers<'cti'>,
     });
   }
 

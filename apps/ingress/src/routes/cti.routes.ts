@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import querystring from 'node:querystring';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  type CallRow,
   type CallEventKind,
+  type CallRow,
   findCtiSettings,
   issuePopToken,
   listCalls,

@@ -69,26 +69,24 @@ export interface NewCall {
 
 /** Inserts one call row; returns its id. */
 export async function insertCall(db: Db, call: NewCall): Promise<number> {
-  const insert = db
-    .insertInto('ligacoes')
-    .values({
-      empresa_id: call.empresaId,
-      ramal: call.ramal,
-      usuario_id: call.usuarioId,
-      telefone: call.telefone.slice(0, 30),
-      telefone_normalizado: call.normalizado,
-      chave_telefone: call.key,
-      conta_id: call.contaId,
-      contato_id: call.contatoId,
-      direcao: call.direcao,
-      status: call.status,
-      inicio: timestampValue(db, call.inicio),
-      fim: call.fim ? timestampValue(db, call.fim) : null,
-      url_audio: call.urlAudio ?? null,
-      evento_id: call.eventId ?? null,
-      evento_fim_id: call.endEventId ?? null,
-      sem_inicio: call.semInicio ? 1 : 0,
-    });
+  const insert = db.insertInto('ligacoes').values({
+    empresa_id: call.empresaId,
+    ramal: call.ramal,
+    usuario_id: call.usuarioId,
+    telefone: call.telefone.slice(0, 30),
+    telefone_normalizado: call.normalizado,
+    chave_telefone: call.key,
+    conta_id: call.contaId,
+    contato_id: call.contatoId,
+    direcao: call.direcao,
+    status: call.status,
+    inicio: timestampValue(db, call.inicio),
+    fim: call.fim ? timestampValue(db, call.fim) : null,
+    url_audio: call.urlAudio ?? null,
+    evento_id: call.eventId ?? null,
+    evento_fim_id: call.endEventId ?? null,
+    sem_inicio: call.semInicio ? 1 : 0,
+  });
   // MySQL has no RETURNING; its driver reports the generated id instead.
   if (db.getExecutor().adapter.supportsReturning) {
     const row = await insert.returning('id').executeTakeFirstOrThrow();

@@ -43,7 +43,8 @@ export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPaylo
   const { db } = deps;
   const empresaId = call.tenant.empresaId;
   const settings = await findCtiSettings(db, empresaId);
-  if (!settings?.pbx.urlTemplate) throw new CtiError('CTI_NOT_CONFIGURED', true, 'click-to-call is not configured for this empresa (no PBX URL template)');
+  if (!settings?.pbx.urlTemplate)
+    throw new CtiError('CTI_NOT_CONFIGURED', true, 'click-to-call is not configured for this empresa (no PBX URL template)');
   const phone = normalizePhone(call.numero, { ramalLength: settings.ramalLength });
   const existing = await findCallByEvent(db, empresaId, call.callId);
   const ligacaoId =
@@ -67,7 +68,14 @@ export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPaylo
     await hooks.acquire?.();
     const answer = await sendPbxRequest(request, { allowPrivateNetwork: settings.allowPrivateNetwork, timeoutMs: deps.pbxTimeoutMs });
     await setOutboundOutcome(db, empresaId, call.callId, 'em andamento');
-    return { ligacaoId, status: answer.status, dialled: request.dialled, interno: request.interno, url: request.shownUrl, pbxAnswer: answer.body };
+    return {
+      ligacaoId,
+      status: answer.status,
+      dialled: request.dialled,
+      interno: request.interno,
+      url: request.shownUrl,
+      pbxAnswer: answer.body,
+    };
   } catch (err) {
     const final = (err instanceof CtiError && err.permanent) || hooks.lastAttempt;
     if (final && err instanceof CtiError) await setOutboundOutcome(db, empresaId, call.callId, 'falhou', err.message);

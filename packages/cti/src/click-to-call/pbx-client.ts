@@ -18,7 +18,10 @@ const BODY_LIMIT = 2000;
  * allowed the tenant's PBX network). 2xx = placed; 4xx = a permanent refusal carrying the PBX's own answer; 5xx,
  * timeouts and connection errors are transient. Secrets in the URL never reach an error message.
  */
-export async function sendPbxRequest(request: PbxRequest, options: { allowPrivateNetwork: boolean; timeoutMs: number }): Promise<PbxAnswer> {
+export async function sendPbxRequest(
+  request: PbxRequest,
+  options: { allowPrivateNetwork: boolean; timeoutMs: number },
+): Promise<PbxAnswer> {
   const agents = createOutboundAgents({ allowPrivateNetwork: options.allowPrivateNetwork });
   const started = performance.now();
   try {
@@ -27,7 +30,12 @@ export async function sendPbxRequest(request: PbxRequest, options: { allowPrivat
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = client.request(
         target,
-        { method: request.method, headers: request.headers, agent: target.protocol === 'https:' ? agents.https : agents.http, timeout: options.timeoutMs },
+        {
+          method: request.method,
+          headers: request.headers,
+          agent: target.protocol === 'https:' ? agents.https : agents.http,
+          timeout: options.timeoutMs,
+        },
         (res) => {
           let body = '';
           res.setEncoding('utf8');
@@ -44,13 +52,22 @@ export async function sendPbxRequest(request: PbxRequest, options: { allowPrivat
     }).catch((err: unknown) => {
       if (err instanceof CtiError) throw err;
       const error = err as NodeJS.ErrnoException;
-      if (error.name === 'OutboundAddressError') throw new CtiError('PBX_ADDRESS_FORBIDDEN', true, `${error.message} (an operator can allow the PBX's private network: integrador cti configure --private-network allow)`);
+      if (error.name === 'OutboundAddressError')
+        throw new CtiError(
+          'PBX_ADDRESS_FORBIDDEN',
+          true,
+          `${error.message} (an operator can allow the PBX's private network: integrador cti configure --private-network allow)`,
+        );
       throw new CtiError('PBX_UNREACHABLE', false, `the PBX at ${request.shownUrl} could not be reached (${error.code ?? error.message})`);
     });
     const durationMs = Math.round(performance.now() - started);
     if (answer.status >= 200 && answer.status < 300) return { ...answer, durationMs };
     const permanent = answer.status >= 400 && answer.status < 500 && answer.status !== 408 && answer.status !== 429;
-    throw new CtiError(permanent ? 'PBX_REFUSED' : 'PBX_FAILED', permanent, `the PBX answered ${answer.status}: ${answer.body.trim() || '(empty body)'}`);
+    throw new CtiError(
+      permanent ? 'PBX_REFUSED' : 'PBX_FAILED',
+      permanent,
+      `the PBX answered ${answer.status}: ${answer.body.trim() || '(empty body)'}`,
+    );
   } finally {
     agents.destroy();
   }

@@ -1,6 +1,6 @@
+import { CtiError } from '../cti-error';
 import { normalizePhone } from '../phone/normalize-phone';
 import type { CtiSettings } from '../settings/cti-settings.repository';
-import { CtiError } from '../cti-error';
 
 /** The request that asks the tenant's PBX to place a call. */
 export interface PbxRequest {
@@ -24,7 +24,12 @@ export function pbxSecretVariable(empresaId: number, ref: string | null): string
 
 function resolveSecret(settings: CtiSettings, env: Readonly<Record<string, string | undefined>>): string {
   const variable = pbxSecretVariable(settings.empresaId, settings.pbx.secretRef);
-  if (!variable) throw new CtiError('PBX_SECRET_REF_INVALID', true, `the PBX secret must be a \${NOME} reference, got "${settings.pbx.secretRef ?? ''}"`);
+  if (!variable)
+    throw new CtiError(
+      'PBX_SECRET_REF_INVALID',
+      true,
+      `the PBX secret must be a \${NOME} reference, got "${settings.pbx.secretRef ?? ''}"`,
+    );
   const secret = env[variable];
   if (!secret) throw new CtiError('PBX_SECRET_MISSING', true, `the PBX secret is not set: define the environment variable ${variable}`);
   return secret;
@@ -52,7 +57,8 @@ export function buildPbxRequest(
     numero_destino: dialled,
     ramal_destino: interno ? number : '',
   };
-  const fill = (text: string) => text.replace(/\{(ramal_origem|numero_origem|numero_destino|ramal_destino)\}/g, (_, k: string) => encodeURIComponent(values[k] ?? ''));
+  const fill = (text: string) =>
+    text.replace(/\{(ramal_origem|numero_origem|numero_destino|ramal_destino)\}/g, (_, k: string) => encodeURIComponent(values[k] ?? ''));
   let url = fill(template);
   let shownUrl = url;
   const headers: Record<string, string> = {};

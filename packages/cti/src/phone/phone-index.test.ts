@@ -33,8 +33,16 @@ describe.each(ALL_DIALECTS)('CTI phone index on %s', (dialect) => {
     empresaId = await createEmpresa(database.db, 'Acme');
     other = await createEmpresa(database.db, 'Outra');
     const insertConta = async (empresa: number, nome: string, phones: Record<string, string | null>) => {
-      await database.db.insertInto('contas').values({ empresa_id: empresa, nome, ...phones }).execute();
-      const row = await database.db.selectFrom('contas').select('id').where('empresa_id', '=', empresa).where('nome', '=', nome).executeTakeFirstOrThrow();
+      await database.db
+        .insertInto('contas')
+        .values({ empresa_id: empresa, nome, ...phones })
+        .execute();
+      const row = await database.db
+        .selectFrom('contas')
+        .select('id')
+        .where('empresa_id', '=', empresa)
+        .where('nome', '=', nome)
+        .executeTakeFirstOrThrow();
       return Number(row.id);
     };
     contaId = await insertConta(empresaId, 'Conta Exemplo', { telefone: '(47) 3210-0123', celular: '(11) 98765-4321' });

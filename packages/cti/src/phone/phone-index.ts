@@ -43,7 +43,11 @@ async function reindexRecords(db: Kysely<Database>, tabela: PhoneTable, ids: num
     .execute();
   await db.deleteFrom('cti_telefones').where('tabela', '=', tabela).where('registro_id', 'in', ids).execute();
   const rows = (records as Record<string, unknown>[]).flatMap((record) => indexRows(tabela, record));
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('cti_telefones').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('cti_telefones')
+      .values(rows.slice(i, i + 500))
+      .execute();
 }
 
 /**

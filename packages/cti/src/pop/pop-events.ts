@@ -41,7 +41,13 @@ redis.call('PUBLISH', ARGV[1], msg)
 return id`;
 
 /** Publishes a pop event to every subscriber of the ramal on every ingress process; returns its id. */
-export async function publishPop(redis: Redis, prefix: string, empresaId: number, event: PopEventInput, activeTtlMs: number): Promise<number> {
+export async function publishPop(
+  redis: Redis,
+  prefix: string,
+  empresaId: number,
+  event: PopEventInput,
+  activeTtlMs: number,
+): Promise<number> {
   const keys = popKeys(prefix);
   const mode = event.type === 'ringing' ? 'first' : event.type === 'caller' ? 'set' : 'drop';
   const result = await redis.eval(

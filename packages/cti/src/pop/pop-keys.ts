@@ -9,5 +9,6 @@ export const popKeys = (prefix: string) => ({
   /** A pop subscription token (by its SHA-256) → its empresa and ramal. */
   token: (tokenHash: string) => `${prefix}:cti:pop-token:${tokenHash}`,
   /** One PBX request within the dedupe window → the job id of its event. */
-  dedupe: (empresaId: number, kind: string, ramal: string, numberKey: string) => `${prefix}:cti:dedupe:${empresaId}:${kind}:${ramal}:${numberKey}`,
+  dedupe: (empresaId: number, kind: string, ramal: string, numberKey: string) =>
+    `${prefix}:cti:dedupe:${empresaId}:${kind}:${ramal}:${numberKey}`,
 });

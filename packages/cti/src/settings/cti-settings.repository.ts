@@ -138,6 +138,10 @@ export async function saveCtiSettings(db: Kysely<Database>, empresaId: number, p
 export async function issueListenerToken(db: Kysely<Database>, empresaId: number): Promise<string> {
   const token = `ctk_${randomBytes(24).toString('base64url')}`;
   await saveCtiSettings(db, empresaId, {});
-  await db.updateTable('cti_configuracoes').set({ token_hash: hashListenerToken(token) }).where('empresa_id', '=', empresaId).execute();
+  await db
+    .updateTable('cti_configuracoes')
+    .set({ token_hash: hashListenerToken(token) })
+    .where('empresa_id', '=', empresaId)
+    .execute();
   return token;
 }

@@ -150,7 +150,8 @@ export function ctiMigration(dialect: DialectName): Migration {
       for (const [column] of LIGACOES_COLUMNS(timestamp)) await db.schema.alterTable('ligacoes').dropColumn(column).execute();
       for (const table of Object.keys(CTI_PHONE_COLUMNS)) {
         const names = dialect === 'postgres' ? [`${table}_cti_telefones`] : [`${table}_cti_ins`, `${table}_cti_upd`, `${table}_cti_del`];
-        for (const name of names) await sql.raw(`DROP TRIGGER IF EXISTS ${name}${dialect === 'postgres' ? ` ON ${table}` : ''}`).execute(db);
+        for (const name of names)
+          await sql.raw(`DROP TRIGGER IF EXISTS ${name}${dialect === 'postgres' ? ` ON ${table}` : ''}`).execute(db);
       }
       if (dialect === 'postgres') await sql.raw('DROP FUNCTION IF EXISTS cti_marca_telefones()').execute(db);
       for (const table of ['cti_telefones_pendentes', 'cti_telefones', 'cti_configuracoes']) await db.schema.dropTable(table).execute();
