@@ -112,7 +112,13 @@ async function main(): Promise<void> {
     return reply.type('text/plain').send('OK');
   });
   await bare.listen({ host: '127.0.0.1', port: 0 });
-  run.cleanups.push({ name: 'bare', run: async () => (await bare.close(), await bareQueue.close()) });
+  run.cleanups.push({
+    name: 'bare',
+    run: async () => {
+      await bare.close();
+      await bareQueue.close();
+    },
+  });
   const bareBase = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}`;
   const path = (i: number, round: number) =>
     `/wconnect/WConnect_WSDL_FinalizaLigacao.php?ramal=${7000 + (i % 500)}&telefone=${round}${phoneOf(i)}`;
@@ -147,7 +153,13 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     WORKER_CONCURRENCY: '20',
   });
-  run.cleanups.push({ name: 'worker', run: async () => (worker.child.kill('SIGTERM'), await worker.exited) });
+  run.cleanups.push({
+    name: 'worker',
+    run: async () => {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    },
+  });
   await worker.waitForLog(/.*/, 60000).catch(() => undefined);
   await new Promise((r) => setTimeout(r, 3000));
 
@@ -163,24 +175,16 @@ async function main(): Promise<void> {
       headers: { authorization: `Bearer ${key}` },
       payload: { ramal },
     });
-    const sse = await openSse(`${base}${issued.json().streamUrl}`);
+    const sse = await openSse(`${base}${issued.json().streamUrl}`, undefined, (e) => {
+      const at = sent.get(`${ramal}:${String(e.data.numero)}`);
+      if (at === undefined) return;
+      if (e.event === 'ringing') ringing.push(performance.now() - at);
+      if (e.event !== 'caller') return;
+      caller.push(performance.now() - at);
+      const matches = e.data.matches as { nome: string }[];
+      if (matches[0]?.nome !== `Conta ${Number(String(e.data.numero).slice(2)) - 900000000}`) wrong++;
+    });
     run.cleanups.push({ name: `sse ${ramal}`, run: () => sse.close() });
-    const seen = sse.events;
-    let read = 0;
-    setInterval(() => {
-      for (; read < seen.length; read++) {
-        const e = seen[read];
-        if (!e) continue;
-        const at = sent.get(`${ramal}:${String(e.data.numero)}`);
-        if (at === undefined) continue;
-        if (e.event === 'ringing') ringing.push(performance.now() - at);
-        if (e.event === 'caller') {
-          caller.push(performance.now() - at);
-          const matches = e.data.matches as { nome: string }[];
-          if (matches[0]?.nome !== `Conta ${Number(String(e.data.numero).slice(2)) - 900000000}`) wrong++;
-        }
-      }
-    }, 1).unref();
   }
   const total = RATE * SECONDS;
   const started = performance.now();

@@ -1,3 +1,4 @@
+import { SettingsCache } from '@integrador/cti';
 import { pingProcessor, runWorkerApp } from '@integrador/runtime';
 import { startCtiSweep } from './cti-sweep';
 import { createCallEventProcessor } from './processors/call-event.processor';
@@ -7,7 +8,14 @@ import { createClickToCallProcessor } from './processors/click-to-call.processor
 // replica, scaled on the depth of the "cti" queue.
 runWorkerApp('worker-cti', 'cti', (deps, services) => {
   const { config } = deps;
-  const callDeps = { db: deps.database.db, redis: services.redis, prefix: config.keyPrefix, callTimeoutMs: config.cti.callTimeoutMs };
+  const db = deps.database.db;
+  const callDeps = {
+    db,
+    redis: services.redis,
+    prefix: config.keyPrefix,
+    callTimeoutMs: config.cti.callTimeoutMs,
+    settings: new SettingsCache(db),
+  };
   const sweep = startCtiSweep(callDeps, config.cti.sweepIntervalMs, deps.logger);
   services.shutdown.add('cti sweep', async () => sweep.stop());
   return {

@@ -28,3 +28,4 @@ export {
   type PbxAuth,
   saveCtiSettings,
 } from './settings/cti-settings.repository';
+export { SettingsCache } from './settings/settings-cache';

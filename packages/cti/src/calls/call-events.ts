@@ -6,6 +6,7 @@ import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
 import { type CallerMatch, findCallers } from '../phone/phone-index';
 import { publishPop } from '../pop/pop-events';
 import { findCtiSettings } from '../settings/cti-settings.repository';
+import type { SettingsCache } from '../settings/settings-cache';
 import {
   closeCall,
   closeStaleCalls,
@@ -24,6 +25,8 @@ export interface CallEventDeps {
   prefix: string;
   /** A start without an end is closed as "sem fim recebido" after this long. */
   callTimeoutMs: number;
+  /** Tenant settings, cached per process (without it every event reads cti_configuracoes). */
+  settings?: SettingsCache;
 }
 
 /** What a processed call event did (the job's result). */
@@ -34,26 +37,40 @@ export type CallEventResult =
 const publicNumber = (phone: NormalizedPhone) => (phone.kind === 'nacional' ? phone.e164 : phone.digits || null);
 const matchKey = (phone: NormalizedPhone, raw: string) => (phone.key || raw).slice(0, 20);
 
-async function phoneOf(db: Kysely<Database>, empresaId: number, telefone: string) {
-  const settings = await findCtiSettings(db, empresaId);
+async function phoneOf(deps: CallEventDeps, empresaId: number, telefone: string) {
+  const settings = await (deps.settings ? deps.settings.get(empresaId) : findCtiSettings(deps.db, empresaId));
   return normalizePhone(telefone, { ramalLength: settings?.ramalLength ?? 4 });
 }
 
-/** Call start: one ligacoes row (tocando), the caller lookup, the caller card on the ramal's screen pop. */
+/** Call start: the lookup, the caller card on the ramal's screen pop at once, then one ligacoes row (tocando). */
 async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Promise<CallEventResult> {
   const { db } = deps;
   const empresaId = event.tenant.empresaId;
   const receivedAt = new Date(event.receivedAt);
-  const phone = await phoneOf(db, empresaId, event.telefone);
-  const matches: CallerMatch[] = phone.kind === 'nacional' || phone.kind === 'local' ? await findCallers(db, empresaId, phone) : [];
+  const phone = await phoneOf(deps, empresaId, event.telefone);
+  const lookup = phone.kind === 'nacional' || phone.kind === 'local' ? findCallers(db, empresaId, phone) : Promise.resolve([]);
+  const [matches, usuarioId, existing] = await Promise.all([
+    lookup,
+    usuarioOfRamal(db, empresaId, event.ramal),
+    findCallByEvent(db, empresaId, event.eventId),
+  ]);
+  const normalizado = publicNumber(phone);
+  const key = matchKey(phone, event.telefone);
+  // The operator waits for the card, not for the call log: publish first (a job run twice publishes the same card).
+  const endedFirst = existing ? undefined : await findUnpairedEnd(db, empresaId, event.ramal, key, receivedAt, deps.callTimeoutMs);
+  if (!endedFirst) {
+    const card = { type: 'caller' as const, callId: event.eventId, ramal: event.ramal, numero: event.telefone, normalizado };
+    await publishPop(deps.redis, deps.prefix, empresaId, { ...card, recebidoEm: event.receivedAt, matches }, deps.callTimeoutMs);
+  }
+  if (existing) return { kind: 'inicio', ligacaoId: existing.id, matches: matches.length, paired: false };
   const first = matches[0];
   const call = {
     empresaId,
     ramal: event.ramal,
-    usuarioId: await usuarioOfRamal(db, empresaId, event.ramal),
+    usuarioId,
     telefone: event.telefone,
-    normalizado: publicNumber(phone),
-    key: matchKey(phone, event.telefone),
+    normalizado,
+    key,
     contaId: first?.contaId ?? null,
     contatoId: first?.tabela === 'contatos' ? first.id : null,
     direcao: 'entrada' as const,
@@ -61,36 +78,12 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
     inicio: receivedAt,
     eventId: event.eventId,
   };
-  let ligacaoId = (await findCallByEvent(db, empresaId, event.eventId))?.id;
-  let paired = false;
-  if (ligacaoId === undefined) {
-    const endedFirst = await findUnpairedEnd(db, empresaId, event.ramal, call.key, receivedAt, deps.callTimeoutMs);
-    if (endedFirst) {
-      await pairLateStart(db, endedFirst, call);
-      ligacaoId = endedFirst.id;
-      paired = true;
-    } else {
-      ligacaoId = await insertCall(db, call);
-    }
+  if (endedFirst) {
+    // The end's job ran first (two workers): this start completes that row instead of opening a second one.
+    await pairLateStart(db, endedFirst, call);
+    return { kind: 'inicio', ligacaoId: endedFirst.id, matches: matches.length, paired: true };
   }
-  if (!paired) {
-    await publishPop(
-      deps.redis,
-      deps.prefix,
-      empresaId,
-      {
-        type: 'caller',
-        callId: event.eventId,
-        ramal: event.ramal,
-        numero: event.telefone,
-        normalizado: call.normalizado,
-        recebidoEm: event.receivedAt,
-        matches,
-      },
-      deps.callTimeoutMs,
-    );
-  }
-  return { kind: 'inicio', ligacaoId: Number(ligacaoId), matches: matches.length, paired };
+  return { kind: 'inicio', ligacaoId: await insertCall(db, call), matches: matches.length, paired: false };
 }
 
 /** Call end: closes the newest open call of (empresa, ramal, number), or records a closed row when none is open. */
@@ -100,7 +93,7 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   const done = await findCallByEndEvent(db, empresaId, event.eventId);
   if (done) return { kind: 'fim', ligacaoId: done.id, semInicio: Number(done.sem_inicio) === 1, duplicate: true };
   const endedAt = new Date(event.receivedAt);
-  const phone = await phoneOf(db, empresaId, event.telefone);
+  const phone = await phoneOf(deps, empresaId, event.telefone);
   const key = matchKey(phone, event.telefone);
   for (let attempt = 0; attempt < 3; attempt++) {
     const open = await findOpenCall(db, empresaId, event.ramal, key);

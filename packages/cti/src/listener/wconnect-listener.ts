@@ -7,6 +7,7 @@ import { normalizePhone } from '../phone/normalize-phone';
 import { publishPop } from '../pop/pop-events';
 import { popKeys } from '../pop/pop-keys';
 import { type CtiSettings, findCtiSettingsByHostLabel, findCtiSettingsByToken } from '../settings/cti-settings.repository';
+import { SettingsCache } from '../settings/settings-cache';
 import { allowedBy, clientAddress, parseRanges } from './client-address';
 
 export type CallEventKind = 'inicio' | 'fim';
@@ -61,11 +62,12 @@ function param(params: Record<string, unknown>, name: string): string {
  * else (the lookup and the call log are the worker's) — so the PBX is answered in a few milliseconds.
  */
 export class WConnectListener {
-  private readonly cache = new Map<string, { settings: CtiSettings | undefined; expires: number }>();
+  private readonly cache: SettingsCache;
   private readonly proxies;
 
   constructor(private readonly options: WConnectListenerOptions) {
     this.proxies = parseRanges(options.trustedProxies);
+    this.cache = new SettingsCache(options.db, options.settingsCacheMs ?? 5000);
   }
 
   private hostLabel(host: string | undefined): string | undefined {
@@ -77,25 +79,15 @@ export class WConnectListener {
     return /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(label) ? label : undefined;
   }
 
-  private async cached(key: string, load: () => Promise<CtiSettings | undefined>): Promise<CtiSettings | undefined> {
-    const now = Date.now();
-    const hit = this.cache.get(key);
-    if (hit && hit.expires > now) return hit.settings;
-    const settings = await load();
-    if (this.cache.size > 10000) this.cache.clear();
-    this.cache.set(key, { settings, expires: now + (this.options.settingsCacheMs ?? 5000) });
-    return settings;
-  }
-
   /** The tenant a request addresses, or undefined. */
   async resolveTenant(host: string | undefined, pathToken: string | undefined): Promise<CtiSettings | undefined> {
     const { db } = this.options;
     if (pathToken !== undefined) {
       if (!/^ctk_[A-Za-z0-9_-]{20,64}$/.test(pathToken)) return undefined;
-      return this.cached(`t:${pathToken}`, () => findCtiSettingsByToken(db, pathToken));
+      return this.cache.through(`t:${pathToken}`, () => findCtiSettingsByToken(db, pathToken));
     }
     const label = this.hostLabel(host);
-    return label ? this.cached(`h:${label}`, () => findCtiSettingsByHostLabel(db, label)) : undefined;
+    return label ? this.cache.through(`h:${label}`, () => findCtiSettingsByHostLabel(db, label)) : undefined;
   }
 
   /** Handles one listener request; the answer is sent only after the event is on the queue. */
