@@ -150,7 +150,7 @@ async function main(): Promise<void> {
     REDIS_URL: TEST_REDIS_URL,
     KEY_PREFIX: prefix,
     CRM_DATABASE_URL: database.url,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     WORKER_CONCURRENCY: '20',
   });
   run.cleanups.push({
@@ -160,8 +160,7 @@ async function main(): Promise<void> {
       await worker.exited;
     },
   });
-  await worker.waitForLog(/.*/, 60000).catch(() => undefined);
-  await new Promise((r) => setTimeout(r, 3000));
+  await worker.waitForLog('worker started', 120000);
 
   const sent = new Map<string, number>();
   const ringing: number[] = [];
