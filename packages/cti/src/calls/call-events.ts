@@ -3,7 +3,7 @@ import type { Database } from '@integrador/store';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
-import { type CallerMatch, findCallers } from '../phone/phone-index';
+import { findCallers } from '../phone/phone-index';
 import { publishPop } from '../pop/pop-events';
 import { findCtiSettings } from '../settings/cti-settings.repository';
 import type { SettingsCache } from '../settings/settings-cache';
