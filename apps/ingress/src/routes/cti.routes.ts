@@ -117,7 +117,7 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const grant = await readPopToken(deps.redis, deps.keyPrefix, request.query.token);
+        const grant = await deps.producer.read('read pop token', () => readPopToken(deps.redis, deps.keyPrefix, request.query.token));
         if (!grant) throw new HttpError(404, 'NOT_FOUND');
         const lastEventId = Number.parseInt(String(request.headers['last-event-id'] ?? '0'), 10);
         reply.hijack();

@@ -113,16 +113,14 @@ export class WConnectListener {
     const dedupeKey = popKeys(prefix).dedupe(empresaId, request.kind, ramal, phone.key || telefone);
     // The first arrival claims the window with its event id; a repeat gets the same id, and re-adding a job under an
     // existing id is a no-op — so a repeat is answered only once its event is on the queue, and makes nothing new.
-    let eventId = randomBytes(12).toString('base64url');
-    let repeated = false;
-    const claimed = await redis.set(dedupeKey, eventId, 'PX', dedupeWindowMs, 'NX');
-    if (claimed === null) {
+    // Under the producer's guard and deadline: Redis down is a 503 (the PBX may retry), never a hang or a 500.
+    const claim = await producer.read('claim cti event', async () => {
+      const candidate = randomBytes(12).toString('base64url');
+      if ((await redis.set(dedupeKey, candidate, 'PX', dedupeWindowMs, 'NX')) !== null) return { eventId: candidate, repeated: false };
       const existing = await redis.get(dedupeKey);
-      if (existing) {
-        eventId = existing;
-        repeated = true;
-      }
-    }
+      return existing ? { eventId: existing, repeated: true } : { eventId: candidate, repeated: false };
+    });
+    const { eventId, repeated } = claim;
     await producer.enqueue(
       'cti',
       'cti.call-event',
