@@ -109,12 +109,13 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
     ingress2 = spawnApp('apps/ingress/src/server.ts', { ...env, PORT: String(port2), CTI_DOMAIN: DOMAIN });
     base2 = `http://127.0.0.1:${port2}`;
     await Promise.all([
-      worker.waitForLog('worker started'),
-      ingress2.waitForLog(/^Server listening/, 60000).catch((err: Error) => {
+      worker.waitForLog('worker started', 120000),
+      ingress2.waitForLog(/^Server listening/, 120000).catch((err: Error) => {
         throw new Error(`${err.message}; log: ${JSON.stringify(ingress2.lines)}`);
       }),
     ]);
-  });
+    // Two processes start on a shared machine: give them longer than one test.
+  }, 180000);
 
   afterAll(async () => {
     for (const client of clients) client.close();
