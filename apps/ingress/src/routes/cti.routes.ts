@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import querystring from 'node:querystring';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
+  admitClickToCall,
   type CallEventKind,
   type CallRow,
-  findCtiSettings,
   issuePopToken,
   listCalls,
-  normalizePhone,
   OPERATOR_PAGE,
   PopHub,
   readPopToken,
@@ -237,12 +236,8 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const empresaId = request.tenant.empresaId;
-        const settings = await findCtiSettings(deps.database.db, empresaId);
-        if (!settings?.pbx.urlTemplate) throw new HttpError(409, 'CTI_NOT_CONFIGURED');
         const { ramal, numero } = request.body;
-        if (normalizePhone(numero, { ramalLength: settings.ramalLength }).kind === 'invalido') {
-          throw new HttpError(400, 'CTI_INVALID_NUMBER', { field: 'body.numero', value: numero });
-        }
+        await admitClickToCall(deps.database.db, empresaId, numero);
         const callId = randomBytes(12).toString('base64url');
         const tenant = { empresaId, filialId: request.tenant.filialId };
         const job = await deps.producer.enqueue(

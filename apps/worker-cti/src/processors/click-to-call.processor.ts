@@ -1,20 +1,14 @@
-import { type ClickToCallDeps, type ClickToCallResult, CtiError, PBX_CONNECTION, placeCall } from '@integrador/cti';
+import { type ClickToCallDeps, type ClickToCallResult, PBX_CONNECTION, placeCall } from '@integrador/cti';
 import type { CtiClickToCallPayload } from '@integrador/jobs';
 import type { JobHandler } from '@integrador/queue';
-import { UnrecoverableError } from 'bullmq';
 
-/** cti.click-to-call: the tenant's PBX dials; a PBX refusal (4xx) fails at once with its answer, 5xx / timeouts retry. */
+/**
+ * cti.click-to-call: the tenant's PBX dials. A PBX refusal (4xx) is a permanent CtiError — the queue worker fails the
+ * job at once with the PBX's answer; 5xx / timeouts retry with the job's backoff.
+ */
 export function createClickToCallProcessor(deps: ClickToCallDeps): JobHandler<CtiClickToCallPayload> {
   return async (payload, ctx): Promise<ClickToCallResult> => {
     const lastAttempt = ctx.job.attemptsMade + 1 >= (ctx.job.opts.attempts ?? 1);
-    try {
-      return await placeCall(deps, payload, { lastAttempt, acquire: () => ctx.limits.acquire({ connection: PBX_CONNECTION }) });
-    } catch (err) {
-      if (err instanceof CtiError) {
-        ctx.logger.warn({ empresaId: payload.tenant.empresaId, code: err.code, permanent: err.permanent }, 'click-to-call failed');
-        if (err.permanent) throw new UnrecoverableError(err.message);
-      }
-      throw err;
-    }
+    return placeCall(deps, payload, { lastAttempt, acquire: () => ctx.limits.acquire({ connection: PBX_CONNECTION }) });
   };
 }

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { findCallByEvent, insertCall, setOutboundOutcome, usuarioOfRamal } from '../calls/call-log.repository';
 import { CtiError } from '../cti-error';
 import { normalizePhone } from '../phone/normalize-phone';
-import { findCtiSettings } from '../settings/cti-settings.repository';
+import { type CtiSettings, findCtiSettings } from '../settings/cti-settings.repository';
 import { sendPbxRequest } from './pbx-client';
 import { buildPbxRequest } from './pbx-request';
 
@@ -33,6 +33,24 @@ export interface ClickToCallResult {
   interno: boolean;
   url: string;
   pbxAnswer: string;
+}
+
+/**
+ * May this empresa place this call? The one check, for the route (before enqueueing) and the worker (the settings may
+ * have changed since): a PBX template is configured and the number can be dialled. Returns the settings.
+ */
+export async function admitClickToCall(db: Kysely<Database>, empresaId: number, numero: string): Promise<CtiSettings> {
+  const settings = await findCtiSettings(db, empresaId);
+  if (!settings?.pbx.urlTemplate) {
+    throw new CtiError('CTI_NOT_CONFIGURED', true, 'click-to-call is not configured for this empresa (no PBX URL template)');
+  }
+  if (normalizePhone(numero, { ramalLength: settings.ramalLength }).kind === 'invalido') {
+    throw new CtiError('CTI_INVALID_NUMBER', true, `"${numero}" is not a number that can be dialled`, undefined, {
+      field: 'body.numero',
+      value: numero,
+    });
+  }
+  return settings;
 }
 
 /**

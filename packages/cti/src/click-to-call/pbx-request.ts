@@ -47,7 +47,7 @@ export function buildPbxRequest(
   const template = settings.pbx.urlTemplate;
   if (!template) throw new CtiError('CTI_NOT_CONFIGURED', true, 'click-to-call is not configured for this empresa (no PBX URL template)');
   const phone = normalizePhone(call.numero, { ramalLength: settings.ramalLength });
-  if (phone.kind === 'invalido') throw new CtiError('INVALID_NUMBER', true, `"${call.numero}" is not a number that can be dialled`);
+  if (phone.kind === 'invalido') throw new CtiError('CTI_INVALID_NUMBER', true, `"${call.numero}" is not a number that can be dialled`);
   const interno = phone.kind === 'ramal';
   const number = phone.kind === 'nacional' ? phone.national : phone.digits;
   const dialled = interno ? number : `${settings.dialPrefix}${number}`;

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, sql } from 'kysely';
 import type { DialectName } from '../create-database';
+import { dropTenantGuard, installTenantGuard } from '../tenant-guard';
 import { columnTypes, nowColumn, withId } from './column-types';
 
 /** The phone columns the CTI phone index reads, per CRM table (seed 002: contas' five, contatos' two). */
@@ -40,6 +41,8 @@ function triggerStatements(dialect: DialectName, table: PhoneTable): string[] {
     `CREATE TRIGGER ${table}_cti_del AFTER DELETE ON ${table} BEGIN ${insert('OLD')}; END`,
   ];
 }
+
+const CTI_TABLES = ['cti_configuracoes', 'cti_telefones', 'cti_telefones_pendentes'] as const;
 
 /** The call-log columns ligacoes gains (seed 002), with why where it is not obvious. */
 const LIGACOES_COLUMNS = (timestamp: string) =>
@@ -120,6 +123,8 @@ export function ctiMigration(dialect: DialectName): Migration {
         .addColumn('registro_id', 'integer', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('cti_telefones_pendentes_empresa').on('cti_telefones_pendentes').columns(['empresa_id', 'id']).execute();
+      // Tenant tables: inside a tenant-scoped transaction (packages/integrador/src/runs) a row of another empresa is refused.
+      for (const table of CTI_TABLES) await installTenantGuard(db, dialect, table);
       if (dialect === 'postgres') await sql.raw(PG_FUNCTION).execute(db);
       for (const table of Object.keys(CTI_PHONE_COLUMNS) as PhoneTable[]) {
         for (const statement of triggerStatements(dialect, table)) await sql.raw(statement).execute(db);
@@ -154,6 +159,7 @@ export function ctiMigration(dialect: DialectName): Migration {
           await sql.raw(`DROP TRIGGER IF EXISTS ${name}${dialect === 'postgres' ? ` ON ${table}` : ''}`).execute(db);
       }
       if (dialect === 'postgres') await sql.raw('DROP FUNCTION IF EXISTS cti_marca_telefones()').execute(db);
+      for (const table of CTI_TABLES) await dropTenantGuard(db, dialect, table);
       for (const table of ['cti_telefones_pendentes', 'cti_telefones', 'cti_configuracoes']) await db.schema.dropTable(table).execute();
     },
   };
