@@ -417,6 +417,20 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
       expect(Object.fromEntries(extension.request?.url.searchParams ?? [])).toMatchObject({ destino: '3502', ramal: '3502' });
     });
 
+    it('refuses a number that cannot be dialled, enqueueing nothing', async () => {
+      const before = pbx.requests.length;
+      const refused = await app.inject({
+        method: 'POST',
+        url: '/v1/cti/click-to-call',
+        headers: { ...auth(keyAcme), 'accept-language': 'en' },
+        payload: { ramal: '3501', numero: '123456' },
+      });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().error).toMatchObject({ code: 'CTI_INVALID_NUMBER', message: expect.stringContaining('"123456"') });
+      await sleep(300);
+      expect(pbx.requests.length).toBe(before);
+    });
+
     it('retries a failing PBX (5xx), and fails at once with the PBX answer on a 4xx', async () => {
       pbx.script.push({ status: 503, body: 'ocupado' }, { status: 502, body: 'gateway' });
       const before = pbx.requests.length;
