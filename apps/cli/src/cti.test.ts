@@ -79,7 +79,8 @@ describe('integrador cti', () => {
     expect(seen).toEqual(['/dial?de=3501&para=3502&chave=segredo-do-pabx']);
 
     expect((await runCli(['cti', 'calls', '--empresa', '1', '--lang', 'en'], env)).stdout).toBe('no calls\n');
-  });
+    // Six CLI processes, each starting tsx: allow for a loaded machine.
+  }, 240000);
 
   it('refuses bad values naming the option, and a tenant without CTI', async () => {
     const bad = await runCli(['cti', 'configure', '1', '--allow', '300.1.1.1', '--lang', 'en'], env);
@@ -91,5 +92,5 @@ describe('integrador cti', () => {
     const none = await runCli(['cti', 'show', '2', '--lang', 'en'], env);
     expect(none).toMatchObject({ code: 1 });
     expect(none.stderr).toContain('empresa #2 has no CTI settings');
-  });
+  }, 240000);
 });
