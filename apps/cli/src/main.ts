@@ -3,6 +3,7 @@ import type { Cli } from './cli-context';
 import { printError } from './cli-context';
 import { registerConfigCommand } from './commands/config-lint.command';
 import { registerConnectionsCommand } from './commands/connections.command';
+import { registerCtiCommand } from './commands/cti.command';
 import { registerEndpointsCommands } from './commands/endpoints.command';
 import { registerJobCommand } from './commands/job.command';
 import { registerLimitsCommand } from './commands/limits.command';
@@ -40,6 +41,7 @@ function buildProgram(cli: Cli): Command {
   registerJobCommand(program, cli);
   registerLimitsCommand(program, cli);
   registerWebhooksCommand(program, cli);
+  registerCtiCommand(program, cli);
   return program;
 }
 

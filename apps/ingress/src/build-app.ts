@@ -13,6 +13,7 @@ import { registerErrorHandler } from './plugins/error-handler';
 import { createMetrics, registerMetrics } from './plugins/metrics';
 import { configRoutes } from './routes/config.routes';
 import { connectionsRoutes } from './routes/connections.routes';
+import { type CtiRouteOptions, ctiApiRoutes, ctiPublicRoutes } from './routes/cti.routes';
 import { type EndpointRoutesOptions, endpointsRoutes } from './routes/endpoints.routes';
 import { eventsRoutes } from './routes/events.routes';
 import { flowsRoutes } from './routes/flows.routes';
@@ -45,7 +46,17 @@ export interface IngressDeps {
   endpoints?: EndpointRoutesOptions;
   /** Webhook settings and the HTTP client of the test button (defaults: the engine's defaults, a client closed with the app). */
   webhooks?: WebhookRoutesOptions & { captureByTriggers?: boolean };
+  /** CTI listeners and screen pop (CTI_* variables; defaults: no host domain, no proxies, the variables' defaults). */
+  cti?: CtiRouteOptions;
 }
+
+const CTI_DEFAULTS: CtiRouteOptions = {
+  domain: undefined,
+  trustedProxies: [],
+  dedupeWindowMs: 3000,
+  callTimeoutMs: 4 * 3600 * 1000,
+  popTokenTtlMs: 300000,
+};
 
 const SEED_003_LIMITS = { maxRecords: 1000, timeoutMs: 180000, maxResponseBytes: 32 * 1024 * 1024 };
 
@@ -72,6 +83,14 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   await registerDocs(app);
   registerMetrics(app, createMetrics({ producer: deps.producer, redis: deps.redis, prefix: deps.keyPrefix, logger: deps.logger }));
   await app.register(healthRoutes({ redis: deps.redis, producer: deps.producer, database: deps.database, timeoutMs: deps.checkTimeoutMs }));
+  const cti = {
+    database: deps.database,
+    redis: deps.redis,
+    producer: deps.producer,
+    keyPrefix: deps.keyPrefix,
+    options: deps.cti ?? CTI_DEFAULTS,
+  };
+  await app.register(ctiPublicRoutes(cti));
 
   await app.register(
     async (v1) => {
@@ -95,6 +114,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       await v1.register(connectionsRoutes(deps.connections));
       await v1.register(limitsRoutes(deps.producer, deps.keyPrefix, deps.checkTimeoutMs));
       await v1.register(webhooksRoutes(deps.database, deps.producer, webhooks));
+      await v1.register(ctiApiRoutes(cti));
     },
     { prefix: '/v1' },
   );

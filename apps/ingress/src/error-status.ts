@@ -17,6 +17,9 @@ const STATUS_BY_CODE: Readonly<Record<string, { status: number; key: MessageKey 
   INTEGRATION_INACTIVE: { status: 409, key: 'INTEGRATION_INACTIVE' },
   NOT_RUNNABLE: { status: 409, key: 'NOT_RUNNABLE' },
   TRANSPORT_TRANSIENT: { status: 502, key: 'RECEPTOR_UNAVAILABLE' },
+  // CTI (packages/cti)
+  CTI_NOT_CONFIGURED: { status: 409, key: 'CTI_NOT_CONFIGURED' },
+  CTI_INVALID_NUMBER: { status: 400, key: 'CTI_INVALID_NUMBER' },
 };
 
 /** The answer to a coded engine error: the table above, the dependency-graph errors, any other permanent failure 422. */

@@ -84,6 +84,18 @@ const MESSAGES = {
     'pt-BR': 'o job {queue}/{id} está {state}; só um job que falhou pode ser reprocessado',
     en: 'job {queue}/{id} is {state}; only a failed job can be retried',
   },
+  CTI_NOT_CONFIGURED: {
+    'pt-BR': 'click-to-call não configurado para esta empresa: defina o modelo de URL do PABX (integrador cti configure --pbx-url …)',
+    en: 'click-to-call is not configured for this empresa: set the PBX URL template (integrador cti configure --pbx-url …)',
+  },
+  CTI_INVALID_NUMBER: {
+    'pt-BR': 'campo "{field}": "{value}" não é um número que se possa discar (DDD + número, ou um ramal)',
+    en: 'field "{field}": "{value}" is not a number that can be dialled (DDD + number, or an extension)',
+  },
+  CTI_LISTENER_PARAMETER: {
+    'pt-BR': 'parâmetro "{field}" {problem} (seed 002: ramal e telefone são obrigatórios)',
+    en: 'parameter "{field}" {problem} (seed 002: ramal and telefone are required)',
+  },
   INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
   VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },
 } as const;

@@ -1,6 +1,14 @@
 import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, startQueueWorker, TenantLimiter, waitUntilReady, writeLimitsMirror } from '@integrador/queue';
+import {
+  createRedis,
+  JobProducer,
+  type QueueHandlers,
+  startQueueWorker,
+  TenantLimiter,
+  waitUntilReady,
+  writeLimitsMirror,
+} from '@integrador/queue';
 import { pingProcessor } from '@integrador/runtime';
 import { createEmpresa, createFilial, issueApiKey } from '@integrador/store';
 import type { Worker } from 'bullmq';
@@ -64,7 +72,8 @@ describe('GET /v1/limits and the limit series of /metrics', () => {
       concurrency: 5,
       logger,
       limiter,
-      handlers: { 'system.ping': pingProcessor },
+      // Only pings are enqueued here; the cti queue's other job kinds are not under test.
+      handlers: { 'system.ping': pingProcessor } as QueueHandlers<'cti'>,
     });
   });
 

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     checkTimeoutMs: config.redisCommandTimeoutMs,
     endpoints: { limits: config.endpoint, env: config.secretSource },
     webhooks: { settings: webhookSettings, http: webhookHttp, captureByTriggers: config.webhooks.capture === 'triggers' },
+    cti: config.cti,
   });
   shutdown.add('http', () => app.close());
   await app.listen({ host: config.host, port: config.port });

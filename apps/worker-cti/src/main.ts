@@ -1,7 +1,33 @@
+import { SettingsCache } from '@integrador/cti';
 import { pingProcessor, runWorkerApp } from '@integrador/runtime';
+import { startCtiSweep } from './cti-sweep';
+import { createCallEventProcessor } from './processors/call-event.processor';
+import { createClickToCallProcessor } from './processors/click-to-call.processor';
 
-// The cti worker: one process per replica, scaled on the depth of the "cti" queue.
-runWorkerApp('worker-cti', 'cti', () => ({ 'system.ping': pingProcessor })).catch((err: unknown) => {
+// The cti worker (seed 002): PBX call events (call log, caller lookup, screen pop) and click-to-call; one process per
+// replica, scaled on the depth of the "cti" queue.
+runWorkerApp('worker-cti', 'cti', (deps, services) => {
+  const { config } = deps;
+  const db = deps.database.db;
+  const callDeps = {
+    db,
+    redis: services.redis,
+    prefix: config.keyPrefix,
+    callTimeoutMs: config.cti.callTimeoutMs,
+    settings: new SettingsCache(db),
+  };
+  const sweep = startCtiSweep(callDeps, config.cti.sweepIntervalMs, deps.logger);
+  services.shutdown.add('cti sweep', async () => sweep.stop());
+  return {
+    'system.ping': pingProcessor,
+    'cti.call-event': createCallEventProcessor(callDeps),
+    'cti.click-to-call': createClickToCallProcessor({
+      db: deps.database.db,
+      env: config.secretSource,
+      pbxTimeoutMs: config.cti.pbxTimeoutMs,
+    }),
+  };
+}).catch((err: unknown) => {
   process.stderr.write(`worker-cti failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -112,6 +112,49 @@ export const EnvSchema = Type.Object({
     minLength: 1,
     'x-expected': 'an IANA time zone such as America/Sao_Paulo or UTC (the zone integracao.cron is read in)',
   }),
+  // --- CTI (seed 002) ---
+  CTI_DOMAIN: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$',
+      'x-expected': 'a domain such as crm.example.com.br: the PBX listeners answer EMPRESA.<domain> (unset = only /t/<token>/wconnect/…)',
+    }),
+  ),
+  CTI_TRUSTED_PROXIES: Type.String({
+    default: '',
+    pattern: '^[0-9A-Fa-f.:/,\\s]*$',
+    'x-expected': 'comma-separated IP addresses or CIDR ranges of the reverse proxies whose X-Forwarded-For the listeners believe',
+  }),
+  CTI_DEDUPE_WINDOW_MS: Type.Integer({
+    default: 3000,
+    minimum: 0,
+    maximum: 60000,
+    'x-expected': 'milliseconds from 0 to 60000 (the same PBX request repeated within this window makes one event)',
+  }),
+  CTI_CALL_TIMEOUT_MS: Type.Integer({
+    default: 4 * 3600 * 1000,
+    minimum: 1000,
+    maximum: 7 * 24 * 3600 * 1000,
+    'x-expected': 'milliseconds from 1000 to 604800000 (a call start without an end is closed as "sem fim recebido" after this long)',
+  }),
+  CTI_POP_TOKEN_TTL_MS: Type.Integer({
+    default: 300000,
+    minimum: 1000,
+    maximum: 24 * 3600 * 1000,
+    'x-expected': 'milliseconds from 1000 to 86400000 (a screen-pop token expires this long after issue or after its last stream closed)',
+  }),
+  CTI_PBX_TIMEOUT_MS: Type.Integer({
+    default: 5000,
+    minimum: 100,
+    maximum: 120000,
+    'x-expected': 'milliseconds from 100 to 120000 (how long a click-to-call request may wait for the PBX before it is retried)',
+  }),
+  CTI_SWEEP_INTERVAL_MS: Type.Integer({
+    default: 10000,
+    minimum: 100,
+    maximum: 3600000,
+    'x-expected':
+      'milliseconds from 100 to 3600000 (how often worker-cti indexes changed phones and closes calls past CTI_CALL_TIMEOUT_MS)',
+  }),
   // --- Outbound webhooks (packages/webhooks) ---
   WEBHOOK_SECRET_KEY: Type.Optional(
     Type.String({

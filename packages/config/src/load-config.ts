@@ -46,6 +46,16 @@ export interface Config {
   /** Dependency flows: how long dependents wait on a failed prerequisite, and how often workers check. */
   flowBlockedTimeoutMs: number;
   flowGuardIntervalMs: number;
+  /** CTI (seed 002): listener host domain and proxies, dedupe window, call timeout, pop tokens, PBX calls, worker sweep. */
+  cti: {
+    domain: string | undefined;
+    trustedProxies: string[];
+    dedupeWindowMs: number;
+    callTimeoutMs: number;
+    popTokenTtlMs: number;
+    pbxTimeoutMs: number;
+    sweepIntervalMs: number;
+  };
   /** Outbound webhooks (packages/webhooks turns this into its settings). */
   webhooks: WebhookConfig;
   /**
@@ -119,6 +129,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     getLeaseMs: e.GET_LEASE_MS,
     flowBlockedTimeoutMs: e.FLOW_BLOCKED_TIMEOUT_MS,
     flowGuardIntervalMs: e.FLOW_GUARD_INTERVAL_MS,
+    cti: {
+      domain: e.CTI_DOMAIN?.toLowerCase(),
+      trustedProxies: e.CTI_TRUSTED_PROXIES.split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+      dedupeWindowMs: e.CTI_DEDUPE_WINDOW_MS,
+      callTimeoutMs: e.CTI_CALL_TIMEOUT_MS,
+      popTokenTtlMs: e.CTI_POP_TOKEN_TTL_MS,
+      pbxTimeoutMs: e.CTI_PBX_TIMEOUT_MS,
+      sweepIntervalMs: e.CTI_SWEEP_INTERVAL_MS,
+    },
     webhooks: {
       secretKey: e.WEBHOOK_SECRET_KEY,
       allowedNetworks: (e.WEBHOOK_ALLOWED_NETWORKS ?? '')

@@ -1,6 +1,13 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { QueueName } from './queues';
-import { EndpointSyncPayload, IntegrationRunPayload, PingPayload, WebhookDeliverPayload } from './schemas';
+import {
+  CtiCallEventPayload,
+  CtiClickToCallPayload,
+  EndpointSyncPayload,
+  IntegrationRunPayload,
+  PingPayload,
+  WebhookDeliverPayload,
+} from './schemas';
 
 /** Attempts and backoff of a job kind; retention is fleet-wide (see DEFAULT_JOB_OPTIONS). */
 export interface JobPolicy {
@@ -47,7 +54,19 @@ export const JOB_CATALOG = {
       backoff: { type: 'exponential', delay: 5000 },
     }),
   },
-  cti: { 'system.ping': define(PingPayload, 'no-op round trip through the cti queue') },
+  cti: {
+    'system.ping': define(PingPayload, 'no-op round trip through the cti queue'),
+    // The event is already accepted (the PBX had its answer): retry a database or Redis outage for a while.
+    'cti.call-event': define(CtiCallEventPayload, 'seed 002: a PBX call start / end — call log, caller lookup, screen pop', {
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 500 },
+    }),
+    // A PBX 4xx fails at once (UnrecoverableError); 5xx and timeouts retry a few times — a call placed late is useless.
+    'cti.click-to-call': define(CtiClickToCallPayload, 'seed 002: ask the tenant PBX to dial a number from a ramal', {
+      attempts: 4,
+      backoff: { type: 'exponential', delay: 1000 },
+    }),
+  },
   webhook: {
     'system.ping': define(PingPayload, 'no-op round trip through the webhook queue'),
     // HTTP failures retry on the engine's own Svix-like schedule (moveToDelayed, packages/webhooks); these attempts

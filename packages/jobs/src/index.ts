@@ -12,6 +12,8 @@ export {
 } from './catalog';
 export { isQueueName, QUEUE_NAMES, type QueueName } from './queues';
 export {
+  CtiCallEventPayload,
+  CtiClickToCallPayload,
   EndpointSyncPayload,
   FlowStep,
   GetRunProgress,

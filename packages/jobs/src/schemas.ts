@@ -148,3 +148,38 @@ export const WebhookDeliverPayload = Type.Object(
   { additionalProperties: false },
 );
 export type WebhookDeliverPayload = Static<typeof WebhookDeliverPayload>;
+
+/**
+ * cti.call-event: one WConnect listener request (seed 002), accepted before any lookup. receivedAt is the event's time
+ * (the seed: date and time are those of arrival); eventId pairs the job with the ligacoes row it writes, so a job that
+ * runs twice writes nothing twice. telefone is kept raw: the worker normalises it with the tenant's settings.
+ */
+export const CtiCallEventPayload = Type.Object(
+  {
+    tenant: TenantRef,
+    eventId: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' }),
+    kind: Type.Union([Type.Literal('inicio'), Type.Literal('fim')]),
+    ramal: Type.String({ minLength: 1, maxLength: 20 }),
+    telefone: Type.String({ minLength: 1, maxLength: 40 }),
+    urlAudio: Type.Optional(Type.String({ maxLength: 1000 })),
+    receivedAt: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T', maxLength: 40 }),
+  },
+  { additionalProperties: false },
+);
+export type CtiCallEventPayload = Static<typeof CtiCallEventPayload>;
+
+/**
+ * cti.click-to-call: dial numero from ramal through the tenant's PBX. Only the call's own values travel; the worker
+ * reads the PBX template and resolves its secret itself. callId is the ligacoes row's evento_id (idempotent retries).
+ */
+export const CtiClickToCallPayload = Type.Object(
+  {
+    tenant: TenantRef,
+    callId: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' }),
+    ramal: Type.String({ pattern: '^[0-9]{1,20}$' }),
+    numero: Type.String({ pattern: '^[0-9+()\\s.-]{1,40}$' }),
+    requestedAt: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T', maxLength: 40 }),
+  },
+  { additionalProperties: false },
+);
+export type CtiClickToCallPayload = Static<typeof CtiClickToCallPayload>;

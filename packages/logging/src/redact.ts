@@ -6,12 +6,15 @@ const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]*):([^/@\s]*)@/gi;
 /** Bearer/Basic credentials inside free text (error messages, headers logged as strings). */
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 
+/** CTI listener path tokens and screen-pop tokens (they travel in URLs by design). */
+const CTI_TOKEN = /\b(ctk|cpt)_[A-Za-z0-9_-]{20,64}/g;
+
 export const REDACTED = '[redacted]';
 const MAX_DEPTH = 8;
 
 /** Removes credentials from a free-text string. */
 export function scrubText(text: string): string {
-  return text.replace(URL_CREDENTIALS, `$1$2:${REDACTED}@`).replace(AUTH_SCHEME, `$1 ${REDACTED}`);
+  return text.replace(URL_CREDENTIALS, `$1$2:${REDACTED}@`).replace(AUTH_SCHEME, `$1 ${REDACTED}`).replace(CTI_TOKEN, `$1_${REDACTED}`);
 }
 
 /**

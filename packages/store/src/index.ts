@@ -32,6 +32,7 @@ export { MigrationError, migrateDownAll, migrateToLatest } from './migrate';
 export { GET_SYNC_TABLES } from './migrations/003-get-sync';
 export { DEFAULT_SERVICE_LIMIT } from './migrations/004-servicos-endpoint';
 export { GUARDED_TABLES } from './migrations/007-tenant-guard';
+export { CTI_PHONE_COLUMNS } from './migrations/008-cti';
 export { listGetIntegracoes } from './schedules.repository';
 export type * from './schema';
 export {

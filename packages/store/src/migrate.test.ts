@@ -151,6 +151,7 @@ describe.each(ALL_DIALECTS)('store on %s', (dialect) => {
       '004-servicos-endpoint',
       '006-limites-tenant',
       '007-tenant-guard',
+      '008-cti',
       '009-webhooks',
     ];
     expect(applied.filter((name) => known.includes(name))).toEqual(known);

@@ -6,6 +6,7 @@ import { getSyncMigration } from './migrations/003-get-sync';
 import { servicosEndpointMigration } from './migrations/004-servicos-endpoint';
 import { limitesTenantMigration } from './migrations/006-limites-tenant';
 import { tenantGuardMigration } from './migrations/007-tenant-guard';
+import { ctiMigration } from './migrations/008-cti';
 import { webhooksMigration } from './migrations/009-webhooks';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
@@ -24,6 +25,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '004-servicos-endpoint': servicosEndpointMigration(dialect),
         '006-limites-tenant': limitesTenantMigration(dialect),
         '007-tenant-guard': tenantGuardMigration(dialect),
+        '008-cti': ctiMigration(dialect),
         '009-webhooks': webhooksMigration(dialect),
       }),
     },

@@ -381,6 +381,15 @@ export interface LigacoesTable extends TenantOwned {
   url_audio: Nullable<string>;
   status: Nullable<string>;
   criado_em: Timestamp;
+  // CTI call-log columns (migration 008).
+  contato_id: Generated<Nullable<number>>;
+  telefone_normalizado: Generated<Nullable<string>>;
+  chave_telefone: Generated<Nullable<string>>;
+  atendido_em: Generated<Nullable<Timestamp>>;
+  evento_id: Generated<Nullable<string>>;
+  evento_fim_id: Generated<Nullable<string>>;
+  sem_inicio: Flag;
+  erro: Generated<Nullable<string>>;
 }
 
 /** Issue 5: per-tenant limits; 0 = no limit. nome_conexao null = the tenant's jobs, else its calls through that connection. */
@@ -392,6 +401,29 @@ export interface LimitesTenantTable {
   taxa_por_segundo: number;
   rajada: number;
   concorrencia_maxima: number;
+  criado_em: Timestamp;
+  atualizado_em: Timestamp;
+}
+
+// --- CTI (migration 008) ---
+
+/** A tenant's CTI settings: how its PBX reaches the listeners, and how the hub reaches its PBX (click-to-call). */
+export interface CtiConfiguracoesTable {
+  id: Id;
+  empresa_id: number;
+  rotulo_host: Nullable<string>;
+  token_hash: Nullable<string>;
+  /** JSON array of addresses / CIDR ranges; null or [] = any. */
+  enderecos_permitidos: Nullable<string>;
+  pbx_metodo: ColumnType<string, string | undefined, string>;
+  pbx_url_modelo: Nullable<string>;
+  pbx_autenticacao: ColumnType<string, string | undefined, string>;
+  pbx_usuario: Nullable<string>;
+  pbx_segredo_ref: Nullable<string>;
+  pbx_nome_parametro: Nullable<string>;
+  prefixo_discagem: ColumnType<string, string | undefined, string>;
+  tamanho_ramal: Flag;
+  permitir_rede_privada: Flag;
   criado_em: Timestamp;
   atualizado_em: Timestamp;
 }
@@ -418,6 +450,25 @@ export interface WebhookEndpointsTable {
   desativado_motivo: Generated<Nullable<string>>;
   criado_em: Timestamp;
   atualizado_em: Timestamp;
+}
+
+/** The CTI phone index: one row per (record, phone column) holding a number. */
+export interface CtiTelefonesTable {
+  id: Id;
+  empresa_id: number;
+  tabela: 'contas' | 'contatos';
+  registro_id: number;
+  campo: string;
+  chave_ddd: Nullable<string>;
+  chave8: string;
+}
+
+/** Rows of contas / contatos written since the index last looked (filled by triggers). */
+export interface CtiTelefonesPendentesTable {
+  id: Id;
+  empresa_id: number;
+  tabela: 'contas' | 'contatos';
+  registro_id: number;
 }
 
 /** One CRM change's payload, built once and stored; every delivery of the change sends these bytes. */
@@ -513,6 +564,9 @@ export interface Database {
   integracao_sincronizacao_chaves: IntegracaoSincronizacaoChavesTable;
   integracao_sincronizacao_execucoes: IntegracaoSincronizacaoExecucoesTable;
   limites_tenant: LimitesTenantTable;
+  cti_configuracoes: CtiConfiguracoesTable;
+  cti_telefones: CtiTelefonesTable;
+  cti_telefones_pendentes: CtiTelefonesPendentesTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_mensagens: WebhookMensagensTable;
   webhook_entregas: WebhookEntregasTable;

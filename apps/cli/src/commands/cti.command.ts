@@ -1,0 +1,265 @@
+import { loadConfig } from '@integrador/config';
+import {
+  AddressListError,
+  buildPbxRequest,
+  type CtiSettings,
+  type CtiSettingsPatch,
+  findCtiSettings,
+  issueListenerToken,
+  listCalls,
+  PBX_AUTH_MODES,
+  type PbxAuth,
+  parseRanges,
+  rebuildPhoneIndex,
+  saveCtiSettings,
+  sendPbxRequest,
+} from '@integrador/cti';
+import type { Command } from 'commander';
+import { type Cli, parseId, print, printJson, withDatabase } from '../cli-context';
+import { CliError } from '../cli-error';
+import { type CtiMessages, ctiMessages } from '../cti.messages';
+import { empresaExists } from '../empresas.queries';
+
+interface ConfigureOptions {
+  hostLabel?: string | false;
+  newToken?: boolean;
+  allow?: string;
+  pbxUrl?: string;
+  pbxMethod?: string;
+  pbxAuth?: string;
+  pbxUser?: string;
+  pbxSecret?: string;
+  pbxParam?: string;
+  prefix?: string;
+  ramalLength?: string;
+  privateNetwork?: string;
+  json?: boolean;
+}
+
+/** `integrador cti configure|show|test-pbx|calls|reindex`: a tenant's CTI (seed 002) from the command line. */
+export function registerCtiCommand(program: Command, cli: Cli): void {
+  const text = ctiMessages(cli.locale);
+  const cti = program.command('cti').description(text.cti);
+  cti
+    .command('configure <empresaId>')
+    .description(text.configure)
+    .option('--host-label <label>', text.hostLabelOption)
+    .option('--no-host-label', text.noHostLabelOption)
+    .option('--new-token', text.newTokenOption)
+    .option('--allow <list>', text.allowOption)
+    .option('--pbx-url <template>', text.pbxUrlOption)
+    .option('--pbx-method <method>', text.pbxMethodOption)
+    .option('--pbx-auth <mode>', text.pbxAuthOption)
+    .option('--pbx-user <user>', text.pbxUserOption)
+    .option('--pbx-secret <ref>', text.pbxSecretOption)
+    .option('--pbx-param <name>', text.pbxParamOption)
+    .option('--prefix <digits>', text.prefixOption)
+    .option('--ramal-length <n>', text.ramalLengthOption)
+    .option('--private-network <allow|deny>', text.privateNetworkOption)
+    .option('--json', cli.text.jsonOption)
+    .action((empresaId: string, options: ConfigureOptions) => configure(cli, empresaId, options));
+  cti
+    .command('show <empresaId>')
+    .description(text.show)
+    .option('--json', cli.text.jsonOption)
+    .action((empresaId: string, options: { json?: boolean }) => show(cli, empresaId, options));
+  cti
+    .command('test-pbx <empresaId>')
+    .description(text.testPbx)
+    .requiredOption('--ramal <ramal>', text.ramalOption)
+    .requiredOption('--numero <numero>', text.numeroOption)
+    .option('--send', text.sendOption)
+    .action((empresaId: string, options: { ramal: string; numero: string; send?: boolean }) => testPbx(cli, empresaId, options));
+  cti
+    .command('calls')
+    .description(text.calls)
+    .requiredOption('--empresa <id>', cli.text.empresaOption)
+    .option('--ramal <ramal>', text.ramalOption)
+    .option('--from <iso>', text.fromOption)
+    .option('--to <iso>', text.toOption)
+    .option('--limit <n>', text.limitOption)
+    .option('--json', cli.text.jsonOption)
+    .action((options: { empresa: string; ramal?: string; from?: string; to?: string; limit?: string; json?: boolean }) =>
+      calls(cli, options),
+    );
+  cti
+    .command('reindex')
+    .description(text.reindex)
+    .requiredOption('--empresa <id>', cli.text.empresaOption)
+    .action((options: { empresa: string }) => reindex(cli, options));
+}
+
+function check(text: CtiMessages, ok: boolean, label: string, value: string, expected: string): void {
+  if (!ok) throw new CliError(text.invalid(label, value, expected));
+}
+
+/** The patch the options describe, each value checked (the message names the option and what it expects). */
+function patchOf(text: CtiMessages, o: ConfigureOptions): CtiSettingsPatch {
+  const patch: CtiSettingsPatch = {};
+  if (o.hostLabel === false) patch.hostLabel = null;
+  else if (o.hostLabel !== undefined) {
+    check(
+      text,
+      /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(o.hostLabel),
+      '--host-label',
+      o.hostLabel,
+      'a DNS label (letters, digits, -)',
+    );
+    patch.hostLabel = o.hostLabel.toLowerCase();
+  }
+  if (o.allow !== undefined) {
+    const list = o.allow
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
+    try {
+      parseRanges(list);
+    } catch (err) {
+      if (err instanceof AddressListError) throw new CliError(`--allow: ${err.message}`);
+      throw err;
+    }
+    patch.allowlist = list;
+  }
+  if (o.pbxUrl !== undefined) {
+    check(text, /^https?:\/\/[^\s]+$/i.test(o.pbxUrl), '--pbx-url', o.pbxUrl, 'an http(s) URL template');
+    patch.pbxUrlTemplate = o.pbxUrl;
+  }
+  if (o.pbxMethod !== undefined) {
+    check(text, /^(GET|POST)$/i.test(o.pbxMethod), '--pbx-method', o.pbxMethod, 'GET or POST');
+    patch.pbxMethod = o.pbxMethod.toUpperCase();
+  }
+  if (o.pbxAuth !== undefined) {
+    check(text, (PBX_AUTH_MODES as readonly string[]).includes(o.pbxAuth), '--pbx-auth', o.pbxAuth, PBX_AUTH_MODES.join(', '));
+    patch.pbxAuth = o.pbxAuth as PbxAuth;
+  }
+  if (o.pbxUser !== undefined) patch.pbxUser = o.pbxUser;
+  if (o.pbxSecret !== undefined) {
+    check(
+      text,
+      /^\$\{[A-Z][A-Z0-9_]{0,63}\}$/.test(o.pbxSecret),
+      '--pbx-secret',
+      o.pbxSecret,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NOME} is the reference syntax users type, not a placeholder.
+      'a ${NOME} reference (upper case, digits, _)',
+    );
+    patch.pbxSecretRef = o.pbxSecret;
+  }
+  if (o.pbxParam !== undefined) {
+    check(text, /^[A-Za-z0-9_-]{1,100}$/.test(o.pbxParam), '--pbx-param', o.pbxParam, 'a header or parameter name');
+    patch.pbxParamName = o.pbxParam;
+  }
+  if (o.prefix !== undefined) {
+    check(text, /^[0-9*#,]{0,10}$/.test(o.prefix), '--prefix', o.prefix, 'up to 10 of 0-9 * # , ("" = none)');
+    patch.dialPrefix = o.prefix;
+  }
+  if (o.ramalLength !== undefined) {
+    check(text, /^([1-9]|1[0-2])$/.test(o.ramalLength), '--ramal-length', o.ramalLength, 'an integer from 1 to 12');
+    patch.ramalLength = Number(o.ramalLength);
+  }
+  if (o.privateNetwork !== undefined) {
+    check(text, /^(allow|deny)$/.test(o.privateNetwork), '--private-network', o.privateNetwork, 'allow or deny');
+    patch.allowPrivateNetwork = o.privateNetwork === 'allow';
+  }
+  return patch;
+}
+
+function printSettings(settings: CtiSettings, json: boolean | undefined): void {
+  if (json) {
+    printJson(settings);
+    return;
+  }
+  const { pbx } = settings;
+  print(`empresa #${settings.empresaId}`);
+  print(`  host label:      ${settings.hostLabel ?? '-'}    path token: ${settings.hasToken ? 'yes' : 'no'}`);
+  print(`  allowlist:       ${settings.allowlist.join(', ') || '(any address)'}`);
+  print(`  PBX:             ${pbx.urlTemplate ? `${pbx.method} ${pbx.urlTemplate}` : '-'}`);
+  print(
+    `  PBX auth:        ${pbx.auth}${pbx.user ? ` user=${pbx.user}` : ''}${pbx.secretRef ? ` secret=${pbx.secretRef}` : ''}${pbx.paramName ? ` param=${pbx.paramName}` : ''}`,
+  );
+  print(
+    `  dial prefix:     ${settings.dialPrefix || '-'}    ramal length: ${settings.ramalLength}    private network: ${settings.allowPrivateNetwork ? 'allow' : 'deny'}`,
+  );
+}
+
+async function configure(cli: Cli, empresaIdText: string, options: ConfigureOptions): Promise<void> {
+  const text = ctiMessages(cli.locale);
+  const empresaId = parseId(cli, 'empresaId', empresaIdText);
+  const patch = patchOf(text, options);
+  await withDatabase(async ({ db }) => {
+    if (!(await empresaExists(db, empresaId))) throw new CliError(cli.text.empresaNotFound(empresaId));
+    let settings = await saveCtiSettings(db, empresaId, patch);
+    if (options.newToken) {
+      print(text.tokenIssued(await issueListenerToken(db, empresaId)));
+      settings = (await findCtiSettings(db, empresaId)) as CtiSettings;
+    }
+    if (!options.json) print(text.saved(empresaId));
+    printSettings(settings, options.json);
+  });
+}
+
+async function settingsOf(cli: Cli, empresaIdText: string): Promise<CtiSettings> {
+  const empresaId = parseId(cli, 'empresaId', empresaIdText);
+  const settings = await withDatabase(({ db }) => findCtiSettings(db, empresaId));
+  if (!settings) throw new CliError(ctiMessages(cli.locale).notConfigured(empresaId));
+  return settings;
+}
+
+async function show(cli: Cli, empresaIdText: string, options: { json?: boolean }): Promise<void> {
+  printSettings(await settingsOf(cli, empresaIdText), options.json);
+}
+
+async function testPbx(cli: Cli, empresaIdText: string, options: { ramal: string; numero: string; send?: boolean }): Promise<void> {
+  const text = ctiMessages(cli.locale);
+  const settings = await settingsOf(cli, empresaIdText);
+  const config = loadConfig();
+  // Without --send the secret need not be set: the request is shown with *** in its place.
+  const env = options.send ? config.secretSource : new Proxy({}, { get: () => '***' });
+  const request = buildPbxRequest(settings, { ramal: options.ramal, numero: options.numero }, env);
+  print(text.request(request.method, request.shownUrl, request.dialled, request.interno));
+  if (!options.send) return;
+  const answer = await sendPbxRequest(request, { allowPrivateNetwork: settings.allowPrivateNetwork, timeoutMs: config.cti.pbxTimeoutMs });
+  print(text.answered(answer.status, answer.durationMs, answer.body.trim()));
+}
+
+async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?: string; to?: string; limit?: string; json?: boolean }) {
+  const text = ctiMessages(cli.locale);
+  const empresaId = parseId(cli, '--empresa', options.empresa);
+  const date = (label: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const parsed = new Date(value);
+    check(text, !Number.isNaN(parsed.getTime()), label, value, 'an ISO 8601 date-time');
+    return parsed;
+  };
+  const limit = options.limit === undefined ? 50 : Number(options.limit);
+  check(text, Number.isInteger(limit) && limit >= 1 && limit <= 200, '--limit', String(options.limit), 'an integer from 1 to 200');
+  const from = date('--from', options.from);
+  const to = date('--to', options.to);
+  const page = await withDatabase(({ db }) =>
+    listCalls(db, empresaId, {
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+      ...(options.ramal ? { ramal: options.ramal } : {}),
+      limit,
+    }),
+  );
+  if (options.json) {
+    printJson(page);
+    return;
+  }
+  if (!page.calls.length) {
+    print(text.noCalls);
+    return;
+  }
+  for (const c of page.calls) {
+    const when = new Date(c.inicio as Date | string).toISOString();
+    print(
+      `#${c.id}  ${when}  ${c.direcao.padEnd(7)} ramal ${c.ramal.padEnd(6)} ${String(c.telefone_normalizado ?? c.telefone).padEnd(15)} ${String(c.status).padEnd(16)} ${c.duracao_segundos ?? '-'} s  conta ${c.conta_id ?? '-'}`,
+    );
+  }
+}
+
+async function reindex(cli: Cli, options: { empresa: string }): Promise<void> {
+  const empresaId = parseId(cli, '--empresa', options.empresa);
+  const count = await withDatabase(({ db }) => rebuildPhoneIndex(db, empresaId));
+  print(ctiMessages(cli.locale).reindexed(count));
+}

@@ -1,0 +1,118 @@
+import type { Locale } from './messages';
+
+/** Texts of `integrador cti` (kept apart from messages.ts, which every command shares). */
+export interface CtiMessages {
+  cti: string;
+  configure: string;
+  show: string;
+  testPbx: string;
+  calls: string;
+  reindex: string;
+  hostLabelOption: string;
+  noHostLabelOption: string;
+  newTokenOption: string;
+  allowOption: string;
+  pbxUrlOption: string;
+  pbxMethodOption: string;
+  pbxAuthOption: string;
+  pbxUserOption: string;
+  pbxSecretOption: string;
+  pbxParamOption: string;
+  prefixOption: string;
+  ramalLengthOption: string;
+  privateNetworkOption: string;
+  ramalOption: string;
+  numeroOption: string;
+  sendOption: string;
+  fromOption: string;
+  toOption: string;
+  limitOption: string;
+  invalid: (label: string, value: string, expected: string) => string;
+  notConfigured: (empresaId: number) => string;
+  tokenIssued: (token: string) => string;
+  saved: (empresaId: number) => string;
+  request: (method: string, url: string, dialled: string, interno: boolean) => string;
+  answered: (status: number, ms: number, body: string) => string;
+  noCalls: string;
+  reindexed: (count: number) => string;
+}
+
+const ptBR: CtiMessages = {
+  cti: 'CTI (seed 002): listeners do PABX, screen pop, registro de ligações e click-to-call.',
+  configure: 'configura o CTI de uma empresa (só muda o que for informado)',
+  show: 'mostra a configuração de CTI de uma empresa (sem segredos)',
+  testPbx: 'monta (e com --send envia) a chamada de click-to-call ao PABX da empresa',
+  calls: 'lista as ligações da empresa, mais recentes primeiro',
+  reindex: 'refaz o índice de telefones (contas e contatos) da empresa',
+  hostLabelOption: 'rótulo EMPRESA de EMPRESA.<CTI_DOMAIN> pelo qual o PABX chama os listeners',
+  noHostLabelOption: 'remove o rótulo (só o caminho /t/<token>/ vale)',
+  newTokenOption: 'gera um novo token de caminho /t/<token>/wconnect/… (o anterior deixa de valer); mostrado uma vez',
+  allowOption: 'endereços ou faixas CIDR do PABX, separados por vírgula ("" = qualquer endereço)',
+  pbxUrlOption: 'modelo de URL do click-to-call com {ramal_origem} {numero_origem} {numero_destino} {ramal_destino}',
+  pbxMethodOption: 'método HTTP da chamada ao PABX (GET ou POST)',
+  pbxAuthOption: 'autenticação no PABX: nenhuma, basic, header ou token_url',
+  pbxUserOption: 'usuário da autenticação basic',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NOME} is the reference syntax users type, not a placeholder.
+  pbxSecretOption: 'referência ${NOME} ao segredo, lido de CTI_SECRET_<empresaId>_<NOME> pelo worker',
+  pbxParamOption: 'nome do cabeçalho (header) ou do parâmetro de URL (token_url) que leva o segredo',
+  prefixOption: 'prefixo discado antes de números externos (seed 002: um tom ou 0); nunca antes de ramais',
+  ramalLengthOption: 'números com até este tamanho são ramais internos',
+  privateNetworkOption: 'allow: o PABX está na rede privada do cliente (loopback/privado permitidos); deny: não',
+  ramalOption: 'ramal de origem',
+  numeroOption: 'número de destino',
+  sendOption: 'envia de fato a chamada ao PABX (usa CTI_SECRET_… do ambiente)',
+  fromOption: 'recebidas a partir de (ISO 8601)',
+  toOption: 'recebidas antes de (ISO 8601)',
+  limitOption: 'quantas linhas (padrão 50, máximo 200)',
+  invalid: (label, value, expected) => `${label}: "${value}" é inválido; esperado ${expected}`,
+  notConfigured: (id) => `a empresa #${id} não tem CTI configurado (use "integrador cti configure ${id} …")`,
+  tokenIssued: (token) =>
+    `token dos listeners (guarde agora, não será mostrado de novo): ${token}\n  URLs: /t/${token}/wconnect/WConnect_WSDL_ConsultaRamal.php e …/WConnect_WSDL_FinalizaLigacao.php`,
+  saved: (id) => `CTI da empresa #${id} salvo`,
+  request: (method, url, dialled, interno) => `${method} ${url}\n  discado: ${dialled}${interno ? ' (ramal interno, sem prefixo)' : ''}`,
+  answered: (status, ms, body) => `PABX respondeu ${status} em ${ms} ms: ${body}`,
+  noCalls: 'nenhuma ligação',
+  reindexed: (count) => `${count} registros reindexados`,
+};
+
+const en: CtiMessages = {
+  cti: 'CTI (seed 002): PBX listeners, screen pop, call log and click-to-call.',
+  configure: "configures an empresa's CTI (changes only what is given)",
+  show: "shows an empresa's CTI settings (no secrets)",
+  testPbx: "builds (and with --send sends) the click-to-call request to the empresa's PBX",
+  calls: "lists the empresa's calls, newest first",
+  reindex: "rebuilds the empresa's phone index (contas and contatos)",
+  hostLabelOption: 'the EMPRESA label of EMPRESA.<CTI_DOMAIN> the PBX calls the listeners by',
+  noHostLabelOption: 'removes the label (only the /t/<token>/ path works)',
+  newTokenOption: 'issues a new /t/<token>/wconnect/… path token (the old one stops working); shown once',
+  allowOption: 'comma-separated PBX addresses or CIDR ranges ("" = any address)',
+  pbxUrlOption: 'click-to-call URL template with {ramal_origem} {numero_origem} {numero_destino} {ramal_destino}',
+  pbxMethodOption: 'HTTP method of the PBX call (GET or POST)',
+  pbxAuthOption: 'PBX authentication: nenhuma (none), basic, header or token_url',
+  pbxUserOption: 'basic authentication user',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NOME} is the reference syntax users type, not a placeholder.
+  pbxSecretOption: 'a ${NOME} reference to the secret, read from CTI_SECRET_<empresaId>_<NOME> by the worker',
+  pbxParamOption: 'the header (header) or URL parameter (token_url) name carrying the secret',
+  prefixOption: 'prefix dialled before external numbers (seed 002: a tone or 0); never before extensions',
+  ramalLengthOption: 'numbers up to this length are internal extensions',
+  privateNetworkOption: "allow: the PBX is on the customer's private network (loopback/private allowed); deny: not",
+  ramalOption: 'origin extension',
+  numeroOption: 'destination number',
+  sendOption: 'actually sends the request to the PBX (uses CTI_SECRET_… from the environment)',
+  fromOption: 'received at or after (ISO 8601)',
+  toOption: 'received before (ISO 8601)',
+  limitOption: 'how many rows (default 50, at most 200)',
+  invalid: (label, value, expected) => `${label}: "${value}" is invalid; expected ${expected}`,
+  notConfigured: (id) => `empresa #${id} has no CTI settings (use "integrador cti configure ${id} …")`,
+  tokenIssued: (token) =>
+    `listener token (keep it now, it is not shown again): ${token}\n  URLs: /t/${token}/wconnect/WConnect_WSDL_ConsultaRamal.php and …/WConnect_WSDL_FinalizaLigacao.php`,
+  saved: (id) => `CTI settings of empresa #${id} saved`,
+  request: (method, url, dialled, interno) => `${method} ${url}\n  dialled: ${dialled}${interno ? ' (internal extension, no prefix)' : ''}`,
+  answered: (status, ms, body) => `the PBX answered ${status} in ${ms} ms: ${body}`,
+  noCalls: 'no calls',
+  reindexed: (count) => `${count} records re-indexed`,
+};
+
+export function ctiMessages(locale: Locale): CtiMessages {
+  return locale === 'en' ? en : ptBR;
+}

@@ -1,0 +1,96 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { cliEnv, runCli } from '../test/run-cli';
+
+describe('integrador cti', () => {
+  let database: TestDatabase;
+  let env: NodeJS.ProcessEnv;
+  let pbx: http.Server;
+  let pbxUrl: string;
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    pbx = http.createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.end('discando');
+    });
+    await new Promise<void>((resolve) => pbx.listen(0, '127.0.0.1', resolve));
+    pbxUrl = `http://127.0.0.1:${(pbx.address() as AddressInfo).port}`;
+    env = cliEnv(database.url, { CTI_SECRET_1_PBX: 'segredo-do-pabx' });
+    expect((await runCli(['tenant', 'create', 'Acme'], env)).code).toBe(0);
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => pbx.close(resolve));
+    await database.drop();
+  });
+
+  it('configures a tenant, prints the listener token once, tests the PBX template and lists calls', async () => {
+    const configured = await runCli(
+      [
+        'cti',
+        'configure',
+        '1',
+        '--host-label',
+        'Acme',
+        '--new-token',
+        '--allow',
+        '200.10.20.0/24, 127.0.0.1',
+        '--pbx-url',
+        `${pbxUrl}/dial?de={ramal_origem}&para={numero_destino}`,
+        '--pbx-auth',
+        'token_url',
+        '--pbx-param',
+        'chave',
+        '--pbx-secret',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the ${NOME} reference an operator types
+        '${PBX}',
+        '--prefix',
+        '0',
+        '--private-network',
+        'allow',
+        '--lang',
+        'en',
+      ],
+      env,
+    );
+    expect(configured.code).toBe(0);
+    const token = /listener token .*: (ctk_\S+)/.exec(configured.stdout)?.[1];
+    expect(token).toBeDefined();
+    const row = await database.db.selectFrom('cti_configuracoes').selectAll().executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ empresa_id: 1, rotulo_host: 'acme', prefixo_discagem: '0', pbx_autenticacao: 'token_url' });
+    expect(row.token_hash).not.toContain(token);
+    expect(JSON.stringify(row)).not.toContain('segredo-do-pabx');
+
+    const shown = await runCli(['cti', 'show', '1', '--json'], env);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ hostLabel: 'acme', hasToken: true, allowlist: ['200.10.20.0/24', '127.0.0.1'] });
+    expect(shown.stdout).not.toContain(token as string);
+
+    const dry = await runCli(['cti', 'test-pbx', '1', '--ramal', '3501', '--numero', '(47) 3210-0123', '--lang', 'en'], env);
+    expect(dry).toMatchObject({ code: 0 });
+    expect(dry.stdout).toContain('/dial?de=3501&para=04732100123&chave=***');
+    expect(seen).toEqual([]);
+    const sent = await runCli(['cti', 'test-pbx', '1', '--ramal', '3501', '--numero', '3502', '--send', '--lang', 'en'], env);
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toContain('the PBX answered 200');
+    expect(sent.stdout).not.toContain('segredo-do-pabx');
+    expect(seen).toEqual(['/dial?de=3501&para=3502&chave=segredo-do-pabx']);
+
+    expect((await runCli(['cti', 'calls', '--empresa', '1', '--lang', 'en'], env)).stdout).toBe('no calls\n');
+    // Six CLI processes, each starting tsx: allow for a loaded machine.
+  }, 240000);
+
+  it('refuses bad values naming the option, and a tenant without CTI', async () => {
+    const bad = await runCli(['cti', 'configure', '1', '--allow', '300.1.1.1', '--lang', 'en'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--allow');
+    const auth = await runCli(['cti', 'configure', '1', '--pbx-auth', 'magic', '--lang', 'en'], env);
+    expect(auth.stderr).toContain('--pbx-auth: "magic" is invalid; expected nenhuma, basic, header, token_url');
+    expect((await runCli(['tenant', 'create', 'Outra'], env)).code).toBe(0);
+    const none = await runCli(['cti', 'show', '2', '--lang', 'en'], env);
+    expect(none).toMatchObject({ code: 1 });
+    expect(none.stderr).toContain('empresa #2 has no CTI settings');
+  }, 240000);
+});

@@ -1,0 +1,293 @@
+import { randomBytes } from 'node:crypto';
+import querystring from 'node:querystring';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  admitClickToCall,
+  type CallEventKind,
+  type CallRow,
+  issuePopToken,
+  listCalls,
+  OPERATOR_PAGE,
+  PopHub,
+  readPopToken,
+  streamPops,
+  WConnectListener,
+} from '@integrador/cti';
+import type { JobProducer } from '@integrador/queue';
+import { type CrmDatabase, timestampMs } from '@integrador/store';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import { HttpError } from '../http-error';
+import { localeOf, message } from '../i18n';
+import { ErrorResponse } from '../schemas';
+
+/** The CTI settings the ingress needs (CTI_* variables). */
+export interface CtiRouteOptions {
+  domain: string | undefined;
+  trustedProxies: string[];
+  dedupeWindowMs: number;
+  callTimeoutMs: number;
+  popTokenTtlMs: number;
+}
+
+export interface CtiRouteDeps {
+  database: CrmDatabase;
+  redis: Redis;
+  producer: JobProducer;
+  keyPrefix: string;
+  options: CtiRouteOptions;
+}
+
+/** Seed 002's listener paths, exactly as the PBXs in the field are configured. */
+const LISTENERS: Record<string, CallEventKind> = {
+  'WConnect_WSDL_ConsultaRamal.php': 'inicio',
+  'WConnect_WSDL_FinalizaLigacao.php': 'fim',
+};
+
+const PROBLEM = { missing: { 'pt-BR': 'é obrigatório', en: 'is required' }, invalid: { 'pt-BR': 'é inválido', en: 'is invalid' } };
+
+/**
+ * The routes without an API key: seed 002's WConnect listeners (host label or /t/<token>/ form, GET or form POST),
+ * the screen-pop SSE stream (short-lived token) and the operator page.
+ */
+export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const listener = new WConnectListener({
+      db: deps.database.db,
+      redis: deps.redis,
+      producer: deps.producer,
+      prefix: deps.keyPrefix,
+      ...deps.options,
+      onPublishError: (err) => app.log.warn({ err }, 'screen pop publish failed'),
+    });
+    // Subscriptions wait across reconnects (ioredis subscribes again by itself); publishing stays fail-fast.
+    const subscriber = deps.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+    subscriber.on('error', (err) => app.log.warn({ reason: err.message }, 'screen pop subscriber error'));
+    const hub = new PopHub(subscriber, deps.keyPrefix);
+    const streams = new Set<() => void>();
+    // Open SSE streams would hold app.close() forever: end them first.
+    app.addHook('preClose', async () => {
+      for (const close of streams) close();
+    });
+    app.addHook('onClose', () => hub.close());
+    // PBXs may post the same parameters as a form (scoped to these routes).
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+      done(null, querystring.parse(String(body))),
+    );
+
+    const handle = async (request: FastifyRequest<{ Params: { token?: string; file: string } }>, reply: FastifyReply) => {
+      const kind = LISTENERS[request.params.file];
+      // One 404 for an unknown file, tenant or token and a foreign address: the same body, whatever the path held.
+      if (!kind) throw new HttpError(404, 'NOT_FOUND');
+      const outcome = await listener.accept({
+        kind,
+        host: request.headers.host,
+        pathToken: request.params.token,
+        remoteAddress: request.socket.remoteAddress ?? '',
+        forwardedFor: request.headers['x-forwarded-for'],
+        params: { ...(request.query as object), ...((request.body as object | undefined) ?? {}) },
+      });
+      if (outcome.status === 404) throw new HttpError(404, 'NOT_FOUND');
+      if (outcome.status === 400) {
+        const locale = localeOf(request);
+        const text = message(locale, 'CTI_LISTENER_PARAMETER', { field: outcome.field, problem: PROBLEM[outcome.problem][locale] });
+        return reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message: text, field: outcome.field } });
+      }
+      return reply.status(200).type('text/plain; charset=utf-8').send('OK');
+    };
+    // Not in the API docs (a PBX contract, not an API); no per-request info logs: the path may hold a tenant's token,
+    // and at a PBX's call rate they would be most of the log.
+    const listenerRoute = { schema: { hide: true }, logLevel: 'warn' } as const;
+    for (const path of ['/wconnect/:file', '/t/:token/wconnect/:file']) {
+      app.get(path, listenerRoute, handle);
+      app.post(path, listenerRoute, handle);
+    }
+
+    app.get(
+      '/cti/pop',
+      {
+        // The URL holds the pop token: no per-request info logs.
+        logLevel: 'warn',
+        schema: {
+          tags: ['cti'],
+          summary: 'Screen pop of one ramal (Server-Sent Events; token from POST /v1/cti/pop-tokens)',
+          querystring: Type.Object({ token: Type.String({ maxLength: 100 }) }),
+        },
+      },
+      async (request, reply) => {
+        const grant = await deps.producer.read('read pop token', () => readPopToken(deps.redis, deps.keyPrefix, request.query.token));
+        if (!grant) throw new HttpError(404, 'NOT_FOUND');
+        const lastEventId = Number.parseInt(String(request.headers['last-event-id'] ?? '0'), 10);
+        reply.hijack();
+        const close = await streamPops(reply.raw, {
+          hub,
+          redis: deps.redis,
+          prefix: deps.keyPrefix,
+          grant,
+          token: request.query.token,
+          lastEventId: Number.isFinite(lastEventId) && lastEventId > 0 ? lastEventId : 0,
+          tokenTtlMs: deps.options.popTokenTtlMs,
+        });
+        streams.add(close);
+        reply.raw.on('close', () => streams.delete(close));
+      },
+    );
+
+    app.get('/cti/operador', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(OPERATOR_PAGE),
+    );
+  };
+}
+
+const CallResponse = Type.Object({
+  id: Type.Integer(),
+  ramal: Type.String(),
+  usuarioId: Type.Union([Type.Integer(), Type.Null()]),
+  telefone: Type.String(),
+  telefoneNormalizado: Type.Union([Type.String(), Type.Null()]),
+  contaId: Type.Union([Type.Integer(), Type.Null()]),
+  contatoId: Type.Union([Type.Integer(), Type.Null()]),
+  direcao: Type.String(),
+  status: Type.Union([Type.String(), Type.Null()]),
+  recebidaEm: Type.String(),
+  atendidaEm: Type.Union([Type.String(), Type.Null()]),
+  encerradaEm: Type.Union([Type.String(), Type.Null()]),
+  duracaoSegundos: Type.Union([Type.Integer(), Type.Null()]),
+  urlAudio: Type.Union([Type.String(), Type.Null()]),
+  semInicio: Type.Boolean({ description: 'the end arrived without its start' }),
+  erro: Type.Union([Type.String(), Type.Null()]),
+});
+
+const iso = (value: Date | string | null) => {
+  const ms = timestampMs(value);
+  return ms === null ? null : new Date(ms).toISOString();
+};
+
+function callView(row: CallRow) {
+  return {
+    id: row.id,
+    ramal: row.ramal,
+    usuarioId: row.usuario_id,
+    telefone: row.telefone,
+    telefoneNormalizado: row.telefone_normalizado,
+    contaId: row.conta_id,
+    contatoId: row.contato_id,
+    direcao: row.direcao,
+    status: row.status,
+    recebidaEm: iso(row.inicio as Date | string) as string,
+    atendidaEm: iso(row.atendido_em as Date | string | null),
+    encerradaEm: iso(row.fim),
+    duracaoSegundos: row.duracao_segundos,
+    urlAudio: row.url_audio,
+    semInicio: Number(row.sem_inicio) === 1,
+    erro: row.erro,
+  };
+}
+
+const Ramal = Type.String({ pattern: '^[0-9]{1,20}$', description: 'the extension (usuarios.ramal)' });
+
+/** The tenant's CTI API (API key): pop tokens, click-to-call, the call log. Every query is bound to the key's empresa. */
+export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/cti/pop-tokens',
+      {
+        schema: {
+          tags: ['cti'],
+          summary: 'A short-lived token for the screen pop (SSE) of one ramal',
+          body: Type.Object({ ramal: Ramal }, { additionalProperties: false }),
+          response: {
+            201: Type.Object({ token: Type.String(), streamUrl: Type.String(), expiresInMs: Type.Integer() }),
+            400: ErrorResponse,
+            401: ErrorResponse,
+            503: ErrorResponse,
+          },
+        },
+      },
+      async (request, reply) => {
+        const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
+        const ttl = deps.options.popTokenTtlMs;
+        const token = await deps.producer.read('issue pop token', () =>
+          issuePopToken(deps.redis, deps.keyPrefix, { tenant, ramal: request.body.ramal }, ttl),
+        );
+        return reply.status(201).send({ token, streamUrl: `/cti/pop?token=${token}`, expiresInMs: ttl });
+      },
+    );
+
+    app.post(
+      '/cti/click-to-call',
+      {
+        schema: {
+          tags: ['cti'],
+          summary: 'Ask the PBX to dial numero from ramal (queue cti, job cti.click-to-call)',
+          body: Type.Object(
+            { ramal: Ramal, numero: Type.String({ minLength: 1, maxLength: 40, pattern: '^[0-9+()\\s.-]+$' }) },
+            { additionalProperties: false },
+          ),
+          response: {
+            202: Type.Object({ queue: Type.String(), jobId: Type.String(), callId: Type.String() }),
+            400: ErrorResponse,
+            401: ErrorResponse,
+            409: ErrorResponse,
+            503: ErrorResponse,
+          },
+        },
+      },
+      async (request, reply) => {
+        const empresaId = request.tenant.empresaId;
+        const { ramal, numero } = request.body;
+        await admitClickToCall(deps.database.db, empresaId, numero);
+        const callId = randomBytes(12).toString('base64url');
+        const tenant = { empresaId, filialId: request.tenant.filialId };
+        const job = await deps.producer.enqueue(
+          'cti',
+          'cti.click-to-call',
+          { tenant, callId, ramal, numero, requestedAt: new Date().toISOString() },
+          { jobId: `c2c-${empresaId}-${callId}` },
+        );
+        return reply.status(202).send({ queue: 'cti', jobId: String(job.id), callId });
+      },
+    );
+
+    app.get(
+      '/cti/calls',
+      {
+        schema: {
+          tags: ['cti'],
+          summary: 'The call log (ligacoes), newest first; filter by period, ramal, usuario, conta',
+          querystring: Type.Object(
+            {
+              from: Type.Optional(Type.String({ format: 'date-time', description: 'received at or after (ISO 8601)' })),
+              to: Type.Optional(Type.String({ format: 'date-time', description: 'received before (ISO 8601)' })),
+              ramal: Type.Optional(Ramal),
+              usuarioId: Type.Optional(Type.Integer({ minimum: 1 })),
+              contaId: Type.Optional(Type.Integer({ minimum: 1 })),
+              limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+              cursor: Type.Optional(Type.Integer({ minimum: 1, description: 'nextCursor of the previous page' })),
+            },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({ calls: Type.Array(CallResponse), nextCursor: Type.Union([Type.Integer(), Type.Null()]) }),
+            400: ErrorResponse,
+            401: ErrorResponse,
+          },
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        const page = await listCalls(deps.database.db, request.tenant.empresaId, {
+          ...(q.from ? { from: new Date(q.from) } : {}),
+          ...(q.to ? { to: new Date(q.to) } : {}),
+          ...(q.ramal ? { ramal: q.ramal } : {}),
+          ...(q.usuarioId ? { usuarioId: q.usuarioId } : {}),
+          ...(q.contaId ? { contaId: q.contaId } : {}),
+          ...(q.cursor ? { before: q.cursor } : {}),
+          limit: q.limit,
+        });
+        return { calls: page.calls.map(callView), nextCursor: page.nextCursor };
+      },
+    );
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * CTI benchmark (not a test): (1) WConnect listener requests/s accepted with a durable enqueue vs a bare Fastify +
+ * BullMQ queue.add handler, in the same run; (2) listener GET → SSE "caller" pop latency (p50/p99) at a fixed call
+ * rate over phone-indexed contas, with worker-cti in its own process. Goals (issue): ≥ 0.8× the baseline; p99 ≤ 50 ms.
+ *
+ *   npx tsx bench/cti.bench.ts [--requests 5000] [--concurrency 32] [--contas 10000] [--rate 200] [--seconds 10]
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { emptyConnections } from '@integrador/connections';
+import { catchUpPhoneIndex, saveCtiSettings } from '@integrador/cti';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { createEmpresa, issueApiKey } from '@integrador/store';
+import { Queue } from 'bullmq';
+import Fastify from 'fastify';
+import { buildApp } from '../apps/ingress/src/build-app';
+import { openSse } from '../test/fixtures/sse-client';
+import { createTestDatabase } from '../test/support/databases';
+import { spawnApp } from '../test/support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../test/support/redis-server';
+import { startBenchRun } from './support/bench-run';
+import { round } from './support/stats';
+
+const { values: args } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '5000' },
+    concurrency: { type: 'string', default: '32' },
+    contas: { type: 'string', default: '10000' },
+    rate: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '10' },
+  },
+});
+const REQUESTS = Number(args.requests);
+const CONCURRENCY = Number(args.concurrency);
+const CONTAS = Number(args.contas);
+const RATE = Number(args.rate);
+const SECONDS = Number(args.seconds);
+const RAMAIS = 20;
+const logger = createLogger({ name: 'bench', level: 'silent' });
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function get(base: string, path: string, host?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${base}${path}`, { agent, headers: host ? { host } : {} }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Sends `total` requests with `concurrency` in flight; returns requests/s (every answer must be 200). */
+async function load(total: number, concurrency: number, send: (i: number) => Promise<number>): Promise<number> {
+  let next = 0;
+  let failed = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        if ((await send(i)) !== 200) failed++;
+      }
+    }),
+  );
+  if (failed) throw new Error(`${failed} of ${total} requests were not answered 200`);
+  return total / ((performance.now() - started) / 1000);
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+};
+const phoneOf = (i: number) => `11${String(900000000 + i)}`;
+
+async function main(): Promise<void> {
+  const run = startBenchRun();
+  const database = await createTestDatabase('postgres');
+  run.cleanups.push({ name: 'database', run: () => database.drop() });
+  const prefix = testPrefix();
+  run.cleanups.push({ name: 'redis keys', run: () => deletePrefix(TEST_REDIS_URL, prefix) });
+  const redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+  await waitUntilReady(redis);
+  run.cleanups.push({ name: 'redis', run: () => redis.disconnect() });
+  const empresaId = await createEmpresa(database.db, 'Bench');
+  const key = await issueApiKey(database.db, empresaId, null, 'bench');
+  await saveCtiSettings(database.db, empresaId, { hostLabel: 'bench' });
+
+  // --- 1. Listener throughput vs bare Fastify + queue.add ---
+  const producer = new JobProducer({ connection: redis, prefix, timeoutMs: 5000, logger });
+  run.cleanups.push({ name: 'producer', run: () => producer.close() });
+  const app = await buildApp({
+    database,
+    redis,
+    producer,
+    connections: emptyConnections(),
+    logger,
+    keyPrefix: prefix,
+    checkTimeoutMs: 5000,
+    cti: { domain: 'bench.test', trustedProxies: [], dedupeWindowMs: 3000, callTimeoutMs: 3600000, popTokenTtlMs: 600000 },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  run.cleanups.push({ name: 'ingress', run: () => app.close() });
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+
+  const bareQueue = new Queue('bare', { connection: redis, prefix });
+  const bare = Fastify();
+  bare.get('/wconnect/:file', async (request, reply) => {
+    const q = request.query as Record<string, string>;
+    await bareQueue.add('event', { ramal: q.ramal, telefone: q.telefone, at: new Date().toISOString() }, { removeOnComplete: true });
+    return reply.type('text/plain').send('OK');
+  });
+  await bare.listen({ host: '127.0.0.1', port: 0 });
+  run.cleanups.push({
+    name: 'bare',
+    run: async () => {
+      await bare.close();
+      await bareQueue.close();
+    },
+  });
+  const bareBase = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}`;
+  const path = (i: number, round: number) =>
+    `/wconnect/WConnect_WSDL_FinalizaLigacao.php?ramal=${7000 + (i % 500)}&telefone=${round}${phoneOf(i)}`;
+
+  run.log(`throughput: ${REQUESTS} requests, ${CONCURRENCY} in flight, each side twice (alternating)`);
+  const rounds: { listener: number; bare: number }[] = [];
+  for (let r = 1; r <= 2; r++) {
+    const bareRate = await load(REQUESTS, CONCURRENCY, (i) => get(bareBase, path(i, r)));
+    const listenerRate = await load(REQUESTS, CONCURRENCY, (i) => get(base, path(i, r), 'bench.bench.test'));
+    rounds.push({ listener: round(listenerRate), bare: round(bareRate) });
+    run.log(`round ${r}: listener ${round(listenerRate)}/s, bare ${round(bareRate)}/s`);
+  }
+  const best = { listener: Math.max(...rounds.map((r) => r.listener)), bare: Math.max(...rounds.map((r) => r.bare)) };
+  // Drop the throughput jobs so the latency part's worker starts on an empty queue.
+  await producer.queue('cti').obliterate({ force: true });
+
+  // --- 2. Listener → SSE caller pop latency at a fixed rate over indexed contas ---
+  run.log(`latency: ${CONTAS} contas, ${RATE} calls/s for ${SECONDS} s over ${RAMAIS} ramais`);
+  for (let i = 0; i < CONTAS; i += 1000) {
+    const rows = Array.from({ length: Math.min(1000, CONTAS - i) }, (_, k) => ({
+      empresa_id: empresaId,
+      nome: `Conta ${i + k}`,
+      celular: phoneOf(i + k),
+    }));
+    await database.db.insertInto('contas').values(rows).execute();
+  }
+  await catchUpPhoneIndex(database.db);
+  const worker = spawnApp('apps/worker-cti/src/main.ts', {
+    REDIS_URL: TEST_REDIS_URL,
+    KEY_PREFIX: prefix,
+    CRM_DATABASE_URL: database.url,
+    LOG_LEVEL: 'info',
+    WORKER_CONCURRENCY: '20',
+  });
+  run.cleanups.push({
+    name: 'worker',
+    run: async () => {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    },
+  });
+  await worker.waitForLog('worker started', 120000);
+
+  const sent = new Map<string, number>();
+  const ringing: number[] = [];
+  const caller: number[] = [];
+  let wrong = 0;
+  for (let r = 0; r < RAMAIS; r++) {
+    const ramal = String(3000 + r);
+    const issued = await app.inject({
+      method: 'POST',
+      url: '/v1/cti/pop-tokens',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { ramal },
+    });
+    const sse = await openSse(`${base}${issued.json().streamUrl}`, undefined, (e) => {
+      const at = sent.get(`${ramal}:${String(e.data.numero)}`);
+      if (at === undefined) return;
+      if (e.event === 'ringing') ringing.push(performance.now() - at);
+      if (e.event !== 'caller') return;
+      caller.push(performance.now() - at);
+      const matches = e.data.matches as { nome: string }[];
+      if (matches[0]?.nome !== `Conta ${Number(String(e.data.numero).slice(2)) - 900000000}`) wrong++;
+    });
+    run.cleanups.push({ name: `sse ${ramal}`, run: () => sse.close() });
+  }
+  const total = RATE * SECONDS;
+  const started = performance.now();
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const ramal = String(3000 + (i % RAMAIS));
+    const numero = phoneOf((i * 7919) % CONTAS);
+    sent.set(`${ramal}:${numero}`, performance.now());
+    pending.push(get(base, `/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=${ramal}&telefone=${numero}`, 'bench.bench.test'));
+  }
+  await Promise.all(pending);
+  const deadline = Date.now() + 30000;
+  while (caller.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+
+  const summary = {
+    throughput: {
+      rounds,
+      bestListenerPerSecond: best.listener,
+      bestBarePerSecond: best.bare,
+      ratio: round(best.listener / best.bare, 2),
+      goal: 0.8,
+    },
+    latency: {
+      calls: total,
+      popsReceived: caller.length,
+      wrongConta: wrong,
+      ringingMs: { p50: round(percentile(ringing, 50)), p99: round(percentile(ringing, 99)) },
+      callerMs: { p50: round(percentile(caller, 50)), p99: round(percentile(caller, 99)), max: round(Math.max(...caller)) },
+      goalP99Ms: 50,
+    },
+  };
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  await run.cleanUp();
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`cti bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

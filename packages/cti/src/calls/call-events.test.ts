@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { createRedis, waitUntilReady } from '@integrador/queue';
+import { createEmpresa } from '@integrador/store';
+import type { Redis } from 'ioredis';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../../test/support/redis-server';
+import { type CallEventDeps, expireOpenCalls, processCallEvent } from './call-events';
+import { listCalls } from './call-log.repository';
+
+describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
+  let database: TestDatabase;
+  let redis: Redis;
+  let deps: CallEventDeps;
+  let empresaId: number;
+  const prefix = testPrefix();
+  const tenant = () => ({ empresaId, filialId: null });
+  const event = (kind: 'inicio' | 'fim', ramal: string, telefone: string, at: Date, extra: { urlAudio?: string } = {}) => ({
+    tenant: tenant(),
+    eventId: randomBytes(9).toString('base64url'),
+    kind,
+    ramal,
+    telefone,
+    receivedAt: at.toISOString(),
+    ...extra,
+  });
+  const rows = (ramal: string) =>
+    database.db.selectFrom('ligacoes').selectAll().where('empresa_id', '=', empresaId).where('ramal', '=', ramal).execute();
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    empresaId = await createEmpresa(database.db, 'Acme');
+    await database.db.insertInto('contas').values({ empresa_id: empresaId, nome: 'Conta Exemplo', telefone: '(11) 3333-4444' }).execute();
+    redis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    await waitUntilReady(redis);
+    deps = { db: database.db, redis, prefix, callTimeoutMs: 60000 };
+  });
+
+  afterAll(async () => {
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+    await database.drop();
+  });
+
+  it('a start and its end make one closed row with the duration; a job run twice writes nothing twice', async () => {
+    const start = event('inicio', '3501', '1133334444', new Date(Date.now() - 42000));
+    const first = await processCallEvent(deps, start);
+    expect(await processCallEvent(deps, start)).toEqual(first);
+    const end = event('fim', '3501', '(11) 3333-4444', new Date(), { urlAudio: 'a.wav' });
+    await processCallEvent(deps, end);
+    await processCallEvent(deps, end);
+    const [row, ...more] = await rows('3501');
+    expect(more).toEqual([]);
+    expect(row).toMatchObject({
+      status: 'finalizada',
+      url_audio: 'a.wav',
+      sem_inicio: 0,
+      duracao_segundos: 42,
+      telefone_normalizado: '+551133334444',
+    });
+    expect(row?.conta_id).not.toBeNull();
+  });
+
+  it('an end whose start is processed later (two workers) still makes one row', async () => {
+    const startedAt = new Date(Date.now() - 10000);
+    const start = event('inicio', '3502', '1133334444', startedAt);
+    await processCallEvent(deps, event('fim', '3502', '1133334444', new Date()));
+    expect((await rows('3502')).map((r) => [r.status, r.sem_inicio])).toEqual([['finalizada', 1]]);
+    expect(await processCallEvent(deps, start)).toMatchObject({ paired: true });
+    const [row, ...more] = await rows('3502');
+    expect(more).toEqual([]);
+    expect(row).toMatchObject({ status: 'finalizada', sem_inicio: 0, duracao_segundos: 10 });
+  });
+
+  it('a start without an end becomes "sem fim recebido" after the timeout, and the list pages', async () => {
+    await processCallEvent(deps, event('inicio', '3503', '1133334444', new Date(Date.now() - 120000)));
+    await processCallEvent(deps, event('inicio', '3503', '1155556666', new Date()));
+    expect(await expireOpenCalls(deps)).toBe(1);
+    expect((await rows('3503')).map((r) => r.status).sort()).toEqual(['sem fim recebido', 'tocando']);
+    const page = await listCalls(database.db, empresaId, { ramal: '3503', limit: 1 });
+    expect(page.calls).toHaveLength(1);
+    const next = await listCalls(database.db, empresaId, { ramal: '3503', limit: 1, before: page.nextCursor ?? 0 });
+    expect(next).toMatchObject({ nextCursor: null });
+    expect(next.calls[0]?.id).not.toBe(page.calls[0]?.id);
+    expect((await listCalls(database.db, empresaId + 1000, { limit: 50 })).calls).toEqual([]);
+  });
+});

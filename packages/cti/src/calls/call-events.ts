@@ -1,0 +1,146 @@
+import type { CtiCallEventPayload } from '@integrador/jobs';
+import type { Database } from '@integrador/store';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
+import { findCallers } from '../phone/phone-index';
+import { publishPop } from '../pop/pop-events';
+import { findCtiSettings } from '../settings/cti-settings.repository';
+import type { SettingsCache } from '../settings/settings-cache';
+import {
+  closeCall,
+  closeStaleCalls,
+  findCallByEndEvent,
+  findCallByEvent,
+  findOpenCall,
+  findUnpairedEnd,
+  insertCall,
+  pairLateStart,
+  usuarioOfRamal,
+} from './call-log.repository';
+
+export interface CallEventDeps {
+  db: Kysely<Database>;
+  redis: Redis;
+  prefix: string;
+  /** A start without an end is closed as "sem fim recebido" after this long. */
+  callTimeoutMs: number;
+  /** Tenant settings, cached per process (without it every event reads cti_configuracoes). */
+  settings?: SettingsCache;
+}
+
+/** What a processed call event did (the job's result). */
+export type CallEventResult =
+  | { kind: 'inicio'; ligacaoId: number; matches: number; paired: boolean }
+  | { kind: 'fim'; ligacaoId: number; semInicio: boolean; duplicate?: boolean };
+
+const publicNumber = (phone: NormalizedPhone) => (phone.kind === 'nacional' ? phone.e164 : phone.digits || null);
+const matchKey = (phone: NormalizedPhone, raw: string) => (phone.key || raw).slice(0, 20);
+
+async function phoneOf(deps: CallEventDeps, empresaId: number, telefone: string) {
+  const settings = await (deps.settings ? deps.settings.get(empresaId) : findCtiSettings(deps.db, empresaId));
+  return normalizePhone(telefone, { ramalLength: settings?.ramalLength ?? 4 });
+}
+
+/** Call start: the lookup, the caller card on the ramal's screen pop at once, then one ligacoes row (tocando). */
+async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Promise<CallEventResult> {
+  const { db } = deps;
+  const empresaId = event.tenant.empresaId;
+  const receivedAt = new Date(event.receivedAt);
+  const phone = await phoneOf(deps, empresaId, event.telefone);
+  const lookup = phone.kind === 'nacional' || phone.kind === 'local' ? findCallers(db, empresaId, phone) : Promise.resolve([]);
+  const [matches, usuarioId, existing] = await Promise.all([
+    lookup,
+    usuarioOfRamal(db, empresaId, event.ramal),
+    findCallByEvent(db, empresaId, event.eventId),
+  ]);
+  const normalizado = publicNumber(phone);
+  const key = matchKey(phone, event.telefone);
+  // The operator waits for the card, not for the call log: publish first (a job run twice publishes the same card).
+  const endedFirst = existing ? undefined : await findUnpairedEnd(db, empresaId, event.ramal, key, receivedAt, deps.callTimeoutMs);
+  if (!endedFirst) {
+    const card = { type: 'caller' as const, callId: event.eventId, ramal: event.ramal, numero: event.telefone, normalizado };
+    await publishPop(deps.redis, deps.prefix, empresaId, { ...card, recebidoEm: event.receivedAt, matches }, deps.callTimeoutMs);
+  }
+  if (existing) return { kind: 'inicio', ligacaoId: existing.id, matches: matches.length, paired: false };
+  const first = matches[0];
+  const call = {
+    empresaId,
+    ramal: event.ramal,
+    usuarioId,
+    telefone: event.telefone,
+    normalizado,
+    key,
+    contaId: first?.contaId ?? null,
+    contatoId: first?.tabela === 'contatos' ? first.id : null,
+    direcao: 'entrada' as const,
+    status: 'tocando' as const,
+    inicio: receivedAt,
+    eventId: event.eventId,
+  };
+  if (endedFirst) {
+    // The end's job ran first (two workers): this start completes that row instead of opening a second one.
+    await pairLateStart(db, endedFirst, call);
+    return { kind: 'inicio', ligacaoId: endedFirst.id, matches: matches.length, paired: true };
+  }
+  return { kind: 'inicio', ligacaoId: await insertCall(db, call), matches: matches.length, paired: false };
+}
+
+/** Call end: closes the newest open call of (empresa, ramal, number), or records a closed row when none is open. */
+async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promise<CallEventResult> {
+  const { db } = deps;
+  const empresaId = event.tenant.empresaId;
+  const done = await findCallByEndEvent(db, empresaId, event.eventId);
+  if (done) return { kind: 'fim', ligacaoId: done.id, semInicio: Number(done.sem_inicio) === 1, duplicate: true };
+  const endedAt = new Date(event.receivedAt);
+  const phone = await phoneOf(deps, empresaId, event.telefone);
+  const key = matchKey(phone, event.telefone);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const open = await findOpenCall(db, empresaId, event.ramal, key);
+    if (!open) break;
+    if (await closeCall(db, open, endedAt, event.urlAudio ?? null, event.eventId)) {
+      const ended = { type: 'ended' as const, callId: open.evento_id ?? event.eventId, ramal: event.ramal, numero: event.telefone };
+      await publishPop(deps.redis, deps.prefix, empresaId, { ...ended, encerradoEm: event.receivedAt }, deps.callTimeoutMs);
+      return { kind: 'fim', ligacaoId: open.id, semInicio: false };
+    }
+  }
+  const ligacaoId = await insertCall(db, {
+    empresaId,
+    ramal: event.ramal,
+    usuarioId: await usuarioOfRamal(db, empresaId, event.ramal),
+    telefone: event.telefone,
+    normalizado: publicNumber(phone),
+    key,
+    contaId: null,
+    contatoId: null,
+    direcao: 'entrada',
+    status: 'finalizada',
+    inicio: endedAt,
+    fim: endedAt,
+    urlAudio: event.urlAudio ?? null,
+    endEventId: event.eventId,
+    semInicio: true,
+  });
+  return { kind: 'fim', ligacaoId, semInicio: true };
+}
+
+/** Processes one listener event (job cti.call-event); idempotent, so a job that runs twice writes nothing twice. */
+export async function processCallEvent(deps: CallEventDeps, event: CtiCallEventPayload): Promise<CallEventResult> {
+  return event.kind === 'inicio' ? callStarted(deps, event) : callEnded(deps, event);
+}
+
+/** Closes calls open longer than the timeout as "sem fim recebido" and takes them off the screen pop; returns how many. */
+export async function expireOpenCalls(deps: CallEventDeps, now = new Date()): Promise<number> {
+  const closed = await closeStaleCalls(deps.db, new Date(now.getTime() - deps.callTimeoutMs));
+  for (const call of closed) {
+    if (!call.evento_id) continue;
+    await publishPop(
+      deps.redis,
+      deps.prefix,
+      call.empresa_id,
+      { type: 'ended', callId: call.evento_id, ramal: call.ramal, numero: call.telefone, encerradoEm: now.toISOString() },
+      deps.callTimeoutMs,
+    );
+  }
+  return closed.length;
+}

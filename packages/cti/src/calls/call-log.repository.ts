@@ -1,0 +1,209 @@
+import { type Database, type LigacoesTable, timestampMs, timestampValue } from '@integrador/store';
+import type { Kysely, Selectable } from 'kysely';
+
+/** Call statuses (seed 002's call log); discando / falhou are click-to-call's own. */
+export const OPEN_STATUSES = ['tocando', 'em andamento', 'discando'] as const;
+export type CallStatus = 'tocando' | 'em andamento' | 'finalizada' | 'sem fim recebido' | 'discando' | 'falhou';
+
+export type CallRow = Selectable<LigacoesTable>;
+type Db = Kysely<Database>;
+
+/** The row an event (start or click-to-call) opened, or undefined. */
+export async function findCallByEvent(db: Db, empresaId: number, eventId: string): Promise<CallRow | undefined> {
+  return db.selectFrom('ligacoes').selectAll().where('empresa_id', '=', empresaId).where('evento_id', '=', eventId).executeTakeFirst();
+}
+
+/** The row an end event already closed, or undefined. */
+export async function findCallByEndEvent(db: Db, empresaId: number, eventId: string): Promise<CallRow | undefined> {
+  return db.selectFrom('ligacoes').selectAll().where('empresa_id', '=', empresaId).where('evento_fim_id', '=', eventId).executeTakeFirst();
+}
+
+/** The newest open call of (empresa, ramal, number key). */
+export async function findOpenCall(db: Db, empresaId: number, ramal: string, key: string): Promise<CallRow | undefined> {
+  return db
+    .selectFrom('ligacoes')
+    .selectAll()
+    .where('empresa_id', '=', empresaId)
+    .where('ramal', '=', ramal)
+    .where('chave_telefone', '=', key)
+    .where('status', 'in', [...OPEN_STATUSES])
+    .orderBy('inicio', 'desc')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+}
+
+/** A row made by an end whose start had not been processed yet, ended at or after `startedAt` (the two jobs raced). */
+export async function findUnpairedEnd(db: Db, empresaId: number, ramal: string, key: string, startedAt: Date, windowMs: number) {
+  return db
+    .selectFrom('ligacoes')
+    .selectAll()
+    .where('empresa_id', '=', empresaId)
+    .where('ramal', '=', ramal)
+    .where('chave_telefone', '=', key)
+    .where('sem_inicio', '=', 1)
+    .where('evento_id', 'is', null)
+    .where('fim', '>=', timestampValue(db, startedAt))
+    .where('fim', '<=', timestampValue(db, new Date(startedAt.getTime() + windowMs)))
+    .orderBy('fim', 'asc')
+    .executeTakeFirst();
+}
+
+export interface NewCall {
+  empresaId: number;
+  ramal: string;
+  usuarioId: number | null;
+  telefone: string;
+  normalizado: string | null;
+  key: string;
+  contaId: number | null;
+  contatoId: number | null;
+  direcao: 'entrada' | 'saida';
+  status: CallStatus;
+  inicio: Date;
+  fim?: Date;
+  urlAudio?: string | null;
+  eventId?: string | null;
+  endEventId?: string | null;
+  semInicio?: boolean;
+}
+
+/** Inserts one call row; returns its id. */
+export async function insertCall(db: Db, call: NewCall): Promise<number> {
+  const insert = db.insertInto('ligacoes').values({
+    empresa_id: call.empresaId,
+    ramal: call.ramal,
+    usuario_id: call.usuarioId,
+    telefone: call.telefone.slice(0, 30),
+    telefone_normalizado: call.normalizado,
+    chave_telefone: call.key,
+    conta_id: call.contaId,
+    contato_id: call.contatoId,
+    direcao: call.direcao,
+    status: call.status,
+    inicio: timestampValue(db, call.inicio),
+    fim: call.fim ? timestampValue(db, call.fim) : null,
+    url_audio: call.urlAudio ?? null,
+    evento_id: call.eventId ?? null,
+    evento_fim_id: call.endEventId ?? null,
+    sem_inicio: call.semInicio ? 1 : 0,
+  });
+  // MySQL has no RETURNING; its driver reports the generated id instead.
+  if (db.getExecutor().adapter.supportsReturning) {
+    const row = await insert.returning('id').executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+  const result = await insert.executeTakeFirstOrThrow();
+  return Number(result.insertId);
+}
+
+/** Closes an open call at `fim`; false when another event closed it first. */
+export async function closeCall(db: Db, call: CallRow, fim: Date, urlAudio: string | null, endEventId: string): Promise<boolean> {
+  const started = timestampMs(call.inicio) ?? fim.getTime();
+  const result = await db
+    .updateTable('ligacoes')
+    .set({
+      status: 'finalizada',
+      fim: timestampValue(db, fim),
+      duracao_segundos: Math.max(0, Math.round((fim.getTime() - started) / 1000)),
+      url_audio: urlAudio,
+      evento_fim_id: endEventId,
+    })
+    .where('empresa_id', '=', call.empresa_id)
+    .where('id', '=', call.id)
+    .where('status', 'in', [...OPEN_STATUSES])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Gives an end-only row the start that arrived late (the two events' jobs ran out of order). */
+export async function pairLateStart(db: Db, call: CallRow, start: Partial<NewCall> & { inicio: Date; eventId: string }): Promise<void> {
+  const ended = timestampMs(call.fim) ?? start.inicio.getTime();
+  await db
+    .updateTable('ligacoes')
+    .set({
+      inicio: timestampValue(db, start.inicio),
+      duracao_segundos: Math.max(0, Math.round((ended - start.inicio.getTime()) / 1000)),
+      sem_inicio: 0,
+      evento_id: start.eventId,
+      usuario_id: start.usuarioId ?? call.usuario_id,
+      conta_id: start.contaId ?? call.conta_id,
+      contato_id: start.contatoId ?? call.contato_id,
+    })
+    .where('empresa_id', '=', call.empresa_id)
+    .where('id', '=', call.id)
+    .execute();
+}
+
+/** Marks a click-to-call row as placed (the PBX accepted) or failed (with the PBX's answer). */
+export async function setOutboundOutcome(db: Db, empresaId: number, eventId: string, status: 'em andamento' | 'falhou', erro?: string) {
+  await db
+    .updateTable('ligacoes')
+    .set({ status, erro: erro?.slice(0, 2000) ?? null, ...(status === 'falhou' ? { fim: timestampValue(db, new Date()) } : {}) })
+    .where('empresa_id', '=', empresaId)
+    .where('evento_id', '=', eventId)
+    .where('status', '=', 'discando')
+    .execute();
+}
+
+/** Closes every call still open since before `cutoff` as "sem fim recebido" (all tenants); returns those rows. */
+export async function closeStaleCalls(db: Db, cutoff: Date, batch = 500): Promise<CallRow[]> {
+  const stale = await db
+    .selectFrom('ligacoes')
+    .selectAll()
+    .where('status', 'in', [...OPEN_STATUSES])
+    .where('inicio', '<', timestampValue(db, cutoff))
+    .limit(batch)
+    .execute();
+  if (!stale.length) return [];
+  await db
+    .updateTable('ligacoes')
+    .set({ status: 'sem fim recebido' })
+    .where(
+      'id',
+      'in',
+      stale.map((c) => c.id),
+    )
+    .where('status', 'in', [...OPEN_STATUSES])
+    .execute();
+  return stale;
+}
+
+export interface CallFilter {
+  from?: Date;
+  to?: Date;
+  ramal?: string;
+  usuarioId?: number;
+  contaId?: number;
+  /** Only rows with a smaller id (the previous page's nextCursor). */
+  before?: number;
+  limit: number;
+}
+
+/** One page of the empresa's calls, newest first. */
+export async function listCalls(db: Db, empresaId: number, filter: CallFilter): Promise<{ calls: CallRow[]; nextCursor: number | null }> {
+  let query = db.selectFrom('ligacoes').selectAll().where('empresa_id', '=', empresaId);
+  if (filter.from) query = query.where('inicio', '>=', timestampValue(db, filter.from));
+  if (filter.to) query = query.where('inicio', '<', timestampValue(db, filter.to));
+  if (filter.ramal) query = query.where('ramal', '=', filter.ramal);
+  if (filter.usuarioId) query = query.where('usuario_id', '=', filter.usuarioId);
+  if (filter.contaId) query = query.where('conta_id', '=', filter.contaId);
+  if (filter.before) query = query.where('id', '<', filter.before);
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
+  const calls = rows.slice(0, filter.limit);
+  return { calls, nextCursor: rows.length > filter.limit ? (calls[calls.length - 1]?.id ?? null) : null };
+}
+
+/** The active usuario whose ramal this is (seed 002: usuarios.ramal), or null. */
+export async function usuarioOfRamal(db: Db, empresaId: number, ramal: string): Promise<number | null> {
+  const row = await db
+    .selectFrom('usuarios')
+    .select('id')
+    .where('empresa_id', '=', empresaId)
+    .where('ramal', '=', ramal)
+    .where('ativo', '=', 1)
+    .executeTakeFirst();
+  return row ? Number(row.id) : null;
+}

@@ -1,0 +1,102 @@
+import type { CtiClickToCallPayload } from '@integrador/jobs';
+import type { Database } from '@integrador/store';
+import type { Kysely } from 'kysely';
+import { findCallByEvent, insertCall, setOutboundOutcome, usuarioOfRamal } from '../calls/call-log.repository';
+import { CtiError } from '../cti-error';
+import { normalizePhone } from '../phone/normalize-phone';
+import { type CtiSettings, findCtiSettings } from '../settings/cti-settings.repository';
+import { sendPbxRequest } from './pbx-client';
+import { buildPbxRequest } from './pbx-request';
+
+export interface ClickToCallDeps {
+  db: Kysely<Database>;
+  /** Where CTI_SECRET_<empresaId>_<NOME> secrets resolve from. */
+  env: Readonly<Record<string, string | undefined>>;
+  pbxTimeoutMs: number;
+}
+
+export interface ClickToCallHooks {
+  /** Takes a token of the tenant's rate limit for its PBX (connection "cti-pbx") before the call. */
+  acquire?: () => Promise<void>;
+  /** True when this attempt is the job's last: a transient failure then marks the row falhou too. */
+  lastAttempt: boolean;
+}
+
+/** The name tenant rate limits use for the PBX (integrador limits set <empresa> --connection cti-pbx …). */
+export const PBX_CONNECTION = 'cti-pbx';
+
+/** What a placed call returns (the job's result). */
+export interface ClickToCallResult {
+  ligacaoId: number;
+  status: number;
+  dialled: string;
+  interno: boolean;
+  url: string;
+  pbxAnswer: string;
+}
+
+/**
+ * May this empresa place this call? The one check, for the route (before enqueueing) and the worker (the settings may
+ * have changed since): a PBX template is configured and the number can be dialled. Returns the settings.
+ */
+export async function admitClickToCall(db: Kysely<Database>, empresaId: number, numero: string): Promise<CtiSettings> {
+  const settings = await findCtiSettings(db, empresaId);
+  if (!settings?.pbx.urlTemplate) {
+    throw new CtiError('CTI_NOT_CONFIGURED', true, 'click-to-call is not configured for this empresa (no PBX URL template)');
+  }
+  if (normalizePhone(numero, { ramalLength: settings.ramalLength }).kind === 'invalido') {
+    throw new CtiError('CTI_INVALID_NUMBER', true, `"${numero}" is not a number that can be dialled`, undefined, {
+      field: 'body.numero',
+      value: numero,
+    });
+  }
+  return settings;
+}
+
+/**
+ * Click-to-call (seed 002): logs the outbound call in ligacoes (discando), asks the tenant's PBX to dial and records
+ * the outcome (em andamento, or falhou with the PBX's answer). A retried job reuses its row.
+ */
+export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPayload, hooks: ClickToCallHooks): Promise<ClickToCallResult> {
+  const { db } = deps;
+  const empresaId = call.tenant.empresaId;
+  const settings = await findCtiSettings(db, empresaId);
+  if (!settings?.pbx.urlTemplate)
+    throw new CtiError('CTI_NOT_CONFIGURED', true, 'click-to-call is not configured for this empresa (no PBX URL template)');
+  const phone = normalizePhone(call.numero, { ramalLength: settings.ramalLength });
+  const existing = await findCallByEvent(db, empresaId, call.callId);
+  const ligacaoId =
+    existing?.id ??
+    (await insertCall(db, {
+      empresaId,
+      ramal: call.ramal,
+      usuarioId: await usuarioOfRamal(db, empresaId, call.ramal),
+      telefone: call.numero,
+      normalizado: phone.kind === 'nacional' ? phone.e164 : phone.digits || null,
+      key: (phone.key || call.numero).slice(0, 20),
+      contaId: null,
+      contatoId: null,
+      direcao: 'saida',
+      status: 'discando',
+      inicio: new Date(call.requestedAt),
+      eventId: call.callId,
+    }));
+  try {
+    const request = buildPbxRequest(settings, call, deps.env);
+    await hooks.acquire?.();
+    const answer = await sendPbxRequest(request, { allowPrivateNetwork: settings.allowPrivateNetwork, timeoutMs: deps.pbxTimeoutMs });
+    await setOutboundOutcome(db, empresaId, call.callId, 'em andamento');
+    return {
+      ligacaoId,
+      status: answer.status,
+      dialled: request.dialled,
+      interno: request.interno,
+      url: request.shownUrl,
+      pbxAnswer: answer.body,
+    };
+  } catch (err) {
+    const final = (err instanceof CtiError && err.permanent) || hooks.lastAttempt;
+    if (final && err instanceof CtiError) await setOutboundOutcome(db, empresaId, call.callId, 'falhou', err.message);
+    throw err;
+  }
+}

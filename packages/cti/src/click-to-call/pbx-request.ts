@@ -1,0 +1,75 @@
+import { CtiError } from '../cti-error';
+import { normalizePhone } from '../phone/normalize-phone';
+import type { CtiSettings } from '../settings/cti-settings.repository';
+
+/** The request that asks the tenant's PBX to place a call. */
+export interface PbxRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  /** The URL with a URL-token secret replaced by ***: what logs, errors and the CLI may show. */
+  shownUrl: string;
+  /** What is dialled: the prefix + DDD + number for an external number, the digits of an extension. */
+  dialled: string;
+  interno: boolean;
+}
+
+const SECRET_REF = /^\$\{([A-Z][A-Z0-9_]{0,63})\}$/;
+
+/** The environment variable a tenant's PBX secret reference names: CTI_SECRET_<empresaId>_<NOME> (a tenant reaches only its own). */
+export function pbxSecretVariable(empresaId: number, ref: string | null): string | undefined {
+  const name = SECRET_REF.exec(ref ?? '')?.[1];
+  return name ? `CTI_SECRET_${empresaId}_${name}` : undefined;
+}
+
+function resolveSecret(settings: CtiSettings, env: Readonly<Record<string, string | undefined>>): string {
+  const variable = pbxSecretVariable(settings.empresaId, settings.pbx.secretRef);
+  if (!variable)
+    throw new CtiError(
+      'PBX_SECRET_REF_INVALID',
+      true,
+      `the PBX secret must be a \${NOME} reference, got "${settings.pbx.secretRef ?? ''}"`,
+    );
+  const secret = env[variable];
+  if (!secret) throw new CtiError('PBX_SECRET_MISSING', true, `the PBX secret is not set: define the environment variable ${variable}`);
+  return secret;
+}
+
+/**
+ * Builds the click-to-call request from the tenant's template (seed 002: the integrator's listener URL with origin
+ * and destination parameters). The dial prefix goes before every number except internal extensions.
+ */
+export function buildPbxRequest(
+  settings: CtiSettings,
+  call: { ramal: string; numero: string },
+  env: Readonly<Record<string, string | undefined>>,
+): PbxRequest {
+  const template = settings.pbx.urlTemplate;
+  if (!template) throw new CtiError('CTI_NOT_CONFIGURED', true, 'click-to-call is not configured for this empresa (no PBX URL template)');
+  const phone = normalizePhone(call.numero, { ramalLength: settings.ramalLength });
+  if (phone.kind === 'invalido') throw new CtiError('CTI_INVALID_NUMBER', true, `"${call.numero}" is not a number that can be dialled`);
+  const interno = phone.kind === 'ramal';
+  const number = phone.kind === 'nacional' ? phone.national : phone.digits;
+  const dialled = interno ? number : `${settings.dialPrefix}${number}`;
+  const values: Record<string, string> = {
+    ramal_origem: call.ramal,
+    numero_origem: call.ramal,
+    numero_destino: dialled,
+    ramal_destino: interno ? number : '',
+  };
+  const fill = (text: string) =>
+    text.replace(/\{(ramal_origem|numero_origem|numero_destino|ramal_destino)\}/g, (_, k: string) => encodeURIComponent(values[k] ?? ''));
+  let url = fill(template);
+  let shownUrl = url;
+  const headers: Record<string, string> = {};
+  const { auth, user, paramName } = settings.pbx;
+  if (auth === 'basic') headers.authorization = `Basic ${Buffer.from(`${user ?? ''}:${resolveSecret(settings, env)}`).toString('base64')}`;
+  if (auth === 'header') headers[(paramName || 'token_auth').toLowerCase()] = resolveSecret(settings, env);
+  if (auth === 'token_url') {
+    const name = encodeURIComponent(paramName || 'token');
+    const joiner = url.includes('?') ? '&' : '?';
+    url = `${url}${joiner}${name}=${encodeURIComponent(resolveSecret(settings, env))}`;
+    shownUrl = `${shownUrl}${joiner}${name}=***`;
+  }
+  return { method: settings.pbx.method || 'GET', url, headers, shownUrl, dialled, interno };
+}

@@ -1,0 +1,31 @@
+export { type CallEventDeps, type CallEventResult, expireOpenCalls, processCallEvent } from './calls/call-events';
+export { type CallFilter, type CallRow, type CallStatus, listCalls } from './calls/call-log.repository';
+export { admitClickToCall, type ClickToCallDeps, type ClickToCallResult, PBX_CONNECTION, placeCall } from './click-to-call/click-to-call';
+export { sendPbxRequest } from './click-to-call/pbx-client';
+export { buildPbxRequest, type PbxRequest, pbxSecretVariable } from './click-to-call/pbx-request';
+export { CtiError } from './cti-error';
+export { AddressListError, parseRanges } from './listener/client-address';
+export {
+  type CallEventKind,
+  type ListenerOutcome,
+  type ListenerRequest,
+  WConnectListener,
+  type WConnectListenerOptions,
+} from './listener/wconnect-listener';
+export { type NormalizedPhone, normalizePhone } from './phone/normalize-phone';
+export { type CallerMatch, catchUpPhoneIndex, findCallers, rebuildPhoneIndex } from './phone/phone-index';
+export { OPERATOR_PAGE } from './pop/operator-page';
+export { activePops, type PopEvent, publishPop } from './pop/pop-events';
+export { PopHub } from './pop/pop-hub';
+export { streamPops } from './pop/pop-stream';
+export { issuePopToken, type PopGrant, readPopToken, touchPopToken } from './pop/pop-tokens';
+export {
+  type CtiSettings,
+  type CtiSettingsPatch,
+  findCtiSettings,
+  issueListenerToken,
+  PBX_AUTH_MODES,
+  type PbxAuth,
+  saveCtiSettings,
+} from './settings/cti-settings.repository';
+export { SettingsCache } from './settings/settings-cache';

@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import type { JobProducer } from '@integrador/queue';
+import type { Database } from '@integrador/store';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import { normalizePhone } from '../phone/normalize-phone';
+import { publishPop } from '../pop/pop-events';
+import { popKeys } from '../pop/pop-keys';
+import { type CtiSettings, findCtiSettingsByHostLabel, findCtiSettingsByToken } from '../settings/cti-settings.repository';
+import { SettingsCache } from '../settings/settings-cache';
+import { allowedBy, clientAddress, parseRanges } from './client-address';
+
+export type CallEventKind = 'inicio' | 'fim';
+
+export interface WConnectListenerOptions {
+  db: Kysely<Database>;
+  /** The producer-role connection (fails fast while Redis is down). */
+  redis: Redis;
+  producer: JobProducer;
+  prefix: string;
+  /** EMPRESA.<domain> names a tenant by its host label; undefined = only the /t/<token>/ form. */
+  domain: string | undefined;
+  /** Addresses / ranges of the reverse proxies whose X-Forwarded-For is believed. */
+  trustedProxies: readonly string[];
+  /** The same request within this window is one event. */
+  dedupeWindowMs: number;
+  /** How long a call stays in the replayable active state without an end (the "sem fim recebido" timeout). */
+  callTimeoutMs: number;
+  /** How long tenant settings are cached per process (a CLI change applies within this time). */
+  settingsCacheMs?: number;
+  onPublishError?: (err: unknown) => void;
+}
+
+/** A listener request, as the HTTP layer saw it. */
+export interface ListenerRequest {
+  kind: CallEventKind;
+  host: string | undefined;
+  /** The <token> of /t/<token>/wconnect/…, when the request came that way. */
+  pathToken: string | undefined;
+  remoteAddress: string;
+  forwardedFor: string | string[] | undefined;
+  /** Query string and form fields, merged. */
+  params: Record<string, unknown>;
+}
+
+export type ListenerOutcome =
+  /** Unknown tenant, bad token or an address outside the tenant's allowlist: one answer for all, revealing nothing. */
+  | { status: 404 }
+  | { status: 400; field: 'ramal' | 'telefone' | 'url_audio'; problem: 'missing' | 'invalid' }
+  | { status: 200; eventId: string; repeated: boolean };
+
+const LIMITS = { ramal: 20, telefone: 40, url_audio: 1000 } as const;
+
+function param(params: Record<string, unknown>, name: string): string {
+  const value = params[name];
+  return (Array.isArray(value) ? String(value[0] ?? '') : value === undefined || value === null ? '' : String(value)).trim();
+}
+
+/**
+ * Seed 002's WConnect listeners (ConsultaRamal = call start, FinalizaLigacao = call end): resolves the tenant from the
+ * host label or the path token, checks the PBX's address, and puts the event durably on the cti queue — nothing
+ * else (the lookup and the call log are the worker's) — so the PBX is answered in a few milliseconds.
+ */
+export class WConnectListener {
+  private readonly cache: SettingsCache;
+  private readonly proxies;
+
+  constructor(private readonly options: WConnectListenerOptions) {
+    this.proxies = parseRanges(options.trustedProxies);
+    this.cache = new SettingsCache(options.db, options.settingsCacheMs ?? 5000);
+  }
+
+  private hostLabel(host: string | undefined): string | undefined {
+    const domain = this.options.domain?.toLowerCase();
+    if (!domain || !host) return undefined;
+    const name = host.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+    if (!name.endsWith(`.${domain}`)) return undefined;
+    const label = name.slice(0, -(domain.length + 1));
+    return /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(label) ? label : undefined;
+  }
+
+  /** The tenant a request addresses, or undefined. */
+  async resolveTenant(host: string | undefined, pathToken: string | undefined): Promise<CtiSettings | undefined> {
+    const { db } = this.options;
+    if (pathToken !== undefined) {
+      if (!/^ctk_[A-Za-z0-9_-]{20,64}$/.test(pathToken)) return undefined;
+      return this.cache.through(`t:${pathToken}`, () => findCtiSettingsByToken(db, pathToken));
+    }
+    const label = this.hostLabel(host);
+    return label ? this.cache.through(`h:${label}`, () => findCtiSettingsByHostLabel(db, label)) : undefined;
+  }
+
+  /** Handles one listener request; the answer is sent only after the event is on the queue. */
+  async accept(request: ListenerRequest): Promise<ListenerOutcome> {
+    const receivedAt = new Date();
+    const settings = await this.resolveTenant(request.host, request.pathToken);
+    if (!settings) return { status: 404 };
+    const address = clientAddress(request.remoteAddress, request.forwardedFor, this.proxies);
+    if (!allowedBy(settings.allowlist, address)) return { status: 404 };
+
+    const ramal = param(request.params, 'ramal');
+    const telefone = param(request.params, 'telefone');
+    const urlAudio = param(request.params, 'url_audio');
+    if (!ramal) return { status: 400, field: 'ramal', problem: 'missing' };
+    if (!telefone) return { status: 400, field: 'telefone', problem: 'missing' };
+    if (ramal.length > LIMITS.ramal || !/^[0-9A-Za-z*#-]+$/.test(ramal)) return { status: 400, field: 'ramal', problem: 'invalid' };
+    if (telefone.length > LIMITS.telefone) return { status: 400, field: 'telefone', problem: 'invalid' };
+    if (urlAudio.length > LIMITS.url_audio) return { status: 400, field: 'url_audio', problem: 'invalid' };
+
+    const { redis, producer, prefix, dedupeWindowMs } = this.options;
+    const empresaId = settings.empresaId;
+    const phone = normalizePhone(telefone, { ramalLength: settings.ramalLength });
+    const dedupeKey = popKeys(prefix).dedupe(empresaId, request.kind, ramal, phone.key || telefone);
+    // The first arrival claims the window with its event id; a repeat gets the same id, and re-adding a job under an
+    // existing id is a no-op — so a repeat is answered only once its event is on the queue, and makes nothing new.
+    // Under the producer's guard and deadline: Redis down is a 503 (the PBX may retry), never a hang or a 500.
+    const claim = await producer.read('claim cti event', async () => {
+      const candidate = randomBytes(12).toString('base64url');
+      if ((await redis.set(dedupeKey, candidate, 'PX', dedupeWindowMs, 'NX')) !== null) return { eventId: candidate, repeated: false };
+      const existing = await redis.get(dedupeKey);
+      return existing ? { eventId: existing, repeated: true } : { eventId: candidate, repeated: false };
+    });
+    const { eventId, repeated } = claim;
+    await producer.enqueue(
+      'cti',
+      'cti.call-event',
+      {
+        tenant: { empresaId, filialId: null },
+        eventId,
+        kind: request.kind,
+        ramal,
+        telefone,
+        ...(urlAudio ? { urlAudio } : {}),
+        receivedAt: receivedAt.toISOString(),
+      },
+      { jobId: `cti-${empresaId}-${eventId}` },
+    );
+    if (request.kind === 'inicio' && !repeated) {
+      // "Ringing from <number>" at once, before the lookup; the worker follows with the caller card.
+      publishPop(
+        redis,
+        prefix,
+        empresaId,
+        {
+          type: 'ringing',
+          callId: eventId,
+          ramal,
+          numero: telefone,
+          normalizado: phone.kind === 'nacional' ? phone.e164 : phone.digits || null,
+          recebidoEm: receivedAt.toISOString(),
+        },
+        this.options.callTimeoutMs,
+      ).catch((err: unknown) => this.options.onPublishError?.(err));
+    }
+    return { status: 200, eventId, repeated };
+  }
+}

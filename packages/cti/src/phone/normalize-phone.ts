@@ -1,0 +1,67 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
+/** What a PBX's or a CRM record's phone text turned out to be. */
+export type NormalizedPhone =
+  /** As short as a ramal: an internal extension, kept as its digits. */
+  | { kind: 'ramal'; digits: string; key: string }
+  /** A Brazilian number with its DDD: E.164, DDD and the matching keys. */
+  | { kind: 'nacional'; digits: string; e164: string; ddd: string; national: string; keyDdd: string; key8: string; key: string }
+  /** 8 or 9 digits without a DDD: only the last-8 key matches. */
+  | { kind: 'local'; digits: string; key8: string; key: string }
+  /** Nothing a phone index can use (empty, too short to be a number but longer than a ramal, a foreign number…). */
+  | { kind: 'invalido'; digits: string; key: string };
+
+export interface NormalizeOptions {
+  /** Numbers with at most this many digits are extensions (the tenant's ramal length; default 4). */
+  ramalLength?: number;
+}
+
+const last8 = (national: string) => national.slice(-8);
+
+function fromNational(digits: string, national: string): NormalizedPhone {
+  const ddd = national.slice(0, 2);
+  const keyDdd = `${ddd}${last8(national)}`;
+  return { kind: 'nacional', digits, e164: `+55${national}`, ddd, national, keyDdd, key8: last8(national), key: keyDdd };
+}
+
+/** libphonenumber-js with full metadata: a valid Brazilian number, or undefined. */
+function parseBrazilian(text: string): string | undefined {
+  const parsed = parsePhoneNumberFromString(text, 'BR');
+  if (!parsed?.isValid() || parsed.countryCallingCode !== '55') return undefined;
+  return parsed.nationalNumber;
+}
+
+/** 10 digits whose subscriber part starts 6–9: a mobile written before the ninth digit (2012–2016) — insert it. */
+function legacyMobile(national: string): string | undefined {
+  if (national.length !== 10 || !/^[1-9][1-9][6-9]/.test(national)) return undefined;
+  return `${national.slice(0, 2)}9${national.slice(2)}`;
+}
+
+/**
+ * Normalises a phone as PBXs send it and CRMs store it (seed 002: "DDD + número", but also +55, 0 + carrier code,
+ * a leading outside-line digit, punctuation, pre-2016 8-digit mobiles). Keys: DDD + last 8 digits, or the last 8
+ * alone when there is no DDD — the ninth digit was prepended, so the last 8 are the same in old and new forms.
+ */
+export function normalizePhone(raw: string | null | undefined, options: NormalizeOptions = {}): NormalizedPhone {
+  const text = String(raw ?? '').trim();
+  let digits = text.replace(/\D/g, '');
+  const ramalLength = options.ramalLength ?? 4;
+  if (digits.length === 0) return { kind: 'invalido', digits, key: '' };
+  if (digits.length <= ramalLength && !text.startsWith('+')) return { kind: 'ramal', digits, key: `r${digits}` };
+  // "00 55 …" / "0 55 …" (international prefix to Brazil): libphonenumber would read the 55 as a carrier code.
+  if (/^0{1,2}55\d{10,11}$/.test(digits)) digits = digits.replace(/^0{1,2}55/, '');
+  const candidates = [text.startsWith('+') ? `+${digits}` : digits];
+  // A leading outside-line digit (0 or 9 on most PBXs) before a number that is complete without it.
+  if (!text.startsWith('+') && digits.length >= 11) candidates.push(digits.slice(1));
+  for (const candidate of candidates) {
+    const national = parseBrazilian(candidate);
+    if (national) return fromNational(digits, national);
+  }
+  for (const candidate of candidates) {
+    const plain = candidate.replace(/^\+?55(?=\d{10}$)/, '').replace(/^0(?=\d{10}$)/, '');
+    const mobile = legacyMobile(plain);
+    if (mobile && parseBrazilian(mobile)) return fromNational(digits, mobile);
+  }
+  if (digits.length === 8 || digits.length === 9) return { kind: 'local', digits, key8: last8(digits), key: last8(digits) };
+  return { kind: 'invalido', digits, key: digits };
+}

@@ -1,0 +1,103 @@
+import { createEmpresa } from '@integrador/store';
+import { sql } from 'kysely';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
+import { normalizePhone } from './normalize-phone';
+import { findCallers, rebuildPhoneIndex } from './phone-index';
+
+/** One mobile, as PBXs send it and people type it (seed 002 says "DDD + número"; the field says otherwise). */
+const MOBILE_FORMS = [
+  '11987654321', // the seed's DDD + número
+  '011987654321', // trunk 0
+  '(11) 98765-4321', // punctuation
+  '+55 11 98765-4321', // E.164 with spaces
+  '5511987654321', // country code without +
+  '005511987654321', // international prefix to Brazil
+  '01511987654321', // 0 + carrier code (CSP 15)
+  '0 41 11 98765 4321', // 0 + carrier code 41, spaced
+  '0011987654321', // outside-line 0 + trunk 0
+  '911987654321', // outside-line 9
+  '1187654321', // before the ninth digit (8-digit mobile)
+  '11.98765.4321', // dots
+  '+55 (11) 9 8765 4321', // the ninth digit apart
+  '98765-4321', // no DDD: last 8 only
+];
+
+describe.each(ALL_DIALECTS)('CTI phone index on %s', (dialect) => {
+  let database: TestDatabase;
+  let empresaId: number;
+  let other: number;
+  let contaId: number;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    empresaId = await createEmpresa(database.db, 'Acme');
+    other = await createEmpresa(database.db, 'Outra');
+    const insertConta = async (empresa: number, nome: string, phones: Record<string, string | null>) => {
+      await database.db
+        .insertInto('contas')
+        .values({ empresa_id: empresa, nome, ...phones })
+        .execute();
+      const row = await database.db
+        .selectFrom('contas')
+        .select('id')
+        .where('empresa_id', '=', empresa)
+        .where('nome', '=', nome)
+        .executeTakeFirstOrThrow();
+      return Number(row.id);
+    };
+    contaId = await insertConta(empresaId, 'Conta Exemplo', { telefone: '(47) 3210-0123', celular: '(11) 98765-4321' });
+    // Same last 8 digits in another DDD: not the caller.
+    await insertConta(empresaId, 'Outro DDD', { telefone: '(21) 98765-4321' });
+    // Another tenant's conta with the very same number: never seen by this tenant.
+    await insertConta(other, 'Conta de outra empresa', { celular: '11987654321' });
+  });
+
+  afterAll(() => database.drop());
+
+  it.each(MOBILE_FORMS)('finds the conta for %s (and only in its own empresa)', async (form) => {
+    const matches = await findCallers(database.db, empresaId, normalizePhone(form));
+    const names = matches.map((m) => m.nome);
+    expect(names).toContain('Conta Exemplo');
+    expect(names).not.toContain('Conta de outra empresa');
+    expect(matches[0]).toMatchObject({ tabela: 'contas', id: contaId, campo: 'celular' });
+    if (form !== '98765-4321') expect(names).not.toContain('Outro DDD');
+  });
+
+  it('ranks DDD matches above last-8 matches and follows every write, whoever makes it', async () => {
+    // A write the hub never sees (raw SQL, as the CRM application would do it): the triggers note it.
+    await sql`INSERT INTO contatos (empresa_id, nome, celular, conta_id) VALUES (${empresaId}, ${'Maria'}, ${'3210-0123'}, ${contaId})`.execute(
+      database.db,
+    );
+    const fixed = await findCallers(database.db, empresaId, normalizePhone('4732100123'));
+    expect(fixed.map((m) => [m.tabela, m.nome, m.exato])).toEqual([
+      ['contas', 'Conta Exemplo', true],
+      ['contatos', 'Maria', false],
+    ]);
+    expect(fixed[1]?.contaId).toBe(contaId);
+
+    await sql`UPDATE contas SET telefone = ${'(47) 3333-0000'} WHERE id = ${contaId}`.execute(database.db);
+    expect((await findCallers(database.db, empresaId, normalizePhone('4732100123'))).map((m) => m.nome)).toEqual(['Maria']);
+    expect((await findCallers(database.db, empresaId, normalizePhone('4733330000'))).map((m) => m.nome)).toEqual(['Conta Exemplo']);
+
+    await sql`DELETE FROM contatos WHERE nome = ${'Maria'}`.execute(database.db);
+    expect(await findCallers(database.db, empresaId, normalizePhone('4732100123'))).toEqual([]);
+  });
+
+  it('rebuilds the index of one empresa from scratch', async () => {
+    await database.db.deleteFrom('cti_telefones').execute();
+    expect(await findCallers(database.db, empresaId, normalizePhone('11987654321'))).toEqual([]);
+    await rebuildPhoneIndex(database.db, empresaId);
+    expect((await findCallers(database.db, empresaId, normalizePhone('11987654321')))[0]?.nome).toBe('Conta Exemplo');
+  });
+});
+
+describe('normalizePhone', () => {
+  it('keeps extensions, fixed lines and unusable text apart', () => {
+    expect(normalizePhone('3501')).toMatchObject({ kind: 'ramal', digits: '3501' });
+    expect(normalizePhone('35012', { ramalLength: 5 })).toMatchObject({ kind: 'ramal' });
+    expect(normalizePhone('04732100123')).toMatchObject({ kind: 'nacional', e164: '+554732100123', keyDdd: '4732100123' });
+    expect(normalizePhone('0214732100123')).toMatchObject({ kind: 'nacional', e164: '+554732100123' });
+    expect(normalizePhone('')).toMatchObject({ kind: 'invalido' });
+    expect(normalizePhone('123456')).toMatchObject({ kind: 'invalido' });
+  });
+});

@@ -1,0 +1,75 @@
+import type { Redis } from 'ioredis';
+import type { CallerMatch } from '../phone/phone-index';
+import { popKeys } from './pop-keys';
+
+/** What a screen-pop subscriber receives (SSE event name = type, SSE id = id). */
+export type PopEvent =
+  | { id: number; type: 'ringing'; callId: string; ramal: string; numero: string; normalizado: string | null; recebidoEm: string }
+  | {
+      id: number;
+      type: 'caller';
+      callId: string;
+      ramal: string;
+      numero: string;
+      normalizado: string | null;
+      recebidoEm: string;
+      /** All matches, ranked; empty = unknown caller. */
+      matches: CallerMatch[];
+    }
+  | { id: number; type: 'ended'; callId: string; ramal: string; numero: string; encerradoEm: string };
+
+type Unnumbered<T> = T extends { id: number } ? Omit<T, 'id'> : never;
+export type PopEventInput = Unnumbered<PopEvent>;
+
+/**
+ * Numbers the event, keeps the ramal's active-call state for replay and publishes it, atomically. ARGV[4]: 'first'
+ * keeps the state only if the call has none yet (a late "ringing" must not hide the caller card), 'set' replaces it,
+ * 'drop' removes it (the call ended).
+ */
+const PUBLISH_SCRIPT = `
+local id = redis.call('INCR', KEYS[1])
+local msg = '{"id":' .. id .. ',' .. string.sub(ARGV[3], 2)
+if ARGV[4] == 'first' then
+  redis.call('HSETNX', KEYS[2], ARGV[2], msg)
+elseif ARGV[4] == 'set' then
+  redis.call('HSET', KEYS[2], ARGV[2], msg)
+else
+  redis.call('HDEL', KEYS[2], ARGV[2])
+end
+if ARGV[4] ~= 'drop' then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end
+redis.call('PUBLISH', ARGV[1], msg)
+return id`;
+
+/** Publishes a pop event to every subscriber of the ramal on every ingress process; returns its id. */
+export async function publishPop(
+  redis: Redis,
+  prefix: string,
+  empresaId: number,
+  event: PopEventInput,
+  activeTtlMs: number,
+): Promise<number> {
+  const keys = popKeys(prefix);
+  const mode = event.type === 'ringing' ? 'first' : event.type === 'caller' ? 'set' : 'drop';
+  const result = await redis.eval(
+    PUBLISH_SCRIPT,
+    2,
+    keys.sequence(empresaId, event.ramal),
+    keys.active(empresaId, event.ramal),
+    keys.channel(empresaId, event.ramal),
+    event.callId,
+    JSON.stringify(event),
+    mode,
+    String(activeTtlMs),
+  );
+  return Number(result);
+}
+
+/** The latest event of each call still ringing or in progress at the ramal, oldest first, after `afterId`. */
+export async function activePops(redis: Redis, prefix: string, empresaId: number, ramal: string, afterId = 0): Promise<string[]> {
+  const all = await redis.hvals(popKeys(prefix).active(empresaId, ramal));
+  return all
+    .map((text) => ({ text, id: Number((JSON.parse(text) as { id: number }).id) }))
+    .filter((e) => e.id > afterId)
+    .sort((a, b) => a.id - b.id)
+    .map((e) => e.text);
+}

@@ -1,0 +1,14 @@
+/** Redis keys and channels of the screen pop; all under the fleet's prefix (one Cluster slot, like the queues). */
+export const popKeys = (prefix: string) => ({
+  /** Pub/sub channel of one ramal of one empresa. */
+  channel: (empresaId: number, ramal: string) => `${prefix}:cti:pop:${empresaId}:${ramal}`,
+  /** Monotonic event ids of one ramal (SSE id / Last-Event-ID). */
+  sequence: (empresaId: number, ramal: string) => `${prefix}:cti:seq:${empresaId}:${ramal}`,
+  /** callId → latest pop event of the calls still ringing or in progress at one ramal (replayed on connect). */
+  active: (empresaId: number, ramal: string) => `${prefix}:cti:active:${empresaId}:${ramal}`,
+  /** A pop subscription token (by its SHA-256) → its empresa and ramal. */
+  token: (tokenHash: string) => `${prefix}:cti:pop-token:${tokenHash}`,
+  /** One PBX request within the dedupe window → the job id of its event. */
+  dedupe: (empresaId: number, kind: string, ramal: string, numberKey: string) =>
+    `${prefix}:cti:dedupe:${empresaId}:${kind}:${ramal}:${numberKey}`,
+});

@@ -1,0 +1,147 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { type CtiConfiguracoesTable, type Database, timestampValue } from '@integrador/store';
+import type { Insertable, Kysely, Selectable } from 'kysely';
+
+export type PbxAuth = 'nenhuma' | 'basic' | 'header' | 'token_url';
+export const PBX_AUTH_MODES: readonly PbxAuth[] = ['nenhuma', 'basic', 'header', 'token_url'];
+
+/** A tenant's CTI settings, as the engine uses them. */
+export interface CtiSettings {
+  empresaId: number;
+  /** EMPRESA in EMPRESA.<CTI_DOMAIN>, lower case; null = no host-name form. */
+  hostLabel: string | null;
+  /** True when a /t/<token>/ path secret is set (only its hash is stored). */
+  hasToken: boolean;
+  /** Addresses / CIDR ranges the PBX may call from; empty = any. */
+  allowlist: string[];
+  pbx: {
+    method: string;
+    /** URL with {ramal_origem} {numero_origem} {numero_destino} {ramal_destino}; null = click-to-call not configured. */
+    urlTemplate: string | null;
+    auth: PbxAuth;
+    user: string | null;
+    /** ${NOME}: resolved from CTI_SECRET_<empresaId>_<NOME> by the worker. */
+    secretRef: string | null;
+    /** header: the header's name; token_url: the query parameter's name. */
+    paramName: string | null;
+  };
+  /** Seed 002: a tone or 0 dialled before every number except internal extensions. */
+  dialPrefix: string;
+  /** Numbers with at most this many digits are internal extensions. */
+  ramalLength: number;
+  /** Operator's decision: the PBX is on the customer's LAN (loopback / private addresses allowed). */
+  allowPrivateNetwork: boolean;
+}
+
+/** What `integrador cti configure` may change; undefined = unchanged. */
+export type CtiSettingsPatch = Partial<{
+  hostLabel: string | null;
+  allowlist: string[];
+  pbxMethod: string;
+  pbxUrlTemplate: string | null;
+  pbxAuth: PbxAuth;
+  pbxUser: string | null;
+  pbxSecretRef: string | null;
+  pbxParamName: string | null;
+  dialPrefix: string;
+  ramalLength: number;
+  allowPrivateNetwork: boolean;
+}>;
+
+function toSettings(row: Selectable<CtiConfiguracoesTable>): CtiSettings {
+  let allowlist: string[] = [];
+  try {
+    const parsed = JSON.parse(row.enderecos_permitidos ?? '[]') as unknown;
+    if (Array.isArray(parsed)) allowlist = parsed.map(String);
+  } catch {
+    // A hand-edited, unreadable allowlist allows nothing rather than everything.
+    allowlist = ['0.0.0.0/32'];
+  }
+  return {
+    empresaId: row.empresa_id,
+    hostLabel: row.rotulo_host,
+    hasToken: row.token_hash !== null,
+    allowlist,
+    pbx: {
+      method: row.pbx_metodo,
+      urlTemplate: row.pbx_url_modelo,
+      auth: (PBX_AUTH_MODES as readonly string[]).includes(row.pbx_autenticacao) ? (row.pbx_autenticacao as PbxAuth) : 'nenhuma',
+      user: row.pbx_usuario,
+      secretRef: row.pbx_segredo_ref,
+      paramName: row.pbx_nome_parametro,
+    },
+    dialPrefix: row.prefixo_discagem,
+    ramalLength: Number(row.tamanho_ramal),
+    allowPrivateNetwork: Number(row.permitir_rede_privada) === 1,
+  };
+}
+
+/** SHA-256 (hex) of a listener path token. */
+export function hashListenerToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** The settings of one empresa, or undefined when CTI is not configured for it. */
+export async function findCtiSettings(db: Kysely<Database>, empresaId: number): Promise<CtiSettings | undefined> {
+  const row = await db.selectFrom('cti_configuracoes').selectAll().where('empresa_id', '=', empresaId).executeTakeFirst();
+  return row ? toSettings(row) : undefined;
+}
+
+/** The settings whose host label is this one (EMPRESA of EMPRESA.<domain>). */
+export async function findCtiSettingsByHostLabel(db: Kysely<Database>, label: string): Promise<CtiSettings | undefined> {
+  const row = await db.selectFrom('cti_configuracoes').selectAll().where('rotulo_host', '=', label.toLowerCase()).executeTakeFirst();
+  return row ? toSettings(row) : undefined;
+}
+
+/** The settings whose listener path token is this one (looked up by hash; the token is never stored). */
+export async function findCtiSettingsByToken(db: Kysely<Database>, token: string): Promise<CtiSettings | undefined> {
+  const row = await db.selectFrom('cti_configuracoes').selectAll().where('token_hash', '=', hashListenerToken(token)).executeTakeFirst();
+  return row ? toSettings(row) : undefined;
+}
+
+function patchColumns(patch: CtiSettingsPatch) {
+  const columns: Partial<Insertable<CtiConfiguracoesTable>> = {};
+  if (patch.hostLabel !== undefined) columns.rotulo_host = patch.hostLabel?.toLowerCase() ?? null;
+  if (patch.allowlist !== undefined) columns.enderecos_permitidos = JSON.stringify(patch.allowlist);
+  if (patch.pbxMethod !== undefined) columns.pbx_metodo = patch.pbxMethod.toUpperCase();
+  if (patch.pbxUrlTemplate !== undefined) columns.pbx_url_modelo = patch.pbxUrlTemplate;
+  if (patch.pbxAuth !== undefined) columns.pbx_autenticacao = patch.pbxAuth;
+  if (patch.pbxUser !== undefined) columns.pbx_usuario = patch.pbxUser;
+  if (patch.pbxSecretRef !== undefined) columns.pbx_segredo_ref = patch.pbxSecretRef;
+  if (patch.pbxParamName !== undefined) columns.pbx_nome_parametro = patch.pbxParamName;
+  if (patch.dialPrefix !== undefined) columns.prefixo_discagem = patch.dialPrefix;
+  if (patch.ramalLength !== undefined) columns.tamanho_ramal = patch.ramalLength;
+  if (patch.allowPrivateNetwork !== undefined) columns.permitir_rede_privada = patch.allowPrivateNetwork ? 1 : 0;
+  return columns;
+}
+
+/** Creates or changes an empresa's CTI settings; returns them as saved. */
+export async function saveCtiSettings(db: Kysely<Database>, empresaId: number, patch: CtiSettingsPatch): Promise<CtiSettings> {
+  const columns = patchColumns(patch);
+  const exists = await db.selectFrom('cti_configuracoes').select('id').where('empresa_id', '=', empresaId).executeTakeFirst();
+  if (exists) {
+    await db
+      .updateTable('cti_configuracoes')
+      .set({ ...columns, atualizado_em: timestampValue(db, new Date()) })
+      .where('empresa_id', '=', empresaId)
+      .execute();
+  } else {
+    await db
+      .insertInto('cti_configuracoes')
+      .values({ ...columns, empresa_id: empresaId })
+      .execute();
+  }
+  return (await findCtiSettings(db, empresaId)) as CtiSettings;
+}
+
+/** Issues a new listener path token for the empresa (the old one stops working); returns it — shown once. */
+export async function issueListenerToken(db: Kysely<Database>, empresaId: number): Promise<string> {
+  const token = `ctk_${randomBytes(24).toString('base64url')}`;
+  await saveCtiSettings(db, empresaId, {});
+  await db
+    .updateTable('cti_configuracoes')
+    .set({ token_hash: hashListenerToken(token) })
+    .where('empresa_id', '=', empresaId)
+    .execute();
+  return token;
+}

@@ -1,0 +1,114 @@
+import type { AddressInfo } from 'node:net';
+import { emptyConnections } from '@integrador/connections';
+import { saveCtiSettings } from '@integrador/cti';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, type QueueHandlers, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import { pingProcessor } from '@integrador/runtime';
+import { createEmpresa, issueApiKey } from '@integrador/store';
+import type { Worker } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { type Browser, chromium } from 'playwright-core';
+import { buildApp } from '../apps/ingress/src/build-app';
+import { createCallEventProcessor } from '../apps/worker-cti/src/processors/call-event.processor';
+import { createClickToCallProcessor } from '../apps/worker-cti/src/processors/click-to-call.processor';
+import { pbxCall } from './fixtures/pbx-simulator';
+import { createTestDatabase, type TestDatabase } from './support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
+
+/** Debian's chromium (.ci/run installs it); never a downloaded browser. */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const logger = createLogger({ name: 'test', level: 'silent' });
+
+describe('CTI operator page in headless Chromium', () => {
+  let database: TestDatabase;
+  let redis: Redis;
+  let workerRedis: Redis;
+  let producer: JobProducer;
+  let worker: Worker;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let base: string;
+  let key: string;
+  const prefix = testPrefix();
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    const empresaId = await createEmpresa(database.db, 'Acme');
+    key = await issueApiKey(database.db, empresaId, null, 'test');
+    await saveCtiSettings(database.db, empresaId, { hostLabel: 'acme' });
+    await database.db
+      .insertInto('contas')
+      .values({ empresa_id: empresaId, nome: 'Padaria Pão Quente', telefone: '(47) 3210-0123' })
+      .execute();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    await Promise.all([waitUntilReady(redis), waitUntilReady(workerRedis)]);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    const callDeps = { db: database.db, redis: workerRedis, prefix, callTimeoutMs: 60000 };
+    const handlers: QueueHandlers<'cti'> = {
+      'system.ping': pingProcessor,
+      'cti.call-event': createCallEventProcessor(callDeps),
+      'cti.click-to-call': createClickToCallProcessor({ db: database.db, env: {}, pbxTimeoutMs: 1000 }),
+    };
+    worker = startQueueWorker({ queue: 'cti', connection: workerRedis, prefix, concurrency: 2, logger, handlers });
+    app = await buildApp({
+      database,
+      redis,
+      producer,
+      connections: emptyConnections(),
+      logger,
+      keyPrefix: prefix,
+      checkTimeoutMs: 2000,
+      cti: { domain: 'crm.test', trustedProxies: [], dedupeWindowMs: 2000, callTimeoutMs: 60000, popTokenTtlMs: 60000 },
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app.close();
+    await worker.close();
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+    workerRedis.disconnect();
+    await database.drop();
+  });
+
+  it('shows "ringing", then the caller’s conta, then the end of the call', async () => {
+    const issued = await app.inject({
+      method: 'POST',
+      url: '/v1/cti/pop-tokens',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { ramal: '3501' },
+    });
+    const { token } = issued.json() as { token: string };
+    const page = await browser.newPage();
+    await page.goto(`${base}/cti/operador#token=${token}`);
+    await page.locator('#status', { hasText: 'conectado' }).waitFor({ timeout: 15000 });
+
+    const host = 'acme.crm.test';
+    expect((await pbxCall(base, '/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=3501&telefone=04732100123', { host })).status).toBe(200);
+    const match = page.locator('.call .match');
+    await match.waitFor({ timeout: 15000 });
+    expect(await match.textContent()).toContain('Padaria Pão Quente');
+    expect(await page.locator('.call h2').textContent()).toContain('Tocando no ramal 3501 — de 04732100123');
+
+    await pbxCall(base, '/wconnect/WConnect_WSDL_FinalizaLigacao.php?ramal=3501&telefone=04732100123', { host });
+    await page.locator('.call.ended').waitFor({ timeout: 15000 });
+    await page.close();
+  });
+});
