@@ -12,12 +12,19 @@ import fs from 'node:fs';
 //
 // Usage: node scripts/build.mjs [--quiet] [--if-stale]
 //   --if-stale  skip the build when every app's dist/main.js is newer than every source file and manifest (npm start)
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUILTINS = new Set(builtinModules);
+
+/**
+ * Dependencies an app loads only when first used (see lazyModule). The CLI answers --help and most commands without
+ * a queue: bullmq (with msgpackr's native probing), ioredis and cron-parser are most of its start-up time otherwise;
+ * the others are only needed by some commands. Only packages whose module object is not itself called (pino is).
+ */
+const LAZY = { cli: ['bullmq', 'ioredis', 'cron-parser', 'ajv', 'yaml', 'cli-progress'] };
 
 /** Each app's entry: src/main.ts, or src/server.ts for the ingress (its main is the listener). */
 export function appEntries(root = ROOT) {
@@ -25,9 +32,30 @@ export function appEntries(root = ROOT) {
   const entries = [];
   for (const name of fs.readdirSync(apps).sort()) {
     const entry = ['src/main.ts', 'src/server.ts'].map((file) => path.join(apps, name, file)).find((file) => fs.existsSync(file));
-    if (entry) entries.push({ name, entry, outfile: path.join(apps, name, 'dist/main.js') });
+    if (entry) entries.push({ name, entry, outfile: path.join(apps, name, 'dist/main.js'), lazy: LAZY[name] ?? [] });
   }
   return entries;
+}
+
+/**
+ * A stand-in for an external package that requires it on first use. esbuild compiles `import { Queue } from 'bullmq'`
+ * to a module object whose properties are getters (`import_bullmq.Queue` at each use); listing those properties must
+ * not load the package, so the names (and whether it is transpiled ESM) are read here, at build time, from the
+ * installed package.
+ */
+function lazyModule(specifier, outfile) {
+  const real = createRequire(outfile)(specifier);
+  return `const names = ${JSON.stringify(Object.keys(real))};
+let loaded;
+const load = () => (loaded ??= require(${JSON.stringify(specifier)}));
+module.exports = new Proxy({}, {
+  get: (_, key) => (key === '__esModule' ? ${Boolean(real.__esModule)} : load()[key]),
+  has: (_, key) => names.includes(key),
+  ownKeys: () => names,
+  getOwnPropertyDescriptor: (_, key) =>
+    names.includes(key) ? { configurable: true, enumerable: true, get: () => load()[key] } : undefined,
+});
+`;
 }
 
 /** The name of the package a bare import names: `pg`, `@fastify/swagger`, `tsx` for `tsx/cjs/api`. */
@@ -51,18 +79,26 @@ function packageDir(name, fromDir) {
  * bundle's folder would (e.g. a package's own node_modules/lru-cache): that one is inlined so each import keeps its
  * version.
  */
-function externals(outfile) {
+function externals(outfile, lazy) {
   return {
     name: 'externals',
     setup(build) {
       build.onResolve({ filter: /^[^./]/ }, (args) => {
         if (args.path.startsWith('node:') || BUILTINS.has(args.path.split('/')[0])) return { path: args.path, external: true };
+        // The stand-in's own require of the package.
+        if (args.namespace === 'lazy') return { path: args.path, external: true };
         const name = packageName(args.path);
         if (name.startsWith('@integrador/')) return undefined;
         const fromImporter = packageDir(name, args.resolveDir);
         const fromBundle = packageDir(name, path.dirname(outfile));
-        return fromImporter === fromBundle ? { path: args.path, external: true } : undefined;
+        if (fromImporter !== fromBundle) return undefined;
+        return lazy.includes(name) ? { path: args.path, namespace: 'lazy' } : { path: args.path, external: true };
       });
+      build.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+        contents: lazyModule(args.path, outfile),
+        loader: 'js',
+        resolveDir: path.dirname(outfile),
+      }));
     },
   };
 }
@@ -89,7 +125,7 @@ export function isStale(root = ROOT) {
 }
 
 /** Builds one app; resolves with esbuild's warnings. */
-async function buildApp({ entry, outfile }) {
+async function buildApp({ entry, outfile, lazy }) {
   // Loaded here: `--if-stale` with nothing to do must not pay for loading esbuild.
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
@@ -105,7 +141,7 @@ async function buildApp({ entry, outfile }) {
     sourcesContent: false,
     // pino and Fastify name things by function/class name; keep them.
     keepNames: true,
-    plugins: [externals(outfile)],
+    plugins: [externals(outfile, lazy)],
     logLevel: 'silent',
   });
   return result.warnings;
