@@ -63,11 +63,39 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Milliseconds from spawn to exit of a short command (it must exit 0). */
-function timeCommand(variant: Variant): Promise<number> {
+/** One timed start: wall time and the CPU time its processes used (user + system), in ms. */
+interface Sample {
+  ms: number;
+  cpuMs: number;
+}
+
+/** CPU time (user + system, ms) of every process of a process group, including its exited and reaped children. */
+function groupCpuMs(pgid: number): number {
+  let ticks = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // "pid (comm) state ppid pgrp …": after the command name, pgrp is field 2 and utime … cstime fields 11–14.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) !== pgid) continue;
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks * 10;
+}
+
+/** Wall time from spawn to exit of a short command (it must exit 0), and its CPU time (from /usr/bin/time). */
+function timeCommand(variant: Variant): Promise<Sample> {
+  const timeFile = path.join(os.tmpdir(), `bench-startup-time-${process.pid}`);
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(variant.command, variant.args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, variant.command, ...variant.args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -75,7 +103,9 @@ function timeCommand(variant: Variant): Promise<number> {
     child.once('error', reject);
     child.once('exit', (code) => {
       const ms = performance.now() - started;
-      if (code === 0) resolve(ms);
+      const [user, system] = fs.readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
+      fs.rmSync(timeFile, { force: true });
+      if (code === 0) resolve({ ms, cpuMs: ((user ?? 0) + (system ?? 0)) * 1000 });
       else reject(new Error(`${variant.name} exited with ${code}: ${stderr.slice(0, 500)}`));
     });
   });
@@ -91,8 +121,11 @@ async function stopGroup(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Milliseconds from spawn until GET /healthz answers 200, on an already migrated embedded database. */
-async function timeFleet(variant: Variant, dataDir: string, prefix: string): Promise<number> {
+/**
+ * Wall time from spawn until GET /healthz answers 200, on an already migrated embedded database, and the CPU time all
+ * the start's processes had used by then (the fleet, its apps, npm and the build check).
+ */
+async function timeFleet(variant: Variant, dataDir: string, prefix: string): Promise<Sample> {
   const port = await freePort();
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', REDIS_URL: TEST_REDIS_URL, DATA_DIR: dataDir };
   const started = performance.now();
@@ -110,7 +143,7 @@ async function timeFleet(variant: Variant, dataDir: string, prefix: string): Pro
         (response) => response.status,
         () => 0,
       );
-      if (status === 200) return performance.now() - started;
+      if (status === 200) return { ms: performance.now() - started, cpuMs: child.pid ? groupCpuMs(child.pid) : 0 };
       if (performance.now() - started > 120_000) throw new Error(`${variant.name}: no /healthz 200 within 120 s`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -120,18 +153,24 @@ async function timeFleet(variant: Variant, dataDir: string, prefix: string): Pro
 }
 
 /** Runs every variant RUNS times, interleaved (A B C A B C …), and reports each one's median and all its runs. */
-async function measure(variants: Variant[], time: (variant: Variant) => Promise<number>) {
-  const samples = variants.map(() => [] as number[]);
+async function measure(variants: Variant[], time: (variant: Variant) => Promise<Sample>) {
+  const samples = variants.map(() => [] as Sample[]);
   for (let i = 0; i < RUNS; i++) {
     for (const [index, variant] of variants.entries()) {
-      const ms = await time(variant);
-      samples[index]?.push(ms);
-      run.log(`${variant.name}: ${Math.round(ms)} ms`);
+      const sample = await time(variant);
+      samples[index]?.push(sample);
+      run.log(`${variant.name}: ${Math.round(sample.ms)} ms (CPU ${Math.round(sample.cpuMs)} ms)`);
     }
   }
   return variants.map((variant, index) => {
     const runs = samples[index] ?? [];
-    return { variant: variant.name, medianMs: Math.round(median(runs)), runsMs: runs.map((ms) => Math.round(ms)) };
+    return {
+      variant: variant.name,
+      medianMs: Math.round(median(runs.map((s) => s.ms))),
+      medianCpuMs: Math.round(median(runs.map((s) => s.cpuMs))),
+      runsMs: runs.map((s) => Math.round(s.ms)),
+      runsCpuMs: runs.map((s) => Math.round(s.cpuMs)),
+    };
   });
 }
 
