@@ -121,40 +121,44 @@ async function setUp(): Promise<Env> {
   return { erp, crm, bodies, tmp, connectionsFile, target: { redis, producer, prefix, crm, next: 0 } };
 }
 
-/** One bare-soap baseline: every conta once untimed (creating the ERP's customers), then `pushes` timed calls. */
-async function baseline(env: Env, label: string) {
-  const parentCpu = process.cpuUsage();
-  const machine = machineCpu();
-  const report: BaselineReport = await runBaseline(
-    env.tmp,
-    label,
-    {
-      wsdlUrl: `${env.erp.url}${WSDL_LINK}`,
-      endpoint: `${env.erp.url}${SERVICE_PATH}`,
-      ...DEFAULT_CREDENTIALS,
-      bodies: env.bodies,
-      warmupCalls: env.bodies.length,
-      calls: options.pushes,
-      concurrency: options.concurrency,
-    },
-    profileFlags(label),
-  );
-  const erpCpu = process.cpuUsage(parentCpu);
+/** Where both baselines call the ERP double, and how many calls they keep in flight. */
+function erpCalls(env: Env) {
+  return {
+    wsdlUrl: `${env.erp.url}${WSDL_LINK}`,
+    endpoint: `${env.erp.url}${SERVICE_PATH}`,
+    ...DEFAULT_CREDENTIALS,
+    calls: options.pushes,
+    concurrency: options.concurrency,
+  };
+}
+
+/** A baseline process's report as the summary shows it (`machine`: the machine's busy share meanwhile). */
+function baselineSummary(label: string, report: BaselineReport, machine: number) {
   const perSecond = report.calls / (report.elapsedMs / 1000);
-  log(
-    `baseline ${label}: ${report.calls} calls in ${round(report.elapsedMs / 1000, 2)} s = ${round(perSecond)}/s (${report.errors} errors)`,
-  );
+  log(`${label}: ${report.calls} calls in ${round(report.elapsedMs / 1000, 2)} s = ${round(perSecond)}/s (${report.errors} errors)`);
   return {
     calls: report.calls,
     errors: report.errors + report.warmupErrors,
     elapsedMs: round(report.elapsedMs, 0),
     perSecond: round(perSecond),
     clientCpuMsPerCall: round(report.cpuMs / report.calls, 3),
+    clientRssMb: round(report.rssMb),
+    machineCpuBusy: round(machine, 2),
+    profile: profileSummary(label),
+  };
+}
+
+/** One bare-soap baseline: every conta once untimed (creating the ERP's customers), then `pushes` timed calls. */
+async function baseline(env: Env, label: string) {
+  const parentCpu = process.cpuUsage();
+  const machine = machineCpu();
+  const plan = { ...erpCalls(env), bodies: env.bodies, warmupCalls: env.bodies.length };
+  const report = await runBaseline(env.tmp, label, plan, profileFlags(label));
+  const erpCpu = process.cpuUsage(parentCpu);
+  return {
+    ...baselineSummary(label, report, machine()),
     // The double runs in this process: its CPU includes the warm-up pass, so it is given per call of both.
     erpCpuMsPerCall: round((erpCpu.user + erpCpu.system) / 1000 / (report.calls + report.warmupCalls), 3),
-    clientRssMb: round(report.rssMb),
-    machineCpuBusy: round(machine(), 2),
-    profile: profileSummary(label),
   };
 }
 
@@ -164,35 +168,15 @@ async function baseline(env: Env, label: string) {
  */
 async function handwritten(env: Env, label: string) {
   const machine = machineCpu();
-  const report: BaselineReport = await runHandwrittenBaseline(
-    env.tmp,
-    label,
-    {
-      wsdlUrl: `${env.erp.url}${WSDL_LINK}`,
-      endpoint: `${env.erp.url}${SERVICE_PATH}`,
-      ...DEFAULT_CREDENTIALS,
-      databaseUrl: env.crm.database.url,
-      poolSize: 10,
-      contaIds: env.crm.contaIds,
-      expectedBodies: env.bodies.slice(0, 20),
-      warmupCalls: options.warmup,
-      calls: options.pushes,
-      concurrency: options.concurrency,
-    },
-    profileFlags(label),
-  );
-  const perSecond = report.calls / (report.elapsedMs / 1000);
-  log(`${label}: ${report.calls} pushes in ${round(report.elapsedMs / 1000, 2)} s = ${round(perSecond)}/s (${report.errors} errors)`);
-  return {
-    calls: report.calls,
-    errors: report.errors + report.warmupErrors,
-    elapsedMs: round(report.elapsedMs, 0),
-    perSecond: round(perSecond),
-    clientCpuMsPerCall: round(report.cpuMs / report.calls, 3),
-    clientRssMb: round(report.rssMb),
-    machineCpuBusy: round(machine(), 2),
-    profile: profileSummary(label),
+  const plan = {
+    ...erpCalls(env),
+    databaseUrl: env.crm.database.url,
+    poolSize: 10,
+    contaIds: env.crm.contaIds,
+    expectedBodies: env.bodies.slice(0, 20),
+    warmupCalls: options.warmup,
   };
+  return baselineSummary(label, await runHandwrittenBaseline(env.tmp, label, plan, profileFlags(label)), machine());
 }
 
 function rssOf(samples: WorkerSample[]) {

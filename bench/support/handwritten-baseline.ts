@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Pool } from 'pg';
 import { createClientAsync } from 'soap';
+import { timeAndReport } from './baseline-run';
 
 // The fair baseline for SET pushes, run as its own process like the worker: what a developer would write by hand to
 // push contas to the ERP with pg and soap directly — read the conta (the integration's consulta), build the same
@@ -108,28 +109,7 @@ async function main(): Promise<void> {
     return errors;
   };
 
-  const warmStarted = performance.now();
-  const warmupErrors = await pushMany(plan.warmupCalls);
-  const warmupMs = performance.now() - warmStarted;
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  const errors = await pushMany(plan.calls);
-  const elapsedMs = performance.now() - started;
-  const cpu = process.cpuUsage(cpuBefore);
-  await pool.end();
-  const line = {
-    msg: 'baseline done',
-    calls: plan.calls,
-    errors,
-    warmupCalls: plan.warmupCalls,
-    warmupErrors,
-    warmupMs,
-    elapsedMs,
-    cpuMs: (cpu.user + cpu.system) / 1000,
-    rssMb: process.memoryUsage().rss / 1024 / 1024,
-  };
-  process.stdout.write(`${JSON.stringify(line)}\n`);
-  process.exit(0);
+  await timeAndReport(plan, pushMany, () => pool.end());
 }
 
 main().catch((err: unknown) => {
