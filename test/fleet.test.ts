@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { QUEUE_NAMES } from '@integrador/jobs';
 import { createDatabase, createEmpresa, issueApiKey } from '@integrador/store';
-import { spawnApp } from './support/processes';
+import { buildApps, spawnCompiledApp } from './support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 
 async function freePort(): Promise<number> {
@@ -17,11 +17,14 @@ async function freePort(): Promise<number> {
 }
 
 describe('all-in-one fleet (npm start)', () => {
+  // The compiled fleet, as npm start runs it; it starts its apps compiled as well.
+  beforeAll(() => buildApps(), 180_000);
+
   it('starts on embedded defaults, serves /healthz, runs jobs on every queue and stops cleanly', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-fleet-'));
     const port = await freePort();
     const prefix = testPrefix();
-    const fleet = spawnApp('apps/fleet/src/main.ts', {
+    const fleet = spawnCompiledApp('fleet', {
       REDIS_URL: TEST_REDIS_URL,
       DATA_DIR: dataDir,
       PORT: String(port),
@@ -32,6 +35,7 @@ describe('all-in-one fleet (npm start)', () => {
     try {
       await fleet.waitForLog(/^Server listening/, 60000);
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      expect((await fleet.waitForLog('fleet started')).mode).toBe('compiled');
 
       // The embedded SQLite file the fleet created under DATA_DIR is the CRM database.
       const database = createDatabase(`sqlite:${path.join(dataDir, 'integrador.sqlite')}`);

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AppProcess } from '../../test/support/processes';
+import type { HandwrittenPlan } from './handwritten-baseline';
 import type { BaselinePlan } from './soap-baseline';
 import { spawnNode } from './spawn';
 
@@ -30,10 +31,30 @@ async function lineOrExit(proc: AppProcess, msg: string, timeoutMs: number): Pro
 }
 
 /** Runs the bare soap loop in its own process (plan written to `dir`), waits for its report. */
-export async function runBaseline(dir: string, label: string, plan: BaselinePlan, nodeFlags: string[] = []): Promise<BaselineReport> {
+export function runBaseline(dir: string, label: string, plan: BaselinePlan, nodeFlags: string[] = []): Promise<BaselineReport> {
+  return runBaselineProcess('bench/support/soap-baseline.ts', dir, label, plan, nodeFlags);
+}
+
+/** Runs the hand-written pg + soap loop in its own process, waits for its report. */
+export function runHandwrittenBaseline(
+  dir: string,
+  label: string,
+  plan: HandwrittenPlan,
+  nodeFlags: string[] = [],
+): Promise<BaselineReport> {
+  return runBaselineProcess('bench/support/handwritten-baseline.ts', dir, label, plan, nodeFlags);
+}
+
+async function runBaselineProcess(
+  script: string,
+  dir: string,
+  label: string,
+  plan: { calls: number; warmupCalls: number },
+  nodeFlags: string[],
+): Promise<BaselineReport> {
   const planFile = path.join(dir, `baseline-${label}.json`);
   fs.writeFileSync(planFile, JSON.stringify(plan));
-  const proc = spawnNode('bench/support/soap-baseline.ts', {}, nodeFlags, [planFile]);
+  const proc = spawnNode(script, {}, nodeFlags, [planFile]);
   const timeoutMs = 60000 + (plan.calls + plan.warmupCalls) * 20;
   try {
     const line = await lineOrExit(proc, 'baseline done', timeoutMs);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { createClientAsync } from 'soap';
+import { timeAndReport } from './baseline-run';
 
 // The baseline, run as its own process (like the worker, so neither shares a core with the ERP double in the parent):
 // a bare `soap` client, created once, making GravarClientes calls with `concurrency` in flight. No queue, no
@@ -56,30 +57,7 @@ async function main(): Promise<void> {
   const client = await createClientAsync(plan.wsdlUrl, { endpoint: plan.endpoint });
   const gravar = (client.GravarClientesAsync as Gravar).bind(client);
 
-  const warmStarted = performance.now();
-  const warmupErrors = await callMany(gravar, plan, 0, plan.warmupCalls);
-  const warmupMs = performance.now() - warmStarted;
-
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  const errors = await callMany(gravar, plan, 0, plan.calls);
-  const elapsedMs = performance.now() - started;
-  const cpu = process.cpuUsage(cpuBefore);
-
-  const line = {
-    msg: 'baseline done',
-    calls: plan.calls,
-    errors,
-    warmupCalls: plan.warmupCalls,
-    warmupErrors,
-    warmupMs,
-    elapsedMs,
-    cpuMs: (cpu.user + cpu.system) / 1000,
-    rssMb: process.memoryUsage().rss / 1024 / 1024,
-  };
-  process.stdout.write(`${JSON.stringify(line)}\n`);
-  // The client's kept-alive sockets would hold the process open; exiting also writes the --cpu-prof profile.
-  process.exit(0);
+  await timeAndReport(plan, (calls) => callMany(gravar, plan, 0, calls));
 }
 
 main().catch((err: unknown) => {

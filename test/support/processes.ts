@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -14,9 +14,23 @@ export interface AppProcess {
   exited: Promise<number | string>;
 }
 
-/** Starts an entry file (relative to the repo root) with `node --import tsx`, as the fleet does. */
+/** Starts an entry file (relative to the repo root) with `node --import tsx`, as the fleet does in development. */
 export function spawnApp(entry: string, env: Record<string, string>, args: string[] = []): AppProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  return spawnNode(['--import', 'tsx', entry, ...args], env);
+}
+
+/** Builds the apps when a source changed since the last build (`npm run build`), as `npm start` does. */
+export function buildApps(): void {
+  execFileSync(process.execPath, ['scripts/build.mjs', '--quiet', '--if-stale'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+/** Starts an app's build (apps/<app>/dist/main.js) with source maps, as `npm start` and the image do; see buildApps. */
+export function spawnCompiledApp(app: string, env: Record<string, string>, args: string[] = []): AppProcess {
+  return spawnNode(['--enable-source-maps', `apps/${app}/dist/main.js`, ...args], env);
+}
+
+function spawnNode(nodeArgs: string[], env: Record<string, string>): AppProcess {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -40,7 +40,7 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv): Promise
   return run(process.execPath, ['--import', 'tsx', MAIN, ...args], env);
 }
 
-/** Runs the executable apps/cli/bin/integrador itself (its shebang and tsx registration). */
+/** Runs the executable apps/cli/bin/integrador itself (its shebang; the build when there is one, else tsx). */
 export function runBin(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
   return run(path.join(REPO_ROOT, 'apps/cli/bin/integrador'), args, env);
 }

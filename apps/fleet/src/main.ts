@@ -13,6 +13,9 @@ const APPS: AppSpec[] = [
   { name: 'worker-webhook', entry: 'apps/worker-webhook/src/main.ts' },
 ];
 
+/** How long the workers wait for the ingress to listen before starting anyway. */
+const INGRESS_WAIT_MS = 20_000;
+
 /** All-in-one mode for a single machine: migrate once, then run the ingress and every worker. */
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '../../..');
@@ -33,16 +36,37 @@ async function main(): Promise<void> {
     CRM_DATABASE_URL: config.databaseUrl,
     ...(config.connectionsFile ? { CONNECTIONS_FILE: config.connectionsFile } : {}),
   });
-  const supervisor = new Supervisor({ root, env, logger });
-  supervisor.start(APPS);
-  logger.info({ url: `http://${config.host}:${config.port}`, apps: APPS.map((a) => a.name) }, 'fleet started');
-
+  // Compiled (apps/fleet/dist/main.js) when this file is the build's output, from source when run through tsx.
+  const mode = __filename.endsWith('.js') ? 'compiled' : 'source';
+  const supervisor = new Supervisor({ root, env, logger, mode });
   const stop = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'stopping fleet');
     supervisor.stop().then(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+
+  // The ingress first, the workers once it listens: on a small machine six processes loading at once would make the
+  // API wait for the workers' start-up; jobs enqueued meanwhile wait in Redis for the workers a moment later.
+  const [ingress, ...workers] = APPS as [AppSpec, ...AppSpec[]];
+  supervisor.start([ingress]);
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  await waitForListening(`http://${host.includes(':') ? `[${host}]` : host}:${config.port}/healthz`, INGRESS_WAIT_MS);
+  supervisor.start(workers);
+  logger.info({ url: `http://${config.host}:${config.port}`, apps: APPS.map((a) => a.name), mode }, 'fleet started');
+}
+
+/** Resolves once the URL answers at all (any status), or after the deadline (the workers start either way). */
+async function waitForListening(url: string, deadlineMs: number): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    const answered = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
+      () => true,
+      () => false,
+    );
+    if (answered) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 main().catch((err: unknown) => {

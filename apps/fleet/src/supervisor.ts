@@ -4,8 +4,21 @@ import type { Logger } from '@integrador/logging';
 /** One deployable the all-in-one fleet runs as a child process. */
 export interface AppSpec {
   name: string;
-  /** Entry file, relative to the repository root. */
+  /** TypeScript entry file, relative to the repository root (run through tsx in development). */
   entry: string;
+}
+
+/**
+ * How the fleet starts its apps: `compiled` runs apps/<app>/dist/main.js with source maps (what `npm start` does after
+ * `npm run build`), `source` runs the TypeScript entry through tsx (what `tsx apps/fleet/src/main.ts` does). The fleet
+ * starts its apps the way it was started itself, so a development run never mixes fresh sources with an old build.
+ */
+export type LaunchMode = 'compiled' | 'source';
+
+/** The node arguments that start an app in a mode. */
+export function launchArgs(spec: AppSpec, mode: LaunchMode): string[] {
+  if (mode === 'source') return ['--import', 'tsx', spec.entry];
+  return ['--enable-source-maps', `apps/${spec.name}/dist/main.js`];
 }
 
 interface Running {
@@ -18,6 +31,7 @@ interface Running {
 export interface SupervisorOptions {
   root: string;
   env: NodeJS.ProcessEnv;
+  mode: LaunchMode;
   logger: Logger;
   /** Upper bound of the restart backoff. */
   maxBackoffMs?: number;
@@ -33,8 +47,9 @@ export class Supervisor {
 
   constructor(private readonly options: SupervisorOptions) {}
 
-  /** Starts every app. */
+  /** Starts the apps (nothing once stop() was called). */
   start(specs: AppSpec[]): void {
+    if (this.stopping) return;
     for (const spec of specs) {
       const running: Running = { spec, child: undefined, restarts: 0, timer: undefined };
       this.apps.set(spec.name, running);
@@ -44,7 +59,7 @@ export class Supervisor {
 
   private launch(running: Running): void {
     const { spec } = running;
-    const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
+    const child = spawn(process.execPath, launchArgs(spec, this.options.mode), {
       cwd: this.options.root,
       env: this.options.env,
       stdio: ['ignore', 'inherit', 'inherit'],

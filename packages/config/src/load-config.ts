@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import Ajv from 'ajv';
 import { type Env, EnvSchema } from './env';
 
@@ -76,8 +76,13 @@ export class ConfigError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: true, strict: false });
-const validate = ajv.compile<Env>(EnvSchema);
+let validateEnv: ValidateFunction<Env> | undefined;
+
+/** Compiled on first use: a command that never reads the configuration (--help) does not pay for it. */
+function envValidator(): ValidateFunction<Env> {
+  validateEnv ??= new Ajv({ allErrors: false, useDefaults: true, coerceTypes: true, strict: false }).compile<Env>(EnvSchema);
+  return validateEnv;
+}
 
 function describe(error: ErrorObject, env: Record<string, unknown>): ConfigError {
   const variable = error.instancePath.replace(/^\//, '').split('/')[0] || String(error.params.missingProperty ?? '');
@@ -108,6 +113,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     const value = source[key];
     if (value !== undefined && value !== '') env[key] = value;
   }
+  const validate = envValidator();
   if (!validate(env)) throw describe(validate.errors?.[0] as ErrorObject, { ...env });
   const e = env as Env;
   const dataDir = path.resolve(cwd, e.DATA_DIR);

@@ -1,4 +1,4 @@
-import Ajv, { type ErrorObject } from 'ajv';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { ApiEntry, DatabaseEntry, WebServiceEntry } from './connections-schema';
 import type { ConnectionKind } from './tipo-conexao';
 
@@ -14,18 +14,27 @@ interface Annotated {
   oneOf?: Annotated[];
 }
 
-const ajv = new Ajv({ allErrors: true, verbose: true, discriminator: true, strict: true });
-ajv.addVocabulary(['x-expected', 'x-secret']);
+const SCHEMAS = { webservice: WebServiceEntry, database: DatabaseEntry, api: ApiEntry };
+const validators = new Map<ConnectionKind, ValidateFunction>();
+let ajv: Ajv | undefined;
 
-const validators = {
-  webservice: ajv.compile(WebServiceEntry),
-  database: ajv.compile(DatabaseEntry),
-  api: ajv.compile(ApiEntry),
-};
+/** Compiled on first use: compiling costs start-up time to processes that never read a connections file. */
+function validatorFor(kind: ConnectionKind): ValidateFunction {
+  let validate = validators.get(kind);
+  if (!validate) {
+    if (!ajv) {
+      ajv = new Ajv({ allErrors: true, verbose: true, discriminator: true, strict: true });
+      ajv.addVocabulary(['x-expected', 'x-secret']);
+    }
+    validate = ajv.compile(SCHEMAS[kind]);
+    validators.set(kind, validate);
+  }
+  return validate;
+}
 
 /** Validates an entry (tipo already normalized) against its kind's schema; at most one problem per field. */
 export function validateEntry(kind: ConnectionKind, entry: unknown): FieldProblem[] {
-  const validate = validators[kind];
+  const validate = validatorFor(kind);
   if (validate(entry)) return [];
   const byField = new Map<string, FieldProblem>();
   for (const error of validate.errors ?? []) {

@@ -1,32 +1,26 @@
 import type { DatabaseConnection } from '@integrador/connections';
 import type { SourceReaderOptions } from './reader-options';
-import { openFirebirdReader } from './readers/firebird.reader';
-import { openMssqlReader } from './readers/mssql.reader';
-import { openMysqlReader } from './readers/mysql.reader';
-import { openOdbcReader } from './readers/odbc.reader';
-import { openOracleReader } from './readers/oracle.reader';
-import { openPostgresReader } from './readers/postgres.reader';
-import { openSqliteReader } from './readers/sqlite.reader';
 import { assertSourceHostAllowed } from './source-guard';
 import type { SourceReader } from './source-reader';
 import { type SourceTarget, sourceTarget } from './source-target';
 
-function openFor(target: SourceTarget, options: SourceReaderOptions | undefined): SourceReader {
+/** Loads only the driver asked for (tedious, oracledb, node-firebird… cost start-up time to every process that loads them). */
+async function openFor(target: SourceTarget, options: SourceReaderOptions | undefined): Promise<SourceReader> {
   switch (target.driver) {
     case 'postgres':
-      return openPostgresReader(target, options);
+      return (await import('./readers/postgres.reader')).openPostgresReader(target, options);
     case 'mysql':
-      return openMysqlReader(target, options);
+      return (await import('./readers/mysql.reader')).openMysqlReader(target, options);
     case 'firebird':
-      return openFirebirdReader(target, options);
+      return (await import('./readers/firebird.reader')).openFirebirdReader(target, options);
     case 'mssql':
-      return openMssqlReader(target, options);
+      return (await import('./readers/mssql.reader')).openMssqlReader(target, options);
     case 'oracle':
-      return openOracleReader(target, options);
+      return (await import('./readers/oracle.reader')).openOracleReader(target, options);
     case 'sqlite':
-      return openSqliteReader(target);
+      return (await import('./readers/sqlite.reader')).openSqliteReader(target);
     case 'odbc':
-      return openOdbcReader(target, options);
+      return (await import('./readers/odbc.reader')).openOdbcReader(target, options);
   }
 }
 

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLiteModule from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
-import { createPool as createMysqlPool } from 'mysql2';
-import { Pool as PgPool } from 'pg';
+import type * as Mysql2Module from 'mysql2';
+import type * as PgModule from 'pg';
 import type { Database } from './schema';
 
 export type DialectName = 'postgres' | 'mysql' | 'sqlite';
@@ -47,13 +47,16 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
   const dialect = dialectOf(url);
   const poolSize = options.poolSize ?? 10;
   let db: Kysely<Database>;
+  // Only the driver of the URL is loaded (each costs start-up time, and a process uses one).
   if (dialect === 'postgres') {
+    const { Pool: PgPool } = require('pg') as typeof PgModule;
     const pool = new PgPool({ connectionString: url, max: poolSize });
     // An idle connection the server closes (restart, failover, pg_terminate_backend) must not crash the process:
     // the pool drops it and the next query opens a fresh one.
     pool.on('error', (err) => options.onIdleError?.(err));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else if (dialect === 'mysql') {
+    const { createPool: createMysqlPool } = require('mysql2') as typeof Mysql2Module;
     const pool = createMysqlPool({
       uri: url.replace(/^mariadb:/i, 'mysql:'),
       connectionLimit: poolSize,
@@ -66,6 +69,7 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
   } else {
     const file = sqlitePath(url);
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    const SQLite = require('better-sqlite3') as typeof SQLiteModule;
     const sqlite = new SQLite(file);
     // Several processes (ingress and workers) share the embedded file: WAL and a busy timeout let them.
     sqlite.pragma('journal_mode = WAL');

@@ -1,8 +1,8 @@
 import type { DatabaseConnection } from '@integrador/connections';
-import SQLite from 'better-sqlite3';
+import type SQLiteModule from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import { createPool as createMysqlPool } from 'mysql2';
-import { Pool as PgPool } from 'pg';
+import type * as Mysql2Module from 'mysql2';
+import type * as PgModule from 'pg';
 import { InvalidIntegrationError, ReceptorError, TransientTransportError } from './errors';
 import type { Transport, TransportRequest } from './transport';
 
@@ -17,16 +17,22 @@ function urlOf(connection: DatabaseConnection): string {
   return `${connection.driver}://${auth}${connection.host}:${connection.port}/${connection.database}`;
 }
 
+/** Loads only the receptor's driver, on first use (start-up time). */
 function open(connection: DatabaseConnection): AnyDb {
   if (connection.driver === 'postgres') {
+    const { Pool: PgPool } = require('pg') as typeof PgModule;
     const pool = new PgPool({ connectionString: urlOf(connection), max: 5 });
     pool.on('error', () => {}); // an idle connection closed by the server is dropped; the next query reconnects
     return new Kysely({ dialect: new PostgresDialect({ pool }) });
   }
-  if (connection.driver === 'mysql')
+  if (connection.driver === 'mysql') {
+    const { createPool: createMysqlPool } = require('mysql2') as typeof Mysql2Module;
     return new Kysely({ dialect: new MysqlDialect({ pool: createMysqlPool({ uri: urlOf(connection), connectionLimit: 5 }) }) });
-  if (connection.driver === 'sqlite')
+  }
+  if (connection.driver === 'sqlite') {
+    const SQLite = require('better-sqlite3') as typeof SQLiteModule;
     return new Kysely({ dialect: new SqliteDialect({ database: new SQLite(connection.database ?? ':memory:') }) });
+  }
   throw new InvalidIntegrationError(
     'link',
     connection.driver,

@@ -1,6 +1,6 @@
-import got, { TimeoutError } from 'got';
 import { findOutboundAddressError } from './errors';
 import { JsonArrayCounter } from './json-array-counter';
+import { isGotTimeout, loadGot } from './lazy-modules';
 import { createOutboundAgents } from './outbound-guard';
 
 /** Why a JSON endpoint call failed; the engine turns each into a message saying what to do next. */
@@ -74,6 +74,7 @@ export async function fetchJsonRecords(request: JsonEndpointRequest): Promise<Js
   const agents = createOutboundAgents({ allowPrivateNetwork: request.allowPrivateNetwork });
   const started = performance.now();
   const url = request.url;
+  const { default: got } = await loadGot();
   const stream = got.stream(url, {
     agent: { http: agents.http, https: agents.https },
     dnsCache: false,
@@ -141,7 +142,7 @@ function fetchFailure(error: unknown, request: JsonEndpointRequest, elapsedMs: n
       cause: error,
     });
   }
-  if (error instanceof TimeoutError) {
+  if (isGotTimeout(error)) {
     return new EndpointFetchError(
       'TIMEOUT',
       true,

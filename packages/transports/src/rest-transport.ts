@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiAuth, ApiConnection } from '@integrador/connections';
-import got, { type Method, TimeoutError } from 'got';
+import type { Method } from 'got';
 import { InvalidIntegrationError, ReceptorError } from './errors';
 import { connectionFailure, httpStatusFailure } from './http-failures';
+import { isGotTimeout, loadGot } from './lazy-modules';
 import { createOutboundAgents, type OutboundAgents } from './outbound-guard';
 import type { Transport, TransportExchange, TransportRequest } from './transport';
 
@@ -39,7 +40,7 @@ export function createRestTransport(connection: ApiConnection): Transport {
       } catch (error) {
         exchange.durationMs = Math.round(performance.now() - started);
         // got's own deadline is a TimeoutError of event 'request'; a caller's AbortSignal.timeout() gives one with no event
-        const deadline = error instanceof TimeoutError && error.event === 'request';
+        const deadline = isGotTimeout(error) && error.event === 'request';
         const aborted = deadline ? 'timeout' : request.signal?.aborted ? 'signal' : null;
         throw connectionFailure(error, { exchange, aborted, timeoutMs: request.timeoutMs }) ?? error;
       }
@@ -118,6 +119,7 @@ interface HttpCall {
  * received; no user-agent of got's (the connection may set one), so the request is the one preview() shows.
  */
 async function exchangeHttp(url: URL, call: HttpCall, agents: OutboundAgents): Promise<HttpAnswer> {
+  const { default: got } = await loadGot();
   const pending = got(url, {
     agent: { http: agents.http, https: agents.https },
     dnsCache: false,

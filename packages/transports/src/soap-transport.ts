@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { WebServiceConnection } from '@integrador/connections';
-import { type Client, createClientAsync } from 'soap';
+import type { Client } from 'soap';
 import { InvalidIntegrationError, ReceptorError } from './errors';
+import { loadSoap } from './lazy-modules';
 import { createOutboundAgents, type OutboundAgents } from './outbound-guard';
 import { type SoapClientCache, sharedSoapClientCache } from './soap-client-cache';
 import { asSoapFailure, classifySoapFailure } from './soap-errors';
@@ -102,34 +103,38 @@ export function soapUrls(baseUrl: string, link: string): { wsdlUrl: string; endp
 
 function loadClient(wsdlUrl: string, endpoint: string, timeoutMs: number, agents: OutboundAgents, scrub: (text: string) => string) {
   const started = performance.now();
-  return createClientAsync(wsdlUrl, {
-    endpoint,
-    // Our cache is the only one: soap's own is unbounded and global.
-    disableCache: true,
-    wsdl_options: {
-      timeout: timeoutMs,
-      httpAgent: agents.http,
-      httpsAgent: agents.https,
-      proxy: false,
-      maxContentLength: MAX_RESPONSE_BYTES,
-      // soap reads an import whose location is not http(s) from the local disk: a WSDL must not make us read files.
-      overrideImportLocation: (location: string) => {
-        if (!/^https?:\/\//i.test(location)) throw new ReceptorError(`the WSDL imports ${location}; only http(s) imports are allowed`);
-        return location;
+  return loadSoap()
+    .then(({ createClientAsync }) =>
+      createClientAsync(wsdlUrl, {
+        endpoint,
+        // Our cache is the only one: soap's own is unbounded and global.
+        disableCache: true,
+        wsdl_options: {
+          timeout: timeoutMs,
+          httpAgent: agents.http,
+          httpsAgent: agents.https,
+          proxy: false,
+          maxContentLength: MAX_RESPONSE_BYTES,
+          // soap reads an import whose location is not http(s) from the local disk: a WSDL must not make us read files.
+          overrideImportLocation: (location: string) => {
+            if (!/^https?:\/\//i.test(location)) throw new ReceptorError(`the WSDL imports ${location}; only http(s) imports are allowed`);
+            return location;
+          },
+        },
+      }),
+    )
+    .then(
+      (client) => {
+        clientInfo.set(client, { operations: operationNames(client), statuses: new Map() });
+        client.on('response', (_body: unknown, response: { status?: number } | undefined, eid: string) => {
+          clientInfo.get(client)?.statuses.set(eid, response?.status ?? null);
+        });
+        return client;
       },
-    },
-  }).then(
-    (client) => {
-      clientInfo.set(client, { operations: operationNames(client), statuses: new Map() });
-      client.on('response', (_body: unknown, response: { status?: number } | undefined, eid: string) => {
-        clientInfo.get(client)?.statuses.set(eid, response?.status ?? null);
-      });
-      return client;
-    },
-    (error: unknown) => {
-      throw wsdlFailure(error, wsdlUrl, Math.round(performance.now() - started), timeoutMs, scrub);
-    },
-  );
+      (error: unknown) => {
+        throw wsdlFailure(error, wsdlUrl, Math.round(performance.now() - started), timeoutMs, scrub);
+      },
+    );
 }
 
 function wsdlFailure(error: unknown, wsdlUrl: string, durationMs: number, timeoutMs: number, scrub: (text: string) => string): Error {

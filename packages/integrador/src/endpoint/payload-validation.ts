@@ -40,25 +40,34 @@ function realDate(year: string, month: string, day: string): boolean {
   return date.getUTCFullYear() === Number(year) && date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day);
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: false });
-ajv.addFormat('data', (value: string) => {
-  const m = DATE.exec(value);
-  return m !== null && realDate(m[1] as string, m[2] as string, m[3] as string);
-});
-ajv.addFormat('data-hora', (value: string) => {
-  const m = DATE_TIME.exec(value);
-  return m !== null && realDate(m[1] as string, m[2] as string, m[3] as string);
-});
-// Seed 003 writes "xx(xx) xxxxxxxxx"; its own example is "55(31)26582323" (no space, 8 digits): both are accepted.
-ajv.addFormat('telefone', /^\d{2}\(\d{2}\) ?\d{8,9}$/);
-ajv.addFormat('cep', /^\d{5}-\d{3}$/);
-ajv.addFormat('cpf', /^\d{11}$/);
-ajv.addFormat('email', /^[^\s@]+@[^\s@]+\.[^\s@]+$/);
+function createAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: false });
+  ajv.addFormat('data', (value: string) => {
+    const m = DATE.exec(value);
+    return m !== null && realDate(m[1] as string, m[2] as string, m[3] as string);
+  });
+  ajv.addFormat('data-hora', (value: string) => {
+    const m = DATE_TIME.exec(value);
+    return m !== null && realDate(m[1] as string, m[2] as string, m[3] as string);
+  });
+  // Seed 003 writes "xx(xx) xxxxxxxxx"; its own example is "55(31)26582323" (no space, 8 digits): both are accepted.
+  ajv.addFormat('telefone', /^\d{2}\(\d{2}\) ?\d{8,9}$/);
+  ajv.addFormat('cep', /^\d{5}-\d{3}$/);
+  ajv.addFormat('cpf', /^\d{11}$/);
+  ajv.addFormat('email', /^[^\s@]+@[^\s@]+\.[^\s@]+$/);
+  return ajv;
+}
 
-const validators: Record<TipoEventoEndpoint, ValidateFunction> = {
-  contato: ajv.compile(structureSchema('contato')),
-  evento: ajv.compile(structureSchema('evento')),
-};
+let validators: Record<TipoEventoEndpoint, ValidateFunction> | undefined;
+
+/** Compiled on first use, so that loading the engine costs no schema compilation to processes that never validate. */
+function validatorFor(tipo: TipoEventoEndpoint): ValidateFunction {
+  if (!validators) {
+    const ajv = createAjv();
+    validators = { contato: ajv.compile(structureSchema('contato')), evento: ajv.compile(structureSchema('evento')) };
+  }
+  return validators[tipo];
+}
 
 function pathOf(error: ErrorObject): string {
   const parts = error.instancePath.split('/').filter(Boolean);
@@ -129,7 +138,7 @@ export function validateRecord(tipo: TipoEventoEndpoint, index: number, raw: unk
     return { errors: [{ ...base, message: recordErrorMessage('pt-BR', base) }] };
   }
   const data = normalizeRecord(tipo, raw) as Record<string, unknown>;
-  const validate = validators[tipo];
+  const validate = validatorFor(tipo);
   if (validate(data)) return { valid: { index, data } };
   const errors = meaningful(validate.errors ?? [])
     .map((e) => toRecordError(index, e, data))

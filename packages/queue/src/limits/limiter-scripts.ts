@@ -8,14 +8,16 @@
  *
  * KEYS[1] the empresa's reservations zset; then per scope i: KEYS[2i] its GCRA tat, KEYS[2i+1] its leases zset.
  * ARGV[1] now (ms), ARGV[2] reservation member, ARGV[3] "1" = look the member up (the job was delayed before),
- * ARGV[4] lease member, ARGV[5] lease expiry (ms), ARGV[6] how long a concurrency refusal waits (ms);
- * per scope i: ARGV[3+4i] rate/s (0 = none but a Retry-After cooldown may apply; -1 = neither, its tat is not read),
- * ARGV[4+4i] burst, ARGV[5+4i] concurrency (0 = none), ARGV[6+4i] tokens wanted (≥ 1: a process may take a few
- * at once and hand them out locally for a few ms — at most what the burst allows now, so the limit still holds).
+ * ARGV[4] slot member prefix (unique per call), ARGV[5] slot expiry (ms), ARGV[6] how long a concurrency refusal waits
+ * (ms); per scope i: ARGV[2+5i] rate/s (0 = none but a Retry-After cooldown may apply; -1 = neither, its tat is not
+ * read), ARGV[3+5i] burst, ARGV[4+5i] concurrency (0 = no slot taken here), ARGV[5+5i] tokens wanted, ARGV[6+5i] slots
+ * wanted (≥ 1 each: a process may take a few tokens or slots at once and hand them out locally — never more than the
+ * burst or the free slots allow now, so the limits still hold across every process).
  *
- * Returns {1, granted_1, …, granted_n} when admitted (leases taken; granted_i tokens of rate scope i, the first one
- * used by this call), or {0, until, scopeIndex, reason} with reason 1 = rate (a slot at `until` is reserved for
- * this member), 2 = concurrency, 3 = cooldown (Retry-After).
+ * Returns {1, tokens_1, …, tokens_n, slots_1, …, slots_n} when admitted (tokens_i of rate scope i, slots_i members
+ * "<prefix>#1" … "<prefix>#slots_i" added to scope i's leases; the first token and slot are this call's own), or
+ * {0, until, scopeIndex, reason} with reason 1 = rate (a slot at `until` is reserved for this member),
+ * 2 = concurrency, 3 = cooldown (Retry-After).
  *
  * Rate is GCRA (a token bucket expressed as one timestamp per scope): a refused job is given the next free
  * slot and delayed until it, so a backlog is spread out instead of retrying all at once, and uses one
@@ -28,16 +30,20 @@ local reserved = false
 if ARGV[3] == '1' and redis.call('ZSCORE', KEYS[1], ARGV[2]) then reserved = true end
 
 local granted = {1}
-for i = 1, n do granted[i + 1] = 0 end
+for i = 1, 2 * n do granted[i + 1] = 0 end
 
+local slots = {}
 for i = 1, n do
-  local conc = tonumber(ARGV[5 + 4 * i])
+  local conc = tonumber(ARGV[4 + 5 * i])
   if conc > 0 then
     local key = KEYS[2 * i + 1]
-    if redis.call('ZCARD', key) >= conc then
+    local free = conc - redis.call('ZCARD', key)
+    if free <= 0 then
       redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-      if redis.call('ZCARD', key) >= conc then return {0, now + tonumber(ARGV[6]), i, 2} end
+      free = conc - redis.call('ZCARD', key)
+      if free <= 0 then return {0, now + tonumber(ARGV[6]), i, 2} end
     end
+    slots[i] = math.min(free, tonumber(ARGV[6 + 5 * i]))
   end
 end
 
@@ -47,13 +53,13 @@ if not reserved then
   local reason = 1
   local tats = {}
   for i = 1, n do
-    local rate = tonumber(ARGV[3 + 4 * i])
+    local rate = tonumber(ARGV[2 + 5 * i])
     if rate >= 0 then
       local tat = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
       tats[i] = tat
       local allowed
       if rate > 0 then
-        local tolerance = (1000 / rate) * (tonumber(ARGV[4 + 4 * i]) - 1)
+        local tolerance = (1000 / rate) * (tonumber(ARGV[3 + 5 * i]) - 1)
         allowed = math.max(tat, now) - tolerance
       else
         allowed = tat
@@ -62,15 +68,15 @@ if not reserved then
     end
   end
   for i = 1, n do
-    local rate = tonumber(ARGV[3 + 4 * i])
+    local rate = tonumber(ARGV[2 + 5 * i])
     if rate > 0 then
       local interval = 1000 / rate
       local start = math.max(tats[i], at)
       local take = 1
       if at <= now then
         -- Tokens the burst allows right now, up to the number wanted.
-        local slack = interval * (tonumber(ARGV[4 + 4 * i]) - 1) - (start - now)
-        take = math.max(1, math.min(tonumber(ARGV[6 + 4 * i]), math.floor(slack / interval) + 1))
+        local slack = interval * (tonumber(ARGV[3 + 5 * i]) - 1) - (start - now)
+        take = math.max(1, math.min(tonumber(ARGV[5 + 5 * i]), math.floor(slack / interval) + 1))
       end
       granted[i + 1] = take
       local nextTat = start + take * interval
@@ -90,7 +96,16 @@ else
 end
 
 for i = 1, n do
-  if tonumber(ARGV[5 + 4 * i]) > 0 then redis.call('ZADD', KEYS[2 * i + 1], ARGV[5], ARGV[4]) end
+  local count = slots[i]
+  if count then
+    local members = {}
+    for j = 1, count do
+      members[2 * j - 1] = ARGV[5]
+      members[2 * j] = ARGV[4] .. '#' .. j
+    end
+    redis.call('ZADD', KEYS[2 * i + 1], unpack(members))
+    granted[n + i + 1] = count
+  end
 end
 return granted
 `;

@@ -96,6 +96,40 @@ describe('TenantLimiter on a real Redis', () => {
     expect(await limiter.admit('cti', await job(), empresa)).toBeDefined();
   });
 
+  it('takes the slots of a high cap a few at a time, never more than the cap across processes, and gives idle ones back', async () => {
+    await configure([{ maxConcurrency: 20 }]);
+    const other = new TenantLimiter({ redis, prefix, logger, leaseMs: 1000 });
+    await other.start();
+    const active = `${prefix}:limits:active:e:5`;
+    try {
+      const first = await limiter.admit('cti', await job(), empresa);
+      // A cap of 20 is taken two slots per call: one for this job, one for the next job of this process.
+      expect(await redis.zcard(active)).toBe(2);
+      const leases = [first];
+      for (let i = 0; i < 9; i++) leases.push(await limiter.admit('cti', await job(), empresa));
+      for (let i = 0; i < 10; i++) leases.push(await other.admit('cti', await job(), empresa));
+      expect(await redis.zcard(active)).toBe(20);
+      expect((await refusal(other.admit('cti', await job(), empresa))).reason).toBe('concurrency');
+      expect((await refusal(limiter.admit('cti', await job(), empresa))).reason).toBe('concurrency');
+
+      // A finished job's slot stays with its process for that process's next job, still counted in Redis.
+      const next = await job();
+      if (first) limiter.release(first);
+      const reused = await limiter.admit('cti', next, empresa);
+      expect(reused?.slots[0]?.member).toBe(first?.slots[0]?.member);
+      expect(await redis.zcard(active)).toBe(20);
+
+      // Unused, it goes back to Redis a few ms later.
+      for (const lease of [...leases.slice(1, 10), reused]) if (lease) limiter.release(lease);
+      for (const lease of leases.slice(10)) if (lease) other.release(lease);
+      const freedBy = Date.now() + 2000;
+      while ((await redis.zcard(active)) > 0 && Date.now() < freedBy) await new Promise((r) => setTimeout(r, 10));
+      expect(await redis.zcard(active)).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('pauses one tenant’s connection on Retry-After, leaving its other connections and other tenants alone', async () => {
     await configure([]);
     const limits = limiter.forJob('cti', await job(), empresa);

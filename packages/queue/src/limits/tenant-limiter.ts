@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { TenantRef } from '@integrador/jobs';
 import type { Logger } from '@integrador/logging';
 import type { Job } from 'bullmq';
@@ -19,10 +20,19 @@ export interface JobLimits {
   retryAfter(options: { connection: string; ms: number }): Promise<LimitDelayError | undefined>;
 }
 
+/** One concurrency slot: a member of a scope's leases zset. */
+interface Slot {
+  key: string;
+  member: string;
+  /** Given back to this process's pool when the job ends (batched scopes), instead of to Redis at once. */
+  pooled: boolean;
+}
+
 /** Concurrency slots a job holds while it runs. */
 export interface Lease {
-  member: string;
+  /** The leases zsets it holds a slot of, one per capped scope. */
   keys: string[];
+  slots: Slot[];
 }
 
 export interface TenantLimiterOptions {
@@ -59,6 +69,20 @@ function tokensWanted(rate: number): number {
 
 /** How long finished jobs' slot releases are gathered into one ZREM per scope. */
 const RELEASE_BATCH_MS = 5;
+/** Most concurrency slots one call takes ahead. */
+const SLOT_BATCH_MAX = 32;
+/** How long a slot a finished job gave back waits in this process for the next job before it goes back to Redis. */
+const SLOT_IDLE_MS = 250;
+
+/**
+ * Slots a process takes per call: a tenth of the cap, at most SLOT_BATCH_MAX, and 1 for caps under 20 — those stay
+ * exactly as shared between processes as before (a slot goes back to Redis as its job ends). A slot held ahead is
+ * still counted in Redis, so the cap is never exceeded; the trade is that another process may wait up to
+ * SLOT_IDLE_MS longer for a slot this one holds idle.
+ */
+function slotsWanted(cap: number): number {
+  return cap >= 20 ? Math.min(SLOT_BATCH_MAX, Math.floor(cap / 10)) : 1;
+}
 /** Delays a job may take without using an attempt before a Retry-After counts as an ordinary transient failure. */
 export const MAX_FREE_DELAYS = 100;
 
@@ -79,6 +103,12 @@ export class TenantLimiter {
   private readonly pools = new Map<string, { tokens: number; expires: number }>();
   private readonly fetching = new Map<string, Promise<unknown>>();
   private releaseTimer: NodeJS.Timeout | undefined;
+  /** Concurrency slots this process holds and no job uses (batched scopes), per leases key, oldest first. */
+  private readonly freeSlots = new Map<string, { member: string; since: number }[]>();
+  private idleTimer: NodeJS.Timeout | undefined;
+  /** Makes slot members unique per process and call. */
+  private readonly slotPrefix = `${randomUUID().slice(0, 8)}:`;
+  private slotCalls = 0;
 
   constructor(private readonly options: TenantLimiterOptions) {
     options.redis.defineCommand('integradorLimitsTake', { lua: TAKE_SCRIPT });
@@ -106,6 +136,7 @@ export class TenantLimiter {
   async close(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    this.returnIdleSlots(Number.POSITIVE_INFINITY);
     await this.flushReleases().catch(() => undefined);
     await this.flush().catch(() => undefined);
   }
@@ -121,35 +152,70 @@ export class TenantLimiter {
     });
     if (!scopes.length) return undefined;
     const member = `${queue}|${job.id}`;
-    const lease: Lease = {
-      member,
-      keys: scopes.filter((s) => s.limit.concurrency > 0).map((s) => limitKeys.active(this.options.prefix, s.scope)),
-    };
     // Cooldowns are set on connection scopes only, so a tenant scope without a rate skips its tat (-1).
     const checked = scopes.map(({ scope, limit }) => ({ scope, limit: limit.rate > 0 ? limit : { ...limit, rate: -1 } }));
-    await this.take(tenant, checked, `t|${member}`, restarted(job), member, concurrencyRetryMs(job));
-    if (!lease.keys.length) return undefined;
+    const lease = await this.take(tenant, checked, `t|${member}`, restarted(job), concurrencyRetryMs(job));
+    if (!lease) return undefined;
     this.leases.add(lease);
     return lease;
   }
 
   /**
-   * Frees a job's concurrency slots. Releases are gathered for RELEASE_BATCH_MS and sent as one ZREM per scope with
-   * every member, so a busy worker pays a fraction of a command per job; a slot is held that much longer.
+   * Frees a job's concurrency slots. A slot of a batched scope goes back to this process's pool for the next job
+   * (returned to Redis after SLOT_IDLE_MS unused); the others are gathered for RELEASE_BATCH_MS and sent as one ZREM
+   * per scope with every member, so a busy worker pays a fraction of a command per job.
    */
   release(lease: Lease): void {
     this.leases.delete(lease);
-    for (const key of lease.keys) {
-      let members = this.releases.get(key);
-      if (!members) {
-        members = [];
-        this.releases.set(key, members);
-      }
-      members.push(lease.member);
+    const now = Date.now();
+    for (const slot of lease.slots) {
+      if (slot.pooled) this.freeSlotsOf(slot.key).push({ member: slot.member, since: now });
+      else this.queueRelease(slot.key, slot.member);
     }
+    if (this.freeSlots.size) this.idleTimer ??= setTimeout(() => this.sweepIdleSlots(), SLOT_IDLE_MS);
+  }
+
+  private freeSlotsOf(key: string): { member: string; since: number }[] {
+    let free = this.freeSlots.get(key);
+    if (!free) {
+      free = [];
+      this.freeSlots.set(key, free);
+    }
+    return free;
+  }
+
+  private queueRelease(key: string, member: string): void {
+    let members = this.releases.get(key);
+    if (!members) {
+      members = [];
+      this.releases.set(key, members);
+    }
+    members.push(member);
     this.releaseTimer ??= setTimeout(() => {
       this.flushReleases().catch((err: unknown) => this.options.logger.warn({ reason: (err as Error).message }, 'limits: release failed'));
     }, RELEASE_BATCH_MS);
+  }
+
+  private sweepIdleSlots(): void {
+    this.idleTimer = undefined;
+    this.returnIdleSlots(SLOT_IDLE_MS);
+    if (this.freeSlots.size) this.idleTimer = setTimeout(() => this.sweepIdleSlots(), SLOT_IDLE_MS);
+  }
+
+  /** Gives back to Redis the pooled slots unused for at least `idleMs`. */
+  private returnIdleSlots(idleMs: number): void {
+    const before = Date.now() - idleMs;
+    for (const [key, free] of this.freeSlots) {
+      // Oldest first: the slots freed earliest are the ones nobody needed.
+      let idle = 0;
+      while (idle < free.length && (free[idle]?.since ?? 0) <= before) idle += 1;
+      for (const { member } of free.splice(0, idle)) this.queueRelease(key, member);
+      if (!free.length) this.freeSlots.delete(key);
+    }
+    if (!this.freeSlots.size) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
   }
 
   private async flushReleases(): Promise<void> {
@@ -169,11 +235,15 @@ export class TenantLimiter {
     let firstCall = true;
     return {
       acquire: async ({ connection }) => {
-        const scopes = tenantScopes(tenant, connection).map((scope) => ({ scope, limit: this.config.get(scope) ?? NO_LIMIT }));
+        // Connection scopes limit the rate of calls; calls in flight are not capped (no slot is taken).
+        const scopes = tenantScopes(tenant, connection).map((scope) => ({
+          scope,
+          limit: { ...(this.config.get(scope) ?? NO_LIMIT), concurrency: 0 },
+        }));
         // Only the first call of a run may hold a reservation made when this job was delayed before.
         const lookup = firstCall && restarted(job);
         firstCall = false;
-        await this.take(tenant, scopes, `c|${queue}|${job.id}`, lookup, '', 0);
+        await this.take(tenant, scopes, `c|${queue}|${job.id}`, lookup, 0);
       },
       retryAfter: async ({ connection, ms }) => {
         const error = await this.retryAfter(tenant, connection, ms);
@@ -198,68 +268,101 @@ export class TenantLimiter {
     return new LimitDelayError(until, 'retry-after', scope);
   }
 
+  /**
+   * Takes what every scope asks for — a rate token, a concurrency slot — from this process's pools where it holds
+   * some, and the rest in one script call; returns the slots taken (undefined when none), or throws LimitDelayError.
+   */
   private async take(
     tenant: TenantRef,
     scopes: { scope: string; limit: ScopeLimit }[],
     reservation: string,
     lookup: boolean,
-    leaseMember: string,
     concurrencyRetryMs: number,
-  ): Promise<void> {
+  ): Promise<Lease | undefined> {
     const { prefix } = this.options;
-    // Jobs arriving while this process is already fetching a batch of a scope's tokens wait for that batch
+    // Jobs arriving while this process is already fetching a batch of a scope's tokens or slots wait for that batch
     // instead of each fetching their own (which would waste most of them).
     const fetching = lookup ? [] : scopes.flatMap(({ scope }) => this.fetching.get(scope) ?? []);
     if (fetching.length) await Promise.allSettled(fetching);
     const now = Date.now();
-    // Rate tokens this process already holds are used first; a job returning on a reservation uses that instead.
+    // Rate tokens and slots this process already holds are used first; a job returning on a reservation uses that
+    // reservation for its rate instead.
     const local = lookup ? [] : scopes.filter(({ scope, limit }) => limit.rate > 0 && this.takeLocal(scope, now));
-    const remote = scopes.map(({ scope, limit }) => ({
-      scope,
-      limit: local.some((l) => l.scope === scope) ? { ...limit, rate: -1 } : limit,
-    }));
-    if (remote.every(({ limit }) => limit.rate < 0 && limit.concurrency === 0)) {
+    const slots: Slot[] = [];
+    const remote = scopes.map(({ scope, limit }) => {
+      const key = limitKeys.active(prefix, scope);
+      const wanted = limit.concurrency > 0 ? slotsWanted(limit.concurrency) : 0;
+      const pooled = wanted > 1 ? this.freeSlots.get(key)?.pop() : undefined;
+      if (pooled) {
+        if (!this.freeSlots.get(key)?.length) this.freeSlots.delete(key);
+        slots.push({ key, member: pooled.member, pooled: true });
+      }
+      const rate = local.some((l) => l.scope === scope) ? -1 : limit.rate;
+      return { scope, key, wanted, limit: { ...limit, rate, concurrency: pooled ? 0 : limit.concurrency } };
+    });
+    const admitted = (): Lease | undefined => {
       for (const { scope } of scopes) this.count(`admitted|${scope}`, true);
-      return;
-    }
+      return slots.length ? { keys: slots.map((slot) => slot.key), slots } : undefined;
+    };
+    if (remote.every(({ limit }) => limit.rate < 0 && limit.concurrency === 0)) return admitted();
+
+    const slotPrefix = `${this.slotPrefix}${++this.slotCalls}`;
     const keys = [limitKeys.reservations(prefix, tenant.empresaId)];
-    const args: (string | number)[] = [now, reservation, lookup ? '1' : '0', leaseMember, now + this.options.leaseMs, concurrencyRetryMs];
-    for (const { scope, limit } of remote) {
-      keys.push(limitKeys.tat(prefix, scope), limitKeys.active(prefix, scope));
-      args.push(limit.rate, limit.burst, limit.concurrency, tokensWanted(limit.rate));
+    const args: (string | number)[] = [now, reservation, lookup ? '1' : '0', slotPrefix, now + this.options.leaseMs, concurrencyRetryMs];
+    for (const { scope, key, wanted, limit } of remote) {
+      keys.push(limitKeys.tat(prefix, scope), key);
+      args.push(limit.rate, limit.burst, limit.concurrency, tokensWanted(limit.rate), Math.max(1, wanted));
     }
-    // The granted tokens are pooled before anyone waiting on this call resumes.
+    // The granted tokens and slots are pooled before anyone waiting on this call resumes.
     const call = this.redis.integradorLimitsTake(keys.length, ...keys, ...args).then((answer) => {
       if (answer[0] === 1) {
-        remote.forEach(({ scope }, i) => {
+        remote.forEach(({ scope, key, wanted, limit }, i) => {
           const granted = Number(answer[i + 1] ?? 0);
           if (granted > 1) this.pools.set(scope, { tokens: granted - 1, expires: now + TOKEN_POOL_MS });
+          const taken = limit.concurrency > 0 ? Number(answer[remote.length + i + 1] ?? 0) : 0;
+          if (taken < 1) return;
+          slots.push({ key, member: `${slotPrefix}#1`, pooled: wanted > 1 });
+          if (taken > 1) {
+            const free = this.freeSlotsOf(key);
+            for (let j = 2; j <= taken; j++) free.push({ member: `${slotPrefix}#${j}`, since: now });
+          }
         });
       }
       return answer;
     });
-    const batched = remote.filter(({ limit }) => tokensWanted(limit.rate) > 1 && limit.rate > 0).map(({ scope }) => scope);
+    const batched = remote
+      .filter(({ limit, wanted }) => (tokensWanted(limit.rate) > 1 && limit.rate > 0) || (wanted > 1 && limit.concurrency > 0))
+      .map(({ scope }) => scope);
     for (const scope of batched) this.fetching.set(scope, call);
     let reply: TakeReply;
     try {
       reply = await call;
+    } catch (err) {
+      this.putBack(local, slots);
+      throw err;
     } finally {
       for (const scope of batched) if (this.fetching.get(scope) === call) this.fetching.delete(scope);
     }
-    if (reply[0] === 1) {
-      for (const { scope } of scopes) this.count(`admitted|${scope}`, true);
-      return;
-    }
-    // Refused: the local tokens taken for this call go back to their pools.
-    for (const { scope } of local) {
-      const pool = this.pools.get(scope);
-      if (pool) pool.tokens += 1;
-    }
+    if (slots.some((slot) => this.freeSlots.get(slot.key)?.length))
+      this.idleTimer ??= setTimeout(() => this.sweepIdleSlots(), SLOT_IDLE_MS);
+    if (reply[0] === 1) return admitted();
+    this.putBack(local, slots);
     const [, until, index, reason] = reply;
     const scope = remote[(index ?? 1) - 1]?.scope ?? '';
     const why = REASONS[reason ?? 1] ?? 'rate';
     this.count(`delayed|${why}|${scope}`);
     throw new LimitDelayError(until ?? now, why, scope);
+  }
+
+  /** A refused call gives the local tokens and pooled slots it took back to their pools. */
+  private putBack(local: { scope: string }[], slots: Slot[]): void {
+    for (const { scope } of local) {
+      const pool = this.pools.get(scope);
+      if (pool) pool.tokens += 1;
+    }
+    const now = Date.now();
+    for (const slot of slots) this.freeSlotsOf(slot.key).push({ member: slot.member, since: now });
+    if (slots.length) this.idleTimer ??= setTimeout(() => this.sweepIdleSlots(), SLOT_IDLE_MS);
   }
 
   /** Takes one token of the scope from this process's pool, when it holds an unexpired one. */
@@ -292,11 +395,20 @@ export class TenantLimiter {
     await pipeline.exec();
   }
 
+  /** Renews every slot this process holds, in use or pooled: one ZADD XX per scope. */
   private async renewLeases(): Promise<void> {
-    if (!this.leases.size) return;
+    const byKey = new Map<string, string[]>();
+    const hold = (key: string, member: string) => {
+      const members = byKey.get(key);
+      if (members) members.push(member);
+      else byKey.set(key, [member]);
+    };
+    for (const lease of this.leases) for (const slot of lease.slots) hold(slot.key, slot.member);
+    for (const [key, free] of this.freeSlots) for (const { member } of free) hold(key, member);
+    if (!byKey.size) return;
     const expiry = Date.now() + this.options.leaseMs;
     const pipeline = this.redis.pipeline();
-    for (const lease of this.leases) for (const key of lease.keys) pipeline.zadd(key, 'XX', expiry, lease.member);
+    for (const [key, members] of byKey) pipeline.zadd(key, 'XX', ...members.flatMap((member) => [expiry, member]));
     await pipeline.exec();
   }
 }

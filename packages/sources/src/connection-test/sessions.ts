@@ -19,18 +19,6 @@ export interface TestSession {
   close(): Promise<void>;
 }
 
-/** The trivial query that proves the login can read (Oracle needs DUAL, Firebird RDB$DATABASE). */
-export const TRIVIAL_QUERY: Readonly<Record<SourceTarget['driver'], string>> = {
-  postgres: 'SELECT 1',
-  mysql: 'SELECT 1',
-  mssql: 'SELECT 1',
-  sqlite: 'SELECT 1',
-  oracle: 'SELECT 1 FROM DUAL',
-  firebird: 'SELECT 1 FROM RDB$DATABASE',
-  // The backend's own form comes from options.testQuery (DB2: SELECT 1 FROM SYSIBM.SYSDUMMY1).
-  odbc: 'SELECT 1',
-};
-
 const first = (row: unknown): unknown => (row && typeof row === 'object' ? Object.values(row)[0] : undefined);
 
 async function postgresSession(target: SourceTarget, timeoutMs: number): Promise<TestSession> {

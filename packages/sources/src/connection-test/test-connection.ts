@@ -4,7 +4,7 @@ import { odbcSecrets } from '../readers/odbc.reader';
 import { classifySourceError, redact, type SourceErrorCode } from '../source-errors';
 import { type SourceTarget, sourceTarget } from '../source-target';
 import { failureMessage, type MessageParams, type SuccessKey, successMessage, type TestLocale } from './connection-test-messages';
-import { openTestSession, type TestSession, TRIVIAL_QUERY } from './sessions';
+import type { TestSession } from './sessions';
 import { probeTcp, probeTls } from './tcp-probe';
 
 export type ConnectionTestStepName = 'reachability' | 'file' | 'tls' | 'login' | 'query' | 'version';
@@ -36,6 +36,18 @@ export interface ConnectionTestOptions {
 }
 
 const DEFAULT_STEP_TIMEOUT_MS = 5_000;
+
+/** The trivial query that proves the login can read (Oracle needs DUAL, Firebird RDB$DATABASE). */
+const TRIVIAL_QUERY: Readonly<Record<SourceTarget['driver'], string>> = {
+  postgres: 'SELECT 1',
+  mysql: 'SELECT 1',
+  mssql: 'SELECT 1',
+  sqlite: 'SELECT 1',
+  oracle: 'SELECT 1 FROM DUAL',
+  firebird: 'SELECT 1 FROM RDB$DATABASE',
+  // The backend's own form comes from options.testQuery (DB2: SELECT 1 FROM SYSIBM.SYSDUMMY1).
+  odbc: 'SELECT 1',
+};
 
 class StepFailure extends Error {
   constructor(
@@ -127,7 +139,12 @@ async function databaseSteps(runner: StepRunner, target: SourceTarget, timeoutMs
     );
   }
   const session: TestSession = await runner.run('login', 'login', () =>
-    withTimeout(openTestSession(target, timeoutMs), timeoutMs, (late) => void late.close().catch(() => {})),
+    // The drivers load on first use: a process that never tests a connection never loads tedious, oracledb & co.
+    withTimeout(
+      import('./sessions').then(({ openTestSession }) => openTestSession(target, timeoutMs)),
+      timeoutMs,
+      (late) => void late.close().catch(() => {}),
+    ),
   );
   try {
     const sql = typeof target.options.testQuery === 'string' ? target.options.testQuery : TRIVIAL_QUERY[target.driver];
