@@ -64,6 +64,8 @@ export interface PrivateRedis {
   port: number;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Sends a signal to the server (SIGSTOP freezes it: connections stay open, nothing answers; SIGCONT resumes). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 /** Starts a second redis-server on a free port (for Redis-down and configuration tests). */
@@ -95,6 +97,9 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<Priva
       running.kill('SIGKILL');
     });
   };
+  const signal = (name: NodeJS.Signals) => {
+    if (child && child.exitCode === null) child.kill(name);
+  };
   await start();
-  return { url, port, start, stop };
+  return { url, port, start, stop, signal };
 }

@@ -10,6 +10,7 @@ import { registerTenantAuth } from './plugins/auth';
 import { registerDocs } from './plugins/docs';
 import { registerErrorHandler } from './plugins/error-handler';
 import { createMetrics, registerMetrics } from './plugins/metrics';
+import { registerOptionalBodies } from './plugins/optional-body';
 import { configRoutes } from './routes/config.routes';
 import { connectionsRoutes } from './routes/connections.routes';
 import { type EndpointRoutesOptions, endpointsRoutes } from './routes/endpoints.routes';
@@ -39,6 +40,8 @@ export interface IngressDeps {
   keyPrefix: string;
   /** How long a Redis or database check may take before /readyz calls it unavailable. */
   checkTimeoutMs: number;
+  /** When set, GET /metrics answers only a request with `Authorization: Bearer <metricsToken>` (METRICS_TOKEN). */
+  metricsToken?: string;
   /** Seed 003's limits and the environment JSON endpoint secrets resolve from (defaults: the seed's limits, no secrets). */
   endpoints?: EndpointRoutesOptions;
 }
@@ -57,9 +60,14 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandler(app);
+  registerOptionalBodies(app);
   app.addSchema(ErrorResponse);
   await registerDocs(app);
-  registerMetrics(app, createMetrics({ producer: deps.producer, redis: deps.redis, prefix: deps.keyPrefix, logger: deps.logger }));
+  registerMetrics(
+    app,
+    createMetrics({ producer: deps.producer, redis: deps.redis, prefix: deps.keyPrefix, logger: deps.logger }),
+    deps.metricsToken,
+  );
   await app.register(healthRoutes({ redis: deps.redis, producer: deps.producer, database: deps.database, timeoutMs: deps.checkTimeoutMs }));
 
   await app.register(

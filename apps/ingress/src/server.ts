@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     logger,
     keyPrefix: config.keyPrefix,
     checkTimeoutMs: config.redisCommandTimeoutMs,
+    metricsToken: config.metricsToken,
     endpoints: { limits: config.endpoint, env: config.secretSource },
   });
   shutdown.add('http', () => app.close());

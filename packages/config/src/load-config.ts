@@ -16,6 +16,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   workerConcurrency: number;
   redisCommandTimeoutMs: number;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   /** Worker lock duration and stalled-job check interval. */
   jobLockMs: number;
   /** Seed 003's limits of one JSON endpoint call (records, response time) and a cap on its body size. */
@@ -93,6 +95,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    metricsToken: e.METRICS_TOKEN,
     jobLockMs: e.JOB_LOCK_MS,
     endpoint: { maxRecords: e.ENDPOINT_MAX_RECORDS, timeoutMs: e.ENDPOINT_TIMEOUT_MS, maxResponseBytes: e.ENDPOINT_MAX_RESPONSE_BYTES },
     scheduleSyncIntervalMs: e.SCHEDULE_SYNC_INTERVAL_MS,

@@ -12,6 +12,7 @@ import {
 import type { Logger } from '@integrador/logging';
 import { FlowProducer, type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { EnqueueOutcomeUnknownError, QueueUnavailableError } from './errors';
 import { addValidatedFlow } from './flows/flow-producer';
 import type { FlowNodeInput, FlowNodeRef } from './flows/flow-tree';
 import { FairPriorities } from './limits/fairness';
@@ -40,6 +41,22 @@ export interface EnqueueOptions {
 
 /** The queue counts /metrics exports. */
 export type QueueCounts = Record<'waiting' | 'active' | 'delayed' | 'failed' | 'completed' | 'prioritized' | 'waiting-children', number>;
+
+/**
+ * Once an add was sent, a timeout or dropped connection says nothing about whether Redis ran it (a frozen Redis runs it
+ * when it wakes): that is EnqueueOutcomeUnknownError, which tells the client to retry with the same idempotency key.
+ * Before the add was sent (guard, fairness read), nothing was enqueued and the error stays QueueUnavailableError.
+ */
+async function outcomeKnown<T>(operation: Promise<T>, sent: { add: boolean }): Promise<T> {
+  try {
+    return await operation;
+  } catch (err) {
+    if (sent.add && err instanceof QueueUnavailableError && !(err instanceof EnqueueOutcomeUnknownError)) {
+      throw new EnqueueOutcomeUnknownError(err.message, { cause: err });
+    }
+    throw err;
+  }
+}
 
 /** Builds BullMQ queue options shared by producers and workers of the fleet. */
 export function queueOptions(connection: Redis, prefix: string) {
@@ -95,28 +112,38 @@ export class JobProducer {
       ...options,
     };
     await this.guard.ensureUsable();
+    const sent = { add: false };
     const add = async () => {
       if (this.fair) jobOptions.priority = await this.fair.next(queue, (payload as { tenant: TenantRef }).tenant, !options.jobId);
+      sent.add = true;
       return this.queue(queue).add(name, payload, jobOptions);
     };
-    return withRedisDeadline(add(), this.options.timeoutMs, `enqueue ${queue}/${name}`);
+    return outcomeKnown(withRedisDeadline(add(), this.options.timeoutMs, `enqueue ${queue}/${name}`), sent);
   }
 
   /** Validates every step and enqueues them as one BullMQ flow, a linear chain run first to last (flows/flow-tree.ts). */
-  async enqueueFlow(jobName: string, steps: readonly FlowNodeInput[]): Promise<FlowNodeRef[]> {
+  async enqueueFlow(jobName: string, steps: readonly FlowNodeInput[], options: { newId?: () => string } = {}): Promise<FlowNodeRef[]> {
     await this.guard.ensureUsable();
     if (!this.flowProducer) {
       this.flowProducer = new FlowProducer({ connection: this.options.connection, prefix: this.options.prefix });
       this.flowProducer.on('error', (err) => this.options.logger.warn({ err }, 'flow producer error'));
     }
-    const added = addValidatedFlow(this.flowProducer, steps, { prefix: this.options.prefix, jobName });
-    return withRedisDeadline(added, this.options.timeoutMs, `enqueue flow of ${steps.length} ${jobName}`);
+    const sent = { add: false };
+    const added = addValidatedFlow(this.flowProducer, steps, { prefix: this.options.prefix, jobName, ...options }, () => {
+      sent.add = true;
+    });
+    return outcomeKnown(withRedisDeadline(added, this.options.timeoutMs, `enqueue flow of ${steps.length} ${jobName}`), sent);
   }
 
-  /** One job of a queue, or undefined. */
+  /** One job of a queue, or undefined (also for an id that names one of BullMQ's own keys rather than a job). */
   async getJob(queue: QueueName, id: string): Promise<Job | undefined> {
     await this.guard.ensureUsable();
-    return withRedisDeadline(this.queue(queue).getJob(id), this.options.timeoutMs, `read job ${queue}/${id}`);
+    try {
+      return await withRedisDeadline(this.queue(queue).getJob(id), this.options.timeoutMs, `read job ${queue}/${id}`);
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('WRONGTYPE')) return undefined;
+      throw err;
+    }
   }
 
   /** Runs a read of the queues under the producer's guard and deadline (QueueUnavailableError instead of a hang). */

@@ -1,4 +1,4 @@
-import { QueueUnavailableError, RedisConfigurationError } from '@integrador/queue';
+import { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisConfigurationError } from '@integrador/queue';
 import type { ErrorObject } from 'ajv';
 import localize from 'ajv-i18n';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -44,6 +44,12 @@ export function registerErrorHandler(app: FastifyInstance): void {
     }
     if (error instanceof HttpError) {
       return send(reply, error.statusCode, { code: error.code, message: message(locale, error.code, error.params) });
+    }
+    if (error instanceof EnqueueOutcomeUnknownError) {
+      // The add was sent but not answered: it may still happen when Redis wakes, so "nothing was enqueued" would lie.
+      request.log.warn({ reason: error.message }, 'enqueue outcome unknown');
+      reply.header('retry-after', '5');
+      return send(reply, 503, { code: 'ENQUEUE_OUTCOME_UNKNOWN', message: message(locale, 'ENQUEUE_OUTCOME_UNKNOWN') });
     }
     if (error instanceof QueueUnavailableError) {
       request.log.warn({ reason: error.message }, 'queue unavailable');

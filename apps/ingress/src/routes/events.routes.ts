@@ -5,7 +5,7 @@ import type { JobProducer } from '@integrador/queue';
 import { enqueuePlannedRun, planStoredRun, StepQueueUnavailableError } from '@integrador/runtime';
 import { type CrmDatabase, listIntegracoes } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
-import { ErrorResponse } from '../schemas';
+import { ErrorResponse, IdempotencyHeaders } from '../schemas';
 import { RunBody } from './runs.routes';
 
 /** Plans every candidate; one whose graph is broken is refused on its own (the others still run). */
@@ -46,6 +46,7 @@ export function eventsRoutes(database: CrmDatabase, producer: JobProducer): Fast
         schema: {
           tags: ['integrations'],
           summary: 'A CRM record changed: run the SET integrations of its table',
+          headers: IdempotencyHeaders,
           body: CrmChangeBody,
           response: {
             202: Type.Object({
@@ -80,7 +81,8 @@ export function eventsRoutes(database: CrmDatabase, producer: JobProducer): Fast
         const { plans, refused } = await planAll(database, tenant.empresaId, runnable);
         for (const [integracaoId, plan] of plans) {
           try {
-            const run = await enqueuePlannedRun(producer, { tenant, integracaoId, parametros, trigger: 'event' }, plan);
+            const idempotencyKey = request.headers['idempotency-key'];
+            const run = await enqueuePlannedRun(producer, { tenant, integracaoId, parametros, trigger: 'event', idempotencyKey }, plan);
             jobs.push({ integracaoId, jobId: run.jobId });
           } catch (err) {
             if (!(err instanceof StepQueueUnavailableError)) throw err;

@@ -6,7 +6,7 @@ import { type CrmDatabase, findIntegracao } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import { flowHttpError } from '../flow-errors';
 import { HttpError } from '../http-error';
-import { ErrorResponse, IdParams } from '../schemas';
+import { ErrorResponse, IdempotencyHeaders, IdParams } from '../schemas';
 
 const ParameterName = '^[A-Za-z_][A-Za-z0-9_]*$';
 const ParameterValue = Type.Union([Type.String({ maxLength: 10000 }), Type.Number(), Type.Boolean(), Type.Null()]);
@@ -48,6 +48,7 @@ export function runsRoutes(database: CrmDatabase, producer: JobProducer): Fastif
             'Run a SET (queue set) or GET (queue get, one run at a time) integration with its prerequisites; parametros_obrigatorios must all be given',
           params: IdParams,
           querystring: RunQuery,
+          headers: IdempotencyHeaders,
           body: Type.Optional(RunBody),
           response: {
             202: Type.Object({
@@ -85,7 +86,14 @@ export function runsRoutes(database: CrmDatabase, producer: JobProducer): Fastif
         const missing = missingParameters(integracao, parametros);
         if (missing.length) throw new HttpError(400, 'MISSING_PARAMETERS', { names: missing.join(', ') });
         const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
-        const run = await enqueueOrRefuse(database, producer, { tenant, integracaoId: integracao.id, parametros, trigger: 'api' });
+        const idempotencyKey = request.headers['idempotency-key'];
+        const run = await enqueueOrRefuse(database, producer, {
+          tenant,
+          integracaoId: integracao.id,
+          parametros,
+          trigger: 'api',
+          idempotencyKey,
+        });
         return reply.status(202).send(run);
       },
     );
