@@ -92,6 +92,13 @@ export class JobProducer {
       queue = new Queue(name, queueOptions(this.options.connection, this.options.prefix));
       queue.on('error', (err) => this.options.logger.warn({ err, queue: name }, 'queue error'));
       this.queues.set(name, queue);
+      // BullMQ starts a queue once (its INFO version check); if that fails — Redis frozen or slow at that moment — the
+      // queue rejects every later call with the same error. Forget it, so the next request starts a fresh one.
+      const started = queue;
+      started.waitUntilReady().catch(() => {
+        if (this.queues.get(name) === started) this.queues.delete(name);
+        started.close().catch(() => undefined);
+      });
     }
     return queue;
   }
@@ -126,7 +133,13 @@ export class JobProducer {
     await this.guard.ensureUsable();
     if (!this.flowProducer) {
       this.flowProducer = new FlowProducer({ connection: this.options.connection, prefix: this.options.prefix });
-      this.flowProducer.on('error', (err) => this.options.logger.warn({ err }, 'flow producer error'));
+      const flowProducer = this.flowProducer;
+      flowProducer.on('error', (err) => this.options.logger.warn({ err }, 'flow producer error'));
+      // Same as queue(): a flow producer whose start failed is replaced on the next request.
+      flowProducer.waitUntilReady().catch(() => {
+        if (this.flowProducer === flowProducer) this.flowProducer = undefined;
+        flowProducer.close().catch(() => undefined);
+      });
     }
     const sent = { add: false };
     const added = addValidatedFlow(this.flowProducer, steps, { prefix: this.options.prefix, jobName, ...options }, () => {
