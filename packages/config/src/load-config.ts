@@ -52,12 +52,24 @@ export class ConfigError extends Error {
 const ajv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: true, strict: false });
 const validate = ajv.compile<Env>(EnvSchema);
 
+/**
+ * A rejected value as the start-up error may show it: a URL's user and password (everything up to its last `@`) become
+ * `***`, however malformed the URL, and a token is never echoed at all.
+ */
+export function maskedValue(variable: string, value: unknown): string {
+  if (/TOKEN|SECRET|PASSWORD/i.test(variable)) return `a value of ${String(value).length} characters`;
+  if (typeof value !== 'string') return JSON.stringify(value);
+  return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/i, '$1***@'));
+}
+
 function describe(error: ErrorObject, env: Record<string, unknown>): ConfigError {
   const variable = error.instancePath.replace(/^\//, '').split('/')[0] || String(error.params.missingProperty ?? '');
   const schema = (EnvSchema.properties as Record<string, { 'x-expected'?: string }>)[variable];
   const expected = schema?.['x-expected'] ?? error.message ?? 'a valid value';
-  const received = env[variable];
-  return new ConfigError(variable, `invalid environment variable ${variable}: expected ${expected}, got ${JSON.stringify(received)}`);
+  return new ConfigError(
+    variable,
+    `invalid environment variable ${variable}: expected ${expected}, got ${maskedValue(variable, env[variable])}`,
+  );
 }
 
 /** An IANA time zone the runtime knows, or a ConfigError (cron-parser's own message for a bad zone says nothing useful). */
