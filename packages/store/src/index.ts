@@ -57,6 +57,7 @@ export {
   acquireSyncLease,
   addSyncRunCounts,
   type CursorKey,
+  abandonSyncRuns,
   ensureSyncState,
   findCursorKeys,
   findSyncRun,

@@ -100,6 +100,9 @@ export function openPostgresReader(target: SourceTarget, options?: SourceReaderO
   const config = poolConfig(target, withDefaults(options));
   const pool = new Pool(config);
   pool.on('error', () => {}); // an idle connection closed by the server is dropped; the next query reconnects
+  // A connection lost while a cursor holds it emits 'error' on the client (the pool hears idle clients only): the
+  // pending read fails with it and the run retries; unheard, the event would crash the worker.
+  pool.on('connect', (client) => client.on('error', () => {}));
   let closed: Promise<void> | undefined;
   return {
     driver: 'postgres',
