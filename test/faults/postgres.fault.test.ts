@@ -66,82 +66,107 @@ describe('GET pull while PostgreSQL restarts', () => {
   };
   const countOrNull = () => count().catch(() => null);
 
-  it('stays up, resumes within seconds of each return and writes every row once', async () => {
-    const empresaId = await createEmpresa(crm.db, 'Empresa Faults');
-    const integracaoId = await seedGetClientes(crm.db, empresaId, CHUNK);
-    worker = spawnApp('apps/worker-get/src/main.ts', {
-      REDIS_URL: TEST_REDIS_URL,
-      KEY_PREFIX: prefix,
-      CRM_DATABASE_URL: pg.url('crm'),
-      CONNECTIONS_FILE: writeE085Connections(),
-      ERP_E085_URL: pg.url('erp'),
-      JOB_LOCK_MS: '5000',
-      GET_LEASE_MS: '10000',
-      WORKER_CONCURRENCY: '2',
-      LOG_LEVEL: 'info',
-    });
-    await worker.waitForLog('worker started', 60_000);
-    const { job } = await enqueueGetRun(producer, { tenant: { empresaId, filialId: null }, integracaoId, parametros: {}, trigger: 'api' });
-    const jobId = String(job.id);
+  it(
+    'stays up, resumes within seconds of each return and writes every row once',
+    async () => {
+      const empresaId = await createEmpresa(crm.db, 'Empresa Faults');
+      const integracaoId = await seedGetClientes(crm.db, empresaId, CHUNK);
+      worker = spawnApp('apps/worker-get/src/main.ts', {
+        REDIS_URL: TEST_REDIS_URL,
+        KEY_PREFIX: prefix,
+        CRM_DATABASE_URL: pg.url('crm'),
+        CONNECTIONS_FILE: writeE085Connections(),
+        ERP_E085_URL: pg.url('erp'),
+        JOB_LOCK_MS: '5000',
+        GET_LEASE_MS: '10000',
+        WORKER_CONCURRENCY: '2',
+        LOG_LEVEL: 'info',
+      });
+      await worker.waitForLog('worker started', 60_000);
+      const { job } = await enqueueGetRun(producer, {
+        tenant: { empresaId, filialId: null },
+        integracaoId,
+        parametros: {},
+        trigger: 'api',
+      });
+      const jobId = String(job.id);
 
-    // Each fault waits until the pull has moved on since the previous one, so every fault hits a running pull.
-    let seen = 0;
-    const alive = () => {
-      if (worker?.child.exitCode !== null || worker?.child.signalCode !== null) {
-        throw new Error(`worker-get exited (${worker?.child.exitCode ?? worker?.child.signalCode}): ${worker?.stderr.join('').slice(-2000)}`);
-      }
-    };
-    const progressed = async () => {
-      alive();
-      const now = await countOrNull();
-      return now !== null && now.total > seen + CHUNK * 2;
-    };
-    const faults: [string, () => Promise<void>][] = [
-      ['CRM+source restarted', async () => pg.restart()],
-      ['CRM+source restarted again', async () => pg.restart()],
-      ['CRM+source stopped', async () => {
-        pg.stop();
-        await sleep(LONG ? 30_000 : 5_000);
-        pg.start();
-      }],
-      ['source connection terminated', async () => void (await pg.terminate('erp'))],
-    ];
-    const resumedAfter: number[] = [];
-    for (const [, inject] of faults) {
-      await until('the pull to progress', progressed, 180_000, 50);
-      const before = (await count()).total;
-      if (before >= ROWS) break;
-      await inject();
-      const back = Date.now();
-      const resumed = async () => {
-        alive();
-        return ((await countOrNull())?.total ?? 0) > before || (await job.getState()) === 'completed';
+      // Each fault waits until the pull has moved on since the previous one, so every fault hits a running pull.
+      let seen = 0;
+      const alive = () => {
+        if (worker?.child.exitCode !== null || worker?.child.signalCode !== null) {
+          throw new Error(
+            `worker-get exited (${worker?.child.exitCode ?? worker?.child.signalCode}): ${worker?.stderr.join('').slice(-2000)}`,
+          );
+        }
       };
-      await until('the pull to resume', resumed, 180_000, 100);
-      resumedAfter.push(Date.now() - back);
-      seen = (await count()).total;
-    }
-    await until('the job to finish', async () => ['completed', 'failed'].includes(await (await producer.getJob('get', jobId))!.getState()), 300_000, 200);
-    const finished = (await producer.getJob('get', jobId))!;
-    const crmRows = await count();
-    const runs = await crm.db.selectFrom('integracao_sincronizacao_execucoes').selectAll().where('integracao_id', '=', integracaoId).execute();
-    report(`PostgreSQL faults during a ${ROWS}-row pull (resumed after ${resumedAfter.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')})`, {
-      enqueued: ROWS,
-      processed: crmRows.distinct,
-      lost: ROWS - crmRows.distinct,
-      duplicated: crmRows.total - crmRows.distinct,
-    });
-    expect(worker.child.exitCode).toBeNull();
-    expect(resumedAfter.length).toBe(faults.length);
-    expect(finished.failedReason ?? null).toBeNull();
-    expect(await finished.getState()).toBe('completed');
-    expect(crmRows).toEqual({ total: ROWS, distinct: ROWS });
-    // Counts add up across the attempts of the job; no run is left "executando".
-    expect(finished.returnvalue).toEqual(expect.objectContaining({ rowsWritten: ROWS }));
-    expect(runs.filter((r) => r.status === 'executando')).toEqual([]);
-    // The failed attempts said which side failed.
-    const failures = worker.lines.filter((l) => l.msg === 'job failed').map((l) => String(l.reason));
-    expect(failures.length).toBeGreaterThan(0);
-    for (const reason of failures) expect(reason).toMatch(/^(CRM database|ERP source)/);
-  }, LONG ? 900_000 : 300_000);
+      const progressed = async () => {
+        alive();
+        const now = await countOrNull();
+        return now !== null && now.total > seen + CHUNK * 2;
+      };
+      const faults: [string, () => Promise<void>][] = [
+        ['CRM+source restarted', async () => pg.restart()],
+        ['CRM+source restarted again', async () => pg.restart()],
+        [
+          'CRM+source stopped',
+          async () => {
+            pg.stop();
+            await sleep(LONG ? 30_000 : 5_000);
+            pg.start();
+          },
+        ],
+        ['source connection terminated', async () => void (await pg.terminate('erp'))],
+      ];
+      const resumedAfter: number[] = [];
+      for (const [, inject] of faults) {
+        await until('the pull to progress', progressed, 180_000, 50);
+        const before = (await count()).total;
+        if (before >= ROWS) break;
+        await inject();
+        const back = Date.now();
+        const resumed = async () => {
+          alive();
+          return ((await countOrNull())?.total ?? 0) > before || (await job.getState()) === 'completed';
+        };
+        await until('the pull to resume', resumed, 180_000, 100);
+        resumedAfter.push(Date.now() - back);
+        seen = (await count()).total;
+      }
+      await until(
+        'the job to finish',
+        async () => ['completed', 'failed'].includes(await (await producer.getJob('get', jobId))!.getState()),
+        300_000,
+        200,
+      );
+      const finished = (await producer.getJob('get', jobId))!;
+      const crmRows = await count();
+      const runs = await crm.db
+        .selectFrom('integracao_sincronizacao_execucoes')
+        .selectAll()
+        .where('integracao_id', '=', integracaoId)
+        .execute();
+      report(
+        `PostgreSQL faults during a ${ROWS}-row pull (resumed after ${resumedAfter.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')})`,
+        {
+          enqueued: ROWS,
+          processed: crmRows.distinct,
+          lost: ROWS - crmRows.distinct,
+          duplicated: crmRows.total - crmRows.distinct,
+        },
+      );
+      expect(worker.child.exitCode).toBeNull();
+      expect(resumedAfter.length).toBe(faults.length);
+      expect(await finished.getState()).toBe('completed');
+      expect(crmRows).toEqual({ total: ROWS, distinct: ROWS });
+      // Counts add up across the attempts of the job; no run is left "executando".
+      expect(finished.returnvalue).toEqual(expect.objectContaining({ rowsWritten: ROWS }));
+      expect(runs.filter((r) => r.status === 'executando')).toEqual([]);
+      // The failed attempts said which side failed.
+      const failures = worker.lines.filter((l) => l.msg === 'job failed').map((l) => String(l.reason));
+      expect(failures.length).toBeGreaterThan(0);
+      for (const reason of failures) expect(reason).toMatch(/^(CRM database|ERP source)/);
+    },
+    LONG ? 900_000 : 300_000,
+  );
 });

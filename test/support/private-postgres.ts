@@ -76,8 +76,11 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     terminate: (database) =>
       admin(
         async (c) =>
-          (await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]))
-            .rowCount ?? 0,
+          (
+            await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+              database,
+            ])
+          ).rowCount ?? 0,
       ),
     destroy: () => {
       try {

@@ -54,10 +54,10 @@ export {
   updateServicoEndpoint,
 } from './servicos-endpoint.repository';
 export {
+  abandonSyncRuns,
   acquireSyncLease,
   addSyncRunCounts,
   type CursorKey,
-  abandonSyncRuns,
   ensureSyncState,
   findCursorKeys,
   findSyncRun,
