@@ -133,13 +133,13 @@ describe('GET pull while PostgreSQL restarts', () => {
         resumedAfter.push(Date.now() - back);
         seen = (await count()).total;
       }
-      await until(
-        'the job to finish',
-        async () => ['completed', 'failed'].includes(await (await producer.getJob('get', jobId))!.getState()),
-        300_000,
-        200,
-      );
-      const finished = (await producer.getJob('get', jobId))!;
+      const current = async () => {
+        const found = await producer.getJob('get', jobId);
+        if (!found) throw new Error(`job ${jobId} vanished`);
+        return found;
+      };
+      await until('the job to finish', async () => ['completed', 'failed'].includes(await (await current()).getState()), 300_000, 200);
+      const finished = await current();
       const crmRows = await count();
       const runs = await crm.db
         .selectFrom('integracao_sincronizacao_execucoes')

@@ -1,9 +1,10 @@
 import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
-import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createEmpresa, issueApiKey, setPermitirRedePrivada } from '@integrador/store';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { startJsonEndpoint } from '../../../test/fixtures/json-endpoint';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
 import { buildApp } from './build-app';
@@ -175,4 +176,53 @@ describe('ingress hardening (PostgreSQL CRM)', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.body).toContain('integrador_queue_jobs');
   });
+});
+
+describe('endpoint Validate holds no request open for minutes', () => {
+  it('answers within the short validate bound although the sync limit is a minute', async () => {
+    const database = await createTestDatabase('sqlite');
+    const endpoint = await startJsonEndpoint();
+    const prefix = testPrefix();
+    const redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+    const producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    const app = await buildApp({
+      database,
+      redis,
+      producer,
+      connections: parseConnections(JSON.stringify({ connections: {} }), 'json', {}, 'test'),
+      logger,
+      keyPrefix: prefix,
+      checkTimeoutMs: 2000,
+      endpoints: { limits: { maxRecords: 5, timeoutMs: 60_000, maxResponseBytes: 1 << 20 }, env: {}, validateTimeoutMs: 1000 },
+    });
+    try {
+      const empresa = await createEmpresa(database.db, 'Faculdade');
+      const key = await issueApiKey(database.db, empresa, null, 'a');
+      endpoint.routes.set('/contatos/lento', { body: [], delayMs: 10_000 });
+      const created = await app.inject({
+        method: 'POST',
+        url: '/v1/endpoints',
+        headers: { authorization: `Bearer ${key}` },
+        payload: {
+          nome: 'lento',
+          urlBase: endpoint.url,
+          autenticacao: 'nenhuma',
+          eventos: [{ tipo: 'contato', url: `${endpoint.url}/contatos/lento` }],
+        },
+      });
+      const id = created.json().id as number;
+      await setPermitirRedePrivada(database.db, empresa, id, true);
+      const started = Date.now();
+      const res = await app.inject({ method: 'POST', url: `/v1/endpoints/${id}/validate`, headers: { authorization: `Bearer ${key}` } });
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(res.json().eventos[0]).toMatchObject({ ok: false, code: 'TIMEOUT' });
+    } finally {
+      await app.close();
+      await producer.close();
+      redis.disconnect();
+      await endpoint.close();
+      await database.drop();
+    }
+  }, 30_000);
 });

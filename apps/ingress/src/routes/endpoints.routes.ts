@@ -33,7 +33,15 @@ export interface EndpointRoutesOptions {
   limits: EndpointLimits;
   /** Where `${NOME}` secret references resolve (Validate calls the endpoints from the ingress). */
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Validate answers while the caller waits, so it waits at most this long per event type (default 20 s) rather than
+   * seed 003's sync limit (3 min); a slower endpoint is reported as TIMEOUT — a sync still allows it the full limit.
+   */
+  validateTimeoutMs?: number;
 }
+
+/** How long Validate waits for one endpoint by default: an HTTP request is not held open for minutes. */
+export const VALIDATE_TIMEOUT_MS = 20_000;
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 503: ErrorResponse };
 
@@ -196,7 +204,8 @@ export function endpointsRoutes(database: CrmDatabase, producer: JobProducer, op
       {
         schema: {
           tags,
-          summary: 'Seed 003 "Validar": fetch each event type’s URL and check its records, writing nothing',
+          summary:
+            'Seed 003 "Validar": fetch each event type’s URL and check its records, writing nothing (each URL waited for at most 20 s)',
           params: ServicoParams,
           response: { 200: ValidationResponse, ...errors },
         },
@@ -204,7 +213,8 @@ export function endpointsRoutes(database: CrmDatabase, producer: JobProducer, op
       async (request) => {
         const service = await requireService(database, request, request.params.id);
         const locale = localeOf(request);
-        const result = await validateEndpointService({ database, limits: options.limits, env: options.env }, service);
+        const timeoutMs = Math.min(options.limits.timeoutMs, options.validateTimeoutMs ?? VALIDATE_TIMEOUT_MS);
+        const result = await validateEndpointService({ database, limits: { ...options.limits, timeoutMs }, env: options.env }, service);
         return {
           ok: result.ok,
           eventos: result.eventos.map(({ params, erros, ...evento }) => ({
