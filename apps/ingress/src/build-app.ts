@@ -8,7 +8,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerTenantAuth } from './plugins/auth';
 import { registerDocs } from './plugins/docs';
-import { registerErrorHandler } from './plugins/error-handler';
+import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler';
+import { registerFiniteNumbers } from './plugins/finite-numbers';
 import { createMetrics, registerMetrics } from './plugins/metrics';
 import { registerOptionalBodies } from './plugins/optional-body';
 import { configRoutes } from './routes/config.routes';
@@ -53,6 +54,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    frameworkErrors: frameworkErrorHandler,
     ajv: {
       // Unknown fields are an error (named in the 400), not silently dropped; query strings are coerced.
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
@@ -61,6 +63,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
 
   registerErrorHandler(app);
   registerOptionalBodies(app);
+  registerFiniteNumbers(app);
   app.addSchema(ErrorResponse);
   await registerDocs(app);
   registerMetrics(

@@ -25,6 +25,11 @@ const MESSAGES = {
     'pt-BR': 'fila indisponível (Redis fora do ar); nada foi enfileirado, tente novamente em instantes',
     en: 'queue unavailable (Redis is down); nothing was enqueued, try again shortly',
   },
+  BAD_URL: {
+    'pt-BR': 'URL inválida: um trecho com codificação % malformada (use %XX com dois dígitos hexadecimais de UTF-8 válido)',
+    en: 'invalid URL: a part with malformed % encoding (use %XX with two hex digits of valid UTF-8)',
+  },
+  URL_TOO_LONG: { 'pt-BR': 'um parâmetro da URL é longo demais', en: 'a URL parameter is too long' },
   ENQUEUE_OUTCOME_UNKNOWN: {
     'pt-BR':
       'o Redis não respondeu a tempo: não se sabe se o job foi enfileirado; repita a mesma requisição com o mesmo cabeçalho Idempotency-Key (sem ele, uma nova tentativa pode criar um segundo job)',

@@ -34,6 +34,17 @@ function validationMessage(errors: ErrorObject[], locale: Locale, context: strin
   return { field, text };
 }
 
+/**
+ * Errors Fastify raises before routing (a URL with malformed percent-encoding, a path parameter over maxParamLength)
+ * skip setErrorHandler: the `frameworkErrors` option sends them here, so they get the API's error body too.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const locale = localeOf(request);
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  const code = error.code === 'FST_ERR_BAD_URL' ? 'BAD_URL' : error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URL_TOO_LONG' : 'BAD_REQUEST';
+  void send(reply, status, { code, message: message(locale, code === 'BAD_REQUEST' ? 'BAD_URL' : code) });
+}
+
 /** Maps every error to a JSON body with the right status; never a stack trace, never a raw 500. */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
