@@ -18,3 +18,11 @@ export class EnqueueOutcomeUnknownError extends QueueUnavailableError {
   override name = 'EnqueueOutcomeUnknownError';
   override readonly code: string = 'ENQUEUE_OUTCOME_UNKNOWN';
 }
+
+/**
+ * Redis refused the write because it is at maxmemory (noeviction: it refuses rather than drops jobs). Redis checks that
+ * before a script starts, so nothing of the refused add was written: nothing was enqueued, retry later.
+ */
+export class RedisFullError extends QueueUnavailableError {
+  override name = 'RedisFullError';
+}

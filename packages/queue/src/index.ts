@@ -1,4 +1,4 @@
-export { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisConfigurationError } from './errors';
+export { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisConfigurationError, RedisFullError } from './errors';
 export * from './flows/index';
 export { IDEMPOTENCY_KEY_PATTERN, idempotentJobId } from './idempotency';
 export {

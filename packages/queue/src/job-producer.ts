@@ -12,7 +12,7 @@ import {
 import type { Logger } from '@integrador/logging';
 import { FlowProducer, type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { EnqueueOutcomeUnknownError, QueueUnavailableError } from './errors';
+import { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisFullError } from './errors';
 import { addValidatedFlow } from './flows/flow-producer';
 import type { FlowNodeInput, FlowNodeRef } from './flows/flow-tree';
 import { FairPriorities } from './limits/fairness';
@@ -51,7 +51,13 @@ async function outcomeKnown<T>(operation: Promise<T>, sent: { add: boolean }): P
   try {
     return await operation;
   } catch (err) {
-    if (sent.add && err instanceof QueueUnavailableError && !(err instanceof EnqueueOutcomeUnknownError)) {
+    // A full Redis refused the add before running it: that outcome is known (nothing enqueued).
+    if (
+      sent.add &&
+      err instanceof QueueUnavailableError &&
+      !(err instanceof EnqueueOutcomeUnknownError) &&
+      !(err instanceof RedisFullError)
+    ) {
       throw new EnqueueOutcomeUnknownError(err.message, { cause: err });
     }
     throw err;
