@@ -48,7 +48,8 @@ function answersPing(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.once('data', (data) => {
       socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
+      // A server started with --requirepass answers NOAUTH: it is up all the same.
+      resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()));
     });
     socket.once('error', () => resolve(false));
     socket.once('timeout', () => {
@@ -64,6 +65,8 @@ export interface PrivateRedis {
   port: number;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Sends a signal to the server (SIGSTOP freezes it: connections stay open, nothing answers; SIGCONT resumes). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 /** Starts a second redis-server on a free port (for Redis-down and configuration tests). */
@@ -95,6 +98,9 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<Priva
       running.kill('SIGKILL');
     });
   };
+  const signal = (name: NodeJS.Signals) => {
+    if (child && child.exitCode === null) child.kill(name);
+  };
   await start();
-  return { url, port, start, stop };
+  return { url, port, start, stop, signal };
 }

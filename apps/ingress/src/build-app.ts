@@ -9,8 +9,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerTenantAuth } from './plugins/auth';
 import { registerDocs } from './plugins/docs';
-import { registerErrorHandler } from './plugins/error-handler';
+import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler';
+import { registerFiniteNumbers } from './plugins/finite-numbers';
 import { createMetrics, registerMetrics } from './plugins/metrics';
+import { registerOptionalBodies } from './plugins/optional-body';
 import { configRoutes } from './routes/config.routes';
 import { connectionsRoutes } from './routes/connections.routes';
 import { type CtiRouteOptions, ctiApiRoutes, ctiPublicRoutes } from './routes/cti.routes';
@@ -42,6 +44,8 @@ export interface IngressDeps {
   keyPrefix: string;
   /** How long a Redis or database check may take before /readyz calls it unavailable. */
   checkTimeoutMs: number;
+  /** When set, GET /metrics answers only a request with `Authorization: Bearer <metricsToken>` (METRICS_TOKEN). */
+  metricsToken?: string;
   /** Seed 003's limits and the environment JSON endpoint secrets resolve from (defaults: the seed's limits, no secrets). */
   endpoints?: EndpointRoutesOptions;
   /** Webhook settings and the HTTP client of the test button (defaults: the engine's defaults, a client closed with the app). */
@@ -70,6 +74,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    frameworkErrors: frameworkErrorHandler,
     ajv: {
       // Unknown fields are an error (named in the 400), not silently dropped; query strings are coerced.
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
@@ -79,9 +84,15 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   const webhooks = deps.webhooks ?? defaultWebhookOptions();
   if (!deps.webhooks) app.addHook('onClose', () => webhooks.http.close());
   registerErrorHandler(app);
+  registerOptionalBodies(app);
+  registerFiniteNumbers(app);
   app.addSchema(ErrorResponse);
   await registerDocs(app);
-  registerMetrics(app, createMetrics({ producer: deps.producer, redis: deps.redis, prefix: deps.keyPrefix, logger: deps.logger }));
+  registerMetrics(
+    app,
+    createMetrics({ producer: deps.producer, redis: deps.redis, prefix: deps.keyPrefix, logger: deps.logger }),
+    deps.metricsToken,
+  );
   await app.register(healthRoutes({ redis: deps.redis, producer: deps.producer, database: deps.database, timeoutMs: deps.checkTimeoutMs }));
   const cti = {
     database: deps.database,

@@ -25,6 +25,20 @@ const MESSAGES = {
     'pt-BR': 'fila indisponível (Redis fora do ar); nada foi enfileirado, tente novamente em instantes',
     en: 'queue unavailable (Redis is down); nothing was enqueued, try again shortly',
   },
+  BAD_URL: {
+    'pt-BR': 'URL inválida: um trecho com codificação % malformada (use %XX com dois dígitos hexadecimais de UTF-8 válido)',
+    en: 'invalid URL: a part with malformed % encoding (use %XX with two hex digits of valid UTF-8)',
+  },
+  URL_TOO_LONG: { 'pt-BR': 'um parâmetro da URL é longo demais', en: 'a URL parameter is too long' },
+  ENQUEUE_OUTCOME_UNKNOWN: {
+    'pt-BR':
+      'o Redis não respondeu a tempo: não se sabe se o job foi enfileirado; repita a mesma requisição com o mesmo cabeçalho Idempotency-Key (sem ele, uma nova tentativa pode criar um segundo job)',
+    en: 'Redis did not answer in time: it is unknown whether the job was enqueued; retry the same request with the same Idempotency-Key header (without one, a retry may create a second job)',
+  },
+  METRICS_UNAUTHORIZED: {
+    'pt-BR': 'token de métricas ausente ou inválido: envie o cabeçalho Authorization: Bearer <METRICS_TOKEN>',
+    en: 'missing or invalid metrics token: send the header Authorization: Bearer <METRICS_TOKEN>',
+  },
   REDIS_MISCONFIGURED: {
     'pt-BR': 'fila recusada: o Redis está configurado de forma que pode perder jobs; nada foi enfileirado ({detail})',
     en: 'queue refused: Redis is configured so that it could lose jobs; nothing was enqueued ({detail})',

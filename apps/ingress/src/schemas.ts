@@ -1,4 +1,5 @@
 import { QUEUE_NAMES } from '@integrador/jobs';
+import { IDEMPOTENCY_KEY_PATTERN } from '@integrador/queue';
 import { type TSchema, Type } from '@sinclair/typebox';
 
 /** The error body every non-2xx answer has. */
@@ -43,7 +44,13 @@ export const IntegracaoResponse = Type.Object({
   timeout_ms: Nullable(Type.Integer()),
 });
 
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'integracao id' }) }, { additionalProperties: false });
+/** The largest id a row can have: the CRM's ids are 32-bit integers on PostgreSQL and MySQL (SQLite's are wider). */
+export const MAX_ROW_ID = 2147483647;
+
+/** A row id in a URL: above MAX_ROW_ID it could name no row, and PostgreSQL would refuse the query ("out of range"). */
+export const RowId = (description: string) => Type.Integer({ minimum: 1, maximum: MAX_ROW_ID, description });
+
+export const IdParams = Type.Object({ id: RowId('integracao id') }, { additionalProperties: false });
 
 export const ListIntegracoesQuery = Type.Object(
   {
@@ -63,9 +70,43 @@ export const PingBody = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * BullMQ keeps a queue's own keys beside its jobs (`<prefix>:<queue>:<name>`): an id naming one would read a list,
+ * stream or set as a job hash (Redis WRONGTYPE). Job ids are BullMQ's numbers, the fleet's own ids (letters, digits,
+ * `_.-`, no `:`) and a scheduler's `repeat:<schedulerId>:<millis>`; none of them is one of these names.
+ */
+export const BULLMQ_KEY_NAMES = [
+  'wait',
+  'paused',
+  'active',
+  'meta',
+  'id',
+  'delayed',
+  'prioritized',
+  'priority',
+  'pc',
+  'completed',
+  'failed',
+  'stalled',
+  'stalled-check',
+  'events',
+  'marker',
+  'limiter',
+  'metrics',
+  'repeat',
+  'waiting-children',
+  'de',
+  'logs',
+  'dependencies',
+  'processed',
+  'unsuccessful',
+  'failed-children',
+] as const;
+
+export const JOB_ID_PATTERN = `^(?!(?:${BULLMQ_KEY_NAMES.join('|')})$)(?:[A-Za-z0-9_.-]+|repeat:[A-Za-z0-9_.-]+:[0-9]+)$`;
+
 export const JobParams = Type.Object(
-  // ':' for the jobs a scheduler produces (repeat:<schedulerId>:<millis>).
-  { queue: QueueParam, id: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.:-]+$' }) },
+  { queue: QueueParam, id: Type.String({ minLength: 1, maxLength: 200, pattern: JOB_ID_PATTERN, description: 'job id' }) },
   { additionalProperties: false },
 );
 
@@ -105,3 +146,17 @@ export const LintFindingResponse = Type.Object({
   integracaoNome: Nullable(Type.String()),
   message: Type.String(),
 });
+
+/**
+ * Routes that enqueue accept an Idempotency-Key: a request retried with the same key (after a timeout, a dropped
+ * connection or a 503 ENQUEUE_OUTCOME_UNKNOWN) answers the job its first attempt created instead of adding another,
+ * for as long as that job is kept (packages/jobs RETENTION).
+ */
+export const IdempotencyHeaders = Type.Object(
+  {
+    'idempotency-key': Type.Optional(
+      Type.String({ pattern: IDEMPOTENCY_KEY_PATTERN, description: '1–200 visible ASCII characters naming this request (e.g. a UUID)' }),
+    ),
+  },
+  { additionalProperties: true },
+);

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     logger,
     keyPrefix: config.keyPrefix,
     checkTimeoutMs: config.redisCommandTimeoutMs,
+    metricsToken: config.metricsToken,
     endpoints: { limits: config.endpoint, env: config.secretSource },
     webhooks: { settings: webhookSettings, http: webhookHttp, captureByTriggers: config.webhooks.capture === 'triggers' },
     cti: config.cti,

@@ -1,5 +1,5 @@
 import { oneRunPerIntegration } from '@integrador/queue';
-import { pingProcessor, runWorkerApp, startGetSchedules } from '@integrador/runtime';
+import { abandonFailedGetRun, pingProcessor, runWorkerApp, startGetSchedules } from '@integrador/runtime';
 import { createEndpointSyncProcessor } from './processors/endpoint-sync.processor';
 import { createIntegrationRunProcessor } from './processors/integration-run.processor';
 
@@ -8,6 +8,9 @@ import { createIntegrationRunProcessor } from './processors/integration-run.proc
 runWorkerApp('worker-get', 'get', (deps, services) => {
   // The GET schedulers follow integracao.cron (at start and every SCHEDULE_SYNC_INTERVAL_MS).
   startGetSchedules(deps, services);
+  // A pull that failed for good without closing its own records (its worker died once too often, or the CRM was down
+  // as it failed) leaves no run "executando".
+  services.onJobFailedForGood((job, err) => abandonFailedGetRun(deps.database, job, err));
   return {
     'system.ping': pingProcessor,
     // One run at a time per integration, whoever produced the job (API, CLI, scheduler).

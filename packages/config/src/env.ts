@@ -75,6 +75,14 @@ export const EnvSchema = Type.Object({
     maximum: 3600000,
     'x-expected': 'milliseconds from 100 to 3600000 (how often a worker looks for dependency flows blocked too long)',
   }),
+  METRICS_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 16,
+      maxLength: 200,
+      pattern: '^[\\x21-\\x7e]+$',
+      'x-expected': 'a token of 16 to 200 visible ASCII characters that a Prometheus scrape sends as Authorization: Bearer <token>',
+    }),
+  ),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({
     default: 2000,
     minimum: 100,

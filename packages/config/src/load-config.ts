@@ -33,6 +33,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   workerConcurrency: number;
   redisCommandTimeoutMs: number;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   /** Worker lock duration and stalled-job check interval. */
   jobLockMs: number;
   /** Seed 003's limits of one JSON endpoint call (records, response time) and a cap on its body size. */
@@ -84,12 +86,24 @@ function envValidator(): ValidateFunction<Env> {
   return validateEnv;
 }
 
+/**
+ * A rejected value as the start-up error may show it: a URL's user and password (everything up to its last `@`) become
+ * `***`, however malformed the URL, and a token is never echoed at all.
+ */
+export function maskedValue(variable: string, value: unknown): string {
+  if (/TOKEN|SECRET|PASSWORD/i.test(variable)) return `a value of ${String(value).length} characters`;
+  if (typeof value !== 'string') return JSON.stringify(value);
+  return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/i, '$1***@'));
+}
+
 function describe(error: ErrorObject, env: Record<string, unknown>): ConfigError {
   const variable = error.instancePath.replace(/^\//, '').split('/')[0] || String(error.params.missingProperty ?? '');
   const schema = (EnvSchema.properties as Record<string, { 'x-expected'?: string }>)[variable];
   const expected = schema?.['x-expected'] ?? error.message ?? 'a valid value';
-  const received = env[variable];
-  return new ConfigError(variable, `invalid environment variable ${variable}: expected ${expected}, got ${JSON.stringify(received)}`);
+  return new ConfigError(
+    variable,
+    `invalid environment variable ${variable}: expected ${expected}, got ${maskedValue(variable, env[variable])}`,
+  );
 }
 
 /** An IANA time zone the runtime knows, or a ConfigError (cron-parser's own message for a bad zone says nothing useful). */
@@ -128,6 +142,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    metricsToken: e.METRICS_TOKEN,
     jobLockMs: e.JOB_LOCK_MS,
     endpoint: { maxRecords: e.ENDPOINT_MAX_RECORDS, timeoutMs: e.ENDPOINT_TIMEOUT_MS, maxResponseBytes: e.ENDPOINT_MAX_RESPONSE_BYTES },
     scheduleSyncIntervalMs: e.SCHEDULE_SYNC_INTERVAL_MS,

@@ -48,10 +48,11 @@ export const JOB_CATALOG = {
       attempts: 3,
       backoff: { type: 'exponential', delay: 5000 },
     }),
-    // A pull resumes from its committed cursor, so a retry repeats no work; configuration errors fail at once.
+    // A pull resumes from its committed cursor, so a retry repeats no work; configuration errors fail at once. A lost
+    // source or CRM connection retries after 2, 4, 8 … 128 s: a restart is over in seconds, an outage of ~4 min survived.
     'integration.run': define(IntegrationRunPayload, 'GET pull: read an ERP source and upsert its rows into the CRM', {
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 5000 },
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 2000 },
     }),
   },
   cti: {

@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { redactSecrets } from './redact';
+import { REDACT_PATHS, REDACTED, redactSecrets } from './redact';
 
 export type { Logger } from 'pino';
 
@@ -19,6 +19,7 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level ?? 'info',
       timestamp: pino.stdTimeFunctions.isoTime,
       base: { pid: process.pid },
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
       serializers: { err: (err: Error) => redactSecrets(err), error: (err: Error) => redactSecrets(err) },
       formatters: { log: (object) => redactSecrets(object) as Record<string, unknown> },
       hooks: {

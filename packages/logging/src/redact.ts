@@ -8,8 +8,22 @@ const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 
 /** CTI listener path tokens and screen-pop tokens (they travel in URLs by design). */
 const CTI_TOKEN = /\b(ctk|cpt)_[A-Za-z0-9_-]{20,64}/g;
+/**
+ * Keys whose value is a command sent to a server: ioredis puts `{ name, args }` on its errors, and the args of AUTH or
+ * HELLO are the password (of any other command, job data). The command's name is kept, its arguments never.
+ */
+const COMMAND_KEY = /^command$/i;
 
 export const REDACTED = '[redacted]';
+
+/** pino `redact` paths for the same rule, in case an object reaches pino without passing the formatter. */
+export const REDACT_PATHS = ['command.args', '*.command.args', '*.*.command.args', 'err.command.args', 'error.command.args'];
+
+function redactCommand(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return typeof value === 'string' ? scrubText(value) : value;
+  const { args: _args, ...rest } = value as Record<string, unknown>;
+  return { ...(redactSecrets(rest) as Record<string, unknown>), args: REDACTED };
+}
 const MAX_DEPTH = 8;
 
 /** Removes credentials from a free-text string. */
@@ -31,7 +45,8 @@ export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<obje
   if (value instanceof Date || Buffer.isBuffer(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) && item !== undefined && item !== null ? REDACTED : redactSecrets(item, depth + 1, seen);
+    if (COMMAND_KEY.test(key)) out[key] = redactCommand(item);
+    else out[key] = SECRET_KEY.test(key) && item !== undefined && item !== null ? REDACTED : redactSecrets(item, depth + 1, seen);
   }
   return out;
 }
@@ -43,7 +58,8 @@ function redactError(error: Error, depth: number, seen: WeakSet<object>): Record
     stack: error.stack ? scrubText(error.stack) : undefined,
   };
   for (const [key, item] of Object.entries(error)) {
-    out[key] = SECRET_KEY.test(key) ? REDACTED : redactSecrets(item, depth + 1, seen);
+    if (COMMAND_KEY.test(key)) out[key] = redactCommand(item);
+    else out[key] = SECRET_KEY.test(key) ? REDACTED : redactSecrets(item, depth + 1, seen);
   }
   if (error.cause !== undefined) out.cause = redactSecrets(error.cause, depth + 1, seen);
   return out;

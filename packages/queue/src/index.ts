@@ -1,5 +1,6 @@
-export { QueueUnavailableError, RedisConfigurationError } from './errors';
+export { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisConfigurationError, RedisFullError } from './errors';
 export * from './flows/index';
+export { IDEMPOTENCY_KEY_PATTERN, idempotentJobId } from './idempotency';
 export {
   type EnqueuedRun,
   enqueueGetRun,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { idempotentJobId } from './idempotency';
 import type { JobProducer } from './job-producer';
 import type { JobContext, JobHandler } from './queue-worker';
 
@@ -52,11 +53,17 @@ async function holderIsFinished(producer: JobProducer, holderId: string): Promis
  * Enqueues a GET run unless one of the same integration is waiting or running, in which case that job is answered
  * with deduplicated = true (nothing new is added). A key left behind by a finished job is cleared and the add retried.
  */
-export async function enqueueGetRun(producer: JobProducer, payload: IntegrationRunPayload): Promise<EnqueuedRun> {
+export async function enqueueGetRun(
+  producer: JobProducer,
+  payload: IntegrationRunPayload,
+  options: { idempotencyKey?: string } = {},
+): Promise<EnqueuedRun> {
   const id = getRunDeduplicationId(payload.tenant.empresaId, payload.integracaoId);
+  // A retried request with the same key names the same job, so it finds the run its first attempt started.
+  const own = options.idempotencyKey ? idempotentJobId(payload.tenant, `run-i${payload.integracaoId}`, options.idempotencyKey) : undefined;
   for (let attempt = 0; ; attempt += 1) {
     // Our own job id tells a new job from the deduplicated one BullMQ hands back.
-    const jobId = `${id}-${randomUUID()}`;
+    const jobId = `${id}-${own ?? randomUUID()}`;
     const job = await producer.enqueue('get', 'integration.run', payload, { jobId, deduplication: { id } });
     const deduplicated = job.id !== jobId;
     if (!deduplicated || attempt > 0 || !(await holderIsFinished(producer, String(job.id)))) return { job, deduplicated };

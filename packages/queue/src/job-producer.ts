@@ -12,6 +12,7 @@ import {
 import type { Logger } from '@integrador/logging';
 import { FlowProducer, type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisFullError } from './errors';
 import { addValidatedFlow } from './flows/flow-producer';
 import type { FlowNodeInput, FlowNodeRef } from './flows/flow-tree';
 import { FairPriorities } from './limits/fairness';
@@ -40,6 +41,28 @@ export interface EnqueueOptions {
 
 /** The queue counts /metrics exports. */
 export type QueueCounts = Record<'waiting' | 'active' | 'delayed' | 'failed' | 'completed' | 'prioritized' | 'waiting-children', number>;
+
+/**
+ * Once an add was sent, a timeout or dropped connection says nothing about whether Redis ran it (a frozen Redis runs it
+ * when it wakes): that is EnqueueOutcomeUnknownError, which tells the client to retry with the same idempotency key.
+ * Before the add was sent (guard, fairness read), nothing was enqueued and the error stays QueueUnavailableError.
+ */
+async function outcomeKnown<T>(operation: Promise<T>, sent: { add: boolean }): Promise<T> {
+  try {
+    return await operation;
+  } catch (err) {
+    // A full Redis refused the add before running it: that outcome is known (nothing enqueued).
+    if (
+      sent.add &&
+      err instanceof QueueUnavailableError &&
+      !(err instanceof EnqueueOutcomeUnknownError) &&
+      !(err instanceof RedisFullError)
+    ) {
+      throw new EnqueueOutcomeUnknownError(err.message, { cause: err });
+    }
+    throw err;
+  }
+}
 
 /** Builds BullMQ queue options shared by producers and workers of the fleet. */
 export function queueOptions(connection: Redis, prefix: string) {
@@ -75,6 +98,13 @@ export class JobProducer {
       queue = new Queue(name, queueOptions(this.options.connection, this.options.prefix));
       queue.on('error', (err) => this.options.logger.warn({ err, queue: name }, 'queue error'));
       this.queues.set(name, queue);
+      // BullMQ starts a queue once (its INFO version check); if that fails — Redis frozen or slow at that moment — the
+      // queue rejects every later call with the same error. Forget it, so the next request starts a fresh one.
+      const started = queue;
+      started.waitUntilReady().catch(() => {
+        if (this.queues.get(name) === started) this.queues.delete(name);
+        started.close().catch(() => undefined);
+      });
     }
     return queue;
   }
@@ -95,28 +125,44 @@ export class JobProducer {
       ...options,
     };
     await this.guard.ensureUsable();
+    const sent = { add: false };
     const add = async () => {
       if (this.fair) jobOptions.priority = await this.fair.next(queue, (payload as { tenant: TenantRef }).tenant, !options.jobId);
+      sent.add = true;
       return this.queue(queue).add(name, payload, jobOptions);
     };
-    return withRedisDeadline(add(), this.options.timeoutMs, `enqueue ${queue}/${name}`);
+    return outcomeKnown(withRedisDeadline(add(), this.options.timeoutMs, `enqueue ${queue}/${name}`), sent);
   }
 
   /** Validates every step and enqueues them as one BullMQ flow, a linear chain run first to last (flows/flow-tree.ts). */
-  async enqueueFlow(jobName: string, steps: readonly FlowNodeInput[]): Promise<FlowNodeRef[]> {
+  async enqueueFlow(jobName: string, steps: readonly FlowNodeInput[], options: { newId?: () => string } = {}): Promise<FlowNodeRef[]> {
     await this.guard.ensureUsable();
     if (!this.flowProducer) {
       this.flowProducer = new FlowProducer({ connection: this.options.connection, prefix: this.options.prefix });
-      this.flowProducer.on('error', (err) => this.options.logger.warn({ err }, 'flow producer error'));
+      const flowProducer = this.flowProducer;
+      flowProducer.on('error', (err) => this.options.logger.warn({ err }, 'flow producer error'));
+      // Same as queue(): a flow producer whose start failed is replaced on the next request.
+      flowProducer.waitUntilReady().catch(() => {
+        if (this.flowProducer === flowProducer) this.flowProducer = undefined;
+        flowProducer.close().catch(() => undefined);
+      });
     }
-    const added = addValidatedFlow(this.flowProducer, steps, { prefix: this.options.prefix, jobName });
-    return withRedisDeadline(added, this.options.timeoutMs, `enqueue flow of ${steps.length} ${jobName}`);
+    const sent = { add: false };
+    const added = addValidatedFlow(this.flowProducer, steps, { prefix: this.options.prefix, jobName, ...options }, () => {
+      sent.add = true;
+    });
+    return outcomeKnown(withRedisDeadline(added, this.options.timeoutMs, `enqueue flow of ${steps.length} ${jobName}`), sent);
   }
 
-  /** One job of a queue, or undefined. */
+  /** One job of a queue, or undefined (also for an id that names one of BullMQ's own keys rather than a job). */
   async getJob(queue: QueueName, id: string): Promise<Job | undefined> {
     await this.guard.ensureUsable();
-    return withRedisDeadline(this.queue(queue).getJob(id), this.options.timeoutMs, `read job ${queue}/${id}`);
+    try {
+      return await withRedisDeadline(this.queue(queue).getJob(id), this.options.timeoutMs, `read job ${queue}/${id}`);
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('WRONGTYPE')) return undefined;
+      throw err;
+    }
   }
 
   /** Runs a read of the queues under the producer's guard and deadline (QueueUnavailableError instead of a hang). */

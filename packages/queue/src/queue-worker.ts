@@ -44,7 +44,16 @@ export interface QueueWorkerOptions<Q extends QueueName> {
   logger: Logger;
   /** Per-tenant limits; without one, jobs run unlimited. */
   limiter?: TenantLimiter;
+  /** Called once a job failed for good (no attempts left, permanent error, stalled too often), e.g. to close its records. */
+  onFinalFailure?: (job: Job, err: Error) => Promise<void>;
 }
+
+/**
+ * How often a job may stall (its worker died or froze past the lock) before BullMQ fails it for good. BullMQ's default
+ * of 1 fails a long GET pull at the second crash or database blip of one run, although every job here resumes safely
+ * (chunks commit with their cursor, SET records go through the outbox): a few more recoveries cost nothing.
+ */
+export const MAX_STALLED_COUNT = 5;
 
 function tenantOf(job: Job): TenantRef | undefined {
   const tenant = (job.data as { tenant?: TenantRef } | undefined)?.tenant;
@@ -90,6 +99,7 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
   const worker = new Worker(queue, dispatch, {
     ...queueOptions(connection, prefix),
     concurrency: options.concurrency,
+    maxStalledCount: MAX_STALLED_COUNT,
     ...(options.lockMs ? { lockDuration: options.lockMs, stalledInterval: options.lockMs } : {}),
   });
 
@@ -116,6 +126,7 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     if (final) {
       fairness.ended(queue, job);
       handleFlowFailure(connection, prefix, queue, job, err.message, err).catch((e) => logger.warn({ err: e }, 'flow bookkeeping failed'));
+      options.onFinalFailure?.(job, err).catch((e) => logger.warn({ err: e, jobId: job.id }, 'final failure bookkeeping failed'));
     }
   });
   worker.on('stalled', (jobId) => logger.warn({ queue, jobId }, 'job stalled, will run again'));

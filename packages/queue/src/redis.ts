@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { QueueUnavailableError, RedisConfigurationError } from './errors';
+import { QueueUnavailableError, RedisConfigurationError, RedisFullError } from './errors';
 
 /**
  * producer: the ingress — commands fail at once while Redis is down so requests get a 503 instead of hanging.
@@ -88,6 +88,8 @@ export async function withRedisDeadline<T>(operation: Promise<T>, timeoutMs: num
   try {
     return await Promise.race([operation, deadline]);
   } catch (err) {
+    if (err instanceof Error && err.message.startsWith('OOM '))
+      throw new RedisFullError(`Redis is full (maxmemory) during ${what}`, { cause: err });
     if (err instanceof QueueUnavailableError || isConnectionError(err)) {
       throw err instanceof QueueUnavailableError ? err : new QueueUnavailableError(`Redis is unavailable during ${what}`, { cause: err });
     }

@@ -1,6 +1,6 @@
 import { admitRun, type Parametros, type PlannedStep, type RunQueue, runInputs, type UpstreamValues } from '@integrador/integrador';
 import { type IntegrationRunPayload, jobDefinition, type TenantRef } from '@integrador/jobs';
-import { enqueueGetRun, type JobProducer } from '@integrador/queue';
+import { enqueueGetRun, idempotentJobId, type JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
 
 /** What triggers a run and with which values. */
@@ -9,6 +9,8 @@ export interface RunRequest {
   integracaoId: number;
   parametros: Parametros;
   trigger: IntegrationRunPayload['trigger'];
+  /** The client's Idempotency-Key: a request retried with it finds the job(s) its first attempt created. */
+  idempotencyKey?: string;
 }
 
 /** One enqueued step: which job runs which integracao on which queue. */
@@ -48,6 +50,12 @@ function payloadOf(request: RunRequest, step: PlannedStep): IntegrationRunPayloa
   return { tenant: request.tenant, integracaoId: step.integracaoId, parametros: request.parametros, trigger };
 }
 
+/** The job id a run request's idempotency key names (the triggered integration and the trigger kind scope it). */
+function idempotentId(request: RunRequest): string | undefined {
+  if (!request.idempotencyKey) return undefined;
+  return idempotentJobId(request.tenant, `${request.trigger}-i${request.integracaoId}`, request.idempotencyKey);
+}
+
 /** Enqueues an already planned run: a plain job when it has no prerequisites, else one BullMQ flow. */
 export async function enqueuePlannedRun(producer: JobProducer, request: RunRequest, plan: readonly PlannedStep[]): Promise<EnqueuedRun> {
   const last = plan.at(-1);
@@ -56,22 +64,26 @@ export async function enqueuePlannedRun(producer: JobProducer, request: RunReque
   if (unavailable) throw new StepQueueUnavailableError(unavailable, request.integracaoId);
   if (plan.length === 1 && last.queue === 'get') {
     // A GET pull on its own: one run at a time per integration; a request during a run follows that run.
-    const { job, deduplicated } = await enqueueGetRun(producer, payloadOf(request, last));
+    const { job, deduplicated } = await enqueueGetRun(producer, payloadOf(request, last), { idempotencyKey: request.idempotencyKey });
     const jobId = String(job.id);
     return { queue: last.queue, jobId, steps: [{ ...last, jobId }], deduplicated };
   }
   if (plan.length === 1) {
     // The queue comes from tipo_servico; the payload is validated against that queue's catalog when enqueued.
-    const job = await producer.enqueue(last.queue as 'set', 'integration.run', payloadOf(request, last));
-    const jobId = String(job.id);
-    return { queue: last.queue, jobId, steps: [{ ...last, jobId }] };
+    const jobId = idempotentId(request);
+    const job = await producer.enqueue(last.queue as 'set', 'integration.run', payloadOf(request, last), jobId ? { jobId } : {});
+    return { queue: last.queue, jobId: String(job.id), steps: [{ ...last, jobId: String(job.id) }] };
   }
-  const nodes = await producer.enqueueFlow(
-    'integration.run',
-    plan.map((step) => ({ queue: step.queue, integracaoId: step.integracaoId, data: payloadOf(request, step) })),
-  );
-  const steps = plan.map((step, i) => ({ ...step, jobId: nodes[i]?.jobId ?? '' }));
-  return { queue: last.queue, jobId: nodes.at(-1)?.jobId ?? '', steps };
+  const base = idempotentId(request);
+  let step = 0;
+  const newId = base ? () => `${base}-s${++step}` : undefined;
+  const steps = plan.map((s) => ({ queue: s.queue, integracaoId: s.integracaoId, data: payloadOf(request, s) }));
+  if (base && (await producer.getJob(last.queue, `${base}-s${plan.length}`))) {
+    // The first attempt of this request added the flow: answer its jobs, add nothing.
+    return { queue: last.queue, jobId: `${base}-s${plan.length}`, steps: plan.map((s, i) => ({ ...s, jobId: `${base}-s${i + 1}` })) };
+  }
+  const nodes = await producer.enqueueFlow('integration.run', steps, newId ? { newId } : {});
+  return { queue: last.queue, jobId: nodes.at(-1)?.jobId ?? '', steps: plan.map((s, i) => ({ ...s, jobId: nodes[i]?.jobId ?? '' })) };
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Connection, DatabaseConnection } from '@integrador/connections';
 import { GetConfigError } from '@integrador/integrador';
+import type { IntegrationRunPayload } from '@integrador/jobs';
 import { openSourceReader, type SourceReader } from '@integrador/sources';
+import { abandonSyncRuns, type CrmDatabase } from '@integrador/store';
 
 const readers = new Map<DatabaseConnection, Promise<SourceReader>>();
 
@@ -26,4 +28,18 @@ export async function closeAllSourceReaders(): Promise<void> {
   const open = [...readers.values()];
   readers.clear();
   await Promise.allSettled(open.map(async (reader) => (await reader).close()));
+}
+
+/**
+ * worker-get's final-failure bookkeeping: a pull that failed for good without closing its own records (its worker died
+ * once too often, or the CRM was down as it failed) leaves no run "executando" and gives up its lease.
+ */
+export async function abandonFailedGetRun(
+  database: CrmDatabase,
+  job: { id?: string; name: string; data: unknown },
+  err: Error,
+): Promise<void> {
+  if (job.name !== 'integration.run') return;
+  const { tenant, integracaoId } = job.data as IntegrationRunPayload;
+  await abandonSyncRuns(database.db, { empresaId: tenant.empresaId, integracaoId, jobId: String(job.id) }, err.message);
 }

@@ -9,7 +9,7 @@ export {
   type RunRequest,
   StepQueueUnavailableError,
 } from './enqueue-integration-run';
-export { closeAllSourceReaders, sourceReaderFor } from './get-services';
+export { abandonFailedGetRun, closeAllSourceReaders, sourceReaderFor } from './get-services';
 export { limitedTransport } from './limited-transport';
 export { applyLimitChange, LIMITS_SETTLE_MS, restoreLimitsMirror, syncLimits, toLimitRule } from './limits-config';
 export { pingProcessor } from './ping.processor';

@@ -35,7 +35,12 @@ export interface WorkerServices {
   redis: ReturnType<typeof createRedis>;
   /** The process's shutdown registry: a service registers its stop here. */
   shutdown: ShutdownRegistry;
+  /** Registers work to do when a job of the queue failed for good (e.g. close the records it left "executando"). */
+  onJobFailedForGood(handler: FinalFailureHandler): void;
 }
+
+/** What a final-failure handler sees of the job (BullMQ's Job has these). */
+export type FinalFailureHandler = (job: { id?: string; name: string; data: unknown }, err: Error) => Promise<void>;
 
 /**
  * Runs one worker app: validated config, a worker-role Redis connection checked for noeviction,
@@ -52,7 +57,11 @@ export async function runWorkerApp<Q extends QueueName>(
   shutdown.installSignalHandlers();
 
   const connections = await loadConnections(config);
-  const database = createDatabase(config.databaseUrl, { poolSize: Math.min(config.workerConcurrency + 2, 50) });
+  const database = createDatabase(config.databaseUrl, {
+    poolSize: Math.min(config.workerConcurrency + 2, 50),
+    // A lost CRM connection fails the query using it (the job retries); the pool replaces it.
+    onIdleError: (err) => logger.warn({ reason: err.message }, 'crm database connection lost'),
+  });
   shutdown.add('database', () => database.destroy());
   shutdown.add('transports', () => closeAllTransports());
   shutdown.add('sources', () => closeAllSourceReaders());
@@ -83,9 +92,12 @@ export async function runWorkerApp<Q extends QueueName>(
   const limiter = new TenantLimiter({ redis, prefix: config.keyPrefix, logger, leaseMs: config.jobLockMs });
   await limiter.start();
   shutdown.add('limits', () => limiter.close());
+  const finalFailures: FinalFailureHandler[] = [];
+  const services: WorkerServices = { redis, shutdown, onJobFailedForGood: (handler) => void finalFailures.push(handler) };
   const worker = startQueueWorker({
     queue,
-    handlers: createHandlers({ config, logger, database, connections }, { redis, shutdown }),
+    handlers: createHandlers({ config, logger, database, connections }, services),
+    onFinalFailure: async (job, err) => void (await Promise.all(finalFailures.map((handler) => handler(job, err)))),
     connection: redis,
     prefix: config.keyPrefix,
     concurrency: config.workerConcurrency,

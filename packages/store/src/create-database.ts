@@ -54,6 +54,10 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     // An idle connection the server closes (restart, failover, pg_terminate_backend) must not crash the process:
     // the pool drops it and the next query opens a fresh one.
     pool.on('error', (err) => options.onIdleError?.(err));
+    // pg's pool listens for errors of idle clients only: a connection lost while a query or transaction holds it
+    // (restart, pg_terminate_backend) emits 'error' on the client, which unheard would crash the process. The query in
+    // flight fails with that error anyway, and the pool discards the broken client when it is released.
+    pool.on('connect', (client) => client.on('error', (err) => options.onIdleError?.(err)));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else if (dialect === 'mysql') {
     const { createPool: createMysqlPool } = require('mysql2') as typeof Mysql2Module;

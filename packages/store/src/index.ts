@@ -56,6 +56,7 @@ export {
   updateServicoEndpoint,
 } from './servicos-endpoint.repository';
 export {
+  abandonSyncRuns,
   acquireSyncLease,
   addSyncRunCounts,
   type CursorKey,

@@ -221,9 +221,18 @@ export async function startSyncRun(db: Kysely<Database>, start: SyncRunStart): P
     .where('empresa_id', '=', start.empresaId)
     .where('integracao_id', '=', start.integracaoId)
     .where('job_id', '=', start.jobId)
-    .where('status', '=', 'executando')
+    .where('status', 'in', ['executando', 'falhou'])
     .orderBy('id', 'desc')
     .executeTakeFirst();
+  // One row per job: a retry (or a recovered crash) continues the row, so its counts and duration cover every attempt.
+  if (running?.status === 'falhou') {
+    await db
+      .updateTable('integracao_sincronizacao_execucoes')
+      .set({ status: 'executando', erro: null, concluido_em: null })
+      .where('id', '=', running.id)
+      .execute();
+    return { ...running, status: 'executando', erro: null, concluido_em: null };
+  }
   if (running) return running;
   await db
     .insertInto('integracao_sincronizacao_execucoes')
@@ -274,10 +283,42 @@ export async function finishSyncRun(
       ...(outcome.cursorFinal !== undefined ? { cursor_final: outcome.cursorFinal } : {}),
       ...(outcome.removidas !== undefined ? { linhas_removidas: outcome.removidas } : {}),
       concluido_em: timestampValue(db, new Date()),
-      duracao_ms: outcome.duracaoMs,
+      // Attempts add up: a retried job's row holds the time of every attempt.
+      duracao_ms: sql<number>`COALESCE(duracao_ms, 0) + ${outcome.duracaoMs}`,
     })
     .where('id', '=', runId)
     .execute();
+}
+
+/**
+ * Closes the history rows still marked executando of an integracao whose jobs are no longer running: another job's row
+ * when a new run holds the lease (`exceptJobId`), or the job's own when it failed for good without reaching its own
+ * bookkeeping (its worker died once too often, or the CRM database was down when it failed). Also ends the sync
+ * state's "executando" when `jobId` still holds the lease.
+ */
+export async function abandonSyncRuns(
+  db: Db,
+  target: { empresaId: number; integracaoId: number; jobId?: string; exceptJobId?: string },
+  erro: string,
+): Promise<number> {
+  let query = db
+    .updateTable('integracao_sincronizacao_execucoes')
+    .set({ status: 'falhou', erro: erro.slice(0, 2000), concluido_em: timestampValue(db, new Date()) })
+    .where('empresa_id', '=', target.empresaId)
+    .where('integracao_id', '=', target.integracaoId)
+    .where('status', '=', 'executando');
+  if (target.jobId !== undefined) query = query.where('job_id', '=', target.jobId);
+  if (target.exceptJobId !== undefined) query = query.where('job_id', '<>', target.exceptJobId);
+  const result = await query.executeTakeFirst();
+  if (target.jobId !== undefined)
+    await db
+      .updateTable('integracao_sincronizacao')
+      .set({ status: 'falhou', erro: erro.slice(0, 2000), execucao_dono: null, execucao_expira_em: null })
+      .where('empresa_id', '=', target.empresaId)
+      .where('integracao_id', '=', target.integracaoId)
+      .where('execucao_dono', 'like', `${target.jobId}:%`)
+      .execute();
+  return Number(result.numUpdatedRows);
 }
 
 /** One history row by id. */

@@ -1,4 +1,4 @@
-import { QueueUnavailableError, RedisConfigurationError } from '@integrador/queue';
+import { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisConfigurationError } from '@integrador/queue';
 import type { ErrorObject } from 'ajv';
 import localize from 'ajv-i18n';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -35,6 +35,17 @@ function validationMessage(errors: ErrorObject[], locale: Locale, context: strin
   return { field, text };
 }
 
+/**
+ * Errors Fastify raises before routing (a URL with malformed percent-encoding, a path parameter over maxParamLength)
+ * skip setErrorHandler: the `frameworkErrors` option sends them here, so they get the API's error body too.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const locale = localeOf(request);
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  const code = error.code === 'FST_ERR_BAD_URL' ? 'BAD_URL' : error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URL_TOO_LONG' : 'BAD_REQUEST';
+  void send(reply, status, { code, message: message(locale, code === 'BAD_REQUEST' ? 'BAD_URL' : code) });
+}
+
 /** Maps every error to a JSON body with the right status; never a stack trace, never a raw 500. */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -47,6 +58,12 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (http) {
       if (http.statusCode === 502) request.log.warn({ reason: error.message }, 'receptor unavailable');
       return send(reply, http.statusCode, { code: http.code, message: message(locale, http.code, http.params) });
+    }
+    if (error instanceof EnqueueOutcomeUnknownError) {
+      // The add was sent but not answered: it may still happen when Redis wakes, so "nothing was enqueued" would lie.
+      request.log.warn({ reason: error.message }, 'enqueue outcome unknown');
+      reply.header('retry-after', '5');
+      return send(reply, 503, { code: 'ENQUEUE_OUTCOME_UNKNOWN', message: message(locale, 'ENQUEUE_OUTCOME_UNKNOWN') });
     }
     if (error instanceof QueueUnavailableError) {
       request.log.warn({ reason: error.message }, 'queue unavailable');

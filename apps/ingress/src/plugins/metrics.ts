@@ -1,8 +1,10 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '@integrador/logging';
 import { type JobProducer, readTenantStats } from '@integrador/queue';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { localeOf, message } from '../i18n';
 import { registerFlowMetrics } from './flow-metrics';
 import { registerLimitMetrics } from './limit-metrics';
 
@@ -80,14 +82,29 @@ export function createMetrics(deps: MetricsDeps): {
   };
 }
 
-/** Adds the latency hook and GET /metrics. */
-export function registerMetrics(app: FastifyInstance, metrics: ReturnType<typeof createMetrics>): void {
+/** True when the request carries `Authorization: Bearer <token>` (compared in constant time). */
+function hasToken(request: FastifyRequest, token: string): boolean {
+  const given = Buffer.from(String(request.headers.authorization ?? ''));
+  const expected = Buffer.from(`Bearer ${token}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * Adds the latency hook and GET /metrics. The metrics name every empresa and connection, so with a token set
+ * (METRICS_TOKEN) a scrape must send it as a Bearer token; without one /metrics stays open for a scraper on a private
+ * network (bind the ingress or a proxy accordingly).
+ */
+export function registerMetrics(app: FastifyInstance, metrics: ReturnType<typeof createMetrics>, token?: string): void {
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, not the URL, keeps label cardinality bounded.
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (token && !hasToken(request, token)) {
+      const locale = localeOf(request);
+      return reply.status(401).send({ error: { code: 'METRICS_UNAUTHORIZED', message: message(locale, 'METRICS_UNAUTHORIZED') } });
+    }
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

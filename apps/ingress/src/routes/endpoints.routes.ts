@@ -7,7 +7,7 @@ import {
   statusMessage,
   validateEndpointService,
 } from '@integrador/integrador';
-import type { JobProducer } from '@integrador/queue';
+import { idempotentJobId, type JobProducer } from '@integrador/queue';
 import {
   type CrmDatabase,
   createServicoEndpoint,
@@ -25,7 +25,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf, message } from '../i18n';
-import { ErrorResponse } from '../schemas';
+import { ErrorResponse, IdempotencyHeaders } from '../schemas';
 import { ServicoBody, ServicoParams, ServicoResponse, SyncBody, ValidationResponse } from './endpoints.schemas';
 
 /** What the endpoint routes need besides the database and the producer: seed 003's limits and the secrets' environment. */
@@ -33,7 +33,15 @@ export interface EndpointRoutesOptions {
   limits: EndpointLimits;
   /** Where `${NOME}` secret references resolve (Validate calls the endpoints from the ingress). */
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Validate answers while the caller waits, so it waits at most this long per event type (default 20 s) rather than
+   * seed 003's sync limit (3 min); a slower endpoint is reported as TIMEOUT — a sync still allows it the full limit.
+   */
+  validateTimeoutMs?: number;
 }
+
+/** How long Validate waits for one endpoint by default: an HTTP request is not held open for minutes. */
+export const VALIDATE_TIMEOUT_MS = 20_000;
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 503: ErrorResponse };
 
@@ -196,7 +204,8 @@ export function endpointsRoutes(database: CrmDatabase, producer: JobProducer, op
       {
         schema: {
           tags,
-          summary: 'Seed 003 "Validar": fetch each event type’s URL and check its records, writing nothing',
+          summary:
+            'Seed 003 "Validar": fetch each event type’s URL and check its records, writing nothing (each URL waited for at most 20 s)',
           params: ServicoParams,
           response: { 200: ValidationResponse, ...errors },
         },
@@ -204,7 +213,8 @@ export function endpointsRoutes(database: CrmDatabase, producer: JobProducer, op
       async (request) => {
         const service = await requireService(database, request, request.params.id);
         const locale = localeOf(request);
-        const result = await validateEndpointService({ database, limits: options.limits, env: options.env }, service);
+        const timeoutMs = Math.min(options.limits.timeoutMs, options.validateTimeoutMs ?? VALIDATE_TIMEOUT_MS);
+        const result = await validateEndpointService({ database, limits: { ...options.limits, timeoutMs }, env: options.env }, service);
         return {
           ok: result.ok,
           eventos: result.eventos.map(({ params, erros, ...evento }) => ({
@@ -223,6 +233,7 @@ export function endpointsRoutes(database: CrmDatabase, producer: JobProducer, op
           tags,
           summary: 'Sync a service now (queue get, job endpoint.sync); follow it with GET /v1/jobs/get/:jobId',
           params: ServicoParams,
+          headers: IdempotencyHeaders,
           body: SyncBody,
           response: { 202: Type.Object({ queue: Type.String(), jobId: Type.String() }), ...errors },
         },
@@ -236,12 +247,13 @@ export function endpointsRoutes(database: CrmDatabase, producer: JobProducer, op
         if (!service.ativo) throw new HttpError(409, 'SERVICE_INACTIVE', { id: String(service.id) });
         const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
         const tipo = request.body.tipo;
-        const job = await producer.enqueue('get', 'endpoint.sync', {
-          tenant,
-          servicoId: service.id,
-          ...(tipo ? { tipo } : {}),
-          trigger: 'api',
-        });
+        const key = request.headers['idempotency-key'];
+        const job = await producer.enqueue(
+          'get',
+          'endpoint.sync',
+          { tenant, servicoId: service.id, ...(tipo ? { tipo } : {}), trigger: 'api' },
+          key ? { jobId: idempotentJobId(tenant, `sync-s${service.id}-${tipo ?? 'all'}`, key) } : {},
+        );
         return reply.status(202).send({ queue: 'get', jobId: String(job.id) });
       },
     );

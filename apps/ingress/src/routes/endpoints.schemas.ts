@@ -1,4 +1,5 @@
 import { type TSchema, Type } from '@sinclair/typebox';
+import { RowId } from '../schemas';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Tipo = Type.Union([Type.Literal('contato'), Type.Literal('evento')], { description: 'seed 003 event type' });
@@ -30,7 +31,7 @@ export const ServicoBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const ServicoParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'service id' }) }, { additionalProperties: false });
+export const ServicoParams = Type.Object({ id: RowId('service id') }, { additionalProperties: false });
 
 export const SyncBody = Type.Object({ tipo: Type.Optional(Tipo) }, { additionalProperties: false });
 

@@ -12,7 +12,7 @@ import type { JobProducer } from '@integrador/queue';
 import { enqueuePlannedRun, StepQueueUnavailableError } from '@integrador/runtime';
 import { type CrmDatabase, listIntegracoes } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
-import { ErrorResponse } from '../schemas';
+import { ErrorResponse, IdempotencyHeaders } from '../schemas';
 import { ChangeEventFields, ChangeEventReply, receiveChange } from './change-event';
 import { RunBody } from './runs.routes';
 
@@ -66,6 +66,7 @@ export function eventsRoutes(
         schema: {
           tags: ['integrations'],
           summary: 'A CRM record changed: run the SET integrations of its table',
+          headers: IdempotencyHeaders,
           body: CrmChangeBody,
           response: {
             202: Type.Object({
@@ -98,7 +99,12 @@ export function eventsRoutes(
           );
           for (const [integracaoId, plan] of plans) {
             try {
-              const run = await enqueuePlannedRun(producer, { tenant, integracaoId, parametros, trigger: 'event' }, plan);
+              const idempotencyKey = request.headers['idempotency-key'] ?? request.body.chaveIdempotencia;
+              const run = await enqueuePlannedRun(
+                producer,
+                { tenant, integracaoId, parametros, trigger: 'event', idempotencyKey },
+                plan,
+              );
               jobs.push({ integracaoId, jobId: run.jobId });
             } catch (err) {
               if (!(err instanceof StepQueueUnavailableError)) throw err;

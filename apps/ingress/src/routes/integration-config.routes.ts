@@ -5,9 +5,9 @@ import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import { flowHttpError } from '../flow-errors';
 import { HttpError } from '../http-error';
-import { ErrorResponse, IdParams, IntegracaoResponse } from '../schemas';
+import { ErrorResponse, IdParams, IntegracaoResponse, MAX_ROW_ID } from '../schemas';
 
-const IntegracaoRef = Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+const IntegracaoRef = Type.Union([Type.Integer({ minimum: 1, maximum: MAX_ROW_ID }), Type.Null()], {
   description: 'an integracao id of the same empresa, or null',
 });
 

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { TenantRef } from '@integrador/jobs';
-import type { JobProducer } from '@integrador/queue';
+import { idempotentJobId, type JobProducer } from '@integrador/queue';
 import type { Tenant } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import type { Job } from 'bullmq';
 import { HttpError } from '../http-error';
 import { localeOf } from '../i18n';
 import { jobFlowState } from '../job-flow-state';
-import { ErrorResponse, JobParams, JobResponse, PingBody } from '../schemas';
+import { ErrorResponse, IdempotencyHeaders, JobParams, JobResponse, PingBody } from '../schemas';
 
 /** A job belongs to the caller when its tenant matches (a filial key sees only its filial's jobs). */
 export function ownedBy(job: Job, tenant: Tenant): boolean {
@@ -30,6 +30,7 @@ export function jobsRoutes(producer: JobProducer): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['jobs'],
           summary: 'Enqueue a no-op job that proves the path to a worker',
+          headers: IdempotencyHeaders,
           body: PingBody,
           response: {
             202: Type.Object({ queue: Type.String(), jobId: Type.String() }),
@@ -42,7 +43,13 @@ export function jobsRoutes(producer: JobProducer): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const { queue, sleepMs, note } = request.body;
         const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
-        const job = await producer.enqueue(queue, 'system.ping', { tenant, sleepMs: sleepMs ?? 0, ...(note ? { note } : {}) });
+        const key = request.headers['idempotency-key'];
+        const job = await producer.enqueue(
+          queue,
+          'system.ping',
+          { tenant, sleepMs: sleepMs ?? 0, ...(note ? { note } : {}) },
+          key ? { jobId: idempotentJobId(tenant, `ping-${queue}`, key) } : {},
+        );
         return reply.status(202).send({ queue, jobId: String(job.id) });
       },
     );

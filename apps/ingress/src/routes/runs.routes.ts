@@ -4,7 +4,7 @@ import type { JobProducer } from '@integrador/queue';
 import { enqueueIntegrationRun } from '@integrador/runtime';
 import type { CrmDatabase } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
-import { ErrorResponse, IdParams } from '../schemas';
+import { ErrorResponse, IdempotencyHeaders, IdParams } from '../schemas';
 
 const ParameterName = '^[A-Za-z_][A-Za-z0-9_]*$';
 const ParameterValue = Type.Union([Type.String({ maxLength: 10000 }), Type.Number(), Type.Boolean(), Type.Null()]);
@@ -34,6 +34,7 @@ export function runsRoutes(database: CrmDatabase, producer: JobProducer): Fastif
             'Run a SET (queue set) or GET (queue get, one run at a time) integration with its prerequisites; parametros_obrigatorios must all be given',
           params: IdParams,
           querystring: RunQuery,
+          headers: IdempotencyHeaders,
           body: Type.Optional(RunBody),
           response: {
             202: Type.Object({
@@ -61,6 +62,7 @@ export function runsRoutes(database: CrmDatabase, producer: JobProducer): Fastif
           integracaoId: request.params.id,
           parametros,
           trigger: 'api',
+          idempotencyKey: request.headers['idempotency-key'],
         });
         return reply.status(202).send(run);
       },

@@ -19,6 +19,15 @@ export interface ServiceInputProblem {
 // Seed 003: "A URL do serviço deve ser fixa" — #var#, {param} and ${VAR} are template syntax nothing here fills in.
 const DYNAMIC = /#[A-Za-z_][\w]*#|\{[^}]*\}|\$\{/;
 
+/** decodeURI, or null for malformed percent-encoding (a lone `%`, `%ZZ`), which URL accepts but decodeURI throws on. */
+function decodedOrNull(text: string): string | null {
+  try {
+    return decodeURI(text);
+  } catch {
+    return null;
+  }
+}
+
 function checkUrl(field: string, text: string): { url: URL } | { problem: ServiceInputProblem } {
   let url: URL;
   try {
@@ -27,8 +36,10 @@ function checkUrl(field: string, text: string): { url: URL } | { problem: Servic
     return { problem: { field, code: 'INPUT_URL', params: { value: text } } };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { problem: { field, code: 'INPUT_URL', params: { value: text } } };
+  // A URL the receptor's server would answer 400 to: refused here, naming the field.
+  if (decodedOrNull(text) === null) return { problem: { field, code: 'INPUT_URL', params: { value: text } } };
   if (url.username || url.password) return { problem: { field, code: 'INPUT_URL_CREDENTIALS', params: {} } };
-  if (DYNAMIC.test(decodeURI(text))) return { problem: { field, code: 'INPUT_URL_DYNAMIC', params: { value: text } } };
+  if (DYNAMIC.test(decodedOrNull(text) ?? text)) return { problem: { field, code: 'INPUT_URL_DYNAMIC', params: { value: text } } };
   return { url };
 }
 

@@ -20,3 +20,26 @@ export class SyncBusyError extends Error {
 export class SyncLeaseLostError extends Error {
   override name = 'SyncLeaseLostError';
 }
+
+/**
+ * The ERP source or the CRM database failed under a run (connection lost, server restarting or stopped): an ordinary,
+ * retried error — the run resumes from its last committed chunk — whose message says which side failed.
+ */
+export class GetSideError extends Error {
+  override name = 'GetSideError';
+  constructor(
+    readonly side: 'source' | 'crm',
+    where: string,
+    cause: unknown,
+  ) {
+    super(`${where}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** Wraps an error of one side unless it is already one of the run's own (configuration, lease, a side already named). */
+export function sideError(side: 'source' | 'crm', where: string, err: unknown): unknown {
+  if (err instanceof PermanentError || err instanceof SyncBusyError || err instanceof SyncLeaseLostError || err instanceof GetSideError)
+    return err;
+  if ((err as Error | undefined)?.name === 'AbortError') return err;
+  return new GetSideError(side, where, err);
+}

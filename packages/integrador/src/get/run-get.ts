@@ -1,6 +1,7 @@
 import type { GetRunProgress, GetRunResult } from '@integrador/jobs';
 import type { SourceReader, SourceRow } from '@integrador/sources';
 import {
+  abandonSyncRuns,
   acquireSyncLease,
   addSyncRunCounts,
   type Database,
@@ -24,7 +25,7 @@ import { type CrmTable, describeCrmTable, hasTenantUniqueKey } from './crm-table
 import { markRemoved, type RowStamp, upsertRecords, writeWithTemplates } from './crm-write';
 import { type CursorValue, savedCursor } from './cursor';
 import type { GetDefinition } from './get-definition';
-import { GetConfigError, SyncBusyError, SyncLeaseLostError } from './get-errors';
+import { GetConfigError, SyncBusyError, SyncLeaseLostError, sideError } from './get-errors';
 import type { GetSettings } from './get-settings';
 import { type ColumnPlan, planColumns, type SyncRecord, toRecord } from './row-mapping';
 import { buildSourceQuery } from './source-query';
@@ -60,6 +61,17 @@ interface RunState {
   plan: ColumnPlan | null;
   progress: GetRunProgress;
   skipped: number;
+}
+
+const CRM = 'CRM database';
+
+/** Runs CRM work, naming the CRM as the side that failed when it does (connection lost, server down). */
+async function onCrm<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw sideError('crm', CRM, err);
+  }
 }
 
 const truthy = (value: unknown) => value === true || value === 1 || (typeof value === 'string' && /^(1|true|sim|s)$/i.test(value));
@@ -207,7 +219,7 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
           cause: err,
         },
       );
-    throw err;
+    throw sideError('crm', CRM, err);
   }
   run.cursor = next.cursor;
   run.progress = {
@@ -272,6 +284,13 @@ async function begin(ctx: GetRunContext): Promise<RunState> {
       });
       if (settings.mode === 'incremental') await saveCursorKeys(trx, ctx.tenant.empresaId, integracao.id, [], true);
     });
+  // Holding the lease, no other job of this integracao runs: a row another job left executando (its worker died,
+  // the CRM was down when it failed) is closed now rather than shown as running for ever.
+  await abandonSyncRuns(
+    ctx.db,
+    { empresaId: ctx.tenant.empresaId, integracaoId: integracao.id, exceptJobId: ctx.jobId },
+    'interrompida: o job terminou sem concluir esta execução',
+  );
   const history = await startSyncRun(ctx.db, {
     empresaId: ctx.tenant.empresaId,
     integracaoId: integracao.id,
@@ -330,7 +349,10 @@ async function pull(ctx: GetRunContext, run: RunState, table: CrmTable | null, s
     for (;;) {
       const next = await chunks.next().catch((err: unknown) => {
         done = true;
-        throw sourceFailure(settings, err);
+        const failure = sourceFailure(settings, err);
+        throw failure === err && !signal.aborted
+          ? sideError('source', `ERP source "${ctx.definition.conexao.nome_conexao}"`, err)
+          : failure;
       });
       if (next.done) {
         done = true;
@@ -347,11 +369,13 @@ async function pull(ctx: GetRunContext, run: RunState, table: CrmTable | null, s
   if (!run.reconcile || !table) return 0;
   run.progress = { ...run.progress, phase: 'reconciliando' };
   await ctx.onProgress?.(run.progress);
-  return withTenantScope(ctx.db, ctx.dialect, ctx.tenant.empresaId, async (trx) => {
-    const removed = await markRemoved(trx, ctx.dialect, table, run.stamp);
-    await fenced(trx, ctx, run, { reconciliando: false, ultimaReconciliacao: new Date() });
-    return removed;
-  });
+  return onCrm(() =>
+    withTenantScope(ctx.db, ctx.dialect, ctx.tenant.empresaId, async (trx) => {
+      const removed = await markRemoved(trx, ctx.dialect, table, run.stamp);
+      await fenced(trx, ctx, run, { reconciliando: false, ultimaReconciliacao: new Date() });
+      return removed;
+    }),
+  );
 }
 
 /**
@@ -363,30 +387,34 @@ async function pull(ctx: GetRunContext, run: RunState, table: CrmTable | null, s
 export async function runGet(ctx: GetRunContext): Promise<GetRunResult> {
   const started = Date.now();
   const { integracao, settings } = ctx.definition;
-  const table = await crmTableOf(ctx);
-  const run = await begin(ctx);
+  const table = await onCrm(() => crmTableOf(ctx));
+  const run = await onCrm(() => begin(ctx));
   const abort = new AbortController();
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, abort.signal]) : abort.signal;
   const stopLease = keepLease(ctx, run, abort);
   try {
     const removed = await pull(ctx, run, table, signal);
-    const history = await findSyncRun(ctx.db, run.runId);
+    const history = await onCrm(() => findSyncRun(ctx.db, run.runId));
     const totals = {
       lidas: Number(history?.linhas_lidas ?? run.progress.rowsRead),
       gravadas: Number(history?.linhas_gravadas ?? run.progress.rowsWritten),
       ignoradas: Number(history?.linhas_ignoradas ?? run.skipped),
       removidas: removed,
     };
-    const durationMs = Date.now() - started;
-    await ctx.db.transaction().execute(async (trx) => {
-      await fenced(trx, ctx, run, { status: 'concluido', erro: null, counts: totals, concluido: new Date(), release: true });
-      await finishSyncRun(trx, run.runId, {
-        status: 'concluido',
-        cursorFinal: run.cursor?.text ?? null,
-        removidas: removed,
-        duracaoMs: durationMs,
-      });
-    });
+    const attemptMs = Date.now() - started;
+    // The job's earlier attempts (same history row) count too.
+    const durationMs = Number(history?.duracao_ms ?? 0) + attemptMs;
+    await onCrm(() =>
+      ctx.db.transaction().execute(async (trx) => {
+        await fenced(trx, ctx, run, { status: 'concluido', erro: null, counts: totals, concluido: new Date(), release: true });
+        await finishSyncRun(trx, run.runId, {
+          status: 'concluido',
+          cursorFinal: run.cursor?.text ?? null,
+          removidas: removed,
+          duracaoMs: attemptMs,
+        });
+      }),
+    );
     run.progress = { ...run.progress, phase: 'concluido' };
     await ctx.onProgress?.(run.progress);
     return {

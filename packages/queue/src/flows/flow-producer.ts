@@ -20,10 +20,12 @@ function validateTree(node: FlowJob, jobName: string): void {
 export async function addValidatedFlow(
   flowProducer: FlowProducer,
   steps: readonly FlowNodeInput[],
-  options: { prefix: string; jobName: string },
+  options: { prefix: string; jobName: string; newId?: () => string },
+  onSend: () => void = () => undefined,
 ): Promise<FlowNodeRef[]> {
   const { tree, nodes } = buildFlowTree(steps, { ...options, jobOptions: optionsFor(options.jobName) });
   validateTree(tree, options.jobName);
+  onSend();
   await flowProducer.add(tree);
   return nodes;
 }

@@ -69,7 +69,9 @@ export class FairPriorities {
     }
     try {
       const replies = (await pipeline.exec()) ?? [];
-      if (replies.some(([err]) => err)) throw new Error('fairness flush failed');
+      // The reply's own error (e.g. "Command timed out" while Redis is frozen) tells callers Redis is unavailable.
+      const failed = replies.find(([err]) => err)?.[0];
+      if (failed) throw failed;
     } catch (err) {
       // Redis is down (the producer fails fast): keep the increments for the next flush.
       for (const [key, n] of batch) this.unflushed.set(key, (this.unflushed.get(key) ?? 0) + n);

@@ -53,6 +53,26 @@ function cancelRunning(config: PoolConfig, client: PoolClient): void {
     .finally(() => void canceller.end().catch(() => {}));
 }
 
+/** How long closing a cursor may take before its connection is given up (a server that stopped answering). */
+const CLOSE_TIMEOUT_MS = 5000;
+
+/** True when the cursor closed within the time; false on an error or when the server did not answer. */
+function closeWithin(cursor: Cursor<SourceRow>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    cursor.close().then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(false);
+      },
+    );
+  });
+}
+
 /** Streams a query through a server-side cursor, `chunkSize` rows per fetch. */
 async function* streamCursor(
   pool: Pool,
@@ -69,6 +89,12 @@ async function* streamCursor(
     released = true;
     client.release(destroy);
   };
+  // A connection lost while the cursor holds it (restart, pg_terminate_backend) can never answer a close: remember it.
+  let lost = false;
+  const onLost = () => {
+    lost = true;
+  };
+  client.on('error', onLost);
   const cursor = client.query(new Cursor<SourceRow>(query.sql, [...query.parameters]));
   cursor.on('error', () => {}); // the failure reaches the pending read(); unheard, the event would crash the process
   try {
@@ -85,11 +111,10 @@ async function* streamCursor(
     release(true);
     throw error;
   } finally {
+    client.off('error', onLost);
     if (!released) {
-      const closed = await cursor.close().then(
-        () => true,
-        () => false,
-      );
+      // Closing waits for the server: on a lost connection it would wait for ever, so the client is destroyed instead.
+      const closed = !lost && (await closeWithin(cursor, CLOSE_TIMEOUT_MS));
       release(!closed);
     }
   }
@@ -100,6 +125,9 @@ export function openPostgresReader(target: SourceTarget, options?: SourceReaderO
   const config = poolConfig(target, withDefaults(options));
   const pool = new Pool(config);
   pool.on('error', () => {}); // an idle connection closed by the server is dropped; the next query reconnects
+  // A connection lost while a cursor holds it emits 'error' on the client (the pool hears idle clients only): the
+  // pending read fails with it and the run retries; unheard, the event would crash the worker.
+  pool.on('connect', (client) => client.on('error', () => {}));
   let closed: Promise<void> | undefined;
   return {
     driver: 'postgres',

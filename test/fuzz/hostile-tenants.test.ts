@@ -1,0 +1,158 @@
+import { parseConnections } from '@integrador/connections';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { createEmpresa, createFilial, createServicoEndpoint, issueApiKey } from '@integrador/store';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { Redis } from 'ioredis';
+import { buildApp } from '../../apps/ingress/src/build-app';
+import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis-server';
+import { prng, type Schema, valid } from './generators';
+
+/**
+ * Routes × another tenant's / another filial's object: cases a merged branch still answers wrongly go here (with why),
+ * so the lead can enable them once fixed; every other case must answer 404 and change nothing.
+ */
+const KNOWN_OPEN: string[] = [
+  // JSON endpoint services (seed 003) have no filial column: any key of the empresa, a filial's included, reads, edits
+  // and deletes them. Open until it is decided whether a service belongs to a filial (then filter by it) or not.
+  'GET /v1/endpoints/{id} as another filial',
+  'PUT /v1/endpoints/{id} as another filial',
+  'DELETE /v1/endpoints/{id} as another filial',
+  'POST /v1/endpoints/{id}/validate as another filial',
+  'POST /v1/endpoints/{id}/sync as another filial',
+];
+
+/** Bodies the schema generator cannot make valid (rules JSON Schema does not state), so the 404 is what is tested. */
+const VALID_BODIES: Record<string, object> = {
+  'PUT /v1/endpoints/{id}': {
+    nome: 'outro',
+    urlBase: 'http://127.0.0.1:1',
+    autenticacao: 'nenhuma',
+    eventos: [{ tipo: 'contato', url: 'http://127.0.0.1:1/c' }],
+  },
+};
+
+const logger = createLogger({ name: 'hostile', level: 'silent' });
+
+/**
+ * Generated from the OpenAPI document: every route with an id in its path, called with the key of another tenant
+ * (and of another filial of the owner) on the owner's objects, must answer 404 and leave the owner's rows and jobs as
+ * they were.
+ */
+describe('hostile tenants matrix', () => {
+  let database: TestDatabase;
+  let redis: Redis;
+  let producer: JobProducer;
+  let app: FastifyInstance;
+  let prefix: string;
+  const attackers: Record<string, string> = {};
+  const victim: Record<string, string> = {};
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    prefix = testPrefix();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    app = await buildApp({
+      database,
+      redis,
+      producer,
+      connections: parseConnections(JSON.stringify({ connections: {} }), 'json', {}, 'hostile'),
+      logger,
+      keyPrefix: prefix,
+      checkTimeoutMs: 2000,
+    });
+    const a = await createEmpresa(database.db, 'Vítima');
+    const b = await createEmpresa(database.db, 'Atacante');
+    const filial1 = await createFilial(database.db, a, 'F1');
+    const filial2 = await createFilial(database.db, a, 'F2');
+    const owner = await issueApiKey(database.db, a, filial1, 'owner-f1');
+    attackers['another tenant'] = await issueApiKey(database.db, b, null, 'b');
+    attackers['another filial'] = await issueApiKey(database.db, a, filial2, 'a-f2');
+    await database.db
+      .insertInto('integracao')
+      .values({ nome: 'SET-V', tipo_servico: 'SET', empresa_id: a, empresa_filial_id: filial1, ordem: 1, ativo: 1 })
+      .execute();
+    victim.id = String((await database.db.selectFrom('integracao').select('id').executeTakeFirstOrThrow()).id);
+    const servico = await createServicoEndpoint(database, a, {
+      nome: 'v',
+      urlBase: 'http://127.0.0.1:1',
+      autenticacao: 'nenhuma',
+      usuario: null,
+      segredoRef: null,
+      ativo: true,
+      eventos: [{ tipo: 'contato', url: 'http://127.0.0.1:1/c' }],
+    });
+    victim.endpointId = String(servico.id);
+    const ping = await app.inject({
+      method: 'POST',
+      url: '/v1/ping',
+      headers: { authorization: `Bearer ${owner}` },
+      payload: { queue: 'set' },
+    });
+    victim.jobId = ping.json().jobId;
+    victim.queue = 'set';
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await producer?.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis?.disconnect();
+    await database?.drop();
+  });
+
+  const snapshot = async () =>
+    JSON.stringify({
+      integracao: await database.db.selectFrom('integracao').selectAll().orderBy('id').execute(),
+      servicos: await database.db.selectFrom('servicos_endpoint').selectAll().orderBy('id').execute(),
+      jobs: await producer.queue('set').getJobCounts(),
+    });
+
+  it('answers 404 and changes nothing for every route with an id, for another tenant and another filial', async () => {
+    const document = (await app.inject('/openapi.json')).json() as {
+      paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: Schema }> } }>>;
+    };
+    const random = prng(1);
+    const wrong: string[] = [];
+    let cases = 0;
+    for (const [path, methods] of Object.entries(document.paths)) {
+      if (!path.includes('{')) continue;
+      for (const [method, operation] of Object.entries(methods)) {
+        const url = path
+          .replace('{queue}', victim.queue ?? 'set')
+          .replace(
+            /\{id\}/,
+            path.startsWith('/v1/endpoints')
+              ? (victim.endpointId ?? '')
+              : path.startsWith('/v1/jobs')
+                ? (victim.jobId ?? '')
+                : (victim.id ?? ''),
+          );
+        if (/\{/.test(url)) continue; // a parameter this matrix has no victim object for (e.g. a connection name)
+        for (const [who, key] of Object.entries(attackers)) {
+          const route = `${method.toUpperCase()} ${path} as ${who}`;
+          if (KNOWN_OPEN.includes(route)) continue;
+          const body = operation.requestBody?.content?.['application/json']?.schema;
+          const before = await snapshot();
+          const request: InjectOptions = {
+            method: method.toUpperCase() as InjectOptions['method'],
+            url,
+            headers: { authorization: `Bearer ${key}` },
+            ...(body ? { payload: VALID_BODIES[`${method.toUpperCase()} ${path}`] ?? ((valid(body, random) ?? {}) as object) } : {}),
+          };
+          const res = await app.inject(request);
+          cases++;
+          const after = await snapshot();
+          // A 400 on the body is not a leak, but proves nothing: count it as a failure so the matrix stays meaningful.
+          if (res.statusCode !== 404 || before !== after)
+            wrong.push(`${route} → ${res.statusCode} ${res.body.slice(0, 120)}${before !== after ? ' (changed data)' : ''}`);
+        }
+      }
+    }
+    process.stdout.write(`[hostile] ${cases} cases, ${wrong.length} wrong, ${KNOWN_OPEN.length} known open\n`);
+    expect(wrong).toEqual([]);
+  }, 120_000);
+});
