@@ -69,7 +69,8 @@ function closureOf(rows: readonly PlanRow[], id: number): Set<number> {
   return needed;
 }
 
-function notRunnable(row: PlanRow): NotRunnableReason | null {
+/** Why `row` cannot run as a step of a run (the one rule; config lint reports it ahead of time), or null. */
+export function notRunnable(row: PlanRow): NotRunnableReason | null {
   if (Number(row.ativo) !== 1) return 'inactive';
   if ((row.link ?? '').trim().toLowerCase() === 'componente') return 'componente';
   return queueForTipo(row.tipo_servico) ? null : 'tipo';
