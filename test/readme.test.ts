@@ -1,16 +1,10 @@
 import { EnvSchema } from '@integrador/config';
-import { parseConnections } from '@integrador/connections';
-import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
-import { createDatabase } from '@integrador/store';
 import type { Command } from 'commander';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
-import type { Redis } from 'ioredis';
 import { messages } from '../apps/cli/src/messages';
 import { buildProgram } from '../apps/cli/src/program';
-import { buildApp } from '../apps/ingress/src/build-app';
+import { buildDocsApp } from './support/docs-app';
 import { COMMAND_CELL, README_PATH, type ReadmeRow, ROUTE_CELL, ROW_SHAPES, readmeTable, VARIABLE_CELL } from './support/readme';
-import { TEST_REDIS_URL, testPrefix } from './support/redis-server';
 
 // The README's reference tables against the code, so they cannot drift: every route of the OpenAPI document, every
 // CLI command commander registers and every variable of the config schema has exactly one row, and every row names
@@ -43,25 +37,12 @@ function parseRows(
 
 describe('README route table ("## HTTP API") against the OpenAPI document of the built app', () => {
   let app: FastifyInstance;
-  let redis: Redis;
-  let producer: JobProducer;
-  const database = createDatabase('sqlite::memory:');
-
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    const logger = createLogger({ name: 'readme-test', level: 'silent' });
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    const prefix = testPrefix();
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
-    const connections = parseConnections('{"connections":{}}', 'json', {}, 'test');
-    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
-    await app.ready();
+    ({ app, close } = await buildDocsApp());
   });
   afterAll(async () => {
-    await app?.close();
-    await producer?.close();
-    redis?.disconnect();
-    await database.destroy();
+    await close?.();
   });
 
   it('has one row per operation, and each row names a route the app serves', () => {
