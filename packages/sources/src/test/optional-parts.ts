@@ -2,13 +2,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-// Suites that need a part a fresh machine lacks (Firebird, an ODBC driver, SQL Server, Oracle) skip it with one visible
+// Suites that need a part a fresh machine lacks (Firebird, an ODBC driver, SQL Server, Oracle, promtool) skip it with one visible
 // line saying what is missing and how to enable it. REQUIRE_OPTIONAL=firebird,odbc (set by .ci/run, which installs
 // them) turns such a skip into a failure, so CI can never go green by skipping what it was meant to test.
 
-export type OptionalPart = 'firebird' | 'odbc' | 'mssql' | 'oracle';
+export type OptionalPart = 'firebird' | 'odbc' | 'mssql' | 'oracle' | 'promtool';
 
-const PARTS: readonly OptionalPart[] = ['firebird', 'odbc', 'mssql', 'oracle'];
+const PARTS: readonly OptionalPart[] = ['firebird', 'odbc', 'mssql', 'oracle', 'promtool'];
 
 /** Debian's psqlODBC (odbc-postgresql) as odbcinst.ini names it; TEST_ODBC_DRIVER overrides. */
 export const TEST_ODBC_DRIVER = process.env.TEST_ODBC_DRIVER ?? 'PostgreSQL Unicode';
@@ -66,6 +66,10 @@ const PROBES: Record<OptionalPart, { missing(): string | undefined; enable: stri
     enable: 'apt-get install -y firebird3.0-server && /usr/sbin/fbguard -daemon -forever, or TEST_FIREBIRD_HOST/_PORT/_PASSWORD',
   },
   odbc: { missing: odbcMissing, enable: 'apt-get install -y unixodbc-dev odbc-postgresql && npm rebuild odbc' },
+  promtool: {
+    missing: () => (spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0 ? undefined : 'no promtool on the PATH'),
+    enable: 'apt-get install -y --no-install-recommends prometheus',
+  },
   mssql: {
     missing: () => (process.env.MSSQL_URL ? undefined : 'MSSQL_URL is not set'),
     enable: 'set MSSQL_URL to a SQL Server (infra/compose.yaml starts one)',
