@@ -9,6 +9,7 @@ import { queueOptions } from './job-producer';
 import { FairnessLedger } from './limits/fairness';
 import { runWithLimits } from './limits/run-with-limits';
 import type { JobLimits, TenantLimiter } from './limits/tenant-limiter';
+import { toJobFailure } from './permanent-failure';
 import { recordOutcome } from './tenant-stats';
 
 /** What a handler gets besides its validated payload. */
@@ -25,7 +26,7 @@ export interface JobContext {
   limits: JobLimits;
 }
 
-/** Processes one job kind: `(payload, ctx) => result`; throw UnrecoverableError for permanent failures. */
+/** Processes one job kind: `(payload, ctx) => result`; errors marked `permanent: true` fail the job without retries. */
 export type JobHandler<P> = (payload: P, ctx: JobContext) => Promise<unknown>;
 
 /** A handler for every job name of a queue; a missing one is a compile error. */
@@ -76,9 +77,14 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     if (!handler) throw new UnrecoverableError(`no handler for job ${queue}/${job.name}`);
     // A flow step runs only once its prerequisite completed (flows/flow-gate.ts); then the tenant's limits apply.
     const upstream = await openFlowGate(job, connection, prefix);
-    return runWithLimits(options.limiter, queue, job, token, tenantOf(job), (limits) =>
-      handler(payload, { job, token, signal, upstream, logger: logger.child({ jobId: job.id, job: job.name }), limits }),
-    );
+    try {
+      return await runWithLimits(options.limiter, queue, job, token, tenantOf(job), (limits) =>
+        handler(payload, { job, token, signal, upstream, logger: logger.child({ jobId: job.id, job: job.name }), limits }),
+      );
+    } catch (err) {
+      // Handlers do not catch: a permanent error (permanent-failure.ts) fails the job for good here, once.
+      throw toJobFailure(err);
+    }
   };
 
   const worker = new Worker(queue, dispatch, {
