@@ -10,6 +10,7 @@ import { registerTenantAuth } from './plugins/auth';
 import { registerDocs } from './plugins/docs';
 import { registerErrorHandler } from './plugins/error-handler';
 import { createMetrics, registerMetrics } from './plugins/metrics';
+import { isQuietRequest, registerRequestId, requestIdOf } from './plugins/request-id';
 import { configRoutes } from './routes/config.routes';
 import { connectionsRoutes } from './routes/connections.routes';
 import { type EndpointRoutesOptions, endpointsRoutes } from './routes/endpoints.routes';
@@ -50,12 +51,17 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // x-request-id taken (or made), logged as reqId on every line of the request and carried into its jobs.
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+    disableRequestLogging: isQuietRequest,
     ajv: {
       // Unknown fields are an error (named in the 400), not silently dropped; query strings are coerced.
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  registerRequestId(app);
   registerErrorHandler(app);
   app.addSchema(ErrorResponse);
   await registerDocs(app);

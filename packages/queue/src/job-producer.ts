@@ -17,6 +17,7 @@ import type { FlowNodeInput, FlowNodeRef } from './flows/flow-tree';
 import { FairPriorities } from './limits/fairness';
 import { withRedisDeadline } from './redis';
 import { RedisGuard } from './redis-guard';
+import { withRequestId } from './request-context';
 
 export interface JobProducerOptions {
   /** A producer-role connection (fails fast while Redis is down). */
@@ -97,7 +98,7 @@ export class JobProducer {
     await this.guard.ensureUsable();
     const add = async () => {
       if (this.fair) jobOptions.priority = await this.fair.next(queue, (payload as { tenant: TenantRef }).tenant, !options.jobId);
-      return this.queue(queue).add(name, payload, jobOptions);
+      return this.queue(queue).add(name, withRequestId(payload), jobOptions);
     };
     return withRedisDeadline(add(), this.options.timeoutMs, `enqueue ${queue}/${name}`);
   }
