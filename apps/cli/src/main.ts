@@ -5,7 +5,7 @@ import { describeError } from './describe-error';
 import { localeFromArgv, messages } from './messages';
 import { buildProgram } from './program';
 
-/** Runs the CLI; failures print one line to stderr and give exit code 1, never a stack trace. */
+/** Runs the CLI; failures print one line to stderr and give exit code 1 (usage errors 2), never a stack trace. */
 async function run(argv: string[]): Promise<void> {
   const locale = localeFromArgv(argv.slice(2));
   const cli: Cli = { locale, text: messages(locale) };
@@ -14,7 +14,8 @@ async function run(argv: string[]): Promise<void> {
   } catch (err) {
     // Commander already printed its message (or the help); only the exit code is left to set.
     if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode;
+      // Help and --version end with 0; a usage error (unknown command or option, missing argument) with 2, as is usual.
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
     printError(`${cli.text.errorPrefix}: ${describeError(err, cli.text)}`);

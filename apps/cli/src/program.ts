@@ -13,11 +13,15 @@ import { registerSeedDemoCommand } from './commands/seed-demo.command';
 import { registerTenantCommand } from './commands/tenant.command';
 import { LOCALES, translateCommanderError } from './messages';
 
+/** The version `--version` prints: the CLI package's. */
+const CLI_VERSION: string = require('../package.json').version;
+
 /** The `integrador` program; texts in the locale chosen with --lang (pt-BR by default). */
 export function buildProgram(cli: Cli): Command {
   const program = new Command('integrador')
     .description(cli.text.program)
     .addOption(new Option('--lang <lang>', cli.text.langOption).choices(LOCALES).default('pt-BR'))
+    .version(CLI_VERSION, '-V, --version', cli.text.versionOption)
     .helpOption('-h, --help', cli.text.helpOption)
     .helpCommand('help [command]', cli.text.helpCommand)
     .showSuggestionAfterError()
