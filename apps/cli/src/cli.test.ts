@@ -104,13 +104,14 @@ describe('integrador CLI on sqlite', () => {
     expect(lines[0]).toContain('"abc"');
   });
 
-  it('rejects an unknown command with a clear message', async () => {
+  it('rejects an unknown command with a clear message and exit code 2 (usage error); --version prints the version', async () => {
     const run = await runCli(['frobnicate'], env);
-    expect(run.code).not.toBe(0);
+    expect(run.code).toBe(2);
     expect(run.stderr).toBe("erro: comando desconhecido 'frobnicate' (veja `integrador --help`)\n");
     const english = await runCli(['--lang', 'en', 'frobnicate'], env);
-    expect(english.code).not.toBe(0);
+    expect(english.code).toBe(2);
     expect(english.stderr).toBe("error: unknown command 'frobnicate'\n");
+    expect(await runCli(['--version'], env)).toMatchObject({ code: 0, stdout: '0.1.0\n', stderr: '' });
   });
 
   it('speaks English with --lang en, before or after the command', async () => {

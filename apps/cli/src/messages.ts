@@ -20,6 +20,7 @@ export interface Messages {
   program: string;
   langOption: string;
   helpOption: string;
+  versionOption: string;
   helpCommand: string;
   jsonOption: string;
   missingTables: string;
@@ -115,6 +116,7 @@ const ptBR: Messages = {
     'Administra o Integrador: banco de dados, empresas e chaves de API, validação da configuração, dados de demonstração, e roda, pré-visualiza e consulta integrações.',
   langOption: 'idioma das mensagens (pt-BR ou en)',
   helpOption: 'mostra esta ajuda',
+  versionOption: 'mostra a versão',
   helpCommand: 'mostra a ajuda de um comando',
   jsonOption: 'saída em JSON',
   missingTables: 'o banco de dados não tem as tabelas do Integrador; rode `integrador migrate` primeiro',
@@ -230,6 +232,7 @@ const en: Messages = {
     'Administers the Integrador: database, tenants and API keys, configuration lint, demo data, and runs, previews and looks up integrations.',
   langOption: 'language of the messages (pt-BR or en)',
   helpOption: 'show this help',
+  versionOption: 'print the version',
   helpCommand: 'show the help of a command',
   jsonOption: 'JSON output',
   missingTables: 'the database has no Integrador tables; run `integrador migrate` first',

@@ -164,7 +164,7 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
       stderr: 'erro: parâmetro inválido "contaId": use -p nome=valor (nome com letras, dígitos e _)\n',
     });
     const noEmpresa = await runCli(['run', '19'], cliEnv(database.url, variables));
-    expect(noEmpresa).toMatchObject({ code: 1, stderr: "erro: falta a opção obrigatória '--empresa <id>'\n" });
+    expect(noEmpresa).toMatchObject({ code: 2, stderr: "erro: falta a opção obrigatória '--empresa <id>'\n" });
     expect(await producer.queue('set').count()).toBe(0);
   });
 

@@ -13,6 +13,7 @@ import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-han
 import { registerFiniteNumbers } from './plugins/finite-numbers';
 import { createMetrics, registerMetrics } from './plugins/metrics';
 import { registerOptionalBodies } from './plugins/optional-body';
+import { isQuietRequest, registerRequestId, requestIdOf } from './plugins/request-id';
 import { configRoutes } from './routes/config.routes';
 import { connectionsRoutes } from './routes/connections.routes';
 import { type CtiRouteOptions, ctiApiRoutes, ctiPublicRoutes } from './routes/cti.routes';
@@ -75,6 +76,10 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     frameworkErrors: frameworkErrorHandler,
+    // x-request-id taken (or made), logged as reqId on every line of the request and carried into its jobs.
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+    disableRequestLogging: isQuietRequest,
     ajv: {
       // Unknown fields are an error (named in the 400), not silently dropped; query strings are coerced.
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
@@ -83,6 +88,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
 
   const webhooks = deps.webhooks ?? defaultWebhookOptions();
   if (!deps.webhooks) app.addHook('onClose', () => webhooks.http.close());
+  registerRequestId(app);
   registerErrorHandler(app);
   registerOptionalBodies(app);
   registerFiniteNumbers(app);

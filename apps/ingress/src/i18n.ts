@@ -116,6 +116,9 @@ const MESSAGES = {
 
 export type MessageKey = keyof typeof MESSAGES;
 
+/** Every `error.code` the error handler answers with (VALIDATION is the template of VALIDATION_FAILED). */
+export const ERROR_CODES: readonly string[] = [...Object.keys(MESSAGES).filter((key) => key !== 'VALIDATION'), 'VALIDATION_FAILED'];
+
 /** A message in the request's locale with {placeholders} filled. */
 export function message(locale: Locale, key: MessageKey, params: Record<string, string> = {}): string {
   return MESSAGES[key][locale].replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? '');

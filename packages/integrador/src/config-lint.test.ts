@@ -60,7 +60,7 @@ function regra(id: number, fields: Partial<Regra> = {}): Regra {
     integracao_id: 19,
     campos_integracao_id: 1,
     campo: 'nomCli',
-    tipo: 'corte',
+    tipo: 'cortar',
     parametros: '{"tamanho": 40}',
     ordem: 0,
     descricao: null,
@@ -402,6 +402,31 @@ describe('lintConfiguration', () => {
     expect(findings.map(where)).toEqual([{ code: 'DANGLING_FIELD', table: 'regras', rowId: 9, column: 'campos_integracao_id' }]);
   });
 
+  it('reports a regra the rule engine would refuse at run time, naming its column', () => {
+    const findings = lint(
+      configuration((c) => {
+        c.regras.push(regra(7, { tipo: 'mapa', parametros: '{"J": "J"}' }));
+        c.regras.push(regra(8, { tipo: 'formato', parametros: null }));
+      }),
+    );
+    expect(findings.map(where)).toEqual([
+      { code: 'INVALID_RULE', table: 'regras', rowId: 7, column: 'parametros' },
+      { code: 'INVALID_RULE', table: 'regras', rowId: 8, column: 'tipo' },
+    ]);
+    expect(findings[0]?.message.en).toContain('"valores" must be an object');
+  });
+
+  it('reports a prerequisite no run can execute (a componente in depende_de), as the run planner refuses it', () => {
+    const component = seedIntegracao({ id: 26, nome: 'ENTREGA', link: 'componente', conexao_integracao_id: null, depende_de: 19 });
+    const findings = lint(configuration((c) => c.integracoes.push(component)));
+    expect(findings.filter((f) => f.severity === 'error').map(where)).toEqual([
+      { code: 'PREREQUISITE_NOT_RUNNABLE', table: 'integracao', rowId: 26, column: 'depende_de' },
+    ]);
+    expect(findings.find((f) => f.code === 'PREREQUISITE_NOT_RUNNABLE')?.message['pt-BR']).toBe(
+      'a integracao #26 (ENTREGA) roda antes da #19 (SET-WS-CONTAS), mas não pode rodar: é um componente; um componente entra no campo_crm como "#componente:ENTREGA#", não em depende_de',
+    );
+  });
+
   it("only warns for a component's unprovided #var#, which its parent may provide", () => {
     const component = seedIntegracao({
       id: 25,
@@ -411,10 +436,14 @@ describe('lintConfiguration', () => {
       consulta: '{"consulta": "SELECT e.cep FROM enderecos e WHERE e.conta_id = #id# AND e.tipo = #tipoEndereco#"}',
       parametros_obrigatorios: null,
       sql_update: null,
-      depende_de: 19,
     });
-    const findings = lint(configuration((c) => c.integracoes.push(component)));
-    // #id# is a column of the linked SET-WS-CONTAS consulta; #tipoEndereco# is nobody's.
+    const findings = lint(
+      configuration((c) => {
+        c.integracoes.push(component);
+        c.campos.push(campo(7, '{"enderecos": "#componente:SET-WS-CONTAS-ENDERECO#"}'));
+      }),
+    );
+    // #id# is a column of the consulta of SET-WS-CONTAS, whose campo_crm nests the component; #tipoEndereco# is nobody's.
     expect(findings.map((f) => [f.code, f.severity, f.rowId, f.column, f.message.en.slice(0, 24)])).toEqual([
       ['UNPROVIDED_VARIABLE', 'warning', 25, 'consulta', 'variable #tipoEndereco# '],
     ]);

@@ -1,10 +1,12 @@
-import type { CampoIntegracao, ConexaoIntegracao, Integracao, IntegradorConfiguration } from '@integrador/store';
+import type { CampoIntegracao, ConexaoIntegracao, Integracao, IntegradorConfiguration, Regra } from '@integrador/store';
 import { CONNECTION_KIND_ALIASES, type KnownConnections, normalizeConnectionKind } from './connection-kind';
 import { consultaOf, selectedColumns } from './consulta';
 import { collectDependencyEdges, type DependencyRow, describeCycle, findCycles } from './dependency-graph';
 import { type CrmTableColumns, GET_ENGINE_VARIABLES, lintCron, lintGet } from './get-lint';
 import { jsonKeys, jsonStringLeaves, parseJsonText } from './json-text';
 import { type LintFinding, type LintMessage, type LintSeverity, nameList, sortFindings } from './lint-finding';
+import { ruleProblem } from './rules';
+import { type NotRunnableReason, notRunnable } from './run-plan';
 import { extractVariables } from './template';
 
 const SERVICE_TYPES = ['SET', 'GET', 'INFO'];
@@ -71,6 +73,7 @@ export function lintConfiguration(
   for (const conexao of configuration.conexoes) lintConexao(context, conexao);
   for (const integracao of configuration.integracoes) lintIntegracao(context, integracao);
   lintDependencyColumns(context);
+  lintPrerequisites(context);
   lintChildRows(context);
   return sortFindings(findings);
 }
@@ -211,6 +214,12 @@ function checkProvided(report: Report, place: Place, text: string, sources: read
 function neighbourColumns(context: Context, integracao: Integracao): string[] {
   const { edges } = collectDependencyEdges(context.configuration.integracoes);
   const neighbours = edges.flatMap((e) => (e.before === integracao.id ? [e.after] : e.after === integracao.id ? [e.before] : []));
+  // A component is built from each record of the integrations whose campo_crm names it ("#componente:NOME#").
+  if (isComponent(integracao)) {
+    const reference = `#componente:${integracao.nome.toLowerCase()}#`;
+    for (const campo of context.configuration.campos)
+      if (campo.campo_crm.toLowerCase().includes(reference)) neighbours.push(campo.integracao_id);
+  }
   return neighbours.flatMap((id) => {
     const parsed = parseJsonText(context.integracoes.get(id)?.consulta ?? '');
     const sql = parsed.ok ? consultaOf(parsed.value) : null;
@@ -366,7 +375,46 @@ function lintChildRows({ configuration, integracoes, report }: Context): void {
   }
   for (const regra of configuration.regras) {
     const integracao = integracoes.get(regra.integracao_id);
-    if (!integracao || regra.parametros === null || regra.parametros.trim() === '') continue;
-    parseJsonColumn(report, { table: 'regras', rowId: regra.id, column: 'parametros', integracao }, regra.parametros, '{"...": ...}');
+    if (!integracao) continue;
+    const place = (column: string): Place => ({ table: 'regras', rowId: regra.id, column, integracao });
+    const hasParametros = regra.parametros !== null && regra.parametros.trim() !== '';
+    if (hasParametros && !parseJsonColumn(report, place('parametros'), regra.parametros ?? '', '{"...": ...}')) continue;
+    lintRule(report, place, regra);
   }
 }
+
+const RULE_PROBLEM_COLUMNS = { UNKNOWN_RULE: 'tipo', INVALID_CAMPO: 'campo', INVALID_PARAMETERS: 'parametros' } as const;
+
+/** What the rule engine would refuse when the run applies this regra (the engine's own check, so lint and runs agree). */
+function lintRule(report: Report, place: (column: string) => Place, regra: Regra): void {
+  const problem = ruleProblem(regra);
+  if (!problem) return;
+  const column = RULE_PROBLEM_COLUMNS[problem.code];
+  report(place(column), 'INVALID_RULE', {
+    'pt-BR': `a regra não roda como está (${column}); o motor de regras diz: ${problem.message}`,
+    en: `the regra cannot run as it is (${column}): ${problem.message}`,
+  });
+}
+
+/** A prerequisite that cannot run (inactive, componente, INFO) makes every run through it fail: say so ahead of time. */
+function lintPrerequisites({ configuration, integracoes, report }: Context): void {
+  const { edges } = collectDependencyEdges(configuration.integracoes);
+  for (const edge of edges) {
+    const before = integracoes.get(edge.before);
+    const after = integracoes.get(edge.after);
+    const reason = before ? notRunnable(before) : null;
+    if (!before || !after || !reason) continue;
+    const place: Place = { table: 'integracao', rowId: edge.rowId, column: edge.column, integracao: integracoes.get(edge.rowId) ?? null };
+    const why = NOT_RUNNABLE_TEXT[reason];
+    report(place, 'PREREQUISITE_NOT_RUNNABLE', {
+      'pt-BR': `a integracao #${before.id} (${before.nome}) roda antes da #${after.id} (${after.nome}), mas não pode rodar: ${why['pt-BR']}; um componente entra no campo_crm como "#componente:${before.nome}#", não em ${edge.column}`,
+      en: `integracao #${before.id} (${before.nome}) runs before #${after.id} (${after.nome}) but cannot run: ${why.en}; a component belongs in campo_crm as "#componente:${before.nome}#", not in ${edge.column}`,
+    });
+  }
+}
+
+const NOT_RUNNABLE_TEXT: Record<NotRunnableReason, LintMessage> = {
+  inactive: { 'pt-BR': 'está inativa', en: 'it is inactive' },
+  componente: { 'pt-BR': 'é um componente', en: 'it is a componente' },
+  tipo: { 'pt-BR': 'nenhuma fila roda o tipo_servico dela', en: 'no queue runs its tipo_servico' },
+};

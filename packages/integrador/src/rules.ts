@@ -193,6 +193,17 @@ class Runner {
  * explicitly, `[n]` picks one). Every row is checked before any runs: an unknown tipo or bad parametros is a
  * RuleConfigError; a value that breaks a rule is a RuleViolationError. Tipos and parametros: RULES.md.
  */
+/** The error a run would throw for this regra's tipo, campo or parametros (config lint reports it ahead of time), or null. */
+export function ruleProblem(regra: RegraRow): RuleConfigError | null {
+  try {
+    compileRule(regra);
+    return null;
+  } catch (err) {
+    if (err instanceof RuleConfigError) return err;
+    throw err;
+  }
+}
+
 export function applyRules(body: Readonly<Record<string, unknown>>, regras: readonly RegraRow[]): RulesResult {
   const rules = [...regras].sort((a, b) => a.ordem - b.ordem || a.id - b.id).map(compileRule);
   const root: Record<string, unknown> = { body: cloneTree(body) };

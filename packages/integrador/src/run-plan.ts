@@ -64,7 +64,8 @@ function closureOf(rows: readonly PlanRow[], id: number): Set<number> {
   return needed;
 }
 
-function notRunnable(row: PlanRow): NotRunnableReason | null {
+/** Why `row` cannot run as a step of a run (the one rule; config lint reports it ahead of time), or null. */
+export function notRunnable(row: PlanRow): NotRunnableReason | null {
   const { active, componente, tipo } = runnability(row);
   if (!active) return 'inactive';
   if (componente) return 'componente';

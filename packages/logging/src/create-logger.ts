@@ -19,9 +19,11 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level ?? 'info',
       timestamp: pino.stdTimeFunctions.isoTime,
       base: { pid: process.pid },
-      redact: { paths: REDACT_PATHS, censor: REDACTED },
       serializers: { err: (err: Error) => redactSecrets(err), error: (err: Error) => redactSecrets(err) },
-      formatters: { log: (object) => redactSecrets(object) as Record<string, unknown> },
+      // Fastify's req/res go to their own serializers untouched (a copy made here would reach them as {}); pino's
+      // redact paths cover the request's credentials; everything else is redacted by key name, nested anywhere.
+      formatters: { log: redactExceptRequest },
+      redact: { paths: [...REDACT_PATHS, 'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'], censor: REDACTED },
       hooks: {
         // Free-text messages may carry a URL with credentials too.
         logMethod(args, method) {
@@ -32,4 +34,12 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.destination,
   );
+}
+
+function redactExceptRequest(object: Record<string, unknown>): Record<string, unknown> {
+  const { req, res, ...rest } = object;
+  const out = redactSecrets(rest) as Record<string, unknown>;
+  if (req !== undefined) out.req = req;
+  if (res !== undefined) out.res = res;
+  return out;
 }

@@ -42,5 +42,6 @@ export {
   withRedisDeadline,
 } from './redis';
 export { RedisGuard } from './redis-guard';
+export { currentRequestId, runWithRequestId } from './request-context';
 export { type ShutdownOutcome, ShutdownRegistry } from './shutdown-registry';
 export { type JobOutcome, readTenantStats, recordOutcome, type TenantJobCount } from './tenant-stats';

@@ -18,6 +18,7 @@ import type { FlowNodeInput, FlowNodeRef } from './flows/flow-tree';
 import { FairPriorities } from './limits/fairness';
 import { withRedisDeadline } from './redis';
 import { RedisGuard } from './redis-guard';
+import { withRequestId } from './request-context';
 
 export interface JobProducerOptions {
   /** A producer-role connection (fails fast while Redis is down). */
@@ -129,7 +130,7 @@ export class JobProducer {
     const add = async () => {
       if (this.fair) jobOptions.priority = await this.fair.next(queue, (payload as { tenant: TenantRef }).tenant, !options.jobId);
       sent.add = true;
-      return this.queue(queue).add(name, payload, jobOptions);
+      return this.queue(queue).add(name, withRequestId(payload), jobOptions);
     };
     return outcomeKnown(withRedisDeadline(add(), this.options.timeoutMs, `enqueue ${queue}/${name}`), sent);
   }

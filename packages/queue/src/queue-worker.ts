@@ -10,6 +10,7 @@ import { FairnessLedger } from './limits/fairness';
 import { runWithLimits } from './limits/run-with-limits';
 import type { JobLimits, TenantLimiter } from './limits/tenant-limiter';
 import { toJobFailure } from './permanent-failure';
+import { splitRequestId } from './request-context';
 import { recordOutcome } from './tenant-stats';
 
 /** What a handler gets besides its validated payload. */
@@ -76,8 +77,10 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
 
   const dispatch = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     let payload: unknown;
+    const { payload: data, reqId } = splitRequestId(job.data);
+    const jobLogger = logger.child({ jobId: job.id, job: job.name, ...(reqId ? { reqId } : {}) });
     try {
-      payload = validatePayload(queue, job.name, job.data);
+      payload = validatePayload(queue, job.name, data);
     } catch (err) {
       if (err instanceof JobPayloadError) throw new UnrecoverableError(err.message);
       throw err;
@@ -87,9 +90,12 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     // A flow step runs only once its prerequisite completed (flows/flow-gate.ts); then the tenant's limits apply.
     const upstream = await openFlowGate(job, connection, prefix);
     try {
-      return await runWithLimits(options.limiter, queue, job, token, tenantOf(job), (limits) =>
-        handler(payload, { job, token, signal, upstream, logger: logger.child({ jobId: job.id, job: job.name }), limits }),
+      jobLogger.debug('job started');
+      const result = await runWithLimits(options.limiter, queue, job, token, tenantOf(job), (limits) =>
+        handler(payload, { job, token, signal, upstream, logger: jobLogger, limits }),
       );
+      jobLogger.debug('job completed');
+      return result;
     } catch (err) {
       // Handlers do not catch: a permanent error (permanent-failure.ts) fails the job for good here, once.
       throw toJobFailure(err);
@@ -118,7 +124,16 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     const tenant = tenantOf(job);
     const final = isFinalFailure(job, err);
     logger.warn(
-      { queue, jobId: job.id, job: job.name, empresaId: tenant?.empresaId, attempt: job.attemptsMade, final, reason: err.message },
+      {
+        queue,
+        jobId: job.id,
+        job: job.name,
+        reqId: splitRequestId(job.data).reqId,
+        empresaId: tenant?.empresaId,
+        attempt: job.attemptsMade,
+        final,
+        reason: err.message,
+      },
       'job failed',
     );
     if (final && tenant)

@@ -21,8 +21,6 @@ export interface DemoIntegracao {
   integracao: IntegracaoColumns;
   /** The conexao_integracao it uses; none for a component. */
   conexao: DemoConexao | null;
-  /** Name of the integracao this one runs before (its depende_de). */
-  dependeDe?: string;
   campoCrm?: Record<string, string>;
   dependencias?: DependenciaColumns[];
   regras?: RegraColumns[];
@@ -75,6 +73,7 @@ const setWsContas: DemoIntegracao = {
     intNet: '#email_geral#',
     sitCli: '#status#',
     ideExt: '#id#',
+    enderecosEntrega: '#componente:SET-WS-CONTAS-ENTREGA#',
   },
   dependencias: [
     // The ERP wants the city by name and state, and one document field for both kinds of person.
@@ -101,16 +100,15 @@ const setWsContas: DemoIntegracao = {
     },
   ],
   regras: [
-    { campo: 'tipCli', tipo: 'mapa', parametros: '{"J":"J","F":"F"}', ordem: 1, descricao: 'tipo de pessoa do CRM para o ERP' },
-    { campo: 'sitCli', tipo: 'mapa', parametros: '{"A":"A","I":"I"}', ordem: 2, descricao: 'situação ativa/inativa' },
-    { campo: 'cgcCpf', tipo: 'formato', parametros: '{"somenteDigitos":true}', ordem: 3, descricao: 'o ERP recebe só os dígitos' },
+    { campo: 'tipCli', tipo: 'mapa', parametros: '{"valores":{"J":"J","F":"F"}}', ordem: 1, descricao: 'tipo de pessoa do CRM para o ERP' },
+    { campo: 'sitCli', tipo: 'mapa', parametros: '{"valores":{"A":"A","I":"I"}}', ordem: 2, descricao: 'situação ativa/inativa' },
+    { campo: 'cgcCpf', tipo: 'somente_digitos', parametros: null, ordem: 3, descricao: 'o ERP recebe só os dígitos' },
   ],
 };
 
-/** A component (link 'componente'): the delivery address, a part of SET-WS-CONTAS that runs before it. */
+/** A component (link 'componente'): the delivery address, nested in SET-WS-CONTAS's request by its campo_crm. */
 const setWsContasEntrega: DemoIntegracao = {
   conexao: null,
-  dependeDe: SET_WS_CONTAS,
   integracao: {
     nome: SET_WS_CONTAS_ENTREGA,
     tipo_servico: 'SET',
@@ -141,7 +139,7 @@ const getBdClientes: DemoIntegracao = {
   },
 };
 
-/** The demo integrations, in the order they are inserted (an integration named by dependeDe comes first). */
+/** The demo integrations, in the order they are inserted. */
 export function demoIntegracoes(): DemoIntegracao[] {
   return [setWsContas, setWsContasEntrega, getBdClientes];
 }

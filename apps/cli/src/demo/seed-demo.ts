@@ -78,7 +78,6 @@ async function insertIntegracao(
     ...demo.integracao,
     empresa_id: empresaId,
     conexao_integracao_id: demo.conexao === null ? null : ids.conexoes[demo.conexao],
-    depende_de: demo.dependeDe === undefined ? null : (ids.integracoes.get(demo.dependeDe) ?? null),
   });
   const campoId = demo.campoCrm
     ? await insertReturningId(db, 'campos_integracao', { integracao_id: integracaoId, campo_crm: JSON.stringify(demo.campoCrm) })

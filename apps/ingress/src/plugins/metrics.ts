@@ -3,10 +3,11 @@ import type { Logger } from '@integrador/logging';
 import { type JobProducer, readTenantStats } from '@integrador/queue';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { localeOf, message } from '../i18n';
 import { registerFlowMetrics } from './flow-metrics';
 import { registerLimitMetrics } from './limit-metrics';
+import { registerProcessMetrics } from './process-metrics';
 
 export interface MetricsDeps {
   producer: JobProducer;
@@ -24,12 +25,29 @@ export function createMetrics(deps: MetricsDeps): {
   observe: (method: string, route: string, status: number, seconds: number) => void;
 } {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'integrador_ingress_' });
+  registerProcessMetrics(registry);
 
-  const redisUp = new Gauge({
+  // One read of the queue counts per scrape, shared by the two gauges below (collected concurrently).
+  let inFlight: ReturnType<JobProducer['counts']> | undefined;
+  const scrapeCounts = () => {
+    inFlight ??= deps.producer.counts().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+  // Metrics are collected concurrently: redis_up asks Redis itself, so it describes this scrape, not the previous one.
+  new Gauge({
     name: 'integrador_redis_up',
     help: '1 when the ingress reached Redis during the scrape',
     registers: [registry],
+    async collect() {
+      this.set(
+        await scrapeCounts().then(
+          () => 1,
+          () => 0,
+        ),
+      );
+    },
   });
   new Gauge({
     name: 'integrador_queue_jobs',
@@ -39,13 +57,11 @@ export function createMetrics(deps: MetricsDeps): {
     async collect() {
       this.reset();
       try {
-        const counts = await deps.producer.counts();
+        const counts = await scrapeCounts();
         for (const [queue, byState] of Object.entries(counts)) {
           for (const [state, value] of Object.entries(byState)) this.set({ queue, state }, value);
         }
-        redisUp.set(1);
       } catch (err) {
-        redisUp.set(0);
         deps.logger.warn({ reason: (err as Error).message }, 'metrics: queue counts unavailable');
       }
     },

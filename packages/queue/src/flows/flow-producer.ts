@@ -1,5 +1,6 @@
 import { jobDefinition, type QueueName, RETENTION, validatePayload } from '@integrador/jobs';
 import type { FlowJob, FlowProducer, JobsOptions } from 'bullmq';
+import { withRequestId } from '../request-context';
 import { buildFlowTree, type FlowNodeInput, type FlowNodeRef } from './flow-tree';
 
 /** Each node's attempts and backoff come from the catalog, retention is the fleet's, as for single jobs. */
@@ -12,7 +13,7 @@ function optionsFor(jobName: string) {
 
 /** Validates every node's payload in place (throws JobPayloadError naming the field, before anything reaches Redis). */
 function validateTree(node: FlowJob, jobName: string): void {
-  node.data = validatePayload(node.queueName as QueueName, jobName, node.data);
+  node.data = withRequestId(validatePayload(node.queueName as QueueName, jobName, node.data));
   for (const child of node.children ?? []) validateTree(child, jobName);
 }
 

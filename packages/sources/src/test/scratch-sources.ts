@@ -1,5 +1,4 @@
 /// <reference path="../types/oracledb.d.ts" />
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,25 +16,19 @@ import { oracleConnectAttributes } from '../readers/oracle.reader';
 import { formatSqliteDate } from '../readers/sqlite.reader';
 import { sourceTarget } from '../source-target';
 import { CUSTOMER_COLUMNS, customers, customerValues } from './customers';
+import { FIREBIRD_SERVER, firebirdPassword, TEST_ODBC_DRIVER } from './optional-parts';
+
+export { firebirdPassword, optionalParts } from './optional-parts';
 
 // Throw-away source databases for the readers' tests, one per suite, on the machine's servers (TEST_* overrides).
 
 export const TEST_SOURCE_SERVERS = {
   postgres: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   mysql: process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
-  firebirdHost: process.env.TEST_FIREBIRD_HOST ?? '127.0.0.1',
-  firebirdPort: Number(process.env.TEST_FIREBIRD_PORT ?? 3050),
-  firebirdUser: process.env.TEST_FIREBIRD_USER ?? 'SYSDBA',
+  firebirdHost: FIREBIRD_SERVER.host,
+  firebirdPort: FIREBIRD_SERVER.port,
+  firebirdUser: FIREBIRD_SERVER.user,
 } as const;
-
-/** The SYSDBA password: TEST_FIREBIRD_PASSWORD, else Debian's /etc/firebird/3.0/SYSDBA.password. */
-export function firebirdPassword(): string {
-  if (process.env.TEST_FIREBIRD_PASSWORD) return process.env.TEST_FIREBIRD_PASSWORD;
-  const text = fs.readFileSync('/etc/firebird/3.0/SYSDBA.password', 'utf8');
-  const match = /^ISC_PASSWORD="?([^"\n]*)"?$/m.exec(text);
-  if (!match?.[1]) throw new Error('no ISC_PASSWORD in /etc/firebird/3.0/SYSDBA.password: set TEST_FIREBIRD_PASSWORD');
-  return match[1];
-}
 
 export interface ScratchSource {
   driver: DatabaseDriver;
@@ -217,18 +210,6 @@ async function firebirdSource(count: number): Promise<ScratchSource> {
       fs.rmSync(file, { force: true });
     },
   };
-}
-
-/** Debian's psqlODBC (odbc-postgresql) as odbcinst.ini names it; TEST_ODBC_DRIVER overrides. */
-export const TEST_ODBC_DRIVER = process.env.TEST_ODBC_DRIVER ?? 'PostgreSQL Unicode';
-
-/** Whether unixODBC knows the test's ODBC driver (`odbcinst -q -d` lists `[PostgreSQL Unicode]`). */
-export function odbcDriverInstalled(): boolean {
-  try {
-    return execFileSync('odbcinst', ['-q', '-d'], { encoding: 'utf8' }).includes(`[${TEST_ODBC_DRIVER}]`);
-  } catch {
-    return false;
-  }
 }
 
 /** An ODBC connection string to a database of the test PostgreSQL (trust auth: no password). */

@@ -1,0 +1,70 @@
+import { execFileSync } from 'node:child_process';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import type { FastifyInstance } from 'fastify';
+import { buildDocsApp } from '../../../test/support/docs-app';
+import { ERROR_CODES } from './i18n';
+
+/**
+ * Redocly's recommended ruleset over a document, errors only. @redocly/openapi-core is ESM only, which Jest's module
+ * system cannot load, so it runs in a plain Node process (Node 20.19+ loads it).
+ */
+function redoclyErrors(source: string): string[] {
+  const script = `
+    import { createConfig, lintFromString } from '@redocly/openapi-core';
+    const source = await new Response(process.stdin).text();
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({ source, absoluteRef: '/openapi.json', config });
+    const errors = problems.filter((p) => p.severity === 'error').map((p) => p.ruleId + ': ' + p.message + ' at ' + p.location[0]?.pointer);
+    process.stdout.write(JSON.stringify(errors));`;
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { input: source, encoding: 'utf8' });
+  return JSON.parse(output) as string[];
+}
+
+// /openapi.json as the ecosystem's own tools read it: swagger-parser validates it, Redocly's recommended ruleset
+// lints it (the engine of `redocly lint`), so client generators and Swagger UI can use every route.
+describe('the OpenAPI document of /openapi.json', () => {
+  let app: FastifyInstance;
+  let close: () => Promise<void>;
+  let document: Record<string, unknown> & { paths: Record<string, Record<string, Record<string, unknown>>> };
+  beforeAll(async () => {
+    ({ app, close } = await buildDocsApp());
+    document = (await app.inject('/openapi.json')).json();
+  });
+  afterAll(async () => {
+    await close?.();
+  });
+
+  it('passes swagger-parser validation', async () => {
+    await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeDefined();
+  });
+
+  it("has no error under Redocly's recommended rules", () => {
+    const errors = redoclyErrors(JSON.stringify(document));
+    expect(errors).toEqual([]);
+  });
+
+  it('names servers, gives every operation a unique operationId and points every error at one component listing the codes', () => {
+    expect(document.servers).toEqual([{ url: '/', description: 'this ingress' }]);
+    const operations = Object.values(document.paths).flatMap((path) => Object.values(path));
+    const ids = operations.map((operation) => operation.operationId);
+    expect(ids.every((id) => typeof id === 'string')).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(document.paths['/v1/jobs/{queue}/{id}']?.get?.operationId).toBe('getJobsByQueueById');
+    const errorSchemas = operations.flatMap((operation) =>
+      Object.entries(operation.responses as Record<string, { content?: Record<string, { schema: unknown }> }>)
+        .filter(([status]) => Number(status) >= 400)
+        .map(([, response]) => response.content?.['application/json']?.schema),
+    );
+    expect(errorSchemas.length).toBeGreaterThan(20);
+    expect(new Set(errorSchemas.map((schema) => JSON.stringify(schema)))).toEqual(new Set(['{"$ref":"#/components/schemas/Error"}']));
+    const code = JSON.stringify((document.components as Record<string, Record<string, unknown>>).schemas?.Error);
+    for (const errorCode of [...ERROR_CODES, 'VALIDATION_FAILED', 'QUEUE_UNAVAILABLE']) expect(code).toContain(errorCode);
+  });
+
+  it('describes the free-form query string of run, preview and info as one object parameter ', () => {
+    for (const action of ['run', 'preview', 'info']) {
+      const parameters = document.paths[`/v1/integrations/{id}/${action}`]?.post?.parameters as { name: string; in: string }[];
+      expect(parameters.map((parameter) => `${parameter.in}:${parameter.name}`)).toEqual(['path:id', 'query:parametros']);
+    }
+  });
+});
