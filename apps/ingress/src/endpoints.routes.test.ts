@@ -271,7 +271,7 @@ describe.each(ALL_DIALECTS)('JSON endpoint service routes on %s', (dialect) => {
     expect((await put(service('mudanca', { ativo: false }))).statusCode).toBe(200);
     expect(await allowed()).toBe(true);
     // Another loopback URL: the tenant cannot carry the allowance (and the service's secret) to it.
-    const moved = service('mudanca', { eventos: [{ tipo: 'contato', url: `${endpoint.url.replace('127.0.0.1', 'localhost')}/outro` }] });
+    const moved = service('mudanca', { eventos: [{ tipo: 'contato', url: `${endpoint.url}/outro` }] });
     expect((await put(moved)).statusCode).toBe(200);
     expect(await allowed()).toBe(false);
     const validate = await app.inject({ method: 'POST', url: `/v1/endpoints/${id}/validate`, headers: headers(keyA) });
