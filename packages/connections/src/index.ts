@@ -7,4 +7,4 @@ export { ConnectionForbiddenError, ConnectionNotFoundError, ConnectionsFileError
 export type { ConnectionsFormat } from './file-syntax';
 export { addressRange, assertPublicAddress, assertPublicHost, isPublicAddress, OutboundAddressError } from './outbound-address';
 export { Secret } from './secret';
-export { CONNECTION_KINDS, type ConnectionKind, normalizeTipoConexao } from './tipo-conexao';
+export { CONNECTION_KINDS, type ConnectionKind, normalizeTipoConexao, TIPO_CONEXAO_ALIASES } from './tipo-conexao';
