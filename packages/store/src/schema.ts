@@ -376,7 +376,7 @@ export interface LigacoesTable extends TenantOwned {
   criado_em: Timestamp;
 }
 
-/** Issue 5: per-tenant limits; 0 = no limit. nome_conexao null = the tenant's jobs, else its calls through that connection. */
+/** Per-tenant limits; 0 = no limit. nome_conexao null = the tenant's jobs, else its calls through that connection. */
 export interface LimitesTenantTable {
   id: Id;
   empresa_id: number;
