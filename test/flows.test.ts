@@ -204,6 +204,14 @@ describe('dependency flows with three worker-set processes', () => {
     const [first, second, third] = receptor.callsOf('S201', 'S202', 'S203');
     expect([first, second, third].map((c) => c?.step)).toEqual(['S201', 'S202', 'S203']);
     expect(third?.body).toEqual({ passo: 'S203', anterior: second?.codigo, primeiro: first?.codigo });
+    // Seed 001: the integration a depende_de names "será executada depois": running 201 runs 202 and 203 after it,
+    // with the upstream values handed down as in a dependente chain.
+    const fromFirst = await run(201);
+    expect(fromFirst.json().steps.map((s: { integracaoId: number }) => s.integracaoId)).toEqual([201, 202, 203]);
+    expect((await fleet.settled(fromFirst.json().jobId)).state).toBe('completed');
+    const [again1, again2, again3] = receptor.callsOf('S201', 'S202', 'S203').slice(3);
+    expect([again1, again2, again3].map((c) => c?.step)).toEqual(['S201', 'S202', 'S203']);
+    expect(again3?.body).toEqual({ passo: 'S203', anterior: again2?.codigo, primeiro: again1?.codigo });
   }, 60000);
 
   it('refuses a cycle and a dangling reference with the rows named: PATCH, run route and worker', async () => {

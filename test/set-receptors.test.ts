@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '@integrador/config';
-import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
+import { type ConnectionsRegistry, type DatabaseConnection, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, startQueueWorker, waitUntilReady } from '@integrador/queue';
 import { closeAllTransports, pingProcessor } from '@integrador/runtime';
 import { issueApiKey } from '@integrador/store';
-import { SoapClientCache } from '@integrador/transports';
+import { createDatabaseTransport, OutboundAddressError, SoapClientCache } from '@integrador/transports';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -87,7 +87,8 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     baseUrl: ${api.url}
     auth: { type: bearer, token: token-api }
     allowPrivateNetwork: true
-  erp_db: { tipo: banco de dados, driver: mysql, url: '${target.url}' }
+  erp_db: { tipo: banco de dados, driver: mysql, url: '${target.url}', allowPrivateNetwork: true }
+  erp_db_guarded: { tipo: banco de dados, driver: mysql, url: '${target.url}' }
 `,
     );
     connections = await loadConnectionsFile(file, { SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password });
@@ -204,6 +205,27 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(failed.state).toBe('failed');
     expect(failed.job.attemptsMade).toBe(1);
     expect(failed.job.failedReason).toContain('documento é obrigatório');
+  });
+
+  it('puts a database receptor behind the outbound guard: loopback refused unless the connection allows private networks', async () => {
+    const transport = createDatabaseTransport(connections.require('erp_db_guarded', empresaId) as DatabaseConnection);
+    try {
+      const refused = await transport
+        .send({ link: 'clientes_erp', operation: null, body: { nome: 'x', documento: '1' }, timeoutMs: 5000 })
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      expect(refused).toBeInstanceOf(OutboundAddressError);
+      expect(refused).toMatchObject({ permanent: true, message: expect.stringContaining('allowPrivateNetwork') });
+      const rows = await target.db
+        .selectFrom('clientes_erp' as never)
+        .selectAll()
+        .execute();
+      expect(rows).toEqual([]);
+    } finally {
+      await transport.close?.();
+    }
   });
 
   it('pushes to a database receptor (MariaDB) and writes the generated id back', async () => {

@@ -9,7 +9,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Client as PgClient } from 'pg';
 import { buildApp } from '../apps/ingress/src/build-app';
-import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
+import {
+  CLIENT_FAULT,
+  DEFAULT_CREDENTIALS,
+  FAULT_NAME,
+  MAINTENANCE_FAULT,
+  type SeniorG5Server,
+  seniorG5ConnectionsYaml,
+  startSeniorG5Server,
+} from './fixtures/senior-g5';
 import { CONTA, seedSetWsContas } from './fixtures/set-ws-contas';
 import { createTestDatabase, type TestDatabase } from './support/databases';
 import { type AppProcess, spawnApp } from './support/processes';
@@ -170,14 +178,34 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
     expect(execucao).toMatchObject({ status: 'falhou', mensagem: expect.stringContaining('apeCli') });
   });
 
-  it("fails without retry on a SOAP fault, with the fault's text", async () => {
-    await database.db.updateTable('contas').set({ nome: 'FAULT' }).where('id', '=', CONTA.id).execute();
+  it("fails without retry on a soap:Client fault, with the fault's text", async () => {
+    await database.db.updateTable('contas').set({ nome: FAULT_NAME }).where('id', '=', CONTA.id).execute();
     worker = await startWorker();
     const { job, state } = await settled((await run({ contaId: CONTA.id })).json().jobId);
     expect(state).toBe('failed');
     expect(job.attemptsMade).toBe(1);
-    expect(job.failedReason?.length).toBeGreaterThan(5);
+    expect(job.failedReason).toContain(CLIENT_FAULT);
     expect(await idErp()).toBeNull();
+  });
+
+  it('rides out a maintenance window (503 with soap:Server faults): the push started in it succeeds afterwards, once', async () => {
+    worker = await startWorker();
+    erp.setMode('maintenance');
+    const jobId = (await run({ contaId: CONTA.id })).json().jobId as string;
+    for (let i = 0; i < 400 && ((await producer.getJob('set', jobId))?.attemptsMade ?? 0) < 1; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const inWindow = await producer.getJob('set', jobId);
+    // A fresh worker fails on the WSDL first (503 too); a loaded client fails on the soap:Server fault itself.
+    expect(inWindow?.failedReason).toMatch(new RegExp(`503|${MAINTENANCE_FAULT.replace(/[()]/g, '\\$&')}`));
+    expect(await inWindow?.getState()).toBe('delayed');
+    expect(erp.requests.count).toBe(0);
+    erp.setMode('normal');
+    const { job, state } = await settled(jobId);
+    expect(state).toBe('completed');
+    expect(erp.requests.count).toBe(1);
+    expect(erp.customers.size).toBe(1);
+    expect(await idErp()).toBe(String(job.returnvalue.records[0].values.codCli));
   });
 
   it('retries a timeout and completes once the ERP answers in time', async () => {

@@ -45,7 +45,10 @@ describe.each(ALL_DIALECTS)('tenant isolation on a %s CRM', (dialect: DialectNam
   /** Operation calls the SOAP double received (WSDL fetches are not counted). */
   const calls = () => erp.requests.count;
 
-  async function addSetVariant(id: number, changes: { tipo_servico?: string; consulta?: string; sql_update?: string | null }) {
+  async function addSetVariant(
+    id: number,
+    changes: { tipo_servico?: string; consulta?: string; sql_update?: string | null; indice_erro_retorno?: string },
+  ) {
     await database.db
       .insertInto('integracao')
       .values({
@@ -99,6 +102,9 @@ describe.each(ALL_DIALECTS)('tenant isolation on a %s CRM', (dialect: DialectNam
       consulta: '{"consulta":"SELECT c.* FROM contas AS c WHERE c.empresa_id = #empresa_id# AND c.id = #contaId#"}',
     });
     await addSetVariant(23, { sql_update: 'UPDATE contas SET id_erp = #codCli# WHERE id IN (#contaId#, 43)' });
+    // 24, 25: configuration errors that must stop a run before any request leaves.
+    await addSetVariant(24, { indice_erro_retorno: 'erro, mensagemErro' });
+    await addSetVariant(25, { sql_update: 'UPDATE contas SET id_erp = #codigoQueNaoVem# WHERE id = #contaId#' });
     keyA = await issueApiKey(database.db, empresaA, null, 'test');
     prefix = testPrefix();
     redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
@@ -174,7 +180,7 @@ describe.each(ALL_DIALECTS)('tenant isolation on a %s CRM', (dialect: DialectNam
     expect(event.statusCode).toBe(202);
     const jobs = event.json().jobs as { integracaoId: number; jobId: string }[];
     expect(jobs.map((j) => j.integracaoId)).toEqual(expect.arrayContaining([19, 22, 23]));
-    for (const job of jobs) expect(await failedReason(job.jobId)).toMatch(/found no record|dependencias/);
+    for (const job of jobs) expect(await failedReason(job.jobId)).toMatch(/found no record|dependencias|has spaces/);
     expect(calls()).toBe(before);
     expect(await contaB()).toMatchObject({ id_erp: 'B-ORIGINAL', empresa_id: empresaB });
   });
@@ -228,6 +234,15 @@ describe.each(ALL_DIALECTS)('tenant isolation on a %s CRM', (dialect: DialectNam
       erp.setMode('normal');
       await database.db.updateTable('integracao').set({ ativo: 1 }).where('id', '=', 19).execute();
     }
+  });
+
+  it('fails a bad return-index list or an unknown sql_update variable before any request leaves', async () => {
+    const before = calls();
+    const badIndex = await post('/v1/integrations/24/run', { contaId: CONTA.id });
+    expect(await failedReason(badIndex.json().jobId)).toMatch(/indice_erro_retorno "erro, mensagemErro" has spaces/);
+    const unknown = await post('/v1/integrations/25/run', { contaId: CONTA.id });
+    expect(await failedReason(unknown.json().jobId)).toMatch(/#codigoQueNaoVem#.*nothing was sent/);
+    expect(calls()).toBe(before);
   });
 
   it("answers another tenant's integration as missing on every run route", async () => {

@@ -260,6 +260,25 @@ describe.each(ALL_DIALECTS)('JSON endpoint service routes on %s', (dialect) => {
     expect((await validate()).json().eventos[0]).toMatchObject({ ok: false, code: 'NOT_ARRAY' });
   });
 
+  it("drops an operator's private-network allowance when the service's URLs change, and keeps it otherwise", async () => {
+    const { id } = (await create(service('mudanca'))).json();
+    await setPermitirRedePrivada(database.db, empresaA, id, true);
+    const put = (body: unknown) =>
+      app.inject({ method: 'PUT', url: `/v1/endpoints/${id}`, headers: headers(keyA), payload: body as object });
+    const allowed = async () =>
+      (await app.inject({ method: 'GET', url: `/v1/endpoints/${id}`, headers: headers(keyA) })).json().permitirRedePrivada;
+    // Same URLs (a new name, deactivated and back): the allowance stands.
+    expect((await put(service('mudanca', { ativo: false }))).statusCode).toBe(200);
+    expect(await allowed()).toBe(true);
+    // Another loopback URL: the tenant cannot carry the allowance (and the service's secret) to it.
+    const moved = service('mudanca', { eventos: [{ tipo: 'contato', url: `${endpoint.url}/outro` }] });
+    expect((await put(moved)).statusCode).toBe(200);
+    expect(await allowed()).toBe(false);
+    const validate = await app.inject({ method: 'POST', url: `/v1/endpoints/${id}/validate`, headers: headers(keyA) });
+    expect(validate.json().eventos[0]).toMatchObject({ ok: false, code: 'OUTBOUND_FORBIDDEN' });
+    expect(endpoint.requests.some((r) => r.path === '/outro')).toBe(false);
+  });
+
   it('documents the routes in the OpenAPI document', async () => {
     const document = (await app.inject('/openapi.json')).json();
     expect(Object.keys(document.paths)).toEqual(

@@ -16,4 +16,4 @@ export {
   parseAddressAllowlist,
 } from './outbound-address';
 export { Secret } from './secret';
-export { CONNECTION_KINDS, type ConnectionKind, normalizeTipoConexao } from './tipo-conexao';
+export { CONNECTION_KINDS, type ConnectionKind, normalizeTipoConexao, TIPO_CONEXAO_ALIASES } from './tipo-conexao';

@@ -20,6 +20,9 @@ const ALIASES = new Map<string, ConnectionKind>([
   ['rest', 'api'],
 ]);
 
+/** The accepted spellings of tipo_conexao (folded; the seed's "Conexão via Web Service" etc. fold to these), for messages. */
+export const TIPO_CONEXAO_ALIASES: readonly string[] = [...ALIASES.keys()];
+
 function fold(value: string): string {
   return value
     .normalize('NFD')

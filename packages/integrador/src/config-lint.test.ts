@@ -92,6 +92,19 @@ describe('lintConfiguration', () => {
     expect(lint(configuration())).toEqual([]);
   });
 
+  it("accepts the seed's tipo_conexao spellings and the engine's #empresa_id#; a web-service row needs porta_ws", () => {
+    const seedSpelling = configuration((c) => {
+      c.conexoes[0] = { id: 3, tipo_conexao: 'Conexão via Web Service', nome_conexao: 'senior_g5', empresa_id: null };
+      c.integracoes[0] = seedIntegracao({
+        consulta: '{"consulta":"SELECT c.id, c.nome FROM contas c WHERE c.empresa_id = #empresa_id# AND c.id = #contaId#"}',
+        sql_update: 'UPDATE contas SET id_erp = #codCli# WHERE id = #contaId# AND empresa_id = #empresa_id#',
+      });
+    });
+    expect(lint(seedSpelling).filter((f) => f.code !== 'UNPROVIDED_VARIABLE' || /empresa_id/.test(f.message.en))).toEqual([]);
+    const noOperation = lint(configuration((c) => (c.integracoes[0] = seedIntegracao({ porta_ws: null }))));
+    expect(noOperation.map(where)).toEqual([{ code: 'MISSING_PORTA_WS', table: 'integracao', rowId: 19, column: 'porta_ws' }]);
+  });
+
   it('reports a nome_conexao missing from the connections file', () => {
     const findings = lint(
       configuration((c) => (c.conexoes[0] = { id: 3, tipo_conexao: 'WS', nome_conexao: 'senior_g6', empresa_id: null })),
@@ -172,7 +185,7 @@ describe('lintConfiguration', () => {
       { code: 'UNPROVIDED_VARIABLE', table: 'integracao', rowId: 19, column: 'sql_update' },
     ]);
     expect(findings[0]?.message.en).toBe(
-      'variable #contaId# is not provided by anything; expected one of: parametros_obrigatorios (empresaId); dependencias.variavel (none)',
+      "variable #contaId# is not provided by anything; expected one of: parametros_obrigatorios (empresaId); dependencias.variavel (none); the Integrador's values (empresa_id, empresa_filial_id)",
     );
     const viaDependencia = configuration((c) => {
       c.integracoes[0] = seedIntegracao({ parametros_obrigatorios: null });

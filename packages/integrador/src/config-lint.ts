@@ -7,6 +7,7 @@ import { jsonKeys, jsonStringLeaves, parseJsonText } from './json-text';
 import { type LintFinding, type LintMessage, type LintSeverity, nameList, sortFindings } from './lint-finding';
 import { ruleProblem } from './rules';
 import { type NotRunnableReason, notRunnable } from './run-plan';
+import { ENGINE_VARIABLES } from './runs/tenant-scope';
 import { extractVariables } from './template';
 
 const SERVICE_TYPES = ['SET', 'GET', 'INFO'];
@@ -143,6 +144,17 @@ function lintConnectionReference({ configuration, report }: Context, integracao:
   const conexao = configuration.conexoes.find((row) => row.id === id);
   // A conexao_integracao row with an empresa_id belongs to that empresa only; NULL means shared.
   const foreign = conexao !== undefined && conexao.empresa_id !== null && conexao.empresa_id !== integracao.empresa_id;
+  const webService = conexao !== undefined && normalizeConnectionKind(conexao.tipo_conexao) === 'webservice';
+  if (
+    webService &&
+    !isComponent(integracao) &&
+    ['SET', 'INFO'].includes(integracao.tipo_servico.trim().toUpperCase()) &&
+    !integracao.porta_ws?.trim()
+  )
+    report({ ...place, column: 'porta_ws' }, 'MISSING_PORTA_WS', {
+      'pt-BR': 'integração via web service sem porta_ws: esperado o método SOAP a chamar (ex.: GravarClientes), encontrado vazio',
+      en: 'web service integration without porta_ws: expected the SOAP operation to call (e.g. GravarClientes), found none',
+    });
   if (!conexao || foreign)
     report(place, 'DANGLING_CONNECTION', {
       'pt-BR': foreign
@@ -276,6 +288,8 @@ function lintVariables(context: Context, integracao: Integracao): void {
   const place = (column: string): Place => ({ table: 'integracao', rowId: integracao.id, column, integracao });
   const sql = consultaSql(context, integracao);
   const { params, deps, columns, retorno, originKeys, sqlConsulta, record } = variableSources(context, integracao, sql);
+  // #empresa_id# / #empresa_filial_id# are bound by the engine in every statement of a run, never a parameter.
+  const engine = source('valores do Integrador', "the Integrador's values", [...ENGINE_VARIABLES]);
   const check = (column: 'sql_consulta' | 'sql_insert' | 'sql_update', sources: Source[]) => {
     const text = integracao[column];
     if (text) checkProvided(report, place(column), text, [...new Set(sources)]);
@@ -284,10 +298,10 @@ function lintVariables(context: Context, integracao: Integracao): void {
     // A component's values may come from a parent the configuration does not name, so it only warns.
     const linked = source('colunas das integrações ligadas', 'columns of linked integrations', neighbourColumns(context, integracao));
     checkProvided(report, place('consulta'), sql, [params, deps, linked], 'warning');
-  } else if (sql !== null) checkProvided(report, place('consulta'), sql, [params, deps]);
+  } else if (sql !== null) checkProvided(report, place('consulta'), sql, [params, deps, engine]);
   check('sql_consulta', [params, deps, ...record]);
   check('sql_insert', [params, deps, sqlConsulta, ...record]);
-  check('sql_update', [columns, retorno, params, deps, originKeys, sqlConsulta, ...record]);
+  check('sql_update', [columns, retorno, params, deps, originKeys, sqlConsulta, engine, ...record]);
   for (const campo of configuration.campos.filter((row) => row.integracao_id === integracao.id)) {
     const campoPlace: Place = { table: 'campos_integracao', rowId: campo.id, column: 'campo_crm', integracao };
     const parsed = parseJsonColumn(report, campoPlace, campo.campo_crm, '{"campo": "#variavel#"}');

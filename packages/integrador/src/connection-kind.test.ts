@@ -14,6 +14,10 @@ describe('normalizeConnectionKind', () => {
     ['db', 'database'],
     ['API', 'api'],
     ['Rest', 'api'],
+    // Seed 001's own spellings, accepted by lint exactly as by the worker.
+    ['Conexão via Web Service', 'webservice'],
+    ['Conexão via banco de dados', 'database'],
+    ['Conexão via API', 'api'],
   ])('reads %p as %p', (tipo, kind) => {
     expect(normalizeConnectionKind(tipo)).toBe(kind);
   });

@@ -1,30 +1,17 @@
-export type ConnectionKind = 'webservice' | 'database' | 'api';
+import { type ConnectionKind, normalizeTipoConexao, TIPO_CONEXAO_ALIASES } from '@integrador/connections';
+
+export type { ConnectionKind };
 
 /** What the lint needs to know of the connections file: each nome_conexao and its kind. */
 export type KnownConnections = ReadonlyMap<string, { kind: ConnectionKind }>;
 
-const ALIASES: Readonly<Record<string, ConnectionKind>> = {
-  ws: 'webservice',
-  'web service': 'webservice',
-  webservice: 'webservice',
-  soap: 'webservice',
-  bd: 'database',
-  banco: 'database',
-  'banco de dados': 'database',
-  database: 'database',
-  db: 'database',
-  api: 'api',
-  rest: 'api',
-};
+/** The accepted spellings of conexao_integracao.tipo_conexao, for messages (the connections package owns them). */
+export const CONNECTION_KIND_ALIASES: readonly string[] = TIPO_CONEXAO_ALIASES;
 
-/** The accepted spellings of conexao_integracao.tipo_conexao, for messages. */
-export const CONNECTION_KIND_ALIASES: readonly string[] = Object.keys(ALIASES);
-
-/** Normalises conexao_integracao.tipo_conexao (case-insensitive aliases such as WS, Banco de Dados, REST), or null when unknown. */
+/**
+ * Normalises conexao_integracao.tipo_conexao — the one normaliser of the connections package, so lint accepts
+ * exactly what runs (the seed's "Conexão via Web Service", "Conexão via banco de dados", "Conexão via API", WS, BD…).
+ */
 export function normalizeConnectionKind(tipoConexao: string): ConnectionKind | null {
-  const key = tipoConexao
-    .trim()
-    .toLowerCase()
-    .replace(/[\s_-]+/g, ' ');
-  return ALIASES[key] ?? null;
+  return normalizeTipoConexao(tipoConexao);
 }

@@ -35,7 +35,14 @@ export {
   type MappingErrorCode,
   type OmittedField,
 } from './request-mapping';
-export { ReturnConfigError, type ReturnIndexes, type ReturnReading, type ReturnRecord, readReturn } from './return-reader';
+export {
+  assertReturnIndexes,
+  ReturnConfigError,
+  type ReturnIndexes,
+  type ReturnReading,
+  type ReturnRecord,
+  readReturn,
+} from './return-reader';
 export { RuleConfigError, type RuleConfigErrorCode, RuleViolationError } from './rule-errors';
 export { normalizeRuleType, RULE_TYPE_ALIASES, type RuleType } from './rule-types';
 export { type AppliedRule, applyRules, type RegraRow, type RulesResult } from './rules';

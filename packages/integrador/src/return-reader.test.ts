@@ -215,7 +215,11 @@ describe('readReturn: indice_array_retorno and indice_valor_retorno', () => {
     const config = { indice_array_retorno: 'retornosClientes', indice_valor_retorno: 'codCli', indice_erro_retorno: 'erro' };
     expect(readReturn([{ codCli: 1 }, { codCli: 2 }], config)).toMatchObject({ ok: true, values: { codCli: 1 }, located: true });
     expect(readReturn({ retornosClientes: [] }, config)).toMatchObject({ ok: true, values: {}, records: [], located: true });
-    expect(readReturn({ codCli: 3 }, config)).toMatchObject({ ok: true, values: { codCli: 3 }, records: [], located: false });
+    expect(readReturn({ codCli: 3 }, config)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/indice_array_retorno ".+" not found in the answer \(keys there: codCli\)/),
+      located: false,
+    });
     expect(readReturn({ erro: 'x' }, config)).toMatchObject({ ok: false, message: 'x', located: false });
     expect(readReturn(null, config)).toMatchObject({ ok: true, message: 'OK', values: {}, records: [] });
   });

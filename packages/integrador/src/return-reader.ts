@@ -54,6 +54,11 @@ function errorKeyList(text: string | null): string[] {
   return text.split(',').filter((key) => key !== '');
 }
 
+/** Checks the return-index columns before anything is sent (ReturnConfigError for a list with spaces). */
+export function assertReturnIndexes(integracao: ReturnIndexes): void {
+  errorKeyList(integracao.indice_erro_retorno);
+}
+
 const valueKeyList = (text: string | null) =>
   (text ?? '')
     .split(',')
@@ -254,6 +259,12 @@ export function readReturn(data: unknown, integracao: ReturnIndexes): ReturnRead
   }
   const errors = unique([...keyErrors, ...g5Errors]);
   if (errors.length > 0) return { ...base, ok: false, message: errors.join(' | '), errorKeyFound };
+  if (!located.found && data !== null && data !== undefined) {
+    // Nothing says it failed, but the answer is not shaped as configured: no value can be trusted for the write-back.
+    const keys = unique(outer.flatMap((level) => Object.keys(level)));
+    const message = `indice_array_retorno "${integracao.indice_array_retorno?.trim()}" not found in the answer (keys there: ${keys.join(', ') || 'none'})`;
+    return { ...base, ok: false, message, errorKeyFound: null };
+  }
   return { ...base, ok: true, message: successMessage(first), errorKeyFound: null };
 }
 

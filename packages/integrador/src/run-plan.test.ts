@@ -26,7 +26,9 @@ describe('planIntegrationRun', () => {
   it('reads depende_de the other way round: the named integration runs after the one declaring it', () => {
     const rows = [row(10, { depende_de: 11 }), row(11, { depende_de: 12 }), row(12)];
     expect(planIntegrationRun(rows, 12).map((s) => s.integracaoId)).toEqual([10, 11, 12]);
-    expect(planIntegrationRun(rows, 11).map((s) => s.integracaoId)).toEqual([10, 11]);
+    // Seed 001: the integration depende_de names "será executada depois" — running 10 or 11 runs the chain to 12.
+    expect(planIntegrationRun(rows, 11).map((s) => s.integracaoId)).toEqual([10, 11, 12]);
+    expect(planIntegrationRun(rows, 10).map((s) => s.integracaoId)).toEqual([10, 11, 12]);
   });
 
   it('orders independent prerequisites by (ordem, id), as seed 001 asks', () => {

@@ -72,9 +72,26 @@ export function notRunnable(row: PlanRow): NotRunnableReason | null {
   return queueForTipo(tipo) ? null : 'tipo';
 }
 
+/** Where a run of `id` ends: follows depende_de (the named row runs after) until a row names none (or loops back). */
+function lastFollower(rows: readonly PlanRow[], id: number): number {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const seen = new Set([id]);
+  let current = id;
+  for (
+    let next = byId.get(id)?.depende_de ?? null;
+    next !== null && byId.has(next) && !seen.has(next);
+    next = byId.get(next)?.depende_de ?? null
+  ) {
+    seen.add(next);
+    current = next;
+  }
+  return current;
+}
+
 /**
  * The integrations one run of `id` executes, in order: everything it (transitively) depends on through
- * dependente/depende_de, then `id` itself last. Ties between independent prerequisites follow (ordem, id), as seed 001
+ * dependente/depende_de, then `id`, then the integrations its depende_de names (seed 001: they depend on it and run
+ * after it), each with their own prerequisites. Ties between independent prerequisites follow (ordem, id), as seed 001
  * asks. Only the part of the empresa's graph the run touches is judged: a dangling reference declared by one of its
  * rows throws DanglingDependencyError, a cycle through one of them DependencyCycleError, and a prerequisite that cannot
  * run PrerequisiteNotRunnableError — each naming the rows. Problems elsewhere in the empresa do not block this run
@@ -85,7 +102,10 @@ export function planIntegrationRun(rows: readonly PlanRow[], id: number): Planne
   const triggered = byId.get(id);
   if (!triggered) throw new UnknownIntegracaoError(id);
   const empresaRows = rows.filter((row) => row.empresa_id === triggered.empresa_id);
-  const needed = closureOf(empresaRows, id);
+  // Seed 001: the integration a row's depende_de names depends on it "e a mesma será executada depois" — running
+  // the row runs that one (and what it names in turn) afterwards, in the same flow.
+  const last = lastFollower(empresaRows, id);
+  const needed = closureOf(empresaRows, last);
   const dangling = collectDependencyEdges(rows).dangling.find((d) => needed.has(d.rowId));
   if (dangling) throw new DanglingDependencyError(dangling);
   const cycle = findCycles(empresaRows).find((c) => c.ids.some((member) => needed.has(member)));
@@ -95,7 +115,7 @@ export function planIntegrationRun(rows: readonly PlanRow[], id: number): Planne
   const subgraph = empresaRows
     .filter((row) => needed.has(row.id))
     .map((row) => ({ ...row, dependente: inRun(row.dependente), depende_de: inRun(row.depende_de) }));
-  const order = runOrderFor(buildDependencyGraph(subgraph), id);
+  const order = runOrderFor(buildDependencyGraph(subgraph), last);
   return order.map((stepId) => {
     const row = byId.get(stepId) as PlanRow;
     const reason = notRunnable(row);

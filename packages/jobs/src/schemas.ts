@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 
 /**
- * Who a job belongs to. Every payload carries it so workers, metrics and (issue 5) per-tenant
+ * Who a job belongs to. Every payload carries it so workers, metrics and per-tenant
  * limits can tell tenants apart without reading the database.
  */
 export const TenantRef = Type.Object(
@@ -32,7 +32,7 @@ export const PingResult = Type.Object({ pong: Type.Literal(true), pid: Type.Inte
 export type PingResult = Static<typeof PingResult>;
 
 /**
- * Where an integration.run sits in a dependency flow (issue 5). Only present on flow nodes: the worker then checks
+ * Where an integration.run sits in a dependency flow. Only present on flow nodes: the worker then checks
  * that `prerequisite` (its one child: flows are linear chains) completed and reads the values it produced.
  */
 export const FlowStep = Type.Object(

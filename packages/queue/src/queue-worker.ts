@@ -68,7 +68,7 @@ function isFinalFailure(job: Job, err: Error): boolean {
 
 /**
  * Starts a BullMQ worker for one queue: validates each payload again when taken (a bad one fails for good,
- * without retries), dispatches by job name and counts outcomes per tenant. Issue 5's rate limits and
+ * without retries), dispatches by job name and counts outcomes per tenant. Rate limits and
  * dependency flows wrap `dispatch` here; limits run through runWithLimits.
  */
 export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOptions<Q>): Worker {

@@ -55,6 +55,12 @@ export async function resolveSetTarget(
     throw new PermanentError('MISSING_CONNECTION', `integracao #${integracao.id} (${integracao.nome}) has no conexao_integracao row`);
   }
   const connection = connections.require(conexao.nome_conexao, tenant.empresaId);
+  if (connection.kind === 'webservice' && !integracao.porta_ws?.trim()) {
+    throw new PermanentError(
+      'MISSING_PORTA_WS',
+      `integracao #${integracao.id} (${integracao.nome}) porta_ws: expected the SOAP operation to call (e.g. GravarClientes), found none`,
+    );
+  }
   const timeoutMs = integracao.timeout_ms ?? ('timeoutMs' in connection ? connection.timeoutMs : 30000);
   return { definition, connection, transport: transportFor(connection, soapCache), timeoutMs };
 }

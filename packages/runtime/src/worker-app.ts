@@ -19,7 +19,7 @@ import { closeAllSourceReaders } from './get-services';
 import { restoreLimitsMirror } from './limits-config';
 import { closeAllTransports } from './set-services';
 
-/** What a worker app's handler factory receives (issue 5 adds limits). */
+/** What a worker app's handler factory receives. */
 export interface WorkerDeps {
   config: Config;
   logger: Logger;

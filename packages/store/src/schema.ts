@@ -392,7 +392,7 @@ export interface LigacoesTable extends TenantOwned {
   erro: Generated<Nullable<string>>;
 }
 
-/** Issue 5: per-tenant limits; 0 = no limit. nome_conexao null = the tenant's jobs, else its calls through that connection. */
+/** Per-tenant limits; 0 = no limit. nome_conexao null = the tenant's jobs, else its calls through that connection. */
 export interface LimitesTenantTable {
   id: Id;
   empresa_id: number;

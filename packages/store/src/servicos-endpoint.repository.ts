@@ -196,15 +196,22 @@ export async function updateServicoEndpoint(
   const found = await db.transaction().execute(async (trx) => {
     const existing = await trx
       .selectFrom('servicos_endpoint')
-      .select('id')
+      .select(['id', 'url_base'])
       .where('empresa_id', '=', empresaId)
       .where('id', '=', id)
       .executeTakeFirst();
     if (!existing) return false;
     await assertNameFree(trx, empresaId, input.nome, id);
+    const eventos = await trx.selectFrom('servicos_endpoint_eventos').select(['tipo', 'url']).where('servico_id', '=', id).execute();
+    // An operator allowed private addresses for the URLs they saw: any other URL needs their decision again.
+    const moved = urlsOf(existing.url_base, eventos) !== urlsOf(input.urlBase, input.eventos);
     await trx
       .updateTable('servicos_endpoint')
-      .set({ ...serviceColumns(input), atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+      .set({
+        ...serviceColumns(input),
+        ...(moved ? { permitir_rede_privada: 0 } : {}),
+        atualizado_em: sql<string>`CURRENT_TIMESTAMP`,
+      })
       .where('id', '=', id)
       .execute();
     await replaceEventos(trx, empresaId, id, input.eventos);
@@ -263,6 +270,11 @@ export async function recordServicoRun(
         .execute();
     }
   });
+}
+
+/** Every URL a service may call, in a comparable form. */
+function urlsOf(urlBase: string, eventos: readonly { tipo: string; url: string }[]): string {
+  return JSON.stringify([urlBase, ...eventos.map((e) => `${e.tipo} ${e.url}`).sort()]);
 }
 
 function serviceColumns(input: ServicoEndpointInput) {

@@ -15,6 +15,7 @@ interface SoapFault {
   faultcode?: unknown;
   /** SOAP 1.2 */
   Reason?: { Text?: unknown };
+  Code?: { Value?: unknown };
 }
 
 /** Reads the fields soap/axios put on an error, whatever the error is. */
@@ -31,17 +32,40 @@ export function faultMessage(error: unknown): string | undefined {
 }
 
 /**
- * Turns what soap gave us into OutboundAddressError, TransientTransportError or ReceptorError (a SOAP fault is the
- * receptor's refusal, whatever its HTTP status). Anything else (a bug, an unexpected library error) is returned as it
- * came: BullMQ retries ordinary errors.
+ * Whose fault a SOAP fault says it is: `soap:Server` (1.1) / `Receiver` (1.2) — the service itself failed (a
+ * maintenance window, an outage); `soap:Client` / `Sender` — the request is wrong. Any prefix, any case; an
+ * unknown or missing code counts as the request's.
+ */
+export function faultSide(error: unknown): 'server' | 'client' {
+  const fault = asSoapFailure(error).root?.Envelope?.Body?.Fault;
+  const code = String(fault?.faultcode ?? fault?.Code?.Value ?? '');
+  const local = (code.split(':').pop() ?? '').split('.')[0]?.toLowerCase();
+  return local === 'server' || local === 'receiver' ? 'server' : 'client';
+}
+
+/**
+ * Turns what soap gave us into OutboundAddressError, TransientTransportError or ReceptorError. For this ERP business
+ * errors come in the answer's body (erroExecucao, tipoRetorno 2) and a SOAP fault means infrastructure
+ * (docs: senior-g5): a `soap:Server`/`Receiver` fault is retried with backoff (a maintenance window answers 503 with
+ * one), a `soap:Client`/`Sender` fault is the receptor's refusal and permanent. Anything else (a bug, an unexpected
+ * library error) is returned as it came: BullMQ retries ordinary errors.
  */
 export function classifySoapFailure(error: unknown, context: FailureContext, scrub: (text: string) => string): Error {
   const { exchange } = context;
   const connection = connectionFailure(error, context);
   if (connection) return connection;
   const fault = faultMessage(error);
-  if (fault !== undefined) return new ReceptorError(scrub(fault), exchange, { cause: error });
   const failure = asSoapFailure(error);
+  if (fault !== undefined && faultSide(error) === 'server') {
+    const retryAfter = Number(failure.response?.headers?.['retry-after']);
+    return new TransientTransportError(
+      `receptor unavailable (SOAP server fault): ${scrub(fault)}`,
+      exchange,
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+      { cause: error },
+    );
+  }
+  if (fault !== undefined) return new ReceptorError(scrub(fault), exchange, { cause: error });
   const status = failure.response?.status ?? exchange.statusCode;
   if (typeof status === 'number' && (status < 200 || status >= 300)) {
     const detail = exchange.response?.trim().slice(0, 1000) || `HTTP ${status}`;

@@ -1,7 +1,9 @@
 import { Secret, type WebServiceConnection } from '@integrador/connections';
 import {
+  CLIENT_FAULT,
   FAULT_NAME,
   INVALID_CREDENTIALS,
+  MAINTENANCE_FAULT,
   type SeniorG5Server,
   SLOW_NAME,
   startSeniorG5Server,
@@ -142,19 +144,33 @@ describe('SOAP transport against the Senior G5 double', () => {
     });
   });
 
-  it('turns a SOAP fault into a ReceptorError carrying the faultstring', async () => {
+  it('turns a soap:Client fault into a ReceptorError carrying the faultstring', async () => {
     const error = await rejection(transportFor().send(gravar([cliente({ nomCli: FAULT_NAME })])));
 
     expect(error).toBeInstanceOf(ReceptorError);
     expect(error).toMatchObject({
       code: 'RECEPTOR_REJECTED',
       permanent: true,
-      receptorMessage: 'java.lang.NullPointerException: erro interno ao gravar cliente',
+      receptorMessage: CLIENT_FAULT,
       exchange: { statusCode: 500 },
     });
     const { exchange } = error as ReceptorError;
     expect(exchange?.request).toContain(`<nomCli>${FAULT_NAME}</nomCli>`);
     expect(exchange?.response).toContain('<faultstring>');
+  });
+
+  it('retries a soap:Server fault (a maintenance window answering 503): transient, not the receptor refusing', async () => {
+    const transport = transportFor();
+    await transport.send(gravar([cliente()])); // the WSDL is loaded: what fails is the call
+    server.setMode('maintenance');
+    try {
+      const error = await rejection(transport.send(gravar([cliente()])));
+      expect(error).toBeInstanceOf(TransientTransportError);
+      expect(error).toMatchObject({ permanent: false, exchange: { statusCode: 503 } });
+      expect((error as Error).message).toContain(MAINTENANCE_FAULT);
+    } finally {
+      server.setMode('normal');
+    }
   });
 
   it('gives up after the request timeout with a TransientTransportError', async () => {

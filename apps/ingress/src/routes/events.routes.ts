@@ -17,6 +17,23 @@ import { ChangeEventFields, ChangeEventReply, receiveChange } from './change-eve
 import { RunBody } from './runs.routes';
 
 /**
+ * A candidate whose flow is part of another candidate's flow (a prerequisite, or a depende_de follower) already runs
+ * in that one: not twice. Identical flows run once.
+ */
+function withoutOverlaps(plans: ReadonlyMap<number, PlannedStep[]>): Map<number, PlannedStep[]> {
+  const ids = (plan: readonly PlannedStep[]) => plan.map((step) => step.integracaoId);
+  const kept = new Map<number, PlannedStep[]>();
+  const seen = new Set<string>();
+  for (const [id, plan] of plans) {
+    const covered = [...plans.values()].some((other) => other.length > plan.length && ids(plan).every((step) => ids(other).includes(step)));
+    if (covered || seen.has(ids(plan).join(','))) continue;
+    seen.add(ids(plan).join(','));
+    kept.set(id, plan);
+  }
+  return kept;
+}
+
+/**
  * Admits every candidate through admitRun: one that lacks parametros_obrigatorios is skipped, one whose graph is broken
  * (or that admission refuses otherwise) is refused on its own — the others still run.
  */
@@ -34,10 +51,7 @@ async function admitAll(database: CrmDatabase, tenant: RunCaller, ids: readonly 
       else throw err;
     }
   }
-  // A candidate that is a prerequisite of another candidate already runs in that one's flow: not twice.
-  const inOtherFlow = new Set([...plans.values()].flatMap((plan) => plan.slice(0, -1).map((step) => step.integracaoId)));
-  for (const id of inOtherFlow) plans.delete(id);
-  return { plans, skipped, refused };
+  return { plans: withoutOverlaps(plans), skipped, refused };
 }
 
 export const CrmChangeBody = Type.Object(

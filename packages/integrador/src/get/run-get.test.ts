@@ -302,6 +302,33 @@ describe.each(PAIRS)('GET pull of E085CLI from %s into a %s CRM', (driver, crmDi
     expect(rows.get('9')).toMatchObject({ nome: customer(9).NOMCLI, fantasia: customer(9).APECLI, empresa_id: EMPRESA });
   });
 
+  it("writes only the caller's empresa, whatever the source rows or the statements say", async () => {
+    const other = EMPRESA + 1;
+    const id = await seedGetIntegracao(crm.db, EMPRESA, source, {
+      modo: 'completo',
+      campo_cursor: null,
+      tabela: null,
+      // The source hands an empresa_id column: the engine's #empresa_id# is bound last and wins.
+      sql_consulta: `SELECT CODCLI AS id_erp, NOMCLI AS nome, ${other} AS empresa_id FROM E085CLI WHERE CODCLI <= 5`,
+      sql_insert: 'INSERT INTO contas (empresa_id, id_erp, nome) VALUES (#empresa_id#, #id_erp#, #nome#)',
+    });
+    await runGetOnce(crm, reader, EMPRESA, id);
+    expect((await contas()).length).toBe(5);
+    expect(await contas(other)).toEqual([]);
+    // A statement that names another empresa itself is refused by the tenant guard and the chunk rolled back.
+    const forged = await seedGetIntegracao(crm.db, EMPRESA, source, {
+      modo: 'completo',
+      campo_cursor: null,
+      tabela: null,
+      sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI WHERE CODCLI <= 5',
+      sql_update: 'UPDATE contas SET nome = #nome# WHERE id_erp = #id_erp#',
+      sql_insert: `INSERT INTO contas (empresa_id, id_erp, nome) VALUES (${other}, #id_erp#, #nome#)`,
+    });
+    await crm.db.insertInto('contas').values({ empresa_id: other, id_erp: '1', nome: 'da outra empresa' }).execute();
+    await expect(runGetOnce(crm, reader, EMPRESA, forged)).rejects.toMatchObject({ code: 'FOREIGN_ROW', permanent: true });
+    expect(await contas(other)).toEqual([expect.objectContaining({ id_erp: '1', nome: 'da outra empresa' })]);
+  });
+
   it('never runs the same integracao twice at once', async () => {
     const id = await seedGetIntegracao(crm.db, EMPRESA, source, { tamanho_lote: 200 });
     let second: Promise<unknown> | undefined;

@@ -1,6 +1,7 @@
 import type { Database, DialectName, Regra } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { buildRequest, type MappedField } from '../request-mapping';
+import { assertReturnIndexes } from '../return-reader';
 import { applyRules } from '../rules';
 import { bindEngineValues, type CrmScope, runTenantOf, tenantTablesOf } from '../runs/tenant-scope';
 import { planValues } from '../set-plan';
@@ -87,6 +88,8 @@ export async function crmScopeOf(ctx: Pick<PrepareContext, 'db' | 'empresaId' | 
  */
 export async function prepareSet(ctx: PrepareContext): Promise<PreparedSet> {
   const { integracao } = ctx.definition;
+  // What can be judged before any I/O is judged now: the receptor's answer could not be read with a bad list.
+  assertReturnIndexes(integracao);
   const scope = await crmScopeOf(ctx);
   const parametros = bindEngineValues(runInputs(ctx.parametros, ctx.upstream), scope.tenant) as Record<string, string>;
   const rows = integracao.consulta ? await runConsulta(ctx.db, ctx.dialect, integracao.consulta, parametros, scope) : [{}];

@@ -9,9 +9,9 @@ import {
 import { OutboundAddressError, ReceptorError, type Transport, type TransportExchange } from '@integrador/transports';
 import { readReturn } from '../return-reader';
 import { ForeignRowError } from '../runs/run-errors';
-import { bindEngineValues, runTenantOf } from '../runs/tenant-scope';
+import { bindEngineValues, ENGINE_VARIABLES, runTenantOf } from '../runs/tenant-scope';
 import { writeBackValues } from '../set-plan';
-import { toRawSql } from '../template';
+import { extractVariables, toRawSql } from '../template';
 import { isStatementError } from './consulta-rows';
 import { PermanentError } from './permanent-error';
 import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
@@ -135,6 +135,23 @@ async function writeBack(ctx: SetRunContext, execucao: Execucao, record: Prepare
   }
 }
 
+/**
+ * Every #var# of sql_update must have a value once the receptor answers — from the record, the indice_valor_retorno
+ * keys or the engine — or the record would reach the receptor and then fail: refused before anything is sent.
+ */
+function assertWriteBackResolvable(ctx: SetRunContext, record: PreparedRecord): void {
+  const { integracao } = ctx.definition;
+  if (!integracao.sql_update?.trim()) return;
+  const returned = (integracao.indice_valor_retorno ?? '').split(',').map((key) => key.trim());
+  const known = new Set([...Object.keys(record.values), ...returned, ...ENGINE_VARIABLES]);
+  const missing = extractVariables(integracao.sql_update).filter((name) => !known.has(name.split('.')[0] ?? name));
+  if (missing.length === 0) return;
+  throw new PermanentError(
+    'UNRESOLVED_WRITE_BACK_VARIABLE',
+    `sql_update of integracao #${integracao.id} uses ${missing.map((name) => `#${name}#`).join(', ')}, which neither the record, indice_valor_retorno nor the engine provides; nothing was sent`,
+  );
+}
+
 async function runRecord(ctx: SetRunContext, record: PreparedRecord): Promise<SetRecordOutcome> {
   const { integracao } = ctx.definition;
   const execucao = await claimExecucao(ctx.db, {
@@ -158,6 +175,7 @@ async function runRecord(ctx: SetRunContext, record: PreparedRecord): Promise<Se
  */
 export async function runSet(ctx: SetRunContext): Promise<SetRunResult> {
   const prepared = await prepareSet(ctx);
+  for (const record of prepared.records) assertWriteBackResolvable(ctx, record);
   const outcomes: SetRecordOutcome[] = [];
   for (const record of prepared.records) outcomes.push(await runRecord(ctx, record));
   const messages = outcomes.map((o) => o.message).filter((m): m is string => Boolean(m));

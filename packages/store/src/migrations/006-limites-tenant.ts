@@ -3,7 +3,7 @@ import type { DialectName } from '../create-database';
 import { columnTypes, nowColumn, withId } from './column-types';
 
 /**
- * Per-tenant limits (issue 5): one row per scope — an empresa, optionally one filial, optionally one connection.
+ * Per-tenant limits: one row per scope — an empresa, optionally one filial, optionally one connection.
  * The source of truth; workers read a Redis mirror of it, rewritten by `integrador limits set|remove|sync`.
  */
 export function limitesTenantMigration(dialect: DialectName): Migration {
