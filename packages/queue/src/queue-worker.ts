@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { handleFlowCompletion, handleFlowFailure } from './flows/flow-failures';
 import { openFlowGate } from './flows/flow-gate';
 import type { FlowValues } from './flows/flow-values';
+import type { JobObserver, ObservedJobEvent } from './job-observer';
 import { queueOptions } from './job-producer';
 import { FairnessLedger } from './limits/fairness';
 import { runWithLimits } from './limits/run-with-limits';
@@ -43,6 +44,8 @@ export interface QueueWorkerOptions<Q extends QueueName> {
   logger: Logger;
   /** Per-tenant limits; without one, jobs run unlimited. */
   limiter?: TenantLimiter;
+  /** Told of each job's start, delay, completion and failure (the dashboard's job records); never awaited. */
+  observer?: JobObserver;
 }
 
 function tenantOf(job: Job): TenantRef | undefined {
@@ -63,8 +66,16 @@ function isFinalFailure(job: Job, err: Error): boolean {
 export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOptions<Q>): Worker {
   const { queue, handlers, connection, prefix, logger } = options;
   const table = handlers as unknown as Record<string, JobHandler<unknown>>;
+  const observe = (event: Omit<ObservedJobEvent, 'queue'>) => {
+    try {
+      options.observer?.onJobEvent({ queue, ...event });
+    } catch (err) {
+      logger.warn({ err, jobId: event.job.id }, 'job observer failed');
+    }
+  };
 
   const dispatch = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
+    observe({ job, kind: 'started' });
     let payload: unknown;
     try {
       payload = validatePayload(queue, job.name, job.data);
@@ -76,9 +87,15 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     if (!handler) throw new UnrecoverableError(`no handler for job ${queue}/${job.name}`);
     // A flow step runs only once its prerequisite completed (flows/flow-gate.ts); then the tenant's limits apply.
     const upstream = await openFlowGate(job, connection, prefix);
-    return runWithLimits(options.limiter, queue, job, token, tenantOf(job), (limits) =>
-      handler(payload, { job, token, signal, upstream, logger: logger.child({ jobId: job.id, job: job.name }), limits }),
-    );
+    try {
+      return await runWithLimits(options.limiter, queue, job, token, tenantOf(job), (limits) =>
+        handler(payload, { job, token, signal, upstream, logger: logger.child({ jobId: job.id, job: job.name }), limits }),
+      );
+    } catch (err) {
+      // A job moved to delayed by a limit fires no worker event: report it here.
+      if (err instanceof Error && err.name === 'DelayedError') observe({ job, kind: 'delayed', error: err });
+      throw err;
+    }
   };
 
   const worker = new Worker(queue, dispatch, {
@@ -95,12 +112,14 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     const tenant = tenantOf(job);
     if (tenant) recordOutcome(connection, prefix, queue, tenant, 'completed').catch((err) => logger.warn({ err }, 'stats update failed'));
     fairness.ended(queue, job);
+    observe({ job, kind: 'completed' });
     handleFlowCompletion(connection, prefix, queue, job).catch((err) => logger.warn({ err }, 'flow bookkeeping failed'));
   });
   worker.on('failed', (job, err) => {
     if (!job) return;
     const tenant = tenantOf(job);
     const final = isFinalFailure(job, err);
+    observe({ job, kind: 'failed', final, error: err });
     logger.warn(
       { queue, jobId: job.id, job: job.name, empresaId: tenant?.empresaId, attempt: job.attemptsMade, final, reason: err.message },
       'job failed',

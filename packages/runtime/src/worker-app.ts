@@ -16,6 +16,7 @@ import {
 import { type CrmDatabase, createDatabase } from '@integrador/store';
 import { loadConnections } from './connections';
 import { closeAllSourceReaders } from './get-services';
+import { createJobRecorder } from './job-recorder';
 import { restoreLimitsMirror } from './limits-config';
 import { closeAllTransports } from './set-services';
 
@@ -83,6 +84,9 @@ export async function runWorkerApp<Q extends QueueName>(
   const limiter = new TenantLimiter({ redis, prefix: config.keyPrefix, logger, leaseMs: config.jobLockMs });
   await limiter.start();
   shutdown.add('limits', () => limiter.close());
+  // Steps run in reverse: the records still being written are awaited after the worker has closed.
+  const recorder = createJobRecorder(database, logger);
+  shutdown.add('job records', () => recorder.drain());
   const worker = startQueueWorker({
     queue,
     handlers: createHandlers({ config, logger, database, connections }, { redis, shutdown }),
@@ -92,6 +96,8 @@ export async function runWorkerApp<Q extends QueueName>(
     lockMs: config.jobLockMs,
     logger,
     limiter,
+    // The dashboard's record of every job, in the CRM database (written in the background).
+    observer: recorder,
   });
   shutdown.add('worker', () => worker.close());
   // Every worker app may sweep for dependency flows blocked too long; a Redis lock keeps it to one sweep per interval.

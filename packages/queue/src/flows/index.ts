@@ -17,3 +17,4 @@ export { buildFlowTree, CHILD_FAILURE_OPTIONS, type FlowNodeInput, type FlowNode
 export { emptyFlowValues, type FlowStepValues, type FlowValues, flowValuesOf, mergeFlowValues } from './flow-values';
 export { jobKey, parseJobKey } from './job-keys';
 export { startWedgeGuard, type WedgeGuard, type WedgeGuardOptions } from './wedge-guard';
+export { type RetryOutcome, retryFailedJob } from './retry-failed-job';
