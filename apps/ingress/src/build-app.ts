@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ConnectionsRegistry } from '@integrador/connections';
+import { dashboardPlugin } from '@integrador/dashboard';
 import type { Logger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
@@ -41,6 +42,8 @@ export interface IngressDeps {
   checkTimeoutMs: number;
   /** Seed 003's limits and the environment JSON endpoint secrets resolve from (defaults: the seed's limits, no secrets). */
   endpoints?: EndpointRoutesOptions;
+  /** Serve the operators' dashboard under /dashboard (all-in-one mode); absent = not mounted. */
+  dashboard?: { secureCookies: boolean };
 }
 
 const SEED_003_LIMITS = { maxRecords: 1000, timeoutMs: 180000, maxResponseBytes: 32 * 1024 * 1024 };
@@ -60,6 +63,21 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   app.addSchema(ErrorResponse);
   await registerDocs(app);
   registerMetrics(app, createMetrics({ producer: deps.producer, redis: deps.redis, prefix: deps.keyPrefix, logger: deps.logger }));
+  if (deps.dashboard) {
+    const { database, producer, redis, keyPrefix, logger, connections, soapCache } = deps;
+    await app.register(
+      dashboardPlugin({
+        database,
+        producer,
+        redis,
+        keyPrefix,
+        logger,
+        connections,
+        soapCache,
+        secureCookies: deps.dashboard.secureCookies,
+      }),
+    );
+  }
   await app.register(healthRoutes({ redis: deps.redis, producer: deps.producer, database: deps.database, timeoutMs: deps.checkTimeoutMs }));
 
   await app.register(

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     keyPrefix: config.keyPrefix,
     checkTimeoutMs: config.redisCommandTimeoutMs,
     endpoints: { limits: config.endpoint, env: config.secretSource },
+    ...(config.dashboard.enabled ? { dashboard: { secureCookies: config.dashboard.secureCookies } } : {}),
   });
   shutdown.add('http', () => app.close());
   await app.listen({ host: config.host, port: config.port });

@@ -29,6 +29,8 @@ export interface Config {
   /** Dependency flows: how long dependents wait on a failed prerequisite, and how often workers check. */
   flowBlockedTimeoutMs: number;
   flowGuardIntervalMs: number;
+  /** The operators' dashboard: served by the ingress or not, its own port when run alone, cookies HTTPS-only. */
+  dashboard: { enabled: boolean; port: number; secureCookies: boolean };
   /**
    * The environment, for resolving ${VAR} secret references of the connections file. Secrets stay in the
    * environment (or a secret store feeding it) and only their names sit in files and tables.
@@ -100,6 +102,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     getLeaseMs: e.GET_LEASE_MS,
     flowBlockedTimeoutMs: e.FLOW_BLOCKED_TIMEOUT_MS,
     flowGuardIntervalMs: e.FLOW_GUARD_INTERVAL_MS,
+    dashboard: { enabled: e.DASHBOARD === 'on', port: e.DASHBOARD_PORT, secureCookies: e.DASHBOARD_SECURE_COOKIES === 'true' },
     secretSource: Object.freeze({ ...source }),
   };
 }

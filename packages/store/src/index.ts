@@ -31,6 +31,37 @@ export {
 export { MigrationError, migrateDownAll, migrateToLatest } from './migrate';
 export { GET_SYNC_TABLES } from './migrations/003-get-sync';
 export { DEFAULT_SERVICE_LIMIT } from './migrations/004-servicos-endpoint';
+export {
+  type AuditEntry,
+  type AuditoriaAcao,
+  authenticateOperador,
+  createOperador,
+  createSessao,
+  deleteSessao,
+  findSessao,
+  hashPassword,
+  listAudit,
+  listOperadores,
+  type Operador,
+  type OperadorInput,
+  recordAudit,
+  verifyPassword,
+} from './operadores.repository';
+export {
+  countByHour,
+  countByState,
+  countJobRecords,
+  findJobRecord,
+  type JobEvent,
+  type JobFilter,
+  listJobKeys,
+  markJobRecords,
+  type RegistroJob,
+  recordJobEvent,
+  searchJobRecords,
+  searchText,
+  type TenantScope,
+} from './registro-jobs.repository';
 export { listGetIntegracoes } from './schedules.repository';
 export type * from './schema';
 export {
@@ -87,34 +118,3 @@ export {
   revokeApiKey,
   type Tenant,
 } from './tenants.repository';
-export {
-  type AuditEntry,
-  type AuditoriaAcao,
-  authenticateOperador,
-  createOperador,
-  createSessao,
-  deleteSessao,
-  findSessao,
-  hashPassword,
-  listAudit,
-  listOperadores,
-  type Operador,
-  type OperadorInput,
-  recordAudit,
-  verifyPassword,
-} from './operadores.repository';
-export {
-  countByHour,
-  countByState,
-  countJobRecords,
-  findJobRecord,
-  type JobEvent,
-  type JobFilter,
-  listJobKeys,
-  markJobRecords,
-  type RegistroJob,
-  recordJobEvent,
-  type TenantScope,
-  searchJobRecords,
-  searchText,
-} from './registro-jobs.repository';

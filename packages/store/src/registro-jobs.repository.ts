@@ -106,12 +106,18 @@ export async function searchJobRecords(db: Db, filter: JobFilter, limit = 50, of
 
 /** How many records match the filter (the "retry all matching" confirmation and the list's total). */
 export async function countJobRecords(db: Db, filter: JobFilter): Promise<number> {
-  const row = await filtered(db, filter).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
+  const row = await filtered(db, filter)
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
 /** The (fila, job_id) pairs matching a filter, for bulk actions (bounded by `limit`). */
-export async function listJobKeys(db: Db, filter: JobFilter, limit: number): Promise<Array<Pick<RegistroJob, 'id' | 'fila' | 'job_id' | 'empresa_id'>>> {
+export async function listJobKeys(
+  db: Db,
+  filter: JobFilter,
+  limit: number,
+): Promise<Array<Pick<RegistroJob, 'id' | 'fila' | 'job_id' | 'empresa_id'>>> {
   return filtered(db, filter).select(['id', 'fila', 'job_id', 'empresa_id']).orderBy('id').limit(limit).execute();
 }
 

@@ -52,7 +52,9 @@ export function dashboardMigration(dialect: DialectName): Migration {
         .columns(['empresa_id', 'integracao_id', 'atualizado_em'])
         .execute();
       if (dialect === 'postgres') {
-        const available = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_available_extensions WHERE name = 'pg_trgm'`.execute(db);
+        const available = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_available_extensions WHERE name = 'pg_trgm'`.execute(
+          db,
+        );
         if ((available.rows[0]?.n ?? 0) > 0) {
           await sql`CREATE EXTENSION IF NOT EXISTS pg_trgm`.execute(db);
           await sql`CREATE INDEX registro_jobs_busca_trgm ON registro_jobs USING gin (busca gin_trgm_ops)`.execute(db);

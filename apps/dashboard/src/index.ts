@@ -1,0 +1,1 @@
+export { type DashboardDeps, dashboardPlugin } from './dashboard-plugin';
