@@ -1,6 +1,7 @@
 import type { CrmDatabase, Operador, PapelOperador, TenantScope } from '@integrador/store';
 import { findSessao, findTenantByApiKey } from '@integrador/store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { readCookie } from './cookies';
 import { type Locale, pickLocale } from './i18n';
 
 export const SESSION_COOKIE = 'integrador_sessao';
@@ -54,7 +55,7 @@ export async function resolveViewer(database: CrmDatabase, request: FastifyReque
       csrf: null,
     };
   }
-  const cookie = request.cookies[SESSION_COOKIE];
+  const cookie = readCookie(request, SESSION_COOKIE);
   if (!cookie) return null;
   const session = await findSessao(database.db, cookie);
   if (!session) return null;

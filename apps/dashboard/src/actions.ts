@@ -95,7 +95,8 @@ async function applyToJobs(deps: ActionDeps, viewer: Viewer, refs: readonly JobR
     changed.push(record.id);
     perTenant.set(record.empresa_id, [...(perTenant.get(record.empresa_id) ?? []), `${record.fila}/${record.job_id}`]);
   }
-  await markJobRecords(deps.database.db, changed, action === 'retry' ? 'aguardando_retentativa' : 'descartado');
+  if (action === 'retry') await markJobRecords(deps.database.db, changed, 'aguardando_retentativa', 'falhou');
+  else await markJobRecords(deps.database.db, changed, 'descartado');
   if (perTenant.size === 0) {
     await recordAudit(deps.database.db, {
       autor: viewer.autor,

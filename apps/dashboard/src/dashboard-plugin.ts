@@ -1,4 +1,3 @@
-import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import type { ConnectionsRegistry } from '@integrador/connections';
@@ -10,6 +9,7 @@ import { csrfValid, resolveViewer, SESSION_COOKIE, sendError } from './access';
 import type { ActionDeps } from './actions';
 import { apiRoutes } from './api.routes';
 import { mountBullBoard } from './bull-board';
+import { readCookie, writeCookie } from './cookies';
 import { messages, pickLocale } from './i18n';
 import { pageRoutes } from './pages.routes';
 import { LIVE_JS, loginPage } from './views/layout';
@@ -61,7 +61,6 @@ function errorHandler(error: Error & { statusCode?: number; validation?: unknown
  */
 export function dashboardPlugin(deps: DashboardDeps): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
-    await app.register(cookie);
     await app.register(formbody);
     await app.register(rateLimit, { global: false });
     app.decorateRequest('viewer', null);
@@ -97,12 +96,10 @@ export function dashboardPlugin(deps: DashboardDeps): FastifyPluginAsync {
             .send(loginPage(locale, messages(locale).badLogin));
         }
         const { token } = await createSessao(deps.database.db, operador.id, ttl);
-        reply.setCookie(SESSION_COOKIE, token, {
-          httpOnly: true,
-          sameSite: 'strict',
+        writeCookie(reply, SESSION_COOKIE, token, {
           secure: deps.secureCookies ?? false,
           path: '/dashboard',
-          maxAge: Math.floor(ttl / 1000),
+          maxAgeSeconds: Math.floor(ttl / 1000),
         });
         return reply.redirect('/dashboard');
       },
@@ -113,9 +110,9 @@ export function dashboardPlugin(deps: DashboardDeps): FastifyPluginAsync {
     await mountBullBoard(app, deps);
 
     app.post('/dashboard/logout', async (request, reply) => {
-      const token = request.cookies[SESSION_COOKIE];
+      const token = readCookie(request, SESSION_COOKIE);
       if (token) await deleteSessao(deps.database.db, token);
-      reply.clearCookie(SESSION_COOKIE, { path: '/dashboard' });
+      writeCookie(reply, SESSION_COOKIE, '', { secure: deps.secureCookies ?? false, path: '/dashboard', maxAgeSeconds: 0 });
       return reply.redirect('/dashboard/login');
     });
   };

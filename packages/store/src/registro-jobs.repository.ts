@@ -151,12 +151,21 @@ export async function countByHour(db: Db, scope: TenantScope, desde: Date, empre
   return rows.map((r) => ({ hora: String(r.hora), estado: r.estado, n: Number(r.n) }));
 }
 
-/** Sets the state of records after an operator's action (retry → aguardando_retentativa, discard → descartado). */
-export async function markJobRecords(db: Db, ids: readonly number[], estado: EstadoRegistroJob): Promise<void> {
+/**
+ * Sets the state of records after an operator's action (retry → aguardando_retentativa, discard → descartado).
+ * `onlyFrom` keeps a newer state the worker already wrote (a retried job may start before this update lands).
+ */
+export async function markJobRecords(
+  db: Db,
+  ids: readonly number[],
+  estado: EstadoRegistroJob,
+  onlyFrom?: EstadoRegistroJob,
+): Promise<void> {
   if (!ids.length) return;
-  await db
+  let query = db
     .updateTable('registro_jobs')
     .set({ estado, atualizado_em: timestampValue(db, new Date()) })
-    .where('id', 'in', [...ids])
-    .execute();
+    .where('id', 'in', [...ids]);
+  if (onlyFrom) query = query.where('estado', '=', onlyFrom);
+  await query.execute();
 }

@@ -26,7 +26,7 @@ export function dashboardMigration(dialect: DialectName): Migration {
         .addColumn('nome_job', 'varchar(60)', (c) => c.notNull())
         .addColumn('integracao_id', 'integer')
         .addColumn('parametros', text)
-        .addColumn('estado', 'varchar(20)', (c) => c.notNull())
+        .addColumn('estado', 'varchar(30)', (c) => c.notNull())
         .addColumn('tentativas', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('max_tentativas', 'integer', (c) => c.notNull().defaultTo(1))
         .addColumn('erro_classe', 'varchar(100)')
