@@ -53,7 +53,7 @@ export function overviewBody(viewer: Viewer, data: OverviewData): Raw {
     (c, i) =>
       html`<div class="card"><span>${labels[i]}</span><b data-live-count="${c}" class="${c}">${data.hour[c]}</b><span class="muted">${data.day[c]} / 24 h</span></div>`,
   );
-  return html`<p class="muted">${t.lastHour} (${t.lastDay} ${'abaixo'})</p><div class="cards">${cards}</div>
+  return html`<p class="muted">${t.lastHour}</p><div class="cards">${cards}</div>
 <section><h2>${t.tenant}</h2><table><thead><tr><th>${t.tenant}</th>${labels.map((l) => html`<th class="num">${l}</th>`)}<th>${t.lastDay}</th></tr></thead><tbody>
 ${data.tenants.map((row) => html`<tr><td><a href="/dashboard/falhas?empresa=${row.empresaId}">${row.nome} (#${row.empresaId})</a></td>${tallyCells(row.day)}<td>${row.chart}</td></tr>`)}
 </tbody></table></section>
