@@ -111,15 +111,19 @@ describe('dashboard in a browser', () => {
     expect(await page.locator('#erro').innerText()).toContain(INVALID_CREDENTIALS);
     expect(await page.locator('button:has-text("Reprocessar")').count()).toBe(0);
     // Even a hand-made request with the session's CSRF token is refused.
-    const status = await page.evaluate(async (job) => {
-      const csrf = document.querySelector('meta[name=csrf-token]')?.getAttribute('content') ?? '';
-      const r = await fetch('/dashboard/api/jobs/retry', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
-        body: JSON.stringify({ jobs: [{ queue: 'set', id: job }] }),
-      });
-      return r.status;
-    }, failed as string);
+    const csrf = (await page.locator('meta[name=csrf-token]').getAttribute('content')) ?? '';
+    // The request runs in the page (its session cookie), as a hand-made script would.
+    const status = await page.evaluate(
+      async ({ job, token }) => {
+        const r = await fetch('/dashboard/api/jobs/retry', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': token },
+          body: JSON.stringify({ jobs: [{ queue: 'set', id: job }] }),
+        });
+        return r.status;
+      },
+      { job: failed as string, token: csrf },
+    );
     expect(status).toBe(403);
     expect(await (await h.producer.getJob('set', failed as string))?.getState()).toBe('failed');
   }, 60000);
