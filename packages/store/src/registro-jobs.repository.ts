@@ -78,8 +78,9 @@ export interface JobFilter {
   texto?: string | undefined;
 }
 
+/** LIKE wildcards typed by an operator are text: escaped with '!' (a backslash means different things per dialect). */
 function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return text.replace(/[!%_]/g, (c) => `!${c}`);
 }
 
 function filtered(db: Db, filter: JobFilter) {
@@ -95,7 +96,7 @@ function filtered(db: Db, filter: JobFilter) {
   if (filter.desde) query = query.where('atualizado_em', '>=', timestampValue(db, filter.desde));
   if (filter.ate) query = query.where('atualizado_em', '<=', timestampValue(db, filter.ate));
   const texto = filter.texto?.trim().toLowerCase();
-  if (texto) query = query.where(sql<boolean>`busca LIKE ${`%${escapeLike(texto)}%`} ESCAPE '\\'`);
+  if (texto) query = query.where(sql<boolean>`busca LIKE ${`%${escapeLike(texto)}%`} ESCAPE '!'`);
   return query;
 }
 
