@@ -1,3 +1,5 @@
+import { listSchedulers } from '@integrador/queue';
+import { reconcileSchedules, schedulerIdOf } from '@integrador/runtime';
 import { recordJobEvent } from '@integrador/store';
 import { DEFAULT_CREDENTIALS, INVALID_CREDENTIALS } from './fixtures/senior-g5';
 import { DashboardHarness, PASSWORD, WRONG_ERP_PASSWORD } from './support/dashboard-harness';
@@ -216,6 +218,53 @@ describe('dashboard API', () => {
     const auditB = (await h.app.inject({ url: '/dashboard/api/audit', headers: { cookie: cookieB } })).json().items;
     expect(auditB.filter((e: { empresa_id: number }) => e.empresa_id !== h.empresaB)).toEqual([]);
   }, 120000);
+
+  it('pauses and resumes a GET schedule (the reconciler keeps it paused), audited; not for another tenant', async () => {
+    const { id } = await h.database.db
+      .insertInto('integracao')
+      .values({ nome: 'GET-CONTAS', tipo_servico: 'GET', ativo: 1, empresa_id: h.empresaA, empresa_filial_id: null, cron: '0 3 * * *' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const schedulerId = schedulerIdOf(h.empresaA, id);
+    const scheduled = async () => (await listSchedulers(h.producer.queue('get'))).some((s) => s.id === schedulerId);
+    await reconcileSchedules(h.database.db, h.producer, { tz: 'America/Sao_Paulo' });
+    expect(await scheduled()).toBe(true);
+
+    const otherTenant = await h.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/schedules/${id}/pause`,
+      headers: asKey(h.keyB),
+      payload: {},
+    });
+    expect(otherTenant.statusCode).toBe(404);
+    const { cookie, csrf } = await h.login('opa');
+    const pause = await h.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/schedules/${id}/pause`,
+      headers: { cookie, 'x-csrf-token': csrf },
+      payload: {},
+    });
+    expect(pause.json()).toEqual({ integracaoId: id, paused: true });
+    expect(await scheduled()).toBe(false);
+    // worker-get's periodic sync does not bring it back while paused.
+    await reconcileSchedules(h.database.db, h.producer, { tz: 'America/Sao_Paulo' });
+    expect(await scheduled()).toBe(false);
+    const page = await h.app.inject({ url: '/dashboard/agendamentos', headers: { cookie } });
+    expect(page.body).toContain('pausado');
+
+    const resume = await h.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/schedules/${id}/resume`,
+      headers: asKey(h.keyA),
+      payload: {},
+    });
+    expect(resume.json()).toEqual({ integracaoId: id, paused: false });
+    expect(await scheduled()).toBe(true);
+    const audit = (await h.app.inject({ url: '/dashboard/api/audit', headers: asKey(h.keyA) }))
+      .json()
+      .items.map((e: { acao: string }) => e.acao);
+    expect(audit).toEqual(expect.arrayContaining(['pause-schedule', 'resume-schedule']));
+  });
 
   it('limits login attempts per address', async () => {
     let last = 0;

@@ -70,7 +70,7 @@ export class DashboardHarness {
       logger,
       keyPrefix: this.prefix,
       checkTimeoutMs: 2000,
-      dashboard: { secureCookies: false },
+      dashboard: { secureCookies: false, scheduleTimezone: 'America/Sao_Paulo' },
     });
     await this.app.listen({ host: '127.0.0.1', port: 0 });
     const address = this.app.server.address();

@@ -1,6 +1,6 @@
 import { isQueueName, type TenantRef } from '@integrador/jobs';
-import { type JobProducer, retryFailedJob, withRedisDeadline } from '@integrador/queue';
-import { enqueueIntegrationRun } from '@integrador/runtime';
+import { type JobProducer, removeScheduler, retryFailedJob, withRedisDeadline } from '@integrador/queue';
+import { enqueueIntegrationRun, reconcileSchedules, schedulerIdOf } from '@integrador/runtime';
 import {
   type CrmDatabase,
   findIntegracao,
@@ -10,6 +10,7 @@ import {
   markJobRecords,
   type RegistroJob,
   recordAudit,
+  setSchedulePaused,
 } from '@integrador/store';
 import type { Redis } from 'ioredis';
 import type { Viewer } from './access';
@@ -20,6 +21,8 @@ export interface ActionDeps {
   producer: JobProducer;
   redis: Redis;
   keyPrefix: string;
+  /** SCHEDULE_TIMEZONE: with it, a resumed schedule is back at once; without, at worker-get's next sync. */
+  scheduleTimezone?: string | undefined;
 }
 
 export interface JobRef {
@@ -153,4 +156,32 @@ export async function runNow(deps: ActionDeps, viewer: Viewer, empresaId: number
     detalhe: null,
   });
   return run;
+}
+
+/** Pauses or resumes one of the viewer's GET schedules; false when the integration is not the viewer's. */
+export async function pauseSchedule(
+  deps: ActionDeps,
+  viewer: Viewer,
+  empresaId: number,
+  integracaoId: number,
+  paused: boolean,
+): Promise<boolean> {
+  if (viewer.scope !== 'all' && !viewer.scope.includes(empresaId)) return false;
+  const integracao = await findIntegracao(deps.database.db, { empresaId, filialId: viewer.filialId, nome: '' }, integracaoId);
+  if (!integracao || integracao.tipo_servico !== 'GET') return false;
+  await setSchedulePaused(deps.database.db, empresaId, integracaoId, paused, viewer.autor);
+  // The reconciler keeps no scheduler for a paused row; remove it now rather than at worker-get's next sync.
+  if (paused)
+    await deps.producer.read('pause schedule', () => removeScheduler(deps.producer.queue('get'), schedulerIdOf(empresaId, integracaoId)));
+  else if (deps.scheduleTimezone) await reconcileSchedules(deps.database.db, deps.producer, { tz: deps.scheduleTimezone });
+  await recordAudit(deps.database.db, {
+    autor: viewer.autor,
+    operadorId: viewer.operadorId,
+    empresaId,
+    acao: paused ? 'pause-schedule' : 'resume-schedule',
+    alvo: `integracao/${integracaoId}`,
+    quantidade: 1,
+    detalhe: null,
+  });
+  return true;
 }

@@ -1,7 +1,7 @@
 import { countJobRecords, listAudit, searchJobRecords } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, sendError, type Viewer } from './access';
-import { discardJobs, type JobRef, retryJobs, retryMatching, runNow } from './actions';
+import { discardJobs, type JobRef, pauseSchedule, retryJobs, retryMatching, runNow } from './actions';
 import type { DashboardDeps } from './dashboard-plugin';
 import { messages } from './i18n';
 import { previewer } from './pages.routes';
@@ -136,6 +136,33 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const run = empresaId ? await runNow(deps, viewer, empresaId, id) : undefined;
         if (!run) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
         return reply.status(202).send({ queue: run.queue, jobId: run.jobId });
+      },
+    );
+
+    app.post(
+      '/dashboard/api/schedules/:id/:action',
+      {
+        schema: {
+          params: {
+            type: 'object',
+            properties: { id: { type: 'integer', minimum: 1 }, action: { type: 'string', enum: ['pause', 'resume'] } },
+          },
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { empresaId: { type: 'integer', minimum: 1 }, _csrf: { type: 'string' } },
+          },
+        },
+      },
+      async (request, reply) => {
+        if (refuseReader(request, reply)) return;
+        const viewer = viewerOf(request);
+        const { id, action } = request.params as { id: number; action: 'pause' | 'resume' };
+        const empresaId =
+          (request.body as { empresaId?: number } | undefined)?.empresaId ?? (viewer.scope === 'all' ? undefined : viewer.scope[0]);
+        const ok = empresaId ? await pauseSchedule(deps, viewer, empresaId, id, action === 'pause') : false;
+        if (!ok) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
+        return { integracaoId: id, paused: action === 'pause' };
       },
     );
 

@@ -1,10 +1,17 @@
 import { previewSet } from '@integrador/integrador';
 import { listSchedules, resolveSetTarget } from '@integrador/runtime';
-import { countJobRecords, listAudit, listServicosEndpoint, type RegistroJob, searchJobRecords } from '@integrador/store';
+import {
+  countJobRecords,
+  listAudit,
+  listPausedSchedules,
+  listServicosEndpoint,
+  type RegistroJob,
+  searchJobRecords,
+} from '@integrador/store';
 import { SoapClientCache } from '@integrador/transports';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, type Viewer } from './access';
-import { discardJobs, type JobRef, retryJobs, retryMatching, runNow } from './actions';
+import { discardJobs, type JobRef, pauseSchedule, retryJobs, retryMatching, runNow } from './actions';
 import type { DashboardDeps } from './dashboard-plugin';
 import { html } from './html';
 import { formatTime, messages } from './i18n';
@@ -115,6 +122,7 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const viewer = viewerOf(request);
       const t = messages(viewer.locale);
       const empresas = await visibleEmpresas(deps, viewer);
+      const paused = await listPausedSchedules(deps.database.db);
       const sections = [];
       for (const empresa of empresas) {
         const items = await listSchedules(deps.database.db, deps.producer, {
@@ -126,9 +134,9 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
 ${items.map(
   (
     s,
-  ) => html`<tr><td>${s.nome} (#${s.integracaoId})</td><td><code>${s.cron ?? '—'}</code></td><td>${s.status}</td><td>${formatTime(s.nextRunAt, viewer.locale, viewer.timeZone)}</td>
+  ) => html`<tr><td>${s.nome} (#${s.integracaoId})</td><td><code>${s.cron ?? '—'}</code></td><td>${paused.has(`${empresa.id}/${s.integracaoId}`) ? t.paused : s.status}</td><td>${formatTime(s.nextRunAt, viewer.locale, viewer.timeZone)}</td>
 <td>${s.lastRun ? html`<span class="${s.lastRun.status}">${s.lastRun.status}</span> ${formatTime(s.lastRun.finishedAt ?? s.lastRun.startedAt, viewer.locale, viewer.timeZone)} ${s.lastRun.error ?? ''}` : '—'}</td>
-<td>${canAct(viewer) ? html`<form method="post" action="/dashboard/acoes/executar"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="empresa" value="${empresa.id}"><input type="hidden" name="integracao" value="${s.integracaoId}"><button>${t.runNow}</button></form>` : ''}</td></tr>`,
+<td>${canAct(viewer) ? scheduleButtons(viewer, empresa.id, s.integracaoId, paused.has(`${empresa.id}/${s.integracaoId}`)) : ''}</td></tr>`,
 )}
 </tbody></table></section>`);
       }
@@ -198,6 +206,19 @@ ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.sta
       return backTo(reply, request, result.done);
     });
 
+    app.post('/dashboard/acoes/agendamento', async (request, reply) => {
+      const viewer = viewerOf(request);
+      if (!canAct(viewer)) return forbidden(reply, viewer);
+      const body = request.body as Record<string, string>;
+      const ok = await pauseSchedule(deps, viewer, Number(body.empresa), Number(body.integracao), body.modo === 'pausar');
+      if (!ok)
+        return reply
+          .status(404)
+          .type('text/html')
+          .send(layout(viewer, { title: '404', active: '', body: html`` }));
+      return reply.redirect('/dashboard/agendamentos?feito=1');
+    });
+
     app.post('/dashboard/acoes/executar', async (request, reply) => {
       const viewer = viewerOf(request);
       if (!canAct(viewer)) return forbidden(reply, viewer);
@@ -211,6 +232,14 @@ ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.sta
       return reply.redirect(`/dashboard/agendamentos?feito=1`);
     });
   };
+}
+
+/** Run now, and pause or resume, for one schedule row. */
+function scheduleButtons(viewer: Viewer, empresaId: number, integracaoId: number, paused: boolean) {
+  const t = messages(viewer.locale);
+  const hidden = html`<input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="empresa" value="${empresaId}"><input type="hidden" name="integracao" value="${integracaoId}">`;
+  return html`<form method="post" action="/dashboard/acoes/executar" style="display:inline">${hidden}<button>${t.runNow}</button></form>
+<form method="post" action="/dashboard/acoes/agendamento" style="display:inline">${hidden}<button name="modo" value="${paused ? 'retomar' : 'pausar'}">${paused ? t.resume : t.pause}</button></form>`;
 }
 
 /** Back to the page the action came from (same origin only), with the count of jobs it changed. */

@@ -35,7 +35,9 @@ async function main(): Promise<void> {
     keyPrefix: config.keyPrefix,
     checkTimeoutMs: config.redisCommandTimeoutMs,
     endpoints: { limits: config.endpoint, env: config.secretSource },
-    ...(config.dashboard.enabled ? { dashboard: { secureCookies: config.dashboard.secureCookies } } : {}),
+    ...(config.dashboard.enabled
+      ? { dashboard: { secureCookies: config.dashboard.secureCookies, scheduleTimezone: config.scheduleTimezone } }
+      : {}),
   });
   shutdown.add('http', () => app.close());
   await app.listen({ host: config.host, port: config.port });

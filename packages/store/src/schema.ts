@@ -452,6 +452,14 @@ export interface SessoesOperadorTable {
   criado_em: Timestamp;
 }
 
+/** A GET schedule paused by an operator (no job scheduler is kept for it until it is resumed). */
+export interface AgendamentosPausadosTable {
+  empresa_id: number;
+  integracao_id: number;
+  pausado_por: string;
+  pausado_em: Timestamp;
+}
+
 /** Who did what, when, to how many jobs (operators in the UI and scripts with a tenant API key). */
 export interface AuditoriaAcoesTable {
   id: Id;
@@ -495,4 +503,5 @@ export interface Database {
   operadores_empresas: OperadoresEmpresasTable;
   sessoes_operador: SessoesOperadorTable;
   auditoria_acoes: AuditoriaAcoesTable;
+  agendamentos_pausados: AgendamentosPausadosTable;
 }

@@ -94,11 +94,27 @@ export function dashboardMigration(dialect: DialectName): Migration {
         .addColumn('detalhe', text)
         .addColumn('criado_em', timestamp, now)
         .execute();
+      // A GET schedule an operator paused: the schedule reconciler keeps no job scheduler for it until resumed.
+      await db.schema
+        .createTable('agendamentos_pausados')
+        .addColumn('empresa_id', 'integer', (c) => c.notNull())
+        .addColumn('integracao_id', 'integer', (c) => c.notNull())
+        .addColumn('pausado_por', 'varchar(120)', (c) => c.notNull())
+        .addColumn('pausado_em', timestamp, now)
+        .addPrimaryKeyConstraint('agendamentos_pausados_pk', ['empresa_id', 'integracao_id'])
+        .execute();
       await db.schema.createIndex('auditoria_acoes_empresa').on('auditoria_acoes').columns(['empresa_id', 'criado_em']).execute();
     },
     // biome-ignore lint/suspicious/noExplicitAny: see above.
     async down(db: Kysely<any>) {
-      for (const table of ['auditoria_acoes', 'sessoes_operador', 'operadores_empresas', 'operadores', 'registro_jobs']) {
+      for (const table of [
+        'agendamentos_pausados',
+        'auditoria_acoes',
+        'sessoes_operador',
+        'operadores_empresas',
+        'operadores',
+        'registro_jobs',
+      ]) {
         await db.schema.dropTable(table).execute();
       }
     },
