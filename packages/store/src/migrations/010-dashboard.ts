@@ -45,6 +45,8 @@ export function dashboardMigration(dialect: DialectName): Migration {
         .on('registro_jobs')
         .columns(['empresa_id', 'estado', 'atualizado_em'])
         .execute();
+      // An admin's failures list spans every tenant: state first.
+      await db.schema.createIndex('registro_jobs_estado').on('registro_jobs').columns(['estado', 'atualizado_em']).execute();
       await db.schema.createIndex('registro_jobs_empresa_tempo').on('registro_jobs').columns(['empresa_id', 'atualizado_em']).execute();
       await db.schema
         .createIndex('registro_jobs_integracao')
