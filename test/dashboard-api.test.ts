@@ -76,6 +76,10 @@ describe('dashboard API', () => {
     expect(bad.statusCode).toBe(401);
     expect((await h.app.inject({ url: '/dashboard/api/jobs' })).statusCode).toBe(401);
     expect((await h.app.inject({ url: '/dashboard' })).statusCode).toBe(302);
+    const english = await h.login('opa');
+    const page = await h.app.inject({ url: '/dashboard/falhas?lang=en', headers: { cookie: english.cookie } });
+    expect(page.body).toContain('<h1>Failures</h1>');
+    expect((await h.app.inject({ url: '/dashboard/falhas', headers: { cookie: english.cookie } })).body).toContain('<h1>Falhas</h1>');
     const { cookie } = await h.login('opa');
     const noCsrf = await h.app.inject({
       method: 'POST',

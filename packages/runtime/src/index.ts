@@ -9,7 +9,7 @@ export {
   StepQueueUnavailableError,
 } from './enqueue-integration-run';
 export { closeAllSourceReaders, sourceReaderFor } from './get-services';
-export { createJobRecorder, toJobEvent } from './job-recorder';
+export { createJobRecorder } from './job-recorder';
 export { limitedTransport } from './limited-transport';
 export { applyLimitChange, LIMITS_SETTLE_MS, restoreLimitsMirror, syncLimits, toLimitRule } from './limits-config';
 export { pingProcessor } from './ping.processor';

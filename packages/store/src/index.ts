@@ -39,13 +39,11 @@ export {
   createSessao,
   deleteSessao,
   findSessao,
-  hashPassword,
   listAudit,
   listOperadores,
   type Operador,
   type OperadorInput,
   recordAudit,
-  verifyPassword,
 } from './operadores.repository';
 export {
   countByHour,
