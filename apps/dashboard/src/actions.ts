@@ -168,7 +168,7 @@ export async function pauseSchedule(
 ): Promise<boolean> {
   if (viewer.scope !== 'all' && !viewer.scope.includes(empresaId)) return false;
   const integracao = await findIntegracao(deps.database.db, { empresaId, filialId: viewer.filialId, nome: '' }, integracaoId);
-  if (!integracao || integracao.tipo_servico !== 'GET') return false;
+  if (integracao?.tipo_servico !== 'GET') return false;
   await setSchedulePaused(deps.database.db, empresaId, integracaoId, paused, viewer.autor);
   // The reconciler keeps no scheduler for a paused row; remove it now rather than at worker-get's next sync.
   if (paused)

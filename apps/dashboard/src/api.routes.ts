@@ -2,7 +2,7 @@ import { countJobRecords, listAudit, searchJobRecords } from '@integrador/store'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, sendError, type Viewer } from './access';
 import { discardJobs, type JobRef, pauseSchedule, retryJobs, retryMatching, runNow } from './actions';
-import type { DashboardDeps } from './dashboard-plugin';
+import type { DashboardDeps } from './deps';
 import { messages } from './i18n';
 import { previewer } from './pages.routes';
 import { filterOf, jobDetail, lastHourCounts } from './queries';

@@ -4,7 +4,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { QUEUE_NAMES } from '@integrador/jobs';
 import type { FastifyInstance } from 'fastify';
 import { sendError } from './access';
-import type { DashboardDeps } from './dashboard-plugin';
+import type { DashboardDeps } from './deps';
 
 /**
  * bull-board (the raw queue browser) under /dashboard/filas, for admins only: it knows queues, not tenants, so an

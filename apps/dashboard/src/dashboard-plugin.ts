@@ -1,31 +1,16 @@
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
-import type { ConnectionsRegistry } from '@integrador/connections';
 import { QueueUnavailableError } from '@integrador/queue';
 import { authenticateOperador, createSessao, deleteSessao } from '@integrador/store';
-import type { SoapClientCache } from '@integrador/transports';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfValid, resolveViewer, SESSION_COOKIE, sendError } from './access';
-import type { ActionDeps } from './actions';
 import { apiRoutes } from './api.routes';
 import { mountBullBoard } from './bull-board';
 import { readCookie, writeCookie } from './cookies';
+import type { DashboardDeps } from './deps';
 import { messages, pickLocale } from './i18n';
 import { pageRoutes } from './pages.routes';
 import { LIVE_JS, loginPage } from './views/layout';
-
-/** What the dashboard needs; the ingress passes its own (all-in-one), server.ts opens them (fleet). */
-export interface DashboardDeps extends ActionDeps {
-  logger: import('@integrador/logging').Logger;
-  /** With connections, a SET job's detail also shows the consulta with bound values (the preview logic). */
-  connections?: ConnectionsRegistry | undefined;
-  soapCache?: SoapClientCache | undefined;
-  /** Send the session cookie only over HTTPS (production behind TLS). */
-  secureCookies?: boolean;
-  sessionTtlMs?: number;
-  /** Login attempts per IP per minute (default 10). */
-  loginRateLimit?: number;
-}
 
 const PUBLIC = new Set(['/dashboard/login', '/dashboard/live.js']);
 const isApi = (request: FastifyRequest) => request.url.startsWith('/dashboard/api/');

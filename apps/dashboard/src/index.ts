@@ -1,1 +1,2 @@
-export { type DashboardDeps, dashboardPlugin } from './dashboard-plugin';
+export { dashboardPlugin } from './dashboard-plugin';
+export type { DashboardDeps } from './deps';

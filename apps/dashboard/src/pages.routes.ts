@@ -12,7 +12,7 @@ import { SoapClientCache } from '@integrador/transports';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, type Viewer } from './access';
 import { discardJobs, type JobRef, pauseSchedule, retryJobs, retryMatching, runNow } from './actions';
-import type { DashboardDeps } from './dashboard-plugin';
+import type { DashboardDeps } from './deps';
 import { html } from './html';
 import { formatTime, messages } from './i18n';
 import { filterOf, jobDetail, overviewData } from './queries';
