@@ -410,8 +410,9 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     const response = await post('/v1/integrations/19/preview', { contaId: CONTA.id });
     expect(response.statusCode).toBe(200);
     const preview = response.json();
-    expect(preview.consulta.sql).toContain('WHERE c.id = ?');
-    expect(preview.consulta.parameters).toEqual([String(CONTA.id)]);
+    // The consulta as it runs: bound to the caller's empresa (the engine's #empresa_id#), then the seed's own filter.
+    expect(preview.consulta.sql).toMatch(/^WITH "contas" AS \(SELECT \* FROM main\."contas" WHERE empresa_id = \?\) .*WHERE c\.id = \?$/s);
+    expect(preview.consulta.parameters).toEqual([empresaId, String(CONTA.id)]);
     expect(preview.records).toHaveLength(1);
     expect(preview.records[0].body.dadosGeraisCliente).toMatchObject({ nomCli: CONTA.nome, cgcCpf: '12345678000195' });
     expect(preview.records[0].request.request).toContain('GravarClientes');

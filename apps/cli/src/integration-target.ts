@@ -1,5 +1,5 @@
-import { missingParameters } from '@integrador/integrador';
-import { type Database, findIntegracao, type Integracao, type Tenant } from '@integrador/store';
+import { type AdmittedRun, admitRun, isPermanent, type RunPurpose, RunRefusedError } from '@integrador/integrador';
+import type { Database, Tenant } from '@integrador/store';
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
 import { type Cli, parseId } from './cli-context';
@@ -52,24 +52,32 @@ export async function loadTenant(cli: Cli, db: Kysely<Database>, args: TargetArg
   return { empresaId: args.empresaId, filialId: args.filialId, nome };
 }
 
-/** The tenant's integracao, or a CliError (a row of another empresa, or of another filial, does not exist for it). */
-export async function requireIntegracao(cli: Cli, db: Kysely<Database>, tenant: Tenant, integracaoId: number): Promise<Integracao> {
-  const integracao = await findIntegracao(db, tenant, integracaoId);
-  if (!integracao) throw new CliError(cli.text.integracaoNotFound(integracaoId, tenant.empresaId));
-  return integracao;
-}
-
-/** Refuses a run whose parametros_obrigatorios are not all given, naming the missing ones. */
-export function assertParameters(cli: Cli, integracao: Integracao, parametros: Parametros): void {
-  const missing = missingParameters(integracao, parametros);
-  if (missing.length > 0) throw new CliError(cli.text.missingParameters(missing));
-}
-
-/** Refuses what `run` cannot enqueue: an inactive row, a componente, or a tipo other than SET (queue set) and GET (queue get). */
-export function assertRunnable(cli: Cli, integracao: Integracao): void {
-  const label = `#${integracao.id} (${integracao.nome})`;
-  if (Number(integracao.ativo) !== 1) throw new CliError(cli.text.integracaoInactive(label));
-  if ((integracao.link ?? '').trim().toLowerCase() === 'componente') throw new CliError(cli.text.integracaoIsComponent(label));
-  if (integracao.tipo_servico !== 'SET' && integracao.tipo_servico !== 'GET')
-    throw new CliError(cli.text.integracaoNotSet(label, integracao.tipo_servico));
+/**
+ * The engine's admission of the run (admitRun), its refusals as one CliError line in the CLI's words: a row of another
+ * empresa (or filial) does not exist for the tenant; inactive, componente, another tipo, missing parameters, a broken
+ * dependency graph or a foreign conexao_integracao are named.
+ */
+export async function admitOrExplain(
+  cli: Cli,
+  db: Kysely<Database>,
+  tenant: Tenant,
+  args: TargetArgs,
+  purpose: RunPurpose,
+): Promise<AdmittedRun> {
+  try {
+    return await admitRun(db, { tenant, integracaoId: args.integracaoId, parametros: args.parametros, purpose });
+  } catch (err) {
+    if (!(err instanceof RunRefusedError)) {
+      if (isPermanent(err)) throw new CliError(cli.text.runRefused((err as Error).message), { cause: err });
+      throw err;
+    }
+    const label = `#${args.integracaoId}${err.params.nome ? ` (${err.params.nome})` : ''}`;
+    if (err.code === 'NOT_FOUND') throw new CliError(cli.text.integracaoNotFound(args.integracaoId, tenant.empresaId));
+    if (err.code === 'MISSING_PARAMETERS') throw new CliError(cli.text.missingParameters((err.params.names ?? '').split(', ')));
+    if (err.code === 'INTEGRATION_INACTIVE') throw new CliError(cli.text.integracaoInactive(label));
+    if (err.code === 'NOT_RUNNABLE' && err.params.reason === 'componente') throw new CliError(cli.text.integracaoIsComponent(label));
+    if (err.code === 'NOT_RUNNABLE' && purpose === 'info') throw new CliError(cli.text.integracaoNotInfo(label, err.params.tipo ?? ''));
+    if (err.code === 'NOT_RUNNABLE') throw new CliError(cli.text.integracaoNotSet(label, err.params.tipo ?? ''));
+    throw new CliError(cli.text.runRefused(err.message), { cause: err });
+  }
 }

@@ -38,6 +38,10 @@ const MESSAGES = {
     'pt-BR': 'parâmetros obrigatórios ausentes: {names} (parametros_obrigatorios da integração); nada foi enfileirado',
     en: "missing required parameters: {names} (the integration's parametros_obrigatorios); nothing was enqueued",
   },
+  RECORD_NOT_FOUND: {
+    'pt-BR': 'nenhum registro da empresa encontrado para os parâmetros informados',
+    en: 'no record of the empresa found for the given parameters',
+  },
   INTEGRATION_INACTIVE: { 'pt-BR': 'a integração #{id} está inativa', en: 'integration #{id} is inactive' },
   NOT_RUNNABLE: {
     'pt-BR': 'a integração #{id} ({tipo}) não pode ser executada por esta rota: {reason}',

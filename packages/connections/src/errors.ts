@@ -32,6 +32,7 @@ export class ConnectionsFileError extends Error {
 export class ConnectionNotFoundError extends Error {
   override name = 'ConnectionNotFoundError';
   readonly code = 'CONNECTION_NOT_FOUND';
+  readonly permanent = true;
 
   constructor(
     readonly connection: string,
@@ -51,6 +52,7 @@ export class ConnectionNotFoundError extends Error {
 export class ConnectionForbiddenError extends Error {
   override name = 'ConnectionForbiddenError';
   readonly code = 'CONNECTION_FORBIDDEN';
+  readonly permanent = true;
 
   constructor(
     readonly connection: string,

@@ -5,6 +5,7 @@ export type ConsultaErrorCode = 'TYPOGRAPHIC_QUOTES' | 'MALFORMED_JSON' | 'MISSI
 /** Thrown for an integracao.consulta that is not a JSON-SQL document; the message says what to fix. */
 export class ConsultaError extends Error {
   override name = 'ConsultaError';
+  readonly permanent = true;
   constructor(
     readonly code: ConsultaErrorCode,
     message: string,

@@ -48,6 +48,7 @@ function label(rows: ReadonlyMap<number, DependencyRow>, id: number): string {
 export class DanglingDependencyError extends Error {
   override name = 'DanglingDependencyError';
   readonly code = 'DANGLING_DEPENDENCY';
+  readonly permanent = true;
   constructor(readonly dangling: DanglingDependency) {
     const found =
       dangling.reason === 'missing' ? 'which does not exist' : `which belongs to another empresa (${dangling.otherEmpresaId ?? 'none'})`;
@@ -59,6 +60,7 @@ export class DanglingDependencyError extends Error {
 export class DependencyCycleError extends Error {
   override name = 'DependencyCycleError';
   readonly code = 'DEPENDENCY_CYCLE';
+  readonly permanent = true;
   readonly ids: number[];
   readonly nomes: string[];
   constructor(
@@ -76,6 +78,7 @@ export class DependencyCycleError extends Error {
 export class UnknownIntegracaoError extends Error {
   override name = 'UnknownIntegracaoError';
   readonly code = 'UNKNOWN_INTEGRACAO';
+  readonly permanent = true;
   constructor(readonly id: number) {
     super(`integracao #${id} is not in the dependency graph (expected one of the configured integracoes of the empresa)`);
   }

@@ -45,9 +45,8 @@ export {
   type PlanRow,
   PrerequisiteNotRunnableError,
   planIntegrationRun,
-  queueForTipo,
-  type RunQueue,
 } from './run-plan';
+export * from './runs/index';
 export * from './set/index';
 export { planValues, writeBackValues } from './set-plan';
 export {

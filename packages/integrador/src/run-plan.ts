@@ -8,15 +8,15 @@ import {
   runOrderFor,
   UnknownIntegracaoError,
 } from './dependency-graph';
+import { queueForTipo, type RunQueue, runnability } from './runs/runnability';
+
+export { queueForTipo, type RunQueue };
 
 /** The integracao columns a run plan reads. */
 export type PlanRow = Pick<
   Integracao,
   'id' | 'nome' | 'empresa_id' | 'ordem' | 'dependente' | 'depende_de' | 'tipo_servico' | 'ativo' | 'link'
 >;
-
-/** The queue that runs an integration of a tipo_servico: SET pushes on `set`, GET pulls on `get`. */
-export type RunQueue = 'set' | 'get';
 
 /** One integration of a run plan and the queue it runs on. */
 export interface PlannedStep {
@@ -32,6 +32,7 @@ export type NotRunnableReason = 'inactive' | 'componente' | 'tipo';
 export class PrerequisiteNotRunnableError extends Error {
   override name = 'PrerequisiteNotRunnableError';
   readonly code = 'PREREQUISITE_NOT_RUNNABLE';
+  readonly permanent = true;
   constructor(
     readonly row: PlanRow,
     readonly triggeredId: number,
@@ -45,12 +46,6 @@ export class PrerequisiteNotRunnableError extends Error {
           : `has tipo_servico ${row.tipo_servico}`;
     super(`integracao #${row.id} (${row.nome}), a prerequisite of integracao #${triggeredId}, cannot run: it ${why}`);
   }
-}
-
-/** SET → set, GET → get; anything else (INFO, unknown) runs on no queue. */
-export function queueForTipo(tipo: string): RunQueue | null {
-  const t = tipo.trim().toUpperCase();
-  return t === 'SET' ? 'set' : t === 'GET' ? 'get' : null;
 }
 
 /** The ids `id` depends on, transitively, through every declared edge (tolerates cycles: they are reported apart). */
@@ -70,9 +65,10 @@ function closureOf(rows: readonly PlanRow[], id: number): Set<number> {
 }
 
 function notRunnable(row: PlanRow): NotRunnableReason | null {
-  if (Number(row.ativo) !== 1) return 'inactive';
-  if ((row.link ?? '').trim().toLowerCase() === 'componente') return 'componente';
-  return queueForTipo(row.tipo_servico) ? null : 'tipo';
+  const { active, componente, tipo } = runnability(row);
+  if (!active) return 'inactive';
+  if (componente) return 'componente';
+  return queueForTipo(tipo) ? null : 'tipo';
 }
 
 /**

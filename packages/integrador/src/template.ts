@@ -43,6 +43,7 @@ export interface CompiledTemplate {
 export class MissingVariableError extends Error {
   override name = 'MissingVariableError';
   readonly code = 'MISSING_VARIABLE';
+  readonly permanent = true;
   constructor(
     readonly variable: string,
     readonly missing: readonly string[],

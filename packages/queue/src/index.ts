@@ -29,6 +29,7 @@ export { readLimitStatus, type ScopeStatus } from './limits/limits-status';
 export { releaseReservations } from './limits/release-reservations';
 export { NO_LIMITS } from './limits/run-with-limits';
 export { type JobLimits, type Lease, TenantLimiter, type TenantLimiterOptions } from './limits/tenant-limiter';
+export { isPermanentError, PermanentJobFailure, toJobFailure } from './permanent-failure';
 export { type JobContext, type JobHandler, type QueueHandlers, startQueueWorker } from './queue-worker';
 export {
   assertReady,

@@ -10,6 +10,7 @@ import { queueOptions } from './job-producer';
 import { FairnessLedger } from './limits/fairness';
 import { runWithLimits } from './limits/run-with-limits';
 import type { JobLimits, TenantLimiter } from './limits/tenant-limiter';
+import { toJobFailure } from './permanent-failure';
 import { recordOutcome } from './tenant-stats';
 
 /** What a handler gets besides its validated payload. */
@@ -26,7 +27,7 @@ export interface JobContext {
   limits: JobLimits;
 }
 
-/** Processes one job kind: `(payload, ctx) => result`; throw UnrecoverableError for permanent failures. */
+/** Processes one job kind: `(payload, ctx) => result`; errors marked `permanent: true` fail the job without retries. */
 export type JobHandler<P> = (payload: P, ctx: JobContext) => Promise<unknown>;
 
 /** A handler for every job name of a queue; a missing one is a compile error. */
@@ -94,7 +95,8 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     } catch (err) {
       // A job moved to delayed by a limit fires no worker event: report it here.
       if (err instanceof Error && err.name === 'DelayedError') observe({ job, kind: 'delayed', error: err });
-      throw err;
+      // Handlers do not catch: a permanent error (permanent-failure.ts) fails the job for good here, once.
+      throw toJobFailure(err);
     }
   };
 

@@ -1,8 +1,7 @@
-import type { Parametros, PlannedStep, RunQueue } from '@integrador/integrador';
+import { admitRun, type Parametros, type PlannedStep, type RunQueue, runInputs, type UpstreamValues } from '@integrador/integrador';
 import { type IntegrationRunPayload, jobDefinition, type TenantRef } from '@integrador/jobs';
 import { enqueueGetRun, type JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
-import { planStoredRun } from './run-plans';
 
 /** What triggers a run and with which values. */
 export interface RunRequest {
@@ -76,12 +75,31 @@ export async function enqueuePlannedRun(producer: JobProducer, request: RunReque
 }
 
 /**
- * The one way an integration run is enqueued (API, CLI, CRM events): loads the empresa's dependency graph, refuses a
- * cycle or dangling reference through the run (DependencyCycleError / DanglingDependencyError naming the rows) or a
- * prerequisite that cannot run, and enqueues the integration together with everything it (transitively) depends on
- * as one flow, prerequisites first, the triggered one last. Without prerequisites it is a plain job, as before.
+ * The one way an integration run is enqueued (API, CLI, CRM events): admitRun (packages/integrador/src/runs) decides
+ * whether it may run — the tenant's row, runnable, its parametros_obrigatorios, its own conexao_integracao, an intact
+ * dependency graph — and gives the plan; the integration is then enqueued together with everything it (transitively)
+ * depends on as one flow, prerequisites first. Without prerequisites it is a plain job. Refusals throw the engine's
+ * coded errors (RunRefusedError, the run-plan errors) and enqueue nothing.
  */
 export async function enqueueIntegrationRun(database: CrmDatabase, producer: JobProducer, request: RunRequest): Promise<EnqueuedRun> {
-  const plan = await planStoredRun(database, request.tenant.empresaId, request.integracaoId);
-  return enqueuePlannedRun(producer, request, plan);
+  const admitted = await admitRun(database.db, {
+    tenant: request.tenant,
+    integracaoId: request.integracaoId,
+    parametros: request.parametros,
+  });
+  return enqueuePlannedRun(producer, request, admitted.plan);
+}
+
+/**
+ * A worker's admission of a job it takes (the configuration may have changed since it was enqueued): the same
+ * admitRun, with the values the step will see. Required parameters are checked for the run a caller started; a
+ * scheduler's run and a flow's prerequisite get theirs from the configuration and the flow.
+ */
+export function admitJob(database: CrmDatabase, payload: IntegrationRunPayload, upstream: UpstreamValues | undefined) {
+  return admitRun(database.db, {
+    tenant: payload.tenant,
+    integracaoId: payload.integracaoId,
+    parametros: runInputs(payload.parametros, upstream),
+    checkParameters: payload.trigger !== 'schedule' && payload.trigger !== 'dependency',
+  });
 }

@@ -1,6 +1,7 @@
 export { knownConnections, lintStoredConfiguration } from './config-lint';
 export { loadConnections } from './connections';
 export {
+  admitJob,
   type EnqueuedRun,
   type EnqueuedStep,
   enqueueIntegrationRun,
@@ -13,7 +14,6 @@ export { createJobRecorder } from './job-recorder';
 export { limitedTransport } from './limited-transport';
 export { applyLimitChange, LIMITS_SETTLE_MS, restoreLimitsMirror, syncLimits, toLimitRule } from './limits-config';
 export { pingProcessor } from './ping.processor';
-export { cachedRunPlans, loadPlanRows, planStoredRun } from './run-plans';
 export {
   type InvalidSchedule,
   type LastRun,
@@ -28,5 +28,5 @@ export {
   startGetSchedules,
   startScheduleReconciler,
 } from './schedules';
-export { cachedSetTargets, closeAllTransports, isPermanentFailure, resolveSetTarget, type SetTarget, transportFor } from './set-services';
+export { cachedSetTargets, closeAllTransports, resolveSetTarget, type SetTarget, transportFor } from './set-services';
 export { runWorkerApp, type WorkerDeps, type WorkerServices } from './worker-app';

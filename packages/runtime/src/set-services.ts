@@ -1,12 +1,10 @@
-import { type Connection, ConnectionForbiddenError, ConnectionNotFoundError, type ConnectionsRegistry } from '@integrador/connections';
-import { ConsultaError, loadSetDefinition, MissingVariableError, PermanentError, type SetDefinition } from '@integrador/integrador';
+import type { Connection, ConnectionsRegistry } from '@integrador/connections';
+import { loadSetDefinition, PermanentError, type SetDefinition } from '@integrador/integrador';
 import type { CrmDatabase, Tenant } from '@integrador/store';
 import {
   createDatabaseTransport,
   createRestTransport,
   createSoapTransport,
-  OutboundAddressError,
-  ReceptorError,
   type SoapClientCache,
   type Transport,
 } from '@integrador/transports';
@@ -59,21 +57,6 @@ export async function resolveSetTarget(
   const connection = connections.require(conexao.nome_conexao, tenant.empresaId);
   const timeoutMs = integracao.timeout_ms ?? ('timeoutMs' in connection ? connection.timeoutMs : 30000);
   return { definition, connection, transport: transportFor(connection, soapCache), timeoutMs };
-}
-
-/** Failures that a retry cannot fix: configuration, data that breaks a rule, a receptor that said no. */
-export function isPermanentFailure(err: unknown): boolean {
-  return (
-    err instanceof PermanentError ||
-    err instanceof MissingVariableError ||
-    err instanceof ConsultaError ||
-    err instanceof ConnectionNotFoundError ||
-    err instanceof ConnectionForbiddenError ||
-    err instanceof ReceptorError ||
-    err instanceof OutboundAddressError ||
-    // MappingError, RuleViolationError, RuleConfigError, ReturnConfigError, InvalidIntegrationError mark themselves.
-    (typeof err === 'object' && err !== null && (err as { permanent?: unknown }).permanent === true)
-  );
 }
 
 /**

@@ -31,6 +31,7 @@ export {
 export { MigrationError, migrateDownAll, migrateToLatest } from './migrate';
 export { GET_SYNC_TABLES } from './migrations/003-get-sync';
 export { DEFAULT_SERVICE_LIMIT } from './migrations/004-servicos-endpoint';
+export { GUARDED_TABLES } from './migrations/007-tenant-guard';
 export {
   type AuditEntry,
   type AuditoriaAcao,
@@ -106,6 +107,12 @@ export {
   timestampValue,
   updateSyncState,
 } from './sincronizacao.repository';
+export {
+  installTenantGuard,
+  isTenantGuardViolation,
+  TENANT_GUARD_MARKER,
+  withTenantScope,
+} from './tenant-guard';
 export {
   createEmpresa,
   createFilial,

@@ -144,7 +144,15 @@ describe.each(ALL_DIALECTS)('store on %s', (dialect) => {
     expect(tables).not.toContain('servicos_endpoint');
     // Other issues add their own migrations to the list: each of these must be among them, in order.
     const applied = await migrateToLatest(database);
-    const known = ['001-initial', '002-execucoes', '003-get-sync', '004-servicos-endpoint', '006-limites-tenant', '010-dashboard'];
+    const known = [
+      '001-initial',
+      '002-execucoes',
+      '003-get-sync',
+      '004-servicos-endpoint',
+      '006-limites-tenant',
+      '007-tenant-guard',
+      '010-dashboard',
+    ];
     expect(applied.filter((name) => known.includes(name))).toEqual(known);
     expect(tables).not.toContain('registro_jobs');
   });

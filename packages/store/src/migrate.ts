@@ -5,6 +5,7 @@ import { execucoesMigration } from './migrations/002-execucoes';
 import { getSyncMigration } from './migrations/003-get-sync';
 import { servicosEndpointMigration } from './migrations/004-servicos-endpoint';
 import { limitesTenantMigration } from './migrations/006-limites-tenant';
+import { tenantGuardMigration } from './migrations/007-tenant-guard';
 import { dashboardMigration } from './migrations/010-dashboard';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
@@ -22,6 +23,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '003-get-sync': getSyncMigration(dialect),
         '004-servicos-endpoint': servicosEndpointMigration(dialect),
         '006-limites-tenant': limitesTenantMigration(dialect),
+        '007-tenant-guard': tenantGuardMigration(dialect),
         '010-dashboard': dashboardMigration(dialect),
       }),
     },

@@ -8,7 +8,12 @@ import type { Database } from './schema';
  * them get a scheduler (active, a cron, not a componente).
  */
 export async function listGetIntegracoes(db: Kysely<Database>, empresaId: number | null): Promise<Integracao[]> {
-  let query = db.selectFrom('integracao').selectAll().where('tipo_servico', '=', 'GET').where('empresa_id', 'is not', null);
+  // Case and spaces of tipo_servico are the engine's to judge (isRunnableOn): ' get ' is a GET row too.
+  let query = db
+    .selectFrom('integracao')
+    .selectAll()
+    .where((eb) => eb(eb.fn('upper', [eb.fn('trim', ['tipo_servico'])]), '=', 'GET'))
+    .where('empresa_id', 'is not', null);
   if (empresaId !== null) query = query.where('empresa_id', '=', empresaId);
   return query.orderBy('empresa_id').orderBy('ordem').orderBy('id').execute();
 }

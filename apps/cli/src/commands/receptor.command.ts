@@ -1,20 +1,12 @@
 import { loadConfig } from '@integrador/config';
-import { type PrepareContext, previewSet, runInfo } from '@integrador/integrador';
-import { isPermanentFailure, loadConnections, resolveSetTarget, type SetTarget } from '@integrador/runtime';
+import { isPermanent, type PrepareContext, previewSet, runInfo } from '@integrador/integrador';
+import { loadConnections, resolveSetTarget, type SetTarget } from '@integrador/runtime';
 import type { DialectName, Integracao } from '@integrador/store';
 import { SoapClientCache, TransientTransportError, type Transport } from '@integrador/transports';
 import type { Command } from 'commander';
 import { type Cli, print, printError, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
-import {
-  addTargetOptions,
-  assertParameters,
-  loadTenant,
-  parseTargetArgs,
-  requireIntegracao,
-  type TargetArgs,
-  type TargetOptions,
-} from '../integration-target';
+import { addTargetOptions, admitOrExplain, loadTenant, parseTargetArgs, type TargetArgs, type TargetOptions } from '../integration-target';
 
 type ReceptorContext = PrepareContext & { transport: Transport; timeoutMs: number };
 type Preview = Awaited<ReturnType<typeof previewSet>>;
@@ -38,7 +30,7 @@ const labelOf = (integracao: Integracao) => `#${integracao.id} (${integracao.nom
 async function throughReceptor<T>(
   cli: Cli,
   args: TargetArgs,
-  check: (integracao: Integracao) => void,
+  purpose: 'preview' | 'info',
   work: (context: ReceptorContext, integracao: Integracao) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig();
@@ -47,9 +39,7 @@ async function throughReceptor<T>(
   if (!config.connectionsFile) printError(cli.text.noConnectionsFile);
   return withDatabase(async (database) => {
     const tenant = await loadTenant(cli, database.db, args);
-    const integracao = await requireIntegracao(cli, database.db, tenant, args.integracaoId);
-    check(integracao);
-    assertParameters(cli, integracao, args.parametros);
+    const { integracao, runTenant } = await admitOrExplain(cli, database.db, tenant, args, purpose);
     let target: SetTarget | undefined;
     try {
       // One command, one WSDL at most: the cache only has to hold that one client.
@@ -57,7 +47,8 @@ async function throughReceptor<T>(
       const context = {
         db: database.db,
         dialect: database.dialect,
-        empresaId: tenant.empresaId,
+        empresaId: runTenant.empresaId,
+        filialId: runTenant.filialId,
         definition: target.definition,
         parametros: args.parametros,
         transport: target.transport,
@@ -66,8 +57,7 @@ async function throughReceptor<T>(
       return await work(context, integracao);
     } catch (err) {
       if (err instanceof TransientTransportError) throw new CliError(cli.text.receptorUnavailable(err.message), { cause: err });
-      if (isPermanentFailure(err))
-        throw new CliError(cli.text.integrationFailed(labelOf(integracao), (err as Error).message), { cause: err });
+      if (isPermanent(err)) throw new CliError(cli.text.integrationFailed(labelOf(integracao), (err as Error).message), { cause: err });
       throw err;
     } finally {
       await target?.transport.close?.();
@@ -77,16 +67,11 @@ async function throughReceptor<T>(
 
 async function preview(cli: Cli, integracaoIdText: string, options: TargetOptions): Promise<void> {
   const args = parseTargetArgs(cli, integracaoIdText, options);
-  await throughReceptor(
-    cli,
-    args,
-    () => undefined,
-    async (context) => {
-      const result = await previewSet(context);
-      if (options.json) printJson(result);
-      else printPreview(cli, result, context.dialect);
-    },
-  );
+  await throughReceptor(cli, args, 'preview', async (context) => {
+    const result = await previewSet(context);
+    if (options.json) printJson(result);
+    else printPreview(cli, result, context.dialect);
+  });
 }
 
 /** The consulta's placeholder for the bound value at `index` (PostgreSQL numbers them; MySQL and SQLite use `?`). */
@@ -115,10 +100,7 @@ function printPreview(cli: Cli, result: Preview, dialect: DialectName): void {
 
 async function info(cli: Cli, integracaoIdText: string, options: TargetOptions): Promise<void> {
   const args = parseTargetArgs(cli, integracaoIdText, options);
-  const notInfo = (integracao: Integracao) => {
-    if (integracao.tipo_servico !== 'INFO') throw new CliError(cli.text.integracaoNotInfo(labelOf(integracao), integracao.tipo_servico));
-  };
-  await throughReceptor(cli, args, notInfo, async (context, integracao) => {
+  await throughReceptor(cli, args, 'info', async (context, integracao) => {
     const answer = await runInfo(context);
     if (options.json) return printJson(answer);
     print(cli.text.infoValues(integracao.nome));

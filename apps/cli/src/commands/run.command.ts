@@ -1,21 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@integrador/config';
-import { DanglingDependencyError, DependencyCycleError, PrerequisiteNotRunnableError, type SetRunResult } from '@integrador/integrador';
+import type { SetRunResult } from '@integrador/integrador';
 import type { GetRunResult } from '@integrador/jobs';
 import { findBlockingFailure, type JobProducer } from '@integrador/queue';
-import { enqueuePlannedRun, planStoredRun, StepQueueUnavailableError } from '@integrador/runtime';
+import { enqueuePlannedRun, StepQueueUnavailableError } from '@integrador/runtime';
 import type { Command } from 'commander';
 import { type Cli, print, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
-import {
-  addTargetOptions,
-  assertParameters,
-  assertRunnable,
-  loadTenant,
-  parseTargetArgs,
-  requireIntegracao,
-  type TargetOptions,
-} from '../integration-target';
+import { addTargetOptions, admitOrExplain, loadTenant, parseTargetArgs, type TargetOptions } from '../integration-target';
 import { withJobProducer } from '../queue-connection';
 import { runGet } from './get-run';
 
@@ -28,10 +20,6 @@ type Settled =
   | { state: 'completed'; result: SetRunResult | GetRunResult }
   | { state: 'failed'; failedReason: string }
   | { state: 'blocked'; failedReason: string; blockedBy: string };
-
-function isGraphError(err: unknown): err is Error {
-  return err instanceof DependencyCycleError || err instanceof DanglingDependencyError || err instanceof PrerequisiteNotRunnableError;
-}
 
 type RunQueue = 'set' | 'get';
 /** How often --wait reads the job's state. */
@@ -50,14 +38,9 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
   // Every check the ingress makes happens before Redis is touched: a refused run enqueues nothing.
   const { tenant, plan } = await withDatabase(async (database) => {
     const found = await loadTenant(cli, database.db, args);
-    const integracao = await requireIntegracao(cli, database.db, found, args.integracaoId);
-    assertRunnable(cli, integracao);
-    assertParameters(cli, integracao, args.parametros);
-    // The same dependency plan as the ingress: prerequisites first, a broken graph refused naming the rows.
-    const planned = await planStoredRun(database, found.empresaId, args.integracaoId).catch((err: unknown) => {
-      throw isGraphError(err) ? new CliError(cli.text.runRefused(err.message)) : err;
-    });
-    return { tenant: found, plan: planned };
+    // The engine's admission, as the ingress: prerequisites first, a refusal named in one line.
+    const admitted = await admitOrExplain(cli, database.db, found, args, 'run');
+    return { tenant: found, plan: admitted.plan };
   }, config);
   const request = {
     tenant: { empresaId: tenant.empresaId, filialId: tenant.filialId },

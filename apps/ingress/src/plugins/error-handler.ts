@@ -2,6 +2,7 @@ import { QueueUnavailableError, RedisConfigurationError } from '@integrador/queu
 import type { ErrorObject } from 'ajv';
 import localize from 'ajv-i18n';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { domainHttpError } from '../error-status';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf, message } from '../i18n';
 
@@ -42,8 +43,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
       const { field, text } = validationMessage(error.validation as ErrorObject[], locale, error.validationContext);
       return send(reply, 400, { code: 'VALIDATION_FAILED', message: message(locale, 'VALIDATION', { field, message: text }), field });
     }
-    if (error instanceof HttpError) {
-      return send(reply, error.statusCode, { code: error.code, message: message(locale, error.code, error.params) });
+    const http = error instanceof HttpError ? error : domainHttpError(error);
+    if (http) {
+      if (http.statusCode === 502) request.log.warn({ reason: error.message }, 'receptor unavailable');
+      return send(reply, http.statusCode, { code: http.code, message: message(locale, http.code, http.params) });
     }
     if (error instanceof QueueUnavailableError) {
       request.log.warn({ reason: error.message }, 'queue unavailable');

@@ -1,28 +1,42 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { PlannedStep } from '@integrador/integrador';
-import { missingParameters, type Parametros } from '@integrador/integrador';
+import {
+  admitRun,
+  isPermanent,
+  isRunnableOn,
+  type Parametros,
+  type PlannedStep,
+  type RunCaller,
+  RunRefusedError,
+} from '@integrador/integrador';
 import type { JobProducer } from '@integrador/queue';
-import { enqueuePlannedRun, planStoredRun, StepQueueUnavailableError } from '@integrador/runtime';
+import { enqueuePlannedRun, StepQueueUnavailableError } from '@integrador/runtime';
 import { type CrmDatabase, listIntegracoes } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse } from '../schemas';
 import { RunBody } from './runs.routes';
 
-/** Plans every candidate; one whose graph is broken is refused on its own (the others still run). */
-async function planAll(database: CrmDatabase, empresaId: number, ids: readonly number[]) {
+/**
+ * Admits every candidate through admitRun: one that lacks parametros_obrigatorios is skipped, one whose graph is broken
+ * (or that admission refuses otherwise) is refused on its own — the others still run.
+ */
+async function admitAll(database: CrmDatabase, tenant: RunCaller, ids: readonly number[], parametros: Parametros) {
   const plans = new Map<number, PlannedStep[]>();
+  const skipped: { integracaoId: number; missing: string[] }[] = [];
   const refused: { integracaoId: number; message: string }[] = [];
-  for (const id of ids) {
+  for (const integracaoId of ids) {
     try {
-      plans.set(id, await planStoredRun(database, empresaId, id));
+      plans.set(integracaoId, (await admitRun(database.db, { tenant, integracaoId, parametros })).plan);
     } catch (err) {
-      refused.push({ integracaoId: id, message: (err as Error).message });
+      if (err instanceof RunRefusedError && err.code === 'MISSING_PARAMETERS') {
+        skipped.push({ integracaoId, missing: (err.params.names ?? '').split(', ') });
+      } else if (isPermanent(err)) refused.push({ integracaoId, message: (err as Error).message });
+      else throw err;
     }
   }
   // A candidate that is a prerequisite of another candidate already runs in that one's flow: not twice.
   const inOtherFlow = new Set([...plans.values()].flatMap((plan) => plan.slice(0, -1).map((step) => step.integracaoId)));
   for (const id of inOtherFlow) plans.delete(id);
-  return { plans, refused };
+  return { plans, skipped, refused };
 }
 
 export const CrmChangeBody = Type.Object(
@@ -62,22 +76,17 @@ export function eventsRoutes(database: CrmDatabase, producer: JobProducer): Fast
       async (request, reply) => {
         const parametros: Parametros = request.body.parametros ?? {};
         const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
+        const tabela = request.body.tabela.toLowerCase();
         const candidates = (await listIntegracoes(database.db, request.tenant)).filter(
-          (row) =>
-            row.tipo_servico === 'SET' &&
-            Number(row.ativo) === 1 &&
-            (row.link ?? '').trim().toLowerCase() !== 'componente' &&
-            (row.tabela ?? '').toLowerCase() === request.body.tabela.toLowerCase(),
+          (row) => isRunnableOn(row, 'set') && (row.tabela ?? '').trim().toLowerCase() === tabela,
         );
         const jobs: { integracaoId: number; jobId: string }[] = [];
-        const skipped: { integracaoId: number; missing: string[] }[] = [];
-        const runnable: number[] = [];
-        for (const row of candidates) {
-          const missing = missingParameters(row, parametros);
-          if (missing.length) skipped.push({ integracaoId: row.id, missing });
-          else runnable.push(row.id);
-        }
-        const { plans, refused } = await planAll(database, tenant.empresaId, runnable);
+        const { plans, skipped, refused } = await admitAll(
+          database,
+          tenant,
+          candidates.map((row) => row.id),
+          parametros,
+        );
         for (const [integracaoId, plan] of plans) {
           try {
             const run = await enqueuePlannedRun(producer, { tenant, integracaoId, parametros, trigger: 'event' }, plan);

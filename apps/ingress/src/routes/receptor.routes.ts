@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ConnectionsRegistry } from '@integrador/connections';
-import { missingParameters, type Parametros, previewSet, runInfo } from '@integrador/integrador';
-import { isPermanentFailure, resolveSetTarget } from '@integrador/runtime';
-import { type CrmDatabase, findIntegracao, type Tenant } from '@integrador/store';
-import { type SoapClientCache, TransientTransportError } from '@integrador/transports';
+import { admitRun, type Parametros, previewSet, runInfo } from '@integrador/integrador';
+import { resolveSetTarget } from '@integrador/runtime';
+import type { CrmDatabase, Tenant } from '@integrador/store';
+import type { SoapClientCache } from '@integrador/transports';
 import { Type } from '@sinclair/typebox';
-import { HttpError } from '../http-error';
 import { ErrorResponse, IdParams } from '../schemas';
 import { RunBody, RunQuery } from './runs.routes';
 
@@ -15,31 +14,24 @@ export interface ReceptorRoutesDeps {
   soapCache: SoapClientCache;
 }
 
-/** Maps engine and transport failures to HTTP: configuration/receptor refusals 422, unreachable receptors 502. */
-function asHttpError(err: unknown): unknown {
-  if (err instanceof HttpError) return err;
-  if (err instanceof TransientTransportError) return new HttpError(502, 'RECEPTOR_UNAVAILABLE', { detail: err.message }, { cause: err });
-  if (isPermanentFailure(err)) return new HttpError(422, 'INTEGRATION_FAILED', { detail: (err as Error).message }, { cause: err });
-  return err;
-}
-
-/** The integration of the tenant, checked for its required parameters, with everything a preview or INFO run needs. */
-async function target(deps: ReceptorRoutesDeps, tenant: Tenant, id: number, parametros: Parametros) {
-  const integracao = await findIntegracao(deps.database.db, tenant, id);
-  if (!integracao) throw new HttpError(404, 'NOT_FOUND');
-  const missing = missingParameters(integracao, parametros);
-  if (missing.length) throw new HttpError(400, 'MISSING_PARAMETERS', { names: missing.join(', ') });
+/**
+ * The integration of the tenant, admitted for a preview or an INFO lookup (admitRun: the tenant's row, its required
+ * parameters, its own conexao_integracao), with everything the run needs. Refusals and engine failures are thrown as
+ * they are: the error handler's code table answers them (a row of another tenant, or no record of the tenant, 404).
+ */
+async function target(deps: ReceptorRoutesDeps, tenant: Tenant, id: number, parametros: Parametros, purpose: 'preview' | 'info') {
+  const { runTenant } = await admitRun(deps.database.db, { tenant, integracaoId: id, parametros, purpose });
   const resolved = await resolveSetTarget(deps.database, deps.connections, deps.soapCache, tenant, id);
-  const context = {
+  return {
     db: deps.database.db,
     dialect: deps.database.dialect,
-    empresaId: tenant.empresaId,
+    empresaId: runTenant.empresaId,
+    filialId: runTenant.filialId,
     definition: resolved.definition,
     parametros,
     transport: resolved.transport,
     timeoutMs: resolved.timeoutMs,
   };
-  return { integracao, context };
 }
 
 const responses = {
@@ -68,12 +60,7 @@ export function receptorRoutes(deps: ReceptorRoutesDeps): FastifyPluginAsyncType
       },
       async (request) => {
         const parametros: Parametros = { ...request.query, ...(request.body?.parametros ?? {}) };
-        try {
-          const { context } = await target(deps, request.tenant, request.params.id, parametros);
-          return await previewSet(context);
-        } catch (err) {
-          throw asHttpError(err);
-        }
+        return previewSet(await target(deps, request.tenant, request.params.id, parametros, 'preview'));
       },
     );
 
@@ -91,15 +78,7 @@ export function receptorRoutes(deps: ReceptorRoutesDeps): FastifyPluginAsyncType
       },
       async (request) => {
         const parametros: Parametros = { ...request.query, ...(request.body?.parametros ?? {}) };
-        try {
-          const { integracao, context } = await target(deps, request.tenant, request.params.id, parametros);
-          if (integracao.tipo_servico !== 'INFO') {
-            throw new HttpError(409, 'NOT_RUNNABLE', { id: String(integracao.id), tipo: integracao.tipo_servico, reason: 'INFO' });
-          }
-          return await runInfo(context);
-        } catch (err) {
-          throw asHttpError(err);
-        }
+        return runInfo(await target(deps, request.tenant, request.params.id, parametros, 'info'));
       },
     );
   };

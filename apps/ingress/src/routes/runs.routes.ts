@@ -1,11 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { missingParameters, type Parametros } from '@integrador/integrador';
+import type { Parametros } from '@integrador/integrador';
 import type { JobProducer } from '@integrador/queue';
 import { enqueueIntegrationRun } from '@integrador/runtime';
-import { type CrmDatabase, findIntegracao } from '@integrador/store';
+import type { CrmDatabase } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
-import { flowHttpError } from '../flow-errors';
-import { HttpError } from '../http-error';
 import { ErrorResponse, IdParams } from '../schemas';
 
 const ParameterName = '^[A-Za-z_][A-Za-z0-9_]*$';
@@ -20,18 +18,6 @@ export const RunQuery = Type.Record(Type.String({ pattern: ParameterName }), Typ
 
 /** One step of an enqueued run (the integration and each prerequisite), in run order. */
 export const RunStep = Type.Object({ integracaoId: Type.Integer(), nome: Type.String(), queue: Type.String(), jobId: Type.String() });
-
-/**
- * Enqueues a run through the one shared path (dependency flows included), answering a broken dependency graph
- * with 400/409 naming the rows.
- */
-export async function enqueueOrRefuse(...args: Parameters<typeof enqueueIntegrationRun>) {
-  try {
-    return await enqueueIntegrationRun(...args);
-  } catch (err) {
-    throw flowHttpError(err, 'enqueued') ?? err;
-  }
-}
 
 /**
  * POST /v1/integrations/:id/run: enqueue a SET push or a GET pull after checking parametros_obrigatorios, together with the
@@ -67,25 +53,15 @@ export function runsRoutes(database: CrmDatabase, producer: JobProducer): Fastif
         },
       },
       async (request, reply) => {
-        const integracao = await findIntegracao(database.db, request.tenant, request.params.id);
-        if (!integracao) throw new HttpError(404, 'NOT_FOUND');
-        const id = String(integracao.id);
-        if (Number(integracao.ativo) !== 1) throw new HttpError(409, 'INTEGRATION_INACTIVE', { id });
-        if ((integracao.link ?? '').trim().toLowerCase() === 'componente') {
-          throw new HttpError(409, 'NOT_RUNNABLE', { id, tipo: integracao.tipo_servico, reason: 'componente' });
-        }
-        if (integracao.tipo_servico !== 'SET' && integracao.tipo_servico !== 'GET') {
-          throw new HttpError(409, 'NOT_RUNNABLE', {
-            id,
-            tipo: integracao.tipo_servico,
-            reason: integracao.tipo_servico === 'INFO' ? '/info' : 'SET, GET',
-          });
-        }
         const parametros: Parametros = { ...request.query, ...(request.body?.parametros ?? {}) };
-        const missing = missingParameters(integracao, parametros);
-        if (missing.length) throw new HttpError(400, 'MISSING_PARAMETERS', { names: missing.join(', ') });
         const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
-        const run = await enqueueOrRefuse(database, producer, { tenant, integracaoId: integracao.id, parametros, trigger: 'api' });
+        // Admission (the engine's admitRun) refuses with coded errors; the error handler's table answers them.
+        const run = await enqueueIntegrationRun(database, producer, {
+          tenant,
+          integracaoId: request.params.id,
+          parametros,
+          trigger: 'api',
+        });
         return reply.status(202).send(run);
       },
     );

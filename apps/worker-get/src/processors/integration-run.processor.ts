@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { loadGetDefinition, runGet, runInputs, SyncBusyError } from '@integrador/integrador';
 import type { GetRunResult, IntegrationRunPayload } from '@integrador/jobs';
 import { type FlowValues, type JobContext, type JobHandler, mergeFlowValues } from '@integrador/queue';
-import { isPermanentFailure, sourceReaderFor, type WorkerDeps } from '@integrador/runtime';
-import { DelayedError, UnrecoverableError } from 'bullmq';
+import { admitJob, sourceReaderFor, type WorkerDeps } from '@integrador/runtime';
+import { DelayedError } from 'bullmq';
 
 /** How long a job waits for another run of its integration before it looks again. */
 const BUSY_RECHECK_MS = { min: 1000, max: 10000 };
@@ -17,13 +17,17 @@ async function waitForHolder(ctx: JobContext, err: SyncBusyError): Promise<never
   throw new DelayedError();
 }
 
-/** integration.run on the get queue: one GET pull, progress after each committed chunk, permanent failures not retried. */
+/**
+ * integration.run on the get queue: admitted again (admitJob), then one GET pull with progress after each committed
+ * chunk. Only waiting for another run is handled here; the queue worker fails permanent errors for good.
+ */
 export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<IntegrationRunPayload> {
   return async (payload, ctx): Promise<GetRunResult & { flow?: FlowValues }> => {
     const { database, connections, config } = deps;
     const tenant = { empresaId: payload.tenant.empresaId, filialId: payload.tenant.filialId, nome: '' };
     const jobId = String(ctx.job.id);
     try {
+      await admitJob(database, payload, ctx.upstream);
       const definition = await loadGetDefinition(database.db, tenant, payload.integracaoId);
       // A pull is one outbound use of the ERP connection: the (tenant, connection) rate limit applies to it.
       await ctx.limits.acquire({ connection: definition.conexao.nome_conexao });
@@ -53,8 +57,6 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
       return { ...result, flow: mergeFlowValues(ctx.upstream, payload.integracaoId, { nome: definition.integracao.nome, values: own }) };
     } catch (err) {
       if (err instanceof SyncBusyError) return waitForHolder(ctx, err);
-      // The configuration's (or the source's) own message is what the operator sees on the failed job.
-      if (isPermanentFailure(err)) throw new UnrecoverableError((err as Error).message);
       throw err;
     }
   };

@@ -1,5 +1,6 @@
 import type { Database, DialectName } from '@integrador/store';
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import { bindEngineValues, type RunTenant } from '../runs/tenant-scope';
 import { toRawSql } from '../template';
 import type { CrmColumn, CrmTable } from './crm-table';
 import { asParameter, asText } from './crm-values';
@@ -178,10 +179,12 @@ export async function writeWithTemplates(
   settings: Pick<GetSettings, 'sqlInsert' | 'sqlUpdate'>,
   base: Record<string, unknown>,
   records: readonly SyncRecord[],
+  tenant: RunTenant,
 ): Promise<number> {
   let written = 0;
   for (const record of records) {
-    const values = { ...base, ...rowVariables(record) };
+    // A source row's empresa_id (or any engine variable) never replaces the engine's.
+    const values = bindEngineValues({ ...base, ...rowVariables(record) }, tenant);
     if (settings.sqlUpdate) {
       const updated = await toRawSql(settings.sqlUpdate, values, { dialect }).execute(trx);
       if (Number(updated.numAffectedRows ?? 0) > 0) {

@@ -8,13 +8,16 @@ import {
   findCursorKeys,
   findSyncRun,
   finishSyncRun,
+  isTenantGuardViolation,
   type SyncState,
   saveCursorKeys,
   startSyncRun,
   timestampMs,
   updateSyncState,
+  withTenantScope,
 } from '@integrador/store';
 import type { Kysely, Transaction } from 'kysely';
+import { ForeignRowError } from '../runs/run-errors';
 import { isStatementError } from '../set/consulta-rows';
 import { PermanentError } from '../set/permanent-error';
 import { type CrmTable, describeCrmTable, hasTenantUniqueKey } from './crm-table';
@@ -162,7 +165,8 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
   const next = incremental ? cursorAfter(run, all) : { cursor: run.cursor, keysAtCursor: [], replace: false };
   const plan = run.plan;
   try {
-    await ctx.db.transaction().execute(async (trx) => {
+    // The run's tenant scope: the database's guard refuses any row of another empresa (sql_insert/sql_update included).
+    await withTenantScope(ctx.db, ctx.dialect, ctx.tenant.empresaId, async (trx) => {
       if (table && plan)
         await upsertRecords(
           trx,
@@ -171,7 +175,11 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
           run.stamp,
           records,
         );
-      else await writeWithTemplates(trx, ctx.dialect, settings, baseValues(ctx, run), records);
+      else
+        await writeWithTemplates(trx, ctx.dialect, settings, baseValues(ctx, run), records, {
+          empresaId: ctx.tenant.empresaId,
+          filialId: run.stamp.filialId,
+        });
       if (incremental && next.keysAtCursor.length > 0)
         await saveCursorKeys(
           trx,
@@ -185,6 +193,12 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
       await addSyncRunCounts(trx, run.runId, counts);
     });
   } catch (err) {
+    if (isTenantGuardViolation(err)) {
+      throw new ForeignRowError(
+        `writing ${settings.table ?? 'sql_insert/sql_update'} reached a row of another empresa; the chunk was rolled back`,
+        { cause: err },
+      );
+    }
     if (isStatementError(err))
       throw new PermanentError(
         'GET_WRITE_FAILED',
@@ -333,7 +347,7 @@ async function pull(ctx: GetRunContext, run: RunState, table: CrmTable | null, s
   if (!run.reconcile || !table) return 0;
   run.progress = { ...run.progress, phase: 'reconciliando' };
   await ctx.onProgress?.(run.progress);
-  return ctx.db.transaction().execute(async (trx) => {
+  return withTenantScope(ctx.db, ctx.dialect, ctx.tenant.empresaId, async (trx) => {
     const removed = await markRemoved(trx, ctx.dialect, table, run.stamp);
     await fenced(trx, ctx, run, { reconciliando: false, ultimaReconciliacao: new Date() });
     return removed;

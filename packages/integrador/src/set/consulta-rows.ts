@@ -1,6 +1,7 @@
 import type { Database, DialectName } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { parseConsulta } from '../consulta';
+import { bindEngineValues, type CrmScope, scopeStatement } from '../runs/tenant-scope';
 import { compileTemplate, toRawSql } from '../template';
 import { PermanentError } from './permanent-error';
 
@@ -21,15 +22,25 @@ export function isStatementError(err: unknown): boolean {
   return code === 'SQLITE_ERROR' || code === 'SQLITE_MISMATCH' || code === 'SQLITE_CONSTRAINT_NOTNULL';
 }
 
-/** Runs a consulta with its #vars# bound as parameters and returns the rows. */
+/** A consulta's SQL bound to the run's tenant (tenant-scope.ts), with the engine's values bound last. */
+function scoped(dialect: DialectName, text: string, values: Readonly<Record<string, unknown>>, scope: CrmScope) {
+  return {
+    template: scopeStatement(consultaSql(text), dialect, scope.tables, scope.tenant),
+    values: bindEngineValues(values, scope.tenant),
+  };
+}
+
+/** Runs a consulta of the run's tenant with its #vars# bound as parameters and returns the rows (none of another tenant). */
 export async function runConsulta(
   db: Kysely<Database>,
   dialect: DialectName,
   text: string,
   values: Readonly<Record<string, unknown>>,
+  scope: CrmScope,
 ): Promise<Record<string, unknown>[]> {
+  const statement = scoped(dialect, text, values, scope);
   try {
-    const result = await toRawSql(consultaSql(text), values, { dialect }).execute(db);
+    const result = await toRawSql(statement.template, statement.values, { dialect }).execute(db);
     return result.rows as Record<string, unknown>[];
   } catch (err) {
     if (isStatementError(err)) throw new PermanentError('CONSULTA_FAILED', `consulta failed: ${(err as Error).message}`, { cause: err });
@@ -38,7 +49,8 @@ export async function runConsulta(
 }
 
 /** The SQL and bound values a consulta would run with (for previews). */
-export function describeConsulta(dialect: DialectName, text: string, values: Readonly<Record<string, unknown>>) {
-  const compiled = compileTemplate(consultaSql(text), values, dialect);
+export function describeConsulta(dialect: DialectName, text: string, values: Readonly<Record<string, unknown>>, scope: CrmScope) {
+  const statement = scoped(dialect, text, values, scope);
+  const compiled = compileTemplate(statement.template, statement.values, dialect);
   return { sql: compiled.sql, parameters: compiled.parameters };
 }

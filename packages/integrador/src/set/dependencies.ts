@@ -1,5 +1,6 @@
 import type { Database, Dependencia, DialectName } from '@integrador/store';
 import type { Kysely } from 'kysely';
+import type { CrmScope } from '../runs/tenant-scope';
 import { runConsulta } from './consulta-rows';
 import { PermanentError } from './permanent-error';
 import { type UpstreamValues, upstreamValueOf } from './upstream-values';
@@ -12,10 +13,16 @@ function kindOf(tipo: string): 'consulta' | 'integracao' | null {
   return null;
 }
 
-async function lookup(db: Kysely<Database>, dialect: DialectName, dep: Dependencia, values: Readonly<Record<string, unknown>>) {
+async function lookup(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  dep: Dependencia,
+  values: Readonly<Record<string, unknown>>,
+  scope: CrmScope,
+) {
   if (!dep.consulta)
     throw new PermanentError('DEPENDENCY_CONFIG', `dependencias #${dep.id} (${dep.variavel}): tipo consulta without consulta`);
-  const [row] = await runConsulta(db, dialect, dep.consulta, values);
+  const [row] = await runConsulta(db, dialect, dep.consulta, values, scope);
   if (!row) return undefined;
   return dep.indice_valor ? row[dep.indice_valor] : Object.values(row)[0];
 }
@@ -52,7 +59,7 @@ async function fromIntegration(db: Kysely<Database>, empresaId: number, dep: Dep
 export async function resolveDependencias(
   db: Kysely<Database>,
   dialect: DialectName,
-  empresaId: number,
+  scope: CrmScope,
   dependencias: readonly Dependencia[],
   values: Readonly<Record<string, unknown>>,
   upstream?: UpstreamValues,
@@ -64,8 +71,8 @@ export async function resolveDependencias(
       throw new PermanentError('DEPENDENCY_CONFIG', `dependencias #${dep.id}: unknown tipo "${dep.tipo}" (use consulta or integracao)`);
     const value =
       kind === 'consulta'
-        ? await lookup(db, dialect, dep, { ...values, ...resolved })
-        : await fromIntegration(db, empresaId, dep, upstream);
+        ? await lookup(db, dialect, dep, { ...values, ...resolved }, scope)
+        : await fromIntegration(db, scope.tenant.empresaId, dep, upstream);
     if ((value === undefined || value === null || value === '') && Number(dep.obrigatoria) === 1) {
       throw new PermanentError(
         'DEPENDENCY_UNRESOLVED',

@@ -4,6 +4,7 @@
  */
 export class PermanentError extends Error {
   override name = 'PermanentError';
+  readonly permanent = true;
   constructor(
     readonly code: string,
     message: string,

@@ -2,6 +2,7 @@ import type { Database, DialectName, Regra } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { buildRequest, type MappedField } from '../request-mapping';
 import { applyRules } from '../rules';
+import { bindEngineValues, type CrmScope, runTenantOf, tenantTablesOf } from '../runs/tenant-scope';
 import { planValues } from '../set-plan';
 import { describeConsulta, runConsulta } from './consulta-rows';
 import { resolveDependencias } from './dependencies';
@@ -28,6 +29,8 @@ export interface PrepareContext {
   db: Kysely<Database>;
   dialect: DialectName;
   empresaId: number;
+  /** The caller's filial (a filial key); the integration's own filial wins. */
+  filialId?: number | null;
   definition: SetDefinition;
   parametros: Readonly<Record<string, unknown>>;
   /** In a dependency flow: what the steps before this one produced (upstream-values.ts). */
@@ -54,21 +57,39 @@ function mapWithRules(
 }
 
 /** A component's rows, each mapped through its own campos and regras, become a list inside the parent's request. */
-async function buildComponent(ctx: PrepareContext, component: ComponentDefinition, values: Record<string, unknown>): Promise<unknown[]> {
-  const rows = component.integracao.consulta ? await runConsulta(ctx.db, ctx.dialect, component.integracao.consulta, values) : [values];
+async function buildComponent(
+  ctx: PrepareContext,
+  scope: CrmScope,
+  component: ComponentDefinition,
+  values: Record<string, unknown>,
+): Promise<unknown[]> {
+  const rows = component.integracao.consulta
+    ? await runConsulta(ctx.db, ctx.dialect, component.integracao.consulta, values, scope)
+    : [values];
   const items: unknown[] = [];
   for (const row of rows) {
-    const own = await resolveDependencias(ctx.db, ctx.dialect, ctx.empresaId, component.dependencias, { ...values, ...row }, ctx.upstream);
-    items.push(mapWithRules(component.campos, component.regras, planValues({ ...values, ...row }, {}, own)).body);
+    const own = await resolveDependencias(ctx.db, ctx.dialect, scope, component.dependencias, { ...values, ...row }, ctx.upstream);
+    const componentValues = bindEngineValues(planValues({ ...values, ...row }, {}, own), scope.tenant);
+    items.push(mapWithRules(component.campos, component.regras, componentValues).body);
   }
   return items;
 }
 
-/** Reads the records (consulta), resolves dependencias, builds components, maps campos and applies regras. */
+/** The tenant binding of a SET/INFO run's CRM statements (tenant-scope.ts). */
+export async function crmScopeOf(ctx: Pick<PrepareContext, 'db' | 'empresaId' | 'filialId' | 'definition'>): Promise<CrmScope> {
+  const tenant = runTenantOf({ empresaId: ctx.empresaId, filialId: ctx.filialId ?? null }, ctx.definition.integracao);
+  return { tenant, tables: await tenantTablesOf(ctx.db) };
+}
+
+/**
+ * Reads the records (consulta), resolves dependencias, builds components, maps campos and applies regras. Every CRM
+ * statement is bound to the run's tenant: a record of another empresa is not found, like a missing one.
+ */
 export async function prepareSet(ctx: PrepareContext): Promise<PreparedSet> {
   const { integracao } = ctx.definition;
-  const parametros = runInputs(ctx.parametros, ctx.upstream) as Record<string, string>;
-  const rows = integracao.consulta ? await runConsulta(ctx.db, ctx.dialect, integracao.consulta, parametros) : [{}];
+  const scope = await crmScopeOf(ctx);
+  const parametros = bindEngineValues(runInputs(ctx.parametros, ctx.upstream), scope.tenant) as Record<string, string>;
+  const rows = integracao.consulta ? await runConsulta(ctx.db, ctx.dialect, integracao.consulta, parametros, scope) : [{}];
   if (rows.length === 0) {
     throw new PermanentError(
       'NO_RECORDS',
@@ -79,12 +100,12 @@ export async function prepareSet(ctx: PrepareContext): Promise<PreparedSet> {
   const records: PreparedRecord[] = [];
   for (const [index, row] of rows.entries()) {
     const base = planValues(row, parametros, {});
-    const resolved = await resolveDependencias(ctx.db, ctx.dialect, ctx.empresaId, ctx.definition.dependencias, base, ctx.upstream);
-    const values = planValues(row, parametros, resolved);
+    const resolved = await resolveDependencias(ctx.db, ctx.dialect, scope, ctx.definition.dependencias, base, ctx.upstream);
+    const values = bindEngineValues(planValues(row, parametros, resolved), scope.tenant);
     const built: Record<string, unknown> = {};
-    for (const component of components) built[component.integracao.nome] = await buildComponent(ctx, component, values);
+    for (const component of components) built[component.integracao.nome] = await buildComponent(ctx, scope, component, values);
     const { body, fields } = mapWithRules(ctx.definition.campos, ctx.definition.regras, values, built);
     records.push({ key: row.id === undefined || row.id === null ? String(index) : `id${String(row.id)}`, values, body, fields });
   }
-  return { consulta: integracao.consulta ? describeConsulta(ctx.dialect, integracao.consulta, parametros) : null, records };
+  return { consulta: integracao.consulta ? describeConsulta(ctx.dialect, integracao.consulta, parametros, scope) : null, records };
 }

@@ -1,6 +1,15 @@
-import { claimExecucao, type Execucao, recordTentativa, setExecucaoStatus } from '@integrador/store';
+import {
+  claimExecucao,
+  type Execucao,
+  isTenantGuardViolation,
+  recordTentativa,
+  setExecucaoStatus,
+  withTenantScope,
+} from '@integrador/store';
 import { OutboundAddressError, ReceptorError, type Transport, type TransportExchange } from '@integrador/transports';
 import { readReturn } from '../return-reader';
+import { ForeignRowError } from '../runs/run-errors';
+import { bindEngineValues, runTenantOf } from '../runs/tenant-scope';
 import { writeBackValues } from '../set-plan';
 import { toRawSql } from '../template';
 import { isStatementError } from './consulta-rows';
@@ -97,24 +106,33 @@ async function send(
   return { values: reading.values, message: reading.message };
 }
 
-/** Runs sql_update with the record's values and the receptor's returned values (#codCli# …) bound. */
+/**
+ * Runs sql_update with the record's values and the receptor's returned values (#codCli# …) bound, in the run's
+ * tenant-scoped transaction: a statement that reaches another empresa's row is refused and rolled back (ForeignRowError).
+ */
 async function writeBack(ctx: SetRunContext, execucao: Execucao, record: PreparedRecord, returned: Record<string, unknown>): Promise<void> {
   const { sql_update } = ctx.definition.integracao;
-  const values = writeBackValues(record.values, { values: returned });
-  // The write-back and the outbox's concluido commit together: a crash leaves the row enviado and a re-run writes back again.
-  await ctx.db.transaction().execute(async (trx) => {
-    if (sql_update?.trim()) {
-      try {
-        await toRawSql(sql_update, values, { dialect: ctx.dialect }).execute(trx);
-      } catch (err) {
-        // The record is in the receptor (status enviado); a statement error here needs a fixed sql_update, then a retry.
-        if (isStatementError(err))
-          throw new PermanentError('WRITE_BACK_FAILED', `sql_update failed: ${(err as Error).message}`, { cause: err });
-        throw err;
-      }
+  const tenant = runTenantOf({ empresaId: ctx.empresaId, filialId: ctx.filialId ?? null }, ctx.definition.integracao);
+  // What the receptor answered never replaces the engine's own values (#empresa_id#).
+  const values = bindEngineValues(writeBackValues(record.values, { values: returned }), tenant);
+  try {
+    // The write-back and the outbox's concluido commit together: a crash leaves the row enviado and a re-run writes back again.
+    await withTenantScope(ctx.db, ctx.dialect, tenant.empresaId, async (trx) => {
+      if (sql_update?.trim()) await toRawSql(sql_update, values, { dialect: ctx.dialect }).execute(trx);
+      await setExecucaoStatus(trx, execucao.id, 'concluido');
+    });
+  } catch (err) {
+    if (isTenantGuardViolation(err)) {
+      throw new ForeignRowError(
+        `sql_update of integracao #${ctx.definition.integracao.id} reached a row of another empresa; nothing was written (record ${record.key})`,
+        { cause: err },
+      );
     }
-    await setExecucaoStatus(trx, execucao.id, 'concluido');
-  });
+    // The record is in the receptor (status enviado); a statement error here needs a fixed sql_update, then a retry.
+    if (isStatementError(err))
+      throw new PermanentError('WRITE_BACK_FAILED', `sql_update failed: ${(err as Error).message}`, { cause: err });
+    throw err;
+  }
 }
 
 async function runRecord(ctx: SetRunContext, record: PreparedRecord): Promise<SetRecordOutcome> {

@@ -45,6 +45,7 @@ describe('flow values in a run', () => {
         .execute();
     });
     afterAll(() => database.drop());
+    const scope = () => ({ tenant: { empresaId, filialId: null }, tables: new Map() });
 
     const dependencia = {
       id: 1,
@@ -60,14 +61,14 @@ describe('flow values in a run', () => {
     };
 
     it("prefers the origin's value in this flow over its last completed result", async () => {
-      expect(await resolveDependencias(database.db, 'sqlite', empresaId, [dependencia], {}, upstream)).toEqual({ cliente: 901 });
+      expect(await resolveDependencias(database.db, 'sqlite', scope(), [dependencia], {}, upstream)).toEqual({ cliente: 901 });
     });
 
     it('falls back to the last completed result when run alone, or when the origin was not in the flow', async () => {
-      expect(await resolveDependencias(database.db, 'sqlite', empresaId, [dependencia], {})).toEqual({ cliente: 111 });
+      expect(await resolveDependencias(database.db, 'sqlite', scope(), [dependencia], {})).toEqual({ cliente: 111 });
       const other = { ...dependencia, integracao_origem_id: 19 };
       const withoutOrigin: UpstreamValues = { values: {}, integracoes: { '20': { values: { codCli: 5 } } } };
-      expect(await resolveDependencias(database.db, 'sqlite', empresaId, [other], {}, withoutOrigin)).toEqual({ cliente: 111 });
+      expect(await resolveDependencias(database.db, 'sqlite', scope(), [other], {}, withoutOrigin)).toEqual({ cliente: 111 });
     });
   });
 });

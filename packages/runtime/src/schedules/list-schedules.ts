@@ -1,3 +1,4 @@
+import { queueForTipo } from '@integrador/integrador';
 import { getScheduler, type JobProducer, type SchedulerState } from '@integrador/queue';
 import { type Database, type Integracao, lastSyncRun, listIntegracoes, type Tenant, timestampMs } from '@integrador/store';
 import type { Kysely } from 'kysely';
@@ -74,7 +75,7 @@ function entryOf(row: Integracao, empresaId: number, scheduler: SchedulerState |
 
 /** The schedules of one tenant's GET integrations (a filial key sees its filial's and the empresa-wide ones). */
 export async function listSchedules(db: Kysely<Database>, producer: JobProducer, tenant: Tenant): Promise<ScheduleEntry[]> {
-  const rows = (await listIntegracoes(db, tenant)).filter((row) => row.tipo_servico === 'GET');
+  const rows = (await listIntegracoes(db, tenant)).filter((row) => queueForTipo(row.tipo_servico) === 'get');
   if (rows.length === 0) return [];
   const queue = producer.queue('get');
   const schedulers = await producer.read('list schedules', () =>

@@ -1,3 +1,4 @@
+import { isRunnableOn } from '@integrador/integrador';
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import type { Logger } from '@integrador/logging';
 import {
@@ -38,9 +39,7 @@ export interface ReconcileOptions {
 /** The cron text of a row that should be scheduled (active, not a componente, a non-blank cron), else null. */
 export function scheduledCron(row: Integracao): string | null {
   const cron = (row.cron ?? '').trim().replace(/\s+/g, ' ');
-  if (cron === '' || Number(row.ativo) !== 1) return null;
-  if ((row.link ?? '').trim().toLowerCase() === 'componente') return null;
-  return cron;
+  return cron !== '' && isRunnableOn(row, 'get') ? cron : null;
 }
 
 /** The job a scheduled run enqueues: ids only, no parametros (a GET pull reads its whole consulta). */

@@ -1,0 +1,35 @@
+import { flowHttpError } from './flow-errors';
+import { HttpError } from './http-error';
+import type { MessageKey } from './i18n';
+
+/**
+ * The one code → HTTP status table of the API. Routes throw the engine's domain errors as they are; the error
+ * handler answers each coded error here with its status and localized message. A tenant never learns whether a row
+ * of another tenant exists: NOT_FOUND, a consulta that finds no row of the tenant (NO_RECORDS) and a write refused by
+ * the tenant guard (FOREIGN_ROW) all answer 404.
+ */
+const STATUS_BY_CODE: Readonly<Record<string, { status: number; key: MessageKey }>> = {
+  NOT_FOUND: { status: 404, key: 'NOT_FOUND' },
+  INTEGRATION_NOT_FOUND: { status: 404, key: 'NOT_FOUND' },
+  NO_RECORDS: { status: 404, key: 'RECORD_NOT_FOUND' },
+  FOREIGN_ROW: { status: 404, key: 'RECORD_NOT_FOUND' },
+  MISSING_PARAMETERS: { status: 400, key: 'MISSING_PARAMETERS' },
+  INTEGRATION_INACTIVE: { status: 409, key: 'INTEGRATION_INACTIVE' },
+  NOT_RUNNABLE: { status: 409, key: 'NOT_RUNNABLE' },
+  TRANSPORT_TRANSIENT: { status: 502, key: 'RECEPTOR_UNAVAILABLE' },
+};
+
+/** The answer to a coded engine error: the table above, the dependency-graph errors, any other permanent failure 422. */
+export function domainHttpError(err: unknown): HttpError | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const graph = flowHttpError(err, 'enqueued');
+  if (graph) return graph;
+  const code = (err as { code?: unknown }).code;
+  const entry = typeof code === 'string' ? STATUS_BY_CODE[code] : undefined;
+  const params = (err as { params?: Record<string, string> }).params ?? {};
+  if (entry) return new HttpError(entry.status, entry.key, { detail: err.message, ...params }, { cause: err });
+  if ((err as { permanent?: unknown }).permanent === true) {
+    return new HttpError(422, 'INTEGRATION_FAILED', { detail: err.message }, { cause: err });
+  }
+  return undefined;
+}

@@ -1,0 +1,112 @@
+import { type ConexaoIntegracao, type Database, findIntegracao, type Integracao, type Tenant } from '@integrador/store';
+import type { Kysely } from 'kysely';
+import { missingParameters, type Parametros } from '../parametros';
+import { type PlannedStep, type PlanRow, planIntegrationRun } from '../run-plan';
+import { RunRefusedError } from './run-errors';
+import { queueForTipo, type RunQueue, runnability } from './runnability';
+import { type RunTenant, runTenantOf } from './tenant-scope';
+
+/** What the run is for: a queued run (SET/GET), an INFO lookup, or a dry run (preview) of a SET/INFO row. */
+export type RunPurpose = 'run' | 'info' | 'preview';
+
+/** The tenant that asks (an API key, the CLI's --empresa/--filial, a job's payload). */
+export type RunCaller = Pick<Tenant, 'empresaId' | 'filialId'>;
+
+export interface AdmissionRequest {
+  tenant: RunCaller;
+  integracaoId: number;
+  /** The values the run will see (with upstream values in a flow), for parametros_obrigatorios. */
+  parametros: Readonly<Parametros> | Readonly<Record<string, unknown>>;
+  purpose?: RunPurpose;
+  /** False for steps whose values come from elsewhere (a scheduler's run, a flow's prerequisite). */
+  checkParameters?: boolean;
+}
+
+/** An admitted run: the row, the tenant its SQL is bound to, its queue and its dependency plan (run order). */
+export interface AdmittedRun {
+  integracao: Integracao;
+  conexao: ConexaoIntegracao | undefined;
+  /** Bound into every CRM statement of the run: the caller's empresa, and the row's filial (else the key's). */
+  runTenant: RunTenant;
+  queue: RunQueue | null;
+  /** Purpose run: the prerequisites first, this integration last. Other purposes: this integration alone. */
+  plan: PlannedStep[];
+}
+
+/** The dependency columns of every integracao of one empresa (the graph is per empresa; other tenants' rows are never read). */
+export function loadPlanRows(db: Kysely<Database>, empresaId: number): Promise<PlanRow[]> {
+  return db
+    .selectFrom('integracao')
+    .select(['id', 'nome', 'empresa_id', 'ordem', 'dependente', 'depende_de', 'tipo_servico', 'ativo', 'link'])
+    .where('empresa_id', '=', empresaId)
+    .orderBy('ordem')
+    .orderBy('id')
+    .execute();
+}
+
+function label(row: Integracao): string {
+  return `integracao #${row.id} (${row.nome})`;
+}
+
+function assertPurpose(row: Integracao, purpose: RunPurpose): void {
+  const { active, componente, tipo } = runnability(row);
+  const id = String(row.id);
+  const nome = row.nome;
+  if (purpose === 'preview') return;
+  if (!active) throw new RunRefusedError('INTEGRATION_INACTIVE', `${label(row)} is inactive (ativo = 0)`, { id, nome });
+  const wanted = purpose === 'info' ? ['INFO'] : ['SET', 'GET'];
+  const reason = componente ? 'componente' : wanted.includes(tipo) ? null : tipo === 'INFO' ? '/info' : wanted.join(', ');
+  if (reason) {
+    throw new RunRefusedError('NOT_RUNNABLE', `${label(row)} (${row.tipo_servico}) cannot run here: ${reason}`, {
+      id,
+      nome,
+      tipo: row.tipo_servico,
+      reason,
+    });
+  }
+}
+
+async function ownConnection(db: Kysely<Database>, row: Integracao): Promise<ConexaoIntegracao | undefined> {
+  if (row.conexao_integracao_id === null) return undefined;
+  const conexao = await db.selectFrom('conexao_integracao').selectAll().where('id', '=', row.conexao_integracao_id).executeTakeFirst();
+  // A conexao_integracao row of another empresa is not this tenant's: as if it did not exist (null empresa_id = shared).
+  if (!conexao || (conexao.empresa_id !== null && conexao.empresa_id !== row.empresa_id)) {
+    throw new RunRefusedError(
+      'MISSING_CONNECTION',
+      `${label(row)} conexao_integracao_id: expected a conexao_integracao row of empresa ${row.empresa_id}, found ${row.conexao_integracao_id}${conexao ? ` of empresa ${conexao.empresa_id}` : ' (no such row)'}`,
+      { id: String(row.id) },
+    );
+  }
+  return conexao;
+}
+
+/**
+ * The one place that decides whether a run may start, and how: the ingress routes (run, events, preview, info), the
+ * CLI and both workers (again when they take the job) call it. Refusals are RunRefusedError (permanent, coded);
+ * a broken dependency graph throws the run-plan errors naming the rows. Nothing is read of another tenant: a row of
+ * another empresa (or of another filial, for a filial key) answers NOT_FOUND, like a missing one.
+ */
+export async function admitRun(db: Kysely<Database>, request: AdmissionRequest): Promise<AdmittedRun> {
+  const purpose = request.purpose ?? 'run';
+  const { tenant } = request;
+  const integracao = await findIntegracao(db, { ...tenant, nome: '' }, request.integracaoId);
+  if (!integracao) {
+    throw new RunRefusedError('NOT_FOUND', `integracao #${request.integracaoId} does not exist for empresa ${tenant.empresaId}`);
+  }
+  assertPurpose(integracao, purpose);
+  if (request.checkParameters !== false) {
+    const missing = missingParameters(integracao, request.parametros as Parametros);
+    if (missing.length) {
+      throw new RunRefusedError('MISSING_PARAMETERS', `${label(integracao)}: missing required parameters ${missing.join(', ')}`, {
+        names: missing.join(', '),
+      });
+    }
+  }
+  const conexao = await ownConnection(db, integracao);
+  const queue = queueForTipo(integracao.tipo_servico);
+  const plan =
+    purpose === 'run'
+      ? planIntegrationRun(await loadPlanRows(db, tenant.empresaId), integracao.id)
+      : [{ integracaoId: integracao.id, nome: integracao.nome, queue: queue ?? 'set' }];
+  return { integracao, conexao, runTenant: runTenantOf(tenant, integracao), queue, plan };
+}

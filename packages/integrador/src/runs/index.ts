@@ -1,0 +1,17 @@
+export { type AdmissionRequest, type AdmittedRun, admitRun, loadPlanRows, type RunCaller, type RunPurpose } from './admit-run';
+export { type CodedError, ForeignRowError, isPermanent, type RunRefusalCode, RunRefusedError } from './run-errors';
+export { isRunnableOn, queueForTipo, type RunQueue, runnability } from './runnability';
+export {
+  bindEngineValues,
+  type CrmScope,
+  ENGINE_VARIABLES,
+  engineValues,
+  isWriteStatement,
+  type RunTenant,
+  runTenantOf,
+  scopeStatement,
+  TenantScopeError,
+  type TenantTable,
+  type TenantTables,
+  tenantTablesOf,
+} from './tenant-scope';

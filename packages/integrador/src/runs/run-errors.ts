@@ -1,0 +1,39 @@
+/**
+ * The permanence marker every engine error speaks: `permanent: true` means a retry cannot help (the queue worker
+ * turns it into BullMQ's UnrecoverableError once, keeping class, code and cause); anything else is retried with
+ * backoff. `code` is what the ingress's one code → HTTP status table reads.
+ */
+export interface CodedError extends Error {
+  readonly code: string;
+  readonly permanent?: boolean;
+  /** Values a localized message fills in (e.g. { id, names }). */
+  readonly params?: Readonly<Record<string, string>>;
+}
+
+/** Why admission refused a run; every code is permanent (the same request would be refused again). */
+export type RunRefusalCode = 'NOT_FOUND' | 'INTEGRATION_INACTIVE' | 'NOT_RUNNABLE' | 'MISSING_PARAMETERS' | 'MISSING_CONNECTION';
+
+/** A run admission refused; `params` fill the API's localized message, `message` is the operator's English text. */
+export class RunRefusedError extends Error implements CodedError {
+  override name = 'RunRefusedError';
+  readonly permanent = true;
+  constructor(
+    readonly code: RunRefusalCode,
+    message: string,
+    readonly params: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** A write of the run reached a row of another empresa: refused by the database's tenant guard, all rolled back. */
+export class ForeignRowError extends Error implements CodedError {
+  override name = 'ForeignRowError';
+  readonly code = 'FOREIGN_ROW';
+  readonly permanent = true;
+}
+
+/** True when an error says a retry cannot help (the one permanence rule; see CodedError). */
+export function isPermanent(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { permanent?: unknown }).permanent === true;
+}
