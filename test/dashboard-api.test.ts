@@ -34,7 +34,7 @@ describe('dashboard API', () => {
       maxTentativas: 6,
       erro: { classe: 'PermanentError', codigo: 'RECEPTOR_ERROR', mensagem: 'Usuário ou senha inválidos (tenant B)' },
     });
-  }, 90000);
+  }, 240000);
 
   afterAll(async () => {
     await h.close();

@@ -20,7 +20,7 @@ describe('dashboard in a browser', () => {
   beforeAll(async () => {
     await Promise.all([h.start(), launchBrowser().then((b) => (browser = b))]);
     await h.startWorker();
-  }, 90000);
+  }, 240000);
 
   afterAll(async () => {
     await browser?.close();

@@ -94,7 +94,8 @@ export class DashboardHarness {
       JOB_LOCK_MS: '2000',
       LOG_LEVEL: 'info',
     });
-    await worker.waitForLog('worker started');
+    // Generous: a loaded CI machine takes a while to boot a worker through tsx.
+    await worker.waitForLog('worker started', 120000);
     this.worker = worker;
   }
 

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, sql } from 'kysely';
 import type { DialectName } from '../create-database';
+import { installTenantGuard } from '../tenant-guard';
 import { columnTypes, nowColumn, withId } from './column-types';
 
 /** How much of a job's key parameters and error the search column keeps (bounded so MySQL/SQLite LIKE stays cheap). */
@@ -106,6 +107,8 @@ export function dashboardMigration(dialect: DialectName): Migration {
         .addPrimaryKeyConstraint('agendamentos_pausados_pk', ['empresa_id', 'integracao_id'])
         .execute();
       await db.schema.createIndex('auditoria_acoes_empresa').on('auditoria_acoes').columns(['empresa_id', 'criado_em']).execute();
+      // Tables holding one empresa's rows get the tenant guard (007): a run's SQL cannot write another tenant's rows.
+      for (const table of ['registro_jobs', 'auditoria_acoes', 'agendamentos_pausados']) await installTenantGuard(db, dialect, table);
     },
     // biome-ignore lint/suspicious/noExplicitAny: see above.
     async down(db: Kysely<any>) {
