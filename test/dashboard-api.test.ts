@@ -221,7 +221,7 @@ describe('dashboard API', () => {
     const { cookie: cookieB } = await h.login('opb');
     const auditB = (await h.app.inject({ url: '/dashboard/api/audit', headers: { cookie: cookieB } })).json().items;
     expect(auditB.filter((e: { empresa_id: number }) => e.empresa_id !== h.empresaB)).toEqual([]);
-  }, 120000);
+  }, 400000);
 
   it('pauses and resumes a GET schedule (the reconciler keeps it paused), audited; not for another tenant', async () => {
     const { id } = await h.database.db

@@ -102,7 +102,7 @@ describe('dashboard in a browser', () => {
     await shot(page, 'audit');
     await page.goto(`${h.url}/dashboard/agendamentos`);
     await shot(page, 'schedules');
-  }, 180000);
+  }, 400000);
 
   it('gives a leitor no way to retry', async () => {
     const [failed] = await failWithWrongPassword(1);
@@ -126,7 +126,7 @@ describe('dashboard in a browser', () => {
     );
     expect(status).toBe(403);
     expect(await (await h.producer.getJob('set', failed as string))?.getState()).toBe('failed');
-  }, 60000);
+  }, 180000);
 
   it("hides tenant A's jobs from an operador of tenant B: search, counts and URL", async () => {
     const page = await loginAs('opb');
