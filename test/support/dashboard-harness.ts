@@ -59,7 +59,7 @@ export class DashboardHarness {
     this.redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
     await waitUntilReady(this.redis);
     const logger = createLogger({ name: 'test', level: 'silent' });
-    this.producer = new JobProducer({ connection: this.redis, prefix: this.prefix, timeoutMs: 2000, logger });
+    this.producer = new JobProducer({ connection: this.redis, prefix: this.prefix, timeoutMs: 10000, logger });
     // The ingress only previews (never sends), so the password its copy holds does not matter here.
     const connections = await loadConnectionsFile(this.connectionsFile, { SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password });
     this.app = await buildApp({
@@ -69,7 +69,7 @@ export class DashboardHarness {
       connections,
       logger,
       keyPrefix: this.prefix,
-      checkTimeoutMs: 2000,
+      checkTimeoutMs: 10000,
       dashboard: { secureCookies: false, scheduleTimezone: 'America/Sao_Paulo' },
     });
     await this.app.listen({ host: '127.0.0.1', port: 0 });
