@@ -56,7 +56,8 @@ export class DashboardHarness {
       await createOperador(this.database.db, { login, nome: login, senha: PASSWORD, papel, empresas, fusoHorario: 'America/Sao_Paulo' });
     }
     this.prefix = testPrefix();
-    this.redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    // Generous deadlines: on a loaded machine a busy event loop must not read as "Redis is down".
+    this.redis = createRedis(TEST_REDIS_URL, { role: 'producer', commandTimeoutMs: 10000 });
     await waitUntilReady(this.redis);
     const logger = createLogger({ name: 'test', level: 'silent' });
     this.producer = new JobProducer({ connection: this.redis, prefix: this.prefix, timeoutMs: 10000, logger });
