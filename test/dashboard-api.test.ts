@@ -200,7 +200,15 @@ describe('dashboard API', () => {
     expect(await h.producer.getJob('set', c)).toBeUndefined();
     await h.waitForRecord(c, 'descartado');
 
-    const run = await h.app.inject({ method: 'POST', url: '/dashboard/api/integrations/19/run', headers: asKey(h.keyA), payload: {} });
+    const refused = await h.app.inject({ method: 'POST', url: '/dashboard/api/integrations/19/run', headers: asKey(h.keyA), payload: {} });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.code).toBe('MISSING_PARAMETERS');
+    const run = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/integrations/19/run',
+      headers: asKey(h.keyA),
+      payload: { parametros: { contaId: '42' } },
+    });
     expect(run.statusCode).toBe(202);
     const otherTenant = await h.app.inject({
       method: 'POST',

@@ -140,12 +140,18 @@ export async function retryMatching(deps: ActionDeps, viewer: Viewer, filter: Om
 }
 
 /** Enqueues a run of one of the viewer's integrations now (schedules' "run now"); undefined when not visible. */
-export async function runNow(deps: ActionDeps, viewer: Viewer, empresaId: number, integracaoId: number) {
+export async function runNow(
+  deps: ActionDeps,
+  viewer: Viewer,
+  empresaId: number,
+  integracaoId: number,
+  parametros: Record<string, string | number> = {},
+) {
   if (viewer.scope !== 'all' && !viewer.scope.includes(empresaId)) return undefined;
   const tenant = { empresaId, filialId: viewer.filialId };
   const integracao = await findIntegracao(deps.database.db, { ...tenant, nome: '' }, integracaoId);
   if (!integracao) return undefined;
-  const run = await enqueueIntegrationRun(deps.database, deps.producer, { tenant, integracaoId, parametros: {}, trigger: 'api' });
+  const run = await enqueueIntegrationRun(deps.database, deps.producer, { tenant, integracaoId, parametros, trigger: 'api' });
   await recordAudit(deps.database.db, {
     autor: viewer.autor,
     operadorId: viewer.operadorId,

@@ -123,7 +123,11 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
           body: {
             type: 'object',
             additionalProperties: false,
-            properties: { empresaId: { type: 'integer', minimum: 1 }, _csrf: { type: 'string' } },
+            properties: {
+              empresaId: { type: 'integer', minimum: 1 },
+              parametros: { type: 'object', additionalProperties: { type: ['string', 'number'] }, maxProperties: 50 },
+              _csrf: { type: 'string' },
+            },
           },
         },
       },
@@ -131,9 +135,10 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         if (refuseReader(request, reply)) return;
         const viewer = viewerOf(request);
         const { id } = request.params as { id: number };
+        const parametros = (request.body as { parametros?: Record<string, string | number> } | undefined)?.parametros ?? {};
         const empresaId =
           (request.body as { empresaId?: number } | undefined)?.empresaId ?? (viewer.scope === 'all' ? undefined : viewer.scope[0]);
-        const run = empresaId ? await runNow(deps, viewer, empresaId, id) : undefined;
+        const run = empresaId ? await runNow(deps, viewer, empresaId, id, parametros) : undefined;
         if (!run) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
         return reply.status(202).send({ queue: run.queue, jobId: run.jobId });
       },

@@ -28,12 +28,35 @@ function requireViewer(deps: DashboardDeps) {
   };
 }
 
+// The engine's coded refusals (packages/integrador runs/run-errors.ts) as the ingress answers them.
+const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  NOT_FOUND: 404,
+  MISSING_PARAMETERS: 400,
+  MISSING_CONNECTION: 409,
+  INTEGRATION_INACTIVE: 409,
+  NOT_RUNNABLE: 409,
+};
+
+function statusOf(error: Error & { statusCode?: number; validation?: unknown; code?: unknown; permanent?: unknown }): number {
+  if (error instanceof QueueUnavailableError) return 503;
+  if (error.validation) return 400;
+  const coded = typeof error.code === 'string' ? STATUS_BY_CODE[error.code] : undefined;
+  if (coded) return coded;
+  if (error.permanent === true) return 422;
+  return error.statusCode ?? 500;
+}
+
 /** Every failure answers the house shape on the API and a short page elsewhere; never a stack trace. */
-function errorHandler(error: Error & { statusCode?: number; validation?: unknown }, request: FastifyRequest, reply: FastifyReply) {
-  const status = error instanceof QueueUnavailableError ? 503 : error.validation ? 400 : (error.statusCode ?? 500);
+function errorHandler(
+  error: Error & { statusCode?: number; validation?: unknown; code?: unknown },
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const status = statusOf(error);
   if (status >= 500) request.log.error({ err: error }, 'dashboard request failed');
-  const code =
+  const fallback =
     status === 503 ? 'QUEUE_UNAVAILABLE' : status === 400 ? 'VALIDATION_FAILED' : status === 429 ? 'TOO_MANY_REQUESTS' : 'INTERNAL';
+  const code = typeof error.code === 'string' && status < 500 && !error.code.startsWith('FST_') ? error.code : fallback;
   const text = status >= 500 && status !== 503 ? 'erro interno' : error.message;
   if (isApi(request) || request.method !== 'GET') return sendError(reply, status, code, text);
   return reply.status(status).type('text/html').send(`<!doctype html><p>${code}</p>`);
