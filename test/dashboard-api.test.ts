@@ -2,7 +2,7 @@ import { listSchedulers } from '@integrador/queue';
 import { reconcileSchedules, schedulerIdOf } from '@integrador/runtime';
 import { recordJobEvent } from '@integrador/store';
 import { DEFAULT_CREDENTIALS, INVALID_CREDENTIALS } from './fixtures/senior-g5';
-import { DashboardHarness, PASSWORD, WRONG_ERP_PASSWORD } from './support/dashboard-harness';
+import { DashboardHarness, LOGIN_RATE_LIMIT, PASSWORD, WRONG_ERP_PASSWORD } from './support/dashboard-harness';
 
 /**
  * The dashboard's API against the real thing: a SET push failing at the Senior G5 double (erroExecucao), recorded
@@ -280,7 +280,7 @@ describe('dashboard API', () => {
 
   it('limits login attempts per address', async () => {
     let last = 0;
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i <= LOGIN_RATE_LIMIT; i++) {
       last = (await h.app.inject({ method: 'POST', url: '/dashboard/login', payload: { login: 'opa', senha: `${PASSWORD}x` } })).statusCode;
     }
     expect(last).toBe(429);

@@ -16,6 +16,7 @@ import { deletePrefix, TEST_REDIS_URL, testPrefix } from './redis-server';
 
 export const PASSWORD = 'senha-do-operador-1';
 export const WRONG_ERP_PASSWORD = 'senha-errada-do-erp';
+export const LOGIN_RATE_LIMIT = 30;
 
 /**
  * The dashboard's end-to-end set-up: the Senior G5 SOAP double, a PostgreSQL CRM database with the SET-WS-CONTAS
@@ -71,7 +72,8 @@ export class DashboardHarness {
       logger,
       keyPrefix: this.prefix,
       checkTimeoutMs: 10000,
-      dashboard: { secureCookies: false, scheduleTimezone: 'America/Sao_Paulo' },
+      // Room for the suites' own logins within a minute; the rate-limit test goes past it.
+      dashboard: { secureCookies: false, scheduleTimezone: 'America/Sao_Paulo', loginRateLimit: LOGIN_RATE_LIMIT },
     });
     await this.app.listen({ host: '127.0.0.1', port: 0 });
     const address = this.app.server.address();

@@ -43,7 +43,7 @@ export interface IngressDeps {
   /** Seed 003's limits and the environment JSON endpoint secrets resolve from (defaults: the seed's limits, no secrets). */
   endpoints?: EndpointRoutesOptions;
   /** Serve the operators' dashboard under /dashboard (all-in-one mode); absent = not mounted. */
-  dashboard?: { secureCookies: boolean; scheduleTimezone?: string };
+  dashboard?: { secureCookies: boolean; scheduleTimezone?: string; loginRateLimit?: number };
 }
 
 const SEED_003_LIMITS = { maxRecords: 1000, timeoutMs: 180000, maxResponseBytes: 32 * 1024 * 1024 };
