@@ -125,7 +125,7 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
             additionalProperties: false,
             properties: {
               empresaId: { type: 'integer', minimum: 1 },
-              parametros: { type: 'object', additionalProperties: { type: ['string', 'number'] }, maxProperties: 50 },
+              parametros: { type: 'object', additionalProperties: { anyOf: [{ type: 'string' }, { type: 'number' }] }, maxProperties: 50 },
               _csrf: { type: 'string' },
             },
           },
