@@ -7,6 +7,7 @@ import { registerEndpointsCommands } from './commands/endpoints.command';
 import { registerJobCommand } from './commands/job.command';
 import { registerLimitsCommand } from './commands/limits.command';
 import { registerMigrateCommand } from './commands/migrate.command';
+import { registerOperatorsCommand } from './commands/operators.command';
 import { registerReceptorCommands } from './commands/receptor.command';
 import { registerRunCommand } from './commands/run.command';
 import { registerSchedulesCommand } from './commands/schedules.command';
@@ -44,5 +45,6 @@ export function buildProgram(cli: Cli): Command {
   registerLimitsCommand(program, cli);
   registerWebhooksCommand(program, cli);
   registerCtiCommand(program, cli);
+  registerOperatorsCommand(program, cli);
   return program;
 }

@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ConnectionsRegistry } from '@integrador/connections';
+import { dashboardPlugin } from '@integrador/dashboard';
 import type { Logger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
@@ -53,6 +54,8 @@ export interface IngressDeps {
   webhooks?: WebhookRoutesOptions & { captureByTriggers?: boolean };
   /** CTI listeners and screen pop (CTI_* variables; defaults: no host domain, no proxies, the variables' defaults). */
   cti?: CtiRouteOptions;
+  /** Serve the operators' dashboard under /dashboard (all-in-one mode); absent = not mounted. */
+  dashboard?: { secureCookies: boolean; scheduleTimezone?: string; loginRateLimit?: number };
 }
 
 const CTI_DEFAULTS: CtiRouteOptions = {
@@ -99,6 +102,21 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     createMetrics({ producer: deps.producer, redis: deps.redis, prefix: deps.keyPrefix, logger: deps.logger }),
     deps.metricsToken,
   );
+  if (deps.dashboard) {
+    const { database, producer, redis, keyPrefix, logger, connections, soapCache } = deps;
+    await app.register(
+      dashboardPlugin({
+        database,
+        producer,
+        redis,
+        keyPrefix,
+        logger,
+        connections,
+        soapCache,
+        ...deps.dashboard,
+      }),
+    );
+  }
   await app.register(healthRoutes({ redis: deps.redis, producer: deps.producer, database: deps.database, timeoutMs: deps.checkTimeoutMs }));
   const cti = {
     database: deps.database,

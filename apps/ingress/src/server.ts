@@ -42,6 +42,9 @@ async function main(): Promise<void> {
     endpoints: { limits: config.endpoint, env: config.secretSource },
     webhooks: { settings: webhookSettings, http: webhookHttp, captureByTriggers: config.webhooks.capture === 'triggers' },
     cti: config.cti,
+    ...(config.dashboard.enabled
+      ? { dashboard: { secureCookies: config.dashboard.secureCookies, scheduleTimezone: config.scheduleTimezone } }
+      : {}),
   });
   shutdown.add('http', () => app.close());
   await app.listen({ host: config.host, port: config.port });

@@ -241,6 +241,21 @@ export const EnvSchema = Type.Object({
     maximum: 600000,
     'x-expected': 'milliseconds from 50 to 600000 (how often worker-webhook drains the capture outbox)',
   }),
+  // The operators' dashboard (apps/dashboard).
+  DASHBOARD: Type.Union([Type.Literal('on'), Type.Literal('off')], {
+    default: 'on',
+    'x-expected': "on or off (whether the ingress serves the operators' dashboard under /dashboard)",
+  }),
+  DASHBOARD_PORT: Type.Integer({
+    default: 3001,
+    minimum: 1,
+    maximum: 65535,
+    'x-expected': 'an integer from 1 to 65535 (where the dashboard listens when run on its own)',
+  }),
+  DASHBOARD_SECURE_COOKIES: Type.Union([Type.Literal('true'), Type.Literal('false')], {
+    default: 'false',
+    'x-expected': 'true or false (true: the session cookie is sent over HTTPS only — set it behind TLS)',
+  }),
 });
 
 export type Env = Static<typeof EnvSchema>;

@@ -9,6 +9,7 @@ export {
   oneRunPerIntegration,
   type SkippedRun,
 } from './integration-runs';
+export type { JobObserver, ObservedJobEvent } from './job-observer';
 export { type EnqueueOptions, JobProducer, type QueueCounts, queueOptions } from './job-producer';
 export {
   getScheduler,

@@ -34,8 +34,9 @@ describe('producer and worker', () => {
     workerRedis.disconnect();
   });
 
-  function start() {
+  function start(observer?: Parameters<typeof startQueueWorker>[0]['observer']) {
     worker = startQueueWorker({
+      ...(observer ? { observer } : {}),
       queue: 'cti',
       connection: workerRedis,
       prefix,
@@ -63,6 +64,20 @@ describe('producer and worker', () => {
     await waitFor(async () => (await readTenantStats(producerRedis, prefix)).length > 0);
     expect(await readTenantStats(producerRedis, prefix)).toEqual([{ queue: 'cti', empresaId: 7, outcome: 'completed', count: 1 }]);
     expect(queue.opts.prefix).toBe(prefix);
+  });
+
+  it('tells its observer of each start and completion, and a throwing observer fails no job', async () => {
+    const events: string[] = [];
+    start({
+      onJobEvent(event) {
+        events.push(`${event.kind} ${event.queue}/${event.job.id}`);
+        throw new Error('observer broken');
+      },
+    });
+    const job = await producer.enqueue('cti', 'system.ping', { tenant: { empresaId: 7, filialId: null }, sleepMs: 0 });
+    await waitFor(async () => (await producer.queue('cti').getJobState(job.id as string)) === 'completed');
+    await waitFor(async () => events.length === 2);
+    expect(events).toEqual([`started cti/${job.id}`, `completed cti/${job.id}`]);
   });
 
   it('refuses an invalid payload before it reaches Redis', async () => {

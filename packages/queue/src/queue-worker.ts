@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { handleFlowCompletion, handleFlowFailure } from './flows/flow-failures';
 import { openFlowGate } from './flows/flow-gate';
 import type { FlowValues } from './flows/flow-values';
+import type { JobObserver, ObservedJobEvent } from './job-observer';
 import { queueOptions } from './job-producer';
 import { FairnessLedger } from './limits/fairness';
 import { runWithLimits } from './limits/run-with-limits';
@@ -47,6 +48,8 @@ export interface QueueWorkerOptions<Q extends QueueName> {
   limiter?: TenantLimiter;
   /** Called once a job failed for good (no attempts left, permanent error, stalled too often), e.g. to close its records. */
   onFinalFailure?: (job: Job, err: Error) => Promise<void>;
+  /** Told of each job's start, delay, completion and failure (the dashboard's job records); never awaited. */
+  observer?: JobObserver;
 }
 
 /**
@@ -74,8 +77,16 @@ function isFinalFailure(job: Job, err: Error): boolean {
 export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOptions<Q>): Worker {
   const { queue, handlers, connection, prefix, logger } = options;
   const table = handlers as unknown as Record<string, JobHandler<unknown>>;
+  const observe = (event: Omit<ObservedJobEvent, 'queue'>) => {
+    try {
+      options.observer?.onJobEvent({ queue, ...event });
+    } catch (err) {
+      logger.warn({ err, jobId: event.job.id }, 'job observer failed');
+    }
+  };
 
   const dispatch = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
+    observe({ job, kind: 'started' });
     let payload: unknown;
     const { payload: data, reqId } = splitRequestId(job.data);
     const jobLogger = logger.child({ jobId: job.id, job: job.name, ...(reqId ? { reqId } : {}) });
@@ -97,6 +108,8 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
       jobLogger.debug('job completed');
       return result;
     } catch (err) {
+      // A job moved to delayed by a limit fires no worker event: report it here.
+      if (err instanceof Error && err.name === 'DelayedError') observe({ job, kind: 'delayed', error: err });
       // Handlers do not catch: a permanent error (permanent-failure.ts) fails the job for good here, once.
       throw toJobFailure(err);
     }
@@ -117,12 +130,14 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     const tenant = tenantOf(job);
     if (tenant) recordOutcome(connection, prefix, queue, tenant, 'completed').catch((err) => logger.warn({ err }, 'stats update failed'));
     fairness.ended(queue, job);
+    observe({ job, kind: 'completed' });
     handleFlowCompletion(connection, prefix, queue, job).catch((err) => logger.warn({ err }, 'flow bookkeeping failed'));
   });
   worker.on('failed', (job, err) => {
     if (!job) return;
     const tenant = tenantOf(job);
     const final = isFinalFailure(job, err);
+    observe({ job, kind: 'failed', final, error: err });
     logger.warn(
       {
         queue,

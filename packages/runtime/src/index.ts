@@ -10,6 +10,7 @@ export {
   StepQueueUnavailableError,
 } from './enqueue-integration-run';
 export { abandonFailedGetRun, closeAllSourceReaders, sourceReaderFor } from './get-services';
+export { createJobRecorder } from './job-recorder';
 export { limitedTransport } from './limited-transport';
 export { applyLimitChange, LIMITS_SETTLE_MS, restoreLimitsMirror, syncLimits, toLimitRule } from './limits-config';
 export { pingProcessor } from './ping.processor';

@@ -16,6 +16,7 @@ import {
 import { type CrmDatabase, createDatabase } from '@integrador/store';
 import { loadConnections } from './connections';
 import { closeAllSourceReaders } from './get-services';
+import { createJobRecorder } from './job-recorder';
 import { restoreLimitsMirror } from './limits-config';
 import { closeAllTransports } from './set-services';
 
@@ -94,6 +95,9 @@ export async function runWorkerApp<Q extends QueueName>(
   shutdown.add('limits', () => limiter.close());
   const finalFailures: FinalFailureHandler[] = [];
   const services: WorkerServices = { redis, shutdown, onJobFailedForGood: (handler) => void finalFailures.push(handler) };
+  // Steps run in reverse: the records still being written are awaited after the worker has closed.
+  const recorder = createJobRecorder(database, logger);
+  shutdown.add('job records', () => recorder.drain());
   const worker = startQueueWorker({
     queue,
     handlers: createHandlers({ config, logger, database, connections }, services),
@@ -104,6 +108,8 @@ export async function runWorkerApp<Q extends QueueName>(
     lockMs: config.jobLockMs,
     logger,
     limiter,
+    // The dashboard's record of every job, in the CRM database (written in the background).
+    observer: recorder,
   });
   shutdown.add('worker', () => worker.close());
   // Every worker app may sweep for dependency flows blocked too long; a Redis lock keeps it to one sweep per interval.

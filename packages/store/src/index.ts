@@ -33,7 +33,36 @@ export { GET_SYNC_TABLES } from './migrations/003-get-sync';
 export { DEFAULT_SERVICE_LIMIT } from './migrations/004-servicos-endpoint';
 export { GUARDED_TABLES } from './migrations/007-tenant-guard';
 export { CTI_PHONE_COLUMNS } from './migrations/008-cti';
-export { listGetIntegracoes } from './schedules.repository';
+export {
+  type AuditEntry,
+  type AuditoriaAcao,
+  authenticateOperador,
+  createOperador,
+  createSessao,
+  deleteSessao,
+  findSessao,
+  listAudit,
+  listOperadores,
+  type Operador,
+  type OperadorInput,
+  recordAudit,
+} from './operadores.repository';
+export {
+  countByHour,
+  countByState,
+  countJobRecords,
+  findJobRecord,
+  type JobEvent,
+  type JobFilter,
+  listJobKeys,
+  markJobRecords,
+  type RegistroJob,
+  recordJobEvent,
+  searchJobRecords,
+  searchText,
+  type TenantScope,
+} from './registro-jobs.repository';
+export { listGetIntegracoes, listPausedSchedules, setSchedulePaused } from './schedules.repository';
 export type * from './schema';
 export {
   type AutenticacaoEndpoint,

@@ -153,7 +153,9 @@ describe.each(ALL_DIALECTS)('store on %s', (dialect) => {
       '007-tenant-guard',
       '008-cti',
       '009-webhooks',
+      '010-dashboard',
     ];
     expect(applied.filter((name) => known.includes(name))).toEqual(known);
+    expect(tables).not.toContain('registro_jobs');
   });
 });

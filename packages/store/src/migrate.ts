@@ -8,6 +8,7 @@ import { limitesTenantMigration } from './migrations/006-limites-tenant';
 import { tenantGuardMigration } from './migrations/007-tenant-guard';
 import { ctiMigration } from './migrations/008-cti';
 import { webhooksMigration } from './migrations/009-webhooks';
+import { dashboardMigration } from './migrations/010-dashboard';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -27,6 +28,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '007-tenant-guard': tenantGuardMigration(dialect),
         '008-cti': ctiMigration(dialect),
         '009-webhooks': webhooksMigration(dialect),
+        '010-dashboard': dashboardMigration(dialect),
       }),
     },
   });

@@ -17,3 +17,25 @@ export async function listGetIntegracoes(db: Kysely<Database>, empresaId: number
   if (empresaId !== null) query = query.where('empresa_id', '=', empresaId);
   return query.orderBy('empresa_id').orderBy('ordem').orderBy('id').execute();
 }
+
+/** The paused GET schedules as "empresaId/integracaoId" keys (the reconciler keeps no scheduler for them). */
+export async function listPausedSchedules(db: Kysely<Database>): Promise<Set<string>> {
+  const rows = await db.selectFrom('agendamentos_pausados').select(['empresa_id', 'integracao_id']).execute();
+  return new Set(rows.map((r) => `${r.empresa_id}/${r.integracao_id}`));
+}
+
+/** Pauses (true) or resumes (false) a GET schedule; idempotent. */
+export async function setSchedulePaused(
+  db: Kysely<Database>,
+  empresaId: number,
+  integracaoId: number,
+  paused: boolean,
+  by: string,
+): Promise<void> {
+  await db.deleteFrom('agendamentos_pausados').where('empresa_id', '=', empresaId).where('integracao_id', '=', integracaoId).execute();
+  if (paused)
+    await db
+      .insertInto('agendamentos_pausados')
+      .values({ empresa_id: empresaId, integracao_id: integracaoId, pausado_por: by.slice(0, 120) })
+      .execute();
+}

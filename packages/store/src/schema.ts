@@ -539,6 +539,90 @@ export interface WebhookOutboxTable {
   criado_em: Timestamp;
 }
 
+// --- Operators' dashboard (migration 010) ---
+
+/** The state of a job as the hub recorded it (the failures list and counts read these, never Redis). */
+export type EstadoRegistroJob = 'ativo' | 'concluido' | 'falhou' | 'aguardando_retentativa' | 'adiado' | 'bloqueado' | 'descartado';
+
+/** One row per job (queue + job id): written by the worker runner on each start, delay, retry, completion and failure. */
+export interface RegistroJobsTable {
+  id: Id;
+  empresa_id: number;
+  empresa_filial_id: Nullable<number>;
+  fila: string;
+  job_id: string;
+  nome_job: string;
+  integracao_id: Nullable<number>;
+  /** The job's key parameters as JSON (contaId, telefone…), never secrets. */
+  parametros: Nullable<string>;
+  estado: EstadoRegistroJob;
+  tentativas: Flag;
+  max_tentativas: Flag;
+  erro_classe: Nullable<string>;
+  erro_codigo: Nullable<string>;
+  /** The failure's own text (the ERP's message, the SOAP fault, the HTTP answer). */
+  erro_mensagem: Nullable<string>;
+  /** Lower-case text the free-text search reads: job name, id, parameters and error, bounded. */
+  busca: ColumnType<string, string | undefined, string>;
+  criado_em: Timestamp;
+  iniciado_em: Nullable<Timestamp>;
+  finalizado_em: Nullable<Timestamp>;
+  atualizado_em: Timestamp;
+}
+
+export type PapelOperador = 'admin' | 'operador' | 'leitor';
+
+/** A person who logs in to the dashboard: admin (every tenant), operador (their tenants), leitor (read-only). */
+export interface OperadoresTable {
+  id: Id;
+  login: string;
+  nome: string;
+  /** scrypt$N$r$p$salt$hash (node:crypto). */
+  senha_hash: string;
+  papel: PapelOperador;
+  fuso_horario: ColumnType<string, string | undefined, string>;
+  idioma: ColumnType<string, string | undefined, string>;
+  ativo: Flag;
+  criado_em: Timestamp;
+}
+
+/** The tenants an operador or leitor may see (admins see every tenant). */
+export interface OperadoresEmpresasTable {
+  operador_id: number;
+  empresa_id: number;
+}
+
+/** A login: only a SHA-256 of the cookie's token is stored; the CSRF token travels in forms and a header. */
+export interface SessoesOperadorTable {
+  id: Id;
+  operador_id: number;
+  token_hash: string;
+  csrf_token: string;
+  expira_em: Timestamp;
+  criado_em: Timestamp;
+}
+
+/** A GET schedule paused by an operator (no job scheduler is kept for it until it is resumed). */
+export interface AgendamentosPausadosTable {
+  empresa_id: number;
+  integracao_id: number;
+  pausado_por: string;
+  pausado_em: Timestamp;
+}
+
+/** Who did what, when, to how many jobs (operators in the UI and scripts with a tenant API key). */
+export interface AuditoriaAcoesTable {
+  id: Id;
+  autor: string;
+  operador_id: Nullable<number>;
+  empresa_id: Nullable<number>;
+  acao: string;
+  alvo: Nullable<string>;
+  quantidade: Flag;
+  detalhe: Nullable<string>;
+  criado_em: Timestamp;
+}
+
 export interface Database {
   empresas: EmpresasTable;
   empresa_filiais: EmpresaFiliaisTable;
@@ -573,4 +657,10 @@ export interface Database {
   webhook_tentativas: WebhookTentativasTable;
   crm_mudancas: CrmMudancasTable;
   webhook_outbox: WebhookOutboxTable;
+  registro_jobs: RegistroJobsTable;
+  operadores: OperadoresTable;
+  operadores_empresas: OperadoresEmpresasTable;
+  sessoes_operador: SessoesOperadorTable;
+  auditoria_acoes: AuditoriaAcoesTable;
+  agendamentos_pausados: AgendamentosPausadosTable;
 }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type BlockedEntry, dropBlocked, type JobProducer, readLiveBlocked, withRedisDeadline } from '@integrador/queue';
+import { type BlockedEntry, type JobProducer, readLiveBlocked, retryFailedJob, withRedisDeadline } from '@integrador/queue';
 import type { Tenant } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import type { Redis } from 'ioredis';
@@ -83,11 +83,8 @@ export function flowsRoutes(producer: JobProducer, redis: Redis): FastifyPluginA
         const { queue, id } = request.params;
         const job = await producer.getJob(queue, id);
         if (!job || !ownedBy(job, request.tenant)) throw new HttpError(404, 'NOT_FOUND');
-        const state = await timely(job.getState(), 'read job state');
-        if (state !== 'failed') throw new HttpError(409, 'JOB_NOT_FAILED', { queue, id, state });
-        await timely(job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }), 'retry job');
-        // If it fails again, the worker records it as blocking again.
-        await timely(dropBlocked(redis, prefix(), queue, id), 'update blocked flows');
+        const outcome = await retryFailedJob(job, redis, prefix());
+        if (!outcome.retried) throw new HttpError(409, 'JOB_NOT_FAILED', { queue, id, state: outcome.state });
         return reply.status(202).send({ queue, jobId: id, state: 'waiting' });
       },
     );

@@ -9,7 +9,7 @@ import {
   type SchedulerState,
   upsertScheduler,
 } from '@integrador/queue';
-import { type Database, type Integracao, listGetIntegracoes } from '@integrador/store';
+import { type Database, type Integracao, listGetIntegracoes, listPausedSchedules } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { parseSchedulerId, schedulerIdOf } from './schedule-ids';
 
@@ -70,13 +70,15 @@ export async function reconcileSchedules(
 ): Promise<ReconcileReport> {
   const queue = producer.queue('get');
   const rows = await listGetIntegracoes(db, null);
+  // Schedules an operator paused in the dashboard keep no scheduler (removed below) until resumed.
+  const paused = await listPausedSchedules(db);
   const existing = new Map((await listSchedulers(queue)).map((s) => [s.id, s]));
   const report: ReconcileReport = { created: [], updated: [], removed: [], unchanged: 0, invalid: [] };
   const wanted = new Set<string>();
 
   for (const row of rows) {
     const cron = scheduledCron(row);
-    if (cron === null || row.empresa_id === null) continue;
+    if (cron === null || row.empresa_id === null || paused.has(`${row.empresa_id}/${row.id}`)) continue;
     const id = schedulerIdOf(row.empresa_id, row.id);
     const payload = scheduledPayload(row, row.empresa_id);
     const current = existing.get(id);

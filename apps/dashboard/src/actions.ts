@@ -1,0 +1,193 @@
+import { isQueueName, type TenantRef } from '@integrador/jobs';
+import { type JobProducer, removeScheduler, retryFailedJob, withRedisDeadline } from '@integrador/queue';
+import { enqueueIntegrationRun, reconcileSchedules, schedulerIdOf } from '@integrador/runtime';
+import {
+  type CrmDatabase,
+  findIntegracao,
+  findJobRecord,
+  type JobFilter,
+  listJobKeys,
+  markJobRecords,
+  type RegistroJob,
+  recordAudit,
+  setSchedulePaused,
+} from '@integrador/store';
+import type { Redis } from 'ioredis';
+import type { Viewer } from './access';
+
+/** What the actions act on: the CRM database, the queues, and the Redis connection flows' bookkeeping uses. */
+export interface ActionDeps {
+  database: CrmDatabase;
+  producer: JobProducer;
+  redis: Redis;
+  keyPrefix: string;
+  /** SCHEDULE_TIMEZONE: with it, a resumed schedule is back at once; without, at worker-get's next sync. */
+  scheduleTimezone?: string | undefined;
+}
+
+export interface JobRef {
+  queue: string;
+  id: string;
+}
+
+/** How a bulk action went: `done` jobs changed; the others were not in the state the action needs, or not found. */
+export interface ActionResult {
+  done: number;
+  skipped: number;
+  notFound: number;
+}
+
+/** At most this many jobs per "retry all matching" (the confirmation shows the count; run it again for more). */
+export const BULK_LIMIT = 5000;
+
+async function visibleRecord(deps: ActionDeps, viewer: Viewer, ref: JobRef): Promise<RegistroJob | undefined> {
+  if (!isQueueName(ref.queue)) return undefined;
+  const record = await findJobRecord(deps.database.db, viewer.scope, ref.queue, ref.id);
+  if (!record || (viewer.filialId !== null && record.empresa_filial_id !== viewer.filialId)) return undefined;
+  return record;
+}
+
+/** The job in Redis, only when it belongs to the record's tenant (a record never opens another tenant's job). */
+async function liveJob(deps: ActionDeps, record: RegistroJob) {
+  const job = await deps.producer.getJob(record.fila as 'set', record.job_id);
+  const owner = (job?.data as { tenant?: TenantRef } | undefined)?.tenant;
+  return job && owner?.empresaId === record.empresa_id ? job : undefined;
+}
+
+/** One audit row per tenant touched, so an operador sees the entries of their own tenants. */
+async function audit(deps: ActionDeps, viewer: Viewer, acao: string, perTenant: Map<number, string[]>, detalhe: Record<string, unknown>) {
+  for (const [empresaId, jobs] of perTenant) {
+    await recordAudit(deps.database.db, {
+      autor: viewer.autor,
+      operadorId: viewer.operadorId,
+      empresaId,
+      acao,
+      alvo: jobs.slice(0, 50).join(' ') + (jobs.length > 50 ? ' …' : ''),
+      quantidade: jobs.length,
+      detalhe,
+    });
+  }
+}
+
+type JobAction = 'retry' | 'discard';
+
+async function applyToJobs(deps: ActionDeps, viewer: Viewer, refs: readonly JobRef[], action: JobAction, detalhe: Record<string, unknown>) {
+  const result: ActionResult = { done: 0, skipped: 0, notFound: 0 };
+  const perTenant = new Map<number, string[]>();
+  const changed: number[] = [];
+  for (const ref of refs) {
+    const record = await visibleRecord(deps, viewer, ref);
+    const job = record ? await liveJob(deps, record) : undefined;
+    if (!record || !job) {
+      result.notFound++;
+      continue;
+    }
+    let ok: boolean;
+    if (action === 'retry') {
+      ok = (await retryFailedJob(job, deps.redis, deps.keyPrefix)).retried;
+    } else {
+      // Only a failed job is discarded: removing a waiting or running one would lose work silently.
+      ok = (await withRedisDeadline(job.getState(), 2000, 'read job state')) === 'failed';
+      if (ok) await withRedisDeadline(job.remove(), 2000, 'remove job');
+    }
+    if (!ok) {
+      result.skipped++;
+      continue;
+    }
+    result.done++;
+    changed.push(record.id);
+    perTenant.set(record.empresa_id, [...(perTenant.get(record.empresa_id) ?? []), `${record.fila}/${record.job_id}`]);
+  }
+  if (action === 'retry') await markJobRecords(deps.database.db, changed, 'aguardando_retentativa', 'falhou');
+  else await markJobRecords(deps.database.db, changed, 'descartado');
+  if (perTenant.size === 0) {
+    await recordAudit(deps.database.db, {
+      autor: viewer.autor,
+      operadorId: viewer.operadorId,
+      empresaId: viewer.scope === 'all' ? null : (viewer.scope[0] ?? null),
+      acao: action,
+      alvo: refs
+        .map((r) => `${r.queue}/${r.id}`)
+        .slice(0, 50)
+        .join(' '),
+      quantidade: 0,
+      detalhe: { ...detalhe, ...result },
+    });
+  } else await audit(deps, viewer, action, perTenant, { ...detalhe, ...result });
+  return result;
+}
+
+/** Retries the given failed jobs of the viewer's tenants (one job or a selection). */
+export function retryJobs(deps: ActionDeps, viewer: Viewer, refs: readonly JobRef[]): Promise<ActionResult> {
+  return applyToJobs(deps, viewer, refs, 'retry', { modo: refs.length === 1 ? 'um' : 'selecao' });
+}
+
+/** Discards (removes from the queue) the given failed jobs; their records stay, marked descartado. */
+export function discardJobs(deps: ActionDeps, viewer: Viewer, refs: readonly JobRef[]): Promise<ActionResult> {
+  return applyToJobs(deps, viewer, refs, 'discard', { modo: refs.length === 1 ? 'um' : 'selecao' });
+}
+
+/** Retries every failed job matching a filter, within the viewer's tenants (at most BULK_LIMIT at once). */
+export async function retryMatching(deps: ActionDeps, viewer: Viewer, filter: Omit<JobFilter, 'scope' | 'estados'>): Promise<ActionResult> {
+  const keys = await listJobKeys(deps.database.db, { ...filter, scope: viewer.scope, estados: ['falhou'] }, BULK_LIMIT);
+  const refs = keys.map((k) => ({ queue: k.fila, id: k.job_id }));
+  const described = Object.fromEntries(
+    Object.entries(filter)
+      .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])
+      .filter(([, v]) => v !== undefined),
+  );
+  return applyToJobs(deps, viewer, refs, 'retry', { modo: 'filtro', filtro: described });
+}
+
+/** Enqueues a run of one of the viewer's integrations now (schedules' "run now"); undefined when not visible. */
+export async function runNow(
+  deps: ActionDeps,
+  viewer: Viewer,
+  empresaId: number,
+  integracaoId: number,
+  parametros: Record<string, string | number> = {},
+) {
+  if (viewer.scope !== 'all' && !viewer.scope.includes(empresaId)) return undefined;
+  const tenant = { empresaId, filialId: viewer.filialId };
+  const integracao = await findIntegracao(deps.database.db, { ...tenant, nome: '' }, integracaoId);
+  if (!integracao) return undefined;
+  const run = await enqueueIntegrationRun(deps.database, deps.producer, { tenant, integracaoId, parametros, trigger: 'api' });
+  await recordAudit(deps.database.db, {
+    autor: viewer.autor,
+    operadorId: viewer.operadorId,
+    empresaId,
+    acao: 'run-now',
+    alvo: `integracao/${integracaoId} → ${run.queue}/${run.jobId}`,
+    quantidade: 1,
+    detalhe: null,
+  });
+  return run;
+}
+
+/** Pauses or resumes one of the viewer's GET schedules; false when the integration is not the viewer's. */
+export async function pauseSchedule(
+  deps: ActionDeps,
+  viewer: Viewer,
+  empresaId: number,
+  integracaoId: number,
+  paused: boolean,
+): Promise<boolean> {
+  if (viewer.scope !== 'all' && !viewer.scope.includes(empresaId)) return false;
+  const integracao = await findIntegracao(deps.database.db, { empresaId, filialId: viewer.filialId, nome: '' }, integracaoId);
+  if (integracao?.tipo_servico !== 'GET') return false;
+  await setSchedulePaused(deps.database.db, empresaId, integracaoId, paused, viewer.autor);
+  // The reconciler keeps no scheduler for a paused row; remove it now rather than at worker-get's next sync.
+  if (paused)
+    await deps.producer.read('pause schedule', () => removeScheduler(deps.producer.queue('get'), schedulerIdOf(empresaId, integracaoId)));
+  else if (deps.scheduleTimezone) await reconcileSchedules(deps.database.db, deps.producer, { tz: deps.scheduleTimezone });
+  await recordAudit(deps.database.db, {
+    autor: viewer.autor,
+    operadorId: viewer.operadorId,
+    empresaId,
+    acao: paused ? 'pause-schedule' : 'resume-schedule',
+    alvo: `integracao/${integracaoId}`,
+    quantidade: 1,
+    detalhe: null,
+  });
+  return true;
+}

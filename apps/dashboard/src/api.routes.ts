@@ -1,0 +1,179 @@
+import { countJobRecords, listAudit, searchJobRecords } from '@integrador/store';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { canAct, sendError, type Viewer } from './access';
+import { discardJobs, type JobRef, pauseSchedule, retryJobs, retryMatching, runNow } from './actions';
+import type { DashboardDeps } from './deps';
+import { messages } from './i18n';
+import { previewer } from './pages.routes';
+import { filterOf, jobDetail, lastHourCounts } from './queries';
+
+type Query = Record<string, string | undefined>;
+
+const JobRefs = {
+  type: 'array',
+  maxItems: 1000,
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['queue', 'id'],
+    properties: { queue: { type: 'string', maxLength: 20 }, id: { type: 'string', maxLength: 100 } },
+  },
+} as const;
+
+const FilterSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    empresa: { type: 'string' },
+    integracao: { type: 'string' },
+    fila: { type: 'string' },
+    desde: { type: 'string' },
+    ate: { type: 'string' },
+    q: { type: 'string', maxLength: 200 },
+  },
+} as const;
+
+function viewerOf(request: FastifyRequest): Viewer {
+  return request.viewer as Viewer;
+}
+
+/** Leitores read only: every action answers 403 for them. */
+function refuseReader(request: FastifyRequest, reply: FastifyReply): boolean {
+  const viewer = viewerOf(request);
+  if (canAct(viewer)) return false;
+  sendError(reply, 403, 'FORBIDDEN', messages(viewer.locale).forbidden);
+  return true;
+}
+
+/**
+ * The dashboard's JSON API, for its live updates and for scripts (Authorization: Bearer <tenant API key>, scoped to
+ * that tenant): counts, search, one job's detail, retry / discard / run now, the audit log.
+ */
+export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
+  const preview = previewer(deps);
+  return async (app) => {
+    app.get('/dashboard/api/counts', async (request) => ({ lastHour: await lastHourCounts(deps.database, viewerOf(request)) }));
+
+    app.get('/dashboard/api/jobs', async (request) => {
+      const query = request.query as Query;
+      const filter = filterOf(viewerOf(request), query);
+      const limit = Math.min(Number(query.limit ?? 50) || 50, 500);
+      const offset = Math.max(Number(query.offset ?? 0) || 0, 0);
+      const [items, total] = await Promise.all([
+        searchJobRecords(deps.database.db, filter, limit, offset),
+        countJobRecords(deps.database.db, filter),
+      ]);
+      return { total, items };
+    });
+
+    app.get('/dashboard/api/jobs/:queue/:id', async (request, reply) => {
+      const { queue, id } = request.params as { queue: string; id: string };
+      const viewer = viewerOf(request);
+      const detail = await jobDetail(deps.database, deps.producer, viewer, queue, id, preview);
+      if (!detail) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
+      return detail;
+    });
+
+    app.post(
+      '/dashboard/api/jobs/retry',
+      {
+        schema: {
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { jobs: JobRefs, filter: FilterSchema, _csrf: { type: 'string' } },
+          },
+        },
+      },
+      async (request, reply) => {
+        if (refuseReader(request, reply)) return;
+        const body = request.body as { jobs?: JobRef[]; filter?: Query };
+        const viewer = viewerOf(request);
+        if (body.filter) {
+          const { scope: _s, estados: _e, ...filter } = filterOf(viewer, body.filter);
+          return retryMatching(deps, viewer, filter);
+        }
+        return retryJobs(deps, viewer, body.jobs ?? []);
+      },
+    );
+
+    app.post(
+      '/dashboard/api/jobs/discard',
+      {
+        schema: {
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['jobs'],
+            properties: { jobs: JobRefs, _csrf: { type: 'string' } },
+          },
+        },
+      },
+      async (request, reply) => {
+        if (refuseReader(request, reply)) return;
+        return discardJobs(deps, viewerOf(request), (request.body as { jobs: JobRef[] }).jobs);
+      },
+    );
+
+    app.post(
+      '/dashboard/api/integrations/:id/run',
+      {
+        schema: {
+          params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } },
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              empresaId: { type: 'integer', minimum: 1 },
+              parametros: { type: 'object', additionalProperties: { anyOf: [{ type: 'string' }, { type: 'number' }] }, maxProperties: 50 },
+              _csrf: { type: 'string' },
+            },
+          },
+        },
+      },
+      async (request, reply) => {
+        if (refuseReader(request, reply)) return;
+        const viewer = viewerOf(request);
+        const { id } = request.params as { id: number };
+        const parametros = (request.body as { parametros?: Record<string, string | number> } | undefined)?.parametros ?? {};
+        const empresaId =
+          (request.body as { empresaId?: number } | undefined)?.empresaId ?? (viewer.scope === 'all' ? undefined : viewer.scope[0]);
+        const run = empresaId ? await runNow(deps, viewer, empresaId, id, parametros) : undefined;
+        if (!run) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
+        return reply.status(202).send({ queue: run.queue, jobId: run.jobId });
+      },
+    );
+
+    app.post(
+      '/dashboard/api/schedules/:id/:action',
+      {
+        schema: {
+          params: {
+            type: 'object',
+            properties: { id: { type: 'integer', minimum: 1 }, action: { type: 'string', enum: ['pause', 'resume'] } },
+          },
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { empresaId: { type: 'integer', minimum: 1 }, _csrf: { type: 'string' } },
+          },
+        },
+      },
+      async (request, reply) => {
+        if (refuseReader(request, reply)) return;
+        const viewer = viewerOf(request);
+        const { id, action } = request.params as { id: number; action: 'pause' | 'resume' };
+        const empresaId =
+          (request.body as { empresaId?: number } | undefined)?.empresaId ?? (viewer.scope === 'all' ? undefined : viewer.scope[0]);
+        const ok = empresaId ? await pauseSchedule(deps, viewer, empresaId, id, action === 'pause') : false;
+        if (!ok) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
+        return { integracaoId: id, paused: action === 'pause' };
+      },
+    );
+
+    app.get('/dashboard/api/audit', async (request) => {
+      const limit = Math.min(Number((request.query as Query).limit ?? 100) || 100, 1000);
+      return { items: await listAudit(deps.database.db, viewerOf(request).scope, limit) };
+    });
+  };
+}

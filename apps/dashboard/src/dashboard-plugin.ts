@@ -1,0 +1,127 @@
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import { QueueUnavailableError } from '@integrador/queue';
+import { authenticateOperador, createSessao, deleteSessao } from '@integrador/store';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { csrfValid, resolveViewer, SESSION_COOKIE, sendError } from './access';
+import { apiRoutes } from './api.routes';
+import { mountBullBoard } from './bull-board';
+import { readCookie, writeCookie } from './cookies';
+import type { DashboardDeps } from './deps';
+import { messages, pickLocale } from './i18n';
+import { pageRoutes } from './pages.routes';
+import { LIVE_JS, loginPage } from './views/layout';
+
+const PUBLIC = new Set(['/dashboard/login', '/dashboard/live.js']);
+const isApi = (request: FastifyRequest) => request.url.startsWith('/dashboard/api/');
+
+function requireViewer(deps: DashboardDeps) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (PUBLIC.has(path)) return;
+    request.viewer = await resolveViewer(deps.database, request);
+    if (request.viewer) return;
+    if (isApi(request) || path.startsWith('/dashboard/filas')) {
+      return sendError(reply, 401, 'UNAUTHORIZED', messages(pickLocale(undefined, undefined, request.headers['accept-language'])).badLogin);
+    }
+    return reply.redirect('/dashboard/login');
+  };
+}
+
+// The engine's coded refusals (packages/integrador runs/run-errors.ts) as the ingress answers them.
+const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  NOT_FOUND: 404,
+  MISSING_PARAMETERS: 400,
+  MISSING_CONNECTION: 409,
+  INTEGRATION_INACTIVE: 409,
+  NOT_RUNNABLE: 409,
+};
+
+function statusOf(error: Error & { statusCode?: number; validation?: unknown; code?: unknown; permanent?: unknown }): number {
+  if (error instanceof QueueUnavailableError) return 503;
+  if (error.validation) return 400;
+  const coded = typeof error.code === 'string' ? STATUS_BY_CODE[error.code] : undefined;
+  if (coded) return coded;
+  if (error.permanent === true) return 422;
+  return error.statusCode ?? 500;
+}
+
+/** Every failure answers the house shape on the API and a short page elsewhere; never a stack trace. */
+function errorHandler(
+  error: Error & { statusCode?: number; validation?: unknown; code?: unknown },
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const status = statusOf(error);
+  if (status >= 500) request.log.error({ err: error }, 'dashboard request failed');
+  const fallback =
+    status === 503 ? 'QUEUE_UNAVAILABLE' : status === 400 ? 'VALIDATION_FAILED' : status === 429 ? 'TOO_MANY_REQUESTS' : 'INTERNAL';
+  const code = typeof error.code === 'string' && status < 500 && !error.code.startsWith('FST_') ? error.code : fallback;
+  const text = status >= 500 && status !== 503 ? 'erro interno' : error.message;
+  if (isApi(request) || request.method !== 'GET') return sendError(reply, status, code, text);
+  return reply.status(status).type('text/html').send(`<!doctype html><p>${code}</p>`);
+}
+
+/**
+ * The operators' dashboard as a Fastify plugin: server-rendered pages under /dashboard, a JSON API under
+ * /dashboard/api (session + CSRF, or a tenant API key for scripts), bull-board for admins under /dashboard/filas.
+ * Its cookie, form and rate-limit plugins stay inside this scope, so the ingress it is mounted in is unchanged.
+ */
+export function dashboardPlugin(deps: DashboardDeps): FastifyPluginAsync {
+  return async (app: FastifyInstance) => {
+    await app.register(formbody);
+    await app.register(rateLimit, { global: false });
+    app.decorateRequest('viewer', null);
+    app.setErrorHandler(errorHandler);
+    app.addHook('onRequest', requireViewer(deps));
+    // Every state-changing request of a session carries its CSRF token (synchronizer token; API keys are exempt).
+    app.addHook('preHandler', async (request, reply) => {
+      if (request.method === 'GET' || request.method === 'HEAD' || !request.viewer || csrfValid(request.viewer, request)) return;
+      return sendError(reply, 403, 'CSRF_INVALID', messages(request.viewer.locale).csrf);
+    });
+    const ttl = deps.sessionTtlMs ?? 8 * 3600_000;
+
+    app.get('/dashboard/live.js', async (_request, reply) => reply.type('application/javascript').send(LIVE_JS));
+    app.get('/dashboard/login', async (request, reply) => {
+      const locale = pickLocale((request.query as { lang?: string }).lang, undefined, request.headers['accept-language']);
+      return reply.type('text/html').send(loginPage(locale));
+    });
+    app.post(
+      '/dashboard/login',
+      { config: { rateLimit: { max: deps.loginRateLimit ?? 10, timeWindow: 60_000 } } },
+      async (request, reply) => {
+        const body = (request.body ?? {}) as { login?: string; senha?: string };
+        const locale = pickLocale((request.query as { lang?: string }).lang, undefined, request.headers['accept-language']);
+        const operador =
+          typeof body.login === 'string' && typeof body.senha === 'string'
+            ? await authenticateOperador(deps.database.db, body.login.slice(0, 100), body.senha.slice(0, 200))
+            : undefined;
+        if (!operador) {
+          request.log.warn({ login: String(body.login ?? '').slice(0, 100) }, 'dashboard login refused');
+          return reply
+            .status(401)
+            .type('text/html')
+            .send(loginPage(locale, messages(locale).badLogin));
+        }
+        const { token } = await createSessao(deps.database.db, operador.id, ttl);
+        writeCookie(reply, SESSION_COOKIE, token, {
+          secure: deps.secureCookies ?? false,
+          path: '/dashboard',
+          maxAgeSeconds: Math.floor(ttl / 1000),
+        });
+        return reply.redirect('/dashboard');
+      },
+    );
+
+    await app.register(pageRoutes(deps));
+    await app.register(apiRoutes(deps));
+    await mountBullBoard(app, deps);
+
+    app.post('/dashboard/logout', async (request, reply) => {
+      const token = readCookie(request, SESSION_COOKIE);
+      if (token) await deleteSessao(deps.database.db, token);
+      writeCookie(reply, SESSION_COOKIE, '', { secure: deps.secureCookies ?? false, path: '/dashboard', maxAgeSeconds: 0 });
+      return reply.redirect('/dashboard/login');
+    });
+  };
+}

@@ -1,0 +1,17 @@
+import type { ConnectionsRegistry } from '@integrador/connections';
+import type { Logger } from '@integrador/logging';
+import type { SoapClientCache } from '@integrador/transports';
+import type { ActionDeps } from './actions';
+
+/** What the dashboard needs; the ingress passes its own (all-in-one), server.ts opens them (fleet). */
+export interface DashboardDeps extends ActionDeps {
+  logger: Logger;
+  /** With connections, a SET job's detail also shows the consulta with bound values (the preview logic). */
+  connections?: ConnectionsRegistry | undefined;
+  soapCache?: SoapClientCache | undefined;
+  /** Send the session cookie only over HTTPS (production behind TLS). */
+  secureCookies?: boolean;
+  sessionTtlMs?: number;
+  /** Login attempts per IP per minute (default 10). */
+  loginRateLimit?: number;
+}

@@ -1,0 +1,2 @@
+export { dashboardPlugin } from './dashboard-plugin';
+export type { DashboardDeps } from './deps';

@@ -1,0 +1,267 @@
+import { previewSet } from '@integrador/integrador';
+import { listSchedules, resolveSetTarget } from '@integrador/runtime';
+import {
+  countJobRecords,
+  listAudit,
+  listPausedSchedules,
+  listServicosEndpoint,
+  type RegistroJob,
+  searchJobRecords,
+} from '@integrador/store';
+import { SoapClientCache } from '@integrador/transports';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { canAct, type Viewer } from './access';
+import { discardJobs, type JobRef, pauseSchedule, retryJobs, retryMatching, runNow } from './actions';
+import type { DashboardDeps } from './deps';
+import { html } from './html';
+import { formatTime, messages } from './i18n';
+import { filterOf, jobDetail, overviewData } from './queries';
+import { layout } from './views/layout';
+import { auditBody, type FailureQuery, failureRows, failuresBody, jobBody, overviewBody } from './views/pages';
+
+type Query = Record<string, string | undefined>;
+
+function viewerOf(request: FastifyRequest): Viewer {
+  if (!request.viewer) throw Object.assign(new Error('no viewer'), { statusCode: 401 });
+  return request.viewer;
+}
+
+function page(reply: FastifyReply, viewer: Viewer, title: string, active: string, body: ReturnType<typeof html>, flash?: string) {
+  return reply.type('text/html').send(layout(viewer, { title, active, body, flash: flash ? { text: flash } : undefined }));
+}
+
+function failureQuery(query: Query): FailureQuery {
+  const num = (v: string | undefined) => (v && /^\d+$/.test(v) ? Number(v) : undefined);
+  return {
+    empresa: num(query.empresa),
+    integracao: num(query.integracao),
+    fila: query.fila,
+    estado: query.estado,
+    desde: query.desde,
+    ate: query.ate,
+    q: query.q,
+  };
+}
+
+/** The job references a form posts (`job` once or many times, each "fila/id"). */
+export function refsOf(value: unknown): JobRef[] {
+  const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return list
+    .filter((v): v is string => typeof v === 'string' && v.includes('/'))
+    .slice(0, 1000)
+    .map((v) => ({ queue: v.slice(0, v.indexOf('/')), id: v.slice(v.indexOf('/') + 1) }));
+}
+
+/** A SET job's consulta with bound values and the request it would send now (the ingress' preview logic). */
+export function previewer(deps: DashboardDeps) {
+  const soapCache = deps.soapCache ?? new SoapClientCache({ max: 20 });
+  return async (record: RegistroJob) => {
+    if (!deps.connections || record.fila !== 'set' || !record.integracao_id) return null;
+    const tenant = { empresaId: record.empresa_id, filialId: record.empresa_filial_id, nome: '' };
+    const { trigger: _t, ...parametros } = JSON.parse(record.parametros ?? '{}') as Record<string, unknown>;
+    const target = await resolveSetTarget(deps.database, deps.connections, soapCache, tenant, record.integracao_id);
+    return previewSet({
+      db: deps.database.db,
+      dialect: deps.database.dialect,
+      empresaId: record.empresa_id,
+      definition: target.definition,
+      parametros,
+      transport: target.transport,
+      timeoutMs: target.timeoutMs,
+    });
+  };
+}
+
+/** The server-rendered pages and the form actions behind them. */
+export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
+  const preview = previewer(deps);
+  return async (app) => {
+    app.get('/dashboard', async (request, reply) => {
+      const viewer = viewerOf(request);
+      const t = messages(viewer.locale);
+      return page(reply, viewer, t.overview, 'overview', overviewBody(viewer, await overviewData(deps.database, viewer)));
+    });
+
+    app.get('/dashboard/falhas', async (request, reply) => {
+      const viewer = viewerOf(request);
+      const query = request.query as Query;
+      const filter = filterOf(viewer, query);
+      const [rows, total] = await Promise.all([searchJobRecords(deps.database.db, filter), countJobRecords(deps.database.db, filter)]);
+      const flash = query.feito !== undefined ? messages(viewer.locale).done(Number(query.feito)) : undefined;
+      return page(
+        reply,
+        viewer,
+        messages(viewer.locale).failures,
+        'failures',
+        failuresBody(viewer, failureQuery(query), rows, total),
+        flash,
+      );
+    });
+
+    app.get('/dashboard/falhas/linhas', async (request, reply) => {
+      const viewer = viewerOf(request);
+      const rows = await searchJobRecords(deps.database.db, filterOf(viewer, request.query as Query));
+      return reply.type('text/html').send(failureRows(viewer, rows).value);
+    });
+
+    app.get('/dashboard/jobs/:fila/:id', async (request, reply) => {
+      const viewer = viewerOf(request);
+      const { fila, id } = request.params as { fila: string; id: string };
+      const detail = await jobDetail(deps.database, deps.producer, viewer, fila, id, preview);
+      const t = messages(viewer.locale);
+      if (!detail)
+        return reply
+          .status(404)
+          .type('text/html')
+          .send(layout(viewer, { title: t.notFound, active: '', body: html`` }));
+      const flash = (request.query as Query).feito !== undefined ? t.done(Number((request.query as Query).feito)) : undefined;
+      return page(reply, viewer, `${t.job} ${fila}/${id}`, 'failures', jobBody(viewer, detail), flash);
+    });
+
+    app.get('/dashboard/agendamentos', async (request, reply) => {
+      const viewer = viewerOf(request);
+      const t = messages(viewer.locale);
+      const empresas = await visibleEmpresas(deps, viewer);
+      const paused = await listPausedSchedules(deps.database.db);
+      const sections = [];
+      for (const empresa of empresas) {
+        const items = await listSchedules(deps.database.db, deps.producer, {
+          empresaId: empresa.id,
+          filialId: viewer.filialId,
+          nome: empresa.nome,
+        });
+        sections.push(html`<section><h2>${empresa.nome} (#${empresa.id})</h2><table><thead><tr><th>${t.integration}</th><th>cron</th><th>${t.status}</th><th>${t.nextRun}</th><th>${t.lastResult}</th><th></th></tr></thead><tbody>
+${items.map(
+  (
+    s,
+  ) => html`<tr><td>${s.nome} (#${s.integracaoId})</td><td><code>${s.cron ?? '—'}</code></td><td>${paused.has(`${empresa.id}/${s.integracaoId}`) ? t.paused : s.status}</td><td>${formatTime(s.nextRunAt, viewer.locale, viewer.timeZone)}</td>
+<td>${s.lastRun ? html`<span class="${s.lastRun.status}">${s.lastRun.status}</span> ${formatTime(s.lastRun.finishedAt ?? s.lastRun.startedAt, viewer.locale, viewer.timeZone)} ${s.lastRun.error ?? ''}` : '—'}</td>
+<td>${canAct(viewer) ? scheduleButtons(viewer, empresa.id, s.integracaoId, paused.has(`${empresa.id}/${s.integracaoId}`)) : ''}</td></tr>`,
+)}
+</tbody></table></section>`);
+      }
+      return page(
+        reply,
+        viewer,
+        t.schedules,
+        'schedules',
+        html`${sections}`,
+        (request.query as Query).feito !== undefined ? t.done(1) : undefined,
+      );
+    });
+
+    app.get('/dashboard/servicos', async (request, reply) => {
+      const viewer = viewerOf(request);
+      const t = messages(viewer.locale);
+      const sections = [];
+      for (const empresa of await visibleEmpresas(deps, viewer)) {
+        const items = await listServicosEndpoint(deps.database.db, empresa.id);
+        if (!items.length) continue;
+        sections.push(html`<section><h2>${empresa.nome} (#${empresa.id})</h2><table><thead><tr><th>#</th><th>nome</th><th>${t.status}</th><th>${t.reason}</th><th>${t.updatedAt}</th></tr></thead><tbody>
+${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.status === 'falha' ? 'falhou' : 'concluido'}">${s.status}</td><td>${s.statusMotivo ? JSON.stringify(s.statusMotivo) : '—'}</td><td>${formatTime(s.ultimaExecucaoEm, viewer.locale, viewer.timeZone)}</td></tr>`)}
+</tbody></table></section>`);
+      }
+      // Extension point: webhook endpoints/deliveries and CTI call logs get their own pages here once their engines land.
+      return page(reply, viewer, t.services, 'services', sections.length ? html`${sections}` : html`<p class="muted">${t.noRows}</p>`);
+    });
+
+    app.get('/dashboard/auditoria', async (request, reply) => {
+      const viewer = viewerOf(request);
+      return page(
+        reply,
+        viewer,
+        messages(viewer.locale).audit,
+        'audit',
+        auditBody(viewer, await listAudit(deps.database.db, viewer.scope)),
+      );
+    });
+
+    const forbidden = (reply: FastifyReply, viewer: Viewer) =>
+      reply
+        .status(403)
+        .type('text/html')
+        .send(layout(viewer, { title: '403', active: '', body: html``, flash: { text: messages(viewer.locale).forbidden, error: true } }));
+
+    app.post('/dashboard/acoes/reprocessar', async (request, reply) => {
+      const viewer = viewerOf(request);
+      if (!canAct(viewer)) return forbidden(reply, viewer);
+      const body = request.body as Record<string, unknown>;
+      const filterQuery = Object.fromEntries(
+        Object.entries(body)
+          .filter(([k]) => k.startsWith('filtro_'))
+          .map(([k, v]) => [k.slice(7), typeof v === 'string' ? v : undefined]),
+      ) as Query;
+      const refs = refsOf(body.job);
+      const result =
+        body.modo === 'filtro'
+          ? await retryMatching(deps, viewer, (({ scope: _s, estados: _e, ...rest }) => rest)(filterOf(viewer, filterQuery)))
+          : await retryJobs(deps, viewer, refs);
+      return backTo(reply, request, result.done);
+    });
+
+    app.post('/dashboard/acoes/descartar', async (request, reply) => {
+      const viewer = viewerOf(request);
+      if (!canAct(viewer)) return forbidden(reply, viewer);
+      const result = await discardJobs(deps, viewer, refsOf((request.body as Record<string, unknown>).job));
+      return backTo(reply, request, result.done);
+    });
+
+    app.post('/dashboard/acoes/agendamento', async (request, reply) => {
+      const viewer = viewerOf(request);
+      if (!canAct(viewer)) return forbidden(reply, viewer);
+      const body = request.body as Record<string, string>;
+      const ok = await pauseSchedule(deps, viewer, Number(body.empresa), Number(body.integracao), body.modo === 'pausar');
+      if (!ok)
+        return reply
+          .status(404)
+          .type('text/html')
+          .send(layout(viewer, { title: '404', active: '', body: html`` }));
+      return reply.redirect('/dashboard/agendamentos?feito=1');
+    });
+
+    app.post('/dashboard/acoes/executar', async (request, reply) => {
+      const viewer = viewerOf(request);
+      if (!canAct(viewer)) return forbidden(reply, viewer);
+      const body = request.body as Record<string, string>;
+      const run = await runNow(deps, viewer, Number(body.empresa), Number(body.integracao));
+      if (!run)
+        return reply
+          .status(404)
+          .type('text/html')
+          .send(layout(viewer, { title: '404', active: '', body: html`` }));
+      return reply.redirect(`/dashboard/agendamentos?feito=1`);
+    });
+  };
+}
+
+/** Run now, and pause or resume, for one schedule row. */
+function scheduleButtons(viewer: Viewer, empresaId: number, integracaoId: number, paused: boolean) {
+  const t = messages(viewer.locale);
+  const hidden = html`<input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="empresa" value="${empresaId}"><input type="hidden" name="integracao" value="${integracaoId}">`;
+  return html`<form method="post" action="/dashboard/acoes/executar" style="display:inline">${hidden}<button>${t.runNow}</button></form>
+<form method="post" action="/dashboard/acoes/agendamento" style="display:inline">${hidden}<button name="modo" value="${paused ? 'retomar' : 'pausar'}">${paused ? t.resume : t.pause}</button></form>`;
+}
+
+/** Back to the page the action came from (same origin only), with the count of jobs it changed. */
+function backTo(reply: FastifyReply, request: FastifyRequest, done: number) {
+  const referer = request.headers.referer ?? '';
+  let target = '/dashboard/falhas';
+  try {
+    const url = new URL(referer);
+    if (url.host === request.headers.host && url.pathname.startsWith('/dashboard')) {
+      url.searchParams.set('feito', String(done));
+      target = `${url.pathname}?${url.searchParams.toString()}`;
+    }
+  } catch {
+    // No referer: the failures list.
+  }
+  if (!target.includes('feito=')) target += `?feito=${done}`;
+  return reply.redirect(target);
+}
+
+/** The empresas the viewer sees (all for an admin). */
+export async function visibleEmpresas(deps: DashboardDeps, viewer: Viewer) {
+  let query = deps.database.db.selectFrom('empresas').select(['id', 'nome']);
+  if (viewer.scope !== 'all') query = query.where('id', 'in', viewer.scope.length ? [...viewer.scope] : [-1]);
+  return query.orderBy('id').execute();
+}

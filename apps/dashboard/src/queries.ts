@@ -1,0 +1,176 @@
+import { isQueueName, type TenantRef } from '@integrador/jobs';
+import type { JobProducer } from '@integrador/queue';
+import {
+  type CrmDatabase,
+  countByHour,
+  countByState,
+  findJobRecord,
+  type JobFilter,
+  listExecucoesOfJob,
+  listTentativas,
+  type RegistroJob,
+} from '@integrador/store';
+import type { Job } from 'bullmq';
+import type { Viewer } from './access';
+import { hourChart, type JobDetail, type OverviewData, type Tally } from './views/pages';
+
+const HOUR = 3600_000;
+const emptyTally = (): Tally => ({ runs: 0, concluido: 0, falhou: 0, aguardando_retentativa: 0, adiado: 0, bloqueado: 0, ativo: 0 });
+
+function add(tally: Tally, estado: string, n: number): void {
+  tally.runs += n;
+  if (estado in tally) tally[estado as keyof Tally] += n;
+}
+
+/** Counts over the last hour for the viewer's tenants (the overview's cards and the live endpoint). */
+export async function lastHourCounts(database: CrmDatabase, viewer: Viewer): Promise<Tally> {
+  const tally = emptyTally();
+  for (const row of await countByState(database.db, viewer.scope, new Date(Date.now() - HOUR))) add(tally, row.estado, row.n);
+  return tally;
+}
+
+/** Everything the overview shows: totals, per tenant (with a 24-hour chart), per integration. */
+export async function overviewData(database: CrmDatabase, viewer: Viewer): Promise<OverviewData> {
+  const now = Date.now();
+  const dayRows = await countByState(database.db, viewer.scope, new Date(now - 24 * HOUR));
+  const hour = await lastHourCounts(database, viewer);
+  const day = emptyTally();
+  const perTenant = new Map<number, Tally>();
+  const perIntegration = new Map<string, { empresaId: number; integracaoId: number | null; day: Tally }>();
+  for (const row of dayRows) {
+    add(day, row.estado, row.n);
+    const t = perTenant.get(row.empresaId) ?? emptyTally();
+    add(t, row.estado, row.n);
+    perTenant.set(row.empresaId, t);
+    const key = `${row.empresaId}/${row.integracaoId ?? '-'}`;
+    const i = perIntegration.get(key) ?? { empresaId: row.empresaId, integracaoId: row.integracaoId, day: emptyTally() };
+    add(i.day, row.estado, row.n);
+    perIntegration.set(key, i);
+  }
+  const ids = [...perTenant.keys()];
+  const empresas = ids.length ? await database.db.selectFrom('empresas').select(['id', 'nome']).where('id', 'in', ids).execute() : [];
+  const integracaoIds = [...perIntegration.values()].map((i) => i.integracaoId).filter((id): id is number => id !== null);
+  const integracoes = integracaoIds.length
+    ? await database.db.selectFrom('integracao').select(['id', 'nome']).where('id', 'in', integracaoIds).execute()
+    : [];
+  const tenants = [];
+  for (const [empresaId, tally] of perTenant) {
+    const hours = await countByHour(database.db, viewer.scope, new Date(now - 24 * HOUR), empresaId);
+    const buckets = Array.from({ length: 24 }, (_, i) => {
+      const label = new Date(now - (23 - i) * HOUR).toISOString().slice(0, 13);
+      const at = hours.filter((h) => h.hora.replace(' ', 'T').slice(0, 13) === label);
+      return {
+        label,
+        ok: at.filter((h) => h.estado === 'concluido').reduce((s, h) => s + h.n, 0),
+        failed: at.filter((h) => h.estado === 'falhou').reduce((s, h) => s + h.n, 0),
+      };
+    });
+    tenants.push({
+      empresaId,
+      nome: empresas.find((e) => e.id === empresaId)?.nome ?? '?',
+      hour: emptyTally(),
+      day: tally,
+      chart: hourChart(buckets),
+    });
+  }
+  const integrations = [...perIntegration.values()].map((i) => ({
+    ...i,
+    nome: i.integracaoId === null ? '(sistema)' : `${integracoes.find((x) => x.id === i.integracaoId)?.nome ?? '?'} (#${i.integracaoId})`,
+  }));
+  return { hour, day, tenants, integrations };
+}
+
+/** The filter of the failures list from its query string, bound to the viewer's tenants. */
+export function filterOf(viewer: Viewer, query: Record<string, string | undefined>): JobFilter {
+  const num = (v: string | undefined) => (v && /^\d+$/.test(v) ? Number(v) : undefined);
+  const date = (v: string | undefined) => {
+    if (!v) return undefined;
+    const d = new Date(v);
+    return Number.isNaN(d.getTime()) ? undefined : d;
+  };
+  const estado = query.estado ?? 'falhou';
+  return {
+    scope: viewer.scope,
+    empresaId: num(query.empresa),
+    integracaoId: num(query.integracao),
+    fila: query.fila && isQueueName(query.fila) ? query.fila : undefined,
+    estados: estado === 'todos' ? undefined : [estado as never],
+    desde: date(query.desde),
+    ate: date(query.ate),
+    texto: query.q?.slice(0, 200),
+  };
+}
+
+function ownedBy(job: Job | undefined, record: RegistroJob): job is Job {
+  return (job?.data as { tenant?: TenantRef } | undefined)?.tenant?.empresaId === record.empresa_id;
+}
+
+async function readJob(producer: JobProducer, queue: string, id: string): Promise<Job | undefined> {
+  if (!isQueueName(queue)) return undefined;
+  return producer.getJob(queue, id).catch(() => undefined);
+}
+
+/** A flow's steps around a job: its prerequisites (walking down) and the steps waiting on it (walking up). */
+async function dependencyChain(producer: JobProducer, job: Job, record: RegistroJob, database: CrmDatabase, viewer: Viewer) {
+  const chain: JobDetail['dependencies'] = [];
+  let current: Job | undefined = job;
+  for (let i = 0; i < 10 && current; i++) {
+    const prereq = (current.data as { flow?: { prerequisite?: { queue: string; jobId: string; integracaoId: number } } }).flow
+      ?.prerequisite;
+    if (!prereq) break;
+    const rec = await findJobRecord(database.db, viewer.scope, prereq.queue, prereq.jobId);
+    chain.unshift({ queue: prereq.queue, jobId: prereq.jobId, integracaoId: prereq.integracaoId, estado: rec?.estado ?? null });
+    current = await readJob(producer, prereq.queue, prereq.jobId);
+    if (current && !ownedBy(current, record)) break;
+  }
+  chain.push({ queue: record.fila, jobId: record.job_id, integracaoId: record.integracao_id, estado: record.estado });
+  current = job;
+  for (let i = 0; i < 10 && current?.parent?.id; i++) {
+    const parentId: string = current.parent.id;
+    const queue = current.parent.queueKey.split(':').at(-1) ?? '';
+    const parent = await readJob(producer, queue, parentId);
+    if (!parent || !ownedBy(parent, record)) break;
+    const rec = await findJobRecord(database.db, viewer.scope, queue, parentId);
+    chain.push({ queue, jobId: parentId, integracaoId: rec?.integracao_id ?? null, estado: rec?.estado ?? null });
+    current = parent;
+  }
+  return chain.length > 1 ? chain : [];
+}
+
+/** A job's detail for the viewer, or undefined when it is not one of the viewer's tenants' jobs. */
+export async function jobDetail(
+  database: CrmDatabase,
+  producer: JobProducer,
+  viewer: Viewer,
+  queue: string,
+  id: string,
+  preview?: (record: RegistroJob) => Promise<JobDetail['preview']>,
+): Promise<JobDetail | undefined> {
+  const record = await findJobRecord(database.db, viewer.scope, queue, id);
+  if (!record || (viewer.filialId !== null && record.empresa_filial_id !== viewer.filialId)) return undefined;
+  const job = await readJob(producer, queue, id);
+  const live = ownedBy(job, record)
+    ? {
+        state: await job.getState().catch(() => 'unknown'),
+        failedReason: job.failedReason ?? null,
+        logs: (
+          await producer
+            .queue(queue as 'set')
+            .getJobLogs(id, 0, 100)
+            .catch(() => ({ logs: [] as string[] }))
+        ).logs,
+        flow: (job.data as { flow?: unknown }).flow ?? null,
+      }
+    : null;
+  const execucoes = [];
+  for (const e of await listExecucoesOfJob(database.db, record.empresa_id, id)) {
+    execucoes.push({ chave: e.chave, status: e.status, mensagem: e.mensagem, tentativas: await listTentativas(database.db, e.id) });
+  }
+  return {
+    record,
+    live,
+    execucoes,
+    preview: preview ? await preview(record).catch((err: Error) => ({ error: err.message })) : null,
+    dependencies: live && job ? await dependencyChain(producer, job, record, database, viewer) : [],
+  };
+}

@@ -1,0 +1,79 @@
+import type { Viewer } from '../access';
+import { html, type Raw } from '../html';
+import { messages } from '../i18n';
+
+const STYLE = `
+body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2733;background:#f5f7fa}
+header{background:#1d3557;color:#fff;padding:8px 16px;display:flex;gap:16px;align-items:center;flex-wrap:wrap}
+header a{color:#fff;text-decoration:none}header a.on{text-decoration:underline}
+header form{margin-left:auto}main{padding:16px}
+table{border-collapse:collapse;width:100%;background:#fff}th,td{border-bottom:1px solid #e3e8ef;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#eef2f7}.num{text-align:right}.falhou,.bloqueado{color:#b00020}.concluido{color:#1b7f3b}.adiado,.aguardando_retentativa{color:#a86200}
+.cards{display:flex;gap:12px;flex-wrap:wrap;margin-bottom:16px}.card{background:#fff;border:1px solid #e3e8ef;border-radius:6px;padding:8px 12px;min-width:130px}
+.card b{display:block;font-size:22px}pre{background:#fff;border:1px solid #e3e8ef;padding:8px;white-space:pre-wrap;word-break:break-all;max-height:360px;overflow:auto}
+.flash{background:#e7f5ea;border:1px solid #9ccfa9;padding:8px;margin-bottom:12px}.err{background:#fdecee;border-color:#e5a3ac}
+form.filters{display:flex;gap:8px;flex-wrap:wrap;align-items:end;margin-bottom:12px}form.filters label{display:flex;flex-direction:column;font-size:12px}
+button{cursor:pointer}.muted{color:#66707c}section{margin-bottom:24px}
+`;
+
+export interface PageOptions {
+  title: string;
+  active: string;
+  body: Raw;
+  flash?: { text: string; error?: boolean } | undefined;
+}
+
+/** The page frame: navigation by role, the live-update script, the operator's CSRF token for scripts. */
+export function layout(viewer: Viewer, options: PageOptions): string {
+  const t = messages(viewer.locale);
+  const link = (href: string, key: string, label: string) =>
+    html`<a href="${href}" class="${options.active === key ? 'on' : ''}">${label}</a>`;
+  return html`<!doctype html>
+<html lang="${viewer.locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="csrf-token" content="${viewer.csrf ?? ''}"><title>${options.title} · ${t.title}</title><style>${STYLE}</style></head>
+<body><header><strong>${t.title}</strong>
+${link('/dashboard', 'overview', t.overview)} ${link('/dashboard/falhas', 'failures', t.failures)}
+${link('/dashboard/agendamentos', 'schedules', t.schedules)} ${link('/dashboard/servicos', 'services', t.services)}
+${link('/dashboard/auditoria', 'audit', t.audit)} ${viewer.papel === 'admin' ? link('/dashboard/filas/', 'raw', t.rawQueues) : ''}
+<span class="muted" style="color:#cdd8e6">${viewer.autor} · ${viewer.papel}${viewer.papel === 'leitor' ? ` (${t.readOnly})` : ''}</span>
+<form method="post" action="/dashboard/logout"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><button>${t.logout}</button></form>
+</header><main>
+${options.flash ? html`<div class="flash ${options.flash.error ? 'err' : ''}" role="status">${options.flash.text}</div>` : ''}
+<h1>${options.title}</h1>
+${options.body}
+</main><script src="/dashboard/live.js" defer></script></body></html>`.value;
+}
+
+/** The login page (no session yet). */
+export function loginPage(locale: 'pt-BR' | 'en', error?: string): string {
+  const t = messages(locale);
+  return html`<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><title>${t.login} · ${t.title}</title><style>${STYLE}</style></head>
+<body><main style="max-width:320px;margin:80px auto"><h1>${t.title}</h1>
+${error ? html`<div class="flash err" role="alert">${error}</div>` : ''}
+<form method="post" action="/dashboard/login${locale === 'en' ? '?lang=en' : ''}">
+<p><label>${t.loginField}<br><input name="login" autocomplete="username" required></label></p>
+<p><label>${t.password}<br><input name="senha" type="password" autocomplete="current-password" required></label></p>
+<p><button type="submit">${t.login}</button></p></form></main></body></html>`.value;
+}
+
+/**
+ * Live updates by polling (no extra connection held per operator, works through any proxy): every 5 s elements with
+ * data-live-count get fresh numbers from /dashboard/api/counts, and a list marked data-live-rows is reloaded unless
+ * the operator has rows selected.
+ */
+export const LIVE_JS = `(() => {
+  const every = 5000;
+  async function tick() {
+    const counters = document.querySelectorAll('[data-live-count]');
+    if (counters.length) {
+      const r = await fetch('/dashboard/api/counts', { credentials: 'same-origin' });
+      if (r.ok) { const c = await r.json(); counters.forEach((el) => { const v = c.lastHour[el.dataset.liveCount]; if (v !== undefined) el.textContent = v; }); }
+    }
+    const rows = document.querySelector('[data-live-rows]');
+    if (rows && !document.querySelector('input[name=job]:checked')) {
+      const r = await fetch(rows.dataset.liveRows, { credentials: 'same-origin' });
+      if (r.ok) rows.innerHTML = await r.text();
+    }
+  }
+  setInterval(() => tick().catch(() => {}), every);
+})();`;

@@ -1,0 +1,194 @@
+import type { RegistroJob } from '@integrador/store';
+import type { Viewer } from '../access';
+import { html, type Raw } from '../html';
+import { formatTime, messages } from '../i18n';
+import { maskSecrets } from '../mask';
+
+/** Counts of one group (tenant or integration) over a window, by the overview's columns. */
+export interface Tally {
+  runs: number;
+  concluido: number;
+  falhou: number;
+  aguardando_retentativa: number;
+  adiado: number;
+  bloqueado: number;
+  ativo: number;
+}
+
+export const COLUMNS = ['runs', 'concluido', 'falhou', 'aguardando_retentativa', 'adiado', 'bloqueado'] as const;
+
+function columnLabels(viewer: Viewer): string[] {
+  const t = messages(viewer.locale);
+  return [t.runs, t.successes, t.failed, t.retriesPending, t.delayed, t.blocked];
+}
+
+/** A small bar chart (inline SVG): completed and failed jobs per hour over the last 24 hours. */
+export function hourChart(buckets: Array<{ label: string; ok: number; failed: number }>): Raw {
+  const max = Math.max(1, ...buckets.map((b) => b.ok + b.failed));
+  const w = 12;
+  const h = 60;
+  const bars = buckets.map((b, i) => {
+    const okH = Math.round((b.ok / max) * h);
+    const failH = Math.round((b.failed / max) * h);
+    return html`<g><title>${b.label}: ${b.ok} ok, ${b.failed} falhas</title><rect x="${i * w}" y="${h - okH - failH}" width="${w - 2}" height="${failH}" fill="#c62828"/><rect x="${i * w}" y="${h - okH}" width="${w - 2}" height="${okH}" fill="#2e7d32"/></g>`;
+  });
+  return html`<svg role="img" aria-label="jobs/h" width="${buckets.length * w}" height="${h}" viewBox="0 0 ${buckets.length * w} ${h}">${bars}</svg>`;
+}
+
+export interface OverviewData {
+  hour: Tally;
+  day: Tally;
+  tenants: Array<{ empresaId: number; nome: string; hour: Tally; day: Tally; chart: Raw }>;
+  integrations: Array<{ empresaId: number; integracaoId: number | null; nome: string; day: Tally }>;
+}
+
+function tallyCells(tally: Tally): Raw[] {
+  return COLUMNS.map((c) => html`<td class="num ${c}">${tally[c]}</td>`);
+}
+
+export function overviewBody(viewer: Viewer, data: OverviewData): Raw {
+  const t = messages(viewer.locale);
+  const labels = columnLabels(viewer);
+  const cards = COLUMNS.map(
+    (c, i) =>
+      html`<div class="card"><span>${labels[i]}</span><b data-live-count="${c}" class="${c}">${data.hour[c]}</b><span class="muted">${data.day[c]} / 24 h</span></div>`,
+  );
+  return html`<p class="muted">${t.lastHour}</p><div class="cards">${cards}</div>
+<section><h2>${t.tenant}</h2><table><thead><tr><th>${t.tenant}</th>${labels.map((l) => html`<th class="num">${l}</th>`)}<th>${t.lastDay}</th></tr></thead><tbody>
+${data.tenants.map((row) => html`<tr><td><a href="/dashboard/falhas?empresa=${row.empresaId}">${row.nome} (#${row.empresaId})</a></td>${tallyCells(row.day)}<td>${row.chart}</td></tr>`)}
+</tbody></table></section>
+<section><h2>${t.integration}</h2><table><thead><tr><th>${t.tenant}</th><th>${t.integration}</th>${labels.map((l) => html`<th class="num">${l}</th>`)}</tr></thead><tbody>
+${data.integrations.map((row) => html`<tr><td>#${row.empresaId}</td><td><a href="/dashboard/falhas?empresa=${row.empresaId}${row.integracaoId ? `&integracao=${row.integracaoId}` : ''}">${row.nome}</a></td>${tallyCells(row.day)}</tr>`)}
+</tbody></table></section>`;
+}
+
+export interface FailureQuery {
+  empresa?: number | undefined;
+  integracao?: number | undefined;
+  fila?: string | undefined;
+  estado?: string | undefined;
+  desde?: string | undefined;
+  ate?: string | undefined;
+  q?: string | undefined;
+}
+
+export function queryString(query: FailureQuery): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
+  return params.toString();
+}
+
+/** The rows of the failures list (also served alone for live updates). */
+export function failureRows(viewer: Viewer, rows: RegistroJob[]): Raw {
+  const t = messages(viewer.locale);
+  if (!rows.length) return html`<tr><td colspan="8" class="muted">${t.noRows}</td></tr>`;
+  return html`${rows.map(
+    (r) => html`<tr data-job="${r.fila}/${r.job_id}">
+<td><input type="checkbox" name="job" value="${r.fila}/${r.job_id}" aria-label="${r.fila}/${r.job_id}"></td>
+<td><a href="/dashboard/jobs/${r.fila}/${encodeURIComponent(r.job_id)}">${r.fila}/${r.job_id}</a><br><span class="muted">${r.nome_job}</span></td>
+<td>#${r.empresa_id}</td><td>${r.integracao_id ?? '—'}</td><td class="${r.estado}">${t.states[r.estado] ?? r.estado}</td>
+<td class="num">${r.tentativas}/${r.max_tentativas}</td>
+<td>${r.erro_mensagem ? html`<span class="muted">${r.erro_classe ?? ''}${r.erro_codigo ? ` ${r.erro_codigo}` : ''}</span><br>${r.erro_mensagem.slice(0, 300)}` : ''}</td>
+<td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>`,
+  )}`;
+}
+
+export function failuresBody(viewer: Viewer, query: FailureQuery, rows: RegistroJob[], total: number): Raw {
+  const t = messages(viewer.locale);
+  const qs = queryString(query);
+  const act = viewer.papel !== 'leitor';
+  const states = ['falhou', 'aguardando_retentativa', 'adiado', 'bloqueado', 'ativo', 'concluido', 'descartado'];
+  const hidden = Object.entries(query).filter(([, v]) => v !== undefined && v !== '');
+  return html`<form class="filters" method="get" action="/dashboard/falhas">
+<label>${t.tenant}<input name="empresa" size="5" value="${query.empresa ?? ''}"></label>
+<label>${t.integration}<input name="integracao" size="5" value="${query.integracao ?? ''}"></label>
+<label>${t.queue}<select name="fila"><option value=""></option>${['set', 'get', 'cti', 'webhook'].map((f) => html`<option ${query.fila === f ? 'selected' : ''}>${f}</option>`)}</select></label>
+<label>${t.state}<select name="estado"><option value="todos">*</option>${states.map((s) => html`<option value="${s}" ${(query.estado ?? 'falhou') === s ? 'selected' : ''}>${t.states[s]}</option>`)}</select></label>
+<label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label>
+<label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label>
+<label>${t.search}<input name="q" size="28" placeholder="${t.searchPlaceholder}" value="${query.q ?? ''}"></label>
+<button type="submit">${t.filter}</button></form>
+<p>${t.total}: <b id="total">${total}</b></p>
+<form method="post" action="/dashboard/acoes/reprocessar" id="acoes">
+<input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}">
+${hidden.map(([k, v]) => html`<input type="hidden" name="filtro_${k}" value="${v}">`)}
+${act ? html`<p><button name="modo" value="selecao">${t.retrySelected}</button> <button name="modo" value="filtro">${t.retryAll} (${total})</button> <button name="modo" value="descartar" formaction="/dashboard/acoes/descartar">${t.discard}</button></p>` : ''}
+<table><thead><tr><th></th><th>${t.job}</th><th>${t.tenant}</th><th>${t.integration}</th><th>${t.state}</th><th class="num">${t.attempts}</th><th>${t.error}</th><th>${t.updatedAt}</th></tr></thead>
+<tbody data-live-rows="/dashboard/falhas/linhas?${qs}">${failureRows(viewer, rows)}</tbody></table></form>`;
+}
+
+export interface Attempt {
+  tentativa: number;
+  url: string | null;
+  requisicao: string | null;
+  resposta: string | null;
+  status_http: number | null;
+  duracao_ms: number | null;
+  erro: string | null;
+  criado_em: Date | string;
+}
+
+export interface JobDetail {
+  record: RegistroJob;
+  live: { state: string; failedReason: string | null; logs: string[]; flow: unknown } | null;
+  execucoes: Array<{ chave: string; status: string; mensagem: string | null; tentativas: Attempt[] }>;
+  preview: { consulta: unknown; records: unknown[] } | { error: string } | null;
+  dependencies: Array<{ queue: string; jobId: string; integracaoId: number | null; estado: string | null }>;
+}
+
+export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
+  const t = messages(viewer.locale);
+  const r = detail.record;
+  const act = viewer.papel !== 'leitor';
+  const ref = `${r.fila}/${r.job_id}`;
+  return html`<table><tbody>
+<tr><th>${t.job}</th><td>${ref} · ${r.nome_job}</td></tr><tr><th>${t.tenant}</th><td>#${r.empresa_id}${r.empresa_filial_id ? ` / filial ${r.empresa_filial_id}` : ''}</td></tr>
+<tr><th>${t.integration}</th><td>${r.integracao_id ?? '—'}</td></tr>
+<tr><th>${t.state}</th><td class="${r.estado}" id="estado">${t.states[r.estado] ?? r.estado}${detail.live ? html` <span class="muted">(Redis: ${detail.live.state})</span>` : ''}</td></tr>
+<tr><th>${t.attempts}</th><td>${r.tentativas}/${r.max_tentativas}</td></tr>
+<tr><th>${t.parameters}</th><td><code>${r.parametros ?? '{}'}</code></td></tr>
+<tr><th>${t.error}</th><td id="erro">${r.erro_classe ?? ''} ${r.erro_codigo ?? ''}<br>${r.erro_mensagem ?? ''}</td></tr>
+<tr><th>${t.updatedAt}</th><td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>
+</tbody></table>
+${act ? html`<form method="post" action="/dashboard/acoes/reprocessar" style="margin:12px 0"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="job" value="${ref}"><button name="modo" value="selecao">${t.retry}</button> <button formaction="/dashboard/acoes/descartar" name="modo" value="descartar">${t.discard}</button></form>` : ''}
+${
+  detail.dependencies.length
+    ? html`<section><h2>${t.dependencies}</h2><ol>${detail.dependencies.map((d) => html`<li><a href="/dashboard/jobs/${d.queue}/${d.jobId}">${d.queue}/${d.jobId}</a> integracao ${d.integracaoId ?? '—'} <span class="${d.estado ?? ''}">${d.estado ? (t.states[d.estado] ?? d.estado) : ''}</span></li>`)}</ol></section>`
+    : ''
+}
+${detail.execucoes.map(
+  (e) => html`<section><h2>${e.chave} — ${e.status}</h2>${e.mensagem ? html`<p>${e.mensagem}</p>` : ''}
+${e.tentativas.map(
+  (
+    a,
+  ) => html`<h3>#${a.tentativa} · ${formatTime(a.criado_em, viewer.locale, viewer.timeZone)} · HTTP ${a.status_http ?? '—'} · ${a.duracao_ms ?? '—'} ms</h3>
+${a.erro ? html`<p class="falhou">${a.erro}</p>` : ''}<p class="muted">${a.url ?? ''}</p>
+<h4>${t.request}</h4><pre class="requisicao">${maskSecrets(a.requisicao)}</pre><h4>${t.response}</h4><pre class="resposta">${maskSecrets(a.resposta)}</pre>`,
+)}</section>`,
+)}
+${
+  detail.preview
+    ? html`<section><h2>${t.consulta}</h2><pre class="consulta">${maskSecrets(JSON.stringify('error' in detail.preview ? detail.preview : detail.preview.consulta, null, 2))}</pre>
+${'records' in detail.preview ? detail.preview.records.map((rec) => html`<pre>${maskSecrets(JSON.stringify((rec as { request?: unknown }).request ?? rec, null, 2))}</pre>`) : ''}</section>`
+    : ''
+}
+${detail.live?.logs.length ? html`<section><h2>${t.log}</h2><pre>${detail.live.logs.join('\n')}</pre></section>` : ''}`;
+}
+
+export function auditBody(
+  viewer: Viewer,
+  rows: Array<{
+    autor: string;
+    acao: string;
+    alvo: string | null;
+    quantidade: number;
+    empresa_id: number | null;
+    criado_em: Date | string;
+    detalhe: string | null;
+  }>,
+): Raw {
+  const t = messages(viewer.locale);
+  return html`<table><thead><tr><th>${t.when}</th><th>${t.who}</th><th>${t.tenant}</th><th>${t.what}</th><th class="num">${t.howMany}</th><th>${t.target}</th></tr></thead><tbody>
+${rows.length ? rows.map((a) => html`<tr class="audit"><td>${formatTime(a.criado_em, viewer.locale, viewer.timeZone)}</td><td>${a.autor}</td><td>${a.empresa_id ?? '—'}</td><td>${a.acao}</td><td class="num">${a.quantidade}</td><td><code>${a.alvo ?? ''}</code><br><span class="muted">${a.detalhe ?? ''}</span></td></tr>`) : html`<tr><td colspan="6" class="muted">${t.noRows}</td></tr>`}
+</tbody></table>`;
+}

@@ -1,0 +1,19 @@
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { withRedisDeadline } from '../redis';
+import { dropBlocked } from './blocked-index';
+
+/** What a retry request found: the job was failed and runs again, or it was in another state and was left alone. */
+export type RetryOutcome = { retried: true } | { retried: false; state: string };
+
+/**
+ * Retries a failed job from its first attempt (the API's, CLI's and dashboard's one retry rule); a dependency flow
+ * blocked by it resumes (if it fails again, the worker records it as blocking again). Other states are left alone.
+ */
+export async function retryFailedJob(job: Job, redis: Redis, prefix: string, deadlineMs = 2000): Promise<RetryOutcome> {
+  const state = await withRedisDeadline(job.getState(), deadlineMs, 'read job state');
+  if (state !== 'failed') return { retried: false, state };
+  await withRedisDeadline(job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }), deadlineMs, 'retry job');
+  await withRedisDeadline(dropBlocked(redis, prefix, job.queueName, String(job.id)), deadlineMs, 'update blocked flows');
+  return { retried: true };
+}

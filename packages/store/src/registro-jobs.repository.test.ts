@@ -1,0 +1,91 @@
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { authenticateOperador, createOperador, createSessao, findSessao, listAudit, recordAudit } from './operadores.repository';
+import {
+  countByHour,
+  countByState,
+  countJobRecords,
+  findJobRecord,
+  type JobEvent,
+  markJobRecords,
+  recordJobEvent,
+  searchJobRecords,
+} from './registro-jobs.repository';
+
+const base: JobEvent = {
+  empresaId: 1,
+  filialId: null,
+  fila: 'set',
+  jobId: '1',
+  nomeJob: 'integration.run',
+  integracaoId: 19,
+  parametros: { contaId: '42' },
+  estado: 'ativo',
+  tentativas: 1,
+  maxTentativas: 6,
+};
+
+describe.each(ALL_DIALECTS)('dashboard records on %s', (dialect) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('keeps one row per job through start, failure and retry, searchable by parameter and error, per tenant', async () => {
+    const { db } = database;
+    await recordJobEvent(db, base);
+    await recordJobEvent(db, {
+      ...base,
+      estado: 'falhou',
+      erro: { classe: 'PermanentError', codigo: 'RECEPTOR_ERROR', mensagem: 'Usuário ou senha inválidos' },
+    });
+    await recordJobEvent(db, { ...base, empresaId: 2, jobId: '2', parametros: { telefone: '11999990000' }, estado: 'concluido' });
+    await recordJobEvent(db, { ...base, jobId: '3', estado: 'concluido' });
+
+    expect(await countJobRecords(db, { scope: 'all' })).toBe(3);
+    const failed = await searchJobRecords(db, { scope: [1], estados: ['falhou'] });
+    expect(failed).toEqual([
+      expect.objectContaining({ job_id: '1', erro_codigo: 'RECEPTOR_ERROR', erro_mensagem: 'Usuário ou senha inválidos' }),
+    ]);
+    expect((await searchJobRecords(db, { scope: 'all', texto: 'SENHA INVÁLIDOS' })).map((r) => r.job_id)).toEqual(['1']);
+    expect((await searchJobRecords(db, { scope: 'all', texto: 'telefone=11999990000' })).map((r) => r.job_id)).toEqual(['2']);
+    // A LIKE wildcard typed by an operator is text, not a pattern.
+    expect(await searchJobRecords(db, { scope: 'all', texto: '%' })).toEqual([]);
+    // Tenant walls: tenant 2 sees neither tenant 1's rows nor its counts; no tenant at all sees nothing.
+    expect(await searchJobRecords(db, { scope: [2], texto: 'senha' })).toEqual([]);
+    expect(await findJobRecord(db, [2], 'set', '1')).toBeUndefined();
+    expect(await countJobRecords(db, { scope: [] })).toBe(0);
+    const counts = await countByState(db, [1], new Date(Date.now() - 3600_000));
+    expect(counts).toEqual(
+      expect.arrayContaining([expect.objectContaining({ estado: 'falhou', n: 1 }), expect.objectContaining({ estado: 'concluido', n: 1 })]),
+    );
+    expect((await countByHour(db, 'all', new Date(Date.now() - 3600_000))).reduce((s, h) => s + h.n, 0)).toBe(3);
+
+    const [row] = failed;
+    // A retry marks the row only while it is still failed (the worker may already have started it again).
+    await markJobRecords(db, [row?.id ?? 0], 'aguardando_retentativa', 'falhou');
+    expect((await findJobRecord(db, 'all', 'set', '1'))?.estado).toBe('aguardando_retentativa');
+    await markJobRecords(db, [row?.id ?? 0], 'descartado', 'falhou');
+    expect((await findJobRecord(db, 'all', 'set', '1'))?.estado).toBe('aguardando_retentativa');
+  });
+
+  it('hashes operator passwords, opens sessions and lists the audit log per tenant', async () => {
+    const { db } = database;
+    const id = await createOperador(db, { login: 'ana', nome: 'Ana', senha: 's3nha-longa', papel: 'operador', empresas: [1] });
+    const row = await db.selectFrom('operadores').select('senha_hash').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.senha_hash).toMatch(/^scrypt\$/);
+    expect(row.senha_hash).not.toContain('s3nha-longa');
+    expect(await authenticateOperador(db, 'ana', 'errada')).toBeUndefined();
+    expect(await authenticateOperador(db, 'ana', 's3nha-longa')).toMatchObject({ login: 'ana', empresas: [1] });
+    const { token, csrf } = await createSessao(db, id, 60_000);
+    expect(await findSessao(db, token)).toMatchObject({ csrf, operador: { login: 'ana' } });
+    const expired = await createSessao(db, id, -1);
+    expect(await findSessao(db, expired.token)).toBeUndefined();
+    await recordAudit(db, { autor: 'ana', operadorId: id, empresaId: 1, acao: 'retry', quantidade: 2 });
+    await recordAudit(db, { autor: 'bob', operadorId: null, empresaId: 2, acao: 'discard', quantidade: 1 });
+    expect((await listAudit(db, [1])).map((a) => a.autor)).toEqual(['ana']);
+    expect(await listAudit(db, 'all')).toHaveLength(2);
+  });
+});

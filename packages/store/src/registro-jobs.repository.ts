@@ -1,0 +1,172 @@
+import { type Kysely, MysqlAdapter, type Selectable, SqliteAdapter, sql } from 'kysely';
+import { SEARCH_TEXT_MAX } from './migrations/010-dashboard';
+import type { Database, EstadoRegistroJob, RegistroJobsTable } from './schema';
+import { timestampValue } from './sincronizacao.repository';
+
+type Db = Kysely<Database>;
+export type RegistroJob = Selectable<RegistroJobsTable>;
+
+/** What the worker runner knows about a job at one moment of its life. */
+export interface JobEvent {
+  empresaId: number;
+  filialId: number | null;
+  fila: string;
+  jobId: string;
+  nomeJob: string;
+  integracaoId: number | null;
+  parametros: Record<string, unknown> | null;
+  estado: EstadoRegistroJob;
+  tentativas: number;
+  maxTentativas: number;
+  erro?: { classe: string | null; codigo: string | null; mensagem: string } | null;
+  /** When the event happened (defaults to now). */
+  at?: Date;
+}
+
+/** The lower-case text free-text search reads: name, id, key parameters, error — cut to the column's size. */
+export function searchText(event: Pick<JobEvent, 'nomeJob' | 'jobId' | 'parametros' | 'erro' | 'integracaoId'>): string {
+  const params = Object.entries(event.parametros ?? {}).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  const parts = [event.nomeJob, `#${event.jobId}`, event.integracaoId ? `integracao=${event.integracaoId}` : '', ...params];
+  if (event.erro) parts.push(event.erro.classe ?? '', event.erro.codigo ?? '', event.erro.mensagem);
+  return parts.filter(Boolean).join(' ').toLowerCase().slice(0, SEARCH_TEXT_MAX);
+}
+
+/** Upserts a job's row by (fila, job_id): one statement, so recording costs one round trip. */
+export async function recordJobEvent(db: Db, event: JobEvent): Promise<void> {
+  const at = timestampValue(db, event.at ?? new Date());
+  const finished = event.estado === 'concluido' || event.estado === 'falhou' || event.estado === 'descartado';
+  const erro = event.erro ?? null;
+  const changes = {
+    estado: event.estado,
+    tentativas: event.tentativas,
+    max_tentativas: event.maxTentativas,
+    erro_classe: erro?.classe?.slice(0, 100) ?? null,
+    erro_codigo: erro?.codigo?.slice(0, 100) ?? null,
+    erro_mensagem: erro?.mensagem ?? null,
+    busca: searchText(event),
+    atualizado_em: at,
+    ...(event.estado === 'ativo' ? { iniciado_em: at, finalizado_em: null } : {}),
+    ...(finished ? { finalizado_em: at } : {}),
+  };
+  const insert = db.insertInto('registro_jobs').values({
+    empresa_id: event.empresaId,
+    empresa_filial_id: event.filialId,
+    fila: event.fila,
+    job_id: event.jobId,
+    nome_job: event.nomeJob.slice(0, 60),
+    integracao_id: event.integracaoId,
+    parametros: event.parametros ? JSON.stringify(event.parametros) : null,
+    criado_em: at,
+    ...changes,
+  });
+  if (db.getExecutor().adapter instanceof MysqlAdapter) await insert.onDuplicateKeyUpdate(changes).execute();
+  else await insert.onConflict((oc) => oc.columns(['fila', 'job_id']).doUpdateSet(changes)).execute();
+}
+
+/** Which tenants a reader may see: every one (an admin) or a list. */
+export type TenantScope = 'all' | readonly number[];
+
+/** The failures list's and search's filters; every one optional except the tenant scope. */
+export interface JobFilter {
+  scope: TenantScope;
+  empresaId?: number | undefined;
+  integracaoId?: number | undefined;
+  fila?: string | undefined;
+  estados?: readonly EstadoRegistroJob[] | undefined;
+  desde?: Date | undefined;
+  ate?: Date | undefined;
+  texto?: string | undefined;
+}
+
+/** LIKE wildcards typed by an operator are text: escaped with '!' (a backslash means different things per dialect). */
+function escapeLike(text: string): string {
+  return text.replace(/[!%_]/g, (c) => `!${c}`);
+}
+
+function filtered(db: Db, filter: JobFilter) {
+  let query = db.selectFrom('registro_jobs');
+  if (filter.scope !== 'all') {
+    // An operator with no tenant sees nothing, not everything.
+    query = query.where('empresa_id', 'in', filter.scope.length ? [...filter.scope] : [-1]);
+  }
+  if (filter.empresaId !== undefined) query = query.where('empresa_id', '=', filter.empresaId);
+  if (filter.integracaoId !== undefined) query = query.where('integracao_id', '=', filter.integracaoId);
+  if (filter.fila) query = query.where('fila', '=', filter.fila);
+  if (filter.estados?.length) query = query.where('estado', 'in', [...filter.estados]);
+  if (filter.desde) query = query.where('atualizado_em', '>=', timestampValue(db, filter.desde));
+  if (filter.ate) query = query.where('atualizado_em', '<=', timestampValue(db, filter.ate));
+  const texto = filter.texto?.trim().toLowerCase();
+  if (texto) query = query.where(sql<boolean>`busca LIKE ${`%${escapeLike(texto)}%`} ESCAPE '!'`);
+  return query;
+}
+
+/** The newest job records matching the filter (the failures list and search), at most `limit`. */
+export async function searchJobRecords(db: Db, filter: JobFilter, limit = 50, offset = 0): Promise<RegistroJob[]> {
+  return filtered(db, filter).selectAll().orderBy('atualizado_em', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute();
+}
+
+/** How many records match the filter (the "retry all matching" confirmation and the list's total). */
+export async function countJobRecords(db: Db, filter: JobFilter): Promise<number> {
+  const row = await filtered(db, filter)
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** The (fila, job_id) pairs matching a filter, for bulk actions (bounded by `limit`). */
+export async function listJobKeys(
+  db: Db,
+  filter: JobFilter,
+  limit: number,
+): Promise<Array<Pick<RegistroJob, 'id' | 'fila' | 'job_id' | 'empresa_id'>>> {
+  return filtered(db, filter).select(['id', 'fila', 'job_id', 'empresa_id']).orderBy('id').limit(limit).execute();
+}
+
+/** One job's record, only within the reader's tenants. */
+export async function findJobRecord(db: Db, scope: TenantScope, fila: string, jobId: string): Promise<RegistroJob | undefined> {
+  return filtered(db, { scope }).selectAll().where('fila', '=', fila).where('job_id', '=', jobId).executeTakeFirst();
+}
+
+/** Counts per tenant, integration and state since a moment (the overview). */
+export async function countByState(db: Db, scope: TenantScope, desde: Date) {
+  const rows = await filtered(db, { scope, desde })
+    .select(['empresa_id', 'integracao_id', 'estado', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .groupBy(['empresa_id', 'integracao_id', 'estado'])
+    .execute();
+  return rows.map((r) => ({ empresaId: r.empresa_id, integracaoId: r.integracao_id, estado: r.estado, n: Number(r.n) }));
+}
+
+/** Jobs per hour and state since a moment (the overview's small charts); hours as 'YYYY-MM-DDTHH' in UTC. */
+export async function countByHour(db: Db, scope: TenantScope, desde: Date, empresaId?: number) {
+  const adapter = db.getExecutor().adapter;
+  const hour =
+    adapter instanceof SqliteAdapter
+      ? sql<string>`substr(atualizado_em, 1, 13)`
+      : adapter instanceof MysqlAdapter
+        ? sql<string>`DATE_FORMAT(atualizado_em, '%Y-%m-%dT%H')`
+        : sql<string>`to_char(atualizado_em AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24')`;
+  const rows = await filtered(db, { scope, desde, empresaId })
+    .select([hour.as('hora'), 'estado', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .groupBy([hour, 'estado'])
+    .execute();
+  return rows.map((r) => ({ hora: String(r.hora), estado: r.estado, n: Number(r.n) }));
+}
+
+/**
+ * Sets the state of records after an operator's action (retry → aguardando_retentativa, discard → descartado).
+ * `onlyFrom` keeps a newer state the worker already wrote (a retried job may start before this update lands).
+ */
+export async function markJobRecords(
+  db: Db,
+  ids: readonly number[],
+  estado: EstadoRegistroJob,
+  onlyFrom?: EstadoRegistroJob,
+): Promise<void> {
+  if (!ids.length) return;
+  let query = db
+    .updateTable('registro_jobs')
+    .set({ estado, atualizado_em: timestampValue(db, new Date()) })
+    .where('id', 'in', [...ids]);
+  if (onlyFrom) query = query.where('estado', '=', onlyFrom);
+  await query.execute();
+}

@@ -1,0 +1,140 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { DEFAULT_CREDENTIALS, INVALID_CREDENTIALS } from './fixtures/senior-g5';
+import { launchBrowser } from './support/browser';
+import { DashboardHarness, PASSWORD, WRONG_ERP_PASSWORD } from './support/dashboard-harness';
+
+/** Where screenshots of the main views go when asked (TEST_SCREENSHOTS_DIR=docs/dashboard regenerates the README's). */
+const SCREENSHOTS = process.env.TEST_SCREENSHOTS_DIR;
+
+/**
+ * An operator's session in a real browser: a SET push failing at the Senior G5 double, its detail with the ERP's
+ * message and the envelope (password masked), fix and retry, bulk retry by filter, a leitor, another tenant's
+ * operator, the audit log.
+ */
+describe('dashboard in a browser', () => {
+  const h = new DashboardHarness();
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await Promise.all([h.start(), launchBrowser().then((b) => (browser = b))]);
+    await h.startWorker();
+  }, 240000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await h.close();
+  });
+
+  async function loginAs(login: string): Promise<Page> {
+    const page = await (await browser.newContext({ locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' })).newPage();
+    await page.goto(`${h.url}/dashboard`);
+    await page.fill('input[name=login]', login);
+    await page.fill('input[name=senha]', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${h.url}/dashboard`);
+    return page;
+  }
+
+  async function shot(page: Page, name: string) {
+    if (!SCREENSHOTS) return;
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  }
+
+  async function failWithWrongPassword(count: number): Promise<string[]> {
+    h.writeConnections(WRONG_ERP_PASSWORD);
+    await h.startWorker();
+    const ids = [];
+    for (let i = 0; i < count; i++) ids.push(await h.runSet());
+    for (const id of ids) await h.waitForRecord(id, 'falhou');
+    return ids;
+  }
+
+  async function fixPassword() {
+    h.writeConnections(DEFAULT_CREDENTIALS.password);
+    await h.startWorker();
+  }
+
+  it('shows a failure, its ERP message and masked envelope; retries it after the fix; bulk-retries by filter; audits', async () => {
+    const [failed] = await failWithWrongPassword(1);
+    const page = await loginAs('opa');
+    await shot(page, 'overview');
+
+    await page.click('text=Falhas');
+    const row = page.locator(`tr[data-job="set/${failed}"]`);
+    await row.waitFor();
+    expect(await row.innerText()).toContain(INVALID_CREDENTIALS);
+    await shot(page, 'failures');
+
+    await row.locator('a').click();
+    await page.waitForSelector('pre.requisicao');
+    expect(await page.locator('#erro').innerText()).toContain(INVALID_CREDENTIALS);
+    const envelope = await page.locator('pre.requisicao').first().innerText();
+    expect(envelope).toContain('Padaria');
+    expect(envelope).not.toContain(WRONG_ERP_PASSWORD);
+    expect(envelope).toMatch(/senha|password/i);
+    await shot(page, 'job-detail');
+
+    await fixPassword();
+    await page.click('button:has-text("Reprocessar")');
+    await page.waitForSelector('text=Ação registrada: 1 job(s).');
+    await h.waitForRecord(failed as string, 'concluido');
+    await page.reload();
+    expect(await page.locator('#estado').innerText()).toContain('concluído');
+
+    // Two new failures, retried at once by the failures list's filter.
+    const [a, b] = await failWithWrongPassword(2);
+    await fixPassword();
+    await page.goto(`${h.url}/dashboard/falhas?q=${encodeURIComponent('senha inválidos')}`);
+    expect(await page.locator('#total').innerText()).toBe('2');
+    await page.click('button[value=filtro]');
+    await page.waitForSelector('text=Ação registrada: 2 job(s).');
+    await h.waitForRecord(a as string, 'concluido');
+    await h.waitForRecord(b as string, 'concluido');
+
+    await page.click('text=Auditoria');
+    const audit = await page.locator('tbody').innerText();
+    expect(audit).toMatch(/opa\s+#?\d+\s+retry\s+1/);
+    expect(audit).toMatch(/opa\s+#?\d+\s+retry\s+2/);
+    expect(audit).toContain('filtro');
+    await shot(page, 'audit');
+    await page.goto(`${h.url}/dashboard/agendamentos`);
+    await shot(page, 'schedules');
+  }, 400000);
+
+  it('gives a leitor no way to retry', async () => {
+    const [failed] = await failWithWrongPassword(1);
+    const page = await loginAs('leitora');
+    await page.goto(`${h.url}/dashboard/jobs/set/${failed}`);
+    expect(await page.locator('#erro').innerText()).toContain(INVALID_CREDENTIALS);
+    expect(await page.locator('button:has-text("Reprocessar")').count()).toBe(0);
+    // Even a hand-made request with the session's CSRF token is refused.
+    const csrf = (await page.locator('meta[name=csrf-token]').getAttribute('content')) ?? '';
+    // The request runs in the page (its session cookie), as a hand-made script would.
+    const status = await page.evaluate(
+      async ({ job, token }) => {
+        const r = await fetch('/dashboard/api/jobs/retry', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': token },
+          body: JSON.stringify({ jobs: [{ queue: 'set', id: job }] }),
+        });
+        return r.status;
+      },
+      { job: failed as string, token: csrf },
+    );
+    expect(status).toBe(403);
+    expect(await (await h.producer.getJob('set', failed as string))?.getState()).toBe('failed');
+  }, 180000);
+
+  it("hides tenant A's jobs from an operador of tenant B: search, counts and URL", async () => {
+    const page = await loginAs('opb');
+    const counts = await page.locator('[data-live-count=falhou]').innerText();
+    expect(counts).toBe('0');
+    await page.goto(`${h.url}/dashboard/falhas?estado=todos&q=${encodeURIComponent('contaId=42')}`);
+    expect(await page.locator('#total').innerText()).toBe('0');
+    const response = await page.goto(`${h.url}/dashboard/jobs/set/1`);
+    expect(response?.status()).toBe(404);
+  }, 60000);
+});

@@ -1,0 +1,161 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConnectionsFile } from '@integrador/connections';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { createEmpresa, createOperador, type EstadoRegistroJob, issueApiKey, type PapelOperador } from '@integrador/store';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { buildApp } from '../../apps/ingress/src/build-app';
+import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from '../fixtures/senior-g5';
+import { CONTA, seedSetWsContas } from '../fixtures/set-ws-contas';
+import { createTestDatabase, type TestDatabase } from './databases';
+import { type AppProcess, spawnApp } from './processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from './redis-server';
+
+export const PASSWORD = 'senha-do-operador-1';
+export const WRONG_ERP_PASSWORD = 'senha-errada-do-erp';
+export const LOGIN_RATE_LIMIT = 30;
+
+/**
+ * The dashboard's end-to-end set-up: the Senior G5 SOAP double, a PostgreSQL CRM database with the SET-WS-CONTAS
+ * tenant (A) and a second tenant (B), operators of each role, the ingress with the dashboard mounted and listening
+ * on a free port, and a real worker-set process whose ERP password the test can break and fix.
+ */
+export class DashboardHarness {
+  erp!: SeniorG5Server;
+  database!: TestDatabase;
+  redis!: Redis;
+  producer!: JobProducer;
+  app!: FastifyInstance;
+  url!: string;
+  prefix!: string;
+  empresaA!: number;
+  empresaB!: number;
+  keyA!: string;
+  keyB!: string;
+  private worker: AppProcess | undefined;
+  private connectionsFile!: string;
+
+  async start(): Promise<void> {
+    this.erp = await startSeniorG5Server({ latencyMs: 1000 });
+    this.connectionsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-dash-')), 'connections.yaml');
+    this.writeConnections(WRONG_ERP_PASSWORD);
+    this.database = await createTestDatabase('postgres');
+    this.empresaA = (await seedSetWsContas(this.database.db)).empresaId;
+    this.empresaB = await createEmpresa(this.database.db, 'Empresa B');
+    this.keyA = await issueApiKey(this.database.db, this.empresaA, null, 'test');
+    this.keyB = await issueApiKey(this.database.db, this.empresaB, null, 'test');
+    const operators: Array<[string, PapelOperador, number[]]> = [
+      ['admin', 'admin', []],
+      ['opa', 'operador', [this.empresaA]],
+      ['leitora', 'leitor', [this.empresaA]],
+      ['opb', 'operador', [this.empresaB]],
+    ];
+    for (const [login, papel, empresas] of operators) {
+      await createOperador(this.database.db, { login, nome: login, senha: PASSWORD, papel, empresas, fusoHorario: 'America/Sao_Paulo' });
+    }
+    this.prefix = testPrefix();
+    // Generous deadlines: on a loaded machine a busy event loop must not read as "Redis is down".
+    this.redis = createRedis(TEST_REDIS_URL, { role: 'producer', commandTimeoutMs: 10000 });
+    await waitUntilReady(this.redis);
+    const logger = createLogger({ name: 'test', level: 'silent' });
+    this.producer = new JobProducer({ connection: this.redis, prefix: this.prefix, timeoutMs: 10000, logger });
+    // The ingress only previews (never sends), so the password its copy holds does not matter here.
+    const connections = await loadConnectionsFile(this.connectionsFile, { SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password });
+    this.app = await buildApp({
+      database: this.database,
+      redis: this.redis,
+      producer: this.producer,
+      connections,
+      logger,
+      keyPrefix: this.prefix,
+      checkTimeoutMs: 10000,
+      // Room for the suites' own logins within a minute; the rate-limit test goes past it.
+      dashboard: { secureCookies: false, scheduleTimezone: 'America/Sao_Paulo', loginRateLimit: LOGIN_RATE_LIMIT },
+    });
+    await this.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = this.app.server.address();
+    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  }
+
+  /** The ERP password the worker sends comes from its connections file (a wrong one makes the ERP answer erroExecucao). */
+  writeConnections(password: string): void {
+    fs.writeFileSync(this.connectionsFile, seniorG5ConnectionsYaml(this.erp.url, { password }));
+  }
+
+  /** (Re)starts worker-set, reading the connections file now. */
+  async startWorker(): Promise<void> {
+    await this.stopWorker();
+    const worker = spawnApp('apps/worker-set/src/main.ts', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: this.prefix,
+      CRM_DATABASE_URL: this.database.url,
+      CONNECTIONS_FILE: this.connectionsFile,
+      SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
+      JOB_LOCK_MS: '2000',
+      LOG_LEVEL: 'info',
+    });
+    // Generous: a loaded CI machine takes a while to boot a worker through tsx.
+    await worker.waitForLog('worker started', 120000);
+    this.worker = worker;
+  }
+
+  async stopWorker(): Promise<void> {
+    if (!this.worker) return;
+    this.worker.child.kill('SIGTERM');
+    await this.worker.exited;
+    this.worker = undefined;
+  }
+
+  /** Runs SET-WS-CONTAS for a conta of tenant A through the public API; returns the job id. */
+  async runSet(contaId = CONTA.id): Promise<string> {
+    const response = await this.app.inject({
+      method: 'POST',
+      url: '/v1/integrations/19/run',
+      headers: { authorization: `Bearer ${this.keyA}` },
+      payload: { parametros: { contaId } },
+    });
+    if (response.statusCode !== 202) throw new Error(`run refused: ${response.body}`);
+    return response.json().jobId as string;
+  }
+
+  /** Waits until the dashboard's record of a job reaches a state. */
+  async waitForRecord(jobId: string, estado: EstadoRegistroJob, timeoutMs = 30000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const row = await this.database.db
+        .selectFrom('registro_jobs')
+        .select('estado')
+        .where('fila', '=', 'set')
+        .where('job_id', '=', jobId)
+        .executeTakeFirst();
+      if (row?.estado === estado) return;
+      if (Date.now() > deadline) throw new Error(`job ${jobId} is ${row?.estado ?? 'unrecorded'}, not ${estado}, after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Logs in through the form; returns the session cookie and the page's CSRF token. */
+  async login(login: string, password = PASSWORD): Promise<{ cookie: string; csrf: string }> {
+    const response = await this.app.inject({ method: 'POST', url: '/dashboard/login', payload: { login, senha: password } });
+    const setCookie = response.headers['set-cookie'];
+    const raw = Array.isArray(setCookie) ? setCookie[0] : setCookie;
+    if (response.statusCode !== 302 || !raw) throw new Error(`login ${login} failed: ${response.statusCode}`);
+    const cookie = raw.split(';')[0] as string;
+    const page = await this.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
+    const csrf = /name="csrf-token" content="([^"]*)"/.exec(page.body)?.[1] ?? '';
+    return { cookie, csrf };
+  }
+
+  async close(): Promise<void> {
+    await this.stopWorker();
+    await this.app?.close();
+    await this.producer?.close();
+    if (this.prefix) await deletePrefix(TEST_REDIS_URL, this.prefix);
+    this.redis?.disconnect();
+    await this.database?.drop();
+    await this.erp?.close();
+  }
+}
