@@ -114,11 +114,7 @@ export function eventsRoutes(
           for (const [integracaoId, plan] of plans) {
             try {
               const idempotencyKey = request.headers['idempotency-key'] ?? request.body.chaveIdempotencia;
-              const run = await enqueuePlannedRun(
-                producer,
-                { tenant, integracaoId, parametros, trigger: 'event', idempotencyKey },
-                plan,
-              );
+              const run = await enqueuePlannedRun(producer, { tenant, integracaoId, parametros, trigger: 'event', idempotencyKey }, plan);
               jobs.push({ integracaoId, jobId: run.jobId });
             } catch (err) {
               if (!(err instanceof StepQueueUnavailableError)) throw err;
