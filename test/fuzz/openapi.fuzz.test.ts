@@ -27,7 +27,7 @@ function encode(text: string): string {
 
 /** What a body may never show: stack frames, source paths, driver or Redis internals. */
 const LEAKS =
-  /\n\s+at |node_modules|\/work\/|\/home\/|\.ts:\d+|\.js:\d+|ReplyError|WRONGTYPE|out of range for type|syntax error at|SQLITE_|ER_[A-Z_]+|ECONNREFUSED 127/;
+  /\n\s+at |node_modules|\/work\/|\/home\/|\.ts:\d+|\.js:\d+|ReplyError|WRONGTYPE|out of range for type|syntax error at|SQLITE_|\bER_[A-Z_]+|ECONNREFUSED 127/;
 
 interface Operation {
   method: string;

@@ -307,7 +307,14 @@ describe.each(ALL_DIALECTS)('JSON endpoint service routes on %s', (dialect) => {
     expect(accepted.json().queue).toBe('get');
     const job = await producer.getJob('get', accepted.json().jobId);
     expect(job?.name).toBe('endpoint.sync');
-    expect(job?.data).toEqual({ tenant: { empresaId: empresaA, filialId: null }, servicoId: id, tipo: 'contato', trigger: 'api' });
+    // The request id travels beside the payload (the worker logs it); the payload itself holds ids only.
+    expect(job?.data).toEqual({
+      tenant: { empresaId: empresaA, filialId: null },
+      servicoId: id,
+      tipo: 'contato',
+      trigger: 'api',
+      reqId: expect.any(String),
+    });
     const bad = await app.inject({ method: 'POST', url: `/v1/endpoints/${id}/sync`, headers: headers(keyA), payload: { tipo: 'pedido' } });
     expect(bad.json().error.field).toBe('body.tipo');
 

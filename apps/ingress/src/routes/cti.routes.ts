@@ -20,7 +20,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError } from '../http-error';
 import { localeOf, message } from '../i18n';
-import { ErrorResponse } from '../schemas';
+import { ErrorResponse, RowId } from '../schemas';
 
 /** The CTI settings the ingress needs (CTI_* variables). */
 export interface CtiRouteOptions {
@@ -261,8 +261,8 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
               from: Type.Optional(Type.String({ format: 'date-time', description: 'received at or after (ISO 8601)' })),
               to: Type.Optional(Type.String({ format: 'date-time', description: 'received before (ISO 8601)' })),
               ramal: Type.Optional(Ramal),
-              usuarioId: Type.Optional(Type.Integer({ minimum: 1 })),
-              contaId: Type.Optional(Type.Integer({ minimum: 1 })),
+              usuarioId: Type.Optional(RowId('usuario id')),
+              contaId: Type.Optional(RowId('conta id')),
               limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
               cursor: Type.Optional(Type.Integer({ minimum: 1, description: 'nextCursor of the previous page' })),
             },

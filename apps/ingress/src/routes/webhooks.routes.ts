@@ -23,6 +23,7 @@ import {
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { localeOf } from '../i18n';
+import { RowId } from '../schemas';
 
 /** What the webhook routes need besides the database and the producer (the test button sends from the ingress). */
 export interface WebhookRoutesOptions {
@@ -41,8 +42,8 @@ const WebhookBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
-const DeliveryParams = Type.Object({ id: Type.Integer({ minimum: 1 }), deliveryId: Type.Integer({ minimum: 1 }) });
+const IdParams = Type.Object({ id: RowId('webhook endpoint id') });
+const DeliveryParams = Type.Object({ id: RowId('webhook endpoint id'), deliveryId: RowId('delivery id') });
 
 /** Answers the engine's refusals as `{ error: { code, message } }` in the caller's language. */
 async function guarded<T>(request: FastifyRequest, reply: FastifyReply, work: () => Promise<T>): Promise<T | FastifyReply> {

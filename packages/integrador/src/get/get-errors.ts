@@ -1,3 +1,5 @@
+import { isTenantGuardViolation } from '@integrador/store';
+import { isPermanent } from '../runs/run-errors';
 import { PermanentError } from '../set/permanent-error';
 
 /** A GET integracao configured so that it cannot run (the message names the column and what was expected). */
@@ -36,8 +38,12 @@ export class GetSideError extends Error {
   }
 }
 
-/** Wraps an error of one side unless it is already one of the run's own (configuration, lease, a side already named). */
+/**
+ * Wraps an error of one side unless it is already one of the run's own (configuration, lease, a side already named),
+ * permanent, or the tenant guard's refusal (which the run turns into ForeignRowError).
+ */
 export function sideError(side: 'source' | 'crm', where: string, err: unknown): unknown {
+  if (isPermanent(err) || isTenantGuardViolation(err)) return err;
   if (err instanceof PermanentError || err instanceof SyncBusyError || err instanceof SyncLeaseLostError || err instanceof GetSideError)
     return err;
   if ((err as Error | undefined)?.name === 'AbortError') return err;
