@@ -1,3 +1,4 @@
+import { JOB_CATALOG } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, listSchedulers, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, createFilial, type Database } from '@integrador/store';
@@ -74,7 +75,10 @@ describe.each(['sqlite', 'postgres'] as const)('reconcileSchedules (%s, real Red
     for (const id of stored.keys()) expect(id).not.toContain(':');
     // The produced jobs carry the job kind's attempts and the fleet's retention.
     const template = (await producer.queue('get').getJobScheduler(schedulerIdOf(a, pull)))?.template;
-    expect(template?.opts).toMatchObject({ attempts: 5, removeOnComplete: { age: 86400, count: 1000 } });
+    expect(template?.opts).toMatchObject({
+      attempts: JOB_CATALOG.get['integration.run'].policy.attempts,
+      removeOnComplete: { age: 86400, count: 1000 },
+    });
   });
 
   it('leaves an unchanged configuration alone, updates a changed cron and removes inactive, cron-less and deleted ones', async () => {
