@@ -127,11 +127,12 @@ export const EnvSchema = Type.Object({
       'x-expected': 'a domain such as crm.example.com.br: the PBX listeners answer EMPRESA.<domain> (unset = only /t/<token>/wconnect/…)',
     }),
   ),
-  CTI_TRUSTED_PROXIES: Type.String({
-    default: '',
-    pattern: '^[0-9A-Fa-f.:/,\\s]*$',
-    'x-expected': 'comma-separated IP addresses or CIDR ranges of the reverse proxies whose X-Forwarded-For the listeners believe',
-  }),
+  CTI_TRUSTED_PROXIES: Type.Optional(
+    Type.String({
+      pattern: '^[0-9A-Fa-f.:/,\\s]*$',
+      'x-expected': 'comma-separated IP addresses or CIDR ranges of the reverse proxies whose X-Forwarded-For the listeners believe',
+    }),
+  ),
   CTI_DEDUPE_WINDOW_MS: Type.Integer({
     default: 3000,
     minimum: 0,

@@ -154,7 +154,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     flowGuardIntervalMs: e.FLOW_GUARD_INTERVAL_MS,
     cti: {
       domain: e.CTI_DOMAIN?.toLowerCase(),
-      trustedProxies: e.CTI_TRUSTED_PROXIES.split(',')
+      trustedProxies: (e.CTI_TRUSTED_PROXIES ?? '')
+        .split(',')
         .map((p) => p.trim())
         .filter(Boolean),
       dedupeWindowMs: e.CTI_DEDUPE_WINDOW_MS,
