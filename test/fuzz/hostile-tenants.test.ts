@@ -31,6 +31,8 @@ const VALID_BODIES: Record<string, object> = {
     autenticacao: 'nenhuma',
     eventos: [{ tipo: 'contato', url: 'http://127.0.0.1:1/c' }],
   },
+  'PUT /v1/webhooks/{id}': { nome: 'outro', url: 'https://example.com/hook', gatilhos: ['contato.criado'] },
+  'POST /v1/webhooks/{id}/recover': { since: '2026-01-01T00:00:00Z' },
 };
 
 const logger = createLogger({ name: 'hostile', level: 'silent' });

@@ -78,29 +78,41 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
       const list = await listWebhookEndpoints(db, request.tenant.empresaId);
       return list.map((endpoint) => presentEndpoint(endpoint, localeOf(request)));
     });
-    app.get('/webhooks/:id', { schema: { tags: ['webhooks'], params: IdParams } }, (request, reply) =>
-      guarded(request, reply, async () =>
-        presentEndpoint(await requireEndpoint(db, request.tenant.empresaId, request.params.id), localeOf(request)),
-      ),
+    app.get(
+      '/webhooks/:id',
+      { schema: { tags: ['webhooks'], summary: 'One webhook endpoint (no secrets)', params: IdParams } },
+      (request, reply) =>
+        guarded(request, reply, async () =>
+          presentEndpoint(await requireEndpoint(db, request.tenant.empresaId, request.params.id), localeOf(request)),
+        ),
     );
-    app.put('/webhooks/:id', { schema: { tags: ['webhooks'], params: IdParams, body: WebhookBody } }, (request, reply) =>
-      guarded(request, reply, async () => {
-        await replaceEndpoint(db, request.tenant.empresaId, request.params.id, input(request.body));
-        return presentEndpoint(await requireEndpoint(db, request.tenant.empresaId, request.params.id), localeOf(request));
-      }),
+    app.put(
+      '/webhooks/:id',
+      { schema: { tags: ['webhooks'], summary: "Replace a webhook endpoint's settings", params: IdParams, body: WebhookBody } },
+      (request, reply) =>
+        guarded(request, reply, async () => {
+          await replaceEndpoint(db, request.tenant.empresaId, request.params.id, input(request.body));
+          return presentEndpoint(await requireEndpoint(db, request.tenant.empresaId, request.params.id), localeOf(request));
+        }),
     );
-    app.delete('/webhooks/:id', { schema: { tags: ['webhooks'], params: IdParams } }, (request, reply) =>
-      guarded(request, reply, async () => {
-        if (!(await deleteWebhookEndpoint(db, request.tenant.empresaId, request.params.id)))
-          throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
-        return reply.status(204).send();
-      }),
+    app.delete(
+      '/webhooks/:id',
+      { schema: { tags: ['webhooks'], summary: 'Delete a webhook endpoint', params: IdParams } },
+      (request, reply) =>
+        guarded(request, reply, async () => {
+          if (!(await deleteWebhookEndpoint(db, request.tenant.empresaId, request.params.id)))
+            throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
+          return reply.status(204).send();
+        }),
     );
-    app.post('/webhooks/:id/rotate-secret', { schema: { tags: ['webhooks'], params: IdParams } }, (request, reply) =>
-      guarded(request, reply, async () => {
-        const rotated = await rotateSecret(db, options.settings, request.tenant.empresaId, request.params.id);
-        return { segredo: rotated.secret, anteriorValidoAte: rotated.previousValidUntil };
-      }),
+    app.post(
+      '/webhooks/:id/rotate-secret',
+      { schema: { tags: ['webhooks'], summary: 'A new signing secret, shown once', params: IdParams } },
+      (request, reply) =>
+        guarded(request, reply, async () => {
+          const rotated = await rotateSecret(db, options.settings, request.tenant.empresaId, request.params.id);
+          return { segredo: rotated.secret, anteriorValidoAte: rotated.previousValidUntil };
+        }),
     );
     app.post(
       '/webhooks/:id/test',
@@ -116,6 +128,7 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
       {
         schema: {
           tags: ['webhooks'],
+          summary: "An endpoint's deliveries",
           params: IdParams,
           querystring: Type.Object({
             status: Type.Optional(Type.Union(['pendente', 'entregue', 'falhou', 'cancelada'].map((s) => Type.Literal(s)))),
@@ -129,14 +142,20 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
           return listEntregas(db, request.tenant.empresaId, request.params.id, request.query);
         }),
     );
-    app.get('/webhooks/:id/deliveries/:deliveryId/attempts', { schema: { tags: ['webhooks'], params: DeliveryParams } }, (request, reply) =>
-      guarded(request, reply, () => deliveryAttempts(db, request.tenant.empresaId, request.params.id, request.params.deliveryId)),
+    app.get(
+      '/webhooks/:id/deliveries/:deliveryId/attempts',
+      { schema: { tags: ['webhooks'], summary: 'Every attempt of a delivery', params: DeliveryParams } },
+      (request, reply) =>
+        guarded(request, reply, () => deliveryAttempts(db, request.tenant.empresaId, request.params.id, request.params.deliveryId)),
     );
-    app.post('/webhooks/:id/deliveries/:deliveryId/resend', { schema: { tags: ['webhooks'], params: DeliveryParams } }, (request, reply) =>
-      guarded(request, reply, async () => {
-        const jobId = await resendDelivery(db, producer, request.tenant.empresaId, request.params.id, request.params.deliveryId);
-        return reply.status(202).send({ queue: 'webhook', jobId });
-      }),
+    app.post(
+      '/webhooks/:id/deliveries/:deliveryId/resend',
+      { schema: { tags: ['webhooks'], summary: 'Send one delivery again', params: DeliveryParams } },
+      (request, reply) =>
+        guarded(request, reply, async () => {
+          const jobId = await resendDelivery(db, producer, request.tenant.empresaId, request.params.id, request.params.deliveryId);
+          return reply.status(202).send({ queue: 'webhook', jobId });
+        }),
     );
     app.post(
       '/webhooks/:id/recover',
