@@ -225,7 +225,7 @@ describe.each(ALL_DIALECTS)('JSON endpoint sync end to end on %s (ingress → Re
     expect(job.state).toBe('completed');
     expect(endpoint.requests.filter((r) => r.path === '/basic').map((r) => r.authorization)).toEqual([expected]);
     const stored = await producer.getJob('get', jobId);
-    expect(stored?.data).toEqual({ tenant: { empresaId, filialId: null }, servicoId: id, trigger: 'api' });
+    expect(stored?.data).toEqual({ tenant: { empresaId, filialId: null }, servicoId: id, trigger: 'api', reqId: expect.any(String) });
     const everything = JSON.stringify(worker.lines) + worker.stderr.join('');
     expect(everything).toContain('endpoint synced');
     expect(everything).not.toContain(SENHA);

@@ -144,7 +144,7 @@ describe.each(ALL_DIALECTS)('tenant isolation on a %s CRM', (dialect: DialectNam
       const state = await job?.getState();
       if (state === 'failed') return (await producer.getJob('set', jobId))?.failedReason ?? '';
       if (state === 'completed') throw new Error(`job ${jobId} completed; expected it to fail`);
-      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state}`);
+      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state} (${job?.failedReason ?? 'no reason'})`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
