@@ -115,7 +115,9 @@ export async function dropTenantGuard(db: Kysely<any>, dialect: DialectName, tab
 
 /** True when a database error is a tenant guard's refusal. */
 export function isTenantGuardViolation(err: unknown): boolean {
-  return err instanceof Error && err.message.includes(TENANT_GUARD_MARKER);
+  // Duck-typed: a native driver's error (better-sqlite3's SqliteError) may come from another realm than this `Error`.
+  const message = typeof err === 'object' && err !== null ? (err as { message?: unknown }).message : undefined;
+  return typeof message === 'string' && message.includes(TENANT_GUARD_MARKER);
 }
 
 /**
