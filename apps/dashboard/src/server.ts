@@ -1,28 +1,11 @@
-import { loadConfigOrExit } from '@integrador/config';
-import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, ShutdownRegistry } from '@integrador/queue';
-import { closeAllTransports, loadConnections } from '@integrador/runtime';
-import { createDatabase } from '@integrador/store';
+import { startProducerApp } from '@integrador/runtime';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { dashboardPlugin } from './dashboard-plugin';
 
 /** Runs the dashboard on its own (a fleet where the ingress does not serve it), on DASHBOARD_PORT. */
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
-  const logger = createLogger({ name: 'dashboard', level: config.logLevel });
-  const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
-  shutdown.installSignalHandlers();
-
-  const connections = await loadConnections(config);
-  const database = createDatabase(config.databaseUrl);
-  shutdown.add('database', () => database.destroy());
-  shutdown.add('transports', () => closeAllTransports());
-  const redis = createRedis(config.redisUrl, { role: 'producer', name: 'dashboard', commandTimeoutMs: config.redisCommandTimeoutMs });
-  redis.on('error', (err) => logger.warn({ reason: err.message }, 'redis connection error'));
-  shutdown.add('redis', () => redis.quit().catch(() => redis.disconnect()));
-  const producer = new JobProducer({ connection: redis, prefix: config.keyPrefix, timeoutMs: config.redisCommandTimeoutMs, logger });
-  shutdown.add('queues', () => producer.close());
-
+  // The ingress migrates; the dashboard reads the schema it left.
+  const { config, logger, shutdown, connections, database, redis, producer } = await startProducerApp('dashboard', { migrate: false });
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
   await app.register(
     dashboardPlugin({
@@ -33,6 +16,7 @@ async function main(): Promise<void> {
       logger,
       connections,
       secureCookies: config.dashboard.secureCookies,
+      scheduleTimezone: config.scheduleTimezone,
     }),
   );
   shutdown.add('http', () => app.close());

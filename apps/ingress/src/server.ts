@@ -1,31 +1,10 @@
-import { loadConfigOrExit } from '@integrador/config';
-import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, ShutdownRegistry } from '@integrador/queue';
-import { closeAllTransports, loadConnections } from '@integrador/runtime';
-import { createDatabase, migrateToLatest } from '@integrador/store';
+import { startProducerApp } from '@integrador/runtime';
 import { createWebhookHttpClient, webhookSettingsFrom } from '@integrador/webhooks';
 import { buildApp } from './build-app';
 
-/** Starts the ingress: config, Redis (fail-fast role), CRM database (migrated), HTTP listener, shutdown. */
+/** Starts the ingress: the shared producer boot (config, Redis fail-fast role, migrated CRM database), HTTP listener. */
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
-  const logger = createLogger({ name: 'ingress', level: config.logLevel });
-  const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
-  shutdown.installSignalHandlers();
-
-  const connections = await loadConnections(config);
-  const database = createDatabase(config.databaseUrl);
-  shutdown.add('database', () => database.destroy());
-  shutdown.add('transports', () => closeAllTransports());
-  const applied = await migrateToLatest(database);
-  if (applied.length) logger.info({ applied }, 'migrations applied');
-
-  const redis = createRedis(config.redisUrl, { role: 'producer', name: 'ingress', commandTimeoutMs: config.redisCommandTimeoutMs });
-  redis.on('error', (err) => logger.warn({ reason: err.message }, 'redis connection error'));
-  shutdown.add('redis', () => redis.quit().catch(() => redis.disconnect()));
-
-  const producer = new JobProducer({ connection: redis, prefix: config.keyPrefix, timeoutMs: config.redisCommandTimeoutMs, logger });
-  shutdown.add('queues', () => producer.close());
+  const { config, logger, shutdown, connections, database, redis, producer } = await startProducerApp('ingress', { migrate: true });
 
   const webhookSettings = webhookSettingsFrom(config.webhooks);
   const webhookHttp = createWebhookHttpClient(webhookSettings);

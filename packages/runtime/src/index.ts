@@ -14,6 +14,7 @@ export { createJobRecorder } from './job-recorder';
 export { limitedTransport } from './limited-transport';
 export { applyLimitChange, LIMITS_SETTLE_MS, restoreLimitsMirror, syncLimits, toLimitRule } from './limits-config';
 export { pingProcessor } from './ping.processor';
+export { type ProducerApp, startProducerApp } from './producer-app';
 export {
   type InvalidSchedule,
   type LastRun,

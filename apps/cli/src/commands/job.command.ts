@@ -1,5 +1,6 @@
 import { loadConfig } from '@integrador/config';
 import { isQueueName } from '@integrador/jobs';
+import { retryFailedJob } from '@integrador/queue';
 import type { Command } from 'commander';
 import { type Cli, parseId, print, printJson } from '../cli-context';
 import { CliError } from '../cli-error';
@@ -31,10 +32,9 @@ async function retryJob(cli: Cli, queue: string, jobId: string, options: RetryOp
     if (!job || (job.data as { tenant?: { empresaId?: number } }).tenant?.empresaId !== empresaId) {
       throw new CliError(cli.text.jobNotFound(queue, jobId, empresaId));
     }
-    const state = await job.getState();
-    if (state !== 'failed') throw new CliError(cli.text.jobNotFailed(queue, jobId, state));
-    // The worker forgets the job's blocked-flow entry when it completes (or records it again when it fails again).
-    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    // The one retry rule (packages/queue), shared with the API route and the dashboard: a blocked flow resumes too.
+    const outcome = await retryFailedJob(job, producer.connection, config.keyPrefix, config.redisCommandTimeoutMs);
+    if (!outcome.retried) throw new CliError(cli.text.jobNotFailed(queue, jobId, outcome.state));
     if (options.json) printJson({ queue, jobId, state: 'waiting' });
     else print(cli.text.jobRetried(queue, jobId));
   });

@@ -1,0 +1,48 @@
+import { type Config, loadConfigOrExit } from '@integrador/config';
+import type { ConnectionsRegistry } from '@integrador/connections';
+import { createLogger, type Logger } from '@integrador/logging';
+import { createRedis, JobProducer, ShutdownRegistry } from '@integrador/queue';
+import { type CrmDatabase, createDatabase, migrateToLatest } from '@integrador/store';
+import { loadConnections } from './connections';
+import { closeAllTransports } from './set-services';
+
+/** What an HTTP app that enqueues (the ingress, the dashboard on its own) runs on. */
+export interface ProducerApp {
+  config: Config;
+  logger: Logger;
+  /** The process's shutdown registry; the app adds its HTTP listener (`shutdown.add('http', …)`). */
+  shutdown: ShutdownRegistry;
+  connections: ConnectionsRegistry;
+  database: CrmDatabase;
+  /** The producer-role Redis connection (fails fast while Redis is down). */
+  redis: ReturnType<typeof createRedis>;
+  producer: JobProducer;
+}
+
+/**
+ * The boot sequence of a producing HTTP app, once for the ingress and the dashboard: validated config, logger,
+ * signal-driven shutdown registry, connections file, CRM database (migrated when `migrate`), producer-role Redis and
+ * the JobProducer. Each resource is registered for shutdown as soon as it exists, so a later failure still closes it.
+ */
+export async function startProducerApp(name: string, options: { migrate: boolean }): Promise<ProducerApp> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({ name, level: config.logLevel });
+  const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
+  shutdown.installSignalHandlers();
+
+  const connections = await loadConnections(config);
+  const database = createDatabase(config.databaseUrl);
+  shutdown.add('database', () => database.destroy());
+  shutdown.add('transports', () => closeAllTransports());
+  if (options.migrate) {
+    const applied = await migrateToLatest(database);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+  }
+
+  const redis = createRedis(config.redisUrl, { role: 'producer', name, commandTimeoutMs: config.redisCommandTimeoutMs });
+  redis.on('error', (err) => logger.warn({ reason: err.message }, 'redis connection error'));
+  shutdown.add('redis', () => redis.quit().catch(() => redis.disconnect()));
+  const producer = new JobProducer({ connection: redis, prefix: config.keyPrefix, timeoutMs: config.redisCommandTimeoutMs, logger });
+  shutdown.add('queues', () => producer.close());
+  return { config, logger, shutdown, connections, database, redis, producer };
+}
