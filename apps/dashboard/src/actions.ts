@@ -1,16 +1,18 @@
 import { isQueueName, type TenantRef } from '@integrador/jobs';
-import { type JobProducer, removeScheduler, retryFailedJob, withRedisDeadline } from '@integrador/queue';
+import { type JobProducer, removeScheduler, retryFailedJob, setTenantPausedMirror, withRedisDeadline } from '@integrador/queue';
 import { enqueueIntegrationRun, reconcileSchedules, schedulerIdOf } from '@integrador/runtime';
 import {
   type CrmDatabase,
   findIntegracao,
   findJobRecord,
   type JobFilter,
+  listGetIntegracoes,
   listJobKeys,
   markJobRecords,
   type RegistroJob,
   recordAudit,
   setSchedulePaused,
+  setTenantPaused,
 } from '@integrador/store';
 import type { Redis } from 'ioredis';
 import type { Viewer } from './access';
@@ -188,6 +190,35 @@ export async function pauseSchedule(
     alvo: `integracao/${integracaoId}`,
     quantidade: 1,
     detalhe: null,
+  });
+  return true;
+}
+
+/**
+ * Pauses or resumes a whole tenant of the viewer: its GET schedules keep no job scheduler and the workers hold its
+ * queued jobs (delayed, no attempt used) until the resume, which promotes them at once. Intake goes on: requests
+ * are still accepted and queued. False when the tenant is not the viewer's.
+ */
+export async function pauseTenant(deps: ActionDeps, viewer: Viewer, empresaId: number, paused: boolean): Promise<boolean> {
+  if (viewer.scope !== 'all' && !viewer.scope.includes(empresaId)) return false;
+  const empresa = await deps.database.db.selectFrom('empresas').select('id').where('id', '=', empresaId).executeTakeFirst();
+  if (!empresa) return false;
+  await setTenantPaused(deps.database.db, empresaId, paused, viewer.autor);
+  const released = await deps.producer.read(paused ? 'pause tenant' : 'resume tenant', () =>
+    setTenantPausedMirror(deps.producer, deps.keyPrefix, empresaId, paused),
+  );
+  const schedules = (await listGetIntegracoes(deps.database.db, empresaId)).map((row) => schedulerIdOf(empresaId, row.id));
+  if (paused)
+    for (const id of schedules) await deps.producer.read('pause tenant', () => removeScheduler(deps.producer.queue('get'), id));
+  else if (deps.scheduleTimezone) await reconcileSchedules(deps.database.db, deps.producer, { tz: deps.scheduleTimezone });
+  await recordAudit(deps.database.db, {
+    autor: viewer.autor,
+    operadorId: viewer.operadorId,
+    empresaId,
+    acao: paused ? 'pause-tenant' : 'resume-tenant',
+    alvo: `empresa/${empresaId}`,
+    quantidade: paused ? schedules.length : released,
+    detalhe: paused ? { agendamentos: schedules.length } : { jobsLiberados: released },
   });
   return true;
 }

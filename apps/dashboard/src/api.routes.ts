@@ -1,7 +1,7 @@
 import { countJobRecords, listAudit, searchJobRecords } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, sendError, type Viewer } from './access';
-import { discardJobs, type JobRef, pauseSchedule, retryJobs, retryMatching, runNow } from './actions';
+import { discardJobs, type JobRef, pauseSchedule, pauseTenant, retryJobs, retryMatching, runNow } from './actions';
 import type { DashboardDeps } from './deps';
 import { messages } from './i18n';
 import { previewer } from './pages.routes';
@@ -168,6 +168,26 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const ok = empresaId ? await pauseSchedule(deps, viewer, empresaId, id, action === 'pause') : false;
         if (!ok) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
         return { integracaoId: id, paused: action === 'pause' };
+      },
+    );
+
+    app.post(
+      '/dashboard/api/tenants/:id/:action',
+      {
+        schema: {
+          params: {
+            type: 'object',
+            properties: { id: { type: 'integer', minimum: 1 }, action: { type: 'string', enum: ['pause', 'resume'] } },
+          },
+          body: { type: 'object', additionalProperties: false, properties: { _csrf: { type: 'string' } } },
+        },
+      },
+      async (request, reply) => {
+        if (refuseReader(request, reply)) return;
+        const viewer = viewerOf(request);
+        const { id, action } = request.params as { id: number; action: 'pause' | 'resume' };
+        if (!(await pauseTenant(deps, viewer, id, action === 'pause'))) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
+        return { empresaId: id, paused: action === 'pause' };
       },
     );
 

@@ -4,6 +4,7 @@ import {
   countJobRecords,
   listAudit,
   listPausedSchedules,
+  listPausedTenants,
   listServicosEndpoint,
   type RegistroJob,
   searchJobRecords,
@@ -11,7 +12,7 @@ import {
 import { SoapClientCache } from '@integrador/transports';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, type Viewer } from './access';
-import { discardJobs, type JobRef, pauseSchedule, retryJobs, retryMatching, runNow } from './actions';
+import { discardJobs, type JobRef, pauseSchedule, pauseTenant, retryJobs, retryMatching, runNow } from './actions';
 import type { DashboardDeps } from './deps';
 import { html } from './html';
 import { formatTime, messages } from './i18n';
@@ -123,14 +124,16 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const t = messages(viewer.locale);
       const empresas = await visibleEmpresas(deps, viewer);
       const paused = await listPausedSchedules(deps.database.db);
+      const pausedTenants = await listPausedTenants(deps.database.db);
       const sections = [];
       for (const empresa of empresas) {
+        const tenantPaused = pausedTenants.includes(empresa.id);
         const items = await listSchedules(deps.database.db, deps.producer, {
           empresaId: empresa.id,
           filialId: viewer.filialId,
           nome: empresa.nome,
         });
-        sections.push(html`<section><h2>${empresa.nome} (#${empresa.id})</h2><table><thead><tr><th>${t.integration}</th><th>cron</th><th>${t.status}</th><th>${t.nextRun}</th><th>${t.lastResult}</th><th></th></tr></thead><tbody>
+        sections.push(html`<section data-empresa="${empresa.id}"><h2>${empresa.nome} (#${empresa.id})</h2>${tenantPaused ? html`<p class="falhou">${t.tenantPaused}</p>` : ''}${canAct(viewer) ? tenantButton(viewer, empresa.id, tenantPaused) : ''}<table><thead><tr><th>${t.integration}</th><th>cron</th><th>${t.status}</th><th>${t.nextRun}</th><th>${t.lastResult}</th><th></th></tr></thead><tbody>
 ${items.map(
   (
     s,
@@ -219,6 +222,18 @@ ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.sta
       return reply.redirect('/dashboard/agendamentos?feito=1');
     });
 
+    app.post('/dashboard/acoes/empresa', async (request, reply) => {
+      const viewer = viewerOf(request);
+      if (!canAct(viewer)) return forbidden(reply, viewer);
+      const body = request.body as Record<string, string>;
+      if (!(await pauseTenant(deps, viewer, Number(body.empresa), body.modo === 'pausar')))
+        return reply
+          .status(404)
+          .type('text/html')
+          .send(layout(viewer, { title: '404', active: '', body: html`` }));
+      return reply.redirect('/dashboard/agendamentos?feito=1');
+    });
+
     app.post('/dashboard/acoes/executar', async (request, reply) => {
       const viewer = viewerOf(request);
       if (!canAct(viewer)) return forbidden(reply, viewer);
@@ -240,6 +255,12 @@ function scheduleButtons(viewer: Viewer, empresaId: number, integracaoId: number
   const hidden = html`<input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="empresa" value="${empresaId}"><input type="hidden" name="integracao" value="${integracaoId}">`;
   return html`<form method="post" action="/dashboard/acoes/executar" style="display:inline">${hidden}<button>${t.runNow}</button></form>
 <form method="post" action="/dashboard/acoes/agendamento" style="display:inline">${hidden}<button name="modo" value="${paused ? 'retomar' : 'pausar'}">${paused ? t.resume : t.pause}</button></form>`;
+}
+
+/** Pause or resume a whole tenant. */
+function tenantButton(viewer: Viewer, empresaId: number, paused: boolean) {
+  const t = messages(viewer.locale);
+  return html`<form method="post" action="/dashboard/acoes/empresa"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="empresa" value="${empresaId}"><button name="modo" value="${paused ? 'retomar' : 'pausar'}">${paused ? t.resumeTenant : t.pauseTenant}</button></form>`;
 }
 
 /** Back to the page the action came from (same origin only), with the count of jobs it changed. */

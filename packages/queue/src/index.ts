@@ -45,4 +45,5 @@ export {
 export { RedisGuard } from './redis-guard';
 export { currentRequestId, runWithRequestId } from './request-context';
 export { type ShutdownOutcome, ShutdownRegistry } from './shutdown-registry';
+export { isTenantPaused, mirrorPausedTenants, PAUSED_RECHECK_MS, setTenantPausedMirror } from './tenant-pause';
 export { type JobOutcome, readTenantStats, recordOutcome, type TenantJobCount } from './tenant-stats';

@@ -87,6 +87,11 @@ export class JobProducer {
     this.fair = options.fairness === false ? undefined : new FairPriorities(options.connection, options.prefix);
   }
 
+  /** The key prefix its queues (and the fleet's own keys) live under. */
+  get prefix(): string {
+    return this.options.prefix;
+  }
+
   /** The producer's Redis connection (the limits commands write their mirror through it). */
   get connection(): Redis {
     return this.options.connection;

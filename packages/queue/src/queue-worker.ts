@@ -12,6 +12,7 @@ import { runWithLimits } from './limits/run-with-limits';
 import type { JobLimits, TenantLimiter } from './limits/tenant-limiter';
 import { toJobFailure } from './permanent-failure';
 import { splitRequestId } from './request-context';
+import { holdPausedJob, isTenantPaused } from './tenant-pause';
 import { recordOutcome } from './tenant-stats';
 
 /** What a handler gets besides its validated payload. */
@@ -98,11 +99,18 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     }
     const handler = table[job.name];
     if (!handler) throw new UnrecoverableError(`no handler for job ${queue}/${job.name}`);
+    // A paused tenant's job is not taken (tenant-pause.ts): it waits, without using an attempt, until the resume.
+    const tenant = tenantOf(job);
+    if (tenant && (await isTenantPaused(connection, prefix, tenant.empresaId))) {
+      const held = await holdPausedJob(connection, prefix, job, token, tenant.empresaId);
+      observe({ job, kind: 'delayed', error: held });
+      throw held;
+    }
     // A flow step runs only once its prerequisite completed (flows/flow-gate.ts); then the tenant's limits apply.
     const upstream = await openFlowGate(job, connection, prefix);
     try {
       jobLogger.debug('job started');
-      const result = await runWithLimits(options.limiter, queue, job, token, tenantOf(job), (limits) =>
+      const result = await runWithLimits(options.limiter, queue, job, token, tenant, (limits) =>
         handler(payload, { job, token, signal, upstream, logger: jobLogger, limits }),
       );
       jobLogger.debug('job completed');

@@ -62,7 +62,7 @@ export {
   searchText,
   type TenantScope,
 } from './registro-jobs.repository';
-export { listGetIntegracoes, listPausedSchedules, setSchedulePaused } from './schedules.repository';
+export { listGetIntegracoes, listPausedSchedules, listPausedTenants, setSchedulePaused, setTenantPaused } from './schedules.repository';
 export type * from './schema';
 export {
   type AutenticacaoEndpoint,

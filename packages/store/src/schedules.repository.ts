@@ -39,3 +39,15 @@ export async function setSchedulePaused(
       .values({ empresa_id: empresaId, integracao_id: integracaoId, pausado_por: by.slice(0, 120) })
       .execute();
 }
+
+/** The paused tenants (their schedules keep no scheduler; workers hold their jobs). */
+export async function listPausedTenants(db: Kysely<Database>): Promise<number[]> {
+  const rows = await db.selectFrom('empresas_pausadas').select('empresa_id').orderBy('empresa_id').execute();
+  return rows.map((r) => Number(r.empresa_id));
+}
+
+/** Pauses (true) or resumes (false) a whole tenant; idempotent. */
+export async function setTenantPaused(db: Kysely<Database>, empresaId: number, paused: boolean, by: string): Promise<void> {
+  await db.deleteFrom('empresas_pausadas').where('empresa_id', '=', empresaId).execute();
+  if (paused) await db.insertInto('empresas_pausadas').values({ empresa_id: empresaId, pausado_por: by.slice(0, 120) }).execute();
+}

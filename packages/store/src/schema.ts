@@ -610,6 +610,13 @@ export interface AgendamentosPausadosTable {
   pausado_em: Timestamp;
 }
 
+/** A tenant an operator paused: no schedules, queued jobs not taken, until resumed (migration 014). */
+export interface EmpresasPausadasTable {
+  empresa_id: number;
+  pausado_por: string;
+  pausado_em: Timestamp;
+}
+
 /** Who did what, when, to how many jobs (operators in the UI and scripts with a tenant API key). */
 export interface AuditoriaAcoesTable {
   id: Id;
@@ -663,4 +670,5 @@ export interface Database {
   sessoes_operador: SessoesOperadorTable;
   auditoria_acoes: AuditoriaAcoesTable;
   agendamentos_pausados: AgendamentosPausadosTable;
+  empresas_pausadas: EmpresasPausadasTable;
 }

@@ -5,11 +5,12 @@ import {
   InvalidCronError,
   type JobProducer,
   listSchedulers,
+  mirrorPausedTenants,
   removeScheduler,
   type SchedulerState,
   upsertScheduler,
 } from '@integrador/queue';
-import { type Database, type Integracao, listGetIntegracoes, listPausedSchedules } from '@integrador/store';
+import { type Database, type Integracao, listGetIntegracoes, listPausedSchedules, listPausedTenants } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { parseSchedulerId, schedulerIdOf } from './schedule-ids';
 
@@ -72,13 +73,17 @@ export async function reconcileSchedules(
   const rows = await listGetIntegracoes(db, null);
   // Schedules an operator paused in the dashboard keep no scheduler (removed below) until resumed.
   const paused = await listPausedSchedules(db);
+  // A paused tenant keeps none either; its list is mirrored for the workers here too, so a lost Redis copy heals.
+  const pausedTenants = await listPausedTenants(db);
+  await mirrorPausedTenants(producer.connection, producer.prefix, pausedTenants);
   const existing = new Map((await listSchedulers(queue)).map((s) => [s.id, s]));
   const report: ReconcileReport = { created: [], updated: [], removed: [], unchanged: 0, invalid: [] };
   const wanted = new Set<string>();
 
   for (const row of rows) {
     const cron = scheduledCron(row);
-    if (cron === null || row.empresa_id === null || paused.has(`${row.empresa_id}/${row.id}`)) continue;
+    if (cron === null || row.empresa_id === null) continue;
+    if (paused.has(`${row.empresa_id}/${row.id}`) || pausedTenants.includes(row.empresa_id)) continue;
     const id = schedulerIdOf(row.empresa_id, row.id);
     const payload = scheduledPayload(row, row.empresa_id);
     const current = existing.get(id);

@@ -1,0 +1,58 @@
+import { isQueueName } from '@integrador/jobs';
+import { DelayedError, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { JobProducer } from './job-producer';
+import { withRedisDeadline } from './redis';
+
+/**
+ * A paused tenant's jobs are not taken: the worker moves each one to delayed without using an attempt and notes it,
+ * so a resume promotes them at once. The CRM database (empresas_pausadas) is the source; this Redis set is the
+ * workers' copy (written by the pause action, rewritten by every schedule reconcile), read with one SISMEMBER a job.
+ */
+const pausedKey = (prefix: string) => `${prefix}:tenants:paused`;
+const heldKey = (prefix: string, empresaId: number) => `${prefix}:tenants:paused:${empresaId}:held`;
+
+/** How long a held job waits before the worker looks again (a safety net: resuming promotes held jobs at once). */
+export const PAUSED_RECHECK_MS = 60_000;
+
+/** True when the tenant is paused (its jobs wait). */
+export async function isTenantPaused(redis: Redis, prefix: string, empresaId: number): Promise<boolean> {
+  return (await redis.sismember(pausedKey(prefix), String(empresaId))) === 1;
+}
+
+/** Replaces the workers' copy of the paused tenants with the database's list. */
+export async function mirrorPausedTenants(redis: Redis, prefix: string, empresaIds: readonly number[]): Promise<void> {
+  const multi = redis.multi().del(pausedKey(prefix));
+  if (empresaIds.length) multi.sadd(pausedKey(prefix), ...empresaIds.map(String));
+  await multi.exec();
+}
+
+/** Holds a job of a paused tenant: delayed (no attempt used) and noted for the resume; answers the error to throw. */
+export async function holdPausedJob(redis: Redis, prefix: string, job: Job, token: string | undefined, empresaId: number) {
+  await redis.sadd(heldKey(prefix, empresaId), `${job.queueName}/${job.id}`);
+  await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);
+  return new DelayedError(`tenant ${empresaId} paused`);
+}
+
+/** Pauses or resumes a tenant in the workers' copy; a resume promotes the jobs held meanwhile. Answers how many. */
+export async function setTenantPausedMirror(producer: JobProducer, prefix: string, empresaId: number, paused: boolean): Promise<number> {
+  const redis = producer.connection;
+  if (paused) {
+    await withRedisDeadline(redis.sadd(pausedKey(prefix), String(empresaId)), 2000, 'pause tenant');
+    return 0;
+  }
+  await withRedisDeadline(redis.srem(pausedKey(prefix), String(empresaId)), 2000, 'resume tenant');
+  const held = await redis.smembers(heldKey(prefix, empresaId));
+  let promoted = 0;
+  for (const ref of held) {
+    const queue = ref.slice(0, ref.indexOf('/'));
+    if (!isQueueName(queue)) continue;
+    const job = await producer.queue(queue).getJob(ref.slice(queue.length + 1));
+    if (job && (await job.getState()) === 'delayed') {
+      await job.promote();
+      promoted++;
+    }
+  }
+  await redis.del(heldKey(prefix, empresaId));
+  return promoted;
+}
