@@ -9,6 +9,7 @@ import { mountBullBoard } from './bull-board';
 import { readCookie, writeCookie } from './cookies';
 import type { DashboardDeps } from './deps';
 import { messages, pickLocale } from './i18n';
+import { ctiWebhooksRoutes } from './cti-webhooks.routes';
 import { pageRoutes } from './pages.routes';
 import { LIVE_JS, loginPage } from './views/layout';
 
@@ -115,6 +116,7 @@ export function dashboardPlugin(deps: DashboardDeps): FastifyPluginAsync {
 
     await app.register(pageRoutes(deps));
     await app.register(apiRoutes(deps));
+    await app.register(ctiWebhooksRoutes(deps));
     await mountBullBoard(app, deps);
 
     app.post('/dashboard/logout', async (request, reply) => {

@@ -164,7 +164,6 @@ ${items.map(
 ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.status === 'falha' ? 'falhou' : 'concluido'}">${s.status}</td><td>${s.statusMotivo ? JSON.stringify(s.statusMotivo) : '—'}</td><td>${formatTime(s.ultimaExecucaoEm, viewer.locale, viewer.timeZone)}</td></tr>`)}
 </tbody></table></section>`);
       }
-      // Extension point: webhook endpoints/deliveries and CTI call logs get their own pages here once their engines land.
       return page(reply, viewer, t.services, 'services', sections.length ? html`${sections}` : html`<p class="muted">${t.noRows}</p>`);
     });
 

@@ -5,6 +5,7 @@ import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/
 import { JobProducer, queueOptions } from './job-producer';
 import { type QueueHandlers, startQueueWorker } from './queue-worker';
 import { createRedis, waitUntilReady } from './redis';
+import { mirrorPausedTenants, setTenantPausedMirror } from './tenant-pause';
 import { readTenantStats } from './tenant-stats';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -98,6 +99,25 @@ describe('producer and worker', () => {
     expect(seen).toEqual([]);
     await waitFor(async () => (await readTenantStats(producerRedis, prefix)).some((c) => c.outcome === 'failed'));
     await raw.close();
+  });
+
+  it("holds a paused tenant's jobs without using an attempt, runs the others, and runs them at once on resume", async () => {
+    await mirrorPausedTenants(producerRedis, prefix, [7]);
+    const kinds: string[] = [];
+    start({ onJobEvent: (e) => kinds.push(`${e.job.id}:${e.kind}`) });
+    const held = await producer.enqueue('cti', 'system.ping', { tenant: { empresaId: 7, filialId: null }, sleepMs: 0 });
+    const other = await producer.enqueue('cti', 'system.ping', { tenant: { empresaId: 8, filialId: null }, sleepMs: 0 });
+    const queue = producer.queue('cti');
+    await waitFor(async () => (await queue.getJobState(other.id as string)) === 'completed');
+    await waitFor(async () => (await queue.getJobState(held.id as string)) === 'delayed');
+    expect((await queue.getJob(held.id as string))?.attemptsMade).toBe(0);
+    expect(kinds).toContain(`${held.id}:delayed`);
+    expect(seen).toHaveLength(1);
+
+    // The resume promotes the held job: it runs now, not at the end of PAUSED_RECHECK_MS.
+    expect(await setTenantPausedMirror(producer, prefix, 7, false)).toBe(1);
+    await waitFor(async () => (await queue.getJobState(held.id as string)) === 'completed');
+    expect(seen).toHaveLength(2);
   });
 });
 

@@ -96,8 +96,32 @@ function filtered(db: Db, filter: JobFilter) {
   if (filter.desde) query = query.where('atualizado_em', '>=', timestampValue(db, filter.desde));
   if (filter.ate) query = query.where('atualizado_em', '<=', timestampValue(db, filter.ate));
   const texto = filter.texto?.trim().toLowerCase();
-  if (texto) query = query.where(sql<boolean>`busca LIKE ${`%${escapeLike(texto)}%`} ESCAPE '!'`);
-  return query;
+  if (!texto) return query;
+  // MySQL/MariaDB: the FULLTEXT index (migration 014) first narrows to rows holding the text's whole words.
+  const words = db.getExecutor().adapter instanceof MysqlAdapter ? fullTextWords(texto) : '';
+  if (words) query = query.where(sql<boolean>`MATCH(busca) AGAINST (${words} IN BOOLEAN MODE)`);
+  return query.where(sql<boolean>`busca LIKE ${`%${escapeLike(texto)}%`} ESCAPE '!'`);
+}
+
+/** InnoDB's default stopwords, minimum (3) and maximum (84) token sizes: such words are not indexed, so never required. */
+const FT_STOPWORDS = new Set(
+  'a about an are as at be by com de en for from how i in is it la of on or that the this to was what when where who will with und www'.split(' '),
+);
+
+/**
+ * The boolean-mode terms a substring search may require without changing its meaning: a word of the text with a
+ * separator on both sides is a whole word of every match (`+word`); the last one may be the start of a longer word
+ * (`+word*`); the first may be the end of one, so it is never required. '' when nothing qualifies (LIKE alone).
+ */
+export function fullTextWords(texto: string): string {
+  const tokens = texto.split(/[^\p{L}\p{N}_]+/u);
+  const terms: string[] = [];
+  tokens.forEach((token, i) => {
+    const whole = i > 0; // tokens[0] is '' when the text starts with a separator: the next one then starts a word
+    if (!whole || token.length < 3 || token.length > 84 || FT_STOPWORDS.has(token)) return;
+    terms.push(i === tokens.length - 1 ? `+${token}*` : `+${token}`);
+  });
+  return terms.join(' ');
 }
 
 /** The newest job records matching the filter (the failures list and search), at most `limit`. */

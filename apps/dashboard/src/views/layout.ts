@@ -34,6 +34,7 @@ export function layout(viewer: Viewer, options: PageOptions): string {
 <body><header><strong>${t.title}</strong>
 ${link('/dashboard', 'overview', t.overview)} ${link('/dashboard/falhas', 'failures', t.failures)}
 ${link('/dashboard/agendamentos', 'schedules', t.schedules)} ${link('/dashboard/servicos', 'services', t.services)}
+${link('/dashboard/ligacoes', 'calls', t.calls)} ${link('/dashboard/webhooks', 'webhooks', t.webhooks)}
 ${link('/dashboard/auditoria', 'audit', t.audit)} ${viewer.papel === 'admin' ? link('/dashboard/filas/', 'raw', t.rawQueues) : ''}
 <span class="muted" style="color:#cdd8e6">${viewer.autor} · ${viewer.papel}${viewer.papel === 'leitor' ? ` (${t.readOnly})` : ''}</span>
 <form method="post" action="/dashboard/logout"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><button>${t.logout}</button></form>

@@ -1,5 +1,6 @@
 import { type Database, type LigacoesTable, timestampMs, timestampValue } from '@integrador/store';
 import type { Kysely, Selectable } from 'kysely';
+import { normalizePhone } from '../phone/normalize-phone';
 
 /** Call statuses (seed 002's call log); discando / falhou are click-to-call's own. */
 export const OPEN_STATUSES = ['tocando', 'em andamento', 'discando'] as const;
@@ -174,6 +175,8 @@ export interface CallFilter {
   ramal?: string;
   usuarioId?: number;
   contaId?: number;
+  /** The calls of this number, however it was written (matched on the normalised key, as the screen pop matches). */
+  telefone?: string;
   /** Only rows with a smaller id (the previous page's nextCursor). */
   before?: number;
   limit: number;
@@ -187,6 +190,11 @@ export async function listCalls(db: Db, empresaId: number, filter: CallFilter): 
   if (filter.ramal) query = query.where('ramal', '=', filter.ramal);
   if (filter.usuarioId) query = query.where('usuario_id', '=', filter.usuarioId);
   if (filter.contaId) query = query.where('conta_id', '=', filter.contaId);
+  if (filter.telefone) {
+    const phone = normalizePhone(filter.telefone);
+    // Without a DDD only the last 8 digits are known: every key ending with them.
+    query = phone.kind === 'local' ? query.where('chave_telefone', 'like', `%${phone.key8}`) : query.where('chave_telefone', '=', phone.key);
+  }
   if (filter.before) query = query.where('id', '<', filter.before);
   const rows = await query
     .orderBy('id', 'desc')

@@ -1,0 +1,198 @@
+import { listCalls } from '@integrador/cti';
+import { deliveryAttempts, listEntregas, listTentativas, listWebhookEndpoints, presentEndpoint } from '@integrador/webhooks';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { canAct, seesTenant, sendError, type Viewer } from './access';
+import type { DashboardDeps } from './deps';
+import { html } from './html';
+import { messages } from './i18n';
+import { visibleEmpresas } from './pages.routes';
+import { layout } from './views/layout';
+import { callsBody, type EndpointView, tenantFilters, webhooksBody } from './views/cti-webhooks';
+import { recoverWebhookFailures, resendWebhookDelivery } from './webhook-actions';
+
+type Query = Record<string, string | undefined>;
+
+/** How many of an endpoint's latest deliveries the page and the API list (each with its attempts). */
+const DELIVERIES_SHOWN = 20;
+
+const num = (v: unknown) => (typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : typeof v === 'number' ? v : undefined);
+const date = (v: string | undefined) => {
+  const d = v ? new Date(v) : undefined;
+  return d && !Number.isNaN(d.getTime()) ? d : undefined;
+};
+
+function viewerOf(request: FastifyRequest): Viewer {
+  if (!request.viewer) throw Object.assign(new Error('no viewer'), { statusCode: 401 });
+  return request.viewer;
+}
+
+/** The tenant a request is about: the one asked for when the viewer sees it, else the viewer's first; undefined otherwise. */
+function tenantOf(viewer: Viewer, requested: unknown): number | undefined {
+  const id = num(requested);
+  if (id !== undefined) return seesTenant(viewer, id) ? id : undefined;
+  return viewer.scope === 'all' ? undefined : viewer.scope[0];
+}
+
+function callFilter(query: Query) {
+  return {
+    ...(date(query.desde) ? { from: date(query.desde) } : {}),
+    ...(date(query.ate) ? { to: date(query.ate) } : {}),
+    ...(query.telefone?.trim() ? { telefone: query.telefone.trim().slice(0, 40) } : {}),
+    ...(num(query.antes) ? { before: num(query.antes) } : {}),
+    limit: Math.min(num(query.limit) ?? 50, 500),
+  };
+}
+
+/** An endpoint's latest deliveries with every attempt, for the page and the API. */
+async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: number): Promise<EndpointView[]> {
+  const views: EndpointView[] = [];
+  for (const endpoint of await listWebhookEndpoints(deps.database.db, empresaId)) {
+    const shown = presentEndpoint(endpoint, viewer.locale);
+    const deliveries = await listEntregas(deps.database.db, empresaId, endpoint.id, { limit: DELIVERIES_SHOWN });
+    views.push({
+      id: endpoint.id,
+      nome: endpoint.nome,
+      url: endpoint.url,
+      ativo: endpoint.ativo,
+      desativado: shown.desativado?.message ?? null,
+      deliveries: await Promise.all(
+        deliveries.map(async (d) => ({ ...d, id: Number(d.id), attempts: await listTentativas(deps.database.db, empresaId, Number(d.id)) })),
+      ),
+    });
+  }
+  return views;
+}
+
+function notFound(reply: FastifyReply, viewer: Viewer) {
+  return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
+}
+
+/**
+ * CTI call logs and webhook endpoints with their delivery attempts (pages and API), and the webhook engine's resend
+ * and recover as audited actions. Every query takes one tenant the viewer sees; another tenant's ids answer 404.
+ */
+export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
+  return async (app) => {
+    const page = async (request: FastifyRequest, reply: FastifyReply, kind: 'calls' | 'webhooks') => {
+      const viewer = viewerOf(request);
+      const t = messages(viewer.locale);
+      const query = request.query as Query;
+      const empresas = await visibleEmpresas(deps, viewer);
+      const requested = num(query.empresa);
+      const empresaId = empresas.find((e) => e.id === requested)?.id ?? empresas[0]?.id;
+      const flash = query.feito !== undefined ? t.done(Number(query.feito)) : undefined;
+      let body = html`<p class="muted">${t.noRows}</p>`;
+      if (empresaId !== undefined && kind === 'calls') {
+        const extra = html`<label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label><label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label><label>${t.phone}<input name="telefone" value="${query.telefone ?? ''}"></label>`;
+        const { calls, nextCursor } = await listCalls(deps.database.db, empresaId, callFilter(query));
+        const next = nextCursor ? `/dashboard/ligacoes?${new URLSearchParams({ ...(query as Record<string, string>), empresa: String(empresaId), antes: String(nextCursor) })}` : null;
+        body = callsBody(viewer, tenantFilters(viewer, '/dashboard/ligacoes', empresas, empresaId, extra), calls, next);
+      } else if (empresaId !== undefined) {
+        const views = await endpointViews(deps, viewer, empresaId);
+        body = webhooksBody(viewer, tenantFilters(viewer, '/dashboard/webhooks', empresas, empresaId), empresaId, views, canAct(viewer));
+      }
+      const [title, active] = kind === 'calls' ? [t.calls, 'calls'] : [t.webhooks, 'webhooks'];
+      return reply.type('text/html').send(layout(viewer, { title, active, body, flash: flash ? { text: flash } : undefined }));
+    };
+    app.get('/dashboard/ligacoes', (request, reply) => page(request, reply, 'calls'));
+    app.get('/dashboard/webhooks', (request, reply) => page(request, reply, 'webhooks'));
+
+    const formAction = async (request: FastifyRequest, reply: FastifyReply, kind: 'resend' | 'recover') => {
+      const viewer = viewerOf(request);
+      const body = (request.body ?? {}) as Query;
+      const t = messages(viewer.locale);
+      const empresaId = tenantOf(viewer, body.empresa);
+      const endpointId = num(body.endpoint);
+      const since = date(body.desde);
+      let done: number | undefined;
+      if (!canAct(viewer)) return reply.status(403).type('text/html').send(layout(viewer, { title: '403', active: '', body: html``, flash: { text: t.forbidden, error: true } }));
+      if (empresaId !== undefined && endpointId !== undefined) {
+        if (kind === 'resend' && num(body.entrega) !== undefined)
+          done = (await resendWebhookDelivery(deps, viewer, empresaId, endpointId, num(body.entrega) as number)) ? 1 : undefined;
+        if (kind === 'recover' && since) done = await recoverWebhookFailures(deps, viewer, empresaId, endpointId, since);
+      }
+      if (done === undefined) return reply.status(404).type('text/html').send(layout(viewer, { title: '404', active: '', body: html`` }));
+      return reply.redirect(`/dashboard/webhooks?empresa=${empresaId}&feito=${done}`);
+    };
+    app.post('/dashboard/acoes/webhook-reenviar', (request, reply) => formAction(request, reply, 'resend'));
+    app.post('/dashboard/acoes/webhook-recuperar', (request, reply) => formAction(request, reply, 'recover'));
+
+    app.get('/dashboard/api/calls', async (request, reply) => {
+      const viewer = viewerOf(request);
+      const query = request.query as Query;
+      const empresaId = tenantOf(viewer, query.empresa);
+      if (empresaId === undefined) return notFound(reply, viewer);
+      const { calls, nextCursor } = await listCalls(deps.database.db, empresaId, callFilter(query));
+      return { empresaId, calls, nextCursor };
+    });
+
+    app.get('/dashboard/api/webhooks', async (request, reply) => {
+      const viewer = viewerOf(request);
+      const empresaId = tenantOf(viewer, (request.query as Query).empresa);
+      if (empresaId === undefined) return notFound(reply, viewer);
+      return { empresaId, items: await endpointViews(deps, viewer, empresaId) };
+    });
+
+    const Ids = {
+      type: 'object',
+      properties: { id: { type: 'integer', minimum: 1 }, entrega: { type: 'integer', minimum: 1 } },
+    } as const;
+
+    app.get('/dashboard/api/webhooks/:id/deliveries/:entrega/attempts', { schema: { params: Ids } }, async (request, reply) => {
+      const viewer = viewerOf(request);
+      const { id, entrega } = request.params as { id: number; entrega: number };
+      const empresaId = tenantOf(viewer, (request.query as Query).empresa);
+      if (empresaId === undefined) return notFound(reply, viewer);
+      try {
+        return { items: await deliveryAttempts(deps.database.db, empresaId, id, entrega) };
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return notFound(reply, viewer);
+        throw err;
+      }
+    });
+
+    app.post(
+      '/dashboard/api/webhooks/:id/deliveries/:entrega/resend',
+      {
+        schema: {
+          params: Ids,
+          body: { type: 'object', additionalProperties: false, properties: { empresaId: { type: 'integer', minimum: 1 }, _csrf: { type: 'string' } } },
+        },
+      },
+      async (request, reply) => {
+        const viewer = viewerOf(request);
+        if (!canAct(viewer)) return sendError(reply, 403, 'FORBIDDEN', messages(viewer.locale).forbidden);
+        const { id, entrega } = request.params as { id: number; entrega: number };
+        const empresaId = tenantOf(viewer, (request.body as { empresaId?: number } | undefined)?.empresaId);
+        const jobId = empresaId === undefined ? undefined : await resendWebhookDelivery(deps, viewer, empresaId, id, entrega);
+        if (jobId === undefined) return notFound(reply, viewer);
+        return reply.status(202).send({ queue: 'webhook', jobId });
+      },
+    );
+
+    app.post(
+      '/dashboard/api/webhooks/:id/recover',
+      {
+        schema: {
+          params: Ids,
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['since'],
+            properties: { since: { type: 'string', format: 'date-time' }, empresaId: { type: 'integer', minimum: 1 }, _csrf: { type: 'string' } },
+          },
+        },
+      },
+      async (request, reply) => {
+        const viewer = viewerOf(request);
+        if (!canAct(viewer)) return sendError(reply, 403, 'FORBIDDEN', messages(viewer.locale).forbidden);
+        const { id } = request.params as { id: number };
+        const body = request.body as { since: string; empresaId?: number };
+        const empresaId = tenantOf(viewer, body.empresaId);
+        const recovered = empresaId === undefined ? undefined : await recoverWebhookFailures(deps, viewer, empresaId, id, new Date(body.since));
+        if (recovered === undefined) return notFound(reply, viewer);
+        return { recovered };
+      },
+    );
+  };
+}

@@ -1,0 +1,75 @@
+import type { CallRow } from '@integrador/cti';
+import type { Viewer } from '../access';
+import { html, type Raw } from '../html';
+import { formatTime, messages } from '../i18n';
+
+/** The tenant picker and filters above the calls and webhooks pages. */
+export function tenantFilters(
+  viewer: Viewer,
+  action: string,
+  empresas: Array<{ id: number; nome: string }>,
+  chosen: number,
+  extra: Raw = html``,
+): Raw {
+  const t = messages(viewer.locale);
+  return html`<form class="filters" method="get" action="${action}"><label>${t.tenant}<select name="empresa">${empresas.map(
+    (e) => html`<option value="${e.id}" ${e.id === chosen ? html`selected` : ''}>${e.nome} (#${e.id})</option>`,
+  )}</select></label>${extra}<button>${t.filter}</button></form>`;
+}
+
+/** A recording link only when it is an http(s) URL (a PBX-sent javascript: link is shown as text). */
+function recordingLink(url: string | null, label: string): Raw | string {
+  if (!url) return '—';
+  return /^https?:\/\//i.test(url) ? html`<a href="${url}" target="_blank" rel="noopener noreferrer">${label}</a>` : url;
+}
+
+/** The call log of one tenant, newest first, with the recording link. */
+export function callsBody(viewer: Viewer, filters: Raw, calls: CallRow[], next: string | null): Raw {
+  const t = messages(viewer.locale);
+  const rows = calls.length
+    ? calls.map(
+        (c) => html`<tr data-call="${c.id}"><td>${formatTime(c.inicio, viewer.locale, viewer.timeZone)}</td><td>${c.telefone}</td><td>${c.ramal}</td>
+<td>${c.direcao}</td><td class="${c.status === 'falhou' ? 'falhou' : ''}">${c.status}</td><td class="num">${c.duracao_segundos ?? '—'}</td>
+<td>${c.conta_id ?? '—'}</td><td>${recordingLink(c.url_audio, t.listen)}</td></tr>`,
+      )
+    : html`<tr><td colspan="8" class="muted">${t.noRows}</td></tr>`;
+  return html`${filters}<table id="ligacoes"><thead><tr><th>${t.start}</th><th>${t.phone}</th><th>${t.ramal}</th><th>${t.direction}</th><th>${t.status}</th><th class="num">${t.duration}</th><th>conta</th><th>${t.recording}</th></tr></thead><tbody>${rows}</tbody></table>
+${next ? html`<p><a href="${next}">${t.more}</a></p>` : ''}`;
+}
+
+export interface EndpointView {
+  id: number;
+  nome: string;
+  url: string;
+  ativo: boolean;
+  desativado: string | null;
+  deliveries: Array<{
+    id: number;
+    status: string;
+    tentativas: number;
+    ultimo_status_http: number | null;
+    ultimo_erro: string | null;
+    criado_em: Date | string;
+    gatilho: string;
+    registro_id: string;
+    attempts: Array<{ numero: number; origem: string; status_http: number | null; erro: string | null; duracao_ms: number; criado_em: Date | string }>;
+  }>;
+}
+
+/** One tenant's webhook endpoints with their latest deliveries, every attempt, resend and recover. */
+export function webhooksBody(viewer: Viewer, filters: Raw, empresaId: number, endpoints: EndpointView[], canAct: boolean): Raw {
+  const t = messages(viewer.locale);
+  const hidden = (endpointId: number) =>
+    html`<input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="empresa" value="${empresaId}"><input type="hidden" name="endpoint" value="${endpointId}">`;
+  const sections = endpoints.map(
+    (e) => html`<section data-endpoint="${e.id}"><h2>${e.nome} (#${e.id})</h2><p><code>${e.url}</code> · ${e.ativo ? 'ativo' : html`<span class="falhou">${e.desativado ?? 'inativo'}</span>`}</p>
+${canAct ? html`<form method="post" action="/dashboard/acoes/webhook-recuperar" class="filters">${hidden(e.id)}<label>${t.recover}<input type="datetime-local" name="desde" required></label><button>${t.recover}</button></form>` : ''}
+<table><thead><tr><th>#</th><th>${t.trigger}</th><th>${t.status}</th><th class="num">${t.attempts}</th><th>${t.httpStatus}</th><th>${t.error}</th><th>${t.when}</th><th></th></tr></thead><tbody>
+${e.deliveries.length ? e.deliveries.map((d) => html`<tr data-entrega="${d.id}"><td>${d.id}</td><td>${d.gatilho} ${d.registro_id}</td><td class="${d.status === 'falhou' ? 'falhou' : d.status === 'entregue' ? 'concluido' : ''}">${d.status}</td><td class="num">${d.tentativas}</td><td>${d.ultimo_status_http ?? '—'}</td>
+<td>${d.ultimo_erro ?? ''}<details><summary>${t.attempts}</summary><ul>${d.attempts.map((a) => html`<li>${a.numero} · ${a.origem} · ${a.status_http ?? '—'} · ${a.duracao_ms} ms · ${a.erro ?? ''} · ${formatTime(a.criado_em, viewer.locale, viewer.timeZone)}</li>`)}</ul></details></td>
+<td>${formatTime(d.criado_em, viewer.locale, viewer.timeZone)}</td>
+<td>${canAct ? html`<form method="post" action="/dashboard/acoes/webhook-reenviar">${hidden(e.id)}<input type="hidden" name="entrega" value="${d.id}"><button>${t.resend}</button></form>` : ''}</td></tr>`) : html`<tr><td colspan="8" class="muted">${t.noRows}</td></tr>`}
+</tbody></table></section>`,
+  );
+  return html`${filters}${sections.length ? sections : html`<p class="muted">${t.noRows}</p>`}`;
+}
