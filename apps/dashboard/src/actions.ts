@@ -208,8 +208,7 @@ export async function pauseTenant(deps: ActionDeps, viewer: Viewer, empresaId: n
     setTenantPausedMirror(deps.producer, deps.keyPrefix, empresaId, paused),
   );
   const schedules = (await listGetIntegracoes(deps.database.db, empresaId)).map((row) => schedulerIdOf(empresaId, row.id));
-  if (paused)
-    for (const id of schedules) await deps.producer.read('pause tenant', () => removeScheduler(deps.producer.queue('get'), id));
+  if (paused) for (const id of schedules) await deps.producer.read('pause tenant', () => removeScheduler(deps.producer.queue('get'), id));
   else if (deps.scheduleTimezone) await reconcileSchedules(deps.database.db, deps.producer, { tz: deps.scheduleTimezone });
   await recordAudit(deps.database.db, {
     autor: viewer.autor,

@@ -186,7 +186,8 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         if (refuseReader(request, reply)) return;
         const viewer = viewerOf(request);
         const { id, action } = request.params as { id: number; action: 'pause' | 'resume' };
-        if (!(await pauseTenant(deps, viewer, id, action === 'pause'))) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
+        if (!(await pauseTenant(deps, viewer, id, action === 'pause')))
+          return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
         return { empresaId: id, paused: action === 'pause' };
       },
     );

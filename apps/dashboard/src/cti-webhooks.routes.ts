@@ -6,8 +6,8 @@ import type { DashboardDeps } from './deps';
 import { html } from './html';
 import { messages } from './i18n';
 import { visibleEmpresas } from './pages.routes';
-import { layout } from './views/layout';
 import { callsBody, type EndpointView, tenantFilters, webhooksBody } from './views/cti-webhooks';
+import { layout } from './views/layout';
 import { recoverWebhookFailures, resendWebhookDelivery } from './webhook-actions';
 
 type Query = Record<string, string | undefined>;
@@ -56,7 +56,11 @@ async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: num
       ativo: endpoint.ativo,
       desativado: shown.desativado?.message ?? null,
       deliveries: await Promise.all(
-        deliveries.map(async (d) => ({ ...d, id: Number(d.id), attempts: await listTentativas(deps.database.db, empresaId, Number(d.id)) })),
+        deliveries.map(async (d) => ({
+          ...d,
+          id: Number(d.id),
+          attempts: await listTentativas(deps.database.db, empresaId, Number(d.id)),
+        })),
       ),
     });
   }
@@ -85,7 +89,9 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       if (empresaId !== undefined && kind === 'calls') {
         const extra = html`<label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label><label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label><label>${t.phone}<input name="telefone" value="${query.telefone ?? ''}"></label>`;
         const { calls, nextCursor } = await listCalls(deps.database.db, empresaId, callFilter(query));
-        const next = nextCursor ? `/dashboard/ligacoes?${new URLSearchParams({ ...(query as Record<string, string>), empresa: String(empresaId), antes: String(nextCursor) })}` : null;
+        const next = nextCursor
+          ? `/dashboard/ligacoes?${new URLSearchParams({ ...(query as Record<string, string>), empresa: String(empresaId), antes: String(nextCursor) })}`
+          : null;
         body = callsBody(viewer, tenantFilters(viewer, '/dashboard/ligacoes', empresas, empresaId, extra), calls, next);
       } else if (empresaId !== undefined) {
         const views = await endpointViews(deps, viewer, empresaId);
@@ -105,13 +111,21 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const endpointId = num(body.endpoint);
       const since = date(body.desde);
       let done: number | undefined;
-      if (!canAct(viewer)) return reply.status(403).type('text/html').send(layout(viewer, { title: '403', active: '', body: html``, flash: { text: t.forbidden, error: true } }));
+      if (!canAct(viewer))
+        return reply
+          .status(403)
+          .type('text/html')
+          .send(layout(viewer, { title: '403', active: '', body: html``, flash: { text: t.forbidden, error: true } }));
       if (empresaId !== undefined && endpointId !== undefined) {
         if (kind === 'resend' && num(body.entrega) !== undefined)
           done = (await resendWebhookDelivery(deps, viewer, empresaId, endpointId, num(body.entrega) as number)) ? 1 : undefined;
         if (kind === 'recover' && since) done = await recoverWebhookFailures(deps, viewer, empresaId, endpointId, since);
       }
-      if (done === undefined) return reply.status(404).type('text/html').send(layout(viewer, { title: '404', active: '', body: html`` }));
+      if (done === undefined)
+        return reply
+          .status(404)
+          .type('text/html')
+          .send(layout(viewer, { title: '404', active: '', body: html`` }));
       return reply.redirect(`/dashboard/webhooks?empresa=${empresaId}&feito=${done}`);
     };
     app.post('/dashboard/acoes/webhook-reenviar', (request, reply) => formAction(request, reply, 'resend'));
@@ -156,7 +170,11 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       {
         schema: {
           params: Ids,
-          body: { type: 'object', additionalProperties: false, properties: { empresaId: { type: 'integer', minimum: 1 }, _csrf: { type: 'string' } } },
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { empresaId: { type: 'integer', minimum: 1 }, _csrf: { type: 'string' } },
+          },
         },
       },
       async (request, reply) => {
@@ -179,7 +197,11 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
             type: 'object',
             additionalProperties: false,
             required: ['since'],
-            properties: { since: { type: 'string', format: 'date-time' }, empresaId: { type: 'integer', minimum: 1 }, _csrf: { type: 'string' } },
+            properties: {
+              since: { type: 'string', format: 'date-time' },
+              empresaId: { type: 'integer', minimum: 1 },
+              _csrf: { type: 'string' },
+            },
           },
         },
       },
@@ -189,7 +211,8 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const { id } = request.params as { id: number };
         const body = request.body as { since: string; empresaId?: number };
         const empresaId = tenantOf(viewer, body.empresaId);
-        const recovered = empresaId === undefined ? undefined : await recoverWebhookFailures(deps, viewer, empresaId, id, new Date(body.since));
+        const recovered =
+          empresaId === undefined ? undefined : await recoverWebhookFailures(deps, viewer, empresaId, id, new Date(body.since));
         if (recovered === undefined) return notFound(reply, viewer);
         return { recovered };
       },

@@ -7,9 +7,9 @@ import { csrfValid, resolveViewer, SESSION_COOKIE, sendError } from './access';
 import { apiRoutes } from './api.routes';
 import { mountBullBoard } from './bull-board';
 import { readCookie, writeCookie } from './cookies';
+import { ctiWebhooksRoutes } from './cti-webhooks.routes';
 import type { DashboardDeps } from './deps';
 import { messages, pickLocale } from './i18n';
-import { ctiWebhooksRoutes } from './cti-webhooks.routes';
 import { pageRoutes } from './pages.routes';
 import { LIVE_JS, loginPage } from './views/layout';
 

@@ -5,6 +5,7 @@ import {
   countByState,
   countJobRecords,
   findJobRecord,
+  fullTextWords,
   type JobEvent,
   markJobRecords,
   recordJobEvent,
@@ -51,6 +52,10 @@ describe.each(ALL_DIALECTS)('dashboard records on %s', (dialect) => {
     ]);
     expect((await searchJobRecords(db, { scope: 'all', texto: 'SENHA INVÁLIDOS' })).map((r) => r.job_id)).toEqual(['1']);
     expect((await searchJobRecords(db, { scope: 'all', texto: 'telefone=11999990000' })).map((r) => r.job_id)).toEqual(['2']);
+    // Substrings, not only words (MySQL's FULLTEXT prefilter requires only the text's whole words): parts of words at both ends.
+    expect((await searchJobRecords(db, { scope: 'all', texto: 'rio ou senha inv' })).map((r) => r.job_id)).toEqual(['1']);
+    expect((await searchJobRecords(db, { scope: 'all', texto: 'one=1199999' })).map((r) => r.job_id)).toEqual(['2']);
+    expect(await countJobRecords(db, { scope: 'all', texto: 'senha inválidosx' })).toBe(0);
     // A LIKE wildcard typed by an operator is text, not a pattern.
     expect(await searchJobRecords(db, { scope: 'all', texto: '%' })).toEqual([]);
     // Tenant walls: tenant 2 sees neither tenant 1's rows nor its counts; no tenant at all sees nothing.
@@ -87,5 +92,15 @@ describe.each(ALL_DIALECTS)('dashboard records on %s', (dialect) => {
     await recordAudit(db, { autor: 'bob', operadorId: null, empresaId: 2, acao: 'discard', quantidade: 1 });
     expect((await listAudit(db, [1])).map((a) => a.autor)).toEqual(['ana']);
     expect(await listAudit(db, 'all')).toHaveLength(2);
+  });
+});
+
+describe('fullTextWords', () => {
+  it('requires only the words a substring match must hold whole (the last as a prefix), never the first', () => {
+    expect(fullTextWords('bloqueado no erp')).toBe('+erp*');
+    expect(fullTextWords('contaid=54321')).toBe('+54321*');
+    expect(fullTextWords('rio ou senha inv')).toBe('+senha +inv*');
+    expect(fullTextWords(' senha ')).toBe('+senha');
+    expect(fullTextWords('54321')).toBe('');
   });
 });

@@ -105,7 +105,9 @@ function filtered(db: Db, filter: JobFilter) {
 
 /** InnoDB's default stopwords, minimum (3) and maximum (84) token sizes: such words are not indexed, so never required. */
 const FT_STOPWORDS = new Set(
-  'a about an are as at be by com de en for from how i in is it la of on or that the this to was what when where who will with und www'.split(' '),
+  'a about an are as at be by com de en for from how i in is it la of on or that the this to was what when where who will with und www'.split(
+    ' ',
+  ),
 );
 
 /**

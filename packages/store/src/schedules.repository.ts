@@ -49,5 +49,9 @@ export async function listPausedTenants(db: Kysely<Database>): Promise<number[]>
 /** Pauses (true) or resumes (false) a whole tenant; idempotent. */
 export async function setTenantPaused(db: Kysely<Database>, empresaId: number, paused: boolean, by: string): Promise<void> {
   await db.deleteFrom('empresas_pausadas').where('empresa_id', '=', empresaId).execute();
-  if (paused) await db.insertInto('empresas_pausadas').values({ empresa_id: empresaId, pausado_por: by.slice(0, 120) }).execute();
+  if (paused)
+    await db
+      .insertInto('empresas_pausadas')
+      .values({ empresa_id: empresaId, pausado_por: by.slice(0, 120) })
+      .execute();
 }

@@ -28,7 +28,9 @@ export function callsBody(viewer: Viewer, filters: Raw, calls: CallRow[], next: 
   const t = messages(viewer.locale);
   const rows = calls.length
     ? calls.map(
-        (c) => html`<tr data-call="${c.id}"><td>${formatTime(c.inicio, viewer.locale, viewer.timeZone)}</td><td>${c.telefone}</td><td>${c.ramal}</td>
+        (
+          c,
+        ) => html`<tr data-call="${c.id}"><td>${formatTime(c.inicio, viewer.locale, viewer.timeZone)}</td><td>${c.telefone}</td><td>${c.ramal}</td>
 <td>${c.direcao}</td><td class="${c.status === 'falhou' ? 'falhou' : ''}">${c.status}</td><td class="num">${c.duracao_segundos ?? '—'}</td>
 <td>${c.conta_id ?? '—'}</td><td>${recordingLink(c.url_audio, t.listen)}</td></tr>`,
       )
@@ -52,7 +54,14 @@ export interface EndpointView {
     criado_em: Date | string;
     gatilho: string;
     registro_id: string;
-    attempts: Array<{ numero: number; origem: string; status_http: number | null; erro: string | null; duracao_ms: number; criado_em: Date | string }>;
+    attempts: Array<{
+      numero: number;
+      origem: string;
+      status_http: number | null;
+      erro: string | null;
+      duracao_ms: number;
+      criado_em: Date | string;
+    }>;
   }>;
 }
 
@@ -62,13 +71,23 @@ export function webhooksBody(viewer: Viewer, filters: Raw, empresaId: number, en
   const hidden = (endpointId: number) =>
     html`<input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="empresa" value="${empresaId}"><input type="hidden" name="endpoint" value="${endpointId}">`;
   const sections = endpoints.map(
-    (e) => html`<section data-endpoint="${e.id}"><h2>${e.nome} (#${e.id})</h2><p><code>${e.url}</code> · ${e.ativo ? 'ativo' : html`<span class="falhou">${e.desativado ?? 'inativo'}</span>`}</p>
+    (
+      e,
+    ) => html`<section data-endpoint="${e.id}"><h2>${e.nome} (#${e.id})</h2><p><code>${e.url}</code> · ${e.ativo ? 'ativo' : html`<span class="falhou">${e.desativado ?? 'inativo'}</span>`}</p>
 ${canAct ? html`<form method="post" action="/dashboard/acoes/webhook-recuperar" class="filters">${hidden(e.id)}<label>${t.recover}<input type="datetime-local" name="desde" required></label><button>${t.recover}</button></form>` : ''}
 <table><thead><tr><th>#</th><th>${t.trigger}</th><th>${t.status}</th><th class="num">${t.attempts}</th><th>${t.httpStatus}</th><th>${t.error}</th><th>${t.when}</th><th></th></tr></thead><tbody>
-${e.deliveries.length ? e.deliveries.map((d) => html`<tr data-entrega="${d.id}"><td>${d.id}</td><td>${d.gatilho} ${d.registro_id}</td><td class="${d.status === 'falhou' ? 'falhou' : d.status === 'entregue' ? 'concluido' : ''}">${d.status}</td><td class="num">${d.tentativas}</td><td>${d.ultimo_status_http ?? '—'}</td>
+${
+  e.deliveries.length
+    ? e.deliveries.map(
+        (
+          d,
+        ) => html`<tr data-entrega="${d.id}"><td>${d.id}</td><td>${d.gatilho} ${d.registro_id}</td><td class="${d.status === 'falhou' ? 'falhou' : d.status === 'entregue' ? 'concluido' : ''}">${d.status}</td><td class="num">${d.tentativas}</td><td>${d.ultimo_status_http ?? '—'}</td>
 <td>${d.ultimo_erro ?? ''}<details><summary>${t.attempts}</summary><ul>${d.attempts.map((a) => html`<li>${a.numero} · ${a.origem} · ${a.status_http ?? '—'} · ${a.duracao_ms} ms · ${a.erro ?? ''} · ${formatTime(a.criado_em, viewer.locale, viewer.timeZone)}</li>`)}</ul></details></td>
 <td>${formatTime(d.criado_em, viewer.locale, viewer.timeZone)}</td>
-<td>${canAct ? html`<form method="post" action="/dashboard/acoes/webhook-reenviar">${hidden(e.id)}<input type="hidden" name="entrega" value="${d.id}"><button>${t.resend}</button></form>` : ''}</td></tr>`) : html`<tr><td colspan="8" class="muted">${t.noRows}</td></tr>`}
+<td>${canAct ? html`<form method="post" action="/dashboard/acoes/webhook-reenviar">${hidden(e.id)}<input type="hidden" name="entrega" value="${d.id}"><button>${t.resend}</button></form>` : ''}</td></tr>`,
+      )
+    : html`<tr><td colspan="8" class="muted">${t.noRows}</td></tr>`
+}
 </tbody></table></section>`,
   );
   return html`${filters}${sections.length ? sections : html`<p class="muted">${t.noRows}</p>`}`;

@@ -193,7 +193,8 @@ export async function listCalls(db: Db, empresaId: number, filter: CallFilter): 
   if (filter.telefone) {
     const phone = normalizePhone(filter.telefone);
     // Without a DDD only the last 8 digits are known: every key ending with them.
-    query = phone.kind === 'local' ? query.where('chave_telefone', 'like', `%${phone.key8}`) : query.where('chave_telefone', '=', phone.key);
+    query =
+      phone.kind === 'local' ? query.where('chave_telefone', 'like', `%${phone.key8}`) : query.where('chave_telefone', '=', phone.key);
   }
   if (filter.before) query = query.where('id', '<', filter.before);
   const rows = await query
