@@ -1,0 +1,264 @@
+import { normalizePhone } from '@integrador/cti';
+import { isTenantPaused, listSchedulers } from '@integrador/queue';
+import { reconcileSchedules, schedulerIdOf } from '@integrador/runtime';
+import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
+import { DashboardHarness } from './support/dashboard-harness';
+
+const asKey = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/**
+ * The dashboard's tenant pause, CTI call log and webhook deliveries against the real PostgreSQL and Redis: every
+ * action through a session (with CSRF) and a tenant API key, audited, refused to a leitor, and walled per tenant by
+ * list, count and id in the URL.
+ */
+describe('dashboard operations: tenant pause, calls, webhooks', () => {
+  const h = new DashboardHarness();
+  let endpointA: number;
+  let endpointB: number;
+  let failedA: number;
+  let deliveredA: number;
+  let deliveryB: number;
+
+  async function call(empresaId: number, telefone: string, url: string | null) {
+    await h.database.db
+      .insertInto('ligacoes')
+      .values({
+        empresa_id: empresaId,
+        ramal: '201',
+        telefone,
+        chave_telefone: normalizePhone(telefone).key,
+        direcao: 'entrada',
+        status: 'finalizada',
+        inicio: new Date(),
+        url_audio: url,
+        sem_inicio: 0,
+      })
+      .execute();
+  }
+
+  async function delivery(empresaId: number, endpointId: number, status: string, n: number) {
+    const mensagem = await h.database.db
+      .insertInto('webhook_mensagens')
+      .values({
+        empresa_id: empresaId,
+        chave: `k-${empresaId}-${n}`,
+        gatilho: 'contato.criado',
+        tabela: 'contatos',
+        registro_id: String(n),
+        webhook_id: `msg_${empresaId}_${n}`,
+        payload: '[{}]',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const entrega = await h.database.db
+      .insertInto('webhook_entregas')
+      .values({ empresa_id: empresaId, endpoint_id: endpointId, mensagem_id: Number(mensagem.id), status, tentativas: 1 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await h.database.db
+      .insertInto('webhook_tentativas')
+      .values({
+        empresa_id: empresaId,
+        entrega_id: Number(entrega.id),
+        numero: 1,
+        origem: 'automatica',
+        cabecalhos: '{}',
+        status_http: status === 'falhou' ? 500 : 200,
+        resposta: null,
+        duracao_ms: 12,
+        classe_erro: status === 'falhou' ? 'SERVER_ERROR' : null,
+        erro: status === 'falhou' ? 'HTTP 500 do endpoint A' : null,
+      })
+      .execute();
+    return Number(entrega.id);
+  }
+
+  beforeAll(async () => {
+    await h.start();
+    await call(h.empresaA, '(11) 3333-4444', 'https://pbx.example.com/gravacoes/a1.mp3');
+    await call(h.empresaA, '(21) 98888-7777', 'javascript:alert(1)');
+    await call(h.empresaB, '(11) 3333-4444', 'https://pbx.example.com/gravacoes/b1.mp3');
+    const input = { nome: 'CRM A', url: 'https://hooks.example.com/a', gatilhos: ['contato.criado'] };
+    endpointA = (await createEndpoint(h.database.db, DEFAULT_WEBHOOK_SETTINGS, h.empresaA, input)).id;
+    endpointB = (await createEndpoint(h.database.db, DEFAULT_WEBHOOK_SETTINGS, h.empresaB, { ...input, nome: 'CRM B' })).id;
+    failedA = await delivery(h.empresaA, endpointA, 'falhou', 1);
+    deliveredA = await delivery(h.empresaA, endpointA, 'entregue', 2);
+    deliveryB = await delivery(h.empresaB, endpointB, 'falhou', 3);
+  }, 240000);
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const audit = async () =>
+    (await h.app.inject({ url: '/dashboard/api/audit', headers: asKey(h.keyA) }))
+      .json()
+      .items.map((e: { acao: string; quantidade: number }) => `${e.acao} ${e.quantidade}`);
+
+  it('pauses and resumes a whole tenant: schedules gone (and kept gone), workers told; audited; leitor and other tenant refused', async () => {
+    const { id } = await h.database.db
+      .insertInto('integracao')
+      .values({ nome: 'GET-TENANT', tipo_servico: 'GET', ativo: 1, empresa_id: h.empresaA, empresa_filial_id: null, cron: '0 4 * * *' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const schedulerId = schedulerIdOf(h.empresaA, id);
+    const scheduled = async () => (await listSchedulers(h.producer.queue('get'))).some((s) => s.id === schedulerId);
+    await reconcileSchedules(h.database.db, h.producer, { tz: 'America/Sao_Paulo' });
+    expect(await scheduled()).toBe(true);
+
+    const leitora = await h.login('leitora');
+    const refused = await h.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/tenants/${h.empresaA}/pause`,
+      headers: { cookie: leitora.cookie, 'x-csrf-token': leitora.csrf },
+      payload: {},
+    });
+    expect(refused.statusCode).toBe(403);
+    const other = await h.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/tenants/${h.empresaA}/pause`,
+      headers: asKey(h.keyB),
+      payload: {},
+    });
+    expect(other.statusCode).toBe(404);
+    expect(await isTenantPaused(h.redis, h.prefix, h.empresaA)).toBe(false);
+
+    const { cookie, csrf } = await h.login('opa');
+    const pause = await h.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/tenants/${h.empresaA}/pause`,
+      headers: { cookie, 'x-csrf-token': csrf },
+      payload: {},
+    });
+    expect(pause.json()).toEqual({ empresaId: h.empresaA, paused: true });
+    expect(await isTenantPaused(h.redis, h.prefix, h.empresaA)).toBe(true);
+    expect(await isTenantPaused(h.redis, h.prefix, h.empresaB)).toBe(false);
+    expect(await scheduled()).toBe(false);
+    // worker-get's periodic reconcile keeps it paused, and rewrites the workers' copy from the database.
+    await h.redis.del(`${h.prefix}:tenants:paused`);
+    await reconcileSchedules(h.database.db, h.producer, { tz: 'America/Sao_Paulo' });
+    expect(await scheduled()).toBe(false);
+    expect(await isTenantPaused(h.redis, h.prefix, h.empresaA)).toBe(true);
+    expect((await h.app.inject({ url: '/dashboard/agendamentos', headers: { cookie } })).body).toContain('empresa pausada');
+
+    const resume = await h.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/tenants/${h.empresaA}/resume`,
+      headers: asKey(h.keyA),
+      payload: {},
+    });
+    expect(resume.json()).toEqual({ empresaId: h.empresaA, paused: false });
+    expect(await isTenantPaused(h.redis, h.prefix, h.empresaA)).toBe(false);
+    expect(await scheduled()).toBe(true);
+    expect(await audit()).toEqual(expect.arrayContaining(['pause-tenant 1', 'resume-tenant 0']));
+  });
+
+  it('lists the calls of the tenant with the recording link, filtered by number and time; never the other tenant', async () => {
+    const calls = (await h.app.inject({ url: '/dashboard/api/calls', headers: asKey(h.keyA) })).json();
+    expect(calls.calls).toHaveLength(2);
+    const byNumber = (await h.app.inject({ url: '/dashboard/api/calls?telefone=1133334444', headers: asKey(h.keyA) })).json();
+    expect(byNumber.calls.map((c: { url_audio: string }) => c.url_audio)).toEqual(['https://pbx.example.com/gravacoes/a1.mp3']);
+    const future = new Date(Date.now() + 3600_000).toISOString();
+    expect((await h.app.inject({ url: `/dashboard/api/calls?desde=${future}`, headers: asKey(h.keyA) })).json().calls).toEqual([]);
+    // Tenant B's key asking for tenant A's calls: 404, and its own list holds only its call.
+    expect((await h.app.inject({ url: `/dashboard/api/calls?empresa=${h.empresaA}`, headers: asKey(h.keyB) })).statusCode).toBe(404);
+    const own = (await h.app.inject({ url: '/dashboard/api/calls', headers: asKey(h.keyB) })).json();
+    expect(own.calls.map((c: { empresa_id: number }) => c.empresa_id)).toEqual([h.empresaB]);
+
+    const opb = await h.login('opb');
+    const page = await h.app.inject({ url: `/dashboard/ligacoes?empresa=${h.empresaA}`, headers: { cookie: opb.cookie } });
+    expect(page.body).toContain('b1.mp3');
+    expect(page.body).not.toContain('a1.mp3');
+    const opa = await h.login('opa');
+    const pageA = (await h.app.inject({ url: '/dashboard/ligacoes', headers: { cookie: opa.cookie } })).body;
+    expect(pageA).toContain('href="https://pbx.example.com/gravacoes/a1.mp3"');
+    expect(pageA).not.toContain('href="javascript:');
+  });
+
+  it('shows endpoints with deliveries and attempts; resends one and recovers failures since a time, audited; walled', async () => {
+    const list = (await h.app.inject({ url: '/dashboard/api/webhooks', headers: asKey(h.keyA) })).json();
+    expect(list.items.map((e: { id: number }) => e.id)).toEqual([endpointA]);
+    expect(list.items[0].deliveries.map((d: { id: number }) => d.id).sort()).toEqual([failedA, deliveredA].sort());
+    const attempts = await h.app.inject({
+      url: `/dashboard/api/webhooks/${endpointA}/deliveries/${failedA}/attempts`,
+      headers: asKey(h.keyA),
+    });
+    expect(attempts.json().items[0]).toMatchObject({ status_http: 500, erro: 'HTTP 500 do endpoint A' });
+
+    // Tenant B: neither A's endpoint nor A's delivery by id, in any combination.
+    const b = asKey(h.keyB);
+    expect(
+      (await h.app.inject({ url: `/dashboard/api/webhooks/${endpointA}/deliveries/${failedA}/attempts`, headers: b })).statusCode,
+    ).toBe(404);
+    expect(
+      (await h.app.inject({ url: `/dashboard/api/webhooks/${endpointB}/deliveries/${failedA}/attempts`, headers: b })).statusCode,
+    ).toBe(404);
+    const crossResend = await h.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/webhooks/${endpointA}/deliveries/${failedA}/resend`,
+      headers: b,
+      payload: {},
+    });
+    expect(crossResend.statusCode).toBe(404);
+    const crossRecover = await h.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/webhooks/${endpointA}/recover`,
+      headers: b,
+      payload: { since: new Date(0).toISOString() },
+    });
+    expect(crossRecover.statusCode).toBe(404);
+    expect((await h.app.inject({ url: `/dashboard/api/webhooks?empresa=${h.empresaA}`, headers: b })).statusCode).toBe(404);
+    const opb = await h.login('opb');
+    const pageB = (await h.app.inject({ url: `/dashboard/webhooks?empresa=${h.empresaA}`, headers: { cookie: opb.cookie } })).body;
+    expect(pageB).toContain('CRM B');
+    expect(pageB).not.toContain('CRM A');
+
+    const leitora = await h.login('leitora');
+    const readerResend = await h.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/webhooks/${endpointA}/deliveries/${failedA}/resend`,
+      headers: { cookie: leitora.cookie, 'x-csrf-token': leitora.csrf },
+      payload: {},
+    });
+    expect(readerResend.statusCode).toBe(403);
+
+    const { cookie, csrf } = await h.login('opa');
+    const resend = await h.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/webhooks/${endpointA}/deliveries/${failedA}/resend`,
+      headers: { cookie, 'x-csrf-token': csrf },
+      payload: {},
+    });
+    expect(resend.statusCode).toBe(202);
+    const job = await h.producer.getJob('webhook', resend.json().jobId);
+    expect(job?.data).toMatchObject({ entregaId: failedA, endpointId: endpointA, manual: true, tenant: { empresaId: h.empresaA } });
+
+    const recover = await h.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/webhooks/${endpointA}/recover`,
+      headers: asKey(h.keyA),
+      payload: { since: new Date(Date.now() - 3600_000).toISOString() },
+    });
+    expect(recover.json()).toEqual({ recovered: 1 });
+    const restarted = await h.database.db
+      .selectFrom('webhook_entregas')
+      .select('status')
+      .where('id', '=', failedA)
+      .executeTakeFirstOrThrow();
+    expect(restarted.status).toBe('pendente');
+    const untouched = await h.database.db
+      .selectFrom('webhook_entregas')
+      .select('status')
+      .where('id', '=', deliveryB)
+      .executeTakeFirstOrThrow();
+    expect(untouched.status).toBe('falhou');
+    const bad = await h.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/webhooks/${endpointA}/recover`,
+      headers: asKey(h.keyA),
+      payload: { since: 'ontem' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(await audit()).toEqual(expect.arrayContaining(['webhook-resend 1', 'webhook-recover 1']));
+  });
+});
