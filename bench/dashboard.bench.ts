@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     await time('failures list, admin (page + total)', () => failuresList({ scope: 'all', estados: ['falhou'] })),
     await time('free text, common ("senha inválidos"), one tenant', () => failuresList({ scope: tenant, texto: 'senha inválidos' })),
     await time('free text, rare ("contaid=54321"), one tenant', () => failuresList({ scope: [2], texto: 'contaid=54321' })),
+    await time('free text, common ("senha inválidos"), admin', () => failuresList({ scope: 'all', texto: 'senha inválidos' })),
     await time('free text, rare ("bloqueado no erp"), admin', () => failuresList({ scope: 'all', texto: 'bloqueado no erp' })),
   ];
   const summary = {

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isTenantPaused } from '@integrador/queue';
+import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
 import type { Browser, Page } from 'playwright-core';
 import { DEFAULT_CREDENTIALS, INVALID_CREDENTIALS } from './fixtures/senior-g5';
 import { launchBrowser } from './support/browser';
@@ -126,6 +128,39 @@ describe('dashboard in a browser', () => {
     );
     expect(status).toBe(403);
     expect(await (await h.producer.getJob('set', failed as string))?.getState()).toBe('failed');
+  }, 180000);
+
+  it('pauses and resumes a whole tenant; shows the call log and the webhook deliveries, resends one', async () => {
+    await h.seedCall(h.empresaA, '(11) 3333-4444', 'https://pbx.example.com/gravacoes/a1.mp3');
+    const input = { nome: 'CRM A', url: 'https://hooks.example.com/a', gatilhos: ['contato.criado'] };
+    const endpoint = (await createEndpoint(h.database.db, DEFAULT_WEBHOOK_SETTINGS, h.empresaA, input)).id;
+    await h.seedDelivery(h.empresaA, endpoint, 'falhou', 1);
+    await h.seedDelivery(h.empresaA, endpoint, 'entregue', 2);
+    const page = await loginAs('opa');
+
+    await page.click('text=Agendamentos');
+    await page.click('button:has-text("Pausar empresa")');
+    await page.waitForSelector('text=empresa pausada');
+    expect(await isTenantPaused(h.redis, h.prefix, h.empresaA)).toBe(true);
+    await page.click('button:has-text("Retomar empresa")');
+    await page.waitForSelector('button:has-text("Pausar empresa")');
+    expect(await isTenantPaused(h.redis, h.prefix, h.empresaA)).toBe(false);
+
+    await page.click('text=Ligações');
+    expect(await page.locator('#ligacoes a').getAttribute('href')).toBe('https://pbx.example.com/gravacoes/a1.mp3');
+    await shot(page, 'calls');
+
+    await page.click('header >> text=Webhooks');
+    await page.locator('tr[data-entrega] details').first().click();
+    await shot(page, 'webhooks');
+    await page.locator('tr[data-entrega] button:has-text("Reenviar")').first().click();
+    await page.waitForSelector('text=Ação registrada: 1 job(s).');
+
+    await page.click('text=Auditoria');
+    const audit = await page.locator('tbody').innerText();
+    expect(audit).toMatch(/pause-tenant/);
+    expect(audit).toMatch(/resume-tenant/);
+    expect(audit).toMatch(/webhook-resend/);
   }, 180000);
 
   it("hides tenant A's jobs from an operador of tenant B: search, counts and URL", async () => {

@@ -1,4 +1,3 @@
-import { normalizePhone } from '@integrador/cti';
 import { isTenantPaused, listSchedulers } from '@integrador/queue';
 import { reconcileSchedules, schedulerIdOf } from '@integrador/runtime';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
@@ -19,71 +18,17 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
   let deliveredA: number;
   let deliveryB: number;
 
-  async function call(empresaId: number, telefone: string, url: string | null) {
-    await h.database.db
-      .insertInto('ligacoes')
-      .values({
-        empresa_id: empresaId,
-        ramal: '201',
-        telefone,
-        chave_telefone: normalizePhone(telefone).key,
-        direcao: 'entrada',
-        status: 'finalizada',
-        inicio: new Date(),
-        url_audio: url,
-        sem_inicio: 0,
-      })
-      .execute();
-  }
-
-  async function delivery(empresaId: number, endpointId: number, status: string, n: number) {
-    const mensagem = await h.database.db
-      .insertInto('webhook_mensagens')
-      .values({
-        empresa_id: empresaId,
-        chave: `k-${empresaId}-${n}`,
-        gatilho: 'contato.criado',
-        tabela: 'contatos',
-        registro_id: String(n),
-        webhook_id: `msg_${empresaId}_${n}`,
-        payload: '[{}]',
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const entrega = await h.database.db
-      .insertInto('webhook_entregas')
-      .values({ empresa_id: empresaId, endpoint_id: endpointId, mensagem_id: Number(mensagem.id), status, tentativas: 1 })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await h.database.db
-      .insertInto('webhook_tentativas')
-      .values({
-        empresa_id: empresaId,
-        entrega_id: Number(entrega.id),
-        numero: 1,
-        origem: 'automatica',
-        cabecalhos: '{}',
-        status_http: status === 'falhou' ? 500 : 200,
-        resposta: null,
-        duracao_ms: 12,
-        classe_erro: status === 'falhou' ? 'SERVER_ERROR' : null,
-        erro: status === 'falhou' ? 'HTTP 500 do endpoint A' : null,
-      })
-      .execute();
-    return Number(entrega.id);
-  }
-
   beforeAll(async () => {
     await h.start();
-    await call(h.empresaA, '(11) 3333-4444', 'https://pbx.example.com/gravacoes/a1.mp3');
-    await call(h.empresaA, '(21) 98888-7777', 'javascript:alert(1)');
-    await call(h.empresaB, '(11) 3333-4444', 'https://pbx.example.com/gravacoes/b1.mp3');
+    await h.seedCall(h.empresaA, '(11) 3333-4444', 'https://pbx.example.com/gravacoes/a1.mp3');
+    await h.seedCall(h.empresaA, '(21) 98888-7777', 'javascript:alert(1)');
+    await h.seedCall(h.empresaB, '(11) 3333-4444', 'https://pbx.example.com/gravacoes/b1.mp3');
     const input = { nome: 'CRM A', url: 'https://hooks.example.com/a', gatilhos: ['contato.criado'] };
     endpointA = (await createEndpoint(h.database.db, DEFAULT_WEBHOOK_SETTINGS, h.empresaA, input)).id;
     endpointB = (await createEndpoint(h.database.db, DEFAULT_WEBHOOK_SETTINGS, h.empresaB, { ...input, nome: 'CRM B' })).id;
-    failedA = await delivery(h.empresaA, endpointA, 'falhou', 1);
-    deliveredA = await delivery(h.empresaA, endpointA, 'entregue', 2);
-    deliveryB = await delivery(h.empresaB, endpointB, 'falhou', 3);
+    failedA = await h.seedDelivery(h.empresaA, endpointA, 'falhou', 1);
+    deliveredA = await h.seedDelivery(h.empresaA, endpointA, 'entregue', 2);
+    deliveryB = await h.seedDelivery(h.empresaB, endpointB, 'falhou', 3);
   }, 240000);
 
   afterAll(async () => {

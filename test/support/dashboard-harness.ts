@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConnectionsFile } from '@integrador/connections';
+import { normalizePhone } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, createOperador, type EstadoRegistroJob, issueApiKey, type PapelOperador } from '@integrador/store';
@@ -147,6 +148,62 @@ export class DashboardHarness {
     const page = await this.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
     const csrf = /name="csrf-token" content="([^"]*)"/.exec(page.body)?.[1] ?? '';
     return { cookie, csrf };
+  }
+
+  /** A finished call of the tenant, as worker-cti records it. */
+  async seedCall(empresaId: number, telefone: string, url: string | null) {
+    await this.database.db
+      .insertInto('ligacoes')
+      .values({
+        empresa_id: empresaId,
+        ramal: '201',
+        telefone,
+        chave_telefone: normalizePhone(telefone).key,
+        direcao: 'entrada',
+        status: 'finalizada',
+        inicio: new Date(),
+        url_audio: url,
+        sem_inicio: 0,
+      })
+      .execute();
+  }
+
+  /** A delivery of the endpoint with one attempt (HTTP 500 when failed), as worker-webhook records it. */
+  async seedDelivery(empresaId: number, endpointId: number, status: string, n: number) {
+    const mensagem = await this.database.db
+      .insertInto('webhook_mensagens')
+      .values({
+        empresa_id: empresaId,
+        chave: `k-${empresaId}-${n}`,
+        gatilho: 'contato.criado',
+        tabela: 'contatos',
+        registro_id: String(n),
+        webhook_id: `msg_${empresaId}_${n}`,
+        payload: '[{}]',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const entrega = await this.database.db
+      .insertInto('webhook_entregas')
+      .values({ empresa_id: empresaId, endpoint_id: endpointId, mensagem_id: Number(mensagem.id), status, tentativas: 1 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await this.database.db
+      .insertInto('webhook_tentativas')
+      .values({
+        empresa_id: empresaId,
+        entrega_id: Number(entrega.id),
+        numero: 1,
+        origem: 'automatica',
+        cabecalhos: '{}',
+        status_http: status === 'falhou' ? 500 : 200,
+        resposta: null,
+        duracao_ms: 12,
+        classe_erro: status === 'falhou' ? 'SERVER_ERROR' : null,
+        erro: status === 'falhou' ? 'HTTP 500 do endpoint A' : null,
+      })
+      .execute();
+    return Number(entrega.id);
   }
 
   async close(): Promise<void> {
