@@ -5,7 +5,22 @@ import type { CrmDatabase, EstadoRegistroJob, JobEvent } from '@integrador/store
 import { recordJobEvent } from '@integrador/store';
 
 /** Payload fields that are a job's key parameters (searchable, shown in the dashboard); never secrets. */
-const KEY_FIELDS = ['servicoId', 'tipo', 'trigger', 'telefone', 'contaId'] as const;
+// Webhook deliveries by endpoint and delivery (entregaId=…), CTI jobs by event, call, ramal and number.
+const KEY_FIELDS = [
+  'servicoId',
+  'tipo',
+  'trigger',
+  'telefone',
+  'contaId',
+  'endpointId',
+  'entregaId',
+  'manual',
+  'eventId',
+  'callId',
+  'kind',
+  'ramal',
+  'numero',
+] as const;
 
 function keyParameters(data: Record<string, unknown>): Record<string, unknown> | null {
   const params: Record<string, unknown> = {};
