@@ -1,5 +1,4 @@
-import { listSchedulers } from '@integrador/queue';
-import { reconcileSchedules, schedulerIdOf } from '@integrador/runtime';
+import { reconcileSchedules } from '@integrador/runtime';
 import { recordJobEvent } from '@integrador/store';
 import { DEFAULT_CREDENTIALS, INVALID_CREDENTIALS } from './fixtures/senior-g5';
 import { DashboardHarness, LOGIN_RATE_LIMIT, PASSWORD, WRONG_ERP_PASSWORD } from './support/dashboard-harness';
@@ -232,14 +231,7 @@ describe('dashboard API', () => {
   }, 400000);
 
   it('pauses and resumes a GET schedule (the reconciler keeps it paused), audited; not for another tenant', async () => {
-    const { id } = await h.database.db
-      .insertInto('integracao')
-      .values({ nome: 'GET-CONTAS', tipo_servico: 'GET', ativo: 1, empresa_id: h.empresaA, empresa_filial_id: null, cron: '0 3 * * *' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const schedulerId = schedulerIdOf(h.empresaA, id);
-    const scheduled = async () => (await listSchedulers(h.producer.queue('get'))).some((s) => s.id === schedulerId);
-    await reconcileSchedules(h.database.db, h.producer, { tz: 'America/Sao_Paulo' });
+    const { id, scheduled } = await h.scheduledGet('GET-CONTAS', '0 3 * * *');
     expect(await scheduled()).toBe(true);
 
     const otherTenant = await h.app.inject({

@@ -1,5 +1,5 @@
-import { isTenantPaused, listSchedulers } from '@integrador/queue';
-import { reconcileSchedules, schedulerIdOf } from '@integrador/runtime';
+import { isTenantPaused } from '@integrador/queue';
+import { reconcileSchedules } from '@integrador/runtime';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
 import { DashboardHarness } from './support/dashboard-harness';
 
@@ -41,14 +41,7 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
       .items.map((e: { acao: string; quantidade: number }) => `${e.acao} ${e.quantidade}`);
 
   it('pauses and resumes a whole tenant: schedules gone (and kept gone), workers told; audited; leitor and other tenant refused', async () => {
-    const { id } = await h.database.db
-      .insertInto('integracao')
-      .values({ nome: 'GET-TENANT', tipo_servico: 'GET', ativo: 1, empresa_id: h.empresaA, empresa_filial_id: null, cron: '0 4 * * *' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const schedulerId = schedulerIdOf(h.empresaA, id);
-    const scheduled = async () => (await listSchedulers(h.producer.queue('get'))).some((s) => s.id === schedulerId);
-    await reconcileSchedules(h.database.db, h.producer, { tz: 'America/Sao_Paulo' });
+    const { scheduled } = await h.scheduledGet('GET-TENANT', '0 4 * * *');
     expect(await scheduled()).toBe(true);
 
     const leitora = await h.login('leitora');

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { loadConnectionsFile } from '@integrador/connections';
 import { normalizePhone } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { createRedis, JobProducer, listSchedulers, waitUntilReady } from '@integrador/queue';
+import { reconcileSchedules, schedulerIdOf } from '@integrador/runtime';
 import { createEmpresa, createOperador, type EstadoRegistroJob, issueApiKey, type PapelOperador } from '@integrador/store';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -148,6 +149,18 @@ export class DashboardHarness {
     const page = await this.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
     const csrf = /name="csrf-token" content="([^"]*)"/.exec(page.body)?.[1] ?? '';
     return { cookie, csrf };
+  }
+
+  /** A GET integration of tenant A with a cron, reconciled; `scheduled()` says whether its job scheduler exists. */
+  async scheduledGet(nome: string, cron: string): Promise<{ id: number; scheduled: () => Promise<boolean> }> {
+    const { id } = await this.database.db
+      .insertInto('integracao')
+      .values({ nome, tipo_servico: 'GET', ativo: 1, empresa_id: this.empresaA, empresa_filial_id: null, cron })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const schedulerId = schedulerIdOf(this.empresaA, id);
+    await reconcileSchedules(this.database.db, this.producer, { tz: 'America/Sao_Paulo' });
+    return { id, scheduled: async () => (await listSchedulers(this.producer.queue('get'))).some((s) => s.id === schedulerId) };
   }
 
   /** A finished call of the tenant, as worker-cti records it. */

@@ -71,6 +71,15 @@ async function audit(deps: ActionDeps, viewer: Viewer, acao: string, perTenant: 
   }
 }
 
+/** One audit row for an action on one tenant's target (who, when, what, how many). */
+export async function auditAction(
+  deps: Pick<ActionDeps, 'database'>,
+  viewer: Viewer,
+  entry: { empresaId: number; acao: string; alvo: string; quantidade: number; detalhe?: Record<string, unknown> | null },
+): Promise<void> {
+  await recordAudit(deps.database.db, { autor: viewer.autor, operadorId: viewer.operadorId, detalhe: null, ...entry });
+}
+
 type JobAction = 'retry' | 'discard';
 
 async function applyToJobs(deps: ActionDeps, viewer: Viewer, refs: readonly JobRef[], action: JobAction, detalhe: Record<string, unknown>) {
@@ -154,14 +163,11 @@ export async function runNow(
   const integracao = await findIntegracao(deps.database.db, { ...tenant, nome: '' }, integracaoId);
   if (!integracao) return undefined;
   const run = await enqueueIntegrationRun(deps.database, deps.producer, { tenant, integracaoId, parametros, trigger: 'api' });
-  await recordAudit(deps.database.db, {
-    autor: viewer.autor,
-    operadorId: viewer.operadorId,
+  await auditAction(deps, viewer, {
     empresaId,
     acao: 'run-now',
     alvo: `integracao/${integracaoId} → ${run.queue}/${run.jobId}`,
     quantidade: 1,
-    detalhe: null,
   });
   return run;
 }
@@ -182,14 +188,11 @@ export async function pauseSchedule(
   if (paused)
     await deps.producer.read('pause schedule', () => removeScheduler(deps.producer.queue('get'), schedulerIdOf(empresaId, integracaoId)));
   else if (deps.scheduleTimezone) await reconcileSchedules(deps.database.db, deps.producer, { tz: deps.scheduleTimezone });
-  await recordAudit(deps.database.db, {
-    autor: viewer.autor,
-    operadorId: viewer.operadorId,
+  await auditAction(deps, viewer, {
     empresaId,
     acao: paused ? 'pause-schedule' : 'resume-schedule',
     alvo: `integracao/${integracaoId}`,
     quantidade: 1,
-    detalhe: null,
   });
   return true;
 }
@@ -210,9 +213,7 @@ export async function pauseTenant(deps: ActionDeps, viewer: Viewer, empresaId: n
   const schedules = (await listGetIntegracoes(deps.database.db, empresaId)).map((row) => schedulerIdOf(empresaId, row.id));
   if (paused) for (const id of schedules) await deps.producer.read('pause tenant', () => removeScheduler(deps.producer.queue('get'), id));
   else if (deps.scheduleTimezone) await reconcileSchedules(deps.database.db, deps.producer, { tz: deps.scheduleTimezone });
-  await recordAudit(deps.database.db, {
-    autor: viewer.autor,
-    operadorId: viewer.operadorId,
+  await auditAction(deps, viewer, {
     empresaId,
     acao: paused ? 'pause-tenant' : 'resume-tenant',
     alvo: `empresa/${empresaId}`,

@@ -1,60 +1,48 @@
-import { recordAudit } from '@integrador/store';
 import { recoverDeliveries, resendDelivery, WebhookError } from '@integrador/webhooks';
 import { seesTenant, type Viewer } from './access';
-import type { ActionDeps } from './actions';
+import { type ActionDeps, auditAction } from './actions';
 
-/** The engine's "not yours / not there" as undefined (the routes answer 404); anything else goes on. */
-async function unlessMissing<T>(work: () => Promise<T>): Promise<T | undefined> {
+/**
+ * Runs one of the webhook engine's actions on a tenant the viewer sees and audits it; undefined when the tenant,
+ * endpoint or delivery is not the viewer's (the engine's 404: the routes answer 404 too).
+ */
+async function audited<T>(
+  deps: ActionDeps,
+  viewer: Viewer,
+  empresaId: number,
+  work: () => Promise<T>,
+  describe: (result: T) => { acao: string; alvo: string; quantidade: number; detalhe?: Record<string, unknown> },
+): Promise<T | undefined> {
+  if (!seesTenant(viewer, empresaId)) return undefined;
+  let result: T;
   try {
-    return await work();
+    result = await work();
   } catch (err) {
     if (err instanceof WebhookError && err.status === 404) return undefined;
     throw err;
   }
+  await auditAction(deps, viewer, { empresaId, ...describe(result) });
+  return result;
 }
 
 /** Sends one of the viewer's webhook deliveries again (the engine's resend: one manual attempt); the job id, or undefined. */
-export async function resendWebhookDelivery(
-  deps: ActionDeps,
-  viewer: Viewer,
-  empresaId: number,
-  endpointId: number,
-  entregaId: number,
-): Promise<string | undefined> {
-  if (!seesTenant(viewer, empresaId)) return undefined;
-  const jobId = await unlessMissing(() => resendDelivery(deps.database.db, deps.producer, empresaId, endpointId, entregaId));
-  if (jobId === undefined) return undefined;
-  await recordAudit(deps.database.db, {
-    autor: viewer.autor,
-    operadorId: viewer.operadorId,
+export function resendWebhookDelivery(deps: ActionDeps, viewer: Viewer, empresaId: number, endpointId: number, entregaId: number) {
+  return audited(
+    deps,
+    viewer,
     empresaId,
-    acao: 'webhook-resend',
-    alvo: `webhook/${endpointId}/entrega/${entregaId} → webhook/${jobId}`,
-    quantidade: 1,
-    detalhe: null,
-  });
-  return jobId;
+    () => resendDelivery(deps.database.db, deps.producer, empresaId, endpointId, entregaId),
+    (jobId) => ({ acao: 'webhook-resend', alvo: `webhook/${endpointId}/entrega/${entregaId} → webhook/${jobId}`, quantidade: 1 }),
+  );
 }
 
 /** Re-sends the endpoint's failed deliveries since `since` (the engine's recover); how many, or undefined. */
-export async function recoverWebhookFailures(
-  deps: ActionDeps,
-  viewer: Viewer,
-  empresaId: number,
-  endpointId: number,
-  since: Date,
-): Promise<number | undefined> {
-  if (!seesTenant(viewer, empresaId)) return undefined;
-  const count = await unlessMissing(() => recoverDeliveries(deps.database.db, deps.producer, empresaId, endpointId, since));
-  if (count === undefined) return undefined;
-  await recordAudit(deps.database.db, {
-    autor: viewer.autor,
-    operadorId: viewer.operadorId,
+export function recoverWebhookFailures(deps: ActionDeps, viewer: Viewer, empresaId: number, endpointId: number, since: Date) {
+  return audited(
+    deps,
+    viewer,
     empresaId,
-    acao: 'webhook-recover',
-    alvo: `webhook/${endpointId}`,
-    quantidade: count,
-    detalhe: { desde: since.toISOString() },
-  });
-  return count;
+    () => recoverDeliveries(deps.database.db, deps.producer, empresaId, endpointId, since),
+    (count) => ({ acao: 'webhook-recover', alvo: `webhook/${endpointId}`, quantidade: count, detalhe: { desde: since.toISOString() } }),
+  );
 }
