@@ -1,7 +1,7 @@
 import { countJobRecords, listAudit, searchJobRecords } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, sendError, type Viewer } from './access';
-import { discardJobs, type JobRef, pauseSchedule, pauseTenant, retryJobs, retryMatching, runNow } from './actions';
+import { BULK_LIMIT, discardJobs, type JobRef, pauseSchedule, pauseTenant, retryJobs, retryMatching, runNow } from './actions';
 import type { DashboardDeps } from './deps';
 import { messages } from './i18n';
 import { previewer } from './pages.routes';
@@ -61,9 +61,10 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const offset = Math.max(Number(query.offset ?? 0) || 0, 0);
       const [items, total] = await Promise.all([
         searchJobRecords(deps.database.db, filter, limit, offset),
-        countJobRecords(deps.database.db, filter),
+        countJobRecords(deps.database.db, filter, BULK_LIMIT),
       ]);
-      return { total, items };
+      // Counted up to one bulk retry's worth: above it the total says "more than BULK_LIMIT".
+      return { total: Math.min(total, BULK_LIMIT), totalCapped: total > BULK_LIMIT, items };
     });
 
     app.get('/dashboard/api/jobs/:queue/:id', async (request, reply) => {

@@ -12,7 +12,7 @@ import {
 import { SoapClientCache } from '@integrador/transports';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, type Viewer } from './access';
-import { discardJobs, type JobRef, pauseSchedule, pauseTenant, retryJobs, retryMatching, runNow } from './actions';
+import { BULK_LIMIT, discardJobs, type JobRef, pauseSchedule, pauseTenant, retryJobs, retryMatching, runNow } from './actions';
 import type { DashboardDeps } from './deps';
 import { html } from './html';
 import { formatTime, messages } from './i18n';
@@ -87,14 +87,17 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const viewer = viewerOf(request);
       const query = request.query as Query;
       const filter = filterOf(viewer, query);
-      const [rows, total] = await Promise.all([searchJobRecords(deps.database.db, filter), countJobRecords(deps.database.db, filter)]);
+      const [rows, total] = await Promise.all([
+        searchJobRecords(deps.database.db, filter),
+        countJobRecords(deps.database.db, filter, BULK_LIMIT),
+      ]);
       const flash = query.feito !== undefined ? messages(viewer.locale).done(Number(query.feito)) : undefined;
       return page(
         reply,
         viewer,
         messages(viewer.locale).failures,
         'failures',
-        failuresBody(viewer, failureQuery(query), rows, total),
+        failuresBody(viewer, failureQuery(query), rows, total > BULK_LIMIT ? `${BULK_LIMIT}+` : total),
         flash,
       );
     });

@@ -46,6 +46,9 @@ describe.each(ALL_DIALECTS)('dashboard records on %s', (dialect) => {
     await recordJobEvent(db, { ...base, jobId: '3', estado: 'concluido' });
 
     expect(await countJobRecords(db, { scope: 'all' })).toBe(3);
+    // A capped count stops one past the cap ("more than 1"), and is exact below it.
+    expect(await countJobRecords(db, { scope: 'all' }, 1)).toBe(2);
+    expect(await countJobRecords(db, { scope: 'all' }, 10)).toBe(3);
     const failed = await searchJobRecords(db, { scope: [1], estados: ['falhou'] });
     expect(failed).toEqual([
       expect.objectContaining({ job_id: '1', erro_codigo: 'RECEPTOR_ERROR', erro_mensagem: 'Usuário ou senha inválidos' }),

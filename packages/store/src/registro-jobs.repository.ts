@@ -134,9 +134,24 @@ export async function searchJobRecords(db: Db, filter: JobFilter, limit = 50, of
   return filtered(db, filter).selectAll().orderBy('atualizado_em', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute();
 }
 
-/** How many records match the filter (the "retry all matching" confirmation and the list's total). */
-export async function countJobRecords(db: Db, filter: JobFilter): Promise<number> {
-  const row = await filtered(db, filter)
+/**
+ * How many records match the filter (the "retry all matching" confirmation and the list's total). With `cap`, counting
+ * stops after cap + 1 rows (an answer above `cap` means "more than cap"): a common word over every tenant then reads
+ * a bounded number of rows instead of all its matches.
+ */
+export async function countJobRecords(db: Db, filter: JobFilter, cap?: number): Promise<number> {
+  if (cap === undefined) {
+    const row = await filtered(db, filter)
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+  const bounded = filtered(db, filter)
+    .select('id')
+    .limit(cap + 1)
+    .as('t');
+  const row = await db
+    .selectFrom(bounded)
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .executeTakeFirst();
   return Number(row?.n ?? 0);

@@ -93,7 +93,7 @@ export function failureRows(viewer: Viewer, rows: RegistroJob[]): Raw {
   )}`;
 }
 
-export function failuresBody(viewer: Viewer, query: FailureQuery, rows: RegistroJob[], total: number): Raw {
+export function failuresBody(viewer: Viewer, query: FailureQuery, rows: RegistroJob[], total: number | string): Raw {
   const t = messages(viewer.locale);
   const qs = queryString(query);
   const act = viewer.papel !== 'leitor';
