@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseConnections } from '@integrador/connections';
-import { buildSourceQuery, DEFAULT_CHUNK_SIZE, loadGetDefinition } from '@integrador/integrador';
+import { admitRun, buildSourceQuery, DEFAULT_CHUNK_SIZE, getDefinitionOf } from '@integrador/integrador';
 import type { GetRunResult } from '@integrador/jobs';
 import { enqueueGetRun, type JobProducer } from '@integrador/queue';
 import { sourceReaderFor } from '@integrador/runtime';
@@ -112,7 +112,8 @@ export async function readOnlyRowsPerSecond(
 ): Promise<number> {
   const registry = parseConnections(fs.readFileSync(connectionsFile, 'utf8'), 'json', {}, connectionsFile);
   const tenant = { empresaId: crm.empresaId, filialId: null, nome: '' };
-  const definition = await loadGetDefinition(crm.database.db, tenant, crm.integracaoId);
+  const admitted = await admitRun(crm.database.db, { tenant, integracaoId: crm.integracaoId, parametros: {}, checkParameters: false });
+  const definition = getDefinitionOf(admitted);
   const reader = await sourceReaderFor(registry.require(connectionName(source), crm.empresaId));
   try {
     const query = buildSourceQuery(definition.settings, reader.driver, {}, null);

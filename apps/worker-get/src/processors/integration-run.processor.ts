@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { loadGetDefinition, runGet, runInputs, SyncBusyError } from '@integrador/integrador';
+import { getDefinitionOf, runGet, runInputs, SyncBusyError } from '@integrador/integrador';
 import type { GetRunResult, IntegrationRunPayload } from '@integrador/jobs';
 import { type FlowValues, type JobContext, type JobHandler, mergeFlowValues } from '@integrador/queue';
 import { admitJob, sourceReaderFor, type WorkerDeps } from '@integrador/runtime';
@@ -27,8 +27,7 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
     const tenant = { empresaId: payload.tenant.empresaId, filialId: payload.tenant.filialId, nome: '' };
     const jobId = String(ctx.job.id);
     try {
-      await admitJob(database, payload, ctx.upstream);
-      const definition = await loadGetDefinition(database.db, tenant, payload.integracaoId);
+      const definition = getDefinitionOf(await admitJob(database, payload, ctx.upstream));
       // A pull is one outbound use of the ERP connection: the (tenant, connection) rate limit applies to it.
       await ctx.limits.acquire({ connection: definition.conexao.nome_conexao });
       const reader = await sourceReaderFor(connections.require(definition.conexao.nome_conexao, tenant.empresaId));
