@@ -133,7 +133,7 @@ describe('OpenAPI fuzz of the ingress', () => {
       ])
       .execute();
     for (const row of await database.db.selectFrom('integracao').select('id').execute()) known.id?.push(String(row.id));
-    const servico = await createServicoEndpoint(database, a, {
+    const servico = await createServicoEndpoint(database, { empresaId: a, filialId: null }, {
       nome: 'fuzz',
       urlBase: 'http://127.0.0.1:1',
       autenticacao: 'nenhuma',

@@ -20,7 +20,7 @@ describe('integrador endpoints and tenant limit', () => {
     endpoint = await startJsonEndpoint();
     prefix = testPrefix();
     empresaId = await createEmpresa(database.db, 'Faculdade CLI');
-    const service = await createServicoEndpoint(database, empresaId, {
+    const service = await createServicoEndpoint(database, { empresaId, filialId: null }, {
       nome: 'Egressos',
       urlBase: endpoint.url,
       autenticacao: 'bearer',
@@ -64,7 +64,7 @@ describe('integrador endpoints and tenant limit', () => {
 
     const allowed = await runCli(['endpoints', 'private-network', String(servicoId), '--empresa', String(empresaId), '--allow'], env);
     expect(allowed).toMatchObject({ code: 0, stdout: `Serviço #${servicoId}: endereços internos permitidos.\n` });
-    expect((await findServicoEndpoint(database.db, empresaId, servicoId))?.permitirRedePrivada).toBe(true);
+    expect((await findServicoEndpoint(database.db, { empresaId, filialId: null }, servicoId))?.permitirRedePrivada).toBe(true);
 
     const result = await runCli(['--lang', 'en', 'endpoints', 'validate', String(servicoId), '--empresa', String(empresaId)], env);
     expect(result.code).toBe(1);

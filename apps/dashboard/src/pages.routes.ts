@@ -155,7 +155,7 @@ ${items.map(
       const t = messages(viewer.locale);
       const sections = [];
       for (const empresa of await visibleEmpresas(deps, viewer)) {
-        const items = await listServicosEndpoint(deps.database.db, empresa.id);
+        const items = await listServicosEndpoint(deps.database.db, { empresaId: empresa.id, filialId: null });
         if (!items.length) continue;
         sections.push(html`<section><h2>${empresa.nome} (#${empresa.id})</h2><table><thead><tr><th>#</th><th>nome</th><th>${t.status}</th><th>${t.reason}</th><th>${t.updatedAt}</th></tr></thead><tbody>
 ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.status === 'falha' ? 'falhou' : 'concluido'}">${s.status}</td><td>${s.statusMotivo ? JSON.stringify(s.statusMotivo) : '—'}</td><td>${formatTime(s.ultimaExecucaoEm, viewer.locale, viewer.timeZone)}</td></tr>`)}
