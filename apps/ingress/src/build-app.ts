@@ -146,7 +146,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       await v1.register(configRoutes(deps.database, deps.connections));
       await v1.register(endpointsRoutes(deps.database, deps.producer, deps.endpoints ?? { limits: SEED_003_LIMITS, env: {} }));
       await v1.register(schedulesRoutes(deps.database, deps.producer));
-      await v1.register(connectionsRoutes(deps.connections));
+      await v1.register(connectionsRoutes(deps.database, deps.connections));
       await v1.register(limitsRoutes(deps.producer, deps.keyPrefix, deps.checkTimeoutMs));
       await v1.register(webhooksRoutes(deps.database, deps.producer, webhooks));
       await v1.register(ctiApiRoutes(cti));
