@@ -8,85 +8,43 @@ import { createRedis, JobProducer, startQueueWorker, waitUntilReady } from '@int
 import { closeAllTransports, lintStoredConfiguration, pingProcessor } from '@integrador/runtime';
 import { issueApiKey } from '@integrador/store';
 import { SoapClientCache } from '@integrador/transports';
-import type { Worker } from 'bullmq';
-import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { Job } from 'bullmq';
 import { buildApp } from '../apps/ingress/src/build-app';
 import { createIntegrationRunProcessor } from '../apps/worker-set/src/processors/integration-run.processor';
-import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
+import { DEFAULT_CREDENTIALS, MAINTENANCE_FAULT, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
 import { ROW_19_AS_PRINTED, seedRow19AsPrinted } from './fixtures/seed-001-row-19';
 import { CONTA } from './fixtures/set-ws-contas';
-import { createTestDatabase, type TestDatabase } from './support/databases';
+import { createTestDatabase } from './support/databases';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 
-/** Seed 001's example row exactly as the manual prints it: typographic quotes, no parametros_obrigatorios. */
-describe('seed 001 row 19 as printed', () => {
-  let erp: SeniorG5Server;
-  let database: TestDatabase;
-  let connections: ConnectionsRegistry;
-  let redis: Redis;
-  let workerRedis: Redis;
-  let producer: JobProducer;
-  let worker: Worker;
-  let app: FastifyInstance;
-  let prefix: string;
-  let key: string;
-  let empresaId: number;
-
-  beforeAll(async () => {
-    erp = await startSeniorG5Server();
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-row19-')), 'connections.yaml');
-    fs.writeFileSync(file, seniorG5ConnectionsYaml(erp.url));
-    connections = await loadConnectionsFile(file, { SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password });
-    database = await createTestDatabase('sqlite');
-    ({ empresaId } = await seedRow19AsPrinted(database.db));
-    key = await issueApiKey(database.db, empresaId, null, 'row19');
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
-    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
-    const deps = { config: loadConfig({}, os.tmpdir()), logger, database, connections };
-    worker = startQueueWorker({
-      queue: 'set',
-      connection: workerRedis,
-      prefix,
-      concurrency: 1,
-      logger,
-      handlers: { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps, new SoapClientCache({ max: 2 })) },
-    });
-  }, 60_000);
-
-  afterAll(async () => {
-    await worker?.close();
-    await app?.close();
-    await producer?.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis?.disconnect();
-    workerRedis?.disconnect();
-    await closeAllTransports();
-    await database?.drop();
-    await erp?.close();
+/** Row 19 as printed on SQLite, the SOAP double, the ingress and an in-process SET worker; `extra` ends the senior_g5 entry. */
+async function startHarness(extra = '') {
+  const erp = await startSeniorG5Server();
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-row19-')), 'connections.yaml');
+  fs.writeFileSync(file, `${seniorG5ConnectionsYaml(erp.url)}\n${extra}`);
+  const connections: ConnectionsRegistry = await loadConnectionsFile(file, { SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password });
+  const database = await createTestDatabase('sqlite');
+  const { empresaId } = await seedRow19AsPrinted(database.db);
+  const key = await issueApiKey(database.db, empresaId, null, 'row19');
+  const prefix = testPrefix();
+  const redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+  const workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+  await waitUntilReady(redis);
+  const producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+  const app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+  const deps = { config: loadConfig({}, os.tmpdir()), logger, database, connections };
+  const worker = startQueueWorker({
+    queue: 'set',
+    connection: workerRedis,
+    prefix,
+    concurrency: 1,
+    logger,
+    handlers: { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps, new SoapClientCache({ max: 2 })) },
   });
-
-  it('is pasted with the manual’s typographic quotes and without parametros_obrigatorios', () => {
-    expect(ROW_19_AS_PRINTED.consulta).toMatch(/^\{\u201Cconsulta\u201D:\u201CSELECT c\.id_erp, .* WHERE c\.id = #contaId#\u201D\}$/);
-    expect(ROW_19_AS_PRINTED.parametros_obrigatorios).toBeNull();
-  });
-
-  it('lints without errors; the warnings are the quotes and the parameter nothing requires', async () => {
-    const findings = await lintStoredConfiguration(database, connections, empresaId);
-    expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
-    const warnings = findings.map((f) => `${f.table}.${f.column} ${f.code}`);
-    expect(warnings).toContain('integracao.consulta TYPOGRAPHIC_QUOTES');
-    process.stdout.write(`[row 19] lint warnings: ${warnings.join('; ')}\n`);
-  });
-
-  it('runs against the SOAP double: one GravarClientes call, the ERP code written back', async () => {
-    erp.requests.count = 0;
+  /** Runs row 19 for conta 42 through the API and waits until its job completes or fails for good. */
+  async function runToEnd(timeoutMs = 30_000): Promise<{ job: Job | undefined; state: string | undefined }> {
     const accepted = await app.inject({
       method: 'POST',
       url: '/v1/integrations/19/run',
@@ -94,19 +52,86 @@ describe('seed 001 row 19 as printed', () => {
       payload: { parametros: { contaId: CONTA.id } },
     });
     expect(accepted.statusCode).toBe(202);
-    const deadline = Date.now() + 30_000;
-    let state: string | undefined;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const job = await producer.getJob('set', accepted.json().jobId);
-      state = await job?.getState();
-      if (state === 'completed' || state === 'failed' || Date.now() > deadline) {
-        expect({ state, reason: job?.failedReason }).toEqual({ state: 'completed', reason: undefined });
-        break;
-      }
+      const state = await job?.getState();
+      if (state === 'completed' || state === 'failed' || Date.now() > deadline) return { job, state };
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(erp.requests.count).toBe(1);
-    const conta = await database.db.selectFrom('contas').select('id_erp').where('id', '=', CONTA.id).executeTakeFirstOrThrow();
+  }
+  async function close() {
+    await worker.close();
+    await app.close();
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+    workerRedis.disconnect();
+    await closeAllTransports();
+    await database.drop();
+    await erp.close();
+  }
+  return { erp, database, connections, empresaId, runToEnd, close };
+}
+
+/** Seed 001's example row exactly as the manual prints it: typographic quotes, no parametros_obrigatorios. */
+describe('seed 001 row 19 as printed', () => {
+  let h: Awaited<ReturnType<typeof startHarness>>;
+  beforeAll(async () => {
+    h = await startHarness();
+  }, 60_000);
+  afterAll(async () => h?.close());
+
+  it('is pasted with the manual’s typographic quotes and without parametros_obrigatorios', () => {
+    expect(ROW_19_AS_PRINTED.consulta).toMatch(/^\{\u201Cconsulta\u201D:\u201CSELECT c\.id_erp, .* WHERE c\.id = #contaId#\u201D\}$/);
+    expect(ROW_19_AS_PRINTED.parametros_obrigatorios).toBeNull();
+  });
+
+  it('lints without errors; the warnings are the quotes and the #contaId# no parametros_obrigatorios declares', async () => {
+    const findings = await lintStoredConfiguration(h.database, h.connections, h.empresaId);
+    expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(findings.map((f) => `${f.table}.${f.column} ${f.code}`)).toEqual([
+      'integracao.consulta TYPOGRAPHIC_QUOTES',
+      'integracao.consulta UNPROVIDED_VARIABLE',
+      'integracao.sql_update UNPROVIDED_VARIABLE',
+    ]);
+  });
+
+  it('runs against the SOAP double: one GravarClientes call, the ERP code written back', async () => {
+    h.erp.requests.count = 0;
+    const { job, state } = await h.runToEnd();
+    expect({ state, reason: job?.failedReason }).toEqual({ state: 'completed', reason: undefined });
+    expect(h.erp.requests.count).toBe(1);
+    const conta = await h.database.db.selectFrom('contas').select('id_erp').where('id', '=', CONTA.id).executeTakeFirstOrThrow();
     expect(conta.id_erp).toMatch(/^\d+$/);
+  }, 60_000);
+});
+
+/** A connections-file entry's `retry` replaces the default 6 attempts from 2 s for pushes through that connection. */
+describe('per-connection retry policy', () => {
+  let h: Awaited<ReturnType<typeof startHarness>>;
+  beforeAll(async () => {
+    h = await startHarness('    retry: { attempts: 3, backoffMs: 100 }');
+  }, 60_000);
+  afterAll(async () => h?.close());
+
+  it('gives up after the connection’s attempts, waiting its backoff (100 ms, 200 ms) between them', async () => {
+    h.erp.setMode('maintenance');
+    const started = Date.now();
+    const { job, state } = await h.runToEnd();
+    expect(state).toBe('failed');
+    // The default policy would still be waiting (2 s, then 4 s …) with 5 attempts to go.
+    expect(job?.attemptsMade).toBe(3);
+    expect(job?.failedReason).toMatch(new RegExp(`503|${MAINTENANCE_FAULT.replace(/[()]/g, '\\$&')}`));
+    expect(Date.now() - started).toBeLessThan(6000);
+    expect(h.erp.customers.size).toBe(0);
+  }, 60_000);
+
+  it('still completes a push whose window ends within its attempts', async () => {
+    h.erp.setMode('maintenance');
+    setTimeout(() => h.erp.setMode('normal'), 150);
+    const { state } = await h.runToEnd();
+    expect(state).toBe('completed');
+    expect(h.erp.customers.size).toBe(1);
   }, 60_000);
 });

@@ -27,7 +27,7 @@ export function createIntegrationRunProcessor(deps: WorkerDeps, soapCache: SoapC
       upstream: ctx.upstream,
       jobId: String(ctx.job.id),
       // Rate limits of (tenant, connection) and a target's Retry-After apply to each outbound call.
-      transport: limitedTransport(target.transport, ctx.limits, target.connection.name),
+      transport: limitedTransport(target.transport, ctx.limits, target.connection),
       timeoutMs: target.timeoutMs,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       // The full detail of every attempt goes to the job's log (the operator's view); the outbox keeps it too.
