@@ -4,7 +4,7 @@ import { parseConnections } from '@integrador/connections';
 import { admitRun, buildSourceQuery, DEFAULT_CHUNK_SIZE, getDefinitionOf } from '@integrador/integrador';
 import type { GetRunResult } from '@integrador/jobs';
 import { enqueueGetRun, type JobProducer } from '@integrador/queue';
-import { sourceReaderFor } from '@integrador/runtime';
+import { createSourceReaderFactory } from '@integrador/runtime';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '../../test/support/databases';
 import type { AppProcess } from '../../test/support/processes';
@@ -114,7 +114,8 @@ export async function readOnlyRowsPerSecond(
   const tenant = { empresaId: crm.empresaId, filialId: null, nome: '' };
   const admitted = await admitRun(crm.database.db, { tenant, integracaoId: crm.integracaoId, parametros: {}, checkParameters: false });
   const definition = getDefinitionOf(admitted);
-  const reader = await sourceReaderFor(registry.require(connectionName(source), crm.empresaId));
+  const readers = createSourceReaderFactory();
+  const reader = await readers.readerFor(registry.require(connectionName(source), crm.empresaId));
   try {
     const query = buildSourceQuery(definition.settings, reader.driver, {}, null);
     const started = performance.now();
@@ -122,7 +123,7 @@ export async function readOnlyRowsPerSecond(
     for await (const chunk of reader.stream(query, { chunkSize })) rows += chunk.length;
     return (rows * 1000) / (performance.now() - started);
   } finally {
-    await reader.close();
+    await readers.close();
   }
 }
 

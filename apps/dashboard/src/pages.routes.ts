@@ -8,7 +8,6 @@ import {
   type RegistroJob,
   searchJobRecords,
 } from '@integrador/store';
-import { SoapClientCache } from '@integrador/transports';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, type Viewer } from './access';
 import { discardJobs, type JobRef, pauseSchedule, retryJobs, retryMatching, runNow } from './actions';
@@ -54,12 +53,12 @@ export function refsOf(value: unknown): JobRef[] {
 
 /** A SET job's consulta with bound values and the request it would send now (the ingress' preview logic). */
 export function previewer(deps: DashboardDeps) {
-  const soapCache = deps.soapCache ?? new SoapClientCache({ max: 20 });
+  const { transports } = deps;
   return async (record: RegistroJob) => {
-    if (!deps.connections || record.fila !== 'set' || !record.integracao_id) return null;
+    if (!deps.connections || !transports || record.fila !== 'set' || !record.integracao_id) return null;
     const tenant = { empresaId: record.empresa_id, filialId: record.empresa_filial_id, nome: '' };
     const { trigger: _t, ...parametros } = JSON.parse(record.parametros ?? '{}') as Record<string, unknown>;
-    const target = await resolveSetTarget(deps.database, deps.connections, soapCache, tenant, record.integracao_id);
+    const target = await resolveSetTarget(deps.database, deps.connections, transports, tenant, record.integracao_id);
     return previewSet({
       db: deps.database.db,
       dialect: deps.database.dialect,

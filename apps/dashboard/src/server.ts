@@ -1,7 +1,7 @@
 import { loadConfigOrExit } from '@integrador/config';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, ShutdownRegistry } from '@integrador/queue';
-import { closeAllTransports, loadConnections } from '@integrador/runtime';
+import { loadConnections } from '@integrador/runtime';
 import { createDatabase } from '@integrador/store';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { dashboardPlugin } from './dashboard-plugin';
@@ -16,7 +16,6 @@ async function main(): Promise<void> {
   const connections = await loadConnections(config);
   const database = createDatabase(config.databaseUrl);
   shutdown.add('database', () => database.destroy());
-  shutdown.add('transports', () => closeAllTransports());
   const redis = createRedis(config.redisUrl, { role: 'producer', name: 'dashboard', commandTimeoutMs: config.redisCommandTimeoutMs });
   redis.on('error', (err) => logger.warn({ reason: err.message }, 'redis connection error'));
   shutdown.add('redis', () => redis.quit().catch(() => redis.disconnect()));

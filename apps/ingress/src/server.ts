@@ -1,7 +1,7 @@
 import { loadConfigOrExit } from '@integrador/config';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, ShutdownRegistry } from '@integrador/queue';
-import { closeAllTransports, loadConnections } from '@integrador/runtime';
+import { loadConnections } from '@integrador/runtime';
 import { createDatabase, migrateToLatest } from '@integrador/store';
 import { createWebhookHttpClient, webhookSettingsFrom } from '@integrador/webhooks';
 import { buildApp } from './build-app';
@@ -16,7 +16,6 @@ async function main(): Promise<void> {
   const connections = await loadConnections(config);
   const database = createDatabase(config.databaseUrl);
   shutdown.add('database', () => database.destroy());
-  shutdown.add('transports', () => closeAllTransports());
   const applied = await migrateToLatest(database);
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
