@@ -76,15 +76,19 @@ describe('hostile tenants matrix', () => {
       .values({ nome: 'SET-V', tipo_servico: 'SET', empresa_id: a, empresa_filial_id: filial1, ordem: 1, ativo: 1 })
       .execute();
     victim.id = String((await database.db.selectFrom('integracao').select('id').executeTakeFirstOrThrow()).id);
-    const servico = await createServicoEndpoint(database, { empresaId: a, filialId: filial1 }, {
-      nome: 'v',
-      urlBase: 'http://127.0.0.1:1',
-      autenticacao: 'nenhuma',
-      usuario: null,
-      segredoRef: null,
-      ativo: true,
-      eventos: [{ tipo: 'contato', url: 'http://127.0.0.1:1/c' }],
-    });
+    const servico = await createServicoEndpoint(
+      database,
+      { empresaId: a, filialId: filial1 },
+      {
+        nome: 'v',
+        urlBase: 'http://127.0.0.1:1',
+        autenticacao: 'nenhuma',
+        usuario: null,
+        segredoRef: null,
+        ativo: true,
+        eventos: [{ tipo: 'contato', url: 'http://127.0.0.1:1/c' }],
+      },
+    );
     victim.endpointId = String(servico.id);
     const ping = await app.inject({
       method: 'POST',

@@ -34,7 +34,11 @@ const AllowPrivateNetwork = Type.Boolean({ 'x-expected': 'true or false' });
 const Retry = Type.Object(
   {
     attempts: Type.Integer({ minimum: 1, maximum: 30, 'x-expected': 'an integer from 1 to 30 (attempts in all)' }),
-    backoffMs: Type.Integer({ minimum: 100, maximum: 3_600_000, 'x-expected': 'milliseconds from 100 to 3600000 (the first wait; each next one doubles)' }),
+    backoffMs: Type.Integer({
+      minimum: 100,
+      maximum: 3_600_000,
+      'x-expected': 'milliseconds from 100 to 3600000 (the first wait; each next one doubles)',
+    }),
   },
   { additionalProperties: false, 'x-expected': 'a mapping with attempts and backoffMs' },
 );

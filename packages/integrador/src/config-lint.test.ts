@@ -158,7 +158,9 @@ describe('lintConfiguration', () => {
     expect(findings.filter((f) => f.column === 'consulta').map((f) => ({ ...where(f), severity: f.severity }))).toEqual([
       { code: 'TYPOGRAPHIC_QUOTES', table: 'integracao', rowId: 19, column: 'consulta', severity: 'warning' },
     ]);
-    expect(findings[0]?.message['pt-BR']).toMatch(/^o JSON tem aspas tipográficas \u201C na posição 1; o Integrador as lê como aspas retas "/);
+    expect(findings[0]?.message['pt-BR']).toMatch(
+      /^o JSON tem aspas tipográficas \u201C na posição 1; o Integrador as lê como aspas retas "/,
+    );
     // Broken beyond its quotes: an error naming them.
     const broken = lint(configuration((c) => (c.integracoes[0] = seedIntegracao({ consulta: typographic.slice(0, -1) }))));
     expect(broken.filter((f) => f.column === 'consulta').map((f) => ({ ...where(f), severity: f.severity }))).toEqual([

@@ -18,7 +18,9 @@ describe('parseConsulta', () => {
   });
 
   it('reads the manual’s typographic quotes as straight ones, and names them when the document is broken anyway', () => {
-    expect(parseConsulta('{\u201Cconsulta\u201D:\u201CSELECT c.id FROM contas AS c\u201D}')).toEqual({ sql: 'SELECT c.id FROM contas AS c' });
+    expect(parseConsulta('{\u201Cconsulta\u201D:\u201CSELECT c.id FROM contas AS c\u201D}')).toEqual({
+      sql: 'SELECT c.id FROM contas AS c',
+    });
     // Valid JSON keeps typographic quotes inside its strings.
     expect(parseConsulta('{"consulta":"SELECT \u201Cx\u201D"}')).toEqual({ sql: 'SELECT \u201Cx\u201D' });
     const error = consultaError('{\u201Cconsulta\u201D:\u201CSELECT c.id FROM contas AS c\u201D');

@@ -1,4 +1,12 @@
-import { type JobName, type JobPayload, JobPayloadError, type QueueName, receptorBackoff, type TenantRef, validatePayload } from '@integrador/jobs';
+import {
+  type JobName,
+  type JobPayload,
+  JobPayloadError,
+  type QueueName,
+  receptorBackoff,
+  type TenantRef,
+  validatePayload,
+} from '@integrador/jobs';
 import type { Logger } from '@integrador/logging';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';

@@ -1,13 +1,7 @@
 import type { Connection, ConnectionsRegistry } from '@integrador/connections';
 import { loadSetDefinition, PermanentError, type SetDefinition } from '@integrador/integrador';
 import type { CrmDatabase, Tenant } from '@integrador/store';
-import {
-  createDatabaseTransport,
-  createRestTransport,
-  createSoapTransport,
-  SoapClientCache,
-  type Transport,
-} from '@integrador/transports';
+import { createDatabaseTransport, createRestTransport, createSoapTransport, SoapClientCache, type Transport } from '@integrador/transports';
 import { LRUCache } from 'lru-cache';
 
 /** The transports of one process, one per connection; created at boot, handed to processors and routes, closed at shutdown. */

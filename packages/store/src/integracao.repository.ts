@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { CamposIntegracaoTable, ConexaoIntegracaoTable, Database, DependenciasTable, IntegracaoTable, RegrasTable } from './schema';
 import { type FilialCaller, whereReadableBy } from './filial-scope';
+import type { CamposIntegracaoTable, ConexaoIntegracaoTable, Database, DependenciasTable, IntegracaoTable, RegrasTable } from './schema';
 import type { Tenant } from './tenants.repository';
 
 export type Integracao = Selectable<IntegracaoTable>;

@@ -205,15 +205,8 @@ export async function updateServicoEndpoint(
 ): Promise<ServicoEndpoint | undefined> {
   const { empresaId } = caller;
   const found = await db.transaction().execute(async (trx) => {
-    const existing = await trx
-      .selectFrom('servicos_endpoint')
-      .select(['id', 'url_base', 'empresa_filial_id'])
-      .where('empresa_id', '=', empresaId)
-      .where('id', '=', id)
-      .where(whereReadableBy(caller))
-      .executeTakeFirst();
+    const existing = await changeableService(trx, caller, id);
     if (!existing) return false;
-    assertChangeableBy(caller, existing.empresa_filial_id, `JSON endpoint service #${id}`);
     await assertNameFree(trx, empresaId, input.nome, id);
     const eventos = await trx.selectFrom('servicos_endpoint_eventos').select(['tipo', 'url']).where('servico_id', '=', id).execute();
     // An operator allowed private addresses for the URLs they saw: any other URL needs their decision again.
@@ -237,15 +230,7 @@ export async function updateServicoEndpoint(
 export async function deleteServicoEndpoint(db: Kysely<Database>, caller: FilialCaller, id: number): Promise<boolean> {
   const { empresaId } = caller;
   return db.transaction().execute(async (trx) => {
-    const existing = await trx
-      .selectFrom('servicos_endpoint')
-      .select('empresa_filial_id')
-      .where('empresa_id', '=', empresaId)
-      .where('id', '=', id)
-      .where(whereReadableBy(caller))
-      .executeTakeFirst();
-    if (!existing) return false;
-    assertChangeableBy(caller, existing.empresa_filial_id, `JSON endpoint service #${id}`);
+    if (!(await changeableService(trx, caller, id))) return false;
     const result = await trx.deleteFrom('servicos_endpoint').where('empresa_id', '=', empresaId).where('id', '=', id).executeTakeFirst();
     if (Number(result.numDeletedRows) === 0) return false;
     await trx.deleteFrom('servicos_endpoint_eventos').where('empresa_id', '=', empresaId).where('servico_id', '=', id).execute();
@@ -293,6 +278,19 @@ export async function recordServicoRun(
         .execute();
     }
   });
+}
+
+/** The service row the caller may change; undefined when it cannot read it, FilialScopeError when it only reads it. */
+async function changeableService(trx: Db, caller: FilialCaller, id: number) {
+  const existing = await trx
+    .selectFrom('servicos_endpoint')
+    .select(['id', 'url_base', 'empresa_filial_id'])
+    .where('empresa_id', '=', caller.empresaId)
+    .where('id', '=', id)
+    .where(whereReadableBy(caller))
+    .executeTakeFirst();
+  if (existing) assertChangeableBy(caller, existing.empresa_filial_id, `JSON endpoint service #${id}`);
+  return existing;
 }
 
 /** Every URL a service may call, in a comparable form. */

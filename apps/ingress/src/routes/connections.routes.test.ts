@@ -76,7 +76,11 @@ describe('POST /v1/connections/:name/test', () => {
     for (const nome of ['erp_pg', 'erp_fechado', 'erp_interno']) await conexao(nome, a);
     await conexao('erp_so_de_b', b);
     await conexao('senior_g5', null);
-    const shared = await database.db.selectFrom('conexao_integracao').select('id').where('nome_conexao', '=', 'senior_g5').executeTakeFirstOrThrow();
+    const shared = await database.db
+      .selectFrom('conexao_integracao')
+      .select('id')
+      .where('nome_conexao', '=', 'senior_g5')
+      .executeTakeFirstOrThrow();
     await database.db
       .insertInto('integracao')
       .values({ nome: 'SET-WS', tipo_servico: 'SET', empresa_id: a, conexao_integracao_id: shared.id, ordem: 1, ativo: 1 })

@@ -39,7 +39,12 @@ const ConnectionTestResponse = Type.Object({
 });
 
 /** The connection, unless it is unknown or not the tenant's to use (connectionUsableBy), which must look the same: unknown. */
-async function tenantConnection(database: CrmDatabase, connections: ConnectionsRegistry, name: string, empresaId: number): Promise<Connection> {
+async function tenantConnection(
+  database: CrmDatabase,
+  connections: ConnectionsRegistry,
+  name: string,
+  empresaId: number,
+): Promise<Connection> {
   const connection = connections.get(name);
   if (!connection || !(await connectionUsableBy(database.db, connection, empresaId))) {
     throw new HttpError(404, 'CONNECTION_NOT_FOUND', { name });

@@ -38,7 +38,14 @@ export function integrationConfigRoutes(database: CrmDatabase): FastifyPluginAsy
           summary: 'Change the dependency columns (dependente, depende_de, ordem, ativo) of an integracao; the graph is validated',
           params: IdParams,
           body: IntegracaoPatch,
-          response: { 200: IntegracaoResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse },
+          response: {
+            200: IntegracaoResponse,
+            400: ErrorResponse,
+            401: ErrorResponse,
+            403: ErrorResponse,
+            404: ErrorResponse,
+            409: ErrorResponse,
+          },
         },
       },
       async (request) => {
