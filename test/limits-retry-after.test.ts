@@ -7,15 +7,15 @@ import { loadConfig } from '@integrador/config';
 import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, startQueueWorker, TenantLimiter, waitUntilReady } from '@integrador/queue';
-import { closeAllTransports, pingProcessor } from '@integrador/runtime';
+import { pingProcessor, type WorkerDeps } from '@integrador/runtime';
 import { createEmpresa } from '@integrador/store';
-import { SoapClientCache } from '@integrador/transports';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createIntegrationRunProcessor } from '../apps/worker-set/src/processors/integration-run.processor';
 import { CONTA, SET_WS_CONTAS, seedSetWsContas } from './fixtures/set-ws-contas';
 import { createTestDatabase, type TestDatabase } from './support/databases';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
+import { closeWorkerDeps, testWorkerDeps } from './support/worker-deps';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 
@@ -53,6 +53,7 @@ describe('a 429 with Retry-After', () => {
   let producer: JobProducer;
   let limiter: TenantLimiter;
   let worker: Worker;
+  let deps: WorkerDeps;
   const prefix = testPrefix();
   const OTHER_CNPJ = '98.765.432/0001-10';
   let x: number;
@@ -121,7 +122,7 @@ describe('a 429 with Retry-After', () => {
     producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     limiter = new TenantLimiter({ redis: workerRedis, prefix, logger, leaseMs: 30000 });
     await limiter.start();
-    const deps = { config: loadConfig({}, os.tmpdir()), logger, database, connections };
+    deps = testWorkerDeps({ config: loadConfig({}, os.tmpdir()), logger, database, connections });
     worker = startQueueWorker({
       queue: 'set',
       connection: workerRedis,
@@ -129,7 +130,7 @@ describe('a 429 with Retry-After', () => {
       concurrency: 4,
       logger,
       limiter,
-      handlers: { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps, new SoapClientCache({ max: 10 })) },
+      handlers: { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps) },
     });
   });
 
@@ -140,7 +141,7 @@ describe('a 429 with Retry-After', () => {
     await deletePrefix(TEST_REDIS_URL, prefix);
     redis.disconnect();
     workerRedis.disconnect();
-    await closeAllTransports();
+    await closeWorkerDeps(deps);
     await receptor.close();
     await database.drop();
   });

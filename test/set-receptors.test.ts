@@ -7,9 +7,9 @@ import { loadConfig } from '@integrador/config';
 import { type ConnectionsRegistry, type DatabaseConnection, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, startQueueWorker, waitUntilReady } from '@integrador/queue';
-import { closeAllTransports, pingProcessor } from '@integrador/runtime';
+import { pingProcessor, type WorkerDeps } from '@integrador/runtime';
 import { issueApiKey } from '@integrador/store';
-import { createDatabaseTransport, OutboundAddressError, SoapClientCache } from '@integrador/transports';
+import { createDatabaseTransport, OutboundAddressError } from '@integrador/transports';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -19,6 +19,7 @@ import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from '.
 import { CONTA, SET_WS_CONTAS, seedSetWsContas } from './fixtures/set-ws-contas';
 import { createTestDatabase, type TestDatabase } from './support/databases';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
+import { closeWorkerDeps, testWorkerDeps } from './support/worker-deps';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} secret reference of the connections file
@@ -61,6 +62,7 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
   let workerRedis: Redis;
   let producer: JobProducer;
   let worker: Worker;
+  let deps: WorkerDeps;
   let app: FastifyInstance;
   let connections: ConnectionsRegistry;
   let prefix: string;
@@ -95,7 +97,6 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
   });
 
   afterAll(async () => {
-    await closeAllTransports();
     await erp.close();
     await api.close();
     await target.drop();
@@ -112,19 +113,20 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
     const config = loadConfig({}, os.tmpdir());
-    const deps = { config, logger, database, connections };
+    deps = testWorkerDeps({ config, logger, database, connections });
     worker = startQueueWorker({
       queue: 'set',
       connection: workerRedis,
       prefix,
       concurrency: 4,
       logger,
-      handlers: { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps, new SoapClientCache({ max: 10 })) },
+      handlers: { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps) },
     });
   });
 
   afterEach(async () => {
     await worker.close();
+    await closeWorkerDeps(deps);
     await app.close();
     await producer.close();
     await deletePrefix(TEST_REDIS_URL, prefix);

@@ -5,9 +5,8 @@ import { loadConfig } from '@integrador/config';
 import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, startQueueWorker, waitUntilReady } from '@integrador/queue';
-import { pingProcessor } from '@integrador/runtime';
+import { pingProcessor, type WorkerDeps } from '@integrador/runtime';
 import { createEmpresa, type DialectName, issueApiKey } from '@integrador/store';
-import { SoapClientCache } from '@integrador/transports';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -17,6 +16,7 @@ import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, star
 import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO, seedSetWsContas } from './fixtures/set-ws-contas';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from './support/databases';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
+import { closeWorkerDeps, testWorkerDeps } from './support/worker-deps';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 
@@ -36,6 +36,7 @@ describe.each(ALL_DIALECTS)('tenant isolation on a %s CRM', (dialect: DialectNam
   let producer: JobProducer;
   let app: FastifyInstance;
   let worker: Worker;
+  let deps: WorkerDeps;
   let prefix: string;
   let keyA: string;
   let empresaA: number;
@@ -112,10 +113,10 @@ describe.each(ALL_DIALECTS)('tenant isolation on a %s CRM', (dialect: DialectNam
     await Promise.all([waitUntilReady(redis), waitUntilReady(workerRedis)]);
     producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
-    const deps = { config: loadConfig({}), logger, database, connections };
+    deps = testWorkerDeps({ config: loadConfig({}), logger, database, connections });
     worker = startQueueWorker({
       queue: 'set',
-      handlers: { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps, new SoapClientCache({ max: 5 })) },
+      handlers: { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps) },
       connection: workerRedis,
       prefix,
       concurrency: 2,
@@ -130,6 +131,7 @@ describe.each(ALL_DIALECTS)('tenant isolation on a %s CRM', (dialect: DialectNam
     await deletePrefix(TEST_REDIS_URL, prefix);
     redis.disconnect();
     workerRedis.disconnect();
+    await closeWorkerDeps(deps);
     await database.drop();
     await erp.close();
   });

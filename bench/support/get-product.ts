@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseConnections } from '@integrador/connections';
-import { buildSourceQuery, DEFAULT_CHUNK_SIZE, loadGetDefinition } from '@integrador/integrador';
+import { admitRun, buildSourceQuery, DEFAULT_CHUNK_SIZE, getDefinitionOf } from '@integrador/integrador';
 import type { GetRunResult } from '@integrador/jobs';
 import { enqueueGetRun, type JobProducer } from '@integrador/queue';
-import { sourceReaderFor } from '@integrador/runtime';
+import { createSourceReaderFactory } from '@integrador/runtime';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '../../test/support/databases';
 import type { AppProcess } from '../../test/support/processes';
@@ -112,8 +112,10 @@ export async function readOnlyRowsPerSecond(
 ): Promise<number> {
   const registry = parseConnections(fs.readFileSync(connectionsFile, 'utf8'), 'json', {}, connectionsFile);
   const tenant = { empresaId: crm.empresaId, filialId: null, nome: '' };
-  const definition = await loadGetDefinition(crm.database.db, tenant, crm.integracaoId);
-  const reader = await sourceReaderFor(registry.require(connectionName(source), crm.empresaId));
+  const admitted = await admitRun(crm.database.db, { tenant, integracaoId: crm.integracaoId, parametros: {}, checkParameters: false });
+  const definition = getDefinitionOf(admitted);
+  const readers = createSourceReaderFactory();
+  const reader = await readers.readerFor(registry.require(connectionName(source), crm.empresaId));
   try {
     const query = buildSourceQuery(definition.settings, reader.driver, {}, null);
     const started = performance.now();
@@ -121,7 +123,7 @@ export async function readOnlyRowsPerSecond(
     for await (const chunk of reader.stream(query, { chunkSize })) rows += chunk.length;
     return (rows * 1000) / (performance.now() - started);
   } finally {
-    await reader.close();
+    await readers.close();
   }
 }
 

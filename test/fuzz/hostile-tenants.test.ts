@@ -13,15 +13,7 @@ import { prng, type Schema, valid } from './generators';
  * Routes × another tenant's / another filial's object: cases a merged branch still answers wrongly go here (with why),
  * so the lead can enable them once fixed; every other case must answer 404 and change nothing.
  */
-const KNOWN_OPEN: string[] = [
-  // JSON endpoint services (seed 003) have no filial column: any key of the empresa, a filial's included, reads, edits
-  // and deletes them. Open until it is decided whether a service belongs to a filial (then filter by it) or not.
-  'GET /v1/endpoints/{id} as another filial',
-  'PUT /v1/endpoints/{id} as another filial',
-  'DELETE /v1/endpoints/{id} as another filial',
-  'POST /v1/endpoints/{id}/validate as another filial',
-  'POST /v1/endpoints/{id}/sync as another filial',
-];
+const KNOWN_OPEN: string[] = [];
 
 /** Bodies the schema generator cannot make valid (rules JSON Schema does not state), so the 404 is what is tested. */
 const VALID_BODIES: Record<string, object> = {
@@ -50,6 +42,9 @@ describe('hostile tenants matrix', () => {
   let prefix: string;
   const attackers: Record<string, string> = {};
   const victim: Record<string, string> = {};
+  /** Keys of the victim's empresa: its filial 1 (the owner), and one for the whole empresa. */
+  const own: Record<string, string> = {};
+  let empresaA = 0;
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
@@ -71,6 +66,9 @@ describe('hostile tenants matrix', () => {
     const filial1 = await createFilial(database.db, a, 'F1');
     const filial2 = await createFilial(database.db, a, 'F2');
     const owner = await issueApiKey(database.db, a, filial1, 'owner-f1');
+    empresaA = a;
+    own.filial1 = owner;
+    own.empresa = await issueApiKey(database.db, a, null, 'a-all');
     attackers['another tenant'] = await issueApiKey(database.db, b, null, 'b');
     attackers['another filial'] = await issueApiKey(database.db, a, filial2, 'a-f2');
     await database.db
@@ -78,15 +76,19 @@ describe('hostile tenants matrix', () => {
       .values({ nome: 'SET-V', tipo_servico: 'SET', empresa_id: a, empresa_filial_id: filial1, ordem: 1, ativo: 1 })
       .execute();
     victim.id = String((await database.db.selectFrom('integracao').select('id').executeTakeFirstOrThrow()).id);
-    const servico = await createServicoEndpoint(database, a, {
-      nome: 'v',
-      urlBase: 'http://127.0.0.1:1',
-      autenticacao: 'nenhuma',
-      usuario: null,
-      segredoRef: null,
-      ativo: true,
-      eventos: [{ tipo: 'contato', url: 'http://127.0.0.1:1/c' }],
-    });
+    const servico = await createServicoEndpoint(
+      database,
+      { empresaId: a, filialId: filial1 },
+      {
+        nome: 'v',
+        urlBase: 'http://127.0.0.1:1',
+        autenticacao: 'nenhuma',
+        usuario: null,
+        segredoRef: null,
+        ativo: true,
+        eventos: [{ tipo: 'contato', url: 'http://127.0.0.1:1/c' }],
+      },
+    );
     victim.endpointId = String(servico.id);
     const ping = await app.inject({
       method: 'POST',
@@ -157,4 +159,54 @@ describe('hostile tenants matrix', () => {
     process.stdout.write(`[hostile] ${cases} cases, ${wrong.length} wrong, ${KNOWN_OPEN.length} known open\n`);
     expect(wrong).toEqual([]);
   }, 120_000);
+
+  const serviceBody = (nome: string) => ({
+    nome,
+    urlBase: 'http://127.0.0.1:1',
+    autenticacao: 'nenhuma',
+    eventos: [{ tipo: 'contato', url: 'http://127.0.0.1:1/c' }],
+  });
+  const as = (key: string | undefined, method: InjectOptions['method'], url: string, payload?: object) =>
+    app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(payload ? { payload } : {}) });
+
+  it('filial rule: a filial key reads what is empresa-wide but changes only its own filial’s services and integracoes', async () => {
+    // Empresa-wide objects: a service and an integracao with no filial.
+    const wide = await as(own.empresa, 'POST', '/v1/endpoints', serviceBody('da-empresa'));
+    expect(wide.statusCode).toBe(201);
+    expect(wide.json().filialId).toBeNull();
+    await database.db
+      .insertInto('integracao')
+      .values({ nome: 'SET-EMPRESA', tipo_servico: 'SET', empresa_id: empresaA, empresa_filial_id: null, ordem: 2, ativo: 1 })
+      .execute();
+    const wideIntegracao = (
+      await database.db.selectFrom('integracao').select('id').where('nome', '=', 'SET-EMPRESA').executeTakeFirstOrThrow()
+    ).id;
+    const filial2 = attackers['another filial'];
+
+    // Filial 2 reads both…
+    expect((await as(filial2, 'GET', `/v1/endpoints/${wide.json().id}`)).statusCode).toBe(200);
+    expect((await as(filial2, 'GET', '/v1/endpoints')).json().items.map((s: { nome: string }) => s.nome)).toEqual(['da-empresa']);
+    // …but changes neither: 403 FILIAL_SCOPE, nothing written.
+    const before = await snapshot();
+    const put = await as(filial2, 'PUT', `/v1/endpoints/${wide.json().id}`, serviceBody('renomeado'));
+    expect(put.statusCode).toBe(403);
+    expect(put.json().error.code).toBe('FILIAL_SCOPE');
+    expect((await as(filial2, 'DELETE', `/v1/endpoints/${wide.json().id}`)).statusCode).toBe(403);
+    const patch = await as(filial2, 'PATCH', `/v1/integrations/${wideIntegracao}`, { ativo: 0 });
+    expect(patch.statusCode).toBe(403);
+    expect(patch.json().error.message).toMatch(/filial/);
+    expect(await snapshot()).toBe(before);
+
+    // A service filial 2 creates is its own: filial 1 does not see it, filial 2 and the empresa-wide key change it.
+    const mine = await as(filial2, 'POST', '/v1/endpoints', serviceBody('da-filial-2'));
+    expect(mine.statusCode).toBe(201);
+    expect(mine.json().filialId).not.toBeNull();
+    expect((await as(own.filial1, 'GET', `/v1/endpoints/${mine.json().id}`)).statusCode).toBe(404);
+    expect((await as(own.filial1, 'DELETE', `/v1/endpoints/${mine.json().id}`)).statusCode).toBe(404);
+    expect((await as(filial2, 'PUT', `/v1/endpoints/${mine.json().id}`, serviceBody('da-filial-2b'))).statusCode).toBe(200);
+    expect((await as(own.empresa, 'PUT', `/v1/endpoints/${mine.json().id}`, serviceBody('da-filial-2c'))).statusCode).toBe(200);
+    expect((await as(own.empresa, 'PATCH', `/v1/integrations/${wideIntegracao}`, { ordem: 3 })).statusCode).toBe(200);
+    expect((await as(filial2, 'DELETE', `/v1/endpoints/${mine.json().id}`)).statusCode).toBe(204);
+    expect((await as(own.empresa, 'DELETE', `/v1/endpoints/${wide.json().id}`)).statusCode).toBe(204);
+  }, 60_000);
 });

@@ -133,15 +133,19 @@ describe('OpenAPI fuzz of the ingress', () => {
       ])
       .execute();
     for (const row of await database.db.selectFrom('integracao').select('id').execute()) known.id?.push(String(row.id));
-    const servico = await createServicoEndpoint(database, a, {
-      nome: 'fuzz',
-      urlBase: 'http://127.0.0.1:1',
-      autenticacao: 'nenhuma',
-      usuario: null,
-      segredoRef: null,
-      ativo: true,
-      eventos: [{ tipo: 'contato', url: 'http://127.0.0.1:1/c' }],
-    });
+    const servico = await createServicoEndpoint(
+      database,
+      { empresaId: a, filialId: null },
+      {
+        nome: 'fuzz',
+        urlBase: 'http://127.0.0.1:1',
+        autenticacao: 'nenhuma',
+        usuario: null,
+        segredoRef: null,
+        ativo: true,
+        eventos: [{ tipo: 'contato', url: 'http://127.0.0.1:1/c' }],
+      },
+    );
     known.id?.push(String(servico.id));
     const ping = await app.inject({
       method: 'POST',

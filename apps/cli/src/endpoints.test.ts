@@ -20,16 +20,20 @@ describe('integrador endpoints and tenant limit', () => {
     endpoint = await startJsonEndpoint();
     prefix = testPrefix();
     empresaId = await createEmpresa(database.db, 'Faculdade CLI');
-    const service = await createServicoEndpoint(database, empresaId, {
-      nome: 'Egressos',
-      urlBase: endpoint.url,
-      autenticacao: 'bearer',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NOME} secret reference
-      segredoRef: '${TOKEN}',
-      usuario: null,
-      ativo: true,
-      eventos: [{ tipo: 'contato', url: `${endpoint.url}/contatos` }],
-    });
+    const service = await createServicoEndpoint(
+      database,
+      { empresaId, filialId: null },
+      {
+        nome: 'Egressos',
+        urlBase: endpoint.url,
+        autenticacao: 'bearer',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NOME} secret reference
+        segredoRef: '${TOKEN}',
+        usuario: null,
+        ativo: true,
+        eventos: [{ tipo: 'contato', url: `${endpoint.url}/contatos` }],
+      },
+    );
     servicoId = service.id;
     env = cliEnv(database.url, { REDIS_URL: TEST_REDIS_URL, KEY_PREFIX: prefix, [`ENDPOINT_SECRET_${empresaId}_TOKEN`]: 'tok-cli' });
   });
@@ -64,7 +68,7 @@ describe('integrador endpoints and tenant limit', () => {
 
     const allowed = await runCli(['endpoints', 'private-network', String(servicoId), '--empresa', String(empresaId), '--allow'], env);
     expect(allowed).toMatchObject({ code: 0, stdout: `Serviço #${servicoId}: endereços internos permitidos.\n` });
-    expect((await findServicoEndpoint(database.db, empresaId, servicoId))?.permitirRedePrivada).toBe(true);
+    expect((await findServicoEndpoint(database.db, { empresaId, filialId: null }, servicoId))?.permitirRedePrivada).toBe(true);
 
     const result = await runCli(['--lang', 'en', 'endpoints', 'validate', String(servicoId), '--empresa', String(empresaId)], env);
     expect(result.code).toBe(1);

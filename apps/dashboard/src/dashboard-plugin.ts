@@ -1,7 +1,9 @@
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import { QueueUnavailableError } from '@integrador/queue';
+import { createTransportFactory } from '@integrador/runtime';
 import { authenticateOperador, createSessao, deleteSessao } from '@integrador/store';
+import { SoapClientCache } from '@integrador/transports';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfValid, resolveViewer, SESSION_COOKIE, sendError } from './access';
 import { apiRoutes } from './api.routes';
@@ -68,8 +70,11 @@ function errorHandler(
  * /dashboard/api (session + CSRF, or a tenant API key for scripts), bull-board for admins under /dashboard/filas.
  * Its cookie, form and rate-limit plugins stay inside this scope, so the ingress it is mounted in is unchanged.
  */
-export function dashboardPlugin(deps: DashboardDeps): FastifyPluginAsync {
+export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
+    // The job detail's preview reaches receptors through transports: the caller's, or the dashboard's own.
+    const deps = { ...given, transports: given.transports ?? createTransportFactory(new SoapClientCache({ max: 20 })) };
+    if (!given.transports) app.addHook('onClose', () => deps.transports.close());
     await app.register(formbody);
     await app.register(rateLimit, { global: false });
     app.decorateRequest('viewer', null);

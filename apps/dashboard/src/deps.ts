@@ -1,6 +1,6 @@
 import type { ConnectionsRegistry } from '@integrador/connections';
 import type { Logger } from '@integrador/logging';
-import type { SoapClientCache } from '@integrador/transports';
+import type { TransportFactory } from '@integrador/runtime';
 import type { ActionDeps } from './actions';
 
 /** What the dashboard needs; the ingress passes its own (all-in-one), server.ts opens them (fleet). */
@@ -8,7 +8,8 @@ export interface DashboardDeps extends ActionDeps {
   logger: Logger;
   /** With connections, a SET job's detail also shows the consulta with bound values (the preview logic). */
   connections?: ConnectionsRegistry | undefined;
-  soapCache?: SoapClientCache | undefined;
+  /** Receptor transports for the preview (default: the dashboard's own, closed with its app). */
+  transports?: TransportFactory | undefined;
   /** Send the session cookie only over HTTPS (production behind TLS). */
   secureCookies?: boolean;
   sessionTtlMs?: number;

@@ -9,7 +9,6 @@ import {
   type RegistroJob,
   searchJobRecords,
 } from '@integrador/store';
-import { SoapClientCache } from '@integrador/transports';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, type Viewer } from './access';
 import { BULK_LIMIT, discardJobs, type JobRef, pauseSchedule, pauseTenant, retryJobs, retryMatching, runNow } from './actions';
@@ -55,12 +54,12 @@ export function refsOf(value: unknown): JobRef[] {
 
 /** A SET job's consulta with bound values and the request it would send now (the ingress' preview logic). */
 export function previewer(deps: DashboardDeps) {
-  const soapCache = deps.soapCache ?? new SoapClientCache({ max: 20 });
+  const { transports } = deps;
   return async (record: RegistroJob) => {
-    if (!deps.connections || record.fila !== 'set' || !record.integracao_id) return null;
+    if (!deps.connections || !transports || record.fila !== 'set' || !record.integracao_id) return null;
     const tenant = { empresaId: record.empresa_id, filialId: record.empresa_filial_id, nome: '' };
     const { trigger: _t, ...parametros } = JSON.parse(record.parametros ?? '{}') as Record<string, unknown>;
-    const target = await resolveSetTarget(deps.database, deps.connections, soapCache, tenant, record.integracao_id);
+    const target = await resolveSetTarget(deps.database, deps.connections, transports, tenant, record.integracao_id);
     return previewSet({
       db: deps.database.db,
       dialect: deps.database.dialect,
@@ -161,7 +160,7 @@ ${items.map(
       const t = messages(viewer.locale);
       const sections = [];
       for (const empresa of await visibleEmpresas(deps, viewer)) {
-        const items = await listServicosEndpoint(deps.database.db, empresa.id);
+        const items = await listServicosEndpoint(deps.database.db, { empresaId: empresa.id, filialId: null });
         if (!items.length) continue;
         sections.push(html`<section><h2>${empresa.nome} (#${empresa.id})</h2><table><thead><tr><th>#</th><th>nome</th><th>${t.status}</th><th>${t.reason}</th><th>${t.updatedAt}</th></tr></thead><tbody>
 ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.status === 'falha' ? 'falhou' : 'concluido'}">${s.status}</td><td>${s.statusMotivo ? JSON.stringify(s.statusMotivo) : '—'}</td><td>${formatTime(s.ultimaExecucaoEm, viewer.locale, viewer.timeZone)}</td></tr>`)}

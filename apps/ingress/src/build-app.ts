@@ -3,8 +3,8 @@ import type { ConnectionsRegistry } from '@integrador/connections';
 import { dashboardPlugin } from '@integrador/dashboard';
 import type { Logger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
+import { createTransportFactory, type TransportFactory } from '@integrador/runtime';
 import type { CrmDatabase } from '@integrador/store';
-import { SoapClientCache } from '@integrador/transports';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -40,8 +40,8 @@ export interface IngressDeps {
   producer: JobProducer;
   /** The connections file (config lint checks nome_conexao against it). */
   connections: ConnectionsRegistry;
-  /** SOAP clients for previews and INFO lookups (one bounded cache per process). */
-  soapCache?: SoapClientCache;
+  /** Receptor transports for previews and INFO lookups, one per connection (default: the app's own, closed with it). */
+  transports?: TransportFactory;
   logger: Logger;
   keyPrefix: string;
   /** How long a Redis or database check may take before /readyz calls it unavailable. */
@@ -91,6 +91,8 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
 
   const webhooks = deps.webhooks ?? defaultWebhookOptions();
   if (!deps.webhooks) app.addHook('onClose', () => webhooks.http.close());
+  const transports = deps.transports ?? createTransportFactory();
+  if (!deps.transports) app.addHook('onClose', () => transports.close());
   registerRequestId(app);
   registerErrorHandler(app);
   registerOptionalBodies(app);
@@ -103,7 +105,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     deps.metricsToken,
   );
   if (deps.dashboard) {
-    const { database, producer, redis, keyPrefix, logger, connections, soapCache } = deps;
+    const { database, producer, redis, keyPrefix, logger, connections } = deps;
     await app.register(
       dashboardPlugin({
         database,
@@ -112,7 +114,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
         keyPrefix,
         logger,
         connections,
-        soapCache,
+        transports,
         ...deps.dashboard,
       }),
     );
@@ -140,13 +142,13 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
         receptorRoutes({
           database: deps.database,
           connections: deps.connections,
-          soapCache: deps.soapCache ?? new SoapClientCache({ max: 100 }),
+          transports,
         }),
       );
       await v1.register(configRoutes(deps.database, deps.connections));
       await v1.register(endpointsRoutes(deps.database, deps.producer, deps.endpoints ?? { limits: SEED_003_LIMITS, env: {} }));
       await v1.register(schedulesRoutes(deps.database, deps.producer));
-      await v1.register(connectionsRoutes(deps.connections));
+      await v1.register(connectionsRoutes(deps.database, deps.connections));
       await v1.register(limitsRoutes(deps.producer, deps.keyPrefix, deps.checkTimeoutMs));
       await v1.register(webhooksRoutes(deps.database, deps.producer, webhooks));
       await v1.register(ctiApiRoutes(cti));

@@ -10,6 +10,8 @@ import type { MessageKey } from './i18n';
  */
 const STATUS_BY_CODE: Readonly<Record<string, { status: number; key: MessageKey }>> = {
   NOT_FOUND: { status: 404, key: 'NOT_FOUND' },
+  // A filial key changing what it may only read (packages/store/src/filial-scope.ts).
+  FILIAL_SCOPE: { status: 403, key: 'FILIAL_SCOPE' },
   INTEGRATION_NOT_FOUND: { status: 404, key: 'NOT_FOUND' },
   NO_RECORDS: { status: 404, key: 'RECORD_NOT_FOUND' },
   FOREIGN_ROW: { status: 404, key: 'RECORD_NOT_FOUND' },

@@ -20,6 +20,10 @@ const MESSAGES = {
     en: 'missing or invalid API key: send the header Authorization: Bearer <key>',
   },
   NOT_FOUND: { 'pt-BR': 'recurso não encontrado', en: 'resource not found' },
+  FILIAL_SCOPE: {
+    'pt-BR': '{what} pertence à empresa toda ou a outra filial; a chave da filial {filial} altera só objetos da própria filial',
+    en: '{what} belongs to the whole empresa or another filial; a key of filial {filial} changes only its own filial’s objects',
+  },
   ROUTE_NOT_FOUND: { 'pt-BR': 'rota não encontrada: {route}', en: 'route not found: {route}' },
   QUEUE_UNAVAILABLE: {
     'pt-BR': 'fila indisponível (Redis fora do ar); nada foi enfileirado, tente novamente em instantes',

@@ -1,12 +1,11 @@
 import { pingProcessor, runWorkerApp } from '@integrador/runtime';
-import { SoapClientCache } from '@integrador/transports';
 import { createIntegrationRunProcessor } from './processors/integration-run.processor';
 
 // The set worker: SET pushes to receptors (SOAP, REST, databases); one process per replica, scaled on the "set" queue.
-runWorkerApp('worker-set', 'set', (deps) => {
-  const soapCache = new SoapClientCache({ max: 100 });
-  return { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps, soapCache) };
-}).catch((err: unknown) => {
+runWorkerApp('worker-set', 'set', (deps) => ({
+  'system.ping': pingProcessor,
+  'integration.run': createIntegrationRunProcessor(deps),
+})).catch((err: unknown) => {
   process.stderr.write(`worker-set failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

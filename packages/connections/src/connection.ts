@@ -6,6 +6,8 @@ interface ConnectionBase {
   readonly name: string;
   /** When set, only this empresa (tenant) may use the connection. */
   readonly empresaId?: number;
+  /** When set, a SET push's transient failures on this connection retry this way (packages/jobs/src/retry-policy.ts). */
+  readonly retry?: { readonly attempts: number; readonly backoffMs: number };
 }
 
 /** A SOAP web service such as Senior G5: the credentials go in every envelope (user, password, encryption). */

@@ -271,7 +271,7 @@ describe('loadConnectionsFile', () => {
       {
         entry: 'rubeus',
         field: 'tokn',
-        message: 'unknown field; expected one of tipo, baseUrl, auth, headers, timeoutMs, empresaId, allowPrivateNetwork',
+        message: 'unknown field; expected one of tipo, baseUrl, auth, headers, timeoutMs, empresaId, allowPrivateNetwork, retry',
       },
       { entry: 'rubeus', field: 'auth.realm', message: 'unknown field; expected one of type, user, password' },
     ]);

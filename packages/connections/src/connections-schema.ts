@@ -30,6 +30,18 @@ const TimeoutMs = Type.Integer({ minimum: 1, maximum: 600_000, 'x-expected': 'mi
 const EmpresaId = Type.Integer({ minimum: 1, 'x-expected': 'a positive integer (the empresa id)' });
 // Off by default so an integration row cannot aim the worker at internal services (cloud metadata, the hub's own Redis…).
 const AllowPrivateNetwork = Type.Boolean({ 'x-expected': 'true or false' });
+// A SET push's retries of transient failures on this connection (default 6 attempts from 2 s, doubling).
+const Retry = Type.Object(
+  {
+    attempts: Type.Integer({ minimum: 1, maximum: 30, 'x-expected': 'an integer from 1 to 30 (attempts in all)' }),
+    backoffMs: Type.Integer({
+      minimum: 100,
+      maximum: 3_600_000,
+      'x-expected': 'milliseconds from 100 to 3600000 (the first wait; each next one doubles)',
+    }),
+  },
+  { additionalProperties: false, 'x-expected': 'a mapping with attempts and backoffMs' },
+);
 
 export const WebServiceEntry = Type.Object(
   {
@@ -41,6 +53,7 @@ export const WebServiceEntry = Type.Object(
     timeoutMs: Type.Optional(TimeoutMs),
     empresaId: Type.Optional(EmpresaId),
     allowPrivateNetwork: Type.Optional(AllowPrivateNetwork),
+    retry: Type.Optional(Retry),
   },
   { additionalProperties: false },
 );
@@ -69,6 +82,7 @@ export const DatabaseEntry = Type.Object(
     options: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { 'x-expected': 'a mapping of driver options' })),
     empresaId: Type.Optional(EmpresaId),
     allowPrivateNetwork: Type.Optional(AllowPrivateNetwork),
+    retry: Type.Optional(Retry),
   },
   { additionalProperties: false },
 );
@@ -95,6 +109,7 @@ export const ApiEntry = Type.Object(
     timeoutMs: Type.Optional(TimeoutMs),
     empresaId: Type.Optional(EmpresaId),
     allowPrivateNetwork: Type.Optional(AllowPrivateNetwork),
+    retry: Type.Optional(Retry),
   },
   { additionalProperties: false },
 );

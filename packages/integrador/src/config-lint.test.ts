@@ -153,11 +153,20 @@ describe('lintConfiguration', () => {
       { code: 'MALFORMED_JSON', table: 'integracao', rowId: 19, column: 'consulta' },
     ]);
     const typographic = SEED_CONSULTA.replace(/"/g, (_, offset: number) => (offset < 12 ? '\u201C' : '\u201D'));
+    // As the manual prints it: read with straight quotes, a warning only.
     const findings = lint(configuration((c) => (c.integracoes[0] = seedIntegracao({ consulta: typographic }))));
-    expect(findings.filter((f) => f.column === 'consulta').map(where)).toEqual([
-      { code: 'TYPOGRAPHIC_QUOTES', table: 'integracao', rowId: 19, column: 'consulta' },
+    expect(findings.filter((f) => f.column === 'consulta').map((f) => ({ ...where(f), severity: f.severity }))).toEqual([
+      { code: 'TYPOGRAPHIC_QUOTES', table: 'integracao', rowId: 19, column: 'consulta', severity: 'warning' },
     ]);
-    expect(findings[0]?.message['pt-BR']).toMatch(/^JSON inválido: tem aspas tipográficas \u201C na posição 1; use aspas retas "/);
+    expect(findings[0]?.message['pt-BR']).toMatch(
+      /^o JSON tem aspas tipográficas \u201C na posição 1; o Integrador as lê como aspas retas "/,
+    );
+    // Broken beyond its quotes: an error naming them.
+    const broken = lint(configuration((c) => (c.integracoes[0] = seedIntegracao({ consulta: typographic.slice(0, -1) }))));
+    expect(broken.filter((f) => f.column === 'consulta').map((f) => ({ ...where(f), severity: f.severity }))).toEqual([
+      { code: 'TYPOGRAPHIC_QUOTES', table: 'integracao', rowId: 19, column: 'consulta', severity: 'error' },
+    ]);
+    expect(broken[0]?.message['pt-BR']).toMatch(/^JSON inválido: tem aspas tipográficas \u201C na posição 1; use aspas retas "/);
     const notConsulta = lint(configuration((c) => (c.integracoes[0] = seedIntegracao({ consulta: '{"sql": "SELECT 1"}' }))));
     expect(notConsulta.filter((f) => f.column === 'consulta').map(where)).toEqual([
       { code: 'INVALID_CONSULTA', table: 'integracao', rowId: 19, column: 'consulta' },

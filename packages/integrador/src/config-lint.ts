@@ -169,6 +169,19 @@ function lintConnectionReference({ configuration, report }: Context, integracao:
 /** Parses a JSON column and reports why it is not JSON; returns undefined when it is not. */
 function parseJsonColumn(report: Report, place: Place, text: string, expected: string): { value: unknown } | undefined {
   const parsed = parseJsonText(text);
+  if (parsed.ok && parsed.straightened) {
+    const { quote, position } = parsed.straightened;
+    // Seed 001's example row as printed: it runs (the engine reads these quotes as straight ones), but a fix is cheap.
+    report(
+      place,
+      'TYPOGRAPHIC_QUOTES',
+      {
+        'pt-BR': `o JSON tem aspas tipográficas ${quote} na posição ${position}; o Integrador as lê como aspas retas ", mas prefira aspas retas (esperado ${expected})`,
+        en: `the JSON has typographic quotes ${quote} at position ${position}; the Integrador reads them as straight quotes ", but prefer straight quotes (expected ${expected})`,
+      },
+      'warning',
+    );
+  }
   if (parsed.ok) return { value: parsed.value };
   if (parsed.problem === 'typographic-quotes')
     report(place, 'TYPOGRAPHIC_QUOTES', {
@@ -203,21 +216,30 @@ function source(pt: string, en: string, names: string[]): Source {
   return { label: { 'pt-BR': pt, en }, names };
 }
 
-/** Reports each #var# of a text that none of the sources provides. */
-function checkProvided(report: Report, place: Place, text: string, sources: readonly Source[], severity: LintSeverity = 'error'): void {
+/** Reports each #var# of a text that none of the sources provides ('undeclared': the row declares no parametros_obrigatorios). */
+function checkProvided(
+  report: Report,
+  place: Place,
+  text: string,
+  sources: readonly Source[],
+  severity: LintSeverity | 'undeclared' = 'error',
+): void {
   const provided = new Set(sources.flatMap((s) => s.names));
   const expected = (locale: 'pt-BR' | 'en') =>
     sources.map((s) => `${s.label[locale]} (${nameList(s.names, locale === 'pt-BR' ? 'nenhum' : 'none')})`).join('; ');
+  // A row that declares no parametros_obrigatorios (seed 001's own example) may take any #var# as a run parameter: an
+  // unknown name is then only a warning — a run without it still fails before anything is sent, naming it.
+  const undeclared = severity === 'undeclared';
   for (const variable of extractVariables(text)) {
     if (provided.has(variable)) continue;
     report(
       place,
       'UNPROVIDED_VARIABLE',
       {
-        'pt-BR': `a variável #${variable}# não é fornecida por nada; esperado um de: ${expected('pt-BR')}`,
-        en: `variable #${variable}# is not provided by anything; expected one of: ${expected('en')}`,
+        'pt-BR': `a variável #${variable}# não é fornecida por nada; esperado um de: ${expected('pt-BR')}${undeclared ? '; sem parametros_obrigatorios, ela precisa vir nos parâmetros de cada execução' : ''}`,
+        en: `variable #${variable}# is not provided by anything; expected one of: ${expected('en')}${undeclared ? '; with no parametros_obrigatorios it must come in every run’s parameters' : ''}`,
       },
-      severity,
+      severity === 'undeclared' ? 'warning' : severity,
     );
   }
 }
@@ -290,15 +312,18 @@ function lintVariables(context: Context, integracao: Integracao): void {
   const { params, deps, columns, retorno, originKeys, sqlConsulta, record } = variableSources(context, integracao, sql);
   // #empresa_id# / #empresa_filial_id# are bound by the engine in every statement of a run, never a parameter.
   const engine = source('valores do Integrador', "the Integrador's values", [...ENGINE_VARIABLES]);
+  // A row that declares no parametros_obrigatorios (seed 001's own example) may take any #var# as a run parameter: an
+  // unknown name is then only a warning — a run without it still fails before anything is sent, naming it.
+  const unknown = list(integracao.parametros_obrigatorios).length === 0 ? 'undeclared' : 'error';
   const check = (column: 'sql_consulta' | 'sql_insert' | 'sql_update', sources: Source[]) => {
     const text = integracao[column];
-    if (text) checkProvided(report, place(column), text, [...new Set(sources)]);
+    if (text) checkProvided(report, place(column), text, [...new Set(sources)], unknown);
   };
   if (sql !== null && isComponent(integracao)) {
     // A component's values may come from a parent the configuration does not name, so it only warns.
     const linked = source('colunas das integrações ligadas', 'columns of linked integrations', neighbourColumns(context, integracao));
     checkProvided(report, place('consulta'), sql, [params, deps, linked], 'warning');
-  } else if (sql !== null) checkProvided(report, place('consulta'), sql, [params, deps, engine]);
+  } else if (sql !== null) checkProvided(report, place('consulta'), sql, [params, deps, engine], unknown);
   check('sql_consulta', [params, deps, ...record]);
   check('sql_insert', [params, deps, sqlConsulta, ...record]);
   check('sql_update', [columns, retorno, params, deps, originKeys, sqlConsulta, engine, ...record]);
@@ -306,7 +331,7 @@ function lintVariables(context: Context, integracao: Integracao): void {
     const campoPlace: Place = { table: 'campos_integracao', rowId: campo.id, column: 'campo_crm', integracao };
     const parsed = parseJsonColumn(report, campoPlace, campo.campo_crm, '{"campo": "#variavel#"}');
     // The leaves are checked as one text so a variable used twice is reported once.
-    if (parsed) checkProvided(report, campoPlace, jsonStringLeaves(parsed.value).join('\n'), [columns, params, deps, originKeys]);
+    if (parsed) checkProvided(report, campoPlace, jsonStringLeaves(parsed.value).join('\n'), [columns, params, deps, originKeys], unknown);
   }
 }
 

@@ -17,8 +17,13 @@ describe('parseConsulta', () => {
     });
   });
 
-  it('names typographic quotes when the seed document was pasted from the manual', () => {
-    const error = consultaError('{\u201Cconsulta\u201D:\u201CSELECT c.id FROM contas AS c\u201D}');
+  it('reads the manual’s typographic quotes as straight ones, and names them when the document is broken anyway', () => {
+    expect(parseConsulta('{\u201Cconsulta\u201D:\u201CSELECT c.id FROM contas AS c\u201D}')).toEqual({
+      sql: 'SELECT c.id FROM contas AS c',
+    });
+    // Valid JSON keeps typographic quotes inside its strings.
+    expect(parseConsulta('{"consulta":"SELECT \u201Cx\u201D"}')).toEqual({ sql: 'SELECT \u201Cx\u201D' });
+    const error = consultaError('{\u201Cconsulta\u201D:\u201CSELECT c.id FROM contas AS c\u201D');
     expect(error?.code).toBe('TYPOGRAPHIC_QUOTES');
     expect(error?.message).toMatch(/typographic quotes \(aspas tipográficas\) \u201C at position 1/);
   });

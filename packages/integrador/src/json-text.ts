@@ -1,8 +1,12 @@
 /** Quote characters word processors substitute for " and ' (the seed documents are full of them). */
 const TYPOGRAPHIC_QUOTE = /[\u2018\u2019\u201A\u201B\u201C\u201D\u201E\u201F\u00AB\u00BB]/;
 
+/** Double quotes a word processor substitutes for ": the only ones that can stand for JSON's own delimiters. */
+const TYPOGRAPHIC_DOUBLE_QUOTES = /[\u201C\u201D\u201E\u201F]/g;
+
 export type JsonTextResult =
-  | { ok: true; value: unknown }
+  /** `straightened`: the text is JSON only once its typographic double quotes are read as straight ones (seed 001 as printed). */
+  | { ok: true; value: unknown; straightened?: { quote: string; position: number } }
   | { ok: false; problem: 'typographic-quotes'; quote: string; position: number; detail: string }
   | { ok: false; problem: 'malformed'; detail: string };
 
@@ -12,15 +16,32 @@ export function findTypographicQuote(text: string): { quote: string; position: n
   return match ? { quote: match[0], position: match.index } : null;
 }
 
-/** Parses a JSON column; when it fails, says whether typographic quotes are the reason. */
+/**
+ * Parses a JSON column. A text that is not JSON but becomes JSON once its typographic double quotes (“ ” „ ‟) are read
+ * as straight ones — seed 001's own example row, pasted from the manual — is read that way and says so
+ * (`straightened`, a lint warning); the text is only straightened when it is not JSON as written, so valid JSON whose
+ * strings hold typographic quotes keeps them. Otherwise the failure says whether typographic quotes are the reason.
+ */
 export function parseJsonText(text: string): JsonTextResult {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
     const detail = (error as Error).message;
     const typographic = findTypographicQuote(text);
-    if (typographic) return { ok: false, problem: 'typographic-quotes', ...typographic, detail };
-    return { ok: false, problem: 'malformed', detail };
+    if (!typographic) return { ok: false, problem: 'malformed', detail };
+    const straight = straightened(text);
+    if (straight !== undefined) return { ok: true, value: straight, straightened: typographic };
+    return { ok: false, problem: 'typographic-quotes', ...typographic, detail };
+  }
+}
+
+function straightened(text: string): unknown {
+  const straight = text.replace(TYPOGRAPHIC_DOUBLE_QUOTES, '"');
+  if (straight === text) return undefined;
+  try {
+    return JSON.parse(straight);
+  } catch {
+    return undefined;
   }
 }
 

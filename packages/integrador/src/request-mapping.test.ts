@@ -209,7 +209,7 @@ describe('buildRequest', () => {
       campoIds: [7],
       message: expect.stringMatching(/campos_integracao #7 campo_crm is not valid JSON/),
     });
-    expect(caught(() => buildRequest([campo(8, '{\u201CnomCli\u201D: \u201C#nome#\u201D}')], conta))).toMatchObject({
+    expect(caught(() => buildRequest([campo(8, '{\u201CnomCli\u201D: \u201C#nome#\u201D')], conta))).toMatchObject({
       message: expect.stringMatching(/#8 .*typographic quote/),
     });
     expect(caught(() => buildRequest([campo(9, '["#nome#"]')], conta))).toMatchObject({ code: 'INVALID_CAMPO_CRM', campoIds: [9] });

@@ -1,4 +1,4 @@
-import { ReturnConfigError, readReturn } from './return-reader';
+import { joinReasons, ReturnConfigError, readReturn } from './return-reader';
 
 /** Seed 001's SET-WS-CONTAS row. */
 const seed = {
@@ -80,6 +80,21 @@ describe('readReturn with the ERP (Senior G5) GravarClientes answer and seed 001
     });
     expect(readReturn({ tipoRetorno: 2, mensagemRetorno: 'Falha', erroExecucao: 'Falha' }, seed).message).toBe('Falha');
     expect(readReturn({ tipoRetorno: 2 }, seed)).toMatchObject({ ok: false, message: 'tipoRetorno 2', errorKeyFound: 'tipoRetorno' });
+  });
+
+  it('says each thing once when every record repeats the answer’s own reason (tipoRetorno 2, several records)', () => {
+    const restricao = 'Cliente 42 com restrição financeira';
+    const reading = readReturn(
+      {
+        tipoRetorno: 2,
+        mensagemRetorno: 'Erro na solicitação',
+        erroExecucao: restricao,
+        retornosClientes: [cliente({ codCli: 0, retorno: restricao }), cliente({ codCli: 0, ideExt: '43', retorno: restricao })],
+      },
+      { ...seed, indice_erro_retorno: 'erroExecucao,mensagemRetorno' },
+    );
+    expect(reading.message).toBe(`${restricao} | Erro na solicitação`);
+    expect(joinReasons(['a | b', 'b', null, 'a | c', ''])).toBe('a | b | c');
   });
 
   it('fails a record whose retorno is not OK even when tipoRetorno is 1', () => {

@@ -82,6 +82,18 @@ function describe(key: string, value: unknown): string {
 
 const unique = (texts: readonly (string | null | undefined)[]) => [...new Set(texts.filter((t): t is string => !!t))];
 
+/** The separator between the parts of a failure reason. */
+const REASON_SEPARATOR = ' | ';
+
+/**
+ * Joins failure texts so that each thing is said once: texts already joined (a record's reason carries the answer's
+ * own message) are split into their parts first, and a part seen before is dropped.
+ */
+export function joinReasons(texts: readonly (string | null | undefined)[]): string {
+  const parts = texts.flatMap((text) => (text ? text.split(REASON_SEPARATOR).map((part) => part.trim()) : []));
+  return unique(parts).join(REASON_SEPARATOR);
+}
+
 interface Located {
   found: boolean;
   value: unknown;
@@ -162,7 +174,7 @@ function judge(scope: Scope, errorKeys: readonly string[]): Judgement {
     .filter((detail) => !isEmpty(detail.value))
     .map((detail) => describe(detail.key, detail.value));
   const main = value === true && details.length > 0 ? null : describe(decider, value);
-  return { error: unique([main, ...details]).join(' | '), key: decider };
+  return { error: joinReasons([main, ...details]), key: decider };
 }
 
 function valuesOf(scope: Scope, valueKeys: readonly string[]): Record<string, unknown> {
@@ -254,11 +266,11 @@ export function readReturn(data: unknown, integracao: ReturnIndexes): ReturnRead
   const base = { values: records[0]?.values ?? valuesOf(outer, valueKeys), records, located: located.found };
   const first = scopes[0] ?? outer;
   if (tipoRetorno(first) === 2) {
-    const texts = unique([...keyErrors, text(find(first, 'erroExecucao').value), text(find(first, 'mensagemRetorno').value), ...g5Errors]);
-    return { ...base, ok: false, message: texts.join(' | ') || 'tipoRetorno 2', errorKeyFound: errorKeyFound ?? 'tipoRetorno' };
+    const texts = [...keyErrors, text(find(first, 'erroExecucao').value), text(find(first, 'mensagemRetorno').value), ...g5Errors];
+    return { ...base, ok: false, message: joinReasons(texts) || 'tipoRetorno 2', errorKeyFound: errorKeyFound ?? 'tipoRetorno' };
   }
-  const errors = unique([...keyErrors, ...g5Errors]);
-  if (errors.length > 0) return { ...base, ok: false, message: errors.join(' | '), errorKeyFound };
+  const errors = joinReasons([...keyErrors, ...g5Errors]);
+  if (errors !== '') return { ...base, ok: false, message: errors, errorKeyFound };
   if (!located.found && data !== null && data !== undefined) {
     // Nothing says it failed, but the answer is not shaped as configured: no value can be trusted for the write-back.
     const keys = unique(outer.flatMap((level) => Object.keys(level)));

@@ -299,7 +299,7 @@ describe('applyRules', () => {
         regraId: 600,
         message: expect.stringMatching(/regra #600 \(padrao\) parametros is not valid JSON/),
       });
-      expect(caught(() => applyRules({}, [regra('x', 'padrao', '{\u201Cvalor\u201D: 1}', { id: 601 })]))).toMatchObject({
+      expect(caught(() => applyRules({}, [regra('x', 'padrao', '{\u201Cvalor\u201D: 1', { id: 601 })]))).toMatchObject({
         message: expect.stringMatching(/typographic quotes/),
       });
       expect(caught(() => applyRules({}, [regra('x', 'padrao', '[1]', { id: 602 })]))).toMatchObject({ code: 'INVALID_PARAMETERS' });

@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { QueueName } from './queues';
+import { MAX_RECEPTOR_ATTEMPTS, RECEPTOR_BACKOFF } from './retry-policy';
 import {
   CtiCallEventPayload,
   CtiClickToCallPayload,
@@ -12,7 +13,8 @@ import {
 /** Attempts and backoff of a job kind; retention is fleet-wide (see DEFAULT_JOB_OPTIONS). */
 export interface JobPolicy {
   attempts: number;
-  backoff: { type: 'exponential' | 'fixed'; delay: number };
+  /** `receptor`: the delays (and the attempts actually used) come from the failing connection's policy (retry-policy.ts). */
+  backoff: { type: 'exponential' | 'fixed' | typeof RECEPTOR_BACKOFF; delay: number };
 }
 
 /** A job kind: its payload schema and retry policy. */
@@ -35,10 +37,11 @@ function define<S extends TSchema>(schema: S, description: string, policy: JobPo
 export const JOB_CATALOG = {
   set: {
     'system.ping': define(PingPayload, 'no-op round trip through the set queue'),
-    // Receptor errors fail at once (UnrecoverableError); only transient ones use these attempts.
+    // Receptor errors fail at once (UnrecoverableError); transient ones retry as their connection's policy says
+    // (default 6 attempts from 2 s, doubling); MAX_RECEPTOR_ATTEMPTS is only the ceiling a connection may ask for.
     'integration.run': define(IntegrationRunPayload, 'SET push: send CRM records to a receptor and write its answer back', {
-      attempts: 6,
-      backoff: { type: 'exponential', delay: 2000 },
+      attempts: MAX_RECEPTOR_ATTEMPTS,
+      backoff: { type: RECEPTOR_BACKOFF, delay: 2000 },
     }),
   },
   get: {

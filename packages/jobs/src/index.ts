@@ -12,6 +12,15 @@ export {
 } from './catalog';
 export { isQueueName, QUEUE_NAMES, type QueueName } from './queues';
 export {
+  DEFAULT_RECEPTOR_RETRY,
+  MAX_RECEPTOR_ATTEMPTS,
+  RECEPTOR_BACKOFF,
+  type RetryPolicy,
+  receptorBackoff,
+  retryPolicyOf,
+  withRetryPolicy,
+} from './retry-policy';
+export {
   CtiCallEventPayload,
   CtiClickToCallPayload,
   EndpointSyncPayload,

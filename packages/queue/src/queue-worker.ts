@@ -1,4 +1,12 @@
-import { type JobName, type JobPayload, JobPayloadError, type QueueName, type TenantRef, validatePayload } from '@integrador/jobs';
+import {
+  type JobName,
+  type JobPayload,
+  JobPayloadError,
+  type QueueName,
+  receptorBackoff,
+  type TenantRef,
+  validatePayload,
+} from '@integrador/jobs';
 import type { Logger } from '@integrador/logging';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -65,9 +73,15 @@ function tenantOf(job: Job): TenantRef | undefined {
   return tenant && typeof tenant.empresaId === 'number' ? tenant : undefined;
 }
 
-/** True when this failure is the job's last (no attempts left, or a permanent error). */
+/** True when this failure is the job's last (no attempts left, a permanent error, or a backoff that said stop). */
 function isFinalFailure(job: Job, err: Error): boolean {
-  return err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+  return (
+    err instanceof UnrecoverableError ||
+    err.name === 'UnrecoverableError' ||
+    job.attemptsMade >= (job.opts.attempts ?? 1) ||
+    // BullMQ sets finishedOn only when it did not retry (e.g. receptorBackoff answered -1 before the attempts ceiling).
+    job.finishedOn !== undefined
+  );
 }
 
 /**
@@ -127,6 +141,8 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     ...queueOptions(connection, prefix),
     concurrency: options.concurrency,
     maxStalledCount: MAX_STALLED_COUNT,
+    // SET pushes retry as the failing connection's policy says (packages/jobs/src/retry-policy.ts).
+    settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => receptorBackoff(attemptsMade, err) },
     ...(options.lockMs ? { lockDuration: options.lockMs, stalledInterval: options.lockMs } : {}),
   });
 

@@ -4,30 +4,39 @@ import type { IntegrationRunPayload } from '@integrador/jobs';
 import { openSourceReader, type SourceReader } from '@integrador/sources';
 import { abandonSyncRuns, type CrmDatabase } from '@integrador/store';
 
-const readers = new Map<DatabaseConnection, Promise<SourceReader>>();
-
-/** The source reader of a database connection, one per connection per process (its pool is shared by the runs). */
-export function sourceReaderFor(connection: Connection): Promise<SourceReader> {
-  if (connection.kind !== 'database')
-    throw new GetConfigError(
-      'GET_CONFIG',
-      `conexao "${connection.name}" is a ${connection.kind} connection; a GET pull reads a database (tipo database in the connections file)`,
-    );
-  let reader = readers.get(connection);
-  if (!reader) {
-    reader = openSourceReader(connection);
-    readers.set(connection, reader);
-    // A refused host (outbound guard) is not kept: a fixed connections file is tried again.
-    reader.catch(() => readers.delete(connection));
-  }
-  return reader;
+/** The ERP source readers of one process, one per connection (its pool shared by the runs); closed at shutdown. */
+export interface SourceReaderFactory {
+  /** The reader of a database connection; GetConfigError for a connection of another kind. */
+  readerFor(connection: Connection): Promise<SourceReader>;
+  /** Closes every reader it opened; a shutdown step. */
+  close(): Promise<void>;
 }
 
-/** Closes every source reader this process opened; a shutdown step of each app. */
-export async function closeAllSourceReaders(): Promise<void> {
-  const open = [...readers.values()];
-  readers.clear();
-  await Promise.allSettled(open.map(async (reader) => (await reader).close()));
+/** A process's source reader factory (injected into the GET processor, never a module-level cache). */
+export function createSourceReaderFactory(): SourceReaderFactory {
+  const readers = new Map<DatabaseConnection, Promise<SourceReader>>();
+  return {
+    readerFor(connection) {
+      if (connection.kind !== 'database')
+        throw new GetConfigError(
+          'GET_CONFIG',
+          `conexao "${connection.name}" is a ${connection.kind} connection; a GET pull reads a database (tipo database in the connections file)`,
+        );
+      let reader = readers.get(connection);
+      if (!reader) {
+        reader = openSourceReader(connection);
+        readers.set(connection, reader);
+        // A refused host (outbound guard) is not kept: a fixed connections file is tried again.
+        reader.catch(() => readers.delete(connection));
+      }
+      return reader;
+    },
+    async close() {
+      const open = [...readers.values()];
+      readers.clear();
+      await Promise.allSettled(open.map(async (reader) => (await reader).close()));
+    },
+  };
 }
 
 /**

@@ -9,7 +9,7 @@ export {
   type RunRequest,
   StepQueueUnavailableError,
 } from './enqueue-integration-run';
-export { abandonFailedGetRun, closeAllSourceReaders, sourceReaderFor } from './get-services';
+export { abandonFailedGetRun, createSourceReaderFactory, type SourceReaderFactory } from './get-services';
 export { createJobRecorder } from './job-recorder';
 export { limitedTransport } from './limited-transport';
 export { applyLimitChange, LIMITS_SETTLE_MS, restoreLimitsMirror, syncLimits, toLimitRule } from './limits-config';
@@ -29,6 +29,6 @@ export {
   startGetSchedules,
   startScheduleReconciler,
 } from './schedules';
-export { cachedSetTargets, closeAllTransports, resolveSetTarget, type SetTarget, transportFor } from './set-services';
+export { cachedSetTargets, createTransportFactory, resolveSetTarget, type SetTarget, type TransportFactory } from './set-services';
 export { startWebhookServices } from './webhook-services';
 export { runWorkerApp, type WorkerDeps, type WorkerServices } from './worker-app';

@@ -1,3 +1,5 @@
+import type { Connection } from '@integrador/connections';
+import { withRetryPolicy } from '@integrador/jobs';
 import type { JobLimits } from '@integrador/queue';
 import { TransientTransportError, type Transport } from '@integrador/transports';
 
@@ -14,9 +16,11 @@ function waitAsked(err: unknown): number | undefined {
 /**
  * A transport that honours the tenant's limits on one connection: a token before every outbound call
  * (`ctx.limits.acquire`), and a 429 / Retry-After answer turned into a cooldown of that (tenant, connection)
- * only — the job is delayed by Retry-After without using an attempt. Other tenants and connections go on.
+ * only — the job is delayed by Retry-After without using an attempt. Other tenants and connections go on. Any other
+ * failure carries the connection's retry policy (its `retry` entry) to the queue worker's backoff.
  */
-export function limitedTransport(transport: Transport, limits: JobLimits, connection: string): Transport {
+export function limitedTransport(transport: Transport, limits: JobLimits, target: Pick<Connection, 'name' | 'retry'>): Transport {
+  const connection = target.name;
   return {
     ...transport,
     preview: (request) => transport.preview(request),
@@ -31,7 +35,7 @@ export function limitedTransport(transport: Transport, limits: JobLimits, connec
           // The outbox records the exchange of the refused call, as for any failed attempt.
           if (delay) throw Object.assign(delay, { exchange: (err as TransientTransportError).exchange, cause: err });
         }
-        throw err;
+        throw withRetryPolicy(err, target.retry);
       }
     },
   };

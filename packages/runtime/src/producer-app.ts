@@ -4,7 +4,6 @@ import { createLogger, type Logger } from '@integrador/logging';
 import { createRedis, JobProducer, ShutdownRegistry } from '@integrador/queue';
 import { type CrmDatabase, createDatabase, migrateToLatest } from '@integrador/store';
 import { loadConnections } from './connections';
-import { closeAllTransports } from './set-services';
 
 /** What an HTTP app that enqueues (the ingress, the dashboard on its own) runs on. */
 export interface ProducerApp {
@@ -33,7 +32,6 @@ export async function startProducerApp(name: string, options: { migrate: boolean
   const connections = await loadConnections(config);
   const database = createDatabase(config.databaseUrl);
   shutdown.add('database', () => database.destroy());
-  shutdown.add('transports', () => closeAllTransports());
   if (options.migrate) {
     const applied = await migrateToLatest(database);
     if (applied.length) logger.info({ applied }, 'migrations applied');

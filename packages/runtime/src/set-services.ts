@@ -1,36 +1,39 @@
 import type { Connection, ConnectionsRegistry } from '@integrador/connections';
 import { loadSetDefinition, PermanentError, type SetDefinition } from '@integrador/integrador';
 import type { CrmDatabase, Tenant } from '@integrador/store';
-import {
-  createDatabaseTransport,
-  createRestTransport,
-  createSoapTransport,
-  type SoapClientCache,
-  type Transport,
-} from '@integrador/transports';
+import { createDatabaseTransport, createRestTransport, createSoapTransport, SoapClientCache, type Transport } from '@integrador/transports';
 import { LRUCache } from 'lru-cache';
 
-const transports = new Map<Connection, Transport>();
-
-/** The transport a connection's kind calls for, one per connection (SOAP clients share the bounded cache, databases a pool). */
-export function transportFor(connection: Connection, soapCache: SoapClientCache): Transport {
-  const known = transports.get(connection);
-  if (known) return known;
-  const created =
-    connection.kind === 'webservice'
-      ? createSoapTransport(connection, { cache: soapCache })
-      : connection.kind === 'api'
-        ? createRestTransport(connection)
-        : createDatabaseTransport(connection);
-  transports.set(connection, created);
-  return created;
+/** The transports of one process, one per connection; created at boot, handed to processors and routes, closed at shutdown. */
+export interface TransportFactory {
+  /** The transport a connection's kind calls for (SOAP clients share the bounded cache, a database receptor a pool). */
+  transportFor(connection: Connection): Transport;
+  /** Closes every transport it opened (database receptor pools); a shutdown step. */
+  close(): Promise<void>;
 }
 
-/** Closes every transport opened by this process (database receptor pools); a shutdown step of each app. */
-export async function closeAllTransports(): Promise<void> {
-  const open = [...transports.values()];
-  transports.clear();
-  await Promise.allSettled(open.map((transport) => transport.close?.()));
+/** A process's transport factory (Temporal's createActivities(db) style: injected, never a module-level cache). */
+export function createTransportFactory(soapCache: SoapClientCache = new SoapClientCache({ max: 100 })): TransportFactory {
+  const transports = new Map<Connection, Transport>();
+  return {
+    transportFor(connection) {
+      const known = transports.get(connection);
+      if (known) return known;
+      const created =
+        connection.kind === 'webservice'
+          ? createSoapTransport(connection, { cache: soapCache })
+          : connection.kind === 'api'
+            ? createRestTransport(connection)
+            : createDatabaseTransport(connection);
+      transports.set(connection, created);
+      return created;
+    },
+    async close() {
+      const open = [...transports.values()];
+      transports.clear();
+      await Promise.allSettled(open.map((transport) => transport.close?.()));
+    },
+  };
 }
 
 /** Everything a SET/INFO run needs besides the records: the definition, its transport and its timeout. */
@@ -45,7 +48,7 @@ export interface SetTarget {
 export async function resolveSetTarget(
   database: CrmDatabase,
   connections: ConnectionsRegistry,
-  soapCache: SoapClientCache,
+  transports: TransportFactory,
   tenant: Tenant,
   integracaoId: number,
 ): Promise<SetTarget> {
@@ -62,7 +65,7 @@ export async function resolveSetTarget(
     );
   }
   const timeoutMs = integracao.timeout_ms ?? ('timeoutMs' in connection ? connection.timeoutMs : 30000);
-  return { definition, connection, transport: transportFor(connection, soapCache), timeoutMs };
+  return { definition, connection, transport: transports.transportFor(connection), timeoutMs };
 }
 
 /**
@@ -72,7 +75,7 @@ export async function resolveSetTarget(
 export function cachedSetTargets(
   database: CrmDatabase,
   connections: ConnectionsRegistry,
-  soapCache: SoapClientCache,
+  transports: TransportFactory,
   options: { ttlMs?: number; max?: number } = {},
 ): (tenant: Tenant, integracaoId: number) => Promise<SetTarget> {
   const cache = new LRUCache<string, Promise<SetTarget>>({ max: options.max ?? 500, ttl: options.ttlMs ?? 5000 });
@@ -80,7 +83,7 @@ export function cachedSetTargets(
     const key = `${tenant.empresaId}:${tenant.filialId ?? ''}:${integracaoId}`;
     let target = cache.get(key);
     if (!target) {
-      target = resolveSetTarget(database, connections, soapCache, tenant, integracaoId);
+      target = resolveSetTarget(database, connections, transports, tenant, integracaoId);
       cache.set(key, target);
       // A failed load (missing row, bad connection) is not kept: the next job tries again.
       target.catch(() => cache.delete(key));

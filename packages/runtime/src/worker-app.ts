@@ -15,10 +15,10 @@ import {
 } from '@integrador/queue';
 import { type CrmDatabase, createDatabase } from '@integrador/store';
 import { loadConnections } from './connections';
-import { closeAllSourceReaders } from './get-services';
+import { createSourceReaderFactory, type SourceReaderFactory } from './get-services';
 import { createJobRecorder } from './job-recorder';
 import { restoreLimitsMirror } from './limits-config';
-import { closeAllTransports } from './set-services';
+import { createTransportFactory, type TransportFactory } from './set-services';
 
 /** What a worker app's handler factory receives. */
 export interface WorkerDeps {
@@ -28,6 +28,10 @@ export interface WorkerDeps {
   database: CrmDatabase;
   /** The connections file; secrets resolved from the environment. */
   connections: ConnectionsRegistry;
+  /** SET receptors' transports, one per connection (closed at shutdown). */
+  transports: TransportFactory;
+  /** GET sources' readers, one per connection (closed at shutdown). */
+  sources: SourceReaderFactory;
 }
 
 /** What a worker app's services beside its jobs (e.g. worker-get's schedules) run on. */
@@ -64,8 +68,10 @@ export async function runWorkerApp<Q extends QueueName>(
     onIdleError: (err) => logger.warn({ reason: err.message }, 'crm database connection lost'),
   });
   shutdown.add('database', () => database.destroy());
-  shutdown.add('transports', () => closeAllTransports());
-  shutdown.add('sources', () => closeAllSourceReaders());
+  const transports = createTransportFactory();
+  shutdown.add('transports', () => transports.close());
+  const sources = createSourceReaderFactory();
+  shutdown.add('sources', () => sources.close());
 
   const redis = createRedis(config.redisUrl, { role: 'worker', name: app });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
@@ -100,7 +106,7 @@ export async function runWorkerApp<Q extends QueueName>(
   shutdown.add('job records', () => recorder.drain());
   const worker = startQueueWorker({
     queue,
-    handlers: createHandlers({ config, logger, database, connections }, services),
+    handlers: createHandlers({ config, logger, database, connections, transports, sources }, services),
     onFinalFailure: async (job, err) => void (await Promise.all(finalFailures.map((handler) => handler(job, err)))),
     connection: redis,
     prefix: config.keyPrefix,

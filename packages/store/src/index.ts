@@ -8,6 +8,13 @@ export {
   setExecucaoStatus,
   type TentativaRecord,
 } from './execucoes.repository';
+export {
+  assertChangeableBy,
+  changeableBy,
+  type FilialCaller,
+  FilialScopeError,
+  whereReadableBy,
+} from './filial-scope';
 export { pingDatabase } from './health';
 export {
   type CampoIntegracao,

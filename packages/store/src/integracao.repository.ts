@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { type FilialCaller, whereReadableBy } from './filial-scope';
 import type { CamposIntegracaoTable, ConexaoIntegracaoTable, Database, DependenciasTable, IntegracaoTable, RegrasTable } from './schema';
 import type { Tenant } from './tenants.repository';
 
@@ -9,11 +10,8 @@ export type Regra = Selectable<RegrasTable>;
 export type ConexaoIntegracao = Selectable<ConexaoIntegracaoTable>;
 
 /** integracao rows a tenant may see: its empresa's, and for a filial key only its filial's and the empresa-wide ones. */
-function tenantIntegracoes(db: Kysely<Database>, tenant: Tenant) {
-  const query = db.selectFrom('integracao').selectAll().where('empresa_id', '=', tenant.empresaId);
-  const filialId = tenant.filialId;
-  if (filialId === null) return query;
-  return query.where((eb) => eb.or([eb('empresa_filial_id', 'is', null), eb('empresa_filial_id', '=', filialId)]));
+function tenantIntegracoes(db: Kysely<Database>, tenant: FilialCaller) {
+  return db.selectFrom('integracao').selectAll().where('empresa_id', '=', tenant.empresaId).where(whereReadableBy(tenant));
 }
 
 /** A tenant's integracao rows in execution order (ordem, then id). */

@@ -333,6 +333,8 @@ export interface EventosTable extends TenantOwned {
 export interface ServicosEndpointTable {
   id: Id;
   empresa_id: number;
+  /** The filial whose key created the service (migration 012); null = the whole empresa. */
+  empresa_filial_id: Generated<Nullable<number>>;
   nome: string;
   url_base: string;
   autenticacao: string;

@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { CrmDatabase } from './create-database';
+import { assertChangeableBy, type FilialCaller, whereReadableBy } from './filial-scope';
 import type { Database } from './schema';
 
 /** Seed 003's authentication choices. */
@@ -28,6 +29,8 @@ export interface ServicoEndpointEvento {
 export interface ServicoEndpoint {
   id: number;
   empresaId: number;
+  /** The filial whose key created it; null = the whole empresa (see filial-scope.ts for who may change it). */
+  filialId: number | null;
   nome: string;
   urlBase: string;
   autenticacao: AutenticacaoEndpoint;
@@ -92,9 +95,10 @@ function parseJson(text: string | null): unknown {
   }
 }
 
-/** The services of an empresa with their event types, by id. */
-export async function listServicosEndpoint(db: Db, empresaId: number, id?: number): Promise<ServicoEndpoint[]> {
-  let query = db.selectFrom('servicos_endpoint').selectAll().where('empresa_id', '=', empresaId);
+/** The services a caller reads (its empresa's; a filial caller: its filial's and the empresa-wide ones) with their event types, by id. */
+export async function listServicosEndpoint(db: Db, caller: FilialCaller, id?: number): Promise<ServicoEndpoint[]> {
+  const { empresaId } = caller;
+  let query = db.selectFrom('servicos_endpoint').selectAll().where('empresa_id', '=', empresaId).where(whereReadableBy(caller));
   if (id !== undefined) query = query.where('id', '=', id);
   const rows = await query.orderBy('id').execute();
   if (!rows.length) return [];
@@ -112,6 +116,7 @@ export async function listServicosEndpoint(db: Db, empresaId: number, id?: numbe
   return rows.map((row) => ({
     id: Number(row.id),
     empresaId: Number(row.empresa_id),
+    filialId: row.empresa_filial_id === null ? null : Number(row.empresa_filial_id),
     nome: row.nome,
     urlBase: row.url_base,
     autenticacao: row.autenticacao as AutenticacaoEndpoint,
@@ -137,9 +142,9 @@ export async function listServicosEndpoint(db: Db, empresaId: number, id?: numbe
   }));
 }
 
-/** One service of the empresa, or undefined (another empresa's service is not found either). */
-export async function findServicoEndpoint(db: Db, empresaId: number, id: number): Promise<ServicoEndpoint | undefined> {
-  return (await listServicosEndpoint(db, empresaId, id))[0];
+/** One service the caller reads, or undefined (another empresa's, or another filial's, is not found either). */
+export async function findServicoEndpoint(db: Db, caller: FilialCaller, id: number): Promise<ServicoEndpoint | undefined> {
+  return (await listServicosEndpoint(db, caller, id))[0];
 }
 
 /** The empresa's contract limit of services (undefined when the empresa does not exist). */
@@ -155,14 +160,16 @@ export async function setServiceLimit(db: Db, empresaId: number, limit: number):
 }
 
 /**
- * Creates a service within the empresa's contract limit. The empresa row is locked (PostgreSQL, MySQL) so two
- * concurrent creates cannot both take the last place; SQLite serialises writers anyway.
+ * Creates a service within the empresa's contract limit (the limit and the names are the empresa's, whatever the
+ * filial), owned by the caller's filial (null for an empresa-wide caller). The empresa row is locked (PostgreSQL,
+ * MySQL) so two concurrent creates cannot both take the last place; SQLite serialises writers anyway.
  */
 export async function createServicoEndpoint(
   { db, dialect }: Pick<CrmDatabase, 'db' | 'dialect'>,
-  empresaId: number,
+  caller: FilialCaller,
   input: ServicoEndpointInput,
 ): Promise<ServicoEndpoint> {
+  const { empresaId } = caller;
   const id = await db.transaction().execute(async (trx) => {
     let limitQuery = trx.selectFrom('empresas').select('limite_servicos_endpoint').where('id', '=', empresaId);
     if (dialect !== 'sqlite') limitQuery = limitQuery.forUpdate();
@@ -175,7 +182,7 @@ export async function createServicoEndpoint(
       .executeTakeFirstOrThrow();
     if (Number(count) >= limit) throw new ServiceQuotaExceededError(empresaId, limit);
     await assertNameFree(trx, empresaId, input.nome, null);
-    const values = { empresa_id: empresaId, ...serviceColumns(input) };
+    const values = { empresa_id: empresaId, empresa_filial_id: caller.filialId, ...serviceColumns(input) };
     const query = trx.insertInto('servicos_endpoint').values(values);
     const created = trx.getExecutor().adapter.supportsReturning
       ? Number((await query.returning('id').executeTakeFirstOrThrow()).id)
@@ -183,23 +190,22 @@ export async function createServicoEndpoint(
     await replaceEventos(trx, empresaId, created, input.eventos);
     return created;
   });
-  return (await findServicoEndpoint(db, empresaId, id)) as ServicoEndpoint;
+  return (await findServicoEndpoint(db, caller, id)) as ServicoEndpoint;
 }
 
-/** Replaces a service's settings and event types; an event type whose URL changed starts over as nunca_executado. */
+/**
+ * Replaces a service's settings and event types; an event type whose URL changed starts over as nunca_executado.
+ * Undefined when the caller cannot read the service; FilialScopeError when it reads but may not change it.
+ */
 export async function updateServicoEndpoint(
   db: Kysely<Database>,
-  empresaId: number,
+  caller: FilialCaller,
   id: number,
   input: ServicoEndpointInput,
 ): Promise<ServicoEndpoint | undefined> {
+  const { empresaId } = caller;
   const found = await db.transaction().execute(async (trx) => {
-    const existing = await trx
-      .selectFrom('servicos_endpoint')
-      .select(['id', 'url_base'])
-      .where('empresa_id', '=', empresaId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const existing = await changeableService(trx, caller, id);
     if (!existing) return false;
     await assertNameFree(trx, empresaId, input.nome, id);
     const eventos = await trx.selectFrom('servicos_endpoint_eventos').select(['tipo', 'url']).where('servico_id', '=', id).execute();
@@ -217,12 +223,14 @@ export async function updateServicoEndpoint(
     await replaceEventos(trx, empresaId, id, input.eventos);
     return true;
   });
-  return found ? findServicoEndpoint(db, empresaId, id) : undefined;
+  return found ? findServicoEndpoint(db, caller, id) : undefined;
 }
 
-/** Deletes a service and its event types; false when the empresa has no such service. */
-export async function deleteServicoEndpoint(db: Kysely<Database>, empresaId: number, id: number): Promise<boolean> {
+/** Deletes a service and its event types; false when the caller cannot read it, FilialScopeError when it may not change it. */
+export async function deleteServicoEndpoint(db: Kysely<Database>, caller: FilialCaller, id: number): Promise<boolean> {
+  const { empresaId } = caller;
   return db.transaction().execute(async (trx) => {
+    if (!(await changeableService(trx, caller, id))) return false;
     const result = await trx.deleteFrom('servicos_endpoint').where('empresa_id', '=', empresaId).where('id', '=', id).executeTakeFirst();
     if (Number(result.numDeletedRows) === 0) return false;
     await trx.deleteFrom('servicos_endpoint_eventos').where('empresa_id', '=', empresaId).where('servico_id', '=', id).execute();
@@ -270,6 +278,19 @@ export async function recordServicoRun(
         .execute();
     }
   });
+}
+
+/** The service row the caller may change; undefined when it cannot read it, FilialScopeError when it only reads it. */
+async function changeableService(trx: Db, caller: FilialCaller, id: number) {
+  const existing = await trx
+    .selectFrom('servicos_endpoint')
+    .select(['id', 'url_base', 'empresa_filial_id'])
+    .where('empresa_id', '=', caller.empresaId)
+    .where('id', '=', id)
+    .where(whereReadableBy(caller))
+    .executeTakeFirst();
+  if (existing) assertChangeableBy(caller, existing.empresa_filial_id, `JSON endpoint service #${id}`);
+  return existing;
 }
 
 /** Every URL a service may call, in a comparable form. */

@@ -69,7 +69,7 @@ async function requireEmpresa(cli: Cli, db: Kysely<Database>, empresaId: number)
 
 async function requireService(cli: Cli, t: EndpointTexts, db: Kysely<Database>, empresaId: number, id: number): Promise<ServicoEndpoint> {
   await requireEmpresa(cli, db, empresaId);
-  const service = await findServicoEndpoint(db, empresaId, id);
+  const service = await findServicoEndpoint(db, { empresaId, filialId: null }, id);
   if (!service) throw new CliError(t.serviceNotFound(id, empresaId));
   return service;
 }
@@ -78,7 +78,7 @@ async function list(cli: Cli, t: EndpointTexts, options: EmpresaOptions): Promis
   const empresaId = parseId(cli, '--empresa', options.empresa);
   await withDatabase(async ({ db }) => {
     await requireEmpresa(cli, db, empresaId);
-    const services = await listServicosEndpoint(db, empresaId);
+    const services = await listServicosEndpoint(db, { empresaId, filialId: null });
     if (options.json) return printJson(services);
     if (!services.length) return print(t.noServices(empresaId));
     for (const s of services) {
@@ -171,7 +171,7 @@ async function limit(cli: Cli, t: EndpointTexts, idText: string, options: { serv
       await setServiceLimit(db, empresaId, Number(text));
       return print(t.limitSet(empresaId, Number(text)));
     }
-    const used = (await listServicosEndpoint(db, empresaId)).length;
+    const used = (await listServicosEndpoint(db, { empresaId, filialId: null })).length;
     print(t.limitShown(empresaId, (await serviceLimitOf(db, empresaId)) ?? 0, used));
   });
 }

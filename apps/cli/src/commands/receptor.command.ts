@@ -1,6 +1,6 @@
 import { loadConfig } from '@integrador/config';
 import { isPermanent, type PrepareContext, previewSet, runInfo } from '@integrador/integrador';
-import { loadConnections, resolveSetTarget, type SetTarget } from '@integrador/runtime';
+import { createTransportFactory, loadConnections, resolveSetTarget } from '@integrador/runtime';
 import type { DialectName, Integracao } from '@integrador/store';
 import { SoapClientCache, TransientTransportError, type Transport } from '@integrador/transports';
 import type { Command } from 'commander';
@@ -40,10 +40,10 @@ async function throughReceptor<T>(
   return withDatabase(async (database) => {
     const tenant = await loadTenant(cli, database.db, args);
     const { integracao, runTenant } = await admitOrExplain(cli, database.db, tenant, args, purpose);
-    let target: SetTarget | undefined;
+    // One command, one WSDL at most: the cache only has to hold that one client.
+    const transports = createTransportFactory(new SoapClientCache({ max: 1 }));
     try {
-      // One command, one WSDL at most: the cache only has to hold that one client.
-      target = await resolveSetTarget(database, connections, new SoapClientCache({ max: 1 }), tenant, args.integracaoId);
+      const target = await resolveSetTarget(database, connections, transports, tenant, args.integracaoId);
       const context = {
         db: database.db,
         dialect: database.dialect,
@@ -60,7 +60,7 @@ async function throughReceptor<T>(
       if (isPermanent(err)) throw new CliError(cli.text.integrationFailed(labelOf(integracao), (err as Error).message), { cause: err });
       throw err;
     } finally {
-      await target?.transport.close?.();
+      await transports.close();
     }
   }, config);
 }

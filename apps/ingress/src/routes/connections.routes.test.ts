@@ -62,12 +62,29 @@ describe('POST /v1/connections/:name/test', () => {
           erp_fechado: { ...erpDb, port: await closedPort(), allowPrivateNetwork: true },
           erp_interno: { ...erpDb },
           senior_g5: { tipo: 'ws', baseUrl: `http://127.0.0.1:${erpPort}`, user: 'u', password: PASSWORD, allowPrivateNetwork: true },
+          // Open to every empresa, but named only by empresa B's configuration.
+          erp_so_de_b: { ...erpDb, allowPrivateNetwork: true },
         },
       }),
       'json',
       {},
       'test',
     );
+    // A tests what its configuration uses: its own conexao_integracao rows, and a shared row an integracao of A uses.
+    const conexao = (nome: string, empresaId: number | null) =>
+      database.db.insertInto('conexao_integracao').values({ tipo_conexao: 'BD', nome_conexao: nome, empresa_id: empresaId }).execute();
+    for (const nome of ['erp_pg', 'erp_fechado', 'erp_interno']) await conexao(nome, a);
+    await conexao('erp_so_de_b', b);
+    await conexao('senior_g5', null);
+    const shared = await database.db
+      .selectFrom('conexao_integracao')
+      .select('id')
+      .where('nome_conexao', '=', 'senior_g5')
+      .executeTakeFirstOrThrow();
+    await database.db
+      .insertInto('integracao')
+      .values({ nome: 'SET-WS', tipo_servico: 'SET', empresa_id: a, conexao_integracao_id: shared.id, ordem: 1, ativo: 1 })
+      .execute();
     app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
   });
 
@@ -115,6 +132,19 @@ describe('POST /v1/connections/:name/test', () => {
       error: { code: 'CONNECTION_NOT_FOUND', message: 'connection "erp_de_b" not found in the connections file' },
     });
     expect((await test('erp_de_b', keyB)).json()).toMatchObject({ ok: true, connection: 'erp_de_b' });
+  });
+
+  it('tests a connection only for a tenant whose configuration uses it; for another it is as unknown', async () => {
+    // Used only by B's conexao_integracao: A gets the 404 of a missing connection (no user, database or version).
+    const foreign = await test('erp_so_de_b', keyA);
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.json().error.code).toBe('CONNECTION_NOT_FOUND');
+    expect(foreign.body).not.toMatch(/postgres|version/i);
+    expect((await test('erp_so_de_b', keyB)).json()).toMatchObject({ ok: true, connection: 'erp_so_de_b' });
+    // A's own rows are not B's, and a shared row counts only for the empresa whose integracao uses it.
+    expect((await test('erp_pg', keyB)).statusCode).toBe(404);
+    expect((await test('senior_g5', keyB)).statusCode).toBe(404);
+    expect((await test('senior_g5', keyA)).statusCode).toBe(200);
   });
 
   it('tests a web service by the reachability of its base URL', async () => {

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Connection, ConnectionsRegistry } from '@integrador/connections';
+import { connectionUsableBy } from '@integrador/integrador';
 import { testConnection } from '@integrador/sources';
+import type { CrmDatabase } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import { HttpError } from '../http-error';
 import { localeOf } from '../i18n';
@@ -36,17 +38,25 @@ const ConnectionTestResponse = Type.Object({
   ),
 });
 
-/** The connection, unless it is unknown or restricted to another empresa (which must look the same: unknown). */
-function tenantConnection(connections: ConnectionsRegistry, name: string, empresaId: number): Connection {
+/** The connection, unless it is unknown or not the tenant's to use (connectionUsableBy), which must look the same: unknown. */
+async function tenantConnection(
+  database: CrmDatabase,
+  connections: ConnectionsRegistry,
+  name: string,
+  empresaId: number,
+): Promise<Connection> {
   const connection = connections.get(name);
-  if (!connection || (connection.empresaId !== undefined && connection.empresaId !== empresaId)) {
+  if (!connection || !(await connectionUsableBy(database.db, connection, empresaId))) {
     throw new HttpError(404, 'CONNECTION_NOT_FOUND', { name });
   }
   return connection;
 }
 
-/** POST /v1/connections/:name/test: seed 000's "ping and first access" of a connection, step by step. */
-export function connectionsRoutes(connections: ConnectionsRegistry): FastifyPluginAsyncTypebox {
+/**
+ * POST /v1/connections/:name/test: seed 000's "ping and first access" of a connection, step by step — only for a
+ * tenant whose configuration uses the connection or whose entry in the file names it.
+ */
+export function connectionsRoutes(database: CrmDatabase, connections: ConnectionsRegistry): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/connections/:name/test',
@@ -62,7 +72,7 @@ export function connectionsRoutes(connections: ConnectionsRegistry): FastifyPlug
         },
       },
       async (request) => {
-        const connection = tenantConnection(connections, request.params.name, request.tenant.empresaId);
+        const connection = await tenantConnection(database, connections, request.params.name, request.tenant.empresaId);
         return testConnection(connection, { locale: localeOf(request) });
       },
     );

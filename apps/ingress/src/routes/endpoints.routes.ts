@@ -43,7 +43,7 @@ export interface EndpointRoutesOptions {
 /** How long Validate waits for one endpoint by default: an HTTP request is not held open for minutes. */
 export const VALIDATE_TIMEOUT_MS = 20_000;
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 503: ErrorResponse };
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 503: ErrorResponse };
 
 function toInput(body: Static<typeof ServicoBody>): ServicoEndpointInput {
   return {
@@ -104,7 +104,7 @@ function asHttpError(err: unknown): unknown {
 }
 
 async function requireService(database: CrmDatabase, request: FastifyRequest, id: number): Promise<ServicoEndpoint> {
-  const service = await findServicoEndpoint(database.db, request.tenant.empresaId, id);
+  const service = await findServicoEndpoint(database.db, request.tenant, id);
   // Another tenant's service is indistinguishable from a missing one.
   if (!service) throw new HttpError(404, 'NOT_FOUND');
   return service;
@@ -129,7 +129,7 @@ export function endpointsRoutes(database: CrmDatabase, producer: JobProducer, op
         const input = toInput(request.body);
         if (refuseInput(request, reply, input)) return reply;
         try {
-          const created = await createServicoEndpoint(database, request.tenant.empresaId, input);
+          const created = await createServicoEndpoint(database, request.tenant, input);
           return reply.status(201).send(present(localeOf(request), created));
         } catch (err) {
           throw asHttpError(err);
@@ -147,7 +147,7 @@ export function endpointsRoutes(database: CrmDatabase, producer: JobProducer, op
         },
       },
       async (request) => {
-        const services = await listServicosEndpoint(database.db, request.tenant.empresaId);
+        const services = await listServicosEndpoint(database.db, request.tenant);
         return { items: services.map((s) => present(localeOf(request), s)) };
       },
     );
@@ -181,7 +181,7 @@ export function endpointsRoutes(database: CrmDatabase, producer: JobProducer, op
         if (refuseInput(request, reply, input)) return reply;
         let updated: ServicoEndpoint | undefined;
         try {
-          updated = await updateServicoEndpoint(database.db, request.tenant.empresaId, request.params.id, input);
+          updated = await updateServicoEndpoint(database.db, request.tenant, request.params.id, input);
         } catch (err) {
           throw asHttpError(err);
         }
@@ -194,7 +194,7 @@ export function endpointsRoutes(database: CrmDatabase, producer: JobProducer, op
       '/endpoints/:id',
       { schema: { tags, summary: 'Delete a service', params: ServicoParams, response: { 204: Type.Null(), ...errors } } },
       async (request, reply) => {
-        if (!(await deleteServicoEndpoint(database.db, request.tenant.empresaId, request.params.id))) throw new HttpError(404, 'NOT_FOUND');
+        if (!(await deleteServicoEndpoint(database.db, request.tenant, request.params.id))) throw new HttpError(404, 'NOT_FOUND');
         return reply.status(204).send(null);
       },
     );

@@ -39,6 +39,11 @@ const Reason = Type.Object({ code: Type.String(), message: Type.String() });
 
 export const ServicoResponse = Type.Object({
   id: Type.Integer(),
+  filialId: Nullable(
+    Type.Integer({
+      description: 'the filial whose key created it (only that filial’s keys and empresa-wide keys change it); null = the whole empresa',
+    }),
+  ),
   nome: Type.String(),
   urlBase: Type.String(),
   autenticacao: Type.String(),

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { assertDependencyChange } from '@integrador/integrador';
-import { type CrmDatabase, findIntegracao } from '@integrador/store';
+import { assertChangeableBy, type CrmDatabase, findIntegracao } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import { flowHttpError } from '../flow-errors';
@@ -38,13 +38,22 @@ export function integrationConfigRoutes(database: CrmDatabase): FastifyPluginAsy
           summary: 'Change the dependency columns (dependente, depende_de, ordem, ativo) of an integracao; the graph is validated',
           params: IdParams,
           body: IntegracaoPatch,
-          response: { 200: IntegracaoResponse, 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse },
+          response: {
+            200: IntegracaoResponse,
+            400: ErrorResponse,
+            401: ErrorResponse,
+            403: ErrorResponse,
+            404: ErrorResponse,
+            409: ErrorResponse,
+          },
         },
       },
       async (request) => {
         const { id } = request.params;
         const row = await findIntegracao(database.db, request.tenant, id);
         if (!row) throw new HttpError(404, 'NOT_FOUND');
+        // A filial key reads the empresa-wide integracoes but changes only its own filial's (403 FILIAL_SCOPE).
+        assertChangeableBy(request.tenant, row.empresa_filial_id, `integracao #${id}`);
         const empresaId = request.tenant.empresaId;
         try {
           await database.db.transaction().execute(async (trx) => {

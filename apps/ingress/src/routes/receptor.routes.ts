@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ConnectionsRegistry } from '@integrador/connections';
 import { admitRun, type Parametros, previewSet, runInfo } from '@integrador/integrador';
-import { resolveSetTarget } from '@integrador/runtime';
+import { resolveSetTarget, type TransportFactory } from '@integrador/runtime';
 import type { CrmDatabase, Tenant } from '@integrador/store';
-import type { SoapClientCache } from '@integrador/transports';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, IdParams } from '../schemas';
 import { RunBody, RunQuery } from './runs.routes';
@@ -11,7 +10,7 @@ import { RunBody, RunQuery } from './runs.routes';
 export interface ReceptorRoutesDeps {
   database: CrmDatabase;
   connections: ConnectionsRegistry;
-  soapCache: SoapClientCache;
+  transports: TransportFactory;
 }
 
 /**
@@ -21,7 +20,7 @@ export interface ReceptorRoutesDeps {
  */
 async function target(deps: ReceptorRoutesDeps, tenant: Tenant, id: number, parametros: Parametros, purpose: 'preview' | 'info') {
   const { runTenant } = await admitRun(deps.database.db, { tenant, integracaoId: id, parametros, purpose });
-  const resolved = await resolveSetTarget(deps.database, deps.connections, deps.soapCache, tenant, id);
+  const resolved = await resolveSetTarget(deps.database, deps.connections, deps.transports, tenant, id);
   return {
     db: deps.database.db,
     dialect: deps.database.dialect,

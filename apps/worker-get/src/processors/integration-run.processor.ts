@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { loadGetDefinition, runGet, runInputs, SyncBusyError } from '@integrador/integrador';
+import { getDefinitionOf, runGet, runInputs, SyncBusyError } from '@integrador/integrador';
 import type { GetRunResult, IntegrationRunPayload } from '@integrador/jobs';
 import { type FlowValues, type JobContext, type JobHandler, mergeFlowValues } from '@integrador/queue';
-import { admitJob, sourceReaderFor, type WorkerDeps } from '@integrador/runtime';
+import { admitJob, type WorkerDeps } from '@integrador/runtime';
 import { DelayedError } from 'bullmq';
 
 /** How long a job waits for another run of its integration before it looks again. */
@@ -23,15 +23,14 @@ async function waitForHolder(ctx: JobContext, err: SyncBusyError): Promise<never
  */
 export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<IntegrationRunPayload> {
   return async (payload, ctx): Promise<GetRunResult & { flow?: FlowValues }> => {
-    const { database, connections, config } = deps;
+    const { database, connections, config, sources } = deps;
     const tenant = { empresaId: payload.tenant.empresaId, filialId: payload.tenant.filialId, nome: '' };
     const jobId = String(ctx.job.id);
     try {
-      await admitJob(database, payload, ctx.upstream);
-      const definition = await loadGetDefinition(database.db, tenant, payload.integracaoId);
+      const definition = getDefinitionOf(await admitJob(database, payload, ctx.upstream));
       // A pull is one outbound use of the ERP connection: the (tenant, connection) rate limit applies to it.
       await ctx.limits.acquire({ connection: definition.conexao.nome_conexao });
-      const reader = await sourceReaderFor(connections.require(definition.conexao.nome_conexao, tenant.empresaId));
+      const reader = await sources.readerFor(connections.require(definition.conexao.nome_conexao, tenant.empresaId));
       const result = await runGet({
         db: database.db,
         dialect: database.dialect,

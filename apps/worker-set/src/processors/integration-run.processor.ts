@@ -2,7 +2,6 @@ import { runSet, type SetRunResult } from '@integrador/integrador';
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import { type FlowValues, type JobHandler, mergeFlowValues } from '@integrador/queue';
 import { admitJob, cachedSetTargets, limitedTransport, type WorkerDeps } from '@integrador/runtime';
-import type { SoapClientCache } from '@integrador/transports';
 
 /** A SET push's result; in a dependency flow also the values it passes to the steps after it. */
 export type IntegrationRunResult = SetRunResult & { flow?: FlowValues };
@@ -11,8 +10,8 @@ export type IntegrationRunResult = SetRunResult & { flow?: FlowValues };
  * integration.run on the set queue: admitted again (admitJob), then one SET push. Errors are not caught here: the
  * queue worker fails permanent ones for good and retries the others.
  */
-export function createIntegrationRunProcessor(deps: WorkerDeps, soapCache: SoapClientCache): JobHandler<IntegrationRunPayload> {
-  const targetOf = cachedSetTargets(deps.database, deps.connections, soapCache);
+export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<IntegrationRunPayload> {
+  const targetOf = cachedSetTargets(deps.database, deps.connections, deps.transports);
   return async (payload, ctx): Promise<IntegrationRunResult> => {
     const { database } = deps;
     const { runTenant } = await admitJob(database, payload, ctx.upstream);
@@ -27,7 +26,7 @@ export function createIntegrationRunProcessor(deps: WorkerDeps, soapCache: SoapC
       upstream: ctx.upstream,
       jobId: String(ctx.job.id),
       // Rate limits of (tenant, connection) and a target's Retry-After apply to each outbound call.
-      transport: limitedTransport(target.transport, ctx.limits, target.connection.name),
+      transport: limitedTransport(target.transport, ctx.limits, target.connection),
       timeoutMs: target.timeoutMs,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       // The full detail of every attempt goes to the job's log (the operator's view); the outbox keeps it too.

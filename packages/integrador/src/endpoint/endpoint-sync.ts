@@ -155,7 +155,7 @@ function selectedEventos(service: ServicoEndpoint, tipo: TipoEventoEndpoint | un
 }
 
 async function loadActive(ctx: EndpointRunContext, empresaId: number, servicoId: number): Promise<ServicoEndpoint> {
-  const service = await findServicoEndpoint(ctx.database.db, empresaId, servicoId);
+  const service = await findServicoEndpoint(ctx.database.db, { empresaId, filialId: null }, servicoId);
   if (!service) throw new EndpointSyncError('SERVICE_NOT_FOUND', { id: servicoId }, true);
   if (!service.ativo) throw new EndpointSyncError('SERVICE_INACTIVE', { id: servicoId }, true);
   return service;

@@ -1,6 +1,5 @@
-import type { ConexaoIntegracao, Database, Integracao, Tenant } from '@integrador/store';
-import { findIntegracao } from '@integrador/store';
-import type { Kysely } from 'kysely';
+import type { ConexaoIntegracao, Integracao } from '@integrador/store';
+import type { AdmittedRun } from '../runs/admit-run';
 import { GetConfigError } from './get-errors';
 import { type GetSettings, parseGetSettings } from './get-settings';
 
@@ -11,23 +10,18 @@ export interface GetDefinition {
   settings: GetSettings;
 }
 
-/** Loads one GET integracao of the tenant; GetConfigError when it is missing, not GET, inactive or misconfigured. */
-export async function loadGetDefinition(db: Kysely<Database>, tenant: Tenant, integracaoId: number): Promise<GetDefinition> {
-  const integracao = await findIntegracao(db, tenant, integracaoId);
-  if (!integracao)
-    throw new GetConfigError('INTEGRATION_NOT_FOUND', `integracao #${integracaoId} does not exist for empresa ${tenant.empresaId}`);
-  if (Number(integracao.ativo) !== 1)
-    throw new GetConfigError('INTEGRATION_INACTIVE', `integracao #${integracao.id} (${integracao.nome}) is inactive (ativo = 0)`);
+/**
+ * The GET definition of an admitted run. admitRun has already decided everything about the row itself (the tenant's,
+ * active, a GET, its conexao_integracao of the same empresa); what is left here is GET's own: a pull reads from a
+ * connection, and its settings columns must parse (GetConfigError otherwise).
+ */
+export function getDefinitionOf(admitted: Pick<AdmittedRun, 'integracao' | 'conexao'>): GetDefinition {
+  const { integracao, conexao } = admitted;
   const settings = parseGetSettings(integracao);
-  const conexao =
-    integracao.conexao_integracao_id === null
-      ? undefined
-      : await db.selectFrom('conexao_integracao').selectAll().where('id', '=', integracao.conexao_integracao_id).executeTakeFirst();
-  const foreign = conexao?.empresa_id !== null && conexao?.empresa_id !== undefined && conexao.empresa_id !== integracao.empresa_id;
-  if (!conexao || foreign)
+  if (!conexao)
     throw new GetConfigError(
       'MISSING_CONNECTION',
-      `integracao #${integracao.id} (${integracao.nome}) conexao_integracao_id: expected a conexao_integracao row of empresa ${tenant.empresaId}, found ${integracao.conexao_integracao_id ?? 'NULL'}`,
+      `integracao #${integracao.id} (${integracao.nome}) conexao_integracao_id: expected the conexao_integracao row of the ERP source to read, found NULL`,
     );
   return { integracao, conexao, settings };
 }

@@ -1,6 +1,6 @@
 export { type ColumnClass, type CrmColumn, type CrmTable, describeCrmTable, hasTenantUniqueKey } from './crm-table';
 export { type CursorType, type CursorValue, cursorOf, cursorParameter } from './cursor';
-export { type GetDefinition, loadGetDefinition } from './get-definition';
+export { type GetDefinition, getDefinitionOf } from './get-definition';
 export { GetConfigError, GetSideError, SyncBusyError, SyncLeaseLostError } from './get-errors';
 export { DEFAULT_CHUNK_SIZE, type GetMode, type GetSettings, MAX_CHUNK_SIZE, parseGetSettings } from './get-settings';
 export { ENGINE_COLUMNS } from './row-mapping';

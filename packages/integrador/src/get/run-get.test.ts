@@ -5,7 +5,7 @@ import { type DialectName, findSyncState, lastSyncRun } from '@integrador/store'
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
 import { customer } from '../../../sources/src/test/customers';
 import { createScratchSource, optionalParts, type ScratchSource } from '../../../sources/src/test/scratch-sources';
-import { GetConfigError, SyncBusyError } from './get-errors';
+import { SyncBusyError } from './get-errors';
 import { readerOf, runGetOnce, seedGetIntegracao } from './test-support/get-fixtures';
 
 const ROWS = 2_500;
@@ -260,7 +260,7 @@ describe.each(PAIRS)('GET pull of E085CLI from %s into a %s CRM', (driver, crmDi
     await runGetOnce(crm, reader, 1, a);
     expect((await byIdErp(2)).get('5')?.nome).toBe(customer(5).APECLI);
     // Empresa 2 cannot run empresa 1's integracao.
-    await expect(runGetOnce(crm, reader, 2, a)).rejects.toThrow(GetConfigError);
+    await expect(runGetOnce(crm, reader, 2, a)).rejects.toMatchObject({ name: 'RunRefusedError', code: 'NOT_FOUND' });
   });
 
   it('refuses bad configuration with a clear error before writing anything', async () => {

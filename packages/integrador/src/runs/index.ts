@@ -1,4 +1,5 @@
 export { type AdmissionRequest, type AdmittedRun, admitRun, loadPlanRows, type RunCaller, type RunPurpose } from './admit-run';
+export { connectionUsableBy } from './connection-use';
 export { type CodedError, ForeignRowError, isPermanent, type RunRefusalCode, RunRefusedError } from './run-errors';
 export { isRunnableOn, queueForTipo, type RunQueue, runnability } from './runnability';
 export {

@@ -7,7 +7,7 @@ import {
   withTenantScope,
 } from '@integrador/store';
 import { OutboundAddressError, ReceptorError, type Transport, type TransportExchange } from '@integrador/transports';
-import { readReturn } from '../return-reader';
+import { joinReasons, readReturn } from '../return-reader';
 import { ForeignRowError } from '../runs/run-errors';
 import { bindEngineValues, ENGINE_VARIABLES, runTenantOf } from '../runs/tenant-scope';
 import { writeBackValues } from '../set-plan';
@@ -178,6 +178,5 @@ export async function runSet(ctx: SetRunContext): Promise<SetRunResult> {
   for (const record of prepared.records) assertWriteBackResolvable(ctx, record);
   const outcomes: SetRecordOutcome[] = [];
   for (const record of prepared.records) outcomes.push(await runRecord(ctx, record));
-  const messages = outcomes.map((o) => o.message).filter((m): m is string => Boolean(m));
-  return { message: messages.join(' | ') || 'OK', records: outcomes };
+  return { message: joinReasons(outcomes.map((o) => o.message)) || 'OK', records: outcomes };
 }

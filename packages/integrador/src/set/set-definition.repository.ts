@@ -1,6 +1,7 @@
 import type { CampoIntegracao, ConexaoIntegracao, Database, Dependencia, Integracao, Regra, Tenant } from '@integrador/store';
 import { findIntegracao } from '@integrador/store';
 import type { Kysely } from 'kysely';
+import { runnability } from '../runs/runnability';
 import { PermanentError } from './permanent-error';
 
 /** An integration with everything needed to build its request: fields, dependencies, rules, connection, components. */
@@ -39,13 +40,10 @@ export async function loadSetDefinition(db: Kysely<Database>, tenant: Tenant, in
     integracao.conexao_integracao_id === null
       ? undefined
       : await db.selectFrom('conexao_integracao').selectAll().where('id', '=', integracao.conexao_integracao_id).executeTakeFirst();
-  const componentRows = await db
-    .selectFrom('integracao')
-    .selectAll()
-    .where('empresa_id', '=', tenant.empresaId)
-    .where('link', '=', 'componente')
-    .where('ativo', '=', 1)
-    .execute();
+  // Components are read as every other check reads these columns (trimmed, any case): runnability, the one reading.
+  const componentRows = (await db.selectFrom('integracao').selectAll().where('empresa_id', '=', tenant.empresaId).execute()).filter(
+    (row) => runnability(row).componente && runnability(row).active,
+  );
   const components = new Map<string, ComponentDefinition>();
   for (const row of componentRows) components.set(row.nome, { integracao: row, ...(await partsOf(db, row.id)) });
   return { integracao, conexao, components, ...(await partsOf(db, integracao.id)) };

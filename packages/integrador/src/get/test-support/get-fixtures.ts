@@ -5,7 +5,8 @@ import { openSourceReader, type SourceReader } from '@integrador/sources';
 import type { CrmDatabase, Database, IntegracaoTable } from '@integrador/store';
 import type { Insertable, Kysely } from 'kysely';
 import type { ScratchSource } from '../../../../sources/src/test/scratch-sources';
-import { loadGetDefinition } from '../get-definition';
+import { admitRun } from '../../runs/admit-run';
+import { getDefinitionOf } from '../get-definition';
 import { type GetRunContext, runGet } from '../run-get';
 
 /** Senior G5's E085CLI read into contas: aliases are the CRM column names (DATALT is the cursor only). */
@@ -67,7 +68,7 @@ export async function runGetOnce(
   options: RunOptions = {},
 ): Promise<GetRunResult> {
   const tenant = { empresaId, filialId: null, nome: '' };
-  const definition = await loadGetDefinition(crm.db, tenant, integracaoId);
+  const definition = getDefinitionOf(await admitRun(crm.db, { tenant, integracaoId, parametros: {}, checkParameters: false }));
   const jobId = options.jobId ?? randomUUID();
   return runGet({
     db: crm.db,
