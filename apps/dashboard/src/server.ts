@@ -9,7 +9,7 @@ import { dashboardPlugin } from './dashboard-plugin';
 /** Runs the dashboard on its own (a fleet where the ingress does not serve it), on DASHBOARD_PORT. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger({ name: 'dashboard', level: config.logLevel });
+  const logger = createLogger({ name: 'dashboard', level: config.logLevel, pretty: config.logPretty });
   const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
   shutdown.installSignalHandlers();
 

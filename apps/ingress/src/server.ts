@@ -9,7 +9,7 @@ import { buildApp } from './build-app';
 /** Starts the ingress: config, Redis (fail-fast role), CRM database (migrated), HTTP listener, shutdown. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger({ name: 'ingress', level: config.logLevel });
+  const logger = createLogger({ name: 'ingress', level: config.logLevel, pretty: config.logPretty });
   const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
   shutdown.installSignalHandlers();
 
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     keyPrefix: config.keyPrefix,
     checkTimeoutMs: config.redisCommandTimeoutMs,
     metricsToken: config.metricsToken,
+    metricsTenantLabels: config.metricsTenantLabels,
     endpoints: { limits: config.endpoint, env: config.secretSource },
     webhooks: { settings: webhookSettings, http: webhookHttp, captureByTriggers: config.webhooks.capture === 'triggers' },
     cti: config.cti,

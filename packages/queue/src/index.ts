@@ -45,4 +45,4 @@ export {
 export { RedisGuard } from './redis-guard';
 export { currentRequestId, runWithRequestId } from './request-context';
 export { type ShutdownOutcome, ShutdownRegistry } from './shutdown-registry';
-export { type JobOutcome, readTenantStats, recordOutcome, type TenantJobCount } from './tenant-stats';
+export { type JobOutcome, OTHER_TENANTS, readTenantStats, recordOutcome, type TenantJobCount } from './tenant-stats';

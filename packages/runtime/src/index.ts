@@ -13,6 +13,15 @@ export { abandonFailedGetRun, closeAllSourceReaders, sourceReaderFor } from './g
 export { createJobRecorder } from './job-recorder';
 export { limitedTransport } from './limited-transport';
 export { applyLimitChange, LIMITS_SETTLE_MS, restoreLimitsMirror, syncLimits, toLimitRule } from './limits-config';
+export {
+  hasBearerToken,
+  listenMetrics,
+  type MetricsServer,
+  type MetricsServerOptions,
+  startMetricsServer,
+} from './metrics/metrics-server';
+export { registerProcessMetrics } from './metrics/process-metrics';
+export { createWorkerMetrics } from './metrics/worker-metrics';
 export { pingProcessor } from './ping.processor';
 export {
   type InvalidSchedule,

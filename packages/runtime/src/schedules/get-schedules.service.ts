@@ -13,7 +13,7 @@ export function startGetSchedules(deps: WorkerDeps, services: WorkerServices): S
     connection: services.redis,
     prefix: deps.config.keyPrefix,
     timeoutMs: deps.config.redisCommandTimeoutMs,
-    logger: createLogger({ name: 'schedules', level: deps.config.logLevel }),
+    logger: createLogger({ name: 'schedules', level: deps.config.logLevel, pretty: deps.config.logPretty }),
   });
   const reconciler = startScheduleReconciler({
     db: deps.database.db,
