@@ -4,8 +4,8 @@ import type { QueueName } from '@integrador/jobs';
 import { createLogger, type Logger } from '@integrador/logging';
 import {
   assertRedisSafe,
-  type JobObserver,
   createRedis,
+  type JobObserver,
   type QueueHandlers,
   RedisConfigurationError,
   ShutdownRegistry,
@@ -147,5 +147,9 @@ export async function runWorkerApp<Q extends QueueName>(
 
 /** One observer telling several (each must return at once, as JobObserver says). */
 function combineObservers(...observers: JobObserver[]): JobObserver {
-  return { onJobEvent: (event) => observers.forEach((observer) => observer.onJobEvent(event)) };
+  return {
+    onJobEvent(event) {
+      for (const observer of observers) observer.onJobEvent(event);
+    },
+  };
 }

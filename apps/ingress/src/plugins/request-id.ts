@@ -17,13 +17,18 @@ function isQuietRequest(request: { url: string }): boolean {
  */
 export class ProbeQuietLogController extends LogController {
   override incomingRequest(request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
-    if (!isQuietRequest(request)) return super.incomingRequest(request, reply, metadata);
-    request.log.debug({ req: request }, 'incoming request');
+    if (isQuietRequest(request)) request.log.debug({ req: request }, 'incoming request');
+    else super.incomingRequest(request, reply, metadata);
   }
 
-  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
-    if (error || !isQuietRequest(request)) return super.requestCompleted(error, request, reply, metadata);
-    reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    metadata?: Record<string, unknown>,
+  ): void {
+    if (error || !isQuietRequest(request)) super.requestCompleted(error, request, reply, metadata);
+    else reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }
 

@@ -69,7 +69,11 @@ export async function listenMetrics(options: MetricsServerOptions): Promise<Metr
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(`METRICS_PORT ${options.port}: cannot listen on ${options.host} (${err.code ?? err.message}); set METRICS_PORT to a free port, or 0 for none`)),
+      reject(
+        new Error(
+          `METRICS_PORT ${options.port}: cannot listen on ${options.host} (${err.code ?? err.message}); set METRICS_PORT to a free port, or 0 for none`,
+        ),
+      ),
     );
     server.listen(options.port, options.host, () => resolve());
   });

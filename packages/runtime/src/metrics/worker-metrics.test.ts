@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, type QueueHandlers, startQueueWorker, waitUntilReady } from '@integrador/queue';
 import type { Worker } from 'bullmq';
-import { optionalParts } from '../../../sources/src/test/optional-parts';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../../test/support/redis-server';
+import { optionalParts } from '../../../sources/src/test/optional-parts';
 import { listenMetrics, type MetricsServer } from './metrics-server';
 import { createWorkerMetrics } from './worker-metrics';
 
