@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { Logger } from '@integrador/logging';
 import { Registry } from 'prom-client';
 import { registerProcessMetrics } from './process-metrics';
