@@ -1,4 +1,4 @@
-import type { InvalidSchedule, ReconcileReport, ScheduleEntry } from '@integrador/runtime';
+import type { EndpointScheduleEntry, InvalidSchedule, ReconcileReport, ScheduleEntry } from '@integrador/runtime';
 import type { Locale } from './messages';
 
 /** The texts of `schedules list|sync` and of a GET run's progress, in one locale (kept apart from messages.ts). */
@@ -9,6 +9,7 @@ export interface GetOpsMessages {
   schedulesEmpresaOption: string;
   noSchedules: string;
   scheduleLine: (entry: ScheduleEntry) => string;
+  endpointScheduleLine: (entry: EndpointScheduleEntry) => string;
   syncSummary: (report: ReconcileReport) => string;
   invalidCron: (invalid: InvalidSchedule) => string;
   runDeduplicated: (integracaoId: number, jobId: string) => string;
@@ -32,11 +33,11 @@ const when = (iso: string | null, none: string) => (iso ? iso.replace('T', ' ').
 const seconds = (ms: number, locale: Locale) => (ms / 1000).toLocaleString(locale, { maximumFractionDigits: 1 });
 
 const ptBR: GetOpsMessages = {
-  schedules: 'agendamentos (cron) das integrações GET',
-  schedulesList: 'lista as integrações GET com o cron, a próxima execução e a última',
+  schedules: 'agendamentos (cron) das integrações GET e dos serviços de endpoint',
+  schedulesList: 'lista as integrações GET e os serviços de endpoint com o cron, a próxima execução e a última',
   schedulesSync: 'faz os agendamentos no Redis seguirem integracao.cron agora (o worker-get também faz isso periodicamente)',
   schedulesEmpresaOption: 'só as integrações desta empresa (id)',
-  noSchedules: 'Nenhuma integração GET.',
+  noSchedules: 'Nenhuma integração GET nem serviço de endpoint.',
   scheduleLine: (e) => {
     const cron = e.cron ? `cron "${e.cron}"${e.tz ? ` (${e.tz})` : ''}` : 'sem cron';
     const status = { scheduled: 'agendada', pending: 'pendente (ainda não sincronizada ou cron inválido)', not_scheduled: 'não agendada' }[
@@ -46,6 +47,12 @@ const ptBR: GetOpsMessages = {
       ? `${e.lastRun.status} em ${when(e.lastRun.finishedAt ?? e.lastRun.startedAt, '?')}, ${e.lastRun.rowsRead} lidas, ${e.lastRun.rowsWritten} gravadas${e.lastRun.error ? ` — ${e.lastRun.error}` : ''}`
       : 'nenhuma';
     return `#${e.integracaoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; próxima: ${when(e.nextRunAt, '—')}; última: ${last}`;
+  },
+  endpointScheduleLine: (e) => {
+    const cron = e.cron ? `cron "${e.cron}"${e.tz ? ` (${e.tz})` : ''}` : 'sem cron';
+    const status = { scheduled: 'agendado', pending: 'pendente (ainda não sincronizado)', not_scheduled: 'não agendado' }[e.status];
+    const last = e.lastRun ? `${e.lastRun.status} em ${when(e.lastRun.at, '?')}` : 'nenhuma';
+    return `serviço de endpoint #${e.servicoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; próxima: ${when(e.nextRunAt, '—')}; última: ${last}`;
   },
   syncSummary: (r) =>
     `Agendamentos sincronizados: ${r.created.length} criados, ${r.updated.length} atualizados, ${r.removed.length} removidos, ${r.unchanged} sem mudança, ${r.invalid.length} com cron inválido.`,
@@ -61,11 +68,11 @@ const ptBR: GetOpsMessages = {
 };
 
 const en: GetOpsMessages = {
-  schedules: 'schedules (cron) of the GET integrations',
-  schedulesList: 'lists the GET integrations with their cron, next run and last run',
+  schedules: 'schedules (cron) of the GET integrations and endpoint services',
+  schedulesList: 'lists the GET integrations and endpoint services with their cron, next run and last run',
   schedulesSync: 'makes the Redis schedulers follow integracao.cron now (worker-get also does it periodically)',
   schedulesEmpresaOption: "only this empresa's integrations (id)",
-  noSchedules: 'No GET integrations.',
+  noSchedules: 'No GET integrations and no endpoint services.',
   scheduleLine: (e) => {
     const cron = e.cron ? `cron "${e.cron}"${e.tz ? ` (${e.tz})` : ''}` : 'no cron';
     const status = { scheduled: 'scheduled', pending: 'pending (not synced yet, or an invalid cron)', not_scheduled: 'not scheduled' }[
@@ -75,6 +82,12 @@ const en: GetOpsMessages = {
       ? `${e.lastRun.status} at ${when(e.lastRun.finishedAt ?? e.lastRun.startedAt, '?')}, ${e.lastRun.rowsRead} read, ${e.lastRun.rowsWritten} written${e.lastRun.error ? ` — ${e.lastRun.error}` : ''}`
       : 'none';
     return `#${e.integracaoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; next: ${when(e.nextRunAt, '—')}; last: ${last}`;
+  },
+  endpointScheduleLine: (e) => {
+    const cron = e.cron ? `cron "${e.cron}"${e.tz ? ` (${e.tz})` : ''}` : 'no cron';
+    const status = { scheduled: 'scheduled', pending: 'pending (not synced yet)', not_scheduled: 'not scheduled' }[e.status];
+    const last = e.lastRun ? `${e.lastRun.status} at ${when(e.lastRun.at, '?')}` : 'none';
+    return `endpoint service #${e.servicoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; next: ${when(e.nextRunAt, '—')}; last: ${last}`;
   },
   syncSummary: (r) =>
     `Schedules synced: ${r.created.length} created, ${r.updated.length} updated, ${r.removed.length} removed, ${r.unchanged} unchanged, ${r.invalid.length} with an invalid cron.`,

@@ -73,7 +73,8 @@ describe('integrador schedules and GET runs (real CLI process, real Redis, Postg
 
     const list = await cli('schedules', 'list', '--json');
     expect(list.code).toBe(0);
-    const entries = JSON.parse(list.stdout) as { integracaoId: number; empresaId: number; status: string; nextRunAt: string | null }[];
+    const entries = (JSON.parse(list.stdout) as { items: { integracaoId: number; empresaId: number; status: string; nextRunAt: string | null }[] })
+      .items;
     expect(entries.map((e) => [e.empresaId, e.integracaoId, e.status])).toEqual([
       [a, pullA, 'scheduled'],
       [b, brokenB, 'scheduled'],

@@ -3,10 +3,12 @@ export * from './flows/index';
 export { IDEMPOTENCY_KEY_PATTERN, idempotentJobId } from './idempotency';
 export {
   type EnqueuedRun,
+  endpointSyncKeyId,
   enqueueGetRun,
   getRunDeduplicationId,
   isSkippedRun,
   oneRunPerIntegration,
+  oneSyncPerService,
   type SkippedRun,
 } from './integration-runs';
 export type { JobObserver, ObservedJobEvent } from './job-observer';

@@ -24,8 +24,11 @@ export { registerProcessMetrics } from './metrics/process-metrics';
 export { createWorkerMetrics } from './metrics/worker-metrics';
 export { pingProcessor } from './ping.processor';
 export {
+  type EndpointScheduleEntry,
+  endpointSchedulerIdOf,
   type InvalidSchedule,
   type LastRun,
+  listEndpointSchedules,
   listSchedules,
   parseSchedulerId,
   type ReconcileReport,
@@ -33,6 +36,7 @@ export {
   type ScheduleEntry,
   type ScheduleReconciler,
   type ScheduleStatus,
+  scheduledSyncPayload,
   schedulerIdOf,
   startGetSchedules,
   startScheduleReconciler,

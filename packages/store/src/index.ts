@@ -72,6 +72,8 @@ export {
   listServicosEndpoint,
   recordServicoRun,
   ServiceNameTakenError,
+  listScheduledServicos,
+  type ScheduledServico,
   ServiceQuotaExceededError,
   type ServicoEndpoint,
   type ServicoEndpointEvento,

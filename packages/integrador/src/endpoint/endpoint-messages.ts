@@ -123,6 +123,10 @@ const STATUS_MESSAGES: Record<string, Texts> = {
     'pt-BR': 'deve ser uma referência {ref} (A-Z, 0-9, _) a um segredo que o operador define, nunca o próprio segredo',
     en: 'must be a {ref} reference (A-Z, 0-9, _) to a secret the operator sets, never the secret itself',
   },
+  INPUT_CRON: {
+    'pt-BR': 'cron "{value}" inválido ({detail}); esperado um padrão como "0 */6 * * *" (minuto hora dia mês dia-da-semana)',
+    en: 'invalid cron "{value}" ({detail}); expected a pattern such as "0 */6 * * *" (minute hour day month weekday)',
+  },
   SERVICE_NOT_FOUND: { 'pt-BR': 'o serviço #{id} não existe (ou foi apagado)', en: 'service #{id} does not exist (or was deleted)' },
   SERVICE_INACTIVE: {
     'pt-BR': 'o serviço #{id} está inativo; ative-o para sincronizar',
