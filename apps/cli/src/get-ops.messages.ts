@@ -60,7 +60,7 @@ const ptBR: GetOpsMessages = {
     `cron inválido na integração #${i.integracaoId} (${i.nome}, empresa ${i.empresaId}): "${i.cron}" — ${i.reason}; não foi agendada`,
   runDeduplicated: (id, jobId) =>
     `A integração #${id} já está em execução ou na fila: acompanhando o job ${jobId} (nenhum novo foi criado).`,
-  progressFormat: '{phase} |{bar}| {rowsRead} lidas · {rowsWritten} gravadas · {rate} linhas/s',
+  progressFormat: '{phase} · {rowsRead} lidas · {rowsWritten} gravadas · {rate} linhas/s · {duration_formatted}',
   phase: { lendo: 'lendo', gravando: 'gravando', reconciliando: 'reconciliando', concluido: 'concluído', aguardando: 'aguardando' },
   getCompleted: (jobId, r) =>
     `Job ${jobId} concluído (${r.mode}): ${r.rowsRead} lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas em ${seconds(r.durationMs, 'pt-BR')} s.`,
@@ -94,7 +94,7 @@ const en: GetOpsMessages = {
   invalidCron: (i) =>
     `invalid cron in integration #${i.integracaoId} (${i.nome}, empresa ${i.empresaId}): "${i.cron}" — ${i.reason}; not scheduled`,
   runDeduplicated: (id, jobId) => `Integration #${id} is already running or queued: following job ${jobId} (no new one was created).`,
-  progressFormat: '{phase} |{bar}| {rowsRead} read · {rowsWritten} written · {rate} rows/s',
+  progressFormat: '{phase} · {rowsRead} read · {rowsWritten} written · {rate} rows/s · {duration_formatted}',
   phase: { lendo: 'reading', gravando: 'writing', reconciliando: 'reconciling', concluido: 'done', aguardando: 'waiting' },
   getCompleted: (jobId, r) =>
     `Job ${jobId} completed (${r.mode}): ${r.rowsRead} read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked deleted in ${seconds(r.durationMs, 'en')} s.`,

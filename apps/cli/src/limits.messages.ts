@@ -1,3 +1,4 @@
+import type { LimitScope } from '@integrador/queue';
 import type { Locale } from './messages';
 
 /** Texts of `integrador limits` (kept apart from messages.ts, which every command shares). */
@@ -21,6 +22,8 @@ export interface LimitsMessages {
   synced: (count: number) => string;
   none: string;
   row: (scope: string, rate: number, burst: number, concurrency: number) => string;
+  /** A limit's scope as a user names it (never the Redis key it is stored under). */
+  scope: (scope: LimitScope) => string;
 }
 
 const ptBR: LimitsMessages = {
@@ -45,6 +48,8 @@ const ptBR: LimitsMessages = {
   none: 'Nenhum limite configurado: nenhuma empresa é limitada.',
   row: (scope, rate, burst, concurrency) =>
     `${scope}: ${rate > 0 ? `${rate}/s (rajada ${burst})` : 'sem limite de taxa'}, ${concurrency > 0 ? `até ${concurrency} simultâneo(s)` : 'sem limite de simultâneos'}`,
+  scope: (s) =>
+    `empresa ${s.empresaId}${s.filialId === null ? '' : `, filial ${s.filialId}`}${s.connection === null ? '' : `, conexão ${s.connection}`}`,
 };
 
 const en: LimitsMessages = {
@@ -69,6 +74,8 @@ const en: LimitsMessages = {
   none: 'No limits configured: no empresa is limited.',
   row: (scope, rate, burst, concurrency) =>
     `${scope}: ${rate > 0 ? `${rate}/s (burst ${burst})` : 'no rate limit'}, ${concurrency > 0 ? `at most ${concurrency} at once` : 'no concurrency cap'}`,
+  scope: (s) =>
+    `empresa ${s.empresaId}${s.filialId === null ? '' : `, filial ${s.filialId}`}${s.connection === null ? '' : `, connection ${s.connection}`}`,
 };
 
 /** The limits texts of a locale. */

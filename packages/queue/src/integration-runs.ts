@@ -134,7 +134,8 @@ export function oneSyncPerService(redis: Redis, prefix: string, handler: JobHand
     try {
       return await handler(payload, ctx);
     } finally {
-      if (holder === '') await redis.eval(RELEASE, 1, key, jobId).catch((err: unknown) => ctx.logger.warn({ err }, 'sync key release failed'));
+      if (holder === '')
+        await redis.eval(RELEASE, 1, key, jobId).catch((err: unknown) => ctx.logger.warn({ err }, 'sync key release failed'));
     }
   };
 }

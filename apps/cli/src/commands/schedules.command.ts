@@ -1,5 +1,11 @@
 import { loadConfig } from '@integrador/config';
-import { type EndpointScheduleEntry, listEndpointSchedules, listSchedules, reconcileSchedules, type ScheduleEntry } from '@integrador/runtime';
+import {
+  type EndpointScheduleEntry,
+  listEndpointSchedules,
+  listSchedules,
+  reconcileSchedules,
+  type ScheduleEntry,
+} from '@integrador/runtime';
 import { type CrmDatabase, listGetIntegracoes } from '@integrador/store';
 import type { Command } from 'commander';
 import { type Cli, parseId, print, printError, printJson, withDatabase } from '../cli-context';

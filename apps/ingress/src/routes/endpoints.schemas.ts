@@ -31,7 +31,8 @@ export const ServicoBody = Type.Object(
       Nullable(
         Type.String({
           maxLength: 100,
-          description: 'when worker-get syncs the service on its own: a cron read in SCHEDULE_TIMEZONE, e.g. "0 */6 * * *"; absent or null = only on demand',
+          description:
+            'when worker-get syncs the service on its own: a cron read in SCHEDULE_TIMEZONE, e.g. "0 */6 * * *"; absent or null = only on demand',
         }),
       ),
     ),

@@ -1,5 +1,5 @@
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, type JobContext, listSchedulers, oneSyncPerService, waitUntilReady } from '@integrador/queue';
+import { createRedis, type JobContext, JobProducer, listSchedulers, oneSyncPerService, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, createServicoEndpoint, type ServicoEndpointInput, updateServicoEndpoint } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../../test/support/redis-server';
@@ -67,7 +67,12 @@ describe('JSON endpoint service schedules (PostgreSQL, real Redis)', () => {
       data: { tenant: { empresaId: a, filialId: null }, servicoId: scheduled.id, trigger: 'schedule' },
     });
     // A second pass changes nothing.
-    expect(await reconcileSchedules(database.db, producer, { tz }, logger)).toMatchObject({ created: [], updated: [], removed: [], unchanged: 2 });
+    expect(await reconcileSchedules(database.db, producer, { tz }, logger)).toMatchObject({
+      created: [],
+      updated: [],
+      removed: [],
+      unchanged: 2,
+    });
 
     const listed = await listEndpointSchedules(database.db, producer, a);
     expect(listed.map((e) => [e.servicoId, e.status, e.cron])).toEqual([

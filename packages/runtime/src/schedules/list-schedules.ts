@@ -109,7 +109,11 @@ export interface EndpointScheduleEntry {
 }
 
 /** The schedules of one tenant's JSON endpoint services (every service, with or without a cron). */
-export async function listEndpointSchedules(db: Kysely<Database>, producer: JobProducer, empresaId: number): Promise<EndpointScheduleEntry[]> {
+export async function listEndpointSchedules(
+  db: Kysely<Database>,
+  producer: JobProducer,
+  empresaId: number,
+): Promise<EndpointScheduleEntry[]> {
   const services = await listServicosEndpoint(db, empresaId);
   if (services.length === 0) return [];
   const queue = producer.queue('get');

@@ -123,7 +123,10 @@ export async function reconcileSchedules(
       (current ? report.updated : report.created).push(id);
     } catch (err) {
       if (!(err instanceof InvalidCronError)) throw err;
-      logger?.warn({ empresaId: servico.empresaId, servicoId: servico.id, cron: servico.cron }, 'invalid cron, endpoint service not scheduled');
+      logger?.warn(
+        { empresaId: servico.empresaId, servicoId: servico.id, cron: servico.cron },
+        'invalid cron, endpoint service not scheduled',
+      );
     }
   }
 
