@@ -1,3 +1,4 @@
+import { defineTexts } from '@integrador/i18n';
 import type { EndpointScheduleEntry, InvalidSchedule, ReconcileReport, ScheduleEntry } from '@integrador/runtime';
 import type { Locale } from './messages';
 
@@ -102,6 +103,4 @@ const en: GetOpsMessages = {
 };
 
 /** The GET operations texts of a locale. */
-export function getOpsMessages(locale: Locale): GetOpsMessages {
-  return locale === 'en' ? en : ptBR;
-}
+export const getOpsMessages = defineTexts<GetOpsMessages>({ 'pt-BR': ptBR, en: en });

@@ -1,5 +1,5 @@
+import { defineTexts } from '@integrador/i18n';
 import type { LimitScope } from '@integrador/queue';
-import type { Locale } from './messages';
 
 /** Texts of `integrador limits` (kept apart from messages.ts, which every command shares). */
 export interface LimitsMessages {
@@ -79,6 +79,4 @@ const en: LimitsMessages = {
 };
 
 /** The limits texts of a locale. */
-export function limitsMessages(locale: Locale): LimitsMessages {
-  return locale === 'en' ? en : ptBR;
-}
+export const limitsMessages = defineTexts<LimitsMessages>({ 'pt-BR': ptBR, en: en });

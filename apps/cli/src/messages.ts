@@ -1,12 +1,13 @@
-import type { LintLocale } from '@integrador/integrador';
+import { defineTexts, type Locale } from '@integrador/i18n';
 import type { GetRunResult } from '@integrador/jobs';
+import { jobStateName } from '@integrador/queue';
 import { type Argument, type Command, Help, type HelpConfiguration, type Option } from 'commander';
 
 /** What `run --wait` prints of a finished GET pull. */
 type GetRunCounts = Pick<GetRunResult, 'rowsRead' | 'rowsWritten' | 'rowsSkipped' | 'rowsMarkedDeleted' | 'cursor'>;
 
-export type Locale = LintLocale;
-export const LOCALES: readonly Locale[] = ['pt-BR', 'en'];
+export type { Locale } from '@integrador/i18n';
+export { LOCALES } from '@integrador/i18n';
 
 /** What the demo seeding did, for its summary line. */
 export interface DemoSummary {
@@ -192,7 +193,7 @@ const ptBR: Messages = {
       return `Job ${jobId}: a tentativa ${attemptsMade} falhou (${failedReason ?? '?'}); nova tentativa em breve`;
     if (state === 'delayed') return `Job ${jobId}: agendado`;
     if (state === 'waiting' || state === 'prioritized' || state === 'waiting-children') return `Job ${jobId}: na fila`;
-    return `Job ${jobId}: ${jobStatePtBR(state)}`;
+    return `Job ${jobId}: ${jobStateName('pt-BR', state)}`;
   },
   jobCompleted: (jobId, message) => `Job ${jobId} concluído. Resposta do receptor: ${message}`,
   jobRecord: (key, values) => `  registro ${key}: ${JSON.stringify(values)}`,
@@ -208,7 +209,8 @@ const ptBR: Messages = {
   jobCommand: 'jobs das filas',
   jobRetry: 'reprocessa um job que falhou (uma cadeia de dependências bloqueada por ele continua)',
   jobRetried: (queue, jobId) => `Job ${queue}/${jobId} reenfileirado.`,
-  jobNotFailed: (queue, jobId, state) => `o job ${queue}/${jobId} está ${jobStatePtBR(state)}; só um job que falhou pode ser reprocessado`,
+  jobNotFailed: (queue, jobId, state) =>
+    `o job ${queue}/${jobId} está ${jobStateName('pt-BR', state)}; só um job que falhou pode ser reprocessado`,
   jobNotFound: (queue, jobId, empresaId) => `o job ${queue}/${jobId} não existe para a empresa ${empresaId}`,
   invalidQueue: (queue) => `fila desconhecida "${queue}" (esperado set, get, cti ou webhook)`,
   consultaHeader: 'Consulta (com os valores ligados):',
@@ -343,9 +345,7 @@ const en: Messages = {
 };
 
 /** The texts of a locale. */
-export function messages(locale: Locale): Messages {
-  return locale === 'en' ? en : ptBR;
-}
+export const messages = defineTexts<Messages>({ 'pt-BR': ptBR, en: en });
 
 /** The --lang value of argv, read before commander parses so help texts and parse errors are in that language too. */
 export function localeFromArgv(argv: readonly string[]): Locale {
@@ -355,23 +355,6 @@ export function localeFromArgv(argv: readonly string[]): Locale {
     if (value !== undefined) return value === 'en' ? 'en' : 'pt-BR';
   }
   return 'pt-BR';
-}
-
-/** BullMQ's job states as a pt-BR sentence says them (an unknown state stays as BullMQ named it). */
-const JOB_STATES_PT_BR: Readonly<Record<string, string>> = {
-  completed: 'concluído',
-  failed: 'falhou',
-  active: 'em execução',
-  waiting: 'na fila',
-  prioritized: 'na fila (priorizado)',
-  'waiting-children': 'aguardando os jobs de que depende',
-  delayed: 'adiado',
-  unknown: 'desconhecido (não existe mais ou nunca existiu)',
-};
-
-/** A BullMQ job state in pt-BR. */
-export function jobStatePtBR(state: string): string {
-  return JOB_STATES_PT_BR[state] ?? state;
 }
 
 // Commander writes its parse errors in English; these patterns give the common ones in Portuguese.

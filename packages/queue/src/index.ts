@@ -23,6 +23,7 @@ export {
   type SchedulerState,
   upsertScheduler,
 } from './job-schedulers';
+export { jobStateName } from './job-state-names';
 export { countedForFairness, FairnessLedger, FairPriorities, MAX_PRIORITY } from './limits/fairness';
 export { LimitDelayError, type LimitReason } from './limits/limit-delay-error';
 export { type LimitScope, limitKeys, parseScope, scopeName } from './limits/limit-keys';

@@ -16,6 +16,7 @@ export { applyLimitChange, LIMITS_SETTLE_MS, restoreLimitsMirror, syncLimits, to
 export {
   hasBearerToken,
   listenMetrics,
+  METRICS_UNAUTHORIZED,
   type MetricsServer,
   type MetricsServerOptions,
   startMetricsServer,

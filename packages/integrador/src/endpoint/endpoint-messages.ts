@@ -1,3 +1,4 @@
+import { fillTemplate } from '@integrador/i18n';
 import type { LintLocale } from '../lint-finding';
 
 type Params = Record<string, string | number>;
@@ -150,19 +151,15 @@ const STATUS_MESSAGES: Record<string, Texts> = {
   },
 };
 
-function fill(template: string, params: Params): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (params[name] === undefined ? whole : String(params[name])));
-}
-
 /** A record error's text in a locale. */
 export function recordErrorMessage(locale: LintLocale, error: { index: number; field: string; code: string; params: Params }): string {
   const template = RECORD_ERRORS[error.code]?.[locale] ?? error.code;
   const type = TYPE_NAMES[String(error.params.type)]?.[locale] ?? error.params.type;
-  return fill(template, { ...error.params, ...(type === undefined ? {} : { type }), index: error.index, field: error.field });
+  return fillTemplate(template, { ...error.params, ...(type === undefined ? {} : { type }), index: error.index, field: error.field });
 }
 
 /** A status / Validate code's text in a locale. */
 export function statusMessage(locale: LintLocale, code: string, params: Params): string {
   const template = STATUS_MESSAGES[code]?.[locale] ?? code;
-  return fill(template, { ref: REF, ...params }).replace(/\s+\./g, '.');
+  return fillTemplate(template, { ref: REF, ...params }).replace(/\s+\./g, '.');
 }

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
+import { defineCatalogue, localeFromAcceptLanguage } from '@integrador/i18n';
 import type { Logger } from '@integrador/logging';
 import { Registry } from 'prom-client';
 import { registerProcessMetrics } from './process-metrics';
@@ -29,12 +30,13 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-const UNAUTHORIZED = {
-  error: {
-    code: 'METRICS_UNAUTHORIZED',
-    message: 'token de métricas ausente ou inválido: envie o cabeçalho Authorization: Bearer <METRICS_TOKEN>',
-  },
-};
+/** The answer to a scrape without the token, on a worker's metrics port and on the ingress's /metrics alike. */
+export const METRICS_UNAUTHORIZED = {
+  'pt-BR': 'token de métricas ausente ou inválido: envie o cabeçalho Authorization: Bearer <METRICS_TOKEN>',
+  en: 'missing or invalid metrics token: send the header Authorization: Bearer <METRICS_TOKEN>',
+} as const;
+
+const MESSAGES = defineCatalogue({ METRICS_UNAUTHORIZED });
 
 let running: Promise<MetricsServer> | undefined;
 
@@ -105,7 +107,8 @@ async function answer(
   }
   if (path === '/metrics') {
     if (options.token && !hasBearerToken(request.headers.authorization, options.token)) {
-      return { status: 401, type: 'application/json', body: JSON.stringify(UNAUTHORIZED) };
+      const message = MESSAGES.message(localeFromAcceptLanguage(request.headers['accept-language']), 'METRICS_UNAUTHORIZED');
+      return { status: 401, type: 'application/json', body: JSON.stringify({ error: { code: 'METRICS_UNAUTHORIZED', message } }) };
     }
     return { status: 200, type: registry.contentType, body: await registry.metrics() };
   }
