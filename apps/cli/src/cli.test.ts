@@ -120,7 +120,7 @@ describe('integrador CLI on sqlite', () => {
     expect(help.stdout).toMatch(/^Uso: integrador \[opções\] \[comando\]\n/);
     expect(help.stdout).toContain('\nOpções:\n');
     expect(help.stdout).toContain('\nComandos:\n');
-    expect(help.stdout).toMatch(/valores: "pt-BR", "en", padrão: "pt-BR"/);
+    expect(help.stdout).toMatch(/valores:\s+"pt-BR",\s+"en",\s+padrão:\s+"pt-BR"/);
     expect(help.stdout).not.toMatch(/Usage:|Options:|Commands:|choices:|default:/);
     const sub = await runCli(['limits', 'set', '--help'], env);
     expect(sub.stdout).toMatch(/^Uso: integrador limits set \[opções\] <empresaId>\n/);
