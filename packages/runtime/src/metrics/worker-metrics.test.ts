@@ -68,9 +68,11 @@ describe('worker metrics server', () => {
       // Added directly: the catalogue's backoff for pings is longer than a test should wait.
       await producer.queue('cti').add('system.ping', { tenant, sleepMs }, { attempts: 2, backoff: { type: 'fixed', delay: 10 } });
     }
+    // Every job settled: two completed (one after a retry) and one failed for good.
+    const settled = (text: string) => text.includes('outcome="completed"} 2') && text.includes('outcome="failed"} 1');
     let text = '';
-    for (let i = 0; i < 200 && !/integrador_worker_jobs_total\{[^}]*outcome="failed"\} 1/.test(text); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const deadline = Date.now() + 50_000; !settled(text) && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
       text = await scrape();
     }
     expect(text).toContain('integrador_worker_jobs_total{queue="cti",job="system.ping",outcome="completed"} 2');
