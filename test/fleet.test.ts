@@ -30,6 +30,8 @@ describe('all-in-one fleet (npm start)', () => {
       PORT: String(port),
       KEY_PREFIX: prefix,
       LOG_LEVEL: 'info',
+      // One metrics server per worker process: 17210 for the first worker, the next ports for the others.
+      METRICS_PORT: '17210',
     });
     const base = `http://127.0.0.1:${port}`;
     try {
@@ -54,6 +56,16 @@ describe('all-in-one fleet (npm start)', () => {
           if (state !== 'completed') await new Promise((r) => setTimeout(r, 50));
         }
         expect(state).toBe('completed');
+      }
+
+      // Each worker serves its own /healthz and /metrics on its own port; together they counted one ping per queue.
+      let scraped = '';
+      for (const metricsPort of [17210, 17211, 17212, 17213]) {
+        expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
+        scraped += await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      }
+      for (const queue of QUEUE_NAMES) {
+        expect(scraped).toContain(`integrador_worker_jobs_total{queue="${queue}",job="system.ping",outcome="completed"} 1`);
       }
     } finally {
       fleet.child.kill('SIGTERM');

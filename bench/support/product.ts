@@ -80,7 +80,8 @@ export async function enqueuePushes(target: ProductTarget, count: number): Promi
 
 /** Pushes of the bench's tenant that ended (the worker's per-tenant counters: completed, and failed for good). */
 export async function finishedPushes(target: ProductTarget): Promise<{ completed: number; failed: number }> {
-  const stats = await readTenantStats(target.redis, target.prefix);
+  // The bench has one tenant: it is always among the busiest.
+  const stats = await readTenantStats(target.redis, target.prefix, 1);
   const count = (outcome: 'completed' | 'failed') =>
     stats.find((s) => s.queue === 'set' && s.empresaId === target.crm.empresaId && s.outcome === outcome)?.count ?? 0;
   return { completed: count('completed'), failed: count('failed') };

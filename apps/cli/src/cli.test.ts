@@ -114,6 +114,21 @@ describe('integrador CLI on sqlite', () => {
     expect(await runCli(['--version'], env)).toMatchObject({ code: 0, stdout: '0.1.0\n', stderr: '' });
   });
 
+  it("writes commander's help in one language: pt-BR headings and notes by default, English with --lang en", async () => {
+    const help = await runCli(['--help'], env);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Uso: integrador \[opções\] \[comando\]\n/);
+    expect(help.stdout).toContain('\nOpções:\n');
+    expect(help.stdout).toContain('\nComandos:\n');
+    expect(help.stdout).toMatch(/valores:\s+"pt-BR",\s+"en",\s+padrão:\s+"pt-BR"/);
+    expect(help.stdout).not.toMatch(/Usage:|Options:|Commands:|choices:|default:/);
+    const sub = await runCli(['limits', 'set', '--help'], env);
+    expect(sub.stdout).toMatch(/^Uso: integrador limits set \[opções\] <empresaId>\n/);
+    const english = await runCli(['--lang', 'en', 'limits', '--help'], env);
+    expect(english.stdout).toMatch(/^Usage: integrador limits \[options\] \[command\]\n/);
+    expect(english.stdout).toContain('\nCommands:\n');
+  });
+
   it('speaks English with --lang en, before or after the command', async () => {
     const first = await runCli(['--lang', 'en', 'migrate'], env);
     expect(first).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Applied migrations: 001-initial(, \d{3}-[\w-]+)+\n$/) });

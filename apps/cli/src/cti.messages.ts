@@ -1,4 +1,4 @@
-import type { Locale } from './messages';
+import { defineTexts } from '@integrador/i18n';
 
 /** Texts of `integrador cti` (kept apart from messages.ts, which every command shares). */
 export interface CtiMessages {
@@ -113,6 +113,4 @@ const en: CtiMessages = {
   reindexed: (count) => `${count} records re-indexed`,
 };
 
-export function ctiMessages(locale: Locale): CtiMessages {
-  return locale === 'en' ? en : ptBR;
-}
+export const ctiMessages = defineTexts<CtiMessages>({ 'pt-BR': ptBR, en: en });

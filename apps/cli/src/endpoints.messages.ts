@@ -1,4 +1,4 @@
-import type { Locale } from './messages';
+import { defineTexts } from '@integrador/i18n';
 
 /** The texts of `integrador endpoints …` and `integrador tenant limit` (kept apart from messages.ts to ease merges). */
 export interface EndpointTexts {
@@ -92,6 +92,4 @@ const en: EndpointTexts = {
 };
 
 /** The endpoint commands' texts in a locale. */
-export function endpointTexts(locale: Locale): EndpointTexts {
-  return locale === 'en' ? en : ptBR;
-}
+export const endpointTexts = defineTexts<EndpointTexts>({ 'pt-BR': ptBR, en: en });

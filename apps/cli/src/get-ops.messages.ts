@@ -1,4 +1,5 @@
-import type { InvalidSchedule, ReconcileReport, ScheduleEntry } from '@integrador/runtime';
+import { defineTexts } from '@integrador/i18n';
+import type { EndpointScheduleEntry, InvalidSchedule, ReconcileReport, ScheduleEntry } from '@integrador/runtime';
 import type { Locale } from './messages';
 
 /** The texts of `schedules list|sync` and of a GET run's progress, in one locale (kept apart from messages.ts). */
@@ -9,6 +10,7 @@ export interface GetOpsMessages {
   schedulesEmpresaOption: string;
   noSchedules: string;
   scheduleLine: (entry: ScheduleEntry) => string;
+  endpointScheduleLine: (entry: EndpointScheduleEntry) => string;
   syncSummary: (report: ReconcileReport) => string;
   invalidCron: (invalid: InvalidSchedule) => string;
   runDeduplicated: (integracaoId: number, jobId: string) => string;
@@ -32,11 +34,11 @@ const when = (iso: string | null, none: string) => (iso ? iso.replace('T', ' ').
 const seconds = (ms: number, locale: Locale) => (ms / 1000).toLocaleString(locale, { maximumFractionDigits: 1 });
 
 const ptBR: GetOpsMessages = {
-  schedules: 'agendamentos (cron) das integrações GET',
-  schedulesList: 'lista as integrações GET com o cron, a próxima execução e a última',
+  schedules: 'agendamentos (cron) das integrações GET e dos serviços de endpoint',
+  schedulesList: 'lista as integrações GET e os serviços de endpoint com o cron, a próxima execução e a última',
   schedulesSync: 'faz os agendamentos no Redis seguirem integracao.cron agora (o worker-get também faz isso periodicamente)',
   schedulesEmpresaOption: 'só as integrações desta empresa (id)',
-  noSchedules: 'Nenhuma integração GET.',
+  noSchedules: 'Nenhuma integração GET nem serviço de endpoint.',
   scheduleLine: (e) => {
     const cron = e.cron ? `cron "${e.cron}"${e.tz ? ` (${e.tz})` : ''}` : 'sem cron';
     const status = { scheduled: 'agendada', pending: 'pendente (ainda não sincronizada ou cron inválido)', not_scheduled: 'não agendada' }[
@@ -47,13 +49,19 @@ const ptBR: GetOpsMessages = {
       : 'nenhuma';
     return `#${e.integracaoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; próxima: ${when(e.nextRunAt, '—')}; última: ${last}`;
   },
+  endpointScheduleLine: (e) => {
+    const cron = e.cron ? `cron "${e.cron}"${e.tz ? ` (${e.tz})` : ''}` : 'sem cron';
+    const status = { scheduled: 'agendado', pending: 'pendente (ainda não sincronizado)', not_scheduled: 'não agendado' }[e.status];
+    const last = e.lastRun ? `${e.lastRun.status} em ${when(e.lastRun.at, '?')}` : 'nenhuma';
+    return `serviço de endpoint #${e.servicoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; próxima: ${when(e.nextRunAt, '—')}; última: ${last}`;
+  },
   syncSummary: (r) =>
     `Agendamentos sincronizados: ${r.created.length} criados, ${r.updated.length} atualizados, ${r.removed.length} removidos, ${r.unchanged} sem mudança, ${r.invalid.length} com cron inválido.`,
   invalidCron: (i) =>
     `cron inválido na integração #${i.integracaoId} (${i.nome}, empresa ${i.empresaId}): "${i.cron}" — ${i.reason}; não foi agendada`,
   runDeduplicated: (id, jobId) =>
     `A integração #${id} já está em execução ou na fila: acompanhando o job ${jobId} (nenhum novo foi criado).`,
-  progressFormat: '{phase} |{bar}| {rowsRead} lidas · {rowsWritten} gravadas · {rate} linhas/s',
+  progressFormat: '{phase} · {rowsRead} lidas · {rowsWritten} gravadas · {rate} linhas/s · {duration_formatted}',
   phase: { lendo: 'lendo', gravando: 'gravando', reconciliando: 'reconciliando', concluido: 'concluído', aguardando: 'aguardando' },
   getCompleted: (jobId, r) =>
     `Job ${jobId} concluído (${r.mode}): ${r.rowsRead} lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas em ${seconds(r.durationMs, 'pt-BR')} s.`,
@@ -61,11 +69,11 @@ const ptBR: GetOpsMessages = {
 };
 
 const en: GetOpsMessages = {
-  schedules: 'schedules (cron) of the GET integrations',
-  schedulesList: 'lists the GET integrations with their cron, next run and last run',
+  schedules: 'schedules (cron) of the GET integrations and endpoint services',
+  schedulesList: 'lists the GET integrations and endpoint services with their cron, next run and last run',
   schedulesSync: 'makes the Redis schedulers follow integracao.cron now (worker-get also does it periodically)',
   schedulesEmpresaOption: "only this empresa's integrations (id)",
-  noSchedules: 'No GET integrations.',
+  noSchedules: 'No GET integrations and no endpoint services.',
   scheduleLine: (e) => {
     const cron = e.cron ? `cron "${e.cron}"${e.tz ? ` (${e.tz})` : ''}` : 'no cron';
     const status = { scheduled: 'scheduled', pending: 'pending (not synced yet, or an invalid cron)', not_scheduled: 'not scheduled' }[
@@ -76,12 +84,18 @@ const en: GetOpsMessages = {
       : 'none';
     return `#${e.integracaoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; next: ${when(e.nextRunAt, '—')}; last: ${last}`;
   },
+  endpointScheduleLine: (e) => {
+    const cron = e.cron ? `cron "${e.cron}"${e.tz ? ` (${e.tz})` : ''}` : 'no cron';
+    const status = { scheduled: 'scheduled', pending: 'pending (not synced yet)', not_scheduled: 'not scheduled' }[e.status];
+    const last = e.lastRun ? `${e.lastRun.status} at ${when(e.lastRun.at, '?')}` : 'none';
+    return `endpoint service #${e.servicoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; next: ${when(e.nextRunAt, '—')}; last: ${last}`;
+  },
   syncSummary: (r) =>
     `Schedules synced: ${r.created.length} created, ${r.updated.length} updated, ${r.removed.length} removed, ${r.unchanged} unchanged, ${r.invalid.length} with an invalid cron.`,
   invalidCron: (i) =>
     `invalid cron in integration #${i.integracaoId} (${i.nome}, empresa ${i.empresaId}): "${i.cron}" — ${i.reason}; not scheduled`,
   runDeduplicated: (id, jobId) => `Integration #${id} is already running or queued: following job ${jobId} (no new one was created).`,
-  progressFormat: '{phase} |{bar}| {rowsRead} read · {rowsWritten} written · {rate} rows/s',
+  progressFormat: '{phase} · {rowsRead} read · {rowsWritten} written · {rate} rows/s · {duration_formatted}',
   phase: { lendo: 'reading', gravando: 'writing', reconciliando: 'reconciling', concluido: 'done', aguardando: 'waiting' },
   getCompleted: (jobId, r) =>
     `Job ${jobId} completed (${r.mode}): ${r.rowsRead} read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked deleted in ${seconds(r.durationMs, 'en')} s.`,
@@ -89,6 +103,4 @@ const en: GetOpsMessages = {
 };
 
 /** The GET operations texts of a locale. */
-export function getOpsMessages(locale: Locale): GetOpsMessages {
-  return locale === 'en' ? en : ptBR;
-}
+export const getOpsMessages = defineTexts<GetOpsMessages>({ 'pt-BR': ptBR, en: en });

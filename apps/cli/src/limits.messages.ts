@@ -1,4 +1,5 @@
-import type { Locale } from './messages';
+import { defineTexts } from '@integrador/i18n';
+import type { LimitScope } from '@integrador/queue';
 
 /** Texts of `integrador limits` (kept apart from messages.ts, which every command shares). */
 export interface LimitsMessages {
@@ -21,6 +22,8 @@ export interface LimitsMessages {
   synced: (count: number) => string;
   none: string;
   row: (scope: string, rate: number, burst: number, concurrency: number) => string;
+  /** A limit's scope as a user names it (never the Redis key it is stored under). */
+  scope: (scope: LimitScope) => string;
 }
 
 const ptBR: LimitsMessages = {
@@ -45,6 +48,8 @@ const ptBR: LimitsMessages = {
   none: 'Nenhum limite configurado: nenhuma empresa é limitada.',
   row: (scope, rate, burst, concurrency) =>
     `${scope}: ${rate > 0 ? `${rate}/s (rajada ${burst})` : 'sem limite de taxa'}, ${concurrency > 0 ? `até ${concurrency} simultâneo(s)` : 'sem limite de simultâneos'}`,
+  scope: (s) =>
+    `empresa ${s.empresaId}${s.filialId === null ? '' : `, filial ${s.filialId}`}${s.connection === null ? '' : `, conexão ${s.connection}`}`,
 };
 
 const en: LimitsMessages = {
@@ -69,9 +74,9 @@ const en: LimitsMessages = {
   none: 'No limits configured: no empresa is limited.',
   row: (scope, rate, burst, concurrency) =>
     `${scope}: ${rate > 0 ? `${rate}/s (burst ${burst})` : 'no rate limit'}, ${concurrency > 0 ? `at most ${concurrency} at once` : 'no concurrency cap'}`,
+  scope: (s) =>
+    `empresa ${s.empresaId}${s.filialId === null ? '' : `, filial ${s.filialId}`}${s.connection === null ? '' : `, connection ${s.connection}`}`,
 };
 
 /** The limits texts of a locale. */
-export function limitsMessages(locale: Locale): LimitsMessages {
-  return locale === 'en' ? en : ptBR;
-}
+export const limitsMessages = defineTexts<LimitsMessages>({ 'pt-BR': ptBR, en: en });

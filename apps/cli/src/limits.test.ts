@@ -23,15 +23,15 @@ describe('integrador limits', () => {
   });
 
   it('stores limits in limites_tenant and mirrors them into Redis for the workers', async () => {
-    expect(await runCli(['limits', 'set', '1', '--rate', '20'], env)).toMatchObject({ code: 0, stdout: 'Limite criado: e:1.\n' });
+    expect(await runCli(['limits', 'set', '1', '--rate', '20'], env)).toMatchObject({ code: 0, stdout: 'Limite criado: empresa 1.\n' });
     const connection = await runCli(
       ['limits', 'set', '1', '--filial', '1', '--connection', 'erp_ws', '--rate', '2.5', '--burst', '3'],
       env,
     );
-    expect(connection).toMatchObject({ code: 0, stdout: 'Limite criado: e:1:f:1:c:erp_ws.\n' });
+    expect(connection).toMatchObject({ code: 0, stdout: 'Limite criado: empresa 1, filial 1, conexão erp_ws.\n' });
     expect(await runCli(['limits', 'set', '1', '--rate', '10', '--concurrency', '4'], env)).toMatchObject({
       code: 0,
-      stdout: 'Limite alterado: e:1.\n',
+      stdout: 'Limite alterado: empresa 1.\n',
     });
 
     const rows = await database.db.selectFrom('limites_tenant').selectAll().orderBy('id').execute();
@@ -44,7 +44,9 @@ describe('integrador limits', () => {
     expect(await redis.hgetall(`${prefix}:limits:config`)).toEqual({ 'e:1': '10,10,4', 'e:1:f:1:c:erp_ws': '2.5,3,0' });
 
     const listed = await runCli(['--lang', 'en', 'limits', 'list'], env);
-    expect(listed.stdout).toBe('e:1: 10/s (burst 10), at most 4 at once\ne:1:f:1:c:erp_ws: 2.5/s (burst 3), no concurrency cap\n');
+    expect(listed.stdout).toBe(
+      'empresa 1: 10/s (burst 10), at most 4 at once\nempresa 1, filial 1, connection erp_ws: 2.5/s (burst 3), no concurrency cap\n',
+    );
 
     expect(await runCli(['limits', 'remove', '1', '--filial', '1', '--connection', 'erp_ws'], env)).toMatchObject({ code: 0 });
     expect(await redis.hgetall(`${prefix}:limits:config`)).toEqual({ 'e:1': '10,10,4' });
@@ -66,7 +68,7 @@ describe('integrador limits', () => {
         ['limits', 'set', '1', '--connection', 'x', '--concurrency', '2'],
         'erro: --concurrency limita jobs da empresa; não pode ser usado com --connection\n',
       ],
-      [['limits', 'remove', '1', '--connection', 'nenhuma'], 'erro: não há limite configurado para e:1:c:nenhuma\n'],
+      [['limits', 'remove', '1', '--connection', 'nenhuma'], 'erro: não há limite configurado para empresa 1, conexão nenhuma\n'],
     ];
     for (const [args, stderr] of cases) expect(await runCli(args, env)).toMatchObject({ code: 1, stderr });
   }, 60000);

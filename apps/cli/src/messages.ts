@@ -1,11 +1,13 @@
-import type { LintLocale } from '@integrador/integrador';
+import { defineTexts, type Locale } from '@integrador/i18n';
 import type { GetRunResult } from '@integrador/jobs';
+import { jobStateName } from '@integrador/queue';
+import { type Argument, type Command, Help, type HelpConfiguration, type Option } from 'commander';
 
 /** What `run --wait` prints of a finished GET pull. */
 type GetRunCounts = Pick<GetRunResult, 'rowsRead' | 'rowsWritten' | 'rowsSkipped' | 'rowsMarkedDeleted' | 'cursor'>;
 
-export type Locale = LintLocale;
-export const LOCALES: readonly Locale[] = ['pt-BR', 'en'];
+export type { Locale } from '@integrador/i18n';
+export { LOCALES } from '@integrador/i18n';
 
 /** What the demo seeding did, for its summary line. */
 export interface DemoSummary {
@@ -191,7 +193,7 @@ const ptBR: Messages = {
       return `Job ${jobId}: a tentativa ${attemptsMade} falhou (${failedReason ?? '?'}); nova tentativa em breve`;
     if (state === 'delayed') return `Job ${jobId}: agendado`;
     if (state === 'waiting' || state === 'prioritized' || state === 'waiting-children') return `Job ${jobId}: na fila`;
-    return `Job ${jobId}: ${state}`;
+    return `Job ${jobId}: ${jobStateName('pt-BR', state)}`;
   },
   jobCompleted: (jobId, message) => `Job ${jobId} concluído. Resposta do receptor: ${message}`,
   jobRecord: (key, values) => `  registro ${key}: ${JSON.stringify(values)}`,
@@ -207,7 +209,8 @@ const ptBR: Messages = {
   jobCommand: 'jobs das filas',
   jobRetry: 'reprocessa um job que falhou (uma cadeia de dependências bloqueada por ele continua)',
   jobRetried: (queue, jobId) => `Job ${queue}/${jobId} reenfileirado.`,
-  jobNotFailed: (queue, jobId, state) => `o job ${queue}/${jobId} está ${state}; só um job que falhou pode ser reprocessado`,
+  jobNotFailed: (queue, jobId, state) =>
+    `o job ${queue}/${jobId} está ${jobStateName('pt-BR', state)}; só um job que falhou pode ser reprocessado`,
   jobNotFound: (queue, jobId, empresaId) => `o job ${queue}/${jobId} não existe para a empresa ${empresaId}`,
   invalidQueue: (queue) => `fila desconhecida "${queue}" (esperado set, get, cti ou webhook)`,
   consultaHeader: 'Consulta (com os valores ligados):',
@@ -342,9 +345,7 @@ const en: Messages = {
 };
 
 /** The texts of a locale. */
-export function messages(locale: Locale): Messages {
-  return locale === 'en' ? en : ptBR;
-}
+export const messages = defineTexts<Messages>({ 'pt-BR': ptBR, en: en });
 
 /** The --lang value of argv, read before commander parses so help texts and parse errors are in that language too. */
 export function localeFromArgv(argv: readonly string[]): Locale {
@@ -376,4 +377,38 @@ const COMMANDER_PT_BR: ReadonlyArray<[RegExp, string]> = [
 export function translateCommanderError(message: string, locale: Locale): string {
   if (locale === 'en') return message;
   return COMMANDER_PT_BR.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), message);
+}
+
+// Commander's help headings and the notes it adds after a description ("(choices: …, default: …)").
+const HELP_TITLES_PT_BR: Readonly<Record<string, string>> = {
+  'Usage:': 'Uso:',
+  'Options:': 'Opções:',
+  'Commands:': 'Comandos:',
+  'Arguments:': 'Argumentos:',
+  'Global Options:': 'Opções globais:',
+};
+const HELP_NOTES_PT_BR: ReadonlyArray<[RegExp, string]> = [
+  [/\bchoices: /, 'valores: '],
+  [/\bdefault: /, 'padrão: '],
+  [/\bpreset: /, 'valor sem argumento: '],
+  [/\benv: /, 'variável: '],
+];
+
+/** The notes commander appended after `description` (and only them) in pt-BR. */
+function localizedNotes(text: string, description: string): string {
+  const at = text.startsWith(description) ? description.length : 0;
+  const notes = HELP_NOTES_PT_BR.reduce((rest, [pattern, replacement]) => rest.replace(pattern, replacement), text.slice(at));
+  return text.slice(0, at) + notes;
+}
+
+/** commander's help in the locale: headings and notes in pt-BR unless English was asked for (subcommands inherit it). */
+export function helpConfiguration(locale: Locale): HelpConfiguration {
+  if (locale === 'en') return {};
+  const base = new Help();
+  return {
+    styleTitle: (title: string) => HELP_TITLES_PT_BR[title] ?? title,
+    commandUsage: (command: Command) => base.commandUsage(command).replace('[options]', '[opções]').replace('[command]', '[comando]'),
+    optionDescription: (option: Option) => localizedNotes(base.optionDescription(option), option.description ?? ''),
+    argumentDescription: (argument: Argument) => localizedNotes(base.argumentDescription(argument), argument.description ?? ''),
+  };
 }

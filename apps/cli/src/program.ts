@@ -14,7 +14,7 @@ import { registerSchedulesCommand } from './commands/schedules.command';
 import { registerSeedDemoCommand } from './commands/seed-demo.command';
 import { registerTenantCommand } from './commands/tenant.command';
 import { registerWebhooksCommand } from './commands/webhooks.command';
-import { LOCALES, translateCommanderError } from './messages';
+import { helpConfiguration, LOCALES, translateCommanderError } from './messages';
 
 /** The version `--version` prints: the CLI package's. */
 const CLI_VERSION: string = require('../package.json').version;
@@ -27,6 +27,7 @@ export function buildProgram(cli: Cli): Command {
     .version(CLI_VERSION, '-V, --version', cli.text.versionOption)
     .helpOption('-h, --help', cli.text.helpOption)
     .helpCommand('help [command]', cli.text.helpCommand)
+    .configureHelp(helpConfiguration(cli.locale))
     .showSuggestionAfterError()
     // Parse errors come back as CommanderError instead of process.exit, so run() decides the exit code.
     .exitOverride()

@@ -1,4 +1,4 @@
-import type { Locale } from './messages';
+import { defineTexts } from '@integrador/i18n';
 
 const PT = {
   webhooks: 'webhooks de saída (seed 004): endpoints, segredo, teste, entregas',
@@ -62,6 +62,4 @@ const EN: typeof PT = {
 };
 
 /** The webhooks commands' texts in the chosen language. */
-export function webhookTexts(locale: Locale): typeof PT {
-  return locale === 'en' ? EN : PT;
-}
+export const webhookTexts = defineTexts<typeof PT>({ 'pt-BR': PT, en: EN });

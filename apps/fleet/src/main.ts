@@ -20,7 +20,7 @@ const INGRESS_WAIT_MS = 20_000;
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '../../..');
   const config = loadConfigOrExit();
-  const logger = createLogger({ name: 'fleet', level: config.logLevel });
+  const logger = createLogger({ name: 'fleet', level: config.logLevel, pretty: config.logPretty });
 
   // Migrate before the apps start so they never race on the schema (embedded SQLite included).
   const database = createDatabase(config.databaseUrl);
@@ -52,8 +52,16 @@ async function main(): Promise<void> {
   supervisor.start([ingress]);
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   await waitForListening(`http://${host.includes(':') ? `[${host}]` : host}:${config.port}/healthz`, INGRESS_WAIT_MS);
-  supervisor.start(workers);
+  supervisor.start(workersWithMetricsPorts(workers, config.metricsPort));
   logger.info({ url: `http://${config.host}:${config.port}`, apps: APPS.map((a) => a.name), mode }, 'fleet started');
+}
+
+/**
+ * The workers share this machine, so each gets its own metrics port: METRICS_PORT for the first, the next ones after
+ * it (9464, 9465, …); METRICS_PORT=0 keeps them all without a metrics server.
+ */
+function workersWithMetricsPorts(workers: AppSpec[], basePort: number): AppSpec[] {
+  return workers.map((spec, i) => ({ ...spec, env: { ...spec.env, METRICS_PORT: String(basePort === 0 ? 0 : basePort + i) } }));
 }
 
 /** Resolves once the URL answers at all (any status), or after the deadline (the workers start either way). */

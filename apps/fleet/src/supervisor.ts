@@ -6,6 +6,8 @@ export interface AppSpec {
   name: string;
   /** TypeScript entry file, relative to the repository root (run through tsx in development). */
   entry: string;
+  /** Variables this app gets on top of the fleet's environment (e.g. its own METRICS_PORT). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -61,7 +63,7 @@ export class Supervisor {
     const { spec } = running;
     const child = spawn(process.execPath, launchArgs(spec, this.options.mode), {
       cwd: this.options.root,
-      env: this.options.env,
+      env: spec.env ? { ...this.options.env, ...spec.env } : this.options.env,
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     running.child = child;

@@ -14,7 +14,7 @@ import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-han
 import { registerFiniteNumbers } from './plugins/finite-numbers';
 import { createMetrics, registerMetrics } from './plugins/metrics';
 import { registerOptionalBodies } from './plugins/optional-body';
-import { isQuietRequest, registerRequestId, requestIdOf } from './plugins/request-id';
+import { ProbeQuietLogController, registerRequestId, requestIdOf } from './plugins/request-id';
 import { configRoutes } from './routes/config.routes';
 import { connectionsRoutes } from './routes/connections.routes';
 import { type CtiRouteOptions, ctiApiRoutes, ctiPublicRoutes } from './routes/cti.routes';
@@ -48,6 +48,8 @@ export interface IngressDeps {
   checkTimeoutMs: number;
   /** When set, GET /metrics answers only a request with `Authorization: Bearer <metricsToken>` (METRICS_TOKEN). */
   metricsToken?: string;
+  /** How many tenants per queue and outcome get their own empresa_id label on /metrics (METRICS_TENANT_LABELS; default 20). */
+  metricsTenantLabels?: number;
   /** Seed 003's limits and the environment JSON endpoint secrets resolve from (defaults: the seed's limits, no secrets). */
   endpoints?: EndpointRoutesOptions;
   /** Webhook settings and the HTTP client of the test button (defaults: the engine's defaults, a client closed with the app). */
@@ -82,7 +84,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     // x-request-id taken (or made), logged as reqId on every line of the request and carried into its jobs.
     genReqId: requestIdOf,
     requestIdHeader: false,
-    disableRequestLogging: isQuietRequest,
+    logController: new ProbeQuietLogController(),
     ajv: {
       // Unknown fields are an error (named in the 400), not silently dropped; query strings are coerced.
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
@@ -101,7 +103,13 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   await registerDocs(app);
   registerMetrics(
     app,
-    createMetrics({ producer: deps.producer, redis: deps.redis, prefix: deps.keyPrefix, logger: deps.logger }),
+    createMetrics({
+      producer: deps.producer,
+      redis: deps.redis,
+      prefix: deps.keyPrefix,
+      logger: deps.logger,
+      tenantLabels: deps.metricsTenantLabels ?? 20,
+    }),
     deps.metricsToken,
   );
   if (deps.dashboard) {

@@ -137,6 +137,30 @@ describe.each(ALL_DIALECTS)('JSON endpoint service routes on %s', (dialect) => {
     expect(response.json().error.message).toContain(field);
   });
 
+  it('takes an optional cron, refuses one the scheduler could not read, and lists the schedule to its tenant only', async () => {
+    const bad = await create(service('cron-ruim', { cron: '0 25 * * *' }));
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body.cron' });
+    expect(bad.json().error.message).toContain('cron "0 25 * * *" inválido');
+
+    const created = await create(service('com-cron', { cron: ' 0  */6 * * * ' }));
+    expect(created.statusCode).toBe(201);
+    expect(created.json().cron).toBe('0 */6 * * *');
+    const id = created.json().id as number;
+    try {
+      const schedules = await app.inject({ method: 'GET', url: '/v1/schedules', headers: headers(keyA) });
+      expect(schedules.statusCode).toBe(200);
+      // Not reconciled by a worker-get yet: pending.
+      expect(schedules.json().endpoints).toContainEqual(
+        expect.objectContaining({ servicoId: id, nome: 'com-cron', cron: '0 */6 * * *', status: 'pending', nextRunAt: null }),
+      );
+      const other = await app.inject({ method: 'GET', url: '/v1/schedules', headers: headers(keyB) });
+      expect(other.json().endpoints).toEqual([]);
+    } finally {
+      await app.inject({ method: 'DELETE', url: `/v1/endpoints/${id}`, headers: headers(keyA) });
+    }
+  });
+
   it('explains a literal secret in English too', async () => {
     const response = await app.inject({
       method: 'POST',

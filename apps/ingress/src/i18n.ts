@@ -1,17 +1,13 @@
+import { defineCatalogue, type Locale, localeFromAcceptLanguage } from '@integrador/i18n';
+import { METRICS_UNAUTHORIZED } from '@integrador/runtime';
 import type { FastifyRequest } from 'fastify';
 
 /** User-facing texts are pt-BR by default; `Accept-Language: en` switches to English. */
-export type Locale = 'pt-BR' | 'en';
+export type { Locale };
 
 /** The locale a request asked for (first of Accept-Language that we have). */
 export function localeOf(request: FastifyRequest): Locale {
-  const header = String(request.headers['accept-language'] ?? '');
-  for (const part of header.split(',')) {
-    const tag = part.split(';')[0]?.trim().toLowerCase() ?? '';
-    if (tag.startsWith('en')) return 'en';
-    if (tag.startsWith('pt')) return 'pt-BR';
-  }
-  return 'pt-BR';
+  return localeFromAcceptLanguage(request.headers['accept-language']);
 }
 
 const MESSAGES = {
@@ -39,10 +35,8 @@ const MESSAGES = {
       'o Redis não respondeu a tempo: não se sabe se o job foi enfileirado; repita a mesma requisição com o mesmo cabeçalho Idempotency-Key (sem ele, uma nova tentativa pode criar um segundo job)',
     en: 'Redis did not answer in time: it is unknown whether the job was enqueued; retry the same request with the same Idempotency-Key header (without one, a retry may create a second job)',
   },
-  METRICS_UNAUTHORIZED: {
-    'pt-BR': 'token de métricas ausente ou inválido: envie o cabeçalho Authorization: Bearer <METRICS_TOKEN>',
-    en: 'missing or invalid metrics token: send the header Authorization: Bearer <METRICS_TOKEN>',
-  },
+  // The same answer as a worker's metrics port (packages/runtime).
+  METRICS_UNAUTHORIZED,
   REDIS_MISCONFIGURED: {
     'pt-BR': 'fila recusada: o Redis está configurado de forma que pode perder jobs; nada foi enfileirado ({detail})',
     en: 'queue refused: Redis is configured so that it could lose jobs; nothing was enqueued ({detail})',
@@ -99,7 +93,7 @@ const MESSAGES = {
     en: 'integracao #{id} ({nome}), a prerequisite of integracao #{triggered}, cannot run ({reason}); nothing was enqueued',
   },
   JOB_NOT_FAILED: {
-    'pt-BR': 'o job {queue}/{id} está {state}; só um job que falhou pode ser reprocessado',
+    'pt-BR': 'o job {queue}/{id} está {estado}; só um job que falhou pode ser reprocessado',
     en: 'job {queue}/{id} is {state}; only a failed job can be retried',
   },
   CTI_NOT_CONFIGURED: {
@@ -120,10 +114,12 @@ const MESSAGES = {
 
 export type MessageKey = keyof typeof MESSAGES;
 
+const CATALOGUE = defineCatalogue(MESSAGES);
+
 /** Every `error.code` the error handler answers with (VALIDATION is the template of VALIDATION_FAILED). */
 export const ERROR_CODES: readonly string[] = [...Object.keys(MESSAGES).filter((key) => key !== 'VALIDATION'), 'VALIDATION_FAILED'];
 
 /** A message in the request's locale with {placeholders} filled. */
 export function message(locale: Locale, key: MessageKey, params: Record<string, string> = {}): string {
-  return MESSAGES[key][locale].replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? '');
+  return CATALOGUE.message(locale, key, params);
 }

@@ -1,5 +1,5 @@
 import { isQueueName } from '@integrador/jobs';
-import { type BlockingFailure, findBlockingFailure, type JobProducer } from '@integrador/queue';
+import { type BlockingFailure, findBlockingFailure, type JobProducer, jobStateName } from '@integrador/queue';
 import type { Job } from 'bullmq';
 import type { Locale } from './i18n';
 
@@ -9,17 +9,6 @@ export interface JobFlowState {
   stateLabel: string;
   blockedBy: BlockingFailure | null;
 }
-
-const LABELS: Record<string, Record<Locale, string>> = {
-  waiting: { 'pt-BR': 'aguardando', en: 'waiting' },
-  active: { 'pt-BR': 'em execução', en: 'active' },
-  delayed: { 'pt-BR': 'adiado', en: 'delayed' },
-  prioritized: { 'pt-BR': 'aguardando', en: 'waiting' },
-  completed: { 'pt-BR': 'concluído', en: 'completed' },
-  failed: { 'pt-BR': 'falhou', en: 'failed' },
-  'waiting-children': { 'pt-BR': 'aguardando dependências', en: 'waiting for its prerequisites' },
-  blocked: { 'pt-BR': 'bloqueado', en: 'blocked' },
-};
 
 /** The state of one job, resolving waiting-children into `blocked` (with the failed prerequisite) when it is. */
 export async function jobFlowState(producer: JobProducer, job: Job, locale: Locale): Promise<JobFlowState> {
@@ -31,5 +20,5 @@ export async function jobFlowState(producer: JobProducer, job: Job, locale: Loca
     blockedBy = (await findBlockingFailure(job, prefix, getJob)) ?? null;
   }
   const state = blockedBy ? 'blocked' : bullState;
-  return { state, stateLabel: LABELS[state]?.[locale] ?? state, blockedBy };
+  return { state, stateLabel: jobStateName(locale, state), blockedBy };
 }

@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     keyPrefix: config.keyPrefix,
     checkTimeoutMs: config.redisCommandTimeoutMs,
     metricsToken: config.metricsToken,
+    metricsTenantLabels: config.metricsTenantLabels,
     endpoints: { limits: config.endpoint, env: config.secretSource },
     webhooks: { settings: webhookSettings, http: webhookHttp, captureByTriggers: config.webhooks.capture === 'triggers' },
     cti: config.cti,

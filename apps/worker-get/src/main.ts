@@ -1,4 +1,4 @@
-import { oneRunPerIntegration } from '@integrador/queue';
+import { oneRunPerIntegration, oneSyncPerService } from '@integrador/queue';
 import { abandonFailedGetRun, pingProcessor, runWorkerApp, startGetSchedules } from '@integrador/runtime';
 import { createEndpointSyncProcessor } from './processors/endpoint-sync.processor';
 import { createIntegrationRunProcessor } from './processors/integration-run.processor';
@@ -15,7 +15,8 @@ runWorkerApp('worker-get', 'get', (deps, services) => {
     'system.ping': pingProcessor,
     // One run at a time per integration, whoever produced the job (API, CLI, scheduler).
     'integration.run': oneRunPerIntegration(services.redis, deps.config.keyPrefix, createIntegrationRunProcessor(deps)),
-    'endpoint.sync': createEndpointSyncProcessor(deps),
+    // A scheduled sync finds no other sync of its service under way, or is skipped.
+    'endpoint.sync': oneSyncPerService(services.redis, deps.config.keyPrefix, createEndpointSyncProcessor(deps)),
   };
 }).catch((err: unknown) => {
   process.stderr.write(`worker-get failed to start: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -83,6 +83,24 @@ export const EnvSchema = Type.Object({
       'x-expected': 'a token of 16 to 200 visible ASCII characters that a Prometheus scrape sends as Authorization: Bearer <token>',
     }),
   ),
+  METRICS_PORT: Type.Integer({
+    default: 9464,
+    minimum: 0,
+    maximum: 65535,
+    'x-expected':
+      'an integer from 0 to 65535 (where a worker serves GET /metrics and GET /healthz; 0 = no metrics server; the fleet gives each worker the next port)',
+  }),
+  METRICS_TENANT_LABELS: Type.Integer({
+    default: 20,
+    minimum: 0,
+    maximum: 1000,
+    'x-expected':
+      'an integer from 0 to 1000 (how many tenants, the busiest per queue and outcome, get their own empresa_id label in the job metrics; the rest count as "outros")',
+  }),
+  LOG_PRETTY: Type.Union([Type.Literal('0'), Type.Literal('1')], {
+    default: '0',
+    'x-expected': '0 or 1 (1: human-readable log lines through pino-pretty, for development; it must be installed)',
+  }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({
     default: 2000,
     minimum: 100,

@@ -35,6 +35,12 @@ export interface Config {
   redisCommandTimeoutMs: number;
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /** Where a worker serves /metrics and /healthz (0 = not at all). */
+  metricsPort: number;
+  /** How many tenants per queue and outcome get their own label in the job metrics (the rest are "outros"). */
+  metricsTenantLabels: number;
+  /** Human-readable logs through pino-pretty (development). */
+  logPretty: boolean;
   /** Worker lock duration and stalled-job check interval. */
   jobLockMs: number;
   /** Seed 003's limits of one JSON endpoint call (records, response time) and a cap on its body size. */
@@ -145,6 +151,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     workerConcurrency: e.WORKER_CONCURRENCY,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
+    metricsTenantLabels: e.METRICS_TENANT_LABELS,
+    logPretty: e.LOG_PRETTY === '1',
     jobLockMs: e.JOB_LOCK_MS,
     endpoint: { maxRecords: e.ENDPOINT_MAX_RECORDS, timeoutMs: e.ENDPOINT_TIMEOUT_MS, maxResponseBytes: e.ENDPOINT_MAX_RESPONSE_BYTES },
     scheduleSyncIntervalMs: e.SCHEDULE_SYNC_INTERVAL_MS,

@@ -1,5 +1,8 @@
+import type { Locale } from '@integrador/i18n';
+
 export type LintSeverity = 'error' | 'warning';
-export type LintLocale = 'pt-BR' | 'en';
+/** The fleet's one Locale (packages/i18n), under the name the lint API has always used. */
+export type LintLocale = Locale;
 export type LintMessage = Readonly<Record<LintLocale, string>>;
 
 /** One problem of the Integrador configuration, pinned to a table row and column. */

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { createLogger } from './create-logger';
 
@@ -54,5 +55,19 @@ describe('createLogger', () => {
     logger.info({ jobId: '42', tenant: 7, queue: 'set' }, 'job completed');
     const line = JSON.parse(lines[0] as string);
     expect(line).toMatchObject({ jobId: '42', tenant: 7, queue: 'set', msg: 'job completed', name: 'test' });
+  });
+});
+
+describe('createLogger with pretty: true (LOG_PRETTY=1)', () => {
+  it('prints readable lines through pino-pretty, secrets still redacted', () => {
+    const script = `require('./create-logger').createLogger({ name: 'worker-set', pretty: true }).info({ jobId: '42', password: 'S3nh@' }, 'job started')`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: __dirname,
+      encoding: 'utf8',
+    });
+    expect(run.stdout).toMatch(/INFO.*\(worker-set\).*job started/);
+    expect(run.stdout).toContain('jobId: "42"');
+    expect(run.stdout).not.toContain('S3nh@');
+    expect(() => JSON.parse(run.stdout.split('\n')[0])).toThrow();
   });
 });

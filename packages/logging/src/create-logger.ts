@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { REDACT_PATHS, REDACTED, redactSecrets } from './redact';
 
@@ -9,6 +10,8 @@ export interface LoggerOptions {
   level?: string;
   /** Where lines go; stdout by default (tests pass a stream to read them). */
   destination?: DestinationStream;
+  /** Human-readable lines through pino-pretty (LOG_PRETTY=1); JSON, with one warning line, when it is not installed. */
+  pretty?: boolean;
 }
 
 /** The one pino factory of the fleet: JSON lines, ISO time, secrets redacted by key name and in URLs. */
@@ -32,8 +35,22 @@ export function createLogger(options: LoggerOptions): Logger {
         },
       },
     },
-    options.destination,
+    options.destination ?? (options.pretty ? prettyStream() : undefined),
   );
+}
+
+/**
+ * pino-pretty, loaded only when asked for: it is a development dependency, so a production install may lack it. Run
+ * in this thread (not as a pino transport) so lines keep their order with stderr and nothing is lost at exit.
+ */
+function prettyStream(): DestinationStream | undefined {
+  try {
+    const pretty = createRequire(__filename)('pino-pretty') as (options: Record<string, unknown>) => DestinationStream;
+    return pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  } catch {
+    process.stderr.write('LOG_PRETTY=1 needs pino-pretty (npm install --save-dev pino-pretty); logging JSON lines instead\n');
+    return undefined;
+  }
 }
 
 function redactExceptRequest(object: Record<string, unknown>): Record<string, unknown> {

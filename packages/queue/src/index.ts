@@ -3,10 +3,12 @@ export * from './flows/index';
 export { IDEMPOTENCY_KEY_PATTERN, idempotentJobId } from './idempotency';
 export {
   type EnqueuedRun,
+  endpointSyncKeyId,
   enqueueGetRun,
   getRunDeduplicationId,
   isSkippedRun,
   oneRunPerIntegration,
+  oneSyncPerService,
   type SkippedRun,
 } from './integration-runs';
 export type { JobObserver, ObservedJobEvent } from './job-observer';
@@ -21,6 +23,7 @@ export {
   type SchedulerState,
   upsertScheduler,
 } from './job-schedulers';
+export { jobStateName } from './job-state-names';
 export { countedForFairness, FairnessLedger, FairPriorities, MAX_PRIORITY } from './limits/fairness';
 export { LimitDelayError, type LimitReason } from './limits/limit-delay-error';
 export { type LimitScope, limitKeys, parseScope, scopeName } from './limits/limit-keys';
@@ -46,4 +49,4 @@ export { RedisGuard } from './redis-guard';
 export { currentRequestId, runWithRequestId } from './request-context';
 export { type ShutdownOutcome, ShutdownRegistry } from './shutdown-registry';
 export { isTenantPaused, mirrorPausedTenants, PAUSED_RECHECK_MS, setTenantPausedMirror } from './tenant-pause';
-export { type JobOutcome, readTenantStats, recordOutcome, type TenantJobCount } from './tenant-stats';
+export { type JobOutcome, OTHER_TENANTS, readTenantStats, recordOutcome, type TenantJobCount } from './tenant-stats';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IntegrationRunPayload } from '@integrador/jobs';
+import type { EndpointSyncPayload, IntegrationRunPayload } from '@integrador/jobs';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { idempotentJobId } from './idempotency';
@@ -107,6 +107,35 @@ export function oneRunPerIntegration(
       return await handler(payload, ctx);
     } finally {
       await redis.eval(RELEASE, 1, key, jobId).catch((err: unknown) => ctx.logger.warn({ err }, 'run key release failed'));
+    }
+  };
+}
+
+/** The key a running sync of one JSON endpoint service holds (same CLAIM / RELEASE as GET runs). */
+export function endpointSyncKeyId(empresaId: number, servicoId: number): string {
+  return `endpoint-sync-e${empresaId}-s${servicoId}`;
+}
+
+/**
+ * Wraps the get queue's endpoint.sync handler: every sync holds its service's key while it runs, and a scheduled one
+ * that finds another sync of the same service under way completes as skipped (seed 003 services on a cron: a tick
+ * during a sync has nothing to add). A sync asked for by the API or the CLI runs anyway (it was asked for now); it
+ * holds the key only when the key was free.
+ */
+export function oneSyncPerService(redis: Redis, prefix: string, handler: JobHandler<EndpointSyncPayload>): JobHandler<EndpointSyncPayload> {
+  return async (payload: EndpointSyncPayload, ctx: JobContext) => {
+    const key = deduplicationKey(prefix, endpointSyncKeyId(payload.tenant.empresaId, payload.servicoId));
+    const jobId = String(ctx.job.id);
+    const holder = String(await redis.eval(CLAIM, 1, key, jobId, `${prefix}:get:`));
+    if (holder !== '' && payload.trigger === 'schedule') {
+      ctx.logger.info({ servicoId: payload.servicoId, runningJobId: holder }, 'sync already in progress, skipped');
+      return { skipped: true, reason: 'already-running', runningJobId: holder } satisfies SkippedRun;
+    }
+    try {
+      return await handler(payload, ctx);
+    } finally {
+      if (holder === '')
+        await redis.eval(RELEASE, 1, key, jobId).catch((err: unknown) => ctx.logger.warn({ err }, 'sync key release failed'));
     }
   };
 }

@@ -62,8 +62,8 @@ describe('producer and worker', () => {
     expect(job.opts.attempts).toBe(5);
     expect(job.opts.removeOnComplete).toEqual({ age: 86400, count: 1000 });
     expect(seen).toEqual([{ tenant: { empresaId: 7, filialId: null }, sleepMs: 0 }]);
-    await waitFor(async () => (await readTenantStats(producerRedis, prefix)).length > 0);
-    expect(await readTenantStats(producerRedis, prefix)).toEqual([{ queue: 'cti', empresaId: 7, outcome: 'completed', count: 1 }]);
+    await waitFor(async () => (await readTenantStats(producerRedis, prefix, 20)).length > 0);
+    expect(await readTenantStats(producerRedis, prefix, 20)).toEqual([{ queue: 'cti', empresaId: 7, outcome: 'completed', count: 1 }]);
     expect(queue.opts.prefix).toBe(prefix);
   });
 
@@ -97,7 +97,7 @@ describe('producer and worker', () => {
     expect(failed?.attemptsMade).toBe(1);
     expect(failed?.failedReason).toContain('/sleepMs');
     expect(seen).toEqual([]);
-    await waitFor(async () => (await readTenantStats(producerRedis, prefix)).some((c) => c.outcome === 'failed'));
+    await waitFor(async () => (await readTenantStats(producerRedis, prefix, 20)).some((c) => c.outcome === 'failed'));
     await raw.close();
   });
 

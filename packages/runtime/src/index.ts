@@ -13,11 +13,24 @@ export { abandonFailedGetRun, createSourceReaderFactory, type SourceReaderFactor
 export { createJobRecorder } from './job-recorder';
 export { limitedTransport } from './limited-transport';
 export { applyLimitChange, LIMITS_SETTLE_MS, restoreLimitsMirror, syncLimits, toLimitRule } from './limits-config';
+export {
+  hasBearerToken,
+  listenMetrics,
+  METRICS_UNAUTHORIZED,
+  type MetricsServer,
+  type MetricsServerOptions,
+  startMetricsServer,
+} from './metrics/metrics-server';
+export { registerProcessMetrics } from './metrics/process-metrics';
+export { createWorkerMetrics } from './metrics/worker-metrics';
 export { pingProcessor } from './ping.processor';
 export { type ProducerApp, startProducerApp } from './producer-app';
 export {
+  type EndpointScheduleEntry,
+  endpointSchedulerIdOf,
   type InvalidSchedule,
   type LastRun,
+  listEndpointSchedules,
   listSchedules,
   parseSchedulerId,
   type ReconcileReport,
@@ -25,6 +38,7 @@ export {
   type ScheduleEntry,
   type ScheduleReconciler,
   type ScheduleStatus,
+  scheduledSyncPayload,
   schedulerIdOf,
   startGetSchedules,
   startScheduleReconciler,

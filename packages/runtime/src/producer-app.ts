@@ -25,7 +25,7 @@ export interface ProducerApp {
  */
 export async function startProducerApp(name: string, options: { migrate: boolean }): Promise<ProducerApp> {
   const config = loadConfigOrExit();
-  const logger = createLogger({ name, level: config.logLevel });
+  const logger = createLogger({ name, level: config.logLevel, pretty: config.logPretty });
   const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
   shutdown.installSignalHandlers();
 

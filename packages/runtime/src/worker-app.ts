@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '@integrador/logging';
 import {
   assertRedisSafe,
   createRedis,
+  type JobObserver,
   type QueueHandlers,
   RedisConfigurationError,
   ShutdownRegistry,
@@ -18,6 +19,8 @@ import { loadConnections } from './connections';
 import { createSourceReaderFactory, type SourceReaderFactory } from './get-services';
 import { createJobRecorder } from './job-recorder';
 import { restoreLimitsMirror } from './limits-config';
+import { startMetricsServer } from './metrics/metrics-server';
+import { createWorkerMetrics } from './metrics/worker-metrics';
 import { createTransportFactory, type TransportFactory } from './set-services';
 
 /** What a worker app's handler factory receives. */
@@ -57,7 +60,7 @@ export async function runWorkerApp<Q extends QueueName>(
   createHandlers: (deps: WorkerDeps, services: WorkerServices) => QueueHandlers<Q>,
 ): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger({ name: app, level: config.logLevel });
+  const logger = createLogger({ name: app, level: config.logLevel, pretty: config.logPretty });
   const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
   shutdown.installSignalHandlers();
 
@@ -76,6 +79,22 @@ export async function runWorkerApp<Q extends QueueName>(
   const redis = createRedis(config.redisUrl, { role: 'worker', name: app });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   shutdown.add('redis', () => redis.quit());
+
+  // Metrics and the probes' /healthz answer from the start: 503 while Redis is not ready, so a probe sees the wait.
+  const metrics = await startMetricsServer({
+    port: config.metricsPort,
+    host: config.host,
+    token: config.metricsToken,
+    healthy: () => redis.status === 'ready',
+    logger,
+  }).catch(async (err: Error) => {
+    logger.fatal({ port: config.metricsPort }, err.message);
+    process.stderr.write(`${err.message}\n`);
+    await shutdown.run('metrics port unavailable');
+    process.exit(1);
+  });
+  // Closed after the worker has drained (steps run in reverse): the probes keep answering meanwhile.
+  shutdown.add('metrics server', () => metrics.close());
 
   // Workers wait for Redis (they reconnect forever); they refuse to start only on a Redis that may lose jobs.
   while (redis.status !== 'ready') {
@@ -103,6 +122,7 @@ export async function runWorkerApp<Q extends QueueName>(
   const services: WorkerServices = { redis, shutdown, onJobFailedForGood: (handler) => void finalFailures.push(handler) };
   // Steps run in reverse: the records still being written are awaited after the worker has closed.
   const recorder = createJobRecorder(database, logger);
+  const jobMetrics = createWorkerMetrics(metrics.registry);
   shutdown.add('job records', () => recorder.drain());
   const worker = startQueueWorker({
     queue,
@@ -114,8 +134,8 @@ export async function runWorkerApp<Q extends QueueName>(
     lockMs: config.jobLockMs,
     logger,
     limiter,
-    // The dashboard's record of every job, in the CRM database (written in the background).
-    observer: recorder,
+    // The dashboard's record of every job, in the CRM database (written in the background), and this process's metrics.
+    observer: combineObservers(recorder, jobMetrics),
   });
   shutdown.add('worker', () => worker.close());
   // Every worker app may sweep for dependency flows blocked too long; a Redis lock keeps it to one sweep per interval.
@@ -129,4 +149,13 @@ export async function runWorkerApp<Q extends QueueName>(
   shutdown.add('wedge guard', () => guard.stop());
   await worker.waitUntilReady();
   logger.info({ queue, concurrency: config.workerConcurrency, prefix: config.keyPrefix }, 'worker started');
+}
+
+/** One observer telling several (each must return at once, as JobObserver says). */
+function combineObservers(...observers: JobObserver[]): JobObserver {
+  return {
+    onJobEvent(event) {
+      for (const observer of observers) observer.onJobEvent(event);
+    },
+  };
 }

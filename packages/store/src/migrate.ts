@@ -9,6 +9,7 @@ import { tenantGuardMigration } from './migrations/007-tenant-guard';
 import { ctiMigration } from './migrations/008-cti';
 import { webhooksMigration } from './migrations/009-webhooks';
 import { dashboardMigration } from './migrations/010-dashboard';
+import { endpointCronMigration } from './migrations/011-endpoint-cron';
 import { servicosEndpointFilialMigration } from './migrations/012-servicos-endpoint-filial';
 import { dashboardTenantsMigration } from './migrations/014-dashboard-tenants';
 
@@ -31,6 +32,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '008-cti': ctiMigration(dialect),
         '009-webhooks': webhooksMigration(dialect),
         '010-dashboard': dashboardMigration(dialect),
+        '011-endpoint-cron': endpointCronMigration(),
         '012-servicos-endpoint-filial': servicosEndpointFilialMigration(),
         '014-dashboard-tenants': dashboardTenantsMigration(dialect),
       }),

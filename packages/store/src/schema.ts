@@ -348,6 +348,8 @@ export interface ServicosEndpointTable {
   ultima_execucao_em: Nullable<Timestamp>;
   criado_em: Timestamp;
   atualizado_em: Timestamp;
+  /** When worker-get syncs the service on its own: a cron in SCHEDULE_TIMEZONE; null = only on demand (migration 011). */
+  cron: Generated<Nullable<string>>;
 }
 
 /** Seed 003: one event type (contato or evento) of a service, with its fixed URL and last run report. */

@@ -39,6 +39,8 @@ export interface ServicoEndpoint {
   segredoRef: string | null;
   permitirRedePrivada: boolean;
   ativo: boolean;
+  /** When worker-get syncs it on its own (a cron in SCHEDULE_TIMEZONE); null = only on demand. */
+  cron: string | null;
   status: StatusEndpoint;
   statusMotivo: StatusMotivo | null;
   ultimaExecucaoEm: string | null;
@@ -55,6 +57,8 @@ export interface ServicoEndpointInput {
   usuario: string | null;
   segredoRef: string | null;
   ativo: boolean;
+  /** Absent on create = none; absent on update = unchanged. */
+  cron?: string | null;
   eventos: { tipo: TipoEventoEndpoint; url: string }[];
 }
 
@@ -124,6 +128,7 @@ export async function listServicosEndpoint(db: Db, caller: FilialCaller, id?: nu
     segredoRef: row.segredo_ref,
     permitirRedePrivada: Number(row.permitir_rede_privada) === 1,
     ativo: Number(row.ativo) === 1,
+    cron: row.cron ?? null,
     status: row.status as StatusEndpoint,
     statusMotivo: parseJson(row.status_motivo) as StatusMotivo | null,
     ultimaExecucaoEm: iso(row.ultima_execucao_em),
@@ -306,7 +311,31 @@ function serviceColumns(input: ServicoEndpointInput) {
     usuario: input.usuario,
     segredo_ref: input.segredoRef,
     ativo: input.ativo ? 1 : 0,
+    ...(input.cron !== undefined ? { cron: input.cron } : {}),
   };
+}
+
+/** A service the schedule reconciler keeps a scheduler for: active, with a cron. */
+export interface ScheduledServico {
+  id: number;
+  empresaId: number;
+  nome: string;
+  cron: string;
+}
+
+/** Every active service with a non-blank cron, of every empresa (worker-get's schedule reconciler). */
+export async function listScheduledServicos(db: Db): Promise<ScheduledServico[]> {
+  const rows = await db
+    .selectFrom('servicos_endpoint')
+    .select(['id', 'empresa_id', 'nome', 'cron'])
+    .where('ativo', '=', 1)
+    .where('cron', 'is not', null)
+    .orderBy('empresa_id')
+    .orderBy('id')
+    .execute();
+  return rows
+    .map((r) => ({ id: Number(r.id), empresaId: Number(r.empresa_id), nome: r.nome, cron: (r.cron ?? '').trim().replace(/\s+/g, ' ') }))
+    .filter((r) => r.cron !== '');
 }
 
 async function assertNameFree(trx: Db, empresaId: number, nome: string, exceptId: number | null): Promise<void> {

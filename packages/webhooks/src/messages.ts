@@ -1,7 +1,8 @@
+import { defineCatalogue, type Locale, type MessageTable } from '@integrador/i18n';
 import type { WebhookErrorCode } from './errors';
 
 /** The engine's user-facing texts: pt-BR by default, English on request; one language per message. */
-export type Locale = 'pt-BR' | 'en';
+export type { Locale };
 
 export type TestCode =
   | 'OK'
@@ -15,9 +16,7 @@ export type TestCode =
   | 'ADDRESS_FORBIDDEN'
   | 'NETWORK_ERROR';
 
-type Texts = Record<'pt-BR' | 'en', string>;
-
-const MESSAGES: Record<TestCode | WebhookErrorCode | 'GONE' | 'FAILING_TOO_LONG', Texts> = {
+const MESSAGES: MessageTable<TestCode | WebhookErrorCode | 'GONE' | 'FAILING_TOO_LONG'> = {
   OK: {
     'pt-BR': 'Webhook funcionando: {url} recebeu os dados de teste e respondeu {status} em {ms} ms.',
     en: 'Webhook working: {url} received the test data and answered {status} in {ms} ms.',
@@ -102,9 +101,11 @@ const MESSAGES: Record<TestCode | WebhookErrorCode | 'GONE' | 'FAILING_TOO_LONG'
   },
 };
 
+const CATALOGUE = defineCatalogue(MESSAGES);
+
 /** A message in the locale with its {params} filled in. */
 export function webhookMessage(locale: Locale, code: keyof typeof MESSAGES, params: Record<string, string | number> = {}): string {
-  return MESSAGES[code][locale].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return CATALOGUE.message(locale, code, params);
 }
 
 /** The reason an endpoint was disabled (stored as JSON), worded for the reader; null when it is not disabled. */

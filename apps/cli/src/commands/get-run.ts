@@ -16,8 +16,9 @@ function isProgress(value: unknown): value is GetRunProgress {
 }
 
 /**
- * The live view of a GET run on stderr: the bar is rows written out of rows read so far (the total of a pull is not
- * known until its source is exhausted), with the phase and the rate since the run started.
+ * The live view of a GET run on stderr: a counter, not a bar — the total of a pull is not known until its source is
+ * exhausted (counting it first would run the consulta twice), and a bar of rows written out of rows read so far would
+ * always look full. It shows the phase, rows read and written, the rate and the time since the run started.
  */
 class ProgressView {
   private readonly bar: SingleBar;
@@ -40,14 +41,13 @@ class ProgressView {
       rowsWritten: progress.rowsWritten,
       rate,
     };
-    const total = Math.max(progress.rowsRead, 1);
+    // The format has no {bar}: value and total only drive cli-progress's redraws.
     if (!this.started) {
-      this.bar.start(total, progress.rowsWritten, values);
+      this.bar.start(0, 0, values);
       this.started = true;
       return;
     }
-    this.bar.setTotal(total);
-    this.bar.update(progress.rowsWritten, values);
+    this.bar.update(0, values);
   }
 
   stop(): void {

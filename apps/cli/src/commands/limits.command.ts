@@ -1,6 +1,5 @@
 import { loadConfig } from '@integrador/config';
 import type { QueueName } from '@integrador/jobs';
-import { type LimitScope, scopeName } from '@integrador/queue';
 import { applyLimitChange, syncLimits, toLimitRule } from '@integrador/runtime';
 import { type LimiteScope, listLimites, removeLimite, upsertLimite } from '@integrador/store';
 import type { Command } from 'commander';
@@ -66,9 +65,12 @@ function parseScope(cli: Cli, empresaIdText: string, options: ScopeOptions): Lim
   };
 }
 
-function label(scope: LimiteScope): string {
-  const asLimitScope: LimitScope = { empresaId: scope.empresa_id, filialId: scope.empresa_filial_id, connection: scope.nome_conexao };
-  return scopeName(asLimitScope);
+function label(cli: Cli, scope: LimiteScope): string {
+  return limitsMessages(cli.locale).scope({
+    empresaId: scope.empresa_id,
+    filialId: scope.empresa_filial_id,
+    connection: scope.nome_conexao,
+  });
 }
 
 async function setLimit(cli: Cli, empresaIdText: string, options: SetOptions): Promise<void> {
@@ -96,7 +98,7 @@ async function setLimit(cli: Cli, empresaIdText: string, options: SetOptions): P
         (name) => producer.queue(name as QueueName),
       ),
     );
-    print(text.saved(label(scope), outcome === 'created', promoted));
+    print(text.saved(label(cli, scope), outcome === 'created', promoted));
   }, config);
 }
 
@@ -112,12 +114,12 @@ async function removeLimit(cli: Cli, empresaIdText: string, options: ScopeOption
         config.keyPrefix,
         scope.empresa_id,
         async () => {
-          if (!(await removeLimite(database.db, scope))) throw new CliError(text.notFound(label(scope)));
+          if (!(await removeLimite(database.db, scope))) throw new CliError(text.notFound(label(cli, scope)));
         },
         (name) => producer.queue(name as QueueName),
       ),
     );
-    print(text.removed(label(scope), promoted));
+    print(text.removed(label(cli, scope), promoted));
   }, config);
 }
 
@@ -127,7 +129,7 @@ async function listLimits(cli: Cli, options: { empresa?: string; json?: boolean 
   const rows = await withDatabase((database) => listLimites(database.db, empresaId));
   if (options.json) return printJson(rows.map(toLimitRule));
   if (!rows.length) return print(text.none);
-  for (const row of rows.map(toLimitRule)) print(text.row(scopeName(row), row.ratePerSecond, row.burst, row.maxConcurrency));
+  for (const row of rows.map(toLimitRule)) print(text.row(text.scope(row), row.ratePerSecond, row.burst, row.maxConcurrency));
 }
 
 async function sync(cli: Cli): Promise<void> {

@@ -1,5 +1,11 @@
 import { loadConfig } from '@integrador/config';
-import { listSchedules, reconcileSchedules, type ScheduleEntry } from '@integrador/runtime';
+import {
+  type EndpointScheduleEntry,
+  listEndpointSchedules,
+  listSchedules,
+  reconcileSchedules,
+  type ScheduleEntry,
+} from '@integrador/runtime';
 import { type CrmDatabase, listGetIntegracoes } from '@integrador/store';
 import type { Command } from 'commander';
 import { type Cli, parseId, print, printError, printJson, withDatabase } from '../cli-context';
@@ -30,7 +36,7 @@ export function registerSchedulesCommand(program: Command, cli: Cli): void {
     .action((options: { json?: boolean }) => sync(cli, options));
 }
 
-/** The empresas to list: the one asked for (which must exist), else every empresa with a GET integration. */
+/** The empresas to list: the one asked for (which must exist), else every empresa with a GET integration or an endpoint service. */
 async function empresasToList(cli: Cli, database: CrmDatabase, empresa: string | undefined): Promise<number[]> {
   if (empresa !== undefined) {
     const id = parseId(cli, '--empresa', empresa);
@@ -38,26 +44,31 @@ async function empresasToList(cli: Cli, database: CrmDatabase, empresa: string |
     return [id];
   }
   const rows = await listGetIntegracoes(database.db, null);
-  return [...new Set(rows.map((row) => Number(row.empresa_id)))];
+  const services = await database.db.selectFrom('servicos_endpoint').select('empresa_id').distinct().execute();
+  return [...new Set([...rows.map((row) => Number(row.empresa_id)), ...services.map((s) => Number(s.empresa_id))])].sort((x, y) => x - y);
 }
 
 async function list(cli: Cli, options: ListOptions): Promise<void> {
   const config = loadConfig();
   const text = getOpsMessages(cli.locale);
-  const entries = await withDatabase(async (database) => {
+  // The same shape as GET /v1/schedules: GET integrations in items, JSON endpoint services in endpoints.
+  const listed = await withDatabase(async (database) => {
     const empresas = await empresasToList(cli, database, options.empresa);
     return withJobProducer(cli, config, async (producer) => {
-      const all: ScheduleEntry[] = [];
+      const items: ScheduleEntry[] = [];
+      const endpoints: EndpointScheduleEntry[] = [];
       for (const empresaId of empresas) {
         const nome = (await findEmpresaNome(database.db, empresaId)) ?? '';
-        all.push(...(await listSchedules(database.db, producer, { empresaId, filialId: null, nome })));
+        items.push(...(await listSchedules(database.db, producer, { empresaId, filialId: null, nome })));
+        endpoints.push(...(await listEndpointSchedules(database.db, producer, empresaId)));
       }
-      return all;
+      return { items, endpoints };
     });
   }, config);
-  if (options.json) return printJson(entries);
-  if (entries.length === 0) return print(text.noSchedules);
-  for (const entry of entries) print(text.scheduleLine(entry));
+  if (options.json) return printJson(listed);
+  if (listed.items.length === 0 && listed.endpoints.length === 0) return print(text.noSchedules);
+  for (const entry of listed.items) print(text.scheduleLine(entry));
+  for (const entry of listed.endpoints) print(text.endpointScheduleLine(entry));
 }
 
 /** Reconciles now; invalid crons are printed to stderr and make the exit code 1 (the valid ones are applied). */

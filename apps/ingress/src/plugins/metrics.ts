@@ -1,19 +1,20 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '@integrador/logging';
 import { type JobProducer, readTenantStats } from '@integrador/queue';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { hasBearerToken, registerProcessMetrics } from '@integrador/runtime';
+import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { localeOf, message } from '../i18n';
 import { registerFlowMetrics } from './flow-metrics';
 import { registerLimitMetrics } from './limit-metrics';
-import { registerProcessMetrics } from './process-metrics';
 
 export interface MetricsDeps {
   producer: JobProducer;
   redis: Redis;
   prefix: string;
   logger: Logger;
+  /** Tenants per queue and outcome with their own empresa_id label; the others are summed as "outros". */
+  tenantLabels: number;
 }
 
 /**
@@ -68,14 +69,14 @@ export function createMetrics(deps: MetricsDeps): {
   });
   new Counter({
     name: 'integrador_jobs_finished_total',
-    help: 'Jobs that finished, per queue, tenant (empresa_id) and outcome (completed, failed = no attempts left)',
+    help: 'Jobs that finished, per queue, tenant (empresa_id: the busiest, the others as outros) and outcome (completed, failed = no attempts left)',
     labelNames: ['queue', 'empresa_id', 'outcome'],
     registers: [registry],
     async collect() {
       this.reset();
       if (deps.redis.status !== 'ready') return;
       try {
-        for (const c of await readTenantStats(deps.redis, deps.prefix)) {
+        for (const c of await readTenantStats(deps.redis, deps.prefix, deps.tenantLabels)) {
           this.inc({ queue: c.queue, empresa_id: String(c.empresaId), outcome: c.outcome }, c.count);
         }
       } catch (err) {
@@ -98,13 +99,6 @@ export function createMetrics(deps: MetricsDeps): {
   };
 }
 
-/** True when the request carries `Authorization: Bearer <token>` (compared in constant time). */
-function hasToken(request: FastifyRequest, token: string): boolean {
-  const given = Buffer.from(String(request.headers.authorization ?? ''));
-  const expected = Buffer.from(`Bearer ${token}`);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 /**
  * Adds the latency hook and GET /metrics. The metrics name every empresa and connection, so with a token set
  * (METRICS_TOKEN) a scrape must send it as a Bearer token; without one /metrics stays open for a scraper on a private
@@ -117,7 +111,7 @@ export function registerMetrics(app: FastifyInstance, metrics: ReturnType<typeof
     metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
-    if (token && !hasToken(request, token)) {
+    if (token && !hasBearerToken(request.headers.authorization, token)) {
       const locale = localeOf(request);
       return reply.status(401).send({ error: { code: 'METRICS_UNAUTHORIZED', message: message(locale, 'METRICS_UNAUTHORIZED') } });
     }

@@ -53,6 +53,8 @@ function toInput(body: Static<typeof ServicoBody>): ServicoEndpointInput {
     usuario: body.usuario ?? null,
     segredoRef: body.segredo ?? null,
     ativo: body.ativo ?? true,
+    // A full update: a body without cron leaves the service without a schedule, as without usuario or segredo.
+    cron: body.cron?.trim().replace(/\s+/g, ' ') || null,
     eventos: body.eventos.map((e) => ({ tipo: e.tipo, url: e.url.trim() })),
   };
 }

@@ -27,6 +27,15 @@ export const ServicoBody = Type.Object(
       { minItems: 1, maxItems: 2 },
     ),
     ativo: Type.Optional(Type.Boolean({ default: true })),
+    cron: Type.Optional(
+      Nullable(
+        Type.String({
+          maxLength: 100,
+          description:
+            'when worker-get syncs the service on its own: a cron read in SCHEDULE_TIMEZONE, e.g. "0 */6 * * *"; absent or null = only on demand',
+        }),
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -51,6 +60,7 @@ export const ServicoResponse = Type.Object({
   segredo: Nullable(Type.String()),
   permitirRedePrivada: Type.Boolean(),
   ativo: Type.Boolean(),
+  cron: Nullable(Type.String()),
   status: Type.String(),
   statusMotivo: Nullable(Reason),
   ultimaExecucaoEm: Nullable(Type.String()),

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type BlockedEntry, type JobProducer, readLiveBlocked, retryFailedJob, withRedisDeadline } from '@integrador/queue';
+import { type BlockedEntry, type JobProducer, jobStateName, readLiveBlocked, retryFailedJob, withRedisDeadline } from '@integrador/queue';
 import type { Tenant } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import type { Redis } from 'ioredis';
@@ -84,7 +84,11 @@ export function flowsRoutes(producer: JobProducer, redis: Redis): FastifyPluginA
         const job = await producer.getJob(queue, id);
         if (!job || !ownedBy(job, request.tenant)) throw new HttpError(404, 'NOT_FOUND');
         const outcome = await retryFailedJob(job, redis, prefix());
-        if (!outcome.retried) throw new HttpError(409, 'JOB_NOT_FAILED', { queue, id, state: outcome.state });
+        if (!outcome.retried) {
+          // {estado} fills the pt-BR message, {state} the English one (BullMQ's own name).
+          const estado = jobStateName('pt-BR', outcome.state);
+          throw new HttpError(409, 'JOB_NOT_FAILED', { queue, id, state: outcome.state, estado });
+        }
         return reply.status(202).send({ queue, jobId: id, state: 'waiting' });
       },
     );

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { JobProducer } from '@integrador/queue';
-import { listSchedules } from '@integrador/runtime';
+import { listEndpointSchedules, listSchedules } from '@integrador/runtime';
 import type { CrmDatabase } from '@integrador/store';
 import { type TSchema, Type } from '@sinclair/typebox';
 import { ErrorResponse } from '../schemas';
@@ -32,7 +32,21 @@ const ScheduleResponse = Type.Object({
   lastRun: Nullable(LastRunResponse),
 });
 
-/** GET /v1/schedules: the tenant's GET integrations with their cron, next run (from the scheduler) and last run. */
+const EndpointScheduleResponse = Type.Object({
+  servicoId: Type.Integer(),
+  empresaId: Type.Integer(),
+  nome: Type.String(),
+  cron: Nullable(Type.String()),
+  tz: Nullable(Type.String()),
+  status: Type.String({ description: 'scheduled, pending (not reconciled yet) or not_scheduled (inactive or no cron)' }),
+  nextRunAt: Nullable(Type.String()),
+  lastRun: Nullable(Type.Object({ status: Type.String({ description: 'ok, falha or nunca_executado' }), at: Nullable(Type.String()) })),
+});
+
+/**
+ * GET /v1/schedules: the tenant's GET integrations with their cron, next run (from the scheduler) and last run, and
+ * its JSON endpoint services (seed 003) the same way.
+ */
 export function schedulesRoutes(database: CrmDatabase, producer: JobProducer): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
@@ -40,11 +54,18 @@ export function schedulesRoutes(database: CrmDatabase, producer: JobProducer): F
       {
         schema: {
           tags: ['integrations'],
-          summary: "The tenant's GET integrations: cron, next scheduled run and last run (status, time, counts)",
-          response: { 200: Type.Object({ items: Type.Array(ScheduleResponse) }), 401: ErrorResponse, 503: ErrorResponse },
+          summary: "The tenant's GET integrations and JSON endpoint services: cron, next scheduled run and last run",
+          response: {
+            200: Type.Object({ items: Type.Array(ScheduleResponse), endpoints: Type.Array(EndpointScheduleResponse) }),
+            401: ErrorResponse,
+            503: ErrorResponse,
+          },
         },
       },
-      async (request) => ({ items: await listSchedules(database.db, producer, request.tenant) }),
+      async (request) => ({
+        items: await listSchedules(database.db, producer, request.tenant),
+        endpoints: await listEndpointSchedules(database.db, producer, request.tenant.empresaId),
+      }),
     );
   };
 }

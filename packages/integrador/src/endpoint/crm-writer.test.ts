@@ -1,7 +1,7 @@
 import { createEmpresa } from '@integrador/store';
 import { CONTATO_EXEMPLO, contato, EVENTO_EXEMPLO } from '../../../../test/fixtures/seed-003';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
-import { contatoIdsByCodigo, eventoChave, writeContatos, writeEventos } from './crm-writer';
+import { contatoIdsByCodigo, eventoChave, ORIGEM_CRM, writeContatos, writeEventos } from './crm-writer';
 import { type ValidRecord, validateRecords } from './payload-validation';
 
 function valid(tipo: 'contato' | 'evento', records: unknown[]): ValidRecord[] {
@@ -44,6 +44,14 @@ describe.each(ALL_DIALECTS)('seed 003 CRM writes on %s', (dialect) => {
       ['C2', 'Contato 2', null],
     ]);
     expect((await contatosOf(b)).map((r) => r.nome)).toEqual(['Outro tenant']);
+  });
+
+  it('gives a contato sent without origem the CRM origin, and keeps the one an endpoint sends (seed 003)', async () => {
+    await writeContatos(database, a, valid('contato', [contato(4), { ...contato(5), origem: '7' }]));
+    const dados = async (codigo: string) =>
+      JSON.parse((await contatosOf(a)).find((r) => r.codigo === codigo)?.dados ?? '{}') as { origem?: unknown };
+    expect((await dados('C4')).origem).toBe(ORIGEM_CRM);
+    expect((await dados('C5')).origem).toBe(7);
   });
 
   it('keeps the last of two records with the same codigo in one payload', async () => {

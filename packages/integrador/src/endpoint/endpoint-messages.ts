@@ -1,3 +1,4 @@
+import { fillTemplate } from '@integrador/i18n';
 import type { LintLocale } from '../lint-finding';
 
 type Params = Record<string, string | number>;
@@ -123,6 +124,10 @@ const STATUS_MESSAGES: Record<string, Texts> = {
     'pt-BR': 'deve ser uma referência {ref} (A-Z, 0-9, _) a um segredo que o operador define, nunca o próprio segredo',
     en: 'must be a {ref} reference (A-Z, 0-9, _) to a secret the operator sets, never the secret itself',
   },
+  INPUT_CRON: {
+    'pt-BR': 'cron "{value}" inválido ({detail}); esperado um padrão como "0 */6 * * *" (minuto hora dia mês dia-da-semana)',
+    en: 'invalid cron "{value}" ({detail}); expected a pattern such as "0 */6 * * *" (minute hour day month weekday)',
+  },
   SERVICE_NOT_FOUND: { 'pt-BR': 'o serviço #{id} não existe (ou foi apagado)', en: 'service #{id} does not exist (or was deleted)' },
   SERVICE_INACTIVE: {
     'pt-BR': 'o serviço #{id} está inativo; ative-o para sincronizar',
@@ -146,19 +151,15 @@ const STATUS_MESSAGES: Record<string, Texts> = {
   },
 };
 
-function fill(template: string, params: Params): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (params[name] === undefined ? whole : String(params[name])));
-}
-
 /** A record error's text in a locale. */
 export function recordErrorMessage(locale: LintLocale, error: { index: number; field: string; code: string; params: Params }): string {
   const template = RECORD_ERRORS[error.code]?.[locale] ?? error.code;
   const type = TYPE_NAMES[String(error.params.type)]?.[locale] ?? error.params.type;
-  return fill(template, { ...error.params, ...(type === undefined ? {} : { type }), index: error.index, field: error.field });
+  return fillTemplate(template, { ...error.params, ...(type === undefined ? {} : { type }), index: error.index, field: error.field });
 }
 
 /** A status / Validate code's text in a locale. */
 export function statusMessage(locale: LintLocale, code: string, params: Params): string {
   const template = STATUS_MESSAGES[code]?.[locale] ?? code;
-  return fill(template, { ref: REF, ...params }).replace(/\s+\./g, '.');
+  return fillTemplate(template, { ref: REF, ...params }).replace(/\s+\./g, '.');
 }

@@ -1,4 +1,5 @@
 import type { ServicoEndpointInput } from '@integrador/store';
+import { CronExpressionParser } from 'cron-parser';
 import { SECRET_REFERENCE } from './endpoint-auth';
 
 /** A service setting that breaks a rule JSON Schema cannot express; `field` is its dotted path in the request. */
@@ -12,7 +13,8 @@ export interface ServiceInputProblem {
     | 'INPUT_TIPO_REPEATED'
     | 'INPUT_AUTH_REQUIRED'
     | 'INPUT_AUTH_UNUSED'
-    | 'INPUT_SECRET_REFERENCE';
+    | 'INPUT_SECRET_REFERENCE'
+    | 'INPUT_CRON';
   params: Record<string, string>;
 }
 
@@ -72,5 +74,13 @@ export function checkServiceInput(input: ServicoEndpointInput, prefix = 'body'):
   if (!needsSecret && input.segredoRef) return { field: at('segredo'), code: 'INPUT_AUTH_UNUSED', params: auth };
   if (input.segredoRef && !SECRET_REFERENCE.test(input.segredoRef))
     return { field: at('segredo'), code: 'INPUT_SECRET_REFERENCE', params: {} };
+  if (input.cron) {
+    try {
+      // The parser BullMQ's job schedulers use: a cron accepted here is one worker-get can schedule.
+      CronExpressionParser.parse(input.cron);
+    } catch (err) {
+      return { field: at('cron'), code: 'INPUT_CRON', params: { value: input.cron, detail: (err as Error).message } };
+    }
+  }
   return null;
 }

@@ -4,7 +4,8 @@ import type { WorkerDeps, WorkerServices } from '../worker-app';
 import { type ScheduleReconciler, startScheduleReconciler } from './schedule-reconciler';
 
 /**
- * worker-get's schedule service: reconciles the GET schedulers with integracao.cron at start and every
+ * worker-get's schedule service: reconciles the GET schedulers with integracao.cron (and the endpoint services' with
+ * servicos_endpoint.cron) at start and every
  * SCHEDULE_SYNC_INTERVAL_MS, on the worker's own Redis connection; stops on shutdown before Redis closes.
  */
 export function startGetSchedules(deps: WorkerDeps, services: WorkerServices): ScheduleReconciler {
@@ -13,7 +14,7 @@ export function startGetSchedules(deps: WorkerDeps, services: WorkerServices): S
     connection: services.redis,
     prefix: deps.config.keyPrefix,
     timeoutMs: deps.config.redisCommandTimeoutMs,
-    logger: createLogger({ name: 'schedules', level: deps.config.logLevel }),
+    logger: createLogger({ name: 'schedules', level: deps.config.logLevel, pretty: deps.config.logPretty }),
   });
   const reconciler = startScheduleReconciler({
     db: deps.database.db,

@@ -1,5 +1,19 @@
 export { startGetSchedules } from './get-schedules.service';
-export { type LastRun, listSchedules, type ScheduleEntry, type ScheduleStatus } from './list-schedules';
-export { type InvalidSchedule, type ReconcileReport, reconcileSchedules, scheduledCron, scheduledPayload } from './reconcile-schedules';
-export { parseSchedulerId, schedulerIdOf } from './schedule-ids';
+export {
+  type EndpointScheduleEntry,
+  type LastRun,
+  listEndpointSchedules,
+  listSchedules,
+  type ScheduleEntry,
+  type ScheduleStatus,
+} from './list-schedules';
+export {
+  type InvalidSchedule,
+  type ReconcileReport,
+  reconcileSchedules,
+  scheduledCron,
+  scheduledPayload,
+  scheduledSyncPayload,
+} from './reconcile-schedules';
+export { endpointSchedulerIdOf, parseSchedulerId, schedulerIdOf } from './schedule-ids';
 export { type ScheduleReconciler, startScheduleReconciler } from './schedule-reconciler';

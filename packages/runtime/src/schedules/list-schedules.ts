@@ -1,9 +1,18 @@
 import { queueForTipo } from '@integrador/integrador';
 import { getScheduler, type JobProducer, type SchedulerState } from '@integrador/queue';
-import { type Database, type Integracao, lastSyncRun, listIntegracoes, type Tenant, timestampMs } from '@integrador/store';
+import {
+  type Database,
+  type Integracao,
+  lastSyncRun,
+  listIntegracoes,
+  listServicosEndpoint,
+  type StatusEndpoint,
+  type Tenant,
+  timestampMs,
+} from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { scheduledCron } from './reconcile-schedules';
-import { schedulerIdOf } from './schedule-ids';
+import { endpointSchedulerIdOf, schedulerIdOf } from './schedule-ids';
 
 /**
  * scheduled: a scheduler exists in Redis; pending: it should, but worker-get has not reconciled yet (or its cron
@@ -83,4 +92,46 @@ export async function listSchedules(db: Kysely<Database>, producer: JobProducer,
   );
   const runs = await Promise.all(rows.map((row) => lastRunOf(db, tenant.empresaId, row.id)));
   return rows.map((row, i) => entryOf(row, tenant.empresaId, schedulers[i], runs[i]));
+}
+
+/** One JSON endpoint service's schedule (seed 003) as the API and the CLI show it. */
+export interface EndpointScheduleEntry {
+  servicoId: number;
+  empresaId: number;
+  nome: string;
+  cron: string | null;
+  tz: string | null;
+  /** scheduled / pending as for GET integrations; not_scheduled: inactive or no cron. */
+  status: ScheduleStatus;
+  nextRunAt: string | null;
+  /** The service's last sync, whatever triggered it: its status (ok / falha / nunca_executado) and when. */
+  lastRun: { status: StatusEndpoint; at: string | null } | null;
+}
+
+/** The schedules of one tenant's JSON endpoint services (every service, with or without a cron). */
+export async function listEndpointSchedules(
+  db: Kysely<Database>,
+  producer: JobProducer,
+  empresaId: number,
+): Promise<EndpointScheduleEntry[]> {
+  const services = await listServicosEndpoint(db, empresaId);
+  if (services.length === 0) return [];
+  const queue = producer.queue('get');
+  const schedulers = await producer.read('list schedules', () =>
+    Promise.all(services.map((service) => getScheduler(queue, endpointSchedulerIdOf(empresaId, service.id)))),
+  );
+  return services.map((service, i) => {
+    const scheduler = schedulers[i];
+    const wanted = service.ativo && Boolean(service.cron?.trim());
+    return {
+      servicoId: service.id,
+      empresaId,
+      nome: service.nome,
+      cron: service.cron,
+      tz: scheduler?.tz ?? null,
+      status: !wanted ? 'not_scheduled' : scheduler ? 'scheduled' : 'pending',
+      nextRunAt: iso(scheduler?.next),
+      lastRun: service.ultimaExecucaoEm ? { status: service.status, at: service.ultimaExecucaoEm } : null,
+    };
+  });
 }

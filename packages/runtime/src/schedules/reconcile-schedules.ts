@@ -1,5 +1,5 @@
 import { isRunnableOn } from '@integrador/integrador';
-import type { IntegrationRunPayload } from '@integrador/jobs';
+import type { EndpointSyncPayload, IntegrationRunPayload } from '@integrador/jobs';
 import type { Logger } from '@integrador/logging';
 import {
   InvalidCronError,
@@ -10,9 +10,17 @@ import {
   type SchedulerState,
   upsertScheduler,
 } from '@integrador/queue';
-import { type Database, type Integracao, listGetIntegracoes, listPausedSchedules, listPausedTenants } from '@integrador/store';
+import {
+  type Database,
+  type Integracao,
+  listGetIntegracoes,
+  listPausedSchedules,
+  listPausedTenants,
+  listScheduledServicos,
+  type ScheduledServico,
+} from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { parseSchedulerId, schedulerIdOf } from './schedule-ids';
+import { endpointSchedulerIdOf, isFleetSchedulerId, schedulerIdOf } from './schedule-ids';
 
 /** A GET integration whose cron BullMQ cannot parse: skipped, reported with the parser's reason. */
 export interface InvalidSchedule {
@@ -48,18 +56,18 @@ export function scheduledPayload(row: Integracao, empresaId: number): Integratio
   return { tenant: { empresaId, filialId: row.empresa_filial_id }, integracaoId: row.id, parametros: {}, trigger: 'schedule' };
 }
 
-function sameSchedule(current: SchedulerState, cron: string, tz: string, payload: IntegrationRunPayload): boolean {
-  return (
-    current.pattern === cron &&
-    current.tz === tz &&
-    current.name === 'integration.run' &&
-    JSON.stringify(current.data) === JSON.stringify(payload)
-  );
+/** The job a JSON endpoint service's schedule enqueues: every event type of the service (contato first). */
+export function scheduledSyncPayload(servico: ScheduledServico): EndpointSyncPayload {
+  return { tenant: { empresaId: servico.empresaId, filialId: null }, servicoId: servico.id, trigger: 'schedule' };
+}
+
+function sameSchedule(current: SchedulerState, cron: string, tz: string, name: string, payload: unknown): boolean {
+  return current.pattern === cron && current.tz === tz && current.name === name && JSON.stringify(current.data) === JSON.stringify(payload);
 }
 
 /**
  * Makes the `get` queue's job schedulers match the configuration of every tenant: one per active GET integration
- * with a cron (created, or updated when its cron, zone or filial changed), none for deleted, inactive or cron-less
+ * and per active JSON endpoint service with a cron (created, or updated when its cron, zone or filial changed), none for deleted, inactive or cron-less
  * ones. An invalid cron is reported and skipped, and its old scheduler removed, so a broken edit never keeps firing
  * the previous schedule. Safe to run from several worker-get replicas at once (every step is idempotent).
  */
@@ -87,7 +95,7 @@ export async function reconcileSchedules(
     const id = schedulerIdOf(row.empresa_id, row.id);
     const payload = scheduledPayload(row, row.empresa_id);
     const current = existing.get(id);
-    if (current && sameSchedule(current, cron, options.tz, payload)) {
+    if (current && sameSchedule(current, cron, options.tz, 'integration.run', payload)) {
       wanted.add(id);
       report.unchanged += 1;
       continue;
@@ -104,9 +112,33 @@ export async function reconcileSchedules(
     }
   }
 
+  // Seed 003's JSON endpoint services with a cron, on the same queue (their cron was checked when saved; one edited
+  // in the database by hand and broken is logged and left unscheduled).
+  for (const servico of await listScheduledServicos(db)) {
+    const id = endpointSchedulerIdOf(servico.empresaId, servico.id);
+    const payload = scheduledSyncPayload(servico);
+    const current = existing.get(id);
+    if (current && sameSchedule(current, servico.cron, options.tz, 'endpoint.sync', payload)) {
+      wanted.add(id);
+      report.unchanged += 1;
+      continue;
+    }
+    try {
+      await upsertScheduler(queue, 'get', { id, pattern: servico.cron, tz: options.tz, name: 'endpoint.sync', data: payload });
+      wanted.add(id);
+      (current ? report.updated : report.created).push(id);
+    } catch (err) {
+      if (!(err instanceof InvalidCronError)) throw err;
+      logger?.warn(
+        { empresaId: servico.empresaId, servicoId: servico.id, cron: servico.cron },
+        'invalid cron, endpoint service not scheduled',
+      );
+    }
+  }
+
   // Only ids this fleet made are touched: a scheduler someone else added to the queue is not ours to remove.
   for (const id of existing.keys()) {
-    if (wanted.has(id) || !parseSchedulerId(id)) continue;
+    if (wanted.has(id) || !isFleetSchedulerId(id)) continue;
     if (await removeScheduler(queue, id)) report.removed.push(id);
   }
   return report;

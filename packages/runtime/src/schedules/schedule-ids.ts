@@ -15,3 +15,15 @@ export function parseSchedulerId(id: string): { empresaId: number; integracaoId:
   if (!match) return undefined;
   return { empresaId: Number(match[1]), integracaoId: Number(match[2]) };
 }
+
+/** The job scheduler of one JSON endpoint service (seed 003): `endpoint-e<empresaId>-s<servicoId>`, on the get queue too. */
+export function endpointSchedulerIdOf(empresaId: number, servicoId: number): string {
+  return `endpoint-e${empresaId}-s${servicoId}`;
+}
+
+const ENDPOINT_SCHEDULER_ID = /^endpoint-e(\d+)-s(\d+)$/;
+
+/** Whether a scheduler id is one this fleet made (a GET integration's or an endpoint service's). */
+export function isFleetSchedulerId(id: string): boolean {
+  return SCHEDULER_ID.test(id) || ENDPOINT_SCHEDULER_ID.test(id);
+}

@@ -1,0 +1,46 @@
+import type { Redis } from 'ioredis';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
+import { createRedis, waitUntilReady } from './redis';
+import { OTHER_TENANTS, readTenantStats, recordOutcome } from './tenant-stats';
+
+describe('per-tenant job counters', () => {
+  const prefix = testPrefix();
+  let redis: Redis;
+
+  beforeAll(async () => {
+    // Worker role, as in the workers that count: no short command timeout for the 5000 writes below.
+    redis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    await waitUntilReady(redis);
+    // 100 tenants: empresa n finished n jobs on the set queue; empresa 1 also failed one on get.
+    const writes: Promise<void>[] = [];
+    for (let empresaId = 1; empresaId <= 100; empresaId++) {
+      for (let n = 0; n < empresaId; n++) writes.push(recordOutcome(redis, prefix, 'set', { empresaId, filialId: null }, 'completed'));
+    }
+    writes.push(recordOutcome(redis, prefix, 'get', { empresaId: 1, filialId: null }, 'failed'));
+    await Promise.all(writes);
+  });
+
+  afterAll(async () => {
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+  });
+
+  it('labels only the busiest tenants and sums the others as "outros", whatever the number of tenants', async () => {
+    const counts = await readTenantStats(redis, prefix, 3);
+    expect(counts).toEqual([
+      { queue: 'set', empresaId: 100, outcome: 'completed', count: 100 },
+      { queue: 'set', empresaId: 99, outcome: 'completed', count: 99 },
+      { queue: 'set', empresaId: 98, outcome: 'completed', count: 98 },
+      // 1 + 2 + … + 97
+      { queue: 'set', empresaId: OTHER_TENANTS, outcome: 'completed', count: (97 * 98) / 2 },
+      { queue: 'get', empresaId: 1, outcome: 'failed', count: 1 },
+    ]);
+  });
+
+  it('with no tenant labels, exports one "outros" series per queue and outcome', async () => {
+    expect(await readTenantStats(redis, prefix, 0)).toEqual([
+      { queue: 'set', empresaId: OTHER_TENANTS, outcome: 'completed', count: (100 * 101) / 2 },
+      { queue: 'get', empresaId: OTHER_TENANTS, outcome: 'failed', count: 1 },
+    ]);
+  });
+});

@@ -1,0 +1,116 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import { defineCatalogue, localeFromAcceptLanguage } from '@integrador/i18n';
+import type { Logger } from '@integrador/logging';
+import { Registry } from 'prom-client';
+import { registerProcessMetrics } from './process-metrics';
+
+/** True when the request carries `Authorization: Bearer <token>` (compared in constant time). */
+export function hasBearerToken(authorization: string | undefined, token: string): boolean {
+  const given = Buffer.from(String(authorization ?? ''));
+  const expected = Buffer.from(`Bearer ${token}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export interface MetricsServerOptions {
+  /** 0 = no server (the registry still collects). */
+  port: number;
+  host: string;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>` (METRICS_TOKEN, as on the ingress). */
+  token: string | undefined;
+  /** GET /healthz answers 200 while this says so, 503 otherwise (a worker: its Redis connection is ready). */
+  healthy: () => boolean;
+  logger: Logger;
+}
+
+export interface MetricsServer {
+  registry: Registry;
+  /** The port listened on (0 when disabled). */
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The answer to a scrape without the token, on a worker's metrics port and on the ingress's /metrics alike. */
+export const METRICS_UNAUTHORIZED = {
+  'pt-BR': 'token de métricas ausente ou inválido: envie o cabeçalho Authorization: Bearer <METRICS_TOKEN>',
+  en: 'missing or invalid metrics token: send the header Authorization: Bearer <METRICS_TOKEN>',
+} as const;
+
+const MESSAGES = defineCatalogue({ METRICS_UNAUTHORIZED });
+
+let running: Promise<MetricsServer> | undefined;
+
+/**
+ * The process's one metrics server: a second call in the same process returns the first, so two workers sharing a
+ * process never bind the port twice or register a metric twice.
+ */
+export function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
+  running ??= listenMetrics(options).catch((err: unknown) => {
+    running = undefined;
+    throw err;
+  });
+  return running;
+}
+
+/**
+ * A metrics registry (process metrics included) and the small HTTP server exposing it: GET /metrics for Prometheus,
+ * GET /healthz for the probes. Apps call startMetricsServer (once per process); tests call this.
+ */
+export async function listenMetrics(options: MetricsServerOptions): Promise<MetricsServer> {
+  const registry = new Registry();
+  registerProcessMetrics(registry);
+  if (options.port === 0) return { registry, port: 0, close: async () => undefined };
+  const server = createServer((request, response) => {
+    answer(request, options, registry).then(
+      ({ status, type, body }) => response.writeHead(status, { 'content-type': type }).end(body),
+      (err: unknown) => {
+        options.logger.warn({ reason: (err as Error).message }, 'metrics: scrape failed');
+        response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n');
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `METRICS_PORT ${options.port}: cannot listen on ${options.host} (${err.code ?? err.message}); set METRICS_PORT to a free port, or 0 for none`,
+        ),
+      ),
+    );
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  options.logger.info({ port }, 'metrics server listening');
+  return {
+    registry,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // A scraper keeps its connection alive between scrapes; close() alone would wait for it.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function answer(
+  request: IncomingMessage,
+  options: MetricsServerOptions,
+  registry: Registry,
+): Promise<{ status: number; type: string; body: string }> {
+  const path = (request.url ?? '/').split('?')[0];
+  if (request.method !== 'GET' && request.method !== 'HEAD') return { status: 405, type: 'text/plain', body: 'method not allowed\n' };
+  if (path === '/healthz') {
+    const healthy = options.healthy();
+    return { status: healthy ? 200 : 503, type: 'application/json', body: JSON.stringify({ status: healthy ? 'ok' : 'unavailable' }) };
+  }
+  if (path === '/metrics') {
+    if (options.token && !hasBearerToken(request.headers.authorization, options.token)) {
+      const message = MESSAGES.message(localeFromAcceptLanguage(request.headers['accept-language']), 'METRICS_UNAUTHORIZED');
+      return { status: 401, type: 'application/json', body: JSON.stringify({ error: { code: 'METRICS_UNAUTHORIZED', message } }) };
+    }
+    return { status: 200, type: registry.contentType, body: await registry.metrics() };
+  }
+  return { status: 404, type: 'text/plain', body: 'not found\n' };
+}

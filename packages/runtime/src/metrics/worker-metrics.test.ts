@@ -1,0 +1,123 @@
+import { spawnSync } from 'node:child_process';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, type QueueHandlers, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import type { Worker } from 'bullmq';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../../test/support/redis-server';
+import { optionalParts } from '../../../sources/src/test/optional-parts';
+import { listenMetrics, type MetricsServer } from './metrics-server';
+import { createWorkerMetrics } from './worker-metrics';
+
+// A worker's own /metrics and /healthz (METRICS_PORT), fed by real jobs on a real Redis.
+const parts = optionalParts(['promtool']);
+const logger = createLogger({ name: 'test', level: 'silent' });
+const TOKEN = 'worker-metrics-token-0123456789';
+
+describe('worker metrics server', () => {
+  const prefix = testPrefix();
+  const producerRedis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+  const workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+  const producer = new JobProducer({ connection: producerRedis, prefix, timeoutMs: 2000, logger });
+  let worker: Worker;
+  let server: MetricsServer;
+  let base: string;
+
+  beforeAll(async () => {
+    await waitUntilReady(producerRedis);
+    server = await listenMetrics({
+      port: 17200,
+      host: '127.0.0.1',
+      token: TOKEN,
+      healthy: () => workerRedis.status === 'ready',
+      logger,
+    });
+    base = `http://127.0.0.1:${server.port}`;
+    let attempts = 0;
+    worker = startQueueWorker({
+      queue: 'cti',
+      connection: workerRedis,
+      prefix,
+      concurrency: 2,
+      logger,
+      observer: createWorkerMetrics(server.registry),
+      handlers: {
+        'system.ping': async (payload) => {
+          // sleepMs 1 fails once, then succeeds: one retried attempt; sleepMs 2 always fails.
+          if (payload.sleepMs === 1 && attempts++ === 0) throw new Error('first attempt fails');
+          if (payload.sleepMs === 2) throw Object.assign(new Error('always fails'), { permanent: true });
+          return { pong: true, pid: process.pid, sleptMs: 0, at: new Date().toISOString() };
+        },
+      } satisfies Pick<QueueHandlers<'cti'>, 'system.ping'> as unknown as QueueHandlers<'cti'>,
+    });
+    await worker.waitUntilReady();
+  });
+
+  afterAll(async () => {
+    await worker.close();
+    await server.close();
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    producerRedis.disconnect();
+    workerRedis.disconnect();
+  });
+
+  const scrape = async () => (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+
+  it('counts each attempt by queue, job name and outcome, with its duration and the jobs running now', async () => {
+    const tenant = { empresaId: 7, filialId: null };
+    for (const sleepMs of [0, 1, 2]) {
+      // Added directly: the catalogue's backoff for pings is longer than a test should wait.
+      await producer.queue('cti').add('system.ping', { tenant, sleepMs }, { attempts: 2, backoff: { type: 'fixed', delay: 10 } });
+    }
+    // Every job settled: two completed (one after a retry) and one failed for good.
+    const settled = (text: string) => text.includes('outcome="completed"} 2') && text.includes('outcome="failed"} 1');
+    let text = '';
+    for (const deadline = Date.now() + 50_000; !settled(text) && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      text = await scrape();
+    }
+    expect(text).toContain('integrador_worker_jobs_total{queue="cti",job="system.ping",outcome="completed"} 2');
+    expect(text).toContain('integrador_worker_jobs_total{queue="cti",job="system.ping",outcome="retried"} 1');
+    expect(text).toContain('integrador_worker_jobs_total{queue="cti",job="system.ping",outcome="failed"} 1');
+    expect(text).toContain('integrador_worker_job_duration_seconds_count{queue="cti",job="system.ping",outcome="completed"} 2');
+    expect(text).toContain('integrador_worker_active_jobs{queue="cti"} 0');
+    expect(text).toMatch(/^process_cpu_seconds_total \d/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
+  });
+
+  it('asks for METRICS_TOKEN and answers /healthz by the Redis connection', async () => {
+    const anonymous = await fetch(`${base}/metrics`);
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('METRICS_UNAUTHORIZED');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/nothing`)).status).toBe(404);
+  });
+
+  (parts.has('promtool') ? it : it.skip)('passes promtool check metrics with no problem', async () => {
+    const checked = spawnSync('promtool', ['check', 'metrics'], { input: await scrape(), encoding: 'utf8' });
+    expect(`${checked.stdout}${checked.stderr}`.trim()).toBe('');
+    expect(checked.status).toBe(0);
+  });
+});
+
+describe('worker /healthz while Redis is not ready', () => {
+  it('answers 503', async () => {
+    const server = await listenMetrics({ port: 17201, host: '127.0.0.1', token: undefined, healthy: () => false, logger });
+    try {
+      const response = await fetch(`http://127.0.0.1:${server.port}/healthz`);
+      expect(response.status).toBe(503);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('names METRICS_PORT when the port is taken', async () => {
+    const first = await listenMetrics({ port: 17202, host: '127.0.0.1', token: undefined, healthy: () => true, logger });
+    try {
+      await expect(listenMetrics({ port: 17202, host: '127.0.0.1', token: undefined, healthy: () => true, logger })).rejects.toThrow(
+        /METRICS_PORT 17202: cannot listen/,
+      );
+    } finally {
+      await first.close();
+    }
+  });
+});
