@@ -68,6 +68,6 @@ describe('createLogger with pretty: true (LOG_PRETTY=1)', () => {
     expect(run.stdout).toMatch(/INFO.*\(worker-set\).*job started/);
     expect(run.stdout).toContain('jobId: "42"');
     expect(run.stdout).not.toContain('S3nh@');
-    expect(() => JSON.parse(run.stdout.split('\n')[0])).toThrow();
+    expect(() => JSON.parse(run.stdout.split('\n')[0] ?? '')).toThrow();
   });
 });

@@ -60,7 +60,7 @@ async function list(cli: Cli, options: ListOptions): Promise<void> {
       for (const empresaId of empresas) {
         const nome = (await findEmpresaNome(database.db, empresaId)) ?? '';
         items.push(...(await listSchedules(database.db, producer, { empresaId, filialId: null, nome })));
-        endpoints.push(...(await listEndpointSchedules(database.db, producer, empresaId)));
+        endpoints.push(...(await listEndpointSchedules(database.db, producer, { empresaId, filialId: null })));
       }
       return { items, endpoints };
     });

@@ -64,7 +64,7 @@ export function schedulesRoutes(database: CrmDatabase, producer: JobProducer): F
       },
       async (request) => ({
         items: await listSchedules(database.db, producer, request.tenant),
-        endpoints: await listEndpointSchedules(database.db, producer, request.tenant.empresaId),
+        endpoints: await listEndpointSchedules(database.db, producer, request.tenant),
       }),
     );
   };

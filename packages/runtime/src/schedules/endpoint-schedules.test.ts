@@ -50,10 +50,10 @@ describe('JSON endpoint service schedules (PostgreSQL, real Redis)', () => {
   });
 
   it('schedules each active service with a cron like a GET integration, shows it to its tenant only, and follows edits', async () => {
-    const scheduled = await createServicoEndpoint(database, a, service('Egressos', '0 */6 * * *'));
-    const onDemand = await createServicoEndpoint(database, a, service('Sob demanda', null));
-    await createServicoEndpoint(database, a, service('Inativo', '* * * * *', false));
-    const other = await createServicoEndpoint(database, b, service('Egressos', '30 2 * * *'));
+    const scheduled = await createServicoEndpoint(database, { empresaId: a, filialId: null }, service('Egressos', '0 */6 * * *'));
+    const onDemand = await createServicoEndpoint(database, { empresaId: a, filialId: null }, service('Sob demanda', null));
+    await createServicoEndpoint(database, { empresaId: a, filialId: null }, service('Inativo', '* * * * *', false));
+    const other = await createServicoEndpoint(database, { empresaId: b, filialId: null }, service('Egressos', '30 2 * * *'));
 
     const report = await reconcileSchedules(database.db, producer, { tz }, logger);
     const idA = endpointSchedulerIdOf(a, scheduled.id);
@@ -74,23 +74,25 @@ describe('JSON endpoint service schedules (PostgreSQL, real Redis)', () => {
       unchanged: 2,
     });
 
-    const listed = await listEndpointSchedules(database.db, producer, a);
+    const listed = await listEndpointSchedules(database.db, producer, { empresaId: a, filialId: null });
     expect(listed.map((e) => [e.servicoId, e.status, e.cron])).toEqual([
       [scheduled.id, 'scheduled', '0 */6 * * *'],
       [onDemand.id, 'not_scheduled', null],
       [expect.any(Number), 'not_scheduled', '* * * * *'],
     ]);
     expect(Date.parse(String(listed[0]?.nextRunAt))).toBeGreaterThan(Date.now());
-    expect((await listEndpointSchedules(database.db, producer, b)).map((e) => e.servicoId)).toEqual([other.id]);
+    expect((await listEndpointSchedules(database.db, producer, { empresaId: b, filialId: null })).map((e) => e.servicoId)).toEqual([
+      other.id,
+    ]);
 
     // Its cron removed by an update: the scheduler goes at the next reconcile.
-    await updateServicoEndpoint(database.db, a, scheduled.id, service('Egressos', null));
+    await updateServicoEndpoint(database.db, { empresaId: a, filialId: null }, scheduled.id, service('Egressos', null));
     expect((await reconcileSchedules(database.db, producer, { tz }, logger)).removed).toEqual([idA]);
     expect((await listSchedulers(producer.queue('get'))).map((s) => s.id)).toEqual([idB]);
   });
 
   it('skips a scheduled sync while another sync of the same service runs, and runs it once that one ended', async () => {
-    const servico = await createServicoEndpoint(database, a, service('Egressos', '0 */6 * * *'));
+    const servico = await createServicoEndpoint(database, { empresaId: a, filialId: null }, service('Egressos', '0 */6 * * *'));
     const payload = (trigger: 'api' | 'schedule') => ({ tenant: { empresaId: a, filialId: null }, servicoId: servico.id, trigger });
     // Real jobs in Redis: the key's holder is checked against its job (a finished or vanished holder frees the key).
     const running = await producer.enqueue('get', 'endpoint.sync', payload('api'));

@@ -2,6 +2,7 @@ import { queueForTipo } from '@integrador/integrador';
 import { getScheduler, type JobProducer, type SchedulerState } from '@integrador/queue';
 import {
   type Database,
+  type FilialCaller,
   type Integracao,
   lastSyncRun,
   listIntegracoes,
@@ -112,9 +113,10 @@ export interface EndpointScheduleEntry {
 export async function listEndpointSchedules(
   db: Kysely<Database>,
   producer: JobProducer,
-  empresaId: number,
+  caller: FilialCaller,
 ): Promise<EndpointScheduleEntry[]> {
-  const services = await listServicosEndpoint(db, empresaId);
+  const { empresaId } = caller;
+  const services = await listServicosEndpoint(db, caller);
   if (services.length === 0) return [];
   const queue = producer.queue('get');
   const schedulers = await producer.read('list schedules', () =>
