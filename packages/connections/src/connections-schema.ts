@@ -33,7 +33,7 @@ const AllowPrivateNetwork = Type.Boolean({ 'x-expected': 'true or false' });
 // A SET push's retries of transient failures on this connection (default 6 attempts from 2 s, doubling).
 const Retry = Type.Object(
   {
-    attempts: Type.Integer({ minimum: 1, maximum: 30, 'x-expected': 'an integer from 1 to 30 (attempts in all)' }),
+    attempts: Type.Integer({ minimum: 1, maximum: 25, 'x-expected': 'an integer from 1 to 25 (attempts in all)' }),
     backoffMs: Type.Integer({
       minimum: 100,
       maximum: 3_600_000,

@@ -13,7 +13,7 @@ export interface RetryPolicy {
 export const DEFAULT_RECEPTOR_RETRY: RetryPolicy = { attempts: 6, backoffMs: 2000 };
 
 /** The most attempts a connection may ask for: the ceiling every SET job is enqueued with (BullMQ's `attempts`). */
-export const MAX_RECEPTOR_ATTEMPTS = 30;
+export const MAX_RECEPTOR_ATTEMPTS = 25;
 
 /** The BullMQ backoff type whose delays receptorBackoff computes from the failing connection's policy. */
 export const RECEPTOR_BACKOFF = 'receptor';
