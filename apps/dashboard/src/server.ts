@@ -17,7 +17,12 @@ async function main(): Promise<void> {
   const database = createDatabase(config.databaseUrl);
   shutdown.add('database', () => database.destroy());
   shutdown.add('transports', () => closeAllTransports());
-  const redis = createRedis(config.redisUrl, { role: 'producer', name: 'dashboard', commandTimeoutMs: config.redisCommandTimeoutMs });
+  const redis = createRedis(config.redisUrl, {
+    role: 'producer',
+    name: 'dashboard',
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+    clusterNodes: config.redisClusterNodes,
+  });
   redis.on('error', (err) => logger.warn({ reason: err.message }, 'redis connection error'));
   shutdown.add('redis', () => redis.quit().catch(() => redis.disconnect()));
   const producer = new JobProducer({ connection: redis, prefix: config.keyPrefix, timeoutMs: config.redisCommandTimeoutMs, logger });

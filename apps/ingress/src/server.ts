@@ -20,7 +20,12 @@ async function main(): Promise<void> {
   const applied = await migrateToLatest(database);
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
-  const redis = createRedis(config.redisUrl, { role: 'producer', name: 'ingress', commandTimeoutMs: config.redisCommandTimeoutMs });
+  const redis = createRedis(config.redisUrl, {
+    role: 'producer',
+    name: 'ingress',
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+    clusterNodes: config.redisClusterNodes,
+  });
   redis.on('error', (err) => logger.warn({ reason: err.message }, 'redis connection error'));
   shutdown.add('redis', () => redis.quit().catch(() => redis.disconnect()));
 

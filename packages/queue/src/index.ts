@@ -36,6 +36,7 @@ export {
   assertReady,
   assertRedisSafe,
   createRedis,
+  isCluster,
   isConnectionError,
   parseInfo,
   type RedisRole,

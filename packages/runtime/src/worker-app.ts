@@ -67,7 +67,7 @@ export async function runWorkerApp<Q extends QueueName>(
   shutdown.add('transports', () => closeAllTransports());
   shutdown.add('sources', () => closeAllSourceReaders());
 
-  const redis = createRedis(config.redisUrl, { role: 'worker', name: app });
+  const redis = createRedis(config.redisUrl, { role: 'worker', name: app, clusterNodes: config.redisClusterNodes });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   shutdown.add('redis', () => redis.quit());
 
