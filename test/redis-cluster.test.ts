@@ -17,7 +17,7 @@ import { testPrefix } from './support/redis-server';
 // Throughput is printed, never asserted (timing goals belong in bench/).
 
 const LONG = process.env.CLUSTER_LONG === '1';
-const PINGS_PER_QUEUE = Number(process.env.CLUSTER_PINGS ?? (LONG ? 2000 : 40));
+const PINGS_PER_QUEUE = Number(process.env.CLUSTER_PINGS ?? (LONG ? 500 : 40));
 const WORKERS_PER_KIND = Number(process.env.CLUSTER_WORKERS_PER_KIND ?? 1);
 const IN_FLIGHT = 16;
 const CLUSTER_PORTS = [17300, 17301, 17302];
