@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { QUEUE_NAMES, type QueueName } from '@integrador/jobs';
 import { createRedis, readTenantStats, waitUntilReady } from '@integrador/queue';
@@ -7,7 +6,7 @@ import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from './support/databases';
 import { type AppProcess, buildApps, ROOT, spawnCompiledApp } from './support/processes';
 import { clusterUnsupported, keysBySlot, type PrivateRedis, startPrivateRedis } from './support/redis-cluster';
-import { testPrefix } from './support/redis-server';
+import { freePort, testPrefix } from './support/redis-server';
 
 // Scale-out: the same workload — pings through the ingress on every queue, run by one worker process per kind
 // (CLUSTER_WORKERS_PER_KIND) — on a private single Redis and on a private three-master Redis Cluster (ports
@@ -23,15 +22,6 @@ const IN_FLIGHT = 16;
 const CLUSTER_PORTS = [17300, 17301, 17302];
 const SINGLE_PORT = 17310;
 const unsupported = clusterUnsupported();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface RunResult {
   redis: 'single' | 'cluster';
