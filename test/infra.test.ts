@@ -258,11 +258,15 @@ describe('infra/compose.yaml', () => {
     expect(validate({ services: { redis: { image: 'redis:7.4.1', helthcheck: {} } } })).toBe(false);
   });
 
-  test('pins every image tag and gives workers their metrics port', () => {
+  test('pins every image tag; workers get their metrics port and a health check on it', () => {
     for (const [name, service] of Object.entries(compose.services)) {
       expect({ name, image: service.image }).toEqual({ name, image: expect.stringMatching(/:[^:]*\d[^:]*$/) });
       expect(String(service.image)).not.toMatch(/latest/);
     }
-    expect(compose.services['worker-set']).toMatchObject({ command: ['worker-set'], environment: { METRICS_PORT: '9464' } });
+    for (const kind of WORKER_KINDS) {
+      const worker = compose.services[`worker-${kind}`] as { healthcheck: { test: string[] } };
+      expect(worker).toMatchObject({ command: [`worker-${kind}`], environment: { METRICS_PORT: '9464' } });
+      expect(worker.healthcheck.test.join(' ')).toContain('http://127.0.0.1:9464/healthz');
+    }
   });
 });
