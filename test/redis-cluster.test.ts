@@ -19,6 +19,7 @@ import { freePort, testPrefix } from './support/redis-server';
 const LONG = process.env.CLUSTER_LONG === '1';
 const PINGS_PER_QUEUE = Number(process.env.CLUSTER_PINGS ?? (LONG ? 500 : 40));
 const WORKERS_PER_KIND = Number(process.env.CLUSTER_WORKERS_PER_KIND ?? 1);
+const WORKER_CONCURRENCY = 4;
 const IN_FLIGHT = 16;
 const CLUSTER_PORTS = [17300, 17301, 17302];
 const SINGLE_PORT = 17310;
@@ -63,6 +64,8 @@ async function runWorkload(target: PrivateRedis, cluster: boolean, database: Tes
     KEY_PREFIX: prefix,
     PORT: String(port),
     LOG_LEVEL: 'warn',
+    // Each worker's CRM pool is its concurrency + 2 connections: kept small on the machine's shared PostgreSQL.
+    WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
   };
   const apps: AppProcess[] = [];
   try {
@@ -170,7 +173,7 @@ function combined(runs: RunResult[]): RunResult {
 function writeResults(single: RunResult, cluster: RunResult, ratio: number): void {
   const dir = path.join(ROOT, 'bench/results');
   fs.mkdirSync(dir, { recursive: true });
-  const workload = `${QUEUE_NAMES.length} queues × ${PINGS_PER_QUEUE} pings through the ingress, ${WORKERS_PER_KIND} worker process(es) per kind, ${IN_FLIGHT} requests in flight; two runs on each, in the order single, cluster, cluster, single (figures added up)`;
+  const workload = `${QUEUE_NAMES.length} queues × ${PINGS_PER_QUEUE} pings through the ingress, ${WORKERS_PER_KIND} worker process(es) per kind with concurrency ${WORKER_CONCURRENCY}, ${IN_FLIGHT} requests in flight; two runs on each, in the order single, cluster, cluster, single (figures added up)`;
   const when = new Date().toISOString();
   const machine = `${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   fs.writeFileSync(
