@@ -40,7 +40,12 @@ function connected(redis: RedisConnection): Promise<void> {
  * Redis being down, at the start or midway, becomes one CliError line.
  */
 export async function withJobProducer<T>(cli: Cli, config: Config, work: (producer: JobProducer) => Promise<T>): Promise<T> {
-  const redis = createRedis(config.redisUrl, { role: 'producer', commandTimeoutMs: config.redisCommandTimeoutMs, name: 'integrador-cli' });
+  const redis = createRedis(config.redisUrl, {
+    role: 'producer',
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+    name: 'integrador-cli',
+    clusterNodes: config.redisClusterNodes,
+  });
   // Failures reach the command through the call that hit them; this listener keeps ioredis from printing them too.
   redis.on('error', () => undefined);
   // Silent: a refused Redis comes back as the error of the call, which the CLI prints as its one line.

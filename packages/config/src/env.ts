@@ -10,6 +10,13 @@ export const EnvSchema = Type.Object({
     pattern: '^rediss?://',
     'x-expected': 'a Redis URL such as redis://127.0.0.1:6379 (rediss:// for TLS)',
   }),
+  REDIS_CLUSTER_NODES: Type.Optional(
+    Type.String({
+      pattern: '^\\s*[A-Za-z0-9.\\-\\[\\]:]+:\\d{1,5}\\s*(,\\s*[A-Za-z0-9.\\-\\[\\]:]+:\\d{1,5}\\s*)*$',
+      'x-expected':
+        'comma-separated host:port seed nodes of a Redis Cluster, such as 10.0.0.1:6379,10.0.0.2:6379 (unset = the single Redis of REDIS_URL, whose password, user and TLS then apply to every node)',
+    }),
+  ),
   CRM_DATABASE_URL: Type.Optional(
     Type.String({
       pattern: '^(postgres|postgresql|mysql|mariadb|sqlite):',

@@ -14,6 +14,15 @@ describe('loadConfig', () => {
     expect(config.scheduleSyncIntervalMs).toBe(60000);
   });
 
+  it('reads Redis Cluster seed nodes as a list (none by default)', () => {
+    expect(loadConfig({}).redisClusterNodes).toEqual([]);
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:6379, redis-1.redis:6379,[::1]:7000' }).redisClusterNodes).toEqual([
+      '10.0.0.1:6379',
+      'redis-1.redis:6379',
+      '[::1]:7000',
+    ]);
+  });
+
   it('coerces numbers and resolves paths', () => {
     const config = loadConfig({ PORT: '8080', CONNECTIONS_FILE: 'conf/c.yaml', LOG_LEVEL: 'debug' }, '/srv');
     expect(config.port).toBe(8080);
@@ -25,6 +34,7 @@ describe('loadConfig', () => {
     ['PORT', 'abc', /PORT: expected an integer from 1 to 65535, got "abc"/],
     ['PORT', '70000', /PORT/],
     ['REDIS_URL', 'localhost:6379', /REDIS_URL: expected a Redis URL/],
+    ['REDIS_CLUSTER_NODES', 'redis://10.0.0.1:6379', /REDIS_CLUSTER_NODES: expected comma-separated host:port seed nodes/],
     ['CRM_DATABASE_URL', 'oracle://x', /CRM_DATABASE_URL: expected a database URL/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: expected one of fatal/],
     ['KEY_PREFIX', 'integrador', /KEY_PREFIX: expected a Redis key prefix with a Cluster hash tag/],

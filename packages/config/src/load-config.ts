@@ -23,6 +23,8 @@ export interface WebhookConfig {
 /** The validated, typed configuration every app builds from. */
 export interface Config {
   redisUrl: string;
+  /** Seed nodes (host:port) of a Redis Cluster; empty = the single Redis of redisUrl. */
+  redisClusterNodes: string[];
   /** Database URL; an embedded SQLite URL when CRM_DATABASE_URL is unset. */
   databaseUrl: string;
   connectionsFile: string | undefined;
@@ -141,6 +143,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
   const dataDir = path.resolve(cwd, e.DATA_DIR);
   return {
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: (e.REDIS_CLUSTER_NODES ?? '')
+      .split(',')
+      .map((node) => node.trim())
+      .filter(Boolean),
     databaseUrl: e.CRM_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'integrador.sqlite')}`,
     connectionsFile: e.CONNECTIONS_FILE ? path.resolve(cwd, e.CONNECTIONS_FILE) : undefined,
     host: e.HOST,

@@ -39,6 +39,7 @@ export {
   assertReady,
   assertRedisSafe,
   createRedis,
+  isCluster,
   isConnectionError,
   parseInfo,
   type RedisRole,

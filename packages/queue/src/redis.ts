@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterNode, Redis, type RedisOptions } from 'ioredis';
 import { QueueUnavailableError, RedisConfigurationError, RedisFullError } from './errors';
 
 /**
@@ -13,6 +13,8 @@ export interface RedisConnectionOptions {
   commandTimeoutMs?: number;
   /** Client name shown by CLIENT LIST, e.g. "ingress" or "worker-set". */
   name?: string;
+  /** Seed nodes (host:port) of a Redis Cluster (REDIS_CLUSTER_NODES); empty or absent = the single Redis of the URL. */
+  clusterNodes?: readonly string[];
 }
 
 /** Reconnect forever, backing off up to 2 s, so the fleet resumes by itself when Redis returns. */
@@ -20,14 +22,49 @@ function retryStrategy(times: number): number {
   return Math.min(times * 200, 2000);
 }
 
-/** Opens an ioredis connection with the fleet's rules for its role. */
+/**
+ * Opens an ioredis connection with the fleet's rules for its role: to the Redis of `url`, or, given cluster nodes, to
+ * that Redis Cluster with the URL's user, password and TLS applied to every node.
+ *
+ * The result is typed `Redis` in both cases. The fleet uses only what ioredis' Cluster shares with Redis (commands and
+ * scripts on keys of one hash tag, `status`, `duplicate`, `defineCommand`, pub/sub, events, quit), and BullMQ takes
+ * either as its connection; the one Redis-only member, `options.host`, is read only by assertRedisSafe, which checks a
+ * Cluster node by node. A union type would be the truer type, but would reach every signature that takes a connection.
+ */
 export function createRedis(url: string, options: RedisConnectionOptions): Redis {
   const common: RedisOptions = { retryStrategy, connectionName: options.name, lazyConnect: false };
-  const roleOptions: RedisOptions =
-    options.role === 'producer'
-      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 2000, connectTimeout: 2000 }
-      : { enableOfflineQueue: true, maxRetriesPerRequest: null };
-  return new Redis(url, { ...common, ...roleOptions });
+  const producer = options.role === 'producer';
+  const roleOptions: RedisOptions = producer
+    ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 2000, connectTimeout: 2000 }
+    : { enableOfflineQueue: true, maxRetriesPerRequest: null };
+  if (!options.clusterNodes?.length) return new Redis(url, { ...common, ...roleOptions });
+  const cluster = new Cluster(options.clusterNodes.map(clusterNode), {
+    clusterRetryStrategy: retryStrategy,
+    enableOfflineQueue: roleOptions.enableOfflineQueue,
+    redisOptions: { ...credentials(url), ...common, ...roleOptions },
+  });
+  return cluster as unknown as Redis;
+}
+
+/** "host:port" (also "[::1]:6379") as an ioredis cluster node. */
+function clusterNode(node: string): ClusterNode {
+  const at = node.lastIndexOf(':');
+  return { host: node.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(node.slice(at + 1)) };
+}
+
+/** The user, password and TLS of a Redis URL, for the nodes of a Cluster (which has no database other than 0). */
+function credentials(url: string): RedisOptions {
+  const parsed = new URL(url);
+  return {
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/** True for a connection createRedis opened on a Redis Cluster. */
+export function isCluster(redis: Redis): boolean {
+  return (redis as unknown as { isCluster?: boolean }).isCluster === true;
 }
 
 /** Parses the "key:value" lines of an INFO reply. */
@@ -57,6 +94,14 @@ function olderThanMinimum(version: string): boolean {
  * or lock) and the server at least 6.2. INFO is used rather than CONFIG GET, which managed Redis often disables.
  */
 export async function assertRedisSafe(redis: Redis): Promise<{ version: string; policy: string }> {
+  // A Cluster answers INFO from one node; every master must be safe, since each holds some of the queues.
+  const nodes = isCluster(redis) ? (redis as unknown as Cluster).nodes('master') : [redis];
+  let checked = { version: '0.0.0', policy: 'unknown' };
+  for (const node of nodes) checked = await assertNodeSafe(node);
+  return checked;
+}
+
+async function assertNodeSafe(redis: Redis): Promise<{ version: string; policy: string }> {
   const info = parseInfo(await redis.info());
   const version = info.redis_version ?? '0.0.0';
   const policy = info.maxmemory_policy ?? 'unknown';

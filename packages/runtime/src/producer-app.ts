@@ -37,7 +37,12 @@ export async function startProducerApp(name: string, options: { migrate: boolean
     if (applied.length) logger.info({ applied }, 'migrations applied');
   }
 
-  const redis = createRedis(config.redisUrl, { role: 'producer', name, commandTimeoutMs: config.redisCommandTimeoutMs });
+  const redis = createRedis(config.redisUrl, {
+    role: 'producer',
+    name,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+    clusterNodes: config.redisClusterNodes,
+  });
   redis.on('error', (err) => logger.warn({ reason: err.message }, 'redis connection error'));
   shutdown.add('redis', () => redis.quit().catch(() => redis.disconnect()));
   const producer = new JobProducer({ connection: redis, prefix: config.keyPrefix, timeoutMs: config.redisCommandTimeoutMs, logger });

@@ -33,7 +33,7 @@ export function startWebhookServices(deps: WorkerDeps, services: WorkerServices)
   });
 
   if (config.webhooks.capture === 'triggers') {
-    const redis = createRedis(config.redisUrl, { role: 'producer', name: 'worker-webhook-outbox' });
+    const redis = createRedis(config.redisUrl, { role: 'producer', name: 'worker-webhook-outbox', clusterNodes: config.redisClusterNodes });
     redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
     const producer = new JobProducer({ connection: redis, prefix: config.keyPrefix, timeoutMs: config.redisCommandTimeoutMs, logger });
     let drain: { stop(): Promise<void> } | undefined;

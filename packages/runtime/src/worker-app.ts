@@ -76,7 +76,7 @@ export async function runWorkerApp<Q extends QueueName>(
   const sources = createSourceReaderFactory();
   shutdown.add('sources', () => sources.close());
 
-  const redis = createRedis(config.redisUrl, { role: 'worker', name: app });
+  const redis = createRedis(config.redisUrl, { role: 'worker', name: app, clusterNodes: config.redisClusterNodes });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   shutdown.add('redis', () => redis.quit());
 
