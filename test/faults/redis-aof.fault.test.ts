@@ -52,13 +52,7 @@ describe('ingress and worker on a Redis with AOF that is stopped, killed and fro
     await ingress.close();
   });
 
-  const ping = (idempotencyKey: string) =>
-    ingress.app.inject({
-      method: 'POST',
-      url: '/v1/ping',
-      headers: { authorization: `Bearer ${ingress.key}`, 'idempotency-key': idempotencyKey },
-      payload: { queue: 'set' },
-    });
+  const ping = (idempotencyKey: string) => ingress.ping(idempotencyKey);
 
   const faults: readonly { name: string; apply: () => Promise<void>; recover: () => Promise<void>; holdMs: number }[] = [
     {

@@ -17,17 +17,12 @@ describe('ingress on a full Redis', () => {
   afterAll(() => ingress.close());
 
   it('answers 503 once full and loses nothing it acknowledged', async () => {
-    const { app, producer, key } = ingress;
+    const { producer } = ingress;
     const accepted: string[] = [];
     const refusals: Record<string, number> = {};
     let other = 0;
     for (let i = 0; i < (LONG ? 200_000 : 20_000); i++) {
-      const res = await app.inject({
-        method: 'POST',
-        url: '/v1/ping',
-        headers: { authorization: `Bearer ${key}`, 'idempotency-key': `full-${i}` },
-        payload: { queue: 'set', note: 'n'.repeat(200) },
-      });
+      const res = await ingress.ping(`full-${i}`, { note: 'n'.repeat(200) });
       if (res.statusCode === 202) accepted.push(res.json().jobId);
       else if (res.statusCode === 503 && res.headers['retry-after']) {
         const code = res.json().error.code as string;

@@ -2,7 +2,7 @@ import { emptyConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../../apps/ingress/src/build-app';
 import { createTestDatabase, type TestDatabase } from './databases';
@@ -31,6 +31,8 @@ export interface PrivateRedisIngress {
   prefix: string;
   empresaId: number;
   key: string;
+  /** POST /v1/ping on queue `set` with the empresa's key (and an Idempotency-Key when given). */
+  ping(idempotencyKey?: string, body?: Record<string, unknown>): Promise<LightMyRequestResponse>;
   /** Resumes a frozen server, closes the app, producer and connection, removes the server and the database. */
   close(): Promise<void>;
 }
@@ -69,6 +71,13 @@ export async function startPrivateRedisIngress(options: PrivateRedisIngressOptio
     prefix,
     empresaId,
     key,
+    ping: (idempotencyKey, body = {}) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/ping',
+        headers: { authorization: `Bearer ${key}`, ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
+        payload: { queue: 'set', ...body },
+      }),
     async close() {
       server.signal('SIGCONT');
       await app.close();

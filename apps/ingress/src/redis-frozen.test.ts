@@ -17,13 +17,7 @@ describe('ingress while Redis is frozen', () => {
 
   afterAll(() => ingress.close());
 
-  const ping = (idempotencyKey: string) =>
-    ingress.app.inject({
-      method: 'POST',
-      url: '/v1/ping',
-      headers: { authorization: `Bearer ${ingress.key}`, 'idempotency-key': idempotencyKey },
-      payload: { queue: 'set' },
-    });
+  const ping = (idempotencyKey: string) => ingress.ping(idempotencyKey);
 
   it('answers 202 or 503 with Retry-After, tells unknown outcomes apart, and a keyed retry never makes a second job', async () => {
     const { server, redis, producer, empresaId } = ingress;
