@@ -65,7 +65,8 @@ export interface PrivateRedis {
   url: string;
   port: number;
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /** Stops the server: SIGKILL (the default) as a crash does, SIGTERM for a clean shutdown (Redis writes its AOF out). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
   /** Sends a signal to the server (SIGSTOP freezes it: connections stay open, nothing answers; SIGCONT resumes). */
   signal(signal: NodeJS.Signals): void;
 }
@@ -90,13 +91,14 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<Priva
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  const stop = async () => {
+  const stop = async (signal: NodeJS.Signals = 'SIGKILL') => {
     const running = child;
     child = undefined;
     if (!running || running.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
-      running.kill('SIGKILL');
+      running.kill('SIGCONT'); // a frozen server cannot act on SIGTERM
+      running.kill(signal);
     });
   };
   const signal = (name: NodeJS.Signals) => {

@@ -18,8 +18,9 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function spawnReceiver(): Promise<Receiver> {
-  const child = spawnApp('test/fixtures/webhook-receiver.ts', {});
+/** Starts the receiver on a free port, or on `port` (to restart one at the same address). */
+export async function spawnReceiver(port?: number): Promise<Receiver> {
+  const child = spawnApp('test/fixtures/webhook-receiver.ts', port === undefined ? {} : { PORT: String(port) });
   const line = await child.waitForLog('listening');
   const url = `http://127.0.0.1:${line.port as number}`;
   const requests = async (path: string) =>

@@ -1,47 +1,19 @@
-import { emptyConnections } from '@integrador/connections';
-import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
-import { createEmpresa, issueApiKey } from '@integrador/store';
-import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
-import { type PrivateRedis, startPrivateRedis, testPrefix } from '../../../test/support/redis-server';
-import { buildApp } from './build-app';
-
-const logger = createLogger({ name: 'ingress-test', level: 'silent' });
+import { waitUntilReady } from '@integrador/queue';
+import { type PrivateRedisIngress, startPrivateRedisIngress } from '../../../test/support/private-redis-ingress';
 
 describe('ingress while Redis is down', () => {
-  let server: PrivateRedis;
-  let database: TestDatabase;
-  let redis: Redis;
-  let producer: JobProducer;
-  let app: FastifyInstance;
-  let key: string;
+  let ingress: PrivateRedisIngress;
 
   beforeAll(async () => {
-    server = await startPrivateRedis();
-    database = await createTestDatabase('sqlite');
-    key = await issueApiKey(database.db, await createEmpresa(database.db, 'Empresa A'), null, 'a');
-    const prefix = testPrefix();
-    redis = createRedis(server.url, { role: 'producer', commandTimeoutMs: 500 });
-    redis.on('error', () => {});
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 1000, logger });
-    app = await buildApp({ database, redis, producer, connections: emptyConnections(), logger, keyPrefix: prefix, checkTimeoutMs: 1000 });
+    ingress = await startPrivateRedisIngress();
   });
 
-  afterAll(async () => {
-    await app.close();
-    await producer.close();
-    redis.disconnect();
-    await server.stop();
-    await database.drop();
-  });
+  afterAll(() => ingress.close());
 
-  const ping = () =>
-    app.inject({ method: 'POST', url: '/v1/ping', headers: { authorization: `Bearer ${key}` }, payload: { queue: 'set' } });
+  const ping = () => ingress.ping();
 
   it('answers 503 with a clear body at once, and resumes by itself when Redis returns', async () => {
+    const { app, server, redis, producer } = ingress;
     expect((await ping()).statusCode).toBe(202);
 
     await server.stop();
@@ -76,32 +48,17 @@ describe('ingress while Redis is down', () => {
 });
 
 describe('ingress on a Redis that may evict keys', () => {
-  let server: PrivateRedis;
-  let database: TestDatabase;
-  let redis: Redis;
-  let producer: JobProducer;
-  let app: FastifyInstance;
+  let ingress: PrivateRedisIngress;
 
   beforeAll(async () => {
-    server = await startPrivateRedis(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru']);
-    database = await createTestDatabase('sqlite');
-    redis = createRedis(server.url, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix: testPrefix(), timeoutMs: 1000, logger });
-    await producer.guard.check();
-    app = await buildApp({ database, redis, producer, connections: emptyConnections(), logger, keyPrefix: '{x}', checkTimeoutMs: 1000 });
+    ingress = await startPrivateRedisIngress({ redisArgs: ['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru'] });
+    await ingress.producer.guard.check();
   });
 
-  afterAll(async () => {
-    await app.close();
-    await producer.close();
-    redis.disconnect();
-    await server.stop();
-    await database.drop();
-  });
+  afterAll(() => ingress.close());
 
   it('refuses to enqueue with 503 and says why, and is not ready', async () => {
-    const key = await issueApiKey(database.db, await createEmpresa(database.db, 'Empresa A'), null, 'a');
+    const { app, producer, key } = ingress;
     const response = await app.inject({
       method: 'POST',
       url: '/v1/ping',

@@ -1,14 +1,6 @@
-import { emptyConnections } from '@integrador/connections';
-import { createLogger } from '@integrador/logging';
-import { createRedis, idempotentJobId, JobProducer, waitUntilReady } from '@integrador/queue';
-import { createEmpresa, issueApiKey } from '@integrador/store';
-import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
-import { type PrivateRedis, startPrivateRedis, testPrefix } from '../../../test/support/redis-server';
-import { buildApp } from './build-app';
+import { idempotentJobId, waitUntilReady } from '@integrador/queue';
+import { type PrivateRedisIngress, startPrivateRedisIngress } from '../../../test/support/private-redis-ingress';
 
-const logger = createLogger({ name: 'ingress-test', level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -17,45 +9,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Idempotency-Key leaves exactly one job per request — the phantom jobs a frozen Redis runs when it wakes included.
  */
 describe('ingress while Redis is frozen', () => {
-  let server: PrivateRedis;
-  let database: TestDatabase;
-  let redis: Redis;
-  let producer: JobProducer;
-  let app: FastifyInstance;
-  let key: string;
-  let empresaId: number;
+  let ingress: PrivateRedisIngress;
 
   beforeAll(async () => {
-    server = await startPrivateRedis();
-    database = await createTestDatabase('sqlite');
-    empresaId = await createEmpresa(database.db, 'Empresa A');
-    key = await issueApiKey(database.db, empresaId, null, 'a');
-    const prefix = testPrefix();
-    redis = createRedis(server.url, { role: 'producer', commandTimeoutMs: 300 });
-    redis.on('error', () => {});
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 500, logger });
-    app = await buildApp({ database, redis, producer, connections: emptyConnections(), logger, keyPrefix: prefix, checkTimeoutMs: 500 });
+    ingress = await startPrivateRedisIngress({ commandTimeoutMs: 300, enqueueTimeoutMs: 500, checkTimeoutMs: 500 });
   });
 
-  afterAll(async () => {
-    server.signal('SIGCONT');
-    await app.close();
-    await producer.close();
-    redis.disconnect();
-    await server.stop();
-    await database.drop();
-  });
+  afterAll(() => ingress.close());
 
-  const ping = (idempotencyKey: string) =>
-    app.inject({
-      method: 'POST',
-      url: '/v1/ping',
-      headers: { authorization: `Bearer ${key}`, 'idempotency-key': idempotencyKey },
-      payload: { queue: 'set' },
-    });
+  const ping = (idempotencyKey: string) => ingress.ping(idempotencyKey);
 
   it('answers 202 or 503 with Retry-After, tells unknown outcomes apart, and a keyed retry never makes a second job', async () => {
+    const { server, redis, producer, empresaId } = ingress;
     const answers = new Map<string, { status: number; code?: string; retryAfter?: string }>();
     let frozen = false;
     const stream = (async () => {

@@ -2,6 +2,7 @@ export type { ApiAuth, ApiConnection, Connection, DatabaseConnection, WebService
 export { loadConnectionsFile, parseConnections } from './connections-file';
 export { ConnectionsRegistry, emptyConnections } from './connections-registry';
 export { DATABASE_DRIVERS, type DatabaseDriver } from './connections-schema';
+export { assertPublicDatabase, databaseHosts } from './database-hosts';
 export type { EnvMap } from './env-references';
 export { ConnectionForbiddenError, ConnectionNotFoundError, ConnectionsFileError, type ConnectionsProblem } from './errors';
 export type { ConnectionsFormat } from './file-syntax';
@@ -12,6 +13,7 @@ export {
   assertPublicHost,
   inAllowlist,
   isPublicAddress,
+  lookupName,
   OutboundAddressError,
   parseAddressAllowlist,
 } from './outbound-address';

@@ -27,9 +27,24 @@ export class OutboundAddressError extends Error {
   }
 }
 
-/** The ipaddr.js range of an IP address; IPv4-mapped IPv6 addresses (::ffff:10.0.0.1) are judged as the IPv4 address. */
+/**
+ * The ipaddr.js range of an IP address; IPv4-mapped IPv6 addresses (::ffff:10.0.0.1) are judged as the IPv4 address.
+ * ipaddr.js calls the deprecated IPv4-compatible block ::/96 (::7f00:1, i.e. ::127.0.0.1) unicast; no public host has
+ * such an address and a host with an automatic tunnel would route it to the IPv4 address, so it is 'ipv4Compatible'.
+ */
 export function addressRange(address: string): string {
-  return ipaddr.process(address.replace(/^\[|\]$/g, '')).range();
+  const parsed = ipaddr.process(address.replace(/^\[|\]$/g, ''));
+  const range = parsed.range();
+  if (
+    range === 'unicast' &&
+    parsed.kind() === 'ipv6' &&
+    parsed
+      .toByteArray()
+      .slice(0, 12)
+      .every((byte) => byte === 0)
+  )
+    return 'ipv4Compatible';
+  return range;
 }
 
 /** True for a public unicast address; loopback, private, link-local, unique-local, CGNAT, multicast, reserved… are not. */
@@ -70,11 +85,19 @@ export function assertPublicAddress(address: string, host: string = address, all
 }
 
 /**
+ * The name to resolve: a fully qualified name's trailing dot ("localhost.") dropped. It is the same name, but some
+ * resolvers answer it and /etc/hosts does not: the guard must see the addresses a driver or a resolver may reach.
+ */
+export function lookupName(host: string): string {
+  return host.length > 1 ? host.replace(/\.$/, '') : host;
+}
+
+/**
  * Resolves `host` (a name or an IP literal) and throws OutboundAddressError when any of its addresses is not public;
  * answers the addresses. DNS errors (ENOTFOUND…) propagate as they are.
  */
 export async function assertPublicHost(host: string): Promise<string[]> {
-  const bare = host.replace(/^\[|\]$/g, '');
+  const bare = lookupName(host.replace(/^\[|\]$/g, ''));
   const addresses = net.isIP(bare) !== 0 ? [bare] : (await dns.lookup(bare, { all: true })).map((entry) => entry.address);
   for (const address of addresses) assertPublicAddress(address, host);
   return addresses;

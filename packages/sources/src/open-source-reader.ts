@@ -29,7 +29,7 @@ async function openFor(target: SourceTarget, options: SourceReaderOptions | unde
  * (OutboundAddressError unless the connection sets allowPrivateNetwork); pools connect lazily, on the first query.
  */
 export async function openSourceReader(connection: DatabaseConnection, options?: SourceReaderOptions): Promise<SourceReader> {
+  await assertSourceHostAllowed(connection);
   const target = sourceTarget(connection);
-  await assertSourceHostAllowed(target);
   return openFor(target, options);
 }

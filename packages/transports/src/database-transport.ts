@@ -1,4 +1,4 @@
-import { assertPublicHost, type DatabaseConnection } from '@integrador/connections';
+import { assertPublicDatabase, type DatabaseConnection } from '@integrador/connections';
 import type SQLiteModule from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type * as Mysql2Module from 'mysql2';
@@ -15,24 +15,6 @@ function urlOf(connection: DatabaseConnection): string {
   if (connection.url) return connection.url.reveal();
   const auth = connection.user ? `${encodeURIComponent(connection.user)}:${encodeURIComponent(connection.password?.reveal() ?? '')}@` : '';
   return `${connection.driver}://${auth}${connection.host}:${connection.port}/${connection.database}`;
-}
-
-/** The server a database receptor connects to (none for sqlite, a local file). */
-function hostOf(connection: DatabaseConnection): string | undefined {
-  if (connection.driver === 'sqlite') return undefined;
-  if (connection.url) return new URL(connection.url.reveal()).hostname.replace(/^\[|\]$/g, '') || undefined;
-  return connection.host;
-}
-
-/**
- * The outbound guard, as for REST and SOAP: a receptor on a loopback, private, link-local or metadata address is
- * refused (OutboundAddressError, permanent) unless the connection sets allowPrivateNetwork. Checked before every
- * insert, so a name that starts resolving elsewhere is caught too.
- */
-async function guard(connection: DatabaseConnection): Promise<void> {
-  const host = hostOf(connection);
-  if (host === undefined || connection.allowPrivateNetwork) return;
-  await assertPublicHost(host);
 }
 
 /** Loads only the receptor's driver, on first use (start-up time). */
@@ -97,7 +79,10 @@ export function createDatabaseTransport(connection: DatabaseConnection): Transpo
     async send(request) {
       const started = Date.now();
       const { url, request: text } = describe(request);
-      await guard(connection);
+      // The outbound guard, as for REST and SOAP: its host, or one its URL's query string names (?host=, ?socketPath=),
+      // on a loopback, private or link-local address is refused (permanent) unless allowPrivateNetwork. Checked before
+      // every insert, so a name that starts resolving elsewhere is caught too.
+      await assertPublicDatabase(connection);
       try {
         const query = build(request);
         const adapter = handle().getExecutor().adapter;

@@ -3,7 +3,14 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type AddressAllowlist, addressRange, assertPublicAddress, isPublicAddress, OutboundAddressError } from '@integrador/connections';
+import {
+  type AddressAllowlist,
+  addressRange,
+  assertPublicAddress,
+  isPublicAddress,
+  lookupName,
+  OutboundAddressError,
+} from '@integrador/connections';
 
 // The hosts come from the tenant's connections file and the link from a CRM table: without this guard an integration
 // could make the worker call its cloud's metadata service, the hub's Redis or anything else on the private network.
@@ -21,7 +28,7 @@ type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | dn
  */
 export function createGuardedLookup(allowlist: AddressAllowlist = []) {
   return (hostname: string, options: dns.LookupOptions, callback: LookupCallback): void => {
-    dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
+    dns.lookup(lookupName(hostname), { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
       try {
         for (const { address } of addresses) assertPublicAddress(address, hostname, allowlist);

@@ -114,6 +114,8 @@ function loadClient(wsdlUrl: string, endpoint: string, timeoutMs: number, agents
           httpAgent: agents.http,
           httpsAgent: agents.https,
           proxy: false,
+          // A WSDL that redirects elsewhere is refused like every other answer we fetch: redirects are never followed.
+          maxRedirects: 0,
           maxContentLength: MAX_RESPONSE_BYTES,
           // soap reads an import whose location is not http(s) from the local disk: a WSDL must not make us read files.
           overrideImportLocation: (location: string) => {

@@ -27,7 +27,7 @@ export async function sendPbxRequest(
   try {
     const target = new URL(request.url);
     const client = target.protocol === 'https:' ? https : http;
-    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const answer = await new Promise<{ status: number; body: string; location?: string }>((resolve, reject) => {
       const req = client.request(
         target,
         {
@@ -42,7 +42,7 @@ export async function sendPbxRequest(
           res.on('data', (chunk: string) => {
             if (body.length < BODY_LIMIT) body += chunk;
           });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.slice(0, BODY_LIMIT) }));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.slice(0, BODY_LIMIT), location: res.headers.location }));
           res.on('error', reject);
         },
       );
@@ -61,12 +61,14 @@ export async function sendPbxRequest(
       throw new CtiError('PBX_UNREACHABLE', false, `the PBX at ${request.shownUrl} could not be reached (${error.code ?? error.message})`);
     });
     const durationMs = Math.round(performance.now() - started);
-    if (answer.status >= 200 && answer.status < 300) return { ...answer, durationMs };
-    const permanent = answer.status >= 400 && answer.status < 500 && answer.status !== 408 && answer.status !== 429;
+    if (answer.status >= 200 && answer.status < 300) return { status: answer.status, body: answer.body, durationMs };
+    // Redirects are not followed (the guard judged only the first address): a 3xx is a permanent refusal to fix in the URL.
+    const permanent = answer.status >= 300 && answer.status < 500 && answer.status !== 408 && answer.status !== 429;
+    const redirect = answer.status < 400 ? `, a redirect to ${answer.location ?? '(no location)'}; redirects are not followed` : '';
     throw new CtiError(
       permanent ? 'PBX_REFUSED' : 'PBX_FAILED',
       permanent,
-      `the PBX answered ${answer.status}: ${answer.body.trim() || '(empty body)'}`,
+      `the PBX answered ${answer.status}${redirect}: ${answer.body.trim() || '(empty body)'}`,
     );
   } finally {
     agents.destroy();

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import type { Connection, DatabaseConnection } from '@integrador/connections';
 import { odbcSecrets } from '../readers/odbc.reader';
 import { classifySourceError, redact, type SourceErrorCode } from '../source-errors';
+import { assertSourceHostAllowed } from '../source-guard';
 import { type SourceTarget, sourceTarget } from '../source-target';
 import { failureMessage, type MessageParams, type SuccessKey, successMessage, type TestLocale } from './connection-test-messages';
 import type { TestSession } from './sessions';
@@ -123,7 +124,7 @@ function databaseParams(connection: DatabaseConnection, target: SourceTarget, ti
   };
 }
 
-async function databaseSteps(runner: StepRunner, target: SourceTarget, timeoutMs: number): Promise<string> {
+async function databaseSteps(runner: StepRunner, connection: DatabaseConnection, target: SourceTarget, timeoutMs: number): Promise<string> {
   if (target.driver === 'sqlite') {
     await runner.run('file', 'file', () =>
       fs
@@ -140,8 +141,11 @@ async function databaseSteps(runner: StepRunner, target: SourceTarget, timeoutMs
   }
   const session: TestSession = await runner.run('login', 'login', () =>
     // The drivers load on first use: a process that never tests a connection never loads tedious, oracledb & co.
+    // The guard first: the driver may reach more than the probed host (?host= in a URL, an Oracle connectString).
     withTimeout(
-      import('./sessions').then(({ openTestSession }) => openTestSession(target, timeoutMs)),
+      assertSourceHostAllowed(connection)
+        .then(() => import('./sessions'))
+        .then(({ openTestSession }) => openTestSession(target, timeoutMs)),
       timeoutMs,
       (late) => void late.close().catch(() => {}),
     ),
@@ -185,7 +189,7 @@ export async function testSourceConnection(
   );
   let serverVersion: string | undefined;
   try {
-    serverVersion = await databaseSteps(runner, target, timeoutMs);
+    serverVersion = await databaseSteps(runner, connection, target, timeoutMs);
   } catch (error) {
     if (!(error instanceof StepFailure)) throw error;
   }

@@ -1,0 +1,73 @@
+import type { DatabaseConnection } from './connection';
+import { assertPublicHost, OutboundAddressError } from './outbound-address';
+
+// A database driver does not only connect to the host the guard was shown: pg reads `?host=` (and an empty host means
+// localhost), mysql2 reads `?socketPath=`, Oracle's options.connectString names its own servers and an ODBC
+// connection string its SERVER/HOSTNAME. Every one of them is a server the driver reaches, so every one is checked.
+
+/** URL query parameters through which a driver is told to reach another server or a local socket. */
+const URL_HOST_PARAMS = new Set(['host', 'hostaddr', 'socketpath', 'socket', 'unix_socket', 'server', 'servername', 'address']);
+/** ODBC connection string attributes naming the server (the DSN's own entry is invisible to us: `host` covers it). */
+const ODBC_HOST_KEYS = new Set(['server', 'hostname', 'host', 'address', 'addr', 'network address', 'servername']);
+
+/** Where a driver connects when it is given no host: the machine itself. */
+export const LOCAL_DEFAULT = '';
+
+/** "tcp:db.example,1433", "db.example:5432", "db.example\\SQLEXPRESS" → "db.example"; IPv6 literals keep their colons. */
+function bareHost(value: string): string {
+  let host = value.trim().replace(/^tcps?:(\/\/)?/i, '');
+  host = host.split(',')[0]?.split('\\')[0] ?? '';
+  if (/^\[.*\]/.test(host)) return host.slice(1, host.indexOf(']'));
+  if ((host.match(/:/g) ?? []).length === 1) host = host.slice(0, host.indexOf(':'));
+  return host.replace(/\/.*$/, '');
+}
+
+function urlHosts(text: string): string[] {
+  const url = new URL(text);
+  const hosts = [url.hostname.replace(/^\[|\]$/g, '')];
+  for (const [key, value] of url.searchParams) {
+    if (URL_HOST_PARAMS.has(key.toLowerCase()))
+      hosts.push(...value.split(',').map((part) => (part.startsWith('/') ? part : bareHost(part))));
+  }
+  return hosts;
+}
+
+function odbcHosts(connectionString: string): string[] {
+  const hosts: string[] = [];
+  for (const part of connectionString.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && ODBC_HOST_KEYS.has(part.slice(0, at).trim().toLowerCase()))
+      hosts.push(bareHost(part.slice(at + 1).replace(/^\{|\}$/g, '')));
+  }
+  return hosts;
+}
+
+/** Oracle: every HOST= of a descriptor, the host of an Easy Connect string, or the alias itself (a TNS name). */
+function oracleHosts(connectString: string): string[] {
+  const described = [...connectString.matchAll(/\(\s*HOST\s*=\s*([^)\s]+)\s*\)/gi)].map((match) => match[1] ?? '');
+  if (described.length || connectString.includes('(')) return described.length ? described : [LOCAL_DEFAULT];
+  return [bareHost(connectString.replace(/^\/\//, ''))];
+}
+
+/** Every server a database connection makes its driver reach ('' = the driver's default, the local machine; '/…' = a socket). */
+export function databaseHosts(connection: DatabaseConnection): string[] {
+  if (connection.driver === 'sqlite') return [];
+  const hosts = connection.url ? urlHosts(connection.url.reveal()) : [connection.host ?? LOCAL_DEFAULT];
+  if (connection.driver === 'odbc' && connection.connectionString) hosts.push(...odbcHosts(connection.connectionString.reveal()));
+  const connectString = connection.options.connectString;
+  if (connection.driver === 'oracle' && typeof connectString === 'string') hosts.push(...oracleHosts(connectString));
+  return hosts;
+}
+
+/**
+ * Throws OutboundAddressError unless every server the connection's driver would reach is public; nothing to check for
+ * sqlite or with `allowPrivateNetwork`. DNS errors (ENOTFOUND…) propagate as they are.
+ */
+export async function assertPublicDatabase(connection: DatabaseConnection): Promise<void> {
+  if (connection.allowPrivateNetwork) return;
+  for (const host of databaseHosts(connection)) {
+    if (host === LOCAL_DEFAULT) throw new OutboundAddressError('(no host)', 'localhost', 'loopback (the driver default)');
+    if (host.startsWith('/')) throw new OutboundAddressError(host, host, 'unix socket');
+    await assertPublicHost(host);
+  }
+}

@@ -1,0 +1,150 @@
+import { findCallers, normalizePhone } from '@integrador/cti';
+import { bindEngineValues, type RunTenant, scopeStatement, type TenantTables, tenantTablesOf, toRawSql } from '@integrador/integrador';
+import { createEmpresa, type DialectName, withTenantScope } from '@integrador/store';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases';
+
+// SQL injection through the #var# machinery every CRM statement of a run goes through: consultas and dependencias
+// lookups (scopeStatement + toRawSql, as runConsulta does), sql_update (toRawSql in the tenant-scoped transaction, as
+// runSet does), GET's sql_insert/sql_update (the same writer), and the CTI caller lookup by phone. Each hostile value
+// must reach the database only as a bound value: the table survives, the value round-trips unchanged, and another
+// tenant's row is neither read nor changed. FUZZ_LONG=1 adds generated payloads.
+
+const LONG = process.env.FUZZ_LONG === '1';
+
+const PAYLOADS: readonly string[] = [
+  "' OR 1=1 --",
+  "' OR '1'='1",
+  '1; DROP TABLE contas',
+  "'; DROP TABLE contas; --",
+  "\\'",
+  "\\' OR 1=1 -- ",
+  "\\'; DROP TABLE contas; -- ",
+  '\u2019 OR \u20181\u2019=\u20181',
+  '\u201D OR \u201C1\u201D=\u201C1',
+  '" OR ""="',
+  "') UNION SELECT id, nome FROM contas --",
+  '1 OR 1=1',
+  '$1',
+  '?',
+  ':1',
+  '#empresa_id#',
+  "Alfa\u0000' OR 1=1 --",
+  `${'x'.repeat(LONG ? 200_000 : 20_000)}' OR 1=1 --`,
+  ...(LONG ? Array.from({ length: 200 }, (_, i) => randomPayload(i)) : []),
+];
+
+/** A deterministic mix of quotes, comment markers, separators and keywords. */
+function randomPayload(seed: number): string {
+  const parts = ["'", '"', '\\', ';', '--', '/*', '*/', '\u2018', '\u2019', ' OR ', '1=1', 'DROP TABLE contas', '%', '_', '#', '\u0000'];
+  let out = '';
+  let x = seed * 2654435761;
+  for (let i = 0; i < 12; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out += parts[x % parts.length];
+  }
+  return out;
+}
+
+/** PostgreSQL refuses NUL in text (22021); refusing a value is not an injection. Any other error is. */
+function valueRefusal(error: unknown): boolean {
+  const code = String((error as { code?: unknown }).code ?? '');
+  return code === '22021' || code === '22P02' || code === '22001' || code === 'ER_DATA_TOO_LONG';
+}
+
+describe.each(ALL_DIALECTS)('#var# values on a %s CRM', (dialect: DialectName) => {
+  let database: TestDatabase;
+  let tables: TenantTables;
+  let tenant: RunTenant;
+  let otherId: number;
+  let ownId: number;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    const a = await createEmpresa(database.db, 'Empresa A');
+    const b = await createEmpresa(database.db, 'Empresa B');
+    tenant = { empresaId: a, filialId: null };
+    const insert = async (empresa_id: number, nome: string, telefone: string) => {
+      await database.db
+        .insertInto('contas')
+        .values({ empresa_id, nome, telefone } as never)
+        .execute();
+      const row = await database.db.selectFrom('contas').select('id').where('nome', '=', nome).executeTakeFirstOrThrow();
+      return Number(row.id);
+    };
+    ownId = await insert(a, 'Alfa', '1133334444');
+    otherId = await insert(b, 'Beta secreta', '1155556666');
+    tables = await tenantTablesOf(database.db);
+  });
+
+  afterAll(() => database.drop());
+
+  const read = async (template: string, value: string) => {
+    const scoped = scopeStatement(template, dialect, tables, tenant);
+    const result = await toRawSql(scoped, bindEngineValues({ v: value }, tenant), { dialect }).execute(database.db);
+    return result.rows as { id: number; nome: string }[];
+  };
+
+  const otherRow = () => database.db.selectFrom('contas').select(['nome', 'fantasia']).where('id', '=', otherId).executeTakeFirst();
+
+  it.each([
+    ["nome = '#v#'"],
+    ['nome = #v#'],
+    ['nome = \u2018#v#\u2019'],
+    ["nome LIKE '%#v#%'"],
+    ["nome = 'Alfa' AND fantasia IS NULL OR nome = '#v#'"],
+  ])('a consulta / dependencias lookup "WHERE %s" reads nothing it should not', async (where) => {
+    let refused = 0;
+    for (const payload of PAYLOADS) {
+      const rows = await read(`SELECT id, nome FROM contas WHERE ${where}`, payload).catch((error: unknown) => {
+        if (!valueRefusal(error)) throw error;
+        refused++;
+        return [];
+      });
+      // Only the tenant's own row can ever come back, and only when the predicate's literal part matches it.
+      expect(rows.filter((row) => Number(row.id) !== ownId)).toEqual([]);
+      if (!where.includes('LIKE') && !where.includes("'Alfa'")) expect(rows).toEqual([]);
+    }
+    expect(refused).toBeLessThanOrEqual(2);
+    expect(await otherRow()).toEqual({ nome: 'Beta secreta', fantasia: null });
+  });
+
+  it('a sql_update and a GET sql_insert store each value as it was sent, in the tenant scope only', async () => {
+    let storedCount = 0;
+    for (const payload of PAYLOADS) {
+      const values = bindEngineValues({ v: payload, id: ownId, other: otherId }, tenant);
+      const stored = await withTenantScope(database.db, dialect, tenant.empresaId, async (trx) => {
+        await toRawSql("UPDATE contas SET fantasia = '#v#' WHERE id = #id# OR id = #other# AND 1 = 0", values, { dialect }).execute(trx);
+        await toRawSql("INSERT INTO contas (empresa_id, nome) VALUES (#empresa_id#, 'novo'), (#empresa_id#, #v#)", values, {
+          dialect,
+        }).execute(trx);
+        return true;
+      }).catch((error: unknown) => {
+        if (valueRefusal(error) || valueRefusal((error as { cause?: unknown }).cause ?? {})) return false;
+        throw error;
+      });
+      if (!stored) continue;
+      storedCount++;
+      const own = await database.db.selectFrom('contas').select('fantasia').where('id', '=', ownId).executeTakeFirst();
+      expect(own?.fantasia).toBe(payload);
+    }
+    // Only values a column cannot hold (NUL on PostgreSQL, over 200 characters) are refused, and as values.
+    expect(storedCount).toBeGreaterThanOrEqual(PAYLOADS.filter((p) => !p.includes('\u0000') && p.length <= 200).length);
+    expect(await otherRow()).toEqual({ nome: 'Beta secreta', fantasia: null });
+    const count = await database.db
+      .selectFrom('contas')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('empresa_id', '!=', tenant.empresaId)
+      .executeTakeFirst();
+    expect(Number(count?.n)).toBe(1);
+  });
+
+  it("the CTI lookup by phone finds only the tenant's caller, whatever the number holds", async () => {
+    for (const payload of PAYLOADS) {
+      const matches = await findCallers(database.db, tenant.empresaId, normalizePhone(payload));
+      expect(matches.filter((match) => Number((match as { id?: unknown }).id) === otherId)).toEqual([]);
+    }
+    const own = await findCallers(database.db, tenant.empresaId, normalizePhone("1133334444' OR 1=1 --"));
+    expect(JSON.stringify(own)).not.toContain('Beta');
+    expect(await otherRow()).toEqual({ nome: 'Beta secreta', fantasia: null });
+  });
+});
