@@ -9,6 +9,7 @@ export {
   type TentativaRecord,
 } from './execucoes.repository';
 export { pingDatabase } from './health';
+export { copyFromText } from './pg-copy';
 export {
   type CampoIntegracao,
   type ConexaoIntegracao,
