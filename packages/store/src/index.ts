@@ -9,7 +9,6 @@ export {
   type TentativaRecord,
 } from './execucoes.repository';
 export { pingDatabase } from './health';
-export { copyFromText } from './pg-copy';
 export {
   type CampoIntegracao,
   type ConexaoIntegracao,
@@ -48,6 +47,7 @@ export {
   type OperadorInput,
   recordAudit,
 } from './operadores.repository';
+export { copyFromText } from './pg-copy';
 export {
   countByHour,
   countByState,

@@ -32,7 +32,9 @@ describe('copyFromText (COPY … FROM STDIN in a Kysely transaction)', () => {
     const pool = new Pool({ connectionString: database.url, max: 1 });
     const foreign = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     try {
-      const copied = await foreign.transaction().execute((trx) => copyFromText(foreign, trx, 'COPY copied (a, b) FROM STDIN', ['4\tfour\n']));
+      const copied = await foreign
+        .transaction()
+        .execute((trx) => copyFromText(foreign, trx, 'COPY copied (a, b) FROM STDIN', ['4\tfour\n']));
       expect(copied).toBe(false);
       expect((await sql`SELECT count(*)::int AS n FROM copied WHERE a = 4`.execute(database.db)).rows).toEqual([{ n: 0 }]);
     } finally {

@@ -54,9 +54,9 @@ describe('upsertRecords on a PostgreSQL CRM (COPY into a staging table)', () => 
       { id_erp: '2', nome: 'Plain', fantasia: '\\', empresa_id: empresa },
     ]);
     // Unchanged rows are not rewritten; the changed one is.
-    expect(await write(empresa, stampOf(empresa), [record('1', tricky, null, new Date(2024, 0, 31)), record('2', 'Changed', '\\', null)])).toBe(
-      1,
-    );
+    expect(
+      await write(empresa, stampOf(empresa), [record('1', tricky, null, new Date(2024, 0, 31)), record('2', 'Changed', '\\', null)]),
+    ).toBe(1);
   });
 
   it("is refused by the tenant guard when the rows would belong to another empresa than the run's", async () => {

@@ -364,9 +364,7 @@ async function pull(ctx: GetRunContext, run: RunState, table: CrmTable | null, s
     chunks.next().catch((err: unknown) => {
       done = true;
       const failure = sourceFailure(settings, err);
-      throw failure === err && !signal.aborted
-        ? sideError('source', `ERP source "${ctx.definition.conexao.nome_conexao}"`, err)
-        : failure;
+      throw failure === err && !signal.aborted ? sideError('source', `ERP source "${ctx.definition.conexao.nome_conexao}"`, err) : failure;
     });
   let pending: Promise<IteratorResult<SourceRow[]>> | null = readNext();
   try {
