@@ -6,6 +6,7 @@ import type * as Mysql2Module from 'mysql2';
 import type * as PgModule from 'pg';
 import { trackCopyClients } from './pg-copy';
 import type { Database } from './schema';
+import { trackSqliteHandle } from './sqlite-batch';
 
 export type DialectName = 'postgres' | 'mysql' | 'sqlite';
 
@@ -82,6 +83,7 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    trackSqliteHandle(db, sqlite);
   }
   return { db, dialect, destroy: () => db.destroy() };
 }

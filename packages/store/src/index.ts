@@ -110,6 +110,7 @@ export {
   timestampValue,
   updateSyncState,
 } from './sincronizacao.repository';
+export { runPerRow } from './sqlite-batch';
 export {
   installTenantGuard,
   isTenantGuardViolation,

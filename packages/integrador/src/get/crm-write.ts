@@ -1,4 +1,4 @@
-import { copyFromText, type Database, type DialectName } from '@integrador/store';
+import { copyFromText, type Database, type DialectName, runPerRow } from '@integrador/store';
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import { bindEngineValues, type RunTenant } from '../runs/tenant-scope';
 import { toRawSql } from '../template';
@@ -191,6 +191,48 @@ async function upsertValues(
   return affected;
 }
 
+/** A catalog identifier quoted for SQLite. */
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * SQLite: one INSERT … ON CONFLICT prepared once and run per row on the embedded database, in the chunk's transaction
+ * (no statement text to build per chunk, no parameter limit). Null when the store has no handle for `db`.
+ */
+function upsertSqlite(
+  db: Kysely<Database>,
+  trx: Transaction<Database>,
+  target: UpsertTarget,
+  stamp: RowStamp,
+  records: readonly SyncRecord[],
+) {
+  const { table } = target;
+  const data = target.columns.map((c) => column(table, c));
+  const stamps: Record<string, unknown> = {
+    empresa_id: stamp.empresaId,
+    empresa_filial_id: stamp.filialId,
+    origem_integracao_id: stamp.integracaoId,
+    origem_geracao: stamp.geracao,
+    removido_origem_em: null,
+    atualizado_em: new Date().toISOString(),
+  };
+  const own = stampColumns(table);
+  const names = [...own, ...data.map((c) => c.name)].map(quoted);
+  const conflict = ['empresa_id', ...target.keyColumns].map((c) => quoted(column(table, c).name));
+  const updates = updatedColumns(target).map((c) => `${quoted(c)} = excluded.${quoted(c)}`);
+  const changed = comparedColumns(target).map((c) => `${quoted(table.name)}.${quoted(c)} IS NOT excluded.${quoted(c)}`);
+  const statement = `INSERT INTO ${quoted(table.name)} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})
+    ON CONFLICT (${conflict.join(', ')}) DO UPDATE SET ${updates.join(', ')} WHERE ${changed.join(' OR ')}`;
+  const fixed = own.map((c) => stamps[c]);
+  function* parameters() {
+    for (const record of records) {
+      const row = fixed.slice();
+      for (let i = 0; i < data.length; i++) row.push(asParameter(record.values[i], (data[i] as CrmColumn).kind, 'sqlite'));
+      yield row;
+    }
+  }
+  return runPerRow(db, trx, statement, parameters());
+}
+
 /** Upserts a chunk of records into the CRM table by (empresa_id, key), set-based; returns the rows the database reports written. */
 export async function upsertRecords(
   db: Kysely<Database>,
@@ -201,7 +243,12 @@ export async function upsertRecords(
   records: readonly SyncRecord[],
 ): Promise<number> {
   if (records.length === 0) return 0;
-  return dialect === 'postgres' ? upsertPostgres(db, trx, target, stamp, records) : upsertValues(trx, dialect, target, stamp, records);
+  if (dialect === 'postgres') return upsertPostgres(db, trx, target, stamp, records);
+  if (dialect === 'sqlite') {
+    const written = upsertSqlite(db, trx, target, stamp, records);
+    if (written !== null) return written;
+  }
+  return upsertValues(trx, dialect, target, stamp, records);
 }
 
 /** Reconcile: marks the rows this integracao wrote that the finished pass did not see (never deletes them). */
