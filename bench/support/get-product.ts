@@ -21,9 +21,9 @@ export interface GetBenchCrm {
   integracaoId: number;
 }
 
-/** Creates the CRM database, its empresa, the conexao_integracao row and the GET integration (incremental by data_alteracao). */
-export async function createGetBenchCrm(source: ErpSource, chunkSize: number | null): Promise<GetBenchCrm> {
-  const database = await createTestDatabase('postgres');
+/** Creates the CRM database (PostgreSQL, or an embedded SQLite file), its empresa, the conexao_integracao row and the GET integration (incremental by data_alteracao). */
+export async function createGetBenchCrm(source: ErpSource, chunkSize: number | null, dialect: 'postgres' | 'sqlite'): Promise<GetBenchCrm> {
+  const database = await createTestDatabase(dialect);
   const empresaId = await createEmpresa(database.db, 'Empresa Bench GET');
   const conexao = await database.db
     .insertInto('conexao_integracao')
