@@ -141,6 +141,18 @@ async function upsertPostgres(
   return Number(result.numAffectedRows ?? 0);
 }
 
+/** The engine's own values as bound parameters (MySQL, SQLite), by stamp column. */
+function stampParameters(stamp: RowStamp, dialect: 'mysql' | 'sqlite'): Record<string, unknown> {
+  return {
+    empresa_id: stamp.empresaId,
+    empresa_filial_id: stamp.filialId,
+    origem_integracao_id: stamp.integracaoId,
+    origem_geracao: stamp.geracao,
+    removido_origem_em: null,
+    atualizado_em: dialect === 'sqlite' ? new Date().toISOString() : new Date(),
+  };
+}
+
 /** MySQL/MariaDB and SQLite: multi-row INSERT … VALUES within the parameter limit, upserting on the tenant's key. */
 async function upsertValues(
   trx: Transaction<Database>,
@@ -153,15 +165,7 @@ async function upsertValues(
   // biome-ignore lint/suspicious/noExplicitAny: the table is chosen at run time (checked against GET_SYNC_TABLES and the catalog).
   const db = trx as unknown as Kysely<any>;
   const data = target.columns.map((c) => column(table, c));
-  const now = dialect === 'sqlite' ? new Date().toISOString() : new Date();
-  const stamps: Record<string, unknown> = {
-    empresa_id: stamp.empresaId,
-    empresa_filial_id: stamp.filialId,
-    origem_integracao_id: stamp.integracaoId,
-    origem_geracao: stamp.geracao,
-    removido_origem_em: null,
-    atualizado_em: now,
-  };
+  const stamps = stampParameters(stamp, dialect);
   const own = Object.fromEntries(stampColumns(table).map((c) => [c, stamps[c]]));
   const perRow = data.length + Object.keys(own).length;
   const rowsPerStatement = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(PARAMETER_BUDGET[dialect] / perRow)));
@@ -207,14 +211,7 @@ function upsertSqlite(
 ) {
   const { table } = target;
   const data = target.columns.map((c) => column(table, c));
-  const stamps: Record<string, unknown> = {
-    empresa_id: stamp.empresaId,
-    empresa_filial_id: stamp.filialId,
-    origem_integracao_id: stamp.integracaoId,
-    origem_geracao: stamp.geracao,
-    removido_origem_em: null,
-    atualizado_em: new Date().toISOString(),
-  };
+  const stamps = stampParameters(stamp, 'sqlite');
   const own = stampColumns(table);
   const names = [...own, ...data.map((c) => c.name)].map(quoted);
   const conflict = ['empresa_id', ...target.keyColumns].map((c) => quoted(column(table, c).name));
