@@ -346,6 +346,12 @@ function sourceFailure(settings: GetSettings, err: unknown): unknown {
 }
 
 /**
+ * Chunks up to this size are read ahead (two in memory); larger ones one at a time: two chunks of 50,000 rows would
+ * not fit worker-get's 128 MB heap (GET.md, Memory).
+ */
+const READ_AHEAD_MAX_ROWS = 20_000;
+
+/**
  * Reads the source in chunks and commits each one. Bounded pipeline: the next chunk is fetched while the current one
  * is written (the source and the CRM work at the same time), and never more than that one, so memory stays at two
  * chunks whatever the table's size.
@@ -366,6 +372,7 @@ async function pull(ctx: GetRunContext, run: RunState, table: CrmTable | null, s
       const failure = sourceFailure(settings, err);
       throw failure === err && !signal.aborted ? sideError('source', `ERP source "${ctx.definition.conexao.nome_conexao}"`, err) : failure;
     });
+  const readAhead = settings.chunkSize <= READ_AHEAD_MAX_ROWS;
   let pending: Promise<IteratorResult<SourceRow[]>> | null = readNext();
   try {
     for (;;) {
@@ -376,10 +383,13 @@ async function pull(ctx: GetRunContext, run: RunState, table: CrmTable | null, s
         break;
       }
       signal.throwIfAborted();
-      pending = readNext();
-      // A failed read surfaces at its await; until then nobody must see it as unhandled.
-      pending.catch(() => undefined);
+      if (readAhead) {
+        pending = readNext();
+        // A failed read surfaces at its await; until then nobody must see it as unhandled.
+        pending.catch(() => undefined);
+      }
       if (next.value.length > 0) await commitChunk(ctx, run, table, next.value);
+      pending ??= readNext();
     }
   } finally {
     // Leaving early (an error, an abort) stops the read in flight, closes the source cursor and frees its connection.
