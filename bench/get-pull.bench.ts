@@ -31,7 +31,7 @@ import { round } from './support/stats';
 // in the same run; then an incremental run that must find 1,000 changed rows, and a full refresh of the loaded table.
 // Run: npx tsx bench/get-pull.bench.ts [--rows 1000000] [--changed 1000] [--sources postgres,mysql] (bench/README.md).
 
-const GOALS = { ratioToCopy: 0.5, rowsPerSecond: 100_000, peakRssMb: 250, incrementalMs: 2000 };
+const GOALS = { ratioToCopy: 0.5, rowsPerSecond: 100_000, peakRssMb: 250, incrementalMs: 1000 };
 const RESULTS_DIR = path.join(__dirname, 'results');
 
 const { values: args } = parseArgs({
@@ -43,7 +43,9 @@ const { values: args } = parseArgs({
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     'skip-refresh': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
-    'max-old-space': { type: 'string' },
+    // worker-get's heap cap as the fleet, compose and k8s start it (apps/fleet/src/main.ts); 0 = V8's default.
+    'max-old-space': { type: 'string', default: '128' },
+    crm: { type: 'string', default: 'postgres' },
   },
 });
 
@@ -63,9 +65,12 @@ const options = {
   redisUrl: String(args['redis-url']),
   refresh: args['skip-refresh'] !== true,
   cpuProf: args['cpu-prof'] === true,
-  /** --max-old-space-size of worker-get in MB (V8 default: a share of the machine's memory). */
-  maxOldSpaceMb: args['max-old-space'] === undefined ? null : count('max-old-space', 16),
+  /** --max-old-space-size of worker-get in MB; null = V8's default (a share of the machine's memory). */
+  maxOldSpaceMb: Number(args['max-old-space']) === 0 ? null : count('max-old-space', 16),
+  /** The product's CRM database (the COPY baseline always loads a PostgreSQL CRM). */
+  crm: String(args.crm) as 'postgres' | 'sqlite',
 };
+if (options.crm !== 'postgres' && options.crm !== 'sqlite') throw new Error(`--crm expects postgres or sqlite, got ${options.crm}`);
 for (const source of options.sources)
   if (source !== 'postgres' && source !== 'mysql') throw new Error(`--sources expects postgres and/or mysql, got ${source}`);
 
@@ -139,7 +144,7 @@ async function benchSource(kind: SourceKind, producer: JobProducer, prefix: stri
   log(`${kind}: generated in ${round((performance.now() - generated) / 1000, 1)} s`);
 
   const before = await baseline(source, 'baseline before');
-  const crm = await createGetBenchCrm(source, options.chunk);
+  const crm = await createGetBenchCrm(source, options.chunk, options.crm);
   cleanups.push({ name: `${kind} crm`, run: () => crm.database.drop() });
   const connectionsFile = writeSourceConnections(tmp, source);
   const nodeFlags = [
@@ -200,6 +205,7 @@ async function benchSource(kind: SourceKind, producer: JobProducer, prefix: stri
   const peak = Math.max(load.report.workerRssMb.peak, incremental.report.workerRssMb.peak, refresh?.report.workerRssMb.peak ?? 0);
   return {
     source: kind,
+    crm: options.crm,
     rows: options.rows,
     baseline: {
       command: before.command,

@@ -7,10 +7,9 @@ import { enqueueGetRun, type JobProducer } from '@integrador/queue';
 import { createSourceReaderFactory } from '@integrador/runtime';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '../../test/support/databases';
-import type { AppProcess } from '../../test/support/processes';
+import { type AppProcess, buildApps, spawnCompiledApp } from '../../test/support/processes';
 import { CURSOR_COLUMN, type ErpSource, sqlConsulta } from './erp-customers';
 import { cpuMs, rssMb } from './proc';
-import { spawnNode } from './spawn';
 
 // The product side of the GET benchmark: a CRM (PostgreSQL) with one GET integration reading the ERP's clientes
 // into contas, an unchanged worker-get process, and runs enqueued exactly as the API enqueues them.
@@ -22,9 +21,9 @@ export interface GetBenchCrm {
   integracaoId: number;
 }
 
-/** Creates the CRM database, its empresa, the conexao_integracao row and the GET integration (incremental by data_alteracao). */
-export async function createGetBenchCrm(source: ErpSource, chunkSize: number | null): Promise<GetBenchCrm> {
-  const database = await createTestDatabase('postgres');
+/** Creates the CRM database (PostgreSQL, or an embedded SQLite file), its empresa, the conexao_integracao row and the GET integration (incremental by data_alteracao). */
+export async function createGetBenchCrm(source: ErpSource, chunkSize: number | null, dialect: 'postgres' | 'sqlite'): Promise<GetBenchCrm> {
+  const database = await createTestDatabase(dialect);
   const empresaId = await createEmpresa(database.db, 'Empresa Bench GET');
   const conexao = await database.db
     .insertInto('conexao_integracao')
@@ -82,10 +81,14 @@ export interface GetWorkerEnv {
   nodeFlags?: readonly string[];
 }
 
-/** Spawns worker-get as the fleet does; schedules reconcile once an hour only (the bench schedules nothing). */
+/**
+ * Spawns worker-get as the fleet does under `npm start` (the compiled app, built first if a source is newer);
+ * schedules reconcile once an hour only (the bench schedules nothing).
+ */
 export function startGetWorker(env: GetWorkerEnv): AppProcess {
-  return spawnNode(
-    'apps/worker-get/src/main.ts',
+  buildApps();
+  return spawnCompiledApp(
+    'worker-get',
     {
       REDIS_URL: env.redisUrl,
       KEY_PREFIX: env.prefix,
@@ -96,6 +99,7 @@ export function startGetWorker(env: GetWorkerEnv): AppProcess {
       // info: 'worker started' and one line per run (the engine logs no line per row or chunk).
       LOG_LEVEL: 'info',
     },
+    [],
     env.nodeFlags,
   );
 }

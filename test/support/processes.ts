@@ -24,9 +24,17 @@ export function buildApps(): void {
   execFileSync(process.execPath, ['scripts/build.mjs', '--quiet', '--if-stale'], { cwd: ROOT, stdio: 'inherit' });
 }
 
-/** Starts an app's build (apps/<app>/dist/main.js) with source maps, as `npm start` and the image do; see buildApps. */
-export function spawnCompiledApp(app: string, env: Record<string, string>, args: string[] = []): AppProcess {
-  return spawnNode(['--enable-source-maps', `apps/${app}/dist/main.js`, ...args], env);
+/**
+ * Starts an app's build (apps/<app>/dist/main.js) with source maps, as `npm start` and the image do; see buildApps.
+ * `nodeFlags` (--cpu-prof, a heap size) go before the script.
+ */
+export function spawnCompiledApp(
+  app: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  nodeFlags: readonly string[] = [],
+): AppProcess {
+  return spawnNode([...nodeFlags, '--enable-source-maps', `apps/${app}/dist/main.js`, ...args], env);
 }
 
 function spawnNode(nodeArgs: string[], env: Record<string, string>): AppProcess {

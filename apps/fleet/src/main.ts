@@ -8,7 +8,9 @@ import { type AppSpec, Supervisor } from './supervisor';
 const APPS: AppSpec[] = [
   { name: 'ingress', entry: 'apps/ingress/src/server.ts' },
   { name: 'worker-set', entry: 'apps/worker-set/src/main.ts' },
-  { name: 'worker-get', entry: 'apps/worker-get/src/main.ts' },
+  // V8's default heap limit (a share of the machine's memory) lets a long pull grow the heap far beyond its working set
+  // of two chunks; 128 MB of old space holds it with room to spare (bench/README.md, GET pulls).
+  { name: 'worker-get', entry: 'apps/worker-get/src/main.ts', nodeFlags: ['--max-old-space-size=128'] },
   { name: 'worker-cti', entry: 'apps/worker-cti/src/main.ts' },
   { name: 'worker-webhook', entry: 'apps/worker-webhook/src/main.ts' },
 ];

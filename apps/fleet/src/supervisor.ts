@@ -8,6 +8,8 @@ export interface AppSpec {
   entry: string;
   /** Variables this app gets on top of the fleet's environment (e.g. its own METRICS_PORT). */
   env?: Record<string, string>;
+  /** Node/V8 flags of this app, in both modes (worker-get caps its heap, see packages/integrador/GET.md). */
+  nodeFlags?: readonly string[];
 }
 
 /**
@@ -19,8 +21,9 @@ export type LaunchMode = 'compiled' | 'source';
 
 /** The node arguments that start an app in a mode. */
 export function launchArgs(spec: AppSpec, mode: LaunchMode): string[] {
-  if (mode === 'source') return ['--import', 'tsx', spec.entry];
-  return ['--enable-source-maps', `apps/${spec.name}/dist/main.js`];
+  const flags = spec.nodeFlags ?? [];
+  if (mode === 'source') return [...flags, '--import', 'tsx', spec.entry];
+  return [...flags, '--enable-source-maps', `apps/${spec.name}/dist/main.js`];
 }
 
 interface Running {

@@ -4,7 +4,9 @@ import type SQLiteModule from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
 import type * as Mysql2Module from 'mysql2';
 import type * as PgModule from 'pg';
+import { trackCopyClients } from './pg-copy';
 import type { Database } from './schema';
+import { trackSqliteHandle } from './sqlite-batch';
 
 export type DialectName = 'postgres' | 'mysql' | 'sqlite';
 
@@ -59,6 +61,7 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     // flight fails with that error anyway, and the pool discards the broken client when it is released.
     pool.on('connect', (client) => client.on('error', (err) => options.onIdleError?.(err)));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    trackCopyClients(db, pool);
   } else if (dialect === 'mysql') {
     const { createPool: createMysqlPool } = require('mysql2') as typeof Mysql2Module;
     const pool = createMysqlPool({
@@ -80,6 +83,7 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    trackSqliteHandle(db, sqlite);
   }
   return { db, dialect, destroy: () => db.destroy() };
 }

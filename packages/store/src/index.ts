@@ -54,6 +54,7 @@ export {
   type OperadorInput,
   recordAudit,
 } from './operadores.repository';
+export { copyFromText } from './pg-copy';
 export {
   countByHour,
   countByState,
@@ -118,6 +119,7 @@ export {
   timestampValue,
   updateSyncState,
 } from './sincronizacao.repository';
+export { runPerRow } from './sqlite-batch';
 export {
   installTenantGuard,
   isTenantGuardViolation,

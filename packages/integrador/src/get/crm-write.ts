@@ -1,8 +1,8 @@
-import type { Database, DialectName } from '@integrador/store';
+import { copyFromText, type Database, type DialectName, runPerRow } from '@integrador/store';
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import { bindEngineValues, type RunTenant } from '../runs/tenant-scope';
 import { toRawSql } from '../template';
-import type { CrmColumn, CrmTable } from './crm-table';
+import type { ColumnClass, CrmColumn, CrmTable } from './crm-table';
 import { asParameter, asText } from './crm-values';
 import type { GetSettings } from './get-settings';
 import type { SyncRecord } from './row-mapping';
@@ -49,14 +49,9 @@ function comparedColumns(target: UpsertTarget): string[] {
   return updatedColumns(target).filter((c) => c !== 'atualizado_em');
 }
 
-/**
- * PostgreSQL: one statement per chunk whatever its size — one text array per column, unnest()ed and cast to the
- * column's type, then ON CONFLICT (empresa_id, key) DO UPDATE. 1 parameter per column, not per value.
- */
-async function upsertPostgres(trx: Transaction<Database>, target: UpsertTarget, stamp: RowStamp, records: readonly SyncRecord[]) {
-  const { table } = target;
-  const data = target.columns.map((c) => column(table, c));
-  const stampValue: Record<string, RawBuilder<unknown>> = {
+/** The engine's own values of a PostgreSQL upsert, by stamp column. */
+function pgStampValues(stamp: RowStamp): Record<string, RawBuilder<unknown>> {
+  return {
     empresa_id: sql`${stamp.empresaId}::integer`,
     empresa_filial_id: sql`${stamp.filialId}::integer`,
     origem_integracao_id: sql`${stamp.integracaoId}::integer`,
@@ -64,24 +59,98 @@ async function upsertPostgres(trx: Transaction<Database>, target: UpsertTarget, 
     removido_origem_em: sql`NULL`,
     atualizado_em: sql`now()`,
   };
+}
+
+/**
+ * PostgreSQL's upsert of staged text columns `u.c0 … u.cN` (from `source`), each cast to its column's type, by
+ * (empresa_id, key); an existing row is rewritten only when a value differs.
+ */
+function pgUpsertFrom(target: UpsertTarget, stamp: RowStamp, source: RawBuilder<unknown>) {
+  const { table } = target;
+  const data = target.columns.map((c) => column(table, c));
+  const stampValue = pgStampValues(stamp);
   const stamps = stampColumns(table);
-  const aliases = data.map((_, i) => sql.id(`c${i}`));
-  const arrays = data.map((col) => sql`${records.map((r) => asText(r.values[col.name.toLowerCase()], col.kind))}::text[]`);
   const conflict = ['empresa_id', ...target.keyColumns].map((c) => sql.id(column(table, c).name));
   const updates = updatedColumns(target).map((name) => sql`${sql.id(name)} = EXCLUDED.${sql.id(name)}`);
   // Types come from the catalog (format_type), never from configuration.
-  const casts = data.map((col, i) => sql`u.${aliases[i] as RawBuilder<unknown>}::${sql.raw(col.type)}`);
+  const casts = data.map((col, i) => sql`u.${sql.id(`c${i}`)}::${sql.raw(col.type)}`);
   // Rewriting an unchanged row costs a new tuple and index entries: a repeated full refresh mostly skips them.
   const compared = comparedColumns(target);
   const current = sql.join(compared.map((c) => sql`${sql.table(table.name)}.${sql.id(c)}`));
   const incoming = sql.join(compared.map((c) => sql`EXCLUDED.${sql.id(c)}`));
-  const query = sql`INSERT INTO ${sql.table(table.name)} (${sql.join([...stamps, ...data.map((c) => c.name)].map((c) => sql.id(c)))})
+  return sql`INSERT INTO ${sql.table(table.name)} (${sql.join([...stamps, ...data.map((c) => c.name)].map((c) => sql.id(c)))})
     SELECT ${sql.join([...stamps.map((c) => stampValue[c] as RawBuilder<unknown>), ...casts])}
-    FROM unnest(${sql.join(arrays)}) AS u(${sql.join(aliases)})
+    FROM ${source}
     ON CONFLICT (${sql.join(conflict)}) DO UPDATE SET ${sql.join(updates)}
     WHERE ROW(${current}) IS DISTINCT FROM ROW(${incoming})`;
-  const result = await query.execute(trx);
+}
+
+/** The staging table of a chunk: temporary (this session only, never logged) and dropped when the chunk commits. */
+const STAGE = 'integrador_get_stage';
+
+/** A value in COPY's text format: \N for NULL; backslash, tab, newline and carriage return escaped. */
+function copyField(value: unknown, kind: ColumnClass): string {
+  const text = asText(value, kind);
+  if (text === null) return '\\N';
+  return /[\\\t\n\r]/.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] as string) : text;
+}
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** The chunk as COPY text, a few hundred rows per piece (no one huge string, no array per value). */
+function* copyText(kinds: readonly ColumnClass[], records: readonly SyncRecord[]): Generator<string> {
+  let piece = '';
+  for (let r = 0; r < records.length; r++) {
+    const values = (records[r] as SyncRecord).values;
+    let line = '';
+    for (let i = 0; i < kinds.length; i++) line += (i === 0 ? '' : '\t') + copyField(values[i], kinds[i] as ColumnClass);
+    piece += `${line}\n`;
+    if (r % 500 === 499) {
+      yield piece;
+      piece = '';
+    }
+  }
+  if (piece !== '') yield piece;
+}
+
+/**
+ * PostgreSQL: the chunk is COPYed as text into a temporary staging table, then one INSERT … SELECT … ON CONFLICT
+ * moves it into the CRM table — the tenant guard's row triggers fire on that INSERT as on any other write. Falls
+ * back to one unnest() statement when the store cannot COPY on this handle (a database not opened by createDatabase).
+ */
+async function upsertPostgres(
+  db: Kysely<Database>,
+  trx: Transaction<Database>,
+  target: UpsertTarget,
+  stamp: RowStamp,
+  records: readonly SyncRecord[],
+) {
+  const data = target.columns.map((c) => column(target.table, c));
+  const aliases = data.map((_, i) => sql.id(`c${i}`));
+  await sql`CREATE TEMP TABLE ${sql.id(STAGE)} (${sql.join(aliases.map((a) => sql`${a} text`))}) ON COMMIT DROP`.execute(trx);
+  const statement = `COPY ${STAGE} (${data.map((_, i) => `c${i}`).join(', ')}) FROM STDIN`;
+  const kinds = data.map((c) => c.kind);
+  if (await copyFromText(db, trx, statement, copyText(kinds, records))) {
+    const result = await pgUpsertFrom(target, stamp, sql`${sql.id(STAGE)} AS u`).execute(trx);
+    return Number(result.numAffectedRows ?? 0);
+  }
+  await sql`DROP TABLE ${sql.id(STAGE)}`.execute(trx);
+  // One text array per column, unnest()ed: 1 parameter per column, not per value.
+  const arrays = data.map((col, i) => sql`${records.map((r) => asText(r.values[i], col.kind))}::text[]`);
+  const result = await pgUpsertFrom(target, stamp, sql`unnest(${sql.join(arrays)}) AS u(${sql.join(aliases)})`).execute(trx);
   return Number(result.numAffectedRows ?? 0);
+}
+
+/** The engine's own values as bound parameters (MySQL, SQLite), by stamp column. */
+function stampParameters(stamp: RowStamp, dialect: 'mysql' | 'sqlite'): Record<string, unknown> {
+  return {
+    empresa_id: stamp.empresaId,
+    empresa_filial_id: stamp.filialId,
+    origem_integracao_id: stamp.integracaoId,
+    origem_geracao: stamp.geracao,
+    removido_origem_em: null,
+    atualizado_em: dialect === 'sqlite' ? new Date().toISOString() : new Date(),
+  };
 }
 
 /** MySQL/MariaDB and SQLite: multi-row INSERT … VALUES within the parameter limit, upserting on the tenant's key. */
@@ -96,15 +165,7 @@ async function upsertValues(
   // biome-ignore lint/suspicious/noExplicitAny: the table is chosen at run time (checked against GET_SYNC_TABLES and the catalog).
   const db = trx as unknown as Kysely<any>;
   const data = target.columns.map((c) => column(table, c));
-  const now = dialect === 'sqlite' ? new Date().toISOString() : new Date();
-  const stamps: Record<string, unknown> = {
-    empresa_id: stamp.empresaId,
-    empresa_filial_id: stamp.filialId,
-    origem_integracao_id: stamp.integracaoId,
-    origem_geracao: stamp.geracao,
-    removido_origem_em: null,
-    atualizado_em: now,
-  };
+  const stamps = stampParameters(stamp, dialect);
   const own = Object.fromEntries(stampColumns(table).map((c) => [c, stamps[c]]));
   const perRow = data.length + Object.keys(own).length;
   const rowsPerStatement = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(PARAMETER_BUDGET[dialect] / perRow)));
@@ -115,7 +176,7 @@ async function upsertValues(
   for (let i = 0; i < records.length; i += rowsPerStatement) {
     const values = records.slice(i, i + rowsPerStatement).map((r) => ({
       ...own,
-      ...Object.fromEntries(data.map((col) => [col.name, asParameter(r.values[col.name.toLowerCase()], col.kind, dialect)])),
+      ...Object.fromEntries(data.map((col, c) => [col.name, asParameter(r.values[c], col.kind, dialect)])),
     }));
     const insert = db.insertInto(table.name).values(values);
     const result =
@@ -134,8 +195,44 @@ async function upsertValues(
   return affected;
 }
 
+/** A catalog identifier quoted for SQLite. */
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * SQLite: one INSERT … ON CONFLICT prepared once and run per row on the embedded database, in the chunk's transaction
+ * (no statement text to build per chunk, no parameter limit). Null when the store has no handle for `db`.
+ */
+function upsertSqlite(
+  db: Kysely<Database>,
+  trx: Transaction<Database>,
+  target: UpsertTarget,
+  stamp: RowStamp,
+  records: readonly SyncRecord[],
+) {
+  const { table } = target;
+  const data = target.columns.map((c) => column(table, c));
+  const stamps = stampParameters(stamp, 'sqlite');
+  const own = stampColumns(table);
+  const names = [...own, ...data.map((c) => c.name)].map(quoted);
+  const conflict = ['empresa_id', ...target.keyColumns].map((c) => quoted(column(table, c).name));
+  const updates = updatedColumns(target).map((c) => `${quoted(c)} = excluded.${quoted(c)}`);
+  const changed = comparedColumns(target).map((c) => `${quoted(table.name)}.${quoted(c)} IS NOT excluded.${quoted(c)}`);
+  const statement = `INSERT INTO ${quoted(table.name)} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})
+    ON CONFLICT (${conflict.join(', ')}) DO UPDATE SET ${updates.join(', ')} WHERE ${changed.join(' OR ')}`;
+  const fixed = own.map((c) => stamps[c]);
+  function* parameters() {
+    for (const record of records) {
+      const row = fixed.slice();
+      for (let i = 0; i < data.length; i++) row.push(asParameter(record.values[i], (data[i] as CrmColumn).kind, 'sqlite'));
+      yield row;
+    }
+  }
+  return runPerRow(db, trx, statement, parameters());
+}
+
 /** Upserts a chunk of records into the CRM table by (empresa_id, key), set-based; returns the rows the database reports written. */
 export async function upsertRecords(
+  db: Kysely<Database>,
   trx: Transaction<Database>,
   dialect: DialectName,
   target: UpsertTarget,
@@ -143,7 +240,12 @@ export async function upsertRecords(
   records: readonly SyncRecord[],
 ): Promise<number> {
   if (records.length === 0) return 0;
-  return dialect === 'postgres' ? upsertPostgres(trx, target, stamp, records) : upsertValues(trx, dialect, target, stamp, records);
+  if (dialect === 'postgres') return upsertPostgres(db, trx, target, stamp, records);
+  if (dialect === 'sqlite') {
+    const written = upsertSqlite(db, trx, target, stamp, records);
+    if (written !== null) return written;
+  }
+  return upsertValues(trx, dialect, target, stamp, records);
 }
 
 /** Reconcile: marks the rows this integracao wrote that the finished pass did not see (never deletes them). */

@@ -22,18 +22,21 @@ export interface ColumnPlan {
   pairs: { source: string; target: string }[];
   /** Source columns of the key, in the order of settings.keyColumns. */
   keySources: string[];
-  /** CRM key columns (settings.keyColumns): written as the trimmed key text. */
-  keyTargets: string[];
   cursorSource: string | null;
+  /** For each key column, its index in `pairs` (written as the trimmed key text). */
+  keyIndexes: number[];
 }
 
-/** One source row ready to write: its key (text), cursor, signature and the values by CRM column. */
+/**
+ * One source row ready to write: its key (text), cursor and the values in the plan's column order. The signature
+ * (a hash of the row) is computed only for the rows that need one (`signatureOf`): those at the cursor's edge.
+ */
 export interface SyncRecord {
   key: string;
   cursor: CursorValue | null;
-  signature: string;
-  values: Record<string, unknown>;
-  /** The row as read (for sql_insert / sql_update #vars#). */
+  /** Values in the order of ColumnPlan.pairs; key columns hold the trimmed key text. */
+  values: unknown[];
+  /** The row as read (for sql_insert / sql_update #vars#, and the signature). */
   row: SourceRow;
 }
 
@@ -77,7 +80,8 @@ export function planColumns(settings: GetSettings, sourceColumns: readonly strin
     if (source === undefined) configError(settings, 'chave', `key column "${key}" is not among the columns of sql_consulta (${found})`);
     return source;
   });
-  return { pairs, keySources, keyTargets: settings.keyColumns, cursorSource };
+  const keyIndexes = settings.keyColumns.map((key) => pairs.findIndex((p) => p.target === key));
+  return { pairs, keySources, cursorSource, keyIndexes };
 }
 
 function keyText(value: unknown): string | null {
@@ -87,29 +91,30 @@ function keyText(value: unknown): string | null {
   return text === '' ? null : text;
 }
 
-function signatureOf(values: readonly unknown[]): string {
-  const json = JSON.stringify(values, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+/** A hash of the row's values (in the plan's order), stored with the keys at the cursor to skip unchanged re-reads. */
+export function signatureOf(plan: ColumnPlan, record: SyncRecord): string {
+  const ordered = plan.pairs.map(({ source }) => record.row[source] ?? null);
+  const json = JSON.stringify(ordered, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
   return createHash('sha1').update(json).digest('base64');
 }
 
 /** Maps one source row; null when its key is empty (it cannot be matched in the CRM). */
 export function toRecord(plan: ColumnPlan, row: SourceRow): SyncRecord | null {
+  const { keySources, pairs, keyIndexes } = plan;
+  let key = '';
   const parts: string[] = [];
-  for (const source of plan.keySources) {
-    const part = keyText(row[source]);
+  for (let i = 0; i < keySources.length; i++) {
+    const part = keyText(row[keySources[i] as string]);
     if (part === null) return null;
+    key = i === 0 ? part : `${key}${KEY_SEPARATOR}${part}`;
     parts.push(part);
   }
-  const values: Record<string, unknown> = {};
-  const ordered: unknown[] = [];
-  for (const { source, target } of plan.pairs) {
-    const value = row[source] ?? null;
-    values[target] = value;
-    ordered.push(value);
+  const values = new Array<unknown>(pairs.length);
+  for (let i = 0; i < pairs.length; i++) values[i] = row[(pairs[i] as { source: string }).source] ?? null;
+  for (let i = 0; i < keyIndexes.length; i++) {
+    const index = keyIndexes[i] as number;
+    if (index >= 0) values[index] = parts[i];
   }
-  plan.keyTargets.forEach((target, i) => {
-    values[target] = parts[i];
-  });
   const cursor = plan.cursorSource === null ? null : cursorOf(row[plan.cursorSource]);
-  return { key: parts.join(KEY_SEPARATOR), cursor, signature: signatureOf(ordered), values, row };
+  return { key, cursor, values, row };
 }

@@ -27,7 +27,7 @@ import { type CursorValue, savedCursor } from './cursor';
 import type { GetDefinition } from './get-definition';
 import { GetConfigError, SyncBusyError, SyncLeaseLostError, sideError } from './get-errors';
 import type { GetSettings } from './get-settings';
-import { type ColumnPlan, planColumns, type SyncRecord, toRecord } from './row-mapping';
+import { type ColumnPlan, planColumns, type SyncRecord, signatureOf, toRecord } from './row-mapping';
 import { buildSourceQuery } from './source-query';
 
 export interface GetRunContext {
@@ -116,6 +116,7 @@ async function fenced(
 /** Drops rows committed before at exactly the start cursor value (same key, same signature) and repeated keys. */
 async function dedupe(ctx: GetRunContext, run: RunState, records: SyncRecord[]): Promise<SyncRecord[]> {
   const start = run.startCursor;
+  const plan = run.plan;
   let atStart: Map<string, string> = new Map();
   if (start !== null) {
     const candidates = records.filter((r) => r.cursor?.text === start.text).map((r) => r.key);
@@ -123,13 +124,18 @@ async function dedupe(ctx: GetRunContext, run: RunState, records: SyncRecord[]):
       atStart = await findCursorKeys(ctx.db, ctx.tenant.empresaId, ctx.definition.integracao.id, [...new Set(candidates)]);
   }
   const byKey = new Map<string, SyncRecord>();
+  let repeated = false;
   for (const record of records) {
-    if (start !== null && record.cursor?.text === start.text && atStart.get(record.key) === record.signature) continue;
+    // Only rows at the start cursor were possibly committed before: the others need no signature.
+    if (start !== null && plan !== null && record.cursor?.text === start.text) {
+      const saved = atStart.get(record.key);
+      if (saved !== undefined && saved === signatureOf(plan, record)) continue;
+    }
     // A key twice in one chunk: the later row (ordered by cursor) wins; one statement may not touch a row twice.
-    byKey.delete(record.key);
+    if (byKey.delete(record.key)) repeated = true;
     byKey.set(record.key, record);
   }
-  return [...byKey.values()];
+  return repeated || byKey.size !== records.length ? [...byKey.values()] : records;
 }
 
 /** The cursor after a chunk (rows come ordered by it) and the keys at that value, to dedupe the next >= read. */
@@ -181,6 +187,7 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
     await withTenantScope(ctx.db, ctx.dialect, ctx.tenant.empresaId, async (trx) => {
       if (table && plan)
         await upsertRecords(
+          ctx.db,
           trx,
           ctx.dialect,
           { table, keyColumns: settings.keyColumns, columns: plan.pairs.map((p) => p.target) },
@@ -192,12 +199,12 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
           empresaId: ctx.tenant.empresaId,
           filialId: run.stamp.filialId,
         });
-      if (incremental && next.keysAtCursor.length > 0)
+      if (incremental && plan !== null && next.keysAtCursor.length > 0)
         await saveCursorKeys(
           trx,
           ctx.tenant.empresaId,
           integracao.id,
-          next.keysAtCursor.map((r) => ({ chave: r.key, assinatura: r.signature })),
+          next.keysAtCursor.map((r) => ({ chave: r.key, assinatura: signatureOf(plan, r) })),
           next.replace,
         );
       const counts = { lidas: rows.length, gravadas: records.length, ignoradas: skipped };
@@ -338,32 +345,59 @@ function sourceFailure(settings: GetSettings, err: unknown): unknown {
   return new GetConfigError('SOURCE_QUERY_FAILED', `sql_consulta failed on the source: ${message}`, { cause: err });
 }
 
-/** Reads the source in chunks and commits each one; then the reconcile step, if due. */
+/**
+ * Chunks up to this size are read ahead (two in memory); larger ones one at a time: two chunks of 50,000 rows would
+ * not fit worker-get's 128 MB heap (GET.md, Memory).
+ */
+const READ_AHEAD_MAX_ROWS = 20_000;
+
+/**
+ * Reads the source in chunks and commits each one. Bounded pipeline: the next chunk is fetched while the current one
+ * is written (the source and the CRM work at the same time), and never more than that one, so memory stays at two
+ * chunks whatever the table's size.
+ */
 async function pull(ctx: GetRunContext, run: RunState, table: CrmTable | null, signal: AbortSignal): Promise<number> {
   const { settings } = ctx.definition;
   const query = buildSourceQuery(settings, ctx.reader.driver, { ...ctx.parametros, ...baseValues(ctx, run) }, run.startCursor);
   await ctx.onProgress?.(run.progress);
-  const chunks = ctx.reader.stream(query, { chunkSize: settings.chunkSize, signal })[Symbol.asyncIterator]();
+  // Stops a read in flight when the write fails: the pending fetch must not keep the source busy (or hang) meanwhile.
+  const readAbort = new AbortController();
+  const chunks = ctx.reader
+    .stream(query, { chunkSize: settings.chunkSize, signal: AbortSignal.any([signal, readAbort.signal]) })
+    [Symbol.asyncIterator]();
   let done = false;
+  const readNext = () =>
+    chunks.next().catch((err: unknown) => {
+      done = true;
+      const failure = sourceFailure(settings, err);
+      throw failure === err && !signal.aborted ? sideError('source', `ERP source "${ctx.definition.conexao.nome_conexao}"`, err) : failure;
+    });
+  const readAhead = settings.chunkSize <= READ_AHEAD_MAX_ROWS;
+  let pending: Promise<IteratorResult<SourceRow[]>> | null = readNext();
   try {
     for (;;) {
-      const next = await chunks.next().catch((err: unknown) => {
-        done = true;
-        const failure = sourceFailure(settings, err);
-        throw failure === err && !signal.aborted
-          ? sideError('source', `ERP source "${ctx.definition.conexao.nome_conexao}"`, err)
-          : failure;
-      });
+      const next: IteratorResult<SourceRow[]> = await pending;
+      pending = null;
       if (next.done) {
         done = true;
         break;
       }
       signal.throwIfAborted();
+      if (readAhead) {
+        pending = readNext();
+        // A failed read surfaces at its await; until then nobody must see it as unhandled.
+        pending.catch(() => undefined);
+      }
       if (next.value.length > 0) await commitChunk(ctx, run, table, next.value);
+      pending ??= readNext();
     }
   } finally {
-    // Leaving early (an error, an abort) closes the source cursor and gives its connection back.
-    if (!done) await chunks.return?.().catch(() => undefined);
+    // Leaving early (an error, an abort) stops the read in flight, closes the source cursor and frees its connection.
+    if (!done) {
+      readAbort.abort(new Error('the GET run stopped'));
+      await pending?.catch(() => undefined);
+      await chunks.return?.(undefined).catch(() => undefined);
+    }
   }
   signal.throwIfAborted();
   if (!run.reconcile || !table) return 0;

@@ -1,0 +1,73 @@
+import { createEmpresa, isTenantGuardViolation, withTenantScope } from '@integrador/store';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
+import { describeCrmTable } from './crm-table';
+import { type RowStamp, upsertRecords } from './crm-write';
+import type { SyncRecord } from './row-mapping';
+
+// Each CRM's fast path — PostgreSQL COPYs a chunk into a temporary staging table and upserts from it, SQLite runs one
+// prepared statement per row, MySQL/MariaDB a multi-row INSERT … ON DUPLICATE KEY UPDATE — writes what COPY's text
+// format must escape intact, and the tenant guard's triggers still see every row it writes.
+
+const COLUMNS = ['id_erp', 'nome', 'fantasia', 'cliente_desde'];
+
+function record(key: string, nome: string | null, fantasia: string | null, desde: Date | null): SyncRecord {
+  const values = [key, nome, fantasia, desde];
+  return { key, cursor: null, values, row: Object.fromEntries(COLUMNS.map((c, i) => [c, values[i]])) };
+}
+
+describe.each(ALL_DIALECTS)('upsertRecords on a %s CRM', (dialect) => {
+  let crm: TestDatabase;
+  let empresa: number;
+  let other: number;
+
+  beforeAll(async () => {
+    crm = await createTestDatabase(dialect);
+    empresa = await createEmpresa(crm.db, 'Empresa A');
+    other = await createEmpresa(crm.db, 'Empresa B');
+  });
+  afterAll(async () => crm.drop());
+
+  const stampOf = (empresaId: number): RowStamp => ({ empresaId, filialId: null, integracaoId: 1, geracao: 1 });
+
+  async function write(scope: number, stamp: RowStamp, records: SyncRecord[]) {
+    const table = await describeCrmTable(crm.db, dialect, 'contas');
+    if (!table) throw new Error('contas missing');
+    return withTenantScope(crm.db, dialect, scope, (trx) =>
+      upsertRecords(crm.db, trx, dialect, { table, keyColumns: ['id_erp'], columns: COLUMNS }, stamp, records),
+    );
+  }
+
+  it('writes tabs, newlines, backslashes, \\N, accents and NULLs exactly as read, and updates only changed rows', async () => {
+    const tricky = 'Tab\there\nnew line\r\\N back\\slash São Paulo';
+    const written = await write(empresa, stampOf(empresa), [
+      record('1', tricky, null, new Date(2024, 0, 31)),
+      record('2', 'Plain', '\\', null),
+    ]);
+    expect(written).toBe(2);
+    const rows = await crm.db
+      .selectFrom('contas')
+      .select(['id_erp', 'nome', 'fantasia', 'empresa_id'])
+      .where('empresa_id', '=', empresa)
+      .orderBy('id_erp')
+      .execute();
+    expect(rows).toEqual([
+      { id_erp: '1', nome: tricky, fantasia: null, empresa_id: empresa },
+      { id_erp: '2', nome: 'Plain', fantasia: '\\', empresa_id: empresa },
+    ]);
+    const again = await write(empresa, stampOf(empresa), [
+      record('1', tricky, null, new Date(2024, 0, 31)),
+      record('2', 'Changed', '\\', null),
+    ]);
+    // PostgreSQL and SQLite leave an unchanged row alone (MySQL counts an updated row twice and has no such guard).
+    if (dialect !== 'mysql') expect(again).toBe(1);
+    const names = await crm.db.selectFrom('contas').select('nome').where('empresa_id', '=', empresa).orderBy('id_erp').execute();
+    expect(names.map((r) => r.nome)).toEqual([tricky, 'Changed']);
+  });
+
+  it("is refused by the tenant guard when the rows would belong to another empresa than the run's", async () => {
+    const refused = await write(empresa, stampOf(other), [record('9', 'Foreign', null, null)]).catch((err: unknown) => err);
+    expect(isTenantGuardViolation(refused)).toBe(true);
+    const foreign = await crm.db.selectFrom('contas').select('id').where('id_erp', '=', '9').execute();
+    expect(foreign).toEqual([]);
+  });
+});
