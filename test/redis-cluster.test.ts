@@ -43,7 +43,7 @@ async function outcomes(redisUrl: string, clusterNodes: string[], prefix: string
   try {
     await waitUntilReady(redis);
     const totals: Record<string, number> = {};
-    for (const row of await readTenantStats(redis, prefix)) {
+    for (const row of await readTenantStats(redis, prefix, 0)) {
       const key = `${row.queue}:${row.outcome}`;
       totals[key] = (totals[key] ?? 0) + row.count;
     }
