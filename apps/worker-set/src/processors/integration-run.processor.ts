@@ -1,21 +1,22 @@
 import { runSet, type SetRunResult } from '@integrador/integrador';
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import { type FlowValues, type JobHandler, mergeFlowValues } from '@integrador/queue';
-import { admitJob, cachedSetTargets, limitedTransport, type WorkerDeps } from '@integrador/runtime';
+import { cachedSetTargets, createJobAdmission, limitedTransport, type WorkerDeps } from '@integrador/runtime';
 import type { SoapClientCache } from '@integrador/transports';
 
 /** A SET push's result; in a dependency flow also the values it passes to the steps after it. */
 export type IntegrationRunResult = SetRunResult & { flow?: FlowValues };
 
 /**
- * integration.run on the set queue: admitted again (admitJob), then one SET push. Errors are not caught here: the
- * queue worker fails permanent ones for good and retries the others.
+ * integration.run on the set queue: admitted again (createJobAdmission: cached for a few seconds, fresh on a retry),
+ * then one SET push. Errors are not caught here: the queue worker fails permanent ones for good and retries the others.
  */
 export function createIntegrationRunProcessor(deps: WorkerDeps, soapCache: SoapClientCache): JobHandler<IntegrationRunPayload> {
   const targetOf = cachedSetTargets(deps.database, deps.connections, soapCache);
+  const admitJob = createJobAdmission(deps.database);
   return async (payload, ctx): Promise<IntegrationRunResult> => {
     const { database } = deps;
-    const { runTenant } = await admitJob(database, payload, ctx.upstream);
+    const { runTenant } = await admitJob(payload, ctx.upstream, ctx.job.attemptsMade);
     const target = await targetOf({ ...payload.tenant, nome: '' }, payload.integracaoId);
     const result = await runSet({
       db: database.db,
