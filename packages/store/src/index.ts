@@ -58,6 +58,7 @@ export {
   markJobRecords,
   type RegistroJob,
   recordJobEvent,
+  recordJobEvents,
   searchJobRecords,
   searchText,
   type TenantScope,
