@@ -9,6 +9,7 @@ import { tenantGuardMigration } from './migrations/007-tenant-guard';
 import { ctiMigration } from './migrations/008-cti';
 import { webhooksMigration } from './migrations/009-webhooks';
 import { dashboardMigration } from './migrations/010-dashboard';
+import { loteSetMigration } from './migrations/013-lote-set';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -29,6 +30,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '008-cti': ctiMigration(dialect),
         '009-webhooks': webhooksMigration(dialect),
         '010-dashboard': dashboardMigration(dialect),
+        '013-lote-set': loteSetMigration(),
       }),
     },
   });
