@@ -24,7 +24,9 @@ const BUILTINS = new Set(builtinModules);
  * a queue: bullmq (with msgpackr's native probing), ioredis and cron-parser are most of its start-up time otherwise;
  * the others are only needed by some commands. Only packages whose module object is not itself called (pino is).
  */
-const LAZY = { cli: ['bullmq', 'ioredis', 'cron-parser', 'ajv', 'yaml', 'cli-progress'] };
+const LAZY = {
+  cli: ['bullmq', 'ioredis', 'cron-parser', 'ajv', 'yaml', 'cli-progress', 'undici', 'libphonenumber-js'],
+};
 
 /** Each app's entry: src/main.ts, or src/server.ts for the ingress (its main is the listener). */
 export function appEntries(root = ROOT) {

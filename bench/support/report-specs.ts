@@ -103,6 +103,39 @@ export const BENCHMARKS: BenchSpec[] = [
     },
   },
   {
+    name: 'set-push-batched',
+    title: 'SET pushes with micro-batching (set-push.bench.ts --lote 50)',
+    file: 'bench/set-push.bench.ts',
+    command: 'npx tsx bench/set-push.bench.ts --lote 50',
+    workload:
+      'The same pushes with `integracao.lote_maximo = 50` (migration 013): the worker sends up to 50 pending pushes of the integration and tenant in one GravarClientes call; the baselines still make one call per conta. Goal: pushes/s above the bare single-call soap loop.',
+    args: ['--pushes', '3000', '--memory-pushes', '0', '--contas', '5000', '--warmup', '500', '--lote', '50'],
+    shortArgs: ['--pushes', '60', '--memory-pushes', '0', '--contas', '100', '--warmup', '10', '--concurrency', '10', '--lote', '10'],
+    parse(stdout) {
+      const t = lastJson(stdout).throughput as Json;
+      const product = num(t.product?.perSecond);
+      return [
+        {
+          measure: 'pushes/s vs the bare (single-call) soap loop',
+          unit: '/s',
+          baseline: num(t.baseline?.perSecond),
+          absolute: product,
+          ratio: num(t.ratio),
+          goal: { text: '> 1× the bare soap loop', check: ({ ratio }) => ratio !== null && ratio > 1 },
+        },
+        {
+          measure: 'pushes/s vs the hand-written loop',
+          unit: '/s',
+          baseline: num(t.handwritten?.perSecond),
+          absolute: product,
+          ratio: num(t.ratioToHandwritten),
+        },
+        { measure: 'ERP calls for the timed pushes', baseline: num(t.product?.pushes), absolute: num(t.product?.erpCalls), ratio: null },
+        { measure: 'worker CPU per push', unit: 'ms', baseline: null, absolute: num(t.product?.workerCpuMsPerPush), ratio: null },
+      ];
+    },
+  },
+  {
     name: 'set-push-memory',
     title: 'SET pushes, memory over 100k pushes (set-push.bench.ts)',
     file: 'bench/set-push.bench.ts',

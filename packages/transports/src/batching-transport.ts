@@ -3,7 +3,7 @@ import type { Transport, TransportRequest, TransportResult } from './transport';
 export interface BatchingOptions {
   /** Most requests merged into one call (integracao.lote_maximo). */
   max: number;
-  /** How long the first request of a batch waits for others. */
+  /** How long the first request of a batch waits for others when no call of its batch key is under way. */
   waitMs?: number;
   /** The answer's list with one entry per record sent, in order (integracao.indice_array_retorno, e.g. retornosClientes). */
   answerList: string;
@@ -70,10 +70,27 @@ function ownAnswer(data: Fields, answerList: string, entry: Fields): Fields {
 export function batchingTransport(inner: Transport, options: BatchingOptions): Transport {
   const waitMs = options.waitMs ?? 5;
   const open = new Map<string, Batch>();
+  // Calls under way per batch key: while one is, new requests gather (sent when it returns, or when `max` are waiting),
+  // so batches grow with the load and a lone push waits only `waitMs`.
+  const inFlight = new Map<string, number>();
 
   async function fire(key: string, batch: Batch): Promise<void> {
-    if (open.get(key) === batch) open.delete(key);
+    if (open.get(key) !== batch) return;
+    open.delete(key);
     if (batch.timer) clearTimeout(batch.timer);
+    inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+    try {
+      await sendBatch(batch);
+    } finally {
+      const left = (inFlight.get(key) ?? 1) - 1;
+      if (left > 0) inFlight.set(key, left);
+      else inFlight.delete(key);
+      const next = open.get(key);
+      if (next && left === 0) void fire(key, next);
+    }
+  }
+
+  async function sendBatch(batch: Batch): Promise<void> {
     const { waiting, listKey } = batch;
     const body = { ...batch.request.body, [listKey]: waiting.map((w) => w.item) };
     let result: TransportResult;
@@ -123,7 +140,7 @@ export function batchingTransport(inner: Transport, options: BatchingOptions): T
         let batch = open.get(key);
         if (!batch) {
           const created: Batch = { request, listKey, waiting: [] };
-          created.timer = setTimeout(() => void fire(key, created), waitMs);
+          if (!inFlight.get(key)) created.timer = setTimeout(() => void fire(key, created), waitMs);
           open.set(key, created);
           batch = created;
         }
