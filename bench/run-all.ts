@@ -7,7 +7,8 @@ import { median, round } from './support/stats';
 
 // `npm run bench`: every benchmark of bench/, BENCH_RUNS times each (default 3), then docs/BENCHMARKS.md with the
 // medians. BENCH_SHORT=1: one small run of each (proves they still run; its figures mean nothing).
-// BENCH_ONLY=set-push,limits runs a subset; BENCH_REPORT=<file> writes the report elsewhere (the short-mode test).
+// BENCH_ONLY=set-push,limits runs a subset; BENCH_REPORT=<file> writes the report elsewhere (the short-mode test);
+// BENCH_ARGS_<NAME>="--rows 200000" replaces one benchmark's arguments (NAME upper-cased, '-' as '_').
 
 const ROOT = path.resolve(__dirname, '..');
 const SHORT = process.env.BENCH_SHORT === '1';
@@ -29,10 +30,17 @@ interface RunOutcome {
   error?: string;
 }
 
+/** A benchmark's arguments: BENCH_ARGS_<NAME> when set, else the short or full ones of its spec. */
+function argsOf(spec: BenchSpec): string[] {
+  const override = process.env[`BENCH_ARGS_${spec.name.toUpperCase().replace(/-/g, '_')}`];
+  if (override !== undefined) return override.split(/\s+/).filter(Boolean);
+  return SHORT ? spec.shortArgs : spec.args;
+}
+
 /** One benchmark process under /usr/bin/time (for its peak RSS); stdout is parsed by the spec, stderr kept for errors. */
 function runOnce(spec: BenchSpec): Promise<RunOutcome> {
   const rssFile = path.join(os.tmpdir(), `bench-rss-${process.pid}-${spec.name}`);
-  const args = ['-f', '%M', '-o', rssFile, process.execPath, '--import', 'tsx', spec.file, ...(SHORT ? spec.shortArgs : spec.args)];
+  const args = ['-f', '%M', '-o', rssFile, process.execPath, '--import', 'tsx', spec.file, ...argsOf(spec)];
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn('/usr/bin/time', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -106,7 +114,7 @@ function benchSection(spec: BenchSpec, outcomes: RunOutcome[]): string[] {
     '',
     spec.workload,
     '',
-    `Command: \`${spec.command}\` (${SHORT ? spec.shortArgs.join(' ') : spec.args.join(' ') || 'defaults'}).`,
+    `Command: \`${spec.command}\` with \`${argsOf(spec).join(' ') || '(defaults)'}\`.`,
     '',
   ];
   for (const failed of outcomes.filter((o) => !o.ok)) lines.push(`- **A run failed**: ${failed.error}`);

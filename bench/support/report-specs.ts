@@ -106,7 +106,7 @@ export const BENCHMARKS: BenchSpec[] = [
     name: 'set-push-batched',
     title: 'SET pushes with micro-batching (set-push.bench.ts --lote 50)',
     file: 'bench/set-push.bench.ts',
-    command: 'npx tsx bench/set-push.bench.ts --lote 50',
+    command: 'npx tsx bench/set-push.bench.ts',
     workload:
       'The same pushes with `integracao.lote_maximo = 50` (migration 013): the worker sends up to 50 pending pushes of the integration and tenant in one GravarClientes call; the baselines still make one call per conta. Goal: pushes/s above the bare single-call soap loop.',
     args: ['--pushes', '3000', '--memory-pushes', '0', '--contas', '5000', '--warmup', '500', '--lote', '50'],
@@ -139,7 +139,7 @@ export const BENCHMARKS: BenchSpec[] = [
     name: 'set-push-memory',
     title: 'SET pushes, memory over 100k pushes (set-push.bench.ts)',
     file: 'bench/set-push.bench.ts',
-    command: 'npx tsx bench/set-push.bench.ts --pushes 0',
+    command: 'npx tsx bench/set-push.bench.ts',
     workload:
       "100,000 pushes through one fresh worker-set (concurrency 50, the backlog topped up as it drains), its RSS sampled every 5 s; made once per report. Goal: memory flat (the slope is noise next to the GC's ±20 MB sawtooth).",
     args: ['--pushes', '0', '--memory-pushes', '100000', '--contas', '5000'],
