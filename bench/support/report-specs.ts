@@ -249,44 +249,30 @@ export const BENCHMARKS: BenchSpec[] = [
     shortArgs: ['--runs', '1', '--compiled-only'],
     parse(stdout) {
       const s = lastJson(stdout);
-      const find = (variants: Json[], start: string) => variants.find((v) => String(v.variant).startsWith(start));
-      const help = s.help.variants as Json[];
-      const fleet = s.fleet.variants as Json[];
-      const sourceHelp = num(find(help, 'source')?.medianMs);
-      const compiledHelp = num(find(help, 'compiled')?.medianMs);
-      const sourceFleet = num(find(fleet, 'source')?.medianMs);
-      const npmStart = num(find(fleet, 'npm start')?.medianMs);
+      /** Wall and CPU medians of one measure: `product` against the from-source variant, the goal on the wall time. */
+      const pair = (label: string, variants: Json[], product: string, goalMs: number): Row[] => {
+        const of = (start: string) => variants.find((v) => String(v.variant).startsWith(start));
+        const wall = { baseline: num(of('source')?.medianMs), absolute: num(of(product)?.medianMs) };
+        return [
+          {
+            measure: `${label}, wall (baseline: from source)`,
+            unit: 'ms',
+            ...wall,
+            ratio: ratioOf(wall.absolute, wall.baseline),
+            goal: absoluteBelow(goalMs, 'ms'),
+          },
+          {
+            measure: `${label}, CPU`,
+            unit: 'ms',
+            baseline: num(of('source')?.medianCpuMs),
+            absolute: num(of(product)?.medianCpuMs),
+            ratio: null,
+          },
+        ];
+      };
       return [
-        {
-          measure: '`integrador --help`, wall (baseline: from source)',
-          unit: 'ms',
-          baseline: sourceHelp,
-          absolute: compiledHelp,
-          ratio: ratioOf(compiledHelp, sourceHelp),
-          goal: absoluteBelow(1000, 'ms'),
-        },
-        {
-          measure: '`integrador --help`, CPU',
-          unit: 'ms',
-          baseline: num(find(help, 'source')?.medianCpuMs),
-          absolute: num(find(help, 'compiled')?.medianCpuMs),
-          ratio: null,
-        },
-        {
-          measure: '`npm start` → /healthz 200, wall (baseline: tsx from source)',
-          unit: 'ms',
-          baseline: sourceFleet,
-          absolute: npmStart,
-          ratio: ratioOf(npmStart, sourceFleet),
-          goal: absoluteBelow(5000, 'ms'),
-        },
-        {
-          measure: '`npm start` → /healthz 200, CPU',
-          unit: 'ms',
-          baseline: num(find(fleet, 'source')?.medianCpuMs),
-          absolute: num(find(fleet, 'npm start')?.medianCpuMs),
-          ratio: null,
-        },
+        ...pair('`integrador --help`', s.help.variants, 'compiled', 1000),
+        ...pair('`npm start` → /healthz 200', s.fleet.variants, 'npm start', 5000),
       ];
     },
   },
