@@ -26,6 +26,8 @@ const BUILTINS = new Set(builtinModules);
  */
 const LAZY = {
   cli: ['bullmq', 'ioredis', 'cron-parser', 'ajv', 'yaml', 'cli-progress', 'undici', 'libphonenumber-js'],
+  // The ingress answers /healthz before any CTI number is normalised, webhook sent or schedule computed.
+  ingress: ['libphonenumber-js', 'cron-parser'],
 };
 
 /** Each app's entry: src/main.ts, or src/server.ts for the ingress (its main is the listener). */
