@@ -11,7 +11,12 @@ describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () 
   const logger = createLogger({ name: 'test', level: 'silent' });
 
   /** What the queue worker hands the observer: a job as BullMQ describes it, at one moment of its life. */
-  function event(id: string, kind: ObservedJobEvent['kind'], attemptsMade: number, extra: Partial<ObservedJobEvent> = {}): ObservedJobEvent {
+  function event(
+    id: string,
+    kind: ObservedJobEvent['kind'],
+    attemptsMade: number,
+    extra: Partial<ObservedJobEvent> = {},
+  ): ObservedJobEvent {
     const job = {
       id,
       name: 'integration.run',
@@ -54,7 +59,11 @@ describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () 
     recorder.onJobEvent(event('j2', 'started', 1));
     recorder.onJobEvent(event('j2', 'completed', 2));
     await recorder.drain();
-    expect(await findJobRecord(database.db, [empresa], 'set', 'j2')).toMatchObject({ estado: 'concluido', tentativas: 2, erro_mensagem: null });
+    expect(await findJobRecord(database.db, [empresa], 'set', 'j2')).toMatchObject({
+      estado: 'concluido',
+      tentativas: 2,
+      erro_mensagem: null,
+    });
   });
 
   it('writes many jobs in batches of at most batchMax, and all of them by drain', async () => {
