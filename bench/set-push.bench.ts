@@ -54,6 +54,7 @@ const { values: args } = parseArgs({
     database: { type: 'string', default: 'postgres' },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     'cpu-prof': { type: 'boolean', default: false },
+    lote: { type: 'string', default: '1' },
   },
 });
 
@@ -72,6 +73,8 @@ const options = {
   database: args.database as DialectName,
   redisUrl: args['redis-url'] as string,
   cpuProf: args['cpu-prof'] === true,
+  /** integracao.lote_maximo of the product run: > 1 turns micro-batching on (the baselines still send one per call). */
+  lote: count('lote', 1),
 };
 if (!['postgres', 'sqlite', 'mysql'].includes(options.database)) throw new Error(`--database expects postgres, sqlite or mysql`);
 
@@ -109,6 +112,9 @@ async function setUp(): Promise<Env> {
   const crm = await createBenchCrm(options.database, options.contas);
   cleanups.push({ name: 'crm database', run: () => crm.database.drop() });
   const bodies = await requestBodies(crm);
+  if (options.lote > 1) {
+    await crm.database.db.updateTable('integracao').set({ lote_maximo: options.lote }).where('id', '=', crm.integracaoId).execute();
+  }
   const connectionsFile = writeConnectionsFile(tmp, erp.url);
 
   const prefix = `{bench-${randomBytes(4).toString('hex')}}`;

@@ -24,7 +24,11 @@ const BUILTINS = new Set(builtinModules);
  * a queue: bullmq (with msgpackr's native probing), ioredis and cron-parser are most of its start-up time otherwise;
  * the others are only needed by some commands. Only packages whose module object is not itself called (pino is).
  */
-const LAZY = { cli: ['bullmq', 'ioredis', 'cron-parser', 'ajv', 'yaml', 'cli-progress'] };
+const LAZY = {
+  cli: ['bullmq', 'ioredis', 'cron-parser', 'ajv', 'yaml', 'cli-progress', 'undici', 'libphonenumber-js'],
+  // The ingress answers /healthz before any CTI number is normalised, webhook sent or schedule computed.
+  ingress: ['libphonenumber-js', 'cron-parser'],
+};
 
 /** Each app's entry: src/main.ts, or src/server.ts for the ingress (its main is the listener). */
 export function appEntries(root = ROOT) {

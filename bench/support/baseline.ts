@@ -55,7 +55,8 @@ async function runBaselineProcess(
   const planFile = path.join(dir, `baseline-${label}.json`);
   fs.writeFileSync(planFile, JSON.stringify(plan));
   const proc = spawnNode(script, {}, nodeFlags, [planFile]);
-  const timeoutMs = 60000 + (plan.calls + plan.warmupCalls) * 20;
+  // A safety net, not a measure: room for 10 calls/s, which a 2-core machine shared with a dozen test runs can fall to.
+  const timeoutMs = 60000 + (plan.calls + plan.warmupCalls) * 100;
   try {
     const line = await lineOrExit(proc, 'baseline done', timeoutMs);
     await proc.exited; // it exits by itself once it has reported (and writes its CPU profile then)

@@ -30,6 +30,7 @@ function seedIntegracao(fields: Partial<Integracao> = {}): Integracao {
     modo: null,
     reconciliacao_horas: null,
     tamanho_lote: null,
+    lote_maximo: null,
     ...fields,
   };
 }

@@ -1,4 +1,13 @@
-import { admitRun, type Parametros, type PlannedStep, type RunQueue, runInputs, type UpstreamValues } from '@integrador/integrador';
+import {
+  type AdmissionCacheOptions,
+  admitRun,
+  cachedAdmission,
+  type Parametros,
+  type PlannedStep,
+  type RunQueue,
+  runInputs,
+  type UpstreamValues,
+} from '@integrador/integrador';
 import { type IntegrationRunPayload, jobDefinition, type TenantRef } from '@integrador/jobs';
 import { enqueueGetRun, idempotentJobId, type JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
@@ -107,11 +116,26 @@ export async function enqueueIntegrationRun(database: CrmDatabase, producer: Job
  * admitRun, with the values the step will see. Required parameters are checked for the run a caller started; a
  * scheduler's run and a flow's prerequisite get theirs from the configuration and the flow.
  */
-export function admitJob(database: CrmDatabase, payload: IntegrationRunPayload, upstream: UpstreamValues | undefined) {
-  return admitRun(database.db, {
+function jobAdmissionRequest(payload: IntegrationRunPayload, upstream: UpstreamValues | undefined) {
+  return {
     tenant: payload.tenant,
     integracaoId: payload.integracaoId,
     parametros: runInputs(payload.parametros, upstream),
     checkParameters: payload.trigger !== 'schedule' && payload.trigger !== 'dependency',
-  });
+  };
+}
+
+export function admitJob(database: CrmDatabase, payload: IntegrationRunPayload, upstream: UpstreamValues | undefined) {
+  return admitRun(database.db, jobAdmissionRequest(payload, upstream));
+}
+
+/**
+ * admitJob for a worker's stream of jobs: the database half is reused per (tenant, integracao) for at most
+ * ADMISSION_CACHE_TTL_MS (cachedAdmission), the parameter check and tenant binding run per job, and a retried attempt
+ * (`attemptsMade > 0`) always reads the rows again — a row set to ativo = 0 fails the retry of a job already taken.
+ */
+export function createJobAdmission(database: CrmDatabase, options: AdmissionCacheOptions = {}) {
+  const admit = cachedAdmission(database.db, options);
+  return (payload: IntegrationRunPayload, upstream: UpstreamValues | undefined, attemptsMade: number) =>
+    admit({ ...jobAdmissionRequest(payload, upstream), fresh: attemptsMade > 0 });
 }

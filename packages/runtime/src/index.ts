@@ -2,6 +2,7 @@ export { knownConnections, lintStoredConfiguration } from './config-lint';
 export { loadConnections } from './connections';
 export {
   admitJob,
+  createJobAdmission,
   type EnqueuedRun,
   type EnqueuedStep,
   enqueueIntegrationRun,

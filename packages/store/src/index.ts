@@ -66,6 +66,7 @@ export {
   markJobRecords,
   type RegistroJob,
   recordJobEvent,
+  recordJobEvents,
   searchJobRecords,
   searchText,
   type TenantScope,

@@ -154,6 +154,7 @@ describe.each(ALL_DIALECTS)('store on %s', (dialect) => {
       '008-cti',
       '009-webhooks',
       '010-dashboard',
+      '013-lote-set',
     ];
     expect(applied.filter((name) => known.includes(name))).toEqual(known);
     expect(tables).not.toContain('registro_jobs');

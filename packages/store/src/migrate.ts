@@ -11,6 +11,7 @@ import { webhooksMigration } from './migrations/009-webhooks';
 import { dashboardMigration } from './migrations/010-dashboard';
 import { endpointCronMigration } from './migrations/011-endpoint-cron';
 import { servicosEndpointFilialMigration } from './migrations/012-servicos-endpoint-filial';
+import { loteSetMigration } from './migrations/013-lote-set';
 import { dashboardTenantsMigration } from './migrations/014-dashboard-tenants';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
@@ -34,6 +35,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '010-dashboard': dashboardMigration(dialect),
         '011-endpoint-cron': endpointCronMigration(),
         '012-servicos-endpoint-filial': servicosEndpointFilialMigration(),
+        '013-lote-set': loteSetMigration(),
         '014-dashboard-tenants': dashboardTenantsMigration(dialect),
       }),
     },

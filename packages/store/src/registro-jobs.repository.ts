@@ -21,6 +21,8 @@ export interface JobEvent {
   erro?: { classe: string | null; codigo: string | null; mensagem: string } | null;
   /** When the event happened (defaults to now). */
   at?: Date;
+  /** When this attempt started, for a finish recorded together with its start (a batched recorder): sets iniciado_em. */
+  iniciadoEm?: Date;
 }
 
 /** The lower-case text free-text search reads: name, id, key parameters, error — cut to the column's size. */
@@ -46,6 +48,7 @@ export async function recordJobEvent(db: Db, event: JobEvent): Promise<void> {
     busca: searchText(event),
     atualizado_em: at,
     ...(event.estado === 'ativo' ? { iniciado_em: at, finalizado_em: null } : {}),
+    ...(event.iniciadoEm && event.estado !== 'ativo' ? { iniciado_em: timestampValue(db, event.iniciadoEm) } : {}),
     ...(finished ? { finalizado_em: at } : {}),
   };
   const insert = db.insertInto('registro_jobs').values({
@@ -56,11 +59,19 @@ export async function recordJobEvent(db: Db, event: JobEvent): Promise<void> {
     nome_job: event.nomeJob.slice(0, 60),
     integracao_id: event.integracaoId,
     parametros: event.parametros ? JSON.stringify(event.parametros) : null,
-    criado_em: at,
+    criado_em: event.iniciadoEm ? timestampValue(db, event.iniciadoEm) : at,
     ...changes,
   });
   if (db.getExecutor().adapter instanceof MysqlAdapter) await insert.onDuplicateKeyUpdate(changes).execute();
   else await insert.onConflict((oc) => oc.columns(['fila', 'job_id']).doUpdateSet(changes)).execute();
+}
+
+/** Upserts several jobs' rows in one transaction (one commit for a batch), in the order given. */
+export async function recordJobEvents(db: Db, events: readonly JobEvent[]): Promise<void> {
+  if (events.length === 1 && events[0]) return recordJobEvent(db, events[0]);
+  await db.transaction().execute(async (trx) => {
+    for (const event of events) await recordJobEvent(trx, event);
+  });
 }
 
 /** Which tenants a reader may see: every one (an admin) or a list. */

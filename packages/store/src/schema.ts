@@ -160,6 +160,8 @@ export interface IntegracaoTable {
   timeout_ms: Nullable<number>;
   criado_em: Timestamp;
   atualizado_em: Timestamp;
+  /** SET micro-batching (migration 013): pushes of this integration and tenant sent per receptor call; null/0/1 = one. */
+  lote_maximo: Generated<Nullable<number>>;
   /** GET: the CRM key column(s) of the upsert, comma separated (null = id_erp); always scoped by empresa_id. */
   chave: Generated<Nullable<string>>;
   /** GET: the sql_consulta column whose value only grows (e.g. DATALT); null = no incremental sync. */

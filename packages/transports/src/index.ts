@@ -1,3 +1,4 @@
+export { type BatchingOptions, batchingTransport } from './batching-transport';
 export { createDatabaseTransport } from './database-transport';
 export { InvalidIntegrationError, OutboundAddressError, ReceptorError, TransientTransportError } from './errors';
 export { parseRetryAfter } from './http-failures';

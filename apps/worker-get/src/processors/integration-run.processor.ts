@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { getDefinitionOf, runGet, runInputs, SyncBusyError } from '@integrador/integrador';
 import type { GetRunResult, IntegrationRunPayload } from '@integrador/jobs';
 import { type FlowValues, type JobContext, type JobHandler, mergeFlowValues } from '@integrador/queue';
-import { admitJob, type WorkerDeps } from '@integrador/runtime';
+import { createJobAdmission, type WorkerDeps } from '@integrador/runtime';
 import { DelayedError } from 'bullmq';
 
 /** How long a job waits for another run of its integration before it looks again. */
@@ -18,16 +18,17 @@ async function waitForHolder(ctx: JobContext, err: SyncBusyError): Promise<never
 }
 
 /**
- * integration.run on the get queue: admitted again (admitJob), then one GET pull with progress after each committed
- * chunk. Only waiting for another run is handled here; the queue worker fails permanent errors for good.
+ * integration.run on the get queue: admitted again (createJobAdmission), then one GET pull with progress after each
+ * committed chunk. Only waiting for another run is handled here; the queue worker fails permanent errors for good.
  */
 export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<IntegrationRunPayload> {
+  const admitJob = createJobAdmission(deps.database);
   return async (payload, ctx): Promise<GetRunResult & { flow?: FlowValues }> => {
     const { database, connections, config, sources } = deps;
     const tenant = { empresaId: payload.tenant.empresaId, filialId: payload.tenant.filialId, nome: '' };
     const jobId = String(ctx.job.id);
     try {
-      const definition = getDefinitionOf(await admitJob(database, payload, ctx.upstream));
+      const definition = getDefinitionOf(await admitJob(payload, ctx.upstream, ctx.job.attemptsMade));
       // A pull is one outbound use of the ERP connection: the (tenant, connection) rate limit applies to it.
       await ctx.limits.acquire({ connection: definition.conexao.nome_conexao });
       const reader = await sources.readerFor(connections.require(definition.conexao.nome_conexao, tenant.empresaId));

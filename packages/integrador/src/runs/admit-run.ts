@@ -80,20 +80,48 @@ async function ownConnection(db: Kysely<Database>, row: Integracao): Promise<Con
   return conexao;
 }
 
+/** What admission reads from the database for (tenant, integracao, purpose): the same for every job of that key. */
+export interface LoadedAdmission {
+  integracao: Integracao;
+  conexao: ConexaoIntegracao | undefined;
+  queue: RunQueue | null;
+  plan: PlannedStep[];
+  /** A refusal found after the row-level checks (connection, dependency plan): thrown after the parameter check. */
+  refusal?: unknown;
+}
+
 /**
- * The one place that decides whether a run may start, and how: the ingress routes (run, events, preview, info), the
- * CLI and both workers (again when they take the job) call it. Refusals are RunRefusedError (permanent, coded);
- * a broken dependency graph throws the run-plan errors naming the rows. Nothing is read of another tenant: a row of
- * another empresa (or of another filial, for a filial key) answers NOT_FOUND, like a missing one.
+ * The database half of admission: the tenant's row, runnable for the purpose, its own connection and (purpose run)
+ * an intact dependency plan. Refusals throw; nothing here depends on the request's parametros.
  */
-export async function admitRun(db: Kysely<Database>, request: AdmissionRequest): Promise<AdmittedRun> {
-  const purpose = request.purpose ?? 'run';
-  const { tenant } = request;
-  const integracao = await findIntegracao(db, { ...tenant, nome: '' }, request.integracaoId);
+export async function loadAdmission(
+  db: Kysely<Database>,
+  tenant: RunCaller,
+  integracaoId: number,
+  purpose: RunPurpose = 'run',
+): Promise<LoadedAdmission> {
+  const integracao = await findIntegracao(db, { ...tenant, nome: '' }, integracaoId);
   if (!integracao) {
-    throw new RunRefusedError('NOT_FOUND', `integracao #${request.integracaoId} does not exist for empresa ${tenant.empresaId}`);
+    throw new RunRefusedError('NOT_FOUND', `integracao #${integracaoId} does not exist for empresa ${tenant.empresaId}`);
   }
   assertPurpose(integracao, purpose);
+  const queue = queueForTipo(integracao.tipo_servico);
+  try {
+    const conexao = await ownConnection(db, integracao);
+    const plan =
+      purpose === 'run'
+        ? planIntegrationRun(await loadPlanRows(db, tenant.empresaId), integracao.id)
+        : [{ integracaoId: integracao.id, nome: integracao.nome, queue: queue ?? 'set' }];
+    return { integracao, conexao, queue, plan };
+  } catch (refusal) {
+    // Kept for completeAdmission, so that a missing parameter is still reported before a connection or plan error.
+    return { integracao, conexao: undefined, queue, plan: [], refusal };
+  }
+}
+
+/** The request half of admission, run for every request even when the database half is cached: parametros, tenant binding. */
+export function completeAdmission(loaded: LoadedAdmission, request: AdmissionRequest): AdmittedRun {
+  const { integracao } = loaded;
   if (request.checkParameters !== false) {
     const missing = missingParameters(integracao, request.parametros as Parametros);
     if (missing.length) {
@@ -102,11 +130,18 @@ export async function admitRun(db: Kysely<Database>, request: AdmissionRequest):
       });
     }
   }
-  const conexao = await ownConnection(db, integracao);
-  const queue = queueForTipo(integracao.tipo_servico);
-  const plan =
-    purpose === 'run'
-      ? planIntegrationRun(await loadPlanRows(db, tenant.empresaId), integracao.id)
-      : [{ integracaoId: integracao.id, nome: integracao.nome, queue: queue ?? 'set' }];
-  return { integracao, conexao, runTenant: runTenantOf(tenant, integracao), queue, plan };
+  if (loaded.refusal !== undefined) throw loaded.refusal;
+  const { refusal: _none, ...admitted } = loaded;
+  return { ...admitted, runTenant: runTenantOf(request.tenant, integracao) };
+}
+
+/**
+ * The one place that decides whether a run may start, and how: the ingress routes (run, events, preview, info), the
+ * CLI and both workers (again when they take the job) call it. Refusals are RunRefusedError (permanent, coded);
+ * a broken dependency graph throws the run-plan errors naming the rows. Nothing is read of another tenant: a row of
+ * another empresa (or of another filial, for a filial key) answers NOT_FOUND, like a missing one.
+ */
+export async function admitRun(db: Kysely<Database>, request: AdmissionRequest): Promise<AdmittedRun> {
+  const loaded = await loadAdmission(db, request.tenant, request.integracaoId, request.purpose ?? 'run');
+  return completeAdmission(loaded, request);
 }

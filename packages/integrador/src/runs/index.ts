@@ -1,4 +1,15 @@
-export { type AdmissionRequest, type AdmittedRun, admitRun, loadPlanRows, type RunCaller, type RunPurpose } from './admit-run';
+export { ADMISSION_CACHE_TTL_MS, type AdmissionCacheOptions, type CachedAdmit, cachedAdmission } from './admission-cache';
+export {
+  type AdmissionRequest,
+  type AdmittedRun,
+  admitRun,
+  completeAdmission,
+  type LoadedAdmission,
+  loadAdmission,
+  loadPlanRows,
+  type RunCaller,
+  type RunPurpose,
+} from './admit-run';
 export { connectionUsableBy } from './connection-use';
 export { type CodedError, ForeignRowError, isPermanent, type RunRefusalCode, RunRefusedError } from './run-errors';
 export { isRunnableOn, queueForTipo, type RunQueue, runnability } from './runnability';

@@ -1,0 +1,80 @@
+import { createLogger } from '@integrador/logging';
+import type { ObservedJobEvent } from '@integrador/queue';
+import { createEmpresa, findJobRecord } from '@integrador/store';
+import type { Job } from 'bullmq';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { createJobRecorder } from './job-recorder';
+
+describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () => {
+  let database: TestDatabase;
+  let empresa: number;
+  const logger = createLogger({ name: 'test', level: 'silent' });
+
+  /** What the queue worker hands the observer: a job as BullMQ describes it, at one moment of its life. */
+  function event(
+    id: string,
+    kind: ObservedJobEvent['kind'],
+    attemptsMade: number,
+    extra: Partial<ObservedJobEvent> = {},
+  ): ObservedJobEvent {
+    const job = {
+      id,
+      name: 'integration.run',
+      data: { tenant: { empresaId: empresa, filialId: null }, integracaoId: 19, parametros: { contaId: 7 }, trigger: 'api' },
+      attemptsMade,
+      opts: { attempts: 3 },
+    } as unknown as Job;
+    return { queue: 'set', job, kind, ...extra };
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    empresa = await createEmpresa(database.db, 'A');
+  });
+  afterAll(() => database.drop());
+
+  it("writes a job's start and finish seen together as one row with both times", async () => {
+    const recorder = createJobRecorder(database, logger, { flushMs: 60000 });
+    recorder.onJobEvent(event('j1', 'started', 0));
+    await new Promise((r) => setTimeout(r, 20));
+    recorder.onJobEvent(event('j1', 'completed', 1));
+    expect(await findJobRecord(database.db, [empresa], 'set', 'j1')).toBeUndefined();
+    await recorder.drain();
+    const row = await findJobRecord(database.db, [empresa], 'set', 'j1');
+    expect(row).toMatchObject({ estado: 'concluido', tentativas: 1, max_tentativas: 3, integracao_id: 19 });
+    expect(row?.iniciado_em).toBeTruthy();
+    expect(row?.finalizado_em).toBeTruthy();
+    expect(new Date(row?.finalizado_em as Date).getTime()).toBeGreaterThan(new Date(row?.iniciado_em as Date).getTime());
+  });
+
+  it('keeps the order of a job across batches: a retry, then its completion, never a start over a finish', async () => {
+    const recorder = createJobRecorder(database, logger, { flushMs: 5 });
+    recorder.onJobEvent(event('j2', 'started', 0));
+    recorder.onJobEvent(event('j2', 'failed', 1, { final: false, error: new Error('ECONNRESET') }));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await findJobRecord(database.db, [empresa], 'set', 'j2')).toMatchObject({
+      estado: 'aguardando_retentativa',
+      erro_mensagem: 'ECONNRESET',
+    });
+    recorder.onJobEvent(event('j2', 'started', 1));
+    recorder.onJobEvent(event('j2', 'completed', 2));
+    await recorder.drain();
+    expect(await findJobRecord(database.db, [empresa], 'set', 'j2')).toMatchObject({
+      estado: 'concluido',
+      tentativas: 2,
+      erro_mensagem: null,
+    });
+  });
+
+  it('writes many jobs in batches of at most batchMax, and all of them by drain', async () => {
+    const recorder = createJobRecorder(database, logger, { flushMs: 60000, batchMax: 10 });
+    for (let i = 0; i < 35; i++) {
+      recorder.onJobEvent(event(`m${i}`, 'started', 0));
+      recorder.onJobEvent(event(`m${i}`, 'completed', 1));
+    }
+    await recorder.drain();
+    const rows = await database.db.selectFrom('registro_jobs').select('estado').where('job_id', 'like', 'm%').execute();
+    expect(rows).toHaveLength(35);
+    expect(new Set(rows.map((r) => r.estado))).toEqual(new Set(['concluido']));
+  });
+});

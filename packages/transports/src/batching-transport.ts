@@ -1,0 +1,152 @@
+import type { Transport, TransportRequest, TransportResult } from './transport';
+
+export interface BatchingOptions {
+  /** Most requests merged into one call (integracao.lote_maximo). */
+  max: number;
+  /** How long the first request of a batch waits for others when no call of its batch key is under way. */
+  waitMs?: number;
+  /** The answer's list with one entry per record sent, in order (integracao.indice_array_retorno, e.g. retornosClientes). */
+  answerList: string;
+}
+
+type Fields = Record<string, unknown>;
+
+interface Waiting {
+  item: unknown;
+  resolve(result: TransportResult): void;
+  reject(err: unknown): void;
+}
+
+interface Batch {
+  request: TransportRequest;
+  listKey: string;
+  waiting: Waiting[];
+  timer?: NodeJS.Timeout;
+}
+
+/** The one key of a body holding one record (an object or a one-element list): what a batch repeats. Else null. */
+function recordKey(body: Fields): string | null {
+  const keys = Object.keys(body).filter((key) => {
+    const value = body[key];
+    return (value !== null && typeof value === 'object' && !Array.isArray(value)) || (Array.isArray(value) && value.length === 1);
+  });
+  return keys.length === 1 ? (keys[0] as string) : null;
+}
+
+const asList = (value: unknown): Fields[] => (Array.isArray(value) ? value : value == null ? [] : [value]) as Fields[];
+const blank = (value: unknown) => value === undefined || value === null || String(value).trim() === '';
+
+/** Which answer entry is which record's: by ideExt when every record has its own, else by order. */
+function correlate(items: unknown[], entries: Fields[]): Fields[] {
+  const ids = items.map((item) => (item as Fields | undefined)?.ideExt);
+  const distinct = ids.every((id) => !blank(id)) && new Set(ids.map(String)).size === ids.length;
+  if (distinct && entries.every((entry) => !blank(entry.ideExt))) {
+    const byId = new Map(entries.map((entry) => [String(entry.ideExt), entry]));
+    const matched = ids.map((id) => byId.get(String(id)));
+    if (matched.every((entry) => entry !== undefined)) return matched as Fields[];
+  }
+  return entries;
+}
+
+/** One record's view of the shared answer: its own entry, and the call's error only when its entry failed. */
+function ownAnswer(data: Fields, answerList: string, entry: Fields): Fields {
+  const { erroExecucao: _all, mensagemRetorno: _message, tipoRetorno: _kind, ...rest } = data;
+  const retorno = entry.retorno;
+  const ok = retorno === undefined || String(retorno).trim().toUpperCase() === 'OK';
+  return ok
+    ? { ...rest, tipoRetorno: 1, mensagemRetorno: 'OK', [answerList]: [entry] }
+    : { ...rest, tipoRetorno: 2, mensagemRetorno: String(retorno), erroExecucao: String(retorno), [answerList]: [entry] };
+}
+
+/**
+ * SET micro-batching (opt-in per integration): requests sent within `waitMs` of each other with the same link,
+ * operation and envelope are merged into one call carrying up to `max` records (Senior G5's GravarClientes takes several
+ * dadosGeraisCliente and answers one retornosClientes entry per customer, with its ideExt). Each caller gets its own
+ * answer — its entry, and an error only if its entry failed (`retorno` other than OK) — so every push keeps its own
+ * outcome, write-back, retry and job state. A failed call (fault, timeout, HTTP error) fails every push of the batch,
+ * and each retries on its own; an answer whose entries do not match the records fails them as a transient error.
+ * Requests that are not one record (no single object/one-element list in the body) go out alone.
+ */
+export function batchingTransport(inner: Transport, options: BatchingOptions): Transport {
+  const waitMs = options.waitMs ?? 5;
+  const open = new Map<string, Batch>();
+  // Calls under way per batch key: while one is, new requests gather (sent when it returns, or when `max` are waiting),
+  // so batches grow with the load and a lone push waits only `waitMs`.
+  const inFlight = new Map<string, number>();
+
+  async function fire(key: string, batch: Batch): Promise<void> {
+    if (open.get(key) !== batch) return;
+    open.delete(key);
+    if (batch.timer) clearTimeout(batch.timer);
+    inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+    try {
+      await sendBatch(batch);
+    } finally {
+      const left = (inFlight.get(key) ?? 1) - 1;
+      if (left > 0) inFlight.set(key, left);
+      else inFlight.delete(key);
+      const next = open.get(key);
+      if (next && left === 0) void fire(key, next);
+    }
+  }
+
+  async function sendBatch(batch: Batch): Promise<void> {
+    const { waiting, listKey } = batch;
+    const body = { ...batch.request.body, [listKey]: waiting.map((w) => w.item) };
+    let result: TransportResult;
+    try {
+      // One push's abort signal must not cancel the others' call: the batch keeps only the timeout.
+      const { signal: _first, ...request } = batch.request;
+      result = await inner.send({ ...request, body });
+    } catch (err) {
+      for (const w of waiting) w.reject(err);
+      return;
+    }
+    const data = (result.data ?? {}) as Fields;
+    const entries = asList(data[options.answerList]);
+    if (entries.length === 0 && !blank(data.erroExecucao)) {
+      // The call was refused as a whole (e.g. credentials): every push gets the refusal, as it would alone.
+      for (const w of waiting) w.resolve(result);
+      return;
+    }
+    if (entries.length !== waiting.length) {
+      const err = Object.assign(
+        new Error(`batched call: expected ${waiting.length} ${options.answerList} entries (one per record), received ${entries.length}`),
+        { exchange: result.exchange },
+      );
+      for (const w of waiting) w.reject(err);
+      return;
+    }
+    const own = correlate(
+      waiting.map((w) => w.item),
+      entries,
+    );
+    waiting.forEach((w, i) => {
+      w.resolve({ data: ownAnswer(data, options.answerList, own[i] as Fields), exchange: result.exchange });
+    });
+  }
+
+  return {
+    ...inner,
+    preview: (request) => inner.preview(request),
+    send(request) {
+      const listKey = options.max > 1 ? recordKey(request.body) : null;
+      if (!listKey) return inner.send(request);
+      const value = request.body[listKey];
+      const item = Array.isArray(value) ? value[0] : value;
+      const { [listKey]: _record, ...envelope } = request.body;
+      const key = JSON.stringify([request.link, request.operation, listKey, envelope]);
+      return new Promise<TransportResult>((resolve, reject) => {
+        let batch = open.get(key);
+        if (!batch) {
+          const created: Batch = { request, listKey, waiting: [] };
+          if (!inFlight.get(key)) created.timer = setTimeout(() => void fire(key, created), waitMs);
+          open.set(key, created);
+          batch = created;
+        }
+        batch.waiting.push({ item, resolve, reject });
+        if (batch.waiting.length >= options.max) void fire(key, batch);
+      });
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { Redis } from 'ioredis';
+import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
+import { CONTA, seedSetWsContas } from './fixtures/set-ws-contas';
+import { createTestDatabase, type TestDatabase } from './support/databases';
+import { type AppProcess, spawnApp } from './support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+
+// SET micro-batching (integracao.lote_maximo, migration 013) through a real worker-set, Redis, PostgreSQL and the
+// Senior G5 double: several pushes in one GravarClientes call, each push with its own outcome.
+describe('SET micro-batching: several pushes of one integration and tenant in one GravarClientes call', () => {
+  let erp: SeniorG5Server;
+  let database: TestDatabase;
+  let redis: Redis;
+  let producer: JobProducer;
+  let prefix: string;
+  let empresaId: number;
+  let worker: AppProcess | undefined;
+  let connectionsFile: string;
+  const GOOD = [101, 102, 103, 104, 105, 106, 107, 108, 109];
+  const BAD = 110;
+
+  beforeAll(async () => {
+    erp = await startSeniorG5Server();
+    connectionsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-batch-')), 'connections.yaml');
+    fs.writeFileSync(connectionsFile, seniorG5ConnectionsYaml(erp.url));
+    database = await createTestDatabase('postgres');
+    ({ empresaId } = await seedSetWsContas(database.db));
+    const conta = (id: number, extra: Record<string, unknown> = {}) => ({
+      ...CONTA,
+      id,
+      empresa_id: empresaId,
+      nome: `Conta ${id}`,
+      cnpj: `12.345.678/0${id}-95`,
+      ...extra,
+    });
+    // tipo_pessoa 'X' is refused by the ERP for that customer alone (Valor inválido para tipCli).
+    await database.db
+      .insertInto('contas')
+      .values([...GOOD.map((id) => conta(id)), conta(BAD, { tipo_pessoa: 'X' })])
+      .execute();
+    prefix = testPrefix();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 5000, logger });
+  });
+
+  afterAll(async () => {
+    if (worker) {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+    await database.drop();
+    await erp.close();
+  });
+
+  async function settled(jobId: string) {
+    const deadline = Date.now() + 60000;
+    for (;;) {
+      const job = await producer.getJob('set', jobId);
+      const state = await job?.getState();
+      if (job && (state === 'completed' || state === 'failed')) return { job: (await producer.getJob('set', jobId)) ?? job, state };
+      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('sends the pushes together, writes back each codCli, and fails only the refused customer', async () => {
+    await database.db.updateTable('integracao').set({ lote_maximo: 10 }).where('id', '=', 19).execute();
+    const jobIds: Record<number, string> = {};
+    for (const contaId of [...GOOD, BAD]) {
+      const payload = { tenant: { empresaId, filialId: null }, integracaoId: 19, parametros: { contaId }, trigger: 'api' as const };
+      jobIds[contaId] = String((await producer.enqueue('set', 'integration.run', payload)).id);
+    }
+    // Enqueued before the worker starts: it takes them all at once (concurrency 10).
+    worker = spawnApp('apps/worker-set/src/main.ts', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: prefix,
+      CRM_DATABASE_URL: database.url,
+      CONNECTIONS_FILE: connectionsFile,
+      SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
+      WORKER_CONCURRENCY: '10',
+      LOG_LEVEL: 'info',
+    });
+    const outcomes = await Promise.all([...GOOD, BAD].map(async (id) => [id, await settled(jobIds[id] as string)] as const));
+
+    // Fewer calls than pushes, and some call carried several customers.
+    expect(erp.requests.count).toBeLessThan(GOOD.length + 1);
+    expect(erp.requests.bodies.some((body) => (body.match(/<[\w:]*dadosGeraisCliente>/g) ?? []).length > 1)).toBe(true);
+
+    const contas = await database.db
+      .selectFrom('contas')
+      .select(['id', 'id_erp'])
+      .where('id', 'in', [...GOOD, BAD])
+      .execute();
+    const idErp = new Map(contas.map((c) => [c.id, c.id_erp]));
+    const execucoes = await database.db.selectFrom('integracao_execucoes').select(['chave', 'status', 'mensagem']).execute();
+    for (const [id, { state, job }] of outcomes) {
+      if (id === BAD) {
+        expect({ id, state, reason: job.failedReason }).toEqual({ id, state: 'failed', reason: expect.stringMatching(/tipCli/) });
+        expect(idErp.get(id)).toBeNull();
+        continue;
+      }
+      expect({ id, state }).toEqual({ id, state: 'completed' });
+      // Each push wrote back the code the ERP gave its own customer (correlated by ideExt).
+      const customer = [...erp.customers.values()].find((c) => c.ideExt === `crm-${id}`);
+      expect(customer).toBeDefined();
+      expect(idErp.get(id)).toBe(String(customer?.codCli));
+    }
+    // One outbox row per push, each with its own state.
+    expect(execucoes.filter((e) => e.status === 'concluido')).toHaveLength(GOOD.length);
+    expect(execucoes.filter((e) => e.status === 'falhou')).toHaveLength(1);
+    expect(new Set(GOOD.map((id) => idErp.get(id))).size).toBe(GOOD.length);
+  });
+});
