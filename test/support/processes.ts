@@ -40,7 +40,8 @@ export function spawnCompiledApp(
 function spawnNode(nodeArgs: string[], env: Record<string, string>): AppProcess {
   const child = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    // Tests start several workers at once: no metrics port unless a test asks for one (METRICS_PORT in env).
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Record<string, unknown>[] = [];
