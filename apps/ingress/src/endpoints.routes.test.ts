@@ -1,4 +1,5 @@
 import { emptyConnections } from '@integrador/connections';
+import { syncEndpointService } from '@integrador/integrador';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey, setPermitirRedePrivada, setServiceLimit } from '@integrador/store';
@@ -300,6 +301,13 @@ describe.each(ALL_DIALECTS)('JSON endpoint service routes on %s', (dialect) => {
     expect(await allowed()).toBe(false);
     const validate = await app.inject({ method: 'POST', url: `/v1/endpoints/${id}/validate`, headers: headers(keyA) });
     expect(validate.json().eventos[0]).toMatchObject({ ok: false, code: 'OUTBOUND_FORBIDDEN' });
+    // The sync the worker runs (endpoint.sync) is refused the same way, before a byte is sent.
+    const syncContext = {
+      database,
+      limits: { maxRecords: 5, timeoutMs: 1000, maxResponseBytes: 1024 * 1024 },
+      env: { [`ENDPOINT_SECRET_${empresaA}_RUBEUS_TOKEN`]: 'tok-a' },
+    };
+    await expect(syncEndpointService(syncContext, empresaA, id)).rejects.toMatchObject({ code: 'OUTBOUND_FORBIDDEN', permanent: true });
     expect(endpoint.requests.some((r) => r.path === '/outro')).toBe(false);
   });
 
