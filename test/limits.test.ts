@@ -56,7 +56,7 @@ describe('per-tenant limits across worker processes', () => {
   }
 
   async function completedOf(empresaId: number): Promise<number> {
-    return Number((await redis.hget(`${prefix}:stats:cti`, `completed:${empresaId}`)) ?? '0');
+    return Number((await redis.zscore(`${prefix}:stats:cti:completed`, String(empresaId))) ?? '0');
   }
 
   beforeAll(async () => {
