@@ -1,5 +1,7 @@
+import { defineTexts, type Locale, localeFromAcceptLanguage } from '@integrador/i18n';
+
 /** The dashboard speaks pt-BR by default and English on request (operator preference, ?lang=en or Accept-Language). */
-export type Locale = 'pt-BR' | 'en';
+export type { Locale };
 
 const PT = {
   title: 'Painel de operação',
@@ -195,14 +197,12 @@ const EN: Messages = {
   extension: 'Available once the module is installed.',
 };
 
-export function messages(locale: Locale): Messages {
-  return locale === 'en' ? EN : PT;
-}
+/** The dashboard's texts in one locale (the shared mechanism of packages/i18n: both locales have every entry). */
+export const messages = defineTexts<Messages>({ 'pt-BR': PT, en: EN });
 
 /** The locale a request asks for: ?lang=, then the operator's preference, then Accept-Language. */
 export function pickLocale(query: string | undefined, preference: string | undefined, acceptLanguage: string | undefined): Locale {
-  const wanted = query ?? preference ?? acceptLanguage ?? '';
-  return /^en\b/i.test(wanted.trim()) ? 'en' : 'pt-BR';
+  return localeFromAcceptLanguage(query ?? preference ?? acceptLanguage);
 }
 
 /** A timestamp in the operator's time zone and language. */
