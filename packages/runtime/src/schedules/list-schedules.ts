@@ -50,6 +50,17 @@ export interface ScheduleEntry {
 
 const iso = (ms: number | undefined | null) => (ms ? new Date(ms).toISOString() : null);
 
+/** The get queue's job schedulers of these ids, read in one go (undefined where none exists yet). */
+function readSchedulers(producer: JobProducer, ids: string[]): Promise<(SchedulerState | undefined)[]> {
+  const queue = producer.queue('get');
+  return producer.read('list schedules', () => Promise.all(ids.map((id) => getScheduler(queue, id))));
+}
+
+/** not_scheduled when nothing should run; scheduled once BullMQ holds the scheduler, pending until the reconciler adds it. */
+function statusOf(wanted: boolean, scheduler: SchedulerState | undefined): ScheduleStatus {
+  return !wanted ? 'not_scheduled' : scheduler ? 'scheduled' : 'pending';
+}
+
 /** The last run of an integration from the run history (integracao_sincronizacao_execucoes), whatever triggered it. */
 async function lastRunOf(db: Kysely<Database>, empresaId: number, integracaoId: number): Promise<LastRun | undefined> {
   const run = await lastSyncRun(db, empresaId, integracaoId);
@@ -77,7 +88,7 @@ function entryOf(row: Integracao, empresaId: number, scheduler: SchedulerState |
     nome: row.nome,
     cron: row.cron,
     tz: scheduler?.tz ?? null,
-    status: cron === null ? 'not_scheduled' : scheduler ? 'scheduled' : 'pending',
+    status: statusOf(cron !== null, scheduler),
     nextRunAt: iso(scheduler?.next),
     lastRun: lastRun ?? null,
   };
@@ -87,9 +98,9 @@ function entryOf(row: Integracao, empresaId: number, scheduler: SchedulerState |
 export async function listSchedules(db: Kysely<Database>, producer: JobProducer, tenant: Tenant): Promise<ScheduleEntry[]> {
   const rows = (await listIntegracoes(db, tenant)).filter((row) => queueForTipo(row.tipo_servico) === 'get');
   if (rows.length === 0) return [];
-  const queue = producer.queue('get');
-  const schedulers = await producer.read('list schedules', () =>
-    Promise.all(rows.map((row) => getScheduler(queue, schedulerIdOf(tenant.empresaId, row.id)))),
+  const schedulers = await readSchedulers(
+    producer,
+    rows.map((row) => schedulerIdOf(tenant.empresaId, row.id)),
   );
   const runs = await Promise.all(rows.map((row) => lastRunOf(db, tenant.empresaId, row.id)));
   return rows.map((row, i) => entryOf(row, tenant.empresaId, schedulers[i], runs[i]));
@@ -118,9 +129,9 @@ export async function listEndpointSchedules(
   const { empresaId } = caller;
   const services = await listServicosEndpoint(db, caller);
   if (services.length === 0) return [];
-  const queue = producer.queue('get');
-  const schedulers = await producer.read('list schedules', () =>
-    Promise.all(services.map((service) => getScheduler(queue, endpointSchedulerIdOf(empresaId, service.id)))),
+  const schedulers = await readSchedulers(
+    producer,
+    services.map((service) => endpointSchedulerIdOf(empresaId, service.id)),
   );
   return services.map((service, i) => {
     const scheduler = schedulers[i];
@@ -131,7 +142,7 @@ export async function listEndpointSchedules(
       nome: service.nome,
       cron: service.cron,
       tz: scheduler?.tz ?? null,
-      status: !wanted ? 'not_scheduled' : scheduler ? 'scheduled' : 'pending',
+      status: statusOf(wanted, scheduler),
       nextRunAt: iso(scheduler?.next),
       lastRun: service.ultimaExecucaoEm ? { status: service.status, at: service.ultimaExecucaoEm } : null,
     };
