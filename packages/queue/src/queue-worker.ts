@@ -20,8 +20,8 @@ import { runWithLimits } from './limits/run-with-limits';
 import type { JobLimits, TenantLimiter } from './limits/tenant-limiter';
 import { toJobFailure } from './permanent-failure';
 import { splitRequestId } from './request-context';
-import { holdPausedJob, isTenantPaused } from './tenant-pause';
-import { recordOutcome } from './tenant-stats';
+import { holdPausedJob, PausedTenants } from './tenant-pause';
+import { OutcomeCounter } from './tenant-stats';
 
 /** What a handler gets besides its validated payload. */
 export interface JobContext {
@@ -100,6 +100,10 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     }
   };
 
+  // Read in memory per job: the paused tenants reread every second, the outcome counters written every 100 ms.
+  const paused = new PausedTenants(connection, prefix, (err) => logger.warn({ err }, 'paused tenants reload failed'));
+  const outcomes = new OutcomeCounter(connection, prefix, (err) => logger.warn({ err }, 'stats update failed'));
+
   const dispatch = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     observe({ job, kind: 'started' });
     let payload: unknown;
@@ -115,7 +119,7 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     if (!handler) throw new UnrecoverableError(`no handler for job ${queue}/${job.name}`);
     // A paused tenant's job is not taken (tenant-pause.ts): it waits, without using an attempt, until the resume.
     const tenant = tenantOf(job);
-    if (tenant && (await isTenantPaused(connection, prefix, tenant.empresaId))) {
+    if (tenant && (await paused.isPaused(tenant.empresaId))) {
       const held = await holdPausedJob(connection, prefix, job, token, tenant.empresaId);
       observe({ job, kind: 'delayed', error: held });
       throw held;
@@ -148,11 +152,13 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
 
   const fairness = new FairnessLedger(connection, prefix);
   worker.on('closed', () => {
+    paused.close();
     fairness.flush().catch((err) => logger.warn({ err }, 'fairness update failed'));
+    void outcomes.flush();
   });
   worker.on('completed', (job) => {
     const tenant = tenantOf(job);
-    if (tenant) recordOutcome(connection, prefix, queue, tenant, 'completed').catch((err) => logger.warn({ err }, 'stats update failed'));
+    if (tenant) outcomes.count(queue, tenant, 'completed');
     fairness.ended(queue, job);
     observe({ job, kind: 'completed' });
     handleFlowCompletion(connection, prefix, queue, job).catch((err) => logger.warn({ err }, 'flow bookkeeping failed'));
@@ -175,8 +181,7 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
       },
       'job failed',
     );
-    if (final && tenant)
-      recordOutcome(connection, prefix, queue, tenant, 'failed').catch((e) => logger.warn({ err: e }, 'stats update failed'));
+    if (final && tenant) outcomes.count(queue, tenant, 'failed');
     if (final) {
       fairness.ended(queue, job);
       handleFlowFailure(connection, prefix, queue, job, err.message, err).catch((e) => logger.warn({ err: e }, 'flow bookkeeping failed'));

@@ -7,7 +7,8 @@ import { withRedisDeadline } from './redis';
 /**
  * A paused tenant's jobs are not taken: the worker moves each one to delayed without using an attempt and notes it,
  * so a resume promotes them at once. The CRM database (empresas_pausadas) is the source; this Redis set is the
- * workers' copy (written by the pause action, rewritten by every schedule reconcile), read with one SISMEMBER a job.
+ * workers' copy (written by the pause action, rewritten by every schedule reconcile), which each worker process
+ * keeps in memory (PausedTenants: reread every second, confirmed in Redis before a job is held).
  */
 const pausedKey = (prefix: string) => `${prefix}:tenants:paused`;
 const heldKey = (prefix: string, empresaId: number) => `${prefix}:tenants:paused:${empresaId}:held`;
@@ -18,6 +19,60 @@ export const PAUSED_RECHECK_MS = 60_000;
 /** True when the tenant is paused (its jobs wait). */
 export async function isTenantPaused(redis: Redis, prefix: string, empresaId: number): Promise<boolean> {
   return (await redis.sismember(pausedKey(prefix), String(empresaId))) === 1;
+}
+
+/** How often a worker process rereads the paused tenants. */
+export const PAUSED_REFRESH_MS = 1000;
+
+/**
+ * A worker process's copy of the paused tenants: one SMEMBERS a second instead of one SISMEMBER a job. A tenant paused
+ * meanwhile has its jobs held within PAUSED_REFRESH_MS; a job the copy believes paused is checked in Redis before it
+ * is held, so a resume (which promotes the held jobs at once) is never answered with another hold.
+ */
+export class PausedTenants {
+  private paused = new Set<string>();
+  private first: Promise<void> | undefined;
+  private loading: Promise<void> | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    onError: (err: unknown) => void,
+    refreshMs = PAUSED_REFRESH_MS,
+  ) {
+    this.timer = setInterval(() => void this.refresh().catch(onError), refreshMs).unref();
+  }
+
+  /** True when the tenant is paused (its job must be held). The first call waits for the first reading. */
+  async isPaused(empresaId: number): Promise<boolean> {
+    // Until one reading succeeded, a job fails on Redis' error (and retries) as it did with a SISMEMBER per job.
+    this.first ??= this.refresh().catch((err: unknown) => {
+      this.first = undefined;
+      throw err;
+    });
+    await this.first;
+    if (!this.paused.has(String(empresaId))) return false;
+    return isTenantPaused(this.redis, this.prefix, empresaId);
+  }
+
+  /** Rereads the set; concurrent calls share one read. */
+  refresh(): Promise<void> {
+    this.loading ??= this.redis
+      .smembers(pausedKey(this.prefix))
+      .then((members) => {
+        this.paused = new Set(members);
+      })
+      .finally(() => {
+        this.loading = undefined;
+      });
+    return this.loading;
+  }
+
+  /** Stops the rereading. */
+  close(): void {
+    clearInterval(this.timer);
+  }
 }
 
 /** Replaces the workers' copy of the paused tenants with the database's list. */

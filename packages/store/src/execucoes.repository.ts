@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
 import type { Database, IntegracaoExecucoesTable } from './schema';
 
 export type Execucao = Selectable<IntegracaoExecucoesTable>;
@@ -45,42 +45,82 @@ function findByChave(db: Kysely<Database>, chave: string): Promise<Execucao | un
   return db.selectFrom('integracao_execucoes').selectAll().where('chave', '=', chave).executeTakeFirst();
 }
 
+/** What an attempt changes in its execucao besides the count: the new status, the receptor's values and message. */
+export interface TentativaOutcome {
+  status: Execucao['status'];
+  valores?: Record<string, unknown>;
+  mensagem?: string | null;
+}
+
 /**
- * Records one attempt (raw exchange) and, in the same transaction, the execucao's new state: the attempt count
- * and, when the receptor answered, status enviado with its values (the outbox step before any write-back).
+ * Writes one attempt and the execucao's new state with `db` as given (a transaction where it takes two statements).
+ * On PostgreSQL one statement (a data-modifying CTE: the attempt number comes from the UPDATE's RETURNING), elsewhere
+ * an UPDATE then an INSERT reading the new count.
+ */
+async function writeTentativa(
+  db: Kysely<Database>,
+  execucaoId: number,
+  attempt: TentativaRecord,
+  outcome?: TentativaOutcome,
+): Promise<void> {
+  const changes = {
+    tentativas: sql<number>`tentativas + 1`,
+    atualizado_em: sql<string>`CURRENT_TIMESTAMP`,
+    ...(outcome ? { status: outcome.status } : {}),
+    ...(outcome?.valores ? { valores: JSON.stringify(outcome.valores) } : {}),
+    ...(outcome && outcome.mensagem !== undefined ? { mensagem: outcome.mensagem } : {}),
+  };
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    await db
+      .with('e', (qc) => qc.updateTable('integracao_execucoes').set(changes).where('id', '=', execucaoId).returning(['id', 'tentativas']))
+      .insertInto('integracao_tentativas')
+      .columns(['execucao_id', 'tentativa', 'url', 'requisicao', 'resposta', 'status_http', 'duracao_ms', 'erro'])
+      .expression((eb) =>
+        eb
+          .selectFrom('e')
+          .select([
+            'e.id',
+            'e.tentativas',
+            sql<string | null>`${attempt.url}::text`.as('url'),
+            sql<string | null>`${attempt.requisicao}::text`.as('requisicao'),
+            sql<string | null>`${attempt.resposta}::text`.as('resposta'),
+            sql<number | null>`${attempt.statusHttp}::integer`.as('status_http'),
+            sql<number | null>`${attempt.duracaoMs}::integer`.as('duracao_ms'),
+            sql<string | null>`${attempt.erro}::text`.as('erro'),
+          ]),
+      )
+      .execute();
+    return;
+  }
+  await db.updateTable('integracao_execucoes').set(changes).where('id', '=', execucaoId).execute();
+  await db
+    .insertInto('integracao_tentativas')
+    .values((eb) => ({
+      execucao_id: execucaoId,
+      tentativa: eb.selectFrom('integracao_execucoes').select('tentativas').where('id', '=', execucaoId),
+      url: attempt.url,
+      requisicao: attempt.requisicao,
+      resposta: attempt.resposta,
+      status_http: attempt.statusHttp,
+      duracao_ms: attempt.duracaoMs,
+      erro: attempt.erro,
+    }))
+    .execute();
+}
+
+/**
+ * Records one attempt (raw exchange) and, atomically with it, the execucao's new state: the attempt count and, when
+ * the receptor answered, its status with its values (e.g. enviado, the outbox step before any write-back).
  */
 export async function recordTentativa(
   db: Kysely<Database>,
   execucaoId: number,
   attempt: TentativaRecord,
-  outcome?: { status: Execucao['status']; valores?: Record<string, unknown>; mensagem?: string | null },
+  outcome?: TentativaOutcome,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('integracao_execucoes')
-      .set({
-        tentativas: sql<number>`tentativas + 1`,
-        atualizado_em: sql<string>`CURRENT_TIMESTAMP`,
-        ...(outcome ? { status: outcome.status } : {}),
-        ...(outcome?.valores ? { valores: JSON.stringify(outcome.valores) } : {}),
-        ...(outcome && outcome.mensagem !== undefined ? { mensagem: outcome.mensagem } : {}),
-      })
-      .where('id', '=', execucaoId)
-      .execute();
-    await trx
-      .insertInto('integracao_tentativas')
-      .values((eb) => ({
-        execucao_id: execucaoId,
-        tentativa: eb.selectFrom('integracao_execucoes').select('tentativas').where('id', '=', execucaoId),
-        url: attempt.url,
-        requisicao: attempt.requisicao,
-        resposta: attempt.resposta,
-        status_http: attempt.statusHttp,
-        duracao_ms: attempt.duracaoMs,
-        erro: attempt.erro,
-      }))
-      .execute();
-  });
+  // One statement is atomic on its own: no transaction (two round trips fewer) where writeTentativa is one.
+  if (db.getExecutor().adapter instanceof PostgresAdapter) return writeTentativa(db, execucaoId, attempt, outcome);
+  await db.transaction().execute((trx) => writeTentativa(trx, execucaoId, attempt, outcome));
 }
 
 /** Moves an execucao to a new status, keeping the receptor's values and message. */

@@ -6,6 +6,7 @@ export {
   listTentativas,
   recordTentativa,
   setExecucaoStatus,
+  type TentativaOutcome,
   type TentativaRecord,
 } from './execucoes.repository';
 export {
