@@ -241,6 +241,26 @@ function parseTemplate(text: string, lexer: Lexer): Segment[] {
   return segments;
 }
 
+/** Parsed templates by lexer and text, at most PARSED_MAX each: a worker runs the same few statements for every push. */
+const parsed = new Map<Lexer, Map<string, readonly Segment[]>>();
+const PARSED_MAX = 500;
+
+/** parseTemplate, remembered (segments are never modified). */
+function parsedTemplate(text: string, lexer: Lexer): readonly Segment[] {
+  let known = parsed.get(lexer);
+  if (!known) {
+    known = new Map();
+    parsed.set(lexer, known);
+  }
+  let segments = known.get(text);
+  if (!segments) {
+    segments = parseTemplate(text, lexer);
+    if (known.size >= PARSED_MAX) known.clear();
+    known.set(text, segments);
+  }
+  return segments;
+}
+
 /** The value of a variable: an own key first, then a dotted path through nested objects. */
 function lookup(values: TemplateValues, name: string): { found: boolean; value?: unknown } {
   if (Object.hasOwn(values, name) && values[name] !== undefined) return { found: true, value: values[name] };
@@ -298,7 +318,7 @@ function prepare(
   dialect: TemplateDialect | undefined,
   convert: boolean,
 ): { builder: RawBuilder<unknown>; variables: string[] } {
-  const segments = parseTemplate(template, dialect === undefined ? DEFAULT_LEXER : LEXERS[dialect]);
+  const segments = parsedTemplate(template, dialect === undefined ? DEFAULT_LEXER : LEXERS[dialect]);
   const variables = boundNames(segments);
   const missing = variables.filter((name) => !lookup(values, name).found);
   if (missing[0] !== undefined) throw new MissingVariableError(missing[0], missing, Object.keys(values));

@@ -5,7 +5,7 @@ import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/
 import { JobProducer, queueOptions } from './job-producer';
 import { type QueueHandlers, startQueueWorker } from './queue-worker';
 import { createRedis, waitUntilReady } from './redis';
-import { mirrorPausedTenants, setTenantPausedMirror } from './tenant-pause';
+import { mirrorPausedTenants, PAUSED_REFRESH_MS, setTenantPausedMirror } from './tenant-pause';
 import { readTenantStats } from './tenant-stats';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -117,6 +117,20 @@ describe('producer and worker', () => {
     // The resume promotes the held job: it runs now, not at the end of PAUSED_RECHECK_MS.
     expect(await setTenantPausedMirror(producer, prefix, 7, false)).toBe(1);
     await waitFor(async () => (await queue.getJobState(held.id as string)) === 'completed');
+    expect(seen).toHaveLength(2);
+  });
+
+  it('holds the jobs of a tenant paused while it runs (its copy is reread every second), and the others go on', async () => {
+    start();
+    const queue = producer.queue('cti');
+    const first = await producer.enqueue('cti', 'system.ping', { tenant: { empresaId: 7, filialId: null }, sleepMs: 0 });
+    await waitFor(async () => (await queue.getJobState(first.id as string)) === 'completed');
+    await mirrorPausedTenants(producerRedis, prefix, [7]);
+    await new Promise((r) => setTimeout(r, 2 * PAUSED_REFRESH_MS));
+    const held = await producer.enqueue('cti', 'system.ping', { tenant: { empresaId: 7, filialId: null }, sleepMs: 0 });
+    const other = await producer.enqueue('cti', 'system.ping', { tenant: { empresaId: 8, filialId: null }, sleepMs: 0 });
+    await waitFor(async () => (await queue.getJobState(other.id as string)) === 'completed');
+    await waitFor(async () => (await queue.getJobState(held.id as string)) === 'delayed');
     expect(seen).toHaveLength(2);
   });
 });

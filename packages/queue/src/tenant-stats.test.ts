@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
 import { createRedis, waitUntilReady } from './redis';
-import { OTHER_TENANTS, readTenantStats, recordOutcome } from './tenant-stats';
+import { OTHER_TENANTS, OutcomeCounter, readTenantStats, recordOutcome } from './tenant-stats';
 
 describe('per-tenant job counters', () => {
   const prefix = testPrefix();
@@ -42,5 +42,21 @@ describe('per-tenant job counters', () => {
       { queue: 'set', empresaId: OTHER_TENANTS, outcome: 'completed', count: (100 * 101) / 2 },
       { queue: 'get', empresaId: OTHER_TENANTS, outcome: 'failed', count: 1 },
     ]);
+  });
+
+  it('a worker gathers its counts and writes them in one go, also when closing', async () => {
+    const own = `${prefix}:counter`;
+    const errors: unknown[] = [];
+    const counter = new OutcomeCounter(redis, own, (err) => errors.push(err), 60_000);
+    for (let n = 0; n < 3; n++) counter.count('set', { empresaId: 5, filialId: null }, 'completed');
+    counter.count('set', { empresaId: 6, filialId: 2 }, 'failed');
+    // Nothing written before the flush (the window here is a minute long).
+    expect(await readTenantStats(redis, own, 5)).toEqual([]);
+    await counter.flush();
+    expect(await readTenantStats(redis, own, 5)).toEqual([
+      { queue: 'set', empresaId: 5, outcome: 'completed', count: 3 },
+      { queue: 'set', empresaId: 6, outcome: 'failed', count: 1 },
+    ]);
+    expect(errors).toEqual([]);
   });
 });

@@ -38,6 +38,7 @@ export interface CrmScope {
 
 /** Variables only the engine binds. */
 export const ENGINE_VARIABLES = ['empresa_id', 'empresa_filial_id'] as const;
+const ENGINE_KEYS: ReadonlySet<string> = new Set(ENGINE_VARIABLES);
 
 /** The engine's own #vars# of a run. */
 export function engineValues(tenant: RunTenant): Record<(typeof ENGINE_VARIABLES)[number], number | null> {
@@ -46,10 +47,13 @@ export function engineValues(tenant: RunTenant): Record<(typeof ENGINE_VARIABLES
 
 /** `values` with the engine variables bound last (nothing a caller, an upstream step or a row sends replaces them). */
 export function bindEngineValues<T extends Readonly<Record<string, unknown>>>(values: T, tenant: RunTenant): Record<string, unknown> {
-  const bound: Record<string, unknown> = { ...values };
-  // A differently-cased key (EMPRESA_ID from an Oracle row) must not survive next to the engine's.
-  for (const key of Object.keys(bound)) if ((ENGINE_VARIABLES as readonly string[]).includes(key.toLowerCase())) delete bound[key];
-  return { ...bound, ...engineValues(tenant) };
+  const bound: Record<string, unknown> = {};
+  // A differently-cased key (EMPRESA_ID from an Oracle row) must not survive next to the engine's. Copied key by key
+  // rather than deleted afterwards: a deleted key turns the object into a slow dictionary (this runs several times a push).
+  for (const key of Object.keys(values)) if (!ENGINE_KEYS.has(key.toLowerCase())) bound[key] = values[key];
+  bound.empresa_id = tenant.empresaId;
+  bound.empresa_filial_id = tenant.filialId;
+  return bound;
 }
 
 /** A statement the engine cannot bind to the tenant safely; refused before any I/O. */
@@ -178,6 +182,27 @@ const WRITE_VERBS = new Set(['insert', 'update', 'delete', 'replace', 'merge']);
  * one) a nested WITH.
  */
 export function scopeStatement(template: string, dialect: DialectName, tables: TenantTables, tenant: RunTenant): string {
+  // The result depends on the text, the dialect, the tables and whether the run has a filial (the values stay #vars#).
+  let known = scopedCache.get(tables);
+  if (!known) {
+    known = new Map();
+    scopedCache.set(tables, known);
+  }
+  const key = `${dialect}|${tenant.filialId === null ? '' : 'f'}|${template}`;
+  let scoped = known.get(key);
+  if (scoped === undefined) {
+    scoped = scopeTemplate(template, dialect, tables, tenant);
+    if (known.size >= SCOPED_MAX) known.clear();
+    known.set(key, scoped);
+  }
+  return scoped;
+}
+
+/** Scoped statements per tenant-tables reading (a new reading, every 30 s, starts afresh); refusals are not kept. */
+const scopedCache = new WeakMap<TenantTables, Map<string, string>>();
+const SCOPED_MAX = 500;
+
+function scopeTemplate(template: string, dialect: DialectName, tables: TenantTables, tenant: RunTenant): string {
   const tokens = tokenize(template, dialect);
   const used = new Map<string, TenantTable>();
   tokens.forEach((token, index) => {

@@ -1,0 +1,32 @@
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { claimExecucao, listTentativas, recordTentativa } from './execucoes.repository';
+
+const exchange = { url: 'http://erp/g5', requisicao: '<req/>', resposta: '<resp/>', statusHttp: 200, duracaoMs: 12, erro: null };
+
+describe.each(ALL_DIALECTS)('SET outbox on %s', (dialect) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('numbers each attempt and moves the execucao with it, the receptor answer kept as sent', async () => {
+    const { db } = database;
+    const key = { empresaId: 1, integracaoId: 19, chave: `set:19:${dialect}:id42`, jobId: '7' };
+    const claimed = await claimExecucao(db, key);
+    expect(claimed).toMatchObject({ status: 'pendente', tentativas: 0 });
+    await recordTentativa(db, claimed.id, { ...exchange, resposta: null, statusHttp: null, erro: 'socket hang up' });
+    await recordTentativa(db, claimed.id, exchange, { status: 'enviado', valores: { codCli: 901 }, mensagem: 'OK' });
+
+    const again = await claimExecucao(db, key);
+    expect(again).toMatchObject({ id: claimed.id, status: 'enviado', tentativas: 2, mensagem: 'OK' });
+    expect(JSON.parse(again.valores ?? '{}')).toEqual({ codCli: 901 });
+    const tentativas = await listTentativas(db, claimed.id);
+    expect(tentativas).toEqual([
+      expect.objectContaining({ tentativa: 1, erro: 'socket hang up', resposta: null, status_http: null, requisicao: '<req/>' }),
+      expect.objectContaining({ tentativa: 2, erro: null, resposta: '<resp/>', status_http: 200, duracao_ms: 12, url: 'http://erp/g5' }),
+    ]);
+  });
+});
