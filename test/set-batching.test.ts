@@ -120,5 +120,12 @@ describe('SET micro-batching: several pushes of one integration and tenant in on
     expect(execucoes.filter((e) => e.status === 'concluido')).toHaveLength(GOOD.length);
     expect(execucoes.filter((e) => e.status === 'falhou')).toHaveLength(1);
     expect(new Set(GOOD.map((id) => idErp.get(id))).size).toBe(GOOD.length);
+    // Each push's attempt keeps the envelope with its own customer and its own answer entry, not the whole batch.
+    const tentativas = await database.db.selectFrom('integracao_tentativas').select(['requisicao', 'resposta']).execute();
+    expect(tentativas.length).toBeGreaterThanOrEqual(GOOD.length + 1);
+    for (const { requisicao, resposta } of tentativas) {
+      expect(requisicao?.match(/<[\w:]*dadosGeraisCliente>/g)).toHaveLength(1);
+      expect(resposta?.match(/<[\w:]*retornosClientes>/g)).toHaveLength(1);
+    }
   });
 });

@@ -9,6 +9,7 @@ import {
   type JobEvent,
   markJobRecords,
   recordJobEvent,
+  recordJobEvents,
   searchJobRecords,
 } from './registro-jobs.repository';
 
@@ -77,6 +78,38 @@ describe.each(ALL_DIALECTS)('dashboard records on %s', (dialect) => {
     expect((await findJobRecord(db, 'all', 'set', '1'))?.estado).toBe('aguardando_retentativa');
     await markJobRecords(db, [row?.id ?? 0], 'descartado', 'falhou');
     expect((await findJobRecord(db, 'all', 'set', '1'))?.estado).toBe('aguardando_retentativa');
+  });
+
+  it('writes a batch of jobs in one upsert: a start sets iniciado_em, a finish finalizado_em, a delay neither', async () => {
+    const { db } = database;
+    const t = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second));
+    const job = (jobId: string, extra: Partial<JobEvent>): JobEvent => ({ ...base, fila: 'lote', jobId, ...extra });
+    await recordJobEvents(db, [job('a', { estado: 'ativo', at: t(1) }), job('b', { estado: 'ativo', at: t(1) })]);
+    await recordJobEvents(db, [
+      job('a', { estado: 'concluido', at: t(5) }),
+      job('b', { estado: 'adiado', at: t(5) }),
+      job('c', { estado: 'concluido', at: t(7), iniciadoEm: t(6) }),
+    ]);
+    const rows = await db
+      .selectFrom('registro_jobs')
+      .select(['job_id', 'estado', 'criado_em', 'iniciado_em', 'finalizado_em'])
+      .where('fila', '=', 'lote')
+      .orderBy('job_id')
+      .execute();
+    const at = (value: unknown) => (value === null ? null : new Date(value as string).getTime());
+    expect(rows.map((r) => [r.job_id, r.estado, at(r.criado_em), at(r.iniciado_em), at(r.finalizado_em)])).toEqual([
+      ['a', 'concluido', t(1).getTime(), t(1).getTime(), t(5).getTime()],
+      ['b', 'adiado', t(1).getTime(), t(1).getTime(), null],
+      ['c', 'concluido', t(6).getTime(), t(6).getTime(), t(7).getTime()],
+    ]);
+    // A retry starts again: finalizado_em is cleared, iniciado_em moves.
+    await recordJobEvents(db, [job('a', { estado: 'ativo', at: t(9) })]);
+    const retried = await db
+      .selectFrom('registro_jobs')
+      .select(['iniciado_em', 'finalizado_em'])
+      .where('job_id', '=', 'a')
+      .executeTakeFirst();
+    expect([at(retried?.iniciado_em), at(retried?.finalizado_em)]).toEqual([t(9).getTime(), null]);
   });
 
   it('hashes operator passwords, opens sessions and lists the audit log per tenant', async () => {

@@ -33,12 +33,21 @@ export function searchText(event: Pick<JobEvent, 'nomeJob' | 'jobId' | 'parametr
   return parts.filter(Boolean).join(' ').toLowerCase().slice(0, SEARCH_TEXT_MAX);
 }
 
-/** Upserts a job's row by (fila, job_id): one statement, so recording costs one round trip. */
-export async function recordJobEvent(db: Db, event: JobEvent): Promise<void> {
+/** A job event as a registro_jobs row: the insert of a first event; recordJobEvents says what a later one changes. */
+function rowOf(db: Db, event: JobEvent) {
   const at = timestampValue(db, event.at ?? new Date());
   const finished = event.estado === 'concluido' || event.estado === 'falhou' || event.estado === 'descartado';
+  const iniciadoEm = event.iniciadoEm ? timestampValue(db, event.iniciadoEm) : null;
   const erro = event.erro ?? null;
-  const changes = {
+  return {
+    empresa_id: event.empresaId,
+    empresa_filial_id: event.filialId,
+    fila: event.fila,
+    job_id: event.jobId,
+    nome_job: event.nomeJob.slice(0, 60),
+    integracao_id: event.integracaoId,
+    parametros: event.parametros ? JSON.stringify(event.parametros) : null,
+    criado_em: iniciadoEm ?? at,
     estado: event.estado,
     tentativas: event.tentativas,
     max_tentativas: event.maxTentativas,
@@ -47,30 +56,68 @@ export async function recordJobEvent(db: Db, event: JobEvent): Promise<void> {
     erro_mensagem: erro?.mensagem ?? null,
     busca: searchText(event),
     atualizado_em: at,
-    ...(event.estado === 'ativo' ? { iniciado_em: at, finalizado_em: null } : {}),
-    ...(event.iniciadoEm && event.estado !== 'ativo' ? { iniciado_em: timestampValue(db, event.iniciadoEm) } : {}),
-    ...(finished ? { finalizado_em: at } : {}),
+    // null = unchanged on an update (see recordJobEvents): a start sets iniciado_em, a finish finalizado_em.
+    iniciado_em: event.estado === 'ativo' ? at : iniciadoEm,
+    finalizado_em: finished ? at : null,
   };
-  const insert = db.insertInto('registro_jobs').values({
-    empresa_id: event.empresaId,
-    empresa_filial_id: event.filialId,
-    fila: event.fila,
-    job_id: event.jobId,
-    nome_job: event.nomeJob.slice(0, 60),
-    integracao_id: event.integracaoId,
-    parametros: event.parametros ? JSON.stringify(event.parametros) : null,
-    criado_em: event.iniciadoEm ? timestampValue(db, event.iniciadoEm) : at,
-    ...changes,
-  });
-  if (db.getExecutor().adapter instanceof MysqlAdapter) await insert.onDuplicateKeyUpdate(changes).execute();
-  else await insert.onConflict((oc) => oc.columns(['fila', 'job_id']).doUpdateSet(changes)).execute();
 }
 
-/** Upserts several jobs' rows in one transaction (one commit for a batch), in the order given. */
+/** Upserts a job's row by (fila, job_id): one statement, so recording costs one round trip. */
+export async function recordJobEvent(db: Db, event: JobEvent): Promise<void> {
+  await recordJobEvents(db, [event]);
+}
+
+/** Rows per statement: well under every dialect's limit of bound parameters (SQLite's 32,766). */
+const ROWS_PER_STATEMENT = 200;
+
+/** The columns a later event of a job changes; the others (tenant, name, parameters, criado_em) stay as first written. */
+const CHANGED = [
+  'estado',
+  'tentativas',
+  'max_tentativas',
+  'erro_classe',
+  'erro_codigo',
+  'erro_mensagem',
+  'busca',
+  'atualizado_em',
+] as const;
+
+/** One multi-row upsert of events of distinct jobs. */
+async function upsertRows(db: Db, events: readonly JobEvent[]): Promise<void> {
+  const insert = db.insertInto('registro_jobs').values(events.map((event) => rowOf(db, event)));
+  if (db.getExecutor().adapter instanceof MysqlAdapter) {
+    // VALUES(col) is the row being inserted; a bare column, the row as it is (assignments run left to right, so
+    // the two dates, which read estado, use VALUES(estado)).
+    const incoming = (column: string) => sql.raw(`VALUES(${column})`);
+    await insert
+      .onDuplicateKeyUpdate({
+        ...Object.fromEntries(CHANGED.map((column) => [column, incoming(column)])),
+        iniciado_em: sql`COALESCE(VALUES(iniciado_em), iniciado_em)`,
+        finalizado_em: sql`CASE WHEN VALUES(estado) = 'ativo' THEN NULL ELSE COALESCE(VALUES(finalizado_em), finalizado_em) END`,
+      })
+      .execute();
+    return;
+  }
+  await insert
+    .onConflict((oc) =>
+      oc.columns(['fila', 'job_id']).doUpdateSet({
+        ...Object.fromEntries(CHANGED.map((column) => [column, sql.ref(`excluded.${column}`)])),
+        iniciado_em: sql`COALESCE(excluded.iniciado_em, registro_jobs.iniciado_em)`,
+        finalizado_em: sql`CASE WHEN excluded.estado = 'ativo' THEN NULL ELSE COALESCE(excluded.finalizado_em, registro_jobs.finalizado_em) END`,
+      }),
+    )
+    .execute();
+}
+
+/**
+ * Records the events of several distinct jobs (a recorder's batch; one event per job): one multi-row upsert per
+ * ROWS_PER_STATEMENT jobs, in one transaction when there are more.
+ */
 export async function recordJobEvents(db: Db, events: readonly JobEvent[]): Promise<void> {
-  if (events.length === 1 && events[0]) return recordJobEvent(db, events[0]);
+  if (events.length === 0) return;
+  if (events.length <= ROWS_PER_STATEMENT) return upsertRows(db, events);
   await db.transaction().execute(async (trx) => {
-    for (const event of events) await recordJobEvent(trx, event);
+    for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) await upsertRows(trx, events.slice(i, i + ROWS_PER_STATEMENT));
   });
 }
 

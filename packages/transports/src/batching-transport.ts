@@ -1,4 +1,4 @@
-import type { Transport, TransportRequest, TransportResult } from './transport';
+import type { Transport, TransportExchange, TransportRequest, TransportResult } from './transport';
 
 export interface BatchingOptions {
   /** Most requests merged into one call (integracao.lote_maximo). */
@@ -56,6 +56,47 @@ function ownAnswer(data: Fields, answerList: string, entry: Fields): Fields {
   return ok
     ? { ...rest, tipoRetorno: 1, mensagemRetorno: 'OK', [answerList]: [entry] }
     : { ...rest, tipoRetorno: 2, mensagemRetorno: String(retorno), erroExecucao: String(retorno), [answerList]: [entry] };
+}
+
+/** Where each `tag` element of an XML text starts and ends, in order (a self-closing one is not counted). */
+function elementSpans(xml: string, tag: string): { starts: number[]; ends: number[] } {
+  const name = tag.replace(/[^\w-]/g, '');
+  const starts = [...xml.matchAll(new RegExp(`<(?:[\\w.-]+:)?${name}(?=[\\s>])`, 'g'))].map((m) => m.index);
+  const ends = [...xml.matchAll(new RegExp(`</(?:[\\w.-]+:)?${name}\\s*>`, 'g'))].map((m) => m.index + m[0].length);
+  return { starts, ends };
+}
+
+/**
+ * The XML of a batched call with only the `keep`-th of its `count` `tag` elements: what one record's attempt keeps
+ * (the envelope and its own customer), instead of every record's attempt holding the whole batch. The text as it
+ * was when the elements cannot be told apart.
+ */
+export function ownElement(xml: string, tag: string, keep: number, count: number): string {
+  const { starts, ends } = elementSpans(xml, tag);
+  const first = starts[0];
+  const last = ends[count - 1];
+  const start = starts[keep];
+  const end = ends[keep];
+  if (
+    starts.length !== count ||
+    ends.length !== count ||
+    first === undefined ||
+    last === undefined ||
+    start === undefined ||
+    end === undefined
+  )
+    return xml;
+  return xml.slice(0, first) + xml.slice(start, end) + xml.slice(last);
+}
+
+/** One record's view of a batched call's exchange: its own element of the request and of the answer's list. */
+function ownExchange(exchange: TransportExchange, listKey: string, answerList: string, records: number, sent: number, answered: number) {
+  if (records < 2) return exchange;
+  return {
+    ...exchange,
+    request: ownElement(exchange.request, listKey, sent, records),
+    response: exchange.response === null ? null : ownElement(exchange.response, answerList, answered, records),
+  };
 }
 
 /**
@@ -122,7 +163,9 @@ export function batchingTransport(inner: Transport, options: BatchingOptions): T
       entries,
     );
     waiting.forEach((w, i) => {
-      w.resolve({ data: ownAnswer(data, options.answerList, own[i] as Fields), exchange: result.exchange });
+      const entry = own[i] as Fields;
+      const exchange = ownExchange(result.exchange, listKey, options.answerList, waiting.length, i, entries.indexOf(entry));
+      w.resolve({ data: ownAnswer(data, options.answerList, entry), exchange });
     });
   }
 
