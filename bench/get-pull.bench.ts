@@ -132,6 +132,8 @@ function describeRun({ report: run, servers, machineBusy }: Awaited<ReturnType<t
     },
     machineBusy: round(machineBusy, 2),
     workerRssMb: { start: round(run.workerRssMb.start), peak: round(run.workerRssMb.peak), end: round(run.workerRssMb.end) },
+    timeline: run.timeline,
+    workerLog: run.workerLog,
   };
 }
 
@@ -172,7 +174,7 @@ async function benchSource(kind: SourceKind, producer: JobProducer, prefix: stri
     log(`${kind}: ${changed} rows changed in the source; incremental run`);
     incremental = await measured(() => timedRun(producer, crm, worker, 20));
     log(
-      `${kind}: incremental read ${incremental.report.result.rowsRead}, wrote ${incremental.report.result.rowsWritten} in ${incremental.report.elapsedMs} ms`,
+      `${kind}: incremental read ${incremental.report.result.rowsRead}, wrote ${incremental.report.result.rowsWritten} in ${incremental.report.elapsedMs} ms (enqueue ${incremental.report.timeline.enqueueMs} ms, queued ${incremental.report.timeline.queuedMs} ms, processing ${incremental.report.processingMs} ms, engine ${incremental.report.result.durationMs} ms, started ${incremental.report.timeline.attemptsStarted}×)`,
     );
 
     if (options.refresh) {

@@ -22,7 +22,7 @@ import { ForeignRowError } from '../runs/run-errors';
 import { isStatementError } from '../set/consulta-rows';
 import { PermanentError } from '../set/permanent-error';
 import { type CrmTable, describeCrmTable, hasTenantUniqueKey } from './crm-table';
-import { markRemoved, type RowStamp, upsertRecords, writeWithTemplates } from './crm-write';
+import { hasTenantRows, isUniqueViolation, markRemoved, type RowStamp, upsertRecords, writeWithTemplates } from './crm-write';
 import { type CursorValue, savedCursor } from './cursor';
 import type { GetDefinition } from './get-definition';
 import { GetConfigError, SyncBusyError, SyncLeaseLostError, sideError } from './get-errors';
@@ -59,6 +59,8 @@ interface RunState {
   startCursor: CursorValue | null;
   cursor: CursorValue | null;
   plan: ColumnPlan | null;
+  /** The table held no row of the tenant when the run began: chunks are inserted, not upserted, until a key collides. */
+  insertOnly: boolean;
   progress: GetRunProgress;
   skipped: number;
 }
@@ -182,9 +184,9 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
   const incremental = settings.mode === 'incremental';
   const next = incremental ? cursorAfter(run, all) : { cursor: run.cursor, keysAtCursor: [], replace: false };
   const plan = run.plan;
-  try {
-    // The run's tenant scope: the database's guard refuses any row of another empresa (sql_insert/sql_update included).
-    await withTenantScope(ctx.db, ctx.dialect, ctx.tenant.empresaId, async (trx) => {
+  // The run's tenant scope: the database's guard refuses any row of another empresa (sql_insert/sql_update included).
+  const write = () =>
+    withTenantScope(ctx.db, ctx.dialect, ctx.tenant.empresaId, async (trx) => {
       if (table && plan)
         await upsertRecords(
           ctx.db,
@@ -193,6 +195,7 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
           { table, keyColumns: settings.keyColumns, columns: plan.pairs.map((p) => p.target) },
           run.stamp,
           records,
+          { insertOnly: run.insertOnly },
         );
       else
         await writeWithTemplates(trx, ctx.dialect, settings, baseValues(ctx, run), records, {
@@ -211,6 +214,16 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
       await fenced(trx, ctx, run, incremental && next.cursor ? { cursor: { valor: next.cursor.text, tipo: next.cursor.type } } : {});
       await addSyncRunCounts(trx, run.runId, counts);
     });
+  try {
+    try {
+      await write();
+    } catch (err) {
+      if (!run.insertOnly || !isUniqueViolation(err)) throw err;
+      // A key is in the table after all (written by an earlier chunk of this run, or by someone else meanwhile): the
+      // transaction rolled back whole, and this chunk and the rest of the run take the upsert path.
+      run.insertOnly = false;
+      await write();
+    }
   } catch (err) {
     if (isTenantGuardViolation(err)) {
       throw new ForeignRowError(
@@ -279,6 +292,7 @@ async function begin(ctx: GetRunContext): Promise<RunState> {
     startCursor,
     cursor: settings.mode === 'incremental' ? startCursor : savedCursor(state),
     plan: null,
+    insertOnly: false,
     progress: { phase: 'lendo', rowsRead: 0, rowsWritten: 0, chunks: 0, startedAt: new Date().toISOString() },
     skipped: 0,
   };
@@ -427,6 +441,8 @@ export async function runGet(ctx: GetRunContext): Promise<GetRunResult> {
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, abort.signal]) : abort.signal;
   const stopLease = keepLease(ctx, run, abort);
   try {
+    // A first load into a table without a row of this empresa: the chunks are COPYed straight into it (crm-write.ts).
+    if (table && ctx.dialect === 'postgres') run.insertOnly = !(await onCrm(() => hasTenantRows(ctx.db, table, ctx.tenant.empresaId)));
     const removed = await pull(ctx, run, table, signal);
     const history = await onCrm(() => findSyncRun(ctx.db, run.runId));
     const totals = {
