@@ -138,7 +138,10 @@ describe.each(PAIRS)('GET pull of E085CLI from %s into a %s CRM', (driver, crmDi
     const first = await runGetOnce(crm, reader, EMPRESA, id, {
       onProgress: async (progress) => {
         if (progress.chunks === 1)
-          await crm.db.insertInto('contas').values({ empresa_id: EMPRESA, id_erp: String(ROWS), nome: 'Criada no CRM' }).execute();
+          await crm.db
+            .insertInto('contas')
+            .values({ empresa_id: EMPRESA, id_erp: String(ROWS), nome: 'Criada no CRM' })
+            .execute();
       },
     });
     expect(first).toMatchObject({ rowsRead: ROWS, rowsWritten: ROWS });
