@@ -13,7 +13,7 @@ const COLUMNS = ['id_erp', 'nome', 'fantasia', 'cliente_desde'];
 
 function record(key: string, nome: string | null, fantasia: string | null, desde: Date | null): SyncRecord {
   const values = [key, nome, fantasia, desde];
-  return { key, cursor: null, values, row: Object.fromEntries(COLUMNS.map((c, i) => [c, values[i]])) };
+  return { key, cursorValue: null, values, row: Object.fromEntries(COLUMNS.map((c, i) => [c, values[i]])) };
 }
 
 describe.each(ALL_DIALECTS)('upsertRecords on a %s CRM', (dialect) => {

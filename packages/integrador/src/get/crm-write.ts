@@ -88,11 +88,15 @@ function pgUpsertFrom(target: UpsertTarget, stamp: RowStamp, source: RawBuilder<
 /** The staging table of a chunk: temporary (this session only, never logged) and dropped when the chunk commits. */
 const STAGE = 'integrador_get_stage';
 
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIALS = /[\\\t\n\r]/g;
+
 /** A value in COPY's text format: \N for NULL; backslash, tab, newline and carriage return escaped. */
 function copyField(value: unknown, kind: ColumnClass): string {
-  const text = asText(value, kind);
+  // Most values are text already (asText would hand them back as they are).
+  const text = typeof value === 'string' ? value : asText(value, kind);
   if (text === null) return '\\N';
-  return /[\\\t\n\r]/.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] as string) : text;
+  return COPY_SPECIAL.test(text) ? text.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c] as string) : text;
 }
 
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };

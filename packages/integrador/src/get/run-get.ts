@@ -23,7 +23,7 @@ import { isStatementError } from '../set/consulta-rows';
 import { PermanentError } from '../set/permanent-error';
 import { type CrmTable, describeCrmTable, hasTenantUniqueKey } from './crm-table';
 import { hasTenantRows, isUniqueViolation, markRemoved, type RowStamp, upsertRecords, writeWithTemplates } from './crm-write';
-import { type CursorValue, savedCursor } from './cursor';
+import { atCursor, type CursorValue, cursorOf, savedCursor } from './cursor';
 import type { GetDefinition } from './get-definition';
 import { GetConfigError, SyncBusyError, SyncLeaseLostError, sideError } from './get-errors';
 import type { GetSettings } from './get-settings';
@@ -117,27 +117,31 @@ async function fenced(
 
 /** Drops rows committed before at exactly the start cursor value (same key, same signature) and repeated keys. */
 async function dedupe(ctx: GetRunContext, run: RunState, records: SyncRecord[]): Promise<SyncRecord[]> {
-  const start = run.startCursor;
   const plan = run.plan;
-  let atStart: Map<string, string> = new Map();
-  if (start !== null) {
-    const candidates = records.filter((r) => r.cursor?.text === start.text).map((r) => r.key);
-    if (candidates.length > 0)
-      atStart = await findCursorKeys(ctx.db, ctx.tenant.empresaId, ctx.definition.integracao.id, [...new Set(candidates)]);
+  // Only rows at the start cursor were possibly committed before: the others need no signature.
+  const isAtStart = run.startCursor === null ? null : atCursor(run.startCursor);
+  const atStart = isAtStart === null ? [] : records.filter((r) => isAtStart(r.cursorValue));
+  let fresh = records;
+  if (atStart.length > 0 && plan !== null) {
+    const saved = await findCursorKeys(ctx.db, ctx.tenant.empresaId, ctx.definition.integracao.id, [...new Set(atStart.map((r) => r.key))]);
+    const unchanged = new Set(
+      atStart.filter((r) => {
+        const signature = saved.get(r.key);
+        return signature !== undefined && signature === signatureOf(plan, r);
+      }),
+    );
+    if (unchanged.size > 0) fresh = records.filter((r) => !unchanged.has(r));
   }
+  // A key twice in one chunk: the later row (ordered by cursor) wins; one statement may not touch a row twice.
+  const keys = new Set<string>();
+  for (const record of fresh) keys.add(record.key);
+  if (keys.size === fresh.length) return fresh;
   const byKey = new Map<string, SyncRecord>();
-  let repeated = false;
-  for (const record of records) {
-    // Only rows at the start cursor were possibly committed before: the others need no signature.
-    if (start !== null && plan !== null && record.cursor?.text === start.text) {
-      const saved = atStart.get(record.key);
-      if (saved !== undefined && saved === signatureOf(plan, record)) continue;
-    }
-    // A key twice in one chunk: the later row (ordered by cursor) wins; one statement may not touch a row twice.
-    if (byKey.delete(record.key)) repeated = true;
+  for (const record of fresh) {
+    byKey.delete(record.key);
     byKey.set(record.key, record);
   }
-  return repeated || byKey.size !== records.length ? [...byKey.values()] : records;
+  return [...byKey.values()];
 }
 
 /** The cursor after a chunk (rows come ordered by it) and the keys at that value, to dedupe the next >= read. */
@@ -146,12 +150,12 @@ function cursorAfter(
   records: readonly SyncRecord[],
 ): { cursor: CursorValue | null; keysAtCursor: SyncRecord[]; replace: boolean } {
   let last: CursorValue | null = null;
-  for (const record of records) if (record.cursor !== null) last = record.cursor;
+  for (let i = records.length - 1; i >= 0 && last === null; i--) last = cursorOf((records[i] as SyncRecord).cursorValue);
   if (last === null) return { cursor: run.cursor, keysAtCursor: [], replace: false };
-  const at = last.text;
+  const isAtLast = atCursor(last);
   const keysAtCursor = new Map<string, SyncRecord>();
-  for (const record of records) if (record.cursor?.text === at) keysAtCursor.set(record.key, record);
-  return { cursor: last, keysAtCursor: [...keysAtCursor.values()], replace: run.cursor?.text !== at };
+  for (const record of records) if (isAtLast(record.cursorValue)) keysAtCursor.set(record.key, record);
+  return { cursor: last, keysAtCursor: [...keysAtCursor.values()], replace: run.cursor?.text !== last.text };
 }
 
 function toRecords(ctx: GetRunContext, run: RunState, rows: readonly SourceRow[], table: CrmTable | null): SyncRecord[] {
