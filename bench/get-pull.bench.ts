@@ -68,9 +68,9 @@ const options = {
   /** --max-old-space-size of worker-get in MB; null = V8's default (a share of the machine's memory). */
   maxOldSpaceMb: Number(args['max-old-space']) === 0 ? null : count('max-old-space', 16),
   /** The product's CRM database (the COPY baseline always loads a PostgreSQL CRM). */
-  crm: String(args.crm) as 'postgres' | 'sqlite',
+  crm: String(args.crm) as 'postgres' | 'sqlite' | 'mysql',
 };
-if (options.crm !== 'postgres' && options.crm !== 'sqlite') throw new Error(`--crm expects postgres or sqlite, got ${options.crm}`);
+if (!['postgres', 'sqlite', 'mysql'].includes(options.crm)) throw new Error(`--crm expects postgres, sqlite or mysql, got ${options.crm}`);
 for (const source of options.sources)
   if (source !== 'postgres' && source !== 'mysql') throw new Error(`--sources expects postgres and/or mysql, got ${source}`);
 

@@ -21,19 +21,30 @@ export interface GetBenchCrm {
   integracaoId: number;
 }
 
-/** Creates the CRM database (PostgreSQL, or an embedded SQLite file), its empresa, the conexao_integracao row and the GET integration (incremental by data_alteracao). */
-export async function createGetBenchCrm(source: ErpSource, chunkSize: number | null, dialect: 'postgres' | 'sqlite'): Promise<GetBenchCrm> {
+/** Creates the CRM database (PostgreSQL, MariaDB, or an embedded SQLite file), its empresa, the conexao_integracao row and the GET integration (incremental by data_alteracao). */
+export async function createGetBenchCrm(
+  source: ErpSource,
+  chunkSize: number | null,
+  dialect: 'postgres' | 'sqlite' | 'mysql',
+): Promise<GetBenchCrm> {
   const database = await createTestDatabase(dialect);
   const empresaId = await createEmpresa(database.db, 'Empresa Bench GET');
-  const conexao = await database.db
+  // No RETURNING (MariaDB has none): each row is read back by what identifies it.
+  await database.db
     .insertInto('conexao_integracao')
     .values({ tipo_conexao: 'BD', nome_conexao: connectionName(source), empresa_id: empresaId })
-    .returning('id')
+    .execute();
+  const conexao = await database.db
+    .selectFrom('conexao_integracao')
+    .select('id')
+    .where('empresa_id', '=', empresaId)
+    .where('nome_conexao', '=', connectionName(source))
     .executeTakeFirstOrThrow();
-  const row = await database.db
+  const nome = `GET-CLIENTES-${source.kind.toUpperCase()}`;
+  await database.db
     .insertInto('integracao')
     .values({
-      nome: `GET-CLIENTES-${source.kind.toUpperCase()}`,
+      nome,
       tipo_servico: 'GET',
       empresa_id: empresaId,
       empresa_filial_id: null,
@@ -46,9 +57,14 @@ export async function createGetBenchCrm(source: ErpSource, chunkSize: number | n
       tamanho_lote: chunkSize,
       ativo: 1,
     })
-    .returning('id')
+    .execute();
+  const integracao = await database.db
+    .selectFrom('integracao')
+    .select('id')
+    .where('empresa_id', '=', empresaId)
+    .where('nome', '=', nome)
     .executeTakeFirstOrThrow();
-  return { database, empresaId, integracaoId: row.id };
+  return { database, empresaId, integracaoId: integracao.id };
 }
 
 /** The connection's name in the connections file (conexao_integracao.nome_conexao). */
