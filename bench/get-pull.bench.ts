@@ -68,9 +68,9 @@ const options = {
   /** --max-old-space-size of worker-get in MB; null = V8's default (a share of the machine's memory). */
   maxOldSpaceMb: Number(args['max-old-space']) === 0 ? null : count('max-old-space', 16),
   /** The product's CRM database (the COPY baseline always loads a PostgreSQL CRM). */
-  crm: String(args.crm) as 'postgres' | 'sqlite',
+  crm: String(args.crm) as 'postgres' | 'sqlite' | 'mysql',
 };
-if (options.crm !== 'postgres' && options.crm !== 'sqlite') throw new Error(`--crm expects postgres or sqlite, got ${options.crm}`);
+if (!['postgres', 'sqlite', 'mysql'].includes(options.crm)) throw new Error(`--crm expects postgres, sqlite or mysql, got ${options.crm}`);
 for (const source of options.sources)
   if (source !== 'postgres' && source !== 'mysql') throw new Error(`--sources expects postgres and/or mysql, got ${source}`);
 
@@ -132,6 +132,8 @@ function describeRun({ report: run, servers, machineBusy }: Awaited<ReturnType<t
     },
     machineBusy: round(machineBusy, 2),
     workerRssMb: { start: round(run.workerRssMb.start), peak: round(run.workerRssMb.peak), end: round(run.workerRssMb.end) },
+    timeline: run.timeline,
+    workerLog: run.workerLog,
   };
 }
 
@@ -172,7 +174,7 @@ async function benchSource(kind: SourceKind, producer: JobProducer, prefix: stri
     log(`${kind}: ${changed} rows changed in the source; incremental run`);
     incremental = await measured(() => timedRun(producer, crm, worker, 20));
     log(
-      `${kind}: incremental read ${incremental.report.result.rowsRead}, wrote ${incremental.report.result.rowsWritten} in ${incremental.report.elapsedMs} ms`,
+      `${kind}: incremental read ${incremental.report.result.rowsRead}, wrote ${incremental.report.result.rowsWritten} in ${incremental.report.elapsedMs} ms (enqueue ${incremental.report.timeline.enqueueMs} ms, queued ${incremental.report.timeline.queuedMs} ms, processing ${incremental.report.processingMs} ms, engine ${incremental.report.result.durationMs} ms, started ${incremental.report.timeline.attemptsStarted}×)`,
     );
 
     if (options.refresh) {

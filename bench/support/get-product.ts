@@ -21,19 +21,30 @@ export interface GetBenchCrm {
   integracaoId: number;
 }
 
-/** Creates the CRM database (PostgreSQL, or an embedded SQLite file), its empresa, the conexao_integracao row and the GET integration (incremental by data_alteracao). */
-export async function createGetBenchCrm(source: ErpSource, chunkSize: number | null, dialect: 'postgres' | 'sqlite'): Promise<GetBenchCrm> {
+/** Creates the CRM database (PostgreSQL, MariaDB, or an embedded SQLite file), its empresa, the conexao_integracao row and the GET integration (incremental by data_alteracao). */
+export async function createGetBenchCrm(
+  source: ErpSource,
+  chunkSize: number | null,
+  dialect: 'postgres' | 'sqlite' | 'mysql',
+): Promise<GetBenchCrm> {
   const database = await createTestDatabase(dialect);
   const empresaId = await createEmpresa(database.db, 'Empresa Bench GET');
-  const conexao = await database.db
+  // No RETURNING (MariaDB has none): each row is read back by what identifies it.
+  await database.db
     .insertInto('conexao_integracao')
     .values({ tipo_conexao: 'BD', nome_conexao: connectionName(source), empresa_id: empresaId })
-    .returning('id')
+    .execute();
+  const conexao = await database.db
+    .selectFrom('conexao_integracao')
+    .select('id')
+    .where('empresa_id', '=', empresaId)
+    .where('nome_conexao', '=', connectionName(source))
     .executeTakeFirstOrThrow();
-  const row = await database.db
+  const nome = `GET-CLIENTES-${source.kind.toUpperCase()}`;
+  await database.db
     .insertInto('integracao')
     .values({
-      nome: `GET-CLIENTES-${source.kind.toUpperCase()}`,
+      nome,
       tipo_servico: 'GET',
       empresa_id: empresaId,
       empresa_filial_id: null,
@@ -46,9 +57,14 @@ export async function createGetBenchCrm(source: ErpSource, chunkSize: number | n
       tamanho_lote: chunkSize,
       ativo: 1,
     })
-    .returning('id')
+    .execute();
+  const integracao = await database.db
+    .selectFrom('integracao')
+    .select('id')
+    .where('empresa_id', '=', empresaId)
+    .where('nome', '=', nome)
     .executeTakeFirstOrThrow();
-  return { database, empresaId, integracaoId: row.id };
+  return { database, empresaId, integracaoId: integracao.id };
 }
 
 /** The connection's name in the connections file (conexao_integracao.nome_conexao). */
@@ -142,6 +158,24 @@ export interface RunReport {
   rowsPerSecond: number;
   workerRssMb: { start: number; peak: number; end: number; samples: number };
   workerCpuMs: number;
+  /** Where the wait before processing went: the enqueue call, then the job in Redis until a worker took it. */
+  timeline: {
+    /** enqueueGetRun's own time (validation, fairness read, the add). */
+    enqueueMs: number;
+    /** The job's timestamp (added) → processedOn (its latest start). */
+    queuedMs: number;
+    /** Starts of the job: more than 1 means it was delayed (moveToDelayed) or stalled and started again. */
+    attemptsStarted: number;
+    stalledCounter: number;
+  };
+  /** The worker's log lines (info and above) during the run, apart from its one 'get pulled' line. */
+  workerLog: { msg: string; [field: string]: unknown }[];
+}
+
+/** What a worker log line says, without its pino boilerplate. */
+function logEntry(line: Record<string, unknown>): { msg: string; [field: string]: unknown } {
+  const { level: _level, time, pid: _pid, hostname: _hostname, name: _name, msg, ...rest } = line;
+  return { msg: String(msg), at: time, ...rest };
 }
 
 /**
@@ -152,6 +186,7 @@ export async function timedRun(producer: JobProducer, crm: GetBenchCrm, worker: 
   const pid = worker.child.pid ?? 0;
   const rss: number[] = [];
   const cpuStart = cpuMs(pid) ?? 0;
+  const logFrom = worker.lines.length;
   const started = Date.now();
   const { job } = await enqueueGetRun(producer, {
     tenant: { empresaId: crm.empresaId, filialId: null },
@@ -159,6 +194,7 @@ export async function timedRun(producer: JobProducer, crm: GetBenchCrm, worker: 
     parametros: {},
     trigger: 'api',
   });
+  const enqueueMs = Date.now() - started;
   const jobId = String(job.id);
   for (;;) {
     const sample = rssMb(pid);
@@ -180,6 +216,16 @@ export async function timedRun(producer: JobProducer, crm: GetBenchCrm, worker: 
         rowsPerSecond: (result.rowsWritten * 1000) / elapsedMs,
         workerRssMb: { start: rss[0] ?? 0, peak: Math.max(...rss), end: rss[rss.length - 1] ?? 0, samples: rss.length },
         workerCpuMs: (cpuMs(pid) ?? cpuStart) - cpuStart,
+        timeline: {
+          enqueueMs,
+          queuedMs: (current.processedOn ?? finishedOn) - current.timestamp,
+          attemptsStarted: current.attemptsStarted,
+          stalledCounter: current.stalledCounter,
+        },
+        workerLog: worker.lines
+          .slice(logFrom)
+          .filter((line) => Number(line.level) >= 30 && line.msg !== 'get pulled')
+          .map(logEntry),
       };
     }
     if (current && state === 'failed') throw new Error(`GET run ${jobId} failed: ${current.failedReason}`);

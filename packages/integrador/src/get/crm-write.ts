@@ -88,21 +88,28 @@ function pgUpsertFrom(target: UpsertTarget, stamp: RowStamp, source: RawBuilder<
 /** The staging table of a chunk: temporary (this session only, never logged) and dropped when the chunk commits. */
 const STAGE = 'integrador_get_stage';
 
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIALS = /[\\\t\n\r]/g;
+
 /** A value in COPY's text format: \N for NULL; backslash, tab, newline and carriage return escaped. */
 function copyField(value: unknown, kind: ColumnClass): string {
-  const text = asText(value, kind);
+  // Most values are text already (asText would hand them back as they are).
+  const text = typeof value === 'string' ? value : asText(value, kind);
   if (text === null) return '\\N';
-  return /[\\\t\n\r]/.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] as string) : text;
+  return COPY_SPECIAL.test(text) ? text.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c] as string) : text;
 }
 
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
-/** The chunk as COPY text, a few hundred rows per piece (no one huge string, no array per value). */
-function* copyText(kinds: readonly ColumnClass[], records: readonly SyncRecord[]): Generator<string> {
+/**
+ * The chunk as COPY text, a few hundred rows per piece (no one huge string, no array per value); `prefix` (the
+ * engine's stamp fields, tab-terminated) starts every line when the chunk is copied straight into the table.
+ */
+function* copyText(kinds: readonly ColumnClass[], records: readonly SyncRecord[], prefix = ''): Generator<string> {
   let piece = '';
   for (let r = 0; r < records.length; r++) {
     const values = (records[r] as SyncRecord).values;
-    let line = '';
+    let line = prefix;
     for (let i = 0; i < kinds.length; i++) line += (i === 0 ? '' : '\t') + copyField(values[i], kinds[i] as ColumnClass);
     piece += `${line}\n`;
     if (r % 500 === 499) {
@@ -139,6 +146,56 @@ async function upsertPostgres(
   const arrays = data.map((col, i) => sql`${records.map((r) => asText(r.values[i], col.kind))}::text[]`);
   const result = await pgUpsertFrom(target, stamp, sql`unnest(${sql.join(arrays)}) AS u(${sql.join(aliases)})`).execute(trx);
   return Number(result.numAffectedRows ?? 0);
+}
+
+/** The engine's own values as COPY text fields, by stamp column (the same values pgStampValues writes). */
+function copyStampFields(stamp: RowStamp): Record<string, string> {
+  return {
+    empresa_id: String(stamp.empresaId),
+    empresa_filial_id: stamp.filialId === null ? '\\N' : String(stamp.filialId),
+    origem_integracao_id: String(stamp.integracaoId),
+    origem_geracao: String(stamp.geracao),
+    removido_origem_em: '\\N',
+    atualizado_em: new Date().toISOString(),
+  };
+}
+
+/**
+ * PostgreSQL, a chunk none of whose keys the table holds yet (a first load): COPY straight into the table, the
+ * engine's stamp columns first — what `psql COPY` itself does, with the tenant guard's row triggers firing on each
+ * row. A key already there fails the COPY with a unique violation (isUniqueViolation) and the caller's transaction
+ * must be rolled back; the rows are then upserted through the staging table.
+ */
+async function copyIntoTable(
+  db: Kysely<Database>,
+  trx: Transaction<Database>,
+  target: UpsertTarget,
+  stamp: RowStamp,
+  records: readonly SyncRecord[],
+): Promise<number | null> {
+  const { table } = target;
+  const data = target.columns.map((c) => column(table, c));
+  const stamps = stampColumns(table);
+  const fields = copyStampFields(stamp);
+  const prefix = stamps.map((c) => `${fields[c] as string}\t`).join('');
+  const names = [...stamps, ...data.map((c) => c.name)].map((c) => `"${c.replaceAll('"', '""')}"`);
+  const statement = `COPY "${table.name.replaceAll('"', '""')}" (${names.join(', ')}) FROM STDIN`;
+  const copied = await copyFromText(
+    db,
+    trx,
+    statement,
+    copyText(
+      data.map((c) => c.kind),
+      records,
+      prefix,
+    ),
+  );
+  return copied ? records.length : null;
+}
+
+/** True for PostgreSQL's unique violation (23505): a key copied straight into the table was already there. */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
 }
 
 /** The engine's own values as bound parameters (MySQL, SQLite), by stamp column. */
@@ -230,7 +287,11 @@ function upsertSqlite(
   return runPerRow(db, trx, statement, parameters());
 }
 
-/** Upserts a chunk of records into the CRM table by (empresa_id, key), set-based; returns the rows the database reports written. */
+/**
+ * Upserts a chunk of records into the CRM table by (empresa_id, key), set-based; returns the rows the database
+ * reports written. `insertOnly` (PostgreSQL): the caller expects none of the keys in the table, and the chunk is
+ * COPYed straight into it; a key that is there fails the transaction (isUniqueViolation), to be run again without.
+ */
 export async function upsertRecords(
   db: Kysely<Database>,
   trx: Transaction<Database>,
@@ -238,14 +299,30 @@ export async function upsertRecords(
   target: UpsertTarget,
   stamp: RowStamp,
   records: readonly SyncRecord[],
+  options: { insertOnly?: boolean } = {},
 ): Promise<number> {
   if (records.length === 0) return 0;
-  if (dialect === 'postgres') return upsertPostgres(db, trx, target, stamp, records);
+  if (dialect === 'postgres') {
+    const copied = options.insertOnly ? await copyIntoTable(db, trx, target, stamp, records) : null;
+    return copied ?? upsertPostgres(db, trx, target, stamp, records);
+  }
   if (dialect === 'sqlite') {
     const written = upsertSqlite(db, trx, target, stamp, records);
     if (written !== null) return written;
   }
   return upsertValues(trx, dialect, target, stamp, records);
+}
+
+/** True when the CRM table holds any row of the empresa (one index probe on its (empresa_id, key) unique index). */
+export async function hasTenantRows(db: Kysely<Database>, table: CrmTable, empresaId: number): Promise<boolean> {
+  // biome-ignore lint/suspicious/noExplicitAny: see upsertValues.
+  const found = await (db as unknown as Kysely<any>)
+    .selectFrom(table.name)
+    .select(sql`1`.as('one'))
+    .where('empresa_id', '=', empresaId)
+    .limit(1)
+    .execute();
+  return found.length > 0;
 }
 
 /** Reconcile: marks the rows this integracao wrote that the finished pass did not see (never deletes them). */

@@ -17,6 +17,18 @@ export function cursorOf(value: unknown): CursorValue | null {
   return { text: String(value), type: 'text' };
 }
 
+/**
+ * A test for "this source value is at the cursor" (cursorOf(value).text === cursor.text) that does not make text of
+ * every row: a Date is compared by its time (what its ISO text stands for), anything else by cursorOf.
+ */
+export function atCursor(cursor: CursorValue): (value: unknown) => boolean {
+  if (cursor.type === 'date') {
+    const ms = Date.parse(cursor.text);
+    return (value) => (value instanceof Date ? value.getTime() === ms : cursorOf(value)?.text === cursor.text);
+  }
+  return (value) => cursorOf(value)?.text === cursor.text;
+}
+
 /** The value bound for `cursor >= ?`: a Date for dates (date literal syntax differs per database), a number when it fits. */
 export function cursorParameter(cursor: CursorValue): unknown {
   if (cursor.type === 'date') return new Date(cursor.text);

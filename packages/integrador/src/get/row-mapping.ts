@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SourceRow } from '@integrador/sources';
 import type { CrmTable } from './crm-table';
-import { type CursorValue, cursorOf } from './cursor';
 import { GetConfigError } from './get-errors';
 import type { GetSettings } from './get-settings';
 
@@ -33,7 +32,8 @@ export interface ColumnPlan {
  */
 export interface SyncRecord {
   key: string;
-  cursor: CursorValue | null;
+  /** The cursor column's value as read (null for none): made text (cursorOf) only for the rows that need it. */
+  cursorValue: unknown;
   /** Values in the order of ColumnPlan.pairs; key columns hold the trimmed key text. */
   values: unknown[];
   /** The row as read (for sql_insert / sql_update #vars#, and the signature). */
@@ -115,6 +115,6 @@ export function toRecord(plan: ColumnPlan, row: SourceRow): SyncRecord | null {
     const index = keyIndexes[i] as number;
     if (index >= 0) values[index] = parts[i];
   }
-  const cursor = plan.cursorSource === null ? null : cursorOf(row[plan.cursorSource]);
-  return { key, cursor, values, row };
+  const cursorValue = plan.cursorSource === null ? null : (row[plan.cursorSource] ?? null);
+  return { key, cursorValue, values, row };
 }

@@ -131,6 +131,26 @@ describe.each(PAIRS)('GET pull of E085CLI from %s into a %s CRM', (driver, crmDi
     }
   });
 
+  it('a first load meeting a key written meanwhile by someone else upserts it, once', async () => {
+    const id = await seedGetIntegracao(crm.db, EMPRESA, source, { tamanho_lote: 1000 });
+    // After the first chunk (a first load: the table held no row of the empresa), the CRM gets a conta with a key the
+    // source sends later; the load must not fail on it, nor write it twice.
+    const first = await runGetOnce(crm, reader, EMPRESA, id, {
+      onProgress: async (progress) => {
+        if (progress.chunks === 1)
+          await crm.db
+            .insertInto('contas')
+            .values({ empresa_id: EMPRESA, id_erp: String(ROWS), nome: 'Criada no CRM' })
+            .execute();
+      },
+    });
+    expect(first).toMatchObject({ rowsRead: ROWS, rowsWritten: ROWS });
+    const rows = await contas();
+    expect(rows.length).toBe(ROWS);
+    expect(new Set(rows.map((r) => r.id_erp)).size).toBe(ROWS);
+    expect((await byIdErp()).get(String(ROWS))).toMatchObject({ nome: customer(ROWS).NOMCLI, origem_integracao_id: id });
+  });
+
   it('rows sharing the cursor value across a chunk boundary are all synced after an interrupted run', async () => {
     const id = await seedGetIntegracao(crm.db, EMPRESA, source, { tamanho_lote: 100 });
     const shared = new Date(customer(ROWS).DATALT.getTime() + 7200_000);

@@ -22,8 +22,8 @@ import { ForeignRowError } from '../runs/run-errors';
 import { isStatementError } from '../set/consulta-rows';
 import { PermanentError } from '../set/permanent-error';
 import { type CrmTable, describeCrmTable, hasTenantUniqueKey } from './crm-table';
-import { markRemoved, type RowStamp, upsertRecords, writeWithTemplates } from './crm-write';
-import { type CursorValue, savedCursor } from './cursor';
+import { hasTenantRows, isUniqueViolation, markRemoved, type RowStamp, upsertRecords, writeWithTemplates } from './crm-write';
+import { atCursor, type CursorValue, cursorOf, savedCursor } from './cursor';
 import type { GetDefinition } from './get-definition';
 import { GetConfigError, SyncBusyError, SyncLeaseLostError, sideError } from './get-errors';
 import type { GetSettings } from './get-settings';
@@ -59,6 +59,8 @@ interface RunState {
   startCursor: CursorValue | null;
   cursor: CursorValue | null;
   plan: ColumnPlan | null;
+  /** The table held no row of the tenant when the run began: chunks are inserted, not upserted, until a key collides. */
+  insertOnly: boolean;
   progress: GetRunProgress;
   skipped: number;
 }
@@ -115,27 +117,31 @@ async function fenced(
 
 /** Drops rows committed before at exactly the start cursor value (same key, same signature) and repeated keys. */
 async function dedupe(ctx: GetRunContext, run: RunState, records: SyncRecord[]): Promise<SyncRecord[]> {
-  const start = run.startCursor;
   const plan = run.plan;
-  let atStart: Map<string, string> = new Map();
-  if (start !== null) {
-    const candidates = records.filter((r) => r.cursor?.text === start.text).map((r) => r.key);
-    if (candidates.length > 0)
-      atStart = await findCursorKeys(ctx.db, ctx.tenant.empresaId, ctx.definition.integracao.id, [...new Set(candidates)]);
+  // Only rows at the start cursor were possibly committed before: the others need no signature.
+  const isAtStart = run.startCursor === null ? null : atCursor(run.startCursor);
+  const atStart = isAtStart === null ? [] : records.filter((r) => isAtStart(r.cursorValue));
+  let fresh = records;
+  if (atStart.length > 0 && plan !== null) {
+    const saved = await findCursorKeys(ctx.db, ctx.tenant.empresaId, ctx.definition.integracao.id, [...new Set(atStart.map((r) => r.key))]);
+    const unchanged = new Set(
+      atStart.filter((r) => {
+        const signature = saved.get(r.key);
+        return signature !== undefined && signature === signatureOf(plan, r);
+      }),
+    );
+    if (unchanged.size > 0) fresh = records.filter((r) => !unchanged.has(r));
   }
+  // A key twice in one chunk: the later row (ordered by cursor) wins; one statement may not touch a row twice.
+  const keys = new Set<string>();
+  for (const record of fresh) keys.add(record.key);
+  if (keys.size === fresh.length) return fresh;
   const byKey = new Map<string, SyncRecord>();
-  let repeated = false;
-  for (const record of records) {
-    // Only rows at the start cursor were possibly committed before: the others need no signature.
-    if (start !== null && plan !== null && record.cursor?.text === start.text) {
-      const saved = atStart.get(record.key);
-      if (saved !== undefined && saved === signatureOf(plan, record)) continue;
-    }
-    // A key twice in one chunk: the later row (ordered by cursor) wins; one statement may not touch a row twice.
-    if (byKey.delete(record.key)) repeated = true;
+  for (const record of fresh) {
+    byKey.delete(record.key);
     byKey.set(record.key, record);
   }
-  return repeated || byKey.size !== records.length ? [...byKey.values()] : records;
+  return [...byKey.values()];
 }
 
 /** The cursor after a chunk (rows come ordered by it) and the keys at that value, to dedupe the next >= read. */
@@ -144,12 +150,12 @@ function cursorAfter(
   records: readonly SyncRecord[],
 ): { cursor: CursorValue | null; keysAtCursor: SyncRecord[]; replace: boolean } {
   let last: CursorValue | null = null;
-  for (const record of records) if (record.cursor !== null) last = record.cursor;
+  for (let i = records.length - 1; i >= 0 && last === null; i--) last = cursorOf((records[i] as SyncRecord).cursorValue);
   if (last === null) return { cursor: run.cursor, keysAtCursor: [], replace: false };
-  const at = last.text;
+  const isAtLast = atCursor(last);
   const keysAtCursor = new Map<string, SyncRecord>();
-  for (const record of records) if (record.cursor?.text === at) keysAtCursor.set(record.key, record);
-  return { cursor: last, keysAtCursor: [...keysAtCursor.values()], replace: run.cursor?.text !== at };
+  for (const record of records) if (isAtLast(record.cursorValue)) keysAtCursor.set(record.key, record);
+  return { cursor: last, keysAtCursor: [...keysAtCursor.values()], replace: run.cursor?.text !== last.text };
 }
 
 function toRecords(ctx: GetRunContext, run: RunState, rows: readonly SourceRow[], table: CrmTable | null): SyncRecord[] {
@@ -182,9 +188,9 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
   const incremental = settings.mode === 'incremental';
   const next = incremental ? cursorAfter(run, all) : { cursor: run.cursor, keysAtCursor: [], replace: false };
   const plan = run.plan;
-  try {
-    // The run's tenant scope: the database's guard refuses any row of another empresa (sql_insert/sql_update included).
-    await withTenantScope(ctx.db, ctx.dialect, ctx.tenant.empresaId, async (trx) => {
+  // The run's tenant scope: the database's guard refuses any row of another empresa (sql_insert/sql_update included).
+  const write = () =>
+    withTenantScope(ctx.db, ctx.dialect, ctx.tenant.empresaId, async (trx) => {
       if (table && plan)
         await upsertRecords(
           ctx.db,
@@ -193,6 +199,7 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
           { table, keyColumns: settings.keyColumns, columns: plan.pairs.map((p) => p.target) },
           run.stamp,
           records,
+          { insertOnly: run.insertOnly },
         );
       else
         await writeWithTemplates(trx, ctx.dialect, settings, baseValues(ctx, run), records, {
@@ -211,6 +218,16 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
       await fenced(trx, ctx, run, incremental && next.cursor ? { cursor: { valor: next.cursor.text, tipo: next.cursor.type } } : {});
       await addSyncRunCounts(trx, run.runId, counts);
     });
+  try {
+    try {
+      await write();
+    } catch (err) {
+      if (!run.insertOnly || !isUniqueViolation(err)) throw err;
+      // A key is in the table after all (written by an earlier chunk of this run, or by someone else meanwhile): the
+      // transaction rolled back whole, and this chunk and the rest of the run take the upsert path.
+      run.insertOnly = false;
+      await write();
+    }
   } catch (err) {
     if (isTenantGuardViolation(err)) {
       throw new ForeignRowError(
@@ -279,6 +296,7 @@ async function begin(ctx: GetRunContext): Promise<RunState> {
     startCursor,
     cursor: settings.mode === 'incremental' ? startCursor : savedCursor(state),
     plan: null,
+    insertOnly: false,
     progress: { phase: 'lendo', rowsRead: 0, rowsWritten: 0, chunks: 0, startedAt: new Date().toISOString() },
     skipped: 0,
   };
@@ -427,6 +445,8 @@ export async function runGet(ctx: GetRunContext): Promise<GetRunResult> {
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, abort.signal]) : abort.signal;
   const stopLease = keepLease(ctx, run, abort);
   try {
+    // A first load into a table without a row of this empresa: the chunks are COPYed straight into it (crm-write.ts).
+    if (table && ctx.dialect === 'postgres') run.insertOnly = !(await onCrm(() => hasTenantRows(ctx.db, table, ctx.tenant.empresaId)));
     const removed = await pull(ctx, run, table, signal);
     const history = await onCrm(() => findSyncRun(ctx.db, run.runId));
     const totals = {
