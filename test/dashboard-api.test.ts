@@ -1,4 +1,4 @@
-import { reconcileSchedules } from '@integrador/runtime';
+import { reconcileSchedules } from '@integrador/integrador';
 import { recordJobEvent } from '@integrador/store';
 import { DEFAULT_CREDENTIALS, INVALID_CREDENTIALS } from './fixtures/senior-g5';
 import { DashboardHarness, LOGIN_RATE_LIMIT, PASSWORD, WRONG_ERP_PASSWORD } from './support/dashboard-harness';

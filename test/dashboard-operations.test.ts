@@ -1,5 +1,5 @@
+import { reconcileSchedules } from '@integrador/integrador';
 import { isTenantPaused } from '@integrador/queue';
-import { reconcileSchedules } from '@integrador/runtime';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
 import { DashboardHarness } from './support/dashboard-harness';
 

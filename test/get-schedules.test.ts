@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { schedulerIdOf } from '@integrador/integrador';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, listSchedulers, waitUntilReady } from '@integrador/queue';
-import { schedulerIdOf } from '@integrador/runtime';
 import { createEmpresa } from '@integrador/store';
 import type { Job } from 'bullmq';
 import { createScratchSource, type ScratchSource } from '../packages/sources/src/test/scratch-sources';

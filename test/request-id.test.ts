@@ -1,8 +1,7 @@
 import { Writable } from 'node:stream';
 import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, startQueueWorker, waitUntilReady } from '@integrador/queue';
-import { pingProcessor } from '@integrador/runtime';
+import { createRedis, JobProducer, pingProcessor, startQueueWorker, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';

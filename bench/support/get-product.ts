@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseConnections } from '@integrador/connections';
-import { admitRun, buildSourceQuery, DEFAULT_CHUNK_SIZE, getDefinitionOf } from '@integrador/integrador';
+import { admitRun, buildSourceQuery, createSourceReaderFactory, DEFAULT_CHUNK_SIZE, getDefinitionOf } from '@integrador/integrador';
 import type { GetRunResult } from '@integrador/jobs';
 import { enqueueGetRun, type JobProducer } from '@integrador/queue';
-import { createSourceReaderFactory } from '@integrador/runtime';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '../../test/support/databases';
 import { type AppProcess, buildApps, spawnCompiledApp } from '../../test/support/processes';

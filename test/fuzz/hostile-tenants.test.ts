@@ -5,7 +5,7 @@ import { createEmpresa, createFilial, createServicoEndpoint, issueApiKey } from 
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../../apps/ingress/src/build-app';
-import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis-server';
 import { prng, type Schema, valid } from './generators';
 
@@ -32,9 +32,9 @@ const logger = createLogger({ name: 'hostile', level: 'silent' });
 /**
  * Generated from the OpenAPI document: every route with an id in its path, called with the key of another tenant
  * (and of another filial of the owner) on the owner's objects, must answer 404 and leave the owner's rows and jobs as
- * they were.
+ * they were — on every CRM dialect (the filial and tenant filters are SQL each database runs).
  */
-describe('hostile tenants matrix', () => {
+describe.each(ALL_DIALECTS)('hostile tenants matrix on a %s CRM', (dialect) => {
   let database: TestDatabase;
   let redis: Redis;
   let producer: JobProducer;
@@ -47,7 +47,7 @@ describe('hostile tenants matrix', () => {
   let empresaA = 0;
 
   beforeAll(async () => {
-    database = await createTestDatabase('postgres');
+    database = await createTestDatabase(dialect);
     prefix = testPrefix();
     redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
     await waitUntilReady(redis);

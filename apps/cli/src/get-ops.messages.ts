@@ -1,5 +1,5 @@
 import { defineTexts } from '@integrador/i18n';
-import type { EndpointScheduleEntry, InvalidSchedule, ReconcileReport, ScheduleEntry } from '@integrador/runtime';
+import type { EndpointScheduleEntry, InvalidSchedule, ReconcileReport, ScheduleEntry } from '@integrador/integrador';
 import type { Locale } from './messages';
 
 /** The texts of `schedules list|sync` and of a GET run's progress, in one locale (kept apart from messages.ts). */

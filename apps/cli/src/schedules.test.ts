@@ -1,7 +1,7 @@
+import { schedulerIdOf } from '@integrador/integrador';
 import type { GetRunResult, IntegrationRunPayload } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, listSchedulers, startQueueWorker, waitUntilReady } from '@integrador/queue';
-import { schedulerIdOf } from '@integrador/runtime';
 import { createEmpresa } from '@integrador/store';
 import type { Worker } from 'bullmq';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';

@@ -1,6 +1,6 @@
+import { dashboardPlugin } from '@integrador/dashboard';
 import { startProducerApp } from '@integrador/runtime';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { dashboardPlugin } from './dashboard-plugin';
 
 /** Runs the dashboard on its own (a fleet where the ingress does not serve it), on DASHBOARD_PORT. */
 async function main(): Promise<void> {

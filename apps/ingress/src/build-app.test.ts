@@ -1,7 +1,6 @@
 import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, startQueueWorker, waitUntilReady } from '@integrador/queue';
-import { pingProcessor } from '@integrador/runtime';
+import { createRedis, JobProducer, pingProcessor, startQueueWorker, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, createFilial, issueApiKey, revokeApiKey } from '@integrador/store';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';

@@ -1,5 +1,9 @@
-import { DanglingDependencyError, DependencyCycleError, PrerequisiteNotRunnableError } from '@integrador/integrador';
-import { StepQueueUnavailableError } from '@integrador/runtime';
+import {
+  DanglingDependencyError,
+  DependencyCycleError,
+  PrerequisiteNotRunnableError,
+  StepQueueUnavailableError,
+} from '@integrador/integrador';
 import { HttpError } from './http-error';
 
 /** What the refused request would have done, for the message ("nada foi enfileirado" / "nothing was saved"). */

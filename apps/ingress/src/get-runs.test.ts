@@ -1,8 +1,8 @@
 import { parseConnections } from '@integrador/connections';
+import { reconcileSchedules } from '@integrador/integrador';
 import type { GetRunProgress } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, startQueueWorker, waitUntilReady } from '@integrador/queue';
-import { reconcileSchedules } from '@integrador/runtime';
 import { createEmpresa, createFilial, finishSyncRun, issueApiKey, startSyncRun } from '@integrador/store';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';

@@ -3,13 +3,13 @@ import { createLogger } from '@integrador/logging';
 import {
   createRedis,
   JobProducer,
+  pingProcessor,
   type QueueHandlers,
   startQueueWorker,
   TenantLimiter,
   waitUntilReady,
   writeLimitsMirror,
 } from '@integrador/queue';
-import { pingProcessor } from '@integrador/runtime';
 import { createEmpresa, createFilial, issueApiKey } from '@integrador/store';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';

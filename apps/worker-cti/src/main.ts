@@ -1,5 +1,6 @@
 import { SettingsCache } from '@integrador/cti';
-import { pingProcessor, runWorkerApp } from '@integrador/runtime';
+import { pingProcessor } from '@integrador/queue';
+import { runWorkerApp } from '@integrador/runtime';
 import { startCtiSweep } from './cti-sweep';
 import { createCallEventProcessor } from './processors/call-event.processor';
 import { createClickToCallProcessor } from './processors/click-to-call.processor';

@@ -1,7 +1,9 @@
-import { oneRunPerIntegration, oneSyncPerService } from '@integrador/queue';
-import { abandonFailedGetRun, pingProcessor, runWorkerApp, startGetSchedules } from '@integrador/runtime';
+import { abandonFailedGetRun } from '@integrador/integrador';
+import { oneRunPerIntegration, oneSyncPerService, pingProcessor } from '@integrador/queue';
+import { runWorkerApp } from '@integrador/runtime';
 import { createEndpointSyncProcessor } from './processors/endpoint-sync.processor';
 import { createIntegrationRunProcessor } from './processors/integration-run.processor';
+import { startGetSchedules } from './schedules.service';
 
 // The get worker: GET pulls from the customers' ERP databases and JSON endpoint services (seed 003) into the CRM;
 // one process per replica, scaled on the "get" queue.

@@ -1,4 +1,5 @@
-import { pingProcessor, runWorkerApp } from '@integrador/runtime';
+import { pingProcessor } from '@integrador/queue';
+import { runWorkerApp } from '@integrador/runtime';
 import { createIntegrationRunProcessor } from './processors/integration-run.processor';
 
 // The set worker: SET pushes to receptors (SOAP, REST, databases); one process per replica, scaled on the "set" queue.

@@ -1,5 +1,7 @@
-import { pingProcessor, runWorkerApp, startWebhookServices } from '@integrador/runtime';
+import { pingProcessor } from '@integrador/queue';
+import { runWorkerApp } from '@integrador/runtime';
 import { createWebhookDeliverProcessor } from './processors/webhook-deliver.processor';
+import { startWebhookServices } from './webhook-services';
 
 // The webhook worker: signed deliveries of CRM changes to the tenants' endpoints (seed 004) and, with
 // WEBHOOK_CAPTURE=triggers, the capture outbox drain; one process per replica, scaled on the "webhook" queue.

@@ -267,7 +267,7 @@ export const EnvSchema = Type.Object({
     maximum: 600000,
     'x-expected': 'milliseconds from 50 to 600000 (how often worker-webhook drains the capture outbox)',
   }),
-  // The operators' dashboard (apps/dashboard).
+  // The operators' dashboard (packages/dashboard, run alone by apps/dashboard).
   DASHBOARD: Type.Union([Type.Literal('on'), Type.Literal('off')], {
     default: 'on',
     'x-expected': "on or off (whether the ingress serves the operators' dashboard under /dashboard)",

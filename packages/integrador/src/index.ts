@@ -54,8 +54,10 @@ export {
   planIntegrationRun,
 } from './run-plan';
 export * from './runs/index';
+export * from './schedules/index';
 export * from './set/index';
 export { planValues, writeBackValues } from './set-plan';
+export { knownConnections, lintStoredConfiguration } from './stored-config-lint';
 export {
   type CompiledTemplate,
   compileTemplate,

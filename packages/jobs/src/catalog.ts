@@ -31,8 +31,8 @@ function define<S extends TSchema>(schema: S, description: string, policy: JobPo
 }
 
 /**
- * Every job each queue accepts. Issues 3–5 add their job kinds here (integration.run on set/get,
- * cti.event, webhook.deliver); workers must then provide a handler or fail to compile.
+ * Every job each queue accepts (integration.run on set/get, cti.event, webhook.deliver …); a worker must provide a
+ * handler for each job kind of its queue or fail to compile.
  */
 export const JOB_CATALOG = {
   set: {

@@ -13,6 +13,7 @@ export {
 } from './integration-runs';
 export type { JobObserver, ObservedJobEvent } from './job-observer';
 export { type EnqueueOptions, JobProducer, type QueueCounts, queueOptions } from './job-producer';
+export { createJobRecorder } from './job-recorder';
 export {
   getScheduler,
   InvalidCronError,
@@ -28,12 +29,14 @@ export { countedForFairness, FairnessLedger, FairPriorities, MAX_PRIORITY } from
 export { LimitDelayError, type LimitReason } from './limits/limit-delay-error';
 export { type LimitScope, limitKeys, parseScope, scopeName } from './limits/limit-keys';
 export { decodeLimit, encodeLimit, type LimitRule, type ScopeLimit } from './limits/limit-rule';
+export { applyLimitChange, LIMITS_SETTLE_MS, restoreLimitsMirror, syncLimits, toLimitRule } from './limits/limits-config';
 export { LimitsConfigCache, readLimitsMirror, writeLimitsMirror } from './limits/limits-mirror';
 export { readLimitStatus, type ScopeStatus } from './limits/limits-status';
 export { releaseReservations } from './limits/release-reservations';
 export { NO_LIMITS } from './limits/run-with-limits';
 export { type JobLimits, type Lease, TenantLimiter, type TenantLimiterOptions } from './limits/tenant-limiter';
 export { isPermanentError, PermanentJobFailure, toJobFailure } from './permanent-failure';
+export { pingProcessor } from './ping.processor';
 export { type JobContext, type JobHandler, type QueueHandlers, startQueueWorker } from './queue-worker';
 export {
   assertReady,

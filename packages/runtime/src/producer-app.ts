@@ -1,9 +1,8 @@
 import { type Config, loadConfigOrExit } from '@integrador/config';
-import type { ConnectionsRegistry } from '@integrador/connections';
+import { type ConnectionsRegistry, loadConnections } from '@integrador/connections';
 import { createLogger, type Logger } from '@integrador/logging';
 import { createRedis, JobProducer, ShutdownRegistry } from '@integrador/queue';
 import { type CrmDatabase, createDatabase, migrateToLatest } from '@integrador/store';
-import { loadConnections } from './connections';
 
 /** What an HTTP app that enqueues (the ingress, the dashboard on its own) runs on. */
 export interface ProducerApp {

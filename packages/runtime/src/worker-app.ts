@@ -1,13 +1,16 @@
 import { type Config, loadConfigOrExit } from '@integrador/config';
-import type { ConnectionsRegistry } from '@integrador/connections';
+import { type ConnectionsRegistry, loadConnections } from '@integrador/connections';
+import { createSourceReaderFactory, type SourceReaderFactory } from '@integrador/integrador';
 import type { QueueName } from '@integrador/jobs';
 import { createLogger, type Logger } from '@integrador/logging';
 import {
   assertRedisSafe,
+  createJobRecorder,
   createRedis,
   type JobObserver,
   type QueueHandlers,
   RedisConfigurationError,
+  restoreLimitsMirror,
   ShutdownRegistry,
   startQueueWorker,
   startWedgeGuard,
@@ -15,13 +18,9 @@ import {
   waitUntilReady,
 } from '@integrador/queue';
 import { type CrmDatabase, createDatabase } from '@integrador/store';
-import { loadConnections } from './connections';
-import { createSourceReaderFactory, type SourceReaderFactory } from './get-services';
-import { createJobRecorder } from './job-recorder';
-import { restoreLimitsMirror } from './limits-config';
+import { type BatcherFactory, createBatcherFactory, createTransportFactory, type TransportFactory } from '@integrador/transports';
 import { startMetricsServer } from './metrics/metrics-server';
 import { createWorkerMetrics } from './metrics/worker-metrics';
-import { createTransportFactory, type TransportFactory } from './set-services';
 
 /** What a worker app's handler factory receives. */
 export interface WorkerDeps {
@@ -33,6 +32,8 @@ export interface WorkerDeps {
   connections: ConnectionsRegistry;
   /** SET receptors' transports, one per connection (closed at shutdown). */
   transports: TransportFactory;
+  /** SET receptors' micro-batchers, one per (tenant, integration) with lote_maximo > 1 (bounded; awaited at shutdown). */
+  batchers: BatcherFactory;
   /** GET sources' readers, one per connection (closed at shutdown). */
   sources: SourceReaderFactory;
 }
@@ -73,6 +74,9 @@ export async function runWorkerApp<Q extends QueueName>(
   shutdown.add('database', () => database.destroy());
   const transports = createTransportFactory();
   shutdown.add('transports', () => transports.close());
+  // Closed before the transports (steps run in reverse): a batch still under way finishes on its transport.
+  const batchers = createBatcherFactory();
+  shutdown.add('batchers', () => batchers.close());
   const sources = createSourceReaderFactory();
   shutdown.add('sources', () => sources.close());
 
@@ -126,7 +130,7 @@ export async function runWorkerApp<Q extends QueueName>(
   shutdown.add('job records', () => recorder.drain());
   const worker = startQueueWorker({
     queue,
-    handlers: createHandlers({ config, logger, database, connections, transports, sources }, services),
+    handlers: createHandlers({ config, logger, database, connections, transports, batchers, sources }, services),
     onFinalFailure: async (job, err) => void (await Promise.all(finalFailures.map((handler) => handler(job, err)))),
     connection: redis,
     prefix: config.keyPrefix,

@@ -1,3 +1,4 @@
+export { type BatcherFactory, createBatcherFactory } from './batcher-factory';
 export { type BatchingOptions, batchingTransport } from './batching-transport';
 export { createDatabaseTransport } from './database-transport';
 export { InvalidIntegrationError, OutboundAddressError, ReceptorError, TransientTransportError } from './errors';
@@ -22,3 +23,4 @@ export { createRestTransport } from './rest-transport';
 export { SoapClientCache, sharedSoapClientCache } from './soap-client-cache';
 export { createSoapTransport } from './soap-transport';
 export type { Transport, TransportExchange, TransportRequest, TransportResult } from './transport';
+export { createTransportFactory, type TransportFactory } from './transport-factory';

@@ -1,6 +1,6 @@
 import { loadConfig } from '@integrador/config';
-import { formatFinding, type LintFinding } from '@integrador/integrador';
-import { lintStoredConfiguration, loadConnections } from '@integrador/runtime';
+import { loadConnections } from '@integrador/connections';
+import { formatFinding, type LintFinding, lintStoredConfiguration } from '@integrador/integrador';
 import type { Command } from 'commander';
 import { type Cli, parseId, print, printError, printJson, withDatabase } from '../cli-context';
 

@@ -1,5 +1,5 @@
 import { loadConfig } from '@integrador/config';
-import { loadConnections } from '@integrador/runtime';
+import { loadConnections } from '@integrador/connections';
 import { type ConnectionTestResult, testConnection } from '@integrador/sources';
 import type { Command } from 'commander';
 import { type Cli, print, printError, printJson } from '../cli-context';

@@ -1,6 +1,6 @@
 import { loadConfig } from '@integrador/config';
 import type { QueueName } from '@integrador/jobs';
-import { applyLimitChange, syncLimits, toLimitRule } from '@integrador/runtime';
+import { applyLimitChange, syncLimits, toLimitRule } from '@integrador/queue';
 import { type LimiteScope, listLimites, removeLimite, upsertLimite } from '@integrador/store';
 import type { Command } from 'commander';
 import { type Cli, parseId, print, printJson, requireText, withDatabase } from '../cli-context';

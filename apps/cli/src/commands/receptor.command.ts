@@ -1,8 +1,8 @@
 import { loadConfig } from '@integrador/config';
-import { isPermanent, type PrepareContext, previewSet, runInfo } from '@integrador/integrador';
-import { createTransportFactory, loadConnections, resolveSetTarget } from '@integrador/runtime';
+import { loadConnections } from '@integrador/connections';
+import { isPermanent, type PrepareContext, previewSet, resolveSetTarget, runInfo } from '@integrador/integrador';
 import type { DialectName, Integracao } from '@integrador/store';
-import { SoapClientCache, TransientTransportError, type Transport } from '@integrador/transports';
+import { createTransportFactory, SoapClientCache, TransientTransportError, type Transport } from '@integrador/transports';
 import type { Command } from 'commander';
 import { type Cli, print, printError, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';

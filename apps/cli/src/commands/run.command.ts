@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@integrador/config';
 import type { SetRunResult } from '@integrador/integrador';
+import { enqueuePlannedRun, StepQueueUnavailableError } from '@integrador/integrador';
 import type { GetRunResult } from '@integrador/jobs';
 import { findBlockingFailure, type JobProducer } from '@integrador/queue';
-import { enqueuePlannedRun, StepQueueUnavailableError } from '@integrador/runtime';
 import type { Command } from 'commander';
 import { type Cli, print, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';

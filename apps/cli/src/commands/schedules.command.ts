@@ -5,7 +5,7 @@ import {
   listSchedules,
   reconcileSchedules,
   type ScheduleEntry,
-} from '@integrador/runtime';
+} from '@integrador/integrador';
 import { type CrmDatabase, listGetIntegracoes } from '@integrador/store';
 import type { Command } from 'commander';
 import { type Cli, parseId, print, printError, printJson, withDatabase } from '../cli-context';

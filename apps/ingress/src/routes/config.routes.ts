@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ConnectionsRegistry } from '@integrador/connections';
-import { lintStoredConfiguration } from '@integrador/runtime';
+import { lintStoredConfiguration } from '@integrador/integrador';
 import type { CrmDatabase } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import { localeOf } from '../i18n';

@@ -6,7 +6,7 @@ import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { createTestDatabase, TEST_SERVERS, type TestDatabase } from '../../../../test/support/databases';
+import { ALL_DIALECTS, createTestDatabase, TEST_SERVERS, type TestDatabase } from '../../../../test/support/databases';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../../test/support/redis-server';
 import { buildApp } from '../build-app';
 
@@ -21,7 +21,8 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe('POST /v1/connections/:name/test', () => {
+// Which tenant may test which connection is read from the CRM's conexao_integracao and integracao rows: every dialect.
+describe.each(ALL_DIALECTS)('POST /v1/connections/:name/test (%s CRM)', (dialect) => {
   let database: TestDatabase;
   let redis: Redis;
   let producer: JobProducer;
@@ -32,7 +33,7 @@ describe('POST /v1/connections/:name/test', () => {
   let keyB: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase('sqlite');
+    database = await createTestDatabase(dialect);
     prefix = testPrefix();
     redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
     await waitUntilReady(redis);

@@ -1,15 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   admitRun,
+  enqueuePlannedRun,
   isPermanent,
   isRunnableOn,
   type Parametros,
   type PlannedStep,
   type RunCaller,
   RunRefusedError,
+  StepQueueUnavailableError,
 } from '@integrador/integrador';
 import type { JobProducer } from '@integrador/queue';
-import { enqueuePlannedRun, StepQueueUnavailableError } from '@integrador/runtime';
 import { type CrmDatabase, listIntegracoes } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, IdempotencyHeaders } from '../schemas';

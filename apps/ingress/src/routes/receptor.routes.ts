@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ConnectionsRegistry } from '@integrador/connections';
-import { admitRun, type Parametros, previewSet, runInfo } from '@integrador/integrador';
-import { resolveSetTarget, type TransportFactory } from '@integrador/runtime';
+import { admitRun, type Parametros, previewSet, resolveSetTarget, runInfo } from '@integrador/integrador';
 import type { CrmDatabase, Tenant } from '@integrador/store';
+import type { TransportFactory } from '@integrador/transports';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, IdParams } from '../schemas';
 import { RunBody, RunQuery } from './runs.routes';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Parametros } from '@integrador/integrador';
+import { enqueueIntegrationRun } from '@integrador/integrador';
 import type { JobProducer } from '@integrador/queue';
-import { enqueueIntegrationRun } from '@integrador/runtime';
 import type { CrmDatabase } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, IdempotencyHeaders, IdParams } from '../schemas';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { listEndpointSchedules, listSchedules } from '@integrador/integrador';
 import type { JobProducer } from '@integrador/queue';
-import { listEndpointSchedules, listSchedules } from '@integrador/runtime';
 import type { CrmDatabase } from '@integrador/store';
 import { type TSchema, Type } from '@sinclair/typebox';
 import { ErrorResponse } from '../schemas';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { getDefinitionOf, runGet, runInputs, SyncBusyError } from '@integrador/integrador';
+import { createJobAdmission, getDefinitionOf, runGet, runInputs, SyncBusyError } from '@integrador/integrador';
 import type { GetRunResult, IntegrationRunPayload } from '@integrador/jobs';
 import { type FlowValues, type JobContext, type JobHandler, mergeFlowValues } from '@integrador/queue';
-import { createJobAdmission, type WorkerDeps } from '@integrador/runtime';
+import type { WorkerDeps } from '@integrador/runtime';
 import { DelayedError } from 'bullmq';
 
 /** How long a job waits for another run of its integration before it looks again. */

@@ -1,30 +1,10 @@
-import { runSet, type SetRunResult } from '@integrador/integrador';
+import { cachedSetTargets, createJobAdmission, limitedTransport, pushTransportOf, runSet, type SetRunResult } from '@integrador/integrador';
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import { type FlowValues, type JobHandler, mergeFlowValues } from '@integrador/queue';
-import { cachedSetTargets, createJobAdmission, limitedTransport, type SetTarget, type WorkerDeps } from '@integrador/runtime';
-import { batchingTransport, type Transport } from '@integrador/transports';
+import type { WorkerDeps } from '@integrador/runtime';
 
 /** A SET push's result; in a dependency flow also the values it passes to the steps after it. */
 export type IntegrationRunResult = SetRunResult & { flow?: FlowValues };
-
-/**
- * The transport a push goes out on: with integracao.lote_maximo > 1 (micro-batching, opt-in), one batcher per
- * (tenant, integration) merges pushes taken within a few milliseconds into one receptor call.
- */
-function batchedTransports() {
-  const batchers = new Map<string, { inner: Transport; max: number; batcher: Transport }>();
-  return (key: string, target: SetTarget): Transport => {
-    const { integracao } = target.definition;
-    const max = integracao.lote_maximo ?? 1;
-    const answerList = integracao.indice_array_retorno?.trim();
-    if (max <= 1 || !answerList) return target.transport;
-    const known = batchers.get(key);
-    if (known && known.inner === target.transport && known.max === max) return known.batcher;
-    const batcher = batchingTransport(target.transport, { max, answerList });
-    batchers.set(key, { inner: target.transport, max, batcher });
-    return batcher;
-  };
-}
 
 /**
  * integration.run on the set queue: admitted again (createJobAdmission: cached for a few seconds, fresh on a retry),
@@ -33,7 +13,6 @@ function batchedTransports() {
 export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<IntegrationRunPayload> {
   const targetOf = cachedSetTargets(deps.database, deps.connections, deps.transports);
   const admitJob = createJobAdmission(deps.database);
-  const transportOf = batchedTransports();
   return async (payload, ctx): Promise<IntegrationRunResult> => {
     const { database } = deps;
     const { runTenant } = await admitJob(payload, ctx.upstream, ctx.job.attemptsMade);
@@ -47,9 +26,10 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
       parametros: payload.parametros,
       upstream: ctx.upstream,
       jobId: String(ctx.job.id),
-      // Rate limits of (tenant, connection) and a target's Retry-After apply to each outbound call.
+      // Rate limits of (tenant, connection) and a target's Retry-After apply to each outbound call; with lote_maximo > 1
+      // the push shares a batcher of (tenant, integration).
       transport: limitedTransport(
-        transportOf(`${runTenant.empresaId}:${runTenant.filialId ?? ''}:${payload.integracaoId}`, target),
+        pushTransportOf(target, deps.batchers, `${runTenant.empresaId}:${runTenant.filialId ?? ''}:${payload.integracaoId}`),
         ctx.limits,
         target.connection,
       ),

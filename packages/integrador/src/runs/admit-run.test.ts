@@ -1,5 +1,5 @@
 import { createEmpresa, createFilial } from '@integrador/store';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
 import { DependencyCycleError } from '../dependency-graph';
 import { ADMISSION_CACHE_TTL_MS, cachedAdmission } from './admission-cache';
 import { admitRun } from './admit-run';
@@ -14,17 +14,31 @@ async function refusal(promise: Promise<unknown>): Promise<RunRefusedError> {
   return err as RunRefusedError;
 }
 
-/** An integracao row of `empresa` (SET, active) with `values` on top; its id. */
-async function addIntegracao(database: TestDatabase, empresa: number, values: Record<string, unknown>): Promise<number> {
-  const row = await database.db
-    .insertInto('integracao')
-    .values({ nome: `I${Math.random()}`, tipo_servico: 'SET', empresa_id: empresa, ativo: 1, ordem: 0, ...values })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+/** A new row's id on every dialect: RETURNING where the database has it, insertId on MySQL/MariaDB. */
+async function insertedId(
+  database: TestDatabase,
+  table: 'integracao' | 'conexao_integracao',
+  values: Record<string, unknown>,
+): Promise<number> {
+  const query = database.db.insertInto(table).values(values as never);
+  if (database.dialect === 'mysql') return Number((await query.executeTakeFirstOrThrow()).insertId);
+  return (await query.returning('id').executeTakeFirstOrThrow()).id;
 }
 
-describe('admitRun: one rule for every caller', () => {
+/** An integracao row of `empresa` (SET, active) with `values` on top; its id. */
+function addIntegracao(database: TestDatabase, empresa: number, values: Record<string, unknown>): Promise<number> {
+  return insertedId(database, 'integracao', {
+    nome: `I${Math.random()}`,
+    tipo_servico: 'SET',
+    empresa_id: empresa,
+    ativo: 1,
+    ordem: 0,
+    ...values,
+  });
+}
+
+// The tenant, filial and connection filters are SQL each CRM database runs: every dialect.
+describe.each(ALL_DIALECTS)('admitRun: one rule for every caller (%s CRM)', (dialect) => {
   let database: TestDatabase;
   let empresa: number;
   let other: number;
@@ -36,7 +50,7 @@ describe('admitRun: one rule for every caller', () => {
     admitRun(database.db, { tenant: { empresaId: empresa, filialId: null }, integracaoId, parametros: {}, ...extra });
 
   beforeAll(async () => {
-    database = await createTestDatabase('sqlite');
+    database = await createTestDatabase(dialect);
     empresa = await createEmpresa(database.db, 'A');
     other = await createEmpresa(database.db, 'B');
     filial = await createFilial(database.db, empresa, 'Filial 1');
@@ -77,13 +91,9 @@ describe('admitRun: one rule for every caller', () => {
   });
 
   it('refuses a conexao_integracao of another empresa (for SET as for GET)', async () => {
-    const conexao = await database.db
-      .insertInto('conexao_integracao')
-      .values({ tipo_conexao: 'WS', nome_conexao: 'alheia', empresa_id: other })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const conexao = await insertedId(database, 'conexao_integracao', { tipo_conexao: 'WS', nome_conexao: 'alheia', empresa_id: other });
     for (const tipo of ['SET', 'GET']) {
-      const id = await add({ tipo_servico: tipo, conexao_integracao_id: conexao.id });
+      const id = await add({ tipo_servico: tipo, conexao_integracao_id: conexao });
       expect(await refusal(admit(id))).toMatchObject({ code: 'MISSING_CONNECTION' });
     }
   });

@@ -11,6 +11,16 @@ export {
   type RunPurpose,
 } from './admit-run';
 export { connectionUsableBy } from './connection-use';
+export {
+  admitJob,
+  createJobAdmission,
+  type EnqueuedRun,
+  type EnqueuedStep,
+  enqueueIntegrationRun,
+  enqueuePlannedRun,
+  type RunRequest,
+  StepQueueUnavailableError,
+} from './enqueue-run';
 export { type CodedError, ForeignRowError, isPermanent, type RunRefusalCode, RunRefusedError } from './run-errors';
 export { isRunnableOn, queueForTipo, type RunQueue, runnability } from './runnability';
 export {

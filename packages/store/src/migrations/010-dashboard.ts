@@ -10,7 +10,7 @@ export const SEARCH_TEXT_MAX = 1000;
  * The operators' dashboard: the hub's own record of every job (so search and counts never scan Redis), the
  * operators who log in, their sessions and tenants, and the audit log of every action they (or a script) took.
  * Free-text search: PostgreSQL gets a trigram GIN index on `busca` when pg_trgm is available (ILIKE uses it);
- * MySQL and SQLite search `busca` with LIKE within the tenant's newest rows (documented in apps/dashboard/README.md).
+ * MySQL and SQLite search `busca` with LIKE within the tenant's newest rows (documented in packages/dashboard/README.md).
  */
 export function dashboardMigration(dialect: DialectName): Migration {
   const { timestamp } = columnTypes(dialect);

@@ -1,16 +1,12 @@
-import {
-  type AdmissionCacheOptions,
-  admitRun,
-  cachedAdmission,
-  type Parametros,
-  type PlannedStep,
-  type RunQueue,
-  runInputs,
-  type UpstreamValues,
-} from '@integrador/integrador';
 import { type IntegrationRunPayload, jobDefinition, type TenantRef } from '@integrador/jobs';
 import { enqueueGetRun, idempotentJobId, type JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
+import type { Parametros } from '../parametros';
+import type { PlannedStep } from '../run-plan';
+import { runInputs, type UpstreamValues } from '../set/upstream-values';
+import { type AdmissionCacheOptions, cachedAdmission } from './admission-cache';
+import { admitRun } from './admit-run';
+import type { RunQueue } from './runnability';
 
 /** What triggers a run and with which values. */
 export interface RunRequest {
@@ -96,7 +92,7 @@ export async function enqueuePlannedRun(producer: JobProducer, request: RunReque
 }
 
 /**
- * The one way an integration run is enqueued (API, CLI, CRM events): admitRun (packages/integrador/src/runs) decides
+ * The one way an integration run is enqueued (API, CLI, CRM events): admitRun decides
  * whether it may run — the tenant's row, runnable, its parametros_obrigatorios, its own conexao_integracao, an intact
  * dependency graph — and gives the plan; the integration is then enqueued together with everything it (transitively)
  * depends on as one flow, prerequisites first. Without prerequisites it is a plain job. Refusals throw the engine's

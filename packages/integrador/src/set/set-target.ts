@@ -1,40 +1,9 @@
 import type { Connection, ConnectionsRegistry } from '@integrador/connections';
-import { loadSetDefinition, PermanentError, type SetDefinition } from '@integrador/integrador';
 import type { CrmDatabase, Tenant } from '@integrador/store';
-import { createDatabaseTransport, createRestTransport, createSoapTransport, SoapClientCache, type Transport } from '@integrador/transports';
+import type { BatcherFactory, Transport, TransportFactory } from '@integrador/transports';
 import { LRUCache } from 'lru-cache';
-
-/** The transports of one process, one per connection; created at boot, handed to processors and routes, closed at shutdown. */
-export interface TransportFactory {
-  /** The transport a connection's kind calls for (SOAP clients share the bounded cache, a database receptor a pool). */
-  transportFor(connection: Connection): Transport;
-  /** Closes every transport it opened (database receptor pools); a shutdown step. */
-  close(): Promise<void>;
-}
-
-/** A process's transport factory (Temporal's createActivities(db) style: injected, never a module-level cache). */
-export function createTransportFactory(soapCache: SoapClientCache = new SoapClientCache({ max: 100 })): TransportFactory {
-  const transports = new Map<Connection, Transport>();
-  return {
-    transportFor(connection) {
-      const known = transports.get(connection);
-      if (known) return known;
-      const created =
-        connection.kind === 'webservice'
-          ? createSoapTransport(connection, { cache: soapCache })
-          : connection.kind === 'api'
-            ? createRestTransport(connection)
-            : createDatabaseTransport(connection);
-      transports.set(connection, created);
-      return created;
-    },
-    async close() {
-      const open = [...transports.values()];
-      transports.clear();
-      await Promise.allSettled(open.map((transport) => transport.close?.()));
-    },
-  };
-}
+import { PermanentError } from './permanent-error';
+import { loadSetDefinition, type SetDefinition } from './set-definition.repository';
 
 /** Everything a SET/INFO run needs besides the records: the definition, its transport and its timeout. */
 export interface SetTarget {
@@ -90,4 +59,16 @@ export function cachedSetTargets(
     }
     return target;
   };
+}
+
+/**
+ * The transport a push goes out on: with integracao.lote_maximo > 1 and an indice_array_retorno (micro-batching,
+ * opt-in), the batcher of `key` (tenant and integration), so pushes taken within a few milliseconds share one call.
+ */
+export function pushTransportOf(target: SetTarget, batchers: BatcherFactory, key: string): Transport {
+  const { integracao } = target.definition;
+  const max = integracao.lote_maximo ?? 1;
+  const answerList = integracao.indice_array_retorno?.trim();
+  if (max <= 1 || !answerList) return target.transport;
+  return batchers.batcherFor(key, target.transport, { max, answerList });
 }

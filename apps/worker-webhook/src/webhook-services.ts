@@ -1,4 +1,5 @@
 import { createRedis, JobProducer } from '@integrador/queue';
+import type { WorkerDeps, WorkerServices } from '@integrador/runtime';
 import {
   createWebhookHttpClient,
   type DeliveryDeps,
@@ -7,7 +8,6 @@ import {
   startOutboxDrain,
   webhookSettingsFrom,
 } from '@integrador/webhooks';
-import type { WorkerDeps, WorkerServices } from './worker-app';
 
 /**
  * What worker-webhook runs on: the engine's settings, one undici client (keep-alive pools per origin), the per-endpoint

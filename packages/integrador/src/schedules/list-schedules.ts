@@ -1,4 +1,3 @@
-import { queueForTipo } from '@integrador/integrador';
 import { getScheduler, type JobProducer, type SchedulerState } from '@integrador/queue';
 import {
   type Database,
@@ -12,6 +11,7 @@ import {
   timestampMs,
 } from '@integrador/store';
 import type { Kysely } from 'kysely';
+import { queueForTipo } from '../runs/runnability';
 import { scheduledCron } from './reconcile-schedules';
 import { endpointSchedulerIdOf, schedulerIdOf } from './schedule-ids';
 

@@ -1,4 +1,3 @@
-import { isRunnableOn } from '@integrador/integrador';
 import type { EndpointSyncPayload, IntegrationRunPayload } from '@integrador/jobs';
 import type { Logger } from '@integrador/logging';
 import {
@@ -20,6 +19,7 @@ import {
   type ScheduledServico,
 } from '@integrador/store';
 import type { Kysely } from 'kysely';
+import { isRunnableOn } from '../runs/runnability';
 import { endpointSchedulerIdOf, isFleetSchedulerId, schedulerIdOf } from './schedule-ids';
 
 /** A GET integration whose cron BullMQ cannot parse: skipped, reported with the parser's reason. */

@@ -1,9 +1,8 @@
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import { QueueUnavailableError } from '@integrador/queue';
-import { createTransportFactory } from '@integrador/runtime';
 import { authenticateOperador, createSessao, deleteSessao } from '@integrador/store';
-import { SoapClientCache } from '@integrador/transports';
+import { createTransportFactory, SoapClientCache } from '@integrador/transports';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfValid, resolveViewer, SESSION_COOKIE, sendError } from './access';
 import { apiRoutes } from './api.routes';

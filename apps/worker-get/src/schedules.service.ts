@@ -1,7 +1,7 @@
+import { type ScheduleReconciler, startScheduleReconciler } from '@integrador/integrador';
 import { createLogger } from '@integrador/logging';
 import { JobProducer } from '@integrador/queue';
-import type { WorkerDeps, WorkerServices } from '../worker-app';
-import { type ScheduleReconciler, startScheduleReconciler } from './schedule-reconciler';
+import type { WorkerDeps, WorkerServices } from '@integrador/runtime';
 
 /**
  * worker-get's schedule service: reconciles the GET schedulers with integracao.cron (and the endpoint services' with

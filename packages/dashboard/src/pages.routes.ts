@@ -1,5 +1,4 @@
-import { previewSet } from '@integrador/integrador';
-import { listSchedules, resolveSetTarget } from '@integrador/runtime';
+import { listSchedules, previewSet, resolveSetTarget } from '@integrador/integrador';
 import {
   countJobRecords,
   listAudit,

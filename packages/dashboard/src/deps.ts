@@ -1,6 +1,6 @@
 import type { ConnectionsRegistry } from '@integrador/connections';
 import type { Logger } from '@integrador/logging';
-import type { TransportFactory } from '@integrador/runtime';
+import type { TransportFactory } from '@integrador/transports';
 import type { ActionDeps } from './actions';
 
 /** What the dashboard needs; the ingress passes its own (all-in-one), server.ts opens them (fleet). */

@@ -1,8 +1,8 @@
 import { createLogger } from '@integrador/logging';
-import type { ObservedJobEvent } from '@integrador/queue';
 import { createEmpresa, findJobRecord } from '@integrador/store';
 import type { Job } from 'bullmq';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import type { ObservedJobEvent } from './job-observer';
 import { createJobRecorder } from './job-recorder';
 
 describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () => {

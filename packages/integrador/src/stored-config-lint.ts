@@ -1,6 +1,10 @@
 import type { ConnectionsRegistry } from '@integrador/connections';
-import { type CrmTableColumns, describeCrmTable, type KnownConnections, type LintFinding, lintConfiguration } from '@integrador/integrador';
 import { type CrmDatabase, GET_SYNC_TABLES, loadConfiguration } from '@integrador/store';
+import { lintConfiguration } from './config-lint';
+import type { KnownConnections } from './connection-kind';
+import { describeCrmTable } from './get/crm-table';
+import type { CrmTableColumns } from './get-lint';
+import type { LintFinding } from './lint-finding';
 
 /** The connections file as the linter sees it: nome_conexao → kind. */
 export function knownConnections(connections: ConnectionsRegistry): KnownConnections {

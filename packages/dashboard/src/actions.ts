@@ -1,6 +1,6 @@
+import { enqueueIntegrationRun, reconcileSchedules, schedulerIdOf } from '@integrador/integrador';
 import { isQueueName, type TenantRef } from '@integrador/jobs';
 import { type JobProducer, removeScheduler, retryFailedJob, setTenantPausedMirror, withRedisDeadline } from '@integrador/queue';
-import { enqueueIntegrationRun, reconcileSchedules, schedulerIdOf } from '@integrador/runtime';
 import {
   type CrmDatabase,
   findIntegracao,

@@ -1,4 +1,3 @@
-export { startGetSchedules } from './get-schedules.service';
 export {
   type EndpointScheduleEntry,
   type LastRun,

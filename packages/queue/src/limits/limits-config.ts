@@ -1,8 +1,11 @@
 import type { Logger } from '@integrador/logging';
-import { type LimitRule, limitKeys, releaseReservations, scopeName, writeLimitsMirror } from '@integrador/queue';
 import { type CrmDatabase, type LimiteTenant, listLimites } from '@integrador/store';
+import { limitKeys, scopeName } from './limit-keys';
+import type { LimitRule } from './limit-rule';
+import { writeLimitsMirror } from './limits-mirror';
+import { releaseReservations } from './release-reservations';
 
-// The queue package's own types for the connection and the queue lookup, so this package needs no bullmq/ioredis import.
+// The mirror's own types for the connection and the queue lookup.
 type Redis = Parameters<typeof writeLimitsMirror>[0];
 type QueueLookup = Parameters<typeof releaseReservations>[4];
 

@@ -1,8 +1,8 @@
 import type { Connection, DatabaseConnection } from '@integrador/connections';
-import { GetConfigError } from '@integrador/integrador';
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import { openSourceReader, type SourceReader } from '@integrador/sources';
 import { abandonSyncRuns, type CrmDatabase } from '@integrador/store';
+import { GetConfigError } from './get-errors';
 
 /** The ERP source readers of one process, one per connection (its pool shared by the runs); closed at shutdown. */
 export interface SourceReaderFactory {

@@ -1,8 +1,8 @@
 import type { TenantRef } from '@integrador/jobs';
 import type { Logger } from '@integrador/logging';
-import type { JobObserver, ObservedJobEvent } from '@integrador/queue';
 import type { CrmDatabase, EstadoRegistroJob, JobEvent } from '@integrador/store';
 import { recordJobEvents } from '@integrador/store';
+import type { JobObserver, ObservedJobEvent } from './job-observer';
 
 /** Payload fields that are a job's key parameters (searchable, shown in the dashboard); never secrets. */
 // Webhook deliveries by endpoint and delivery (entregaId=…), CTI jobs by event, call, ramal and number.
