@@ -14,7 +14,7 @@ export interface IntegracaoExecucoesTable {
   integracao_id: number;
   chave: string;
   job_id: Nullable<string>;
-  status: 'pendente' | 'enviado' | 'concluido' | 'falhou';
+  status: 'pendente' | 'enviando' | 'enviado' | 'concluido' | 'falhou';
   valores: Nullable<string>;
   mensagem: Nullable<string>;
   tentativas: Flag;
