@@ -7,13 +7,16 @@ import { saveCtiSettings } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, startQueueWorker, waitUntilReady } from '@integrador/queue';
 import { pingProcessor, type WorkerDeps } from '@integrador/runtime';
-import { createEmpresa, type DialectName, issueApiKey } from '@integrador/store';
+import { createEmpresa, type DialectName, issueApiKey, setPermitirRedePrivada } from '@integrador/store';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { buildApp } from '../../apps/ingress/src/build-app';
+import { createEndpointSyncProcessor } from '../../apps/worker-get/src/processors/endpoint-sync.processor';
+import { createIntegrationRunProcessor as createGetRunProcessor } from '../../apps/worker-get/src/processors/integration-run.processor';
 import { createIntegrationRunProcessor } from '../../apps/worker-set/src/processors/integration-run.processor';
+import { type JsonEndpointServer, startJsonEndpoint } from '../fixtures/json-endpoint';
 import { pbxCall } from '../fixtures/pbx-simulator';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from '../fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO, seedSetWsContas } from '../fixtures/set-ws-contas';
@@ -24,7 +27,7 @@ import { PAYLOADS } from './sql-payloads';
 
 // SQL injection through what a caller can reach over HTTP, not only the engine (sql-injection.test.ts): run, preview
 // and info parameters feeding a consulta's #var# and a sql_update, change events, the CTI listener's telefone and the
-// dashboard's search and filters, on PostgreSQL, MariaDB and SQLite CRMs. Every answer is a 2xx or a 4xx with the
+// dashboard's search and filters, the records of a JSON endpoint service (and its sync's tipo), on PostgreSQL, MariaDB and SQLite CRMs. Every answer is a 2xx or a 4xx with the
 // error body (never a 500), a run's value reaches the database bound (stored exactly as sent, or refused as a value),
 // a canary table and another tenant's row stay as they were. FUZZ_LONG=1 adds generated payloads.
 
@@ -64,6 +67,8 @@ describe.each(ALL_DIALECTS)('SQL injection through the HTTP routes, on a %s CRM'
   let app: FastifyInstance;
   let base: string;
   let worker: Worker;
+  let getWorker: Worker;
+  let endpoint: JsonEndpointServer;
   let deps: WorkerDeps;
   let prefix: string;
   let key: string;
@@ -73,6 +78,7 @@ describe.each(ALL_DIALECTS)('SQL injection through the HTTP routes, on a %s CRM'
 
   beforeAll(async () => {
     erp = await startSeniorG5Server({ latencyMs: 10 });
+    endpoint = await startJsonEndpoint();
     const file = `${os.tmpdir()}/fuzz-sqli-${process.pid}-${dialect}.yaml`;
     fs.writeFileSync(file, seniorG5ConnectionsYaml(erp.url));
     connections = await loadConnectionsFile(file, { SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password });
@@ -126,13 +132,27 @@ describe.each(ALL_DIALECTS)('SQL injection through the HTTP routes, on a %s CRM'
       logger,
       handlers: { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps) },
     });
+    getWorker = startQueueWorker({
+      queue: 'get',
+      connection: workerRedis,
+      prefix,
+      concurrency: 1,
+      logger,
+      handlers: {
+        'system.ping': pingProcessor,
+        'integration.run': createGetRunProcessor(deps),
+        'endpoint.sync': createEndpointSyncProcessor(deps),
+      },
+    });
   }, 120_000);
 
   afterAll(async () => {
     for (const [route, counts] of statuses)
       process.stdout.write(`[sqli ${dialect}] ${route}: ${[...counts].map(([status, n]) => `${n}×${status}`).join(', ')}\n`);
     await worker.close();
+    await getWorker.close();
     await closeWorkerDeps(deps);
+    await endpoint.close();
     await app.close();
     await producer.close();
     await deletePrefix(TEST_REDIS_URL, prefix);
@@ -249,4 +269,48 @@ describe.each(ALL_DIALECTS)('SQL injection through the HTTP routes, on a %s CRM'
     }
     await untouched();
   }, 300_000);
+  it("endpoint sync: hostile values in the endpoint's records are stored as sent, and a hostile tipo is a 400", async () => {
+    const created = await post('/v1/endpoints', {
+      nome: 'Contatos hostis',
+      urlBase: endpoint.url,
+      autenticacao: 'nenhuma',
+      eventos: [{ tipo: 'contato', url: `${endpoint.url}/hostis/contatos` }],
+    });
+    check('POST /v1/endpoints', created.statusCode, created.body);
+    const id = (created.json() as { id: number }).id;
+    // An operator's decision: the fake endpoint listens on loopback.
+    await setPermitirRedePrivada(database.db, empresaId, id, true);
+    const nomes = PAYLOADS.map((payload) => payload.slice(0, 150));
+    endpoint.routes.set('/hostis/contatos', {
+      body: nomes.map((nome, i) => ({ codigo: `H${i}`, nome, emailPrincipal: `h${i}@exemplo.com.br`, baseLegal: 1 })),
+    });
+    for (const tipo of PAYLOADS) {
+      const res = await post(`/v1/endpoints/${id}/sync`, { tipo });
+      check('POST /v1/endpoints/:id/sync (tipo)', res.statusCode, res.body);
+      expect(res.statusCode).toBe(400);
+    }
+    const accepted = await post(`/v1/endpoints/${id}/sync`, { tipo: 'contato' });
+    check('POST /v1/endpoints/:id/sync', accepted.statusCode, accepted.body);
+    const jobId = (accepted.json() as { jobId: string }).jobId;
+    let state = '';
+    for (const deadline = Date.now() + 30_000; !['completed', 'failed'].includes(state); ) {
+      if (Date.now() > deadline) throw new Error(`sync ${jobId} still ${state}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      state = (await (await producer.getJob('get', jobId))?.getState()) ?? '';
+    }
+    const job = await producer.getJob('get', jobId);
+    expect([state, job?.failedReason ?? null]).toEqual(['completed', null]);
+    const rows = await database.db.selectFrom('contatos').select(['codigo', 'nome']).where('empresa_id', '=', empresaId).execute();
+    const byCodigo = new Map(rows.map((row) => [row.codigo, row.nome]));
+    let stored = 0;
+    nomes.forEach((nome, i) => {
+      const saved = byCodigo.get(`H${i}`);
+      if (saved === undefined) return;
+      stored++;
+      // Stored as sent, trimmed as seed 003 normalises texts (NUL dropped: PostgreSQL cannot hold it), never spliced.
+      expect(saved).toBe(nome.replace(/\u0000/g, '').trim());
+    });
+    expect(stored).toBe(nomes.length);
+    await untouched();
+  }, 120_000);
 });
