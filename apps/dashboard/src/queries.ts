@@ -89,7 +89,7 @@ export function filterOf(viewer: Viewer, query: Record<string, string | undefine
     return Number.isNaN(d.getTime()) ? undefined : d;
   };
   // No stored text holds NUL (PostgreSQL's text cannot: 22021 would be a 500), so it is dropped from what is searched.
-  const text = (v: string | undefined) => v?.replace(/\u0000/g, '');
+  const text = (v: string | undefined) => v?.replaceAll('\u0000', '');
   const estado = text(query.estado) ?? 'falhou';
   return {
     scope: viewer.scope,

@@ -7,7 +7,10 @@ type Nullable<T> = T | null;
 /** 0/1 flags: one integer type behaves the same on the three dialects. */
 type Flag = ColumnType<number, number | undefined, number>;
 
-/** Outbox of SET pushes: status pendente → enviado (receptor answered, values kept) → concluido (written back) | falhou. */
+/**
+ * Outbox of SET pushes: status enviando (call under way, or interrupted with its outcome unknown) → enviado (receptor
+ * answered, values kept) → concluido (written back) | falhou; pendente after a failure that never reached the receptor.
+ */
 export interface IntegracaoExecucoesTable {
   id: Id;
   empresa_id: number;

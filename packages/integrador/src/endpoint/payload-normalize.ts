@@ -23,7 +23,7 @@ function toBoolean(value: unknown): unknown {
  * the whole sync (every other record with it); it means nothing in these fields.
  */
 function text(value: unknown): unknown {
-  return typeof value === 'string' ? value.replace(/\u0000/g, '').trim() : value;
+  return typeof value === 'string' ? value.replaceAll('\u0000', '').trim() : value;
 }
 
 function absent(value: unknown): boolean {
