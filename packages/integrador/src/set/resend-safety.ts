@@ -31,9 +31,9 @@ export function carriesReceptorKey(body: Record<string, unknown>): boolean {
  * timeout or a reset mid-call is not: the receptor may have processed the request.
  */
 export function receptorUntouched(error: unknown): boolean {
-  if (!(error instanceof TransientTransportError)) return false;
-  if (typeof error.exchange?.statusCode === 'number') return true;
+  // Walks the causes: the limits layer wraps a 429's error in the DelayedError that postpones the job.
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 10; current = current.cause, depth++) {
+    if (current instanceof TransientTransportError && typeof current.exchange?.statusCode === 'number') return true;
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && NOT_CONNECTED.has(code)) return true;
   }
