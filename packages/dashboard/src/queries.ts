@@ -88,7 +88,9 @@ export function filterOf(viewer: Viewer, query: Record<string, string | undefine
     const d = new Date(v);
     return Number.isNaN(d.getTime()) ? undefined : d;
   };
-  const estado = query.estado ?? 'falhou';
+  // No stored text holds NUL (PostgreSQL's text cannot: 22021 would be a 500), so it is dropped from what is searched.
+  const text = (v: string | undefined) => v?.replaceAll('\u0000', '');
+  const estado = text(query.estado) ?? 'falhou';
   return {
     scope: viewer.scope,
     empresaId: num(query.empresa),
@@ -97,7 +99,7 @@ export function filterOf(viewer: Viewer, query: Record<string, string | undefine
     estados: estado === 'todos' ? undefined : [estado as never],
     desde: date(query.desde),
     ate: date(query.ate),
-    texto: query.q?.slice(0, 200),
+    texto: text(query.q)?.slice(0, 200),
   };
 }
 

@@ -13,32 +13,36 @@ export interface TentativaRecord {
   erro: string | null;
 }
 
-/** The outbox row of a record of a job, created as 'pendente' the first time the job reaches it. */
+/**
+ * The outbox row of a record of a job, created as 'enviando' the first time the job reaches it, right before its
+ * call; `created` tells that first time apart from a row found again (retry, stalled-job recovery), for which
+ * enviando means an attempt was interrupted with its outcome unknown.
+ */
 export async function claimExecucao(
   db: Kysely<Database>,
   key: { empresaId: number; integracaoId: number; chave: string; jobId: string },
-): Promise<Execucao> {
+): Promise<Execucao & { created: boolean }> {
   const insert = db.insertInto('integracao_execucoes').values({
     empresa_id: key.empresaId,
     integracao_id: key.integracaoId,
     chave: key.chave,
     job_id: key.jobId,
-    status: 'pendente',
+    status: 'enviando',
     tentativas: 0,
   });
   try {
     // One round trip on the common path (a first run): RETURNING where the dialect has it.
-    if (db.getExecutor().adapter.supportsReturning) return await insert.returningAll().executeTakeFirstOrThrow();
+    if (db.getExecutor().adapter.supportsReturning) return { ...(await insert.returningAll().executeTakeFirstOrThrow()), created: true };
     await insert.execute();
   } catch (err) {
     // The key exists: this job ran before (retry, stalled-job recovery): continue from its row.
     const existing = await findByChave(db, key.chave);
-    if (existing) return existing;
+    if (existing) return { ...existing, created: false };
     throw err;
   }
   const created = await findByChave(db, key.chave);
   if (!created) throw new Error(`outbox row ${key.chave} vanished after insert`);
-  return created;
+  return { ...created, created: true };
 }
 
 function findByChave(db: Kysely<Database>, chave: string): Promise<Execucao | undefined> {

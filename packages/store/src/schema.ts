@@ -7,14 +7,17 @@ type Nullable<T> = T | null;
 /** 0/1 flags: one integer type behaves the same on the three dialects. */
 type Flag = ColumnType<number, number | undefined, number>;
 
-/** Outbox of SET pushes: status pendente → enviado (receptor answered, values kept) → concluido (written back) | falhou. */
+/**
+ * Outbox of SET pushes: status enviando (call under way, or interrupted with its outcome unknown) → enviado (receptor
+ * answered, values kept) → concluido (written back) | falhou; pendente after a failure that never reached the receptor.
+ */
 export interface IntegracaoExecucoesTable {
   id: Id;
   empresa_id: number;
   integracao_id: number;
   chave: string;
   job_id: Nullable<string>;
-  status: 'pendente' | 'enviado' | 'concluido' | 'falhou';
+  status: 'pendente' | 'enviando' | 'enviado' | 'concluido' | 'falhou';
   valores: Nullable<string>;
   mensagem: Nullable<string>;
   tentativas: Flag;

@@ -18,6 +18,14 @@ function toBoolean(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Trimmed, and without NUL characters: PostgreSQL's text cannot hold one, and a single record carrying it would fail
+ * the whole sync (every other record with it); it means nothing in these fields.
+ */
+function text(value: unknown): unknown {
+  return typeof value === 'string' ? value.replaceAll('\u0000', '').trim() : value;
+}
+
 function absent(value: unknown): boolean {
   return value === null || value === undefined || (typeof value === 'string' && value.trim() === '');
 }
@@ -50,10 +58,10 @@ function normalizeValue(kind: FieldKind, value: unknown): unknown {
     case 'email':
     case 'cep':
     case 'cpf':
-      return typeof value === 'string' ? value.trim() : value;
+      return text(value);
     case 'emails':
     case 'telefones':
-      return normalizeItems(value, (v) => (typeof v === 'string' ? v.trim() : v));
+      return normalizeItems(value, text);
     case 'deficiencias':
       return normalizeItems(value, (v) => normalizeObjectItem(v, ['id', 'tipos']));
     case 'assinaturas':
@@ -65,7 +73,7 @@ function normalizeValue(kind: FieldKind, value: unknown): unknown {
 
 /**
  * A record of the seed's structure as the engine stores it: "" and null mean absent, integers and booleans sent as
- * text are converted, texts trimmed; attributes the seed does not list are dropped. Non-objects come back unchanged.
+ * text are converted, texts trimmed (and stripped of NUL); attributes the seed does not list are dropped. Non-objects come back unchanged.
  */
 export function normalizeRecord(tipo: TipoEventoEndpoint, record: unknown): unknown {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) return record;

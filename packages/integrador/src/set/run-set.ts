@@ -15,6 +15,7 @@ import { extractVariables, toRawSql } from '../template';
 import { isStatementError } from './consulta-rows';
 import { PermanentError } from './permanent-error';
 import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
+import { carriesReceptorKey, receptorUntouched } from './resend-safety';
 
 export interface SetRunContext extends PrepareContext {
   /** The BullMQ job id: with the record key it is the idempotency key of each push. */
@@ -90,7 +91,10 @@ async function send(
       await recordTentativa(db, execucao.id, attemptOf(exchange, err.message), { status: 'falhou', mensagem: message });
       throw new PermanentError('RECEPTOR_REJECTED', message, { cause: err });
     }
-    await recordTentativa(db, execucao.id, attemptOf(exchange, (err as Error).message));
+    // Refused or answered with an error status: the receptor has nothing, a retry sends as new (pendente). A timeout or a
+    // reset mid-call leaves the record enviando: the receptor may have it, and the retry must reconcile (runRecord).
+    const outcome = receptorUntouched(err) ? { status: 'pendente' as const } : undefined;
+    await recordTentativa(db, execucao.id, attemptOf(exchange, (err as Error).message), outcome);
     throw err;
   }
   const reading = readReturn(result.data, integracao);
@@ -152,6 +156,19 @@ function assertWriteBackResolvable(ctx: SetRunContext, record: PreparedRecord): 
   );
 }
 
+/**
+ * A record left enviando: an earlier attempt died (worker killed, timeout) after sending it and before its answer was
+ * stored, so the receptor may hold it. Sending again is safe only when the body carries a key the receptor upserts by
+ * (ideExt, cgcCpf, codCli for Senior G5): it then updates what the first attempt created. Without one it is not sent
+ * again: the record fails with OUTCOME_UNKNOWN for an operator to check the receptor, never creating it twice.
+ */
+async function reconcileUnknownOutcome(ctx: SetRunContext, execucao: Execucao, record: PreparedRecord): Promise<void> {
+  if (carriesReceptorKey(record.body)) return;
+  const message = `record ${record.key} may already be in the receptor (an earlier attempt was interrupted after sending it) and its request carries no key the receptor recognises it by (ideExt, cgcCpf, codCli); not sent again, to avoid a duplicate: check the receptor, then run it again`;
+  await setExecucaoStatus(ctx.db, execucao.id, 'falhou', { mensagem: message });
+  throw new PermanentError('OUTCOME_UNKNOWN', message);
+}
+
 async function runRecord(ctx: SetRunContext, record: PreparedRecord): Promise<SetRecordOutcome> {
   const { integracao } = ctx.definition;
   const execucao = await claimExecucao(ctx.db, {
@@ -162,6 +179,10 @@ async function runRecord(ctx: SetRunContext, record: PreparedRecord): Promise<Se
   });
   const stored = execucao.valores ? (JSON.parse(execucao.valores) as Record<string, unknown>) : {};
   if (execucao.status === 'concluido') return { key: record.key, status: 'concluido', message: execucao.mensagem, values: stored };
+  if (execucao.status === 'enviando' && !execucao.created) await reconcileUnknownOutcome(ctx, execucao, record);
+  // A record that failed before (without reaching the receptor, or for good and now run again) is marked before the
+  // call: from here its outcome is unknown until the answer is stored.
+  if (execucao.status === 'pendente' || execucao.status === 'falhou') await setExecucaoStatus(ctx.db, execucao.id, 'enviando');
   // enviado = the receptor already has it (a crash hit between its answer and the write-back): only write back.
   const answer = execucao.status === 'enviado' ? { values: stored, message: execucao.mensagem } : await send(ctx, execucao, record);
   await writeBack(ctx, execucao, record, answer.values);
@@ -169,9 +190,9 @@ async function runRecord(ctx: SetRunContext, record: PreparedRecord): Promise<Se
 }
 
 /**
- * Runs a SET integration: prepares every record, pushes each one through the outbox (pendente → enviado →
- * concluido), and reports the receptor's message. Receptor errors are PermanentError; transport hiccups
- * are rethrown for BullMQ to retry, and a retry skips the records already done.
+ * Runs a SET integration: prepares every record, pushes each one through the outbox (enviando → enviado → concluido;
+ * pendente after a failure that never reached the receptor), and reports the receptor's message. Receptor errors are
+ * PermanentError; transport hiccups are rethrown for BullMQ to retry, and a retry skips the records already done.
  */
 export async function runSet(ctx: SetRunContext): Promise<SetRunResult> {
   const prepared = await prepareSet(ctx);

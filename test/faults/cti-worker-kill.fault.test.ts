@@ -1,0 +1,135 @@
+import type net from 'node:net';
+import { emptyConnections } from '@integrador/connections';
+import { saveCtiSettings } from '@integrador/cti';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { createEmpresa } from '@integrador/store';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { buildApp } from '../../apps/ingress/src/build-app';
+import { pbxCall } from '../fixtures/pbx-simulator';
+import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { type AppProcess, spawnApp } from '../support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis-server';
+import { LONG, report, until } from './fault-mode';
+
+const START = '/wconnect/WConnect_WSDL_ConsultaRamal.php';
+const END = '/wconnect/WConnect_WSDL_FinalizaLigacao.php';
+const DOMAIN = 'crm.test';
+
+/**
+ * worker-cti killed with SIGKILL several times while PBX call events (starts, then ends) are logged and looked up,
+ * restarted each time: every call ends as exactly one row of the call log, closed with its start (no row lost, none
+ * twice).
+ */
+describe('worker-cti killed (SIGKILL) mid-work', () => {
+  const logger = createLogger({ name: 'fault-test', level: 'silent' });
+  const CALLS = LONG ? 300 : 40;
+  const KILLS_PER_PHASE = LONG ? 3 : 1;
+  let database: TestDatabase;
+  let redis: Redis;
+  let producer: JobProducer;
+  let app: FastifyInstance;
+  let base: string;
+  let prefix: string;
+  let empresaId: number;
+  const workers: AppProcess[] = [];
+
+  async function startWorker(): Promise<AppProcess> {
+    const worker = spawnApp('apps/worker-cti/src/main.ts', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: prefix,
+      CRM_DATABASE_URL: database.url,
+      LOG_LEVEL: 'info',
+      JOB_LOCK_MS: '1000',
+      // Long: no start may expire as "sem fim recebido" while the worker is down.
+      CTI_CALL_TIMEOUT_MS: '600000',
+    });
+    workers.push(worker);
+    await worker.waitForLog('worker started', 60_000);
+    return worker;
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    prefix = testPrefix();
+    empresaId = await createEmpresa(database.db, 'Acme');
+    await saveCtiSettings(database.db, empresaId, { hostLabel: 'acme', allowlist: ['127.0.0.1', '::1'] });
+    // Half the callers are known contas: the lookup runs for every start.
+    for (let i = 0; i < CALLS; i += 2)
+      await database.db
+        .insertInto('contas')
+        .values({ empresa_id: empresaId, nome: `Conta ${i}`, celular: phone(i) })
+        .execute();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    app = await buildApp({
+      database,
+      redis,
+      producer,
+      connections: emptyConnections(),
+      logger,
+      keyPrefix: prefix,
+      checkTimeoutMs: 2000,
+      cti: { domain: DOMAIN, trustedProxies: ['127.0.0.1'], dedupeWindowMs: 2000, callTimeoutMs: 600_000, popTokenTtlMs: 60_000 },
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const worker of workers) {
+      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    await app.close();
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+    await database.drop();
+  });
+
+  const ramal = (i: number) => String(5000 + i);
+  function phone(i: number): string {
+    return `11${String(900_000_000 + i)}`;
+  }
+  const calls = () =>
+    database.db.selectFrom('ligacoes').select(['ramal', 'status', 'sem_inicio']).where('empresa_id', '=', empresaId).execute();
+
+  /** Posts one event per call while killing the worker KILLS_PER_PHASE times once rows show the work flowing. */
+  async function phase(path: string, done: (rows: Awaited<ReturnType<typeof calls>>) => number, worker: AppProcess) {
+    for (let i = 0; i < CALLS; i++) {
+      const reply = await pbxCall(base, `${path}?ramal=${ramal(i)}&telefone=${phone(i)}`, { host: `acme.${DOMAIN}` });
+      expect(reply.status).toBe(200);
+    }
+    let current = worker;
+    for (let kill = 1; kill <= KILLS_PER_PHASE; kill++) {
+      const target = Math.floor((CALLS * kill) / (KILLS_PER_PHASE + 1));
+      await until(`${target} calls processed`, async () => done(await calls()) >= target, 120_000, 10);
+      current.child.kill('SIGKILL');
+      await current.exited;
+      current = await startWorker();
+    }
+    await until('every call processed', async () => done(await calls()) >= CALLS, 120_000, 100);
+    return current;
+  }
+
+  it('logs every call once, start and end, across kills', async () => {
+    let worker = await startWorker();
+    worker = await phase(START, (rows) => rows.length, worker);
+    worker = await phase(END, (rows) => rows.filter((row) => row.status === 'finalizada').length, worker);
+    const rows = await calls();
+    const perRamal = new Map<string, number>();
+    for (const row of rows) perRamal.set(row.ramal, (perRamal.get(row.ramal) ?? 0) + 1);
+    const expected = Array.from({ length: CALLS }, (_, i) => ramal(i));
+    report(`worker-cti killed ${KILLS_PER_PHASE * 2} times during ${CALLS} calls (start and end events)`, {
+      enqueued: CALLS * 2,
+      processed: rows.length + rows.filter((row) => row.status === 'finalizada').length,
+      lost: expected.filter((r) => !perRamal.has(r)).length + rows.filter((row) => row.status !== 'finalizada').length,
+      duplicated: [...perRamal.values()].reduce((sum, n) => sum + n - 1, 0),
+    });
+    for (const r of expected) expect(perRamal.get(r)).toBe(1);
+    expect(rows.every((row) => row.status === 'finalizada' && Number(row.sem_inicio) === 0)).toBe(true);
+  }, 400_000);
+});

@@ -1,0 +1,149 @@
+import { emptyConnections, parseAddressAllowlist } from '@integrador/connections';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, type WebhookHttpClient } from '@integrador/webhooks';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { buildApp } from '../../apps/ingress/src/build-app';
+import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { type AppProcess, spawnApp } from '../support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis-server';
+import { type Receiver, spawnReceiver } from '../support/webhook-receiver';
+import { LONG, report, until } from './fault-mode';
+
+/**
+ * worker-webhook killed with SIGKILL several times while deliveries flow, restarted each time: every event reaches the
+ * receiver at least once, and a repeat carries the same webhook-id (Standard Webhooks' idempotency contract: the
+ * receiver dedupes by it), never a second id for one event.
+ */
+describe('worker-webhook killed (SIGKILL) mid-delivery', () => {
+  const logger = createLogger({ name: 'fault-test', level: 'silent' });
+  const EVENTS = LONG ? 400 : 60;
+  const KILLS = LONG ? 6 : 3;
+  let database: TestDatabase;
+  let receiver: Receiver;
+  let redis: Redis;
+  let producer: JobProducer;
+  let http: WebhookHttpClient;
+  let app: FastifyInstance;
+  let prefix: string;
+  let key: string;
+  const workers: AppProcess[] = [];
+
+  async function startWorker(): Promise<AppProcess> {
+    const worker = spawnApp('apps/worker-webhook/src/main.ts', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: prefix,
+      CRM_DATABASE_URL: database.url,
+      LOG_LEVEL: 'info',
+      JOB_LOCK_MS: '1000',
+      WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
+      WEBHOOK_RETRY_SCHEDULE_MS: '200,500,1000,2000,4000',
+      WEBHOOK_TIMEOUT_MS: '2000',
+    });
+    workers.push(worker);
+    await worker.waitForLog('worker started', 60_000);
+    return worker;
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    prefix = testPrefix();
+    receiver = await spawnReceiver();
+    const empresaId = await createEmpresa(database.db, 'Faculdade Exemplo');
+    key = await issueApiKey(database.db, empresaId, null, 'test');
+    for (let i = 0; i < EVENTS; i++)
+      await database.db
+        .insertInto('contatos')
+        .values({ id: 5000 + i, empresa_id: empresaId, codigo: `K${i}`, nome: `Aluno ${i}` })
+        .execute();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    const settings = { ...DEFAULT_WEBHOOK_SETTINGS, allowlist: parseAddressAllowlist(['127.0.0.1/32']) };
+    http = createWebhookHttpClient(settings);
+    const deps = { database, redis, producer, connections: emptyConnections(), logger, keyPrefix: prefix, checkTimeoutMs: 2000 };
+    app = await buildApp({ ...deps, webhooks: { settings, http } });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const worker of workers) {
+      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    await app.close();
+    await http.close();
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+    await receiver.close();
+    await database.drop();
+  });
+
+  const headers = () => ({ authorization: `Bearer ${key}` });
+
+  it('delivers every event at least once, a repeat only under the same webhook-id', async () => {
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: headers(),
+      payload: { nome: 'destino', url: `${receiver.url}/ok/kill`, gatilhos: ['contato.alterado'] },
+    });
+    expect(created.statusCode).toBe(201);
+    const webhookId = (created.json() as { id: number }).id;
+    let worker = await startWorker();
+    for (let i = 0; i < EVENTS; i++) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/events/crm-change',
+        headers: headers(),
+        payload: { tabela: 'contatos', id: String(5000 + i), operacao: 'alterado' },
+      });
+      expect(res.statusCode).toBe(202);
+    }
+    for (let kill = 1; kill <= KILLS; kill++) {
+      const target = Math.floor((EVENTS * kill) / (KILLS + 1));
+      await until(`${target} deliveries received`, async () => (await receiver.requests('/ok/kill')).length >= target, 120_000, 20);
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+      worker = await startWorker();
+    }
+    const deliveries = async () =>
+      (await app.inject({ url: `/v1/webhooks/${webhookId}/deliveries?limit=1000`, headers: headers() })).json() as {
+        status: string;
+      }[];
+    await until(
+      'every event delivered',
+      async () => {
+        const rows = await deliveries();
+        return rows.length === EVENTS && rows.every((d) => d.status === 'entregue');
+      },
+      180_000,
+      250,
+    );
+    const requests = await receiver.requests('/ok/kill');
+    // Which event each webhook-id carried, and which ids each event arrived under.
+    const idsPerEvent = new Map<string, Set<string>>();
+    const eventsPerId = new Map<string, Set<string>>();
+    for (const request of requests) {
+      const webhookMessageId = request.headers['webhook-id'] ?? '';
+      for (const record of JSON.parse(request.body) as { id: string | number }[]) {
+        const event = String(record.id);
+        idsPerEvent.set(event, (idsPerEvent.get(event) ?? new Set()).add(webhookMessageId));
+        eventsPerId.set(webhookMessageId, (eventsPerId.get(webhookMessageId) ?? new Set()).add(event));
+      }
+    }
+    const expected = Array.from({ length: EVENTS }, (_, i) => String(5000 + i));
+    const repeats = requests.length - eventsPerId.size;
+    report(`worker-webhook killed ${KILLS} times during ${EVENTS} deliveries`, {
+      enqueued: EVENTS,
+      processed: (await deliveries()).filter((d) => d.status === 'entregue').length,
+      lost: expected.filter((event) => !idsPerEvent.has(event)).length,
+      duplicated: [...idsPerEvent.values()].reduce((sum, ids) => sum + ids.size - 1, 0),
+    });
+    process.stdout.write(`  ${repeats} repeated deliveries, each under its first webhook-id (at-least-once)\n`);
+    for (const event of expected) expect(idsPerEvent.get(event)?.size).toBe(1);
+    for (const events of eventsPerId.values()) expect(events.size).toBe(1);
+  }, 400_000);
+});
