@@ -33,7 +33,7 @@ const RECORDS = Number(values.records);
 const RUNS = Number(values.runs);
 const TENANTS = 20;
 const GOAL_MS = 300;
-/** apps/dashboard's BULK_LIMIT: the failures list counts its total up to this many. */
+/** packages/dashboard's BULK_LIMIT (src/actions.ts): the failures list counts its total up to this many. */
 const TOTAL_CAP = 5000;
 
 async function main(): Promise<void> {

@@ -56,6 +56,7 @@ describe('a 429 with Retry-After', () => {
   let deps: WorkerDeps;
   const prefix = testPrefix();
   const OTHER_CNPJ = '98.765.432/0001-10';
+  const SAME_TENANT_CNPJ = '11.222.333/0001-44';
   let x: number;
   let y: number;
 
@@ -76,6 +77,10 @@ describe('a 429 with Retry-After', () => {
     await database.db
       .insertInto('contas')
       .values({ ...CONTA, id: 43, cnpj: OTHER_CNPJ, empresa_id: y })
+      .execute();
+    await database.db
+      .insertInto('contas')
+      .values({ ...CONTA, id: 44, cnpj: SAME_TENANT_CNPJ, empresa_id: x })
       .execute();
     const rest = (id: number, empresaId: number, conexaoId: number, link: string) => ({
       ...SET_WS_CONTAS,
@@ -179,6 +184,14 @@ describe('a 429 with Retry-After', () => {
       expect(job.failedReason ?? null).toBeNull();
       expect((job.finishedOn as number) - throttledAt).toBeLessThan(1500);
     }
+
+    // The same tenant and connection during the cooldown: held before anything is sent, so its record is new when the
+    // job comes back — sent once and done, though its request carries no key the receptor upserts by.
+    const waiting = await run(x, 20, 44);
+    const held = await finished(waiting.id as string);
+    expect(held.failedReason ?? null).toBeNull();
+    expect(receptor.calls.filter((c) => c.documento === SAME_TENANT_CNPJ).map((c) => c.status)).toEqual([201]);
+    expect(held.attemptsStarted).toBeGreaterThanOrEqual(2);
 
     const retried = await finished(slow.id as string);
     expect(retried.failedReason ?? null).toBeNull();

@@ -1,5 +1,6 @@
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases';
-import { claimExecucao, listTentativas, recordTentativa } from './execucoes.repository';
+import { claimExecucao, listTentativas, recordTentativa, setExecucaoStatus } from './execucoes.repository';
+import { outboxEnviandoMigration } from './migrations/015-outbox-enviando';
 
 const exchange = { url: 'http://erp/g5', requisicao: '<req/>', resposta: '<resp/>', statusHttp: 200, duracaoMs: 12, erro: null };
 
@@ -16,7 +17,7 @@ describe.each(ALL_DIALECTS)('SET outbox on %s', (dialect) => {
     const { db } = database;
     const key = { empresaId: 1, integracaoId: 19, chave: `set:19:${dialect}:id42`, jobId: '7' };
     const claimed = await claimExecucao(db, key);
-    expect(claimed).toMatchObject({ status: 'pendente', tentativas: 0 });
+    expect(claimed).toMatchObject({ status: 'enviando', tentativas: 0, created: true });
     await recordTentativa(db, claimed.id, { ...exchange, resposta: null, statusHttp: null, erro: 'socket hang up' });
     await recordTentativa(db, claimed.id, exchange, { status: 'enviado', valores: { codCli: 901 }, mensagem: 'OK' });
 
@@ -28,5 +29,21 @@ describe.each(ALL_DIALECTS)('SET outbox on %s', (dialect) => {
       expect.objectContaining({ tentativa: 1, erro: 'socket hang up', resposta: null, status_http: null, requisicao: '<req/>' }),
       expect.objectContaining({ tentativa: 2, erro: null, resposta: '<resp/>', status_http: 200, duracao_ms: 12, url: 'http://erp/g5' }),
     ]);
+  });
+
+  it('turns a pendente row left by a version without enviando into enviando (its outcome is unknown), and only those', async () => {
+    const { db } = database;
+    const old = await claimExecucao(db, { empresaId: 1, integracaoId: 19, chave: `set:19:${dialect}:old`, jobId: '8' });
+    await setExecucaoStatus(db, old.id, 'pendente');
+    const done = await claimExecucao(db, { empresaId: 1, integracaoId: 19, chave: `set:19:${dialect}:done`, jobId: '8' });
+    await setExecucaoStatus(db, done.id, 'concluido');
+    await outboxEnviandoMigration().up(db);
+    expect(await claimExecucao(db, { empresaId: 1, integracaoId: 19, chave: `set:19:${dialect}:old`, jobId: '8' })).toMatchObject({
+      status: 'enviando',
+      created: false,
+    });
+    expect(await claimExecucao(db, { empresaId: 1, integracaoId: 19, chave: `set:19:${dialect}:done`, jobId: '8' })).toMatchObject({
+      status: 'concluido',
+    });
   });
 });

@@ -13,6 +13,7 @@ import { endpointCronMigration } from './migrations/011-endpoint-cron';
 import { servicosEndpointFilialMigration } from './migrations/012-servicos-endpoint-filial';
 import { loteSetMigration } from './migrations/013-lote-set';
 import { dashboardTenantsMigration } from './migrations/014-dashboard-tenants';
+import { outboxEnviandoMigration } from './migrations/015-outbox-enviando';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -37,6 +38,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '012-servicos-endpoint-filial': servicosEndpointFilialMigration(),
         '013-lote-set': loteSetMigration(),
         '014-dashboard-tenants': dashboardTenantsMigration(dialect),
+        '015-outbox-enviando': outboxEnviandoMigration(),
       }),
     },
   });

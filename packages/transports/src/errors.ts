@@ -9,15 +9,18 @@ export class TransientTransportError extends Error {
   override name = 'TransientTransportError';
   readonly code = 'TRANSPORT_TRANSIENT';
   readonly permanent = false;
+  /** The receptor itself answered with a `soap:Server`/`Receiver` fault: for this ERP, infrastructure, nothing processed. */
+  readonly serverFault: boolean;
 
   constructor(
     message: string,
     readonly exchange?: TransportExchange,
     /** From a 429's (or 5xx's) Retry-After header: how long the receptor asked us to wait. */
     readonly retryAfterMs?: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { serverFault?: boolean },
   ) {
     super(message, options);
+    this.serverFault = options?.serverFault ?? false;
   }
 }
 

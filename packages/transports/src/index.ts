@@ -1,5 +1,4 @@
 export { type BatcherFactory, createBatcherFactory } from './batcher-factory';
-export { type BatchingOptions, batchingTransport } from './batching-transport';
 export { createDatabaseTransport } from './database-transport';
 export { InvalidIntegrationError, OutboundAddressError, ReceptorError, TransientTransportError } from './errors';
 export { parseRetryAfter } from './http-failures';

@@ -62,7 +62,7 @@ export function classifySoapFailure(error: unknown, context: FailureContext, scr
       `receptor unavailable (SOAP server fault): ${scrub(fault)}`,
       exchange,
       Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
-      { cause: error },
+      { cause: error, serverFault: true },
     );
   }
   if (fault !== undefined) return new ReceptorError(scrub(fault), exchange, { cause: error });

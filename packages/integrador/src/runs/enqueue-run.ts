@@ -121,12 +121,8 @@ function jobAdmissionRequest(payload: IntegrationRunPayload, upstream: UpstreamV
   };
 }
 
-export function admitJob(database: CrmDatabase, payload: IntegrationRunPayload, upstream: UpstreamValues | undefined) {
-  return admitRun(database.db, jobAdmissionRequest(payload, upstream));
-}
-
 /**
- * admitJob for a worker's stream of jobs: the database half is reused per (tenant, integracao) for at most
+ * Admission of a job when a worker takes it, for a worker's stream of jobs: the database half is reused per (tenant, integracao) for at most
  * ADMISSION_CACHE_TTL_MS (cachedAdmission), the parameter check and tenant binding run per job, and a retried attempt
  * (`attemptsMade > 0`) always reads the rows again — a row set to ativo = 0 fails the retry of a job already taken.
  */

@@ -12,7 +12,6 @@ export {
 } from './admit-run';
 export { connectionUsableBy } from './connection-use';
 export {
-  admitJob,
   createJobAdmission,
   type EnqueuedRun,
   type EnqueuedStep,

@@ -2,6 +2,7 @@ import type { Connection } from '@integrador/connections';
 import { withRetryPolicy } from '@integrador/jobs';
 import type { JobLimits } from '@integrador/queue';
 import { TransientTransportError, type Transport } from '@integrador/transports';
+import { markNotSent } from './resend-safety';
 
 /** A 429 without Retry-After still means "slow down": this long. */
 const TOO_MANY_REQUESTS_PAUSE_MS = 1000;
@@ -25,7 +26,10 @@ export function limitedTransport(transport: Transport, limits: JobLimits, target
     ...transport,
     preview: (request) => transport.preview(request),
     async send(request) {
-      await limits.acquire({ connection });
+      // A refused token (or the limiter's Redis unreachable) happens before anything is sent: the record stays new.
+      await limits.acquire({ connection }).catch((err: unknown) => {
+        throw markNotSent(err);
+      });
       try {
         return await transport.send(request);
       } catch (err) {

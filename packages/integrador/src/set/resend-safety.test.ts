@@ -1,5 +1,5 @@
 import { TransientTransportError } from '@integrador/transports';
-import { carriesReceptorKey, receptorUntouched } from './resend-safety';
+import { carriesReceptorKey, markNotSent, receptorUntouched, wasNotSent } from './resend-safety';
 
 const exchange = (statusCode: number | null) => ({ url: 'http://erp/ws', request: '<x/>', response: null, statusCode, durationMs: 1 });
 
@@ -18,12 +18,26 @@ describe('carriesReceptorKey', () => {
 });
 
 describe('receptorUntouched', () => {
-  it('is true for a refused connection and for an answered error status, also wrapped as a cause', () => {
+  it('is true for a refused connection, a 429, a 503 and a soap:Server fault, also wrapped as a cause', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     expect(receptorUntouched(new TransientTransportError('could not reach', exchange(null), undefined, { cause: refused }))).toBe(true);
     const throttled = new TransientTransportError('HTTP 429', exchange(429));
     expect(receptorUntouched(throttled)).toBe(true);
     expect(receptorUntouched(new Error('delayed', { cause: throttled }))).toBe(true);
+    expect(receptorUntouched(new TransientTransportError('HTTP 503', exchange(503)))).toBe(true);
+    expect(receptorUntouched(new TransientTransportError('maintenance', exchange(500), undefined, { serverFault: true }))).toBe(true);
+  });
+
+  it('is true for an error raised before anything was sent (a limits delay), and only for that one', () => {
+    const delayed = markNotSent(new Error('rate limited: try in 200 ms'));
+    expect(wasNotSent(delayed)).toBe(true);
+    expect(receptorUntouched(delayed)).toBe(true);
+    expect(wasNotSent(new Error('rate limited: try in 200 ms'))).toBe(false);
+  });
+
+  it('is false for a 500 without a fault and a proxy’s 502 or 504: the receptor may have processed the request', () => {
+    for (const status of [500, 502, 504])
+      expect(receptorUntouched(new TransientTransportError(`HTTP ${status}`, exchange(status)))).toBe(false);
   });
 
   it('is false for a timeout, a reset and anything else', () => {

@@ -15,7 +15,7 @@ import { extractVariables, toRawSql } from '../template';
 import { isStatementError } from './consulta-rows';
 import { PermanentError } from './permanent-error';
 import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
-import { carriesReceptorKey, receptorUntouched } from './resend-safety';
+import { carriesReceptorKey, receptorUntouched, wasNotSent } from './resend-safety';
 
 export interface SetRunContext extends PrepareContext {
   /** The BullMQ job id: with the record key it is the idempotency key of each push. */
@@ -84,6 +84,11 @@ async function send(
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
   } catch (err) {
+    // Nothing left the hub (a limits delay before the call): no attempt to record, the record is new again.
+    if (wasNotSent(err)) {
+      await setExecucaoStatus(db, execucao.id, 'pendente');
+      throw err;
+    }
     const exchange = (err as { exchange?: TransportExchange }).exchange;
     await report(ctx, record, exchange, (err as Error).message);
     if (err instanceof ReceptorError || err instanceof OutboundAddressError) {
@@ -91,8 +96,8 @@ async function send(
       await recordTentativa(db, execucao.id, attemptOf(exchange, err.message), { status: 'falhou', mensagem: message });
       throw new PermanentError('RECEPTOR_REJECTED', message, { cause: err });
     }
-    // Refused or answered with an error status: the receptor has nothing, a retry sends as new (pendente). A timeout or a
-    // reset mid-call leaves the record enviando: the receptor may have it, and the retry must reconcile (runRecord).
+    // Refused, or answered 429/503/soap:Server: the receptor has nothing, a retry sends as new (pendente). A timeout, a
+    // reset mid-call or another error status leaves the record enviando: the receptor may have it (runRecord reconciles).
     const outcome = receptorUntouched(err) ? { status: 'pendente' as const } : undefined;
     await recordTentativa(db, execucao.id, attemptOf(exchange, (err as Error).message), outcome);
     throw err;
