@@ -10,7 +10,7 @@ import {
   validatePayload,
 } from '@integrador/jobs';
 import type { Logger } from '@integrador/logging';
-import { FlowProducer, type Job, type JobsOptions, Queue } from 'bullmq';
+import { FlowProducer, type Job, type JobState, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisFullError } from './errors';
 import { addValidatedFlow } from './flows/flow-producer';
@@ -169,6 +169,22 @@ export class JobProducer {
       if (err instanceof Error && err.message.startsWith('WRONGTYPE')) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * A job and its state, the state read first: a job seen completed or failed then carries its result or failure
+   * reason (a job read before its state can finish in between and show `completed` with no result yet).
+   */
+  async getJobWithState(queue: QueueName, id: string): Promise<{ job: Job; state: JobState | 'unknown' } | undefined> {
+    let state: JobState | 'unknown';
+    try {
+      state = await this.read(`read state of job ${queue}/${id}`, () => this.queue(queue).getJobState(id));
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('WRONGTYPE')) return undefined;
+      throw err;
+    }
+    const job = await this.getJob(queue, id);
+    return job ? { job, state } : undefined;
   }
 
   /** Runs a read of the queues under the producer's guard and deadline (QueueUnavailableError instead of a hang). */

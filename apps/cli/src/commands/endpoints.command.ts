@@ -132,9 +132,9 @@ async function sync(cli: Cli, t: EndpointTexts, idText: string, options: SyncOpt
     if (!options.wait) return options.json ? printJson({ queue: 'get', jobId }) : print(t.enqueued(id, jobId));
     if (!options.json) print(t.enqueued(id, jobId));
     for (;;) {
-      const current = await producer.getJob('get', jobId);
-      if (!current) throw new CliError(cli.text.jobGone(jobId));
-      const state = await current.getState();
+      const found = await producer.getJobWithState('get', jobId);
+      if (!found) throw new CliError(cli.text.jobGone(jobId));
+      const { job: current, state } = found;
       if (state === 'failed') throw new CliError(t.failed(current.failedReason ?? ''));
       if (state === 'completed') {
         const report = current.returnvalue as SyncReport;

@@ -59,9 +59,9 @@ class ProgressView {
 async function follow(cli: Cli, producer: JobProducer, jobId: string, view: ProgressView | undefined): Promise<Settled> {
   try {
     for (;;) {
-      const job = await producer.getJob('get', jobId);
-      if (!job) throw new CliError(cli.text.jobGone(jobId));
-      const state = await job.getState();
+      const found = await producer.getJobWithState('get', jobId);
+      if (!found) throw new CliError(cli.text.jobGone(jobId));
+      const { job, state } = found;
       if (isProgress(job.progress)) view?.update(job.progress);
       if (state === 'completed') return { state, result: job.returnvalue };
       if (state === 'failed') return { state, failedReason: job.failedReason ?? '' };

@@ -96,13 +96,11 @@ async function waitForJob(
 ): Promise<Settled> {
   let shown = '';
   for (;;) {
-    const job = await producer.getJob(queue, jobId);
-    if (!job) throw new CliError(cli.text.jobGone(jobId));
-    const state = await job.getState();
-    // The job may have finished between the read above and getState: read it again for its result or reason.
-    const settled = state === 'completed' || state === 'failed' ? ((await producer.getJob(queue, jobId)) ?? job) : job;
-    if (state === 'completed') return { state, result: settled.returnvalue as SetRunResult | GetRunResult };
-    if (state === 'failed') return { state, failedReason: settled.failedReason ?? '' };
+    const found = await producer.getJobWithState(queue, jobId);
+    if (!found) throw new CliError(cli.text.jobGone(jobId));
+    const { job, state } = found;
+    if (state === 'completed') return { state, result: job.returnvalue as SetRunResult | GetRunResult };
+    if (state === 'failed') return { state, failedReason: job.failedReason ?? '' };
     if (state === 'waiting-children') {
       const prefix = producer.queue(queue).opts.prefix ?? '';
       const blocker = await findBlockingFailure(job, prefix, (q, id) => producer.getJob(q as RunQueue, id));
