@@ -9,9 +9,10 @@ import type { Redis } from 'ioredis';
 import { buildApp } from '../../apps/ingress/src/build-app';
 import { pbxCall } from '../fixtures/pbx-simulator';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
-import { type AppProcess, spawnApp } from '../support/processes';
+import type { AppProcess } from '../support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis-server';
 import { LONG, report, until } from './fault-mode';
+import { WorkerPool } from './worker-pool';
 
 const START = '/wconnect/WConnect_WSDL_ConsultaRamal.php';
 const END = '/wconnect/WConnect_WSDL_FinalizaLigacao.php';
@@ -33,10 +34,10 @@ describe('worker-cti killed (SIGKILL) mid-work', () => {
   let base: string;
   let prefix: string;
   let empresaId: number;
-  const workers: AppProcess[] = [];
+  const workers = new WorkerPool();
 
   async function startWorker(): Promise<AppProcess> {
-    const worker = spawnApp('apps/worker-cti/src/main.ts', {
+    return workers.start('apps/worker-cti/src/main.ts', {
       REDIS_URL: TEST_REDIS_URL,
       KEY_PREFIX: prefix,
       CRM_DATABASE_URL: database.url,
@@ -45,9 +46,6 @@ describe('worker-cti killed (SIGKILL) mid-work', () => {
       // Long: no start may expire as "sem fim recebido" while the worker is down.
       CTI_CALL_TIMEOUT_MS: '600000',
     });
-    workers.push(worker);
-    await worker.waitForLog('worker started', 60_000);
-    return worker;
   }
 
   beforeAll(async () => {
@@ -79,10 +77,7 @@ describe('worker-cti killed (SIGKILL) mid-work', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const worker of workers) {
-      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
-      await worker.exited;
-    }
+    await workers.stopAll();
     await app.close();
     await producer.close();
     await deletePrefix(TEST_REDIS_URL, prefix);
@@ -107,8 +102,7 @@ describe('worker-cti killed (SIGKILL) mid-work', () => {
     for (let kill = 1; kill <= KILLS_PER_PHASE; kill++) {
       const target = Math.floor((CALLS * kill) / (KILLS_PER_PHASE + 1));
       await until(`${target} calls processed`, async () => done(await calls()) >= target, 120_000, 10);
-      current.child.kill('SIGKILL');
-      await current.exited;
+      await workers.kill(current);
       current = await startWorker();
     }
     await until('every call processed', async () => done(await calls()) >= CALLS, 120_000, 100);

@@ -8,9 +8,10 @@ import { sql } from 'kysely';
 import { buildApp } from '../../apps/ingress/src/build-app';
 import { createScratchSource, type ScratchSource, seedGetClientes, writeE085Connections } from '../fixtures/get-e085cli';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
-import { type AppProcess, spawnApp } from '../support/processes';
+import type { AppProcess } from '../support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis-server';
 import { LONG, report, until } from './fault-mode';
+import { WorkerPool } from './worker-pool';
 
 /**
  * worker-get killed with SIGKILL several times during one pull, restarted each time: the stalled job is taken again and
@@ -32,11 +33,11 @@ describe('worker-get killed (SIGKILL) mid-pull, repeatedly', () => {
   let empresaId: number;
   let integracaoId: number;
   let connectionsFile: string;
-  const workers: AppProcess[] = [];
+  const workers = new WorkerPool();
   const sourceUrl = () => (source.connection.url as { reveal(): string }).reveal();
 
   async function startWorker(): Promise<AppProcess> {
-    const worker = spawnApp('apps/worker-get/src/main.ts', {
+    return workers.start('apps/worker-get/src/main.ts', {
       REDIS_URL: TEST_REDIS_URL,
       KEY_PREFIX: prefix,
       CRM_DATABASE_URL: database.url,
@@ -47,9 +48,6 @@ describe('worker-get killed (SIGKILL) mid-pull, repeatedly', () => {
       WORKER_CONCURRENCY: '2',
       LOG_LEVEL: 'info',
     });
-    workers.push(worker);
-    await worker.waitForLog('worker started', 60_000);
-    return worker;
   }
 
   beforeAll(async () => {
@@ -68,10 +66,7 @@ describe('worker-get killed (SIGKILL) mid-pull, repeatedly', () => {
   }, 180_000);
 
   afterAll(async () => {
-    for (const worker of workers) {
-      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
-      await worker.exited;
-    }
+    await workers.stopAll();
     await app.close();
     await producer.close();
     await deletePrefix(TEST_REDIS_URL, prefix);
@@ -101,8 +96,7 @@ describe('worker-get killed (SIGKILL) mid-pull, repeatedly', () => {
       // Kill at evenly spaced points of the pull, each after it moved on since the previous kill.
       const target = Math.floor((ROWS * kill) / (KILLS + 1));
       await until(`${target} rows in the CRM`, async () => (await crmCounts()).total >= target, 180_000, 20);
-      worker.child.kill('SIGKILL');
-      await worker.exited;
+      await workers.kill(worker);
       atKill.push((await crmCounts()).total);
       worker = await startWorker();
     }

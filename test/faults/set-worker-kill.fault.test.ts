@@ -11,9 +11,10 @@ import { buildApp } from '../../apps/ingress/src/build-app';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, SLOW_NAME, seniorG5ConnectionsYaml, startSeniorG5Server } from '../fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS_CAMPO, seedSetWsContas } from '../fixtures/set-ws-contas';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
-import { type AppProcess, spawnApp } from '../support/processes';
+import type { AppProcess } from '../support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis-server';
 import { LONG, report, until } from './fault-mode';
+import { WorkerPool } from './worker-pool';
 
 /**
  * worker-set killed with SIGKILL while SET pushes flow to the Senior G5 double, then restarted: every push completes,
@@ -34,10 +35,10 @@ describe('worker-set killed (SIGKILL) mid-push', () => {
   let prefix: string;
   let key: string;
   let empresaId: number;
-  const workers: AppProcess[] = [];
+  const workers = new WorkerPool();
 
   async function startWorker(): Promise<AppProcess> {
-    const worker = spawnApp('apps/worker-set/src/main.ts', {
+    return workers.start('apps/worker-set/src/main.ts', {
       REDIS_URL: TEST_REDIS_URL,
       KEY_PREFIX: prefix,
       CRM_DATABASE_URL: database.url,
@@ -46,14 +47,6 @@ describe('worker-set killed (SIGKILL) mid-push', () => {
       JOB_LOCK_MS: '1000',
       LOG_LEVEL: 'info',
     });
-    workers.push(worker);
-    await worker.waitForLog('worker started', 60_000);
-    return worker;
-  }
-
-  async function kill(worker: AppProcess): Promise<void> {
-    worker.child.kill('SIGKILL');
-    await worker.exited;
   }
 
   beforeAll(async () => {
@@ -78,10 +71,7 @@ describe('worker-set killed (SIGKILL) mid-push', () => {
   });
 
   afterEach(async () => {
-    for (const worker of workers.splice(0)) {
-      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
-      await worker.exited;
-    }
+    await workers.stopAll();
     await app.close();
     await producer.close();
     await deletePrefix(TEST_REDIS_URL, prefix);
@@ -134,7 +124,7 @@ describe('worker-set killed (SIGKILL) mid-push', () => {
       // Kill at evenly spaced points of the work: after a share of the contas reached the ERP.
       const target = Math.floor((CONTAS * kill_) / (KILLS + 1));
       await until(`${target} customers in the ERP`, async () => erp.customers.size >= target, 120_000, 10);
-      await kill(worker);
+      await workers.kill(worker);
       worker = await startWorker();
     }
     await until(
@@ -180,7 +170,7 @@ describe('worker-set killed (SIGKILL) mid-push', () => {
       60_000,
       5,
     );
-    await kill(worker);
+    await workers.kill(worker);
     await until('the ERP to create the customer', async () => erp.customers.size > 0, 30_000, 20);
     await startWorker();
     return { jobId };

@@ -7,10 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../../apps/ingress/src/build-app';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
-import { type AppProcess, spawnApp } from '../support/processes';
+import type { AppProcess } from '../support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis-server';
 import { type Receiver, spawnReceiver } from '../support/webhook-receiver';
 import { LONG, report, until } from './fault-mode';
+import { WorkerPool } from './worker-pool';
 
 /**
  * worker-webhook killed with SIGKILL several times while deliveries flow, restarted each time: every event reaches the
@@ -29,10 +30,10 @@ describe('worker-webhook killed (SIGKILL) mid-delivery', () => {
   let app: FastifyInstance;
   let prefix: string;
   let key: string;
-  const workers: AppProcess[] = [];
+  const workers = new WorkerPool();
 
   async function startWorker(): Promise<AppProcess> {
-    const worker = spawnApp('apps/worker-webhook/src/main.ts', {
+    return workers.start('apps/worker-webhook/src/main.ts', {
       REDIS_URL: TEST_REDIS_URL,
       KEY_PREFIX: prefix,
       CRM_DATABASE_URL: database.url,
@@ -42,9 +43,6 @@ describe('worker-webhook killed (SIGKILL) mid-delivery', () => {
       WEBHOOK_RETRY_SCHEDULE_MS: '200,500,1000,2000,4000',
       WEBHOOK_TIMEOUT_MS: '2000',
     });
-    workers.push(worker);
-    await worker.waitForLog('worker started', 60_000);
-    return worker;
   }
 
   beforeAll(async () => {
@@ -68,10 +66,7 @@ describe('worker-webhook killed (SIGKILL) mid-delivery', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const worker of workers) {
-      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
-      await worker.exited;
-    }
+    await workers.stopAll();
     await app.close();
     await http.close();
     await producer.close();
@@ -105,8 +100,7 @@ describe('worker-webhook killed (SIGKILL) mid-delivery', () => {
     for (let kill = 1; kill <= KILLS; kill++) {
       const target = Math.floor((EVENTS * kill) / (KILLS + 1));
       await until(`${target} deliveries received`, async () => (await receiver.requests('/ok/kill')).length >= target, 120_000, 20);
-      worker.child.kill('SIGKILL');
-      await worker.exited;
+      await workers.kill(worker);
       worker = await startWorker();
     }
     const deliveries = async () =>
