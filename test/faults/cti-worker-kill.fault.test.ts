@@ -37,15 +37,14 @@ describe('worker-cti killed (SIGKILL) mid-work', () => {
   const workers = new WorkerPool();
 
   async function startWorker(): Promise<AppProcess> {
-    return workers.start('apps/worker-cti/src/main.ts', {
-      REDIS_URL: TEST_REDIS_URL,
-      KEY_PREFIX: prefix,
-      CRM_DATABASE_URL: database.url,
-      LOG_LEVEL: 'info',
-      JOB_LOCK_MS: '1000',
-      // Long: no start may expire as "sem fim recebido" while the worker is down.
-      CTI_CALL_TIMEOUT_MS: '600000',
-    });
+    return workers.start(
+      'apps/worker-cti/src/main.ts',
+      { prefix, databaseUrl: database.url },
+      {
+        // Long: no start may expire as "sem fim recebido" while the worker is down.
+        CTI_CALL_TIMEOUT_MS: '600000',
+      },
+    );
   }
 
   beforeAll(async () => {

@@ -37,17 +37,16 @@ describe('worker-get killed (SIGKILL) mid-pull, repeatedly', () => {
   const sourceUrl = () => (source.connection.url as { reveal(): string }).reveal();
 
   async function startWorker(): Promise<AppProcess> {
-    return workers.start('apps/worker-get/src/main.ts', {
-      REDIS_URL: TEST_REDIS_URL,
-      KEY_PREFIX: prefix,
-      CRM_DATABASE_URL: database.url,
-      CONNECTIONS_FILE: connectionsFile,
-      ERP_E085_URL: sourceUrl(),
-      JOB_LOCK_MS: '1000',
-      GET_LEASE_MS: '5000',
-      WORKER_CONCURRENCY: '2',
-      LOG_LEVEL: 'info',
-    });
+    return workers.start(
+      'apps/worker-get/src/main.ts',
+      { prefix, databaseUrl: database.url },
+      {
+        CONNECTIONS_FILE: connectionsFile,
+        ERP_E085_URL: sourceUrl(),
+        GET_LEASE_MS: '5000',
+        WORKER_CONCURRENCY: '2',
+      },
+    );
   }
 
   beforeAll(async () => {

@@ -38,15 +38,14 @@ describe('worker-set killed (SIGKILL) mid-push', () => {
   const workers = new WorkerPool();
 
   async function startWorker(): Promise<AppProcess> {
-    return workers.start('apps/worker-set/src/main.ts', {
-      REDIS_URL: TEST_REDIS_URL,
-      KEY_PREFIX: prefix,
-      CRM_DATABASE_URL: database.url,
-      CONNECTIONS_FILE: connectionsFile,
-      SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
-      JOB_LOCK_MS: '1000',
-      LOG_LEVEL: 'info',
-    });
+    return workers.start(
+      'apps/worker-set/src/main.ts',
+      { prefix, databaseUrl: database.url },
+      {
+        CONNECTIONS_FILE: connectionsFile,
+        SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
+      },
+    );
   }
 
   beforeAll(async () => {

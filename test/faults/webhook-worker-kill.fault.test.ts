@@ -33,16 +33,15 @@ describe('worker-webhook killed (SIGKILL) mid-delivery', () => {
   const workers = new WorkerPool();
 
   async function startWorker(): Promise<AppProcess> {
-    return workers.start('apps/worker-webhook/src/main.ts', {
-      REDIS_URL: TEST_REDIS_URL,
-      KEY_PREFIX: prefix,
-      CRM_DATABASE_URL: database.url,
-      LOG_LEVEL: 'info',
-      JOB_LOCK_MS: '1000',
-      WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
-      WEBHOOK_RETRY_SCHEDULE_MS: '200,500,1000,2000,4000',
-      WEBHOOK_TIMEOUT_MS: '2000',
-    });
+    return workers.start(
+      'apps/worker-webhook/src/main.ts',
+      { prefix, databaseUrl: database.url },
+      {
+        WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
+        WEBHOOK_RETRY_SCHEDULE_MS: '200,500,1000,2000,4000',
+        WEBHOOK_TIMEOUT_MS: '2000',
+      },
+    );
   }
 
   beforeAll(async () => {
