@@ -13,13 +13,13 @@ import { catchUpPhoneIndex, saveCtiSettings } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createTestDatabase } from '@integrador/test-support/databases';
+import { spawnApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { Queue } from 'bullmq';
 import Fastify from 'fastify';
 import { buildApp } from '../apps/ingress/src/build-app';
 import { openSse } from '../test/fixtures/sse-client';
-import { createTestDatabase } from '../test/support/databases';
-import { spawnApp } from '../test/support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../test/support/redis-server';
 import { startBenchRun } from './support/bench-run';
 import { round } from './support/stats';
 

@@ -17,8 +17,8 @@ import {
   searchText,
   timestampValue,
 } from '@integrador/store';
+import { createTestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
-import { createTestDatabase } from '../test/support/databases';
 import { startBenchRun } from './support/bench-run';
 import { round, spread } from './support/stats';
 

@@ -15,9 +15,9 @@ import {
   waitUntilReady,
   writeLimitsMirror,
 } from '@integrador/queue';
+import { deletePrefix, type PrivateRedis, startPrivateRedis, testPrefix } from '@integrador/test-support/redis-server';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { deletePrefix, type PrivateRedis, startPrivateRedis, testPrefix } from '../test/support/redis-server';
 import { round, spread } from './support/stats';
 
 // No-op jobs through the per-tenant limits and fairness layer (packages/queue/src/limits) against bare BullMQ on the

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDatabase, migrateToLatest } from '@integrador/store';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../test/support/redis-server';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { startBenchRun } from './support/bench-run';
 import { median, round } from './support/stats';
 

@@ -3,13 +3,13 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
+import { createTestDatabase } from '@integrador/test-support/databases';
+import { spawnApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { spawnReceiver } from '@integrador/test-support/webhook-receiver';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS, publishChange } from '@integrador/webhooks';
 import { sql } from 'kysely';
 import { Agent, request } from 'undici';
-import { createTestDatabase } from '../test/support/databases';
-import { spawnApp } from '../test/support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../test/support/redis-server';
-import { spawnReceiver } from '../test/support/webhook-receiver';
 
 // Webhook deliveries through the whole product path (stored payload → webhook.deliver jobs → a worker-webhook process →
 // signed POST) to a receiver in its own process, against a bare undici request() loop making the same POSTs to the same

@@ -4,6 +4,8 @@ import { saveCtiSettings } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, pingProcessor, type QueueHandlers, startQueueWorker, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -12,8 +14,6 @@ import { buildApp } from '../apps/ingress/src/build-app';
 import { createCallEventProcessor } from '../apps/worker-cti/src/processors/call-event.processor';
 import { createClickToCallProcessor } from '../apps/worker-cti/src/processors/click-to-call.processor';
 import { pbxCall } from './fixtures/pbx-simulator';
-import { createTestDatabase, type TestDatabase } from './support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 
 /** Debian's chromium (.ci/run installs it); never a downloaded browser. */
 const CHROMIUM = '/usr/bin/chromium';

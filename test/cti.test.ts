@@ -4,14 +4,14 @@ import { issueListenerToken, saveCtiSettings } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../apps/ingress/src/build-app';
 import { type PbxStub, pbxCall, startPbxStub } from './fixtures/pbx-simulator';
 import { openSse, type SseClient } from './fixtures/sse-client';
-import { createTestDatabase, type TestDatabase } from './support/databases';
-import { type AppProcess, spawnApp } from './support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const DOMAIN = 'crm.test';

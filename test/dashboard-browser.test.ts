@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isTenantPaused } from '@integrador/queue';
+import { launchBrowser } from '@integrador/test-support/browser';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
 import type { Browser, Page } from 'playwright-core';
 import { DEFAULT_CREDENTIALS, INVALID_CREDENTIALS } from './fixtures/senior-g5';
-import { launchBrowser } from './support/browser';
 import { DashboardHarness, PASSWORD, WRONG_ERP_PASSWORD } from './support/dashboard-harness';
 
 /** Where screenshots of the main views go when asked (TEST_SCREENSHOTS_DIR=docs/dashboard regenerates the README's). */

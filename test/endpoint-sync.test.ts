@@ -2,14 +2,14 @@ import { emptyConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey, setPermitirRedePrivada, setServiceLimit } from '@integrador/store';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../apps/ingress/src/build-app';
 import { type JsonEndpointServer, startJsonEndpoint } from './fixtures/json-endpoint';
 import { CONTATO_EXEMPLO, contato, EVENTO_EXEMPLO } from './fixtures/seed-003';
-import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from './support/databases';
-import { type AppProcess, spawnApp } from './support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const TOKEN = 'tok-rubeus-3f9a';

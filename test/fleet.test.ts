@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { QUEUE_NAMES } from '@integrador/jobs';
 import { createDatabase, createEmpresa, issueApiKey } from '@integrador/store';
-import { buildApps, spawnCompiledApp } from './support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
+import { buildApps, spawnCompiledApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {

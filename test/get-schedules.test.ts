@@ -4,12 +4,12 @@ import path from 'node:path';
 import { schedulerIdOf } from '@integrador/integrador';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, listSchedulers, waitUntilReady } from '@integrador/queue';
+import { createScratchSource, type ScratchSource } from '@integrador/sources/testing';
 import { createEmpresa } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Job } from 'bullmq';
-import { createScratchSource, type ScratchSource } from '../packages/sources/src/test/scratch-sources';
-import { createTestDatabase, type TestDatabase } from './support/databases';
-import { type AppProcess, spawnApp } from './support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 

@@ -1,8 +1,8 @@
 import { upsertLimite } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { spawnApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { Redis } from 'ioredis';
-import { createTestDatabase, type TestDatabase } from './support/databases';
-import { spawnApp } from './support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 
 describe('limits after Redis lost its keys', () => {
   let database: TestDatabase;

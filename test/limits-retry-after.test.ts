@@ -9,12 +9,12 @@ import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, pingProcessor, startQueueWorker, TenantLimiter, waitUntilReady } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
 import { createEmpresa } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createIntegrationRunProcessor } from '../apps/worker-set/src/processors/integration-run.processor';
 import { CONTA, SET_WS_CONTAS, seedSetWsContas } from './fixtures/set-ws-contas';
-import { createTestDatabase, type TestDatabase } from './support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 import { closeWorkerDeps, testWorkerDeps } from './support/worker-deps';
 
 const logger = createLogger({ name: 'test', level: 'silent' });

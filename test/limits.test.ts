@@ -4,10 +4,10 @@ import path from 'node:path';
 import type { TenantRef } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, type LimitRule, releaseReservations, waitUntilReady, writeLimitsMirror } from '@integrador/queue';
+import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type AppProcess, spawnApp } from './support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 
 // Per-tenant limits across several real worker processes (three worker-cti processes sharing one Redis).
 const logger = createLogger({ name: 'test', level: 'silent' });

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { QUEUE_NAMES, type QueueName } from '@integrador/jobs';
 import { createRedis, readTenantStats, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
-import { createTestDatabase, type TestDatabase } from './support/databases';
-import { type AppProcess, buildApps, ROOT, spawnCompiledApp } from './support/processes';
-import { clusterUnsupported, keysBySlot, type PrivateRedis, startPrivateRedis } from './support/redis-cluster';
-import { freePort, testPrefix } from './support/redis-server';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type AppProcess, buildApps, ROOT, spawnCompiledApp } from '@integrador/test-support/processes';
+import { clusterUnsupported, keysBySlot, type PrivateRedis, startPrivateRedis } from '@integrador/test-support/redis-cluster';
+import { freePort, testPrefix } from '@integrador/test-support/redis-server';
 
 // Scale-out: the same workload — pings through the ingress on every queue, run by one worker process per kind
 // (CLUSTER_WORKERS_PER_KIND) — on a private single Redis and on a private three-master Redis Cluster (ports

@@ -3,12 +3,12 @@ import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, pingProcessor, startQueueWorker, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../apps/ingress/src/build-app';
-import { createTestDatabase, type TestDatabase } from './support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 
 /** A log destination that keeps every JSON line. */
 function captureLines(): { stream: Writable; lines: Record<string, unknown>[] } {

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { loadConfig } from '@integrador/config';
 import { createLogger } from '@integrador/logging';
+import { type PrivateRedis, startPrivateRedis } from '@integrador/test-support/redis-server';
 import { Redis } from 'ioredis';
-import { type PrivateRedis, startPrivateRedis } from './support/redis-server';
 
 function capture() {
   const lines: string[] = [];

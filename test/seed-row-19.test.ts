@@ -7,14 +7,14 @@ import { lintStoredConfiguration } from '@integrador/integrador';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, pingProcessor, startQueueWorker, waitUntilReady } from '@integrador/queue';
 import { issueApiKey } from '@integrador/store';
+import { createTestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Job } from 'bullmq';
 import { buildApp } from '../apps/ingress/src/build-app';
 import { createIntegrationRunProcessor } from '../apps/worker-set/src/processors/integration-run.processor';
 import { ROW_19_AS_PRINTED, seedRow19AsPrinted } from './fixtures/seed-001-row-19';
 import { DEFAULT_CREDENTIALS, MAINTENANCE_FAULT, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
 import { CONTA } from './fixtures/set-ws-contas';
-import { createTestDatabase } from './support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 import { closeWorkerDeps, testWorkerDeps } from './support/worker-deps';
 
 const logger = createLogger({ name: 'test', level: 'silent' });

@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Redis } from 'ioredis';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
 import { CONTA, seedSetWsContas } from './fixtures/set-ws-contas';
-import { createTestDatabase, type TestDatabase } from './support/databases';
-import { type AppProcess, spawnApp } from './support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 

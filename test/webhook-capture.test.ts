@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createEmpresa } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { type Receiver, spawnReceiver } from '@integrador/test-support/webhook-receiver';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
 import { sql } from 'kysely';
-import { createTestDatabase, type TestDatabase } from './support/databases';
-import { type AppProcess, spawnApp } from './support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
-import { type Receiver, spawnReceiver } from './support/webhook-receiver';
 
 // Trigger-based capture: rows written straight into the CRM database (no call to the hub) reach the webhook, also when
 // the worker draining the outbox is killed in the middle of it.

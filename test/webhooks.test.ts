@@ -3,16 +3,16 @@ import { emptyConnections, parseAddressAllowlist } from '@integrador/connections
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { type Receiver, spawnReceiver } from '@integrador/test-support/webhook-receiver';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, type WebhookHttpClient, type WebhookSettings } from '@integrador/webhooks';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import { buildApp } from '../apps/ingress/src/build-app';
 import { ATIVIDADE_108, CONTATO_341, EVENTO_934, OPORTUNIDADE_150 } from './fixtures/seed-004';
-import { createTestDatabase, type TestDatabase } from './support/databases';
-import { type AppProcess, spawnApp } from './support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
-import { type Receiver, spawnReceiver } from './support/webhook-receiver';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const TIMEOUT_MS = 1000;

@@ -1,9 +1,9 @@
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { spawnApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { spawnApp } from './support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const tenant = { empresaId: 1, filialId: null };

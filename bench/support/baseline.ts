@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AppProcess } from '../../test/support/processes';
+import type { AppProcess } from '@integrador/test-support/processes';
 import type { HandwrittenPlan } from './handwritten-baseline';
 import type { BaselinePlan } from './soap-baseline';
 import { spawnNode } from './spawn';

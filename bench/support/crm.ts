@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadSetDefinition, prepareSet } from '@integrador/integrador';
 import type { DialectName } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { seniorG5ConnectionsYaml } from '../../test/fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, seedSetWsContas } from '../../test/fixtures/set-ws-contas';
-import { createTestDatabase, type TestDatabase } from '../../test/support/databases';
 
 /** The throw-away CRM: SET-WS-CONTAS (seed 001's row) and `contas` distinct contas to push. */
 export interface BenchCrm {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { TEST_SERVERS } from '@integrador/test-support/databases';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
 import { Client as PgClient } from 'pg';
-import { TEST_SERVERS } from '../../test/support/databases';
 
 // The ERP side of the GET benchmark: a realistic 12-column customers table ("clientes", as an ERP names it) in a
 // throw-away PostgreSQL or MariaDB database, filled by the server itself from one deterministic expression per

@@ -5,8 +5,8 @@ import { admitRun, buildSourceQuery, createSourceReaderFactory, DEFAULT_CHUNK_SI
 import type { GetRunResult } from '@integrador/jobs';
 import { enqueueGetRun, type JobProducer } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
-import { createTestDatabase, type TestDatabase } from '../../test/support/databases';
-import { type AppProcess, buildApps, spawnCompiledApp } from '../../test/support/processes';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type AppProcess, buildApps, spawnCompiledApp } from '@integrador/test-support/processes';
 import { CURSOR_COLUMN, type ErpSource, sqlConsulta } from './erp-customers';
 import { cpuMs, rssMb } from './proc';
 

@@ -1,8 +1,8 @@
 import { jobDefinition, RETENTION, validatePayload } from '@integrador/jobs';
 import { type JobProducer, readTenantStats } from '@integrador/queue';
+import type { AppProcess } from '@integrador/test-support/processes';
 import type { Redis } from 'ioredis';
 import { DEFAULT_CREDENTIALS } from '../../test/fixtures/senior-g5';
-import type { AppProcess } from '../../test/support/processes';
 import type { BenchCrm } from './crm';
 import { cpuMs, rssMb } from './proc';
 import { spawnNode } from './spawn';

@@ -1,4 +1,4 @@
-import { type AppProcess, spawnApp } from '../../test/support/processes';
+import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
 
 /**
  * spawnApp (node --import tsx <entry>, JSON log lines collected) with extra node flags such as --cpu-prof, which

@@ -4,13 +4,13 @@ import { saveCtiSettings } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import type { AppProcess } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../../apps/ingress/src/build-app';
 import { pbxCall } from '../fixtures/pbx-simulator';
-import { createTestDatabase, type TestDatabase } from '../support/databases';
-import type { AppProcess } from '../support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis-server';
 import { LONG, report, until } from './fault-mode';
 import { WorkerPool } from './worker-pool';
 

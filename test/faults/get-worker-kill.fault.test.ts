@@ -2,14 +2,14 @@ import { loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import type { AppProcess } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { buildApp } from '../../apps/ingress/src/build-app';
 import { createScratchSource, type ScratchSource, seedGetClientes, writeE085Connections } from '../fixtures/get-e085cli';
-import { createTestDatabase, type TestDatabase } from '../support/databases';
-import type { AppProcess } from '../support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis-server';
 import { LONG, report, until } from './fault-mode';
 import { WorkerPool } from './worker-pool';
 

@@ -1,13 +1,13 @@
 import { createLogger } from '@integrador/logging';
 import { createRedis, enqueueGetRun, JobProducer, waitUntilReady } from '@integrador/queue';
 import { type CrmDatabase, createDatabase, createEmpresa, migrateToLatest } from '@integrador/store';
+import { type PrivatePostgres, startPrivatePostgres } from '@integrador/test-support/private-postgres';
+import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { Client as PgClient } from 'pg';
 import { seedGetClientes, writeE085Connections } from '../fixtures/get-e085cli';
-import { type PrivatePostgres, startPrivatePostgres } from '../support/private-postgres';
-import { type AppProcess, spawnApp } from '../support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis-server';
 import { LONG, report, sleep, until } from './fault-mode';
 
 const logger = createLogger({ name: 'fault-test', level: 'silent' });

@@ -2,14 +2,14 @@ import { emptyConnections, parseAddressAllowlist } from '@integrador/connections
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { type Receiver, spawnReceiver } from '@integrador/test-support/webhook-receiver';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, type WebhookHttpClient } from '@integrador/webhooks';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../../apps/ingress/src/build-app';
-import { createTestDatabase, type TestDatabase } from '../support/databases';
-import { type AppProcess, spawnApp } from '../support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis-server';
-import { type Receiver, spawnReceiver } from '../support/webhook-receiver';
 import { LONG, report, sleep, until } from './fault-mode';
 
 /**

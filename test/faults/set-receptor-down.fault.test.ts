@@ -6,14 +6,14 @@ import { loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { issueApiKey } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../../apps/ingress/src/build-app';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from '../fixtures/senior-g5';
 import { CONTA, seedSetWsContas } from '../fixtures/set-ws-contas';
-import { createTestDatabase, type TestDatabase } from '../support/databases';
-import { type AppProcess, spawnApp } from '../support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis-server';
 import { LONG, report, sleep, until } from './fault-mode';
 
 /**

@@ -1,5 +1,5 @@
-import { type AppProcess, spawnApp } from '../support/processes';
-import { TEST_REDIS_URL } from '../support/redis-server';
+import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 
 /**
  * The worker processes of a fault test: `start` spawns one and waits until it takes jobs, `kill` ends one with SIGKILL

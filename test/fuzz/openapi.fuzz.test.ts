@@ -2,11 +2,11 @@ import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, createFilial, createServicoEndpoint, issueApiKey } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../../apps/ingress/src/build-app';
-import { createTestDatabase, type TestDatabase } from '../support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis-server';
 import { HOSTILE_STRINGS, HOSTILE_VALUES, mutate, pick, prng, type Random, type Schema, valid } from './generators';
 
 const LONG = process.env.FUZZ_LONG === '1';

@@ -8,6 +8,8 @@ import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, pingProcessor, startQueueWorker, waitUntilReady } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
 import { createEmpresa, type DialectName, issueApiKey, setPermitirRedePrivada } from '@integrador/store';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -20,8 +22,6 @@ import { type JsonEndpointServer, startJsonEndpoint } from '../fixtures/json-end
 import { pbxCall } from '../fixtures/pbx-simulator';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from '../fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO, seedSetWsContas } from '../fixtures/set-ws-contas';
-import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../support/redis-server';
 import { closeWorkerDeps, testWorkerDeps } from '../support/worker-deps';
 import { PAYLOADS } from './sql-payloads';
 

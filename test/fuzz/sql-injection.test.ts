@@ -1,7 +1,7 @@
 import { findCallers, normalizePhone } from '@integrador/cti';
 import { bindEngineValues, type RunTenant, scopeStatement, type TenantTables, tenantTablesOf, toRawSql } from '@integrador/integrador';
 import { createEmpresa, type DialectName, withTenantScope } from '@integrador/store';
-import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { PAYLOADS, valueRefusal } from './sql-payloads';
 
 // SQL injection through the #var# machinery every CRM statement of a run goes through: consultas and dependencias

@@ -7,14 +7,14 @@ import { reconcileSchedules, schedulerIdOf } from '@integrador/integrador';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, listSchedulers, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, createOperador, type EstadoRegistroJob, issueApiKey, type PapelOperador } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../../apps/ingress/src/build-app';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from '../fixtures/senior-g5';
 import { CONTA, seedSetWsContas } from '../fixtures/set-ws-contas';
-import { createTestDatabase, type TestDatabase } from './databases';
-import { type AppProcess, spawnApp } from './processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from './redis-server';
 
 export const PASSWORD = 'senha-do-operador-1';
 export const WRONG_ERP_PASSWORD = 'senha-errada-do-erp';

@@ -2,9 +2,9 @@ import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createDatabase } from '@integrador/store';
+import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../apps/ingress/src/build-app';
-import { TEST_REDIS_URL, testPrefix } from './redis-server';
 
 /** The ingress as production builds it, for reading its routes and OpenAPI document (in-memory CRM, no tenant). */
 export async function buildDocsApp(): Promise<{ app: FastifyInstance; close(): Promise<void> }> {

@@ -2,11 +2,11 @@ import { emptyConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type PrivateRedis, startPrivateRedis, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../../apps/ingress/src/build-app';
-import { createTestDatabase, type TestDatabase } from './databases';
-import { type PrivateRedis, startPrivateRedis, testPrefix } from './redis-server';
 
 type AppDeps = Parameters<typeof buildApp>[0];
 

@@ -1,5 +1,5 @@
 import { findTenantByApiKey } from '@integrador/store';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { cliEnv, printedKey, runBin, runCli } from '../test/run-cli';
 
 describe('integrador CLI on sqlite', () => {

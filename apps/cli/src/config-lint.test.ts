@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createEmpresa, type IntegracaoTable } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import type { Insertable } from 'kysely';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
 import { cliEnv, runCli } from '../test/run-cli';
 
 // Seed 001's SET-WS-CONTAS, shortened to the columns the checks below need.

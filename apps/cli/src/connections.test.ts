@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { TEST_SERVERS } from '../../../test/support/databases';
+import { TEST_SERVERS } from '@integrador/test-support/databases';
 import { cliEnv, runCli } from '../test/run-cli';
 
 async function closedPort(): Promise<number> {

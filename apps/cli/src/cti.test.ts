@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { cliEnv, runCli } from '../test/run-cli';
 
 describe('integrador cti', () => {

@@ -1,10 +1,10 @@
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, createServicoEndpoint, findServicoEndpoint } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { type JsonEndpointServer, startJsonEndpoint } from '../../../test/fixtures/json-endpoint';
 import { CONTATO_EXEMPLO } from '../../../test/fixtures/seed-003';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
 import { cliEnv, runCli } from '../test/run-cli';
 
 describe('integrador endpoints and tenant limit', () => {

@@ -1,6 +1,6 @@
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { Redis } from 'ioredis';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
 import { cliEnv, runCli } from '../test/run-cli';
 
 describe('integrador limits', () => {

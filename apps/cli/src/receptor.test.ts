@@ -1,8 +1,8 @@
 import type { DialectName } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { testPrefix } from '@integrador/test-support/redis-server';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from '../../../test/fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, seedSetWsContas } from '../../../test/fixtures/set-ws-contas';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
-import { testPrefix } from '../../../test/support/redis-server';
 import { cliEnv, runCli } from '../test/run-cli';
 import { type SeniorConnections, seniorVariables, writeSeniorConnections } from '../test/senior-g5-env';
 

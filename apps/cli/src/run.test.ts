@@ -1,10 +1,10 @@
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from '../../../test/fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO, seedSetWsContas } from '../../../test/fixtures/set-ws-contas';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
-import { type AppProcess, spawnApp } from '../../../test/support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
 import { cliEnv, runCli } from '../test/run-cli';
 import { type SeniorConnections, seniorVariables, writeSeniorConnections } from '../test/senior-g5-env';
 

@@ -3,9 +3,9 @@ import type { GetRunResult, IntegrationRunPayload } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, listSchedulers, startQueueWorker, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
 import { cliEnv, runCli } from '../test/run-cli';
 
 const logger = createLogger({ name: 'test', level: 'silent' });

@@ -1,5 +1,5 @@
 import { findTenantByApiKey } from '@integrador/store';
-import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { cliEnv, printedKey, runCli } from '../test/run-cli';
 
 const TABLES = [

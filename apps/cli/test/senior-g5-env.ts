@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { DEFAULT_CREDENTIALS, seniorG5ConnectionsYaml } from '../../../test/fixtures/senior-g5';
-import { TEST_REDIS_URL } from '../../../test/support/redis-server';
 
 /** A temporary connections file whose senior_g5 (seed 001's conexao 3) points at the local Senior G5 double. */
 export interface SeniorConnections {

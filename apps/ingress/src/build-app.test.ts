@@ -2,11 +2,11 @@ import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, pingProcessor, startQueueWorker, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, createFilial, issueApiKey, revokeApiKey } from '@integrador/store';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
 import { buildApp } from './build-app';
 
 const logger = createLogger({ name: 'ingress-test', level: 'silent' });

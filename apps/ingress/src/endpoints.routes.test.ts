@@ -3,12 +3,12 @@ import { syncEndpointService } from '@integrador/integrador';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey, setPermitirRedePrivada, setServiceLimit } from '@integrador/store';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { type JsonEndpointServer, startJsonEndpoint } from '../../../test/fixtures/json-endpoint';
 import { CONTATO_EXEMPLO, contato } from '../../../test/fixtures/seed-003';
-import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
 import { buildApp } from './build-app';
 
 const logger = createLogger({ name: 'ingress-test', level: 'silent' });

@@ -2,11 +2,11 @@ import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey, setPermitirRedePrivada } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { startJsonEndpoint } from '../../../test/fixtures/json-endpoint';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
 import { buildApp } from './build-app';
 
 const logger = createLogger({ name: 'ingress-hardening-test', level: 'silent' });

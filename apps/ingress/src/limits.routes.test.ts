@@ -11,11 +11,11 @@ import {
   writeLimitsMirror,
 } from '@integrador/queue';
 import { createEmpresa, createFilial, issueApiKey } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
 import { buildApp } from './build-app';
 
 const logger = createLogger({ name: 'ingress-test', level: 'silent' });

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { optionalParts } from '@integrador/test-support/optional-parts';
 import type { FastifyInstance } from 'fastify';
-import { optionalParts } from '../../../packages/sources/src/test/optional-parts';
 import { buildDocsApp } from '../../../test/support/docs-app';
 
 // /metrics as Prometheus' own checker reads it (promtool check metrics: names, types, suffixes, help texts).

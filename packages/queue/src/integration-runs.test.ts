@@ -1,7 +1,7 @@
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
 import { enqueueGetRun, getRunDeduplicationId, oneRunPerIntegration } from './integration-runs';
 import { JobProducer } from './job-producer';
 import { startQueueWorker } from './queue-worker';

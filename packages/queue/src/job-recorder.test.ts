@@ -1,7 +1,7 @@
 import { createLogger } from '@integrador/logging';
 import { createEmpresa, findJobRecord } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import type { Job } from 'bullmq';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
 import type { ObservedJobEvent } from './job-observer';
 import { createJobRecorder } from './job-recorder';
 

@@ -1,7 +1,7 @@
 import { createLogger } from '@integrador/logging';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
 import { JobProducer, queueOptions } from './job-producer';
 import { type QueueHandlers, startQueueWorker } from './queue-worker';
 import { createRedis, waitUntilReady } from './redis';

@@ -1,5 +1,5 @@
+import { type PrivateRedis, startPrivateRedis, TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { Redis } from 'ioredis';
-import { type PrivateRedis, startPrivateRedis, TEST_REDIS_URL } from '../../../test/support/redis-server';
 import { QueueUnavailableError, RedisConfigurationError } from './errors';
 import { assertRedisSafe, createRedis, waitUntilReady, withRedisDeadline } from './redis';
 

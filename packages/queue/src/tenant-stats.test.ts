@@ -1,5 +1,5 @@
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Redis } from 'ioredis';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../test/support/redis-server';
 import { createRedis, waitUntilReady } from './redis';
 import { OTHER_TENANTS, OutcomeCounter, readTenantStats, recordOutcome } from './tenant-stats';
 

@@ -1,4 +1,4 @@
-import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { claimExecucao, listTentativas, recordTentativa, setExecucaoStatus } from './execucoes.repository';
 import { outboxEnviandoMigration } from './migrations/015-outbox-enviando';
 

@@ -1,5 +1,5 @@
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
-import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases';
 import { findIntegracao, listIntegracoes } from './integracao.repository';
 import { migrateDownAll, migrateToLatest } from './migrate';
 import { createEmpresa, findTenantByApiKey, issueApiKey, parseApiKey, revokeApiKey } from './tenants.repository';

@@ -1,6 +1,6 @@
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Pool } from 'pg';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases';
 import { copyFromText } from './pg-copy';
 import type { Database } from './schema';
 

@@ -1,4 +1,4 @@
-import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { authenticateOperador, createOperador, createSessao, findSessao, listAudit, recordAudit } from './operadores.repository';
 import {
   countByHour,

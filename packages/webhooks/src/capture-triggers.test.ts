@@ -1,4 +1,4 @@
-import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { installCaptureTriggers, removeCaptureTriggers } from './capture-triggers';
 
 describe.each(ALL_DIALECTS)('capture triggers on %s', (dialect) => {

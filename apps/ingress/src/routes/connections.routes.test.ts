@@ -4,10 +4,10 @@ import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
+import { ALL_DIALECTS, createTestDatabase, TEST_SERVERS, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { ALL_DIALECTS, createTestDatabase, TEST_SERVERS, type TestDatabase } from '../../../../test/support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../../test/support/redis-server';
 import { buildApp } from '../build-app';
 
 const logger = createLogger({ name: 'connections-routes-test', level: 'silent' });

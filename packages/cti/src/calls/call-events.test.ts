@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createRedis, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Redis } from 'ioredis';
-import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../../test/support/redis-server';
 import { type CallEventDeps, expireOpenCalls, processCallEvent } from './call-events';
 import { listCalls } from './call-log.repository';
 

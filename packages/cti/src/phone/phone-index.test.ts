@@ -1,6 +1,6 @@
 import { createEmpresa } from '@integrador/store';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
-import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
 import { normalizePhone } from './normalize-phone';
 import { findCallers, rebuildPhoneIndex } from './phone-index';
 

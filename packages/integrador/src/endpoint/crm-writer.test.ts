@@ -1,6 +1,6 @@
 import { createEmpresa } from '@integrador/store';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { CONTATO_EXEMPLO, contato, EVENTO_EXEMPLO } from '../../../../test/fixtures/seed-003';
-import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
 import { contatoIdsByCodigo, eventoChave, ORIGEM_CRM, writeContatos, writeEventos } from './crm-writer';
 import { type ValidRecord, validateRecords } from './payload-validation';
 

@@ -1,5 +1,5 @@
 import { createEmpresa, isTenantGuardViolation, withTenantScope } from '@integrador/store';
-import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { describeCrmTable } from './crm-table';
 import { isUniqueViolation, type RowStamp, upsertRecords } from './crm-write';
 import type { SyncRecord } from './row-mapping';

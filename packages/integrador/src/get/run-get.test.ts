@@ -1,10 +1,10 @@
 import type { DatabaseDriver } from '@integrador/connections';
 import type { GetRunProgress } from '@integrador/jobs';
 import type { SourceReader } from '@integrador/sources';
+import { createScratchSource, customer, type ScratchSource } from '@integrador/sources/testing';
 import { type DialectName, findSyncState, lastSyncRun } from '@integrador/store';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
-import { customer } from '../../../sources/src/test/customers';
-import { createScratchSource, optionalParts, type ScratchSource } from '../../../sources/src/test/scratch-sources';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { optionalParts } from '@integrador/test-support/optional-parts';
 import { SyncBusyError } from './get-errors';
 import { readerOf, runGetOnce, seedGetIntegracao } from './test-support/get-fixtures';
 

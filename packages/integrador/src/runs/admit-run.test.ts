@@ -1,5 +1,5 @@
 import { createEmpresa, createFilial } from '@integrador/store';
-import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { DependencyCycleError } from '../dependency-graph';
 import { ADMISSION_CACHE_TTL_MS, cachedAdmission } from './admission-cache';
 import { admitRun } from './admit-run';

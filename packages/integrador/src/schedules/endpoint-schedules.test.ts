@@ -1,8 +1,8 @@
 import { createLogger } from '@integrador/logging';
 import { createRedis, type JobContext, JobProducer, listSchedulers, oneSyncPerService, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, createServicoEndpoint, type ServicoEndpointInput, updateServicoEndpoint } from '@integrador/store';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../../test/support/redis-server';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { listEndpointSchedules } from './list-schedules';
 import { reconcileSchedules } from './reconcile-schedules';
 import { endpointSchedulerIdOf } from './schedule-ids';

@@ -2,9 +2,9 @@ import { JOB_CATALOG } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, listSchedulers, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, createFilial, type Database } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Insertable } from 'kysely';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../../test/support/redis-server';
 import { reconcileSchedules } from './reconcile-schedules';
 import { schedulerIdOf } from './schedule-ids';
 

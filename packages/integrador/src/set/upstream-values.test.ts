@@ -1,5 +1,5 @@
 import { createEmpresa } from '@integrador/store';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { planValues } from '../set-plan';
 import { resolveDependencias } from './dependencies';
 import { runInputs, type UpstreamValues } from './upstream-values';

@@ -1,8 +1,8 @@
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { FlowProducer, Queue, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../../test/support/redis-server';
 import { JobProducer } from '../job-producer';
 import { startQueueWorker } from '../queue-worker';
 import { createRedis, waitUntilReady } from '../redis';

@@ -1,7 +1,7 @@
 import { createLogger } from '@integrador/logging';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../../test/support/redis-server';
 import { queueOptions } from '../job-producer';
 import { createRedis, waitUntilReady } from '../redis';
 import { LimitDelayError } from './limit-delay-error';

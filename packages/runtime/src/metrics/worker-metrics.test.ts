@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, type QueueHandlers, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import { optionalParts } from '@integrador/test-support/optional-parts';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '../../../../test/support/redis-server';
-import { optionalParts } from '../../../sources/src/test/optional-parts';
 import { listenMetrics, type MetricsServer } from './metrics-server';
 import { createWorkerMetrics } from './worker-metrics';
 

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DatabaseConnection, DatabaseDriver } from '@integrador/connections';
 import { Secret } from '@integrador/connections';
+import { FIREBIRD_SERVER, firebirdPassword, TEST_ODBC_DRIVER } from '@integrador/test-support/optional-parts';
 import Database from 'better-sqlite3';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
 import * as Firebird from 'node-firebird';
@@ -16,9 +17,10 @@ import { oracleConnectAttributes } from '../readers/oracle.reader';
 import { formatSqliteDate } from '../readers/sqlite.reader';
 import { sourceTarget } from '../source-target';
 import { CUSTOMER_COLUMNS, customers, customerValues } from './customers';
-import { FIREBIRD_SERVER, firebirdPassword, TEST_ODBC_DRIVER } from './optional-parts';
 
-export { firebirdPassword, optionalParts } from './optional-parts';
+export { firebirdPassword, optionalParts } from '@integrador/test-support/optional-parts';
+// Other packages' tests import these helpers by name, as @integrador/sources/testing.
+export { customer } from './customers';
 
 // Throw-away source databases for the readers' tests, one per suite, on the machine's servers (TEST_* overrides).
 

@@ -26,14 +26,14 @@ describe('optionalParts', () => {
     const parts = optionalParts(['mssql']);
     expect(parts.has('mssql')).toBe(false);
     expect(written).toEqual([
-      'skipped in packages/sources/src/test/optional-parts.test.ts: mssql: MSSQL_URL is not set → set MSSQL_URL to a SQL Server (infra/compose.yaml starts one)\n',
+      'skipped in packages/test-support/src/optional-parts.test.ts: mssql: MSSQL_URL is not set → set MSSQL_URL to a SQL Server (infra/compose.yaml starts one)\n',
     ]);
   });
 
   it('fails instead of skipping when REQUIRE_OPTIONAL names the missing part', () => {
     process.env.REQUIRE_OPTIONAL = 'firebird, mssql';
     expect(() => optionalParts(['mssql'])).toThrow(
-      'packages/sources/src/test/optional-parts.test.ts needs mssql (MSSQL_URL is not set; set MSSQL_URL to a SQL Server (infra/compose.yaml starts one)): REQUIRE_OPTIONAL=firebird,mssql forbids skipping it',
+      'packages/test-support/src/optional-parts.test.ts needs mssql (MSSQL_URL is not set; set MSSQL_URL to a SQL Server (infra/compose.yaml starts one)): REQUIRE_OPTIONAL=firebird,mssql forbids skipping it',
     );
     expect(written).toEqual([]);
   });
