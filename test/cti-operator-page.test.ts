@@ -1,19 +1,18 @@
 import type { AddressInfo } from 'node:net';
-import { emptyConnections } from '@integrador/connections';
 import { saveCtiSettings } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, pingProcessor, type QueueHandlers, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import { createRedis, pingProcessor, type QueueHandlers, startQueueWorker, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { type Browser, chromium } from 'playwright-core';
-import { buildApp } from '../apps/ingress/src/build-app';
 import { createCallEventProcessor } from '../apps/worker-cti/src/processors/call-event.processor';
 import { createClickToCallProcessor } from '../apps/worker-cti/src/processors/click-to-call.processor';
 import { pbxCall } from './fixtures/pbx-simulator';
+import { startTestIngress, type TestIngress } from './support/test-ingress';
 
 /** Debian's chromium (.ci/run installs it); never a downloaded browser. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -31,11 +30,10 @@ const logger = createLogger({ name: 'test', level: 'silent' });
 
 describe('CTI operator page in headless Chromium', () => {
   let database: TestDatabase;
-  let redis: Redis;
   let workerRedis: Redis;
-  let producer: JobProducer;
   let worker: Worker;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let browser: Browser;
   let base: string;
   let key: string;
@@ -50,10 +48,8 @@ describe('CTI operator page in headless Chromium', () => {
       .insertInto('contas')
       .values({ empresa_id: empresaId, nome: 'Padaria Pão Quente', telefone: '(47) 3210-0123' })
       .execute();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
     workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    await Promise.all([waitUntilReady(redis), waitUntilReady(workerRedis)]);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    await waitUntilReady(workerRedis);
     const callDeps = { db: database.db, redis: workerRedis, prefix, callTimeoutMs: 60000 };
     const handlers: QueueHandlers<'cti'> = {
       'system.ping': pingProcessor,
@@ -61,16 +57,11 @@ describe('CTI operator page in headless Chromium', () => {
       'cti.click-to-call': createClickToCallProcessor({ db: database.db, env: {}, pbxTimeoutMs: 1000 }),
     };
     worker = startQueueWorker({ queue: 'cti', connection: workerRedis, prefix, concurrency: 2, logger, handlers });
-    app = await buildApp({
-      database,
-      redis,
-      producer,
-      connections: emptyConnections(),
-      logger,
-      keyPrefix: prefix,
-      checkTimeoutMs: 2000,
-      cti: { domain: 'crm.test', trustedProxies: [], dedupeWindowMs: 2000, callTimeoutMs: 60000, popTokenTtlMs: 60000 },
+    ingress = await startTestIngress(database, {
+      prefix,
+      deps: { cti: { domain: 'crm.test', trustedProxies: [], dedupeWindowMs: 2000, callTimeoutMs: 60000, popTokenTtlMs: 60000 } },
     });
+    ({ app } = ingress);
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -78,11 +69,8 @@ describe('CTI operator page in headless Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await app.close();
+    await ingress.close();
     await worker.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
     workerRedis.disconnect();
     await database.drop();
   });

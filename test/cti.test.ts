@@ -1,19 +1,17 @@
 import net from 'node:net';
-import { emptyConnections } from '@integrador/connections';
 import { issueListenerToken, saveCtiSettings } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { JobProducer } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import { buildApp } from '../apps/ingress/src/build-app';
 import { type PbxStub, pbxCall, startPbxStub } from './fixtures/pbx-simulator';
 import { openSse, type SseClient } from './fixtures/sse-client';
+import { startTestIngress, type TestIngress } from './support/test-ingress';
 
-const logger = createLogger({ name: 'test', level: 'silent' });
+const _logger = createLogger({ name: 'test', level: 'silent' });
 const DOMAIN = 'crm.test';
 const START = '/wconnect/WConnect_WSDL_ConsultaRamal.php';
 const END = '/wconnect/WConnect_WSDL_FinalizaLigacao.php';
@@ -32,9 +30,9 @@ function freePort(): Promise<number> {
 
 describe('CTI end to end: PBX simulator → ingress → worker-cti → call log and screen pop (SSE)', () => {
   let database: TestDatabase;
-  let redis: Redis;
   let producer: JobProducer;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let base: string;
   let worker: AppProcess;
   let ingress2: AppProcess;
@@ -53,7 +51,6 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
-    prefix = testPrefix();
     pbx = await startPbxStub();
     acme = await createEmpresa(database.db, 'Acme');
     outra = await createEmpresa(database.db, 'Outra');
@@ -82,19 +79,12 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
     await database.db.insertInto('usuarios').values({ empresa_id: acme, nome: 'Ana', ramal: '3501' }).execute();
     usuarioId = Number((await database.db.selectFrom('usuarios').select('id').where('ramal', '=', '3501').executeTakeFirstOrThrow()).id);
 
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
-    app = await buildApp({
-      database,
-      redis,
-      producer,
-      connections: emptyConnections(),
-      logger,
-      keyPrefix: prefix,
-      checkTimeoutMs: 2000,
-      cti: { domain: DOMAIN, trustedProxies: ['127.0.0.1'], dedupeWindowMs: 2000, callTimeoutMs: CALL_TIMEOUT_MS, popTokenTtlMs: 60000 },
+    ingress = await startTestIngress(database, {
+      deps: {
+        cti: { domain: DOMAIN, trustedProxies: ['127.0.0.1'], dedupeWindowMs: 2000, callTimeoutMs: CALL_TIMEOUT_MS, popTokenTtlMs: 60000 },
+      },
     });
+    ({ app, producer, prefix } = ingress);
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;
     const env = { REDIS_URL: TEST_REDIS_URL, KEY_PREFIX: prefix, CRM_DATABASE_URL: database.url, LOG_LEVEL: 'info' };
@@ -122,10 +112,7 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
     worker.child.kill('SIGTERM');
     ingress2.child.kill('SIGTERM');
     await Promise.all([worker.exited, ingress2.exited]);
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     await pbx.close();
     await database.drop();
   });

@@ -1,17 +1,15 @@
-import { emptyConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { JobProducer } from '@integrador/queue';
 import { createEmpresa, issueApiKey, setPermitirRedePrivada, setServiceLimit } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import { buildApp } from '../apps/ingress/src/build-app';
 import { type JsonEndpointServer, startJsonEndpoint } from './fixtures/json-endpoint';
 import { CONTATO_EXEMPLO, contato, EVENTO_EXEMPLO } from './fixtures/seed-003';
+import { startTestIngress, type TestIngress } from './support/test-ingress';
 
-const logger = createLogger({ name: 'test', level: 'silent' });
+const _logger = createLogger({ name: 'test', level: 'silent' });
 const TOKEN = 'tok-rubeus-3f9a';
 const SENHA = 's3nha-basic-77';
 /** Short enough for a test, long enough for a loaded machine to answer a fast endpoint. */
@@ -20,9 +18,9 @@ const TIMEOUT_MS = 3000;
 describe.each(ALL_DIALECTS)('JSON endpoint sync end to end on %s (ingress → Redis → worker-get process)', (dialect) => {
   let database: TestDatabase;
   let endpoint: JsonEndpointServer;
-  let redis: Redis;
   let producer: JobProducer;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let worker: AppProcess;
   let prefix: string;
   let empresaId: number;
@@ -31,15 +29,12 @@ describe.each(ALL_DIALECTS)('JSON endpoint sync end to end on %s (ingress → Re
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
     endpoint = await startJsonEndpoint();
-    prefix = testPrefix();
     empresaId = await createEmpresa(database.db, 'Faculdade Exemplo');
     key = await issueApiKey(database.db, empresaId, null, 'test');
     // The default contract allows 5 services; this suite creates more.
     await setServiceLimit(database.db, empresaId, 20);
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
-    app = await buildApp({ database, redis, producer, connections: emptyConnections(), logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+    ingress = await startTestIngress(database);
+    ({ app, producer, prefix } = ingress);
     worker = spawnApp('apps/worker-get/src/main.ts', {
       REDIS_URL: TEST_REDIS_URL,
       KEY_PREFIX: prefix,
@@ -55,10 +50,7 @@ describe.each(ALL_DIALECTS)('JSON endpoint sync end to end on %s (ingress → Re
   afterAll(async () => {
     worker.child.kill('SIGTERM');
     await worker.exited;
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     await endpoint.close();
     await database.drop();
   });

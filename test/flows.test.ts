@@ -4,16 +4,14 @@ import path from 'node:path';
 import { loadConnectionsFile } from '@integrador/connections';
 import { jobDefinition } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../apps/ingress/src/build-app';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { type ChainReceptor, chainConnectionsYaml, startChainReceptor } from './fixtures/chain-receptor';
+import { startTestIngress } from './support/test-ingress';
 
-const logger = createLogger({ name: 'test', level: 'silent' });
+const _logger = createLogger({ name: 'test', level: 'silent' });
 const CONEXAO_ID = 4;
 
 interface Step {
@@ -43,12 +41,9 @@ async function startFleet(workers: number, workerEnv: Record<string, string> = {
     .execute();
   const key = await issueApiKey(database.db, empresaId, null, 'test');
   const otherKey = await issueApiKey(database.db, otherEmpresaId, null, 'test');
-  const prefix = testPrefix();
-  const redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-  await waitUntilReady(redis);
-  const producer = new JobProducer({ connection: redis, prefix, timeoutMs: 5000, logger });
   const connections = await loadConnectionsFile(connectionsFile, {});
-  const app: FastifyInstance = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+  const ingress = await startTestIngress(database, { enqueueTimeoutMs: 5000, deps: { connections } });
+  const { app, producer, prefix } = ingress;
   const env = {
     REDIS_URL: TEST_REDIS_URL,
     KEY_PREFIX: prefix,
@@ -115,10 +110,7 @@ async function startFleet(workers: number, workerEnv: Record<string, string> = {
   const stop = async () => {
     for (const p of processes) p.child.kill('SIGTERM');
     await Promise.all(processes.map((p) => p.exited));
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     await database.drop();
     await receptor.close();
   };

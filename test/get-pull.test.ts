@@ -1,15 +1,13 @@
 import { loadConnectionsFile } from '@integrador/connections';
 import type { GetRunProgress, GetRunResult } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { JobProducer } from '@integrador/queue';
 import { createEmpresa, findSyncState, issueApiKey, lastSyncRun } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { buildApp } from '../apps/ingress/src/build-app';
 import {
   createScratchSource,
   customer,
@@ -18,16 +16,17 @@ import {
   seedGetClientes,
   writeE085Connections,
 } from './fixtures/get-e085cli';
+import { startTestIngress, type TestIngress } from './support/test-ingress';
 
-const logger = createLogger({ name: 'test', level: 'silent' });
+const _logger = createLogger({ name: 'test', level: 'silent' });
 const ROWS = 40_000;
 
 describe('GET pull of E085CLI through the ingress and a real worker-get', () => {
   let source: ScratchSource;
   let database: TestDatabase;
-  let redis: Redis;
   let producer: JobProducer;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let prefix: string;
   let key: string;
   let empresaId: number;
@@ -66,12 +65,9 @@ describe('GET pull of E085CLI through the ingress and a real worker-get', () => 
     empresaId = await createEmpresa(database.db, 'Empresa GET');
     key = await issueApiKey(database.db, empresaId, null, 'test');
     integracaoId = await seedGetClientes(database.db, empresaId, 200);
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     const connections = await loadConnectionsFile(connectionsFile, { ERP_E085_URL: sourceUrl() });
-    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+    ingress = await startTestIngress(database, { deps: { connections } });
+    ({ app, producer, prefix } = ingress);
   });
 
   afterEach(async () => {
@@ -79,10 +75,7 @@ describe('GET pull of E085CLI through the ingress and a real worker-get', () => 
       if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
       await worker.exited;
     }
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     await database.drop();
   });
 

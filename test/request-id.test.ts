@@ -1,14 +1,13 @@
 import { Writable } from 'node:stream';
-import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, pingProcessor, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import { createRedis, pingProcessor, startQueueWorker } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { buildApp } from '../apps/ingress/src/build-app';
+import { startTestIngress, type TestIngress } from './support/test-ingress';
 
 /** A log destination that keeps every JSON line. */
 function captureLines(): { stream: Writable; lines: Record<string, unknown>[] } {
@@ -28,23 +27,19 @@ describe('request id from the HTTP request to the worker', () => {
   const ingressLog = captureLines();
   const workerLog = captureLines();
   let database: TestDatabase;
-  let redis: Redis;
   let workerRedis: Redis;
-  let producer: JobProducer;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let worker: Worker;
   let key: string;
   const prefix = testPrefix();
 
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
     workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    await waitUntilReady(redis);
     const logger = createLogger({ name: 'ingress', level: 'info', destination: ingressLog.stream });
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
-    const connections = parseConnections('{"connections":{}}', 'json', {}, 'test');
-    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+    ingress = await startTestIngress(database, { prefix, deps: { logger } });
+    ({ app } = ingress);
     worker = startQueueWorker({
       queue: 'set',
       handlers: { 'system.ping': pingProcessor } as never,
@@ -57,10 +52,7 @@ describe('request id from the HTTP request to the worker', () => {
   });
   afterAll(async () => {
     await worker?.close();
-    await app?.close();
-    await producer?.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis?.disconnect();
+    await ingress?.close();
     workerRedis?.disconnect();
     await database?.drop();
   });

@@ -5,16 +5,16 @@ import { loadConfig } from '@integrador/config';
 import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
 import { lintStoredConfiguration } from '@integrador/integrador';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, pingProcessor, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import { createRedis, pingProcessor, startQueueWorker } from '@integrador/queue';
 import { issueApiKey } from '@integrador/store';
 import { createTestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { Job } from 'bullmq';
-import { buildApp } from '../apps/ingress/src/build-app';
 import { createIntegrationRunProcessor } from '../apps/worker-set/src/processors/integration-run.processor';
 import { ROW_19_AS_PRINTED, seedRow19AsPrinted } from './fixtures/seed-001-row-19';
 import { DEFAULT_CREDENTIALS, MAINTENANCE_FAULT, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
 import { CONTA } from './fixtures/set-ws-contas';
+import { startTestIngress } from './support/test-ingress';
 import { closeWorkerDeps, testWorkerDeps } from './support/worker-deps';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -28,12 +28,9 @@ async function startHarness(extra = '') {
   const database = await createTestDatabase('sqlite');
   const { empresaId } = await seedRow19AsPrinted(database.db);
   const key = await issueApiKey(database.db, empresaId, null, 'row19');
-  const prefix = testPrefix();
-  const redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+  const ingress = await startTestIngress(database, { deps: { connections } });
+  const { app, producer, prefix } = ingress;
   const workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-  await waitUntilReady(redis);
-  const producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
-  const app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
   const deps = testWorkerDeps({ config: loadConfig({}, os.tmpdir()), logger, database, connections });
   const worker = startQueueWorker({
     queue: 'set',
@@ -64,10 +61,7 @@ async function startHarness(extra = '') {
   }
   async function close() {
     await worker.close();
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     workerRedis.disconnect();
     await closeWorkerDeps(deps);
     await database.drop();

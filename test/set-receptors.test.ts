@@ -6,19 +6,19 @@ import path from 'node:path';
 import { loadConfig } from '@integrador/config';
 import { type ConnectionsRegistry, type DatabaseConnection, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, pingProcessor, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import { createRedis, type JobProducer, pingProcessor, startQueueWorker } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
 import { issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { createDatabaseTransport, OutboundAddressError } from '@integrador/transports';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { buildApp } from '../apps/ingress/src/build-app';
 import { createIntegrationRunProcessor } from '../apps/worker-set/src/processors/integration-run.processor';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from './fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, seedSetWsContas } from './fixtures/set-ws-contas';
+import { startTestIngress, type TestIngress } from './support/test-ingress';
 import { closeWorkerDeps, testWorkerDeps } from './support/worker-deps';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -58,12 +58,12 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
   let api: Awaited<ReturnType<typeof startRestReceptor>>;
   let database: TestDatabase;
   let target: TestDatabase;
-  let redis: Redis;
   let workerRedis: Redis;
   let producer: JobProducer;
   let worker: Worker;
   let deps: WorkerDeps;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let connections: ConnectionsRegistry;
   let prefix: string;
   let key: string;
@@ -106,12 +106,9 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     database = await createTestDatabase('sqlite');
     ({ empresaId } = await seedSetWsContas(database.db));
     key = await issueApiKey(database.db, empresaId, null, 'test');
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
     workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
-    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+    ingress = await startTestIngress(database, { deps: { connections } });
+    ({ app, producer, prefix } = ingress);
     const config = loadConfig({}, os.tmpdir());
     deps = testWorkerDeps({ config, logger, database, connections });
     worker = startQueueWorker({
@@ -127,10 +124,7 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
   afterEach(async () => {
     await worker.close();
     await closeWorkerDeps(deps);
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     workerRedis.disconnect();
     await database.drop();
   });

@@ -3,15 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { JobProducer } from '@integrador/queue';
 import { issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { Client as PgClient } from 'pg';
-import { buildApp } from '../apps/ingress/src/build-app';
 import {
   CLIENT_FAULT,
   DEFAULT_CREDENTIALS,
@@ -22,15 +20,16 @@ import {
   startSeniorG5Server,
 } from './fixtures/senior-g5';
 import { CONTA, seedSetWsContas } from './fixtures/set-ws-contas';
+import { startTestIngress, type TestIngress } from './support/test-ingress';
 
-const logger = createLogger({ name: 'test', level: 'silent' });
+const _logger = createLogger({ name: 'test', level: 'silent' });
 
 describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
   let erp: SeniorG5Server;
   let database: TestDatabase;
-  let redis: Redis;
   let producer: JobProducer;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let prefix: string;
   let key: string;
   let connectionsFile: string;
@@ -77,12 +76,9 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
     database = await createTestDatabase('postgres');
     const { empresaId } = await seedSetWsContas(database.db);
     key = await issueApiKey(database.db, empresaId, null, 'test');
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     const connections = await loadConnectionsFile(connectionsFile, { SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password });
-    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+    ingress = await startTestIngress(database, { deps: { connections } });
+    ({ app, producer, prefix } = ingress);
     erp.customers.clear();
     erp.requests.count = 0;
     erp.setMode('normal');
@@ -90,10 +86,7 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
 
   afterEach(async () => {
     await stopWorker();
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     await database.drop();
   });
 

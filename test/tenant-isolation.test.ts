@@ -4,18 +4,18 @@ import path from 'node:path';
 import { loadConfig } from '@integrador/config';
 import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, pingProcessor, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import { createRedis, type JobProducer, pingProcessor, startQueueWorker, waitUntilReady } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
 import { createEmpresa, type DialectName, issueApiKey } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { buildApp } from '../apps/ingress/src/build-app';
 import { createIntegrationRunProcessor } from '../apps/worker-set/src/processors/integration-run.processor';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO, seedSetWsContas } from './fixtures/set-ws-contas';
+import { startTestIngress, type TestIngress } from './support/test-ingress';
 import { closeWorkerDeps, testWorkerDeps } from './support/worker-deps';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -31,10 +31,10 @@ const CONTA_B = { ...CONTA, id: 43, nome: 'Conta da Empresa B', cnpj: '98.765.43
 describe.each(ALL_DIALECTS)('tenant isolation on a %s CRM', (dialect: DialectName) => {
   let erp: SeniorG5Server;
   let database: TestDatabase;
-  let redis: Redis;
   let workerRedis: Redis;
   let producer: JobProducer;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let worker: Worker;
   let deps: WorkerDeps;
   let prefix: string;
@@ -107,12 +107,10 @@ describe.each(ALL_DIALECTS)('tenant isolation on a %s CRM', (dialect: DialectNam
     await addSetVariant(24, { indice_erro_retorno: 'erro, mensagemErro' });
     await addSetVariant(25, { sql_update: 'UPDATE contas SET id_erp = #codigoQueNaoVem# WHERE id = #contaId#' });
     keyA = await issueApiKey(database.db, empresaA, null, 'test');
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    ingress = await startTestIngress(database, { deps: { connections } });
+    ({ app, producer, prefix } = ingress);
     workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    await Promise.all([waitUntilReady(redis), waitUntilReady(workerRedis)]);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
-    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+    await waitUntilReady(workerRedis);
     deps = testWorkerDeps({ config: loadConfig({}), logger, database, connections });
     worker = startQueueWorker({
       queue: 'set',
@@ -126,10 +124,7 @@ describe.each(ALL_DIALECTS)('tenant isolation on a %s CRM', (dialect: DialectNam
 
   afterAll(async () => {
     await worker.close();
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     workerRedis.disconnect();
     await closeWorkerDeps(deps);
     await database.drop();

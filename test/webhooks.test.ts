@@ -1,20 +1,19 @@
 import net from 'node:net';
-import { emptyConnections, parseAddressAllowlist } from '@integrador/connections';
+import { parseAddressAllowlist } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { JobProducer } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { type Receiver, spawnReceiver } from '@integrador/test-support/webhook-receiver';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, type WebhookHttpClient, type WebhookSettings } from '@integrador/webhooks';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
-import { buildApp } from '../apps/ingress/src/build-app';
 import { ATIVIDADE_108, CONTATO_341, EVENTO_934, OPORTUNIDADE_150 } from './fixtures/seed-004';
+import { startTestIngress, type TestIngress } from './support/test-ingress';
 
-const logger = createLogger({ name: 'test', level: 'silent' });
+const _logger = createLogger({ name: 'test', level: 'silent' });
 const TIMEOUT_MS = 1000;
 
 /** The worker's environment: loopback allowed, a short retry schedule, short timeouts, a small breaker. */
@@ -55,9 +54,9 @@ async function closedPort(): Promise<number> {
 describe('outbound webhooks end to end (ingress → Redis → worker-webhook process → receiver process)', () => {
   let database: TestDatabase;
   let receiver: Receiver;
-  let redis: Redis;
   let producer: JobProducer;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let worker: AppProcess;
   let prefix: string;
   let http: WebhookHttpClient;
@@ -73,24 +72,12 @@ describe('outbound webhooks end to end (ingress → Redis → worker-webhook pro
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
     receiver = await spawnReceiver();
-    prefix = testPrefix();
     empresaId = await createEmpresa(database.db, 'Faculdade Exemplo');
     key = await issueApiKey(database.db, empresaId, null, 'test');
     keyB = await issueApiKey(database.db, await createEmpresa(database.db, 'Outra'), null, 'test');
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     http = createWebhookHttpClient(settings);
-    app = await buildApp({
-      database,
-      redis,
-      producer,
-      connections: emptyConnections(),
-      logger,
-      keyPrefix: prefix,
-      checkTimeoutMs: 2000,
-      webhooks: { settings, http },
-    });
+    ingress = await startTestIngress(database, { deps: { webhooks: { settings, http } } });
+    ({ app, producer, prefix } = ingress);
     worker = spawnApp('apps/worker-webhook/src/main.ts', workerEnv(database, prefix));
     await worker.waitForLog('worker started');
   });
@@ -98,11 +85,8 @@ describe('outbound webhooks end to end (ingress → Redis → worker-webhook pro
   afterAll(async () => {
     worker.child.kill('SIGTERM');
     await worker.exited;
-    await app.close();
+    await ingress.close();
     await http.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
     await receiver.close();
     await database.drop();
   });

@@ -1,16 +1,12 @@
 import type net from 'node:net';
-import { emptyConnections } from '@integrador/connections';
 import { saveCtiSettings } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import type { AppProcess } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import { buildApp } from '../../apps/ingress/src/build-app';
 import { pbxCall } from '../fixtures/pbx-simulator';
+import { startTestIngress, type TestIngress } from '../support/test-ingress';
 import { LONG, report, until } from './fault-mode';
 import { WorkerPool } from './worker-pool';
 
@@ -24,13 +20,12 @@ const DOMAIN = 'crm.test';
  * twice).
  */
 describe('worker-cti killed (SIGKILL) mid-work', () => {
-  const logger = createLogger({ name: 'fault-test', level: 'silent' });
+  const _logger = createLogger({ name: 'fault-test', level: 'silent' });
   const CALLS = LONG ? 300 : 40;
   const KILLS_PER_PHASE = LONG ? 3 : 1;
   let database: TestDatabase;
-  let redis: Redis;
-  let producer: JobProducer;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let base: string;
   let prefix: string;
   let empresaId: number;
@@ -49,7 +44,6 @@ describe('worker-cti killed (SIGKILL) mid-work', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
-    prefix = testPrefix();
     empresaId = await createEmpresa(database.db, 'Acme');
     await saveCtiSettings(database.db, empresaId, { hostLabel: 'acme', allowlist: ['127.0.0.1', '::1'] });
     // Half the callers are known contas: the lookup runs for every start.
@@ -58,29 +52,17 @@ describe('worker-cti killed (SIGKILL) mid-work', () => {
         .insertInto('contas')
         .values({ empresa_id: empresaId, nome: `Conta ${i}`, celular: phone(i) })
         .execute();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
-    app = await buildApp({
-      database,
-      redis,
-      producer,
-      connections: emptyConnections(),
-      logger,
-      keyPrefix: prefix,
-      checkTimeoutMs: 2000,
-      cti: { domain: DOMAIN, trustedProxies: ['127.0.0.1'], dedupeWindowMs: 2000, callTimeoutMs: 600_000, popTokenTtlMs: 60_000 },
+    ingress = await startTestIngress(database, {
+      deps: { cti: { domain: DOMAIN, trustedProxies: ['127.0.0.1'], dedupeWindowMs: 2000, callTimeoutMs: 600_000, popTokenTtlMs: 60_000 } },
     });
+    ({ app, prefix } = ingress);
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;
   }, 120_000);
 
   afterAll(async () => {
     await workers.stopAll();
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     await database.drop();
   });
 

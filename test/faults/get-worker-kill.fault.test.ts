@@ -1,15 +1,13 @@
 import { loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { JobProducer } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import type { AppProcess } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { buildApp } from '../../apps/ingress/src/build-app';
 import { createScratchSource, type ScratchSource, seedGetClientes, writeE085Connections } from '../fixtures/get-e085cli';
+import { startTestIngress, type TestIngress } from '../support/test-ingress';
 import { LONG, report, until } from './fault-mode';
 import { WorkerPool } from './worker-pool';
 
@@ -18,16 +16,16 @@ import { WorkerPool } from './worker-pool';
  * resumes from its last committed chunk, and every source row is in the CRM once.
  */
 describe('worker-get killed (SIGKILL) mid-pull, repeatedly', () => {
-  const logger = createLogger({ name: 'fault-test', level: 'silent' });
+  const _logger = createLogger({ name: 'fault-test', level: 'silent' });
   const ROWS = LONG ? 200_000 : 20_000;
   const CHUNK = LONG ? 1000 : 200;
   // At most 4: a job may stall 5 times (maxStalledCount, README "Hardening") before it fails for good, as documented.
   const KILLS = LONG ? 4 : 3;
   let source: ScratchSource;
   let database: TestDatabase;
-  let redis: Redis;
   let producer: JobProducer;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let prefix: string;
   let key: string;
   let empresaId: number;
@@ -56,20 +54,14 @@ describe('worker-get killed (SIGKILL) mid-pull, repeatedly', () => {
     empresaId = await createEmpresa(database.db, 'Empresa GET');
     key = await issueApiKey(database.db, empresaId, null, 'test');
     integracaoId = await seedGetClientes(database.db, empresaId, CHUNK);
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     const connections = await loadConnectionsFile(connectionsFile, { ERP_E085_URL: sourceUrl() });
-    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+    ingress = await startTestIngress(database, { deps: { connections } });
+    ({ app, producer, prefix } = ingress);
   }, 180_000);
 
   afterAll(async () => {
     await workers.stopAll();
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     await database.drop();
     await source.drop();
   });

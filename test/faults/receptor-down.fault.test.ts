@@ -1,15 +1,13 @@
-import { emptyConnections, parseAddressAllowlist } from '@integrador/connections';
+import { parseAddressAllowlist } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { type Receiver, spawnReceiver } from '@integrador/test-support/webhook-receiver';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, type WebhookHttpClient } from '@integrador/webhooks';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import { buildApp } from '../../apps/ingress/src/build-app';
+import { startTestIngress, type TestIngress } from '../support/test-ingress';
 import { LONG, report, sleep, until } from './fault-mode';
 
 /**
@@ -19,7 +17,7 @@ import { LONG, report, sleep, until } from './fault-mode';
  */
 // Long mode only (npm run test:faults): starting the worker process dominates its ~40 s, over npm test's budget.
 (LONG ? describe : describe.skip)('a webhook receiver down for a long stretch', () => {
-  const logger = createLogger({ name: 'fault-test', level: 'silent' });
+  const _logger = createLogger({ name: 'fault-test', level: 'silent' });
   // A fixed port of this suite's range, so the receiver comes back at the address the endpoint names.
   const port = 17400 + Math.floor(Math.random() * 100);
   const downMs = 20_000;
@@ -27,10 +25,9 @@ import { LONG, report, sleep, until } from './fault-mode';
   const schedule = '500,1000,2000,4000,8000,16000';
   let database: TestDatabase;
   let receiver: Receiver | undefined;
-  let redis: Redis;
-  let producer: JobProducer;
   let http: WebhookHttpClient;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let worker: AppProcess;
   let prefix: string;
   let key: string;
@@ -45,13 +42,10 @@ import { LONG, report, sleep, until } from './fault-mode';
         .insertInto('contatos')
         .values({ id: 1000 + i, empresa_id: empresaId, codigo: `C${i}`, nome: `Aluno ${i}` })
         .execute();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     const settings = { ...DEFAULT_WEBHOOK_SETTINGS, allowlist: parseAddressAllowlist(['127.0.0.1/32']) };
     http = createWebhookHttpClient(settings);
-    const deps = { database, redis, producer, connections: emptyConnections(), logger, keyPrefix: prefix, checkTimeoutMs: 2000 };
-    app = await buildApp({ ...deps, webhooks: { settings, http } });
+    ingress = await startTestIngress(database, { prefix, deps: { webhooks: { settings, http } } });
+    ({ app } = ingress);
     worker = spawnApp('apps/worker-webhook/src/main.ts', {
       REDIS_URL: TEST_REDIS_URL,
       KEY_PREFIX: prefix,
@@ -71,11 +65,8 @@ import { LONG, report, sleep, until } from './fault-mode';
   afterAll(async () => {
     worker.child.kill('SIGTERM');
     await worker.exited;
-    await app.close();
+    await ingress.close();
     await http.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
     await receiver?.close();
     await database.drop();
   });

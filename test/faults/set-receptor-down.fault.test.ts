@@ -4,16 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { JobProducer } from '@integrador/queue';
 import { issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import { buildApp } from '../../apps/ingress/src/build-app';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from '../fixtures/senior-g5';
 import { CONTA, seedSetWsContas } from '../fixtures/set-ws-contas';
+import { startTestIngress, type TestIngress } from '../support/test-ingress';
 import { LONG, report, sleep, until } from './fault-mode';
 
 /**
@@ -22,7 +21,7 @@ import { LONG, report, sleep, until } from './fault-mode';
  * schedule (`retry: { attempts, backoffMs }` in the connections file), and none reaches the ERP twice.
  */
 describe('the SET receptor (Senior G5) down for a long stretch, then back', () => {
-  const logger = createLogger({ name: 'fault-test', level: 'silent' });
+  const _logger = createLogger({ name: 'fault-test', level: 'silent' });
   const CONTAS = LONG ? 100 : 15;
   const downMs = LONG ? 60_000 : 8_000;
   // Doubling from backoffMs: the attempts' waits add up to well over downMs, so the last retries land after the return.
@@ -30,9 +29,9 @@ describe('the SET receptor (Senior G5) down for a long stretch, then back', () =
   let erp: SeniorG5Server;
   let port: number;
   let database: TestDatabase;
-  let redis: Redis;
   let producer: JobProducer;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let worker: AppProcess;
   let prefix: string;
   let key: string;
@@ -50,12 +49,9 @@ describe('the SET receptor (Senior G5) down for a long stretch, then back', () =
     database = await createTestDatabase('postgres');
     ({ empresaId } = await seedSetWsContas(database.db));
     key = await issueApiKey(database.db, empresaId, null, 'test');
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     const connections = await loadConnectionsFile(connectionsFile, { SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password });
-    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+    ingress = await startTestIngress(database, { deps: { connections } });
+    ({ app, producer, prefix } = ingress);
     worker = spawnApp('apps/worker-set/src/main.ts', {
       REDIS_URL: TEST_REDIS_URL,
       KEY_PREFIX: prefix,
@@ -71,10 +67,7 @@ describe('the SET receptor (Senior G5) down for a long stretch, then back', () =
   afterAll(async () => {
     worker.child.kill('SIGTERM');
     await worker.exited;
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     await database.drop();
     await erp.close();
   });

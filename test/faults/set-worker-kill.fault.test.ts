@@ -3,16 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { JobProducer } from '@integrador/queue';
 import { issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import type { AppProcess } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import { buildApp } from '../../apps/ingress/src/build-app';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, SLOW_NAME, seniorG5ConnectionsYaml, startSeniorG5Server } from '../fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS_CAMPO, seedSetWsContas } from '../fixtures/set-ws-contas';
+import { startTestIngress, type TestIngress } from '../support/test-ingress';
 import { LONG, report, until } from './fault-mode';
 import { WorkerPool } from './worker-pool';
 
@@ -24,14 +22,14 @@ import { WorkerPool } from './worker-pool';
  * upserts by (ideExt/cgcCpf), else fails it OUTCOME_UNKNOWN instead of creating the customer twice.
  */
 describe('worker-set killed (SIGKILL) mid-push', () => {
-  const logger = createLogger({ name: 'fault-test', level: 'silent' });
+  const _logger = createLogger({ name: 'fault-test', level: 'silent' });
   const latencyMs = 1500;
   let erp: SeniorG5Server;
   let connectionsFile: string;
   let database: TestDatabase;
-  let redis: Redis;
   let producer: JobProducer;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let prefix: string;
   let key: string;
   let empresaId: number;
@@ -59,22 +57,16 @@ describe('worker-set killed (SIGKILL) mid-push', () => {
     database = await createTestDatabase('postgres');
     ({ empresaId } = await seedSetWsContas(database.db));
     key = await issueApiKey(database.db, empresaId, null, 'test');
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     const connections = await loadConnectionsFile(connectionsFile, { SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password });
-    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+    ingress = await startTestIngress(database, { deps: { connections } });
+    ({ app, producer, prefix } = ingress);
     erp.customers.clear();
     erp.requests.count = 0;
   });
 
   afterEach(async () => {
     await workers.stopAll();
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     await database.drop();
   });
 

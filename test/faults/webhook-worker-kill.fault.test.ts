@@ -1,15 +1,13 @@
-import { emptyConnections, parseAddressAllowlist } from '@integrador/connections';
+import { parseAddressAllowlist } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import type { AppProcess } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { testPrefix } from '@integrador/test-support/redis-server';
 import { type Receiver, spawnReceiver } from '@integrador/test-support/webhook-receiver';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, type WebhookHttpClient } from '@integrador/webhooks';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import { buildApp } from '../../apps/ingress/src/build-app';
+import { startTestIngress, type TestIngress } from '../support/test-ingress';
 import { LONG, report, until } from './fault-mode';
 import { WorkerPool } from './worker-pool';
 
@@ -19,15 +17,14 @@ import { WorkerPool } from './worker-pool';
  * receiver dedupes by it), never a second id for one event.
  */
 describe('worker-webhook killed (SIGKILL) mid-delivery', () => {
-  const logger = createLogger({ name: 'fault-test', level: 'silent' });
+  const _logger = createLogger({ name: 'fault-test', level: 'silent' });
   const EVENTS = LONG ? 400 : 60;
   const KILLS = LONG ? 6 : 3;
   let database: TestDatabase;
   let receiver: Receiver;
-  let redis: Redis;
-  let producer: JobProducer;
   let http: WebhookHttpClient;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let prefix: string;
   let key: string;
   const workers = new WorkerPool();
@@ -55,22 +52,16 @@ describe('worker-webhook killed (SIGKILL) mid-delivery', () => {
         .insertInto('contatos')
         .values({ id: 5000 + i, empresa_id: empresaId, codigo: `K${i}`, nome: `Aluno ${i}` })
         .execute();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     const settings = { ...DEFAULT_WEBHOOK_SETTINGS, allowlist: parseAddressAllowlist(['127.0.0.1/32']) };
     http = createWebhookHttpClient(settings);
-    const deps = { database, redis, producer, connections: emptyConnections(), logger, keyPrefix: prefix, checkTimeoutMs: 2000 };
-    app = await buildApp({ ...deps, webhooks: { settings, http } });
+    ingress = await startTestIngress(database, { prefix, deps: { webhooks: { settings, http } } });
+    ({ app } = ingress);
   }, 120_000);
 
   afterAll(async () => {
     await workers.stopAll();
-    await app.close();
+    await ingress.close();
     await http.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
     await receiver.close();
     await database.drop();
   });

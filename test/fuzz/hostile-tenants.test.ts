@@ -1,12 +1,9 @@
-import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { JobProducer } from '@integrador/queue';
 import { createEmpresa, createFilial, createServicoEndpoint, issueApiKey } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import type { Redis } from 'ioredis';
-import { buildApp } from '../../apps/ingress/src/build-app';
+import { startTestIngress, type TestIngress } from '../support/test-ingress';
 import { prng, type Schema, valid } from './generators';
 
 /**
@@ -27,7 +24,7 @@ const VALID_BODIES: Record<string, object> = {
   'POST /v1/webhooks/{id}/recover': { since: '2026-01-01T00:00:00Z' },
 };
 
-const logger = createLogger({ name: 'hostile', level: 'silent' });
+const _logger = createLogger({ name: 'hostile', level: 'silent' });
 
 /**
  * Generated from the OpenAPI document: every route with an id in its path, called with the key of another tenant
@@ -36,10 +33,9 @@ const logger = createLogger({ name: 'hostile', level: 'silent' });
  */
 describe.each(ALL_DIALECTS)('hostile tenants matrix on a %s CRM', (dialect) => {
   let database: TestDatabase;
-  let redis: Redis;
   let producer: JobProducer;
   let app: FastifyInstance;
-  let prefix: string;
+  let ingress: TestIngress;
   const attackers: Record<string, string> = {};
   const victim: Record<string, string> = {};
   /** Keys of the victim's empresa: its filial 1 (the owner), and one for the whole empresa. */
@@ -48,19 +44,8 @@ describe.each(ALL_DIALECTS)('hostile tenants matrix on a %s CRM', (dialect) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
-    app = await buildApp({
-      database,
-      redis,
-      producer,
-      connections: parseConnections(JSON.stringify({ connections: {} }), 'json', {}, 'hostile'),
-      logger,
-      keyPrefix: prefix,
-      checkTimeoutMs: 2000,
-    });
+    ingress = await startTestIngress(database);
+    ({ app, producer } = ingress);
     const a = await createEmpresa(database.db, 'Vítima');
     const b = await createEmpresa(database.db, 'Atacante');
     const filial1 = await createFilial(database.db, a, 'F1');
@@ -101,10 +86,7 @@ describe.each(ALL_DIALECTS)('hostile tenants matrix on a %s CRM', (dialect) => {
   }, 60_000);
 
   afterAll(async () => {
-    await app?.close();
-    await producer?.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis?.disconnect();
+    await ingress?.close();
     await database?.drop();
   });
 

@@ -1,18 +1,15 @@
 import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, createFilial, createServicoEndpoint, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import type { Redis } from 'ioredis';
-import { buildApp } from '../../apps/ingress/src/build-app';
+import { startTestIngress, type TestIngress } from '../support/test-ingress';
 import { HOSTILE_STRINGS, HOSTILE_VALUES, mutate, pick, prng, type Random, type Schema, valid } from './generators';
 
 const LONG = process.env.FUZZ_LONG === '1';
 const PER_ROUTE = LONG ? 1500 : 60;
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
-const logger = createLogger({ name: 'fuzz', level: 'silent' });
+const _logger = createLogger({ name: 'fuzz', level: 'silent' });
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} secret reference of the connections file
 const PASSWORD_REF = '${FUZZ_PASSWORD}';
 
@@ -74,19 +71,13 @@ function operations(document: {
  */
 describe('OpenAPI fuzz of the ingress', () => {
   let database: TestDatabase;
-  let redis: Redis;
-  let producer: JobProducer;
   let app: FastifyInstance;
-  let prefix: string;
+  let ingress: TestIngress;
   const keys: string[] = [];
   const known: Record<string, string[]> = { id: [], queue: ['set', 'get', 'cti', 'webhook'], name: ['erp_pg', 'ws_senior', 'nope'] };
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     const connections = parseConnections(
       JSON.stringify({
         connections: {
@@ -98,16 +89,13 @@ describe('OpenAPI fuzz of the ingress', () => {
       { FUZZ_PASSWORD: 'fuzz-secret' },
       'fuzz',
     );
-    app = await buildApp({
-      database,
-      redis,
-      producer,
-      connections,
-      logger,
-      keyPrefix: prefix,
-      checkTimeoutMs: 2000,
-      endpoints: { limits: { maxRecords: 10, timeoutMs: 500, maxResponseBytes: 1 << 16 }, env: {}, validateTimeoutMs: 500 },
+    ingress = await startTestIngress(database, {
+      deps: {
+        connections,
+        endpoints: { limits: { maxRecords: 10, timeoutMs: 500, maxResponseBytes: 1 << 16 }, env: {}, validateTimeoutMs: 500 },
+      },
     });
+    ({ app } = ingress);
     const a = await createEmpresa(database.db, 'Fuzz A');
     const b = await createEmpresa(database.db, 'Fuzz B');
     keys.push(
@@ -157,10 +145,7 @@ describe('OpenAPI fuzz of the ingress', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await app?.close();
-    await producer?.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis?.disconnect();
+    await ingress?.close();
     await database?.drop();
   });
 

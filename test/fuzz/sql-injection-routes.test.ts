@@ -5,16 +5,15 @@ import { loadConfig } from '@integrador/config';
 import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
 import { saveCtiSettings } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, pingProcessor, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import { createRedis, type JobProducer, pingProcessor, startQueueWorker } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
 import { createEmpresa, type DialectName, issueApiKey, setPermitirRedePrivada } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { buildApp } from '../../apps/ingress/src/build-app';
 import { createEndpointSyncProcessor } from '../../apps/worker-get/src/processors/endpoint-sync.processor';
 import { createIntegrationRunProcessor as createGetRunProcessor } from '../../apps/worker-get/src/processors/integration-run.processor';
 import { createIntegrationRunProcessor } from '../../apps/worker-set/src/processors/integration-run.processor';
@@ -22,6 +21,7 @@ import { type JsonEndpointServer, startJsonEndpoint } from '../fixtures/json-end
 import { pbxCall } from '../fixtures/pbx-simulator';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from '../fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO, seedSetWsContas } from '../fixtures/set-ws-contas';
+import { startTestIngress, type TestIngress } from '../support/test-ingress';
 import { closeWorkerDeps, testWorkerDeps } from '../support/worker-deps';
 import { PAYLOADS } from './sql-payloads';
 
@@ -61,10 +61,10 @@ describe.each(ALL_DIALECTS)('SQL injection through the HTTP routes, on a %s CRM'
   let erp: SeniorG5Server;
   let database: TestDatabase;
   let connections: ConnectionsRegistry;
-  let redis: Redis;
   let workerRedis: Redis;
   let producer: JobProducer;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let base: string;
   let worker: Worker;
   let getWorker: Worker;
@@ -105,22 +105,15 @@ describe.each(ALL_DIALECTS)('SQL injection through the HTTP routes, on a %s CRM'
     await sql`CREATE TABLE canario (id INTEGER PRIMARY KEY, nota VARCHAR(50))`.execute(database.db);
     await sql`INSERT INTO canario (id, nota) VALUES (1, 'intacto')`.execute(database.db);
 
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
     workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
-    app = await buildApp({
-      database,
-      redis,
-      producer,
-      connections,
-      logger,
-      keyPrefix: prefix,
-      checkTimeoutMs: 2000,
-      cti: { domain: 'crm.test', trustedProxies: ['127.0.0.1'], dedupeWindowMs: 2000, callTimeoutMs: 60_000, popTokenTtlMs: 60_000 },
-      dashboard: { secureCookies: false, scheduleTimezone: 'America/Sao_Paulo', loginRateLimit: 30 },
+    ingress = await startTestIngress(database, {
+      deps: {
+        connections,
+        cti: { domain: 'crm.test', trustedProxies: ['127.0.0.1'], dedupeWindowMs: 2000, callTimeoutMs: 60_000, popTokenTtlMs: 60_000 },
+        dashboard: { secureCookies: false, scheduleTimezone: 'America/Sao_Paulo', loginRateLimit: 30 },
+      },
     });
+    ({ app, producer, prefix } = ingress);
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     deps = testWorkerDeps({ config: loadConfig({}, os.tmpdir()), logger, database, connections });
@@ -153,10 +146,7 @@ describe.each(ALL_DIALECTS)('SQL injection through the HTTP routes, on a %s CRM'
     await getWorker.close();
     await closeWorkerDeps(deps);
     await endpoint.close();
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     workerRedis.disconnect();
     await database.drop();
     await erp.close();

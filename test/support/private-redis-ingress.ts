@@ -1,14 +1,11 @@
-import { emptyConnections } from '@integrador/connections';
-import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { JobProducer } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { type PrivateRedis, startPrivateRedis, testPrefix } from '@integrador/test-support/redis-server';
+import { type PrivateRedis, startPrivateRedis } from '@integrador/test-support/redis-server';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
-import { buildApp } from '../../apps/ingress/src/build-app';
-
-type AppDeps = Parameters<typeof buildApp>[0];
+import type { IngressDeps } from '../../apps/ingress/src/build-app';
+import { startTestIngress } from './test-ingress';
 
 export interface PrivateRedisIngressOptions {
   /** Extra redis-server arguments (`--maxmemory 4mb`, `--appendonly yes`…). */
@@ -18,7 +15,7 @@ export interface PrivateRedisIngressOptions {
   enqueueTimeoutMs?: number;
   checkTimeoutMs?: number;
   /** Fields of buildApp's deps beyond the common ones (e.g. `cti`). */
-  extraDeps?: Partial<AppDeps>;
+  extraDeps?: Partial<IngressDeps>;
 }
 
 /** An ingress app (app.inject) over a private redis-server the test may stop, kill or freeze, with one empresa and its key. */
@@ -42,26 +39,17 @@ export interface PrivateRedisIngress {
  * CRM with one empresa and API key, a producer connection that gives up quickly, and buildApp over them.
  */
 export async function startPrivateRedisIngress(options: PrivateRedisIngressOptions = {}): Promise<PrivateRedisIngress> {
-  const logger = createLogger({ name: 'private-redis-ingress', level: 'silent' });
   const server = await startPrivateRedis(options.redisArgs);
   const database = await createTestDatabase('sqlite');
   const empresaId = await createEmpresa(database.db, 'Empresa A');
   const key = await issueApiKey(database.db, empresaId, null, 'a');
-  const prefix = testPrefix();
-  const redis = createRedis(server.url, { role: 'producer', commandTimeoutMs: options.commandTimeoutMs ?? 500 });
-  redis.on('error', () => {});
-  await waitUntilReady(redis);
-  const producer = new JobProducer({ connection: redis, prefix, timeoutMs: options.enqueueTimeoutMs ?? 1000, logger });
-  const app = await buildApp({
-    database,
-    redis,
-    producer,
-    connections: emptyConnections(),
-    logger,
-    keyPrefix: prefix,
-    checkTimeoutMs: options.checkTimeoutMs ?? 1000,
-    ...options.extraDeps,
+  const ingress = await startTestIngress(database, {
+    redisUrl: server.url,
+    commandTimeoutMs: options.commandTimeoutMs ?? 500,
+    enqueueTimeoutMs: options.enqueueTimeoutMs ?? 1000,
+    deps: { checkTimeoutMs: options.checkTimeoutMs ?? 1000, ...options.extraDeps },
   });
+  const { app, redis, producer, prefix } = ingress;
   return {
     server,
     database,
@@ -80,9 +68,7 @@ export async function startPrivateRedisIngress(options: PrivateRedisIngressOptio
       }),
     async close() {
       server.signal('SIGCONT');
-      await app.close();
-      await producer.close();
-      redis.disconnect();
+      await ingress.close();
       await server.stop();
       await database.drop();
     },

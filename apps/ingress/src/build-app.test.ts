@@ -1,21 +1,19 @@
 import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, pingProcessor, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import { createRedis, pingProcessor, startQueueWorker } from '@integrador/queue';
 import { createEmpresa, createFilial, issueApiKey, revokeApiKey } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import { buildApp } from './build-app';
+import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
 
 const logger = createLogger({ name: 'ingress-test', level: 'silent' });
 
 describe.each(ALL_DIALECTS)('ingress on %s', (dialect) => {
   let database: TestDatabase;
-  let redis: Redis;
-  let producer: JobProducer;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let prefix: string;
   let keyA: string;
   let keyA2: string;
@@ -24,10 +22,6 @@ describe.each(ALL_DIALECTS)('ingress on %s', (dialect) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} secret reference of the connections file
     const passwordRef = '${SENIOR_PASSWORD}';
     const connections = parseConnections(
@@ -38,7 +32,8 @@ describe.each(ALL_DIALECTS)('ingress on %s', (dialect) => {
       { SENIOR_PASSWORD: 'secret' },
       'test',
     );
-    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+    ingress = await startTestIngress(database, { deps: { connections } });
+    ({ app, prefix } = ingress);
 
     const a = await createEmpresa(database.db, 'Empresa A');
     const b = await createEmpresa(database.db, 'Empresa B');
@@ -58,10 +53,7 @@ describe.each(ALL_DIALECTS)('ingress on %s', (dialect) => {
   });
 
   afterAll(async () => {
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     await database.drop();
   });
 

@@ -1,27 +1,23 @@
-import { emptyConnections } from '@integrador/connections';
 import { syncEndpointService } from '@integrador/integrador';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { JobProducer } from '@integrador/queue';
 import { createEmpresa, issueApiKey, setPermitirRedePrivada, setServiceLimit } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { type JsonEndpointServer, startJsonEndpoint } from '../../../test/fixtures/json-endpoint';
 import { CONTATO_EXEMPLO, contato } from '../../../test/fixtures/seed-003';
-import { buildApp } from './build-app';
+import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
 
-const logger = createLogger({ name: 'ingress-test', level: 'silent' });
+const _logger = createLogger({ name: 'ingress-test', level: 'silent' });
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NOME} secret reference, as a tenant writes it
 const TOKEN_REF = '${RUBEUS_TOKEN}';
 
 describe.each(ALL_DIALECTS)('JSON endpoint service routes on %s', (dialect) => {
   let database: TestDatabase;
-  let redis: Redis;
   let producer: JobProducer;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let endpoint: JsonEndpointServer;
-  let prefix: string;
   let empresaA: number;
   let keyA: string;
   let keyB: string;
@@ -29,33 +25,18 @@ describe.each(ALL_DIALECTS)('JSON endpoint service routes on %s', (dialect) => {
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
     endpoint = await startJsonEndpoint();
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     empresaA = await createEmpresa(database.db, 'Faculdade A');
     const empresaB = await createEmpresa(database.db, 'Faculdade B');
     keyA = await issueApiKey(database.db, empresaA, null, 'a');
     keyB = await issueApiKey(database.db, empresaB, null, 'b');
     const env = { [`ENDPOINT_SECRET_${empresaA}_RUBEUS_TOKEN`]: 'tok-a', RUBEUS_TOKEN: 'not-this-one' };
     const limits = { maxRecords: 5, timeoutMs: 1000, maxResponseBytes: 1024 * 1024 };
-    app = await buildApp({
-      database,
-      redis,
-      producer,
-      connections: emptyConnections(),
-      logger,
-      keyPrefix: prefix,
-      checkTimeoutMs: 2000,
-      endpoints: { limits, env },
-    });
+    ingress = await startTestIngress(database, { deps: { endpoints: { limits, env } } });
+    ({ app, producer } = ingress);
   });
 
   afterAll(async () => {
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     await endpoint.close();
     await database.drop();
   });

@@ -2,22 +2,22 @@ import { parseConnections } from '@integrador/connections';
 import { reconcileSchedules } from '@integrador/integrador';
 import type { GetRunProgress } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import { createRedis, type JobProducer, startQueueWorker } from '@integrador/queue';
 import { createEmpresa, createFilial, finishSyncRun, issueApiKey, startSyncRun } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './build-app';
+import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 
 describe('GET runs and schedules over HTTP (real Redis, SQLite CRM)', () => {
   let database: TestDatabase;
-  let redis: ReturnType<typeof createRedis>;
   let workerRedis: ReturnType<typeof createRedis>;
   let producer: JobProducer;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let prefix: string;
   let worker: Worker | undefined;
   let empresaA: number;
@@ -39,13 +39,10 @@ describe('GET runs and schedules over HTTP (real Redis, SQLite CRM)', () => {
 
   beforeEach(async () => {
     database = await createTestDatabase('sqlite');
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
     workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     const connections = parseConnections(JSON.stringify({ connections: {} }), 'json', {}, 'test');
-    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+    ingress = await startTestIngress(database, { deps: { connections } });
+    ({ app, producer, prefix } = ingress);
     empresaA = await createEmpresa(database.db, 'Empresa A');
     const empresaB = await createEmpresa(database.db, 'Empresa B');
     const filialA2 = await createFilial(database.db, empresaA, 'Filial 2');
@@ -60,10 +57,7 @@ describe('GET runs and schedules over HTTP (real Redis, SQLite CRM)', () => {
   afterEach(async () => {
     await worker?.close();
     worker = undefined;
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     workerRedis.disconnect();
     await database.drop();
   });

@@ -3,10 +3,11 @@ import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey, setPermitirRedePrivada } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { startJsonEndpoint } from '../../../test/fixtures/json-endpoint';
+import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
 import { buildApp } from './build-app';
 
 const logger = createLogger({ name: 'ingress-hardening-test', level: 'silent' });
@@ -17,27 +18,16 @@ describe('ingress hardening (PostgreSQL CRM)', () => {
   let redis: Redis;
   let producer: JobProducer;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let prefix: string;
   let key: string;
   let setId: number;
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     const connections = parseConnections(JSON.stringify({ connections: {} }), 'json', {}, 'test');
-    app = await buildApp({
-      database,
-      redis,
-      producer,
-      connections,
-      logger,
-      keyPrefix: prefix,
-      checkTimeoutMs: 2000,
-      metricsToken: 'm3tr1cs',
-    });
+    ingress = await startTestIngress(database, { deps: { connections, metricsToken: 'm3tr1cs' } });
+    ({ app, redis, producer, prefix } = ingress);
     const empresa = await createEmpresa(database.db, 'Empresa A');
     key = await issueApiKey(database.db, empresa, null, 'a');
     await database.db
@@ -48,10 +38,7 @@ describe('ingress hardening (PostgreSQL CRM)', () => {
   });
 
   afterAll(async () => {
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     await database.drop();
   });
 

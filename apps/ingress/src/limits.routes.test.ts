@@ -1,22 +1,20 @@
-import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import {
   createRedis,
-  JobProducer,
+  type JobProducer,
   pingProcessor,
   type QueueHandlers,
   startQueueWorker,
   TenantLimiter,
-  waitUntilReady,
   writeLimitsMirror,
 } from '@integrador/queue';
 import { createEmpresa, createFilial, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { buildApp } from './build-app';
+import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
 
 const logger = createLogger({ name: 'ingress-test', level: 'silent' });
 
@@ -29,6 +27,7 @@ describe('GET /v1/limits and the limit series of /metrics', () => {
   let limiter: TenantLimiter;
   let worker: Worker;
   let app: FastifyInstance;
+  let ingress: TestIngress;
   let a: number;
   let b: number;
   let filial: number;
@@ -38,19 +37,9 @@ describe('GET /v1/limits and the limit series of /metrics', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
     workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
-    app = await buildApp({
-      database,
-      redis,
-      producer,
-      connections: parseConnections('{"connections":{}}', 'json', {}, 'test'),
-      logger,
-      keyPrefix: prefix,
-      checkTimeoutMs: 2000,
-    });
+    ingress = await startTestIngress(database, { prefix });
+    ({ app, redis, producer } = ingress);
     a = await createEmpresa(database.db, 'A');
     b = await createEmpresa(database.db, 'B');
     filial = await createFilial(database.db, a, 'Filial');
@@ -80,10 +69,7 @@ describe('GET /v1/limits and the limit series of /metrics', () => {
   afterAll(async () => {
     await worker.close();
     await limiter.close();
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     workerRedis.disconnect();
     await database.drop();
   });

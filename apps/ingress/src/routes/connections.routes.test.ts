@@ -2,15 +2,12 @@ import http from 'node:http';
 import net from 'node:net';
 import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, TEST_SERVERS, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import { buildApp } from '../build-app';
+import { startTestIngress, type TestIngress } from '../../../../test/support/test-ingress';
 
-const logger = createLogger({ name: 'connections-routes-test', level: 'silent' });
+const _logger = createLogger({ name: 'connections-routes-test', level: 'silent' });
 const PASSWORD = 'Senha-Do-ERP-42';
 
 async function closedPort(): Promise<number> {
@@ -24,20 +21,14 @@ async function closedPort(): Promise<number> {
 // Which tenant may test which connection is read from the CRM's conexao_integracao and integracao rows: every dialect.
 describe.each(ALL_DIALECTS)('POST /v1/connections/:name/test (%s CRM)', (dialect) => {
   let database: TestDatabase;
-  let redis: Redis;
-  let producer: JobProducer;
   let app: FastifyInstance;
-  let prefix: string;
+  let ingress: TestIngress;
   let erp: http.Server;
   let keyA: string;
   let keyB: string;
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     erp = http.createServer((_, response) => response.end('ok'));
     await new Promise<void>((resolve) => erp.listen(0, '127.0.0.1', resolve));
     const erpPort = (erp.address() as net.AddressInfo).port;
@@ -86,14 +77,12 @@ describe.each(ALL_DIALECTS)('POST /v1/connections/:name/test (%s CRM)', (dialect
       .insertInto('integracao')
       .values({ nome: 'SET-WS', tipo_servico: 'SET', empresa_id: a, conexao_integracao_id: shared.id, ordem: 1, ativo: 1 })
       .execute();
-    app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+    ingress = await startTestIngress(database, { deps: { connections } });
+    ({ app } = ingress);
   });
 
   afterAll(async () => {
-    await app.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await ingress.close();
     await database.drop();
     await new Promise((resolve) => erp.close(resolve));
   });
