@@ -3,12 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { schedulerIdOf } from '@integrador/integrador';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, listSchedulers, waitUntilReady } from '@integrador/queue';
+import { type JobProducer, listSchedulers } from '@integrador/queue';
 import { createScratchSource, type ScratchSource } from '@integrador/sources/testing';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import type { Job } from 'bullmq';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -25,8 +26,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 
 describe('worker-get schedules (real worker-get process, PostgreSQL CRM, real Redis)', () => {
   let database: TestDatabase;
-  let redis: ReturnType<typeof createRedis>;
   let producer: JobProducer;
+  let testProducer: TestProducer;
   let prefix: string;
   let worker: AppProcess | undefined;
   let erp: ScratchSource;
@@ -39,10 +40,8 @@ describe('worker-get schedules (real worker-get process, PostgreSQL CRM, real Re
     connectionsFile = path.join(os.tmpdir(), `get-schedules-${process.pid}-${Date.now()}.json`);
     const entry = { tipo: 'database', driver: 'sqlite', database: erp.connection.database };
     fs.writeFileSync(connectionsFile, JSON.stringify({ connections: { erp_sqlite: entry } }));
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    testProducer = await startTestProducer({ logger });
+    ({ producer, prefix } = testProducer);
   });
 
   afterEach(async () => {
@@ -51,9 +50,7 @@ describe('worker-get schedules (real worker-get process, PostgreSQL CRM, real Re
       await worker.exited;
       worker = undefined;
     }
-    await producer.close();
-    redis.disconnect();
-    await deletePrefix(TEST_REDIS_URL, prefix);
+    await testProducer.close();
     await database.drop();
     await erp.drop();
     fs.rmSync(connectionsFile, { force: true });

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { JobProducer } from '@integrador/queue';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
-import type { Redis } from 'ioredis';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
 import { CONTA, seedSetWsContas } from './fixtures/set-ws-contas';
 
@@ -17,8 +17,8 @@ const logger = createLogger({ name: 'test', level: 'silent' });
 describe('SET micro-batching: several pushes of one integration and tenant in one GravarClientes call', () => {
   let erp: SeniorG5Server;
   let database: TestDatabase;
-  let redis: Redis;
   let producer: JobProducer;
+  let testProducer: TestProducer;
   let prefix: string;
   let empresaId: number;
   let worker: AppProcess | undefined;
@@ -45,10 +45,8 @@ describe('SET micro-batching: several pushes of one integration and tenant in on
       .insertInto('contas')
       .values([...GOOD.map((id) => conta(id)), conta(BAD, { tipo_pessoa: 'X' })])
       .execute();
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 5000, logger });
+    testProducer = await startTestProducer({ enqueueTimeoutMs: 5000, logger });
+    ({ producer, prefix } = testProducer);
   });
 
   afterAll(async () => {
@@ -56,9 +54,7 @@ describe('SET micro-batching: several pushes of one integration and tenant in on
       worker.child.kill('SIGTERM');
       await worker.exited;
     }
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await testProducer.close();
     await database.drop();
     await erp.close();
   });

@@ -1,29 +1,25 @@
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { JobProducer } from '@integrador/queue';
 import { spawnApp } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const tenant = { empresaId: 1, filialId: null };
 
 describe('worker shutdown on SIGTERM', () => {
   let prefix: string;
-  let redis: Redis;
   let producer: JobProducer;
+  let testProducer: TestProducer;
 
   beforeEach(async () => {
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    testProducer = await startTestProducer({ logger });
+    ({ producer, prefix } = testProducer);
   });
 
   afterEach(async () => {
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await testProducer.close();
   });
 
   async function activeCount(queue: Queue): Promise<number> {

@@ -1,8 +1,9 @@
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { JobProducer } from '@integrador/queue';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { testPrefix } from '@integrador/test-support/redis-server';
+import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from '../../../test/fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO, seedSetWsContas } from '../../../test/fixtures/set-ws-contas';
 import { cliEnv, runCli } from '../test/run-cli';
@@ -14,8 +15,8 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
   let erp: SeniorG5Server;
   let connections: SeniorConnections;
   let database: TestDatabase;
-  let redis: ReturnType<typeof createRedis>;
   let producer: JobProducer;
+  let testProducer: TestProducer;
   let prefix: string;
   let variables: Record<string, string>;
   let empresa: string;
@@ -48,9 +49,8 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     empresa = String((await seedSetWsContas(database.db)).empresaId);
     prefix = testPrefix();
     variables = seniorVariables(database.url, connections.file, prefix);
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    testProducer = await startTestProducer({ prefix, logger });
+    ({ producer } = testProducer);
     erp.customers.clear();
     erp.requests.count = 0;
   });
@@ -61,9 +61,7 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
       await worker.exited;
       worker = undefined;
     }
-    await producer.close();
-    redis.disconnect();
-    await deletePrefix(TEST_REDIS_URL, prefix);
+    await testProducer.close();
     await database.drop();
   });
 

@@ -1,8 +1,8 @@
 import { createLogger } from '@integrador/logging';
-import { createRedis, type JobContext, JobProducer, listSchedulers, oneSyncPerService, waitUntilReady } from '@integrador/queue';
+import { type createRedis, type JobContext, type JobProducer, listSchedulers, oneSyncPerService } from '@integrador/queue';
 import { createEmpresa, createServicoEndpoint, type ServicoEndpointInput, updateServicoEndpoint } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import { listEndpointSchedules } from './list-schedules';
 import { reconcileSchedules } from './reconcile-schedules';
 import { endpointSchedulerIdOf } from './schedule-ids';
@@ -28,24 +28,21 @@ describe('JSON endpoint service schedules (PostgreSQL, real Redis)', () => {
   let database: TestDatabase;
   let redis: ReturnType<typeof createRedis>;
   let producer: JobProducer;
+  let testProducer: TestProducer;
   let prefix: string;
   let a: number;
   let b: number;
 
   beforeEach(async () => {
     database = await createTestDatabase('postgres');
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    testProducer = await startTestProducer({ logger });
+    ({ redis, producer, prefix } = testProducer);
     a = await createEmpresa(database.db, 'Empresa A');
     b = await createEmpresa(database.db, 'Empresa B');
   });
 
   afterEach(async () => {
-    await producer.close();
-    redis.disconnect();
-    await deletePrefix(TEST_REDIS_URL, prefix);
+    await testProducer.close();
     await database.drop();
   });
 

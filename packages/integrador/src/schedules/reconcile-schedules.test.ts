@@ -1,9 +1,9 @@
 import { JOB_CATALOG } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, listSchedulers, waitUntilReady } from '@integrador/queue';
+import { type JobProducer, listSchedulers } from '@integrador/queue';
 import { createEmpresa, createFilial, type Database } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import type { Insertable } from 'kysely';
 import { reconcileSchedules } from './reconcile-schedules';
 import { schedulerIdOf } from './schedule-ids';
@@ -13,9 +13,8 @@ const tz = 'America/Sao_Paulo';
 
 describe.each(['sqlite', 'postgres'] as const)('reconcileSchedules (%s, real Redis)', (dialect) => {
   let database: TestDatabase;
-  let redis: ReturnType<typeof createRedis>;
   let producer: JobProducer;
-  let prefix: string;
+  let testProducer: TestProducer;
   let a: number;
   let b: number;
 
@@ -32,18 +31,14 @@ describe.each(['sqlite', 'postgres'] as const)('reconcileSchedules (%s, real Red
 
   beforeEach(async () => {
     database = await createTestDatabase(dialect);
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    testProducer = await startTestProducer({ logger });
+    ({ producer } = testProducer);
     a = await createEmpresa(database.db, 'Empresa A');
     b = await createEmpresa(database.db, 'Empresa B');
   });
 
   afterEach(async () => {
-    await producer.close();
-    redis.disconnect();
-    await deletePrefix(TEST_REDIS_URL, prefix);
+    await testProducer.close();
     await database.drop();
   });
 
