@@ -83,7 +83,8 @@ import { LONG, report, sleep, until } from './fault-mode';
     expect(created.statusCode).toBe(201);
     const webhookId = (created.json() as { id: number }).id;
 
-    // The receiver is down (nothing listens on the port): every event's first attempts are refused connections.
+    // The receiver is down (nothing listens on the port): attempts are refused connections until the endpoint's
+    // breaker opens; while it is open, deliveries wait for the cooldown without an attempt.
     const events = EVENTS;
     for (let i = 0; i < events; i++) {
       const res = await app.inject({
@@ -125,6 +126,7 @@ import { LONG, report, sleep, until } from './fault-mode';
     expect(rows).toHaveLength(events);
     // One webhook-id per event; a repeat of the same id would be at-least-once, allowed, and the receiver dedupes it.
     expect(ids.size).toBe(events);
-    expect(refusedAttempts).toBeGreaterThanOrEqual(events);
+    // The outage was real: refusals were recorded (not every event has one of its own: the breaker holds the rest back).
+    expect(refusedAttempts).toBeGreaterThan(0);
   }, 120_000);
 });
