@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createJobAdmission, getDefinitionOf, runGet, runInputs, SyncBusyError } from '@integrador/integrador';
+import { createJobAdmission, getDefinitionOf, onCrm, runGet, runInputs, SyncBusyError } from '@integrador/integrador';
 import type { GetRunResult, IntegrationRunPayload } from '@integrador/jobs';
 import { type FlowValues, type JobContext, type JobHandler, mergeFlowValues } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
@@ -28,7 +28,8 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
     const tenant = { empresaId: payload.tenant.empresaId, filialId: payload.tenant.filialId, nome: '' };
     const jobId = String(ctx.job.id);
     try {
-      const definition = getDefinitionOf(await admitJob(payload, ctx.upstream, ctx.job.attemptsMade));
+      // Admission reads the CRM (configuration, tenant): a lost connection there names the CRM as the side that failed.
+      const definition = getDefinitionOf(await onCrm(() => admitJob(payload, ctx.upstream, ctx.job.attemptsMade)));
       // A pull is one outbound use of the ERP connection: the (tenant, connection) rate limit applies to it.
       await ctx.limits.acquire({ connection: definition.conexao.nome_conexao });
       const reader = await sources.readerFor(connections.require(definition.conexao.nome_conexao, tenant.empresaId));

@@ -49,3 +49,14 @@ export function sideError(side: 'source' | 'crm', where: string, err: unknown): 
   if ((err as Error | undefined)?.name === 'AbortError') return err;
   return new GetSideError(side, where, err);
 }
+
+export const CRM_DATABASE = 'CRM database';
+
+/** Runs CRM work, naming the CRM as the side that failed when it does (connection lost, server down). */
+export async function onCrm<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw sideError('crm', CRM_DATABASE, err);
+  }
+}

@@ -25,7 +25,7 @@ import { type CrmTable, describeCrmTable, hasTenantUniqueKey } from './crm-table
 import { hasTenantRows, isUniqueViolation, markRemoved, type RowStamp, upsertRecords, writeWithTemplates } from './crm-write';
 import { atCursor, type CursorValue, cursorOf, savedCursor } from './cursor';
 import type { GetDefinition } from './get-definition';
-import { GetConfigError, SyncBusyError, SyncLeaseLostError, sideError } from './get-errors';
+import { CRM_DATABASE, GetConfigError, onCrm, SyncBusyError, SyncLeaseLostError, sideError } from './get-errors';
 import type { GetSettings } from './get-settings';
 import { type ColumnPlan, planColumns, type SyncRecord, signatureOf, toRecord } from './row-mapping';
 import { buildSourceQuery } from './source-query';
@@ -63,17 +63,6 @@ interface RunState {
   insertOnly: boolean;
   progress: GetRunProgress;
   skipped: number;
-}
-
-const CRM = 'CRM database';
-
-/** Runs CRM work, naming the CRM as the side that failed when it does (connection lost, server down). */
-async function onCrm<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    throw sideError('crm', CRM, err);
-  }
 }
 
 const truthy = (value: unknown) => value === true || value === 1 || (typeof value === 'string' && /^(1|true|sim|s)$/i.test(value));
@@ -243,7 +232,7 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
           cause: err,
         },
       );
-    throw sideError('crm', CRM, err);
+    throw sideError('crm', CRM_DATABASE, err);
   }
   run.cursor = next.cursor;
   run.progress = {
