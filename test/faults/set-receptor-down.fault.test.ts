@@ -116,8 +116,15 @@ describe('the SET receptor (Senior G5) down for a long stretch, then back', () =
     );
     expect(final.filter((s) => s !== 'completed')).toEqual([]);
     for (const id of ids) expect(perConta.get(`crm-${id}`)).toBe(1);
-    // Each push reached the new ERP once: nothing was re-sent after it succeeded.
-    expect(erp.requests.count).toBe(CONTAS);
+    // Each push reached the new ERP once, but for a call that timed out (the answer may have been lost on the way,
+    // so its outcome is unknown): that one is sent again, safely, as the body carries ideExt (one customer per conta above).
+    const timedOut = await database.db
+      .selectFrom('integracao_tentativas')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('erro', 'like', 'no answer from % within % ms')
+      .executeTakeFirstOrThrow();
+    expect(erp.requests.count).toBeGreaterThanOrEqual(CONTAS);
+    expect(erp.requests.count).toBeLessThanOrEqual(CONTAS + Number(timedOut.n));
     // The pushes did meet the outage: retried, not merely queued until it was over.
     expect(Math.min(...attempts)).toBeGreaterThan(1);
     const execucoes = await database.db.selectFrom('integracao_execucoes').select('status').execute();
