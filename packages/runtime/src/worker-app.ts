@@ -65,7 +65,7 @@ export async function runWorkerApp<Q extends QueueName>(
 ): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ name: app, level: config.logLevel, pretty: config.logPretty });
-  if (isClusterPrimary(config)) return runWorkerPrimary(app, config, logger);
+  if (isClusterPrimary(config)) return runWorkerPrimary(config, logger);
   // First thing in a cluster's worker process: the primary's metrics requests are lost until it listens.
   const member = cluster.isWorker ? joinCluster() : undefined;
   const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);

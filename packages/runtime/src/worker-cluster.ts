@@ -42,7 +42,7 @@ interface Slot {
  * process's, aggregated) and /healthz (200 while every process runs with its Redis ready) on METRICS_PORT, and on
  * SIGTERM/SIGINT sends SIGTERM to every process and exits once all have drained (0 if every one exited cleanly).
  */
-export async function runWorkerPrimary(app: string, config: Config, logger: Logger): Promise<void> {
+export async function runWorkerPrimary(config: Config, logger: Logger): Promise<void> {
   // The processes drain within SHUTDOWN_TIMEOUT_MS each; the primary's own deadline leaves them that and a margin.
   const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs + 5000);
   shutdown.installSignalHandlers();
