@@ -128,6 +128,20 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
     const pids = await Promise.all(jobs.map(async (job) => ((await finished(job)).returnvalue as PingResult).pid));
     expect(pids.sort()).toEqual([...children].sort());
   });
+
+  it('exits 0 on SIGTERM while its processes are still starting (nothing was taken yet)', async () => {
+    app = spawnCompiledApp('worker-cti', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: prefix,
+      DATA_DIR: dataDir,
+      WORKER_PROCESSES: '2',
+      METRICS_PORT: String(METRICS_PORT),
+      LOG_LEVEL: 'info',
+    });
+    await app.waitForLog('worker processes started', 30_000);
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+  });
 });
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

@@ -98,7 +98,8 @@ export async function runWorkerPrimary(config: Config, logger: Logger): Promise<
   shutdown.add('worker processes', async () => {
     stopping = true;
     const codes = await Promise.all(slots.map(stopSlot));
-    if (codes.some((code) => code !== 0)) throw new Error(`worker processes exited with ${codes.join(', ')}`);
+    // Ended by the signal itself = still loading, before its shutdown registry (installed before any job is taken).
+    if (codes.some((code) => code !== 0 && code !== 'SIGTERM')) throw new Error(`worker processes exited with ${codes.join(', ')}`);
   });
   for (const slot of slots) fork(slot);
   logger.info({ processes: slots.length, metricsPort: metrics.port }, 'worker processes started');
