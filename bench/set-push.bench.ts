@@ -55,6 +55,7 @@ const { values: args } = parseArgs({
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     'cpu-prof': { type: 'boolean', default: false },
     lote: { type: 'string', default: '1' },
+    processes: { type: 'string', default: '1' },
   },
 });
 
@@ -75,6 +76,15 @@ const options = {
   cpuProf: args['cpu-prof'] === true,
   /** integracao.lote_maximo of the product run: > 1 turns micro-batching on (the baselines still send one per call). */
   lote: count('lote', 1),
+  /** WORKER_PROCESSES of each product run, in order (`1,2`: one run with one process, then one with two). */
+  processes: String(args.processes)
+    .split(',')
+    .map((value) => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1 || n > 99)
+        throw new Error(`--processes expects integers from 1 to 99 separated by commas, got ${args.processes}`);
+      return n;
+    }),
 };
 if (!['postgres', 'sqlite', 'mysql'].includes(options.database)) throw new Error(`--database expects postgres, sqlite or mysql`);
 
@@ -191,8 +201,9 @@ function rssOf(samples: WorkerSample[]) {
   return { start: round(first?.rssMb ?? 0), peak: round(Math.max(...samples.map((s) => s.rssMb))), end: round(last?.rssMb ?? 0) };
 }
 
-function workerEnv(env: Env, nodeFlags: string[] = []) {
+function workerEnv(env: Env, nodeFlags: string[] = [], processes = 1) {
   return {
+    processes,
     redisUrl: options.redisUrl,
     prefix: env.target.prefix,
     databaseUrl: env.crm.database.url,
@@ -211,12 +222,13 @@ async function crmTransactions(env: Env): Promise<number | null> {
 }
 
 /**
- * The product path: one worker-set, warmed up, then `pushes` jobs timed from the first enqueue to the last finish.
- * Transactions per push are counted around the worker's whole life (its backends flush their statistics on exit).
+ * The product path: one worker-set (with `processes` worker processes), warmed up, then `pushes` jobs timed from the
+ * first enqueue to the last finish. Transactions per push are counted around the worker's whole life (its backends
+ * flush their statistics on exit).
  */
-async function product(env: Env) {
+async function product(env: Env, processes: number) {
   const transactionsBefore = await crmTransactions(env);
-  const worker = startWorker(workerEnv(env, profileFlags('worker')));
+  const worker = startWorker(workerEnv(env, profileFlags('worker'), processes));
   cleanups.push({ name: 'worker', run: () => stopWorker(worker) });
   let result: Awaited<ReturnType<typeof timedPushes>>;
   try {
@@ -230,7 +242,7 @@ async function product(env: Env) {
     transactionsBefore === null || transactionsAfter === null
       ? null
       : (transactionsAfter - transactionsBefore) / (options.warmup + options.pushes);
-  return { ...result, crmTransactionsPerPush: transactions === null ? null : round(transactions, 1), workerFailures: failures };
+  return { processes, ...result, crmTransactionsPerPush: transactions === null ? null : round(transactions, 1), workerFailures: failures };
 }
 
 /** Warms the worker up, then enqueues `pushes` jobs and waits for them, sampling the worker's RSS and CPU every second. */
@@ -395,7 +407,9 @@ async function main(): Promise<void> {
     const withHandwritten = options.database === 'postgres';
     const before = await baseline(env, 'baseline-before');
     const handBefore = withHandwritten ? await handwritten(env, 'handwritten-before') : null;
-    const productResult = await product(env);
+    const products = [];
+    for (const processes of options.processes) products.push(await product(env, processes));
+    const productResult = products[0] as (typeof products)[number];
     const handAfter = withHandwritten ? await handwritten(env, 'handwritten-after') : null;
     const after = await baseline(env, 'baseline-after');
     const baselinePerSecond = (before.perSecond + after.perSecond) / 2;
@@ -408,6 +422,19 @@ async function main(): Promise<void> {
       product: { ...productResult, profile: profileSummary('worker') },
       ratio: round(ratio, 3),
       ratioToHandwritten: handRatio === null ? null : round(handRatio, 3),
+      // Every product run (--processes 1,2: one process, then two), each against the same baselines.
+      byProcesses: products.map((run) => ({
+        processes: run.processes,
+        perSecond: run.perSecond,
+        ratio: round(run.perSecond / baselinePerSecond, 3),
+        ratioToHandwritten: handPerSecond === null ? null : round(run.perSecond / handPerSecond, 3),
+        ratioToFirstRun: round(run.perSecond / productResult.perSecond, 3),
+        workerCpuMsPerPush: run.workerCpuMsPerPush,
+        cpuShareOfOneCore: run.cpuShareOfOneCore,
+        machineCpuBusy: run.machineCpuBusy,
+        workerRssMb: run.workerRssMb,
+        failed: run.failed,
+      })),
       goal: `≥ ${GOAL} × the hand-written loop`,
       met: handRatio !== null && handRatio >= GOAL,
     };
@@ -439,7 +466,8 @@ async function main(): Promise<void> {
       erpData:
         'one ERP customer per conta (distinct cgcCpf), created by the baseline warm-up; every timed call is an update (GravarClientes upserts by cgcCpf)',
       baseline: 'bare soap client in its own process, createClientAsync once, GravarClientesAsync with `concurrency` in flight',
-      product: 'jobs added with addBulk (catalog options) to Redis; one worker-set process, WORKER_CONCURRENCY = concurrency',
+      product:
+        'jobs added with addBulk (catalog options) to Redis; one worker-set app per --processes value (WORKER_PROCESSES, each process WORKER_CONCURRENCY = concurrency)',
     },
     throughput,
     memory,

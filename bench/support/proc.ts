@@ -15,6 +15,19 @@ export function rssMb(pid: number): number | null {
   }
 }
 
+/**
+ * A process and its direct children (a worker app run with WORKER_PROCESSES > 1 is a primary and its worker processes):
+ * readings of "the worker" sum over them.
+ */
+export function withChildren(pid: number): number[] {
+  try {
+    const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return [pid, ...(children ? children.split(/\s+/).map(Number) : [])];
+  } catch {
+    return [pid];
+  }
+}
+
 /** Peak resident set size of a process since it started, in MB (VmHWM), or null once it has gone. */
 export function peakRssMb(pid: number): number | null {
   try {

@@ -4,7 +4,7 @@ import type { AppProcess } from '@integrador/test-support/processes';
 import type { Redis } from 'ioredis';
 import { DEFAULT_CREDENTIALS } from '../../test/fixtures/senior-g5';
 import type { BenchCrm } from './crm';
-import { cpuMs, rssMb } from './proc';
+import { cpuMs, rssMb, withChildren } from './proc';
 import { spawnNode } from './spawn';
 
 // The product path as deployed: jobs enter Redis as the ingress puts them (validated payload, the catalog's
@@ -30,6 +30,8 @@ export interface WorkerEnv {
   databaseUrl: string;
   connectionsFile: string;
   concurrency: number;
+  /** WORKER_PROCESSES: worker processes under one primary (1 = the single process of the default). */
+  processes?: number;
   /** Node flags for this process only (e.g. --cpu-prof). */
   nodeFlags?: readonly string[];
 }
@@ -43,6 +45,7 @@ export function startWorker(env: WorkerEnv): AppProcess {
     CONNECTIONS_FILE: env.connectionsFile,
     SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
     WORKER_CONCURRENCY: String(env.concurrency),
+    WORKER_PROCESSES: String(env.processes ?? 1),
     LOG_LEVEL: 'warn',
   };
   return spawnNode('apps/worker-set/src/main.ts', variables, env.nodeFlags);
@@ -146,14 +149,23 @@ export interface WorkerSample {
   finished: number;
 }
 
-/** Samples the worker every `everyMs` (RSS from /proc/<pid>/status); `finished` is read from a shared counter. */
+/** Samples the worker every `everyMs` (RSS from /proc/<pid>/status, CPU from /proc/<pid>/stat); `finished` is read from a shared counter. */
 export function sampleWorker(pid: number, everyMs: number, finished: () => number): { samples: WorkerSample[]; stop(): void } {
   const samples: WorkerSample[] = [];
   const started = performance.now();
+  // The worker's process and its children (WORKER_PROCESSES > 1), summed; a child gone between two readings counts 0.
   const take = () => {
+    const pids = withChildren(pid);
     const rss = rssMb(pid);
     const cpu = cpuMs(pid);
-    if (rss !== null && cpu !== null) samples.push({ atMs: performance.now() - started, rssMb: rss, cpuMs: cpu, finished: finished() });
+    if (rss === null || cpu === null) return;
+    const children = pids.slice(1);
+    samples.push({
+      atMs: performance.now() - started,
+      rssMb: children.reduce((sum, child) => sum + (rssMb(child) ?? 0), rss),
+      cpuMs: children.reduce((sum, child) => sum + (cpuMs(child) ?? 0), cpu),
+      finished: finished(),
+    });
   };
   take();
   const timer = setInterval(take, everyMs);

@@ -6,7 +6,7 @@ import { createIntegrationRunProcessor } from './processors/integration-run.proc
 import { startGetSchedules } from './schedules.service';
 
 // The get worker: GET pulls from the customers' ERP databases and JSON endpoint services (seed 003) into the CRM;
-// one process per replica, scaled on the "get" queue.
+// one process per replica (WORKER_PROCESSES for more), scaled on the "get" queue.
 runWorkerApp('worker-get', 'get', (deps, services) => {
   // The GET schedulers follow integracao.cron (at start and every SCHEDULE_SYNC_INTERVAL_MS).
   startGetSchedules(deps, services);

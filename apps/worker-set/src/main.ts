@@ -2,7 +2,7 @@ import { pingProcessor } from '@integrador/queue';
 import { runWorkerApp } from '@integrador/runtime';
 import { createIntegrationRunProcessor } from './processors/integration-run.processor';
 
-// The set worker: SET pushes to receptors (SOAP, REST, databases); one process per replica, scaled on the "set" queue.
+// The set worker: SET pushes to receptors (SOAP, REST, databases); one process per replica (WORKER_PROCESSES for more), scaled on the "set" queue.
 runWorkerApp('worker-set', 'set', (deps) => ({
   'system.ping': pingProcessor,
   'integration.run': createIntegrationRunProcessor(deps),

@@ -4,7 +4,7 @@ import { createWebhookDeliverProcessor } from './processors/webhook-deliver.proc
 import { startWebhookServices } from './webhook-services';
 
 // The webhook worker: signed deliveries of CRM changes to the tenants' endpoints (seed 004) and, with
-// WEBHOOK_CAPTURE=triggers, the capture outbox drain; one process per replica, scaled on the "webhook" queue.
+// WEBHOOK_CAPTURE=triggers, the capture outbox drain; one process per replica (WORKER_PROCESSES for more), scaled on the "webhook" queue.
 runWorkerApp('worker-webhook', 'webhook', (deps, services) => ({
   'system.ping': pingProcessor,
   'webhook.deliver': createWebhookDeliverProcessor(startWebhookServices(deps, services)),

@@ -54,6 +54,12 @@ export const EnvSchema = Type.Object({
     maximum: 1000,
     'x-expected': 'an integer from 1 to 1000',
   }),
+  WORKER_PROCESSES: Type.String({
+    default: '1',
+    pattern: '^(auto|[1-9][0-9]?)$',
+    'x-expected':
+      'an integer from 1 to 99 or auto (how many processes a worker app runs, each a full worker with WORKER_CONCURRENCY jobs and its own connections; auto = one per CPU core the process may use)',
+  }),
   JOB_LOCK_MS: Type.Integer({
     default: 30000,
     minimum: 1000,

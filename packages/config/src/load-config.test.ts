@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { availableCores } from './cpu-cores';
 import { ConfigError, loadConfig } from './load-config';
 
 describe('loadConfig', () => {
@@ -23,6 +24,12 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('runs one process per worker app unless WORKER_PROCESSES says otherwise; auto = the cores it may use', () => {
+    expect(loadConfig({}).workerProcesses).toBe(1);
+    expect(loadConfig({ WORKER_PROCESSES: '3' }).workerProcesses).toBe(3);
+    expect(loadConfig({ WORKER_PROCESSES: 'auto' }).workerProcesses).toBe(availableCores());
+  });
+
   it('coerces numbers and resolves paths', () => {
     const config = loadConfig({ PORT: '8080', CONNECTIONS_FILE: 'conf/c.yaml', LOG_LEVEL: 'debug' }, '/srv');
     expect(config.port).toBe(8080);
@@ -41,6 +48,9 @@ describe('loadConfig', () => {
     ['KEY_PREFIX', 'a:{b}', /KEY_PREFIX/],
     ['SCHEDULE_TIMEZONE', 'Mars/Olympus', /SCHEDULE_TIMEZONE: expected an IANA time zone/],
     ['SCHEDULE_SYNC_INTERVAL_MS', '10', /SCHEDULE_SYNC_INTERVAL_MS: expected milliseconds from 1000/],
+    ['WORKER_PROCESSES', '0', /WORKER_PROCESSES: expected an integer from 1 to 99 or auto/],
+    ['WORKER_PROCESSES', 'all', /WORKER_PROCESSES: expected an integer from 1 to 99 or auto/],
+    ['WORKER_PROCESSES', '100', /WORKER_PROCESSES/],
   ])('rejects %s=%s with a message naming the variable', (name, value, message) => {
     let error: unknown;
     try {

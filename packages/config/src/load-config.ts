@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import Ajv from 'ajv';
+import { availableCores } from './cpu-cores';
 import { type Env, EnvSchema } from './env';
 
 /** The webhook engine's environment, validated; secretKey and allowedNetworks are parsed by the engine. */
@@ -34,6 +35,8 @@ export interface Config {
   keyPrefix: string;
   shutdownTimeoutMs: number;
   workerConcurrency: number;
+  /** Processes a worker app runs (WORKER_PROCESSES; auto resolved to the cores it may use): 1 = no cluster. */
+  workerProcesses: number;
   redisCommandTimeoutMs: number;
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
@@ -155,6 +158,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     keyPrefix: e.KEY_PREFIX,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    workerProcesses: e.WORKER_PROCESSES === 'auto' ? availableCores() : Number(e.WORKER_PROCESSES),
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN,
     metricsPort: e.METRICS_PORT,

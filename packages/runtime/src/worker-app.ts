@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { type Config, loadConfigOrExit } from '@integrador/config';
 import { type ConnectionsRegistry, loadConnections } from '@integrador/connections';
 import { createSourceReaderFactory, type SourceReaderFactory } from '@integrador/integrador';
@@ -21,6 +22,7 @@ import { type CrmDatabase, createDatabase } from '@integrador/store';
 import { type BatcherFactory, createBatcherFactory, createTransportFactory, type TransportFactory } from '@integrador/transports';
 import { startMetricsServer } from './metrics/metrics-server';
 import { createWorkerMetrics } from './metrics/worker-metrics';
+import { isClusterPrimary, joinCluster, runWorkerPrimary } from './worker-cluster';
 
 /** What a worker app's handler factory receives. */
 export interface WorkerDeps {
@@ -54,6 +56,7 @@ export type FinalFailureHandler = (job: { id?: string; name: string; data: unkno
 /**
  * Runs one worker app: validated config, a worker-role Redis connection checked for noeviction,
  * a BullMQ worker for the queue and a shutdown registry that lets in-flight jobs finish on SIGTERM.
+ * With WORKER_PROCESSES > 1 this process becomes the primary of that many such processes (worker-cluster.ts).
  */
 export async function runWorkerApp<Q extends QueueName>(
   app: string,
@@ -62,6 +65,9 @@ export async function runWorkerApp<Q extends QueueName>(
 ): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ name: app, level: config.logLevel, pretty: config.logPretty });
+  if (isClusterPrimary(config)) return runWorkerPrimary(config, logger);
+  // First thing in a cluster's worker process: the primary's metrics requests are lost until it listens.
+  const member = cluster.isWorker ? joinCluster() : undefined;
   const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
   shutdown.installSignalHandlers();
 
@@ -85,18 +91,22 @@ export async function runWorkerApp<Q extends QueueName>(
   shutdown.add('redis', () => redis.quit());
 
   // Metrics and the probes' /healthz answer from the start: 503 while Redis is not ready, so a probe sees the wait.
-  const metrics = await startMetricsServer({
-    port: config.metricsPort,
-    host: config.host,
-    token: config.metricsToken,
-    healthy: () => redis.status === 'ready',
-    logger,
-  }).catch(async (err: Error) => {
-    logger.fatal({ port: config.metricsPort }, err.message);
-    process.stderr.write(`${err.message}\n`);
-    await shutdown.run('metrics port unavailable');
-    process.exit(1);
-  });
+  // In a cluster the primary answers both for every process; this one reports its Redis state to it.
+  member?.reportHealth(redis);
+  const metrics =
+    member ??
+    (await startMetricsServer({
+      port: config.metricsPort,
+      host: config.host,
+      token: config.metricsToken,
+      healthy: () => redis.status === 'ready',
+      logger,
+    }).catch(async (err: Error) => {
+      logger.fatal({ port: config.metricsPort }, err.message);
+      process.stderr.write(`${err.message}\n`);
+      await shutdown.run('metrics port unavailable');
+      process.exit(1);
+    }));
   // Closed after the worker has drained (steps run in reverse): the probes keep answering meanwhile.
   shutdown.add('metrics server', () => metrics.close());
 

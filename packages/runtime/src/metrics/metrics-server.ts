@@ -21,6 +21,14 @@ export interface MetricsServerOptions {
   /** GET /healthz answers 200 while this says so, 503 otherwise (a worker: its Redis connection is ready). */
   healthy: () => boolean;
   logger: Logger;
+  /** What GET /metrics answers instead of this process's registry (a cluster's primary: every process's, aggregated). */
+  source?: MetricsSource;
+}
+
+/** Something that renders metrics in a Prometheus exposition format (a prom-client Registry is one). */
+export interface MetricsSource {
+  contentType: string;
+  metrics(): Promise<string>;
 }
 
 export interface MetricsServer {
@@ -61,7 +69,7 @@ export async function listenMetrics(options: MetricsServerOptions): Promise<Metr
   registerProcessMetrics(registry);
   if (options.port === 0) return { registry, port: 0, close: async () => undefined };
   const server = createServer((request, response) => {
-    answer(request, options, registry).then(
+    answer(request, options, options.source ?? registry).then(
       ({ status, type, body }) => response.writeHead(status, { 'content-type': type }).end(body),
       (err: unknown) => {
         options.logger.warn({ reason: (err as Error).message }, 'metrics: scrape failed');
@@ -97,7 +105,7 @@ export async function listenMetrics(options: MetricsServerOptions): Promise<Metr
 async function answer(
   request: IncomingMessage,
   options: MetricsServerOptions,
-  registry: Registry,
+  source: MetricsSource,
 ): Promise<{ status: number; type: string; body: string }> {
   const path = (request.url ?? '/').split('?')[0];
   if (request.method !== 'GET' && request.method !== 'HEAD') return { status: 405, type: 'text/plain', body: 'method not allowed\n' };
@@ -110,7 +118,7 @@ async function answer(
       const message = MESSAGES.message(localeFromAcceptLanguage(request.headers['accept-language']), 'METRICS_UNAUTHORIZED');
       return { status: 401, type: 'application/json', body: JSON.stringify({ error: { code: 'METRICS_UNAUTHORIZED', message } }) };
     }
-    return { status: 200, type: registry.contentType, body: await registry.metrics() };
+    return { status: 200, type: source.contentType, body: await source.metrics() };
   }
   return { status: 404, type: 'text/plain', body: 'not found\n' };
 }

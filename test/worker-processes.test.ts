@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { PingResult } from '@integrador/jobs';
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { type AppProcess, buildApps, spawnCompiledApp } from './support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
+
+// WORKER_PROCESSES=2: one worker app, a node:cluster primary and two full worker processes (real processes, real Redis).
+const logger = createLogger({ name: 'test', level: 'silent' });
+const tenant = { empresaId: 1, filialId: null };
+const METRICS_PORT = 17360;
+
+describe('a worker app with WORKER_PROCESSES=2', () => {
+  let prefix: string;
+  let redis: Redis;
+  let producer: JobProducer;
+  let queue: Queue;
+  let dataDir: string;
+  let app: AppProcess | undefined;
+
+  beforeAll(() => buildApps(), 180_000);
+
+  beforeEach(async () => {
+    prefix = testPrefix();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-procs-'));
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    queue = producer.queue('cti');
+  });
+
+  afterEach(async () => {
+    if (app && app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGTERM');
+    await app?.exited;
+    app = undefined;
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** Starts worker-cti with two processes of one job each (so two jobs in flight sit in different processes). */
+  async function start(env: Record<string, string> = {}): Promise<AppProcess> {
+    app = spawnCompiledApp('worker-cti', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: prefix,
+      DATA_DIR: dataDir,
+      WORKER_PROCESSES: '2',
+      WORKER_CONCURRENCY: '1',
+      METRICS_PORT: String(METRICS_PORT),
+      LOG_LEVEL: 'info',
+      ...env,
+    });
+    await until(() => workerPids(app as AppProcess).length === 2, 60_000, 'two worker processes started');
+    return app;
+  }
+
+  /** The pids of the processes that logged "worker started", in order. */
+  function workerPids(process: AppProcess): number[] {
+    return process.lines.filter((line) => line.msg === 'worker started').map((line) => Number(line.pid));
+  }
+
+  async function finished(job: Job): Promise<Job> {
+    let current = job;
+    await until(
+      async () => {
+        current = (await queue.getJob(job.id as string)) as Job;
+        return (await current.getState()) === 'completed';
+      },
+      30_000,
+      `job ${job.id} completed`,
+    );
+    return current;
+  }
+
+  it('runs jobs in both processes and reports them together on /metrics and /healthz', async () => {
+    const primary = await start();
+    const children = workerPids(primary);
+    expect(new Set(children).size).toBe(2);
+    expect(children).not.toContain(primary.child.pid);
+
+    const jobs = await Promise.all([1, 2, 3, 4, 5, 6].map(() => producer.enqueue('cti', 'system.ping', { tenant, sleepMs: 300 })));
+    const pids = new Set<number>();
+    for (const job of jobs) pids.add(((await finished(job)).returnvalue as PingResult).pid);
+    expect([...pids].sort()).toEqual([...children].sort());
+
+    await until(async () => (await fetch(`http://127.0.0.1:${METRICS_PORT}/healthz`)).status === 200, 10_000, '/healthz 200');
+    const scraped = await (await fetch(`http://127.0.0.1:${METRICS_PORT}/metrics`)).text();
+    // Six jobs over two processes add up to one series: the primary aggregates every process's registry.
+    expect(scraped).toContain('integrador_worker_jobs_total{queue="cti",job="system.ping",outcome="completed"} 6');
+    expect(scraped).toMatch(/^process_cpu_seconds_total \d/m);
+  });
+
+  it('replaces a killed process, and the job it held runs again elsewhere', async () => {
+    const primary = await start({ JOB_LOCK_MS: '1000' });
+    const [first, second] = workerPids(primary) as [number, number];
+    const jobs = await Promise.all([1, 2].map(() => producer.enqueue('cti', 'system.ping', { tenant, sleepMs: 3000 })));
+    await until(async () => (await queue.getJobCounts('active')).active === 2, 20_000, 'both jobs active');
+
+    process.kill(first, 'SIGKILL');
+    await primary.waitForLog('worker process exited, restarting');
+    await until(() => workerPids(primary).length === 3, 60_000, 'a third worker process started');
+    const replacement = workerPids(primary)[2];
+    expect([first, second]).not.toContain(replacement);
+
+    // Nothing lost: both jobs complete, the interrupted one after the stalled-job check gave it to a live process.
+    const done = await Promise.all(jobs.map(finished));
+    expect(done.map((job) => (job.returnvalue as PingResult).pid)).not.toContain(first);
+    expect(done.some((job) => job.attemptsStarted > 1 || job.stalledCounter > 0)).toBe(true);
+    await until(async () => (await fetch(`http://127.0.0.1:${METRICS_PORT}/healthz`)).status === 200, 30_000, '/healthz 200 again');
+  });
+
+  it('drains both processes on SIGTERM and exits 0', async () => {
+    const primary = await start();
+    const jobs = await Promise.all([1, 2].map(() => producer.enqueue('cti', 'system.ping', { tenant, sleepMs: 1500 })));
+    await until(async () => (await queue.getJobCounts('active')).active === 2, 20_000, 'both jobs active');
+
+    primary.child.kill('SIGTERM');
+    expect(await primary.exited).toBe(0);
+    const children = workerPids(primary);
+    // Each process logged its own drain, and each in-flight job finished in the process that held it.
+    const drained = primary.lines.filter((line) => line.msg === 'shutting down').map((line) => Number(line.pid));
+    expect(drained.sort()).toEqual([primary.child.pid, ...children].sort());
+    const pids = await Promise.all(jobs.map(async (job) => ((await finished(job)).returnvalue as PingResult).pid));
+    expect(pids.sort()).toEqual([...children].sort());
+  });
+
+  it('exits 0 on SIGTERM while its processes are still starting (nothing was taken yet)', async () => {
+    app = spawnCompiledApp('worker-cti', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: prefix,
+      DATA_DIR: dataDir,
+      WORKER_PROCESSES: '2',
+      METRICS_PORT: String(METRICS_PORT),
+      LOG_LEVEL: 'info',
+    });
+    await app.waitForLog('worker processes started', 30_000);
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+  });
+});
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+    if (await check()) return;
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
