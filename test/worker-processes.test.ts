@@ -4,10 +4,10 @@ import path from 'node:path';
 import type { PingResult } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { type AppProcess, buildApps, spawnCompiledApp } from '@integrador/test-support/processes';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type AppProcess, buildApps, spawnCompiledApp } from './support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from './support/redis-server';
 
 // WORKER_PROCESSES=2: one worker app, a node:cluster primary and two full worker processes (real processes, real Redis).
 const logger = createLogger({ name: 'test', level: 'silent' });
