@@ -1,5 +1,5 @@
 import { type Database, timestampValue } from '@integrador/store';
-import type { Kysely } from 'kysely';
+import { type Kysely, PostgresAdapter, type QueryCreator } from 'kysely';
 
 type Db = Kysely<Database>;
 
@@ -137,8 +137,9 @@ export async function recordTentativa(db: Db, t: TentativaRecord): Promise<void>
 }
 
 /**
- * Records successful attempts and moves their deliveries to entregue, in one transaction: one multi-row insert, and
- * one update per (tenant, attempt number, status), which under load is one update for the whole batch.
+ * Records successful attempts and moves their deliveries to entregue, atomically: one multi-row insert, and one update
+ * per (tenant, attempt number, status), which under load is one update for the whole batch. PostgreSQL runs a single
+ * update as one statement (the insert in a CTE: one round trip instead of four); the others use a transaction.
  */
 export async function recordDeliveries(db: Db, attempts: readonly TentativaRecord[]): Promise<void> {
   const groups = new Map<string, { t: TentativaRecord; ids: number[] }>();
@@ -149,24 +150,30 @@ export async function recordDeliveries(db: Db, attempts: readonly TentativaRecor
     else groups.set(key, { t, ids: [t.entregaId] });
   }
   const now = timestampValue(db, new Date());
+  const update = (on: QueryCreator<Database>, { t, ids }: { t: TentativaRecord; ids: number[] }) =>
+    on
+      .updateTable('webhook_entregas')
+      .set({
+        status: 'entregue',
+        tentativas: t.numero,
+        ultimo_status_http: t.statusHttp,
+        ultimo_erro: null,
+        proxima_tentativa_em: null,
+        entregue_em: now,
+        atualizado_em: now,
+      })
+      .where('empresa_id', '=', t.empresaId)
+      .where('id', 'in', ids);
+  const [only, ...more] = groups.values();
+  if (only && !more.length && db.getExecutor().adapter instanceof PostgresAdapter) {
+    // The CTE adds a table the update never reads: typed as the plain query creator.
+    const inserting = db.with('tentativas', (cte) => cte.insertInto('webhook_tentativas').values(attempts.map(tentativaRow)));
+    await update(inserting as unknown as QueryCreator<Database>, only).execute();
+    return;
+  }
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('webhook_tentativas').values(attempts.map(tentativaRow)).execute();
-    for (const { t, ids } of groups.values()) {
-      await trx
-        .updateTable('webhook_entregas')
-        .set({
-          status: 'entregue',
-          tentativas: t.numero,
-          ultimo_status_http: t.statusHttp,
-          ultimo_erro: null,
-          proxima_tentativa_em: null,
-          entregue_em: now,
-          atualizado_em: now,
-        })
-        .where('empresa_id', '=', t.empresaId)
-        .where('id', 'in', ids)
-        .execute();
-    }
+    for (const group of groups.values()) await update(trx, group).execute();
   });
 }
 

@@ -16,7 +16,7 @@ export interface DeliveryStore {
 }
 
 /** Batches per flush, and flushes under way at once (each holds one pooled connection). */
-const BATCH = { maxBatch: 200, maxInFlight: 2 };
+const BATCH = { maxBatch: 200, maxInFlight: 1 };
 
 export function createDeliveryStore(db: Kysely<Database>): DeliveryStore {
   const loads = new GroupCommit<{ empresaId: number; entregaId: number }, Entrega | undefined>(async (items) => {
