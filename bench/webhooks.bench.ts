@@ -124,6 +124,7 @@ async function main(): Promise<void> {
     await worker.waitForLog('worker started', 60000);
     const started = performance.now();
     const atStart = await count(receiver.url, '/ok/product');
+    if (atStart >= N) throw new Error(`all ${N} deliveries were made before the worker's ready line: raise --deliveries`);
     while ((await count(receiver.url, '/ok/product')) < N) await sleep(50);
     const product = (N - atStart) / ((performance.now() - started) / 1000);
     worker.child.kill('SIGTERM');
