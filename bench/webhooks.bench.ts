@@ -1,32 +1,45 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
-import { createTestDatabase } from '@integrador/test-support/databases';
-import { spawnApp } from '@integrador/test-support/processes';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { spawnReceiver } from '@integrador/test-support/webhook-receiver';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS, publishChange } from '@integrador/webhooks';
 import { sql } from 'kysely';
 import { Agent, request } from 'undici';
+import { summarizeCpuProfile } from './cpuprofile-summary';
+import { spawnNode } from './support/spawn';
 
 // Webhook deliveries through the whole product path (stored payload → webhook.deliver jobs → a worker-webhook process →
 // signed POST) to a receiver in its own process, against a bare undici request() loop making the same POSTs to the same
 // receiver in the same run; then Redis memory per queued delivery with --queued deliveries waiting.
-// Run: npx tsx bench/webhooks.bench.ts [--deliveries 5000] [--concurrency 100] [--queued 100000]
+// Run: npx tsx bench/webhooks.bench.ts [--deliveries 5000] [--concurrency 100] [--queued 100000] [--cpu-prof]
 
 const { values: args } = parseArgs({
   options: {
     deliveries: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '100' },
     queued: { type: 'string', default: '100000' },
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
 const N = Number(args.deliveries);
 const C = Number(args.concurrency);
 const QUEUED = Number(args.queued);
+const PROFILE_DIR = path.join(__dirname, 'results', `cpu-webhooks-${Date.now()}`);
 const logger = createLogger({ name: 'bench', level: 'silent' });
+
+/** Transactions committed in the run's database so far (statements outside a transaction commit one each). */
+async function commits(database: TestDatabase): Promise<number> {
+  const { rows } = await sql<{ n: string }>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`.execute(
+    database.db,
+  );
+  return Number(rows[0]?.n);
+}
 
 async function count(url: string, path: string): Promise<number> {
   return Number(await (await fetch(`${url}/_count?path=${path}`)).text());
@@ -90,23 +103,43 @@ async function main(): Promise<void> {
     const publishRate = N / ((performance.now() - publishStarted) / 1000);
     process.stdout.write(`publish (payload built and stored, delivery row, job): ${publishRate.toFixed(0)} changes/s\n`);
 
-    const worker = spawnApp('apps/worker-webhook/src/main.ts', {
-      REDIS_URL: TEST_REDIS_URL,
-      KEY_PREFIX: prefix,
-      CRM_DATABASE_URL: database.url,
-      LOG_LEVEL: 'warn',
-      WORKER_CONCURRENCY: String(C),
-      WEBHOOK_ENDPOINT_CONCURRENCY: String(C),
-      WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
-    });
+    // pg_stat_database is updated when a backend's transaction ends and reported with a delay: let it settle first.
+    await sleep(1000);
+    const commitsBefore = await commits(database);
+    const worker = spawnNode(
+      'apps/worker-webhook/src/main.ts',
+      {
+        REDIS_URL: TEST_REDIS_URL,
+        KEY_PREFIX: prefix,
+        CRM_DATABASE_URL: database.url,
+        LOG_LEVEL: 'info',
+        WORKER_CONCURRENCY: String(C),
+        WEBHOOK_ENDPOINT_CONCURRENCY: String(C),
+        WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
+      },
+      args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+    );
+    // Timed from the worker's "worker started" line (loading the app is start-up, measured by startup.bench.ts); what
+    // it delivered before that line is left out of the count.
+    await worker.waitForLog('worker started', 60000);
     const started = performance.now();
-    while ((await count(receiver.url, '/ok/product')) < N) await sleep(100);
-    const product = N / ((performance.now() - started) / 1000);
+    const atStart = await count(receiver.url, '/ok/product');
+    if (atStart >= N) throw new Error(`all ${N} deliveries were made before the worker's ready line: raise --deliveries`);
+    while ((await count(receiver.url, '/ok/product')) < N) await sleep(50);
+    const product = (N - atStart) / ((performance.now() - started) / 1000);
     worker.child.kill('SIGTERM');
     await worker.exited;
+    await sleep(1000);
+    const perDelivery = ((await commits(database)) - commitsBefore) / N;
     process.stdout.write(
       `product path (worker-webhook process): ${product.toFixed(0)} deliveries/s = ${(product / bare).toFixed(2)}× the bare loop\n`,
     );
+    process.stdout.write(`database: ${perDelivery.toFixed(2)} commits per delivery (the worker's, job records included)\n`);
+    if (args['cpu-prof']) {
+      const files = fs.readdirSync(PROFILE_DIR).map((f) => path.join(PROFILE_DIR, f));
+      const biggest = files.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
+      if (biggest) process.stdout.write(`worker CPU profile: ${biggest}\n${JSON.stringify(summarizeCpuProfile(biggest, 20), null, 1)}\n`);
+    }
 
     const before = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
     const queue = producer.queue('webhook');

@@ -1,6 +1,7 @@
 import { createRedis, JobProducer } from '@integrador/queue';
 import type { WorkerDeps, WorkerServices } from '@integrador/runtime';
 import {
+  createDeliveryStore,
   createWebhookHttpClient,
   type DeliveryDeps,
   EndpointFlowControl,
@@ -10,7 +11,7 @@ import {
 } from '@integrador/webhooks';
 
 /**
- * What worker-webhook runs on: the engine's settings, one undici client (keep-alive pools per origin), the per-endpoint
+ * What worker-webhook runs on: the engine's settings, the batched delivery reads and writes, one undici client (keep-alive pools per origin), the per-endpoint
  * flow control in Redis and, with WEBHOOK_CAPTURE=triggers, the capture triggers installed and their outbox drained.
  */
 export function startWebhookServices(deps: WorkerDeps, services: WorkerServices): DeliveryDeps {
@@ -56,5 +57,5 @@ export function startWebhookServices(deps: WorkerDeps, services: WorkerServices)
       redis.disconnect();
     });
   }
-  return { db: database.db, http, flow, settings };
+  return { db: database.db, store: createDeliveryStore(database.db), http, flow, settings };
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { type Entrega, loadEntrega, recordTentativa, updateEntrega } from './deliveries.repository';
+import { type Entrega, recordTentativa, type TentativaRecord, updateEntrega } from './deliveries.repository';
+import type { DeliveryStore } from './delivery-store';
 import {
   clearEndpointFailure,
   disableWebhookEndpoint,
@@ -19,6 +20,8 @@ import { standardWebhookHeaders } from './signing';
 /** What one delivery job needs; built once per worker process. */
 export interface DeliveryDeps {
   db: Kysely<Database>;
+  /** The per-job reads and writes, batched across the process's concurrent jobs. */
+  store: DeliveryStore;
   http: WebhookHttpClient;
   flow: EndpointFlowControl;
   settings: WebhookSettings;
@@ -166,7 +169,7 @@ export async function deliverOnce(
     if (admission && endpoint) await deps.flow.release(endpoint.id, member);
     admission = undefined;
   };
-  const entrega = await loadEntrega(db, empresaId, entregaId);
+  const entrega = await deps.store.load(empresaId, entregaId);
   if (!entrega || (!manual && entrega.status !== 'pendente')) {
     await giveBack();
     return { kind: 'skipped', reason: entrega ? 'already_done' : 'not_found' };
@@ -197,7 +200,7 @@ export async function deliverOnce(
   const attempt = entrega.tentativas + 1;
   // The writes after an attempt are independent: run together, so a delivery's latency holds one round trip, not four.
   const released = deps.flow.release(endpoint.id, member);
-  const recorded = recordTentativa(db, {
+  const tentativa: TentativaRecord = {
     empresaId,
     entregaId,
     numero: attempt,
@@ -208,18 +211,18 @@ export async function deliverOnce(
     duracaoMs: result.durationMs,
     classeErro: result.errorClass,
     erro: result.error,
-  });
+  };
   if (!result.ok) {
-    await Promise.all([released, recorded]);
+    await Promise.all([released, recordTentativa(db, tentativa)]);
     return afterFailure(deps, entrega, endpoint, result, attempt, manual);
   }
   if (endpoint.primeiraFalhaEm) forgetEndpoint(endpoint);
   await Promise.all([
     released,
-    recorded,
+    // The attempt and the delivery's new state, committed with the other deliveries that ended meanwhile.
+    deps.store.delivered(tentativa),
     failuresBefore > 0 ? deps.flow.succeeded(endpoint.id) : undefined,
     clearEndpointFailure(db, endpoint),
-    updateEntrega(db, entrega.id, { status: 'entregue', tentativas: attempt, statusHttp: result.status, erro: null }),
   ]);
   return { kind: 'delivered', attempt, status: result.status as number };
 }

@@ -50,12 +50,24 @@ export interface FlowRefusal {
 /** Admission: a refusal, or a slot and whether the breaker holds failures a success must clear. */
 export type FlowAdmission = { refused: FlowRefusal } | { refused: undefined; failures: number };
 
+/** The scripts above as commands (ioredis sends EVALSHA, and the script itself only once per connection). */
+interface FlowCommands {
+  webhookFlowAdmit(...args: (string | number)[]): Promise<[number, string, number?]>;
+  webhookFlowFailed(...args: (string | number)[]): Promise<number>;
+}
+
 export class EndpointFlowControl {
+  private readonly redis: Redis & FlowCommands;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string,
     private readonly options: { breakerFailures: number; breakerCooldownMs: number; endpointConcurrency: number; leaseMs: number },
-  ) {}
+  ) {
+    redis.defineCommand('webhookFlowAdmit', { lua: ADMIT, numberOfKeys: 4 });
+    redis.defineCommand('webhookFlowFailed', { lua: FAILED, numberOfKeys: 2 });
+    this.redis = redis as Redis & FlowCommands;
+  }
 
   private key(kind: string, endpointId: number): string {
     return `${this.prefix}:webhook:${kind}:${endpointId}`;
@@ -64,9 +76,7 @@ export class EndpointFlowControl {
   /** Takes a slot for one delivery, or answers how long it must wait. */
   async admit(endpointId: number, ratePerSecond: number | null, member: string): Promise<FlowAdmission> {
     const now = Date.now();
-    const [waitMs, reason, failures] = (await this.redis.eval(
-      ADMIT,
-      4,
+    const [waitMs, reason, failures] = await this.redis.webhookFlowAdmit(
       this.key('breaker', endpointId),
       this.key(`rate:${Math.floor(now / 1000)}`, endpointId),
       this.key('inflight', endpointId),
@@ -79,7 +89,7 @@ export class EndpointFlowControl {
       this.options.breakerFailures,
       this.options.leaseMs,
       this.options.breakerCooldownMs,
-    )) as [number, string, number?];
+    );
     return waitMs > 0
       ? { refused: { waitMs, reason: reason as FlowRefusal['reason'] } }
       : { refused: undefined, failures: Number(failures ?? 0) };
@@ -99,9 +109,7 @@ export class EndpointFlowControl {
   async failed(endpointId: number): Promise<number> {
     const openUntil = Date.now() + this.options.breakerCooldownMs;
     return Number(
-      await this.redis.eval(
-        FAILED,
-        2,
+      await this.redis.webhookFlowFailed(
         this.key('breaker', endpointId),
         this.key('probe', endpointId),
         this.options.breakerFailures,

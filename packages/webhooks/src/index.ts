@@ -3,6 +3,7 @@ export { type ChangeEvent, type ChangeEventResult, receiveChangeEvent } from './
 export { type DeliveryDeps, type DeliveryOutcome, deliverOnce, maskHeaders } from './deliver';
 export { listEntregas, listTentativas } from './deliveries.repository';
 export { runDeliveryJob } from './delivery-job';
+export { createDeliveryStore, type DeliveryStore } from './delivery-store';
 export { deleteWebhookEndpoint, listWebhookEndpoints, type WebhookEndpoint } from './endpoints.repository';
 export { WebhookError, type WebhookErrorCode } from './errors';
 export { EndpointFlowControl } from './flow-control';
