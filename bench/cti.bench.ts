@@ -74,6 +74,26 @@ const percentile = (values: number[], p: number) => {
 };
 const phoneOf = (i: number) => `11${String(900000000 + i)}`;
 
+const spread = (values: number[]) => ({ p50: round(percentile(values, 50)), p99: round(percentile(values, 99)) });
+
+/**
+ * Where a caller pop's time went, from the retained cti jobs' own timestamps: GET sent → job added (listener),
+ * added → taken by a worker (queue wait), taken → pop received (lookup, publish, pub/sub, SSE write).
+ */
+async function popBreakdown(queue: Queue, empresaId: number, marks: Map<string, { sent: number; popped: number }>) {
+  const listener: number[] = [];
+  const queued: number[] = [];
+  const worked: number[] = [];
+  for (const job of await queue.getJobs(['completed'], 0, -1)) {
+    const mark = marks.get(String(job.id).slice(`cti-${empresaId}-`.length));
+    if (!mark || job.processedOn === undefined) continue;
+    listener.push(job.timestamp - mark.sent);
+    queued.push(job.processedOn - job.timestamp);
+    worked.push(mark.popped - job.processedOn);
+  }
+  return { jobs: listener.length, sentToAddedMs: spread(listener), addedToTakenMs: spread(queued), takenToPopMs: spread(worked) };
+}
+
 async function main(): Promise<void> {
   const run = startBenchRun();
   const database = await createTestDatabase('postgres');
@@ -165,6 +185,8 @@ async function main(): Promise<void> {
   const sent = new Map<string, number>();
   const ringing: number[] = [];
   const caller: number[] = [];
+  // Timing marks (epoch ms) per call id, read back from the jobs after the run: where the pop's time goes.
+  const marks = new Map<string, { sent: number; popped: number }>();
   let wrong = 0;
   for (let r = 0; r < RAMAIS; r++) {
     const ramal = String(3000 + r);
@@ -180,6 +202,7 @@ async function main(): Promise<void> {
       if (e.event === 'ringing') ringing.push(performance.now() - at);
       if (e.event !== 'caller') return;
       caller.push(performance.now() - at);
+      marks.set(String(e.data.callId), { sent: Date.now() - (performance.now() - at), popped: Date.now() });
       const matches = e.data.matches as { nome: string }[];
       if (matches[0]?.nome !== `Conta ${Number(String(e.data.numero).slice(2)) - 900000000}`) wrong++;
     });
@@ -201,6 +224,8 @@ async function main(): Promise<void> {
   const deadline = Date.now() + 30000;
   while (caller.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 
+  const breakdown = await popBreakdown(producer.queue('cti'), empresaId, marks);
+
   const summary = {
     throughput: {
       rounds,
@@ -216,6 +241,7 @@ async function main(): Promise<void> {
       ringingMs: { p50: round(percentile(ringing, 50)), p99: round(percentile(ringing, 99)) },
       callerMs: { p50: round(percentile(caller, 50)), p99: round(percentile(caller, 99)), max: round(Math.max(...caller)) },
       goalP99Ms: 50,
+      breakdown,
     },
   };
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
