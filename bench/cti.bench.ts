@@ -12,7 +12,7 @@ import { emptyConnections } from '@integrador/connections';
 import { catchUpPhoneIndex, saveCtiSettings } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
-import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createDatabase, createEmpresa, issueApiKey } from '@integrador/store';
 import { Queue } from 'bullmq';
 import Fastify from 'fastify';
 import { buildApp } from '../apps/ingress/src/build-app';
@@ -110,8 +110,12 @@ async function main(): Promise<void> {
   // --- 1. Listener throughput vs bare Fastify + queue.add ---
   const producer = new JobProducer({ connection: redis, prefix, timeoutMs: 5000, logger });
   run.cleanups.push({ name: 'producer', run: () => producer.close() });
+  // The ingress with its deployed pool (createDatabase's default), not the test helper's 4 connections: it looks the
+  // caller up for every call start.
+  const ingressDatabase = createDatabase(database.url);
+  run.cleanups.push({ name: 'ingress database', run: () => ingressDatabase.destroy() });
   const app = await buildApp({
-    database,
+    database: ingressDatabase,
     redis,
     producer,
     connections: emptyConnections(),
