@@ -91,6 +91,11 @@ export async function rebuildPhoneIndex(db: Kysely<Database>, empresaId: number)
   return catchUpPhoneIndex(db, empresaId);
 }
 
+async function hasPendingNotes(db: Kysely<Database>, empresaId: number): Promise<boolean> {
+  const note = await db.selectFrom('cti_telefones_pendentes').select('id').where('empresa_id', '=', empresaId).limit(1).executeTakeFirst();
+  return note !== undefined;
+}
+
 /** One query: the index entries matching the number, joined to their conta or contato of the same empresa. */
 async function matchingRecords(db: Kysely<Database>, empresaId: number, phone: NormalizedPhone & { key8: string }) {
   const phoneColumns = TABLES.flatMap((tabela) =>
@@ -117,12 +122,19 @@ async function matchingRecords(db: Kysely<Database>, empresaId: number, phone: N
 
 /**
  * Every conta and contato of the empresa whose phone matches, ranked: DDD + last 8 before last 8 only, contas before
- * contatos, then by id. Indexed lookups only (never a scan of contas), after catching up on the noted writes.
+ * contatos, then by id. Indexed lookups only (never a scan of contas), never missing a write noted before the call.
  */
 export async function findCallers(db: Kysely<Database>, empresaId: number, phone: NormalizedPhone, limit = 20): Promise<CallerMatch[]> {
   if (phone.kind !== 'nacional' && phone.kind !== 'local') return [];
-  await catchUpPhoneIndex(db, empresaId);
-  const rows = (await matchingRecords(db, empresaId, phone)) as unknown as Record<string, unknown>[];
+  // The look for noted writes runs beside the lookup (one round trip, not two); only when there are some is the
+  // index caught up and the lookup run again, so a committed write is never missed.
+  const [pending, first] = await Promise.all([hasPendingNotes(db, empresaId), matchingRecords(db, empresaId, phone)]);
+  let found = first;
+  if (pending) {
+    await catchUpPhoneIndex(db, empresaId);
+    found = await matchingRecords(db, empresaId, phone);
+  }
+  const rows = found as unknown as Record<string, unknown>[];
   const matches: CallerMatch[] = [];
   const seen = new Set<string>();
   for (const row of rows) {
