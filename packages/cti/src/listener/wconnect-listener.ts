@@ -50,6 +50,8 @@ export type ListenerOutcome =
   | { status: 200; eventId: string; repeated: boolean };
 
 const LIMITS = { ramal: 20, telefone: 40, url_audio: 1000 } as const;
+/** At most this many caller lookups in flight per process: below the database pool (10 by default). */
+const MAX_LOOKUPS = 6;
 
 function param(params: Record<string, unknown>, name: string): string {
   const value = params[name];
@@ -64,6 +66,8 @@ function param(params: Record<string, unknown>, name: string): string {
  */
 export class WConnectListener {
   private readonly cache: SettingsCache;
+  /** Caller lookups of this process in flight (popCall). */
+  private lookups = 0;
   private readonly proxies;
 
   constructor(private readonly options: WConnectListenerOptions) {
@@ -157,10 +161,21 @@ export class WConnectListener {
   ): Promise<void> {
     const { db, redis, prefix, callTimeoutMs } = this.options;
     const normalizado = phone.kind === 'nacional' ? phone.e164 : phone.digits || null;
-    const lookup = phone.kind === 'nacional' || phone.kind === 'local' ? findCallers(db, empresaId, phone) : Promise.resolve([]);
-    // The lookup runs meanwhile; awaited after "ringing" so the card is never published before it.
-    const ringing = publishPop(redis, prefix, empresaId, { type: 'ringing', ...call, normalizado }, callTimeoutMs);
-    const [matches] = await Promise.all([lookup, ringing]);
-    await publishPop(redis, prefix, empresaId, { type: 'caller', ...call, normalizado, matches }, callTimeoutMs);
+    const ring = () => publishPop(redis, prefix, empresaId, { type: 'ringing', ...call, normalizado }, callTimeoutMs);
+    const searchable = phone.kind === 'nacional' || phone.kind === 'local';
+    // Lookups in flight are capped below the pool: a burst must never starve the listener's own reads (tenant
+    // settings) of connections. Past the cap the call still rings from here, and the worker pops its card.
+    if (searchable && this.lookups >= MAX_LOOKUPS) {
+      await ring();
+      return;
+    }
+    if (searchable) this.lookups++;
+    try {
+      // The lookup runs meanwhile; awaited after "ringing" so the card is never published before it.
+      const [matches] = await Promise.all([searchable ? findCallers(db, empresaId, phone) : Promise.resolve([]), ring()]);
+      await publishPop(redis, prefix, empresaId, { type: 'caller', ...call, normalizado, matches }, callTimeoutMs);
+    } finally {
+      if (searchable) this.lookups--;
+    }
   }
 }
