@@ -12,7 +12,7 @@ import { emptyConnections } from '@integrador/connections';
 import { catchUpPhoneIndex, saveCtiSettings } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
-import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createDatabase, createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase } from '@integrador/test-support/databases';
 import { spawnApp } from '@integrador/test-support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
@@ -74,6 +74,27 @@ const percentile = (values: number[], p: number) => {
 };
 const phoneOf = (i: number) => `11${String(900000000 + i)}`;
 
+const spread = (values: number[]) => ({ p50: round(percentile(values, 50)), p99: round(percentile(values, 99)) });
+
+/**
+ * Where a caller pop's time went, from the retained cti jobs' own timestamps: GET sent → job added (the listener's
+ * durable enqueue), added → pop received (the listener's lookup, publish, pub/sub, SSE write), and added → taken by
+ * worker-cti (the call log's queue wait; off the pop's path unless the listener could not pop).
+ */
+async function popBreakdown(queue: Queue, empresaId: number, marks: Map<string, { sent: number; popped: number }>) {
+  const enqueue: number[] = [];
+  const pop: number[] = [];
+  const queued: number[] = [];
+  for (const job of await queue.getJobs(['completed'], 0, -1)) {
+    const mark = marks.get(String(job.id).slice(`cti-${empresaId}-`.length));
+    if (!mark || job.processedOn === undefined) continue;
+    enqueue.push(job.timestamp - mark.sent);
+    pop.push(mark.popped - job.timestamp);
+    queued.push(job.processedOn - job.timestamp);
+  }
+  return { jobs: enqueue.length, sentToAddedMs: spread(enqueue), addedToPopMs: spread(pop), addedToWorkerMs: spread(queued) };
+}
+
 async function main(): Promise<void> {
   const run = startBenchRun();
   const database = await createTestDatabase('postgres');
@@ -90,8 +111,12 @@ async function main(): Promise<void> {
   // --- 1. Listener throughput vs bare Fastify + queue.add ---
   const producer = new JobProducer({ connection: redis, prefix, timeoutMs: 5000, logger });
   run.cleanups.push({ name: 'producer', run: () => producer.close() });
+  // The ingress with its deployed pool (createDatabase's default), not the test helper's 4 connections: it looks the
+  // caller up for every call start.
+  const ingressDatabase = createDatabase(database.url);
+  run.cleanups.push({ name: 'ingress database', run: () => ingressDatabase.destroy() });
   const app = await buildApp({
-    database,
+    database: ingressDatabase,
     redis,
     producer,
     connections: emptyConnections(),
@@ -165,6 +190,8 @@ async function main(): Promise<void> {
   const sent = new Map<string, number>();
   const ringing: number[] = [];
   const caller: number[] = [];
+  // Timing marks (epoch ms) per call id, read back from the jobs after the run: where the pop's time goes.
+  const marks = new Map<string, { sent: number; popped: number }>();
   let wrong = 0;
   for (let r = 0; r < RAMAIS; r++) {
     const ramal = String(3000 + r);
@@ -180,6 +207,7 @@ async function main(): Promise<void> {
       if (e.event === 'ringing') ringing.push(performance.now() - at);
       if (e.event !== 'caller') return;
       caller.push(performance.now() - at);
+      marks.set(String(e.data.callId), { sent: Date.now() - (performance.now() - at), popped: Date.now() });
       const matches = e.data.matches as { nome: string }[];
       if (matches[0]?.nome !== `Conta ${Number(String(e.data.numero).slice(2)) - 900000000}`) wrong++;
     });
@@ -201,6 +229,8 @@ async function main(): Promise<void> {
   const deadline = Date.now() + 30000;
   while (caller.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 
+  const breakdown = await popBreakdown(producer.queue('cti'), empresaId, marks);
+
   const summary = {
     throughput: {
       rounds,
@@ -216,6 +246,7 @@ async function main(): Promise<void> {
       ringingMs: { p50: round(percentile(ringing, 50)), p99: round(percentile(ringing, 99)) },
       callerMs: { p50: round(percentile(caller, 50)), p99: round(percentile(caller, 99)), max: round(Math.max(...caller)) },
       goalP99Ms: 50,
+      breakdown,
     },
   };
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -27,7 +27,9 @@ describe('CTI listeners while Redis is down', () => {
     const refused = await call('11912345678');
     expect(Date.now() - started).toBeLessThan(1500);
     expect(refused.statusCode).toBe(503);
-    expect(refused.json().error.code).toBe('QUEUE_UNAVAILABLE');
+    // Claim and enqueue are one add (BullMQ deduplication): an add caught by the stop itself may have been sent, so
+    // "unknown" is as honest as "unavailable"; the PBX's retry within the dedupe window is one event either way.
+    expect(['QUEUE_UNAVAILABLE', 'ENQUEUE_OUTCOME_UNKNOWN']).toContain(refused.json().error.code);
     await server.start();
     const deadline = Date.now() + 15000;
     let status = 0;

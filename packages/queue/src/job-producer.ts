@@ -36,8 +36,11 @@ export interface EnqueueOptions {
   /** Deduplicates: a job with the same id already queued is returned instead of a new one. */
   jobId?: string;
   delay?: number;
-  /** While a job with this deduplication id is waiting or active, adding another returns that job (see integration-runs.ts). */
-  deduplication?: { id: string };
+  /**
+   * While a job with this deduplication id is waiting or active (or, given ttl, for ttl ms after the first was added),
+   * adding another returns that job (see integration-runs.ts; the CTI listener's dedupe window uses ttl).
+   */
+  deduplication?: { id: string; ttl?: number };
 }
 
 /** The queue counts /metrics exports. */

@@ -56,7 +56,8 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   ]);
   const normalizado = publicNumber(phone);
   const key = matchKey(phone, event.telefone);
-  // The operator waits for the card, not for the call log: publish first (a job run twice publishes the same card).
+  // The listener usually popped the card already; this one is published only if it did not (its process died, or its
+  // lookup failed). Publish before the call log all the same: the operator waits for the card, not for the row.
   const endedFirst = existing ? undefined : await findUnpairedEnd(db, empresaId, event.ramal, key, receivedAt, deps.callTimeoutMs);
   if (!endedFirst) {
     const card = { type: 'caller' as const, callId: event.eventId, ramal: event.ramal, numero: event.telefone, normalizado };

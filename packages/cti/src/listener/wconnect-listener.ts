@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { normalizePhone } from '../phone/normalize-phone';
+import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
+import { findCallers } from '../phone/phone-index';
 import { publishPop } from '../pop/pop-events';
-import { popKeys } from '../pop/pop-keys';
 import { type CtiSettings, findCtiSettingsByHostLabel, findCtiSettingsByToken } from '../settings/cti-settings.repository';
 import { SettingsCache } from '../settings/settings-cache';
 import { allowedBy, clientAddress, parseRanges } from './client-address';
@@ -50,6 +50,8 @@ export type ListenerOutcome =
   | { status: 200; eventId: string; repeated: boolean };
 
 const LIMITS = { ramal: 20, telefone: 40, url_audio: 1000 } as const;
+/** At most this many caller lookups in flight per process: below the database pool (10 by default). */
+const MAX_LOOKUPS = 6;
 
 function param(params: Record<string, unknown>, name: string): string {
   const value = params[name];
@@ -59,10 +61,13 @@ function param(params: Record<string, unknown>, name: string): string {
 /**
  * Seed 002's WConnect listeners (ConsultaRamal = call start, FinalizaLigacao = call end): resolves the tenant from the
  * host label or the path token, checks the PBX's address, and puts the event durably on the cti queue — nothing
- * else (the lookup and the call log are the worker's) — so the PBX is answered in a few milliseconds.
+ * else before answering (the call log is the worker's) — so the PBX is answered in a few milliseconds. After the
+ * answer, a start pops "ringing" and the caller card from here: the operator does not wait for a queue round trip.
  */
 export class WConnectListener {
   private readonly cache: SettingsCache;
+  /** Caller lookups of this process in flight (popCall). */
+  private lookups = 0;
   private readonly proxies;
 
   constructor(private readonly options: WConnectListenerOptions) {
@@ -107,51 +112,70 @@ export class WConnectListener {
     if (telefone.length > LIMITS.telefone) return { status: 400, field: 'telefone', problem: 'invalid' };
     if (urlAudio.length > LIMITS.url_audio) return { status: 400, field: 'url_audio', problem: 'invalid' };
 
-    const { redis, producer, prefix, dedupeWindowMs } = this.options;
+    const { producer, dedupeWindowMs } = this.options;
     const empresaId = settings.empresaId;
     const phone = normalizePhone(telefone, { ramalLength: settings.ramalLength });
-    const dedupeKey = popKeys(prefix).dedupe(empresaId, request.kind, ramal, phone.key || telefone);
-    // The first arrival claims the window with its event id; a repeat gets the same id, and re-adding a job under an
-    // existing id is a no-op — so a repeat is answered only once its event is on the queue, and makes nothing new.
-    // Under the producer's guard and deadline: Redis down is a 503 (the PBX may retry), never a hang or a 500.
-    const claim = await producer.read('claim cti event', async () => {
-      const candidate = randomBytes(12).toString('base64url');
-      if ((await redis.set(dedupeKey, candidate, 'PX', dedupeWindowMs, 'NX')) !== null) return { eventId: candidate, repeated: false };
-      const existing = await redis.get(dedupeKey);
-      return existing ? { eventId: existing, repeated: true } : { eventId: candidate, repeated: false };
-    });
-    const { eventId, repeated } = claim;
-    await producer.enqueue(
+    // BullMQ's deduplication (throttle mode) makes the window one event: the first arrival's add holds the id for the
+    // window; a repeat's add returns that job's id and adds nothing. Claim and enqueue are one atomic Redis call, so a
+    // repeat is answered only once its event is on the queue. Under the producer's guard and deadline: Redis down is
+    // a 503 (the PBX may retry), never a hang or a 500.
+    const jobPrefix = `cti-${empresaId}-`;
+    const candidate = `${jobPrefix}${randomUUID()}`;
+    const job = await producer.enqueue(
       'cti',
       'cti.call-event',
       {
         tenant: { empresaId, filialId: null },
-        eventId,
+        eventId: candidate.slice(jobPrefix.length),
         kind: request.kind,
         ramal,
         telefone,
         ...(urlAudio ? { urlAudio } : {}),
         receivedAt: receivedAt.toISOString(),
       },
-      { jobId: `cti-${empresaId}-${eventId}` },
+      {
+        jobId: candidate,
+        ...(dedupeWindowMs > 0
+          ? { deduplication: { id: `${empresaId}:${request.kind}:${ramal}:${phone.key || telefone}`, ttl: dedupeWindowMs } }
+          : {}),
+      },
     );
+    const repeated = job.id !== candidate;
+    const eventId = String(job.id).slice(jobPrefix.length);
     if (request.kind === 'inicio' && !repeated) {
-      // "Ringing from <number>" at once, before the lookup; the worker follows with the caller card.
-      publishPop(
-        redis,
-        prefix,
-        empresaId,
-        {
-          type: 'ringing',
-          callId: eventId,
-          ramal,
-          numero: telefone,
-          normalizado: phone.kind === 'nacional' ? phone.e164 : phone.digits || null,
-          recebidoEm: receivedAt.toISOString(),
-        },
-        this.options.callTimeoutMs,
-      ).catch((err: unknown) => this.options.onPublishError?.(err));
+      const call = { callId: eventId, ramal, numero: telefone, recebidoEm: receivedAt.toISOString() };
+      this.popCall(empresaId, call, phone).catch((err: unknown) => this.options.onPublishError?.(err));
     }
     return { status: 200, eventId, repeated };
+  }
+
+  /**
+   * "Ringing from <number>" at once, then the caller card after the lookup (indexed queries, bound to the tenant the
+   * listener URL named). Not awaited by the answer; if it fails or this process dies, the worker pops the card (a card
+   * the call already shows is never published twice, pop-events.ts).
+   */
+  private async popCall(
+    empresaId: number,
+    call: { callId: string; ramal: string; numero: string; recebidoEm: string },
+    phone: NormalizedPhone,
+  ): Promise<void> {
+    const { db, redis, prefix, callTimeoutMs } = this.options;
+    const normalizado = phone.kind === 'nacional' ? phone.e164 : phone.digits || null;
+    const ring = () => publishPop(redis, prefix, empresaId, { type: 'ringing', ...call, normalizado }, callTimeoutMs);
+    const searchable = phone.kind === 'nacional' || phone.kind === 'local';
+    // Lookups in flight are capped below the pool: a burst must never starve the listener's own reads (tenant
+    // settings) of connections. Past the cap the call still rings from here, and the worker pops its card.
+    if (searchable && this.lookups >= MAX_LOOKUPS) {
+      await ring();
+      return;
+    }
+    if (searchable) this.lookups++;
+    try {
+      // The lookup runs meanwhile; awaited after "ringing" so the card is never published before it.
+      const [matches] = await Promise.all([searchable ? findCallers(db, empresaId, phone) : Promise.resolve([]), ring()]);
+      await publishPop(redis, prefix, empresaId, { type: 'caller', ...call, normalizado, matches }, callTimeoutMs);
+    } finally {
+      if (searchable) this.lookups--;
+    }
   }
 }

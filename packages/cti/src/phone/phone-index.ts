@@ -91,54 +91,70 @@ export async function rebuildPhoneIndex(db: Kysely<Database>, empresaId: number)
   return catchUpPhoneIndex(db, empresaId);
 }
 
-async function matchingEntries(db: Kysely<Database>, empresaId: number, phone: NormalizedPhone) {
-  const base = db.selectFrom('cti_telefones').select(['tabela', 'registro_id', 'campo', 'chave_ddd']).where('empresa_id', '=', empresaId);
-  if (phone.kind === 'nacional') {
-    const [exact, noDdd] = await Promise.all([
-      base.where('chave_ddd', '=', phone.keyDdd).execute(),
-      base.where('chave8', '=', phone.key8).where('chave_ddd', 'is', null).execute(),
-    ]);
-    return [...exact, ...noDdd];
-  }
-  if (phone.kind === 'local') return base.where('chave8', '=', phone.key8).execute();
-  return [];
+async function hasPendingNotes(db: Kysely<Database>, empresaId: number): Promise<boolean> {
+  const note = await db.selectFrom('cti_telefones_pendentes').select('id').where('empresa_id', '=', empresaId).limit(1).executeTakeFirst();
+  return note !== undefined;
+}
+
+/** One query: the index entries matching the number, joined to their conta or contato of the same empresa. */
+async function matchingRecords(db: Kysely<Database>, empresaId: number, phone: NormalizedPhone & { key8: string }) {
+  const phoneColumns = TABLES.flatMap((tabela) =>
+    CTI_PHONE_COLUMNS[tabela].map((campo) => sql<string | null>`${sql.ref(`${tabela}.${campo}`)}`.as(`${tabela}_${campo}`)),
+  );
+  return db
+    .selectFrom('cti_telefones as t')
+    .leftJoin('contas', (join) =>
+      join.onRef('contas.id', '=', 't.registro_id').on('t.tabela', '=', 'contas').on('contas.empresa_id', '=', empresaId),
+    )
+    .leftJoin('contatos', (join) =>
+      join.onRef('contatos.id', '=', 't.registro_id').on('t.tabela', '=', 'contatos').on('contatos.empresa_id', '=', empresaId),
+    )
+    .select(['t.tabela', 't.registro_id', 't.campo', 't.chave_ddd', 'contas.nome as conta_nome', 'contatos.nome as contato_nome'])
+    .select(['contatos.conta_id as contato_conta_id', ...phoneColumns])
+    .where('t.empresa_id', '=', empresaId)
+    .where((eb) =>
+      phone.kind === 'nacional'
+        ? eb.or([eb('t.chave_ddd', '=', phone.keyDdd), eb.and([eb('t.chave8', '=', phone.key8), eb('t.chave_ddd', 'is', null)])])
+        : eb('t.chave8', '=', phone.key8),
+    )
+    .execute();
 }
 
 /**
  * Every conta and contato of the empresa whose phone matches, ranked: DDD + last 8 before last 8 only, contas before
- * contatos, then by id. Indexed lookups only (never a scan of contas), after catching up on the noted writes.
+ * contatos, then by id. Indexed lookups only (never a scan of contas), never missing a write noted before the call.
  */
 export async function findCallers(db: Kysely<Database>, empresaId: number, phone: NormalizedPhone, limit = 20): Promise<CallerMatch[]> {
-  await catchUpPhoneIndex(db, empresaId);
-  const entries = await matchingEntries(db, empresaId, phone);
-  if (entries.length === 0) return [];
+  if (phone.kind !== 'nacional' && phone.kind !== 'local') return [];
+  // The look for noted writes runs beside the lookup (one round trip, not two); only when there are some is the
+  // index caught up and the lookup run again, so a committed write is never missed.
+  const [pending, first] = await Promise.all([hasPendingNotes(db, empresaId), matchingRecords(db, empresaId, phone)]);
+  let found = first;
+  if (pending) {
+    await catchUpPhoneIndex(db, empresaId);
+    found = await matchingRecords(db, empresaId, phone);
+  }
+  const rows = found as unknown as Record<string, unknown>[];
   const matches: CallerMatch[] = [];
   const seen = new Set<string>();
-  for (const tabela of TABLES) {
-    const ids = [...new Set(entries.filter((e) => e.tabela === tabela).map((e) => Number(e.registro_id)))];
-    if (!ids.length) continue;
-    const records = (await db
-      .selectFrom(tabela)
-      .select(['id', 'nome', ...(tabela === 'contatos' ? ['conta_id'] : []), ...CTI_PHONE_COLUMNS[tabela]] as never[])
-      .where('empresa_id', '=', empresaId)
-      .where('id', 'in', ids)
-      .execute()) as Record<string, unknown>[];
-    const byId = new Map(records.map((r) => [Number(r.id), r]));
-    for (const entry of entries.filter((e) => e.tabela === tabela)) {
-      const record = byId.get(Number(entry.registro_id));
-      const key = `${tabela}:${entry.registro_id}`;
-      if (!record || seen.has(key)) continue;
-      seen.add(key);
-      matches.push({
-        tabela,
-        id: Number(record.id),
-        nome: String(record.nome),
-        contaId: tabela === 'contas' ? Number(record.id) : record.conta_id === null ? null : Number(record.conta_id),
-        campo: entry.campo,
-        telefone: String(record[entry.campo] ?? ''),
-        exato: entry.chave_ddd !== null && phone.kind === 'nacional',
-      });
-    }
+  for (const row of rows) {
+    const tabela = row.tabela as PhoneTable;
+    const nome = tabela === 'contas' ? row.conta_nome : row.contato_nome;
+    const key = `${tabela}:${row.registro_id}`;
+    // No record: the index entry outlived its row (deleted since; the next catch-up drops it).
+    if (nome === null || nome === undefined || seen.has(key)) continue;
+    seen.add(key);
+    const id = Number(row.registro_id);
+    const contaId = row.contato_conta_id;
+    matches.push({
+      tabela,
+      id,
+      nome: String(nome),
+      contaId: tabela === 'contas' ? id : contaId === null || contaId === undefined ? null : Number(contaId),
+      campo: String(row.campo),
+      telefone: String(row[`${tabela}_${row.campo}`] ?? ''),
+      exato: row.chave_ddd !== null && phone.kind === 'nacional',
+    });
   }
   matches.sort((a, b) => Number(b.exato) - Number(a.exato) || (a.tabela === b.tabela ? a.id - b.id : a.tabela === 'contas' ? -1 : 1));
   return matches.slice(0, limit);

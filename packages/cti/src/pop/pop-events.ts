@@ -23,15 +23,20 @@ export type PopEventInput = Unnumbered<PopEvent>;
 
 /**
  * Numbers the event, keeps the ramal's active-call state for replay and publishes it, atomically. ARGV[4]: 'first'
- * keeps the state only if the call has none yet (a late "ringing" must not hide the caller card), 'set' replaces it,
- * 'drop' removes it (the call ended).
+ * keeps the state only if the call has none yet (a late "ringing" must not hide the caller card), 'once' publishes a
+ * caller card only if the call does not show one yet (the listener and the worker both pop it: whichever comes first
+ * wins, the other publishes nothing; returns 0), 'drop' removes the state (the call ended).
  */
 const PUBLISH_SCRIPT = `
+if ARGV[4] == 'once' then
+  local current = redis.call('HGET', KEYS[2], ARGV[2])
+  if current and cjson.decode(current).type == 'caller' then return 0 end
+end
 local id = redis.call('INCR', KEYS[1])
 local msg = '{"id":' .. id .. ',' .. string.sub(ARGV[3], 2)
 if ARGV[4] == 'first' then
   redis.call('HSETNX', KEYS[2], ARGV[2], msg)
-elseif ARGV[4] == 'set' then
+elseif ARGV[4] == 'once' then
   redis.call('HSET', KEYS[2], ARGV[2], msg)
 else
   redis.call('HDEL', KEYS[2], ARGV[2])
@@ -40,7 +45,10 @@ if ARGV[4] ~= 'drop' then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end
 redis.call('PUBLISH', ARGV[1], msg)
 return id`;
 
-/** Publishes a pop event to every subscriber of the ramal on every ingress process; returns its id. */
+/**
+ * Publishes a pop event to every subscriber of the ramal on every ingress process; returns its id, or 0 for a caller
+ * card the call already shows (not published again).
+ */
 export async function publishPop(
   redis: Redis,
   prefix: string,
@@ -49,7 +57,7 @@ export async function publishPop(
   activeTtlMs: number,
 ): Promise<number> {
   const keys = popKeys(prefix);
-  const mode = event.type === 'ringing' ? 'first' : event.type === 'caller' ? 'set' : 'drop';
+  const mode = event.type === 'ringing' ? 'first' : event.type === 'caller' ? 'once' : 'drop';
   const result = await redis.eval(
     PUBLISH_SCRIPT,
     2,

@@ -8,7 +8,4 @@ export const popKeys = (prefix: string) => ({
   active: (empresaId: number, ramal: string) => `${prefix}:cti:active:${empresaId}:${ramal}`,
   /** A pop subscription token (by its SHA-256) → its empresa and ramal. */
   token: (tokenHash: string) => `${prefix}:cti:pop-token:${tokenHash}`,
-  /** One PBX request within the dedupe window → the job id of its event. */
-  dedupe: (empresaId: number, kind: string, ramal: string, numberKey: string) =>
-    `${prefix}:cti:dedupe:${empresaId}:${kind}:${ramal}:${numberKey}`,
 });

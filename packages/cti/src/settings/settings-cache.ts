@@ -8,6 +8,8 @@ import { type CtiSettings, findCtiSettings } from './cti-settings.repository';
  */
 export class SettingsCache {
   private readonly entries = new Map<string, { settings: CtiSettings | undefined; expires: number }>();
+  /** Loads under way: concurrent misses of one key share one query (a PBX burst at expiry is one read, not hundreds). */
+  private readonly loading = new Map<string, Promise<CtiSettings | undefined>>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -19,10 +21,18 @@ export class SettingsCache {
     const now = Date.now();
     const hit = this.entries.get(key);
     if (hit && hit.expires > now) return hit.settings;
-    const settings = await load();
-    if (this.entries.size > 10000) this.entries.clear();
-    this.entries.set(key, { settings, expires: now + this.ttlMs });
-    return settings;
+    let pending = this.loading.get(key);
+    if (!pending) {
+      pending = load()
+        .then((settings) => {
+          if (this.entries.size > 10000) this.entries.clear();
+          this.entries.set(key, { settings, expires: Date.now() + this.ttlMs });
+          return settings;
+        })
+        .finally(() => this.loading.delete(key));
+      this.loading.set(key, pending);
+    }
+    return pending;
   }
 
   /** The settings of one empresa. */

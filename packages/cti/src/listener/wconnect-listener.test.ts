@@ -1,0 +1,124 @@
+import { createLogger } from '@integrador/logging';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { createEmpresa } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import type { Redis } from 'ioredis';
+import { publishPop } from '../pop/pop-events';
+import { PopHub } from '../pop/pop-hub';
+import { saveCtiSettings } from '../settings/cti-settings.repository';
+import { type ListenerRequest, WConnectListener } from './wconnect-listener';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+
+/** The listener alone (no worker-cti): what the PBX gets back, what lands on the queue, what the operator sees. */
+describe('WConnect listener without a worker', () => {
+  let database: TestDatabase;
+  let redis: Redis;
+  let producer: JobProducer;
+  let hub: PopHub;
+  let listener: WConnectListener;
+  let prefix: string;
+  let acme: number;
+  let outra: number;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    prefix = testPrefix();
+    acme = await createEmpresa(database.db, 'Acme');
+    outra = await createEmpresa(database.db, 'Outra');
+    await saveCtiSettings(database.db, acme, { hostLabel: 'acme' });
+    await saveCtiSettings(database.db, outra, { hostLabel: 'outra' });
+    // The same number in both tenants: a pop must only ever show the listener URL's own tenant's conta.
+    await database.db
+      .insertInto('contas')
+      .values([
+        { empresa_id: acme, nome: 'Conta Acme', celular: '(11) 98765-4321' },
+        { empresa_id: outra, nome: 'Conta Outra', celular: '11987654321' },
+      ])
+      .execute();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    hub = new PopHub(redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null }), prefix);
+    listener = new WConnectListener({
+      db: database.db,
+      redis,
+      producer,
+      prefix,
+      domain: 'crm.test',
+      trustedProxies: [],
+      dedupeWindowMs: 2000,
+      callTimeoutMs: 60000,
+    });
+  });
+
+  afterAll(async () => {
+    await hub.close();
+    await producer.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+    await database.drop();
+  });
+
+  const start = (ramal: string, telefone: string): ListenerRequest => ({
+    kind: 'inicio',
+    host: 'acme.crm.test',
+    pathToken: undefined,
+    remoteAddress: '127.0.0.1',
+    forwardedFor: undefined,
+    params: { ramal, telefone },
+  });
+
+  type Pop = { type: string; matches?: unknown };
+  /** The pops of one ramal of acme while `after` runs, until `last` arrives (or 5 s). */
+  async function popsOf(ramal: string, last: string, after: () => Promise<unknown>): Promise<Pop[]> {
+    const seen: Pop[] = [];
+    let done: () => void = () => undefined;
+    const enough = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const unsubscribe = await hub.subscribe(acme, ramal, (message) => {
+      seen.push(JSON.parse(message));
+      if (seen.at(-1)?.type === last) done();
+    });
+    await after();
+    await Promise.race([enough, new Promise((r) => setTimeout(r, 5000))]);
+    await unsubscribe();
+    return seen;
+  }
+
+  it('pops "ringing" then the tenant’s caller card with no worker running', async () => {
+    let outcome: Awaited<ReturnType<WConnectListener['accept']>> | undefined;
+    const pops = await popsOf('3501', 'caller', async () => {
+      outcome = await listener.accept(start('3501', '011987654321'));
+    });
+    expect(outcome).toMatchObject({ status: 200, repeated: false });
+    expect(pops.map((p) => p.type)).toEqual(['ringing', 'caller']);
+    expect(pops[1]?.matches).toEqual([expect.objectContaining({ tabela: 'contas', nome: 'Conta Acme' })]);
+    const job = await producer.getJob('cti', `cti-${acme}-${outcome?.status === 200 ? outcome.eventId : ''}`);
+    expect(job?.data).toMatchObject({ tenant: { empresaId: acme }, kind: 'inicio', ramal: '3501', telefone: '011987654321' });
+  });
+
+  it('a repeat within the window gets the first event’s id and adds no job; another number is a new event', async () => {
+    const first = await listener.accept(start('3502', '11987654321'));
+    const again = await listener.accept(start('3502', '(11) 98765-4321'));
+    const other = await listener.accept(start('3502', '11912345678'));
+    if (first.status !== 200 || again.status !== 200 || other.status !== 200) throw new Error('not accepted');
+    expect(again).toEqual({ status: 200, eventId: first.eventId, repeated: true });
+    expect(other.repeated).toBe(false);
+    expect(other.eventId).not.toBe(first.eventId);
+    const jobs = await producer.queue('cti').getJobs(['waiting', 'prioritized']);
+    expect(jobs.filter((j) => j.data.ramal === '3502')).toHaveLength(2);
+  });
+
+  it('a caller card the call already shows is not published again (the worker after the listener)', async () => {
+    const call = { callId: 'call-once-1', ramal: '3503', numero: '1140041234', normalizado: null, recebidoEm: new Date().toISOString() };
+    const pops = await popsOf('3503', 'ended', async () => {
+      expect(await publishPop(redis, prefix, acme, { type: 'caller', ...call, matches: [] }, 60000)).toBeGreaterThan(0);
+      expect(await publishPop(redis, prefix, acme, { type: 'caller', ...call, matches: [] }, 60000)).toBe(0);
+      await publishPop(redis, prefix, acme, { type: 'ended', ...call, encerradoEm: new Date().toISOString() }, 60000);
+    });
+    expect(pops.map((p) => p.type)).toEqual(['caller', 'ended']);
+  });
+});
