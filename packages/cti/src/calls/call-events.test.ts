@@ -71,6 +71,25 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     expect(row).toMatchObject({ status: 'finalizada', sem_inicio: 0, duracao_segundos: 10 });
   });
 
+  it('a start and its end taken at the same instant (two workers) still make one closed row', async () => {
+    const ramais = Array.from({ length: 20 }, (_, i) => String(3600 + i));
+    await Promise.all(
+      ramais.map((ramal) => {
+        const startedAt = new Date(Date.now() - 5000);
+        return Promise.all([
+          processCallEvent(deps, event('inicio', ramal, '1133334444', startedAt)),
+          processCallEvent(deps, event('fim', ramal, '1133334444', new Date())),
+        ]);
+      }),
+    );
+    for (const ramal of ramais) {
+      const found = await rows(ramal);
+      expect(found.map((r) => [ramal, r.status, r.sem_inicio, r.evento_id !== null, r.evento_fim_id !== null])).toEqual([
+        [ramal, 'finalizada', 0, true, true],
+      ]);
+    }
+  });
+
   it('a start without an end becomes "sem fim recebido" after the timeout, and the list pages', async () => {
     await processCallEvent(deps, event('inicio', '3503', '1133334444', new Date(Date.now() - 120000)));
     await processCallEvent(deps, event('inicio', '3503', '1155556666', new Date()));

@@ -1,5 +1,5 @@
 import type { CtiCallEventPayload } from '@integrador/jobs';
-import type { Database } from '@integrador/store';
+import { type Database, timestampMs } from '@integrador/store';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
@@ -8,12 +8,14 @@ import { publishPop } from '../pop/pop-events';
 import { findCtiSettings } from '../settings/cti-settings.repository';
 import type { SettingsCache } from '../settings/settings-cache';
 import {
+  type CallRow,
   closeCall,
   closeStaleCalls,
   findCallByEndEvent,
   findCallByEvent,
   findOpenCall,
   findUnpairedEnd,
+  foldEndIntoCall,
   insertCall,
   pairLateStart,
   usuarioOfRamal,
@@ -84,7 +86,21 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
     await pairLateStart(db, endedFirst, call);
     return { kind: 'inicio', ligacaoId: endedFirst.id, matches: matches.length, paired: true };
   }
-  return { kind: 'inicio', ligacaoId: await insertCall(db, call), matches: matches.length, paired: false };
+  const ligacaoId = await insertCall(db, call);
+  // The end may have been taken at the same instant by another worker, before this row existed: look once more now
+  // that it does (one of the two workers always sees the other's row) and fold that end in.
+  const lateEnd = await findUnpairedEnd(db, empresaId, event.ramal, key, receivedAt, deps.callTimeoutMs);
+  const opened = lateEnd ? await findCallByEvent(db, empresaId, event.eventId) : undefined;
+  const folded = Boolean(lateEnd && opened && (await foldEndIntoCall(db, opened, lateEnd)));
+  if (folded && opened && lateEnd) await publishEnded(deps, opened, lateEnd);
+  return { kind: 'inicio', ligacaoId, matches: matches.length, paired: folded };
+}
+
+/** Takes a call off the ramal's screen pop once its end is logged. */
+async function publishEnded(deps: CallEventDeps, call: CallRow, end: CallRow | CtiCallEventPayload): Promise<void> {
+  const encerradoEm = 'receivedAt' in end ? end.receivedAt : new Date(timestampMs(end.fim) ?? Date.now()).toISOString();
+  const ended = { type: 'ended' as const, callId: call.evento_id ?? '', ramal: call.ramal, numero: call.telefone };
+  await publishPop(deps.redis, deps.prefix, call.empresa_id, { ...ended, encerradoEm }, deps.callTimeoutMs);
 }
 
 /** Call end: closes the newest open call of (empresa, ramal, number), or records a closed row when none is open. */
@@ -122,6 +138,14 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
     endEventId: event.eventId,
     semInicio: true,
   });
+  // A start taken at the same instant by another worker may have opened its row after the look above: look once more
+  // (one of the two workers always sees the other's row) and fold this end into it.
+  const lateStart = await findOpenCall(db, empresaId, event.ramal, key);
+  const logged = lateStart ? await findCallByEndEvent(db, empresaId, event.eventId) : undefined;
+  if (lateStart && logged && (await foldEndIntoCall(db, lateStart, logged))) {
+    await publishEnded(deps, lateStart, event);
+    return { kind: 'fim', ligacaoId: lateStart.id, semInicio: false };
+  }
   return { kind: 'fim', ligacaoId, semInicio: true };
 }
 

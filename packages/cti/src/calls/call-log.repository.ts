@@ -116,6 +116,39 @@ export async function closeCall(db: Db, call: CallRow, fim: Date, urlAudio: stri
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * Folds an end-only row (sem_inicio: its end was logged while the start's row was not visible yet) into the start's
+ * open row, in one transaction: the end-only row goes and the start's row is closed with its end. False when another
+ * worker folded (or closed) them first; then nothing changes.
+ */
+export async function foldEndIntoCall(db: Db, call: CallRow, end: CallRow): Promise<boolean> {
+  const fim = timestampMs(end.fim);
+  if (fim === null || !end.evento_fim_id) return false;
+  const endEventId = end.evento_fim_id;
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const removed = await trx
+        .deleteFrom('ligacoes')
+        .where('empresa_id', '=', end.empresa_id)
+        .where('id', '=', end.id)
+        .where('sem_inicio', '=', 1)
+        .where('evento_id', 'is', null)
+        .executeTakeFirst();
+      if (Number(removed.numDeletedRows) !== 1) return false;
+      if (!(await closeCall(trx, call, new Date(fim), end.url_audio, endEventId))) throw new FoldLost();
+      return true;
+    });
+  } catch (err) {
+    if (err instanceof FoldLost) return false;
+    throw err;
+  }
+}
+
+/** The start's row was closed meanwhile: the fold's transaction rolls back (the end-only row stays). */
+class FoldLost extends Error {
+  override name = 'FoldLost';
+}
+
 /** Gives an end-only row the start that arrived late (the two events' jobs ran out of order). */
 export async function pairLateStart(db: Db, call: CallRow, start: Partial<NewCall> & { inicio: Date; eventId: string }): Promise<void> {
   const ended = timestampMs(call.fim) ?? start.inicio.getTime();
