@@ -197,8 +197,9 @@ describe('upsertRecords on a MySQL/MariaDB CRM (LOAD DATA LOCAL INFILE into a st
     expect(isTenantGuardViolation(refused)).toBe(true);
     expect((await read(other)).size).toBe(0);
     // The pooled connection that failed is usable again: its leftover staging table does not stop the next chunk.
-    const again = await Promise.all([1, 2, 3].map(() => write(crm.db, other, stampOf(other), records.slice(0, 10))));
-    expect(again.map((r) => r.warnings)).toEqual([[], [], []]);
+    // (One after the other: a run writes its chunks in sequence, and parallel upserts of the same keys may deadlock.)
+    for (const slice of [records.slice(0, 4), records.slice(4, 7), records.slice(7, 10)])
+      expect((await write(crm.db, other, stampOf(other), slice)).warnings).toEqual([]);
     expect((await read(other)).size).toBe(10);
   });
 });
