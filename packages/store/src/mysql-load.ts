@@ -9,8 +9,8 @@ import type { Database } from './schema';
 
 interface LoadTarget {
   byThread: Map<number, Mysql2Module.PoolConnection>;
-  /** The server's local_infile, read once; null until then. */
-  allowed: Promise<boolean> | null;
+  /** The server's local_infile, read once (false, too, after the server refused the command); null until then. */
+  allowed: boolean | null;
 }
 
 const targets = new WeakMap<Kysely<Database>, LoadTarget>();
@@ -46,10 +46,12 @@ export async function loadDataLocal(
 ): Promise<LoadOutcome> {
   const target = targets.get(db);
   if (!target) return { loaded: false, reason: 'the database was not opened by createDatabase' };
-  target.allowed ??= sql<{ on: number | string }>`SELECT @@GLOBAL.local_infile AS ${sql.id('on')}`
-    .execute(db)
-    .then(({ rows }) => Number(rows[0]?.on) === 1);
-  if (!(await target.allowed)) return { loaded: false, reason: 'the server has local_infile = OFF' };
+  // Asked on the transaction's own connection: a second one from a small pool could wait for this very transaction.
+  if (target.allowed === null) {
+    const { rows } = await sql<{ on: number | string }>`SELECT @@GLOBAL.local_infile AS ${sql.id('on')}`.execute(trx);
+    target.allowed = Number(rows[0]?.on) === 1;
+  }
+  if (!target.allowed) return { loaded: false, reason: 'the server has local_infile = OFF' };
   const { rows } = await sql<{ thread: number | string }>`SELECT CONNECTION_ID() AS thread`.execute(trx);
   const connection = target.byThread.get(Number(rows[0]?.thread));
   if (!connection) return { loaded: false, reason: "the transaction's connection is unknown" };
@@ -65,7 +67,7 @@ export async function loadDataLocal(
     // A refused LOAD DATA changed nothing and leaves the transaction usable: remember it and write another way.
     const errno = (err as { errno?: unknown }).errno;
     if (typeof errno !== 'number' || !REFUSED.has(errno)) throw err;
-    target.allowed = Promise.resolve(false);
+    target.allowed = false;
     return { loaded: false, reason: `the server refused LOAD DATA LOCAL INFILE (${(err as Error).message})` };
   }
 }
