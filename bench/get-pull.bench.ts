@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ADMISSION_CACHE_TTL_MS } from '@integrador/integrador';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
@@ -179,6 +180,9 @@ async function benchSource(kind: SourceKind, producer: JobProducer, prefix: stri
 
     if (options.refresh) {
       await crm.database.db.updateTable('integracao').set({ modo: 'completo' }).where('id', '=', crm.integracaoId).execute();
+      // The worker reuses an integracao's definition for ADMISSION_CACHE_TTL_MS: a fast incremental run (MariaDB CRM)
+      // would otherwise leave the refresh running in the old mode.
+      await new Promise((resolve) => setTimeout(resolve, ADMISSION_CACHE_TTL_MS + 200));
       log(`${kind}: full refresh (modo completo) over the loaded contas`);
       refresh = await measured(() => timedRun(producer, crm, worker));
       log(

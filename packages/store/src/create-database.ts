@@ -4,6 +4,7 @@ import type SQLiteModule from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
 import type * as Mysql2Module from 'mysql2';
 import type * as PgModule from 'pg';
+import { trackLoadConnections } from './mysql-load';
 import { trackCopyClients } from './pg-copy';
 import type { Database } from './schema';
 import { trackSqliteHandle } from './sqlite-batch';
@@ -73,6 +74,7 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
       supportBigNumbers: true,
     });
     db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+    trackLoadConnections(db, pool);
   } else {
     const file = sqlitePath(url);
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });

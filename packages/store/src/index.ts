@@ -41,6 +41,7 @@ export { GET_SYNC_TABLES } from './migrations/003-get-sync';
 export { DEFAULT_SERVICE_LIMIT } from './migrations/004-servicos-endpoint';
 export { GUARDED_TABLES } from './migrations/007-tenant-guard';
 export { CTI_PHONE_COLUMNS } from './migrations/008-cti';
+export { type LoadOutcome, loadDataLocal } from './mysql-load';
 export {
   type AuditEntry,
   type AuditoriaAcao,

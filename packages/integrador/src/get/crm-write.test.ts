@@ -5,9 +5,9 @@ import { isUniqueViolation, type RowStamp, upsertRecords } from './crm-write';
 import type { SyncRecord } from './row-mapping';
 
 // Each CRM's fast path — PostgreSQL COPYs a chunk into a temporary staging table and upserts from it (in a first load,
-// straight into the table), SQLite runs one prepared statement per row, MySQL/MariaDB a multi-row INSERT … ON
-// DUPLICATE KEY UPDATE — writes what COPY's text format must escape intact, and the tenant guard's triggers still see
-// every row it writes.
+// straight into the table), SQLite runs one prepared statement per row, MySQL/MariaDB LOADs DATA into a staging table
+// and upserts from it (crm-write-mysql.test.ts fuzzes it) — writes what a text format must escape intact, and the
+// tenant guard's triggers still see every row it writes.
 
 const COLUMNS = ['id_erp', 'nome', 'fantasia', 'cliente_desde'];
 
@@ -59,7 +59,7 @@ describe.each(ALL_DIALECTS)('upsertRecords on a %s CRM', (dialect) => {
       record('1', tricky, null, new Date(2024, 0, 31)),
       record('2', 'Changed', '\\', null),
     ]);
-    // PostgreSQL and SQLite leave an unchanged row alone (MySQL counts an updated row twice and has no such guard).
+    // An unchanged row is left alone (MySQL reports an updated row twice and an unchanged one once).
     if (dialect !== 'mysql') expect(again).toBe(1);
     const names = await crm.db.selectFrom('contas').select('nome').where('empresa_id', '=', empresa).orderBy('id_erp').execute();
     expect(names.map((r) => r.nome)).toEqual([tricky, 'Changed']);

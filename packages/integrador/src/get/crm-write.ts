@@ -1,4 +1,4 @@
-import { copyFromText, type Database, type DialectName, runPerRow } from '@integrador/store';
+import { copyFromText, type Database, type DialectName, loadDataLocal, runPerRow } from '@integrador/store';
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import { bindEngineValues, type RunTenant } from '../runs/tenant-scope';
 import { toRawSql } from '../template';
@@ -210,7 +210,10 @@ function stampParameters(stamp: RowStamp, dialect: 'mysql' | 'sqlite'): Record<s
   };
 }
 
-/** MySQL/MariaDB and SQLite: multi-row INSERT … VALUES within the parameter limit, upserting on the tenant's key. */
+/**
+ * MySQL/MariaDB (when LOAD DATA LOCAL INFILE is unavailable) and SQLite (on a handle the store did not open): multi-row
+ * INSERT … VALUES within the parameter limit, upserting on the tenant's key.
+ */
 async function upsertValues(
   trx: Transaction<Database>,
   dialect: 'mysql' | 'sqlite',
@@ -252,6 +255,122 @@ async function upsertValues(
   return affected;
 }
 
+/** Fields LOAD DATA's default format must escape (ESCAPED BY '\\'); \N is NULL. */
+const LOAD_SPECIALS = /[\\\t\n\r\0]/g;
+const LOAD_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
+
+/** Binary column types: their values travel as hex and are UNHEXed by LOAD DATA (the file itself is utf8mb4 text). */
+const BINARY_TYPE = /binary|blob/i;
+
+/** A Date as a DATETIME literal in UTC (the pool writes and reads DATETIMEs as UTC, timezone 'Z'). */
+const mysqlDateTime = (date: Date) => date.toISOString().slice(0, 23).replace('T', ' ');
+
+/** A value as one field of LOAD DATA's default text format. */
+function loadField(value: unknown, kind: ColumnClass, binary: boolean): string {
+  if (value === null || value === undefined) return '\\N';
+  if (binary) return (Buffer.isBuffer(value) ? value : Buffer.from(String(asText(value, kind)), 'utf8')).toString('hex');
+  const text = value instanceof Date && kind !== 'date' ? mysqlDateTime(value) : (asText(value, kind) as string);
+  return text.replace(LOAD_SPECIALS, (c) => LOAD_ESCAPES[c] as string);
+}
+
+/** The chunk as LOAD DATA text, a few hundred rows per piece. */
+function* loadText(kinds: readonly ColumnClass[], binary: readonly boolean[], records: readonly SyncRecord[]): Generator<string> {
+  let piece = '';
+  for (let r = 0; r < records.length; r++) {
+    const values = (records[r] as SyncRecord).values;
+    let line = '';
+    for (let i = 0; i < kinds.length; i++)
+      line += (i === 0 ? '' : '\t') + loadField(values[i], kinds[i] as ColumnClass, binary[i] === true);
+    piece += `${line}\n`;
+    if (r % 500 === 499) {
+      yield piece;
+      piece = '';
+    }
+  }
+  if (piece !== '') yield piece;
+}
+
+/** Databases whose fallback to multi-row INSERTs was logged already (once per process is enough). */
+const loadFallbackLogged = new WeakSet<Kysely<Database>>();
+
+/**
+ * MySQL/MariaDB: the chunk is sent with LOAD DATA LOCAL INFILE into a temporary staging table of text (or blob)
+ * columns, then one INSERT … SELECT … ON DUPLICATE KEY UPDATE moves it into the CRM table, its values converted by
+ * the server under the session's strict mode as any INSERT's are (LOAD DATA LOCAL itself would turn bad values into
+ * warnings), the tenant guard's row triggers firing on each row. An existing row whose values are the same is left
+ * alone (atualizado_em included). Null, having written nothing, when the server or handle cannot LOAD DATA.
+ */
+async function upsertMysql(
+  db: Kysely<Database>,
+  trx: Transaction<Database>,
+  target: UpsertTarget,
+  stamp: RowStamp,
+  records: readonly SyncRecord[],
+  warn: UpsertOptions['warn'],
+): Promise<number | null> {
+  const { table } = target;
+  const data = target.columns.map((c) => column(table, c));
+  const binary = data.map((c) => BINARY_TYPE.test(c.type));
+  // Names no CRM column takes: the update clause below names the table's columns unqualified.
+  const staged = data.map((_, i) => `integrador_v${i}`);
+  // A temporary table outlives a rolled-back transaction on its pooled connection: an earlier failure may have left it.
+  await sql`DROP TEMPORARY TABLE IF EXISTS ${sql.id(STAGE)}`.execute(trx);
+  await sql`CREATE TEMPORARY TABLE ${sql.id(STAGE)} (${sql.join(
+    staged.map((name, i) => sql`${sql.id(name)} ${sql.raw(binary[i] ? 'LONGBLOB' : 'LONGTEXT CHARACTER SET utf8mb4')}`),
+  )})`.execute(trx);
+  const fields = staged.map((name, i) => (binary[i] ? `@integrador_b${i}` : `\`${name}\``));
+  const unhex = staged.flatMap((name, i) => (binary[i] ? [`\`${name}\` = UNHEX(@integrador_b${i})`] : []));
+  const statement = `LOAD DATA LOCAL INFILE 'integrador-get-chunk' INTO TABLE \`${STAGE}\` CHARACTER SET utf8mb4 (${fields.join(', ')})${
+    unhex.length > 0 ? ` SET ${unhex.join(', ')}` : ''
+  }`;
+  const loaded = await loadDataLocal(
+    db,
+    trx,
+    statement,
+    loadText(
+      data.map((c) => c.kind),
+      binary,
+      records,
+    ),
+  );
+  if (!loaded.loaded) {
+    await sql`DROP TEMPORARY TABLE ${sql.id(STAGE)}`.execute(trx);
+    if (!loadFallbackLogged.has(db)) {
+      loadFallbackLogged.add(db);
+      warn?.('GET writes to this MySQL/MariaDB CRM use multi-row INSERTs (slower): LOAD DATA LOCAL INFILE is unavailable', {
+        reason: loaded.reason,
+      });
+    }
+    return null;
+  }
+  const result = await mysqlUpsertFrom(target, stamp, staged).execute(trx);
+  await sql`DROP TEMPORARY TABLE ${sql.id(STAGE)}`.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** MySQL's INSERT … SELECT of the staged columns, by (empresa_id, key); an unchanged existing row keeps atualizado_em. */
+function mysqlUpsertFrom(target: UpsertTarget, stamp: RowStamp, staged: readonly string[]) {
+  const { table } = target;
+  const data = target.columns.map((c) => column(table, c));
+  const stamps = stampColumns(table);
+  const values = stampParameters(stamp, 'mysql');
+  const id = (name: string) => sql.id(name);
+  const changed = sql.join(
+    comparedColumns(target).map((c) => sql`NOT (CAST(${id(c)} AS BINARY) <=> CAST(VALUES(${id(c)}) AS BINARY))`),
+    sql` OR `,
+  );
+  // Assignments run left to right and each sees the ones before: atualizado_em is decided before any value changes.
+  const updated = updatedColumns(target);
+  const updates = [
+    ...updated.filter((c) => c === 'atualizado_em').map((c) => sql`${id(c)} = IF(${changed}, VALUES(${id(c)}), ${id(c)})`),
+    ...updated.filter((c) => c !== 'atualizado_em').map((c) => sql`${id(c)} = VALUES(${id(c)})`),
+  ];
+  return sql`INSERT INTO ${sql.table(table.name)} (${sql.join([...stamps, ...data.map((c) => c.name)].map(id))})
+    SELECT ${sql.join([...stamps.map((c) => sql`${values[c]}`), ...staged.map((name) => sql`s.${id(name)}`)])}
+    FROM ${sql.id(STAGE)} AS s
+    ON DUPLICATE KEY UPDATE ${sql.join(updates)}`;
+}
+
 /** A catalog identifier quoted for SQLite. */
 const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
@@ -287,10 +406,18 @@ function upsertSqlite(
   return runPerRow(db, trx, statement, parameters());
 }
 
+export interface UpsertOptions {
+  /** PostgreSQL: the caller expects none of the keys in the table (see upsertRecords). */
+  insertOnly?: boolean;
+  /** Told once per database when a CRM's fast path is unavailable and a slower one writes instead. */
+  warn?: (message: string, detail: Record<string, unknown>) => void;
+}
+
 /**
  * Upserts a chunk of records into the CRM table by (empresa_id, key), set-based; returns the rows the database
- * reports written. `insertOnly` (PostgreSQL): the caller expects none of the keys in the table, and the chunk is
- * COPYed straight into it; a key that is there fails the transaction (isUniqueViolation), to be run again without.
+ * reports written (MySQL: an updated row counts twice). `insertOnly` (PostgreSQL): the caller expects none of the keys
+ * in the table, and the chunk is COPYed straight into it; a key that is there fails the transaction
+ * (isUniqueViolation), to be run again without.
  */
 export async function upsertRecords(
   db: Kysely<Database>,
@@ -299,12 +426,16 @@ export async function upsertRecords(
   target: UpsertTarget,
   stamp: RowStamp,
   records: readonly SyncRecord[],
-  options: { insertOnly?: boolean } = {},
+  options: UpsertOptions = {},
 ): Promise<number> {
   if (records.length === 0) return 0;
   if (dialect === 'postgres') {
     const copied = options.insertOnly ? await copyIntoTable(db, trx, target, stamp, records) : null;
     return copied ?? upsertPostgres(db, trx, target, stamp, records);
+  }
+  if (dialect === 'mysql') {
+    const loaded = await upsertMysql(db, trx, target, stamp, records, options.warn);
+    if (loaded !== null) return loaded;
   }
   if (dialect === 'sqlite') {
     const written = upsertSqlite(db, trx, target, stamp, records);

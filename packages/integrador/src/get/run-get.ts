@@ -188,7 +188,7 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
           { table, keyColumns: settings.keyColumns, columns: plan.pairs.map((p) => p.target) },
           run.stamp,
           records,
-          { insertOnly: run.insertOnly },
+          { insertOnly: run.insertOnly, warn: ctx.onWarning },
         );
       else
         await writeWithTemplates(trx, ctx.dialect, settings, baseValues(ctx, run), records, {
