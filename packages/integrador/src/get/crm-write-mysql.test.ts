@@ -1,7 +1,7 @@
 import { createEmpresa, type Database, installTenantGuard, isTenantGuardViolation, withTenantScope } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { Kysely, MysqlDialect, sql } from 'kysely';
 import { createPool } from 'mysql2';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/databases';
 import { describeCrmTable } from './crm-table';
 import { type RowStamp, upsertRecords } from './crm-write';
 import type { SyncRecord } from './row-mapping';
