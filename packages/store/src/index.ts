@@ -1,13 +1,18 @@
 export { type CrmDatabase, createDatabase, DatabaseUrlError, type DialectName, dialectOf, sqlitePath } from './create-database';
+export { Coalescer, type CoalescerOptions } from './coalescer';
 export {
   claimExecucao,
+  claimExecucoes,
   type Execucao,
+  type ExecucaoKey,
   listExecucoesOfJob,
   listTentativas,
   recordTentativa,
+  recordTentativas,
   setExecucaoStatus,
   type TentativaOutcome,
   type TentativaRecord,
+  type TentativaWrite,
 } from './execucoes.repository';
 export {
   assertChangeableBy,
@@ -55,6 +60,7 @@ export {
   type OperadorInput,
   recordAudit,
 } from './operadores.repository';
+export { type OutboxGroups, outboxGroupsOf } from './outbox-groups';
 export { copyFromText } from './pg-copy';
 export {
   countByHour,
