@@ -74,7 +74,7 @@ export class Coalescer<I, R> {
       await Promise.all(group.map((waiting) => this.#runAlone(waiting)));
       return;
     }
-    group.forEach((waiting, index) => waiting.resolve(results[index] as R));
+    for (const [index, waiting] of group.entries()) waiting.resolve(results[index] as R);
   }
 
   async #runAlone(waiting: Waiting<I, R>): Promise<void> {

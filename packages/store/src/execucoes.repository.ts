@@ -1,5 +1,6 @@
 import { type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
 import type { Database, IntegracaoExecucoesTable } from './schema';
+import { pgTenantScopeSubquery } from './tenant-guard';
 
 export type Execucao = Selectable<IntegracaoExecucoesTable>;
 
@@ -72,13 +73,20 @@ export async function claimExecucoes(db: Kysely<Database>, keys: ExecucaoKey[]):
   );
   const byChave = new Map<string, Execucao & { created: boolean }>();
   if (db.getExecutor().adapter.supportsReturning) {
-    const created = await insert.onConflict((oc) => oc.column('chave').doNothing()).returningAll().execute();
+    const created = await insert
+      .onConflict((oc) => oc.column('chave').doNothing())
+      .returningAll()
+      .execute();
     for (const row of created) byChave.set(row.chave, { ...row, created: true });
     const found = keys.filter((key) => !byChave.has(key.chave)).map((key) => key.chave);
     if (found.length > 0) for (const row of await findByChaves(db, found)) byChave.set(row.chave, { ...row, created: false });
   } else {
     await insert.execute();
-    for (const row of await findByChaves(db, keys.map((key) => key.chave))) byChave.set(row.chave, { ...row, created: true });
+    for (const row of await findByChaves(
+      db,
+      keys.map((key) => key.chave),
+    ))
+      byChave.set(row.chave, { ...row, created: true });
   }
   return keys.map((key) => {
     const row = byChave.get(key.chave);
@@ -181,7 +189,8 @@ export interface TentativaWrite {
  * VALUES list), elsewhere one transaction. All or nothing: on an error none of them is written.
  */
 export async function recordTentativas(db: Kysely<Database>, writes: TentativaWrite[]): Promise<void> {
-  if (new Set(writes.map((write) => write.execucaoId)).size !== writes.length) throw new Error('recordTentativas: one attempt per execucao');
+  if (new Set(writes.map((write) => write.execucaoId)).size !== writes.length)
+    throw new Error('recordTentativas: one attempt per execucao');
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
     await db.transaction().execute(async (trx) => {
       for (const { execucaoId, attempt, outcome } of writes) await writeTentativa(trx, execucaoId, attempt, outcome);
@@ -224,6 +233,16 @@ export async function setExecucaoStatus(
     })
     .where('id', '=', id)
     .execute();
+}
+
+/**
+ * Marks an execucao concluido as the first statement of a tenant-scoped write-back transaction: on PostgreSQL the
+ * same statement opens the scope (withTenantScope's `scopedBy: 'first-statement'`), elsewhere the scope is open.
+ */
+export async function concludeExecucaoInScope(trx: Kysely<Database>, id: number, empresaId: number): Promise<void> {
+  if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) return setExecucaoStatus(trx, id, 'concluido');
+  await sql`UPDATE integracao_execucoes SET status = 'concluido', atualizado_em = CURRENT_TIMESTAMP
+    FROM ${pgTenantScopeSubquery(empresaId)} AS escopo WHERE integracao_execucoes.id = ${id} AND escopo.empresa IS NOT NULL`.execute(trx);
 }
 
 /** The attempts of an execucao, oldest first. */

@@ -1,8 +1,9 @@
-export { type CrmDatabase, createDatabase, DatabaseUrlError, type DialectName, dialectOf, sqlitePath } from './create-database';
 export { Coalescer, type CoalescerOptions } from './coalescer';
+export { type CrmDatabase, createDatabase, DatabaseUrlError, type DialectName, dialectOf, sqlitePath } from './create-database';
 export {
   claimExecucao,
   claimExecucoes,
+  concludeExecucaoInScope,
   type Execucao,
   type ExecucaoKey,
   listExecucoesOfJob,

@@ -75,7 +75,16 @@ describe.each(ALL_DIALECTS)('grouped outbox writes on %s', (dialect) => {
       ),
     );
 
-    const after = await db.selectFrom('integracao_execucoes').selectAll().where('id', 'in', rows.map((row) => row.id)).orderBy('id').execute();
+    const after = await db
+      .selectFrom('integracao_execucoes')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        rows.map((row) => row.id),
+      )
+      .orderBy('id')
+      .execute();
     after.forEach((row, index) => {
       expect(row).toMatchObject({ status: index % 2 === 0 ? 'enviado' : 'enviando', tentativas: index === 0 ? 2 : 1, mensagem: null });
       expect(row.valores ? JSON.parse(row.valores) : null).toEqual(index % 2 === 0 ? { codCli: index } : null);
@@ -86,7 +95,9 @@ describe.each(ALL_DIALECTS)('grouped outbox writes on %s', (dialect) => {
     ]);
     const last = rows[7];
     if (!last) throw new Error('no row');
-    expect(await listTentativas(db, last.id)).toEqual([expect.objectContaining({ tentativa: 1, resposta: '<resp n="7"/>', status_http: 200 })]);
+    expect(await listTentativas(db, last.id)).toEqual([
+      expect.objectContaining({ tentativa: 1, resposta: '<resp n="7"/>', status_http: 200 }),
+    ]);
   });
 
   it('writes nothing of a group that fails, so each attempt can be recorded again on its own', async () => {

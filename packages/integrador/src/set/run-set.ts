@@ -1,4 +1,5 @@
 import {
+  concludeExecucaoInScope,
   type Execucao,
   isTenantGuardViolation,
   outboxGroupsOf,
@@ -132,10 +133,17 @@ async function writeBack(ctx: SetRunContext, execucao: Execucao, record: Prepare
   const values = bindEngineValues(writeBackValues(record.values, { values: returned }), tenant);
   try {
     // The write-back and the outbox's concluido commit together: a crash leaves the row enviado and a re-run writes back again.
-    await withTenantScope(ctx.db, ctx.dialect, tenant.empresaId, async (trx) => {
-      if (sql_update?.trim()) await toRawSql(sql_update, values, { dialect: ctx.dialect }).execute(trx);
-      await setExecucaoStatus(trx, execucao.id, 'concluido');
-    });
+    // concluido first: on PostgreSQL that statement also opens the tenant scope (one round trip fewer).
+    await withTenantScope(
+      ctx.db,
+      ctx.dialect,
+      tenant.empresaId,
+      async (trx) => {
+        await concludeExecucaoInScope(trx, execucao.id, tenant.empresaId);
+        if (sql_update?.trim()) await toRawSql(sql_update, values, { dialect: ctx.dialect }).execute(trx);
+      },
+      { scopedBy: 'first-statement' },
+    );
   } catch (err) {
     if (isTenantGuardViolation(err)) {
       throw new ForeignRowError(
