@@ -1,7 +1,18 @@
+import { CONTA } from '../../../test/fixtures/set-ws-contas';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases';
 import { Coalescer } from './coalescer';
-import { claimExecucao, claimExecucoes, type ExecucaoKey, listTentativas, recordTentativa, recordTentativas } from './execucoes.repository';
+import {
+  claimExecucao,
+  claimExecucoes,
+  concludeExecucaoInScope,
+  type ExecucaoKey,
+  listTentativas,
+  recordTentativa,
+  recordTentativas,
+} from './execucoes.repository';
 import { outboxGroupsOf } from './outbox-groups';
+import { isTenantGuardViolation, withTenantScope } from './tenant-guard';
+import { createEmpresa } from './tenants.repository';
 
 const exchange = { url: 'http://erp/g5', requisicao: '<req/>', resposta: '<resp/>', statusHttp: 200, duracaoMs: 12, erro: null };
 
@@ -115,5 +126,85 @@ describe.each(ALL_DIALECTS)('grouped outbox writes on %s', (dialect) => {
       outboxGroupsOf(db).recordTentativa({ execucaoId: row.id, attempt: exchange }),
     ]);
     expect((await listTentativas(db, row.id)).map((t) => t.tentativa)).toEqual([1, 2]);
+  });
+
+  it("groups two tenants' pushes in flight together and each write lands only in its own empresa", async () => {
+    const { db } = database;
+    const empresas = [await createEmpresa(db, 'Empresa A'), await createEmpresa(db, 'Empresa B')];
+    const contaOf = (index: number) => 5000 + index;
+    const empresaOf = (index: number) => empresas[index % 2] as number;
+    await db
+      .insertInto('contas')
+      .values(Array.from({ length: 10 }, (_, index) => ({ ...CONTA, id: contaOf(index), empresa_id: empresaOf(index) })))
+      .execute();
+
+    // Push i writes back into conta i, except push 9 (empresa B's), whose write-back reaches empresa A's conta 0.
+    const push = async (index: number) => {
+      const empresaId = empresaOf(index);
+      const row = await outboxGroupsOf(db).claim({
+        empresaId,
+        integracaoId: 19,
+        chave: `set:19:${dialect}:two:${index}`,
+        jobId: `t${index}`,
+      });
+      await outboxGroupsOf(db).recordTentativa({
+        execucaoId: row.id,
+        attempt: exchange,
+        outcome: { status: 'enviado', valores: { codCli: index } },
+      });
+      const writeBack = () =>
+        withTenantScope(
+          db,
+          dialect,
+          empresaId,
+          async (trx) => {
+            await concludeExecucaoInScope(trx, row.id, empresaId);
+            const target = index === 9 ? contaOf(0) : contaOf(index);
+            await trx
+              .updateTable('contas')
+              .set({ id_erp: `erp-${index}` })
+              .where('id', '=', target)
+              .execute();
+          },
+          { scopedBy: 'first-statement' },
+        );
+      // MariaDB may pick a concurrent write-back as a deadlock victim (the scope table's next-key locks); the job's
+      // retry runs it again, as here.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await writeBack();
+        } catch (err) {
+          if (attempt === 3 || !String(err).includes('Deadlock')) throw err;
+        }
+      }
+    };
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, index) => push(index)));
+
+    expect(outcomes.slice(0, 9).map((outcome) => (outcome.status === 'rejected' ? String(outcome.reason) : outcome.status))).toEqual(
+      Array(9).fill('fulfilled'),
+    );
+    expect(outcomes[9]?.status === 'rejected' && isTenantGuardViolation(outcomes[9].reason)).toBe(true);
+    const contas = await db
+      .selectFrom('contas')
+      .select(['id', 'empresa_id', 'id_erp'])
+      .where('id', '>=', contaOf(0))
+      .orderBy('id')
+      .execute();
+    expect(contas).toEqual(
+      Array.from({ length: 10 }, (_, index) => ({
+        id: contaOf(index),
+        empresa_id: empresaOf(index),
+        id_erp: index === 9 ? null : `erp-${index}`,
+      })),
+    );
+    const execucoes = await db
+      .selectFrom('integracao_execucoes')
+      .select(['empresa_id', 'status'])
+      .where('chave', 'like', `set:19:${dialect}:two:%`)
+      .orderBy('chave')
+      .execute();
+    expect(execucoes).toEqual(
+      Array.from({ length: 10 }, (_, index) => ({ empresa_id: empresaOf(index), status: index === 9 ? 'enviado' : 'concluido' })),
+    );
   });
 });
