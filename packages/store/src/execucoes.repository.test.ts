@@ -1,5 +1,5 @@
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases';
-import { claimExecucao, concludeExecucaoInScope, listTentativas, recordTentativa, setExecucaoStatus } from './execucoes.repository';
+import { claimExecucao, concludeExecucoesInScope, listTentativas, recordTentativa, setExecucaoStatus } from './execucoes.repository';
 import { outboxEnviandoMigration } from './migrations/015-outbox-enviando';
 import { isTenantGuardViolation, withTenantScope } from './tenant-guard';
 
@@ -39,12 +39,12 @@ describe.each(ALL_DIALECTS)('SET outbox on %s', (dialect) => {
     const scoped = (work: Parameters<typeof withTenantScope>[3]) => withTenantScope(db, dialect, 1, work, { scopedBy: 'first-statement' });
 
     const refused = await scoped(async (trx) => {
-      await concludeExecucaoInScope(trx, own.id, 1);
+      await concludeExecucoesInScope(trx, [own.id], 1);
       await setExecucaoStatus(trx, foreign.id, 'falhou');
     }).catch((err: unknown) => err);
     expect(isTenantGuardViolation(refused)).toBe(true);
     // The mark itself is checked against the scope it opens.
-    expect(isTenantGuardViolation(await scoped((trx) => concludeExecucaoInScope(trx, foreign.id, 1)).catch((err: unknown) => err))).toBe(
+    expect(isTenantGuardViolation(await scoped((trx) => concludeExecucoesInScope(trx, [foreign.id], 1)).catch((err: unknown) => err))).toBe(
       true,
     );
     const statuses = await db
@@ -55,7 +55,7 @@ describe.each(ALL_DIALECTS)('SET outbox on %s', (dialect) => {
       .execute();
     expect(statuses.map((row) => row.status)).toEqual(['enviando', 'enviando']);
 
-    await scoped((trx) => concludeExecucaoInScope(trx, own.id, 1));
+    await scoped((trx) => concludeExecucoesInScope(trx, [own.id], 1));
     expect(await claimExecucao(db, { empresaId: 1, integracaoId: 19, chave: `set:19:${dialect}:own`, jobId: '9' })).toMatchObject({
       status: 'concluido',
     });

@@ -236,13 +236,17 @@ export async function setExecucaoStatus(
 }
 
 /**
- * Marks an execucao concluido as the first statement of a tenant-scoped write-back transaction: on PostgreSQL the
- * same statement opens the scope (withTenantScope's `scopedBy: 'first-statement'`), elsewhere the scope is open.
+ * Marks execucoes concluido as the first statement of a tenant-scoped write-back transaction: on PostgreSQL the same
+ * statement opens the scope (withTenantScope's `scopedBy: 'first-statement'`), elsewhere the scope is already open.
  */
-export async function concludeExecucaoInScope(trx: Kysely<Database>, id: number, empresaId: number): Promise<void> {
-  if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) return setExecucaoStatus(trx, id, 'concluido');
-  await sql`UPDATE integracao_execucoes SET status = 'concluido', atualizado_em = CURRENT_TIMESTAMP
-    FROM ${pgTenantScopeSubquery(empresaId)} AS escopo WHERE integracao_execucoes.id = ${id} AND escopo.empresa IS NOT NULL`.execute(trx);
+export async function concludeExecucoesInScope(trx: Kysely<Database>, ids: number[], empresaId: number): Promise<void> {
+  const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
+  await trx
+    .updateTable('integracao_execucoes')
+    .set({ status: 'concluido', atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+    .$if(postgres, (qb) => qb.from(sql`${pgTenantScopeSubquery(empresaId)}`.as('escopo')).where(sql<boolean>`escopo.empresa IS NOT NULL`))
+    .where('integracao_execucoes.id', 'in', ids)
+    .execute();
 }
 
 /** The attempts of an execucao, oldest first. */

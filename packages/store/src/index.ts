@@ -3,7 +3,7 @@ export { type CrmDatabase, createDatabase, DatabaseUrlError, type DialectName, d
 export {
   claimExecucao,
   claimExecucoes,
-  concludeExecucaoInScope,
+  concludeExecucoesInScope,
   type Execucao,
   type ExecucaoKey,
   listExecucoesOfJob,

@@ -4,7 +4,7 @@ import { Coalescer } from './coalescer';
 import {
   claimExecucao,
   claimExecucoes,
-  concludeExecucaoInScope,
+  concludeExecucoesInScope,
   type ExecucaoKey,
   listTentativas,
   recordTentativa,
@@ -158,7 +158,7 @@ describe.each(ALL_DIALECTS)('grouped outbox writes on %s', (dialect) => {
           dialect,
           empresaId,
           async (trx) => {
-            await concludeExecucaoInScope(trx, row.id, empresaId);
+            await concludeExecucoesInScope(trx, [row.id], empresaId);
             const target = index === 9 ? contaOf(0) : contaOf(index);
             await trx
               .updateTable('contas')

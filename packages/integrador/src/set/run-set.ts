@@ -1,12 +1,10 @@
 import {
-  concludeExecucaoInScope,
   type Execucao,
   isTenantGuardViolation,
   outboxGroupsOf,
   setExecucaoStatus,
   type TentativaOutcome,
   type TentativaRecord,
-  withTenantScope,
 } from '@integrador/store';
 import { OutboundAddressError, ReceptorError, type Transport, type TransportExchange } from '@integrador/transports';
 import { joinReasons, readReturn } from '../return-reader';
@@ -18,6 +16,7 @@ import { isStatementError } from './consulta-rows';
 import { PermanentError } from './permanent-error';
 import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
 import { carriesReceptorKey, receptorUntouched, wasNotSent } from './resend-safety';
+import { writeBackGrouped } from './write-back-groups';
 
 export interface SetRunContext extends PrepareContext {
   /** The BullMQ job id: with the record key it is the idempotency key of each push. */
@@ -133,17 +132,8 @@ async function writeBack(ctx: SetRunContext, execucao: Execucao, record: Prepare
   const values = bindEngineValues(writeBackValues(record.values, { values: returned }), tenant);
   try {
     // The write-back and the outbox's concluido commit together: a crash leaves the row enviado and a re-run writes back again.
-    // concluido first: on PostgreSQL that statement also opens the tenant scope (one round trip fewer).
-    await withTenantScope(
-      ctx.db,
-      ctx.dialect,
-      tenant.empresaId,
-      async (trx) => {
-        await concludeExecucaoInScope(trx, execucao.id, tenant.empresaId);
-        if (sql_update?.trim()) await toRawSql(sql_update, values, { dialect: ctx.dialect }).execute(trx);
-      },
-      { scopedBy: 'first-statement' },
-    );
+    const statement = sql_update?.trim() ? toRawSql(sql_update, values, { dialect: ctx.dialect }) : null;
+    await writeBackGrouped(ctx.db, ctx.dialect, tenant.empresaId, { execucaoId: execucao.id, statement });
   } catch (err) {
     if (isTenantGuardViolation(err)) {
       throw new ForeignRowError(
