@@ -70,8 +70,10 @@ export class Coalescer<I, R> {
       results = await this.#options.runGroup(group.map((waiting) => waiting.item));
       if (results.length !== group.length) throw new Error(`group of ${group.length} returned ${results.length} results`);
     } catch {
-      // The shared statement rolled back as a whole: each item again on its own, each with its own outcome.
-      await Promise.all(group.map((waiting) => this.#runAlone(waiting)));
+      // The shared statement rolled back as a whole: each item again on its own, each with its own outcome. One
+      // after another: failures are rare, and side by side the items would contend for the same locks (MariaDB
+      // picks deadlock victims among concurrent tenant-scoped transactions).
+      for (const waiting of group) await this.#runAlone(waiting);
       return;
     }
     for (const [index, waiting] of group.entries()) waiting.resolve(results[index] as R);

@@ -1,19 +1,15 @@
-export { Coalescer, type CoalescerOptions } from './coalescer';
+export { Coalescer } from './coalescer';
 export { type CrmDatabase, createDatabase, DatabaseUrlError, type DialectName, dialectOf, sqlitePath } from './create-database';
 export {
   claimExecucao,
-  claimExecucoes,
   concludeExecucoesInScope,
   type Execucao,
-  type ExecucaoKey,
   listExecucoesOfJob,
   listTentativas,
   recordTentativa,
-  recordTentativas,
   setExecucaoStatus,
   type TentativaOutcome,
   type TentativaRecord,
-  type TentativaWrite,
 } from './execucoes.repository';
 export {
   assertChangeableBy,
@@ -61,7 +57,7 @@ export {
   type OperadorInput,
   recordAudit,
 } from './operadores.repository';
-export { type OutboxGroups, outboxGroupsOf } from './outbox-groups';
+export { outboxGroupsOf } from './outbox-groups';
 export { copyFromText } from './pg-copy';
 export {
   countByHour,

@@ -7,10 +7,10 @@ export interface WriteBack {
   statement: RawBuilder<unknown> | null;
 }
 
-type Groups = Map<number, Coalescer<WriteBack, void>>;
+type Groups = Map<number, Coalescer<WriteBack, undefined>>;
 const groupsByDatabase = new WeakMap<Kysely<Database>, Groups>();
 
-async function runWriteBacks(db: Kysely<Database>, dialect: DialectName, empresaId: number, items: WriteBack[]): Promise<void[]> {
+async function runWriteBacks(db: Kysely<Database>, dialect: DialectName, empresaId: number, items: WriteBack[]): Promise<undefined[]> {
   await withTenantScope(
     db,
     dialect,
@@ -35,7 +35,7 @@ async function runWriteBacks(db: Kysely<Database>, dialect: DialectName, empresa
  * sql_update, one COMMIT. Groups never mix empresas. When the shared transaction fails (a foreign-row guard, a
  * statement error, a deadlock), it rolls back whole and each push is written back alone, so the error stays its own.
  */
-export function writeBackGrouped(db: Kysely<Database>, dialect: DialectName, empresaId: number, item: WriteBack): Promise<void> {
+export function writeBackGrouped(db: Kysely<Database>, dialect: DialectName, empresaId: number, item: WriteBack): Promise<undefined> {
   let groups = groupsByDatabase.get(db);
   if (!groups) {
     groups = new Map();
@@ -43,11 +43,9 @@ export function writeBackGrouped(db: Kysely<Database>, dialect: DialectName, emp
   }
   let coalescer = groups.get(empresaId);
   if (!coalescer) {
-    coalescer = new Coalescer<WriteBack, void>({
+    coalescer = new Coalescer<WriteBack, undefined>({
       runGroup: (items) => runWriteBacks(db, dialect, empresaId, items),
-      runOne: async (one) => {
-        await runWriteBacks(db, dialect, empresaId, [one]);
-      },
+      runOne: async (one) => (await runWriteBacks(db, dialect, empresaId, [one]))[0],
     });
     groups.set(empresaId, coalescer);
   }
