@@ -1,6 +1,7 @@
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { claimExecucao, listTentativas, recordTentativa, setExecucaoStatus } from './execucoes.repository';
+import { claimExecucao, concludeExecucoesInScope, listTentativas, recordTentativa, setExecucaoStatus } from './execucoes.repository';
 import { outboxEnviandoMigration } from './migrations/015-outbox-enviando';
+import { isTenantGuardViolation, withTenantScope } from './tenant-guard';
 
 const exchange = { url: 'http://erp/g5', requisicao: '<req/>', resposta: '<resp/>', statusHttp: 200, duracaoMs: 12, erro: null };
 
@@ -29,6 +30,35 @@ describe.each(ALL_DIALECTS)('SET outbox on %s', (dialect) => {
       expect.objectContaining({ tentativa: 1, erro: 'socket hang up', resposta: null, status_http: null, requisicao: '<req/>' }),
       expect.objectContaining({ tentativa: 2, erro: null, resposta: '<resp/>', status_http: 200, duracao_ms: 12, url: 'http://erp/g5' }),
     ]);
+  });
+
+  it('opens the tenant scope with the concluido mark: a write-back touching another empresa rolls both back', async () => {
+    const { db } = database;
+    const own = await claimExecucao(db, { empresaId: 1, integracaoId: 19, chave: `set:19:${dialect}:own`, jobId: '9' });
+    const foreign = await claimExecucao(db, { empresaId: 2, integracaoId: 19, chave: `set:19:${dialect}:foreign`, jobId: '9' });
+    const scoped = (work: Parameters<typeof withTenantScope>[3]) => withTenantScope(db, dialect, 1, work, { scopedBy: 'first-statement' });
+
+    const refused = await scoped(async (trx) => {
+      await concludeExecucoesInScope(trx, [own.id], 1);
+      await setExecucaoStatus(trx, foreign.id, 'falhou');
+    }).catch((err: unknown) => err);
+    expect(isTenantGuardViolation(refused)).toBe(true);
+    // The mark itself is checked against the scope it opens.
+    expect(isTenantGuardViolation(await scoped((trx) => concludeExecucoesInScope(trx, [foreign.id], 1)).catch((err: unknown) => err))).toBe(
+      true,
+    );
+    const statuses = await db
+      .selectFrom('integracao_execucoes')
+      .select(['id', 'status'])
+      .where('id', 'in', [own.id, foreign.id])
+      .orderBy('id')
+      .execute();
+    expect(statuses.map((row) => row.status)).toEqual(['enviando', 'enviando']);
+
+    await scoped((trx) => concludeExecucoesInScope(trx, [own.id], 1));
+    expect(await claimExecucao(db, { empresaId: 1, integracaoId: 19, chave: `set:19:${dialect}:own`, jobId: '9' })).toMatchObject({
+      status: 'concluido',
+    });
   });
 
   it('turns a pendente row left by a version without enviando into enviando (its outcome is unknown), and only those', async () => {

@@ -1,5 +1,6 @@
 import { type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
 import type { Database, IntegracaoExecucoesTable } from './schema';
+import { pgTenantScopeSubquery } from './tenant-guard';
 
 export type Execucao = Selectable<IntegracaoExecucoesTable>;
 
@@ -47,6 +48,55 @@ export async function claimExecucao(
 
 function findByChave(db: Kysely<Database>, chave: string): Promise<Execucao | undefined> {
   return db.selectFrom('integracao_execucoes').selectAll().where('chave', '=', chave).executeTakeFirst();
+}
+
+/** The key of an outbox row, as claimExecucao takes it. */
+export type ExecucaoKey = Parameters<typeof claimExecucao>[1];
+
+/**
+ * claimExecucao for many keys in one statement where the dialect allows (`INSERT … ON CONFLICT DO NOTHING RETURNING`,
+ * then one read of the rows that already existed); MySQL/MariaDB, without RETURNING, inserts all of them and reads
+ * them back, and a key that exists fails the whole insert (the caller then claims each key on its own).
+ * Results are in the order of `keys`, which must be distinct.
+ */
+export async function claimExecucoes(db: Kysely<Database>, keys: ExecucaoKey[]): Promise<(Execucao & { created: boolean })[]> {
+  if (new Set(keys.map((key) => key.chave)).size !== keys.length) throw new Error('claimExecucoes: each key once');
+  const insert = db.insertInto('integracao_execucoes').values(
+    keys.map((key) => ({
+      empresa_id: key.empresaId,
+      integracao_id: key.integracaoId,
+      chave: key.chave,
+      job_id: key.jobId,
+      status: 'enviando' as const,
+      tentativas: 0,
+    })),
+  );
+  const byChave = new Map<string, Execucao & { created: boolean }>();
+  if (db.getExecutor().adapter.supportsReturning) {
+    const created = await insert
+      .onConflict((oc) => oc.column('chave').doNothing())
+      .returningAll()
+      .execute();
+    for (const row of created) byChave.set(row.chave, { ...row, created: true });
+    const found = keys.filter((key) => !byChave.has(key.chave)).map((key) => key.chave);
+    if (found.length > 0) for (const row of await findByChaves(db, found)) byChave.set(row.chave, { ...row, created: false });
+  } else {
+    await insert.execute();
+    for (const row of await findByChaves(
+      db,
+      keys.map((key) => key.chave),
+    ))
+      byChave.set(row.chave, { ...row, created: true });
+  }
+  return keys.map((key) => {
+    const row = byChave.get(key.chave);
+    if (!row) throw new Error(`outbox row ${key.chave} vanished after insert`);
+    return row;
+  });
+}
+
+function findByChaves(db: Kysely<Database>, chaves: string[]): Promise<Execucao[]> {
+  return db.selectFrom('integracao_execucoes').selectAll().where('chave', 'in', chaves).execute();
 }
 
 /** What an attempt changes in its execucao besides the count: the new status, the receptor's values and message. */
@@ -127,6 +177,45 @@ export async function recordTentativa(
   await db.transaction().execute((trx) => writeTentativa(trx, execucaoId, attempt, outcome));
 }
 
+/** One attempt of recordTentativas: what recordTentativa takes. */
+export interface TentativaWrite {
+  execucaoId: number;
+  attempt: TentativaRecord;
+  outcome?: TentativaOutcome;
+}
+
+/**
+ * recordTentativa for attempts of distinct execucoes at once: on PostgreSQL one statement (the same CTE, fed by a
+ * VALUES list), elsewhere one transaction. All or nothing: on an error none of them is written.
+ */
+export async function recordTentativas(db: Kysely<Database>, writes: TentativaWrite[]): Promise<void> {
+  if (new Set(writes.map((write) => write.execucaoId)).size !== writes.length)
+    throw new Error('recordTentativas: one attempt per execucao');
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
+    await db.transaction().execute(async (trx) => {
+      for (const { execucaoId, attempt, outcome } of writes) await writeTentativa(trx, execucaoId, attempt, outcome);
+    });
+    return;
+  }
+  const rows = writes.map(
+    ({ execucaoId, attempt, outcome }) =>
+      sql`(${execucaoId}::integer, ${outcome?.status ?? null}::varchar, ${outcome?.valores ? JSON.stringify(outcome.valores) : null}::text,
+        ${outcome !== undefined && outcome.mensagem !== undefined}::boolean, ${outcome?.mensagem ?? null}::text, ${attempt.url}::text,
+        ${attempt.requisicao}::text, ${attempt.resposta}::text, ${attempt.statusHttp}::integer, ${attempt.duracaoMs}::integer, ${attempt.erro}::text)`,
+  );
+  // Absent outcome fields keep the row's value (COALESCE; mensagem by its own flag, since null is a value to store).
+  await sql`WITH i (id, status, valores, set_mensagem, mensagem, url, requisicao, resposta, status_http, duracao_ms, erro) AS (VALUES ${sql.join(rows)}),
+e AS (
+  UPDATE integracao_execucoes AS x
+  SET tentativas = x.tentativas + 1, atualizado_em = CURRENT_TIMESTAMP, status = COALESCE(i.status, x.status),
+      valores = COALESCE(i.valores, x.valores), mensagem = CASE WHEN i.set_mensagem THEN i.mensagem ELSE x.mensagem END
+  FROM i WHERE x.id = i.id
+  RETURNING x.id, x.tentativas
+)
+INSERT INTO integracao_tentativas (execucao_id, tentativa, url, requisicao, resposta, status_http, duracao_ms, erro)
+SELECT e.id, e.tentativas, i.url, i.requisicao, i.resposta, i.status_http, i.duracao_ms, i.erro FROM e JOIN i ON i.id = e.id`.execute(db);
+}
+
 /** Moves an execucao to a new status, keeping the receptor's values and message. */
 export async function setExecucaoStatus(
   db: Kysely<Database>,
@@ -143,6 +232,20 @@ export async function setExecucaoStatus(
       atualizado_em: sql<string>`CURRENT_TIMESTAMP`,
     })
     .where('id', '=', id)
+    .execute();
+}
+
+/**
+ * Marks execucoes concluido as the first statement of a tenant-scoped write-back transaction: on PostgreSQL the same
+ * statement opens the scope (withTenantScope's `scopedBy: 'first-statement'`), elsewhere the scope is already open.
+ */
+export async function concludeExecucoesInScope(trx: Kysely<Database>, ids: number[], empresaId: number): Promise<void> {
+  const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
+  await trx
+    .updateTable('integracao_execucoes')
+    .set({ status: 'concluido', atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+    .$if(postgres, (qb) => qb.from(sql`${pgTenantScopeSubquery(empresaId)}`.as('escopo')).where(sql<boolean>`escopo.empresa IS NOT NULL`))
+    .where('integracao_execucoes.id', 'in', ids)
     .execute();
 }
 

@@ -1,6 +1,8 @@
+export { Coalescer } from './coalescer';
 export { type CrmDatabase, createDatabase, DatabaseUrlError, type DialectName, dialectOf, sqlitePath } from './create-database';
 export {
   claimExecucao,
+  concludeExecucoesInScope,
   type Execucao,
   listExecucoesOfJob,
   listTentativas,
@@ -56,6 +58,7 @@ export {
   type OperadorInput,
   recordAudit,
 } from './operadores.repository';
+export { outboxGroupsOf } from './outbox-groups';
 export { copyFromText } from './pg-copy';
 export {
   countByHour,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { DialectName } from './create-database';
 import type { Database } from './schema';
 
@@ -121,18 +121,31 @@ export function isTenantGuardViolation(err: unknown): boolean {
 }
 
 /**
+ * PostgreSQL only: a one-row subquery (column `empresa`) that sets the tenant scope of the transaction it runs in.
+ * A statement that joins it and filters on `empresa IS NOT NULL` (so it is evaluated before any row is written)
+ * opens the scope itself, one round trip fewer than a separate set_config; see withTenantScope's `scopedBy`.
+ */
+export function pgTenantScopeSubquery(empresaId: number): RawBuilder<unknown> {
+  return sql`(SELECT set_config('integrador.empresa_id', ${String(empresaId)}, true) AS empresa)`;
+}
+
+/**
  * Runs `work` in one transaction in which every write to a guarded table must stay within `empresaId`; a write to
  * another empresa's row throws (the database's error, see isTenantGuardViolation) and rolls everything back.
+ * On PostgreSQL, `scopedBy: 'first-statement'` promises that work's first statement joins pgTenantScopeSubquery,
+ * so no separate set_config runs (GET's chunk writes keep the separate one).
  */
 export async function withTenantScope<T>(
   db: Kysely<Database>,
   dialect: DialectName,
   empresaId: number,
   work: (trx: Transaction<Database>) => Promise<T>,
+  options: { scopedBy?: 'first-statement' } = {},
 ): Promise<T> {
   return db.transaction().execute(async (trx) => {
     if (dialect === 'postgres') {
-      await sql`SELECT set_config('integrador.empresa_id', ${String(empresaId)}, true)`.execute(trx);
+      if (options.scopedBy !== 'first-statement')
+        await sql`SELECT set_config('integrador.empresa_id', ${String(empresaId)}, true)`.execute(trx);
       return work(trx);
     }
     const token = randomUUID();

@@ -1,10 +1,10 @@
 import {
-  claimExecucao,
   type Execucao,
   isTenantGuardViolation,
-  recordTentativa,
+  outboxGroupsOf,
   setExecucaoStatus,
-  withTenantScope,
+  type TentativaOutcome,
+  type TentativaRecord,
 } from '@integrador/store';
 import { OutboundAddressError, ReceptorError, type Transport, type TransportExchange } from '@integrador/transports';
 import { joinReasons, readReturn } from '../return-reader';
@@ -16,6 +16,7 @@ import { isStatementError } from './consulta-rows';
 import { PermanentError } from './permanent-error';
 import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
 import { carriesReceptorKey, receptorUntouched, wasNotSent } from './resend-safety';
+import { writeBackGrouped } from './write-back-groups';
 
 export interface SetRunContext extends PrepareContext {
   /** The BullMQ job id: with the record key it is the idempotency key of each push. */
@@ -53,6 +54,11 @@ async function report(ctx: SetRunContext, record: PreparedRecord, exchange: Tran
     response: exchange?.response ?? null,
     error,
   });
+}
+
+/** Records an attempt, grouped with those of the other pushes in flight (one statement for all of them). */
+function recordTentativa(ctx: SetRunContext, execucao: Execucao, attempt: TentativaRecord, outcome?: TentativaOutcome): Promise<void> {
+  return outboxGroupsOf(ctx.db).recordTentativa({ execucaoId: execucao.id, attempt, ...(outcome ? { outcome } : {}) });
 }
 
 function attemptOf(exchange: TransportExchange | undefined, erro: string | null) {
@@ -93,13 +99,13 @@ async function send(
     await report(ctx, record, exchange, (err as Error).message);
     if (err instanceof ReceptorError || err instanceof OutboundAddressError) {
       const message = err instanceof ReceptorError ? err.receptorMessage : err.message;
-      await recordTentativa(db, execucao.id, attemptOf(exchange, err.message), { status: 'falhou', mensagem: message });
+      await recordTentativa(ctx, execucao, attemptOf(exchange, err.message), { status: 'falhou', mensagem: message });
       throw new PermanentError('RECEPTOR_REJECTED', message, { cause: err });
     }
     // Refused, or answered 429/503/soap:Server: the receptor has nothing, a retry sends as new (pendente). A timeout, a
     // reset mid-call or another error status leaves the record enviando: the receptor may have it (runRecord reconciles).
     const outcome = receptorUntouched(err) ? { status: 'pendente' as const } : undefined;
-    await recordTentativa(db, execucao.id, attemptOf(exchange, (err as Error).message), outcome);
+    await recordTentativa(ctx, execucao, attemptOf(exchange, (err as Error).message), outcome);
     throw err;
   }
   const reading = readReturn(result.data, integracao);
@@ -107,11 +113,11 @@ async function send(
   await report(ctx, record, result.exchange, reading.ok ? null : reading.message);
   if (!reading.ok) {
     const message = reading.message ?? 'receptor reported an error';
-    await recordTentativa(db, execucao.id, attempt, { status: 'falhou', mensagem: message, valores: reading.values });
+    await recordTentativa(ctx, execucao, attempt, { status: 'falhou', mensagem: message, valores: reading.values });
     throw new PermanentError('RECEPTOR_ERROR', message);
   }
   // The outbox step: from here on a re-run writes back these values and never sends the record again.
-  await recordTentativa(db, execucao.id, attempt, { status: 'enviado', valores: reading.values, mensagem: reading.message });
+  await recordTentativa(ctx, execucao, attempt, { status: 'enviado', valores: reading.values, mensagem: reading.message });
   return { values: reading.values, message: reading.message };
 }
 
@@ -126,10 +132,8 @@ async function writeBack(ctx: SetRunContext, execucao: Execucao, record: Prepare
   const values = bindEngineValues(writeBackValues(record.values, { values: returned }), tenant);
   try {
     // The write-back and the outbox's concluido commit together: a crash leaves the row enviado and a re-run writes back again.
-    await withTenantScope(ctx.db, ctx.dialect, tenant.empresaId, async (trx) => {
-      if (sql_update?.trim()) await toRawSql(sql_update, values, { dialect: ctx.dialect }).execute(trx);
-      await setExecucaoStatus(trx, execucao.id, 'concluido');
-    });
+    const statement = sql_update?.trim() ? toRawSql(sql_update, values, { dialect: ctx.dialect }) : null;
+    await writeBackGrouped(ctx.db, ctx.dialect, tenant.empresaId, { execucaoId: execucao.id, statement });
   } catch (err) {
     if (isTenantGuardViolation(err)) {
       throw new ForeignRowError(
@@ -176,7 +180,7 @@ async function reconcileUnknownOutcome(ctx: SetRunContext, execucao: Execucao, r
 
 async function runRecord(ctx: SetRunContext, record: PreparedRecord): Promise<SetRecordOutcome> {
   const { integracao } = ctx.definition;
-  const execucao = await claimExecucao(ctx.db, {
+  const execucao = await outboxGroupsOf(ctx.db).claim({
     empresaId: ctx.empresaId,
     integracaoId: integracao.id,
     chave: `set:${integracao.id}:${ctx.jobId}:${record.key}`,

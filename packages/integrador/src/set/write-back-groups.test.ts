@@ -1,0 +1,50 @@
+import { claimExecucao, createEmpresa, isTenantGuardViolation } from '@integrador/store';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { sql } from 'kysely';
+import { CONTA } from '../../../../test/fixtures/set-ws-contas';
+import { writeBackGrouped } from './write-back-groups';
+
+describe.each(ALL_DIALECTS)('write-backs grouped per empresa on %s', (dialect) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('writes back the pushes of one call together; a foreign-row or broken statement fails only its own push', async () => {
+    const { db } = database;
+    const [own, other] = [await createEmpresa(db, 'Empresa A'), await createEmpresa(db, 'Empresa B')];
+    await db
+      .insertInto('contas')
+      .values([...[1, 2, 3, 4].map((n) => ({ ...CONTA, id: 7000 + n, empresa_id: own })), { ...CONTA, id: 7009, empresa_id: other }])
+      .execute();
+    const rows = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) => claimExecucao(db, { empresaId: own, integracaoId: 19, chave: `wb:${dialect}:${n}`, jobId: `${n}` })),
+    );
+    const update = (conta: number, value: string) => sql`UPDATE contas SET id_erp = ${value} WHERE id = ${conta}`;
+    const statements = [
+      update(7001, 'a1'),
+      update(7009, 'stolen'), // another empresa's conta: the guard refuses it
+      update(7003, 'a3'),
+      sql`UPDATE contas SET no_such_column = 1 WHERE id = ${7004}`,
+      null, // nothing to write back: concluido only
+    ];
+    const outcomes = await Promise.allSettled(
+      rows.map((row, index) => writeBackGrouped(db, dialect, own, { execucaoId: row.id, statement: statements[index] ?? null })),
+    );
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(outcomes[1]?.status === 'rejected' && isTenantGuardViolation(outcomes[1].reason)).toBe(true);
+    const contas = await db.selectFrom('contas').select(['id', 'id_erp']).where('id', '>', 7000).orderBy('id').execute();
+    expect(contas.map((conta) => conta.id_erp)).toEqual(['a1', null, 'a3', null, null]);
+    const execucoes = await db
+      .selectFrom('integracao_execucoes')
+      .select('status')
+      .where('chave', 'like', `wb:${dialect}:%`)
+      .orderBy('chave')
+      .execute();
+    expect(execucoes.map((row) => row.status)).toEqual(['concluido', 'enviando', 'concluido', 'enviando', 'concluido']);
+  });
+});

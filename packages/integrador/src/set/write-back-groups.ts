@@ -1,0 +1,53 @@
+import { Coalescer, concludeExecucoesInScope, type Database, type DialectName, withTenantScope } from '@integrador/store';
+import type { Kysely, RawBuilder } from 'kysely';
+
+/** One push's write-back: its outbox row and its sql_update with every value bound (none when there is nothing to write). */
+export interface WriteBack {
+  execucaoId: number;
+  statement: RawBuilder<unknown> | null;
+}
+
+type Groups = Map<number, Coalescer<WriteBack, undefined>>;
+const groupsByDatabase = new WeakMap<Kysely<Database>, Groups>();
+
+async function runWriteBacks(db: Kysely<Database>, dialect: DialectName, empresaId: number, items: WriteBack[]): Promise<undefined[]> {
+  await withTenantScope(
+    db,
+    dialect,
+    empresaId,
+    async (trx) => {
+      // concluido first: on PostgreSQL that statement also opens the tenant scope (one round trip fewer).
+      await concludeExecucoesInScope(
+        trx,
+        items.map((item) => item.execucaoId),
+        empresaId,
+      );
+      for (const item of items) await item.statement?.execute(trx);
+    },
+    { scopedBy: 'first-statement' },
+  );
+  return items.map(() => undefined);
+}
+
+/**
+ * Writes back a push in its empresa's tenant-scoped transaction, together with the write-backs of the same empresa
+ * that arrive with it (the pushes of one batched call answer at once): one BEGIN, one concluido for all, each
+ * sql_update, one COMMIT. Groups never mix empresas. When the shared transaction fails (a foreign-row guard, a
+ * statement error, a deadlock), it rolls back whole and each push is written back alone, so the error stays its own.
+ */
+export function writeBackGrouped(db: Kysely<Database>, dialect: DialectName, empresaId: number, item: WriteBack): Promise<undefined> {
+  let groups = groupsByDatabase.get(db);
+  if (!groups) {
+    groups = new Map();
+    groupsByDatabase.set(db, groups);
+  }
+  let coalescer = groups.get(empresaId);
+  if (!coalescer) {
+    coalescer = new Coalescer<WriteBack, undefined>({
+      runGroup: (items) => runWriteBacks(db, dialect, empresaId, items),
+      runOne: async (one) => (await runWriteBacks(db, dialect, empresaId, [one]))[0],
+    });
+    groups.set(empresaId, coalescer);
+  }
+  return coalescer.add(item);
+}

@@ -1,0 +1,210 @@
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { CONTA } from '../../../test/fixtures/set-ws-contas';
+import { Coalescer } from './coalescer';
+import {
+  claimExecucao,
+  claimExecucoes,
+  concludeExecucoesInScope,
+  type ExecucaoKey,
+  listTentativas,
+  recordTentativa,
+  recordTentativas,
+} from './execucoes.repository';
+import { outboxGroupsOf } from './outbox-groups';
+import { isTenantGuardViolation, withTenantScope } from './tenant-guard';
+import { createEmpresa } from './tenants.repository';
+
+const exchange = { url: 'http://erp/g5', requisicao: '<req/>', resposta: '<resp/>', statusHttp: 200, duracaoMs: 12, erro: null };
+
+describe.each(ALL_DIALECTS)('grouped outbox writes on %s', (dialect) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  const keyOf = (job: string, index: number): ExecucaoKey => ({
+    empresaId: 1 + (index % 2),
+    integracaoId: 19,
+    chave: `set:19:${dialect}:${job}:${index}`,
+    jobId: `${job}-${index}`,
+  });
+
+  it('claims the keys of concurrent callers in one statement, each caller its own row and empresa', async () => {
+    const { db } = database;
+    const groups: number[] = [];
+    const claims = new Coalescer({
+      runGroup: (keys: ExecucaoKey[]) => {
+        groups.push(keys.length);
+        return claimExecucoes(db, keys);
+      },
+      runOne: (key: ExecucaoKey) => claimExecucao(db, key),
+    });
+    const existing = await claimExecucao(db, keyOf('g', 7));
+    await recordTentativa(db, existing.id, exchange, { status: 'enviado', valores: { codCli: 7 }, mensagem: 'OK' });
+
+    const keys = Array.from({ length: 20 }, (_, index) => keyOf('g', index));
+    const rows = await Promise.all(keys.map((key) => claims.add(key)));
+
+    expect(groups).toEqual([20]);
+    expect(new Set(rows.map((row) => row.id)).size).toBe(20);
+    rows.forEach((row, index) => {
+      expect(row).toMatchObject({ chave: keys[index]?.chave, empresa_id: keys[index]?.empresaId });
+      if (index === 7) expect(row).toMatchObject({ id: existing.id, created: false, status: 'enviado', tentativas: 1 });
+      else expect(row).toMatchObject({ created: true, status: 'enviando', tentativas: 0 });
+    });
+  });
+
+  it('runs each item on its own when the shared statement fails: the bad one fails alone', async () => {
+    const { db } = database;
+    const keys = Array.from({ length: 6 }, (_, index) => keyOf('bad', index));
+    const broken = { ...keyOf('bad', 99), empresaId: null as unknown as number };
+    const outcomes = await Promise.allSettled([...keys, broken].map((key) => outboxGroupsOf(db).claim(key)));
+
+    expect(outcomes.slice(0, 6).map((outcome) => outcome.status)).toEqual(Array(6).fill('fulfilled'));
+    expect(outcomes[6]).toMatchObject({ status: 'rejected' });
+    const stored = await db.selectFrom('integracao_execucoes').select('chave').where('chave', 'like', `set:19:${dialect}:bad:%`).execute();
+    expect(stored.map((row) => row.chave).sort()).toEqual(keys.map((key) => key.chave).sort());
+  });
+
+  it('records the attempts of concurrent pushes together, each with its own number and outcome', async () => {
+    const { db } = database;
+    const rows = await Promise.all(Array.from({ length: 8 }, (_, index) => outboxGroupsOf(db).claim(keyOf('att', index))));
+    const first = rows[0];
+    if (!first) throw new Error('no row');
+    await recordTentativa(db, first.id, { ...exchange, resposta: null, statusHttp: null, erro: 'socket hang up' });
+
+    await Promise.all(
+      rows.map((row, index) =>
+        outboxGroupsOf(db).recordTentativa({
+          execucaoId: row.id,
+          attempt: { ...exchange, resposta: `<resp n="${index}"/>` },
+          ...(index % 2 === 0 ? { outcome: { status: 'enviado' as const, valores: { codCli: index }, mensagem: null } } : {}),
+        }),
+      ),
+    );
+
+    const after = await db
+      .selectFrom('integracao_execucoes')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        rows.map((row) => row.id),
+      )
+      .orderBy('id')
+      .execute();
+    after.forEach((row, index) => {
+      expect(row).toMatchObject({ status: index % 2 === 0 ? 'enviado' : 'enviando', tentativas: index === 0 ? 2 : 1, mensagem: null });
+      expect(row.valores ? JSON.parse(row.valores) : null).toEqual(index % 2 === 0 ? { codCli: index } : null);
+    });
+    expect((await listTentativas(db, first.id)).map((t) => [t.tentativa, t.resposta])).toEqual([
+      [1, null],
+      [2, '<resp n="0"/>'],
+    ]);
+    const last = rows[7];
+    if (!last) throw new Error('no row');
+    expect(await listTentativas(db, last.id)).toEqual([
+      expect.objectContaining({ tentativa: 1, resposta: '<resp n="7"/>', status_http: 200 }),
+    ]);
+  });
+
+  it('writes nothing of a group that fails, so each attempt can be recorded again on its own', async () => {
+    const { db } = database;
+    const row = await claimExecucao(db, keyOf('dup', 0));
+    // The same execucao twice in one group is refused as a whole, before any write.
+    await expect(
+      recordTentativas(db, [
+        { execucaoId: row.id, attempt: exchange },
+        { execucaoId: row.id, attempt: exchange },
+      ]),
+    ).rejects.toThrow('one attempt per execucao');
+    await Promise.all([
+      outboxGroupsOf(db).recordTentativa({ execucaoId: row.id, attempt: exchange }),
+      outboxGroupsOf(db).recordTentativa({ execucaoId: row.id, attempt: exchange }),
+    ]);
+    expect((await listTentativas(db, row.id)).map((t) => t.tentativa)).toEqual([1, 2]);
+  });
+
+  it("groups two tenants' pushes in flight together and each write lands only in its own empresa", async () => {
+    const { db } = database;
+    const empresas = [await createEmpresa(db, 'Empresa A'), await createEmpresa(db, 'Empresa B')];
+    const contaOf = (index: number) => 5000 + index;
+    const empresaOf = (index: number) => empresas[index % 2] as number;
+    await db
+      .insertInto('contas')
+      .values(Array.from({ length: 10 }, (_, index) => ({ ...CONTA, id: contaOf(index), empresa_id: empresaOf(index) })))
+      .execute();
+
+    // Push i writes back into conta i, except push 9 (empresa B's), whose write-back reaches empresa A's conta 0.
+    const push = async (index: number) => {
+      const empresaId = empresaOf(index);
+      const row = await outboxGroupsOf(db).claim({
+        empresaId,
+        integracaoId: 19,
+        chave: `set:19:${dialect}:two:${index}`,
+        jobId: `t${index}`,
+      });
+      await outboxGroupsOf(db).recordTentativa({
+        execucaoId: row.id,
+        attempt: exchange,
+        outcome: { status: 'enviado', valores: { codCli: index } },
+      });
+      const writeBack = () =>
+        withTenantScope(
+          db,
+          dialect,
+          empresaId,
+          async (trx) => {
+            await concludeExecucoesInScope(trx, [row.id], empresaId);
+            const target = index === 9 ? contaOf(0) : contaOf(index);
+            await trx
+              .updateTable('contas')
+              .set({ id_erp: `erp-${index}` })
+              .where('id', '=', target)
+              .execute();
+          },
+          { scopedBy: 'first-statement' },
+        );
+      // MariaDB may pick a concurrent write-back as a deadlock victim (the scope table's next-key locks); the job's
+      // retry runs it again, as here.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await writeBack();
+        } catch (err) {
+          if (attempt === 3 || !String(err).includes('Deadlock')) throw err;
+        }
+      }
+    };
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, index) => push(index)));
+
+    expect(outcomes.slice(0, 9).map((outcome) => (outcome.status === 'rejected' ? String(outcome.reason) : outcome.status))).toEqual(
+      Array(9).fill('fulfilled'),
+    );
+    expect(outcomes[9]?.status === 'rejected' && isTenantGuardViolation(outcomes[9].reason)).toBe(true);
+    const contas = await db
+      .selectFrom('contas')
+      .select(['id', 'empresa_id', 'id_erp'])
+      .where('id', '>=', contaOf(0))
+      .orderBy('id')
+      .execute();
+    expect(contas).toEqual(
+      Array.from({ length: 10 }, (_, index) => ({
+        id: contaOf(index),
+        empresa_id: empresaOf(index),
+        id_erp: index === 9 ? null : `erp-${index}`,
+      })),
+    );
+    const execucoes = await db
+      .selectFrom('integracao_execucoes')
+      .select(['empresa_id', 'status'])
+      .where('chave', 'like', `set:19:${dialect}:two:%`)
+      .orderBy('chave')
+      .execute();
+    expect(execucoes).toEqual(
+      Array.from({ length: 10 }, (_, index) => ({ empresa_id: empresaOf(index), status: index === 9 ? 'enviado' : 'concluido' })),
+    );
+  });
+});

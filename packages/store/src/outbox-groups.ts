@@ -1,0 +1,50 @@
+import type { Kysely } from 'kysely';
+import { Coalescer } from './coalescer';
+import {
+  claimExecucao,
+  claimExecucoes,
+  type Execucao,
+  type ExecucaoKey,
+  recordTentativa,
+  recordTentativas,
+  type TentativaWrite,
+} from './execucoes.repository';
+import type { Database } from './schema';
+
+/**
+ * The outbox writes of the pushes in flight in one process, grouped (see Coalescer): their claims in one multi-row
+ * statement, their attempts in another. Each still commits before its caller goes on, so `enviando` is durable before
+ * the call and `enviado` before the write-back, exactly as with claimExecucao and recordTentativa. No tenant scope
+ * applies to these statements (the outbox rows carry their own empresa_id), so pushes of any empresa may share one.
+ */
+export interface OutboxGroups {
+  claim(key: ExecucaoKey): Promise<Execucao & { created: boolean }>;
+  recordTentativa(write: TentativaWrite): Promise<void>;
+}
+
+const groupsByDatabase = new WeakMap<Kysely<Database>, OutboxGroups>();
+
+/** The grouped outbox writes of `db` (a pool, never a transaction: a group commits on its own). */
+export function outboxGroupsOf(db: Kysely<Database>): OutboxGroups {
+  let groups = groupsByDatabase.get(db);
+  if (!groups) {
+    groups = createOutboxGroups(db);
+    groupsByDatabase.set(db, groups);
+  }
+  return groups;
+}
+
+function createOutboxGroups(db: Kysely<Database>): OutboxGroups {
+  const claims = new Coalescer<ExecucaoKey, Execucao & { created: boolean }>({
+    runGroup: (keys) => claimExecucoes(db, keys),
+    runOne: (key) => claimExecucao(db, key),
+  });
+  const tentativas = new Coalescer<TentativaWrite, void>({
+    runGroup: async (writes) => {
+      await recordTentativas(db, writes);
+      return writes.map(() => undefined);
+    },
+    runOne: ({ execucaoId, attempt, outcome }) => recordTentativa(db, execucaoId, attempt, outcome),
+  });
+  return { claim: (key) => claims.add(key), recordTentativa: (write) => tentativas.add(write) };
+}
