@@ -8,6 +8,14 @@ export interface CoalescerOptions<I, R> {
   maxItems?: number;
   /** Groups running at once; further items wait for one of them to finish and then go together. */
   maxRunning?: number;
+  /** Told when a group's shared statement failed and its items run alone (e.g. to log it). */
+  onGroupFailure?: (error: unknown, size: number) => void;
+}
+
+/** What a Coalescer did so far: groups run together, and how many of them failed and ran item by item. */
+export interface CoalescerStats {
+  groups: number;
+  fallbacks: number;
 }
 
 interface Waiting<I, R> {
@@ -24,7 +32,8 @@ interface Waiting<I, R> {
  * result; when the shared statement fails, every item runs again on its own, so one bad item fails only its caller.
  */
 export class Coalescer<I, R> {
-  readonly #options: Required<CoalescerOptions<I, R>>;
+  readonly #options: Required<Omit<CoalescerOptions<I, R>, 'onGroupFailure'>> & Pick<CoalescerOptions<I, R>, 'onGroupFailure'>;
+  readonly stats: CoalescerStats = { groups: 0, fallbacks: 0 };
   #waiting: Waiting<I, R>[] = [];
   #running = 0;
   #scheduled = false;
@@ -66,10 +75,13 @@ export class Coalescer<I, R> {
 
   async #runTogether(group: Waiting<I, R>[]): Promise<void> {
     let results: R[];
+    this.stats.groups += 1;
     try {
       results = await this.#options.runGroup(group.map((waiting) => waiting.item));
       if (results.length !== group.length) throw new Error(`group of ${group.length} returned ${results.length} results`);
-    } catch {
+    } catch (err) {
+      this.stats.fallbacks += 1;
+      this.#options.onGroupFailure?.(err, group.length);
       // The shared statement rolled back as a whole: each item again on its own, each with its own outcome. One
       // after another: failures are rare, and side by side the items would contend for the same locks (MariaDB
       // picks deadlock victims among concurrent tenant-scoped transactions).

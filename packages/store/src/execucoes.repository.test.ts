@@ -76,4 +76,23 @@ describe.each(ALL_DIALECTS)('SET outbox on %s', (dialect) => {
       status: 'concluido',
     });
   });
+  // PostgreSQL only: elsewhere the scope opens in its own statement, whatever the concluido mark matches.
+  if (dialect === 'postgres')
+    it('refuses a write-back whose outbox row is missing (the scope would not open, leaving it unguarded)', async () => {
+      const { db } = database;
+      const foreign = await claimExecucao(db, { empresaId: 2, integracaoId: 19, chave: `set:19:${dialect}:missing-row`, jobId: '11' });
+      const failed = await withTenantScope(
+        db,
+        dialect,
+        1,
+        async (trx) => {
+          await concludeExecucoesInScope(trx, [foreign.id + 100000], 1);
+          await setExecucaoStatus(trx, foreign.id, 'falhou');
+        },
+        { scopedBy: 'first-statement' },
+      ).catch((err: unknown) => err);
+      expect(failed).toBeInstanceOf(Error);
+      const row = await db.selectFrom('integracao_execucoes').select('status').where('id', '=', foreign.id).executeTakeFirstOrThrow();
+      expect(row.status).toBe('enviando');
+    });
 });

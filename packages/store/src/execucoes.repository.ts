@@ -241,12 +241,15 @@ export async function setExecucaoStatus(
  */
 export async function concludeExecucoesInScope(trx: Kysely<Database>, ids: number[], empresaId: number): Promise<void> {
   const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
-  await trx
+  const result = await trx
     .updateTable('integracao_execucoes')
     .set({ status: 'concluido', atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
     .$if(postgres, (qb) => qb.from(sql`${pgTenantScopeSubquery(empresaId)}`.as('escopo')).where(sql<boolean>`escopo.empresa IS NOT NULL`))
     .where('integracao_execucoes.id', 'in', ids)
-    .execute();
+    .executeTakeFirst();
+  // On PostgreSQL the scope opens only if the statement matched rows: with fewer, the write-back would run unguarded.
+  if (postgres && Number(result.numUpdatedRows) !== ids.length)
+    throw new Error(`concluido matched ${result.numUpdatedRows} of ${ids.length} outbox rows; the write-back was not run`);
 }
 
 /** The attempts of an execucao, oldest first. */

@@ -49,6 +49,8 @@ describe.each(ALL_DIALECTS)('grouped outbox writes on %s', (dialect) => {
     const rows = await Promise.all(keys.map((key) => claims.add(key)));
 
     expect(groups).toEqual([20]);
+    // Ran as one group, not item by item (on MariaDB an existing key fails the multi-row insert: that group falls back).
+    expect(claims.stats).toEqual({ groups: 1, fallbacks: dialect === 'mysql' ? 1 : 0 });
     expect(new Set(rows.map((row) => row.id)).size).toBe(20);
     rows.forEach((row, index) => {
       expect(row).toMatchObject({ chave: keys[index]?.chave, empresa_id: keys[index]?.empresaId });
@@ -75,6 +77,7 @@ describe.each(ALL_DIALECTS)('grouped outbox writes on %s', (dialect) => {
     const first = rows[0];
     if (!first) throw new Error('no row');
     await recordTentativa(db, first.id, { ...exchange, resposta: null, statusHttp: null, erro: 'socket hang up' });
+    const before = { ...outboxGroupsOf(db).stats.tentativas };
 
     await Promise.all(
       rows.map((row, index) =>
@@ -86,6 +89,8 @@ describe.each(ALL_DIALECTS)('grouped outbox writes on %s', (dialect) => {
       ),
     );
 
+    // One shared statement, no item-by-item fallback.
+    expect(outboxGroupsOf(db).stats.tentativas).toEqual({ groups: before.groups + 1, fallbacks: before.fallbacks });
     const after = await db
       .selectFrom('integracao_execucoes')
       .selectAll()

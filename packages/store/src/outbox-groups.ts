@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { Coalescer } from './coalescer';
+import { Coalescer, type CoalescerStats } from './coalescer';
 import {
   claimExecucao,
   claimExecucoes,
@@ -20,6 +20,8 @@ import type { Database } from './schema';
 export interface OutboxGroups {
   claim(key: ExecucaoKey): Promise<Execucao & { created: boolean }>;
   recordTentativa(write: TentativaWrite): Promise<void>;
+  /** Groups run and fallbacks so far, per kind (a fallback: the shared statement failed and each item ran alone). */
+  readonly stats: { claims: CoalescerStats; tentativas: CoalescerStats };
 }
 
 const groupsByDatabase = new WeakMap<Kysely<Database>, OutboxGroups>();
@@ -36,7 +38,9 @@ export function outboxGroupsOf(db: Kysely<Database>): OutboxGroups {
 
 function createOutboxGroups(db: Kysely<Database>): OutboxGroups {
   const claims = new Coalescer<ExecucaoKey, Execucao & { created: boolean }>({
-    runGroup: (keys) => claimExecucoes(db, keys),
+    // One transaction: if the read-back failed after the insert committed, the fallback would find its own new rows
+    // as if an earlier attempt had made them (and refuse to send them as outcomes unknown).
+    runGroup: (keys) => db.transaction().execute((trx) => claimExecucoes(trx, keys)),
     runOne: (key) => claimExecucao(db, key),
   });
   const tentativas = new Coalescer<TentativaWrite, void>({
@@ -46,5 +50,9 @@ function createOutboxGroups(db: Kysely<Database>): OutboxGroups {
     },
     runOne: ({ execucaoId, attempt, outcome }) => recordTentativa(db, execucaoId, attempt, outcome),
   });
-  return { claim: (key) => claims.add(key), recordTentativa: (write) => tentativas.add(write) };
+  return {
+    claim: (key) => claims.add(key),
+    recordTentativa: (write) => tentativas.add(write),
+    stats: { claims: claims.stats, tentativas: tentativas.stats },
+  };
 }

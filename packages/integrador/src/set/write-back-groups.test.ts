@@ -2,7 +2,7 @@ import { claimExecucao, createEmpresa, isTenantGuardViolation } from '@integrado
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
 import { CONTA } from '../../../../test/fixtures/set-ws-contas';
-import { writeBackGrouped } from './write-back-groups';
+import { writeBackGrouped, writeBackStats } from './write-back-groups';
 
 describe.each(ALL_DIALECTS)('write-backs grouped per empresa on %s', (dialect) => {
   let database: TestDatabase;
@@ -46,5 +46,28 @@ describe.each(ALL_DIALECTS)('write-backs grouped per empresa on %s', (dialect) =
       .orderBy('chave')
       .execute();
     expect(execucoes.map((row) => row.status)).toEqual(['concluido', 'enviando', 'concluido', 'enviando', 'concluido']);
+  });
+  it('writes back the pushes of one empresa that arrive together in one transaction', async () => {
+    const { db } = database;
+    const own = await createEmpresa(db, 'Empresa C');
+    await db
+      .insertInto('contas')
+      .values([1, 2, 3, 4].map((n) => ({ ...CONTA, id: 7100 + n, empresa_id: own })))
+      .execute();
+    const rows = await Promise.all(
+      [1, 2, 3, 4].map((n) => claimExecucao(db, { empresaId: own, integracaoId: 19, chave: `wb:${dialect}:ok:${n}`, jobId: `ok${n}` })),
+    );
+    await Promise.all(
+      rows.map((row, index) =>
+        writeBackGrouped(db, dialect, own, {
+          execucaoId: row.id,
+          statement: sql`UPDATE contas SET id_erp = ${`b${index}`} WHERE id = ${7101 + index}`,
+        }),
+      ),
+    );
+    // One group, not push by push.
+    expect(writeBackStats(db, own)).toEqual({ groups: 1, fallbacks: 0 });
+    const contas = await db.selectFrom('contas').select('id_erp').where('id', '>', 7100).where('id', '<', 7200).orderBy('id').execute();
+    expect(contas.map((conta) => conta.id_erp)).toEqual(['b0', 'b1', 'b2', 'b3']);
   });
 });

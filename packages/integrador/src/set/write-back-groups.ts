@@ -1,4 +1,11 @@
-import { Coalescer, concludeExecucoesInScope, type Database, type DialectName, withTenantScope } from '@integrador/store';
+import {
+  Coalescer,
+  type CoalescerStats,
+  concludeExecucoesInScope,
+  type Database,
+  type DialectName,
+  withTenantScope,
+} from '@integrador/store';
 import type { Kysely, RawBuilder } from 'kysely';
 
 /** One push's write-back: its outbox row and its sql_update with every value bound (none when there is nothing to write). */
@@ -50,4 +57,9 @@ export function writeBackGrouped(db: Kysely<Database>, dialect: DialectName, emp
     groups.set(empresaId, coalescer);
   }
   return coalescer.add(item);
+}
+
+/** The write-back groups of one empresa so far (groups run together, and those that failed and ran push by push). */
+export function writeBackStats(db: Kysely<Database>, empresaId: number): CoalescerStats {
+  return { ...(groupsByDatabase.get(db)?.get(empresaId)?.stats ?? { groups: 0, fallbacks: 0 }) };
 }
