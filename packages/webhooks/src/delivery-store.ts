@@ -1,10 +1,9 @@
-import type { Database } from '@integrador/store';
+import { Coalescer, type Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { type Entrega, loadEntregas, recordDeliveries, type TentativaRecord } from './deliveries.repository';
-import { GroupCommit } from './group-commit';
 
 /**
- * The delivery reads and writes a worker process makes for every job, shared by its concurrent jobs (group-commit.ts):
+ * The delivery reads and writes a worker process makes for every job, shared by its concurrent jobs (the store's Coalescer):
  * under load a hundred deliveries read their rows in one SELECT and record their attempts in one transaction, where
  * each used to take three statements and two commits of its own.
  */
@@ -15,11 +14,16 @@ export interface DeliveryStore {
   delivered(attempt: TentativaRecord): Promise<void>;
 }
 
-/** Batches per flush, and flushes under way at once (each holds one pooled connection). */
-const BATCH = { maxBatch: 200, maxInFlight: 1 };
+/** Items per group, and groups under way at once (each holds one pooled connection). */
+const GROUPS = { maxItems: 200, maxRunning: 1 };
+
+/** A Coalescer whose lone items (and those of a failed group) go through the same batch function, as a batch of one. */
+function grouped<I, R>(runGroup: (items: I[]) => Promise<R[]>): Coalescer<I, R> {
+  return new Coalescer<I, R>({ runGroup, runOne: async (item) => (await runGroup([item]))[0] as R, ...GROUPS });
+}
 
 export function createDeliveryStore(db: Kysely<Database>): DeliveryStore {
-  const loads = new GroupCommit<{ empresaId: number; entregaId: number }, Entrega | undefined>(async (items) => {
+  const loads = grouped<{ empresaId: number; entregaId: number }, Entrega | undefined>(async (items) => {
     // One query per tenant: each stays bound to its empresa_id, as loadEntrega is.
     const byTenant = new Map<number, Set<number>>();
     for (const { empresaId, entregaId } of items) byTenant.set(empresaId, (byTenant.get(empresaId) ?? new Set()).add(entregaId));
@@ -32,13 +36,13 @@ export function createDeliveryStore(db: Kysely<Database>): DeliveryStore {
       }),
     );
     return items.map((item) => found.get(`${item.empresaId}:${item.entregaId}`));
-  }, BATCH);
-  const writes = new GroupCommit<TentativaRecord, void>(async (attempts) => {
+  });
+  const writes = grouped<TentativaRecord, void>(async (attempts) => {
     await recordDeliveries(db, attempts);
     return attempts.map(() => undefined);
-  }, BATCH);
+  });
   return {
-    load: (empresaId, entregaId) => loads.run({ empresaId, entregaId }),
-    delivered: (attempt) => writes.run(attempt),
+    load: (empresaId, entregaId) => loads.add({ empresaId, entregaId }),
+    delivered: (attempt) => writes.add(attempt),
   };
 }
