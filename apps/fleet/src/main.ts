@@ -41,12 +41,17 @@ async function main(): Promise<void> {
   // Compiled (apps/fleet/dist/main.js) when this file is the build's output, from source when run through tsx.
   const mode = __filename.endsWith('.js') ? 'compiled' : 'source';
   const supervisor = new Supervisor({ root, env, logger, mode });
+  let stopping = false;
+  // Handlers stay installed while the apps drain: Ctrl-C or a stop sent to the process group repeats the signal, and a
+  // second one must not kill this supervisor before its apps have finished (it is logged and ignored).
   const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return logger.info({ signal }, 'fleet already stopping, signal ignored');
+    stopping = true;
     logger.info({ signal }, 'stopping fleet');
     supervisor.stop().then(() => process.exit(0));
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 
   // The ingress first, the workers once it listens: on a small machine six processes loading at once would make the
   // API wait for the workers' start-up; jobs enqueued meanwhile wait in Redis for the workers a moment later.
