@@ -45,16 +45,22 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
 
   /** Starts worker-cti with two processes of one job each (so two jobs in flight sit in different processes). */
   async function start(env: Record<string, string> = {}, options: SpawnOptions = {}): Promise<AppProcess> {
-    app = spawnCompiledApp('worker-cti', {
-      REDIS_URL: TEST_REDIS_URL,
-      KEY_PREFIX: prefix,
-      DATA_DIR: dataDir,
-      WORKER_PROCESSES: '2',
-      WORKER_CONCURRENCY: '1',
-      METRICS_PORT: String(METRICS_PORT),
-      LOG_LEVEL: 'info',
-      ...env,
-    }, [], [], options);
+    app = spawnCompiledApp(
+      'worker-cti',
+      {
+        REDIS_URL: TEST_REDIS_URL,
+        KEY_PREFIX: prefix,
+        DATA_DIR: dataDir,
+        WORKER_PROCESSES: '2',
+        WORKER_CONCURRENCY: '1',
+        METRICS_PORT: String(METRICS_PORT),
+        LOG_LEVEL: 'info',
+        ...env,
+      },
+      [],
+      [],
+      options,
+    );
     await until(() => workerPids(app as AppProcess).length === 2, 60_000, 'two worker processes started');
     return app;
   }
@@ -145,6 +151,11 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
     const pids = await Promise.all(jobs.map(async (job) => ((await finished(job)).returnvalue as PingResult).pid));
     expect(pids.sort()).toEqual([...children].sort());
     expect(primary.lines.filter((line) => line.msg === 'worker process exited, restarting')).toEqual([]);
+    // Every process got a repeat mid-drain and said so once.
+    const ignored = primary.lines
+      .filter((line) => line.msg === 'shutdown already under way, signal ignored')
+      .map((line) => Number(line.pid));
+    expect(ignored.sort()).toEqual([primary.child.pid, ...children].sort());
   });
 
   it('exits 0 on SIGTERM while its processes are still starting (nothing was taken yet)', async () => {
