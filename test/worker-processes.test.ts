@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { PingResult } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
-import { type AppProcess, buildApps, spawnCompiledApp } from '@integrador/test-support/processes';
+import { type AppProcess, buildApps, type SpawnOptions, spawnCompiledApp } from '@integrador/test-support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -44,17 +44,23 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
   });
 
   /** Starts worker-cti with two processes of one job each (so two jobs in flight sit in different processes). */
-  async function start(env: Record<string, string> = {}): Promise<AppProcess> {
-    app = spawnCompiledApp('worker-cti', {
-      REDIS_URL: TEST_REDIS_URL,
-      KEY_PREFIX: prefix,
-      DATA_DIR: dataDir,
-      WORKER_PROCESSES: '2',
-      WORKER_CONCURRENCY: '1',
-      METRICS_PORT: String(METRICS_PORT),
-      LOG_LEVEL: 'info',
-      ...env,
-    });
+  async function start(env: Record<string, string> = {}, options: SpawnOptions = {}): Promise<AppProcess> {
+    app = spawnCompiledApp(
+      'worker-cti',
+      {
+        REDIS_URL: TEST_REDIS_URL,
+        KEY_PREFIX: prefix,
+        DATA_DIR: dataDir,
+        WORKER_PROCESSES: '2',
+        WORKER_CONCURRENCY: '1',
+        METRICS_PORT: String(METRICS_PORT),
+        LOG_LEVEL: 'info',
+        ...env,
+      },
+      [],
+      [],
+      options,
+    );
     await until(() => workerPids(app as AppProcess).length === 2, 60_000, 'two worker processes started');
     return app;
   }
@@ -127,6 +133,29 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
     expect(drained.sort()).toEqual([primary.child.pid, ...children].sort());
     const pids = await Promise.all(jobs.map(async (job) => ((await finished(job)).returnvalue as PingResult).pid));
     expect(pids.sort()).toEqual([...children].sort());
+  });
+
+  it('drains both processes when SIGTERM reaches the whole process group, twice', async () => {
+    const primary = await start({}, { detached: true });
+    const jobs = await Promise.all([1, 2].map(() => producer.enqueue('cti', 'system.ping', { tenant, sleepMs: 1500 })));
+    await until(async () => (await queue.getJobCounts('active')).active === 2, 20_000, 'both jobs active');
+
+    // systemd's default KillMode, supervisord's stopasgroup, `tini -g` and Ctrl-C signal the group: each child gets
+    // the group's SIGTERM and the primary's own, and here a second group SIGTERM mid-drain on top.
+    const group = -(primary.child.pid as number);
+    process.kill(group, 'SIGTERM');
+    await until(() => primary.lines.filter((line) => line.msg === 'shutting down').length === 3, 10_000, 'three drains');
+    process.kill(group, 'SIGTERM');
+    expect(await primary.exited).toBe(0);
+    const children = workerPids(primary);
+    const pids = await Promise.all(jobs.map(async (job) => ((await finished(job)).returnvalue as PingResult).pid));
+    expect(pids.sort()).toEqual([...children].sort());
+    expect(primary.lines.filter((line) => line.msg === 'worker process exited, restarting')).toEqual([]);
+    // Every process got a repeat mid-drain and said so once.
+    const ignored = primary.lines
+      .filter((line) => line.msg === 'shutdown already under way, signal ignored')
+      .map((line) => Number(line.pid));
+    expect(ignored.sort()).toEqual([primary.child.pid, ...children].sort());
   });
 
   it('exits 0 on SIGTERM while its processes are still starting (nothing was taken yet)', async () => {

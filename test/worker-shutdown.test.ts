@@ -52,6 +52,27 @@ describe('worker shutdown on SIGTERM', () => {
     expect(worker.lines.filter((l) => l.msg === 'job failed')).toEqual([]);
   });
 
+  it('keeps draining when SIGTERM comes twice (to its process group, then again)', async () => {
+    const worker = spawnApp(
+      'apps/worker-cti/src/main.ts',
+      { REDIS_URL: TEST_REDIS_URL, KEY_PREFIX: prefix, SHUTDOWN_TIMEOUT_MS: '10000', LOG_LEVEL: 'info' },
+      [],
+      { detached: true },
+    );
+    await worker.waitForLog('worker started');
+    const queue = producer.queue('cti');
+    const job = await producer.enqueue('cti', 'system.ping', { tenant, sleepMs: 1500 });
+    while ((await activeCount(queue)) < 1) await new Promise((r) => setTimeout(r, 20));
+    // As systemd's KillMode=control-group or a terminal's Ctrl-C do, then an impatient second one mid-drain.
+    process.kill(-(worker.child.pid as number), 'SIGTERM');
+    await worker.waitForLog('shutting down');
+    process.kill(-(worker.child.pid as number), 'SIGTERM');
+
+    expect(await worker.exited).toBe(0);
+    expect(await queue.getJobState(job.id as string)).toBe('completed');
+    expect(worker.lines.filter((l) => l.msg === 'shutdown already under way, signal ignored')).toHaveLength(1);
+  });
+
   it('exits at the deadline when a job outlives it, leaving the job in Redis for another worker', async () => {
     const worker = spawnApp('apps/worker-cti/src/main.ts', {
       REDIS_URL: TEST_REDIS_URL,

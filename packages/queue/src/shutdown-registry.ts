@@ -58,12 +58,24 @@ export class ShutdownRegistry {
     return { clean: !timedOut && failedSteps.length === 0, failedSteps, timedOut };
   }
 
-  /** SIGTERM/SIGINT run the shutdown, then exit (0 when clean, 1 otherwise). */
+  /**
+   * SIGTERM/SIGINT run the shutdown, then exit (0 when clean, 1 otherwise). A repeated signal during the shutdown is
+   * logged once and ignored; the deadline still bounds it.
+   */
   installSignalHandlers(exit: (code: number) => void = (code) => process.exit(code)): void {
+    let repeated = false;
+    // Kept installed (not `once`): a signal to the process group (systemd's default KillMode, supervisord's
+    // stopasgroup, `tini -g`, Ctrl-C) reaches a cluster's worker process twice, the group's and the primary's, and
+    // without a handler the second would kill it mid-drain, its jobs in flight cut off.
     const onSignal = (signal: NodeJS.Signals) => {
+      if (this.running) {
+        if (!repeated) this.logger.warn({ signal }, 'shutdown already under way, signal ignored');
+        repeated = true;
+        return;
+      }
       this.run(signal).then((outcome) => exit(outcome.clean ? 0 : 1));
     };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   }
 }

@@ -31,6 +31,8 @@ interface Slot {
   reporting: boolean;
   /** Its Redis connection is ready. */
   ready: boolean;
+  /** It has reported a ready Redis connection at least once: loaded, its shutdown registry installed. */
+  loaded: boolean;
   restarts: number;
   startedAt: number;
   timer: NodeJS.Timeout | undefined;
@@ -50,6 +52,7 @@ export async function runWorkerPrimary(config: Config, logger: Logger): Promise<
     worker: undefined,
     reporting: false,
     ready: false,
+    loaded: false,
     restarts: 0,
     startedAt: 0,
     timer: undefined,
@@ -79,11 +82,12 @@ export async function runWorkerPrimary(config: Config, logger: Logger): Promise<
 
   const fork = (slot: Slot) => {
     const worker = cluster.fork();
-    Object.assign(slot, { worker, reporting: false, ready: false, startedAt: Date.now(), timer: undefined });
+    Object.assign(slot, { worker, reporting: false, ready: false, loaded: false, startedAt: Date.now(), timer: undefined });
     worker.on('message', (message: { type?: string; ready?: boolean }) => {
       if (message?.type !== HEALTH || slot.worker !== worker) return;
       slot.reporting = true;
       slot.ready = message.ready === true;
+      slot.loaded ||= slot.ready;
     });
     worker.on('exit', (code, signal) => {
       if (slot.worker === worker) Object.assign(slot, { worker: undefined, reporting: false, ready: false });
@@ -97,9 +101,11 @@ export async function runWorkerPrimary(config: Config, logger: Logger): Promise<
   };
   shutdown.add('worker processes', async () => {
     stopping = true;
-    const codes = await Promise.all(slots.map(stopSlot));
-    // Ended by the signal itself = still loading, before its shutdown registry (installed before any job is taken).
-    if (codes.some((code) => code !== 0 && code !== 'SIGTERM')) throw new Error(`worker processes exited with ${codes.join(', ')}`);
+    const exits = await Promise.all(slots.map(async (slot) => ({ loading: !slot.loaded, code: await stopSlot(slot) })));
+    // Ended by the signal itself is clean only for a process still loading (no shutdown registry yet, no job taken);
+    // a loaded one drains on SIGTERM, so dying of it means its jobs in flight were cut off.
+    const clean = ({ loading, code }: (typeof exits)[number]) => code === 0 || (loading && code === 'SIGTERM');
+    if (!exits.every(clean)) throw new Error(`worker processes exited with ${exits.map((exit) => exit.code).join(', ')}`);
   });
   for (const slot of slots) fork(slot);
   logger.info({ processes: slots.length, metricsPort: metrics.port }, 'worker processes started');

@@ -14,9 +14,15 @@ export interface AppProcess {
   exited: Promise<number | string>;
 }
 
+/** How a test process is started beside its command line. */
+export interface SpawnOptions {
+  /** Leader of its own process group (pgid = pid), so a test can signal the group as systemd or a terminal does. */
+  detached?: boolean;
+}
+
 /** Starts an entry file (relative to the repo root) with `node --import tsx`, as the fleet does in development. */
-export function spawnApp(entry: string, env: Record<string, string>, args: string[] = []): AppProcess {
-  return spawnNode(['--import', 'tsx', entry, ...args], env);
+export function spawnApp(entry: string, env: Record<string, string>, args: string[] = [], options: SpawnOptions = {}): AppProcess {
+  return spawnNode(['--import', 'tsx', entry, ...args], env, options);
 }
 
 /** Builds the apps when a source changed since the last build (`npm run build`), as `npm start` does. */
@@ -33,13 +39,15 @@ export function spawnCompiledApp(
   env: Record<string, string>,
   args: string[] = [],
   nodeFlags: readonly string[] = [],
+  options: SpawnOptions = {},
 ): AppProcess {
-  return spawnNode([...nodeFlags, '--enable-source-maps', `apps/${app}/dist/main.js`, ...args], env);
+  return spawnNode([...nodeFlags, '--enable-source-maps', `apps/${app}/dist/main.js`, ...args], env, options);
 }
 
-function spawnNode(nodeArgs: string[], env: Record<string, string>): AppProcess {
+function spawnNode(nodeArgs: string[], env: Record<string, string>, options: SpawnOptions): AppProcess {
   const child = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
+    detached: options.detached ?? false,
     // Tests start several workers at once: no metrics port unless a test asks for one (METRICS_PORT in env).
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
