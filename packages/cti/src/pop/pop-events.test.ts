@@ -44,7 +44,9 @@ describe('pop events', () => {
   it('a "ringing" and a caller card that arrive after the end publish nothing and leave nothing to replay', async () => {
     const call = { callId: 'late-1', ramal: '4101', numero: '1140041234', normalizado: null, recebidoEm: new Date().toISOString() };
     const types = await published('4101', async () => {
-      expect(await publishPop(redis, prefix, empresaId, { type: 'ended', ...call, encerradoEm: new Date().toISOString() }, 60000)).toBeGreaterThan(0);
+      expect(
+        await publishPop(redis, prefix, empresaId, { type: 'ended', ...call, encerradoEm: new Date().toISOString() }, 60000),
+      ).toBeGreaterThan(0);
       expect(await publishPop(redis, prefix, empresaId, { type: 'ringing', ...call }, 60000)).toBe(0);
       expect(await publishPop(redis, prefix, empresaId, { type: 'caller', ...call, matches: [] }, 60000)).toBe(0);
     });
