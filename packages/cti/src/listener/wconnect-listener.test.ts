@@ -4,6 +4,7 @@ import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Redis } from 'ioredis';
+import { catchUpPhoneIndex } from '../phone/phone-index';
 import { publishPop } from '../pop/pop-events';
 import { PopHub } from '../pop/pop-hub';
 import { saveCtiSettings } from '../settings/cti-settings.repository';
@@ -37,6 +38,8 @@ describe('WConnect listener without a worker', () => {
         { empresa_id: outra, nome: 'Conta Outra', celular: '11987654321' },
       ])
       .execute();
+    // worker-cti's sweep would index them; the listener itself never catches up.
+    await catchUpPhoneIndex(database.db);
     redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
     await waitUntilReady(redis);
     producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
@@ -120,5 +123,14 @@ describe('WConnect listener without a worker', () => {
       await publishPop(redis, prefix, acme, { type: 'ended', ...call, encerradoEm: new Date().toISOString() }, 60000);
     });
     expect(pops.map((p) => p.type)).toEqual(['caller', 'ended']);
+  });
+
+  it('while writes are noted and not yet indexed, the listener rings and leaves the card and the catch-up to the worker', async () => {
+    await database.db.insertInto('contas').values({ empresa_id: acme, nome: 'Importada', celular: '(21) 99876-5432' }).execute();
+    // "caller" never comes here: the 5 s wait is the listener's whole chance to publish one.
+    const pops = await popsOf('3504', 'caller', () => listener.accept(start('3504', '21998765432')));
+    expect(pops.map((p) => p.type)).toEqual(['ringing']);
+    const notes = await database.db.selectFrom('cti_telefones_pendentes').select('id').where('empresa_id', '=', acme).execute();
+    expect(notes).not.toHaveLength(0);
   });
 });

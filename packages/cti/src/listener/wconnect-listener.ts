@@ -4,7 +4,7 @@ import type { Database } from '@integrador/store';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
-import { findCallers } from '../phone/phone-index';
+import { findCallersIfIndexed } from '../phone/phone-index';
 import { publishPop } from '../pop/pop-events';
 import { type CtiSettings, findCtiSettingsByHostLabel, findCtiSettingsByToken } from '../settings/cti-settings.repository';
 import { SettingsCache } from '../settings/settings-cache';
@@ -50,8 +50,11 @@ export type ListenerOutcome =
   | { status: 200; eventId: string; repeated: boolean };
 
 const LIMITS = { ramal: 20, telefone: 40, url_audio: 1000 } as const;
-/** At most this many caller lookups in flight per process: below the database pool (10 by default). */
-const MAX_LOOKUPS = 6;
+/**
+ * At most this many caller lookups in flight per process. A lookup holds one connection at a time (its queries run
+ * one after the other), so this caps the lookups' share of the ingress pool (10 by default) at under a third.
+ */
+const MAX_LOOKUPS = 3;
 
 function param(params: Record<string, unknown>, name: string): string {
   const value = params[name];
@@ -152,7 +155,7 @@ export class WConnectListener {
   /**
    * "Ringing from <number>" at once, then the caller card after the lookup (indexed queries, bound to the tenant the
    * listener URL named). Not awaited by the answer; if it fails or this process dies, the worker pops the card (a card
-   * the call already shows is never published twice, pop-events.ts).
+   * the call already shows is never published twice, and none is published once the call ended: pop-events.ts).
    */
   private async popCall(
     empresaId: number,
@@ -163,7 +166,7 @@ export class WConnectListener {
     const normalizado = phone.kind === 'nacional' ? phone.e164 : phone.digits || null;
     const ring = () => publishPop(redis, prefix, empresaId, { type: 'ringing', ...call, normalizado }, callTimeoutMs);
     const searchable = phone.kind === 'nacional' || phone.kind === 'local';
-    // Lookups in flight are capped below the pool: a burst must never starve the listener's own reads (tenant
+    // Lookups in flight are capped well below the pool: a burst must never starve the listener's own reads (tenant
     // settings) of connections. Past the cap the call still rings from here, and the worker pops its card.
     if (searchable && this.lookups >= MAX_LOOKUPS) {
       await ring();
@@ -171,8 +174,10 @@ export class WConnectListener {
     }
     if (searchable) this.lookups++;
     try {
-      // The lookup runs meanwhile; awaited after "ringing" so the card is never published before it.
-      const [matches] = await Promise.all([searchable ? findCallers(db, empresaId, phone) : Promise.resolve([]), ring()]);
+      // The lookup runs meanwhile; awaited after "ringing" so the card is never published before it. Undefined: the
+      // index is behind noted writes (a bulk import, say); the worker catches it up and pops the card, not the ingress.
+      const [matches] = await Promise.all([searchable ? findCallersIfIndexed(db, empresaId, phone) : Promise.resolve([]), ring()]);
+      if (matches === undefined) return;
       await publishPop(redis, prefix, empresaId, { type: 'caller', ...call, normalizado, matches }, callTimeoutMs);
     } finally {
       if (searchable) this.lookups--;

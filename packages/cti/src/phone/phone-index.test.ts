@@ -2,7 +2,7 @@ import { createEmpresa } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
 import { normalizePhone } from './normalize-phone';
-import { findCallers, rebuildPhoneIndex } from './phone-index';
+import { findCallers, findCallersIfIndexed, rebuildPhoneIndex } from './phone-index';
 
 /** One mobile, as PBXs send it and people type it (seed 002 says "DDD + número"; the field says otherwise). */
 const MOBILE_FORMS = [
@@ -81,6 +81,18 @@ describe.each(ALL_DIALECTS)('CTI phone index on %s', (dialect) => {
 
     await sql`DELETE FROM contatos WHERE nome = ${'Maria'}`.execute(database.db);
     expect(await findCallers(database.db, empresaId, normalizePhone('4732100123'))).toEqual([]);
+  });
+
+  it('the ingress’s lookup never catches up: it answers nothing while writes are noted, and the same after the worker’s', async () => {
+    await sql`INSERT INTO contatos (empresa_id, nome, celular) VALUES (${empresaId}, ${'Joana'}, ${'(48) 3222-1111'})`.execute(database.db);
+    const pending = () => database.db.selectFrom('cti_telefones_pendentes').select('id').where('empresa_id', '=', empresaId).execute();
+    expect(await findCallersIfIndexed(database.db, empresaId, normalizePhone('4832221111'))).toBeUndefined();
+    expect(await pending()).not.toHaveLength(0);
+    expect((await findCallers(database.db, empresaId, normalizePhone('4832221111'))).map((m) => m.nome)).toEqual(['Joana']);
+    expect(await pending()).toHaveLength(0);
+    expect((await findCallersIfIndexed(database.db, empresaId, normalizePhone('4832221111')))?.map((m) => m.nome)).toEqual(['Joana']);
+    await sql`DELETE FROM contatos WHERE nome = ${'Joana'}`.execute(database.db);
+    expect(await findCallers(database.db, empresaId, normalizePhone('4832221111'))).toEqual([]);
   });
 
   it('rebuilds the index of one empresa from scratch', async () => {

@@ -52,8 +52,8 @@ async function reindexRecords(db: Kysely<Database>, tabela: PhoneTable, ids: num
 
 /**
  * Re-normalises the contas / contatos rows the triggers noted since the last pass (all tenants, or one) and returns
- * how many notes it consumed. Runs before every lookup (usually one indexed query that finds nothing) and in worker-cti's
- * periodic sweep, so the index follows every write, the hub's or anyone else's.
+ * how many notes it consumed. Runs in worker-cti: before a lookup that finds notes of its empresa, and in the periodic
+ * sweep, so the index follows every write, the hub's or anyone else's.
  */
 export async function catchUpPhoneIndex(db: Kysely<Database>, empresaId?: number, batch = 1000): Promise<number> {
   let consumed = 0;
@@ -120,21 +120,39 @@ async function matchingRecords(db: Kysely<Database>, empresaId: number, phone: N
     .execute();
 }
 
+const searchable = (phone: NormalizedPhone): phone is NormalizedPhone & { key8: string } =>
+  phone.kind === 'nacional' || phone.kind === 'local';
+
 /**
  * Every conta and contato of the empresa whose phone matches, ranked: DDD + last 8 before last 8 only, contas before
  * contatos, then by id. Indexed lookups only (never a scan of contas), never missing a write noted before the call.
  */
 export async function findCallers(db: Kysely<Database>, empresaId: number, phone: NormalizedPhone, limit = 20): Promise<CallerMatch[]> {
-  if (phone.kind !== 'nacional' && phone.kind !== 'local') return [];
-  // The look for noted writes runs beside the lookup (one round trip, not two); only when there are some is the
-  // index caught up and the lookup run again, so a committed write is never missed.
-  const [pending, first] = await Promise.all([hasPendingNotes(db, empresaId), matchingRecords(db, empresaId, phone)]);
-  let found = first;
-  if (pending) {
-    await catchUpPhoneIndex(db, empresaId);
-    found = await matchingRecords(db, empresaId, phone);
-  }
-  const rows = found as unknown as Record<string, unknown>[];
+  if (!searchable(phone)) return [];
+  // Notes first, then the match, one after the other: a write committed before the call is then either still noted
+  // (and indexed here) or already indexed (a catch-up commits the index rows with the deletion of their notes).
+  if (await hasPendingNotes(db, empresaId)) await catchUpPhoneIndex(db, empresaId);
+  return ranked(await matchingRecords(db, empresaId, phone), phone, limit);
+}
+
+/**
+ * The same lookup for the ingress, which never catches the index up (a bulk import would run inside it): undefined
+ * while writes of the empresa are noted and not yet indexed — the worker, which catches up, pops the card then.
+ */
+export async function findCallersIfIndexed(
+  db: Kysely<Database>,
+  empresaId: number,
+  phone: NormalizedPhone,
+  limit = 20,
+): Promise<CallerMatch[] | undefined> {
+  if (!searchable(phone)) return [];
+  if (await hasPendingNotes(db, empresaId)) return undefined;
+  return ranked(await matchingRecords(db, empresaId, phone), phone, limit);
+}
+
+/** The matching index entries as caller matches: records deleted since dropped, one match per record, ranked. */
+function ranked(found: unknown[], phone: NormalizedPhone, limit: number): CallerMatch[] {
+  const rows = found as Record<string, unknown>[];
   const matches: CallerMatch[] = [];
   const seen = new Set<string>();
   for (const row of rows) {

@@ -25,9 +25,12 @@ export type PopEventInput = Unnumbered<PopEvent>;
  * Numbers the event, keeps the ramal's active-call state for replay and publishes it, atomically. ARGV[4]: 'first'
  * keeps the state only if the call has none yet (a late "ringing" must not hide the caller card), 'once' publishes a
  * caller card only if the call does not show one yet (the listener and the worker both pop it: whichever comes first
- * wins, the other publishes nothing; returns 0), 'drop' removes the state (the call ended).
+ * wins, the other publishes nothing; returns 0), 'drop' removes the state (the call ended) and leaves an "ended"
+ * marker (KEYS[3]) for ARGV[5] ms: the listener's lookup or the worker may finish after the end, and a 'first' or
+ * 'once' arriving then publishes nothing (returns 0) instead of putting the call back on every page.
  */
 const PUBLISH_SCRIPT = `
+if ARGV[4] ~= 'drop' and redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
 if ARGV[4] == 'once' then
   local current = redis.call('HGET', KEYS[2], ARGV[2])
   if current and cjson.decode(current).type == 'caller' then return 0 end
@@ -40,14 +43,15 @@ elseif ARGV[4] == 'once' then
   redis.call('HSET', KEYS[2], ARGV[2], msg)
 else
   redis.call('HDEL', KEYS[2], ARGV[2])
+  redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])
 end
 if ARGV[4] ~= 'drop' then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end
 redis.call('PUBLISH', ARGV[1], msg)
 return id`;
 
 /**
- * Publishes a pop event to every subscriber of the ramal on every ingress process; returns its id, or 0 for a caller
- * card the call already shows (not published again).
+ * Publishes a pop event to every subscriber of the ramal on every ingress process; returns its id, or 0 when nothing
+ * was published (a caller card the call already shows, or a "ringing" / caller card of a call that already ended).
  */
 export async function publishPop(
   redis: Redis,
@@ -60,9 +64,10 @@ export async function publishPop(
   const mode = event.type === 'ringing' ? 'first' : event.type === 'caller' ? 'once' : 'drop';
   const result = await redis.eval(
     PUBLISH_SCRIPT,
-    2,
+    3,
     keys.sequence(empresaId, event.ramal),
     keys.active(empresaId, event.ramal),
+    keys.ended(empresaId, event.ramal, event.callId),
     keys.channel(empresaId, event.ramal),
     event.callId,
     JSON.stringify(event),

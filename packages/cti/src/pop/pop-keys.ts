@@ -6,6 +6,8 @@ export const popKeys = (prefix: string) => ({
   sequence: (empresaId: number, ramal: string) => `${prefix}:cti:seq:${empresaId}:${ramal}`,
   /** callId → latest pop event of the calls still ringing or in progress at one ramal (replayed on connect). */
   active: (empresaId: number, ramal: string) => `${prefix}:cti:active:${empresaId}:${ramal}`,
+  /** Marker of a call that ended at one ramal: a late "ringing" or caller card for it publishes nothing. */
+  ended: (empresaId: number, ramal: string, callId: string) => `${prefix}:cti:ended:${empresaId}:${ramal}:${callId}`,
   /** A pop subscription token (by its SHA-256) → its empresa and ramal. */
   token: (tokenHash: string) => `${prefix}:cti:pop-token:${tokenHash}`,
 });

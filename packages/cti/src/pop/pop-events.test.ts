@@ -1,0 +1,77 @@
+import { createRedis, waitUntilReady } from '@integrador/queue';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import type { Redis } from 'ioredis';
+import { activePops, publishPop } from './pop-events';
+import { popKeys } from './pop-keys';
+
+/** The pop script against real Redis: what a page is sent and what it replays when it connects. */
+describe('pop events', () => {
+  const empresaId = 1;
+  let redis: Redis;
+  let subscriber: Redis;
+  let prefix: string;
+
+  beforeAll(async () => {
+    prefix = testPrefix();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+    subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  });
+
+  afterAll(async () => {
+    subscriber.disconnect();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+  });
+
+  /** The types of the events published on the ramal's channel while `run` runs. */
+  async function published(ramal: string, run: () => Promise<void>): Promise<string[]> {
+    const channel = popKeys(prefix).channel(empresaId, ramal);
+    const seen: string[] = [];
+    const onMessage = (from: string, message: string) => {
+      if (from === channel) seen.push((JSON.parse(message) as { type: string }).type);
+    };
+    subscriber.on('message', onMessage);
+    await subscriber.subscribe(channel);
+    await run();
+    // A PING on the subscriber's connection returns after every message published before it was delivered.
+    await subscriber.ping();
+    await subscriber.unsubscribe(channel);
+    subscriber.off('message', onMessage);
+    return seen;
+  }
+
+  it('a "ringing" and a caller card that arrive after the end publish nothing and leave nothing to replay', async () => {
+    const call = { callId: 'late-1', ramal: '4101', numero: '1140041234', normalizado: null, recebidoEm: new Date().toISOString() };
+    const types = await published('4101', async () => {
+      expect(
+        await publishPop(redis, prefix, empresaId, { type: 'ended', ...call, encerradoEm: new Date().toISOString() }, 60000),
+      ).toBeGreaterThan(0);
+      expect(await publishPop(redis, prefix, empresaId, { type: 'ringing', ...call }, 60000)).toBe(0);
+      expect(await publishPop(redis, prefix, empresaId, { type: 'caller', ...call, matches: [] }, 60000)).toBe(0);
+    });
+    expect(types).toEqual(['ended']);
+    expect(await activePops(redis, prefix, empresaId, '4101')).toEqual([]);
+  });
+
+  it('the end of one call does not silence another call at the same ramal', async () => {
+    const ended = { callId: 'late-2', ramal: '4102', numero: '1140041234', normalizado: null, recebidoEm: new Date().toISOString() };
+    const next = { ...ended, callId: 'late-3' };
+    const types = await published('4102', async () => {
+      await publishPop(redis, prefix, empresaId, { type: 'ended', ...ended, encerradoEm: new Date().toISOString() }, 60000);
+      expect(await publishPop(redis, prefix, empresaId, { type: 'ringing', ...next }, 60000)).toBeGreaterThan(0);
+      expect(await publishPop(redis, prefix, empresaId, { type: 'caller', ...next, matches: [] }, 60000)).toBeGreaterThan(0);
+    });
+    expect(types).toEqual(['ended', 'ringing', 'caller']);
+    const replay = (await activePops(redis, prefix, empresaId, '4102')).map((text) => JSON.parse(text) as { callId: string; type: string });
+    expect(replay).toEqual([expect.objectContaining({ callId: 'late-3', type: 'caller' })]);
+  });
+
+  it('the end marker lasts as long as a call could stay active (the call timeout)', async () => {
+    const call = { callId: 'late-4', ramal: '4103', numero: '1140041234' };
+    await publishPop(redis, prefix, empresaId, { type: 'ended', ...call, encerradoEm: new Date().toISOString() }, 60000);
+    const ttl = await redis.pttl(popKeys(prefix).ended(empresaId, '4103', 'late-4'));
+    expect(ttl).toBeGreaterThan(50000);
+    expect(ttl).toBeLessThanOrEqual(60000);
+  });
+});
