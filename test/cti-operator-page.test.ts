@@ -3,29 +3,18 @@ import { saveCtiSettings } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
 import { createRedis, pingProcessor, type QueueHandlers, startQueueWorker, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
+import { launchBrowser } from '@integrador/test-support/browser';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createCallEventProcessor } from '../apps/worker-cti/src/processors/call-event.processor';
 import { createClickToCallProcessor } from '../apps/worker-cti/src/processors/click-to-call.processor';
 import { pbxCall } from './fixtures/pbx-simulator';
 import { startTestIngress, type TestIngress } from './support/test-ingress';
 
-/** Debian's chromium (.ci/run installs it); never a downloaded browser. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const logger = createLogger({ name: 'test', level: 'silent' });
 
 describe('CTI operator page in headless Chromium', () => {
@@ -64,7 +53,7 @@ describe('CTI operator page in headless Chromium', () => {
     ({ app } = ingress);
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchBrowser();
   });
 
   afterAll(async () => {

@@ -1,11 +1,11 @@
-import net from 'node:net';
+import type net from 'node:net';
 import { issueListenerToken, saveCtiSettings } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { freePort, TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
 import { type PbxStub, pbxCall, startPbxStub } from './fixtures/pbx-simulator';
 import { openSse, type SseClient } from './fixtures/sse-client';
@@ -18,15 +18,6 @@ const END = '/wconnect/WConnect_WSDL_FinalizaLigacao.php';
 /** Short, so "sem fim recebido" shows within a test; long enough for the other calls to end first. */
 const CALL_TIMEOUT_MS = 6000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('CTI end to end: PBX simulator → ingress → worker-cti → call log and screen pop (SSE)', () => {
   let database: TestDatabase;

@@ -1,20 +1,10 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { QUEUE_NAMES } from '@integrador/jobs';
 import { createDatabase, createEmpresa, issueApiKey } from '@integrador/store';
 import { buildApps, spawnCompiledApp } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { deletePrefix, freePort, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 
 describe('all-in-one fleet (npm start)', () => {
   // The compiled fleet, as npm start runs it; it starts its apps compiled as well.

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConnectionsFile } from '@integrador/connections';
@@ -8,7 +7,7 @@ import type { JobProducer } from '@integrador/queue';
 import { issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { freePort, TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from '../fixtures/senior-g5';
 import { CONTA, seedSetWsContas } from '../fixtures/set-ws-contas';
@@ -131,15 +130,3 @@ describe('the SET receptor (Senior G5) down for a long stretch, then back', () =
     expect(execucoes.filter((e) => e.status === 'concluido')).toHaveLength(CONTAS);
   }, 400_000);
 });
-
-/** A loopback port free right now, for the double to listen on twice (before and after its outage). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
+import { freePort } from './redis-server';
 
 /** A throw-away PostgreSQL cluster the test may stop, restart and cut connections of (never the machine's server). */
 export interface PrivatePostgres {
@@ -26,17 +26,6 @@ function binDir(): string {
   const found = versions.map((v) => path.join(root, v, 'bin')).find((dir) => fs.existsSync(path.join(dir, 'initdb')));
   if (!found) throw new Error('initdb not found under /usr/lib/postgresql/*/bin: install the postgresql package');
   return found;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /** initdb + pg_ctl as the postgres user (PostgreSQL refuses to run as root) on a free port under /tmp. */
