@@ -1,7 +1,8 @@
 import { type Browser, chromium } from 'playwright-core';
+import { testEnv } from './test-env';
 
 /** Debian's chromium (installed by .ci/run), never a downloaded browser. */
-export const CHROMIUM_PATH = process.env.TEST_CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_PATH = testEnv().chromiumPath;
 
 const ARGS = [
   '--headless',

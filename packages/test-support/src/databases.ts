@@ -5,11 +5,12 @@ import path from 'node:path';
 import { type CrmDatabase, createDatabase, type DialectName, migrateToLatest } from '@integrador/store';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
 import { Client as PgClient } from 'pg';
+import { testEnv } from './test-env';
 
 /** Server URLs the test suite uses; the machine's services by default, overridable for other set-ups. */
 export const TEST_SERVERS = {
-  postgres: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-  mysql: process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
+  postgres: testEnv().postgresUrl,
+  mysql: testEnv().mysqlUrl,
 } as const;
 
 export const ALL_DIALECTS: DialectName[] = ['sqlite', 'postgres', 'mysql'];

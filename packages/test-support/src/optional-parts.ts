@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { testEnv } from './test-env';
 
 // Suites that need a part a fresh machine lacks (Firebird, an ODBC driver, SQL Server, Oracle, promtool) skip it with one visible
 // line saying what is missing and how to enable it. REQUIRE_OPTIONAL=firebird,odbc (set by .ci/run, which installs
@@ -11,19 +12,20 @@ export type OptionalPart = 'firebird' | 'odbc' | 'mssql' | 'oracle' | 'promtool'
 const PARTS: readonly OptionalPart[] = ['firebird', 'odbc', 'mssql', 'oracle', 'promtool'];
 
 /** Debian's psqlODBC (odbc-postgresql) as odbcinst.ini names it; TEST_ODBC_DRIVER overrides. */
-export const TEST_ODBC_DRIVER = process.env.TEST_ODBC_DRIVER ?? 'PostgreSQL Unicode';
+export const TEST_ODBC_DRIVER = testEnv().odbcDriver;
 
 export const FIREBIRD_SERVER = {
-  host: process.env.TEST_FIREBIRD_HOST ?? '127.0.0.1',
-  port: Number(process.env.TEST_FIREBIRD_PORT ?? 3050),
-  user: process.env.TEST_FIREBIRD_USER ?? 'SYSDBA',
+  host: testEnv().firebird.host,
+  port: testEnv().firebird.port,
+  user: testEnv().firebird.user,
 } as const;
 
 const SYSDBA_PASSWORD_FILE = '/etc/firebird/3.0/SYSDBA.password';
 
 /** The SYSDBA password: TEST_FIREBIRD_PASSWORD, else Debian's /etc/firebird/3.0/SYSDBA.password. */
 export function firebirdPassword(): string {
-  if (process.env.TEST_FIREBIRD_PASSWORD) return process.env.TEST_FIREBIRD_PASSWORD;
+  const configured = testEnv().firebird.password;
+  if (configured) return configured;
   const text = fs.readFileSync(SYSDBA_PASSWORD_FILE, 'utf8');
   const match = /^ISC_PASSWORD="?([^"\n]*)"?$/m.exec(text);
   if (!match?.[1]) throw new Error(`no ISC_PASSWORD in ${SYSDBA_PASSWORD_FILE}: set TEST_FIREBIRD_PASSWORD`);
@@ -38,7 +40,7 @@ function listening(host: string, port: number): boolean {
 
 function firebirdMissing(): string | undefined {
   const { host, port } = FIREBIRD_SERVER;
-  if (!process.env.TEST_FIREBIRD_PASSWORD && !fs.existsSync(SYSDBA_PASSWORD_FILE)) {
+  if (!testEnv().firebird.password && !fs.existsSync(SYSDBA_PASSWORD_FILE)) {
     return `no Firebird server (no ${SYSDBA_PASSWORD_FILE}, no TEST_FIREBIRD_PASSWORD)`;
   }
   if (!listening(host, port)) return `no Firebird server on ${host}:${port}`;
@@ -71,17 +73,17 @@ const PROBES: Record<OptionalPart, { missing(): string | undefined; enable: stri
     enable: 'apt-get install -y --no-install-recommends prometheus',
   },
   mssql: {
-    missing: () => (process.env.MSSQL_URL ? undefined : 'MSSQL_URL is not set'),
+    missing: () => (testEnv().mssqlUrl ? undefined : 'MSSQL_URL is not set'),
     enable: 'set MSSQL_URL to a SQL Server (infra/compose.yaml starts one)',
   },
   oracle: {
-    missing: () => (process.env.ORACLE_URL ? undefined : 'ORACLE_URL is not set'),
+    missing: () => (testEnv().oracleUrl ? undefined : 'ORACLE_URL is not set'),
     enable: 'set ORACLE_URL to an Oracle database (infra/compose.yaml starts one)',
   },
 };
 
 /** The parts REQUIRE_OPTIONAL lists (comma separated); an unknown name is an error, not a silent no-op. */
-export function requiredParts(value = process.env.REQUIRE_OPTIONAL ?? ''): OptionalPart[] {
+export function requiredParts(value = testEnv().requireOptional): OptionalPart[] {
   const names = value
     .split(',')
     .map((name) => name.trim())

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
+import { testEnv } from './test-env';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 
@@ -49,7 +50,7 @@ function spawnNode(nodeArgs: string[], env: Record<string, string>, options: Spa
     cwd: ROOT,
     detached: options.detached ?? false,
     // Tests start several workers at once: no metrics port unless a test asks for one (METRICS_PORT in env).
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', METRICS_PORT: '0', ...env },
+    env: { ...testEnv().inherited, METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Record<string, unknown>[] = [];

@@ -5,9 +5,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { testEnv } from './test-env';
 
 /** The machine's Redis, shared by most tests (each test uses its own key prefix). */
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const TEST_REDIS_URL = testEnv().redisUrl;
 
 /** A unique, Cluster-safe key prefix for one test, e.g. "{t-3f2a9c}". */
 export function testPrefix(): string {
