@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Logger } from '@integrador/logging';
+import { RestartBackoff } from '@integrador/runtime/restart-backoff';
 
 /** One deployable the all-in-one fleet runs as a child process. */
 export interface AppSpec {
@@ -29,7 +30,7 @@ export function launchArgs(spec: AppSpec, mode: LaunchMode): string[] {
 interface Running {
   spec: AppSpec;
   child: ChildProcess | undefined;
-  restarts: number;
+  backoff: RestartBackoff;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -56,7 +57,7 @@ export class Supervisor {
   start(specs: AppSpec[]): void {
     if (this.stopping) return;
     for (const spec of specs) {
-      const running: Running = { spec, child: undefined, restarts: 0, timer: undefined };
+      const running: Running = { spec, child: undefined, backoff: new RestartBackoff(this.options.maxBackoffMs), timer: undefined };
       this.apps.set(spec.name, running);
       this.launch(running);
     }
@@ -75,10 +76,7 @@ export class Supervisor {
     child.on('exit', (code, signal) => {
       running.child = undefined;
       if (this.stopping) return;
-      // An app that ran a while before dying starts over with a short backoff.
-      if (Date.now() - startedAt > 60000) running.restarts = 0;
-      const delay = Math.min(1000 * 2 ** running.restarts, this.options.maxBackoffMs ?? 30000);
-      running.restarts += 1;
+      const delay = running.backoff.next(Date.now() - startedAt);
       this.options.logger.error({ app: spec.name, code, signal, restartInMs: delay }, 'app exited, restarting');
       running.timer = setTimeout(() => this.launch(running), delay);
     });

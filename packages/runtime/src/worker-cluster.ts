@@ -6,6 +6,7 @@ import { ShutdownRegistry } from '@integrador/queue';
 import { AggregatorRegistry, type PrometheusContentType } from 'prom-client';
 import { type MetricsServer, startMetricsServer } from './metrics/metrics-server';
 import { registerProcessMetrics } from './metrics/process-metrics';
+import { RestartBackoff } from './restart-backoff';
 
 // Why node:cluster rather than child processes under a supervisor like the fleet's: cluster.fork starts the same
 // entry with the same node flags (tsx in development, the compiled bundle with source maps, worker-get's heap cap),
@@ -20,11 +21,6 @@ export function isClusterPrimary(config: Config): boolean {
   return cluster.isPrimary && config.workerProcesses > 1;
 }
 
-/** The delay before a process that died is started again: 1 s, doubling per restart, at most maxMs. */
-export function restartDelayMs(restarts: number, maxMs = 30_000): number {
-  return Math.min(1000 * 2 ** restarts, maxMs);
-}
-
 interface Slot {
   worker: Worker | undefined;
   /** It has its metrics listener installed (the primary's requests before that would be lost). */
@@ -33,14 +29,14 @@ interface Slot {
   ready: boolean;
   /** It has reported a ready Redis connection at least once: loaded, its shutdown registry installed. */
   loaded: boolean;
-  restarts: number;
+  backoff: RestartBackoff;
   startedAt: number;
   timer: NodeJS.Timeout | undefined;
 }
 
 /**
  * The primary of a worker app with WORKER_PROCESSES > 1: runs that many worker processes of the app, restarts one that
- * dies with a growing backoff (reset after a minute of running, as the fleet's supervisor does), serves /metrics (every
+ * dies with the fleet supervisor's growing backoff (RestartBackoff, reset after a minute of running), serves /metrics (every
  * process's, aggregated) and /healthz (200 while every process runs with its Redis ready) on METRICS_PORT, and on
  * SIGTERM/SIGINT sends SIGTERM to every process and exits once all have drained (0 if every one exited cleanly).
  */
@@ -53,7 +49,7 @@ export async function runWorkerPrimary(config: Config, logger: Logger): Promise<
     reporting: false,
     ready: false,
     loaded: false,
-    restarts: 0,
+    backoff: new RestartBackoff(),
     startedAt: 0,
     timer: undefined,
   }));
@@ -92,9 +88,7 @@ export async function runWorkerPrimary(config: Config, logger: Logger): Promise<
     worker.on('exit', (code, signal) => {
       if (slot.worker === worker) Object.assign(slot, { worker: undefined, reporting: false, ready: false });
       if (stopping) return;
-      if (Date.now() - slot.startedAt > 60_000) slot.restarts = 0;
-      const delay = restartDelayMs(slot.restarts);
-      slot.restarts += 1;
+      const delay = slot.backoff.next(Date.now() - slot.startedAt);
       logger.error({ pid: worker.process.pid, code, signal, restartInMs: delay }, 'worker process exited, restarting');
       slot.timer = setTimeout(() => fork(slot), delay);
     });
