@@ -15,7 +15,7 @@ import type { Redis } from 'ioredis';
 import { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisFullError } from './errors';
 import { addValidatedFlow } from './flows/flow-producer';
 import type { FlowNodeInput, FlowNodeRef } from './flows/flow-tree';
-import { FairPriorities } from './limits/fairness';
+import { FairPriorities, fairnessApplies } from './limits/fairness';
 import { withRedisDeadline } from './redis';
 import { RedisGuard } from './redis-guard';
 import { withRequestId } from './request-context';
@@ -136,7 +136,7 @@ export class JobProducer {
     await this.guard.ensureUsable();
     const sent = { add: false };
     const add = async () => {
-      if (this.fair) jobOptions.priority = await this.fair.next(queue, (payload as { tenant: TenantRef }).tenant, !options.jobId);
+      if (this.fair && fairnessApplies(queue)) jobOptions.priority = await this.fair.next(queue, (payload as { tenant: TenantRef }).tenant, !options.jobId);
       sent.add = true;
       return this.queue(queue).add(name, withRequestId(payload), jobOptions);
     };

@@ -16,7 +16,7 @@ export function ownedBy(job: Job, tenant: Tenant): boolean {
   return tenant.filialId === null || owner.filialId === tenant.filialId;
 }
 
-/** Every job the fleet enqueues carries a fairness priority, so BullMQ calls a queued job "prioritized": clients see "waiting". */
+/** Jobs of the fair queues carry a fairness priority, so BullMQ calls such a queued job "prioritized": clients see "waiting". */
 const publicState = (state: string) => (state === 'prioritized' ? 'waiting' : state);
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);

@@ -6,6 +6,18 @@ import { limitKeys } from './limit-keys';
 /** BullMQ's highest allowed priority number (lowest precedence). */
 export const MAX_PRIORITY = 2 ** 21 - 1;
 
+/**
+ * Queues whose jobs go in arrival order, without a fairness priority: every cti job carries its own jobId (one per PBX
+ * event or click-to-call), so none is ever counted and each would get priority 1 — a prioritized add that orders
+ * nothing, and costs the fairness read and BullMQ's prioritized set.
+ */
+const ARRIVAL_ORDER_QUEUES: ReadonlySet<string> = new Set(['cti']);
+
+/** Whether jobs of `queue` get a fairness priority (FairPriorities) when enqueued. */
+export function fairnessApplies(queue: string): boolean {
+  return !ARRIVAL_ORDER_QUEUES.has(queue);
+}
+
 /** True when the job was counted by FairPriorities: prioritized and given a BullMQ-generated (numeric) id. */
 export function countedForFairness(job: Job): boolean {
   return (job.opts.priority ?? 0) > 0 && /^\d+$/.test(String(job.id));
