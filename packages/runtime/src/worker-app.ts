@@ -20,6 +20,7 @@ import {
 } from '@integrador/queue';
 import { type CrmDatabase, createDatabase } from '@integrador/store';
 import { type BatcherFactory, createBatcherFactory, createTransportFactory, type TransportFactory } from '@integrador/transports';
+import { logGroupFailures } from './group-failures';
 import { startMetricsServer } from './metrics/metrics-server';
 import { createWorkerMetrics } from './metrics/worker-metrics';
 import { isClusterPrimary, joinCluster, runWorkerPrimary } from './worker-cluster';
@@ -78,6 +79,8 @@ export async function runWorkerApp<Q extends QueueName>(
     onIdleError: (err) => logger.warn({ reason: err.message }, 'crm database connection lost'),
   });
   shutdown.add('database', () => database.destroy());
+  // The store's grouped statements fall back to one statement per item when a group fails: say so once per group.
+  logGroupFailures(logger);
   const transports = createTransportFactory();
   shutdown.add('transports', () => transports.close());
   // Closed before the transports (steps run in reverse): a batch still under way finishes on its transport.

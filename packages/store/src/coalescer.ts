@@ -10,6 +10,26 @@ export interface CoalescerOptions<I, R> {
   maxRunning?: number;
   /** Told when a group's shared statement failed and its items run alone (e.g. to log it). */
   onGroupFailure?: (error: unknown, size: number) => void;
+  /** What its groups are, in reports of a failed one (e.g. "outbox claims"). */
+  name?: string;
+}
+
+/** A group whose shared statement failed (its items then ran one by one): which groups, how many items, the error. */
+export interface GroupFailure {
+  group: string;
+  size: number;
+  error: unknown;
+}
+
+let groupFailureListener: ((failure: GroupFailure) => void) | undefined;
+
+/**
+ * Where every Coalescer of this process reports a failed group (a worker app logs them: runtime's logGroupFailures).
+ * Process-wide, because the groups are made where the statements are (per database, per empresa), not where the
+ * process's logger is.
+ */
+export function reportGroupFailuresTo(listener: ((failure: GroupFailure) => void) | undefined): void {
+  groupFailureListener = listener;
 }
 
 /** What a Coalescer did so far: groups run together, and how many of them failed and ran item by item. */
@@ -39,7 +59,7 @@ export class Coalescer<I, R> {
   #scheduled = false;
 
   constructor(options: CoalescerOptions<I, R>) {
-    this.#options = { maxItems: 100, maxRunning: 2, ...options };
+    this.#options = { maxItems: 100, maxRunning: 2, name: 'grouped statements', ...options };
   }
 
   /** Runs `item` with the others gathered meanwhile; resolves with its own result or rejects with its own error. */
@@ -82,6 +102,11 @@ export class Coalescer<I, R> {
     } catch (err) {
       this.stats.fallbacks += 1;
       this.#options.onGroupFailure?.(err, group.length);
+      try {
+        groupFailureListener?.({ group: this.#options.name, size: group.length, error: err });
+      } catch {
+        // A report that fails must not keep the items from running.
+      }
       // The shared statement rolled back as a whole: each item again on its own, each with its own outcome. One
       // after another: failures are rare, and side by side the items would contend for the same locks (MariaDB
       // picks deadlock victims among concurrent tenant-scoped transactions).

@@ -1,4 +1,4 @@
-export { Coalescer, type CoalescerStats } from './coalescer';
+export { Coalescer, type CoalescerStats, type GroupFailure, reportGroupFailuresTo } from './coalescer';
 export { type CrmDatabase, createDatabase, DatabaseUrlError, type DialectName, dialectOf, sqlitePath } from './create-database';
 export {
   claimExecucao,

@@ -38,12 +38,14 @@ export function outboxGroupsOf(db: Kysely<Database>): OutboxGroups {
 
 function createOutboxGroups(db: Kysely<Database>): OutboxGroups {
   const claims = new Coalescer<ExecucaoKey, Execucao & { created: boolean }>({
+    name: 'outbox claims',
     // One transaction: if the read-back failed after the insert committed, the fallback would find its own new rows
     // as if an earlier attempt had made them (and refuse to send them as outcomes unknown).
     runGroup: (keys) => db.transaction().execute((trx) => claimExecucoes(trx, keys)),
     runOne: (key) => claimExecucao(db, key),
   });
   const tentativas = new Coalescer<TentativaWrite, void>({
+    name: 'outbox attempts',
     runGroup: async (writes) => {
       await recordTentativas(db, writes);
       return writes.map(() => undefined);

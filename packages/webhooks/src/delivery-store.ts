@@ -18,12 +18,12 @@ export interface DeliveryStore {
 const GROUPS = { maxItems: 200, maxRunning: 1 };
 
 /** A Coalescer whose lone items (and those of a failed group) go through the same batch function, as a batch of one. */
-function grouped<I, R>(runGroup: (items: I[]) => Promise<R[]>): Coalescer<I, R> {
-  return new Coalescer<I, R>({ runGroup, runOne: async (item) => (await runGroup([item]))[0] as R, ...GROUPS });
+function grouped<I, R>(name: string, runGroup: (items: I[]) => Promise<R[]>): Coalescer<I, R> {
+  return new Coalescer<I, R>({ name, runGroup, runOne: async (item) => (await runGroup([item]))[0] as R, ...GROUPS });
 }
 
 export function createDeliveryStore(db: Kysely<Database>): DeliveryStore {
-  const loads = grouped<{ empresaId: number; entregaId: number }, Entrega | undefined>(async (items) => {
+  const loads = grouped<{ empresaId: number; entregaId: number }, Entrega | undefined>('delivery loads', async (items) => {
     // One query per tenant: each stays bound to its empresa_id, as loadEntrega is.
     const byTenant = new Map<number, Set<number>>();
     for (const { empresaId, entregaId } of items) byTenant.set(empresaId, (byTenant.get(empresaId) ?? new Set()).add(entregaId));
@@ -37,7 +37,7 @@ export function createDeliveryStore(db: Kysely<Database>): DeliveryStore {
     );
     return items.map((item) => found.get(`${item.empresaId}:${item.entregaId}`));
   });
-  const writes = grouped<TentativaRecord, void>(async (attempts) => {
+  const writes = grouped<TentativaRecord, void>('delivery attempts', async (attempts) => {
     await recordDeliveries(db, attempts);
     return attempts.map(() => undefined);
   });
