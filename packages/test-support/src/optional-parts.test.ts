@@ -47,7 +47,7 @@ describe('optionalParts', () => {
 
   it('refuses an unknown name in REQUIRE_OPTIONAL', () => {
     expect(() => requiredParts('firebird,db2')).toThrow(
-      'REQUIRE_OPTIONAL: expected a comma-separated list of firebird, odbc, mssql, oracle, promtool, got "db2"',
+      'REQUIRE_OPTIONAL: expected a comma-separated list of firebird, odbc, mssql, oracle, promtool, mariadbd, got "db2"',
     );
   });
 });

@@ -1,15 +1,16 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { mariadbBinaries } from './private-mariadb';
 import { testEnv } from './test-env';
 
-// Suites that need a part a fresh machine lacks (Firebird, an ODBC driver, SQL Server, Oracle, promtool) skip it with one visible
-// line saying what is missing and how to enable it. REQUIRE_OPTIONAL=firebird,odbc (set by .ci/run, which installs
+// Suites that need a part a fresh machine lacks (Firebird, an ODBC driver, SQL Server, Oracle, promtool, the mariadbd
+// binaries for a private server) skip it with one visible line saying what is missing and how to enable it. REQUIRE_OPTIONAL=firebird,odbc (set by .ci/run, which installs
 // them) turns such a skip into a failure, so CI can never go green by skipping what it was meant to test.
 
-export type OptionalPart = 'firebird' | 'odbc' | 'mssql' | 'oracle' | 'promtool';
+export type OptionalPart = 'firebird' | 'odbc' | 'mssql' | 'oracle' | 'promtool' | 'mariadbd';
 
-const PARTS: readonly OptionalPart[] = ['firebird', 'odbc', 'mssql', 'oracle', 'promtool'];
+const PARTS: readonly OptionalPart[] = ['firebird', 'odbc', 'mssql', 'oracle', 'promtool', 'mariadbd'];
 
 /** Debian's psqlODBC (odbc-postgresql) as odbcinst.ini names it; TEST_ODBC_DRIVER overrides. */
 export const TEST_ODBC_DRIVER = testEnv().odbcDriver;
@@ -68,6 +69,11 @@ const PROBES: Record<OptionalPart, { missing(): string | undefined; enable: stri
     enable: 'apt-get install -y firebird3.0-server && /usr/sbin/fbguard -daemon -forever, or TEST_FIREBIRD_HOST/_PORT/_PASSWORD',
   },
   odbc: { missing: odbcMissing, enable: 'apt-get install -y unixodbc-dev odbc-postgresql && npm rebuild odbc' },
+  // A private server with its own globals (e.g. local_infile off), started by the suite: the binaries, not the service.
+  mariadbd: {
+    missing: () => (mariadbBinaries() ? undefined : 'no mariadbd / mariadb-install-db (PATH, /usr/sbin, /usr/bin)'),
+    enable: 'apt-get install -y mariadb-server',
+  },
   promtool: {
     missing: () => (spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0 ? undefined : 'no promtool on the PATH'),
     enable: 'apt-get install -y --no-install-recommends prometheus',
