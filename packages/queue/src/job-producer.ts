@@ -136,7 +136,8 @@ export class JobProducer {
     await this.guard.ensureUsable();
     const sent = { add: false };
     const add = async () => {
-      if (this.fair && fairnessApplies(queue)) jobOptions.priority = await this.fair.next(queue, (payload as { tenant: TenantRef }).tenant, !options.jobId);
+      if (this.fair && fairnessApplies(queue))
+        jobOptions.priority = await this.fair.next(queue, (payload as { tenant: TenantRef }).tenant, !options.jobId);
       sent.add = true;
       return this.queue(queue).add(name, withRequestId(payload), jobOptions);
     };
