@@ -6,6 +6,7 @@ import type * as Mysql2Module from 'mysql2';
 import type * as PgModule from 'pg';
 import { trackLoadConnections } from './mysql-load';
 import { trackCopyClients } from './pg-copy';
+import { prepareHotStatements } from './pg-prepared';
 import type { Database } from './schema';
 import { trackSqliteHandle } from './sqlite-batch';
 
@@ -61,6 +62,7 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     // (restart, pg_terminate_backend) emits 'error' on the client, which unheard would crash the process. The query in
     // flight fails with that error anyway, and the pool discards the broken client when it is released.
     pool.on('connect', (client) => client.on('error', (err) => options.onIdleError?.(err)));
+    prepareHotStatements(pool);
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     trackCopyClients(db, pool);
   } else if (dialect === 'mysql') {
