@@ -12,7 +12,7 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
     await sql`CREATE TABLE itens (id integer PRIMARY KEY, nome text)`.execute(database.db);
     await sql`INSERT INTO itens VALUES (1, 'um'), (2, 'dois')`.execute(database.db);
     // One connection: what it prepared is what pg_prepared_statements of the same session shows.
-    one = createDatabase(database.url, { poolSize: 1 });
+    one = createDatabase(database.url, { poolSize: 1, prepareHotStatements: true });
   });
   afterAll(async () => {
     await one.destroy();
@@ -55,5 +55,16 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
     const statements = await prepared();
     expect(statements.some((text) => text.startsWith('UPDATE itens'))).toBe(true);
     expect(statements.some((text) => /^(begin|commit)/i.test(text))).toBe(false);
+  });
+
+  it('leaves a pool unnamed unless asked (the dashboard and the CLI)', async () => {
+    const plain = createDatabase(database.url, { poolSize: 1 });
+    try {
+      for (let i = 0; i < PREPARE_AFTER + 2; i++) await sql`SELECT nome FROM itens WHERE id = ${1}`.execute(plain.db);
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_prepared_statements`.execute(plain.db);
+      expect(rows).toEqual([{ n: 0 }]);
+    } finally {
+      await plain.destroy();
+    }
   });
 });

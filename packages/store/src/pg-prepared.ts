@@ -3,9 +3,9 @@ import type * as PgModule from 'pg';
 /** Times a statement's text is sent before it gets a name (a statement run once or twice is not worth preparing). */
 export const PREPARE_AFTER = 3;
 /** Statements named per pool: each is prepared once on every connection that runs it, and kept by its backend. */
-export const MAX_PREPARED = 200;
+export const MAX_PREPARED = 100;
 /** Longer texts (multi-row statements of a large group) stay unnamed: rare, and a large plan kept per backend. */
-const MAX_TEXT = 8000;
+const MAX_TEXT = 4000;
 /** Texts counted towards PREPARE_AFTER; the count restarts when this many wait. */
 const MAX_COUNTED = 2000;
 /**
