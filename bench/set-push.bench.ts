@@ -14,6 +14,7 @@ import { type CpuSummary, summarizeCpuProfile } from './cpuprofile-summary';
 import { type BaselineReport, runBaseline, runHandwrittenBaseline } from './support/baseline';
 import { startBenchRun } from './support/bench-run';
 import { type BenchCrm, createBenchCrm, requestBodies, writeConnectionsFile } from './support/crm';
+import { crmServerCpu, crmStatements, statementsPerPush } from './support/pg-statements';
 import { machineCpu, serverCpu } from './support/proc';
 import {
   enqueuePushes,
@@ -228,6 +229,7 @@ async function crmTransactions(env: Env): Promise<number | null> {
  */
 async function product(env: Env, processes: number) {
   const transactionsBefore = await crmTransactions(env);
+  const statementsBefore = env.crm.database.dialect === 'postgres' ? await crmStatements(env.crm.database.db) : null;
   const worker = startWorker(workerEnv(env, profileFlags('worker'), processes));
   cleanups.push({ name: 'worker', run: () => stopWorker(worker) });
   let result: Awaited<ReturnType<typeof timedPushes>>;
@@ -237,12 +239,22 @@ async function product(env: Env, processes: number) {
     await stopWorker(worker);
   }
   const transactionsAfter = await crmTransactions(env);
+  const statementsAfter = statementsBefore ? await crmStatements(env.crm.database.db) : null;
+  // Statements per push by kind, when the CRM server loads pg_stat_statements (a private server: see bench/README.md).
+  const crmStatementsPerPush =
+    statementsBefore && statementsAfter ? statementsPerPush(statementsBefore, statementsAfter, options.warmup + options.pushes) : null;
   const failures = failureLog(worker);
   const transactions =
     transactionsBefore === null || transactionsAfter === null
       ? null
       : (transactionsAfter - transactionsBefore) / (options.warmup + options.pushes);
-  return { processes, ...result, crmTransactionsPerPush: transactions === null ? null : round(transactions, 1), workerFailures: failures };
+  return {
+    processes,
+    ...result,
+    crmTransactionsPerPush: transactions === null ? null : round(transactions, 1),
+    crmStatementsPerPush,
+    workerFailures: failures,
+  };
 }
 
 /** Warms the worker up, then enqueues `pushes` jobs and waits for them, sampling the worker's RSS and CPU every second. */
@@ -261,6 +273,7 @@ async function timedPushes(env: Env, worker: AppProcess) {
   const parentCpu = process.cpuUsage();
   const machine = machineCpu();
   const servers = serverCpu(SERVER_COMMANDS[options.database]);
+  const crmCpu = env.crm.database.dialect === 'postgres' ? await crmServerCpu(env.crm.database.db) : null;
   const started = Date.now();
   await enqueuePushes(target, options.pushes);
   const enqueueMs = Date.now() - started;
@@ -276,6 +289,7 @@ async function timedPushes(env: Env, worker: AppProcess) {
   sampler.stop();
   const machineBusy = machine();
   const serverShares = servers();
+  const crmCpuMs = crmCpu?.() ?? null;
   const erpCpu = process.cpuUsage(parentCpu);
   const elapsedMs = ended - started;
   const perSecond = options.pushes / (elapsedMs / 1000);
@@ -298,6 +312,8 @@ async function timedPushes(env: Env, worker: AppProcess) {
       benchProcess: round((erpCpu.user + erpCpu.system) / 1000 / elapsedMs, 2),
       ...Object.fromEntries(Object.entries(serverShares).map(([name, share]) => [name, round(share, 2)])),
     },
+    /** CPU of the CRM database server alone (its postmaster's children), not every postgres on the machine. */
+    crmServerCpuMsPerPush: crmCpuMs === null ? null : round(crmCpuMs / options.pushes, 3),
     machineCpuBusy: round(machineBusy, 2),
     workerRssMb: rssOf(samples),
   };

@@ -77,4 +77,33 @@ describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () 
     expect(rows).toHaveLength(35);
     expect(new Set(rows.map((r) => r.estado))).toEqual(new Set(['concluido']));
   });
+
+  it("holds a job's start back: a job that finishes within startDelayMs is written once, a longer one shows as running", async () => {
+    const recorder = createJobRecorder(database, logger, { flushMs: 5, startDelayMs: 300 });
+    recorder.onJobEvent(event('quick', 'started', 0));
+    recorder.onJobEvent(event('slow', 'started', 0));
+    await new Promise((r) => setTimeout(r, 100));
+    // Flushes ran meanwhile (every 5 ms): neither start is written yet.
+    expect(await findJobRecord(database.db, [empresa], 'set', 'quick')).toBeUndefined();
+    expect(await findJobRecord(database.db, [empresa], 'set', 'slow')).toBeUndefined();
+    recorder.onJobEvent(event('quick', 'completed', 1));
+    await new Promise((r) => setTimeout(r, 50));
+    const quick = await findJobRecord(database.db, [empresa], 'set', 'quick');
+    expect(quick).toMatchObject({ estado: 'concluido', tentativas: 1 });
+    expect(new Date(quick?.finalizado_em as Date).getTime()).toBeGreaterThan(new Date(quick?.iniciado_em as Date).getTime());
+    await new Promise((r) => setTimeout(r, 400));
+    const slow = await findJobRecord(database.db, [empresa], 'set', 'slow');
+    expect(slow).toMatchObject({ estado: 'ativo', tentativas: 1, finalizado_em: null });
+    expect(slow?.iniciado_em).toBeTruthy();
+    recorder.onJobEvent(event('slow', 'completed', 1));
+    await recorder.drain();
+    expect(await findJobRecord(database.db, [empresa], 'set', 'slow')).toMatchObject({ estado: 'concluido', tentativas: 1 });
+  });
+
+  it('writes the starts still held back on drain (shutdown)', async () => {
+    const recorder = createJobRecorder(database, logger, { flushMs: 60000, startDelayMs: 60000 });
+    recorder.onJobEvent(event('held', 'started', 0));
+    await recorder.drain();
+    expect(await findJobRecord(database.db, [empresa], 'set', 'held')).toMatchObject({ estado: 'ativo' });
+  });
 });

@@ -73,6 +73,12 @@ export function toJobEvent(event: ObservedJobEvent): JobEvent | undefined {
 /** How long events wait to be written together, and how many make a batch written at once. */
 export const RECORDER_FLUSH_MS = 100;
 export const RECORDER_BATCH_MAX = 500;
+/**
+ * How long a job's start waits before it is written on its own: most jobs finish sooner, and their start and finish
+ * then become one insert instead of an insert and an update (each maintains every index of registro_jobs, among them
+ * the trigram index of the free-text search on PostgreSQL).
+ */
+export const RECORDER_START_DELAY_MS = 1000;
 
 /** A later moment of the same job replaces an earlier one still waiting; the start time it carried is kept. */
 function coalesce(earlier: JobEvent, later: JobEvent): JobEvent {
@@ -83,25 +89,41 @@ function coalesce(earlier: JobEvent, later: JobEvent): JobEvent {
 
 /**
  * Records every job's life in the CRM database (registro_jobs) for the operators' dashboard. Events wait up to
- * RECORDER_FLUSH_MS and are written together in one transaction; a job's start and finish within that window become
- * one upsert carrying both times (at hundreds of jobs a second that is one commit per batch instead of two per job).
- * Batches are written one after another, so a start never overwrites the completion that followed it. A failed write
- * is logged and dropped — recording must never fail or slow a job. The dashboard sees a job at most ~100 ms late.
+ * RECORDER_FLUSH_MS and are written together in one statement; a job's start waits RECORDER_START_DELAY_MS, so that a
+ * job finishing within it is written once, its row carrying both times (at hundreds of jobs a second: one write per
+ * job, shared by a batch, instead of two). Batches are written one after another, so a start never overwrites the
+ * completion that followed it. A failed write is logged and dropped — recording must never fail or slow a job. The
+ * dashboard sees a finished job at most ~100 ms late, and a running one once it has run for a second.
  */
 export function createJobRecorder(
   database: CrmDatabase,
   logger: Logger,
-  options: { flushMs?: number; batchMax?: number } = {},
+  options: { flushMs?: number; batchMax?: number; startDelayMs?: number } = {},
 ): JobObserver & { drain(): Promise<void> } {
   const flushMs = options.flushMs ?? RECORDER_FLUSH_MS;
   const batchMax = options.batchMax ?? RECORDER_BATCH_MAX;
+  const startDelayMs = options.startDelayMs ?? RECORDER_START_DELAY_MS;
   let pending = new Map<string, JobEvent>();
+  /** Starts not written yet, by job, oldest first (a Map keeps insertion order). */
+  const starts = new Map<string, JobEvent & { at: Date }>();
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
 
-  const flush = (): Promise<void> => {
+  const schedule = () => {
+    if (!timer && (pending.size > 0 || starts.size > 0)) timer = setTimeout(() => void flush(), flushMs).unref();
+  };
+
+  /** Writes what waits: every event, and the starts older than startDelayMs (all of them with `everything`). */
+  const flush = (everything = false): Promise<void> => {
     if (timer) clearTimeout(timer);
     timer = undefined;
+    const due = Date.now() - startDelayMs;
+    for (const [key, start] of starts) {
+      if (!everything && start.at.getTime() > due) break;
+      starts.delete(key);
+      pending.set(key, start);
+    }
+    schedule();
     if (pending.size === 0) return writing;
     const batch = [...pending.values()];
     pending = new Map();
@@ -117,14 +139,22 @@ export function createJobRecorder(
       if (!record) return;
       const key = `${record.fila}/${record.jobId}`;
       const now = { ...record, at: new Date() };
-      const earlier = pending.get(key);
-      pending.set(key, earlier ? coalesce(earlier, now) : now);
+      if (now.estado === 'ativo') {
+        // The start supersedes whatever of the job still waits; it is held back in case the job finishes soon.
+        pending.delete(key);
+        starts.delete(key);
+        starts.set(key, now);
+      } else {
+        const earlier = starts.get(key) ?? pending.get(key);
+        starts.delete(key);
+        pending.set(key, earlier ? coalesce(earlier, now) : now);
+      }
       if (pending.size >= batchMax) void flush();
-      else if (!timer) timer = setTimeout(() => void flush(), flushMs).unref();
+      else schedule();
     },
     /** Writes what waits and waits for the writes under way (shutdown, tests). */
     async drain() {
-      await flush();
+      await flush(true);
     },
   };
 }

@@ -6,6 +6,7 @@ import type * as Mysql2Module from 'mysql2';
 import type * as PgModule from 'pg';
 import { trackLoadConnections } from './mysql-load';
 import { trackCopyClients } from './pg-copy';
+import { prepareHotStatements } from './pg-prepared';
 import type { Database } from './schema';
 import { trackSqliteHandle } from './sqlite-batch';
 
@@ -43,6 +44,11 @@ export interface CreateDatabaseOptions {
   poolSize?: number;
   /** Called when the server closes an idle pooled connection (PostgreSQL); the pool recovers by itself. */
   onIdleError?: (err: Error) => void;
+  /**
+   * PostgreSQL: statements run again and again become server-side prepared statements (pg-prepared.ts). For the
+   * workers' hot path; the dashboard's and the CLI's one-off searches keep plans made for their own values.
+   */
+  prepareHotStatements?: boolean;
 }
 
 /** Opens the CRM database named by the URL. */
@@ -61,6 +67,7 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     // (restart, pg_terminate_backend) emits 'error' on the client, which unheard would crash the process. The query in
     // flight fails with that error anyway, and the pool discards the broken client when it is released.
     pool.on('connect', (client) => client.on('error', (err) => options.onIdleError?.(err)));
+    if (options.prepareHotStatements) prepareHotStatements(pool);
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     trackCopyClients(db, pool);
   } else if (dialect === 'mysql') {

@@ -1,0 +1,70 @@
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { sql } from 'kysely';
+import { type CrmDatabase, createDatabase } from './create-database';
+import { PREPARE_AFTER } from './pg-prepared';
+
+describe('hot statements as server-side prepared statements (real PostgreSQL)', () => {
+  let database: TestDatabase;
+  let one: CrmDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres', { migrate: false });
+    await sql`CREATE TABLE itens (id integer PRIMARY KEY, nome text)`.execute(database.db);
+    await sql`INSERT INTO itens VALUES (1, 'um'), (2, 'dois')`.execute(database.db);
+    // One connection: what it prepared is what pg_prepared_statements of the same session shows.
+    one = createDatabase(database.url, { poolSize: 1, prepareHotStatements: true });
+  });
+  afterAll(async () => {
+    await one.destroy();
+    await database.drop();
+  });
+
+  const prepared = async () =>
+    (await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(one.db)).rows.map((r) => r.statement);
+  const byId = (id: number) =>
+    one.db
+      .selectFrom('itens' as never)
+      .selectAll()
+      .where(sql`id`, '=', id)
+      .execute();
+
+  it('prepares a parameterised statement once it has run PREPARE_AFTER times, and answers as before', async () => {
+    for (let i = 1; i < PREPARE_AFTER; i++) expect(await byId(1)).toEqual([{ id: 1, nome: 'um' }]);
+    expect((await prepared()).some((text) => text.includes('from "itens"'))).toBe(false);
+    expect(await byId(2)).toEqual([{ id: 2, nome: 'dois' }]);
+    expect(await byId(1)).toEqual([{ id: 1, nome: 'um' }]);
+    expect((await prepared()).filter((text) => text.includes('from "itens"'))).toHaveLength(1);
+  });
+
+  it('runs a statement unnamed from then on when the server refuses its cached plan (columns changed)', async () => {
+    await sql`ALTER TABLE itens ADD COLUMN extra text`.execute(database.db);
+    // SELECT * of a prepared statement cannot change its result type: this run fails (0A000) like any error ...
+    await expect(byId(1)).rejects.toMatchObject({ code: '0A000' });
+    // ... and the next ones run unnamed, with the new column.
+    expect(await byId(1)).toEqual([{ id: 1, nome: 'um', extra: null }]);
+    expect(await byId(2)).toEqual([{ id: 2, nome: 'dois', extra: null }]);
+  });
+
+  it('keeps statements without parameters (BEGIN, COMMIT) and transactions as they were', async () => {
+    await one.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < PREPARE_AFTER + 1; i++) await sql`UPDATE itens SET nome = ${`n${i}`} WHERE id = ${2}`.execute(trx);
+    });
+    expect((await sql<{ nome: string }>`SELECT nome FROM itens WHERE id = 2`.execute(database.db)).rows).toEqual([
+      { nome: `n${PREPARE_AFTER}` },
+    ]);
+    const statements = await prepared();
+    expect(statements.some((text) => text.startsWith('UPDATE itens'))).toBe(true);
+    expect(statements.some((text) => /^(begin|commit)/i.test(text))).toBe(false);
+  });
+
+  it('leaves a pool unnamed unless asked (the dashboard and the CLI)', async () => {
+    const plain = createDatabase(database.url, { poolSize: 1 });
+    try {
+      for (let i = 0; i < PREPARE_AFTER + 2; i++) await sql`SELECT nome FROM itens WHERE id = ${1}`.execute(plain.db);
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_prepared_statements`.execute(plain.db);
+      expect(rows).toEqual([{ n: 0 }]);
+    } finally {
+      await plain.destroy();
+    }
+  });
+});
