@@ -60,6 +60,11 @@ export const EnvSchema = Type.Object({
     'x-expected':
       'an integer from 1 to 99 or auto (how many processes a worker app runs, each a full worker with WORKER_CONCURRENCY jobs and its own connections; auto = one per CPU core the process may use)',
   }),
+  CRM_PREPARED_STATEMENTS: Type.Union([Type.Literal('0'), Type.Literal('1')], {
+    default: '1',
+    'x-expected':
+      '0 or 1 (1: the worker apps prepare the CRM statements they run again and again, PostgreSQL only; 0 behind a pooler in transaction mode such as PgBouncer, which cannot keep prepared statements per session)',
+  }),
   JOB_LOCK_MS: Type.Integer({
     default: 30000,
     minimum: 1000,

@@ -48,6 +48,8 @@ export interface Config {
   logPretty: boolean;
   /** Worker lock duration and stalled-job check interval. */
   jobLockMs: number;
+  /** CRM_PREPARED_STATEMENTS: worker apps name their hot CRM statements (PostgreSQL server-side prepared statements). */
+  crmPreparedStatements: boolean;
   /** Seed 003's limits of one JSON endpoint call (records, response time) and a cap on its body size. */
   endpoint: { maxRecords: number; timeoutMs: number; maxResponseBytes: number };
   /** How often worker-get reconciles the GET job schedulers with integracao.cron. */
@@ -165,6 +167,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     metricsTenantLabels: e.METRICS_TENANT_LABELS,
     logPretty: e.LOG_PRETTY === '1',
     jobLockMs: e.JOB_LOCK_MS,
+    crmPreparedStatements: e.CRM_PREPARED_STATEMENTS === '1',
     endpoint: { maxRecords: e.ENDPOINT_MAX_RECORDS, timeoutMs: e.ENDPOINT_TIMEOUT_MS, maxResponseBytes: e.ENDPOINT_MAX_RESPONSE_BYTES },
     scheduleSyncIntervalMs: e.SCHEDULE_SYNC_INTERVAL_MS,
     scheduleTimezone: checkedTimeZone(e.SCHEDULE_TIMEZONE),

@@ -77,8 +77,9 @@ export async function runWorkerApp<Q extends QueueName>(
     poolSize: Math.min(config.workerConcurrency + 2, 50),
     // A lost CRM connection fails the query using it (the job retries); the pool replaces it.
     onIdleError: (err) => logger.warn({ reason: err.message }, 'crm database connection lost'),
-    // The same few statements run for every job: parsed and planned once per connection (PostgreSQL).
-    prepareHotStatements: true,
+    // The same few statements run for every job: parsed and planned once per connection (PostgreSQL; off behind a
+    // transaction-mode pooler, CRM_PREPARED_STATEMENTS=0).
+    prepareHotStatements: config.crmPreparedStatements,
   });
   shutdown.add('database', () => database.destroy());
   // The store's grouped statements fall back to one statement per item when a group fails: say so once per group.
