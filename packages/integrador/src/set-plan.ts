@@ -16,7 +16,7 @@ function copyInto(target: Record<string, unknown>, source: Readonly<Record<strin
  */
 export function planValues(
   row: Readonly<Record<string, unknown>>,
-  parametros: Readonly<Record<string, string>>,
+  parametros: Readonly<Record<string, unknown>>,
   dependencyValues: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
   const values: Record<string, unknown> = {};
