@@ -226,3 +226,31 @@ describe('buildRequest', () => {
     expect(buildRequest([], conta)).toEqual({ body: {}, fields: [], omitted: [] });
   });
 });
+
+describe('buildRequest over one configuration, push after push', () => {
+  it('maps each push with its own values from the same campos rows', () => {
+    const campos = [campo(1, { dadosGeraisCliente: { nomCli: '#nome#', ideExt: 'crm-#id#', tipMer: 'I' } })];
+    const first = buildRequest(campos, { nome: 'ACME', id: 1 });
+    const second = buildRequest(campos, { nome: 'Padaria', id: 2 });
+    expect(first.body).toEqual({ dadosGeraisCliente: { nomCli: 'ACME', ideExt: 'crm-1', tipMer: 'I' } });
+    expect(second.body).toEqual({ dadosGeraisCliente: { nomCli: 'Padaria', ideExt: 'crm-2', tipMer: 'I' } });
+    expect(second.body.dadosGeraisCliente).not.toBe(first.body.dadosGeraisCliente);
+  });
+
+  it('sees a campo_crm or ordem changed in place, and a row added to the same list', () => {
+    const campos = [campo(1, { a: '#nome#' }), campo(2, { b: 'fixo' })];
+    expect(buildRequest(campos, { nome: 'ACME' }).body).toEqual({ a: 'ACME', b: 'fixo' });
+    (campos[1] as { campo_crm: string }).campo_crm = JSON.stringify({ b: '#fantasia#' });
+    expect(buildRequest(campos, { nome: 'ACME', fantasia: 'F' }).body).toEqual({ a: 'ACME', b: 'F' });
+    (campos[0] as { ordem: number }).ordem = 9;
+    expect(Object.keys(buildRequest(campos, { nome: 'ACME', fantasia: 'F' }).body)).toEqual(['b', 'a']);
+    campos.push(campo(3, { c: 'novo' }));
+    expect(buildRequest(campos, { nome: 'ACME', fantasia: 'F' }).body).toEqual({ b: 'F', a: 'ACME', c: 'novo' });
+  });
+
+  it('refuses a row that is not JSON on every push, not only the first', () => {
+    const campos = [campo(1, '{"a": ')];
+    expect(caught(() => buildRequest(campos, {}))).toBeInstanceOf(MappingError);
+    expect(caught(() => buildRequest(campos, {}))).toBeInstanceOf(MappingError);
+  });
+});

@@ -79,6 +79,8 @@ interface Context {
   fields: MappedField[];
   omitted: OmittedField[];
   missing: Set<string>;
+  /** Leaf texts already judged, kept with the parsed campos (compiledCampos). */
+  shapes: Map<string, LeafShape>;
 }
 
 const isJsonObject = (value: unknown): value is Record<string, unknown> =>
@@ -111,12 +113,34 @@ function variable(context: Context, name: string, campoId: number, path: string)
 
 type Leaf = { omit: true; source: string } | { omit: false; value: unknown; kind: MappedFieldKind; source: string | null };
 
+/** What a string leaf of campo_crm is, judged from its text alone (the same for every push of a configuration). */
+type LeafShape =
+  | { kind: 'component'; name: string }
+  | { kind: 'mixed-component' }
+  | { kind: 'variable'; name: string }
+  | { kind: 'text'; names: string[] }
+  | { kind: 'constant' };
+
+function leafShape(node: string): LeafShape {
+  const component = COMPONENT.exec(node);
+  if (component?.[1] !== undefined) return { kind: 'component', name: component[1].trim() };
+  if (COMPONENT_ANYWHERE.test(node)) return { kind: 'mixed-component' };
+  const whole = WHOLE_VARIABLE.exec(node);
+  if (whole?.[1] !== undefined) return { kind: 'variable', name: whole[1] };
+  const names = [...node.matchAll(VARIABLE)].map((match) => match[1] as string);
+  return names.length === 0 ? { kind: 'constant' } : { kind: 'text', names };
+}
+
 /** The value of one leaf of campo_crm. */
 function resolveLeaf(context: Context, node: unknown, campoId: number, path: string): Leaf {
   if (typeof node !== 'string') return { omit: false, value: node, kind: 'constant', source: null };
-  const component = COMPONENT.exec(node);
-  if (component?.[1] !== undefined) {
-    const name = component[1].trim();
+  let shape = context.shapes.get(node);
+  if (!shape) {
+    shape = leafShape(node);
+    context.shapes.set(node, shape);
+  }
+  if (shape.kind === 'component') {
+    const { name } = shape;
     const found = lookupValue(context.components, name);
     if (!found.found)
       throw new MappingError(
@@ -131,21 +155,20 @@ function resolveLeaf(context: Context, node: unknown, campoId: number, path: str
       ? { omit: true, source }
       : { omit: false, value: found.value, kind: 'component', source };
   }
-  if (COMPONENT_ANYWHERE.test(node))
+  if (shape.kind === 'mixed-component')
     throw new MappingError(
       'INVALID_COMPONENT_REFERENCE',
       `campos_integracao #${campoId} at "${path}": "${node}" mixes a component with text; expected the whole value to be "#componente:NOME#"`,
       [campoId],
       path,
     );
-  const whole = WHOLE_VARIABLE.exec(node);
-  if (whole?.[1] !== undefined) {
-    const found = variable(context, whole[1], campoId, path);
-    if (found.found && (found.value === null || found.value === undefined)) return { omit: true, source: whole[1] };
-    return { omit: false, value: found.value, kind: 'variable', source: whole[1] };
+  if (shape.kind === 'variable') {
+    const found = variable(context, shape.name, campoId, path);
+    if (found.found && (found.value === null || found.value === undefined)) return { omit: true, source: shape.name };
+    return { omit: false, value: found.value, kind: 'variable', source: shape.name };
   }
-  const names = [...node.matchAll(VARIABLE)];
-  if (names.length === 0) return { omit: false, value: node, kind: 'constant', source: null };
+  if (shape.kind === 'constant') return { omit: false, value: node, kind: 'constant', source: null };
+  // Every name is looked up once, in order, as the replace below would (a missing or ambiguous one is reported the same way).
   const text = node.replace(VARIABLE, (_, name: string) => interpolated(variable(context, name, campoId, path).value));
   return { omit: false, value: text, kind: 'text', source: node };
 }
@@ -224,6 +247,41 @@ function parseCampo(campo: CampoRow): Record<string, unknown> {
   return parsed.value;
 }
 
+/** campos_integracao rows parsed and ordered once: what every push of one configuration maps with. */
+interface CompiledCampos {
+  /** The rows as given, with the campo_crm and ordem each was parsed with: a row changed in place is parsed again. */
+  given: { campo: CampoRow; text: string; ordem: number }[];
+  rows: { campo: CampoRow; nodes: [string, unknown][] }[];
+  shapes: Map<string, LeafShape>;
+}
+
+/**
+ * Parsed campos by the rows' array: workers keep an integration's definition (and so this array) for a few seconds
+ * (cachedSetTargets), so its campo_crm JSON is parsed once per load, and a reload (a changed configuration) is
+ * parsed afresh. The parsed trees are only read, never changed. A row that does not parse is not kept: it throws again.
+ */
+const compiledCache = new WeakMap<readonly CampoRow[], CompiledCampos>();
+
+function unchanged(compiled: CompiledCampos, campos: readonly CampoRow[]): boolean {
+  if (compiled.given.length !== campos.length) return false;
+  return compiled.given.every(
+    (kept, i) => campos[i] === kept.campo && kept.campo.campo_crm === kept.text && kept.campo.ordem === kept.ordem,
+  );
+}
+
+function compiledCampos(campos: readonly CampoRow[]): CompiledCampos {
+  const cached = compiledCache.get(campos);
+  if (cached && unchanged(cached, campos)) return cached;
+  const ordered = [...campos].sort((a, b) => a.ordem - b.ordem || a.id - b.id);
+  const compiled: CompiledCampos = {
+    given: campos.map((campo) => ({ campo, text: campo.campo_crm, ordem: campo.ordem })),
+    rows: ordered.map((campo) => ({ campo, nodes: Object.entries(parseCampo(campo)) })),
+    shapes: new Map(),
+  };
+  compiledCache.set(campos, compiled);
+  return compiled;
+}
+
 /**
  * Builds the receptor's request from campos_integracao rows, deep-merged in (ordem, id) order: objects merge by
  * key, lists from several rows are concatenated, and two rows giving the same leaf are a MappingError.
@@ -235,6 +293,7 @@ export function buildRequest(
   values: Readonly<Record<string, unknown>>,
   options: BuildRequestOptions = {},
 ): MappedRequest {
+  const compiled = compiledCampos(campos);
   const context: Context = {
     values,
     components: options.components ?? {},
@@ -242,11 +301,11 @@ export function buildRequest(
     fields: [],
     omitted: [],
     missing: new Set(),
+    shapes: compiled.shapes,
   };
   const body: Record<string, unknown> = {};
-  const ordered = [...campos].sort((a, b) => a.ordem - b.ordem || a.id - b.id);
-  for (const campo of ordered) {
-    for (const [key, node] of Object.entries(parseCampo(campo))) place(context, body, key, node, campo.id, key);
+  for (const { campo, nodes } of compiled.rows) {
+    for (const [key, node] of nodes) place(context, body, key, node, campo.id, key);
   }
   const missing = [...context.missing];
   if (missing[0] !== undefined) throw new MissingVariableError(missing[0], missing, Object.keys(values));

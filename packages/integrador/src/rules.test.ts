@@ -318,3 +318,24 @@ describe('applyRules', () => {
     expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).toEqual({ a: 'x' });
   });
 });
+
+describe('applyRules over one configuration, push after push', () => {
+  it('gives every push its own copy of an object a regra brings', () => {
+    const regras = [regra('contato', 'padrao', { valor: { tipo: 'email' } }), regra('contato.origem', 'padrao', { valor: 'crm' })];
+    const first = applyRules({ id: 1 }, regras).body;
+    (first.contato as Record<string, unknown>).tipo = 'changed by a caller';
+    const second = applyRules({ id: 2 }, regras).body;
+    expect(second).toEqual({ id: 2, contato: { tipo: 'email', origem: 'crm' } });
+  });
+
+  it('sees a regra changed in place', () => {
+    const regras = [regra('x', 'maiusculas')];
+    expect(applyRules({ x: 'Ab' }, regras).body.x).toBe('AB');
+    (regras[0] as RegraRow).tipo = 'minusculas';
+    expect(applyRules({ x: 'Ab' }, regras).body.x).toBe('ab');
+    (regras[0] as RegraRow).parametros = '{"nao": "json"';
+    (regras[0] as RegraRow).tipo = 'padrao';
+    expect(caught(() => applyRules({ x: 'Ab' }, regras))).toBeInstanceOf(RuleConfigError);
+    expect(caught(() => applyRules({ x: 'Ab' }, regras))).toBeInstanceOf(RuleConfigError);
+  });
+});

@@ -180,19 +180,16 @@ class Runner {
       eachItem(before, path, (index, at) => this.apply(rule, before, index, at));
       return;
     }
-    const after = rule.transform(before, this.fail(rule, path, before));
+    const given = rule.transform(before, this.fail(rule, path, before));
+    // A value a regra brings (padrao's valor, a mapa's replacement) belongs to its compiled parametros, which every
+    // push of the configuration shares: the body gets its own copy, so a later regra cannot change the shared one.
+    const after = given !== before && typeof given === 'object' && given !== null ? cloneTree(given) : given;
     if (present || after !== undefined) write(holder, key, after);
     const { id: regraId, campo, campos_integracao_id: campoId } = rule.regra;
     this.applied.push({ regraId, campo, tipo: rule.type, path, before, after, campoId });
   }
 }
 
-/**
- * Applies regras to a request body in (ordem, id) order and returns a new body (the input is not changed).
- * `campo` is a dotted path from the body's root; a list on the way applies the rule to each item (`[]` says so
- * explicitly, `[n]` picks one). Every row is checked before any runs: an unknown tipo or bad parametros is a
- * RuleConfigError; a value that breaks a rule is a RuleViolationError. Tipos and parametros: RULES.md.
- */
 /** The error a run would throw for this regra's tipo, campo or parametros (config lint reports it ahead of time), or null. */
 export function ruleProblem(regra: RegraRow): RuleConfigError | null {
   try {
@@ -204,8 +201,48 @@ export function ruleProblem(regra: RegraRow): RuleConfigError | null {
   }
 }
 
-export function applyRules(body: Readonly<Record<string, unknown>>, regras: readonly RegraRow[]): RulesResult {
+/** The regras as compiled, with the columns each was compiled from: a row changed in place is compiled again. */
+interface CompiledRules {
+  given: { regra: RegraRow; campo: string; tipo: string; parametros: string | null; ordem: number }[];
+  rules: CompiledRule[];
+}
+
+/**
+ * Compiled regras by the rows' array: workers keep an integration's definition (and so this array) for a few
+ * seconds (cachedSetTargets), so its regras are compiled once per load and a reload is compiled afresh. A row that
+ * does not compile is not kept: it throws again on the next push.
+ */
+const compiledCache = new WeakMap<readonly RegraRow[], CompiledRules>();
+
+function unchanged(compiled: CompiledRules, regras: readonly RegraRow[]): boolean {
+  if (compiled.given.length !== regras.length) return false;
+  return compiled.given.every(
+    (kept, i) =>
+      regras[i] === kept.regra &&
+      kept.regra.campo === kept.campo &&
+      kept.regra.tipo === kept.tipo &&
+      kept.regra.parametros === kept.parametros &&
+      kept.regra.ordem === kept.ordem,
+  );
+}
+
+function compiledRules(regras: readonly RegraRow[]): CompiledRule[] {
+  const cached = compiledCache.get(regras);
+  if (cached && unchanged(cached, regras)) return cached.rules;
   const rules = [...regras].sort((a, b) => a.ordem - b.ordem || a.id - b.id).map(compileRule);
+  const given = regras.map((regra) => ({ regra, campo: regra.campo, tipo: regra.tipo, parametros: regra.parametros, ordem: regra.ordem }));
+  compiledCache.set(regras, { given, rules });
+  return rules;
+}
+
+/**
+ * Applies regras to a request body in (ordem, id) order and returns a new body (the input is not changed).
+ * `campo` is a dotted path from the body's root; a list on the way applies the rule to each item (`[]` says so
+ * explicitly, `[n]` picks one). Every row is checked before any runs: an unknown tipo or bad parametros is a
+ * RuleConfigError; a value that breaks a rule is a RuleViolationError. Tipos and parametros: RULES.md.
+ */
+export function applyRules(body: Readonly<Record<string, unknown>>, regras: readonly RegraRow[]): RulesResult {
+  const rules = compiledRules(regras);
   const root: Record<string, unknown> = { body: cloneTree(body) };
   const runner = new Runner();
   for (const rule of rules) runner.walk(rule, root, 'body', 0, '');

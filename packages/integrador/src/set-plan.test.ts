@@ -18,6 +18,14 @@ describe('planValues', () => {
     expect(values).toEqual({ contaId: '5', contaid: 5 });
   });
 
+  it('keeps a column named __proto__ as a value, not as the prototype', () => {
+    const row = JSON.parse('{"__proto__": {"polluted": true}, "nome": "ACME"}') as Record<string, unknown>;
+    const values = planValues(row, {}, {});
+    expect(Object.getPrototypeOf(values)).toBe(Object.prototype);
+    expect(Object.keys(values)).toEqual(['__proto__', 'nome']);
+    expect((values as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
   it('does not change its inputs', () => {
     const row = { a: 1 };
     const parametros = { b: '2' };

@@ -31,7 +31,10 @@ export function lookupValue(values: Readonly<Record<string, unknown>>, name: str
 
 /** Sets an own property, even one named `__proto__` (plain assignment would replace the prototype instead). */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  // Plain assignment creates or replaces an own data property for every other key of the plain objects built here
+  // (no setters on their prototype chain), and is several times cheaper than defineProperty (this runs per leaf, per push).
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 /** Objects built from JSON or database rows (not Dates, Buffers or other class instances). */

@@ -67,36 +67,46 @@ function elementSpans(xml: string, tag: string): { starts: number[]; ends: numbe
 }
 
 /**
+ * A batched call's XML cut once into what every record's view shares (the text before the first `tag` element and
+ * after the last) and each element's own text; null when the elements cannot be told apart (not `count` of them).
+ */
+function splitElements(xml: string, tag: string, count: number): { head: string; elements: string[]; tail: string } | null {
+  const { starts, ends } = elementSpans(xml, tag);
+  const first = starts[0];
+  const last = ends[count - 1];
+  if (starts.length !== count || ends.length !== count || first === undefined || last === undefined) return null;
+  return { head: xml.slice(0, first), elements: starts.map((start, i) => xml.slice(start, ends[i])), tail: xml.slice(last) };
+}
+
+/**
  * The XML of a batched call with only the `keep`-th of its `count` `tag` elements: what one record's attempt keeps
  * (the envelope and its own customer), instead of every record's attempt holding the whole batch. The text as it
  * was when the elements cannot be told apart.
  */
 export function ownElement(xml: string, tag: string, keep: number, count: number): string {
-  const { starts, ends } = elementSpans(xml, tag);
-  const first = starts[0];
-  const last = ends[count - 1];
-  const start = starts[keep];
-  const end = ends[keep];
-  if (
-    starts.length !== count ||
-    ends.length !== count ||
-    first === undefined ||
-    last === undefined ||
-    start === undefined ||
-    end === undefined
-  )
-    return xml;
-  return xml.slice(0, first) + xml.slice(start, end) + xml.slice(last);
+  return ownElements(xml, tag, count)(keep);
 }
 
-/** One record's view of a batched call's exchange: its own element of the request and of the answer's list. */
-function ownExchange(exchange: TransportExchange, listKey: string, answerList: string, records: number, sent: number, answered: number) {
-  if (records < 2) return exchange;
-  return {
-    ...exchange,
-    request: ownElement(exchange.request, listKey, sent, records),
-    response: exchange.response === null ? null : ownElement(exchange.response, answerList, answered, records),
+/** ownElement for every record of one call: the XML is scanned once, not once per record (a batch of n was O(n²)). */
+function ownElements(xml: string, tag: string, count: number): (keep: number) => string {
+  const split = splitElements(xml, tag, count);
+  return (keep) => {
+    const element = split?.elements[keep];
+    return split && element !== undefined ? split.head + element + split.tail : xml;
   };
+}
+
+/** Each record's view of a batched call's exchange: its own element of the request and of the answer's list. */
+function ownExchanges(exchange: TransportExchange, listKey: string, answerList: string, records: number) {
+  if (records < 2) return () => exchange;
+  const request = ownElements(exchange.request, listKey, records);
+  const { response } = exchange;
+  const answer = response === null ? null : ownElements(response, answerList, records);
+  return (sent: number, answered: number): TransportExchange => ({
+    ...exchange,
+    request: request(sent),
+    response: answer === null ? null : answer(answered),
+  });
 }
 
 /**
@@ -162,9 +172,11 @@ export function batchingTransport(inner: Transport, options: BatchingOptions): T
       waiting.map((w) => w.item),
       entries,
     );
+    const exchangeOf = ownExchanges(result.exchange, listKey, options.answerList, waiting.length);
+    const positions = new Map(entries.map((entry, index) => [entry, index]));
     waiting.forEach((w, i) => {
       const entry = own[i] as Fields;
-      const exchange = ownExchange(result.exchange, listKey, options.answerList, waiting.length, i, entries.indexOf(entry));
+      const exchange = exchangeOf(i, positions.get(entry) ?? -1);
       w.resolve({ data: ownAnswer(data, options.answerList, entry), exchange });
     });
   }

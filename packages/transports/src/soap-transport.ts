@@ -11,6 +11,8 @@ import type { Transport, TransportExchange, TransportRequest, TransportResult } 
 /** A response bigger than this is refused rather than held in a worker's memory. */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 const REDACTED = '[REDACTED]';
+/** Links whose URLs a transport keeps parsed (a connection serves a handful of integrations). */
+const MAX_KNOWN_LINKS = 200;
 
 /** What soap's callback form gives per call: unlike client.lastRequest, safe under concurrency. */
 interface CallOutcome {
@@ -39,10 +41,22 @@ export function createSoapTransport(connection: WebServiceConnection, options: {
   const cache = options.cache ?? sharedSoapClientCache;
   const agents = createOutboundAgents({ allowPrivateNetwork: connection.allowPrivateNetwork });
   const password = connection.password.reveal();
-  const scrub = (text: string) => scrubSecret(text, password);
+  const secret = secretForms(password);
+  const scrub = (text: string) => scrubForms(text, secret);
+  // An integration's link gives the same URLs on every call: parsed once per link (a bad link is not kept: it throws again).
+  const urls = new Map<string, { wsdlUrl: string; endpoint: string }>();
+  const urlsOf = (link: string) => {
+    let known = urls.get(link);
+    if (!known) {
+      known = soapUrls(connection.baseUrl, link);
+      if (urls.size >= MAX_KNOWN_LINKS) urls.clear();
+      urls.set(link, known);
+    }
+    return known;
+  };
 
   async function prepare(request: TransportRequest) {
-    const { wsdlUrl, endpoint } = soapUrls(connection.baseUrl, request.link);
+    const { wsdlUrl, endpoint } = urlsOf(request.link);
     const client = await cache.get(wsdlUrl, () => loadClient(wsdlUrl, endpoint, connection.timeoutMs, agents, scrub));
     const method = operationOf(client, request.operation, request.link);
     const args = { user: connection.user, password, encryption: connection.encryption, parameters: request.body };
@@ -58,7 +72,7 @@ export function createSoapTransport(connection: WebServiceConnection, options: {
       const outcome = await call(client, method, args, { ...callOptions(agents, request.timeoutMs), signal });
       const exchange: TransportExchange = {
         url: endpoint,
-        request: redactPassword(outcome.rawRequest ?? '', password),
+        request: redactForms(outcome.rawRequest ?? '', secret),
         response: outcome.rawResponse === null ? null : scrub(outcome.rawResponse),
         statusCode: outcome.statusCode,
         durationMs: Math.round(performance.now() - started),
@@ -76,7 +90,7 @@ export function createSoapTransport(connection: WebServiceConnection, options: {
       // exactly as send() would: the same code path, so the preview cannot drift from what is sent.
       const outcome = await call(client, method, args, { ...callOptions(agents, request.timeoutMs), signal: AbortSignal.abort() });
       if (outcome.rawRequest === null) throw outcome.error;
-      return { url: endpoint, request: redactPassword(outcome.rawRequest, password) };
+      return { url: endpoint, request: redactForms(outcome.rawRequest, secret) };
     },
 
     async close() {
@@ -230,18 +244,35 @@ function xmlEscape(text: string): string {
     .replace(/\n/g, '&#xA;');
 }
 
-/** Replaces the password element's text; then, should the password still show anywhere (CDATA, an echo), every copy of it. */
-export function redactPassword(xml: string, password: string): string {
-  const escaped = xmlEscape(password);
-  const redacted = xml.replace(
-    /<((?:[\w.-]+:)?password)(\s[^>]*)?>([^<]*)<\/\1>/g,
-    (element, tag: string, attributes: string | undefined, text) =>
-      text === escaped ? `<${tag}${attributes ?? ''}>${REDACTED}</${tag}>` : element,
-  );
-  return scrubSecret(redacted, password);
+/** A secret as it may appear in a text: as is and XML-escaped (computed once per transport, not per call). */
+interface SecretForms {
+  plain: string;
+  escaped: string;
 }
 
-function scrubSecret(text: string, secret: string): string {
-  if (secret === '') return text;
-  return text.split(secret).join(REDACTED).split(xmlEscape(secret)).join(REDACTED);
+function secretForms(secret: string): SecretForms {
+  return { plain: secret, escaped: xmlEscape(secret) };
+}
+
+const PASSWORD_ELEMENT = /<((?:[\w.-]+:)?password)(\s[^>]*)?>([^<]*)<\/\1>/g;
+
+/** Replaces the password element's text; then, should the password still show anywhere (CDATA, an echo), every copy of it. */
+export function redactPassword(xml: string, password: string): string {
+  return redactForms(xml, secretForms(password));
+}
+
+function redactForms(xml: string, secret: SecretForms): string {
+  const redacted = xml.replace(PASSWORD_ELEMENT, (element, tag: string, attributes: string | undefined, text) =>
+    text === secret.escaped ? `<${tag}${attributes ?? ''}>${REDACTED}</${tag}>` : element,
+  );
+  return scrubForms(redacted, secret);
+}
+
+/** Every copy of the secret replaced; a text without one (the usual answer) is returned as it is, without copying. */
+function scrubForms(text: string, secret: SecretForms): string {
+  if (secret.plain === '') return text;
+  let scrubbed = text;
+  if (scrubbed.includes(secret.plain)) scrubbed = scrubbed.split(secret.plain).join(REDACTED);
+  if (secret.escaped !== secret.plain && scrubbed.includes(secret.escaped)) scrubbed = scrubbed.split(secret.escaped).join(REDACTED);
+  return scrubbed;
 }

@@ -7,8 +7,18 @@ import { PermanentError } from './permanent-error';
 
 /** SQL text of a consulta column: JSON-SQL (`{"consulta": "SELECT …"}`) or, in dependencias, plain SQL. */
 export function consultaSql(text: string): string {
-  return text.trim().startsWith('{') ? parseConsulta(text).sql : text;
+  let known = consultaSqls.get(text);
+  if (known === undefined) {
+    known = text.trim().startsWith('{') ? parseConsulta(text).sql : text;
+    if (consultaSqls.size >= CONSULTA_SQLS_MAX) consultaSqls.clear();
+    consultaSqls.set(text, known);
+  }
+  return known;
 }
+
+/** The SQL of each consulta text read so far: the same text is parsed on every push otherwise (a refusal is not kept). */
+const consultaSqls = new Map<string, string>();
+const CONSULTA_SQLS_MAX = 500;
 
 /**
  * True for errors the statement or its values cause (bad value for a column type, syntax, unknown column):

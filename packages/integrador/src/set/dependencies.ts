@@ -1,6 +1,7 @@
 import type { Database, Dependencia, DialectName } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import type { CrmScope } from '../runs/tenant-scope';
+import { planValues } from '../set-plan';
 import { runConsulta } from './consulta-rows';
 import { PermanentError } from './permanent-error';
 import { type UpstreamValues, upstreamValueOf } from './upstream-values';
@@ -71,7 +72,7 @@ export async function resolveDependencias(
       throw new PermanentError('DEPENDENCY_CONFIG', `dependencias #${dep.id}: unknown tipo "${dep.tipo}" (use consulta or integracao)`);
     const value =
       kind === 'consulta'
-        ? await lookup(db, dialect, dep, { ...values, ...resolved }, scope)
+        ? await lookup(db, dialect, dep, planValues(values, {}, resolved), scope)
         : await fromIntegration(db, scope.tenant.empresaId, dep, upstream);
     if ((value === undefined || value === null || value === '') && Number(dep.obrigatoria) === 1) {
       throw new PermanentError(

@@ -39,6 +39,7 @@ export interface PrepareContext {
 }
 
 function referencedComponents(definition: SetDefinition): ComponentDefinition[] {
+  if (definition.components.size === 0) return [];
   const text = definition.campos
     .map((c) => c.campo_crm)
     .join('\n')
@@ -69,8 +70,8 @@ async function buildComponent(
     : [values];
   const items: unknown[] = [];
   for (const row of rows) {
-    const own = await resolveDependencias(ctx.db, ctx.dialect, scope, component.dependencias, { ...values, ...row }, ctx.upstream);
-    const componentValues = bindEngineValues(planValues({ ...values, ...row }, {}, own), scope.tenant);
+    const own = await resolveDependencias(ctx.db, ctx.dialect, scope, component.dependencias, planValues(row, values, {}), ctx.upstream);
+    const componentValues = bindEngineValues(planValues(row, values, own), scope.tenant);
     items.push(mapWithRules(component.campos, component.regras, componentValues).body);
   }
   return items;
@@ -104,7 +105,8 @@ export async function prepareSet(ctx: PrepareContext): Promise<PreparedSet> {
   for (const [index, row] of rows.entries()) {
     const base = planValues(row, parametros, {});
     const resolved = await resolveDependencias(ctx.db, ctx.dialect, scope, ctx.definition.dependencias, base, ctx.upstream);
-    const values = bindEngineValues(planValues(row, parametros, resolved), scope.tenant);
+    // Without dependency values the plan is `base` as it is: not copied a second time.
+    const values = bindEngineValues(Object.keys(resolved).length === 0 ? base : planValues(row, parametros, resolved), scope.tenant);
     const built: Record<string, unknown> = {};
     for (const component of components) built[component.integracao.nome] = await buildComponent(ctx, scope, component, values);
     const { body, fields } = mapWithRules(ctx.definition.campos, ctx.definition.regras, values, built);

@@ -154,16 +154,34 @@ async function writeBack(ctx: SetRunContext, execucao: Execucao, record: Prepare
  */
 function assertWriteBackResolvable(ctx: SetRunContext, record: PreparedRecord): void {
   const { integracao } = ctx.definition;
-  if (!integracao.sql_update?.trim()) return;
-  const returned = (integracao.indice_valor_retorno ?? '').split(',').map((key) => key.trim());
-  const known = new Set([...Object.keys(record.values), ...returned, ...ENGINE_VARIABLES]);
-  const missing = extractVariables(integracao.sql_update).filter((name) => !known.has(name.split('.')[0] ?? name));
+  const needed = writeBackNeeds(integracao);
+  if (needed.length === 0) return;
+  const missing = needed.filter((variable) => !Object.hasOwn(record.values, variable.head)).map((variable) => variable.name);
   if (missing.length === 0) return;
   throw new PermanentError(
     'UNRESOLVED_WRITE_BACK_VARIABLE',
     `sql_update of integracao #${integracao.id} uses ${missing.map((name) => `#${name}#`).join(', ')}, which neither the record, indice_valor_retorno nor the engine provides; nothing was sent`,
   );
 }
+
+/** The #vars# of sql_update that neither indice_valor_retorno nor the engine provides: each record must have them. */
+function writeBackNeeds(integracao: SetRunContext['definition']['integracao']): { name: string; head: string }[] {
+  const text = integracao.sql_update ?? '';
+  const indexes = integracao.indice_valor_retorno ?? '';
+  const known = writeBackNeedsCache.get(integracao);
+  if (known && known.text === text && known.indexes === indexes) return known.needed;
+  const returned = new Set([...indexes.split(',').map((key) => key.trim()), ...ENGINE_VARIABLES]);
+  const needed = text.trim()
+    ? extractVariables(text)
+        .map((name) => ({ name, head: name.split('.')[0] ?? name }))
+        .filter((variable) => !returned.has(variable.head))
+    : [];
+  writeBackNeedsCache.set(integracao, { text, indexes, needed });
+  return needed;
+}
+
+/** Per loaded integracao row (cachedSetTargets keeps it a few seconds): the same for every push of that configuration. */
+const writeBackNeedsCache = new WeakMap<object, { text: string; indexes: string; needed: { name: string; head: string }[] }>();
 
 /**
  * A record left enviando: an earlier attempt died (worker killed, timeout) after sending it and before its answer was
