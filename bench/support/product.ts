@@ -47,7 +47,8 @@ export interface WorkerEnv {
  */
 export function startWorker(env: WorkerEnv): AppProcess {
   // spawnCompiledApp runs apps/<app>/dist/main.js: a path relative to apps/ names any such folder.
-  if (env.bundle) return spawnCompiledApp(path.relative(path.join(ROOT, 'apps'), path.resolve(env.bundle)), variables(env), [], env.nodeFlags);
+  if (env.bundle)
+    return spawnCompiledApp(path.relative(path.join(ROOT, 'apps'), path.resolve(env.bundle)), variables(env), [], env.nodeFlags);
   buildApps();
   return spawnCompiledApp('worker-set', variables(env), [], env.nodeFlags);
 }
