@@ -1,4 +1,12 @@
-import { cachedSetTargets, createJobAdmission, limitedTransport, pushTransportOf, runSet, type SetRunContext, type SetRunResult } from '@integrador/integrador';
+import {
+  cachedSetTargets,
+  createJobAdmission,
+  limitedTransport,
+  pushTransportOf,
+  runSet,
+  type SetRunContext,
+  type SetRunResult,
+} from '@integrador/integrador';
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import { type FlowValues, type JobContext, type JobHandler, mergeFlowValues } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';

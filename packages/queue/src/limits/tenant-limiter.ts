@@ -272,7 +272,15 @@ export class TenantLimiter {
     const now = Date.now();
     const until = now + Math.min(Math.max(ms, RETRY_AFTER_MIN_MS), RETRY_AFTER_MAX_MS);
     const { prefix } = this.options;
-    await this.redis.integradorLimitsCooldown(limitKeys.tat(prefix, scope), limitKeys.cooldowns(prefix), now, until, limit.rate, limit.burst, scope);
+    await this.redis.integradorLimitsCooldown(
+      limitKeys.tat(prefix, scope),
+      limitKeys.cooldowns(prefix),
+      now,
+      until,
+      limit.rate,
+      limit.burst,
+      scope,
+    );
     this.config.noteCooldown(scope, until);
     this.count(`delayed|retry-after|${scope}`);
     this.options.logger.info(
