@@ -11,7 +11,7 @@ import type { Logger } from '@integrador/logging';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { handleFlowCompletion, handleFlowFailure } from './flows/flow-failures';
-import { openFlowGate } from './flows/flow-gate';
+import { flowStepOf, openFlowGate } from './flows/flow-gate';
 import type { FlowValues } from './flows/flow-values';
 import type { JobObserver, ObservedJobEvent } from './job-observer';
 import { queueOptions } from './job-producer';
@@ -161,7 +161,9 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     if (tenant) outcomes.count(queue, tenant, 'completed');
     fairness.ended(queue, job);
     observe({ job, kind: 'completed' });
-    handleFlowCompletion(connection, prefix, queue, job).catch((err) => logger.warn({ err }, 'flow bookkeeping failed'));
+    if (flowStepOf(job)) {
+      handleFlowCompletion(connection, prefix, queue, job).catch((err) => logger.warn({ err }, 'flow bookkeeping failed'));
+    }
   });
   worker.on('failed', (job, err) => {
     if (!job) return;
