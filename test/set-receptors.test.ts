@@ -302,8 +302,12 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     const { state, job } = await runToEnd(19, { contaId: CONTA.id });
     expect(state).toBe('completed');
     expect([...erp.customers.values()].find((c) => c.nomCli === CONTA.nome)).toMatchObject({ cidCli: 'São Paulo', sigUfs: 'SP' });
-    // The job's log has one compact line per attempt; the exchange itself is the outbox's (integracao_tentativas).
-    const { logs } = await producer.queue('set').getJobLogs(job.id as string);
+    // The job's log has one compact line per attempt, written in the worker's next batch of log lines (within 50 ms);
+    // the exchange itself is the outbox's (integracao_tentativas).
+    let logs: string[] = [];
+    for (const until = Date.now() + 5000; !logs.length && Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
+      ({ logs } = await producer.queue('set').getJobLogs(job.id as string));
+    }
     expect(logs).toHaveLength(1);
     const line = JSON.parse(logs[0] as string);
     expect(line).toEqual({ recordKey: expect.any(String), url: expect.stringContaining(erp.url), error: null });

@@ -16,12 +16,11 @@ type Attempt = Parameters<NonNullable<SetRunContext['onAttempt']>>[0];
 /**
  * One compact line per attempt in the job's log: which record went where and how it ended. The request and response
  * themselves stay in the outbox (integracao_tentativas, on the dashboard's job page beside this log): copying every
- * envelope into Redis too cost a large write per push. Not awaited — the line must not delay the push; it is sent
- * on the worker's connection ahead of the job's completion, and a failed write only loses the line.
+ * envelope into Redis too cost a large write per push. ctx.log batches the lines of the worker's jobs and is not
+ * awaited: the line must not delay the push, and a failed write only loses the line.
  */
 function logAttempt(ctx: JobContext, attempt: Attempt): void {
-  const line = JSON.stringify({ recordKey: attempt.recordKey, url: attempt.url, error: attempt.error });
-  ctx.job.log(line).catch((err: Error) => ctx.logger.warn({ reason: err.message }, 'job log write failed'));
+  ctx.log(JSON.stringify({ recordKey: attempt.recordKey, url: attempt.url, error: attempt.error }));
 }
 
 /** A SET push's result; in a dependency flow also the values it passes to the steps after it. */
