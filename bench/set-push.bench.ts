@@ -4,10 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { createRedis, JobProducer, parseInfo, waitUntilReady } from '@integrador/queue';
 import type { DialectName } from '@integrador/store';
 import type { AppProcess } from '@integrador/test-support/processes';
-import { deletePrefix } from '@integrador/test-support/redis-server';
+import { deletePrefix, startPrivateRedis } from '@integrador/test-support/redis-server';
+import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { DEFAULT_CREDENTIALS, SERVICE_PATH, type SeniorG5Server, startSeniorG5Server, WSDL_LINK } from '../test/fixtures/senior-g5';
 import { type CpuSummary, summarizeCpuProfile } from './cpuprofile-summary';
@@ -57,6 +58,7 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     lote: { type: 'string', default: '1' },
     processes: { type: 'string', default: '1' },
+    'worker-bundle': { type: 'string' },
   },
 });
 
@@ -75,6 +77,8 @@ const options = {
   database: args.database as DialectName,
   redisUrl: args['redis-url'] as string,
   cpuProf: args['cpu-prof'] === true,
+  /** A folder with another build's dist/main.js to run as the worker (A/B against an older commit); default: this build. */
+  workerBundle: args['worker-bundle'] as string | undefined,
   /** integracao.lote_maximo of the product run: > 1 turns micro-batching on (the baselines still send one per call). */
   lote: count('lote', 1),
   /** WORKER_PROCESSES of each product run, in order (`1,2`: one run with one process, then one with two). */
@@ -128,6 +132,13 @@ async function setUp(): Promise<Env> {
   }
   const connectionsFile = writeConnectionsFile(tmp, erp.url);
 
+  if (options.redisUrl === 'private') {
+    // A redis-server of its own: INFO commandstats then counts this run's commands only.
+    const server = await startPrivateRedis();
+    cleanups.push({ name: 'private redis', run: () => server.stop('SIGTERM') });
+    options.redisUrl = server.url;
+    log(`private redis-server on ${server.url}`);
+  }
   const prefix = `{bench-${randomBytes(4).toString('hex')}}`;
   const redis = createRedis(options.redisUrl, { role: 'producer' });
   await waitUntilReady(redis);
@@ -211,6 +222,7 @@ function workerEnv(env: Env, nodeFlags: string[] = [], processes = 1) {
     connectionsFile: env.connectionsFile,
     concurrency: options.concurrency,
     nodeFlags,
+    bundle: options.workerBundle,
   };
 }
 
@@ -274,6 +286,7 @@ async function timedPushes(env: Env, worker: AppProcess) {
   const machine = machineCpu();
   const servers = serverCpu(SERVER_COMMANDS[options.database]);
   const crmCpu = env.crm.database.dialect === 'postgres' ? await crmServerCpu(env.crm.database.db) : null;
+  const commandsBefore = await commandStats(target.redis);
   const started = Date.now();
   await enqueuePushes(target, options.pushes);
   const enqueueMs = Date.now() - started;
@@ -287,6 +300,7 @@ async function timedPushes(env: Env, worker: AppProcess) {
   const ended = (await lastFinishedAt(target)) ?? Date.now();
   finished = counts.completed + counts.failed - warm;
   sampler.stop();
+  const redisCommands = perPush(commandsBefore, await commandStats(target.redis), options.pushes);
   const machineBusy = machine();
   const serverShares = servers();
   const crmCpuMs = crmCpu?.() ?? null;
@@ -316,7 +330,31 @@ async function timedPushes(env: Env, worker: AppProcess) {
     crmServerCpuMsPerPush: crmCpuMs === null ? null : round(crmCpuMs / options.pushes, 3),
     machineCpuBusy: round(machineBusy, 2),
     workerRssMb: rssOf(samples),
+    /** Every client of the Redis (exact for this run with --redis-url private): the enqueue, the worker, the polling. */
+    redisCommandsPerPush: redisCommands,
   };
+}
+
+/** Calls per command since the server started (commands run inside scripts included). */
+async function commandStats(redis: Redis): Promise<Map<string, number>> {
+  const stats = parseInfo(await redis.info('commandstats'));
+  return new Map(
+    Object.entries(stats)
+      .filter(([key]) => key.startsWith('cmdstat_'))
+      .map(([key, value]) => [key.slice('cmdstat_'.length), Number(/calls=(\d+)/.exec(value)?.[1] ?? 0)]),
+  );
+}
+
+/** Calls per push of each command between two readings; commands run inside Lua scripts count too (evalsha once, plus its calls). */
+function perPush(before: Map<string, number>, after: Map<string, number>, pushes: number) {
+  const byCommand: Record<string, number> = {};
+  let total = 0;
+  for (const [name, calls] of after) {
+    const delta = (calls - (before.get(name) ?? 0)) / pushes;
+    total += delta;
+    if (delta >= 0.01) byCommand[name] = round(delta, 2);
+  }
+  return { total: round(total, 2), byCommand };
 }
 
 /** Long run through a fresh worker: the backlog is topped up as it drains, the worker's RSS sampled every 5 s. */

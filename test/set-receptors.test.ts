@@ -302,13 +302,25 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     const { state, job } = await runToEnd(19, { contaId: CONTA.id });
     expect(state).toBe('completed');
     expect([...erp.customers.values()].find((c) => c.nomCli === CONTA.nome)).toMatchObject({ cidCli: 'São Paulo', sigUfs: 'SP' });
-    const { logs } = await producer.queue('set').getJobLogs(job.id as string);
+    // The job's log has one compact line per attempt, written in the worker's next batch of log lines (within 50 ms);
+    // the exchange itself is the outbox's (integracao_tentativas).
+    let logs: string[] = [];
+    for (const until = Date.now() + 5000; !logs.length && Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
+      ({ logs } = await producer.queue('set').getJobLogs(job.id as string));
+    }
     expect(logs).toHaveLength(1);
-    expect(JSON.parse(logs[0] as string)).toMatchObject({
-      error: null,
-      request: expect.stringContaining('São Paulo'),
-      response: expect.stringContaining('retornosClientes'),
-    });
+    const line = JSON.parse(logs[0] as string);
+    expect(line).toEqual({ recordKey: expect.any(String), url: expect.stringContaining(erp.url), error: null });
+    const [tentativa] = await database.db
+      .selectFrom('integracao_tentativas as t')
+      .innerJoin('integracao_execucoes as e', 'e.id', 't.execucao_id')
+      .select(['t.requisicao', 't.resposta'])
+      .where('e.job_id', '=', String(job.id))
+      .orderBy('t.id', 'desc')
+      .limit(1)
+      .execute();
+    expect(tentativa?.requisicao).toContain('São Paulo');
+    expect(tentativa?.resposta).toContain('retornosClientes');
 
     // A required dependency without a value fails for good, naming the variable.
     await database.db.updateTable('contas').set({ cidade_id: null }).where('id', '=', CONTA.id).execute();

@@ -1,11 +1,11 @@
+import path from 'node:path';
 import { jobDefinition, RETENTION, validatePayload } from '@integrador/jobs';
 import { type JobProducer, readTenantStats } from '@integrador/queue';
-import type { AppProcess } from '@integrador/test-support/processes';
+import { type AppProcess, buildApps, ROOT, spawnCompiledApp } from '@integrador/test-support/processes';
 import type { Redis } from 'ioredis';
 import { DEFAULT_CREDENTIALS } from '../../test/fixtures/senior-g5';
 import type { BenchCrm } from './crm';
 import { cpuMs, rssMb, withChildren } from './proc';
-import { spawnNode } from './spawn';
 
 // The product path as deployed: jobs enter Redis as the ingress puts them (validated payload, the catalog's
 // attempts/backoff, the fleet's retention) and one unchanged worker-set process takes them.
@@ -34,11 +34,27 @@ export interface WorkerEnv {
   processes?: number;
   /** Node flags for this process only (e.g. --cpu-prof). */
   nodeFlags?: readonly string[];
+  /**
+   * Another build of worker-set to run instead of this checkout's, for an A/B comparison: a folder holding
+   * dist/main.js (+ map), e.g. an older commit's apps/worker-set copied aside; it resolves node_modules from its place.
+   */
+  bundle?: string | undefined;
 }
 
-/** Spawns worker-set the way the fleet and the end-to-end tests do (node --import tsx apps/worker-set/src/main.ts). */
+/**
+ * Spawns worker-set as `npm start` and the image run it: the compiled app (apps/worker-set/dist/main.js with
+ * --enable-source-maps), built first if a source is newer than the build.
+ */
 export function startWorker(env: WorkerEnv): AppProcess {
-  const variables = {
+  // spawnCompiledApp runs apps/<app>/dist/main.js: a path relative to apps/ names any such folder.
+  if (env.bundle)
+    return spawnCompiledApp(path.relative(path.join(ROOT, 'apps'), path.resolve(env.bundle)), variables(env), [], env.nodeFlags);
+  buildApps();
+  return spawnCompiledApp('worker-set', variables(env), [], env.nodeFlags);
+}
+
+function variables(env: WorkerEnv): Record<string, string> {
+  return {
     REDIS_URL: env.redisUrl,
     KEY_PREFIX: env.prefix,
     CRM_DATABASE_URL: env.databaseUrl,
@@ -48,7 +64,6 @@ export function startWorker(env: WorkerEnv): AppProcess {
     WORKER_PROCESSES: String(env.processes ?? 1),
     LOG_LEVEL: 'warn',
   };
-  return spawnNode('apps/worker-set/src/main.ts', variables, env.nodeFlags);
 }
 
 /** SIGTERM (the worker drains and exits), then waits for the exit. */

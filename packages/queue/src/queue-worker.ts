@@ -11,8 +11,9 @@ import type { Logger } from '@integrador/logging';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { handleFlowCompletion, handleFlowFailure } from './flows/flow-failures';
-import { openFlowGate } from './flows/flow-gate';
+import { flowStepOf, openFlowGate } from './flows/flow-gate';
 import type { FlowValues } from './flows/flow-values';
+import { JobLogWriter } from './job-log-writer';
 import type { JobObserver, ObservedJobEvent } from './job-observer';
 import { queueOptions } from './job-producer';
 import { FairnessLedger } from './limits/fairness';
@@ -35,6 +36,8 @@ export interface JobContext {
   upstream?: FlowValues | undefined;
   /** Per-tenant rate limits and concurrency caps, shared by every worker process (see limits/). */
   limits: JobLimits;
+  /** Appends a line to the job's log (job.log's list), batched with other jobs' lines and never awaited. */
+  log(line: string): void;
 }
 
 /** Processes one job kind: `(payload, ctx) => result`; errors marked `permanent: true` fail the job without retries. */
@@ -103,6 +106,7 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
   // Read in memory per job: the paused tenants reread every second, the outcome counters written every 100 ms.
   const paused = new PausedTenants(connection, prefix, (err) => logger.warn({ err }, 'paused tenants reload failed'));
   const outcomes = new OutcomeCounter(connection, prefix, (err) => logger.warn({ err }, 'stats update failed'));
+  const jobLogs = new JobLogWriter(connection, (err) => logger.warn({ err }, 'job log write failed'));
 
   const dispatch = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     observe({ job, kind: 'started' });
@@ -129,7 +133,7 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     try {
       jobLogger.debug('job started');
       const result = await runWithLimits(options.limiter, queue, job, token, tenant, (limits) =>
-        handler(payload, { job, token, signal, upstream, logger: jobLogger, limits }),
+        handler(payload, { job, token, signal, upstream, logger: jobLogger, limits, log: (line) => jobLogs.append(job, line) }),
       );
       jobLogger.debug('job completed');
       return result;
@@ -155,13 +159,16 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     paused.close();
     fairness.flush().catch((err) => logger.warn({ err }, 'fairness update failed'));
     void outcomes.flush();
+    void jobLogs.flush();
   });
   worker.on('completed', (job) => {
     const tenant = tenantOf(job);
     if (tenant) outcomes.count(queue, tenant, 'completed');
     fairness.ended(queue, job);
     observe({ job, kind: 'completed' });
-    handleFlowCompletion(connection, prefix, queue, job).catch((err) => logger.warn({ err }, 'flow bookkeeping failed'));
+    if (flowStepOf(job)) {
+      handleFlowCompletion(connection, prefix, queue, job).catch((err) => logger.warn({ err }, 'flow bookkeeping failed'));
+    }
   });
   worker.on('failed', (job, err) => {
     if (!job) return;

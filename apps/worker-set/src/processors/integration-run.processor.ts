@@ -1,7 +1,27 @@
-import { cachedSetTargets, createJobAdmission, limitedTransport, pushTransportOf, runSet, type SetRunResult } from '@integrador/integrador';
+import {
+  cachedSetTargets,
+  createJobAdmission,
+  limitedTransport,
+  pushTransportOf,
+  runSet,
+  type SetRunContext,
+  type SetRunResult,
+} from '@integrador/integrador';
 import type { IntegrationRunPayload } from '@integrador/jobs';
-import { type FlowValues, type JobHandler, mergeFlowValues } from '@integrador/queue';
+import { type FlowValues, type JobContext, type JobHandler, mergeFlowValues } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
+
+type Attempt = Parameters<NonNullable<SetRunContext['onAttempt']>>[0];
+
+/**
+ * One compact line per attempt in the job's log: which record went where and how it ended. The request and response
+ * themselves stay in the outbox (integracao_tentativas, on the dashboard's job page beside this log): copying every
+ * envelope into Redis too cost a large write per push. ctx.log batches the lines of the worker's jobs and is not
+ * awaited: the line must not delay the push, and a failed write only loses the line.
+ */
+function logAttempt(ctx: JobContext, attempt: Attempt): void {
+  ctx.log(JSON.stringify({ recordKey: attempt.recordKey, url: attempt.url, error: attempt.error }));
+}
 
 /** A SET push's result; in a dependency flow also the values it passes to the steps after it. */
 export type IntegrationRunResult = SetRunResult & { flow?: FlowValues };
@@ -35,8 +55,7 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
       ),
       timeoutMs: target.timeoutMs,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
-      // The full detail of every attempt goes to the job's log (the operator's view); the outbox keeps it too.
-      onAttempt: (attempt) => ctx.job.log(JSON.stringify(attempt)).then(() => undefined),
+      onAttempt: (attempt) => logAttempt(ctx, attempt),
     });
     ctx.logger.info({ integracaoId: payload.integracaoId, empresaId: runTenant.empresaId, records: result.records.length }, 'set pushed');
     if (!payload.flow) return result;

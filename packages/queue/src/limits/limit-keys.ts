@@ -39,6 +39,11 @@ export const limitKeys = {
   version: (prefix: string) => `${prefix}:limits:version`,
   /** GCRA theoretical arrival time (ms) of a scope; a Retry-After cooldown pushes it forward. */
   tat: (prefix: string, scope: string) => `${prefix}:limits:tat:${scope}`,
+  /**
+   * hash scope → until (ms) of the Retry-After cooldowns set lately: a worker reads it with its config poll, so a call of
+   * a scope without any configured limit needs no Redis command unless a cooldown of that scope is in force.
+   */
+  cooldowns: (prefix: string) => `${prefix}:limits:cooldowns`,
   /** zset of concurrency leases "queue|jobId" → expiry (ms): a crashed worker's lease lapses on its own. */
   active: (prefix: string, scope: string) => `${prefix}:limits:active:${scope}`,
   /** zset "kind|queue|jobId" → reserved start (ms) of jobs delayed by a rate limit, per empresa. */

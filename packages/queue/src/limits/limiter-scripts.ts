@@ -112,7 +112,9 @@ return granted
 
 /**
  * cooldown: a target asked us to wait (429 / Retry-After): nothing of the scope may start before `until`.
- * KEYS[1] the scope's tat; ARGV[1] now, ARGV[2] until (ms), ARGV[3] rate/s (0 = none), ARGV[4] burst.
+ * KEYS[1] the scope's tat, KEYS[2] the cooldowns hash; ARGV[1] now, ARGV[2] until (ms), ARGV[3] rate/s (0 = none),
+ * ARGV[4] burst, ARGV[5] the scope's name. The cooldown is also listed in the hash (expired entries dropped), which
+ * every worker polls: that is how a worker learns that a scope without a limit must be checked in Redis again.
  */
 export const COOLDOWN_SCRIPT = `
 local rate = tonumber(ARGV[3])
@@ -123,5 +125,11 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if wanted > tat then
   redis.call('SET', KEYS[1], tostring(wanted), 'PX', math.ceil(wanted - tonumber(ARGV[1])) + 1000)
 end
+local listed = redis.call('HGETALL', KEYS[2])
+for i = 1, #listed, 2 do
+  if tonumber(listed[i + 1]) < tonumber(ARGV[1]) then redis.call('HDEL', KEYS[2], listed[i]) end
+end
+local known = tonumber(redis.call('HGET', KEYS[2], ARGV[5]) or '0')
+if wanted > known then redis.call('HSET', KEYS[2], ARGV[5], tostring(math.ceil(wanted))) end
 return 1
 `;

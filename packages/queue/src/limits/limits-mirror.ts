@@ -25,11 +25,14 @@ export async function readLimitsMirror(redis: Redis, prefix: string): Promise<Li
 }
 
 /**
- * A worker's copy of the mirror: polls the version key (one GET a second per process) and reloads the hash
- * only when it changed, so the hot path reads limits from memory and a change applies within ~1 s everywhere.
+ * A worker's copy of the mirror: polls the version key and the Retry-After cooldowns (two reads a second per process)
+ * and reloads the hash only when the version moved, so the hot path reads limits from memory and a change applies
+ * within ~1 s everywhere.
  */
 export class LimitsConfigCache {
   private limits = new Map<string, ScopeLimit>();
+  /** Retry-After cooldowns: scope → until (ms), as polled from Redis plus those this process set since. */
+  private cooldowns = new Map<string, number>();
   /** undefined until the first load, which always reads the hash. */
   private version: string | null | undefined;
   private loading: Promise<void> | undefined;
@@ -44,6 +47,16 @@ export class LimitsConfigCache {
     return this.limits.get(scope);
   }
 
+  /** Until when (ms) a Retry-After cooldown holds the scope, as this process knows it (0 = none known). */
+  cooldownUntil(scope: string): number {
+    return this.cooldowns.get(scope) ?? 0;
+  }
+
+  /** A cooldown this process has just set: known at once here, by the other processes at their next poll. */
+  noteCooldown(scope: string, until: number): void {
+    if (until > this.cooldownUntil(scope)) this.cooldowns.set(scope, until);
+  }
+
   /** Reloads when the version moved; concurrent calls share one load. */
   refresh(): Promise<void> {
     this.loading ??= this.load().finally(() => {
@@ -53,15 +66,24 @@ export class LimitsConfigCache {
   }
 
   private async load(): Promise<void> {
-    const version = await this.redis.get(limitKeys.version(this.prefix));
+    const [version, cooldowns] = await Promise.all([
+      this.redis.get(limitKeys.version(this.prefix)),
+      this.redis.hgetall(limitKeys.cooldowns(this.prefix)),
+    ]);
+    const now = Date.now();
+    const next = new Map<string, number>();
+    for (const [scope, value] of Object.entries(cooldowns)) if (Number(value) > now) next.set(scope, Number(value));
+    // One noted while this read was on the way may be missing from it.
+    for (const [scope, until] of this.cooldowns) if (until > now && until > (next.get(scope) ?? 0)) next.set(scope, until);
+    this.cooldowns = next;
     if (version === this.version) return;
     const hash = await this.redis.hgetall(limitKeys.config(this.prefix));
-    const next = new Map<string, ScopeLimit>();
+    const limits = new Map<string, ScopeLimit>();
     for (const [scope, value] of Object.entries(hash)) {
       const limit = decodeLimit(value);
-      if (limit) next.set(scope, limit);
+      if (limit) limits.set(scope, limit);
     }
-    this.limits = next;
+    this.limits = limits;
     this.version = version;
   }
 }

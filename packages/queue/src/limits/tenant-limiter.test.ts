@@ -142,4 +142,24 @@ describe('TenantLimiter on a real Redis', () => {
     await limiter.forJob('cti', await job(), empresa).acquire({ connection: 'crm_api' });
     await limiter.forJob('cti', await job(), { empresaId: 6, filialId: null }).acquire({ connection: 'erp' });
   });
+
+  it('holds another process’s calls to that connection from its next poll, a filial’s calls included', async () => {
+    await configure([]);
+    const other = new TenantLimiter({ redis, prefix, logger, leaseMs: 1000, pollMs: 100 });
+    await other.start();
+    try {
+      // No limit configured: the other process checks Redis only for a connection it knows is cooling down.
+      const delay = await limiter.forJob('cti', await job(), empresa).retryAfter({ connection: 'erp', ms: 3000 });
+      const polledBy = Date.now() + 2000;
+      while (other.config.cooldownUntil('e:5:c:erp') === 0 && Date.now() < polledBy) await new Promise((r) => setTimeout(r, 20));
+      for (const tenant of [empresa, filial]) {
+        const held = await refusal(other.forJob('cti', await job(), tenant).acquire({ connection: 'erp' }));
+        expect(held.reason).toBe('retry-after');
+        expect(held.until).toBe(delay?.until);
+      }
+      await other.forJob('cti', await job(), empresa).acquire({ connection: 'crm_api' });
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -112,7 +112,7 @@ export class TenantLimiter {
 
   constructor(private readonly options: TenantLimiterOptions) {
     options.redis.defineCommand('integradorLimitsTake', { lua: TAKE_SCRIPT });
-    options.redis.defineCommand('integradorLimitsCooldown', { lua: COOLDOWN_SCRIPT, numberOfKeys: 1 });
+    options.redis.defineCommand('integradorLimitsCooldown', { lua: COOLDOWN_SCRIPT, numberOfKeys: 2 });
     this.redis = options.redis as Redis & LimitCommands;
     this.config = new LimitsConfigCache(options.redis, options.prefix);
   }
@@ -243,6 +243,10 @@ export class TenantLimiter {
         // Only the first call of a run may hold a reservation made when this job was delayed before.
         const lookup = firstCall && restarted(job);
         firstCall = false;
+        if (!lookup && scopes.every(({ scope }) => this.free(scope))) {
+          for (const { scope } of scopes) this.count(`admitted|${scope}`, true);
+          return;
+        }
         await this.take(tenant, scopes, `c|${queue}|${job.id}`, lookup, 0);
       },
       retryAfter: async ({ connection, ms }) => {
@@ -252,6 +256,14 @@ export class TenantLimiter {
     };
   }
 
+  /**
+   * True when a call of the scope needs no Redis command: no limit configured and no Retry-After cooldown in force as
+   * far as this process knows (its own at once, another process's from the next poll, within pollMs).
+   */
+  private free(scope: string): boolean {
+    return this.config.get(scope) === undefined && this.config.cooldownUntil(scope) <= Date.now();
+  }
+
   /** Pauses (tenant, connection) for ms, on the empresa's scope (every filial shares the target). */
   async retryAfter(tenant: TenantRef, connection: string, ms: number): Promise<LimitDelayError> {
     const [scope] = tenantScopes({ empresaId: tenant.empresaId, filialId: null }, connection) as [string];
@@ -259,7 +271,17 @@ export class TenantLimiter {
     this.pools.delete(scope);
     const now = Date.now();
     const until = now + Math.min(Math.max(ms, RETRY_AFTER_MIN_MS), RETRY_AFTER_MAX_MS);
-    await this.redis.integradorLimitsCooldown(limitKeys.tat(this.options.prefix, scope), now, until, limit.rate, limit.burst);
+    const { prefix } = this.options;
+    await this.redis.integradorLimitsCooldown(
+      limitKeys.tat(prefix, scope),
+      limitKeys.cooldowns(prefix),
+      now,
+      until,
+      limit.rate,
+      limit.burst,
+      scope,
+    );
+    this.config.noteCooldown(scope, until);
     this.count(`delayed|retry-after|${scope}`);
     this.options.logger.info(
       { empresaId: tenant.empresaId, connection, until: new Date(until).toISOString() },

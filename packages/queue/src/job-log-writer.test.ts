@@ -1,0 +1,41 @@
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { JobLogWriter } from './job-log-writer';
+import { queueOptions } from './job-producer';
+import { createRedis, waitUntilReady } from './redis';
+
+describe('JobLogWriter on a real Redis', () => {
+  let prefix: string;
+  let redis: Redis;
+  let queue: Queue;
+
+  beforeEach(async () => {
+    prefix = testPrefix();
+    redis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    await waitUntilReady(redis);
+    queue = new Queue('cti', queueOptions(redis, prefix));
+  });
+
+  afterEach(async () => {
+    await queue.close();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+    redis.disconnect();
+  });
+
+  it('appends each job its own lines, in order, where getJobLogs reads them, and none to a job that is gone', async () => {
+    const errors: unknown[] = [];
+    const writer = new JobLogWriter(redis, (err) => errors.push(err));
+    const [a, b, gone] = await Promise.all([1, 2, 3].map(() => queue.add('system.ping', { sleepMs: 0 })));
+    await gone?.remove();
+    writer.append(a as never, 'a1');
+    writer.append(b as never, 'b1');
+    writer.append(a as never, 'a2');
+    writer.append(gone as never, 'lost');
+    await writer.flush();
+    expect((await queue.getJobLogs(a?.id as string)).logs).toEqual(['a1', 'a2']);
+    expect((await queue.getJobLogs(b?.id as string)).logs).toEqual(['b1']);
+    expect(await redis.exists(`${prefix}:cti:${gone?.id}:logs`)).toBe(0);
+    expect(errors).toEqual([]);
+  });
+});
