@@ -51,6 +51,7 @@ export function writeBackGrouped(db: Kysely<Database>, dialect: DialectName, emp
   let coalescer = groups.get(empresaId);
   if (!coalescer) {
     coalescer = new Coalescer<WriteBack, undefined>({
+      name: 'write-backs',
       runGroup: (items) => runWriteBacks(db, dialect, empresaId, items),
       runOne: async (one) => (await runWriteBacks(db, dialect, empresaId, [one]))[0],
     });
