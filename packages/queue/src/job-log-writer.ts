@@ -24,7 +24,6 @@ interface AppendCommand {
 export class JobLogWriter {
   private pending: { jobKey: string; line: string }[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> = Promise.resolve();
   private readonly redis: Redis & AppendCommand;
 
   constructor(
@@ -43,21 +42,24 @@ export class JobLogWriter {
     else this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
   }
 
-  /** Writes what was gathered (also at close). */
+  /**
+   * Writes what was gathered (also at close). The pipeline is sent at once, not after the previous one answered: one
+   * connection keeps the order of what is sent on it, and at close the lines go out before the connection quits.
+   */
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.pending.length) return this.writing;
+    if (!this.pending.length) return Promise.resolve();
     const batch = this.pending;
     this.pending = [];
-    this.writing = this.writing
-      .then(async () => {
-        const pipeline = this.redis.pipeline() as unknown as AppendCommand & { exec(): Promise<[Error | null, unknown][] | null> };
-        for (const { jobKey, line } of batch) void pipeline.integradorJobLogAppend(jobKey, `${jobKey}:logs`, line);
-        const failed = ((await pipeline.exec()) ?? []).find(([err]) => err)?.[0];
+    const pipeline = this.redis.pipeline() as unknown as AppendCommand & { exec(): Promise<[Error | null, unknown][] | null> };
+    for (const { jobKey, line } of batch) void pipeline.integradorJobLogAppend(jobKey, `${jobKey}:logs`, line);
+    return pipeline
+      .exec()
+      .then((results) => {
+        const failed = (results ?? []).find(([err]) => err)?.[0];
         if (failed) throw failed;
       })
       .catch(this.onError);
-    return this.writing;
   }
 }

@@ -60,4 +60,44 @@ describe('logGroupFailures', () => {
     const logged = JSON.stringify(lines);
     for (const value of ['maria.secreta', 'joao.novo', 'ana.nova', 'INSERT']) expect(logged).not.toContain(value);
   });
+
+  it('masks the values PostgreSQL quotes in a data error (22P02) and a value holding a quote in MariaDB', async () => {
+    const pg = await createTestDatabase('postgres', { migrate: false });
+    try {
+      await sql`CREATE TABLE numeros_teste (n integer)`.execute(pg.db);
+      const insert = (values: string[]) =>
+        sql`INSERT INTO numeros_teste (n) VALUES ${sql.join(values.map((v) => sql`(${v})`))}`.execute(pg.db);
+      const inserts = new Coalescer<string, void>({
+        name: 'pg inserts',
+        runGroup: async (values) => {
+          await insert(values);
+          return values.map(() => undefined);
+        },
+        runOne: async (value) => void (await insert([value])),
+      });
+      await Promise.allSettled(['1', 'cpf-123.456.789-00', '3'].map((v) => inserts.add(v)));
+      const quoted = new Coalescer<string, void>({
+        name: 'quoted inserts',
+        runGroup: async () => {
+          await sql`INSERT INTO contatos_teste (email) VALUES (${"o'brien.secreto@example.com"}), (${"o'brien.secreto@example.com"})`.execute(
+            database.db,
+          );
+          return [];
+        },
+        runOne: async () => undefined,
+      });
+      await Promise.allSettled([quoted.add('a'), quoted.add('b')]);
+    } finally {
+      await pg.drop();
+    }
+    const warnings = lines.filter((line) => line.msg === 'grouped statement failed, its items ran one by one');
+    expect(warnings.find((w) => w.group === 'pg inserts')).toMatchObject({
+      error: { code: '22P02', message: 'invalid input syntax for type integer: "?"' },
+    });
+    expect(warnings.find((w) => w.group === 'quoted inserts')).toMatchObject({
+      error: { code: 'ER_DUP_ENTRY', message: expect.stringMatching(/^Duplicate entry '\?' for key/) },
+    });
+    const logged = JSON.stringify(lines);
+    for (const value of ['cpf-123', 'brien']) expect(logged).not.toContain(value);
+  });
 });

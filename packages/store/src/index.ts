@@ -60,6 +60,7 @@ export {
 } from './operadores.repository';
 export { outboxGroupsOf } from './outbox-groups';
 export { copyFromText } from './pg-copy';
+export { isPreparedStatementRefusal } from './pg-prepared';
 export {
   countByHour,
   countByState,

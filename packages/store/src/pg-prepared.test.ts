@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
 import { type CrmDatabase, createDatabase } from './create-database';
-import { PREPARE_AFTER } from './pg-prepared';
+import { isPreparedStatementRefusal, PREPARE_AFTER } from './pg-prepared';
 
 describe('hot statements as server-side prepared statements (real PostgreSQL)', () => {
   let database: TestDatabase;
@@ -39,7 +39,14 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
   it('runs a statement unnamed from then on when the server refuses its cached plan (columns changed)', async () => {
     await sql`ALTER TABLE itens ADD COLUMN extra text`.execute(database.db);
     // SELECT * of a prepared statement cannot change its result type: this run fails (0A000) like any error ...
-    await expect(byId(1)).rejects.toMatchObject({ code: '0A000' });
+    const refused = await byId(1).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toMatchObject({ code: '0A000' });
+    // Marked as the name's refusal, not the statement's error: the SET engine retries it instead of failing for good.
+    expect(isPreparedStatementRefusal(refused)).toBe(true);
+    expect(isPreparedStatementRefusal(new Error('other'))).toBe(false);
     // ... and the next ones run unnamed, with the new column.
     expect(await byId(1)).toEqual([{ id: 1, nome: 'um', extra: null }]);
     expect(await byId(2)).toEqual([{ id: 2, nome: 'dois', extra: null }]);
@@ -55,6 +62,25 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
     const statements = await prepared();
     expect(statements.some((text) => text.startsWith('UPDATE itens'))).toBe(true);
     expect(statements.some((text) => /^(begin|commit)/i.test(text))).toBe(false);
+  });
+
+  it('names a statement by its text: two pools (two processes) give the same text the same name, different texts different names', async () => {
+    const other = createDatabase(database.url, { poolSize: 1, prepareHotStatements: true });
+    try {
+      const names = async (db: CrmDatabase) =>
+        (await sql<{ name: string; statement: string }>`SELECT name, statement FROM pg_prepared_statements`.execute(db.db)).rows;
+      // The other pool first runs a different text PREPARE_AFTER times: with a counter both would be integrador_1.
+      for (let i = 0; i < PREPARE_AFTER; i++) await sql`SELECT id FROM itens WHERE nome = ${'um'}`.execute(other.db);
+      for (let i = 0; i < PREPARE_AFTER; i++) await sql`SELECT nome FROM itens WHERE id = ${7}`.execute(other.db);
+      for (let i = 0; i < PREPARE_AFTER; i++) await sql`SELECT nome FROM itens WHERE id = ${7}`.execute(one.db);
+      const mine = (await names(one)).find((r) => r.statement === 'SELECT nome FROM itens WHERE id = $1');
+      const theirs = await names(other);
+      expect(mine?.name).toMatch(/^integrador_[0-9a-f]{32}$/);
+      expect(theirs.find((r) => r.statement === 'SELECT nome FROM itens WHERE id = $1')?.name).toBe(mine?.name);
+      expect(theirs.find((r) => r.statement === 'SELECT id FROM itens WHERE nome = $1')?.name).not.toBe(mine?.name);
+    } finally {
+      await other.destroy();
+    }
   });
 
   it('leaves a pool unnamed unless asked (the dashboard and the CLI)', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type * as PgModule from 'pg';
 
 /** Times a statement's text is sent before it gets a name (a statement run once or twice is not worth preparing). */
@@ -14,6 +15,13 @@ const MAX_COUNTED = 2000;
  * under a `SELECT *`). The statement failing here fails like any error; its next run is unnamed.
  */
 const REFUSED_CODES = new Set(['26000', '42P05', '0A000']);
+const PREPARED_REFUSAL = 'integradorPreparedRefusal';
+
+/** True for an error the server gave a prepared statement's name (not its text): the same statement runs unnamed next. */
+export function isPreparedStatementRefusal(err: unknown): boolean {
+  return err !== null && typeof err === 'object' && (err as Record<string, unknown>)[PREPARED_REFUSAL] === true;
+}
+
 /** Refusals after which the pool names nothing more (the server side cannot keep them: a pooler between). */
 const MAX_REFUSED = 20;
 
@@ -30,7 +38,6 @@ export function prepareHotStatements(pool: PgModule.Pool): { readonly named: num
   const names = new Map<string, string>();
   const seen = new Map<string, number>();
   const refused = new Set<string>();
-  let next = 0;
 
   const nameOf = (text: string): string | undefined => {
     const name = names.get(text);
@@ -43,8 +50,9 @@ export function prepareHotStatements(pool: PgModule.Pool): { readonly named: num
       return undefined;
     }
     seen.delete(text);
-    next += 1;
-    const fresh = `integrador_${next}`;
+    // Named by the text itself: one name always means one statement, in every process and on every server session
+    // (behind a pooler that shares sessions, a counter's integrador_3 of one process could be another's statement).
+    const fresh = `integrador_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
     names.set(text, fresh);
     return fresh;
   };
@@ -62,6 +70,8 @@ export function prepareHotStatements(pool: PgModule.Pool): { readonly named: num
           names.delete(config);
           refused.add(config);
           if (connection?.parsedStatements) delete connection.parsedStatements[name];
+          // Not the statement's fault: its next run is unnamed, so the caller retries it as a transient error.
+          if (err !== null && typeof err === 'object') (err as Record<string, unknown>)[PREPARED_REFUSAL] = true;
         }
         throw err;
       });

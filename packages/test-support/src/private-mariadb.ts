@@ -39,6 +39,7 @@ export async function startPrivateMariadb(serverArgs: readonly string[] = []): P
     ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db', `--user=${user}`],
     { stdio: 'ignore', timeout: 120_000 },
   );
+  const logFd = fs.openSync(path.join(dir, 'log'), 'a');
   const server: ChildProcess = spawn(
     binaries.server,
     [
@@ -53,8 +54,10 @@ export async function startPrivateMariadb(serverArgs: readonly string[] = []): P
       '--innodb-buffer-pool-size=32M',
       ...serverArgs,
     ],
-    { stdio: ['ignore', 'ignore', fs.openSync(path.join(dir, 'log'), 'a')] },
+    { stdio: ['ignore', 'ignore', logFd] },
   );
+  // The server holds its own copy of the descriptor.
+  fs.closeSync(logFd);
   const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
   const url = (database: string) => `mysql://root@127.0.0.1:${port}/${database}`;
   const destroy = async () => {

@@ -55,4 +55,13 @@ describe('bindEngineValues', () => {
       empresa_filial_id: null,
     });
   });
+
+  it("keeps a column named __proto__ as a value, never as the bound object's prototype", () => {
+    const row = JSON.parse('{"__proto__": {"polluted": true}, "nome": "x"}') as Record<string, unknown>;
+    const bound = bindEngineValues(row, { empresaId: 1, filialId: null });
+    expect(Object.getPrototypeOf(bound)).toBe(Object.prototype);
+    expect((bound as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(Object.keys(bound)).toEqual(['__proto__', 'nome', 'empresa_id', 'empresa_filial_id']);
+    expect(Object.getOwnPropertyDescriptor(bound, '__proto__')?.value).toEqual({ polluted: true });
+  });
 });

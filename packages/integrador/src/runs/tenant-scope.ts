@@ -1,5 +1,6 @@
 import type { Database, DialectName } from '@integrador/store';
 import type { Kysely } from 'kysely';
+import { setOwn } from '../value-lookup';
 
 /**
  * Tenant binding of the SQL a run executes on the CRM database (consulta, dependencias lookups, component consultas,
@@ -50,7 +51,7 @@ export function bindEngineValues<T extends Readonly<Record<string, unknown>>>(va
   const bound: Record<string, unknown> = {};
   // A differently-cased key (EMPRESA_ID from an Oracle row) must not survive next to the engine's. Copied key by key
   // rather than deleted afterwards: a deleted key turns the object into a slow dictionary (this runs several times a push).
-  for (const key of Object.keys(values)) if (!ENGINE_KEYS.has(key.toLowerCase())) bound[key] = values[key];
+  for (const key of Object.keys(values)) if (!ENGINE_KEYS.has(key.toLowerCase())) setOwn(bound, key, values[key]);
   bound.empresa_id = tenant.empresaId;
   bound.empresa_filial_id = tenant.filialId;
   return bound;

@@ -1,4 +1,4 @@
-import type { Database, DialectName } from '@integrador/store';
+import { type Database, type DialectName, isPreparedStatementRefusal } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { parseConsulta } from '../consulta';
 import { bindEngineValues, type CrmScope, scopeStatement } from '../runs/tenant-scope';
@@ -25,6 +25,9 @@ const CONSULTA_SQLS_MAX = 500;
  * running it again cannot help. Connection and lock errors stay transient.
  */
 export function isStatementError(err: unknown): boolean {
+  // A prepared statement's name refused by the server (42P05, 26000, 0A000): the statement itself is fine, and runs
+  // unnamed on the retry.
+  if (isPreparedStatementRefusal(err)) return false;
   const code = String((err as { code?: unknown } | null)?.code ?? '');
   if (/^(22|42)[0-9A-Z]{3}$/.test(code)) return true; // PostgreSQL SQLSTATE classes 22 (data) and 42 (syntax, undefined objects)
   if (/^ER_(PARSE_ERROR|BAD_FIELD_ERROR|NO_SUCH_TABLE|TRUNCATED_WRONG_VALUE|WRONG_VALUE|DATA_TOO_LONG|BAD_NULL_ERROR)/.test(code))
