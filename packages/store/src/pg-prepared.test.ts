@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
 import { type CrmDatabase, createDatabase } from './create-database';
-import { isPreparedStatementRefusal, PREPARE_AFTER } from './pg-prepared';
+import { isPreparedStatementRefusal, MAX_PARAMETERS, PREPARE_AFTER } from './pg-prepared';
 
 describe('hot statements as server-side prepared statements (real PostgreSQL)', () => {
   let database: TestDatabase;
@@ -81,6 +81,12 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
     } finally {
       await other.destroy();
     }
+  });
+
+  it('leaves the grouped multi-row statements unnamed (more than MAX_PARAMETERS values): their slots go to per-push statements', async () => {
+    const ids = Array.from({ length: MAX_PARAMETERS + 1 }, (_, i) => i);
+    for (let i = 0; i < PREPARE_AFTER + 1; i++) await sql`SELECT count(*) FROM itens WHERE id IN (${sql.join(ids)})`.execute(one.db);
+    expect((await prepared()).some((text) => text.includes('count(*)'))).toBe(false);
   });
 
   it('leaves a pool unnamed unless asked (the dashboard and the CLI)', async () => {

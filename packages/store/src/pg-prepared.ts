@@ -7,6 +7,11 @@ export const PREPARE_AFTER = 3;
 export const MAX_PREPARED = 100;
 /** Longer texts (multi-row statements of a large group) stay unnamed: rare, and a large plan kept per backend. */
 const MAX_TEXT = 4000;
+/**
+ * Statements with more parameters stay unnamed: the grouped multi-row statements (one text per group size) would take
+ * the MAX_PREPARED slots from the statements that repeat per push, and their parse is shared by their rows anyway.
+ */
+export const MAX_PARAMETERS = 24;
 /** Texts counted towards PREPARE_AFTER; the count restarts when this many wait. */
 const MAX_COUNTED = 2000;
 /**
@@ -61,7 +66,13 @@ export function prepareHotStatements(pool: PgModule.Pool): { readonly named: num
     const query = client.query.bind(client) as QueryFn;
     const connection = (client as unknown as { connection?: { parsedStatements?: Record<string, string> } }).connection;
     const named: QueryFn = (config, values, callback) => {
-      if (typeof config !== 'string' || !Array.isArray(values) || values.length === 0 || callback !== undefined)
+      if (
+        typeof config !== 'string' ||
+        !Array.isArray(values) ||
+        values.length === 0 ||
+        values.length > MAX_PARAMETERS ||
+        callback !== undefined
+      )
         return query(config, values, callback);
       const name = refused.size >= MAX_REFUSED ? undefined : nameOf(config);
       if (name === undefined) return query(config, values);
