@@ -136,7 +136,7 @@ export class JobProducer {
     await this.guard.ensureUsable();
     const sent = { add: false };
     const add = async () => {
-      if (this.fair && fairnessApplies(queue))
+      if (this.fair && fairnessApplies(queue, options.jobId !== undefined))
         jobOptions.priority = await this.fair.next(queue, (payload as { tenant: TenantRef }).tenant, !options.jobId);
       sent.add = true;
       return this.queue(queue).add(name, withRequestId(payload), jobOptions);

@@ -7,15 +7,16 @@ import { limitKeys } from './limit-keys';
 export const MAX_PRIORITY = 2 ** 21 - 1;
 
 /**
- * Queues whose jobs go in arrival order, without a fairness priority: every cti job carries its own jobId (one per PBX
- * event or click-to-call), so none is ever counted and each would get priority 1 — a prioritized add that orders
- * nothing, and costs the fairness read and BullMQ's prioritized set.
+ * Queues whose jobs with their own jobId go in arrival order, without a fairness priority: every cti job from a PBX
+ * event or a click-to-call carries its own jobId, so it is never counted and would get priority 1 — a prioritized add
+ * that orders nothing, and costs the fairness read and BullMQ's prioritized set. A cti job without one (system.ping)
+ * is counted like any other.
  */
 const ARRIVAL_ORDER_QUEUES: ReadonlySet<string> = new Set(['cti']);
 
-/** Whether jobs of `queue` get a fairness priority (FairPriorities) when enqueued. */
-export function fairnessApplies(queue: string): boolean {
-  return !ARRIVAL_ORDER_QUEUES.has(queue);
+/** Whether a job of `queue` (with or without its own jobId) gets a fairness priority (FairPriorities) when enqueued. */
+export function fairnessApplies(queue: string, hasJobId: boolean): boolean {
+  return !(hasJobId && ARRIVAL_ORDER_QUEUES.has(queue));
 }
 
 /** True when the job was counted by FairPriorities: prioritized and given a BullMQ-generated (numeric) id. */
