@@ -18,6 +18,7 @@ import {
 import { deletePrefix, type PrivateRedis, startPrivateRedis, testPrefix } from '@integrador/test-support/redis-server';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { commandStats, commandsPer } from './support/redis-commands';
 import { round, spread } from './support/stats';
 
 // No-op jobs through the per-tenant limits and fairness layer (packages/queue/src/limits) against bare BullMQ on the
@@ -67,32 +68,6 @@ const VARIANTS: Record<Variant, string> = {
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tenantOf = (i: number): TenantRef => ({ empresaId: 1 + (i % TENANTS), filialId: null });
-
-/** Calls per command since the server started (scripts' inner calls included). */
-async function commandStats(redis: Redis): Promise<Map<string, number>> {
-  const stats = parseInfo(await redis.info('commandstats'));
-  return new Map(
-    Object.entries(stats)
-      .filter(([key]) => key.startsWith('cmdstat_'))
-      .map(([key, value]) => [key.slice('cmdstat_'.length), Number(/calls=(\d+)/.exec(value)?.[1] ?? 0)]),
-  );
-}
-
-/** Calls per job of each command between two readings, and their total. */
-function perJob(
-  before: Map<string, number>,
-  after: Map<string, number>,
-  jobs: number,
-): { total: number; byCommand: Record<string, number> } {
-  const byCommand: Record<string, number> = {};
-  let total = 0;
-  for (const [name, calls] of after) {
-    const delta = (calls - (before.get(name) ?? 0)) / jobs;
-    total += delta;
-    if (delta >= 0.05) byCommand[name] = round(delta, 2);
-  }
-  return { total, byCommand };
-}
 
 /** Runs `add(i)` for i < count with IN_FLIGHT calls in flight. */
 async function inFlight(count: number, add: (i: number) => Promise<unknown>): Promise<void> {
@@ -243,14 +218,14 @@ async function throughput(variant: Variant, url: string, admin: Redis): Promise<
     const c2 = await commandStats(admin);
     await stop();
     // Each reading adds one INFO; negligible against thousands of jobs.
-    const enqueue = perJob(c0, c1, JOBS).total;
-    const process = perJob(c1, c2, JOBS).total;
+    const enqueue = commandsPer(c0, c1, JOBS, 0.05).total;
+    const process = commandsPer(c1, c2, JOBS, 0.05).total;
     return {
       variant,
       enqueuePerSecond: round(JOBS / ((t1 - t0) / 1000), 0),
       processPerSecond: round(JOBS / ((t3 - t2) / 1000), 0),
       commandsPerJob: { enqueue: round(enqueue), process: round(process), total: round(enqueue + process) },
-      commandsByName: perJob(c0, c2, JOBS).byCommand,
+      commandsByName: commandsPer(c0, c2, JOBS, 0.05).byCommand,
     };
   } finally {
     await side.close();

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, parseInfo, waitUntilReady } from '@integrador/queue';
+import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import type { DialectName } from '@integrador/store';
 import type { AppProcess } from '@integrador/test-support/processes';
 import { deletePrefix, startPrivateRedis } from '@integrador/test-support/redis-server';
@@ -30,6 +30,7 @@ import {
   waitForPushes,
   waitingJobs,
 } from './support/product';
+import { commandStats, commandsPer } from './support/redis-commands';
 import { round, slope, spread } from './support/stats';
 
 // SET pushes per second through the product path (Redis → worker-set → CRM database → SOAP → write-back), against a
@@ -300,7 +301,8 @@ async function timedPushes(env: Env, worker: AppProcess) {
   const ended = (await lastFinishedAt(target)) ?? Date.now();
   finished = counts.completed + counts.failed - warm;
   sampler.stop();
-  const redisCommands = perPush(commandsBefore, await commandStats(target.redis), options.pushes);
+  const commands = commandsPer(commandsBefore, await commandStats(target.redis), options.pushes, 0.01);
+  const redisCommands = { ...commands, total: round(commands.total, 2) };
   const machineBusy = machine();
   const serverShares = servers();
   const crmCpuMs = crmCpu?.() ?? null;
@@ -333,28 +335,6 @@ async function timedPushes(env: Env, worker: AppProcess) {
     /** Every client of the Redis (exact for this run with --redis-url private): the enqueue, the worker, the polling. */
     redisCommandsPerPush: redisCommands,
   };
-}
-
-/** Calls per command since the server started (commands run inside scripts included). */
-async function commandStats(redis: Redis): Promise<Map<string, number>> {
-  const stats = parseInfo(await redis.info('commandstats'));
-  return new Map(
-    Object.entries(stats)
-      .filter(([key]) => key.startsWith('cmdstat_'))
-      .map(([key, value]) => [key.slice('cmdstat_'.length), Number(/calls=(\d+)/.exec(value)?.[1] ?? 0)]),
-  );
-}
-
-/** Calls per push of each command between two readings; commands run inside Lua scripts count too (evalsha once, plus its calls). */
-function perPush(before: Map<string, number>, after: Map<string, number>, pushes: number) {
-  const byCommand: Record<string, number> = {};
-  let total = 0;
-  for (const [name, calls] of after) {
-    const delta = (calls - (before.get(name) ?? 0)) / pushes;
-    total += delta;
-    if (delta >= 0.01) byCommand[name] = round(delta, 2);
-  }
-  return { total: round(total, 2), byCommand };
 }
 
 /** Long run through a fresh worker: the backlog is topped up as it drains, the worker's RSS sampled every 5 s. */
