@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { freePort } from './redis-server';
+import { testEnv } from './test-env';
 
 /** A throw-away MariaDB server with its own settings (never the machine's server, whose globals stay untouched). */
 export interface PrivateMariadb {
@@ -16,7 +17,7 @@ export interface PrivateMariadb {
 
 /** mariadbd (or mysqld) and mariadb-install-db, on the PATH or in /usr/sbin and /usr/bin; undefined when missing. */
 export function mariadbBinaries(): { server: string; install: string } | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/bin'];
+  const dirs = [...testEnv().inherited.PATH.split(path.delimiter), '/usr/sbin', '/usr/bin'];
   const find = (...names: string[]) => names.flatMap((name) => dirs.map((dir) => path.join(dir, name))).find((file) => fs.existsSync(file));
   const server = find('mariadbd', 'mysqld');
   const install = find('mariadb-install-db', 'mysql_install_db');
