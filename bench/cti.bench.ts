@@ -4,6 +4,7 @@
  * rate over phone-indexed contas, with worker-cti in its own process. Goals (issue): ≥ 0.8× the baseline; p99 ≤ 50 ms.
  *
  *   npx tsx bench/cti.bench.ts [--requests 5000] [--concurrency 32] [--contas 10000] [--rate 200] [--seconds 10]
+ *                              [--redis-url private] [--statistics analyze|none]
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,14 +14,19 @@ import { catchUpPhoneIndex, saveCtiSettings } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createDatabase, createEmpresa, issueApiKey } from '@integrador/store';
-import { createTestDatabase } from '@integrador/test-support/databases';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { spawnApp } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { deletePrefix, startPrivateRedis, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { Queue } from 'bullmq';
 import Fastify from 'fastify';
+import type { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import { buildApp } from '../apps/ingress/src/build-app';
 import { openSse } from '../test/fixtures/sse-client';
 import { startBenchRun } from './support/bench-run';
+import { crmServerCpu, crmStatements, statementsPerPush } from './support/pg-statements';
+import { cpuMs, machineCpu } from './support/proc';
+import { commandStats, commandsPer } from './support/redis-commands';
 import { round } from './support/stats';
 
 const { values: args } = parseArgs({
@@ -30,6 +36,8 @@ const { values: args } = parseArgs({
     contas: { type: 'string', default: '10000' },
     rate: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '10' },
+    'redis-url': { type: 'string', default: TEST_REDIS_URL },
+    statistics: { type: 'string', default: 'analyze' },
   },
 });
 const REQUESTS = Number(args.requests);
@@ -38,6 +46,7 @@ const CONTAS = Number(args.contas);
 const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
 const RAMAIS = 20;
+let redisUrl = args['redis-url'];
 const logger = createLogger({ name: 'bench', level: 'silent' });
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -95,13 +104,61 @@ async function popBreakdown(queue: Queue, empresaId: number, marks: Map<string, 
   return { jobs: enqueue.length, sentToAddedMs: spread(enqueue), addedToPopMs: spread(pop), addedToWorkerMs: spread(queued) };
 }
 
+/** CPU (user + system, ms) the Redis server has used so far, from its own INFO: this server only, whoever else runs. */
+async function redisCpuMs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const value = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return (value('used_cpu_user') + value('used_cpu_sys')) * 1000;
+}
+
+/**
+ * Starts counting the latency part's cost: CPU by process (worker-cti, this process — ingress, load generator and SSE
+ * clients —, the CRM's PostgreSQL server, the Redis server), the machine's busy share, CRM statements
+ * (pg_stat_statements, when the server loads it) and Redis commands. The returned function gives them per call.
+ */
+async function startCostCount(db: TestDatabase['db'], redis: Redis, workerPid: number) {
+  const bench = process.cpuUsage();
+  const worker = cpuMs(workerPid) ?? 0;
+  const crm = await crmServerCpu(db);
+  const redisCpu = await redisCpuMs(redis);
+  const machine = machineCpu();
+  const statements = await crmStatements(db);
+  const commands = await commandStats(redis);
+  const started = performance.now();
+  return async (calls: number) => {
+    const seconds = (performance.now() - started) / 1000;
+    const benchUsage = process.cpuUsage(bench);
+    const per = (ms: number) => round(ms / calls, 2);
+    const after = statements ? await crmStatements(db) : null;
+    return {
+      seconds: round(seconds, 1),
+      machineCpuBusy: round(machine(), 2),
+      cpuMsPerCall: {
+        workerCti: per((cpuMs(workerPid) ?? worker) - worker),
+        benchProcess: per((benchUsage.user + benchUsage.system) / 1000),
+        crmPostgres: crm ? per(crm()) : null,
+        redis: per((await redisCpuMs(redis)) - redisCpu),
+      },
+      crmStatementsPerCall: statements && after ? statementsPerPush(statements, after, calls) : null,
+      redisCommandsPerCall: commandsPer(commands, await commandStats(redis), calls, 0.05),
+    };
+  };
+}
+
 async function main(): Promise<void> {
   const run = startBenchRun();
   const database = await createTestDatabase('postgres');
   run.cleanups.push({ name: 'database', run: () => database.drop() });
+  if (redisUrl === 'private') {
+    // A redis-server of its own: its commands and CPU are this run's only.
+    const server = await startPrivateRedis();
+    run.cleanups.push({ name: 'private redis', run: () => server.stop('SIGTERM') });
+    redisUrl = server.url;
+  }
   const prefix = testPrefix();
-  run.cleanups.push({ name: 'redis keys', run: () => deletePrefix(TEST_REDIS_URL, prefix) });
-  const redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+  const url = redisUrl;
+  run.cleanups.push({ name: 'redis keys', run: () => deletePrefix(url, prefix) });
+  const redis = createRedis(redisUrl, { role: 'producer' });
   await waitUntilReady(redis);
   run.cleanups.push({ name: 'redis', run: () => redis.disconnect() });
   const empresaId = await createEmpresa(database.db, 'Bench');
@@ -171,8 +228,13 @@ async function main(): Promise<void> {
     await database.db.insertInto('contas').values(rows).execute();
   }
   await catchUpPhoneIndex(database.db);
+  // Statistics, as any CRM database in use has (autovacuum's first ANALYZE would come up to a minute later, in the
+  // middle of the run): without them PostgreSQL joins the caller's index entry to contas through the
+  // (empresa_id, id_erp) index, reading every conta of the empresa for each lookup, and reads ligacoes by empresa_id.
+  if (args.statistics === 'analyze') await sql`ANALYZE`.execute(database.db);
+  else if (args.statistics !== 'none') throw new Error(`--statistics: expected analyze or none, got ${args.statistics}`);
   const worker = spawnApp('apps/worker-cti/src/main.ts', {
-    REDIS_URL: TEST_REDIS_URL,
+    REDIS_URL: redisUrl,
     KEY_PREFIX: prefix,
     CRM_DATABASE_URL: database.url,
     LOG_LEVEL: 'info',
@@ -214,6 +276,7 @@ async function main(): Promise<void> {
     run.cleanups.push({ name: `sse ${ramal}`, run: () => sse.close() });
   }
   const total = RATE * SECONDS;
+  const costs = await startCostCount(database.db, redis, worker.child.pid ?? 0);
   const started = performance.now();
   const pending: Promise<unknown>[] = [];
   for (let i = 0; i < total; i++) {
@@ -228,6 +291,11 @@ async function main(): Promise<void> {
   await Promise.all(pending);
   const deadline = Date.now() + 30000;
   while (caller.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  // Until worker-cti has taken every call's job too (the call log), not only until the last card arrived.
+  const cti = producer.queue('cti');
+  while (Date.now() < deadline && (await cti.getJobCountByTypes('waiting', 'active', 'prioritized')) > 0)
+    await new Promise((r) => setTimeout(r, 50));
+  const cost = await costs(total);
 
   const breakdown = await popBreakdown(producer.queue('cti'), empresaId, marks);
 
@@ -247,6 +315,7 @@ async function main(): Promise<void> {
       callerMs: { p50: round(percentile(caller, 50)), p99: round(percentile(caller, 99)), max: round(Math.max(...caller)) },
       goalP99Ms: 50,
       breakdown,
+      cost,
     },
   };
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
