@@ -4,6 +4,7 @@ import { createEmpresa } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Redis } from 'ioredis';
+import { activePops, publishPop } from '../pop/pop-events';
 import { type CallEventDeps, expireOpenCalls, processCallEvent } from './call-events';
 import { listCalls } from './call-log.repository';
 
@@ -58,6 +59,31 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
       telefone_normalizado: '+551133334444',
     });
     expect(row?.conta_id).not.toBeNull();
+  });
+
+  it('a start reuses the caller card the listener published for that call; without one it looks the caller up itself', async () => {
+    const conta = await database.db.selectFrom('contas').select('id').where('empresa_id', '=', empresaId).executeTakeFirstOrThrow();
+    // What the listener published: a card naming another conta than the lookup would find (so a second lookup shows).
+    const listenerCard = { tabela: 'contas' as const, id: conta.id + 500, nome: 'Do listener', contaId: conta.id + 500 };
+    const card = { ...listenerCard, campo: 'telefone', telefone: '(11) 3333-4444', exato: true };
+    const popped = event('inicio', '3504', '1133334444', new Date());
+    const common = { ramal: '3504', numero: popped.telefone, normalizado: '+551133334444', recebidoEm: popped.receivedAt };
+    await publishPop(redis, prefix, empresaId, { type: 'caller', callId: popped.eventId, ...common, matches: [card] }, 60000);
+    // Another empresa's card for the same ramal and call id, and this empresa's card of another call: neither is used.
+    const other = event('inicio', '3504', '1133334444', new Date());
+    await publishPop(redis, prefix, empresaId + 1000, { type: 'caller', callId: other.eventId, ...common, matches: [card] }, 60000);
+    await publishPop(redis, prefix, empresaId, { type: 'caller', callId: `${other.eventId}x`, ...common, matches: [card] }, 60000);
+
+    expect(await processCallEvent(deps, popped)).toMatchObject({ matches: 1 });
+    expect(await processCallEvent(deps, other)).toMatchObject({ matches: 1 });
+    const byEvent = new Map((await rows('3504')).map((r) => [r.evento_id, r.conta_id]));
+    expect(byEvent.get(popped.eventId)).toBe(conta.id + 500);
+    expect(byEvent.get(other.eventId)).toBe(conta.id);
+    // The worker published the card the listener had not (one caller event for that call on the ramal's state).
+    const active = await activePops(redis, prefix, empresaId, '3504');
+    const cards = active.map((text) => JSON.parse(text) as { callId: string; type: string; matches?: { id: number }[] });
+    expect(cards.find((c) => c.callId === other.eventId)).toMatchObject({ type: 'caller', matches: [{ id: conta.id }] });
+    expect(cards.find((c) => c.callId === popped.eventId)).toMatchObject({ type: 'caller', matches: [{ id: conta.id + 500 }] });
   });
 
   it('an end whose start is processed later (two workers) still makes one row', async () => {

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
 import { findCallers } from '../phone/phone-index';
-import { publishPop } from '../pop/pop-events';
+import { publishPop, shownCallerMatches } from '../pop/pop-events';
 import { findCtiSettings } from '../settings/cti-settings.repository';
 import type { SettingsCache } from '../settings/settings-cache';
 import {
@@ -44,24 +44,36 @@ async function phoneOf(deps: CallEventDeps, empresaId: number, telefone: string)
   return normalizePhone(telefone, { ramalLength: settings?.ramalLength ?? 4 });
 }
 
+/**
+ * The call's caller matches: those of the card the listener already published for this call (its lookup, bound to the
+ * same tenant, is not made twice), else this worker's own lookup.
+ */
+async function callerMatches(deps: CallEventDeps, event: CtiCallEventPayload, phone: NormalizedPhone) {
+  const empresaId = event.tenant.empresaId;
+  const shown = await shownCallerMatches(deps.redis, deps.prefix, empresaId, event.ramal, event.eventId);
+  if (shown) return { matches: shown, cardFrom: 'listener' as const };
+  const searchable = phone.kind === 'nacional' || phone.kind === 'local';
+  return { matches: searchable ? await findCallers(deps.db, empresaId, phone) : [], cardFrom: 'worker' as const };
+}
+
 /** Call start: the lookup, the caller card on the ramal's screen pop at once, then one ligacoes row (tocando). */
 async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Promise<CallEventResult> {
   const { db } = deps;
   const empresaId = event.tenant.empresaId;
   const receivedAt = new Date(event.receivedAt);
   const phone = await phoneOf(deps, empresaId, event.telefone);
-  const lookup = phone.kind === 'nacional' || phone.kind === 'local' ? findCallers(db, empresaId, phone) : Promise.resolve([]);
-  const [matches, usuarioId, existing] = await Promise.all([
-    lookup,
+  const [{ matches, cardFrom }, usuarioId, existing] = await Promise.all([
+    callerMatches(deps, event, phone),
     usuarioOfRamal(db, empresaId, event.ramal),
     findCallByEvent(db, empresaId, event.eventId),
   ]);
   const normalizado = publicNumber(phone);
   const key = matchKey(phone, event.telefone);
-  // The listener usually popped the card already; this one is published only if it did not (its process died, or its
-  // lookup failed). Publish before the call log all the same: the operator waits for the card, not for the row.
+  // The listener usually popped the card already; this one is published only if it did not (its process died, its
+  // lookups were all in flight, or its lookup failed). Publish before the call log all the same: the operator waits
+  // for the card, not for the row.
   const endedFirst = existing ? undefined : await findUnpairedEnd(db, empresaId, event.ramal, key, receivedAt, deps.callTimeoutMs);
-  if (!endedFirst) {
+  if (!endedFirst && cardFrom === 'worker') {
     const card = { type: 'caller' as const, callId: event.eventId, ramal: event.ramal, numero: event.telefone, normalizado };
     await publishPop(deps.redis, deps.prefix, empresaId, { ...card, recebidoEm: event.receivedAt, matches }, deps.callTimeoutMs);
   }

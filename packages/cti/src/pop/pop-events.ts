@@ -77,6 +77,22 @@ export async function publishPop(
   return Number(result);
 }
 
+/**
+ * The matches of the caller card a call already shows (the listener's lookup, published under the call's tenant), or
+ * undefined when it shows none (still ringing only, ended, or expired).
+ */
+export async function shownCallerMatches(
+  redis: Redis,
+  prefix: string,
+  empresaId: number,
+  ramal: string,
+  callId: string,
+): Promise<CallerMatch[] | undefined> {
+  const current = await redis.hget(popKeys(prefix).active(empresaId, ramal), callId);
+  const event = current ? (JSON.parse(current) as PopEvent) : undefined;
+  return event?.type === 'caller' ? event.matches : undefined;
+}
+
 /** The latest event of each call still ringing or in progress at the ramal, oldest first, after `afterId`. */
 export async function activePops(redis: Redis, prefix: string, empresaId: number, ramal: string, afterId = 0): Promise<string[]> {
   const all = await redis.hvals(popKeys(prefix).active(empresaId, ramal));
