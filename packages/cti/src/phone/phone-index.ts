@@ -91,13 +91,8 @@ export async function rebuildPhoneIndex(db: Kysely<Database>, empresaId: number)
   return catchUpPhoneIndex(db, empresaId);
 }
 
-async function hasPendingNotes(db: Kysely<Database>, empresaId: number): Promise<boolean> {
-  const note = await db.selectFrom('cti_telefones_pendentes').select('id').where('empresa_id', '=', empresaId).limit(1).executeTakeFirst();
-  return note !== undefined;
-}
-
-/** One query: the index entries matching the number, joined to their conta or contato of the same empresa. */
-async function matchingRecords(db: Kysely<Database>, empresaId: number, phone: NormalizedPhone & { key8: string }) {
+/** The index entries matching the number, joined to their conta or contato of the same empresa (not run alone). */
+function matchingRecords(db: Kysely<Database>, empresaId: number, phone: NormalizedPhone & { key8: string }) {
   const phoneColumns = TABLES.flatMap((tabela) =>
     CTI_PHONE_COLUMNS[tabela].map((campo) => sql<string | null>`${sql.ref(`${tabela}.${campo}`)}`.as(`${tabela}_${campo}`)),
   );
@@ -116,8 +111,26 @@ async function matchingRecords(db: Kysely<Database>, empresaId: number, phone: N
       phone.kind === 'nacional'
         ? eb.or([eb('t.chave_ddd', '=', phone.keyDdd), eb.and([eb('t.chave8', '=', phone.key8), eb('t.chave_ddd', 'is', null)])])
         : eb('t.chave8', '=', phone.key8),
-    )
-    .execute();
+    );
+}
+
+/**
+ * One statement: whether writes of the empresa are noted and not yet indexed, and the matching records. One statement
+ * reads both from one snapshot, so a write committed before the call is either still noted or already indexed (a
+ * catch-up commits the index rows with the deletion of their notes), and the lookup is one round trip.
+ */
+async function lookUp(db: Kysely<Database>, empresaId: number, phone: NormalizedPhone & { key8: string }) {
+  const notes = db.selectNoFrom((eb) =>
+    eb.exists(eb.selectFrom('cti_telefones_pendentes').select('id').where('empresa_id', '=', empresaId)).as('pendente'),
+  );
+  const rows = (await db
+    .selectFrom(notes.as('p'))
+    .leftJoin(matchingRecords(db, empresaId, phone).as('m'), (join) => join.onTrue())
+    .select('p.pendente')
+    .selectAll('m')
+    .execute()) as Record<string, unknown>[];
+  // PostgreSQL answers a boolean, MySQL and SQLite 0 / 1; without a match the one row has nulls beside the flag.
+  return { pending: Number(rows[0]?.pendente ?? 0) === 1, found: rows.filter((row) => row.registro_id !== null) };
 }
 
 const searchable = (phone: NormalizedPhone): phone is NormalizedPhone & { key8: string } =>
@@ -129,10 +142,11 @@ const searchable = (phone: NormalizedPhone): phone is NormalizedPhone & { key8: 
  */
 export async function findCallers(db: Kysely<Database>, empresaId: number, phone: NormalizedPhone, limit = 20): Promise<CallerMatch[]> {
   if (!searchable(phone)) return [];
-  // Notes first, then the match, one after the other: a write committed before the call is then either still noted
-  // (and indexed here) or already indexed (a catch-up commits the index rows with the deletion of their notes).
-  if (await hasPendingNotes(db, empresaId)) await catchUpPhoneIndex(db, empresaId);
-  return ranked(await matchingRecords(db, empresaId, phone), phone, limit);
+  const first = await lookUp(db, empresaId, phone);
+  if (!first.pending) return ranked(first.found, phone, limit);
+  // Writes noted before the call are indexed now, then looked up again.
+  await catchUpPhoneIndex(db, empresaId);
+  return ranked((await lookUp(db, empresaId, phone)).found, phone, limit);
 }
 
 /**
@@ -146,8 +160,8 @@ export async function findCallersIfIndexed(
   limit = 20,
 ): Promise<CallerMatch[] | undefined> {
   if (!searchable(phone)) return [];
-  if (await hasPendingNotes(db, empresaId)) return undefined;
-  return ranked(await matchingRecords(db, empresaId, phone), phone, limit);
+  const { pending, found } = await lookUp(db, empresaId, phone);
+  return pending ? undefined : ranked(found, phone, limit);
 }
 
 /** The matching index entries as caller matches: records deleted since dropped, one match per record, ranked. */
