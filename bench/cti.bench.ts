@@ -4,9 +4,10 @@
  * rate over phone-indexed contas, with worker-cti in its own process. Goals (issue): ≥ 0.8× the baseline; p99 ≤ 50 ms.
  *
  *   npx tsx bench/cti.bench.ts [--requests 5000] [--concurrency 32] [--contas 10000] [--rate 200] [--seconds 10]
- *                              [--redis-url private] [--statistics analyze|none]
+ *                              [--redis-url private] [--statistics analyze|none] [--cpu-prof]
  */
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { emptyConnections } from '@integrador/connections';
@@ -15,7 +16,7 @@ import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createDatabase, createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { spawnApp } from '@integrador/test-support/processes';
+import { ROOT } from '@integrador/test-support/processes';
 import { deletePrefix, startPrivateRedis, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { Queue } from 'bullmq';
 import Fastify from 'fastify';
@@ -24,6 +25,7 @@ import { sql } from 'kysely';
 import { buildApp } from '../apps/ingress/src/build-app';
 import { openSse } from '../test/fixtures/sse-client';
 import { startBenchRun } from './support/bench-run';
+import { spawnNode } from './support/spawn';
 import { crmServerCpu, crmStatements, statementsPerPush } from './support/pg-statements';
 import { cpuMs, machineCpu } from './support/proc';
 import { commandStats, commandsPer } from './support/redis-commands';
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     'redis-url': { type: 'string', default: TEST_REDIS_URL },
     statistics: { type: 'string', default: 'analyze' },
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
 const REQUESTS = Number(args.requests);
@@ -202,14 +205,14 @@ async function main(): Promise<void> {
     },
   });
   const bareBase = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}`;
-  const path = (i: number, round: number) =>
+  const requestPath = (i: number, round: number) =>
     `/wconnect/WConnect_WSDL_FinalizaLigacao.php?ramal=${7000 + (i % 500)}&telefone=${round}${phoneOf(i)}`;
 
   run.log(`throughput: ${REQUESTS} requests, ${CONCURRENCY} in flight, each side twice (alternating)`);
   const rounds: { listener: number; bare: number }[] = [];
   for (let r = 1; r <= 2; r++) {
-    const bareRate = await load(REQUESTS, CONCURRENCY, (i) => get(bareBase, path(i, r)));
-    const listenerRate = await load(REQUESTS, CONCURRENCY, (i) => get(base, path(i, r), 'bench.bench.test'));
+    const bareRate = await load(REQUESTS, CONCURRENCY, (i) => get(bareBase, requestPath(i, r)));
+    const listenerRate = await load(REQUESTS, CONCURRENCY, (i) => get(base, requestPath(i, r), 'bench.bench.test'));
     rounds.push({ listener: round(listenerRate), bare: round(bareRate) });
     run.log(`round ${r}: listener ${round(listenerRate)}/s, bare ${round(bareRate)}/s`);
   }
@@ -233,13 +236,21 @@ async function main(): Promise<void> {
   // (empresa_id, id_erp) index, reading every conta of the empresa for each lookup, and reads ligacoes by empresa_id.
   if (args.statistics === 'analyze') await sql`ANALYZE`.execute(database.db);
   else if (args.statistics !== 'none') throw new Error(`--statistics: expected analyze or none, got ${args.statistics}`);
-  const worker = spawnApp('apps/worker-cti/src/main.ts', {
-    REDIS_URL: redisUrl,
-    KEY_PREFIX: prefix,
-    CRM_DATABASE_URL: database.url,
-    LOG_LEVEL: 'info',
-    WORKER_CONCURRENCY: '20',
-  });
+  // --cpu-prof: worker-cti's profile goes to bench/results/cpu-cti-<time>/ (summarise it with cpuprofile-summary.ts).
+  const profileDir = path.join(ROOT, 'bench/results', `cpu-cti-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const profile = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  if (profile.length) run.log(`worker-cti CPU profile: ${profileDir}`);
+  const worker = spawnNode(
+    'apps/worker-cti/src/main.ts',
+    {
+      REDIS_URL: redisUrl,
+      KEY_PREFIX: prefix,
+      CRM_DATABASE_URL: database.url,
+      LOG_LEVEL: 'info',
+      WORKER_CONCURRENCY: '20',
+    },
+    profile,
+  );
   run.cleanups.push({
     name: 'worker',
     run: async () => {
