@@ -1,4 +1,4 @@
-import { SettingsCache } from '@integrador/cti';
+import { SettingsCache, TtlCache } from '@integrador/cti';
 import { pingProcessor } from '@integrador/queue';
 import { runWorkerApp } from '@integrador/runtime';
 import { startCtiSweep } from './cti-sweep';
@@ -16,6 +16,8 @@ runWorkerApp('worker-cti', 'cti', (deps, services) => {
     prefix: config.keyPrefix,
     callTimeoutMs: config.cti.callTimeoutMs,
     settings: new SettingsCache(db),
+    // A usuario's new ramal applies to calls within 5 s, as a settings change does.
+    usuarios: new TtlCache<number | null>(5000),
   };
   const sweep = startCtiSweep(callDeps, config.cti.sweepIntervalMs, deps.logger);
   services.shutdown.add('cti sweep', async () => sweep.stop());

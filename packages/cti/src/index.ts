@@ -28,4 +28,4 @@ export {
   type PbxAuth,
   saveCtiSettings,
 } from './settings/cti-settings.repository';
-export { SettingsCache } from './settings/settings-cache';
+export { SettingsCache, TtlCache } from './settings/settings-cache';

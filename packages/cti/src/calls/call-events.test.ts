@@ -5,6 +5,7 @@ import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Redis } from 'ioredis';
 import { activePops, publishPop } from '../pop/pop-events';
+import { TtlCache } from '../settings/settings-cache';
 import { type CallEventDeps, expireOpenCalls, processCallEvent } from './call-events';
 import { listCalls } from './call-log.repository';
 
@@ -84,6 +85,24 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     const cards = active.map((text) => JSON.parse(text) as { callId: string; type: string; matches?: { id: number }[] });
     expect(cards.find((c) => c.callId === other.eventId)).toMatchObject({ type: 'caller', matches: [{ id: conta.id }] });
     expect(cards.find((c) => c.callId === popped.eventId)).toMatchObject({ type: 'caller', matches: [{ id: conta.id + 500 }] });
+  });
+
+  it("with a usuario cache, a call is logged to the ramal's usuario, and a new ramal applies once the entry expires", async () => {
+    const cached = { ...deps, usuarios: new TtlCache<number | null>(300) };
+    const usuarioRow = (nome: string, ramal: string) =>
+      database.db.insertInto('usuarios').values({ empresa_id: empresaId, nome, ramal }).execute();
+    await usuarioRow('Ana', '3505');
+    const ana = await database.db.selectFrom('usuarios').select('id').where('ramal', '=', '3505').executeTakeFirstOrThrow();
+    const first = await processCallEvent(cached, event('inicio', '3505', '1133334444', new Date()));
+    // Ana moves to another ramal and Bia takes 3505: within the entry's life the cached usuario is kept, then Bia's.
+    await database.db.updateTable('usuarios').set({ ramal: '3595' }).where('id', '=', ana.id).execute();
+    await usuarioRow('Bia', '3505');
+    const bia = await database.db.selectFrom('usuarios').select('id').where('ramal', '=', '3505').executeTakeFirstOrThrow();
+    const second = await processCallEvent(cached, event('inicio', '3505', '1155556666', new Date()));
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    const third = await processCallEvent(cached, event('inicio', '3505', '1177778888', new Date()));
+    const usuarioOfCall = new Map((await rows('3505')).map((r) => [r.id, r.usuario_id]));
+    expect([first, second, third].map((r) => usuarioOfCall.get(r.ligacaoId))).toEqual([ana.id, ana.id, bia.id]);
   });
 
   it('an end whose start is processed later (two workers) still makes one row', async () => {

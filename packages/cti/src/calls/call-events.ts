@@ -6,7 +6,7 @@ import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
 import { findCallers } from '../phone/phone-index';
 import { publishPop, shownCallerMatches } from '../pop/pop-events';
 import { findCtiSettings } from '../settings/cti-settings.repository';
-import type { SettingsCache } from '../settings/settings-cache';
+import type { SettingsCache, TtlCache } from '../settings/settings-cache';
 import {
   type CallRow,
   closeCall,
@@ -29,6 +29,8 @@ export interface CallEventDeps {
   callTimeoutMs: number;
   /** Tenant settings, cached per process (without it every event reads cti_configuracoes). */
   settings?: SettingsCache;
+  /** The usuario of each (empresa, ramal), cached per process (without it every event reads usuarios). */
+  usuarios?: TtlCache<number | null>;
 }
 
 /** What a processed call event did (the job's result). */
@@ -38,6 +40,12 @@ export type CallEventResult =
 
 const publicNumber = (phone: NormalizedPhone) => (phone.kind === 'nacional' ? phone.e164 : phone.digits || null);
 const matchKey = (phone: NormalizedPhone, raw: string) => (phone.key || raw).slice(0, 20);
+
+/** The usuario whose ramal this is, through the deps' cache when there is one. */
+function usuarioOf(deps: CallEventDeps, empresaId: number, ramal: string): Promise<number | null> {
+  const load = () => usuarioOfRamal(deps.db, empresaId, ramal);
+  return deps.usuarios ? deps.usuarios.through(`${empresaId}:${ramal}`, load) : load();
+}
 
 async function phoneOf(deps: CallEventDeps, empresaId: number, telefone: string) {
   const settings = await (deps.settings ? deps.settings.get(empresaId) : findCtiSettings(deps.db, empresaId));
@@ -64,7 +72,7 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   const phone = await phoneOf(deps, empresaId, event.telefone);
   const [{ matches, cardFrom }, usuarioId, existing] = await Promise.all([
     callerMatches(deps, event, phone),
-    usuarioOfRamal(db, empresaId, event.ramal),
+    usuarioOf(deps, empresaId, event.ramal),
     findCallByEvent(db, empresaId, event.eventId),
   ]);
   const normalizado = publicNumber(phone);
@@ -136,7 +144,7 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   const ligacaoId = await insertCall(db, {
     empresaId,
     ramal: event.ramal,
-    usuarioId: await usuarioOfRamal(db, empresaId, event.ramal),
+    usuarioId: await usuarioOf(deps, empresaId, event.ramal),
     telefone: event.telefone,
     normalizado: publicNumber(phone),
     key,

@@ -3,36 +3,43 @@ import type { Kysely } from 'kysely';
 import { type CtiSettings, findCtiSettings } from './cti-settings.repository';
 
 /**
- * A tenant's CTI settings cached per process for a few seconds: a PBX's call rate must not read cti_configuracoes on
- * every event, and a CLI change applies within `ttlMs`. Misses are cached too (unknown tenants cost nothing twice).
+ * Values read from the CRM cached per process for a few seconds, so that a PBX's call rate does not read the same
+ * rows on every event; a change applies within `ttlMs`. Misses are cached too (unknown keys cost nothing twice).
  */
-export class SettingsCache {
-  private readonly entries = new Map<string, { settings: CtiSettings | undefined; expires: number }>();
+export class TtlCache<V> {
+  private readonly entries = new Map<string, { value: V; expires: number }>();
   /** Loads under way: concurrent misses of one key share one query (a PBX burst at expiry is one read, not hundreds). */
-  private readonly loading = new Map<string, Promise<CtiSettings | undefined>>();
+  private readonly loading = new Map<string, Promise<V>>();
 
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly ttlMs = 5000,
-  ) {}
+  constructor(protected readonly ttlMs = 5000) {}
 
-  /** The settings under a cache key, loaded by `load` when absent or stale. */
-  async through(key: string, load: () => Promise<CtiSettings | undefined>): Promise<CtiSettings | undefined> {
+  /** The value under a key, loaded by `load` when absent or stale. */
+  async through(key: string, load: () => Promise<V>): Promise<V> {
     const now = Date.now();
     const hit = this.entries.get(key);
-    if (hit && hit.expires > now) return hit.settings;
+    if (hit && hit.expires > now) return hit.value;
     let pending = this.loading.get(key);
     if (!pending) {
       pending = load()
-        .then((settings) => {
+        .then((value) => {
           if (this.entries.size > 10000) this.entries.clear();
-          this.entries.set(key, { settings, expires: Date.now() + this.ttlMs });
-          return settings;
+          this.entries.set(key, { value, expires: Date.now() + this.ttlMs });
+          return value;
         })
         .finally(() => this.loading.delete(key));
       this.loading.set(key, pending);
     }
     return pending;
+  }
+}
+
+/** A tenant's CTI settings, cached per process (a CLI change applies within `ttlMs`). */
+export class SettingsCache extends TtlCache<CtiSettings | undefined> {
+  constructor(
+    private readonly db: Kysely<Database>,
+    ttlMs = 5000,
+  ) {
+    super(ttlMs);
   }
 
   /** The settings of one empresa. */
