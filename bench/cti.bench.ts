@@ -7,8 +7,8 @@
  *                              [--redis-url private] [--statistics analyze|none] [--cpu-prof]
  */
 import http from 'node:http';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { emptyConnections } from '@integrador/connections';
 import { catchUpPhoneIndex, saveCtiSettings } from '@integrador/cti';
@@ -25,10 +25,10 @@ import { sql } from 'kysely';
 import { buildApp } from '../apps/ingress/src/build-app';
 import { openSse } from '../test/fixtures/sse-client';
 import { startBenchRun } from './support/bench-run';
-import { spawnNode } from './support/spawn';
 import { crmServerCpu, crmStatements, statementsPerPush } from './support/pg-statements';
 import { cpuMs, machineCpu } from './support/proc';
 import { commandStats, commandsPer } from './support/redis-commands';
+import { spawnNode } from './support/spawn';
 import { round } from './support/stats';
 
 const { values: args } = parseArgs({
