@@ -213,8 +213,9 @@ export async function recordTentativas(db: Kysely<Database>, writes: TentativaWr
     return;
   }
   // One array per column (pgUnnest): the same text for any number of attempts, so it is prepared once per connection.
+  const ids = writes.map((w) => w.execucaoId);
   const i = pgUnnest([
-    [writes.map((w) => w.execucaoId), 'integer'],
+    [ids, 'integer'],
     [writes.map((w) => w.outcome?.status ?? null), 'varchar'],
     [writes.map((w) => (w.outcome?.valores ? JSON.stringify(w.outcome.valores) : null)), 'text'],
     [writes.map((w) => w.outcome !== undefined && w.outcome.mensagem !== undefined), 'boolean'],
@@ -227,12 +228,14 @@ export async function recordTentativas(db: Kysely<Database>, writes: TentativaWr
     [writes.map((w) => w.attempt.erro), 'text'],
   ]);
   // Absent outcome fields keep the row's value (COALESCE; mensagem by its own flag, since null is a value to store).
+  // `x.id = ANY (ids)` gives the planner the primary key's index: a plan made for any array (a prepared statement's
+  // generic plan) would otherwise hash-join the unnest with a scan of the whole, ever-growing table.
   await sql`WITH i AS (SELECT * FROM ${i} AS i (id, status, valores, set_mensagem, mensagem, url, requisicao, resposta, status_http, duracao_ms, erro)),
 e AS (
   UPDATE integracao_execucoes AS x
   SET tentativas = x.tentativas + 1, atualizado_em = CURRENT_TIMESTAMP, status = COALESCE(i.status, x.status),
       valores = COALESCE(i.valores, x.valores), mensagem = CASE WHEN i.set_mensagem THEN i.mensagem ELSE x.mensagem END
-  FROM i WHERE x.id = i.id
+  FROM i WHERE x.id = i.id AND x.id = ANY (${ids}::integer[])
   RETURNING x.id, x.tentativas
 )
 INSERT INTO integracao_tentativas (execucao_id, tentativa, url, requisicao, resposta, status_http, duracao_ms, erro)
