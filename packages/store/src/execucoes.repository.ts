@@ -1,6 +1,6 @@
 import { type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
-import type { Database, IntegracaoExecucoesTable } from './schema';
 import { pgUnnest } from './pg-unnest';
+import type { Database, IntegracaoExecucoesTable } from './schema';
 import { pgTenantScopeSubquery } from './tenant-guard';
 
 export type Execucao = Selectable<IntegracaoExecucoesTable>;
