@@ -1,4 +1,5 @@
 import { type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
+import { pgUnnest } from './pg-unnest';
 import type { Database, IntegracaoExecucoesTable } from './schema';
 import { pgTenantScopeSubquery } from './tenant-guard';
 
@@ -55,22 +56,36 @@ export type ExecucaoKey = Parameters<typeof claimExecucao>[1];
 
 /**
  * claimExecucao for many keys in one statement where the dialect allows (`INSERT … ON CONFLICT DO NOTHING RETURNING`,
- * then one read of the rows that already existed); MySQL/MariaDB, without RETURNING, inserts all of them and reads
+ * on PostgreSQL fed by one array per column, then one read of the rows that already existed); MySQL/MariaDB, without RETURNING, inserts all of them and reads
  * them back, and a key that exists fails the whole insert (the caller then claims each key on its own).
  * Results are in the order of `keys`, which must be distinct.
  */
 export async function claimExecucoes(db: Kysely<Database>, keys: ExecucaoKey[]): Promise<(Execucao & { created: boolean })[]> {
   if (new Set(keys.map((key) => key.chave)).size !== keys.length) throw new Error('claimExecucoes: each key once');
-  const insert = db.insertInto('integracao_execucoes').values(
-    keys.map((key) => ({
-      empresa_id: key.empresaId,
-      integracao_id: key.integracaoId,
-      chave: key.chave,
-      job_id: key.jobId,
-      status: 'enviando' as const,
-      tentativas: 0,
-    })),
-  );
+  const insert =
+    db.getExecutor().adapter instanceof PostgresAdapter
+      ? // One array per column (pgUnnest): the same text for any number of keys, so it is prepared once per connection.
+        db
+          .insertInto('integracao_execucoes')
+          .columns(['empresa_id', 'integracao_id', 'chave', 'job_id', 'status', 'tentativas'])
+          .expression(
+            sql`SELECT k.empresa_id, k.integracao_id, k.chave, k.job_id, 'enviando', 0 FROM ${pgUnnest([
+              [keys.map((key) => key.empresaId), 'integer'],
+              [keys.map((key) => key.integracaoId), 'integer'],
+              [keys.map((key) => key.chave), 'varchar'],
+              [keys.map((key) => key.jobId), 'varchar'],
+            ])} AS k (empresa_id, integracao_id, chave, job_id)`,
+          )
+      : db.insertInto('integracao_execucoes').values(
+          keys.map((key) => ({
+            empresa_id: key.empresaId,
+            integracao_id: key.integracaoId,
+            chave: key.chave,
+            job_id: key.jobId,
+            status: 'enviando' as const,
+            tentativas: 0,
+          })),
+        );
   const byChave = new Map<string, Execucao & { created: boolean }>();
   if (db.getExecutor().adapter.supportsReturning) {
     const created = await insert
@@ -185,8 +200,8 @@ export interface TentativaWrite {
 }
 
 /**
- * recordTentativa for attempts of distinct execucoes at once: on PostgreSQL one statement (the same CTE, fed by a
- * VALUES list), elsewhere one transaction. All or nothing: on an error none of them is written.
+ * recordTentativa for attempts of distinct execucoes at once: on PostgreSQL one statement (the same CTE, fed by one
+ * array per column), elsewhere one transaction. All or nothing: on an error none of them is written.
  */
 export async function recordTentativas(db: Kysely<Database>, writes: TentativaWrite[]): Promise<void> {
   if (new Set(writes.map((write) => write.execucaoId)).size !== writes.length)
@@ -197,19 +212,30 @@ export async function recordTentativas(db: Kysely<Database>, writes: TentativaWr
     });
     return;
   }
-  const rows = writes.map(
-    ({ execucaoId, attempt, outcome }) =>
-      sql`(${execucaoId}::integer, ${outcome?.status ?? null}::varchar, ${outcome?.valores ? JSON.stringify(outcome.valores) : null}::text,
-        ${outcome !== undefined && outcome.mensagem !== undefined}::boolean, ${outcome?.mensagem ?? null}::text, ${attempt.url}::text,
-        ${attempt.requisicao}::text, ${attempt.resposta}::text, ${attempt.statusHttp}::integer, ${attempt.duracaoMs}::integer, ${attempt.erro}::text)`,
-  );
+  // One array per column (pgUnnest): the same text for any number of attempts, so it is prepared once per connection.
+  const ids = writes.map((w) => w.execucaoId);
+  const i = pgUnnest([
+    [ids, 'integer'],
+    [writes.map((w) => w.outcome?.status ?? null), 'varchar'],
+    [writes.map((w) => (w.outcome?.valores ? JSON.stringify(w.outcome.valores) : null)), 'text'],
+    [writes.map((w) => w.outcome !== undefined && w.outcome.mensagem !== undefined), 'boolean'],
+    [writes.map((w) => w.outcome?.mensagem ?? null), 'text'],
+    [writes.map((w) => w.attempt.url), 'text'],
+    [writes.map((w) => w.attempt.requisicao), 'text'],
+    [writes.map((w) => w.attempt.resposta), 'text'],
+    [writes.map((w) => w.attempt.statusHttp), 'integer'],
+    [writes.map((w) => w.attempt.duracaoMs), 'integer'],
+    [writes.map((w) => w.attempt.erro), 'text'],
+  ]);
   // Absent outcome fields keep the row's value (COALESCE; mensagem by its own flag, since null is a value to store).
-  await sql`WITH i (id, status, valores, set_mensagem, mensagem, url, requisicao, resposta, status_http, duracao_ms, erro) AS (VALUES ${sql.join(rows)}),
+  // `x.id = ANY (ids)` gives the planner the primary key's index: a plan made for any array (a prepared statement's
+  // generic plan) would otherwise hash-join the unnest with a scan of the whole, ever-growing table.
+  await sql`WITH i AS (SELECT * FROM ${i} AS i (id, status, valores, set_mensagem, mensagem, url, requisicao, resposta, status_http, duracao_ms, erro)),
 e AS (
   UPDATE integracao_execucoes AS x
   SET tentativas = x.tentativas + 1, atualizado_em = CURRENT_TIMESTAMP, status = COALESCE(i.status, x.status),
       valores = COALESCE(i.valores, x.valores), mensagem = CASE WHEN i.set_mensagem THEN i.mensagem ELSE x.mensagem END
-  FROM i WHERE x.id = i.id
+  FROM i WHERE x.id = i.id AND x.id = ANY (${ids}::integer[])
   RETURNING x.id, x.tentativas
 )
 INSERT INTO integracao_tentativas (execucao_id, tentativa, url, requisicao, resposta, status_http, duracao_ms, erro)

@@ -135,6 +135,35 @@ describe.each(ALL_DIALECTS)('store on %s', (dialect) => {
     expect(await findIntegracao(db, { empresaId: 51, filialId: null, nome: '' }, b?.id as number)).toBeUndefined();
   });
 
+  (dialect === 'postgres' ? it : it.skip)(
+    '016-outbox-storage: lz4 envelopes where the server has lz4, room for HOT outbox updates',
+    async () => {
+      const { db } = database;
+      const { rows: lz4 } = await sql<{
+        on: boolean;
+      }>`SELECT coalesce(bool_or(v = 'lz4'), false) AS on FROM pg_settings, unnest(enumvals) v WHERE name = 'default_toast_compression'`.execute(
+        db,
+      );
+      const { rows: columns } = await sql<{ attname: string; attcompression: string }>`
+      SELECT attname, attcompression::text AS attcompression FROM pg_attribute
+      WHERE attrelid = 'integracao_tentativas'::regclass AND attname IN ('requisicao', 'resposta', 'erro') ORDER BY attname`.execute(db);
+      // 'l' = lz4; '' = the server's default (pglz) where lz4 is missing: the migration skipped it.
+      const expected = lz4[0]?.on ? 'l' : '';
+      expect(columns).toEqual(['erro', 'requisicao', 'resposta'].map((attname) => ({ attname, attcompression: expected })));
+      const { rows: options } = await sql<{ reloptions: string[] | null }>`
+      SELECT reloptions FROM pg_class WHERE oid = 'integracao_execucoes'::regclass`.execute(db);
+      expect(options[0]?.reloptions).toEqual(['fillfactor=85']);
+      if (!lz4[0]?.on) return;
+      // An envelope past the ~2 KB row threshold is stored compressed with lz4, and reads back whole.
+      const envelope = `<soap:Envelope>${Array.from({ length: 200 }, (_, i) => `<campo${i}>valor ${i}</campo${i}>`).join('')}</soap:Envelope>`;
+      await sql`INSERT INTO integracao_tentativas (execucao_id, tentativa, requisicao) VALUES (1, 1, ${envelope})`.execute(db);
+      const { rows: stored } = await sql<{ method: string | null; requisicao: string }>`
+      SELECT pg_column_compression(requisicao) AS method, requisicao FROM integracao_tentativas WHERE execucao_id = 1`.execute(db);
+      expect(stored[0]).toEqual({ method: 'lz4', requisicao: envelope });
+      await sql`DELETE FROM integracao_tentativas WHERE execucao_id = 1`.execute(db);
+    },
+  );
+
   it('rolls every migration back', async () => {
     await migrateDownAll(database);
     const tables = (await database.db.introspection.getTables()).map((t) => t.name);

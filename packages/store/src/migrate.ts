@@ -14,6 +14,7 @@ import { servicosEndpointFilialMigration } from './migrations/012-servicos-endpo
 import { loteSetMigration } from './migrations/013-lote-set';
 import { dashboardTenantsMigration } from './migrations/014-dashboard-tenants';
 import { outboxEnviandoMigration } from './migrations/015-outbox-enviando';
+import { outboxStorageMigration } from './migrations/016-outbox-storage';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -39,6 +40,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '013-lote-set': loteSetMigration(),
         '014-dashboard-tenants': dashboardTenantsMigration(dialect),
         '015-outbox-enviando': outboxEnviandoMigration(),
+        '016-outbox-storage': outboxStorageMigration(dialect),
       }),
     },
   });

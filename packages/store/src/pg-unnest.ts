@@ -1,0 +1,18 @@
+import { type RawBuilder, sql } from 'kysely';
+
+/** One column of a multi-row write: its values (one per row, in row order) and its PostgreSQL element type. */
+export type UnnestColumn = readonly [values: readonly unknown[], type: string];
+
+/**
+ * PostgreSQL: the rows of a multi-row write as one array parameter per column, `unnest($1::integer[], $2::text[], …)`,
+ * so the statement's text is the same whatever the number of rows. A `VALUES` list of n rows is a new text for every
+ * n, parsed and planned anew each time and never prepared (pg-prepared names texts of at most 24 parameters); this one
+ * is named after it is sent three times and then parsed and planned once per connection. `type` is a constant of the
+ * caller's code, never input.
+ */
+export function pgUnnest(columns: readonly UnnestColumn[]): RawBuilder<unknown> {
+  const rows = columns[0]?.[0].length ?? 0;
+  if (columns.some(([values]) => values.length !== rows)) throw new Error('pgUnnest: every column needs one value per row');
+  if (columns.some(([, type]) => !/^[a-z][a-z0-9 ()]*$/.test(type))) throw new Error('pgUnnest: invalid element type');
+  return sql`unnest(${sql.join(columns.map(([values, type]) => sql`${values}::${sql.raw(type)}[]`))})`;
+}
