@@ -60,7 +60,6 @@ const { values: args } = parseArgs({
     lote: { type: 'string', default: '1' },
     processes: { type: 'string', default: '1' },
     'worker-bundle': { type: 'string' },
-    'worker-node-flags': { type: 'string' },
   },
 });
 
@@ -81,10 +80,6 @@ const options = {
   cpuProf: args['cpu-prof'] === true,
   /** A folder with another build's dist/main.js to run as the worker (A/B against an older commit); default: this build. */
   workerBundle: args['worker-bundle'] as string | undefined,
-  /** Node flags the worker starts with besides the fleet's (e.g. `--max-semi-space-size=…` for a GC A/B). */
-  workerNodeFlags: String(args['worker-node-flags'] ?? '')
-    .split(' ')
-    .filter((flag) => flag !== ''),
   /** integracao.lote_maximo of the product run: > 1 turns micro-batching on (the baselines still send one per call). */
   lote: count('lote', 1),
   /** WORKER_PROCESSES of each product run, in order (`1,2`: one run with one process, then one with two). */
@@ -248,7 +243,7 @@ async function crmTransactions(env: Env): Promise<number | null> {
 async function product(env: Env, processes: number) {
   const transactionsBefore = await crmTransactions(env);
   const statementsBefore = env.crm.database.dialect === 'postgres' ? await crmStatements(env.crm.database.db) : null;
-  const worker = startWorker(workerEnv(env, [...options.workerNodeFlags, ...profileFlags('worker')], processes));
+  const worker = startWorker(workerEnv(env, profileFlags('worker'), processes));
   cleanups.push({ name: 'worker', run: () => stopWorker(worker) });
   let result: Awaited<ReturnType<typeof timedPushes>>;
   try {
