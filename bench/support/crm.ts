@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadSetDefinition, prepareSet } from '@integrador/integrador';
 import type { DialectName } from '@integrador/store';
-import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { sql } from 'kysely';
 import { seniorG5ConnectionsYaml } from '../../test/fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, seedSetWsContas } from '../../test/fixtures/set-ws-contas';
 
