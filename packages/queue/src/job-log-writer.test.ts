@@ -9,16 +9,19 @@ describe('JobLogWriter on a real Redis', () => {
   let prefix: string;
   let redis: Redis;
   let queue: Queue;
+  let other: Queue;
 
   beforeEach(async () => {
     prefix = testPrefix();
     redis = createRedis(TEST_REDIS_URL, { role: 'worker' });
     await waitUntilReady(redis);
     queue = new Queue('cti', queueOptions(redis, prefix));
+    other = new Queue('webhook', queueOptions(redis, prefix));
   });
 
   afterEach(async () => {
     await queue.close();
+    await other.close();
     await deletePrefix(TEST_REDIS_URL, prefix);
     redis.disconnect();
   });
@@ -32,9 +35,13 @@ describe('JobLogWriter on a real Redis', () => {
     writer.append(b as never, 'b1');
     writer.append(a as never, 'a2');
     writer.append(gone as never, 'lost');
+    const elsewhere = await other.add('system.ping', { sleepMs: 0 });
+    writer.append(elsewhere as never, 'w1');
+    writer.append(a as never, 'a3');
     await writer.flush();
-    expect((await queue.getJobLogs(a?.id as string)).logs).toEqual(['a1', 'a2']);
+    expect((await queue.getJobLogs(a?.id as string)).logs).toEqual(['a1', 'a2', 'a3']);
     expect((await queue.getJobLogs(b?.id as string)).logs).toEqual(['b1']);
+    expect((await other.getJobLogs(elsewhere.id as string)).logs).toEqual(['w1']);
     expect(await redis.exists(`${prefix}:cti:${gone?.id}:logs`)).toBe(0);
     expect(errors).toEqual([]);
   });

@@ -1,10 +1,10 @@
 import { ReceptorError, TransientTransportError } from './errors';
 import { connectionFailure, type FailureContext, httpStatusFailure } from './http-failures';
+import { SoapHttpError } from './soap-http';
 
-/** What soap and axios hang on the errors they give: the axios response, the parsed fault, the body. */
+/** What soap hangs on the errors it gives: the HTTP response (soap-http.ts), the parsed fault, the body. */
 interface SoapFailure {
   message?: string;
-  isAxiosError?: boolean;
   body?: unknown;
   root?: { Envelope?: { Body?: { Fault?: SoapFault } } };
   response?: { status?: number; headers?: Record<string, unknown> };
@@ -18,7 +18,7 @@ interface SoapFault {
   Code?: { Value?: unknown };
 }
 
-/** Reads the fields soap/axios put on an error, whatever the error is. */
+/** Reads the fields soap puts on an error, whatever the error is. */
 export function asSoapFailure(error: unknown): SoapFailure {
   return error !== null && typeof error === 'object' ? (error as SoapFailure) : {};
 }
@@ -71,7 +71,7 @@ export function classifySoapFailure(error: unknown, context: FailureContext, scr
     const detail = exchange.response?.trim().slice(0, 1000) || `HTTP ${status}`;
     return httpStatusFailure(status, exchange, scrub(detail), failure.response?.headers?.['retry-after'], error);
   }
-  if (failure.isAxiosError === true) {
+  if (error instanceof SoapHttpError) {
     return new TransientTransportError(`could not reach ${exchange.url}: ${failure.message ?? 'network error'}`, exchange, undefined, {
       cause: error,
     });

@@ -1,0 +1,88 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
+import { SoapHttpError, soapHttpRequest } from './soap-http';
+
+// soap's request function against a real loopback HTTP server: what axios did for soap and soap-transport.ts relies on.
+describe('soapHttpRequest', () => {
+  let server: http.Server;
+  let base: string;
+  const received: { method?: string; url?: string; body: string; headers: http.IncomingHttpHeaders }[] = [];
+  const agent = new http.Agent({ keepAlive: true });
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        received.push({ method: req.method, url: req.url, body, headers: req.headers });
+        if (req.url === '/gzip') {
+          res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'text/xml' }).end(zlib.gzipSync('<ok>comprimido ç</ok>'));
+        } else if (req.url === '/redirect') {
+          res.writeHead(302, { location: 'http://example.invalid/elsewhere' }).end('moved');
+        } else if (req.url === '/big') {
+          res.writeHead(200).end('x'.repeat(10_000));
+        } else if (req.url === '/cut') {
+          res.writeHead(200, { 'content-length': '1000' }).write('partial');
+          setTimeout(() => res.socket?.destroy(), 20);
+        } else if (req.url === '/silent') {
+          // never answers
+        } else {
+          res.writeHead(500, { 'content-type': 'text/xml', 'retry-after': '7' }).end(`<fault>${body}</fault>`);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    agent.destroy();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('posts the body with its headers and resolves with any status, its headers and the text', async () => {
+    const response = await soapHttpRequest({
+      url: `${base}/service`,
+      method: 'POST',
+      headers: { 'Content-Type': 'text/xml', SOAPAction: 'x' },
+      data: '<envelope>olá</envelope>',
+      httpAgent: agent,
+    });
+    expect(response).toMatchObject({ status: 500, data: '<fault><envelope>olá</envelope></fault>' });
+    expect(response.headers['retry-after']).toBe('7');
+    expect(received.at(-1)).toMatchObject({ method: 'POST', url: '/service', body: '<envelope>olá</envelope>' });
+    expect(received.at(-1)?.headers.soapaction).toBe('x');
+  });
+
+  it('decodes a compressed answer and does not follow a redirect', async () => {
+    expect((await soapHttpRequest({ url: `${base}/gzip`, httpAgent: agent })).data).toBe('<ok>comprimido ç</ok>');
+    const before = received.length;
+    expect(await soapHttpRequest({ url: `${base}/redirect`, httpAgent: agent })).toMatchObject({ status: 302, data: 'moved' });
+    expect(received.length).toBe(before + 1);
+  });
+
+  it('gives up on an answer past maxContentLength, a connection cut mid-answer and an idle socket', async () => {
+    await expect(soapHttpRequest({ url: `${base}/big`, httpAgent: agent, maxContentLength: 1000 })).rejects.toMatchObject({
+      name: 'SoapHttpError',
+      code: 'ERR_RESPONSE_TOO_LARGE',
+    });
+    await expect(soapHttpRequest({ url: `${base}/cut`, httpAgent: agent })).rejects.toMatchObject({ code: 'ECONNRESET' });
+    const idle = soapHttpRequest({ url: `${base}/silent`, httpAgent: agent, timeout: 100 });
+    await expect(idle).rejects.toBeInstanceOf(SoapHttpError);
+    await expect(idle).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+  });
+
+  it('sends nothing when the signal is already aborted, and stops when it aborts', async () => {
+    const before = received.length;
+    await expect(soapHttpRequest({ url: `${base}/service`, method: 'POST', data: 'x', signal: AbortSignal.abort() })).rejects.toThrow();
+    expect(received.length).toBe(before);
+    const controller = new AbortController();
+    const pending = soapHttpRequest({ url: `${base}/silent`, httpAgent: agent, signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
