@@ -11,8 +11,11 @@ export function consultaSql(text: string): string {
   return text.trim().startsWith('{') ? parseConsulta(text).sql : text;
 }
 
-/** Compiled reads per tenant-tables reading (a new reading, every 30 s, starts afresh), by dialect, filial and text. */
-const readsByTables = new WeakMap<TenantTables, LRUCache<string, TemplateStatement>>();
+/**
+ * Compiled reads per tenant-tables reading (a new reading, every 30 s, starts afresh), per dialect and filial or not,
+ * by SQL text: the text is the definition's own string, so a lookup hashes nothing new on each push.
+ */
+const readsByTables = new WeakMap<TenantTables, Map<string, LRUCache<string, TemplateStatement>>>();
 const READS_MAX = 500;
 
 /**
@@ -21,16 +24,21 @@ const READS_MAX = 500;
  * not kept: the statement is judged again, and refused again, on the next push.
  */
 export function crmReadStatement(sqlText: string, dialect: DialectName, scope: CrmScope): TemplateStatement {
-  let reads = readsByTables.get(scope.tables);
+  let variants = readsByTables.get(scope.tables);
+  if (!variants) {
+    variants = new Map();
+    readsByTables.set(scope.tables, variants);
+  }
+  const variant = scope.tenant.filialId === null ? dialect : `${dialect}|filial`;
+  let reads = variants.get(variant);
   if (!reads) {
     reads = new LRUCache({ max: READS_MAX });
-    readsByTables.set(scope.tables, reads);
+    variants.set(variant, reads);
   }
-  const key = `${dialect}|${scope.tenant.filialId === null ? '' : 'f'}|${sqlText}`;
-  let statement = reads.get(key);
+  let statement = reads.get(sqlText);
   if (!statement) {
     statement = compileStatement(scopeStatement(sqlText, dialect, scope.tables, scope.tenant), dialect);
-    reads.set(key, statement);
+    reads.set(sqlText, statement);
   }
   return statement;
 }
@@ -54,14 +62,23 @@ export function isStatementError(err: unknown): boolean {
  * Runs a consulta (its SQL text, consultaSql) of the run's tenant with its #vars# bound as parameters, the engine's
  * values last, and returns the rows (none of another tenant).
  */
-export async function runConsulta(
+export function runConsulta(
   db: Kysely<Database>,
   dialect: DialectName,
   sqlText: string,
   values: Readonly<Record<string, unknown>>,
   scope: CrmScope,
 ): Promise<Record<string, unknown>[]> {
-  const statement = crmReadStatement(sqlText, dialect, scope);
+  return readRows(db, crmReadStatement(sqlText, dialect, scope), values, scope);
+}
+
+/** Runs a compiled CRM read (crmReadStatement) with one push's values, the engine's values bound last. */
+export async function readRows(
+  db: Kysely<Database>,
+  statement: TemplateStatement,
+  values: Readonly<Record<string, unknown>>,
+  scope: CrmScope,
+): Promise<Record<string, unknown>[]> {
   try {
     const result = await db.executeQuery(bindStatement(statement, bindEngineValues(values, scope.tenant)));
     return result.rows as Record<string, unknown>[];
@@ -71,8 +88,8 @@ export async function runConsulta(
   }
 }
 
-/** The SQL and bound values a consulta (its SQL text) would run with (for previews). */
-export function describeConsulta(dialect: DialectName, sqlText: string, values: Readonly<Record<string, unknown>>, scope: CrmScope) {
-  const compiled = describeStatement(crmReadStatement(sqlText, dialect, scope), bindEngineValues(values, scope.tenant));
+/** The SQL and bound values a compiled CRM read would run with (for previews). */
+export function describeConsulta(statement: TemplateStatement, values: Readonly<Record<string, unknown>>, scope: CrmScope) {
+  const compiled = describeStatement(statement, bindEngineValues(values, scope.tenant));
   return { sql: compiled.sql, parameters: compiled.parameters };
 }

@@ -6,7 +6,7 @@ import { applyRules } from '../rules';
 import { bindEngineValues, type CrmScope, runTenantOf, tenantTablesOf } from '../runs/tenant-scope';
 import { planValues } from '../set-plan';
 import type { CompiledComponent, CompiledMapping, CompiledSetDefinition } from './compile-set';
-import { describeConsulta, runConsulta } from './consulta-rows';
+import { crmReadStatement, describeConsulta, readRows, runConsulta } from './consulta-rows';
 import { resolveDependencias } from './dependencies';
 import { PermanentError } from './permanent-error';
 import { runInputs, type UpstreamValues } from './upstream-values';
@@ -78,8 +78,8 @@ export async function prepareSet(ctx: PrepareContext): Promise<PreparedSet> {
   assertReturnIndexes(integracao);
   const scope = await crmScopeOf(ctx);
   const parametros = bindEngineValues(runInputs(ctx.parametros, ctx.upstream), scope.tenant) as Record<string, string>;
-  const consulta = compiled.consulta?.() ?? null;
-  const rows = consulta !== null ? await runConsulta(ctx.db, ctx.dialect, consulta, parametros, scope) : [{}];
+  const consulta = compiled.consulta ? crmReadStatement(compiled.consulta(), ctx.dialect, scope) : null;
+  const rows = consulta ? await readRows(ctx.db, consulta, parametros, scope) : [{}];
   if (rows.length === 0) {
     throw new PermanentError(
       'NO_RECORDS',
@@ -98,5 +98,5 @@ export async function prepareSet(ctx: PrepareContext): Promise<PreparedSet> {
     const { body, fields } = mapWithRules(compiled, values, built);
     records.push({ key: row.id === undefined || row.id === null ? String(index) : `id${String(row.id)}`, values, body, fields });
   }
-  return { consulta: consulta !== null ? describeConsulta(ctx.dialect, consulta, parametros, scope) : null, records };
+  return { consulta: consulta ? describeConsulta(consulta, parametros, scope) : null, records };
 }
