@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadSetDefinition, prepareSet } from '@integrador/integrador';
+import { compileSetDefinition, loadSetDefinition, prepareSet } from '@integrador/integrador';
 import type { DialectName } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
@@ -61,7 +61,8 @@ export async function createBenchCrm(dialect: DialectName, contas: number): Prom
  */
 export async function requestBodies(crm: BenchCrm): Promise<Record<string, unknown>[]> {
   const { db, dialect } = crm.database;
-  const definition = await loadSetDefinition(db, { empresaId: crm.empresaId, filialId: null, nome: '' }, crm.integracaoId);
+  const loaded = await loadSetDefinition(db, { empresaId: crm.empresaId, filialId: null, nome: '' }, crm.integracaoId);
+  const definition = compileSetDefinition(loaded, dialect);
   const bodies: Record<string, unknown>[] = [];
   for (let at = 0; at < crm.contaIds.length; at += 50) {
     const batch = crm.contaIds.slice(at, at + 50);

@@ -1,12 +1,21 @@
 import { findCallers, normalizePhone } from '@integrador/cti';
-import { bindEngineValues, type RunTenant, scopeStatement, type TenantTables, tenantTablesOf, toRawSql } from '@integrador/integrador';
+import {
+  bindEngineValues,
+  bindStatement,
+  compileStatement,
+  type RunTenant,
+  scopeStatement,
+  type TenantTables,
+  tenantTablesOf,
+  toRawSql,
+} from '@integrador/integrador';
 import { createEmpresa, type DialectName, withTenantScope } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { PAYLOADS, valueRefusal } from './sql-payloads';
 
 // SQL injection through the #var# machinery every CRM statement of a run goes through: consultas and dependencias
-// lookups (scopeStatement + toRawSql, as runConsulta does), sql_update (toRawSql in the tenant-scoped transaction, as
-// runSet does), GET's sql_insert/sql_update (the same writer), and the CTI caller lookup by phone. Each hostile value
+// lookups (scopeStatement, compiled once and bound per push, as runConsulta does), sql_update (compiled and bound in
+// the tenant-scoped transaction, as runSet does), GET's sql_insert/sql_update (toRawSql, as its writer does), and the CTI caller lookup by phone. Each hostile value
 // must reach the database only as a bound value: the table survives, the value round-trips unchanged, and another
 // tenant's row is neither read nor changed. FUZZ_LONG=1 adds generated payloads.
 
@@ -38,8 +47,8 @@ describe.each(ALL_DIALECTS)('#var# values on a %s CRM', (dialect: DialectName) =
   afterAll(() => database.drop());
 
   const read = async (template: string, value: string) => {
-    const scoped = scopeStatement(template, dialect, tables, tenant);
-    const result = await toRawSql(scoped, bindEngineValues({ v: value }, tenant), { dialect }).execute(database.db);
+    const statement = compileStatement(scopeStatement(template, dialect, tables, tenant), dialect);
+    const result = await database.db.executeQuery(bindStatement(statement, bindEngineValues({ v: value }, tenant)));
     return result.rows as { id: number; nome: string }[];
   };
 
@@ -72,7 +81,8 @@ describe.each(ALL_DIALECTS)('#var# values on a %s CRM', (dialect: DialectName) =
     for (const payload of PAYLOADS) {
       const values = bindEngineValues({ v: payload, id: ownId, other: otherId }, tenant);
       const stored = await withTenantScope(database.db, dialect, tenant.empresaId, async (trx) => {
-        await toRawSql("UPDATE contas SET fantasia = '#v#' WHERE id = #id# OR id = #other# AND 1 = 0", values, { dialect }).execute(trx);
+        const update = compileStatement("UPDATE contas SET fantasia = '#v#' WHERE id = #id# OR id = #other# AND 1 = 0", dialect);
+        await trx.executeQuery(bindStatement(update, values));
         await toRawSql("INSERT INTO contas (empresa_id, nome) VALUES (#empresa_id#, 'novo'), (#empresa_id#, #v#)", values, {
           dialect,
         }).execute(trx);

@@ -28,6 +28,8 @@ export {
   type BuildRequestOptions,
   buildRequest,
   type CampoRow,
+  type CompiledCampos,
+  compileCampos,
   type MappedField,
   type MappedFieldKind,
   type MappedRequest,
@@ -45,7 +47,7 @@ export {
 } from './return-reader';
 export { RuleConfigError, type RuleConfigErrorCode, RuleViolationError } from './rule-errors';
 export { normalizeRuleType, RULE_TYPE_ALIASES, type RuleType } from './rule-types';
-export { type AppliedRule, applyRules, type RegraRow, type RulesResult } from './rules';
+export { type AppliedRule, applyRules, type CompiledRules, compileRules, type RegraRow, type RulesResult } from './rules';
 export {
   type NotRunnableReason,
   type PlannedStep,
@@ -59,12 +61,16 @@ export * from './set/index';
 export { planValues, writeBackValues } from './set-plan';
 export { knownConnections, lintStoredConfiguration } from './stored-config-lint';
 export {
+  bindStatement,
   type CompiledTemplate,
+  compileStatement,
   compileTemplate,
+  describeStatement,
   extractVariables,
   MissingVariableError,
   type TemplateDialect,
   type TemplateOptions,
+  type TemplateStatement,
   type TemplateValues,
   toRawSql,
 } from './template';

@@ -1,4 +1,4 @@
-import { buildRequest, MappingError } from './request-mapping';
+import { type BuildRequestOptions, buildRequest, type CampoRow, compileCampos, MappingError } from './request-mapping';
 import { MissingVariableError } from './template';
 
 const campo = (id: number, campo_crm: unknown, ordem = id) => ({
@@ -19,6 +19,10 @@ const conta = {
   ativo: true,
 };
 
+/** Rows compiled first, as the engine compiles them once per loaded definition, then mapped. */
+const mapRows = (rows: readonly CampoRow[], values: Readonly<Record<string, unknown>>, options?: BuildRequestOptions) =>
+  buildRequest(compileCampos(rows), values, options);
+
 function caught(run: () => unknown): unknown {
   try {
     run();
@@ -30,7 +34,7 @@ function caught(run: () => unknown): unknown {
 
 describe('buildRequest', () => {
   it('maps the seed-001 customer into nested receptor fields, keeping each value’s type', () => {
-    const { body, fields, omitted } = buildRequest(
+    const { body, fields, omitted } = mapRows(
       [
         campo(1, { dadosGeraisCliente: { nomCli: '#nome#', apeCli: '#fantasia#' } }),
         campo(2, { dadosGeraisCliente: { cgcCpf: '#cnpj#', ideExt: '#id#', sitCli: '#status#' } }),
@@ -56,7 +60,7 @@ describe('buildRequest', () => {
   });
 
   it('interpolates text, keeps constants and ignores key order', () => {
-    const { body, fields } = buildRequest(
+    const { body, fields } = mapRows(
       [campo(1, { tipCli: 'J', cliCon: 'S', nenCli: 0, exporta: false, obs: 'Cliente #nome# (#id#)', hash: 'abc#', nada: null })],
       conta,
     );
@@ -74,12 +78,12 @@ describe('buildRequest', () => {
   });
 
   it('writes null as nothing inside text and Dates as ISO', () => {
-    const { body } = buildRequest([campo(1, { obs: 'mail: #email_geral#; desde #cliente_desde#' })], conta);
+    const { body } = mapRows([campo(1, { obs: 'mail: #email_geral#; desde #cliente_desde#' })], conta);
     expect(body.obs).toBe(`mail: ; desde ${conta.cliente_desde.toISOString()}`);
   });
 
   it('leaves out a field whose #var# is null or undefined, and says so', () => {
-    const { body, omitted, fields } = buildRequest(
+    const { body, omitted, fields } = mapRows(
       [campo(1, { dadosGeraisCliente: { intNet: '#email_geral#', fonCli: '#telefone#', nomCli: '#nome#' } })],
       { ...conta, telefone: undefined },
     );
@@ -93,7 +97,7 @@ describe('buildRequest', () => {
 
   it('finds variables by exact key, then ignoring case, then by dotted path', () => {
     const values = { contaid: 5, contaId: 6, NOME: 'x', cidade: { Nome: 'Blumenau', uf: 'SC' }, 'a.b': 'literal' };
-    const { body } = buildRequest(
+    const { body } = mapRows(
       [campo(1, { exact: '#contaId#', folded: '#nome#', nested: '#cidade.nome#', uf: '#CIDADE.UF#', dotted: '#a.b#' })],
       values,
     );
@@ -101,14 +105,14 @@ describe('buildRequest', () => {
   });
 
   it('refuses a name two keys match ignoring case', () => {
-    const error = caught(() => buildRequest([campo(9, { x: '#NOME#' })], { nome: 'a', Nome: 'b' }));
+    const error = caught(() => mapRows([campo(9, { x: '#NOME#' })], { nome: 'a', Nome: 'b' }));
     expect(error).toBeInstanceOf(MappingError);
     expect(error).toMatchObject({ code: 'AMBIGUOUS_VARIABLE', campoIds: [9], path: 'x' });
   });
 
   it('throws one MissingVariableError listing every variable without a value', () => {
     const error = caught(() =>
-      buildRequest([campo(1, { a: '#codRep#', b: 'x #vlrLim# #nome#' }), campo(2, { c: { d: ['#codRep#', '#codFil#'] } })], conta),
+      mapRows([campo(1, { a: '#codRep#', b: 'x #vlrLim# #nome#' }), campo(2, { c: { d: ['#codRep#', '#codFil#'] } })], conta),
     );
     expect(error).toBeInstanceOf(MissingVariableError);
     expect((error as MissingVariableError).missing).toEqual(['codRep', 'vlrLim', 'codFil']);
@@ -116,7 +120,7 @@ describe('buildRequest', () => {
   });
 
   it('builds arrays, with objects and variables inside, and drops null items', () => {
-    const { body, fields, omitted } = buildRequest(
+    const { body, fields, omitted } = mapRows(
       [campo(1, { telefones: ['#telefone#', '#celular#', '#fax#'], camposUsuario: [{ campo: 'USU_ORIGEM', valor: '#origem#' }] })],
       { telefone: '4733330000', celular: null, fax: '4733331111', origem: 'CRM' },
     );
@@ -126,7 +130,7 @@ describe('buildRequest', () => {
   });
 
   it('deep-merges rows in ordem order and appends the lists several rows give', () => {
-    const { body, fields } = buildRequest(
+    const { body, fields } = mapRows(
       [
         campo(10, { camposUsuario: [{ campo: 'USU_B', valor: '#b#' }] }, 2),
         campo(11, { dadosGeraisCliente: { definicoesCliente: { codEmp: 1 } } }, 3),
@@ -147,10 +151,7 @@ describe('buildRequest', () => {
 
   it('names both rows and the path when two rows give the same leaf', () => {
     const error = caught(() =>
-      buildRequest(
-        [campo(3, { dadosGeraisCliente: { nomCli: '#nome#' } }), campo(8, { dadosGeraisCliente: { nomCli: '#fantasia#' } })],
-        conta,
-      ),
+      mapRows([campo(3, { dadosGeraisCliente: { nomCli: '#nome#' } }), campo(8, { dadosGeraisCliente: { nomCli: '#fantasia#' } })], conta),
     );
     expect(error).toBeInstanceOf(MappingError);
     expect(error).toMatchObject({ code: 'MAPPING_CONFLICT', campoIds: [3, 8], path: 'dadosGeraisCliente.nomCli', permanent: true });
@@ -159,10 +160,10 @@ describe('buildRequest', () => {
 
   it('is a conflict when a row maps an object where another maps a value, whatever the data', () => {
     const rows = [campo(1, { endereco: '#endereco#' }), campo(2, { endereco: { cep: '#cep#' } })];
-    expect(() => buildRequest(rows, { endereco: 'Rua A', cep: '1' })).toThrow(/#1 and #2 both map "endereco"/);
+    expect(() => mapRows(rows, { endereco: 'Rua A', cep: '1' })).toThrow(/#1 and #2 both map "endereco"/);
     // Even when the first row's value is null and was left out.
-    expect(() => buildRequest(rows, { endereco: null, cep: '1' })).toThrow(MappingError);
-    expect(() => buildRequest([campo(1, { l: ['#a#'] }), campo(2, { l: { x: 1 } })], { a: 1 })).toThrow(/both map "l"/);
+    expect(() => mapRows(rows, { endereco: null, cep: '1' })).toThrow(MappingError);
+    expect(() => mapRows([campo(1, { l: ['#a#'] }), campo(2, { l: { x: 1 } })], { a: 1 })).toThrow(/both map "l"/);
   });
 
   it('puts a component’s body where #componente:NOME# stands', () => {
@@ -170,7 +171,7 @@ describe('buildRequest', () => {
       { tipEnd: 'E', cepEnt: '89010000' },
       { tipEnd: 'C', cepEnt: '89020000' },
     ];
-    const { body, fields } = buildRequest(
+    const { body, fields } = mapRows(
       [
         campo(1, {
           dadosGeraisCliente: { nomCli: '#nome#', enderecosEntrega: '#componente:SET-WS-ENDERECOS#', contato: '#Componente: contato #' },
@@ -191,66 +192,68 @@ describe('buildRequest', () => {
   });
 
   it('refuses a component that was not built, or one written inside text', () => {
-    expect(caught(() => buildRequest([campo(4, { x: '#componente:faltando#' })], {}, { components: { outro: [] } }))).toMatchObject({
+    expect(caught(() => mapRows([campo(4, { x: '#componente:faltando#' })], {}, { components: { outro: [] } }))).toMatchObject({
       code: 'MISSING_COMPONENT',
       campoIds: [4],
       message: expect.stringMatching(/"faltando".*components given: outro/),
     });
-    expect(caught(() => buildRequest([campo(5, { x: 'lista: #componente:a#' })], {}, { components: { a: [] } }))).toMatchObject({
+    expect(caught(() => mapRows([campo(5, { x: 'lista: #componente:a#' })], {}, { components: { a: [] } }))).toMatchObject({
       code: 'INVALID_COMPONENT_REFERENCE',
       campoIds: [5],
     });
   });
 
   it('fails clearly on campo_crm that is not a JSON object, naming the row', () => {
-    expect(caught(() => buildRequest([campo(7, '{"nomCli": "#nome#"')], conta))).toMatchObject({
+    expect(caught(() => mapRows([campo(7, '{"nomCli": "#nome#"')], conta))).toMatchObject({
       name: 'MappingError',
       code: 'INVALID_CAMPO_CRM',
       campoIds: [7],
       message: expect.stringMatching(/campos_integracao #7 campo_crm is not valid JSON/),
     });
-    expect(caught(() => buildRequest([campo(8, '{\u201CnomCli\u201D: \u201C#nome#\u201D')], conta))).toMatchObject({
+    expect(caught(() => mapRows([campo(8, '{\u201CnomCli\u201D: \u201C#nome#\u201D')], conta))).toMatchObject({
       message: expect.stringMatching(/#8 .*typographic quote/),
     });
-    expect(caught(() => buildRequest([campo(9, '["#nome#"]')], conta))).toMatchObject({ code: 'INVALID_CAMPO_CRM', campoIds: [9] });
+    expect(caught(() => mapRows([campo(9, '["#nome#"]')], conta))).toMatchObject({ code: 'INVALID_CAMPO_CRM', campoIds: [9] });
   });
 
   it('keeps a __proto__ key as a field, never as a prototype', () => {
-    const { body } = buildRequest([campo(1, '{"__proto__": {"polluted": "#nome#"}}')], conta);
+    const { body } = mapRows([campo(1, '{"__proto__": {"polluted": "#nome#"}}')], conta);
     expect(Object.getPrototypeOf(body)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.hasOwn(body, '__proto__')).toBe(true);
   });
 
   it('maps nothing to an empty request', () => {
-    expect(buildRequest([], conta)).toEqual({ body: {}, fields: [], omitted: [] });
+    expect(mapRows([], conta)).toEqual({ body: {}, fields: [], omitted: [] });
   });
 });
 
-describe('buildRequest over one configuration, push after push', () => {
-  it('maps each push with its own values from the same campos rows', () => {
-    const campos = [campo(1, { dadosGeraisCliente: { nomCli: '#nome#', ideExt: 'crm-#id#', tipMer: 'I' } })];
-    const first = buildRequest(campos, { nome: 'ACME', id: 1 });
-    const second = buildRequest(campos, { nome: 'Padaria', id: 2 });
+describe('compiled campos, push after push', () => {
+  it('maps each push with its own values from the same compiled campos', () => {
+    const compiled = compileCampos([campo(1, { dadosGeraisCliente: { nomCli: '#nome#', ideExt: 'crm-#id#', tipMer: 'I' } })]);
+    const first = buildRequest(compiled, { nome: 'ACME', id: 1 });
+    const second = buildRequest(compiled, { nome: 'Padaria', id: 2 });
     expect(first.body).toEqual({ dadosGeraisCliente: { nomCli: 'ACME', ideExt: 'crm-1', tipMer: 'I' } });
     expect(second.body).toEqual({ dadosGeraisCliente: { nomCli: 'Padaria', ideExt: 'crm-2', tipMer: 'I' } });
     expect(second.body.dadosGeraisCliente).not.toBe(first.body.dadosGeraisCliente);
   });
 
-  it('sees a campo_crm or ordem changed in place, and a row added to the same list', () => {
+  it('keeps what it compiled when a row changes afterwards; the next compile (a reload) sees the change', () => {
     const campos = [campo(1, { a: '#nome#' }), campo(2, { b: 'fixo' })];
-    expect(buildRequest(campos, { nome: 'ACME' }).body).toEqual({ a: 'ACME', b: 'fixo' });
+    const compiled = compileCampos(campos);
     (campos[1] as { campo_crm: string }).campo_crm = JSON.stringify({ b: '#fantasia#' });
-    expect(buildRequest(campos, { nome: 'ACME', fantasia: 'F' }).body).toEqual({ a: 'ACME', b: 'F' });
     (campos[0] as { ordem: number }).ordem = 9;
-    expect(Object.keys(buildRequest(campos, { nome: 'ACME', fantasia: 'F' }).body)).toEqual(['b', 'a']);
     campos.push(campo(3, { c: 'novo' }));
-    expect(buildRequest(campos, { nome: 'ACME', fantasia: 'F' }).body).toEqual({ b: 'F', a: 'ACME', c: 'novo' });
+    expect(buildRequest(compiled, { nome: 'ACME', fantasia: 'F' }).body).toEqual({ a: 'ACME', b: 'fixo' });
+    const reloaded = buildRequest(compileCampos(campos), { nome: 'ACME', fantasia: 'F' }).body;
+    expect(reloaded).toEqual({ b: 'F', a: 'ACME', c: 'novo' });
+    expect(Object.keys(reloaded)).toEqual(['b', 'c', 'a']);
   });
 
-  it('refuses a row that is not JSON on every push, not only the first', () => {
-    const campos = [campo(1, '{"a": ')];
-    expect(caught(() => buildRequest(campos, {}))).toBeInstanceOf(MappingError);
-    expect(caught(() => buildRequest(campos, {}))).toBeInstanceOf(MappingError);
+  it('refuses a row that is not JSON when compiling, naming the row', () => {
+    expect(caught(() => compileCampos([campo(1, { a: '#x#' }), campo(2, '{"a": ')]))).toMatchObject({
+      code: 'INVALID_CAMPO_CRM',
+      campoIds: [2],
+    });
   });
 });

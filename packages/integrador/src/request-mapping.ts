@@ -79,8 +79,8 @@ interface Context {
   fields: MappedField[];
   omitted: OmittedField[];
   missing: Set<string>;
-  /** Leaf texts already judged, kept with the parsed campos (compiledCampos). */
-  shapes: Map<string, LeafShape>;
+  /** Every string leaf's shape, judged when the campos were compiled. */
+  shapes: ReadonlyMap<string, LeafShape>;
 }
 
 const isJsonObject = (value: unknown): value is Record<string, unknown> =>
@@ -134,11 +134,7 @@ function leafShape(node: string): LeafShape {
 /** The value of one leaf of campo_crm. */
 function resolveLeaf(context: Context, node: unknown, campoId: number, path: string): Leaf {
   if (typeof node !== 'string') return { omit: false, value: node, kind: 'constant', source: null };
-  let shape = context.shapes.get(node);
-  if (!shape) {
-    shape = leafShape(node);
-    context.shapes.set(node, shape);
-  }
+  const shape = context.shapes.get(node) ?? leafShape(node);
   if (shape.kind === 'component') {
     const { name } = shape;
     const found = lookupValue(context.components, name);
@@ -247,53 +243,47 @@ function parseCampo(campo: CampoRow): Record<string, unknown> {
   return parsed.value;
 }
 
-/** campos_integracao rows parsed and ordered once: what every push of one configuration maps with. */
-interface CompiledCampos {
-  /** The rows as given, with the campo_crm and ordem each was parsed with: a row changed in place is parsed again. */
-  given: { campo: CampoRow; text: string; ordem: number }[];
-  rows: { campo: CampoRow; nodes: [string, unknown][] }[];
-  shapes: Map<string, LeafShape>;
+/** campos_integracao rows parsed, ordered and judged once (compileCampos): what every push of one configuration maps with. */
+export interface CompiledCampos {
+  readonly rows: readonly { readonly campoId: number; readonly nodes: readonly [string, unknown][] }[];
+  readonly shapes: ReadonlyMap<string, LeafShape>;
+}
+
+/** Judges every string leaf of a parsed campo_crm tree once. */
+function judgeLeaves(node: unknown, shapes: Map<string, LeafShape>): void {
+  if (typeof node === 'string') {
+    if (!shapes.has(node)) shapes.set(node, leafShape(node));
+  } else if (Array.isArray(node)) for (const element of node) judgeLeaves(element, shapes);
+  else if (isJsonObject(node)) for (const child of Object.values(node)) judgeLeaves(child, shapes);
 }
 
 /**
- * Parsed campos by the rows' array: workers keep an integration's definition (and so this array) for a few seconds
- * (cachedSetTargets), so its campo_crm JSON is parsed once per load, and a reload (a changed configuration) is
- * parsed afresh. The parsed trees are only read, never changed. A row that does not parse is not kept: it throws again.
+ * Parses campos_integracao rows once, in (ordem, id) order, and judges each leaf's kind (`#var#`, text, constant,
+ * component): the compiled form every push of the configuration maps with (buildRequest). The parsed trees are only
+ * read, never changed. A campo_crm that is not a JSON object is a MappingError.
  */
-const compiledCache = new WeakMap<readonly CampoRow[], CompiledCampos>();
-
-function unchanged(compiled: CompiledCampos, campos: readonly CampoRow[]): boolean {
-  if (compiled.given.length !== campos.length) return false;
-  return compiled.given.every(
-    (kept, i) => campos[i] === kept.campo && kept.campo.campo_crm === kept.text && kept.campo.ordem === kept.ordem,
-  );
-}
-
-function compiledCampos(campos: readonly CampoRow[]): CompiledCampos {
-  const cached = compiledCache.get(campos);
-  if (cached && unchanged(cached, campos)) return cached;
+export function compileCampos(campos: readonly CampoRow[]): CompiledCampos {
   const ordered = [...campos].sort((a, b) => a.ordem - b.ordem || a.id - b.id);
-  const compiled: CompiledCampos = {
-    given: campos.map((campo) => ({ campo, text: campo.campo_crm, ordem: campo.ordem })),
-    rows: ordered.map((campo) => ({ campo, nodes: Object.entries(parseCampo(campo)) })),
-    shapes: new Map(),
-  };
-  compiledCache.set(campos, compiled);
-  return compiled;
+  const shapes = new Map<string, LeafShape>();
+  const rows = ordered.map((campo) => {
+    const nodes = Object.entries(parseCampo(campo));
+    for (const [, node] of nodes) judgeLeaves(node, shapes);
+    return { campoId: campo.id, nodes };
+  });
+  return { rows, shapes };
 }
 
 /**
- * Builds the receptor's request from campos_integracao rows, deep-merged in (ordem, id) order: objects merge by
+ * Builds the receptor's request from compiled campos_integracao rows (compileCampos), deep-merged in (ordem, id) order: objects merge by
  * key, lists from several rows are concatenated, and two rows giving the same leaf are a MappingError.
  * Leaves: `"#var#"` → the value with its type (null/undefined → key omitted and listed in `omitted`);
  * `"Cliente #nome#"` → text; `"#componente:NOME#"` → options.components[NOME]; anything else → constant.
  */
 export function buildRequest(
-  campos: readonly CampoRow[],
+  campos: CompiledCampos,
   values: Readonly<Record<string, unknown>>,
   options: BuildRequestOptions = {},
 ): MappedRequest {
-  const compiled = compiledCampos(campos);
   const context: Context = {
     values,
     components: options.components ?? {},
@@ -301,11 +291,11 @@ export function buildRequest(
     fields: [],
     omitted: [],
     missing: new Set(),
-    shapes: compiled.shapes,
+    shapes: campos.shapes,
   };
   const body: Record<string, unknown> = {};
-  for (const { campo, nodes } of compiled.rows) {
-    for (const [key, node] of nodes) place(context, body, key, node, campo.id, key);
+  for (const { campoId, nodes } of campos.rows) {
+    for (const [key, node] of nodes) place(context, body, key, node, campoId, key);
   }
   const missing = [...context.missing];
   if (missing[0] !== undefined) throw new MissingVariableError(missing[0], missing, Object.keys(values));

@@ -1,6 +1,6 @@
 import { RuleConfigError, RuleViolationError } from './rule-errors';
 import { normalizeRuleType } from './rule-types';
-import { applyRules, type RegraRow } from './rules';
+import { applyRules, compileRules, type RegraRow } from './rules';
 
 let nextId = 1;
 function regra(campo: string, tipo: string, parametros: unknown = null, extra: Partial<RegraRow> = {}): RegraRow {
@@ -18,8 +18,11 @@ function regra(campo: string, tipo: string, parametros: unknown = null, extra: P
 
 /** The value at `campo` after one regra. */
 function one(value: unknown, tipo: string, parametros: unknown = null): unknown {
-  return applyRules({ x: value }, [regra('x', tipo, parametros)]).body.x;
+  return rulesOn({ x: value }, [regra('x', tipo, parametros)]).body.x;
 }
+
+/** Regras compiled first, as the engine compiles them once per loaded definition, then applied. */
+const rulesOn = (body: Readonly<Record<string, unknown>>, regras: readonly RegraRow[]) => applyRules(body, compileRules(regras));
 
 function caught(run: () => unknown): unknown {
   try {
@@ -63,7 +66,7 @@ describe('applyRules', () => {
 
   it('runs rules in ordem order on nested paths and every item of a list, leaving the input alone', () => {
     const snapshot = structuredClone(body);
-    const { body: out, applied } = applyRules(body, [
+    const { body: out, applied } = rulesOn(body, [
       regra('dadosGeraisCliente.nomCli', 'cortar', { tamanho: 20 }, { ordem: 2 }),
       regra('dadosGeraisCliente.nomCli', 'aparar', null, { ordem: 1 }),
       regra('dadosGeraisCliente.sitCli', 'de_para', { valores: { Ativo: 'A', Inativo: 'I' } }, { ordem: 3 }),
@@ -100,7 +103,7 @@ describe('applyRules', () => {
   });
 
   it('picks one item with [n] and treats a single object as a list of one with []', () => {
-    const out = applyRules({ l: [{ a: 'x' }, { a: 'y' }], one: { a: 'z' } }, [regra('l[1].a', 'upper'), regra('one[].a', 'upper')]).body;
+    const out = rulesOn({ l: [{ a: 'x' }, { a: 'y' }], one: { a: 'z' } }, [regra('l[1].a', 'upper'), regra('one[].a', 'upper')]).body;
     expect(out).toEqual({ l: [{ a: 'x' }, { a: 'Y' }], one: { a: 'Z' } });
   });
 
@@ -110,7 +113,7 @@ describe('applyRules', () => {
   });
 
   it('skips a missing field for rules that transform values', () => {
-    const { body: out, applied } = applyRules({ a: {} }, [regra('a.b', 'upper'), regra('x.y.z', 'data'), regra('a.l[]', 'trim')]);
+    const { body: out, applied } = rulesOn({ a: {} }, [regra('a.b', 'upper'), regra('x.y.z', 'data'), regra('a.l[]', 'trim')]);
     expect(out).toEqual({ a: {} });
     expect(applied).toEqual([]);
   });
@@ -128,7 +131,7 @@ describe('applyRules', () => {
       expect(one('X', 'mapa', { valores, padrao: null })).toBeNull();
       expect(one('X', 'mapa', { valores })).toBe('X');
       const error = caught(() =>
-        applyRules({ sitCli: 'X' }, [regra('sitCli', 'de_para', { valores: { A: 'A' }, estrito: true }, { id: 77 })]),
+        rulesOn({ sitCli: 'X' }, [regra('sitCli', 'de_para', { valores: { A: 'A' }, estrito: true }, { id: 77 })]),
       );
       expect(error).toBeInstanceOf(RuleViolationError);
       expect(error).toMatchObject({ regraId: 77, campo: 'sitCli', path: 'sitCli', code: 'RULE_VIOLATION', permanent: true });
@@ -147,7 +150,7 @@ describe('applyRules', () => {
       expect(one('  ', 'padrao', { valor: 0 })).toBe(0);
       expect(one('S', 'padrao', { valor: 'N' })).toBe('S');
       expect(one(0, 'padrao', { valor: 9 })).toBe(0);
-      expect(applyRules({}, [regra('dadosGeraisCliente.cliCon', 'padrao', { valor: 'S' })]).body).toEqual({
+      expect(rulesOn({}, [regra('dadosGeraisCliente.cliCon', 'padrao', { valor: 'S' })]).body).toEqual({
         dadosGeraisCliente: { cliCon: 'S' },
       });
     });
@@ -156,7 +159,7 @@ describe('applyRules', () => {
         code: 'INVALID_PARAMETERS',
         message: expect.stringMatching(/"valor" is required/),
       });
-      expect(caught(() => applyRules({ a: 'texto' }, [regra('a.b', 'padrao', { valor: 1 })]))).toBeInstanceOf(RuleViolationError);
+      expect(caught(() => rulesOn({ a: 'texto' }, [regra('a.b', 'padrao', { valor: 1 })]))).toBeInstanceOf(RuleViolationError);
     });
   });
 
@@ -167,11 +170,11 @@ describe('applyRules', () => {
       expect(one(false, 'required')).toBe(false);
       for (const value of [null, '', '   ', []]) expect(() => one(value, 'obrigatorio')).toThrow(RuleViolationError);
       const error = caught(() =>
-        applyRules({ dadosGeraisCliente: {} }, [regra('dadosGeraisCliente.cgcCpf', 'Obrigatório', '{}', { id: 31 })]),
+        rulesOn({ dadosGeraisCliente: {} }, [regra('dadosGeraisCliente.cgcCpf', 'Obrigatório', '{}', { id: 31 })]),
       );
       expect((error as Error).message).toBe('regra #31 (obrigatorio) on "dadosGeraisCliente.cgcCpf": expected a value, got no field');
-      expect(caught(() => applyRules({}, [regra('a.b[].c', 'required')]))).toMatchObject({ path: 'a.b[].c' });
-      expect(caught(() => applyRules({ l: [{ c: 1 }, {}] }, [regra('l.c', 'required')]))).toMatchObject({ path: 'l[1].c' });
+      expect(caught(() => rulesOn({}, [regra('a.b[].c', 'required')]))).toMatchObject({ path: 'a.b[].c' });
+      expect(caught(() => rulesOn({ l: [{ c: 1 }, {}] }, [regra('l.c', 'required')]))).toMatchObject({ path: 'l[1].c' });
     });
   });
 
@@ -287,31 +290,31 @@ describe('applyRules', () => {
   describe('configuration errors', () => {
     it('names the regra of an unknown tipo, before running any rule', () => {
       const error = caught(() =>
-        applyRules({ x: null }, [regra('x', 'obrigatorio', null, { ordem: 1 }), regra('x', 'formatar', null, { id: 500, ordem: 2 })]),
+        rulesOn({ x: null }, [regra('x', 'obrigatorio', null, { ordem: 1 }), regra('x', 'formatar', null, { id: 500, ordem: 2 })]),
       );
       expect(error).toBeInstanceOf(RuleConfigError);
       expect(error).toMatchObject({ code: 'UNKNOWN_RULE', regraId: 500, permanent: true, name: 'RuleConfigError' });
       expect((error as Error).message).toMatch(/regra #500 has an unknown tipo "formatar"; expected one of: mapa\/de_para/);
     });
     it('names the regra of malformed parametros', () => {
-      expect(caught(() => applyRules({}, [regra('x', 'padrao', '{"valor": ', { id: 600 })]))).toMatchObject({
+      expect(caught(() => rulesOn({}, [regra('x', 'padrao', '{"valor": ', { id: 600 })]))).toMatchObject({
         code: 'INVALID_PARAMETERS',
         regraId: 600,
         message: expect.stringMatching(/regra #600 \(padrao\) parametros is not valid JSON/),
       });
-      expect(caught(() => applyRules({}, [regra('x', 'padrao', '{\u201Cvalor\u201D: 1', { id: 601 })]))).toMatchObject({
+      expect(caught(() => rulesOn({}, [regra('x', 'padrao', '{\u201Cvalor\u201D: 1', { id: 601 })]))).toMatchObject({
         message: expect.stringMatching(/typographic quotes/),
       });
-      expect(caught(() => applyRules({}, [regra('x', 'padrao', '[1]', { id: 602 })]))).toMatchObject({ code: 'INVALID_PARAMETERS' });
+      expect(caught(() => rulesOn({}, [regra('x', 'padrao', '[1]', { id: 602 })]))).toMatchObject({ code: 'INVALID_PARAMETERS' });
     });
     it('refuses a campo that is not a path', () => {
       for (const campo of ['', 'a..b', 'a[x]', 'a]'])
-        expect(caught(() => applyRules({}, [regra(campo, 'trim')]))).toMatchObject({ code: 'INVALID_CAMPO' });
+        expect(caught(() => rulesOn({}, [regra(campo, 'trim')]))).toMatchObject({ code: 'INVALID_CAMPO' });
     });
   });
 
   it('never writes through __proto__', () => {
-    const out = applyRules(JSON.parse('{"__proto__": {"a": null}}') as Record<string, unknown>, [
+    const out = rulesOn(JSON.parse('{"__proto__": {"a": null}}') as Record<string, unknown>, [
       regra('__proto__.a', 'padrao', { valor: 'x' }),
     ]).body;
     expect(({} as Record<string, unknown>).a).toBeUndefined();
@@ -319,23 +322,26 @@ describe('applyRules', () => {
   });
 });
 
-describe('applyRules over one configuration, push after push', () => {
+describe('compiled regras, push after push', () => {
   it('gives every push its own copy of an object a regra brings', () => {
-    const regras = [regra('contato', 'padrao', { valor: { tipo: 'email' } }), regra('contato.origem', 'padrao', { valor: 'crm' })];
+    const regras = compileRules([
+      regra('contato', 'padrao', { valor: { tipo: 'email' } }),
+      regra('contato.origem', 'padrao', { valor: 'crm' }),
+    ]);
     const first = applyRules({ id: 1 }, regras).body;
     (first.contato as Record<string, unknown>).tipo = 'changed by a caller';
     const second = applyRules({ id: 2 }, regras).body;
     expect(second).toEqual({ id: 2, contato: { tipo: 'email', origem: 'crm' } });
   });
 
-  it('sees a regra changed in place', () => {
-    const regras = [regra('x', 'maiusculas')];
-    expect(applyRules({ x: 'Ab' }, regras).body.x).toBe('AB');
-    (regras[0] as RegraRow).tipo = 'minusculas';
-    expect(applyRules({ x: 'Ab' }, regras).body.x).toBe('ab');
-    (regras[0] as RegraRow).parametros = '{"nao": "json"';
-    (regras[0] as RegraRow).tipo = 'padrao';
-    expect(caught(() => applyRules({ x: 'Ab' }, regras))).toBeInstanceOf(RuleConfigError);
-    expect(caught(() => applyRules({ x: 'Ab' }, regras))).toBeInstanceOf(RuleConfigError);
+  it('keeps what it compiled when a row changes afterwards; the next compile (a reload) sees the change', () => {
+    const rows = [regra('x', 'maiusculas')];
+    const compiled = compileRules(rows);
+    (rows[0] as RegraRow).tipo = 'minusculas';
+    expect(applyRules({ x: 'Ab' }, compiled).body.x).toBe('AB');
+    expect(applyRules({ x: 'Ab' }, compileRules(rows)).body.x).toBe('ab');
+    (rows[0] as RegraRow).parametros = '{"nao": "json"';
+    (rows[0] as RegraRow).tipo = 'padrao';
+    expect(caught(() => compileRules(rows))).toBeInstanceOf(RuleConfigError);
   });
 });

@@ -201,48 +201,27 @@ export function ruleProblem(regra: RegraRow): RuleConfigError | null {
   }
 }
 
-/** The regras as compiled, with the columns each was compiled from: a row changed in place is compiled again. */
-interface CompiledRules {
-  given: { regra: RegraRow; campo: string; tipo: string; parametros: string | null; ordem: number }[];
-  rules: CompiledRule[];
+/** regras compiled once (compileRules): what every push of one configuration applies. */
+export interface CompiledRules {
+  readonly rules: readonly CompiledRule[];
 }
 
 /**
- * Compiled regras by the rows' array: workers keep an integration's definition (and so this array) for a few
- * seconds (cachedSetTargets), so its regras are compiled once per load and a reload is compiled afresh. A row that
- * does not compile is not kept: it throws again on the next push.
+ * Compiles regras rows once, in (ordem, id) order: tipo, campo path and parametros judged and the transforms built,
+ * so that every push of the configuration applies them as they are. An unknown tipo or bad parametros or campo is a
+ * RuleConfigError (the first row in order that has one).
  */
-const compiledCache = new WeakMap<readonly RegraRow[], CompiledRules>();
-
-function unchanged(compiled: CompiledRules, regras: readonly RegraRow[]): boolean {
-  if (compiled.given.length !== regras.length) return false;
-  return compiled.given.every(
-    (kept, i) =>
-      regras[i] === kept.regra &&
-      kept.regra.campo === kept.campo &&
-      kept.regra.tipo === kept.tipo &&
-      kept.regra.parametros === kept.parametros &&
-      kept.regra.ordem === kept.ordem,
-  );
-}
-
-function compiledRules(regras: readonly RegraRow[]): CompiledRule[] {
-  const cached = compiledCache.get(regras);
-  if (cached && unchanged(cached, regras)) return cached.rules;
-  const rules = [...regras].sort((a, b) => a.ordem - b.ordem || a.id - b.id).map(compileRule);
-  const given = regras.map((regra) => ({ regra, campo: regra.campo, tipo: regra.tipo, parametros: regra.parametros, ordem: regra.ordem }));
-  compiledCache.set(regras, { given, rules });
-  return rules;
+export function compileRules(regras: readonly RegraRow[]): CompiledRules {
+  return { rules: [...regras].sort((a, b) => a.ordem - b.ordem || a.id - b.id).map(compileRule) };
 }
 
 /**
- * Applies regras to a request body in (ordem, id) order and returns a new body (the input is not changed).
- * `campo` is a dotted path from the body's root; a list on the way applies the rule to each item (`[]` says so
- * explicitly, `[n]` picks one). Every row is checked before any runs: an unknown tipo or bad parametros is a
- * RuleConfigError; a value that breaks a rule is a RuleViolationError. Tipos and parametros: RULES.md.
+ * Applies compiled regras (compileRules) to a request body in (ordem, id) order and returns a new body (the input is
+ * not changed). `campo` is a dotted path from the body's root; a list on the way applies the rule to each item (`[]`
+ * says so explicitly, `[n]` picks one). A value that breaks a rule is a RuleViolationError. Tipos and parametros: RULES.md.
  */
-export function applyRules(body: Readonly<Record<string, unknown>>, regras: readonly RegraRow[]): RulesResult {
-  const rules = compiledRules(regras);
+export function applyRules(body: Readonly<Record<string, unknown>>, regras: CompiledRules): RulesResult {
+  const { rules } = regras;
   const root: Record<string, unknown> = { body: cloneTree(body) };
   const runner = new Runner();
   for (const rule of rules) runner.walk(rule, root, 'body', 0, '');

@@ -1,4 +1,4 @@
-import { buildRequest } from './request-mapping';
+import { buildRequest, compileCampos } from './request-mapping';
 import { readReturn } from './return-reader';
 import { planValues, writeBackValues } from './set-plan';
 import { compileTemplate } from './template';
@@ -57,7 +57,7 @@ describe('writeBackValues', () => {
   it('feeds buildRequest the planned values', () => {
     const values = planValues({ nome: 'ACME' }, { contaId: '42' }, { codCid: 4205407 });
     const { body } = buildRequest(
-      [{ id: 1, ordem: 1, campo_crm: '{"nomCli": "#nome#", "ideExt": "#contaId#", "codCid": "#codCid#"}' }],
+      compileCampos([{ id: 1, ordem: 1, campo_crm: '{"nomCli": "#nome#", "ideExt": "#contaId#", "codCid": "#codCid#"}' }]),
       values,
     );
     expect(body).toEqual({ nomCli: 'ACME', ideExt: '42', codCid: 4205407 });

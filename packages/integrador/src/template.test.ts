@@ -1,7 +1,15 @@
 import { type CrmDatabase, createDatabase, migrateToLatest } from '@integrador/store';
 import { sql } from 'kysely';
 import { parseConsulta } from './consulta';
-import { compileTemplate, extractVariables, MissingVariableError, toRawSql } from './template';
+import {
+  bindStatement,
+  compileStatement,
+  compileTemplate,
+  extractVariables,
+  MissingVariableError,
+  type TemplateDialect,
+  toRawSql,
+} from './template';
 
 const INJECTIONS = [
   '1 OR 1=1',
@@ -216,5 +224,63 @@ describe('toRawSql on SQLite', () => {
     }).execute(database.db);
     const rows = await database.db.selectFrom('contas').select(['id', 'id_erp']).execute();
     expect(rows).toEqual([{ id: 1, id_erp: null }]);
+  });
+});
+
+describe('compileStatement and bindStatement (a statement compiled once, bound per push)', () => {
+  const template = `SELECT * FROM contas WHERE id = #id# AND nome = 'a #nome# b' AND cnpj = #nome# -- #no#\nAND x = #conta.id#`;
+
+  it.each<TemplateDialect>(['postgres', 'mysql', 'sqlite', 'mssql', 'oracle'])(
+    'writes the SQL Kysely writes for the same template on %s, and binds each push its own values',
+    (dialect) => {
+      const ph = (n: number) => ({ postgres: `$${n}`, mssql: `@${n}`, oracle: `:${n}` })[dialect as string] ?? '?';
+      const statement = compileStatement(template, dialect);
+      expect(compileStatement(template, dialect)).toBe(statement);
+      for (const id of [1, 2]) {
+        const values = { id, nome: `N${id}`, conta: { id: id * 10 } };
+        const query = bindStatement(statement, values);
+        expect(query.sql).toBe(
+          `SELECT * FROM contas WHERE id = ${ph(1)} AND nome = ${ph(2)} AND cnpj = ${ph(3)} -- #no#\nAND x = ${ph(4)}`,
+        );
+        expect(query.parameters).toEqual(
+          dialect === 'sqlite' ? [BigInt(id), `a N${id} b`, `N${id}`, BigInt(id * 10)] : [id, `a N${id} b`, `N${id}`, id * 10],
+        );
+      }
+    },
+  );
+
+  it('fails a push whose values lack a variable exactly as toRawSql does, and the next push binds', () => {
+    const statement = compileStatement('UPDATE contas SET id_erp = #codCli# WHERE id = #contaId# AND x = #other#', 'postgres');
+    const caught = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        return error;
+      }
+      throw new Error('expected an error');
+    };
+    const compiled = caught(() => bindStatement(statement, { contaId: 1 }));
+    const raw = caught(() => toRawSql('UPDATE contas SET id_erp = #codCli# WHERE id = #contaId# AND x = #other#', { contaId: 1 }));
+    expect(compiled).toBeInstanceOf(MissingVariableError);
+    expect(compiled).toMatchObject({ variable: 'codCli', missing: ['codCli', 'other'], provided: ['contaId'] });
+    expect((compiled as Error).message).toBe((raw as Error).message);
+    expect(bindStatement(statement, { codCli: 7, contaId: 1, other: null }).parameters).toEqual([7, 1, null]);
+  });
+
+  it('runs on SQLite through Kysely with the values bound', async () => {
+    const database = createDatabase('sqlite::memory:');
+    try {
+      await migrateToLatest(database);
+      await database.db.insertInto('contas').values({ id: 1, empresa_id: 1, nome: 'ACME Ltda', cnpj: '1' }).execute();
+      const update = compileStatement('UPDATE contas SET id_erp = #codCli# WHERE id = #contaId#', 'sqlite');
+      await database.db.executeQuery(bindStatement(update, { codCli: 501, contaId: '1 OR 1=1' }));
+      await database.db.executeQuery(bindStatement(update, { codCli: 502, contaId: 1 }));
+      const read = compileStatement("SELECT id, id_erp FROM contas WHERE nome LIKE '%#nome#%'", 'sqlite');
+      const result = await database.db.executeQuery(bindStatement(read, { nome: 'ACME' }));
+      // An integer bound as INTEGER, not REAL: a TEXT column reads it back as "502", not "502.0".
+      expect(result.rows).toEqual([{ id: 1, id_erp: '502' }]);
+    } finally {
+      await database.destroy();
+    }
   });
 });

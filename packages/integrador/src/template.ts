@@ -1,4 +1,5 @@
 import {
+  CompiledQuery,
   DefaultQueryCompiler,
   DummyDriver,
   Kysely,
@@ -19,6 +20,7 @@ import {
   sql,
   ValueNode,
 } from 'kysely';
+import { LRUCache } from 'lru-cache';
 
 /** The CRM's dialects and the ERP source dialects (the same names as a database connection's `driver`). */
 export type TemplateDialect = 'postgres' | 'mysql' | 'sqlite' | 'mssql' | 'oracle' | 'firebird' | 'odbc';
@@ -64,8 +66,11 @@ export function extractVariables(text: string): string[] {
   return [...names];
 }
 
-type LiteralPart = string | { name: string };
-type Segment = { kind: 'sql'; text: string } | { kind: 'value'; name: string } | { kind: 'literal'; parts: LiteralPart[] };
+/** A piece of a string literal that holds #variables#: text, or a variable written into it. */
+export type LiteralPart = string | { name: string };
+/** What one placeholder binds: a variable's value, or a literal's text with its variables written in. */
+export type StatementSlot = { kind: 'value'; name: string } | { kind: 'literal'; parts: LiteralPart[] };
+type Segment = { kind: 'sql'; text: string } | StatementSlot;
 
 // Typographic pairs are accepted because the Integrador manual itself writes ‘#id#’; they only ever wrap a bound value.
 const CLOSING_QUOTE: Readonly<Record<string, string>> = { "'": "'", '"': '"', '\u2018': '\u2019', '\u201C': '\u201D' };
@@ -311,29 +316,27 @@ function resolve(values: TemplateValues, name: string): unknown {
   return lookup(values, name).value;
 }
 
-/** Parses the template, checks every variable has a value, and assembles the RawBuilder. */
-function prepare(
-  template: string,
-  values: TemplateValues,
-  dialect: TemplateDialect | undefined,
-  convert: boolean,
-): { builder: RawBuilder<unknown>; variables: string[] } {
+/**
+ * Builds a Kysely RawBuilder from a #var# template: SQL text stays raw, every value is a bound parameter. Checks every
+ * variable has a value first (MissingVariableError). For a statement run again and again, compileStatement and
+ * bindStatement skip Kysely's compilation on each run.
+ */
+export function toRawSql(template: string, values: TemplateValues, options: TemplateOptions = {}): RawBuilder<unknown> {
+  const { dialect } = options;
   const segments = parsedTemplate(template, dialect === undefined ? DEFAULT_LEXER : LEXERS[dialect]);
-  const variables = boundNames(segments);
-  const missing = variables.filter((name) => !lookup(values, name).found);
+  const missing = boundNames(segments).filter((name) => !lookup(values, name).found);
   if (missing[0] !== undefined) throw new MissingVariableError(missing[0], missing, Object.keys(values));
   const pieces = segments.map((segment) => {
     if (segment.kind === 'sql') return sql.raw(segment.text);
-    if (segment.kind === 'value') return bound(resolve(values, segment.name), convert ? dialect : undefined);
-    const text = segment.parts.map((part) => (typeof part === 'string' ? part : interpolated(resolve(values, part.name)))).join('');
-    return bound(text);
+    if (segment.kind === 'value') return bound(resolve(values, segment.name), dialect);
+    return bound(literalText(segment.parts, values));
   });
-  return { builder: sql.join(pieces, sql.raw('')), variables };
+  return sql.join(pieces, sql.raw(''));
 }
 
-/** Builds a Kysely RawBuilder from a #var# template: SQL text stays raw, every value is a bound parameter. */
-export function toRawSql(template: string, values: TemplateValues, options: TemplateOptions = {}): RawBuilder<unknown> {
-  return prepare(template, values, options.dialect, true).builder;
+/** A literal's text with its variables' values written in (the literal is bound as one text value). */
+function literalText(parts: readonly LiteralPart[], values: TemplateValues): string {
+  return parts.map((part) => (typeof part === 'string' ? part : interpolated(resolve(values, part.name)))).join('');
 }
 
 /** Firebird takes `?` placeholders, like MySQL and SQLite. */
@@ -380,10 +383,78 @@ function compilerFor(dialect: TemplateDialect): Kysely<unknown> {
   return db;
 }
 
+/**
+ * A template compiled for one dialect: the SQL text with its placeholders and what each placeholder binds. It depends
+ * only on the text and the dialect; a push binds its values to it (bindStatement) without compiling anything again.
+ */
+export interface TemplateStatement {
+  readonly dialect: TemplateDialect;
+  readonly sql: string;
+  /** The variables bound, in order of first use: each needs a value. */
+  readonly variables: readonly string[];
+  /** Per placeholder, in order: the variable whose value it takes, or the literal's text with variables written in. */
+  readonly slots: readonly StatementSlot[];
+}
+
+/** Compiled statements by dialect and text: a worker binds the same few statements on every push. */
+const statements = new LRUCache<string, TemplateStatement>({ max: 500 });
+
+/**
+ * Compiles a #var# template for a dialect once (kept by text and dialect): Kysely writes the SQL with a placeholder
+ * per value, exactly as it does for toRawSql, and the order of the placeholders is kept for binding.
+ */
+export function compileStatement(template: string, dialect: TemplateDialect): TemplateStatement {
+  const key = `${dialect}|${template}`;
+  let statement = statements.get(key);
+  if (!statement) {
+    const segments = parsedTemplate(template, LEXERS[dialect]);
+    const slots = segments.filter((segment): segment is StatementSlot => segment.kind !== 'sql');
+    // Each placeholder is compiled with its slot's index as the value: the parameters Kysely returns give their order.
+    let next = 0;
+    const pieces = segments.map((segment) => (segment.kind === 'sql' ? sql.raw(segment.text) : bound(next++)));
+    const compiled = sql.join(pieces, sql.raw('')).compile(compilerFor(dialect));
+    statement = {
+      dialect,
+      sql: compiled.sql,
+      variables: boundNames(segments),
+      slots: compiled.parameters.map((index) => slots[index as number] as StatementSlot),
+    };
+    statements.set(key, statement);
+  }
+  return statement;
+}
+
+/** The parameter values of a compiled statement; MissingVariableError (nothing bound) when a variable has no value. */
+function parametersOf(statement: TemplateStatement, values: TemplateValues, convert: boolean): unknown[] {
+  const missing = statement.variables.filter((name) => !lookup(values, name).found);
+  if (missing[0] !== undefined) throw new MissingVariableError(missing[0], missing, Object.keys(values));
+  const sqlite = convert && statement.dialect === 'sqlite';
+  return statement.slots.map((slot) => {
+    if (slot.kind === 'value') {
+      const value = resolve(values, slot.name);
+      return sqlite ? forSqlite(value) : value;
+    }
+    return literalText(slot.parts, values);
+  });
+}
+
+/**
+ * Binds one push's values to a compiled statement, ready for `db.executeQuery` (every value a parameter, SQLite's
+ * values converted as toRawSql converts them). Throws MissingVariableError, as toRawSql does, when a variable has no value.
+ */
+export function bindStatement(statement: TemplateStatement, values: TemplateValues): CompiledQuery<unknown> {
+  return CompiledQuery.raw(statement.sql, parametersOf(statement, values, true));
+}
+
+/**
+ * A compiled statement with one set of values, for a caller's own driver or a preview: the values stay as given (the
+ * SQLite conversion is for Kysely's executor). MissingVariableError when a variable has no value.
+ */
+export function describeStatement(statement: TemplateStatement, values: TemplateValues): CompiledTemplate {
+  return { sql: statement.sql, parameters: parametersOf(statement, values, false), variables: [...statement.variables] };
+}
+
 /** Compiles a #var# template to SQL with positional placeholders for the dialect, and its parameters. */
 export function compileTemplate(template: string, values: TemplateValues, dialect: TemplateDialect): CompiledTemplate {
-  // Values stay as given: the caller hands them to its own driver (the SQLite conversion is for Kysely's executor).
-  const { builder, variables } = prepare(template, values, dialect, false);
-  const compiled = builder.compile(compilerFor(dialect));
-  return { sql: compiled.sql, parameters: [...compiled.parameters], variables };
+  return describeStatement(compileStatement(template, dialect), values);
 }

@@ -183,27 +183,8 @@ const WRITE_VERBS = new Set(['insert', 'update', 'delete', 'replace', 'merge']);
  * one) a nested WITH.
  */
 export function scopeStatement(template: string, dialect: DialectName, tables: TenantTables, tenant: RunTenant): string {
-  // The result depends on the text, the dialect, the tables and whether the run has a filial (the values stay #vars#).
-  let known = scopedCache.get(tables);
-  if (!known) {
-    known = new Map();
-    scopedCache.set(tables, known);
-  }
-  const key = `${dialect}|${tenant.filialId === null ? '' : 'f'}|${template}`;
-  let scoped = known.get(key);
-  if (scoped === undefined) {
-    scoped = scopeTemplate(template, dialect, tables, tenant);
-    if (known.size >= SCOPED_MAX) known.clear();
-    known.set(key, scoped);
-  }
-  return scoped;
-}
-
-/** Scoped statements per tenant-tables reading (a new reading, every 30 s, starts afresh); refusals are not kept. */
-const scopedCache = new WeakMap<TenantTables, Map<string, string>>();
-const SCOPED_MAX = 500;
-
-function scopeTemplate(template: string, dialect: DialectName, tables: TenantTables, tenant: RunTenant): string {
+  // The result depends on the text, the dialect, the tables and whether the run has a filial (the values stay #vars#):
+  // the engine keeps it compiled per those (set/crm-statements.ts), so it is not cached here.
   const tokens = tokenize(template, dialect);
   const used = new Map<string, TenantTable>();
   tokens.forEach((token, index) => {

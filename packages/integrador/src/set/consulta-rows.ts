@@ -1,24 +1,47 @@
 import { type Database, type DialectName, isPreparedStatementRefusal } from '@integrador/store';
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { parseConsulta } from '../consulta';
-import { bindEngineValues, type CrmScope, scopeStatement } from '../runs/tenant-scope';
-import { compileTemplate, toRawSql } from '../template';
+import { bindEngineValues, type CrmScope, scopeStatement, type TenantTables } from '../runs/tenant-scope';
+import { bindStatement, compileStatement, describeStatement, type TemplateStatement } from '../template';
 import { PermanentError } from './permanent-error';
 
 /** SQL text of a consulta column: JSON-SQL (`{"consulta": "SELECT …"}`) or, in dependencias, plain SQL. */
 export function consultaSql(text: string): string {
-  let known = consultaSqls.get(text);
-  if (known === undefined) {
-    known = text.trim().startsWith('{') ? parseConsulta(text).sql : text;
-    if (consultaSqls.size >= CONSULTA_SQLS_MAX) consultaSqls.clear();
-    consultaSqls.set(text, known);
-  }
-  return known;
+  return text.trim().startsWith('{') ? parseConsulta(text).sql : text;
 }
 
-/** The SQL of each consulta text read so far: the same text is parsed on every push otherwise (a refusal is not kept). */
-const consultaSqls = new Map<string, string>();
-const CONSULTA_SQLS_MAX = 500;
+/**
+ * Compiled reads per tenant-tables reading (a new reading, every 30 s, starts afresh), per dialect and filial or not,
+ * by SQL text: the text is the definition's own string, so a lookup hashes nothing new on each push.
+ */
+const readsByTables = new WeakMap<TenantTables, Map<string, LRUCache<string, TemplateStatement>>>();
+const READS_MAX = 500;
+
+/**
+ * A CRM read bound to the run's tenant (tenant-scope.ts) and compiled, once per (SQL text, dialect, tenant tables,
+ * filial or not): the scoped SQL and its placeholders do not depend on the values. A refusal (TenantScopeError) is
+ * not kept: the statement is judged again, and refused again, on the next push.
+ */
+export function crmReadStatement(sqlText: string, dialect: DialectName, scope: CrmScope): TemplateStatement {
+  let variants = readsByTables.get(scope.tables);
+  if (!variants) {
+    variants = new Map();
+    readsByTables.set(scope.tables, variants);
+  }
+  const variant = scope.tenant.filialId === null ? dialect : `${dialect}|filial`;
+  let reads = variants.get(variant);
+  if (!reads) {
+    reads = new LRUCache({ max: READS_MAX });
+    variants.set(variant, reads);
+  }
+  let statement = reads.get(sqlText);
+  if (!statement) {
+    statement = compileStatement(scopeStatement(sqlText, dialect, scope.tables, scope.tenant), dialect);
+    reads.set(sqlText, statement);
+  }
+  return statement;
+}
 
 /**
  * True for errors the statement or its values cause (bad value for a column type, syntax, unknown column):
@@ -35,25 +58,29 @@ export function isStatementError(err: unknown): boolean {
   return code === 'SQLITE_ERROR' || code === 'SQLITE_MISMATCH' || code === 'SQLITE_CONSTRAINT_NOTNULL';
 }
 
-/** A consulta's SQL bound to the run's tenant (tenant-scope.ts), with the engine's values bound last. */
-function scoped(dialect: DialectName, text: string, values: Readonly<Record<string, unknown>>, scope: CrmScope) {
-  return {
-    template: scopeStatement(consultaSql(text), dialect, scope.tables, scope.tenant),
-    values: bindEngineValues(values, scope.tenant),
-  };
-}
-
-/** Runs a consulta of the run's tenant with its #vars# bound as parameters and returns the rows (none of another tenant). */
-export async function runConsulta(
+/**
+ * Runs a consulta (its SQL text, consultaSql) of the run's tenant with its #vars# bound as parameters, the engine's
+ * values last, and returns the rows (none of another tenant).
+ */
+export function runConsulta(
   db: Kysely<Database>,
   dialect: DialectName,
-  text: string,
+  sqlText: string,
   values: Readonly<Record<string, unknown>>,
   scope: CrmScope,
 ): Promise<Record<string, unknown>[]> {
-  const statement = scoped(dialect, text, values, scope);
+  return readRows(db, crmReadStatement(sqlText, dialect, scope), values, scope);
+}
+
+/** Runs a compiled CRM read (crmReadStatement) with one push's values, the engine's values bound last. */
+export async function readRows(
+  db: Kysely<Database>,
+  statement: TemplateStatement,
+  values: Readonly<Record<string, unknown>>,
+  scope: CrmScope,
+): Promise<Record<string, unknown>[]> {
   try {
-    const result = await toRawSql(statement.template, statement.values, { dialect }).execute(db);
+    const result = await db.executeQuery(bindStatement(statement, bindEngineValues(values, scope.tenant)));
     return result.rows as Record<string, unknown>[];
   } catch (err) {
     if (isStatementError(err)) throw new PermanentError('CONSULTA_FAILED', `consulta failed: ${(err as Error).message}`, { cause: err });
@@ -61,9 +88,8 @@ export async function runConsulta(
   }
 }
 
-/** The SQL and bound values a consulta would run with (for previews). */
-export function describeConsulta(dialect: DialectName, text: string, values: Readonly<Record<string, unknown>>, scope: CrmScope) {
-  const statement = scoped(dialect, text, values, scope);
-  const compiled = compileTemplate(statement.template, statement.values, dialect);
+/** The SQL and bound values a compiled CRM read would run with (for previews). */
+export function describeConsulta(statement: TemplateStatement, values: Readonly<Record<string, unknown>>, scope: CrmScope) {
+  const compiled = describeStatement(statement, bindEngineValues(values, scope.tenant));
   return { sql: compiled.sql, parameters: compiled.parameters };
 }

@@ -2,28 +2,20 @@ import type { Database, Dependencia, DialectName } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import type { CrmScope } from '../runs/tenant-scope';
 import { planValues } from '../set-plan';
+import type { CompiledDependencia } from './compile-set';
 import { runConsulta } from './consulta-rows';
 import { PermanentError } from './permanent-error';
 import { type UpstreamValues, upstreamValueOf } from './upstream-values';
 
-/** How a dependencia finds its value: a lookup query in the CRM, or the last result of another integration. */
-function kindOf(tipo: string): 'consulta' | 'integracao' | null {
-  const t = tipo.trim().toLowerCase();
-  if (['consulta', 'sql', 'query', 'lookup'].includes(t)) return 'consulta';
-  if (['integracao', 'integração', 'integration'].includes(t)) return 'integracao';
-  return null;
-}
-
 async function lookup(
   db: Kysely<Database>,
   dialect: DialectName,
+  sqlText: string,
   dep: Dependencia,
   values: Readonly<Record<string, unknown>>,
   scope: CrmScope,
 ) {
-  if (!dep.consulta)
-    throw new PermanentError('DEPENDENCY_CONFIG', `dependencias #${dep.id} (${dep.variavel}): tipo consulta without consulta`);
-  const [row] = await runConsulta(db, dialect, dep.consulta, values, scope);
+  const [row] = await runConsulta(db, dialect, sqlText, values, scope);
   if (!row) return undefined;
   return dep.indice_valor ? row[dep.indice_valor] : Object.values(row)[0];
 }
@@ -52,7 +44,7 @@ async function fromIntegration(db: Kysely<Database>, empresaId: number, dep: Dep
 }
 
 /**
- * Resolves the #variavel# of every dependencia before the request is built (seed 001's loop
+ * Resolves the #variavel# of every dependencia (compiled with the definition, compile-set.ts) before the request is built (seed 001's loop
  * campos_integracao → dependencias → regras). A required one without a value fails permanently.
  * tipo integracao reads `indice_valor` from the origin's result in this dependency flow (`upstream`) when the origin
  * ran in it, else from the origin's last completed result (integracao_execucoes).
@@ -61,18 +53,17 @@ export async function resolveDependencias(
   db: Kysely<Database>,
   dialect: DialectName,
   scope: CrmScope,
-  dependencias: readonly Dependencia[],
+  dependencias: readonly CompiledDependencia[],
   values: Readonly<Record<string, unknown>>,
   upstream?: UpstreamValues,
 ): Promise<Record<string, unknown>> {
   const resolved: Record<string, unknown> = {};
-  for (const dep of dependencias) {
-    const kind = kindOf(dep.tipo);
-    if (!kind)
-      throw new PermanentError('DEPENDENCY_CONFIG', `dependencias #${dep.id}: unknown tipo "${dep.tipo}" (use consulta or integracao)`);
+  for (const { row: dep, lookup: compiled } of dependencias) {
+    const how = compiled();
+    const kind = how.kind;
     const value =
-      kind === 'consulta'
-        ? await lookup(db, dialect, dep, planValues(values, {}, resolved), scope)
+      how.kind === 'consulta'
+        ? await lookup(db, dialect, how.sql, dep, planValues(values, {}, resolved), scope)
         : await fromIntegration(db, scope.tenant.empresaId, dep, upstream);
     if ((value === undefined || value === null || value === '') && Number(dep.obrigatoria) === 1) {
       throw new PermanentError(

@@ -1,3 +1,10 @@
+export {
+  type CompiledComponent,
+  type CompiledMapping,
+  type CompiledSet,
+  type CompiledSetDefinition,
+  compileSetDefinition,
+} from './compile-set';
 export { limitedTransport } from './limited-transport';
 export { PermanentError } from './permanent-error';
 export { type PrepareContext, type PreparedRecord, type PreparedSet, prepareSet } from './prepare-set';

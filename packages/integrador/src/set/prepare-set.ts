@@ -1,14 +1,14 @@
-import type { Database, DialectName, Regra } from '@integrador/store';
+import type { Database, DialectName } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { buildRequest, type MappedField } from '../request-mapping';
 import { assertReturnIndexes } from '../return-reader';
 import { applyRules } from '../rules';
 import { bindEngineValues, type CrmScope, runTenantOf, tenantTablesOf } from '../runs/tenant-scope';
 import { planValues } from '../set-plan';
-import { describeConsulta, runConsulta } from './consulta-rows';
+import type { CompiledComponent, CompiledMapping, CompiledSetDefinition } from './compile-set';
+import { crmReadStatement, describeConsulta, readRows, runConsulta } from './consulta-rows';
 import { resolveDependencias } from './dependencies';
 import { PermanentError } from './permanent-error';
-import type { ComponentDefinition, SetDefinition } from './set-definition.repository';
 import { runInputs, type UpstreamValues } from './upstream-values';
 
 /** One CRM record ready to send: the values its templates see and the request body built from them. */
@@ -32,29 +32,16 @@ export interface PrepareContext {
   empresaId: number;
   /** The caller's filial (a filial key); the integration's own filial wins. */
   filialId?: number | null;
-  definition: SetDefinition;
+  /** The integration as loaded and compiled (compileSetDefinition; resolveSetTarget does both). */
+  definition: CompiledSetDefinition;
   parametros: Readonly<Record<string, unknown>>;
   /** In a dependency flow: what the steps before this one produced (upstream-values.ts). */
   upstream?: UpstreamValues | undefined;
 }
 
-function referencedComponents(definition: SetDefinition): ComponentDefinition[] {
-  if (definition.components.size === 0) return [];
-  const text = definition.campos
-    .map((c) => c.campo_crm)
-    .join('\n')
-    .toLowerCase();
-  return [...definition.components.values()].filter((c) => text.includes(`#componente:${c.integracao.nome.toLowerCase()}#`));
-}
-
-function mapWithRules(
-  campos: SetDefinition['campos'],
-  regras: readonly Regra[],
-  values: Record<string, unknown>,
-  components?: Record<string, unknown>,
-) {
-  const mapped = buildRequest(campos, values, components ? { components } : {});
-  const ruled = applyRules(mapped.body, regras);
+function mapWithRules(mapping: CompiledMapping, values: Record<string, unknown>, components?: Record<string, unknown>) {
+  const mapped = buildRequest(mapping.campos(), values, components ? { components } : {});
+  const ruled = applyRules(mapped.body, mapping.regras());
   return { body: ruled.body, fields: mapped.fields };
 }
 
@@ -62,17 +49,15 @@ function mapWithRules(
 async function buildComponent(
   ctx: PrepareContext,
   scope: CrmScope,
-  component: ComponentDefinition,
+  component: CompiledComponent,
   values: Record<string, unknown>,
 ): Promise<unknown[]> {
-  const rows = component.integracao.consulta
-    ? await runConsulta(ctx.db, ctx.dialect, component.integracao.consulta, values, scope)
-    : [values];
+  const rows = component.consulta ? await runConsulta(ctx.db, ctx.dialect, component.consulta(), values, scope) : [values];
   const items: unknown[] = [];
   for (const row of rows) {
     const own = await resolveDependencias(ctx.db, ctx.dialect, scope, component.dependencias, planValues(row, values, {}), ctx.upstream);
     const componentValues = bindEngineValues(planValues(row, values, own), scope.tenant);
-    items.push(mapWithRules(component.campos, component.regras, componentValues).body);
+    items.push(mapWithRules(component, componentValues).body);
   }
   return items;
 }
@@ -88,29 +73,30 @@ export async function crmScopeOf(ctx: Pick<PrepareContext, 'db' | 'empresaId' | 
  * statement is bound to the run's tenant: a record of another empresa is not found, like a missing one.
  */
 export async function prepareSet(ctx: PrepareContext): Promise<PreparedSet> {
-  const { integracao } = ctx.definition;
+  const { integracao, compiled } = ctx.definition;
   // What can be judged before any I/O is judged now: the receptor's answer could not be read with a bad list.
   assertReturnIndexes(integracao);
   const scope = await crmScopeOf(ctx);
   const parametros = bindEngineValues(runInputs(ctx.parametros, ctx.upstream), scope.tenant) as Record<string, string>;
-  const rows = integracao.consulta ? await runConsulta(ctx.db, ctx.dialect, integracao.consulta, parametros, scope) : [{}];
+  const consulta = compiled.consulta ? crmReadStatement(compiled.consulta(), ctx.dialect, scope) : null;
+  const rows = consulta ? await readRows(ctx.db, consulta, parametros, scope) : [{}];
   if (rows.length === 0) {
     throw new PermanentError(
       'NO_RECORDS',
       `consulta of integracao #${integracao.id} (${integracao.nome}) found no record for ${JSON.stringify(ctx.parametros)}`,
     );
   }
-  const components = referencedComponents(ctx.definition);
   const records: PreparedRecord[] = [];
   for (const [index, row] of rows.entries()) {
     const base = planValues(row, parametros, {});
-    const resolved = await resolveDependencias(ctx.db, ctx.dialect, scope, ctx.definition.dependencias, base, ctx.upstream);
+    const resolved = await resolveDependencias(ctx.db, ctx.dialect, scope, compiled.dependencias, base, ctx.upstream);
     // Without dependency values the plan is `base` as it is: not copied a second time.
     const values = bindEngineValues(Object.keys(resolved).length === 0 ? base : planValues(row, parametros, resolved), scope.tenant);
     const built: Record<string, unknown> = {};
-    for (const component of components) built[component.integracao.nome] = await buildComponent(ctx, scope, component, values);
-    const { body, fields } = mapWithRules(ctx.definition.campos, ctx.definition.regras, values, built);
+    for (const component of compiled.components)
+      built[component.definition.integracao.nome] = await buildComponent(ctx, scope, component, values);
+    const { body, fields } = mapWithRules(compiled, values, built);
     records.push({ key: row.id === undefined || row.id === null ? String(index) : `id${String(row.id)}`, values, body, fields });
   }
-  return { consulta: integracao.consulta ? describeConsulta(ctx.dialect, integracao.consulta, parametros, scope) : null, records };
+  return { consulta: consulta ? describeConsulta(consulta, parametros, scope) : null, records };
 }

@@ -9,9 +9,9 @@ import {
 import { OutboundAddressError, ReceptorError, type Transport, type TransportExchange } from '@integrador/transports';
 import { joinReasons, readReturn } from '../return-reader';
 import { ForeignRowError } from '../runs/run-errors';
-import { bindEngineValues, ENGINE_VARIABLES, runTenantOf } from '../runs/tenant-scope';
+import { bindEngineValues, runTenantOf } from '../runs/tenant-scope';
 import { writeBackValues } from '../set-plan';
-import { extractVariables, toRawSql } from '../template';
+import { bindStatement } from '../template';
 import { isStatementError } from './consulta-rows';
 import { PermanentError } from './permanent-error';
 import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
@@ -126,13 +126,13 @@ async function send(
  * tenant-scoped transaction: a statement that reaches another empresa's row is refused and rolled back (ForeignRowError).
  */
 async function writeBack(ctx: SetRunContext, execucao: Execucao, record: PreparedRecord, returned: Record<string, unknown>): Promise<void> {
-  const { sql_update } = ctx.definition.integracao;
+  const { statement: compiled } = ctx.definition.compiled.writeBack;
   const tenant = runTenantOf({ empresaId: ctx.empresaId, filialId: ctx.filialId ?? null }, ctx.definition.integracao);
   // What the receptor answered never replaces the engine's own values (#empresa_id#).
   const values = bindEngineValues(writeBackValues(record.values, { values: returned }), tenant);
   try {
     // The write-back and the outbox's concluido commit together: a crash leaves the row enviado and a re-run writes back again.
-    const statement = sql_update?.trim() ? toRawSql(sql_update, values, { dialect: ctx.dialect }) : null;
+    const statement = compiled ? bindStatement(compiled, values) : null;
     await writeBackGrouped(ctx.db, ctx.dialect, tenant.empresaId, { execucaoId: execucao.id, statement });
   } catch (err) {
     if (isTenantGuardViolation(err)) {
@@ -154,7 +154,7 @@ async function writeBack(ctx: SetRunContext, execucao: Execucao, record: Prepare
  */
 function assertWriteBackResolvable(ctx: SetRunContext, record: PreparedRecord): void {
   const { integracao } = ctx.definition;
-  const needed = writeBackNeeds(integracao);
+  const needed = ctx.definition.compiled.writeBack.needs;
   if (needed.length === 0) return;
   const missing = needed.filter((variable) => !Object.hasOwn(record.values, variable.head)).map((variable) => variable.name);
   if (missing.length === 0) return;
@@ -163,25 +163,6 @@ function assertWriteBackResolvable(ctx: SetRunContext, record: PreparedRecord): 
     `sql_update of integracao #${integracao.id} uses ${missing.map((name) => `#${name}#`).join(', ')}, which neither the record, indice_valor_retorno nor the engine provides; nothing was sent`,
   );
 }
-
-/** The #vars# of sql_update that neither indice_valor_retorno nor the engine provides: each record must have them. */
-function writeBackNeeds(integracao: SetRunContext['definition']['integracao']): { name: string; head: string }[] {
-  const text = integracao.sql_update ?? '';
-  const indexes = integracao.indice_valor_retorno ?? '';
-  const known = writeBackNeedsCache.get(integracao);
-  if (known && known.text === text && known.indexes === indexes) return known.needed;
-  const returned = new Set([...indexes.split(',').map((key) => key.trim()), ...ENGINE_VARIABLES]);
-  const needed = text.trim()
-    ? extractVariables(text)
-        .map((name) => ({ name, head: name.split('.')[0] ?? name }))
-        .filter((variable) => !returned.has(variable.head))
-    : [];
-  writeBackNeedsCache.set(integracao, { text, indexes, needed });
-  return needed;
-}
-
-/** Per loaded integracao row (cachedSetTargets keeps it a few seconds): the same for every push of that configuration. */
-const writeBackNeedsCache = new WeakMap<object, { text: string; indexes: string; needed: { name: string; head: string }[] }>();
 
 /**
  * A record left enviando: an earlier attempt died (worker killed, timeout) after sending it and before its answer was

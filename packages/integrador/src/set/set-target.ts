@@ -2,18 +2,22 @@ import type { Connection, ConnectionsRegistry } from '@integrador/connections';
 import type { CrmDatabase, Tenant } from '@integrador/store';
 import type { BatcherFactory, Transport, TransportFactory } from '@integrador/transports';
 import { LRUCache } from 'lru-cache';
+import { type CompiledSetDefinition, compileSetDefinition } from './compile-set';
 import { PermanentError } from './permanent-error';
-import { loadSetDefinition, type SetDefinition } from './set-definition.repository';
+import { loadSetDefinition } from './set-definition.repository';
 
-/** Everything a SET/INFO run needs besides the records: the definition, its transport and its timeout. */
+/** Everything a SET/INFO run needs besides the records: the compiled definition, its transport and its timeout. */
 export interface SetTarget {
-  definition: SetDefinition;
+  definition: CompiledSetDefinition;
   connection: Connection;
   transport: Transport;
   timeoutMs: number;
 }
 
-/** Loads an integration of the tenant and the transport of its connection (PermanentError when misconfigured). */
+/**
+ * Loads an integration of the tenant, compiles it (compileSetDefinition: once per load, every push of it reuses that)
+ * and finds the transport of its connection (PermanentError when misconfigured).
+ */
 export async function resolveSetTarget(
   database: CrmDatabase,
   connections: ConnectionsRegistry,
@@ -21,8 +25,8 @@ export async function resolveSetTarget(
   tenant: Tenant,
   integracaoId: number,
 ): Promise<SetTarget> {
-  const definition = await loadSetDefinition(database.db, tenant, integracaoId);
-  const { integracao, conexao } = definition;
+  const loaded = await loadSetDefinition(database.db, tenant, integracaoId);
+  const { integracao, conexao } = loaded;
   if (!conexao) {
     throw new PermanentError('MISSING_CONNECTION', `integracao #${integracao.id} (${integracao.nome}) has no conexao_integracao row`);
   }
@@ -34,7 +38,12 @@ export async function resolveSetTarget(
     );
   }
   const timeoutMs = integracao.timeout_ms ?? ('timeoutMs' in connection ? connection.timeoutMs : 30000);
-  return { definition, connection, transport: transports.transportFor(connection), timeoutMs };
+  return {
+    definition: compileSetDefinition(loaded, database.dialect),
+    connection,
+    transport: transports.transportFor(connection),
+    timeoutMs,
+  };
 }
 
 /**

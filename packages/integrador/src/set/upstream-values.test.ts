@@ -1,6 +1,7 @@
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { planValues } from '../set-plan';
+import { compileDependencia } from './compile-set';
 import { resolveDependencias } from './dependencies';
 import { runInputs, type UpstreamValues } from './upstream-values';
 
@@ -61,14 +62,18 @@ describe('flow values in a run', () => {
     };
 
     it("prefers the origin's value in this flow over its last completed result", async () => {
-      expect(await resolveDependencias(database.db, 'sqlite', scope(), [dependencia], {}, upstream)).toEqual({ cliente: 901 });
+      expect(await resolveDependencias(database.db, 'sqlite', scope(), [compileDependencia(dependencia)], {}, upstream)).toEqual({
+        cliente: 901,
+      });
     });
 
     it('falls back to the last completed result when run alone, or when the origin was not in the flow', async () => {
-      expect(await resolveDependencias(database.db, 'sqlite', scope(), [dependencia], {})).toEqual({ cliente: 111 });
+      expect(await resolveDependencias(database.db, 'sqlite', scope(), [compileDependencia(dependencia)], {})).toEqual({ cliente: 111 });
       const other = { ...dependencia, integracao_origem_id: 19 };
       const withoutOrigin: UpstreamValues = { values: {}, integracoes: { '20': { values: { codCli: 5 } } } };
-      expect(await resolveDependencias(database.db, 'sqlite', scope(), [other], {}, withoutOrigin)).toEqual({ cliente: 111 });
+      expect(await resolveDependencias(database.db, 'sqlite', scope(), [compileDependencia(other)], {}, withoutOrigin)).toEqual({
+        cliente: 111,
+      });
     });
   });
 });

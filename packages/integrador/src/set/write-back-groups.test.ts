@@ -1,7 +1,7 @@
 import { claimExecucao, createEmpresa, isTenantGuardViolation } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { sql } from 'kysely';
 import { CONTA } from '../../../../test/fixtures/set-ws-contas';
+import { bindStatement, compileStatement } from '../template';
 import { writeBackGrouped, writeBackStats } from './write-back-groups';
 
 describe.each(ALL_DIALECTS)('write-backs grouped per empresa on %s', (dialect) => {
@@ -23,12 +23,13 @@ describe.each(ALL_DIALECTS)('write-backs grouped per empresa on %s', (dialect) =
     const rows = await Promise.all(
       [1, 2, 3, 4, 5].map((n) => claimExecucao(db, { empresaId: own, integracaoId: 19, chave: `wb:${dialect}:${n}`, jobId: `${n}` })),
     );
-    const update = (conta: number, value: string) => sql`UPDATE contas SET id_erp = ${value} WHERE id = ${conta}`;
+    const update = (conta: number, value: string) =>
+      bindStatement(compileStatement('UPDATE contas SET id_erp = #v# WHERE id = #conta#', dialect), { v: value, conta });
     const statements = [
       update(7001, 'a1'),
       update(7009, 'stolen'), // another empresa's conta: the guard refuses it
       update(7003, 'a3'),
-      sql`UPDATE contas SET no_such_column = 1 WHERE id = ${7004}`,
+      bindStatement(compileStatement('UPDATE contas SET no_such_column = 1 WHERE id = #conta#', dialect), { conta: 7004 }),
       null, // nothing to write back: concluido only
     ];
     const outcomes = await Promise.allSettled(
@@ -61,7 +62,10 @@ describe.each(ALL_DIALECTS)('write-backs grouped per empresa on %s', (dialect) =
       rows.map((row, index) =>
         writeBackGrouped(db, dialect, own, {
           execucaoId: row.id,
-          statement: sql`UPDATE contas SET id_erp = ${`b${index}`} WHERE id = ${7101 + index}`,
+          statement: bindStatement(compileStatement('UPDATE contas SET id_erp = #v# WHERE id = #conta#', dialect), {
+            v: `b${index}`,
+            conta: 7101 + index,
+          }),
         }),
       ),
     );

@@ -6,12 +6,12 @@ import {
   type DialectName,
   withTenantScope,
 } from '@integrador/store';
-import type { Kysely, RawBuilder } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 
 /** One push's write-back: its outbox row and its sql_update with every value bound (none when there is nothing to write). */
 export interface WriteBack {
   execucaoId: number;
-  statement: RawBuilder<unknown> | null;
+  statement: CompiledQuery<unknown> | null;
 }
 
 type Groups = Map<number, Coalescer<WriteBack, undefined>>;
@@ -29,7 +29,7 @@ async function runWriteBacks(db: Kysely<Database>, dialect: DialectName, empresa
         items.map((item) => item.execucaoId),
         empresaId,
       );
-      for (const item of items) await item.statement?.execute(trx);
+      for (const item of items) if (item.statement) await trx.executeQuery(item.statement);
     },
     { scopedBy: 'first-statement' },
   );
