@@ -45,4 +45,19 @@ describe('JobLogWriter on a real Redis', () => {
     expect(await redis.exists(`${prefix}:cti:${gone?.id}:logs`)).toBe(0);
     expect(errors).toEqual([]);
   });
+
+  it('writes the lines after one Redis refuses, and reports the refused one', async () => {
+    const errors: unknown[] = [];
+    const writer = new JobLogWriter(redis, (err) => errors.push(err));
+    const [a, broken, b] = await Promise.all([1, 2, 3].map(() => queue.add('system.ping', { sleepMs: 0 })));
+    // A log key holding another type: its RPUSH fails with WRONGTYPE inside the batch's script.
+    await redis.set(`${prefix}:cti:${broken?.id}:logs`, 'not a list');
+    writer.append(a as never, 'a1');
+    writer.append(broken as never, 'refused');
+    writer.append(b as never, 'b1');
+    await writer.flush();
+    expect((await queue.getJobLogs(a?.id as string)).logs).toEqual(['a1']);
+    expect((await queue.getJobLogs(b?.id as string)).logs).toEqual(['b1']);
+    expect(errors.map((err) => (err as Error).message)).toEqual(['1 of 3 job log lines could not be written']);
+  });
 });

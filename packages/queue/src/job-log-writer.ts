@@ -9,24 +9,30 @@ const JOB_LOG_BATCH_MAX = 200;
 /**
  * BullMQ's addLog without its trimming (no job sets keepLogs), for many lines in one call: KEYS are (job, job's log)
  * pairs and ARGV the lines, in order; a line goes in only while its job exists. One script call per batch: as one
- * call per line, every line was a command of its own for ioredis to build and Redis to answer.
+ * call per line, every line was a command of its own for ioredis to build and Redis to answer. Each RPUSH is a
+ * pcall: a line that cannot be written (its log key holding another type) is counted and the lines after it still go in.
  */
 const APPEND_SCRIPT = `
+local failed = 0
 for i = 1, #ARGV do
-  if redis.call('EXISTS', KEYS[2 * i - 1]) == 1 then redis.call('RPUSH', KEYS[2 * i], ARGV[i]) end
+  if redis.call('EXISTS', KEYS[2 * i - 1]) == 1 then
+    local written = redis.pcall('RPUSH', KEYS[2 * i], ARGV[i])
+    if type(written) == 'table' and written.err then failed = failed + 1 end
+  end
 end
-return #ARGV
+return failed
 `;
 
 interface AppendCommand {
-  /** numberOfKeys first (2 per line), then the keys, then the lines. */
+  /** numberOfKeys first (2 per line), then the keys, then the lines; answers how many lines could not be written. */
   integradorJobLogAppend(...args: (string | number)[]): Promise<number>;
 }
 
 /**
  * Appends lines to jobs' logs (the list `job.log` writes, which getJobLogs and the dashboard read), gathered for
  * JOB_LOG_FLUSH_MS and written by one script call per queue: a busy worker pays one command per batch, not one per line.
- * A line may land after its job finished (BullMQ keeps the logs with the job); a failed write loses its lines only.
+ * A line may land after its job finished (BullMQ keeps the logs with the job); a line Redis refuses is lost alone and
+ * reported to `onError`, and a failed call loses that call's lines only.
  */
 export class JobLogWriter {
   /** Lines waiting, by queue (its keys share the queue's prefix, so a call of one queue's keys stays in one cluster slot). */
@@ -69,9 +75,12 @@ export class JobLogWriter {
     const batch = [...this.pending.values()];
     this.pending = new Map();
     this.size = 0;
-    return Promise.all(batch.map(({ keys, lines }) => this.redis.integradorJobLogAppend(keys.length, ...keys, ...lines))).then(
-      () => undefined,
-      this.onError,
-    );
+    return Promise.all(
+      batch.map(({ keys, lines }) =>
+        this.redis.integradorJobLogAppend(keys.length, ...keys, ...lines).then((failed) => {
+          if (failed > 0) this.onError(new Error(`${failed} of ${lines.length} job log lines could not be written`));
+        }),
+      ),
+    ).then(() => undefined, this.onError);
   }
 }

@@ -11,11 +11,15 @@ export class TtlCache<V> {
   /** Loads under way: concurrent misses of one key share one query (a PBX burst at expiry is one read, not hundreds). */
   private readonly loading = new Map<string, Promise<V>>();
 
-  constructor(protected readonly ttlMs = 5000) {}
+  /** `now` is the clock entries expire by (tests pass their own). */
+  constructor(
+    protected readonly ttlMs = 5000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** The value under a key, loaded by `load` when absent or stale. */
   async through(key: string, load: () => Promise<V>): Promise<V> {
-    const now = Date.now();
+    const now = this.now();
     const hit = this.entries.get(key);
     if (hit && hit.expires > now) return hit.value;
     let pending = this.loading.get(key);
@@ -23,7 +27,7 @@ export class TtlCache<V> {
       pending = load()
         .then((value) => {
           if (this.entries.size > 10000) this.entries.clear();
-          this.entries.set(key, { value, expires: Date.now() + this.ttlMs });
+          this.entries.set(key, { value, expires: this.now() + this.ttlMs });
           return value;
         })
         .finally(() => this.loading.delete(key));
