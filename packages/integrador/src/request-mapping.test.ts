@@ -1,3 +1,4 @@
+import { caught } from '@integrador/test-support/caught';
 import { type BuildRequestOptions, buildRequest, type CampoRow, compileCampos, MappingError } from './request-mapping';
 import { MissingVariableError } from './template';
 
@@ -22,15 +23,6 @@ const conta = {
 /** Rows compiled first, as the engine compiles them once per loaded definition, then mapped. */
 const mapRows = (rows: readonly CampoRow[], values: Readonly<Record<string, unknown>>, options?: BuildRequestOptions) =>
   buildRequest(compileCampos(rows), values, options);
-
-function caught(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('buildRequest', () => {
   it('maps the seed-001 customer into nested receptor fields, keeping each value’s type', () => {

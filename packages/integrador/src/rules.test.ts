@@ -1,3 +1,4 @@
+import { caught } from '@integrador/test-support/caught';
 import { RuleConfigError, RuleViolationError } from './rule-errors';
 import { normalizeRuleType } from './rule-types';
 import { applyRules, compileRules, type RegraRow } from './rules';
@@ -23,15 +24,6 @@ function one(value: unknown, tipo: string, parametros: unknown = null): unknown 
 
 /** Regras compiled first, as the engine compiles them once per loaded definition, then applied. */
 const rulesOn = (body: Readonly<Record<string, unknown>>, regras: readonly RegraRow[]) => applyRules(body, compileRules(regras));
-
-function caught(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('normalizeRuleType', () => {
   it('accepts pt-BR names, English aliases, accents, case, spaces and hyphens', () => {

@@ -1,4 +1,5 @@
 import type { CampoIntegracao, Dependencia, Integracao, Regra } from '@integrador/store';
+import { caught } from '@integrador/test-support/caught';
 import { buildRequest, MappingError } from '../request-mapping';
 import { RuleConfigError } from '../rule-errors';
 import { applyRules } from '../rules';
@@ -45,15 +46,6 @@ function definition(parts: Partial<SetDefinition>): SetDefinition {
     components: new Map(),
     ...parts,
   };
-}
-
-function caught(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
 }
 
 describe('compileSetDefinition', () => {
