@@ -21,6 +21,10 @@ describe('soapHttpRequest', () => {
         received.push({ method: req.method, url: req.url, body, headers: req.headers });
         if (req.url === '/gzip') {
           res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'text/xml' }).end(zlib.gzipSync('<ok>comprimido ç</ok>'));
+        } else if (req.url === '/br') {
+          res.writeHead(200, { 'content-encoding': 'br' }).end(zlib.brotliCompressSync('<ok>brotli</ok>'));
+        } else if (req.url === '/odd-coding') {
+          res.writeHead(200, { 'content-encoding': 'zstd' }).end('????');
         } else if (req.url === '/gzip-fault') {
           res.writeHead(500, { 'content-encoding': 'gzip', 'content-type': 'text/xml' }).end(zlib.gzipSync('<fault>gz</fault>'));
         } else if (req.url === '/gzip-bomb') {
@@ -83,6 +87,24 @@ describe('soapHttpRequest', () => {
     const idle = soapHttpRequest({ url: `${base}/silent`, dispatcher, timeout: 100 });
     await expect(idle).rejects.toBeInstanceOf(SoapHttpError);
     await expect(idle).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+  });
+
+  it('decodes brotli, and refuses a content coding it cannot read', async () => {
+    expect((await soapHttpRequest({ url: `${base}/br`, dispatcher })).data).toBe('<ok>brotli</ok>');
+    await expect(soapHttpRequest({ url: `${base}/odd-coding`, dispatcher })).rejects.toMatchObject({
+      name: 'SoapHttpError',
+      code: 'ERR_UNSUPPORTED_ENCODING',
+    });
+  });
+
+  it('gives a TLS failure as a SoapHttpError (retried as "could not reach"), with its code and the origin only', async () => {
+    // https:// to a plain HTTP server: the TLS handshake fails, as with a bad or expired certificate.
+    const tls = soapHttpRequest({ url: `${base.replace('http:', 'https:')}/service?senha=segredo`, dispatcher });
+    await expect(tls).rejects.toBeInstanceOf(SoapHttpError);
+    const error = await tls.catch((err: SoapHttpError) => err);
+    expect(error.code).toMatch(/SSL|TLS|EPROTO/);
+    expect(error.message).toContain(base.replace('http:', 'https:'));
+    expect(error.message).not.toContain('segredo');
   });
 
   it('sends nothing when the signal is already aborted, and stops when it aborts', async () => {

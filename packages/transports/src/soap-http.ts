@@ -1,4 +1,7 @@
-import { type Dispatcher, errors, interceptors, request } from 'undici';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { type Dispatcher, errors, request } from 'undici';
+import { findOutboundAddressError } from './errors';
 import { createGuardedAgent } from './outbound-guard';
 
 // soap's HttpClient makes every request through axios unless given a `request` function; it hands that function an
@@ -6,7 +9,8 @@ import { createGuardedAgent } from './outbound-guard';
 // data from what it resolves to. axios' per-request machinery (config merging, header objects, interceptors, its
 // adapter) cost about as much CPU as the rest of a SOAP call put together (bench/README.md, SET section). This is
 // that request on undici, through one guarded Agent per transport (outbound-guard.ts): no redirect is followed and
-// no HTTP(S)_PROXY read, as the axios options said before; the size limit, decoding and idle bounds are undici's.
+// no HTTP(S)_PROXY read, as the axios options said before; the size limit and idle bounds are undici's, a compressed
+// answer is decoded by node:zlib (undici's decompress interceptor is still experimental and warns in every process).
 
 /** The fields of soap's request config used here; soap sets url, method, headers and data, we add the rest. */
 export interface SoapHttpOptions {
@@ -44,15 +48,50 @@ export class SoapHttpError extends Error {
   }
 }
 
+/** The decoded size each SOAP dispatcher allows (createSoapDispatcher), read back when an answer comes compressed. */
+const decodedLimits = new WeakMap<Dispatcher, number>();
+/** Without a transport's dispatcher (tests), the transport's own limit. */
+const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+
 /**
- * The dispatcher of one SOAP transport: the guarded Agent, with answers decoded when a server compresses although
- * soap asks it not to (`Accept-Encoding: none`), 500s included (their body is the fault), and refused past
- * `maxResponseBytes` both as received and once decoded (a small gzip can inflate to gigabytes).
+ * The dispatcher of one SOAP transport: the guarded Agent, refusing an answer past `maxResponseBytes` as received;
+ * soapHttpRequest decodes an answer a server compressed although soap asks it not to (`Accept-Encoding: none`), 500s
+ * included (their body is the fault), and refuses it past the same size once decoded (a small gzip can inflate to
+ * gigabytes).
  */
 export function createSoapDispatcher(options: { allowPrivateNetwork?: boolean; maxResponseBytes: number }): Dispatcher {
-  return createGuardedAgent({ allowPrivateNetwork: options.allowPrivateNetwork, maxResponseSize: options.maxResponseBytes }).compose(
-    interceptors.decompress({ skipErrorResponses: false, maxSize: options.maxResponseBytes }),
-  );
+  const agent = createGuardedAgent({ allowPrivateNetwork: options.allowPrivateNetwork, maxResponseSize: options.maxResponseBytes });
+  decodedLimits.set(agent, options.maxResponseBytes);
+  return agent;
+}
+
+const DECODERS: Readonly<Record<string, (data: Buffer, options: zlib.ZlibOptions | zlib.BrotliOptions) => Promise<Buffer>>> = {
+  gzip: promisify(zlib.gunzip),
+  'x-gzip': promisify(zlib.gunzip),
+  deflate: promisify(zlib.inflate),
+  br: promisify(zlib.brotliDecompress),
+};
+
+/** The answer's text, its content codings undone (last applied first), at most `maxBytes` once decoded. */
+async function decodedText(body: Buffer, encoding: string | string[] | undefined, url: URL, maxBytes: number): Promise<string> {
+  const codings = String(encoding ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  let data = body;
+  for (const coding of codings.reverse()) {
+    const decode = DECODERS[coding];
+    if (!decode) throw new SoapHttpError(`${url.origin} answered in an unknown content coding (${coding})`, 'ERR_UNSUPPORTED_ENCODING');
+    try {
+      data = await decode(data, { maxOutputLength: maxBytes });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new SoapHttpError(`the answer from ${url.origin} is larger than the limit`, 'ERR_RESPONSE_TOO_LARGE', { cause: error });
+      }
+      throw new SoapHttpError(`the ${coding} answer from ${url.origin} could not be decoded`, 'ERR_BAD_ENCODING', { cause: error });
+    }
+  }
+  return data.toString('utf8');
 }
 
 /** undici's errors as the transport's failure mapping knows them (soap-errors.ts, http-failures.ts); others as they came. */
@@ -72,7 +111,14 @@ function translated(error: unknown, url: URL, timeout: number | undefined): unkn
       code: 'ECONNRESET',
     });
   }
-  return error;
+  if (error instanceof SoapHttpError || findOutboundAddressError(error)) return error;
+  // Anything else the exchange met (TLS and certificate errors, a malformed answer, an address not available) is a
+  // failure to reach the receptor, retried like the others (soap-errors.ts); its own code stays on the error.
+  const code = (error as { code?: unknown } | null)?.code;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new SoapHttpError(`could not exchange with ${url.origin}: ${reason}`, typeof code === 'string' ? code : 'ERR_NETWORK', {
+    cause: error,
+  });
 }
 
 /** soap's `request` option: one HTTP exchange, resolved with the answer whatever its status. */
@@ -96,10 +142,17 @@ export async function soapHttpRequest(options: SoapHttpOptions): Promise<SoapHtt
       status: response.statusCode,
       statusText: response.statusText ?? '',
       headers: response.headers,
-      data: await response.body.text(),
+      data: await decodedText(
+        Buffer.from(await response.body.arrayBuffer()),
+        response.headers['content-encoding'],
+        url,
+        (options.dispatcher && decodedLimits.get(options.dispatcher)) ?? DEFAULT_MAX_BYTES,
+      ),
       config: options,
     };
   } catch (error) {
+    // Our deadline or the caller's signal: the transport tells those apart itself (soap-transport.ts).
+    if (options.signal?.aborted) throw error;
     throw translated(error, url, options.timeout);
   }
 }
