@@ -101,7 +101,10 @@ describe('soapHttpRequest', () => {
     // https:// to a plain HTTP server: the TLS handshake fails, as with a bad or expired certificate.
     const tls = soapHttpRequest({ url: `${base.replace('http:', 'https:')}/service?senha=segredo`, dispatcher });
     await expect(tls).rejects.toBeInstanceOf(SoapHttpError);
-    const error = await tls.catch((err: SoapHttpError) => err);
+    const error = (await tls.then(
+      () => null,
+      (err: unknown) => err,
+    )) as SoapHttpError;
     expect(error.code).toMatch(/SSL|TLS|EPROTO/);
     expect(error.message).toContain(base.replace('http:', 'https:'));
     expect(error.message).not.toContain('segredo');
