@@ -7,7 +7,7 @@ import { createClientAsync } from 'soap';
 import { median, round } from './support/stats';
 
 // The SOAP leg of a SET push alone, client CPU per call: a bare `soap` client (axios underneath, as soap ships) against
-// the product's SOAP transport (createSoapTransport: soap on node:http, the outbound agents, a deadline, redaction),
+// the product's SOAP transport (createSoapTransport: soap on undici, the guarded Agent, a deadline, redaction),
 // in one process, alternated round by round, against the Senior G5 double in a child process. Usage:
 //   npx tsx bench/soap-leg.bench.ts [--rounds 4] [--calls 2000] [--concurrency 50]
 

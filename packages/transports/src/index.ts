@@ -13,8 +13,10 @@ export {
 export {
   assertAllowedLiteral,
   assertPublicAddress,
+  createGuardedAgent,
   createGuardedLookup,
   createOutboundAgents,
+  type GuardedAgentOptions,
   isPublicAddress,
   type OutboundAgents,
 } from './outbound-guard';

@@ -1,8 +1,17 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { parseAddressAllowlist } from '@integrador/connections';
+import { request } from 'undici';
 import { OutboundAddressError } from './errors';
-import { addressRange, assertPublicAddress, createOutboundAgents, guardedLookup, isPublicAddress } from './outbound-guard';
+import {
+  addressRange,
+  assertPublicAddress,
+  createGuardedAgent,
+  createOutboundAgents,
+  guardedLookup,
+  isPublicAddress,
+} from './outbound-guard';
 
 describe('isPublicAddress', () => {
   it.each([
@@ -102,6 +111,26 @@ describe('createOutboundAgents', () => {
     } finally {
       guarded.destroy();
       open.destroy();
+    }
+  });
+
+  it('refuses the same with the undici Agent (SOAP, webhooks), unless allowPrivateNetwork or the allowlist', async () => {
+    const guarded = createGuardedAgent();
+    const open = createGuardedAgent({ allowPrivateNetwork: true });
+    const listed = createGuardedAgent({ allowlist: parseAddressAllowlist(['127.0.0.1/32']) });
+    const text = async (url: string, dispatcher: typeof guarded) => (await request(url, { dispatcher })).body.text();
+    try {
+      const before = hits;
+      for (const host of ['127.0.0.1', 'localhost', '[::ffff:127.0.0.1]']) {
+        await expect(text(`http://${host}:${port}/`, guarded)).rejects.toBeInstanceOf(OutboundAddressError);
+      }
+      await expect(text(`https://localhost:${port}/`, guarded)).rejects.toBeInstanceOf(OutboundAddressError);
+      expect(hits).toBe(before);
+      await expect(text(`http://localhost:${port}/`, open)).resolves.toBe('ok');
+      await expect(text(`http://127.0.0.1:${port}/`, listed)).resolves.toBe('ok');
+      expect(hits).toBe(before + 2);
+    } finally {
+      await Promise.all([guarded.close(), open.close(), listed.close()]);
     }
   });
 });

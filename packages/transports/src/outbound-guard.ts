@@ -11,6 +11,7 @@ import {
   lookupName,
   OutboundAddressError,
 } from '@integrador/connections';
+import { Agent, buildConnector } from 'undici';
 
 // The hosts come from the tenant's connections file and the link from a CRM table: without this guard an integration
 // could make the worker call its cloud's metadata service, the hub's Redis or anything else on the private network.
@@ -106,4 +107,45 @@ export function createOutboundAgents(options: { allowPrivateNetwork?: boolean } 
       agents.https.destroy();
     },
   };
+}
+
+/** What an undici Agent of the guard is built with, beyond the guard itself. */
+export interface GuardedAgentOptions {
+  /** Lets requests reach loopback/private/link-local addresses (an ERP on the LAN): no address is checked. */
+  allowPrivateNetwork?: boolean;
+  /** Ranges where a non-public address may still be reached (the webhooks' operator setting). */
+  allowlist?: AddressAllowlist;
+  /** TCP + TLS handshake limit (undici's default is 10 s). */
+  connectTimeoutMs?: number;
+  /** Sockets per origin (keep-alive pool size); unbounded when unset, as node's agents were. */
+  connections?: number;
+  keepAliveTimeout?: number;
+  headersTimeout?: number;
+  bodyTimeout?: number;
+  /** Bytes of an answer's body as received (before any decoding) past which the socket is destroyed. */
+  maxResponseSize?: number;
+}
+
+/**
+ * An undici Agent (a keep-alive pool per origin) whose every socket goes through the guard: the connector's lookup
+ * checks what a name resolves to, a literal IP (which skips DNS) is checked before connecting. No proxy is read from
+ * the environment and no redirect is followed (an Agent does neither); close() ends its sockets.
+ */
+export function createGuardedAgent(options: GuardedAgentOptions = {}): Agent {
+  const { allowPrivateNetwork, allowlist = [], connectTimeoutMs, ...agentOptions } = options;
+  const timeout = connectTimeoutMs === undefined ? {} : { timeout: connectTimeoutMs };
+  if (allowPrivateNetwork) return new Agent({ ...agentOptions, connect: timeout });
+  const connector = buildConnector({ ...timeout, lookup: createGuardedLookup(allowlist) as never });
+  return new Agent({
+    ...agentOptions,
+    connect: (connectOptions, callback) => {
+      try {
+        assertAllowedLiteral(connectOptions.hostname, allowlist);
+      } catch (refused) {
+        callback(refused as Error, null);
+        return;
+      }
+      connector(connectOptions, callback);
+    },
+  });
 }

@@ -1,14 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
-import { SoapHttpError, soapHttpRequest } from './soap-http';
+import { createSoapDispatcher, SoapHttpError, soapHttpRequest } from './soap-http';
 
-// soap's request function against a real loopback HTTP server: what axios did for soap and soap-transport.ts relies on.
+// soap's request function against a real loopback HTTP server: what axios did for soap and soap-transport.ts relies on,
+// through the transport's own dispatcher (a 1000-byte limit here instead of 16 MiB).
 describe('soapHttpRequest', () => {
   let server: http.Server;
   let base: string;
   const received: { method?: string; url?: string; body: string; headers: http.IncomingHttpHeaders }[] = [];
-  const agent = new http.Agent({ keepAlive: true });
+  const dispatcher = createSoapDispatcher({ allowPrivateNetwork: true, maxResponseBytes: 1000 });
 
   beforeAll(async () => {
     server = http.createServer((req, res) => {
@@ -20,6 +21,14 @@ describe('soapHttpRequest', () => {
         received.push({ method: req.method, url: req.url, body, headers: req.headers });
         if (req.url === '/gzip') {
           res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'text/xml' }).end(zlib.gzipSync('<ok>comprimido ç</ok>'));
+        } else if (req.url === '/br') {
+          res.writeHead(200, { 'content-encoding': 'br' }).end(zlib.brotliCompressSync('<ok>brotli</ok>'));
+        } else if (req.url === '/odd-coding') {
+          res.writeHead(200, { 'content-encoding': 'zstd' }).end('????');
+        } else if (req.url === '/gzip-fault') {
+          res.writeHead(500, { 'content-encoding': 'gzip', 'content-type': 'text/xml' }).end(zlib.gzipSync('<fault>gz</fault>'));
+        } else if (req.url === '/gzip-bomb') {
+          res.writeHead(200, { 'content-encoding': 'gzip' }).end(zlib.gzipSync('x'.repeat(100_000)));
         } else if (req.url === '/redirect') {
           res.writeHead(302, { location: 'http://example.invalid/elsewhere' }).end('moved');
         } else if (req.url === '/big') {
@@ -39,7 +48,7 @@ describe('soapHttpRequest', () => {
   });
 
   afterAll(async () => {
-    agent.destroy();
+    await dispatcher.close();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
@@ -50,7 +59,7 @@ describe('soapHttpRequest', () => {
       method: 'POST',
       headers: { 'Content-Type': 'text/xml', SOAPAction: 'x' },
       data: '<envelope>olá</envelope>',
-      httpAgent: agent,
+      dispatcher,
     });
     expect(response).toMatchObject({ status: 500, data: '<fault><envelope>olá</envelope></fault>' });
     expect(response.headers['retry-after']).toBe('7');
@@ -59,21 +68,46 @@ describe('soapHttpRequest', () => {
   });
 
   it('decodes a compressed answer and does not follow a redirect', async () => {
-    expect((await soapHttpRequest({ url: `${base}/gzip`, httpAgent: agent })).data).toBe('<ok>comprimido ç</ok>');
+    expect((await soapHttpRequest({ url: `${base}/gzip`, dispatcher })).data).toBe('<ok>comprimido ç</ok>');
+    // soap reads a fault out of a 500's body: decoded too.
+    expect(await soapHttpRequest({ url: `${base}/gzip-fault`, dispatcher })).toMatchObject({ status: 500, data: '<fault>gz</fault>' });
     const before = received.length;
-    expect(await soapHttpRequest({ url: `${base}/redirect`, httpAgent: agent })).toMatchObject({ status: 302, data: 'moved' });
+    expect(await soapHttpRequest({ url: `${base}/redirect`, dispatcher })).toMatchObject({ status: 302, data: 'moved' });
     expect(received.length).toBe(before + 1);
   });
 
-  it('gives up on an answer past maxContentLength, a connection cut mid-answer and an idle socket', async () => {
-    await expect(soapHttpRequest({ url: `${base}/big`, httpAgent: agent, maxContentLength: 1000 })).rejects.toMatchObject({
+  it('gives up on an answer past the limit, a connection cut mid-answer and an idle socket', async () => {
+    await expect(soapHttpRequest({ url: `${base}/big`, dispatcher })).rejects.toMatchObject({
       name: 'SoapHttpError',
       code: 'ERR_RESPONSE_TOO_LARGE',
     });
-    await expect(soapHttpRequest({ url: `${base}/cut`, httpAgent: agent })).rejects.toMatchObject({ code: 'ECONNRESET' });
-    const idle = soapHttpRequest({ url: `${base}/silent`, httpAgent: agent, timeout: 100 });
+    // A few hundred bytes on the wire, 100 kB once decoded: the limit holds for the decoded answer too.
+    await expect(soapHttpRequest({ url: `${base}/gzip-bomb`, dispatcher })).rejects.toMatchObject({ code: 'ERR_RESPONSE_TOO_LARGE' });
+    await expect(soapHttpRequest({ url: `${base}/cut`, dispatcher })).rejects.toMatchObject({ code: 'ECONNRESET' });
+    const idle = soapHttpRequest({ url: `${base}/silent`, dispatcher, timeout: 100 });
     await expect(idle).rejects.toBeInstanceOf(SoapHttpError);
     await expect(idle).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+  });
+
+  it('decodes brotli, and refuses a content coding it cannot read', async () => {
+    expect((await soapHttpRequest({ url: `${base}/br`, dispatcher })).data).toBe('<ok>brotli</ok>');
+    await expect(soapHttpRequest({ url: `${base}/odd-coding`, dispatcher })).rejects.toMatchObject({
+      name: 'SoapHttpError',
+      code: 'ERR_UNSUPPORTED_ENCODING',
+    });
+  });
+
+  it('gives a TLS failure as a SoapHttpError (retried as "could not reach"), with its code and the origin only', async () => {
+    // https:// to a plain HTTP server: the TLS handshake fails, as with a bad or expired certificate.
+    const tls = soapHttpRequest({ url: `${base.replace('http:', 'https:')}/service?senha=segredo`, dispatcher });
+    await expect(tls).rejects.toBeInstanceOf(SoapHttpError);
+    const error = (await tls.then(
+      () => null,
+      (err: unknown) => err,
+    )) as SoapHttpError;
+    expect(error.code).toMatch(/SSL|TLS|EPROTO/);
+    expect(error.message).toContain(base.replace('http:', 'https:'));
+    expect(error.message).not.toContain('segredo');
   });
 
   it('sends nothing when the signal is already aborted, and stops when it aborts', async () => {
@@ -81,7 +115,7 @@ describe('soapHttpRequest', () => {
     await expect(soapHttpRequest({ url: `${base}/service`, method: 'POST', data: 'x', signal: AbortSignal.abort() })).rejects.toThrow();
     expect(received.length).toBe(before);
     const controller = new AbortController();
-    const pending = soapHttpRequest({ url: `${base}/silent`, httpAgent: agent, signal: controller.signal });
+    const pending = soapHttpRequest({ url: `${base}/silent`, dispatcher, signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
   });

@@ -1,15 +1,16 @@
-import type http from 'node:http';
-import { request as httpRequest } from 'node:http';
-import https from 'node:https';
+import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { type Dispatcher, errors, request } from 'undici';
+import { findOutboundAddressError } from './errors';
+import { createGuardedAgent } from './outbound-guard';
 
 // soap's HttpClient makes every request through axios unless given a `request` function; it hands that function an
 // axios-style config (url, method, headers, data, and the options we pass per call) and reads status, headers and
 // data from what it resolves to. axios' per-request machinery (config merging, header objects, interceptors, its
-// adapter) cost about as much CPU as the rest of a SOAP call put together: 1.1–1.6 ms against 0.7–0.8 ms per call
-// on node:http, measured in one process alternately (bench/README.md, SET section). This is that request on
-// node:http through the transport's agents (outbound-guard.ts): no redirect is followed and no HTTP(S)_PROXY read,
-// as the axios options said before.
+// adapter) cost about as much CPU as the rest of a SOAP call put together (bench/README.md, SET section). This is
+// that request on undici, through one guarded Agent per transport (outbound-guard.ts): no redirect is followed and
+// no HTTP(S)_PROXY read, as the axios options said before; the size limit and idle bounds are undici's, a compressed
+// answer is decoded by node:zlib (undici's decompress interceptor is still experimental and warns in every process).
 
 /** The fields of soap's request config used here; soap sets url, method, headers and data, we add the rest. */
 export interface SoapHttpOptions {
@@ -17,13 +18,11 @@ export interface SoapHttpOptions {
   method?: string;
   headers?: Record<string, string | number>;
   data?: string | Buffer | null;
-  httpAgent?: http.Agent;
-  httpsAgent?: https.Agent;
-  /** Socket inactivity limit (the WSDL load's only bound; a call's deadline is its signal). */
+  /** The transport's dispatcher (createSoapDispatcher); undici's global one when absent (tests only). */
+  dispatcher?: Dispatcher;
+  /** Idle limit between bytes of the answer (the WSDL load's only bound; a call's deadline is its signal). */
   timeout?: number;
   signal?: AbortSignal;
-  /** Bytes of (decoded) answer past which the request is given up. */
-  maxContentLength?: number;
   /** Only soap's attachment and stream modes set it, and the transport uses neither. */
   responseType?: string;
 }
@@ -32,7 +31,7 @@ export interface SoapHttpOptions {
 export interface SoapHttpResponse {
   status: number;
   statusText: string;
-  headers: http.IncomingHttpHeaders;
+  headers: Record<string, string | string[] | undefined>;
   data: string;
   config: SoapHttpOptions;
 }
@@ -49,81 +48,111 @@ export class SoapHttpError extends Error {
   }
 }
 
-function decoded(response: http.IncomingMessage): NodeJS.ReadableStream {
-  switch (response.headers['content-encoding']) {
-    case 'gzip':
-    case 'x-gzip':
-      return response.pipe(zlib.createGunzip());
-    case 'deflate':
-      return response.pipe(zlib.createInflate());
-    case 'br':
-      return response.pipe(zlib.createBrotliDecompress());
-    default:
-      return response;
+/** The decoded size each SOAP dispatcher allows (createSoapDispatcher), read back when an answer comes compressed. */
+const decodedLimits = new WeakMap<Dispatcher, number>();
+/** Without a transport's dispatcher (tests), the transport's own limit. */
+const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The dispatcher of one SOAP transport: the guarded Agent, refusing an answer past `maxResponseBytes` as received;
+ * soapHttpRequest decodes an answer a server compressed although soap asks it not to (`Accept-Encoding: none`), 500s
+ * included (their body is the fault), and refuses it past the same size once decoded (a small gzip can inflate to
+ * gigabytes).
+ */
+export function createSoapDispatcher(options: { allowPrivateNetwork?: boolean; maxResponseBytes: number }): Dispatcher {
+  const agent = createGuardedAgent({ allowPrivateNetwork: options.allowPrivateNetwork, maxResponseSize: options.maxResponseBytes });
+  decodedLimits.set(agent, options.maxResponseBytes);
+  return agent;
+}
+
+const DECODERS: Readonly<Record<string, (data: Buffer, options: zlib.ZlibOptions | zlib.BrotliOptions) => Promise<Buffer>>> = {
+  gzip: promisify(zlib.gunzip),
+  'x-gzip': promisify(zlib.gunzip),
+  deflate: promisify(zlib.inflate),
+  br: promisify(zlib.brotliDecompress),
+};
+
+/** The answer's text, its content codings undone (last applied first), at most `maxBytes` once decoded. */
+async function decodedText(body: Buffer, encoding: string | string[] | undefined, url: URL, maxBytes: number): Promise<string> {
+  const codings = String(encoding ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  let data = body;
+  for (const coding of codings.reverse()) {
+    const decode = DECODERS[coding];
+    if (!decode) throw new SoapHttpError(`${url.origin} answered in an unknown content coding (${coding})`, 'ERR_UNSUPPORTED_ENCODING');
+    try {
+      data = await decode(data, { maxOutputLength: maxBytes });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new SoapHttpError(`the answer from ${url.origin} is larger than the limit`, 'ERR_RESPONSE_TOO_LARGE', { cause: error });
+      }
+      throw new SoapHttpError(`the ${coding} answer from ${url.origin} could not be decoded`, 'ERR_BAD_ENCODING', { cause: error });
+    }
   }
+  return data.toString('utf8');
+}
+
+/** undici's errors as the transport's failure mapping knows them (soap-errors.ts, http-failures.ts); others as they came. */
+function translated(error: unknown, url: URL, timeout: number | undefined): unknown {
+  if (error instanceof errors.ResponseExceededMaxSizeError) {
+    return new SoapHttpError(`the answer from ${url.origin} is larger than the limit`, 'ERR_RESPONSE_TOO_LARGE', { cause: error });
+  }
+  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
+    return new SoapHttpError(`no data from ${url.origin} for ${timeout} ms`, 'ETIMEDOUT', { cause: error });
+  }
+  if (error instanceof errors.ConnectTimeoutError) {
+    return Object.assign(new Error(`could not connect to ${url.origin} in time`, { cause: error }), { code: 'ETIMEDOUT' });
+  }
+  // The connection closed before the answer was whole ("other side closed"): what node:http calls ECONNRESET.
+  if (error instanceof errors.SocketError || error instanceof errors.ClientClosedError) {
+    return Object.assign(new Error(`the connection to ${url.origin} closed before the answer ended`, { cause: error }), {
+      code: 'ECONNRESET',
+    });
+  }
+  if (error instanceof SoapHttpError || findOutboundAddressError(error)) return error;
+  // Anything else the exchange met (TLS and certificate errors, a malformed answer, an address not available) is a
+  // failure to reach the receptor, retried like the others (soap-errors.ts); its own code stays on the error.
+  const code = (error as { code?: unknown } | null)?.code;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new SoapHttpError(`could not exchange with ${url.origin}: ${reason}`, typeof code === 'string' ? code : 'ERR_NETWORK', {
+    cause: error,
+  });
 }
 
 /** soap's `request` option: one HTTP exchange, resolved with the answer whatever its status. */
-export function soapHttpRequest(options: SoapHttpOptions): Promise<SoapHttpResponse> {
-  return new Promise((resolve, reject) => {
-    if (options.responseType !== undefined && options.responseType !== 'json' && options.responseType !== 'text') {
-      reject(new SoapHttpError(`soap asked for a ${options.responseType} answer, which this transport does not read`, 'ERR_UNSUPPORTED'));
-      return;
-    }
-    // An aborted signal (the preview's) gives up before any socket is opened.
-    if (options.signal?.aborted) {
-      reject(options.signal.reason ?? new SoapHttpError('aborted', 'ABORT_ERR'));
-      return;
-    }
-    const url = new URL(options.url);
-    const agent = url.protocol === 'https:' ? options.httpsAgent : options.httpAgent;
-    const send = url.protocol === 'https:' ? https.request : httpRequest;
-    const limit = options.maxContentLength ?? Number.POSITIVE_INFINITY;
-    const request = send(
-      url,
-      {
-        method: options.method ?? 'GET',
-        headers: options.headers,
-        ...(agent ? { agent } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-      (response) => {
-        const body = decoded(response);
-        const chunks: Buffer[] = [];
-        let size = 0;
-        body.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > limit) fail(new SoapHttpError(`the answer is larger than ${limit} bytes`, 'ERR_RESPONSE_TOO_LARGE'));
-          else chunks.push(chunk);
-        });
-        body.on('error', fail);
-        body.on('end', () => {
-          if (size > limit) return;
-          resolve({
-            status: response.statusCode ?? 0,
-            statusText: response.statusMessage ?? '',
-            headers: response.headers,
-            data: Buffer.concat(chunks, size).toString('utf8'),
-            config: options,
-          });
-        });
-        // The connection closed before the answer was whole (node may report it on neither stream).
-        response.on('close', () => {
-          if (!response.complete) fail(Object.assign(new Error('the connection closed before the answer ended'), { code: 'ECONNRESET' }));
-        });
-      },
-    );
-    // Rejected with our error; the request is destroyed without one, so no stream re-emits it where nobody listens.
-    const fail = (error: Error) => {
-      reject(error);
-      request.destroy();
+export async function soapHttpRequest(options: SoapHttpOptions): Promise<SoapHttpResponse> {
+  if (options.responseType !== undefined && options.responseType !== 'json' && options.responseType !== 'text') {
+    throw new SoapHttpError(`soap asked for a ${options.responseType} answer, which this transport does not read`, 'ERR_UNSUPPORTED');
+  }
+  // An aborted signal (the preview's) gives up before any socket is opened.
+  if (options.signal?.aborted) throw options.signal.reason ?? new SoapHttpError('aborted', 'ABORT_ERR');
+  const url = new URL(options.url);
+  try {
+    const response = await request(url, {
+      method: (options.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers: options.headers as Record<string, string>,
+      body: options.data ?? null,
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.timeout ? { headersTimeout: options.timeout, bodyTimeout: options.timeout } : {}),
+    });
+    return {
+      status: response.statusCode,
+      statusText: response.statusText ?? '',
+      headers: response.headers,
+      data: await decodedText(
+        Buffer.from(await response.body.arrayBuffer()),
+        response.headers['content-encoding'],
+        url,
+        (options.dispatcher && decodedLimits.get(options.dispatcher)) ?? DEFAULT_MAX_BYTES,
+      ),
+      config: options,
     };
-    request.on('error', reject);
-    if (options.timeout) {
-      request.setTimeout(options.timeout, () =>
-        fail(new SoapHttpError(`no data from ${url.origin} for ${options.timeout} ms`, 'ETIMEDOUT')),
-      );
-    }
-    request.end(options.data ?? undefined);
-  });
+  } catch (error) {
+    // Our deadline or the caller's signal: the transport tells those apart itself (soap-transport.ts).
+    if (options.signal?.aborted) throw error;
+    throw translated(error, url, options.timeout);
+  }
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { WebServiceConnection } from '@integrador/connections';
 import type { Client } from 'soap';
+import type { Dispatcher } from 'undici';
 import { InvalidIntegrationError, OutboundAddressError, ReceptorError } from './errors';
 import { loadSoap } from './lazy-modules';
-import { createOutboundAgents, type OutboundAgents } from './outbound-guard';
 import { type SoapClientCache, sharedSoapClientCache } from './soap-client-cache';
 import { asSoapFailure, classifySoapFailure } from './soap-errors';
-import { soapHttpRequest } from './soap-http';
+import { createSoapDispatcher, soapHttpRequest } from './soap-http';
 import type { Transport, TransportExchange, TransportRequest, TransportResult } from './transport';
 
 /** A response bigger than this is refused rather than held in a worker's memory. */
@@ -40,7 +40,7 @@ const clientInfo = new WeakMap<Client, ClientInfo>();
 /** The SOAP transport of one web service connection (Senior G5 and the like): WSDL at baseUrl + link, operation = porta_ws. */
 export function createSoapTransport(connection: WebServiceConnection, options: { cache?: SoapClientCache } = {}): Transport {
   const cache = options.cache ?? sharedSoapClientCache;
-  const agents = createOutboundAgents({ allowPrivateNetwork: connection.allowPrivateNetwork });
+  const dispatcher = createSoapDispatcher({ allowPrivateNetwork: connection.allowPrivateNetwork, maxResponseBytes: MAX_RESPONSE_BYTES });
   const password = connection.password.reveal();
   const secret = secretForms(password);
   const scrub = (text: string) => scrubForms(text, secret);
@@ -58,7 +58,7 @@ export function createSoapTransport(connection: WebServiceConnection, options: {
 
   async function prepare(request: TransportRequest) {
     const { wsdlUrl, endpoint } = urlsOf(request.link);
-    const client = await cache.get(wsdlUrl, () => loadClient(wsdlUrl, endpoint, connection.timeoutMs, agents, scrub));
+    const client = await cache.get(wsdlUrl, () => loadClient(wsdlUrl, endpoint, connection.timeoutMs, dispatcher, scrub));
     const method = operationOf(client, request.operation, request.link);
     const args = { user: connection.user, password, encryption: connection.encryption, parameters: request.body };
     return { client, method, args, endpoint };
@@ -69,7 +69,7 @@ export function createSoapTransport(connection: WebServiceConnection, options: {
       const { client, method, args, endpoint } = await prepare(request);
       const deadline = callDeadline(request.timeoutMs, request.signal);
       const started = performance.now();
-      const outcome = await call(client, method, args, { ...callOptions(agents), signal: deadline.signal }).finally(deadline.clear);
+      const outcome = await call(client, method, args, { ...callOptions(dispatcher), signal: deadline.signal }).finally(deadline.clear);
       const exchange: TransportExchange = {
         url: endpoint,
         request: redactForms(outcome.rawRequest ?? '', secret),
@@ -88,13 +88,14 @@ export function createSoapTransport(connection: WebServiceConnection, options: {
       const { client, method, args, endpoint } = await prepare(request);
       // An already aborted signal makes soapHttpRequest give up before it opens a socket, after soap has built the envelope
       // exactly as send() would: the same code path, so the preview cannot drift from what is sent.
-      const outcome = await call(client, method, args, { ...callOptions(agents), signal: AbortSignal.abort() });
+      const outcome = await call(client, method, args, { ...callOptions(dispatcher), signal: AbortSignal.abort() });
       if (outcome.rawRequest === null) throw outcome.error;
       return { url: endpoint, request: redactForms(outcome.rawRequest, secret) };
     },
 
     async close() {
-      agents.destroy();
+      // Ends the kept-alive sockets (the worker's shutdown awaits it).
+      await dispatcher.close();
     },
   };
 }
@@ -141,7 +142,7 @@ export function soapUrls(baseUrl: string, link: string): { wsdlUrl: string; endp
   return { wsdlUrl: url.href, endpoint: endpoint.href };
 }
 
-function loadClient(wsdlUrl: string, endpoint: string, timeoutMs: number, agents: OutboundAgents, scrub: (text: string) => string) {
+function loadClient(wsdlUrl: string, endpoint: string, timeoutMs: number, dispatcher: Dispatcher, scrub: (text: string) => string) {
   const started = performance.now();
   return loadSoap()
     .then(({ createClientAsync }) =>
@@ -149,14 +150,13 @@ function loadClient(wsdlUrl: string, endpoint: string, timeoutMs: number, agents
         endpoint,
         // Our cache is the only one: soap's own is unbounded and global.
         disableCache: true,
-        // The WSDL and every call go out through node:http instead of axios (soap-http.ts): no redirect is followed (a
-        // WSDL that redirects elsewhere is refused like every other answer), no HTTP(S)_PROXY is read.
+        // The WSDL and every call go out through the transport's guarded undici dispatcher instead of axios (soap-http.ts):
+        // no redirect is followed (a WSDL that redirects elsewhere is refused like every other answer), no HTTP(S)_PROXY is read.
+        // The dispatcher carries the 16 MiB limit.
         request: soapHttpRequest as never,
         wsdl_options: {
           timeout: timeoutMs,
-          httpAgent: agents.http,
-          httpsAgent: agents.https,
-          maxContentLength: MAX_RESPONSE_BYTES,
+          dispatcher,
           // soap reads an import whose location is not http(s) from the local disk: a WSDL must not make us read files.
           overrideImportLocation: (location: string) => {
             if (!/^https?:\/\//i.test(location)) throw new ReceptorError(`the WSDL imports ${location}; only http(s) imports are allowed`);
@@ -216,8 +216,8 @@ function operationOf(client: Client, operation: string | null, link: string): So
 }
 
 /** A call's options, handed by soap to soapHttpRequest; its deadline is the signal send() adds. */
-function callOptions(agents: OutboundAgents): Record<string, unknown> {
-  return { exchangeId: randomUUID(), httpAgent: agents.http, httpsAgent: agents.https, maxContentLength: MAX_RESPONSE_BYTES };
+function callOptions(dispatcher: Dispatcher): Record<string, unknown> {
+  return { exchangeId: randomUUID(), dispatcher };
 }
 
 function call(client: Client, method: SoapMethod, args: unknown, options: Record<string, unknown>): Promise<CallOutcome> {

@@ -1,11 +1,12 @@
 import type { AddressAllowlist } from '@integrador/connections';
-import { assertAllowedLiteral, createGuardedLookup } from '@integrador/transports';
-import { Agent, buildConnector, request } from 'undici';
+import { createGuardedAgent } from '@integrador/transports';
+import { request } from 'undici';
 import { RESPONSE_KEEP_BYTES } from './settings';
 
 // One undici Agent per process: it keeps a keep-alive pool per origin. Every socket goes through the outbound guard
-// after DNS resolution (the connector's lookup), and literal IPs (which skip DNS) are checked before connecting, so a
-// URL that resolves to a private address when used (DNS rebinding) is refused too. Redirects are never followed.
+// (createGuardedAgent in @integrador/transports, shared with the SOAP transport): after DNS resolution, and literal IPs
+// before connecting, so a URL that resolves to a private address when used (DNS rebinding) is refused too. Redirects
+// are never followed.
 
 /** Why an attempt failed, as recorded and as the test button explains it. */
 export type ErrorClass =
@@ -98,17 +99,9 @@ export interface HttpClientOptions {
 
 /** The webhook HTTP client: POST JSON, only 2xx is success, no redirects, guarded sockets, bounded time and body. */
 export function createWebhookHttpClient(options: HttpClientOptions): WebhookHttpClient {
-  const connector = buildConnector({ timeout: options.connectTimeoutMs, lookup: createGuardedLookup(options.allowlist) as never });
-  const agent = new Agent({
-    connect: (connectOptions, callback) => {
-      try {
-        assertAllowedLiteral(connectOptions.hostname, options.allowlist);
-      } catch (refused) {
-        callback(refused as Error, null);
-        return;
-      }
-      connector(connectOptions, callback);
-    },
+  const agent = createGuardedAgent({
+    allowlist: options.allowlist,
+    connectTimeoutMs: options.connectTimeoutMs,
     connections: options.connectionsPerOrigin ?? 64,
     keepAliveTimeout: 4000,
     headersTimeout: options.timeoutMs,
