@@ -389,6 +389,8 @@ function compilerFor(dialect: TemplateDialect): Kysely<unknown> {
  */
 export interface TemplateStatement {
   readonly dialect: TemplateDialect;
+  /** The #var# template it was compiled from. */
+  readonly template: string;
   readonly sql: string;
   /** The variables bound, in order of first use: each needs a value. */
   readonly variables: readonly string[];
@@ -415,6 +417,7 @@ export function compileStatement(template: string, dialect: TemplateDialect): Te
     const compiled = sql.join(pieces, sql.raw('')).compile(compilerFor(dialect));
     statement = {
       dialect,
+      template,
       sql: compiled.sql,
       variables: boundNames(segments),
       slots: compiled.parameters.map((index) => slots[index as number] as StatementSlot),
@@ -422,6 +425,30 @@ export function compileStatement(template: string, dialect: TemplateDialect): Te
     statements.set(key, statement);
   }
   return statement;
+}
+
+/** The column that tells which read of a union (compileUnionRead) a row answers. */
+export const UNION_BRANCH_COLUMN = 'integrador_branch';
+
+/**
+ * `size` copies of a read as one statement, `(SELECT q.*, <i> AS integrador_branch FROM (<read>) q LIMIT <p>) UNION
+ * ALL …` (the branch last: of two columns of one name, a row keeps the last), each copy with its own placeholders (so each is typed as the read alone), then its LIMIT's. The parameters
+ * are, per copy in order, the read's own then the limit: null (every row) for a read, 0 for a copy that only pads the
+ * union to its size (PostgreSQL does not run a subplan under LIMIT 0). The branch number is a constant of the text,
+ * never a value: a row belongs to the read whose copy produced it. PostgreSQL only (a derived table keeps its ORDER
+ * BY there, and the text is the same for every group of that size, so it is prepared once per connection).
+ */
+export function compileUnionRead(statement: TemplateStatement, size: number): string {
+  if (statement.dialect !== 'postgres') throw new Error('compileUnionRead: PostgreSQL only');
+  const segments = parsedTemplate(statement.template, LEXERS.postgres);
+  const branches = [];
+  for (let branch = 0; branch < size; branch++) {
+    const pieces = segments.map((segment) => (segment.kind === 'sql' ? sql.raw(segment.text) : bound(null)));
+    branches.push(
+      sql`(SELECT integrador_q.*, ${sql.raw(String(branch))} AS ${sql.raw(UNION_BRANCH_COLUMN)} FROM (${sql.join(pieces, sql.raw(''))}) AS integrador_q LIMIT ${bound(null)})`,
+    );
+  }
+  return sql.join(branches, sql.raw(' UNION ALL ')).compile(compilerFor('postgres')).sql;
 }
 
 /** The parameter values of a compiled statement; MissingVariableError (nothing bound) when a variable has no value. */

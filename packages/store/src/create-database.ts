@@ -51,6 +51,16 @@ export interface CreateDatabaseOptions {
   prepareHotStatements?: boolean;
 }
 
+const preparing = new WeakSet<Kysely<Database>>();
+
+/**
+ * True for a handle whose pool names its hot statements (createDatabase with prepareHotStatements, PostgreSQL): a
+ * grouped read of a fixed size is then parsed and planned once per connection, not on every run.
+ */
+export function preparesHotStatements(db: Kysely<Database>): boolean {
+  return preparing.has(db);
+}
+
 /** Opens the CRM database named by the URL. */
 export function createDatabase(url: string, options: CreateDatabaseOptions = {}): CrmDatabase {
   const dialect = dialectOf(url);
@@ -69,6 +79,7 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     pool.on('connect', (client) => client.on('error', (err) => options.onIdleError?.(err)));
     if (options.prepareHotStatements) prepareHotStatements(pool);
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    if (options.prepareHotStatements) preparing.add(db);
     trackCopyClients(db, pool);
   } else if (dialect === 'mysql') {
     const { createPool: createMysqlPool } = require('mysql2') as typeof Mysql2Module;

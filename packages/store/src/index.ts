@@ -1,5 +1,13 @@
 export { Coalescer, type CoalescerStats, type GroupFailure, reportGroupFailuresTo } from './coalescer';
-export { type CrmDatabase, createDatabase, DatabaseUrlError, type DialectName, dialectOf, sqlitePath } from './create-database';
+export {
+  type CrmDatabase,
+  createDatabase,
+  DatabaseUrlError,
+  type DialectName,
+  dialectOf,
+  preparesHotStatements,
+  sqlitePath,
+} from './create-database';
 export {
   claimExecucao,
   concludeExecucoesInScope,
@@ -60,7 +68,7 @@ export {
 } from './operadores.repository';
 export { outboxGroupsOf } from './outbox-groups';
 export { copyFromText } from './pg-copy';
-export { isPreparedStatementRefusal } from './pg-prepared';
+export { groupedPrepared, isPreparedStatementRefusal } from './pg-prepared';
 export {
   countByHour,
   countByState,

@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
 import { type CrmDatabase, createDatabase } from './create-database';
-import { isPreparedStatementRefusal, MAX_PARAMETERS, PREPARE_AFTER } from './pg-prepared';
+import { groupedPrepared, isPreparedStatementRefusal, MAX_PARAMETERS, PREPARE_AFTER } from './pg-prepared';
 
 describe('hot statements as server-side prepared statements (real PostgreSQL)', () => {
   let database: TestDatabase;
@@ -87,6 +87,15 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
     const ids = Array.from({ length: MAX_PARAMETERS + 1 }, (_, i) => i);
     for (let i = 0; i < PREPARE_AFTER + 1; i++) await sql`SELECT count(*) FROM itens WHERE id IN (${sql.join(ids)})`.execute(one.db);
     expect((await prepared()).some((text) => text.includes('count(*)'))).toBe(false);
+  });
+
+  it('names a declared grouped text of a fixed size (groupedPrepared) whatever its parameters and length', async () => {
+    const ids = Array.from({ length: MAX_PARAMETERS + 1 }, (_, i) => i);
+    const padding = ' '.repeat(5000);
+    const grouped = sql`SELECT count(*) AS declarado FROM itens WHERE id IN (${sql.join(ids)})${sql.raw(padding)}`;
+    groupedPrepared(grouped.compile(one.db).sql);
+    for (let i = 0; i < PREPARE_AFTER + 1; i++) await grouped.execute(one.db);
+    expect((await prepared()).filter((text) => text.includes('declarado'))).toHaveLength(1);
   });
 
   it('leaves a pool unnamed unless asked (the dashboard and the CLI)', async () => {

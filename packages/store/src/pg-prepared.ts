@@ -12,6 +12,26 @@ const MAX_TEXT = 4000;
  * the MAX_PREPARED slots from the statements that repeat per push, and their parse is shared by their rows anyway.
  */
 export const MAX_PARAMETERS = 24;
+/**
+ * Texts a caller declared worth naming whatever their length and parameters (groupedPrepared): few texts of fixed
+ * shape that repeat, such as the union reads of set/consulta-rows.ts (one text per group size). Bounded: the oldest
+ * declaration is forgotten first.
+ */
+const largeButFixed = new Set<string>();
+const MAX_LARGE_BUT_FIXED = 400;
+
+/**
+ * Declares a statement text of many parameters or a long text that repeats as it is (a grouped read of a fixed size),
+ * so the pools that prepare hot statements name it like a short one; it still waits for PREPARE_AFTER runs and takes
+ * one of the MAX_PREPARED slots. Only for a few fixed texts: statements whose text varies with a group's size (IN
+ * lists, VALUES of n rows) must not be declared.
+ */
+export function groupedPrepared(text: string): void {
+  if (largeButFixed.has(text)) return;
+  if (largeButFixed.size >= MAX_LARGE_BUT_FIXED) largeButFixed.delete(largeButFixed.values().next().value as string);
+  largeButFixed.add(text);
+}
+
 /** Texts counted towards PREPARE_AFTER; the count restarts when this many wait. */
 const MAX_COUNTED = 2000;
 /**
@@ -47,7 +67,13 @@ export function prepareHotStatements(pool: PgModule.Pool): { readonly named: num
   const nameOf = (text: string): string | undefined => {
     const name = names.get(text);
     if (name !== undefined) return name;
-    if (text.length > MAX_TEXT || names.size >= MAX_PREPARED || refused.size >= MAX_REFUSED || refused.has(text)) return undefined;
+    if (
+      (text.length > MAX_TEXT && !largeButFixed.has(text)) ||
+      names.size >= MAX_PREPARED ||
+      refused.size >= MAX_REFUSED ||
+      refused.has(text)
+    )
+      return undefined;
     const count = (seen.get(text) ?? 0) + 1;
     if (count < PREPARE_AFTER) {
       if (seen.size >= MAX_COUNTED) seen.clear();
@@ -70,7 +96,7 @@ export function prepareHotStatements(pool: PgModule.Pool): { readonly named: num
         typeof config !== 'string' ||
         !Array.isArray(values) ||
         values.length === 0 ||
-        values.length > MAX_PARAMETERS ||
+        (values.length > MAX_PARAMETERS && !largeButFixed.has(config)) ||
         callback !== undefined
       )
         return query(config, values, callback);

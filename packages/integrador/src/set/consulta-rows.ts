@@ -1,9 +1,23 @@
-import { type Database, type DialectName, isPreparedStatementRefusal } from '@integrador/store';
-import type { Kysely } from 'kysely';
+import {
+  Coalescer,
+  type Database,
+  type DialectName,
+  groupedPrepared,
+  isPreparedStatementRefusal,
+  preparesHotStatements,
+} from '@integrador/store';
+import { CompiledQuery, type Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { parseConsulta } from '../consulta';
 import { bindEngineValues, type CrmScope, scopeStatement, type TenantTables } from '../runs/tenant-scope';
-import { bindStatement, compileStatement, describeStatement, type TemplateStatement } from '../template';
+import {
+  bindStatement,
+  compileStatement,
+  compileUnionRead,
+  describeStatement,
+  type TemplateStatement,
+  UNION_BRANCH_COLUMN,
+} from '../template';
 import { PermanentError } from './permanent-error';
 
 /** SQL text of a consulta column: JSON-SQL (`{"consulta": "SELECT …"}`) or, in dependencias, plain SQL. */
@@ -72,6 +86,134 @@ export function runConsulta(
   return readRows(db, crmReadStatement(sqlText, dialect, scope), values, scope);
 }
 
+type Row = Record<string, unknown>;
+/** A read's own outcome inside a group: its rows, or the error it alone causes. */
+type Settled = { rows: Row[] } | { error: unknown };
+
+/** Union sizes: a group is padded up to the next one, so a read has at most four texts, each prepared once. */
+const UNION_SIZES = [2, 4, 8, 16] as const;
+const MAX_UNION = 16;
+
+/**
+ * The reads of one compiled statement that pushes in flight run at the same moment (a worker's concurrent jobs reach
+ * their consulta together), as one union statement (compileUnionRead): one round trip, one Bind and one executor run
+ * for up to MAX_UNION reads instead of one each. Each read keeps its own parameters (the run's own empresa among them)
+ * and gets the rows of its own branch only.
+ */
+class UnionReads {
+  readonly #statement: TemplateStatement;
+  readonly #db: Kysely<Database>;
+  readonly #texts = new Map<number, string>();
+  /**
+   * False once a union of this read failed where every read alone succeeded (the read cannot be a union's branch),
+   * and from the start for a read naming the branch column itself.
+   */
+  #groupable: boolean;
+  readonly coalescer: Coalescer<readonly unknown[], Settled>;
+  /** Unions run (each one statement) and the reads they answered. */
+  readonly stats = { unions: 0, reads: 0 };
+
+  get groupable(): boolean {
+    return this.#groupable;
+  }
+
+  constructor(db: Kysely<Database>, statement: TemplateStatement) {
+    this.#db = db;
+    this.#statement = statement;
+    this.#groupable = !statement.sql.toLowerCase().includes(UNION_BRANCH_COLUMN);
+    this.coalescer = new Coalescer<readonly unknown[], Settled>({
+      name: 'consulta reads',
+      maxItems: MAX_UNION,
+      maxRunning: 4,
+      runGroup: (reads) => this.#runGroup(reads),
+      runOne: (parameters) => this.#runOne(parameters),
+    });
+  }
+
+  async #runOne(parameters: readonly unknown[]): Promise<Settled> {
+    try {
+      return { rows: (await this.#db.executeQuery(CompiledQuery.raw(this.#statement.sql, [...parameters]))).rows as Row[] };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  #textOf(size: number): string {
+    let text = this.#texts.get(size);
+    if (!text) {
+      text = compileUnionRead(this.#statement, size);
+      groupedPrepared(text);
+      this.#texts.set(size, text);
+    }
+    return text;
+  }
+
+  async #runGroup(reads: readonly (readonly unknown[])[]): Promise<Settled[]> {
+    if (!this.#groupable) return Promise.all(reads.map((parameters) => this.#runOne(parameters)));
+    const size = UNION_SIZES.find((candidate) => candidate >= reads.length) ?? MAX_UNION;
+    const parameters: unknown[] = [];
+    for (let branch = 0; branch < size; branch++) {
+      const read = reads[branch];
+      // A padding branch repeats the first read's values (well typed) under LIMIT 0: planned, never run.
+      if (read) parameters.push(...read, null);
+      else parameters.push(...(reads[0] as readonly unknown[]), 0);
+    }
+    let rows: Row[];
+    try {
+      rows = (await this.#db.executeQuery(CompiledQuery.raw(this.#textOf(size), parameters))).rows as Row[];
+      this.stats.unions += 1;
+      this.stats.reads += reads.length;
+    } catch (err) {
+      // A connection or lock error: the Coalescer runs each read alone, each with its own outcome.
+      if (!isStatementError(err)) throw err;
+      // A statement error: one read's values (each alone then fails with its own error), or the union itself (a
+      // read that cannot be a derived table's body): then every read alone succeeds, and this read is no longer grouped.
+      const alone: Settled[] = [];
+      for (const read of reads) alone.push(await this.#runOne(read));
+      if (alone.every((outcome) => 'rows' in outcome)) this.#groupable = false;
+      return alone;
+    }
+    const byRead: Row[][] = reads.map(() => []);
+    for (const row of rows) {
+      const { [UNION_BRANCH_COLUMN]: branch, ...own } = row;
+      byRead[Number(branch)]?.push(own);
+    }
+    return byRead.map((own) => ({ rows: own }));
+  }
+}
+
+const unionReads = new WeakMap<Kysely<Database>, WeakMap<TemplateStatement, UnionReads>>();
+
+/**
+ * Runs a read, in a union with the same read of other pushes in flight where that pays: PostgreSQL, a pool that
+ * prepares its hot statements (unprepared, planning a union costs more than the round trips it saves), outside any
+ * transaction (a transaction's handle is not the pool's).
+ */
+async function executeRead(db: Kysely<Database>, statement: TemplateStatement, parameters: readonly unknown[]): Promise<Row[]> {
+  if (statement.dialect !== 'postgres' || !preparesHotStatements(db)) {
+    return (await db.executeQuery(CompiledQuery.raw(statement.sql, [...parameters]))).rows as Row[];
+  }
+  let reads = unionReads.get(db);
+  if (!reads) {
+    reads = new WeakMap();
+    unionReads.set(db, reads);
+  }
+  let union = reads.get(statement);
+  if (!union) {
+    union = new UnionReads(db, statement);
+    reads.set(statement, union);
+  }
+  const outcome = await union.coalescer.add(parameters);
+  if ('error' in outcome) throw outcome.error;
+  return outcome.rows;
+}
+
+/** What the union reads of one statement did so far (tests, diagnostics): unions run, reads answered, still grouped. */
+export function unionReadStats(db: Kysely<Database>, statement: TemplateStatement) {
+  const union = unionReads.get(db)?.get(statement);
+  return { unions: union?.stats.unions ?? 0, reads: union?.stats.reads ?? 0, groupable: union?.groupable ?? null };
+}
+
 /** Runs a compiled CRM read (crmReadStatement) with one push's values, the engine's values bound last. */
 export async function readRows(
   db: Kysely<Database>,
@@ -80,8 +222,8 @@ export async function readRows(
   scope: CrmScope,
 ): Promise<Record<string, unknown>[]> {
   try {
-    const result = await db.executeQuery(bindStatement(statement, bindEngineValues(values, scope.tenant)));
-    return result.rows as Record<string, unknown>[];
+    const bound = bindStatement(statement, bindEngineValues(values, scope.tenant));
+    return await executeRead(db, statement, bound.parameters);
   } catch (err) {
     if (isStatementError(err)) throw new PermanentError('CONSULTA_FAILED', `consulta failed: ${(err as Error).message}`, { cause: err });
     throw err;

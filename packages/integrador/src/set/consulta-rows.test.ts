@@ -1,0 +1,146 @@
+import { type CrmDatabase, createDatabase, createEmpresa } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { sql } from 'kysely';
+import { type CrmScope, tenantTablesOf } from '../runs/tenant-scope';
+import { crmReadStatement, readRows, unionReadStats } from './consulta-rows';
+import { PermanentError } from './permanent-error';
+
+// The reads of pushes in flight run as one union statement on a PostgreSQL pool that prepares its hot statements:
+// each read must get exactly its own rows (its own empresa's, in its own order) and its own error, as alone.
+
+describe('consulta reads grouped as unions (PostgreSQL)', () => {
+  let database: TestDatabase;
+  let crm: CrmDatabase;
+  let scopes: CrmScope[];
+  const contas: number[][] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    crm = createDatabase(database.url, { poolSize: 6, prepareHotStatements: true });
+    const tables = await tenantTablesOf(crm.db);
+    scopes = [];
+    for (const nome of ['Empresa A', 'Empresa B']) {
+      const empresaId = await createEmpresa(crm.db, nome);
+      scopes.push({ tenant: { empresaId, filialId: null }, tables });
+      const ids: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const row = await crm.db
+          .insertInto('contas')
+          .values({ empresa_id: empresaId, nome: `${nome} conta ${i}`, telefone: String(i) } as never)
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        ids.push(Number(row.id));
+      }
+      contas.push(ids);
+    }
+    await sql`CREATE SEQUENCE leituras`.execute(crm.db);
+  });
+
+  afterAll(async () => {
+    await crm.destroy();
+    await database.drop();
+  });
+
+  const BY_ID = 'SELECT id, nome, empresa_id FROM contas WHERE id = #id#';
+
+  it('answers each of many concurrent reads of two empresas with its own rows, never another empresa’s', async () => {
+    const statement = crmReadStatement(BY_ID, 'postgres', scopes[0] as CrmScope);
+    const before = unionReadStats(crm.db, statement);
+    // Each empresa asks for its own contas and for the other's: the other's must come back empty.
+    const asks = [];
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 20; i++) {
+        for (const [own, scope] of scopes.entries()) {
+          const id = (contas[(i + round) % 2 === 0 ? own : 1 - own] as number[])[i] as number;
+          asks.push({ scope, id, own: (i + round) % 2 === 0 });
+        }
+      }
+    }
+    const answers = await Promise.all(
+      asks.map((ask) => readRows(crm.db, crmReadStatement(BY_ID, 'postgres', ask.scope), { id: ask.id }, ask.scope)),
+    );
+    for (const [index, ask] of asks.entries()) {
+      const rows = answers[index];
+      if (ask.own) expect(rows).toEqual([{ id: ask.id, nome: expect.any(String), empresa_id: ask.scope.tenant.empresaId }]);
+      else expect(rows).toEqual([]);
+    }
+    const after = unionReadStats(crm.db, statement);
+    // They ran as unions (far fewer statements than reads), and every read was answered by one.
+    expect(after.unions - before.unions).toBeGreaterThan(0);
+    expect(after.unions - before.unions).toBeLessThan(asks.length / 4);
+    expect(after.reads - before.reads).toBe(asks.length);
+    expect(after.groupable).toBe(true);
+  });
+
+  it('keeps each read’s rows in its own ORDER BY', async () => {
+    const scope = scopes[1] as CrmScope;
+    const template = 'SELECT id FROM contas WHERE id >= #desde# ORDER BY id DESC';
+    const starts = (contas[1] as number[]).slice(0, 7);
+    const answers = await Promise.all(
+      starts.map((desde) => readRows(crm.db, crmReadStatement(template, 'postgres', scope), { desde }, scope)),
+    );
+    for (const [index, desde] of starts.entries()) {
+      const expected = (contas[1] as number[]).filter((id) => id >= desde).sort((a, b) => b - a);
+      expect(answers[index]?.map((row) => row.id)).toEqual(expected);
+    }
+    expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope)).unions).toBeGreaterThan(0);
+  });
+
+  it('fails only the read whose value is bad, with its own error; the others get their rows', async () => {
+    const scope = scopes[0] as CrmScope;
+    const ids: unknown[] = [(contas[0] as number[])[0], 'não é número', (contas[0] as number[])[1], (contas[0] as number[])[2]];
+    const outcomes = await Promise.allSettled(ids.map((id) => readRows(crm.db, crmReadStatement(BY_ID, 'postgres', scope), { id }, scope)));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    const failed = outcomes[1] as PromiseRejectedResult;
+    expect(failed.reason).toBeInstanceOf(PermanentError);
+    expect((failed.reason as Error).message).toMatch(/não é número/);
+    expect((outcomes[2] as PromiseFulfilledResult<unknown[]>).value).toEqual([expect.objectContaining({ id: (contas[0] as number[])[1] })]);
+    // One bad value does not make the read ungroupable.
+    expect(unionReadStats(crm.db, crmReadStatement(BY_ID, 'postgres', scope)).groupable).toBe(true);
+  });
+
+  it('never runs the branches that only pad a union to its size', async () => {
+    const scope = scopes[0] as CrmScope;
+    const template = "SELECT id, nextval('leituras') AS leitura FROM contas WHERE id = #id#";
+    const { rows: start } = await sql<{ v: string }>`SELECT nextval('leituras')::text AS v`.execute(crm.db);
+    // Three reads in one turn: a union of four, whose fourth branch only pads.
+    const ids = (contas[0] as number[]).slice(0, 3);
+    const answers = await Promise.all(ids.map((id) => readRows(crm.db, crmReadStatement(template, 'postgres', scope), { id }, scope)));
+    expect(answers.map((rows) => rows.length)).toEqual([1, 1, 1]);
+    const { rows: end } = await sql<{ v: string }>`SELECT nextval('leituras')::text AS v`.execute(crm.db);
+    // Three reads, one sequence value each: the padding branch did not run.
+    expect(Number(end[0]?.v) - Number(start[0]?.v)).toBe(4);
+    expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope)).unions).toBe(1);
+  });
+
+  it('runs a read that cannot be a union branch alone from then on, every read answered', async () => {
+    const scope = scopes[0] as CrmScope;
+    // A trailing semicolon is fine alone and a syntax error inside a derived table.
+    const template = 'SELECT id FROM contas WHERE id = #id#;';
+    const ids = (contas[0] as number[]).slice(0, 5);
+    for (let round = 0; round < 2; round++) {
+      const answers = await Promise.all(ids.map((id) => readRows(crm.db, crmReadStatement(template, 'postgres', scope), { id }, scope)));
+      expect(answers).toEqual(ids.map((id) => [{ id }]));
+    }
+    expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope))).toEqual({ unions: 0, reads: 0, groupable: false });
+  });
+
+  it('does not group on a pool that does not prepare its statements, nor inside a transaction', async () => {
+    const scope = scopes[0] as CrmScope;
+    const plain = createDatabase(database.url, { poolSize: 4 });
+    try {
+      const ids = (contas[0] as number[]).slice(0, 6);
+      const statement = crmReadStatement(BY_ID, 'postgres', scope);
+      const answers = await Promise.all(ids.map((id) => readRows(plain.db, statement, { id }, scope)));
+      expect(answers.map((rows) => rows.map((row) => row.id))).toEqual(ids.map((id) => [id]));
+      expect(unionReadStats(plain.db, statement).groupable).toBeNull();
+      await crm.db.transaction().execute(async (trx) => {
+        const inside = await Promise.all(ids.map((id) => readRows(trx, statement, { id }, scope)));
+        expect(inside.map((rows) => rows.length)).toEqual(ids.map(() => 1));
+        expect(unionReadStats(trx, statement).groupable).toBeNull();
+      });
+    } finally {
+      await plain.destroy();
+    }
+  });
+});
