@@ -98,8 +98,9 @@ export async function enqueuePushes(target: ProductTarget, count: number): Promi
 
 /** Pushes of the bench's tenant that ended (the worker's per-tenant counters: completed, and failed for good). */
 export async function finishedPushes(target: ProductTarget): Promise<{ completed: number; failed: number }> {
-  // The bench has one tenant: it is always among the busiest.
-  const stats = await readTenantStats(target.redis, target.prefix, 1);
+  // The bench has one tenant: it is always among the busiest. Only the set queue's counters: the poll's commands are
+  // counted in redisCommandsPerPush (3 a poll, not 12).
+  const stats = await readTenantStats(target.redis, target.prefix, 1, ['set']);
   const count = (outcome: 'completed' | 'failed') =>
     stats.find((s) => s.queue === 'set' && s.empresaId === target.crm.empresaId && s.outcome === outcome)?.count ?? 0;
   return { completed: count('completed'), failed: count('failed') };

@@ -44,6 +44,11 @@ describe('per-tenant job counters', () => {
     ]);
   });
 
+  it('reads only the queues asked for', async () => {
+    expect(await readTenantStats(redis, prefix, 3, ['get'])).toEqual([{ queue: 'get', empresaId: 1, outcome: 'failed', count: 1 }]);
+    expect(await readTenantStats(redis, prefix, 0, ['cti', 'webhook'])).toEqual([]);
+  });
+
   it('a worker gathers its counts and writes them in one go, also when closing', async () => {
     const own = `${prefix}:counter`;
     const errors: unknown[] = [];

@@ -97,11 +97,16 @@ export class OutcomeCounter {
  * Reads the counters of the `top` busiest tenants per queue and outcome, and one "outros" count for all the others
  * (present when not 0): at most (top + 1) × queues × outcomes series, read in one round trip whatever the number of
  * tenants. A tenant that becomes one of the busiest takes its count out of "outros", which Prometheus reads as a counter
- * reset of that series.
+ * reset of that series. `queues` narrows the read (a poller of one queue's counts sends 3 commands instead of 12).
  */
-export async function readTenantStats(redis: Redis, prefix: string, top: number): Promise<TenantJobCount[]> {
+export async function readTenantStats(
+  redis: Redis,
+  prefix: string,
+  top: number,
+  queues: readonly QueueName[] = QUEUE_NAMES,
+): Promise<TenantJobCount[]> {
   const pipeline = redis.pipeline();
-  for (const queue of QUEUE_NAMES) {
+  for (const queue of queues) {
     pipeline.hgetall(totalsKey(prefix, queue));
     for (const outcome of OUTCOMES) {
       if (top > 0) pipeline.zrevrange(rankingKey(prefix, queue, outcome), 0, top - 1, 'WITHSCORES');
@@ -115,7 +120,7 @@ export async function readTenantStats(redis: Redis, prefix: string, top: number)
     if (err) throw err;
     return value;
   };
-  for (const queue of QUEUE_NAMES) {
+  for (const queue of queues) {
     const totals = (reply() ?? {}) as Record<string, string>;
     for (const outcome of OUTCOMES) {
       const ranked = top > 0 ? ((reply() ?? []) as string[]) : [];
