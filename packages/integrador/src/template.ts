@@ -444,8 +444,10 @@ export function compileUnionRead(statement: TemplateStatement, size: number): st
   const branches = [];
   for (let branch = 0; branch < size; branch++) {
     const pieces = segments.map((segment) => (segment.kind === 'sql' ? sql.raw(segment.text) : bound(null)));
+    // The read's body ends its line: a `-- comment` closing the read leaves the union's own text alone.
     branches.push(
-      sql`(SELECT integrador_q.*, ${sql.raw(String(branch))} AS ${sql.raw(UNION_BRANCH_COLUMN)} FROM (${sql.join(pieces, sql.raw(''))}) AS integrador_q LIMIT ${bound(null)})`,
+      sql`(SELECT integrador_q.*, ${sql.raw(String(branch))} AS ${sql.raw(UNION_BRANCH_COLUMN)} FROM (${sql.join(pieces, sql.raw(''))}
+) AS integrador_q LIMIT ${bound(null)})`,
     );
   }
   return sql.join(branches, sql.raw(' UNION ALL ')).compile(compilerFor('postgres')).sql;

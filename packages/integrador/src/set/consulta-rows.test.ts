@@ -113,6 +113,15 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
     expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope)).unions).toBe(1);
   });
 
+  it('groups a read whose text ends in a line comment', async () => {
+    const scope = scopes[0] as CrmScope;
+    const template = 'SELECT id FROM contas WHERE id = #id# -- a conta pelo id';
+    const ids = (contas[0] as number[]).slice(0, 5);
+    const answers = await Promise.all(ids.map((id) => readRows(crm.db, crmReadStatement(template, 'postgres', scope), { id }, scope)));
+    expect(answers).toEqual(ids.map((id) => [{ id }]));
+    expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope))).toEqual({ unions: 1, reads: 5, groupable: true });
+  });
+
   it('runs a read that cannot be a union branch alone from then on, every read answered', async () => {
     const scope = scopes[0] as CrmScope;
     // A trailing semicolon is fine alone and a syntax error inside a derived table.
