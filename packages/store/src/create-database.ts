@@ -6,7 +6,7 @@ import type * as Mysql2Module from 'mysql2';
 import type * as PgModule from 'pg';
 import { trackLoadConnections } from './mysql-load';
 import { trackCopyClients } from './pg-copy';
-import { prepareHotStatements } from './pg-prepared';
+import { type HotStatements, prepareHotStatements } from './pg-prepared';
 import type { Database } from './schema';
 import { trackSqliteHandle } from './sqlite-batch';
 
@@ -51,14 +51,14 @@ export interface CreateDatabaseOptions {
   prepareHotStatements?: boolean;
 }
 
-const preparing = new WeakSet<Kysely<Database>>();
+const hotStatements = new WeakMap<Kysely<Database>, HotStatements>();
 
 /**
- * True for a handle whose pool names its hot statements (createDatabase with prepareHotStatements, PostgreSQL): a
- * grouped read of a fixed size is then parsed and planned once per connection, not on every run.
+ * The named statements of a handle whose pool names its hot statements (createDatabase with prepareHotStatements,
+ * PostgreSQL); undefined for any other handle, a transaction's included.
  */
-export function preparesHotStatements(db: Kysely<Database>): boolean {
-  return preparing.has(db);
+export function hotStatementsOf(db: Kysely<Database>): HotStatements | undefined {
+  return hotStatements.get(db);
 }
 
 /** Opens the CRM database named by the URL. */
@@ -77,9 +77,9 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     // (restart, pg_terminate_backend) emits 'error' on the client, which unheard would crash the process. The query in
     // flight fails with that error anyway, and the pool discards the broken client when it is released.
     pool.on('connect', (client) => client.on('error', (err) => options.onIdleError?.(err)));
-    if (options.prepareHotStatements) prepareHotStatements(pool);
+    const hot = options.prepareHotStatements ? prepareHotStatements(pool) : undefined;
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    if (options.prepareHotStatements) preparing.add(db);
+    if (hot) hotStatements.set(db, hot);
     trackCopyClients(db, pool);
   } else if (dialect === 'mysql') {
     const { createPool: createMysqlPool } = require('mysql2') as typeof Mysql2Module;

@@ -5,7 +5,7 @@ export {
   DatabaseUrlError,
   type DialectName,
   dialectOf,
-  preparesHotStatements,
+  hotStatementsOf,
   sqlitePath,
 } from './create-database';
 export {
@@ -68,7 +68,7 @@ export {
 } from './operadores.repository';
 export { outboxGroupsOf } from './outbox-groups';
 export { copyFromText } from './pg-copy';
-export { groupedPrepared, isPreparedStatementRefusal } from './pg-prepared';
+export { type HotStatements, isPreparedStatementRefusal } from './pg-prepared';
 export {
   countByHour,
   countByState,

@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
-import { type CrmDatabase, createDatabase } from './create-database';
-import { groupedPrepared, isPreparedStatementRefusal, MAX_PARAMETERS, PREPARE_AFTER } from './pg-prepared';
+import { type CrmDatabase, createDatabase, hotStatementsOf } from './create-database';
+import { isPreparedStatementRefusal, MAX_GROUPED, MAX_PARAMETERS, PREPARE_AFTER } from './pg-prepared';
 
 describe('hot statements as server-side prepared statements (real PostgreSQL)', () => {
   let database: TestDatabase;
@@ -89,13 +89,54 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
     expect((await prepared()).some((text) => text.includes('count(*)'))).toBe(false);
   });
 
-  it('names a declared grouped text of a fixed size (groupedPrepared) whatever its parameters and length', async () => {
+  it('names an admitted grouped text whatever its parameters and length, from a budget of its own', async () => {
+    const hot = hotStatementsOf(one.db);
+    if (!hot) throw new Error('the pool prepares its hot statements');
     const ids = Array.from({ length: MAX_PARAMETERS + 1 }, (_, i) => i);
-    const padding = ' '.repeat(5000);
-    const grouped = sql`SELECT count(*) AS declarado FROM itens WHERE id IN (${sql.join(ids)})${sql.raw(padding)}`;
-    groupedPrepared(grouped.compile(one.db).sql);
-    for (let i = 0; i < PREPARE_AFTER + 1; i++) await grouped.execute(one.db);
-    expect((await prepared()).filter((text) => text.includes('declarado'))).toHaveLength(1);
+    const grouped = (n: number) =>
+      sql`SELECT count(*) AS grupo_${sql.raw(String(n))} FROM itens WHERE id IN (${sql.join(ids)})${sql.raw(' '.repeat(5000))}`;
+    expect(hot.admitGrouped(grouped(0).compile(one.db).sql)).toBe(true);
+    for (let i = 0; i < PREPARE_AFTER + 1; i++) await grouped(0).execute(one.db);
+    expect((await prepared()).filter((text) => text.includes('grupo_0'))).toHaveLength(1);
+    // The budget of grouped texts is spent apart from the per-push statements' MAX_PREPARED.
+    for (let n = 1; n < MAX_GROUPED; n++) expect(hot.admitGrouped(grouped(n).compile(one.db).sql)).toBe(true);
+    expect(hot.admitGrouped(grouped(MAX_GROUPED).compile(one.db).sql)).toBe(false);
+    expect(hot.admitGrouped(grouped(0).compile(one.db).sql)).toBe(true);
+    const before = hot.named;
+    for (let n = 0; n < 3; n++)
+      for (let i = 0; i < PREPARE_AFTER; i++) await sql`SELECT ${sql.raw(String(n))} AS proprio FROM itens WHERE id = ${1}`.execute(one.db);
+    expect(hot.named - before).toBe(3);
+  });
+
+  it('stops admitting a grouped text whose name the server refused, without counting it as the pool’s refusal', async () => {
+    const hot = hotStatementsOf(one.db);
+    if (!hot) throw new Error('the pool prepares its hot statements');
+    await sql`CREATE TABLE mutante (id integer PRIMARY KEY)`.execute(database.db);
+    await sql`INSERT INTO mutante VALUES (1)`.execute(database.db);
+    const ids = Array.from({ length: MAX_PARAMETERS + 1 }, () => 1);
+    const union = sql`SELECT * FROM mutante WHERE id IN (${sql.join(ids)})`;
+    const text = union.compile(one.db).sql;
+    // A fresh budget is needed for this text: the previous test spent it, so this runs on a pool of its own.
+    const own = createDatabase(database.url, { poolSize: 1, prepareHotStatements: true });
+    try {
+      const ownHot = hotStatementsOf(own.db);
+      expect(ownHot?.admitGrouped(text)).toBe(true);
+      for (let i = 0; i < PREPARE_AFTER + 1; i++) await union.execute(own.db);
+      await sql`ALTER TABLE mutante ADD COLUMN extra text`.execute(database.db);
+      const refusal = await union.execute(own.db).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(isPreparedStatementRefusal(refusal)).toBe(true);
+      expect(ownHot?.admitGrouped(text)).toBe(false);
+      // The pool still names its own statements.
+      for (let i = 0; i < PREPARE_AFTER; i++) await sql`SELECT id AS depois FROM mutante WHERE id = ${1}`.execute(own.db);
+      const { rows } = await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(own.db);
+      expect(rows.some((row) => row.statement.includes('depois'))).toBe(true);
+    } finally {
+      await own.destroy();
+    }
+    expect(hot.named).toBeGreaterThan(0);
   });
 
   it('leaves a pool unnamed unless asked (the dashboard and the CLI)', async () => {

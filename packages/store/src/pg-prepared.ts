@@ -13,25 +13,10 @@ const MAX_TEXT = 4000;
  */
 export const MAX_PARAMETERS = 24;
 /**
- * Texts a caller declared worth naming whatever their length and parameters (groupedPrepared): few texts of fixed
- * shape that repeat, such as the union reads of set/consulta-rows.ts (one text per group size). Bounded: the oldest
- * declaration is forgotten first.
+ * Grouped texts named per pool, apart from MAX_PREPARED (HotStatements.admitGrouped): a union read has a text per
+ * group size, and those must never take the slots of the statements that repeat per push.
  */
-const largeButFixed = new Set<string>();
-const MAX_LARGE_BUT_FIXED = 400;
-
-/**
- * Declares a statement text of many parameters or a long text that repeats as it is (a grouped read of a fixed size),
- * so the pools that prepare hot statements name it like a short one; it still waits for PREPARE_AFTER runs and takes
- * one of the MAX_PREPARED slots. Only for a few fixed texts: statements whose text varies with a group's size (IN
- * lists, VALUES of n rows) must not be declared.
- */
-export function groupedPrepared(text: string): void {
-  if (largeButFixed.has(text)) return;
-  if (largeButFixed.size >= MAX_LARGE_BUT_FIXED) largeButFixed.delete(largeButFixed.values().next().value as string);
-  largeButFixed.add(text);
-}
-
+export const MAX_GROUPED = 100;
 /** Texts counted towards PREPARE_AFTER; the count restarts when this many wait. */
 const MAX_COUNTED = 2000;
 /**
@@ -47,10 +32,32 @@ export function isPreparedStatementRefusal(err: unknown): boolean {
   return err !== null && typeof err === 'object' && (err as Record<string, unknown>)[PREPARED_REFUSAL] === true;
 }
 
+/**
+ * Named by the text itself: one name always means one statement, in every process and on every server session
+ * (behind a pooler that shares sessions, a counter's integrador_3 of one process could be another's statement).
+ */
+function nameOfText(text: string): string {
+  return `integrador_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+}
+
 /** Refusals after which the pool names nothing more (the server side cannot keep them: a pooler between). */
 const MAX_REFUSED = 20;
 
 type QueryFn = (...args: unknown[]) => unknown;
+
+/** A pool's named statements, as prepareHotStatements keeps them. */
+export interface HotStatements {
+  /** Statements named so far. */
+  readonly named: number;
+  /**
+   * Admits a grouped text of a fixed shape (a union read of one size: many parameters, a long text) to be named like
+   * a short statement, from a budget of its own (MAX_GROUPED): true while it is named or can still be, false once the
+   * budget is spent or the server refused its name. Run unnamed, such a text costs more than the statements it
+   * groups (planned on every run), so a caller groups only while this is true. Only for texts that repeat as they
+   * are: a text that varies with a group's size (IN lists, VALUES of n rows) must not be admitted.
+   */
+  admitGrouped(text: string): boolean;
+}
 
 /**
  * Makes the statements a pool's clients run again and again server-side prepared statements: a parameterised text
@@ -59,21 +66,19 @@ type QueryFn = (...args: unknown[]) => unknown;
  * `(text, values)`; the name is added underneath it, so every dialect's query builder stays as it is. Statements
  * without parameters (BEGIN, COMMIT) keep the simple protocol.
  */
-export function prepareHotStatements(pool: PgModule.Pool): { readonly named: number } {
+export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
   const names = new Map<string, string>();
   const seen = new Map<string, number>();
   const refused = new Set<string>();
+  /** Admitted grouped texts (admitGrouped): named, or named once sent PREPARE_AFTER times. */
+  const grouped = new Set<string>();
+  /** Grouped texts whose name the server refused: not admitted again (not counted towards MAX_REFUSED either). */
+  const groupedRefused = new Set<string>();
+  /** Names of texts that are not grouped ones: at most MAX_PREPARED. */
+  let ownNames = 0;
 
-  const nameOf = (text: string): string | undefined => {
-    const name = names.get(text);
-    if (name !== undefined) return name;
-    if (
-      (text.length > MAX_TEXT && !largeButFixed.has(text)) ||
-      names.size >= MAX_PREPARED ||
-      refused.size >= MAX_REFUSED ||
-      refused.has(text)
-    )
-      return undefined;
+  /** The name to send a text under, once it has been sent PREPARE_AFTER times; undefined: unnamed this time. */
+  const counted = (text: string): string | undefined => {
     const count = (seen.get(text) ?? 0) + 1;
     if (count < PREPARE_AFTER) {
       if (seen.size >= MAX_COUNTED) seen.clear();
@@ -81,11 +86,19 @@ export function prepareHotStatements(pool: PgModule.Pool): { readonly named: num
       return undefined;
     }
     seen.delete(text);
-    // Named by the text itself: one name always means one statement, in every process and on every server session
-    // (behind a pooler that shares sessions, a counter's integrador_3 of one process could be another's statement).
-    const fresh = `integrador_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+    const fresh = nameOfText(text);
     names.set(text, fresh);
+    if (!grouped.has(text)) ownNames += 1;
     return fresh;
+  };
+
+  const nameOf = (text: string): string | undefined => {
+    if (refused.size >= MAX_REFUSED) return undefined;
+    const name = names.get(text);
+    if (name !== undefined) return name;
+    if (grouped.has(text)) return counted(text);
+    if (text.length > MAX_TEXT || ownNames >= MAX_PREPARED || refused.has(text)) return undefined;
+    return counted(text);
   };
 
   pool.on('connect', (client) => {
@@ -96,16 +109,20 @@ export function prepareHotStatements(pool: PgModule.Pool): { readonly named: num
         typeof config !== 'string' ||
         !Array.isArray(values) ||
         values.length === 0 ||
-        (values.length > MAX_PARAMETERS && !largeButFixed.has(config)) ||
+        (values.length > MAX_PARAMETERS && !grouped.has(config)) ||
         callback !== undefined
       )
         return query(config, values, callback);
-      const name = refused.size >= MAX_REFUSED ? undefined : nameOf(config);
+      const name = nameOf(config);
       if (name === undefined) return query(config, values);
       return (query({ name, text: config, values }) as Promise<unknown>).catch((err: unknown) => {
         if (REFUSED_CODES.has(String((err as { code?: unknown } | null)?.code))) {
           names.delete(config);
-          refused.add(config);
+          if (grouped.delete(config)) groupedRefused.add(config);
+          else {
+            refused.add(config);
+            ownNames -= 1;
+          }
           if (connection?.parsedStatements) delete connection.parsedStatements[name];
           // Not the statement's fault: its next run is unnamed, so the caller retries it as a transient error.
           if (err !== null && typeof err === 'object') (err as Record<string, unknown>)[PREPARED_REFUSAL] = true;
@@ -119,6 +136,13 @@ export function prepareHotStatements(pool: PgModule.Pool): { readonly named: num
   return {
     get named() {
       return names.size;
+    },
+    admitGrouped(text: string): boolean {
+      if (refused.size >= MAX_REFUSED) return false;
+      if (grouped.has(text)) return true;
+      if (groupedRefused.has(text) || grouped.size >= MAX_GROUPED) return false;
+      grouped.add(text);
+      return true;
     },
   };
 }

@@ -69,7 +69,7 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
     expect(after.unions - before.unions).toBeGreaterThan(0);
     expect(after.unions - before.unions).toBeLessThan(asks.length / 4);
     expect(after.reads - before.reads).toBe(asks.length);
-    expect(after.groupable).toBe(true);
+    expect(after.grouping).toBe(true);
   });
 
   it('keeps each read’s rows in its own ORDER BY', async () => {
@@ -96,7 +96,7 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
     expect((failed.reason as Error).message).toMatch(/não é número/);
     expect((outcomes[2] as PromiseFulfilledResult<unknown[]>).value).toEqual([expect.objectContaining({ id: (contas[0] as number[])[1] })]);
     // One bad value does not make the read ungroupable.
-    expect(unionReadStats(crm.db, crmReadStatement(BY_ID, 'postgres', scope)).groupable).toBe(true);
+    expect(unionReadStats(crm.db, crmReadStatement(BY_ID, 'postgres', scope)).grouping).toBe(true);
   });
 
   it('never runs the branches that only pad a union to its size', async () => {
@@ -119,7 +119,7 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
     const ids = (contas[0] as number[]).slice(0, 5);
     const answers = await Promise.all(ids.map((id) => readRows(crm.db, crmReadStatement(template, 'postgres', scope), { id }, scope)));
     expect(answers).toEqual(ids.map((id) => [{ id }]));
-    expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope))).toEqual({ unions: 1, reads: 5, groupable: true });
+    expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope))).toEqual({ unions: 1, reads: 5, grouping: true });
   });
 
   it('runs a read that cannot be a union branch alone from then on, every read answered', async () => {
@@ -131,7 +131,57 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
       const answers = await Promise.all(ids.map((id) => readRows(crm.db, crmReadStatement(template, 'postgres', scope), { id }, scope)));
       expect(answers).toEqual(ids.map((id) => [{ id }]));
     }
-    expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope))).toEqual({ unions: 0, reads: 0, groupable: false });
+    expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope))).toEqual({ unions: 0, reads: 0, grouping: false });
+  });
+
+  it('never groups a read that uses the protocol’s own $n (in a union it would read another read’s values)', async () => {
+    const template = 'SELECT id, $1::bigint AS primeiro FROM contas WHERE id = #id#';
+    const asks = scopes.flatMap((scope, own) => (contas[own] as number[]).slice(0, 4).map((id) => ({ scope, id })));
+    const answers = await Promise.all(
+      asks.map((ask) => readRows(crm.db, crmReadStatement(template, 'postgres', ask.scope), { id: ask.id }, ask.scope)),
+    );
+    // $1 is each read's own first value (its empresa, bound by the tenant scope), as alone.
+    for (const [index, ask] of asks.entries())
+      expect(answers[index]).toEqual([{ id: ask.id, primeiro: String(ask.scope.tenant.empresaId) }]);
+    expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scopes[0] as CrmScope)).grouping).toBe(false);
+  });
+
+  it('stops grouping reads too slow for one backend to run one after another', async () => {
+    const scope = scopes[0] as CrmScope;
+    const template = 'SELECT id, pg_sleep(0.05)::text AS pausa FROM contas WHERE id = #id#';
+    const ids = (contas[0] as number[]).slice(0, 8);
+    const round = async () => {
+      const started = performance.now();
+      const answers = await Promise.all(ids.map((id) => readRows(crm.db, crmReadStatement(template, 'postgres', scope), { id }, scope)));
+      expect(answers.map((rows) => rows[0]?.id)).toEqual(ids);
+      return performance.now() - started;
+    };
+    await round();
+    const unions = unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope)).unions;
+    expect(unions).toBeGreaterThan(0);
+    // Measured at 50 ms a read, the next reads run side by side on the pool's connections: no new union.
+    await round();
+    expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope)).unions).toBe(unions);
+  });
+
+  it('answers every read when a table changes under a prepared union (its name refused), and runs them alone after', async () => {
+    const scope = scopes[0] as CrmScope;
+    await sql`CREATE TABLE notas (id integer PRIMARY KEY, empresa_id integer, texto text)`.execute(crm.db);
+    await sql`INSERT INTO notas SELECT g, ${scope.tenant.empresaId}, 'nota ' || g FROM generate_series(1, 8) g`.execute(crm.db);
+    const template = 'SELECT * FROM notas WHERE id = #id#';
+    const ids = [1, 2, 3, 4, 5, 6, 7, 8];
+    const round = () => Promise.allSettled(ids.map((id) => readRows(crm.db, crmReadStatement(template, 'postgres', scope), { id }, scope)));
+    for (let i = 0; i < 4; i++) expect((await round()).every((outcome) => outcome.status === 'fulfilled')).toBe(true);
+    const before = unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope)).unions;
+    expect(before).toBeGreaterThanOrEqual(4);
+    await sql`ALTER TABLE notas ADD COLUMN autor text`.execute(crm.db);
+    // Refused names are transient errors (a retry runs the statement anew); within two rounds every read answers.
+    await round();
+    const settled = await round();
+    expect(settled.map((outcome) => outcome.status)).toEqual(ids.map(() => 'fulfilled'));
+    const rows = settled.map((outcome) => (outcome as PromiseFulfilledResult<Record<string, unknown>[]>).value[0]);
+    expect(rows).toEqual(ids.map((id) => ({ id, empresa_id: scope.tenant.empresaId, texto: `nota ${id}`, autor: null })));
+    expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope)).unions).toBe(before);
   });
 
   it('does not group on a pool that does not prepare its statements, nor inside a transaction', async () => {
@@ -142,11 +192,11 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
       const statement = crmReadStatement(BY_ID, 'postgres', scope);
       const answers = await Promise.all(ids.map((id) => readRows(plain.db, statement, { id }, scope)));
       expect(answers.map((rows) => rows.map((row) => row.id))).toEqual(ids.map((id) => [id]));
-      expect(unionReadStats(plain.db, statement).groupable).toBeNull();
+      expect(unionReadStats(plain.db, statement).grouping).toBeNull();
       await crm.db.transaction().execute(async (trx) => {
         const inside = await Promise.all(ids.map((id) => readRows(trx, statement, { id }, scope)));
         expect(inside.map((rows) => rows.length)).toEqual(ids.map(() => 1));
-        expect(unionReadStats(trx, statement).groupable).toBeNull();
+        expect(unionReadStats(trx, statement).grouping).toBeNull();
       });
     } finally {
       await plain.destroy();

@@ -2,9 +2,9 @@ import {
   Coalescer,
   type Database,
   type DialectName,
-  groupedPrepared,
+  type HotStatements,
+  hotStatementsOf,
   isPreparedStatementRefusal,
-  preparesHotStatements,
 } from '@integrador/store';
 import { CompiledQuery, type Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
@@ -93,34 +93,60 @@ type Settled = { rows: Row[] } | { error: unknown };
 /** Union sizes: a group is padded up to the next one, so a read has at most four texts, each prepared once. */
 const UNION_SIZES = [2, 4, 8, 16] as const;
 const MAX_UNION = 16;
+/** PostgreSQL's protocol counts a statement's parameters in 16 bits. */
+const MAX_PROTOCOL_PARAMETERS = 65535;
+/**
+ * A union runs its branches one after another on one backend: groups are sized so that one takes about this long
+ * (from the reads' measured time), and a read slower than this is not grouped at all (its pushes would wait for each
+ * other, across tenants).
+ */
+const UNION_BUDGET_MS = 20;
+/** How often reads too slow to group are tried in a union of two again. */
+const PROBE_SLOW_MS = 60_000;
+/** After a union failed where every read alone succeeded, grouping that read pauses this long (then it is tried again). */
+const PAUSE_AFTER_FAILURE_MS = 10 * 60_000;
+
+/** A server's SQLSTATE that speaks of the statement, not of the connection (class 08) or the server going away (57P). */
+function isStatementLevelError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P');
+}
 
 /**
  * The reads of one compiled statement that pushes in flight run at the same moment (a worker's concurrent jobs reach
  * their consulta together), as one union statement (compileUnionRead): one round trip, one Bind and one executor run
  * for up to MAX_UNION reads instead of one each. Each read keeps its own parameters (the run's own empresa among them)
- * and gets the rows of its own branch only.
+ * and gets the rows of its own branch only. Grouped only while the union's text is a named statement of the pool
+ * (unnamed, planning it costs more than the round trips it saves) and while the reads are cheap.
  */
 class UnionReads {
   readonly #statement: TemplateStatement;
   readonly #db: Kysely<Database>;
+  readonly #hot: HotStatements;
   readonly #texts = new Map<number, string>();
   /**
-   * False once a union of this read failed where every read alone succeeded (the read cannot be a union's branch),
-   * and from the start for a read naming the branch column itself.
+   * False for a read that cannot be a union's branch as it is: one naming the branch column, one using the
+   * protocol's own `$n` (in a union it would read the first branch's values), one with too many parameters.
    */
-  #groupable: boolean;
+  readonly #groupable: boolean;
+  /** Until when grouping is paused (a union failed where every read alone succeeded). */
+  #pausedUntil = 0;
+  /** Measured milliseconds per read in a union (moving average): sizes the groups. */
+  #msPerRead = 0;
+  /** For reads too slow to group: when a union of two is tried again, to measure them anew. */
+  #probeAt = 0;
   readonly coalescer: Coalescer<readonly unknown[], Settled>;
   /** Unions run (each one statement) and the reads they answered. */
   readonly stats = { unions: 0, reads: 0 };
 
-  get groupable(): boolean {
-    return this.#groupable;
-  }
-
-  constructor(db: Kysely<Database>, statement: TemplateStatement) {
+  constructor(db: Kysely<Database>, hot: HotStatements, statement: TemplateStatement) {
     this.#db = db;
+    this.#hot = hot;
     this.#statement = statement;
-    this.#groupable = !statement.sql.toLowerCase().includes(UNION_BRANCH_COLUMN);
+    this.#groupable =
+      !statement.sql.toLowerCase().includes(UNION_BRANCH_COLUMN) &&
+      !/\$[0-9]/.test(statement.template) &&
+      (statement.slots.length + 1) * MAX_UNION <= MAX_PROTOCOL_PARAMETERS;
     this.coalescer = new Coalescer<readonly unknown[], Settled>({
       name: 'consulta reads',
       maxItems: MAX_UNION,
@@ -130,27 +156,60 @@ class UnionReads {
     });
   }
 
+  /** Whether reads are grouped now (false while paused or for a read that cannot be grouped). */
+  get grouping(): boolean {
+    return this.#groupable && Date.now() >= this.#pausedUntil;
+  }
+
+  #measured(ms: number, reads: number): void {
+    const perRead = ms / reads;
+    this.#msPerRead = this.#msPerRead === 0 ? perRead : this.#msPerRead * 0.8 + perRead * 0.2;
+    if (this.#msPerRead * 2 > UNION_BUDGET_MS) this.#probeAt = Date.now() + PROBE_SLOW_MS;
+  }
+
   async #runOne(parameters: readonly unknown[]): Promise<Settled> {
     try {
-      return { rows: (await this.#db.executeQuery(CompiledQuery.raw(this.#statement.sql, [...parameters]))).rows as Row[] };
+      const result = await this.#db.executeQuery(CompiledQuery.raw(this.#statement.sql, [...parameters]));
+      return { rows: result.rows as Row[] };
     } catch (error) {
       return { error };
     }
+  }
+
+  #alone(reads: readonly (readonly unknown[])[]): Promise<Settled[]> {
+    return Promise.all(reads.map((parameters) => this.#runOne(parameters)));
   }
 
   #textOf(size: number): string {
     let text = this.#texts.get(size);
     if (!text) {
       text = compileUnionRead(this.#statement, size);
-      groupedPrepared(text);
       this.#texts.set(size, text);
     }
     return text;
   }
 
   async #runGroup(reads: readonly (readonly unknown[])[]): Promise<Settled[]> {
-    if (!this.#groupable) return Promise.all(reads.map((parameters) => this.#runOne(parameters)));
+    if (!this.grouping) return this.#alone(reads);
+    let largest = this.#msPerRead === 0 ? MAX_UNION : Math.floor(UNION_BUDGET_MS / this.#msPerRead);
+    if (largest < 2) {
+      // Reads as slow as the budget run each alone, side by side on the pool's connections; a union of two now and
+      // then measures them again (the data, or the load, may have changed).
+      if (Date.now() < this.#probeAt) return this.#alone(reads);
+      this.#probeAt = Date.now() + PROBE_SLOW_MS;
+      largest = 2;
+    }
+    const size = UNION_SIZES.filter((candidate) => candidate <= largest).at(-1) ?? 2;
+    const chunks: Promise<Settled[]>[] = [];
+    for (let start = 0; start < reads.length; start += size) chunks.push(this.#runUnion(reads.slice(start, start + size)));
+    return (await Promise.all(chunks)).flat();
+  }
+
+  async #runUnion(reads: readonly (readonly unknown[])[]): Promise<Settled[]> {
+    if (reads.length === 1) return [await this.#runOne(reads[0] as readonly unknown[])];
     const size = UNION_SIZES.find((candidate) => candidate >= reads.length) ?? MAX_UNION;
+    const text = this.#textOf(size);
+    if (!this.#hot.admitGrouped(text)) return this.#alone(reads);
     const parameters: unknown[] = [];
     for (let branch = 0; branch < size; branch++) {
       const read = reads[branch];
@@ -158,21 +217,25 @@ class UnionReads {
       if (read) parameters.push(...read, null);
       else parameters.push(...(reads[0] as readonly unknown[]), 0);
     }
+    const started = performance.now();
     let rows: Row[];
     try {
-      rows = (await this.#db.executeQuery(CompiledQuery.raw(this.#textOf(size), parameters))).rows as Row[];
-      this.stats.unions += 1;
-      this.stats.reads += reads.length;
+      rows = (await this.#db.executeQuery(CompiledQuery.raw(text, parameters))).rows as Row[];
     } catch (err) {
-      // A connection or lock error: the Coalescer runs each read alone, each with its own outcome.
-      if (!isStatementError(err)) throw err;
-      // A statement error: one read's values (each alone then fails with its own error), or the union itself (a
-      // read that cannot be a derived table's body): then every read alone succeeds, and this read is no longer grouped.
-      const alone: Settled[] = [];
-      for (const read of reads) alone.push(await this.#runOne(read));
-      if (alone.every((outcome) => 'rows' in outcome)) this.#groupable = false;
+      // The connection or the server went away: the Coalescer runs each read alone, each with its own outcome.
+      if (!isStatementLevelError(err)) throw err;
+      // The union's own name refused (pg-prepared stops admitting its text), one read's bad value (that read alone
+      // fails with its own error), or the union itself (a timeout, a read that cannot be a derived table's body):
+      // then every read alone succeeds, and grouping this read pauses.
+      const alone = await this.#alone(reads);
+      if (!isPreparedStatementRefusal(err) && alone.every((outcome) => 'rows' in outcome)) {
+        this.#pausedUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;
+      }
       return alone;
     }
+    this.#measured(performance.now() - started, reads.length);
+    this.stats.unions += 1;
+    this.stats.reads += reads.length;
     const byRead: Row[][] = reads.map(() => []);
     for (const row of rows) {
       const { [UNION_BRANCH_COLUMN]: branch, ...own } = row;
@@ -184,15 +247,20 @@ class UnionReads {
 
 const unionReads = new WeakMap<Kysely<Database>, WeakMap<TemplateStatement, UnionReads>>();
 
+/** What the union reads of one statement did so far (tests, diagnostics): unions run, reads answered, grouping now. */
+export function unionReadStats(db: Kysely<Database>, statement: TemplateStatement) {
+  const union = unionReads.get(db)?.get(statement);
+  return { unions: union?.stats.unions ?? 0, reads: union?.stats.reads ?? 0, grouping: union?.grouping ?? null };
+}
+
 /**
- * Runs a read, in a union with the same read of other pushes in flight where that pays: PostgreSQL, a pool that
- * prepares its hot statements (unprepared, planning a union costs more than the round trips it saves), outside any
- * transaction (a transaction's handle is not the pool's).
+ * Runs a read, in a union with the same read of other pushes in flight where that pays: PostgreSQL, on a pool that
+ * names its hot statements (not behind a transaction-mode pooler, not inside a transaction: a transaction's handle is
+ * not the pool's).
  */
 async function executeRead(db: Kysely<Database>, statement: TemplateStatement, parameters: readonly unknown[]): Promise<Row[]> {
-  if (statement.dialect !== 'postgres' || !preparesHotStatements(db)) {
-    return (await db.executeQuery(CompiledQuery.raw(statement.sql, [...parameters]))).rows as Row[];
-  }
+  const hot = statement.dialect === 'postgres' ? hotStatementsOf(db) : undefined;
+  if (!hot) return (await db.executeQuery(CompiledQuery.raw(statement.sql, [...parameters]))).rows as Row[];
   let reads = unionReads.get(db);
   if (!reads) {
     reads = new WeakMap();
@@ -200,18 +268,12 @@ async function executeRead(db: Kysely<Database>, statement: TemplateStatement, p
   }
   let union = reads.get(statement);
   if (!union) {
-    union = new UnionReads(db, statement);
+    union = new UnionReads(db, hot, statement);
     reads.set(statement, union);
   }
   const outcome = await union.coalescer.add(parameters);
   if ('error' in outcome) throw outcome.error;
   return outcome.rows;
-}
-
-/** What the union reads of one statement did so far (tests, diagnostics): unions run, reads answered, still grouped. */
-export function unionReadStats(db: Kysely<Database>, statement: TemplateStatement) {
-  const union = unionReads.get(db)?.get(statement);
-  return { unions: union?.stats.unions ?? 0, reads: union?.stats.reads ?? 0, groupable: union?.groupable ?? null };
 }
 
 /** Runs a compiled CRM read (crmReadStatement) with one push's values, the engine's values bound last. */
