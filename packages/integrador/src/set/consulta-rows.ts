@@ -96,12 +96,13 @@ const MAX_UNION = 16;
 /** PostgreSQL's protocol counts a statement's parameters in 16 bits. */
 const MAX_PROTOCOL_PARAMETERS = 65535;
 /**
- * A union runs its branches one after another on one backend: groups are sized so that one takes about this long
- * (from the reads' measured time), and a read slower than this is not grouped at all (its pushes would wait for each
- * other, across tenants).
+ * A union runs its branches one after another on one backend: when one takes SLOW_UNION_FACTOR times as long as a
+ * read alone does (and over SLOW_UNION_MS), its reads are too slow to wait for each other (across tenants): they run
+ * each alone, side by side on the pool's connections, and a union is tried again after PROBE_SLOW_MS. Latency, not
+ * server time, is what the client sees: on a loaded machine a union of cheap reads takes 1–3 times a read alone.
  */
-const UNION_BUDGET_MS = 20;
-/** How often reads too slow to group are tried in a union of two again. */
+const SLOW_UNION_FACTOR = 6;
+const SLOW_UNION_MS = 50;
 const PROBE_SLOW_MS = 60_000;
 /** After a union failed where every read alone succeeded, grouping that read pauses this long (then it is tried again). */
 const PAUSE_AFTER_FAILURE_MS = 10 * 60_000;
@@ -131,10 +132,10 @@ class UnionReads {
   readonly #groupable: boolean;
   /** Until when grouping is paused (a union failed where every read alone succeeded). */
   #pausedUntil = 0;
-  /** Measured milliseconds per read in a union (moving average): sizes the groups. */
-  #msPerRead = 0;
-  /** For reads too slow to group: when a union of two is tried again, to measure them anew. */
-  #probeAt = 0;
+  /** A read alone, in milliseconds (moving average of the reads that ran alone). */
+  #aloneMs = 0;
+  /** Until when the reads run alone because a union of them was too slow. */
+  #slowUntil = 0;
   readonly coalescer: Coalescer<readonly unknown[], Settled>;
   /** Unions run (each one statement) and the reads they answered. */
   readonly stats = { unions: 0, reads: 0 };
@@ -161,15 +162,20 @@ class UnionReads {
     return this.#groupable && Date.now() >= this.#pausedUntil;
   }
 
-  #measured(ms: number, reads: number): void {
-    const perRead = ms / reads;
-    this.#msPerRead = this.#msPerRead === 0 ? perRead : this.#msPerRead * 0.8 + perRead * 0.2;
-    if (this.#msPerRead * 2 > UNION_BUDGET_MS) this.#probeAt = Date.now() + PROBE_SLOW_MS;
+  /** Whether the reads run alone for now because a union of them was too slow. */
+  get slow(): boolean {
+    return Date.now() < this.#slowUntil;
+  }
+
+  #measuredAlone(ms: number): void {
+    this.#aloneMs = this.#aloneMs === 0 ? ms : this.#aloneMs * 0.9 + ms * 0.1;
   }
 
   async #runOne(parameters: readonly unknown[]): Promise<Settled> {
+    const started = performance.now();
     try {
       const result = await this.#db.executeQuery(CompiledQuery.raw(this.#statement.sql, [...parameters]));
+      this.#measuredAlone(performance.now() - started);
       return { rows: result.rows as Row[] };
     } catch (error) {
       return { error };
@@ -190,19 +196,8 @@ class UnionReads {
   }
 
   async #runGroup(reads: readonly (readonly unknown[])[]): Promise<Settled[]> {
-    if (!this.grouping) return this.#alone(reads);
-    let largest = this.#msPerRead === 0 ? MAX_UNION : Math.floor(UNION_BUDGET_MS / this.#msPerRead);
-    if (largest < 2) {
-      // Reads as slow as the budget run each alone, side by side on the pool's connections; a union of two now and
-      // then measures them again (the data, or the load, may have changed).
-      if (Date.now() < this.#probeAt) return this.#alone(reads);
-      this.#probeAt = Date.now() + PROBE_SLOW_MS;
-      largest = 2;
-    }
-    const size = UNION_SIZES.filter((candidate) => candidate <= largest).at(-1) ?? 2;
-    const chunks: Promise<Settled[]>[] = [];
-    for (let start = 0; start < reads.length; start += size) chunks.push(this.#runUnion(reads.slice(start, start + size)));
-    return (await Promise.all(chunks)).flat();
+    if (!this.grouping || Date.now() < this.#slowUntil) return this.#alone(reads);
+    return this.#runUnion(reads);
   }
 
   async #runUnion(reads: readonly (readonly unknown[])[]): Promise<Settled[]> {
@@ -233,7 +228,10 @@ class UnionReads {
       }
       return alone;
     }
-    this.#measured(performance.now() - started, reads.length);
+    const elapsed = performance.now() - started;
+    if (this.#aloneMs > 0 && elapsed > SLOW_UNION_MS && elapsed > SLOW_UNION_FACTOR * this.#aloneMs) {
+      this.#slowUntil = Date.now() + PROBE_SLOW_MS;
+    }
     this.stats.unions += 1;
     this.stats.reads += reads.length;
     const byRead: Row[][] = reads.map(() => []);
@@ -250,7 +248,12 @@ const unionReads = new WeakMap<Kysely<Database>, WeakMap<TemplateStatement, Unio
 /** What the union reads of one statement did so far (tests, diagnostics): unions run, reads answered, grouping now. */
 export function unionReadStats(db: Kysely<Database>, statement: TemplateStatement) {
   const union = unionReads.get(db)?.get(statement);
-  return { unions: union?.stats.unions ?? 0, reads: union?.stats.reads ?? 0, grouping: union?.grouping ?? null };
+  return {
+    unions: union?.stats.unions ?? 0,
+    reads: union?.stats.reads ?? 0,
+    grouping: union?.grouping ?? null,
+    slow: union?.slow ?? null,
+  };
 }
 
 /**
