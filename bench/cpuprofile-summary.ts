@@ -1,4 +1,7 @@
 import fs from 'node:fs';
+import { SourceMap } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { round } from './support/stats';
 
 // Where a process spent its CPU: self time of a V8 .cpuprofile (node --cpu-prof) by package and by function.
@@ -6,7 +9,7 @@ import { round } from './support/stats';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 
@@ -45,8 +48,43 @@ export function packageOf(url: string, functionName: string): string {
 function shortWhere(url: string, line: number): string {
   const modules = url.lastIndexOf('/node_modules/');
   const tail =
-    modules >= 0 ? url.slice(modules + '/node_modules/'.length) : url.replace(/^file:\/\/.*?\/(packages|apps|test|bench)\//, '$1/');
+    modules >= 0 ? url.slice(modules + '/node_modules/'.length) : url.replace(/^(?:file:\/\/)?.*?\/(packages|apps|test|bench)\//, '$1/');
   return `${tail}:${line + 1}`;
+}
+
+/**
+ * Maps a frame of a bundle (the apps' dist/main.js, workspace packages inlined) back to its TypeScript source through
+ * the bundle's .map file, so that time in the bundle is charged to packages/<name> and apps/<name> rather than to the
+ * app as a whole; frames of other files, or with no map, stay as they are.
+ */
+const fileOf = (url: string) => (url.startsWith('file:') ? fileURLToPath(url) : url);
+
+function sourceMapper(): (frame: ProfileNode['callFrame']) => ProfileNode['callFrame'] {
+  const maps = new Map<string, SourceMap | null>();
+  const mapOf = (url: string): SourceMap | null => {
+    let map = maps.get(url);
+    if (map !== undefined) return map;
+    map = null;
+    try {
+      const file = `${fileOf(url)}.map`;
+      // Only our bundles: a package's own map (soap ships one) would hide which package the frame belongs to.
+      if (url.endsWith('.js') && !url.includes('/node_modules/') && fs.existsSync(file))
+        map = new SourceMap(JSON.parse(fs.readFileSync(file, 'utf8')));
+    } catch {
+      map = null;
+    }
+    maps.set(url, map);
+    return map;
+  };
+  return (frame) => {
+    const map = frame.url ? mapOf(frame.url) : null;
+    if (!map) return frame;
+    const entry = map.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string; originalLine?: number };
+    if (!entry.originalSource) return frame;
+    // Sources are relative to the map's folder (../../../packages/store/src/x.ts): resolved, packageOf finds the folder.
+    const source = path.resolve(path.dirname(fileOf(frame.url)), entry.originalSource);
+    return { ...frame, url: source, lineNumber: entry.originalLine ?? frame.lineNumber };
+  };
 }
 
 const UNATTRIBUTED = new Set(['(native)', 'node (internals)', '(anonymous)']);
@@ -75,6 +113,8 @@ export function summarizeCpuProfile(file: string, top = 25): CpuSummary {
 
   const parents = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  const mapped = sourceMapper();
+  for (const node of profile.nodes) node.callFrame = mapped(node.callFrame);
 
   const byPackage = new Map<string, number>();
   const byCaller = new Map<string, number>();

@@ -7,7 +7,7 @@ import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import type { DialectName } from '@integrador/store';
 import type { AppProcess } from '@integrador/test-support/processes';
-import { deletePrefix, startPrivateRedis } from '@integrador/test-support/redis-server';
+import { deletePrefix, freePort, startPrivateRedis } from '@integrador/test-support/redis-server';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { DEFAULT_CREDENTIALS, SERVICE_PATH, type SeniorG5Server, startSeniorG5Server, WSDL_LINK } from '../test/fixtures/senior-g5';
@@ -26,9 +26,11 @@ import {
   sampleWorker,
   startWorker,
   stopWorker,
+  WORKER_SET_NODE_FLAGS,
   type WorkerSample,
   waitForPushes,
   waitingJobs,
+  workerGcMs,
 } from './support/product';
 import { commandStats, commandsPer } from './support/redis-commands';
 import { round, slope, spread } from './support/stats';
@@ -60,6 +62,7 @@ const { values: args } = parseArgs({
     lote: { type: 'string', default: '1' },
     processes: { type: 'string', default: '1' },
     'worker-bundle': { type: 'string' },
+    'semi-space': { type: 'string', default: 'product' },
   },
 });
 
@@ -89,6 +92,19 @@ const options = {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 1 || n > 99)
         throw new Error(`--processes expects integers from 1 to 99 separated by commas, got ${args.processes}`);
+      return n;
+    }),
+  /**
+   * V8's --max-semi-space-size (MB) of the worker, one product run and one memory run per value, in order; `product` =
+   * the flags the product starts worker-set with (none), `0` = V8's default.
+   */
+  semiSpaceMb: String(args['semi-space'])
+    .split(',')
+    .map((value) => {
+      if (value === 'product') return null;
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0 || n > 1024)
+        throw new Error(`--semi-space expects 'product' or integers from 0 to 1024 (MB) separated by commas, got ${args['semi-space']}`);
       return n;
     }),
 };
@@ -214,8 +230,15 @@ function rssOf(samples: WorkerSample[]) {
   return { start: round(first?.rssMb ?? 0), peak: round(Math.max(...samples.map((s) => s.rssMb))), end: round(last?.rssMb ?? 0) };
 }
 
-function workerEnv(env: Env, nodeFlags: string[] = [], processes = 1) {
+/** The worker's young-generation flag for one --semi-space value: null = as the product starts it, 0 = none. */
+function semiSpaceFlags(mb: number | null): string[] {
+  if (mb === null) return [...WORKER_SET_NODE_FLAGS];
+  return mb === 0 ? [] : [`--max-semi-space-size=${mb}`];
+}
+
+function workerEnv(env: Env, nodeFlags: string[] = [], processes = 1, metricsPort?: number) {
   return {
+    metricsPort,
     processes,
     redisUrl: options.redisUrl,
     prefix: env.target.prefix,
@@ -240,14 +263,15 @@ async function crmTransactions(env: Env): Promise<number | null> {
  * first enqueue to the last finish. Transactions per push are counted around the worker's whole life (its backends
  * flush their statistics on exit).
  */
-async function product(env: Env, processes: number) {
+async function product(env: Env, processes: number, semiSpaceMb: number | null) {
   const transactionsBefore = await crmTransactions(env);
   const statementsBefore = env.crm.database.dialect === 'postgres' ? await crmStatements(env.crm.database.db) : null;
-  const worker = startWorker(workerEnv(env, profileFlags('worker'), processes));
+  const metricsPort = await freePort();
+  const worker = startWorker(workerEnv(env, [...semiSpaceFlags(semiSpaceMb), ...profileFlags('worker')], processes, metricsPort));
   cleanups.push({ name: 'worker', run: () => stopWorker(worker) });
   let result: Awaited<ReturnType<typeof timedPushes>>;
   try {
-    result = await timedPushes(env, worker);
+    result = await timedPushes(env, worker, metricsPort);
   } finally {
     await stopWorker(worker);
   }
@@ -263,6 +287,7 @@ async function product(env: Env, processes: number) {
       : (transactionsAfter - transactionsBefore) / (options.warmup + options.pushes);
   return {
     processes,
+    semiSpaceMb,
     ...result,
     crmTransactionsPerPush: transactions === null ? null : round(transactions, 1),
     crmStatementsPerPush,
@@ -271,7 +296,7 @@ async function product(env: Env, processes: number) {
 }
 
 /** Warms the worker up, then enqueues `pushes` jobs and waits for them, sampling the worker's RSS and CPU every second. */
-async function timedPushes(env: Env, worker: AppProcess) {
+async function timedPushes(env: Env, worker: AppProcess, metricsPort: number) {
   const { target } = env;
   const pid = worker.child.pid ?? 0;
   const before = await finishedPushes(target);
@@ -288,6 +313,7 @@ async function timedPushes(env: Env, worker: AppProcess) {
   const servers = serverCpu(SERVER_COMMANDS[options.database]);
   const crmCpu = env.crm.database.dialect === 'postgres' ? await crmServerCpu(env.crm.database.db) : null;
   const commandsBefore = await commandStats(target.redis);
+  const gcBefore = await workerGcMs(metricsPort);
   const started = Date.now();
   await enqueuePushes(target, options.pushes);
   const enqueueMs = Date.now() - started;
@@ -299,6 +325,7 @@ async function timedPushes(env: Env, worker: AppProcess) {
     },
   });
   const ended = (await lastFinishedAt(target)) ?? Date.now();
+  const gcAfter = await workerGcMs(metricsPort);
   finished = counts.completed + counts.failed - warm;
   sampler.stop();
   const commands = commandsPer(commandsBefore, await commandStats(target.redis), options.pushes, 0.01);
@@ -320,6 +347,13 @@ async function timedPushes(env: Env, worker: AppProcess) {
     perSecond: round(perSecond),
     erpCalls: env.erp.requests.count - erpCalls,
     workerCpuMsPerPush: round(workerCpuMs / options.pushes, 3),
+    /** The worker's GC pauses per push by kind (prom-client's nodejs_gc_duration_seconds; with several processes, the primary's answer for all). */
+    workerGcMsPerPush: Object.fromEntries(
+      Object.entries(gcAfter).map(([kind, { ms, count }]) => [
+        kind,
+        { ms: round((ms - (gcBefore[kind]?.ms ?? 0)) / options.pushes, 3), count: count - (gcBefore[kind]?.count ?? 0) },
+      ]),
+    ),
     /** This process: the ERP double, plus enqueueing and polling. */
     benchProcessCpuMsPerPush: round((erpCpu.user + erpCpu.system) / 1000 / options.pushes, 3),
     /** Who used the machine's 2 cores while the pushes ran (1 = one core busy all the time). */
@@ -338,12 +372,12 @@ async function timedPushes(env: Env, worker: AppProcess) {
 }
 
 /** Long run through a fresh worker: the backlog is topped up as it drains, the worker's RSS sampled every 5 s. */
-async function memoryRun(env: Env) {
+async function memoryRun(env: Env, semiSpaceMb: number | null) {
   const { target } = env;
   const total = options.memoryPushes;
   const backlog = Math.max(2000, options.concurrency * 40);
   const redisBefore = await usedMemoryMb(env);
-  const worker = startWorker(workerEnv(env));
+  const worker = startWorker(workerEnv(env, semiSpaceFlags(semiSpaceMb)));
   cleanups.push({ name: 'worker', run: () => stopWorker(worker) });
   const pid = worker.child.pid ?? 0;
   try {
@@ -378,6 +412,7 @@ async function memoryRun(env: Env) {
     finished = counts.completed + counts.failed - base;
     sampler.stop();
     return {
+      semiSpaceMb,
       counts: { completed: counts.completed - before.completed, failed: counts.failed - before.failed },
       elapsedMs,
       sampler,
@@ -401,6 +436,7 @@ async function memoryReport(env: Env, run: Awaited<ReturnType<typeof memoryRun>>
   const steady = samples.filter((s) => s.finished >= total * 0.2);
   const perPush = slope(steady.map((s) => ({ x: s.finished, y: s.rssMb })));
   return {
+    semiSpaceMb: run.semiSpaceMb,
     pushes: total,
     completed: run.counts.completed,
     failed: run.counts.failed,
@@ -442,7 +478,8 @@ async function main(): Promise<void> {
     const before = await baseline(env, 'baseline-before');
     const handBefore = withHandwritten ? await handwritten(env, 'handwritten-before') : null;
     const products = [];
-    for (const processes of options.processes) products.push(await product(env, processes));
+    for (const processes of options.processes)
+      for (const semiSpaceMb of options.semiSpaceMb) products.push(await product(env, processes, semiSpaceMb));
     const productResult = products[0] as (typeof products)[number];
     const handAfter = withHandwritten ? await handwritten(env, 'handwritten-after') : null;
     const after = await baseline(env, 'baseline-after');
@@ -459,11 +496,13 @@ async function main(): Promise<void> {
       // Every product run (--processes 1,2: one process, then two), each against the same baselines.
       byProcesses: products.map((run) => ({
         processes: run.processes,
+        semiSpaceMb: run.semiSpaceMb,
         perSecond: run.perSecond,
         ratio: round(run.perSecond / baselinePerSecond, 3),
         ratioToHandwritten: handPerSecond === null ? null : round(run.perSecond / handPerSecond, 3),
         ratioToFirstRun: round(run.perSecond / productResult.perSecond, 3),
         workerCpuMsPerPush: run.workerCpuMsPerPush,
+        workerGcMsPerPush: run.workerGcMsPerPush,
         cpuShareOfOneCore: run.cpuShareOfOneCore,
         machineCpuBusy: run.machineCpuBusy,
         workerRssMb: run.workerRssMb,
@@ -476,14 +515,17 @@ async function main(): Promise<void> {
       `ratio product/soap loop = ${round(ratio, 3)}; product/hand-written = ${handRatio === null ? '—' : round(handRatio, 3)} (goal ≥ ${GOAL})`,
     );
   }
-  let memory: Awaited<ReturnType<typeof memoryReport>> | null = null;
-  if (options.memoryPushes > 0) {
-    log(`memory: ${options.memoryPushes} pushes through a fresh worker`);
-    memory = await memoryReport(env, await memoryRun(env));
+  // One memory run per --semi-space value, each through a fresh worker; `memory` is the first.
+  const memoryRuns: Awaited<ReturnType<typeof memoryReport>>[] = [];
+  for (const semiSpaceMb of options.memoryPushes > 0 ? options.semiSpaceMb : []) {
+    log(`memory: ${options.memoryPushes} pushes through a fresh worker (semi-space ${semiSpaceMb ?? 'product'})`);
+    const memory = await memoryReport(env, await memoryRun(env, semiSpaceMb));
+    memoryRuns.push(memory);
     log(
       `memory: RSS after warm-up ${JSON.stringify(memory.workerRssMb.afterWarmup)} MB, slope ${memory.rssSlopeMbPer10kPushes} MB/10k pushes`,
     );
   }
+  const memory = memoryRuns[0] ?? null;
   const summary = {
     benchmark: 'set-push',
     date: new Date().toISOString(),
@@ -505,6 +547,7 @@ async function main(): Promise<void> {
     },
     throughput,
     memory,
+    memoryRuns: memoryRuns.length > 1 ? memoryRuns : undefined,
     checks: await crmChecks(env),
   };
   fs.mkdirSync(RESULTS_DIR, { recursive: true });

@@ -39,7 +39,15 @@ export interface WorkerEnv {
    * dist/main.js (+ map), e.g. an older commit's apps/worker-set copied aside; it resolves node_modules from its place.
    */
   bundle?: string | undefined;
+  /** METRICS_PORT of the worker, to read its GC time from /metrics; none when absent. */
+  metricsPort?: number;
 }
+
+/**
+ * The node flags the product starts worker-set with (apps/fleet/src/main.ts, infra/compose.yaml, the Helm chart's
+ * workers.set.nodeOptions); the bench's --semi-space replaces them.
+ */
+export const WORKER_SET_NODE_FLAGS: readonly string[] = [];
 
 /**
  * Spawns worker-set as `npm start` and the image run it: the compiled app (apps/worker-set/dist/main.js with
@@ -63,7 +71,22 @@ function variables(env: WorkerEnv): Record<string, string> {
     WORKER_CONCURRENCY: String(env.concurrency),
     WORKER_PROCESSES: String(env.processes ?? 1),
     LOG_LEVEL: 'warn',
+    ...(env.metricsPort ? { METRICS_PORT: String(env.metricsPort) } : {}),
   };
+}
+
+/** The worker's GC time so far by kind (minor = scavenges, major = mark-compact…), ms, from its /metrics. */
+export async function workerGcMs(metricsPort: number): Promise<Record<string, { ms: number; count: number }>> {
+  const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((response) => response.text());
+  const totals: Record<string, { ms: number; count: number }> = {};
+  for (const match of text.matchAll(/^nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} ([\d.e+-]+)$/gm)) {
+    const [, field, kind = '', value] = match;
+    const entry = totals[kind] ?? { ms: 0, count: 0 };
+    totals[kind] = entry;
+    if (field === 'sum') entry.ms = Number(value) * 1000;
+    else entry.count = Number(value);
+  }
+  return totals;
 }
 
 /** SIGTERM (the worker drains and exits), then waits for the exit. */

@@ -9,7 +9,10 @@ export interface AppSpec {
   entry: string;
   /** Variables this app gets on top of the fleet's environment (e.g. its own METRICS_PORT). */
   env?: Record<string, string>;
-  /** Node/V8 flags of this app, in both modes (worker-get caps its heap, see packages/integrador/GET.md). */
+  /**
+   * Node/V8 flags of this app, in both modes (worker-get caps its heap, see packages/integrador/GET.md); a flag the
+   * environment's NODE_OPTIONS sets too is left out, so the operator's value wins.
+   */
   nodeFlags?: readonly string[];
 }
 
@@ -20,11 +23,20 @@ export interface AppSpec {
  */
 export type LaunchMode = 'compiled' | 'source';
 
-/** The node arguments that start an app in a mode. */
-export function launchArgs(spec: AppSpec, mode: LaunchMode): string[] {
-  const flags = spec.nodeFlags ?? [];
+/**
+ * The node arguments that start an app in a mode. Node reads NODE_OPTIONS before the command line, so a flag given on
+ * both would take the command line's value: the app's own flags that NODE_OPTIONS names are left out instead.
+ */
+export function launchArgs(spec: AppSpec, mode: LaunchMode, nodeOptions = ''): string[] {
+  const operators = new Set(nodeOptions.split(/\s+/).filter(Boolean).map(flagName));
+  const flags = (spec.nodeFlags ?? []).filter((flag) => !operators.has(flagName(flag)));
   if (mode === 'source') return [...flags, '--import', 'tsx', spec.entry];
   return [...flags, '--enable-source-maps', `apps/${spec.name}/dist/main.js`];
+}
+
+/** A flag's name without its value; V8 spells its flags with - or _ alike (--max-old-space-size, --max_old_space_size). */
+function flagName(flag: string): string {
+  return (flag.split('=')[0] ?? flag).replaceAll('_', '-');
 }
 
 interface Running {
@@ -65,9 +77,10 @@ export class Supervisor {
 
   private launch(running: Running): void {
     const { spec } = running;
-    const child = spawn(process.execPath, launchArgs(spec, this.options.mode), {
+    const env = spec.env ? { ...this.options.env, ...spec.env } : this.options.env;
+    const child = spawn(process.execPath, launchArgs(spec, this.options.mode, env.NODE_OPTIONS), {
       cwd: this.options.root,
-      env: spec.env ? { ...this.options.env, ...spec.env } : this.options.env,
+      env,
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     running.child = child;
