@@ -429,10 +429,14 @@ export function compileStatement(template: string, dialect: TemplateDialect): Te
 
 /** The column that tells which read of a union (compileUnionRead) a row answers. */
 export const UNION_BRANCH_COLUMN = 'integrador_branch';
+/** The column of a union's rows that tells how long the server had been on the statement when it made the row (ms). */
+export const UNION_ELAPSED_COLUMN = 'integrador_ms';
+const UNION_ELAPSED = '(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8';
 
 /**
- * `size` copies of a read as one statement, `(SELECT q.*, <i> AS integrador_branch FROM (<read>) q LIMIT <p>) UNION
- * ALL …` (the branch last: of two columns of one name, a row keeps the last), each copy with its own placeholders (so each is typed as the read alone), then its LIMIT's. The parameters
+ * `size` copies of a read as one statement, `(SELECT q.*, <i> AS integrador_branch, <server ms> AS integrador_ms FROM
+ * (<read>) q LIMIT <p>) UNION ALL …` (the engine's columns last: of two columns of one name, a row keeps the last;
+ * integrador_ms tells the caller the server's own time, which a loaded client cannot measure), each copy with its own placeholders (so each is typed as the read alone), then its LIMIT's. The parameters
  * are, per copy in order, the read's own then the limit: null (every row) for a read, 0 for a copy that only pads the
  * union to its size (PostgreSQL does not run a subplan under LIMIT 0). The branch number is a constant of the text,
  * never a value: a row belongs to the read whose copy produced it. PostgreSQL only (a derived table keeps its ORDER
@@ -446,7 +450,7 @@ export function compileUnionRead(statement: TemplateStatement, size: number): st
     const pieces = segments.map((segment) => (segment.kind === 'sql' ? sql.raw(segment.text) : bound(null)));
     // The read's body ends its line: a `-- comment` closing the read leaves the union's own text alone.
     branches.push(
-      sql`(SELECT integrador_q.*, ${sql.raw(String(branch))} AS ${sql.raw(UNION_BRANCH_COLUMN)} FROM (${sql.join(pieces, sql.raw(''))}
+      sql`(SELECT integrador_q.*, ${sql.raw(String(branch))} AS ${sql.raw(UNION_BRANCH_COLUMN)}, ${sql.raw(UNION_ELAPSED)} AS ${sql.raw(UNION_ELAPSED_COLUMN)} FROM (${sql.join(pieces, sql.raw(''))}
 ) AS integrador_q LIMIT ${bound(null)})`,
     );
   }

@@ -17,6 +17,7 @@ import {
   describeStatement,
   type TemplateStatement,
   UNION_BRANCH_COLUMN,
+  UNION_ELAPSED_COLUMN,
 } from '../template';
 import { PermanentError } from './permanent-error';
 
@@ -96,13 +97,12 @@ const MAX_UNION = 16;
 /** PostgreSQL's protocol counts a statement's parameters in 16 bits. */
 const MAX_PROTOCOL_PARAMETERS = 65535;
 /**
- * A union runs its branches one after another on one backend: when one takes SLOW_UNION_FACTOR times as long as a
- * read alone does (and over SLOW_UNION_MS), its reads are too slow to wait for each other (across tenants): they run
- * each alone, side by side on the pool's connections, and a union is tried again after PROBE_SLOW_MS. Latency, not
- * server time, is what the client sees: on a loaded machine a union of cheap reads takes 1–3 times a read alone.
+ * A union runs its branches one after another on one backend: when the server spends more than SLOW_READ_MS a read
+ * on one (its own clock, UNION_ELAPSED_COLUMN: a loaded client's latency says nothing of it), the reads are too slow
+ * to wait for each other, across tenants. They then run each alone, side by side on the pool's connections, and a
+ * union is tried again after PROBE_SLOW_MS.
  */
-const SLOW_UNION_FACTOR = 6;
-const SLOW_UNION_MS = 50;
+const SLOW_READ_MS = 5;
 const PROBE_SLOW_MS = 60_000;
 /** After a union failed where every read alone succeeded, grouping that read pauses this long (then it is tried again). */
 const PAUSE_AFTER_FAILURE_MS = 10 * 60_000;
@@ -132,8 +132,6 @@ class UnionReads {
   readonly #groupable: boolean;
   /** Until when grouping is paused (a union failed where every read alone succeeded). */
   #pausedUntil = 0;
-  /** A read alone, in milliseconds (moving average of the reads that ran alone). */
-  #aloneMs = 0;
   /** Until when the reads run alone because a union of them was too slow. */
   #slowUntil = 0;
   readonly coalescer: Coalescer<readonly unknown[], Settled>;
@@ -144,8 +142,10 @@ class UnionReads {
     this.#db = db;
     this.#hot = hot;
     this.#statement = statement;
+    const text = statement.sql.toLowerCase();
     this.#groupable =
-      !statement.sql.toLowerCase().includes(UNION_BRANCH_COLUMN) &&
+      !text.includes(UNION_BRANCH_COLUMN) &&
+      !text.includes(UNION_ELAPSED_COLUMN) &&
       !/\$[0-9]/.test(statement.template) &&
       (statement.slots.length + 1) * MAX_UNION <= MAX_PROTOCOL_PARAMETERS;
     this.coalescer = new Coalescer<readonly unknown[], Settled>({
@@ -167,15 +167,9 @@ class UnionReads {
     return Date.now() < this.#slowUntil;
   }
 
-  #measuredAlone(ms: number): void {
-    this.#aloneMs = this.#aloneMs === 0 ? ms : this.#aloneMs * 0.9 + ms * 0.1;
-  }
-
   async #runOne(parameters: readonly unknown[]): Promise<Settled> {
-    const started = performance.now();
     try {
       const result = await this.#db.executeQuery(CompiledQuery.raw(this.#statement.sql, [...parameters]));
-      this.#measuredAlone(performance.now() - started);
       return { rows: result.rows as Row[] };
     } catch (error) {
       return { error };
@@ -212,7 +206,6 @@ class UnionReads {
       if (read) parameters.push(...read, null);
       else parameters.push(...(reads[0] as readonly unknown[]), 0);
     }
-    const started = performance.now();
     let rows: Row[];
     try {
       rows = (await this.#db.executeQuery(CompiledQuery.raw(text, parameters))).rows as Row[];
@@ -228,17 +221,16 @@ class UnionReads {
       }
       return alone;
     }
-    const elapsed = performance.now() - started;
-    if (this.#aloneMs > 0 && elapsed > SLOW_UNION_MS && elapsed > SLOW_UNION_FACTOR * this.#aloneMs) {
-      this.#slowUntil = Date.now() + PROBE_SLOW_MS;
-    }
     this.stats.unions += 1;
     this.stats.reads += reads.length;
     const byRead: Row[][] = reads.map(() => []);
+    let serverMs = 0;
     for (const row of rows) {
-      const { [UNION_BRANCH_COLUMN]: branch, ...own } = row;
+      const { [UNION_BRANCH_COLUMN]: branch, [UNION_ELAPSED_COLUMN]: elapsed, ...own } = row;
       byRead[Number(branch)]?.push(own);
+      serverMs = Math.max(serverMs, Number(elapsed));
     }
+    if (serverMs > SLOW_READ_MS * reads.length) this.#slowUntil = Date.now() + PROBE_SLOW_MS;
     return byRead.map((own) => ({ rows: own }));
   }
 }
