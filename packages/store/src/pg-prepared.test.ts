@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
 import { type CrmDatabase, createDatabase, hotStatementsOf } from './create-database';
-import { isPreparedStatementRefusal, MAX_GROUPED, MAX_PARAMETERS, PREPARE_AFTER } from './pg-prepared';
+import { isPreparedStatementRefusal, MAX_GROUPED, MAX_PARAMETERS, MAX_PREPARED, PREPARE_AFTER } from './pg-prepared';
 
 describe('hot statements as server-side prepared statements (real PostgreSQL)', () => {
   let database: TestDatabase;
@@ -137,6 +137,27 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
       await own.destroy();
     }
     expect(hot.named).toBeGreaterThan(0);
+  });
+
+  it('counts a name refused on several connections at once as one refusal (the pool still names at most MAX_PREPARED)', async () => {
+    await sql`CREATE TABLE varios (id integer PRIMARY KEY)`.execute(database.db);
+    await sql`INSERT INTO varios VALUES (1)`.execute(database.db);
+    const three = createDatabase(database.url, { poolSize: 3, prepareHotStatements: true });
+    try {
+      const hot = hotStatementsOf(three.db);
+      const star = () => sql`SELECT * FROM varios WHERE id = ${1}`.execute(three.db);
+      for (let i = 0; i < PREPARE_AFTER; i++) await star();
+      await Promise.all([star(), star(), star()]);
+      await sql`ALTER TABLE varios ADD COLUMN extra text`.execute(database.db);
+      const refusals = await Promise.allSettled([star(), star(), star()]);
+      expect(refusals.filter((r) => r.status === 'rejected' && isPreparedStatementRefusal(r.reason)).length).toBeGreaterThan(1);
+      for (let n = 0; n < MAX_PREPARED + 5; n++) {
+        for (let i = 0; i < PREPARE_AFTER; i++) await sql`SELECT ${sql.raw(String(n))} AS n FROM varios WHERE id = ${1}`.execute(three.db);
+      }
+      expect(hot?.named).toBe(MAX_PREPARED);
+    } finally {
+      await three.destroy();
+    }
   });
 
   it('leaves a pool unnamed unless asked (the dashboard and the CLI)', async () => {

@@ -117,11 +117,14 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
       if (name === undefined) return query(config, values);
       return (query({ name, text: config, values }) as Promise<unknown>).catch((err: unknown) => {
         if (REFUSED_CODES.has(String((err as { code?: unknown } | null)?.code))) {
-          names.delete(config);
-          if (grouped.delete(config)) groupedRefused.add(config);
-          else {
-            refused.add(config);
-            ownNames -= 1;
+          // Several runs of one name can be refused at once (one per connection): the first does the pool's bookkeeping.
+          if (names.get(config) === name) {
+            names.delete(config);
+            if (grouped.delete(config)) groupedRefused.add(config);
+            else {
+              refused.add(config);
+              ownNames -= 1;
+            }
           }
           if (connection?.parsedStatements) delete connection.parsedStatements[name];
           // Not the statement's fault: its next run is unnamed, so the caller retries it as a transient error.

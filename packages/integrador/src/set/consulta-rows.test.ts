@@ -42,9 +42,13 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
   });
 
   const BY_ID = 'SELECT id, nome, empresa_id FROM contas WHERE id = #id#';
+  /** A read alone first: a text is grouped only once it has parsed alone. */
+  const alone = (template: string, scope: CrmScope, values: Record<string, unknown>) =>
+    readRows(crm.db, crmReadStatement(template, 'postgres', scope), values, scope);
 
   it('answers each of many concurrent reads of two empresas with its own rows, never another empresa’s', async () => {
     const statement = crmReadStatement(BY_ID, 'postgres', scopes[0] as CrmScope);
+    await alone(BY_ID, scopes[0] as CrmScope, { id: (contas[0] as number[])[0] });
     const before = unionReadStats(crm.db, statement);
     // Each empresa asks for its own contas and for the other's: the other's must come back empty.
     const asks = [];
@@ -77,6 +81,7 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
     const scope = scopes[1] as CrmScope;
     const template = 'SELECT id FROM contas WHERE id >= #desde# ORDER BY id DESC';
     const starts = (contas[1] as number[]).slice(0, 7);
+    await alone(template, scope, { desde: starts[0] });
     const answers = await Promise.all(
       starts.map((desde) => readRows(crm.db, crmReadStatement(template, 'postgres', scope), { desde }, scope)),
     );
@@ -103,6 +108,7 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
   it('never runs the branches that only pad a union to its size', async () => {
     const scope = scopes[0] as CrmScope;
     const template = "SELECT id, nextval('leituras') AS leitura FROM contas WHERE id = #id#";
+    await alone(template, scope, { id: (contas[0] as number[])[0] });
     const { rows: start } = await sql<{ v: string }>`SELECT nextval('leituras')::text AS v`.execute(crm.db);
     // Three reads in one turn: a union of four, whose fourth branch only pads.
     const ids = (contas[0] as number[]).slice(0, 3);
@@ -118,6 +124,7 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
     const scope = scopes[0] as CrmScope;
     const template = 'SELECT id FROM contas WHERE id = #id# -- a conta pelo id';
     const ids = (contas[0] as number[]).slice(0, 5);
+    await alone(template, scope, { id: ids[0] });
     const answers = await Promise.all(ids.map((id) => readRows(crm.db, crmReadStatement(template, 'postgres', scope), { id }, scope)));
     expect(answers).toEqual(ids.map((id) => [{ id }]));
     expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope))).toMatchObject({ unions: 1, reads: 5, grouping: true });
@@ -147,10 +154,28 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
     expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scopes[0] as CrmScope)).grouping).toBe(false);
   });
 
+  it('never pastes into a union a text that does not parse alone (it could close the union and leave the tenant scope)', async () => {
+    const scope = scopes[0] as CrmScope;
+    // Alone a syntax error; pasted into a union, it would close the derived table and read contas unscoped.
+    const template =
+      'SELECT id, nome FROM contas) AS integrador_q) UNION ALL (SELECT integrador_q.id, integrador_q.nome, 0, 0::float8 FROM (SELECT id, nome FROM contas';
+    for (let round = 0; round < 3; round++) {
+      const outcomes = await Promise.allSettled(
+        [0, 1, 2, 3].map((i) => readRows(crm.db, crmReadStatement(template, 'postgres', scope), { i }, scope)),
+      );
+      for (const outcome of outcomes) {
+        expect(outcome.status).toBe('rejected');
+        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(PermanentError);
+      }
+    }
+    expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope)).unions).toBe(0);
+  });
+
   it('stops grouping reads too slow for one backend to run one after another', async () => {
     const scope = scopes[0] as CrmScope;
     const template = 'SELECT id, pg_sleep(0.05)::text AS pausa FROM contas WHERE id = #id#';
     const ids = (contas[0] as number[]).slice(0, 8);
+    await alone(template, scope, { id: ids[0] });
     const round = async () => {
       const started = performance.now();
       const answers = await Promise.all(ids.map((id) => readRows(crm.db, crmReadStatement(template, 'postgres', scope), { id }, scope)));
@@ -171,6 +196,7 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
     await sql`INSERT INTO notas SELECT g, ${scope.tenant.empresaId}, 'nota ' || g FROM generate_series(1, 8) g`.execute(crm.db);
     const template = 'SELECT * FROM notas WHERE id = #id#';
     const ids = [1, 2, 3, 4, 5, 6, 7, 8];
+    await alone(template, scope, { id: 1 });
     const round = () => Promise.allSettled(ids.map((id) => readRows(crm.db, crmReadStatement(template, 'postgres', scope), { id }, scope)));
     for (let i = 0; i < 4; i++) expect((await round()).every((outcome) => outcome.status === 'fulfilled')).toBe(true);
     const before = unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope)).unions;

@@ -130,6 +130,12 @@ class UnionReads {
    * protocol's own `$n` (in a union it would read the first branch's values), one with too many parameters.
    */
   readonly #groupable: boolean;
+  /**
+   * True once the read ran alone without error: PostgreSQL then parsed its text as one whole statement (balanced
+   * parentheses, no open literal or comment, no second statement). Only such a text is pasted into a union: a text
+   * that does not parse alone could close the union's parentheses and read tables outside the tenant scope.
+   */
+  #parsedAlone = false;
   /** Until when grouping is paused (a union failed where every read alone succeeded). */
   #pausedUntil = 0;
   /** Until when the reads run alone because a union of them was too slow. */
@@ -170,6 +176,7 @@ class UnionReads {
   async #runOne(parameters: readonly unknown[]): Promise<Settled> {
     try {
       const result = await this.#db.executeQuery(CompiledQuery.raw(this.#statement.sql, [...parameters]));
+      this.#parsedAlone = true;
       return { rows: result.rows as Row[] };
     } catch (error) {
       return { error };
@@ -190,7 +197,7 @@ class UnionReads {
   }
 
   async #runGroup(reads: readonly (readonly unknown[])[]): Promise<Settled[]> {
-    if (!this.grouping || Date.now() < this.#slowUntil) return this.#alone(reads);
+    if (!this.#parsedAlone || !this.grouping || Date.now() < this.#slowUntil) return this.#alone(reads);
     return this.#runUnion(reads);
   }
 
