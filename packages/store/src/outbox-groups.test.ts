@@ -144,7 +144,7 @@ describe.each(ALL_DIALECTS)('grouped outbox writes on %s', (dialect) => {
       .execute();
 
     // Push i writes back into conta i, except push 9 (empresa B's), whose write-back reaches empresa A's conta 0.
-    const push = async (index: number) => {
+    const pushOnce = async (index: number) => {
       const empresaId = empresaOf(index);
       const row = await outboxGroupsOf(db).claim({
         empresaId,
@@ -173,11 +173,15 @@ describe.each(ALL_DIALECTS)('grouped outbox writes on %s', (dialect) => {
           },
           { scopedBy: 'first-statement' },
         );
-      // MariaDB may pick a concurrent write-back as a deadlock victim (the scope table's next-key locks); the job's
-      // retry runs it again, as here.
+      return writeBack();
+    };
+    // MariaDB may pick one of these concurrent transactions (a claim, an attempt or a write-back) as a deadlock victim
+    // (the scope table's next-key locks): it rolled back whole, and the job's retry runs the push again, as here (the
+    // claim finds its own row by chave).
+    const push = async (index: number) => {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          return await writeBack();
+          return await pushOnce(index);
         } catch (err) {
           if (attempt === 3 || !String(err).includes('Deadlock')) throw err;
         }
