@@ -6,6 +6,7 @@ import type * as Mysql2Module from 'mysql2';
 import type * as PgModule from 'pg';
 import { trackLoadConnections } from './mysql-load';
 import { trackCopyClients } from './pg-copy';
+import { installPipelining } from './pg-pipeline';
 import { type HotStatements, prepareHotStatements } from './pg-prepared';
 import type { Database } from './schema';
 import { trackSqliteHandle } from './sqlite-batch';
@@ -80,6 +81,8 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     const hot = options.prepareHotStatements ? prepareHotStatements(pool) : undefined;
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     if (hot) hotStatements.set(db, hot);
+    // After prepareHotStatements: a pipelined statement goes through its naming like any other.
+    installPipelining(db, pool);
     trackCopyClients(db, pool);
   } else if (dialect === 'mysql') {
     const { createPool: createMysqlPool } = require('mysql2') as typeof Mysql2Module;

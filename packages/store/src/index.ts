@@ -68,6 +68,7 @@ export {
 } from './operadores.repository';
 export { outboxGroupsOf } from './outbox-groups';
 export { copyFromText } from './pg-copy';
+export { canPipeline, executePipelined, type PipelinedResult } from './pg-pipeline';
 export { type HotStatements, isPreparedStatementRefusal } from './pg-prepared';
 export {
   countByHour,

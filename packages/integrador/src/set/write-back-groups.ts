@@ -4,6 +4,7 @@ import {
   concludeExecucoesInScope,
   type Database,
   type DialectName,
+  executePipelined,
   withTenantScope,
 } from '@integrador/store';
 import type { CompiledQuery, Kysely } from 'kysely';
@@ -29,7 +30,13 @@ async function runWriteBacks(db: Kysely<Database>, dialect: DialectName, empresa
         items.map((item) => item.execucaoId),
         empresaId,
       );
-      for (const item of items) if (item.statement) await trx.executeQuery(item.statement);
+      // The sql_updates go out together (PostgreSQL pipelining): one round trip for the group, each still its own
+      // statement, in order (a conta written back twice ends with the later value, as one by one).
+      await executePipelined(
+        db,
+        trx,
+        items.flatMap((item) => (item.statement ? [item.statement] : [])),
+      );
     },
     { scopedBy: 'first-statement' },
   );
@@ -39,8 +46,9 @@ async function runWriteBacks(db: Kysely<Database>, dialect: DialectName, empresa
 /**
  * Writes back a push in its empresa's tenant-scoped transaction, together with the write-backs of the same empresa
  * that arrive with it (the pushes of one batched call answer at once): one BEGIN, one concluido for all, each
- * sql_update, one COMMIT. Groups never mix empresas. When the shared transaction fails (a foreign-row guard, a
- * statement error, a deadlock), it rolls back whole and each push is written back alone, so the error stays its own.
+ * sql_update (pipelined on PostgreSQL: sent together, answered in order), one COMMIT. Groups never mix empresas. When
+ * the shared transaction fails (a foreign-row guard, a statement error, a deadlock), it rolls back whole and each push
+ * is written back alone, so the error stays its own.
  */
 export function writeBackGrouped(db: Kysely<Database>, dialect: DialectName, empresaId: number, item: WriteBack): Promise<undefined> {
   let groups = groupsByDatabase.get(db);

@@ -1,0 +1,165 @@
+import net from 'node:net';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { CompiledQuery, sql } from 'kysely';
+import { type CrmDatabase, createDatabase } from './create-database';
+import { copyFromText } from './pg-copy';
+import { canPipeline, executePipelined } from './pg-pipeline';
+import { PREPARE_AFTER } from './pg-prepared';
+
+/** A loopback TCP relay in front of PostgreSQL that counts the chunks the client writes (its round trips, roughly). */
+async function countingRelay(target: URL): Promise<{ port: number; chunks(): number; close(): Promise<void> }> {
+  const [host, port] = [target.hostname, Number(target.port || 5432)];
+  let chunks = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, host);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => sockets.delete(socket));
+    }
+    client.on('data', (data) => {
+      chunks += 1;
+      upstream.write(data);
+    });
+    upstream.on('data', (data) => client.write(data));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    chunks: () => chunks,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('statements pipelined on one connection (real PostgreSQL)', () => {
+  let database: TestDatabase;
+  let relay: Awaited<ReturnType<typeof countingRelay>>;
+  let one: CrmDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres', { migrate: false });
+    await sql`CREATE TABLE itens (id integer PRIMARY KEY, nome text)`.execute(database.db);
+    await sql`INSERT INTO itens SELECT g, 'item ' || g FROM generate_series(1, 20) g`.execute(database.db);
+    const url = new URL(database.url);
+    relay = await countingRelay(url);
+    url.hostname = '127.0.0.1';
+    url.port = String(relay.port);
+    // One connection, named hot statements as the workers run them: every statement below shares that one session.
+    one = createDatabase(url.toString(), { poolSize: 1, prepareHotStatements: true });
+  });
+  afterAll(async () => {
+    await one?.destroy();
+    await relay?.close();
+    await database?.drop();
+  });
+
+  const rename = (id: number, nome: string) => CompiledQuery.raw('UPDATE itens SET nome = $1 WHERE id = $2', [nome, id]);
+  const names = async () => (await sql<{ id: number; nome: string }>`SELECT id, nome FROM itens ORDER BY id`.execute(one.db)).rows;
+
+  it('sends a transaction’s statements together (one write, not one per statement), each answered as alone', async () => {
+    expect(canPipeline(one.db)).toBe(true);
+    const statements = Array.from({ length: 20 }, (_, i) => rename(i + 1, `pipelined ${i + 1}`));
+    const control = await one.db.transaction().execute(async (trx) => {
+      const before = relay.chunks();
+      for (const statement of statements.slice(0, 10)) await trx.executeQuery(statement);
+      return relay.chunks() - before;
+    });
+    // One by one: at least one write per statement (the counter counts).
+    expect(control).toBeGreaterThanOrEqual(10);
+
+    const { chunks, results } = await one.db.transaction().execute(async (trx) => {
+      const before = relay.chunks();
+      const results = await executePipelined(one.db, trx, statements);
+      return { chunks: relay.chunks() - before, results };
+    });
+    expect(chunks).toBeLessThan(5);
+    expect(results).toHaveLength(20);
+    expect(results.every((result) => result.numAffectedRows === 1n && result.rows.length === 0)).toBe(true);
+    expect((await names()).map((row) => row.nome)).toEqual(statements.map((_, i) => `pipelined ${i + 1}`));
+  });
+
+  it('keeps the order: a row written twice ends with the later value; reads see the writes before them', async () => {
+    const results = await one.db
+      .transaction()
+      .execute((trx) =>
+        executePipelined(one.db, trx, [
+          rename(1, 'first'),
+          rename(1, 'second'),
+          CompiledQuery.raw('SELECT nome FROM itens WHERE id = $1', [1]),
+          rename(2, 'two'),
+          CompiledQuery.raw('UPDATE itens SET nome = $1 WHERE id = $2', ['none', 999]),
+        ]),
+      );
+    expect(results.map((result) => result.numAffectedRows)).toEqual([1n, 1n, undefined, 1n, 0n]);
+    expect(results[2]?.rows).toEqual([{ nome: 'second' }]);
+    expect((await names()).slice(0, 2)).toEqual([
+      { id: 1, nome: 'second' },
+      { id: 2, nome: 'two' },
+    ]);
+  });
+
+  it('throws the failing statement’s own error; in a transaction nothing stays, outside one the others do', async () => {
+    const broken = CompiledQuery.raw('UPDATE itens SET no_such_column = $1 WHERE id = $2', ['x', 3]);
+    const inTransaction = await one.db
+      .transaction()
+      .execute((trx) => executePipelined(one.db, trx, [rename(3, 'kept?'), broken, rename(4, 'kept?')]))
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    // The undefined column (42703), not the "transaction is aborted" (25P02) of the statements after it.
+    expect(inTransaction).toMatchObject({ code: '42703' });
+    expect((await names()).slice(2, 4).map((row) => row.nome)).toEqual(['pipelined 3', 'pipelined 4']);
+
+    // Outside a transaction each statement commits on its own, as one by one: the ones around the error stay.
+    await expect(executePipelined(one.db, one.db, [rename(3, 'alone 3'), broken, rename(4, 'alone 4')])).rejects.toMatchObject({
+      code: '42703',
+    });
+    expect((await names()).slice(2, 4).map((row) => row.nome)).toEqual(['alone 3', 'alone 4']);
+  });
+
+  it('names a hot statement as one by one, and leaves the connection as it was (COPY still runs on it)', async () => {
+    for (let round = 0; round <= PREPARE_AFTER; round++) {
+      await one.db
+        .transaction()
+        .execute((trx) => executePipelined(one.db, trx, [rename(5, `round ${round}`), rename(6, `round ${round}`)]));
+    }
+    const prepared = (await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(one.db)).rows;
+    expect(prepared.filter((row) => row.statement.startsWith('UPDATE itens SET nome'))).toHaveLength(1);
+    expect((await names()).slice(4, 6).map((row) => row.nome)).toEqual([`round ${PREPARE_AFTER}`, `round ${PREPARE_AFTER}`]);
+
+    // pg refuses pg-copy-streams' COPY on a client in pipeline mode: this one is back to one statement at a time.
+    await sql`CREATE TABLE copiados (a integer)`.execute(one.db);
+    await one.db.transaction().execute((trx) => copyFromText(one.db, trx, 'COPY copiados (a) FROM STDIN', ['7\n', '8\n']));
+    expect((await sql<{ n: string }>`SELECT count(*) AS n FROM copiados`.execute(one.db)).rows[0]?.n).toBe('2');
+  });
+});
+
+describe('statements pipelined where the database cannot pipeline', () => {
+  it('runs them one by one on SQLite, with the same answers and the first error', async () => {
+    const database = await createTestDatabase('sqlite', { migrate: false });
+    try {
+      await sql`CREATE TABLE itens (id integer PRIMARY KEY, nome text)`.execute(database.db);
+      await sql`INSERT INTO itens VALUES (1, 'um')`.execute(database.db);
+      expect(canPipeline(database.db)).toBe(false);
+      const results = await executePipelined(database.db, database.db, [
+        CompiledQuery.raw('UPDATE itens SET nome = ? WHERE id = ?', ['one', 1]),
+        CompiledQuery.raw('SELECT nome FROM itens WHERE id = ?', [1]),
+      ]);
+      expect(results).toEqual([
+        { rows: [], numAffectedRows: 1n },
+        { rows: [{ nome: 'one' }], numAffectedRows: undefined },
+      ]);
+      await expect(executePipelined(database.db, database.db, [CompiledQuery.raw('UPDATE nada SET x = 1', [])])).rejects.toThrow(/nada/);
+    } finally {
+      await database.drop();
+    }
+  });
+});
