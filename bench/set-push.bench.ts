@@ -8,7 +8,6 @@ import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import type { DialectName } from '@integrador/store';
 import type { AppProcess } from '@integrador/test-support/processes';
 import { deletePrefix, freePort, startPrivateRedis } from '@integrador/test-support/redis-server';
-import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { DEFAULT_CREDENTIALS, SERVICE_PATH, type SeniorG5Server, startSeniorG5Server, WSDL_LINK } from '../test/fixtures/senior-g5';
 import { type CpuSummary, summarizeCpuProfile } from './cpuprofile-summary';
@@ -63,6 +62,8 @@ const { values: args } = parseArgs({
     processes: { type: 'string', default: '1' },
     'worker-bundle': { type: 'string' },
     'semi-space': { type: 'string', default: 'product' },
+    'erp-latency-ms': { type: 'string', default: '0' },
+    'worker-concurrency': { type: 'string' },
   },
 });
 
@@ -85,6 +86,10 @@ const options = {
   workerBundle: args['worker-bundle'] as string | undefined,
   /** integracao.lote_maximo of the product run: > 1 turns micro-batching on (the baselines still send one per call). */
   lote: count('lote', 1),
+  /** How long the ERP double waits before answering every GravarClientes call (0: answers at once, the goal's setting). */
+  erpLatencyMs: count('erp-latency-ms', 0),
+  /** WORKER_CONCURRENCY of the product run (pushes in flight per process); default --concurrency, as the baselines. */
+  workerConcurrency: args['worker-concurrency'] === undefined ? count('concurrency', 1) : count('worker-concurrency', 1),
   /** WORKER_PROCESSES of each product run, in order (`1,2`: one run with one process, then one with two). */
   processes: String(args.processes)
     .split(',')
@@ -136,7 +141,7 @@ interface Env {
 }
 
 async function setUp(): Promise<Env> {
-  const erp = await startSeniorG5Server();
+  const erp = await startSeniorG5Server({ callLatencyMs: options.erpLatencyMs });
   cleanups.push({ name: 'erp double', run: () => erp.close() });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-set-'));
   cleanups.push({ name: 'temp dir', run: () => fs.rmSync(tmp, { recursive: true, force: true }) });
@@ -244,7 +249,7 @@ function workerEnv(env: Env, nodeFlags: string[] = [], processes = 1, metricsPor
     prefix: env.target.prefix,
     databaseUrl: env.crm.database.url,
     connectionsFile: env.connectionsFile,
-    concurrency: options.concurrency,
+    concurrency: options.workerConcurrency,
     nodeFlags,
     bundle: options.workerBundle,
   };
@@ -375,7 +380,7 @@ async function timedPushes(env: Env, worker: AppProcess, metricsPort: number) {
 async function memoryRun(env: Env, semiSpaceMb: number | null) {
   const { target } = env;
   const total = options.memoryPushes;
-  const backlog = Math.max(2000, options.concurrency * 40);
+  const backlog = Math.max(2000, options.workerConcurrency * 40);
   const redisBefore = await usedMemoryMb(env);
   const worker = startWorker(workerEnv(env, semiSpaceFlags(semiSpaceMb)));
   cleanups.push({ name: 'worker', run: () => stopWorker(worker) });
@@ -543,7 +548,7 @@ async function main(): Promise<void> {
         'one ERP customer per conta (distinct cgcCpf), created by the baseline warm-up; every timed call is an update (GravarClientes upserts by cgcCpf)',
       baseline: 'bare soap client in its own process, createClientAsync once, GravarClientesAsync with `concurrency` in flight',
       product:
-        'jobs added with addBulk (catalog options) to Redis; one worker-set app per --processes value (WORKER_PROCESSES, each process WORKER_CONCURRENCY = concurrency)',
+        'jobs added with addBulk (catalog options) to Redis; one worker-set app per --processes value (WORKER_PROCESSES, each process WORKER_CONCURRENCY = workerConcurrency, by default concurrency)',
     },
     throughput,
     memory,

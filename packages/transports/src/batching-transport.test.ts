@@ -1,4 +1,8 @@
-import { ownElement } from './batching-transport';
+import { Secret } from '@integrador/connections';
+import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server, WSDL_LINK } from '../../../test/fixtures/senior-g5';
+import { batchingTransport, ownElement } from './batching-transport';
+import { createSoapTransport } from './soap-transport';
+import type { Transport, TransportRequest, TransportResult } from './transport';
 
 describe("a batched call's exchange as one record's attempt keeps it", () => {
   const request =
@@ -25,5 +29,74 @@ describe("a batched call's exchange as one record's attempt keeps it", () => {
   it('keeps the whole text when the elements do not match the records', () => {
     expect(ownElement(request, 'dadosGeraisCliente', 0, 2)).toBe(request);
     expect(ownElement(request, 'outraLista', 0, 3)).toBe(request);
+  });
+});
+
+describe('micro-batches against the Senior G5 double (real SOAP on loopback)', () => {
+  let server: SeniorG5Server;
+  const transports: Transport[] = [];
+  beforeEach(async () => {
+    // Every call takes 300 ms at the ERP: longer than a batch waits for the call before it.
+    server = await startSeniorG5Server({ callLatencyMs: 300 });
+  });
+  afterEach(async () => {
+    await Promise.all(transports.splice(0).map((transport) => transport.close?.()));
+    await server.close();
+  });
+
+  const soap = () => {
+    const transport = createSoapTransport({
+      kind: 'webservice',
+      name: 'senior_g5',
+      baseUrl: server.url,
+      user: DEFAULT_CREDENTIALS.user,
+      password: new Secret(DEFAULT_CREDENTIALS.password),
+      encryption: 0,
+      timeoutMs: 5000,
+      allowPrivateNetwork: true, // the double listens on loopback
+    });
+    transports.push(transport);
+    return transport;
+  };
+  const push = (n: number): TransportRequest => ({
+    link: WSDL_LINK,
+    operation: 'GravarClientes',
+    body: {
+      dadosGeraisCliente: {
+        nomCli: `Cliente ${n}`,
+        apeCli: `C${n}`,
+        tipCli: 'J',
+        tipMer: 'I',
+        cliCon: 'S',
+        cgcCpf: `12.345.678/0001-${String(n).padStart(2, '0')}`,
+        sitCli: 'A',
+        ideExt: `crm-${n}`,
+      },
+    },
+    timeoutMs: 5000,
+  });
+  const ownIdeExt = (result: TransportResult) =>
+    ((result.data as Record<string, unknown[]>).retornosClientes?.[0] as { ideExt: string }).ideExt;
+
+  /** One push, then three more while its call is under way; resolves with each push's own ideExt. */
+  async function pushes(batcher: Transport): Promise<string[]> {
+    const first = batcher.send(push(1));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const rest = [2, 3, 4].map((n) => batcher.send(push(n)));
+    return (await Promise.all([first, ...rest])).map(ownIdeExt);
+  }
+
+  it('sends a batch that opened during a slow call after gatherMs, without waiting for that call', async () => {
+    const answers = await pushes(batchingTransport(soap(), { max: 50, answerList: 'retornosClientes', gatherMs: 20 }));
+    expect(answers).toEqual(['crm-1', 'crm-2', 'crm-3', 'crm-4']);
+    expect(server.requests.count).toBe(2);
+    expect(server.requests.maxInFlight).toBe(2);
+  });
+
+  it('waits for the call under way when that call returns within gatherMs', async () => {
+    const answers = await pushes(batchingTransport(soap(), { max: 50, answerList: 'retornosClientes', gatherMs: 10_000 }));
+    expect(answers).toEqual(['crm-1', 'crm-2', 'crm-3', 'crm-4']);
+    expect(server.requests.count).toBe(2);
+    expect(server.requests.maxInFlight).toBe(1);
   });
 });

@@ -5,6 +5,12 @@ export interface BatchingOptions {
   max: number;
   /** How long the first request of a batch waits for others when no call of its batch key is under way. */
   waitMs?: number;
+  /**
+   * How long a batch that opened while a call of its key is under way waits for that call to return before it goes
+   * anyway (default 20 ms): against a fast ERP the next batch fills while the call is out, against a slow one (a call
+   * of hundreds of ms) pushes do not wait a whole call for the one before.
+   */
+  gatherMs?: number;
   /** The answer's list with one entry per record sent, in order (integracao.indice_array_retorno, e.g. retornosClientes). */
   answerList: string;
 }
@@ -120,9 +126,10 @@ function ownExchanges(exchange: TransportExchange, listKey: string, answerList: 
  */
 export function batchingTransport(inner: Transport, options: BatchingOptions): Transport {
   const waitMs = options.waitMs ?? 5;
+  const gatherMs = options.gatherMs ?? 20;
   const open = new Map<string, Batch>();
-  // Calls under way per batch key: while one is, new requests gather (sent when it returns, or when `max` are waiting),
-  // so batches grow with the load and a lone push waits only `waitMs`.
+  // Calls under way per batch key: while one is, new requests gather (sent when it returns, when `max` are waiting or
+  // after `gatherMs`), so batches grow with the load and a lone push waits only `waitMs`.
   const inFlight = new Map<string, number>();
 
   async function fire(key: string, batch: Batch): Promise<void> {
@@ -195,7 +202,7 @@ export function batchingTransport(inner: Transport, options: BatchingOptions): T
         let batch = open.get(key);
         if (!batch) {
           const created: Batch = { request, listKey, waiting: [] };
-          if (!inFlight.get(key)) created.timer = setTimeout(() => void fire(key, created), waitMs);
+          created.timer = setTimeout(() => void fire(key, created), inFlight.get(key) ? gatherMs : waitMs);
           open.set(key, created);
           batch = created;
         }
