@@ -100,12 +100,54 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
     expect((await prepared()).filter((text) => text.includes('grupo_0'))).toHaveLength(1);
     // The budget of grouped texts is spent apart from the per-push statements' MAX_PREPARED.
     for (let n = 1; n < MAX_GROUPED; n++) expect(hot.admitGrouped(grouped(n).compile(one.db).sql)).toBe(true);
-    expect(hot.admitGrouped(grouped(MAX_GROUPED).compile(one.db).sql)).toBe(false);
-    expect(hot.admitGrouped(grouped(0).compile(one.db).sql)).toBe(true);
     const before = hot.named;
     for (let n = 0; n < 3; n++)
       for (let i = 0; i < PREPARE_AFTER; i++) await sql`SELECT ${sql.raw(String(n))} AS proprio FROM itens WHERE id = ${1}`.execute(one.db);
     expect(hot.named - before).toBe(3);
+  });
+
+  it('makes room for a new grouped text by releasing the least recently used one, which runs fine when it comes back', async () => {
+    const two = createDatabase(database.url, { poolSize: 2, prepareHotStatements: true });
+    try {
+      const hot = hotStatementsOf(two.db);
+      if (!hot) throw new Error('the pool prepares its hot statements');
+      const ids = Array.from({ length: MAX_PARAMETERS + 1 }, (_, i) => i % 3);
+      const text = (n: number) =>
+        sql<{ n: number }>`SELECT count(*)::int AS n, ${sql.raw(String(n))} AS lru FROM itens WHERE id IN (${sql.join(ids)})`;
+      const run = async (n: number) => expect((await text(n).execute(two.db)).rows).toEqual([{ n: 2, lru: n }]);
+      const admit = (n: number) => hot.admitGrouped(text(n).compile(two.db).sql);
+      // More distinct texts than the budget, each admitted and named in turn (one after another: on one connection).
+      const total = MAX_GROUPED + 5;
+      for (let n = 0; n < total; n++) {
+        expect(admit(n)).toBe(true);
+        for (let i = 0; i < PREPARE_AFTER; i++) await run(n);
+      }
+      // The five oldest were released: no more names than the budget.
+      expect(hot.named).toBe(MAX_GROUPED);
+      // The newest is still admitted and named (admitting it again names nothing new).
+      expect(admit(total - 1)).toBe(true);
+      await run(total - 1);
+      expect(hot.named).toBe(MAX_GROUPED);
+      // A released text runs unnamed until admitted again (the server still holds its statement on that connection).
+      await run(0);
+      expect(hot.named).toBe(MAX_GROUPED);
+      expect(admit(0)).toBe(true);
+      for (let i = 0; i < PREPARE_AFTER; i++) await run(0);
+      expect(hot.named).toBe(MAX_GROUPED);
+      // Named again on the connection that kept it (no second Parse: no 42P05) and on the one that never had it.
+      for (let round = 0; round < 3; round++) await Promise.all([run(0), run(0)]);
+      const holders = await Promise.all(
+        [0, 1].map(async () => {
+          const { rows } = await sql<{
+            k: number;
+          }>`SELECT count(*)::int AS k FROM pg_prepared_statements WHERE statement LIKE ${'% 0 AS lru %'}`.execute(two.db);
+          return rows[0]?.k;
+        }),
+      );
+      expect(holders).toEqual([1, 1]);
+    } finally {
+      await two.destroy();
+    }
   });
 
   it('stops admitting a grouped text whose name the server refused, without counting it as the pool’s refusal', async () => {

@@ -13,8 +13,9 @@ const MAX_TEXT = 4000;
  */
 export const MAX_PARAMETERS = 24;
 /**
- * Grouped texts named per pool, apart from MAX_PREPARED (HotStatements.admitGrouped): a union read has a text per
- * group size, and those must never take the slots of the statements that repeat per push.
+ * Grouped texts admitted per pool, apart from MAX_PREPARED (HotStatements.admitGrouped): a union read has a text per
+ * group size, and those must never take the slots of the statements that repeat per push. The least recently used
+ * one makes room for a new one.
  */
 export const MAX_GROUPED = 100;
 /** Texts counted towards PREPARE_AFTER; the count restarts when this many wait. */
@@ -51,10 +52,11 @@ export interface HotStatements {
   readonly named: number;
   /**
    * Admits a grouped text of a fixed shape (a union read of one size: many parameters, a long text) to be named like
-   * a short statement, from a budget of its own (MAX_GROUPED): true while it is named or can still be, false once the
-   * budget is spent or the server refused its name. Run unnamed, such a text costs more than the statements it
-   * groups (planned on every run), so a caller groups only while this is true. Only for texts that repeat as they
-   * are: a text that varies with a group's size (IN lists, VALUES of n rows) must not be admitted.
+   * a short statement, from a budget of its own (MAX_GROUPED, least recently admitted first out): true while it is
+   * named or can still be, false once the server refused its name (or the pool names nothing more). Run unnamed, such
+   * a text costs more than the statements it groups (planned on every run), so a caller asks before each run and
+   * groups only while this is true. Only for texts that repeat as they are: a text that varies with a group's size
+   * (IN lists, VALUES of n rows) must not be admitted.
    */
   admitGrouped(text: string): boolean;
 }
@@ -70,12 +72,30 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
   const names = new Map<string, string>();
   const seen = new Map<string, number>();
   const refused = new Set<string>();
-  /** Admitted grouped texts (admitGrouped): named, or named once sent PREPARE_AFTER times. */
-  const grouped = new Set<string>();
+  /**
+   * Admitted grouped texts (admitGrouped): named, or named once sent PREPARE_AFTER times. In order of their last
+   * admission (a Map keeps insertion order): the first is the least recently used.
+   */
+  const grouped = new Map<string, true>();
   /** Grouped texts whose name the server refused: not admitted again (not counted towards MAX_REFUSED either). */
   const groupedRefused = new Set<string>();
-  /** Names of texts that are not grouped ones: at most MAX_PREPARED. */
-  let ownNames = 0;
+  /** Texts named from MAX_PREPARED (not as admitted grouped texts). */
+  const own = new Set<string>();
+
+  /**
+   * The least recently used grouped text leaves: it runs unnamed from now on, and is counted afresh if admitted again.
+   * Its statement stays prepared on the connections that have it, and so does pg's record of it (parsedStatements):
+   * the name is the text's hash, so named again it is the same statement, parsed where a connection lacks it and
+   * skipped where the server has it (never a second Parse of an existing name, 42P05). The server frees them when the
+   * pool closes an idle connection.
+   */
+  const evictGrouped = () => {
+    const [oldest] = grouped.keys();
+    if (oldest === undefined) return;
+    grouped.delete(oldest);
+    seen.delete(oldest);
+    if (!own.has(oldest)) names.delete(oldest);
+  };
 
   /** The name to send a text under, once it has been sent PREPARE_AFTER times; undefined: unnamed this time. */
   const counted = (text: string): string | undefined => {
@@ -88,7 +108,7 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
     seen.delete(text);
     const fresh = nameOfText(text);
     names.set(text, fresh);
-    if (!grouped.has(text)) ownNames += 1;
+    if (!grouped.has(text)) own.add(text);
     return fresh;
   };
 
@@ -97,7 +117,7 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
     const name = names.get(text);
     if (name !== undefined) return name;
     if (grouped.has(text)) return counted(text);
-    if (text.length > MAX_TEXT || ownNames >= MAX_PREPARED || refused.has(text)) return undefined;
+    if (text.length > MAX_TEXT || own.size >= MAX_PREPARED || refused.has(text)) return undefined;
     return counted(text);
   };
 
@@ -121,10 +141,7 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
           if (names.get(config) === name) {
             names.delete(config);
             if (grouped.delete(config)) groupedRefused.add(config);
-            else {
-              refused.add(config);
-              ownNames -= 1;
-            }
+            if (own.delete(config)) refused.add(config);
           }
           if (connection?.parsedStatements) delete connection.parsedStatements[name];
           // Not the statement's fault: its next run is unnamed, so the caller retries it as a transient error.
@@ -142,9 +159,10 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
     },
     admitGrouped(text: string): boolean {
       if (refused.size >= MAX_REFUSED) return false;
-      if (grouped.has(text)) return true;
-      if (groupedRefused.has(text) || grouped.size >= MAX_GROUPED) return false;
-      grouped.add(text);
+      if (groupedRefused.has(text) || refused.has(text)) return false;
+      // Admitted again or anew, the text becomes the most recently used.
+      if (!grouped.delete(text) && grouped.size >= MAX_GROUPED) evictGrouped();
+      grouped.set(text, true);
       return true;
     },
   };

@@ -190,6 +190,29 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
     expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope)).unions).toBe(1);
   });
 
+  it('stops grouping slow reads that match no row (no row carries the server’s time), and keeps fast ones grouped', async () => {
+    const scope = scopes[0] as CrmScope;
+    // The other empresa's contas: no row for this tenant. The sleep runs once per branch, before its (empty) scan.
+    const fast = 'SELECT id, nome FROM contas WHERE id = #id#';
+    const template = 'SELECT id FROM contas WHERE id = #id# AND (SELECT count(*) FROM pg_sleep(0.05)) = 1';
+    const ids = (contas[1] as number[]).slice(0, 8);
+    const round = async (text: string, asked: number[]) => {
+      const started = performance.now();
+      const answers = await Promise.all(asked.map((id) => readRows(crm.db, crmReadStatement(text, 'postgres', scope), { id }, scope)));
+      expect(answers).toEqual(asked.map(() => []));
+      return performance.now() - started;
+    };
+    await alone(fast, scope, { id: ids[0] });
+    await round(fast, (contas[1] as number[]).slice(0, 16));
+    expect(unionReadStats(crm.db, crmReadStatement(fast, 'postgres', scope))).toMatchObject({ unions: 1, slow: false });
+    await alone(template, scope, { id: ids[0] });
+    await round(template, ids);
+    expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope))).toMatchObject({ unions: 1, slow: true });
+    // The server spent 50 ms a read: the next reads run side by side, no new union.
+    expect(await round(template, ids)).toBeLessThan(300);
+    expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope)).unions).toBe(1);
+  });
+
   it('answers every read when a table changes under a prepared union (its name refused), and runs them alone after', async () => {
     const scope = scopes[0] as CrmScope;
     await sql`CREATE TABLE notas (id integer PRIMARY KEY, empresa_id integer, texto text)`.execute(crm.db);
