@@ -21,6 +21,7 @@ import {
   ValueNode,
 } from 'kysely';
 import { LRUCache } from 'lru-cache';
+import { getOrCreate } from './get-or-create';
 
 /** The CRM's dialects and the ERP source dialects (the same names as a database connection's `driver`). */
 export type TemplateDialect = 'postgres' | 'mysql' | 'sqlite' | 'mssql' | 'oracle' | 'firebird' | 'odbc';
@@ -252,11 +253,7 @@ const PARSED_MAX = 500;
 
 /** parseTemplate, remembered (segments are never modified). */
 function parsedTemplate(text: string, lexer: Lexer): readonly Segment[] {
-  let known = parsed.get(lexer);
-  if (!known) {
-    known = new Map();
-    parsed.set(lexer, known);
-  }
+  const known = getOrCreate(parsed, lexer, () => new Map());
   let segments = known.get(text);
   if (!segments) {
     segments = parseTemplate(text, lexer);

@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
 import { type CrmDatabase, createDatabase, hotStatementsOf } from './create-database';
-import { isPreparedStatementRefusal, MAX_GROUPED, MAX_PARAMETERS, MAX_PREPARED, PREPARE_AFTER } from './pg-prepared';
+import { isPreparedStatementRefusal, MAX_GROUPED, MAX_PARAMETERS, MAX_PREPARED, MAX_REFUSED, PREPARE_AFTER } from './pg-prepared';
 
 describe('hot statements as server-side prepared statements (real PostgreSQL)', () => {
   let database: TestDatabase;
@@ -151,34 +151,40 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
   });
 
   it('stops admitting a grouped text whose name the server refused, without counting it as the pool’s refusal', async () => {
-    const hot = hotStatementsOf(one.db);
-    if (!hot) throw new Error('the pool prepares its hot statements');
     await sql`CREATE TABLE mutante (id integer PRIMARY KEY)`.execute(database.db);
     await sql`INSERT INTO mutante VALUES (1)`.execute(database.db);
     const ids = Array.from({ length: MAX_PARAMETERS + 1 }, () => 1);
-    const union = sql`SELECT * FROM mutante WHERE id IN (${sql.join(ids)})`;
-    const text = union.compile(one.db).sql;
-    // A fresh budget is needed for this text: the previous test spent it, so this runs on a pool of its own.
+    // MAX_REFUSED grouped texts refused: counted as the pool's refusals, they would stop it naming anything at all.
+    const unions = Array.from(
+      { length: MAX_REFUSED },
+      (_, k) => sql`SELECT *, ${sql.raw(String(k))} AS k FROM mutante WHERE id IN (${sql.join(ids)})`,
+    );
+    // A fresh budget is needed for these texts: the previous test spent it, so this runs on a pool of its own.
     const own = createDatabase(database.url, { poolSize: 1, prepareHotStatements: true });
     try {
       const ownHot = hotStatementsOf(own.db);
-      expect(ownHot?.admitGrouped(text)).toBe(true);
-      for (let i = 0; i < PREPARE_AFTER + 1; i++) await union.execute(own.db);
+      if (!ownHot) throw new Error('the pool prepares its hot statements');
+      const texts = unions.map((union) => union.compile(own.db).sql);
+      for (const text of texts) expect(ownHot.admitGrouped(text)).toBe(true);
+      for (const union of unions) for (let i = 0; i < PREPARE_AFTER + 1; i++) await union.execute(own.db);
+      expect(ownHot.named).toBe(MAX_REFUSED);
       await sql`ALTER TABLE mutante ADD COLUMN extra text`.execute(database.db);
-      const refusal = await union.execute(own.db).then(
-        () => null,
-        (err: unknown) => err,
-      );
-      expect(isPreparedStatementRefusal(refusal)).toBe(true);
-      expect(ownHot?.admitGrouped(text)).toBe(false);
-      // The pool still names its own statements.
+      for (const union of unions) {
+        const refusal = await union.execute(own.db).then(
+          () => null,
+          (err: unknown) => err,
+        );
+        expect(isPreparedStatementRefusal(refusal)).toBe(true);
+      }
+      for (const text of texts) expect(ownHot.admitGrouped(text)).toBe(false);
+      // Their names are forgotten, and the pool still names its own statements.
       for (let i = 0; i < PREPARE_AFTER; i++) await sql`SELECT id AS depois FROM mutante WHERE id = ${1}`.execute(own.db);
+      expect(ownHot.named).toBe(1);
       const { rows } = await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(own.db);
       expect(rows.some((row) => row.statement.includes('depois'))).toBe(true);
     } finally {
       await own.destroy();
     }
-    expect(hot.named).toBeGreaterThan(0);
   });
 
   it('counts a name refused on several connections at once as one refusal (the pool still names at most MAX_PREPARED)', async () => {

@@ -42,7 +42,7 @@ function nameOfText(text: string): string {
 }
 
 /** Refusals after which the pool names nothing more (the server side cannot keep them: a pooler between). */
-const MAX_REFUSED = 20;
+export const MAX_REFUSED = 20;
 
 type QueryFn = (...args: unknown[]) => unknown;
 

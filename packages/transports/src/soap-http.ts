@@ -10,7 +10,8 @@ import { createGuardedAgent } from './outbound-guard';
 // adapter) cost about as much CPU as the rest of a SOAP call put together (bench/README.md, SET section). This is
 // that request on undici, through one guarded Agent per transport (outbound-guard.ts): no redirect is followed and
 // no HTTP(S)_PROXY read, as the axios options said before; the size limit and idle bounds are undici's, a compressed
-// answer is decoded by node:zlib (undici's decompress interceptor is still experimental and warns in every process).
+// answer is decoded by node:zlib (undici's decompress interceptor is still experimental and warns in every process)
+// within the call's maxResponseBytes.
 
 /** The fields of soap's request config used here; soap sets url, method, headers and data, we add the rest. */
 export interface SoapHttpOptions {
@@ -20,6 +21,11 @@ export interface SoapHttpOptions {
   data?: string | Buffer | null;
   /** The transport's dispatcher (createSoapDispatcher); undici's global one when absent (tests only). */
   dispatcher?: Dispatcher;
+  /**
+   * The largest answer accepted once decoded (a small gzip can inflate to gigabytes); the dispatcher holds the same
+   * bound on the bytes as received. Required: soap hands our options through untyped, so a missing one is refused.
+   */
+  maxResponseBytes: number;
   /** Idle limit between bytes of the answer (the WSDL load's only bound; a call's deadline is its signal). */
   timeout?: number;
   signal?: AbortSignal;
@@ -48,21 +54,13 @@ export class SoapHttpError extends Error {
   }
 }
 
-/** The decoded size each SOAP dispatcher allows (createSoapDispatcher), read back when an answer comes compressed. */
-const decodedLimits = new WeakMap<Dispatcher, number>();
-/** Without a transport's dispatcher (tests), the transport's own limit. */
-const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
-
 /**
- * The dispatcher of one SOAP transport: the guarded Agent, refusing an answer past `maxResponseBytes` as received;
+ * The dispatcher of one SOAP transport: the guarded Agent, refusing an answer past `maxResponseBytes` as received.
  * soapHttpRequest decodes an answer a server compressed although soap asks it not to (`Accept-Encoding: none`), 500s
- * included (their body is the fault), and refuses it past the same size once decoded (a small gzip can inflate to
- * gigabytes).
+ * included (their body is the fault), and refuses it past its call's own `maxResponseBytes` once decoded.
  */
 export function createSoapDispatcher(options: { allowPrivateNetwork?: boolean; maxResponseBytes: number }): Dispatcher {
-  const agent = createGuardedAgent({ allowPrivateNetwork: options.allowPrivateNetwork, maxResponseSize: options.maxResponseBytes });
-  decodedLimits.set(agent, options.maxResponseBytes);
-  return agent;
+  return createGuardedAgent({ allowPrivateNetwork: options.allowPrivateNetwork, maxResponseSize: options.maxResponseBytes });
 }
 
 const DECODERS: Readonly<Record<string, (data: Buffer, options: zlib.ZlibOptions | zlib.BrotliOptions) => Promise<Buffer>>> = {
@@ -126,6 +124,10 @@ export async function soapHttpRequest(options: SoapHttpOptions): Promise<SoapHtt
   if (options.responseType !== undefined && options.responseType !== 'json' && options.responseType !== 'text') {
     throw new SoapHttpError(`soap asked for a ${options.responseType} answer, which this transport does not read`, 'ERR_UNSUPPORTED');
   }
+  // Without it an answer's decoding would have no bound at all: a wiring mistake, refused before any byte is sent.
+  if (!Number.isSafeInteger(options.maxResponseBytes) || options.maxResponseBytes <= 0) {
+    throw new TypeError(`soapHttpRequest: expected a positive maxResponseBytes, got ${String(options.maxResponseBytes)}`);
+  }
   // An aborted signal (the preview's) gives up before any socket is opened.
   if (options.signal?.aborted) throw options.signal.reason ?? new SoapHttpError('aborted', 'ABORT_ERR');
   const url = new URL(options.url);
@@ -146,7 +148,7 @@ export async function soapHttpRequest(options: SoapHttpOptions): Promise<SoapHtt
         Buffer.from(await response.body.arrayBuffer()),
         response.headers['content-encoding'],
         url,
-        (options.dispatcher && decodedLimits.get(options.dispatcher)) ?? DEFAULT_MAX_BYTES,
+        options.maxResponseBytes,
       ),
       config: options,
     };

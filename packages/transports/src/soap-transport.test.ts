@@ -225,6 +225,22 @@ describe('SOAP transport against the Senior G5 double', () => {
     expect(neverLoaded).toMatchObject({ exchange: { request: expect.stringMatching(/^GET http/) } });
   });
 
+  it('refuses an answer that is small compressed but past 16 MiB once decoded, for the WSDL and for a call', async () => {
+    const transport = transportFor();
+    server.setMode('gzip-bomb');
+    const wsdl = await rejection(transport.send(gravar([cliente()])));
+    expect(wsdl).toBeInstanceOf(TransientTransportError);
+    expect(wsdl.message).toContain('larger than the limit');
+
+    server.setMode('normal');
+    await transport.send(gravar([cliente()])); // the WSDL is loaded: what meets the bomb now is the call
+    server.setMode('gzip-bomb');
+    const call = await rejection(transport.send(gravar([cliente()])));
+    expect(call).toBeInstanceOf(TransientTransportError);
+    expect(call.message).toContain('larger than the limit');
+    expect((call as TransientTransportError).exchange?.request).toContain('<nomCli>');
+  });
+
   it('keeps each call its own raw request under 50 concurrent calls', async () => {
     const transport = transportFor();
     const names = Array.from({ length: 50 }, (_, index) => `Cliente numero ${String(index).padStart(2, '0')} Ltda`);

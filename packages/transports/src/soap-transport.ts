@@ -9,7 +9,7 @@ import { asSoapFailure, classifySoapFailure } from './soap-errors';
 import { createSoapDispatcher, soapHttpRequest } from './soap-http';
 import type { Transport, TransportExchange, TransportRequest, TransportResult } from './transport';
 
-/** A response bigger than this is refused rather than held in a worker's memory. */
+/** A response bigger than this, as received or once decoded, is refused rather than held in a worker's memory. */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 const REDACTED = '[REDACTED]';
 /** Links whose URLs a transport keeps parsed (a connection serves a handful of integrations). */
@@ -152,11 +152,11 @@ function loadClient(wsdlUrl: string, endpoint: string, timeoutMs: number, dispat
         disableCache: true,
         // The WSDL and every call go out through the transport's guarded undici dispatcher instead of axios (soap-http.ts):
         // no redirect is followed (a WSDL that redirects elsewhere is refused like every other answer), no HTTP(S)_PROXY is read.
-        // The dispatcher carries the 16 MiB limit.
         request: soapHttpRequest as never,
         wsdl_options: {
           timeout: timeoutMs,
           dispatcher,
+          maxResponseBytes: MAX_RESPONSE_BYTES,
           // soap reads an import whose location is not http(s) from the local disk: a WSDL must not make us read files.
           overrideImportLocation: (location: string) => {
             if (!/^https?:\/\//i.test(location)) throw new ReceptorError(`the WSDL imports ${location}; only http(s) imports are allowed`);
@@ -217,7 +217,7 @@ function operationOf(client: Client, operation: string | null, link: string): So
 
 /** A call's options, handed by soap to soapHttpRequest; its deadline is the signal send() adds. */
 function callOptions(dispatcher: Dispatcher): Record<string, unknown> {
-  return { exchangeId: randomUUID(), dispatcher };
+  return { exchangeId: randomUUID(), dispatcher, maxResponseBytes: MAX_RESPONSE_BYTES };
 }
 
 function call(client: Client, method: SoapMethod, args: unknown, options: Record<string, unknown>): Promise<CallOutcome> {

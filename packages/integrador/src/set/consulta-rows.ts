@@ -9,6 +9,7 @@ import {
 import { CompiledQuery, type Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { parseConsulta } from '../consulta';
+import { getOrCreate } from '../get-or-create';
 import { bindEngineValues, type CrmScope, scopeStatement, type TenantTables } from '../runs/tenant-scope';
 import {
   bindStatement,
@@ -39,23 +40,10 @@ const READS_MAX = 500;
  * not kept: the statement is judged again, and refused again, on the next push.
  */
 export function crmReadStatement(sqlText: string, dialect: DialectName, scope: CrmScope): TemplateStatement {
-  let variants = readsByTables.get(scope.tables);
-  if (!variants) {
-    variants = new Map();
-    readsByTables.set(scope.tables, variants);
-  }
+  const variants = getOrCreate(readsByTables, scope.tables, () => new Map());
   const variant = scope.tenant.filialId === null ? dialect : `${dialect}|filial`;
-  let reads = variants.get(variant);
-  if (!reads) {
-    reads = new LRUCache({ max: READS_MAX });
-    variants.set(variant, reads);
-  }
-  let statement = reads.get(sqlText);
-  if (!statement) {
-    statement = compileStatement(scopeStatement(sqlText, dialect, scope.tables, scope.tenant), dialect);
-    reads.set(sqlText, statement);
-  }
-  return statement;
+  const reads = getOrCreate(variants, variant, () => new LRUCache({ max: READS_MAX }));
+  return getOrCreate(reads, sqlText, () => compileStatement(scopeStatement(sqlText, dialect, scope.tables, scope.tenant), dialect));
 }
 
 /**
@@ -276,16 +264,8 @@ export function unionReadStats(db: Kysely<Database>, statement: TemplateStatemen
 async function executeRead(db: Kysely<Database>, statement: TemplateStatement, parameters: readonly unknown[]): Promise<Row[]> {
   const hot = statement.dialect === 'postgres' ? hotStatementsOf(db) : undefined;
   if (!hot) return (await db.executeQuery(CompiledQuery.raw(statement.sql, [...parameters]))).rows as Row[];
-  let reads = unionReads.get(db);
-  if (!reads) {
-    reads = new WeakMap();
-    unionReads.set(db, reads);
-  }
-  let union = reads.get(statement);
-  if (!union) {
-    union = new UnionReads(db, hot, statement);
-    reads.set(statement, union);
-  }
+  const reads = getOrCreate(unionReads, db, () => new WeakMap());
+  const union = getOrCreate(reads, statement, () => new UnionReads(db, hot, statement));
   const outcome = await union.coalescer.add(parameters);
   if ('error' in outcome) throw outcome.error;
   return outcome.rows;

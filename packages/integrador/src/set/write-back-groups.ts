@@ -8,6 +8,7 @@ import {
   withTenantScope,
 } from '@integrador/store';
 import type { CompiledQuery, Kysely } from 'kysely';
+import { getOrCreate } from '../get-or-create';
 
 /** One push's write-back: its outbox row and its sql_update with every value bound (none when there is nothing to write). */
 export interface WriteBack {
@@ -51,20 +52,17 @@ async function runWriteBacks(db: Kysely<Database>, dialect: DialectName, empresa
  * is written back alone, so the error stays its own.
  */
 export function writeBackGrouped(db: Kysely<Database>, dialect: DialectName, empresaId: number, item: WriteBack): Promise<undefined> {
-  let groups = groupsByDatabase.get(db);
-  if (!groups) {
-    groups = new Map();
-    groupsByDatabase.set(db, groups);
-  }
-  let coalescer = groups.get(empresaId);
-  if (!coalescer) {
-    coalescer = new Coalescer<WriteBack, undefined>({
-      name: 'write-backs',
-      runGroup: (items) => runWriteBacks(db, dialect, empresaId, items),
-      runOne: async (one) => (await runWriteBacks(db, dialect, empresaId, [one]))[0],
-    });
-    groups.set(empresaId, coalescer);
-  }
+  const groups = getOrCreate(groupsByDatabase, db, () => new Map());
+  const coalescer = getOrCreate(
+    groups,
+    empresaId,
+    () =>
+      new Coalescer<WriteBack, undefined>({
+        name: 'write-backs',
+        runGroup: (items) => runWriteBacks(db, dialect, empresaId, items),
+        runOne: async (one) => (await runWriteBacks(db, dialect, empresaId, [one]))[0],
+      }),
+  );
   return coalescer.add(item);
 }
 
