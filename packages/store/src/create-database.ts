@@ -70,7 +70,9 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
   // Only the driver of the URL is loaded (each costs start-up time, and a process uses one).
   if (dialect === 'postgres') {
     const { Pool: PgPool } = require('pg') as typeof PgModule;
-    const pool = new PgPool({ connectionString: url, max: poolSize });
+    // A connection lives at most 30 minutes (closed once released): what its server session keeps — prepared statements
+    // of union texts the pool has since released, cached plans — goes with it, so nothing there grows for good.
+    const pool = new PgPool({ connectionString: url, max: poolSize, maxLifetimeSeconds: 1800 });
     // An idle connection the server closes (restart, failover, pg_terminate_backend) must not crash the process:
     // the pool drops it and the next query opens a fresh one.
     pool.on('error', (err) => options.onIdleError?.(err));

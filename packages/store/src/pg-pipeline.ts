@@ -19,11 +19,17 @@ interface PgResult {
   rowCount?: number | null;
   rows?: unknown[];
 }
-/** The pg client fields read and set here (public in pg 8.23: `pipeline`, `readyForQuery`). */
+/** The pg client fields read and set here (`pipeline` and `readyForQuery` are public in pg 8.23; `connection` is its socket). */
 interface PipelinableClient {
   pipeline: boolean;
   readyForQuery: boolean;
+  connection?: { stream?: { destroyed?: boolean } };
+  once(event: 'drain' | 'end', listener: () => void): unknown;
+  off(event: 'drain' | 'end', listener: () => void): unknown;
 }
+
+/** Marks each answer of a pipelined list (a marked query run by a client without the pipelining wrapper has none). */
+const PIPELINED = Symbol('integradorPipelined');
 
 /** One pipelined statement's answer. */
 export interface PipelinedResult {
@@ -42,39 +48,65 @@ const changes = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
  * the list arrives (it never is under Kysely, which hands a connection to one statement at a time) runs it in order.
  */
 export function installPipelining(db: Kysely<Database>, pool: PgModule.Pool): void {
+  const { prepareValue } = (require('pg') as typeof PgModule & { utils: { prepareValue(value: unknown): unknown } }).utils;
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as QueryFn;
     const state = client as unknown as PipelinableClient;
     const pipelined: QueryFn = (config, values, callback) => {
       if (!Array.isArray(values) || values[0] !== PIPELINE_MARK || callback !== undefined) return query(config, values, callback);
-      return runList(query, state, values[1] as CompiledQuery[]);
+      // Every value converted as pg's bind would: one it cannot convert fails the list before anything is sent.
+      const calls = (values[1] as CompiledQuery[]).map((statement) => ({
+        text: statement.sql,
+        values: statement.parameters.map((value) => prepareValue(value)),
+      }));
+      return runList(query, state, calls);
     };
     (client as unknown as { query: QueryFn }).query = pipelined;
   });
   pipelining.add(db);
 }
 
-async function runList(query: QueryFn, client: PipelinableClient, statements: CompiledQuery[]): Promise<PgResult> {
-  const run = (statement: CompiledQuery) => query(statement.sql, [...statement.parameters]) as Promise<PgResult>;
+/** Resolves once the client has every answer it waits for (pg emits 'drain' then), or its connection is gone. */
+function idle(client: PipelinableClient): Promise<void> {
+  if (client.readyForQuery || client.connection?.stream?.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      client.off('drain', done);
+      client.off('end', done);
+      resolve();
+    };
+    client.once('drain', done);
+    client.once('end', done);
+  });
+}
+
+async function runList(query: QueryFn, client: PipelinableClient, calls: { text: string; values: unknown[] }[]): Promise<PgResult> {
+  const run = (call: { text: string; values: unknown[] }) => query(call.text, call.values) as Promise<PgResult>;
   const results: PgResult[] = [];
   if (client.pipeline || !client.readyForQuery) {
-    for (const statement of statements) results.push(await run(statement));
-    return { command: 'PIPELINE', rowCount: null, rows: results };
+    for (const call of calls) results.push(await run(call));
+  } else {
+    const sent: Promise<PgResult>[] = [];
+    let settled: PromiseSettledResult<PgResult>[] = [];
+    client.pipeline = true;
+    try {
+      // Every query is written as it is queued; each has its own Sync, so each succeeds or fails as it would alone
+      // (in a transaction, the statements after a failed one fail as aborted, as they would one by one).
+      for (const call of calls) sent.push(run(call));
+    } finally {
+      settled = await Promise.allSettled(sent);
+      // A statement's promise can settle before the server's last message for it (pg answers a bind failure at once):
+      // the client goes back to one statement at a time only once nothing is left on the wire, or the next statement
+      // would read an earlier one's answer.
+      await idle(client);
+      client.pipeline = false;
+    }
+    for (const outcome of settled) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      results.push(outcome.value);
+    }
   }
-  client.pipeline = true;
-  let settled: PromiseSettledResult<PgResult>[];
-  try {
-    // Every query is written as it is queued; each has its own Sync, so each succeeds or fails as it would alone
-    // (in a transaction, the statements after a failed one fail as aborted, as they would one by one).
-    settled = await Promise.allSettled(statements.map(run));
-  } finally {
-    // Every answer is in: no query is in flight, so the client goes back to one statement at a time.
-    client.pipeline = false;
-  }
-  for (const outcome of settled) {
-    if (outcome.status === 'rejected') throw outcome.reason;
-    results.push(outcome.value);
-  }
+  for (const result of results) Object.defineProperty(result, PIPELINED, { value: true });
   return { command: 'PIPELINE', rowCount: null, rows: results };
 }
 
@@ -84,9 +116,11 @@ export function canPipeline(db: Kysely<Database>): boolean {
 }
 
 /**
- * Runs `statements` in order on one connection of `trx` (a transaction, or a Kysely bound to one connection), sending
- * them all before reading the first answer when `db` can pipeline (canPipeline), else one after another. Each statement
- * behaves as if run alone; the first error (in order) is thrown once every statement has answered.
+ * Runs `statements` in order on one connection of `trx`, a transaction of `db` (or a Kysely bound to one connection of
+ * it): all sent before the first answer is read when `db` can pipeline (canPipeline), else one after another. Meant for
+ * a transaction, where a failed statement fails the ones after it as aborted: outside one, PostgreSQL still runs and
+ * commits the statements after a failed one, where the one-by-one fallback stops at it. The first error (in order) is
+ * thrown once every statement has answered.
  */
 export async function executePipelined(
   db: Kysely<Database>,
@@ -102,6 +136,9 @@ export async function executePipelined(
     return results;
   }
   const { rows } = await trx.executeQuery<PgResult>(CompiledQuery.raw(PIPELINE_TEXT, [PIPELINE_MARK, statements]));
+  // `trx` of another handle than `db` would run the marked query as plain SQL and answer one row: refused, not ignored.
+  if (rows.length !== statements.length || !rows.every((row) => (row as { [PIPELINED]?: true })[PIPELINED] === true))
+    throw new Error('pipelined statements: the connection given does not belong to the database that can pipeline them');
   return rows.map((result) => ({
     rows: result.rows ?? [],
     numAffectedRows: result.command && changes.has(result.command) && result.rowCount != null ? BigInt(result.rowCount) : undefined,

@@ -87,7 +87,7 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
    * Its statement stays prepared on the connections that have it, and so does pg's record of it (parsedStatements):
    * the name is the text's hash, so named again it is the same statement, parsed where a connection lacks it and
    * skipped where the server has it (never a second Parse of an existing name, 42P05). The server frees them when the
-   * pool closes an idle connection.
+   * pool closes the connection (idle, or at its 30-minute lifetime: createDatabase).
    */
   const evictGrouped = () => {
     const [oldest] = grouped.keys();
@@ -123,7 +123,9 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
 
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as QueryFn;
-    const connection = (client as unknown as { connection?: { parsedStatements?: Record<string, string> } }).connection;
+    const connection = (
+      client as unknown as { connection?: { parsedStatements?: Record<string, string>; submittedNamedStatements?: Record<string, string> } }
+    ).connection;
     const named: QueryFn = (config, values, callback) => {
       if (
         typeof config !== 'string' ||
@@ -135,7 +137,11 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
         return query(config, values, callback);
       const name = nameOf(config);
       if (name === undefined) return query(config, values);
+      // Pipelined behind a statement that parses this name (pg-pipeline): this one sends no Parse of its own, and when
+      // that Parse fails (an aborted transaction, a bad text) this one's "unknown name" is its fallout, not a refusal.
+      const behindParse = connection?.parsedStatements?.[name] === undefined && connection?.submittedNamedStatements?.[name] !== undefined;
       return (query({ name, text: config, values }) as Promise<unknown>).catch((err: unknown) => {
+        if (behindParse && String((err as { code?: unknown } | null)?.code) === '26000') throw err;
         if (REFUSED_CODES.has(String((err as { code?: unknown } | null)?.code))) {
           // Several runs of one name can be refused at once (one per connection): the first does the pool's bookkeeping.
           if (names.get(config) === name) {

@@ -16,7 +16,8 @@ interface Entry {
   batcher: Transport;
 }
 
-const sameOptions = (a: BatchingOptions, b: BatchingOptions) => a.max === b.max && a.answerList === b.answerList && a.waitMs === b.waitMs && a.gatherMs === b.gatherMs;
+const sameOptions = (a: BatchingOptions, b: BatchingOptions) =>
+  a.max === b.max && a.answerList === b.answerList && a.waitMs === b.waitMs && a.gatherMs === b.gatherMs;
 
 /**
  * A process's batcher factory: at most `max` batchers (least recently used evicted), so integrations that stopped

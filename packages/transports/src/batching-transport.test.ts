@@ -76,7 +76,7 @@ describe('micro-batches against the Senior G5 double (real SOAP on loopback)', (
     timeoutMs: 5000,
   });
   const ownIdeExt = (result: TransportResult) =>
-    ((result.data as Record<string, unknown[]>).retornosClientes?.[0] as { ideExt: string }).ideExt;
+    ((result.data as Record<string, unknown[]>).retornosClientes?.[0] as { ideExt?: string } | undefined)?.ideExt;
 
   /** One push, then three more while its call is under way; resolves with each push's own ideExt. */
   async function pushes(batcher: Transport): Promise<string[]> {
