@@ -19,13 +19,15 @@ interface PgResult {
   rowCount?: number | null;
   rows?: unknown[];
 }
-/** The pg client fields read and set here (`pipeline` and `readyForQuery` are public in pg 8.23; `connection` is its socket). */
+/** The pg client fields read and set here (`pipeline` and `readyForQuery` are public in pg 8.23; `connection` holds its socket). */
 interface PipelinableClient {
   pipeline: boolean;
   readyForQuery: boolean;
-  connection?: { stream?: { destroyed?: boolean } };
-  once(event: 'drain' | 'end', listener: () => void): unknown;
-  off(event: 'drain' | 'end', listener: () => void): unknown;
+  /** pg's own flag (false once it gave the client up: a lost socket or a protocol error). */
+  _queryable?: boolean;
+  connection?: { stream?: { destroyed?: boolean; destroy?(): void } };
+  once(event: 'drain' | 'end' | 'error', listener: () => void): unknown;
+  off(event: 'drain' | 'end' | 'error', listener: () => void): unknown;
 }
 
 /** Marks each answer of a pipelined list (a marked query run by a client without the pipelining wrapper has none). */
@@ -66,17 +68,32 @@ export function installPipelining(db: Kysely<Database>, pool: PgModule.Pool): vo
   pipelining.add(db);
 }
 
-/** Resolves once the client has every answer it waits for (pg emits 'drain' then), or its connection is gone. */
+/** How long a client may take, once every statement of its list has answered, to be idle; then it is dropped. */
+const IDLE_WAIT_MS = 5000;
+
+/**
+ * Resolves once the client has every answer it waits for (pg emits 'drain' then), or its connection is gone. A client
+ * pg gave up on mid-list (a protocol error) never drains: its socket is closed after IDLE_WAIT_MS, so the transaction
+ * fails and the pool drops it, instead of the connection being held for good.
+ */
 function idle(client: PipelinableClient): Promise<void> {
-  if (client.readyForQuery || client.connection?.stream?.destroyed) return Promise.resolve();
+  const gone = () => client.readyForQuery || client._queryable === false || client.connection?.stream?.destroyed === true;
+  if (gone()) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
+      clearTimeout(timer);
       client.off('drain', done);
       client.off('end', done);
+      client.off('error', done);
       resolve();
     };
+    const timer = setTimeout(() => {
+      if (!gone()) client.connection?.stream?.destroy?.();
+      done();
+    }, IDLE_WAIT_MS);
     client.once('drain', done);
     client.once('end', done);
+    client.once('error', done);
   });
 }
 
@@ -136,9 +153,10 @@ export async function executePipelined(
     return results;
   }
   const { rows } = await trx.executeQuery<PgResult>(CompiledQuery.raw(PIPELINE_TEXT, [PIPELINE_MARK, statements]));
-  // `trx` of another handle than `db` would run the marked query as plain SQL and answer one row: refused, not ignored.
+  // A `trx` whose connection has no pipelining (another dialect, a pool createDatabase did not open) would run the marked
+  // query as plain SQL and answer one row: refused, not ignored. (A `trx` of another pipelining database runs there.)
   if (rows.length !== statements.length || !rows.every((row) => (row as { [PIPELINED]?: true })[PIPELINED] === true))
-    throw new Error('pipelined statements: the connection given does not belong to the database that can pipeline them');
+    throw new Error('pipelined statements: the connection given cannot pipeline (not a connection of a createDatabase PostgreSQL pool)');
   return rows.map((result) => ({
     rows: result.rows ?? [],
     numAffectedRows: result.command && changes.has(result.command) && result.rowCount != null ? BigInt(result.rowCount) : undefined,
