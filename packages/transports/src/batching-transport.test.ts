@@ -79,7 +79,7 @@ describe('micro-batches against the Senior G5 double (real SOAP on loopback)', (
     ((result.data as Record<string, unknown[]>).retornosClientes?.[0] as { ideExt?: string } | undefined)?.ideExt;
 
   /** One push, then three more while its call is under way; resolves with each push's own ideExt. */
-  async function pushes(batcher: Transport): Promise<string[]> {
+  async function pushes(batcher: Transport): Promise<(string | undefined)[]> {
     const first = batcher.send(push(1));
     await new Promise((resolve) => setTimeout(resolve, 50));
     const rest = [2, 3, 4].map((n) => batcher.send(push(n)));
