@@ -428,16 +428,23 @@ export function compileStatement(template: string, dialect: TemplateDialect): Te
 export const UNION_BRANCH_COLUMN = 'integrador_branch';
 /** The column of a union's rows that tells how long the server had been on the statement when it made the row (ms). */
 export const UNION_ELAPSED_COLUMN = 'integrador_ms';
+/** The column of a union's rows that is NOT NULL for a row of the read, NULL for a branch's filler row (no match). */
+export const UNION_ROW_COLUMN = 'integrador_row';
 const UNION_ELAPSED = '(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8';
 
 /**
- * `size` copies of a read as one statement, `(SELECT q.*, <i> AS integrador_branch, <server ms> AS integrador_ms FROM
- * (<read>) q LIMIT <p>) UNION ALL …` (the engine's columns last: of two columns of one name, a row keeps the last;
- * integrador_ms tells the caller the server's own time, which a loaded client cannot measure), each copy with its own placeholders (so each is typed as the read alone), then its LIMIT's. The parameters
- * are, per copy in order, the read's own then the limit: null (every row) for a read, 0 for a copy that only pads the
- * union to its size (PostgreSQL does not run a subplan under LIMIT 0). The branch number is a constant of the text,
- * never a value: a row belongs to the read whose copy produced it. PostgreSQL only (a derived table keeps its ORDER
- * BY there, and the text is the same for every group of that size, so it is prepared once per connection).
+ * `size` copies of a read as one statement, each `(SELECT r.*, <i> AS integrador_branch, <server ms> AS integrador_ms
+ * FROM (VALUES (<i>)) AS v LEFT JOIN LATERAL (SELECT q.*, 1 AS integrador_row FROM (<read>) q) r ON true LIMIT <p>)`,
+ * joined by UNION ALL (the engine's columns last: of two columns of one name, a row keeps the last). Each copy has its
+ * own placeholders (so each is typed as the read alone), then its LIMIT's. The left join gives a copy whose read
+ * matches nothing one filler row (integrador_row NULL, every read column NULL), so every union tells the server's own
+ * time (integrador_ms), which a client behind a network or a loaded event loop cannot measure; the caller drops the
+ * filler rows by integrador_row alone (a real row of NULLs is still a row). The parameters are, per copy in order, the
+ * read's own then the limit: null (every row) for a read, 0 for a copy that only pads the union to its size
+ * (PostgreSQL runs nothing under LIMIT 0: neither the read nor the filler). The branch number is a constant of the
+ * text, never a value: a row belongs to the read whose copy produced it. PostgreSQL only (a derived table keeps its
+ * ORDER BY there, the one-row VALUES drives a nested loop that keeps it, and the text is the same for every group of
+ * that size, so it is prepared once per connection).
  */
 export function compileUnionRead(statement: TemplateStatement, size: number): string {
   if (statement.dialect !== 'postgres') throw new Error('compileUnionRead: PostgreSQL only');
@@ -445,10 +452,11 @@ export function compileUnionRead(statement: TemplateStatement, size: number): st
   const branches = [];
   for (let branch = 0; branch < size; branch++) {
     const pieces = segments.map((segment) => (segment.kind === 'sql' ? sql.raw(segment.text) : bound(null)));
+    const number = sql.raw(String(branch));
     // The read's body ends its line: a `-- comment` closing the read leaves the union's own text alone.
     branches.push(
-      sql`(SELECT integrador_q.*, ${sql.raw(String(branch))} AS ${sql.raw(UNION_BRANCH_COLUMN)}, ${sql.raw(UNION_ELAPSED)} AS ${sql.raw(UNION_ELAPSED_COLUMN)} FROM (${sql.join(pieces, sql.raw(''))}
-) AS integrador_q LIMIT ${bound(null)})`,
+      sql`(SELECT integrador_r.*, ${number} AS ${sql.raw(UNION_BRANCH_COLUMN)}, ${sql.raw(UNION_ELAPSED)} AS ${sql.raw(UNION_ELAPSED_COLUMN)} FROM (VALUES (${number})) AS integrador_v LEFT JOIN LATERAL (SELECT integrador_q.*, 1 AS ${sql.raw(UNION_ROW_COLUMN)} FROM (${sql.join(pieces, sql.raw(''))}
+) AS integrador_q) AS integrador_r ON true LIMIT ${bound(null)})`,
     );
   }
   return sql.join(branches, sql.raw(' UNION ALL ')).compile(compilerFor('postgres')).sql;

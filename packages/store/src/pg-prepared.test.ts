@@ -150,6 +150,49 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
     }
   });
 
+  it('names every run of more than MAX_GROUPED grouped texts taking turns, once each has been named (no text thrashes)', async () => {
+    const own = createDatabase(database.url, { poolSize: 1, prepareHotStatements: true });
+    try {
+      const hot = hotStatementsOf(own.db);
+      if (!hot) throw new Error('the pool prepares its hot statements');
+      const ids = Array.from({ length: MAX_PARAMETERS + 1 }, (_, i) => i % 3);
+      const text = (tag: string, n: number) =>
+        sql<{ n: number }>`SELECT count(*)::int AS n, ${sql.raw(String(n))} AS ${sql.raw(tag)} FROM itens WHERE id IN (${sql.join(ids)})`;
+      /** Runs of the tag's texts the server executed as prepared statements (one session); no parameter: never named. */
+      const namedRuns = async (tag: string) => {
+        const { rows } = await sql<{ runs: number }>`SELECT coalesce(sum(generic_plans + custom_plans), 0)::int AS runs
+          FROM pg_prepared_statements WHERE statement LIKE ${sql.lit(`% AS ${tag} %`)}`.execute(own.db);
+        return rows[0]?.runs ?? 0;
+      };
+      const total = MAX_GROUPED + 10;
+      /** One round: each text admitted, then run `runs` times, one text after another. */
+      const round = async (tag: string, runs: number) => {
+        const before = await namedRuns(tag);
+        for (let n = 0; n < total; n++) {
+          expect(hot.admitGrouped(text(tag, n).compile(own.db).sql)).toBe(true);
+          for (let i = 0; i < runs; i++) expect((await text(tag, n).execute(own.db)).rows).toEqual([{ n: 2, [tag]: n }]);
+        }
+        return (await namedRuns(tag)) - before;
+      };
+      // Each text named in the first round (on its PREPARE_AFTER-th run), then each run once a round: every run named,
+      // though each text was released before it came back.
+      expect(await round('volta', PREPARE_AFTER)).toBe(total);
+      for (let r = 0; r < 3; r++) expect(await round('volta', 1)).toBe(total);
+      expect(hot.named).toBe(MAX_GROUPED);
+      // Texts run once a round from the start keep their count while released: named on their PREPARE_AFTER-th run,
+      // and every run named from then on.
+      for (let r = 1; r < PREPARE_AFTER; r++) expect(await round('vez', 1)).toBe(0);
+      for (let r = 0; r < 3; r++) expect(await round('vez', 1)).toBe(total);
+      expect(hot.named).toBe(MAX_GROUPED);
+      // One session, each statement prepared once on it.
+      const { rows } = await sql<{ k: number }>`SELECT count(*)::int AS k FROM pg_prepared_statements
+        WHERE statement LIKE '% AS volta %' OR statement LIKE '% AS vez %'`.execute(own.db);
+      expect(rows).toEqual([{ k: 2 * total }]);
+    } finally {
+      await own.destroy();
+    }
+  });
+
   it('stops admitting a grouped text whose name the server refused, without counting it as the pool’s refusal', async () => {
     await sql`CREATE TABLE mutante (id integer PRIMARY KEY)`.execute(database.db);
     await sql`INSERT INTO mutante VALUES (1)`.execute(database.db);

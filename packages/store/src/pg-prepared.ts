@@ -21,6 +21,11 @@ export const MAX_GROUPED = 100;
 /** Texts counted towards PREPARE_AFTER; the count restarts when this many wait. */
 const MAX_COUNTED = 2000;
 /**
+ * Grouped texts released while named, remembered to be named again at once when admitted again (the oldest
+ * forgotten first): without them, more than MAX_GROUPED texts used in turn would each be released before being named.
+ */
+export const MAX_RETIRED = 1000;
+/**
  * Errors after which a text is no longer named: the server does not know the name (a pooler such as PgBouncer in
  * transaction mode hands another session), knows it already, or refuses the cached plan (a table's columns changed
  * under a `SELECT *`). The statement failing here fails like any error; its next run is unnamed.
@@ -52,10 +57,11 @@ export interface HotStatements {
   readonly named: number;
   /**
    * Admits a grouped text of a fixed shape (a union read of one size: many parameters, a long text) to be named like
-   * a short statement, from a budget of its own (MAX_GROUPED, least recently admitted first out): true while it is
-   * named or can still be, false once the server refused its name (or the pool names nothing more). Run unnamed, such
-   * a text costs more than the statements it groups (planned on every run), so a caller asks before each run and
-   * groups only while this is true. Only for texts that repeat as they are: a text that varies with a group's size
+   * a short statement, from a budget of its own (MAX_GROUPED, the least recently admitted one released for a new one;
+   * a text released while named gets its name back at once when admitted again, one still counting keeps its count):
+   * true while it is named or can still be, false once the server refused its name (or the pool names nothing more).
+   * Run unnamed, such a text costs more than the statements it groups (planned on every run), so a caller asks before
+   * each run and groups only while this is true. Only for texts that repeat as they are: a text that varies with a group's size
    * (IN lists, VALUES of n rows) must not be admitted.
    */
   admitGrouped(text: string): boolean;
@@ -81,20 +87,28 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
   const groupedRefused = new Set<string>();
   /** Texts named from MAX_PREPARED (not as admitted grouped texts). */
   const own = new Set<string>();
+  /** Grouped texts released while named (evictGrouped), oldest first: named again as soon as admitted again. */
+  const retired = new Set<string>();
 
   /**
-   * The least recently used grouped text leaves: it runs unnamed from now on, and is counted afresh if admitted again.
-   * Its statement stays prepared on the connections that have it, and so does pg's record of it (parsedStatements):
-   * the name is the text's hash, so named again it is the same statement, parsed where a connection lacks it and
-   * skipped where the server has it (never a second Parse of an existing name, 42P05). The server frees them when the
-   * pool closes the connection (idle, or at its 30-minute lifetime: createDatabase).
+   * The least recently used grouped text leaves: it runs unnamed until admitted again. A named one is remembered
+   * (retired): admitted again, it gets its name back at once. Its statement stays prepared on the connections that
+   * have it, and so does pg's record of it (parsedStatements): the name is the text's hash, so named again it is the
+   * same statement, skipped where the server has it and parsed once where a connection lacks it (never a second Parse
+   * of an existing name, 42P05, nor an unknown name, 26000). One still counting keeps its count in `seen`, so texts
+   * taking turns are named on their PREPARE_AFTER-th run all the same. The server frees the statements when the pool
+   * closes the connection (idle, or at its 30-minute lifetime: createDatabase).
    */
   const evictGrouped = () => {
     const [oldest] = grouped.keys();
     if (oldest === undefined) return;
     grouped.delete(oldest);
-    seen.delete(oldest);
-    if (!own.has(oldest)) names.delete(oldest);
+    if (own.has(oldest) || !names.delete(oldest)) return;
+    if (retired.size >= MAX_RETIRED) {
+      const [forgotten] = retired;
+      if (forgotten !== undefined) retired.delete(forgotten);
+    }
+    retired.add(oldest);
   };
 
   /** The name to send a text under, once it has been sent PREPARE_AFTER times; undefined: unnamed this time. */
@@ -169,6 +183,7 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
       // Admitted again or anew, the text becomes the most recently used.
       if (!grouped.delete(text) && grouped.size >= MAX_GROUPED) evictGrouped();
       grouped.set(text, true);
+      if (retired.delete(text)) names.set(text, nameOfText(text));
       return true;
     },
   };

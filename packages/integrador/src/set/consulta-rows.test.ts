@@ -1,9 +1,40 @@
+import * as net from 'node:net';
 import { type CrmDatabase, createDatabase, createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
 import { type CrmScope, tenantTablesOf } from '../runs/tenant-scope';
 import { crmReadStatement, readRows, unionReadStats } from './consulta-rows';
 import { PermanentError } from './permanent-error';
+
+/** A loopback TCP relay in front of PostgreSQL that delays what the server sends by `ms`: a CRM a few ms away. */
+async function slowRelay(target: URL, ms: number): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => sockets.delete(socket));
+    }
+    client.on('data', (data) => upstream.write(data));
+    // Timers of one delay fire in the order they were set: the bytes keep their order.
+    upstream.on('data', (data) => setTimeout(() => client.write(data), ms));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(target.toString());
+  url.hostname = '127.0.0.1';
+  url.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: url.toString(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
 
 // The reads of pushes in flight run as one union statement on a PostgreSQL pool that prepares its hot statements:
 // each read must get exactly its own rows (its own empresa's, in its own order) and its own error, as alone.
@@ -211,6 +242,61 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
     // The server spent 50 ms a read: the next reads run side by side, no new union.
     expect(await round(template, ids)).toBeLessThan(300);
     expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope)).unions).toBe(1);
+  });
+
+  it('judges a union whose reads match nothing by the server’s clock, not by the network’s delay', async () => {
+    const scope = scopes[0] as CrmScope;
+    // 50 ms each way back from the server: far over SLOW_READ_MS for a union of 4, while the server spends well under.
+    const relay = await slowRelay(new URL(database.url), 50);
+    const far = createDatabase(relay.url, { poolSize: 2, prepareHotStatements: true });
+    try {
+      const statement = crmReadStatement(BY_ID, 'postgres', scope);
+      await readRows(far.db, statement, { id: (contas[0] as number[])[0] }, scope);
+      // The other empresa's contas: no row for this tenant in any branch.
+      const others = (contas[1] as number[]).slice(0, 4);
+      for (let round = 0; round < 2; round++) {
+        const answers = await Promise.all(others.map((id) => readRows(far.db, statement, { id }, scope)));
+        expect(answers).toEqual(others.map(() => []));
+      }
+      expect(unionReadStats(far.db, statement)).toMatchObject({ unions: 2, reads: 8, grouping: true, slow: false });
+    } finally {
+      await far.destroy();
+      await relay.close();
+    }
+  });
+
+  it('delivers a read’s row whose columns are all NULL, and no row to a read that matches nothing', async () => {
+    const scope = scopes[1] as CrmScope;
+    const template = 'SELECT NULL::text AS nada, NULL::integer AS outra FROM contas WHERE id = #id#';
+    await alone(template, scope, { id: (contas[1] as number[])[0] });
+    // Own contas and the other empresa's, in turn: a row of NULLs for the former, nothing for the latter.
+    const asks = [0, 1, 2, 3, 4, 5].map((i) => ({ id: (contas[i % 2 === 0 ? 1 : 0] as number[])[i] as number, own: i % 2 === 0 }));
+    const answers = await Promise.all(
+      asks.map((ask) => readRows(crm.db, crmReadStatement(template, 'postgres', scope), { id: ask.id }, scope)),
+    );
+    expect(answers).toEqual(asks.map((ask) => (ask.own ? [{ nada: null, outra: null }] : [])));
+    expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope))).toMatchObject({ unions: 1, reads: 6 });
+  });
+
+  it('groups a SELECT * with ORDER BY and LIMIT, each read with its own rows', async () => {
+    const scope = scopes[0] as CrmScope;
+    const template = 'SELECT * FROM contas WHERE id >= #desde# ORDER BY id DESC LIMIT 3';
+    const own = contas[0] as number[];
+    const expected = async (desde: number) =>
+      (
+        await sql<{
+          id: number;
+        }>`SELECT * FROM contas WHERE id >= ${desde} AND empresa_id = ${scope.tenant.empresaId} ORDER BY id DESC LIMIT 3`.execute(crm.db)
+      ).rows;
+    await alone(template, scope, { desde: own[0] });
+    // The last ones match fewer than 3 rows; past the last conta, none.
+    const starts = [own[0], own[5], own[18], own[19], (own[19] as number) + 1000] as number[];
+    const answers = await Promise.all(
+      starts.map((desde) => readRows(crm.db, crmReadStatement(template, 'postgres', scope), { desde }, scope)),
+    );
+    for (const [index, desde] of starts.entries()) expect(answers[index]).toEqual(await expected(desde));
+    expect(answers.map((rows) => rows.length)).toEqual([3, 3, 2, 1, 0]);
+    expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope))).toMatchObject({ unions: 1, reads: 5 });
   });
 
   it('answers every read when a table changes under a prepared union (its name refused), and runs them alone after', async () => {

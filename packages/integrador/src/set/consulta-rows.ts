@@ -19,6 +19,7 @@ import {
   type TemplateStatement,
   UNION_BRANCH_COLUMN,
   UNION_ELAPSED_COLUMN,
+  UNION_ROW_COLUMN,
 } from '../template';
 import { PermanentError } from './permanent-error';
 
@@ -86,9 +87,10 @@ const MAX_UNION = 16;
 const MAX_PROTOCOL_PARAMETERS = 65535;
 /**
  * A union runs its branches one after another on one backend: when the server spends more than SLOW_READ_MS a read
- * on one (its own clock, UNION_ELAPSED_COLUMN: a loaded client's latency says nothing of it; a union without rows
- * carries no clock, see #runUnion), the reads are too slow to wait for each other, across tenants. They then run
- * each alone, side by side on the pool's connections, and a union is tried again after PROBE_SLOW_MS.
+ * on one (its own clock, UNION_ELAPSED_COLUMN, carried by every branch's rows even when its read matches nothing: the
+ * client's time, network and event loop included, says nothing of it), the reads are too slow to wait for each other,
+ * across tenants. They then run each alone, side by side on the pool's connections, and a union is tried again after
+ * PROBE_SLOW_MS.
  */
 const SLOW_READ_MS = 5;
 const PROBE_SLOW_MS = 60_000;
@@ -140,6 +142,7 @@ class UnionReads {
     this.#groupable =
       !text.includes(UNION_BRANCH_COLUMN) &&
       !text.includes(UNION_ELAPSED_COLUMN) &&
+      !text.includes(UNION_ROW_COLUMN) &&
       !/\$[0-9]/.test(statement.template) &&
       (statement.slots.length + 1) * MAX_UNION <= MAX_PROTOCOL_PARAMETERS;
     this.coalescer = new Coalescer<readonly unknown[], Settled>({
@@ -189,15 +192,6 @@ class UnionReads {
     return this.#runUnion(reads);
   }
 
-  /** Runs a statement on a connection of its own, timed once the connection is held (the wait for it left out). */
-  #timed(text: string, parameters: unknown[]): Promise<{ rows: Row[]; ms: number }> {
-    return this.#db.connection().execute(async (connection) => {
-      const started = performance.now();
-      const result = await connection.executeQuery(CompiledQuery.raw(text, parameters));
-      return { rows: result.rows as Row[], ms: performance.now() - started };
-    });
-  }
-
   async #runUnion(reads: readonly (readonly unknown[])[]): Promise<Settled[]> {
     if (reads.length === 1) return [await this.#runOne(reads[0] as readonly unknown[])];
     const size = UNION_SIZES.find((candidate) => candidate >= reads.length) ?? MAX_UNION;
@@ -211,9 +205,8 @@ class UnionReads {
       else parameters.push(...(reads[0] as readonly unknown[]), 0);
     }
     let rows: Row[];
-    let clientMs: number;
     try {
-      ({ rows, ms: clientMs } = await this.#timed(text, parameters));
+      rows = (await this.#db.executeQuery(CompiledQuery.raw(text, parameters))).rows as Row[];
     } catch (err) {
       // The connection or the server went away: the Coalescer runs each read alone, each with its own outcome.
       if (!isStatementLevelError(err)) throw err;
@@ -231,13 +224,11 @@ class UnionReads {
     const byRead: Row[][] = reads.map(() => []);
     let serverMs = 0;
     for (const row of rows) {
-      const { [UNION_BRANCH_COLUMN]: branch, [UNION_ELAPSED_COLUMN]: elapsed, ...own } = row;
-      byRead[Number(branch)]?.push(own);
+      const { [UNION_BRANCH_COLUMN]: branch, [UNION_ELAPSED_COLUMN]: elapsed, [UNION_ROW_COLUMN]: real, ...own } = row;
+      // A branch whose read matched nothing still gives one filler row (its marker NULL): it carries only the clock.
+      if (real !== null && real !== undefined) byRead[Number(branch)]?.push(own);
       serverMs = Math.max(serverMs, Number(elapsed));
     }
-    // No row, no server clock: the client's time of the statement bounds the server's from above at no extra round trip
-    // (a slow union is never missed; a busy event loop can call a fast one slow, which costs PROBE_SLOW_MS of reads alone).
-    if (rows.length === 0) serverMs = clientMs;
     if (serverMs > SLOW_READ_MS * reads.length) this.#slowUntil = Date.now() + PROBE_SLOW_MS;
     return byRead.map((own) => ({ rows: own }));
   }
