@@ -1,7 +1,7 @@
 import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
-import { createEmpresa, issueApiKey, setPermitirRedePrivada } from '@integrador/store';
+import { createEmpresa, issueApiKey, setPermitirRedePrivada, sqlitePath } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
@@ -219,6 +219,40 @@ describe('endpoint Validate holds no request open for minutes', () => {
       await producer.close();
       redis.disconnect();
       await endpoint.close();
+      await database.drop();
+    }
+  }, 30_000);
+});
+
+describe('an embedded CRM file another process keeps locked', () => {
+  it('answers 503 DATABASE_UNAVAILABLE with Retry-After once the busy timeout runs out, never a 500', async () => {
+    const database = await createTestDatabase('sqlite');
+    const ingress = await startTestIngress(database);
+    const SQLite = require('better-sqlite3') as typeof import('better-sqlite3');
+    const other = new SQLite(sqlitePath(database.url));
+    try {
+      const empresa = await createEmpresa(database.db, 'Trancada');
+      const key = await issueApiKey(database.db, empresa, null, 'a');
+      // Another process's write transaction holds the file past the busy timeout (5 s).
+      other.exec('BEGIN IMMEDIATE');
+      const res = await ingress.app.inject({
+        method: 'POST',
+        url: '/v1/endpoints',
+        headers: { authorization: `Bearer ${key}`, 'accept-language': 'pt-BR' },
+        payload: {
+          nome: 'trancado',
+          urlBase: 'https://erp.example.com',
+          autenticacao: 'nenhuma',
+          eventos: [{ tipo: 'contato', url: 'https://erp.example.com/contatos' }],
+        },
+      });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.json()).toMatchObject({ error: { code: 'DATABASE_UNAVAILABLE', message: expect.stringContaining('tente novamente') } });
+      other.exec('ROLLBACK');
+    } finally {
+      other.close();
+      await ingress.close();
       await database.drop();
     }
   }, 30_000);

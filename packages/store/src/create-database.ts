@@ -1,7 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type SQLiteModule from 'better-sqlite3';
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  MysqlDialect,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely';
 import type * as Mysql2Module from 'mysql2';
 import type * as PgModule from 'pg';
 import { trackLoadConnections } from './mysql-load';
@@ -62,6 +72,28 @@ export function hotStatementsOf(db: Kysely<Database>): HotStatements | undefined
   return hotStatements.get(db);
 }
 
+/**
+ * SQLite transactions that take the write lock when they begin (`BEGIN IMMEDIATE`). Several processes share the
+ * embedded file: a deferred transaction that reads, then writes after another process committed, fails at once with
+ * SQLITE_BUSY (its snapshot is stale, and the busy timeout does not apply); an immediate one waits for the lock instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class EmbeddedSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
 /** Opens the CRM database named by the URL. */
 export function createDatabase(url: string, options: CreateDatabaseOptions = {}): CrmDatabase {
   const dialect = dialectOf(url);
@@ -107,7 +139,7 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new EmbeddedSqliteDialect({ database: sqlite }) });
     trackSqliteHandle(db, sqlite);
   }
   return { db, dialect, destroy: () => db.destroy() };

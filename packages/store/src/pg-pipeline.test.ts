@@ -1,58 +1,23 @@
-import net from 'node:net';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { startTcpRelay, type TcpRelay } from '@integrador/test-support/tcp-relay';
 import { CompiledQuery, sql } from 'kysely';
 import { type CrmDatabase, createDatabase } from './create-database';
 import { copyFromText } from './pg-copy';
 import { canPipeline, executePipelined } from './pg-pipeline';
 import { PREPARE_AFTER } from './pg-prepared';
 
-/** A loopback TCP relay in front of PostgreSQL that counts the chunks the client writes (its round trips, roughly). */
-async function countingRelay(target: URL): Promise<{ port: number; chunks(): number; close(): Promise<void> }> {
-  const [host, port] = [target.hostname, Number(target.port || 5432)];
-  let chunks = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(port, host);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => sockets.delete(socket));
-    }
-    client.on('data', (data) => {
-      chunks += 1;
-      upstream.write(data);
-    });
-    upstream.on('data', (data) => client.write(data));
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    chunks: () => chunks,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describe('statements pipelined on one connection (real PostgreSQL)', () => {
   let database: TestDatabase;
-  let relay: Awaited<ReturnType<typeof countingRelay>>;
+  let relay: TcpRelay;
   let one: CrmDatabase;
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres', { migrate: false });
     await sql`CREATE TABLE itens (id integer PRIMARY KEY, nome text)`.execute(database.db);
     await sql`INSERT INTO itens SELECT g, 'item ' || g FROM generate_series(1, 20) g`.execute(database.db);
-    const url = new URL(database.url);
-    relay = await countingRelay(url);
-    url.hostname = '127.0.0.1';
-    url.port = String(relay.port);
+    relay = await startTcpRelay(database.url);
     // One connection, named hot statements as the workers run them: every statement below shares that one session.
-    one = createDatabase(url.toString(), { poolSize: 1, prepareHotStatements: true });
+    one = createDatabase(relay.url, { poolSize: 1, prepareHotStatements: true });
   });
   afterAll(async () => {
     await one?.destroy();
@@ -67,17 +32,17 @@ describe('statements pipelined on one connection (real PostgreSQL)', () => {
     expect(canPipeline(one.db)).toBe(true);
     const statements = Array.from({ length: 20 }, (_, i) => rename(i + 1, `pipelined ${i + 1}`));
     const control = await one.db.transaction().execute(async (trx) => {
-      const before = relay.chunks();
+      const before = relay.clientChunks();
       for (const statement of statements.slice(0, 10)) await trx.executeQuery(statement);
-      return relay.chunks() - before;
+      return relay.clientChunks() - before;
     });
     // One by one: at least one write per statement (the counter counts).
     expect(control).toBeGreaterThanOrEqual(10);
 
     const { chunks, results } = await one.db.transaction().execute(async (trx) => {
-      const before = relay.chunks();
+      const before = relay.clientChunks();
       const results = await executePipelined(one.db, trx, statements);
-      return { chunks: relay.chunks() - before, results };
+      return { chunks: relay.clientChunks() - before, results };
     });
     expect(chunks).toBeLessThan(5);
     expect(results).toHaveLength(20);
@@ -150,12 +115,12 @@ describe('statements pipelined on one connection (real PostgreSQL)', () => {
 
   it('fails a list with a value pg cannot send before anything goes out; the connection stays in step', async () => {
     const unsendable = CompiledQuery.raw('UPDATE itens SET nome = $1 WHERE id = $2', [{ n: 1n }, 7]);
-    const before = relay.chunks();
+    const before = relay.clientChunks();
     await expect(
       one.db.transaction().execute((trx) => executePipelined(one.db, trx, [rename(7, 'sent?'), unsendable, unsendable])),
     ).rejects.toThrow(TypeError);
     // BEGIN and ROLLBACK only: none of the three statements was written.
-    expect(relay.chunks() - before).toBe(2);
+    expect(relay.clientChunks() - before).toBe(2);
     const answers = [];
     for (const v of [1, 2, 3]) answers.push((await sql<{ v: number }>`SELECT ${v}::int AS v`.execute(one.db)).rows[0]?.v);
     expect(answers).toEqual([1, 2, 3]);

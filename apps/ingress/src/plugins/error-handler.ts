@@ -73,6 +73,12 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (error instanceof RedisConfigurationError) {
       return send(reply, 503, { code: 'REDIS_MISCONFIGURED', message: message(locale, 'REDIS_MISCONFIGURED', { detail: error.message }) });
     }
+    if (/^SQLITE_(BUSY|LOCKED)/.test(String(error.code ?? ''))) {
+      // The embedded CRM file stayed locked by another process past its busy timeout: nothing was written, try again.
+      request.log.warn({ reason: error.message }, 'crm database busy');
+      reply.header('retry-after', '1');
+      return send(reply, 503, { code: 'DATABASE_UNAVAILABLE', message: message(locale, 'DATABASE_UNAVAILABLE') });
+    }
     if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (error instanceof SyntaxError && error.statusCode === 400)) {
       return send(reply, 400, { code: 'INVALID_JSON', message: message(locale, 'INVALID_JSON') });
     }

@@ -1,40 +1,10 @@
-import * as net from 'node:net';
 import { type CrmDatabase, createDatabase, createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { startTcpRelay } from '@integrador/test-support/tcp-relay';
 import { sql } from 'kysely';
 import { type CrmScope, tenantTablesOf } from '../runs/tenant-scope';
 import { crmReadStatement, readRows, unionReadStats } from './consulta-rows';
 import { PermanentError } from './permanent-error';
-
-/** A loopback TCP relay in front of PostgreSQL that delays what the server sends by `ms`: a CRM a few ms away. */
-async function slowRelay(target: URL, ms: number): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => sockets.delete(socket));
-    }
-    client.on('data', (data) => upstream.write(data));
-    // Timers of one delay fire in the order they were set: the bytes keep their order.
-    upstream.on('data', (data) => setTimeout(() => client.write(data), ms));
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = new URL(target.toString());
-  url.hostname = '127.0.0.1';
-  url.port = String((server.address() as net.AddressInfo).port);
-  return {
-    url: url.toString(),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 // The reads of pushes in flight run as one union statement on a PostgreSQL pool that prepares its hot statements:
 // each read must get exactly its own rows (its own empresa's, in its own order) and its own error, as alone.
@@ -247,7 +217,7 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
   it('judges a union whose reads match nothing by the server’s clock, not by the network’s delay', async () => {
     const scope = scopes[0] as CrmScope;
     // 50 ms each way back from the server: far over SLOW_READ_MS for a union of 4, while the server spends well under.
-    const relay = await slowRelay(new URL(database.url), 50);
+    const relay = await startTcpRelay(database.url, { delayMs: 50 });
     const far = createDatabase(relay.url, { poolSize: 2, prepareHotStatements: true });
     try {
       const statement = crmReadStatement(BY_ID, 'postgres', scope);
