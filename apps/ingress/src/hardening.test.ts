@@ -249,8 +249,8 @@ describe('an embedded CRM file another process keeps locked', () => {
       expect(res.statusCode).toBe(503);
       expect(res.headers['retry-after']).toBe('1');
       expect(res.json()).toMatchObject({ error: { code: 'DATABASE_UNAVAILABLE', message: expect.stringContaining('tente novamente') } });
-      other.exec('ROLLBACK');
     } finally {
+      if (other.inTransaction) other.exec('ROLLBACK');
       other.close();
       await ingress.close();
       await database.drop();

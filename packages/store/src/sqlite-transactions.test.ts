@@ -3,11 +3,33 @@ import { createTestDatabase, type TestDatabase } from '@integrador/test-support/
 import { sql } from 'kysely';
 import { sqlitePath } from './create-database';
 
-/** Another process writing to the same file (a worker beside the ingress), waiting for the lock as long as we do. */
-function otherProcessInsert(file: string, id: number): Promise<number | null> {
-  const script = `const db = new (require('better-sqlite3'))(process.argv[1]); db.pragma('busy_timeout = 5000'); db.prepare('INSERT INTO itens VALUES (?)').run(Number(process.argv[2]));`;
-  const child = spawn(process.execPath, ['-e', script, file, String(id)], { stdio: 'inherit' });
-  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+/**
+ * Another process writing to the same file (a worker beside the ingress), waiting for the lock as long as we do: it
+ * says "ready" just before its INSERT, and prints how long that INSERT waited.
+ */
+function otherProcessInsert(file: string, id: number): { ready: Promise<void>; waitedMs: Promise<number> } {
+  const script = [
+    "const db = new (require('better-sqlite3'))(process.argv[1]);",
+    "db.pragma('busy_timeout = 5000');",
+    "process.stdout.write('ready\\n');",
+    'const started = Date.now();',
+    "db.prepare('INSERT INTO itens VALUES (?)').run(Number(process.argv[2]));",
+    "process.stdout.write(String(Date.now() - started) + '\\n');",
+  ].join(' ');
+  const child = spawn(process.execPath, ['-e', script, file, String(id)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  let signal: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    signal = resolve;
+  });
+  child.stdout.on('data', (data: Buffer) => {
+    out += data.toString();
+    if (out.includes('ready')) signal();
+  });
+  const waitedMs = new Promise<number>((resolve, reject) =>
+    child.on('exit', (code) => (code === 0 ? resolve(Number(out.split('\n')[1])) : reject(new Error(`insert exited ${code}`)))),
+  );
+  return { ready, waitedMs };
 }
 
 describe('SQLite transactions beside another process writing the same file', () => {
@@ -19,17 +41,47 @@ describe('SQLite transactions beside another process writing the same file', () 
   afterAll(async () => database?.drop());
 
   it('a transaction that reads, then writes after the other process tried to write, commits (the other waits)', async () => {
-    let other: Promise<number | null> | undefined;
+    let other: ReturnType<typeof otherProcessInsert> | undefined;
     await database.db.transaction().execute(async (trx) => {
       await sql`SELECT count(*) FROM itens`.execute(trx);
       other = otherProcessInsert(sqlitePath(database.url), 2);
-      // Long enough for the other process to start and write, had this transaction not taken the lock at BEGIN: a
-      // deferred one would then fail its own write at once with SQLITE_BUSY (a stale snapshot; no busy wait).
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await other.ready;
+      // Had this transaction not taken the lock at BEGIN, the other process would write now and this transaction's own
+      // write would fail at once with SQLITE_BUSY (a stale snapshot; no busy wait).
+      await new Promise((resolve) => setTimeout(resolve, 500));
       await sql`INSERT INTO itens VALUES (1)`.execute(trx);
     });
-    expect(await other).toBe(0);
+    // The other process's INSERT waited for this transaction's lock (it was under way), then went in.
+    expect(await other?.waitedMs).toBeGreaterThanOrEqual(300);
     const { rows } = await sql<{ id: number }>`SELECT id FROM itens ORDER BY id`.execute(database.db);
     expect(rows.map((row) => row.id)).toEqual([1, 2]);
   });
+
+  it('waits for another process’s lock without freezing this process, and gives up after the busy wait', async () => {
+    const SQLite = require('better-sqlite3') as typeof import('better-sqlite3');
+    const holder = new SQLite(sqlitePath(database.url));
+    holder.exec('BEGIN IMMEDIATE');
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 100);
+    try {
+      const started = Date.now();
+      const failed = await database.db
+        .transaction()
+        .execute(async (trx) => sql`INSERT INTO itens VALUES (3)`.execute(trx))
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      expect(failed).toMatchObject({ code: 'SQLITE_BUSY' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(4500);
+      // The event loop kept running while BEGIN waited (better-sqlite3's own busy wait would have frozen it).
+      expect(ticks).toBeGreaterThanOrEqual(30);
+    } finally {
+      clearInterval(ticker);
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    // And the handle works afterwards, busy timeout restored.
+    await database.db.transaction().execute(async (trx) => sql`INSERT INTO itens VALUES (3)`.execute(trx));
+  }, 20_000);
 });

@@ -73,9 +73,11 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (error instanceof RedisConfigurationError) {
       return send(reply, 503, { code: 'REDIS_MISCONFIGURED', message: message(locale, 'REDIS_MISCONFIGURED', { detail: error.message }) });
     }
-    if (/^SQLITE_(BUSY|LOCKED)/.test(String(error.code ?? ''))) {
-      // The embedded CRM file stayed locked by another process past its busy timeout: nothing was written, try again.
-      request.log.warn({ reason: error.message }, 'crm database busy');
+    if (error.code === 'SQLITE_BUSY') {
+      // The embedded CRM file stayed locked by another process past the busy wait: the request's transaction was
+      // rolled back (writes it made before, outside it, stay); trying again is safe. Not SQLITE_LOCKED or
+      // SQLITE_BUSY_SNAPSHOT: those are bugs of this process (a 500, logged as an error).
+      request.log.warn({ err: error }, 'crm database busy');
       reply.header('retry-after', '1');
       return send(reply, 503, { code: 'DATABASE_UNAVAILABLE', message: message(locale, 'DATABASE_UNAVAILABLE') });
     }
