@@ -46,8 +46,9 @@ const changes = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
 
 /**
  * Lets a CRM pool's clients run a marked list of statements pipelined (createDatabase calls it for every PostgreSQL
- * pool, after prepareHotStatements, so each statement is still named when it is hot). A client that is not idle when
- * the list arrives (it never is under Kysely, which hands a connection to one statement at a time) runs it in order.
+ * pool, after prepareHotStatements, so each statement is still named when it is hot). A client that is busy when the
+ * list arrives runs it one statement after another (under Kysely, which hands a connection to one statement at a
+ * time, a client is always idle there).
  */
 export function installPipelining(db: Kysely<Database>, pool: PgModule.Pool): void {
   const { prepareValue } = (require('pg') as typeof PgModule & { utils: { prepareValue(value: unknown): unknown } }).utils;
