@@ -106,14 +106,18 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
     expect(hot.named - before).toBe(3);
   });
 
+  /** Distinct texts of one fixed shape (more parameters than MAX_PARAMETERS: only named once admitted as grouped). */
+  const groupedText = (tag: string, n: number) =>
+    sql<{ n: number }>`SELECT count(*)::int AS n, ${sql.raw(String(n))} AS ${sql.raw(tag)} FROM itens WHERE id IN (${sql.join(
+      Array.from({ length: MAX_PARAMETERS + 1 }, (_, i) => i % 3),
+    )})`;
+
   it('makes room for a new grouped text by releasing the least recently used one, which runs fine when it comes back', async () => {
     const two = createDatabase(database.url, { poolSize: 2, prepareHotStatements: true });
     try {
       const hot = hotStatementsOf(two.db);
       if (!hot) throw new Error('the pool prepares its hot statements');
-      const ids = Array.from({ length: MAX_PARAMETERS + 1 }, (_, i) => i % 3);
-      const text = (n: number) =>
-        sql<{ n: number }>`SELECT count(*)::int AS n, ${sql.raw(String(n))} AS lru FROM itens WHERE id IN (${sql.join(ids)})`;
+      const text = (n: number) => groupedText('lru', n);
       const run = async (n: number) => expect((await text(n).execute(two.db)).rows).toEqual([{ n: 2, lru: n }]);
       const admit = (n: number) => hot.admitGrouped(text(n).compile(two.db).sql);
       // More distinct texts than the budget, each admitted and named in turn (one after another: on one connection).
@@ -155,9 +159,7 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
     try {
       const hot = hotStatementsOf(own.db);
       if (!hot) throw new Error('the pool prepares its hot statements');
-      const ids = Array.from({ length: MAX_PARAMETERS + 1 }, (_, i) => i % 3);
-      const text = (tag: string, n: number) =>
-        sql<{ n: number }>`SELECT count(*)::int AS n, ${sql.raw(String(n))} AS ${sql.raw(tag)} FROM itens WHERE id IN (${sql.join(ids)})`;
+      const text = groupedText;
       /** Runs of the tag's texts the server executed as prepared statements (one session); no parameter: never named. */
       const namedRuns = async (tag: string) => {
         const { rows } = await sql<{ runs: number }>`SELECT coalesce(sum(generic_plans + custom_plans), 0)::int AS runs

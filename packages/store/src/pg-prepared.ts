@@ -61,8 +61,8 @@ export interface HotStatements {
    * a text released while named gets its name back at once when admitted again, one still counting keeps its count):
    * true while it is named or can still be, false once the server refused its name (or the pool names nothing more).
    * Run unnamed, such a text costs more than the statements it groups (planned on every run), so a caller asks before
-   * each run and groups only while this is true. Only for texts that repeat as they are: a text that varies with a group's size
-   * (IN lists, VALUES of n rows) must not be admitted.
+   * each run and groups only while this is true. Only for texts that repeat as they are: a text that varies with a
+   * group's size (IN lists, VALUES of n rows) must not be admitted.
    */
   admitGrouped(text: string): boolean;
 }
@@ -80,9 +80,9 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
   const refused = new Set<string>();
   /**
    * Admitted grouped texts (admitGrouped): named, or named once sent PREPARE_AFTER times. In order of their last
-   * admission (a Map keeps insertion order): the first is the least recently used.
+   * admission (a Set keeps insertion order): the first is the least recently used.
    */
-  const grouped = new Map<string, true>();
+  const grouped = new Set<string>();
   /** Grouped texts whose name the server refused: not admitted again (not counted towards MAX_REFUSED either). */
   const groupedRefused = new Set<string>();
   /** Texts named from MAX_PREPARED (not as admitted grouped texts). */
@@ -155,8 +155,9 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
       // that Parse fails (an aborted transaction, a bad text) this one's "unknown name" is its fallout, not a refusal.
       const behindParse = connection?.parsedStatements?.[name] === undefined && connection?.submittedNamedStatements?.[name] !== undefined;
       return (query({ name, text: config, values }) as Promise<unknown>).catch((err: unknown) => {
-        if (behindParse && String((err as { code?: unknown } | null)?.code) === '26000') throw err;
-        if (REFUSED_CODES.has(String((err as { code?: unknown } | null)?.code))) {
+        const code = String((err as { code?: unknown } | null)?.code);
+        if (behindParse && code === '26000') throw err;
+        if (REFUSED_CODES.has(code)) {
           // Several runs of one name can be refused at once (one per connection): the first does the pool's bookkeeping.
           if (names.get(config) === name) {
             names.delete(config);
@@ -182,7 +183,7 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
       if (groupedRefused.has(text) || refused.has(text)) return false;
       // Admitted again or anew, the text becomes the most recently used.
       if (!grouped.delete(text) && grouped.size >= MAX_GROUPED) evictGrouped();
-      grouped.set(text, true);
+      grouped.add(text);
       if (retired.delete(text)) names.set(text, nameOfText(text));
       return true;
     },
