@@ -104,9 +104,10 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
     const SQLite = require('better-sqlite3') as typeof SQLiteModule;
     const sqlite = new SQLite(file);
-    // Several processes (ingress and workers) share the embedded file: WAL and a busy timeout let them.
-    sqlite.pragma('journal_mode = WAL');
+    // Several processes (ingress and workers) share the embedded file: WAL and waiting for each other's locks let
+    // them (this busy timeout covers opening; once open, the driver waits on the event loop: sqlite-dialect.ts).
     sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_WAIT_MS}`);
+    sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
     db = new Kysely<Database>({ dialect: new EmbeddedSqliteDialect({ database: sqlite }) });
     trackSqliteHandle(db, sqlite);

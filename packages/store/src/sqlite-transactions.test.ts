@@ -84,4 +84,77 @@ describe('SQLite transactions beside another process writing the same file', () 
     // And the handle works afterwards, busy timeout restored.
     await database.db.transaction().execute(async (trx) => sql`INSERT INTO itens VALUES (3)`.execute(trx));
   }, 20_000);
+
+  it('a write outside a transaction waits for another process’s lock on the event loop, then goes in', async () => {
+    const SQLite = require('better-sqlite3') as typeof import('better-sqlite3');
+    const holder = new SQLite(sqlitePath(database.url));
+    holder.exec('BEGIN IMMEDIATE');
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 100);
+    // The other process commits after 800 ms: a timer, so it can only fire if this process is not frozen meanwhile.
+    const release = setTimeout(() => holder.exec('COMMIT'), 800);
+    try {
+      const started = Date.now();
+      await sql`INSERT INTO itens VALUES (4)`.execute(database.db);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(700);
+      expect(ticks).toBeGreaterThanOrEqual(5);
+    } finally {
+      clearInterval(ticker);
+      clearTimeout(release);
+      if (holder.inTransaction) holder.exec('ROLLBACK');
+      holder.close();
+    }
+    const { rows } = await sql<{ id: number }>`SELECT id FROM itens WHERE id = 4`.execute(database.db);
+    expect(rows).toHaveLength(1);
+  }, 20_000);
+
+  it('a write outside a transaction gives up with SQLITE_BUSY after the busy wait, the event loop running', async () => {
+    const SQLite = require('better-sqlite3') as typeof import('better-sqlite3');
+    const holder = new SQLite(sqlitePath(database.url));
+    holder.exec('BEGIN IMMEDIATE');
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 100);
+    try {
+      const started = Date.now();
+      const failed = await sql`INSERT INTO itens VALUES (5)`.execute(database.db).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(failed).toMatchObject({ code: 'SQLITE_BUSY' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(4500);
+      expect(ticks).toBeGreaterThanOrEqual(30);
+    } finally {
+      clearInterval(ticker);
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    // Nothing half-done: the refused write can be made again.
+    await sql`INSERT INTO itens VALUES (5)`.execute(database.db);
+  }, 20_000);
+
+  it('waits with the busy timeout inside a transaction only (its statements cannot be tried again)', async () => {
+    const timeout = async (executor: Parameters<ReturnType<typeof sql>['execute']>[0]) =>
+      Number(Object.values((await sql<Record<string, number>>`pragma busy_timeout`.execute(executor)).rows[0] ?? {})[0]);
+    expect(await timeout(database.db)).toBe(0);
+    await database.db.transaction().execute(async (trx) => expect(await timeout(trx)).toBe(5000));
+    await database.db
+      .transaction()
+      .setAccessMode('read only')
+      .execute(async (trx) => expect(await timeout(trx)).toBe(5000));
+    const failed = await database.db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`INSERT INTO itens VALUES (6)`.execute(trx);
+        await sql`INSERT INTO itens VALUES (6)`.execute(trx);
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(failed).toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    // Rolled back: the timeout is off again and nothing of the transaction stayed.
+    expect(await timeout(database.db)).toBe(0);
+    const { rows } = await sql<{ id: number }>`SELECT id FROM itens WHERE id = 6`.execute(database.db);
+    expect(rows).toHaveLength(0);
+  });
 });
