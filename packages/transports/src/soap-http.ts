@@ -45,13 +45,24 @@ export interface SoapHttpResponse {
 /** The request was given up on our side: an answer too large, an idle socket, a mode soap asked for that we do not serve. */
 export class SoapHttpError extends Error {
   override name = 'SoapHttpError';
+  /** The size limit an answer went past (code ERR_RESPONSE_TOO_LARGE). */
+  readonly limitBytes: number | undefined;
   constructor(
     message: string,
     readonly code: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { limitBytes?: number },
   ) {
     super(message, options);
+    this.limitBytes = options?.limitBytes;
   }
+}
+
+/** An answer past `limitBytes`, as received or once decoded. */
+function tooLarge(url: URL, limitBytes: number, cause: unknown): SoapHttpError {
+  return new SoapHttpError(`the answer from ${url.origin} is larger than the limit (${limitBytes} bytes)`, 'ERR_RESPONSE_TOO_LARGE', {
+    cause,
+    limitBytes,
+  });
 }
 
 /**
@@ -83,9 +94,7 @@ async function decodedText(body: Buffer, encoding: string | string[] | undefined
     try {
       data = await decode(data, { maxOutputLength: maxBytes });
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new SoapHttpError(`the answer from ${url.origin} is larger than the limit`, 'ERR_RESPONSE_TOO_LARGE', { cause: error });
-      }
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(url, maxBytes, error);
       throw new SoapHttpError(`the ${coding} answer from ${url.origin} could not be decoded`, 'ERR_BAD_ENCODING', { cause: error });
     }
   }
@@ -93,10 +102,9 @@ async function decodedText(body: Buffer, encoding: string | string[] | undefined
 }
 
 /** undici's errors as the transport's failure mapping knows them (soap-errors.ts, http-failures.ts); others as they came. */
-function translated(error: unknown, url: URL, timeout: number | undefined): unknown {
-  if (error instanceof errors.ResponseExceededMaxSizeError) {
-    return new SoapHttpError(`the answer from ${url.origin} is larger than the limit`, 'ERR_RESPONSE_TOO_LARGE', { cause: error });
-  }
+function translated(error: unknown, url: URL, timeout: number | undefined, maxResponseBytes: number): unknown {
+  // The dispatcher holds the same bound as the call (createSoapDispatcher).
+  if (error instanceof errors.ResponseExceededMaxSizeError) return tooLarge(url, maxResponseBytes, error);
   if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
     return new SoapHttpError(`no data from ${url.origin} for ${timeout} ms`, 'ETIMEDOUT', { cause: error });
   }
@@ -155,6 +163,6 @@ export async function soapHttpRequest(options: SoapHttpOptions): Promise<SoapHtt
   } catch (error) {
     // Our deadline or the caller's signal: the transport tells those apart itself (soap-transport.ts).
     if (options.signal?.aborted) throw error;
-    throw translated(error, url, options.timeout);
+    throw translated(error, url, options.timeout, options.maxResponseBytes);
   }
 }

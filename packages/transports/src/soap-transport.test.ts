@@ -225,20 +225,26 @@ describe('SOAP transport against the Senior G5 double', () => {
     expect(neverLoaded).toMatchObject({ exchange: { request: expect.stringMatching(/^GET http/) } });
   });
 
-  it('refuses an answer that is small compressed but past 16 MiB once decoded, for the WSDL and for a call', async () => {
+  it('refuses for good (not retried) an answer that is small compressed but past 16 MiB once decoded, for the WSDL and for a call', async () => {
     const transport = transportFor();
     server.setMode('gzip-bomb');
     const wsdl = await rejection(transport.send(gravar([cliente()])));
-    expect(wsdl).toBeInstanceOf(TransientTransportError);
-    expect(wsdl.message).toContain('larger than the limit');
+    // Permanent: every retry would get the same answer (the worker turns `permanent` into UnrecoverableError).
+    expect(wsdl).toBeInstanceOf(ReceptorError);
+    expect(wsdl).toMatchObject({ code: 'RECEPTOR_REJECTED', permanent: true, messageKey: 'RESPONSE_TOO_LARGE' });
+    expect((wsdl as ReceptorError).receptorMessage).toBe(
+      `a resposta de ${server.url}${WSDL_LINK} passa do limite de 16 MiB (já descompactada): cada nova tentativa receberia a mesma resposta, por isso o envio não é repetido; confira no ERP por que esta operação devolve tanto conteúdo`,
+    );
+    expect(wsdl.cause).toMatchObject({ code: 'ERR_RESPONSE_TOO_LARGE', limitBytes: 16 * 1024 * 1024 });
 
     server.setMode('normal');
     await transport.send(gravar([cliente()])); // the WSDL is loaded: what meets the bomb now is the call
     server.setMode('gzip-bomb');
     const call = await rejection(transport.send(gravar([cliente()])));
-    expect(call).toBeInstanceOf(TransientTransportError);
-    expect(call.message).toContain('larger than the limit');
-    expect((call as TransientTransportError).exchange?.request).toContain('<nomCli>');
+    expect(call).toBeInstanceOf(ReceptorError);
+    expect(call).toMatchObject({ permanent: true, messageKey: 'RESPONSE_TOO_LARGE' });
+    expect((call as ReceptorError).receptorMessage).toMatch(/^a resposta de http:\/\/127\.0\.0\.1:\d+\/\S+ passa do limite de 16 MiB/);
+    expect((call as ReceptorError).exchange?.request).toContain('<nomCli>');
   });
 
   it('keeps each call its own raw request under 50 concurrent calls', async () => {
