@@ -70,8 +70,41 @@ function tooLarge(url: URL, limitBytes: number, cause: unknown): SoapHttpError {
  * soapHttpRequest decodes an answer a server compressed although soap asks it not to (`Accept-Encoding: none`), 500s
  * included (their body is the fault), and refuses it past its call's own `maxResponseBytes` once decoded.
  */
-export function createSoapDispatcher(options: { allowPrivateNetwork?: boolean; maxResponseBytes: number }): Dispatcher {
-  return createGuardedAgent({ allowPrivateNetwork: options.allowPrivateNetwork, maxResponseSize: options.maxResponseBytes });
+export function createSoapDispatcher(options: {
+  allowPrivateNetwork?: boolean;
+  maxResponseBytes: number;
+  /** TCP + TLS handshake limit: the connection's timeoutMs (undici's own default, 10 s, would hide it). */
+  connectTimeoutMs?: number;
+}): Dispatcher {
+  return createGuardedAgent({
+    allowPrivateNetwork: options.allowPrivateNetwork,
+    maxResponseSize: options.maxResponseBytes,
+    ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+  });
+}
+
+/**
+ * The request's answer, or the signal's reason as soon as it aborts. undici defers an abort until the request has a
+ * connected socket (before that it is only queued), so a call waiting on a connect that never completes would outlive
+ * its deadline until the connect timeout; undici drops the request itself when that connect ends.
+ */
+function answerOrAbort(pending: Promise<Dispatcher.ResponseData>, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (response) => {
+        signal.removeEventListener('abort', onAbort);
+        // Answered after we gave up (undici aborts such a request on connect): nothing reads this body.
+        if (signal.aborted) response.body.destroy();
+        resolve(response);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 const DECODERS: Readonly<Record<string, (data: Buffer, options: zlib.ZlibOptions | zlib.BrotliOptions) => Promise<Buffer>>> = {
@@ -140,7 +173,7 @@ export async function soapHttpRequest(options: SoapHttpOptions): Promise<SoapHtt
   if (options.signal?.aborted) throw options.signal.reason ?? new SoapHttpError('aborted', 'ABORT_ERR');
   const url = new URL(options.url);
   try {
-    const response = await request(url, {
+    const pending = request(url, {
       method: (options.method ?? 'GET') as Dispatcher.HttpMethod,
       headers: options.headers as Record<string, string>,
       body: options.data ?? null,
@@ -148,6 +181,7 @@ export async function soapHttpRequest(options: SoapHttpOptions): Promise<SoapHtt
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.timeout ? { headersTimeout: options.timeout, bodyTimeout: options.timeout } : {}),
     });
+    const response = await (options.signal ? answerOrAbort(pending, options.signal) : pending);
     return {
       status: response.statusCode,
       statusText: response.statusText ?? '',

@@ -1,4 +1,5 @@
 import { Secret, type WebServiceConnection } from '@integrador/connections';
+import { type StallingListener, startStallingListener } from '@integrador/test-support/stalling-listener';
 import {
   CLIENT_FAULT,
   FAULT_NAME,
@@ -184,6 +185,41 @@ describe('SOAP transport against the Senior G5 double', () => {
     expect(error.message).toContain('within 300 ms');
     expect((error as TransientTransportError).exchange?.request).toContain(SLOW_NAME);
     expect(Date.now() - started).toBeLessThan(2500);
+  });
+
+  describe('a connect that never completes (a firewall dropping packets)', () => {
+    let listener: StallingListener | undefined;
+    afterEach(async () => {
+      await listener?.close();
+      listener = undefined;
+    });
+
+    /** A transport whose WSDL is loaded through the listener, which then stalls: its next call connects anew, for ever. */
+    async function stalledTransport(connectionTimeoutMs: number): Promise<Transport> {
+      listener = await startStallingListener(Number(new URL(server.url).port));
+      const transport = transportFor({ baseUrl: `http://127.0.0.1:${listener.port}`, timeoutMs: connectionTimeoutMs });
+      await transport.send(gravar([cliente()]));
+      await listener.stall();
+      return transport;
+    }
+
+    // The WSDL load needs no such test: its idle bound (headersTimeout, the connection's timeoutMs) runs while it connects.
+    it("ends a call waiting on a connect at the integration's timeout, not at undici's 10 s connect timeout", async () => {
+      // The connection's timeout is long: only the integration's (the call's) can end this call in time.
+      const transport = await stalledTransport(30_000);
+      const started = Date.now();
+      const error = await rejection(transport.send(gravar([cliente()], { timeoutMs: 1000 })));
+      expect(error).toBeInstanceOf(TransientTransportError);
+      expect(error.message).toContain('within 1000 ms');
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
+
+    it('waits for a connect as long as a call timeout past 10 s allows (no hidden 10 s connect timeout)', async () => {
+      const transport = await stalledTransport(11_000);
+      const error = await rejection(transport.send(gravar([cliente()], { timeoutMs: 11_000 })));
+      expect(error).toBeInstanceOf(TransientTransportError);
+      expect(error.message).toContain('within 11000 ms');
+    }, 30_000);
   });
 
   it("stops when the caller's signal aborts, as a transient failure", async () => {
