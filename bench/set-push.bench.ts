@@ -182,8 +182,11 @@ function erpCalls(env: Env) {
   };
 }
 
-/** A baseline process's report as the summary shows it (`machine`: the machine's busy share meanwhile). */
-function baselineSummary(label: string, report: BaselineReport, machine: number) {
+/**
+ * A baseline process's report as the summary shows it (`machine`: the machine's busy share meanwhile; `erpMaxInFlight`:
+ * the most GravarClientes calls the double answered at once during the process, its warm-up included: same lanes).
+ */
+function baselineSummary(label: string, report: BaselineReport, machine: number, erpMaxInFlight: number) {
   const perSecond = report.calls / (report.elapsedMs / 1000);
   log(`${label}: ${report.calls} calls in ${round(report.elapsedMs / 1000, 2)} s = ${round(perSecond)}/s (${report.errors} errors)`);
   return {
@@ -193,6 +196,7 @@ function baselineSummary(label: string, report: BaselineReport, machine: number)
     perSecond: round(perSecond),
     clientCpuMsPerCall: round(report.cpuMs / report.calls, 3),
     clientRssMb: round(report.rssMb),
+    erpMaxInFlight,
     machineCpuBusy: round(machine, 2),
     profile: profileSummary(label),
   };
@@ -203,10 +207,11 @@ async function baseline(env: Env, label: string) {
   const parentCpu = process.cpuUsage();
   const machine = machineCpu();
   const plan = { ...erpCalls(env), bodies: env.bodies, warmupCalls: env.bodies.length };
+  const inFlight = erpInFlight(env);
   const report = await runBaseline(env.tmp, label, plan, profileFlags(label));
   const erpCpu = process.cpuUsage(parentCpu);
   return {
-    ...baselineSummary(label, report, machine()),
+    ...baselineSummary(label, report, machine(), inFlight()),
     // The double runs in this process: its CPU includes the warm-up pass, so it is given per call of both.
     erpCpuMsPerCall: round((erpCpu.user + erpCpu.system) / 1000 / (report.calls + report.warmupCalls), 3),
   };
@@ -226,7 +231,14 @@ async function handwritten(env: Env, label: string) {
     expectedBodies: env.bodies.slice(0, 20),
     warmupCalls: options.warmup,
   };
-  return baselineSummary(label, await runHandwrittenBaseline(env.tmp, label, plan, profileFlags(label)), machine());
+  const inFlight = erpInFlight(env);
+  return baselineSummary(label, await runHandwrittenBaseline(env.tmp, label, plan, profileFlags(label)), machine(), inFlight());
+}
+
+/** Counts from now the most GravarClientes calls the ERP double answers at once; the returned function reads it. */
+function erpInFlight(env: Env): () => number {
+  env.erp.requests.maxInFlight = env.erp.requests.inFlight;
+  return () => env.erp.requests.maxInFlight;
 }
 
 function rssOf(samples: WorkerSample[]) {
@@ -313,6 +325,7 @@ async function timedPushes(env: Env, worker: AppProcess, metricsPort: number) {
   let finished = 0;
   const sampler = sampleWorker(pid, 1000, () => finished);
   const erpCalls = env.erp.requests.count;
+  const inFlight = erpInFlight(env);
   const parentCpu = process.cpuUsage();
   const machine = machineCpu();
   const servers = serverCpu(SERVER_COMMANDS[options.database]);
@@ -331,6 +344,7 @@ async function timedPushes(env: Env, worker: AppProcess, metricsPort: number) {
   });
   const ended = (await lastFinishedAt(target)) ?? Date.now();
   const gcAfter = await workerGcMs(metricsPort);
+  const erpMaxInFlight = inFlight();
   finished = counts.completed + counts.failed - warm;
   sampler.stop();
   const commands = commandsPer(commandsBefore, await commandStats(target.redis), options.pushes, 0.01);
@@ -351,6 +365,8 @@ async function timedPushes(env: Env, worker: AppProcess, metricsPort: number) {
     enqueueMs,
     perSecond: round(perSecond),
     erpCalls: env.erp.requests.count - erpCalls,
+    /** The most GravarClientes calls the ERP double answered at once during the timed pushes (calls, not pushes, in a batch). */
+    erpMaxInFlight,
     workerCpuMsPerPush: round(workerCpuMs / options.pushes, 3),
     /** The worker's GC pauses per push by kind (prom-client's nodejs_gc_duration_seconds; with several processes, the primary's answer for all). */
     workerGcMsPerPush: Object.fromEntries(
@@ -503,6 +519,7 @@ async function main(): Promise<void> {
         processes: run.processes,
         semiSpaceMb: run.semiSpaceMb,
         perSecond: run.perSecond,
+        erpMaxInFlight: run.erpMaxInFlight,
         ratio: round(run.perSecond / baselinePerSecond, 3),
         ratioToHandwritten: handPerSecond === null ? null : round(run.perSecond / handPerSecond, 3),
         ratioToFirstRun: round(run.perSecond / productResult.perSecond, 3),

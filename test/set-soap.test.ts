@@ -181,6 +181,21 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
     expect(await idErp()).toBeNull();
   });
 
+  it('fails without retry, with a pt-BR message, when the ERP answers past the size limit (a gzip bomb)', async () => {
+    erp.setMode('gzip-bomb');
+    erp.requests.wsdlFetches = 0;
+    worker = await startWorker();
+    const { job, state } = await settled((await run({ contaId: CONTA.id })).json().jobId);
+    expect(state).toBe('failed');
+    // Every retry would get the same answer: one attempt, one exchange with the ERP (the WSDL fetch it meets first).
+    expect(job.attemptsMade).toBe(1);
+    expect(erp.requests.wsdlFetches).toBe(1);
+    expect(job.failedReason).toMatch(/^a resposta de http:\/\/\S+ passa do limite de 16 MiB \(já descompactada\)/);
+    const [execucao] = await database.db.selectFrom('integracao_execucoes').selectAll().execute();
+    expect(execucao).toMatchObject({ status: 'falhou', mensagem: job.failedReason });
+    expect(await idErp()).toBeNull();
+  });
+
   it('rides out a maintenance window (503 with soap:Server faults): the push started in it succeeds afterwards, once', async () => {
     worker = await startWorker();
     erp.setMode('maintenance');

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type * as PgModule from 'pg';
 
 /** Times a statement's text is sent before it gets a name (a statement run once or twice is not worth preparing). */
@@ -78,17 +79,12 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
   const names = new Map<string, string>();
   const seen = new Map<string, number>();
   const refused = new Set<string>();
-  /**
-   * Admitted grouped texts (admitGrouped): named, or named once sent PREPARE_AFTER times. In order of their last
-   * admission (a Set keeps insertion order): the first is the least recently used.
-   */
-  const grouped = new Set<string>();
   /** Grouped texts whose name the server refused: not admitted again (not counted towards MAX_REFUSED either). */
   const groupedRefused = new Set<string>();
   /** Texts named from MAX_PREPARED (not as admitted grouped texts). */
   const own = new Set<string>();
-  /** Grouped texts released while named (evictGrouped), oldest first: named again as soon as admitted again. */
-  const retired = new Set<string>();
+  /** Grouped texts released while named (releaseGrouped), the least recently released forgotten first. */
+  const retired = new LRUCache<string, true>({ max: MAX_RETIRED });
 
   /**
    * The least recently used grouped text leaves: it runs unnamed until admitted again. A named one is remembered
@@ -99,17 +95,21 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
    * taking turns are named on their PREPARE_AFTER-th run all the same. The server frees the statements when the pool
    * closes the connection (idle, or at its 30-minute lifetime: createDatabase).
    */
-  const evictGrouped = () => {
-    const [oldest] = grouped.keys();
-    if (oldest === undefined) return;
-    grouped.delete(oldest);
-    if (own.has(oldest) || !names.delete(oldest)) return;
-    if (retired.size >= MAX_RETIRED) {
-      const [forgotten] = retired;
-      if (forgotten !== undefined) retired.delete(forgotten);
-    }
-    retired.add(oldest);
+  const releaseGrouped = (text: string) => {
+    if (own.has(text) || !names.delete(text)) return;
+    retired.set(text, true);
   };
+  /**
+   * Admitted grouped texts (admitGrouped): named, or named once sent PREPARE_AFTER times. Admitting one makes it the
+   * most recently used; `has` leaves the order as it is. Only an eviction releases a text (a refused one is deleted
+   * with its own bookkeeping).
+   */
+  const grouped = new LRUCache<string, true>({
+    max: MAX_GROUPED,
+    dispose: (_value, text, reason) => {
+      if (reason === 'evict') releaseGrouped(text);
+    },
+  });
 
   /** The name to send a text under, once it has been sent PREPARE_AFTER times; undefined: unnamed this time. */
   const counted = (text: string): string | undefined => {
@@ -181,9 +181,8 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
     admitGrouped(text: string): boolean {
       if (refused.size >= MAX_REFUSED) return false;
       if (groupedRefused.has(text) || refused.has(text)) return false;
-      // Admitted again or anew, the text becomes the most recently used.
-      if (!grouped.delete(text) && grouped.size >= MAX_GROUPED) evictGrouped();
-      grouped.add(text);
+      // Admitted again or anew, the text becomes the most recently used (a new one evicts the least recently used).
+      grouped.set(text, true);
       if (retired.delete(text)) names.set(text, nameOfText(text));
       return true;
     },

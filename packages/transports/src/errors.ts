@@ -1,5 +1,6 @@
 import { OutboundAddressError } from '@integrador/connections';
 import type { TransportExchange } from './transport';
+import type { TransportMessageKey } from './transport-messages';
 
 // The worker maps these onto BullMQ: `permanent` errors become UnrecoverableError (no retry), the others retry with backoff.
 // This package does not depend on BullMQ, so it states the decision instead of throwing BullMQ's classes.
@@ -24,19 +25,22 @@ export class TransientTransportError extends Error {
   }
 }
 
-/** The receptor refused the request (a SOAP Fault, HTTP 4xx): sending it again would fail the same way. */
+/** The receptor refused the request (a SOAP Fault, HTTP 4xx, an answer past the size limit): sending it again would fail the same way. */
 export class ReceptorError extends Error {
   override name = 'ReceptorError';
   readonly code = 'RECEPTOR_REJECTED';
   readonly permanent = true;
+  /** Set when receptorMessage is one of the transports' own texts (transport-messages.ts), rendered in pt-BR. */
+  readonly messageKey: TransportMessageKey | undefined;
 
   constructor(
-    /** The receptor's own words: the faultstring, or the message of the HTTP error body. */
+    /** The receptor's own words: the faultstring, or the message of the HTTP error body (or the transport's own text). */
     readonly receptorMessage: string,
     readonly exchange?: TransportExchange,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { messageKey?: TransportMessageKey },
   ) {
     super(`receptor rejected the request: ${receptorMessage}`, options);
+    this.messageKey = options?.messageKey;
   }
 }
 

@@ -1,6 +1,7 @@
 import { ReceptorError, TransientTransportError } from './errors';
 import { connectionFailure, type FailureContext, httpStatusFailure } from './http-failures';
 import { SoapHttpError } from './soap-http';
+import { byteLimit, transportMessage } from './transport-messages';
 
 /** What soap hangs on the errors it gives: the HTTP response (soap-http.ts), the parsed fault, the body. */
 interface SoapFailure {
@@ -47,13 +48,22 @@ export function faultSide(error: unknown): 'server' | 'client' {
  * Turns what soap gave us into OutboundAddressError, TransientTransportError or ReceptorError. For this ERP business
  * errors come in the answer's body (erroExecucao, tipoRetorno 2) and a SOAP fault means infrastructure
  * (docs: senior-g5): a `soap:Server`/`Receiver` fault is retried with backoff (a maintenance window answers 503 with
- * one), a `soap:Client`/`Sender` fault is the receptor's refusal and permanent. Anything else (a bug, an unexpected
+ * one), a `soap:Client`/`Sender` fault is the receptor's refusal and permanent, and so is an answer past the size
+ * limit (the same request would get it again). Anything else (a bug, an unexpected
  * library error) is returned as it came: BullMQ retries ordinary errors.
  */
 export function classifySoapFailure(error: unknown, context: FailureContext, scrub: (text: string) => string): Error {
   const { exchange } = context;
   const connection = connectionFailure(error, context);
   if (connection) return connection;
+  // The same request gets the same answer: past the limit on every retry, so refused for good like a fault.
+  if (error instanceof SoapHttpError && error.code === 'ERR_RESPONSE_TOO_LARGE') {
+    const limit = error.limitBytes === undefined ? '?' : byteLimit(error.limitBytes);
+    return new ReceptorError(transportMessage('RESPONSE_TOO_LARGE', { url: exchange.url, limit }), exchange, {
+      cause: error,
+      messageKey: 'RESPONSE_TOO_LARGE',
+    });
+  }
   const fault = faultMessage(error);
   const failure = asSoapFailure(error);
   if (fault !== undefined && faultSide(error) === 'server') {

@@ -45,13 +45,24 @@ export interface SoapHttpResponse {
 /** The request was given up on our side: an answer too large, an idle socket, a mode soap asked for that we do not serve. */
 export class SoapHttpError extends Error {
   override name = 'SoapHttpError';
+  /** The size limit an answer went past (code ERR_RESPONSE_TOO_LARGE). */
+  readonly limitBytes: number | undefined;
   constructor(
     message: string,
     readonly code: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { limitBytes?: number },
   ) {
     super(message, options);
+    this.limitBytes = options?.limitBytes;
   }
+}
+
+/** An answer past `limitBytes`, as received or once decoded. */
+function tooLarge(url: URL, limitBytes: number, cause: unknown): SoapHttpError {
+  return new SoapHttpError(`the answer from ${url.origin} is larger than the limit (${limitBytes} bytes)`, 'ERR_RESPONSE_TOO_LARGE', {
+    cause,
+    limitBytes,
+  });
 }
 
 /**
@@ -59,8 +70,41 @@ export class SoapHttpError extends Error {
  * soapHttpRequest decodes an answer a server compressed although soap asks it not to (`Accept-Encoding: none`), 500s
  * included (their body is the fault), and refuses it past its call's own `maxResponseBytes` once decoded.
  */
-export function createSoapDispatcher(options: { allowPrivateNetwork?: boolean; maxResponseBytes: number }): Dispatcher {
-  return createGuardedAgent({ allowPrivateNetwork: options.allowPrivateNetwork, maxResponseSize: options.maxResponseBytes });
+export function createSoapDispatcher(options: {
+  allowPrivateNetwork?: boolean;
+  maxResponseBytes: number;
+  /** TCP + TLS handshake limit: the connection's timeoutMs (undici's own default, 10 s, would hide it). */
+  connectTimeoutMs?: number;
+}): Dispatcher {
+  return createGuardedAgent({
+    allowPrivateNetwork: options.allowPrivateNetwork,
+    maxResponseSize: options.maxResponseBytes,
+    ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+  });
+}
+
+/**
+ * The request's answer, or the signal's reason as soon as it aborts. undici defers an abort until the request has a
+ * connected socket (before that it is only queued), so a call waiting on a connect that never completes would outlive
+ * its deadline until the connect timeout; undici drops the request itself when that connect ends.
+ */
+function answerOrAbort(pending: Promise<Dispatcher.ResponseData>, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (response) => {
+        signal.removeEventListener('abort', onAbort);
+        // Answered after we gave up (undici aborts such a request on connect): nothing reads this body.
+        if (signal.aborted) response.body.destroy();
+        resolve(response);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 const DECODERS: Readonly<Record<string, (data: Buffer, options: zlib.ZlibOptions | zlib.BrotliOptions) => Promise<Buffer>>> = {
@@ -83,9 +127,7 @@ async function decodedText(body: Buffer, encoding: string | string[] | undefined
     try {
       data = await decode(data, { maxOutputLength: maxBytes });
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new SoapHttpError(`the answer from ${url.origin} is larger than the limit`, 'ERR_RESPONSE_TOO_LARGE', { cause: error });
-      }
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(url, maxBytes, error);
       throw new SoapHttpError(`the ${coding} answer from ${url.origin} could not be decoded`, 'ERR_BAD_ENCODING', { cause: error });
     }
   }
@@ -93,10 +135,9 @@ async function decodedText(body: Buffer, encoding: string | string[] | undefined
 }
 
 /** undici's errors as the transport's failure mapping knows them (soap-errors.ts, http-failures.ts); others as they came. */
-function translated(error: unknown, url: URL, timeout: number | undefined): unknown {
-  if (error instanceof errors.ResponseExceededMaxSizeError) {
-    return new SoapHttpError(`the answer from ${url.origin} is larger than the limit`, 'ERR_RESPONSE_TOO_LARGE', { cause: error });
-  }
+function translated(error: unknown, url: URL, timeout: number | undefined, maxResponseBytes: number): unknown {
+  // The dispatcher holds the same bound as the call (createSoapDispatcher).
+  if (error instanceof errors.ResponseExceededMaxSizeError) return tooLarge(url, maxResponseBytes, error);
   if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
     return new SoapHttpError(`no data from ${url.origin} for ${timeout} ms`, 'ETIMEDOUT', { cause: error });
   }
@@ -132,7 +173,7 @@ export async function soapHttpRequest(options: SoapHttpOptions): Promise<SoapHtt
   if (options.signal?.aborted) throw options.signal.reason ?? new SoapHttpError('aborted', 'ABORT_ERR');
   const url = new URL(options.url);
   try {
-    const response = await request(url, {
+    const pending = request(url, {
       method: (options.method ?? 'GET') as Dispatcher.HttpMethod,
       headers: options.headers as Record<string, string>,
       body: options.data ?? null,
@@ -140,6 +181,7 @@ export async function soapHttpRequest(options: SoapHttpOptions): Promise<SoapHtt
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.timeout ? { headersTimeout: options.timeout, bodyTimeout: options.timeout } : {}),
     });
+    const response = await (options.signal ? answerOrAbort(pending, options.signal) : pending);
     return {
       status: response.statusCode,
       statusText: response.statusText ?? '',
@@ -155,6 +197,6 @@ export async function soapHttpRequest(options: SoapHttpOptions): Promise<SoapHtt
   } catch (error) {
     // Our deadline or the caller's signal: the transport tells those apart itself (soap-transport.ts).
     if (options.signal?.aborted) throw error;
-    throw translated(error, url, options.timeout);
+    throw translated(error, url, options.timeout, options.maxResponseBytes);
   }
 }

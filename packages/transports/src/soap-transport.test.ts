@@ -1,4 +1,5 @@
 import { Secret, type WebServiceConnection } from '@integrador/connections';
+import { type StallingListener, startStallingListener } from '@integrador/test-support/stalling-listener';
 import {
   CLIENT_FAULT,
   FAULT_NAME,
@@ -186,6 +187,41 @@ describe('SOAP transport against the Senior G5 double', () => {
     expect(Date.now() - started).toBeLessThan(2500);
   });
 
+  describe('a connect that never completes (a firewall dropping packets)', () => {
+    let listener: StallingListener | undefined;
+    afterEach(async () => {
+      await listener?.close();
+      listener = undefined;
+    });
+
+    /** A transport whose WSDL is loaded through the listener, which then stalls: its next call connects anew, for ever. */
+    async function stalledTransport(connectionTimeoutMs: number): Promise<Transport> {
+      listener = await startStallingListener(Number(new URL(server.url).port));
+      const transport = transportFor({ baseUrl: `http://127.0.0.1:${listener.port}`, timeoutMs: connectionTimeoutMs });
+      await transport.send(gravar([cliente()]));
+      await listener.stall();
+      return transport;
+    }
+
+    // The WSDL load needs no such test: its idle bound (headersTimeout, the connection's timeoutMs) runs while it connects.
+    it("ends a call waiting on a connect at the integration's timeout, not at undici's 10 s connect timeout", async () => {
+      // The connection's timeout is long: only the integration's (the call's) can end this call in time.
+      const transport = await stalledTransport(30_000);
+      const started = Date.now();
+      const error = await rejection(transport.send(gravar([cliente()], { timeoutMs: 1000 })));
+      expect(error).toBeInstanceOf(TransientTransportError);
+      expect(error.message).toContain('within 1000 ms');
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
+
+    it('waits for a connect as long as a call timeout past 10 s allows (no hidden 10 s connect timeout)', async () => {
+      const transport = await stalledTransport(11_000);
+      const error = await rejection(transport.send(gravar([cliente()], { timeoutMs: 11_000 })));
+      expect(error).toBeInstanceOf(TransientTransportError);
+      expect(error.message).toContain('within 11000 ms');
+    }, 30_000);
+  });
+
   it("stops when the caller's signal aborts, as a transient failure", async () => {
     const controller = new AbortController();
     const sending = transportFor().send(gravar([cliente({ nomCli: SLOW_NAME })], { signal: controller.signal }));
@@ -225,20 +261,26 @@ describe('SOAP transport against the Senior G5 double', () => {
     expect(neverLoaded).toMatchObject({ exchange: { request: expect.stringMatching(/^GET http/) } });
   });
 
-  it('refuses an answer that is small compressed but past 16 MiB once decoded, for the WSDL and for a call', async () => {
+  it('refuses for good (not retried) an answer that is small compressed but past 16 MiB once decoded, for the WSDL and for a call', async () => {
     const transport = transportFor();
     server.setMode('gzip-bomb');
     const wsdl = await rejection(transport.send(gravar([cliente()])));
-    expect(wsdl).toBeInstanceOf(TransientTransportError);
-    expect(wsdl.message).toContain('larger than the limit');
+    // Permanent: every retry would get the same answer (the worker turns `permanent` into UnrecoverableError).
+    expect(wsdl).toBeInstanceOf(ReceptorError);
+    expect(wsdl).toMatchObject({ code: 'RECEPTOR_REJECTED', permanent: true, messageKey: 'RESPONSE_TOO_LARGE' });
+    expect((wsdl as ReceptorError).receptorMessage).toBe(
+      `a resposta de ${server.url}${WSDL_LINK} passa do limite de 16 MiB (já descompactada): cada nova tentativa receberia a mesma resposta, por isso o envio não é repetido; confira no ERP por que esta operação devolve tanto conteúdo`,
+    );
+    expect(wsdl.cause).toMatchObject({ code: 'ERR_RESPONSE_TOO_LARGE', limitBytes: 16 * 1024 * 1024 });
 
     server.setMode('normal');
     await transport.send(gravar([cliente()])); // the WSDL is loaded: what meets the bomb now is the call
     server.setMode('gzip-bomb');
     const call = await rejection(transport.send(gravar([cliente()])));
-    expect(call).toBeInstanceOf(TransientTransportError);
-    expect(call.message).toContain('larger than the limit');
-    expect((call as TransientTransportError).exchange?.request).toContain('<nomCli>');
+    expect(call).toBeInstanceOf(ReceptorError);
+    expect(call).toMatchObject({ permanent: true, messageKey: 'RESPONSE_TOO_LARGE' });
+    expect((call as ReceptorError).receptorMessage).toMatch(/^a resposta de http:\/\/127\.0\.0\.1:\d+\/\S+ passa do limite de 16 MiB/);
+    expect((call as ReceptorError).exchange?.request).toContain('<nomCli>');
   });
 
   it('keeps each call its own raw request under 50 concurrent calls', async () => {

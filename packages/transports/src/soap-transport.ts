@@ -40,7 +40,13 @@ const clientInfo = new WeakMap<Client, ClientInfo>();
 /** The SOAP transport of one web service connection (Senior G5 and the like): WSDL at baseUrl + link, operation = porta_ws. */
 export function createSoapTransport(connection: WebServiceConnection, options: { cache?: SoapClientCache } = {}): Transport {
   const cache = options.cache ?? sharedSoapClientCache;
-  const dispatcher = createSoapDispatcher({ allowPrivateNetwork: connection.allowPrivateNetwork, maxResponseBytes: MAX_RESPONSE_BYTES });
+  // The connect is bounded by the connection's timeoutMs (the WSDL load's bound, and a call's unless the integration sets
+  // timeout_ms), not undici's 10 s; a call's own deadline (its signal) ends its wait for a connect sooner (soap-http.ts).
+  const dispatcher = createSoapDispatcher({
+    allowPrivateNetwork: connection.allowPrivateNetwork,
+    maxResponseBytes: MAX_RESPONSE_BYTES,
+    connectTimeoutMs: connection.timeoutMs,
+  });
   const password = connection.password.reveal();
   const secret = secretForms(password);
   const scrub = (text: string) => scrubForms(text, secret);

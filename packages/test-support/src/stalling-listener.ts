@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** A loopback port that relays to a server until stall(), then never completes a TCP connect (startStallingListener). */
+export interface StallingListener {
+  port: number;
+  /** Closes the relayed connections and stops completing connects: a new connect's SYN gets no answer. */
+  stall(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// The child listens with a backlog of one and, once stalled, blocks its event loop: it never accepts again. The
+// kernel completes handshakes into the accept queue until it is full (the filler connections below) and then drops
+// every SYN, as a firewall that drops packets does (a connect waits for its own timeout, not for a refusal).
+const CHILD = `
+const net = require('node:net');
+const target = Number(process.argv[1]);
+const sockets = new Set();
+const track = (socket) => { sockets.add(socket); socket.on('error', () => {}); socket.on('close', () => sockets.delete(socket)); };
+const server = net.createServer((client) => {
+  track(client);
+  if (!target) return client.destroy();
+  const upstream = net.connect(target, '127.0.0.1');
+  track(upstream);
+  client.pipe(upstream).pipe(client);
+  client.on('close', () => upstream.destroy());
+  upstream.on('close', () => client.destroy());
+});
+server.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => process.stdout.write(server.address().port + '\\n'));
+process.stdin.once('data', () => {
+  for (const socket of sockets) socket.destroy();
+  setTimeout(() => {
+    process.stdout.write('stalled\\n');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+  }, 100);
+});
+`;
+
+/**
+ * Starts a listener on 127.0.0.1 in a child process: it relays to `targetPort` (when given) until stall(), after which
+ * a connect to it neither completes nor is refused. Without a target, call stall() before using it.
+ */
+export async function startStallingListener(targetPort?: number): Promise<StallingListener> {
+  const child = spawn(process.execPath, ['-e', CHILD, String(targetPort ?? 0)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  let waiting: (() => void) | undefined;
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    lines.push(...chunk.split('\n').filter((line) => line !== ''));
+    waiting?.();
+  });
+  child.on('exit', () => waiting?.());
+  const nextLine = async (): Promise<string> => {
+    while (lines.length === 0) {
+      if (child.exitCode !== null) throw new Error(`the stalling listener exited (${child.exitCode})`);
+      await new Promise<void>((resolve) => {
+        waiting = resolve;
+      });
+    }
+    return lines.shift() as string;
+  };
+  const port = Number(await nextLine());
+  const fillers: net.Socket[] = [];
+  return {
+    port,
+    async stall() {
+      child.stdin.write('stall\n');
+      if ((await nextLine()) !== 'stalled') throw new Error('the stalling listener did not stall');
+      // Handshakes fill the accept queue (Linux keeps backlog + 1); the first connect left waiting shows it is full.
+      for (;;) {
+        const filler = net.connect(port, '127.0.0.1');
+        filler.on('error', () => undefined);
+        fillers.push(filler);
+        const connected = await Promise.race([once(filler, 'connect').then(() => true), delay(300).then(() => false)]);
+        if (!connected) break;
+        if (fillers.length > 16) throw new Error('the stalling listener keeps completing connects');
+      }
+    },
+    async close() {
+      for (const filler of fillers) filler.destroy();
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+      }
+    },
+  };
+}
