@@ -14,6 +14,7 @@ import {
   findCallByEndEvent,
   findCallByEvent,
   findOpenCall,
+  findStartState,
   findUnpairedEnd,
   foldEndIntoCall,
   insertCall,
@@ -70,17 +71,17 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   const empresaId = event.tenant.empresaId;
   const receivedAt = new Date(event.receivedAt);
   const phone = await phoneOf(deps, empresaId, event.telefone);
-  const [{ matches, cardFrom }, usuarioId, existing] = await Promise.all([
+  const key = matchKey(phone, event.telefone);
+  // The row a run of this job already opened and an end that came first: one read (findStartState), beside the card.
+  const [{ matches, cardFrom }, usuarioId, { existing, endedFirst }] = await Promise.all([
     callerMatches(deps, event, phone),
     usuarioOf(deps, empresaId, event.ramal),
-    findCallByEvent(db, empresaId, event.eventId),
+    findStartState(db, empresaId, event.eventId, event.ramal, key, receivedAt, deps.callTimeoutMs),
   ]);
   const normalizado = publicNumber(phone);
-  const key = matchKey(phone, event.telefone);
   // The listener usually popped the card already; this one is published only if it did not (its process died, its
   // lookups were all in flight, or its lookup failed). Publish before the call log all the same: the operator waits
   // for the card, not for the row.
-  const endedFirst = existing ? undefined : await findUnpairedEnd(db, empresaId, event.ramal, key, receivedAt, deps.callTimeoutMs);
   if (!endedFirst && cardFrom === 'worker') {
     const card = { type: 'caller' as const, callId: event.eventId, ramal: event.ramal, numero: event.telefone, normalizado };
     await publishPop(deps.redis, deps.prefix, empresaId, { ...card, recebidoEm: event.receivedAt, matches }, deps.callTimeoutMs);
