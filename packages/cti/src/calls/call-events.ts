@@ -15,9 +15,9 @@ import {
   findCallByEvent,
   findOpenCall,
   findStartState,
-  findUnpairedEnd,
   foldEndIntoCall,
   insertCall,
+  insertStartThenFindLateEnd,
   pairLateStart,
   usuarioOfRamal,
 } from './call-log.repository';
@@ -107,10 +107,9 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
     await pairLateStart(db, endedFirst, call);
     return { kind: 'inicio', ligacaoId: endedFirst.id, matches: matches.length, paired: true };
   }
-  const ligacaoId = await insertCall(db, call);
   // The end may have been taken at the same instant by another worker, before this row existed: look once more now
   // that it does (one of the two workers always sees the other's row) and fold that end in.
-  const lateEnd = await findUnpairedEnd(db, empresaId, event.ramal, key, receivedAt, deps.callTimeoutMs);
+  const { ligacaoId, lateEnd } = await insertStartThenFindLateEnd(db, call, deps.callTimeoutMs);
   const opened = lateEnd ? await findCallByEvent(db, empresaId, event.eventId) : undefined;
   const folded = Boolean(lateEnd && opened && (await foldEndIntoCall(db, opened, lateEnd)));
   if (folded && opened && lateEnd) await publishEnded(deps, opened, lateEnd);

@@ -1,4 +1,4 @@
-import { type Database, type LigacoesTable, timestampMs, timestampValue } from '@integrador/store';
+import { canPipeline, type Database, executePipelined, type LigacoesTable, timestampMs, timestampValue } from '@integrador/store';
 import type { Compilable, Kysely, Selectable } from 'kysely';
 import { normalizePhone } from '../phone/normalize-phone';
 import { compiledStatement } from '../sql/compiled-statement';
@@ -162,6 +162,31 @@ const insertCallStatement = compiledStatement(16, (db, ...v: unknown[]): Compila
 export async function insertCall(db: Db, call: NewCall): Promise<number> {
   const result = await db.executeQuery(insertCallStatement.bind(db, ...callValues(db, call)));
   return Number(result.rows[0]?.id ?? result.insertId);
+}
+
+/**
+ * Inserts a start's row, then looks for an end-only row its end left meanwhile (another worker took the end at the
+ * same instant, before this row existed). On PostgreSQL both go out on one connection at once (pipelined, one round
+ * trip): each statement has its own Sync, so the insert commits before the read takes its snapshot, as one after the
+ * other. Elsewhere one after the other.
+ */
+export async function insertStartThenFindLateEnd(
+  db: Db,
+  call: NewCall,
+  windowMs: number,
+): Promise<{ ligacaoId: number; lateEnd: CallRow | undefined }> {
+  if (!canPipeline(db)) {
+    const ligacaoId = await insertCall(db, call);
+    return { ligacaoId, lateEnd: await findUnpairedEnd(db, call.empresaId, call.ramal, call.key, call.inicio, windowMs) };
+  }
+  const to = new Date(call.inicio.getTime() + windowMs);
+  const [inserted, found] = await executePipelined(db, db, [
+    insertCallStatement.bind(db, ...callValues(db, call)),
+    unpairedEnd.bind(db, call.empresaId, call.ramal, call.key, timestampValue(db, call.inicio), timestampValue(db, to)),
+  ]);
+  const row = inserted?.rows[0] as { id?: number } | undefined;
+  if (row?.id === undefined) throw new Error('ligacoes insert returned no id');
+  return { ligacaoId: Number(row.id), lateEnd: found?.rows[0] as CallRow | undefined };
 }
 
 /** Closes an open call at `fim`; false when another event closed it first. */

@@ -49,6 +49,22 @@ if ARGV[4] ~= 'drop' then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end
 redis.call('PUBLISH', ARGV[1], msg)
 return id`;
 
+/** The name the publish script is defined under on a connection (ioredis defineCommand). */
+const PUBLISH_COMMAND = 'integradorCtiPublishPop';
+
+type PublishFn = (...args: string[]) => Promise<unknown>;
+
+/**
+ * The publish script as a command of the connection: ioredis sends EVALSHA (the script's hash, not its text) and
+ * loads the text once on NOSCRIPT. Every call start publishes twice, and with EVAL Redis hashed the script's text on
+ * every call.
+ */
+function publishCommand(redis: Redis): PublishFn {
+  const commands = redis as unknown as Record<string, PublishFn | undefined>;
+  if (!commands[PUBLISH_COMMAND]) redis.defineCommand(PUBLISH_COMMAND, { numberOfKeys: 3, lua: PUBLISH_SCRIPT });
+  return (commands[PUBLISH_COMMAND] as PublishFn).bind(redis);
+}
+
 /**
  * Publishes a pop event to every subscriber of the ramal on every ingress process; returns its id, or 0 when nothing
  * was published (a caller card the call already shows, or a "ringing" / caller card of a call that already ended).
@@ -62,9 +78,7 @@ export async function publishPop(
 ): Promise<number> {
   const keys = popKeys(prefix);
   const mode = event.type === 'ringing' ? 'first' : event.type === 'caller' ? 'once' : 'drop';
-  const result = await redis.eval(
-    PUBLISH_SCRIPT,
-    3,
+  const result = await publishCommand(redis)(
     keys.sequence(empresaId, event.ramal),
     keys.active(empresaId, event.ramal),
     keys.ended(empresaId, event.ramal, event.callId),
