@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
 import { findCallers } from '../phone/phone-index';
-import { publishPop, shownCallerMatches } from '../pop/pop-events';
+import { publishPop, shownPop } from '../pop/pop-events';
 import { findCtiSettings } from '../settings/cti-settings.repository';
 import type { SettingsCache, TtlCache } from '../settings/settings-cache';
 import {
@@ -54,13 +54,28 @@ async function phoneOf(deps: CallEventDeps, empresaId: number, telefone: string)
 }
 
 /**
+ * How long after the listener received a call worker-cti waits for the card of a listener that is looking the caller
+ * up ("consultando"), before looking up itself: a worker that keeps up takes the job before that lookup is done, and
+ * looked the caller up a second time (a third of the calls in bench/README.md, CTI, 2026-12-05).
+ */
+export const LISTENER_CARD_WAIT_MS = 250;
+const CARD_POLL_MS = 25;
+
+/**
  * The call's caller matches: those of the card the listener already published for this call (its lookup, bound to the
  * same tenant, is not made twice), else this worker's own lookup.
  */
 async function callerMatches(deps: CallEventDeps, event: CtiCallEventPayload, phone: NormalizedPhone) {
   const empresaId = event.tenant.empresaId;
-  const shown = await shownCallerMatches(deps.redis, deps.prefix, empresaId, event.ramal, event.eventId);
-  if (shown) return { matches: shown, cardFrom: 'listener' as const };
+  const shown = () => shownPop(deps.redis, deps.prefix, empresaId, event.ramal, event.eventId);
+  let current = await shown();
+  // Measured from the listener's receipt, and never longer than the wait itself (another host's clock may be ahead).
+  const until = Math.min(Date.parse(event.receivedAt), Date.now()) + LISTENER_CARD_WAIT_MS;
+  while (current?.type === 'ringing' && current.consultando && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, CARD_POLL_MS));
+    current = await shown();
+  }
+  if (current?.type === 'caller') return { matches: current.matches, cardFrom: 'listener' as const };
   const searchable = phone.kind === 'nacional' || phone.kind === 'local';
   return { matches: searchable ? await findCallers(deps.db, empresaId, phone) : [], cardFrom: 'worker' as const };
 }

@@ -4,7 +4,17 @@ import { popKeys } from './pop-keys';
 
 /** What a screen-pop subscriber receives (SSE event name = type, SSE id = id). */
 export type PopEvent =
-  | { id: number; type: 'ringing'; callId: string; ramal: string; numero: string; normalizado: string | null; recebidoEm: string }
+  | {
+      id: number;
+      type: 'ringing';
+      callId: string;
+      ramal: string;
+      numero: string;
+      normalizado: string | null;
+      recebidoEm: string;
+      /** True: the listener is looking the caller up and publishes the card next (worker-cti waits for it). */
+      consultando?: boolean;
+    }
   | {
       id: number;
       type: 'caller';
@@ -91,20 +101,16 @@ export async function publishPop(
   return Number(result);
 }
 
-/**
- * The matches of the caller card a call already shows (the listener's lookup, published under the call's tenant), or
- * undefined when it shows none (still ringing only, ended, or expired).
- */
-export async function shownCallerMatches(
+/** What a call shows now on its ramal's screen pop (under the call's tenant), or undefined (none, ended, or expired). */
+export async function shownPop(
   redis: Redis,
   prefix: string,
   empresaId: number,
   ramal: string,
   callId: string,
-): Promise<CallerMatch[] | undefined> {
+): Promise<PopEvent | undefined> {
   const current = await redis.hget(popKeys(prefix).active(empresaId, ramal), callId);
-  const event = current ? (JSON.parse(current) as PopEvent) : undefined;
-  return event?.type === 'caller' ? event.matches : undefined;
+  return current ? (JSON.parse(current) as PopEvent) : undefined;
 }
 
 /** The latest event of each call still ringing or in progress at the ramal, oldest first, after `afterId`. */
