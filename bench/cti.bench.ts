@@ -6,7 +6,7 @@
  *   npx tsx bench/cti.bench.ts [--requests 5000] [--concurrency 32] [--contas 10000] [--rate 200] [--seconds 10]
  *                              [--redis-url private] [--statistics analyze|none] [--cpu-prof]
  */
-import http from 'node:http';
+import { type ChildProcess, fork } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,8 +23,8 @@ import Fastify from 'fastify';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { buildApp } from '../apps/ingress/src/build-app';
-import { openSse } from '../test/fixtures/sse-client';
 import { startBenchRun } from './support/bench-run';
+import type { CallsResult, LoadTask } from './support/cti-load';
 import { crmServerCpu, crmStatements, statementsPerPush } from './support/pg-statements';
 import { cpuMs, machineCpu } from './support/proc';
 import { commandStats, commandsPer } from './support/redis-commands';
@@ -51,33 +51,32 @@ const SECONDS = Number(args.seconds);
 const RAMAIS = 20;
 let redisUrl = args['redis-url'];
 const logger = createLogger({ name: 'bench', level: 'silent' });
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-function get(base: string, path: string, host?: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(`${base}${path}`, { agent, headers: host ? { host } : {} }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-  });
-}
-
-/** Sends `total` requests with `concurrency` in flight; returns requests/s (every answer must be 200). */
-async function load(total: number, concurrency: number, send: (i: number) => Promise<number>): Promise<number> {
-  let next = 0;
-  let failed = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        const i = next++;
-        if ((await send(i)) !== 200) failed++;
-      }
-    }),
-  );
-  if (failed) throw new Error(`${failed} of ${total} requests were not answered 200`);
-  return total / ((performance.now() - started) / 1000);
+/**
+ * The load generator and the SSE clients run in a process of their own (support/cti-load.ts): sharing the ingress's
+ * process, their CPU was charged to the ingress and their work delayed its event loop (and the other way round).
+ */
+function startLoadProcess(): { child: ChildProcess; ask: <T>(task: LoadTask) => Promise<T> } {
+  const child = fork(path.join(ROOT, 'bench/support/cti-load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  let queue: Promise<unknown> = Promise.resolve();
+  const ask = <T>(task: LoadTask): Promise<T> => {
+    const answer = queue.then(
+      () =>
+        new Promise<T>((resolve, reject) => {
+          const onExit = (code: number | null) => reject(new Error(`the load process exited (${code})`));
+          child.once('exit', onExit);
+          child.once('message', (message: { ok: boolean; value?: T; error?: string }) => {
+            child.off('exit', onExit);
+            if (message.ok) resolve(message.value as T);
+            else reject(new Error(`load process: ${message.error}`));
+          });
+          child.send(task);
+        }),
+    );
+    queue = answer.catch(() => undefined);
+    return answer;
+  };
+  return { child, ask };
 }
 
 const percentile = (values: number[], p: number) => {
@@ -115,13 +114,14 @@ async function redisCpuMs(redis: Redis): Promise<number> {
 }
 
 /**
- * Starts counting the latency part's cost: CPU by process (worker-cti, this process — ingress, load generator and SSE
- * clients —, the CRM's PostgreSQL server, the Redis server), the machine's busy share, CRM statements
+ * Starts counting the latency part's cost: CPU by process (worker-cti, this process — the ingress —, the load process —
+ * generator and SSE clients —, the CRM's PostgreSQL server, the Redis server), the machine's busy share, CRM statements
  * (pg_stat_statements, when the server loads it) and Redis commands. The returned function gives them per call.
  */
-async function startCostCount(db: TestDatabase['db'], redis: Redis, workerPid: number) {
+async function startCostCount(db: TestDatabase['db'], redis: Redis, workerPid: number, loadPid: number) {
   const bench = process.cpuUsage();
   const worker = cpuMs(workerPid) ?? 0;
+  const load = cpuMs(loadPid) ?? 0;
   const crm = await crmServerCpu(db);
   const redisCpu = await redisCpuMs(redis);
   const machine = machineCpu();
@@ -138,7 +138,8 @@ async function startCostCount(db: TestDatabase['db'], redis: Redis, workerPid: n
       machineCpuBusy: round(machine(), 2),
       cpuMsPerCall: {
         workerCti: per((cpuMs(workerPid) ?? worker) - worker),
-        benchProcess: per((benchUsage.user + benchUsage.system) / 1000),
+        ingressProcess: per((benchUsage.user + benchUsage.system) / 1000),
+        loadGenerator: per((cpuMs(loadPid) ?? load) - load),
         crmPostgres: crm ? per(crm()) : null,
         redis: per((await redisCpuMs(redis)) - redisCpu),
       },
@@ -173,7 +174,8 @@ async function main(): Promise<void> {
   run.cleanups.push({ name: 'producer', run: () => producer.close() });
   // The ingress with its deployed pool (createDatabase's default), not the test helper's 4 connections: it looks the
   // caller up for every call start.
-  const ingressDatabase = createDatabase(database.url);
+  // CRM_PREPARED_STATEMENTS=1 (the default): the ingress names the statements it admits (the caller lookup).
+  const ingressDatabase = createDatabase(database.url, { prepareHotStatements: 'admitted' });
   run.cleanups.push({ name: 'ingress database', run: () => ingressDatabase.destroy() });
   const app = await buildApp({
     database: ingressDatabase,
@@ -208,11 +210,26 @@ async function main(): Promise<void> {
   const requestPath = (i: number, round: number) =>
     `/wconnect/WConnect_WSDL_FinalizaLigacao.php?ramal=${7000 + (i % 500)}&telefone=${round}${phoneOf(i)}`;
 
+  const loader = startLoadProcess();
+  run.cleanups.push({
+    name: 'load process',
+    run: async () => {
+      await loader.ask({ kind: 'close' }).catch(() => undefined);
+      loader.child.kill('SIGTERM');
+    },
+  });
+  const paths = (r: number) => Array.from({ length: REQUESTS }, (_, i) => requestPath(i, r));
   run.log(`throughput: ${REQUESTS} requests, ${CONCURRENCY} in flight, each side twice (alternating)`);
   const rounds: { listener: number; bare: number }[] = [];
   for (let r = 1; r <= 2; r++) {
-    const bareRate = await load(REQUESTS, CONCURRENCY, (i) => get(bareBase, requestPath(i, r)));
-    const listenerRate = await load(REQUESTS, CONCURRENCY, (i) => get(base, requestPath(i, r), 'bench.bench.test'));
+    const bareRate = await loader.ask<number>({ kind: 'throughput', base: bareBase, paths: paths(r), concurrency: CONCURRENCY });
+    const listenerRate = await loader.ask<number>({
+      kind: 'throughput',
+      base,
+      host: 'bench.bench.test',
+      paths: paths(r),
+      concurrency: CONCURRENCY,
+    });
     rounds.push({ listener: round(listenerRate), bare: round(bareRate) });
     run.log(`round ${r}: listener ${round(listenerRate)}/s, bare ${round(bareRate)}/s`);
   }
@@ -260,12 +277,7 @@ async function main(): Promise<void> {
   });
   await worker.waitForLog('worker started', 120000);
 
-  const sent = new Map<string, number>();
-  const ringing: number[] = [];
-  const caller: number[] = [];
-  // Timing marks (epoch ms) per call id, read back from the jobs after the run: where the pop's time goes.
-  const marks = new Map<string, { sent: number; popped: number }>();
-  let wrong = 0;
+  const streams: { ramal: string; url: string }[] = [];
   for (let r = 0; r < RAMAIS; r++) {
     const ramal = String(3000 + r);
     const issued = await app.inject({
@@ -274,41 +286,23 @@ async function main(): Promise<void> {
       headers: { authorization: `Bearer ${key}` },
       payload: { ramal },
     });
-    const sse = await openSse(`${base}${issued.json().streamUrl}`, undefined, (e) => {
-      const at = sent.get(`${ramal}:${String(e.data.numero)}`);
-      if (at === undefined) return;
-      if (e.event === 'ringing') ringing.push(performance.now() - at);
-      if (e.event !== 'caller') return;
-      caller.push(performance.now() - at);
-      marks.set(String(e.data.callId), { sent: Date.now() - (performance.now() - at), popped: Date.now() });
-      const matches = e.data.matches as { nome: string }[];
-      if (matches[0]?.nome !== `Conta ${Number(String(e.data.numero).slice(2)) - 900000000}`) wrong++;
-    });
-    run.cleanups.push({ name: `sse ${ramal}`, run: () => sse.close() });
+    streams.push({ ramal, url: `${base}${issued.json().streamUrl}` });
   }
+  await loader.ask({ kind: 'subscribe', streams });
   const total = RATE * SECONDS;
-  const costs = await startCostCount(database.db, redis, worker.child.pid ?? 0);
-  const started = performance.now();
-  const pending: Promise<unknown>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / RATE;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const ramal = String(3000 + (i % RAMAIS));
-    const numero = phoneOf((i * 7919) % CONTAS);
-    sent.set(`${ramal}:${numero}`, performance.now());
-    pending.push(get(base, `/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=${ramal}&telefone=${numero}`, 'bench.bench.test'));
-  }
-  await Promise.all(pending);
-  const deadline = Date.now() + 30000;
-  while (caller.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const calls = Array.from({ length: total }, (_, i) => ({ ramal: String(3000 + (i % RAMAIS)), numero: phoneOf((i * 7919) % CONTAS) }));
+  const costs = await startCostCount(database.db, redis, worker.child.pid ?? 0, loader.child.pid ?? 0);
+  const started = Date.now();
+  const popped = await loader.ask<CallsResult>({ kind: 'calls', base, host: 'bench.bench.test', rate: RATE, calls, waitMs: 30000 });
+  const { ringing, caller } = popped;
+  const deadline = started + SECONDS * 1000 + 30000;
   // Until worker-cti has taken every call's job too (the call log), not only until the last card arrived.
   const cti = producer.queue('cti');
   while (Date.now() < deadline && (await cti.getJobCountByTypes('waiting', 'active', 'prioritized')) > 0)
     await new Promise((r) => setTimeout(r, 50));
   const cost = await costs(total);
 
-  const breakdown = await popBreakdown(producer.queue('cti'), empresaId, marks);
+  const breakdown = await popBreakdown(producer.queue('cti'), empresaId, new Map(Object.entries(popped.marks)));
 
   const summary = {
     throughput: {
@@ -321,7 +315,7 @@ async function main(): Promise<void> {
     latency: {
       calls: total,
       popsReceived: caller.length,
-      wrongConta: wrong,
+      wrongConta: popped.wrong,
       ringingMs: { p50: round(percentile(ringing, 50)), p99: round(percentile(ringing, 99)) },
       callerMs: { p50: round(percentile(caller, 50)), p99: round(percentile(caller, 99)), max: round(Math.max(...caller)) },
       goalP99Ms: 50,

@@ -29,7 +29,11 @@ export async function startProducerApp(name: string, options: { migrate: boolean
   shutdown.installSignalHandlers();
 
   const connections = await loadConnections(config);
-  const database = createDatabase(config.databaseUrl);
+  const database = createDatabase(config.databaseUrl, {
+    // Only the statements the code admits (the CTI listener's caller lookup, run for every call start) are named;
+    // the dashboard's one-off searches keep plans made for their own values.
+    prepareHotStatements: config.crmPreparedStatements ? 'admitted' : false,
+  });
   shutdown.add('database', () => database.destroy());
   if (options.migrate) {
     const applied = await migrateToLatest(database);

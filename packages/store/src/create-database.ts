@@ -49,8 +49,10 @@ export interface CreateDatabaseOptions {
   /**
    * PostgreSQL: statements run again and again become server-side prepared statements (pg-prepared.ts). For the
    * workers' hot path; the dashboard's and the CLI's one-off searches keep plans made for their own values.
+   * 'admitted': only the statements the code admits (HotStatements.admit: the CTI listener's caller lookup, which the
+   * ingress runs for every call start beside those one-off searches).
    */
-  prepareHotStatements?: boolean;
+  prepareHotStatements?: boolean | 'admitted';
 }
 
 const hotStatements = new WeakMap<Kysely<Database>, HotStatements>();
@@ -81,7 +83,9 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     // (restart, pg_terminate_backend) emits 'error' on the client, which unheard would crash the process. The query in
     // flight fails with that error anyway, and the pool discards the broken client when it is released.
     pool.on('connect', (client) => client.on('error', (err) => options.onIdleError?.(err)));
-    const hot = options.prepareHotStatements ? prepareHotStatements(pool) : undefined;
+    const hot = options.prepareHotStatements
+      ? prepareHotStatements(pool, { admittedOnly: options.prepareHotStatements === 'admitted' })
+      : undefined;
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     if (hot) hotStatements.set(db, hot);
     // After prepareHotStatements: a pipelined statement goes through its naming like any other.

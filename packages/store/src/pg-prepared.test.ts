@@ -253,6 +253,25 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
     }
   });
 
+  it("names only the admitted texts on an 'admitted' pool (the ingress: its CTI lookup, not the dashboard's searches)", async () => {
+    const ingress = createDatabase(database.url, { poolSize: 1, prepareHotStatements: 'admitted' });
+    try {
+      const search = () => sql`SELECT nome AS busca FROM itens WHERE id = ${1}`.execute(ingress.db);
+      const lookup = sql`SELECT count(*)::int AS consulta_admitida FROM itens WHERE id = ${-1}`;
+      const hot = hotStatementsOf(ingress.db);
+      if (!hot) throw new Error('the pool names its admitted statements');
+      for (let i = 0; i < PREPARE_AFTER + 2; i++) {
+        await search();
+        expect(hot.admit(lookup.compile(ingress.db).sql)).toBe(true);
+        expect((await lookup.execute(ingress.db)).rows).toEqual([{ consulta_admitida: 0 }]);
+      }
+      const { rows } = await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(ingress.db);
+      expect(rows.map((r) => r.statement)).toEqual([expect.stringContaining('consulta_admitida')]);
+    } finally {
+      await ingress.destroy();
+    }
+  });
+
   it('leaves a pool unnamed unless asked (the dashboard and the CLI)', async () => {
     const plain = createDatabase(database.url, { poolSize: 1 });
     try {

@@ -66,6 +66,17 @@ export interface HotStatements {
    * group's size (IN lists, VALUES of n rows) must not be admitted.
    */
   admitGrouped(text: string): boolean;
+  /**
+   * Admits one statement's text to be named on a pool that names only what is admitted (`admittedOnly`: the ingress,
+   * whose other statements are one-off dashboard searches that keep plans made for their own values). Named once sent
+   * PREPARE_AFTER times, from the grouped texts' budget; false once the server refused its name.
+   */
+  admit(text: string): boolean;
+}
+
+export interface HotStatementOptions {
+  /** Name only the texts admitted (admit / admitGrouped), never a text merely for being sent again and again. */
+  admittedOnly?: boolean;
 }
 
 /**
@@ -75,7 +86,7 @@ export interface HotStatements {
  * `(text, values)`; the name is added underneath it, so every dialect's query builder stays as it is. Statements
  * without parameters (BEGIN, COMMIT) keep the simple protocol.
  */
-export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
+export function prepareHotStatements(pool: PgModule.Pool, options: HotStatementOptions = {}): HotStatements {
   const names = new Map<string, string>();
   const seen = new Map<string, number>();
   const refused = new Set<string>();
@@ -131,6 +142,7 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
     const name = names.get(text);
     if (name !== undefined) return name;
     if (grouped.has(text)) return counted(text);
+    if (options.admittedOnly) return undefined;
     if (text.length > MAX_TEXT || own.size >= MAX_PREPARED || refused.has(text)) return undefined;
     return counted(text);
   };
@@ -174,17 +186,20 @@ export function prepareHotStatements(pool: PgModule.Pool): HotStatements {
     (client as unknown as { query: QueryFn }).query = named;
   });
 
+  const admitGrouped = (text: string): boolean => {
+    if (refused.size >= MAX_REFUSED) return false;
+    if (groupedRefused.has(text) || refused.has(text)) return false;
+    // Admitted again or anew, the text becomes the most recently used (a new one evicts the least recently used).
+    grouped.set(text, true);
+    if (retired.delete(text)) names.set(text, nameOfText(text));
+    return true;
+  };
+
   return {
     get named() {
       return names.size;
     },
-    admitGrouped(text: string): boolean {
-      if (refused.size >= MAX_REFUSED) return false;
-      if (groupedRefused.has(text) || refused.has(text)) return false;
-      // Admitted again or anew, the text becomes the most recently used (a new one evicts the least recently used).
-      grouped.set(text, true);
-      if (retired.delete(text)) names.set(text, nameOfText(text));
-      return true;
-    },
+    admitGrouped,
+    admit: admitGrouped,
   };
 }

@@ -6,7 +6,7 @@ import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-suppo
 import type { Redis } from 'ioredis';
 import { activePops, publishPop } from '../pop/pop-events';
 import { TtlCache } from '../settings/settings-cache';
-import { type CallEventDeps, expireOpenCalls, processCallEvent } from './call-events';
+import { type CallEventDeps, expireOpenCalls, LISTENER_CARD_WAIT_MS, processCallEvent } from './call-events';
 import { listCalls } from './call-log.repository';
 
 describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
@@ -85,6 +85,39 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     const cards = active.map((text) => JSON.parse(text) as { callId: string; type: string; matches?: { id: number }[] });
     expect(cards.find((c) => c.callId === other.eventId)).toMatchObject({ type: 'caller', matches: [{ id: conta.id }] });
     expect(cards.find((c) => c.callId === popped.eventId)).toMatchObject({ type: 'caller', matches: [{ id: conta.id + 500 }] });
+  });
+
+  it('a start whose listener is still looking the caller up waits for its card; without a card in time it looks up itself', async () => {
+    const conta = await database.db.selectFrom('contas').select('id').where('empresa_id', '=', empresaId).executeTakeFirstOrThrow();
+    const listenerCard = { tabela: 'contas' as const, id: conta.id + 700, nome: 'Do listener', contaId: conta.id + 700 };
+    const card = { ...listenerCard, campo: 'telefone', telefone: '(11) 3333-4444', exato: true };
+    const ringingOf = (popped: ReturnType<typeof event>) => ({
+      type: 'ringing' as const,
+      callId: popped.eventId,
+      ramal: '3507',
+      numero: popped.telefone,
+      normalizado: '+551133334444',
+      recebidoEm: popped.receivedAt,
+      consultando: true,
+    });
+    // The listener rang and is looking up; its card arrives 60 ms after the worker took the job.
+    const slow = event('inicio', '3507', '1133334444', new Date());
+    await publishPop(redis, prefix, empresaId, ringingOf(slow), 60000);
+    const processed = processCallEvent(deps, slow);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await publishPop(redis, prefix, empresaId, { ...ringingOf(slow), type: 'caller', matches: [card] }, 60000);
+    expect(await processed).toMatchObject({ matches: 1 });
+    // The listener rang but its card never comes (its process died): after the wait, the worker's own lookup and card.
+    const lost = event('inicio', '3507', '1133334444', new Date());
+    await publishPop(redis, prefix, empresaId, ringingOf(lost), 60000);
+    const started = Date.now();
+    await processCallEvent(deps, lost);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(LISTENER_CARD_WAIT_MS - 50);
+    const byEvent = new Map((await rows('3507')).map((r) => [r.evento_id, r.conta_id]));
+    expect(byEvent.get(slow.eventId)).toBe(conta.id + 700);
+    expect(byEvent.get(lost.eventId)).toBe(conta.id);
+    const active = (await activePops(redis, prefix, empresaId, '3507')).map((text) => JSON.parse(text) as { callId: string });
+    expect(active.find((c) => c.callId === lost.eventId)).toMatchObject({ type: 'caller', matches: [{ id: conta.id }] });
   });
 
   it("with a usuario cache, a call is logged to the ramal's usuario, and a new ramal applies once the entry expires", async () => {

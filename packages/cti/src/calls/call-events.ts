@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
 import { findCallers } from '../phone/phone-index';
-import { publishPop, shownCallerMatches } from '../pop/pop-events';
+import { publishPop, shownPop } from '../pop/pop-events';
 import { findCtiSettings } from '../settings/cti-settings.repository';
 import type { SettingsCache, TtlCache } from '../settings/settings-cache';
 import {
@@ -14,9 +14,10 @@ import {
   findCallByEndEvent,
   findCallByEvent,
   findOpenCall,
-  findUnpairedEnd,
+  findStartState,
   foldEndIntoCall,
   insertCall,
+  insertStartThenFindLateEnd,
   pairLateStart,
   usuarioOfRamal,
 } from './call-log.repository';
@@ -53,13 +54,28 @@ async function phoneOf(deps: CallEventDeps, empresaId: number, telefone: string)
 }
 
 /**
+ * How long after the listener received a call worker-cti waits for the card of a listener that is looking the caller
+ * up ("consultando"), before looking up itself: a worker that keeps up takes the job before that lookup is done, and
+ * looked the caller up a second time (a third of the calls in bench/README.md, CTI, 2026-12-05).
+ */
+export const LISTENER_CARD_WAIT_MS = 250;
+const CARD_POLL_MS = 25;
+
+/**
  * The call's caller matches: those of the card the listener already published for this call (its lookup, bound to the
  * same tenant, is not made twice), else this worker's own lookup.
  */
 async function callerMatches(deps: CallEventDeps, event: CtiCallEventPayload, phone: NormalizedPhone) {
   const empresaId = event.tenant.empresaId;
-  const shown = await shownCallerMatches(deps.redis, deps.prefix, empresaId, event.ramal, event.eventId);
-  if (shown) return { matches: shown, cardFrom: 'listener' as const };
+  const shown = () => shownPop(deps.redis, deps.prefix, empresaId, event.ramal, event.eventId);
+  let current = await shown();
+  // Measured from the listener's receipt, and never longer than the wait itself (another host's clock may be ahead).
+  const until = Math.min(Date.parse(event.receivedAt), Date.now()) + LISTENER_CARD_WAIT_MS;
+  while (current?.type === 'ringing' && current.consultando && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, CARD_POLL_MS));
+    current = await shown();
+  }
+  if (current?.type === 'caller') return { matches: current.matches, cardFrom: 'listener' as const };
   const searchable = phone.kind === 'nacional' || phone.kind === 'local';
   return { matches: searchable ? await findCallers(deps.db, empresaId, phone) : [], cardFrom: 'worker' as const };
 }
@@ -70,17 +86,17 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   const empresaId = event.tenant.empresaId;
   const receivedAt = new Date(event.receivedAt);
   const phone = await phoneOf(deps, empresaId, event.telefone);
-  const [{ matches, cardFrom }, usuarioId, existing] = await Promise.all([
+  const key = matchKey(phone, event.telefone);
+  // The row a run of this job already opened and an end that came first: one read (findStartState), beside the card.
+  const [{ matches, cardFrom }, usuarioId, { existing, endedFirst }] = await Promise.all([
     callerMatches(deps, event, phone),
     usuarioOf(deps, empresaId, event.ramal),
-    findCallByEvent(db, empresaId, event.eventId),
+    findStartState(db, empresaId, event.eventId, event.ramal, key, receivedAt, deps.callTimeoutMs),
   ]);
   const normalizado = publicNumber(phone);
-  const key = matchKey(phone, event.telefone);
   // The listener usually popped the card already; this one is published only if it did not (its process died, its
   // lookups were all in flight, or its lookup failed). Publish before the call log all the same: the operator waits
   // for the card, not for the row.
-  const endedFirst = existing ? undefined : await findUnpairedEnd(db, empresaId, event.ramal, key, receivedAt, deps.callTimeoutMs);
   if (!endedFirst && cardFrom === 'worker') {
     const card = { type: 'caller' as const, callId: event.eventId, ramal: event.ramal, numero: event.telefone, normalizado };
     await publishPop(deps.redis, deps.prefix, empresaId, { ...card, recebidoEm: event.receivedAt, matches }, deps.callTimeoutMs);
@@ -106,10 +122,9 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
     await pairLateStart(db, endedFirst, call);
     return { kind: 'inicio', ligacaoId: endedFirst.id, matches: matches.length, paired: true };
   }
-  const ligacaoId = await insertCall(db, call);
   // The end may have been taken at the same instant by another worker, before this row existed: look once more now
   // that it does (one of the two workers always sees the other's row) and fold that end in.
-  const lateEnd = await findUnpairedEnd(db, empresaId, event.ramal, key, receivedAt, deps.callTimeoutMs);
+  const { ligacaoId, lateEnd } = await insertStartThenFindLateEnd(db, call, deps.callTimeoutMs);
   const opened = lateEnd ? await findCallByEvent(db, empresaId, event.eventId) : undefined;
   const folded = Boolean(lateEnd && opened && (await foldEndIntoCall(db, opened, lateEnd)));
   if (folded && opened && lateEnd) await publishEnded(deps, opened, lateEnd);

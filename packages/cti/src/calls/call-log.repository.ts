@@ -1,6 +1,7 @@
-import { type Database, type LigacoesTable, timestampMs, timestampValue } from '@integrador/store';
-import type { Kysely, Selectable } from 'kysely';
+import { canPipeline, type Database, executePipelined, type LigacoesTable, timestampMs, timestampValue } from '@integrador/store';
+import type { Compilable, Kysely, Selectable } from 'kysely';
 import { normalizePhone } from '../phone/normalize-phone';
+import { compiledStatement } from '../sql/compiled-statement';
 
 /** Call statuses (seed 002's call log); discando / falhou are click-to-call's own. */
 export const OPEN_STATUSES = ['tocando', 'em andamento', 'discando'] as const;
@@ -33,8 +34,8 @@ export async function findOpenCall(db: Db, empresaId: number, ramal: string, key
     .executeTakeFirst();
 }
 
-/** A row made by an end whose start had not been processed yet, ended at or after `startedAt` (the two jobs raced). */
-export async function findUnpairedEnd(db: Db, empresaId: number, ramal: string, key: string, startedAt: Date, windowMs: number) {
+/** The end-only rows (sem_inicio) of (empresa, ramal, key) ended within [from, to], oldest end first (not run alone). */
+function unpairedEnds(db: Db, empresaId: number, ramal: string, key: string, from: unknown, to: unknown) {
   return db
     .selectFrom('ligacoes')
     .selectAll()
@@ -43,10 +44,54 @@ export async function findUnpairedEnd(db: Db, empresaId: number, ramal: string, 
     .where('chave_telefone', '=', key)
     .where('sem_inicio', '=', 1)
     .where('evento_id', 'is', null)
-    .where('fim', '>=', timestampValue(db, startedAt))
-    .where('fim', '<=', timestampValue(db, new Date(startedAt.getTime() + windowMs)))
+    .where('fim', '>=', from as never)
+    .where('fim', '<=', to as never)
     .orderBy('fim', 'asc')
-    .executeTakeFirst();
+    .limit(1);
+}
+
+const unpairedEnd = compiledStatement(5, (db, empresaId: number, ramal: string, key: string, from: unknown, to: unknown) =>
+  unpairedEnds(db, empresaId, ramal, key, from, to),
+);
+
+/** A row made by an end whose start had not been processed yet, ended at or after `startedAt` (the two jobs raced). */
+export async function findUnpairedEnd(db: Db, empresaId: number, ramal: string, key: string, startedAt: Date, windowMs: number) {
+  const to = new Date(startedAt.getTime() + windowMs);
+  const { rows } = await db.executeQuery(
+    unpairedEnd.bind(db, empresaId, ramal, key, timestampValue(db, startedAt), timestampValue(db, to)),
+  );
+  return rows[0] as CallRow | undefined;
+}
+
+/**
+ * The two reads a call start makes before its insert, as one statement (one round trip): the row this event opened
+ * (a job run again), and an end-only row its end left when the end's job ran first. The two are never the same row
+ * (one has this evento_id, the other none).
+ */
+const startState = compiledStatement(6, (db, empresaId: number, eventId: string, ramal: string, key: string, from: unknown, to: unknown) =>
+  db
+    .selectFrom(db.selectFrom('ligacoes').selectAll().where('empresa_id', '=', empresaId).where('evento_id', '=', eventId).limit(1).as('e'))
+    .selectAll()
+    .unionAll(db.selectFrom(unpairedEnds(db, empresaId, ramal, key, from, to).as('u')).selectAll()),
+);
+
+/** What a call start finds before logging: the row its event already opened, else an end that came first. */
+export async function findStartState(
+  db: Db,
+  empresaId: number,
+  eventId: string,
+  ramal: string,
+  key: string,
+  startedAt: Date,
+  windowMs: number,
+): Promise<{ existing: CallRow | undefined; endedFirst: CallRow | undefined }> {
+  const to = new Date(startedAt.getTime() + windowMs);
+  const { rows } = await db.executeQuery(
+    startState.bind(db, empresaId, eventId, ramal, key, timestampValue(db, startedAt), timestampValue(db, to)),
+  );
+  const found = rows as CallRow[];
+  const existing = found.find((row) => row.evento_id === eventId);
+  return { existing, endedFirst: existing ? undefined : found.find((row) => row.evento_id === null) };
 }
 
 export interface NewCall {
@@ -68,33 +113,80 @@ export interface NewCall {
   semInicio?: boolean;
 }
 
-/** Inserts one call row; returns its id. */
-export async function insertCall(db: Db, call: NewCall): Promise<number> {
+/** The columns of one call row, in insert order (a compiled insert binds them by position). */
+function callValues(db: Db, call: NewCall) {
+  return [
+    call.empresaId,
+    call.ramal,
+    call.usuarioId,
+    call.telefone.slice(0, 30),
+    call.normalizado,
+    call.key,
+    call.contaId,
+    call.contatoId,
+    call.direcao,
+    call.status,
+    timestampValue(db, call.inicio),
+    call.fim ? timestampValue(db, call.fim) : null,
+    call.urlAudio ?? null,
+    call.eventId ?? null,
+    call.endEventId ?? null,
+    call.semInicio ? 1 : 0,
+  ];
+}
+
+const insertCallStatement = compiledStatement(16, (db, ...v: unknown[]): Compilable<{ id?: number }> => {
   const insert = db.insertInto('ligacoes').values({
-    empresa_id: call.empresaId,
-    ramal: call.ramal,
-    usuario_id: call.usuarioId,
-    telefone: call.telefone.slice(0, 30),
-    telefone_normalizado: call.normalizado,
-    chave_telefone: call.key,
-    conta_id: call.contaId,
-    contato_id: call.contatoId,
-    direcao: call.direcao,
-    status: call.status,
-    inicio: timestampValue(db, call.inicio),
-    fim: call.fim ? timestampValue(db, call.fim) : null,
-    url_audio: call.urlAudio ?? null,
-    evento_id: call.eventId ?? null,
-    evento_fim_id: call.endEventId ?? null,
-    sem_inicio: call.semInicio ? 1 : 0,
+    empresa_id: v[0] as never,
+    ramal: v[1] as never,
+    usuario_id: v[2] as never,
+    telefone: v[3] as never,
+    telefone_normalizado: v[4] as never,
+    chave_telefone: v[5] as never,
+    conta_id: v[6] as never,
+    contato_id: v[7] as never,
+    direcao: v[8] as never,
+    status: v[9] as never,
+    inicio: v[10] as never,
+    fim: v[11] as never,
+    url_audio: v[12] as never,
+    evento_id: v[13] as never,
+    evento_fim_id: v[14] as never,
+    sem_inicio: v[15] as never,
   });
   // MySQL has no RETURNING; its driver reports the generated id instead.
-  if (db.getExecutor().adapter.supportsReturning) {
-    const row = await insert.returning('id').executeTakeFirstOrThrow();
-    return Number(row.id);
+  return db.getExecutor().adapter.supportsReturning ? insert.returning('id') : insert;
+});
+
+/** Inserts one call row; returns its id. */
+export async function insertCall(db: Db, call: NewCall): Promise<number> {
+  const result = await db.executeQuery(insertCallStatement.bind(db, ...callValues(db, call)));
+  return Number(result.rows[0]?.id ?? result.insertId);
+}
+
+/**
+ * Inserts a start's row, then looks for an end-only row its end left meanwhile (another worker took the end at the
+ * same instant, before this row existed). On PostgreSQL both go out on one connection at once (pipelined, one round
+ * trip): each statement has its own Sync, so the insert commits before the read takes its snapshot, as one after the
+ * other. Elsewhere one after the other.
+ */
+export async function insertStartThenFindLateEnd(
+  db: Db,
+  call: NewCall,
+  windowMs: number,
+): Promise<{ ligacaoId: number; lateEnd: CallRow | undefined }> {
+  if (!canPipeline(db)) {
+    const ligacaoId = await insertCall(db, call);
+    return { ligacaoId, lateEnd: await findUnpairedEnd(db, call.empresaId, call.ramal, call.key, call.inicio, windowMs) };
   }
-  const result = await insert.executeTakeFirstOrThrow();
-  return Number(result.insertId);
+  const to = new Date(call.inicio.getTime() + windowMs);
+  const [inserted, found] = await executePipelined(db, db, [
+    insertCallStatement.bind(db, ...callValues(db, call)),
+    unpairedEnd.bind(db, call.empresaId, call.ramal, call.key, timestampValue(db, call.inicio), timestampValue(db, to)),
+  ]);
+  const row = inserted?.rows[0] as { id?: number } | undefined;
+  if (row?.id === undefined) throw new Error('ligacoes insert returned no id');
+  return { ligacaoId: Number(row.id), lateEnd: found?.rows[0] as CallRow | undefined };
 }
 
 /** Closes an open call at `fim`; false when another event closed it first. */

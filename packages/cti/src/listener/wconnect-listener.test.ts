@@ -98,6 +98,8 @@ describe('WConnect listener without a worker', () => {
     });
     expect(outcome).toMatchObject({ status: 200, repeated: false });
     expect(pops.map((p) => p.type)).toEqual(['ringing', 'caller']);
+    // "consultando": the card follows from here, so worker-cti waits for it instead of looking the caller up too.
+    expect(pops[0]).toMatchObject({ consultando: true });
     expect(pops[1]?.matches).toEqual([expect.objectContaining({ tabela: 'contas', nome: 'Conta Acme' })]);
     const job = await producer.getJob('cti', `cti-${acme}-${outcome?.status === 200 ? outcome.eventId : ''}`);
     expect(job?.data).toMatchObject({ tenant: { empresaId: acme }, kind: 'inicio', ramal: '3501', telefone: '011987654321' });

@@ -164,11 +164,14 @@ export class WConnectListener {
   ): Promise<void> {
     const { db, redis, prefix, callTimeoutMs } = this.options;
     const normalizado = phone.kind === 'nacional' ? phone.e164 : phone.digits || null;
-    const ring = () => publishPop(redis, prefix, empresaId, { type: 'ringing', ...call, normalizado }, callTimeoutMs);
     const searchable = phone.kind === 'nacional' || phone.kind === 'local';
     // Lookups in flight are capped well below the pool: a burst must never starve the listener's own reads (tenant
     // settings) of connections. Past the cap the call still rings from here, and the worker pops its card.
-    if (searchable && this.lookups >= MAX_LOOKUPS) {
+    const looking = searchable && this.lookups < MAX_LOOKUPS;
+    // "consultando": the card follows from here, so worker-cti waits a moment for it instead of looking up too.
+    const ringing = { type: 'ringing' as const, ...call, normalizado, ...(looking ? { consultando: true } : {}) };
+    const ring = () => publishPop(redis, prefix, empresaId, ringing, callTimeoutMs);
+    if (searchable && !looking) {
       await ring();
       return;
     }

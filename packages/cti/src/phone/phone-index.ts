@@ -1,5 +1,6 @@
-import { CTI_PHONE_COLUMNS, type Database } from '@integrador/store';
+import { CTI_PHONE_COLUMNS, type Database, hotStatementsOf } from '@integrador/store';
 import { type Kysely, sql } from 'kysely';
+import { compiledStatement } from '../sql/compiled-statement';
 import { type NormalizedPhone, normalizePhone } from './normalize-phone';
 
 type PhoneTable = keyof typeof CTI_PHONE_COLUMNS;
@@ -91,8 +92,12 @@ export async function rebuildPhoneIndex(db: Kysely<Database>, empresaId: number)
   return catchUpPhoneIndex(db, empresaId);
 }
 
-/** The index entries matching the number, joined to their conta or contato of the same empresa (not run alone). */
-function matchingRecords(db: Kysely<Database>, empresaId: number, phone: NormalizedPhone & { key8: string }) {
+/**
+ * The index entries matching the number, joined to their conta or contato of the same empresa (not run alone). With
+ * a DDD: the entries of DDD + last 8 and the entries without a DDD of the last 8; without one (keyDdd undefined): every
+ * entry of the last 8.
+ */
+function matchingRecords(db: Kysely<Database>, empresaId: number, keyDdd: string | undefined, key8: string) {
   const phoneColumns = TABLES.flatMap((tabela) =>
     CTI_PHONE_COLUMNS[tabela].map((campo) => sql<string | null>`${sql.ref(`${tabela}.${campo}`)}`.as(`${tabela}_${campo}`)),
   );
@@ -108,9 +113,9 @@ function matchingRecords(db: Kysely<Database>, empresaId: number, phone: Normali
     .select(['contatos.conta_id as contato_conta_id', ...phoneColumns])
     .where('t.empresa_id', '=', empresaId)
     .where((eb) =>
-      phone.kind === 'nacional'
-        ? eb.or([eb('t.chave_ddd', '=', phone.keyDdd), eb.and([eb('t.chave8', '=', phone.key8), eb('t.chave_ddd', 'is', null)])])
-        : eb('t.chave8', '=', phone.key8),
+      keyDdd !== undefined
+        ? eb.or([eb('t.chave_ddd', '=', keyDdd), eb.and([eb('t.chave8', '=', key8), eb('t.chave_ddd', 'is', null)])])
+        : eb('t.chave8', '=', key8),
     );
 }
 
@@ -119,16 +124,32 @@ function matchingRecords(db: Kysely<Database>, empresaId: number, phone: Normali
  * reads both from one snapshot, so a write committed before the call is either still noted or already indexed (a
  * catch-up commits the index rows with the deletion of their notes), and the lookup is one round trip.
  */
-async function lookUp(db: Kysely<Database>, empresaId: number, phone: NormalizedPhone & { key8: string }) {
+function lookUpQuery(db: Kysely<Database>, empresaId: number, keyDdd: string | undefined, key8: string) {
   const notes = db.selectNoFrom((eb) =>
     eb.exists(eb.selectFrom('cti_telefones_pendentes').select('id').where('empresa_id', '=', empresaId)).as('pendente'),
   );
-  const rows = (await db
+  return db
     .selectFrom(notes.as('p'))
-    .leftJoin(matchingRecords(db, empresaId, phone).as('m'), (join) => join.onTrue())
+    .leftJoin(matchingRecords(db, empresaId, keyDdd, key8).as('m'), (join) => join.onTrue())
     .select('p.pendente')
-    .selectAll('m')
-    .execute()) as Record<string, unknown>[];
+    .selectAll('m');
+}
+
+// Compiled once per database handle, one text per kind of number (every call start runs one of them).
+const lookUpNational = compiledStatement(3, (db, empresaId: number, keyDdd: string, key8: string) =>
+  lookUpQuery(db, empresaId, keyDdd, key8),
+);
+const lookUpLocal = compiledStatement(2, (db, empresaId: number, key8: string) => lookUpQuery(db, empresaId, undefined, key8));
+
+/**
+ * Runs the lookup. `admit`: the text may become a server-side prepared statement on a pool that names only admitted
+ * texts (the ingress's: every call start runs it, so it is parsed and planned once per connection, not per call).
+ */
+async function lookUp(db: Kysely<Database>, empresaId: number, phone: NormalizedPhone & { key8: string }, admit = false) {
+  const query =
+    phone.kind === 'nacional' ? lookUpNational.bind(db, empresaId, phone.keyDdd, phone.key8) : lookUpLocal.bind(db, empresaId, phone.key8);
+  if (admit) hotStatementsOf(db)?.admit(query.sql);
+  const { rows } = (await db.executeQuery(query)) as { rows: Record<string, unknown>[] };
   // PostgreSQL answers a boolean, MySQL and SQLite 0 / 1; without a match the one row has nulls beside the flag.
   return { pending: Number(rows[0]?.pendente ?? 0) === 1, found: rows.filter((row) => row.registro_id !== null) };
 }
@@ -160,7 +181,7 @@ export async function findCallersIfIndexed(
   limit = 20,
 ): Promise<CallerMatch[] | undefined> {
   if (!searchable(phone)) return [];
-  const { pending, found } = await lookUp(db, empresaId, phone);
+  const { pending, found } = await lookUp(db, empresaId, phone, true);
   return pending ? undefined : ranked(found, phone, limit);
 }
 

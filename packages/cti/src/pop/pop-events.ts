@@ -4,7 +4,17 @@ import { popKeys } from './pop-keys';
 
 /** What a screen-pop subscriber receives (SSE event name = type, SSE id = id). */
 export type PopEvent =
-  | { id: number; type: 'ringing'; callId: string; ramal: string; numero: string; normalizado: string | null; recebidoEm: string }
+  | {
+      id: number;
+      type: 'ringing';
+      callId: string;
+      ramal: string;
+      numero: string;
+      normalizado: string | null;
+      recebidoEm: string;
+      /** True: the listener is looking the caller up and publishes the card next (worker-cti waits for it). */
+      consultando?: boolean;
+    }
   | {
       id: number;
       type: 'caller';
@@ -49,6 +59,22 @@ if ARGV[4] ~= 'drop' then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end
 redis.call('PUBLISH', ARGV[1], msg)
 return id`;
 
+/** The name the publish script is defined under on a connection (ioredis defineCommand). */
+const PUBLISH_COMMAND = 'integradorCtiPublishPop';
+
+type PublishFn = (...args: string[]) => Promise<unknown>;
+
+/**
+ * The publish script as a command of the connection: ioredis sends EVALSHA (the script's hash, not its text) and
+ * loads the text once on NOSCRIPT. Every call start publishes twice, and with EVAL Redis hashed the script's text on
+ * every call.
+ */
+function publishCommand(redis: Redis): PublishFn {
+  const commands = redis as unknown as Record<string, PublishFn | undefined>;
+  if (!commands[PUBLISH_COMMAND]) redis.defineCommand(PUBLISH_COMMAND, { numberOfKeys: 3, lua: PUBLISH_SCRIPT });
+  return (commands[PUBLISH_COMMAND] as PublishFn).bind(redis);
+}
+
 /**
  * Publishes a pop event to every subscriber of the ramal on every ingress process; returns its id, or 0 when nothing
  * was published (a caller card the call already shows, or a "ringing" / caller card of a call that already ended).
@@ -62,9 +88,7 @@ export async function publishPop(
 ): Promise<number> {
   const keys = popKeys(prefix);
   const mode = event.type === 'ringing' ? 'first' : event.type === 'caller' ? 'once' : 'drop';
-  const result = await redis.eval(
-    PUBLISH_SCRIPT,
-    3,
+  const result = await publishCommand(redis)(
     keys.sequence(empresaId, event.ramal),
     keys.active(empresaId, event.ramal),
     keys.ended(empresaId, event.ramal, event.callId),
@@ -77,20 +101,16 @@ export async function publishPop(
   return Number(result);
 }
 
-/**
- * The matches of the caller card a call already shows (the listener's lookup, published under the call's tenant), or
- * undefined when it shows none (still ringing only, ended, or expired).
- */
-export async function shownCallerMatches(
+/** What a call shows now on its ramal's screen pop (under the call's tenant), or undefined (none, ended, or expired). */
+export async function shownPop(
   redis: Redis,
   prefix: string,
   empresaId: number,
   ramal: string,
   callId: string,
-): Promise<CallerMatch[] | undefined> {
+): Promise<PopEvent | undefined> {
   const current = await redis.hget(popKeys(prefix).active(empresaId, ramal), callId);
-  const event = current ? (JSON.parse(current) as PopEvent) : undefined;
-  return event?.type === 'caller' ? event.matches : undefined;
+  return current ? (JSON.parse(current) as PopEvent) : undefined;
 }
 
 /** The latest event of each call still ringing or in progress at the ramal, oldest first, after `afterId`. */
