@@ -6,13 +6,13 @@ import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { spawnBuild } from '@integrador/test-support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { spawnReceiver } from '@integrador/test-support/webhook-receiver';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS, publishChange } from '@integrador/webhooks';
 import { sql } from 'kysely';
 import { Agent, request } from 'undici';
 import { summarizeCpuProfile } from './cpuprofile-summary';
-import { spawnNode } from './support/spawn';
 
 // Webhook deliveries through the whole product path (stored payload → webhook.deliver jobs → a worker-webhook process →
 // signed POST) to a receiver in its own process, against a bare undici request() loop making the same POSTs to the same
@@ -25,6 +25,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '100' },
     queued: { type: 'string', default: '100000' },
     'cpu-prof': { type: 'boolean', default: false },
+    // Another build of the worker (a copy of apps/worker-webhook/dist/main.js, e.g. the code before a change) for A/B runs.
+    'worker-js': { type: 'string', default: 'apps/worker-webhook/dist/main.js' },
   },
 });
 const N = Number(args.deliveries);
@@ -106,8 +108,9 @@ async function main(): Promise<void> {
     // pg_stat_database is updated when a backend's transaction ends and reported with a delay: let it settle first.
     await sleep(1000);
     const commitsBefore = await commits(database);
-    const worker = spawnNode(
-      'apps/worker-webhook/src/main.ts',
+    // The worker runs from its build (node scripts/build.mjs), as `npm start` and the image run it.
+    const worker = spawnBuild(
+      args['worker-js'],
       {
         REDIS_URL: TEST_REDIS_URL,
         KEY_PREFIX: prefix,
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
         WEBHOOK_ENDPOINT_CONCURRENCY: String(C),
         WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
       },
+      [],
       args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
     );
     // Timed from the worker's "worker started" line (loading the app is start-up, measured by startup.bench.ts); what
