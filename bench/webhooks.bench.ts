@@ -43,14 +43,22 @@ async function commits(database: TestDatabase): Promise<number> {
   return Number(rows[0]?.n);
 }
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux): a figure load does not inflate. */
+function cpuMsOf(pid: number | undefined): number {
+  if (pid === undefined || !fs.existsSync(`/proc/${pid}/stat`)) return Number.NaN;
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 async function count(url: string, path: string): Promise<number> {
   return Number(await (await fetch(`${url}/_count?path=${path}`)).text());
 }
 
-async function bareLoop(url: string, body: string): Promise<number> {
+async function bareLoop(url: string, body: string): Promise<{ rate: number; cpuMs: number }> {
   const agent = new Agent({ connections: C, keepAliveTimeout: 4000 });
   let next = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     Array.from({ length: C }, async () => {
       while (next < N) {
@@ -66,8 +74,9 @@ async function bareLoop(url: string, body: string): Promise<number> {
     }),
   );
   const rate = N / ((performance.now() - started) / 1000);
+  const cpu = process.cpuUsage(cpuBefore);
   await agent.close();
-  return rate;
+  return { rate, cpuMs: (cpu.user + cpu.system) / 1000 / N };
 }
 
 async function main(): Promise<void> {
@@ -89,8 +98,10 @@ async function main(): Promise<void> {
     );
     const sample = JSON.stringify([{ id: '1', codigo: 'B1', nome: 'Contato 1' }]);
 
-    const bare = await bareLoop(receiver.url, sample);
-    process.stdout.write(`bare undici request() loop: ${bare.toFixed(0)} POSTs/s (${N} POSTs, ${C} at a time)\n`);
+    const { rate: bare, cpuMs: bareCpuMs } = await bareLoop(receiver.url, sample);
+    process.stdout.write(
+      `bare undici request() loop: ${bare.toFixed(0)} POSTs/s (${N} POSTs, ${C} at a time), ${bareCpuMs.toFixed(3)} CPU ms per POST\n`,
+    );
 
     const publishStarted = performance.now();
     for (let id = 1; id <= N; id++) {
@@ -127,16 +138,19 @@ async function main(): Promise<void> {
     // it delivered before that line is left out of the count.
     await worker.waitForLog('worker started', 60000);
     const started = performance.now();
+    const cpuAtStart = cpuMsOf(worker.child.pid);
     const atStart = await count(receiver.url, '/ok/product');
     if (atStart >= N) throw new Error(`all ${N} deliveries were made before the worker's ready line: raise --deliveries`);
     while ((await count(receiver.url, '/ok/product')) < N) await sleep(50);
     const product = (N - atStart) / ((performance.now() - started) / 1000);
+    // The worker's CPU per delivery while delivering (its writes of the last batch may still be under way: a hair low).
+    const workerCpuMs = (cpuMsOf(worker.child.pid) - cpuAtStart) / (N - atStart);
     worker.child.kill('SIGTERM');
     await worker.exited;
     await sleep(1000);
     const perDelivery = ((await commits(database)) - commitsBefore) / N;
     process.stdout.write(
-      `product path (worker-webhook process): ${product.toFixed(0)} deliveries/s = ${(product / bare).toFixed(2)}× the bare loop\n`,
+      `product path (worker-webhook process): ${product.toFixed(0)} deliveries/s = ${(product / bare).toFixed(2)}× the bare loop, ${workerCpuMs.toFixed(3)} worker CPU ms per delivery\n`,
     );
     process.stdout.write(`database: ${perDelivery.toFixed(2)} commits per delivery (the worker's, job records included)\n`);
     if (args['cpu-prof']) {

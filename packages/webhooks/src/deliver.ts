@@ -15,7 +15,7 @@ import type { SendResult, WebhookHttpClient } from './http-client';
 import { nextRetryDelay, retryAfterMs } from './retry-schedule';
 import { openSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
-import { standardWebhookHeaders } from './signing';
+import { signingKey, standardWebhookHeaders } from './signing';
 
 /** What one delivery job needs; built once per worker process. */
 export interface DeliveryDeps {
@@ -53,8 +53,33 @@ export function signingSecrets(endpoint: WebhookEndpoint, settings: Pick<Webhook
   return secrets;
 }
 
+// An endpoint's signing keys, opened (AES-GCM when sealed) and decoded once per endpoint row read, not per delivery: the
+// row stays cached for a second (cachedEndpoint), so a busy endpoint's keys are derived about once a second per process.
+const keysOfEndpoint = new WeakMap<WebhookEndpoint, { current: Buffer; previous?: { key: Buffer; until: number } }>();
+
+/** The endpoint's signing keys now (signingSecrets, decoded); derived once per endpoint row. */
+export function signingKeys(endpoint: WebhookEndpoint, settings: Pick<WebhookSettings, 'secretKey'>, now = Date.now()): Buffer[] {
+  let keys = keysOfEndpoint.get(endpoint);
+  if (!keys) {
+    const until = endpoint.segredoAnteriorExpiraEm?.getTime();
+    keys = {
+      current: signingKey(openSecret(endpoint.segredo, settings.secretKey)),
+      ...(endpoint.segredoAnterior && until !== undefined
+        ? { previous: { key: signingKey(openSecret(endpoint.segredoAnterior, settings.secretKey)), until } }
+        : {}),
+    };
+    keysOfEndpoint.set(endpoint, keys);
+  }
+  return keys.previous && keys.previous.until > now ? [keys.current, keys.previous.key] : [keys.current];
+}
+
 /** The headers of one attempt: the endpoint's own first, then Standard Webhooks' (which they cannot override). */
-export function attemptHeaders(endpoint: WebhookEndpoint, secrets: string[], webhookId: string, body: string): Record<string, string> {
+export function attemptHeaders(
+  endpoint: WebhookEndpoint,
+  secrets: readonly (string | Buffer)[],
+  webhookId: string,
+  body: string,
+): Record<string, string> {
   return { ...endpoint.cabecalhos, ...standardWebhookHeaders(secrets, webhookId, body) };
 }
 
@@ -191,7 +216,7 @@ export async function deliverOnce(
   let result: SendResult;
   let headers: Record<string, string>;
   try {
-    headers = attemptHeaders(endpoint, signingSecrets(endpoint, settings), entrega.webhook_id, entrega.payload);
+    headers = attemptHeaders(endpoint, signingKeys(endpoint, settings), entrega.webhook_id, entrega.payload);
     result = await deps.http.send(endpoint.url, headers, entrega.payload);
   } catch (err) {
     await deps.flow.release(endpoint.id, member);
