@@ -10,6 +10,7 @@ import { spawnBuild } from '@integrador/test-support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { spawnReceiver } from '@integrador/test-support/webhook-receiver';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS, publishChange } from '@integrador/webhooks';
+import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { Agent, request } from 'undici';
 import { summarizeCpuProfile } from './cpuprofile-summary';
@@ -25,6 +26,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '100' },
     queued: { type: 'string', default: '100000' },
     'cpu-prof': { type: 'boolean', default: false },
+    // Counts the worker's Redis commands per delivery with MONITOR (which slows Redis: take throughput from a run without it).
+    'count-redis': { type: 'boolean', default: false },
     // Another build of the worker (a copy of apps/worker-webhook/dist/main.js, e.g. the code before a change) for A/B runs.
     'worker-js': { type: 'string', default: 'apps/worker-webhook/dist/main.js' },
   },
@@ -48,6 +51,23 @@ function cpuMsOf(pid: number | undefined): number {
   if (pid === undefined || !fs.existsSync(`/proc/${pid}/stat`)) return Number.NaN;
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** Counts the commands clients send on the run's keys (MONITOR; commands run inside scripts are left out). */
+async function countRedisCommands(redis: Redis, prefix: string): Promise<{ stop(): Map<string, number> }> {
+  const monitor = await redis.monitor();
+  const counts = new Map<string, number>();
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source === 'lua' || !args.some((arg) => arg.startsWith(prefix))) return;
+    const name = (args[0] ?? '').toLowerCase();
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  });
+  return {
+    stop: () => {
+      monitor.disconnect();
+      return counts;
+    },
+  };
 }
 
 async function count(url: string, path: string): Promise<number> {
@@ -137,6 +157,7 @@ async function main(): Promise<void> {
     // Timed from the worker's "worker started" line (loading the app is start-up, measured by startup.bench.ts); what
     // it delivered before that line is left out of the count.
     await worker.waitForLog('worker started', 60000);
+    const redisCommands = args['count-redis'] ? await countRedisCommands(redis, prefix) : undefined;
     const started = performance.now();
     const cpuAtStart = cpuMsOf(worker.child.pid);
     const atStart = await count(receiver.url, '/ok/product');
@@ -145,6 +166,7 @@ async function main(): Promise<void> {
     const product = (N - atStart) / ((performance.now() - started) / 1000);
     // The worker's CPU per delivery while delivering (its writes of the last batch may still be under way: a hair low).
     const workerCpuMs = (cpuMsOf(worker.child.pid) - cpuAtStart) / (N - atStart);
+    const commandCounts = redisCommands?.stop();
     worker.child.kill('SIGTERM');
     await worker.exited;
     await sleep(1000);
@@ -153,6 +175,11 @@ async function main(): Promise<void> {
       `product path (worker-webhook process): ${product.toFixed(0)} deliveries/s = ${(product / bare).toFixed(2)}× the bare loop, ${workerCpuMs.toFixed(3)} worker CPU ms per delivery\n`,
     );
     process.stdout.write(`database: ${perDelivery.toFixed(2)} commits per delivery (the worker's, job records included)\n`);
+    if (commandCounts) {
+      const total = [...commandCounts.values()].reduce((a, b) => a + b, 0);
+      const top = [...commandCounts].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${(n / (N - atStart)).toFixed(2)}`);
+      process.stdout.write(`redis: ${(total / (N - atStart)).toFixed(2)} commands per delivery (${top.join(', ')})\n`);
+    }
     if (args['cpu-prof']) {
       const files = fs.readdirSync(PROFILE_DIR).map((f) => path.join(PROFILE_DIR, f));
       const biggest = files.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];

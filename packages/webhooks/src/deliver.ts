@@ -151,17 +151,24 @@ function spread(refusal: FlowRefusal): number {
 }
 
 // Endpoints are read once a second at most per process: a backlog of one endpoint's deliveries does not read its row
-// for every job; a change (disable, new URL) applies within a second.
+// for every job; a change (disable, new URL) applies within a second. The read itself is shared: when the entry
+// expires, the hundred deliveries in flight wait on one SELECT instead of each making its own.
 const ENDPOINT_TTL_MS = 1000;
-const endpointCache = new Map<string, { expires: number; endpoint: WebhookEndpoint | undefined }>();
+const endpointCache = new Map<string, { expires: number; endpoint: Promise<WebhookEndpoint | undefined> }>();
 
-async function cachedEndpoint(db: Kysely<Database>, empresaId: number, id: number): Promise<WebhookEndpoint | undefined> {
+/** The endpoint row, read at most once a second per process (and once at a time). */
+export function cachedEndpoint(db: Kysely<Database>, empresaId: number, id: number): Promise<WebhookEndpoint | undefined> {
   const key = `${empresaId}:${id}`;
   const hit = endpointCache.get(key);
   if (hit && hit.expires > Date.now()) return hit.endpoint;
-  const endpoint = await findWebhookEndpoint(db, empresaId, id);
+  const endpoint = findWebhookEndpoint(db, empresaId, id);
   if (endpointCache.size > 10000) endpointCache.clear();
-  endpointCache.set(key, { expires: Date.now() + ENDPOINT_TTL_MS, endpoint });
+  const entry = { expires: Date.now() + ENDPOINT_TTL_MS, endpoint };
+  endpointCache.set(key, entry);
+  // A failed read is not cached: the next delivery reads again.
+  endpoint.catch(() => {
+    if (endpointCache.get(key) === entry) endpointCache.delete(key);
+  });
   return endpoint;
 }
 
