@@ -9,4 +9,4 @@ export {
 export { registerProcessMetrics } from './metrics/process-metrics';
 export { createWorkerMetrics } from './metrics/worker-metrics';
 export { type ProducerApp, startProducerApp } from './producer-app';
-export { runWorkerApp, type WorkerAppOptions, type WorkerDeps, type WorkerServices, withAppDefaults } from './worker-app';
+export { runWorkerApp, type WorkerDeps, type WorkerServices } from './worker-app';
