@@ -6,13 +6,14 @@ import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { spawnBuild } from '@integrador/test-support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { spawnReceiver } from '@integrador/test-support/webhook-receiver';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS, publishChange } from '@integrador/webhooks';
+import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { Agent, request } from 'undici';
 import { summarizeCpuProfile } from './cpuprofile-summary';
-import { spawnNode } from './support/spawn';
 
 // Webhook deliveries through the whole product path (stored payload → webhook.deliver jobs → a worker-webhook process →
 // signed POST) to a receiver in its own process, against a bare undici request() loop making the same POSTs to the same
@@ -25,6 +26,10 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '100' },
     queued: { type: 'string', default: '100000' },
     'cpu-prof': { type: 'boolean', default: false },
+    // Counts the worker's Redis commands per delivery with MONITOR (which slows Redis: take throughput from a run without it).
+    'count-redis': { type: 'boolean', default: false },
+    // Another build of the worker (a copy of apps/worker-webhook/dist/main.js, e.g. the code before a change) for A/B runs.
+    'worker-js': { type: 'string', default: 'apps/worker-webhook/dist/main.js' },
   },
 });
 const N = Number(args.deliveries);
@@ -41,14 +46,39 @@ async function commits(database: TestDatabase): Promise<number> {
   return Number(rows[0]?.n);
 }
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux): a figure load does not inflate. */
+function cpuMsOf(pid: number | undefined): number {
+  if (pid === undefined || !fs.existsSync(`/proc/${pid}/stat`)) return Number.NaN;
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** Counts the commands clients send on the run's keys (MONITOR; commands run inside scripts are left out). */
+async function countRedisCommands(redis: Redis, prefix: string): Promise<{ stop(): Map<string, number> }> {
+  const monitor = await redis.monitor();
+  const counts = new Map<string, number>();
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source === 'lua' || !args.some((arg) => arg.startsWith(prefix))) return;
+    const name = (args[0] ?? '').toLowerCase();
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  });
+  return {
+    stop: () => {
+      monitor.disconnect();
+      return counts;
+    },
+  };
+}
+
 async function count(url: string, path: string): Promise<number> {
   return Number(await (await fetch(`${url}/_count?path=${path}`)).text());
 }
 
-async function bareLoop(url: string, body: string): Promise<number> {
+async function bareLoop(url: string, body: string): Promise<{ rate: number; cpuMs: number }> {
   const agent = new Agent({ connections: C, keepAliveTimeout: 4000 });
   let next = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     Array.from({ length: C }, async () => {
       while (next < N) {
@@ -64,8 +94,9 @@ async function bareLoop(url: string, body: string): Promise<number> {
     }),
   );
   const rate = N / ((performance.now() - started) / 1000);
+  const cpu = process.cpuUsage(cpuBefore);
   await agent.close();
-  return rate;
+  return { rate, cpuMs: (cpu.user + cpu.system) / 1000 / N };
 }
 
 async function main(): Promise<void> {
@@ -87,8 +118,10 @@ async function main(): Promise<void> {
     );
     const sample = JSON.stringify([{ id: '1', codigo: 'B1', nome: 'Contato 1' }]);
 
-    const bare = await bareLoop(receiver.url, sample);
-    process.stdout.write(`bare undici request() loop: ${bare.toFixed(0)} POSTs/s (${N} POSTs, ${C} at a time)\n`);
+    const { rate: bare, cpuMs: bareCpuMs } = await bareLoop(receiver.url, sample);
+    process.stdout.write(
+      `bare undici request() loop: ${bare.toFixed(0)} POSTs/s (${N} POSTs, ${C} at a time), ${bareCpuMs.toFixed(3)} CPU ms per POST\n`,
+    );
 
     const publishStarted = performance.now();
     for (let id = 1; id <= N; id++) {
@@ -106,8 +139,9 @@ async function main(): Promise<void> {
     // pg_stat_database is updated when a backend's transaction ends and reported with a delay: let it settle first.
     await sleep(1000);
     const commitsBefore = await commits(database);
-    const worker = spawnNode(
-      'apps/worker-webhook/src/main.ts',
+    // The worker runs from its build (node scripts/build.mjs), as `npm start` and the image run it.
+    const worker = spawnBuild(
+      args['worker-js'],
       {
         REDIS_URL: TEST_REDIS_URL,
         KEY_PREFIX: prefix,
@@ -117,24 +151,35 @@ async function main(): Promise<void> {
         WEBHOOK_ENDPOINT_CONCURRENCY: String(C),
         WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
       },
+      [],
       args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
     );
     // Timed from the worker's "worker started" line (loading the app is start-up, measured by startup.bench.ts); what
     // it delivered before that line is left out of the count.
     await worker.waitForLog('worker started', 60000);
+    const redisCommands = args['count-redis'] ? await countRedisCommands(redis, prefix) : undefined;
     const started = performance.now();
+    const cpuAtStart = cpuMsOf(worker.child.pid);
     const atStart = await count(receiver.url, '/ok/product');
     if (atStart >= N) throw new Error(`all ${N} deliveries were made before the worker's ready line: raise --deliveries`);
     while ((await count(receiver.url, '/ok/product')) < N) await sleep(50);
     const product = (N - atStart) / ((performance.now() - started) / 1000);
+    // The worker's CPU per delivery while delivering (its writes of the last batch may still be under way: a hair low).
+    const workerCpuMs = (cpuMsOf(worker.child.pid) - cpuAtStart) / (N - atStart);
+    const commandCounts = redisCommands?.stop();
     worker.child.kill('SIGTERM');
     await worker.exited;
     await sleep(1000);
     const perDelivery = ((await commits(database)) - commitsBefore) / N;
     process.stdout.write(
-      `product path (worker-webhook process): ${product.toFixed(0)} deliveries/s = ${(product / bare).toFixed(2)}× the bare loop\n`,
+      `product path (worker-webhook process): ${product.toFixed(0)} deliveries/s = ${(product / bare).toFixed(2)}× the bare loop, ${workerCpuMs.toFixed(3)} worker CPU ms per delivery\n`,
     );
     process.stdout.write(`database: ${perDelivery.toFixed(2)} commits per delivery (the worker's, job records included)\n`);
+    if (commandCounts) {
+      const total = [...commandCounts.values()].reduce((a, b) => a + b, 0);
+      const top = [...commandCounts].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${(n / (N - atStart)).toFixed(2)}`);
+      process.stdout.write(`redis: ${(total / (N - atStart)).toFixed(2)} commands per delivery (${top.join(', ')})\n`);
+    }
     if (args['cpu-prof']) {
       const files = fs.readdirSync(PROFILE_DIR).map((f) => path.join(PROFILE_DIR, f));
       const biggest = files.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];

@@ -5,10 +5,19 @@ import { startWebhookServices } from './webhook-services';
 
 // The webhook worker: signed deliveries of CRM changes to the tenants' endpoints (seed 004) and, with
 // WEBHOOK_CAPTURE=triggers, the capture outbox drain; one process per replica (WORKER_PROCESSES for more), scaled on the "webhook" queue.
-runWorkerApp('worker-webhook', 'webhook', (deps, services) => ({
-  'system.ping': pingProcessor,
-  'webhook.deliver': createWebhookDeliverProcessor(startWebhookServices(deps, services)),
-})).catch((err: unknown) => {
+// Deliveries are I/O-bound (most of a delivery is waiting on the receiver): 100 at a time per process unless
+// WORKER_CONCURRENCY says otherwise; WEBHOOK_ENDPOINT_CONCURRENCY still caps each endpoint.
+const WEBHOOK_WORKER_CONCURRENCY = 100;
+
+runWorkerApp(
+  'worker-webhook',
+  'webhook',
+  (deps, services) => ({
+    'system.ping': pingProcessor,
+    'webhook.deliver': createWebhookDeliverProcessor(startWebhookServices(deps, services)),
+  }),
+  { defaultConcurrency: WEBHOOK_WORKER_CONCURRENCY },
+).catch((err: unknown) => {
   process.stderr.write(`worker-webhook failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

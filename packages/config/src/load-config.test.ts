@@ -30,6 +30,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ WORKER_PROCESSES: 'auto' }).workerProcesses).toBe(availableCores());
   });
 
+  it('says whether WORKER_CONCURRENCY was set, so an app may apply its own default', () => {
+    expect(loadConfig({}, '/srv')).toMatchObject({ workerConcurrency: 10, workerConcurrencySet: false });
+    expect(loadConfig({ WORKER_CONCURRENCY: '10' }, '/srv')).toMatchObject({ workerConcurrency: 10, workerConcurrencySet: true });
+  });
+
   it('coerces numbers and resolves paths', () => {
     const config = loadConfig({ PORT: '8080', CONNECTIONS_FILE: 'conf/c.yaml', LOG_LEVEL: 'debug' }, '/srv');
     expect(config.port).toBe(8080);

@@ -54,6 +54,18 @@ export interface WorkerServices {
 /** What a final-failure handler sees of the job (BullMQ's Job has these). */
 export type FinalFailureHandler = (job: { id?: string; name: string; data: unknown }, err: Error) => Promise<void>;
 
+/** What differs between worker apps beside their handlers. */
+export interface WorkerAppOptions {
+  /** Jobs per process when WORKER_CONCURRENCY is not set (its own default otherwise): I/O-bound apps run more. */
+  defaultConcurrency?: number;
+}
+
+/** The config with the app's own defaults for what the environment left unset. */
+export function withAppDefaults(config: Config, options: WorkerAppOptions): Config {
+  if (config.workerConcurrencySet !== false || options.defaultConcurrency === undefined) return config;
+  return { ...config, workerConcurrency: options.defaultConcurrency };
+}
+
 /**
  * Runs one worker app: validated config, a worker-role Redis connection checked for noeviction,
  * a BullMQ worker for the queue and a shutdown registry that lets in-flight jobs finish on SIGTERM.
@@ -63,8 +75,9 @@ export async function runWorkerApp<Q extends QueueName>(
   app: string,
   queue: Q,
   createHandlers: (deps: WorkerDeps, services: WorkerServices) => QueueHandlers<Q>,
+  options: WorkerAppOptions = {},
 ): Promise<void> {
-  const config = loadConfigOrExit();
+  const config = withAppDefaults(loadConfigOrExit(), options);
   const logger = createLogger({ name: app, level: config.logLevel, pretty: config.logPretty });
   if (isClusterPrimary(config)) return runWorkerPrimary(config, logger);
   // First thing in a cluster's worker process: the primary's metrics requests are lost until it listens.

@@ -42,7 +42,18 @@ export function spawnCompiledApp(
   nodeFlags: readonly string[] = [],
   options: SpawnOptions = {},
 ): AppProcess {
-  return spawnNode([...nodeFlags, '--enable-source-maps', `apps/${app}/dist/main.js`, ...args], env, options);
+  return spawnBuild(`apps/${app}/dist/main.js`, env, args, nodeFlags, options);
+}
+
+/** Starts a compiled script (an app's dist/main.js, or a copy of an older build for A/B benchmarks) with source maps. */
+export function spawnBuild(
+  file: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  nodeFlags: readonly string[] = [],
+  options: SpawnOptions = {},
+): AppProcess {
+  return spawnNode([...nodeFlags, '--enable-source-maps', file, ...args], env, options);
 }
 
 function spawnNode(nodeArgs: string[], env: Record<string, string>, options: SpawnOptions): AppProcess {

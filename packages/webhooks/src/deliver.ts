@@ -15,7 +15,7 @@ import type { SendResult, WebhookHttpClient } from './http-client';
 import { nextRetryDelay, retryAfterMs } from './retry-schedule';
 import { openSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
-import { standardWebhookHeaders } from './signing';
+import { signingKey, standardWebhookHeaders } from './signing';
 
 /** What one delivery job needs; built once per worker process. */
 export interface DeliveryDeps {
@@ -53,8 +53,33 @@ export function signingSecrets(endpoint: WebhookEndpoint, settings: Pick<Webhook
   return secrets;
 }
 
+// An endpoint's signing keys, opened (AES-GCM when sealed) and decoded once per endpoint row read, not per delivery: the
+// row stays cached for a second (cachedEndpoint), so a busy endpoint's keys are derived about once a second per process.
+const keysOfEndpoint = new WeakMap<WebhookEndpoint, { current: Buffer; previous?: { key: Buffer; until: number } }>();
+
+/** The endpoint's signing keys now (signingSecrets, decoded); derived once per endpoint row. */
+export function signingKeys(endpoint: WebhookEndpoint, settings: Pick<WebhookSettings, 'secretKey'>, now = Date.now()): Buffer[] {
+  let keys = keysOfEndpoint.get(endpoint);
+  if (!keys) {
+    const until = endpoint.segredoAnteriorExpiraEm?.getTime();
+    keys = {
+      current: signingKey(openSecret(endpoint.segredo, settings.secretKey)),
+      ...(endpoint.segredoAnterior && until !== undefined
+        ? { previous: { key: signingKey(openSecret(endpoint.segredoAnterior, settings.secretKey)), until } }
+        : {}),
+    };
+    keysOfEndpoint.set(endpoint, keys);
+  }
+  return keys.previous && keys.previous.until > now ? [keys.current, keys.previous.key] : [keys.current];
+}
+
 /** The headers of one attempt: the endpoint's own first, then Standard Webhooks' (which they cannot override). */
-export function attemptHeaders(endpoint: WebhookEndpoint, secrets: string[], webhookId: string, body: string): Record<string, string> {
+export function attemptHeaders(
+  endpoint: WebhookEndpoint,
+  secrets: readonly (string | Buffer)[],
+  webhookId: string,
+  body: string,
+): Record<string, string> {
   return { ...endpoint.cabecalhos, ...standardWebhookHeaders(secrets, webhookId, body) };
 }
 
@@ -126,17 +151,24 @@ function spread(refusal: FlowRefusal): number {
 }
 
 // Endpoints are read once a second at most per process: a backlog of one endpoint's deliveries does not read its row
-// for every job; a change (disable, new URL) applies within a second.
+// for every job; a change (disable, new URL) applies within a second. The read itself is shared: when the entry
+// expires, the hundred deliveries in flight wait on one SELECT instead of each making its own.
 const ENDPOINT_TTL_MS = 1000;
-const endpointCache = new Map<string, { expires: number; endpoint: WebhookEndpoint | undefined }>();
+const endpointCache = new Map<string, { expires: number; endpoint: Promise<WebhookEndpoint | undefined> }>();
 
-async function cachedEndpoint(db: Kysely<Database>, empresaId: number, id: number): Promise<WebhookEndpoint | undefined> {
+/** The endpoint row, read at most once a second per process (and once at a time). */
+export function cachedEndpoint(db: Kysely<Database>, empresaId: number, id: number): Promise<WebhookEndpoint | undefined> {
   const key = `${empresaId}:${id}`;
   const hit = endpointCache.get(key);
   if (hit && hit.expires > Date.now()) return hit.endpoint;
-  const endpoint = await findWebhookEndpoint(db, empresaId, id);
+  const endpoint = findWebhookEndpoint(db, empresaId, id);
   if (endpointCache.size > 10000) endpointCache.clear();
-  endpointCache.set(key, { expires: Date.now() + ENDPOINT_TTL_MS, endpoint });
+  const entry = { expires: Date.now() + ENDPOINT_TTL_MS, endpoint };
+  endpointCache.set(key, entry);
+  // A failed read is not cached: the next delivery reads again.
+  endpoint.catch(() => {
+    if (endpointCache.get(key) === entry) endpointCache.delete(key);
+  });
   return endpoint;
 }
 
@@ -191,7 +223,7 @@ export async function deliverOnce(
   let result: SendResult;
   let headers: Record<string, string>;
   try {
-    headers = attemptHeaders(endpoint, signingSecrets(endpoint, settings), entrega.webhook_id, entrega.payload);
+    headers = attemptHeaders(endpoint, signingKeys(endpoint, settings), entrega.webhook_id, entrega.payload);
     result = await deps.http.send(endpoint.url, headers, entrega.payload);
   } catch (err) {
     await deps.flow.release(endpoint.id, member);

@@ -1,3 +1,4 @@
+import { Coalescer } from '@integrador/store';
 import type { Redis } from 'ioredis';
 
 // Per-endpoint flow control shared by every worker process, so one dead or slow endpoint never holds the workers other
@@ -6,31 +7,60 @@ import type { Redis } from 'ioredis';
 // crashed worker's slot frees itself). A refused delivery waits (moveToDelayed) without using an attempt. After the
 // cooldown the breaker is half-open: one probe delivery goes through; its success closes it, its failure re-opens it.
 
-const ADMIT = `
+// One call for the admissions and releases of a worker's concurrent deliveries (gathered by a Coalescer): under load a
+// hundred deliveries take and give back their slots in one round trip, where each used to make two of its own. Every
+// operation names its four keys (KEYS[4i+1..4i+4]: breaker, rate window, in-flight leases, half-open probe) so a
+// Redis Cluster with a hash-tagged KEY_PREFIX sees them all; ARGV: now, breaker failures, probe lease, cooldown,
+// then five per operation (kind 'a'dmit or 'r'elease, rate per second, concurrency cap, lease end, member).
+// Releases run first: the slots they free serve the admissions of the same call.
+const FLOW_BATCH = `
 local now = tonumber(ARGV[1])
-local openUntil = tonumber(redis.call('HGET', KEYS[1], 'openUntil') or '0')
-if openUntil > now then return {openUntil - now, 'breaker'} end
-local failures = tonumber(redis.call('HGET', KEYS[1], 'failures') or '0')
-if failures >= tonumber(ARGV[6]) then
-  -- Half-open: one probe at a time; the others wait another cooldown.
-  if not redis.call('SET', KEYS[4], ARGV[5], 'PX', ARGV[7], 'NX') then return {tonumber(ARGV[8]), 'breaker'} end
+local n = #KEYS / 4
+local results = {}
+for i = 0, n - 1 do
+  if ARGV[5 + i * 5] == 'r' then
+    redis.call('ZREM', KEYS[i * 4 + 3], ARGV[5 + i * 5 + 4])
+    results[i + 1] = {0, 'released'}
+  end
 end
-local cap = tonumber(ARGV[3])
-if cap > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-  if redis.call('ZCARD', KEYS[3]) >= cap then return {100, 'concurrency'} end
+local swept = {}
+for i = 0, n - 1 do
+  local a = 5 + i * 5
+  if ARGV[a] == 'a' then
+    local breaker, rateKey, inflight, probe = KEYS[i * 4 + 1], KEYS[i * 4 + 2], KEYS[i * 4 + 3], KEYS[i * 4 + 4]
+    local rate, cap, leaseUntil, member = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), ARGV[a + 4]
+    local result
+    local openUntil = tonumber(redis.call('HGET', breaker, 'openUntil') or '0')
+    local failures = tonumber(redis.call('HGET', breaker, 'failures') or '0')
+    if openUntil > now then
+      result = {openUntil - now, 'breaker'}
+    elseif failures >= tonumber(ARGV[2]) and not redis.call('SET', probe, member, 'PX', ARGV[3], 'NX') then
+      -- Half-open: one probe at a time; the others wait another cooldown.
+      result = {tonumber(ARGV[4]), 'breaker'}
+    end
+    if not result and cap > 0 then
+      if not swept[inflight] then
+        redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
+        swept[inflight] = true
+      end
+      if redis.call('ZCARD', inflight) >= cap then result = {100, 'concurrency'} end
+    end
+    if not result and rate > 0 then
+      local count = redis.call('INCR', rateKey)
+      if count == 1 then redis.call('PEXPIRE', rateKey, 2000) end
+      if count > rate then result = {1000 - (now % 1000), 'rate'} end
+    end
+    if not result then
+      if cap > 0 then
+        redis.call('ZADD', inflight, leaseUntil, member)
+        redis.call('PEXPIRE', inflight, leaseUntil - now + 1000)
+      end
+      result = {0, 'ok', failures}
+    end
+    results[i + 1] = result
+  end
 end
-local rate = tonumber(ARGV[2])
-if rate > 0 then
-  local n = redis.call('INCR', KEYS[2])
-  if n == 1 then redis.call('PEXPIRE', KEYS[2], 2000) end
-  if n > rate then return {1000 - (now % 1000), 'rate'} end
-end
-if cap > 0 then
-  redis.call('ZADD', KEYS[3], tonumber(ARGV[4]), ARGV[5])
-  redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[4]) - now + 1000)
-end
-return {0, 'ok', failures}
+return results
 `;
 
 const FAILED = `
@@ -52,54 +82,71 @@ export type FlowAdmission = { refused: FlowRefusal } | { refused: undefined; fai
 
 /** The scripts above as commands (ioredis sends EVALSHA, and the script itself only once per connection). */
 interface FlowCommands {
-  webhookFlowAdmit(...args: (string | number)[]): Promise<[number, string, number?]>;
+  webhookFlowBatch(numberOfKeys: number, ...args: (string | number)[]): Promise<[number, string, number?][]>;
   webhookFlowFailed(...args: (string | number)[]): Promise<number>;
 }
 
+/** One admission or release waiting for the next batch. */
+type FlowOp =
+  | { kind: 'a'; endpointId: number; ratePerSecond: number | null; member: string }
+  | { kind: 'r'; endpointId: number; member: string };
+
 export class EndpointFlowControl {
   private readonly redis: Redis & FlowCommands;
+  private readonly batches: Coalescer<FlowOp, [number, string, number?]>;
 
   constructor(
     redis: Redis,
     private readonly prefix: string,
     private readonly options: { breakerFailures: number; breakerCooldownMs: number; endpointConcurrency: number; leaseMs: number },
   ) {
-    redis.defineCommand('webhookFlowAdmit', { lua: ADMIT, numberOfKeys: 4 });
+    redis.defineCommand('webhookFlowBatch', { lua: FLOW_BATCH });
     redis.defineCommand('webhookFlowFailed', { lua: FAILED, numberOfKeys: 2 });
     this.redis = redis as Redis & FlowCommands;
+    // One call in flight; the operations made meanwhile go together in the next (no timer: one delivery alone waits
+    // for nothing). A failed call is retried operation by operation, each with its own outcome.
+    this.batches = new Coalescer<FlowOp, [number, string, number?]>({
+      name: 'webhook flow control',
+      runGroup: (ops) => this.run(ops),
+      runOne: async (op) => (await this.run([op]))[0] as [number, string, number?],
+      maxItems: 500,
+      maxRunning: 1,
+    });
   }
 
   private key(kind: string, endpointId: number): string {
     return `${this.prefix}:webhook:${kind}:${endpointId}`;
   }
 
-  /** Takes a slot for one delivery, or answers how long it must wait. */
-  async admit(endpointId: number, ratePerSecond: number | null, member: string): Promise<FlowAdmission> {
+  private async run(ops: FlowOp[]): Promise<[number, string, number?][]> {
     const now = Date.now();
-    const [waitMs, reason, failures] = await this.redis.webhookFlowAdmit(
-      this.key('breaker', endpointId),
-      this.key(`rate:${Math.floor(now / 1000)}`, endpointId),
-      this.key('inflight', endpointId),
-      this.key('probe', endpointId),
-      now,
-      ratePerSecond ?? 0,
-      this.options.endpointConcurrency,
-      now + this.options.leaseMs,
-      member,
-      this.options.breakerFailures,
-      this.options.leaseMs,
-      this.options.breakerCooldownMs,
-    );
+    const keys: string[] = [];
+    const args: (string | number)[] = [now, this.options.breakerFailures, this.options.leaseMs, this.options.breakerCooldownMs];
+    for (const op of ops) {
+      keys.push(
+        this.key('breaker', op.endpointId),
+        this.key(`rate:${Math.floor(now / 1000)}`, op.endpointId),
+        this.key('inflight', op.endpointId),
+        this.key('probe', op.endpointId),
+      );
+      const rate = op.kind === 'a' ? (op.ratePerSecond ?? 0) : 0;
+      args.push(op.kind, rate, this.options.endpointConcurrency, now + this.options.leaseMs, op.member);
+    }
+    return this.redis.webhookFlowBatch(keys.length, ...keys, ...args);
+  }
+
+  /** Takes a slot for one delivery, or answers how long it must wait (batched with the process's other deliveries). */
+  async admit(endpointId: number, ratePerSecond: number | null, member: string): Promise<FlowAdmission> {
+    const [waitMs, reason, failures] = await this.batches.add({ kind: 'a', endpointId, ratePerSecond, member });
     return waitMs > 0
       ? { refused: { waitMs, reason: reason as FlowRefusal['reason'] } }
       : { refused: undefined, failures: Number(failures ?? 0) };
   }
 
-  /** Gives the slot back. */
+  /** Gives the slot back (batched with the process's other admissions and releases). */
   async release(endpointId: number, member: string): Promise<void> {
-    await this.redis.zrem(this.key('inflight', endpointId), member);
+    await this.batches.add({ kind: 'r', endpointId, member });
   }
-
   /** A success closes the breaker. */
   async succeeded(endpointId: number): Promise<void> {
     await this.redis.del(this.key('breaker', endpointId), this.key('probe', endpointId));

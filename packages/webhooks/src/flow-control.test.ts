@@ -1,0 +1,78 @@
+import { createRedis, waitUntilReady } from '@integrador/queue';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import type { Redis } from 'ioredis';
+import { EndpointFlowControl } from './flow-control';
+
+describe('endpoint flow control (real Redis)', () => {
+  let redis: Redis;
+  let prefix: string;
+  const options = { breakerFailures: 3, breakerCooldownMs: 60000, endpointConcurrency: 5, leaseMs: 30000 };
+
+  beforeEach(async () => {
+    prefix = testPrefix();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+  });
+  afterEach(async () => {
+    redis.disconnect();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+  });
+
+  /** The commands this test's client sends that touch its keys, as MONITOR sees them (a second connection). */
+  async function watchCommands(): Promise<{ commands: string[][]; stop(): void }> {
+    const monitor = await redis.monitor();
+    const commands: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      // Commands run inside a script are shown too (source "lua"): only the client's own count.
+      if (source !== 'lua' && args.some((arg) => arg.startsWith(`${prefix}:webhook:`))) commands.push(args);
+    });
+    return { commands, stop: () => monitor.disconnect() };
+  }
+
+  it('admits concurrent deliveries up to the cap in one script call, and releases free their slots', async () => {
+    const flow = new EndpointFlowControl(redis, prefix, options);
+    const watch = await watchCommands();
+    const admissions = await Promise.all(Array.from({ length: 20 }, (_, i) => flow.admit(7, null, `d${i}`)));
+    expect(admissions.filter((a) => !a.refused)).toHaveLength(5);
+    expect(admissions.filter((a) => a.refused?.reason === 'concurrency')).toHaveLength(15);
+    expect(await redis.zcard(`${prefix}:webhook:inflight:7`)).toBe(5);
+
+    // The five admitted give their slots back; five others come in, all together.
+    const admitted = admissions.flatMap((a, i) => (a.refused ? [] : [`d${i}`]));
+    const second = await Promise.all([
+      ...admitted.map((member) => flow.release(7, member).then(() => undefined)),
+      ...Array.from({ length: 5 }, (_, i) => flow.admit(7, null, `e${i}`)),
+    ]);
+    expect(second.slice(5).every((a) => a && !a.refused)).toBe(true);
+    expect((await redis.zrange(`${prefix}:webhook:inflight:7`, 0, -1)).sort()).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
+    // MONITOR's lines arrive on another connection: let them in.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    watch.stop();
+    // 20 admissions, then 5 releases and 5 admissions: one script call for each round (an EVALSHA answered NOSCRIPT
+    // is followed by one EVAL), not one command per delivery.
+    const calls = watch.commands.filter(([name]) => /^(evalsha|zrem)$/i.test(name ?? ''));
+    expect(calls.length).toBeLessThanOrEqual(2);
+  });
+
+  it('keeps rate limits and the breaker per endpoint within one batch', async () => {
+    const flow = new EndpointFlowControl(redis, prefix, options);
+    const rated = await Promise.all(Array.from({ length: 4 }, (_, i) => flow.admit(1, 2, `r${i}`)));
+    expect(rated.filter((a) => a.refused?.reason === 'rate').length).toBeGreaterThanOrEqual(2);
+    for (let i = 0; i < 3; i++) await flow.failed(2);
+    const [broken, healthy] = await Promise.all([flow.admit(2, null, 'b'), flow.admit(3, null, 'h')]);
+    expect(broken?.refused?.reason).toBe('breaker');
+    expect(healthy?.refused).toBeUndefined();
+  });
+
+  it('a half-open endpoint lets one probe through; a success closes the breaker', async () => {
+    const flow = new EndpointFlowControl(redis, prefix, { ...options, breakerCooldownMs: 50 });
+    for (let i = 0; i < 3; i++) await flow.failed(4);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    const tries = await Promise.all(Array.from({ length: 3 }, (_, i) => flow.admit(4, null, `p${i}`)));
+    expect(tries.filter((a) => !a.refused)).toHaveLength(1);
+    const probe = tries.find((a) => !a.refused);
+    expect(probe && !probe.refused && probe.failures).toBe(3);
+    await flow.succeeded(4);
+    expect((await flow.admit(4, null, 'after')).refused).toBeUndefined();
+  });
+});

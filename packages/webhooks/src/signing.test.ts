@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { attemptHeaders, signingKeys } from './deliver';
+import type { WebhookEndpoint } from './endpoints.repository';
+import { generateSigningSecret, parseSecretKey, sealSecret } from './secret-box';
+
+describe('signing keys of an endpoint', () => {
+  const secretKey = parseSecretKey(randomBytes(32).toString('base64'));
+  const current = generateSigningSecret();
+  const previous = generateSigningSecret();
+  const endpoint = (graceUntil: Date | null): WebhookEndpoint => ({
+    id: 1,
+    empresaId: 1,
+    nome: 'e',
+    url: 'https://example.com/hook',
+    gatilhos: ['contato.criado'],
+    ativo: true,
+    segredo: sealSecret(current, secretKey),
+    segredoAnterior: graceUntil ? sealSecret(previous, secretKey) : null,
+    segredoAnteriorExpiraEm: graceUntil,
+    cabecalhos: { 'x-tenant': 'a' },
+    limitePorSegundo: null,
+    primeiraFalhaEm: null,
+    desativadoMotivo: null,
+    criadoEm: new Date(),
+  });
+  const body = '[{"id":"1"}]';
+
+  it('are opened and decoded once per endpoint row, and sign as Standard Webhooks verifies', () => {
+    const row = endpoint(null);
+    const keys = signingKeys(row, { secretKey });
+    // The same row gives the same key bytes: no AES-GCM open and base64 decode per delivery.
+    expect(signingKeys(row, { secretKey })[0]).toBe(keys[0]);
+    const headers = attemptHeaders(row, keys, 'msg_1', body);
+    expect(headers['x-tenant']).toBe('a');
+    expect(() => new Webhook(current).verify(body, headers)).not.toThrow();
+  });
+
+  it('include the previous secret during its grace period only', () => {
+    const now = Date.now();
+    const row = endpoint(new Date(now + 60000));
+    const during = attemptHeaders(row, signingKeys(row, { secretKey }, now), 'msg_2', body);
+    expect(during['webhook-signature']?.split(' ')).toHaveLength(2);
+    expect(() => new Webhook(previous).verify(body, during)).not.toThrow();
+    expect(() => new Webhook(current).verify(body, during)).not.toThrow();
+    const after = attemptHeaders(row, signingKeys(row, { secretKey }, now + 60001), 'msg_3', body);
+    expect(after['webhook-signature']?.split(' ')).toHaveLength(1);
+    expect(() => new Webhook(previous).verify(body, after)).toThrow();
+  });
+});
