@@ -196,7 +196,7 @@ function wsdlFailure(error: unknown, wsdlUrl: string, durationMs: number, timeou
     statusCode: Number.isNaN(status) ? null : status,
     durationMs,
   };
-  const classified = classifySoapFailure(error, { exchange, aborted: null, timeoutMs }, scrub);
+  const classified = classifySoapFailure(error, { exchange, aborted: null, timeoutMs, wsdl: true }, scrub);
   // Recognised (wrapped, or the guard's refusal as it came): not a document problem.
   if (classified !== error || error instanceof ReceptorError || error instanceof OutboundAddressError) return classified;
   // Not a network or HTTP failure: the document itself is unusable (not XML, not a WSDL); loading it again would not help.
