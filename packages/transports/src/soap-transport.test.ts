@@ -203,7 +203,30 @@ describe('SOAP transport against the Senior G5 double', () => {
       return transport;
     }
 
-    // The WSDL load needs no such test: its idle bound (headersTimeout, the connection's timeoutMs) runs while it connects.
+    // The WSDL load has no deadline of its own: headersTimeout starts once the request is written, so on a stalled connect
+    // it is the Agent's connect timeout (the connection's timeoutMs) that ends it.
+    it("ends a WSDL load waiting on a connect at the connection's timeoutMs", async () => {
+      listener = await startStallingListener();
+      await listener.stall();
+      const transport = transportFor({ baseUrl: `http://127.0.0.1:${listener.port}`, timeoutMs: 1500 });
+      const started = Date.now();
+      const error = await rejection(transport.send(gravar([cliente()])));
+      const elapsed = Date.now() - started;
+      expect(error).toBeInstanceOf(TransientTransportError);
+      expect(error.message).toMatch(/connect|timeout/i);
+      expect(elapsed).toBeGreaterThanOrEqual(1400);
+      expect(elapsed).toBeLessThan(5000);
+    });
+
+    it('closes at once after a call was given up while it waited on a connect', async () => {
+      // A connect timeout far past the call's: undici keeps the abandoned request queued until the connect ends.
+      const transport = await stalledTransport(15_000);
+      await rejection(transport.send(gravar([cliente()], { timeoutMs: 500 })));
+      const started = Date.now();
+      await transport.close?.();
+      expect(Date.now() - started).toBeLessThan(5000);
+    }, 30_000);
+
     it("ends a call waiting on a connect at the integration's timeout, not at undici's 10 s connect timeout", async () => {
       // The connection's timeout is long: only the integration's (the call's) can end this call in time.
       const transport = await stalledTransport(30_000);
