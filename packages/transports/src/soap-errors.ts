@@ -44,12 +44,12 @@ export function faultSide(error: unknown): 'server' | 'client' {
 }
 
 /**
- * Turns what soap gave us into OutboundAddressError, TransientTransportError, ReceptorError or ResponseTooLargeError. For this ERP business
- * errors come in the answer's body (erroExecucao, tipoRetorno 2) and a SOAP fault means infrastructure
- * (docs: senior-g5): a `soap:Server`/`Receiver` fault is retried with backoff (a maintenance window answers 503 with
- * one), a `soap:Client`/`Sender` fault is the receptor's refusal and permanent, and an answer past the size limit is
- * permanent too (the same request would get it again) but no refusal: a call's receptor may have done it. Anything else (a bug, an unexpected
- * library error) is returned as it came: BullMQ retries ordinary errors.
+ * Turns what soap gave us into OutboundAddressError, TransientTransportError, ReceptorError or ResponseTooLargeError.
+ * For this ERP business errors come in the answer's body (erroExecucao, tipoRetorno 2) and a SOAP fault means
+ * infrastructure (docs: senior-g5): a `soap:Server`/`Receiver` fault is retried with backoff (a maintenance window
+ * answers 503 with one), a `soap:Client`/`Sender` fault is the receptor's refusal and permanent, and an answer past the
+ * size limit is permanent too (the same request would get it again) but no refusal: a call's receptor may have done
+ * it. Anything else (a bug, an unexpected library error) is returned as it came: BullMQ retries ordinary errors.
  */
 export function classifySoapFailure(error: unknown, context: FailureContext & { wsdl?: boolean }, scrub: (text: string) => string): Error {
   const { exchange } = context;
