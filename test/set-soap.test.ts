@@ -19,7 +19,7 @@ import {
   seniorG5ConnectionsYaml,
   startSeniorG5Server,
 } from './fixtures/senior-g5';
-import { CONTA, seedSetWsContas } from './fixtures/set-ws-contas';
+import { CONTA, SET_WS_CONTAS_CAMPO, seedSetWsContas } from './fixtures/set-ws-contas';
 import { startTestIngress, type TestIngress } from './support/test-ingress';
 
 const _logger = createLogger({ name: 'test', level: 'silent' });
@@ -190,10 +190,51 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
     // Every retry would get the same answer: one attempt, one exchange with the ERP (the WSDL fetch it meets first).
     expect(job.attemptsMade).toBe(1);
     expect(erp.requests.wsdlFetches).toBe(1);
-    expect(job.failedReason).toMatch(/^a resposta de http:\/\/\S+ passa do limite de 16 MiB \(já descompactada\)/);
+    expect(job.failedReason).toMatch(
+      /^a resposta de http:\/\/\S+ passa do limite de 16 MiB \(como recebida ou depois de descompactada\): cada/,
+    );
     const [execucao] = await database.db.selectFrom('integracao_execucoes').selectAll().execute();
     expect(execucao).toMatchObject({ status: 'falhou', mensagem: job.failedReason });
     expect(await idErp()).toBeNull();
+  });
+
+  it('a call answered past the size limit fails without retry, outcome unknown: a manual retry reconciles, never re-sending blindly', async () => {
+    // A request without a key the ERP upserts by (no ideExt, no CNPJ): sending it again would create a second customer.
+    const { ideExt: _ideExt, ...withoutIdeExt } = SET_WS_CONTAS_CAMPO.dadosGeraisCliente;
+    await database.db
+      .updateTable('campos_integracao')
+      .set({ campo_crm: JSON.stringify({ dadosGeraisCliente: withoutIdeExt }) })
+      .where('integracao_id', '=', 19)
+      .execute();
+    await database.db.updateTable('contas').set({ cnpj: null }).where('id', '=', CONTA.id).execute();
+    worker = await startWorker();
+    // The first push loads the WSDL: what meets the bomb afterwards is the GravarClientes call (which the ERP may have run).
+    expect((await settled((await run({ contaId: CONTA.id })).json().jobId)).state).toBe('completed');
+    erp.setMode('gzip-bomb');
+    const wsdlFetches = erp.requests.wsdlFetches;
+    const jobId = (await run({ contaId: CONTA.id })).json().jobId as string;
+    const { job, state } = await settled(jobId);
+    expect(state).toBe('failed');
+    expect(job.attemptsMade).toBe(1);
+    expect(erp.requests.wsdlFetches).toBe(wsdlFetches);
+    expect(job.failedReason).toMatch(/^a resposta de http:\/\/\S+ passa do limite de 16 MiB .* o ERP pode ter executado a operação/);
+    const execucaoOf = async () =>
+      await database.db.selectFrom('integracao_execucoes').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
+    // Not falhou ("nothing was done"): enviando, the outcome unknown, with the message for the operator.
+    expect(await execucaoOf()).toMatchObject({ status: 'enviando', tentativas: 1, mensagem: job.failedReason });
+
+    // The dashboard's / CLI's retry keeps the job id (the same execucao): it must reconcile, not send GravarClientes again.
+    erp.setMode('normal');
+    const calls = erp.requests.count;
+    const customers = erp.customers.size;
+    const retry = await app.inject({ method: 'POST', url: `/v1/jobs/set/${jobId}/retry`, headers: { authorization: `Bearer ${key}` } });
+    expect(retry.statusCode).toBe(202);
+    const retried = await settled(jobId);
+    expect(retried.state).toBe('failed');
+    expect(retried.job.failedReason).toContain('may already be in the receptor');
+    expect(erp.requests.count).toBe(calls);
+    expect(erp.customers.size).toBe(customers);
+    expect(await execucaoOf()).toMatchObject({ status: 'falhou', mensagem: expect.stringContaining('not sent again') });
   });
 
   it('rides out a maintenance window (503 with soap:Server faults): the push started in it succeeds afterwards, once', async () => {

@@ -43,7 +43,7 @@ async function untilNotBusy<T>(run: () => Promise<T>): Promise<T> {
  * immediate one waits for the lock instead. A read-only transaction begins deferred (it takes no write lock). Inside a
  * transaction the lock is held and the busy timeout is SQLITE_BUSY_WAIT_MS (a statement cannot be retried there).
  */
-class ImmediateSqliteDriver extends SqliteDriver {
+export class ImmediateSqliteDriver extends SqliteDriver {
   #inTransaction = false;
   #connection?: { raw: DatabaseConnection; waiting: DatabaseConnection };
 
@@ -74,7 +74,14 @@ class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw(settings?.accessMode === 'read only' ? 'begin' : 'begin immediate'));
     this.#inTransaction = true;
-    await connection.executeQuery(CompiledQuery.raw(`pragma busy_timeout = ${SQLITE_BUSY_WAIT_MS}`));
+    try {
+      await connection.executeQuery(CompiledQuery.raw(`pragma busy_timeout = ${SQLITE_BUSY_WAIT_MS}`));
+    } catch (err) {
+      // Kysely takes a failed beginTransaction for a transaction never begun and skips the rollback: without this one
+      // the write lock would stay held and the flag set, every later statement skipping the wait.
+      await this.rollbackTransaction(connection).catch(() => undefined);
+      throw err;
+    }
   }
 
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { sql } from 'kysely';
+import Database from 'better-sqlite3';
+import { type CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, sql } from 'kysely';
 import { sqlitePath } from './create-database';
+import { ImmediateSqliteDriver } from './sqlite-dialect';
 
 /**
  * Another process writing to the same file (a worker beside the ingress), waiting for the lock as long as we do: it
@@ -157,4 +159,44 @@ describe('SQLite transactions beside another process writing the same file', () 
     const { rows } = await sql<{ id: number }>`SELECT id FROM itens WHERE id = 6`.execute(database.db);
     expect(rows).toHaveLength(0);
   });
+
+  it('a transaction whose setup fails after BEGIN is rolled back: the lock is released and the next transaction begins', async () => {
+    /** The driver, with its busy-timeout pragma refused once right after BEGIN (nothing else makes a pragma fail). */
+    class FailingSetupDriver extends ImmediateSqliteDriver {
+      failNext = true;
+      override async acquireConnection(): Promise<DatabaseConnection> {
+        const connection = await super.acquireConnection();
+        return {
+          executeQuery: (query: CompiledQuery) => {
+            if (this.failNext && query.sql === 'pragma busy_timeout = 5000') {
+              this.failNext = false;
+              return Promise.reject(new Error('setup refused'));
+            }
+            return connection.executeQuery(query);
+          },
+          streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+        } as DatabaseConnection;
+      }
+    }
+    const config = { database: new Database(sqlitePath(database.url)) };
+    const driver = new FailingSetupDriver(config);
+    const db = new Kysely<Record<string, never>>({
+      dialect: new (class extends SqliteDialect {
+        override createDriver = () => driver;
+      })(config),
+    });
+    try {
+      await expect(db.transaction().execute(async () => undefined)).rejects.toThrow('setup refused');
+      // The BEGIN IMMEDIATE's lock is gone: another process writes at once (it would wait 5 s, then fail).
+      const other = otherProcessInsert(sqlitePath(database.url), 70);
+      expect(await other.waitedMs).toBeLessThan(1000);
+      await db.transaction().execute(async (trx) => {
+        await sql`INSERT INTO itens VALUES (71)`.execute(trx);
+      });
+      const { rows } = await sql<{ id: number }>`SELECT id FROM itens WHERE id >= 70 ORDER BY id`.execute(database.db);
+      expect(rows.map((row) => row.id)).toEqual([70, 71]);
+    } finally {
+      await db.destroy();
+    }
+  }, 20_000);
 });

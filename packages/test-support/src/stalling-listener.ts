@@ -6,10 +6,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 /** A loopback port that relays to a server until stall(), then never completes a TCP connect (startStallingListener). */
 export interface StallingListener {
   port: number;
-  /** Closes the relayed connections and stops completing connects: a new connect's SYN gets no answer. */
+  /** Closes the relayed connections and stops completing connects (for 60 s): a new connect's SYN gets no answer. */
   stall(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** How long a stalled listener stays stalled before its child exits (longer than any test that uses it). */
+const STALL_MS = 60_000;
+/** How long a connect to the filled listener must stay pending for stall() to trust that connects stall. */
+const PROBE_MS = 1000;
 
 // The child listens with a backlog of one and, once stalled, blocks its event loop: it never accepts again. The
 // kernel completes handshakes into the accept queue until it is full (the filler connections below) and then drops
@@ -17,6 +22,7 @@ export interface StallingListener {
 const CHILD = `
 const net = require('node:net');
 const target = Number(process.argv[1]);
+const STALL_MS = Number(process.argv[2]);
 const sockets = new Set();
 const track = (socket) => { sockets.add(socket); socket.on('error', () => {}); socket.on('close', () => sockets.delete(socket)); };
 const server = net.createServer((client) => {
@@ -29,11 +35,15 @@ const server = net.createServer((client) => {
   upstream.on('close', () => client.destroy());
 });
 server.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => process.stdout.write(server.address().port + '\\n'));
+// The test process gone before stall() (its end of the pipe closed): nothing left to serve.
+process.stdin.once('end', () => process.exit(0));
 process.stdin.once('data', () => {
   for (const socket of sockets) socket.destroy();
   setTimeout(() => {
     process.stdout.write('stalled\\n');
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    // Bounded: a test process killed before close() must not leave this child holding its port for ever.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, STALL_MS);
+    process.exit(0);
   }, 100);
 });
 `;
@@ -43,7 +53,7 @@ process.stdin.once('data', () => {
  * a connect to it neither completes nor is refused. Without a target, call stall() before using it.
  */
 export async function startStallingListener(targetPort?: number): Promise<StallingListener> {
-  const child = spawn(process.execPath, ['-e', CHILD, String(targetPort ?? 0)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', CHILD, String(targetPort ?? 0), String(STALL_MS)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: string[] = [];
   let waiting: (() => void) | undefined;
   child.stdout.setEncoding('utf8');
@@ -77,6 +87,11 @@ export async function startStallingListener(targetPort?: number): Promise<Stalli
         if (!connected) break;
         if (fillers.length > 16) throw new Error('the stalling listener keeps completing connects');
       }
+      // 300 ms is a heuristic: the connect left waiting must still be waiting a while later, or the tests using this
+      // listener would no longer test a stalled connect.
+      const probe = fillers[fillers.length - 1] as net.Socket;
+      const completed = await Promise.race([once(probe, 'connect').then(() => true), delay(PROBE_MS).then(() => false)]);
+      if (completed) throw new Error(`the stalling listener completed a connect within ${PROBE_MS + 300} ms of being filled`);
     },
     async close() {
       for (const filler of fillers) filler.destroy();

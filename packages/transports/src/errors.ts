@@ -1,6 +1,6 @@
 import { OutboundAddressError } from '@integrador/connections';
 import type { TransportExchange } from './transport';
-import type { TransportMessageKey } from './transport-messages';
+import { byteLimit, shownUrl, type TransportMessageKey, transportMessage } from './transport-messages';
 
 // The worker maps these onto BullMQ: `permanent` errors become UnrecoverableError (no retry), the others retry with backoff.
 // This package does not depend on BullMQ, so it states the decision instead of throwing BullMQ's classes.
@@ -25,22 +25,48 @@ export class TransientTransportError extends Error {
   }
 }
 
-/** The receptor refused the request (a SOAP Fault, HTTP 4xx, an answer past the size limit): sending it again would fail the same way. */
+/** The receptor refused the request (a SOAP Fault, HTTP 4xx, an unreadable answer): sending it again would fail the same way. */
 export class ReceptorError extends Error {
   override name = 'ReceptorError';
   readonly code = 'RECEPTOR_REJECTED';
   readonly permanent = true;
-  /** Set when receptorMessage is one of the transports' own texts (transport-messages.ts), rendered in pt-BR. */
-  readonly messageKey: TransportMessageKey | undefined;
 
   constructor(
     /** The receptor's own words: the faultstring, or the message of the HTTP error body (or the transport's own text). */
     readonly receptorMessage: string,
     readonly exchange?: TransportExchange,
-    options?: ErrorOptions & { messageKey?: TransportMessageKey },
+    options?: ErrorOptions,
   ) {
     super(`receptor rejected the request: ${receptorMessage}`, options);
-    this.messageKey = options?.messageKey;
+  }
+}
+
+/**
+ * An answer past the size limit, as received or once decoded. Permanent: the same request gets the same answer. Not a
+ * ReceptorError: nothing was refused, and for a call (`mayHaveBeenProcessed`) the receptor answered, so it may have
+ * done what was asked — its caller must treat the outcome as unknown, never as "nothing done". The message is English;
+ * receptorMessage is the same text in pt-BR, for the user.
+ */
+export class ResponseTooLargeError extends Error {
+  override name = 'ResponseTooLargeError';
+  readonly code = 'RESPONSE_TOO_LARGE';
+  readonly permanent = true;
+  readonly messageKey: TransportMessageKey;
+  /** The user's text (pt-BR): what a run records as the failure's message. */
+  readonly receptorMessage: string;
+
+  constructor(
+    details: { url: string; limitBytes: number | undefined },
+    /** False only when nothing was sent (a WSDL fetch): the receptor cannot have done anything. */
+    readonly mayHaveBeenProcessed: boolean,
+    readonly exchange?: TransportExchange,
+    options?: ErrorOptions,
+  ) {
+    const key: TransportMessageKey = mayHaveBeenProcessed ? 'RESPONSE_TOO_LARGE_AFTER_CALL' : 'RESPONSE_TOO_LARGE';
+    const params = { url: shownUrl(details.url), limit: details.limitBytes === undefined ? '?' : byteLimit(details.limitBytes) };
+    super(transportMessage(key, params, 'en'), options);
+    this.messageKey = key;
+    this.receptorMessage = transportMessage(key, params);
   }
 }
 

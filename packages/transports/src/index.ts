@@ -1,6 +1,6 @@
 export { type BatcherFactory, createBatcherFactory } from './batcher-factory';
 export { createDatabaseTransport } from './database-transport';
-export { InvalidIntegrationError, OutboundAddressError, ReceptorError, TransientTransportError } from './errors';
+export { InvalidIntegrationError, OutboundAddressError, ReceptorError, ResponseTooLargeError, TransientTransportError } from './errors';
 export { parseRetryAfter } from './http-failures';
 export { JsonArrayCounter } from './json-array-counter';
 export {

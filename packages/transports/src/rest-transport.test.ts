@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ApiAuth, type ApiConnection, Secret } from '@integrador/connections';
-import { InvalidIntegrationError, OutboundAddressError, ReceptorError, TransientTransportError } from './errors';
+import { InvalidIntegrationError, OutboundAddressError, ReceptorError, ResponseTooLargeError, TransientTransportError } from './errors';
 import { createRestTransport, restTarget } from './rest-transport';
 import type { Transport, TransportRequest } from './transport';
 
@@ -129,6 +129,19 @@ describe('REST transport', () => {
     expect(exchange.request).toContain(`${header}: [REDACTED]`);
     for (const text of [exchange.request, preview.request]) expect(text).not.toContain(value);
     expect(preview).toEqual({ url: exchange.url, request: exchange.request });
+  });
+
+  it('fails for good on an answer past 16 MiB, as an unknown outcome (the receptor took the request), in pt-BR and English', async () => {
+    reply = (_req, res) => res.writeHead(201, { 'content-type': 'application/json' }).end(Buffer.alloc(17 * 1024 * 1024, ' '));
+    const error = await rejection(transportFor().send(post(undefined, { link: '/clientes?token=s3cr3t' })));
+    expect(error).toBeInstanceOf(ResponseTooLargeError);
+    expect(error).toMatchObject({ permanent: true, mayHaveBeenProcessed: true, messageKey: 'RESPONSE_TOO_LARGE_AFTER_CALL' });
+    expect((error as ResponseTooLargeError).receptorMessage).toMatch(
+      new RegExp(`^a resposta de ${baseUrl}/clientes passa do limite de 16 MiB .* o ERP pode ter executado a operação`),
+    );
+    expect(error.message).toMatch(new RegExp(`^the answer from ${baseUrl}/clientes is over the 16 MiB limit`));
+    expect(error.message).not.toContain('s3cr3t');
+    expect((error as ResponseTooLargeError).exchange?.request).toContain('Padaria');
   });
 
   it('turns a 4xx into a ReceptorError with the message of the body', async () => {

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiAuth, ApiConnection } from '@integrador/connections';
 import type { Method } from 'got';
-import { InvalidIntegrationError, ReceptorError } from './errors';
+import { InvalidIntegrationError, ReceptorError, ResponseTooLargeError } from './errors';
 import { connectionFailure, httpStatusFailure } from './http-failures';
 import { isGotTimeout, loadGot } from './lazy-modules';
 import { createOutboundAgents, type OutboundAgents } from './outbound-guard';
@@ -36,7 +36,7 @@ export function createRestTransport(connection: ApiConnection): Transport {
       const exchange: TransportExchange = { url: url.href, request: rendered, response: null, statusCode: null, durationMs: 0 };
       let answer: HttpAnswer;
       try {
-        answer = await exchangeHttp(url, { method, headers, body, timeoutMs: request.timeoutMs, signal: request.signal }, agents);
+        answer = await exchangeHttp(url, { method, headers, body, timeoutMs: request.timeoutMs, signal: request.signal, exchange }, agents);
       } catch (error) {
         exchange.durationMs = Math.round(performance.now() - started);
         // got's own deadline is a TimeoutError of event 'request'; a caller's AbortSignal.timeout() gives one with no event
@@ -110,6 +110,8 @@ interface HttpCall {
   body: string | undefined;
   timeoutMs: number;
   signal: AbortSignal | undefined;
+  /** The exchange a too-large answer's error carries. */
+  exchange: TransportExchange;
 }
 
 /**
@@ -144,7 +146,8 @@ async function exchangeHttp(url: URL, call: HttpCall, agents: OutboundAgents): P
     const response = await pending;
     return { status: response.statusCode, headers: response.headers, text: response.body.toString('utf8') };
   } catch (error) {
-    if (tooLarge) throw new ReceptorError(`a response larger than ${MAX_RESPONSE_BYTES} bytes`, undefined, { cause: error });
+    // Answered after the receptor took the request: it may have done it, so the outcome is unknown (not a refusal).
+    if (tooLarge) throw new ResponseTooLargeError({ url: url.href, limitBytes: MAX_RESPONSE_BYTES }, true, call.exchange, { cause: error });
     throw error;
   }
 }

@@ -1,7 +1,6 @@
-import { ReceptorError, TransientTransportError } from './errors';
+import { ReceptorError, ResponseTooLargeError, TransientTransportError } from './errors';
 import { connectionFailure, type FailureContext, httpStatusFailure } from './http-failures';
 import { SoapHttpError } from './soap-http';
-import { byteLimit, transportMessage } from './transport-messages';
 
 /** What soap hangs on the errors it gives: the HTTP response (soap-http.ts), the parsed fault, the body. */
 interface SoapFailure {
@@ -45,24 +44,21 @@ export function faultSide(error: unknown): 'server' | 'client' {
 }
 
 /**
- * Turns what soap gave us into OutboundAddressError, TransientTransportError or ReceptorError. For this ERP business
- * errors come in the answer's body (erroExecucao, tipoRetorno 2) and a SOAP fault means infrastructure
- * (docs: senior-g5): a `soap:Server`/`Receiver` fault is retried with backoff (a maintenance window answers 503 with
- * one), a `soap:Client`/`Sender` fault is the receptor's refusal and permanent, and so is an answer past the size
- * limit (the same request would get it again). Anything else (a bug, an unexpected
- * library error) is returned as it came: BullMQ retries ordinary errors.
+ * Turns what soap gave us into OutboundAddressError, TransientTransportError, ReceptorError or ResponseTooLargeError.
+ * For this ERP business errors come in the answer's body (erroExecucao, tipoRetorno 2) and a SOAP fault means
+ * infrastructure (docs: senior-g5): a `soap:Server`/`Receiver` fault is retried with backoff (a maintenance window
+ * answers 503 with one), a `soap:Client`/`Sender` fault is the receptor's refusal and permanent, and an answer past the
+ * size limit is permanent too (the same request would get it again) but no refusal: a call's receptor may have done
+ * it. Anything else (a bug, an unexpected library error) is returned as it came: BullMQ retries ordinary errors.
  */
-export function classifySoapFailure(error: unknown, context: FailureContext, scrub: (text: string) => string): Error {
+export function classifySoapFailure(error: unknown, context: FailureContext & { wsdl?: boolean }, scrub: (text: string) => string): Error {
   const { exchange } = context;
   const connection = connectionFailure(error, context);
   if (connection) return connection;
-  // The same request gets the same answer: past the limit on every retry, so refused for good like a fault.
+  // The same request gets the same answer: past the limit on every retry, so permanent. A call's answer came after the
+  // receptor took the request (it may have done it); a WSDL fetch (context.wsdl) sent nothing.
   if (error instanceof SoapHttpError && error.code === 'ERR_RESPONSE_TOO_LARGE') {
-    const limit = error.limitBytes === undefined ? '?' : byteLimit(error.limitBytes);
-    return new ReceptorError(transportMessage('RESPONSE_TOO_LARGE', { url: exchange.url, limit }), exchange, {
-      cause: error,
-      messageKey: 'RESPONSE_TOO_LARGE',
-    });
+    return new ResponseTooLargeError({ url: exchange.url, limitBytes: error.limitBytes }, !context.wsdl, exchange, { cause: error });
   }
   const fault = faultMessage(error);
   const failure = asSoapFailure(error);

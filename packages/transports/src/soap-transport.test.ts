@@ -10,7 +10,7 @@ import {
   startSeniorG5Server,
   WSDL_LINK,
 } from '../../../test/fixtures/senior-g5';
-import { InvalidIntegrationError, OutboundAddressError, ReceptorError, TransientTransportError } from './errors';
+import { InvalidIntegrationError, OutboundAddressError, ReceptorError, ResponseTooLargeError, TransientTransportError } from './errors';
 import { SoapClientCache } from './soap-client-cache';
 import { createSoapTransport } from './soap-transport';
 import type { Transport, TransportRequest } from './transport';
@@ -203,7 +203,30 @@ describe('SOAP transport against the Senior G5 double', () => {
       return transport;
     }
 
-    // The WSDL load needs no such test: its idle bound (headersTimeout, the connection's timeoutMs) runs while it connects.
+    // The WSDL load has no deadline of its own: headersTimeout starts once the request is written, so on a stalled connect
+    // it is the Agent's connect timeout (the connection's timeoutMs) that ends it.
+    it("ends a WSDL load waiting on a connect at the connection's timeoutMs", async () => {
+      listener = await startStallingListener();
+      await listener.stall();
+      const transport = transportFor({ baseUrl: `http://127.0.0.1:${listener.port}`, timeoutMs: 1500 });
+      const started = Date.now();
+      const error = await rejection(transport.send(gravar([cliente()])));
+      const elapsed = Date.now() - started;
+      expect(error).toBeInstanceOf(TransientTransportError);
+      expect(error.message).toMatch(/connect|timeout/i);
+      expect(elapsed).toBeGreaterThanOrEqual(1400);
+      expect(elapsed).toBeLessThan(5000);
+    });
+
+    it('closes at once after a call was given up while it waited on a connect', async () => {
+      // A connect timeout far past the call's: undici keeps the abandoned request queued until the connect ends.
+      const transport = await stalledTransport(15_000);
+      await rejection(transport.send(gravar([cliente()], { timeoutMs: 500 })));
+      const started = Date.now();
+      await transport.close?.();
+      expect(Date.now() - started).toBeLessThan(5000);
+    }, 30_000);
+
     it("ends a call waiting on a connect at the integration's timeout, not at undici's 10 s connect timeout", async () => {
       // The connection's timeout is long: only the integration's (the call's) can end this call in time.
       const transport = await stalledTransport(30_000);
@@ -261,15 +284,26 @@ describe('SOAP transport against the Senior G5 double', () => {
     expect(neverLoaded).toMatchObject({ exchange: { request: expect.stringMatching(/^GET http/) } });
   });
 
-  it('refuses for good (not retried) an answer that is small compressed but past 16 MiB once decoded, for the WSDL and for a call', async () => {
+  it('fails for good (not retried) on an answer small compressed but past 16 MiB once decoded; a call may have been processed, the WSDL fetch not', async () => {
     const transport = transportFor();
     server.setMode('gzip-bomb');
     const wsdl = await rejection(transport.send(gravar([cliente()])));
     // Permanent: every retry would get the same answer (the worker turns `permanent` into UnrecoverableError).
-    expect(wsdl).toBeInstanceOf(ReceptorError);
-    expect(wsdl).toMatchObject({ code: 'RECEPTOR_REJECTED', permanent: true, messageKey: 'RESPONSE_TOO_LARGE' });
-    expect((wsdl as ReceptorError).receptorMessage).toBe(
-      `a resposta de ${server.url}${WSDL_LINK} passa do limite de 16 MiB (já descompactada): cada nova tentativa receberia a mesma resposta, por isso o envio não é repetido; confira no ERP por que esta operação devolve tanto conteúdo`,
+    expect(wsdl).toBeInstanceOf(ResponseTooLargeError);
+    expect(wsdl).not.toBeInstanceOf(ReceptorError);
+    expect(wsdl).toMatchObject({
+      code: 'RESPONSE_TOO_LARGE',
+      permanent: true,
+      mayHaveBeenProcessed: false,
+      messageKey: 'RESPONSE_TOO_LARGE',
+    });
+    // The URL without its query (a token could ride there); the message in one language each.
+    const wsdlUrl = `${server.url}${WSDL_LINK.replace(/\?.*$/, '')}`;
+    expect((wsdl as ResponseTooLargeError).receptorMessage).toBe(
+      `a resposta de ${wsdlUrl} passa do limite de 16 MiB (como recebida ou depois de descompactada): cada nova tentativa receberia a mesma resposta, por isso o pedido não é repetido; confira no ERP por que esta operação devolve tanto conteúdo`,
+    );
+    expect(wsdl.message).toBe(
+      `the answer from ${wsdlUrl} is over the 16 MiB limit (as received or once decoded): every retry would get the same answer, so the request is not made again; check in the ERP why this operation returns so much`,
     );
     expect(wsdl.cause).toMatchObject({ code: 'ERR_RESPONSE_TOO_LARGE', limitBytes: 16 * 1024 * 1024 });
 
@@ -277,10 +311,15 @@ describe('SOAP transport against the Senior G5 double', () => {
     await transport.send(gravar([cliente()])); // the WSDL is loaded: what meets the bomb now is the call
     server.setMode('gzip-bomb');
     const call = await rejection(transport.send(gravar([cliente()])));
-    expect(call).toBeInstanceOf(ReceptorError);
-    expect(call).toMatchObject({ permanent: true, messageKey: 'RESPONSE_TOO_LARGE' });
-    expect((call as ReceptorError).receptorMessage).toMatch(/^a resposta de http:\/\/127\.0\.0\.1:\d+\/\S+ passa do limite de 16 MiB/);
-    expect((call as ReceptorError).exchange?.request).toContain('<nomCli>');
+    expect(call).toBeInstanceOf(ResponseTooLargeError);
+    expect(call).toMatchObject({ permanent: true, mayHaveBeenProcessed: true, messageKey: 'RESPONSE_TOO_LARGE_AFTER_CALL' });
+    expect((call as ResponseTooLargeError).receptorMessage).toMatch(
+      /^a resposta de http:\/\/127\.0\.0\.1:\d+\/[^?\s]+ passa do limite de 16 MiB \(como recebida ou depois de descompactada\) e não pôde ser lida: o ERP pode ter executado a operação;/,
+    );
+    expect(call.message).toMatch(
+      /^the answer from http:\/\/127\.0\.0\.1:\d+\/\S+ is over the 16 MiB limit .* the ERP may have carried out the operation;/,
+    );
+    expect((call as ResponseTooLargeError).exchange?.request).toContain('<nomCli>');
   });
 
   it('keeps each call its own raw request under 50 concurrent calls', async () => {

@@ -12,6 +12,8 @@ import type { Transport, TransportExchange, TransportRequest, TransportResult } 
 /** A response bigger than this, as received or once decoded, is refused rather than held in a worker's memory. */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 const REDACTED = '[REDACTED]';
+/** How long close() lets requests still under way finish before it fails them. */
+const CLOSE_GRACE_MS = 1000;
 /** Links whose URLs a transport keeps parsed (a connection serves a handful of integrations). */
 const MAX_KNOWN_LINKS = 200;
 
@@ -100,8 +102,20 @@ export function createSoapTransport(connection: WebServiceConnection, options: {
     },
 
     async close() {
-      // Ends the kept-alive sockets (the worker's shutdown awaits it).
-      await dispatcher.close();
+      // Ends the kept-alive sockets (the worker's shutdown awaits it). close() also waits for every queued request, and
+      // undici keeps a call abandoned mid-connect queued until that connect ends (up to the connection's timeoutMs):
+      // after a short grace, destroy() fails whatever is still queued at once.
+      const closing = dispatcher.close().then(
+        () => true,
+        () => true,
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS);
+      });
+      const closed = await Promise.race([closing, grace]);
+      clearTimeout(timer);
+      if (!closed) await dispatcher.destroy();
     },
   };
 }
@@ -196,7 +210,7 @@ function wsdlFailure(error: unknown, wsdlUrl: string, durationMs: number, timeou
     statusCode: Number.isNaN(status) ? null : status,
     durationMs,
   };
-  const classified = classifySoapFailure(error, { exchange, aborted: null, timeoutMs }, scrub);
+  const classified = classifySoapFailure(error, { exchange, aborted: null, timeoutMs, wsdl: true }, scrub);
   // Recognised (wrapped, or the guard's refusal as it came): not a document problem.
   if (classified !== error || error instanceof ReceptorError || error instanceof OutboundAddressError) return classified;
   // Not a network or HTTP failure: the document itself is unusable (not XML, not a WSDL); loading it again would not help.

@@ -1,13 +1,20 @@
 import { DEFAULT_LOCALE, defineCatalogue, type Locale, type MessageParams } from '@integrador/i18n';
 
 /** Keys of the transports' own user-facing texts (what the receptor said is shown as it said it). */
-export type TransportMessageKey = 'RESPONSE_TOO_LARGE';
+export type TransportMessageKey = 'RESPONSE_TOO_LARGE' | 'RESPONSE_TOO_LARGE_AFTER_CALL';
 
 const MESSAGES = defineCatalogue<TransportMessageKey>({
+  // Nothing was sent (the WSDL fetch): the receptor has done nothing.
   RESPONSE_TOO_LARGE: {
     'pt-BR':
-      'a resposta de {url} passa do limite de {limit} (já descompactada): cada nova tentativa receberia a mesma resposta, por isso o envio não é repetido; confira no ERP por que esta operação devolve tanto conteúdo',
-    en: 'the answer from {url} is over the {limit} limit (once decoded): every retry would get the same answer, so the request is not sent again; check in the ERP why this operation returns so much',
+      'a resposta de {url} passa do limite de {limit} (como recebida ou depois de descompactada): cada nova tentativa receberia a mesma resposta, por isso o pedido não é repetido; confira no ERP por que esta operação devolve tanto conteúdo',
+    en: 'the answer from {url} is over the {limit} limit (as received or once decoded): every retry would get the same answer, so the request is not made again; check in the ERP why this operation returns so much',
+  },
+  // A call the receptor answered: it may have done what was asked, we could not read its answer.
+  RESPONSE_TOO_LARGE_AFTER_CALL: {
+    'pt-BR':
+      'a resposta de {url} passa do limite de {limit} (como recebida ou depois de descompactada) e não pôde ser lida: o ERP pode ter executado a operação; cada nova tentativa receberia a mesma resposta, por isso o envio não é repetido; confira no ERP se a operação foi feita e por que ela devolve tanto conteúdo',
+    en: 'the answer from {url} is over the {limit} limit (as received or once decoded) and could not be read: the ERP may have carried out the operation; every retry would get the same answer, so the request is not sent again; check in the ERP whether it was done and why it returns so much',
   },
 });
 
@@ -19,4 +26,14 @@ export function transportMessage(key: TransportMessageKey, params: MessageParams
 /** A byte limit as a person reads it: 16 MiB rather than 16777216. */
 export function byteLimit(bytes: number): string {
   return bytes % 1_048_576 === 0 ? `${bytes / 1_048_576} MiB` : `${bytes} bytes`;
+}
+
+/** A URL as shown in a message: scheme, host and path only (no userinfo, no query that may carry a token). */
+export function shownUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return '(URL inválida)';
+  }
 }

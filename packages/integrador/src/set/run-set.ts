@@ -6,7 +6,7 @@ import {
   type TentativaOutcome,
   type TentativaRecord,
 } from '@integrador/store';
-import { OutboundAddressError, ReceptorError, type Transport, type TransportExchange } from '@integrador/transports';
+import { OutboundAddressError, ReceptorError, ResponseTooLargeError, type Transport, type TransportExchange } from '@integrador/transports';
 import { joinReasons, readReturn } from '../return-reader';
 import { ForeignRowError } from '../runs/run-errors';
 import { bindEngineValues, runTenantOf } from '../runs/tenant-scope';
@@ -97,8 +97,14 @@ async function send(
     }
     const exchange = (err as { exchange?: TransportExchange }).exchange;
     await report(ctx, record, exchange, (err as Error).message);
-    if (err instanceof ReceptorError || err instanceof OutboundAddressError) {
-      const message = err instanceof ReceptorError ? err.receptorMessage : err.message;
+    if (err instanceof ResponseTooLargeError && err.mayHaveBeenProcessed) {
+      // The receptor answered, so it may have done it; its answer would be as large again: failed for good, but the
+      // record stays enviando (outcome unknown) so a later run reconciles instead of sending it again blindly.
+      await recordTentativa(ctx, execucao, attemptOf(exchange, err.message), { status: 'enviando', mensagem: err.receptorMessage });
+      throw new PermanentError('RESPONSE_TOO_LARGE', err.receptorMessage, { cause: err });
+    }
+    if (err instanceof ReceptorError || err instanceof OutboundAddressError || err instanceof ResponseTooLargeError) {
+      const message = err instanceof OutboundAddressError ? err.message : err.receptorMessage;
       await recordTentativa(ctx, execucao, attemptOf(exchange, err.message), { status: 'falhou', mensagem: message });
       throw new PermanentError('RECEPTOR_REJECTED', message, { cause: err });
     }
