@@ -159,6 +159,27 @@ describe('WConnect listener without a worker', () => {
     expect(card).toMatchObject({ type: 'caller', matches: [expect.objectContaining({ nome: 'Importada' })] });
   });
 
+  it('when its lookup fails, the listener takes back the card it announced (the worker then looks up at once)', async () => {
+    let failed: (err: unknown) => void = () => undefined;
+    const lookupError = new Promise<unknown>((resolve) => {
+      failed = resolve;
+    });
+    const failing = new WConnectListener({ ...listenerOptions(), settingsCacheMs: 10 * 60000, onPublishError: (err) => failed(err) });
+    // Tenant settings cached first: only the lookup's own table goes missing below (a real failure, no stand-in).
+    await popsOf('3520', 'caller', () => failing.accept(start('3520', '011987654321')));
+    await sql`ALTER TABLE cti_telefones_pendentes RENAME TO cti_telefones_pendentes_fora`.execute(database.db);
+    try {
+      const outcome = await failing.accept(start('3521', '011987654321'));
+      if (outcome.status !== 200) throw new Error('not accepted');
+      expect(String(await lookupError)).toContain('cti_telefones_pendentes');
+      const shown = await shownPop(redis, prefix, acme, '3521', outcome.eventId);
+      expect(shown).toMatchObject({ type: 'ringing' });
+      expect(shown).not.toHaveProperty('consultando');
+    } finally {
+      await sql`ALTER TABLE cti_telefones_pendentes_fora RENAME TO cti_telefones_pendentes`.execute(database.db);
+    }
+  });
+
   it('names its caller lookup on an ingress pool that names only admitted statements (planned once per connection)', async () => {
     const ingress = createDatabase(database.url, { poolSize: 1, prepareHotStatements: 'admitted' });
     const named = new WConnectListener({ ...listenerOptions(), db: ingress.db });
