@@ -18,6 +18,7 @@ import {
   foldEndIntoCall,
   insertCall,
   insertStartThenFindLateEnd,
+  OPEN_STATUSES,
   pairLateStart,
   usuarioOfRamal,
 } from './call-log.repository';
@@ -32,6 +33,8 @@ export interface CallEventDeps {
   settings?: SettingsCache;
   /** The usuario of each (empresa, ramal), cached per process (without it every event reads usuarios). */
   usuarios?: TtlCache<number | null>;
+  /** How long after the listener's receipt a start waits for the listener's card (LISTENER_CARD_WAIT_MS). */
+  listenerCardWaitMs?: number;
 }
 
 /** What a processed call event did (the job's result). */
@@ -57,6 +60,16 @@ async function phoneOf(deps: CallEventDeps, empresaId: number, telefone: string)
  * How long after the listener received a call worker-cti waits for the card of a listener that is looking the caller
  * up ("consultando"), before looking up itself: a worker that keeps up takes the job before that lookup is done, and
  * looked the caller up a second time (a third of the calls in bench/README.md, CTI, 2026-12-05).
+ *
+ * The wait holds the job's concurrency slot, and that is bounded: it happens only while the stored "ringing" still says
+ * "consultando", i.e. while a listener lookup is really in flight (at most MAX_LOOKUPS = 3 per ingress process; a
+ * listener that will not publish the card takes the flag off at once: settleRinging), or its process died or lost
+ * Redis mid-lookup; it never outlasts this window from the listener's receipt, and a job taken after the window (a
+ * queue that is behind) does not wait at all. STYLE.md's moveToDelayed + DelayedError is for waits of a rate limit or
+ * a dependency of unknown length; here the card usually comes within milliseconds, and a delayed job would cost more
+ * than the wait it frees (a move to the delayed set, its promotion, a second run of the job's reads) and give the row
+ * later. Polling (a dozen HGETs at most) is kept over a subscription to the ramal's channel, which would need a
+ * subscriber connection per worker process.
  */
 export const LISTENER_CARD_WAIT_MS = 250;
 const CARD_POLL_MS = 25;
@@ -70,7 +83,7 @@ async function callerMatches(deps: CallEventDeps, event: CtiCallEventPayload, ph
   const shown = () => shownPop(deps.redis, deps.prefix, empresaId, event.ramal, event.eventId);
   let current = await shown();
   // Measured from the listener's receipt, and never longer than the wait itself (another host's clock may be ahead).
-  const until = Math.min(Date.parse(event.receivedAt), Date.now()) + LISTENER_CARD_WAIT_MS;
+  const until = Math.min(Date.parse(event.receivedAt), Date.now()) + (deps.listenerCardWaitMs ?? LISTENER_CARD_WAIT_MS);
   while (current?.type === 'ringing' && current.consultando && Date.now() < until) {
     await new Promise((resolve) => setTimeout(resolve, CARD_POLL_MS));
     current = await shown();
@@ -101,7 +114,14 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
     const card = { type: 'caller' as const, callId: event.eventId, ramal: event.ramal, numero: event.telefone, normalizado };
     await publishPop(deps.redis, deps.prefix, empresaId, { ...card, recebidoEm: event.receivedAt, matches }, deps.callTimeoutMs);
   }
-  if (existing) return { kind: 'inicio', ligacaoId: existing.id, matches: matches.length, paired: false };
+  if (existing) {
+    // A run of this job inserted the row and failed before it saw the end that came meanwhile (its end-only row): that
+    // end is folded in now, not left beside an open row.
+    const open = (OPEN_STATUSES as readonly (string | null)[]).includes(existing.status);
+    const folded = Boolean(open && endedFirst && (await foldEndIntoCall(db, existing, endedFirst)));
+    if (folded && endedFirst) await publishEnded(deps, existing, endedFirst);
+    return { kind: 'inicio', ligacaoId: existing.id, matches: matches.length, paired: folded };
+  }
   const first = matches[0];
   const call = {
     empresaId,

@@ -1,5 +1,5 @@
 import { canPipeline, type Database, executePipelined, type LigacoesTable, timestampMs, timestampValue } from '@integrador/store';
-import type { Compilable, Kysely, Selectable } from 'kysely';
+import type { Compilable, Insertable, Kysely, Selectable } from 'kysely';
 import { normalizePhone } from '../phone/normalize-phone';
 import { compiledStatement } from '../sql/compiled-statement';
 
@@ -55,7 +55,7 @@ const unpairedEnd = compiledStatement(5, (db, empresaId: number, ramal: string, 
 );
 
 /** A row made by an end whose start had not been processed yet, ended at or after `startedAt` (the two jobs raced). */
-export async function findUnpairedEnd(db: Db, empresaId: number, ramal: string, key: string, startedAt: Date, windowMs: number) {
+async function findUnpairedEnd(db: Db, empresaId: number, ramal: string, key: string, startedAt: Date, windowMs: number) {
   const to = new Date(startedAt.getTime() + windowMs);
   const { rows } = await db.executeQuery(
     unpairedEnd.bind(db, empresaId, ramal, key, timestampValue(db, startedAt), timestampValue(db, to)),
@@ -90,8 +90,8 @@ export async function findStartState(
     startState.bind(db, empresaId, eventId, ramal, key, timestampValue(db, startedAt), timestampValue(db, to)),
   );
   const found = rows as CallRow[];
-  const existing = found.find((row) => row.evento_id === eventId);
-  return { existing, endedFirst: existing ? undefined : found.find((row) => row.evento_id === null) };
+  // Both may be found: a run that inserted this event's row and failed before folding in an end that came meanwhile.
+  return { existing: found.find((row) => row.evento_id === eventId), endedFirst: found.find((row) => row.evento_id === null) };
 }
 
 export interface NewCall {
@@ -113,54 +113,66 @@ export interface NewCall {
   semInicio?: boolean;
 }
 
-/** The columns of one call row, in insert order (a compiled insert binds them by position). */
-function callValues(db: Db, call: NewCall) {
-  return [
-    call.empresaId,
-    call.ramal,
-    call.usuarioId,
-    call.telefone.slice(0, 30),
-    call.normalizado,
-    call.key,
-    call.contaId,
-    call.contatoId,
-    call.direcao,
-    call.status,
-    timestampValue(db, call.inicio),
-    call.fim ? timestampValue(db, call.fim) : null,
-    call.urlAudio ?? null,
-    call.eventId ?? null,
-    call.endEventId ?? null,
-    call.semInicio ? 1 : 0,
-  ];
+/** The columns a call row is inserted with; the compiled insert and its values both follow this one list. */
+const CALL_COLUMNS = [
+  'empresa_id',
+  'ramal',
+  'usuario_id',
+  'telefone',
+  'telefone_normalizado',
+  'chave_telefone',
+  'conta_id',
+  'contato_id',
+  'direcao',
+  'status',
+  'inicio',
+  'fim',
+  'url_audio',
+  'evento_id',
+  'evento_fim_id',
+  'sem_inicio',
+] as const satisfies readonly (keyof LigacoesTable)[];
+type CallColumn = (typeof CALL_COLUMNS)[number];
+
+/** One call row's values by column (every column of CALL_COLUMNS, no other: the compiler checks both). */
+function callValues(db: Db, call: NewCall): Record<CallColumn, unknown> {
+  return {
+    empresa_id: call.empresaId,
+    ramal: call.ramal,
+    usuario_id: call.usuarioId,
+    telefone: call.telefone.slice(0, 30),
+    telefone_normalizado: call.normalizado,
+    chave_telefone: call.key,
+    conta_id: call.contaId,
+    contato_id: call.contatoId,
+    direcao: call.direcao,
+    status: call.status,
+    inicio: timestampValue(db, call.inicio),
+    fim: call.fim ? timestampValue(db, call.fim) : null,
+    url_audio: call.urlAudio ?? null,
+    evento_id: call.eventId ?? null,
+    evento_fim_id: call.endEventId ?? null,
+    sem_inicio: call.semInicio ? 1 : 0,
+  };
 }
 
-const insertCallStatement = compiledStatement(16, (db, ...v: unknown[]): Compilable<{ id?: number }> => {
-  const insert = db.insertInto('ligacoes').values({
-    empresa_id: v[0] as never,
-    ramal: v[1] as never,
-    usuario_id: v[2] as never,
-    telefone: v[3] as never,
-    telefone_normalizado: v[4] as never,
-    chave_telefone: v[5] as never,
-    conta_id: v[6] as never,
-    contato_id: v[7] as never,
-    direcao: v[8] as never,
-    status: v[9] as never,
-    inicio: v[10] as never,
-    fim: v[11] as never,
-    url_audio: v[12] as never,
-    evento_id: v[13] as never,
-    evento_fim_id: v[14] as never,
-    sem_inicio: v[15] as never,
-  });
+const insertCallStatement = compiledStatement(CALL_COLUMNS.length, (db, ...slots: unknown[]): Compilable<{ id?: number }> => {
+  // Slots stand for the values (compiledStatement), one per column in CALL_COLUMNS' order.
+  const row = Object.fromEntries(CALL_COLUMNS.map((column, i) => [column, slots[i]]));
+  const insert = db.insertInto('ligacoes').values(row as Insertable<LigacoesTable>);
   // MySQL has no RETURNING; its driver reports the generated id instead.
   return db.getExecutor().adapter.supportsReturning ? insert.returning('id') : insert;
 });
 
+/** The insert of one call row, bound to its values in CALL_COLUMNS' order. */
+function insertCallQuery(db: Db, call: NewCall) {
+  const values = callValues(db, call);
+  return insertCallStatement.bind(db, ...CALL_COLUMNS.map((column) => values[column]));
+}
+
 /** Inserts one call row; returns its id. */
 export async function insertCall(db: Db, call: NewCall): Promise<number> {
-  const result = await db.executeQuery(insertCallStatement.bind(db, ...callValues(db, call)));
+  const result = await db.executeQuery(insertCallQuery(db, call));
   return Number(result.rows[0]?.id ?? result.insertId);
 }
 
@@ -168,7 +180,9 @@ export async function insertCall(db: Db, call: NewCall): Promise<number> {
  * Inserts a start's row, then looks for an end-only row its end left meanwhile (another worker took the end at the
  * same instant, before this row existed). On PostgreSQL both go out on one connection at once (pipelined, one round
  * trip): each statement has its own Sync, so the insert commits before the read takes its snapshot, as one after the
- * other. Elsewhere one after the other.
+ * other. Elsewhere one after the other. Outside a transaction on purpose, though executePipelined is meant for one:
+ * the insert must commit before the read (or the other worker's read) for one of the two workers to see the other's
+ * row, and the statement after it is a read, so a failed insert has nothing after it that could commit.
  */
 export async function insertStartThenFindLateEnd(
   db: Db,
@@ -181,7 +195,7 @@ export async function insertStartThenFindLateEnd(
   }
   const to = new Date(call.inicio.getTime() + windowMs);
   const [inserted, found] = await executePipelined(db, db, [
-    insertCallStatement.bind(db, ...callValues(db, call)),
+    insertCallQuery(db, call),
     unpairedEnd.bind(db, call.empresaId, call.ramal, call.key, timestampValue(db, call.inicio), timestampValue(db, to)),
   ]);
   const row = inserted?.rows[0] as { id?: number } | undefined;

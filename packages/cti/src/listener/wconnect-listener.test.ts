@@ -1,11 +1,13 @@
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
-import { createEmpresa } from '@integrador/store';
+import { createDatabase, createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import { processCallEvent } from '../calls/call-events';
 import { catchUpPhoneIndex } from '../phone/phone-index';
-import { publishPop } from '../pop/pop-events';
+import { publishPop, shownPop } from '../pop/pop-events';
 import { PopHub } from '../pop/pop-hub';
 import { saveCtiSettings } from '../settings/cti-settings.repository';
 import { type ListenerRequest, WConnectListener } from './wconnect-listener';
@@ -44,16 +46,18 @@ describe('WConnect listener without a worker', () => {
     await waitUntilReady(redis);
     producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
     hub = new PopHub(redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null }), prefix);
-    listener = new WConnectListener({
-      db: database.db,
-      redis,
-      producer,
-      prefix,
-      domain: 'crm.test',
-      trustedProxies: [],
-      dedupeWindowMs: 2000,
-      callTimeoutMs: 60000,
-    });
+    listener = new WConnectListener(listenerOptions());
+  });
+
+  const listenerOptions = () => ({
+    db: database.db,
+    redis,
+    producer,
+    prefix,
+    domain: 'crm.test',
+    trustedProxies: [],
+    dedupeWindowMs: 2000,
+    callTimeoutMs: 60000,
   });
 
   afterAll(async () => {
@@ -86,7 +90,9 @@ describe('WConnect listener without a worker', () => {
       if (seen.at(-1)?.type === last) done();
     });
     await after();
-    await Promise.race([enough, new Promise((r) => setTimeout(r, 5000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([enough, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+    clearTimeout(timer);
     await unsubscribe();
     return seen;
   }
@@ -130,9 +136,65 @@ describe('WConnect listener without a worker', () => {
   it('while writes are noted and not yet indexed, the listener rings and leaves the card and the catch-up to the worker', async () => {
     await database.db.insertInto('contas').values({ empresa_id: acme, nome: 'Importada', celular: '(21) 99876-5432' }).execute();
     // "caller" never comes here: the 5 s wait is the listener's whole chance to publish one.
-    const pops = await popsOf('3504', 'caller', () => listener.accept(start('3504', '21998765432')));
+    let outcome: Awaited<ReturnType<WConnectListener['accept']>> | undefined;
+    const pops = await popsOf('3504', 'caller', async () => {
+      outcome = await listener.accept(start('3504', '21998765432'));
+    });
     expect(pops.map((p) => p.type)).toEqual(['ringing']);
     const notes = await database.db.selectFrom('cti_telefones_pendentes').select('id').where('empresa_id', '=', acme).execute();
     expect(notes).not.toHaveLength(0);
+    if (outcome?.status !== 200) throw new Error('not accepted');
+    // The listener announced its card ("consultando") and then did not look up: it takes the announcement back, in
+    // place (no second "ringing" on the pages), so worker-cti does not wait for a card that never comes.
+    const shown = await shownPop(redis, prefix, acme, '3504', outcome.eventId);
+    expect(shown).toMatchObject({ type: 'ringing', id: expect.any(Number) });
+    expect(shown).not.toHaveProperty('consultando');
+    const job = await producer.getJob('cti', `cti-${acme}-${outcome.eventId}`);
+    // A window longer than the test may take: a worker that waited for the listener's card would never finish in time.
+    const deps = { db: database.db, redis, prefix, callTimeoutMs: 60000, listenerCardWaitMs: 10 * 60000 };
+    const waited = new Promise((resolve) => setTimeout(() => resolve('waited for the listener'), 20000).unref());
+    expect(await Promise.race([processCallEvent(deps, job?.data), waited])).toMatchObject({ kind: 'inicio', matches: 1 });
+    // The card is the worker's (after its catch-up): the call shows the imported conta.
+    const card = await shownPop(redis, prefix, acme, '3504', outcome.eventId);
+    expect(card).toMatchObject({ type: 'caller', matches: [expect.objectContaining({ nome: 'Importada' })] });
+  });
+
+  it('when its lookup fails, the listener takes back the card it announced (the worker then looks up at once)', async () => {
+    let failed: (err: unknown) => void = () => undefined;
+    const lookupError = new Promise<unknown>((resolve) => {
+      failed = resolve;
+    });
+    const failing = new WConnectListener({ ...listenerOptions(), settingsCacheMs: 10 * 60000, onPublishError: (err) => failed(err) });
+    // Tenant settings cached first: only the lookup's own table goes missing below (a real failure, no stand-in).
+    await popsOf('3520', 'caller', () => failing.accept(start('3520', '011987654321')));
+    await sql`ALTER TABLE cti_telefones_pendentes RENAME TO cti_telefones_pendentes_fora`.execute(database.db);
+    try {
+      const outcome = await failing.accept(start('3521', '011987654321'));
+      if (outcome.status !== 200) throw new Error('not accepted');
+      expect(String(await lookupError)).toContain('cti_telefones_pendentes');
+      const shown = await shownPop(redis, prefix, acme, '3521', outcome.eventId);
+      expect(shown).toMatchObject({ type: 'ringing' });
+      expect(shown).not.toHaveProperty('consultando');
+    } finally {
+      await sql`ALTER TABLE cti_telefones_pendentes_fora RENAME TO cti_telefones_pendentes`.execute(database.db);
+    }
+  });
+
+  it('names its caller lookup on an ingress pool that names only admitted statements (planned once per connection)', async () => {
+    const ingress = createDatabase(database.url, { poolSize: 1, prepareHotStatements: 'admitted' });
+    const named = new WConnectListener({ ...listenerOptions(), db: ingress.db });
+    try {
+      await catchUpPhoneIndex(database.db);
+      // More call starts than it takes to name a text (PREPARE_AFTER = 3), one ramal each (no repeat of an event).
+      for (const ramal of ['3511', '3512', '3513', '3514', '3515']) {
+        const pops = await popsOf(ramal, 'caller', () => named.accept(start(ramal, '011987654321')));
+        expect(pops.map((p) => p.type)).toEqual(['ringing', 'caller']);
+      }
+      // One connection: the statements its backend keeps are the pool's. Only the lookup (not the settings reads).
+      const { rows } = await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(ingress.db);
+      expect(rows.map((r) => r.statement)).toEqual([expect.stringContaining('cti_telefones_pendentes')]);
+    } finally {
+      await ingress.destroy();
+    }
   });
 });

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
 import { findCallersIfIndexed } from '../phone/phone-index';
-import { publishPop } from '../pop/pop-events';
+import { publishPop, settleRinging } from '../pop/pop-events';
 import { type CtiSettings, findCtiSettingsByHostLabel, findCtiSettingsByToken } from '../settings/cti-settings.repository';
 import { SettingsCache } from '../settings/settings-cache';
 import { allowedBy, clientAddress, parseRanges } from './client-address';
@@ -177,11 +177,22 @@ export class WConnectListener {
     }
     if (searchable) this.lookups++;
     try {
-      // The lookup runs meanwhile; awaited after "ringing" so the card is never published before it. Undefined: the
-      // index is behind noted writes (a bulk import, say); the worker catches it up and pops the card, not the ingress.
-      const [matches] = await Promise.all([searchable ? findCallersIfIndexed(db, empresaId, phone) : Promise.resolve([]), ring()]);
-      if (matches === undefined) return;
-      await publishPop(redis, prefix, empresaId, { type: 'caller', ...call, normalizado, matches }, callTimeoutMs);
+      // The lookup runs meanwhile; awaited after "ringing" so the card is never published before it (and settled
+      // only once "ringing" is stored, so a settle never comes before the ringing it settles).
+      const [rang, looked] = await Promise.allSettled([
+        ring(),
+        searchable ? findCallersIfIndexed(db, empresaId, phone) : Promise.resolve([]),
+      ]);
+      if (rang.status === 'rejected') throw rang.reason;
+      // No card from here: the lookup failed, or it answered undefined (the index is behind noted writes, a bulk import
+      // say: the worker catches it up and pops the card, not the ingress). "consultando" goes, so the worker looks the
+      // caller up at once instead of waiting for this card.
+      if (looked.status === 'rejected' || looked.value === undefined) {
+        if (looking) await settleRinging(redis, prefix, empresaId, ringing, callTimeoutMs);
+        if (looked.status === 'rejected') throw looked.reason;
+        return;
+      }
+      await publishPop(redis, prefix, empresaId, { type: 'caller', ...call, normalizado, matches: looked.value }, callTimeoutMs);
     } finally {
       if (searchable) this.lookups--;
     }

@@ -1,7 +1,7 @@
 import { createRedis, waitUntilReady } from '@integrador/queue';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Redis } from 'ioredis';
-import { activePops, publishPop } from './pop-events';
+import { activePops, publishPop, settleRinging, shownPop } from './pop-events';
 import { popKeys } from './pop-keys';
 
 /** The pop script against real Redis: what a page is sent and what it replays when it connects. */
@@ -52,6 +52,26 @@ describe('pop events', () => {
     });
     expect(types).toEqual(['ended']);
     expect(await activePops(redis, prefix, empresaId, '4101')).toEqual([]);
+  });
+
+  it('settling a "ringing" takes "consultando" off in place (same id, nothing published), only while it still rings', async () => {
+    const call = { callId: 'settle-1', ramal: '4104', numero: '1140041234', normalizado: null, recebidoEm: new Date().toISOString() };
+    const ringing = { type: 'ringing' as const, ...call, consultando: true };
+    const other = { ...ringing, callId: 'settle-2' };
+    let id = 0;
+    const types = await published('4104', async () => {
+      id = await publishPop(redis, prefix, empresaId, ringing, 60000);
+      expect(await settleRinging(redis, prefix, empresaId, ringing, 60000)).toBe(id);
+      // A call that shows its caller card already (or shows nothing: ended, expired) is left as it is.
+      await publishPop(redis, prefix, empresaId, other, 60000);
+      await publishPop(redis, prefix, empresaId, { ...other, type: 'caller', matches: [] }, 60000);
+      expect(await settleRinging(redis, prefix, empresaId, other, 60000)).toBe(0);
+      expect(await settleRinging(redis, prefix, empresaId, { ...ringing, callId: 'settle-3' }, 60000)).toBe(0);
+    });
+    expect(types).toEqual(['ringing', 'ringing', 'caller']);
+    expect(await shownPop(redis, prefix, empresaId, '4104', 'settle-1')).toEqual({ id, type: 'ringing', ...call });
+    expect(await shownPop(redis, prefix, empresaId, '4104', 'settle-2')).toMatchObject({ type: 'caller' });
+    expect(await shownPop(redis, prefix, empresaId, '4104', 'settle-3')).toBeUndefined();
   });
 
   it('the end of one call does not silence another call at the same ramal', async () => {

@@ -37,10 +37,20 @@ export type PopEventInput = Unnumbered<PopEvent>;
  * caller card only if the call does not show one yet (the listener and the worker both pop it: whichever comes first
  * wins, the other publishes nothing; returns 0), 'drop' removes the state (the call ended) and leaves an "ended"
  * marker (KEYS[3]) for ARGV[5] ms: the listener's lookup or the worker may finish after the end, and a 'first' or
- * 'once' arriving then publishes nothing (returns 0) instead of putting the call back on every page.
+ * 'once' arriving then publishes nothing (returns 0) instead of putting the call back on every page. 'settle' rewrites
+ * the stored "ringing" of the call in place (same id, no INCR, no PUBLISH: subscribers saw it already) with ARGV[3],
+ * only while the stored entry is still a "ringing"; returns its id, or 0 when it is not.
  */
 const PUBLISH_SCRIPT = `
 if ARGV[4] ~= 'drop' and redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+if ARGV[4] == 'settle' then
+  local current = redis.call('HGET', KEYS[2], ARGV[2])
+  if not current then return 0 end
+  if cjson.decode(current).type ~= 'ringing' then return 0 end
+  local id = string.match(current, '^{"id":(%d+),')
+  redis.call('HSET', KEYS[2], ARGV[2], '{"id":' .. id .. ',' .. string.sub(ARGV[3], 2))
+  return tonumber(id)
+end
 if ARGV[4] == 'once' then
   local current = redis.call('HGET', KEYS[2], ARGV[2])
   if current and cjson.decode(current).type == 'caller' then return 0 end
@@ -96,6 +106,33 @@ export async function publishPop(
     event.callId,
     JSON.stringify(event),
     mode,
+    String(activeTtlMs),
+  );
+  return Number(result);
+}
+
+/**
+ * The listener will not publish the caller card it announced (its lookup failed, or the index is behind noted writes):
+ * the call's stored "ringing" loses `consultando`, so worker-cti looks the caller up at once instead of waiting for a
+ * card that never comes. Only while the call still shows that "ringing"; nothing is published (the pages saw it).
+ */
+export async function settleRinging(
+  redis: Redis,
+  prefix: string,
+  empresaId: number,
+  ringing: Extract<PopEventInput, { type: 'ringing' }>,
+  activeTtlMs: number,
+): Promise<number> {
+  const { consultando: _announced, ...settled } = ringing;
+  const keys = popKeys(prefix);
+  const result = await publishCommand(redis)(
+    keys.sequence(empresaId, ringing.ramal),
+    keys.active(empresaId, ringing.ramal),
+    keys.ended(empresaId, ringing.ramal, ringing.callId),
+    keys.channel(empresaId, ringing.ramal),
+    ringing.callId,
+    JSON.stringify(settled),
+    'settle',
     String(activeTtlMs),
   );
   return Number(result);

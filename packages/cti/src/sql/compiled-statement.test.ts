@@ -43,4 +43,13 @@ describe.each(ALL_DIALECTS)('statements compiled once on %s', (dialect) => {
     );
     expect(() => dropped.bind(database.db, empresaId, '1')).toThrow('2 values expected in the statement, 1 placed');
   });
+
+  it('refuses a bind with more or fewer values than the statement has (a 17th value is never silently dropped)', () => {
+    const byEmpresa = compiledStatement(1, (db, empresa: number) =>
+      db.selectFrom('contas').select('nome').where('empresa_id', '=', empresa),
+    );
+    const values: unknown[] = [empresaId, 'extra'];
+    expect(() => byEmpresa.bind(database.db, ...(values as [number]))).toThrow('1 values expected, 2 given');
+    expect(() => byEmpresa.bind(database.db, ...([] as unknown[] as [number]))).toThrow('1 values expected, 0 given');
+  });
 });

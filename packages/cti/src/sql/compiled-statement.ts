@@ -16,8 +16,8 @@ export interface CompiledStatement<V extends unknown[], R> {
  * once per dialect) instead of on every call: building and compiling was 12 % of worker-cti's CPU (bench/README.md,
  * CTI). The builder gets a slot in place of each of its `arity` values, never a real value, so it must only place them
  * (no branching on them, no arrays for IN; a slot may be placed more than once). A value the builder writes itself is
- * compiled in as a constant. Values
- * that a dialect converts (timestampValue) are converted by the caller before binding.
+ * compiled in as a constant. Values that a dialect converts (timestampValue) are converted by the caller before
+ * binding. `bind` takes exactly `arity` values: one more or one fewer is an error, never silently dropped.
  */
 export function compiledStatement<V extends unknown[], R>(
   arity: number,
@@ -26,6 +26,7 @@ export function compiledStatement<V extends unknown[], R>(
   const compiled = new WeakMap<Kysely<Database>, { sql: string; parameters: readonly unknown[] }>();
   return {
     bind(db, ...values) {
+      if (values.length !== arity) throw new Error(`compiledStatement: ${arity} values expected, ${values.length} given`);
       let statement = compiled.get(db);
       if (!statement) {
         const slots = Array.from({ length: arity }, (_, index) => new Slot(index)) as unknown as V;
