@@ -1,3 +1,5 @@
+// The Coalescer lives in @integrador/store, whose outbox groups use it too; it holds no database code. @integrador/queue
+// is no neutral home (it depends on store, whose outbox needs the Coalescer): a small util package would be, if it grows.
 import { Coalescer } from '@integrador/store';
 import type { Redis } from 'ioredis';
 
