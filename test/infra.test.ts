@@ -284,7 +284,7 @@ describe('infra/compose.yaml', () => {
 
   test('worker-webhook runs 100 deliveries at a time; the other workers keep the shared WORKER_CONCURRENCY', () => {
     // The shared environment sets WORKER_CONCURRENCY, which wins over worker-webhook's own default of 100.
-    const concurrency = (kind: string) => (compose.services[`worker-${kind}`]?.environment as Record<string, string>).WORKER_CONCURRENCY;
+    const concurrency = (kind: string) => at(compose, `services.worker-${kind}.environment.WORKER_CONCURRENCY`);
     expect(concurrency('webhook')).toBe('100');
     for (const kind of ['set', 'get', 'cti']) expect(concurrency(kind)).toBe('10');
   });
