@@ -106,4 +106,30 @@ describe('endpoint flow control (real Redis)', () => {
     expect((await flow.admit(4, null, 'p')).refused).toBeUndefined();
     expect((await flow.admit(4, null, 'q')).refused?.reason).toBe('breaker');
   });
+
+  it('an admission whose lease expired is a new admission: it counts against the cap', async () => {
+    const flow = new EndpointFlowControl(redis, prefix, { ...options, endpointConcurrency: 1, leaseMs: 50 });
+    expect((await flow.admit(7, null, 'm')).refused).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    // 'm' lost its lease: sent again, it is admitted anew with a new lease (not waved through on the stale one), so
+    // 'n' finds the one slot taken: never two in flight.
+    expect((await flow.admit(7, null, 'm')).refused).toBeUndefined();
+    expect((await flow.admit(7, null, 'n')).refused?.reason).toBe('concurrency');
+    expect(await redis.zrange(`${prefix}:webhook:inflight:7`, 0, -1)).toEqual(['m']);
+    expect(Number(await redis.zscore(`${prefix}:webhook:inflight:7`, 'm'))).toBeGreaterThan(Date.now());
+  });
+
+  it('a half-open admission refused for the cap does not hold the probe', async () => {
+    const flow = new EndpointFlowControl(redis, prefix, { ...options, endpointConcurrency: 1 });
+    expect((await flow.admit(4, null, 'busy')).refused).toBeUndefined();
+    for (let i = 0; i < 3; i++) await flow.failed(4);
+    await redis.hdel(`${prefix}:webhook:breaker:4`, 'openUntil');
+    expect((await flow.admit(4, null, 'p')).refused?.reason).toBe('concurrency');
+    expect(await redis.exists(`${prefix}:webhook:probe:4`)).toBe(0);
+    // Sent again, the refused one is still refused: it holds nothing that would let it through uncapped.
+    expect((await flow.admit(4, null, 'p')).refused?.reason).toBe('concurrency');
+    await flow.release(4, 'busy');
+    expect((await flow.admit(4, null, 'q')).refused).toBeUndefined();
+    expect(await redis.get(`${prefix}:webhook:probe:4`)).toBe('q');
+  });
 });

@@ -17,8 +17,8 @@ import type { Redis } from 'ioredis';
 // Releases run first: the slots they free serve the admissions of the same call.
 // A script is not rolled back when it fails: each operation runs on its own (pcall) and a failed one answers its own
 // error, so the others' slots are never taken by a call whose caller was told it failed. An admission is idempotent
-// per member (its lease or the probe already held answers ok): a call ioredis sends again after a lost reply takes
-// no second slot.
+// per member (a live lease answers ok; the probe its member holds is not refused): a call sent again after a lost reply
+// (the one-by-one fallback) takes no second slot.
 const FLOW_BATCH = `
 local now = tonumber(ARGV[1])
 local n = #KEYS / 4
@@ -41,24 +41,30 @@ local function admit(i)
   local rate, cap, leaseUntil, member = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), ARGV[a + 4]
   local openUntil = tonumber(call('HGET', breaker, 'openUntil') or '0')
   local failures = tonumber(call('HGET', breaker, 'failures') or '0')
-  if call('ZSCORE', inflight, member) or call('GET', probe) == member then return {0, 'ok', failures} end
+  if cap > 0 and not swept[inflight] then
+    call('ZREMRANGEBYSCORE', inflight, '-inf', now)
+    swept[inflight] = true
+  end
+  -- Admitted already (the same admission sent again): its live lease answers ok, renewed; an expired one was swept.
+  if cap > 0 and call('ZSCORE', inflight, member) then
+    call('ZADD', inflight, 'XX', leaseUntil, member)
+    return {0, 'ok', failures}
+  end
   if openUntil > now then return {openUntil - now, 'breaker'} end
-  if failures >= tonumber(ARGV[2]) and not call('SET', probe, member, 'PX', ARGV[3], 'NX') then
+  local halfOpen = failures >= tonumber(ARGV[2])
+  if halfOpen then
     -- Half-open: one probe at a time; the others wait another cooldown.
-    return {tonumber(ARGV[4]), 'breaker'}
+    local holder = call('GET', probe)
+    if holder and holder ~= member then return {tonumber(ARGV[4]), 'breaker'} end
   end
-  if cap > 0 then
-    if not swept[inflight] then
-      call('ZREMRANGEBYSCORE', inflight, '-inf', now)
-      swept[inflight] = true
-    end
-    if call('ZCARD', inflight) >= cap then return {100, 'concurrency'} end
-  end
+  if cap > 0 and call('ZCARD', inflight) >= cap then return {100, 'concurrency'} end
   if rate > 0 then
     local count = call('INCR', rateKey)
     if count == 1 then call('PEXPIRE', rateKey, 2000) end
     if count > rate then return {1000 - (now % 1000), 'rate'} end
   end
+  -- The probe is taken last: an admission refused or failed above never holds it.
+  if halfOpen then call('SET', probe, member, 'PX', ARGV[3]) end
   if cap > 0 then
     call('ZADD', inflight, leaseUntil, member)
     call('PEXPIRE', inflight, leaseUntil - now + 1000)
