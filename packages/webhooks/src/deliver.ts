@@ -254,7 +254,9 @@ export async function deliverOnce(
     const result = await deps.http.send(endpoint.url, headers, entrega.payload);
     const attempt = entrega.tentativas + 1;
     // The writes after an attempt are independent: run together, so a delivery's latency holds one round trip, not four.
-    const released = giveBack();
+    // Once the POST is made its outcome is recorded whatever becomes of the release: a release Redis refuses leaves the
+    // slot to its lease (leaseMs), and never skips the attempt's record, the breaker or the retry schedule.
+    const released = giveBack().catch(() => undefined);
     const tentativa: TentativaRecord = {
       empresaId,
       entregaId,
