@@ -6,7 +6,7 @@ import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { spawnBuild } from '@integrador/test-support/processes';
+import { buildApps, spawnBuild } from '@integrador/test-support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { spawnReceiver } from '@integrador/test-support/webhook-receiver';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS, publishChange } from '@integrador/webhooks';
@@ -20,6 +20,7 @@ import { summarizeCpuProfile } from './cpuprofile-summary';
 // receiver in the same run; then Redis memory per queued delivery with --queued deliveries waiting.
 // Run: npx tsx bench/webhooks.bench.ts [--deliveries 5000] [--concurrency 100] [--queued 100000] [--cpu-prof]
 
+const DEFAULT_WORKER_JS = 'apps/worker-webhook/dist/main.js';
 const { values: args } = parseArgs({
   options: {
     deliveries: { type: 'string', default: '5000' },
@@ -29,9 +30,13 @@ const { values: args } = parseArgs({
     // Counts the worker's Redis commands per delivery with MONITOR (which slows Redis: take throughput from a run without it).
     'count-redis': { type: 'boolean', default: false },
     // Another build of the worker (a copy of apps/worker-webhook/dist/main.js, e.g. the code before a change) for A/B runs.
-    'worker-js': { type: 'string', default: 'apps/worker-webhook/dist/main.js' },
+    'worker-js': { type: 'string', default: DEFAULT_WORKER_JS },
   },
 });
+// The default worker is this checkout's build: built again first when a source changed since (the check `npm start`
+// makes), so a run never measures code that is not there. A --worker-js naming another build (e.g. the code before a
+// change, for an A/B run) is taken as it is.
+if (args['worker-js'] === DEFAULT_WORKER_JS) buildApps();
 const N = Number(args.deliveries);
 const C = Number(args.concurrency);
 const QUEUED = Number(args.queued);

@@ -90,6 +90,18 @@ describe('Helm chart infra/helm/integrador', () => {
     expect(broken((v) => Object.assign(v.workers as Values, { mail: at(v, 'workers.set') }))).not.toEqual([]);
   });
 
+  test('worker-webhook runs 100 deliveries at a time; the other kinds keep env.WORKER_CONCURRENCY', () => {
+    // env.WORKER_CONCURRENCY is set for every pod and wins over worker-webhook's own default: the kind sets its own.
+    const defaults = values();
+    const effective = (kind: string) => String(at(defaults, `workers.${kind}.concurrency`) || at(defaults, 'env.WORKER_CONCURRENCY'));
+    expect(effective('webhook')).toBe('100');
+    for (const kind of ['set', 'get', 'cti']) expect(effective(kind)).toBe('10');
+    // workers.yaml turns a kind's concurrency into its WORKER_CONCURRENCY.
+    expect(templates().get('workers.yaml')).toMatch(
+      /if \$worker\.concurrency[\s\S]*"WORKER_CONCURRENCY" \(toString \$worker\.concurrency\)/,
+    );
+  });
+
   test('every .Values path the templates read exists in values.yaml', () => {
     const defaults = values();
     const missing: string[] = [];
@@ -268,5 +280,12 @@ describe('infra/compose.yaml', () => {
       expect(worker).toMatchObject({ command: [`worker-${kind}`], environment: { METRICS_PORT: '9464' } });
       expect(worker.healthcheck.test.join(' ')).toContain('http://127.0.0.1:9464/healthz');
     }
+  });
+
+  test('worker-webhook runs 100 deliveries at a time; the other workers keep the shared WORKER_CONCURRENCY', () => {
+    // The shared environment sets WORKER_CONCURRENCY, which wins over worker-webhook's own default of 100.
+    const concurrency = (kind: string) => at(compose, `services.worker-${kind}.environment.WORKER_CONCURRENCY`);
+    expect(concurrency('webhook')).toBe('100');
+    for (const kind of ['set', 'get', 'cti']) expect(concurrency(kind)).toBe('10');
   });
 });

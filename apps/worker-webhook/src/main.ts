@@ -8,6 +8,9 @@ import { startWebhookServices } from './webhook-services';
 // Deliveries are I/O-bound (most of a delivery is waiting on the receiver): 100 at a time per process unless
 // WORKER_CONCURRENCY says otherwise; WEBHOOK_ENDPOINT_CONCURRENCY still caps each endpoint.
 const WEBHOOK_WORKER_CONCURRENCY = 100;
+// Their database work is grouped (rows read and successes recorded together, one endpoint read per expiry): 20 CRM
+// connections per process, not one per delivery (× WORKER_PROCESSES × replicas against max_connections).
+const WEBHOOK_WORKER_POOL = 20;
 
 runWorkerApp(
   'worker-webhook',
@@ -16,7 +19,7 @@ runWorkerApp(
     'system.ping': pingProcessor,
     'webhook.deliver': createWebhookDeliverProcessor(startWebhookServices(deps, services)),
   }),
-  { defaultConcurrency: WEBHOOK_WORKER_CONCURRENCY },
+  { defaultConcurrency: WEBHOOK_WORKER_CONCURRENCY, maxPoolSize: WEBHOOK_WORKER_POOL },
 ).catch((err: unknown) => {
   process.stderr.write(`worker-webhook failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

@@ -58,12 +58,22 @@ export type FinalFailureHandler = (job: { id?: string; name: string; data: unkno
 export interface WorkerAppOptions {
   /** Jobs per process when WORKER_CONCURRENCY is not set (its own default otherwise): I/O-bound apps run more. */
   defaultConcurrency?: number;
+  /**
+   * Most CRM connections per process (50 otherwise): the pool holds WORKER_CONCURRENCY + 2 up to this. An app whose jobs
+   * group their database work (worker-webhook) needs far fewer connections than jobs.
+   */
+  maxPoolSize?: number;
 }
 
 /** The config with the app's own defaults for what the environment left unset. */
 export function withAppDefaults(config: Config, options: WorkerAppOptions): Config {
   if (config.workerConcurrencySet !== false || options.defaultConcurrency === undefined) return config;
   return { ...config, workerConcurrency: options.defaultConcurrency };
+}
+
+/** The CRM pool of one worker process: a connection per job and two spare, up to the app's maximum. */
+export function crmPoolSize(config: Pick<Config, 'workerConcurrency'>, options: WorkerAppOptions): number {
+  return Math.min(config.workerConcurrency + 2, options.maxPoolSize ?? 50);
 }
 
 /**
@@ -87,7 +97,7 @@ export async function runWorkerApp<Q extends QueueName>(
 
   const connections = await loadConnections(config);
   const database = createDatabase(config.databaseUrl, {
-    poolSize: Math.min(config.workerConcurrency + 2, 50),
+    poolSize: crmPoolSize(config, options),
     // A lost CRM connection fails the query using it (the job retries); the pool replaces it.
     onIdleError: (err) => logger.warn({ reason: err.message }, 'crm database connection lost'),
     // The same few statements run for every job: parsed and planned once per connection (PostgreSQL; off behind a

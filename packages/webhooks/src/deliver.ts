@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { type Entrega, recordTentativa, type TentativaRecord, updateEntrega } from './deliveries.repository';
 import type { DeliveryStore } from './delivery-store';
 import {
@@ -44,33 +45,43 @@ export function maskHeaders(headers: Record<string, string>): Record<string, str
   );
 }
 
-/** The endpoint's signing secrets now: the current one, and the previous one during its grace period. */
+/**
+ * The endpoint's stored secrets that sign now: the current one, and the previous one during its grace period only. An
+ * expired one is never opened: it may be sealed under a retired WEBHOOK_SECRET_KEY, and its bytes have no use.
+ */
+function liveSecrets(endpoint: WebhookEndpoint, now: number): { current: string; previous?: string } {
+  const graceUntil = endpoint.segredoAnteriorExpiraEm?.getTime() ?? 0;
+  return endpoint.segredoAnterior && graceUntil > now
+    ? { current: endpoint.segredo, previous: endpoint.segredoAnterior }
+    : { current: endpoint.segredo };
+}
+
+/** The endpoint's signing secrets now, opened: the current one, and the previous one during its grace period. */
 export function signingSecrets(endpoint: WebhookEndpoint, settings: Pick<WebhookSettings, 'secretKey'>, now = Date.now()): string[] {
-  const secrets = [openSecret(endpoint.segredo, settings.secretKey)];
-  if (endpoint.segredoAnterior && endpoint.segredoAnteriorExpiraEm && endpoint.segredoAnteriorExpiraEm.getTime() > now) {
-    secrets.push(openSecret(endpoint.segredoAnterior, settings.secretKey));
-  }
-  return secrets;
+  const { current, previous } = liveSecrets(endpoint, now);
+  return [current, ...(previous ? [previous] : [])].map((secret) => openSecret(secret, settings.secretKey));
 }
 
 // An endpoint's signing keys, opened (AES-GCM when sealed) and decoded once per endpoint row read, not per delivery: the
 // row stays cached for a second (cachedEndpoint), so a busy endpoint's keys are derived about once a second per process.
-const keysOfEndpoint = new WeakMap<WebhookEndpoint, { current: Buffer; previous?: { key: Buffer; until: number } }>();
+// Held beside the row (a WeakMap on it): they leave memory with the row when the cache drops it.
+const keysOfEndpoint = new WeakMap<WebhookEndpoint, { current: Buffer; previous?: Buffer }>();
 
 /** The endpoint's signing keys now (signingSecrets, decoded); derived once per endpoint row. */
 export function signingKeys(endpoint: WebhookEndpoint, settings: Pick<WebhookSettings, 'secretKey'>, now = Date.now()): Buffer[] {
+  const live = liveSecrets(endpoint, now);
   let keys = keysOfEndpoint.get(endpoint);
   if (!keys) {
-    const until = endpoint.segredoAnteriorExpiraEm?.getTime();
-    keys = {
-      current: signingKey(openSecret(endpoint.segredo, settings.secretKey)),
-      ...(endpoint.segredoAnterior && until !== undefined
-        ? { previous: { key: signingKey(openSecret(endpoint.segredoAnterior, settings.secretKey)), until } }
-        : {}),
-    };
+    keys = { current: signingKey(openSecret(live.current, settings.secretKey)) };
     keysOfEndpoint.set(endpoint, keys);
   }
-  return keys.previous && keys.previous.until > now ? [keys.current, keys.previous.key] : [keys.current];
+  if (!live.previous) {
+    // The grace period ended while the row was cached: its key bytes go.
+    delete keys.previous;
+    return [keys.current];
+  }
+  keys.previous ??= signingKey(openSecret(live.previous, settings.secretKey));
+  return [keys.current, keys.previous];
 }
 
 /** The headers of one attempt: the endpoint's own first, then Standard Webhooks' (which they cannot override). */
@@ -152,24 +163,34 @@ function spread(refusal: FlowRefusal): number {
 
 // Endpoints are read once a second at most per process: a backlog of one endpoint's deliveries does not read its row
 // for every job; a change (disable, new URL) applies within a second. The read itself is shared: when the entry
-// expires, the hundred deliveries in flight wait on one SELECT instead of each making its own.
+// expires, the hundred deliveries in flight wait on one SELECT instead of each making its own. Entries (the row, and
+// the keys decoded from it) leave when they expire (ttlAutopurge), so idle, deleted or rotated endpoints are not kept.
+// Each entry is the read's promise, as in set-target.ts: lru-cache's fetchMethod would share the read too, but it does
+// not cache "not found", and forgetting an entry mid-read (forgetEndpoint) would reject every waiter.
 const ENDPOINT_TTL_MS = 1000;
-const endpointCache = new Map<string, { expires: number; endpoint: Promise<WebhookEndpoint | undefined> }>();
+const endpointCache = new LRUCache<string, Promise<WebhookEndpoint | undefined>>({
+  max: 10000,
+  ttl: ENDPOINT_TTL_MS,
+  ttlAutopurge: true,
+});
 
 /** The endpoint row, read at most once a second per process (and once at a time). */
 export function cachedEndpoint(db: Kysely<Database>, empresaId: number, id: number): Promise<WebhookEndpoint | undefined> {
   const key = `${empresaId}:${id}`;
   const hit = endpointCache.get(key);
-  if (hit && hit.expires > Date.now()) return hit.endpoint;
+  if (hit) return hit;
   const endpoint = findWebhookEndpoint(db, empresaId, id);
-  if (endpointCache.size > 10000) endpointCache.clear();
-  const entry = { expires: Date.now() + ENDPOINT_TTL_MS, endpoint };
-  endpointCache.set(key, entry);
-  // A failed read is not cached: the next delivery reads again.
+  endpointCache.set(key, endpoint);
+  // A failed read is not cached: the next delivery reads again (the waiters of this one all see its error).
   endpoint.catch(() => {
-    if (endpointCache.get(key) === entry) endpointCache.delete(key);
+    if (endpointCache.peek(key) === endpoint) endpointCache.delete(key);
   });
   return endpoint;
+}
+
+/** How many endpoint rows this process holds (for tests: expired ones leave). */
+export function cachedEndpointCount(): number {
+  return endpointCache.size;
 }
 
 /** Forgets a cached endpoint (after this process disabled it or moved its failure clock). */
@@ -191,70 +212,80 @@ export async function deliverOnce(
 ): Promise<DeliveryOutcome> {
   const { db, settings } = deps;
   const member = `${entregaId}:${randomUUID()}`;
-  const admit = (target: WebhookEndpoint) => deps.flow.admit(target.id, target.limitePorSegundo, member);
-  // With the endpoint known from the job, its flow control comes first: a refused delivery (a dead or slow endpoint's
-  // backlog coming back) costs one Redis call and no database read.
-  let endpoint = endpointHint === undefined ? undefined : await cachedEndpoint(db, empresaId, endpointHint);
-  let admission = endpoint?.ativo ? await admit(endpoint) : undefined;
-  if (admission?.refused) return { kind: 'wait', untilMs: Date.now() + spread(admission.refused), reason: admission.refused.reason };
-  const giveBack = async () => {
-    if (admission && endpoint) await deps.flow.release(endpoint.id, member);
-    admission = undefined;
+  // The endpoint whose slot this delivery holds, if any: given back once, on every path (a throw included).
+  let held: number | undefined;
+  const admit = async (target: WebhookEndpoint) => {
+    const admission = await deps.flow.admit(target.id, target.limitePorSegundo, member);
+    if (!admission.refused) held = target.id;
+    return admission;
   };
-  const entrega = await deps.store.load(empresaId, entregaId);
-  if (!entrega || (!manual && entrega.status !== 'pendente')) {
-    await giveBack();
-    return { kind: 'skipped', reason: entrega ? 'already_done' : 'not_found' };
-  }
-  if (endpoint?.id !== entrega.endpoint_id) {
-    await giveBack();
-    endpoint = await cachedEndpoint(db, empresaId, entrega.endpoint_id);
-  }
-  if (!endpoint?.ativo) {
-    await giveBack();
-    if (!manual) await updateEntrega(db, entrega.id, { status: 'cancelada', erro: 'endpoint disabled or deleted' });
-    return { kind: 'skipped', reason: 'endpoint_inactive' };
-  }
-  if (!admission) {
-    admission = await admit(endpoint);
-    if (admission.refused) return { kind: 'wait', untilMs: Date.now() + spread(admission.refused), reason: admission.refused.reason };
-  }
-  const failuresBefore = admission.failures;
-  let result: SendResult;
-  let headers: Record<string, string>;
+  const giveBack = async () => {
+    const endpointId = held;
+    held = undefined;
+    if (endpointId !== undefined) await deps.flow.release(endpointId, member);
+  };
   try {
-    headers = attemptHeaders(endpoint, signingKeys(endpoint, settings), entrega.webhook_id, entrega.payload);
-    result = await deps.http.send(endpoint.url, headers, entrega.payload);
+    // With the endpoint known from the job, its flow control comes first: a refused delivery (a dead or slow endpoint's
+    // backlog coming back) costs one Redis call and no database read.
+    let endpoint = endpointHint === undefined ? undefined : await cachedEndpoint(db, empresaId, endpointHint);
+    let admission = endpoint?.ativo ? await admit(endpoint) : undefined;
+    if (admission?.refused) return { kind: 'wait', untilMs: Date.now() + spread(admission.refused), reason: admission.refused.reason };
+    const entrega = await deps.store.load(empresaId, entregaId);
+    if (!entrega || (!manual && entrega.status !== 'pendente')) {
+      await giveBack();
+      return { kind: 'skipped', reason: entrega ? 'already_done' : 'not_found' };
+    }
+    if (endpoint?.id !== entrega.endpoint_id) {
+      await giveBack();
+      admission = undefined;
+      endpoint = await cachedEndpoint(db, empresaId, entrega.endpoint_id);
+    }
+    if (!endpoint?.ativo) {
+      await giveBack();
+      if (!manual) await updateEntrega(db, entrega.id, { status: 'cancelada', erro: 'endpoint disabled or deleted' });
+      return { kind: 'skipped', reason: 'endpoint_inactive' };
+    }
+    if (!admission) {
+      admission = await admit(endpoint);
+      if (admission.refused) return { kind: 'wait', untilMs: Date.now() + spread(admission.refused), reason: admission.refused.reason };
+    }
+    const failuresBefore = admission.failures;
+    const headers = attemptHeaders(endpoint, signingKeys(endpoint, settings), entrega.webhook_id, entrega.payload);
+    const result = await deps.http.send(endpoint.url, headers, entrega.payload);
+    const attempt = entrega.tentativas + 1;
+    // The writes after an attempt are independent: run together, so a delivery's latency holds one round trip, not four.
+    // Once the POST is made its outcome is recorded whatever becomes of the release: a release Redis refuses leaves the
+    // slot to its lease (leaseMs), and never skips the attempt's record, the breaker or the retry schedule.
+    const released = giveBack().catch(() => undefined);
+    const tentativa: TentativaRecord = {
+      empresaId,
+      entregaId,
+      numero: attempt,
+      origem: manual ? 'manual' : 'automatica',
+      cabecalhos: maskHeaders({ 'content-type': 'application/json', ...headers }),
+      statusHttp: result.status,
+      resposta: result.body,
+      duracaoMs: result.durationMs,
+      classeErro: result.errorClass,
+      erro: result.error,
+    };
+    if (!result.ok) {
+      await Promise.all([released, recordTentativa(db, tentativa)]);
+      return afterFailure(deps, entrega, endpoint, result, attempt, manual);
+    }
+    if (endpoint.primeiraFalhaEm) forgetEndpoint(endpoint);
+    await Promise.all([
+      released,
+      // The attempt and the delivery's new state, committed with the other deliveries that ended meanwhile.
+      deps.store.delivered(tentativa),
+      failuresBefore > 0 ? deps.flow.succeeded(endpoint.id) : undefined,
+      clearEndpointFailure(db, endpoint),
+    ]);
+    return { kind: 'delivered', attempt, status: result.status as number };
   } catch (err) {
-    await deps.flow.release(endpoint.id, member);
+    // A throw while the slot is held (the database down for a moment in store.load, the send itself) gives it back
+    // at once rather than after its lease; the job sees the original error, even if the release fails too.
+    await giveBack().catch(() => undefined);
     throw err;
   }
-  const attempt = entrega.tentativas + 1;
-  // The writes after an attempt are independent: run together, so a delivery's latency holds one round trip, not four.
-  const released = deps.flow.release(endpoint.id, member);
-  const tentativa: TentativaRecord = {
-    empresaId,
-    entregaId,
-    numero: attempt,
-    origem: manual ? 'manual' : 'automatica',
-    cabecalhos: maskHeaders({ 'content-type': 'application/json', ...headers }),
-    statusHttp: result.status,
-    resposta: result.body,
-    duracaoMs: result.durationMs,
-    classeErro: result.errorClass,
-    erro: result.error,
-  };
-  if (!result.ok) {
-    await Promise.all([released, recordTentativa(db, tentativa)]);
-    return afterFailure(deps, entrega, endpoint, result, attempt, manual);
-  }
-  if (endpoint.primeiraFalhaEm) forgetEndpoint(endpoint);
-  await Promise.all([
-    released,
-    // The attempt and the delivery's new state, committed with the other deliveries that ended meanwhile.
-    deps.store.delivered(tentativa),
-    failuresBefore > 0 ? deps.flow.succeeded(endpoint.id) : undefined,
-    clearEndpointFailure(db, endpoint),
-  ]);
-  return { kind: 'delivered', attempt, status: result.status as number };
 }

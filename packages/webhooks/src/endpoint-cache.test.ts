@@ -1,7 +1,7 @@
-import { createEmpresa } from '@integrador/store';
+import { createDatabase, createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs } from 'kysely';
-import { cachedEndpoint } from './deliver';
+import { cachedEndpoint, cachedEndpointCount } from './deliver';
 import { createWebhookEndpoint } from './endpoints.repository';
 
 /** Counts the statements a Kysely instance runs (a plugin sees each one on its way to the database). */
@@ -32,11 +32,41 @@ describe('the endpoint cache of the delivery worker', () => {
     const id = await createWebhookEndpoint(database.db, empresaId, { ...input, limitePorSegundo: null }, 'plain:whsec_x');
     const counter = new StatementCounter();
     const db = database.db.withPlugin(counter);
+    // Another tenant asks first: not found, and cached apart (a cache or a read that ignored the tenant would answer
+    // the row here, or answer "not found" to its owner below).
+    expect(await cachedEndpoint(db, other, id)).toBeUndefined();
     const rows = await Promise.all(Array.from({ length: 50 }, () => cachedEndpoint(db, empresaId, id)));
-    expect(counter.count).toBe(1);
+    expect(counter.count).toBe(2);
     expect(new Set(rows).size).toBe(1);
     expect(rows[0]?.id).toBe(id);
-    // Another tenant's id is not found (and is cached apart).
-    expect(await cachedEndpoint(db, other, id)).toBeUndefined();
+    expect(rows[0]?.empresaId).toBe(empresaId);
+  });
+
+  it('lets expired entries go (rows and keys of idle or deleted endpoints are not kept)', async () => {
+    const empresaId = await createEmpresa(database.db, 'Expira');
+    const input = { nome: 'e', url: 'https://example.com/hook', gatilhos: ['contato.criado' as const], ativo: true, cabecalhos: {} };
+    for (let i = 0; i < 5; i++) {
+      const id = await createWebhookEndpoint(database.db, empresaId, { ...input, limitePorSegundo: null }, 'plain:whsec_x');
+      await cachedEndpoint(database.db, empresaId, id);
+    }
+    expect(cachedEndpointCount()).toBeGreaterThanOrEqual(5);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(cachedEndpointCount()).toBe(0);
+  });
+
+  it("gives a failed read's error to every delivery waiting on it, and does not keep it", async () => {
+    const empresaId = await createEmpresa(database.db, 'Falha');
+    const input = { nome: 'e', url: 'https://example.com/hook', gatilhos: ['contato.criado' as const], ativo: true, cabecalhos: {} };
+    const id = await createWebhookEndpoint(database.db, empresaId, { ...input, limitePorSegundo: null }, 'plain:whsec_x');
+    // The database down for a moment: nothing listens on this port.
+    const down = createDatabase('postgres://postgres@127.0.0.1:55492/nada');
+    try {
+      const reads = await Promise.allSettled(Array.from({ length: 5 }, () => cachedEndpoint(down.db, empresaId, id)));
+      expect(reads.map((r) => r.status)).toEqual(Array(5).fill('rejected'));
+    } finally {
+      await down.destroy();
+    }
+    // The next delivery reads again (the failure was not cached for a second).
+    expect((await cachedEndpoint(database.db, empresaId, id))?.id).toBe(id);
   });
 });

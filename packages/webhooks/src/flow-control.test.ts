@@ -1,7 +1,7 @@
 import { createRedis, waitUntilReady } from '@integrador/queue';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Redis } from 'ioredis';
-import { EndpointFlowControl } from './flow-control';
+import { EndpointFlowControl, FlowControlError } from './flow-control';
 
 describe('endpoint flow control (real Redis)', () => {
   let redis: Redis;
@@ -37,13 +37,14 @@ describe('endpoint flow control (real Redis)', () => {
     expect(admissions.filter((a) => a.refused?.reason === 'concurrency')).toHaveLength(15);
     expect(await redis.zcard(`${prefix}:webhook:inflight:7`)).toBe(5);
 
-    // The five admitted give their slots back; five others come in, all together.
+    // Five others come in while the five admitted give their slots back, all together: the admissions are made first,
+    // and still get the slots, because the script runs a call's releases first.
     const admitted = admissions.flatMap((a, i) => (a.refused ? [] : [`d${i}`]));
     const second = await Promise.all([
-      ...admitted.map((member) => flow.release(7, member).then(() => undefined)),
       ...Array.from({ length: 5 }, (_, i) => flow.admit(7, null, `e${i}`)),
+      ...admitted.map((member) => flow.release(7, member).then(() => undefined)),
     ]);
-    expect(second.slice(5).every((a) => a && !a.refused)).toBe(true);
+    expect(second.slice(0, 5).every((a) => a && !a.refused)).toBe(true);
     expect((await redis.zrange(`${prefix}:webhook:inflight:7`, 0, -1)).sort()).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
     // MONITOR's lines arrive on another connection: let them in.
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -57,7 +58,8 @@ describe('endpoint flow control (real Redis)', () => {
   it('keeps rate limits and the breaker per endpoint within one batch', async () => {
     const flow = new EndpointFlowControl(redis, prefix, options);
     const rated = await Promise.all(Array.from({ length: 4 }, (_, i) => flow.admit(1, 2, `r${i}`)));
-    expect(rated.filter((a) => a.refused?.reason === 'rate').length).toBeGreaterThanOrEqual(2);
+    // One call, one window: exactly the two over the rate wait.
+    expect(rated.filter((a) => a.refused?.reason === 'rate')).toHaveLength(2);
     for (let i = 0; i < 3; i++) await flow.failed(2);
     const [broken, healthy] = await Promise.all([flow.admit(2, null, 'b'), flow.admit(3, null, 'h')]);
     expect(broken?.refused?.reason).toBe('breaker');
@@ -74,5 +76,60 @@ describe('endpoint flow control (real Redis)', () => {
     expect(probe && !probe.refused && probe.failures).toBe(3);
     await flow.succeeded(4);
     expect((await flow.admit(4, null, 'after')).refused).toBeUndefined();
+  });
+
+  it('an operation Redis refuses fails alone; the others of the call keep their outcome (no leaked slot)', async () => {
+    const flow = new EndpointFlowControl(redis, prefix, { ...options, endpointConcurrency: 1 });
+    // Endpoint 9's breaker key holds a string, not a hash: its admission fails inside the script.
+    await redis.set(`${prefix}:webhook:breaker:9`, 'x');
+    const [first, broken] = await Promise.allSettled([flow.admit(7, null, 'a'), flow.admit(9, null, 'b')]);
+    // A failed call used to be run again operation by operation: 'a' was told "refused: concurrency" by its own
+    // slot, taken by the failed call and held for the whole lease.
+    expect(first).toEqual({ status: 'fulfilled', value: { refused: undefined, failures: 0 } });
+    expect(broken.status === 'rejected' && broken.reason).toBeInstanceOf(FlowControlError);
+    expect(await redis.zrange(`${prefix}:webhook:inflight:7`, 0, -1)).toEqual(['a']);
+    expect(await redis.zcard(`${prefix}:webhook:inflight:9`)).toBe(0);
+    await flow.release(7, 'a');
+    expect(await redis.zcard(`${prefix}:webhook:inflight:7`)).toBe(0);
+  });
+
+  it('an admission sent again (a reply lost, the call retried) keeps its one slot', async () => {
+    const flow = new EndpointFlowControl(redis, prefix, { ...options, endpointConcurrency: 1 });
+    expect((await flow.admit(7, null, 'a')).refused).toBeUndefined();
+    expect((await flow.admit(7, null, 'a')).refused).toBeUndefined();
+    expect(await redis.zrange(`${prefix}:webhook:inflight:7`, 0, -1)).toEqual(['a']);
+    expect((await flow.admit(7, null, 'b')).refused?.reason).toBe('concurrency');
+    // The half-open probe too: the probe sent again is still the probe.
+    for (let i = 0; i < 3; i++) await flow.failed(4);
+    await redis.hdel(`${prefix}:webhook:breaker:4`, 'openUntil');
+    expect((await flow.admit(4, null, 'p')).refused).toBeUndefined();
+    expect((await flow.admit(4, null, 'p')).refused).toBeUndefined();
+    expect((await flow.admit(4, null, 'q')).refused?.reason).toBe('breaker');
+  });
+
+  it('an admission whose lease expired is a new admission: it counts against the cap', async () => {
+    const flow = new EndpointFlowControl(redis, prefix, { ...options, endpointConcurrency: 1, leaseMs: 50 });
+    expect((await flow.admit(7, null, 'm')).refused).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    // 'm' lost its lease: sent again, it is admitted anew with a new lease (not waved through on the stale one), so
+    // 'n' finds the one slot taken: never two in flight.
+    expect((await flow.admit(7, null, 'm')).refused).toBeUndefined();
+    expect((await flow.admit(7, null, 'n')).refused?.reason).toBe('concurrency');
+    expect(await redis.zrange(`${prefix}:webhook:inflight:7`, 0, -1)).toEqual(['m']);
+    expect(Number(await redis.zscore(`${prefix}:webhook:inflight:7`, 'm'))).toBeGreaterThan(Date.now());
+  });
+
+  it('a half-open admission refused for the cap does not hold the probe', async () => {
+    const flow = new EndpointFlowControl(redis, prefix, { ...options, endpointConcurrency: 1 });
+    expect((await flow.admit(4, null, 'busy')).refused).toBeUndefined();
+    for (let i = 0; i < 3; i++) await flow.failed(4);
+    await redis.hdel(`${prefix}:webhook:breaker:4`, 'openUntil');
+    expect((await flow.admit(4, null, 'p')).refused?.reason).toBe('concurrency');
+    expect(await redis.exists(`${prefix}:webhook:probe:4`)).toBe(0);
+    // Sent again, the refused one is still refused: it holds nothing that would let it through uncapped.
+    expect((await flow.admit(4, null, 'p')).refused?.reason).toBe('concurrency');
+    await flow.release(4, 'busy');
+    expect((await flow.admit(4, null, 'q')).refused).toBeUndefined();
+    expect(await redis.get(`${prefix}:webhook:probe:4`)).toBe('q');
   });
 });

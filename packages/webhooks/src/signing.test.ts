@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { attemptHeaders, signingKeys } from './deliver';
+import { attemptHeaders, signingKeys, signingSecrets } from './deliver';
 import type { WebhookEndpoint } from './endpoints.repository';
 import { generateSigningSecret, parseSecretKey, sealSecret } from './secret-box';
 
@@ -46,5 +46,25 @@ describe('signing keys of an endpoint', () => {
     const after = attemptHeaders(row, signingKeys(row, { secretKey }, now + 60001), 'msg_3', body);
     expect(after['webhook-signature']?.split(' ')).toHaveLength(1);
     expect(() => new Webhook(previous).verify(body, after)).toThrow();
+  });
+
+  it('never open an expired previous secret (it may be sealed under a retired WEBHOOK_SECRET_KEY)', () => {
+    const retiredKey = parseSecretKey(randomBytes(32).toString('base64'));
+    const now = Date.now();
+    const row: WebhookEndpoint = { ...endpoint(new Date(now - 1000)), segredoAnterior: sealSecret(previous, retiredKey) };
+    // Both callers (deliveries and the test call) follow the one grace rule: only the current secret signs.
+    expect(signingKeys(row, { secretKey }, now)).toHaveLength(1);
+    expect(signingSecrets(row, { secretKey }, now)).toEqual([current]);
+    const headers = attemptHeaders(row, signingKeys(row, { secretKey }, now), 'msg_4', body);
+    expect(() => new Webhook(current).verify(body, headers)).not.toThrow();
+  });
+
+  it('drop the previous key once its grace period ends while the row is cached', () => {
+    const now = Date.now();
+    const row = endpoint(new Date(now + 1000));
+    expect(signingKeys(row, { secretKey }, now)).toHaveLength(2);
+    expect(signingKeys(row, { secretKey }, now + 1001)).toHaveLength(1);
+    // Back within the grace period (a clock step back) the key is opened again, not kept in memory meanwhile.
+    expect(signingKeys(row, { secretKey }, now)).toHaveLength(2);
   });
 });
