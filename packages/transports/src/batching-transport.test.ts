@@ -101,6 +101,17 @@ describe('micro-batches against the Senior G5 double (real SOAP on loopback)', (
     expect(server.requests.maxInFlight).toBe(1);
   });
 
+  it('fails each push of a batch for good when the WSDL is too large (nothing was sent)', async () => {
+    server.setMode('gzip-bomb');
+    const batcher = batchingTransport(soap(), { max: 50, answerList: 'retornosClientes', gatherMs: 20 });
+    const batched = await Promise.allSettled([1, 2, 3].map((n) => batcher.send(push(n))));
+    for (const outcome of batched) {
+      const reason = (outcome as PromiseRejectedResult).reason as ResponseTooLargeError;
+      expect(reason).toBeInstanceOf(ResponseTooLargeError);
+      expect(reason).toMatchObject({ permanent: true, mayHaveBeenProcessed: false });
+    }
+  });
+
   it('fails each push of a batch whose answer is too large as transient (alone it may fit), a lone push for good', async () => {
     const inner = soap();
     await inner.send(push(0)); // the WSDL is loaded: what meets the bomb now is the call
