@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@integrador/test-support/
 import Database from 'better-sqlite3';
 import { type CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, sql } from 'kysely';
 import { sqlitePath } from './create-database';
-import { ImmediateSqliteDriver } from './sqlite-dialect';
+import { ImmediateSqliteDriver, SQLITE_BUSY_WAIT_MS } from './sqlite-dialect';
 
 /**
  * Another process writing to the same file (a worker beside the ingress), waiting for the lock as long as we do: it
@@ -168,7 +168,7 @@ describe('SQLite transactions beside another process writing the same file', () 
         const connection = await super.acquireConnection();
         return {
           executeQuery: (query: CompiledQuery) => {
-            if (this.failNext && query.sql === 'pragma busy_timeout = 5000') {
+            if (this.failNext && query.sql === `pragma busy_timeout = ${SQLITE_BUSY_WAIT_MS}`) {
               this.failNext = false;
               return Promise.reject(new Error('setup refused'));
             }

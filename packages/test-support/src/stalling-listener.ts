@@ -87,8 +87,8 @@ export async function startStallingListener(targetPort?: number): Promise<Stalli
         if (!connected) break;
         if (fillers.length > 16) throw new Error('the stalling listener keeps completing connects');
       }
-      // 300 ms is a heuristic: the connect left waiting must still be waiting a while later, or the tests using this
-      // listener would no longer test a stalled connect.
+      // Waiting 300 ms for a connect is a heuristic (a loaded machine may be slower): the connect left waiting must still
+      // be waiting PROBE_MS later, or the tests using this listener would no longer test a stalled connect.
       const probe = fillers[fillers.length - 1] as net.Socket;
       const completed = await Promise.race([once(probe, 'connect').then(() => true), delay(PROBE_MS).then(() => false)]);
       if (completed) throw new Error(`the stalling listener completed a connect within ${PROBE_MS + 300} ms of being filled`);

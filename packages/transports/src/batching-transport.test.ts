@@ -1,6 +1,7 @@
 import { Secret } from '@integrador/connections';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server, WSDL_LINK } from '../../../test/fixtures/senior-g5';
 import { batchingTransport, ownElement } from './batching-transport';
+import { ResponseTooLargeError, TransientTransportError } from './errors';
 import { createSoapTransport } from './soap-transport';
 import type { Transport, TransportRequest, TransportResult } from './transport';
 
@@ -98,5 +99,39 @@ describe('micro-batches against the Senior G5 double (real SOAP on loopback)', (
     expect(answers).toEqual(['crm-1', 'crm-2', 'crm-3', 'crm-4']);
     expect(server.requests.count).toBe(2);
     expect(server.requests.maxInFlight).toBe(1);
+  });
+
+  it('fails each push of a batch for good when the WSDL is too large (nothing was sent)', async () => {
+    server.setMode('gzip-bomb');
+    const batcher = batchingTransport(soap(), { max: 50, answerList: 'retornosClientes', gatherMs: 20 });
+    const batched = await Promise.allSettled([1, 2, 3].map((n) => batcher.send(push(n))));
+    for (const outcome of batched) {
+      const reason = (outcome as PromiseRejectedResult).reason as ResponseTooLargeError;
+      expect(reason).toBeInstanceOf(ResponseTooLargeError);
+      expect(reason).toMatchObject({ permanent: true, mayHaveBeenProcessed: false });
+    }
+  });
+
+  it('fails each push of a batch whose answer is too large as transient (alone it may fit), a lone push for good', async () => {
+    const inner = soap();
+    await inner.send(push(0)); // the WSDL is loaded: what meets the bomb now is the call
+    server.setMode('gzip-bomb');
+    const batcher = batchingTransport(inner, { max: 50, answerList: 'retornosClientes', gatherMs: 20 });
+    const alone = await batcher.send(push(1)).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(alone).toBeInstanceOf(ResponseTooLargeError);
+    const batched = await Promise.allSettled([2, 3, 4].map((n) => batcher.send(push(n))));
+    // One call (the bomb answers before the double counts a call): the three share its one failure.
+    expect(new Set(batched.map((outcome) => ((outcome as PromiseRejectedResult).reason as Error).cause)).size).toBe(1);
+    for (const outcome of batched) {
+      expect(outcome.status).toBe('rejected');
+      const reason = (outcome as PromiseRejectedResult).reason as TransientTransportError;
+      expect(reason).toBeInstanceOf(TransientTransportError);
+      expect(reason.permanent).toBe(false);
+      expect(reason.cause).toBeInstanceOf(ResponseTooLargeError);
+      expect(reason.message).toContain('a batched call of 3 records');
+    }
   });
 });

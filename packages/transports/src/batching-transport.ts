@@ -1,3 +1,4 @@
+import { ResponseTooLargeError, TransientTransportError } from './errors';
 import type { Transport, TransportExchange, TransportRequest, TransportResult } from './transport';
 
 export interface BatchingOptions {
@@ -157,7 +158,16 @@ export function batchingTransport(inner: Transport, options: BatchingOptions): T
       const { signal: _first, ...request } = batch.request;
       result = await inner.send({ ...request, body });
     } catch (err) {
-      for (const w of waiting) w.reject(err);
+      // An answer too large for the whole batch's call says nothing of each record's own call (alone, or batched
+      // otherwise, it may fit): each push gets a transient failure with the outcome unknown — retried, and reconciled
+      // first. A WSDL too large (nothing sent) stays as it is: the same for every push.
+      const shared =
+        err instanceof ResponseTooLargeError && err.mayHaveBeenProcessed && waiting.length > 1
+          ? new TransientTransportError(`${err.message} (a batched call of ${waiting.length} records)`, err.exchange, undefined, {
+              cause: err,
+            })
+          : err;
+      for (const w of waiting) w.reject(shared);
       return;
     }
     const data = (result.data ?? {}) as Fields;

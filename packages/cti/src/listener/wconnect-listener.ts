@@ -183,7 +183,12 @@ export class WConnectListener {
         ring(),
         searchable ? findCallersIfIndexed(db, empresaId, phone) : Promise.resolve([]),
       ]);
-      if (rang.status === 'rejected') throw rang.reason;
+      if (rang.status === 'rejected') {
+        // No card follows a ringing that may not be stored; it may be stored all the same (a Redis timeout after the
+        // write): settling is a no-op on nothing stored, so the worker never waits for a card that will not come.
+        if (looking) await settleRinging(redis, prefix, empresaId, ringing, callTimeoutMs).catch(() => undefined);
+        throw rang.reason;
+      }
       // No card from here: the lookup failed, or it answered undefined (the index is behind noted writes, a bulk import
       // say: the worker catches it up and pops the card, not the ingress). "consultando" goes, so the worker looks the
       // caller up at once instead of waiting for this card.

@@ -106,7 +106,7 @@ async function send(
     if (err instanceof ReceptorError || err instanceof OutboundAddressError || err instanceof ResponseTooLargeError) {
       const message = err instanceof OutboundAddressError ? err.message : err.receptorMessage;
       await recordTentativa(ctx, execucao, attemptOf(exchange, err.message), { status: 'falhou', mensagem: message });
-      throw new PermanentError('RECEPTOR_REJECTED', message, { cause: err });
+      throw new PermanentError(err instanceof ResponseTooLargeError ? 'RESPONSE_TOO_LARGE' : 'RECEPTOR_REJECTED', message, { cause: err });
     }
     // Refused, or answered 429/503/soap:Server: the receptor has nothing, a retry sends as new (pendente). A timeout, a
     // reset mid-call or another error status leaves the record enviando: the receptor may have it (runRecord reconciles).
@@ -171,14 +171,14 @@ function assertWriteBackResolvable(ctx: SetRunContext, record: PreparedRecord): 
 }
 
 /**
- * A record left enviando: an earlier attempt died (worker killed, timeout) after sending it and before its answer was
- * stored, so the receptor may hold it. Sending again is safe only when the body carries a key the receptor upserts by
+ * A record left enviando: an earlier attempt sent it and its answer was never stored (worker killed, timeout, an answer
+ * too large to read), so the receptor may hold it. Sending again is safe only when the body carries a key the receptor upserts by
  * (ideExt, cgcCpf, codCli for Senior G5): it then updates what the first attempt created. Without one it is not sent
  * again: the record fails with OUTCOME_UNKNOWN for an operator to check the receptor, never creating it twice.
  */
 async function reconcileUnknownOutcome(ctx: SetRunContext, execucao: Execucao, record: PreparedRecord): Promise<void> {
   if (carriesReceptorKey(record.body)) return;
-  const message = `record ${record.key} may already be in the receptor (an earlier attempt was interrupted after sending it) and its request carries no key the receptor recognises it by (ideExt, cgcCpf, codCli); not sent again, to avoid a duplicate: check the receptor, then run it again`;
+  const message = `record ${record.key} may already be in the receptor (an earlier attempt sent it and its answer was never read: interrupted, timed out, or too large to read) and its request carries no key the receptor recognises it by (ideExt, cgcCpf, codCli); not sent again, to avoid a duplicate: check the receptor, then run it again`;
   await setExecucaoStatus(ctx.db, execucao.id, 'falhou', { mensagem: message });
   throw new PermanentError('OUTCOME_UNKNOWN', message);
 }
