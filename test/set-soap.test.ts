@@ -19,7 +19,7 @@ import {
   seniorG5ConnectionsYaml,
   startSeniorG5Server,
 } from './fixtures/senior-g5';
-import { CONTA, SET_WS_CONTAS_CAMPO, seedSetWsContas } from './fixtures/set-ws-contas';
+import { CONTA, seedSetWsContas, withoutReceptorKey } from './fixtures/set-ws-contas';
 import { startTestIngress, type TestIngress } from './support/test-ingress';
 
 const _logger = createLogger({ name: 'test', level: 'silent' });
@@ -200,13 +200,7 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
 
   it('a call answered past the size limit fails without retry, outcome unknown: a manual retry reconciles, never re-sending blindly', async () => {
     // A request without a key the ERP upserts by (no ideExt, no CNPJ): sending it again would create a second customer.
-    const { ideExt: _ideExt, ...withoutIdeExt } = SET_WS_CONTAS_CAMPO.dadosGeraisCliente;
-    await database.db
-      .updateTable('campos_integracao')
-      .set({ campo_crm: JSON.stringify({ dadosGeraisCliente: withoutIdeExt }) })
-      .where('integracao_id', '=', 19)
-      .execute();
-    await database.db.updateTable('contas').set({ cnpj: null }).where('id', '=', CONTA.id).execute();
+    await withoutReceptorKey(database.db);
     worker = await startWorker();
     // The first push loads the WSDL: what meets the bomb afterwards is the GravarClientes call (which the ERP may have run).
     expect((await settled((await run({ contaId: CONTA.id })).json().jobId)).state).toBe('completed');

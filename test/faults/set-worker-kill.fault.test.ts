@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from '@integrador/test-support/
 import type { AppProcess } from '@integrador/test-support/processes';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, SLOW_NAME, seniorG5ConnectionsYaml, startSeniorG5Server } from '../fixtures/senior-g5';
-import { CONTA, SET_WS_CONTAS_CAMPO, seedSetWsContas } from '../fixtures/set-ws-contas';
+import { CONTA, seedSetWsContas, withoutReceptorKey } from '../fixtures/set-ws-contas';
 import { startTestIngress, type TestIngress } from '../support/test-ingress';
 import { LONG, report, until } from './fault-mode';
 import { WorkerPool } from './worker-pool';
@@ -194,13 +194,7 @@ describe('worker-set killed (SIGKILL) mid-push', () => {
 
   it('does not re-send a record without a key the ERP recognises: OUTCOME_UNKNOWN, never a second customer', async () => {
     // A mapping without ideExt, and a conta without CNPJ: GravarClientes has nothing to find the first customer by.
-    const { ideExt: _ideExt, ...withoutIdeExt } = SET_WS_CONTAS_CAMPO.dadosGeraisCliente;
-    await database.db
-      .updateTable('campos_integracao')
-      .set({ campo_crm: JSON.stringify({ dadosGeraisCliente: withoutIdeExt }) })
-      .where('integracao_id', '=', 19)
-      .execute();
-    await database.db.updateTable('contas').set({ nome: SLOW_NAME, cnpj: null }).where('id', '=', CONTA.id).execute();
+    await withoutReceptorKey(database.db, { nome: SLOW_NAME });
     const { jobId } = await killDuringCall();
     const { state, job } = await settled(jobId);
     const [execucao] = await database.db.selectFrom('integracao_execucoes').selectAll().execute();

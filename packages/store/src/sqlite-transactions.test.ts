@@ -34,6 +34,24 @@ function otherProcessInsert(file: string, id: number): { ready: Promise<void>; w
   return { ready, waitedMs };
 }
 
+/**
+ * Another process holding the file's write lock (a second handle: its lock needs no event loop of ours) while `run`
+ * waits for it; `ticks` counts 100 ms timer ticks meanwhile, which only advance if this process is not frozen.
+ */
+async function whileLocked(file: string, run: (holder: Database.Database, ticks: () => number) => Promise<void>): Promise<void> {
+  const holder = new Database(file);
+  holder.exec('BEGIN IMMEDIATE');
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 100);
+  try {
+    await run(holder, () => ticks);
+  } finally {
+    clearInterval(ticker);
+    if (holder.inTransaction) holder.exec('ROLLBACK');
+    holder.close();
+  }
+}
+
 describe('SQLite transactions beside another process writing the same file', () => {
   let database: TestDatabase;
   beforeAll(async () => {
@@ -60,12 +78,7 @@ describe('SQLite transactions beside another process writing the same file', () 
   });
 
   it('waits for another process’s lock without freezing this process, and gives up after the busy wait', async () => {
-    const SQLite = require('better-sqlite3') as typeof import('better-sqlite3');
-    const holder = new SQLite(sqlitePath(database.url));
-    holder.exec('BEGIN IMMEDIATE');
-    let ticks = 0;
-    const ticker = setInterval(() => ticks++, 100);
-    try {
+    await whileLocked(sqlitePath(database.url), async (_holder, ticks) => {
       const started = Date.now();
       const failed = await database.db
         .transaction()
@@ -77,46 +90,31 @@ describe('SQLite transactions beside another process writing the same file', () 
       expect(failed).toMatchObject({ code: 'SQLITE_BUSY' });
       expect(Date.now() - started).toBeGreaterThanOrEqual(4500);
       // The event loop kept running while BEGIN waited (better-sqlite3's own busy wait would have frozen it).
-      expect(ticks).toBeGreaterThanOrEqual(30);
-    } finally {
-      clearInterval(ticker);
-      holder.exec('ROLLBACK');
-      holder.close();
-    }
+      expect(ticks()).toBeGreaterThanOrEqual(30);
+    });
     // And the handle works afterwards, busy timeout restored.
     await database.db.transaction().execute(async (trx) => sql`INSERT INTO itens VALUES (3)`.execute(trx));
   }, 20_000);
 
   it('a write outside a transaction waits for another process’s lock on the event loop, then goes in', async () => {
-    const SQLite = require('better-sqlite3') as typeof import('better-sqlite3');
-    const holder = new SQLite(sqlitePath(database.url));
-    holder.exec('BEGIN IMMEDIATE');
-    let ticks = 0;
-    const ticker = setInterval(() => ticks++, 100);
-    // The other process commits after 800 ms: a timer, so it can only fire if this process is not frozen meanwhile.
-    const release = setTimeout(() => holder.exec('COMMIT'), 800);
-    try {
-      const started = Date.now();
-      await sql`INSERT INTO itens VALUES (4)`.execute(database.db);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(700);
-      expect(ticks).toBeGreaterThanOrEqual(5);
-    } finally {
-      clearInterval(ticker);
-      clearTimeout(release);
-      if (holder.inTransaction) holder.exec('ROLLBACK');
-      holder.close();
-    }
+    await whileLocked(sqlitePath(database.url), async (holder, ticks) => {
+      // The other process commits after 800 ms: a timer, so it can only fire if this process is not frozen meanwhile.
+      const release = setTimeout(() => holder.exec('COMMIT'), 800);
+      try {
+        const started = Date.now();
+        await sql`INSERT INTO itens VALUES (4)`.execute(database.db);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(700);
+        expect(ticks()).toBeGreaterThanOrEqual(5);
+      } finally {
+        clearTimeout(release);
+      }
+    });
     const { rows } = await sql<{ id: number }>`SELECT id FROM itens WHERE id = 4`.execute(database.db);
     expect(rows).toHaveLength(1);
   }, 20_000);
 
   it('a write outside a transaction gives up with SQLITE_BUSY after the busy wait, the event loop running', async () => {
-    const SQLite = require('better-sqlite3') as typeof import('better-sqlite3');
-    const holder = new SQLite(sqlitePath(database.url));
-    holder.exec('BEGIN IMMEDIATE');
-    let ticks = 0;
-    const ticker = setInterval(() => ticks++, 100);
-    try {
+    await whileLocked(sqlitePath(database.url), async (_holder, ticks) => {
       const started = Date.now();
       const failed = await sql`INSERT INTO itens VALUES (5)`.execute(database.db).then(
         () => undefined,
@@ -124,12 +122,8 @@ describe('SQLite transactions beside another process writing the same file', () 
       );
       expect(failed).toMatchObject({ code: 'SQLITE_BUSY' });
       expect(Date.now() - started).toBeGreaterThanOrEqual(4500);
-      expect(ticks).toBeGreaterThanOrEqual(30);
-    } finally {
-      clearInterval(ticker);
-      holder.exec('ROLLBACK');
-      holder.close();
-    }
+      expect(ticks()).toBeGreaterThanOrEqual(30);
+    });
     // Nothing half-done: the refused write can be made again.
     await sql`INSERT INTO itens VALUES (5)`.execute(database.db);
   }, 20_000);

@@ -96,8 +96,20 @@ export async function publishPop(
   event: PopEventInput,
   activeTtlMs: number,
 ): Promise<number> {
-  const keys = popKeys(prefix);
   const mode = event.type === 'ringing' ? 'first' : event.type === 'caller' ? 'once' : 'drop';
+  return runPublishScript(redis, prefix, empresaId, event, mode, activeTtlMs);
+}
+
+/** One run of the publish script for `event` of a call, in `mode` (first, once, drop or settle). */
+async function runPublishScript(
+  redis: Redis,
+  prefix: string,
+  empresaId: number,
+  event: PopEventInput,
+  mode: 'first' | 'once' | 'drop' | 'settle',
+  activeTtlMs: number,
+): Promise<number> {
+  const keys = popKeys(prefix);
   const result = await publishCommand(redis)(
     keys.sequence(empresaId, event.ramal),
     keys.active(empresaId, event.ramal),
@@ -124,18 +136,7 @@ export async function settleRinging(
   activeTtlMs: number,
 ): Promise<number> {
   const { consultando: _announced, ...settled } = ringing;
-  const keys = popKeys(prefix);
-  const result = await publishCommand(redis)(
-    keys.sequence(empresaId, ringing.ramal),
-    keys.active(empresaId, ringing.ramal),
-    keys.ended(empresaId, ringing.ramal, ringing.callId),
-    keys.channel(empresaId, ringing.ramal),
-    ringing.callId,
-    JSON.stringify(settled),
-    'settle',
-    String(activeTtlMs),
-  );
-  return Number(result);
+  return runPublishScript(redis, prefix, empresaId, settled, 'settle', activeTtlMs);
 }
 
 /** What a call shows now on its ramal's screen pop (under the call's tenant), or undefined (none, ended, or expired). */
