@@ -73,6 +73,8 @@ return id`;
 const PUBLISH_COMMAND = 'integradorCtiPublishPop';
 
 type PublishFn = (...args: string[]) => Promise<unknown>;
+/** The command of each connection, defined and bound once (a call start publishes twice). */
+const publishCommands = new WeakMap<Redis, PublishFn>();
 
 /**
  * The publish script as a command of the connection: ioredis sends EVALSHA (the script's hash, not its text) and
@@ -80,9 +82,14 @@ type PublishFn = (...args: string[]) => Promise<unknown>;
  * every call.
  */
 function publishCommand(redis: Redis): PublishFn {
-  const commands = redis as unknown as Record<string, PublishFn | undefined>;
-  if (!commands[PUBLISH_COMMAND]) redis.defineCommand(PUBLISH_COMMAND, { numberOfKeys: 3, lua: PUBLISH_SCRIPT });
-  return (commands[PUBLISH_COMMAND] as PublishFn).bind(redis);
+  let publish = publishCommands.get(redis);
+  if (!publish) {
+    const commands = redis as unknown as Record<string, PublishFn | undefined>;
+    if (!commands[PUBLISH_COMMAND]) redis.defineCommand(PUBLISH_COMMAND, { numberOfKeys: 3, lua: PUBLISH_SCRIPT });
+    publish = (commands[PUBLISH_COMMAND] as PublishFn).bind(redis);
+    publishCommands.set(redis, publish);
+  }
+  return publish;
 }
 
 /**
