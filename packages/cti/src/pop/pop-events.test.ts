@@ -1,5 +1,4 @@
-import { createRedis, waitUntilReady } from '@integrador/queue';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { useTestRedis } from '@integrador/test-support/test-redis';
 import type { Redis } from 'ioredis';
 import { activePops, publishPop, settleRinging, shownPop } from './pop-events';
 import { popKeys } from './pop-keys';
@@ -7,21 +6,18 @@ import { popKeys } from './pop-keys';
 /** The pop script against real Redis: what a page is sent and what it replays when it connects. */
 describe('pop events', () => {
   const empresaId = 1;
+  const testRedis = useTestRedis({ per: 'all' });
   let redis: Redis;
   let subscriber: Redis;
   let prefix: string;
 
-  beforeAll(async () => {
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
+  beforeAll(() => {
+    ({ redis, prefix } = testRedis);
     subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     subscriber.disconnect();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
   });
 
   /** The types of the events published on the ramal's channel while `run` runs. */
