@@ -1,4 +1,4 @@
-import { CTI_PHONE_COLUMNS, type Database } from '@integrador/store';
+import { CTI_PHONE_COLUMNS, type Database, hotStatementsOf } from '@integrador/store';
 import { type Kysely, sql } from 'kysely';
 import { compiledStatement } from '../sql/compiled-statement';
 import { type NormalizedPhone, normalizePhone } from './normalize-phone';
@@ -143,15 +143,15 @@ const lookUpLocal = compiledStatement(2, (db, empresaId: number, key8: string) =
 
 /**
  * Runs the lookup. `admit`: the text may become a server-side prepared statement on a pool that names only admitted
- * texts (the ingress's: every call start runs it, so it is parsed and planned once per connection, not per call);
- * admitted once per handle, the ingress admitting no other text (it stays in the pool's admission budget).
+ * texts (the ingress's: every call start runs it, so it is parsed and planned once per connection, not per call).
+ * Admitted on every run (a move to the front of an LRU): the ingress admits other texts on the same pool (the
+ * receptor's previews and INFO lookups, a union text per group size), and a text admitted once would be pushed out
+ * of the admission budget (MAX_GROUPED) by them and run unnamed from then on.
  */
 async function lookUp(db: Kysely<Database>, empresaId: number, phone: NormalizedPhone & { key8: string }, admit = false) {
-  const bind = admit ? 'bindAdmitted' : 'bind';
   const query =
-    phone.kind === 'nacional'
-      ? lookUpNational[bind](db, empresaId, phone.keyDdd, phone.key8)
-      : lookUpLocal[bind](db, empresaId, phone.key8);
+    phone.kind === 'nacional' ? lookUpNational.bind(db, empresaId, phone.keyDdd, phone.key8) : lookUpLocal.bind(db, empresaId, phone.key8);
+  if (admit) hotStatementsOf(db)?.admit(query.sql);
   const { rows } = (await db.executeQuery(query)) as { rows: Record<string, unknown>[] };
   // PostgreSQL answers a boolean, MySQL and SQLite 0 / 1; without a match the one row has nulls beside the flag.
   return { pending: Number(rows[0]?.pendente ?? 0) === 1, found: rows.filter((row) => row.registro_id !== null) };

@@ -1,6 +1,5 @@
-import { createDatabase, createEmpresa, hotStatementsOf } from '@integrador/store';
+import { createEmpresa } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { sql } from 'kysely';
 import { compiledStatement } from './compiled-statement';
 
 describe.each(ALL_DIALECTS)('statements compiled once on %s', (dialect) => {
@@ -52,36 +51,5 @@ describe.each(ALL_DIALECTS)('statements compiled once on %s', (dialect) => {
     const values: unknown[] = [empresaId, 'extra'];
     expect(() => byEmpresa.bind(database.db, ...(values as [number]))).toThrow('1 values expected, 2 given');
     expect(() => byEmpresa.bind(database.db, ...([] as unknown[] as [number]))).toThrow('1 values expected, 0 given');
-  });
-});
-
-describe('a statement admitted to be named (the ingress: a pool that names only admitted texts)', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase('postgres');
-  });
-  afterAll(() => database.drop());
-
-  it('is admitted once per handle, not on every run, and named on the pool', async () => {
-    const ingress = createDatabase(database.url, { poolSize: 1, prepareHotStatements: 'admitted' });
-    try {
-      const hot = hotStatementsOf(ingress.db);
-      if (!hot) throw new Error('the pool names its admitted statements');
-      const admitted: string[] = [];
-      const admit = hot.admit;
-      hot.admit = (text) => {
-        admitted.push(text);
-        return admit(text);
-      };
-      const byEmpresa = compiledStatement(1, (db, empresa: number) =>
-        db.selectFrom('contas').select('nome as admitida').where('empresa_id', '=', empresa),
-      );
-      for (let i = 0; i < 5; i++) await ingress.db.executeQuery(byEmpresa.bindAdmitted(ingress.db, i));
-      expect(admitted).toEqual([expect.stringContaining('admitida')]);
-      const { rows } = await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(ingress.db);
-      expect(rows.map((r) => r.statement)).toEqual([expect.stringContaining('admitida')]);
-    } finally {
-      await ingress.destroy();
-    }
   });
 });

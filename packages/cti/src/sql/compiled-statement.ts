@@ -1,4 +1,4 @@
-import { type Database, hotStatementsOf } from '@integrador/store';
+import type { Database } from '@integrador/store';
 import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
 
 /** Stands for the i-th value of a statement while it is built and compiled. */
@@ -9,12 +9,6 @@ class Slot {
 /** A statement built once per database handle; `bind` gives it one run's values, ready for `db.executeQuery`. */
 export interface CompiledStatement<V extends unknown[], R> {
   bind(db: Kysely<Database>, ...values: V): CompiledQuery<R>;
-  /**
-   * `bind`, and the text admitted to be named on the handle's pool (HotStatements.admit) the first time it is bound
-   * so on that handle: for a pool that names only admitted texts (the ingress), admitted once instead of on every run.
-   * Only for a handle whose pool admits few texts: one evicted from its admission budget is not admitted again.
-   */
-  bindAdmitted(db: Kysely<Database>, ...values: V): CompiledQuery<R>;
 }
 
 /**
@@ -29,37 +23,22 @@ export function compiledStatement<V extends unknown[], R>(
   arity: number,
   build: (db: Kysely<Database>, ...values: V) => Compilable<R>,
 ): CompiledStatement<V, R> {
-  const compiled = new WeakMap<Kysely<Database>, { sql: string; parameters: readonly unknown[]; admitted: boolean }>();
-  const statementOf = (db: Kysely<Database>, values: V) => {
-    if (values.length !== arity) throw new Error(`compiledStatement: ${arity} values expected, ${values.length} given`);
-    let statement = compiled.get(db);
-    if (!statement) {
-      const slots = Array.from({ length: arity }, (_, index) => new Slot(index)) as unknown as V;
-      const query = build(db, ...slots).compile();
-      // Every value must reach the text: a builder that dropped one (or branched on a slot) would run another statement.
-      const used = new Set(query.parameters.filter((p): p is Slot => p instanceof Slot).map((p) => p.index));
-      if (used.size !== arity) throw new Error(`compiledStatement: ${arity} values expected in the statement, ${used.size} placed`);
-      statement = { sql: query.sql, parameters: query.parameters, admitted: false };
-      compiled.set(db, statement);
-    }
-    return statement;
-  };
-  const bound = (statement: { sql: string; parameters: readonly unknown[] }, values: V) =>
-    CompiledQuery.raw(
-      statement.sql,
-      statement.parameters.map((p) => (p instanceof Slot ? values[p.index] : p)),
-    ) as CompiledQuery<R>;
+  const compiled = new WeakMap<Kysely<Database>, { sql: string; parameters: readonly unknown[] }>();
   return {
     bind(db, ...values) {
-      return bound(statementOf(db, values), values);
-    },
-    bindAdmitted(db, ...values) {
-      const statement = statementOf(db, values);
-      if (!statement.admitted) {
-        statement.admitted = true;
-        hotStatementsOf(db)?.admit(statement.sql);
+      if (values.length !== arity) throw new Error(`compiledStatement: ${arity} values expected, ${values.length} given`);
+      let statement = compiled.get(db);
+      if (!statement) {
+        const slots = Array.from({ length: arity }, (_, index) => new Slot(index)) as unknown as V;
+        const query = build(db, ...slots).compile();
+        // Every value must reach the text: a builder that dropped one (or branched on a slot) would run another statement.
+        const used = new Set(query.parameters.filter((p): p is Slot => p instanceof Slot).map((p) => p.index));
+        if (used.size !== arity) throw new Error(`compiledStatement: ${arity} values expected in the statement, ${used.size} placed`);
+        statement = { sql: query.sql, parameters: query.parameters };
+        compiled.set(db, statement);
       }
-      return bound(statement, values);
+      const parameters = statement.parameters.map((p) => (p instanceof Slot ? values[p.index] : p));
+      return CompiledQuery.raw(statement.sql, parameters) as CompiledQuery<R>;
     },
   };
 }
