@@ -34,4 +34,15 @@ describe('the per-process cache of CRM reads (TtlCache)', () => {
     expect(loads).toBe(1);
     expect(await cache.through('e:2', async () => 7)).toBe(7);
   });
+
+  it('caches nothing with a ttl of 0 or less: every read loads', async () => {
+    for (const ttl of [0, -1]) {
+      const cache = new TtlCache<number>(ttl);
+      let loads = 0;
+      const load = async () => ++loads;
+      expect(await cache.through('e:3', load)).toBe(1);
+      expect(await cache.through('e:3', load)).toBe(2);
+      expect(await Promise.all([cache.through('e:3', load), cache.through('e:3', load)])).toEqual([3, 4]);
+    }
+  });
 });
