@@ -65,7 +65,8 @@ export function signingSecrets(endpoint: WebhookEndpoint, settings: Pick<Webhook
 /**
  * An endpoint row with its signing keys once opened (AES-GCM when sealed) and decoded, once per row read, not per
  * delivery: the row stays cached for a second (cachedEndpoint), so a busy endpoint's keys are derived about once a
- * second per process. Kept on the cached row itself: they leave memory with it.
+ * second per process. Kept on the cached row itself, as a property that is not enumerable (out of logs, JSON and
+ * spreads of the row): they leave memory with it.
  */
 export type SigningEndpoint = WebhookEndpoint & { decodedKeys?: { current: Buffer; previous?: Buffer } };
 
@@ -75,7 +76,8 @@ export function signingKeys(endpoint: SigningEndpoint, settings: Pick<WebhookSet
   let keys = endpoint.decodedKeys;
   if (!keys) {
     keys = { current: signingKey(openSecret(live.current, settings.secretKey)) };
-    endpoint.decodedKeys = keys;
+    // Not enumerable: a log or JSON of the row never prints the key bytes.
+    Object.defineProperty(endpoint, 'decodedKeys', { value: keys, enumerable: false, configurable: true });
   }
   if (!live.previous) {
     // The grace period ended while the row was cached: its key bytes go.
@@ -165,9 +167,9 @@ function spread(refusal: FlowRefusal): number {
 
 // Endpoints are read once a second at most per process: a backlog of one endpoint's deliveries does not read its row
 // for every job; a change (disable, new URL) applies within a second. The read itself is shared: when the entry
-// expires, the hundred deliveries in flight wait on one SELECT instead of each making its own. An expired entry (the
-// row, and the keys decoded on it) is read again when next asked for; an idle endpoint's stays until the 10,000 most
-// recently used push it out (no timer per entry).
+// expires, the hundred deliveries in flight wait on one SELECT instead of each making its own. No timer per entry: an
+// idle endpoint's row (and the keys decoded on it) stays until it is asked for again — then dropped as expired and
+// read anew — or pushed out of the 10,000 most recently used.
 // Each entry is the read's promise, as in set-target.ts: lru-cache's fetchMethod would share the read too, but it does
 // not cache "not found", and forgetting an entry mid-read (forgetEndpoint) would reject every waiter.
 const ENDPOINT_TTL_MS = 1000;

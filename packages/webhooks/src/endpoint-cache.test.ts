@@ -1,7 +1,7 @@
 import { createDatabase, createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs } from 'kysely';
-import { cachedEndpoint } from './deliver';
+import { cachedEndpoint, signingKeys } from './deliver';
 import { createWebhookEndpoint } from './endpoints.repository';
 
 /** Counts the statements a Kysely instance runs (a plugin sees each one on its way to the database). */
@@ -67,5 +67,27 @@ describe('the endpoint cache of the delivery worker', () => {
     }
     // The next delivery reads again (the failure was not cached for a second).
     expect((await cachedEndpoint(database.db, empresaId, id))?.id).toBe(id);
+  });
+
+  it('keeps the decoded signing keys on the cached row out of its JSON (a log of the row prints no key bytes)', async () => {
+    const empresaId = await createEmpresa(database.db, 'Chaves');
+    const input = { nome: 'e', url: 'https://example.com/hook', gatilhos: ['contato.criado' as const], ativo: true, cabecalhos: {} };
+    const key = Buffer.from('chave de assinatura de 32 bytes!');
+    const id = await createWebhookEndpoint(
+      database.db,
+      empresaId,
+      { ...input, limitePorSegundo: null },
+      `plain:whsec_${key.toString('base64')}`,
+    );
+    const row = await cachedEndpoint(database.db, empresaId, id);
+    if (!row) throw new Error('endpoint not found');
+    const [decoded] = signingKeys(row, { secretKey: undefined });
+    expect(decoded).toEqual(key);
+    // Decoded once per row read: the next delivery gets the same bytes from the cached row.
+    expect(signingKeys((await cachedEndpoint(database.db, empresaId, id)) ?? row, { secretKey: undefined })[0]).toBe(decoded);
+    const json = JSON.stringify(row);
+    expect(json).not.toContain('decodedKeys');
+    expect(json).not.toContain(JSON.stringify(key.toJSON().data));
+    expect({ ...row }).not.toHaveProperty('decodedKeys');
   });
 });
