@@ -8,33 +8,32 @@ describe('pop events', () => {
   const empresaId = 1;
   const testRedis = useTestRedis({ per: 'all' });
   let redis: Redis;
-  let subscriber: Redis;
   let prefix: string;
 
   beforeAll(() => {
     ({ redis, prefix } = testRedis);
-    subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
   });
 
-  afterAll(() => {
-    subscriber.disconnect();
-  });
-
-  /** The types of the events published on the ramal's channel while `run` runs. */
+  /**
+   * The types of the events published on the ramal's channel while `run` runs. The subscriber is its own connection,
+   * closed here: useTestRedis closes the shared one in an afterAll declared before any of this file's hooks.
+   */
   async function published(ramal: string, run: () => Promise<void>): Promise<string[]> {
     const channel = popKeys(prefix).channel(empresaId, ramal);
     const seen: string[] = [];
-    const onMessage = (from: string, message: string) => {
-      if (from === channel) seen.push((JSON.parse(message) as { type: string }).type);
-    };
-    subscriber.on('message', onMessage);
-    await subscriber.subscribe(channel);
-    await run();
-    // A PING on the subscriber's connection returns after every message published before it was delivered.
-    await subscriber.ping();
-    await subscriber.unsubscribe(channel);
-    subscriber.off('message', onMessage);
-    return seen;
+    const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    try {
+      subscriber.on('message', (from: string, message: string) => {
+        if (from === channel) seen.push((JSON.parse(message) as { type: string }).type);
+      });
+      await subscriber.subscribe(channel);
+      await run();
+      // A PING on the subscriber's connection returns after every message published before it was delivered.
+      await subscriber.ping();
+      return seen;
+    } finally {
+      subscriber.disconnect();
+    }
   }
 
   it('a "ringing" and a caller card that arrive after the end publish nothing and leave nothing to replay', async () => {
