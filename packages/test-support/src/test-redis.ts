@@ -5,8 +5,6 @@ import { deletePrefix, TEST_REDIS_URL, testPrefix } from './redis-server';
 export interface TestRedisOptions {
   /** The connection's role (see createRedis); 'producer' by default. */
   role?: RedisRole;
-  /** The producer connection's per-command timeout (ms); createRedis's default when not given. */
-  commandTimeoutMs?: number;
   /** 'each': a fresh prefix and connection per test (the default); 'all': one for the whole describe block. */
   per?: 'each' | 'all';
 }
@@ -28,10 +26,7 @@ export function useTestRedis(options: TestRedisOptions = {}): TestRedis {
   const before = options.per === 'all' ? beforeAll : beforeEach;
   const after = options.per === 'all' ? afterAll : afterEach;
   before(async () => {
-    const redis = createRedis(TEST_REDIS_URL, {
-      role: options.role ?? 'producer',
-      ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
-    });
+    const redis = createRedis(TEST_REDIS_URL, { role: options.role ?? 'producer' });
     current = { redis, prefix: testPrefix() };
     await waitUntilReady(redis);
   });
