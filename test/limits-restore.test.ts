@@ -1,22 +1,22 @@
 import { upsertLimite } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { spawnApp } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
-import { Redis } from 'ioredis';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { useTestRedis } from '@integrador/test-support/test-redis';
+import type { Redis } from 'ioredis';
 
 describe('limits after Redis lost its keys', () => {
   let database: TestDatabase;
+  const testRedis = useTestRedis({ role: 'worker', per: 'all' });
   let redis: Redis;
-  const prefix = testPrefix();
+  let prefix: string;
 
   beforeAll(async () => {
+    ({ redis, prefix } = testRedis);
     database = await createTestDatabase('sqlite');
-    redis = new Redis(TEST_REDIS_URL);
   });
 
   afterAll(async () => {
-    redis.disconnect();
-    await deletePrefix(TEST_REDIS_URL, prefix);
     await database.drop();
   });
 

@@ -1,24 +1,24 @@
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
-import { Redis } from 'ioredis';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { useTestRedis } from '@integrador/test-support/test-redis';
+import type { Redis } from 'ioredis';
 import { cliEnv, runCli } from '../test/run-cli';
 
 describe('integrador limits', () => {
   let database: TestDatabase;
   let env: NodeJS.ProcessEnv;
+  const testRedis = useTestRedis({ role: 'worker', per: 'all' });
   let redis: Redis;
-  const prefix = testPrefix();
+  let prefix: string;
 
   beforeAll(async () => {
+    ({ redis, prefix } = testRedis);
     database = await createTestDatabase('sqlite');
     env = cliEnv(database.url, { KEY_PREFIX: prefix, REDIS_URL: TEST_REDIS_URL });
-    redis = new Redis(TEST_REDIS_URL);
     expect((await runCli(['tenant', 'create', 'Acme', '--filial', 'Matriz'], env)).code).toBe(0);
   });
 
   afterAll(async () => {
-    redis.disconnect();
-    await deletePrefix(TEST_REDIS_URL, prefix);
     await database.drop();
   });
 

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
     expect(config.connectionsFile).toBeUndefined();
     expect(config.scheduleTimezone).toBe('America/Sao_Paulo');
     expect(config.scheduleSyncIntervalMs).toBe(60000);
+    expect(config.workerConcurrency).toBe(10);
   });
 
   it('reads Redis Cluster seed nodes as a list (none by default)', () => {
@@ -30,14 +31,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ WORKER_PROCESSES: 'auto' }).workerProcesses).toBe(availableCores());
   });
 
-  it('says whether WORKER_CONCURRENCY was set, so an app may apply its own default', () => {
-    expect(loadConfig({}, '/srv')).toMatchObject({ workerConcurrency: 10, workerConcurrencySet: false });
-    expect(loadConfig({ WORKER_CONCURRENCY: '10' }, '/srv')).toMatchObject({ workerConcurrency: 10, workerConcurrencySet: true });
-  });
-
   it('coerces numbers and resolves paths', () => {
-    const config = loadConfig({ PORT: '8080', CONNECTIONS_FILE: 'conf/c.yaml', LOG_LEVEL: 'debug' }, '/srv');
+    const config = loadConfig({ PORT: '8080', CONNECTIONS_FILE: 'conf/c.yaml', LOG_LEVEL: 'debug', WORKER_CONCURRENCY: '7' }, '/srv');
     expect(config.port).toBe(8080);
+    expect(config.workerConcurrency).toBe(7);
     expect(config.connectionsFile).toBe('/srv/conf/c.yaml');
     expect(config.logLevel).toBe('debug');
   });

@@ -35,8 +35,6 @@ export interface Config {
   keyPrefix: string;
   shutdownTimeoutMs: number;
   workerConcurrency: number;
-  /** False when WORKER_CONCURRENCY was not set: an app with its own default (worker-webhook) uses that instead. */
-  workerConcurrencySet?: boolean;
   /** Processes a worker app runs (WORKER_PROCESSES; auto resolved to the cores it may use): 1 = no cluster. */
   workerProcesses: number;
   redisCommandTimeoutMs: number;
@@ -144,7 +142,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     const value = source[key];
     if (value !== undefined && value !== '') env[key] = value;
   }
-  const workerConcurrencySet = env.WORKER_CONCURRENCY !== undefined;
   const validate = envValidator();
   if (!validate(env)) throw describe(validate.errors?.[0] as ErrorObject, { ...env });
   const e = env as Env;
@@ -163,7 +160,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     keyPrefix: e.KEY_PREFIX,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
-    workerConcurrencySet,
     workerProcesses: e.WORKER_PROCESSES === 'auto' ? availableCores() : Number(e.WORKER_PROCESSES),
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN,

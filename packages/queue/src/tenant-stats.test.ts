@@ -1,16 +1,15 @@
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { useTestRedis } from '@integrador/test-support/test-redis';
 import type { Redis } from 'ioredis';
-import { createRedis, waitUntilReady } from './redis';
 import { OTHER_TENANTS, OutcomeCounter, readTenantStats, recordOutcome } from './tenant-stats';
 
 describe('per-tenant job counters', () => {
-  const prefix = testPrefix();
+  // Worker role, as in the workers that count: no short command timeout for the 5000 writes below.
+  const testRedis = useTestRedis({ role: 'worker', per: 'all' });
   let redis: Redis;
+  let prefix: string;
 
   beforeAll(async () => {
-    // Worker role, as in the workers that count: no short command timeout for the 5000 writes below.
-    redis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    await waitUntilReady(redis);
+    ({ redis, prefix } = testRedis);
     // 100 tenants: empresa n finished n jobs on the set queue; empresa 1 also failed one on get.
     const writes: Promise<void>[] = [];
     for (let empresaId = 1; empresaId <= 100; empresaId++) {
@@ -18,11 +17,6 @@ describe('per-tenant job counters', () => {
     }
     writes.push(recordOutcome(redis, prefix, 'get', { empresaId: 1, filialId: null }, 'failed'));
     await Promise.all(writes);
-  });
-
-  afterAll(async () => {
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
   });
 
   it('labels only the busiest tenants and sums the others as "outros", whatever the number of tenants', async () => {

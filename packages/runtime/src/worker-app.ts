@@ -65,14 +65,14 @@ export interface WorkerAppOptions {
   maxPoolSize?: number;
 }
 
-/** The config with the app's own defaults for what the environment left unset. */
-export function withAppDefaults(config: Config, options: WorkerAppOptions): Config {
-  if (config.workerConcurrencySet !== false || options.defaultConcurrency === undefined) return config;
-  return { ...config, workerConcurrency: options.defaultConcurrency };
+/** The environment with the app's own WORKER_CONCURRENCY where it is unset (empty counts as unset, as in loadConfig). */
+function withAppDefaults(env: NodeJS.ProcessEnv, options: WorkerAppOptions): NodeJS.ProcessEnv {
+  if (options.defaultConcurrency === undefined || env.WORKER_CONCURRENCY) return env;
+  return { ...env, WORKER_CONCURRENCY: String(options.defaultConcurrency) };
 }
 
 /** The CRM pool of one worker process: a connection per job and two spare, up to the app's maximum. */
-export function crmPoolSize(config: Pick<Config, 'workerConcurrency'>, options: WorkerAppOptions): number {
+function crmPoolSize(config: Pick<Config, 'workerConcurrency'>, options: WorkerAppOptions): number {
   return Math.min(config.workerConcurrency + 2, options.maxPoolSize ?? 50);
 }
 
@@ -87,7 +87,7 @@ export async function runWorkerApp<Q extends QueueName>(
   createHandlers: (deps: WorkerDeps, services: WorkerServices) => QueueHandlers<Q>,
   options: WorkerAppOptions = {},
 ): Promise<void> {
-  const config = withAppDefaults(loadConfigOrExit(), options);
+  const config = loadConfigOrExit(withAppDefaults(process.env, options));
   const logger = createLogger({ name: app, level: config.logLevel, pretty: config.logPretty });
   if (isClusterPrimary(config)) return runWorkerPrimary(config, logger);
   // First thing in a cluster's worker process: the primary's metrics requests are lost until it listens.
@@ -96,8 +96,9 @@ export async function runWorkerApp<Q extends QueueName>(
   shutdown.installSignalHandlers();
 
   const connections = await loadConnections(config);
+  const poolSize = crmPoolSize(config, options);
   const database = createDatabase(config.databaseUrl, {
-    poolSize: crmPoolSize(config, options),
+    poolSize,
     // A lost CRM connection fails the query using it (the job retries); the pool replaces it.
     onIdleError: (err) => logger.warn({ reason: err.message }, 'crm database connection lost'),
     // The same few statements run for every job: parsed and planned once per connection (PostgreSQL; off behind a
@@ -191,7 +192,7 @@ export async function runWorkerApp<Q extends QueueName>(
   });
   shutdown.add('wedge guard', () => guard.stop());
   await worker.waitUntilReady();
-  logger.info({ queue, concurrency: config.workerConcurrency, prefix: config.keyPrefix }, 'worker started');
+  logger.info({ queue, concurrency: config.workerConcurrency, crmPoolSize: poolSize, prefix: config.keyPrefix }, 'worker started');
 }
 
 /** One observer telling several (each must return at once, as JobObserver says). */

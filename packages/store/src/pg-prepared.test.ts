@@ -95,11 +95,11 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
     const ids = Array.from({ length: MAX_PARAMETERS + 1 }, (_, i) => i);
     const grouped = (n: number) =>
       sql`SELECT count(*) AS grupo_${sql.raw(String(n))} FROM itens WHERE id IN (${sql.join(ids)})${sql.raw(' '.repeat(5000))}`;
-    expect(hot.admitGrouped(grouped(0).compile(one.db).sql)).toBe(true);
+    expect(hot.admit(grouped(0).compile(one.db).sql)).toBe(true);
     for (let i = 0; i < PREPARE_AFTER + 1; i++) await grouped(0).execute(one.db);
     expect((await prepared()).filter((text) => text.includes('grupo_0'))).toHaveLength(1);
     // The budget of grouped texts is spent apart from the per-push statements' MAX_PREPARED.
-    for (let n = 1; n < MAX_GROUPED; n++) expect(hot.admitGrouped(grouped(n).compile(one.db).sql)).toBe(true);
+    for (let n = 1; n < MAX_GROUPED; n++) expect(hot.admit(grouped(n).compile(one.db).sql)).toBe(true);
     const before = hot.named;
     for (let n = 0; n < 3; n++)
       for (let i = 0; i < PREPARE_AFTER; i++) await sql`SELECT ${sql.raw(String(n))} AS proprio FROM itens WHERE id = ${1}`.execute(one.db);
@@ -119,7 +119,7 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
       if (!hot) throw new Error('the pool prepares its hot statements');
       const text = (n: number) => groupedText('lru', n);
       const run = async (n: number) => expect((await text(n).execute(two.db)).rows).toEqual([{ n: 2, lru: n }]);
-      const admit = (n: number) => hot.admitGrouped(text(n).compile(two.db).sql);
+      const admit = (n: number) => hot.admit(text(n).compile(two.db).sql);
       // More distinct texts than the budget, each admitted and named in turn (one after another: on one connection).
       const total = MAX_GROUPED + 5;
       for (let n = 0; n < total; n++) {
@@ -171,7 +171,7 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
       const round = async (tag: string, runs: number) => {
         const before = await namedRuns(tag);
         for (let n = 0; n < total; n++) {
-          expect(hot.admitGrouped(text(tag, n).compile(own.db).sql)).toBe(true);
+          expect(hot.admit(text(tag, n).compile(own.db).sql)).toBe(true);
           for (let i = 0; i < runs; i++) expect((await text(tag, n).execute(own.db)).rows).toEqual([{ n: 2, [tag]: n }]);
         }
         return (await namedRuns(tag)) - before;
@@ -210,7 +210,7 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
       const ownHot = hotStatementsOf(own.db);
       if (!ownHot) throw new Error('the pool prepares its hot statements');
       const texts = unions.map((union) => union.compile(own.db).sql);
-      for (const text of texts) expect(ownHot.admitGrouped(text)).toBe(true);
+      for (const text of texts) expect(ownHot.admit(text)).toBe(true);
       for (const union of unions) for (let i = 0; i < PREPARE_AFTER + 1; i++) await union.execute(own.db);
       expect(ownHot.named).toBe(MAX_REFUSED);
       await sql`ALTER TABLE mutante ADD COLUMN extra text`.execute(database.db);
@@ -221,7 +221,7 @@ describe('hot statements as server-side prepared statements (real PostgreSQL)', 
         );
         expect(isPreparedStatementRefusal(refusal)).toBe(true);
       }
-      for (const text of texts) expect(ownHot.admitGrouped(text)).toBe(false);
+      for (const text of texts) expect(ownHot.admit(text)).toBe(false);
       // Their names are forgotten, and the pool still names its own statements.
       for (let i = 0; i < PREPARE_AFTER; i++) await sql`SELECT id AS depois FROM mutante WHERE id = ${1}`.execute(own.db);
       expect(ownHot.named).toBe(1);

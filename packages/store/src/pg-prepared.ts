@@ -14,7 +14,7 @@ const MAX_TEXT = 4000;
  */
 export const MAX_PARAMETERS = 24;
 /**
- * Grouped texts admitted per pool, apart from MAX_PREPARED (HotStatements.admitGrouped): a union read has a text per
+ * Grouped texts admitted per pool, apart from MAX_PREPARED (HotStatements.admit): a union read has a text per
  * group size, and those must never take the slots of the statements that repeat per push. The least recently used
  * one makes room for a new one.
  */
@@ -57,25 +57,21 @@ export interface HotStatements {
   /** Statements named so far. */
   readonly named: number;
   /**
-   * Admits a grouped text of a fixed shape (a union read of one size: many parameters, a long text) to be named like
-   * a short statement, from a budget of its own (MAX_GROUPED, the least recently admitted one released for a new one;
-   * a text released while named gets its name back at once when admitted again, one still counting keeps its count):
-   * true while it is named or can still be, false once the server refused its name (or the pool names nothing more).
-   * Run unnamed, such a text costs more than the statements it groups (planned on every run), so a caller asks before
-   * each run and groups only while this is true. Only for texts that repeat as they are: a text that varies with a
-   * group's size (IN lists, VALUES of n rows) must not be admitted.
-   */
-  admitGrouped(text: string): boolean;
-  /**
-   * Admits one statement's text to be named on a pool that names only what is admitted (`admittedOnly`: the ingress,
-   * whose other statements are one-off dashboard searches that keep plans made for their own values). Named once sent
-   * PREPARE_AFTER times, from the grouped texts' budget; false once the server refused its name.
+   * Admits a text to be named like a short statement, from a budget of its own (MAX_GROUPED, the least recently
+   * admitted one released for a new one; a text released while named gets its name back at once when admitted again,
+   * one still counting keeps its count): named once sent PREPARE_AFTER times; true while it is named or can still be,
+   * false once the server refused its name (or the pool names nothing more). For a grouped text of a fixed shape (a
+   * union read of one size: many parameters, a long text), which run unnamed costs more than the statements it groups
+   * (planned on every run), so its caller asks before each run and groups only while this is true; and for a statement
+   * on a pool that names only what is admitted (`admittedOnly`: the ingress, whose other statements are one-off
+   * dashboard searches that keep plans made for their own values). Only for texts that repeat as they are: a text
+   * that varies with a group's size (IN lists, VALUES of n rows) must not be admitted.
    */
   admit(text: string): boolean;
 }
 
 export interface HotStatementOptions {
-  /** Name only the texts admitted (admit / admitGrouped), never a text merely for being sent again and again. */
+  /** Name only the texts admitted (admit), never a text merely for being sent again and again. */
   admittedOnly?: boolean;
 }
 
@@ -111,7 +107,7 @@ export function prepareHotStatements(pool: PgModule.Pool, options: HotStatementO
     retired.set(text, true);
   };
   /**
-   * Admitted grouped texts (admitGrouped): named, or named once sent PREPARE_AFTER times. Admitting one makes it the
+   * Admitted texts (admit): named, or named once sent PREPARE_AFTER times. Admitting one makes it the
    * most recently used; `has` leaves the order as it is. Only an eviction releases a text (a refused one is deleted
    * with its own bookkeeping).
    */
@@ -186,7 +182,7 @@ export function prepareHotStatements(pool: PgModule.Pool, options: HotStatementO
     (client as unknown as { query: QueryFn }).query = named;
   });
 
-  const admitGrouped = (text: string): boolean => {
+  const admit = (text: string): boolean => {
     if (refused.size >= MAX_REFUSED) return false;
     if (groupedRefused.has(text) || refused.has(text)) return false;
     // Admitted again or anew, the text becomes the most recently used (a new one evicts the least recently used).
@@ -199,7 +195,6 @@ export function prepareHotStatements(pool: PgModule.Pool, options: HotStatementO
     get named() {
       return names.size;
     },
-    admitGrouped,
-    admit: admitGrouped,
+    admit,
   };
 }

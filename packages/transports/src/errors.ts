@@ -51,7 +51,6 @@ export class ResponseTooLargeError extends Error {
   override name = 'ResponseTooLargeError';
   readonly code = 'RESPONSE_TOO_LARGE';
   readonly permanent = true;
-  readonly messageKey: TransportMessageKey;
   /** The user's text (pt-BR): what a run records as the failure's message. */
   readonly receptorMessage: string;
 
@@ -65,7 +64,6 @@ export class ResponseTooLargeError extends Error {
     const key: TransportMessageKey = mayHaveBeenProcessed ? 'RESPONSE_TOO_LARGE_AFTER_CALL' : 'RESPONSE_TOO_LARGE';
     const params = { url: shownUrl(details.url), limit: details.limitBytes === undefined ? '?' : byteLimit(details.limitBytes) };
     super(transportMessage(key, params, 'en'), options);
-    this.messageKey = key;
     this.receptorMessage = transportMessage(key, params);
   }
 }

@@ -1,7 +1,6 @@
-import { createRedis, waitUntilReady } from '@integrador/queue';
 import { createDatabase, createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { useTestRedis } from '@integrador/test-support/test-redis';
 import type { Redis } from 'ioredis';
 import { deliverOnce } from './deliver';
 import { createDeliveryStore } from './delivery-store';
@@ -12,6 +11,7 @@ import { DEFAULT_WEBHOOK_SETTINGS } from './settings';
 
 describe('a delivery that throws while it holds its endpoint slot (real PostgreSQL and Redis)', () => {
   let database: TestDatabase;
+  const testRedis = useTestRedis();
   let redis: Redis;
   let prefix: string;
   beforeAll(async () => {
@@ -20,14 +20,8 @@ describe('a delivery that throws while it holds its endpoint slot (real PostgreS
   afterAll(async () => {
     await database.drop();
   });
-  beforeEach(async () => {
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-  });
-  afterEach(async () => {
-    redis.disconnect();
-    await deletePrefix(TEST_REDIS_URL, prefix);
+  beforeEach(() => {
+    ({ redis, prefix } = testRedis);
   });
 
   it('gives the slot back at once and fails with the original error', async () => {

@@ -62,18 +62,22 @@ export function signingSecrets(endpoint: WebhookEndpoint, settings: Pick<Webhook
   return [current, ...(previous ? [previous] : [])].map((secret) => openSecret(secret, settings.secretKey));
 }
 
-// An endpoint's signing keys, opened (AES-GCM when sealed) and decoded once per endpoint row read, not per delivery: the
-// row stays cached for a second (cachedEndpoint), so a busy endpoint's keys are derived about once a second per process.
-// Held beside the row (a WeakMap on it): they leave memory with the row when the cache drops it.
-const keysOfEndpoint = new WeakMap<WebhookEndpoint, { current: Buffer; previous?: Buffer }>();
+/**
+ * An endpoint row with its signing keys once opened (AES-GCM when sealed) and decoded, once per row read, not per
+ * delivery: the row stays cached for a second (cachedEndpoint), so a busy endpoint's keys are derived about once a
+ * second per process. Kept on the cached row itself, as a property that is not enumerable (out of logs, JSON and
+ * spreads of the row): they leave memory with it.
+ */
+export type SigningEndpoint = WebhookEndpoint & { decodedKeys?: { current: Buffer; previous?: Buffer } };
 
 /** The endpoint's signing keys now (signingSecrets, decoded); derived once per endpoint row. */
-export function signingKeys(endpoint: WebhookEndpoint, settings: Pick<WebhookSettings, 'secretKey'>, now = Date.now()): Buffer[] {
+export function signingKeys(endpoint: SigningEndpoint, settings: Pick<WebhookSettings, 'secretKey'>, now = Date.now()): Buffer[] {
   const live = liveSecrets(endpoint, now);
-  let keys = keysOfEndpoint.get(endpoint);
+  let keys = endpoint.decodedKeys;
   if (!keys) {
     keys = { current: signingKey(openSecret(live.current, settings.secretKey)) };
-    keysOfEndpoint.set(endpoint, keys);
+    // Not enumerable: a log or JSON of the row never prints the key bytes.
+    Object.defineProperty(endpoint, 'decodedKeys', { value: keys, enumerable: false, configurable: true });
   }
   if (!live.previous) {
     // The grace period ended while the row was cached: its key bytes go.
@@ -163,19 +167,19 @@ function spread(refusal: FlowRefusal): number {
 
 // Endpoints are read once a second at most per process: a backlog of one endpoint's deliveries does not read its row
 // for every job; a change (disable, new URL) applies within a second. The read itself is shared: when the entry
-// expires, the hundred deliveries in flight wait on one SELECT instead of each making its own. Entries (the row, and
-// the keys decoded from it) leave when they expire (ttlAutopurge), so idle, deleted or rotated endpoints are not kept.
+// expires, the hundred deliveries in flight wait on one SELECT instead of each making its own. No timer per entry: an
+// idle endpoint's row (and the keys decoded on it) stays until it is asked for again — then dropped as expired and
+// read anew — or pushed out of the 10,000 most recently used.
 // Each entry is the read's promise, as in set-target.ts: lru-cache's fetchMethod would share the read too, but it does
 // not cache "not found", and forgetting an entry mid-read (forgetEndpoint) would reject every waiter.
 const ENDPOINT_TTL_MS = 1000;
-const endpointCache = new LRUCache<string, Promise<WebhookEndpoint | undefined>>({
+const endpointCache = new LRUCache<string, Promise<SigningEndpoint | undefined>>({
   max: 10000,
   ttl: ENDPOINT_TTL_MS,
-  ttlAutopurge: true,
 });
 
 /** The endpoint row, read at most once a second per process (and once at a time). */
-export function cachedEndpoint(db: Kysely<Database>, empresaId: number, id: number): Promise<WebhookEndpoint | undefined> {
+export function cachedEndpoint(db: Kysely<Database>, empresaId: number, id: number): Promise<SigningEndpoint | undefined> {
   const key = `${empresaId}:${id}`;
   const hit = endpointCache.get(key);
   if (hit) return hit;
@@ -186,11 +190,6 @@ export function cachedEndpoint(db: Kysely<Database>, empresaId: number, id: numb
     if (endpointCache.peek(key) === endpoint) endpointCache.delete(key);
   });
   return endpoint;
-}
-
-/** How many endpoint rows this process holds (for tests: expired ones leave). */
-export function cachedEndpointCount(): number {
-  return endpointCache.size;
 }
 
 /** Forgets a cached endpoint (after this process disabled it or moved its failure clock). */

@@ -1,7 +1,7 @@
 import { createDatabase, createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs } from 'kysely';
-import { cachedEndpoint, cachedEndpointCount } from './deliver';
+import { cachedEndpoint, signingKeys } from './deliver';
 import { createWebhookEndpoint } from './endpoints.repository';
 
 /** Counts the statements a Kysely instance runs (a plugin sees each one on its way to the database). */
@@ -42,16 +42,15 @@ describe('the endpoint cache of the delivery worker', () => {
     expect(rows[0]?.empresaId).toBe(empresaId);
   });
 
-  it('lets expired entries go (rows and keys of idle or deleted endpoints are not kept)', async () => {
+  it('sees a changed row once its entry expires (a second), not before', async () => {
     const empresaId = await createEmpresa(database.db, 'Expira');
     const input = { nome: 'e', url: 'https://example.com/hook', gatilhos: ['contato.criado' as const], ativo: true, cabecalhos: {} };
-    for (let i = 0; i < 5; i++) {
-      const id = await createWebhookEndpoint(database.db, empresaId, { ...input, limitePorSegundo: null }, 'plain:whsec_x');
-      await cachedEndpoint(database.db, empresaId, id);
-    }
-    expect(cachedEndpointCount()).toBeGreaterThanOrEqual(5);
-    await new Promise((resolve) => setTimeout(resolve, 1200));
-    expect(cachedEndpointCount()).toBe(0);
+    const id = await createWebhookEndpoint(database.db, empresaId, { ...input, limitePorSegundo: null }, 'plain:whsec_x');
+    expect((await cachedEndpoint(database.db, empresaId, id))?.url).toBe('https://example.com/hook');
+    await database.db.updateTable('webhook_endpoints').set({ url: 'https://example.com/novo', ativo: 0 }).where('id', '=', id).execute();
+    expect(await cachedEndpoint(database.db, empresaId, id)).toMatchObject({ url: 'https://example.com/hook', ativo: true });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await cachedEndpoint(database.db, empresaId, id)).toMatchObject({ url: 'https://example.com/novo', ativo: false });
   });
 
   it("gives a failed read's error to every delivery waiting on it, and does not keep it", async () => {
@@ -68,5 +67,27 @@ describe('the endpoint cache of the delivery worker', () => {
     }
     // The next delivery reads again (the failure was not cached for a second).
     expect((await cachedEndpoint(database.db, empresaId, id))?.id).toBe(id);
+  });
+
+  it('keeps the decoded signing keys on the cached row out of its JSON (a log of the row prints no key bytes)', async () => {
+    const empresaId = await createEmpresa(database.db, 'Chaves');
+    const input = { nome: 'e', url: 'https://example.com/hook', gatilhos: ['contato.criado' as const], ativo: true, cabecalhos: {} };
+    const key = Buffer.from('chave de assinatura de 32 bytes!');
+    const id = await createWebhookEndpoint(
+      database.db,
+      empresaId,
+      { ...input, limitePorSegundo: null },
+      `plain:whsec_${key.toString('base64')}`,
+    );
+    const row = await cachedEndpoint(database.db, empresaId, id);
+    if (!row) throw new Error('endpoint not found');
+    const [decoded] = signingKeys(row, { secretKey: undefined });
+    expect(decoded).toEqual(key);
+    // Decoded once per row read: the next delivery gets the same bytes from the cached row.
+    expect(signingKeys((await cachedEndpoint(database.db, empresaId, id)) ?? row, { secretKey: undefined })[0]).toBe(decoded);
+    const json = JSON.stringify(row);
+    expect(json).not.toContain('decodedKeys');
+    expect(json).not.toContain(JSON.stringify(key.toJSON().data));
+    expect({ ...row }).not.toHaveProperty('decodedKeys');
   });
 });

@@ -1,21 +1,15 @@
-import { createRedis, waitUntilReady } from '@integrador/queue';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { useTestRedis } from '@integrador/test-support/test-redis';
 import type { Redis } from 'ioredis';
 import { EndpointFlowControl, FlowControlError } from './flow-control';
 
 describe('endpoint flow control (real Redis)', () => {
+  const testRedis = useTestRedis();
   let redis: Redis;
   let prefix: string;
   const options = { breakerFailures: 3, breakerCooldownMs: 60000, endpointConcurrency: 5, leaseMs: 30000 };
 
-  beforeEach(async () => {
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-  });
-  afterEach(async () => {
-    redis.disconnect();
-    await deletePrefix(TEST_REDIS_URL, prefix);
+  beforeEach(() => {
+    ({ redis, prefix } = testRedis);
   });
 
   /** The commands this test's client sends that touch its keys, as MONITOR sees them (a second connection). */

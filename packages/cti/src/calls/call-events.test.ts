@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createRedis, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { useTestRedis } from '@integrador/test-support/test-redis';
 import type { Redis } from 'ioredis';
 import { activePops, publishPop } from '../pop/pop-events';
 import { TtlCache } from '../settings/settings-cache';
@@ -11,10 +10,11 @@ import { insertCall, listCalls } from './call-log.repository';
 
 describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
   let database: TestDatabase;
+  const testRedis = useTestRedis({ role: 'worker', per: 'all' });
   let redis: Redis;
+  let prefix: string;
   let deps: CallEventDeps;
   let empresaId: number;
-  const prefix = testPrefix();
   const tenant = () => ({ empresaId, filialId: null });
   const event = (kind: 'inicio' | 'fim', ramal: string, telefone: string, at: Date, extra: { urlAudio?: string } = {}) => ({
     tenant: tenant(),
@@ -32,14 +32,11 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     database = await createTestDatabase(dialect);
     empresaId = await createEmpresa(database.db, 'Acme');
     await database.db.insertInto('contas').values({ empresa_id: empresaId, nome: 'Conta Exemplo', telefone: '(11) 3333-4444' }).execute();
-    redis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    await waitUntilReady(redis);
+    ({ redis, prefix } = testRedis);
     deps = { db: database.db, redis, prefix, callTimeoutMs: 60000 };
   });
 
   afterAll(async () => {
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
     await database.drop();
   });
 
@@ -146,7 +143,7 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
 
   it("with a usuario cache, a call is logged to the ramal's usuario, and a new ramal applies once the entry expires", async () => {
     // The cache's own clock, moved by hand: the entry's life does not depend on how fast the database answers.
-    let clock = 0;
+    let clock = 1_000_000;
     const cached = { ...deps, usuarios: new TtlCache<number | null>(5000, () => clock) };
     const usuarioRow = (nome: string, ramal: string) =>
       database.db.insertInto('usuarios').values({ empresa_id: empresaId, nome, ramal }).execute();

@@ -1,4 +1,4 @@
-import { createEmpresa } from '@integrador/store';
+import { createDatabase, createEmpresa, hotStatementsOf } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
 import { normalizePhone } from './normalize-phone';
@@ -100,6 +100,35 @@ describe.each(ALL_DIALECTS)('CTI phone index on %s', (dialect) => {
     expect(await findCallers(database.db, empresaId, normalizePhone('11987654321'))).toEqual([]);
     await rebuildPhoneIndex(database.db, empresaId);
     expect((await findCallers(database.db, empresaId, normalizePhone('11987654321')))[0]?.nome).toBe('Conta Exemplo');
+  });
+});
+
+describe('the ingress’s lookup on a pool that names only admitted texts', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+  });
+  afterAll(() => database.drop());
+
+  it('stays named after more other texts were admitted than the pool’s admission budget', async () => {
+    const ingress = createDatabase(database.url, { poolSize: 1, prepareHotStatements: 'admitted' });
+    try {
+      const hot = hotStatementsOf(ingress.db);
+      if (!hot) throw new Error('the pool names its admitted statements');
+      const empresaId = await createEmpresa(database.db, 'Acme');
+      const phone = normalizePhone('11987654321');
+      await findCallersIfIndexed(ingress.db, empresaId, phone);
+      // The receptor's previews and INFO lookups admit their texts on the same pool between two call starts: more of
+      // them than the pool's admission budget (MAX_GROUPED = 100).
+      for (let n = 0; n < 105; n++) hot.admit(`SELECT $1::int AS outro_${n}`);
+      // Named once sent PREPARE_AFTER (3) times.
+      for (let i = 0; i < 3; i++) await findCallersIfIndexed(ingress.db, empresaId, phone);
+      // One connection: the statements its backend keeps are the pool's.
+      const { rows } = await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(ingress.db);
+      expect(rows.map((r) => r.statement)).toEqual([expect.stringContaining('cti_telefones_pendentes')]);
+    } finally {
+      await ingress.destroy();
+    }
   });
 });
 

@@ -144,6 +144,9 @@ const lookUpLocal = compiledStatement(2, (db, empresaId: number, key8: string) =
 /**
  * Runs the lookup. `admit`: the text may become a server-side prepared statement on a pool that names only admitted
  * texts (the ingress's: every call start runs it, so it is parsed and planned once per connection, not per call).
+ * Admitted on every run (a move to the front of an LRU): the ingress admits other texts on the same pool (the
+ * receptor's previews and INFO lookups, a union text per group size), and a text admitted once would be pushed out
+ * of the admission budget (MAX_GROUPED) by them and run unnamed from then on.
  */
 async function lookUp(db: Kysely<Database>, empresaId: number, phone: NormalizedPhone & { key8: string }, admit = false) {
   const query =

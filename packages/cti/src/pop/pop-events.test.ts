@@ -1,5 +1,4 @@
-import { createRedis, waitUntilReady } from '@integrador/queue';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { useTestRedis } from '@integrador/test-support/test-redis';
 import type { Redis } from 'ioredis';
 import { activePops, publishPop, settleRinging, shownPop } from './pop-events';
 import { popKeys } from './pop-keys';
@@ -7,38 +6,34 @@ import { popKeys } from './pop-keys';
 /** The pop script against real Redis: what a page is sent and what it replays when it connects. */
 describe('pop events', () => {
   const empresaId = 1;
+  const testRedis = useTestRedis({ per: 'all' });
   let redis: Redis;
-  let subscriber: Redis;
   let prefix: string;
 
-  beforeAll(async () => {
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  beforeAll(() => {
+    ({ redis, prefix } = testRedis);
   });
 
-  afterAll(async () => {
-    subscriber.disconnect();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
-  });
-
-  /** The types of the events published on the ramal's channel while `run` runs. */
+  /**
+   * The types of the events published on the ramal's channel while `run` runs. The subscriber is its own connection,
+   * closed here: useTestRedis closes the shared one in an afterAll declared before any of this file's hooks.
+   */
   async function published(ramal: string, run: () => Promise<void>): Promise<string[]> {
     const channel = popKeys(prefix).channel(empresaId, ramal);
     const seen: string[] = [];
-    const onMessage = (from: string, message: string) => {
-      if (from === channel) seen.push((JSON.parse(message) as { type: string }).type);
-    };
-    subscriber.on('message', onMessage);
-    await subscriber.subscribe(channel);
-    await run();
-    // A PING on the subscriber's connection returns after every message published before it was delivered.
-    await subscriber.ping();
-    await subscriber.unsubscribe(channel);
-    subscriber.off('message', onMessage);
-    return seen;
+    const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    try {
+      subscriber.on('message', (from: string, message: string) => {
+        if (from === channel) seen.push((JSON.parse(message) as { type: string }).type);
+      });
+      await subscriber.subscribe(channel);
+      await run();
+      // A PING on the subscriber's connection returns after every message published before it was delivered.
+      await subscriber.ping();
+      return seen;
+    } finally {
+      subscriber.disconnect();
+    }
   }
 
   it('a "ringing" and a caller card that arrive after the end publish nothing and leave nothing to replay', async () => {

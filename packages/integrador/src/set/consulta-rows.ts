@@ -196,7 +196,7 @@ class UnionReads {
     if (reads.length === 1) return [await this.#runOne(reads[0] as readonly unknown[])];
     const size = UNION_SIZES.find((candidate) => candidate >= reads.length) ?? MAX_UNION;
     const text = this.#textOf(size);
-    if (!this.#hot.admitGrouped(text)) return this.#alone(reads);
+    if (!this.#hot.admit(text)) return this.#alone(reads);
     const parameters: unknown[] = [];
     for (let branch = 0; branch < size; branch++) {
       const read = reads[branch];
