@@ -164,15 +164,32 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     expect([first, second, third].map((r) => usuarioOfCall.get(r.ligacaoId))).toEqual([ana.id, ana.id, bia.id]);
   });
 
-  it('an end whose start is processed later (two workers) still makes one row', async () => {
+  it('an end whose start is processed later (two workers) still makes one row, and the call leaves the screen pop', async () => {
     const startedAt = new Date(Date.now() - 10000);
     const start = event('inicio', '3502', '1133334444', startedAt);
-    await processCallEvent(deps, event('fim', '3502', '1133334444', new Date()));
+    // The listener rang the call and showed its card when the start arrived, before either job ran.
+    const shown = {
+      callId: start.eventId,
+      ramal: '3502',
+      numero: '1133334444',
+      normalizado: '+551133334444',
+      recebidoEm: start.receivedAt,
+    };
+    await publishPop(redis, prefix, empresaId, { type: 'caller', ...shown, matches: [] }, 60000);
+    await processCallEvent(deps, event('fim', '3502', '1133334444', new Date(), { urlAudio: 'b.wav' }));
     expect((await rows('3502')).map((r) => [r.status, r.sem_inicio])).toEqual([['finalizada', 1]]);
     expect(await processCallEvent(deps, start)).toMatchObject({ paired: true });
     const [row, ...more] = await rows('3502');
     expect(more).toEqual([]);
-    expect(row).toMatchObject({ status: 'finalizada', sem_inicio: 0, duracao_segundos: 10 });
+    expect(row).toMatchObject({
+      status: 'finalizada',
+      sem_inicio: 0,
+      duracao_segundos: 10,
+      evento_id: start.eventId,
+      url_audio: 'b.wav',
+      telefone_normalizado: '+551133334444',
+    });
+    expect(await activePops(redis, prefix, empresaId, '3502')).toEqual([]);
   });
 
   it('a start and its end taken at the same instant (two workers) still make one closed row', async () => {

@@ -17,9 +17,11 @@ import {
   findStartState,
   foldEndIntoCall,
   insertCall,
+  insertStartIfNewThenFindLateEnd,
   insertStartThenFindLateEnd,
   OPEN_STATUSES,
   pairLateStart,
+  startsWithoutReading,
   usuarioOfRamal,
 } from './call-log.repository';
 
@@ -100,28 +102,15 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   const receivedAt = new Date(event.receivedAt);
   const phone = await phoneOf(deps, empresaId, event.telefone);
   const key = matchKey(phone, event.telefone);
-  // The row a run of this job already opened and an end that came first: one read (findStartState), beside the card.
-  const [{ matches, cardFrom }, usuarioId, { existing, endedFirst }] = await Promise.all([
+  // On PostgreSQL the insert skips a row this event already opened and the read after it finds an end that came first
+  // (one round trip, two statements: startsWithoutReading); elsewhere those two are read first, beside the card.
+  const readFirst = !startsWithoutReading(db);
+  const [{ matches, cardFrom }, usuarioId, before] = await Promise.all([
     callerMatches(deps, event, phone),
     usuarioOf(deps, empresaId, event.ramal),
-    findStartState(db, empresaId, event.eventId, event.ramal, key, receivedAt, deps.callTimeoutMs),
+    readFirst ? findStartState(db, empresaId, event.eventId, event.ramal, key, receivedAt, deps.callTimeoutMs) : undefined,
   ]);
   const normalizado = publicNumber(phone);
-  // The listener usually popped the card already; this one is published only if it did not (its process died, its
-  // lookups were all in flight, or its lookup failed). Publish before the call log all the same: the operator waits
-  // for the card, not for the row.
-  if (!endedFirst && cardFrom === 'worker') {
-    const card = { type: 'caller' as const, callId: event.eventId, ramal: event.ramal, numero: event.telefone, normalizado };
-    await publishPop(deps.redis, deps.prefix, empresaId, { ...card, recebidoEm: event.receivedAt, matches }, deps.callTimeoutMs);
-  }
-  if (existing) {
-    // A run of this job inserted the row and failed before it saw the end that came meanwhile (its end-only row): that
-    // end is folded in now, not left beside an open row.
-    const open = (OPEN_STATUSES as readonly (string | null)[]).includes(existing.status);
-    const folded = Boolean(open && endedFirst && (await foldEndIntoCall(db, existing, endedFirst)));
-    if (folded && endedFirst) await publishEnded(deps, existing, endedFirst);
-    return { kind: 'inicio', ligacaoId: existing.id, matches: matches.length, paired: folded };
-  }
   const first = matches[0];
   const call = {
     empresaId,
@@ -137,9 +126,42 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
     inicio: receivedAt,
     eventId: event.eventId,
   };
+  // The listener usually popped the card already; this one is published only if it did not (its process died, its
+  // lookups were all in flight, or its lookup failed), and not for a call whose end is known to have come first. Not
+  // after the call log: the operator waits for the card, not for the row.
+  const card = async () => {
+    if (before?.endedFirst || cardFrom !== 'worker') return;
+    const shown = { type: 'caller' as const, callId: event.eventId, ramal: event.ramal, numero: event.telefone, normalizado };
+    await publishPop(deps.redis, deps.prefix, empresaId, { ...shown, recebidoEm: event.receivedAt, matches }, deps.callTimeoutMs);
+  };
+  if (!before) {
+    // An end that came first is found only by the read after the insert: the card may then show for a moment, until
+    // the fold below takes the call off the screen pop ("ended").
+    const [, { ligacaoId, lateEnd }] = await Promise.all([card(), insertStartIfNewThenFindLateEnd(db, call, deps.callTimeoutMs)]);
+    // A row this event opened already (ligacaoId undefined: the job ran again) is read back, as is a new row with an end
+    // to fold in (the end's job ran first, or at the same instant).
+    const opened = ligacaoId === undefined || lateEnd ? await findCallByEvent(db, empresaId, event.eventId) : undefined;
+    if (ligacaoId === undefined && !opened) throw new Error('ligacoes: the start event row was neither inserted nor found');
+    const open = Boolean(opened && (OPEN_STATUSES as readonly (string | null)[]).includes(opened.status));
+    const folded = Boolean(lateEnd && opened && open && (await foldEndIntoCall(db, opened, lateEnd)));
+    if (folded && opened && lateEnd) await publishEnded(deps, opened, lateEnd);
+    return { kind: 'inicio', ligacaoId: ligacaoId ?? opened?.id ?? 0, matches: matches.length, paired: folded };
+  }
+  await card();
+  const { existing, endedFirst } = before;
+  if (existing) {
+    // A run of this job inserted the row and failed before it saw the end that came meanwhile (its end-only row): that
+    // end is folded in now, not left beside an open row.
+    const open = (OPEN_STATUSES as readonly (string | null)[]).includes(existing.status);
+    const folded = Boolean(open && endedFirst && (await foldEndIntoCall(db, existing, endedFirst)));
+    if (folded && endedFirst) await publishEnded(deps, existing, endedFirst);
+    return { kind: 'inicio', ligacaoId: existing.id, matches: matches.length, paired: folded };
+  }
   if (endedFirst) {
-    // The end's job ran first (two workers): this start completes that row instead of opening a second one.
+    // The end's job ran first (two workers): this start completes that row instead of opening a second one, and takes
+    // the call off the screen pop (the end found no open call to take off).
     await pairLateStart(db, endedFirst, call);
+    await publishEnded(deps, { ...endedFirst, evento_id: event.eventId }, endedFirst);
     return { kind: 'inicio', ligacaoId: endedFirst.id, matches: matches.length, paired: true };
   }
   // The end may have been taken at the same instant by another worker, before this row existed: look once more now

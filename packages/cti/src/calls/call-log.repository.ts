@@ -203,6 +203,43 @@ export async function insertStartThenFindLateEnd(
   return { ligacaoId: Number(row.id), lateEnd: found?.rows[0] as CallRow | undefined };
 }
 
+/** The start's insert that skips a row its event already opened (a job run again) instead of failing on it. */
+const insertStartStatement = compiledStatement(CALL_COLUMNS.length, (db, ...slots: unknown[]): Compilable<{ id: number }> => {
+  const row = Object.fromEntries(CALL_COLUMNS.map((column, i) => [column, slots[i]]));
+  return db
+    .insertInto('ligacoes')
+    .values(row as Insertable<LigacoesTable>)
+    .onConflict((conflict) => conflict.columns(['empresa_id', 'evento_id']).doNothing())
+    .returning('id');
+});
+
+/** Whether a call start may log without reading first (insertStartIfNewThenFindLateEnd): PostgreSQL only. */
+export const startsWithoutReading = canPipeline;
+
+/**
+ * A call start in one round trip, on PostgreSQL (startsWithoutReading): the start's row unless its event opened one
+ * already (ON CONFLICT DO NOTHING: a job run again; ligacaoId undefined then), pipelined with the read of an end-only
+ * row of the call — one its end left first (the end's job ran before this one) or meanwhile (taken at the same instant
+ * by another worker): the caller folds it in either way. Replaces findStartState + the insert + that read (three
+ * statements, two round trips). As insertStartThenFindLateEnd, each statement has its own Sync, so the insert commits
+ * before the read's snapshot.
+ */
+export async function insertStartIfNewThenFindLateEnd(
+  db: Db,
+  call: NewCall & { eventId: string },
+  windowMs: number,
+): Promise<{ ligacaoId: number | undefined; lateEnd: CallRow | undefined }> {
+  if (!startsWithoutReading(db)) throw new Error('insertStartIfNewThenFindLateEnd: PostgreSQL only (startsWithoutReading)');
+  const values = callValues(db, call);
+  const to = new Date(call.inicio.getTime() + windowMs);
+  const [inserted, found] = await executePipelined(db, db, [
+    insertStartStatement.bind(db, ...CALL_COLUMNS.map((column) => values[column])),
+    unpairedEnd.bind(db, call.empresaId, call.ramal, call.key, timestampValue(db, call.inicio), timestampValue(db, to)),
+  ]);
+  const row = inserted?.rows[0] as { id?: number } | undefined;
+  return { ligacaoId: row?.id === undefined ? undefined : Number(row.id), lateEnd: found?.rows[0] as CallRow | undefined };
+}
+
 /** Closes an open call at `fim`; false when another event closed it first. */
 export async function closeCall(db: Db, call: CallRow, fim: Date, urlAudio: string | null, endEventId: string): Promise<boolean> {
   const started = timestampMs(call.inicio) ?? fim.getTime();
