@@ -133,6 +133,8 @@ export class WConnectListener {
         kind: request.kind,
         ramal,
         telefone,
+        // The worker takes the number as normalised here (one libphonenumber run per event, not two).
+        phone,
         ...(urlAudio ? { urlAudio } : {}),
         receivedAt: receivedAt.toISOString(),
       },
