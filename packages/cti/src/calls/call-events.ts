@@ -138,16 +138,9 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   };
   if (!before) {
     // An end that came first is found only by the read after the insert: the card may then show for a moment, until
-    // the fold below takes the call off the screen pop ("ended").
-    const [, { ligacaoId, lateEnd }] = await Promise.all([card(), insertStartIfNewThenFindLateEnd(db, call, deps.callTimeoutMs)]);
-    // A row this event opened already (ligacaoId undefined: the job ran again) is read back, as is a new row with an end
-    // to fold in (the end's job ran first, or at the same instant).
-    const opened = ligacaoId === undefined || lateEnd ? await findCallByEvent(db, empresaId, event.eventId) : undefined;
-    if (ligacaoId === undefined && !opened) throw new Error('ligacoes: the start event row was neither inserted nor found');
-    const open = Boolean(opened && (OPEN_STATUSES as readonly (string | null)[]).includes(opened.status));
-    const folded = Boolean(lateEnd && opened && open && (await foldEndIntoCall(db, opened, lateEnd)));
-    if (folded && opened && lateEnd) await publishEnded(deps, opened, lateEnd);
-    return { kind: 'inicio', ligacaoId: ligacaoId ?? opened?.id ?? 0, matches: matches.length, paired: folded };
+    // the fold takes the call off the screen pop ("ended").
+    const [, logged] = await Promise.all([card(), logStartInOneTrip(deps, call)]);
+    return { kind: 'inicio', ...logged, matches: matches.length };
   }
   await card();
   const { existing, endedFirst } = before;
@@ -173,6 +166,22 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   const folded = Boolean(lateEnd && opened && (await foldEndIntoCall(db, opened, lateEnd)));
   if (folded && opened && lateEnd) await publishEnded(deps, opened, lateEnd);
   return { kind: 'inicio', ligacaoId, matches: matches.length, paired: folded };
+}
+
+/**
+ * A start's row on PostgreSQL (startsWithoutReading): inserted unless its event opened one already, and the end-only row
+ * of the call found by the same round trip folded in. A row this event opened already (the job ran again) is read
+ * back, as is a new row with an end to fold in (the end's job ran first, or at the same instant).
+ */
+async function logStartInOneTrip(deps: CallEventDeps, call: Parameters<typeof insertStartIfNewThenFindLateEnd>[1]) {
+  const { db } = deps;
+  const { ligacaoId, lateEnd } = await insertStartIfNewThenFindLateEnd(db, call, deps.callTimeoutMs);
+  const opened = ligacaoId === undefined || lateEnd ? await findCallByEvent(db, call.empresaId, call.eventId) : undefined;
+  if (ligacaoId === undefined && !opened) throw new Error('ligacoes: the start event row was neither inserted nor found');
+  const open = Boolean(opened && (OPEN_STATUSES as readonly (string | null)[]).includes(opened.status));
+  const folded = Boolean(lateEnd && opened && open && (await foldEndIntoCall(db, opened, lateEnd)));
+  if (folded && opened && lateEnd) await publishEnded(deps, opened, lateEnd);
+  return { ligacaoId: ligacaoId ?? opened?.id ?? 0, paired: folded };
 }
 
 /** Takes a call off the ramal's screen pop once its end is logged. */
