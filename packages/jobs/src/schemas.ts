@@ -149,35 +149,10 @@ export const WebhookDeliverPayload = Type.Object(
 );
 export type WebhookDeliverPayload = Static<typeof WebhookDeliverPayload>;
 
-const PhonePart = Type.String({ maxLength: 40 });
-/**
- * The listener's normalisation of a call's number (packages/cti normalize-phone.ts, one object per kind), so worker-cti
- * does not run libphonenumber a second time for the same number (~0.2 ms of its CPU per call, bench/README.md, CTI).
- */
-export const CtiNormalizedPhone = Type.Union([
-  Type.Object({ kind: Type.Literal('ramal'), digits: PhonePart, key: PhonePart }, { additionalProperties: false }),
-  Type.Object(
-    {
-      kind: Type.Literal('nacional'),
-      digits: PhonePart,
-      e164: PhonePart,
-      ddd: PhonePart,
-      national: PhonePart,
-      keyDdd: PhonePart,
-      key8: PhonePart,
-      key: PhonePart,
-    },
-    { additionalProperties: false },
-  ),
-  Type.Object({ kind: Type.Literal('local'), digits: PhonePart, key8: PhonePart, key: PhonePart }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('invalido'), digits: PhonePart, key: PhonePart }, { additionalProperties: false }),
-]);
-
 /**
  * cti.call-event: one WConnect listener request (seed 002), accepted before any lookup. receivedAt is the event's time
  * (the seed: date and time are those of arrival); eventId pairs the job with the ligacoes row it writes, so a job that
- * runs twice writes nothing twice. telefone is kept raw; phone is the listener's normalisation of it with the tenant's
- * settings (the worker normalises telefone itself when phone is absent: jobs enqueued before it existed).
+ * runs twice writes nothing twice. telefone is kept raw: the worker normalises it with the tenant's settings.
  */
 export const CtiCallEventPayload = Type.Object(
   {
@@ -186,7 +161,6 @@ export const CtiCallEventPayload = Type.Object(
     kind: Type.Union([Type.Literal('inicio'), Type.Literal('fim')]),
     ramal: Type.String({ minLength: 1, maxLength: 20 }),
     telefone: Type.String({ minLength: 1, maxLength: 40 }),
-    phone: Type.Optional(CtiNormalizedPhone),
     urlAudio: Type.Optional(Type.String({ maxLength: 1000 })),
     receivedAt: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T', maxLength: 40 }),
   },

@@ -164,16 +164,6 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     expect([first, second, third].map((r) => usuarioOfCall.get(r.ligacaoId))).toEqual([ana.id, ana.id, bia.id]);
   });
 
-  it('a start is logged with the number as the listener normalised it, when its event carries one', async () => {
-    // What the listener made of the number (the tenant's settings at that moment), not normalised again here.
-    const phone = { kind: 'nacional' as const, digits: '1133334444', e164: '+551133334444', ddd: '11', national: '1133334444' };
-    const keys = { keyDdd: '1133334444', key8: '33334444', key: '1133334444' };
-    await processCallEvent(deps, { ...event('inicio', '3509', '3333-4444 r', new Date()), phone: { ...phone, ...keys } });
-    const [row] = await rows('3509');
-    expect(row).toMatchObject({ telefone: '3333-4444 r', telefone_normalizado: '+551133334444', chave_telefone: '1133334444' });
-    expect(row?.conta_id).not.toBeNull();
-  });
-
   it('an end whose start is processed later (two workers) still makes one row, and the call leaves the screen pop', async () => {
     const startedAt = new Date(Date.now() - 10000);
     const start = event('inicio', '3502', '1133334444', startedAt);

@@ -53,11 +53,9 @@ function usuarioOf(deps: CallEventDeps, empresaId: number, ramal: string): Promi
   return deps.usuarios ? deps.usuarios.through(`${empresaId}:${ramal}`, load) : load();
 }
 
-/** The event's number normalised: as the listener normalised it (phone), else here with the tenant's settings. */
-async function phoneOf(deps: CallEventDeps, event: CtiCallEventPayload): Promise<NormalizedPhone> {
-  if (event.phone) return event.phone;
-  const settings = await (deps.settings ? deps.settings.get(event.tenant.empresaId) : findCtiSettings(deps.db, event.tenant.empresaId));
-  return normalizePhone(event.telefone, { ramalLength: settings?.ramalLength ?? 4 });
+async function phoneOf(deps: CallEventDeps, empresaId: number, telefone: string) {
+  const settings = await (deps.settings ? deps.settings.get(empresaId) : findCtiSettings(deps.db, empresaId));
+  return normalizePhone(telefone, { ramalLength: settings?.ramalLength ?? 4 });
 }
 
 /**
@@ -102,7 +100,7 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   const { db } = deps;
   const empresaId = event.tenant.empresaId;
   const receivedAt = new Date(event.receivedAt);
-  const phone = await phoneOf(deps, event);
+  const phone = await phoneOf(deps, empresaId, event.telefone);
   const key = matchKey(phone, event.telefone);
   // On PostgreSQL the insert skips a row this event already opened and the read after it finds an end that came first
   // (one round trip, two statements: startsWithoutReading); elsewhere those two are read first, beside the card.
@@ -198,7 +196,7 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   const done = await findCallByEndEvent(db, empresaId, event.eventId);
   if (done) return { kind: 'fim', ligacaoId: done.id, semInicio: Number(done.sem_inicio) === 1, duplicate: true };
   const endedAt = new Date(event.receivedAt);
-  const phone = await phoneOf(deps, event);
+  const phone = await phoneOf(deps, empresaId, event.telefone);
   const key = matchKey(phone, event.telefone);
   for (let attempt = 0; attempt < 3; attempt++) {
     const open = await findOpenCall(db, empresaId, event.ramal, key);

@@ -109,8 +109,6 @@ describe('WConnect listener without a worker', () => {
     expect(pops[1]?.matches).toEqual([expect.objectContaining({ tabela: 'contas', nome: 'Conta Acme' })]);
     const job = await producer.getJob('cti', `cti-${acme}-${outcome?.status === 200 ? outcome.eventId : ''}`);
     expect(job?.data).toMatchObject({ tenant: { empresaId: acme }, kind: 'inicio', ramal: '3501', telefone: '011987654321' });
-    // The number as normalised here travels with the event: worker-cti does not normalise it again.
-    expect(job?.data.phone).toMatchObject({ kind: 'nacional', e164: '+5511987654321', key: '1187654321' });
   });
 
   it('a repeat within the window gets the first event’s id and adds no job; another number is a new event', async () => {

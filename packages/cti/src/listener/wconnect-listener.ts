@@ -133,8 +133,6 @@ export class WConnectListener {
         kind: request.kind,
         ramal,
         telefone,
-        // The worker takes the number as normalised here (one libphonenumber run per event, not two).
-        phone,
         ...(urlAudio ? { urlAudio } : {}),
         receivedAt: receivedAt.toISOString(),
       },
