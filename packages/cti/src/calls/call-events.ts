@@ -2,6 +2,7 @@ import type { CtiCallEventPayload } from '@integrador/jobs';
 import { type Database, timestampMs } from '@integrador/store';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
+import { CtiError } from '../cti-error';
 import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
 import { findCallers } from '../phone/phone-index';
 import { publishPop, shownPop } from '../pop/pop-events';
@@ -168,18 +169,21 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
 
 /**
  * A start's row on PostgreSQL (startsWithoutReading): inserted unless its event opened one already, and the end-only row
- * of the call found by the same round trip folded in. A row this event opened already (the job ran again) is read
- * back, as is a new row with an end to fold in (the end's job ran first, or at the same instant).
+ * of the call found by the same round trip folded in. Only a row this event opened already (the job ran again) is read
+ * back; a new one comes back whole from its insert.
  */
 async function logStartInOneTrip(deps: CallEventDeps, call: Parameters<typeof insertStartIfNewThenFindLateEnd>[1]) {
   const { db } = deps;
-  const { ligacaoId, lateEnd } = await insertStartIfNewThenFindLateEnd(db, call, deps.callTimeoutMs);
-  const opened = ligacaoId === undefined || lateEnd ? await findCallByEvent(db, call.empresaId, call.eventId) : undefined;
-  if (ligacaoId === undefined && !opened) throw new Error('ligacoes: the start event row was neither inserted nor found');
-  const open = Boolean(opened && (OPEN_STATUSES as readonly (string | null)[]).includes(opened.status));
-  const folded = Boolean(lateEnd && opened && open && (await foldEndIntoCall(db, opened, lateEnd)));
-  if (folded && opened && lateEnd) await publishEnded(deps, opened, lateEnd);
-  return { ligacaoId: ligacaoId ?? opened?.id ?? 0, paired: folded };
+  const { inserted, lateEnd } = await insertStartIfNewThenFindLateEnd(db, call, deps.callTimeoutMs);
+  const opened = inserted ?? (await findCallByEvent(db, call.empresaId, call.eventId));
+  if (!opened) {
+    // The insert met this event's row and the read after it did not (deleted meanwhile): another run may settle it.
+    throw new CtiError('CTI_CALL_ROW_MISSING', false, `ligacoes: the row of start event ${call.eventId} was neither inserted nor found`);
+  }
+  const open = (OPEN_STATUSES as readonly (string | null)[]).includes(opened.status);
+  const folded = Boolean(lateEnd && open && (await foldEndIntoCall(db, opened, lateEnd)));
+  if (folded && lateEnd) await publishEnded(deps, opened, lateEnd);
+  return { ligacaoId: opened.id, paired: folded };
 }
 
 /** Takes a call off the ramal's screen pop once its end is logged. */
