@@ -192,6 +192,27 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     expect(await activePops(redis, prefix, empresaId, '3502')).toEqual([]);
   });
 
+  it("an end does not close a call that started after it: jobs S2, E1, S1 close call 1, and call 2's card stays", async () => {
+    const now = Date.now();
+    const start1 = event('inicio', '3510', '1133334444', new Date(now - 60000));
+    const end1 = event('fim', '3510', '1133334444', new Date(now - 30000));
+    const start2 = event('inicio', '3510', '1133334444', new Date(now - 10000));
+    await processCallEvent(deps, start2);
+    await processCallEvent(deps, end1);
+    await processCallEvent(deps, start1);
+    const byEvent = new Map((await rows('3510')).map((r) => [r.evento_id, r]));
+    expect(byEvent.size).toBe(2);
+    expect(byEvent.get(start1.eventId)).toMatchObject({
+      status: 'finalizada',
+      sem_inicio: 0,
+      duracao_segundos: 30,
+      evento_fim_id: end1.eventId,
+    });
+    expect(byEvent.get(start2.eventId)).toMatchObject({ status: 'tocando', evento_fim_id: null });
+    const active = (await activePops(redis, prefix, empresaId, '3510')).map((text) => JSON.parse(text) as { callId: string; type: string });
+    expect(active).toEqual([expect.objectContaining({ callId: start2.eventId, type: 'caller' })]);
+  });
+
   it('a start and its end taken at the same instant (two workers) still make one closed row', async () => {
     const ramais = Array.from({ length: 20 }, (_, i) => String(3600 + i));
     await Promise.all(

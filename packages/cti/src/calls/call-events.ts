@@ -193,7 +193,10 @@ async function publishEnded(deps: CallEventDeps, call: CallRow, end: CallRow | C
   await publishPop(deps.redis, deps.prefix, call.empresa_id, { ...ended, encerradoEm }, deps.callTimeoutMs);
 }
 
-/** Call end: closes the newest open call of (empresa, ramal, number), or records a closed row when none is open. */
+/**
+ * Call end: closes the newest open call of (empresa, ramal, number) started by the end's time, or records a closed row
+ * when none is open.
+ */
 async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promise<CallEventResult> {
   const { db } = deps;
   const empresaId = event.tenant.empresaId;
@@ -203,7 +206,7 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   const phone = await phoneOf(deps, empresaId, event.telefone);
   const key = matchKey(phone, event.telefone);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const open = await findOpenCall(db, empresaId, event.ramal, key);
+    const open = await findOpenCall(db, empresaId, event.ramal, key, endedAt);
     if (!open) break;
     if (await closeCall(db, open, endedAt, event.urlAudio ?? null, event.eventId)) {
       const ended = { type: 'ended' as const, callId: open.evento_id ?? event.eventId, ramal: event.ramal, numero: event.telefone };
@@ -230,7 +233,7 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   });
   // A start taken at the same instant by another worker may have opened its row after the look above: look once more
   // (one of the two workers always sees the other's row) and fold this end into it.
-  const lateStart = await findOpenCall(db, empresaId, event.ramal, key);
+  const lateStart = await findOpenCall(db, empresaId, event.ramal, key, endedAt);
   const logged = lateStart ? await findCallByEndEvent(db, empresaId, event.eventId) : undefined;
   if (lateStart && logged && (await foldEndIntoCall(db, lateStart, logged))) {
     await publishEnded(deps, lateStart, event);

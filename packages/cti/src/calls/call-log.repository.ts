@@ -20,8 +20,11 @@ export async function findCallByEndEvent(db: Db, empresaId: number, eventId: str
   return db.selectFrom('ligacoes').selectAll().where('empresa_id', '=', empresaId).where('evento_fim_id', '=', eventId).executeTakeFirst();
 }
 
-/** The newest open call of (empresa, ramal, number key). */
-export async function findOpenCall(db: Db, empresaId: number, ramal: string, key: string): Promise<CallRow | undefined> {
+/**
+ * The newest open call of (empresa, ramal, number key) started at or before `endedAt`, the end's time: a call that
+ * started after this end is not the one it ends (its start's job ran before an older call's end and start).
+ */
+export async function findOpenCall(db: Db, empresaId: number, ramal: string, key: string, endedAt: Date): Promise<CallRow | undefined> {
   return db
     .selectFrom('ligacoes')
     .selectAll()
@@ -29,6 +32,7 @@ export async function findOpenCall(db: Db, empresaId: number, ramal: string, key
     .where('ramal', '=', ramal)
     .where('chave_telefone', '=', key)
     .where('status', 'in', [...OPEN_STATUSES])
+    .where('inicio', '<=', timestampValue(db, endedAt))
     .orderBy('inicio', 'desc')
     .orderBy('id', 'desc')
     .executeTakeFirst();
