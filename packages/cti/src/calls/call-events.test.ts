@@ -213,6 +213,20 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     expect(active).toEqual([expect.objectContaining({ callId: start2.eventId, type: 'caller' })]);
   });
 
+  it('a start with an invalid 40-digit number is logged, its normalised number capped at the column (varchar 30)', async () => {
+    const telefone = '1234567890'.repeat(4);
+    await processCallEvent(deps, event('inicio', '3511', telefone, new Date(Date.now() - 5000)));
+    await processCallEvent(deps, event('fim', '3511', telefone, new Date()));
+    const [row, ...more] = await rows('3511');
+    expect(more).toEqual([]);
+    expect(row).toMatchObject({
+      status: 'finalizada',
+      sem_inicio: 0,
+      telefone: telefone.slice(0, 30),
+      telefone_normalizado: telefone.slice(0, 30),
+    });
+  });
+
   it('a start and its end taken at the same instant (two workers) still make one closed row', async () => {
     const ramais = Array.from({ length: 20 }, (_, i) => String(3600 + i));
     await Promise.all(

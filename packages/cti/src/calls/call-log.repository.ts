@@ -145,7 +145,8 @@ function callValues(db: Db, call: NewCall): Record<CallColumn, unknown> {
     ramal: call.ramal,
     usuario_id: call.usuarioId,
     telefone: call.telefone.slice(0, 30),
-    telefone_normalizado: call.normalizado,
+    // An invalid number keeps all its digits (up to 40): capped at the column's varchar(30), as telefone is.
+    telefone_normalizado: call.normalizado?.slice(0, 30) ?? null,
     chave_telefone: call.key,
     conta_id: call.contaId,
     contato_id: call.contatoId,
