@@ -74,6 +74,9 @@ async function subscribe(task: Extract<LoadTask, { kind: 'subscribe' }>): Promis
 
 /** Sends the call starts at the fixed rate, then waits (up to waitMs) for every caller card. */
 async function calls(task: Extract<LoadTask, { kind: 'calls' }>): Promise<CallsResult> {
+  // Each calls task counts its own pops (a warm-up's are not the measured run's).
+  Object.assign(result, { ringing: [], caller: [], marks: {}, wrong: 0 });
+  sent.clear();
   const started = performance.now();
   const pending: Promise<number>[] = [];
   for (let i = 0; i < task.calls.length; i++) {

@@ -138,7 +138,7 @@ export function canPipeline(db: Kysely<Database>): boolean {
  * it): all sent before the first answer is read when `db` can pipeline (canPipeline), else one after another. Meant for
  * a transaction, where a failed statement fails the ones after it as aborted: outside one, PostgreSQL still runs and
  * commits the statements after a failed one, where the one-by-one fallback stops at it (safe outside one only when
- * nothing after a statement that may fail writes: insertStartThenFindLateEnd's insert then read). The first error (in
+ * nothing after a statement that may fail writes: insertStartIfNewThenFindLateEnd's insert then read). The first error (in
  * order) is thrown once every statement has answered.
  */
 export async function executePipelined(

@@ -161,15 +161,67 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     expect([first, second, third].map((r) => usuarioOfCall.get(r.ligacaoId))).toEqual([ana.id, ana.id, bia.id]);
   });
 
-  it('an end whose start is processed later (two workers) still makes one row', async () => {
+  it('an end whose start is processed later (two workers) still makes one row, and the call leaves the screen pop', async () => {
     const startedAt = new Date(Date.now() - 10000);
     const start = event('inicio', '3502', '1133334444', startedAt);
-    await processCallEvent(deps, event('fim', '3502', '1133334444', new Date()));
+    // The listener rang the call and showed its card when the start arrived, before either job ran.
+    const shown = {
+      callId: start.eventId,
+      ramal: '3502',
+      numero: '1133334444',
+      normalizado: '+551133334444',
+      recebidoEm: start.receivedAt,
+    };
+    await publishPop(redis, prefix, empresaId, { type: 'caller', ...shown, matches: [] }, 60000);
+    await processCallEvent(deps, event('fim', '3502', '1133334444', new Date(), { urlAudio: 'b.wav' }));
     expect((await rows('3502')).map((r) => [r.status, r.sem_inicio])).toEqual([['finalizada', 1]]);
     expect(await processCallEvent(deps, start)).toMatchObject({ paired: true });
     const [row, ...more] = await rows('3502');
     expect(more).toEqual([]);
-    expect(row).toMatchObject({ status: 'finalizada', sem_inicio: 0, duracao_segundos: 10 });
+    expect(row).toMatchObject({
+      status: 'finalizada',
+      sem_inicio: 0,
+      duracao_segundos: 10,
+      evento_id: start.eventId,
+      url_audio: 'b.wav',
+      telefone_normalizado: '+551133334444',
+    });
+    expect(await activePops(redis, prefix, empresaId, '3502')).toEqual([]);
+  });
+
+  it("an end does not close a call that started after it: jobs S2, E1, S1 close call 1, and call 2's card stays", async () => {
+    const now = Date.now();
+    const start1 = event('inicio', '3510', '1133334444', new Date(now - 60000));
+    const end1 = event('fim', '3510', '1133334444', new Date(now - 30000));
+    const start2 = event('inicio', '3510', '1133334444', new Date(now - 10000));
+    await processCallEvent(deps, start2);
+    await processCallEvent(deps, end1);
+    await processCallEvent(deps, start1);
+    const byEvent = new Map((await rows('3510')).map((r) => [r.evento_id, r]));
+    expect(byEvent.size).toBe(2);
+    expect(byEvent.get(start1.eventId)).toMatchObject({
+      status: 'finalizada',
+      sem_inicio: 0,
+      duracao_segundos: 30,
+      evento_fim_id: end1.eventId,
+    });
+    expect(byEvent.get(start2.eventId)).toMatchObject({ status: 'tocando', evento_fim_id: null });
+    const active = (await activePops(redis, prefix, empresaId, '3510')).map((text) => JSON.parse(text) as { callId: string; type: string });
+    expect(active).toEqual([expect.objectContaining({ callId: start2.eventId, type: 'caller' })]);
+  });
+
+  it('a start with an invalid 40-digit number is logged, its normalised number capped at the column (varchar 30)', async () => {
+    const telefone = '1234567890'.repeat(4);
+    await processCallEvent(deps, event('inicio', '3511', telefone, new Date(Date.now() - 5000)));
+    await processCallEvent(deps, event('fim', '3511', telefone, new Date()));
+    const [row, ...more] = await rows('3511');
+    expect(more).toEqual([]);
+    expect(row).toMatchObject({
+      status: 'finalizada',
+      sem_inicio: 0,
+      telefone: telefone.slice(0, 30),
+      telefone_normalizado: telefone.slice(0, 30),
+    });
   });
 
   it('a start and its end taken at the same instant (two workers) still make one closed row', async () => {

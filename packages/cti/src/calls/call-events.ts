@@ -2,6 +2,7 @@ import type { CtiCallEventPayload } from '@integrador/jobs';
 import { type Database, timestampMs } from '@integrador/store';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
+import { CtiError } from '../cti-error';
 import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
 import { findCallers } from '../phone/phone-index';
 import { publishPop, shownPop } from '../pop/pop-events';
@@ -17,9 +18,11 @@ import {
   findStartState,
   foldEndIntoCall,
   insertCall,
+  insertStartIfNewThenFindLateEnd,
   insertStartThenFindLateEnd,
   OPEN_STATUSES,
   pairLateStart,
+  startsWithoutReading,
   usuarioOfRamal,
 } from './call-log.repository';
 
@@ -100,28 +103,15 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   const receivedAt = new Date(event.receivedAt);
   const phone = await phoneOf(deps, empresaId, event.telefone);
   const key = matchKey(phone, event.telefone);
-  // The row a run of this job already opened and an end that came first: one read (findStartState), beside the card.
-  const [{ matches, cardFrom }, usuarioId, { existing, endedFirst }] = await Promise.all([
+  // On PostgreSQL the insert skips a row this event already opened and the read after it finds an end that came first
+  // (one round trip, two statements: startsWithoutReading); elsewhere those two are read first, beside the card.
+  const readFirst = !startsWithoutReading(db);
+  const [{ matches, cardFrom }, usuarioId, before] = await Promise.all([
     callerMatches(deps, event, phone),
     usuarioOf(deps, empresaId, event.ramal),
-    findStartState(db, empresaId, event.eventId, event.ramal, key, receivedAt, deps.callTimeoutMs),
+    readFirst ? findStartState(db, empresaId, event.eventId, event.ramal, key, receivedAt, deps.callTimeoutMs) : undefined,
   ]);
   const normalizado = publicNumber(phone);
-  // The listener usually popped the card already; this one is published only if it did not (its process died, its
-  // lookups were all in flight, or its lookup failed). Publish before the call log all the same: the operator waits
-  // for the card, not for the row.
-  if (!endedFirst && cardFrom === 'worker') {
-    const card = { type: 'caller' as const, callId: event.eventId, ramal: event.ramal, numero: event.telefone, normalizado };
-    await publishPop(deps.redis, deps.prefix, empresaId, { ...card, recebidoEm: event.receivedAt, matches }, deps.callTimeoutMs);
-  }
-  if (existing) {
-    // A run of this job inserted the row and failed before it saw the end that came meanwhile (its end-only row): that
-    // end is folded in now, not left beside an open row.
-    const open = (OPEN_STATUSES as readonly (string | null)[]).includes(existing.status);
-    const folded = Boolean(open && endedFirst && (await foldEndIntoCall(db, existing, endedFirst)));
-    if (folded && endedFirst) await publishEnded(deps, existing, endedFirst);
-    return { kind: 'inicio', ligacaoId: existing.id, matches: matches.length, paired: folded };
-  }
   const first = matches[0];
   const call = {
     empresaId,
@@ -137,9 +127,35 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
     inicio: receivedAt,
     eventId: event.eventId,
   };
+  // The listener usually popped the card already; this one is published only if it did not (its process died, its
+  // lookups were all in flight, or its lookup failed), and not for a call whose end is known to have come first. Not
+  // after the call log: the operator waits for the card, not for the row.
+  const card = async () => {
+    if (before?.endedFirst || cardFrom !== 'worker') return;
+    const shown = { type: 'caller' as const, callId: event.eventId, ramal: event.ramal, numero: event.telefone, normalizado };
+    await publishPop(deps.redis, deps.prefix, empresaId, { ...shown, recebidoEm: event.receivedAt, matches }, deps.callTimeoutMs);
+  };
+  if (!before) {
+    // An end that came first is found only by the read after the insert: the card may then show for a moment, until
+    // the fold takes the call off the screen pop ("ended").
+    const [, logged] = await Promise.all([card(), logStartInOneTrip(deps, call)]);
+    return { kind: 'inicio', ...logged, matches: matches.length };
+  }
+  await card();
+  const { existing, endedFirst } = before;
+  if (existing) {
+    // A run of this job inserted the row and failed before it saw the end that came meanwhile (its end-only row): that
+    // end is folded in now, not left beside an open row.
+    const open = (OPEN_STATUSES as readonly (string | null)[]).includes(existing.status);
+    const folded = Boolean(open && endedFirst && (await foldEndIntoCall(db, existing, endedFirst)));
+    if (folded && endedFirst) await publishEnded(deps, existing, endedFirst);
+    return { kind: 'inicio', ligacaoId: existing.id, matches: matches.length, paired: folded };
+  }
   if (endedFirst) {
-    // The end's job ran first (two workers): this start completes that row instead of opening a second one.
+    // The end's job ran first (two workers): this start completes that row instead of opening a second one, and takes
+    // the call off the screen pop (the end found no open call to take off).
     await pairLateStart(db, endedFirst, call);
+    await publishEnded(deps, { ...endedFirst, evento_id: event.eventId }, endedFirst);
     return { kind: 'inicio', ligacaoId: endedFirst.id, matches: matches.length, paired: true };
   }
   // The end may have been taken at the same instant by another worker, before this row existed: look once more now
@@ -151,6 +167,25 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   return { kind: 'inicio', ligacaoId, matches: matches.length, paired: folded };
 }
 
+/**
+ * A start's row on PostgreSQL (startsWithoutReading): inserted unless its event opened one already, and the end-only row
+ * of the call found by the same round trip folded in. Only a row this event opened already (the job ran again) is read
+ * back; a new one comes back whole from its insert.
+ */
+async function logStartInOneTrip(deps: CallEventDeps, call: Parameters<typeof insertStartIfNewThenFindLateEnd>[1]) {
+  const { db } = deps;
+  const { inserted, lateEnd } = await insertStartIfNewThenFindLateEnd(db, call, deps.callTimeoutMs);
+  const opened = inserted ?? (await findCallByEvent(db, call.empresaId, call.eventId));
+  if (!opened) {
+    // The insert met this event's row and the read after it did not (deleted meanwhile): another run may settle it.
+    throw new CtiError('CTI_CALL_ROW_MISSING', false, `ligacoes: the row of start event ${call.eventId} was neither inserted nor found`);
+  }
+  const open = (OPEN_STATUSES as readonly (string | null)[]).includes(opened.status);
+  const folded = Boolean(lateEnd && open && (await foldEndIntoCall(db, opened, lateEnd)));
+  if (folded && lateEnd) await publishEnded(deps, opened, lateEnd);
+  return { ligacaoId: opened.id, paired: folded };
+}
+
 /** Takes a call off the ramal's screen pop once its end is logged. */
 async function publishEnded(deps: CallEventDeps, call: CallRow, end: CallRow | CtiCallEventPayload): Promise<void> {
   const encerradoEm = 'receivedAt' in end ? end.receivedAt : new Date(timestampMs(end.fim) ?? Date.now()).toISOString();
@@ -158,7 +193,10 @@ async function publishEnded(deps: CallEventDeps, call: CallRow, end: CallRow | C
   await publishPop(deps.redis, deps.prefix, call.empresa_id, { ...ended, encerradoEm }, deps.callTimeoutMs);
 }
 
-/** Call end: closes the newest open call of (empresa, ramal, number), or records a closed row when none is open. */
+/**
+ * Call end: closes the newest open call of (empresa, ramal, number) started by the end's time, or records a closed row
+ * when none is open.
+ */
 async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promise<CallEventResult> {
   const { db } = deps;
   const empresaId = event.tenant.empresaId;
@@ -168,7 +206,7 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   const phone = await phoneOf(deps, empresaId, event.telefone);
   const key = matchKey(phone, event.telefone);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const open = await findOpenCall(db, empresaId, event.ramal, key);
+    const open = await findOpenCall(db, empresaId, event.ramal, key, endedAt);
     if (!open) break;
     if (await closeCall(db, open, endedAt, event.urlAudio ?? null, event.eventId)) {
       const ended = { type: 'ended' as const, callId: open.evento_id ?? event.eventId, ramal: event.ramal, numero: event.telefone };
@@ -195,7 +233,7 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   });
   // A start taken at the same instant by another worker may have opened its row after the look above: look once more
   // (one of the two workers always sees the other's row) and fold this end into it.
-  const lateStart = await findOpenCall(db, empresaId, event.ramal, key);
+  const lateStart = await findOpenCall(db, empresaId, event.ramal, key, endedAt);
   const logged = lateStart ? await findCallByEndEvent(db, empresaId, event.eventId) : undefined;
   if (lateStart && logged && (await foldEndIntoCall(db, lateStart, logged))) {
     await publishEnded(deps, lateStart, event);

@@ -20,8 +20,11 @@ export async function findCallByEndEvent(db: Db, empresaId: number, eventId: str
   return db.selectFrom('ligacoes').selectAll().where('empresa_id', '=', empresaId).where('evento_fim_id', '=', eventId).executeTakeFirst();
 }
 
-/** The newest open call of (empresa, ramal, number key). */
-export async function findOpenCall(db: Db, empresaId: number, ramal: string, key: string): Promise<CallRow | undefined> {
+/**
+ * The newest open call of (empresa, ramal, number key) started at or before `endedAt`, the end's time: a call that
+ * started after this end is not the one it ends (its start's job ran before an older call's end and start).
+ */
+export async function findOpenCall(db: Db, empresaId: number, ramal: string, key: string, endedAt: Date): Promise<CallRow | undefined> {
   return db
     .selectFrom('ligacoes')
     .selectAll()
@@ -29,6 +32,7 @@ export async function findOpenCall(db: Db, empresaId: number, ramal: string, key
     .where('ramal', '=', ramal)
     .where('chave_telefone', '=', key)
     .where('status', 'in', [...OPEN_STATUSES])
+    .where('inicio', '<=', timestampValue(db, endedAt))
     .orderBy('inicio', 'desc')
     .orderBy('id', 'desc')
     .executeTakeFirst();
@@ -141,7 +145,8 @@ function callValues(db: Db, call: NewCall): Record<CallColumn, unknown> {
     ramal: call.ramal,
     usuario_id: call.usuarioId,
     telefone: call.telefone.slice(0, 30),
-    telefone_normalizado: call.normalizado,
+    // An invalid number keeps all its digits (up to 40): capped at the column's varchar(30), as telefone is.
+    telefone_normalizado: call.normalizado?.slice(0, 30) ?? null,
     chave_telefone: call.key,
     conta_id: call.contaId,
     contato_id: call.contatoId,
@@ -177,30 +182,55 @@ export async function insertCall(db: Db, call: NewCall): Promise<number> {
 }
 
 /**
- * Inserts a start's row, then looks for an end-only row its end left meanwhile (another worker took the end at the
- * same instant, before this row existed). On PostgreSQL both go out on one connection at once (pipelined, one round
- * trip): each statement has its own Sync, so the insert commits before the read takes its snapshot, as one after the
- * other. Elsewhere one after the other. Outside a transaction on purpose, though executePipelined is meant for one:
- * the insert must commit before the read (or the other worker's read) for one of the two workers to see the other's
- * row, and the statement after it is a read, so a failed insert has nothing after it that could commit.
+ * Inserts a start's row (MySQL / SQLite: PostgreSQL takes insertStartIfNewThenFindLateEnd), then looks for an end-only
+ * row its end left meanwhile (another worker took the end at the same instant, before this row existed). The insert
+ * commits before the read, so of two workers that each write before they look, one sees the other's row.
  */
 export async function insertStartThenFindLateEnd(
   db: Db,
   call: NewCall,
   windowMs: number,
 ): Promise<{ ligacaoId: number; lateEnd: CallRow | undefined }> {
-  if (!canPipeline(db)) {
-    const ligacaoId = await insertCall(db, call);
-    return { ligacaoId, lateEnd: await findUnpairedEnd(db, call.empresaId, call.ramal, call.key, call.inicio, windowMs) };
-  }
+  const ligacaoId = await insertCall(db, call);
+  return { ligacaoId, lateEnd: await findUnpairedEnd(db, call.empresaId, call.ramal, call.key, call.inicio, windowMs) };
+}
+
+/** The start's insert that skips a row its event already opened (a job run again) instead of failing on it. */
+const insertStartStatement = compiledStatement(CALL_COLUMNS.length, (db, ...slots: unknown[]): Compilable<CallRow> => {
+  const row = Object.fromEntries(CALL_COLUMNS.map((column, i) => [column, slots[i]]));
+  return db
+    .insertInto('ligacoes')
+    .values(row as Insertable<LigacoesTable>)
+    .onConflict((conflict) => conflict.columns(['empresa_id', 'evento_id']).doNothing())
+    .returningAll();
+});
+
+/** Whether a call start may log without reading first (insertStartIfNewThenFindLateEnd): PostgreSQL only. */
+export const startsWithoutReading = canPipeline;
+
+/**
+ * A call start in one round trip, on PostgreSQL (startsWithoutReading): the start's row, returned whole, unless its
+ * event opened one already (ON CONFLICT DO NOTHING: a job run again; inserted undefined then), pipelined with the read
+ * of an end-only row of the call — one its end left first (the end's job ran before this one) or meanwhile (taken at
+ * the same instant by another worker): the caller folds it in either way. Replaces findStartState + the insert + that read (three
+ * statements, two round trips). Each statement has its own Sync, so the insert commits before the read's snapshot, as
+ * one after the other. Outside a transaction on purpose, though executePipelined is meant for one: the insert must
+ * commit before the read (or the other worker's read) for one of the two workers to see the other's row, and the
+ * statement after it is a read, so a failed insert has nothing after it that could commit.
+ */
+export async function insertStartIfNewThenFindLateEnd(
+  db: Db,
+  call: NewCall & { eventId: string },
+  windowMs: number,
+): Promise<{ inserted: CallRow | undefined; lateEnd: CallRow | undefined }> {
+  if (!startsWithoutReading(db)) throw new Error('insertStartIfNewThenFindLateEnd: PostgreSQL only (startsWithoutReading)');
+  const values = callValues(db, call);
   const to = new Date(call.inicio.getTime() + windowMs);
   const [inserted, found] = await executePipelined(db, db, [
-    insertCallQuery(db, call),
+    insertStartStatement.bind(db, ...CALL_COLUMNS.map((column) => values[column])),
     unpairedEnd.bind(db, call.empresaId, call.ramal, call.key, timestampValue(db, call.inicio), timestampValue(db, to)),
   ]);
-  const row = inserted?.rows[0] as { id?: number } | undefined;
-  if (row?.id === undefined) throw new Error('ligacoes insert returned no id');
-  return { ligacaoId: Number(row.id), lateEnd: found?.rows[0] as CallRow | undefined };
+  return { inserted: inserted?.rows[0] as CallRow | undefined, lateEnd: found?.rows[0] as CallRow | undefined };
 }
 
 /** Closes an open call at `fim`; false when another event closed it first. */
