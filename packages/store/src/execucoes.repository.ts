@@ -1,4 +1,5 @@
 import { type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
+import { fixedTextStatement } from './pg-fixed-text';
 import { pgUnnest } from './pg-unnest';
 import type { Database, IntegracaoExecucoesTable } from './schema';
 import { pgTenantScopeSubquery } from './tenant-guard';
@@ -55,6 +56,26 @@ function findByChave(db: Kysely<Database>, chave: string): Promise<Execucao | un
 export type ExecucaoKey = Parameters<typeof claimExecucao>[1];
 
 /**
+ * PostgreSQL's claim of many keys: one array per column (pgUnnest), the same text for any number of keys, so it is
+ * prepared once per connection and built by Kysely once per process (fixedTextStatement).
+ */
+const pgClaimStatement = fixedTextStatement((db, empresaIds: number[], integracaoIds: number[], chaves: string[], jobIds: string[]) =>
+  db
+    .insertInto('integracao_execucoes')
+    .columns(['empresa_id', 'integracao_id', 'chave', 'job_id', 'status', 'tentativas'])
+    .expression(
+      sql`SELECT k.empresa_id, k.integracao_id, k.chave, k.job_id, 'enviando', 0 FROM ${pgUnnest([
+        [empresaIds, 'integer'],
+        [integracaoIds, 'integer'],
+        [chaves, 'varchar'],
+        [jobIds, 'varchar'],
+      ])} AS k (empresa_id, integracao_id, chave, job_id)`,
+    )
+    .onConflict((oc) => oc.column('chave').doNothing())
+    .returningAll(),
+);
+
+/**
  * claimExecucao for many keys in one statement where the dialect allows (`INSERT … ON CONFLICT DO NOTHING RETURNING`,
  * on PostgreSQL fed by one array per column, then one read of the rows that already existed); MySQL/MariaDB, without RETURNING, inserts all of them and reads
  * them back, and a key that exists fails the whole insert (the caller then claims each key on its own).
@@ -62,46 +83,47 @@ export type ExecucaoKey = Parameters<typeof claimExecucao>[1];
  */
 export async function claimExecucoes(db: Kysely<Database>, keys: ExecucaoKey[]): Promise<(Execucao & { created: boolean })[]> {
   if (new Set(keys.map((key) => key.chave)).size !== keys.length) throw new Error('claimExecucoes: each key once');
-  const insert =
-    db.getExecutor().adapter instanceof PostgresAdapter
-      ? // One array per column (pgUnnest): the same text for any number of keys, so it is prepared once per connection.
-        db
-          .insertInto('integracao_execucoes')
-          .columns(['empresa_id', 'integracao_id', 'chave', 'job_id', 'status', 'tentativas'])
-          .expression(
-            sql`SELECT k.empresa_id, k.integracao_id, k.chave, k.job_id, 'enviando', 0 FROM ${pgUnnest([
-              [keys.map((key) => key.empresaId), 'integer'],
-              [keys.map((key) => key.integracaoId), 'integer'],
-              [keys.map((key) => key.chave), 'varchar'],
-              [keys.map((key) => key.jobId), 'varchar'],
-            ])} AS k (empresa_id, integracao_id, chave, job_id)`,
-          )
-      : db.insertInto('integracao_execucoes').values(
-          keys.map((key) => ({
-            empresa_id: key.empresaId,
-            integracao_id: key.integracaoId,
-            chave: key.chave,
-            job_id: key.jobId,
-            status: 'enviando' as const,
-            tentativas: 0,
-          })),
-        );
   const byChave = new Map<string, Execucao & { created: boolean }>();
-  if (db.getExecutor().adapter.supportsReturning) {
-    const created = await insert
-      .onConflict((oc) => oc.column('chave').doNothing())
-      .returningAll()
-      .execute();
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    const { rows: created } = await db.executeQuery<Execucao>(
+      pgClaimStatement(
+        db,
+        keys.map((key) => key.empresaId),
+        keys.map((key) => key.integracaoId),
+        keys.map((key) => key.chave),
+        keys.map((key) => key.jobId),
+      ),
+    );
     for (const row of created) byChave.set(row.chave, { ...row, created: true });
     const found = keys.filter((key) => !byChave.has(key.chave)).map((key) => key.chave);
     if (found.length > 0) for (const row of await findByChaves(db, found)) byChave.set(row.chave, { ...row, created: false });
   } else {
-    await insert.execute();
-    for (const row of await findByChaves(
-      db,
-      keys.map((key) => key.chave),
-    ))
-      byChave.set(row.chave, { ...row, created: true });
+    const insert = db.insertInto('integracao_execucoes').values(
+      keys.map((key) => ({
+        empresa_id: key.empresaId,
+        integracao_id: key.integracaoId,
+        chave: key.chave,
+        job_id: key.jobId,
+        status: 'enviando' as const,
+        tentativas: 0,
+      })),
+    );
+    if (db.getExecutor().adapter.supportsReturning) {
+      const created = await insert
+        .onConflict((oc) => oc.column('chave').doNothing())
+        .returningAll()
+        .execute();
+      for (const row of created) byChave.set(row.chave, { ...row, created: true });
+      const found = keys.filter((key) => !byChave.has(key.chave)).map((key) => key.chave);
+      if (found.length > 0) for (const row of await findByChaves(db, found)) byChave.set(row.chave, { ...row, created: false });
+    } else {
+      await insert.execute();
+      for (const row of await findByChaves(
+        db,
+        keys.map((key) => key.chave),
+      ))
+        byChave.set(row.chave, { ...row, created: true });
+    }
   }
   return keys.map((key) => {
     const row = byChave.get(key.chave);
@@ -270,8 +292,15 @@ export async function concludeExecucoesInScope(trx: Kysely<Database>, ids: numbe
   const result = await trx
     .updateTable('integracao_execucoes')
     .set({ status: 'concluido', atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
-    .$if(postgres, (qb) => qb.from(sql`${pgTenantScopeSubquery(empresaId)}`.as('escopo')).where(sql<boolean>`escopo.empresa IS NOT NULL`))
-    .where('integracao_execucoes.id', 'in', ids)
+    .$if(postgres, (qb) =>
+      qb
+        .from(sql`${pgTenantScopeSubquery(empresaId)}`.as('escopo'))
+        .where(sql<boolean>`escopo.empresa IS NOT NULL`)
+        // One array: the same text for any number of rows (an IN list of n is a new text per n, parsed and planned
+        // each time, and never prepared past 24 parameters).
+        .where(sql<boolean>`integracao_execucoes.id = ANY (${ids}::integer[])`),
+    )
+    .$if(!postgres, (qb) => qb.where('integracao_execucoes.id', 'in', ids))
     .executeTakeFirst();
   // On PostgreSQL the scope opens only if the statement matched rows: with fewer, the write-back would run unguarded.
   if (postgres && Number(result.numUpdatedRows) !== ids.length)
