@@ -7,7 +7,6 @@ import { loadSoap } from './lazy-modules';
 import { type SoapClientCache, sharedSoapClientCache } from './soap-client-cache';
 import { asSoapFailure, classifySoapFailure } from './soap-errors';
 import { createSoapDispatcher, soapHttpRequest } from './soap-http';
-import { rememberSchemaLookups } from './soap-schema-lookups';
 import type { Transport, TransportExchange, TransportRequest, TransportResult } from './transport';
 
 /** A response bigger than this, as received or once decoded, is refused rather than held in a worker's memory. */
@@ -188,7 +187,6 @@ function loadClient(wsdlUrl: string, endpoint: string, timeoutMs: number, dispat
     )
     .then(
       (client) => {
-        rememberSchemaLookups(client);
         clientInfo.set(client, { operations: operationNames(client), statuses: new Map() });
         client.on('response', (_body: unknown, response: { status?: number } | undefined, eid: string) => {
           clientInfo.get(client)?.statuses.set(eid, response?.status ?? null);
