@@ -1,6 +1,6 @@
 import { type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
-import { fixedTextStatement } from './pg-fixed-text';
-import { pgUnnest } from './pg-unnest';
+import { compiledStatement } from './compiled-statement';
+import { pgUnnest, sameLengthColumns } from './pg-unnest';
 import type { Database, IntegracaoExecucoesTable } from './schema';
 import { pgTenantScopeSubquery } from './tenant-guard';
 
@@ -57,9 +57,9 @@ export type ExecucaoKey = Parameters<typeof claimExecucao>[1];
 
 /**
  * PostgreSQL's claim of many keys: one array per column (pgUnnest), the same text for any number of keys, so it is
- * prepared once per connection and built by Kysely once per process (fixedTextStatement).
+ * prepared once per connection and built by Kysely once per database handle (compiledStatement).
  */
-const pgClaimStatement = fixedTextStatement((db, empresaIds: number[], integracaoIds: number[], chaves: string[], jobIds: string[]) =>
+const pgClaimStatement = compiledStatement(4, (db, empresaIds: number[], integracaoIds: number[], chaves: string[], jobIds: string[]) =>
   db
     .insertInto('integracao_execucoes')
     .columns(['empresa_id', 'integracao_id', 'chave', 'job_id', 'status', 'tentativas'])
@@ -75,6 +75,37 @@ const pgClaimStatement = fixedTextStatement((db, empresaIds: number[], integraca
     .returningAll(),
 );
 
+/** The rows a claim inserted, where the dialect returns them (RETURNING); null where it does not (MySQL/MariaDB). */
+async function insertClaims(db: Kysely<Database>, keys: ExecucaoKey[]): Promise<Execucao[] | null> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    const columns = sameLengthColumns([
+      keys.map((key) => key.empresaId),
+      keys.map((key) => key.integracaoId),
+      keys.map((key) => key.chave),
+      keys.map((key) => key.jobId),
+    ] as const);
+    return (await db.executeQuery(pgClaimStatement.bind(db, ...columns))).rows;
+  }
+  const insert = db.insertInto('integracao_execucoes').values(
+    keys.map((key) => ({
+      empresa_id: key.empresaId,
+      integracao_id: key.integracaoId,
+      chave: key.chave,
+      job_id: key.jobId,
+      status: 'enviando' as const,
+      tentativas: 0,
+    })),
+  );
+  if (!db.getExecutor().adapter.supportsReturning) {
+    await insert.execute();
+    return null;
+  }
+  return insert
+    .onConflict((oc) => oc.column('chave').doNothing())
+    .returningAll()
+    .execute();
+}
+
 /**
  * claimExecucao for many keys in one statement where the dialect allows (`INSERT … ON CONFLICT DO NOTHING RETURNING`,
  * on PostgreSQL fed by one array per column, then one read of the rows that already existed); MySQL/MariaDB, without RETURNING, inserts all of them and reads
@@ -84,46 +115,18 @@ const pgClaimStatement = fixedTextStatement((db, empresaIds: number[], integraca
 export async function claimExecucoes(db: Kysely<Database>, keys: ExecucaoKey[]): Promise<(Execucao & { created: boolean })[]> {
   if (new Set(keys.map((key) => key.chave)).size !== keys.length) throw new Error('claimExecucoes: each key once');
   const byChave = new Map<string, Execucao & { created: boolean }>();
-  if (db.getExecutor().adapter instanceof PostgresAdapter) {
-    const { rows: created } = await db.executeQuery<Execucao>(
-      pgClaimStatement(
-        db,
-        keys.map((key) => key.empresaId),
-        keys.map((key) => key.integracaoId),
-        keys.map((key) => key.chave),
-        keys.map((key) => key.jobId),
-      ),
-    );
+  const created = await insertClaims(db, keys);
+  if (created) {
     for (const row of created) byChave.set(row.chave, { ...row, created: true });
     const found = keys.filter((key) => !byChave.has(key.chave)).map((key) => key.chave);
     if (found.length > 0) for (const row of await findByChaves(db, found)) byChave.set(row.chave, { ...row, created: false });
   } else {
-    const insert = db.insertInto('integracao_execucoes').values(
-      keys.map((key) => ({
-        empresa_id: key.empresaId,
-        integracao_id: key.integracaoId,
-        chave: key.chave,
-        job_id: key.jobId,
-        status: 'enviando' as const,
-        tentativas: 0,
-      })),
-    );
-    if (db.getExecutor().adapter.supportsReturning) {
-      const created = await insert
-        .onConflict((oc) => oc.column('chave').doNothing())
-        .returningAll()
-        .execute();
-      for (const row of created) byChave.set(row.chave, { ...row, created: true });
-      const found = keys.filter((key) => !byChave.has(key.chave)).map((key) => key.chave);
-      if (found.length > 0) for (const row of await findByChaves(db, found)) byChave.set(row.chave, { ...row, created: false });
-    } else {
-      await insert.execute();
-      for (const row of await findByChaves(
-        db,
-        keys.map((key) => key.chave),
-      ))
-        byChave.set(row.chave, { ...row, created: true });
-    }
+    // Without RETURNING every key was inserted (a duplicate chave would have failed the statement).
+    for (const row of await findByChaves(
+      db,
+      keys.map((key) => key.chave),
+    ))
+      byChave.set(row.chave, { ...row, created: true });
   }
   return keys.map((key) => {
     const row = byChave.get(key.chave);
@@ -288,6 +291,8 @@ export async function setExecucaoStatus(
  * statement opens the scope (withTenantScope's `scopedBy: 'first-statement'`), elsewhere the scope is already open.
  */
 export async function concludeExecucoesInScope(trx: Kysely<Database>, ids: number[], empresaId: number): Promise<void> {
+  // Nothing to conclude means nothing to write back: on PostgreSQL the scope would not open (no row matched).
+  if (ids.length === 0) throw new Error('concludeExecucoesInScope: no outbox rows given; the write-back was not run');
   const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
   const result = await trx
     .updateTable('integracao_execucoes')

@@ -1,7 +1,7 @@
 import { type Kysely, MysqlAdapter, type OnConflictBuilder, PostgresAdapter, type Selectable, SqliteAdapter, sql } from 'kysely';
+import { compiledStatement } from './compiled-statement';
 import { SEARCH_TEXT_MAX } from './migrations/010-dashboard';
-import { fixedTextStatement } from './pg-fixed-text';
-import { pgUnnest } from './pg-unnest';
+import { pgUnnest, sameLengthColumns } from './pg-unnest';
 import type { Database, EstadoRegistroJob, RegistroJobsTable } from './schema';
 import { timestampValue } from './sincronizacao.repository';
 
@@ -120,25 +120,26 @@ function onConflictSets(oc: OnConflictBuilder<Database, 'registro_jobs'>) {
 /**
  * PostgreSQL: the rows as one array per column (pgUnnest), so a recorder's batch is the same statement text whatever
  * its size and is prepared once per connection instead of parsed and planned for every batch (18 columns × n rows);
- * built by Kysely once per process (fixedTextStatement).
+ * built by Kysely once per database handle (compiledStatement), with one value (an array) per column.
  */
-const pgUpsert = fixedTextStatement((db, ...columns: unknown[][]) =>
-  db
+const pgUpsert = compiledStatement(PG_COLUMNS.length, (db, ...columns: unknown[][]) => {
+  const unnest = PG_COLUMNS.map((column, i) => {
+    const values = columns[i];
+    if (values === undefined) throw new Error(`registro_jobs upsert: no values for ${column}`);
+    return [values, PG_TYPES[column]] as const;
+  });
+  return db
     .insertInto('registro_jobs')
     .columns(PG_COLUMNS)
-    .expression(
-      sql`SELECT * FROM ${pgUnnest(PG_COLUMNS.map((column, i) => [columns[i] ?? [], PG_TYPES[column]] as const))} AS r (${sql.join(
-        PG_COLUMNS.map((column) => sql.ref(column)),
-      )})`,
-    )
-    .onConflict(onConflictSets),
-);
+    .expression(sql`SELECT * FROM ${pgUnnest(unnest)} AS r (${sql.join(PG_COLUMNS.map((column) => sql.ref(column)))})`)
+    .onConflict(onConflictSets);
+});
 
 /** One multi-row upsert of events of distinct jobs. */
 async function upsertRows(db: Db, events: readonly JobEvent[]): Promise<void> {
   const rows = events.map((event) => rowOf(db, event));
   if (db.getExecutor().adapter instanceof PostgresAdapter) {
-    await db.executeQuery(pgUpsert(db, ...PG_COLUMNS.map((column) => rows.map((row) => row[column]))));
+    await db.executeQuery(pgUpsert.bind(db, ...sameLengthColumns(PG_COLUMNS.map((column) => rows.map((row) => row[column])))));
     return;
   }
   const insert = db.insertInto('registro_jobs').values(rows);
