@@ -82,8 +82,13 @@ const options = {
   database: args.database as DialectName,
   redisUrl: args['redis-url'] as string,
   cpuProf: args['cpu-prof'] === true,
-  /** A folder with another build's dist/main.js to run as the worker (A/B against an older commit); default: this build. */
-  workerBundle: args['worker-bundle'] as string | undefined,
+  /**
+   * Folders with another build's dist/main.js to run as the worker (A/B against an older commit), one product run each,
+   * in order, between the same baselines (`old,this,old,this`: `this` is this build); default: this build.
+   */
+  workerBundles: String(args['worker-bundle'] ?? 'this')
+    .split(',')
+    .map((value) => (value === 'this' || value === '' ? undefined : value)),
   /** integracao.lote_maximo of the product run: > 1 turns micro-batching on (the baselines still send one per call). */
   lote: count('lote', 1),
   /** How long the ERP double waits before answering every GravarClientes call (0: answers at once, the goal's setting). */
@@ -253,7 +258,7 @@ function semiSpaceFlags(mb: number | null): string[] {
   return mb === 0 ? [] : [`--max-semi-space-size=${mb}`];
 }
 
-function workerEnv(env: Env, nodeFlags: string[] = [], processes = 1, metricsPort?: number) {
+function workerEnv(env: Env, nodeFlags: string[] = [], processes = 1, metricsPort?: number, bundle = options.workerBundles[0]) {
   return {
     metricsPort,
     processes,
@@ -263,7 +268,7 @@ function workerEnv(env: Env, nodeFlags: string[] = [], processes = 1, metricsPor
     connectionsFile: env.connectionsFile,
     concurrency: options.workerConcurrency,
     nodeFlags,
-    bundle: options.workerBundle,
+    bundle,
   };
 }
 
@@ -280,11 +285,11 @@ async function crmTransactions(env: Env): Promise<number | null> {
  * first enqueue to the last finish. Transactions per push are counted around the worker's whole life (its backends
  * flush their statistics on exit).
  */
-async function product(env: Env, processes: number, semiSpaceMb: number | null) {
+async function product(env: Env, processes: number, semiSpaceMb: number | null, bundle: string | undefined) {
   const transactionsBefore = await crmTransactions(env);
   const statementsBefore = env.crm.database.dialect === 'postgres' ? await crmStatements(env.crm.database.db) : null;
   const metricsPort = await freePort();
-  const worker = startWorker(workerEnv(env, [...semiSpaceFlags(semiSpaceMb), ...profileFlags('worker')], processes, metricsPort));
+  const worker = startWorker(workerEnv(env, [...semiSpaceFlags(semiSpaceMb), ...profileFlags('worker')], processes, metricsPort, bundle));
   cleanups.push({ name: 'worker', run: () => stopWorker(worker) });
   let result: Awaited<ReturnType<typeof timedPushes>>;
   try {
@@ -305,6 +310,7 @@ async function product(env: Env, processes: number, semiSpaceMb: number | null) 
   return {
     processes,
     semiSpaceMb,
+    workerBundle: bundle ?? 'this build',
     ...result,
     crmTransactionsPerPush: transactions === null ? null : round(transactions, 1),
     crmStatementsPerPush,
@@ -499,8 +505,9 @@ async function main(): Promise<void> {
     const before = await baseline(env, 'baseline-before');
     const handBefore = withHandwritten ? await handwritten(env, 'handwritten-before') : null;
     const products = [];
-    for (const processes of options.processes)
-      for (const semiSpaceMb of options.semiSpaceMb) products.push(await product(env, processes, semiSpaceMb));
+    for (const bundle of options.workerBundles)
+      for (const processes of options.processes)
+        for (const semiSpaceMb of options.semiSpaceMb) products.push(await product(env, processes, semiSpaceMb, bundle));
     const productResult = products[0] as (typeof products)[number];
     const handAfter = withHandwritten ? await handwritten(env, 'handwritten-after') : null;
     const after = await baseline(env, 'baseline-after');
@@ -518,13 +525,20 @@ async function main(): Promise<void> {
       byProcesses: products.map((run) => ({
         processes: run.processes,
         semiSpaceMb: run.semiSpaceMb,
+        workerBundle: run.workerBundle,
         perSecond: run.perSecond,
+        erpCalls: run.erpCalls,
         erpMaxInFlight: run.erpMaxInFlight,
         ratio: round(run.perSecond / baselinePerSecond, 3),
         ratioToHandwritten: handPerSecond === null ? null : round(run.perSecond / handPerSecond, 3),
         ratioToFirstRun: round(run.perSecond / productResult.perSecond, 3),
         workerCpuMsPerPush: run.workerCpuMsPerPush,
         workerGcMsPerPush: run.workerGcMsPerPush,
+        crmServerCpuMsPerPush: run.crmServerCpuMsPerPush,
+        benchProcessCpuMsPerPush: run.benchProcessCpuMsPerPush,
+        crmStatementsPerPush: run.crmStatementsPerPush?.total ?? null,
+        crmStatementsByKind: run.crmStatementsPerPush?.byKind ?? null,
+        redisCommandsPerPush: run.redisCommandsPerPush?.total ?? null,
         cpuShareOfOneCore: run.cpuShareOfOneCore,
         machineCpuBusy: run.machineCpuBusy,
         workerRssMb: run.workerRssMb,

@@ -95,4 +95,22 @@ describe.each(ALL_DIALECTS)('SET outbox on %s', (dialect) => {
       const row = await db.selectFrom('integracao_execucoes').select('status').where('id', '=', foreign.id).executeTakeFirstOrThrow();
       expect(row.status).toBe('enviando');
     });
+
+  it('refuses a write-back with no outbox rows to conclude (the mark would match nothing and the scope never open)', async () => {
+    const { db } = database;
+    const foreign = await claimExecucao(db, { empresaId: 2, integracaoId: 19, chave: `set:19:${dialect}:no-rows`, jobId: '12' });
+    const failed = await withTenantScope(
+      db,
+      dialect,
+      1,
+      async (trx) => {
+        await concludeExecucoesInScope(trx, [], 1);
+        await setExecucaoStatus(trx, foreign.id, 'falhou');
+      },
+      { scopedBy: 'first-statement' },
+    ).catch((err: unknown) => err);
+    expect(failed).toEqual(new Error('concludeExecucoesInScope: no outbox rows given; the write-back was not run'));
+    const row = await db.selectFrom('integracao_execucoes').select('status').where('id', '=', foreign.id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('enviando');
+  });
 });

@@ -1,5 +1,6 @@
 import { type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
-import { pgUnnest } from './pg-unnest';
+import { compiledStatement } from './compiled-statement';
+import { pgUnnest, sameLengthColumns } from './pg-unnest';
 import type { Database, IntegracaoExecucoesTable } from './schema';
 import { pgTenantScopeSubquery } from './tenant-guard';
 
@@ -55,6 +56,57 @@ function findByChave(db: Kysely<Database>, chave: string): Promise<Execucao | un
 export type ExecucaoKey = Parameters<typeof claimExecucao>[1];
 
 /**
+ * PostgreSQL's claim of many keys: one array per column (pgUnnest), the same text for any number of keys, so it is
+ * prepared once per connection and built by Kysely once per database handle (compiledStatement).
+ */
+const pgClaimStatement = compiledStatement(4, (db, empresaIds: number[], integracaoIds: number[], chaves: string[], jobIds: string[]) =>
+  db
+    .insertInto('integracao_execucoes')
+    .columns(['empresa_id', 'integracao_id', 'chave', 'job_id', 'status', 'tentativas'])
+    .expression(
+      sql`SELECT k.empresa_id, k.integracao_id, k.chave, k.job_id, 'enviando', 0 FROM ${pgUnnest([
+        [empresaIds, 'integer'],
+        [integracaoIds, 'integer'],
+        [chaves, 'varchar'],
+        [jobIds, 'varchar'],
+      ])} AS k (empresa_id, integracao_id, chave, job_id)`,
+    )
+    .onConflict((oc) => oc.column('chave').doNothing())
+    .returningAll(),
+);
+
+/** The rows a claim inserted, where the dialect returns them (RETURNING); null where it does not (MySQL/MariaDB). */
+async function insertClaims(db: Kysely<Database>, keys: ExecucaoKey[]): Promise<Execucao[] | null> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    const columns = sameLengthColumns([
+      keys.map((key) => key.empresaId),
+      keys.map((key) => key.integracaoId),
+      keys.map((key) => key.chave),
+      keys.map((key) => key.jobId),
+    ] as const);
+    return (await db.executeQuery(pgClaimStatement.bind(db, ...columns))).rows;
+  }
+  const insert = db.insertInto('integracao_execucoes').values(
+    keys.map((key) => ({
+      empresa_id: key.empresaId,
+      integracao_id: key.integracaoId,
+      chave: key.chave,
+      job_id: key.jobId,
+      status: 'enviando' as const,
+      tentativas: 0,
+    })),
+  );
+  if (!db.getExecutor().adapter.supportsReturning) {
+    await insert.execute();
+    return null;
+  }
+  return insert
+    .onConflict((oc) => oc.column('chave').doNothing())
+    .returningAll()
+    .execute();
+}
+
+/**
  * claimExecucao for many keys in one statement where the dialect allows (`INSERT … ON CONFLICT DO NOTHING RETURNING`,
  * on PostgreSQL fed by one array per column, then one read of the rows that already existed); MySQL/MariaDB, without RETURNING, inserts all of them and reads
  * them back, and a key that exists fails the whole insert (the caller then claims each key on its own).
@@ -62,41 +114,14 @@ export type ExecucaoKey = Parameters<typeof claimExecucao>[1];
  */
 export async function claimExecucoes(db: Kysely<Database>, keys: ExecucaoKey[]): Promise<(Execucao & { created: boolean })[]> {
   if (new Set(keys.map((key) => key.chave)).size !== keys.length) throw new Error('claimExecucoes: each key once');
-  const insert =
-    db.getExecutor().adapter instanceof PostgresAdapter
-      ? // One array per column (pgUnnest): the same text for any number of keys, so it is prepared once per connection.
-        db
-          .insertInto('integracao_execucoes')
-          .columns(['empresa_id', 'integracao_id', 'chave', 'job_id', 'status', 'tentativas'])
-          .expression(
-            sql`SELECT k.empresa_id, k.integracao_id, k.chave, k.job_id, 'enviando', 0 FROM ${pgUnnest([
-              [keys.map((key) => key.empresaId), 'integer'],
-              [keys.map((key) => key.integracaoId), 'integer'],
-              [keys.map((key) => key.chave), 'varchar'],
-              [keys.map((key) => key.jobId), 'varchar'],
-            ])} AS k (empresa_id, integracao_id, chave, job_id)`,
-          )
-      : db.insertInto('integracao_execucoes').values(
-          keys.map((key) => ({
-            empresa_id: key.empresaId,
-            integracao_id: key.integracaoId,
-            chave: key.chave,
-            job_id: key.jobId,
-            status: 'enviando' as const,
-            tentativas: 0,
-          })),
-        );
   const byChave = new Map<string, Execucao & { created: boolean }>();
-  if (db.getExecutor().adapter.supportsReturning) {
-    const created = await insert
-      .onConflict((oc) => oc.column('chave').doNothing())
-      .returningAll()
-      .execute();
+  const created = await insertClaims(db, keys);
+  if (created) {
     for (const row of created) byChave.set(row.chave, { ...row, created: true });
     const found = keys.filter((key) => !byChave.has(key.chave)).map((key) => key.chave);
     if (found.length > 0) for (const row of await findByChaves(db, found)) byChave.set(row.chave, { ...row, created: false });
   } else {
-    await insert.execute();
+    // Without RETURNING every key was inserted (a duplicate chave would have failed the statement).
     for (const row of await findByChaves(
       db,
       keys.map((key) => key.chave),
@@ -266,12 +291,21 @@ export async function setExecucaoStatus(
  * statement opens the scope (withTenantScope's `scopedBy: 'first-statement'`), elsewhere the scope is already open.
  */
 export async function concludeExecucoesInScope(trx: Kysely<Database>, ids: number[], empresaId: number): Promise<void> {
+  // Nothing to conclude means nothing to write back: on PostgreSQL the scope would not open (no row matched).
+  if (ids.length === 0) throw new Error('concludeExecucoesInScope: no outbox rows given; the write-back was not run');
   const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
   const result = await trx
     .updateTable('integracao_execucoes')
     .set({ status: 'concluido', atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
-    .$if(postgres, (qb) => qb.from(sql`${pgTenantScopeSubquery(empresaId)}`.as('escopo')).where(sql<boolean>`escopo.empresa IS NOT NULL`))
-    .where('integracao_execucoes.id', 'in', ids)
+    .$if(postgres, (qb) =>
+      qb
+        .from(sql`${pgTenantScopeSubquery(empresaId)}`.as('escopo'))
+        .where(sql<boolean>`escopo.empresa IS NOT NULL`)
+        // One array: the same text for any number of rows (an IN list of n is a new text per n, parsed and planned
+        // each time, and never prepared past 24 parameters).
+        .where(sql<boolean>`integracao_execucoes.id = ANY (${ids}::integer[])`),
+    )
+    .$if(!postgres, (qb) => qb.where('integracao_execucoes.id', 'in', ids))
     .executeTakeFirst();
   // On PostgreSQL the scope opens only if the statement matched rows: with fewer, the write-back would run unguarded.
   if (postgres && Number(result.numUpdatedRows) !== ids.length)

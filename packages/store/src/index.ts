@@ -1,4 +1,5 @@
 export { Coalescer, type CoalescerStats, type GroupFailure, reportGroupFailuresTo } from './coalescer';
+export { type CompiledStatement, compiledStatement } from './compiled-statement';
 export {
   type CrmDatabase,
   createDatabase,

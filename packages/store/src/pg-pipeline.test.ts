@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { startTcpRelay, type TcpRelay } from '@integrador/test-support/tcp-relay';
 import { CompiledQuery, sql } from 'kysely';
@@ -150,6 +151,30 @@ describe('statements pipelined on one connection (real PostgreSQL)', () => {
     for (let run = 0; run < 2; run++) await executePipelined(one.db, one.db, [CompiledQuery.raw(text, ['fine', 1])]);
     const prepared = (await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(one.db)).rows;
     expect(prepared.some((row) => row.statement === text)).toBe(true);
+  });
+  it('hands a pipelined list to the socket in one write (one pass through the kernel, not one per statement)', async () => {
+    // Counts the socket writes the client makes towards the relay (each is a syscall); the relay itself cannot tell,
+    // since it shares this event loop and reads whatever arrived as one chunk either way.
+    const port = Number(new URL(relay.url).port);
+    const socket = net.Socket.prototype as unknown as { _writeGeneric: (this: net.Socket, ...args: unknown[]) => unknown };
+    const original = socket._writeGeneric;
+    let writes = 0;
+    socket._writeGeneric = function (this: net.Socket, ...args: unknown[]) {
+      if (this.remotePort === port) writes += 1;
+      return original.apply(this, args);
+    };
+    try {
+      const statements = Array.from({ length: 12 }, (_, i) => rename(i + 1, `corked ${i + 1}`));
+      const counted = await one.db.transaction().execute(async (trx) => {
+        const before = writes;
+        await executePipelined(one.db, trx, statements);
+        return writes - before;
+      });
+      expect(counted).toBe(1);
+      expect((await names()).slice(0, 12).map((row) => row.nome)).toEqual(statements.map((_, i) => `corked ${i + 1}`));
+    } finally {
+      socket._writeGeneric = original;
+    }
   });
 });
 

@@ -25,7 +25,7 @@ interface PipelinableClient {
   readyForQuery: boolean;
   /** pg's own flag (false once it gave the client up: a lost socket or a protocol error). */
   _queryable?: boolean;
-  connection?: { stream?: { destroyed?: boolean; destroy?(): void } };
+  connection?: { stream?: { destroyed?: boolean; destroy?(): void; cork?(): void; uncork?(): void } };
   once(event: 'drain' | 'end' | 'error', listener: () => void): unknown;
   off(event: 'drain' | 'end' | 'error', listener: () => void): unknown;
 }
@@ -107,10 +107,18 @@ async function runList(query: QueryFn, client: PipelinableClient, calls: { text:
     const sent: Promise<PgResult>[] = [];
     let settled: PromiseSettledResult<PgResult>[] = [];
     client.pipeline = true;
+    // pg writes each query as it is queued (a socket write, on loopback a pass through the kernel's TCP stack, for
+    // every statement): corked, the whole list leaves in one write.
+    const stream = client.connection?.stream;
+    stream?.cork?.();
     try {
-      // Every query is written as it is queued; each has its own Sync, so each succeeds or fails as it would alone
+      // Every query is queued in order; each has its own Sync, so each succeeds or fails as it would alone
       // (in a transaction, the statements after a failed one fail as aborted, as they would one by one).
-      for (const call of calls) sent.push(run(call));
+      try {
+        for (const call of calls) sent.push(run(call));
+      } finally {
+        stream?.uncork?.();
+      }
     } finally {
       settled = await Promise.allSettled(sent);
       // A statement's promise can settle before the server's last message for it (pg answers a bind failure at once):

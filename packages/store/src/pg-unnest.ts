@@ -11,8 +11,20 @@ export type UnnestColumn = readonly [values: readonly unknown[], type: string];
  * caller's code, never input.
  */
 export function pgUnnest(columns: readonly UnnestColumn[]): RawBuilder<unknown> {
-  const rows = columns[0]?.[0].length ?? 0;
-  if (columns.some(([values]) => values.length !== rows)) throw new Error('pgUnnest: every column needs one value per row');
+  // Built once with placeholders (compiledStatement) there are no lengths to compare: its callers check each call's
+  // arrays (sameLengthColumns).
+  const arrays = columns.map(([values]) => values).filter((values) => Array.isArray(values));
+  sameLengthColumns(arrays);
   if (columns.some(([, type]) => !/^[a-z][a-z0-9 ()]*$/.test(type))) throw new Error('pgUnnest: invalid element type');
   return sql`unnest(${sql.join(columns.map(([values, type]) => sql`${values}::${sql.raw(type)}[]`))})`;
+}
+
+/**
+ * The columns of one multi-row write, refused unless each has one value per row: unnest pads shorter arrays with NULLs,
+ * so a missing value would be written as NULL instead of failing. Returns them for binding.
+ */
+export function sameLengthColumns<C extends readonly (readonly unknown[])[]>(columns: C): C {
+  const rows = columns[0]?.length ?? 0;
+  for (const values of columns) if (values.length !== rows) throw new Error('pgUnnest: every column needs one value per row');
+  return columns;
 }

@@ -1,6 +1,7 @@
-import { type Kysely, MysqlAdapter, PostgresAdapter, type Selectable, SqliteAdapter, sql } from 'kysely';
+import { type Kysely, MysqlAdapter, type OnConflictBuilder, PostgresAdapter, type Selectable, SqliteAdapter, sql } from 'kysely';
+import { compiledStatement } from './compiled-statement';
 import { SEARCH_TEXT_MAX } from './migrations/010-dashboard';
-import { pgUnnest } from './pg-unnest';
+import { pgUnnest, sameLengthColumns } from './pg-unnest';
 import type { Database, EstadoRegistroJob, RegistroJobsTable } from './schema';
 import { timestampValue } from './sincronizacao.repository';
 
@@ -105,25 +106,42 @@ const PG_TYPES: Record<keyof ReturnType<typeof rowOf>, string> = {
   finalizado_em: 'timestamptz',
 };
 
+const PG_COLUMNS = Object.keys(PG_TYPES) as Array<keyof typeof PG_TYPES>;
+
+/** On a conflict the row takes the event's state; the start keeps an earlier one, a job running again has no end. */
+function onConflictSets(oc: OnConflictBuilder<Database, 'registro_jobs'>) {
+  return oc.columns(['fila', 'job_id']).doUpdateSet({
+    ...Object.fromEntries(CHANGED.map((column) => [column, sql.ref(`excluded.${column}`)])),
+    iniciado_em: sql`COALESCE(excluded.iniciado_em, registro_jobs.iniciado_em)`,
+    finalizado_em: sql`CASE WHEN excluded.estado = 'ativo' THEN NULL ELSE COALESCE(excluded.finalizado_em, registro_jobs.finalizado_em) END`,
+  });
+}
+
 /**
  * PostgreSQL: the rows as one array per column (pgUnnest), so a recorder's batch is the same statement text whatever
- * its size and is prepared once per connection instead of parsed and planned for every batch (18 columns × n rows).
+ * its size and is prepared once per connection instead of parsed and planned for every batch (18 columns × n rows);
+ * built by Kysely once per database handle (compiledStatement), with one value (an array) per column.
  */
-function pgInsert(db: Db, rows: ReadonlyArray<ReturnType<typeof rowOf>>) {
-  const columns = Object.keys(PG_TYPES) as Array<keyof typeof PG_TYPES>;
+const pgUpsert = compiledStatement(PG_COLUMNS.length, (db, ...columns: unknown[][]) => {
+  const unnest = PG_COLUMNS.map((column, i) => {
+    const values = columns[i];
+    if (values === undefined) throw new Error(`registro_jobs upsert: no values for ${column}`);
+    return [values, PG_TYPES[column]] as const;
+  });
   return db
     .insertInto('registro_jobs')
-    .columns(columns)
-    .expression(
-      sql`SELECT * FROM ${pgUnnest(columns.map((column) => [rows.map((row) => row[column]), PG_TYPES[column]] as const))} AS r (${sql.join(
-        columns.map((column) => sql.ref(column)),
-      )})`,
-    );
-}
+    .columns(PG_COLUMNS)
+    .expression(sql`SELECT * FROM ${pgUnnest(unnest)} AS r (${sql.join(PG_COLUMNS.map((column) => sql.ref(column)))})`)
+    .onConflict(onConflictSets);
+});
 
 /** One multi-row upsert of events of distinct jobs. */
 async function upsertRows(db: Db, events: readonly JobEvent[]): Promise<void> {
   const rows = events.map((event) => rowOf(db, event));
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    await db.executeQuery(pgUpsert.bind(db, ...sameLengthColumns(PG_COLUMNS.map((column) => rows.map((row) => row[column])))));
+    return;
+  }
   const insert = db.insertInto('registro_jobs').values(rows);
   if (db.getExecutor().adapter instanceof MysqlAdapter) {
     // VALUES(col) is the row being inserted; a bare column, the row as it is (assignments run left to right, so
@@ -138,16 +156,7 @@ async function upsertRows(db: Db, events: readonly JobEvent[]): Promise<void> {
       .execute();
     return;
   }
-  const upsert = db.getExecutor().adapter instanceof PostgresAdapter ? pgInsert(db, rows) : insert;
-  await upsert
-    .onConflict((oc) =>
-      oc.columns(['fila', 'job_id']).doUpdateSet({
-        ...Object.fromEntries(CHANGED.map((column) => [column, sql.ref(`excluded.${column}`)])),
-        iniciado_em: sql`COALESCE(excluded.iniciado_em, registro_jobs.iniciado_em)`,
-        finalizado_em: sql`CASE WHEN excluded.estado = 'ativo' THEN NULL ELSE COALESCE(excluded.finalizado_em, registro_jobs.finalizado_em) END`,
-      }),
-    )
-    .execute();
+  await insert.onConflict(onConflictSets).execute();
 }
 
 /**

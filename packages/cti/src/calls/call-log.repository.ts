@@ -1,7 +1,14 @@
-import { canPipeline, type Database, executePipelined, type LigacoesTable, timestampMs, timestampValue } from '@integrador/store';
+import {
+  canPipeline,
+  compiledStatement,
+  type Database,
+  executePipelined,
+  type LigacoesTable,
+  timestampMs,
+  timestampValue,
+} from '@integrador/store';
 import type { Compilable, Insertable, Kysely, Selectable } from 'kysely';
 import { normalizePhone } from '../phone/normalize-phone';
-import { compiledStatement } from '../sql/compiled-statement';
 
 /** Call statuses (seed 002's call log); discando / falhou are click-to-call's own. */
 export const OPEN_STATUSES = ['tocando', 'em andamento', 'discando'] as const;

@@ -1,6 +1,5 @@
-import { CTI_PHONE_COLUMNS, type Database, hotStatementsOf } from '@integrador/store';
+import { CTI_PHONE_COLUMNS, compiledStatement, type Database, hotStatementsOf } from '@integrador/store';
 import { type Kysely, sql } from 'kysely';
-import { compiledStatement } from '../sql/compiled-statement';
 import { type NormalizedPhone, normalizePhone } from './normalize-phone';
 
 type PhoneTable = keyof typeof CTI_PHONE_COLUMNS;
