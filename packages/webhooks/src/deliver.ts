@@ -2,15 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
-import { type Entrega, recordTentativa, type TentativaRecord, updateEntrega } from './deliveries.repository';
+import { type Entrega, type EntregaStatus, type TentativaRecord, updateEntrega } from './deliveries.repository';
 import type { DeliveryStore } from './delivery-store';
-import {
-  clearEndpointFailure,
-  disableWebhookEndpoint,
-  findWebhookEndpoint,
-  noteEndpointFailure,
-  type WebhookEndpoint,
-} from './endpoints.repository';
+import { clearEndpointFailure, findWebhookEndpoint, type WebhookEndpoint } from './endpoints.repository';
 import type { EndpointFlowControl, FlowRefusal } from './flow-control';
 import type { SendResult, WebhookHttpClient } from './http-client';
 import { nextRetryDelay, retryAfterMs } from './retry-schedule';
@@ -101,54 +95,79 @@ export interface DisableReason {
   status?: number;
 }
 
-async function afterFailure(
-  deps: DeliveryDeps,
+/**
+ * What a failed attempt leads to, decided before anything is written (so that its record, its delivery's new state and
+ * its endpoint's clock or disabling commit together, in one group with the other failures of the moment): 410 disables
+ * the endpoint; a failure clock running for disableAfterMs disables it too (the clock as the endpoint row shows it: a
+ * clock this failure starts began now); otherwise a retry on the schedule, unless the delivery gives up.
+ */
+function failureDecision(
+  settings: WebhookSettings,
   entrega: Entrega,
   endpoint: WebhookEndpoint,
   result: SendResult,
   attempt: number,
   manual: boolean,
-): Promise<DeliveryOutcome> {
-  const { db, settings } = deps;
+  now: Date,
+): { disable?: DisableReason; startsClock: boolean; reasonText: string; outcome: DeliveryOutcome } {
   const reasonText = result.error ?? `HTTP ${result.status}`;
-  await deps.flow.failed(endpoint.id);
-  if (!endpoint.primeiraFalhaEm) forgetEndpoint(endpoint);
-  const fail = async (reason: string): Promise<DeliveryOutcome> => {
-    await updateEntrega(db, entrega.id, {
-      status: entrega.status === 'entregue' ? 'entregue' : 'falhou',
-      tentativas: attempt,
-      statusHttp: result.status,
-      erro: reasonText,
-    });
-    return { kind: 'failed', attempt, reason };
-  };
+  const failed = (reason: string): DeliveryOutcome => ({ kind: 'failed', attempt, reason });
   if (result.errorClass === 'gone') {
-    const reason: DisableReason = { code: 'GONE', status: 410 };
-    await disableWebhookEndpoint(db, endpoint.id, JSON.stringify(reason));
-    forgetEndpoint(endpoint);
-    return fail('endpoint answered 410 Gone: disabled');
+    const disable: DisableReason = { code: 'GONE', status: 410 };
+    return { disable, startsClock: false, reasonText, outcome: failed('endpoint answered 410 Gone: disabled') };
   }
-  const now = new Date();
-  const since = await noteEndpointFailure(db, endpoint, now);
+  const since = endpoint.primeiraFalhaEm ?? now;
+  const startsClock = !endpoint.primeiraFalhaEm;
   if (now.getTime() - since.getTime() >= settings.disableAfterMs) {
-    const reason: DisableReason = { code: 'FAILING_TOO_LONG', since: since.toISOString() };
-    await disableWebhookEndpoint(db, endpoint.id, JSON.stringify(reason));
-    forgetEndpoint(endpoint);
-    return fail(`endpoint failing since ${since.toISOString()}: disabled`);
+    const disable: DisableReason = { code: 'FAILING_TOO_LONG', since: since.toISOString() };
+    return { disable, startsClock, reasonText, outcome: failed(`endpoint failing since ${since.toISOString()}: disabled`) };
   }
   // A refused address would be refused again (the guard's verdict only changes with the operator's allowlist).
-  if (manual || result.errorClass === 'address_forbidden') return fail(reasonText);
+  if (manual || result.errorClass === 'address_forbidden') return { startsClock, reasonText, outcome: failed(reasonText) };
   const delay = nextRetryDelay(settings, attempt - entrega.ciclo_inicio, result.errorClass, retryAfterMs(result.headers['retry-after']));
-  if (delay === undefined) return fail(`gave up after ${attempt} attempts: ${reasonText}`);
-  const untilMs = Date.now() + delay;
-  await updateEntrega(db, entrega.id, {
-    status: 'pendente',
-    tentativas: attempt,
-    statusHttp: result.status,
-    erro: reasonText,
-    proximaEm: new Date(untilMs),
-  });
-  return { kind: 'retry', untilMs, attempt, errorClass: result.errorClass };
+  if (delay === undefined) return { startsClock, reasonText, outcome: failed(`gave up after ${attempt} attempts: ${reasonText}`) };
+  return { startsClock, reasonText, outcome: { kind: 'retry', untilMs: now.getTime() + delay, attempt, errorClass: result.errorClass } };
+}
+
+async function afterFailure(
+  deps: DeliveryDeps,
+  entrega: Entrega,
+  endpoint: WebhookEndpoint,
+  result: SendResult,
+  tentativa: TentativaRecord,
+  manual: boolean,
+): Promise<DeliveryOutcome> {
+  const now = new Date();
+  const { disable, startsClock, reasonText, outcome } = failureDecision(
+    deps.settings,
+    entrega,
+    endpoint,
+    result,
+    tentativa.numero,
+    manual,
+    now,
+  );
+  const retry = outcome.kind === 'retry';
+  const status: EntregaStatus = retry ? 'pendente' : entrega.status === 'entregue' ? 'entregue' : 'falhou';
+  await Promise.all([
+    deps.flow.failed(endpoint.id),
+    // One write for the attempt, the delivery and the endpoint, grouped with the other failures that ended meanwhile.
+    deps.store.failed({
+      attempt: tentativa,
+      status,
+      erro: reasonText,
+      proximaEm: retry ? new Date(outcome.untilMs) : null,
+      endpoint: {
+        empresaId: endpoint.empresaId,
+        id: endpoint.id,
+        since: startsClock ? now : null,
+        motivo: disable ? JSON.stringify(disable) : null,
+      },
+    }),
+  ]);
+  // The cached row is stale once its clock started or it was disabled: the next delivery reads it again.
+  if (startsClock || disable) forgetEndpoint(endpoint);
+  return outcome;
 }
 
 /**
@@ -270,8 +289,8 @@ export async function deliverOnce(
       erro: result.error,
     };
     if (!result.ok) {
-      await Promise.all([released, recordTentativa(db, tentativa)]);
-      return afterFailure(deps, entrega, endpoint, result, attempt, manual);
+      const [, outcome] = await Promise.all([released, afterFailure(deps, entrega, endpoint, result, tentativa, manual)]);
+      return outcome;
     }
     if (endpoint.primeiraFalhaEm) forgetEndpoint(endpoint);
     await Promise.all([

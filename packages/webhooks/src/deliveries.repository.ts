@@ -1,5 +1,6 @@
-import { type Database, timestampValue } from '@integrador/store';
-import { type Kysely, PostgresAdapter, type QueryCreator } from 'kysely';
+import { type Database, pgUnnest, timestampValue } from '@integrador/store';
+import { type Kysely, PostgresAdapter, type QueryCreator, sql } from 'kysely';
+import { applyEndpointFailure, type EndpointFailure } from './endpoints.repository';
 
 type Db = Kysely<Database>;
 
@@ -132,10 +133,6 @@ function tentativaRow(t: TentativaRecord) {
   };
 }
 
-export async function recordTentativa(db: Db, t: TentativaRecord): Promise<void> {
-  await db.insertInto('webhook_tentativas').values(tentativaRow(t)).execute();
-}
-
 /**
  * Records successful attempts and moves their deliveries to entregue, atomically: one multi-row insert, and one update
  * per (tenant, attempt number, status), which under load is one update for the whole batch. PostgreSQL runs a single
@@ -178,6 +175,116 @@ export async function recordDeliveries(db: Db, attempts: readonly TentativaRecor
 }
 
 export type EntregaStatus = 'pendente' | 'entregue' | 'falhou' | 'cancelada';
+
+/** What a failed attempt leaves: its record, its delivery's new state and what it does to its endpoint. */
+export interface FailureRecord {
+  attempt: TentativaRecord;
+  /** The delivery's new status: pendente (a retry is scheduled), falhou, or entregue (a failed resend of a delivered one). */
+  status: EntregaStatus;
+  /** The delivery's last error, as shown to the tenant. */
+  erro: string;
+  proximaEm: Date | null;
+  endpoint: EndpointFailure;
+}
+
+/** The endpoints' changes of a group of failures: one per endpoint, its clock from the earliest, the first reason. */
+function endpointFailuresOf(failures: readonly FailureRecord[]): EndpointFailure[] {
+  const byEndpoint = new Map<string, EndpointFailure>();
+  for (const { endpoint } of failures) {
+    if (!endpoint.since && !endpoint.motivo) continue;
+    const key = `${endpoint.empresaId}:${endpoint.id}`;
+    const seen = byEndpoint.get(key);
+    if (!seen) byEndpoint.set(key, { ...endpoint });
+    else {
+      if (endpoint.since && (!seen.since || endpoint.since < seen.since)) seen.since = endpoint.since;
+      seen.motivo ??= endpoint.motivo;
+    }
+  }
+  // In id order: concurrent groups of other workers lock the same endpoint rows in the same order (no deadlock).
+  return [...byEndpoint.values()].sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Records failed attempts atomically with their deliveries' new state and their endpoints' failure clock or disabling.
+ * PostgreSQL: one statement (one array per column, the same text for any number of failures, so prepared once per
+ * connection); the others: one transaction. All or nothing. Every row is bound to its tenant.
+ */
+export async function recordFailures(db: Db, failures: readonly FailureRecord[]): Promise<void> {
+  const endpoints = endpointFailuresOf(failures);
+  const now = new Date();
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
+    const ordered = [...failures].sort((a, b) => a.attempt.entregaId - b.attempt.entregaId);
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('webhook_tentativas')
+        .values(failures.map((f) => tentativaRow(f.attempt)))
+        .execute();
+      for (const endpoint of endpoints) await applyEndpointFailure(trx, endpoint);
+      for (const f of ordered) {
+        await trx
+          .updateTable('webhook_entregas')
+          .set({
+            status: f.status,
+            tentativas: f.attempt.numero,
+            ultimo_status_http: f.attempt.statusHttp,
+            ultimo_erro: f.erro,
+            proxima_tentativa_em: f.proximaEm ? timestampValue(db, f.proximaEm) : null,
+            atualizado_em: timestampValue(db, now),
+          })
+          .where('empresa_id', '=', f.attempt.empresaId)
+          .where('id', '=', f.attempt.entregaId)
+          .execute();
+      }
+    });
+    return;
+  }
+  const rows = failures.map((f) => tentativaRow(f.attempt));
+  const entregaIds = failures.map((f) => f.attempt.entregaId);
+  const i = pgUnnest([
+    [rows.map((r) => r.empresa_id), 'integer'],
+    [entregaIds, 'integer'],
+    [rows.map((r) => r.numero), 'integer'],
+    [rows.map((r) => r.origem), 'text'],
+    [rows.map((r) => r.cabecalhos), 'text'],
+    [rows.map((r) => r.status_http), 'integer'],
+    [rows.map((r) => r.resposta), 'text'],
+    [rows.map((r) => r.duracao_ms), 'integer'],
+    [rows.map((r) => r.classe_erro), 'text'],
+    [rows.map((r) => r.erro), 'text'],
+    [failures.map((f) => f.status), 'text'],
+    [failures.map((f) => f.erro), 'text'],
+    [failures.map((f) => f.proximaEm), 'timestamptz'],
+  ]);
+  const p = pgUnnest([
+    [endpoints.map((e) => e.empresaId), 'integer'],
+    [endpoints.map((e) => e.id), 'integer'],
+    [endpoints.map((e) => e.since), 'timestamptz'],
+    [endpoints.map((e) => e.motivo), 'text'],
+  ]);
+  // The endpoint rows are touched only to start a clock that is not running or to disable (noteEndpointFailure's
+  // condition), so a long outage's failures write no endpoint row. `x.id = ANY (ids)`: the primary key's index for a
+  // generic plan (recordTentativas in the store says why).
+  await sql`WITH i AS (
+  SELECT * FROM ${i} AS i (empresa_id, entrega_id, numero, origem, cabecalhos, status_http, resposta, duracao_ms, classe_erro, erro, status, ultimo_erro, proxima)
+),
+t AS (
+  INSERT INTO webhook_tentativas (empresa_id, entrega_id, numero, origem, cabecalhos, status_http, resposta, duracao_ms, classe_erro, erro)
+  SELECT empresa_id, entrega_id, numero, origem, cabecalhos, status_http, resposta, duracao_ms, classe_erro, erro FROM i
+),
+p AS (
+  UPDATE webhook_endpoints AS w
+  SET primeira_falha_em = COALESCE(w.primeira_falha_em, p.since),
+      ativo = CASE WHEN p.motivo IS NULL THEN w.ativo ELSE 0 END,
+      desativado_motivo = COALESCE(p.motivo, w.desativado_motivo),
+      atualizado_em = CASE WHEN p.motivo IS NULL THEN w.atualizado_em ELSE ${now} END
+  FROM ${p} AS p (empresa_id, id, since, motivo)
+  WHERE w.empresa_id = p.empresa_id AND w.id = p.id AND (p.motivo IS NOT NULL OR w.primeira_falha_em IS NULL)
+)
+UPDATE webhook_entregas AS x
+SET status = i.status, tentativas = i.numero, ultimo_status_http = i.status_http, ultimo_erro = i.ultimo_erro,
+    proxima_tentativa_em = i.proxima, atualizado_em = ${now}
+FROM i WHERE x.empresa_id = i.empresa_id AND x.id = i.entrega_id AND x.id = ANY (${entregaIds}::integer[])`.execute(db);
+}
 
 /** Moves a delivery after an attempt (or without one, when cancelled). */
 export async function updateEntrega(

@@ -168,25 +168,36 @@ export async function endpointsForGatilho(db: Db, empresaId: number, gatilho: Ga
   return rows.map(toEndpoint).filter((endpoint) => endpoint.gatilhos.includes(gatilho));
 }
 
-/** Disables an endpoint with the reason shown to the tenant (410 Gone, or failing for too long). */
-export async function disableWebhookEndpoint(db: Db, id: number, motivo: string): Promise<void> {
-  await db
-    .updateTable('webhook_endpoints')
-    .set({ ativo: 0, desativado_motivo: motivo, atualizado_em: timestampValue(db, new Date()) })
-    .where('id', '=', id)
-    .execute();
+/** What failed attempts do to their endpoint: start its failure clock, and/or disable it with a reason. */
+export interface EndpointFailure {
+  empresaId: number;
+  id: number;
+  /** Starts the failure clock at this time unless it is running already. */
+  since: Date | null;
+  /** Disables the endpoint with the reason shown to the tenant (410 Gone, or failing for too long), as JSON. */
+  motivo: string | null;
 }
 
-/** Starts the endpoint's failure clock unless it is running; answers when the failures started. */
-export async function noteEndpointFailure(db: Db, endpoint: WebhookEndpoint, now: Date): Promise<Date> {
-  if (endpoint.primeiraFalhaEm) return endpoint.primeiraFalhaEm;
-  await db
-    .updateTable('webhook_endpoints')
-    .set({ primeira_falha_em: timestampValue(db, now) })
-    .where('id', '=', endpoint.id)
-    .where('primeira_falha_em', 'is', null)
-    .execute();
-  return now;
+/** Applies failed attempts' effects to their endpoint (within the caller's transaction), bound to the tenant. */
+export async function applyEndpointFailure(db: Db, failure: EndpointFailure): Promise<void> {
+  const { empresaId, id, since, motivo } = failure;
+  if (since) {
+    await db
+      .updateTable('webhook_endpoints')
+      .set({ primeira_falha_em: timestampValue(db, since) })
+      .where('empresa_id', '=', empresaId)
+      .where('id', '=', id)
+      .where('primeira_falha_em', 'is', null)
+      .execute();
+  }
+  if (motivo) {
+    await db
+      .updateTable('webhook_endpoints')
+      .set({ ativo: 0, desativado_motivo: motivo, atualizado_em: timestampValue(db, new Date()) })
+      .where('empresa_id', '=', empresaId)
+      .where('id', '=', id)
+      .execute();
+  }
 }
 
 /** A success stops the failure clock. */
