@@ -1,5 +1,6 @@
 import { createRedis, waitUntilReady } from '@integrador/queue';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { startTcpRelay } from '@integrador/test-support/tcp-relay';
 import type { Redis } from 'ioredis';
 import { EndpointFlowControl, FlowControlError } from './flow-control';
 
@@ -132,4 +133,32 @@ describe('endpoint flow control (real Redis)', () => {
     expect((await flow.admit(4, null, 'q')).refused).toBeUndefined();
     expect(await redis.get(`${prefix}:webhook:probe:4`)).toBe('q');
   });
+
+  it.each(['worker', 'producer'] as const)(
+    'a call whose answer is lost and is sent again (%s connection) counts each admitted delivery once in the rate window',
+    async (role) => {
+      const relay = await startTcpRelay(TEST_REDIS_URL, { defaultPort: 6379 });
+      const far = createRedis(relay.url, { role });
+      try {
+        await waitUntilReady(far);
+        const flow = new EndpointFlowControl(far, prefix, options);
+        // Early in a one-second window, so the call and its second sending fall in the same one.
+        await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+        const windowKey = `${prefix}:webhook:rate:${Math.floor(Date.now() / 1000)}:7`;
+        relay.loseNextAnswer();
+        // Two a second: 'a' and 'b' are admitted, 'c' waits. The script ran, its answer never came back, and the call
+        // went again (ioredis resends it on the new connection, or the Coalescer runs its operations one by one).
+        const first = await Promise.all(['a', 'b', 'c'].map((member) => flow.admit(7, 2, member)));
+        expect(first.map((a) => a.refused?.reason)).toEqual([undefined, undefined, 'rate']);
+        // The window holds the two admitted deliveries, once each (a refused one adds nothing either): it used to hold
+        // four, the refused one counted at each sending.
+        expect(Number(await redis.get(windowKey))).toBe(2);
+        expect((await flow.admit(7, 2, 'd')).refused?.reason).toBe('rate');
+        expect(await redis.zrange(`${prefix}:webhook:inflight:7`, 0, -1)).toEqual(['a', 'b']);
+      } finally {
+        far.disconnect();
+        await relay.close();
+      }
+    },
+  );
 });
