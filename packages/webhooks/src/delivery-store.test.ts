@@ -137,8 +137,12 @@ describe.each(ALL_DIALECTS)('delivery store on %s', (dialect) => {
       store.failed(failure(b.empresaId, b.entregaIds[3] as number, b.endpointId)),
       // No origem (a NOT NULL column): this one's statement fails.
       store.failed(failure(b.empresaId, b.entregaIds[4] as number, b.endpointId, null as unknown as string)),
-      // Tenant B's row under tenant A's id: bound to its tenant, it changes nothing of B's.
-      store.failed(failure(a.empresaId, b.entregaIds[5] as number, a.endpointId)),
+      // Tenant B's row under tenant A's id: bound to its tenant, it changes nothing of B's. (Its endpoint's clock runs
+      // already: a failure that changes no endpoint row.)
+      store.failed({
+        ...failure(a.empresaId, b.entregaIds[5] as number, a.endpointId),
+        endpoint: { empresaId: a.empresaId, id: a.endpointId, since: null, motivo: null },
+      }),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     const row = (id: number) =>
