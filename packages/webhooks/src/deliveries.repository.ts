@@ -261,8 +261,8 @@ export async function recordFailures(db: Db, failures: readonly FailureRecord[])
     [endpoints.map((e) => e.since), 'timestamptz'],
     [endpoints.map((e) => e.motivo), 'text'],
   ]);
-  // The endpoint rows are touched only to start a clock that is not running or to disable (noteEndpointFailure's
-  // condition), so a long outage's failures write no endpoint row. `x.id = ANY (ids)`: the primary key's index for a
+  // The endpoint rows are touched only to start a clock that is not running or to disable (applyEndpointFailure's
+  // conditions), so a long outage's failures write no endpoint row. `x.id = ANY (ids)`: the primary key's index for a
   // generic plan (recordTentativas in the store says why).
   await sql`WITH i AS (
   SELECT * FROM ${i} AS i (empresa_id, entrega_id, numero, origem, cabecalhos, status_http, resposta, duracao_ms, classe_erro, erro, status, ultimo_erro, proxima)
