@@ -8,7 +8,7 @@ import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-suppo
 import { startTcpRelay, type TcpRelay } from '@integrador/test-support/tcp-relay';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { type DeliveryOutcome, deliverOnce } from './deliver';
+import { cachedEndpoint, type DeliveryOutcome, deliverOnce } from './deliver';
 import { insertEntregaOnce, insertMensagemOnce, listTentativas } from './deliveries.repository';
 import { createDeliveryStore } from './delivery-store';
 import { createWebhookEndpoint, findWebhookEndpoint } from './endpoints.repository';
@@ -59,6 +59,52 @@ describe('a delivery that throws while it holds its endpoint slot (real PostgreS
     } finally {
       await down.destroy();
       await http.close();
+    }
+  });
+
+  it("a breaker update Redis refuses fails the job only after the attempt's record committed", async () => {
+    const empresaId = await createEmpresa(database.db, 'Registro');
+    // Redis goes away while the endpoint answers (after the admission): the breaker's update fails at once, while the
+    // record goes through a slow link to the database.
+    const flowRedis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(flowRedis);
+    const receiver = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        flowRedis.disconnect();
+        res.writeHead(500).end('down');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const input = { nome: 'e', url, gatilhos: ['contato.criado' as const], ativo: true, cabecalhos: {} };
+    const endpointId = await createWebhookEndpoint(database.db, empresaId, { ...input, limitePorSegundo: null }, 'plain:whsec_x');
+    const mensagem = await insertMensagemOnce(database.db, {
+      empresaId,
+      chave: 'r',
+      gatilho: 'contato.criado',
+      tabela: 'contatos',
+      registroId: '1',
+      webhookId: 'msg_r',
+      payload: '{}',
+    });
+    const { id } = await insertEntregaOnce(database.db, empresaId, mensagem.id, endpointId);
+    const slow = await startTcpRelay(database.url, { delayMs: 200 });
+    const store = createDatabase(slow.url);
+    const settings = { ...DEFAULT_WEBHOOK_SETTINGS, allowlist: parseAddressAllowlist(['127.0.0.1/32']) };
+    const client = createWebhookHttpClient(settings);
+    try {
+      const flow = new EndpointFlowControl(flowRedis, prefix, { ...settings, leaseMs: 20000 });
+      const deps = { db: database.db, store: createDeliveryStore(store.db), http: client, flow, settings };
+      await expect(deliverOnce(deps, empresaId, id, false, endpointId)).rejects.toThrow();
+      // When the job fails (and may run again at once), its attempt is recorded.
+      const row = await database.db.selectFrom('webhook_entregas').select(['tentativas']).where('id', '=', id).executeTakeFirstOrThrow();
+      expect(row.tentativas).toBe(1);
+    } finally {
+      await client.close();
+      await new Promise((resolve) => receiver.close(resolve));
+      await store.destroy();
+      await slow.close();
     }
   });
 });
@@ -217,6 +263,26 @@ describe('failed deliveries of one endpoint, recorded together (real PostgreSQL,
     expect(endpoint?.ativo).toBe(false);
     expect(JSON.parse(endpoint?.desativadoMotivo ?? '{}')).toEqual({ code: 'FAILING_TOO_LONG', since: since.toISOString() });
     expect(endpoint?.primeiraFalhaEm?.getTime()).toBe(since.getTime());
+  });
+
+  it('a failure clock stopped after the endpoint row was cached: a failure for too long does not disable, it retries', async () => {
+    const { empresaId, endpointId, entregaIds } = await endpointWithDeliveries('Parada', ['{"n":0}', '{"n":1}']);
+    const since = new Date(Date.now() - settings.disableAfterMs - 60000);
+    await database.db.updateTable('webhook_endpoints').set({ primeira_falha_em: since }).where('id', '=', endpointId).execute();
+    // This process reads the row with its old clock; another worker's success then stops the clock.
+    expect((await cachedEndpoint(far.db, empresaId, endpointId))?.primeiraFalhaEm?.getTime()).toBe(since.getTime());
+    await database.db.updateTable('webhook_endpoints').set({ primeira_falha_em: null }).where('id', '=', endpointId).execute();
+    const startedAt = Date.now();
+    const { outcomes } = await deliverAll(empresaId, endpointId, entregaIds);
+    expect(outcomes.map((o) => o.kind)).toEqual(['retry', 'retry']);
+    expect((await entregas(entregaIds)).map((r) => [r.status, r.tentativas])).toEqual([
+      ['pendente', 1],
+      ['pendente', 1],
+    ]);
+    const endpoint = await findWebhookEndpoint(database.db, empresaId, endpointId);
+    expect(endpoint).toMatchObject({ ativo: true, desativadoMotivo: null });
+    // The clock starts again at these failures.
+    expect(endpoint?.primeiraFalhaEm?.getTime()).toBeGreaterThanOrEqual(startedAt - 1000);
   });
 
   it('a 410 among the failures of a group disables the endpoint; the others retry', async () => {

@@ -19,8 +19,11 @@ export interface DeliveryStore {
   load(empresaId: number, entregaId: number): Promise<Entrega | undefined>;
   /** Records a successful attempt and moves its delivery to entregue; resolves once committed. */
   delivered(attempt: TentativaRecord): Promise<void>;
-  /** Records a failed attempt with its delivery's new state and its endpoint's clock or disabling; resolves once committed. */
-  failed(failure: FailureRecord): Promise<void>;
+  /**
+   * Records a failed attempt with its delivery's new state and its endpoint's clock or disabling; resolves once
+   * committed, with whether its endpoint was disabled by that write.
+   */
+  failed(failure: FailureRecord): Promise<boolean>;
 }
 
 /** Items per group, and groups under way at once (each holds one pooled connection). */
@@ -52,10 +55,7 @@ export function createDeliveryStore(db: Kysely<Database>): DeliveryStore {
   });
   // Failures apart from successes: a failing endpoint's deliveries end together (the same timeout, the same 500), and
   // their statement differs (each delivery its own next attempt).
-  const failures = grouped<FailureRecord, void>('delivery failures', async (items) => {
-    await recordFailures(db, items);
-    return items.map(() => undefined);
-  });
+  const failures = grouped<FailureRecord, boolean>('delivery failures', (items) => recordFailures(db, items));
   return {
     load: (empresaId, entregaId) => loads.add({ empresaId, entregaId }),
     delivered: (attempt) => writes.add(attempt),
