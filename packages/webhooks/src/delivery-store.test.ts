@@ -2,6 +2,7 @@ import { createEmpresa, reportGroupFailuresTo, timestampValue } from '@integrado
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
 import {
+  cancelEntrega,
   endpointFailuresOf,
   type FailureRecord,
   insertEntregaOnce,
@@ -10,7 +11,7 @@ import {
   type TentativaRecord,
 } from './deliveries.repository';
 import { createDeliveryStore } from './delivery-store';
-import { createWebhookEndpoint, findWebhookEndpoint } from './endpoints.repository';
+import { clearEndpointFailure, createWebhookEndpoint, findWebhookEndpoint, type WebhookEndpoint } from './endpoints.repository';
 
 describe.each(ALL_DIALECTS)('delivery store on %s', (dialect) => {
   let database: TestDatabase;
@@ -298,5 +299,24 @@ describe.each(ALL_DIALECTS)('delivery store on %s', (dialect) => {
       const merged = endpointFailuresOf(order.map((endpoint, n) => failureOf(1, n + 1, 1, endpoint)));
       expect(merged).toEqual([{ ...long, motivo: 'gone', clockBefore: null }]);
     }
+  });
+  it("cancels only a pending delivery of its own tenant; a success clears only its tenant's endpoint clock", async () => {
+    const [a, b] = tenants as [(typeof tenants)[0], (typeof tenants)[0]];
+    const status = async (id: number) =>
+      (await database.db.selectFrom('webhook_entregas').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+    // B's delivery under A's id, and a delivery delivered meanwhile: neither is cancelled.
+    await cancelEntrega(database.db, a.empresaId, b.entregaIds[11] as number);
+    expect(await status(b.entregaIds[11] as number)).toBe('pendente');
+    await cancelEntrega(database.db, a.empresaId, a.entregaIds[0] as number);
+    expect(await status(a.entregaIds[0] as number)).toBe('entregue');
+    await cancelEntrega(database.db, b.empresaId, b.entregaIds[11] as number);
+    expect(await status(b.entregaIds[11] as number)).toBe('cancelada');
+    const clock = new Date(Math.floor(Date.now() / 1000) * 1000 - 60000);
+    const endpointId = await newEndpoint(b.empresaId, clock);
+    const endpoint = (await findWebhookEndpoint(database.db, b.empresaId, endpointId)) as WebhookEndpoint;
+    await clearEndpointFailure(database.db, { ...endpoint, empresaId: a.empresaId });
+    expect((await findWebhookEndpoint(database.db, b.empresaId, endpointId))?.primeiraFalhaEm?.getTime()).toBe(clock.getTime());
+    await clearEndpointFailure(database.db, endpoint);
+    expect((await findWebhookEndpoint(database.db, b.empresaId, endpointId))?.primeiraFalhaEm).toBeNull();
   });
 });
