@@ -47,6 +47,10 @@ const C = Number(args.concurrency);
 const QUEUED = Number(args.queued);
 const FAIL_RATIO = Number(args['fail-ratio']);
 if (!(FAIL_RATIO >= 0 && FAIL_RATIO <= 1)) throw new Error(`--fail-ratio: expected a share from 0 to 1, got ${args['fail-ratio']}`);
+// The breaker opens after WEBHOOK_BREAKER_FAILURES (1000 at most) failures in a row: past that, deliveries would wait
+// instead of making their one attempt, and the figures would count refusals.
+if (FAIL_RATIO === 1 && N >= 1000)
+  throw new Error(`--fail-ratio 1: expected fewer than 1000 --deliveries (the breaker opens at 1000 failures in a row), got ${N}`);
 // The product's deliveries go to this path of the receiver (every request counted there, whatever it answered).
 const PRODUCT_PATH = FAIL_RATIO > 0 ? `/some/${FAIL_RATIO}/product` : '/ok/product';
 const PROFILE_DIR = path.join(__dirname, 'results', `cpu-webhooks-${Date.now()}`);
