@@ -14,11 +14,13 @@ import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { Agent, request } from 'undici';
 import { summarizeCpuProfile } from './cpuprofile-summary';
+import { crmStatements } from './support/pg-statements';
 
 // Webhook deliveries through the whole product path (stored payload → webhook.deliver jobs → a worker-webhook process →
 // signed POST) to a receiver in its own process, against a bare undici request() loop making the same POSTs to the same
 // receiver in the same run; then Redis memory per queued delivery with --queued deliveries waiting.
 // Run: npx tsx bench/webhooks.bench.ts [--deliveries 5000] [--concurrency 100] [--queued 100000] [--cpu-prof]
+//        [--fail-ratio R]
 
 const DEFAULT_WORKER_JS = 'apps/worker-webhook/dist/main.js';
 const { values: args } = parseArgs({
@@ -31,6 +33,9 @@ const { values: args } = parseArgs({
     'count-redis': { type: 'boolean', default: false },
     // Another build of the worker (a copy of apps/worker-webhook/dist/main.js, e.g. the code before a change) for A/B runs.
     'worker-js': { type: 'string', default: DEFAULT_WORKER_JS },
+    // The receiver answers 500 to this share (0–1) of the deliveries: 1 is a customer's receiver down. Their retries are
+    // scheduled past the run and the breaker is kept shut, so every delivery makes one attempt and is counted once.
+    'fail-ratio': { type: 'string', default: '0' },
   },
 });
 // The default worker is this checkout's build: built again first when a source changed since (the check `npm start`
@@ -40,6 +45,14 @@ if (args['worker-js'] === DEFAULT_WORKER_JS) buildApps();
 const N = Number(args.deliveries);
 const C = Number(args.concurrency);
 const QUEUED = Number(args.queued);
+const FAIL_RATIO = Number(args['fail-ratio']);
+if (!(FAIL_RATIO >= 0 && FAIL_RATIO <= 1)) throw new Error(`--fail-ratio: expected a share from 0 to 1, got ${args['fail-ratio']}`);
+// The breaker opens after WEBHOOK_BREAKER_FAILURES (1000 at most) failures in a row: past that, deliveries would wait
+// instead of making their one attempt, and the figures would count refusals.
+if (FAIL_RATIO === 1 && N >= 1000)
+  throw new Error(`--fail-ratio 1: expected fewer than 1000 --deliveries (the breaker opens at 1000 failures in a row), got ${N}`);
+// The product's deliveries go to this path of the receiver (every request counted there, whatever it answered).
+const PRODUCT_PATH = FAIL_RATIO > 0 ? `/some/${FAIL_RATIO}/product` : '/ok/product';
 const PROFILE_DIR = path.join(__dirname, 'results', `cpu-webhooks-${Date.now()}`);
 const logger = createLogger({ name: 'bench', level: 'silent' });
 
@@ -115,7 +128,7 @@ async function main(): Promise<void> {
     const empresaId = await createEmpresa(database.db, 'Bench');
     await createEndpoint(database.db, DEFAULT_WEBHOOK_SETTINGS, empresaId, {
       nome: 'bench',
-      url: `${receiver.url}/ok/product`,
+      url: `${receiver.url}${PRODUCT_PATH}`,
       gatilhos: ['contato.criado'],
     });
     await sql`INSERT INTO contatos (id, empresa_id, codigo, nome, email) SELECT g, ${empresaId}, 'B' || g, 'Contato ' || g, 'c' || g || '@exemplo.com.br' FROM generate_series(1, ${N}) AS g`.execute(
@@ -144,6 +157,8 @@ async function main(): Promise<void> {
     // pg_stat_database is updated when a backend's transaction ends and reported with a delay: let it settle first.
     await sleep(1000);
     const commitsBefore = await commits(database);
+    // The CRM statements the worker runs (pg_stat_statements: only when the server loads it, e.g. a private one).
+    const statementsBefore = await crmStatements(database.db);
     // The worker runs from its build (node scripts/build.mjs), as `npm start` and the image run it.
     const worker = spawnBuild(
       args['worker-js'],
@@ -155,6 +170,7 @@ async function main(): Promise<void> {
         WORKER_CONCURRENCY: String(C),
         WEBHOOK_ENDPOINT_CONCURRENCY: String(C),
         WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
+        ...(FAIL_RATIO > 0 ? { WEBHOOK_RETRY_SCHEDULE_MS: '3600000', WEBHOOK_BREAKER_FAILURES: '1000' } : {}),
       },
       [],
       args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
@@ -165,9 +181,9 @@ async function main(): Promise<void> {
     const redisCommands = args['count-redis'] ? await countRedisCommands(redis, prefix) : undefined;
     const started = performance.now();
     const cpuAtStart = cpuMsOf(worker.child.pid);
-    const atStart = await count(receiver.url, '/ok/product');
+    const atStart = await count(receiver.url, PRODUCT_PATH);
     if (atStart >= N) throw new Error(`all ${N} deliveries were made before the worker's ready line: raise --deliveries`);
-    while ((await count(receiver.url, '/ok/product')) < N) await sleep(50);
+    while ((await count(receiver.url, PRODUCT_PATH)) < N) await sleep(50);
     const product = (N - atStart) / ((performance.now() - started) / 1000);
     // The worker's CPU per delivery while delivering (its writes of the last batch may still be under way: a hair low).
     const workerCpuMs = (cpuMsOf(worker.child.pid) - cpuAtStart) / (N - atStart);
@@ -176,10 +192,38 @@ async function main(): Promise<void> {
     await worker.exited;
     await sleep(1000);
     const perDelivery = ((await commits(database)) - commitsBefore) / N;
+    const statementsAfter = statementsBefore ? await crmStatements(database.db) : null;
+    const failed = Number(
+      (await sql<{ n: string }>`SELECT count(*) AS n FROM webhook_tentativas WHERE status_http IS DISTINCT FROM 200`.execute(database.db))
+        .rows[0]?.n,
+    );
     process.stdout.write(
       `product path (worker-webhook process): ${product.toFixed(0)} deliveries/s = ${(product / bare).toFixed(2)}× the bare loop, ${workerCpuMs.toFixed(3)} worker CPU ms per delivery\n`,
     );
     process.stdout.write(`database: ${perDelivery.toFixed(2)} commits per delivery (the worker's, job records included)\n`);
+    // Every statement of the run's database between the two snapshots (the worker's start-up included, as in the commits).
+    let statementsPerDelivery: number | null = null;
+    if (statementsBefore && statementsAfter) {
+      let total = 0;
+      for (const [id, counters] of statementsAfter) {
+        if (!/pg_stat_statements|pg_stat_database/.test(counters.query)) total += counters.calls - (statementsBefore.get(id)?.calls ?? 0);
+      }
+      statementsPerDelivery = total / N;
+      process.stdout.write(`database: ${statementsPerDelivery.toFixed(2)} statements per delivery (pg_stat_statements)\n`);
+    }
+    process.stdout.write(`failures: ${failed} of ${N} deliveries answered 500 (--fail-ratio ${FAIL_RATIO})\n`);
+    const loadavg = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    const summary = {
+      failRatio: FAIL_RATIO,
+      deliveries: N,
+      failed,
+      deliveriesPerSecond: Math.round(product),
+      workerCpuMs,
+      perDelivery,
+      statementsPerDelivery,
+      loadavg,
+    };
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
     if (commandCounts) {
       const total = [...commandCounts.values()].reduce((a, b) => a + b, 0);
       const top = [...commandCounts].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${(n / (N - atStart)).toFixed(2)}`);

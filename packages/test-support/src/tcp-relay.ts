@@ -6,6 +6,11 @@ export interface TcpRelay {
   url: string;
   /** Data chunks the clients have written so far (roughly, their round trips). */
   clientChunks(): number;
+  /**
+   * The server's next answer is lost: once the next chunk a client writes reached the server, the server's reply to it
+   * is dropped and that client's connection cut (a connection that dies after the request was sent).
+   */
+  loseNextAnswer(): void;
   close(): Promise<void>;
 }
 
@@ -19,6 +24,7 @@ export async function startTcpRelay(target: string, options: { delayMs?: number;
   const [host, port] = [parsed.hostname, Number(parsed.port || options.defaultPort || 5432)];
   const delayMs = options.delayMs ?? 0;
   let chunks = 0;
+  let losing = false;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(port, host);
@@ -27,11 +33,21 @@ export async function startTcpRelay(target: string, options: { delayMs?: number;
       socket.on('error', () => undefined);
       socket.on('close', () => sockets.delete(socket));
     }
+    // Set when this client's request is the one whose answer is lost.
+    let cutOnAnswer = false;
     client.on('data', (data) => {
       chunks += 1;
+      if (losing) [losing, cutOnAnswer] = [false, true];
       upstream.write(data);
     });
-    upstream.on('data', (data) => (delayMs > 0 ? setTimeout(() => client.write(data), delayMs) : client.write(data)));
+    upstream.on('data', (data) => {
+      if (cutOnAnswer) {
+        client.destroy();
+        return;
+      }
+      if (delayMs > 0) setTimeout(() => client.write(data), delayMs);
+      else client.write(data);
+    });
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
@@ -42,6 +58,9 @@ export async function startTcpRelay(target: string, options: { delayMs?: number;
   return {
     url: url.toString(),
     clientChunks: () => chunks,
+    loseNextAnswer: () => {
+      losing = true;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

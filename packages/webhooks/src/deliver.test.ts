@@ -1,13 +1,21 @@
-import { createDatabase, createEmpresa } from '@integrador/store';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseAddressAllowlist } from '@integrador/connections';
+import { createRedis, waitUntilReady } from '@integrador/queue';
+import { type CrmDatabase, createDatabase, createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { startTcpRelay, type TcpRelay } from '@integrador/test-support/tcp-relay';
 import { useTestRedis } from '@integrador/test-support/test-redis';
 import type { Redis } from 'ioredis';
-import { deliverOnce } from './deliver';
+import { sql } from 'kysely';
+import { cachedEndpoint, type DeliveryOutcome, deliverOnce } from './deliver';
+import { insertEntregaOnce, insertMensagemOnce, listTentativas } from './deliveries.repository';
 import { createDeliveryStore } from './delivery-store';
-import { createWebhookEndpoint } from './endpoints.repository';
+import { createWebhookEndpoint, findWebhookEndpoint } from './endpoints.repository';
 import { EndpointFlowControl } from './flow-control';
-import { createWebhookHttpClient } from './http-client';
-import { DEFAULT_WEBHOOK_SETTINGS } from './settings';
+import { createWebhookHttpClient, type WebhookHttpClient } from './http-client';
+import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './settings';
 
 describe('a delivery that throws while it holds its endpoint slot (real PostgreSQL and Redis)', () => {
   let database: TestDatabase;
@@ -48,5 +56,246 @@ describe('a delivery that throws while it holds its endpoint slot (real PostgreS
       await down.destroy();
       await http.close();
     }
+  });
+
+  it("a breaker update Redis refuses fails the job only after the attempt's record committed", async () => {
+    const empresaId = await createEmpresa(database.db, 'Registro');
+    // Redis goes away while the endpoint answers (after the admission): the breaker's update fails at once, while the
+    // record goes through a slow link to the database.
+    const flowRedis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(flowRedis);
+    const receiver = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        flowRedis.disconnect();
+        res.writeHead(500).end('down');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const input = { nome: 'e', url, gatilhos: ['contato.criado' as const], ativo: true, cabecalhos: {} };
+    const endpointId = await createWebhookEndpoint(database.db, empresaId, { ...input, limitePorSegundo: null }, 'plain:whsec_x');
+    const mensagem = await insertMensagemOnce(database.db, {
+      empresaId,
+      chave: 'r',
+      gatilho: 'contato.criado',
+      tabela: 'contatos',
+      registroId: '1',
+      webhookId: 'msg_r',
+      payload: '{}',
+    });
+    const { id } = await insertEntregaOnce(database.db, empresaId, mensagem.id, endpointId);
+    const slow = await startTcpRelay(database.url, { delayMs: 200 });
+    const store = createDatabase(slow.url);
+    const settings = { ...DEFAULT_WEBHOOK_SETTINGS, allowlist: parseAddressAllowlist(['127.0.0.1/32']) };
+    const client = createWebhookHttpClient(settings);
+    try {
+      const flow = new EndpointFlowControl(flowRedis, prefix, { ...settings, leaseMs: 20000 });
+      const deps = { db: database.db, store: createDeliveryStore(store.db), http: client, flow, settings };
+      await expect(deliverOnce(deps, empresaId, id, false, endpointId)).rejects.toThrow();
+      // When the job fails (and may run again at once), its attempt is recorded.
+      const row = await database.db.selectFrom('webhook_entregas').select(['tentativas']).where('id', '=', id).executeTakeFirstOrThrow();
+      expect(row.tentativas).toBe(1);
+    } finally {
+      await client.close();
+      await new Promise((resolve) => receiver.close(resolve));
+      await store.destroy();
+      await slow.close();
+    }
+  });
+});
+
+describe('failed deliveries of one endpoint, recorded together (real PostgreSQL, Redis and HTTP receiver)', () => {
+  const N = 20;
+  let database: TestDatabase;
+  let relay: TcpRelay;
+  let far: CrmDatabase;
+  let redis: Redis;
+  let prefix: string;
+  let receiver: http.Server;
+  let client: WebhookHttpClient;
+  let url: string;
+  // The receiver holds each batch of requests until `expected` arrived, then answers them all (500, or 410 to a body
+  // that says "gone"): the deliveries fail together, as they do when a customer's receiver is down.
+  let expected = 0;
+  const held: Array<{ body: string; res: http.ServerResponse }> = [];
+  const settings: WebhookSettings = {
+    ...DEFAULT_WEBHOOK_SETTINGS,
+    breakerFailures: 1000,
+    endpointConcurrency: 100,
+    allowlist: parseAddressAllowlist(['127.0.0.1/32']),
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    // The worker's database through a relay that counts what it writes: roughly one chunk per statement.
+    relay = await startTcpRelay(database.url);
+    far = createDatabase(relay.url, { poolSize: N });
+    receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        held.push({ body, res });
+        if (held.length < expected) return;
+        for (const request of held.splice(0)) request.res.writeHead(request.body.includes('gone') ? 410 : 500).end('down');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    client = createWebhookHttpClient({ ...settings, connectionsPerOrigin: N });
+  });
+  afterAll(async () => {
+    await client.close();
+    await new Promise((resolve) => receiver.close(resolve));
+    await far.destroy();
+    await relay.close();
+    await database.drop();
+  });
+  beforeEach(async () => {
+    prefix = testPrefix();
+    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+  });
+  afterEach(async () => {
+    redis.disconnect();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+  });
+
+  async function endpointWithDeliveries(nome: string, bodies: string[]) {
+    const { db } = database;
+    const empresaId = await createEmpresa(db, nome);
+    const input = { nome, url, gatilhos: ['contato.criado' as const], ativo: true, cabecalhos: {} };
+    const endpointId = await createWebhookEndpoint(db, empresaId, { ...input, limitePorSegundo: null }, 'plain:whsec_x');
+    const entregaIds: number[] = [];
+    for (const [i, payload] of bodies.entries()) {
+      const mensagem = await insertMensagemOnce(db, {
+        empresaId,
+        chave: `${nome}${i}`,
+        gatilho: 'contato.criado',
+        tabela: 'contatos',
+        registroId: String(i),
+        webhookId: `msg_${nome}${i}`,
+        payload,
+      });
+      entregaIds.push((await insertEntregaOnce(db, empresaId, mensagem.id, endpointId)).id);
+    }
+    return { empresaId, endpointId, entregaIds };
+  }
+
+  /** Runs the deliveries at once, as a worker's concurrent jobs; answers their outcomes and the statements they cost. */
+  async function deliverAll(empresaId: number, endpointId: number, entregaIds: number[]) {
+    // Every pooled connection opened first: the count is the deliveries' statements, not connection start-ups.
+    await Promise.all(Array.from({ length: N }, () => sql`select pg_sleep(0.01)`.execute(far.db)));
+    const deps = {
+      db: far.db,
+      store: createDeliveryStore(far.db),
+      http: client,
+      flow: new EndpointFlowControl(redis, prefix, { ...settings, leaseMs: 20000 }),
+      settings,
+    };
+    expected = entregaIds.length;
+    const before = relay.clientChunks();
+    const outcomes = await Promise.all(entregaIds.map((id) => deliverOnce(deps, empresaId, id, false, endpointId)));
+    return { outcomes, statements: relay.clientChunks() - before };
+  }
+
+  const entregas = (ids: number[]) =>
+    database.db
+      .selectFrom('webhook_entregas')
+      .select(['id', 'status', 'tentativas', 'ultimo_status_http', 'ultimo_erro', 'proxima_tentativa_em'])
+      .where('id', 'in', ids)
+      .orderBy('id')
+      .execute();
+
+  it('records N failures in a few statements, each with its attempt, number and next attempt; other tenants untouched', async () => {
+    const other = await endpointWithDeliveries('Outro', ['{"n":0}', '{"n":1}']);
+    const { empresaId, endpointId, entregaIds } = await endpointWithDeliveries(
+      'Falhas',
+      Array.from({ length: N }, (_, i) => `{"n":${i}}`),
+    );
+    const startedAt = Date.now();
+    const { outcomes, statements } = await deliverAll(empresaId, endpointId, entregaIds);
+    expect(outcomes.map((o) => o.kind)).toEqual(Array(N).fill('retry'));
+    // One by one they cost three statements each (attempt, clock, delivery: 62 for 20); together, the endpoint read,
+    // one load and one record.
+    expect(statements).toBeLessThan(N / 4);
+    const rows = await entregas(entregaIds);
+    for (const [index, row] of rows.entries()) {
+      const outcome = outcomes[index] as Extract<DeliveryOutcome, { kind: 'retry' }>;
+      expect(row).toMatchObject({ status: 'pendente', tentativas: 1, ultimo_status_http: 500, ultimo_erro: 'HTTP 500' });
+      expect(outcome.attempt).toBe(1);
+      // The first retry: 5 s ± 20 %, as the schedule says, and stored as the job waits.
+      expect((row.proxima_tentativa_em as Date).getTime()).toBe(outcome.untilMs);
+      expect(outcome.untilMs - startedAt).toBeGreaterThanOrEqual(4000);
+      const attempts = await listTentativas(database.db, empresaId, Number(row.id));
+      expect(attempts.map((a) => [a.numero, a.status_http, a.origem])).toEqual([[1, 500, 'automatica']]);
+    }
+    const endpoint = await findWebhookEndpoint(database.db, empresaId, endpointId);
+    expect(endpoint?.ativo).toBe(true);
+    expect(endpoint?.primeiraFalhaEm?.getTime()).toBeGreaterThanOrEqual(startedAt - 1000);
+    // The other tenant's endpoint and deliveries: as they were.
+    expect(await findWebhookEndpoint(database.db, other.empresaId, other.endpointId)).toMatchObject({ ativo: true, primeiraFalhaEm: null });
+    expect((await entregas(other.entregaIds)).map((r) => [r.status, r.tentativas])).toEqual([
+      ['pendente', 0],
+      ['pendente', 0],
+    ]);
+  });
+
+  it('failing for longer than disableAfterMs: every failure of the group fails and the endpoint is disabled with the first failure time', async () => {
+    const { empresaId, endpointId, entregaIds } = await endpointWithDeliveries(
+      'Longa',
+      Array.from({ length: 5 }, (_, i) => `{"n":${i}}`),
+    );
+    const since = new Date(Date.now() - settings.disableAfterMs - 60000);
+    await database.db.updateTable('webhook_endpoints').set({ primeira_falha_em: since }).where('id', '=', endpointId).execute();
+    const { outcomes, statements } = await deliverAll(empresaId, endpointId, entregaIds);
+    const reason = `endpoint failing since ${since.toISOString()}: disabled`;
+    expect(outcomes).toEqual(Array(5).fill({ kind: 'failed', attempt: 1, reason }));
+    expect(statements).toBeLessThan(5);
+    expect((await entregas(entregaIds)).map((r) => [r.status, r.tentativas, r.proxima_tentativa_em])).toEqual(
+      Array(5).fill(['falhou', 1, null]),
+    );
+    const endpoint = await findWebhookEndpoint(database.db, empresaId, endpointId);
+    expect(endpoint?.ativo).toBe(false);
+    expect(JSON.parse(endpoint?.desativadoMotivo ?? '{}')).toEqual({ code: 'FAILING_TOO_LONG', since: since.toISOString() });
+    expect(endpoint?.primeiraFalhaEm?.getTime()).toBe(since.getTime());
+  });
+
+  it('a failure clock stopped after the endpoint row was cached: a failure for too long does not disable, it retries', async () => {
+    const { empresaId, endpointId, entregaIds } = await endpointWithDeliveries('Parada', ['{"n":0}', '{"n":1}']);
+    const since = new Date(Date.now() - settings.disableAfterMs - 60000);
+    await database.db.updateTable('webhook_endpoints').set({ primeira_falha_em: since }).where('id', '=', endpointId).execute();
+    // This process reads the row with its old clock; another worker's success then stops the clock.
+    expect((await cachedEndpoint(far.db, empresaId, endpointId))?.primeiraFalhaEm?.getTime()).toBe(since.getTime());
+    await database.db.updateTable('webhook_endpoints').set({ primeira_falha_em: null }).where('id', '=', endpointId).execute();
+    const startedAt = Date.now();
+    const { outcomes } = await deliverAll(empresaId, endpointId, entregaIds);
+    expect(outcomes.map((o) => o.kind)).toEqual(['retry', 'retry']);
+    expect((await entregas(entregaIds)).map((r) => [r.status, r.tentativas])).toEqual([
+      ['pendente', 1],
+      ['pendente', 1],
+    ]);
+    const endpoint = await findWebhookEndpoint(database.db, empresaId, endpointId);
+    expect(endpoint).toMatchObject({ ativo: true, desativadoMotivo: null });
+    // The clock starts again at these failures.
+    expect(endpoint?.primeiraFalhaEm?.getTime()).toBeGreaterThanOrEqual(startedAt - 1000);
+  });
+
+  it('a 410 among the failures of a group disables the endpoint; the others retry', async () => {
+    const bodies = ['{"n":0}', '{"n":1,"x":"gone"}', '{"n":2}', '{"n":3}'];
+    const { empresaId, endpointId, entregaIds } = await endpointWithDeliveries('Gone', bodies);
+    const { outcomes, statements } = await deliverAll(empresaId, endpointId, entregaIds);
+    expect(outcomes.map((o) => o.kind)).toEqual(['retry', 'failed', 'retry', 'retry']);
+    expect(outcomes[1]).toEqual({ kind: 'failed', attempt: 1, reason: 'endpoint answered 410 Gone: disabled' });
+    expect(statements).toBeLessThan(4);
+    expect((await entregas(entregaIds)).map((r) => [r.status, r.ultimo_status_http])).toEqual([
+      ['pendente', 500],
+      ['falhou', 410],
+      ['pendente', 500],
+      ['pendente', 500],
+    ]);
+    const endpoint = await findWebhookEndpoint(database.db, empresaId, endpointId);
+    expect(endpoint).toMatchObject({ ativo: false, desativadoMotivo: JSON.stringify({ code: 'GONE', status: 410 }) });
+    expect(endpoint?.primeiraFalhaEm).not.toBeNull();
   });
 });

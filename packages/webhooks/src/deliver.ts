@@ -2,15 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
-import { type Entrega, recordTentativa, type TentativaRecord, updateEntrega } from './deliveries.repository';
+import { cancelEntrega, type Entrega, type EntregaStatus, type TentativaRecord } from './deliveries.repository';
 import type { DeliveryStore } from './delivery-store';
-import {
-  clearEndpointFailure,
-  disableWebhookEndpoint,
-  findWebhookEndpoint,
-  noteEndpointFailure,
-  type WebhookEndpoint,
-} from './endpoints.repository';
+import { clearEndpointFailure, findWebhookEndpoint, type WebhookEndpoint } from './endpoints.repository';
 import type { EndpointFlowControl, FlowRefusal } from './flow-control';
 import type { SendResult, WebhookHttpClient } from './http-client';
 import { nextRetryDelay, retryAfterMs } from './retry-schedule';
@@ -105,54 +99,96 @@ export interface DisableReason {
   status?: number;
 }
 
-async function afterFailure(
-  deps: DeliveryDeps,
+type Decision = { disable?: DisableReason; startsClock: boolean; reasonText: string; outcome: DeliveryOutcome };
+
+/**
+ * What a failed attempt leads to, decided before anything is written (so that its record, its delivery's new state and
+ * its endpoint's clock or disabling commit together, in one group with the other failures of the moment): 410 disables
+ * the endpoint; a failure clock running for disableAfterMs disables it too (the clock as the cached endpoint row shows
+ * it: a clock this failure starts began now; the write disables only if the row's clock still says so, and `otherwise`
+ * is then what the failure leads to); otherwise a retry on the schedule, unless the delivery gives up.
+ */
+function failureDecision(
+  settings: WebhookSettings,
   entrega: Entrega,
   endpoint: WebhookEndpoint,
   result: SendResult,
   attempt: number,
   manual: boolean,
-): Promise<DeliveryOutcome> {
-  const { db, settings } = deps;
+  now: Date,
+): Decision & { otherwise?: DeliveryOutcome } {
   const reasonText = result.error ?? `HTTP ${result.status}`;
-  await deps.flow.failed(endpoint.id);
-  if (!endpoint.primeiraFalhaEm) forgetEndpoint(endpoint);
-  const fail = async (reason: string): Promise<DeliveryOutcome> => {
-    await updateEntrega(db, entrega.id, {
-      status: entrega.status === 'entregue' ? 'entregue' : 'falhou',
-      tentativas: attempt,
-      statusHttp: result.status,
-      erro: reasonText,
-    });
-    return { kind: 'failed', attempt, reason };
-  };
+  const failed = (reason: string): DeliveryOutcome => ({ kind: 'failed', attempt, reason });
   if (result.errorClass === 'gone') {
-    const reason: DisableReason = { code: 'GONE', status: 410 };
-    await disableWebhookEndpoint(db, endpoint.id, JSON.stringify(reason));
-    forgetEndpoint(endpoint);
-    return fail('endpoint answered 410 Gone: disabled');
+    const disable: DisableReason = { code: 'GONE', status: 410 };
+    return { disable, startsClock: false, reasonText, outcome: failed('endpoint answered 410 Gone: disabled') };
   }
-  const now = new Date();
-  const since = await noteEndpointFailure(db, endpoint, now);
+  const since = endpoint.primeiraFalhaEm ?? now;
+  const startsClock = !endpoint.primeiraFalhaEm;
+  const otherwise = ((): DeliveryOutcome => {
+    // A refused address would be refused again (the guard's verdict only changes with the operator's allowlist).
+    if (manual || result.errorClass === 'address_forbidden') return failed(reasonText);
+    const delay = nextRetryDelay(settings, attempt - entrega.ciclo_inicio, result.errorClass, retryAfterMs(result.headers['retry-after']));
+    if (delay === undefined) return failed(`gave up after ${attempt} attempts: ${reasonText}`);
+    return { kind: 'retry', untilMs: now.getTime() + delay, attempt, errorClass: result.errorClass };
+  })();
   if (now.getTime() - since.getTime() >= settings.disableAfterMs) {
-    const reason: DisableReason = { code: 'FAILING_TOO_LONG', since: since.toISOString() };
-    await disableWebhookEndpoint(db, endpoint.id, JSON.stringify(reason));
-    forgetEndpoint(endpoint);
-    return fail(`endpoint failing since ${since.toISOString()}: disabled`);
+    const disable: DisableReason = { code: 'FAILING_TOO_LONG', since: since.toISOString() };
+    return { disable, startsClock, reasonText, outcome: failed(`endpoint failing since ${since.toISOString()}: disabled`), otherwise };
   }
-  // A refused address would be refused again (the guard's verdict only changes with the operator's allowlist).
-  if (manual || result.errorClass === 'address_forbidden') return fail(reasonText);
-  const delay = nextRetryDelay(settings, attempt - entrega.ciclo_inicio, result.errorClass, retryAfterMs(result.headers['retry-after']));
-  if (delay === undefined) return fail(`gave up after ${attempt} attempts: ${reasonText}`);
-  const untilMs = Date.now() + delay;
-  await updateEntrega(db, entrega.id, {
-    status: 'pendente',
-    tentativas: attempt,
-    statusHttp: result.status,
-    erro: reasonText,
-    proximaEm: new Date(untilMs),
-  });
-  return { kind: 'retry', untilMs, attempt, errorClass: result.errorClass };
+  return { startsClock, reasonText, outcome: otherwise };
+}
+
+/** The delivery's state after a failure with this outcome. */
+function failedState(entrega: Entrega, outcome: DeliveryOutcome): { status: EntregaStatus; proximaEm: Date | null } {
+  if (outcome.kind === 'retry') return { status: 'pendente', proximaEm: new Date(outcome.untilMs) };
+  return { status: entrega.status === 'entregue' ? 'entregue' : 'falhou', proximaEm: null };
+}
+
+async function afterFailure(
+  deps: DeliveryDeps,
+  entrega: Entrega,
+  endpoint: WebhookEndpoint,
+  result: SendResult,
+  tentativa: TentativaRecord,
+  manual: boolean,
+): Promise<DeliveryOutcome> {
+  const now = new Date();
+  const { disable, startsClock, reasonText, outcome, otherwise } = failureDecision(
+    deps.settings,
+    entrega,
+    endpoint,
+    result,
+    tentativa.numero,
+    manual,
+    now,
+  );
+  const tooLong = disable?.code === 'FAILING_TOO_LONG';
+  // Both settle before either error reaches the job: a job retried while its record is still being written would
+  // attempt again with a stale row. The record's error first.
+  const [recorded, breaker] = await Promise.allSettled([
+    // One write for the attempt, the delivery and the endpoint, grouped with the other failures that ended meanwhile.
+    deps.store.failed({
+      attempt: tentativa,
+      ...failedState(entrega, outcome),
+      erro: reasonText,
+      endpoint: {
+        empresaId: endpoint.empresaId,
+        id: endpoint.id,
+        // A disable for failing too long that does not happen (the clock was stopped meanwhile) starts it again.
+        since: startsClock || tooLong ? now : null,
+        motivo: disable ? JSON.stringify(disable) : null,
+        clockBefore: tooLong ? new Date(now.getTime() - deps.settings.disableAfterMs) : null,
+      },
+      ...(tooLong && otherwise ? { ifNotDisabled: failedState(entrega, otherwise) } : {}),
+    }),
+    deps.flow.failed(endpoint.id),
+  ]);
+  if (recorded.status === 'rejected') throw recorded.reason;
+  if (breaker.status === 'rejected') throw breaker.reason;
+  // The cached row is stale once its clock started or it was disabled (or was to be): the next delivery reads it again.
+  if (startsClock || disable) forgetEndpoint(endpoint);
+  return tooLong && !recorded.value && otherwise ? otherwise : outcome;
 }
 
 /**
@@ -241,7 +277,7 @@ export async function deliverOnce(
     }
     if (!endpoint?.ativo) {
       await giveBack();
-      if (!manual) await updateEntrega(db, entrega.id, { status: 'cancelada', erro: 'endpoint disabled or deleted' });
+      if (!manual) await cancelEntrega(db, empresaId, entrega.id);
       return { kind: 'skipped', reason: 'endpoint_inactive' };
     }
     if (!admission) {
@@ -269,8 +305,8 @@ export async function deliverOnce(
       erro: result.error,
     };
     if (!result.ok) {
-      await Promise.all([released, recordTentativa(db, tentativa)]);
-      return afterFailure(deps, entrega, endpoint, result, attempt, manual);
+      const [, outcome] = await Promise.all([released, afterFailure(deps, entrega, endpoint, result, tentativa, manual)]);
+      return outcome;
     }
     if (endpoint.primeiraFalhaEm) forgetEndpoint(endpoint);
     await Promise.all([

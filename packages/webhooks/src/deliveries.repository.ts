@@ -1,5 +1,6 @@
-import { type Database, timestampValue } from '@integrador/store';
-import { type Kysely, PostgresAdapter, type QueryCreator } from 'kysely';
+import { type Database, pgUnnest, timestampValue } from '@integrador/store';
+import { type Kysely, PostgresAdapter, type QueryCreator, sql } from 'kysely';
+import { applyEndpointFailure, type EndpointFailure } from './endpoints.repository';
 
 type Db = Kysely<Database>;
 
@@ -132,10 +133,6 @@ function tentativaRow(t: TentativaRecord) {
   };
 }
 
-export async function recordTentativa(db: Db, t: TentativaRecord): Promise<void> {
-  await db.insertInto('webhook_tentativas').values(tentativaRow(t)).execute();
-}
-
 /**
  * Records successful attempts and moves their deliveries to entregue, atomically: one multi-row insert, and one update
  * per (tenant, attempt number, status), which under load is one update for the whole batch. PostgreSQL runs a single
@@ -179,25 +176,188 @@ export async function recordDeliveries(db: Db, attempts: readonly TentativaRecor
 
 export type EntregaStatus = 'pendente' | 'entregue' | 'falhou' | 'cancelada';
 
-/** Moves a delivery after an attempt (or without one, when cancelled). */
-export async function updateEntrega(
-  db: Db,
-  id: number,
-  patch: { status: EntregaStatus; tentativas?: number; statusHttp?: number | null; erro?: string | null; proximaEm?: Date | null },
-): Promise<void> {
+/** What a failed attempt leaves: its record, its delivery's new state and what it does to its endpoint. */
+export interface FailureRecord {
+  attempt: TentativaRecord;
+  /** The delivery's new status: pendente (a retry is scheduled), falhou, or entregue (a failed resend of a delivered one). */
+  status: EntregaStatus;
+  /** The delivery's last error, as shown to the tenant. */
+  erro: string;
+  proximaEm: Date | null;
+  endpoint: EndpointFailure;
+  /**
+   * The delivery's state if its endpoint's conditional disable (failing too long) does not happen when written: the
+   * retry (or the end) it would have had. Absent: the state above whatever becomes of the endpoint.
+   */
+  ifNotDisabled?: { status: EntregaStatus; proximaEm: Date | null };
+}
+
+/**
+ * The endpoints' changes of a group of failures: one per endpoint, its clock from the earliest, a 410 before a
+ * disable for failing too long (whatever their order), the latest threshold of the latter.
+ */
+export function endpointFailuresOf(failures: readonly FailureRecord[]): EndpointFailure[] {
+  const byEndpoint = new Map<string, EndpointFailure>();
+  for (const { endpoint } of failures) {
+    if (!endpoint.since && !endpoint.motivo) continue;
+    const key = `${endpoint.empresaId}:${endpoint.id}`;
+    const seen = byEndpoint.get(key);
+    if (!seen) {
+      byEndpoint.set(key, { ...endpoint });
+      continue;
+    }
+    if (endpoint.since && (!seen.since || endpoint.since < seen.since)) seen.since = endpoint.since;
+    if (!endpoint.motivo || (seen.motivo && seen.clockBefore === null)) continue;
+    if (!seen.motivo || endpoint.clockBefore === null) {
+      seen.motivo = endpoint.motivo;
+      seen.clockBefore = endpoint.clockBefore;
+    } else if (seen.clockBefore && endpoint.clockBefore && endpoint.clockBefore > seen.clockBefore) {
+      seen.clockBefore = endpoint.clockBefore;
+    }
+  }
+  // In id order: concurrent groups of other workers lock the same endpoint rows in the same order (no deadlock).
+  return [...byEndpoint.values()].sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Records failed attempts atomically with their deliveries' new state and their endpoints' failure clock or disabling;
+ * answers, per failure, whether its endpoint was disabled by this write. PostgreSQL: one statement (one array per
+ * column, the same text for any number of failures, so prepared once per connection); the others: one transaction.
+ * All or nothing. Every row is bound to its tenant: an attempt is recorded only with its tenant's delivery. One failure
+ * per delivery (two of one delivery would update its row twice in one statement, in no set order): a group holding two
+ * is refused, and its items run one by one, in order.
+ */
+export async function recordFailures(db: Db, failures: readonly FailureRecord[]): Promise<boolean[]> {
+  if (new Set(failures.map((f) => f.attempt.entregaId)).size !== failures.length)
+    throw new Error('recordFailures: one failure per delivery');
+  const endpoints = endpointFailuresOf(failures);
+  const key = (e: { empresaId: number; id: number }) => `${e.empresaId}:${e.id}`;
+  const disabled = new Set<string>();
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
+    await db.transaction().execute(async (trx) => {
+      const recorded = await updateFailedEntregas(trx, failures);
+      if (recorded.length > 0)
+        await trx
+          .insertInto('webhook_tentativas')
+          .values(recorded.map((f) => tentativaRow(f.attempt)))
+          .execute();
+      // The endpoint rows last (in id order), so their locks are held for the rest of the commit only.
+      for (const endpoint of endpoints) if (await applyEndpointFailure(trx, endpoint)) disabled.add(key(endpoint));
+      // Rare: a disable for failing too long that did not happen (the clock stopped or restarted since the endpoint
+      // row was read): its deliveries take the state they would have had.
+      const undone = recorded.filter((f) => f.ifNotDisabled && !disabled.has(key(f.endpoint)));
+      if (undone.length > 0)
+        await updateFailedEntregas(
+          trx,
+          undone.map((f) => ({ ...f, ...f.ifNotDisabled })),
+        );
+    });
+    return failures.map((f) => disabled.has(key(f.endpoint)));
+  }
+  const rows = failures.map((f) => tentativaRow(f.attempt));
+  const entregaIds = failures.map((f) => f.attempt.entregaId);
+  const i = pgUnnest([
+    [rows.map((r) => r.empresa_id), 'integer'],
+    [entregaIds, 'integer'],
+    [rows.map((r) => r.numero), 'integer'],
+    [rows.map((r) => r.origem), 'text'],
+    [rows.map((r) => r.cabecalhos), 'text'],
+    [rows.map((r) => r.status_http), 'integer'],
+    [rows.map((r) => r.resposta), 'text'],
+    [rows.map((r) => r.duracao_ms), 'integer'],
+    [rows.map((r) => r.classe_erro), 'text'],
+    [rows.map((r) => r.erro), 'text'],
+    [failures.map((f) => f.status), 'text'],
+    [failures.map((f) => f.erro), 'text'],
+    [failures.map((f) => f.proximaEm), 'timestamptz'],
+    [failures.map((f) => f.endpoint.id), 'integer'],
+    [failures.map((f) => f.ifNotDisabled?.status ?? null), 'text'],
+    [failures.map((f) => f.ifNotDisabled?.proximaEm ?? null), 'timestamptz'],
+  ]);
+  const endpointIds = endpoints.map((e) => e.id);
+  const p = pgUnnest([
+    [endpoints.map((e) => e.empresaId), 'integer'],
+    [endpointIds, 'integer'],
+    [endpoints.map((e) => e.since), 'timestamptz'],
+    [endpoints.map((e) => e.motivo), 'text'],
+    [endpoints.map((e) => e.clockBefore), 'timestamptz'],
+  ]);
   const now = new Date();
+  // Whether this write disables the endpoint: a 410 always; failing too long only if the row, as it is now, is active
+  // with a clock started early enough (applyEndpointFailure's conditions).
+  const disables = sql`p.motivo IS NOT NULL AND (p.before IS NULL OR (w.ativo = 1 AND COALESCE(w.primeira_falha_em, p.since) <= p.before))`;
+  // The endpoint rows are touched only to start a clock that is not running or to disable, so a long outage's failures
+  // write no endpoint row. An attempt is inserted only with its tenant's delivery. `x.id = ANY (ids)`: the primary
+  // key's index for a generic plan (recordTentativas in the store says why).
+  const result = await sql<{ empresa_id: number; id: number }>`WITH i AS (
+  SELECT * FROM ${i} AS i (empresa_id, entrega_id, numero, origem, cabecalhos, status_http, resposta, duracao_ms, classe_erro, erro, status, ultimo_erro, proxima, endpoint_id, alt_status, alt_proxima)
+),
+t AS (
+  INSERT INTO webhook_tentativas (empresa_id, entrega_id, numero, origem, cabecalhos, status_http, resposta, duracao_ms, classe_erro, erro)
+  SELECT i.empresa_id, i.entrega_id, i.numero, i.origem, i.cabecalhos, i.status_http, i.resposta, i.duracao_ms, i.classe_erro, i.erro
+  FROM i JOIN webhook_entregas AS x ON x.id = i.entrega_id AND x.empresa_id = i.empresa_id
+  WHERE x.id = ANY (${entregaIds}::integer[])
+),
+d AS (
+  UPDATE webhook_endpoints AS w
+  SET primeira_falha_em = COALESCE(w.primeira_falha_em, p.since),
+      ativo = CASE WHEN ${disables} THEN 0 ELSE w.ativo END,
+      desativado_motivo = CASE WHEN ${disables} THEN p.motivo ELSE w.desativado_motivo END,
+      atualizado_em = CASE WHEN ${disables} THEN ${now} ELSE w.atualizado_em END
+  FROM ${p} AS p (empresa_id, id, since, motivo, before)
+  WHERE w.empresa_id = p.empresa_id AND w.id = p.id AND w.id = ANY (${endpointIds}::integer[])
+    AND ((p.since IS NOT NULL AND w.primeira_falha_em IS NULL) OR (${disables}))
+  RETURNING w.empresa_id, w.id, w.ativo = 0 AND w.desativado_motivo = p.motivo AS disabled
+),
+u AS (
+  UPDATE webhook_entregas AS x
+  SET status = CASE WHEN i.alt_status IS NOT NULL AND d.id IS NULL THEN i.alt_status ELSE i.status END,
+      proxima_tentativa_em = CASE WHEN i.alt_status IS NOT NULL AND d.id IS NULL THEN i.alt_proxima ELSE i.proxima END,
+      tentativas = i.numero, ultimo_status_http = i.status_http, ultimo_erro = i.ultimo_erro, atualizado_em = ${now}
+  FROM i LEFT JOIN d ON d.empresa_id = i.empresa_id AND d.id = i.endpoint_id AND d.disabled
+  WHERE x.empresa_id = i.empresa_id AND x.id = i.entrega_id AND x.id = ANY (${entregaIds}::integer[])
+)
+SELECT empresa_id, id FROM d WHERE disabled`.execute(db);
+  for (const row of result.rows) disabled.add(key({ empresaId: Number(row.empresa_id), id: Number(row.id) }));
+  return failures.map((f) => disabled.has(key(f.endpoint)));
+}
+
+/** Moves failed attempts' deliveries to their new state, in id order; answers those whose tenant's row was there. */
+async function updateFailedEntregas(db: Db, failures: readonly FailureRecord[]): Promise<FailureRecord[]> {
+  const now = timestampValue(db, new Date());
+  const recorded: FailureRecord[] = [];
+  for (const f of [...failures].sort((a, b) => a.attempt.entregaId - b.attempt.entregaId)) {
+    const result = await db
+      .updateTable('webhook_entregas')
+      .set({
+        status: f.status,
+        tentativas: f.attempt.numero,
+        ultimo_status_http: f.attempt.statusHttp,
+        ultimo_erro: f.erro,
+        proxima_tentativa_em: f.proximaEm ? timestampValue(db, f.proximaEm) : null,
+        atualizado_em: now,
+      })
+      .where('empresa_id', '=', f.attempt.empresaId)
+      .where('id', '=', f.attempt.entregaId)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) > 0) recorded.push(f);
+  }
+  return recorded;
+}
+
+/** Cancels a pending delivery of the empresa (its endpoint was disabled or deleted). */
+export async function cancelEntrega(db: Db, empresaId: number, id: number): Promise<void> {
   await db
     .updateTable('webhook_entregas')
     .set({
-      status: patch.status,
-      ...(patch.tentativas !== undefined ? { tentativas: patch.tentativas } : {}),
-      ...(patch.statusHttp !== undefined ? { ultimo_status_http: patch.statusHttp } : {}),
-      ...(patch.erro !== undefined ? { ultimo_erro: patch.erro } : {}),
-      proxima_tentativa_em: patch.proximaEm ? timestampValue(db, patch.proximaEm) : null,
-      ...(patch.status === 'entregue' ? { entregue_em: timestampValue(db, now) } : {}),
-      atualizado_em: timestampValue(db, now),
+      status: 'cancelada',
+      ultimo_erro: 'endpoint disabled or deleted',
+      proxima_tentativa_em: null,
+      atualizado_em: timestampValue(db, new Date()),
     })
+    .where('empresa_id', '=', empresaId)
     .where('id', '=', id)
+    .where('status', '=', 'pendente')
     .execute();
 }
 

@@ -1,17 +1,29 @@
 import { Coalescer, type Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { type Entrega, loadEntregas, recordDeliveries, type TentativaRecord } from './deliveries.repository';
+import {
+  type Entrega,
+  type FailureRecord,
+  loadEntregas,
+  recordDeliveries,
+  recordFailures,
+  type TentativaRecord,
+} from './deliveries.repository';
 
 /**
  * The delivery reads and writes a worker process makes for every job, shared by its concurrent jobs (the store's Coalescer):
  * under load a hundred deliveries read their rows in one SELECT and record their attempts in one transaction, where
- * each used to take three statements and two commits of its own.
+ * each used to take three statements and two commits of its own (a failure: up to four, one after another).
  */
 export interface DeliveryStore {
   /** The delivery with its payload, bound to the tenant (loadEntrega). */
   load(empresaId: number, entregaId: number): Promise<Entrega | undefined>;
   /** Records a successful attempt and moves its delivery to entregue; resolves once committed. */
   delivered(attempt: TentativaRecord): Promise<void>;
+  /**
+   * Records a failed attempt with its delivery's new state and its endpoint's clock or disabling; resolves once
+   * committed, with whether its endpoint was disabled by that write.
+   */
+  failed(failure: FailureRecord): Promise<boolean>;
 }
 
 /** Items per group, and groups under way at once (each holds one pooled connection). */
@@ -41,8 +53,12 @@ export function createDeliveryStore(db: Kysely<Database>): DeliveryStore {
     await recordDeliveries(db, attempts);
     return attempts.map(() => undefined);
   });
+  // Failures apart from successes: a failing endpoint's deliveries end together (the same timeout, the same 500), and
+  // their statement differs (each delivery its own next attempt).
+  const failures = grouped<FailureRecord, boolean>('delivery failures', (items) => recordFailures(db, items));
   return {
     load: (empresaId, entregaId) => loads.add({ empresaId, entregaId }),
     delivered: (attempt) => writes.add(attempt),
+    failed: (failure) => failures.add(failure),
   };
 }

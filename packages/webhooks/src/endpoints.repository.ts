@@ -168,29 +168,57 @@ export async function endpointsForGatilho(db: Db, empresaId: number, gatilho: Ga
   return rows.map(toEndpoint).filter((endpoint) => endpoint.gatilhos.includes(gatilho));
 }
 
-/** Disables an endpoint with the reason shown to the tenant (410 Gone, or failing for too long). */
-export async function disableWebhookEndpoint(db: Db, id: number, motivo: string): Promise<void> {
-  await db
-    .updateTable('webhook_endpoints')
-    .set({ ativo: 0, desativado_motivo: motivo, atualizado_em: timestampValue(db, new Date()) })
-    .where('id', '=', id)
-    .execute();
+/** What failed attempts do to their endpoint: start its failure clock, and/or disable it with a reason. */
+export interface EndpointFailure {
+  empresaId: number;
+  id: number;
+  /** Starts the failure clock at this time unless it is running already. */
+  since: Date | null;
+  /** Disables the endpoint with the reason shown to the tenant (410 Gone, or failing for too long), as JSON. */
+  motivo: string | null;
+  /**
+   * With motivo, a disable for failing too long: it happens only if the endpoint is still active and its clock, as
+   * the row holds it when written, started at this time or earlier (a success may have stopped it since the row was
+   * read). Null: the disable is unconditional (410).
+   */
+  clockBefore: Date | null;
 }
 
-/** Starts the endpoint's failure clock unless it is running; answers when the failures started. */
-export async function noteEndpointFailure(db: Db, endpoint: WebhookEndpoint, now: Date): Promise<Date> {
-  if (endpoint.primeiraFalhaEm) return endpoint.primeiraFalhaEm;
-  await db
+/**
+ * Applies failed attempts' effects to their endpoint (within the caller's transaction), bound to the tenant; answers
+ * whether it disabled the endpoint.
+ */
+export async function applyEndpointFailure(db: Db, failure: EndpointFailure): Promise<boolean> {
+  const { empresaId, id, since, motivo, clockBefore } = failure;
+  if (since) {
+    await db
+      .updateTable('webhook_endpoints')
+      .set({ primeira_falha_em: timestampValue(db, since) })
+      .where('empresa_id', '=', empresaId)
+      .where('id', '=', id)
+      .where('primeira_falha_em', 'is', null)
+      .execute();
+  }
+  if (!motivo) return false;
+  let disable = db
     .updateTable('webhook_endpoints')
-    .set({ primeira_falha_em: timestampValue(db, now) })
-    .where('id', '=', endpoint.id)
-    .where('primeira_falha_em', 'is', null)
-    .execute();
-  return now;
+    .set({ ativo: 0, desativado_motivo: motivo, atualizado_em: timestampValue(db, new Date()) })
+    .where('empresa_id', '=', empresaId)
+    .where('id', '=', id);
+  if (clockBefore) {
+    disable = disable.where('ativo', '=', 1).where('primeira_falha_em', '<=', timestampValue(db, clockBefore));
+  }
+  const result = await disable.executeTakeFirst();
+  return clockBefore === null || Number(result.numUpdatedRows) > 0;
 }
 
 /** A success stops the failure clock. */
 export async function clearEndpointFailure(db: Db, endpoint: WebhookEndpoint): Promise<void> {
   if (!endpoint.primeiraFalhaEm) return;
-  await db.updateTable('webhook_endpoints').set({ primeira_falha_em: null }).where('id', '=', endpoint.id).execute();
+  await db
+    .updateTable('webhook_endpoints')
+    .set({ primeira_falha_em: null })
+    .where('empresa_id', '=', endpoint.empresaId)
+    .where('id', '=', endpoint.id)
+    .execute();
 }

@@ -1,3 +1,6 @@
+import { createRedis, waitUntilReady } from '@integrador/queue';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { startTcpRelay } from '@integrador/test-support/tcp-relay';
 import { useTestRedis } from '@integrador/test-support/test-redis';
 import type { Redis } from 'ioredis';
 import { EndpointFlowControl, FlowControlError } from './flow-control';
@@ -126,4 +129,33 @@ describe('endpoint flow control (real Redis)', () => {
     expect((await flow.admit(4, null, 'q')).refused).toBeUndefined();
     expect(await redis.get(`${prefix}:webhook:probe:4`)).toBe('q');
   });
+
+  it.each(['worker', 'producer'] as const)(
+    'a call whose answer is lost and is sent again (%s connection) admits no more than the rate per window',
+    async (role) => {
+      const relay = await startTcpRelay(TEST_REDIS_URL, { defaultPort: 6379 });
+      const far = createRedis(relay.url, { role });
+      try {
+        await waitUntilReady(far);
+        const flow = new EndpointFlowControl(far, prefix, options);
+        // Early in a one-second window, so the call and its second sending fall in the same one.
+        await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+        const windowKey = `${prefix}:webhook:rate:${Math.floor(Date.now() / 1000)}:7`;
+        relay.loseNextAnswer();
+        // Two a second: 'a' and 'b' are admitted, 'c' waits. The script ran, its answer never came back, and the call
+        // went again (ioredis resends it on the new connection, or the Coalescer runs its operations one by one).
+        const first = await Promise.all(['a', 'b', 'c'].map((member) => flow.admit(7, 2, member)));
+        const second = await flow.admit(7, 2, 'd');
+        // What a tenant sees: two deliveries of the window go out, the others wait for the next one.
+        expect([...first, second].map((a) => a.refused?.reason)).toEqual([undefined, undefined, 'rate', 'rate']);
+        expect(await redis.zrange(`${prefix}:webhook:inflight:7`, 0, -1)).toEqual(['a', 'b']);
+        // A guard on the counter (the window holds the admitted deliveries only, each once; counting the refused ones
+        // too, as before, admitted the same deliveries).
+        expect(Number(await redis.get(windowKey))).toBe(2);
+      } finally {
+        far.disconnect();
+        await relay.close();
+      }
+    },
+  );
 });

@@ -18,7 +18,7 @@ import type { Redis } from 'ioredis';
 // A script is not rolled back when it fails: each operation runs on its own (pcall) and a failed one answers its own
 // error, so the others' slots are never taken by a call whose caller was told it failed. An admission is idempotent
 // per member (a live lease answers ok; the probe its member holds is not refused): a call sent again after a lost reply
-// (the one-by-one fallback) takes no second slot.
+// (ioredis' resend, or the one-by-one fallback) takes no second slot, nor a second place in the rate window.
 const FLOW_BATCH = `
 local now = tonumber(ARGV[1])
 local n = #KEYS / 4
@@ -59,9 +59,10 @@ local function admit(i)
   end
   if cap > 0 and call('ZCARD', inflight) >= cap then return {100, 'concurrency'} end
   if rate > 0 then
-    local count = call('INCR', rateKey)
-    if count == 1 then call('PEXPIRE', rateKey, 2000) end
-    if count > rate then return {1000 - (now % 1000), 'rate'} end
+    -- The window holds admitted deliveries only (an admitted one sent again answered above, on its lease). Counting
+    -- refused ones too (INCR first) admitted the same deliveries; this keeps the counter equal to what it limits.
+    if tonumber(call('GET', rateKey) or '0') >= rate then return {1000 - (now % 1000), 'rate'} end
+    if call('INCR', rateKey) == 1 then call('PEXPIRE', rateKey, 2000) end
   end
   -- The probe is taken last: an admission refused or failed above never holds it.
   if halfOpen then call('SET', probe, member, 'PX', ARGV[3]) end
