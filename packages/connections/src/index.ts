@@ -19,4 +19,5 @@ export {
   parseAddressAllowlist,
 } from './outbound-address';
 export { Secret } from './secret';
+export { MASK, shownUrl, withUrlShown } from './shown-url';
 export { CONNECTION_KINDS, type ConnectionKind, normalizeTipoConexao, TIPO_CONEXAO_ALIASES } from './tipo-conexao';

@@ -5,6 +5,7 @@ import { canAct, seesTenant, sendError, type Viewer } from './access';
 import type { DashboardDeps } from './deps';
 import { html } from './html';
 import { messages } from './i18n';
+import { maskUrl, maskUrlsIn } from './mask';
 import { visibleEmpresas } from './pages.routes';
 import { callsBody, type EndpointView, tenantFilters, webhooksBody } from './views/cti-webhooks';
 import { layout } from './views/layout';
@@ -52,14 +53,16 @@ async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: num
     views.push({
       id: endpoint.id,
       nome: endpoint.nome,
-      url: endpoint.url,
+      // The operator sees where deliveries go, not a token the tenant put in the URL's query.
+      url: maskUrl(endpoint.url),
       ativo: endpoint.ativo,
       desativado: shown.desativado?.message ?? null,
       deliveries: await Promise.all(
         deliveries.map(async (d) => ({
           ...d,
           id: Number(d.id),
-          attempts: await listTentativas(deps.database.db, empresaId, Number(d.id)),
+          ultimo_erro: maskUrlsIn(d.ultimo_erro),
+          attempts: (await listTentativas(deps.database.db, empresaId, Number(d.id))).map((a) => ({ ...a, erro: maskUrlsIn(a.erro) })),
         })),
       ),
     });
@@ -158,7 +161,8 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const empresaId = tenantOf(viewer, (request.query as Query).empresa);
       if (empresaId === undefined) return notFound(reply, viewer);
       try {
-        return { items: await deliveryAttempts(deps.database.db, empresaId, id, entrega) };
+        const items = await deliveryAttempts(deps.database.db, empresaId, id, entrega);
+        return { items: items.map((a) => ({ ...a, erro: maskUrlsIn(a.erro) })) };
       } catch (err) {
         if ((err as { status?: number }).status === 404) return notFound(reply, viewer);
         throw err;

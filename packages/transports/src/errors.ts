@@ -1,6 +1,6 @@
-import { OutboundAddressError } from '@integrador/connections';
+import { OutboundAddressError, shownUrl } from '@integrador/connections';
 import type { TransportExchange } from './transport';
-import { byteLimit, shownUrl, type TransportMessageKey, transportMessage } from './transport-messages';
+import { byteLimit, type TransportMessageKey, transportMessage } from './transport-messages';
 
 // The worker maps these onto BullMQ: `permanent` errors become UnrecoverableError (no retry), the others retry with backoff.
 // This package does not depend on BullMQ, so it states the decision instead of throwing BullMQ's classes.

@@ -297,8 +297,9 @@ describe('SOAP transport against the Senior G5 double', () => {
       mayHaveBeenProcessed: false,
       messageKey: 'RESPONSE_TOO_LARGE',
     });
-    // The URL without its query (a token could ride there); the message in one language each.
-    const wsdlUrl = `${server.url}${WSDL_LINK.replace(/\?.*$/, '')}`;
+    // The URL as shownUrl gives it (the query's names, never a value: a token could ride there); one language each.
+    const wsdlUrl = `${server.url}${WSDL_LINK}`;
+    expect(wsdlUrl).toMatch(/\?wsdl$/);
     expect((wsdl as ResponseTooLargeError).receptorMessage).toBe(
       `a resposta de ${wsdlUrl} passa do limite de 16 MiB (como recebida ou depois de descompactada): cada nova tentativa receberia a mesma resposta, por isso o pedido não é repetido; confira no ERP por que esta operação devolve tanto conteúdo`,
     );

@@ -27,13 +27,3 @@ export function transportMessage(key: TransportMessageKey, params: MessageParams
 export function byteLimit(bytes: number): string {
   return bytes % 1_048_576 === 0 ? `${bytes / 1_048_576} MiB` : `${bytes} bytes`;
 }
-
-/** A URL as shown in a message: scheme, host and path only (no userinfo, no query that may carry a token). */
-export function shownUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return '(URL inválida)';
-  }
-}

@@ -2,7 +2,7 @@ import type { RegistroJob } from '@integrador/store';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
 import { formatTime, messages } from '../i18n';
-import { maskSecrets } from '../mask';
+import { maskSecrets, maskUrlsIn } from '../mask';
 
 /** Counts of one group (tenant or integration) over a window, by the overview's columns. */
 export interface Tally {
@@ -88,7 +88,7 @@ export function failureRows(viewer: Viewer, rows: RegistroJob[]): Raw {
 <td><a href="/dashboard/jobs/${r.fila}/${encodeURIComponent(r.job_id)}">${r.fila}/${r.job_id}</a><br><span class="muted">${r.nome_job}</span></td>
 <td>#${r.empresa_id}</td><td>${r.integracao_id ?? '—'}</td><td class="${r.estado}">${t.states[r.estado] ?? r.estado}</td>
 <td class="num">${r.tentativas}/${r.max_tentativas}</td>
-<td>${r.erro_mensagem ? html`<span class="muted">${r.erro_classe ?? ''}${r.erro_codigo ? ` ${r.erro_codigo}` : ''}</span><br>${r.erro_mensagem.slice(0, 300)}` : ''}</td>
+<td>${r.erro_mensagem ? html`<span class="muted">${r.erro_classe ?? ''}${r.erro_codigo ? ` ${r.erro_codigo}` : ''}</span><br>${maskUrlsIn(r.erro_mensagem).slice(0, 300)}` : ''}</td>
 <td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>`,
   )}`;
 }
