@@ -124,4 +124,59 @@ describe('SET micro-batching: several pushes of one integration and tenant in on
       expect(resposta?.match(/<[\w:]*retornosClientes>/g)).toHaveLength(1);
     }
   });
+
+  it('a batch whose answer is too large, out of retries, leaves each record the pt-BR message', async () => {
+    // One attempt in all: the transient failure of the batched call is the job's last.
+    if (worker) {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    fs.writeFileSync(connectionsFile, `${seniorG5ConnectionsYaml(erp.url)}\n    retry: { attempts: 1, backoffMs: 100 }\n`);
+    const ids = [201, 202, 203, 204, 205, 206, 207, 208, 209, 210];
+    await database.db
+      .insertInto('contas')
+      .values(ids.map((id) => ({ ...CONTA, id, empresa_id: empresaId, nome: `Conta ${id}`, cnpj: `12.345.678/0${id}-95` })))
+      .execute();
+    erp.setMode('gzip-bomb-calls');
+    const jobIds = new Map<number, string>();
+    for (const contaId of ids) {
+      const payload = { tenant: { empresaId, filialId: null }, integracaoId: 19, parametros: { contaId }, trigger: 'api' as const };
+      jobIds.set(contaId, String((await producer.enqueue('set', 'integration.run', payload)).id));
+    }
+    worker = spawnApp('apps/worker-set/src/main.ts', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: prefix,
+      CRM_DATABASE_URL: database.url,
+      CONNECTIONS_FILE: connectionsFile,
+      SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
+      WORKER_CONCURRENCY: '10',
+      LOG_LEVEL: 'info',
+    });
+    const outcomes = await Promise.all(ids.map(async (id) => settled(jobIds.get(id) as string)));
+    erp.setMode('normal');
+    const execucoes = await database.db
+      .selectFrom('integracao_execucoes')
+      .select(['job_id', 'status', 'mensagem'])
+      .where('job_id', 'in', [...jobIds.values()])
+      .execute();
+    const mensagemOf = new Map(execucoes.map((e) => [e.job_id, e]));
+    let batched = 0;
+    for (const { job, state } of outcomes) {
+      expect(state).toBe('failed');
+      const execucao = mensagemOf.get(job.id as string);
+      if (/a batched call of \d+ records/.test(job.failedReason)) {
+        // Transient (retried while attempts are left) and out of retries: the record keeps the pt-BR text, outcome unknown.
+        batched++;
+        expect(execucao).toMatchObject({
+          status: 'enviando',
+          mensagem: expect.stringMatching(/^a resposta de http:\/\/\S+ a um envio em lote de \d+ registros passa do limite de tamanho/),
+        });
+      } else {
+        // A push that went alone met the limit on its own call: permanent, with its pt-BR text already.
+        expect(execucao?.mensagem).toMatch(/^a resposta de http:\/\/\S+ passa do limite de 16 MiB/);
+      }
+    }
+    // Taken at once, the pushes met in batches.
+    expect(batched).toBeGreaterThan(1);
+  });
 });

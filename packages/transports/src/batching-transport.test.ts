@@ -132,6 +132,11 @@ describe('micro-batches against the Senior G5 double (real SOAP on loopback)', (
       expect(reason.permanent).toBe(false);
       expect(reason.cause).toBeInstanceOf(ResponseTooLargeError);
       expect(reason.message).toContain('a batched call of 3 records');
+      // The user's text, in pt-BR, for the run to record (the retry may fit; nothing says "not sent again").
+      expect(reason.receptorMessage).toMatch(
+        /^a resposta de http:\/\/127\.0\.0\.1:\d+\/\S+ a um envio em lote de 3 registros passa do limite/,
+      );
+      expect(reason.receptorMessage).toContain('enviado de novo nas próximas tentativas');
     }
   });
 });

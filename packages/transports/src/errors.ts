@@ -12,16 +12,19 @@ export class TransientTransportError extends Error {
   readonly permanent = false;
   /** The receptor itself answered with a `soap:Server`/`Receiver` fault: for this ERP, infrastructure, nothing processed. */
   readonly serverFault: boolean;
+  /** The user's text (pt-BR), when the transport words this failure for the user: what a run records as its message. */
+  readonly receptorMessage: string | undefined;
 
   constructor(
     message: string,
     readonly exchange?: TransportExchange,
     /** From a 429's (or 5xx's) Retry-After header: how long the receptor asked us to wait. */
     readonly retryAfterMs?: number,
-    options?: ErrorOptions & { serverFault?: boolean },
+    options?: ErrorOptions & { serverFault?: boolean; receptorMessage?: string },
   ) {
     super(message, options);
     this.serverFault = options?.serverFault ?? false;
+    this.receptorMessage = options?.receptorMessage;
   }
 }
 

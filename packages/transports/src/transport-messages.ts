@@ -1,7 +1,7 @@
 import { DEFAULT_LOCALE, defineCatalogue, type Locale, type MessageParams } from '@integrador/i18n';
 
 /** Keys of the transports' own user-facing texts (what the receptor said is shown as it said it). */
-export type TransportMessageKey = 'RESPONSE_TOO_LARGE' | 'RESPONSE_TOO_LARGE_AFTER_CALL';
+export type TransportMessageKey = 'RESPONSE_TOO_LARGE' | 'RESPONSE_TOO_LARGE_AFTER_CALL' | 'RESPONSE_TOO_LARGE_IN_BATCH';
 
 const MESSAGES = defineCatalogue<TransportMessageKey>({
   // Nothing was sent (the WSDL fetch): the receptor has done nothing.
@@ -15,6 +15,12 @@ const MESSAGES = defineCatalogue<TransportMessageKey>({
     'pt-BR':
       'a resposta de {url} passa do limite de {limit} (como recebida ou depois de descompactada) e não pôde ser lida: o ERP pode ter executado a operação; cada nova tentativa receberia a mesma resposta, por isso o envio não é repetido; confira no ERP se a operação foi feita e por que ela devolve tanto conteúdo',
     en: 'the answer from {url} is over the {limit} limit (as received or once decoded) and could not be read: the ERP may have carried out the operation; every retry would get the same answer, so the request is not sent again; check in the ERP whether it was done and why it returns so much',
+  },
+  // A batched call's answer: too large for the batch says nothing of the record's own call, so it is retried.
+  RESPONSE_TOO_LARGE_IN_BATCH: {
+    'pt-BR':
+      'a resposta de {url} a um envio em lote de {records} registros passa do limite de tamanho e não pôde ser lida: o ERP pode ter executado a operação; o registro é conferido e enviado de novo nas próximas tentativas; se o erro continuar, confira no ERP se a operação foi feita e por que ela devolve tanto conteúdo',
+    en: 'the answer from {url} to a batched call of {records} records is over the size limit and could not be read: the ERP may have carried out the operation; the record is checked and sent again on the next attempts; if it goes on, check in the ERP whether it was done and why it returns so much',
   },
 });
 

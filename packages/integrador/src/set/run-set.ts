@@ -6,7 +6,14 @@ import {
   type TentativaOutcome,
   type TentativaRecord,
 } from '@integrador/store';
-import { OutboundAddressError, ReceptorError, ResponseTooLargeError, type Transport, type TransportExchange } from '@integrador/transports';
+import {
+  OutboundAddressError,
+  ReceptorError,
+  ResponseTooLargeError,
+  TransientTransportError,
+  type Transport,
+  type TransportExchange,
+} from '@integrador/transports';
 import { joinReasons, readReturn } from '../return-reader';
 import { ForeignRowError } from '../runs/run-errors';
 import { bindEngineValues, runTenantOf } from '../runs/tenant-scope';
@@ -110,7 +117,15 @@ async function send(
     }
     // Refused, or answered 429/503/soap:Server: the receptor has nothing, a retry sends as new (pendente). A timeout, a
     // reset mid-call or another error status leaves the record enviando: the receptor may have it (runRecord reconciles).
-    const outcome = receptorUntouched(err) ? { status: 'pendente' as const } : undefined;
+    // A transient failure the transport words for the user (a batch's answer too large) leaves its pt-BR text as the
+    // record's message, as a refusal does: what the operator reads if the retries run out.
+    const mensagem = err instanceof TransientTransportError ? err.receptorMessage : undefined;
+    const status: TentativaOutcome['status'] | undefined = receptorUntouched(err)
+      ? 'pendente'
+      : mensagem !== undefined
+        ? 'enviando'
+        : undefined;
+    const outcome = status ? { status, mensagem } : undefined;
     await recordTentativa(ctx, execucao, attemptOf(exchange, (err as Error).message), outcome);
     throw err;
   }
