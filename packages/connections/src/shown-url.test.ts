@@ -28,7 +28,10 @@ describe('shownUrl', () => {
 
   it('never throws on malformed input and never shows what may be a secret', () => {
     expect(shownUrl('not a url')).toBe('not a url');
-    expect(shownUrl('/relative/path?token=s3cr3t')).toBe('/relative/path');
+    // A path with its query (an integration's link) keeps the names too; '//host' is not a path.
+    expect(shownUrl('/relative/path?token=s3cr3t&wsdl#f')).toBe('/relative/path?token=***&wsdl');
+    expect(shownUrl('//evil.example/x?token=s3cr3t')).toBe('//evil.example/x');
+    expect(shownUrl('POST /api/clientes?token=s3cr3t')).toBe('POST /api/clientes');
     expect(shownUrl('http://[::1/x?token=s3cr3t')).toBe('http://[::1/x');
     // Read by the URL class as scheme "user:" with an opaque path: only the scheme is shown.
     expect(shownUrl('user:pass@host/path')).toBe('user:***');

@@ -72,14 +72,15 @@ export function restTarget(baseUrl: string, link: string): { method: string; url
   const match = /^\s*([A-Za-z]+)\s+(\S*)\s*$/.exec(link);
   const method = match?.[1]?.toUpperCase() ?? 'POST';
   const path = match?.[2] ?? link.trim();
-  if (!METHODS.has(method)) throw new InvalidIntegrationError('link', link, `expected one of ${[...METHODS].join(', ')}, got ${method}`);
+  if (!METHODS.has(method))
+    throw new InvalidIntegrationError('link', shownUrl(link), `expected one of ${[...METHODS].join(', ')}, got ${method}`);
   if (path !== '' && !/^[/?]/.test(path)) {
-    throw new InvalidIntegrationError('link', link, 'expected a path starting with "/" to append to the connection baseUrl');
+    throw new InvalidIntegrationError('link', shownUrl(link), 'expected a path starting with "/" to append to the connection baseUrl');
   }
   const base = new URL(baseUrl);
   const url = new URL(baseUrl.replace(/\/+$/, '') + path);
   if (url.origin !== base.origin)
-    throw new InvalidIntegrationError('link', link, `expected it to stay on ${base.origin}, got ${url.origin}`);
+    throw new InvalidIntegrationError('link', shownUrl(link), `expected it to stay on ${base.origin}, got ${url.origin}`);
   return { method, url };
 }
 

@@ -410,6 +410,11 @@ describe('SOAP transport against the Senior G5 double', () => {
     const link = await rejection(transport.send({ ...gravar([cliente()]), link: '@evil.example/x?wsdl' }));
     expect(link).toMatchObject({ name: 'InvalidIntegrationError', field: 'link', permanent: true });
     expect(server.requests.count).toBe(0);
+    // A link carrying a token in its query is named as shown, in the message and in the error's value alike.
+    const withToken = await rejection(transport.send({ ...gravar([cliente()], { link: `${WSDL_LINK}&token=s3cr3t` }), operation: 'Nada' }));
+    expect(withToken.message).toContain(`the web service at ${WSDL_LINK}&token=***:`);
+    const outside = await rejection(transport.send({ ...gravar([cliente()]), link: '/x/../..//evil.example/y?token=s3cr3t' }));
+    for (const error of [withToken, outside]) expect(JSON.stringify({ ...error, message: error.message })).not.toContain('s3cr3t');
   });
 
   it('refuses loopback unless the connection allows private networks, before any byte is sent', async () => {

@@ -153,11 +153,11 @@ function callDeadline(timeoutMs: number, outer: AbortSignal | undefined) {
 export function soapUrls(baseUrl: string, link: string): { wsdlUrl: string; endpoint: string } {
   // A link that is not a path could name another host ('@evil.example/x' after 'https://erp' is a userinfo trick).
   if (!/^[/?]/.test(link))
-    throw new InvalidIntegrationError('link', link, 'expected a path starting with "/" to append to the connection baseUrl');
+    throw new InvalidIntegrationError('link', shownUrl(link), 'expected a path starting with "/" to append to the connection baseUrl');
   const base = new URL(baseUrl);
   const url = new URL(baseUrl.replace(/\/+$/, '') + link);
   if (url.origin !== base.origin)
-    throw new InvalidIntegrationError('link', link, `expected it to stay on ${base.origin}, got ${url.origin}`);
+    throw new InvalidIntegrationError('link', shownUrl(link), `expected it to stay on ${base.origin}, got ${url.origin}`);
   const endpoint = new URL(url);
   const kept = [...url.searchParams].filter(([key]) => key.toLowerCase() !== 'wsdl');
   endpoint.search = new URLSearchParams(kept).toString();
@@ -238,7 +238,7 @@ function operationOf(client: Client, operation: string | null, link: string): So
   const operations = clientInfo.get(client)?.operations ?? operationNames(client);
   if (operation === null || !operations.has(operation)) {
     const known = [...operations].join(', ');
-    throw new InvalidIntegrationError('porta_ws', operation, `expected an operation of the web service at ${link}: ${known}`);
+    throw new InvalidIntegrationError('porta_ws', operation, `expected an operation of the web service at ${shownUrl(link)}: ${known}`);
   }
   return (client[operation] as SoapMethod).bind(client);
 }
