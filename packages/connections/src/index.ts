@@ -1,3 +1,4 @@
+export { MASK, shownUrl, withUrlShown } from '@integrador/logging';
 export type { ApiAuth, ApiConnection, Connection, DatabaseConnection, WebServiceConnection } from './connection';
 export { loadConnectionsFile, parseConnections } from './connections-file';
 export { ConnectionsRegistry, emptyConnections } from './connections-registry';
@@ -19,5 +20,4 @@ export {
   parseAddressAllowlist,
 } from './outbound-address';
 export { Secret } from './secret';
-export { MASK, shownUrl, withUrlShown } from './shown-url';
 export { CONNECTION_KINDS, type ConnectionKind, normalizeTipoConexao, TIPO_CONEXAO_ALIASES } from './tipo-conexao';

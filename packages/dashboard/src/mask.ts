@@ -1,15 +1,12 @@
-import { shownUrl } from '@integrador/connections';
+import { MASK, maskUrlsInText, shownUrl } from '@integrador/logging';
 
 /** Names whose values are secrets wherever they appear (SOAP elements, JSON keys, query strings). */
 const SECRET_NAMES = 'senha|password|passwd|pass|token|secret|segredo|apikey|api_key|authorization';
 
 const XML_ELEMENT = new RegExp(`<((?:[\\w.-]+:)?(?:${SECRET_NAMES}))(\\s[^>]*)?>[^<]*</\\1>`, 'gi');
 const JSON_FIELD = new RegExp(`("(?:${SECRET_NAMES})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
-const QUERY_FIELD = new RegExp(`([?&](?:${SECRET_NAMES})=)[^&\\s]*`, 'gi');
-/** Where a URL starts and ends inside free text: its scheme, up to a space, quote or bracket (the URL class reads it). */
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
-/** Punctuation that ends a sentence rather than the URL before it. */
-const TRAILING = /[.,;:!)\]}]+$/;
+/** A secret-named field of a form body or a link without a scheme, which the URL rule (maskUrlsInText) does not see. */
+const QUERY_FIELD = new RegExp(`([?&](?:${SECRET_NAMES})=)[^&\\s"'<\\\\]*`, 'gi');
 
 /**
  * Masks secrets in a stored request or response before an operator sees it. The transports already redact what
@@ -20,7 +17,22 @@ export function maskSecrets(text: string | null | undefined): string {
   return maskUrlsIn(text)
     .replace(XML_ELEMENT, (_m, tag: string, attrs: string | undefined) => `<${tag}${attrs ?? ''}>••••••</${tag}>`)
     .replace(JSON_FIELD, '$1"••••••"')
-    .replace(QUERY_FIELD, '$1••••••');
+    .replace(QUERY_FIELD, `$1${MASK}`);
+}
+
+/**
+ * A stored value (a preview's request, a record) as indented JSON, every string in it masked before it is serialised
+ * (a URL inside a string then ends at its own end, not at a JSON escape), the JSON masked again for secret-named fields.
+ */
+export function maskedJson(value: unknown): string {
+  return maskSecrets(JSON.stringify(maskStrings(value), null, 2));
+}
+
+function maskStrings(value: unknown): unknown {
+  if (typeof value === 'string') return maskSecrets(value);
+  if (Array.isArray(value)) return value.map(maskStrings);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskStrings(item)]));
 }
 
 /**
@@ -31,11 +43,10 @@ export function maskUrl<T extends string | null | undefined>(url: T): T {
   return (url ? shownUrl(url) : url) as T;
 }
 
-/** Every URL inside a stored free text (an error message, a job log line) shown as maskUrl shows it. */
+/**
+ * Every URL inside a stored free text (an error message, a job log line) with its secret parts masked by the same rule
+ * (maskUrlsInText): a URL with nothing secret, and the text around it, stay exactly as stored.
+ */
 export function maskUrlsIn<T extends string | null | undefined>(text: T): T {
-  if (!text?.includes('://')) return text;
-  return (text as string).replace(URL_IN_TEXT, (found) => {
-    const tail = TRAILING.exec(found)?.[0] ?? '';
-    return shownUrl(found.slice(0, found.length - tail.length)) + tail;
-  }) as T;
+  return (text ? maskUrlsInText(text) : text) as T;
 }

@@ -2,7 +2,7 @@ import type { RegistroJob } from '@integrador/store';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
 import { formatTime, messages } from '../i18n';
-import { maskSecrets, maskUrlsIn } from '../mask';
+import { maskedJson, maskSecrets, maskUrlsIn } from '../mask';
 
 /** Counts of one group (tenant or integration) over a window, by the overview's columns. */
 export interface Tally {
@@ -168,8 +168,8 @@ ${a.erro ? html`<p class="falhou">${a.erro}</p>` : ''}<p class="muted">${a.url ?
 )}
 ${
   detail.preview
-    ? html`<section><h2>${t.consulta}</h2><pre class="consulta">${maskSecrets(JSON.stringify('error' in detail.preview ? detail.preview : detail.preview.consulta, null, 2))}</pre>
-${'records' in detail.preview ? detail.preview.records.map((rec) => html`<pre>${maskSecrets(JSON.stringify((rec as { request?: unknown }).request ?? rec, null, 2))}</pre>`) : ''}</section>`
+    ? html`<section><h2>${t.consulta}</h2><pre class="consulta">${maskedJson('error' in detail.preview ? detail.preview : detail.preview.consulta)}</pre>
+${'records' in detail.preview ? detail.preview.records.map((rec) => html`<pre>${maskedJson((rec as { request?: unknown }).request ?? rec)}</pre>`) : ''}</section>`
     : ''
 }
 ${detail.live?.logs.length ? html`<section><h2>${t.log}</h2><pre>${detail.live.logs.join('\n')}</pre></section>` : ''}`;
