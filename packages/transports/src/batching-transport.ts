@@ -222,7 +222,7 @@ export function batchingTransport(inner: Transport, options: BatchingOptions): T
 
 /** One push's failure when its batch's answer was too large: retried, in English for the log and pt-BR for the user. */
 function batchTooLarge(err: ResponseTooLargeError, records: number): TransientTransportError {
-  const params = { url: err.exchange?.url ?? '?', records };
+  const params = { url: err.exchange?.url ?? '?', records, limit: err.limit };
   return new TransientTransportError(transportMessage('RESPONSE_TOO_LARGE_IN_BATCH', params, 'en'), err.exchange, undefined, {
     cause: err,
     receptorMessage: transportMessage('RESPONSE_TOO_LARGE_IN_BATCH', params),

@@ -57,6 +57,8 @@ export class ResponseTooLargeError extends Error {
   readonly messageKey: TransportMessageKey;
   /** The user's text (pt-BR): what a run records as the failure's message. */
   readonly receptorMessage: string;
+  /** The limit as a person reads it ('16 MiB'; '?' when unknown), for texts built on this one. */
+  readonly limit: string;
 
   constructor(
     details: { url: string; limitBytes: number | undefined },
@@ -70,6 +72,7 @@ export class ResponseTooLargeError extends Error {
     super(transportMessage(key, params, 'en'), options);
     this.messageKey = key;
     this.receptorMessage = transportMessage(key, params);
+    this.limit = params.limit;
   }
 }
 

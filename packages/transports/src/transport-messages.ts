@@ -16,11 +16,13 @@ const MESSAGES = defineCatalogue<TransportMessageKey>({
       'a resposta de {url} passa do limite de {limit} (como recebida ou depois de descompactada) e não pôde ser lida: o ERP pode ter executado a operação; cada nova tentativa receberia a mesma resposta, por isso o envio não é repetido; confira no ERP se a operação foi feita e por que ela devolve tanto conteúdo',
     en: 'the answer from {url} is over the {limit} limit (as received or once decoded) and could not be read: the ERP may have carried out the operation; every retry would get the same answer, so the request is not sent again; check in the ERP whether it was done and why it returns so much',
   },
-  // A batched call's answer: too large for the batch says nothing of the record's own call, so it is retried.
+  // A batched call's answer: too large for the batch says nothing of the record's own call, so it may be retried; the
+  // next attempt sends it again only when that cannot duplicate it (run-set's reconcileUnknownOutcome), and this is also
+  // the record's final message once the attempts run out.
   RESPONSE_TOO_LARGE_IN_BATCH: {
     'pt-BR':
-      'a resposta de {url} a um envio em lote de {records} registros passa do limite de tamanho e não pôde ser lida: o ERP pode ter executado a operação; o registro é conferido e enviado de novo nas próximas tentativas; se o erro continuar, confira no ERP se a operação foi feita e por que ela devolve tanto conteúdo',
-    en: 'the answer from {url} to a batched call of {records} records is over the size limit and could not be read: the ERP may have carried out the operation; the record is checked and sent again on the next attempts; if it goes on, check in the ERP whether it was done and why it returns so much',
+      'a resposta de {url} a um envio em lote de {records} registros passa do limite de {limit} e não pôde ser lida: o ERP pode ter executado a operação; a próxima tentativa confere o registro antes de enviá-lo de novo; se não restarem tentativas, confira no ERP se a operação foi feita e por que ela devolve tanto conteúdo',
+    en: 'the answer from {url} to a batched call of {records} records is over the {limit} limit and could not be read: the ERP may have carried out the operation; the next attempt checks the record before sending it again; if no attempts remain, check in the ERP whether it was done and why it returns so much',
   },
 });
 
