@@ -85,6 +85,11 @@ describe('maskUrlsInText', () => {
     expect(maskUrlsInText(preview)).toBe(preview);
     expect(maskUrlsInText('postgres://crm.internal/crm#clientes')).toBe('postgres://crm.internal/crm#clientes');
     expect(maskUrlsInText('at http://u:p@erp/Api/%7Bx%7D?k=v&k2, then')).toBe('at http://erp/Api/%7Bx%7D?k=***&k2, then');
+    // A receptor echoing the request's path and query.
+    expect(maskUrlsInText('<pre>Cannot POST /api/clientes?token=S3CRET&x</pre> (see "/svc?wsdl&key=S3CRET").')).toBe(
+      '<pre>Cannot POST /api/clientes?token=***&x</pre> (see "/svc?wsdl&key=***").',
+    );
+    expect(maskUrlsInText('/usr/lib and a/b?c=d stay, //host/x?y=z too')).toBe('/usr/lib and a/b?c=d stay, //host/x?y=z too');
   });
 });
 

@@ -93,19 +93,25 @@ export function withUrlShown(text: unknown, url: string, shown = shownUrl(url)):
 
 /** Where a URL starts and ends inside free text: its scheme, up to a space, quote, bracket or backslash (a JSON escape). */
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`\\]+/gi;
+/** A path with a query inside free text ('Cannot POST /api/x?token=…', a receptor echoing the request): after a space, quote, ( or =. */
+const LINK_IN_TEXT = /(^|[\s"'(=])(\/(?![/\\])[^\s"'<>`\\?#]*\?[^\s"'<>`\\]+)/g;
 /** Punctuation that ends a sentence rather than the URL before it. */
 const TRAILING = /[.,;:!)\]}]+$/;
 
 /**
- * Every URL inside a free text (an error message, a log line, a stored request) with its secret parts replaced by the
- * shownUrl rule, in place: the rest of the text, and any URL with nothing secret, stay byte-identical.
+ * Every URL inside a free text (an error message, a log line, a stored request), and every path that carries a query,
+ * with its secret parts replaced by the shownUrl rule, in place: the rest of the text, and any URL with nothing secret, stay byte-identical.
  */
 export function maskUrlsInText(text: string): string {
-  if (!text.includes('://')) return text;
-  return text.replace(URL_IN_TEXT, (found) => {
-    const trailing = TRAILING.exec(found)?.[0] ?? '';
-    return shownInPlace(found.slice(0, found.length - trailing.length)) + trailing;
-  });
+  const urlsShown = text.includes('://') ? text.replace(URL_IN_TEXT, (found) => shownWithTrailing(found, shownInPlace)) : text;
+  return urlsShown.includes('?')
+    ? urlsShown.replace(LINK_IN_TEXT, (_found, before: string, link: string) => before + shownWithTrailing(link, shownTail))
+    : urlsShown;
+}
+
+function shownWithTrailing(found: string, show: (url: string) => string): string {
+  const trailing = TRAILING.exec(found)?.[0] ?? '';
+  return show(found.slice(0, found.length - trailing.length)) + trailing;
 }
 
 function shownInPlace(url: string): string {
