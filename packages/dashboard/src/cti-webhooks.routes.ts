@@ -91,7 +91,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       let body = html`<p class="muted">${t.noRows}</p>`;
       if (empresaId !== undefined && kind === 'calls') {
         const extra = html`<label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label><label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label><label>${t.phone}<input name="telefone" value="${query.telefone ?? ''}"></label>`;
-        const { calls, nextCursor } = await listCalls(deps.database.db, empresaId, callFilter(query));
+        const { calls, nextCursor } = await shownCalls(deps, empresaId, query);
         const next = nextCursor
           ? `/dashboard/ligacoes?${new URLSearchParams({ ...(query as Record<string, string>), empresa: String(empresaId), antes: String(nextCursor) })}`
           : null;
@@ -139,7 +139,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const query = request.query as Query;
       const empresaId = tenantOf(viewer, query.empresa);
       if (empresaId === undefined) return notFound(reply, viewer);
-      const { calls, nextCursor } = await listCalls(deps.database.db, empresaId, callFilter(query));
+      const { calls, nextCursor } = await shownCalls(deps, empresaId, query);
       return { empresaId, calls, nextCursor };
     });
 
@@ -222,4 +222,10 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       },
     );
   };
+}
+
+/** A page of calls as an operator sees it: rows written before the PBX client masked its errors still quote full URLs. */
+async function shownCalls(deps: DashboardDeps, empresaId: number, query: Query) {
+  const page = await listCalls(deps.database.db, empresaId, callFilter(query));
+  return { ...page, calls: page.calls.map((call) => ({ ...call, erro: maskUrlsIn(call.erro) })) };
 }
