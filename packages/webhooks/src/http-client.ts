@@ -144,7 +144,7 @@ export function createWebhookHttpClient(options: HttpClientOptions): WebhookHttp
           durationMs: elapsed(),
           errorClass,
           // Stored in the attempt row: should the client's message quote the URL, its query values stay out.
-          error: `${code}: ${withUrlShown((err as Error).message, url)}`,
+          error: `${code}: ${withUrlShown(err instanceof Error ? err.message : err, url)}`,
         };
       }
     },
