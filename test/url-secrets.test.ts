@@ -211,9 +211,38 @@ describe('URL secrets never reach a record, a log or a message', () => {
       .execute();
     const shown = await everythingAbout(jobs[3] as string, cookie);
     expect(shown.dashboardJson).toContain(`${receptor.url}/api/clientes?token=***`);
+    // What the operator reads stays as stored where nothing is secret: the REST preview's lines (no JSON escape taken
+    // into a URL), the SOAP envelope's namespaces (no '/' added) and its escaped '&amp;'.
+    expect(shown.dashboardPage).toContain(
+      `${receptor.url}/api/clientes?token=***&amp;outro=***\\naccept: application/json\\ncontent-type:`,
+    );
+    expect((await everythingAbout(ok, cookie)).dashboardPage).toContain('xmlns:tns=&quot;http://services.senior.com.br&quot;&gt;');
     const { dashboardJson, dashboardPage, dashboardList, dashboardFailures } = shown;
     expectNoLeak({ dashboardJson, dashboardPage, dashboardList, dashboardFailures } as Record<string, string>);
   }, 120000);
+
+  it('/dashboard/api/calls masks a call error stored before the PBX client masked it', async () => {
+    const { cookie } = await h.login('opa');
+    const erro = `could not reach http://urluser:urlpass@pbx.example/originate?ramal=200&token=${TOKEN} (ECONNREFUSED)`;
+    await h.database.db
+      .insertInto('ligacoes')
+      .values({
+        empresa_id: h.empresaA,
+        ramal: '200',
+        telefone: '11999990000',
+        direcao: 'saida',
+        inicio: new Date().toISOString(),
+        criado_em: new Date().toISOString(),
+        sem_inicio: 0,
+        status: 'falhou',
+        erro,
+      } as never)
+      .execute();
+    const api = await h.app.inject({ url: `/dashboard/api/calls?empresa=${h.empresaA}`, headers: { cookie } });
+    expect(api.statusCode).toBe(200);
+    expect(api.body).toContain('could not reach http://pbx.example/originate?ramal=***&token=*** (ECONNREFUSED)');
+    expectNoLeak({ calls: api.body });
+  });
 
   it('a webhook endpoint with a token in its query: attempts, deliveries, the dashboard and the worker log never show it', async () => {
     const failing = await startFailingServer();
