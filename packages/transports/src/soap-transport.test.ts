@@ -1,4 +1,5 @@
 import { Secret, type WebServiceConnection } from '@integrador/connections';
+import { redactSecrets } from '@integrador/logging';
 import { type StallingListener, startStallingListener } from '@integrador/test-support/stalling-listener';
 import {
   CLIENT_FAULT,
@@ -400,6 +401,17 @@ describe('SOAP transport against the Senior G5 double', () => {
     expect(missing).toBeInstanceOf(ReceptorError);
     expect(missing).toMatchObject({ exchange: { statusCode: 404 } });
     expect(small.size).toBe(2);
+  });
+
+  it('names a missing WSDL as shown: the library\'s "Invalid WSDL URL" text quotes the link with its token', async () => {
+    const missing = await rejection(transportFor().send(gravar([cliente()], { link: '/g5-senior-services/nao_existe?wsdl&token=S3CRET' })));
+    expect(missing).toBeInstanceOf(ReceptorError);
+    const texts = JSON.stringify([missing.message, (missing as ReceptorError).receptorMessage, missing.exchange]);
+    expect(texts).toContain('/g5-senior-services/nao_existe?wsdl&token=***');
+    expect(texts).not.toContain('S3CRET');
+    // The library's error, kept as the cause, still quotes the full link: the logger masks it wherever it is logged.
+    expect(JSON.stringify(redactSecrets(missing))).toContain('Invalid WSDL URL: http://');
+    expect(JSON.stringify(redactSecrets(missing))).not.toContain('S3CRET');
   });
 
   it('refuses an unknown operation and a link that is not a path on the connection', async () => {
