@@ -404,9 +404,11 @@ describe('SOAP transport against the Senior G5 double', () => {
   });
 
   it('names a missing WSDL as shown: the library\'s "Invalid WSDL URL" text quotes the link with its token', async () => {
-    const missing = await rejection(transportFor().send(gravar([cliente()], { link: '/g5-senior-services/nao_existe?wsdl&token=S3CRET' })));
+    const missing = (await rejection(
+      transportFor().send(gravar([cliente()], { link: '/g5-senior-services/nao_existe?wsdl&token=S3CRET' })),
+    )) as ReceptorError;
     expect(missing).toBeInstanceOf(ReceptorError);
-    const texts = JSON.stringify([missing.message, (missing as ReceptorError).receptorMessage, missing.exchange]);
+    const texts = JSON.stringify([missing.message, missing.receptorMessage, missing.exchange]);
     expect(texts).toContain('/g5-senior-services/nao_existe?wsdl&token=***');
     expect(texts).not.toContain('S3CRET');
     // The library's error, kept as the cause, still quotes the full link: the logger masks it wherever it is logged.
