@@ -11,7 +11,7 @@ const KEY_RUN = /[A-Za-z0-9]{16,}/g;
  * least a quarter of it (base64url with `-`/`_`: a Discord webhook token, a UUID). Words joined by `_`/`-` and ids of
  * digits only (`sapiens_Synccom_senior_g5_co_cad_clientes`, `123`) stay readable. Read percent-decoded.
  */
-export function looksLikeToken(piece: string): boolean {
+function looksLikeToken(piece: string): boolean {
   let text = piece;
   try {
     text = decodeURIComponent(piece);
