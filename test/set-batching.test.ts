@@ -124,4 +124,114 @@ describe('SET micro-batching: several pushes of one integration and tenant in on
       expect(resposta?.match(/<[\w:]*retornosClientes>/g)).toHaveLength(1);
     }
   });
+
+  it('a batch whose answer is too large, out of retries, leaves each record the pt-BR message', async () => {
+    // One attempt in all: the transient failure of the batched call is the job's last.
+    if (worker) {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    fs.writeFileSync(connectionsFile, `${seniorG5ConnectionsYaml(erp.url)}\n    retry: { attempts: 1, backoffMs: 100 }\n`);
+    const ids = [201, 202, 203, 204, 205, 206, 207, 208, 209, 210];
+    await database.db
+      .insertInto('contas')
+      .values(ids.map((id) => ({ ...CONTA, id, empresa_id: empresaId, nome: `Conta ${id}`, cnpj: `12.345.678/0${id}-95` })))
+      .execute();
+    erp.setMode('gzip-bomb-calls');
+    const jobIds = new Map<number, string>();
+    for (const contaId of ids) {
+      const payload = { tenant: { empresaId, filialId: null }, integracaoId: 19, parametros: { contaId }, trigger: 'api' as const };
+      jobIds.set(contaId, String((await producer.enqueue('set', 'integration.run', payload)).id));
+    }
+    worker = spawnApp('apps/worker-set/src/main.ts', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: prefix,
+      CRM_DATABASE_URL: database.url,
+      CONNECTIONS_FILE: connectionsFile,
+      SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
+      WORKER_CONCURRENCY: '10',
+      LOG_LEVEL: 'info',
+    });
+    const outcomes = await Promise.all(ids.map(async (id) => settled(jobIds.get(id) as string)));
+    erp.setMode('normal');
+    const execucoes = await database.db
+      .selectFrom('integracao_execucoes')
+      .select(['job_id', 'status', 'mensagem'])
+      .where('job_id', 'in', [...jobIds.values()])
+      .execute();
+    const mensagemOf = new Map(execucoes.map((e) => [e.job_id, e]));
+    let batched = 0;
+    for (const { job, state } of outcomes) {
+      expect(state).toBe('failed');
+      const execucao = mensagemOf.get(job.id as string);
+      if (/a batched call of \d+ records/.test(job.failedReason)) {
+        // Transient (retried while attempts are left) and out of retries: the record keeps the pt-BR text, outcome unknown.
+        batched++;
+        expect(execucao).toMatchObject({
+          status: 'enviando',
+          mensagem: expect.stringMatching(
+            /^a resposta de http:\/\/\S+ a um envio em lote de \d+ registros passa do limite de 16 MiB .*se não restarem tentativas, confira no ERP/,
+          ),
+        });
+      } else {
+        // A push that went alone met the limit on its own call: permanent, with its pt-BR text already.
+        expect(execucao?.mensagem).toMatch(/^a resposta de http:\/\/\S+ passa do limite de 16 MiB/);
+      }
+    }
+    // Taken at once, the pushes met in batches.
+    expect(batched).toBeGreaterThan(1);
+  });
+  it('a batch too large, then a 503 on the retry: the record no longer shows the too-large text', async () => {
+    if (worker) {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    fs.writeFileSync(connectionsFile, `${seniorG5ConnectionsYaml(erp.url)}\n    retry: { attempts: 2, backoffMs: 3000 }\n`);
+    await database.db.updateTable('integracao').set({ lote_maximo: 10 }).where('id', '=', 19).execute();
+    const ids = [301, 302, 303, 304, 305, 306, 307, 308];
+    await database.db
+      .insertInto('contas')
+      .values(ids.map((id) => ({ ...CONTA, id, empresa_id: empresaId, nome: `Conta ${id}`, cnpj: `12.345.678/0${id}-95` })))
+      .execute();
+    erp.setMode('gzip-bomb-calls');
+    const jobIds: string[] = [];
+    for (const contaId of ids) {
+      const payload = { tenant: { empresaId, filialId: null }, integracaoId: 19, parametros: { contaId }, trigger: 'api' as const };
+      jobIds.push(String((await producer.enqueue('set', 'integration.run', payload)).id));
+    }
+    worker = spawnApp('apps/worker-set/src/main.ts', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: prefix,
+      CRM_DATABASE_URL: database.url,
+      CONNECTIONS_FILE: connectionsFile,
+      SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
+      WORKER_CONCURRENCY: '10',
+      LOG_LEVEL: 'info',
+    });
+    // Every record's first attempt done (within the backoff), the ERP answers 503 from then on.
+    const execucoesOf = () =>
+      database.db
+        .selectFrom('integracao_execucoes')
+        .select(['job_id', 'status', 'mensagem', 'tentativas'])
+        .where('job_id', 'in', jobIds)
+        .execute();
+    for (const deadline = Date.now() + 30000; ; ) {
+      const rows = await execucoesOf();
+      if (rows.length === ids.length && rows.every((row) => row.tentativas >= 1)) break;
+      if (Date.now() > deadline) throw new Error('first attempts not recorded');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    erp.setMode('unavailable');
+    const outcomes = await Promise.all(jobIds.map((id) => settled(id)));
+    erp.setMode('normal');
+    const byJob = new Map((await execucoesOf()).map((row) => [row.job_id, row]));
+    let retried = 0;
+    for (const { job } of outcomes) {
+      if (job.attemptsMade < 2) continue; // went alone: failed for good on its own too-large answer
+      retried++;
+      expect(job.failedReason).not.toMatch(/over the .* limit/);
+      expect(byJob.get(job.id as string)).toMatchObject({ status: 'pendente', mensagem: null, tentativas: 2 });
+    }
+    expect(retried).toBeGreaterThan(0);
+  });
 });

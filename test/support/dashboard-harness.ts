@@ -39,8 +39,11 @@ export class DashboardHarness {
   keyB!: string;
   private worker: AppProcess | undefined;
   private connectionsFile!: string;
+  private connectionsYaml: ((erpUrl: string, password: string) => string) | undefined;
 
-  async start(): Promise<void> {
+  /** `connectionsYaml`: the connections file the ingress and the worker read, instead of the Senior G5 one. */
+  async start(options: { connectionsYaml?: (erpUrl: string, password: string) => string } = {}): Promise<void> {
+    this.connectionsYaml = options.connectionsYaml;
     this.erp = await startSeniorG5Server({ latencyMs: 1000 });
     this.connectionsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-dash-')), 'connections.yaml');
     this.writeConnections(WRONG_ERP_PASSWORD);
@@ -84,7 +87,13 @@ export class DashboardHarness {
 
   /** The ERP password the worker sends comes from its connections file (a wrong one makes the ERP answer erroExecucao). */
   writeConnections(password: string): void {
-    fs.writeFileSync(this.connectionsFile, seniorG5ConnectionsYaml(this.erp.url, { password }));
+    const yaml = this.connectionsYaml ? this.connectionsYaml(this.erp.url, password) : seniorG5ConnectionsYaml(this.erp.url, { password });
+    fs.writeFileSync(this.connectionsFile, yaml);
+  }
+
+  /** Everything the worker wrote so far: its JSON log lines and its stderr. */
+  workerOutput(): string {
+    return this.worker ? [...this.worker.lines.map((line) => JSON.stringify(line)), ...this.worker.stderr].join('\n') : '';
   }
 
   /** (Re)starts worker-set, reading the connections file now. */

@@ -81,6 +81,28 @@ describe('integrador endpoints and tenant limit', () => {
     expect(endpoint.requests.filter((r) => r.path === '/contatos').map((r) => r.authorization)).toContain('Bearer tok-cli');
   });
 
+  it('lists event URLs as shown: query values and token-looking path segments masked, in text and JSON', async () => {
+    const other = await createEmpresa(database.db, 'Faculdade CLI segredo');
+    const service = await createServicoEndpoint(
+      database,
+      { empresaId: other, filialId: null },
+      {
+        nome: 'Egressos',
+        urlBase: endpoint.url,
+        autenticacao: 'nenhuma',
+        segredoRef: null,
+        usuario: null,
+        ativo: true,
+        eventos: [{ tipo: 'contato', url: `${endpoint.url}/contatos/a1B2c3D4e5F6g7H8i9J0?chave=S3CRET` }],
+      },
+    );
+    const listed = await runCli(['endpoints', 'list', '--empresa', String(other)], env);
+    expect(listed.stdout).toBe(`#${service.id} Egressos — nunca_executado — contato ${endpoint.url}/contatos/***?chave=***\n`);
+    const json = await runCli(['endpoints', 'list', '--empresa', String(other), '--json'], env);
+    expect(json.stdout).toContain(`${endpoint.url}/contatos/***?chave=***`);
+    expect(json.stdout).not.toMatch(/S3CRET|a1B2c3D4e5F6g7H8i9J0/);
+  });
+
   it('enqueues a sync on the get queue with ids only, and refuses unknown services and types', async () => {
     const run = await runCli(['endpoints', 'sync', String(servicoId), '--empresa', String(empresaId), '--tipo', 'contato', '--json'], env);
     expect(run.code).toBe(0);

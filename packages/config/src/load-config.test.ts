@@ -66,6 +66,12 @@ describe('loadConfig', () => {
     expect((error as Error).message).not.toContain('\n');
   });
 
+  it('names a rejected URL without its userinfo or query values (the one URL rule)', () => {
+    expect(() => loadConfig({ CRM_DATABASE_URL: 'oracle://crm:Pg-S3cret-1@db/x?password=Pg-S3cret-2&mode=ro' })).toThrow(
+      'got "oracle://***@db/x?password=***&mode=***"',
+    );
+  });
+
   it('stops a process with one line on stderr and exit code 1', () => {
     const script = `require('${path.join(__dirname, 'index.ts')}').loadConfigOrExit(); console.log('started');`;
     const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { maskUrlsInText } from '@integrador/logging';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import Ajv from 'ajv';
 import { availableCores } from './cpu-cores';
@@ -103,12 +104,18 @@ function envValidator(): ValidateFunction<Env> {
 
 /**
  * A rejected value as the start-up error may show it: a URL's user and password (everything up to its last `@`) become
- * `***`, however malformed the URL, and a token is never echoed at all.
+ * `***`, however malformed the URL; the rest has its query values and token-looking path segments masked by the one URL
+ * rule (maskUrlsInText, @integrador/logging); a token is never echoed at all.
  */
 export function maskedValue(variable: string, value: unknown): string {
   if (/TOKEN|SECRET|PASSWORD/i.test(variable)) return `a value of ${String(value).length} characters`;
   if (typeof value !== 'string') return JSON.stringify(value);
-  return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/i, '$1***@'));
+  const userinfo = /^([a-z][a-z0-9+.-]*:\/\/)?.*@/i.exec(value);
+  if (!userinfo) return JSON.stringify(maskUrlsInText(value));
+  // What follows the userinfo (host, path, query) read as a URL's, whatever the scheme looked like.
+  const scheme = userinfo[1] ?? '';
+  const reader = scheme || 'x://';
+  return JSON.stringify(`${scheme}***@${maskUrlsInText(reader + value.slice(userinfo[0].length)).slice(reader.length)}`);
 }
 
 function describe(error: ErrorObject, env: Record<string, unknown>): ConfigError {

@@ -1,3 +1,4 @@
+export { MASK, shownUrl, withUrlShown } from '@integrador/logging';
 export type { ApiAuth, ApiConnection, Connection, DatabaseConnection, WebServiceConnection } from './connection';
 export { loadConnectionsFile, parseConnections } from './connections-file';
 export { ConnectionsRegistry, emptyConnections } from './connections-registry';

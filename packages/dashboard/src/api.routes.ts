@@ -4,6 +4,7 @@ import { canAct, sendError, type Viewer } from './access';
 import { BULK_LIMIT, discardJobs, type JobRef, pauseSchedule, pauseTenant, retryJobs, retryMatching, runNow } from './actions';
 import type { DashboardDeps } from './deps';
 import { messages } from './i18n';
+import { maskUrlsIn } from './mask';
 import { previewer } from './pages.routes';
 import { filterOf, jobDetail, lastHourCounts } from './queries';
 
@@ -64,7 +65,8 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         countJobRecords(deps.database.db, filter, BULK_LIMIT),
       ]);
       // Counted up to one bulk retry's worth: above it the total says "more than BULK_LIMIT".
-      return { total: Math.min(total, BULK_LIMIT), totalCapped: total > BULK_LIMIT, items };
+      const shown = items.map((item) => ({ ...item, erro_mensagem: maskUrlsIn(item.erro_mensagem) }));
+      return { total: Math.min(total, BULK_LIMIT), totalCapped: total > BULK_LIMIT, items: shown };
     });
 
     app.get('/dashboard/api/jobs/:queue/:id', async (request, reply) => {

@@ -5,6 +5,7 @@ import { canAct, seesTenant, sendError, type Viewer } from './access';
 import type { DashboardDeps } from './deps';
 import { html } from './html';
 import { messages } from './i18n';
+import { maskUrl, maskUrlsIn } from './mask';
 import { visibleEmpresas } from './pages.routes';
 import { callsBody, type EndpointView, tenantFilters, webhooksBody } from './views/cti-webhooks';
 import { layout } from './views/layout';
@@ -52,14 +53,16 @@ async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: num
     views.push({
       id: endpoint.id,
       nome: endpoint.nome,
-      url: endpoint.url,
+      // The operator sees where deliveries go, not a token the tenant put in the URL's query.
+      url: maskUrl(endpoint.url),
       ativo: endpoint.ativo,
       desativado: shown.desativado?.message ?? null,
       deliveries: await Promise.all(
         deliveries.map(async (d) => ({
           ...d,
           id: Number(d.id),
-          attempts: await listTentativas(deps.database.db, empresaId, Number(d.id)),
+          ultimo_erro: maskUrlsIn(d.ultimo_erro),
+          attempts: (await listTentativas(deps.database.db, empresaId, Number(d.id))).map((a) => ({ ...a, erro: maskUrlsIn(a.erro) })),
         })),
       ),
     });
@@ -88,7 +91,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       let body = html`<p class="muted">${t.noRows}</p>`;
       if (empresaId !== undefined && kind === 'calls') {
         const extra = html`<label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label><label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label><label>${t.phone}<input name="telefone" value="${query.telefone ?? ''}"></label>`;
-        const { calls, nextCursor } = await listCalls(deps.database.db, empresaId, callFilter(query));
+        const { calls, nextCursor } = await shownCalls(deps, empresaId, query);
         const next = nextCursor
           ? `/dashboard/ligacoes?${new URLSearchParams({ ...(query as Record<string, string>), empresa: String(empresaId), antes: String(nextCursor) })}`
           : null;
@@ -136,7 +139,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const query = request.query as Query;
       const empresaId = tenantOf(viewer, query.empresa);
       if (empresaId === undefined) return notFound(reply, viewer);
-      const { calls, nextCursor } = await listCalls(deps.database.db, empresaId, callFilter(query));
+      const { calls, nextCursor } = await shownCalls(deps, empresaId, query);
       return { empresaId, calls, nextCursor };
     });
 
@@ -158,7 +161,8 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const empresaId = tenantOf(viewer, (request.query as Query).empresa);
       if (empresaId === undefined) return notFound(reply, viewer);
       try {
-        return { items: await deliveryAttempts(deps.database.db, empresaId, id, entrega) };
+        const items = await deliveryAttempts(deps.database.db, empresaId, id, entrega);
+        return { items: items.map((a) => ({ ...a, erro: maskUrlsIn(a.erro) })) };
       } catch (err) {
         if ((err as { status?: number }).status === 404) return notFound(reply, viewer);
         throw err;
@@ -218,4 +222,10 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       },
     );
   };
+}
+
+/** A page of calls as an operator sees it: rows written before the PBX client masked its errors still quote full URLs. */
+async function shownCalls(deps: DashboardDeps, empresaId: number, query: Query) {
+  const page = await listCalls(deps.database.db, empresaId, callFilter(query));
+  return { ...page, calls: page.calls.map((call) => ({ ...call, erro: maskUrlsIn(call.erro) })) };
 }

@@ -1,9 +1,12 @@
+import { MASK, maskUrlsInText, shownUrl } from '@integrador/logging';
+
 /** Names whose values are secrets wherever they appear (SOAP elements, JSON keys, query strings). */
 const SECRET_NAMES = 'senha|password|passwd|pass|token|secret|segredo|apikey|api_key|authorization';
 
 const XML_ELEMENT = new RegExp(`<((?:[\\w.-]+:)?(?:${SECRET_NAMES}))(\\s[^>]*)?>[^<]*</\\1>`, 'gi');
 const JSON_FIELD = new RegExp(`("(?:${SECRET_NAMES})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
-const QUERY_FIELD = new RegExp(`([?&](?:${SECRET_NAMES})=)[^&\\s]*`, 'gi');
+/** A secret-named field of a form body or a link without a scheme, which the URL rule (maskUrlsInText) does not see. */
+const QUERY_FIELD = new RegExp(`([?&](?:${SECRET_NAMES})=)[^&\\s"'<\\\\]*`, 'gi');
 
 /**
  * Masks secrets in a stored request or response before an operator sees it. The transports already redact what
@@ -11,8 +14,39 @@ const QUERY_FIELD = new RegExp(`([?&](?:${SECRET_NAMES})=)[^&\\s]*`, 'gi');
  */
 export function maskSecrets(text: string | null | undefined): string {
   if (!text) return '';
-  return text
+  return maskUrlsIn(text)
     .replace(XML_ELEMENT, (_m, tag: string, attrs: string | undefined) => `<${tag}${attrs ?? ''}>••••••</${tag}>`)
     .replace(JSON_FIELD, '$1"••••••"')
-    .replace(QUERY_FIELD, '$1••••••');
+    .replace(QUERY_FIELD, `$1${MASK}`);
+}
+
+/**
+ * A stored value (a preview's request, a record) as indented JSON, every string in it masked before it is serialised
+ * (a URL inside a string then ends at its own end, not at a JSON escape), the JSON masked again for secret-named fields.
+ */
+export function maskedJson(value: unknown): string {
+  return maskSecrets(JSON.stringify(maskStrings(value), null, 2));
+}
+
+function maskStrings(value: unknown): unknown {
+  if (typeof value === 'string') return maskSecrets(value);
+  if (Array.isArray(value)) return value.map(maskStrings);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskStrings(item)]));
+}
+
+/**
+ * A stored URL as an operator sees it (shownUrl: query values masked, no userinfo or fragment). The engine stores URLs
+ * that way already; rows written before it did still hold the full URL.
+ */
+export function maskUrl<T extends string | null | undefined>(url: T): T {
+  return (url ? shownUrl(url) : url) as T;
+}
+
+/**
+ * Every URL inside a stored free text (an error message, a job log line) with its secret parts masked by the same rule
+ * (maskUrlsInText): a URL with nothing secret, and the text around it, stay exactly as stored.
+ */
+export function maskUrlsIn<T extends string | null | undefined>(text: T): T {
+  return (text ? maskUrlsInText(text) : text) as T;
 }

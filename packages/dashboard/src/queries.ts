@@ -12,6 +12,7 @@ import {
 } from '@integrador/store';
 import type { Job } from 'bullmq';
 import type { Viewer } from './access';
+import { maskUrl, maskUrlsIn } from './mask';
 import { hourChart, type JobDetail, type OverviewData, type Tally } from './views/pages';
 
 const HOUR = 3600_000;
@@ -148,25 +149,34 @@ export async function jobDetail(
   id: string,
   preview?: (record: RegistroJob) => Promise<JobDetail['preview']>,
 ): Promise<JobDetail | undefined> {
-  const record = await findJobRecord(database.db, viewer.scope, queue, id);
-  if (!record || (viewer.filialId !== null && record.empresa_filial_id !== viewer.filialId)) return undefined;
+  const found = await findJobRecord(database.db, viewer.scope, queue, id);
+  if (!found || (viewer.filialId !== null && found.empresa_filial_id !== viewer.filialId)) return undefined;
+  // URLs in what was stored before the engine showed them masked (attempt rows, messages, log lines) are masked here,
+  // once, for the page and the JSON alike.
+  const record = { ...found, erro_mensagem: maskUrlsIn(found.erro_mensagem) };
   const job = await readJob(producer, queue, id);
   const live = ownedBy(job, record)
     ? {
         state: await job.getState().catch(() => 'unknown'),
-        failedReason: job.failedReason ?? null,
+        failedReason: maskUrlsIn(job.failedReason ?? null),
         logs: (
           await producer
             .queue(queue as 'set')
             .getJobLogs(id, 0, 100)
             .catch(() => ({ logs: [] as string[] }))
-        ).logs,
+        ).logs.map((line) => maskUrlsIn(line)),
         flow: (job.data as { flow?: unknown }).flow ?? null,
       }
     : null;
   const execucoes = [];
   for (const e of await listExecucoesOfJob(database.db, record.empresa_id, id)) {
-    execucoes.push({ chave: e.chave, status: e.status, mensagem: e.mensagem, tentativas: await listTentativas(database.db, e.id) });
+    const tentativas = (await listTentativas(database.db, e.id)).map((a) => ({
+      ...a,
+      url: maskUrl(a.url),
+      erro: maskUrlsIn(a.erro),
+      requisicao: maskUrlsIn(a.requisicao),
+    }));
+    execucoes.push({ chave: e.chave, status: e.status, mensagem: maskUrlsIn(e.mensagem), tentativas });
   }
   return {
     record,

@@ -46,8 +46,21 @@ describe('createLogger', () => {
     }
     expect(text).toContain('"host":"erp"');
     expect(text).toContain('"x-request-id":"r1"');
-    expect(text).toContain('postgres://crm:[redacted]@db:5432/crm');
+    expect(text).toContain('postgres://db:5432/crm');
     expect(lines).toHaveLength(3);
+  });
+
+  it('masks query values and token-looking path segments of any URL in any logged string, causes included', () => {
+    const { lines, logger } = capture();
+    const cause = new Error('Invalid WSDL URL: http://erp:8080/g5/svc?wsdl&token=S3CRET Code: 404');
+    logger.error(
+      { err: new Error('soap client failed', { cause }), hook: 'https://hooks.slack.com/services/T1/B2/bqXQ8x2yPp0Z1FqkAE1c2Rwo' },
+      'failed',
+    );
+    const text = lines.join('');
+    expect(text).not.toContain('S3CRET');
+    expect(text).not.toContain('bqXQ8x2yPp0Z1FqkAE1c2Rwo');
+    expect(text).toContain('http://erp:8080/g5/svc?wsdl&token=***');
   });
 
   it('keeps ordinary context intact', () => {

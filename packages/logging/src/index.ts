@@ -1,2 +1,3 @@
 export { createLogger, type Logger, type LoggerOptions } from './create-logger';
 export { REDACTED, redactSecrets, scrubText } from './redact';
+export { MASK, maskUrlsInText, shownUrl, withUrlShown } from './shown-url';

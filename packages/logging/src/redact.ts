@@ -1,3 +1,5 @@
+import { maskUrlsInText } from './shown-url';
+
 /** Keys whose values are secrets wherever they appear in a log object. */
 const SECRET_KEY =
   /pass(word)?|senha|secret|token|authorization|cookie|api[-_]?key|credential|private[-_]?key|connection[-_]?string|database[-_]?url|redis[-_]?url|^dsn$/i;
@@ -26,9 +28,15 @@ function redactCommand(value: unknown): unknown {
 }
 const MAX_DEPTH = 8;
 
-/** Removes credentials from a free-text string. */
+/**
+ * Removes credentials from a free-text string: every URL in it as shownUrl shows it (query values, token-looking path
+ * segments and userinfo masked; the safety net for library errors that quote a URL), then Bearer/Basic and CTI tokens.
+ */
 export function scrubText(text: string): string {
-  return text.replace(URL_CREDENTIALS, `$1$2:${REDACTED}@`).replace(AUTH_SCHEME, `$1 ${REDACTED}`).replace(CTI_TOKEN, `$1_${REDACTED}`);
+  return maskUrlsInText(text)
+    .replace(URL_CREDENTIALS, `$1$2:${REDACTED}@`)
+    .replace(AUTH_SCHEME, `$1 ${REDACTED}`)
+    .replace(CTI_TOKEN, `$1_${REDACTED}`);
 }
 
 /**

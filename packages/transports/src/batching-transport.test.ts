@@ -132,6 +132,14 @@ describe('micro-batches against the Senior G5 double (real SOAP on loopback)', (
       expect(reason.permanent).toBe(false);
       expect(reason.cause).toBeInstanceOf(ResponseTooLargeError);
       expect(reason.message).toContain('a batched call of 3 records');
+      // The user's text, in pt-BR, for the run to record: the limit, and no promise of a resend (the next attempt checks
+      // the record first; it is also the final text once no attempts remain).
+      expect(reason.receptorMessage).toMatch(
+        /^a resposta de http:\/\/127\.0\.0\.1:\d+\/\S+ a um envio em lote de 3 registros passa do limite de 16 MiB /,
+      );
+      expect(reason.receptorMessage).toContain('a próxima tentativa confere o registro antes de enviá-lo de novo');
+      expect(reason.receptorMessage).toContain('se não restarem tentativas, confira no ERP');
+      expect(reason.message).toContain('over the 16 MiB limit');
     }
   });
 });

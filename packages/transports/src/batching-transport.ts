@@ -1,5 +1,6 @@
 import { ResponseTooLargeError, TransientTransportError } from './errors';
 import type { Transport, TransportExchange, TransportRequest, TransportResult } from './transport';
+import { transportMessage } from './transport-messages';
 
 export interface BatchingOptions {
   /** Most requests merged into one call (integracao.lote_maximo). */
@@ -162,11 +163,7 @@ export function batchingTransport(inner: Transport, options: BatchingOptions): T
       // otherwise, it may fit): each push gets a transient failure with the outcome unknown — retried, and reconciled
       // first. A WSDL too large (nothing sent) stays as it is: the same for every push.
       const shared =
-        err instanceof ResponseTooLargeError && err.mayHaveBeenProcessed && waiting.length > 1
-          ? new TransientTransportError(`${err.message} (a batched call of ${waiting.length} records)`, err.exchange, undefined, {
-              cause: err,
-            })
-          : err;
+        err instanceof ResponseTooLargeError && err.mayHaveBeenProcessed && waiting.length > 1 ? batchTooLarge(err, waiting.length) : err;
       for (const w of waiting) w.reject(shared);
       return;
     }
@@ -221,4 +218,13 @@ export function batchingTransport(inner: Transport, options: BatchingOptions): T
       });
     },
   };
+}
+
+/** One push's failure when its batch's answer was too large: retried, in English for the log and pt-BR for the user. */
+function batchTooLarge(err: ResponseTooLargeError, records: number): TransientTransportError {
+  const params = { url: err.exchange?.url ?? '?', records, limit: err.limit };
+  return new TransientTransportError(transportMessage('RESPONSE_TOO_LARGE_IN_BATCH', params, 'en'), err.exchange, undefined, {
+    cause: err,
+    receptorMessage: transportMessage('RESPONSE_TOO_LARGE_IN_BATCH', params),
+  });
 }

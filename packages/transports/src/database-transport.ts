@@ -1,4 +1,4 @@
-import { assertPublicDatabase, type DatabaseConnection } from '@integrador/connections';
+import { assertPublicDatabase, type DatabaseConnection, shownUrl } from '@integrador/connections';
 import type SQLiteModule from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type * as Mysql2Module from 'mysql2';
@@ -68,7 +68,9 @@ export function createDatabaseTransport(connection: DatabaseConnection): Transpo
   const describe = (request: TransportRequest) => {
     const compiled = build(request).compile();
     return {
-      url: `${connection.driver}://${connection.host ?? ''}/${connection.database ?? ''}#${request.link}`,
+      // Built from host and database only (never the connection's url, which holds credentials); through shownUrl like
+      // every exchange.url, its fragment naming the target table stays visible.
+      url: shownUrl(`${connection.driver}://${connection.host ?? ''}/${connection.database ?? ''}#${request.link}`),
       request: JSON.stringify({ sql: compiled.sql, parameters: compiled.parameters }),
     };
   };

@@ -1,6 +1,6 @@
-import { OutboundAddressError } from '@integrador/connections';
+import { OutboundAddressError, shownUrl } from '@integrador/connections';
 import type { TransportExchange } from './transport';
-import { byteLimit, shownUrl, type TransportMessageKey, transportMessage } from './transport-messages';
+import { byteLimit, type TransportMessageKey, transportMessage } from './transport-messages';
 
 // The worker maps these onto BullMQ: `permanent` errors become UnrecoverableError (no retry), the others retry with backoff.
 // This package does not depend on BullMQ, so it states the decision instead of throwing BullMQ's classes.
@@ -12,16 +12,19 @@ export class TransientTransportError extends Error {
   readonly permanent = false;
   /** The receptor itself answered with a `soap:Server`/`Receiver` fault: for this ERP, infrastructure, nothing processed. */
   readonly serverFault: boolean;
+  /** The user's text (pt-BR), when the transport words this failure for the user: what a run records as its message. */
+  readonly receptorMessage: string | undefined;
 
   constructor(
     message: string,
     readonly exchange?: TransportExchange,
     /** From a 429's (or 5xx's) Retry-After header: how long the receptor asked us to wait. */
     readonly retryAfterMs?: number,
-    options?: ErrorOptions & { serverFault?: boolean },
+    options?: ErrorOptions & { serverFault?: boolean; receptorMessage?: string },
   ) {
     super(message, options);
     this.serverFault = options?.serverFault ?? false;
+    this.receptorMessage = options?.receptorMessage;
   }
 }
 
@@ -53,6 +56,8 @@ export class ResponseTooLargeError extends Error {
   readonly permanent = true;
   /** The user's text (pt-BR): what a run records as the failure's message. */
   readonly receptorMessage: string;
+  /** The limit as a person reads it ('16 MiB'; '?' when unknown), for texts built on this one. */
+  readonly limit: string;
 
   constructor(
     details: { url: string; limitBytes: number | undefined },
@@ -65,6 +70,7 @@ export class ResponseTooLargeError extends Error {
     const params = { url: shownUrl(details.url), limit: details.limitBytes === undefined ? '?' : byteLimit(details.limitBytes) };
     super(transportMessage(key, params, 'en'), options);
     this.receptorMessage = transportMessage(key, params);
+    this.limit = params.limit;
   }
 }
 

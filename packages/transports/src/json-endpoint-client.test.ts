@@ -112,4 +112,21 @@ describe('fetchJsonRecords against a loopback endpoint', () => {
     const error = await failure(fetchJsonRecords(request({ url: 'http://127.0.0.1:9/x' })));
     expect(error).toMatchObject({ code: 'UNREACHABLE', permanent: false, params: { code: 'ECONNREFUSED' } });
   });
+
+  it('names the URL as shown in every error (query values masked, no userinfo), while calling the full URL', async () => {
+    let asked = '';
+    handler = (req, res) => {
+      asked = req.url ?? '';
+      res.writeHead(500).end('falhou');
+    };
+    const withSecrets = (origin: string) => `${origin.replace('http://', 'http://u:pass@')}/dados?token=s3cr3t&tipo=contato`;
+    const failed = await failure(fetchJsonRecords(request({ url: withSecrets(base) })));
+    expect(asked).toBe('/dados?token=s3cr3t&tipo=contato');
+    expect(failed.params.url).toBe(`${base}/dados?token=***&tipo=***`);
+    expect(failed.message).toBe(`${base}/dados?token=***&tipo=*** answered HTTP 500: falhou`);
+    handler = (_req, res) => res.end('{"not":"an array"}');
+    const notArray = await failure(fetchJsonRecords(request({ url: withSecrets(base) })));
+    const down = await failure(fetchJsonRecords(request({ url: withSecrets('http://127.0.0.1:9') })));
+    for (const error of [failed, notArray, down]) expect(JSON.stringify([error.message, error.params])).not.toMatch(/s3cr3t|pass|u:/);
+  });
 });

@@ -1,3 +1,4 @@
+import { shownUrl, withUrlShown } from '@integrador/connections';
 import { findOutboundAddressError } from './errors';
 import { JsonArrayCounter } from './json-array-counter';
 import { isGotTimeout, loadGot } from './lazy-modules';
@@ -73,9 +74,10 @@ const NETWORK_CODES = new Set([
 export async function fetchJsonRecords(request: JsonEndpointRequest): Promise<JsonEndpointResponse> {
   const agents = createOutboundAgents({ allowPrivateNetwork: request.allowPrivateNetwork });
   const started = performance.now();
-  const url = request.url;
+  // The call goes to request.url; every error's params and message name it as shown (a token may sit in its query).
+  const url = shownUrl(request.url);
   const { default: got } = await loadGot();
-  const stream = got.stream(url, {
+  const stream = got.stream(request.url, {
     agent: { http: agents.http, https: agents.https },
     dnsCache: false,
     headers: { 'user-agent': undefined, accept: 'application/json', ...request.headers },
@@ -135,7 +137,7 @@ export async function fetchJsonRecords(request: JsonEndpointRequest): Promise<Js
 
 function fetchFailure(error: unknown, request: JsonEndpointRequest, elapsedMs: number): EndpointFetchError {
   if (error instanceof EndpointFetchError) return error;
-  const { url } = request;
+  const url = shownUrl(request.url);
   const outbound = findOutboundAddressError(error);
   if (outbound) {
     return new EndpointFetchError('OUTBOUND_FORBIDDEN', true, { url, host: outbound.host, range: outbound.range }, outbound.message, {
@@ -156,7 +158,7 @@ function fetchFailure(error: unknown, request: JsonEndpointRequest, elapsedMs: n
   if (request.signal?.aborted)
     return new EndpointFetchError('ABORTED', false, { url }, `call to ${url} aborted after ${elapsedMs} ms`, { cause: error });
   const code = error !== null && typeof error === 'object' && 'code' in error ? String(error.code) : 'ERROR';
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = withUrlShown(error instanceof Error ? error.message : String(error), request.url, url);
   // A socket that cannot connect may work later; anything else unexpected is not worth a retry loop either way.
   return new EndpointFetchError(
     'UNREACHABLE',

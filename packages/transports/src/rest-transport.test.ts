@@ -137,10 +137,12 @@ describe('REST transport', () => {
     expect(error).toBeInstanceOf(ResponseTooLargeError);
     expect(error).toMatchObject({ permanent: true, mayHaveBeenProcessed: true });
     expect((error as ResponseTooLargeError).receptorMessage).toMatch(
-      new RegExp(`^a resposta de ${baseUrl}/clientes passa do limite de 16 MiB .* o ERP pode ter executado a operação`),
+      // shownUrl: the query's names stay, their values are masked
+      new RegExp(`^a resposta de ${baseUrl}/clientes\\?token=\\*\\*\\* passa do limite de 16 MiB .* o ERP pode ter executado a operação`),
     );
-    expect(error.message).toMatch(new RegExp(`^the answer from ${baseUrl}/clientes is over the 16 MiB limit`));
-    expect(error.message).not.toContain('s3cr3t');
+    expect(error.message).toMatch(new RegExp(`^the answer from ${baseUrl}/clientes\\?token=\\*\\*\\* is over the 16 MiB limit`));
+    for (const text of [error.message, (error as ResponseTooLargeError).exchange?.url, (error as ResponseTooLargeError).exchange?.request])
+      expect(text).not.toContain('s3cr3t');
     expect((error as ResponseTooLargeError).exchange?.request).toContain('Padaria');
   });
 
@@ -185,6 +187,34 @@ describe('REST transport', () => {
     const down = await rejection(transportFor({ baseUrl: baseUrl.replace(/:\d+$/, ':1') }).send(post()));
     expect(down).toBeInstanceOf(TransientTransportError);
     expect(down.message).toContain('ECONNREFUSED');
+  });
+
+  it('names the URL as shown (no query value, no userinfo) in the exchange, the preview and every error; sends to the full URL', async () => {
+    const withSecrets = (base: string) => transportFor({ baseUrl: base.replace('http://', 'http://user:pass@') });
+    const request = post(undefined, { link: '/clientes?token=s3cr3t&apikey=k3y' });
+    const shown = `${baseUrl}/clientes?token=***&apikey=***`;
+    const texts = (error: Error) => {
+      const { exchange } = error as TransientTransportError;
+      return [error.message, exchange?.url, exchange?.request];
+    };
+
+    reply = (_req, res) => res.writeHead(500).end('falha interna');
+    const failed = await rejection(withSecrets(baseUrl).send(request));
+    expect(failed).toBeInstanceOf(TransientTransportError);
+    expect(failed.message).toBe(`${shown} answered HTTP 500: falha interna`);
+    expect((failed as TransientTransportError).exchange?.request).toMatch(new RegExp(`^POST ${shown.replace(/[?*]/g, '\\$&')}\n`));
+    expect(received[0]?.url).toBe('/clientes?token=s3cr3t&apikey=k3y');
+    const down = await rejection(withSecrets(baseUrl.replace(/:\d+$/, ':1')).send(request));
+    expect(down.message).toContain('ECONNREFUSED');
+    const preview = await withSecrets(baseUrl).preview(request);
+
+    reply = (_req, res) => res.writeHead(302, { location: `${baseUrl}/outra?token=s3cr3t` }).end();
+    const moved = (await rejection(withSecrets(baseUrl).send(request))) as ReceptorError;
+    expect(moved.receptorMessage).toBe(`HTTP 302 redirect to ${baseUrl}/outra?token=***; redirects are not followed`);
+
+    for (const text of [...texts(failed), ...texts(down), ...texts(moved), moved.receptorMessage, preview.url, preview.request]) {
+      expect(text).not.toMatch(/s3cr3t|k3y|user|pass@/);
+    }
   });
 
   it('follows no redirect, and stops when the caller aborts', async () => {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ApiAuth, ApiConnection } from '@integrador/connections';
+import { type ApiAuth, type ApiConnection, shownUrl } from '@integrador/connections';
 import type { Method } from 'got';
 import { InvalidIntegrationError, ReceptorError, ResponseTooLargeError } from './errors';
 import { connectionFailure, httpStatusFailure } from './http-failures';
@@ -26,14 +26,16 @@ export function createRestTransport(connection: ApiConnection): Transport {
     const { method, url } = restTarget(connection.baseUrl, request.link);
     const body = method === 'GET' ? undefined : JSON.stringify(request.body);
     const headers = requestHeaders(connection, body);
-    return { method, url, body, headers, rendered: render(method, url, headers, body, secretHeaderNames(connection.auth)) };
+    // The request goes to url; what is recorded, logged and put in messages names it as shown (no query value, no userinfo).
+    const shown = shownUrl(url);
+    return { method, url, shown, body, headers, rendered: render(method, shown, headers, body, secretHeaderNames(connection.auth)) };
   }
 
   return {
     async send(request) {
-      const { method, url, body, headers, rendered } = prepare(request);
+      const { method, url, shown, body, headers, rendered } = prepare(request);
       const started = performance.now();
-      const exchange: TransportExchange = { url: url.href, request: rendered, response: null, statusCode: null, durationMs: 0 };
+      const exchange: TransportExchange = { url: shown, request: rendered, response: null, statusCode: null, durationMs: 0 };
       let answer: HttpAnswer;
       try {
         answer = await exchangeHttp(url, { method, headers, body, timeoutMs: request.timeoutMs, signal: request.signal, exchange }, agents);
@@ -49,14 +51,14 @@ export function createRestTransport(connection: ApiConnection): Transport {
       if (answer.status >= 200 && answer.status < 300) return { data, exchange };
       const detail =
         answer.status >= 300 && answer.status < 400
-          ? `HTTP ${answer.status} redirect to ${answer.headers.location ?? '(no location)'}; redirects are not followed`
+          ? `HTTP ${answer.status} redirect to ${answer.headers.location ? shownUrl(answer.headers.location) : '(no location)'}; redirects are not followed`
           : errorMessage(data, answer);
       throw httpStatusFailure(answer.status, exchange, detail, answer.headers['retry-after']);
     },
 
     async preview(request) {
-      const { url, rendered } = prepare(request);
-      return { url: url.href, request: rendered };
+      const { shown, rendered } = prepare(request);
+      return { url: shown, request: rendered };
     },
 
     async close() {
@@ -70,14 +72,15 @@ export function restTarget(baseUrl: string, link: string): { method: string; url
   const match = /^\s*([A-Za-z]+)\s+(\S*)\s*$/.exec(link);
   const method = match?.[1]?.toUpperCase() ?? 'POST';
   const path = match?.[2] ?? link.trim();
-  if (!METHODS.has(method)) throw new InvalidIntegrationError('link', link, `expected one of ${[...METHODS].join(', ')}, got ${method}`);
+  if (!METHODS.has(method))
+    throw new InvalidIntegrationError('link', shownUrl(link), `expected one of ${[...METHODS].join(', ')}, got ${method}`);
   if (path !== '' && !/^[/?]/.test(path)) {
-    throw new InvalidIntegrationError('link', link, 'expected a path starting with "/" to append to the connection baseUrl');
+    throw new InvalidIntegrationError('link', shownUrl(link), 'expected a path starting with "/" to append to the connection baseUrl');
   }
   const base = new URL(baseUrl);
   const url = new URL(baseUrl.replace(/\/+$/, '') + path);
   if (url.origin !== base.origin)
-    throw new InvalidIntegrationError('link', link, `expected it to stay on ${base.origin}, got ${url.origin}`);
+    throw new InvalidIntegrationError('link', shownUrl(link), `expected it to stay on ${base.origin}, got ${url.origin}`);
   return { method, url };
 }
 
@@ -98,10 +101,10 @@ function secretHeaderNames(auth: ApiAuth): Set<string> {
   return new Set(['authorization', 'proxy-authorization', ...(auth.type === 'header' ? [auth.name.toLowerCase()] : [])]);
 }
 
-/** The request as the integration log shows it: method and URL, headers with secrets redacted, the JSON body. */
-function render(method: string, url: URL, headers: Record<string, string>, body: string | undefined, secret: Set<string>): string {
+/** The request as the integration log shows it: method and shown URL, headers with secrets redacted, the JSON body. */
+function render(method: string, url: string, headers: Record<string, string>, body: string | undefined, secret: Set<string>): string {
   const lines = Object.entries(headers).map(([name, value]) => `${name}: ${secret.has(name) ? REDACTED : value}`);
-  return [`${method} ${url.href}`, ...lines, '', body ?? ''].join('\n');
+  return [`${method} ${url}`, ...lines, '', body ?? ''].join('\n');
 }
 
 interface HttpCall {
@@ -147,7 +150,8 @@ async function exchangeHttp(url: URL, call: HttpCall, agents: OutboundAgents): P
     return { status: response.statusCode, headers: response.headers, text: response.body.toString('utf8') };
   } catch (error) {
     // Answered after the receptor took the request: it may have done it, so the outcome is unknown (not a refusal).
-    if (tooLarge) throw new ResponseTooLargeError({ url: url.href, limitBytes: MAX_RESPONSE_BYTES }, true, call.exchange, { cause: error });
+    if (tooLarge)
+      throw new ResponseTooLargeError({ url: call.exchange.url, limitBytes: MAX_RESPONSE_BYTES }, true, call.exchange, { cause: error });
     throw error;
   }
 }

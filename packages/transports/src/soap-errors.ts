@@ -78,9 +78,14 @@ export function classifySoapFailure(error: unknown, context: FailureContext & { 
     return httpStatusFailure(status, exchange, scrub(detail), failure.response?.headers?.['retry-after'], error);
   }
   if (error instanceof SoapHttpError) {
-    return new TransientTransportError(`could not reach ${exchange.url}: ${failure.message ?? 'network error'}`, exchange, undefined, {
-      cause: error,
-    });
+    return new TransientTransportError(
+      `could not reach ${exchange.url}: ${scrub(failure.message ?? 'network error')}`,
+      exchange,
+      undefined,
+      {
+        cause: error,
+      },
+    );
   }
   if (typeof status === 'number') {
     // A 2xx that is not a SOAP answer (a proxy's login page, a truncated body): sending it again would get the same.

@@ -1,4 +1,5 @@
 import { Secret, type WebServiceConnection } from '@integrador/connections';
+import { redactSecrets } from '@integrador/logging';
 import { type StallingListener, startStallingListener } from '@integrador/test-support/stalling-listener';
 import {
   CLIENT_FAULT,
@@ -296,8 +297,9 @@ describe('SOAP transport against the Senior G5 double', () => {
       permanent: true,
       mayHaveBeenProcessed: false,
     });
-    // The URL without its query (a token could ride there); the message in one language each.
-    const wsdlUrl = `${server.url}${WSDL_LINK.replace(/\?.*$/, '')}`;
+    // The URL as shownUrl gives it (the query's names, never a value: a token could ride there); one language each.
+    const wsdlUrl = `${server.url}${WSDL_LINK}`;
+    expect(wsdlUrl).toMatch(/\?wsdl$/);
     expect((wsdl as ResponseTooLargeError).receptorMessage).toBe(
       `a resposta de ${wsdlUrl} passa do limite de 16 MiB (como recebida ou depois de descompactada): cada nova tentativa receberia a mesma resposta, por isso o pedido não é repetido; confira no ERP por que esta operação devolve tanto conteúdo`,
     );
@@ -400,6 +402,19 @@ describe('SOAP transport against the Senior G5 double', () => {
     expect(small.size).toBe(2);
   });
 
+  it('names a missing WSDL as shown: the library\'s "Invalid WSDL URL" text quotes the link with its token', async () => {
+    const missing = (await rejection(
+      transportFor().send(gravar([cliente()], { link: '/g5-senior-services/nao_existe?wsdl&token=S3CRET' })),
+    )) as ReceptorError;
+    expect(missing).toBeInstanceOf(ReceptorError);
+    const texts = JSON.stringify([missing.message, missing.receptorMessage, missing.exchange]);
+    expect(texts).toContain('/g5-senior-services/nao_existe?wsdl&token=***');
+    expect(texts).not.toContain('S3CRET');
+    // The library's error, kept as the cause, still quotes the full link: the logger masks it wherever it is logged.
+    expect(JSON.stringify(redactSecrets(missing))).toContain('Invalid WSDL URL: http://');
+    expect(JSON.stringify(redactSecrets(missing))).not.toContain('S3CRET');
+  });
+
   it('refuses an unknown operation and a link that is not a path on the connection', async () => {
     const transport = transportFor();
     const operation = await rejection(transport.send({ ...gravar([cliente()]), operation: 'clearSoapHeaders' }));
@@ -408,6 +423,11 @@ describe('SOAP transport against the Senior G5 double', () => {
     const link = await rejection(transport.send({ ...gravar([cliente()]), link: '@evil.example/x?wsdl' }));
     expect(link).toMatchObject({ name: 'InvalidIntegrationError', field: 'link', permanent: true });
     expect(server.requests.count).toBe(0);
+    // A link carrying a token in its query is named as shown, in the message and in the error's value alike.
+    const withToken = await rejection(transport.send({ ...gravar([cliente()], { link: `${WSDL_LINK}&token=s3cr3t` }), operation: 'Nada' }));
+    expect(withToken.message).toContain(`the web service at ${WSDL_LINK}&token=***:`);
+    const outside = await rejection(transport.send({ ...gravar([cliente()]), link: '/x/../..//evil.example/y?token=s3cr3t' }));
+    for (const error of [withToken, outside]) expect(JSON.stringify({ ...error, message: error.message })).not.toContain('s3cr3t');
   });
 
   it('refuses loopback unless the connection allows private networks, before any byte is sent', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { WebServiceConnection } from '@integrador/connections';
+import { shownUrl, type WebServiceConnection, withUrlShown } from '@integrador/connections';
 import type { Client } from 'soap';
 import type { Dispatcher } from 'undici';
 import { InvalidIntegrationError, OutboundAddressError, ReceptorError } from './errors';
@@ -53,11 +53,12 @@ export function createSoapTransport(connection: WebServiceConnection, options: {
   const secret = secretForms(password);
   const scrub = (text: string) => scrubForms(text, secret);
   // An integration's link gives the same URLs on every call: parsed once per link (a bad link is not kept: it throws again).
-  const urls = new Map<string, { wsdlUrl: string; endpoint: string }>();
+  const urls = new Map<string, { wsdlUrl: string; endpoint: string; shownEndpoint: string }>();
   const urlsOf = (link: string) => {
     let known = urls.get(link);
     if (!known) {
-      known = soapUrls(connection.baseUrl, link);
+      const found = soapUrls(connection.baseUrl, link);
+      known = { ...found, shownEndpoint: shownUrl(found.endpoint) };
       if (urls.size >= MAX_KNOWN_LINKS) urls.clear();
       urls.set(link, known);
     }
@@ -65,21 +66,21 @@ export function createSoapTransport(connection: WebServiceConnection, options: {
   };
 
   async function prepare(request: TransportRequest) {
-    const { wsdlUrl, endpoint } = urlsOf(request.link);
+    const { wsdlUrl, endpoint, shownEndpoint } = urlsOf(request.link);
     const client = await cache.get(wsdlUrl, () => loadClient(wsdlUrl, endpoint, connection.timeoutMs, dispatcher, scrub));
     const method = operationOf(client, request.operation, request.link);
     const args = { user: connection.user, password, encryption: connection.encryption, parameters: request.body };
-    return { client, method, args, endpoint };
+    return { client, method, args, endpoint, shownEndpoint };
   }
 
   return {
     async send(request) {
-      const { client, method, args, endpoint } = await prepare(request);
+      const { client, method, args, endpoint, shownEndpoint } = await prepare(request);
       const deadline = callDeadline(request.timeoutMs, request.signal);
       const started = performance.now();
       const outcome = await call(client, method, args, { ...callOptions(dispatcher), signal: deadline.signal }).finally(deadline.clear);
       const exchange: TransportExchange = {
-        url: endpoint,
+        url: shownEndpoint,
         request: redactForms(outcome.rawRequest ?? '', secret),
         response: outcome.rawResponse === null ? null : scrub(outcome.rawResponse),
         statusCode: outcome.statusCode,
@@ -87,18 +88,20 @@ export function createSoapTransport(connection: WebServiceConnection, options: {
       };
       if (outcome.error !== null && outcome.error !== undefined) {
         const aborted = deadline.timedOut() ? 'timeout' : request.signal?.aborted ? 'signal' : null;
-        throw classifySoapFailure(outcome.error, { exchange, aborted, timeoutMs: request.timeoutMs }, scrub);
+        // soap's own texts may quote the endpoint: as shown, like every other place that names it.
+        const scrubCall = (text: string) => withUrlShown(scrub(text), endpoint, shownEndpoint);
+        throw classifySoapFailure(outcome.error, { exchange, aborted, timeoutMs: request.timeoutMs }, scrubCall);
       }
       return { data: resultOf(outcome.result), exchange } satisfies TransportResult;
     },
 
     async preview(request) {
-      const { client, method, args, endpoint } = await prepare(request);
+      const { client, method, args, shownEndpoint } = await prepare(request);
       // An already aborted signal makes soapHttpRequest give up before it opens a socket, after soap has built the envelope
       // exactly as send() would: the same code path, so the preview cannot drift from what is sent.
       const outcome = await call(client, method, args, { ...callOptions(dispatcher), signal: AbortSignal.abort() });
       if (outcome.rawRequest === null) throw outcome.error;
-      return { url: endpoint, request: redactForms(outcome.rawRequest, secret) };
+      return { url: shownEndpoint, request: redactForms(outcome.rawRequest, secret) };
     },
 
     async close() {
@@ -150,11 +153,11 @@ function callDeadline(timeoutMs: number, outer: AbortSignal | undefined) {
 export function soapUrls(baseUrl: string, link: string): { wsdlUrl: string; endpoint: string } {
   // A link that is not a path could name another host ('@evil.example/x' after 'https://erp' is a userinfo trick).
   if (!/^[/?]/.test(link))
-    throw new InvalidIntegrationError('link', link, 'expected a path starting with "/" to append to the connection baseUrl');
+    throw new InvalidIntegrationError('link', shownUrl(link), 'expected a path starting with "/" to append to the connection baseUrl');
   const base = new URL(baseUrl);
   const url = new URL(baseUrl.replace(/\/+$/, '') + link);
   if (url.origin !== base.origin)
-    throw new InvalidIntegrationError('link', link, `expected it to stay on ${base.origin}, got ${url.origin}`);
+    throw new InvalidIntegrationError('link', shownUrl(link), `expected it to stay on ${base.origin}, got ${url.origin}`);
   const endpoint = new URL(url);
   const kept = [...url.searchParams].filter(([key]) => key.toLowerCase() !== 'wsdl');
   endpoint.search = new URLSearchParams(kept).toString();
@@ -203,18 +206,23 @@ function wsdlFailure(error: unknown, wsdlUrl: string, durationMs: number, timeou
   const failure = asSoapFailure(error);
   // soap reports a non-200 WSDL answer only in its message: "Invalid WSDL URL: … Code: 404 …"
   const status = failure.response?.status ?? Number(/Code: (\d{3})/.exec(failure.message ?? '')?.[1] ?? Number.NaN);
+  // soap's message quotes the WSDL URL whole ("Invalid WSDL URL: …"): every text here names it as shown.
+  const shown = shownUrl(wsdlUrl);
+  const scrubWsdl = (text: string) => withUrlShown(scrub(text), wsdlUrl, shown);
   const exchange: TransportExchange = {
-    url: wsdlUrl,
-    request: `GET ${wsdlUrl}`,
+    url: shown,
+    request: `GET ${shown}`,
     response: null,
     statusCode: Number.isNaN(status) ? null : status,
     durationMs,
   };
-  const classified = classifySoapFailure(error, { exchange, aborted: null, timeoutMs, wsdl: true }, scrub);
+  const classified = classifySoapFailure(error, { exchange, aborted: null, timeoutMs, wsdl: true }, scrubWsdl);
   // Recognised (wrapped, or the guard's refusal as it came): not a document problem.
   if (classified !== error || error instanceof ReceptorError || error instanceof OutboundAddressError) return classified;
   // Not a network or HTTP failure: the document itself is unusable (not XML, not a WSDL); loading it again would not help.
-  return new ReceptorError(`could not read the WSDL at ${wsdlUrl}: ${failure.message ?? String(error)}`, exchange, { cause: error });
+  return new ReceptorError(`could not read the WSDL at ${shown}: ${scrubWsdl(failure.message ?? String(error))}`, exchange, {
+    cause: error,
+  });
 }
 
 function operationNames(client: Client): Set<string> {
@@ -230,7 +238,7 @@ function operationOf(client: Client, operation: string | null, link: string): So
   const operations = clientInfo.get(client)?.operations ?? operationNames(client);
   if (operation === null || !operations.has(operation)) {
     const known = [...operations].join(', ');
-    throw new InvalidIntegrationError('porta_ws', operation, `expected an operation of the web service at ${link}: ${known}`);
+    throw new InvalidIntegrationError('porta_ws', operation, `expected an operation of the web service at ${shownUrl(link)}: ${known}`);
   }
   return (client[operation] as SoapMethod).bind(client);
 }

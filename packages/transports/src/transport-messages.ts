@@ -1,7 +1,7 @@
 import { DEFAULT_LOCALE, defineCatalogue, type Locale, type MessageParams } from '@integrador/i18n';
 
 /** Keys of the transports' own user-facing texts (what the receptor said is shown as it said it). */
-export type TransportMessageKey = 'RESPONSE_TOO_LARGE' | 'RESPONSE_TOO_LARGE_AFTER_CALL';
+export type TransportMessageKey = 'RESPONSE_TOO_LARGE' | 'RESPONSE_TOO_LARGE_AFTER_CALL' | 'RESPONSE_TOO_LARGE_IN_BATCH';
 
 const MESSAGES = defineCatalogue<TransportMessageKey>({
   // Nothing was sent (the WSDL fetch): the receptor has done nothing.
@@ -16,6 +16,14 @@ const MESSAGES = defineCatalogue<TransportMessageKey>({
       'a resposta de {url} passa do limite de {limit} (como recebida ou depois de descompactada) e não pôde ser lida: o ERP pode ter executado a operação; cada nova tentativa receberia a mesma resposta, por isso o envio não é repetido; confira no ERP se a operação foi feita e por que ela devolve tanto conteúdo',
     en: 'the answer from {url} is over the {limit} limit (as received or once decoded) and could not be read: the ERP may have carried out the operation; every retry would get the same answer, so the request is not sent again; check in the ERP whether it was done and why it returns so much',
   },
+  // A batched call's answer: too large for the batch says nothing of the record's own call, so it may be retried; the
+  // next attempt sends it again only when that cannot duplicate it (run-set's reconcileUnknownOutcome), and this is also
+  // the record's final message once the attempts run out.
+  RESPONSE_TOO_LARGE_IN_BATCH: {
+    'pt-BR':
+      'a resposta de {url} a um envio em lote de {records} registros passa do limite de {limit} e não pôde ser lida: o ERP pode ter executado a operação; a próxima tentativa confere o registro antes de enviá-lo de novo; se não restarem tentativas, confira no ERP se a operação foi feita e por que ela devolve tanto conteúdo',
+    en: 'the answer from {url} to a batched call of {records} records is over the {limit} limit and could not be read: the ERP may have carried out the operation; the next attempt checks the record before sending it again; if no attempts remain, check in the ERP whether it was done and why it returns so much',
+  },
 });
 
 /** A transport text in the locale (pt-BR, the product's language, unless asked otherwise). */
@@ -26,14 +34,4 @@ export function transportMessage(key: TransportMessageKey, params: MessageParams
 /** A byte limit as a person reads it: 16 MiB rather than 16777216. */
 export function byteLimit(bytes: number): string {
   return bytes % 1_048_576 === 0 ? `${bytes / 1_048_576} MiB` : `${bytes} bytes`;
-}
-
-/** A URL as shown in a message: scheme, host and path only (no userinfo, no query that may carry a token). */
-export function shownUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return '(URL inválida)';
-  }
 }

@@ -16,6 +16,7 @@ export interface TransportRequest {
 
 /** What went over the wire, for the integration log. Secrets are already replaced by [REDACTED]. */
 export interface TransportExchange {
+  /** The URL as shown (shownUrl: query values masked, no userinfo): what attempt rows, logs and messages may hold. */
   url: string;
   request: string;
   /** The raw response body; null when none arrived. */
@@ -33,7 +34,7 @@ export interface TransportResult {
 /** Sends SET requests to one connection. Create one per connection and reuse it; close() releases its sockets. */
 export interface Transport {
   send(request: TransportRequest): Promise<TransportResult>;
-  /** The exact request send() would make, with secrets redacted, without sending it. */
+  /** The exact request send() would make, with secrets redacted (the URL as shownUrl gives it), without sending it. */
   preview(request: TransportRequest): Promise<{ url: string; request: string }>;
   close?(): Promise<void>;
 }

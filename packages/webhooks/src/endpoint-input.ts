@@ -1,3 +1,4 @@
+import { shownUrl } from '@integrador/connections';
 import { WebhookError } from './errors';
 import { GATILHOS, type Gatilho, isGatilho } from './gatilhos';
 
@@ -10,14 +11,16 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  */
 export function checkWebhookUrl(text: string): string {
   const url = text.trim();
-  if (/[{}#$]|%7b|%7d/i.test(url)) throw new WebhookError('WEBHOOK_URL_PLACEHOLDER', 400, { url });
+  // A refusal names the URL as shown: the error's message reaches logs, and its query may hold a token.
+  if (/[{}#$]|%7b|%7d/i.test(url)) throw new WebhookError('WEBHOOK_URL_PLACEHOLDER', 400, { url: shownUrl(url) });
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new WebhookError('WEBHOOK_URL_INVALID', 400, { url });
+    throw new WebhookError('WEBHOOK_URL_INVALID', 400, { url: shownUrl(url) });
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new WebhookError('WEBHOOK_URL_INVALID', 400, { url });
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new WebhookError('WEBHOOK_URL_INVALID', 400, { url: shownUrl(url) });
   if (parsed.username || parsed.password) throw new WebhookError('WEBHOOK_URL_CREDENTIALS', 400);
   return url;
 }

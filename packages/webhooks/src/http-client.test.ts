@@ -47,3 +47,23 @@ describe('webhook HTTP client: outbound guard', () => {
     expect(await send(`http://10.1.2.3:${port}/hook`, ['127.0.0.1/32'])).toMatchObject({ errorClass: 'address_forbidden' });
   });
 });
+
+describe('webhook HTTP client: failures it cannot word', () => {
+  it('turns a rejection that is not an Error into a failed result, never a throw, and names no query value', async () => {
+    const client = createWebhookHttpClient({ connectTimeoutMs: 1000, timeoutMs: 1000, allowlist: parseAddressAllowlist(['127.0.0.0/8']) });
+    // A header value read from a getter that throws a string: undici never sees the request.
+    const headers = Object.defineProperty({}, 'x-assinatura', {
+      enumerable: true,
+      get() {
+        throw 'signature unavailable for http://127.0.0.1:9/hook?token=S3CRET';
+      },
+    }) as Record<string, string>;
+    try {
+      const result = await client.send('http://127.0.0.1:9/hook?token=S3CRET', headers, '[]');
+      expect(result).toMatchObject({ ok: false, status: null, error: expect.stringContaining('http://127.0.0.1:9/hook?token=***') });
+      expect(result.error).not.toContain('S3CRET');
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import type { AddressAllowlist } from '@integrador/connections';
+import { type AddressAllowlist, withUrlShown } from '@integrador/connections';
 import { createGuardedAgent } from '@integrador/transports';
 import { request } from 'undici';
 import { RESPONSE_KEEP_BYTES } from './settings';
@@ -143,7 +143,8 @@ export function createWebhookHttpClient(options: HttpClientOptions): WebhookHttp
           headers: {},
           durationMs: elapsed(),
           errorClass,
-          error: `${code}: ${(err as Error).message}`,
+          // Stored in the attempt row: should the client's message quote the URL, its query values stay out.
+          error: `${code}: ${withUrlShown(err instanceof Error ? err.message : err, url)}`,
         };
       }
     },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { shownUrl } from '@integrador/connections';
 import { attemptHeaders, signingSecrets } from './deliver';
 import type { WebhookEndpoint } from './endpoints.repository';
 import { type Gatilho, tableOf } from './gatilhos';
@@ -65,8 +66,14 @@ function rangeOf(error: string | null): string {
 }
 
 /** The code and message parameters of one attempt's outcome. */
-export function explain(result: SendResult, url: string, timeoutMs: number): { code: TestCode; params: Record<string, string | number> } {
-  const host = hostOf(url);
+export function explain(
+  result: SendResult,
+  endpointUrl: string,
+  timeoutMs: number,
+): { code: TestCode; params: Record<string, string | number> } {
+  const host = hostOf(endpointUrl);
+  // The message names the endpoint as shown: a token the tenant put in the query stays out of it.
+  const url = shownUrl(endpointUrl);
   const detail = (result.error ?? '').split(':')[0] ?? '';
   const status = result.status ?? 0;
   switch (result.errorClass) {
@@ -83,7 +90,7 @@ export function explain(result: SendResult, url: string, timeoutMs: number): { c
     case 'address_forbidden':
       return { code: 'ADDRESS_FORBIDDEN', params: { host, range: rangeOf(result.error) } };
     case 'redirect':
-      return { code: 'REDIRECT', params: { status, location: result.headers.location ?? '?' } };
+      return { code: 'REDIRECT', params: { status, location: result.headers.location ? shownUrl(result.headers.location) : '?' } };
     case 'http_4xx':
     case 'gone':
     case 'rate_limited':

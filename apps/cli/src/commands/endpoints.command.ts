@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@integrador/config';
+import { shownUrl } from '@integrador/connections';
 import { recordErrorMessage, type SyncReport, statusMessage, validateEndpointService } from '@integrador/integrador';
 import {
   type Database,
@@ -78,7 +79,11 @@ async function list(cli: Cli, t: EndpointTexts, options: EmpresaOptions): Promis
   const empresaId = parseId(cli, '--empresa', options.empresa);
   await withDatabase(async ({ db }) => {
     await requireEmpresa(cli, db, empresaId);
-    const services = await listServicosEndpoint(db, { empresaId, filialId: null });
+    // Event URLs shown as records show them (query values and token-looking path segments masked).
+    const services = (await listServicosEndpoint(db, { empresaId, filialId: null })).map((s) => ({
+      ...s,
+      eventos: s.eventos.map((e) => ({ ...e, url: shownUrl(e.url) })),
+    }));
     if (options.json) return printJson(services);
     if (!services.length) return print(t.noServices(empresaId));
     for (const s of services) {

@@ -1,4 +1,5 @@
 import { loadConfig } from '@integrador/config';
+import { shownUrl } from '@integrador/connections';
 import type { Database } from '@integrador/store';
 import {
   createEndpoint,
@@ -124,7 +125,8 @@ async function list(cli: Cli, t: Texts, options: EmpresaOptions): Promise<void> 
   const empresaId = parseId(cli, '--empresa', options.empresa);
   await withDatabase(async ({ db }) => {
     await requireEmpresa(cli, db, empresaId);
-    const endpoints = (await listWebhookEndpoints(db, empresaId)).map((e) => presentEndpoint(e, cli.locale));
+    // Shown as records show URLs (query values and token-looking path segments masked); the full value is in the configuration.
+    const endpoints = (await listWebhookEndpoints(db, empresaId)).map((e) => ({ ...presentEndpoint(e, cli.locale), url: shownUrl(e.url) }));
     if (options.json) return printJson(endpoints);
     if (!endpoints.length) return print(t.none(empresaId));
     for (const e of endpoints) {

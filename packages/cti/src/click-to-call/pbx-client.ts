@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { shownUrl } from '@integrador/connections';
 import { createOutboundAgents } from '@integrador/transports';
 import { CtiError } from '../cti-error';
 import type { PbxRequest } from './pbx-request';
@@ -25,7 +26,7 @@ export async function sendPbxRequest(
   const agents = createOutboundAgents({ allowPrivateNetwork: options.allowPrivateNetwork });
   const started = performance.now();
   try {
-    const target = new URL(request.url);
+    const target = targetOf(request);
     const client = target.protocol === 'https:' ? https : http;
     const answer = await new Promise<{ status: number; body: string; location?: string }>((resolve, reject) => {
       const req = client.request(
@@ -64,7 +65,8 @@ export async function sendPbxRequest(
     if (answer.status >= 200 && answer.status < 300) return { status: answer.status, body: answer.body, durationMs };
     // Redirects are not followed (the guard judged only the first address): a 3xx is a permanent refusal to fix in the URL.
     const permanent = answer.status >= 300 && answer.status < 500 && answer.status !== 408 && answer.status !== 429;
-    const redirect = answer.status < 400 ? `, a redirect to ${answer.location ?? '(no location)'}; redirects are not followed` : '';
+    const location = answer.location ? shownUrl(answer.location) : '(no location)';
+    const redirect = answer.status < 400 ? `, a redirect to ${location}; redirects are not followed` : '';
     throw new CtiError(
       permanent ? 'PBX_REFUSED' : 'PBX_FAILED',
       permanent,
@@ -72,5 +74,18 @@ export async function sendPbxRequest(
     );
   } finally {
     agents.destroy();
+  }
+}
+
+/** The URL to call; a template that gives no URL fails for good, named as shown (Node's own error carries the whole URL). */
+function targetOf(request: PbxRequest): URL {
+  try {
+    return new URL(request.url);
+  } catch {
+    throw new CtiError(
+      'PBX_URL_INVALID',
+      true,
+      `the PBX URL template does not give a valid URL (${request.shownUrl}): fix it with integrador cti configure --pbx-url`,
+    );
   }
 }

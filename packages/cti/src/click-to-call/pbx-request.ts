@@ -1,3 +1,4 @@
+import { shownUrl } from '@integrador/connections';
 import { CtiError } from '../cti-error';
 import { normalizePhone } from '../phone/normalize-phone';
 import type { CtiSettings } from '../settings/cti-settings.repository';
@@ -7,7 +8,10 @@ export interface PbxRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
-  /** The URL with a URL-token secret replaced by ***: what logs, errors and the CLI may show. */
+  /**
+   * The URL as shownUrl gives it (every query value ***, the token_url secret and the numbers too; no userinfo): what
+   * logs, errors, the job's result and the CLI may show. The numbers are shown apart (`dialled`).
+   */
   shownUrl: string;
   /** What is dialled: the prefix + DDD + number for an external number, the digits of an extension. */
   dialled: string;
@@ -60,7 +64,6 @@ export function buildPbxRequest(
   const fill = (text: string) =>
     text.replace(/\{(ramal_origem|numero_origem|numero_destino|ramal_destino)\}/g, (_, k: string) => encodeURIComponent(values[k] ?? ''));
   let url = fill(template);
-  let shownUrl = url;
   const headers: Record<string, string> = {};
   const { auth, user, paramName } = settings.pbx;
   if (auth === 'basic') headers.authorization = `Basic ${Buffer.from(`${user ?? ''}:${resolveSecret(settings, env)}`).toString('base64')}`;
@@ -69,7 +72,6 @@ export function buildPbxRequest(
     const name = encodeURIComponent(paramName || 'token');
     const joiner = url.includes('?') ? '&' : '?';
     url = `${url}${joiner}${name}=${encodeURIComponent(resolveSecret(settings, env))}`;
-    shownUrl = `${shownUrl}${joiner}${name}=***`;
   }
-  return { method: settings.pbx.method || 'GET', url, headers, shownUrl, dialled, interno };
+  return { method: settings.pbx.method || 'GET', url, headers, shownUrl: shownUrl(url), dialled, interno };
 }

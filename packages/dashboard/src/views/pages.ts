@@ -2,7 +2,7 @@ import type { RegistroJob } from '@integrador/store';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
 import { formatTime, messages } from '../i18n';
-import { maskSecrets } from '../mask';
+import { maskedJson, maskSecrets, maskUrlsIn } from '../mask';
 
 /** Counts of one group (tenant or integration) over a window, by the overview's columns. */
 export interface Tally {
@@ -88,7 +88,7 @@ export function failureRows(viewer: Viewer, rows: RegistroJob[]): Raw {
 <td><a href="/dashboard/jobs/${r.fila}/${encodeURIComponent(r.job_id)}">${r.fila}/${r.job_id}</a><br><span class="muted">${r.nome_job}</span></td>
 <td>#${r.empresa_id}</td><td>${r.integracao_id ?? '—'}</td><td class="${r.estado}">${t.states[r.estado] ?? r.estado}</td>
 <td class="num">${r.tentativas}/${r.max_tentativas}</td>
-<td>${r.erro_mensagem ? html`<span class="muted">${r.erro_classe ?? ''}${r.erro_codigo ? ` ${r.erro_codigo}` : ''}</span><br>${r.erro_mensagem.slice(0, 300)}` : ''}</td>
+<td>${r.erro_mensagem ? html`<span class="muted">${r.erro_classe ?? ''}${r.erro_codigo ? ` ${r.erro_codigo}` : ''}</span><br>${maskUrlsIn(r.erro_mensagem).slice(0, 300)}` : ''}</td>
 <td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>`,
   )}`;
 }
@@ -168,8 +168,8 @@ ${a.erro ? html`<p class="falhou">${a.erro}</p>` : ''}<p class="muted">${a.url ?
 )}
 ${
   detail.preview
-    ? html`<section><h2>${t.consulta}</h2><pre class="consulta">${maskSecrets(JSON.stringify('error' in detail.preview ? detail.preview : detail.preview.consulta, null, 2))}</pre>
-${'records' in detail.preview ? detail.preview.records.map((rec) => html`<pre>${maskSecrets(JSON.stringify((rec as { request?: unknown }).request ?? rec, null, 2))}</pre>`) : ''}</section>`
+    ? html`<section><h2>${t.consulta}</h2><pre class="consulta">${maskedJson('error' in detail.preview ? detail.preview : detail.preview.consulta)}</pre>
+${'records' in detail.preview ? detail.preview.records.map((rec) => html`<pre>${maskedJson((rec as { request?: unknown }).request ?? rec)}</pre>`) : ''}</section>`
     : ''
 }
 ${detail.live?.logs.length ? html`<section><h2>${t.log}</h2><pre>${detail.live.logs.join('\n')}</pre></section>` : ''}`;

@@ -1,3 +1,4 @@
+import { shownUrl } from '@integrador/connections';
 import {
   type CrmDatabase,
   findServicoEndpoint,
@@ -186,7 +187,8 @@ export async function syncEndpointService(
           : await writeEventos(ctx.database, empresaId, servicoId, checked.valid, checked.contatoIds);
       reports.push({
         tipo: evento.tipo,
-        url: evento.url,
+        // Stored in the run's report and returned as the job's result: the URL as shown (a token may sit in its query).
+        url: shownUrl(evento.url),
         recebidos: checked.received,
         validos: checked.valid.length,
         invalidos: checked.invalid,
@@ -245,7 +247,7 @@ export async function validateEndpointService(
 }
 
 async function validateEvento(ctx: EndpointRunContext, service: ServicoEndpoint, evento: ServicoEndpointEvento): Promise<EventoValidation> {
-  const base = { tipo: evento.tipo, url: evento.url };
+  const base = { tipo: evento.tipo, url: shownUrl(evento.url) };
   let checked: CheckedEvento;
   try {
     checked = await fetchAndCheck(ctx, service, evento, authHeaders(service, ctx.env));

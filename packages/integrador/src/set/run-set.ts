@@ -1,3 +1,4 @@
+import { maskUrlsInText } from '@integrador/logging';
 import {
   type Execucao,
   isTenantGuardViolation,
@@ -6,7 +7,14 @@ import {
   type TentativaOutcome,
   type TentativaRecord,
 } from '@integrador/store';
-import { OutboundAddressError, ReceptorError, ResponseTooLargeError, type Transport, type TransportExchange } from '@integrador/transports';
+import {
+  OutboundAddressError,
+  ReceptorError,
+  ResponseTooLargeError,
+  TransientTransportError,
+  type Transport,
+  type TransportExchange,
+} from '@integrador/transports';
 import { joinReasons, readReturn } from '../return-reader';
 import { ForeignRowError } from '../runs/run-errors';
 import { bindEngineValues, runTenantOf } from '../runs/tenant-scope';
@@ -57,8 +65,18 @@ async function report(ctx: SetRunContext, record: PreparedRecord, exchange: Tran
 }
 
 /** Records an attempt, grouped with those of the other pushes in flight (one statement for all of them). */
+/**
+ * Stores an attempt. Its error text and the record's message may quote a URL or echo the request's path and query (a
+ * library's error, a receptor's body): their secret parts are masked here, by the shownUrl rule, before they are kept.
+ */
 function recordTentativa(ctx: SetRunContext, execucao: Execucao, attempt: TentativaRecord, outcome?: TentativaOutcome): Promise<void> {
-  return outboxGroupsOf(ctx.db).recordTentativa({ execucaoId: execucao.id, attempt, ...(outcome ? { outcome } : {}) });
+  const shownAttempt = { ...attempt, erro: attempt.erro === null ? null : maskUrlsInText(attempt.erro) };
+  const shownOutcome = outcome?.mensagem ? { ...outcome, mensagem: maskUrlsInText(outcome.mensagem) } : outcome;
+  return outboxGroupsOf(ctx.db).recordTentativa({
+    execucaoId: execucao.id,
+    attempt: shownAttempt,
+    ...(shownOutcome ? { outcome: shownOutcome } : {}),
+  });
 }
 
 function attemptOf(exchange: TransportExchange | undefined, erro: string | null) {
@@ -110,8 +128,12 @@ async function send(
     }
     // Refused, or answered 429/503/soap:Server: the receptor has nothing, a retry sends as new (pendente). A timeout, a
     // reset mid-call or another error status leaves the record enviando: the receptor may have it (runRecord reconciles).
-    const outcome = receptorUntouched(err) ? { status: 'pendente' as const } : undefined;
-    await recordTentativa(ctx, execucao, attemptOf(exchange, (err as Error).message), outcome);
+    // A transient failure the transport words for the user (a batch's answer too large) leaves its pt-BR text as the
+    // record's message, as a refusal does: what the operator reads if the retries run out. Any other one clears it, so
+    // an earlier attempt's text never stands for this attempt's failure. The record is enviando here (runRecord set it).
+    const mensagem = err instanceof TransientTransportError ? (err.receptorMessage ?? null) : null;
+    const status: TentativaOutcome['status'] = receptorUntouched(err) ? 'pendente' : 'enviando';
+    await recordTentativa(ctx, execucao, attemptOf(exchange, (err as Error).message), { status, mensagem });
     throw err;
   }
   const reading = readReturn(result.data, integracao);

@@ -1,0 +1,45 @@
+import { maskedJson, maskSecrets, maskUrl, maskUrlsIn } from './mask';
+
+// Rows written before the engine stored URLs as shownUrl gives them hold the full URL: masked when shown.
+describe('masking stored URLs for the operator', () => {
+  it('shows a stored attempt URL without query values or userinfo', () => {
+    expect(maskUrl('http://user:pass@erp.example:8080/svc?wsdl&token=s3cr3t')).toBe('http://erp.example:8080/svc?wsdl&token=***');
+    expect(maskUrl(null)).toBeNull();
+  });
+
+  it('masks every URL inside a message or a job log line, keeping the text around it', () => {
+    expect(maskUrlsIn('could not reach http://u:pass@erp.example/svc?apikey=s3cr3t (ECONNREFUSED).')).toBe(
+      'could not reach http://erp.example/svc?apikey=*** (ECONNREFUSED).',
+    );
+    expect(maskUrlsIn('{"recordKey":"42","url":"https://u:pass@h.example/x?token=s3cr3t#f","error":null}')).toBe(
+      '{"recordKey":"42","url":"https://h.example/x?token=***#f","error":null}',
+    );
+    expect(maskUrlsIn('no address here')).toBe('no address here');
+    expect(maskUrlsIn(null)).toBeNull();
+  });
+
+  it('masks the URL line of a stored REST request with the other secrets', () => {
+    const shown = maskSecrets('POST https://u:pass@api.example/clientes?chave=s3cr3t\nauthorization: [REDACTED]\n\n{"senha":"x"}');
+    expect(shown).toBe('POST https://api.example/clientes?chave=***\nauthorization: [REDACTED]\n\n{"senha":"••••••"}');
+  });
+
+  it('leaves what operators read intact: a REST preview, a SOAP envelope with namespaces and &amp;, a database receptor url', () => {
+    const preview = {
+      url: 'http://erp/api/clientes',
+      request: 'POST http://erp/api/clientes\ncontent-type: application/json\n\n{"nome":"Ana"}',
+    };
+    expect(maskedJson(preview)).toBe(JSON.stringify(preview, null, 2));
+    const envelope =
+      '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ser="http://services.senior.com.br"><ser:link>http://erp/x?a=1&amp;b=2</ser:link></soapenv:Envelope>';
+    expect(maskSecrets(envelope)).toBe(envelope.replace('a=1&amp;b=2', 'a=***&amp;b=***'));
+    expect(maskUrl('postgres://crm.internal/crm#clientes')).toBe('postgres://crm.internal/crm#clientes');
+    expect(maskUrlsIn('insert failed at postgres://crm.internal/crm#clientes: duplicate key')).toBe(
+      'insert failed at postgres://crm.internal/crm#clientes: duplicate key',
+    );
+  });
+
+  it('masks a secret inside a preview string without swallowing the text after it', () => {
+    const shown = maskedJson({ request: 'POST http://u:p@erp/api/clientes?token=s3cr3t\n\n{"senha":"x"}' });
+    expect(shown).toBe(JSON.stringify({ request: 'POST http://erp/api/clientes?token=***\n\n{"senha":"••••••"}' }, null, 2));
+  });
+});

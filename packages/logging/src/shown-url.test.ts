@@ -1,0 +1,106 @@
+import { maskUrlsInText, shownUrl, withUrlShown } from './shown-url';
+
+describe('shownUrl', () => {
+  it('keeps scheme, host, port, path and the query names; masks every query value', () => {
+    expect(shownUrl('https://erp.example.com:8443/g5/services?token=s3cr3t&apikey=abc&wsdl')).toBe(
+      'https://erp.example.com:8443/g5/services?token=***&apikey=***&wsdl',
+    );
+    expect(shownUrl('http://erp.example.com/a%20b/c?x=1&x=2')).toBe('http://erp.example.com/a%20b/c?x=***&x=***');
+    expect(shownUrl('https://erp.example.com')).toBe('https://erp.example.com/');
+  });
+
+  it('drops userinfo; shows a fragment by the query rule (a table name stays, a value is masked)', () => {
+    const shown = shownUrl('https://user:pass@erp.example.com/path?token=s3cr3t#access_token=frag-secret');
+    expect(shown).toBe('https://erp.example.com/path?token=***#access_token=***');
+    expect(shown).not.toMatch(/user|pass|s3cr3t|frag-secret/);
+    expect(shownUrl('postgres://db.internal/crm#clientes')).toBe('postgres://db.internal/crm#clientes');
+    expect(shownUrl('postgres://app:s3cr3t@db.internal:5432/crm?sslmode=require')).toBe('postgres://db.internal:5432/crm?sslmode=***');
+  });
+
+  it('shows an IPv6 host with its brackets and port', () => {
+    expect(shownUrl('http://[::1]:8080/hook?key=s3cr3t')).toBe('http://[::1]:8080/hook?key=***');
+    expect(shownUrl(new URL('https://u:p@[2001:db8::1]/x'))).toBe('https://[2001:db8::1]/x');
+  });
+
+  it('is idempotent: a shown URL shows the same', () => {
+    const once = shownUrl('https://u:p@h.example/p?a=1&b=&c#f');
+    expect(shownUrl(once)).toBe(once);
+  });
+
+  it('never throws on malformed input and never shows what may be a secret', () => {
+    expect(shownUrl('not a url')).toBe('not a url');
+    // A path with its query (an integration's link) keeps the names too; '//host' is not a path.
+    expect(shownUrl('/relative/path?token=s3cr3t&wsdl#f')).toBe('/relative/path?token=***&wsdl#f');
+    expect(shownUrl('//evil.example/x?token=s3cr3t')).toBe('//evil.example/x');
+    expect(shownUrl('POST /api/clientes?token=s3cr3t')).toBe('POST /api/clientes?token=***');
+    expect(shownUrl('?wsdl&token=s3cr3t')).toBe('?wsdl&token=***');
+    expect(shownUrl('http://[::1/x?token=s3cr3t')).toBe('http://[::1/x');
+    // Read by the URL class as scheme "user:" with an opaque path: only the scheme is shown.
+    expect(shownUrl('user:pass@host/path')).toBe('user:***');
+    expect(shownUrl('file:///var/lib/crm.db?mode=ro')).toBe('file:///var/lib/crm.db?mode=***');
+    expect(shownUrl('noscheme@host')).toBe('***');
+    expect(shownUrl('http://us er:pa ss@host:99999/x')).toBe('***');
+    expect(shownUrl('token=s3cr3t')).toBe('***');
+    expect(shownUrl('')).toBe('***');
+    expect(shownUrl('x'.repeat(500))).toBe('***');
+  });
+});
+
+describe('secrets in the path', () => {
+  it('masks token-looking path segments (Slack, Discord, Teams webhooks), ;param values and a bare token query name', () => {
+    expect(shownUrl('https://hooks.slack.com/services/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')).toBe(
+      'https://hooks.slack.com/services/T024BE7LD/B024BE7LH/***',
+    );
+    expect(
+      shownUrl('https://discord.com/api/webhooks/1234567890123456789/Xk3-Jq9_LmZ0aB7cDeF1gHiJ2kLmN-oPq3RsT_uV4wXyZ5AbC6dEf7GhI8jK9lMn0'),
+    ).toBe('https://discord.com/api/webhooks/1234567890123456789/***');
+    expect(
+      shownUrl(
+        'https://acme.webhook.office.com/webhookb2/0f8fad5b-d9cb-469f-a165-70867728950e@72f988bf-86f1-41af-91ab-2d7cd011db47/IncomingWebhook/5b1f0c7e2d8a4e3fa9b6c1d2e3f4a5b6/1f0e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
+      ),
+    ).toBe('https://acme.webhook.office.com/webhookb2/***/IncomingWebhook/***/***');
+    expect(shownUrl('https://erp.example/app/login;jsessionid=0A1B2C3D4E5F?x=1')).toBe(
+      'https://erp.example/app/login;jsessionid=***?x=***',
+    );
+    expect(shownUrl('https://erp.example/hook?a1B2c3D4e5F6g7H8i9')).toBe('https://erp.example/hook?***');
+  });
+
+  it('keeps ordinary SOAP and REST paths readable', () => {
+    for (const url of [
+      'http://erp.example:8080/g5-senior-services/sapiens_Synccom_senior_g5_co_cad_clientes?wsdl',
+      'https://api.example/api/v1/clientes/123',
+      'https://api.example/ServiceLayerV2/IntegrationEndpoints/Clientes_Cadastro-2024',
+    ]) {
+      expect(shownUrl(url)).toBe(url);
+    }
+  });
+});
+
+describe('maskUrlsInText', () => {
+  it('leaves a URL with nothing secret byte-identical and masks only the secret parts of the others, in place', () => {
+    const envelope =
+      '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ser="http://services.senior.com.br"><a href="http://erp/x?a=1&amp;token=s3cr3t">';
+    expect(maskUrlsInText(envelope)).toBe(envelope.replace('a=1&amp;token=s3cr3t', 'a=***&amp;token=***'));
+    const preview = '"POST http://erp/api/clientes\\ncontent-type: application/json\\n\\n{\\"nome\\":\\"x\\"}"';
+    expect(maskUrlsInText(preview)).toBe(preview);
+    expect(maskUrlsInText('postgres://crm.internal/crm#clientes')).toBe('postgres://crm.internal/crm#clientes');
+    expect(maskUrlsInText('at http://u:p@erp/Api/%7Bx%7D?k=v&k2, then')).toBe('at http://erp/Api/%7Bx%7D?k=***&k2, then');
+    // A receptor echoing the request's path and query.
+    expect(maskUrlsInText('<pre>Cannot POST /api/clientes?token=S3CRET&x</pre> (see "/svc?wsdl&key=S3CRET").')).toBe(
+      '<pre>Cannot POST /api/clientes?token=***&x</pre> (see "/svc?wsdl&key=***").',
+    );
+    expect(maskUrlsInText('/usr/lib and a/b?c=d stay, //host/x?y=z too')).toBe('/usr/lib and a/b?c=d stay, //host/x?y=z too');
+  });
+});
+
+describe('withUrlShown', () => {
+  it('replaces every copy of the URL in a text by its shown form', () => {
+    const url = 'https://u:p@h.example/wsdl?token=s3cr3t';
+    expect(withUrlShown(`Invalid WSDL URL: ${url} Code: 404 (${url})`, url)).toBe(
+      'Invalid WSDL URL: https://h.example/wsdl?token=*** Code: 404 (https://h.example/wsdl?token=***)',
+    );
+    expect(withUrlShown('connect ECONNREFUSED 127.0.0.1:1', url)).toBe('connect ECONNREFUSED 127.0.0.1:1');
+    expect(withUrlShown(undefined, url)).toBe('');
+    expect(withUrlShown({ reason: 'x' }, url)).toBe('[object Object]');
+  });
+});

@@ -1,0 +1,63 @@
+import net from 'node:net';
+import { parseAddressAllowlist } from '@integrador/connections';
+import { checkWebhookUrl } from './endpoint-input';
+import { WebhookError } from './errors';
+import { createWebhookHttpClient } from './http-client';
+import { webhookMessage } from './messages';
+import { explain } from './test-endpoint';
+
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+// An endpoint URL may carry a token in its query (credentials before the host are refused): the delivery goes to the
+// full URL, the test's messages, the stored error and a refusal name it as shownUrl gives it.
+describe('webhook endpoint URLs as shown', () => {
+  it('explains a refused connection and a redirect without the query values', async () => {
+    const port = await closedPort();
+    const url = `http://127.0.0.1:${port}/hook?token=s3cr3t`;
+    const client = createWebhookHttpClient({ connectTimeoutMs: 1000, timeoutMs: 1000, allowlist: parseAddressAllowlist(['127.0.0.1/32']) });
+    try {
+      const result = await client.send(url, {}, '[]');
+      const { code, params } = explain(result, url, 1000);
+      expect(code).toBe('CONNECTION_REFUSED');
+      expect(webhookMessage('pt-BR', code, params)).toContain(`no endereço http://127.0.0.1:${port}/hook?token=***:`);
+      expect(result.error ?? '').not.toContain('s3cr3t');
+    } finally {
+      await client.close();
+    }
+    const redirect = explain(
+      {
+        ok: false,
+        status: 302,
+        body: null,
+        headers: { location: 'https://outro/x?token=s3cr3t' },
+        durationMs: 1,
+        errorClass: 'redirect',
+        error: null,
+      },
+      url,
+      1000,
+    );
+    expect(redirect.params.location).toBe('https://outro/x?token=***');
+  });
+
+  it('refuses a URL with a placeholder or another scheme naming it as shown', () => {
+    const refusal = (text: string) => {
+      try {
+        checkWebhookUrl(text);
+      } catch (err) {
+        expect(err).toBeInstanceOf(WebhookError);
+        return err as WebhookError;
+      }
+      throw new Error('expected a refusal');
+    };
+    expect(refusal('https://h.example/hook?token=s3cr3t&id={id}').params.url).toBe('https://h.example/hook?token=***&id=***');
+    expect(refusal('ftp://h.example/hook?token=s3cr3t').params.url).toBe('ftp://h.example/hook?token=***');
+    expect(refusal('ftp://h.example/hook?token=s3cr3t').message).not.toContain('s3cr3t');
+  });
+});
