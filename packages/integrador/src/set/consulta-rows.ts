@@ -88,12 +88,15 @@ const MAX_PROTOCOL_PARAMETERS = 65535;
 /**
  * A union runs its branches one after another on one backend: when the server spends more than SLOW_READ_MS a read
  * on one (its own clock, UNION_ELAPSED_COLUMN, carried by every branch's rows even when its read matches nothing: the
- * client's time, network and event loop included, says nothing of it), the reads are too slow to wait for each other,
- * across tenants. They then run each alone, side by side on the pool's connections, and a union is tried again after
- * PROBE_SLOW_MS.
+ * client's time, network and event loop included, says nothing of it), the union is slow (SlowUnions decides when the
+ * reads are too slow to wait for each other, across tenants, and run each alone, side by side on the pool's connections).
  */
 const SLOW_READ_MS = 5;
-const PROBE_SLOW_MS = 60_000;
+/** Slow unions in a row that make the reads run alone (a fast union starts the count again). */
+const SLOW_UNIONS_IN_ROW = 3;
+/** How long the reads first run alone before a union is tried again; doubled while it stays slow, up to the max. */
+const PROBE_SLOW_MS = 5_000;
+const PROBE_SLOW_MAX_MS = 60_000;
 /** After a union failed where every read alone succeeded, grouping that read pauses this long (then it is tried again). */
 const PAUSE_AFTER_FAILURE_MS = 10 * 60_000;
 
@@ -101,6 +104,51 @@ const PAUSE_AFTER_FAILURE_MS = 10 * 60_000;
 function isStatementLevelError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P');
+}
+
+/**
+ * Whether a read's unions are too slow for its reads to wait for each other. The union's clock also counts the time
+ * the backend waits for a CPU: on a saturated machine one union of cheap reads reads slow now and then, and running
+ * the reads alone then costs more CPU (a round trip each), saturating it further. Hence the reads run alone only after
+ * SLOW_UNIONS_IN_ROW slow unions in a row (a fast one starts the count again): a heavy consulta is slow every time, so
+ * it stops grouping within its first unions (they run side by side, up to the Coalescer's maxRunning), while
+ * contention rarely makes several in a row slow. And the pause is short, PROBE_SLOW_MS, doubled up to
+ * PROBE_SLOW_MAX_MS each time the unions after it trip it again with no fast one between: a false alarm costs
+ * seconds, a heavy consulta a few slow unions a minute.
+ */
+class SlowUnions {
+  readonly #now: () => number;
+  /** Slow unions since the last fast one or the last pause. */
+  #inRow = 0;
+  /** Until when the reads run alone. */
+  #until = 0;
+  /** The next pause: PROBE_SLOW_MS after a fast union, doubled by each pause. */
+  #pauseMs = PROBE_SLOW_MS;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  /** Whether the reads run alone now. */
+  get slow(): boolean {
+    return this.#now() < this.#until;
+  }
+
+  /** Counts one union that ran. */
+  record(slow: boolean): void {
+    if (!slow) {
+      this.#inRow = 0;
+      this.#pauseMs = PROBE_SLOW_MS;
+      return;
+    }
+    // A union that started before the pause began says nothing new.
+    if (this.slow) return;
+    this.#inRow += 1;
+    if (this.#inRow < SLOW_UNIONS_IN_ROW) return;
+    this.#until = this.#now() + this.#pauseMs;
+    this.#pauseMs = Math.min(this.#pauseMs * 2, PROBE_SLOW_MAX_MS);
+    this.#inRow = 0;
+  }
 }
 
 /**
@@ -128,14 +176,16 @@ class UnionReads {
   #parsedAlone = false;
   /** Until when grouping is paused (a union failed where every read alone succeeded). */
   #pausedUntil = 0;
-  /** Until when the reads run alone because a union of them was too slow. */
-  #slowUntil = 0;
+  readonly #now: () => number;
+  readonly #slow: SlowUnions;
   readonly coalescer: Coalescer<readonly unknown[], Settled>;
   /** Unions run (each one statement) and the reads they answered. */
   readonly stats = { unions: 0, reads: 0 };
 
-  constructor(db: Kysely<Database>, hot: HotStatements, statement: TemplateStatement) {
+  constructor(db: Kysely<Database>, hot: HotStatements, statement: TemplateStatement, now: () => number) {
     this.#db = db;
+    this.#now = now;
+    this.#slow = new SlowUnions(now);
     this.#hot = hot;
     this.#statement = statement;
     const text = statement.sql.toLowerCase();
@@ -156,12 +206,12 @@ class UnionReads {
 
   /** Whether reads are grouped now (false while paused or for a read that cannot be grouped). */
   get grouping(): boolean {
-    return this.#groupable && Date.now() >= this.#pausedUntil;
+    return this.#groupable && this.#now() >= this.#pausedUntil;
   }
 
   /** Whether the reads run alone for now because a union of them was too slow. */
   get slow(): boolean {
-    return Date.now() < this.#slowUntil;
+    return this.#slow.slow;
   }
 
   async #runOne(parameters: readonly unknown[]): Promise<Settled> {
@@ -188,7 +238,7 @@ class UnionReads {
   }
 
   async #runGroup(reads: readonly (readonly unknown[])[]): Promise<Settled[]> {
-    if (!this.#parsedAlone || !this.grouping || Date.now() < this.#slowUntil) return this.#alone(reads);
+    if (!this.#parsedAlone || !this.grouping || this.#slow.slow) return this.#alone(reads);
     return this.#runUnion(reads);
   }
 
@@ -215,7 +265,7 @@ class UnionReads {
       // then every read alone succeeds, and grouping this read pauses.
       const alone = await this.#alone(reads);
       if (!isPreparedStatementRefusal(err) && alone.every((outcome) => 'rows' in outcome)) {
-        this.#pausedUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;
+        this.#pausedUntil = this.#now() + PAUSE_AFTER_FAILURE_MS;
       }
       return alone;
     }
@@ -229,12 +279,18 @@ class UnionReads {
       if (real !== null && real !== undefined) byRead[Number(branch)]?.push(own);
       serverMs = Math.max(serverMs, Number(elapsed));
     }
-    if (serverMs > SLOW_READ_MS * reads.length) this.#slowUntil = Date.now() + PROBE_SLOW_MS;
+    this.#slow.record(serverMs > SLOW_READ_MS * reads.length);
     return byRead.map((own) => ({ rows: own }));
   }
 }
 
 const unionReads = new WeakMap<Kysely<Database>, WeakMap<TemplateStatement, UnionReads>>();
+const unionClocks = new WeakMap<Kysely<Database>, () => number>();
+
+/** Sets the clock a pool's union reads time their pauses by (tests move it instead of waiting); before its first read. */
+export function setUnionReadClock(db: Kysely<Database>, now: () => number): void {
+  unionClocks.set(db, now);
+}
 
 /** What the union reads of one statement did so far (tests, diagnostics): unions run, reads answered, grouping now. */
 export function unionReadStats(db: Kysely<Database>, statement: TemplateStatement) {
@@ -256,7 +312,7 @@ async function executeRead(db: Kysely<Database>, statement: TemplateStatement, p
   const hot = statement.dialect === 'postgres' ? hotStatementsOf(db) : undefined;
   if (!hot) return (await db.executeQuery(CompiledQuery.raw(statement.sql, [...parameters]))).rows as Row[];
   const reads = getOrCreate(unionReads, db, () => new WeakMap());
-  const union = getOrCreate(reads, statement, () => new UnionReads(db, hot, statement));
+  const union = getOrCreate(reads, statement, () => new UnionReads(db, hot, statement, unionClocks.get(db) ?? Date.now));
   const outcome = await union.coalescer.add(parameters);
   if ('error' in outcome) throw outcome.error;
   return outcome.rows;
