@@ -1,7 +1,7 @@
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { freePort, TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { DEFAULT_CREDENTIALS, WSDL_LINK } from './fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO } from './fixtures/set-ws-contas';
 import { DashboardHarness } from './support/dashboard-harness';
@@ -10,14 +10,6 @@ import { DashboardHarness } from './support/dashboard-harness';
 const TOKEN = 's3cr3t-da-url';
 const USERINFO = 'urluser:urlpass@';
 const LEAKS = /s3cr3t-da-url|urlpass|urluser/;
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A receptor that answers every request HTTP 500, keeping the URLs it was asked for. */
 async function startFailingServer() {
@@ -47,7 +39,7 @@ describe('URL secrets never reach a record, a log or a message', () => {
 
   beforeAll(async () => {
     receptor = await startFailingServer();
-    closed = await closedPort();
+    closed = await freePort();
     const connection = (name: string, tipo: string, baseUrl: string, extra: string[]) =>
       [`  ${name}:`, `    tipo: ${tipo}`, `    baseUrl: ${withUserinfo(baseUrl)}`, ...extra.map((line) => `    ${line}`)].join('\n');
     const ws = (password: string) => [

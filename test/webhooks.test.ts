@@ -1,11 +1,10 @@
-import net from 'node:net';
 import { parseAddressAllowlist } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { freePort, TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { type Receiver, spawnReceiver } from '@integrador/test-support/webhook-receiver';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, type WebhookHttpClient, type WebhookSettings } from '@integrador/webhooks';
 import type { FastifyInstance } from 'fastify';
@@ -41,14 +40,6 @@ function workerEnv(database: TestDatabase, prefix: string, extra: Record<string,
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('outbound webhooks end to end (ingress → Redis → worker-webhook process → receiver process)', () => {
@@ -432,7 +423,7 @@ describe('outbound webhooks end to end (ingress → Redis → worker-webhook pro
       expect(response.statusCode).toBe(200);
       return response.json() as { ok: boolean; code: string; message: string };
     };
-    const port = await closedPort();
+    const port = await freePort();
     expect(await test(`${receiver.url}/ok/button`)).toMatchObject({ ok: true, code: 'OK' });
     const [sample] = await receiver.waitFor('/ok/button', 1);
     expect(JSON.parse(sample?.body ?? '')[0]).toHaveProperty('tipo');

@@ -1,17 +1,9 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { TEST_SERVERS } from '@integrador/test-support/databases';
+import { freePort } from '@integrador/test-support/ports';
 import { cliEnv, runCli } from '../test/run-cli';
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('integrador connections test', () => {
   let dir: string;
@@ -39,7 +31,7 @@ describe('integrador connections test', () => {
         '    tipo: bd',
         '    driver: mysql',
         '    host: 127.0.0.1',
-        `    port: ${await closedPort()}`,
+        `    port: ${await freePort()}`,
         '    database: erp',
         '    allowPrivateNetwork: true',
       ].join('\n'),

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { OutboundAddressError, Secret } from '@integrador/connections';
+import { freePort } from '@integrador/test-support/ports';
 import { DatabaseError } from 'pg';
 import * as tedious from 'tedious';
 import { openTestSession } from './connection-test/sessions';
@@ -9,14 +10,6 @@ import { databaseConnection } from './test/scratch-sources';
 
 // SQL Server and Oracle do not run here: their login errors are built with the drivers' own classes and messages as
 // the servers send them, and their network errors are the real ones, from the real drivers against local ports.
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function loginError(driver: 'mssql' | 'oracle', port: number, timeoutMs = 2_000): Promise<unknown> {
   const target = sourceTarget(
@@ -50,7 +43,7 @@ describe('classifySourceError: SQL Server (tedious)', () => {
   });
 
   it('maps the real driver error of a closed port and of a server that never answers', async () => {
-    expect(classifySourceError('mssql', await loginError('mssql', await closedPort()))).toBe('PORT_CLOSED');
+    expect(classifySourceError('mssql', await loginError('mssql', await freePort()))).toBe('PORT_CLOSED');
     const silent = net.createServer(() => {});
     const sockets = new Set<net.Socket>();
     silent.on('connection', (socket) => sockets.add(socket));
@@ -84,7 +77,7 @@ describe('classifySourceError: Oracle (oracledb thin)', () => {
   });
 
   it('maps the real driver error of a closed port', async () => {
-    const error = await loginError('oracle', await closedPort());
+    const error = await loginError('oracle', await freePort());
     expect(String((error as Error).message)).toMatch(/^NJS-/);
     expect(classifySourceError('oracle', error)).toBe('PORT_CLOSED');
   });

@@ -5,7 +5,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort } from './ports';
 import { testEnv } from './test-env';
+
+export { freePort };
 
 /** The machine's Redis, shared by most tests (each test uses its own key prefix). */
 export const TEST_REDIS_URL = testEnv().redisUrl;
@@ -28,18 +31,6 @@ export async function deletePrefix(url: string, prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
-}
-
-/** A TCP port free on 127.0.0.1 at the time of the call. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /** True when something on the port answers PING like Redis (a raw socket: a failed ioredis connect leaks a handle). */

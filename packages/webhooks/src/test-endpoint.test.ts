@@ -1,24 +1,16 @@
-import net from 'node:net';
 import { parseAddressAllowlist } from '@integrador/connections';
+import { freePort } from '@integrador/test-support/ports';
 import { checkWebhookUrl } from './endpoint-input';
 import { WebhookError } from './errors';
 import { createWebhookHttpClient } from './http-client';
 import { webhookMessage } from './messages';
 import { explain } from './test-endpoint';
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 // An endpoint URL may carry a token in its query (credentials before the host are refused): the delivery goes to the
 // full URL, the test's messages, the stored error and a refusal name it as shownUrl gives it.
 describe('webhook endpoint URLs as shown', () => {
   it('explains a refused connection and a redirect without the query values', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const url = `http://127.0.0.1:${port}/hook?token=s3cr3t`;
     const client = createWebhookHttpClient({ connectTimeoutMs: 1000, timeoutMs: 1000, allowlist: parseAddressAllowlist(['127.0.0.1/32']) });
     try {

@@ -1,22 +1,15 @@
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, TEST_SERVERS, type TestDatabase } from '@integrador/test-support/databases';
+import { freePort } from '@integrador/test-support/ports';
 import type { FastifyInstance } from 'fastify';
 import { startTestIngress, type TestIngress } from '../../../../test/support/test-ingress';
 
 const _logger = createLogger({ name: 'connections-routes-test', level: 'silent' });
 const PASSWORD = 'Senha-Do-ERP-42';
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 // Which tenant may test which connection is read from the CRM's conexao_integracao and integracao rows: every dialect.
 describe.each(ALL_DIALECTS)('POST /v1/connections/:name/test (%s CRM)', (dialect) => {
@@ -51,7 +44,7 @@ describe.each(ALL_DIALECTS)('POST /v1/connections/:name/test (%s CRM)', (dialect
           // The machine's PostgreSQL trusts loopback: the password is accepted, and must never be echoed.
           erp_pg: { ...erpDb, password: PASSWORD, allowPrivateNetwork: true },
           erp_de_b: { ...erpDb, empresaId: b, allowPrivateNetwork: true },
-          erp_fechado: { ...erpDb, port: await closedPort(), allowPrivateNetwork: true },
+          erp_fechado: { ...erpDb, port: await freePort(), allowPrivateNetwork: true },
           erp_interno: { ...erpDb },
           senior_g5: { tipo: 'ws', baseUrl: `http://127.0.0.1:${erpPort}`, user: 'u', password: PASSWORD, allowPrivateNetwork: true },
           // Open to every empresa, but named only by empresa B's configuration.

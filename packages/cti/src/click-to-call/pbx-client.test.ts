@@ -1,5 +1,6 @@
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
+import { freePort } from '@integrador/test-support/ports';
 import type { CtiSettings } from '../settings/cti-settings.repository';
 import { sendPbxRequest } from './pbx-client';
 import { buildPbxRequest } from './pbx-request';
@@ -18,14 +19,6 @@ const settings = (urlTemplate: string): CtiSettings => ({
 const env = { CTI_SECRET_7_PBX: 's3cr3t-do-pabx' };
 const call = { ramal: '3501', numero: '(47) 3210-0123' };
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 // The PBX URL is sent whole; what errors, ligacoes.erro, the job's result and the CLI show is shownUrl's form.
 describe('click-to-call: the PBX URL as shown', () => {
   it('masks every query value (the token_url secret, a static key of the template, the numbers) and the userinfo', () => {
@@ -40,7 +33,7 @@ describe('click-to-call: the PBX URL as shown', () => {
   });
 
   it('names the PBX as shown when it cannot be reached, and when the template gives no URL', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const request = buildPbxRequest(settings(`http://adm:senha-url@127.0.0.1:${port}/dial?para={numero_destino}`), call, env);
     const unreachable = await sendPbxRequest(request, { allowPrivateNetwork: true, timeoutMs: 1000 }).catch((err: Error) => err);
     expect(unreachable).toMatchObject({ code: 'PBX_UNREACHABLE', permanent: false });

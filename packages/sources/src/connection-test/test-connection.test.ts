@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ApiConnection, DatabaseConnection } from '@integrador/connections';
 import { Secret } from '@integrador/connections';
+import { freePort } from '@integrador/test-support/ports';
 import Database from 'better-sqlite3';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
 import * as Firebird from 'node-firebird';
@@ -23,14 +24,6 @@ const PG = new URL(TEST_SOURCE_SERVERS.postgres);
 const MY = new URL(TEST_SOURCE_SERVERS.mysql);
 
 /** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 function stepsOf(result: ConnectionTestResult) {
   return result.steps.map((step) => [step.step, step.ok]);
 }
@@ -67,7 +60,7 @@ describe('testSourceConnection on PostgreSQL', () => {
       /^o servidor erp-nao-existe\.invalid não foi encontrado ou não responde \(.*getaddrinfo ENOTFOUND.*\): confira o nome\/IP do host na conexão e o DNS$/,
     );
 
-    const port = await closedPort();
+    const port = await freePort();
     const closed = await testSourceConnection({ ...base(), port });
     expect(closed).toMatchObject({ ok: false, error: { code: 'PORT_CLOSED' } });
     expect(closed.error?.message).toBe(
@@ -279,7 +272,7 @@ const AVAILABLE = SERVERS.filter((server) => parts.has(server.driver));
   });
 
   it('maps a closed port, an unknown host, an unknown login and a missing database — never showing the PWD', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const closed = await testSourceConnection(odbc(good().replace(/PORT=\d+/, `PORT=${port}`), { host: undefined, port: undefined }));
     expect(closed).toMatchObject({ ok: false, error: { code: 'PORT_CLOSED' } });
     expect(stepsOf(closed)).toEqual([['login', false]]);
@@ -358,7 +351,7 @@ describe('testConnection on web services and APIs', () => {
   });
 
   it('reports a closed port, an internal address not allowed, and a TLS handshake that fails', async () => {
-    expect((await testConnection(api(`http://127.0.0.1:${await closedPort()}`))).error?.code).toBe('PORT_CLOSED');
+    expect((await testConnection(api(`http://127.0.0.1:${await freePort()}`))).error?.code).toBe('PORT_CLOSED');
     expect((await testConnection(api(`http://127.0.0.1:${port}`, false))).error?.code).toBe('ADDRESS_FORBIDDEN');
     const tls = await testConnection(api(`https://127.0.0.1:${port}`), { locale: 'en' });
     expect(stepsOf(tls)).toEqual([
