@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
 import { compiledStatement } from './compiled-statement';
@@ -53,6 +55,75 @@ describe.each(ALL_DIALECTS)('statements compiled once on %s', (dialect) => {
     const values: unknown[] = [empresaId, 'extra'];
     expect(() => byEmpresa.bind(database.db, ...(values as [number]))).toThrow('1 values expected, 2 given');
     expect(() => byEmpresa.bind(database.db, ...([] as unknown[] as [number]))).toThrow('1 values expected, 0 given');
+  });
+});
+
+describe('statements compiled once: what a builder may do with a slot', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite', { migrate: false });
+  });
+  afterAll(() => database?.drop());
+
+  it('refuses a value derived from a slot (it would be compiled in as the constant "[object Object]%")', () => {
+    // The slot is placed too, so the check that every value reaches the statement passes.
+    const byPrefix = compiledStatement(1, (db, prefix: string) =>
+      db.selectFrom('contas').select('nome').where('telefone', '=', prefix).where('nome', 'like', `${prefix}%`),
+    );
+    expect(() => byPrefix.bind(database.db, 'Ac')).toThrow('compiledStatement: value 1 was converted while the statement was built');
+    const asJson = compiledStatement(1, (db, telefone: string) =>
+      db.selectFrom('contas').select('nome').where('telefone', '=', telefone).where('nome', '=', JSON.stringify({ telefone })),
+    );
+    expect(() => asJson.bind(database.db, '1')).toThrow('compiledStatement: value 1 was converted while the statement was built');
+  });
+
+  it('keeps no compiled text for handles with plugins (withSchema makes new ones on every call): they are collected', async () => {
+    const byNome = compiledStatement(1, (db, nome: string) => db.selectFrom('contas').select('id').where('nome', '=', nome));
+    const refs: WeakRef<object>[] = [];
+    const bindScoped = () => {
+      for (let i = 0; i < 100; i++) {
+        const scoped = database.db.withSchema(`s${i}`);
+        const [plugin] = scoped.getExecutor().plugins;
+        if (plugin) refs.push(new WeakRef(plugin));
+        expect(byNome.bind(scoped, 'Um').sql).toContain(`"s${i}"."contas"`);
+      }
+    };
+    bindScoped();
+    expect(refs).toHaveLength(100);
+    // A WeakRef's target is kept until the job that made it ends; then a full collection frees what nothing holds.
+    await new Promise((resolve) => setImmediate(resolve));
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(refs.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+  });
+});
+
+describe('one module-level statement bound on handles of every dialect', () => {
+  const databases: TestDatabase[] = [];
+  let builds = 0;
+  const byNome = compiledStatement(1, (db, nome: string) => {
+    builds++;
+    return db.selectFrom('contas').select('id').where('nome', '=', nome);
+  });
+
+  beforeAll(async () => {
+    for (const dialect of ALL_DIALECTS) databases.push(await createTestDatabase(dialect, { migrate: false }));
+  });
+  afterAll(() => Promise.all(databases.map((database) => database.drop())));
+
+  it("gives each handle its dialect's text ($1 or ?, double quotes or backticks), compiled once per handle", () => {
+    const texts = () => Object.fromEntries(databases.map((database) => [database.dialect, byNome.bind(database.db, 'Um').sql]));
+    const expected = {
+      postgres: 'select "id" from "contas" where "nome" = $1',
+      sqlite: 'select "id" from "contas" where "nome" = ?',
+      mysql: 'select `id` from `contas` where `nome` = ?',
+    };
+    expect(texts()).toEqual(expected);
+    expect(texts()).toEqual(expected);
+    expect(builds).toBe(ALL_DIALECTS.length);
+    expect(databases.map((database) => byNome.bind(database.db, 'Dois').parameters)).toEqual(ALL_DIALECTS.map(() => ['Dois']));
   });
 });
 

@@ -71,7 +71,7 @@ export { outboxGroupsOf } from './outbox-groups';
 export { copyFromText } from './pg-copy';
 export { canPipeline, executePipelined, type PipelinedResult } from './pg-pipeline';
 export { type HotStatements, isPreparedStatementRefusal } from './pg-prepared';
-export { pgUnnest, type UnnestColumn } from './pg-unnest';
+export { pgUnnest, sameLengthColumns, type UnnestColumn } from './pg-unnest';
 export {
   countByHour,
   countByState,

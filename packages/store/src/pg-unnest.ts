@@ -11,8 +11,8 @@ export type UnnestColumn = readonly [values: readonly unknown[], type: string];
  * caller's code, never input.
  */
 export function pgUnnest(columns: readonly UnnestColumn[]): RawBuilder<unknown> {
-  // Built once with placeholders (compiledStatement) there are no lengths to compare: its callers check each call's
-  // arrays (sameLengthColumns).
+  // Built once with placeholders (compiledStatement) there are no lengths to compare: the caller checks each call's
+  // arrays before binding them (sameLengthColumns, exported beside pgUnnest).
   const arrays = columns.map(([values]) => values).filter((values) => Array.isArray(values));
   sameLengthColumns(arrays);
   if (columns.some(([, type]) => !/^[a-z][a-z0-9 ()]*$/.test(type))) throw new Error('pgUnnest: invalid element type');

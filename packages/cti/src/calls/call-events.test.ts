@@ -210,6 +210,27 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     expect(active).toEqual([expect.objectContaining({ callId: start2.eventId, type: 'caller' })]);
   });
 
+  it.each([
+    ['start then end', false],
+    ['end then start', true],
+  ])('an end stamped 5 ms before its start (clock skew between ingress hosts), %s, closes it: one row', async (_, endFirst) => {
+    const ramal = endFirst ? '3513' : '3512';
+    const startedAt = new Date(Date.now() - 1000);
+    const start = event('inicio', ramal, '1133334444', startedAt);
+    const end = event('fim', ramal, '1133334444', new Date(startedAt.getTime() - 5));
+    for (const job of endFirst ? [end, start] : [start, end]) await processCallEvent(deps, job);
+    const [row, ...more] = await rows(ramal);
+    expect(more).toEqual([]);
+    expect(row).toMatchObject({
+      status: 'finalizada',
+      sem_inicio: 0,
+      duracao_segundos: 0,
+      evento_id: start.eventId,
+      evento_fim_id: end.eventId,
+    });
+    expect(await activePops(redis, prefix, empresaId, ramal)).toEqual([]);
+  });
+
   it('a start with an invalid 40-digit number is logged, its normalised number capped at the column (varchar 30)', async () => {
     const telefone = '1234567890'.repeat(4);
     await processCallEvent(deps, event('inicio', '3511', telefone, new Date(Date.now() - 5000)));

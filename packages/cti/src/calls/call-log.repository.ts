@@ -17,6 +17,12 @@ export type CallStatus = 'tocando' | 'em andamento' | 'finalizada' | 'sem fim re
 export type CallRow = Selectable<LigacoesTable>;
 type Db = Kysely<Database>;
 
+/**
+ * How far apart two ingress hosts' clocks may be (receivedAt is each ingress's own clock; the chart runs two): an end
+ * stamped up to this much before its start still closes it, in whichever order their jobs run.
+ */
+const INGRESS_CLOCK_SKEW_MS = 2000;
+
 /** The row an event (start or click-to-call) opened, or undefined. */
 export async function findCallByEvent(db: Db, empresaId: number, eventId: string): Promise<CallRow | undefined> {
   return db.selectFrom('ligacoes').selectAll().where('empresa_id', '=', empresaId).where('evento_id', '=', eventId).executeTakeFirst();
@@ -28,8 +34,9 @@ export async function findCallByEndEvent(db: Db, empresaId: number, eventId: str
 }
 
 /**
- * The newest open call of (empresa, ramal, number key) started at or before `endedAt`, the end's time: a call that
- * started after this end is not the one it ends (its start's job ran before an older call's end and start).
+ * The newest open call of (empresa, ramal, number key) started at or before `endedAt` (plus INGRESS_CLOCK_SKEW_MS), the
+ * end's time: a call that started after this end is not the one it ends (its start's job ran before an older call's end
+ * and start).
  */
 export async function findOpenCall(db: Db, empresaId: number, ramal: string, key: string, endedAt: Date): Promise<CallRow | undefined> {
   return db
@@ -39,7 +46,7 @@ export async function findOpenCall(db: Db, empresaId: number, ramal: string, key
     .where('ramal', '=', ramal)
     .where('chave_telefone', '=', key)
     .where('status', 'in', [...OPEN_STATUSES])
-    .where('inicio', '<=', timestampValue(db, endedAt))
+    .where('inicio', '<=', timestampValue(db, new Date(endedAt.getTime() + INGRESS_CLOCK_SKEW_MS)))
     .orderBy('inicio', 'desc')
     .orderBy('id', 'desc')
     .executeTakeFirst();
@@ -65,12 +72,15 @@ const unpairedEnd = compiledStatement(5, (db, empresaId: number, ramal: string, 
   unpairedEnds(db, empresaId, ramal, key, from, to),
 );
 
-/** A row made by an end whose start had not been processed yet, ended at or after `startedAt` (the two jobs raced). */
+/** The ends a start at `startedAt` may pair with: from INGRESS_CLOCK_SKEW_MS before it to `windowMs` after, as bound values. */
+function endWindow(db: Db, startedAt: Date, windowMs: number): [unknown, unknown] {
+  const from = new Date(startedAt.getTime() - INGRESS_CLOCK_SKEW_MS);
+  return [timestampValue(db, from), timestampValue(db, new Date(startedAt.getTime() + windowMs))];
+}
+
+/** A row made by an end whose start had not been processed yet, ended by `startedAt`'s end window (the two jobs raced). */
 async function findUnpairedEnd(db: Db, empresaId: number, ramal: string, key: string, startedAt: Date, windowMs: number) {
-  const to = new Date(startedAt.getTime() + windowMs);
-  const { rows } = await db.executeQuery(
-    unpairedEnd.bind(db, empresaId, ramal, key, timestampValue(db, startedAt), timestampValue(db, to)),
-  );
+  const { rows } = await db.executeQuery(unpairedEnd.bind(db, empresaId, ramal, key, ...endWindow(db, startedAt, windowMs)));
   return rows[0] as CallRow | undefined;
 }
 
@@ -96,10 +106,7 @@ export async function findStartState(
   startedAt: Date,
   windowMs: number,
 ): Promise<{ existing: CallRow | undefined; endedFirst: CallRow | undefined }> {
-  const to = new Date(startedAt.getTime() + windowMs);
-  const { rows } = await db.executeQuery(
-    startState.bind(db, empresaId, eventId, ramal, key, timestampValue(db, startedAt), timestampValue(db, to)),
-  );
+  const { rows } = await db.executeQuery(startState.bind(db, empresaId, eventId, ramal, key, ...endWindow(db, startedAt, windowMs)));
   const found = rows as CallRow[];
   // Both may be found: a run that inserted this event's row and failed before folding in an end that came meanwhile.
   return { existing: found.find((row) => row.evento_id === eventId), endedFirst: found.find((row) => row.evento_id === null) };
@@ -232,10 +239,9 @@ export async function insertStartIfNewThenFindLateEnd(
 ): Promise<{ inserted: CallRow | undefined; lateEnd: CallRow | undefined }> {
   if (!startsWithoutReading(db)) throw new Error('insertStartIfNewThenFindLateEnd: PostgreSQL only (startsWithoutReading)');
   const values = callValues(db, call);
-  const to = new Date(call.inicio.getTime() + windowMs);
   const [inserted, found] = await executePipelined(db, db, [
     insertStartStatement.bind(db, ...CALL_COLUMNS.map((column) => values[column])),
-    unpairedEnd.bind(db, call.empresaId, call.ramal, call.key, timestampValue(db, call.inicio), timestampValue(db, to)),
+    unpairedEnd.bind(db, call.empresaId, call.ramal, call.key, ...endWindow(db, call.inicio, windowMs)),
   ]);
   return { inserted: inserted?.rows[0] as CallRow | undefined, lateEnd: found?.rows[0] as CallRow | undefined };
 }
