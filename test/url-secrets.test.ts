@@ -17,7 +17,12 @@ async function startFailingServer() {
   const server = http.createServer((req, res) => {
     urls.push(req.url ?? '');
     req.resume();
-    req.on('end', () => res.writeHead(500, { 'content-type': 'text/plain' }).end('falha interna'));
+    // Under /api/echo it refuses the request quoting it, as Express's 404 does ('Cannot POST /api/echo?token=…').
+    req.on('end', () =>
+      req.url?.startsWith('/api/echo')
+        ? res.writeHead(404, { 'content-type': 'text/plain' }).end(`Cannot POST ${req.url}`)
+        : res.writeHead(500, { 'content-type': 'text/plain' }).end('falha interna'),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
@@ -73,6 +78,7 @@ describe('URL secrets never reach a record, a log or a message', () => {
       [30, 'WS', 'senior_down', `${WSDL_LINK}&token=${TOKEN}`, 'GravarClientes'],
       [31, 'API', 'crm_api', `POST /api/clientes?token=${TOKEN}&outro=1`, null],
       [32, 'API', 'crm_api_down', `POST /api/clientes?apikey=${TOKEN}`, null],
+      [33, 'API', 'crm_api', `POST /api/echo?token=${TOKEN}`, null],
     ];
     for (const [id, tipo, nome, link, porta] of rows) {
       await db.insertInto('conexao_integracao').values({ id, tipo_conexao: tipo, nome_conexao: nome, empresa_id: empresaId }).execute();
@@ -212,6 +218,21 @@ describe('URL secrets never reach a record, a log or a message', () => {
     const { dashboardJson, dashboardPage, dashboardList, dashboardFailures } = shown;
     expectNoLeak({ dashboardJson, dashboardPage, dashboardList, dashboardFailures } as Record<string, string>);
   }, 120000);
+
+  it('a receptor refusal quoting the request: the job failure, its log and registro_jobs show the query masked', async () => {
+    const { cookie } = await h.login('opa');
+    const jobId = await runSet(33);
+    await h.waitForRecord(jobId, 'falhou');
+    expect(receptor.urls).toContain(`/api/echo?token=${TOKEN}`);
+    const texts = await everythingAbout(jobId, cookie);
+    expect(texts.failedReason).toContain('Cannot POST /api/echo?token=***');
+    expect(texts.jobLog).toContain('Cannot POST /api/echo?token=***');
+    expect(texts.registro).toContain('Cannot POST /api/echo?token=***');
+    // The first test left older rows holding full URLs on purpose: only this push's attempts are read.
+    const tentativas = await h.database.db.selectFrom('integracao_tentativas').selectAll().where('url', 'like', '%/api/echo%').execute();
+    expect(tentativas.map((t) => t.resposta)).toEqual(['Cannot POST /api/echo?token=***']);
+    expectNoLeak({ ...texts, tentativas: JSON.stringify(tentativas), execucoes: '', registro: '' });
+  }, 60000);
 
   it('/dashboard/api/calls masks a call error stored before the PBX client masked it', async () => {
     const { cookie } = await h.login('opa');

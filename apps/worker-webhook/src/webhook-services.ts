@@ -57,5 +57,5 @@ export function startWebhookServices(deps: WorkerDeps, services: WorkerServices)
       redis.disconnect();
     });
   }
-  return { db: database.db, store: createDeliveryStore(database.db), http, flow, settings };
+  return { db: database.db, store: createDeliveryStore(database.db), http, flow, settings, logger };
 }

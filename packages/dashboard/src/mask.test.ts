@@ -42,4 +42,11 @@ describe('masking stored URLs for the operator', () => {
     const shown = maskedJson({ request: 'POST http://u:p@erp/api/clientes?token=s3cr3t\n\n{"senha":"x"}' });
     expect(shown).toBe(JSON.stringify({ request: 'POST http://erp/api/clientes?token=***\n\n{"senha":"••••••"}' }, null, 2));
   });
+
+  it('shows a Date and a Buffer as JSON does, not as {} or an index map', () => {
+    const when = new Date('2026-12-05T08:00:00.000Z');
+    const value = { when, bytes: Buffer.from('ab'), link: '/api/x?token=s3cr3t' };
+    expect(maskedJson(value)).toBe(JSON.stringify({ ...value, link: '/api/x?token=***' }, null, 2));
+    expect(maskedJson(value)).toContain('"when": "2026-12-05T08:00:00.000Z"');
+  });
 });

@@ -25,14 +25,8 @@ export function maskSecrets(text: string | null | undefined): string {
  * (a URL inside a string then ends at its own end, not at a JSON escape), the JSON masked again for secret-named fields.
  */
 export function maskedJson(value: unknown): string {
-  return maskSecrets(JSON.stringify(maskStrings(value), null, 2));
-}
-
-function maskStrings(value: unknown): unknown {
-  if (typeof value === 'string') return maskSecrets(value);
-  if (Array.isArray(value)) return value.map(maskStrings);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskStrings(item)]));
+  // A replacer, not a copy: a Date or a Buffer is serialised by its own toJSON first, then its strings masked.
+  return maskSecrets(JSON.stringify(value, (_key, item: unknown) => (typeof item === 'string' ? maskSecrets(item) : item), 2));
 }
 
 /**

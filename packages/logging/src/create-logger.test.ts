@@ -63,6 +63,16 @@ describe('createLogger', () => {
     expect(text).toContain('http://erp:8080/g5/svc?wsdl&token=***');
   });
 
+  it('logs a 100 KB adversarial message without catastrophic backtracking', () => {
+    const { lines, logger } = capture();
+    for (const text of [`${'a.'.repeat(50000)}://x`, `${'/=/('.repeat(25000)}?token=S3CRET`, `${'x://'.repeat(25000)}`]) {
+      const started = performance.now();
+      logger.warn({ detail: text }, 'receptor answered');
+      expect(performance.now() - started).toBeLessThan(1000);
+    }
+    expect(lines.join('')).not.toContain('S3CRET');
+  });
+
   it('keeps ordinary context intact', () => {
     const { lines, logger } = capture();
     logger.info({ jobId: '42', tenant: 7, queue: 'set' }, 'job completed');

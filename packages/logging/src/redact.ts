@@ -4,7 +4,7 @@ import { maskUrlsInText } from './shown-url';
 const SECRET_KEY =
   /pass(word)?|senha|secret|token|authorization|cookie|api[-_]?key|credential|private[-_]?key|connection[-_]?string|database[-_]?url|redis[-_]?url|^dsn$/i;
 /** user:password@ inside any URL-looking string. */
-const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]*):([^/@\s]*)@/gi;
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]{0,31}:\/\/)([^/@\s:]*):([^/@\s]*)@/gi;
 /** Bearer/Basic credentials inside free text (error messages, headers logged as strings). */
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 

@@ -34,7 +34,11 @@ describe('shownUrl', () => {
     expect(shownUrl('//evil.example/x?token=s3cr3t')).toBe('//evil.example/x');
     expect(shownUrl('POST /api/clientes?token=s3cr3t')).toBe('POST /api/clientes?token=***');
     expect(shownUrl('?wsdl&token=s3cr3t')).toBe('?wsdl&token=***');
-    expect(shownUrl('http://[::1/x?token=s3cr3t')).toBe('http://[::1/x');
+    // An authority the URL class refuses is not shown: it may be a password cut short by a '#' or '?'.
+    expect(shownUrl('http://[::1/x?token=s3cr3t')).toBe('http://***');
+    expect(shownUrl('https://joao:S3nh#a@hooks.example/x')).toBe('https://***');
+    expect(shownUrl('https://joao:S3nh?a@hooks.example/x')).toBe('https://***');
+    expect(shownUrl('https://joao#S3nh@hooks.example/x')).toBe('https://joao/#***');
     // Read by the URL class as scheme "user:" with an opaque path: only the scheme is shown.
     expect(shownUrl('user:pass@host/path')).toBe('user:***');
     expect(shownUrl('file:///var/lib/crm.db?mode=ro')).toBe('file:///var/lib/crm.db?mode=***');
@@ -70,9 +74,25 @@ describe('secrets in the path', () => {
       'http://erp.example:8080/g5-senior-services/sapiens_Synccom_senior_g5_co_cad_clientes?wsdl',
       'https://api.example/api/v1/clientes/123',
       'https://api.example/ServiceLayerV2/IntegrationEndpoints/Clientes_Cadastro-2024',
+      'https://erp.example/ws/ClienteServiceV2Port?wsdl',
+      'https://erp.example/IntegracaoCRM2Service.svc',
+      'https://erp.example/api/Pessoas2024Integracao/ORD20240115000123',
     ]) {
       expect(shownUrl(url)).toBe(url);
     }
+  });
+
+  it('still masks keys that mix letters and digits at random, keeping a file extension', () => {
+    for (const token of [
+      'xoxb4f7Kq2Lm9Pz3Rt8Vw1Ys', // Slack-like
+      'd41d8cd98f00b204e9800998ecf8427e', // hex digest
+      'D41D8CD98F00B204E9800998ECF8427E', // upper-case hex
+      'AKIA2J7QX5M3PLT4ZR8W', // AWS-style access key
+      '110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw'.split(':')[1] ?? '', // Telegram bot token secret
+    ]) {
+      expect(shownUrl(`https://api.example/hook/${token}?x`)).toBe('https://api.example/hook/***?x');
+    }
+    expect(shownUrl('https://files.example/d41d8cd98f00b204e9800998ecf8427e.json')).toBe('https://files.example/***.json');
   });
 });
 
@@ -90,6 +110,33 @@ describe('maskUrlsInText', () => {
       '<pre>Cannot POST /api/clientes?token=***&x</pre> (see "/svc?wsdl&key=***").',
     );
     expect(maskUrlsInText('/usr/lib and a/b?c=d stay, //host/x?y=z too')).toBe('/usr/lib and a/b?c=d stay, //host/x?y=z too');
+  });
+
+  it('masks a path with a query right after a tag, a colon or a bracket', () => {
+    expect(maskUrlsInText('<td>/api/x?token=S3CRET</td>')).toBe('<td>/api/x?token=***</td>');
+    expect(maskUrlsInText('path:/api/x?token=S3CRET')).toBe('path:/api/x?token=***');
+    expect(maskUrlsInText('[/api/x?token=S3CRET]')).toBe('[/api/x?token=***]');
+    expect(maskUrlsInText('see http://erp:8080/x#a and /y?k=S3CRET')).toBe('see http://erp:8080/x#a and /y?k=***');
+  });
+
+  it('masks the whole authority of a URL whose password holds # or ?', () => {
+    expect(maskUrlsInText('failed: https://user:p#ss@host.example/x?k=v done')).toBe('failed: https://*** done');
+    expect(maskUrlsInText('failed: https://user:p?ss@host.example/x done')).toBe('failed: https://*** done');
+    expect(maskUrlsInText('at http://[::1]:8080/x?k=v')).toBe('at http://[::1]:8080/x?k=***');
+  });
+
+  it('stays linear on adversarial text (a guard against catastrophic backtracking)', () => {
+    for (const text of [
+      `${'?=/'.repeat(34000)}`,
+      `${'a.'.repeat(50000)}://x`,
+      `${'/=/('.repeat(25000)}?`,
+      `http://x/${'.,'.repeat(50000)}y`,
+      `${'a://b:'.repeat(17000)}@`,
+    ]) {
+      const started = performance.now();
+      maskUrlsInText(text);
+      expect(performance.now() - started).toBeLessThan(1000);
+    }
   });
 });
 

@@ -4,10 +4,22 @@ export const MASK = '***';
 const MAX_MALFORMED = 200;
 /** A run of letters and digits long enough to be a key: an API key, a hex digest, a Slack webhook secret. */
 const KEY_RUN = /[A-Za-z0-9]{16,}/g;
+/** A run of lower-case letters too short to be (part of) a word: 'bq' in 'bqXQ8x2y…', 'a' in 'a1B2c3…'. */
+const SHORT_LOWER = /(?:^|[^a-z])[a-z]{1,2}(?![a-z])/;
+
+/**
+ * Whether a run of 16+ letters and digits reads as words: every lower-case run is 3 letters or more (capitals may
+ * lead it: 'ClienteServiceV2Port', 'IntegracaoCRM2Service') and it holds at most two groups of digits ('Pessoas2024Integracao',
+ * 'ORD20240115000123'). A random key rarely does: its lower-case letters come one or two at a time, or (upper-case
+ * hex, an AWS-style key) its digits come in many groups.
+ */
+function readsAsWords(run: string): boolean {
+  return !SHORT_LOWER.test(run) && (run.match(/\d+/g)?.length ?? 0) <= 2;
+}
 
 /**
  * Whether a piece of a URL (a path segment, a `;param` or bare query name, a fragment) looks like a token: it holds a run
- * of 16 or more letters and digits mixing both, or it is 32 or more characters long with capitals and digits making at
+ * of 16 or more letters and digits mixing both that does not read as words (readsAsWords), or it is 32 or more characters long with capitals and digits making at
  * least a quarter of it (base64url with `-`/`_`: a Discord webhook token, a UUID). Words joined by `_`/`-` and ids of
  * digits only (`sapiens_Synccom_senior_g5_co_cad_clientes`, `123`) stay readable. Read percent-decoded.
  */
@@ -18,7 +30,7 @@ function looksLikeToken(piece: string): boolean {
   } catch {
     // malformed escapes: read as written
   }
-  for (const run of text.match(KEY_RUN) ?? []) if (/[A-Za-z]/.test(run) && /\d/.test(run)) return true;
+  for (const run of text.match(KEY_RUN) ?? []) if (/[A-Za-z]/.test(run) && /\d/.test(run) && !readsAsWords(run)) return true;
   return text.length >= 32 && text.replace(/[^A-Z0-9]/g, '').length * 4 >= text.length;
 }
 
@@ -29,7 +41,8 @@ function looksLikeToken(piece: string): boolean {
  * maskUrlsInText), error texts and the dashboard go through it. The request itself still goes to the full URL. A path
  * with its query (an integration's link: '/svc?wsdl&token=…', '?wsdl', 'POST /api/x?token=…') is shown the same way.
  * Never throws: any other text the URL class cannot read is shown up to its first ? or #, or as *** when that part holds
- * an @ or = (userinfo, a key=value) or is too long to be an address.
+ * an @ or = (userinfo, a key=value) or is too long to be an address; as scheme://*** when its authority is not a plain
+ * host[:port] or an @ follows (a password holding '#' or '?').
  */
 export function shownUrl(url: string | URL): string {
   let parsed: URL;
@@ -55,12 +68,21 @@ function shownTail(tail: string): string {
   return shown;
 }
 
+/** A file extension kept visible after a masked name ('***.json'). */
+const EXTENSION = /\.[A-Za-z0-9]{1,5}$/;
+
 function shownSegment(segment: string): string {
   const [head = '', ...params] = segment.split(';');
-  return [looksLikeToken(head) ? MASK : head, ...params.map(shownPair)].join(';');
+  return [shownName(head), ...params.map(shownPair)].join(';');
 }
 
-/** A query (or fragment): 'a=1&b' → 'a=***&b'; an empty value stays empty, a bare name that looks like a token is ***. */
+function shownName(name: string): string {
+  if (!looksLikeToken(name)) return name;
+  const extension = EXTENSION.exec(name)?.[0] ?? '';
+  return extension !== '' && looksLikeToken(name.slice(0, -extension.length)) ? MASK + extension : MASK;
+}
+
+/** A query (or fragment): 'a=1&b' → 'a=***&b'; an empty value stays empty, a bare name that looks like a token or holds an @ is ***. */
 function shownPairs(query: string): string {
   return query.split('&').map(shownPair).join('&');
 }
@@ -68,7 +90,8 @@ function shownPairs(query: string): string {
 function shownPair(pair: string): string {
   const eq = pair.indexOf('=');
   const name = eq === -1 ? pair : pair.slice(0, eq);
-  const shownName = looksLikeToken(name) ? MASK : name;
+  // A name with an '@' may be the rest of a userinfo a '#' or '?' cut short ('https://joao#S3nh@host').
+  const shownName = looksLikeToken(name) || name.includes('@') ? MASK : name;
   return eq === -1 ? shownName : `${shownName}=${eq === pair.length - 1 ? '' : MASK}`;
 }
 
@@ -80,9 +103,18 @@ function shownRelative(text: string): string {
   return link ? `${link[1]}${shownTail(link[2] ?? '')}` : shownMalformed(text);
 }
 
+/** A scheme and an authority at the start of a text ('https://joao:S3nh', when a '#' in the password cut it there). */
+const SCHEME_AUTHORITY = /^([a-z][a-z0-9+.-]{0,31}:\/\/)([^/?#]*)/i;
+/** An authority with nothing but a host and an optional port: no userinfo, no ':' followed by something else. */
+const PLAIN_AUTHORITY = /^(?:\[[^\]@]*\]|[^:@[\]]*)(?::\d*)?$/;
+
 function shownMalformed(text: string): string {
   const head = text.split(/[?#]/, 1)[0]?.trim() ?? '';
-  return head === '' || /[@=]/.test(head) || head.length > MAX_MALFORMED ? MASK : head;
+  if (head === '' || /[@=]/.test(head) || head.length > MAX_MALFORMED) return MASK;
+  // A password holding '#' or '?' ends the authority early: 'https://joao:S3nh#a@host/x'. Shown as scheme://*** then.
+  const authority = SCHEME_AUTHORITY.exec(head);
+  if (authority && (!PLAIN_AUTHORITY.test(authority[2] ?? '') || text.includes('@'))) return `${authority[1]}${MASK}`;
+  return head;
 }
 
 /** A text (a library's error message) with every copy of `url` replaced by its shown form; returned as is without one. */
@@ -91,12 +123,16 @@ export function withUrlShown(text: unknown, url: string, shown = shownUrl(url)):
   return url !== '' && url !== shown && message.includes(url) ? message.split(url).join(shown) : message;
 }
 
-/** Where a URL starts and ends inside free text: its scheme, up to a space, quote, bracket or backslash (a JSON escape). */
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`\\]+/gi;
-/** A path with a query inside free text ('Cannot POST /api/x?token=…', a receptor echoing the request): after a space, quote, ( or =. */
-const LINK_IN_TEXT = /(^|[\s"'(=])(\/(?![/\\])[^\s"'<>`\\?#]*\?[^\s"'<>`\\]+)/g;
+/**
+ * Where a URL starts and ends inside free text: its scheme, up to a space, quote, bracket or backslash (a JSON escape).
+ * The scheme is bounded (32 characters) so that a long run of 'a.a.a…' costs a bounded look at each start: linear.
+ */
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]{0,31}:\/\/[^\s"'<>`\\]+/gi;
+/** A run of text with no space, quote, bracket or backslash: a link inside free text never crosses one. */
+const WORD_IN_TEXT = /[^\s"'<>`\\]+/g;
 /** Punctuation that ends a sentence rather than the URL before it. */
-const TRAILING = /[.,;:!)\]}]+$/;
+const TRAILING = '.,;:!)]}';
+const QUERY_OR_FRAGMENT = /[?#]/g;
 
 /**
  * Every URL inside a free text (an error message, a log line, a stored request), and every path that carries a query,
@@ -104,14 +140,35 @@ const TRAILING = /[.,;:!)\]}]+$/;
  */
 export function maskUrlsInText(text: string): string {
   const urlsShown = text.includes('://') ? text.replace(URL_IN_TEXT, (found) => shownWithTrailing(found, shownInPlace)) : text;
-  return urlsShown.includes('?')
-    ? urlsShown.replace(LINK_IN_TEXT, (_found, before: string, link: string) => before + shownWithTrailing(link, shownTail))
-    : urlsShown;
+  return urlsShown.includes('?') ? urlsShown.replace(WORD_IN_TEXT, linksShown) : urlsShown;
+}
+
+/**
+ * A path with a query inside a run of text ('Cannot POST /api/x?token=…', '<td>/api/x?…', 'path:/api/x?…'): it starts
+ * at a '/' that no name character or '/' comes right before (so 'a/b?c', 'host:8080/x?' and '//host/x?' are not links)
+ * and runs to the end of the run. One pass over the run: a start whose query does not come before a '#' skips to it.
+ */
+function linksShown(run: string): string {
+  let from = 0;
+  while (from < run.length) {
+    const slash = run.indexOf('/', from);
+    if (slash === -1) return run;
+    if (/[\w.~%/-]/.test(run[slash - 1] ?? '') || /[/\\]/.test(run[slash + 1] ?? '')) {
+      from = slash + 1;
+      continue;
+    }
+    QUERY_OR_FRAGMENT.lastIndex = slash + 1;
+    const stop = QUERY_OR_FRAGMENT.exec(run)?.index ?? run.length;
+    if (run[stop] === '?') return run.slice(0, slash) + shownWithTrailing(run.slice(slash), shownTail);
+    from = stop + 1;
+  }
+  return run;
 }
 
 function shownWithTrailing(found: string, show: (url: string) => string): string {
-  const trailing = TRAILING.exec(found)?.[0] ?? '';
-  return show(found.slice(0, found.length - trailing.length)) + trailing;
+  let end = found.length;
+  while (end > 0 && TRAILING.includes(found[end - 1] ?? '')) end -= 1;
+  return show(found.slice(0, end)) + found.slice(end);
 }
 
 function shownInPlace(url: string): string {
@@ -120,5 +177,7 @@ function shownInPlace(url: string): string {
   const authority = end === -1 ? url.slice(start) : url.slice(start, start + end);
   const at = authority.lastIndexOf('@');
   const host = at === -1 ? authority : authority.slice(at + 1);
+  // A password holding '#' or '?' ends the authority early ('user:p#ss@host'): the authority is masked whole.
+  if (!PLAIN_AUTHORITY.test(host)) return `${url.slice(0, start)}${MASK}`;
   return url.slice(0, start) + host + (end === -1 ? '' : shownTail(url.slice(start + end)));
 }

@@ -100,6 +100,9 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
       timezone: 'Z',
       dateStrings: false,
       supportBigNumbers: true,
+      // Set here, not from the URL (explicit options win over its query): an UPDATE answers the rows it matched, not
+      // only those it changed; conditional writes (a webhook endpoint's disabling) read that count.
+      flags: ['FOUND_ROWS'],
     });
     db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
     trackLoadConnections(db, pool);

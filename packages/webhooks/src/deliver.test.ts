@@ -58,7 +58,7 @@ describe('a delivery that throws while it holds its endpoint slot (real PostgreS
     }
   });
 
-  it("a breaker update Redis refuses fails the job only after the attempt's record committed", async () => {
+  it("a breaker update Redis refuses after the attempt's record committed: the outcome stands, logged, the row re-read", async () => {
     const empresaId = await createEmpresa(database.db, 'Registro');
     // Redis goes away while the endpoint answers (after the admission): the breaker's update fails at once, while the
     // record goes through a slow link to the database.
@@ -91,11 +91,23 @@ describe('a delivery that throws while it holds its endpoint slot (real PostgreS
     const client = createWebhookHttpClient(settings);
     try {
       const flow = new EndpointFlowControl(flowRedis, prefix, { ...settings, leaseMs: 20000 });
-      const deps = { db: database.db, store: createDeliveryStore(store.db), http: client, flow, settings };
-      await expect(deliverOnce(deps, empresaId, id, false, endpointId)).rejects.toThrow();
-      // When the job fails (and may run again at once), its attempt is recorded.
-      const row = await database.db.selectFrom('webhook_entregas').select(['tentativas']).where('id', '=', id).executeTakeFirstOrThrow();
+      const warnings: string[] = [];
+      const logger = { warn: (_context: object, message: string) => void warnings.push(message) };
+      const deps = { db: database.db, store: createDeliveryStore(store.db), http: client, flow, settings, logger };
+      const before = await cachedEndpoint(database.db, empresaId, endpointId);
+      // Thrown, the job would be retried at once by BullMQ, before the delivery's next attempt is due.
+      const outcome = await deliverOnce(deps, empresaId, id, false, endpointId);
+      expect(outcome).toMatchObject({ kind: 'retry', attempt: 1 });
+      expect(warnings).toEqual(['webhook breaker update failed']);
+      const row = await database.db
+        .selectFrom('webhook_entregas')
+        .select(['tentativas', 'proxima_tentativa_em'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
       expect(row.tentativas).toBe(1);
+      expect(new Date(row.proxima_tentativa_em as Date).getTime()).toBe((outcome as { untilMs: number }).untilMs);
+      // The endpoint's failure clock started: its cached row was dropped, the next delivery reads the new one.
+      expect(await cachedEndpoint(database.db, empresaId, endpointId)).not.toBe(before);
     } finally {
       await client.close();
       await new Promise((resolve) => receiver.close(resolve));

@@ -20,6 +20,8 @@ export interface DeliveryDeps {
   http: WebhookHttpClient;
   flow: EndpointFlowControl;
   settings: WebhookSettings;
+  /** Where a breaker update that failed after its attempt was recorded is reported (the delivery goes on). */
+  logger?: { warn(context: object, message: string): void };
 }
 
 /** What became of one run of a delivery job. */
@@ -185,9 +187,12 @@ async function afterFailure(
     deps.flow.failed(endpoint.id),
   ]);
   if (recorded.status === 'rejected') throw recorded.reason;
-  if (breaker.status === 'rejected') throw breaker.reason;
   // The cached row is stale once its clock started or it was disabled (or was to be): the next delivery reads it again.
   if (startsClock || disable) forgetEndpoint(endpoint);
+  // Recorded: the outcome stands. Throwing now would have BullMQ retry the job at once, before proxima_tentativa_em;
+  // a breaker that missed one failure only opens a little later.
+  // The logger redacts a Redis error's command arguments (redactSecrets).
+  if (breaker.status === 'rejected') deps.logger?.warn({ endpointId: endpoint.id, err: breaker.reason }, 'webhook breaker update failed');
   return tooLong && !recorded.value && otherwise ? otherwise : outcome;
 }
 

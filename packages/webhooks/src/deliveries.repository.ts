@@ -225,7 +225,7 @@ export function endpointFailuresOf(failures: readonly FailureRecord[]): Endpoint
  * column, the same text for any number of failures, so prepared once per connection); the others: one transaction.
  * All or nothing. Every row is bound to its tenant: an attempt is recorded only with its tenant's delivery. One failure
  * per delivery (two of one delivery would update its row twice in one statement, in no set order): a group holding two
- * is refused, and its items run one by one, in order.
+ * is refused; the delivery store sends a delivery's second failure in a later round (oncePerDelivery).
  */
 export async function recordFailures(db: Db, failures: readonly FailureRecord[]): Promise<boolean[]> {
   if (new Set(failures.map((f) => f.attempt.entregaId)).size !== failures.length)

@@ -237,7 +237,7 @@ describe.each(ALL_DIALECTS)('delivery store on %s', (dialect) => {
     expect(await row(b.entregaIds[7] as number)).toMatchObject({ status: 'falhou', proxima_tentativa_em: null });
   });
 
-  it('two failures of one delivery in a group are refused together and recorded one by one, in order', async () => {
+  it('two failures of one delivery in a group go in two rounds, in order, the group itself never refused', async () => {
     const store = createDeliveryStore(database.db);
     const b = tenants[1] as (typeof tenants)[0];
     const id = b.entregaIds[8] as number;
@@ -246,12 +246,16 @@ describe.each(ALL_DIALECTS)('delivery store on %s', (dialect) => {
     reportGroupFailuresTo(({ group, error }) => {
       if (group === 'delivery failures') groupFailures.push((error as Error).message);
     });
+    const other = b.entregaIds[11] as number;
     await Promise.all([
       store.failed(failureOf(b.empresaId, id, 1, endpoint)),
       store.failed({ ...failureOf(b.empresaId, id, 2, endpoint), status: 'falhou', erro: 'manual', proximaEm: null }),
+      store.failed(failureOf(b.empresaId, other, 1, endpoint)),
     ]);
     reportGroupFailuresTo(undefined);
-    expect(groupFailures).toEqual(['recordFailures: one failure per delivery']);
+    // Refused, the whole group used to run one by one (reported as a failed group).
+    expect(groupFailures).toEqual([]);
+    expect((await listTentativas(database.db, b.empresaId, other)).map((r) => r.numero)).toEqual([1]);
     const row = await database.db
       .selectFrom('webhook_entregas')
       .select(['status', 'tentativas', 'ultimo_erro'])

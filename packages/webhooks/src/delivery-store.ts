@@ -34,6 +34,28 @@ function grouped<I, R>(name: string, runGroup: (items: I[]) => Promise<R[]>): Co
   return new Coalescer<I, R>({ name, runGroup, runOne: async (item) => (await runGroup([item]))[0] as R, ...GROUPS });
 }
 
+/**
+ * A group's failures in rounds holding each delivery once (recordFailures refuses two of one delivery), in order: a
+ * delivery's second failure (a manual resend ending with an automatic attempt) goes in the next round, the rest of the
+ * group stays one statement. Rounds are contiguous, so the answers come back in the items' order.
+ */
+function oncePerDelivery(items: FailureRecord[]): FailureRecord[][] {
+  const rounds: FailureRecord[][] = [];
+  let seen = new Set<number>();
+  let round: FailureRecord[] = [];
+  for (const item of items) {
+    if (seen.has(item.attempt.entregaId)) {
+      rounds.push(round);
+      round = [];
+      seen = new Set();
+    }
+    seen.add(item.attempt.entregaId);
+    round.push(item);
+  }
+  if (round.length > 0) rounds.push(round);
+  return rounds;
+}
+
 export function createDeliveryStore(db: Kysely<Database>): DeliveryStore {
   const loads = grouped<{ empresaId: number; entregaId: number }, Entrega | undefined>('delivery loads', async (items) => {
     // One query per tenant: each stays bound to its empresa_id, as loadEntrega is.
@@ -55,7 +77,11 @@ export function createDeliveryStore(db: Kysely<Database>): DeliveryStore {
   });
   // Failures apart from successes: a failing endpoint's deliveries end together (the same timeout, the same 500), and
   // their statement differs (each delivery its own next attempt).
-  const failures = grouped<FailureRecord, boolean>('delivery failures', (items) => recordFailures(db, items));
+  const failures = grouped<FailureRecord, boolean>('delivery failures', async (items) => {
+    const answers: boolean[] = [];
+    for (const round of oncePerDelivery(items)) answers.push(...(await recordFailures(db, round)));
+    return answers;
+  });
   return {
     load: (empresaId, entregaId) => loads.add({ empresaId, entregaId }),
     delivered: (attempt) => writes.add(attempt),

@@ -64,7 +64,6 @@ async function report(ctx: SetRunContext, record: PreparedRecord, exchange: Tran
   });
 }
 
-/** Records an attempt, grouped with those of the other pushes in flight (one statement for all of them). */
 /**
  * Stores an attempt. Its error text and the record's message may quote a URL or echo the request's path and query (a
  * library's error, a receptor's body): their secret parts are masked here, by the shownUrl rule, before they are kept.
@@ -79,11 +78,13 @@ function recordTentativa(ctx: SetRunContext, execucao: Execucao, attempt: Tentat
   });
 }
 
+/** An attempt's row; the receptor's answer may quote the request ('Cannot POST /api/x?token=…'): kept masked. */
 function attemptOf(exchange: TransportExchange | undefined, erro: string | null) {
+  const resposta = exchange?.response ?? null;
   return {
     url: exchange?.url ?? null,
     requisicao: exchange?.request ?? null,
-    resposta: exchange?.response ?? null,
+    resposta: resposta === null ? null : maskUrlsInText(resposta),
     statusHttp: exchange?.statusCode ?? null,
     duracaoMs: exchange?.durationMs ?? null,
     erro,
@@ -114,16 +115,23 @@ async function send(
       throw err;
     }
     const exchange = (err as { exchange?: TransportExchange }).exchange;
-    await report(ctx, record, exchange, (err as Error).message);
+    // The receptor's text may quote the request ('Cannot POST /api/x?token=…'): masked once here, and only the masked
+    // text is reported (the job's log), recorded and thrown (BullMQ's failedReason, registro_jobs).
+    const erro = maskUrlsInText((err as Error).message);
+    if (err instanceof Error) err.message = erro;
+    const receptorMessage = (err as { receptorMessage?: string }).receptorMessage;
+    const shownReceptor = receptorMessage === undefined ? undefined : maskUrlsInText(receptorMessage);
+    await report(ctx, record, exchange, erro);
     if (err instanceof ResponseTooLargeError && err.mayHaveBeenProcessed) {
       // The receptor answered, so it may have done it; its answer would be as large again: failed for good, but the
       // record stays enviando (outcome unknown) so a later run reconciles instead of sending it again blindly.
-      await recordTentativa(ctx, execucao, attemptOf(exchange, err.message), { status: 'enviando', mensagem: err.receptorMessage });
-      throw new PermanentError('RESPONSE_TOO_LARGE', err.receptorMessage, { cause: err });
+      const message = shownReceptor ?? erro;
+      await recordTentativa(ctx, execucao, attemptOf(exchange, erro), { status: 'enviando', mensagem: message });
+      throw new PermanentError('RESPONSE_TOO_LARGE', message, { cause: err });
     }
     if (err instanceof ReceptorError || err instanceof OutboundAddressError || err instanceof ResponseTooLargeError) {
-      const message = err instanceof OutboundAddressError ? err.message : err.receptorMessage;
-      await recordTentativa(ctx, execucao, attemptOf(exchange, err.message), { status: 'falhou', mensagem: message });
+      const message = err instanceof OutboundAddressError ? erro : (shownReceptor ?? erro);
+      await recordTentativa(ctx, execucao, attemptOf(exchange, erro), { status: 'falhou', mensagem: message });
       throw new PermanentError(err instanceof ResponseTooLargeError ? 'RESPONSE_TOO_LARGE' : 'RECEPTOR_REJECTED', message, { cause: err });
     }
     // Refused, or answered 429/503/soap:Server: the receptor has nothing, a retry sends as new (pendente). A timeout, a
@@ -131,22 +139,23 @@ async function send(
     // A transient failure the transport words for the user (a batch's answer too large) leaves its pt-BR text as the
     // record's message, as a refusal does: what the operator reads if the retries run out. Any other one clears it, so
     // an earlier attempt's text never stands for this attempt's failure. The record is enviando here (runRecord set it).
-    const mensagem = err instanceof TransientTransportError ? (err.receptorMessage ?? null) : null;
+    const mensagem = err instanceof TransientTransportError ? (shownReceptor ?? null) : null;
     const status: TentativaOutcome['status'] = receptorUntouched(err) ? 'pendente' : 'enviando';
-    await recordTentativa(ctx, execucao, attemptOf(exchange, (err as Error).message), { status, mensagem });
+    await recordTentativa(ctx, execucao, attemptOf(exchange, erro), { status, mensagem });
     throw err;
   }
   const reading = readReturn(result.data, integracao);
   const attempt = attemptOf(result.exchange, null);
-  await report(ctx, record, result.exchange, reading.ok ? null : reading.message);
+  const shownMessage = reading.message === null ? null : maskUrlsInText(reading.message);
+  await report(ctx, record, result.exchange, reading.ok ? null : shownMessage);
   if (!reading.ok) {
-    const message = reading.message ?? 'receptor reported an error';
+    const message = shownMessage ?? 'receptor reported an error';
     await recordTentativa(ctx, execucao, attempt, { status: 'falhou', mensagem: message, valores: reading.values });
     throw new PermanentError('RECEPTOR_ERROR', message);
   }
   // The outbox step: from here on a re-run writes back these values and never sends the record again.
-  await recordTentativa(ctx, execucao, attempt, { status: 'enviado', valores: reading.values, mensagem: reading.message });
-  return { values: reading.values, message: reading.message };
+  await recordTentativa(ctx, execucao, attempt, { status: 'enviado', valores: reading.values, mensagem: shownMessage });
+  return { values: reading.values, message: shownMessage };
 }
 
 /**
