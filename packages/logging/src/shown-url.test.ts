@@ -77,6 +77,7 @@ describe('secrets in the path', () => {
       'https://erp.example/ws/ClienteServiceV2Port?wsdl',
       'https://erp.example/IntegracaoCRM2Service.svc',
       'https://erp.example/api/Pessoas2024Integracao/ORD20240115000123',
+      'https://erp.example/api/lotes/clientes20240115',
     ]) {
       expect(shownUrl(url)).toBe(url);
     }
@@ -88,6 +89,9 @@ describe('secrets in the path', () => {
       'd41d8cd98f00b204e9800998ecf8427e', // hex digest
       'D41D8CD98F00B204E9800998ECF8427E', // upper-case hex
       'AKIA2J7QX5M3PLT4ZR8W', // AWS-style access key
+      'AKIAFOCWTGA7BUJSUUNN', // AWS-style, digits in one group
+      'S8APCVEQSW4FVTTV', // upper-case key, two digit groups
+      'ldunjnaoj2taxf09', // lower-case key, two digit groups
       '110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw'.split(':')[1] ?? '', // Telegram bot token secret
     ]) {
       expect(shownUrl(`https://api.example/hook/${token}?x`)).toBe('https://api.example/hook/***?x');

@@ -8,12 +8,15 @@ const KEY_RUN = /[A-Za-z0-9]{16,}/g;
 const SHORT_LOWER = /(?:^|[^a-z])[a-z]{1,2}(?![a-z])/;
 
 /**
- * Whether a run of 16+ letters and digits reads as words: every lower-case run is 3 letters or more (capitals may
- * lead it: 'ClienteServiceV2Port', 'IntegracaoCRM2Service') and it holds at most two groups of digits ('Pessoas2024Integracao',
- * 'ORD20240115000123'). A random key rarely does: its lower-case letters come one or two at a time, or (upper-case
- * hex, an AWS-style key) its digits come in many groups.
+ * Whether a run of 16+ letters and digits reads as words, so it stays readable: mixing cases, every lower-case run is
+ * 3 letters or more (capitals may lead it: 'ClienteServiceV2Port', 'IntegracaoCRM2Service') with at most two groups of
+ * digits ('Pessoas2024Integracao'); in one case only, letters then digits ('ORD20240115000123', 'clientes20240115').
+ * A random key rarely does: mixing cases, its lower-case letters come one or two at a time; in one case (upper-case
+ * hex, an AWS-style key, a lower-case key) its letters and digits alternate.
  */
 function readsAsWords(run: string): boolean {
+  if (!/[a-z]/.test(run)) return /^[A-Z]{2,}\d+$/.test(run);
+  if (!/[A-Z]/.test(run)) return /^[a-z]{3,}\d+$/.test(run);
   return !SHORT_LOWER.test(run) && (run.match(/\d+/g)?.length ?? 0) <= 2;
 }
 

@@ -227,6 +227,11 @@ export function endpointFailuresOf(failures: readonly FailureRecord[]): Endpoint
  * per delivery (two of one delivery would update its row twice in one statement, in no set order): a group holding two
  * is refused; the delivery store sends a delivery's second failure in a later round (oncePerDelivery).
  */
+/** Runs `work` in the caller's transaction when `db` is one, else in a transaction of its own. */
+function inTransaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
+}
+
 export async function recordFailures(db: Db, failures: readonly FailureRecord[]): Promise<boolean[]> {
   if (new Set(failures.map((f) => f.attempt.entregaId)).size !== failures.length)
     throw new Error('recordFailures: one failure per delivery');
@@ -234,7 +239,7 @@ export async function recordFailures(db: Db, failures: readonly FailureRecord[])
   const key = (e: { empresaId: number; id: number }) => `${e.empresaId}:${e.id}`;
   const disabled = new Set<string>();
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       const recorded = await updateFailedEntregas(trx, failures);
       if (recorded.length > 0)
         await trx

@@ -25,7 +25,7 @@ describe.each(ALL_DIALECTS)('delivery store on %s', (dialect) => {
       const endpoint = { nome, url: 'https://example.com/hook', gatilhos: ['contato.criado' as const], ativo: true, cabecalhos: {} };
       const endpointId = await createWebhookEndpoint(db, empresaId, { ...endpoint, limitePorSegundo: null }, 'sealed');
       const entregaIds: number[] = [];
-      for (let i = 0; i < 12; i++) {
+      for (let i = 0; i < 14; i++) {
         const mensagem = await insertMensagemOnce(db, {
           empresaId,
           chave: `${nome}${i}`,
@@ -263,6 +263,25 @@ describe.each(ALL_DIALECTS)('delivery store on %s', (dialect) => {
       .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'falhou', tentativas: 2, ultimo_erro: 'manual' });
     expect((await listTentativas(database.db, b.empresaId, id)).map((r) => r.numero).sort()).toEqual([1, 2]);
+  });
+
+  it('a later round that fails rolls back the earlier ones: each failure is recorded once when the group runs one by one', async () => {
+    const store = createDeliveryStore(database.db);
+    const b = tenants[1] as (typeof tenants)[0];
+    const id = b.entregaIds[12] as number;
+    const other = b.entregaIds[13] as number;
+    const endpoint = { empresaId: b.empresaId, id: b.endpointId, since: null, motivo: null, clockBefore: null };
+    const second = failureOf(b.empresaId, id, 2, endpoint);
+    // The second round's only failure cannot be written (duracao_ms is NOT NULL): that round throws.
+    const broken = { ...second, attempt: { ...second.attempt, duracaoMs: null as unknown as number } };
+    const outcomes = await Promise.allSettled([
+      store.failed(failureOf(b.empresaId, id, 1, endpoint)),
+      store.failed(failureOf(b.empresaId, other, 1, endpoint)),
+      store.failed(broken),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect((await listTentativas(database.db, b.empresaId, other)).map((r) => r.numero)).toEqual([1]);
+    expect((await listTentativas(database.db, b.empresaId, id)).map((r) => r.numero)).toEqual([1]);
   });
 
   it('a running clock is kept when a failure brings its own start time (and on PostgreSQL its row is not written)', async () => {

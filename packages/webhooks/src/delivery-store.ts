@@ -78,9 +78,15 @@ export function createDeliveryStore(db: Kysely<Database>): DeliveryStore {
   // Failures apart from successes: a failing endpoint's deliveries end together (the same timeout, the same 500), and
   // their statement differs (each delivery its own next attempt).
   const failures = grouped<FailureRecord, boolean>('delivery failures', async (items) => {
-    const answers: boolean[] = [];
-    for (const round of oncePerDelivery(items)) answers.push(...(await recordFailures(db, round)));
-    return answers;
+    const rounds = oncePerDelivery(items);
+    if (rounds.length === 1) return recordFailures(db, items);
+    // The rounds in one transaction: when a later round fails, the earlier ones roll back with it, so the Coalescer's
+    // one-by-one run of the whole group records each failure once (a committed round would be recorded twice).
+    return db.transaction().execute(async (trx) => {
+      const answers: boolean[] = [];
+      for (const round of rounds) answers.push(...(await recordFailures(trx, round)));
+      return answers;
+    });
   });
   return {
     load: (empresaId, entregaId) => loads.add({ empresaId, entregaId }),
