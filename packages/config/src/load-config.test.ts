@@ -25,6 +25,12 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it("takes an app's own default for an unset variable; a value set, even the schema's default, wins", () => {
+    expect(loadConfig({}, process.cwd(), { WORKER_CONCURRENCY: '100' }).workerConcurrency).toBe(100);
+    expect(loadConfig({ WORKER_CONCURRENCY: '' }, process.cwd(), { WORKER_CONCURRENCY: '100' }).workerConcurrency).toBe(100);
+    expect(loadConfig({ WORKER_CONCURRENCY: '10' }, process.cwd(), { WORKER_CONCURRENCY: '100' }).workerConcurrency).toBe(10);
+  });
+
   it('runs one process per worker app unless WORKER_PROCESSES says otherwise; auto = the cores it may use', () => {
     expect(loadConfig({}).workerProcesses).toBe(1);
     expect(loadConfig({ WORKER_PROCESSES: '3' }).workerProcesses).toBe(3);

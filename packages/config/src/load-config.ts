@@ -142,12 +142,16 @@ function checkedTimeZone(zone: string): string {
   }
 }
 
+/** An app's own defaults for variables left unset (empty counts as unset), validated like the environment's values. */
+export type AppDefaults = Partial<Record<'WORKER_CONCURRENCY', string>>;
+
 /** Reads and validates the environment once. Empty strings count as unset. */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), appDefaults: AppDefaults = {}): Config {
   const env: Record<string, unknown> = {};
   for (const key of Object.keys(EnvSchema.properties)) {
     const value = source[key];
     if (value !== undefined && value !== '') env[key] = value;
+    else if (appDefaults[key as keyof AppDefaults] !== undefined) env[key] = appDefaults[key as keyof AppDefaults];
   }
   const validate = envValidator();
   if (!validate(env)) throw describe(validate.errors?.[0] as ErrorObject, { ...env });
@@ -217,9 +221,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
 }
 
 /** Loads the configuration or stops the process with one clear line and exit code 1. */
-export function loadConfigOrExit(source: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfigOrExit(source: NodeJS.ProcessEnv = process.env, appDefaults: AppDefaults = {}): Config {
   try {
-    return loadConfig(source);
+    return loadConfig(source, process.cwd(), appDefaults);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

@@ -65,12 +65,6 @@ export interface WorkerAppOptions {
   maxPoolSize?: number;
 }
 
-/** The environment with the app's own WORKER_CONCURRENCY where it is unset (empty counts as unset, as in loadConfig). */
-function withAppDefaults(env: NodeJS.ProcessEnv, options: WorkerAppOptions): NodeJS.ProcessEnv {
-  if (options.defaultConcurrency === undefined || env.WORKER_CONCURRENCY) return env;
-  return { ...env, WORKER_CONCURRENCY: String(options.defaultConcurrency) };
-}
-
 /** The CRM pool of one worker process: a connection per job and two spare, up to the app's maximum. */
 function crmPoolSize(config: Pick<Config, 'workerConcurrency'>, options: WorkerAppOptions): number {
   return Math.min(config.workerConcurrency + 2, options.maxPoolSize ?? 50);
@@ -87,7 +81,8 @@ export async function runWorkerApp<Q extends QueueName>(
   createHandlers: (deps: WorkerDeps, services: WorkerServices) => QueueHandlers<Q>,
   options: WorkerAppOptions = {},
 ): Promise<void> {
-  const config = loadConfigOrExit(withAppDefaults(process.env, options));
+  const defaults = options.defaultConcurrency === undefined ? {} : { WORKER_CONCURRENCY: String(options.defaultConcurrency) };
+  const config = loadConfigOrExit(undefined, defaults);
   const logger = createLogger({ name: app, level: config.logLevel, pretty: config.logPretty });
   if (isClusterPrimary(config)) return runWorkerPrimary(config, logger);
   // First thing in a cluster's worker process: the primary's metrics requests are lost until it listens.
