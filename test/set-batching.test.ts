@@ -23,6 +23,17 @@ describe('SET micro-batching: several pushes of one integration and tenant in on
   let empresaId: number;
   let worker: AppProcess | undefined;
   let connectionsFile: string;
+  /** worker-set on this test's Redis prefix, CRM and connections file, 10 jobs at a time. */
+  const startWorker = () =>
+    spawnApp('apps/worker-set/src/main.ts', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: prefix,
+      CRM_DATABASE_URL: database.url,
+      CONNECTIONS_FILE: connectionsFile,
+      SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
+      WORKER_CONCURRENCY: '10',
+      LOG_LEVEL: 'info',
+    });
   const GOOD = [101, 102, 103, 104, 105, 106, 107, 108, 109];
   const BAD = 110;
 
@@ -78,15 +89,7 @@ describe('SET micro-batching: several pushes of one integration and tenant in on
       jobIds[contaId] = String((await producer.enqueue('set', 'integration.run', payload)).id);
     }
     // Enqueued before the worker starts: it takes them all at once (concurrency 10).
-    worker = spawnApp('apps/worker-set/src/main.ts', {
-      REDIS_URL: TEST_REDIS_URL,
-      KEY_PREFIX: prefix,
-      CRM_DATABASE_URL: database.url,
-      CONNECTIONS_FILE: connectionsFile,
-      SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
-      WORKER_CONCURRENCY: '10',
-      LOG_LEVEL: 'info',
-    });
+    worker = startWorker();
     const outcomes = await Promise.all([...GOOD, BAD].map(async (id) => [id, await settled(jobIds[id] as string)] as const));
 
     // Fewer calls than pushes, and some call carried several customers.
@@ -143,15 +146,7 @@ describe('SET micro-batching: several pushes of one integration and tenant in on
       const payload = { tenant: { empresaId, filialId: null }, integracaoId: 19, parametros: { contaId }, trigger: 'api' as const };
       jobIds.set(contaId, String((await producer.enqueue('set', 'integration.run', payload)).id));
     }
-    worker = spawnApp('apps/worker-set/src/main.ts', {
-      REDIS_URL: TEST_REDIS_URL,
-      KEY_PREFIX: prefix,
-      CRM_DATABASE_URL: database.url,
-      CONNECTIONS_FILE: connectionsFile,
-      SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
-      WORKER_CONCURRENCY: '10',
-      LOG_LEVEL: 'info',
-    });
+    worker = startWorker();
     const outcomes = await Promise.all(ids.map(async (id) => settled(jobIds.get(id) as string)));
     erp.setMode('normal');
     const execucoes = await database.db
@@ -199,15 +194,7 @@ describe('SET micro-batching: several pushes of one integration and tenant in on
       const payload = { tenant: { empresaId, filialId: null }, integracaoId: 19, parametros: { contaId }, trigger: 'api' as const };
       jobIds.push(String((await producer.enqueue('set', 'integration.run', payload)).id));
     }
-    worker = spawnApp('apps/worker-set/src/main.ts', {
-      REDIS_URL: TEST_REDIS_URL,
-      KEY_PREFIX: prefix,
-      CRM_DATABASE_URL: database.url,
-      CONNECTIONS_FILE: connectionsFile,
-      SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
-      WORKER_CONCURRENCY: '10',
-      LOG_LEVEL: 'info',
-    });
+    worker = startWorker();
     // Every record's first attempt done (within the backoff), the ERP answers 503 from then on.
     const execucoesOf = () =>
       database.db
