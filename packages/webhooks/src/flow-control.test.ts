@@ -169,7 +169,7 @@ describe('endpoint flow control (real Redis)', () => {
         // too, as before, admitted the same deliveries).
         const windows = await redis.keys(`${prefix}:webhook:rate:*:7`);
         expect(windows).toHaveLength(1);
-        expect(Number(await redis.get(windows[0]))).toBe(2);
+        expect(Number(await redis.get(windows[0] as string))).toBe(2);
       } finally {
         far.disconnect();
         await relay.close();
