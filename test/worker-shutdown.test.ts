@@ -36,7 +36,8 @@ describe('worker shutdown on SIGTERM', () => {
     });
     await worker.waitForLog('worker started');
     const queue = producer.queue('cti');
-    const jobs = await Promise.all([1, 2, 3, 4].map(() => producer.enqueue('cti', 'system.ping', { tenant, sleepMs: 1500 })));
+    // Long enough for a busy machine to start all four before the first ends (the wait below needs them together).
+    const jobs = await Promise.all([1, 2, 3, 4].map(() => producer.enqueue('cti', 'system.ping', { tenant, sleepMs: 4000 })));
     while ((await activeCount(queue)) < 4) await new Promise((r) => setTimeout(r, 20));
     // A job enqueued after the signal must stay queued for the next worker, not be taken and dropped.
     const sentAt = Date.now();
