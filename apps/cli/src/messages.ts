@@ -16,6 +16,15 @@ export interface DemoSummary {
   counts: { filiais: number; cidades: number; contas: number; contatos: number; usuarios: number; integracoes: number };
 }
 
+/** One of the demo tenant's integrations, as seed-demo lists it (the ids preview/run take). */
+export interface DemoIntegration {
+  id: number;
+  nome: string;
+  tipoServico: string;
+  /** A component (link 'componente'): nested in another integration's request, not run by itself. */
+  componente: boolean;
+}
+
 /** Every text the CLI shows a user, in one locale. */
 export interface Messages {
   errorPrefix: string;
@@ -64,6 +73,8 @@ export interface Messages {
   demoCreated: (summary: DemoSummary) => string;
   demoReused: (empresaId: number) => string;
   demoLintHint: (empresaId: number) => string;
+  demoIntegrations: (empresaId: number, integrations: readonly DemoIntegration[]) => string;
+  demoTryHint: (empresaId: number, integracaoId: number, contaId: number) => string;
   run: string;
   preview: string;
   info: string;
@@ -166,6 +177,13 @@ const ptBR: Messages = {
   demoReused: (id) => `A Empresa Demo #${id} já existe: os dados foram mantidos e só uma nova chave foi emitida.`,
   demoLintHint: (id) =>
     `Para validar: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
+  demoIntegrations: (id, list) =>
+    [
+      `Integrações da Empresa Demo #${id}:`,
+      ...list.map((i) => `  #${i.id} ${i.nome} (${i.tipoServico}${i.componente ? ', componente de outra integração' : ''})`),
+    ].join('\n'),
+  demoTryHint: (id, integracaoId, contaId) =>
+    `Para experimentar: integrador preview ${integracaoId} --empresa ${id} -p contaId=${contaId} (e run … --wait para enviar)`,
   run: 'enfileira uma integração SET (fila set) ou GET (fila get) (como POST /v1/integrations/:id/run)',
   preview: 'mostra, sem enviar nada, a consulta com seus valores e a requisição exata de cada registro (dry run)',
   info: 'faz a consulta INFO no receptor e mostra os valores devolvidos (não grava nada)',
@@ -282,6 +300,13 @@ const en: Messages = {
   demoReused: (id) => `Empresa Demo #${id} already exists: its data was kept and only a new key was issued.`,
   demoLintHint: (id) =>
     `To check it: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
+  demoIntegrations: (id, list) =>
+    [
+      `Integrations of Empresa Demo #${id}:`,
+      ...list.map((i) => `  #${i.id} ${i.nome} (${i.tipoServico}${i.componente ? ', a component of another integration' : ''})`),
+    ].join('\n'),
+  demoTryHint: (id, integracaoId, contaId) =>
+    `To try it: integrador preview ${integracaoId} --empresa ${id} -p contaId=${contaId} (and run … --wait to send it)`,
   run: 'enqueue a SET (set queue) or GET (get queue) integration (as POST /v1/integrations/:id/run)',
   preview: 'show, sending nothing, the consulta with its bound values and the exact request of each record (dry run)',
   info: 'run the INFO lookup in the receptor and show the values it returns (writes nothing)',
