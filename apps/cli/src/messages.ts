@@ -25,6 +25,12 @@ export interface DemoIntegration {
   componente: boolean;
 }
 
+/**
+ * Error codes a job's failure may carry (the engine's, recorded in registro_jobs.erro_codigo) that the CLI words for the
+ * user; the error's own message follows as the technical detail.
+ */
+export type FailureCode = 'TRANSPORT_TRANSIENT' | 'CONNECTION_NOT_FOUND' | 'CONNECTION_FORBIDDEN';
+
 /** Every text the CLI shows a user, in one locale. */
 export interface Messages {
   errorPrefix: string;
@@ -96,6 +102,7 @@ export interface Messages {
   jobRecord: (key: string, values: Record<string, unknown>) => string;
   getJobCompleted: (jobId: string, result: GetRunCounts) => string;
   jobFailed: (jobId: string, reason: string) => string;
+  failureReason: Record<FailureCode, (detail: string) => string>;
   jobGone: (jobId: string) => string;
   runRefused: (detail: string) => string;
   flowStep: (step: number, steps: number, integracaoId: number, nome: string, jobId: string, queue: string) => string;
@@ -218,6 +225,12 @@ const ptBR: Messages = {
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} concluído: ${r.rowsRead} linhas lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas na origem; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `o job ${jobId} falhou: ${reason}`,
+  failureReason: {
+    TRANSPORT_TRANSIENT: (detail) => `o receptor não respondeu (${detail})`,
+    CONNECTION_NOT_FOUND: (detail) =>
+      `a conexão da integração não está definida para os workers (${detail}); inicie-os com CONNECTIONS_FILE apontando para o arquivo que a define`,
+    CONNECTION_FORBIDDEN: (detail) => `a conexão da integração é restrita a outra empresa (${detail})`,
+  },
   jobGone: (jobId) => `o job ${jobId} não está mais no Redis (removido por alguém?)`,
   runRefused: (detail) => `execução recusada, nada foi enfileirado: ${detail}`,
   flowStep: (step, steps, id, nome, jobId, queue) =>
@@ -341,6 +354,12 @@ const en: Messages = {
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} completed: ${r.rowsRead} rows read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked as removed from the source; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `job ${jobId} failed: ${reason}`,
+  failureReason: {
+    TRANSPORT_TRANSIENT: (detail) => `the receptor did not answer (${detail})`,
+    CONNECTION_NOT_FOUND: (detail) =>
+      `the integration's connection is not defined for the workers (${detail}); start them with CONNECTIONS_FILE naming the file that defines it`,
+    CONNECTION_FORBIDDEN: (detail) => `the integration's connection is restricted to another empresa (${detail})`,
+  },
   jobGone: (jobId) => `job ${jobId} is no longer in Redis (removed by someone?)`,
   runRefused: (detail) => `run refused, nothing was enqueued: ${detail}`,
   flowStep: (step, steps, id, nome, jobId, queue) =>
