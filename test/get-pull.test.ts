@@ -200,6 +200,7 @@ describe('GET pull of E085CLI through the ingress and a real worker-get', () => 
     const history = new Map((await listSyncRuns(database.db, empresaId, integracaoId)).map((r) => [r.job_id, r]));
     const [ofA, ofB] = [history.get(a), history.get(b)];
     expect(ofA?.concluido_em).toBeTruthy();
+    expect(ofB?.iniciado_em).toBeTruthy();
     expect(new Date(ofB?.iniciado_em as Date).getTime()).toBeGreaterThanOrEqual(new Date(ofA?.concluido_em as Date).getTime());
     expect(await crmCounts()).toEqual({ total: ROWS, distinct: ROWS });
   }, 240_000);

@@ -63,7 +63,7 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
   }
 
   beforeAll(async () => {
-    erp = await startSeniorG5Server({ latencyMs: 1500 });
+    erp = await startSeniorG5Server({ latencyMs: 3000 });
     connectionsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-set-')), 'connections.yaml');
     writeConnections();
   });
@@ -252,7 +252,7 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
   });
 
   it('retries a timeout and completes once the ERP answers in time', async () => {
-    // Well under the 1.5 s a SLOW customer takes, and long enough for the second attempt's call on a busy machine.
+    // Well under the 3 s a SLOW customer takes, and long enough for the second attempt's call on a busy machine.
     await database.db.updateTable('integracao').set({ timeout_ms: 1000 }).where('id', '=', 19).execute();
     await database.db.updateTable('contas').set({ nome: 'SLOW' }).where('id', '=', CONTA.id).execute();
     worker = await startWorker();

@@ -79,19 +79,19 @@ describe("a worker app's concurrency (its own default when WORKER_CONCURRENCY is
     const { most, started } = await mostAtOnce({}, 130, 100);
     expect(most).toBe(100);
     expect(started).toMatchObject({ concurrency: 100, crmPoolSize: 20 });
-  }, 90000);
+  }, 120000);
 
   it('runs worker-webhook WORKER_CONCURRENCY at a time when it is set, on a connection per job and two spare', async () => {
     const { most, started } = await mostAtOnce({ WORKER_CONCURRENCY: '7' }, 20, 7);
     expect(most).toBe(7);
     expect(started).toMatchObject({ concurrency: 7, crmPoolSize: 9 });
-  }, 90000);
+  }, 120000);
 
   it('runs another app (worker-cti) at the shared default, 10 at a time, on a connection per job and two spare', async () => {
     expect(await startLine('worker-cti', {})).toMatchObject({ concurrency: 10, crmPoolSize: 12 });
-  }, 90000);
+  }, 120000);
 
   it('holds at most 50 CRM connections per process, whatever WORKER_CONCURRENCY says', async () => {
     expect(await startLine('worker-cti', { WORKER_CONCURRENCY: '100' })).toMatchObject({ concurrency: 100, crmPoolSize: 50 });
-  }, 90000);
+  }, 120000);
 });

@@ -83,12 +83,12 @@ describe('worker shutdown on SIGTERM', () => {
     });
     await worker.waitForLog('worker started');
     const queue = producer.queue('cti');
-    const job = await producer.enqueue('cti', 'system.ping', { tenant, sleepMs: 60000 });
+    const job = await producer.enqueue('cti', 'system.ping', { tenant, sleepMs: 30000 });
     while ((await activeCount(queue)) < 1) await new Promise((r) => setTimeout(r, 20));
     const sentAt = Date.now();
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(1);
-    // At the 1 s deadline, not at the job's end a minute later (the bound leaves a busy machine room to exit).
+    // At the 1 s deadline, not at the job's end 30 s later (the bound leaves a busy machine room to exit).
     expect(Date.now() - sentAt).toBeLessThan(10000);
     // Still held as active: BullMQ's stalled-job check hands it to the next worker once the lock expires.
     expect(await queue.getJobState(job.id as string)).toBe('active');

@@ -58,8 +58,12 @@ describe('endpoint flow control (real Redis)', () => {
     watch.stop();
     // 20 admissions, then 5 releases and 5 admissions: one script call for each round (an EVALSHA answered NOSCRIPT
     // is followed by one EVAL), not one command per delivery.
-    const calls = watch.commands.filter(([name]) => /^(evalsha|zrem)$/i.test(name ?? ''));
-    expect(calls.length).toBeLessThanOrEqual(2);
+    const names = watch.commands.map(([name]) => (name ?? '').toLowerCase());
+    expect(names.filter((name) => name === 'zrem')).toEqual([]);
+    const scriptCalls = names.filter((name) => name === 'evalsha' || name === 'eval');
+    // Two rounds, plus one EVAL when an EVALSHA found the script not loaded yet.
+    expect(scriptCalls.length).toBeGreaterThanOrEqual(2);
+    expect(scriptCalls.length).toBeLessThanOrEqual(3);
   });
 
   it('keeps rate limits and the breaker per endpoint within one batch', async () => {
