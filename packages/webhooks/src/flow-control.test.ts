@@ -57,7 +57,7 @@ describe('endpoint flow control (real Redis)', () => {
     const rated = await Promise.all(Array.from({ length: 4 }, (_, i) => flow.admit(1, 2, `r${i}`)));
     // One call, one window: exactly the two over the rate wait.
     expect(rated.filter((a) => a.refused?.reason === 'rate')).toHaveLength(2);
-    for (let i = 0; i < 3; i++) await flow.failed(2);
+    for (let i = 0; i < 3; i++) await flow.failed(2, `f${i}`);
     const [broken, healthy] = await Promise.all([flow.admit(2, null, 'b'), flow.admit(3, null, 'h')]);
     expect(broken?.refused?.reason).toBe('breaker');
     expect(healthy?.refused).toBeUndefined();
@@ -65,7 +65,7 @@ describe('endpoint flow control (real Redis)', () => {
 
   it('a half-open endpoint lets one probe through; a success closes the breaker', async () => {
     const flow = new EndpointFlowControl(redis, prefix, { ...options, breakerCooldownMs: 50 });
-    for (let i = 0; i < 3; i++) await flow.failed(4);
+    for (let i = 0; i < 3; i++) await flow.failed(4, `f${i}`);
     await new Promise((resolve) => setTimeout(resolve, 80));
     const tries = await Promise.all(Array.from({ length: 3 }, (_, i) => flow.admit(4, null, `p${i}`)));
     expect(tries.filter((a) => !a.refused)).toHaveLength(1);
@@ -97,7 +97,7 @@ describe('endpoint flow control (real Redis)', () => {
     expect(await redis.zrange(`${prefix}:webhook:inflight:7`, 0, -1)).toEqual(['a']);
     expect((await flow.admit(7, null, 'b')).refused?.reason).toBe('concurrency');
     // The half-open probe too: the probe sent again is still the probe.
-    for (let i = 0; i < 3; i++) await flow.failed(4);
+    for (let i = 0; i < 3; i++) await flow.failed(4, `f${i}`);
     await redis.hdel(`${prefix}:webhook:breaker:4`, 'openUntil');
     expect((await flow.admit(4, null, 'p')).refused).toBeUndefined();
     expect((await flow.admit(4, null, 'p')).refused).toBeUndefined();
@@ -119,7 +119,7 @@ describe('endpoint flow control (real Redis)', () => {
   it('a half-open admission refused for the cap does not hold the probe', async () => {
     const flow = new EndpointFlowControl(redis, prefix, { ...options, endpointConcurrency: 1 });
     expect((await flow.admit(4, null, 'busy')).refused).toBeUndefined();
-    for (let i = 0; i < 3; i++) await flow.failed(4);
+    for (let i = 0; i < 3; i++) await flow.failed(4, `f${i}`);
     await redis.hdel(`${prefix}:webhook:breaker:4`, 'openUntil');
     expect((await flow.admit(4, null, 'p')).refused?.reason).toBe('concurrency');
     expect(await redis.exists(`${prefix}:webhook:probe:4`)).toBe(0);
@@ -129,6 +129,75 @@ describe('endpoint flow control (real Redis)', () => {
     expect((await flow.admit(4, null, 'q')).refused).toBeUndefined();
     expect(await redis.get(`${prefix}:webhook:probe:4`)).toBe('q');
   });
+
+  it('counts concurrent failures in one script call, each endpoint its own', async () => {
+    const flow = new EndpointFlowControl(redis, prefix, { ...options, breakerFailures: 10 });
+    const watch = await watchCommands();
+    // Five failures of endpoint 1 and three of endpoint 2 end at once (and one of 1's slots is given back meanwhile).
+    const [ones, twos] = await Promise.all([
+      Promise.all(Array.from({ length: 5 }, (_, i) => flow.failed(1, `a${i}`))),
+      Promise.all(Array.from({ length: 3 }, (_, i) => flow.failed(2, `b${i}`))),
+      flow.release(1, 'a0'),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    watch.stop();
+    const calls = watch.commands.map(([name]) => name?.toLowerCase()).join(',');
+    // Each caller is told its own place in its endpoint's run of failures.
+    expect(ones.map((f) => f.failures)).toEqual([1, 2, 3, 4, 5]);
+    expect(twos.map((f) => f.failures)).toEqual([1, 2, 3]);
+    expect(await redis.hget(`${prefix}:webhook:breaker:1`, 'failures')).toBe('5');
+    expect(await redis.hget(`${prefix}:webhook:breaker:2`, 'failures')).toBe('3');
+    // One round trip for the nine operations, not one per failure: an EVAL (a connection's first), or an EVALSHA (and
+    // the EVAL that follows if Redis answered NOSCRIPT).
+    expect(['eval', 'evalsha', 'evalsha,eval']).toContain(calls);
+  });
+
+  it('concurrent failures open the breaker exactly once, at the threshold, before the admissions of the same call', async () => {
+    const flow = new EndpointFlowControl(redis, prefix, options);
+    const [failures, admission] = await Promise.all([
+      Promise.all(Array.from({ length: 5 }, (_, i) => flow.failed(4, `f${i}`))),
+      flow.admit(4, null, 'next'),
+    ]);
+    expect(failures.map((f) => f.failures)).toEqual([1, 2, 3, 4, 5]);
+    // The third opened it; the two after it found it open (they only push its cooldown on).
+    expect(failures.map((f) => f.opened)).toEqual([false, false, true, false, false]);
+    expect(admission.refused?.reason).toBe('breaker');
+    expect(Number(await redis.hget(`${prefix}:webhook:breaker:4`, 'openUntil'))).toBeGreaterThan(Date.now());
+  });
+
+  it('a failure sent again is counted once; one Redis refuses fails alone', async () => {
+    const flow = new EndpointFlowControl(redis, prefix, options);
+    expect(await flow.failed(4, 'f')).toEqual({ failures: 1, opened: false });
+    expect(await flow.failed(4, 'f')).toEqual({ failures: 1, opened: false });
+    await redis.set(`${prefix}:webhook:breaker:9`, 'x');
+    const [counted, broken] = await Promise.allSettled([flow.failed(4, 'g'), flow.failed(9, 'h')]);
+    expect(counted).toEqual({ status: 'fulfilled', value: { failures: 2, opened: false } });
+    expect(broken.status === 'rejected' && broken.reason).toBeInstanceOf(FlowControlError);
+  });
+
+  it.each(['worker', 'producer'] as const)(
+    'failures whose answer is lost and are sent again (%s connection) are counted once',
+    async (role) => {
+      const relay = await startTcpRelay(TEST_REDIS_URL, { defaultPort: 6379 });
+      const far = createRedis(relay.url, { role });
+      try {
+        await waitUntilReady(far);
+        const flow = new EndpointFlowControl(far, prefix, options);
+        // The script ran, its answer never came back, and the call went again (ioredis resends it on the new
+        // connection, or the Coalescer runs its operations one by one).
+        relay.loseNextAnswer();
+        const failures = await Promise.all(['a', 'b'].map((member) => flow.failed(7, member)));
+        // Both were counted by the call whose answer was lost; sent again, each answers the count as it stands.
+        expect(failures.map((f) => f.failures)).toEqual([2, 2]);
+        expect(await redis.hget(`${prefix}:webhook:breaker:7`, 'failures')).toBe('2');
+        // Two failures, not four: the third still does not open a breaker of three.
+        expect(await flow.failed(7, 'c')).toEqual({ failures: 3, opened: true });
+      } finally {
+        far.disconnect();
+        await relay.close();
+      }
+    },
+  );
 
   it.each(['worker', 'producer'] as const)(
     'a call whose answer is lost and is sent again (%s connection) admits no more than the rate per window',
@@ -154,7 +223,7 @@ describe('endpoint flow control (real Redis)', () => {
         // too, as before, admitted the same deliveries).
         const windows = await redis.keys(`${prefix}:webhook:rate:*:7`);
         expect(windows).toHaveLength(1);
-        expect(Number(await redis.get(windows[0]))).toBe(2);
+        expect(Number(await redis.get(windows[0] as string))).toBe(2);
       } finally {
         far.disconnect();
         await relay.close();

@@ -9,16 +9,19 @@ import type { Redis } from 'ioredis';
 // crashed worker's slot frees itself). A refused delivery waits (moveToDelayed) without using an attempt. After the
 // cooldown the breaker is half-open: one probe delivery goes through; its success closes it, its failure re-opens it.
 
-// One call for the admissions and releases of a worker's concurrent deliveries (gathered by a Coalescer): under load a
-// hundred deliveries take and give back their slots in one round trip, where each used to make two of its own. Every
-// operation names its four keys (KEYS[4i+1..4i+4]: breaker, rate window, in-flight leases, half-open probe) so a
-// Redis Cluster with a hash-tagged KEY_PREFIX sees them all; ARGV: now, breaker failures, probe lease, cooldown,
-// then five per operation (kind 'a'dmit or 'r'elease, rate per second, concurrency cap, lease end, member).
-// Releases run first: the slots they free serve the admissions of the same call.
+// One call for the admissions, releases and failures of a worker's concurrent deliveries (gathered by a Coalescer):
+// under load a hundred deliveries take and give back their slots, or count their failures, in one round trip, where
+// each used to make its own. Every operation names its four keys (KEYS[4i+1..4i+4]: breaker, rate window — for a
+// failure, the failures counted lately —, in-flight leases, half-open probe) so a Redis Cluster with a hash-tagged
+// KEY_PREFIX sees them all; ARGV: now, breaker failures, probe lease, cooldown, then five per operation (kind 'a'dmit,
+// 'r'elease or 'f'ailure, rate per second, concurrency cap, lease end, member).
+// Releases run first, then failures, then admissions: the slots released serve the admissions of the same call, and a
+// failure that opens the breaker refuses them (both report on attempts that already ended).
 // A script is not rolled back when it fails: each operation runs on its own (pcall) and a failed one answers its own
 // error, so the others' slots are never taken by a call whose caller was told it failed. An admission is idempotent
 // per member (a live lease answers ok; the probe its member holds is not refused): a call sent again after a lost reply
-// (ioredis' resend, or the one-by-one fallback) takes no second slot, nor a second place in the rate window.
+// (ioredis' resend, or the one-by-one fallback) takes no second slot, nor a second place in the rate window. So is a
+// failure: its member is remembered for a lease (probe lease, ARGV[3]), and sent again it answers without counting.
 const FLOW_BATCH = `
 local now = tonumber(ARGV[1])
 local n = #KEYS / 4
@@ -72,6 +75,36 @@ local function admit(i)
   end
   return {0, 'ok', failures}
 end
+local trimmed = {}
+local function fail(i)
+  local breaker, counted, probe, member = KEYS[i * 4 + 1], KEYS[i * 4 + 2], KEYS[i * 4 + 4], ARGV[5 + i * 5 + 4]
+  local remember = tonumber(ARGV[3])
+  if not trimmed[counted] then
+    call('ZREMRANGEBYSCORE', counted, '-inf', now - remember)
+    trimmed[counted] = true
+  end
+  -- Counted already (the same failure sent again): answered with the count as it stands, not counted twice.
+  if call('ZADD', counted, 'NX', now, member) == 0 then
+    return {0, 'failed', tonumber(call('HGET', breaker, 'failures') or '0'), 0}
+  end
+  call('PEXPIRE', counted, remember)
+  local failures = call('HINCRBY', breaker, 'failures', 1)
+  local opened = 0
+  -- At the threshold the breaker opens; each failure past it (a half-open probe's) opens it again for a cooldown.
+  if failures >= tonumber(ARGV[2]) then
+    if tonumber(call('HGET', breaker, 'openUntil') or '0') <= now then opened = 1 end
+    call('HSET', breaker, 'openUntil', now + tonumber(ARGV[4]))
+  end
+  call('PEXPIRE', breaker, tonumber(ARGV[4]) * 10)
+  call('DEL', probe)
+  return {0, 'failed', failures, opened}
+end
+for i = 0, n - 1 do
+  if ARGV[5 + i * 5] == 'f' then
+    local ok, result = pcall(fail, i)
+    results[i + 1] = ok and result or {0, 'error', tostring(result)}
+  end
+end
 for i = 0, n - 1 do
   if ARGV[5 + i * 5] == 'a' then
     local ok, result = pcall(admit, i)
@@ -79,14 +112,6 @@ for i = 0, n - 1 do
   end
 end
 return results
-`;
-
-const FAILED = `
-local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
-if failures >= tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'openUntil', ARGV[2]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('DEL', KEYS[2])
-return failures
 `;
 
 /** Refusal of a delivery by the endpoint's flow control: wait this long, for this reason. */
@@ -109,19 +134,27 @@ export class FlowControlError extends Error {
   }
 }
 
-/** One operation's answer: [wait ms, 'ok' | refusal reason | 'released', breaker failures] or [0, 'error', message]. */
-type FlowReply = [number, string, (number | string)?];
+/** A failure counted: the endpoint's failures in a row now, and whether this one opened its breaker. */
+export interface FlowFailure {
+  failures: number;
+  opened: boolean;
+}
+
+/**
+ * One operation's answer: [wait ms, 'ok' | refusal reason | 'released' | 'failed', breaker failures, 1 if this failure
+ * opened the breaker] or [0, 'error', message].
+ */
+type FlowReply = [number, string, (number | string)?, number?];
 
 /** The scripts above as commands (ioredis sends EVALSHA, and the script itself only once per connection). */
 interface FlowCommands {
   webhookFlowBatch(numberOfKeys: number, ...args: (string | number)[]): Promise<FlowReply[]>;
-  webhookFlowFailed(...args: (string | number)[]): Promise<number>;
 }
 
-/** One admission or release waiting for the next batch. */
+/** One admission, release or failure waiting for the next batch. */
 type FlowOp =
   | { kind: 'a'; endpointId: number; ratePerSecond: number | null; member: string }
-  | { kind: 'r'; endpointId: number; member: string };
+  | { kind: 'r' | 'f'; endpointId: number; member: string };
 
 export class EndpointFlowControl {
   private readonly redis: Redis & FlowCommands;
@@ -133,11 +166,10 @@ export class EndpointFlowControl {
     private readonly options: { breakerFailures: number; breakerCooldownMs: number; endpointConcurrency: number; leaseMs: number },
   ) {
     redis.defineCommand('webhookFlowBatch', { lua: FLOW_BATCH });
-    redis.defineCommand('webhookFlowFailed', { lua: FAILED, numberOfKeys: 2 });
     this.redis = redis as Redis & FlowCommands;
     // One call in flight; the operations made meanwhile go together in the next (no timer: one delivery alone waits
     // for nothing). Each operation answers on its own inside the call; only a failed round trip (a lost connection)
-    // is retried operation by operation, and an admission sent again is idempotent.
+    // is retried operation by operation, and an admission or a failure sent again is idempotent.
     this.batches = new Coalescer<FlowOp, FlowReply>({
       name: 'webhook flow control',
       runGroup: (ops) => this.run(ops),
@@ -158,7 +190,7 @@ export class EndpointFlowControl {
     for (const op of ops) {
       keys.push(
         this.key('breaker', op.endpointId),
-        this.key(`rate:${Math.floor(now / 1000)}`, op.endpointId),
+        op.kind === 'f' ? this.key('failed', op.endpointId) : this.key(`rate:${Math.floor(now / 1000)}`, op.endpointId),
         this.key('inflight', op.endpointId),
         this.key('probe', op.endpointId),
       );
@@ -188,17 +220,13 @@ export class EndpointFlowControl {
     await this.redis.del(this.key('breaker', endpointId), this.key('probe', endpointId));
   }
 
-  /** A failure counts toward opening the breaker (it re-opens at once after its cooldown if failures go on). */
-  async failed(endpointId: number): Promise<number> {
-    const openUntil = Date.now() + this.options.breakerCooldownMs;
-    return Number(
-      await this.redis.webhookFlowFailed(
-        this.key('breaker', endpointId),
-        this.key('probe', endpointId),
-        this.options.breakerFailures,
-        openUntil,
-        this.options.breakerCooldownMs * 10,
-      ),
-    );
+  /**
+   * A failure counts toward opening the breaker (it re-opens at once after its cooldown if failures go on); batched with
+   * the process's other flow-control operations. `member` names the attempt (its admission's): sent again, it counts once.
+   */
+  async failed(endpointId: number, member: string): Promise<FlowFailure> {
+    const [, reason, failures, opened] = await this.batches.add({ kind: 'f', endpointId, member });
+    if (reason === 'error') throw new FlowControlError(endpointId, String(failures));
+    return { failures: Number(failures), opened: opened === 1 };
   }
 }
