@@ -16,14 +16,23 @@ describe('endpoint flow control (real Redis)', () => {
   });
 
   /** The commands this test's client sends that touch its keys, as MONITOR sees them (a second connection). */
-  async function watchCommands(): Promise<{ commands: string[][]; stop(): void }> {
+  async function watchCommands(): Promise<{ commands: string[][]; seenAll(): Promise<void>; stop(): void }> {
     const monitor = await redis.monitor();
     const commands: string[][] = [];
+    const marker = `${prefix}:monitor-marker`;
+    let markerSeen = false;
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (args.includes(marker)) markerSeen = true;
       // Commands run inside a script are shown too (source "lua"): only the client's own count.
-      if (source !== 'lua' && args.some((arg) => arg.startsWith(`${prefix}:webhook:`))) commands.push(args);
+      else if (source !== 'lua' && args.some((arg) => arg.startsWith(`${prefix}:webhook:`))) commands.push(args);
     });
-    return { commands, stop: () => monitor.disconnect() };
+    /** Sends a marker after the commands to count and waits until MONITOR shows it: it shows them first. */
+    const seenAll = async () => {
+      await redis.exists(marker);
+      for (const deadline = Date.now() + 10000; !markerSeen; await new Promise((resolve) => setTimeout(resolve, 10)))
+        if (Date.now() > deadline) throw new Error('MONITOR never showed the marker');
+    };
+    return { commands, seenAll, stop: () => monitor.disconnect() };
   }
 
   it('admits concurrent deliveries up to the cap in one script call, and releases free their slots', async () => {
@@ -43,8 +52,9 @@ describe('endpoint flow control (real Redis)', () => {
     ]);
     expect(second.slice(0, 5).every((a) => a && !a.refused)).toBe(true);
     expect((await redis.zrange(`${prefix}:webhook:inflight:7`, 0, -1)).sort()).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
-    // MONITOR's lines arrive on another connection: let them in.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // MONITOR's lines arrive on another connection, in the order Redis ran them: once a marker sent after the calls
+    // shows up, every call before it has been seen (a fixed pause let a slow machine count too few).
+    await watch.seenAll();
     watch.stop();
     // 20 admissions, then 5 releases and 5 admissions: one script call for each round (an EVALSHA answered NOSCRIPT
     // is followed by one EVAL), not one command per delivery.
@@ -105,9 +115,14 @@ describe('endpoint flow control (real Redis)', () => {
   });
 
   it('an admission whose lease expired is a new admission: it counts against the cap', async () => {
-    const flow = new EndpointFlowControl(redis, prefix, { ...options, endpointConcurrency: 1, leaseMs: 50 });
-    expect((await flow.admit(7, null, 'm')).refused).toBeUndefined();
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    // 'm' is admitted with a short lease; the calls after it with the usual long one, so a slow machine cannot see
+    // the new lease lapse too before the test reads it.
+    const short = new EndpointFlowControl(redis, prefix, { ...options, endpointConcurrency: 1, leaseMs: 50 });
+    const flow = new EndpointFlowControl(redis, prefix, { ...options, endpointConcurrency: 1 });
+    expect((await short.admit(7, null, 'm')).refused).toBeUndefined();
+    const lapsesAt = Number(await redis.zscore(`${prefix}:webhook:inflight:7`, 'm'));
+    // Past the lease's end as the script reads the clock (a timer may fire a millisecond early).
+    while (Date.now() <= lapsesAt) await new Promise((resolve) => setTimeout(resolve, lapsesAt + 1 - Date.now()));
     // 'm' lost its lease: sent again, it is admitted anew with a new lease (not waved through on the stale one), so
     // 'n' finds the one slot taken: never two in flight.
     expect((await flow.admit(7, null, 'm')).refused).toBeUndefined();
