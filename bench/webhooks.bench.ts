@@ -7,6 +7,7 @@ import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { buildApps, spawnBuild } from '@integrador/test-support/processes';
+import { openRedisMonitor } from '@integrador/test-support/redis-monitor';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { spawnReceiver } from '@integrador/test-support/webhook-receiver';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS, publishChange } from '@integrador/webhooks';
@@ -73,27 +74,23 @@ function cpuMsOf(pid: number | undefined): number {
 
 /** Counts the commands clients send on the run's keys (MONITOR; commands run inside scripts are left out). */
 async function countRedisCommands(redis: Redis, prefix: string): Promise<{ stop(): Map<string, number>; lost(): number }> {
-  // Not redis.monitor(): on a busy Redis the first lines come in the same read as MONITOR's OK, before ioredis switches
-  // the connection to monitoring, and each is emitted as an error ("Command queue state error") that no listener can
-  // be attached for in time, which killed the run. Those few lines are not counted (lost() says how many).
-  const monitor = redis.duplicate({ monitor: true });
-  const counts = new Map<string, number>();
-  let lost = 0;
-  monitor.on('error', () => {
-    lost += 1;
+  // The lines MONITOR sends before its connection is switched to monitoring are not counted (lost() says how many);
+  // any other error of that connection is logged.
+  const monitor = await openRedisMonitor(redis, {
+    onError: (err) => process.stderr.write(`MONITOR connection error: ${err.message}\n`),
   });
-  await new Promise((resolve) => monitor.once('monitoring', resolve));
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+  const counts = new Map<string, number>();
+  monitor.connection.on('monitor', (_time: string, args: string[], source: string) => {
     if (source === 'lua' || !args.some((arg) => arg.startsWith(prefix))) return;
     const name = (args[0] ?? '').toLowerCase();
     counts.set(name, (counts.get(name) ?? 0) + 1);
   });
   return {
     stop: () => {
-      monitor.disconnect();
+      monitor.connection.disconnect();
       return counts;
     },
-    lost: () => lost,
+    lost: monitor.lost,
   };
 }
 

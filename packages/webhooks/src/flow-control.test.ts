@@ -1,4 +1,5 @@
 import { createRedis, waitUntilReady } from '@integrador/queue';
+import { openRedisMonitor } from '@integrador/test-support/redis-monitor';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { startTcpRelay } from '@integrador/test-support/tcp-relay';
 import { useTestRedis } from '@integrador/test-support/test-redis';
@@ -17,7 +18,8 @@ describe('endpoint flow control (real Redis)', () => {
 
   /** The commands this test's client sends that touch its keys, as MONITOR sees them (a second connection). */
   async function watchCommands(): Promise<{ commands: string[][]; seenAll(): Promise<void>; stop(): void }> {
-    const monitor = await redis.monitor();
+    // Lines MONITOR sends before its connection is monitoring are other clients' (this test sends nothing yet).
+    const monitor = (await openRedisMonitor(redis)).connection;
     const commands: string[][] = [];
     const marker = `${prefix}:monitor-marker`;
     let markerSeen = false;
@@ -154,12 +156,12 @@ describe('endpoint flow control (real Redis)', () => {
       Promise.all(Array.from({ length: 3 }, (_, i) => flow.failed(2, `b${i}`))),
       flow.release(1, 'a0'),
     ]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await watch.seenAll();
     watch.stop();
     const calls = watch.commands.map(([name]) => name?.toLowerCase()).join(',');
     // Each caller is told its own place in its endpoint's run of failures.
-    expect(ones.map((f) => f.failures)).toEqual([1, 2, 3, 4, 5]);
-    expect(twos.map((f) => f.failures)).toEqual([1, 2, 3]);
+    expect(ones).toEqual([1, 2, 3, 4, 5]);
+    expect(twos).toEqual([1, 2, 3]);
     expect(await redis.hget(`${prefix}:webhook:breaker:1`, 'failures')).toBe('5');
     expect(await redis.hget(`${prefix}:webhook:breaker:2`, 'failures')).toBe('3');
     // One round trip for the nine operations, not one per failure: an EVAL (a connection's first), or an EVALSHA (and
@@ -167,27 +169,63 @@ describe('endpoint flow control (real Redis)', () => {
     expect(['eval', 'evalsha', 'evalsha,eval']).toContain(calls);
   });
 
-  it('concurrent failures open the breaker exactly once, at the threshold, before the admissions of the same call', async () => {
+  it('concurrent failures open the breaker at the threshold, before the admissions of the same call', async () => {
     const flow = new EndpointFlowControl(redis, prefix, options);
+    const breaker = `${prefix}:webhook:breaker:4`;
     const [failures, admission] = await Promise.all([
-      Promise.all(Array.from({ length: 5 }, (_, i) => flow.failed(4, `f${i}`))),
+      Promise.all(Array.from({ length: 2 }, (_, i) => flow.failed(4, `f${i}`))),
+      flow.admit(4, null, 'before'),
+    ]);
+    expect(failures).toEqual([1, 2]);
+    expect(admission.refused).toBeUndefined();
+    expect(await redis.hget(breaker, 'openUntil')).toBeNull();
+    const [more, refused] = await Promise.all([
+      Promise.all(Array.from({ length: 3 }, (_, i) => flow.failed(4, `g${i}`))),
       flow.admit(4, null, 'next'),
     ]);
-    expect(failures.map((f) => f.failures)).toEqual([1, 2, 3, 4, 5]);
-    // The third opened it; the two after it found it open (they only push its cooldown on).
-    expect(failures.map((f) => f.opened)).toEqual([false, false, true, false, false]);
-    expect(admission.refused?.reason).toBe('breaker');
-    expect(Number(await redis.hget(`${prefix}:webhook:breaker:4`, 'openUntil'))).toBeGreaterThan(Date.now());
+    expect(more).toEqual([3, 4, 5]);
+    expect(refused.refused?.reason).toBe('breaker');
+    // Open for a cooldown from now (the failures past the threshold push it on).
+    const openUntil = Number(await redis.hget(breaker, 'openUntil'));
+    expect(openUntil).toBeGreaterThan(Date.now() + options.breakerCooldownMs - 5000);
+    expect(openUntil).toBeLessThanOrEqual(Date.now() + options.breakerCooldownMs);
   });
 
-  it('a failure sent again is counted once; one Redis refuses fails alone', async () => {
+  it('a failure sent again is counted once; one Redis refuses fails alone, with nothing recorded', async () => {
     const flow = new EndpointFlowControl(redis, prefix, options);
-    expect(await flow.failed(4, 'f')).toEqual({ failures: 1, opened: false });
-    expect(await flow.failed(4, 'f')).toEqual({ failures: 1, opened: false });
+    expect(await flow.failed(4, 'f')).toBe(1);
+    expect(await flow.failed(4, 'f')).toBe(1);
     await redis.set(`${prefix}:webhook:breaker:9`, 'x');
     const [counted, broken] = await Promise.allSettled([flow.failed(4, 'g'), flow.failed(9, 'h')]);
-    expect(counted).toEqual({ status: 'fulfilled', value: { failures: 2, opened: false } });
+    expect(counted).toEqual({ status: 'fulfilled', value: 2 });
     expect(broken.status === 'rejected' && broken.reason).toBeInstanceOf(FlowControlError);
+    // Refused before it was remembered: once the key is fixed, the failure sent again is counted.
+    expect(await redis.exists(`${prefix}:webhook:failed:9`)).toBe(0);
+    await redis.del(`${prefix}:webhook:breaker:9`);
+    expect(await flow.failed(9, 'h')).toBe(1);
+  });
+
+  it("remembers an endpoint's newest failures only, up to a cap", async () => {
+    const flow = new EndpointFlowControl(redis, prefix, options);
+    const failures = await Promise.all(Array.from({ length: 1100 }, (_, i) => flow.failed(4, `f${i}`)));
+    expect(failures.at(-1)).toBe(1100);
+    const remembered = `${prefix}:webhook:failed:4`;
+    expect(await redis.zcard(remembered)).toBe(1000);
+    // The last one is remembered (sent again, it is not counted); the first is not.
+    expect(await redis.zscore(remembered, 'f1099')).not.toBeNull();
+    expect(await flow.failed(4, 'f1099')).toBe(1100);
+    expect(await redis.zscore(remembered, 'f0')).toBeNull();
+  });
+
+  it('a success after a failure of the same process closes the breaker, whatever call each goes in', async () => {
+    const flow = new EndpointFlowControl(redis, prefix, options);
+    expect(await flow.failed(4, 'f0')).toBe(1);
+    // The failure is made first, then the success: the breaker ends closed, not holding the failure.
+    await Promise.all([flow.failed(4, 'f1'), flow.succeeded(4)]);
+    expect(await redis.exists(`${prefix}:webhook:breaker:4`)).toBe(0);
+    // And a failure after a success counts from one.
+    await Promise.all([flow.succeeded(4), flow.failed(4, 'f2')]);
+    expect(await redis.hget(`${prefix}:webhook:breaker:4`, 'failures')).toBe('1');
   });
 
   it.each(['worker', 'producer'] as const)(
@@ -203,10 +241,11 @@ describe('endpoint flow control (real Redis)', () => {
         relay.loseNextAnswer();
         const failures = await Promise.all(['a', 'b'].map((member) => flow.failed(7, member)));
         // Both were counted by the call whose answer was lost; sent again, each answers the count as it stands.
-        expect(failures.map((f) => f.failures)).toEqual([2, 2]);
+        expect(failures).toEqual([2, 2]);
         expect(await redis.hget(`${prefix}:webhook:breaker:7`, 'failures')).toBe('2');
         // Two failures, not four: the third still does not open a breaker of three.
-        expect(await flow.failed(7, 'c')).toEqual({ failures: 3, opened: true });
+        expect(await flow.failed(7, 'c')).toBe(3);
+        expect(Number(await redis.hget(`${prefix}:webhook:breaker:7`, 'openUntil'))).toBeGreaterThan(Date.now());
       } finally {
         far.disconnect();
         await relay.close();
