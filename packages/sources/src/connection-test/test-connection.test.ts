@@ -23,7 +23,7 @@ const parts = optionalParts(['firebird', 'odbc', 'mssql', 'oracle']);
 const PG = new URL(TEST_SOURCE_SERVERS.postgres);
 const MY = new URL(TEST_SOURCE_SERVERS.mysql);
 
-/** A port nothing listens on: bound, then closed. */
+/** The test's steps as [name, ok] pairs. */
 function stepsOf(result: ConnectionTestResult) {
   return result.steps.map((step) => [step.step, step.ok]);
 }
@@ -163,6 +163,39 @@ describe('testSourceConnection on MariaDB', () => {
   });
 });
 
+/**
+ * A loopback server that forwards every connection to `upstream` (or answers nothing when there is none) and tells
+ * whether the client has closed each of them: the server side of a connection test the client must not leave open.
+ */
+async function watchedServer(upstream?: { host: string; port: number }) {
+  const open = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    open.add(client);
+    client.on('close', () => open.delete(client));
+    client.on('error', () => {});
+    // Silent: reads (to see the client's FIN) and never answers.
+    if (!upstream) return void client.resume();
+    const server = net.connect(upstream.port, upstream.host);
+    server.on('error', () => client.destroy());
+    client.on('close', () => server.destroy());
+    client.pipe(server).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    /** How many connections the client still holds open after `ms` (each closed one leaves at once). */
+    async openAfter(ms: number): Promise<number> {
+      const deadline = Date.now() + ms;
+      while (open.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      return open.size;
+    },
+    async close() {
+      for (const socket of open) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 (parts.has('firebird') ? describe : describe.skip)('testSourceConnection on Firebird', () => {
   const file = path.join(os.tmpdir(), `itest_src_conn_${process.pid}.fdb`);
   const base = (): DatabaseConnection =>
@@ -207,6 +240,28 @@ describe('testSourceConnection on MariaDB', () => {
     expect(missing.error?.message).toMatch(
       /^database "\/tmp\/nao\/existe\/erp\.fdb" does not exist on 127\.0\.0\.1 or cannot be opened \(.*open.*\)/,
     );
+  });
+
+  // The server keeps the socket of a failed attach open for the client to try another database: the test closes it.
+  it('closes its connection when the attach fails or the server never answers', async () => {
+    const firebird = await watchedServer({ host: TEST_SOURCE_SERVERS.firebirdHost, port: TEST_SOURCE_SERVERS.firebirdPort });
+    const silent = await watchedServer();
+    try {
+      const missing = await testSourceConnection({ ...base(), port: firebird.port, database: '/tmp/nao/existe/erp.fdb' });
+      expect(missing).toMatchObject({ ok: false, error: { code: 'DATABASE_MISSING' } });
+      expect(await firebird.openAfter(2_000)).toBe(0);
+
+      const timedOut = await testSourceConnection({ ...base(), port: silent.port }, { stepTimeoutMs: 300 });
+      expect(stepsOf(timedOut)).toEqual([
+        ['reachability', true],
+        ['login', false],
+      ]);
+      expect(timedOut.error?.code).toBe('TIMEOUT');
+      expect(await silent.openAfter(2_000)).toBe(0);
+    } finally {
+      await firebird.close();
+      await silent.close();
+    }
   });
 });
 
