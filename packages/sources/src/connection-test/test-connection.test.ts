@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { ApiConnection, DatabaseConnection } from '@integrador/connections';
 import { Secret } from '@integrador/connections';
 import { freePort } from '@integrador/test-support/ports';
+import { openAfter, startSilentListener } from '@integrador/test-support/silent-listener';
+import { startTcpRelay } from '@integrador/test-support/tcp-relay';
 import Database from 'better-sqlite3';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
 import * as Firebird from 'node-firebird';
@@ -93,22 +95,19 @@ describe('testSourceConnection on PostgreSQL', () => {
     expect(result.error?.message).toContain('defina allowPrivateNetwork: true na conexão "scratch_postgres"');
   });
 
-  it('times out a server that accepts the connection but never answers the login', async () => {
-    const sockets = new Set<net.Socket>();
-    const silent = net.createServer((socket) => sockets.add(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const { port } = silent.address() as net.AddressInfo;
+  it('times out a server that accepts the connection but never answers the login, and closes the connection', async () => {
+    const silent = await startSilentListener();
     try {
-      const result = await testSourceConnection({ ...base(), port }, { stepTimeoutMs: 500 });
+      const result = await testSourceConnection({ ...base(), port: silent.port }, { stepTimeoutMs: 500 });
       expect(stepsOf(result)).toEqual([
         ['reachability', true],
         ['login', false],
       ]);
       expect(result.error?.code).toBe('TIMEOUT');
-      expect(result.error?.message).toContain(`sem resposta de 127.0.0.1:${port} em 500 ms`);
+      expect(result.error?.message).toContain(`sem resposta de 127.0.0.1:${silent.port} em 500 ms`);
+      expect(await openAfter(silent.openClients)).toBe(0);
     } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
+      await silent.close();
     }
   });
 });
@@ -163,39 +162,6 @@ describe('testSourceConnection on MariaDB', () => {
   });
 });
 
-/**
- * A loopback server that forwards every connection to `upstream` (or answers nothing when there is none) and tells
- * whether the client has closed each of them: the server side of a connection test the client must not leave open.
- */
-async function watchedServer(upstream?: { host: string; port: number }) {
-  const open = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    open.add(client);
-    client.on('close', () => open.delete(client));
-    client.on('error', () => {});
-    // Silent: reads (to see the client's FIN) and never answers.
-    if (!upstream) return void client.resume();
-    const server = net.connect(upstream.port, upstream.host);
-    server.on('error', () => client.destroy());
-    client.on('close', () => server.destroy());
-    client.pipe(server).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    /** How many connections the client still holds open after `ms` (each closed one leaves at once). */
-    async openAfter(ms: number): Promise<number> {
-      const deadline = Date.now() + ms;
-      while (open.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      return open.size;
-    },
-    async close() {
-      for (const socket of open) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
 (parts.has('firebird') ? describe : describe.skip)('testSourceConnection on Firebird', () => {
   const file = path.join(os.tmpdir(), `itest_src_conn_${process.pid}.fdb`);
   const base = (): DatabaseConnection =>
@@ -244,12 +210,13 @@ async function watchedServer(upstream?: { host: string; port: number }) {
 
   // The server keeps the socket of a failed attach open for the client to try another database: the test closes it.
   it('closes its connection when the attach fails or the server never answers', async () => {
-    const firebird = await watchedServer({ host: TEST_SOURCE_SERVERS.firebirdHost, port: TEST_SOURCE_SERVERS.firebirdPort });
-    const silent = await watchedServer();
+    const firebird = await startTcpRelay(`firebird://${TEST_SOURCE_SERVERS.firebirdHost}:${TEST_SOURCE_SERVERS.firebirdPort}/`);
+    const silent = await startSilentListener();
     try {
-      const missing = await testSourceConnection({ ...base(), port: firebird.port, database: '/tmp/nao/existe/erp.fdb' });
+      const port = Number(new URL(firebird.url).port);
+      const missing = await testSourceConnection({ ...base(), port, database: '/tmp/nao/existe/erp.fdb' });
       expect(missing).toMatchObject({ ok: false, error: { code: 'DATABASE_MISSING' } });
-      expect(await firebird.openAfter(2_000)).toBe(0);
+      expect(await openAfter(firebird.openClients)).toBe(0);
 
       const timedOut = await testSourceConnection({ ...base(), port: silent.port }, { stepTimeoutMs: 300 });
       expect(stepsOf(timedOut)).toEqual([
@@ -257,7 +224,7 @@ async function watchedServer(upstream?: { host: string; port: number }) {
         ['login', false],
       ]);
       expect(timedOut.error?.code).toBe('TIMEOUT');
-      expect(await silent.openAfter(2_000)).toBe(0);
+      expect(await openAfter(silent.openClients)).toBe(0);
     } finally {
       await firebird.close();
       await silent.close();

@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import type { Readable } from 'node:stream';
 import * as Firebird from 'node-firebird';
+import FirebirdPool from 'node-firebird/lib/pool';
 import { abortReason, assertChunkSize, chunkRows } from '../chunks';
 import type { SourceReaderOptions } from '../reader-options';
 import { withDefaults } from '../reader-options';
@@ -98,7 +99,13 @@ async function* streamRows(
 /** A Firebird source (3.0+): column names upper-case as Firebird stores unquoted names, TIMESTAMP/DATE as Date. */
 export function openFirebirdReader(target: SourceTarget, options?: SourceReaderOptions): SourceReader {
   const { poolSize, connectTimeoutMs } = withDefaults(options);
-  const pool = Firebird.pool(poolSize, firebirdOptions(target, connectTimeoutMs));
+  // Firebird.pool() with attachFirebird in place of the driver's attach, which leaves a failed attachment's socket open.
+  const pool: Firebird.ConnectionPool = new FirebirdPool(
+    (attachOptions: Firebird.Options, done: (error: unknown, db?: Firebird.Database) => void) =>
+      attachFirebird(attachOptions, connectTimeoutMs).then((db) => done(undefined, db), done),
+    poolSize,
+    { ...firebirdOptions(target, connectTimeoutMs), isPool: true },
+  );
   pool.on('error', () => {});
   let closed: Promise<void> | undefined;
   return {
