@@ -11,6 +11,8 @@ export interface TcpRelay {
    * is dropped and that client's connection cut (a connection that dies after the request was sent).
    */
   loseNextAnswer(): void;
+  /** How many client connections are still open (a connection the client closes leaves the count at once). */
+  openClients(): number;
   close(): Promise<void>;
 }
 
@@ -26,7 +28,10 @@ export async function startTcpRelay(target: string, options: { delayMs?: number;
   let chunks = 0;
   let losing = false;
   const sockets = new Set<net.Socket>();
+  const clients = new Set<net.Socket>();
   const server = net.createServer((client) => {
+    clients.add(client);
+    client.on('close', () => clients.delete(client));
     const upstream = net.connect(port, host);
     for (const socket of [client, upstream]) {
       sockets.add(socket);
@@ -61,6 +66,7 @@ export async function startTcpRelay(target: string, options: { delayMs?: number;
     loseNextAnswer: () => {
       losing = true;
     },
+    openClients: () => clients.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -1,11 +1,10 @@
 /// <reference path="../types/oracledb.d.ts" />
 import Database from 'better-sqlite3';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
-import * as Firebird from 'node-firebird';
 import oracledb from 'oracledb';
 import { Client as PgClient } from 'pg';
 import * as tedious from 'tedious';
-import { firebirdOptions } from '../readers/firebird.reader';
+import { attachFirebird, firebirdOptions } from '../readers/firebird.reader';
 import { tediousConfig } from '../readers/mssql.reader';
 import { connectOdbc, withDriverMessage } from '../readers/odbc.reader';
 import { oracleConnectAttributes } from '../readers/oracle.reader';
@@ -89,9 +88,7 @@ async function oracleSession(target: SourceTarget, timeoutMs: number): Promise<T
 }
 
 async function firebirdSession(target: SourceTarget, timeoutMs: number): Promise<TestSession> {
-  const db = await new Promise<Firebird.Database>((resolve, reject) =>
-    Firebird.attach(firebirdOptions(target, timeoutMs), (error, attached) => (error ? reject(error) : resolve(attached))),
-  );
+  const db = await attachFirebird(firebirdOptions(target, timeoutMs), timeoutMs);
   const scalar = async (sql: string) => first((await db.queryAsync(sql, []))[0]);
   return {
     scalar,

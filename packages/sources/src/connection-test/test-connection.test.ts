@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { ApiConnection, DatabaseConnection } from '@integrador/connections';
 import { Secret } from '@integrador/connections';
 import { freePort } from '@integrador/test-support/ports';
+import { openAfter, startSilentListener } from '@integrador/test-support/silent-listener';
+import { startTcpRelay } from '@integrador/test-support/tcp-relay';
 import Database from 'better-sqlite3';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
 import * as Firebird from 'node-firebird';
@@ -23,7 +25,7 @@ const parts = optionalParts(['firebird', 'odbc', 'mssql', 'oracle']);
 const PG = new URL(TEST_SOURCE_SERVERS.postgres);
 const MY = new URL(TEST_SOURCE_SERVERS.mysql);
 
-/** A port nothing listens on: bound, then closed. */
+/** The test's steps as [name, ok] pairs. */
 function stepsOf(result: ConnectionTestResult) {
   return result.steps.map((step) => [step.step, step.ok]);
 }
@@ -93,22 +95,19 @@ describe('testSourceConnection on PostgreSQL', () => {
     expect(result.error?.message).toContain('defina allowPrivateNetwork: true na conexão "scratch_postgres"');
   });
 
-  it('times out a server that accepts the connection but never answers the login', async () => {
-    const sockets = new Set<net.Socket>();
-    const silent = net.createServer((socket) => sockets.add(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const { port } = silent.address() as net.AddressInfo;
+  it('times out a server that accepts the connection but never answers the login, and closes the connection', async () => {
+    const silent = await startSilentListener();
     try {
-      const result = await testSourceConnection({ ...base(), port }, { stepTimeoutMs: 500 });
+      const result = await testSourceConnection({ ...base(), port: silent.port }, { stepTimeoutMs: 500 });
       expect(stepsOf(result)).toEqual([
         ['reachability', true],
         ['login', false],
       ]);
       expect(result.error?.code).toBe('TIMEOUT');
-      expect(result.error?.message).toContain(`sem resposta de 127.0.0.1:${port} em 500 ms`);
+      expect(result.error?.message).toContain(`sem resposta de 127.0.0.1:${silent.port} em 500 ms`);
+      expect(await openAfter(silent.openClients)).toBe(0);
     } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
+      await silent.close();
     }
   });
 });
@@ -207,6 +206,29 @@ describe('testSourceConnection on MariaDB', () => {
     expect(missing.error?.message).toMatch(
       /^database "\/tmp\/nao\/existe\/erp\.fdb" does not exist on 127\.0\.0\.1 or cannot be opened \(.*open.*\)/,
     );
+  });
+
+  // The server keeps the socket of a failed attach open for the client to try another database: the test closes it.
+  it('closes its connection when the attach fails or the server never answers', async () => {
+    const firebird = await startTcpRelay(`firebird://${TEST_SOURCE_SERVERS.firebirdHost}:${TEST_SOURCE_SERVERS.firebirdPort}/`);
+    const silent = await startSilentListener();
+    try {
+      const port = Number(new URL(firebird.url).port);
+      const missing = await testSourceConnection({ ...base(), port, database: '/tmp/nao/existe/erp.fdb' });
+      expect(missing).toMatchObject({ ok: false, error: { code: 'DATABASE_MISSING' } });
+      expect(await openAfter(firebird.openClients)).toBe(0);
+
+      const timedOut = await testSourceConnection({ ...base(), port: silent.port }, { stepTimeoutMs: 300 });
+      expect(stepsOf(timedOut)).toEqual([
+        ['reachability', true],
+        ['login', false],
+      ]);
+      expect(timedOut.error?.code).toBe('TIMEOUT');
+      expect(await openAfter(silent.openClients)).toBe(0);
+    } finally {
+      await firebird.close();
+      await silent.close();
+    }
   });
 });
 

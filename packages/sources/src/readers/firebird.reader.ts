@@ -1,5 +1,7 @@
+import type net from 'node:net';
 import type { Readable } from 'node:stream';
 import * as Firebird from 'node-firebird';
+import FirebirdPool from 'node-firebird/lib/pool';
 import { abortReason, assertChunkSize, chunkRows } from '../chunks';
 import type { SourceReaderOptions } from '../reader-options';
 import { withDefaults } from '../reader-options';
@@ -26,6 +28,46 @@ export function firebirdOptions(target: SourceTarget, connectTimeoutMs: number):
     lowercase_keys: false,
     connectTimeout: connectTimeoutMs,
   };
+}
+
+/** The wire connection node-firebird opened for an attach (its socket is a Proxy over the net.Socket). */
+type WireConnection = NonNullable<typeof Firebird.connection>;
+
+/** Closes an attachment's socket for good: detach() first marks it as closed on purpose, else it reconnects. */
+function discard(connection: WireConnection | undefined): void {
+  const socket = connection?._socket as unknown as net.Socket | undefined;
+  if (!connection || !socket || socket.destroyed) return;
+  connection.detach(undefined);
+  socket.destroy();
+}
+
+/**
+ * Attaches one connection (no pool), closing its socket when the attach fails or outlasts `timeoutMs`: node-firebird's
+ * attach() keeps a failed attachment's socket open (a missing database file holds it until the server gives up,
+ * hgourvest/node-firebird#299) and has no timeout of its own (only its pool reads connectTimeout).
+ */
+export function attachFirebird(options: Firebird.Options, timeoutMs: number): Promise<Firebird.Database> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      discard(connection);
+      reject(error);
+    };
+    // The callback can come twice (a refused login also reports "Connection is closed."): the first one counts.
+    Firebird.attach(options, (error, db) => {
+      if (error) return fail(error);
+      if (settled) return discard(connection);
+      settled = true;
+      clearTimeout(timer);
+      resolve(db);
+    });
+    // attach() publishes the connection it opens on the module, synchronously: read before anything else can attach.
+    const connection = Firebird.connection;
+    const timer = setTimeout(() => fail(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+  });
 }
 
 function attached(pool: Firebird.ConnectionPool): Promise<Firebird.Database> {
@@ -57,7 +99,13 @@ async function* streamRows(
 /** A Firebird source (3.0+): column names upper-case as Firebird stores unquoted names, TIMESTAMP/DATE as Date. */
 export function openFirebirdReader(target: SourceTarget, options?: SourceReaderOptions): SourceReader {
   const { poolSize, connectTimeoutMs } = withDefaults(options);
-  const pool = Firebird.pool(poolSize, firebirdOptions(target, connectTimeoutMs));
+  // Firebird.pool() with attachFirebird in place of the driver's attach, which leaves a failed attachment's socket open.
+  const pool: Firebird.ConnectionPool = new FirebirdPool(
+    (attachOptions: Firebird.Options, done: (error: unknown, db?: Firebird.Database) => void) =>
+      attachFirebird(attachOptions, connectTimeoutMs).then((db) => done(undefined, db), done),
+    poolSize,
+    { ...firebirdOptions(target, connectTimeoutMs), isPool: true },
+  );
   pool.on('error', () => {});
   let closed: Promise<void> | undefined;
   return {
