@@ -37,6 +37,22 @@ describe('endpoint flow control (real Redis)', () => {
     return { commands, seenAll, stop: () => monitor.disconnect() };
   }
 
+  /** Flow control over a connection through a relay that can lose an answer (the script ran, its reply never came). */
+  async function withRelayedFlow(
+    role: 'worker' | 'producer',
+    body: (flow: EndpointFlowControl, relay: Awaited<ReturnType<typeof startTcpRelay>>) => Promise<void>,
+  ): Promise<void> {
+    const relay = await startTcpRelay(TEST_REDIS_URL, { defaultPort: 6379 });
+    const far = createRedis(relay.url, { role });
+    try {
+      await waitUntilReady(far);
+      await body(new EndpointFlowControl(far, prefix, options), relay);
+    } finally {
+      far.disconnect();
+      await relay.close();
+    }
+  }
+
   it('admits concurrent deliveries up to the cap in one script call, and releases free their slots', async () => {
     const flow = new EndpointFlowControl(redis, prefix, options);
     const watch = await watchCommands();
@@ -235,11 +251,7 @@ describe('endpoint flow control (real Redis)', () => {
   it.each(['worker', 'producer'] as const)(
     'failures whose answer is lost and are sent again (%s connection) are counted once',
     async (role) => {
-      const relay = await startTcpRelay(TEST_REDIS_URL, { defaultPort: 6379 });
-      const far = createRedis(relay.url, { role });
-      try {
-        await waitUntilReady(far);
-        const flow = new EndpointFlowControl(far, prefix, options);
+      await withRelayedFlow(role, async (flow, relay) => {
         // The script ran, its answer never came back, and the call went again (ioredis resends it on the new
         // connection, or the Coalescer runs its operations one by one).
         relay.loseNextAnswer();
@@ -250,21 +262,14 @@ describe('endpoint flow control (real Redis)', () => {
         // Two failures, not four: the third still does not open a breaker of three.
         expect(await flow.failed(7, 'c')).toBe(3);
         expect(Number(await redis.hget(`${prefix}:webhook:breaker:7`, 'openUntil'))).toBeGreaterThan(Date.now());
-      } finally {
-        far.disconnect();
-        await relay.close();
-      }
+      });
     },
   );
 
   it.each(['worker', 'producer'] as const)(
     'a call whose answer is lost and is sent again (%s connection) admits no more than the rate per window',
     async (role) => {
-      const relay = await startTcpRelay(TEST_REDIS_URL, { defaultPort: 6379 });
-      const far = createRedis(relay.url, { role });
-      try {
-        await waitUntilReady(far);
-        const flow = new EndpointFlowControl(far, prefix, options);
+      await withRelayedFlow(role, async (flow, relay) => {
         // Early in a one-second window, so the call and its second sending fall in the same one (a timer may fire a
         // millisecond early, at the end of the window before: wait until the clock reads the start of a window).
         do await new Promise((resolve) => setTimeout(resolve, 1001 - (Date.now() % 1000)));
@@ -282,10 +287,7 @@ describe('endpoint flow control (real Redis)', () => {
         const windows = await redis.keys(`${prefix}:webhook:rate:*:7`);
         expect(windows).toHaveLength(1);
         expect(Number(await redis.get(windows[0] as string))).toBe(2);
-      } finally {
-        far.disconnect();
-        await relay.close();
-      }
+      });
     },
   );
 });
