@@ -321,7 +321,12 @@ export async function deliverOnce(
       released,
       // The attempt and the delivery's new state, committed with the other deliveries that ended meanwhile.
       deps.store.delivered(tentativa),
-      failuresBefore > 0 ? deps.flow.succeeded(endpoint.id) : undefined,
+      // Delivered and recorded: a breaker update that fails is logged, never a retry of a delivered job.
+      failuresBefore > 0
+        ? deps.flow
+            .succeeded(endpoint.id)
+            .catch((err: unknown) => deps.logger?.warn({ endpointId: endpoint.id, err }, 'webhook breaker update failed'))
+        : undefined,
       clearEndpointFailure(db, endpoint),
     ]);
     return { kind: 'delivered', attempt, status: result.status as number };

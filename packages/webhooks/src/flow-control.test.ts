@@ -12,14 +12,22 @@ describe('endpoint flow control (real Redis)', () => {
   let prefix: string;
   const options = { breakerFailures: 3, breakerCooldownMs: 60000, endpointConcurrency: 5, leaseMs: 30000 };
 
+  /** MONITOR connections of the running test, closed after it even when an expectation failed. */
+  const monitors: { disconnect(): void }[] = [];
+
   beforeEach(() => {
     ({ redis, prefix } = testRedis);
+  });
+
+  afterEach(() => {
+    for (const monitor of monitors.splice(0)) monitor.disconnect();
   });
 
   /** The commands this test's client sends that touch its keys, as MONITOR sees them (a second connection). */
   async function watchCommands(): Promise<{ commands: string[][]; seenAll(): Promise<void>; stop(): void }> {
     // Lines MONITOR sends before its connection is monitoring are other clients' (this test sends nothing yet).
     const monitor = (await openRedisMonitor(redis)).connection;
+    monitors.push(monitor);
     const commands: string[][] = [];
     const marker = `${prefix}:monitor-marker`;
     let markerSeen = false;

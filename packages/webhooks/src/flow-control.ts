@@ -30,6 +30,8 @@ const FAILURES_REMEMBERED = 1000;
 // Only an endpoint's newest 1,000 failures are remembered (FAILURES_REMEMBERED), so a dead endpoint's backlog failing for
 // the whole lease holds no unbounded set: a failure is sent again within a reconnect, long before a thousand more of
 // its endpoint end, and one sent again later is counted twice, which only opens the breaker one failure early.
+// A success is not remembered: a call holding a success then a failure of one endpoint, sent again, clears the breaker
+// again and skips the failure as counted, so that failure is lost and the breaker opens one failure late.
 const FLOW_BATCH = `
 local now = tonumber(ARGV[1])
 local n = #KEYS / 4

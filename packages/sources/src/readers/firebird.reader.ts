@@ -49,24 +49,31 @@ function discard(connection: WireConnection | undefined): void {
 export function attachFirebird(options: Firebird.Options, timeoutMs: number): Promise<Firebird.Database> {
   return new Promise((resolve, reject) => {
     let settled = false;
+    let connection: WireConnection | undefined;
+    let timer: NodeJS.Timeout | undefined;
     const fail = (error: unknown) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      discard(connection);
+      discard(connection ?? Firebird.connection);
       reject(error);
     };
     // The callback can come twice (a refused login also reports "Connection is closed."): the first one counts.
     Firebird.attach(options, (error, db) => {
       if (error) return fail(error);
-      if (settled) return discard(connection);
+      if (settled) return connection ? discard(connection) : db.detach();
       settled = true;
       clearTimeout(timer);
       resolve(db);
     });
     // attach() publishes the connection it opens on the module, synchronously: read before anything else can attach.
-    const connection = Firebird.connection;
-    const timer = setTimeout(() => fail(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+    // Without it (a driver that stopped publishing it) a failed attach could not be closed: refuse rather than leak.
+    connection = Firebird.connection;
+    if (!connection) return fail(new Error('node-firebird did not expose the connection it opened (Firebird.connection)'));
+    // 0 = no limit of its own, as the driver's pool reads connectTimeout.
+    if (timeoutMs > 0) {
+      timer = setTimeout(() => fail(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+    }
   });
 }
 
