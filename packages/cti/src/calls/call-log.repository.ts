@@ -304,11 +304,12 @@ const pgUnpairedEndsStatement = compiledStatement(
       [froms, 'timestamptz'],
       [tos, 'timestamptz'],
     ]);
-    const query = sql<
-      CallRow & { start_index: string }
-    >`SELECT k.start_index, l.* FROM ${starts} WITH ORDINALITY AS k (empresa_id, ramal, chave, de, ate, start_index)
-CROSS JOIN LATERAL (SELECT * FROM ligacoes WHERE empresa_id = k.empresa_id AND ramal = k.ramal AND chave_telefone = k.chave
-AND sem_inicio = 1 AND evento_id IS NULL AND fim >= k.de AND fim <= k.ate ORDER BY fim ASC LIMIT 1) AS l`;
+    // Each start's read is unpairedEnds itself, its values the start's columns (the unqualified columns inside are
+    // ligacoes', the innermost scope).
+    const column = (name: string) => sql.ref(`k.${name}`) as unknown as never;
+    const ends = unpairedEnds(db, column('empresa_id'), column('ramal'), column('chave'), column('de'), column('ate'));
+    const query = sql<CallRow & { start_index: string }>`SELECT k.start_index, l.* FROM ${starts}
+WITH ORDINALITY AS k (empresa_id, ramal, chave, de, ate, start_index) CROSS JOIN LATERAL ${ends} AS l`;
     return { compile: () => query.compile(db) };
   },
 );
