@@ -7,6 +7,7 @@ import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { buildApps, spawnBuild } from '@integrador/test-support/processes';
+import { openRedisMonitor } from '@integrador/test-support/redis-monitor';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { spawnReceiver } from '@integrador/test-support/webhook-receiver';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS, publishChange } from '@integrador/webhooks';
@@ -72,19 +73,24 @@ function cpuMsOf(pid: number | undefined): number {
 }
 
 /** Counts the commands clients send on the run's keys (MONITOR; commands run inside scripts are left out). */
-async function countRedisCommands(redis: Redis, prefix: string): Promise<{ stop(): Map<string, number> }> {
-  const monitor = await redis.monitor();
+async function countRedisCommands(redis: Redis, prefix: string): Promise<{ stop(): Map<string, number>; lost(): number }> {
+  // The lines MONITOR sends before its connection is switched to monitoring are not counted (lost() says how many);
+  // any other error of that connection is logged.
+  const monitor = await openRedisMonitor(redis, {
+    onError: (err) => process.stderr.write(`MONITOR connection error: ${err.message}\n`),
+  });
   const counts = new Map<string, number>();
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+  monitor.connection.on('monitor', (_time: string, args: string[], source: string) => {
     if (source === 'lua' || !args.some((arg) => arg.startsWith(prefix))) return;
     const name = (args[0] ?? '').toLowerCase();
     counts.set(name, (counts.get(name) ?? 0) + 1);
   });
   return {
     stop: () => {
-      monitor.disconnect();
+      monitor.connection.disconnect();
       return counts;
     },
+    lost: monitor.lost,
   };
 }
 
@@ -227,7 +233,8 @@ async function main(): Promise<void> {
     if (commandCounts) {
       const total = [...commandCounts.values()].reduce((a, b) => a + b, 0);
       const top = [...commandCounts].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${(n / (N - atStart)).toFixed(2)}`);
-      process.stdout.write(`redis: ${(total / (N - atStart)).toFixed(2)} commands per delivery (${top.join(', ')})\n`);
+      const lost = redisCommands?.lost() ? `; ${redisCommands.lost()} MONITOR lines lost at its start, not counted` : '';
+      process.stdout.write(`redis: ${(total / (N - atStart)).toFixed(2)} commands per delivery (${top.join(', ')}${lost})\n`);
     }
     if (args['cpu-prof']) {
       const files = fs.readdirSync(PROFILE_DIR).map((f) => path.join(PROFILE_DIR, f));

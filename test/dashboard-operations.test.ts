@@ -40,6 +40,16 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
       .json()
       .items.map((e: { acao: string; quantidade: number }) => `${e.acao} ${e.quantidade}`);
 
+  it('takes /dashboard/ as /dashboard: to the login without a session, to the overview with one', async () => {
+    const anonymous = await h.app.inject({ url: '/dashboard/' });
+    expect(anonymous.statusCode).toBe(302);
+    expect(anonymous.headers.location).toBe('/dashboard/login');
+    const { cookie } = await h.login('opa');
+    const signedIn = await h.app.inject({ url: '/dashboard/?lang=en', headers: { cookie } });
+    expect(signedIn.statusCode).toBe(302);
+    expect(signedIn.headers.location).toBe('/dashboard?lang=en');
+  });
+
   it('pauses and resumes a whole tenant: schedules gone (and kept gone), workers told; audited; leitor and other tenant refused', async () => {
     const { scheduled } = await h.scheduledGet('GET-TENANT', '0 4 * * *');
     expect(await scheduled()).toBe(true);

@@ -64,4 +64,40 @@ describe('all-in-one fleet (npm start)', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it("stops on a terminal's Ctrl-C with one signal per app, ignores a second Ctrl-C, and says when all have stopped", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-fleet-'));
+    const prefix = testPrefix();
+    // Its own process group, as a shell's foreground job: a Ctrl-C is SIGINT to the whole group.
+    const fleet = spawnCompiledApp(
+      'fleet',
+      { REDIS_URL: TEST_REDIS_URL, DATA_DIR: dataDir, PORT: String(await freePort()), KEY_PREFIX: prefix, LOG_LEVEL: 'info' },
+      [],
+      [],
+      { detached: true },
+    );
+    const group = -(fleet.child.pid as number);
+    try {
+      await fleet.waitForLog('fleet started', 60000);
+      while (fleet.lines.filter((line) => line.msg === 'worker started').length < 4) await new Promise((r) => setTimeout(r, 50));
+      process.kill(group, 'SIGINT');
+      await fleet.waitForLog('stopping fleet');
+      process.kill(group, 'SIGINT');
+      expect(await fleet.exited).toBe(0);
+    } finally {
+      if (fleet.child.exitCode === null) fleet.child.kill('SIGTERM');
+      await deletePrefix(TEST_REDIS_URL, prefix);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+    // Each app drained once, on the fleet's SIGTERM alone: no second signal to ignore, nothing logged as a warning.
+    const drains = fleet.lines.filter((line) => line.msg === 'shutting down');
+    expect(drains.map((line) => line.reason)).toEqual(Array(5).fill('SIGTERM'));
+    expect(fleet.lines.filter((line) => line.msg === 'shutdown already under way, signal ignored')).toEqual([]);
+    expect(fleet.lines.filter((line) => Number(line.level) >= 40)).toEqual([]);
+    expect(fleet.lines.filter((line) => line.msg === 'fleet already stopping, signal ignored')).toHaveLength(1);
+    expect(fleet.lines.at(-1)).toMatchObject({
+      msg: 'fleet stopped',
+      exits: { ingress: 0, 'worker-set': 0, 'worker-get': 0, 'worker-cti': 0, 'worker-webhook': 0 },
+    });
+  }, 120_000);
 });

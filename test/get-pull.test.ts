@@ -2,7 +2,7 @@ import { loadConnectionsFile } from '@integrador/connections';
 import type { GetRunProgress, GetRunResult } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
-import { createEmpresa, findSyncState, issueApiKey, lastSyncRun } from '@integrador/store';
+import { createEmpresa, findSyncState, issueApiKey, lastSyncRun, listSyncRuns } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
@@ -195,7 +195,13 @@ describe('GET pull of E085CLI through the ingress and a real worker-get', () => 
     expect(second.job.attemptsMade).toBe(first.job.attemptsMade);
     // b ran only after a had finished: it found nothing new.
     expect(second.job.returnvalue).toMatchObject({ rowsWritten: 0 });
-    expect(second.job.processedOn ?? 0).toBeGreaterThanOrEqual(first.job.finishedOn ?? Number.POSITIVE_INFINITY);
+    // Its run began once a's had ended, as the runs' history says (one worker's clock). BullMQ's finishedOn is no
+    // measure: it is written after a gives the integration back, so b, coming back from its wait, may start in between.
+    const history = new Map((await listSyncRuns(database.db, empresaId, integracaoId)).map((r) => [r.job_id, r]));
+    const [ofA, ofB] = [history.get(a), history.get(b)];
+    expect(ofA?.concluido_em).toBeTruthy();
+    expect(ofB?.iniciado_em).toBeTruthy();
+    expect(new Date(ofB?.iniciado_em as Date).getTime()).toBeGreaterThanOrEqual(new Date(ofA?.concluido_em as Date).getTime());
     expect(await crmCounts()).toEqual({ total: ROWS, distinct: ROWS });
   }, 240_000);
 

@@ -182,7 +182,9 @@ describe('a 429 with Retry-After', () => {
     const done = await Promise.all([finished(otherConnection.id as string), finished(otherTenant.id as string)]);
     for (const job of done) {
       expect(job.failedReason ?? null).toBeNull();
-      expect((job.finishedOn as number) - throttledAt).toBeLessThan(1500);
+      // Never delayed (a job held by a limit is started again when it comes back): what a clock bound said, without
+      // the time a busy machine takes to run the job.
+      expect(job.attemptsStarted).toBe(1);
     }
 
     // The same tenant and connection during the cooldown: held before anything is sent, so its record is new when the

@@ -63,7 +63,7 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
   }
 
   beforeAll(async () => {
-    erp = await startSeniorG5Server({ latencyMs: 1500 });
+    erp = await startSeniorG5Server({ latencyMs: 3000 });
     connectionsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-set-')), 'connections.yaml');
     writeConnections();
   });
@@ -252,7 +252,8 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
   });
 
   it('retries a timeout and completes once the ERP answers in time', async () => {
-    await database.db.updateTable('integracao').set({ timeout_ms: 400 }).where('id', '=', 19).execute();
+    // Well under the 3 s a SLOW customer takes, and long enough for the second attempt's call on a busy machine.
+    await database.db.updateTable('integracao').set({ timeout_ms: 1000 }).where('id', '=', 19).execute();
     await database.db.updateTable('contas').set({ nome: 'SLOW' }).where('id', '=', CONTA.id).execute();
     worker = await startWorker();
     const jobId = (await run({ contaId: CONTA.id })).json().jobId as string;
@@ -262,7 +263,7 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     const afterFirst = await producer.getJob('set', jobId);
-    expect(afterFirst?.failedReason).toMatch(/within 400 ms/);
+    expect(afterFirst?.failedReason).toMatch(/within 1000 ms/);
     expect(await afterFirst?.getState()).toBe('delayed');
     await database.db.updateTable('contas').set({ nome: CONTA.nome }).where('id', '=', CONTA.id).execute();
     const { job, state } = await settled(jobId);

@@ -316,7 +316,7 @@ describe('URL secrets never reach a record, a log or a message', () => {
       for (const id of ids) {
         const deliveries = await h.app.inject({ url: `/v1/webhooks/${id}/deliveries`, headers });
         texts[`deliveries ${id}`] = deliveries.body;
-        for (const d of deliveries.json() as { id: number }[]) {
+        for (const d of (deliveries.json() as { items: { id: number }[] }).items) {
           texts[`attempts ${id}/${d.id}`] = (await h.app.inject({ url: `/v1/webhooks/${id}/deliveries/${d.id}/attempts`, headers })).body;
           const dashboard = await h.app.inject({
             url: `/dashboard/api/webhooks/${id}/deliveries/${d.id}/attempts?empresa=${h.empresaA}`,

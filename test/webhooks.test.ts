@@ -113,19 +113,18 @@ describe('outbound webhooks end to end (ingress → Redis → worker-webhook pro
       headers: headers(),
     });
     expect(response.statusCode).toBe(200);
-    return response.json() as {
-      numero: number;
-      status_http: number | null;
-      classe_erro: string | null;
-      cabecalhos: Record<string, string>;
-    }[];
+    return (
+      response.json() as {
+        items: { numero: number; status_http: number | null; classe_erro: string | null; cabecalhos: Record<string, string> }[];
+      }
+    ).items;
   }
 
   async function waitForDelivery(webhookId: number, entregaId: number, status: string, timeoutMs = 20000) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const response = await app.inject({ method: 'GET', url: `/v1/webhooks/${webhookId}/deliveries`, headers: headers() });
-      const row = (response.json() as { id: number; status: string }[]).find((d) => d.id === entregaId);
+      const row = (response.json() as { items: { id: number; status: string }[] }).items.find((d) => d.id === entregaId);
       if (row?.status === status) return row;
       if (Date.now() > deadline) throw new Error(`delivery ${entregaId} is ${row?.status}, expected ${status}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -479,7 +478,7 @@ describe('outbound webhooks end to end (ingress → Redis → worker-webhook pro
     ]) {
       expect(response.statusCode).toBe(404);
     }
-    expect((await asB('GET', '/v1/webhooks')).json()).toEqual([]);
+    expect((await asB('GET', '/v1/webhooks')).json()).toEqual({ items: [] });
     const still = (await app.inject({ method: 'GET', url: `/v1/webhooks/${id}`, headers: headers() })).json();
     expect(still).toMatchObject({ nome: 'destino /ok/walls', ativo: true });
     // B's change event on A's row id publishes nothing to A's endpoints.

@@ -99,10 +99,11 @@ import { LONG, report, sleep, until } from './fault-mode';
     receiver = await spawnReceiver(port);
 
     const deliveries = async () =>
-      (await app.inject({ url: `/v1/webhooks/${webhookId}/deliveries?limit=200`, headers: headers() })).json() as {
-        id: number;
-        status: string;
-      }[];
+      (
+        (await app.inject({ url: `/v1/webhooks/${webhookId}/deliveries?limit=200`, headers: headers() })).json() as {
+          items: { id: number; status: string }[];
+        }
+      ).items;
     await until('every delivery delivered', async () => (await deliveries()).every((d) => d.status === 'entregue'), 60_000, 200);
     const rows = await deliveries();
     const requests = await receiver.requests('/ok/down');
@@ -110,10 +111,10 @@ import { LONG, report, sleep, until } from './fault-mode';
     let refusedAttempts = 0;
     for (const row of rows) {
       const attempts = (
-        await app.inject({ url: `/v1/webhooks/${webhookId}/deliveries/${row.id}/attempts`, headers: headers() })
-      ).json() as {
-        classe_erro: string | null;
-      }[];
+        (await app.inject({ url: `/v1/webhooks/${webhookId}/deliveries/${row.id}/attempts`, headers: headers() })).json() as {
+          items: { classe_erro: string | null }[];
+        }
+      ).items;
       refusedAttempts += attempts.filter((a) => a.classe_erro === 'connection_refused').length;
     }
     report(`webhook receiver refusing connections for ${downMs / 1000} s, then back`, {

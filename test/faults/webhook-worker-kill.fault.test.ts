@@ -94,9 +94,11 @@ describe('worker-webhook killed (SIGKILL) mid-delivery', () => {
       worker = await startWorker();
     }
     const deliveries = async () =>
-      (await app.inject({ url: `/v1/webhooks/${webhookId}/deliveries?limit=1000`, headers: headers() })).json() as {
-        status: string;
-      }[];
+      (
+        (await app.inject({ url: `/v1/webhooks/${webhookId}/deliveries?limit=1000`, headers: headers() })).json() as {
+          items: { status: string }[];
+        }
+      ).items;
     await until(
       'every event delivered',
       async () => {

@@ -16,6 +16,21 @@ export interface DemoSummary {
   counts: { filiais: number; cidades: number; contas: number; contatos: number; usuarios: number; integracoes: number };
 }
 
+/** One of the demo tenant's integrations, as seed-demo lists it (the ids preview/run take). */
+export interface DemoIntegration {
+  id: number;
+  nome: string;
+  tipoServico: string;
+  /** A component (link 'componente'): nested in another integration's request, not run by itself. */
+  componente: boolean;
+}
+
+/**
+ * Error codes a job's failure may carry (the engine's, recorded in registro_jobs.erro_codigo) that the CLI words for the
+ * user; the error's own message follows as the technical detail.
+ */
+export type FailureCode = 'TRANSPORT_TRANSIENT' | 'CONNECTION_NOT_FOUND' | 'CONNECTION_FORBIDDEN';
+
 /** Every text the CLI shows a user, in one locale. */
 export interface Messages {
   errorPrefix: string;
@@ -64,6 +79,8 @@ export interface Messages {
   demoCreated: (summary: DemoSummary) => string;
   demoReused: (empresaId: number) => string;
   demoLintHint: (empresaId: number) => string;
+  demoIntegrations: (empresaId: number, integrations: readonly DemoIntegration[]) => string;
+  demoTryHint: (empresaId: number, integracaoId: number, contaId: number) => string;
   run: string;
   preview: string;
   info: string;
@@ -85,6 +102,7 @@ export interface Messages {
   jobRecord: (key: string, values: Record<string, unknown>) => string;
   getJobCompleted: (jobId: string, result: GetRunCounts) => string;
   jobFailed: (jobId: string, reason: string) => string;
+  failureReason: Record<FailureCode, (detail: string) => string>;
   jobGone: (jobId: string) => string;
   runRefused: (detail: string) => string;
   flowStep: (step: number, steps: number, integracaoId: number, nome: string, jobId: string, queue: string) => string;
@@ -166,6 +184,13 @@ const ptBR: Messages = {
   demoReused: (id) => `A Empresa Demo #${id} já existe: os dados foram mantidos e só uma nova chave foi emitida.`,
   demoLintHint: (id) =>
     `Para validar: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
+  demoIntegrations: (id, list) =>
+    [
+      `Integrações da Empresa Demo #${id}:`,
+      ...list.map((i) => `  #${i.id} ${i.nome} (${i.tipoServico}${i.componente ? ', componente de outra integração' : ''})`),
+    ].join('\n'),
+  demoTryHint: (id, integracaoId, contaId) =>
+    `Para experimentar: integrador preview ${integracaoId} --empresa ${id} -p contaId=${contaId} (e run … --wait para enviar)`,
   run: 'enfileira uma integração SET (fila set) ou GET (fila get) (como POST /v1/integrations/:id/run)',
   preview: 'mostra, sem enviar nada, a consulta com seus valores e a requisição exata de cada registro (dry run)',
   info: 'faz a consulta INFO no receptor e mostra os valores devolvidos (não grava nada)',
@@ -200,6 +225,12 @@ const ptBR: Messages = {
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} concluído: ${r.rowsRead} linhas lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas na origem; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `o job ${jobId} falhou: ${reason}`,
+  failureReason: {
+    TRANSPORT_TRANSIENT: (detail) => `o receptor não respondeu (${detail})`,
+    CONNECTION_NOT_FOUND: (detail) =>
+      `a conexão da integração não está definida para os workers (${detail}); inicie-os com CONNECTIONS_FILE apontando para o arquivo que a define`,
+    CONNECTION_FORBIDDEN: (detail) => `a conexão da integração é restrita a outra empresa (${detail})`,
+  },
   jobGone: (jobId) => `o job ${jobId} não está mais no Redis (removido por alguém?)`,
   runRefused: (detail) => `execução recusada, nada foi enfileirado: ${detail}`,
   flowStep: (step, steps, id, nome, jobId, queue) =>
@@ -282,6 +313,13 @@ const en: Messages = {
   demoReused: (id) => `Empresa Demo #${id} already exists: its data was kept and only a new key was issued.`,
   demoLintHint: (id) =>
     `To check it: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
+  demoIntegrations: (id, list) =>
+    [
+      `Integrations of Empresa Demo #${id}:`,
+      ...list.map((i) => `  #${i.id} ${i.nome} (${i.tipoServico}${i.componente ? ', a component of another integration' : ''})`),
+    ].join('\n'),
+  demoTryHint: (id, integracaoId, contaId) =>
+    `To try it: integrador preview ${integracaoId} --empresa ${id} -p contaId=${contaId} (and run … --wait to send it)`,
   run: 'enqueue a SET (set queue) or GET (get queue) integration (as POST /v1/integrations/:id/run)',
   preview: 'show, sending nothing, the consulta with its bound values and the exact request of each record (dry run)',
   info: 'run the INFO lookup in the receptor and show the values it returns (writes nothing)',
@@ -316,6 +354,12 @@ const en: Messages = {
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} completed: ${r.rowsRead} rows read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked as removed from the source; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `job ${jobId} failed: ${reason}`,
+  failureReason: {
+    TRANSPORT_TRANSIENT: (detail) => `the receptor did not answer (${detail})`,
+    CONNECTION_NOT_FOUND: (detail) =>
+      `the integration's connection is not defined for the workers (${detail}); start them with CONNECTIONS_FILE naming the file that defines it`,
+    CONNECTION_FORBIDDEN: (detail) => `the integration's connection is restricted to another empresa (${detail})`,
+  },
   jobGone: (jobId) => `job ${jobId} is no longer in Redis (removed by someone?)`,
   runRefused: (detail) => `run refused, nothing was enqueued: ${detail}`,
   flowStep: (step, steps, id, nome, jobId, queue) =>

@@ -24,8 +24,8 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
 
   const run = (...args: string[]) => runCli(['run', '19', '--empresa', empresa, ...args], cliEnv(database.url, variables));
 
-  async function startWorker(): Promise<void> {
-    worker = spawnApp('apps/worker-set/src/main.ts', { ...variables, JOB_LOCK_MS: '2000', LOG_LEVEL: 'info' });
+  async function startWorker(env: Record<string, string> = variables): Promise<void> {
+    worker = spawnApp('apps/worker-set/src/main.ts', { ...env, JOB_LOCK_MS: '2000', LOG_LEVEL: 'info' });
     await worker.waitForLog('worker started');
   }
 
@@ -93,6 +93,24 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     });
     expect(result.stderr).toBe(`erro: o job ${String(settled.jobId)} falhou: ${String(settled.failedReason)}\n`);
     expect(await idErp()).toBeNull();
+  });
+
+  it("--wait words a coded failure in the CLI's language with the worker's message as detail (workers without the connections file)", async () => {
+    // The README's slip: the CLI's shell has CONNECTIONS_FILE, the workers were started without it.
+    const { CONNECTIONS_FILE: _file, ...withoutFile } = variables;
+    await startWorker(withoutFile);
+    const detail = 'connection "senior_g5" is not defined: no connections file is configured';
+    const pt = await run('-p', `contaId=${CONTA.id}`, '--wait');
+    expect(pt.code).toBe(1);
+    expect(pt.stderr).toMatch(
+      new RegExp(
+        `^erro: o job \\S+ falhou: a conexão da integração não está definida para os workers \\(${detail}\\); inicie-os com CONNECTIONS_FILE`,
+      ),
+    );
+    const en = await run('-p', `contaId=${CONTA.id}`, '--wait', '--lang', 'en');
+    expect(en.stderr).toMatch(
+      new RegExp(`^error: job \\S+ failed: the integration's connection is not defined for the workers \\(${detail}\\); start them`),
+    );
   });
 
   it('without --wait prints the job id of an integration.run job triggered by the cli', async () => {

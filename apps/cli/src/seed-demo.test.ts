@@ -45,8 +45,20 @@ describe.each(ALL_DIALECTS)('integrador seed-demo on %s', (dialect) => {
   it('migrates and creates the demo tenant, printing a key that resolves to it', async () => {
     const run = await runCli(['seed-demo', '--json'], env);
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    const demo = JSON.parse(run.stdout) as { empresaId: number; filialId: number; apiKey: string; created: boolean };
+    const demo = JSON.parse(run.stdout) as {
+      empresaId: number;
+      filialId: number;
+      apiKey: string;
+      created: boolean;
+      integracoes: { id: number; nome: string }[];
+    };
     expect(demo.created).toBe(true);
+    const ids = await database.db.selectFrom('integracao').select(['id', 'nome']).orderBy('id').execute();
+    expect(demo.integracoes).toEqual([
+      { id: Number(ids[0]?.id), nome: 'SET-WS-CONTAS', tipoServico: 'SET', componente: false },
+      { id: Number(ids[1]?.id), nome: 'SET-WS-CONTAS-ENTREGA', tipoServico: 'SET', componente: true },
+      { id: Number(ids[2]?.id), nome: 'GET-BD-CLIENTES', tipoServico: 'GET', componente: false },
+    ]);
     empresaId = demo.empresaId;
     firstKey = demo.apiKey;
     expect(await findTenantByApiKey(database.db, demo.apiKey)).toEqual({ empresaId, filialId: null, nome: 'Empresa Demo' });
@@ -124,5 +136,24 @@ describe.each(ALL_DIALECTS)('integrador seed-demo on %s', (dialect) => {
     expect(await findTenantByApiKey(database.db, key)).toMatchObject({ empresaId });
     expect(await findTenantByApiKey(database.db, firstKey)).toMatchObject({ empresaId });
     expect(await rowCounts()).toEqual(before);
+  });
+
+  it('lists the integrations by id and says how to try one, in pt-BR and English', async () => {
+    const ids = new Map((await database.db.selectFrom('integracao').select(['id', 'nome']).execute()).map((r) => [r.nome, Number(r.id)]));
+    const set = ids.get('SET-WS-CONTAS');
+    const conta = await database.db.selectFrom('contas').select('id').orderBy('id').executeTakeFirstOrThrow();
+    const pt = await runCli(['seed-demo'], env);
+    expect(pt.stdout).toContain(
+      [
+        `Integrações da Empresa Demo #${empresaId}:`,
+        `  #${set} SET-WS-CONTAS (SET)`,
+        `  #${ids.get('SET-WS-CONTAS-ENTREGA')} SET-WS-CONTAS-ENTREGA (SET, componente de outra integração)`,
+        `  #${ids.get('GET-BD-CLIENTES')} GET-BD-CLIENTES (GET)`,
+      ].join('\n'),
+    );
+    expect(pt.stdout).toContain(`Para experimentar: integrador preview ${set} --empresa ${empresaId} -p contaId=${conta.id} `);
+    const en = await runCli(['--lang', 'en', 'seed-demo'], env);
+    expect(en.stdout).toContain(`Integrations of Empresa Demo #${empresaId}:\n  #${set} SET-WS-CONTAS (SET)\n`);
+    expect(en.stdout).toContain(`To try it: integrador preview ${set} --empresa ${empresaId} -p contaId=${conta.id} `);
   });
 });

@@ -42,16 +42,21 @@ async function main(): Promise<void> {
   const mode = __filename.endsWith('.js') ? 'compiled' : 'source';
   const supervisor = new Supervisor({ root, env, logger, mode });
   let stopping = false;
-  // Handlers stay installed while the apps drain: Ctrl-C or a stop sent to the process group repeats the signal, and a
-  // second one must not kill this supervisor before its apps have finished (it is logged and ignored).
+  // Handlers stay installed while the apps drain: a second Ctrl-C or stop must not kill this supervisor before its apps
+  // have finished (it is logged and ignored; each app's SHUTDOWN_TIMEOUT_MS bounds the wait). The apps lead their own
+  // process groups, so a closed terminal's SIGHUP reaches only the fleet: it drains them as on Ctrl-C.
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return logger.info({ signal }, 'fleet already stopping, signal ignored');
     stopping = true;
     logger.info({ signal }, 'stopping fleet');
-    supervisor.stop().then(() => process.exit(0));
+    supervisor.stop().then((exits) => {
+      logger.info({ exits }, 'fleet stopped');
+      process.exit(0);
+    });
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  process.on('SIGHUP', stop);
 
   // The ingress first, the workers once it listens: on a small machine six processes loading at once would make the
   // API wait for the workers' start-up; jobs enqueued meanwhile wait in Redis for the workers a moment later.

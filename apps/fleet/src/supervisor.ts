@@ -82,6 +82,9 @@ export class Supervisor {
       cwd: this.options.root,
       env,
       stdio: ['ignore', 'inherit', 'inherit'],
+      // Each app leads its own process group, as foreman and honcho start theirs: a terminal's Ctrl-C (SIGINT to the
+      // foreground group) reaches the fleet only, and the fleet's SIGTERM is the one signal each app gets.
+      detached: true,
     });
     running.child = child;
     const startedAt = Date.now();
@@ -95,17 +98,17 @@ export class Supervisor {
     });
   }
 
-  /** Sends SIGTERM to every app and resolves when all have exited. */
-  async stop(): Promise<void> {
+  /** Sends SIGTERM to every app and resolves when all have exited, with how each one exited (code or signal). */
+  async stop(): Promise<Record<string, number | string>> {
     this.stopping = true;
-    const exits: Promise<void>[] = [];
-    for (const running of this.apps.values()) {
+    const exits: Promise<[string, number | string]>[] = [];
+    for (const [name, running] of this.apps) {
       clearTimeout(running.timer);
       const child = running.child;
       if (!child || child.exitCode !== null) continue;
-      exits.push(new Promise<void>((resolve) => child.once('exit', () => resolve())));
+      exits.push(new Promise((resolve) => child.once('exit', (code, signal) => resolve([name, code ?? signal ?? -1]))));
       child.kill('SIGTERM');
     }
-    await Promise.all(exits);
+    return Object.fromEntries(await Promise.all(exits));
   }
 }

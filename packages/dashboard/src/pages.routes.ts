@@ -81,6 +81,13 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       return page(reply, viewer, t.overview, 'overview', overviewBody(viewer, await overviewData(deps.database, viewer)));
     });
 
+    // The router is strict about a trailing slash (and stays so for the API); the dashboard's root, typed by hand or
+    // left by a proxy, goes to its one address. The session check ran before, as for /dashboard.
+    app.get('/dashboard/', async (request, reply) => {
+      const query = request.url.indexOf('?');
+      return reply.redirect(query === -1 ? '/dashboard' : `/dashboard${request.url.slice(query)}`);
+    });
+
     app.get('/dashboard/falhas', async (request, reply) => {
       const viewer = viewerOf(request);
       const query = request.query as Query;

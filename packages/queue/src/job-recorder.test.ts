@@ -27,6 +27,14 @@ describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () 
     return { queue: 'set', job, kind, ...extra };
   }
 
+  /** The job's row once `done` holds for it: the recorder writes on its own timer, late on a busy machine. */
+  async function recordOnce(id: string, done: (row: Awaited<ReturnType<typeof findJobRecord>>) => boolean) {
+    for (const deadline = Date.now() + 10000; ; await new Promise((r) => setTimeout(r, 10))) {
+      const row = await findJobRecord(database.db, [empresa], 'set', id);
+      if (done(row) || Date.now() > deadline) return row;
+    }
+  }
+
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
     empresa = await createEmpresa(database.db, 'A');
@@ -51,8 +59,7 @@ describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () 
     const recorder = createJobRecorder(database, logger, { flushMs: 5 });
     recorder.onJobEvent(event('j2', 'started', 0));
     recorder.onJobEvent(event('j2', 'failed', 1, { final: false, error: new Error('ECONNRESET') }));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(await findJobRecord(database.db, [empresa], 'set', 'j2')).toMatchObject({
+    expect(await recordOnce('j2', (row) => row !== undefined)).toMatchObject({
       estado: 'aguardando_retentativa',
       erro_mensagem: 'ECONNRESET',
     });
@@ -79,7 +86,10 @@ describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () 
   });
 
   it("holds a job's start back: a job that finishes within startDelayMs is written once, a longer one shows as running", async () => {
-    const recorder = createJobRecorder(database, logger, { flushMs: 5, startDelayMs: 300 });
+    // A start delay far longer than a stall of a busy machine: the first reads below come well within it.
+    const startDelayMs = 2000;
+    const recorder = createJobRecorder(database, logger, { flushMs: 5, startDelayMs });
+    const startedAt = Date.now();
     recorder.onJobEvent(event('quick', 'started', 0));
     recorder.onJobEvent(event('slow', 'started', 0));
     await new Promise((r) => setTimeout(r, 100));
@@ -87,12 +97,12 @@ describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () 
     expect(await findJobRecord(database.db, [empresa], 'set', 'quick')).toBeUndefined();
     expect(await findJobRecord(database.db, [empresa], 'set', 'slow')).toBeUndefined();
     recorder.onJobEvent(event('quick', 'completed', 1));
-    await new Promise((r) => setTimeout(r, 50));
-    const quick = await findJobRecord(database.db, [empresa], 'set', 'quick');
+    const quick = await recordOnce('quick', (row) => row !== undefined);
     expect(quick).toMatchObject({ estado: 'concluido', tentativas: 1 });
     expect(new Date(quick?.finalizado_em as Date).getTime()).toBeGreaterThan(new Date(quick?.iniciado_em as Date).getTime());
-    await new Promise((r) => setTimeout(r, 400));
-    const slow = await findJobRecord(database.db, [empresa], 'set', 'slow');
+    // Held back until its delay is over, then written as running.
+    const slow = await recordOnce('slow', (row) => row !== undefined);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(startDelayMs);
     expect(slow).toMatchObject({ estado: 'ativo', tentativas: 1, finalizado_em: null });
     expect(slow?.iniciado_em).toBeTruthy();
     recorder.onJobEvent(event('slow', 'completed', 1));

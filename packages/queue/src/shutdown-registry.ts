@@ -60,7 +60,7 @@ export class ShutdownRegistry {
 
   /**
    * SIGTERM/SIGINT run the shutdown, then exit (0 when clean, 1 otherwise). A repeated signal during the shutdown is
-   * logged once and ignored; the deadline still bounds it.
+   * logged once (info: nothing is wrong) and ignored; the deadline still bounds it.
    */
   installSignalHandlers(exit: (code: number) => void = (code) => process.exit(code)): void {
     let repeated = false;
@@ -69,7 +69,8 @@ export class ShutdownRegistry {
     // without a handler the second would kill it mid-drain, its jobs in flight cut off.
     const onSignal = (signal: NodeJS.Signals) => {
       if (this.running) {
-        if (!repeated) this.logger.warn({ signal }, 'shutdown already under way, signal ignored');
+        // Not a warning: the double delivery below is the expected case, and an operator's second Ctrl-C changes nothing.
+        if (!repeated) this.logger.info({ signal }, 'shutdown already under way, signal ignored');
         repeated = true;
         return;
       }

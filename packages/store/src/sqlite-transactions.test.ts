@@ -68,7 +68,8 @@ describe('SQLite transactions beside another process writing the same file', () 
       await other.ready;
       // Had this transaction not taken the lock at BEGIN, the other process would write now and this transaction's own
       // write would fail at once with SQLITE_BUSY (a stale snapshot; no busy wait).
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Long past the 300 ms the other INSERT must be seen to wait, however late a busy machine lets it start.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
       await sql`INSERT INTO itens VALUES (1)`.execute(trx);
     });
     // The other process's INSERT waited for this transaction's lock (it was under way), then went in.
@@ -98,15 +99,20 @@ describe('SQLite transactions beside another process writing the same file', () 
 
   it('a write outside a transaction waits for another process’s lock on the event loop, then goes in', async () => {
     await whileLocked(sqlitePath(database.url), async (holder, ticks) => {
-      // The other process commits after 800 ms: a timer, so it can only fire if this process is not frozen meanwhile.
-      const release = setTimeout(() => holder.exec('COMMIT'), 800);
+      // The other process commits after eight 100 ms ticks (about 800 ms): they only advance if this process is not
+      // frozen meanwhile. (A fixed 800 ms timer saw fewer ticks when a busy machine ran them late.)
+      const release = setInterval(() => {
+        if (ticks() < 8) return;
+        clearInterval(release);
+        holder.exec('COMMIT');
+      }, 10);
       try {
         const started = Date.now();
         await sql`INSERT INTO itens VALUES (4)`.execute(database.db);
         expect(Date.now() - started).toBeGreaterThanOrEqual(700);
         expect(ticks()).toBeGreaterThanOrEqual(5);
       } finally {
-        clearTimeout(release);
+        clearInterval(release);
       }
     });
     const { rows } = await sql<{ id: number }>`SELECT id FROM itens WHERE id = 4`.execute(database.db);

@@ -37,8 +37,9 @@ describe('micro-batches against the Senior G5 double (real SOAP on loopback)', (
   let server: SeniorG5Server;
   const transports: Transport[] = [];
   beforeEach(async () => {
-    // Every call takes 300 ms at the ERP: longer than a batch waits for the call before it.
-    server = await startSeniorG5Server({ callLatencyMs: 300 });
+    // Every call takes a second at the ERP: longer than a batch waits for the call before it, with room for a busy
+    // machine's stalls (the pushes made 50 ms into a call must still find it under way, their batch sent within it).
+    server = await startSeniorG5Server({ callLatencyMs: 1000 });
   });
   afterEach(async () => {
     await Promise.all(transports.splice(0).map((transport) => transport.close?.()));

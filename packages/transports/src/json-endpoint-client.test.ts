@@ -62,7 +62,9 @@ describe('fetchJsonRecords against a loopback endpoint', () => {
     };
     const error = await failure(fetchJsonRecords(request({ timeoutMs: 10000 })));
     expect(error).toMatchObject({ code: 'TOO_MANY_RECORDS', permanent: true, params: { limit: 3 } });
-    await new Promise((r) => setTimeout(r, 50));
+    // The server sees the close on a later turn (after a stall, a fixed 50 ms pause could end first); nothing else
+    // closes this response within the deadline (the call's own timeout is 10 s).
+    for (const deadline = Date.now() + 5000; !closedEarly && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
     expect(closedEarly).toBe(true);
   });
 

@@ -251,6 +251,13 @@ describe('failed deliveries of one endpoint, recorded together (real PostgreSQL,
       ['pendente', 0],
       ['pendente', 0],
     ]);
+    // Each attempt's failure counts toward the endpoint's breaker, once; the same deliveries attempted again (new
+    // attempts, not a call sent again) count again.
+    const breaker = `${prefix}:webhook:breaker:${endpointId}`;
+    expect(await redis.hget(breaker, 'failures')).toBe(String(N));
+    const again = await deliverAll(empresaId, endpointId, entregaIds);
+    expect(again.outcomes.map((o) => o.kind === 'retry' && o.attempt)).toEqual(Array(N).fill(2));
+    expect(await redis.hget(breaker, 'failures')).toBe(String(2 * N));
   });
 
   it('failing for longer than disableAfterMs: every failure of the group fails and the endpoint is disabled with the first failure time', async () => {

@@ -154,6 +154,7 @@ async function afterFailure(
   result: SendResult,
   tentativa: TentativaRecord,
   manual: boolean,
+  member: string,
 ): Promise<DeliveryOutcome> {
   const now = new Date();
   const { disable, startsClock, reasonText, outcome, otherwise } = failureDecision(
@@ -184,7 +185,9 @@ async function afterFailure(
       },
       ...(tooLong && otherwise ? { ifNotDisabled: failedState(entrega, otherwise) } : {}),
     }),
-    deps.flow.failed(endpoint.id),
+    // Grouped with the process's other flow-control calls; named by the attempt's member, so a call sent again after a
+    // lost reply counts it once.
+    deps.flow.failed(endpoint.id, member),
   ]);
   if (recorded.status === 'rejected') throw recorded.reason;
   // The cached row is stale once its clock started or it was disabled (or was to be): the next delivery reads it again.
@@ -310,7 +313,7 @@ export async function deliverOnce(
       erro: result.error,
     };
     if (!result.ok) {
-      const [, outcome] = await Promise.all([released, afterFailure(deps, entrega, endpoint, result, tentativa, manual)]);
+      const [, outcome] = await Promise.all([released, afterFailure(deps, entrega, endpoint, result, tentativa, manual, member)]);
       return outcome;
     }
     if (endpoint.primeiraFalhaEm) forgetEndpoint(endpoint);

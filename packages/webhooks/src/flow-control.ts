@@ -3,22 +3,33 @@
 import { Coalescer } from '@integrador/store';
 import type { Redis } from 'ioredis';
 
+/** How many of an endpoint's latest failures are remembered so that one sent again is counted once. */
+const FAILURES_REMEMBERED = 1000;
+
 // Per-endpoint flow control shared by every worker process, so one dead or slow endpoint never holds the workers other
 // endpoints need: a circuit breaker (after N consecutive failures the endpoint's deliveries wait for a cooldown), a rate
 // limit (deliveries per second, fixed one-second windows) and a cap on deliveries in flight (leases that expire, so a
 // crashed worker's slot frees itself). A refused delivery waits (moveToDelayed) without using an attempt. After the
 // cooldown the breaker is half-open: one probe delivery goes through; its success closes it, its failure re-opens it.
 
-// One call for the admissions and releases of a worker's concurrent deliveries (gathered by a Coalescer): under load a
-// hundred deliveries take and give back their slots in one round trip, where each used to make two of its own. Every
-// operation names its four keys (KEYS[4i+1..4i+4]: breaker, rate window, in-flight leases, half-open probe) so a
-// Redis Cluster with a hash-tagged KEY_PREFIX sees them all; ARGV: now, breaker failures, probe lease, cooldown,
-// then five per operation (kind 'a'dmit or 'r'elease, rate per second, concurrency cap, lease end, member).
-// Releases run first: the slots they free serve the admissions of the same call.
+// One call for the admissions, releases, failures and successes of a worker's concurrent deliveries (gathered by a
+// Coalescer): under load a hundred deliveries take and give back their slots, or report how their attempts went, in
+// one round trip, where each used to make its own. Every operation names its four keys (KEYS[4i+1..4i+4]: breaker,
+// rate window — for a failure or a success, the failures counted lately —, in-flight leases, half-open probe) so a
+// Redis Cluster with a hash-tagged KEY_PREFIX sees them all; ARGV: now, breaker failures, probe lease, cooldown, then
+// five per operation (kind 'a'dmit, 'r'elease, 'f'ailure or 's'uccess, rate per second, concurrency cap, lease end,
+// member).
+// Releases run first, then failures and successes in the order they were made (a success after a failure closes the
+// breaker; one before it does not undo it), then admissions: the slots released serve the admissions of the same
+// call, and a failure that opens the breaker refuses them (all report on attempts that already ended).
 // A script is not rolled back when it fails: each operation runs on its own (pcall) and a failed one answers its own
 // error, so the others' slots are never taken by a call whose caller was told it failed. An admission is idempotent
 // per member (a live lease answers ok; the probe its member holds is not refused): a call sent again after a lost reply
-// (ioredis' resend, or the one-by-one fallback) takes no second slot, nor a second place in the rate window.
+// (ioredis' resend, or the one-by-one fallback) takes no second slot, nor a second place in the rate window. So is a
+// failure: its member is remembered for a lease (probe lease, ARGV[3]), and sent again it answers without counting.
+// Only an endpoint's newest 1,000 failures are remembered (FAILURES_REMEMBERED), so a dead endpoint's backlog failing for
+// the whole lease holds no unbounded set: a failure is sent again within a reconnect, long before a thousand more of
+// its endpoint end, and one sent again later is counted twice, which only opens the breaker one failure early.
 const FLOW_BATCH = `
 local now = tonumber(ARGV[1])
 local n = #KEYS / 4
@@ -72,6 +83,41 @@ local function admit(i)
   end
   return {0, 'ok', failures}
 end
+local trimmed = {}
+local function fail(i)
+  local breaker, counted, probe, member = KEYS[i * 4 + 1], KEYS[i * 4 + 2], KEYS[i * 4 + 4], ARGV[5 + i * 5 + 4]
+  local remember = tonumber(ARGV[3])
+  -- The breaker read and the set trimmed before anything is recorded: a key of another type fails the operation here
+  -- (a failure remembered, then refused by HINCRBY, would answer "counted" when sent again). Of the writes, Redis can
+  -- refuse only a script's first one that may grow memory (OOM; once a script wrote, it is not stopped midway): here
+  -- the ZADD, and then nothing is recorded either.
+  local failures = tonumber(call('HGET', breaker, 'failures') or '0')
+  if not trimmed[counted] then
+    call('ZREMRANGEBYSCORE', counted, '-inf', now - remember)
+    trimmed[counted] = true
+  end
+  -- Counted already (the same failure sent again): answered with the count as it stands, not counted twice.
+  if call('ZADD', counted, 'NX', now, member) == 0 then return {0, 'failed', failures} end
+  call('ZREMRANGEBYRANK', counted, 0, -${FAILURES_REMEMBERED + 1})
+  call('PEXPIRE', counted, remember)
+  failures = call('HINCRBY', breaker, 'failures', 1)
+  -- At the threshold the breaker opens; each failure past it (a half-open probe's) opens it again for a cooldown.
+  if failures >= tonumber(ARGV[2]) then call('HSET', breaker, 'openUntil', now + tonumber(ARGV[4])) end
+  call('PEXPIRE', breaker, tonumber(ARGV[4]) * 10)
+  call('DEL', probe)
+  return {0, 'failed', failures}
+end
+for i = 0, n - 1 do
+  local kind = ARGV[5 + i * 5]
+  if kind == 'f' then
+    local ok, result = pcall(fail, i)
+    results[i + 1] = ok and result or {0, 'error', tostring(result)}
+  elseif kind == 's' then
+    -- A success closes the breaker (and frees the half-open probe).
+    local ok, err = pcall(call, 'DEL', KEYS[i * 4 + 1], KEYS[i * 4 + 4])
+    results[i + 1] = ok and {0, 'succeeded'} or {0, 'error', tostring(err)}
+  end
+end
 for i = 0, n - 1 do
   if ARGV[5 + i * 5] == 'a' then
     local ok, result = pcall(admit, i)
@@ -79,14 +125,6 @@ for i = 0, n - 1 do
   end
 end
 return results
-`;
-
-const FAILED = `
-local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
-if failures >= tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'openUntil', ARGV[2]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('DEL', KEYS[2])
-return failures
 `;
 
 /** Refusal of a delivery by the endpoint's flow control: wait this long, for this reason. */
@@ -109,19 +147,21 @@ export class FlowControlError extends Error {
   }
 }
 
-/** One operation's answer: [wait ms, 'ok' | refusal reason | 'released', breaker failures] or [0, 'error', message]. */
+/**
+ * One operation's answer: [wait ms, 'ok' | refusal reason | 'released' | 'failed' | 'succeeded', breaker failures] or
+ * [0, 'error', message].
+ */
 type FlowReply = [number, string, (number | string)?];
 
 /** The scripts above as commands (ioredis sends EVALSHA, and the script itself only once per connection). */
 interface FlowCommands {
   webhookFlowBatch(numberOfKeys: number, ...args: (string | number)[]): Promise<FlowReply[]>;
-  webhookFlowFailed(...args: (string | number)[]): Promise<number>;
 }
 
-/** One admission or release waiting for the next batch. */
+/** One admission, release, failure or success waiting for the next batch. */
 type FlowOp =
   | { kind: 'a'; endpointId: number; ratePerSecond: number | null; member: string }
-  | { kind: 'r'; endpointId: number; member: string };
+  | { kind: 'r' | 'f' | 's'; endpointId: number; member: string };
 
 export class EndpointFlowControl {
   private readonly redis: Redis & FlowCommands;
@@ -133,11 +173,10 @@ export class EndpointFlowControl {
     private readonly options: { breakerFailures: number; breakerCooldownMs: number; endpointConcurrency: number; leaseMs: number },
   ) {
     redis.defineCommand('webhookFlowBatch', { lua: FLOW_BATCH });
-    redis.defineCommand('webhookFlowFailed', { lua: FAILED, numberOfKeys: 2 });
     this.redis = redis as Redis & FlowCommands;
     // One call in flight; the operations made meanwhile go together in the next (no timer: one delivery alone waits
     // for nothing). Each operation answers on its own inside the call; only a failed round trip (a lost connection)
-    // is retried operation by operation, and an admission sent again is idempotent.
+    // is retried operation by operation, and an admission or a failure sent again is idempotent.
     this.batches = new Coalescer<FlowOp, FlowReply>({
       name: 'webhook flow control',
       runGroup: (ops) => this.run(ops),
@@ -158,7 +197,7 @@ export class EndpointFlowControl {
     for (const op of ops) {
       keys.push(
         this.key('breaker', op.endpointId),
-        this.key(`rate:${Math.floor(now / 1000)}`, op.endpointId),
+        op.kind === 'f' || op.kind === 's' ? this.key('failed', op.endpointId) : this.key(`rate:${Math.floor(now / 1000)}`, op.endpointId),
         this.key('inflight', op.endpointId),
         this.key('probe', op.endpointId),
       );
@@ -183,22 +222,23 @@ export class EndpointFlowControl {
     if (reason === 'error') throw new FlowControlError(endpointId, String(message));
   }
 
-  /** A success closes the breaker. */
+  /**
+   * A success closes the breaker; batched with the process's other flow-control operations, so it lands after the
+   * failures this process reported before it (a success sent on its own went ahead of them and was undone).
+   */
   async succeeded(endpointId: number): Promise<void> {
-    await this.redis.del(this.key('breaker', endpointId), this.key('probe', endpointId));
+    const [, reason, message] = await this.batches.add({ kind: 's', endpointId, member: '' });
+    if (reason === 'error') throw new FlowControlError(endpointId, String(message));
   }
 
-  /** A failure counts toward opening the breaker (it re-opens at once after its cooldown if failures go on). */
-  async failed(endpointId: number): Promise<number> {
-    const openUntil = Date.now() + this.options.breakerCooldownMs;
-    return Number(
-      await this.redis.webhookFlowFailed(
-        this.key('breaker', endpointId),
-        this.key('probe', endpointId),
-        this.options.breakerFailures,
-        openUntil,
-        this.options.breakerCooldownMs * 10,
-      ),
-    );
+  /**
+   * A failure counts toward opening the breaker (it re-opens at once after its cooldown if failures go on); answers the
+   * endpoint's failures in a row now. Batched with the process's other flow-control operations. `member` names the
+   * attempt (its admission's): sent again, it counts once.
+   */
+  async failed(endpointId: number, member: string): Promise<number> {
+    const [, reason, failures] = await this.batches.add({ kind: 'f', endpointId, member });
+    if (reason === 'error') throw new FlowControlError(endpointId, String(failures));
+    return Number(failures);
   }
 }

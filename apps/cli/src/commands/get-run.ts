@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '@integrador/config';
 import type { GetRunProgress, GetRunResult, IntegrationRunPayload } from '@integrador/jobs';
 import { enqueueGetRun, isSkippedRun, type JobProducer } from '@integrador/queue';
 import { Presets, SingleBar } from 'cli-progress';
 import { type Cli, print, printJson } from '../cli-context';
 import { CliError } from '../cli-error';
 import { type GetOpsMessages, getOpsMessages } from '../get-ops.messages';
+import { failedJobReason } from '../job-failure';
 
 /** How often --wait reads the job (state and progress). */
 const POLL_MS = 250;
@@ -76,7 +78,13 @@ async function follow(cli: Cli, producer: JobProducer, jobId: string, view: Prog
  * `integrador run <id> [--wait] [--json]` for a GET integration: enqueues it (or follows the run of it already in
  * progress), and with --wait shows a progress bar and the final counts; --json prints one JSON document, no bar.
  */
-export async function runGet(cli: Cli, producer: JobProducer, payload: IntegrationRunPayload, options: { wait?: boolean; json?: boolean }) {
+export async function runGet(
+  cli: Cli,
+  config: Config,
+  producer: JobProducer,
+  payload: IntegrationRunPayload,
+  options: { wait?: boolean; json?: boolean },
+) {
   const text = getOpsMessages(cli.locale);
   const { job, deduplicated } = await enqueueGetRun(producer, payload);
   const jobId = String(job.id);
@@ -88,7 +96,10 @@ export async function runGet(cli: Cli, producer: JobProducer, payload: Integrati
 
   const settled = await follow(cli, producer, jobId, options.json ? undefined : new ProgressView(text));
   if (options.json) printJson({ ...head, ...settled });
-  if (settled.state === 'failed') throw new CliError(cli.text.jobFailed(jobId, settled.failedReason));
+  if (settled.state === 'failed') {
+    const reason = await failedJobReason(cli, config, { queue: 'get', jobId, empresaId: payload.tenant.empresaId }, settled.failedReason);
+    throw new CliError(cli.text.jobFailed(jobId, reason));
+  }
   if (options.json) return;
   if (isSkippedRun(settled.result)) return print(text.skipped(jobId, settled.result.runningJobId));
   print(text.getCompleted(jobId, settled.result as GetRunResult));

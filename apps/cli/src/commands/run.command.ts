@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { type Cli, print, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
 import { addTargetOptions, admitOrExplain, loadTenant, parseTargetArgs, type TargetOptions } from '../integration-target';
+import { failedJobReason } from '../job-failure';
 import { withJobProducer } from '../queue-connection';
 import { runGet } from './get-run';
 
@@ -50,7 +51,7 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
   };
   // A GET pull on its own: one run at a time per integration, followed with a progress bar (get-run.ts).
   if (plan.length === 1 && plan[0]?.queue === 'get')
-    return withJobProducer(cli, config, (producer) => runGet(cli, producer, request, options));
+    return withJobProducer(cli, config, (producer) => runGet(cli, config, producer, request, options));
   await withJobProducer(cli, config, async (producer) => {
     const run = await enqueuePlannedRun(producer, request, plan).catch((err: unknown) => {
       throw err instanceof StepQueueUnavailableError ? new CliError(cli.text.runRefused(err.message)) : err;
@@ -72,7 +73,10 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
     if (!options.json) announce();
     const settled = await waitForJob(cli, producer, queue, jobId, options.json ? () => undefined : print);
     if (options.json) printJson({ queue, jobId, steps: run.steps, ...settled });
-    if (settled.state === 'failed') throw new CliError(cli.text.jobFailed(jobId, settled.failedReason));
+    if (settled.state === 'failed') {
+      const reason = await failedJobReason(cli, config, { queue, jobId, empresaId: tenant.empresaId }, settled.failedReason);
+      throw new CliError(cli.text.jobFailed(jobId, reason));
+    }
     if (settled.state === 'blocked') throw new CliError(cli.text.jobBlocked(jobId, settled.blockedBy, settled.failedReason));
     if (options.json) return;
     const result = settled.result;

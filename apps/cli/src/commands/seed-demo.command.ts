@@ -2,7 +2,8 @@ import { issueApiKey, migrateToLatest } from '@integrador/store';
 import type { Command } from 'commander';
 import { type Cli, print, printJson, withDatabase } from '../cli-context';
 import { DEMO_KEY_NAME } from '../demo/demo-data';
-import { seedDemoTenant } from '../demo/seed-demo';
+import { SET_WS_CONTAS } from '../demo/demo-integracoes';
+import { firstContaId, listDemoIntegrations, seedDemoTenant } from '../demo/seed-demo';
 import { printIssuedKey } from '../issued-key';
 
 /** `integrador seed-demo`: the demo tenant (created once, reused after) and a new API key for it. */
@@ -19,9 +20,15 @@ async function seedDemo(cli: Cli, options: { json?: boolean }): Promise<void> {
     await migrateToLatest(database);
     const demo = await seedDemoTenant(database.db);
     const apiKey = await issueApiKey(database.db, demo.empresaId, null, DEMO_KEY_NAME);
-    if (options.json) return printJson({ empresaId: demo.empresaId, filialId: demo.filialId, apiKey, created: demo.created });
+    // Read back, not taken from the insert: a reused tenant lists its integrations too, as they are now.
+    const integracoes = await listDemoIntegrations(database.db, demo.empresaId);
+    if (options.json) return printJson({ empresaId: demo.empresaId, filialId: demo.filialId, apiKey, created: demo.created, integracoes });
     print(demo.created ? cli.text.demoCreated(demo) : cli.text.demoReused(demo.empresaId));
     printIssuedKey(cli, DEMO_KEY_NAME, apiKey);
+    if (integracoes.length > 0) print(cli.text.demoIntegrations(demo.empresaId, integracoes));
     print(cli.text.demoLintHint(demo.empresaId));
+    const contas = integracoes.find((integracao) => integracao.nome === SET_WS_CONTAS);
+    const contaId = contas ? await firstContaId(database.db, demo.empresaId) : null;
+    if (contas && contaId !== null) print(cli.text.demoTryHint(demo.empresaId, contas.id, contaId));
   });
 }

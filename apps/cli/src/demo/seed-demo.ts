@@ -1,12 +1,29 @@
 import { createEmpresa, createFilial, type Database } from '@integrador/store';
 import type { Insertable, Kysely } from 'kysely';
 import { findEmpresaIdByDocumento, firstFilialId } from '../empresas.queries';
-import type { DemoSummary } from '../messages';
+import type { DemoIntegration, DemoSummary } from '../messages';
 import { DEMO_CIDADES, DEMO_CONTAS, DEMO_CONTATOS, DEMO_DOCUMENTO, DEMO_EMPRESA, DEMO_FILIAL, DEMO_USUARIOS } from './demo-data';
 import { DEMO_CONEXOES, type DemoConexao, type DemoIntegracao, demoIntegracoes } from './demo-integracoes';
 
 export interface DemoTenant extends DemoSummary {
   filialId: number | null;
+}
+
+/** The empresa's integrations by id (what preview/run take), for seed-demo's listing. */
+export async function listDemoIntegrations(db: Kysely<Database>, empresaId: number): Promise<DemoIntegration[]> {
+  const rows = await db
+    .selectFrom('integracao')
+    .select(['id', 'nome', 'tipo_servico', 'link'])
+    .where('empresa_id', '=', empresaId)
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => ({ id: Number(row.id), nome: row.nome, tipoServico: row.tipo_servico, componente: row.link === 'componente' }));
+}
+
+/** The empresa's first conta (the demo's try-it line pushes it), or null when it has none. */
+export async function firstContaId(db: Kysely<Database>, empresaId: number): Promise<number | null> {
+  const row = await db.selectFrom('contas').select('id').where('empresa_id', '=', empresaId).orderBy('id').executeTakeFirst();
+  return row ? Number(row.id) : null;
 }
 
 /** INSERT returning the new id on every dialect: RETURNING where the adapter has it, insertId on MySQL. */

@@ -76,7 +76,7 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
     );
     app.get('/webhooks', { schema: { tags: ['webhooks'], summary: "The tenant's webhook endpoints" } }, async (request) => {
       const list = await listWebhookEndpoints(db, request.tenant.empresaId);
-      return list.map((endpoint) => presentEndpoint(endpoint, localeOf(request)));
+      return { items: list.map((endpoint) => presentEndpoint(endpoint, localeOf(request))) };
     });
     app.get(
       '/webhooks/:id',
@@ -139,14 +139,16 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
       (request, reply) =>
         guarded(request, reply, async () => {
           await requireEndpoint(db, request.tenant.empresaId, request.params.id);
-          return listEntregas(db, request.tenant.empresaId, request.params.id, request.query);
+          return { items: await listEntregas(db, request.tenant.empresaId, request.params.id, request.query) };
         }),
     );
     app.get(
       '/webhooks/:id/deliveries/:deliveryId/attempts',
       { schema: { tags: ['webhooks'], summary: 'Every attempt of a delivery', params: DeliveryParams } },
       (request, reply) =>
-        guarded(request, reply, () => deliveryAttempts(db, request.tenant.empresaId, request.params.id, request.params.deliveryId)),
+        guarded(request, reply, async () => ({
+          items: await deliveryAttempts(db, request.tenant.empresaId, request.params.id, request.params.deliveryId),
+        })),
     );
     app.post(
       '/webhooks/:id/deliveries/:deliveryId/resend',

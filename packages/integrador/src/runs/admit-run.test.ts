@@ -152,13 +152,15 @@ describe('cachedAdmission: the workers reuse an admission for a bounded time (re
   });
 
   it('reads the database once per key within the TTL, with the real clock', async () => {
-    const admit = cachedAdmission(database.db, { ttlMs: 300 });
+    // A TTL a busy machine's update and second read fit in; the wait after it is counted from later still.
+    const ttlMs = 1000;
+    const admit = cachedAdmission(database.db, { ttlMs });
     const id = await add({});
     const request = { tenant: { empresaId: empresa, filialId: null }, integracaoId: id, parametros: {} };
     await admit(request);
     await setAtivo(id, 0);
     expect((await admit(request)).integracao.id).toBe(id);
-    await new Promise((r) => setTimeout(r, 350));
+    await new Promise((r) => setTimeout(r, ttlMs + 50));
     expect(await refusal(admit(request))).toMatchObject({ code: 'INTEGRATION_INACTIVE' });
   });
 

@@ -104,7 +104,10 @@ describe('JSON endpoint service schedules (PostgreSQL, real Redis)', () => {
     });
 
     const first = handler(payload('api'), ctx(running));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The API sync holds the service's key once it runs (a fixed pause could end before it took the key).
+    for (const deadline = Date.now() + 10000; ran.length === 0 && Date.now() < deadline; )
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(ran).toEqual(['api']);
     expect(await handler(payload('schedule'), ctx(tick))).toEqual({ skipped: true, reason: 'already-running', runningJobId: running.id });
     release();
     expect(await first).toEqual({ ok: true });

@@ -188,8 +188,14 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
     for (let i = 0; i < 3; i++) unionMs = await round();
     const stats = unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope));
     expect(stats).toMatchObject({ unions: 3, slow: true });
-    // The server spent 10 ms a read: the next reads run side by side, no new union.
-    expect(await round()).toBeLessThan(unionMs);
+    // A union runs its reads one after another: 10 ms each at least, however fast the machine.
+    const serialMs = ids.length * 10;
+    expect(unionMs).toBeGreaterThanOrEqual(serialMs);
+    // The server spent 10 ms a read: the next reads run side by side, no new union, in less time than the reads one
+    // after another can take (the best of a few rounds: a busy machine stalls one now and then).
+    let best = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 5 && best >= serialMs; i++) best = Math.min(best, await round());
+    expect(best).toBeLessThan(serialMs);
     expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope)).unions).toBe(3);
   });
 
@@ -212,8 +218,14 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
     let unionMs = 0;
     for (let i = 0; i < 3; i++) unionMs = await round(template, ids);
     expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope))).toMatchObject({ unions: 3, slow: true });
-    // The server spent 10 ms a read: the next reads run side by side, no new union.
-    expect(await round(template, ids)).toBeLessThan(unionMs);
+    // A union runs its branches one after another: 10 ms each at least, however fast the machine.
+    const serialMs = ids.length * 10;
+    expect(unionMs).toBeGreaterThanOrEqual(serialMs);
+    // The server spent 10 ms a read: the next reads run side by side, no new union, in less time than the reads one
+    // after another can take (the best of a few rounds: a busy machine stalls one now and then).
+    let best = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 5 && best >= serialMs; i++) best = Math.min(best, await round(template, ids));
+    expect(best).toBeLessThan(serialMs);
     expect(unionReadStats(crm.db, crmReadStatement(template, 'postgres', scope)).unions).toBe(3);
   });
 

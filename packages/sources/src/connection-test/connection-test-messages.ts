@@ -6,6 +6,9 @@ export type TestLocale = 'pt-BR' | 'en';
 /** Values a message may name; never the password. */
 export type MessageParams = Readonly<Record<string, string | number | undefined>>;
 
+/** What was tested: a customer's database, or a web service / API base URL (the hints differ). */
+export type TestedKind = 'database' | 'http';
+
 type Texts = Readonly<Record<TestLocale, string>>;
 
 // Each failure says what to fix and who can fix it (the customer's IT, seed 000: firewall, credentials).
@@ -53,6 +56,20 @@ const FAILURES: Readonly<Record<SourceErrorCode, Texts>> = {
   },
 };
 
+// A web service or API is tested only for reachability and TLS: the hints that name the database's service or its
+// driver options (ssl, encrypt…) read otherwise for it.
+const HTTP_FAILURES: Readonly<Partial<Record<SourceErrorCode, Texts>>> = {
+  PORT_CLOSED: {
+    'pt-BR':
+      'o servidor {host} recusou a conexão na porta {port}: confira a porta na URL da conexão, se o serviço web está no ar e se o firewall libera o acesso',
+    en: "server {host} refused the connection on port {port}: check the port in the connection's URL, that the web service is running and that the firewall allows access",
+  },
+  TLS_FAILED: {
+    'pt-BR': 'a negociação TLS com {host} falhou ({detail}): confira se a URL da conexão deve ser https e o certificado do serviço',
+    en: "the TLS handshake with {host} failed ({detail}): check that the connection's URL should be https and the service's certificate",
+  },
+};
+
 const SUCCESSES = {
   reachability: { 'pt-BR': '{host} aceitou a conexão na porta {port}', en: '{host} accepted the connection on port {port}' },
   file: { 'pt-BR': 'o arquivo {database} existe e pode ser lido', en: 'file {database} exists and can be read' },
@@ -71,9 +88,10 @@ function fill(template: string, params: MessageParams): string {
   return template.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? '?'));
 }
 
-/** The message of a failure, in the locale. */
-export function failureMessage(code: SourceErrorCode, locale: TestLocale, params: MessageParams): string {
-  return fill(FAILURES[code][locale], params);
+/** The message of a failure, in the locale, with the hint that fits what was tested. */
+export function failureMessage(code: SourceErrorCode, locale: TestLocale, params: MessageParams, kind: TestedKind): string {
+  const texts = (kind === 'http' ? HTTP_FAILURES[code] : undefined) ?? FAILURES[code];
+  return fill(texts[locale], params);
 }
 
 /** The message of a step that worked, in the locale. */

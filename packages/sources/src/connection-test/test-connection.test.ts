@@ -351,7 +351,12 @@ describe('testConnection on web services and APIs', () => {
   });
 
   it('reports a closed port, an internal address not allowed, and a TLS handshake that fails', async () => {
-    expect((await testConnection(api(`http://127.0.0.1:${await freePort()}`))).error?.code).toBe('PORT_CLOSED');
+    const closed = await testConnection(api(`http://127.0.0.1:${await freePort()}`));
+    expect(closed.error?.code).toBe('PORT_CLOSED');
+    // A web service's hint names the web service and its URL, never "the database's service".
+    expect(closed.error?.message).toMatch(/: confira a porta na URL da conexão, se o serviço web está no ar e se o firewall/);
+    const closedEn = await testConnection(api(`http://127.0.0.1:${await freePort()}`), { locale: 'en' });
+    expect(closedEn.error?.message).toMatch(/: check the port in the connection's URL, that the web service is running and/);
     expect((await testConnection(api(`http://127.0.0.1:${port}`, false))).error?.code).toBe('ADDRESS_FORBIDDEN');
     const tls = await testConnection(api(`https://127.0.0.1:${port}`), { locale: 'en' });
     expect(stepsOf(tls)).toEqual([
@@ -360,5 +365,6 @@ describe('testConnection on web services and APIs', () => {
     ]);
     expect(tls.error).toMatchObject({ code: 'TLS_FAILED' });
     expect(tls.error?.message).toMatch(/^the TLS handshake with 127\.0\.0\.1 failed/);
+    expect(tls.error?.message).not.toMatch(/encrypt|trustServerCertificate/);
   });
 });

@@ -4,7 +4,14 @@ import { odbcSecrets } from '../readers/odbc.reader';
 import { classifySourceError, redact, type SourceErrorCode } from '../source-errors';
 import { assertSourceHostAllowed } from '../source-guard';
 import { type SourceTarget, sourceTarget } from '../source-target';
-import { failureMessage, type MessageParams, type SuccessKey, successMessage, type TestLocale } from './connection-test-messages';
+import {
+  failureMessage,
+  type MessageParams,
+  type SuccessKey,
+  successMessage,
+  type TestedKind,
+  type TestLocale,
+} from './connection-test-messages';
 import type { TestSession } from './sessions';
 import { probeTcp, probeTls } from './tcp-probe';
 
@@ -83,6 +90,7 @@ class StepRunner {
     private readonly params: Record<string, string | number | undefined>,
     private readonly classify: (error: unknown) => SourceErrorCode,
     private readonly secrets: readonly (string | undefined)[],
+    private readonly kind: TestedKind,
   ) {}
 
   async run<T>(
@@ -105,7 +113,7 @@ class StepRunner {
       const code = error instanceof StepFailure ? error.code : this.classify(error);
       const raw = error instanceof StepFailure ? error.detail : error instanceof Error ? error.message : String(error);
       const detail = redact(raw.split('\n')[0]?.trim().slice(0, 300) ?? '', this.secrets);
-      const message = failureMessage(code, this.locale, { ...this.params, detail });
+      const message = failureMessage(code, this.locale, { ...this.params, detail }, this.kind);
       this.steps.push({ step, ok: false, ms: Math.round(performance.now() - started), message });
       this.failure = { code, message };
       throw new StepFailure(code, detail);
@@ -186,6 +194,7 @@ export async function testSourceConnection(
     databaseParams(connection, target, timeoutMs),
     (error) => classifySourceError(target.driver, error),
     [target.password, ...odbcSecrets(target.connectionString)],
+    'database',
   );
   let serverVersion: string | undefined;
   try {
@@ -215,7 +224,7 @@ async function testHttpConnection(
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   const classify = (error: unknown) => ((error as { tls?: boolean }).tls ? 'TLS_FAILED' : classifySourceError('postgres', error));
-  const runner = new StepRunner(locale, { name: connection.name, host, port, timeoutMs }, classify, []);
+  const runner = new StepRunner(locale, { name: connection.name, host, port, timeoutMs }, classify, [], 'http');
   try {
     await runner.run('reachability', 'reachability', () => probeTcp(host, port, timeoutMs, connection.allowPrivateNetwork ?? false));
     if (url.protocol === 'https:') await runner.run('tls', 'tls', () => probeTls(host, port, timeoutMs));
