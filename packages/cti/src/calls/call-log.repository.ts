@@ -9,7 +9,7 @@ import {
   timestampMs,
   timestampValue,
 } from '@integrador/store';
-import { type Compilable, type Insertable, type Kysely, type Selectable, sql } from 'kysely';
+import { type Compilable, type Expression, type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import { normalizePhone } from '../phone/normalize-phone';
 
 /** Call statuses (seed 002's call log); discando / falhou are click-to-call's own. */
@@ -55,7 +55,14 @@ export async function findOpenCall(db: Db, empresaId: number, ramal: string, key
 }
 
 /** The end-only rows (sem_inicio) of (empresa, ramal, key) ended within [from, to], oldest end first (not run alone). */
-function unpairedEnds(db: Db, empresaId: number, ramal: string, key: string, from: unknown, to: unknown) {
+function unpairedEnds(
+  db: Db,
+  empresaId: number | Expression<number>,
+  ramal: string | Expression<string>,
+  key: string | Expression<string>,
+  from: unknown,
+  to: unknown,
+) {
   return db
     .selectFrom('ligacoes')
     .selectAll()
@@ -248,7 +255,11 @@ export async function insertStartIfNewThenFindLateEnd(
   return { inserted: inserted?.rows[0] as CallRow | undefined, lateEnd: found?.rows[0] as CallRow | undefined };
 }
 
-/** PostgreSQL element type of each CALL_COLUMNS column, for the grouped insert's arrays (pgUnnest). */
+/**
+ * PostgreSQL element type of each CALL_COLUMNS column, for the grouped insert's arrays (pgUnnest). The columns are
+ * ligacoes', created by store's migrations 001-initial.ts (empresa_id … status) and 008-cti.ts (LIGACOES_COLUMNS):
+ * a column changed there changes here.
+ */
 const PG_CALL_TYPES: Record<CallColumn, string> = {
   empresa_id: 'integer',
   ramal: 'varchar',
@@ -306,8 +317,15 @@ const pgUnpairedEndsStatement = compiledStatement(
     ]);
     // Each start's read is unpairedEnds itself, its values the start's columns (the unqualified columns inside are
     // ligacoes', the innermost scope).
-    const column = (name: string) => sql.ref(`k.${name}`) as unknown as never;
-    const ends = unpairedEnds(db, column('empresa_id'), column('ramal'), column('chave'), column('de'), column('ate'));
+    const column = <T>(name: string) => sql.ref<T>(`k.${name}`);
+    const ends = unpairedEnds(
+      db,
+      column<number>('empresa_id'),
+      column<string>('ramal'),
+      column<string>('chave'),
+      column('de'),
+      column('ate'),
+    );
     const query = sql<CallRow & { start_index: string }>`SELECT k.start_index, l.* FROM ${starts}
 WITH ORDINALITY AS k (empresa_id, ramal, chave, de, ate, start_index) CROSS JOIN LATERAL ${ends} AS l`;
     return { compile: () => query.compile(db) };
@@ -355,15 +373,33 @@ export async function insertStartsIfNewThenFindLateEnds(db: Db, starts: readonly
   ]);
   const key = (empresaId: number, eventId: string | null) => `${empresaId}:${eventId}`;
   const insertedByEvent = new Map((inserted?.rows as CallRow[] | undefined)?.map((row) => [key(row.empresa_id, row.evento_id), row]));
-  const lateEnds = new Map(
-    (found?.rows as (CallRow & { start_index: string })[] | undefined)?.map(({ start_index, ...row }) => [Number(start_index) - 1, row]),
-  );
+  const lateEnds = newestStartsOf(starts, (found?.rows ?? []) as (CallRow & { start_index: string })[]);
   return starts.map(({ call }, index) => {
     const row = insertedByEvent.get(key(call.empresaId, call.eventId));
     // The row goes to the first entry of its event only: a later one is a job run again.
     insertedByEvent.delete(key(call.empresaId, call.eventId));
     return { inserted: row, lateEnd: lateEnds.get(index) };
   });
+}
+
+/**
+ * The end-only row each start of a group takes, by start index. A row read by several starts (of one empresa, ramal
+ * and number) goes to the newest of them (the first listed among equals), as an end closes the newest open call started
+ * by its time (findOpenCall); the others take none, instead of racing to fold it.
+ */
+function newestStartsOf(starts: readonly StartToLog[], found: (CallRow & { start_index: string })[]): Map<number, CallRow> {
+  const takerOf = new Map<number, number>();
+  const lateEnds = new Map<number, CallRow>();
+  const inicio = (index: number) => starts[index]?.call.inicio.getTime() ?? 0;
+  for (const { start_index, ...row } of found) {
+    const index = Number(start_index) - 1;
+    const taker = takerOf.get(row.id);
+    if (taker !== undefined && (inicio(taker) > inicio(index) || (inicio(taker) === inicio(index) && taker < index))) continue;
+    if (taker !== undefined) lateEnds.delete(taker);
+    takerOf.set(row.id, index);
+    lateEnds.set(index, row);
+  }
+  return lateEnds;
 }
 
 /** Closes an open call at `fim`; false when another event closed it first. */

@@ -1,4 +1,4 @@
-import { Coalescer, type CoalescerStats, type Database } from '@integrador/store';
+import { Coalescer, type CoalescerStats, type Database, getOrCreate } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import {
   insertStartIfNewThenFindLateEnd,
@@ -10,16 +10,16 @@ import {
 const groupsByDatabase = new WeakMap<Kysely<Database>, Coalescer<StartToLog, LoggedStart>>();
 
 function startGroupsOf(db: Kysely<Database>): Coalescer<StartToLog, LoggedStart> {
-  let groups = groupsByDatabase.get(db);
-  if (!groups) {
-    groups = new Coalescer<StartToLog, LoggedStart>({
-      name: 'cti call starts',
-      runGroup: (starts) => insertStartsIfNewThenFindLateEnds(db, starts),
-      runOne: ({ call, windowMs }) => insertStartIfNewThenFindLateEnd(db, call, windowMs),
-    });
-    groupsByDatabase.set(db, groups);
-  }
-  return groups;
+  return getOrCreate(
+    groupsByDatabase,
+    db,
+    () =>
+      new Coalescer<StartToLog, LoggedStart>({
+        name: 'cti call starts',
+        runGroup: (starts) => insertStartsIfNewThenFindLateEnds(db, starts),
+        runOne: ({ call, windowMs }) => insertStartIfNewThenFindLateEnd(db, call, windowMs),
+      }),
+  );
 }
 
 /**

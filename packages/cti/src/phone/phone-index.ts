@@ -1,4 +1,4 @@
-import { CTI_PHONE_COLUMNS, compiledStatement, type Database, hotStatementsOf } from '@integrador/store';
+import { CTI_PHONE_COLUMNS, compiledStatement, type Database, getOrCreate, hotStatementsOf } from '@integrador/store';
 import { type Kysely, SqliteAdapter, sql } from 'kysely';
 import { type NormalizedPhone, normalizePhone } from './normalize-phone';
 
@@ -138,8 +138,7 @@ const lanes = new WeakMap<object, Map<number | '*', { tail: Promise<unknown>; qu
  * (which reads the notes after the caller arrived, so it misses none of the writes made before), or queues one.
  */
 export function catchUpPhoneIndex(db: Kysely<Database>, empresaId?: number, batch = 1000): Promise<number> {
-  const byEmpresa = lanes.get(db) ?? new Map();
-  lanes.set(db, byEmpresa);
+  const byEmpresa = getOrCreate(lanes, db, () => new Map());
   const key = empresaId ?? '*';
   const lane = byEmpresa.get(key) ?? { tail: Promise.resolve() };
   if (lane.queued) return lane.queued;
