@@ -1,3 +1,4 @@
+import { getOrCreate } from '@integrador/store';
 import {
   CompiledQuery,
   DefaultQueryCompiler,
@@ -21,7 +22,6 @@ import {
   ValueNode,
 } from 'kysely';
 import { LRUCache } from 'lru-cache';
-import { getOrCreate } from './get-or-create';
 
 /** The CRM's dialects and the ERP source dialects (the same names as a database connection's `driver`). */
 export type TemplateDialect = 'postgres' | 'mysql' | 'sqlite' | 'mssql' | 'oracle' | 'firebird' | 'odbc';

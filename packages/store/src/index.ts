@@ -27,6 +27,7 @@ export {
   FilialScopeError,
   whereReadableBy,
 } from './filial-scope';
+export { getOrCreate } from './get-or-create';
 export { pingDatabase } from './health';
 export {
   type CampoIntegracao,

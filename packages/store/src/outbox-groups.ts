@@ -9,6 +9,7 @@ import {
   recordTentativas,
   type TentativaWrite,
 } from './execucoes.repository';
+import { getOrCreate } from './get-or-create';
 import type { Database } from './schema';
 
 /**
@@ -28,12 +29,7 @@ const groupsByDatabase = new WeakMap<Kysely<Database>, OutboxGroups>();
 
 /** The grouped outbox writes of `db` (a pool, never a transaction: a group commits on its own). */
 export function outboxGroupsOf(db: Kysely<Database>): OutboxGroups {
-  let groups = groupsByDatabase.get(db);
-  if (!groups) {
-    groups = createOutboxGroups(db);
-    groupsByDatabase.set(db, groups);
-  }
-  return groups;
+  return getOrCreate(groupsByDatabase, db, () => createOutboxGroups(db));
 }
 
 function createOutboxGroups(db: Kysely<Database>): OutboxGroups {

@@ -3,6 +3,7 @@ import { createEmpresa } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { useTestRedis } from '@integrador/test-support/test-redis';
 import type { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import { activePops, publishPop } from '../pop/pop-events';
 import { TtlCache } from '../settings/settings-cache';
 import { type CallEventDeps, expireOpenCalls, processCallEvent } from './call-events';
@@ -261,6 +262,89 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
       expect(found.map((r) => [ramal, r.status, r.sem_inicio, r.evento_id !== null, r.evento_fim_id !== null])).toEqual([
         [ramal, 'finalizada', 0, true, true],
       ]);
+    }
+  });
+
+  it("starts of two empresas taken at once each log their own empresa's row; one whose row fails fails alone", async () => {
+    const outra = await createEmpresa(database.db, 'Outra');
+    const of = (empresaId: number, e: ReturnType<typeof event>) => ({ ...e, tenant: { empresaId, filialId: null } });
+    // A row the database refuses (a constraint of this test): its job fails, the others of its group do not.
+    const refuse =
+      dialect === 'sqlite'
+        ? sql`CREATE TRIGGER teste_ramal_recusado BEFORE INSERT ON ligacoes WHEN NEW.ramal = '3799' BEGIN SELECT RAISE(ABORT, 'teste_ramal_recusado'); END`
+        : sql`ALTER TABLE ligacoes ADD CONSTRAINT teste_ramal_recusado CHECK (ramal <> '3799')`;
+    await refuse.execute(database.db);
+    try {
+      const startedAt = new Date(Date.now() - 5000);
+      // Outra's end of its call on 3790 came first; Acme has a call on the same ramal and number.
+      await processCallEvent(deps, of(outra, event('fim', '3790', '1133334444', new Date())));
+      // A conta of each empresa written just before the calls: noted, not yet indexed, so every start catches the
+      // phone index up at once (on MariaDB they deadlocked on each other's gap locks on cti_telefones: see reindexRecords).
+      const novas = new Map<number, number>();
+      for (const empresa of [empresaId, outra]) {
+        await database.db.insertInto('contas').values({ empresa_id: empresa, nome: 'Conta Nova', telefone: '(11) 5555-6666' }).execute();
+        const nova = await database.db
+          .selectFrom('contas')
+          .select('id')
+          .where('empresa_id', '=', empresa)
+          .where('nome', '=', 'Conta Nova')
+          .executeTakeFirstOrThrow();
+        novas.set(empresa, Number(nova.id));
+      }
+      const acme3791 = event('inicio', '3791', '1133334444', startedAt);
+      const starts = [
+        event('inicio', '3790', '1133334444', startedAt),
+        of(outra, event('inicio', '3790', '1133334444', startedAt)),
+        acme3791,
+        // Outra's start with the same event id as Acme's.
+        of(outra, { ...event('inicio', '3792', '1133334444', startedAt), eventId: acme3791.eventId }),
+        event('inicio', '3799', '1133334444', startedAt),
+        ...['3793', '3794', '3795'].map((ramal, i) =>
+          i % 2 ? of(outra, event('inicio', ramal, '1155556666', startedAt)) : event('inicio', ramal, '1155556666', startedAt),
+        ),
+      ];
+      const outcomes = await Promise.allSettled(starts.map((start) => processCallEvent(deps, start)));
+
+      expect(outcomes.map((o) => o.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      expect(outcomes[4]?.status === 'rejected' && String(outcomes[4].reason)).toMatch(/teste_ramal_recusado/);
+      const logged = await database.db
+        .selectFrom('ligacoes')
+        .selectAll()
+        .where('ramal', 'in', ['3790', '3791', '3792', '3793', '3794', '3795', '3799'])
+        .orderBy('ramal')
+        .orderBy('empresa_id')
+        .execute();
+      expect(logged.map((r) => [r.ramal, r.empresa_id, r.evento_id, r.status, r.sem_inicio])).toEqual([
+        // Only Outra's start took Outra's end: Acme's call on the same ramal and number stays open.
+        ['3790', empresaId, starts[0]?.eventId, 'tocando', 0],
+        ['3790', outra, starts[1]?.eventId, 'finalizada', 0],
+        ['3791', empresaId, acme3791.eventId, 'tocando', 0],
+        ['3792', outra, acme3791.eventId, 'tocando', 0],
+        ['3793', empresaId, starts[5]?.eventId, 'tocando', 0],
+        ['3794', outra, starts[6]?.eventId, 'tocando', 0],
+        ['3795', empresaId, starts[7]?.eventId, 'tocando', 0],
+      ]);
+      // The calls on the new number name the conta their own empresa wrote just before.
+      expect(logged.filter((r) => r.telefone_normalizado === '+551155556666').map((r) => [r.ramal, r.conta_id])).toEqual([
+        ['3793', novas.get(empresaId)],
+        ['3794', novas.get(outra)],
+        ['3795', novas.get(empresaId)],
+      ]);
+      expect(outcomes[1]).toMatchObject({ value: { paired: true } });
+      expect(outcomes[0]).toMatchObject({ value: { paired: false } });
+    } finally {
+      const allow =
+        dialect === 'sqlite' ? sql`DROP TRIGGER teste_ramal_recusado` : sql`ALTER TABLE ligacoes DROP CONSTRAINT teste_ramal_recusado`;
+      await allow.execute(database.db);
     }
   });
 

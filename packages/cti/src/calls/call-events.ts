@@ -18,13 +18,14 @@ import {
   findStartState,
   foldEndIntoCall,
   insertCall,
-  insertStartIfNewThenFindLateEnd,
   insertStartThenFindLateEnd,
   OPEN_STATUSES,
   pairLateStart,
+  type StartToLog,
   startsWithoutReading,
   usuarioOfRamal,
 } from './call-log.repository';
+import { logStartGrouped } from './call-start-groups';
 
 export interface CallEventDeps {
   db: Kysely<Database>;
@@ -104,7 +105,9 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   const phone = await phoneOf(deps, empresaId, event.telefone);
   const key = matchKey(phone, event.telefone);
   // On PostgreSQL the insert skips a row this event already opened and the read after it finds an end that came first
-  // (one round trip, two statements: startsWithoutReading); elsewhere those two are read first, beside the card.
+  // (one round trip, two statements, shared with the other starts in flight: startsWithoutReading, logStartGrouped);
+  // elsewhere those two are read first, beside the card, and each start writes alone (not grouped there: MySQL returns
+  // no inserted rows to tell whose is whose, and neither dialect pipelines the insert with the read after its commit).
   const readFirst = !startsWithoutReading(db);
   const [{ matches, cardFrom }, usuarioId, before] = await Promise.all([
     callerMatches(deps, event, phone),
@@ -169,12 +172,13 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
 
 /**
  * A start's row on PostgreSQL (startsWithoutReading): inserted unless its event opened one already, and the end-only row
- * of the call found by the same round trip folded in. Only a row this event opened already (the job ran again) is read
- * back; a new one comes back whole from its insert.
+ * of the call found by the same round trip folded in — with the starts of the other jobs in flight, in one multi-row
+ * insert and one read (logStartGrouped). Only a row this event opened already (the job ran again) is read back; a new
+ * one comes back whole from its insert.
  */
-async function logStartInOneTrip(deps: CallEventDeps, call: Parameters<typeof insertStartIfNewThenFindLateEnd>[1]) {
+async function logStartInOneTrip(deps: CallEventDeps, call: StartToLog['call']) {
   const { db } = deps;
-  const { inserted, lateEnd } = await insertStartIfNewThenFindLateEnd(db, call, deps.callTimeoutMs);
+  const { inserted, lateEnd } = await logStartGrouped(db, { call, windowMs: deps.callTimeoutMs });
   const opened = inserted ?? (await findCallByEvent(db, call.empresaId, call.eventId));
   if (!opened) {
     // The insert met this event's row and the read after it did not (deleted meanwhile): another run may settle it.

@@ -4,10 +4,12 @@ import {
   type Database,
   executePipelined,
   type LigacoesTable,
+  pgUnnest,
+  sameLengthColumns,
   timestampMs,
   timestampValue,
 } from '@integrador/store';
-import type { Compilable, Insertable, Kysely, Selectable } from 'kysely';
+import { type Compilable, type Expression, type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import { normalizePhone } from '../phone/normalize-phone';
 
 /** Call statuses (seed 002's call log); discando / falhou are click-to-call's own. */
@@ -53,7 +55,14 @@ export async function findOpenCall(db: Db, empresaId: number, ramal: string, key
 }
 
 /** The end-only rows (sem_inicio) of (empresa, ramal, key) ended within [from, to], oldest end first (not run alone). */
-function unpairedEnds(db: Db, empresaId: number, ramal: string, key: string, from: unknown, to: unknown) {
+function unpairedEnds(
+  db: Db,
+  empresaId: number | Expression<number>,
+  ramal: string | Expression<string>,
+  key: string | Expression<string>,
+  from: unknown,
+  to: unknown,
+) {
   return db
     .selectFrom('ligacoes')
     .selectAll()
@@ -244,6 +253,153 @@ export async function insertStartIfNewThenFindLateEnd(
     unpairedEnd.bind(db, call.empresaId, call.ramal, call.key, ...endWindow(db, call.inicio, windowMs)),
   ]);
   return { inserted: inserted?.rows[0] as CallRow | undefined, lateEnd: found?.rows[0] as CallRow | undefined };
+}
+
+/**
+ * PostgreSQL element type of each CALL_COLUMNS column, for the grouped insert's arrays (pgUnnest). The columns are
+ * ligacoes', created by store's migrations 001-initial.ts (empresa_id … status) and 008-cti.ts (LIGACOES_COLUMNS):
+ * a column changed there changes here.
+ */
+const PG_CALL_TYPES: Record<CallColumn, string> = {
+  empresa_id: 'integer',
+  ramal: 'varchar',
+  usuario_id: 'integer',
+  telefone: 'varchar',
+  telefone_normalizado: 'varchar',
+  chave_telefone: 'varchar',
+  conta_id: 'integer',
+  contato_id: 'integer',
+  direcao: 'varchar',
+  status: 'varchar',
+  inicio: 'timestamptz',
+  fim: 'timestamptz',
+  url_audio: 'varchar',
+  evento_id: 'varchar',
+  evento_fim_id: 'varchar',
+  sem_inicio: 'integer',
+};
+
+/**
+ * insertStartStatement for many starts: one array per column (pgUnnest), the same text for any number of rows, so it is
+ * prepared once per connection. A start whose event opened a row already — before, or earlier in the same list — is
+ * skipped, as alone.
+ */
+const pgInsertStartsStatement = compiledStatement(CALL_COLUMNS.length, (db, ...arrays: unknown[]): Compilable<CallRow> => {
+  const rows = pgUnnest(CALL_COLUMNS.map((column, i) => [arrays[i] as unknown[], PG_CALL_TYPES[column]] as const));
+  return db
+    .insertInto('ligacoes')
+    .columns([...CALL_COLUMNS])
+    .expression(sql`SELECT * FROM ${rows} AS r (${sql.join(CALL_COLUMNS.map((column) => sql.ref(column)))})`)
+    .onConflict((conflict) => conflict.columns(['empresa_id', 'evento_id']).doNothing())
+    .returningAll();
+});
+
+/**
+ * unpairedEnd for many starts at once: for the i-th (1-based) start's empresa, ramal, key and end window, its earliest
+ * end-only row, tagged `start_index` i; starts without one have no row. Each start reads only its own empresa's rows.
+ */
+const pgUnpairedEndsStatement = compiledStatement(
+  5,
+  (
+    db,
+    empresaIds: number[],
+    ramais: string[],
+    keys: string[],
+    froms: unknown[],
+    tos: unknown[],
+  ): Compilable<CallRow & { start_index: string }> => {
+    const starts = pgUnnest([
+      [empresaIds, 'integer'],
+      [ramais, 'varchar'],
+      [keys, 'varchar'],
+      [froms, 'timestamptz'],
+      [tos, 'timestamptz'],
+    ]);
+    // Each start's read is unpairedEnds itself, its values the start's columns (the unqualified columns inside are
+    // ligacoes', the innermost scope).
+    const column = <T>(name: string) => sql.ref<T>(`k.${name}`);
+    const ends = unpairedEnds(
+      db,
+      column<number>('empresa_id'),
+      column<string>('ramal'),
+      column<string>('chave'),
+      column('de'),
+      column('ate'),
+    );
+    const query = sql<CallRow & { start_index: string }>`SELECT k.start_index, l.* FROM ${starts}
+WITH ORDINALITY AS k (empresa_id, ramal, chave, de, ate, start_index) CROSS JOIN LATERAL ${ends} AS l`;
+    return { compile: () => query.compile(db) };
+  },
+);
+
+/** A start's row to log and the end window its end-only read looks in (see insertStartIfNewThenFindLateEnd). */
+export interface StartToLog {
+  call: NewCall & { eventId: string };
+  windowMs: number;
+}
+
+/** What logging a start found: the row it inserted (undefined when its event had opened one already), and a late end. */
+export interface LoggedStart {
+  inserted: CallRow | undefined;
+  lateEnd: CallRow | undefined;
+}
+
+/**
+ * insertStartIfNewThenFindLateEnd for the starts of many jobs (of any empresas), PostgreSQL only: one multi-row insert
+ * (ON CONFLICT DO NOTHING) pipelined with one read of every start's end-only row — one round trip and one commit for
+ * all of them. Each row carries its own start's empresa_id, and each start's read and result are matched on its own
+ * empresa: a row of another empresa with the same evento_id is never taken for its own. Results in the order of
+ * `starts`; a start listed twice (its job run again meanwhile) is inserted once, and only its first entry gets the row
+ * (the later ones, as if run after, find it already opened). The insert is one statement: when it fails, no row of the
+ * list is written.
+ */
+export async function insertStartsIfNewThenFindLateEnds(db: Db, starts: readonly StartToLog[]): Promise<LoggedStart[]> {
+  if (!startsWithoutReading(db)) throw new Error('insertStartsIfNewThenFindLateEnds: PostgreSQL only (startsWithoutReading)');
+  const rows = starts.map(({ call }) => callValues(db, call));
+  const columns = sameLengthColumns(CALL_COLUMNS.map((column) => rows.map((row) => row[column])));
+  const windows = starts.map(({ call, windowMs }) => endWindow(db, call.inicio, windowMs));
+  const [inserted, found] = await executePipelined(db, db, [
+    pgInsertStartsStatement.bind(db, ...columns),
+    pgUnpairedEndsStatement.bind(
+      db,
+      ...sameLengthColumns([
+        starts.map(({ call }) => call.empresaId),
+        starts.map(({ call }) => call.ramal),
+        starts.map(({ call }) => call.key),
+        windows.map(([from]) => from),
+        windows.map(([, to]) => to),
+      ] as const),
+    ),
+  ]);
+  const key = (empresaId: number, eventId: string | null) => `${empresaId}:${eventId}`;
+  const insertedByEvent = new Map((inserted?.rows as CallRow[] | undefined)?.map((row) => [key(row.empresa_id, row.evento_id), row]));
+  const lateEnds = newestStartsOf(starts, (found?.rows ?? []) as (CallRow & { start_index: string })[]);
+  return starts.map(({ call }, index) => {
+    const row = insertedByEvent.get(key(call.empresaId, call.eventId));
+    // The row goes to the first entry of its event only: a later one is a job run again.
+    insertedByEvent.delete(key(call.empresaId, call.eventId));
+    return { inserted: row, lateEnd: lateEnds.get(index) };
+  });
+}
+
+/**
+ * The end-only row each start of a group takes, by start index. A row read by several starts (of one empresa, ramal
+ * and number) goes to the newest of them (the first listed among equals), as an end closes the newest open call started
+ * by its time (findOpenCall); the others take none, instead of racing to fold it.
+ */
+function newestStartsOf(starts: readonly StartToLog[], found: (CallRow & { start_index: string })[]): Map<number, CallRow> {
+  const takerOf = new Map<number, number>();
+  const lateEnds = new Map<number, CallRow>();
+  const inicio = (index: number) => starts[index]?.call.inicio.getTime() ?? 0;
+  for (const { start_index, ...row } of found) {
+    const index = Number(start_index) - 1;
+    const taker = takerOf.get(row.id);
+    if (taker !== undefined && (inicio(taker) > inicio(index) || (inicio(taker) === inicio(index) && taker < index))) continue;
+    if (taker !== undefined) lateEnds.delete(taker);
+    takerOf.set(row.id, index);
+    lateEnds.set(index, row);
+  }
+  return lateEnds;
 }
 
 /** Closes an open call at `fim`; false when another event closed it first. */

@@ -95,6 +95,42 @@ describe.each(ALL_DIALECTS)('CTI phone index on %s', (dialect) => {
     expect(await findCallers(database.db, empresaId, normalizePhone('4832221111'))).toEqual([]);
   });
 
+  it('lookups taken at once on several workers, just after writes of two empresas, all find them; each indexed once', async () => {
+    const novas = new Map<number, number>();
+    for (const empresa of [empresaId, other]) {
+      await database.db
+        .insertInto('contas')
+        .values({ empresa_id: empresa, nome: 'Conta Simultânea', telefone: '(31) 3444-5555' })
+        .execute();
+      const row = await database.db
+        .selectFrom('contas')
+        .select('id')
+        .where('empresa_id', '=', empresa)
+        .where('nome', '=', 'Conta Simultânea')
+        .executeTakeFirstOrThrow();
+      novas.set(empresa, Number(row.id));
+    }
+    // Each lookup on a handle of its own, as on separate worker processes (a process runs one catch-up of an empresa
+    // at a time): every one finds the notes and catches the index up beside the others.
+    const worker = () => database.db.withPlugin({ transformQuery: ({ node }) => node, transformResult: async ({ result }) => result });
+    const lookups = [empresaId, other].flatMap((empresa) =>
+      Array.from({ length: 6 }, async () => [
+        empresa,
+        (await findCallers(worker(), empresa, normalizePhone('3134445555'))).map((m) => m.id),
+      ]),
+    );
+    const expected = [empresaId, other].flatMap((empresa) => Array.from({ length: 6 }, () => [empresa, [novas.get(empresa)]]));
+    expect(await Promise.all(lookups)).toEqual(expected);
+    const indexed = await database.db
+      .selectFrom('cti_telefones')
+      .select(['empresa_id', 'registro_id'])
+      .where('tabela', '=', 'contas')
+      .where('registro_id', 'in', [...novas.values()])
+      .orderBy('registro_id')
+      .execute();
+    expect(indexed.map((r) => [Number(r.empresa_id), Number(r.registro_id)])).toEqual([...novas.entries()]);
+  });
+
   it('rebuilds the index of one empresa from scratch', async () => {
     await database.db.deleteFrom('cti_telefones').execute();
     expect(await findCallers(database.db, empresaId, normalizePhone('11987654321'))).toEqual([]);

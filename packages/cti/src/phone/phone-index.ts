@@ -1,5 +1,5 @@
-import { CTI_PHONE_COLUMNS, compiledStatement, type Database, hotStatementsOf } from '@integrador/store';
-import { type Kysely, sql } from 'kysely';
+import { CTI_PHONE_COLUMNS, compiledStatement, type Database, getOrCreate, hotStatementsOf } from '@integrador/store';
+import { type Kysely, SqliteAdapter, sql } from 'kysely';
 import { type NormalizedPhone, normalizePhone } from './normalize-phone';
 
 type PhoneTable = keyof typeof CTI_PHONE_COLUMNS;
@@ -35,13 +35,34 @@ function indexRows(tabela: PhoneTable, row: Record<string, unknown>): IndexRow[]
   return rows;
 }
 
-async function reindexRecords(db: Kysely<Database>, tabela: PhoneTable, ids: number[]): Promise<void> {
+/** Re-indexes the records of one empresa and table: their index rows replaced by what their phones hold now. */
+async function reindexRecords(db: Kysely<Database>, empresaId: number, tabela: PhoneTable, ids: number[]): Promise<void> {
   const records = await db
     .selectFrom(tabela)
     .select(['id', 'empresa_id', ...CTI_PHONE_COLUMNS[tabela]] as never[])
+    .where('empresa_id', '=', empresaId)
     .where('id', 'in', ids)
     .execute();
-  await db.deleteFrom('cti_telefones').where('tabela', '=', tabela).where('registro_id', 'in', ids).execute();
+  // Deleted by primary key, found by a plain read of cti_telefones_registro (empresa_id, tabela, registro_id): a
+  // searched DELETE takes InnoDB next-key locks on the gaps it scans (without the empresa, every tenant's rows up to
+  // the supremum), and two catch-ups inserting into gaps the other locked deadlock. Holding the notes keeps any other
+  // catch-up off these records meanwhile.
+  const stale = await db
+    .selectFrom('cti_telefones')
+    .select('id')
+    .where('empresa_id', '=', empresaId)
+    .where('tabela', '=', tabela)
+    .where('registro_id', 'in', ids)
+    .execute();
+  if (stale.length)
+    await db
+      .deleteFrom('cti_telefones')
+      .where(
+        'id',
+        'in',
+        stale.map((row) => row.id),
+      )
+      .execute();
   const rows = (records as Record<string, unknown>[]).flatMap((record) => indexRows(tabela, record));
   for (let i = 0; i < rows.length; i += 500)
     await db
@@ -50,35 +71,92 @@ async function reindexRecords(db: Kysely<Database>, tabela: PhoneTable, ids: num
       .execute();
 }
 
+type Note = { id: number; empresa_id: number; tabela: string; registro_id: number };
+
+/**
+ * Indexes the noted records and deletes their notes, in one transaction. The notes are locked first (PostgreSQL,
+ * MySQL; SQLite has one writer) and only those still there are indexed: a catch-up that read the same notes waits
+ * for this one's commit and then finds them gone, instead of re-indexing the same records beside it.
+ */
+async function consumeNotes(db: Kysely<Database>, read: Note[]): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    let notes = read;
+    if (!(trx.getExecutor().adapter instanceof SqliteAdapter)) {
+      notes = await trx
+        .selectFrom('cti_telefones_pendentes')
+        .select(['id', 'empresa_id', 'tabela', 'registro_id'])
+        .where(
+          'id',
+          'in',
+          read.map((n) => n.id),
+        )
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+      if (notes.length === 0) return 0;
+    }
+    for (const empresaId of new Set(notes.map((n) => Number(n.empresa_id))))
+      for (const tabela of TABLES) {
+        const ofTable = notes.filter((n) => Number(n.empresa_id) === empresaId && n.tabela === tabela);
+        const ids = [...new Set(ofTable.map((n) => Number(n.registro_id)))];
+        if (ids.length) await reindexRecords(trx, empresaId, tabela, ids);
+      }
+    await trx
+      .deleteFrom('cti_telefones_pendentes')
+      .where(
+        'id',
+        'in',
+        notes.map((n) => n.id),
+      )
+      .execute();
+    return notes.length;
+  });
+}
+
+async function catchUp(db: Kysely<Database>, empresaId: number | undefined, batch: number): Promise<number> {
+  let consumed = 0;
+  for (;;) {
+    let query = db.selectFrom('cti_telefones_pendentes').select(['id', 'empresa_id', 'tabela', 'registro_id']).orderBy('id').limit(batch);
+    if (empresaId !== undefined) query = query.where('empresa_id', '=', empresaId);
+    const notes = await query.execute();
+    if (notes.length === 0) return consumed;
+    consumed += await consumeNotes(db, notes);
+    if (notes.length < batch) return consumed;
+  }
+}
+
+/** Per database handle and empresa ('*': all): the catch-up running now and the one queued behind it. */
+const lanes = new WeakMap<object, Map<number | '*', { tail: Promise<unknown>; queued?: Promise<number> }>>();
+
 /**
  * Re-normalises the contas / contatos rows the triggers noted since the last pass (all tenants, or one) and returns
  * how many notes it consumed. Runs in worker-cti: before a lookup that finds notes of its empresa, and in the periodic
  * sweep, so the index follows every write, the hub's or anyone else's.
+ *
+ * One catch-up per empresa at a time in a process: the call starts of a tenant taken at once would otherwise each
+ * read the same notes and queue on their locks. A caller arriving while one runs joins the one queued behind it
+ * (which reads the notes after the caller arrived, so it misses none of the writes made before), or queues one.
  */
-export async function catchUpPhoneIndex(db: Kysely<Database>, empresaId?: number, batch = 1000): Promise<number> {
-  let consumed = 0;
-  for (;;) {
-    let query = db.selectFrom('cti_telefones_pendentes').select(['id', 'tabela', 'registro_id']).orderBy('id').limit(batch);
-    if (empresaId !== undefined) query = query.where('empresa_id', '=', empresaId);
-    const notes = await query.execute();
-    if (notes.length === 0) return consumed;
-    await db.transaction().execute(async (trx) => {
-      for (const tabela of TABLES) {
-        const ids = [...new Set(notes.filter((n) => n.tabela === tabela).map((n) => Number(n.registro_id)))];
-        if (ids.length) await reindexRecords(trx, tabela, ids);
-      }
-      await trx
-        .deleteFrom('cti_telefones_pendentes')
-        .where(
-          'id',
-          'in',
-          notes.map((n) => n.id),
-        )
-        .execute();
-    });
-    consumed += notes.length;
-    if (notes.length < batch) return consumed;
-  }
+export function catchUpPhoneIndex(db: Kysely<Database>, empresaId?: number, batch = 1000): Promise<number> {
+  const byEmpresa = getOrCreate(lanes, db, () => new Map());
+  const key = empresaId ?? '*';
+  const lane = byEmpresa.get(key) ?? { tail: Promise.resolve() };
+  if (lane.queued) return lane.queued;
+  const run: Promise<number> = lane.tail.then(() => {
+    lane.queued = undefined;
+    return catchUp(db, empresaId, batch);
+  });
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  lane.queued = run;
+  lane.tail = settled;
+  byEmpresa.set(key, lane);
+  void settled.then(() => {
+    if (lane.tail === settled) byEmpresa.delete(key);
+  });
+  return run;
 }
 
 /** Notes every contas / contatos row of the empresa for re-indexing and indexes them now (`integrador cti reindex`). */

@@ -2,6 +2,7 @@ import {
   Coalescer,
   type Database,
   type DialectName,
+  getOrCreate,
   type HotStatements,
   hotStatementsOf,
   isPreparedStatementRefusal,
@@ -9,7 +10,6 @@ import {
 import { CompiledQuery, type Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { parseConsulta } from '../consulta';
-import { getOrCreate } from '../get-or-create';
 import { bindEngineValues, type CrmScope, scopeStatement, type TenantTables } from '../runs/tenant-scope';
 import {
   bindStatement,

@@ -5,10 +5,10 @@ import {
   type Database,
   type DialectName,
   executePipelined,
+  getOrCreate,
   withTenantScope,
 } from '@integrador/store';
 import type { CompiledQuery, Kysely } from 'kysely';
-import { getOrCreate } from '../get-or-create';
 
 /** One push's write-back: its outbox row and its sql_update with every value bound (none when there is nothing to write). */
 export interface WriteBack {

@@ -5,7 +5,7 @@ interface KeyedStore<K, V> {
 }
 
 /**
- * The value under `key`, made by `create` and kept on the first ask (the engine's per-database and per-text caches).
+ * The value under `key`, made by `create` and kept on the first ask (per-database groups and caches, per-text reads).
  * A `create` that throws keeps nothing: the next ask tries again. Map#getOrInsertComputed, once every supported Node has it.
  */
 export function getOrCreate<K, V>(map: KeyedStore<K, V>, key: K, create: () => NoInfer<V>): V {
