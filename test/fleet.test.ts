@@ -65,10 +65,10 @@ describe('all-in-one fleet (npm start)', () => {
     }
   });
 
-  it("stops on a terminal's Ctrl-C with one signal per app, ignores a second Ctrl-C, and says when all have stopped", async () => {
+  it("stops on a terminal's Ctrl-C: every app drains once, the fleet's SIGTERM and a second Ctrl-C are ignored (info)", async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-fleet-'));
     const prefix = testPrefix();
-    // Its own process group, as a shell's foreground job: a Ctrl-C is SIGINT to the whole group.
+    // Its own process group, as a shell's foreground job: a Ctrl-C is SIGINT to the whole group, the apps included.
     const fleet = spawnCompiledApp(
       'fleet',
       { REDIS_URL: TEST_REDIS_URL, DATA_DIR: dataDir, PORT: String(await freePort()), KEY_PREFIX: prefix, LOG_LEVEL: 'info' },
@@ -77,27 +77,52 @@ describe('all-in-one fleet (npm start)', () => {
       { detached: true },
     );
     const group = -(fleet.child.pid as number);
+    let secondDelivered = false;
     try {
       await fleet.waitForLog('fleet started', 60000);
-      while (fleet.lines.filter((line) => line.msg === 'worker started').length < 4) await new Promise((r) => setTimeout(r, 50));
+      const workersUntil = Date.now() + 60000;
+      while (fleet.lines.filter((line) => line.msg === 'worker started').length < 4) {
+        if (Date.now() > workersUntil) throw new Error(`4 "worker started" lines expected within 60 s; stderr: ${fleet.stderr.join('')}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
       process.kill(group, 'SIGINT');
       await fleet.waitForLog('stopping fleet');
-      process.kill(group, 'SIGINT');
+      secondDelivered = signalGroup(group, 'SIGINT');
       expect(await fleet.exited).toBe(0);
     } finally {
-      if (fleet.child.exitCode === null) fleet.child.kill('SIGTERM');
+      if (fleet.child.exitCode === null) signalGroup(group, 'SIGTERM');
       await deletePrefix(TEST_REDIS_URL, prefix);
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
-    // Each app drained once, on the fleet's SIGTERM alone: no second signal to ignore, nothing logged as a warning.
+    // Each app drained once. The Ctrl-C reached the apps themselves, and the fleet's SIGTERM came as a second signal,
+    // ignored at info level (an app that had already exited missed it; one that had both pending may take either first).
     const drains = fleet.lines.filter((line) => line.msg === 'shutting down');
-    expect(drains.map((line) => line.reason)).toEqual(Array(5).fill('SIGTERM'));
-    expect(fleet.lines.filter((line) => line.msg === 'shutdown already under way, signal ignored')).toEqual([]);
-    expect(fleet.lines.filter((line) => Number(line.level) >= 40)).toEqual([]);
-    expect(fleet.lines.filter((line) => line.msg === 'fleet already stopping, signal ignored')).toHaveLength(1);
+    expect(drains.map((line) => line.name).sort()).toEqual(['ingress', 'worker-cti', 'worker-get', 'worker-set', 'worker-webhook']);
+    for (const line of drains) expect(['SIGINT', 'SIGTERM']).toContain(line.reason);
+    expect(drains.filter((line) => line.reason === 'SIGINT').length).toBeGreaterThan(0);
+    const ignored = fleet.lines.filter((line) => line.msg === 'shutdown already under way, signal ignored');
+    expect(new Set(ignored.map((line) => line.name)).size).toBe(ignored.length);
+    for (const line of ignored) expect(line.level).toBe(30);
+    // Nothing of the shutdown itself is a warning or an error (other lines, e.g. "waiting for redis" under load, may be).
+    const shutdownLines = fleet.lines.filter((line) => /shut|stop|signal|deadline|kill/i.test(String(line.msg)));
+    expect(shutdownLines.filter((line) => Number(line.level) >= 40)).toEqual([]);
+    // The second Ctrl-C, when it found the fleet still running, was logged once and ignored.
+    const fleetIgnored = fleet.lines.filter((line) => line.msg === 'fleet already stopping, signal ignored');
+    expect(fleetIgnored.length).toBeLessThanOrEqual(secondDelivered ? 1 : 0);
     expect(fleet.lines.at(-1)).toMatchObject({
       msg: 'fleet stopped',
       exits: { ingress: 0, 'worker-set': 0, 'worker-get': 0, 'worker-cti': 0, 'worker-webhook': 0 },
     });
-  }, 120_000);
+  }, 180_000);
 });
+
+/** Sends a signal to a process group; false when the group has already gone (every process exited). */
+function signalGroup(group: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(group, signal);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+}

@@ -16,7 +16,13 @@ describe('jobFailureReason (a failed job read back from registro_jobs)', () => {
     await database.drop();
   });
 
-  const failed = (empresaId: number, jobId: string, codigo: string | null, estado: 'falhou' | 'aguardando_retentativa' = 'falhou') =>
+  const failed = (
+    empresaId: number,
+    jobId: string,
+    codigo: string | null,
+    estado: 'falhou' | 'aguardando_retentativa' = 'falhou',
+    mensagem = REASON,
+  ) =>
     recordJobEvent(database.db, {
       empresaId,
       filialId: null,
@@ -28,14 +34,16 @@ describe('jobFailureReason (a failed job read back from registro_jobs)', () => {
       estado,
       tentativas: 6,
       maxTentativas: 6,
-      erro: { classe: 'TransientTransportError', codigo, mensagem: REASON },
+      erro: { classe: 'TransientTransportError', codigo, mensagem },
     });
 
   it("words a code it knows in the CLI's language and keeps the message as the detail", async () => {
     await failed(1, 'j1', 'TRANSPORT_TRANSIENT');
     const job = { queue: 'set', jobId: 'j1', empresaId: 1 };
-    expect(await jobFailureReason(pt, database.db, job, REASON)).toBe(`o receptor não respondeu (${REASON})`);
-    expect(await jobFailureReason(en, database.db, job, REASON)).toBe(`the receptor did not answer (${REASON})`);
+    expect(await jobFailureReason(pt, database.db, job, REASON)).toBe(
+      `o sistema receptor não respondeu a tempo ou está indisponível: ${REASON}`,
+    );
+    expect(await jobFailureReason(en, database.db, job, REASON)).toBe(`the receptor did not answer in time or is unavailable: ${REASON}`);
   });
 
   it("keeps the message as it is for a code it does not word, another tenant's record, or no final record", async () => {
@@ -45,5 +53,10 @@ describe('jobFailureReason (a failed job read back from registro_jobs)', () => {
     expect(await jobFailureReason(pt, database.db, { queue: 'set', jobId: 'j2', empresaId: 1 }, REASON)).toBe(REASON);
     expect(await jobFailureReason(pt, database.db, { queue: 'set', jobId: 'j3', empresaId: 1 }, REASON)).toBe(REASON);
     expect(await jobFailureReason(pt, database.db, { queue: 'set', jobId: 'j4', empresaId: 1 }, REASON)).toBe(REASON);
+  });
+
+  it("does not take an older job's record with the same id (Redis flushed, ids started again) for this job's", async () => {
+    await failed(1, 'j5', 'CONNECTION_FORBIDDEN', 'falhou', 'connection "erp" is restricted to empresa 2; empresa 1 may not use it');
+    expect(await jobFailureReason(pt, database.db, { queue: 'set', jobId: 'j5', empresaId: 1 }, REASON)).toBe(REASON);
   });
 });

@@ -3,7 +3,7 @@ import type { Config } from '@integrador/config';
 import { type Database, findJobRecord } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { type Cli, withDatabase } from './cli-context';
-import type { FailureCode } from './messages';
+import { FAILURE_REASONS } from './messages';
 
 /** A failed job of one tenant. */
 export interface FailedJob {
@@ -20,21 +20,22 @@ const RECORD_POLL_MS = 100;
  * Why a job failed, as the user reads it. BullMQ keeps only the error's (English, technical) message; the worker's job
  * record (registro_jobs, read within the job's tenant) keeps its code too. A code the CLI words is shown in the CLI's
  * language with the message as its detail; any other failure, or one without a record in time, shows the message as is.
+ * The record must carry the same message: after a Redis flush, job ids start again and (fila, job_id) may name an
+ * older job's record.
  */
 export async function jobFailureReason(cli: Cli, db: Kysely<Database>, job: FailedJob, failedReason: string): Promise<string> {
   const until = Date.now() + RECORD_WAIT_MS;
   let code: string | null = null;
   for (;;) {
     const record = await findJobRecord(db, [job.empresaId], job.queue, job.jobId);
-    if (record?.estado === 'falhou') {
+    if (record?.estado === 'falhou' && record.erro_mensagem === failedReason) {
       code = record.erro_codigo;
       break;
     }
     if (Date.now() >= until) break;
     await sleep(RECORD_POLL_MS);
   }
-  const words = code !== null && Object.hasOwn(cli.text.failureReason, code) ? cli.text.failureReason[code as FailureCode] : undefined;
-  return words ? words(failedReason) : failedReason;
+  return code !== null && FAILURE_REASONS.has(code) ? FAILURE_REASONS.message(cli.locale, code, { detail: failedReason }) : failedReason;
 }
 
 /** jobFailureReason on the configuration's database; the message as is when the database cannot be read. */

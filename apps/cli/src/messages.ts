@@ -1,6 +1,7 @@
-import { defineTexts, type Locale } from '@integrador/i18n';
+import { defineCatalogue, defineTexts, fillTemplate, type Locale } from '@integrador/i18n';
 import type { GetRunResult } from '@integrador/jobs';
 import { jobStateName } from '@integrador/queue';
+import { RECEPTOR_UNAVAILABLE } from '@integrador/transports';
 import { type Argument, type Command, Help, type HelpConfiguration, type Option } from 'commander';
 
 /** What `run --wait` prints of a finished GET pull. */
@@ -23,13 +24,27 @@ export interface DemoIntegration {
   tipoServico: string;
   /** A component (link 'componente'): nested in another integration's request, not run by itself. */
   componente: boolean;
+  /** Whether it is active (an inactive one is not run, so the try-it line never names it). */
+  ativa: boolean;
 }
 
 /**
  * Error codes a job's failure may carry (the engine's, recorded in registro_jobs.erro_codigo) that the CLI words for the
- * user; the error's own message follows as the technical detail.
+ * user, {detail} being the error's own message.
  */
-export type FailureCode = 'TRANSPORT_TRANSIENT' | 'CONNECTION_NOT_FOUND' | 'CONNECTION_FORBIDDEN';
+export const FAILURE_REASONS = defineCatalogue({
+  TRANSPORT_TRANSIENT: RECEPTOR_UNAVAILABLE,
+  // One code whether the workers have no connections file or a file without this connection: the detail says which.
+  CONNECTION_NOT_FOUND: {
+    'pt-BR':
+      'a conexão da integração não está definida para os workers ({detail}); confira se eles foram iniciados com CONNECTIONS_FILE e se o arquivo define essa conexão',
+    en: "the integration's connection is not defined for the workers ({detail}); check that they were started with CONNECTIONS_FILE and that the file defines this connection",
+  },
+  CONNECTION_FORBIDDEN: {
+    'pt-BR': 'a conexão da integração é restrita a outra empresa ({detail})',
+    en: "the integration's connection is restricted to another empresa ({detail})",
+  },
+});
 
 /** Every text the CLI shows a user, in one locale. */
 export interface Messages {
@@ -102,7 +117,6 @@ export interface Messages {
   jobRecord: (key: string, values: Record<string, unknown>) => string;
   getJobCompleted: (jobId: string, result: GetRunCounts) => string;
   jobFailed: (jobId: string, reason: string) => string;
-  failureReason: Record<FailureCode, (detail: string) => string>;
   jobGone: (jobId: string) => string;
   runRefused: (detail: string) => string;
   flowStep: (step: number, steps: number, integracaoId: number, nome: string, jobId: string, queue: string) => string;
@@ -187,7 +201,10 @@ const ptBR: Messages = {
   demoIntegrations: (id, list) =>
     [
       `Integrações da Empresa Demo #${id}:`,
-      ...list.map((i) => `  #${i.id} ${i.nome} (${i.tipoServico}${i.componente ? ', componente de outra integração' : ''})`),
+      ...list.map(
+        (i) =>
+          `  #${i.id} ${i.nome} (${i.tipoServico}${i.componente ? ', componente de outra integração' : ''}${i.ativa ? '' : ', inativa'})`,
+      ),
     ].join('\n'),
   demoTryHint: (id, integracaoId, contaId) =>
     `Para experimentar: integrador preview ${integracaoId} --empresa ${id} -p contaId=${contaId} (e run … --wait para enviar)`,
@@ -225,12 +242,6 @@ const ptBR: Messages = {
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} concluído: ${r.rowsRead} linhas lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas na origem; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `o job ${jobId} falhou: ${reason}`,
-  failureReason: {
-    TRANSPORT_TRANSIENT: (detail) => `o receptor não respondeu (${detail})`,
-    CONNECTION_NOT_FOUND: (detail) =>
-      `a conexão da integração não está definida para os workers (${detail}); inicie-os com CONNECTIONS_FILE apontando para o arquivo que a define`,
-    CONNECTION_FORBIDDEN: (detail) => `a conexão da integração é restrita a outra empresa (${detail})`,
-  },
   jobGone: (jobId) => `o job ${jobId} não está mais no Redis (removido por alguém?)`,
   runRefused: (detail) => `execução recusada, nada foi enfileirado: ${detail}`,
   flowStep: (step, steps, id, nome, jobId, queue) =>
@@ -249,7 +260,7 @@ const ptBR: Messages = {
   previewRecord: (key, index, total, url) => `Registro ${key} (${index} de ${total}), para ${url}:`,
   nothingSent: (records) => `Nada foi enviado (${plural(records, 'registro', 'registros')}).`,
   infoValues: (nome) => `Valores devolvidos pelo receptor (${nome}):`,
-  receptorUnavailable: (detail) => `o receptor não respondeu (${detail}); tente de novo mais tarde`,
+  receptorUnavailable: (detail) => `${fillTemplate(RECEPTOR_UNAVAILABLE['pt-BR'], { detail })}; tente de novo mais tarde`,
   integrationFailed: (label, detail) => `a integração ${label} falhou: ${detail}`,
   connections: 'conexões do arquivo de conexões (CONNECTIONS_FILE)',
   connectionsTest: 'testa uma conexão: alcance do host e da porta, login, uma consulta simples e a versão do servidor',
@@ -316,7 +327,10 @@ const en: Messages = {
   demoIntegrations: (id, list) =>
     [
       `Integrations of Empresa Demo #${id}:`,
-      ...list.map((i) => `  #${i.id} ${i.nome} (${i.tipoServico}${i.componente ? ', a component of another integration' : ''})`),
+      ...list.map(
+        (i) =>
+          `  #${i.id} ${i.nome} (${i.tipoServico}${i.componente ? ', a component of another integration' : ''}${i.ativa ? '' : ', inactive'})`,
+      ),
     ].join('\n'),
   demoTryHint: (id, integracaoId, contaId) =>
     `To try it: integrador preview ${integracaoId} --empresa ${id} -p contaId=${contaId} (and run … --wait to send it)`,
@@ -354,12 +368,6 @@ const en: Messages = {
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} completed: ${r.rowsRead} rows read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked as removed from the source; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `job ${jobId} failed: ${reason}`,
-  failureReason: {
-    TRANSPORT_TRANSIENT: (detail) => `the receptor did not answer (${detail})`,
-    CONNECTION_NOT_FOUND: (detail) =>
-      `the integration's connection is not defined for the workers (${detail}); start them with CONNECTIONS_FILE naming the file that defines it`,
-    CONNECTION_FORBIDDEN: (detail) => `the integration's connection is restricted to another empresa (${detail})`,
-  },
   jobGone: (jobId) => `job ${jobId} is no longer in Redis (removed by someone?)`,
   runRefused: (detail) => `run refused, nothing was enqueued: ${detail}`,
   flowStep: (step, steps, id, nome, jobId, queue) =>
@@ -377,7 +385,7 @@ const en: Messages = {
   previewRecord: (key, index, total, url) => `Record ${key} (${index} of ${total}), to ${url}:`,
   nothingSent: (records) => `Nothing was sent (${plural(records, 'record', 'records')}).`,
   infoValues: (nome) => `Values returned by the receptor (${nome}):`,
-  receptorUnavailable: (detail) => `the receptor did not answer (${detail}); try again later`,
+  receptorUnavailable: (detail) => `${fillTemplate(RECEPTOR_UNAVAILABLE.en, { detail })}; try again later`,
   integrationFailed: (label, detail) => `integracao ${label} failed: ${detail}`,
   connections: 'connections of the connections file (CONNECTIONS_FILE)',
   connectionsTest: "tests a connection: host and port reachability, login, a trivial query and the server's version",

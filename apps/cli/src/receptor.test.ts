@@ -160,7 +160,9 @@ describe.each<DialectName>(['postgres', 'sqlite'])('integrador preview and info 
         CONNECTIONS_FILE: unreachable.file,
       });
       expect(result).toMatchObject({ code: 1, stdout: '' });
-      expect(result.stderr).toMatch(/^erro: o receptor não respondeu \(.+\); tente de novo mais tarde\n$/);
+      expect(result.stderr).toMatch(
+        /^erro: o sistema receptor não respondeu a tempo ou está indisponível: .+; tente de novo mais tarde\n$/,
+      );
     } finally {
       unreachable.remove();
     }

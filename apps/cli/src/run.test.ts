@@ -104,12 +104,12 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     expect(pt.code).toBe(1);
     expect(pt.stderr).toMatch(
       new RegExp(
-        `^erro: o job \\S+ falhou: a conexão da integração não está definida para os workers \\(${detail}\\); inicie-os com CONNECTIONS_FILE`,
+        `^erro: o job \\S+ falhou: a conexão da integração não está definida para os workers \\(${detail}\\); confira se eles foram iniciados com CONNECTIONS_FILE`,
       ),
     );
     const en = await run('-p', `contaId=${CONTA.id}`, '--wait', '--lang', 'en');
     expect(en.stderr).toMatch(
-      new RegExp(`^error: job \\S+ failed: the integration's connection is not defined for the workers \\(${detail}\\); start them`),
+      new RegExp(`^error: job \\S+ failed: the integration's connection is not defined for the workers \\(${detail}\\); check that they`),
     );
   });
 
@@ -195,8 +195,8 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     expect(result.stderr).not.toContain('secret');
   });
 
-  it('runs the prerequisites first; a blocked flow exits 1 naming the blocker, and job retry resumes it', async () => {
-    const empresaId = Number(empresa);
+  /** Integration #18 (SET-WS-CONTAS again), made a prerequisite of #19. */
+  async function addPrerequisite(empresaId: number): Promise<void> {
     await database.db
       .insertInto('integracao')
       .values({
@@ -215,6 +215,22 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
       .values({ integracao_id: 18, campo_crm: JSON.stringify(SET_WS_CONTAS_CAMPO), ordem: 0 })
       .execute();
     await database.db.updateTable('integracao').set({ dependente: 18 }).where('id', '=', 19).execute();
+  }
+
+  it("--wait words a blocked flow's coded failure in the CLI's language (the prerequisite's connection missing for the workers)", async () => {
+    await addPrerequisite(Number(empresa));
+    const { CONNECTIONS_FILE: _file, ...withoutFile } = variables;
+    await startWorker(withoutFile);
+    const blocked = await run('-p', `contaId=${CONTA.id}`, '--wait');
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toMatch(
+      /está bloqueado: o pré-requisito #18 \(job set\/\S+\) falhou \(a conexão da integração não está definida/,
+    );
+  });
+
+  it('runs the prerequisites first; a blocked flow exits 1 naming the blocker, and job retry resumes it', async () => {
+    const empresaId = Number(empresa);
+    await addPrerequisite(empresaId);
     // Without a fantasia the ERP refuses the record (apeCli): the prerequisite fails for good.
     await database.db.updateTable('contas').set({ fantasia: null }).where('id', '=', CONTA.id).execute();
     await startWorker();

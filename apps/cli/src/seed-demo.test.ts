@@ -55,9 +55,9 @@ describe.each(ALL_DIALECTS)('integrador seed-demo on %s', (dialect) => {
     expect(demo.created).toBe(true);
     const ids = await database.db.selectFrom('integracao').select(['id', 'nome']).orderBy('id').execute();
     expect(demo.integracoes).toEqual([
-      { id: Number(ids[0]?.id), nome: 'SET-WS-CONTAS', tipoServico: 'SET', componente: false },
-      { id: Number(ids[1]?.id), nome: 'SET-WS-CONTAS-ENTREGA', tipoServico: 'SET', componente: true },
-      { id: Number(ids[2]?.id), nome: 'GET-BD-CLIENTES', tipoServico: 'GET', componente: false },
+      { id: Number(ids[0]?.id), nome: 'SET-WS-CONTAS', tipoServico: 'SET', componente: false, ativa: true },
+      { id: Number(ids[1]?.id), nome: 'SET-WS-CONTAS-ENTREGA', tipoServico: 'SET', componente: true, ativa: true },
+      { id: Number(ids[2]?.id), nome: 'GET-BD-CLIENTES', tipoServico: 'GET', componente: false, ativa: true },
     ]);
     empresaId = demo.empresaId;
     firstKey = demo.apiKey;
@@ -155,5 +155,18 @@ describe.each(ALL_DIALECTS)('integrador seed-demo on %s', (dialect) => {
     const en = await runCli(['--lang', 'en', 'seed-demo'], env);
     expect(en.stdout).toContain(`Integrations of Empresa Demo #${empresaId}:\n  #${set} SET-WS-CONTAS (SET)\n`);
     expect(en.stdout).toContain(`To try it: integrador preview ${set} --empresa ${empresaId} -p contaId=${conta.id} `);
+  });
+
+  it('does not offer an inactive integration to try, and marks it in the listing', async () => {
+    const set = (ativo: number) => database.db.updateTable('integracao').set({ ativo }).where('nome', '=', 'SET-WS-CONTAS').execute();
+    await set(0);
+    try {
+      const pt = await runCli(['seed-demo'], env);
+      expect(pt).toMatchObject({ code: 0, stderr: '' });
+      expect(pt.stdout).toMatch(/ SET-WS-CONTAS \(SET, inativa\)\n/);
+      expect(pt.stdout).not.toContain('Para experimentar');
+    } finally {
+      await set(1);
+    }
   });
 });

@@ -18,6 +18,12 @@ const APPS: AppSpec[] = [
 /** How long the workers wait for the ingress to listen before starting anyway. */
 const INGRESS_WAIT_MS = 20_000;
 
+/**
+ * Beyond the apps' own SHUTDOWN_TIMEOUT_MS, how long the fleet waits for them to exit on stop (an app past its deadline
+ * still closes its pools and exits) before it kills the ones still running.
+ */
+const STOP_GRACE_MS = 5_000;
+
 /** All-in-one mode for a single machine: migrate once, then run the ingress and every worker. */
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '../../..');
@@ -40,11 +46,12 @@ async function main(): Promise<void> {
   });
   // Compiled (apps/fleet/dist/main.js) when this file is the build's output, from source when run through tsx.
   const mode = __filename.endsWith('.js') ? 'compiled' : 'source';
-  const supervisor = new Supervisor({ root, env, logger, mode });
+  const supervisor = new Supervisor({ root, env, logger, mode, stopTimeoutMs: config.shutdownTimeoutMs + STOP_GRACE_MS });
   let stopping = false;
+  // The apps share the fleet's process group: a terminal's Ctrl-C (or a stop sent to the group) reaches each app as
+  // well as the fleet, and the fleet's own SIGTERM that follows is their second signal, which they log and ignore.
   // Handlers stay installed while the apps drain: a second Ctrl-C or stop must not kill this supervisor before its apps
-  // have finished (it is logged and ignored; each app's SHUTDOWN_TIMEOUT_MS bounds the wait). The apps lead their own
-  // process groups, so a closed terminal's SIGHUP reaches only the fleet: it drains them as on Ctrl-C.
+  // have finished (it is logged and ignored; the supervisor's stop deadline bounds the wait).
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return logger.info({ signal }, 'fleet already stopping, signal ignored');
     stopping = true;
@@ -56,7 +63,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  process.on('SIGHUP', stop);
 
   // The ingress first, the workers once it listens: on a small machine six processes loading at once would make the
   // API wait for the workers' start-up; jobs enqueued meanwhile wait in Redis for the workers a moment later.

@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { launchArgs } from './supervisor';
+import { Writable } from 'node:stream';
+import { createLogger } from '@integrador/logging';
+import { launchArgs, Supervisor } from './supervisor';
 
 // The fleet starts each app with its own node flags (worker-get's heap cap); an operator who sets the same flag in
 // NODE_OPTIONS must get their value, although node lets the command line override NODE_OPTIONS.
@@ -53,4 +55,58 @@ describe('launchArgs', () => {
     expect(capped).toBeLessThan(256);
     expect(raised).toBeGreaterThan(512);
   });
+});
+
+/** A logger whose JSON lines the test reads. */
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ name: 'fleet', level: 'info', destination }) };
+}
+
+/** An app entry (a TypeScript file in a temporary directory) with this body. */
+function appEntry(body: string): { entry: string; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-app-'));
+  const entry = path.join(dir, 'main.ts');
+  fs.writeFileSync(entry, body);
+  return { entry, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+describe('Supervisor', () => {
+  it('retries an app whose process could not be spawned, without an uncaught exception, and still stops', async () => {
+    const { lines, logger } = capture();
+    // No such working directory: spawn() fails with ENOENT, reported as the child's 'error' event (no 'exit').
+    const supervisor = new Supervisor({ root: '/nonexistent-fleet-root', env: process.env, logger, mode: 'source', stopTimeoutMs: 5000 });
+    supervisor.start([{ name: 'probe', entry: 'x.ts' }]);
+    while (lines.filter((line) => line.msg === 'app failed to start, restarting').length < 2) await new Promise((r) => setTimeout(r, 20));
+    expect(lines[0]).toMatchObject({ app: 'probe', level: 50, err: { code: 'ENOENT' } });
+    expect(await supervisor.stop()).toEqual({});
+  }, 20_000);
+
+  it('kills an app still running at the stop deadline and says so', async () => {
+    const { lines, logger } = capture();
+    // An app whose drain never ends: it ignores SIGTERM (and says when its handler is in place).
+    const app = appEntry(
+      "import fs from 'node:fs';\nprocess.on('SIGTERM', () => undefined);\nfs.writeFileSync(__filename + '.ready', '');\nsetInterval(() => undefined, 1000);\n",
+    );
+    const { NODE_OPTIONS: _inherited, ...env } = process.env;
+    const supervisor = new Supervisor({ root: ROOT, env, logger, mode: 'source', stopTimeoutMs: 1500 });
+    try {
+      supervisor.start([{ name: 'stubborn', entry: app.entry }]);
+      while (!fs.existsSync(`${app.entry}.ready`)) await new Promise((r) => setTimeout(r, 50));
+      expect(await supervisor.stop()).toEqual({ stubborn: 'SIGKILL' });
+      expect(lines.find((line) => line.msg === 'apps still running after the stop deadline, killing them')).toMatchObject({
+        level: 50,
+        apps: ['stubborn'],
+        stopTimeoutMs: 1500,
+      });
+    } finally {
+      app.remove();
+    }
+  }, 20_000);
 });

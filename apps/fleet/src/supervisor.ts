@@ -53,6 +53,8 @@ export interface SupervisorOptions {
   logger: Logger;
   /** Upper bound of the restart backoff. */
   maxBackoffMs?: number;
+  /** How long stop() waits for the apps to exit before it kills the ones still running (SIGKILL). */
+  stopTimeoutMs: number;
 }
 
 /**
@@ -82,33 +84,56 @@ export class Supervisor {
       cwd: this.options.root,
       env,
       stdio: ['ignore', 'inherit', 'inherit'],
-      // Each app leads its own process group, as foreman and honcho start theirs: a terminal's Ctrl-C (SIGINT to the
-      // foreground group) reaches the fleet only, and the fleet's SIGTERM is the one signal each app gets.
-      detached: true,
+      // Not detached: the apps stay in the fleet's process group, so a stop sent to the group (a terminal's Ctrl-C,
+      // systemd, kill -- -pgid) reaches each of them even when the fleet itself is gone.
     });
     running.child = child;
     const startedAt = Date.now();
-    this.options.logger.info({ app: spec.name, pid: child.pid }, 'app started');
-    child.on('exit', (code, signal) => {
+    const restart = (context: Record<string, unknown>, msg: string) => {
       running.child = undefined;
       if (this.stopping) return;
       const delay = running.backoff.next(Date.now() - startedAt);
-      this.options.logger.error({ app: spec.name, code, signal, restartInMs: delay }, 'app exited, restarting');
+      this.options.logger.error({ app: spec.name, ...context, restartInMs: delay }, msg);
       running.timer = setTimeout(() => this.launch(running), delay);
+    };
+    child.on('exit', (code, signal) => restart({ code, signal }, 'app exited, restarting'));
+    // A spawn that failed (EAGAIN, a missing working directory) emits 'error' and no 'exit': without this handler it
+    // would be an uncaught exception that takes the fleet down; it is retried like an app that died.
+    child.on('error', (err) => {
+      if (child.pid === undefined) return restart({ err }, 'app failed to start, restarting');
+      this.options.logger.error({ err, app: spec.name }, 'app process error');
     });
+    if (child.pid !== undefined) this.options.logger.info({ app: spec.name, pid: child.pid }, 'app started');
   }
 
-  /** Sends SIGTERM to every app and resolves when all have exited, with how each one exited (code or signal). */
+  /**
+   * Sends SIGTERM to every app and resolves when all have exited, with how each one exited (code or signal); an app still
+   * running after stopTimeoutMs is killed (SIGKILL), so the fleet's stop has a deadline even when an app's drain hangs.
+   */
   async stop(): Promise<Record<string, number | string>> {
     this.stopping = true;
     const exits: Promise<[string, number | string]>[] = [];
+    const children = new Map<string, ChildProcess>();
     for (const [name, running] of this.apps) {
       clearTimeout(running.timer);
       const child = running.child;
-      if (!child || child.exitCode !== null) continue;
+      if (!child || child.exitCode !== null || child.signalCode !== null) continue;
+      children.set(name, child);
       exits.push(new Promise((resolve) => child.once('exit', (code, signal) => resolve([name, code ?? signal ?? -1]))));
       child.kill('SIGTERM');
     }
-    return Object.fromEntries(await Promise.all(exits));
+    const deadline = setTimeout(() => {
+      const stragglers = [...children].filter(([, child]) => child.exitCode === null && child.signalCode === null);
+      this.options.logger.error(
+        { apps: stragglers.map(([name]) => name), stopTimeoutMs: this.options.stopTimeoutMs },
+        'apps still running after the stop deadline, killing them',
+      );
+      for (const [, child] of stragglers) child.kill('SIGKILL');
+    }, this.options.stopTimeoutMs);
+    try {
+      return Object.fromEntries(await Promise.all(exits));
+    } finally {
+      clearTimeout(deadline);
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { defineCatalogue, type Locale, localeFromAcceptLanguage } from '@integrador/i18n';
 import { METRICS_UNAUTHORIZED } from '@integrador/runtime';
+import { RECEPTOR_UNAVAILABLE } from '@integrador/transports';
 import type { FastifyRequest } from 'fastify';
 
 /** User-facing texts are pt-BR by default; `Accept-Language: en` switches to English. */
@@ -60,10 +61,8 @@ const MESSAGES = {
     en: 'integration #{id} ({tipo}) cannot be run by this route: {reason}',
   },
   INTEGRATION_FAILED: { 'pt-BR': 'a integração falhou: {detail}', en: 'the integration failed: {detail}' },
-  RECEPTOR_UNAVAILABLE: {
-    'pt-BR': 'o sistema receptor não respondeu a tempo ou está indisponível: {detail}',
-    en: 'the receptor did not answer in time or is unavailable: {detail}',
-  },
+  // The same words as the CLI's for a failed job (packages/transports).
+  RECEPTOR_UNAVAILABLE,
   SERVICE_QUOTA_EXCEEDED: {
     'pt-BR':
       'limite de serviços de endpoint do contrato atingido: a empresa pode ter no máximo {limit}; apague um serviço ou amplie o contrato',

@@ -69,7 +69,8 @@ export class ShutdownRegistry {
     // without a handler the second would kill it mid-drain, its jobs in flight cut off.
     const onSignal = (signal: NodeJS.Signals) => {
       if (this.running) {
-        // Not a warning: the double delivery below is the expected case, and an operator's second Ctrl-C changes nothing.
+        // Not a warning: the double delivery described above is the expected case (the group's signal, then the fleet's
+        // or the cluster primary's), and an operator's second Ctrl-C changes nothing.
         if (!repeated) this.logger.info({ signal }, 'shutdown already under way, signal ignored');
         repeated = true;
         return;

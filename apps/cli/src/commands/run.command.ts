@@ -20,7 +20,7 @@ interface RunOptions extends TargetOptions {
 type Settled =
   | { state: 'completed'; result: SetRunResult | GetRunResult }
   | { state: 'failed'; failedReason: string }
-  | { state: 'blocked'; failedReason: string; blockedBy: string };
+  | { state: 'blocked'; failedReason: string; blockedBy: string; blocker: { queue: string; jobId: string } };
 
 type RunQueue = 'set' | 'get';
 /** How often --wait reads the job's state. */
@@ -77,7 +77,10 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
       const reason = await failedJobReason(cli, config, { queue, jobId, empresaId: tenant.empresaId }, settled.failedReason);
       throw new CliError(cli.text.jobFailed(jobId, reason));
     }
-    if (settled.state === 'blocked') throw new CliError(cli.text.jobBlocked(jobId, settled.blockedBy, settled.failedReason));
+    if (settled.state === 'blocked') {
+      const reason = await failedJobReason(cli, config, { ...settled.blocker, empresaId: tenant.empresaId }, settled.failedReason);
+      throw new CliError(cli.text.jobBlocked(jobId, settled.blockedBy, reason));
+    }
     if (options.json) return;
     const result = settled.result;
     if (!('records' in result)) {
@@ -110,7 +113,12 @@ async function waitForJob(
       const blocker = await findBlockingFailure(job, prefix, (q, id) => producer.getJob(q as RunQueue, id));
       if (blocker) {
         const label = `#${blocker.integracaoId ?? '?'} (job ${blocker.queue}/${blocker.jobId})`;
-        return { state: 'blocked', failedReason: blocker.failedReason, blockedBy: label };
+        return {
+          state: 'blocked',
+          failedReason: blocker.failedReason,
+          blockedBy: label,
+          blocker: { queue: blocker.queue, jobId: blocker.jobId },
+        };
       }
     }
     const line = cli.text.jobState(jobId, state, job.attemptsMade, job.failedReason);

@@ -27,7 +27,8 @@ async function seedDemo(cli: Cli, options: { json?: boolean }): Promise<void> {
     printIssuedKey(cli, DEMO_KEY_NAME, apiKey);
     if (integracoes.length > 0) print(cli.text.demoIntegrations(demo.empresaId, integracoes));
     print(cli.text.demoLintHint(demo.empresaId));
-    const contas = integracoes.find((integracao) => integracao.nome === SET_WS_CONTAS);
+    // Only an integration that may run is offered to try (the demo's, unless someone turned it off or made it a component).
+    const contas = integracoes.find((integracao) => integracao.nome === SET_WS_CONTAS && integracao.ativa && !integracao.componente);
     const contaId = contas ? await firstContaId(database.db, demo.empresaId) : null;
     if (contas && contaId !== null) print(cli.text.demoTryHint(demo.empresaId, contas.id, contaId));
   });

@@ -1,4 +1,5 @@
-import { createEmpresa, createFilial, type Database } from '@integrador/store';
+import { runnability } from '@integrador/integrador';
+import { createEmpresa, createFilial, type Database, listIntegracoes } from '@integrador/store';
 import type { Insertable, Kysely } from 'kysely';
 import { findEmpresaIdByDocumento, firstFilialId } from '../empresas.queries';
 import type { DemoIntegration, DemoSummary } from '../messages';
@@ -11,13 +12,14 @@ export interface DemoTenant extends DemoSummary {
 
 /** The empresa's integrations by id (what preview/run take), for seed-demo's listing. */
 export async function listDemoIntegrations(db: Kysely<Database>, empresaId: number): Promise<DemoIntegration[]> {
-  const rows = await db
-    .selectFrom('integracao')
-    .select(['id', 'nome', 'tipo_servico', 'link'])
-    .where('empresa_id', '=', empresaId)
-    .orderBy('id')
-    .execute();
-  return rows.map((row) => ({ id: Number(row.id), nome: row.nome, tipoServico: row.tipo_servico, componente: row.link === 'componente' }));
+  // The whole empresa (no filial), as the demo's key sees it.
+  const rows = await listIntegracoes(db, { empresaId, filialId: null, nome: DEMO_EMPRESA });
+  return rows
+    .map((row) => {
+      const { active, componente } = runnability(row);
+      return { id: Number(row.id), nome: row.nome, tipoServico: row.tipo_servico, componente, ativa: active };
+    })
+    .sort((a, b) => a.id - b.id);
 }
 
 /** The empresa's first conta (the demo's try-it line pushes it), or null when it has none. */
