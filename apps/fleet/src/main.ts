@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { childEnvironment, loadConfigOrExit } from '@integrador/config';
 import { createLogger } from '@integrador/logging';
+import { CLUSTER_STOP_MARGIN_MS } from '@integrador/runtime/stop-margins';
 import { createDatabase, migrateToLatest } from '@integrador/store';
 import { type AppSpec, Supervisor } from './supervisor';
 
@@ -20,9 +21,10 @@ const INGRESS_WAIT_MS = 20_000;
 
 /**
  * Beyond the apps' own SHUTDOWN_TIMEOUT_MS, how long the fleet waits for them to exit on stop (an app past its deadline
- * still closes its pools and exits) before it kills the ones still running.
+ * still closes its pools and exits; a worker app with WORKER_PROCESSES > 1 is a primary with a margin of its own)
+ * before it kills the ones still running.
  */
-const STOP_GRACE_MS = 5_000;
+const STOP_GRACE_MS = CLUSTER_STOP_MARGIN_MS + 5_000;
 
 /** All-in-one mode for a single machine: migrate once, then run the ingress and every worker. */
 async function main(): Promise<void> {

@@ -88,6 +88,37 @@ describe('Supervisor', () => {
     expect(await supervisor.stop()).toEqual({});
   }, 20_000);
 
+  it('retries an app whose spawn throws (a working directory that is a file: ENOTDIR), and still stops', async () => {
+    const { lines, logger } = capture();
+    const file = appEntry('');
+    const supervisor = new Supervisor({ root: file.entry, env: process.env, logger, mode: 'source', stopTimeoutMs: 5000 });
+    try {
+      supervisor.start([{ name: 'probe', entry: 'x.ts' }]);
+      while (lines.filter((line) => line.msg === 'app failed to start, restarting').length < 2) await new Promise((r) => setTimeout(r, 20));
+      expect(lines[0]).toMatchObject({ app: 'probe', level: 50, err: { code: 'ENOTDIR' } });
+      expect(await supervisor.stop()).toEqual({});
+    } finally {
+      file.remove();
+    }
+  }, 20_000);
+
+  it('clears its stop deadline once every app has exited: nothing is killed or logged later', async () => {
+    const { lines, logger } = capture();
+    const app = appEntry("import fs from 'node:fs';\nfs.writeFileSync(__filename + '.ready', '');\nsetInterval(() => undefined, 1000);\n");
+    const { NODE_OPTIONS: _inherited, ...env } = process.env;
+    const supervisor = new Supervisor({ root: ROOT, env, logger, mode: 'source', stopTimeoutMs: 500 });
+    try {
+      supervisor.start([{ name: 'quick', entry: app.entry }]);
+      while (!fs.existsSync(`${app.entry}.ready`)) await new Promise((r) => setTimeout(r, 50));
+      expect(await supervisor.stop()).toEqual({ quick: 'SIGTERM' });
+      await new Promise((r) => setTimeout(r, 800));
+      expect(lines.filter((line) => line.msg === 'apps still running after the stop deadline, killing them')).toEqual([]);
+      expect(lines.filter((line) => line.msg === 'app started')).toHaveLength(1);
+    } finally {
+      app.remove();
+    }
+  }, 20_000);
+
   it('kills an app still running at the stop deadline and says so', async () => {
     const { lines, logger } = capture();
     // An app whose drain never ends: it ignores SIGTERM (and says when its handler is in place).

@@ -78,16 +78,9 @@ export class Supervisor {
   }
 
   private launch(running: Running): void {
+    if (this.stopping) return;
     const { spec } = running;
     const env = spec.env ? { ...this.options.env, ...spec.env } : this.options.env;
-    const child = spawn(process.execPath, launchArgs(spec, this.options.mode, env.NODE_OPTIONS), {
-      cwd: this.options.root,
-      env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      // Not detached: the apps stay in the fleet's process group, so a stop sent to the group (a terminal's Ctrl-C,
-      // systemd, kill -- -pgid) reaches each of them even when the fleet itself is gone.
-    });
-    running.child = child;
     const startedAt = Date.now();
     const restart = (context: Record<string, unknown>, msg: string) => {
       running.child = undefined;
@@ -96,6 +89,21 @@ export class Supervisor {
       this.options.logger.error({ app: spec.name, ...context, restartInMs: delay }, msg);
       running.timer = setTimeout(() => this.launch(running), delay);
     };
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, launchArgs(spec, this.options.mode, env.NODE_OPTIONS), {
+        cwd: this.options.root,
+        env,
+        stdio: ['ignore', 'inherit', 'inherit'],
+        // Not detached: the apps stay in the fleet's process group, so a stop sent to the group (a terminal's Ctrl-C,
+        // systemd, kill -- -pgid) reaches each of them even when the fleet itself is gone.
+      });
+    } catch (err) {
+      // Some spawn failures throw instead of emitting 'error' (ENOMEM, ENOTDIR, E2BIG): retried the same way.
+      restart({ err }, 'app failed to start, restarting');
+      return;
+    }
+    running.child = child;
     child.on('exit', (code, signal) => restart({ code, signal }, 'app exited, restarting'));
     // A spawn that failed (EAGAIN, a missing working directory) emits 'error' and no 'exit': without this handler it
     // would be an uncaught exception that takes the fleet down; it is retried like an app that died.
@@ -117,13 +125,15 @@ export class Supervisor {
     for (const [name, running] of this.apps) {
       clearTimeout(running.timer);
       const child = running.child;
-      if (!child || child.exitCode !== null || child.signalCode !== null) continue;
+      // No pid: its spawn failed and its 'error' is still to come (a kill would signal pid 0, the fleet's own group).
+      if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) continue;
       children.set(name, child);
       exits.push(new Promise((resolve) => child.once('exit', (code, signal) => resolve([name, code ?? signal ?? -1]))));
       child.kill('SIGTERM');
     }
     const deadline = setTimeout(() => {
       const stragglers = [...children].filter(([, child]) => child.exitCode === null && child.signalCode === null);
+      if (stragglers.length === 0) return;
       this.options.logger.error(
         { apps: stragglers.map(([name]) => name), stopTimeoutMs: this.options.stopTimeoutMs },
         'apps still running after the stop deadline, killing them',

@@ -7,6 +7,7 @@ import { AggregatorRegistry, type PrometheusContentType } from 'prom-client';
 import { type MetricsServer, startMetricsServer } from './metrics/metrics-server';
 import { registerProcessMetrics } from './metrics/process-metrics';
 import { RestartBackoff } from './restart-backoff';
+import { CLUSTER_STOP_MARGIN_MS } from './stop-margins';
 
 // Why node:cluster rather than child processes under a supervisor like the fleet's: cluster.fork starts the same
 // entry with the same node flags (tsx in development, the compiled bundle with source maps, worker-get's heap cap),
@@ -42,7 +43,7 @@ interface Slot {
  */
 export async function runWorkerPrimary(config: Config, logger: Logger): Promise<void> {
   // The processes drain within SHUTDOWN_TIMEOUT_MS each; the primary's own deadline leaves them that and a margin.
-  const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs + 5000);
+  const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs + CLUSTER_STOP_MARGIN_MS);
   shutdown.installSignalHandlers();
   const slots: Slot[] = Array.from({ length: config.workerProcesses }, () => ({
     worker: undefined,
