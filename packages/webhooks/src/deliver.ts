@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from '@integrador/store';
+import { type Database, getOrCreate } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { cancelEntrega, type Entrega, type EntregaStatus, type TentativaRecord } from './deliveries.repository';
@@ -191,7 +191,7 @@ async function afterFailure(
   ]);
   if (recorded.status === 'rejected') throw recorded.reason;
   // The cached row is stale once its clock started or it was disabled (or was to be): the next delivery reads it again.
-  if (startsClock || disable) forgetEndpoint(endpoint);
+  if (startsClock || disable) forgetEndpoint(deps.db, endpoint);
   // Recorded: the outcome stands. Throwing now would have BullMQ retry the job at once, before proxima_tentativa_em;
   // a breaker that missed one failure only opens a little later.
   // The logger redacts a Redis error's command arguments (redactSecrets).
@@ -216,14 +216,15 @@ function spread(refusal: FlowRefusal): number {
 // read anew — or pushed out of the 10,000 most recently used.
 // Each entry is the read's promise, as in set-target.ts: lru-cache's fetchMethod would share the read too, but it does
 // not cache "not found", and forgetting an entry mid-read (forgetEndpoint) would reject every waiter.
+// One cache per database handle: ids are the database's own, so a process that reaches two CRM databases (tests, a
+// tool) never serves one's endpoint for the other's.
 const ENDPOINT_TTL_MS = 1000;
-const endpointCache = new LRUCache<string, Promise<SigningEndpoint | undefined>>({
-  max: 10000,
-  ttl: ENDPOINT_TTL_MS,
-});
+type EndpointCache = LRUCache<string, Promise<SigningEndpoint | undefined>>;
+const endpointCaches = new WeakMap<Kysely<Database>, EndpointCache>();
 
-/** The endpoint row, read at most once a second per process (and once at a time). */
+/** The endpoint row, read at most once a second per process and database (and once at a time). */
 export function cachedEndpoint(db: Kysely<Database>, empresaId: number, id: number): Promise<SigningEndpoint | undefined> {
+  const endpointCache = getOrCreate(endpointCaches, db, (): EndpointCache => new LRUCache({ max: 10000, ttl: ENDPOINT_TTL_MS }));
   const key = `${empresaId}:${id}`;
   const hit = endpointCache.get(key);
   if (hit) return hit;
@@ -237,8 +238,8 @@ export function cachedEndpoint(db: Kysely<Database>, empresaId: number, id: numb
 }
 
 /** Forgets a cached endpoint (after this process disabled it or moved its failure clock). */
-function forgetEndpoint(endpoint: WebhookEndpoint): void {
-  endpointCache.delete(`${endpoint.empresaId}:${endpoint.id}`);
+function forgetEndpoint(db: Kysely<Database>, endpoint: WebhookEndpoint): void {
+  endpointCaches.get(db)?.delete(`${endpoint.empresaId}:${endpoint.id}`);
 }
 
 /**
@@ -316,7 +317,7 @@ export async function deliverOnce(
       const [, outcome] = await Promise.all([released, afterFailure(deps, entrega, endpoint, result, tentativa, manual, member)]);
       return outcome;
     }
-    if (endpoint.primeiraFalhaEm) forgetEndpoint(endpoint);
+    if (endpoint.primeiraFalhaEm) forgetEndpoint(db, endpoint);
     await Promise.all([
       released,
       // The attempt and the delivery's new state, committed with the other deliveries that ended meanwhile.

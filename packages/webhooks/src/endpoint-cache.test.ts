@@ -42,6 +42,30 @@ describe('the endpoint cache of the delivery worker', () => {
     expect(rows[0]?.empresaId).toBe(empresaId);
   });
 
+  it("never answers one database's endpoint for another's with the same ids (a cache per database handle)", async () => {
+    const first = await createTestDatabase('postgres');
+    const second = await createTestDatabase('postgres');
+    const fresh = [first, second];
+    try {
+      const input = { nome: 'e', gatilhos: ['contato.criado' as const], ativo: true, cabecalhos: {}, limitePorSegundo: null };
+      const made = [];
+      for (const [i, d] of fresh.entries()) {
+        const empresaId = await createEmpresa(d.db, `Base ${i}`);
+        made.push({
+          empresaId,
+          id: await createWebhookEndpoint(d.db, empresaId, { ...input, url: `https://example.com/${i}` }, 'plain:whsec_x'),
+        });
+      }
+      // Two new databases number alike: the same (empresa, endpoint) ids in both.
+      expect(made[1]).toEqual(made[0]);
+      const { empresaId, id } = made[0] as { empresaId: number; id: number };
+      expect((await cachedEndpoint(first.db, empresaId, id))?.url).toBe('https://example.com/0');
+      expect((await cachedEndpoint(second.db, empresaId, id))?.url).toBe('https://example.com/1');
+    } finally {
+      for (const d of fresh) await d.drop();
+    }
+  });
+
   it('sees a changed row once its entry expires (a second), not before', async () => {
     const empresaId = await createEmpresa(database.db, 'Expira');
     const input = { nome: 'e', url: 'https://example.com/hook', gatilhos: ['contato.criado' as const], ativo: true, cabecalhos: {} };
