@@ -93,6 +93,12 @@ async function findUnpairedEnd(db: Db, empresaId: number, ramal: string, key: st
   return rows[0] as CallRow | undefined;
 }
 
+/** findUnpairedEnd without the rows of `taken` (other starts of its group took them); the rare path, compiled per call. */
+async function findUnpairedEndExcept(db: Db, { empresaId, ramal, key, inicio }: NewCall, windowMs: number, taken: number[]) {
+  const [from, to] = endWindow(db, inicio, windowMs);
+  return (await unpairedEnds(db, empresaId, ramal, key, from, to).where('id', 'not in', taken).executeTakeFirst()) as CallRow | undefined;
+}
+
 /**
  * The two reads a call start makes before its insert, as one statement (one round trip): the row this event opened
  * (a job run again), and an end-only row its end left when the end's job ran first. The two are never the same row
@@ -373,7 +379,7 @@ export async function insertStartsIfNewThenFindLateEnds(db: Db, starts: readonly
   ]);
   const key = (empresaId: number, eventId: string | null) => `${empresaId}:${eventId}`;
   const insertedByEvent = new Map((inserted?.rows as CallRow[] | undefined)?.map((row) => [key(row.empresa_id, row.evento_id), row]));
-  const lateEnds = newestStartsOf(starts, (found?.rows ?? []) as (CallRow & { start_index: string })[]);
+  const lateEnds = await retakeLostEnds(db, starts, (found?.rows ?? []) as (CallRow & { start_index: string })[]);
   return starts.map(({ call }, index) => {
     const row = insertedByEvent.get(key(call.empresaId, call.eventId));
     // The row goes to the first entry of its event only: a later one is a job run again.
@@ -397,6 +403,32 @@ function newestStartsOf(starts: readonly StartToLog[], found: (CallRow & { start
     if (taker !== undefined && (inicio(taker) > inicio(index) || (inicio(taker) === inicio(index) && taker < index))) continue;
     if (taker !== undefined) lateEnds.delete(taker);
     takerOf.set(row.id, index);
+    lateEnds.set(index, row);
+  }
+  return lateEnds;
+}
+
+/**
+ * newestStartsOf, then a second look for each start whose row went to a newer start: its next end-only row in its
+ * window, none of the group's taken ones (newest start first), so two starts and two end-only rows of one ramal and
+ * number pair up as when the starts run one by one (each one's fold removes the row it took before the next reads).
+ * Rare (two starts of one ramal and number in a group, and their ends came first): one read per such start.
+ */
+async function retakeLostEnds(
+  db: Db,
+  starts: readonly StartToLog[],
+  found: (CallRow & { start_index: string })[],
+): Promise<Map<number, CallRow>> {
+  const lateEnds = newestStartsOf(starts, found);
+  const lost = [...new Set(found.map((row) => Number(row.start_index) - 1))].filter((index) => !lateEnds.has(index));
+  if (lost.length === 0) return lateEnds;
+  const taken = [...lateEnds.values()].map((row) => row.id);
+  lost.sort((a, b) => (starts[b]?.call.inicio.getTime() ?? 0) - (starts[a]?.call.inicio.getTime() ?? 0) || a - b);
+  for (const index of lost) {
+    const { call, windowMs } = starts[index] as StartToLog;
+    const row = await findUnpairedEndExcept(db, call, windowMs, taken);
+    if (row === undefined) continue;
+    taken.push(row.id);
     lateEnds.set(index, row);
   }
   return lateEnds;

@@ -117,6 +117,30 @@ describe('call starts grouped on postgres', () => {
     expect(logged.map((l) => l.lateEnd?.id ?? null)).toEqual([null, end]);
   });
 
+  it('gives two starts of one ramal and number in a group two end-only rows, as when they run one by one', async () => {
+    const { db } = database;
+    const now = Date.now();
+    const endOnly = (fim: Date, endEventId: string) => ({
+      ...start(acme, '4131').call,
+      status: 'finalizada' as const,
+      fim,
+      endEventId,
+      semInicio: true,
+      eventId: null,
+    });
+    const first = await insertCall(db, endOnly(new Date(now), 'fim-4131-a'));
+    const second = await insertCall(db, endOnly(new Date(now + 5000), 'fim-4131-b'));
+    // Another empresa's end-only row on the same ramal and number, in the window too: never taken by Acme's starts.
+    await insertCall(db, { ...endOnly(new Date(now + 2000), 'fim-4131-outra'), empresaId: outra });
+    const older = start(acme, '4131', eventId(), new Date(now - 20000));
+    const newer = start(acme, '4131', eventId(), new Date(now - 10000));
+    const before = callStartStats(db);
+    const logged = await Promise.all([older, newer].map((s) => logStartGrouped(db, s)));
+    expect(callStartStats(db)).toEqual({ groups: before.groups + 1, fallbacks: before.fallbacks });
+    // Both read the earlier end; the newer start takes it and the older one looks again and takes the later one.
+    expect(logged.map((l) => l.lateEnd?.id ?? null)).toEqual([second, first]);
+  });
+
   it('inserts a start listed twice in a group once (a job run again): the first gets the row, the second finds it opened', async () => {
     const { db } = database;
     await insertStatements();

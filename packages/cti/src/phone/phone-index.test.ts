@@ -1,8 +1,18 @@
 import { createDatabase, createEmpresa, hotStatementsOf } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { sql } from 'kysely';
+import { type RootOperationNode, SelectQueryNode, sql, TableNode } from 'kysely';
 import { normalizePhone } from './normalize-phone';
-import { findCallers, findCallersIfIndexed, rebuildPhoneIndex } from './phone-index';
+import { catchUpPhoneIndex, findCallers, findCallersIfIndexed, rebuildPhoneIndex } from './phone-index';
+
+/**
+ * Whether a statement is a catch-up's read of the notes it consumes, inside its transaction (locked, FOR UPDATE, on
+ * PostgreSQL and MySQL): a read of cti_telefones_pendentes by id, without the batch limit of the read before it.
+ */
+function isNoteLockRead(node: RootOperationNode): boolean {
+  if (!SelectQueryNode.is(node) || node.limit) return false;
+  const from = node.from?.froms[0];
+  return from !== undefined && TableNode.is(from) && from.table.identifier.name === 'cti_telefones_pendentes';
+}
 
 /** One mobile, as PBXs send it and people type it (seed 002 says "DDD + número"; the field says otherwise). */
 const MOBILE_FORMS = [
@@ -129,6 +139,48 @@ describe.each(ALL_DIALECTS)('CTI phone index on %s', (dialect) => {
       .orderBy('registro_id')
       .execute();
     expect(indexed.map((r) => [Number(r.empresa_id), Number(r.registro_id)])).toEqual([...novas.entries()]);
+  });
+
+  it('lookups taken at once on one handle while notes are pending share its catch-ups; a failed one fails only its callers', async () => {
+    let noteReads = 0;
+    let failing: (() => void) | undefined;
+    // One handle, as one worker process: every lookup of the burst goes through its per-empresa lane.
+    const handle = database.db.withPlugin({
+      transformQuery({ node }) {
+        if (!isNoteLockRead(node)) return node;
+        noteReads++;
+        if (failing) {
+          const fail = failing;
+          failing = undefined;
+          fail();
+          throw new Error('catch-up failed');
+        }
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    });
+    await sql`INSERT INTO contas (empresa_id, nome, telefone) VALUES (${empresaId}, ${'Conta da Rajada'}, ${'(51) 3555-6666'})`.execute(
+      database.db,
+    );
+    const burst = await Promise.all(Array.from({ length: 10 }, () => findCallers(handle, empresaId, normalizePhone('5135556666'))));
+    expect(burst.map((matches) => matches.map((m) => m.nome))).toEqual(Array.from({ length: 10 }, () => ['Conta da Rajada']));
+    // The first caller's catch-up, and at most one queued behind it for all the others (which finds nothing left).
+    expect(noteReads).toBeGreaterThan(0);
+    expect(noteReads).toBeLessThanOrEqual(2);
+
+    await sql`UPDATE contas SET telefone = ${'(51) 3555-7777'} WHERE nome = ${'Conta da Rajada'}`.execute(database.db);
+    // The first run fails at its note read; a caller arriving meanwhile queues the run behind it, which succeeds.
+    let behind: Promise<number> | undefined;
+    failing = () => {
+      behind = catchUpPhoneIndex(handle, empresaId);
+    };
+    const first = catchUpPhoneIndex(handle, empresaId);
+    const joined = catchUpPhoneIndex(handle, empresaId);
+    await expect(first).rejects.toThrow('catch-up failed');
+    await expect(joined).rejects.toThrow('catch-up failed');
+    expect(await behind).toBeGreaterThan(0);
+    expect((await findCallers(handle, empresaId, normalizePhone('5135557777'))).map((m) => m.nome)).toEqual(['Conta da Rajada']);
+    await sql`DELETE FROM contas WHERE nome = ${'Conta da Rajada'}`.execute(database.db);
   });
 
   it('rebuilds the index of one empresa from scratch', async () => {

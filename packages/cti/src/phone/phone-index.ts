@@ -35,6 +35,12 @@ function indexRows(tabela: PhoneTable, row: Record<string, unknown>): IndexRow[]
   return rows;
 }
 
+/**
+ * A statement's tenant bound beside its primary key: `empresa_id + 0`, which no index serves, so MySQL keeps to the
+ * primary key (record locks only) instead of ranging over an (empresa_id, …) index, whose next-key locks cover gaps.
+ */
+const ofEmpresa = sql<number>`empresa_id + 0`;
+
 /** Re-indexes the records of one empresa and table: their index rows replaced by what their phones hold now. */
 async function reindexRecords(db: Kysely<Database>, empresaId: number, tabela: PhoneTable, ids: number[]): Promise<void> {
   const records = await db
@@ -57,6 +63,7 @@ async function reindexRecords(db: Kysely<Database>, empresaId: number, tabela: P
   if (stale.length)
     await db
       .deleteFrom('cti_telefones')
+      .where(ofEmpresa, '=', empresaId)
       .where(
         'id',
         'in',
@@ -74,41 +81,40 @@ async function reindexRecords(db: Kysely<Database>, empresaId: number, tabela: P
 type Note = { id: number; empresa_id: number; tabela: string; registro_id: number };
 
 /**
- * Indexes the noted records and deletes their notes, in one transaction. The notes are locked first (PostgreSQL,
- * MySQL; SQLite has one writer) and only those still there are indexed: a catch-up that read the same notes waits
- * for this one's commit and then finds them gone, instead of re-indexing the same records beside it.
+ * Indexes the noted records and deletes their notes, in one transaction. The notes are read again inside it, locked
+ * (PostgreSQL, MySQL; SQLite has one writer, so its transaction already keeps others out), and only those still there
+ * are indexed: a catch-up that read the same notes waits for this one's commit and then finds them gone, instead of
+ * re-indexing the same records beside it. `empresaId`: the catch-up's empresa, when it has one; its notes, and the
+ * deletes by primary key, are bound to it too.
  */
-async function consumeNotes(db: Kysely<Database>, read: Note[]): Promise<number> {
+async function consumeNotes(db: Kysely<Database>, read: Note[], empresaId: number | undefined): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    let notes = read;
-    if (!(trx.getExecutor().adapter instanceof SqliteAdapter)) {
-      notes = await trx
-        .selectFrom('cti_telefones_pendentes')
-        .select(['id', 'empresa_id', 'tabela', 'registro_id'])
-        .where(
-          'id',
-          'in',
-          read.map((n) => n.id),
-        )
-        .orderBy('id')
-        .forUpdate()
-        .execute();
-      if (notes.length === 0) return 0;
-    }
-    for (const empresaId of new Set(notes.map((n) => Number(n.empresa_id))))
-      for (const tabela of TABLES) {
-        const ofTable = notes.filter((n) => Number(n.empresa_id) === empresaId && n.tabela === tabela);
-        const ids = [...new Set(ofTable.map((n) => Number(n.registro_id)))];
-        if (ids.length) await reindexRecords(trx, empresaId, tabela, ids);
-      }
-    await trx
-      .deleteFrom('cti_telefones_pendentes')
+    let again = trx
+      .selectFrom('cti_telefones_pendentes')
+      .select(['id', 'empresa_id', 'tabela', 'registro_id'])
       .where(
         'id',
         'in',
-        notes.map((n) => n.id),
+        read.map((n) => n.id),
       )
-      .execute();
+      .orderBy('id');
+    if (empresaId !== undefined) again = again.where(ofEmpresa, '=', empresaId);
+    if (!(trx.getExecutor().adapter instanceof SqliteAdapter)) again = again.forUpdate();
+    const notes = await again.execute();
+    if (notes.length === 0) return 0;
+    for (const empresa of new Set(notes.map((n) => Number(n.empresa_id))))
+      for (const tabela of TABLES) {
+        const ofTable = notes.filter((n) => Number(n.empresa_id) === empresa && n.tabela === tabela);
+        const ids = [...new Set(ofTable.map((n) => Number(n.registro_id)))];
+        if (ids.length) await reindexRecords(trx, empresa, tabela, ids);
+      }
+    let remove = trx.deleteFrom('cti_telefones_pendentes').where(
+      'id',
+      'in',
+      notes.map((n) => n.id),
+    );
+    if (empresaId !== undefined) remove = remove.where(ofEmpresa, '=', empresaId);
+    await remove.execute();
     return notes.length;
   });
 }
@@ -120,7 +126,7 @@ async function catchUp(db: Kysely<Database>, empresaId: number | undefined, batc
     if (empresaId !== undefined) query = query.where('empresa_id', '=', empresaId);
     const notes = await query.execute();
     if (notes.length === 0) return consumed;
-    consumed += await consumeNotes(db, notes);
+    consumed += await consumeNotes(db, notes, empresaId);
     if (notes.length < batch) return consumed;
   }
 }
@@ -133,9 +139,11 @@ const lanes = new WeakMap<object, Map<number | '*', { tail: Promise<unknown>; qu
  * how many notes it consumed. Runs in worker-cti: before a lookup that finds notes of its empresa, and in the periodic
  * sweep, so the index follows every write, the hub's or anyone else's.
  *
- * One catch-up per empresa at a time in a process: the call starts of a tenant taken at once would otherwise each
- * read the same notes and queue on their locks. A caller arriving while one runs joins the one queued behind it
- * (which reads the notes after the caller arrived, so it misses none of the writes made before), or queues one.
+ * One catch-up per empresa key at a time in a process (one of the empresa, one of all, '*', may run beside it and
+ * other processes run their own): the call starts of a tenant taken at once would otherwise each read the same notes
+ * and queue on their locks. This only saves work; correctness rests on the note locks, which let one catch-up index a
+ * note. A caller arriving while one runs joins the one queued behind it (which reads the notes after the caller
+ * arrived, so it misses none of the writes made before), or queues one.
  */
 export function catchUpPhoneIndex(db: Kysely<Database>, empresaId?: number, batch = 1000): Promise<number> {
   const byEmpresa = getOrCreate(lanes, db, () => new Map());
