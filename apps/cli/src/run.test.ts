@@ -236,10 +236,15 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     await startWorker();
     const blocked = await run('-p', `contaId=${CONTA.id}`, '--wait', '--json');
     expect(blocked.code).toBe(1);
-    const settled = JSON.parse(blocked.stdout) as { state: string; steps: { integracaoId: number; jobId: string }[] };
+    const settled = JSON.parse(blocked.stdout) as {
+      state: string;
+      steps: { integracaoId: number; jobId: string }[];
+      blocker: { queue: string; jobId: string };
+    };
     expect(settled.state).toBe('blocked');
     expect(settled.steps.map((s) => s.integracaoId)).toEqual([18, 19]);
     const [pre] = settled.steps;
+    expect(settled.blocker).toEqual({ queue: 'set', jobId: pre?.jobId });
     expect(blocked.stderr).toContain(`está bloqueado: o pré-requisito #18 (job set/${pre?.jobId}) falhou`);
     expect(blocked.stderr).toContain('integrador job retry');
 

@@ -165,6 +165,10 @@ describe.each(ALL_DIALECTS)('integrador seed-demo on %s', (dialect) => {
       expect(pt).toMatchObject({ code: 0, stderr: '' });
       expect(pt.stdout).toMatch(/ SET-WS-CONTAS \(SET, inativa\)\n/);
       expect(pt.stdout).not.toContain('Para experimentar');
+      const en = await runCli(['--lang', 'en', 'seed-demo', '--json'], env);
+      const listed = (JSON.parse(en.stdout) as { integracoes: { nome: string; ativa: boolean }[] }).integracoes;
+      expect(listed.find((i) => i.nome === 'SET-WS-CONTAS')).toMatchObject({ ativa: false });
+      expect((await runCli(['--lang', 'en', 'seed-demo'], env)).stdout).toMatch(/ SET-WS-CONTAS \(SET, inactive\)\n/);
     } finally {
       await set(1);
     }
