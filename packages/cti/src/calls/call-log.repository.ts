@@ -411,7 +411,7 @@ function newestStartsOf(starts: readonly StartToLog[], found: (CallRow & { start
 /**
  * newestStartsOf, then a second look for each start whose row went to a newer start: its next end-only row in its
  * window, none of the group's taken ones (newest start first), so two starts and two end-only rows of one ramal and
- * number pair up as when the starts run one by one (each one's fold removes the row it took before the next reads).
+ * number each get one, as findOpenCall pairs an end with the newest open start.
  * Rare (two starts of one ramal and number in a group, and their ends came first): one read per such start.
  */
 async function retakeLostEnds(
@@ -420,7 +420,13 @@ async function retakeLostEnds(
   found: (CallRow & { start_index: string })[],
 ): Promise<Map<number, CallRow>> {
   const lateEnds = newestStartsOf(starts, found);
-  const lost = [...new Set(found.map((row) => Number(row.start_index) - 1))].filter((index) => !lateEnds.has(index));
+  // A start listed twice (its job run again) is one start: only its first entry looks again, else the repeat would
+  // take a later start's end.
+  const firstOfEvent = (index: number) => {
+    const { empresaId, eventId } = (starts[index] as StartToLog).call;
+    return starts.findIndex((s) => s.call.empresaId === empresaId && s.call.eventId === eventId) === index;
+  };
+  const lost = [...new Set(found.map((row) => Number(row.start_index) - 1))].filter((index) => !lateEnds.has(index) && firstOfEvent(index));
   if (lost.length === 0) return lateEnds;
   const taken = [...lateEnds.values()].map((row) => row.id);
   lost.sort((a, b) => (starts[b]?.call.inicio.getTime() ?? 0) - (starts[a]?.call.inicio.getTime() ?? 0) || a - b);

@@ -117,7 +117,7 @@ describe('call starts grouped on postgres', () => {
     expect(logged.map((l) => l.lateEnd?.id ?? null)).toEqual([null, end]);
   });
 
-  it('gives two starts of one ramal and number in a group two end-only rows, as when they run one by one', async () => {
+  it('gives two starts of one ramal and number in a group two end-only rows, one each', async () => {
     const { db } = database;
     const now = Date.now();
     const endOnly = (fim: Date, endEventId: string) => ({
@@ -139,6 +139,24 @@ describe('call starts grouped on postgres', () => {
     expect(callStartStats(db)).toEqual({ groups: before.groups + 1, fallbacks: before.fallbacks });
     // Both read the earlier end; the newer start takes it and the older one looks again and takes the later one.
     expect(logged.map((l) => l.lateEnd?.id ?? null)).toEqual([second, first]);
+  });
+
+  it("a start listed twice in a group takes one end-only row: the repeat does not take a later start's end", async () => {
+    const { db } = database;
+    const now = Date.now();
+    const endOnly = (fim: Date, endEventId: string) => ({
+      ...start(acme, '4132').call,
+      status: 'finalizada' as const,
+      fim,
+      endEventId,
+      semInicio: true,
+      eventId: null,
+    });
+    const first = await insertCall(db, endOnly(new Date(now), 'fim-4132-a'));
+    await insertCall(db, endOnly(new Date(now + 5000), 'fim-4132-b'));
+    const again = start(acme, '4132', eventId(), new Date(now - 10000));
+    const logged = await Promise.all([again, again].map((s) => logStartGrouped(db, s)));
+    expect(logged.map((l) => l.lateEnd?.id ?? null)).toEqual([first, null]);
   });
 
   it('inserts a start listed twice in a group once (a job run again): the first gets the row, the second finds it opened', async () => {
