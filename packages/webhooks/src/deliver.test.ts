@@ -16,6 +16,7 @@ import { createWebhookEndpoint, findWebhookEndpoint } from './endpoints.reposito
 import { EndpointFlowControl } from './flow-control';
 import { createWebhookHttpClient, type WebhookHttpClient } from './http-client';
 import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './settings';
+import { endpointWithDeliveries as withDeliveries } from './test/deliveries';
 
 describe('a delivery that throws while it holds its endpoint slot (real PostgreSQL and Redis)', () => {
   let database: TestDatabase;
@@ -173,26 +174,8 @@ describe('failed deliveries of one endpoint, recorded together (real PostgreSQL,
     await deletePrefix(TEST_REDIS_URL, prefix);
   });
 
-  async function endpointWithDeliveries(nome: string, bodies: string[]) {
-    const { db } = database;
-    const empresaId = await createEmpresa(db, nome);
-    const input = { nome, url, gatilhos: ['contato.criado' as const], ativo: true, cabecalhos: {} };
-    const endpointId = await createWebhookEndpoint(db, empresaId, { ...input, limitePorSegundo: null }, 'plain:whsec_x');
-    const entregaIds: number[] = [];
-    for (const [i, payload] of bodies.entries()) {
-      const mensagem = await insertMensagemOnce(db, {
-        empresaId,
-        chave: `${nome}${i}`,
-        gatilho: 'contato.criado',
-        tabela: 'contatos',
-        registroId: String(i),
-        webhookId: `msg_${nome}${i}`,
-        payload,
-      });
-      entregaIds.push((await insertEntregaOnce(db, empresaId, mensagem.id, endpointId)).id);
-    }
-    return { empresaId, endpointId, entregaIds };
-  }
+  const endpointWithDeliveries = (nome: string, bodies: string[]) =>
+    withDeliveries(database.db, { nome, url, segredo: 'plain:whsec_x', bodies });
 
   /** Runs the deliveries at once, as a worker's concurrent jobs; answers their outcomes and the statements they cost. */
   async function deliverAll(empresaId: number, endpointId: number, entregaIds: number[]) {

@@ -1,17 +1,10 @@
-import { createEmpresa, reportGroupFailuresTo, timestampValue } from '@integrador/store';
+import { reportGroupFailuresTo, timestampValue } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
-import {
-  cancelEntrega,
-  endpointFailuresOf,
-  type FailureRecord,
-  insertEntregaOnce,
-  insertMensagemOnce,
-  listTentativas,
-  type TentativaRecord,
-} from './deliveries.repository';
+import { cancelEntrega, endpointFailuresOf, type FailureRecord, listTentativas, type TentativaRecord } from './deliveries.repository';
 import { createDeliveryStore } from './delivery-store';
 import { clearEndpointFailure, createWebhookEndpoint, findWebhookEndpoint, type WebhookEndpoint } from './endpoints.repository';
+import { endpointWithDeliveries } from './test/deliveries';
 
 describe.each(ALL_DIALECTS)('delivery store on %s', (dialect) => {
   let database: TestDatabase;
@@ -21,23 +14,8 @@ describe.each(ALL_DIALECTS)('delivery store on %s', (dialect) => {
     database = await createTestDatabase(dialect);
     const { db } = database;
     for (const nome of ['A', 'B']) {
-      const empresaId = await createEmpresa(db, nome);
-      const endpoint = { nome, url: 'https://example.com/hook', gatilhos: ['contato.criado' as const], ativo: true, cabecalhos: {} };
-      const endpointId = await createWebhookEndpoint(db, empresaId, { ...endpoint, limitePorSegundo: null }, 'sealed');
-      const entregaIds: number[] = [];
-      for (let i = 0; i < 14; i++) {
-        const mensagem = await insertMensagemOnce(db, {
-          empresaId,
-          chave: `${nome}${i}`,
-          gatilho: 'contato.criado',
-          tabela: 'contatos',
-          registroId: String(i),
-          webhookId: `msg_${nome}${i}`,
-          payload: `{"n":${i}}`,
-        });
-        entregaIds.push((await insertEntregaOnce(db, empresaId, mensagem.id, endpointId)).id);
-      }
-      tenants.push({ empresaId, endpointId, entregaIds });
+      const bodies = Array.from({ length: 14 }, (_, i) => `{"n":${i}}`);
+      tenants.push(await endpointWithDeliveries(db, { nome, url: 'https://example.com/hook', segredo: 'sealed', bodies }));
     }
   });
   afterAll(async () => {

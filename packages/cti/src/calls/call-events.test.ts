@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { activePops, publishPop } from '../pop/pop-events';
 import { TtlCache } from '../settings/settings-cache';
+import { insertConta } from '../test/contas';
 import { type CallEventDeps, expireOpenCalls, processCallEvent } from './call-events';
 import { insertCall, listCalls } from './call-log.repository';
 
@@ -282,14 +283,7 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
       // phone index up at once (on MariaDB they deadlocked on each other's gap locks on cti_telefones: see reindexRecords).
       const novas = new Map<number, number>();
       for (const empresa of [empresaId, outra]) {
-        await database.db.insertInto('contas').values({ empresa_id: empresa, nome: 'Conta Nova', telefone: '(11) 5555-6666' }).execute();
-        const nova = await database.db
-          .selectFrom('contas')
-          .select('id')
-          .where('empresa_id', '=', empresa)
-          .where('nome', '=', 'Conta Nova')
-          .executeTakeFirstOrThrow();
-        novas.set(empresa, Number(nova.id));
+        novas.set(empresa, await insertConta(database.db, empresa, 'Conta Nova', { telefone: '(11) 5555-6666' }));
       }
       const acme3791 = event('inicio', '3791', '1133334444', startedAt);
       const starts = [

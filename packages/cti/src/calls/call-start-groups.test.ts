@@ -71,13 +71,22 @@ describe('call starts grouped on postgres', () => {
   const rowsOf = (empresaId: number, ramal: string) =>
     database.db.selectFrom('ligacoes').selectAll().where('empresa_id', '=', empresaId).where('ramal', '=', ramal).orderBy('id').execute();
 
+  /** An end that came before its start: an end-only row of the empresa, ramal and number. */
+  const endOnly = (empresaId: number, ramal: string, fim: Date, endEventId: string) => ({
+    ...start(empresaId, ramal).call,
+    status: 'finalizada' as const,
+    fim,
+    endEventId,
+    semInicio: true,
+    eventId: null,
+  });
+
   it("logs the starts of two empresas in one insert, each row its own empresa's, each start reading its own empresa's end", async () => {
     const { db } = database;
     await insertStatements();
     // Outra's end of a call on ramal 4100 came first (an end-only row); Acme has a call on the same ramal and number.
     const endedAt = new Date(Date.now() + 3000);
-    const endOnly = { ...start(outra, '4100').call, status: 'finalizada' as const, fim: endedAt, endEventId: 'fim-4100', semInicio: true };
-    const outraEnd = await insertCall(db, { ...endOnly, eventId: null });
+    const outraEnd = await insertCall(db, endOnly(outra, '4100', endedAt, 'fim-4100'));
     // And an Acme row already opened by an event id that Outra's start uses too.
     const shared = eventId();
     const acmeOpened = await insertCall(db, start(acme, '4101', shared).call);
@@ -103,14 +112,7 @@ describe('call starts grouped on postgres', () => {
   it('gives an end-only row read by two starts of the same ramal and number to the newer one, as the end would', async () => {
     const { db } = database;
     const now = Date.now();
-    const endOnly = {
-      ...start(acme, '4130').call,
-      status: 'finalizada' as const,
-      fim: new Date(now),
-      endEventId: 'fim-4130',
-      semInicio: true,
-    };
-    const end = await insertCall(db, { ...endOnly, eventId: null });
+    const end = await insertCall(db, endOnly(acme, '4130', new Date(now), 'fim-4130'));
     const older = start(acme, '4130', eventId(), new Date(now - 20000));
     const newer = start(acme, '4130', eventId(), new Date(now - 10000));
     const logged = await Promise.all([older, newer].map((s) => logStartGrouped(db, s)));
@@ -120,18 +122,10 @@ describe('call starts grouped on postgres', () => {
   it('gives two starts of one ramal and number in a group two end-only rows, one each', async () => {
     const { db } = database;
     const now = Date.now();
-    const endOnly = (fim: Date, endEventId: string) => ({
-      ...start(acme, '4131').call,
-      status: 'finalizada' as const,
-      fim,
-      endEventId,
-      semInicio: true,
-      eventId: null,
-    });
-    const first = await insertCall(db, endOnly(new Date(now), 'fim-4131-a'));
-    const second = await insertCall(db, endOnly(new Date(now + 5000), 'fim-4131-b'));
+    const first = await insertCall(db, endOnly(acme, '4131', new Date(now), 'fim-4131-a'));
+    const second = await insertCall(db, endOnly(acme, '4131', new Date(now + 5000), 'fim-4131-b'));
     // Another empresa's end-only row on the same ramal and number, in the window too: never taken by Acme's starts.
-    await insertCall(db, { ...endOnly(new Date(now + 2000), 'fim-4131-outra'), empresaId: outra });
+    await insertCall(db, endOnly(outra, '4131', new Date(now + 2000), 'fim-4131-outra'));
     const older = start(acme, '4131', eventId(), new Date(now - 20000));
     const newer = start(acme, '4131', eventId(), new Date(now - 10000));
     const before = callStartStats(db);
@@ -144,16 +138,8 @@ describe('call starts grouped on postgres', () => {
   it("a start listed twice in a group takes one end-only row: the repeat does not take a later start's end", async () => {
     const { db } = database;
     const now = Date.now();
-    const endOnly = (fim: Date, endEventId: string) => ({
-      ...start(acme, '4132').call,
-      status: 'finalizada' as const,
-      fim,
-      endEventId,
-      semInicio: true,
-      eventId: null,
-    });
-    const first = await insertCall(db, endOnly(new Date(now), 'fim-4132-a'));
-    await insertCall(db, endOnly(new Date(now + 5000), 'fim-4132-b'));
+    const first = await insertCall(db, endOnly(acme, '4132', new Date(now), 'fim-4132-a'));
+    await insertCall(db, endOnly(acme, '4132', new Date(now + 5000), 'fim-4132-b'));
     const again = start(acme, '4132', eventId(), new Date(now - 10000));
     const logged = await Promise.all([again, again].map((s) => logStartGrouped(db, s)));
     expect(logged.map((l) => l.lateEnd?.id ?? null)).toEqual([first, null]);

@@ -1,6 +1,7 @@
 import { createDatabase, createEmpresa, hotStatementsOf } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type RootOperationNode, SelectQueryNode, sql, TableNode } from 'kysely';
+import { insertConta } from '../test/contas';
 import { normalizePhone } from './normalize-phone';
 import { catchUpPhoneIndex, findCallers, findCallersIfIndexed, rebuildPhoneIndex } from './phone-index';
 
@@ -42,24 +43,11 @@ describe.each(ALL_DIALECTS)('CTI phone index on %s', (dialect) => {
     database = await createTestDatabase(dialect);
     empresaId = await createEmpresa(database.db, 'Acme');
     other = await createEmpresa(database.db, 'Outra');
-    const insertConta = async (empresa: number, nome: string, phones: Record<string, string | null>) => {
-      await database.db
-        .insertInto('contas')
-        .values({ empresa_id: empresa, nome, ...phones })
-        .execute();
-      const row = await database.db
-        .selectFrom('contas')
-        .select('id')
-        .where('empresa_id', '=', empresa)
-        .where('nome', '=', nome)
-        .executeTakeFirstOrThrow();
-      return Number(row.id);
-    };
-    contaId = await insertConta(empresaId, 'Conta Exemplo', { telefone: '(47) 3210-0123', celular: '(11) 98765-4321' });
+    contaId = await insertConta(database.db, empresaId, 'Conta Exemplo', { telefone: '(47) 3210-0123', celular: '(11) 98765-4321' });
     // Same last 8 digits in another DDD: not the caller.
-    await insertConta(empresaId, 'Outro DDD', { telefone: '(21) 98765-4321' });
+    await insertConta(database.db, empresaId, 'Outro DDD', { telefone: '(21) 98765-4321' });
     // Another tenant's conta with the very same number: never seen by this tenant.
-    await insertConta(other, 'Conta de outra empresa', { celular: '11987654321' });
+    await insertConta(database.db, other, 'Conta de outra empresa', { celular: '11987654321' });
   });
 
   afterAll(() => database.drop());
@@ -108,17 +96,7 @@ describe.each(ALL_DIALECTS)('CTI phone index on %s', (dialect) => {
   it('lookups taken at once on several workers, just after writes of two empresas, all find them; each indexed once', async () => {
     const novas = new Map<number, number>();
     for (const empresa of [empresaId, other]) {
-      await database.db
-        .insertInto('contas')
-        .values({ empresa_id: empresa, nome: 'Conta Simultânea', telefone: '(31) 3444-5555' })
-        .execute();
-      const row = await database.db
-        .selectFrom('contas')
-        .select('id')
-        .where('empresa_id', '=', empresa)
-        .where('nome', '=', 'Conta Simultânea')
-        .executeTakeFirstOrThrow();
-      novas.set(empresa, Number(row.id));
+      novas.set(empresa, await insertConta(database.db, empresa, 'Conta Simultânea', { telefone: '(31) 3444-5555' }));
     }
     // Each lookup on a handle of its own, as on separate worker processes (a process runs one catch-up of an empresa
     // at a time): every one finds the notes and catches the index up beside the others.
