@@ -1,10 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDatabase, migrateToLatest } from '@integrador/store';
+import { freePort } from '@integrador/test-support/ports';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { startBenchRun } from './support/bench-run';
 import { median, round } from './support/stats';
@@ -60,15 +60,6 @@ const ALL_FLEET: Variant[] = [
 const fromSource = (variant: Variant) => variant.name.startsWith('source');
 const HELP = args['compiled-only'] ? ALL_HELP.filter((v) => !fromSource(v)) : ALL_HELP;
 const FLEET = args['compiled-only'] ? ALL_FLEET.filter((v) => !fromSource(v)) : ALL_FLEET;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One timed start: wall time and the CPU time its processes used (user + system), in ms. */
 interface Sample {
