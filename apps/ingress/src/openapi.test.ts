@@ -27,7 +27,8 @@ describe('the OpenAPI document of /openapi.json', () => {
   let close: () => Promise<void>;
   let document: Record<string, unknown> & { paths: Record<string, Record<string, Record<string, unknown>>> };
   beforeAll(async () => {
-    ({ app, close } = await buildDocsApp());
+    // The all-in-one ingress: the dashboard's JSON API is in the document too.
+    ({ app, close } = await buildDocsApp({ dashboard: true }));
     document = (await app.inject('/openapi.json')).json();
   });
   afterAll(async () => {
