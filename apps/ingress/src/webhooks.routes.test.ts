@@ -163,15 +163,18 @@ describe.each(ALL_DIALECTS)('webhook route answers on %s', (dialect) => {
     }
   });
 
-  it('answers the engine refusals and a missing id with the error body', async () => {
-    const refused = await app.inject({
-      method: 'POST',
-      url: '/v1/webhooks',
-      headers: headers(),
-      payload: { nome: 'x', url: 'https://erp.exemplo.com.br/hook/{id}', gatilhos: ['contato.criado'] },
-    });
+  it('answers the engine refusals (in the request language) and a missing id with the error body', async () => {
+    const refuse = (lang: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/webhooks',
+        headers: { ...headers(), 'accept-language': lang },
+        payload: { nome: 'x', url: 'https://erp.exemplo.com.br/hook/{id}', gatilhos: ['contato.criado'] },
+      });
+    const refused = await refuse('pt-BR');
     expect(refused.statusCode).toBe(400);
-    expect(refused.json()).toEqual({ error: { code: 'WEBHOOK_URL_PLACEHOLDER', message: expect.any(String) } });
+    expect(refused.json()).toEqual({ error: { code: 'WEBHOOK_URL_PLACEHOLDER', message: expect.stringContaining('a URL deve ser fixa') } });
+    expect((await refuse('en')).json().error.message).toContain('the URL must be fixed');
     const gone = await app.inject({ method: 'DELETE', url: '/v1/webhooks/2147483647', headers: headers() });
     expect(gone.statusCode).toBe(404);
     expect(gone.json().error.code).toBe('WEBHOOK_NOT_FOUND');
