@@ -6,8 +6,11 @@ import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-serve
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../apps/ingress/src/build-app';
 
-/** The ingress as production builds it, for reading its routes and OpenAPI document (in-memory CRM, no tenant). */
-export async function buildDocsApp(): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+/**
+ * The ingress as production builds it, for reading its routes and OpenAPI document (in-memory CRM, no tenant);
+ * `dashboard: true` mounts the operators' dashboard too, as the all-in-one default (DASHBOARD=on) does.
+ */
+export async function buildDocsApp(options: { dashboard?: boolean } = {}): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
   const logger = createLogger({ name: 'docs-test', level: 'silent' });
   const database = createDatabase('sqlite::memory:');
   const redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
@@ -15,7 +18,8 @@ export async function buildDocsApp(): Promise<{ app: FastifyInstance; close(): P
   const prefix = testPrefix();
   const producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
   const connections = parseConnections('{"connections":{}}', 'json', {}, 'test');
-  const app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000 });
+  const dashboard = options.dashboard ? { dashboard: { secureCookies: false } } : {};
+  const app = await buildApp({ database, redis, producer, connections, logger, keyPrefix: prefix, checkTimeoutMs: 2000, ...dashboard });
   await app.ready();
   return {
     app,

@@ -2,6 +2,19 @@ import { countJobRecords, listAudit, searchJobRecords } from '@integrador/store'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, sendError, type Viewer } from './access';
 import { BULK_LIMIT, discardJobs, type JobRef, pauseSchedule, pauseTenant, retryJobs, retryMatching, runNow } from './actions';
+import {
+  ActionResultResponse,
+  AuditResponse,
+  actionErrors,
+  CountsResponse,
+  EnqueuedResponse,
+  ErrorBody,
+  JobDetailResponse,
+  JobSearchResponse,
+  readErrors,
+  SchedulePausedResponse,
+  TenantPausedResponse,
+} from './api.schemas';
 import type { DashboardDeps } from './deps';
 import { messages } from './i18n';
 import { maskUrlsIn } from './mask';
@@ -53,34 +66,66 @@ function refuseReader(request: FastifyRequest, reply: FastifyReply): boolean {
 export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
   const preview = previewer(deps);
   return async (app) => {
-    app.get('/dashboard/api/counts', async (request) => ({ lastHour: await lastHourCounts(deps.database, viewerOf(request)) }));
+    const tags = ['dashboard'];
+    app.get(
+      '/dashboard/api/counts',
+      { schema: { tags, summary: "Last hour's job counts per state (live updates)", response: { 200: CountsResponse, 401: ErrorBody } } },
+      async (request) => ({ lastHour: await lastHourCounts(deps.database, viewerOf(request)) }),
+    );
 
-    app.get('/dashboard/api/jobs', async (request) => {
-      const query = request.query as Query;
-      const filter = filterOf(viewerOf(request), query);
-      const limit = Math.min(Number(query.limit ?? 50) || 50, 500);
-      const offset = Math.max(Number(query.offset ?? 0) || 0, 0);
-      const [items, total] = await Promise.all([
-        searchJobRecords(deps.database.db, filter, limit, offset),
-        countJobRecords(deps.database.db, filter, BULK_LIMIT),
-      ]);
-      // Counted up to one bulk retry's worth: above it the total says "more than BULK_LIMIT".
-      const shown = items.map((item) => ({ ...item, erro_mensagem: maskUrlsIn(item.erro_mensagem) }));
-      return { total: Math.min(total, BULK_LIMIT), totalCapped: total > BULK_LIMIT, items: shown };
-    });
+    app.get(
+      '/dashboard/api/jobs',
+      {
+        schema: {
+          tags,
+          summary: 'Search the recorded jobs (failed ones by default)',
+          response: { 200: JobSearchResponse, 401: ErrorBody },
+        },
+      },
+      async (request) => {
+        const query = request.query as Query;
+        const filter = filterOf(viewerOf(request), query);
+        const limit = Math.min(Number(query.limit ?? 50) || 50, 500);
+        const offset = Math.max(Number(query.offset ?? 0) || 0, 0);
+        const [items, total] = await Promise.all([
+          searchJobRecords(deps.database.db, filter, limit, offset),
+          countJobRecords(deps.database.db, filter, BULK_LIMIT),
+        ]);
+        // Counted up to one bulk retry's worth: above it the total says "more than BULK_LIMIT".
+        const shown = items.map((item) => ({ ...item, erro_mensagem: maskUrlsIn(item.erro_mensagem) }));
+        return { total: Math.min(total, BULK_LIMIT), totalCapped: total > BULK_LIMIT, items: shown };
+      },
+    );
 
-    app.get('/dashboard/api/jobs/:queue/:id', async (request, reply) => {
-      const { queue, id } = request.params as { queue: string; id: string };
-      const viewer = viewerOf(request);
-      const detail = await jobDetail(deps.database, deps.producer, viewer, queue, id, preview);
-      if (!detail) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
-      return detail;
-    });
+    app.get(
+      '/dashboard/api/jobs/:queue/:id',
+      {
+        schema: {
+          tags,
+          summary: "One job's record, attempts, preview, chain and log",
+          params: {
+            type: 'object',
+            properties: { queue: { type: 'string', maxLength: 20 }, id: { type: 'string', minLength: 1, maxLength: 200 } },
+          },
+          response: { 200: JobDetailResponse, 400: ErrorBody, ...readErrors },
+        },
+      },
+      async (request, reply) => {
+        const { queue, id } = request.params as { queue: string; id: string };
+        const viewer = viewerOf(request);
+        const detail = await jobDetail(deps.database, deps.producer, viewer, queue, id, preview);
+        if (!detail) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
+        return detail;
+      },
+    );
 
     app.post(
       '/dashboard/api/jobs/retry',
       {
         schema: {
+          tags,
+          summary: 'Retry failed jobs: a selection, or every one matching a filter (up to 5000)',
+          response: { 200: ActionResultResponse, ...actionErrors },
           body: {
             type: 'object',
             additionalProperties: false,
@@ -104,6 +149,9 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
       '/dashboard/api/jobs/discard',
       {
         schema: {
+          tags,
+          summary: 'Discard failed jobs',
+          response: { 200: ActionResultResponse, ...actionErrors },
           body: {
             type: 'object',
             additionalProperties: false,
@@ -122,6 +170,9 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
       '/dashboard/api/integrations/:id/run',
       {
         schema: {
+          tags,
+          summary: 'Run an integration now (admitted by the engine)',
+          response: { 202: EnqueuedResponse, ...actionErrors, 409: ErrorBody, 422: ErrorBody },
           params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } },
           body: {
             type: 'object',
@@ -151,6 +202,9 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
       '/dashboard/api/schedules/:id/:action',
       {
         schema: {
+          tags,
+          summary: 'Pause or resume a GET schedule',
+          response: { 200: SchedulePausedResponse, ...actionErrors },
           params: {
             type: 'object',
             properties: { id: { type: 'integer', minimum: 1 }, action: { type: 'string', enum: ['pause', 'resume'] } },
@@ -178,6 +232,9 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
       '/dashboard/api/tenants/:id/:action',
       {
         schema: {
+          tags,
+          summary: 'Pause or resume a whole tenant',
+          response: { 200: TenantPausedResponse, ...actionErrors },
           params: {
             type: 'object',
             properties: { id: { type: 'integer', minimum: 1 }, action: { type: 'string', enum: ['pause', 'resume'] } },
@@ -195,9 +252,13 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
       },
     );
 
-    app.get('/dashboard/api/audit', async (request) => {
-      const limit = Math.min(Number((request.query as Query).limit ?? 100) || 100, 1000);
-      return { items: await listAudit(deps.database.db, viewerOf(request).scope, limit) };
-    });
+    app.get(
+      '/dashboard/api/audit',
+      { schema: { tags, summary: 'The audit log of the tenants the viewer sees', response: { 200: AuditResponse, 401: ErrorBody } } },
+      async (request) => {
+        const limit = Math.min(Number((request.query as Query).limit ?? 100) || 100, 1000);
+        return { items: await listAudit(deps.database.db, viewerOf(request).scope, limit) };
+      },
+    );
   };
 }

@@ -2,6 +2,16 @@ import { listCalls } from '@integrador/cti';
 import { deliveryAttempts, listEntregas, listTentativas, listWebhookEndpoints, presentEndpoint } from '@integrador/webhooks';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, seesTenant, sendError, type Viewer } from './access';
+import {
+  actionErrors,
+  CallsResponse,
+  EnqueuedResponse,
+  ErrorBody,
+  RecoveredResponse,
+  readErrors,
+  WebhookAttemptsResponse,
+  WebhooksResponse,
+} from './api.schemas';
 import type { DashboardDeps } from './deps';
 import { html } from './html';
 import { messages } from './i18n';
@@ -134,45 +144,75 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
     app.post('/dashboard/acoes/webhook-reenviar', (request, reply) => formAction(request, reply, 'resend'));
     app.post('/dashboard/acoes/webhook-recuperar', (request, reply) => formAction(request, reply, 'recover'));
 
-    app.get('/dashboard/api/calls', async (request, reply) => {
-      const viewer = viewerOf(request);
-      const query = request.query as Query;
-      const empresaId = tenantOf(viewer, query.empresa);
-      if (empresaId === undefined) return notFound(reply, viewer);
-      const { calls, nextCursor } = await shownCalls(deps, empresaId, query);
-      return { empresaId, calls, nextCursor };
-    });
+    const tags = ['dashboard'];
+    app.get(
+      '/dashboard/api/calls',
+      { schema: { tags, summary: "A tenant's CTI call log, newest first", response: { 200: CallsResponse, ...readErrors } } },
+      async (request, reply) => {
+        const viewer = viewerOf(request);
+        const query = request.query as Query;
+        const empresaId = tenantOf(viewer, query.empresa);
+        if (empresaId === undefined) return notFound(reply, viewer);
+        const { calls, nextCursor } = await shownCalls(deps, empresaId, query);
+        return { empresaId, calls, nextCursor };
+      },
+    );
 
-    app.get('/dashboard/api/webhooks', async (request, reply) => {
-      const viewer = viewerOf(request);
-      const empresaId = tenantOf(viewer, (request.query as Query).empresa);
-      if (empresaId === undefined) return notFound(reply, viewer);
-      return { empresaId, items: await endpointViews(deps, viewer, empresaId) };
-    });
+    app.get(
+      '/dashboard/api/webhooks',
+      {
+        schema: {
+          tags,
+          summary: "A tenant's webhook endpoints with their latest deliveries and attempts",
+          response: { 200: WebhooksResponse, ...readErrors },
+        },
+      },
+      async (request, reply) => {
+        const viewer = viewerOf(request);
+        const empresaId = tenantOf(viewer, (request.query as Query).empresa);
+        if (empresaId === undefined) return notFound(reply, viewer);
+        return { empresaId, items: await endpointViews(deps, viewer, empresaId) };
+      },
+    );
 
     const Ids = {
       type: 'object',
       properties: { id: { type: 'integer', minimum: 1 }, entrega: { type: 'integer', minimum: 1 } },
     } as const;
+    const EndpointId = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } } as const;
 
-    app.get('/dashboard/api/webhooks/:id/deliveries/:entrega/attempts', { schema: { params: Ids } }, async (request, reply) => {
-      const viewer = viewerOf(request);
-      const { id, entrega } = request.params as { id: number; entrega: number };
-      const empresaId = tenantOf(viewer, (request.query as Query).empresa);
-      if (empresaId === undefined) return notFound(reply, viewer);
-      try {
-        const items = await deliveryAttempts(deps.database.db, empresaId, id, entrega);
-        return { items: items.map((a) => ({ ...a, erro: maskUrlsIn(a.erro) })) };
-      } catch (err) {
-        if ((err as { status?: number }).status === 404) return notFound(reply, viewer);
-        throw err;
-      }
-    });
+    app.get(
+      '/dashboard/api/webhooks/:id/deliveries/:entrega/attempts',
+      {
+        schema: {
+          tags,
+          summary: "One delivery's attempts",
+          params: Ids,
+          response: { 200: WebhookAttemptsResponse, 400: ErrorBody, ...readErrors },
+        },
+      },
+      async (request, reply) => {
+        const viewer = viewerOf(request);
+        const { id, entrega } = request.params as { id: number; entrega: number };
+        const empresaId = tenantOf(viewer, (request.query as Query).empresa);
+        if (empresaId === undefined) return notFound(reply, viewer);
+        try {
+          const items = await deliveryAttempts(deps.database.db, empresaId, id, entrega);
+          return { items: items.map((a) => ({ ...a, erro: maskUrlsIn(a.erro) })) };
+        } catch (err) {
+          if ((err as { status?: number }).status === 404) return notFound(reply, viewer);
+          throw err;
+        }
+      },
+    );
 
     app.post(
       '/dashboard/api/webhooks/:id/deliveries/:entrega/resend',
       {
         schema: {
+          tags,
+          summary: 'Send one delivery again',
+          response: { 202: EnqueuedResponse, ...actionErrors },
           params: Ids,
           body: {
             type: 'object',
@@ -196,7 +236,10 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       '/dashboard/api/webhooks/:id/recover',
       {
         schema: {
-          params: Ids,
+          tags,
+          summary: "Re-send an endpoint's failed deliveries since a time",
+          response: { 200: RecoveredResponse, ...actionErrors },
+          params: EndpointId,
           body: {
             type: 'object',
             additionalProperties: false,

@@ -74,6 +74,13 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
     // The job detail's preview reaches receptors through transports: the caller's, or the dashboard's own.
     const deps = { ...given, transports: given.transports ?? createTransportFactory(new SoapClientCache({ max: 20 })) };
     if (!given.transports) app.addHook('onClose', () => deps.transports.close());
+    // Only the JSON API is an API: the pages, form actions, login and bull-board stay out of the OpenAPI document of
+    // an ingress that mounts the dashboard (it documents answers; an HTML page or a redirect is not one to generate from).
+    // `hide` is @fastify/swagger's flag: the ingress registers swagger, this package does not depend on it.
+    const hidden = { hide: true };
+    app.addHook('onRoute', (route) => {
+      if (!route.url.startsWith('/dashboard/api/')) route.schema = { ...route.schema, ...hidden };
+    });
     await app.register(formbody);
     await app.register(rateLimit, { global: false });
     app.decorateRequest('viewer', null);

@@ -1,4 +1,5 @@
 import { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisConfigurationError } from '@integrador/queue';
+import { WebhookError, webhookMessage } from '@integrador/webhooks';
 import type { ErrorObject } from 'ajv';
 import localize from 'ajv-i18n';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -53,6 +54,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (error.validation) {
       const { field, text } = validationMessage(error.validation as ErrorObject[], locale, error.validationContext);
       return send(reply, 400, { code: 'VALIDATION_FAILED', message: message(locale, 'VALIDATION', { field, message: text }), field });
+    }
+    if (error instanceof WebhookError) {
+      // The webhook engine's refusals carry their status; their messages live beside them (packages/webhooks).
+      return send(reply, error.status, { code: error.code, message: webhookMessage(locale, error.code, error.params) });
     }
     const http = error instanceof HttpError ? error : domainHttpError(error);
     if (http) {

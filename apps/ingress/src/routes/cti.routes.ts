@@ -112,7 +112,18 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['cti'],
           summary: 'Screen pop of one ramal (Server-Sent Events; token from POST /v1/cti/pop-tokens)',
+          // The pop token in the URL is the credential (an EventSource cannot send an Authorization header).
+          security: [],
           querystring: Type.Object({ token: Type.String({ maxLength: 100 }) }),
+          response: {
+            200: {
+              description: 'A stream of `id: <n>`, `event: <type>`, `data: <the call event as JSON>` messages, with `: ping` heartbeats',
+              content: { 'text/event-stream': { schema: Type.String() } },
+            },
+            400: ErrorResponse,
+            404: ErrorResponse,
+            503: ErrorResponse,
+          },
         },
       },
       async (request, reply) => {

@@ -1,5 +1,6 @@
 import { type JobProducer, withRedisDeadline } from '@integrador/queue';
 import { type CrmDatabase, pingDatabase } from '@integrador/store';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 
@@ -19,11 +20,19 @@ async function check(run: () => Promise<unknown>): Promise<'ok' | string> {
   }
 }
 
+const Health = Type.Object({ status: Type.Literal('ok') });
+/** Both answers of /readyz: each check says `ok` or why it failed. */
+const Readiness = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
+  checks: Type.Object({ redis: Type.String(), database: Type.String() }),
+});
+
 /** /healthz: the process answers (liveness). /readyz: Redis and the CRM database answer (readiness). */
 export function healthRoutes(deps: HealthDeps) {
   return async (app: FastifyInstance) => {
-    app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-    app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    // Probes stay out of the OpenAPI document (like /metrics): an orchestrator's contract, not the API's.
+    app.get('/healthz', { schema: { hide: true, response: { 200: Health } } }, async () => ({ status: 'ok' }));
+    app.get('/readyz', { schema: { hide: true, response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
       const [redis, database] = await Promise.all([
         check(async () => {
           await withRedisDeadline(deps.redis.ping(), deps.timeoutMs, 'PING');

@@ -1,0 +1,109 @@
+import { GATILHOS } from '@integrador/webhooks';
+import { type TSchema, Type } from '@sinclair/typebox';
+import { RowId } from '../schemas';
+
+// The answers of the webhook routes. A response schema is also how Fastify serializes (fast-json-stringify drops every
+// property not declared here), so each one lists every field the engine's functions return today; timestamps are the
+// database's own (a Date on PostgreSQL and MySQL, written as ISO 8601; SQLite's `YYYY-MM-DD HH:MM:SS` text as it is).
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** A timestamp column as the driver reads it; serialized as a string either way (a Date as its toISOString()). */
+const Timestamp = (description?: string) =>
+  Type.Unsafe<Date | string>(
+    Type.String({ description: `${description ? `${description}; ` : ''}ISO 8601, or \`YYYY-MM-DD HH:MM:SS\` (UTC) on a SQLite CRM` }),
+  );
+
+export const WebhookBody = Type.Object(
+  {
+    nome: Type.String({ minLength: 1, maxLength: 200 }),
+    url: Type.String({ minLength: 1, maxLength: 2000, description: 'fixed http(s) URL: no parameters or placeholders' }),
+    gatilhos: Type.Array(Type.Union(GATILHOS.map((g) => Type.Literal(g))), { minItems: 1, maxItems: GATILHOS.length }),
+    ativo: Type.Optional(Type.Boolean()),
+    cabecalhos: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 2000 }), { maxProperties: 20 })),
+    limitePorSegundo: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 10000 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+export const IdParams = Type.Object({ id: RowId('webhook endpoint id') });
+export const DeliveryParams = Type.Object({ id: RowId('webhook endpoint id'), deliveryId: RowId('delivery id') });
+
+export const DeliveriesQuery = Type.Object({
+  status: Type.Optional(Type.Union(['pendente', 'entregue', 'falhou', 'cancelada'].map((s) => Type.Literal(s)))),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+});
+
+export const RecoverBody = Type.Object({ since: Type.String({ format: 'date-time' }) }, { additionalProperties: false });
+
+/** An endpoint as presentEndpoint shows it: never a secret, header names without their values. */
+export const WebhookEndpointResponse = Type.Object({
+  id: Type.Integer(),
+  nome: Type.String(),
+  url: Type.String(),
+  gatilhos: Type.Array(Type.String()),
+  ativo: Type.Boolean(),
+  cabecalhos: Type.Array(Type.String(), { description: 'the names of the extra headers sent (their values are never shown)' }),
+  limitePorSegundo: Nullable(Type.Integer()),
+  falhandoDesde: Nullable(Type.String({ description: 'when the current run of failed deliveries began' })),
+  desativado: Nullable(
+    Type.Object(
+      { code: Type.String(), message: Type.String() },
+      { description: 'why the engine disabled it (GONE, FAILING_TOO_LONG), in the request language' },
+    ),
+  ),
+  rotacaoAte: Nullable(Type.String({ description: 'until when the previous secret still signs beside the new one' })),
+  criadoEm: Type.String(),
+});
+
+/** The creation's answer: the endpoint and its signing secret, shown this once. */
+export const CreatedWebhookResponse = Type.Composite([
+  WebhookEndpointResponse,
+  Type.Object({ segredo: Type.String({ description: 'the signing secret (whsec_…), shown only here' }) }),
+]);
+
+export const RotatedSecretResponse = Type.Object({
+  segredo: Type.String({ description: 'the new signing secret, shown only here' }),
+  anteriorValidoAte: Type.String({ description: 'the previous secret keeps signing beside it until then' }),
+});
+
+export const WebhookTestResponse = Type.Object({
+  ok: Type.Boolean(),
+  code: Type.String({ description: 'OK, CONNECTION_REFUSED, DNS_FAILED, TLS_FAILED, TIMEOUT, REDIRECT, CLIENT_ERROR, SERVER_ERROR…' }),
+  message: Type.String({ description: 'what happened and what to fix, in the request language' }),
+  status: Nullable(Type.Integer({ description: "the receiver's HTTP status; null when it did not answer" })),
+  durationMs: Type.Integer(),
+});
+
+/** One (change, endpoint) delivery, newest first (seed 004 column names). */
+export const DeliveryResponse = Type.Object({
+  id: Type.Integer(),
+  status: Type.String({ description: 'pendente, entregue, falhou or cancelada' }),
+  tentativas: Type.Integer(),
+  ultimo_status_http: Nullable(Type.Integer()),
+  ultimo_erro: Nullable(Type.String()),
+  proxima_tentativa_em: Nullable(Timestamp('when the next automatic attempt is due')),
+  entregue_em: Nullable(Timestamp()),
+  criado_em: Timestamp(),
+  gatilho: Type.String(),
+  registro_id: Type.String(),
+  webhook_id: Type.String({ description: 'the message id (webhook-id header), the same on every attempt' }),
+});
+
+/** One HTTP attempt of a delivery, in order: secrets in the headers masked, the answer's body truncated. */
+export const AttemptResponse = Type.Object({
+  id: Type.Integer(),
+  entrega_id: Type.Integer(),
+  numero: Type.Integer(),
+  origem: Type.String({ description: 'automatica or manual (a resend)' }),
+  cabecalhos: Type.Record(Type.String(), Type.String(), { description: 'the request headers sent, signatures and secrets masked' }),
+  status_http: Nullable(Type.Integer()),
+  resposta: Nullable(Type.String()),
+  duracao_ms: Type.Integer(),
+  classe_erro: Nullable(Type.String()),
+  erro: Nullable(Type.String()),
+  criado_em: Timestamp(),
+});
+
+export const ResendResponse = Type.Object({ queue: Type.Literal('webhook'), jobId: Type.String() });
+export const RecoverResponse = Type.Object({ recovered: Type.Integer({ description: 'how many failed deliveries were sent again' }) });
