@@ -24,8 +24,10 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     await h.seedCall(h.empresaA, '(21) 98888-7777', 'javascript:alert(1)');
     await h.seedCall(h.empresaB, '(11) 3333-4444', 'https://pbx.example.com/gravacoes/b1.mp3');
     const input = { nome: 'CRM A', url: 'https://hooks.example.com/a', gatilhos: ['contato.criado'] };
-    endpointA = (await createEndpoint(h.database.db, DEFAULT_WEBHOOK_SETTINGS, h.empresaA, input)).id;
-    endpointB = (await createEndpoint(h.database.db, DEFAULT_WEBHOOK_SETTINGS, h.empresaB, { ...input, nome: 'CRM B' })).id;
+    endpointA = (await createEndpoint(h.database.db, DEFAULT_WEBHOOK_SETTINGS, { empresaId: h.empresaA, filialId: null }, input)).id;
+    endpointB = (
+      await createEndpoint(h.database.db, DEFAULT_WEBHOOK_SETTINGS, { empresaId: h.empresaB, filialId: null }, { ...input, nome: 'CRM B' })
+    ).id;
     failedA = await h.seedDelivery(h.empresaA, endpointA, 'falhou', 1);
     deliveredA = await h.seedDelivery(h.empresaA, endpointA, 'entregue', 2);
     deliveryB = await h.seedDelivery(h.empresaB, endpointB, 'falhou', 3);
@@ -187,7 +189,7 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
       headers: asKey(h.keyA),
       payload: { since: new Date(Date.now() - 3600_000).toISOString() },
     });
-    expect(recover.json()).toEqual({ recovered: 1 });
+    expect(recover.json()).toEqual({ recovered: 1, falhou: 1, cancelada: 0 });
     const restarted = await h.database.db
       .selectFrom('webhook_entregas')
       .select('status')
