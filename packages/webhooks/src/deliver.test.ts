@@ -307,7 +307,7 @@ describe('failed deliveries of one endpoint, recorded together (real PostgreSQL,
     await database.db.updateTable('webhook_endpoints').set({ ativo: 0 }).where('id', '=', disabled.endpointId).execute();
     const deleted = await endpointWithDeliveries('Apagada', ['{}']);
     await database.db.deleteFrom('webhook_endpoints').where('id', '=', deleted.endpointId).execute();
-    const flow = new EndpointFlowControl(redis, prefix, settings);
+    const flow = new EndpointFlowControl(redis, prefix, { ...settings, leaseMs: 20000 });
     const deps = { db: far.db, store: createDeliveryStore(far.db), http: client, flow, settings };
     for (const { empresaId, endpointId, entregaIds } of [disabled, deleted]) {
       const outcome = await deliverOnce(deps, empresaId, entregaIds[0] as number, false, endpointId);
