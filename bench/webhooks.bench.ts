@@ -132,11 +132,16 @@ async function main(): Promise<void> {
   const producer = new JobProducer({ connection: redis, prefix, timeoutMs: 10000, logger });
   try {
     const empresaId = await createEmpresa(database.db, 'Bench');
-    await createEndpoint(database.db, DEFAULT_WEBHOOK_SETTINGS, empresaId, {
-      nome: 'bench',
-      url: `${receiver.url}${PRODUCT_PATH}`,
-      gatilhos: ['contato.criado'],
-    });
+    await createEndpoint(
+      database.db,
+      DEFAULT_WEBHOOK_SETTINGS,
+      { empresaId, filialId: null },
+      {
+        nome: 'bench',
+        url: `${receiver.url}${PRODUCT_PATH}`,
+        gatilhos: ['contato.criado'],
+      },
+    );
     await sql`INSERT INTO contatos (id, empresa_id, codigo, nome, email) SELECT g, ${empresaId}, 'B' || g, 'Contato ' || g, 'c' || g || '@exemplo.com.br' FROM generate_series(1, ${N}) AS g`.execute(
       database.db,
     );

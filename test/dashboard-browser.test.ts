@@ -133,7 +133,7 @@ describe('dashboard in a browser', () => {
   it('pauses and resumes a whole tenant; shows the call log and the webhook deliveries, resends one', async () => {
     await h.seedCall(h.empresaA, '(11) 3333-4444', 'https://pbx.example.com/gravacoes/a1.mp3');
     const input = { nome: 'CRM A', url: 'https://hooks.example.com/a', gatilhos: ['contato.criado'] };
-    const endpoint = (await createEndpoint(h.database.db, DEFAULT_WEBHOOK_SETTINGS, h.empresaA, input)).id;
+    const endpoint = (await createEndpoint(h.database.db, DEFAULT_WEBHOOK_SETTINGS, { empresaId: h.empresaA, filialId: null }, input)).id;
     await h.seedDelivery(h.empresaA, endpoint, 'falhou', 1);
     await h.seedDelivery(h.empresaA, endpoint, 'entregue', 2);
     const page = await loginAs('opa');

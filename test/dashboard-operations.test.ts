@@ -1,5 +1,6 @@
 import { reconcileSchedules } from '@integrador/integrador';
 import { isTenantPaused } from '@integrador/queue';
+import { createFilial, issueApiKey } from '@integrador/store';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
 import { DashboardHarness } from './support/dashboard-harness';
 
@@ -24,8 +25,10 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     await h.seedCall(h.empresaA, '(21) 98888-7777', 'javascript:alert(1)');
     await h.seedCall(h.empresaB, '(11) 3333-4444', 'https://pbx.example.com/gravacoes/b1.mp3');
     const input = { nome: 'CRM A', url: 'https://hooks.example.com/a', gatilhos: ['contato.criado'] };
-    endpointA = (await createEndpoint(h.database.db, DEFAULT_WEBHOOK_SETTINGS, h.empresaA, input)).id;
-    endpointB = (await createEndpoint(h.database.db, DEFAULT_WEBHOOK_SETTINGS, h.empresaB, { ...input, nome: 'CRM B' })).id;
+    endpointA = (await createEndpoint(h.database.db, DEFAULT_WEBHOOK_SETTINGS, { empresaId: h.empresaA, filialId: null }, input)).id;
+    endpointB = (
+      await createEndpoint(h.database.db, DEFAULT_WEBHOOK_SETTINGS, { empresaId: h.empresaB, filialId: null }, { ...input, nome: 'CRM B' })
+    ).id;
     failedA = await h.seedDelivery(h.empresaA, endpointA, 'falhou', 1);
     deliveredA = await h.seedDelivery(h.empresaA, endpointA, 'entregue', 2);
     deliveryB = await h.seedDelivery(h.empresaB, endpointB, 'falhou', 3);
@@ -187,7 +190,7 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
       headers: asKey(h.keyA),
       payload: { since: new Date(Date.now() - 3600_000).toISOString() },
     });
-    expect(recover.json()).toEqual({ recovered: 1 });
+    expect(recover.json()).toEqual({ recovered: 1, falhou: 1, cancelada: 0 });
     const restarted = await h.database.db
       .selectFrom('webhook_entregas')
       .select('status')
@@ -208,5 +211,44 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     });
     expect(bad.statusCode).toBe(400);
     expect(await audit()).toEqual(expect.arrayContaining(['webhook-resend 1', 'webhook-recover 1']));
+  });
+
+  it("a filial key of the empresa may not pause it, pause an empresa-wide schedule, resend or recover (403 FILIAL_SCOPE); a disabled endpoint's resend and recover are 409 and hidden", async () => {
+    const keyFilial = await issueApiKey(h.database.db, h.empresaA, await createFilial(h.database.db, h.empresaA, 'Filial 1'), 'filial');
+    const filialB = await issueApiKey(h.database.db, h.empresaB, await createFilial(h.database.db, h.empresaB, 'Filial B'), 'filial-b');
+    const { id: scheduleId } = await h.scheduledGet('GET-FILIAL', '0 5 * * *');
+    const post = (key: string, url: string, payload: object = {}) => h.app.inject({ method: 'POST', url, headers: asKey(key), payload });
+    const since = new Date(Date.now() - 3600_000).toISOString();
+    const actions: Array<[string, object?]> = [
+      [`/dashboard/api/tenants/${h.empresaA}/pause`],
+      [`/dashboard/api/tenants/${h.empresaA}/resume`],
+      [`/dashboard/api/schedules/${scheduleId}/pause`],
+      [`/dashboard/api/webhooks/${endpointA}/deliveries/${failedA}/resend`],
+      [`/dashboard/api/webhooks/${endpointA}/recover`, { since }],
+    ];
+    for (const [url, payload] of actions) {
+      const refused = await post(keyFilial, url, payload);
+      expect([url, refused.statusCode, refused.json().error.code]).toEqual([url, 403, 'FILIAL_SCOPE']);
+      expect(refused.json().error.message).toContain('pertence à empresa toda; a chave da filial');
+      expect([url, (await post(filialB, url, payload)).statusCode]).toEqual([url, 404]);
+    }
+    expect(await isTenantPaused(h.redis, h.prefix, h.empresaA)).toBe(false);
+    // Reads stay open to it.
+    expect((await h.app.inject({ url: '/dashboard/api/webhooks', headers: asKey(keyFilial) })).statusCode).toBe(200);
+
+    await h.database.db
+      .updateTable('webhook_endpoints')
+      .set({ ativo: 0, desativado_motivo: JSON.stringify({ code: 'GONE', status: 410 }) })
+      .where('id', '=', endpointA)
+      .execute();
+    const resend = await post(h.keyA, `/dashboard/api/webhooks/${endpointA}/deliveries/${failedA}/resend`);
+    expect(resend.statusCode).toBe(409);
+    expect(resend.json().error).toEqual({ code: 'WEBHOOK_DISABLED', message: expect.stringMatching(/^webhook desativado: reative-o/) });
+    expect((await post(h.keyA, `/dashboard/api/webhooks/${endpointA}/recover`, { since })).statusCode).toBe(409);
+    const { cookie } = await h.login('opa');
+    const page = (await h.app.inject({ url: `/dashboard/webhooks?empresa=${h.empresaA}`, headers: { cookie } })).body;
+    expect(page).toContain('desativado: o destino respondeu 410');
+    expect(page).not.toContain('webhook-reenviar');
+    expect(page).not.toContain('webhook-recuperar');
   });
 });

@@ -33,11 +33,16 @@ describe('trigger capture end to end on postgres (CRM writes → outbox → work
     receiver = await spawnReceiver();
     prefix = testPrefix();
     empresaId = await createEmpresa(database.db, 'Faculdade Exemplo');
-    await createEndpoint(database.db, DEFAULT_WEBHOOK_SETTINGS, empresaId, {
-      nome: 'ERP',
-      url: `${receiver.url}/ok/capture`,
-      gatilhos: ['contato.criado', 'oportunidade.status_alterado'],
-    });
+    await createEndpoint(
+      database.db,
+      DEFAULT_WEBHOOK_SETTINGS,
+      { empresaId, filialId: null },
+      {
+        nome: 'ERP',
+        url: `${receiver.url}/ok/capture`,
+        gatilhos: ['contato.criado', 'oportunidade.status_alterado'],
+      },
+    );
   });
 
   afterAll(async () => {

@@ -406,7 +406,7 @@ describe('outbound webhooks end to end (ingress → Redis → worker-webhook pro
       payload: { since: '2000-01-01T00:00:00Z' },
     });
     expect(recovered.statusCode).toBe(202);
-    expect(recovered.json()).toEqual({ recovered: 0 });
+    expect(recovered.json()).toEqual({ recovered: 0, falhou: 0, cancelada: 0 });
   });
 
   it('the test button says what to fix, in pt-BR or English', async () => {

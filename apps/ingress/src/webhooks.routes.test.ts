@@ -1,4 +1,4 @@
-import { createEmpresa, issueApiKey, timestampValue } from '@integrador/store';
+import { createEmpresa, createFilial, issueApiKey, timestampValue } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { listEntregas, listTentativas, presentEndpoint, requireEndpoint } from '@integrador/webhooks';
 import type { FastifyInstance } from 'fastify';
@@ -178,5 +178,221 @@ describe.each(ALL_DIALECTS)('webhook route answers on %s', (dialect) => {
     const gone = await app.inject({ method: 'DELETE', url: '/v1/webhooks/2147483647', headers: headers() });
     expect(gone.statusCode).toBe(404);
     expect(gone.json().error.code).toBe('WEBHOOK_NOT_FOUND');
+  });
+});
+
+// A user trial (F28, F5, F18, F30): a filial key changing the empresa's endpoints, a PUT erasing write-only headers,
+// recover leaving the deliveries cancelled by the disabling behind, a resend on a disabled endpoint queued to be skipped.
+describe.each(ALL_DIALECTS)('webhook filial scope, kept headers, recover and resend of a disabled endpoint on %s', (dialect) => {
+  let database: TestDatabase;
+  let ingress: TestIngress;
+  let app: FastifyInstance;
+  let empresaA: number;
+  let keyA: string;
+  let keyFilial: string;
+  let keyB: string;
+  let keyFilialB: string;
+  let endpointId: number;
+  let entregaId: number;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    empresaA = await createEmpresa(database.db, 'Faculdade A');
+    keyA = await issueApiKey(database.db, empresaA, null, 'a');
+    keyFilial = await issueApiKey(database.db, empresaA, await createFilial(database.db, empresaA, 'Filial 1'), 'a-filial');
+    const empresaB = await createEmpresa(database.db, 'Faculdade B');
+    keyB = await issueApiKey(database.db, empresaB, null, 'b');
+    keyFilialB = await issueApiKey(database.db, empresaB, await createFilial(database.db, empresaB, 'Filial B'), 'b-filial');
+    ingress = await startTestIngress(database);
+    app = ingress.app;
+  });
+
+  afterAll(async () => {
+    await ingress.close();
+    await database.drop();
+  });
+
+  const as = (key: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object, lang?: string) =>
+    app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${key}`, ...(lang ? { 'accept-language': lang } : {}) },
+      ...(payload ? { payload } : {}),
+    });
+  const settings = { nome: 'ERP', url: 'https://erp.exemplo.com.br/hook', gatilhos: ['contato.criado'] };
+  let seeded = 0;
+
+  /** A delivery of the endpoint in a given state, of a change made at `criado` (ISO). */
+  async function seedEntrega(endpoint: number, status: string, ultimoErro: string | null, criado = new Date().toISOString()) {
+    seeded += 1;
+    const criadoEm = timestampValue(database.db, new Date(criado));
+    await database.db
+      .insertInto('webhook_mensagens')
+      .values({
+        empresa_id: empresaA,
+        chave: `s${seeded}`,
+        gatilho: 'contato.criado',
+        tabela: 'contatos',
+        registro_id: String(seeded),
+        webhook_id: `msg_s${seeded}`,
+        payload: '[]',
+        criado_em: criadoEm,
+      })
+      .execute();
+    const mensagem = await database.db
+      .selectFrom('webhook_mensagens')
+      .select('id')
+      .where('chave', '=', `s${seeded}`)
+      .executeTakeFirstOrThrow();
+    await database.db
+      .insertInto('webhook_entregas')
+      .values({
+        empresa_id: empresaA,
+        endpoint_id: endpoint,
+        mensagem_id: Number(mensagem.id),
+        status,
+        tentativas: 1,
+        ultimo_erro: ultimoErro,
+        criado_em: criadoEm,
+      })
+      .execute();
+    const row = await database.db
+      .selectFrom('webhook_entregas')
+      .select('id')
+      .where('mensagem_id', '=', Number(mensagem.id))
+      .executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+
+  const statusOf = async (ids: number[]) =>
+    (
+      await database.db
+        .selectFrom('webhook_entregas')
+        .select(['id', 'status', 'ultimo_erro'])
+        .where('id', 'in', ids)
+        .orderBy('id')
+        .execute()
+    ).map((r) => [r.status, r.ultimo_erro]);
+  const queued = async () =>
+    (await ingress.producer.queue('webhook').getJobs(['waiting', 'delayed', 'prioritized']))
+      .map((job) => job.data.entregaId as number)
+      .sort();
+
+  it("a filial key reads the empresa's endpoints and changes none (403 FILIAL_SCOPE); another empresa's keys get 404", async () => {
+    const created = await as(keyA, 'POST', '/v1/webhooks', { ...settings, cabecalhos: { 'X-Token': 'abc' } });
+    expect(created.statusCode).toBe(201);
+    endpointId = created.json().id;
+    entregaId = await seedEntrega(endpointId, 'falhou', 'HTTP 500');
+    const before = await requireEndpoint(database.db, empresaA, endpointId);
+
+    const refusedCreate = await as(keyFilial, 'POST', '/v1/webhooks', settings);
+    expect(refusedCreate.statusCode).toBe(403);
+    expect(refusedCreate.json()).toEqual({ error: { code: 'FILIAL_SCOPE', message: expect.stringContaining('a chave da filial') } });
+    const changes: Array<['POST' | 'PUT' | 'DELETE', string, object?]> = [
+      ['PUT', `/v1/webhooks/${endpointId}`, { ...settings, nome: 'hijack' }],
+      ['DELETE', `/v1/webhooks/${endpointId}`],
+      ['POST', `/v1/webhooks/${endpointId}/rotate-secret`],
+      ['POST', `/v1/webhooks/${endpointId}/test`],
+      ['POST', `/v1/webhooks/${endpointId}/deliveries/${entregaId}/resend`],
+      ['POST', `/v1/webhooks/${endpointId}/recover`, { since: '2000-01-01T00:00:00Z' }],
+    ];
+    for (const [method, url, payload] of changes) {
+      const filial = await as(keyFilial, method, url, payload, 'en');
+      expect([method, url, filial.statusCode, filial.json().error.code]).toEqual([method, url, 403, 'FILIAL_SCOPE']);
+      expect(filial.json().error.message).toContain(`webhook #${endpointId} belongs to the whole empresa`);
+      for (const other of [keyB, keyFilialB]) expect([url, (await as(other, method, url, payload)).statusCode]).toEqual([url, 404]);
+    }
+    // Reads stay open to the filial key: endpoints are empresa-wide objects, readable by every key of the empresa.
+    for (const url of [
+      '/v1/webhooks',
+      `/v1/webhooks/${endpointId}`,
+      `/v1/webhooks/${endpointId}/deliveries`,
+      `/v1/webhooks/${endpointId}/deliveries/${entregaId}/attempts`,
+    ]) {
+      expect([url, (await as(keyFilial, 'GET', url)).statusCode]).toEqual([url, 200]);
+      expect([url, (await as(keyFilialB, 'GET', url)).statusCode]).toEqual([url, url === '/v1/webhooks' ? 200 : 404]);
+    }
+    expect((await as(keyFilialB, 'GET', '/v1/webhooks')).json()).toEqual({ items: [] });
+    // Nothing changed, nothing queued.
+    expect(await requireEndpoint(database.db, empresaA, endpointId)).toEqual(before);
+    expect(await statusOf([entregaId])).toEqual([['falhou', 'HTTP 500']]);
+    expect(await queued()).toEqual([]);
+  });
+
+  it('PUT without cabecalhos keeps the stored headers (values write-only); an explicit {} removes them', async () => {
+    const kept = await as(keyA, 'PUT', `/v1/webhooks/${endpointId}`, { ...settings, nome: 'ERP 2', ativo: true });
+    expect(kept.statusCode).toBe(200);
+    expect(kept.json()).toMatchObject({ nome: 'ERP 2', cabecalhos: ['X-Token'] });
+    expect((await requireEndpoint(database.db, empresaA, endpointId)).cabecalhos).toEqual({ 'X-Token': 'abc' });
+    const replaced = await as(keyA, 'PUT', `/v1/webhooks/${endpointId}`, { ...settings, cabecalhos: { Authorization: 'Bearer x' } });
+    expect(replaced.json().cabecalhos).toEqual(['Authorization']);
+    const cleared = await as(keyA, 'PUT', `/v1/webhooks/${endpointId}`, { ...settings, cabecalhos: {} });
+    expect(cleared.json().cabecalhos).toEqual([]);
+    expect((await requireEndpoint(database.db, empresaA, endpointId)).cabecalhos).toEqual({});
+  });
+
+  it('a disabled endpoint refuses resend and recover (409); re-enabled, recover re-sends the failed and the disable-cancelled deliveries', async () => {
+    const created = await as(keyA, 'POST', '/v1/webhooks', { ...settings, nome: 'Recuperar', cabecalhos: { 'x-api-key': 's3' } });
+    const id = created.json().id as number;
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const failed = await seedEntrega(id, 'falhou', 'HTTP 500');
+    const cancelled = await seedEntrega(id, 'cancelada', 'ENDPOINT_DISABLED');
+    const legacy = await seedEntrega(id, 'cancelada', 'endpoint disabled or deleted');
+    const deleted = await seedEntrega(id, 'cancelada', 'ENDPOINT_DELETED');
+    const delivered = await seedEntrega(id, 'entregue', null);
+    const older = await seedEntrega(id, 'falhou', 'HTTP 500', '2020-01-01T00:00:00Z');
+    await database.db
+      .updateTable('webhook_endpoints')
+      .set({ ativo: 0, desativado_motivo: JSON.stringify({ code: 'FAILING_TOO_LONG', since }) })
+      .where('id', '=', id)
+      .execute();
+
+    const shown = (await as(keyA, 'GET', `/v1/webhooks/${id}`)).json();
+    expect(shown.desativado.message).toContain(
+      `use "recuperar" (recover) desde ${since} para reenviar as entregas que falharam ou foram canceladas`,
+    );
+    const resend = await as(keyA, 'POST', `/v1/webhooks/${id}/deliveries/${cancelled}/resend`);
+    expect(resend.statusCode).toBe(409);
+    expect(resend.json()).toEqual({
+      error: { code: 'WEBHOOK_DISABLED', message: expect.stringMatching(/^webhook desativado: reative-o/) },
+    });
+    const recover = await as(keyA, 'POST', `/v1/webhooks/${id}/recover`, { since }, 'en');
+    expect(recover.statusCode).toBe(409);
+    expect(recover.json().error.message).toMatch(/^webhook disabled: enable it again/);
+    expect(await queued()).toEqual([]);
+
+    // The list words the cancelled deliveries' reasons in the reader's language.
+    const listed = async (lang: string) =>
+      Object.fromEntries(
+        (await as(keyA, 'GET', `/v1/webhooks/${id}/deliveries`, undefined, lang))
+          .json()
+          .items.map((d: { id: number; ultimo_erro: string }) => [d.id, d.ultimo_erro]),
+      );
+    expect((await listed('pt-BR'))[cancelled]).toMatch(/^cancelada: o webhook estava desativado; reative-o e use "recuperar"/);
+    expect(await listed('en')).toMatchObject({
+      [cancelled]: expect.stringMatching(/^cancelled: the webhook was disabled/),
+      [legacy]: expect.stringMatching(/^cancelled: the webhook was disabled/),
+      [deleted]: 'cancelled: the webhook was deleted',
+      [failed]: 'HTTP 500',
+    });
+
+    expect((await as(keyA, 'PUT', `/v1/webhooks/${id}`, { ...settings, nome: 'Recuperar', ativo: true })).json()).toMatchObject({
+      ativo: true,
+      desativado: null,
+      cabecalhos: ['x-api-key'],
+    });
+    const recovered = await as(keyA, 'POST', `/v1/webhooks/${id}/recover`, { since });
+    expect(recovered.statusCode).toBe(202);
+    expect(recovered.json()).toEqual({ recovered: 3, falhou: 1, cancelada: 2 });
+    expect(await statusOf([failed, cancelled, legacy, deleted, delivered, older])).toEqual([
+      ['pendente', 'HTTP 500'],
+      ['pendente', null],
+      ['pendente', null],
+      ['cancelada', 'ENDPOINT_DELETED'],
+      ['entregue', null],
+      ['falhou', 'HTTP 500'],
+    ]);
+    expect(await queued()).toEqual([failed, cancelled, legacy].sort());
+    expect((await as(keyA, 'POST', `/v1/webhooks/${id}/deliveries/${deleted}/resend`)).statusCode).toBe(202);
   });
 });

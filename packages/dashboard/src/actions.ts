@@ -2,6 +2,7 @@ import { enqueueIntegrationRun, reconcileSchedules, schedulerIdOf } from '@integ
 import { isQueueName, type TenantRef } from '@integrador/jobs';
 import { type JobProducer, removeScheduler, retryFailedJob, setTenantPausedMirror, withRedisDeadline } from '@integrador/queue';
 import {
+  assertChangeableBy,
   type CrmDatabase,
   findIntegracao,
   findJobRecord,
@@ -183,6 +184,8 @@ export async function pauseSchedule(
   if (viewer.scope !== 'all' && !viewer.scope.includes(empresaId)) return false;
   const integracao = await findIntegracao(deps.database.db, { empresaId, filialId: viewer.filialId, nome: '' }, integracaoId);
   if (integracao?.tipo_servico !== 'GET') return false;
+  // A filial key reads the empresa-wide integracoes but pauses only its own filial's schedules (403 FILIAL_SCOPE).
+  assertChangeableBy({ empresaId, filialId: viewer.filialId }, integracao.empresa_filial_id, `integracao #${integracaoId}`);
   await setSchedulePaused(deps.database.db, empresaId, integracaoId, paused, viewer.autor);
   // The reconciler keeps no scheduler for a paused row; remove it now rather than at worker-get's next sync.
   if (paused)
@@ -200,12 +203,14 @@ export async function pauseSchedule(
 /**
  * Pauses or resumes a whole tenant of the viewer: its GET schedules keep no job scheduler and the workers hold its
  * queued jobs (delayed, no attempt used) until the resume, which promotes them at once. Intake goes on: requests
- * are still accepted and queued. False when the tenant is not the viewer's.
+ * are still accepted and queued. False when the tenant is not the viewer's; FilialScopeError for a filial API key.
  */
 export async function pauseTenant(deps: ActionDeps, viewer: Viewer, empresaId: number, paused: boolean): Promise<boolean> {
   if (viewer.scope !== 'all' && !viewer.scope.includes(empresaId)) return false;
   const empresa = await deps.database.db.selectFrom('empresas').select('id').where('id', '=', empresaId).executeTakeFirst();
   if (!empresa) return false;
+  // The whole empresa is no filial's object: a filial API key may not pause or resume it (403 FILIAL_SCOPE).
+  assertChangeableBy({ empresaId, filialId: viewer.filialId }, null, `empresa #${empresaId}`);
   await setTenantPaused(deps.database.db, empresaId, paused, viewer.autor);
   const released = await deps.producer.read(paused ? 'pause tenant' : 'resume tenant', () =>
     setTenantPausedMirror(deps.producer, deps.keyPrefix, empresaId, paused),

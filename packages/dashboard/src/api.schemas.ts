@@ -212,4 +212,5 @@ export const WebhooksResponse = {
 
 export const WebhookAttemptsResponse = { type: 'object', properties: { items: { type: 'array', items: WebhookAttempt } } } as const;
 
-export const RecoveredResponse = { type: 'object', properties: { recovered: integer } } as const;
+/** The engine's recover answer: in all, and how many had failed or had been cancelled by the endpoint's disabling. */
+export const RecoveredResponse = { type: 'object', properties: { recovered: integer, falhou: integer, cancelada: integer } } as const;

@@ -1,5 +1,12 @@
 import { listCalls } from '@integrador/cti';
-import { deliveryAttempts, listEntregas, listTentativas, listWebhookEndpoints, presentEndpoint } from '@integrador/webhooks';
+import {
+  deliveryAttempts,
+  deliveryErrorMessage,
+  listEntregas,
+  listTentativas,
+  listWebhookEndpoints,
+  presentEndpoint,
+} from '@integrador/webhooks';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, seesTenant, sendError, type Viewer } from './access';
 import {
@@ -71,7 +78,7 @@ async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: num
         deliveries.map(async (d) => ({
           ...d,
           id: Number(d.id),
-          ultimo_erro: maskUrlsIn(d.ultimo_erro),
+          ultimo_erro: maskUrlsIn(deliveryErrorMessage(viewer.locale, d.status, d.ultimo_erro)),
           attempts: (await listTentativas(deps.database.db, empresaId, Number(d.id))).map((a) => ({ ...a, erro: maskUrlsIn(a.erro) })),
         })),
       ),
@@ -132,7 +139,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       if (empresaId !== undefined && endpointId !== undefined) {
         if (kind === 'resend' && num(body.entrega) !== undefined)
           done = (await resendWebhookDelivery(deps, viewer, empresaId, endpointId, num(body.entrega) as number)) ? 1 : undefined;
-        if (kind === 'recover' && since) done = await recoverWebhookFailures(deps, viewer, empresaId, endpointId, since);
+        if (kind === 'recover' && since) done = (await recoverWebhookFailures(deps, viewer, empresaId, endpointId, since))?.recovered;
       }
       if (done === undefined)
         return reply
@@ -211,8 +218,8 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: 'Send one delivery again',
-          response: { 202: EnqueuedResponse, ...actionErrors },
+          summary: 'Send one delivery again (409 while its endpoint is disabled)',
+          response: { 202: EnqueuedResponse, ...actionErrors, 409: ErrorBody },
           params: Ids,
           body: {
             type: 'object',
@@ -237,8 +244,8 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: "Re-send an endpoint's failed deliveries since a time",
-          response: { 200: RecoveredResponse, ...actionErrors },
+          summary: "Re-send an endpoint's deliveries since a time that failed or were cancelled by its disabling",
+          response: { 200: RecoveredResponse, ...actionErrors, 409: ErrorBody },
           params: EndpointId,
           body: {
             type: 'object',
@@ -261,7 +268,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const recovered =
           empresaId === undefined ? undefined : await recoverWebhookFailures(deps, viewer, empresaId, id, new Date(body.since));
         if (recovered === undefined) return notFound(reply, viewer);
-        return { recovered };
+        return recovered;
       },
     );
   };

@@ -3,6 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import { QueueUnavailableError } from '@integrador/queue';
 import { authenticateOperador, createSessao, deleteSessao } from '@integrador/store';
 import { createTransportFactory, SoapClientCache } from '@integrador/transports';
+import { WebhookError, webhookMessage } from '@integrador/webhooks';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfValid, resolveViewer, SESSION_COOKIE, sendError } from './access';
 import { apiRoutes } from './api.routes';
@@ -37,6 +38,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   MISSING_CONNECTION: 409,
   INTEGRATION_INACTIVE: 409,
   NOT_RUNNABLE: 409,
+  // A filial API key changing what belongs to the whole empresa (packages/store/src/filial-scope.ts).
+  FILIAL_SCOPE: 403,
 };
 
 function statusOf(error: Error & { statusCode?: number; validation?: unknown; code?: unknown; permanent?: unknown }): number {
@@ -54,12 +57,22 @@ function errorHandler(
   request: FastifyRequest,
   reply: FastifyReply,
 ) {
-  const status = statusOf(error);
+  const locale = request.viewer?.locale ?? 'pt-BR';
+  // The webhook engine's refusals (409 for a disabled endpoint…) carry their status and are worded beside them.
+  const status = error instanceof WebhookError ? error.status : statusOf(error);
   if (status >= 500) request.log.error({ err: error }, 'dashboard request failed');
   const fallback =
     status === 503 ? 'QUEUE_UNAVAILABLE' : status === 400 ? 'VALIDATION_FAILED' : status === 429 ? 'TOO_MANY_REQUESTS' : 'INTERNAL';
   const code = typeof error.code === 'string' && status < 500 && !error.code.startsWith('FST_') ? error.code : fallback;
-  const text = status >= 500 && status !== 503 ? 'erro interno' : error.message;
+  const params = (error as { params?: Record<string, string> }).params ?? {};
+  const text =
+    status >= 500 && status !== 503
+      ? 'erro interno'
+      : error instanceof WebhookError
+        ? webhookMessage(locale, error.code, error.params)
+        : code === 'FILIAL_SCOPE'
+          ? messages(locale).filialScope(params.what ?? '', params.filial ?? '')
+          : error.message;
   if (isApi(request) || request.method !== 'GET') return sendError(reply, status, code, text);
   return reply.status(status).type('text/html').send(`<!doctype html><p>${code}</p>`);
 }

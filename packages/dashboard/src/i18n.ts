@@ -86,6 +86,8 @@ const PT = {
   done: (n: number) => `Ação registrada: ${n} job(s).`,
   notFound: 'Não encontrado.',
   forbidden: 'Seu papel não permite esta ação.',
+  filialScope: (what: string, filial: string) =>
+    `${what} pertence à empresa toda; a chave da filial ${filial} altera só objetos da própria filial.`,
   csrf: 'Token de segurança inválido; recarregue a página.',
   states: {
     ativo: 'em execução',
@@ -184,6 +186,8 @@ const EN: Messages = {
   done: (n: number) => `Action recorded: ${n} job(s).`,
   notFound: 'Not found.',
   forbidden: 'Your role does not allow this action.',
+  filialScope: (what: string, filial: string) =>
+    `${what} belongs to the whole empresa; a key of filial ${filial} changes only its own filial’s objects.`,
   csrf: 'Invalid security token; reload the page.',
   states: {
     ativo: 'running',

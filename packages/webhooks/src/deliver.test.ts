@@ -15,6 +15,7 @@ import { createDeliveryStore } from './delivery-store';
 import { createWebhookEndpoint, findWebhookEndpoint } from './endpoints.repository';
 import { EndpointFlowControl } from './flow-control';
 import { createWebhookHttpClient, type WebhookHttpClient } from './http-client';
+import { deliveryErrorMessage } from './messages';
 import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './settings';
 import { endpointWithDeliveries as withDeliveries } from './test/deliveries';
 
@@ -299,5 +300,28 @@ describe('failed deliveries of one endpoint, recorded together (real PostgreSQL,
     const endpoint = await findWebhookEndpoint(database.db, empresaId, endpointId);
     expect(endpoint).toMatchObject({ ativo: false, desativadoMotivo: JSON.stringify({ code: 'GONE', status: 410 }) });
     expect(endpoint?.primeiraFalhaEm).not.toBeNull();
+  });
+
+  it('a pending delivery of a disabled or deleted endpoint is cancelled with that reason, worded in pt-BR or English when shown', async () => {
+    const disabled = await endpointWithDeliveries('Desligada', ['{}']);
+    await database.db.updateTable('webhook_endpoints').set({ ativo: 0 }).where('id', '=', disabled.endpointId).execute();
+    const deleted = await endpointWithDeliveries('Apagada', ['{}']);
+    await database.db.deleteFrom('webhook_endpoints').where('id', '=', deleted.endpointId).execute();
+    const flow = new EndpointFlowControl(redis, prefix, { ...settings, leaseMs: 20000 });
+    const deps = { db: far.db, store: createDeliveryStore(far.db), http: client, flow, settings };
+    for (const { empresaId, endpointId, entregaIds } of [disabled, deleted]) {
+      const outcome = await deliverOnce(deps, empresaId, entregaIds[0] as number, false, endpointId);
+      expect(outcome).toEqual({ kind: 'skipped', reason: 'endpoint_inactive' });
+    }
+    const rows = await entregas([...disabled.entregaIds, ...deleted.entregaIds]);
+    expect(rows.map((r) => [r.status, r.ultimo_erro])).toEqual([
+      ['cancelada', 'ENDPOINT_DISABLED'],
+      ['cancelada', 'ENDPOINT_DELETED'],
+    ]);
+    expect(deliveryErrorMessage('pt-BR', 'cancelada', 'ENDPOINT_DISABLED')).toMatch(/^cancelada: o webhook estava desativado; reative-o/);
+    expect(deliveryErrorMessage('en', 'cancelada', 'ENDPOINT_DELETED')).toBe('cancelled: the webhook was deleted');
+    // Rows cancelled before the reasons were coded read as disabled; any other error is shown as recorded.
+    expect(deliveryErrorMessage('en', 'cancelada', 'endpoint disabled or deleted')).toMatch(/^cancelled: the webhook was disabled/);
+    expect(deliveryErrorMessage('en', 'falhou', 'HTTP 500')).toBe('HTTP 500');
   });
 });

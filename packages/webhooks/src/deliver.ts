@@ -286,7 +286,7 @@ export async function deliverOnce(
     }
     if (!endpoint?.ativo) {
       await giveBack();
-      if (!manual) await cancelEntrega(db, empresaId, entrega.id);
+      if (!manual) await cancelEntrega(db, empresaId, entrega.id, endpoint ? 'ENDPOINT_DISABLED' : 'ENDPOINT_DELETED');
       return { kind: 'skipped', reason: 'endpoint_inactive' };
     }
     if (!admission) {

@@ -1,6 +1,7 @@
 import { type Database, pgUnnest, timestampValue } from '@integrador/store';
 import { type Kysely, PostgresAdapter, type QueryCreator, sql } from 'kysely';
 import { applyEndpointFailure, type EndpointFailure } from './endpoints.repository';
+import { CANCELLED_DISABLED, type CancelReason, LEGACY_CANCEL_TEXT } from './messages';
 
 type Db = Kysely<Database>;
 
@@ -350,13 +351,16 @@ async function updateFailedEntregas(db: Db, failures: readonly FailureRecord[]):
   return recorded;
 }
 
-/** Cancels a pending delivery of the empresa (its endpoint was disabled or deleted). */
-export async function cancelEntrega(db: Db, empresaId: number, id: number): Promise<void> {
+/**
+ * Cancels a pending delivery of the empresa (its endpoint was disabled or deleted); the reason's code is kept in
+ * ultimo_erro, worded when shown (deliveryErrorMessage), and tells a recover which ones to send again.
+ */
+export async function cancelEntrega(db: Db, empresaId: number, id: number, reason: CancelReason): Promise<void> {
   await db
     .updateTable('webhook_entregas')
     .set({
       status: 'cancelada',
-      ultimo_erro: 'endpoint disabled or deleted',
+      ultimo_erro: reason,
       proxima_tentativa_em: null,
       atualizado_em: timestampValue(db, new Date()),
     })
@@ -366,11 +370,19 @@ export async function cancelEntrega(db: Db, empresaId: number, id: number): Prom
     .execute();
 }
 
-/** Starts a new retry cycle (a recover): the schedule begins again from its first delay. */
-export async function restartEntrega(db: Db, empresaId: number, id: number): Promise<void> {
+/**
+ * Starts a new retry cycle (a recover): the schedule begins again from its first delay. A cancelled delivery's
+ * reason goes (it is pending again); a failed one keeps its last error until the next attempt.
+ */
+export async function restartEntrega(db: Db, empresaId: number, id: number, wasCancelled = false): Promise<void> {
   await db
     .updateTable('webhook_entregas')
-    .set((eb) => ({ status: 'pendente', ciclo_inicio: eb.ref('tentativas'), atualizado_em: timestampValue(db, new Date()) }))
+    .set((eb) => ({
+      status: 'pendente',
+      ciclo_inicio: eb.ref('tentativas'),
+      ...(wasCancelled ? { ultimo_erro: null } : {}),
+      atualizado_em: timestampValue(db, new Date()),
+    }))
     .where('empresa_id', '=', empresaId)
     .where('id', '=', id)
     .execute();
@@ -421,16 +433,25 @@ function comparableTimestamp(db: Db, date: Date): Date | string {
   return typeof value === 'string' ? value.replace('T', ' ').slice(0, 19) : value;
 }
 
-/** The endpoint's failed deliveries created since `since` (a recover re-sends them). */
-export async function failedEntregasSince(db: Db, empresaId: number, endpointId: number, since: Date) {
+/**
+ * The endpoint's deliveries created since `since` that a recover sends again: the failed ones, and the ones cancelled
+ * because the endpoint was disabled (before the reasons were coded, every cancellation read "endpoint disabled or
+ * deleted"; on an endpoint that exists it was a disabling).
+ */
+export async function recoverableEntregasSince(db: Db, empresaId: number, endpointId: number, since: Date) {
   const rows = await db
     .selectFrom('webhook_entregas')
-    .select(['id'])
+    .select(['id', 'status'])
     .where('empresa_id', '=', empresaId)
     .where('endpoint_id', '=', endpointId)
-    .where('status', '=', 'falhou')
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'falhou'),
+        eb.and([eb('status', '=', 'cancelada'), eb('ultimo_erro', 'in', [CANCELLED_DISABLED, LEGACY_CANCEL_TEXT])]),
+      ]),
+    )
     .where('criado_em', '>=', comparableTimestamp(db, since))
     .orderBy('id')
     .execute();
-  return rows.map((r) => Number(r.id));
+  return rows.map((r) => ({ id: Number(r.id), status: r.status as 'falhou' | 'cancelada' }));
 }

@@ -306,11 +306,11 @@ describe.each(ALL_DIALECTS)('delivery store on %s', (dialect) => {
     const status = async (id: number) =>
       (await database.db.selectFrom('webhook_entregas').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
     // B's delivery under A's id, and a delivery delivered meanwhile: neither is cancelled.
-    await cancelEntrega(database.db, a.empresaId, b.entregaIds[11] as number);
+    await cancelEntrega(database.db, a.empresaId, b.entregaIds[11] as number, 'ENDPOINT_DISABLED');
     expect(await status(b.entregaIds[11] as number)).toBe('pendente');
-    await cancelEntrega(database.db, a.empresaId, a.entregaIds[0] as number);
+    await cancelEntrega(database.db, a.empresaId, a.entregaIds[0] as number, 'ENDPOINT_DISABLED');
     expect(await status(a.entregaIds[0] as number)).toBe('entregue');
-    await cancelEntrega(database.db, b.empresaId, b.entregaIds[11] as number);
+    await cancelEntrega(database.db, b.empresaId, b.entregaIds[11] as number, 'ENDPOINT_DISABLED');
     expect(await status(b.entregaIds[11] as number)).toBe('cancelada');
     const clock = new Date(Math.floor(Date.now() / 1000) * 1000 - 60000);
     const endpointId = await newEndpoint(b.empresaId, clock);

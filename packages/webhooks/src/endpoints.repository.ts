@@ -68,13 +68,17 @@ function selectEndpoints(db: Db, empresaId: number) {
   return db.selectFrom('webhook_endpoints').selectAll().where('empresa_id', '=', empresaId).orderBy('id').execute();
 }
 
-function columnsOf(input: WebhookEndpointInput) {
+/** An update's settings: `cabecalhos` undefined leaves the stored headers as they are. */
+export type WebhookEndpointUpdate = Omit<WebhookEndpointInput, 'cabecalhos'> & { cabecalhos: Record<string, string> | undefined };
+
+function columnsOf(input: WebhookEndpointUpdate) {
+  const { cabecalhos } = input;
   return {
     nome: input.nome,
     url: input.url,
     gatilhos: input.gatilhos.join(','),
     ativo: input.ativo ? 1 : 0,
-    cabecalhos: Object.keys(input.cabecalhos).length ? JSON.stringify(input.cabecalhos) : null,
+    ...(cabecalhos === undefined ? {} : { cabecalhos: Object.keys(cabecalhos).length ? JSON.stringify(cabecalhos) : null }),
     limite_por_segundo: input.limitePorSegundo,
   };
 }
@@ -112,8 +116,11 @@ export async function findWebhookEndpoint(db: Db, empresaId: number, id: number)
   return row ? toEndpoint(row) : undefined;
 }
 
-/** Replaces an endpoint's settings; re-enabling clears the reason it was disabled and its failure clock. */
-export async function updateWebhookEndpoint(db: Db, empresaId: number, id: number, input: WebhookEndpointInput): Promise<boolean> {
+/**
+ * Replaces an endpoint's settings (its headers only when given); re-enabling clears the reason it was disabled and its
+ * failure clock.
+ */
+export async function updateWebhookEndpoint(db: Db, empresaId: number, id: number, input: WebhookEndpointUpdate): Promise<boolean> {
   const result = await db
     .updateTable('webhook_endpoints')
     .set({

@@ -7,6 +7,7 @@ export type WebhookErrorCode =
   | 'WEBHOOK_URL_CREDENTIALS'
   | 'WEBHOOK_GATILHO_INVALID'
   | 'WEBHOOK_HEADER_INVALID'
+  | 'WEBHOOK_DISABLED'
   | 'CHANGE_TABLE_INVALID';
 
 /** A refusal of the caller's input or a missing resource (never an internal failure); `status` is the HTTP one. */

@@ -4,12 +4,12 @@ export { type DeliveryDeps, type DeliveryOutcome, deliverOnce, maskHeaders } fro
 export { listEntregas, listTentativas } from './deliveries.repository';
 export { runDeliveryJob } from './delivery-job';
 export { createDeliveryStore, type DeliveryStore } from './delivery-store';
-export { deleteWebhookEndpoint, listWebhookEndpoints, type WebhookEndpoint } from './endpoints.repository';
+export { listWebhookEndpoints, type WebhookEndpoint } from './endpoints.repository';
 export { WebhookError, type WebhookErrorCode } from './errors';
 export { EndpointFlowControl } from './flow-control';
 export { GATILHOS, type Gatilho, OPERACOES, type Operacao, WEBHOOK_TABLES } from './gatilhos';
 export { classifyError, createWebhookHttpClient, type ErrorClass, type SendResult, type WebhookHttpClient } from './http-client';
-export { type Locale, webhookMessage } from './messages';
+export { deliveryErrorMessage, type Locale, webhookMessage } from './messages';
 export { drainOutbox, startOutboxDrain } from './outbox-drain';
 export { buildPayload } from './payloads';
 export { deliveryJobId, publishChange } from './publish-change';
@@ -23,8 +23,12 @@ export {
   deliveryAttempts,
   type EndpointSettingsInput,
   presentEndpoint,
+  presentEntregas,
+  type Recovered,
   recoverDeliveries,
+  removeEndpoint,
   replaceEndpoint,
+  requireChangeableEndpoint,
   requireEndpoint,
   resendDelivery,
   rotateSecret,

@@ -16,7 +16,10 @@ export type TestCode =
   | 'ADDRESS_FORBIDDEN'
   | 'NETWORK_ERROR';
 
-const MESSAGES: MessageTable<TestCode | WebhookErrorCode | 'GONE' | 'FAILING_TOO_LONG'> = {
+/** Why a pending delivery was cancelled (stored as the code in `ultimo_erro`, worded when shown). */
+export type CancelReason = 'ENDPOINT_DISABLED' | 'ENDPOINT_DELETED';
+
+const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE' | 'FAILING_TOO_LONG'> = {
   OK: {
     'pt-BR': 'Webhook funcionando: {url} recebeu os dados de teste e respondeu {status} em {ms} ms.',
     en: 'Webhook working: {url} received the test data and answered {status} in {ms} ms.',
@@ -66,12 +69,23 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | 'GONE' | 'FAILING_TOO
     en: 'The connection to {url} failed ({detail}). Check the URL and the receiving server’s network.',
   },
   GONE: {
-    'pt-BR': 'desativado: o destino respondeu 410 (Gone), ou seja, não quer mais receber dados',
-    en: 'disabled: the receiver answered 410 (Gone), meaning it no longer wants data',
+    'pt-BR':
+      'desativado: o destino respondeu 410 (Gone), ou seja, não quer mais receber dados; se ele voltar a aceitar, reative o webhook e use "recuperar" (recover) para reenviar as entregas que falharam ou foram canceladas',
+    en: 'disabled: the receiver answered 410 (Gone), meaning it no longer wants data; if it accepts again, enable the webhook again and use recover to resend the deliveries that failed or were cancelled',
   },
   FAILING_TOO_LONG: {
-    'pt-BR': 'desativado: todas as entregas falharam desde {since}; corrija o destino e reative o webhook',
-    en: 'disabled: every delivery failed since {since}; fix the receiver and enable the webhook again',
+    'pt-BR':
+      'desativado: todas as entregas falharam desde {since}; corrija o destino, reative o webhook e use "recuperar" (recover) desde {since} para reenviar as entregas que falharam ou foram canceladas',
+    en: 'disabled: every delivery failed since {since}; fix the receiver, enable the webhook again and use recover since {since} to resend the deliveries that failed or were cancelled',
+  },
+  ENDPOINT_DISABLED: {
+    'pt-BR': 'cancelada: o webhook estava desativado; reative-o e use "recuperar" (recover) para reenviá-la',
+    en: 'cancelled: the webhook was disabled; enable it again and use recover to resend it',
+  },
+  ENDPOINT_DELETED: { 'pt-BR': 'cancelada: o webhook foi excluído', en: 'cancelled: the webhook was deleted' },
+  WEBHOOK_DISABLED: {
+    'pt-BR': 'webhook desativado: reative-o (PUT /v1/webhooks/{id} com "ativo": true) antes de reenviar',
+    en: 'webhook disabled: enable it again (PUT /v1/webhooks/{id} with "ativo": true) before resending',
   },
   WEBHOOK_NOT_FOUND: { 'pt-BR': 'webhook não encontrado', en: 'webhook not found' },
   DELIVERY_NOT_FOUND: { 'pt-BR': 'entrega não encontrada', en: 'delivery not found' },
@@ -117,4 +131,19 @@ export function disabledReasonMessage(locale: Locale, stored: string | null): { 
   } catch {
     return { code: 'DISABLED', message: stored };
   }
+}
+
+/** The code `ultimo_erro` holds for a delivery cancelled because its endpoint was disabled (recover re-sends these). */
+export const CANCELLED_DISABLED: CancelReason = 'ENDPOINT_DISABLED';
+/** What `ultimo_erro` held for every cancelled delivery before the reasons were coded (read as ENDPOINT_DISABLED). */
+export const LEGACY_CANCEL_TEXT = 'endpoint disabled or deleted';
+
+/**
+ * A delivery's last error as shown: a cancelled one's stored reason code worded in the reader's language (the text
+ * written before the codes existed counts as "disabled": its endpoint, shown, exists); any other error as recorded.
+ */
+export function deliveryErrorMessage(locale: Locale, status: string, stored: string | null): string | null {
+  if (status !== 'cancelada' || stored === null) return stored;
+  if (stored === 'ENDPOINT_DISABLED' || stored === 'ENDPOINT_DELETED') return webhookMessage(locale, stored);
+  return stored === LEGACY_CANCEL_TEXT ? webhookMessage(locale, 'ENDPOINT_DISABLED') : stored;
 }

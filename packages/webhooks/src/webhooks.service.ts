@@ -1,10 +1,11 @@
 import type { JobProducer } from '@integrador/queue';
-import type { Database } from '@integrador/store';
+import { assertChangeableBy, type Database, type FilialCaller } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { failedEntregasSince, listTentativas, loadEntrega, restartEntrega } from './deliveries.repository';
+import { listEntregas, listTentativas, loadEntrega, recoverableEntregasSince, restartEntrega } from './deliveries.repository';
 import { checkGatilhos, checkHeaders, checkWebhookUrl } from './endpoint-input';
 import {
   createWebhookEndpoint,
+  deleteWebhookEndpoint,
   findWebhookEndpoint,
   rotateWebhookSecret,
   updateWebhookEndpoint,
@@ -12,7 +13,7 @@ import {
   type WebhookEndpointInput,
 } from './endpoints.repository';
 import { WebhookError } from './errors';
-import { disabledReasonMessage, type Locale } from './messages';
+import { deliveryErrorMessage, disabledReasonMessage, type Locale } from './messages';
 import { generateSigningSecret, sealSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
 
@@ -24,6 +25,7 @@ export interface EndpointSettingsInput {
   url: string;
   gatilhos: string[];
   ativo?: boolean | undefined;
+  /** Omitted on a replace: the stored headers stay (their values are write-only); `{}` removes them. */
   cabecalhos?: Record<string, string> | undefined;
   limitePorSegundo?: number | null | undefined;
 }
@@ -39,33 +41,55 @@ function checked(input: EndpointSettingsInput): WebhookEndpointInput {
   };
 }
 
+/**
+ * Webhook endpoints belong to the whole empresa (they have no filial): a caller bound to a filial reads them but
+ * changes none, by the filial rule of packages/store (403 FILIAL_SCOPE).
+ */
+function assertChangesEndpoints(caller: FilialCaller, what: string): void {
+  assertChangeableBy(caller, null, what);
+}
+
 /** Creates an endpoint; the signing secret is answered here, once, and never again. */
 export async function createEndpoint(
   db: Db,
   settings: Pick<WebhookSettings, 'secretKey'>,
-  empresaId: number,
+  caller: FilialCaller,
   input: EndpointSettingsInput,
 ) {
+  assertChangesEndpoints(caller, 'webhook');
   const secret = generateSigningSecret();
-  const id = await createWebhookEndpoint(db, empresaId, checked(input), sealSecret(secret, settings.secretKey));
+  const id = await createWebhookEndpoint(db, caller.empresaId, checked(input), sealSecret(secret, settings.secretKey));
   return { id, secret };
 }
 
-/** Replaces an endpoint's settings (404 for another tenant's id). */
-export async function replaceEndpoint(db: Db, empresaId: number, id: number, input: EndpointSettingsInput): Promise<void> {
-  if (!(await updateWebhookEndpoint(db, empresaId, id, checked(input)))) throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
+/**
+ * Replaces an endpoint's settings (404 for another tenant's id). Omitted `cabecalhos` keep the stored ones: their
+ * values are never shown, so a caller re-enabling an endpoint could not send them back.
+ */
+export async function replaceEndpoint(db: Db, caller: FilialCaller, id: number, input: EndpointSettingsInput): Promise<void> {
+  await requireChangeableEndpoint(db, caller, id);
+  const settings = checked(input);
+  const update = input.cabecalhos === undefined ? { ...settings, cabecalhos: undefined } : settings;
+  if (!(await updateWebhookEndpoint(db, caller.empresaId, id, update))) throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
+}
+
+/** Deletes an endpoint (404 for another tenant's id). */
+export async function removeEndpoint(db: Db, caller: FilialCaller, id: number): Promise<void> {
+  await requireChangeableEndpoint(db, caller, id);
+  if (!(await deleteWebhookEndpoint(db, caller.empresaId, id))) throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
 }
 
 /** A new secret, answered once; the old one keeps signing beside it for the grace period. */
 export async function rotateSecret(
   db: Db,
   settings: Pick<WebhookSettings, 'secretKey' | 'rotationGraceMs'>,
-  empresaId: number,
+  caller: FilialCaller,
   id: number,
 ) {
+  await requireChangeableEndpoint(db, caller, id);
   const secret = generateSigningSecret();
   const graceUntil = new Date(Date.now() + settings.rotationGraceMs);
-  if (!(await rotateWebhookSecret(db, empresaId, id, sealSecret(secret, settings.secretKey), graceUntil))) {
+  if (!(await rotateWebhookSecret(db, caller.empresaId, id, sealSecret(secret, settings.secretKey), graceUntil))) {
     throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
   }
   return { secret, previousValidUntil: graceUntil.toISOString() };
@@ -76,6 +100,21 @@ export async function requireEndpoint(db: Db, empresaId: number, id: number): Pr
   const endpoint = await findWebhookEndpoint(db, empresaId, id);
   if (!endpoint) throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
   return endpoint;
+}
+
+/**
+ * The endpoint for an action that changes it or acts on its behalf (replace, delete, rotate, test, resend, recover):
+ * 404 for another tenant's id, then 403 FILIAL_SCOPE for a caller bound to a filial.
+ */
+export async function requireChangeableEndpoint(db: Db, caller: FilialCaller, id: number): Promise<WebhookEndpoint> {
+  const endpoint = await requireEndpoint(db, caller.empresaId, id);
+  assertChangesEndpoints(caller, `webhook #${id}`);
+  return endpoint;
+}
+
+/** A disabled endpoint sends nothing: a resend or recover on it is refused (409) rather than queued to be skipped. */
+function requireActive(endpoint: WebhookEndpoint): void {
+  if (!endpoint.ativo) throw new WebhookError('WEBHOOK_DISABLED', 409, { id: String(endpoint.id) });
 }
 
 /** An endpoint as the API and CLI show it: never its secrets; the reason it was disabled in the reader's language. */
@@ -95,17 +134,19 @@ export function presentEndpoint(endpoint: WebhookEndpoint, locale: Locale) {
   };
 }
 
-/** Sends one delivery again now (one attempt, no automatic retries after it); answers the job id. */
+/** Sends one delivery again now (one attempt, no automatic retries after it); answers the job id. 409 when disabled. */
 export async function resendDelivery(
   db: Db,
   producer: JobProducer,
-  empresaId: number,
+  caller: FilialCaller,
   endpointId: number,
   entregaId: number,
 ): Promise<string> {
-  await requireEndpoint(db, empresaId, endpointId);
+  const { empresaId } = caller;
+  const endpoint = await requireChangeableEndpoint(db, caller, endpointId);
   const entrega = await loadEntrega(db, empresaId, entregaId);
   if (!entrega || entrega.endpoint_id !== endpointId) throw new WebhookError('DELIVERY_NOT_FOUND', 404);
+  requireActive(endpoint);
   const job = await producer.enqueue(
     'webhook',
     'webhook.deliver',
@@ -115,19 +156,31 @@ export async function resendDelivery(
   return String(job.id);
 }
 
-/** Re-sends the endpoint's failed deliveries created since `since`, each with a fresh retry schedule; answers how many. */
+/** What a recover sent again: in all, and how many of them had failed or had been cancelled by the disabling. */
+export interface Recovered {
+  recovered: number;
+  falhou: number;
+  cancelada: number;
+}
+
+/**
+ * Re-sends the endpoint's deliveries created since `since` that it did not get: the failed ones and the ones
+ * cancelled because it was disabled (pending when it was), each with a fresh retry schedule. 409 while it is disabled:
+ * re-enable it first. A deleted endpoint's cancelled deliveries have no endpoint left to recover on.
+ */
 export async function recoverDeliveries(
   db: Db,
   producer: JobProducer,
-  empresaId: number,
+  caller: FilialCaller,
   endpointId: number,
   since: Date,
-): Promise<number> {
-  await requireEndpoint(db, empresaId, endpointId);
-  const ids = await failedEntregasSince(db, empresaId, endpointId, since);
+): Promise<Recovered> {
+  const { empresaId } = caller;
+  requireActive(await requireChangeableEndpoint(db, caller, endpointId));
+  const rows = await recoverableEntregasSince(db, empresaId, endpointId, since);
   const stamp = Date.now();
-  for (const entregaId of ids) {
-    await restartEntrega(db, empresaId, entregaId);
+  for (const { id: entregaId, status } of rows) {
+    await restartEntrega(db, empresaId, entregaId, status === 'cancelada');
     await producer.enqueue(
       'webhook',
       'webhook.deliver',
@@ -135,7 +188,20 @@ export async function recoverDeliveries(
       { jobId: `whv-${entregaId}-${stamp}` },
     );
   }
-  return ids.length;
+  const cancelada = rows.filter((r) => r.status === 'cancelada').length;
+  return { recovered: rows.length, falhou: rows.length - cancelada, cancelada };
+}
+
+/** An endpoint's deliveries as shown (newest first): a cancelled one's reason in the reader's language. */
+export async function presentEntregas(
+  db: Db,
+  empresaId: number,
+  endpointId: number,
+  options: { status?: string; limit?: number },
+  locale: Locale,
+) {
+  const rows = await listEntregas(db, empresaId, endpointId, options);
+  return rows.map((row) => ({ ...row, ultimo_erro: deliveryErrorMessage(locale, row.status, row.ultimo_erro) }));
 }
 
 /** The attempts of one delivery of the endpoint (404 unless both are the tenant's and belong together). */

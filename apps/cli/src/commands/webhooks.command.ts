@@ -5,11 +5,12 @@ import {
   createEndpoint,
   createWebhookHttpClient,
   installCaptureTriggers,
-  listEntregas,
   listWebhookEndpoints,
   presentEndpoint,
+  presentEntregas,
   recoverDeliveries,
   removeCaptureTriggers,
+  requireChangeableEndpoint,
   requireEndpoint,
   resendDelivery,
   rotateSecret,
@@ -102,13 +103,16 @@ function parseHeaders(cli: Cli, entries: string[] = []): Record<string, string> 
 
 type Texts = ReturnType<typeof webhookTexts>;
 
+/** The CLI is the operator's: it acts for the whole empresa (no filial). */
+const operator = (empresaId: number) => ({ empresaId, filialId: null });
+
 async function create(cli: Cli, t: Texts, options: CreateOptions): Promise<void> {
   const empresaId = parseId(cli, '--empresa', options.empresa);
   const config = loadConfig();
   const settings = webhookSettingsFrom(config.webhooks);
   await withDatabase(async ({ db }) => {
     await requireEmpresa(cli, db, empresaId);
-    const { id, secret } = await createEndpoint(db, settings, empresaId, {
+    const { id, secret } = await createEndpoint(db, settings, operator(empresaId), {
       nome: options.nome,
       url: options.url,
       gatilhos: options.gatilho,
@@ -141,7 +145,7 @@ async function rotate(cli: Cli, t: Texts, idText: string, options: EmpresaOption
   const empresaId = parseId(cli, '--empresa', options.empresa);
   const config = loadConfig();
   await withDatabase(async ({ db }) => {
-    const rotated = await rotateSecret(db, webhookSettingsFrom(config.webhooks), empresaId, id);
+    const rotated = await rotateSecret(db, webhookSettingsFrom(config.webhooks), operator(empresaId), id);
     if (options.json) return printJson({ segredo: rotated.secret, anteriorValidoAte: rotated.previousValidUntil });
     print(t.secretOnce(rotated.secret));
     print(t.previousUntil(rotated.previousValidUntil));
@@ -156,7 +160,7 @@ async function test(cli: Cli, idText: string, options: EmpresaOptions): Promise<
   const http = createWebhookHttpClient(settings);
   try {
     const result = await withDatabase(async ({ db }) => {
-      const endpoint = await requireEndpoint(db, empresaId, id);
+      const endpoint = await requireChangeableEndpoint(db, operator(empresaId), id);
       return testWebhookEndpoint(http, settings, endpoint, cli.locale);
     }, config);
     if (options.json) printJson(result);
@@ -172,7 +176,7 @@ async function deliveries(cli: Cli, idText: string, options: EmpresaOptions & { 
   const empresaId = parseId(cli, '--empresa', options.empresa);
   await withDatabase(async ({ db }) => {
     await requireEndpoint(db, empresaId, id);
-    const rows = await listEntregas(db, empresaId, id, options.status ? { status: options.status } : {});
+    const rows = await presentEntregas(db, empresaId, id, options.status ? { status: options.status } : {}, cli.locale);
     if (options.json) return printJson(rows);
     for (const r of rows)
       print(`#${r.id} ${r.gatilho} ${r.registro_id} ${r.status} ${r.tentativas} ${r.ultimo_status_http ?? ''} ${r.ultimo_erro ?? ''}`);
@@ -187,7 +191,7 @@ async function resend(cli: Cli, t: Texts, idText: string, entregaText: string, o
   await withDatabase(
     ({ db }) =>
       withJobProducer(cli, config, async (producer) => {
-        const jobId = await resendDelivery(db, producer, empresaId, id, entregaId);
+        const jobId = await resendDelivery(db, producer, operator(empresaId), id, entregaId);
         if (options.json) printJson({ queue: 'webhook', jobId });
         else print(t.resent(entregaId, jobId));
       }),
@@ -204,9 +208,9 @@ async function recover(cli: Cli, t: Texts, idText: string, options: EmpresaOptio
   await withDatabase(
     ({ db }) =>
       withJobProducer(cli, config, async (producer) => {
-        const count = await recoverDeliveries(db, producer, empresaId, id, since);
-        if (options.json) printJson({ recovered: count });
-        else print(t.recovered(count));
+        const recovered = await recoverDeliveries(db, producer, operator(empresaId), id, since);
+        if (options.json) printJson(recovered);
+        else print(t.recovered(recovered.recovered, recovered.falhou, recovered.cancelada));
       }),
     config,
   );

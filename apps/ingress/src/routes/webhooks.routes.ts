@@ -3,18 +3,18 @@ import type { JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
 import {
   createEndpoint,
-  deleteWebhookEndpoint,
   deliveryAttempts,
-  listEntregas,
   listWebhookEndpoints,
   presentEndpoint,
+  presentEntregas,
   recoverDeliveries,
+  removeEndpoint,
   replaceEndpoint,
+  requireChangeableEndpoint,
   requireEndpoint,
   resendDelivery,
   rotateSecret,
   testWebhookEndpoint,
-  WebhookError,
   type WebhookHttpClient,
   type WebhookSettings,
 } from '@integrador/webhooks';
@@ -45,12 +45,16 @@ export interface WebhookRoutesOptions {
 
 /** 400 for a refused id or field (the schema's or the engine's URL, gatilho and header checks), 401, 404 (another tenant's ids too). */
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse };
+/** The reads' answers, and a change's: also 403 FILIAL_SCOPE (endpoints belong to the whole empresa). */
+const changeErrors = { ...errors, 403: ErrorResponse };
 
 const input = (body: Static<typeof WebhookBody>) => ({ ...body, gatilhos: [...body.gatilhos] });
 
 /**
  * Outbound webhooks (seed 004): endpoints of the tenant, the signing secret shown once (creation, rotation), the test
- * button, deliveries with every attempt, resend and recover. Another tenant's ids answer 404.
+ * button, deliveries with every attempt, resend and recover. Another tenant's ids answer 404. Endpoints belong to the
+ * whole empresa: a key bound to a filial reads them, and every change or action is refused by the engine with 403
+ * FILIAL_SCOPE (the filial rule of packages/store).
  */
 export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, options: WebhookRoutesOptions): FastifyPluginAsyncTypebox {
   const { db } = database;
@@ -62,11 +66,11 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
           tags: ['webhooks'],
           summary: 'Create a webhook endpoint (its secret is shown once)',
           body: WebhookBody,
-          response: { 201: CreatedWebhookResponse, 400: ErrorResponse, 401: ErrorResponse },
+          response: { 201: CreatedWebhookResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse },
         },
       },
       async (request, reply) => {
-        const { id, secret } = await createEndpoint(db, options.settings, request.tenant.empresaId, input(request.body));
+        const { id, secret } = await createEndpoint(db, options.settings, request.tenant, input(request.body));
         const endpoint = await requireEndpoint(db, request.tenant.empresaId, id);
         return reply.status(201).send({ ...presentEndpoint(endpoint, localeOf(request)), segredo: secret });
       },
@@ -102,23 +106,29 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
       {
         schema: {
           tags: ['webhooks'],
-          summary: "Replace a webhook endpoint's settings",
+          summary: "Replace a webhook endpoint's settings (omitted cabecalhos keep the stored ones; {} removes them)",
           params: IdParams,
           body: WebhookBody,
-          response: { 200: WebhookEndpointResponse, ...errors },
+          response: { 200: WebhookEndpointResponse, ...changeErrors },
         },
       },
       async (request) => {
-        await replaceEndpoint(db, request.tenant.empresaId, request.params.id, input(request.body));
+        await replaceEndpoint(db, request.tenant, request.params.id, input(request.body));
         return presentEndpoint(await requireEndpoint(db, request.tenant.empresaId, request.params.id), localeOf(request));
       },
     );
     app.delete(
       '/webhooks/:id',
-      { schema: { tags: ['webhooks'], summary: 'Delete a webhook endpoint', params: IdParams, response: { 204: Type.Null(), ...errors } } },
+      {
+        schema: {
+          tags: ['webhooks'],
+          summary: 'Delete a webhook endpoint',
+          params: IdParams,
+          response: { 204: Type.Null(), ...changeErrors },
+        },
+      },
       async (request, reply) => {
-        if (!(await deleteWebhookEndpoint(db, request.tenant.empresaId, request.params.id)))
-          throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
+        await removeEndpoint(db, request.tenant, request.params.id);
         return reply.status(204).send(null);
       },
     );
@@ -129,11 +139,11 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
           tags: ['webhooks'],
           summary: 'A new signing secret, shown once',
           params: IdParams,
-          response: { 200: RotatedSecretResponse, ...errors },
+          response: { 200: RotatedSecretResponse, ...changeErrors },
         },
       },
       async (request) => {
-        const rotated = await rotateSecret(db, options.settings, request.tenant.empresaId, request.params.id);
+        const rotated = await rotateSecret(db, options.settings, request.tenant, request.params.id);
         return { segredo: rotated.secret, anteriorValidoAte: rotated.previousValidUntil };
       },
     );
@@ -144,11 +154,12 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
           tags: ['webhooks'],
           summary: 'Seed 004: send a sample and say what to fix',
           params: IdParams,
-          response: { 200: WebhookTestResponse, ...errors },
+          response: { 200: WebhookTestResponse, ...changeErrors },
         },
       },
       async (request) => {
-        const endpoint = await requireEndpoint(db, request.tenant.empresaId, request.params.id);
+        // Sends to the endpoint's receiver on the empresa's behalf: an action, like a resend.
+        const endpoint = await requireChangeableEndpoint(db, request.tenant, request.params.id);
         return testWebhookEndpoint(options.http, options.settings, endpoint, localeOf(request));
       },
     );
@@ -165,7 +176,7 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
       },
       async (request) => {
         await requireEndpoint(db, request.tenant.empresaId, request.params.id);
-        return { items: await listEntregas(db, request.tenant.empresaId, request.params.id, request.query) };
+        return { items: await presentEntregas(db, request.tenant.empresaId, request.params.id, request.query, localeOf(request)) };
       },
     );
     app.get(
@@ -187,13 +198,13 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
       {
         schema: {
           tags: ['webhooks'],
-          summary: 'Send one delivery again',
+          summary: 'Send one delivery again (409 while the endpoint is disabled)',
           params: DeliveryParams,
-          response: { 202: ResendResponse, ...errors, 503: ErrorResponse },
+          response: { 202: ResendResponse, ...changeErrors, 409: ErrorResponse, 503: ErrorResponse },
         },
       },
       async (request, reply) => {
-        const jobId = await resendDelivery(db, producer, request.tenant.empresaId, request.params.id, request.params.deliveryId);
+        const jobId = await resendDelivery(db, producer, request.tenant, request.params.id, request.params.deliveryId);
         return reply.status(202).send({ queue: 'webhook', jobId });
       },
     );
@@ -202,15 +213,16 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
       {
         schema: {
           tags: ['webhooks'],
-          summary: "Re-send the endpoint's failed deliveries since a time",
+          summary:
+            "Re-send the endpoint's deliveries since a time that failed or were cancelled by its disabling (409 while it is disabled)",
           params: IdParams,
           body: RecoverBody,
-          response: { 202: RecoverResponse, ...errors, 503: ErrorResponse },
+          response: { 202: RecoverResponse, ...changeErrors, 409: ErrorResponse, 503: ErrorResponse },
         },
       },
       async (request, reply) => {
-        const count = await recoverDeliveries(db, producer, request.tenant.empresaId, request.params.id, new Date(request.body.since));
-        return reply.status(202).send({ recovered: count });
+        const recovered = await recoverDeliveries(db, producer, request.tenant, request.params.id, new Date(request.body.since));
+        return reply.status(202).send(recovered);
       },
     );
   };

@@ -20,7 +20,13 @@ export const WebhookBody = Type.Object(
     url: Type.String({ minLength: 1, maxLength: 2000, description: 'fixed http(s) URL: no parameters or placeholders' }),
     gatilhos: Type.Array(Type.Union(GATILHOS.map((g) => Type.Literal(g))), { minItems: 1, maxItems: GATILHOS.length }),
     ativo: Type.Optional(Type.Boolean()),
-    cabecalhos: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 2000 }), { maxProperties: 20 })),
+    cabecalhos: Type.Optional(
+      Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 2000 }), {
+        maxProperties: 20,
+        description:
+          'extra headers sent with every delivery (values write-only); on PUT, omitted keeps the stored ones and {} removes them',
+      }),
+    ),
     limitePorSegundo: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 10000 }), Type.Null()])),
   },
   { additionalProperties: false },
@@ -81,7 +87,9 @@ export const DeliveryResponse = Type.Object({
   status: Type.String({ description: 'pendente, entregue, falhou or cancelada' }),
   tentativas: Type.Integer(),
   ultimo_status_http: Nullable(Type.Integer()),
-  ultimo_erro: Nullable(Type.String()),
+  ultimo_erro: Nullable(
+    Type.String({ description: "the last attempt's error as recorded; for a cancelada one, why, in the request language" }),
+  ),
   proxima_tentativa_em: Nullable(Timestamp('when the next automatic attempt is due')),
   entregue_em: Nullable(Timestamp()),
   criado_em: Timestamp(),
@@ -106,4 +114,8 @@ export const AttemptResponse = Type.Object({
 });
 
 export const ResendResponse = Type.Object({ queue: Type.Literal('webhook'), jobId: Type.String() });
-export const RecoverResponse = Type.Object({ recovered: Type.Integer({ description: 'how many failed deliveries were sent again' }) });
+export const RecoverResponse = Type.Object({
+  recovered: Type.Integer({ description: 'how many deliveries were sent again (falhou + cancelada)' }),
+  falhou: Type.Integer({ description: 'of them, the ones that had failed' }),
+  cancelada: Type.Integer({ description: 'of them, the ones cancelled because the endpoint was disabled' }),
+});

@@ -65,7 +65,10 @@ export interface EndpointView {
   }>;
 }
 
-/** One tenant's webhook endpoints with their latest deliveries, every attempt, resend and recover. */
+/**
+ * One tenant's webhook endpoints with their latest deliveries, every attempt, resend and recover (not offered on a
+ * disabled endpoint: the engine refuses them until it is enabled again, and its reason says so).
+ */
 export function webhooksBody(viewer: Viewer, filters: Raw, empresaId: number, endpoints: EndpointView[], canAct: boolean): Raw {
   const t = messages(viewer.locale);
   const hidden = (endpointId: number) =>
@@ -74,7 +77,7 @@ export function webhooksBody(viewer: Viewer, filters: Raw, empresaId: number, en
     (
       e,
     ) => html`<section data-endpoint="${e.id}"><h2>${e.nome} (#${e.id})</h2><p><code>${e.url}</code> · ${e.ativo ? 'ativo' : html`<span class="falhou">${e.desativado ?? 'inativo'}</span>`}</p>
-${canAct ? html`<form method="post" action="/dashboard/acoes/webhook-recuperar" class="filters">${hidden(e.id)}<label>${t.recover}<input type="datetime-local" name="desde" required></label><button>${t.recover}</button></form>` : ''}
+${canAct && e.ativo ? html`<form method="post" action="/dashboard/acoes/webhook-recuperar" class="filters">${hidden(e.id)}<label>${t.recover}<input type="datetime-local" name="desde" required></label><button>${t.recover}</button></form>` : ''}
 <table><thead><tr><th>#</th><th>${t.trigger}</th><th>${t.status}</th><th class="num">${t.attempts}</th><th>${t.httpStatus}</th><th>${t.error}</th><th>${t.when}</th><th></th></tr></thead><tbody>
 ${
   e.deliveries.length
@@ -84,7 +87,7 @@ ${
         ) => html`<tr data-entrega="${d.id}"><td>${d.id}</td><td>${d.gatilho} ${d.registro_id}</td><td class="${d.status === 'falhou' ? 'falhou' : d.status === 'entregue' ? 'concluido' : ''}">${d.status}</td><td class="num">${d.tentativas}</td><td>${d.ultimo_status_http ?? '—'}</td>
 <td>${d.ultimo_erro ?? ''}<details><summary>${t.attempts}</summary><ul>${d.attempts.map((a) => html`<li>${a.numero} · ${a.origem} · ${a.status_http ?? '—'} · ${a.duracao_ms} ms · ${a.erro ?? ''} · ${formatTime(a.criado_em, viewer.locale, viewer.timeZone)}</li>`)}</ul></details></td>
 <td>${formatTime(d.criado_em, viewer.locale, viewer.timeZone)}</td>
-<td>${canAct ? html`<form method="post" action="/dashboard/acoes/webhook-reenviar">${hidden(e.id)}<input type="hidden" name="entrega" value="${d.id}"><button>${t.resend}</button></form>` : ''}</td></tr>`,
+<td>${canAct && e.ativo ? html`<form method="post" action="/dashboard/acoes/webhook-reenviar">${hidden(e.id)}<input type="hidden" name="entrega" value="${d.id}"><button>${t.resend}</button></form>` : ''}</td></tr>`,
       )
     : html`<tr><td colspan="8" class="muted">${t.noRows}</td></tr>`
 }
