@@ -5,6 +5,9 @@ import type { QueueName } from './queues';
 /** A payload that does not match its job's schema, or a job name the queue does not accept. */
 export class JobPayloadError extends Error {
   override name = 'JobPayloadError';
+  readonly code = 'JOB_PAYLOAD_INVALID';
+  /** The same payload fails the same way on every attempt. */
+  readonly permanent = true;
   constructor(
     readonly queue: string,
     readonly jobName: string,

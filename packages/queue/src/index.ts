@@ -11,6 +11,7 @@ export {
   oneSyncPerService,
   type SkippedRun,
 } from './integration-runs';
+export { JOB_FAILURE_REASONS, jobFailureLabel, jobFailureTemplate, jobFailureText } from './job-failure-reasons';
 export type { JobObserver, ObservedJobEvent } from './job-observer';
 export { type EnqueueOptions, JobProducer, type QueueCounts, queueOptions } from './job-producer';
 export { createJobRecorder } from './job-recorder';

@@ -116,7 +116,8 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     try {
       payload = validatePayload(queue, job.name, data);
     } catch (err) {
-      if (err instanceof JobPayloadError) throw new UnrecoverableError(err.message);
+      // Permanent, keeping its class and code (JOB_PAYLOAD_INVALID) for the job's record.
+      if (err instanceof JobPayloadError) throw toJobFailure(err);
       throw err;
     }
     const handler = table[job.name];
