@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '@integrador/config';
-import { jobFailureText } from '@integrador/queue';
-import { type Database, type EstadoRegistroJob, findJobRecord } from '@integrador/store';
+import { jobFailureText, recordedFailureCode } from '@integrador/queue';
+import type { Database, EstadoRegistroJob } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { type Cli, withDatabase } from './cli-context';
 
@@ -18,11 +18,9 @@ const RECORD_POLL_MS = 100;
 
 /**
  * Why a job (`falhou`) or one of its attempts (`aguardando_retentativa`, a retry to come) failed, as the user reads it.
- * BullMQ keeps only the error's (English, technical) message; the worker's job record (registro_jobs, read within the
- * job's tenant) keeps its code too. A code the failure catalogue (@integrador/queue) words is shown in the CLI's
- * language with the message as its detail; any other failure, or one without a record in time, shows the message as
- * is. The record must carry the same message: after a Redis flush, job ids start again and (fila, job_id) may name an
- * older job's record, and a record already past the attempt (the next one running) no longer says why it failed.
+ * The code comes from the worker's record of the job (recordedFailureCode, which may lag a little behind BullMQ); a
+ * code the failure catalogue (@integrador/queue) words is shown in the CLI's language with the message as its detail;
+ * any other failure, or one without a record in time, shows the message as is.
  */
 export async function jobFailureReason(
   cli: Cli,
@@ -32,14 +30,10 @@ export async function jobFailureReason(
   estado: Extract<EstadoRegistroJob, 'falhou' | 'aguardando_retentativa'> = 'falhou',
 ): Promise<string> {
   const until = Date.now() + RECORD_WAIT_MS;
-  let code: string | null = null;
+  let code: string | null | undefined;
   for (;;) {
-    const record = await findJobRecord(db, [job.empresaId], job.queue, job.jobId);
-    if (record?.estado === estado && record.erro_mensagem === failedReason) {
-      code = record.erro_codigo;
-      break;
-    }
-    if (Date.now() >= until) break;
+    code = await recordedFailureCode(db, job, failedReason, [estado]);
+    if (code !== undefined || Date.now() >= until) break;
     await sleep(RECORD_POLL_MS);
   }
   return jobFailureText(cli.locale, code, failedReason);
