@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '@integrador/test-support/
 import type { Job } from 'bullmq';
 import type { ObservedJobEvent } from './job-observer';
 import { createJobRecorder } from './job-recorder';
-import { toJobFailure } from './permanent-failure';
+import { PermanentJobFailure } from './permanent-failure';
 
 describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () => {
   let database: TestDatabase;
@@ -115,7 +115,7 @@ describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () 
   it("records a payload refused by the worker's validation with its class and code, as a final failure", async () => {
     const recorder = createJobRecorder(database, logger, { flushMs: 5 });
     const refused = new JobPayloadError('set', 'integration.run', '/integracaoId', 'integracaoId: expected integer, got "x"');
-    recorder.onJobEvent(event('bad', 'failed', 1, { final: true, error: toJobFailure(refused) as Error }));
+    recorder.onJobEvent(event('bad', 'failed', 1, { final: true, error: new PermanentJobFailure(refused) }));
     await recorder.drain();
     expect(await findJobRecord(database.db, [empresa], 'set', 'bad')).toMatchObject({
       estado: 'falhou',
