@@ -307,6 +307,15 @@ describe('dependency flows with three worker-set processes', () => {
     });
     const english = (await fleet.request('GET', `/v1/jobs/set/${root?.jobId}`, undefined, { 'accept-language': 'en' })).json();
     expect(english.stateLabel).toBe('blocked');
+    // The blocker's failure worded from its record (written by the worker's recorder, a moment behind BullMQ).
+    let worded = '';
+    for (const deadline = Date.now() + 10000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+      worded = (await fleet.request('GET', `/v1/jobs/set/${root?.jobId}`)).json().blockedBy.failedReasonText;
+      if (worded !== 'cadastro S402 recusado pelo ERP') break;
+    }
+    expect(worded).toBe(
+      'o sistema receptor recusou a requisição (confira usuário, senha e os dados enviados): cadastro S402 recusado pelo ERP',
+    );
     const list = (await fleet.request('GET', '/v1/flows/blocked')).json();
     expect(list.items).toEqual([
       expect.objectContaining({

@@ -47,12 +47,23 @@ describe('jobFailureReason (a failed job read back from registro_jobs)', () => {
   });
 
   it("keeps the message as it is for a code it does not word, another tenant's record, or no final record", async () => {
-    await failed(1, 'j2', 'RECEPTOR_REJECTED');
+    await failed(1, 'j2', 'SOME_UNWORDED_CODE');
     await failed(2, 'j3', 'TRANSPORT_TRANSIENT');
     await failed(1, 'j4', 'TRANSPORT_TRANSIENT', 'aguardando_retentativa');
     expect(await jobFailureReason(pt, database.db, { queue: 'set', jobId: 'j2', empresaId: 1 }, REASON)).toBe(REASON);
     expect(await jobFailureReason(pt, database.db, { queue: 'set', jobId: 'j3', empresaId: 1 }, REASON)).toBe(REASON);
     expect(await jobFailureReason(pt, database.db, { queue: 'set', jobId: 'j4', empresaId: 1 }, REASON)).toBe(REASON);
+  });
+
+  it('words a failed attempt from its record (a retry to come), not from a record of another state', async () => {
+    await failed(1, 'j6', 'TRANSPORT_TRANSIENT', 'aguardando_retentativa');
+    const job = { queue: 'set', jobId: 'j6', empresaId: 1 };
+    expect(await jobFailureReason(pt, database.db, job, REASON, 'aguardando_retentativa')).toBe(
+      `o sistema receptor não respondeu a tempo ou está indisponível: ${REASON}`,
+    );
+    // A record of another state (here the job's final failure) is not this attempt's.
+    await failed(1, 'j7', 'TRANSPORT_TRANSIENT', 'falhou');
+    expect(await jobFailureReason(en, database.db, { ...job, jobId: 'j7' }, REASON, 'aguardando_retentativa')).toBe(REASON);
   });
 
   it("does not take an older job's record with the same id (Redis flushed, ids started again) for this job's", async () => {

@@ -1,7 +1,6 @@
-import { defineCatalogue, defineTexts, fillTemplate, type Locale } from '@integrador/i18n';
+import { defineTexts, type Locale } from '@integrador/i18n';
 import type { GetRunResult } from '@integrador/jobs';
-import { jobStateName } from '@integrador/queue';
-import { RECEPTOR_UNAVAILABLE } from '@integrador/transports';
+import { JOB_FAILURE_REASONS, jobStateName } from '@integrador/queue';
 import { type Argument, type Command, Help, type HelpConfiguration, type Option } from 'commander';
 
 /** What `run --wait` prints of a finished GET pull. */
@@ -27,24 +26,6 @@ export interface DemoIntegration {
   /** Whether it is active (an inactive one is not run, so the try-it line never names it). */
   ativa: boolean;
 }
-
-/**
- * Error codes a job's failure may carry (the engine's, recorded in registro_jobs.erro_codigo) that the CLI words for the
- * user, {detail} being the error's own message.
- */
-export const FAILURE_REASONS = defineCatalogue({
-  TRANSPORT_TRANSIENT: RECEPTOR_UNAVAILABLE,
-  // One code whether the workers have no connections file or a file without this connection: the detail says which.
-  CONNECTION_NOT_FOUND: {
-    'pt-BR':
-      'a conexão da integração não está definida para os workers ({detail}); confira se eles foram iniciados com CONNECTIONS_FILE e se o arquivo define essa conexão',
-    en: "the integration's connection is not defined for the workers ({detail}); check that they were started with CONNECTIONS_FILE and that the file defines this connection",
-  },
-  CONNECTION_FORBIDDEN: {
-    'pt-BR': 'a conexão da integração é restrita a outra empresa ({detail})',
-    en: "the integration's connection is restricted to another empresa ({detail})",
-  },
-});
 
 /** Every text the CLI shows a user, in one locale. */
 export interface Messages {
@@ -260,7 +241,7 @@ const ptBR: Messages = {
   previewRecord: (key, index, total, url) => `Registro ${key} (${index} de ${total}), para ${url}:`,
   nothingSent: (records) => `Nada foi enviado (${plural(records, 'registro', 'registros')}).`,
   infoValues: (nome) => `Valores devolvidos pelo receptor (${nome}):`,
-  receptorUnavailable: (detail) => `${fillTemplate(RECEPTOR_UNAVAILABLE['pt-BR'], { detail })}; tente de novo mais tarde`,
+  receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('pt-BR', 'TRANSPORT_TRANSIENT')}: ${detail}; tente de novo mais tarde`,
   integrationFailed: (label, detail) => `a integração ${label} falhou: ${detail}`,
   connections: 'conexões do arquivo de conexões (CONNECTIONS_FILE)',
   connectionsTest: 'testa uma conexão: alcance do host e da porta, login, uma consulta simples e a versão do servidor',
@@ -385,7 +366,7 @@ const en: Messages = {
   previewRecord: (key, index, total, url) => `Record ${key} (${index} of ${total}), to ${url}:`,
   nothingSent: (records) => `Nothing was sent (${plural(records, 'record', 'records')}).`,
   infoValues: (nome) => `Values returned by the receptor (${nome}):`,
-  receptorUnavailable: (detail) => `${fillTemplate(RECEPTOR_UNAVAILABLE.en, { detail })}; try again later`,
+  receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('en', 'TRANSPORT_TRANSIENT')}: ${detail}; try again later`,
   integrationFailed: (label, detail) => `integracao ${label} failed: ${detail}`,
   connections: 'connections of the connections file (CONNECTIONS_FILE)',
   connectionsTest: "tests a connection: host and port reachability, login, a trivial query and the server's version",

@@ -79,7 +79,7 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     expect(result.stdout).not.toContain(DEFAULT_CREDENTIALS.password);
   });
 
-  it('--wait --json prints the settled job; a receptor refusal exits 1 with its reason', async () => {
+  it('--wait --json prints the settled job; a refusal by the ERP exits 1 with its worded reason', async () => {
     await database.db.updateTable('contas').set({ fantasia: null }).where('id', '=', CONTA.id).execute();
     await startWorker();
     const result = await run('-p', `contaId=${CONTA.id}`, '--wait', '--json');
@@ -91,7 +91,8 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
       state: 'failed',
       failedReason: expect.stringContaining('apeCli'),
     });
-    expect(result.stderr).toBe(`erro: o job ${String(settled.jobId)} falhou: ${String(settled.failedReason)}\n`);
+    // The ERP's own words (RECEPTOR_ERROR) follow the worded reason.
+    expect(result.stderr).toBe(`erro: o job ${String(settled.jobId)} falhou: o ERP recusou o registro: ${String(settled.failedReason)}\n`);
     expect(await idErp()).toBeNull();
   });
 
@@ -104,14 +105,41 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     expect(pt.code).toBe(1);
     expect(pt.stderr).toMatch(
       new RegExp(
-        `^erro: o job \\S+ falhou: a conexão da integração não está definida para os workers \\(${detail}\\); confira se eles foram iniciados com CONNECTIONS_FILE`,
+        `^erro: o job \\S+ falhou: a conexão da integração não está definida para os workers \\(confira se eles foram iniciados com CONNECTIONS_FILE e se o arquivo define essa conexão\\): ${detail}`,
       ),
     );
     const en = await run('-p', `contaId=${CONTA.id}`, '--wait', '--lang', 'en');
     expect(en.stderr).toMatch(
-      new RegExp(`^error: job \\S+ failed: the integration's connection is not defined for the workers \\(${detail}\\); check that they`),
+      new RegExp(
+        `^error: job \\S+ failed: the integration's connection is not defined for the workers \\(check that they .*\\): ${detail}`,
+      ),
     );
   });
+
+  it('--wait words each failed attempt as the final failure, in the chosen language (a receptor unavailable)', async () => {
+    // Two attempts 1.5 s apart: long enough for the CLI (polling every 250 ms) to show the delayed retry.
+    const retrying = writeSeniorConnections(erp.url, '    retry: { attempts: 2, backoffMs: 1500 }');
+    try {
+      erp.setMode('unavailable');
+      await startWorker({ ...variables, CONNECTIONS_FILE: retrying.file });
+      const unavailable = {
+        'pt-BR': 'o sistema receptor não respondeu a tempo ou está indisponível',
+        en: 'the receptor did not answer in time or is unavailable',
+      };
+      const pt = await run('-p', `contaId=${CONTA.id}`, '--wait');
+      expect(pt.code).toBe(1);
+      expect(pt.stdout).toMatch(
+        new RegExp(`^Job \\S+: a tentativa 1 falhou \\(${unavailable['pt-BR']}: .*503.*\\); nova tentativa em breve$`, 'm'),
+      );
+      expect(pt.stderr).toMatch(new RegExp(`^erro: o job \\S+ falhou: ${unavailable['pt-BR']}: .*503`));
+      const en = await run('-p', `contaId=${CONTA.id}`, '--wait', '--lang', 'en');
+      expect(en.stdout).toMatch(new RegExp(`^Job \\S+: attempt 1 failed \\(${unavailable.en}: .*503.*\\); retrying shortly$`, 'm'));
+      expect(en.stderr).toMatch(new RegExp(`^error: job \\S+ failed: ${unavailable.en}: .*503`));
+    } finally {
+      erp.setMode('normal');
+      retrying.remove();
+    }
+  }, 60000);
 
   it('without --wait prints the job id of an integration.run job triggered by the cli', async () => {
     const result = await run('-p', `contaId=${CONTA.id}`, '--json');

@@ -10,11 +10,11 @@ export interface SeniorConnections {
   remove(): void;
 }
 
-/** Writes the connections file; the password stays a ${SENIOR_PASSWORD} reference, as in production. */
-export function writeSeniorConnections(erpUrl: string): SeniorConnections {
+/** Writes the connections file (extraLines: more settings of senior_g5); the password stays a ${SENIOR_PASSWORD} reference, as in production. */
+export function writeSeniorConnections(erpUrl: string, ...extraLines: string[]): SeniorConnections {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-set-'));
   const file = path.join(dir, 'connections.yaml');
-  fs.writeFileSync(file, seniorG5ConnectionsYaml(erpUrl));
+  fs.writeFileSync(file, [seniorG5ConnectionsYaml(erpUrl), ...extraLines].join('\n'));
   return { file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 

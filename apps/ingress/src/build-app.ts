@@ -141,7 +141,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     async (v1) => {
       registerTenantAuth(v1, deps.database);
       await v1.register(integrationsRoutes(deps.database));
-      await v1.register(jobsRoutes(deps.producer));
+      await v1.register(jobsRoutes(deps.producer, deps.database));
       await v1.register(runsRoutes(deps.database, deps.producer));
       await v1.register(eventsRoutes(deps.database, deps.producer, { captureByTriggers: deps.webhooks?.captureByTriggers ?? false }));
       await v1.register(flowsRoutes(deps.producer, deps.redis));

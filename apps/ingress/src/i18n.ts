@@ -1,6 +1,6 @@
 import { defineCatalogue, type Locale, localeFromAcceptLanguage } from '@integrador/i18n';
+import { jobFailureTemplate } from '@integrador/queue';
 import { METRICS_UNAUTHORIZED } from '@integrador/runtime';
-import { RECEPTOR_UNAVAILABLE } from '@integrador/transports';
 import type { FastifyRequest } from 'fastify';
 
 /** User-facing texts are pt-BR by default; `Accept-Language: en` switches to English. */
@@ -61,8 +61,8 @@ const MESSAGES = {
     en: 'integration #{id} ({tipo}) cannot be run by this route: {reason}',
   },
   INTEGRATION_FAILED: { 'pt-BR': 'a integração falhou: {detail}', en: 'the integration failed: {detail}' },
-  // The same words as the CLI's for a failed job (packages/transports).
-  RECEPTOR_UNAVAILABLE,
+  // The same words as a failed job's (TRANSPORT_TRANSIENT in packages/queue's failure catalogue).
+  RECEPTOR_UNAVAILABLE: jobFailureTemplate('TRANSPORT_TRANSIENT'),
   SERVICE_QUOTA_EXCEEDED: {
     'pt-BR':
       'limite de serviços de endpoint do contrato atingido: a empresa pode ter no máximo {limit}; apague um serviço ou amplie o contrato',

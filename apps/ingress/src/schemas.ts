@@ -116,6 +116,7 @@ export const BlockingFailureResponse = Type.Object({
   jobId: Type.String(),
   integracaoId: Nullable(Type.Integer()),
   failedReason: Type.String(),
+  failedReasonText: Type.String({ description: 'failedReason worded in the request language (see JobResponse.failedReasonText)' }),
   failedAt: Nullable(Type.String()),
 });
 
@@ -129,7 +130,13 @@ export const JobResponse = Type.Object({
   flow: Type.Unknown({ description: 'the step of a dependency flow (triggeredIntegracaoId, step, steps, prerequisite), or null' }),
   attemptsMade: Type.Integer(),
   maxAttempts: Type.Integer(),
-  failedReason: Nullable(Type.String()),
+  failedReason: Nullable(Type.String({ description: "the worker's error message, as BullMQ keeps it (English, technical)" })),
+  failedReasonText: Nullable(
+    Type.String({
+      description:
+        'the failure as a user reads it, in the request language: the worded reason of its code, then failedReason; failedReason as is for a code without a wording',
+    }),
+  ),
   returnvalue: Type.Unknown(),
   progress: Type.Unknown({ description: 'live progress; for GET pulls { phase, rowsRead, rowsWritten, chunks, startedAt }' }),
   createdAt: Type.String(),

@@ -1,3 +1,4 @@
+import { jobFailureLabel } from '@integrador/queue';
 import { countJobRecords, listAudit, searchJobRecords } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, sendError, type Viewer } from './access';
@@ -17,7 +18,7 @@ import {
 } from './api.schemas';
 import type { DashboardDeps } from './deps';
 import { messages } from './i18n';
-import { maskUrlsIn } from './mask';
+import { maskRecord } from './mask';
 import { previewer } from './pages.routes';
 import { filterOf, jobDetail, lastHourCounts } from './queries';
 
@@ -92,7 +93,12 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
           countJobRecords(deps.database.db, filter, BULK_LIMIT),
         ]);
         // Counted up to one bulk retry's worth: above it the total says "more than BULK_LIMIT".
-        const shown = items.map((item) => ({ ...item, erro_mensagem: maskUrlsIn(item.erro_mensagem) }));
+        // erro_motivo: the code's reason worded in the viewer's language (null for a code the catalogue does not word).
+        const { locale } = viewerOf(request);
+        const shown = items.map((item) => ({
+          ...maskRecord(item),
+          erro_motivo: jobFailureLabel(locale, item.erro_codigo) ?? null,
+        }));
         return { total: Math.min(total, BULK_LIMIT), totalCapped: total > BULK_LIMIT, items: shown };
       },
     );
@@ -115,7 +121,7 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const viewer = viewerOf(request);
         const detail = await jobDetail(deps.database, deps.producer, viewer, queue, id, preview);
         if (!detail) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
-        return detail;
+        return { ...detail, record: { ...detail.record, erro_motivo: jobFailureLabel(viewer.locale, detail.record.erro_codigo) ?? null } };
       },
     );
 

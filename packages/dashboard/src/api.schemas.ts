@@ -60,6 +60,7 @@ const JobRecord = row('a registro_jobs row', {
   erro_classe: nullable(string),
   erro_codigo: nullable(string),
   erro_mensagem: nullable(string),
+  erro_motivo: nullable({ type: 'string', description: "the failure's code worded in the viewer's language (null: not worded)" }),
   busca: string,
   criado_em: timestamp,
   iniciado_em: nullable(timestamp),

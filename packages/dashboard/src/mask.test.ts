@@ -1,4 +1,4 @@
-import { maskedJson, maskSecrets, maskUrl, maskUrlsIn } from './mask';
+import { maskedJson, maskMessage, maskRecord, maskSecrets, maskUrl, maskUrlsIn } from './mask';
 
 // Rows written before the engine stored URLs as shownUrl gives them hold the full URL: masked when shown.
 describe('masking stored URLs for the operator', () => {
@@ -16,6 +16,19 @@ describe('masking stored URLs for the operator', () => {
     );
     expect(maskUrlsIn('no address here')).toBe('no address here');
     expect(maskUrlsIn(null)).toBeNull();
+  });
+
+  it("masks a job record's message and search text: URLs and the secret-named fields a receptor's refusal quoted", () => {
+    const message =
+      'receptor rejected the request: {"erro":"login inválido","senha":"abc123"} at http://u:pass@erp.example/g5?token=s3cr3t';
+    const record = { id: 1, erro_mensagem: message, busca: `integration.run ${message.toLowerCase()}` };
+    const shown = maskRecord(record);
+    expect(shown.erro_mensagem).toBe(
+      'receptor rejected the request: {"erro":"login inválido","senha":"••••••"} at http://erp.example/g5?token=***',
+    );
+    expect(shown.busca).not.toMatch(/abc123|pass@|s3cr3t/);
+    expect(shown.id).toBe(1);
+    expect(maskMessage(null)).toBeNull();
   });
 
   it('masks the URL line of a stored REST request with the other secrets', () => {

@@ -44,3 +44,19 @@ export function maskUrl<T extends string | null | undefined>(url: T): T {
 export function maskUrlsIn<T extends string | null | undefined>(text: T): T {
   return (text ? maskUrlsInText(text) : text) as T;
 }
+
+/**
+ * A stored error message (registro_jobs.erro_mensagem) as an operator sees it: URLs masked and, as in a stored
+ * request, secret-named fields (a receptor's refusal may quote the body it was sent). null stays null.
+ */
+export function maskMessage<T extends string | null | undefined>(text: T): T {
+  return (text ? maskSecrets(text) : text) as T;
+}
+
+/**
+ * A job record as the dashboard answers it: its message masked (maskMessage), and its search text (busca, the
+ * message lower-cased among other things) too — the API hands both to scripts.
+ */
+export function maskRecord<R extends { erro_mensagem: string | null; busca: string | null }>(record: R): R {
+  return { ...record, erro_mensagem: maskMessage(record.erro_mensagem), busca: maskMessage(record.busca) };
+}

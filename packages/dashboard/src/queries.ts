@@ -12,7 +12,7 @@ import {
 } from '@integrador/store';
 import type { Job } from 'bullmq';
 import type { Viewer } from './access';
-import { maskUrl, maskUrlsIn } from './mask';
+import { maskRecord, maskUrl, maskUrlsIn } from './mask';
 import { hourChart, type JobDetail, type OverviewData, type Tally } from './views/pages';
 
 const HOUR = 3600_000;
@@ -153,7 +153,7 @@ export async function jobDetail(
   if (!found || (viewer.filialId !== null && found.empresa_filial_id !== viewer.filialId)) return undefined;
   // URLs in what was stored before the engine showed them masked (attempt rows, messages, log lines) are masked here,
   // once, for the page and the JSON alike.
-  const record = { ...found, erro_mensagem: maskUrlsIn(found.erro_mensagem) };
+  const record = maskRecord(found);
   const job = await readJob(producer, queue, id);
   const live = ownedBy(job, record)
     ? {

@@ -5,6 +5,8 @@ import type { QueueName } from './queues';
 /** A payload that does not match its job's schema, or a job name the queue does not accept. */
 export class JobPayloadError extends Error {
   override name = 'JobPayloadError';
+  /** What a job's record keeps when a worker refuses the payload (the failure catalogue words it). */
+  readonly code = 'JOB_PAYLOAD_INVALID';
   constructor(
     readonly queue: string,
     readonly jobName: string,

@@ -1,9 +1,11 @@
+import { JobPayloadError } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import { createEmpresa, findJobRecord } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import type { Job } from 'bullmq';
 import type { ObservedJobEvent } from './job-observer';
 import { createJobRecorder } from './job-recorder';
+import { PermanentJobFailure } from './permanent-failure';
 
 describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () => {
   let database: TestDatabase;
@@ -108,6 +110,19 @@ describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () 
     recorder.onJobEvent(event('slow', 'completed', 1));
     await recorder.drain();
     expect(await findJobRecord(database.db, [empresa], 'set', 'slow')).toMatchObject({ estado: 'concluido', tentativas: 1 });
+  });
+
+  it("records a payload refused by the worker's validation with its class and code, as a final failure", async () => {
+    const recorder = createJobRecorder(database, logger, { flushMs: 5 });
+    const refused = new JobPayloadError('set', 'integration.run', '/integracaoId', 'integracaoId: expected integer, got "x"');
+    recorder.onJobEvent(event('bad', 'failed', 1, { final: true, error: new PermanentJobFailure(refused) }));
+    await recorder.drain();
+    expect(await findJobRecord(database.db, [empresa], 'set', 'bad')).toMatchObject({
+      estado: 'falhou',
+      erro_classe: 'JobPayloadError',
+      erro_codigo: 'JOB_PAYLOAD_INVALID',
+      erro_mensagem: refused.message,
+    });
   });
 
   it('writes the starts still held back on drain (shutdown)', async () => {

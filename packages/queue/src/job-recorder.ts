@@ -2,6 +2,7 @@ import type { TenantRef } from '@integrador/jobs';
 import type { Logger } from '@integrador/logging';
 import type { CrmDatabase, EstadoRegistroJob, JobEvent } from '@integrador/store';
 import { recordJobEvents } from '@integrador/store';
+import { UnrecoverableError } from 'bullmq';
 import type { JobObserver, ObservedJobEvent } from './job-observer';
 
 /** Payload fields that are a job's key parameters (searchable, shown in the dashboard); never secrets. */
@@ -36,7 +37,8 @@ function describeError(error: Error | undefined): JobEvent['erro'] {
   const cause = error.cause instanceof Error ? error.cause : undefined;
   const withCode = (e: unknown) => (e as { code?: unknown } | undefined)?.code;
   const code = withCode(error) ?? withCode(cause);
-  const classe = error.name === 'UnrecoverableError' && cause ? cause.name : error.name;
+  // instanceof, not the name: BullMQ names an UnrecoverableError subclass (PermanentJobFailure) after its constructor.
+  const classe = error instanceof UnrecoverableError && cause ? cause.name : error.name;
   return { classe, codigo: typeof code === 'string' || typeof code === 'number' ? String(code) : null, mensagem: error.message };
 }
 

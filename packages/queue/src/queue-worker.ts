@@ -19,7 +19,7 @@ import { queueOptions } from './job-producer';
 import { FairnessLedger } from './limits/fairness';
 import { runWithLimits } from './limits/run-with-limits';
 import type { JobLimits, TenantLimiter } from './limits/tenant-limiter';
-import { toJobFailure } from './permanent-failure';
+import { PermanentJobFailure, toJobFailure } from './permanent-failure';
 import { splitRequestId } from './request-context';
 import { holdPausedJob, PausedTenants } from './tenant-pause';
 import { OutcomeCounter } from './tenant-stats';
@@ -116,7 +116,8 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     try {
       payload = validatePayload(queue, job.name, data);
     } catch (err) {
-      if (err instanceof JobPayloadError) throw new UnrecoverableError(err.message);
+      // The same payload fails the same way on every attempt: final, keeping its class and code for the job's record.
+      if (err instanceof JobPayloadError) throw new PermanentJobFailure(err);
       throw err;
     }
     const handler = table[job.name];

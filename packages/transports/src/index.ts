@@ -25,4 +25,3 @@ export { SoapClientCache, sharedSoapClientCache } from './soap-client-cache';
 export { createSoapTransport } from './soap-transport';
 export type { Transport, TransportExchange, TransportRequest, TransportResult } from './transport';
 export { createTransportFactory, type TransportFactory } from './transport-factory';
-export { RECEPTOR_UNAVAILABLE } from './transport-messages';

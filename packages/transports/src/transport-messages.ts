@@ -3,15 +3,6 @@ import { DEFAULT_LOCALE, defineCatalogue, type Locale, type MessageParams } from
 /** Keys of the transports' own user-facing texts (what the receptor said is shown as it said it). */
 export type TransportMessageKey = 'RESPONSE_TOO_LARGE' | 'RESPONSE_TOO_LARGE_AFTER_CALL' | 'RESPONSE_TOO_LARGE_IN_BATCH';
 
-/**
- * A TransientTransportError (TRANSPORT_TRANSIENT) as the user reads it, wherever it is shown (the ingress's 502, the
- * CLI's failed job): it covers a receptor that did not answer and one that answered "try later" (5xx, 429) alike.
- */
-export const RECEPTOR_UNAVAILABLE = {
-  'pt-BR': 'o sistema receptor não respondeu a tempo ou está indisponível: {detail}',
-  en: 'the receptor did not answer in time or is unavailable: {detail}',
-} as const;
-
 const MESSAGES = defineCatalogue<TransportMessageKey>({
   // Nothing was sent (the WSDL fetch): the receptor has done nothing.
   RESPONSE_TOO_LARGE: {

@@ -16,6 +16,11 @@ export async function runDeliveryJob(
     await job.moveToDelayed(outcome.untilMs, token);
     throw new DelayedError(outcome.kind === 'wait' ? `waiting: ${outcome.reason}` : `retry after attempt ${outcome.attempt}`);
   }
-  if (outcome.kind === 'failed') throw new UnrecoverableError(outcome.reason);
+  if (outcome.kind === 'failed') throw new DeliveryFailedError(outcome.reason);
   return outcome;
+}
+
+/** A delivery given up (the receiver refused it, its attempts ran out, its endpoint was disabled): final, with the code the job's record keeps. */
+class DeliveryFailedError extends UnrecoverableError {
+  readonly code = 'WEBHOOK_DELIVERY_FAILED';
 }

@@ -71,7 +71,10 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
       return;
     }
     if (!options.json) announce();
-    const settled = await waitForJob(cli, producer, queue, jobId, options.json ? () => undefined : print);
+    // A failed attempt's line words its reason as the final one does (the record of that attempt, read once per attempt).
+    const attemptReason = (failedReason: string) =>
+      failedJobReason(cli, config, { queue, jobId, empresaId: tenant.empresaId }, failedReason, 'aguardando_retentativa');
+    const settled = await waitForJob(cli, producer, queue, jobId, options.json ? undefined : { print, attemptReason });
     if (options.json) printJson({ queue, jobId, steps: run.steps, ...settled });
     if (settled.state === 'failed') {
       const reason = await failedJobReason(cli, config, { queue, jobId, empresaId: tenant.empresaId }, settled.failedReason);
@@ -93,15 +96,23 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
   });
 }
 
-/** Polls the job until it completes or fails, reporting each new state (and failed attempt) on one line. */
+/** Where waitForJob reports: the line printer and how a failed attempt's reason is worded. */
+interface WaitReport {
+  print: (line: string) => void;
+  attemptReason: (failedReason: string) => Promise<string>;
+}
+
+/** Polls the job until it completes or fails, reporting (unless `report` is undefined) each new state and failed attempt on one line. */
 async function waitForJob(
   cli: Cli,
   producer: JobProducer,
   queue: RunQueue,
   jobId: string,
-  report: (line: string) => void,
+  report: WaitReport | undefined,
 ): Promise<Settled> {
   let shown = '';
+  // The worded reason of the last failed attempt seen, so each attempt's record is looked up once.
+  let attempt: { key: string; reason: string } | undefined;
   for (;;) {
     const found = await producer.getJobWithState(queue, jobId);
     if (!found) throw new CliError(cli.text.jobGone(jobId));
@@ -121,8 +132,14 @@ async function waitForJob(
         };
       }
     }
-    const line = cli.text.jobState(jobId, state, job.attemptsMade, job.failedReason);
-    if (line !== shown) report(line);
+    let failedReason = job.failedReason;
+    if (report && state === 'delayed' && job.attemptsMade > 0 && failedReason) {
+      const key = `${job.attemptsMade} ${failedReason}`;
+      if (attempt?.key !== key) attempt = { key, reason: await report.attemptReason(failedReason) };
+      failedReason = attempt.reason;
+    }
+    const line = cli.text.jobState(jobId, state, job.attemptsMade, failedReason);
+    if (line !== shown) report?.print(line);
     shown = line;
     await sleep(POLL_MS);
   }

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { TenantRef } from '@integrador/jobs';
-import { idempotentJobId, type JobProducer } from '@integrador/queue';
-import type { Tenant } from '@integrador/store';
+import { idempotentJobId, type JobProducer, jobFailureText, recordedFailureCode } from '@integrador/queue';
+import type { CrmDatabase, Tenant } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import type { Job } from 'bullmq';
 import { HttpError } from '../http-error';
-import { localeOf } from '../i18n';
+import { type Locale, localeOf } from '../i18n';
 import { jobFlowState } from '../job-flow-state';
 import { ErrorResponse, IdempotencyHeaders, JobParams, JobResponse, PingBody } from '../schemas';
 
@@ -21,8 +21,23 @@ const publicState = (state: string) => (state === 'prioritized' ? 'waiting' : st
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
 
+/**
+ * A failure (the job's or a blocking prerequisite's) worded in the request's language: the code its record keeps
+ * (registro_jobs, within the tenant) words it, the message follows as the detail; without a matching record (not
+ * written yet, the database unavailable) the message as is — a job's state never waits on the database.
+ */
+async function failureText(
+  database: CrmDatabase,
+  locale: Locale,
+  job: { queue: string; jobId: string; empresaId: number },
+  failedReason: string,
+): Promise<string> {
+  const code = await recordedFailureCode(database.db, job, failedReason).catch(() => undefined);
+  return jobFailureText(locale, code, failedReason);
+}
+
 /** POST /v1/ping enqueues a no-op on a queue; GET /v1/jobs/:queue/:id follows any job of the tenant. */
-export function jobsRoutes(producer: JobProducer): FastifyPluginAsyncTypebox {
+export function jobsRoutes(producer: JobProducer, database: CrmDatabase): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/ping',
@@ -72,17 +87,27 @@ export function jobsRoutes(producer: JobProducer): FastifyPluginAsyncTypebox {
         // The job may have finished between the two reads: read it again so state and result agree.
         const finished = (flowState.state === 'completed' || flowState.state === 'failed') && !read.finishedOn;
         const job = (finished ? await producer.getJob(queue, id) : read) ?? read;
+        const locale = localeOf(request);
+        const { empresaId } = request.tenant;
+        const { blockedBy } = flowState;
         return {
           id: String(job.id),
           queue,
           name: job.name,
           ...flowState,
+          blockedBy: blockedBy && {
+            ...blockedBy,
+            failedReasonText: await failureText(database, locale, { ...blockedBy, empresaId }, blockedBy.failedReason),
+          },
           // A prioritized job (fairness) is waiting as far as the caller is concerned.
           state: publicState(flowState.state),
           flow: (job.data as { flow?: unknown }).flow ?? null,
           attemptsMade: job.attemptsMade,
           maxAttempts: job.opts.attempts ?? 1,
           failedReason: job.failedReason ?? null,
+          failedReasonText: job.failedReason
+            ? await failureText(database, locale, { queue, jobId: id, empresaId }, job.failedReason)
+            : null,
           returnvalue: job.returnvalue ?? null,
           progress: job.progress ?? null,
           createdAt: new Date(job.timestamp).toISOString(),

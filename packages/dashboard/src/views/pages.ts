@@ -1,8 +1,9 @@
+import { jobFailureLabel } from '@integrador/queue';
 import type { RegistroJob } from '@integrador/store';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
 import { formatTime, messages } from '../i18n';
-import { maskedJson, maskSecrets, maskUrlsIn } from '../mask';
+import { maskedJson, maskSecrets } from '../mask';
 
 /** Counts of one group (tenant or integration) over a window, by the overview's columns. */
 export interface Tally {
@@ -78,6 +79,24 @@ export function queryString(query: FailureQuery): string {
   return params.toString();
 }
 
+/** A record's class and code, as support quotes them. */
+const errorCodeOf = (r: RegistroJob) => [r.erro_classe, r.erro_codigo].filter(Boolean).join(' ');
+
+/**
+ * A record's failure as the operator reads it: the code's worded reason in the operator's language
+ * (@integrador/queue's catalogue) first, the class, code and stored message (English, technical; its secrets masked)
+ * after it for support. A code the catalogue does not word shows the message in its place. `limit` cuts the message
+ * (the list); the detail shows it whole.
+ */
+function failureCell(viewer: Viewer, r: RegistroJob, limit?: number): Raw | string {
+  if (!r.erro_mensagem && !r.erro_codigo) return '';
+  const message = maskSecrets(r.erro_mensagem).slice(0, limit);
+  const worded = jobFailureLabel(viewer.locale, r.erro_codigo);
+  const code = html`<span class="muted erro-codigo">${errorCodeOf(r)}</span>`;
+  if (worded === undefined) return html`${code}<br><span class="erro-mensagem">${message}</span>`;
+  return html`<span class="erro-motivo">${worded}</span><br>${code}${message ? html` <span class="muted erro-mensagem">${message}</span>` : ''}`;
+}
+
 /** The rows of the failures list (also served alone for live updates). */
 export function failureRows(viewer: Viewer, rows: RegistroJob[]): Raw {
   const t = messages(viewer.locale);
@@ -88,7 +107,7 @@ export function failureRows(viewer: Viewer, rows: RegistroJob[]): Raw {
 <td><a href="/dashboard/jobs/${r.fila}/${encodeURIComponent(r.job_id)}">${r.fila}/${r.job_id}</a><br><span class="muted">${r.nome_job}</span></td>
 <td>#${r.empresa_id}</td><td>${r.integracao_id ?? '—'}</td><td class="${r.estado}">${t.states[r.estado] ?? r.estado}</td>
 <td class="num">${r.tentativas}/${r.max_tentativas}</td>
-<td>${r.erro_mensagem ? html`<span class="muted">${r.erro_classe ?? ''}${r.erro_codigo ? ` ${r.erro_codigo}` : ''}</span><br>${maskUrlsIn(r.erro_mensagem).slice(0, 300)}` : ''}</td>
+<td>${failureCell(viewer, r, 300)}</td>
 <td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>`,
   )}`;
 }
@@ -147,7 +166,7 @@ export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
 <tr><th>${t.state}</th><td class="${r.estado}" id="estado">${t.states[r.estado] ?? r.estado}${detail.live ? html` <span class="muted">(Redis: ${detail.live.state})</span>` : ''}</td></tr>
 <tr><th>${t.attempts}</th><td>${r.tentativas}/${r.max_tentativas}</td></tr>
 <tr><th>${t.parameters}</th><td><code>${r.parametros ?? '{}'}</code></td></tr>
-<tr><th>${t.error}</th><td id="erro">${r.erro_classe ?? ''} ${r.erro_codigo ?? ''}<br>${r.erro_mensagem ?? ''}</td></tr>
+<tr><th>${t.error}</th><td id="erro">${failureCell(viewer, r)}</td></tr>
 <tr><th>${t.updatedAt}</th><td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>
 </tbody></table>
 ${act ? html`<form method="post" action="/dashboard/acoes/reprocessar" style="margin:12px 0"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="job" value="${ref}"><button name="modo" value="selecao">${t.retry}</button> <button formaction="/dashboard/acoes/descartar" name="modo" value="descartar">${t.discard}</button></form>` : ''}

@@ -1,0 +1,45 @@
+import { LOCALES } from '@integrador/i18n';
+import { JOB_FAILURE_REASONS, jobFailureLabel, jobFailureTemplate, jobFailureText } from './job-failure-reasons';
+
+const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe('the job failure catalogue', () => {
+  const codes = Object.keys(JOB_FAILURE_REASONS.table) as Array<keyof typeof JOB_FAILURE_REASONS.table>;
+
+  it('words every code in every locale, with the same placeholders, short and distinct per locale', () => {
+    expect(codes.length).toBeGreaterThan(30);
+    for (const code of codes) {
+      const texts = JOB_FAILURE_REASONS.table[code];
+      for (const locale of LOCALES) {
+        expect({ code, locale, text: texts[locale]?.trim() || null }).toEqual({ code, locale, text: expect.any(String) });
+        // One line a user reads before the detail: no sentence full stop at its end, no line break.
+        expect(texts[locale]).not.toMatch(/[.\n]$/);
+        expect(texts[locale].length).toBeLessThan(200);
+      }
+      expect({ code, placeholders: placeholders(texts['pt-BR']) }).toEqual({ code, placeholders: placeholders(texts.en) });
+      expect({ code, same: texts['pt-BR'] === texts.en }).toEqual({ code, same: false });
+    }
+  });
+
+  it('puts the message after the worded reason, and keeps the message as is for a code it does not word', () => {
+    const message = 'could not reach http://127.0.0.1:8080/g5 (ECONNREFUSED)';
+    expect(jobFailureText('pt-BR', 'TRANSPORT_TRANSIENT', message)).toBe(
+      `o sistema receptor não respondeu a tempo ou está indisponível: ${message}`,
+    );
+    expect(jobFailureText('en', 'CONNECTION_FORBIDDEN', message)).toBe(
+      `the integration's connection is restricted to another empresa: ${message}`,
+    );
+    expect(jobFailureText('pt-BR', 'NOT_A_CODE', message)).toBe(message);
+    expect(jobFailureText('en', null, message)).toBe(message);
+    // A code that is an Object property name is not a code of the table.
+    expect(jobFailureLabel('pt-BR', 'toString')).toBeUndefined();
+    expect(jobFailureLabel('en', 'RECEPTOR_ERROR')).toBe('the ERP refused the record');
+  });
+
+  it("gives another catalogue the same words with the detail's placeholder (the ingress's 502)", () => {
+    expect(jobFailureTemplate('TRANSPORT_TRANSIENT')).toEqual({
+      'pt-BR': 'o sistema receptor não respondeu a tempo ou está indisponível: {detail}',
+      en: 'the receptor did not answer in time or is unavailable: {detail}',
+    });
+  });
+});

@@ -1,0 +1,213 @@
+import { defineCatalogue, type Locale } from '@integrador/i18n';
+
+const OTHER_TENANT = {
+  'pt-BR': 'a integração tentou ler ou gravar dados de outra empresa; nada foi gravado',
+  en: "the integration tried to read or write another empresa's data; nothing was written",
+} as const;
+
+/**
+ * Why a job failed, per error code, as a user reads it: the one wording of the codes the workers record in
+ * registro_jobs.erro_codigo (the job recorder takes an error's `code`, or its cause's), for the CLI's `run --wait`,
+ * the dashboard and the ingress's job status alike. The error's own message (English, technical) stays the detail:
+ * these texts say what happened and what to check, never the values (the message has them). A code not listed here
+ * is shown by its message as is.
+ *
+ * Codes come from the engine packages: transports (receptor), connections, integrador (SET/GET/endpoint runs),
+ * sources (network errno codes of a source or of the CRM), cti (PBX), webhooks, queue and jobs.
+ */
+export const JOB_FAILURE_REASONS = defineCatalogue({
+  // Receptor (SET pushes, INFO queries): transports' errors.
+  TRANSPORT_TRANSIENT: {
+    'pt-BR': 'o sistema receptor não respondeu a tempo ou está indisponível',
+    en: 'the receptor did not answer in time or is unavailable',
+  },
+  RECEPTOR_REJECTED: {
+    'pt-BR': 'o sistema receptor recusou a requisição (confira usuário, senha e os dados enviados)',
+    en: 'the receptor refused the request (check the user, the password and the data sent)',
+  },
+  // The ERP answered with its own error (Senior's erroExecucao, a return key): its words are the detail.
+  RECEPTOR_ERROR: { 'pt-BR': 'o ERP recusou o registro', en: 'the ERP refused the record' },
+  RESPONSE_TOO_LARGE: {
+    'pt-BR': 'a resposta do sistema receptor passa do limite de tamanho',
+    en: "the receptor's answer is over the size limit",
+  },
+  OUTCOME_UNKNOWN: {
+    'pt-BR': 'não se sabe se o ERP gravou o registro: confira no ERP antes de reprocessar',
+    en: 'it is unknown whether the ERP saved the record: check in the ERP before retrying',
+  },
+  WRITE_BACK_FAILED: {
+    'pt-BR': 'o ERP aceitou o registro, mas gravar a resposta dele no CRM falhou',
+    en: 'the ERP accepted the record, but writing its answer back to the CRM failed',
+  },
+  TRANSPORT_INVALID_INTEGRATION: {
+    'pt-BR': 'o link ou a operação da integração não serve para a conexão dela',
+    en: "the integration's link or operation does not fit its connection",
+  },
+  OUTBOUND_ADDRESS_FORBIDDEN: {
+    'pt-BR': 'o endereço de destino fica numa rede privada que a conexão não permite',
+    en: 'the destination address is in a private network the connection does not allow',
+  },
+
+  // Connections (the workers' connections file).
+  // One code whether the workers have no connections file or a file without this connection: the detail says which.
+  CONNECTION_NOT_FOUND: {
+    'pt-BR':
+      'a conexão da integração não está definida para os workers (confira se eles foram iniciados com CONNECTIONS_FILE e se o arquivo define essa conexão)',
+    en: "the integration's connection is not defined for the workers (check that they were started with CONNECTIONS_FILE and that the file defines this connection)",
+  },
+  CONNECTION_FORBIDDEN: {
+    'pt-BR': 'a conexão da integração é restrita a outra empresa',
+    en: "the integration's connection is restricted to another empresa",
+  },
+  MISSING_CONNECTION: {
+    'pt-BR': 'a integração não tem conexão configurada (conexao_integracao)',
+    en: 'the integration has no connection configured (conexao_integracao)',
+  },
+
+  // An integration's configuration or data (integrador's SET runs).
+  INTEGRATION_NOT_FOUND: {
+    'pt-BR': 'a integração não existe nesta empresa',
+    en: 'the integration does not exist in this empresa',
+  },
+  MISSING_PORTA_WS: {
+    'pt-BR': 'a integração não diz qual operação SOAP chamar (porta_ws)',
+    en: 'the integration does not say which SOAP operation to call (porta_ws)',
+  },
+  CONSULTA_FAILED: {
+    'pt-BR': 'a consulta da integração falhou no banco de dados do CRM',
+    en: "the integration's query failed on the CRM database",
+  },
+  NO_RECORDS: {
+    'pt-BR': 'a consulta da integração não encontrou nenhum registro para os parâmetros informados',
+    en: "the integration's query found no record for the given parameters",
+  },
+  MISSING_VARIABLE: {
+    'pt-BR': 'falta um valor que a requisição da integração usa',
+    en: "a value the integration's request uses is missing",
+  },
+  DEPENDENCY_UNRESOLVED: {
+    'pt-BR': 'uma dependência obrigatória da integração ficou sem valor',
+    en: 'a required dependency of the integration has no value',
+  },
+  DEPENDENCY_CONFIG: {
+    'pt-BR': 'uma dependência da integração está mal configurada',
+    en: 'a dependency of the integration is misconfigured',
+  },
+  RULE_VIOLATION: {
+    'pt-BR': 'um valor do registro não cumpre uma regra da integração',
+    en: "a value of the record breaks one of the integration's rules",
+  },
+  INVALID_CAMPO_CRM: {
+    'pt-BR': 'o mapeamento de campos da integração (campo_crm) é inválido',
+    en: "the integration's field mapping (campo_crm) is invalid",
+  },
+  TYPOGRAPHIC_QUOTES: {
+    'pt-BR': 'a consulta da integração tem aspas tipográficas (“ ”): use aspas retas (")',
+    en: 'the integration\'s query has typographic quotes (“ ”): use straight quotes (")',
+  },
+  MALFORMED_JSON: {
+    'pt-BR': 'a consulta da integração não é um JSON válido',
+    en: "the integration's query is not valid JSON",
+  },
+  UNRESOLVED_WRITE_BACK_VARIABLE: {
+    'pt-BR': 'o sql_update da integração usa uma variável que ninguém fornece; nada foi enviado',
+    en: "the integration's sql_update uses a variable nothing provides; nothing was sent",
+  },
+  // The tenant guard's refusal (a run's query) and a row of another tenant met by a run.
+  TENANT_SCOPE: OTHER_TENANT,
+  FOREIGN_ROW: OTHER_TENANT,
+
+  // GET pulls from a source database.
+  SOURCE_QUERY_FAILED: {
+    'pt-BR': 'a consulta SQL da integração (sql_consulta) falhou no banco de origem',
+    en: "the integration's SQL query (sql_consulta) failed on the source database",
+  },
+  GET_CONFIG: {
+    'pt-BR': 'a integração GET está mal configurada',
+    en: 'the GET integration is misconfigured',
+  },
+  GET_WRITE_FAILED: {
+    'pt-BR': 'gravar no CRM os dados lidos da origem falhou',
+    en: 'writing the rows read from the source into the CRM failed',
+  },
+  // Network errors of a source or of the CRM, recorded by their errno code (the detail says which side).
+  ECONNREFUSED: {
+    'pt-BR': 'a conexão foi recusada: o servidor não aceita conexões nessa porta',
+    en: 'the connection was refused: the server accepts no connection on that port',
+  },
+  ETIMEDOUT: { 'pt-BR': 'o servidor não respondeu a tempo', en: 'the server did not answer in time' },
+  ECONNRESET: { 'pt-BR': 'a conexão caiu no meio da operação', en: 'the connection dropped in the middle of the operation' },
+  ENOTFOUND: {
+    'pt-BR': 'o nome do servidor não foi encontrado (DNS)',
+    en: "the server's name was not found (DNS)",
+  },
+
+  // Endpoint services (JSON pulls): the detail is already worded in pt-BR by the engine.
+  TIMEOUT: { 'pt-BR': 'o serviço não respondeu dentro do tempo limite', en: 'the service did not answer within the time limit' },
+  UNREACHABLE: { 'pt-BR': 'o serviço não pôde ser alcançado', en: 'the service could not be reached' },
+  HTTP_UNAUTHORIZED: {
+    'pt-BR': 'o serviço recusou as credenciais (HTTP 401/403)',
+    en: 'the service refused the credentials (HTTP 401/403)',
+  },
+  SECRET_MISSING: {
+    'pt-BR': 'o segredo configurado não está definido para os workers',
+    en: 'the configured secret is not defined for the workers',
+  },
+  SERVICE_INACTIVE: { 'pt-BR': 'o serviço de endpoint está inativo', en: 'the endpoint service is inactive' },
+
+  // CTI (click-to-call at the PBX).
+  PBX_UNREACHABLE: { 'pt-BR': 'o PABX não pôde ser alcançado', en: 'the PBX could not be reached' },
+  PBX_TIMEOUT: { 'pt-BR': 'o PABX não respondeu a tempo', en: 'the PBX did not answer in time' },
+  PBX_REFUSED: { 'pt-BR': 'o PABX recusou o pedido de chamada', en: 'the PBX refused the call request' },
+  PBX_FAILED: {
+    'pt-BR': 'o PABX falhou ao atender o pedido de chamada (erro do lado dele)',
+    en: 'the PBX failed to handle the call request (an error on its side)',
+  },
+  PBX_ADDRESS_FORBIDDEN: {
+    'pt-BR': 'o endereço do PABX fica numa rede privada não permitida',
+    en: "the PBX's address is in a private network that is not allowed",
+  },
+  PBX_SECRET_MISSING: {
+    'pt-BR': 'o segredo do PABX não está definido para os workers',
+    en: "the PBX's secret is not defined for the workers",
+  },
+  CTI_NOT_CONFIGURED: {
+    'pt-BR': 'o CTI não está configurado para esta empresa',
+    en: 'CTI is not configured for this empresa',
+  },
+  CTI_INVALID_NUMBER: { 'pt-BR': 'o número de telefone é inválido', en: 'the phone number is invalid' },
+
+  // Webhooks, queue and job contracts.
+  WEBHOOK_DELIVERY_FAILED: {
+    'pt-BR': 'o receptor do webhook não aceitou a entrega',
+    en: 'the webhook receiver did not accept the delivery',
+  },
+  FLOW_BLOCKED: {
+    'pt-BR': 'a etapa espera por um pré-requisito que falhou',
+    en: 'the step waits for a prerequisite that failed',
+  },
+  JOB_PAYLOAD_INVALID: {
+    'pt-BR': 'os dados do job não passaram na validação',
+    en: "the job's data did not pass validation",
+  },
+});
+
+/** The worded reason of a failure code in the locale, or undefined for a code the catalogue does not word (or none). */
+export function jobFailureLabel(locale: Locale, code: string | null | undefined): string | undefined {
+  return code && JOB_FAILURE_REASONS.has(code) ? JOB_FAILURE_REASONS.message(locale, code) : undefined;
+}
+
+/**
+ * A failure in one line for the user: the worded reason with the error's message as its detail, or the message as
+ * is when the code is not worded.
+ */
+export function jobFailureText(locale: Locale, code: string | null | undefined, message: string): string {
+  const label = jobFailureLabel(locale, code);
+  return label === undefined ? message : `${label}: ${message}`;
+}
+
+/** A code's text followed by `: {detail}`, for a catalogue of another layer that words the same failure (the ingress's 502). */
+export function jobFailureTemplate(code: keyof typeof JOB_FAILURE_REASONS.table): Readonly<Record<Locale, string>> {
+  const texts = JOB_FAILURE_REASONS.table[code];
+  return { 'pt-BR': `${texts['pt-BR']}: {detail}`, en: `${texts.en}: {detail}` };
+}

@@ -1,0 +1,20 @@
+import { type CrmDatabase, type EstadoRegistroJob, findJobRecord } from '@integrador/store';
+
+/**
+ * The code of a job's failure as the workers' record of the job keeps it (registro_jobs, read within the tenant):
+ * BullMQ keeps only the message. The record must tell of this very failure: the same message (after a Redis flush job
+ * ids start again and (fila, job_id) may name an older job's record; a record already past the failure, its next
+ * attempt running, no longer says why) and, when `estados` is given, one of those states. undefined when it does not
+ * (no record yet: the recorder writes in batches, ~100 ms behind), null for a failure recorded without a code.
+ */
+export async function recordedFailureCode(
+  db: CrmDatabase['db'],
+  job: { queue: string; jobId: string; empresaId: number },
+  failedReason: string,
+  estados?: readonly EstadoRegistroJob[],
+): Promise<string | null | undefined> {
+  const record = await findJobRecord(db, [job.empresaId], job.queue, job.jobId);
+  if (!record || record.erro_mensagem !== failedReason) return undefined;
+  if (estados && !estados.includes(record.estado)) return undefined;
+  return record.erro_codigo;
+}

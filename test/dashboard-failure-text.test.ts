@@ -1,0 +1,119 @@
+import { type JobEvent, recordJobEvent } from '@integrador/store';
+import { DashboardHarness } from './support/dashboard-harness';
+
+/** What must never show: the password a receptor quoted back in its refusal, and a URL's userinfo and query value. */
+const LEAKS = /senha-que-o-erp-ecoou|urlpass|s3cr3t-da-url/;
+
+/**
+ * The failures list and a job's detail word a failure's code in the operator's language (the failure catalogue of
+ * @integrador/queue), with the class, code and stored message (its secrets masked) kept for support; a code the
+ * catalogue does not word shows its message as is; another tenant's failures stay out of reach. Records are written
+ * as the workers' recorder writes them (the worded text depends only on the row).
+ */
+describe('dashboard: a failure worded for the operator (pt-BR and English)', () => {
+  const h = new DashboardHarness();
+  // The receptor refused, quoting the body it was sent and the URL with its userinfo and token.
+  const refusal =
+    'receptor rejected the request: {"erro":"login inválido","senha":"senha-que-o-erp-ecoou"} at http://urluser:urlpass@erp.example/g5?token=s3cr3t-da-url';
+
+  const failed = (empresaId: number, jobId: string, erro: NonNullable<JobEvent['erro']>) =>
+    recordJobEvent(h.database.db, {
+      empresaId,
+      filialId: null,
+      fila: 'set',
+      jobId,
+      nomeJob: 'integration.run',
+      integracaoId: 19,
+      parametros: { contaId: 42 },
+      estado: 'falhou',
+      tentativas: 1,
+      maxTentativas: 6,
+      erro,
+    });
+
+  beforeAll(async () => {
+    await h.start();
+    await failed(h.empresaA, 'a-refused', { classe: 'ReceptorError', codigo: 'RECEPTOR_REJECTED', mensagem: refusal });
+    await failed(h.empresaA, 'a-unworded', { classe: 'Error', codigo: 'SOMETHING_NEW', mensagem: 'algo que o catálogo não conhece' });
+    await failed(h.empresaB, 'b-forbidden', {
+      classe: 'ConnectionForbiddenError',
+      codigo: 'CONNECTION_FORBIDDEN',
+      mensagem: 'connection "erp-b" is restricted to empresa 9 (tenant B)',
+    });
+  }, 120000);
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const page = async (cookie: string, url: string) => {
+    const response = await h.app.inject({ url, headers: { cookie } });
+    expect(response.statusCode).toBe(200);
+    return response.body;
+  };
+
+  it("lists the worded reason in the operator's language, the code and the masked message after it", async () => {
+    const { cookie } = await h.login('opa');
+    const pt = await page(cookie, '/dashboard/falhas');
+    expect(pt).toContain(
+      '<span class="erro-motivo">o sistema receptor recusou a requisição (confira usuário, senha e os dados enviados)</span>',
+    );
+    expect(pt).toContain('ReceptorError RECEPTOR_REJECTED');
+    expect(pt).toContain(
+      'receptor rejected the request: {&quot;erro&quot;:&quot;login inválido&quot;,&quot;senha&quot;:&quot;••••••&quot;}',
+    );
+    // A code the catalogue does not word: its message in the reason's place, as stored.
+    expect(pt).toContain('<span class="erro-mensagem">algo que o catálogo não conhece</span>');
+    expect(pt).not.toMatch(LEAKS);
+    const en = await page(cookie, '/dashboard/falhas?lang=en');
+    expect(en).toContain(
+      '<span class="erro-motivo">the receptor refused the request (check the user, the password and the data sent)</span>',
+    );
+    expect(en).not.toMatch(LEAKS);
+    // The live rows alone, as the page refreshes them.
+    expect(await page(cookie, '/dashboard/falhas/linhas?lang=en')).toContain('the receptor refused the request');
+  });
+
+  it('shows the detail with the worded reason and the whole message, masked, in pt-BR and English', async () => {
+    const { cookie } = await h.login('opa');
+    const pt = await page(cookie, '/dashboard/jobs/set/a-refused');
+    const cell = /<td id="erro">([\s\S]*?)<\/td>/.exec(pt)?.[1] ?? '';
+    expect(cell).toContain('<span class="erro-motivo">o sistema receptor recusou a requisição');
+    expect(cell).toContain('ReceptorError RECEPTOR_REJECTED');
+    expect(cell).toContain('http://erp.example/g5?token=***');
+    expect(pt).not.toMatch(LEAKS);
+    const en = await page(cookie, '/dashboard/jobs/set/a-refused?lang=en');
+    expect(en).toContain('<span class="erro-motivo">the receptor refused the request');
+    expect(en).not.toMatch(LEAKS);
+    expect(await page(cookie, '/dashboard/jobs/set/a-unworded')).toContain(
+      '<span class="erro-mensagem">algo que o catálogo não conhece</span>',
+    );
+  });
+
+  it('gives scripts the worded reason beside the masked message (erro_motivo), in the viewer language', async () => {
+    const { cookie } = await h.login('opa');
+    const list = await h.app.inject({ url: '/dashboard/api/jobs?lang=en', headers: { cookie } });
+    const items = list.json().items as Array<{ job_id: string; erro_motivo: string | null; erro_mensagem: string }>;
+    expect(items.find((i) => i.job_id === 'a-refused')).toMatchObject({
+      erro_motivo: 'the receptor refused the request (check the user, the password and the data sent)',
+      erro_mensagem: expect.stringContaining('"senha":"••••••"'),
+    });
+    expect(items.find((i) => i.job_id === 'a-unworded')?.erro_motivo).toBeNull();
+    const detail = await h.app.inject({ url: '/dashboard/api/jobs/set/a-refused', headers: { cookie } });
+    expect(detail.json().record.erro_motivo).toBe('o sistema receptor recusou a requisição (confira usuário, senha e os dados enviados)');
+    expect(list.body + detail.body).not.toMatch(LEAKS);
+  });
+
+  it("keeps tenant B's operator and key to tenant B's failures, worded the same way", async () => {
+    const { cookie } = await h.login('opb');
+    const list = await page(cookie, '/dashboard/falhas');
+    expect(list).toContain('a conexão da integração é restrita a outra empresa');
+    expect(list).not.toContain('a-refused');
+    expect(list).not.toContain('o sistema receptor recusou');
+    expect((await h.app.inject({ url: '/dashboard/jobs/set/a-refused', headers: { cookie } })).statusCode).toBe(404);
+    const asB = { authorization: `Bearer ${h.keyB}` };
+    expect((await h.app.inject({ url: '/dashboard/api/jobs/set/a-refused', headers: asB })).statusCode).toBe(404);
+    const items = (await h.app.inject({ url: '/dashboard/api/jobs', headers: asB })).json().items as Array<{ job_id: string }>;
+    expect(items.map((i) => i.job_id)).toEqual(['b-forbidden']);
+  });
+});
