@@ -65,7 +65,7 @@ describe('crm-change answers', () => {
     expect(typo.json().error).toEqual({
       code: 'CHANGE_TABLE_INVALID',
       message:
-        'tabela desconhecida: "contato"; nenhum gatilho de webhook nem integração SET da empresa usa essa tabela. Tabelas aceitas: contatos, oportunidades, atividades, eventos, pedidos',
+        'tabela desconhecida: "contato"; nenhum gatilho de webhook nem integração da empresa usa essa tabela. Tabelas aceitas: contatos, oportunidades, atividades, eventos, pedidos',
     });
     const en = await post({ tabela: 'naoexiste', id: 1 }, { lang: 'en' });
     expect(en.json().error.message).toMatch(

@@ -98,8 +98,8 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | 'GONE' | 'FAILING_TOO
   },
   CHANGE_TABLE_INVALID: {
     'pt-BR':
-      'tabela desconhecida: "{tabela}"; nenhum gatilho de webhook nem integração SET da empresa usa essa tabela. Tabelas aceitas: {tabelas}',
-    en: 'unknown table: "{tabela}"; no webhook gatilho nor SET integration of the empresa uses it. Accepted tables: {tabelas}',
+      'tabela desconhecida: "{tabela}"; nenhum gatilho de webhook nem integração da empresa usa essa tabela. Tabelas aceitas: {tabelas}',
+    en: 'unknown table: "{tabela}"; no webhook gatilho nor integration of the empresa uses it. Accepted tables: {tabelas}',
   },
   // Why a change event sent no webhook (the `motivo` of its answer).
   NO_ROW: {

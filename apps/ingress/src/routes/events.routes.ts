@@ -62,7 +62,7 @@ export const CrmChangeBody = Type.Object(
       pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
       maxLength: 100,
       description:
-        'the CRM table that changed: a webhook table (contatos, oportunidades, atividades, eventos) or the tabela of a SET integration; any other is a 400',
+        'the CRM table that changed: a webhook table (contatos, oportunidades, atividades, eventos) or the tabela of one of the tenant integrations; any other is a 400',
     }),
     parametros: RunBody.properties.parametros,
     ...ChangeEventFields,
