@@ -163,6 +163,75 @@ describe.each(ALL_DIALECTS)('webhook route answers on %s', (dialect) => {
     }
   });
 
+  it('answers every date of deliveries and attempts as ISO 8601 with its zone, a defaulted criado_em too', async () => {
+    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+    // Written as the engine writes a new delivery: criado_em left to the column's default (SQLite: zone-less UTC text).
+    const mensagem = await database.db
+      .insertInto('webhook_mensagens')
+      .values({
+        empresa_id: empresaA,
+        chave: 'k2',
+        gatilho: 'contato.criado',
+        tabela: 'contatos',
+        registro_id: '342',
+        webhook_id: 'msg_k2',
+        payload: '[]',
+      })
+      .executeTakeFirst();
+    const mensagemId = Number(
+      mensagem.insertId ??
+        (await database.db.selectFrom('webhook_mensagens').select('id').where('chave', '=', 'k2').executeTakeFirstOrThrow()).id,
+    );
+    await database.db
+      .insertInto('webhook_entregas')
+      .values({ empresa_id: empresaA, endpoint_id: endpointId, mensagem_id: mensagemId })
+      .execute();
+    const { id: newId } = await database.db
+      .selectFrom('webhook_entregas')
+      .select('id')
+      .where('mensagem_id', '=', mensagemId)
+      .executeTakeFirstOrThrow();
+    await database.db
+      .insertInto('webhook_tentativas')
+      .values({ empresa_id: empresaA, entrega_id: Number(newId), numero: 1, origem: 'automatica', cabecalhos: '{}', duracao_ms: 1 })
+      .execute();
+
+    const deliveries = (await app.inject({ method: 'GET', url: `/v1/webhooks/${endpointId}/deliveries`, headers: headers() })).json();
+    const [fresh, old] = deliveries.items as Record<string, string | null>[];
+    expect(fresh?.criado_em).toMatch(iso);
+    expect(Math.abs(Date.parse(fresh?.criado_em ?? '') - Date.now())).toBeLessThan(5 * 60_000);
+    expect(old).toMatchObject({
+      criado_em: '2026-03-01T10:00:00.000Z',
+      entregue_em: '2026-03-01T10:01:00.000Z',
+      proxima_tentativa_em: '2026-03-01T10:05:00.000Z',
+    });
+    const attempts = await app.inject({
+      method: 'GET',
+      url: `/v1/webhooks/${endpointId}/deliveries/${newId}/attempts`,
+      headers: headers(),
+    });
+    expect(attempts.json().items[0].criado_em).toMatch(iso);
+    const oldAttempts = await app.inject({
+      method: 'GET',
+      url: `/v1/webhooks/${endpointId}/deliveries/${entregaId}/attempts`,
+      headers: headers(),
+    });
+    expect(oldAttempts.json().items[0].criado_em).toBe('2026-03-01T10:00:01.000Z');
+  });
+
+  it('names the allowed statuses when the deliveries filter is unknown, in pt-BR and English', async () => {
+    const url = `/v1/webhooks/${endpointId}/deliveries?status=xyz`;
+    const pt = await app.inject({ method: 'GET', url, headers: headers() });
+    expect(pt.statusCode).toBe(400);
+    expect(pt.json().error).toEqual({
+      code: 'VALIDATION_FAILED',
+      field: 'querystring.status',
+      message: 'campo "querystring.status" deve ser um destes valores: "pendente", "entregue", "falhou", "cancelada"',
+    });
+    const en = await app.inject({ method: 'GET', url, headers: { ...headers(), 'accept-language': 'en' } });
+    expect(en.json().error.message).toBe('field "querystring.status" must be one of: "pendente", "entregue", "falhou", "cancelada"');
+  });
+
   it('answers the engine refusals (in the request language) and a missing id with the error body', async () => {
     const refuse = (lang: string) =>
       app.inject({

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { isWebhookTable, type Operacao } from './gatilhos';
+import { WebhookError } from './errors';
+import { isWebhookTable, type Operacao, WEBHOOK_TABLES } from './gatilhos';
 import { type PublishResult, publishChange } from './publish-change';
 
 /** A change the CRM reports on the change-event route. */
@@ -22,6 +23,8 @@ export interface ChangeEventDeps<S> {
   runSetIntegrations: () => Promise<S>;
   /** When the capture triggers are installed they report every change themselves: the route then fans out SET only. */
   captureByTriggers: boolean;
+  /** The tables the tenant's SET integrations run on: with the webhook tables, the ones a change event may name. */
+  setTables: readonly string[];
 }
 
 /** The route's answer: the SET report, the webhooks fired, and whether this was a repeat of a key already seen. */
@@ -58,16 +61,23 @@ async function claim(db: Kysely<Database>, empresaId: number, chave: string, eve
 const release = (db: Kysely<Database>, empresaId: number, chave: string) =>
   db.deleteFrom('crm_mudancas').where('empresa_id', '=', empresaId).where('chave', '=', chave).execute();
 
+/** A table neither a gatilho nor a SET integration uses is a typo (contato for contatos): 400 naming the accepted ones. */
+function checkTable(tabela: string, setTables: readonly string[]): void {
+  const known = [...new Set([...WEBHOOK_TABLES, ...setTables.map((t) => t.trim().toLowerCase()).filter(Boolean)])];
+  if (!known.includes(tabela.toLowerCase())) throw new WebhookError('CHANGE_TABLE_INVALID', 400, { tabela, tabelas: known.join(', ') });
+}
+
 /**
  * The single change-event path: claims the idempotency key (a repeat answers the first result and does nothing), runs
  * the table's SET integrations and publishes the change to the webhooks of its gatilho. A failure releases the key, so
- * the CRM's retry of the same event does the work.
+ * the CRM's retry of the same event does the work. A table nothing uses is refused (400) before anything happens.
  */
 export async function receiveChangeEvent<S extends object>(
   deps: ChangeEventDeps<S>,
   empresaId: number,
   event: ChangeEvent,
 ): Promise<ChangeEventResult<S>> {
+  checkTable(event.tabela, deps.setTables);
   const chave = event.chaveIdempotencia ?? `auto-${randomUUID()}`;
   const seen = await claim(deps.db, empresaId, chave, event);
   if (seen) {
@@ -85,7 +95,7 @@ export async function receiveChangeEvent<S extends object>(
     let webhooks: WebhookFanOut = null;
     if (event.id !== undefined && isWebhookTable(tabela)) {
       webhooks = deps.captureByTriggers
-        ? { gatilho: null, entregas: [], via: 'triggers' }
+        ? { gatilho: null, entregas: [], via: 'triggers', motivo: { code: 'VIA_TRIGGERS', params: {} } }
         : {
             ...(await publishChange(deps.db, deps.producer, {
               empresaId,

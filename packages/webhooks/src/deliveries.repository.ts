@@ -388,6 +388,17 @@ export async function restartEntrega(db: Db, empresaId: number, id: number, wasC
     .execute();
 }
 
+/**
+ * One of the hub's own timestamps (UTC by design) as ISO 8601 with its zone: a Date (PostgreSQL, MySQL), ISO text, or
+ * SQLite's CURRENT_TIMESTAMP text `YYYY-MM-DD HH:MM:SS` (UTC), which would otherwise read as a zone-less local time.
+ */
+export function isoTimestamp(value: Date | string | null): string | null {
+  if (value === null) return null;
+  if (value instanceof Date) return value.toISOString();
+  const date = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
+  return Number.isNaN(date.getTime()) ? value : date.toISOString();
+}
+
 /** The deliveries of one endpoint of the empresa, newest first. */
 export async function listEntregas(db: Db, empresaId: number, endpointId: number, options: { status?: string; limit?: number } = {}) {
   let query = db
@@ -409,10 +420,16 @@ export async function listEntregas(db: Db, empresaId: number, endpointId: number
     .where('e.empresa_id', '=', empresaId)
     .where('e.endpoint_id', '=', endpointId);
   if (options.status) query = query.where('e.status', '=', options.status);
-  return query
+  const rows = await query
     .orderBy('e.id', 'desc')
     .limit(options.limit ?? 100)
     .execute();
+  return rows.map((row) => ({
+    ...row,
+    proxima_tentativa_em: isoTimestamp(row.proxima_tentativa_em),
+    entregue_em: isoTimestamp(row.entregue_em),
+    criado_em: isoTimestamp(row.criado_em) as string,
+  }));
 }
 
 /** Every attempt of one delivery of the empresa, in order. */
@@ -424,7 +441,11 @@ export async function listTentativas(db: Db, empresaId: number, entregaId: numbe
     .where('entrega_id', '=', entregaId)
     .orderBy('id')
     .execute();
-  return rows.map(({ cabecalhos, empresa_id: _e, ...rest }) => ({ ...rest, cabecalhos: JSON.parse(cabecalhos) as Record<string, string> }));
+  return rows.map(({ cabecalhos, empresa_id: _e, criado_em, ...rest }) => ({
+    ...rest,
+    cabecalhos: JSON.parse(cabecalhos) as Record<string, string>,
+    criado_em: isoTimestamp(criado_em) as string,
+  }));
 }
 
 /** A bound for a comparison with a defaulted column: SQLite's CURRENT_TIMESTAMP writes `YYYY-MM-DD HH:MM:SS` text. */

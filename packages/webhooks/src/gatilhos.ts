@@ -57,6 +57,17 @@ export function gatilhoOf(tabela: string, operacao: Operacao, concluida = false)
   }
 }
 
+/**
+ * The operacoes that fire a gatilho on the table, with the gatilho each fires (an atividade's status_alterado only when
+ * its status is then concluded): what a "nothing fired" answer and the README name.
+ */
+export function firingOperacoes(tabela: WebhookTable): { operacao: Operacao; gatilho: Gatilho }[] {
+  return OPERACOES.flatMap((operacao) => {
+    const gatilho = gatilhoOf(tabela, operacao, true);
+    return gatilho ? [{ operacao, gatilho }] : [];
+  });
+}
+
 /** The table a gatilho's payload is built from. */
 export function tableOf(gatilho: Gatilho): WebhookTable {
   const prefix = gatilho.slice(0, gatilho.indexOf('.'));

@@ -12,7 +12,7 @@ export { classifyError, createWebhookHttpClient, type ErrorClass, type SendResul
 export { deliveryErrorMessage, type Locale, webhookMessage } from './messages';
 export { drainOutbox, startOutboxDrain } from './outbox-drain';
 export { buildPayload } from './payloads';
-export { deliveryJobId, publishChange } from './publish-change';
+export { deliveryJobId, type NothingSent, type PublishResult, publishChange } from './publish-change';
 export { nextRetryDelay } from './retry-schedule';
 export { generateSigningSecret, parseSecretKey } from './secret-box';
 export { DEFAULT_WEBHOOK_SETTINGS, SVIX_RETRY_SCHEDULE_MS, type WebhookSettings, webhookSettingsFrom } from './settings';

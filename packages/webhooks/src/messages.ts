@@ -1,5 +1,6 @@
 import { defineCatalogue, type Locale, type MessageTable } from '@integrador/i18n';
 import type { WebhookErrorCode } from './errors';
+import type { NothingSentCode } from './publish-change';
 
 /** The engine's user-facing texts: pt-BR by default, English on request; one language per message. */
 export type { Locale };
@@ -19,7 +20,7 @@ export type TestCode =
 /** Why a pending delivery was cancelled (stored as the code in `ultimo_erro`, worded when shown). */
 export type CancelReason = 'ENDPOINT_DISABLED' | 'ENDPOINT_DELETED';
 
-const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE' | 'FAILING_TOO_LONG'> = {
+const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE' | 'FAILING_TOO_LONG' | NothingSentCode> = {
   OK: {
     'pt-BR': 'Webhook funcionando: {url} recebeu os dados de teste e respondeu {status} em {ms} ms.',
     en: 'Webhook working: {url} received the test data and answered {status} in {ms} ms.',
@@ -110,8 +111,31 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
     en: 'invalid custom header: {name} (reserved names: content-type, webhook-*; names and values without line breaks)',
   },
   CHANGE_TABLE_INVALID: {
-    'pt-BR': 'a tabela {tabela} não dispara webhooks; use contatos, oportunidades, atividades ou eventos',
-    en: 'table {tabela} fires no webhooks; use contatos, oportunidades, atividades or eventos',
+    'pt-BR':
+      'tabela desconhecida: "{tabela}"; nenhum gatilho de webhook nem integração da empresa usa essa tabela. Tabelas aceitas: {tabelas}',
+    en: 'unknown table: "{tabela}"; no webhook gatilho nor integration of the empresa uses it. Accepted tables: {tabelas}',
+  },
+  // Why a change event sent no webhook (the `motivo` of its answer).
+  NO_ROW: {
+    'pt-BR': 'nenhum webhook enviado: a linha {tabela} #{id} não existe nesta empresa',
+    en: 'no webhook sent: row {tabela} #{id} does not exist in this empresa',
+  },
+  NO_GATILHO: {
+    'pt-BR': 'nenhum webhook enviado: a operacao "{operacao}" em {tabela} não dispara gatilho; disparam: {disparam}',
+    en: 'no webhook sent: operacao "{operacao}" on {tabela} fires no gatilho; these do: {disparam}',
+  },
+  NOT_CONCLUDED: {
+    'pt-BR':
+      'nenhum webhook enviado: o status atual da atividade #{id} ("{status}") não é de concluída; status_alterado só dispara atividade.concluida quando a atividade está concluída (ou envie operacao "concluido")',
+    en: 'no webhook sent: the current status of atividade #{id} ("{status}") is not concluded; status_alterado fires atividade.concluida only once it is concluded (or send operacao "concluido")',
+  },
+  NO_ENDPOINT: {
+    'pt-BR': 'nenhum webhook enviado: nenhum webhook ativo da empresa assina o gatilho {gatilho}',
+    en: 'no webhook sent: no active webhook of the empresa subscribes to gatilho {gatilho}',
+  },
+  VIA_TRIGGERS: {
+    'pt-BR': 'os gatilhos de captura instalados no CRM informam as mudanças (WEBHOOK_CAPTURE=triggers): esta rota não envia webhooks',
+    en: 'the capture triggers installed on the CRM report changes (WEBHOOK_CAPTURE=triggers): this route sends no webhooks',
   },
 };
 

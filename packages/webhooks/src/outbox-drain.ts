@@ -3,7 +3,7 @@ import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { OPERACOES, type Operacao } from './gatilhos';
+import { isWebhookTable, OPERACOES, type Operacao } from './gatilhos';
 import { publishChange } from './publish-change';
 
 /** Rows per drain step; the drain lock is renewed between steps. */
@@ -25,13 +25,17 @@ export async function drainOutbox(db: Kysely<Database>, producer: JobProducer, b
     [...byRecord.values()].map(async (group) => {
       for (const row of group) {
         const operacao = (OPERACOES as readonly string[]).includes(row.operacao) ? (row.operacao as Operacao) : 'alterado';
-        await publishChange(db, producer, {
-          empresaId: Number(row.empresa_id),
-          tabela: row.tabela,
-          registroId: String(row.registro_id),
-          operacao,
-          chave: `outbox:${row.id}`,
-        });
+        const tabela = row.tabela.toLowerCase();
+        // The capture triggers sit on the webhook tables only; any other row is dropped as it was before.
+        if (isWebhookTable(tabela)) {
+          await publishChange(db, producer, {
+            empresaId: Number(row.empresa_id),
+            tabela,
+            registroId: String(row.registro_id),
+            operacao,
+            chave: `outbox:${row.id}`,
+          });
+        }
         await db.deleteFrom('webhook_outbox').where('id', '=', row.id).execute();
       }
     }),

@@ -1,8 +1,16 @@
 // Seed 004 writes ids as strings, dates as `YYYY-MM-DD hh:mm` (local time of the CRM: America/Sao_Paulo) and birth
 // dates as `YYYY-MM-DD`, and `null` for anything not available. These helpers keep every payload to that form.
+//
+// The rule for the CRM's date/time columns: a value without a zone (SQLite's `YYYY-MM-DD HH:MM:SS` text, a PostgreSQL
+// `timestamp without time zone`, a MySQL DATETIME; crm-wall-clock.ts hands the last two over as that text) is a
+// wall-clock time of the CRM and is printed as it is; a value with a zone (a timestamptz or MySQL TIMESTAMP read as a
+// Date, ISO text with `Z` or an offset) is an instant and is printed in the payload's zone, São Paulo's.
+
+/** The zone an instant is printed in: seed 004's (the CRM's local time). */
+export const PAYLOAD_TIME_ZONE = 'America/Sao_Paulo';
 
 const LOCAL_TIME = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'America/Sao_Paulo',
+  timeZone: PAYLOAD_TIME_ZONE,
   year: 'numeric',
   month: '2-digit',
   day: '2-digit',
@@ -13,25 +21,23 @@ const LOCAL_TIME = new Intl.DateTimeFormat('en-CA', {
 
 type Stored = Date | string | number | null | undefined;
 
-/** A stored timestamp read as an instant: Date, ISO text, or SQLite's `YYYY-MM-DD HH:MM:SS` (UTC). */
-function instant(value: Stored): Date | null {
-  if (value === null || value === undefined || value === '') return null;
-  if (value instanceof Date) return value;
-  if (typeof value === 'number') return new Date(value);
-  const text = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value) ? `${value.replace(' ', 'T')}Z` : value;
-  const date = new Date(text);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
+/** `YYYY-MM-DD`, optionally ` HH:MM[:SS[.fff]]` or `THH:MM…`, and nothing after: no `Z`, no offset. */
+const ZONELESS = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?$/;
 
-/** `YYYY-MM-DD hh:mm` in the CRM's local time, or null. */
+/** `YYYY-MM-DD hh:mm`: zone-less text as it is, an instant in São Paulo time; null when empty or not a date. */
 export function dateTimeText(value: Stored): string | null {
-  const date = instant(value);
-  if (!date) return null;
+  if (value === null || value === undefined || value === '') return null;
+  if (typeof value === 'string') {
+    const wallClock = ZONELESS.exec(value.trim());
+    if (wallClock) return `${wallClock[1]} ${wallClock[2] ?? '00'}:${wallClock[3] ?? '00'}`;
+  }
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return null;
   const parts = Object.fromEntries(LOCAL_TIME.formatToParts(date).map((p) => [p.type, p.value]));
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
-/** A calendar date (`date` column) as `YYYY-MM-DD`, or null. Drivers hand dates back as midnight UTC or as text. */
+/** A calendar date (`date` column) as `YYYY-MM-DD`, or null; it arrives as text (crm-wall-clock.ts) or a UTC midnight. */
 export function dateText(value: Stored): string | null {
   if (value === null || value === undefined || value === '') return null;
   if (value instanceof Date) return value.toISOString().slice(0, 10);

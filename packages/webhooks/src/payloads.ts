@@ -1,6 +1,7 @@
 import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { type Gatilho, isConcluida, tableOf } from './gatilhos';
+import { withWallClocks } from './crm-wall-clock';
+import { type Gatilho, isConcluida, tableOf, type WebhookTable } from './gatilhos';
 import { dateText, dateTimeText, fromDados, idText, jsonObject, text } from './payload-format';
 
 // Seed 004's four structures, built from the CRM rows. A field comes from its column when the CRM has one, else from
@@ -169,13 +170,14 @@ async function contatosDaConta(db: Kysely<Database>, empresaId: number, contaId:
     .execute();
 }
 
-/** The row a change refers to (bound to the tenant), or undefined when it no longer exists. */
-export async function loadRow(db: Kysely<Database>, empresaId: number, gatilho: Gatilho, registroId: string | number) {
+/** The row of a webhook table (bound to the tenant), its zone-less dates as the CRM wrote them; undefined when gone. */
+export async function loadTableRow(db: Kysely<Database>, empresaId: number, table: WebhookTable, registroId: string | number) {
   const id = Number(registroId);
   if (!Number.isSafeInteger(id)) return undefined;
-  return (await db.selectFrom(tableOf(gatilho)).selectAll().where('empresa_id', '=', empresaId).where('id', '=', id).executeTakeFirst()) as
+  const row = (await db.selectFrom(table).selectAll().where('empresa_id', '=', empresaId).where('id', '=', id).executeTakeFirst()) as
     | Row
     | undefined;
+  return row && withWallClocks(db, table, row);
 }
 
 /** Seed 004's payload of a change (a JSON array of one structure), or undefined when its row is gone. */
@@ -185,8 +187,12 @@ export async function buildPayload(
   gatilho: Gatilho,
   registroId: string | number,
 ): Promise<Row[] | undefined> {
-  const row = await loadRow(db, empresaId, gatilho, registroId);
-  if (!row) return undefined;
+  const row = await loadTableRow(db, empresaId, tableOf(gatilho), registroId);
+  return row && payloadOfRow(db, empresaId, gatilho, row);
+}
+
+/** Seed 004's payload of a loaded row: the structure of the gatilho's table, with the rows it refers to. */
+export async function payloadOfRow(db: Kysely<Database>, empresaId: number, gatilho: Gatilho, row: Row): Promise<Row[]> {
   switch (tableOf(gatilho)) {
     case 'contatos':
       return [contatoPayload(row)];

@@ -4,23 +4,31 @@ import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { insertEntregaOnce, insertMensagemOnce } from './deliveries.repository';
 import { endpointsForGatilho } from './endpoints.repository';
-import { type Gatilho, gatilhoOf, isConcluida, type Operacao } from './gatilhos';
-import { buildPayload, loadRow } from './payloads';
+import { firingOperacoes, type Gatilho, gatilhoOf, isConcluida, type Operacao, type WebhookTable } from './gatilhos';
+import { loadTableRow, payloadOfRow } from './payloads';
 
 /** One CRM change, as the change-event route or the capture outbox reports it. */
 export interface CrmChange {
   empresaId: number;
-  tabela: string;
+  tabela: WebhookTable;
   registroId: string;
   operacao: Operacao;
   /** Idempotency: the same key publishes (and delivers) once. */
   chave: string;
 }
 
-/** What publishing a change did: the gatilho it fired (if any) and the deliveries it created or found. */
+/** Why a change was sent to no endpoint; messages.ts words it (the reply is stored, so it keeps the code, not words). */
+export type NothingSentCode = 'NO_ROW' | 'NO_GATILHO' | 'NOT_CONCLUDED' | 'NO_ENDPOINT' | 'VIA_TRIGGERS';
+export interface NothingSent {
+  code: NothingSentCode;
+  params: Record<string, string>;
+}
+
+/** What publishing a change did: the gatilho it fired (if any), the deliveries it created or found, and why none. */
 export interface PublishResult {
   gatilho: Gatilho | null;
   entregas: number[];
+  motivo?: NothingSent | undefined;
 }
 
 /** The deterministic job id of a (change, endpoint) delivery: enqueuing it twice adds one job. */
@@ -28,22 +36,36 @@ export function deliveryJobId(mensagemId: number, endpointId: number): string {
   return `whd-${mensagemId}-${endpointId}`;
 }
 
-async function gatilhoOfChange(db: Kysely<Database>, change: CrmChange): Promise<Gatilho | undefined> {
-  if (change.tabela !== 'atividades' || change.operacao !== 'status_alterado') return gatilhoOf(change.tabela, change.operacao);
-  const row = await loadRow(db, change.empresaId, 'atividade.concluida', change.registroId);
-  return gatilhoOf(change.tabela, change.operacao, isConcluida(row?.status as string | null));
+const nothing = (gatilho: Gatilho | null, code: NothingSentCode, params: Record<string, string>): PublishResult => ({
+  gatilho,
+  entregas: [],
+  motivo: { code, params },
+});
+
+/** Why a change of an existing row fired no gatilho, naming the operacoes that would fire one. */
+function noGatilho(change: CrmChange, status: unknown): PublishResult {
+  const disparam = firingOperacoes(change.tabela)
+    .map((f) => `${f.operacao} → ${f.gatilho}`)
+    .join(', ');
+  const params = { tabela: change.tabela, operacao: change.operacao, id: change.registroId, disparam };
+  if (change.tabela === 'atividades' && change.operacao === 'status_alterado') {
+    return nothing(null, 'NOT_CONCLUDED', { ...params, status: status === null || status === undefined ? '' : String(status) });
+  }
+  return nothing(null, 'NO_GATILHO', params);
 }
 
 /**
  * Fans one change out to the tenant's active endpoints of its gatilho: the payload is built once (seed 004) and stored
  * under the change's key, one delivery row per endpoint, one job per delivery with a deterministic id. Repeating the
- * same change (same key) creates nothing new.
+ * same change (same key) creates nothing new. When nothing is sent the answer says why (`motivo`).
  */
 export async function publishChange(db: Kysely<Database>, producer: JobProducer, change: CrmChange): Promise<PublishResult> {
-  const gatilho = await gatilhoOfChange(db, change);
-  if (!gatilho) return { gatilho: null, entregas: [] };
+  const row = await loadTableRow(db, change.empresaId, change.tabela, change.registroId);
+  const notFound = { tabela: change.tabela, id: change.registroId };
+  const gatilho = gatilhoOf(change.tabela, change.operacao, isConcluida(row?.status as string | null));
+  if (!gatilho) return row ? noGatilho(change, row.status) : nothing(null, 'NO_ROW', notFound);
   const endpoints = await endpointsForGatilho(db, change.empresaId, gatilho);
-  if (!endpoints.length) return { gatilho, entregas: [] };
+  if (!endpoints.length) return row ? nothing(gatilho, 'NO_ENDPOINT', { gatilho }) : nothing(gatilho, 'NO_ROW', notFound);
   const existing = await db
     .selectFrom('webhook_mensagens')
     .select('id')
@@ -52,8 +74,7 @@ export async function publishChange(db: Kysely<Database>, producer: JobProducer,
     .executeTakeFirst();
   let mensagemId = existing ? Number(existing.id) : undefined;
   if (mensagemId === undefined) {
-    const payload = await buildPayload(db, change.empresaId, gatilho, change.registroId);
-    if (!payload) return { gatilho, entregas: [] };
+    if (!row) return nothing(gatilho, 'NO_ROW', notFound);
     const inserted = await insertMensagemOnce(db, {
       empresaId: change.empresaId,
       chave: change.chave,
@@ -61,7 +82,7 @@ export async function publishChange(db: Kysely<Database>, producer: JobProducer,
       tabela: change.tabela,
       registroId: change.registroId,
       webhookId: `msg_${randomUUID().replaceAll('-', '')}`,
-      payload: JSON.stringify(payload),
+      payload: JSON.stringify(await payloadOfRow(db, change.empresaId, gatilho, row)),
     });
     mensagemId = inserted.id;
   }

@@ -24,6 +24,43 @@ function fieldName(error: ErrorObject, context: string | undefined): string {
   return [context ?? 'body', ...path].join('.');
 }
 
+const valuesOf = (error: ErrorObject): unknown[] | undefined => {
+  const params = error.params as { allowedValue?: unknown; allowedValues?: unknown[] };
+  if (error.keyword === 'const') return [params.allowedValue];
+  if (error.keyword === 'enum') return params.allowedValues;
+  return error.keyword === 'type' && (error.params as { type?: unknown }).type === 'null' ? [null] : undefined;
+};
+
+/**
+ * The values a failed enum, const or anyOf of them allows (TypeBox writes a union of literals as an anyOf of consts,
+ * and ajv's message names none of them); undefined when the field takes other shapes too.
+ */
+function allowedValues(errors: ErrorObject[], first: ErrorObject): unknown[] | undefined {
+  const union = errors.find((e) => e.keyword === 'anyOf' && first.schemaPath.startsWith(`${e.schemaPath}/`));
+  if (!union) return first.keyword === 'type' ? undefined : valuesOf(first);
+  const branches = new Map<string, ErrorObject[]>();
+  for (const error of errors) {
+    if (!error.schemaPath.startsWith(`${union.schemaPath}/`)) continue;
+    // A branch that failed deeper inside the value (an object's field) is not a list of values.
+    if (error.instancePath !== union.instancePath) return undefined;
+    const branch = error.schemaPath.slice(union.schemaPath.length + 1).split('/')[0] ?? '';
+    branches.set(branch, [...(branches.get(branch) ?? []), error]);
+  }
+  const values: unknown[] = [];
+  for (const branch of branches.values()) {
+    const own = branch.map(valuesOf).find((v) => v !== undefined);
+    if (!own) return undefined;
+    values.push(...own);
+  }
+  return values.length ? values : undefined;
+}
+
+function allowedText(values: unknown[], locale: Locale): string {
+  const list = values.map((v) => JSON.stringify(v)).join(', ');
+  if (values.length === 1) return locale === 'en' ? `must be ${list}` : `deve ser ${list}`;
+  return locale === 'en' ? `must be one of: ${list}` : `deve ser um destes valores: ${list}`;
+}
+
 function validationMessage(errors: ErrorObject[], locale: Locale, context: string | undefined): { field: string; text: string } {
   const localized = errors.map((e) => ({ ...e }));
   // ajv-i18n rewrites `message` in place; English is ajv's own text.
@@ -33,6 +70,8 @@ function validationMessage(errors: ErrorObject[], locale: Locale, context: strin
   let text = first.message ?? 'inválido';
   if (first.keyword === 'additionalProperties') text = locale === 'en' ? 'is not allowed' : 'não é permitido';
   if (first.keyword === 'required') text = locale === 'en' ? 'is required' : 'é obrigatório';
+  const values = allowedValues(errors, first);
+  if (values) text = allowedText(values, locale);
   return { field, text };
 }
 

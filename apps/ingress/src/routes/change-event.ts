@@ -1,6 +1,6 @@
 import type { JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
-import { OPERACOES, type Operacao, receiveChangeEvent } from '@integrador/webhooks';
+import { type Locale, type NothingSent, OPERACOES, type Operacao, receiveChangeEvent, webhookMessage } from '@integrador/webhooks';
 import { Type } from '@sinclair/typebox';
 
 // The change-event route's webhook side, kept apart from events.routes.ts so that file stays the SET fan-out: the
@@ -24,25 +24,48 @@ export const ChangeEventFields = {
 
 /** Reply fields the change event adds to the SET report. */
 export const ChangeEventReply = {
-  webhooks: Type.Union([
-    Type.Null(),
-    Type.Object({ gatilho: Type.Union([Type.String(), Type.Null()]), entregas: Type.Array(Type.Integer()), via: Type.String() }),
-  ]),
+  webhooks: Type.Union(
+    [
+      Type.Null(),
+      Type.Object({
+        gatilho: Type.Union([Type.String(), Type.Null()]),
+        entregas: Type.Array(Type.Integer()),
+        via: Type.String({ description: 'route (this call published the change) or triggers (the capture triggers do)' }),
+        motivo: Type.Optional(
+          Type.Object(
+            {
+              code: Type.String({ description: 'NO_ROW, NO_GATILHO, NOT_CONCLUDED, NO_ENDPOINT or VIA_TRIGGERS' }),
+              message: Type.String({ description: 'in the request language; NO_GATILHO names the operacoes that fire one' }),
+            },
+            { description: 'why no webhook was sent (present only when entregas is empty)' },
+          ),
+        ),
+      }),
+    ],
+    { description: 'null when the table fires no webhook or the event names no id' },
+  ),
   chaveIdempotencia: Type.String(),
   deduplicated: Type.Boolean(),
 };
 
-/** Claims the key, runs the SET fan-out and publishes the change to the webhooks of its gatilho (packages/webhooks). */
-export function receiveChange<S extends object>(
+const worded = (locale: Locale, motivo: NothingSent | undefined) =>
+  motivo && { code: motivo.code, message: webhookMessage(locale, motivo.code, motivo.params) };
+
+/**
+ * Claims the key, runs the SET fan-out and publishes the change to the webhooks of its gatilho (packages/webhooks);
+ * a table neither a gatilho nor a SET integration (`setTables`) uses is a 400. Why nothing was sent is worded here,
+ * in the request's language (the stored first answer keeps the code).
+ */
+export async function receiveChange<S extends object>(
   database: CrmDatabase,
   producer: JobProducer,
   empresaId: number,
   body: { tabela: string; id?: string | number | undefined; operacao?: Operacao | undefined; chaveIdempotencia?: string | undefined },
   runSetIntegrations: () => Promise<S>,
-  options: { captureByTriggers?: boolean | undefined },
+  options: { captureByTriggers?: boolean | undefined; setTables: readonly string[]; locale: Locale },
 ) {
-  return receiveChangeEvent(
-    { db: database.db, producer, runSetIntegrations, captureByTriggers: options.captureByTriggers ?? false },
+  const result = await receiveChangeEvent(
+    { db: database.db, producer, runSetIntegrations, captureByTriggers: options.captureByTriggers ?? false, setTables: options.setTables },
     empresaId,
     {
       tabela: body.tabela,
@@ -51,4 +74,8 @@ export function receiveChange<S extends object>(
       chaveIdempotencia: body.chaveIdempotencia,
     },
   );
+  const { webhooks, ...rest } = result;
+  if (!webhooks) return { ...rest, webhooks };
+  const { motivo, ...fanOut } = webhooks;
+  return { ...rest, webhooks: motivo ? { ...fanOut, motivo: worded(options.locale, motivo) } : fanOut };
 }

@@ -13,6 +13,7 @@ import {
 import type { JobProducer } from '@integrador/queue';
 import { type CrmDatabase, listIntegracoes } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
+import { localeOf } from '../i18n';
 import { ErrorResponse, IdempotencyHeaders } from '../schemas';
 import { ChangeEventFields, ChangeEventReply, receiveChange } from './change-event';
 import { RunBody } from './runs.routes';
@@ -57,7 +58,12 @@ async function admitAll(database: CrmDatabase, tenant: RunCaller, ids: readonly 
 
 export const CrmChangeBody = Type.Object(
   {
-    tabela: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 100, description: 'the CRM table that changed, e.g. contas' }),
+    tabela: Type.String({
+      pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+      maxLength: 100,
+      description:
+        'the CRM table that changed: a webhook table (contatos, oportunidades, atividades, eventos) or the tabela of one of the tenant integrations; any other is a 400',
+    }),
     parametros: RunBody.properties.parametros,
     ...ChangeEventFields,
   },
@@ -97,14 +103,15 @@ export function eventsRoutes(
         },
       },
       async (request, reply) => {
+        const integracoes = await listIntegracoes(database.db, request.tenant);
+        // Any integration's table counts as known (an inactive one too): the CRM may report it before it is switched on.
+        const setTables = integracoes.flatMap((row) => (row.tabela ? [row.tabela] : []));
         // The SET fan-out (admitRun for each candidate), run by the change event once per idempotency key.
         const runSetIntegrations = async () => {
           const parametros: Parametros = request.body.parametros ?? {};
           const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
           const tabela = request.body.tabela.toLowerCase();
-          const candidates = (await listIntegracoes(database.db, request.tenant)).filter(
-            (row) => isRunnableOn(row, 'set') && (row.tabela ?? '').trim().toLowerCase() === tabela,
-          );
+          const candidates = integracoes.filter((row) => isRunnableOn(row, 'set') && (row.tabela ?? '').trim().toLowerCase() === tabela);
           const jobs: { integracaoId: number; jobId: string }[] = [];
           const { plans, skipped, refused } = await admitAll(
             database,
@@ -124,7 +131,11 @@ export function eventsRoutes(
           }
           return { jobs, skipped, refused };
         };
-        const result = await receiveChange(database, producer, request.tenant.empresaId, request.body, runSetIntegrations, options);
+        const result = await receiveChange(database, producer, request.tenant.empresaId, request.body, runSetIntegrations, {
+          ...options,
+          setTables,
+          locale: localeOf(request),
+        });
         return reply.status(202).send(result);
       },
     );

@@ -3,16 +3,13 @@ import { type TSchema, Type } from '@sinclair/typebox';
 import { RowId } from '../schemas';
 
 // The answers of the webhook routes. A response schema is also how Fastify serializes (fast-json-stringify drops every
-// property not declared here), so each one lists every field the engine's functions return today; timestamps are the
-// database's own (a Date on PostgreSQL and MySQL, written as ISO 8601; SQLite's `YYYY-MM-DD HH:MM:SS` text as it is).
+// property not declared here), so each one lists every field the engine's functions return today; every timestamp is
+// ISO 8601 in UTC with its `Z`, on every dialect (the engine turns SQLite's zone-less UTC text into it).
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
-/** A timestamp column as the driver reads it; serialized as a string either way (a Date as its toISOString()). */
-const Timestamp = (description?: string) =>
-  Type.Unsafe<Date | string>(
-    Type.String({ description: `${description ? `${description}; ` : ''}ISO 8601, or \`YYYY-MM-DD HH:MM:SS\` (UTC) on a SQLite CRM` }),
-  );
+/** One of the hub's timestamps: ISO 8601 in UTC, e.g. 2026-12-05T12:35:16.000Z. */
+const Timestamp = (description?: string) => Type.String({ description: `${description ? `${description}; ` : ''}ISO 8601 in UTC (…Z)` });
 
 export const WebhookBody = Type.Object(
   {

@@ -1,0 +1,144 @@
+import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import type { FastifyInstance } from 'fastify';
+import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
+
+// POST /v1/events/crm-change from the CRM developer's side: a typo is refused naming what is accepted, and an event
+// that sends no webhook says why (motivo) instead of a bare 202.
+describe('crm-change answers', () => {
+  let database: TestDatabase;
+  let ingress: TestIngress;
+  let app: FastifyInstance;
+  let empresaA: number;
+  let keyA: string;
+  let keyB: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    const { db } = database;
+    empresaA = await createEmpresa(db, 'Faculdade A');
+    keyA = await issueApiKey(db, empresaA, null, 'a');
+    keyB = await issueApiKey(db, await createEmpresa(db, 'Faculdade B'), null, 'b');
+    // A's SET integration on pedidos (inactive: its table is still one the CRM may report).
+    await db
+      .insertInto('integracao')
+      .values({ empresa_id: empresaA, nome: 'SET-PEDIDOS', tipo_servico: 'SET', tabela: 'pedidos', ativo: 0 } as never)
+      .execute();
+    await db.insertInto('contatos').values({ id: 1, empresa_id: empresaA, nome: 'Ana' }).execute();
+    await db.insertInto('oportunidades').values({ id: 1, empresa_id: empresaA, titulo: 'Matrícula', status: 'aberta' }).execute();
+    await db.insertInto('atividades').values({ id: 1, empresa_id: empresaA, tipo: 'ligacao', status: 'aberta' }).execute();
+    ingress = await startTestIngress(database);
+    app = ingress.app;
+  });
+
+  afterAll(async () => {
+    await ingress.close();
+    await database.drop();
+  });
+
+  const post = (payload: Record<string, unknown>, options: { key?: string; lang?: string; url?: string } = {}) =>
+    app.inject({
+      method: 'POST',
+      url: options.url ?? '/v1/events/crm-change',
+      headers: { authorization: `Bearer ${options.key ?? keyA}`, ...(options.lang ? { 'accept-language': options.lang } : {}) },
+      payload,
+    });
+
+  it('names the allowed operacoes (and /v1/ping its queues) when a value is not one of them, in pt-BR and English', async () => {
+    const pt = await post({ tabela: 'contatos', id: 1, operacao: 'insert' });
+    expect(pt.statusCode).toBe(400);
+    expect(pt.json().error).toEqual({
+      code: 'VALIDATION_FAILED',
+      field: 'body.operacao',
+      message: 'campo "body.operacao" deve ser um destes valores: "criado", "alterado", "status_alterado", "concluido"',
+    });
+    const en = await post({ tabela: 'contatos', id: 1, operacao: 'insert' }, { lang: 'en' });
+    expect(en.json().error.message).toBe('field "body.operacao" must be one of: "criado", "alterado", "status_alterado", "concluido"');
+    const ping = await post({ queue: 'foo' }, { url: '/v1/ping' });
+    expect(ping.statusCode).toBe(400);
+    expect(ping.json().error.message).toMatch(/^campo "body.queue" deve ser um destes valores: "set", "get", /);
+  });
+
+  it('refuses a table nothing uses (a typo) with 400 naming the accepted tables, and claims nothing', async () => {
+    const typo = await post({ tabela: 'contato', id: 1, operacao: 'criado', chaveIdempotencia: 'typo-1' });
+    expect(typo.statusCode).toBe(400);
+    expect(typo.json().error).toEqual({
+      code: 'CHANGE_TABLE_INVALID',
+      message:
+        'tabela desconhecida: "contato"; nenhum gatilho de webhook nem integração da empresa usa essa tabela. Tabelas aceitas: contatos, oportunidades, atividades, eventos, pedidos',
+    });
+    const en = await post({ tabela: 'naoexiste', id: 1 }, { lang: 'en' });
+    expect(en.json().error.message).toMatch(
+      /^unknown table: "naoexiste"; .* Accepted tables: contatos, oportunidades, atividades, eventos, pedidos$/,
+    );
+    expect(await database.db.selectFrom('crm_mudancas').select('chave').where('chave', '=', 'typo-1').execute()).toEqual([]);
+    // A SET integration's table is known: no webhook for it (null), no error.
+    const pedidos = await post({ tabela: 'pedidos', id: 1 });
+    expect(pedidos.statusCode).toBe(202);
+    expect(pedidos.json()).toMatchObject({ jobs: [], webhooks: null });
+  });
+
+  it("does not accept another tenant's SET table", async () => {
+    const foreign = await post({ tabela: 'pedidos', id: 1 }, { key: keyB });
+    expect(foreign.statusCode).toBe(400);
+    expect(foreign.json().error.message).toMatch(/Tabelas aceitas: contatos, oportunidades, atividades, eventos$/);
+  });
+
+  it('says why nothing was sent: no such row, an operacao that fires no gatilho (naming those that do), no endpoint', async () => {
+    const noRow = await post({ tabela: 'contatos', id: 999 });
+    expect(noRow.statusCode).toBe(202);
+    expect(noRow.json().webhooks).toEqual({
+      gatilho: 'contato.alterado',
+      entregas: [],
+      via: 'route',
+      motivo: { code: 'NO_ROW', message: 'nenhum webhook enviado: a linha contatos #999 não existe nesta empresa' },
+    });
+    const noGatilho = await post({ tabela: 'oportunidades', id: 1 });
+    expect(noGatilho.json().webhooks).toEqual({
+      gatilho: null,
+      entregas: [],
+      via: 'route',
+      motivo: {
+        code: 'NO_GATILHO',
+        message:
+          'nenhum webhook enviado: a operacao "alterado" em oportunidades não dispara gatilho; disparam: criado → oportunidade.criada, status_alterado → oportunidade.status_alterado',
+      },
+    });
+    const notConcluded = await post({ tabela: 'atividades', id: 1, operacao: 'status_alterado' }, { lang: 'en' });
+    expect(notConcluded.json().webhooks.motivo).toEqual({
+      code: 'NOT_CONCLUDED',
+      message:
+        'no webhook sent: the current status of atividade #1 ("aberta") is not concluded; status_alterado fires atividade.concluida only once it is concluded (or send operacao "concluido")',
+    });
+    const noEndpoint = await post({ tabela: 'contatos', id: 1 }, { lang: 'en' });
+    expect(noEndpoint.json().webhooks.motivo).toEqual({
+      code: 'NO_ENDPOINT',
+      message: 'no webhook sent: no active webhook of the empresa subscribes to gatilho contato.alterado',
+    });
+  });
+
+  it('sends and says nothing more once an endpoint subscribes; a repeat answers the reason in the reader’s language', async () => {
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: { authorization: `Bearer ${keyA}` },
+      payload: { nome: 'ERP', url: 'https://erp.exemplo.com.br/hook', gatilhos: ['contato.alterado'] },
+    });
+    expect(created.statusCode).toBe(201);
+    const sent = await post({ tabela: 'contatos', id: 1 });
+    expect(sent.json().webhooks).toEqual({ gatilho: 'contato.alterado', entregas: [expect.any(Number)], via: 'route' });
+    const first = await post({ tabela: 'contatos', id: 998, chaveIdempotencia: 'gone-1' });
+    expect(first.json().webhooks.motivo.code).toBe('NO_ROW');
+    const repeat = await post({ tabela: 'contatos', id: 998, chaveIdempotencia: 'gone-1' }, { lang: 'en' });
+    expect(repeat.json()).toMatchObject({
+      deduplicated: true,
+      webhooks: { motivo: { code: 'NO_ROW', message: 'no webhook sent: row contatos #998 does not exist in this empresa' } },
+    });
+  });
+
+  it("answers no row for A's row id with B's key, and sends nothing to A's endpoint", async () => {
+    const b = await post({ tabela: 'contatos', id: 1 }, { key: keyB });
+    expect(b.statusCode).toBe(202);
+    expect(b.json().webhooks).toMatchObject({ entregas: [], motivo: { code: 'NO_ROW' } });
+  });
+});

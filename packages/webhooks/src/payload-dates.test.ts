@@ -1,0 +1,78 @@
+import { createEmpresa, type DialectName } from '@integrador/store';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { sql } from 'kysely';
+import { dateTimeText } from './payload-format';
+import { buildPayload } from './payloads';
+
+describe('dateTimeText: zone-less text is the CRM wall clock, a value with a zone is printed in São Paulo time', () => {
+  it.each([
+    ['2026-12-10 09:00:00', '2026-12-10 09:00'],
+    ['2026-12-10 09:00', '2026-12-10 09:00'],
+    ['2026-12-10T09:00:00.123', '2026-12-10 09:00'],
+    ['2026-12-10', '2026-12-10 00:00'],
+    ['2026-12-10T12:00:00Z', '2026-12-10 09:00'],
+    ['2026-12-10T12:00:00.000Z', '2026-12-10 09:00'],
+    ['2026-12-10T10:00:00-02:00', '2026-12-10 09:00'],
+    ['2026-12-10 12:00:00+00', '2026-12-10 09:00'],
+    [new Date('2026-12-10T12:00:00Z'), '2026-12-10 09:00'],
+    ['not a date', null],
+    ['', null],
+    [null, null],
+  ])('%p → %p', (value, printed) => {
+    expect(dateTimeText(value)).toBe(printed);
+  });
+});
+
+// What a CRM writes for its business times, per dialect: eventos.data_vencimento as a zone-less value (a visit at
+// 09:00), atividades.fim as whatever the column holds. The hub's schema makes fim timestamptz on PostgreSQL (an
+// instant), datetime(3) on MySQL (zone-less) and text on SQLite; each case says what the payload must print.
+const CRM_WRITES: Record<DialectName, { fim: string; prepare?: string }> = {
+  // A CRM's own `timestamp without time zone` column (pg reads it in the process's zone); fim stays timestamptz.
+  postgres: {
+    prepare: 'ALTER TABLE eventos ALTER COLUMN data_vencimento TYPE timestamp without time zone',
+    fim: '2026-12-05 14:30:00-03',
+  },
+  // DATETIME is zone-less (mysql2 reads it as UTC).
+  mysql: { fim: '2026-12-05 14:30:00' },
+  // An ISO instant with its Z is converted: 17:30 UTC is 14:30 in São Paulo.
+  sqlite: { fim: '2026-12-05T17:30:00.000Z' },
+};
+
+describe.each(ALL_DIALECTS)('payload dates on %s', (dialect) => {
+  let database: TestDatabase;
+  let empresaId: number;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    const { db } = database;
+    empresaId = await createEmpresa(db, 'Datas');
+    const writes = CRM_WRITES[dialect];
+    if (writes.prepare) await sql.raw(writes.prepare).execute(db);
+    // Written by SQL the way the CRM writes them, not through the driver's Date binding.
+    await sql`INSERT INTO eventos (id, empresa_id, tipo, data_vencimento) VALUES (1, ${empresaId}, 'visita', '2026-12-10 09:00:00')`.execute(
+      db,
+    );
+    await sql`INSERT INTO atividades (id, empresa_id, tipo, fim, status) VALUES (1, ${empresaId}, 'ligacao', ${writes.fim}, 'aberta')`.execute(
+      db,
+    );
+    await sql`INSERT INTO contatos (id, empresa_id, nome, data_nascimento) VALUES (1, ${empresaId}, 'Ana', '1990-05-20')`.execute(db);
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('prints a zone-less CRM date/time as the CRM wrote it (a visit at 09:00 stays 09:00)', async () => {
+    const [evento] = (await buildPayload(database.db, empresaId, 'evento.criado', 1)) ?? [];
+    expect(evento?.dataAgendamento).toEqual({ data: '2026-12-10 09:00', tipo: null });
+  });
+
+  it('prints the atividade due at 14:30 São Paulo time (zone-less as is, an instant converted)', async () => {
+    const [atividade] = (await buildPayload(database.db, empresaId, 'atividade.criada', 1)) ?? [];
+    expect(atividade?.vencimento).toBe('2026-12-05 14:30');
+  });
+
+  it('prints a birth date as the calendar date written', async () => {
+    const [contato] = (await buildPayload(database.db, empresaId, 'contato.criado', 1)) ?? [];
+    expect(contato?.dataNascimento).toBe('1990-05-20');
+  });
+});
