@@ -5,9 +5,11 @@
  *
  *   npx tsx bench/cti.bench.ts [--requests 5000] [--concurrency 32] [--contas 10000] [--rate 200] [--seconds 10]
  *                              [--redis-url private] [--statistics analyze|none] [--history 20000] [--warmup 1] [--cpu-prof]
+ *                              [--rounds 2] [--skip-latency]
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { emptyConnections } from '@integrador/connections';
@@ -43,6 +45,8 @@ const { values: args } = parseArgs({
     history: { type: 'string', default: '20000' },
     warmup: { type: 'string', default: '1' },
     'cpu-prof': { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '2' },
+    'skip-latency': { type: 'boolean', default: false },
   },
 });
 const REQUESTS = Number(args.requests);
@@ -53,6 +57,7 @@ const SECONDS = Number(args.seconds);
 const RAMAIS = 20;
 const HISTORY = Number(args.history);
 const WARMUP = Number(args.warmup);
+const ROUNDS = Number(args.rounds);
 let redisUrl = args['redis-url'];
 const logger = createLogger({ name: 'bench', level: 'silent' });
 
@@ -211,8 +216,11 @@ async function main(): Promise<void> {
     },
   });
   const bareBase = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}`;
+  // Distinct numbers in every round too: the dedupe key is the number's DDD + last 8 digits, which a prefix does not
+  // change (before 2026-12-05 afternoon each round put its number before the same numbers, so a round that came within
+  // CTI_DEDUPE_WINDOW_MS of the previous one was partly answered as repeats: no job added).
   const requestPath = (i: number, round: number) =>
-    `/wconnect/WConnect_WSDL_FinalizaLigacao.php?ramal=${7000 + (i % 500)}&telefone=${round}${phoneOf(i)}`;
+    `/wconnect/WConnect_WSDL_FinalizaLigacao.php?ramal=${7000 + (i % 500)}&telefone=${phoneOf((round - 1) * REQUESTS + i)}`;
 
   const loader = startLoadProcess();
   run.cleanups.push({
@@ -223,21 +231,72 @@ async function main(): Promise<void> {
     },
   });
   const paths = (r: number) => Array.from({ length: REQUESTS }, (_, i) => requestPath(i, r));
-  run.log(`throughput: ${REQUESTS} requests, ${CONCURRENCY} in flight, each side twice (alternating)`);
-  const rounds: { listener: number; bare: number }[] = [];
-  for (let r = 1; r <= 2; r++) {
-    const bareRate = await loader.ask<number>({ kind: 'throughput', base: bareBase, paths: paths(r), concurrency: CONCURRENCY });
-    const listenerRate = await loader.ask<number>({
+  run.log(`throughput: ${REQUESTS} requests, ${CONCURRENCY} in flight, each side ${ROUNDS} times (alternating)`);
+  // Besides requests/s, what each side cost this process (the ingress and the bare route share it) and Redis per
+  // request: steadier than requests/s on a shared machine. Redis commands count every client of that server (exact
+  // only with --redis-url private).
+  const side = async (target: string, host: string | undefined, r: number) => {
+    const cpu = process.cpuUsage();
+    const commands = await commandStats(redis);
+    const rate = await loader.ask<number>({
       kind: 'throughput',
-      base,
-      host: 'bench.bench.test',
+      base: target,
+      ...(host ? { host } : {}),
       paths: paths(r),
       concurrency: CONCURRENCY,
     });
-    rounds.push({ listener: round(listenerRate), bare: round(bareRate) });
-    run.log(`round ${r}: listener ${round(listenerRate)}/s, bare ${round(bareRate)}/s`);
+    const used = process.cpuUsage(cpu);
+    return {
+      rate: round(rate),
+      cpuMsPerRequest: round((used.user + used.system) / 1000 / REQUESTS, 3),
+      redisCommandsPerRequest: round(commandsPer(commands, await commandStats(redis), REQUESTS, 0).total, 2),
+    };
+  };
+  const rounds: {
+    listener: number;
+    bare: number;
+    listenerCpuMsPerRequest: number;
+    bareCpuMsPerRequest: number;
+    listenerRedisCommands: number;
+    bareRedisCommands: number;
+    load: number;
+  }[] = [];
+  for (let r = 1; r <= ROUNDS; r++) {
+    const load = round(os.loadavg()[0] ?? 0, 2);
+    const bareSide = await side(bareBase, undefined, r);
+    const listenerSide = await side(base, 'bench.bench.test', r);
+    rounds.push({
+      listener: listenerSide.rate,
+      bare: bareSide.rate,
+      listenerCpuMsPerRequest: listenerSide.cpuMsPerRequest,
+      bareCpuMsPerRequest: bareSide.cpuMsPerRequest,
+      listenerRedisCommands: listenerSide.redisCommandsPerRequest,
+      bareRedisCommands: bareSide.redisCommandsPerRequest,
+      load,
+    });
+    run.log(
+      `round ${r} (load ${load}): listener ${listenerSide.rate}/s ${listenerSide.cpuMsPerRequest} ms CPU/request, bare ${bareSide.rate}/s ${bareSide.cpuMsPerRequest} ms CPU/request`,
+    );
   }
   const best = { listener: Math.max(...rounds.map((r) => r.listener)), bare: Math.max(...rounds.map((r) => r.bare)) };
+  const median = (values: number[]) => round(percentile(values, 50), 3);
+  const throughput = {
+    rounds,
+    bestListenerPerSecond: best.listener,
+    bestBarePerSecond: best.bare,
+    ratio: round(best.listener / best.bare, 2),
+    goal: 0.8,
+    // The median round's CPU per request of each side (the first round includes the JIT's warm-up).
+    cpuMsPerRequest: {
+      listener: median(rounds.map((r) => r.listenerCpuMsPerRequest)),
+      bare: median(rounds.map((r) => r.bareCpuMsPerRequest)),
+    },
+  };
+  if (args['skip-latency']) {
+    process.stdout.write(`${JSON.stringify({ throughput }, null, 2)}\n`);
+    await run.cleanUp();
+    process.exit(0);
+  }
   // Drop the throughput jobs so the latency part's worker starts on an empty queue.
   await producer.queue('cti').obliterate({ force: true });
 
@@ -347,13 +406,7 @@ async function main(): Promise<void> {
   const breakdown = await popBreakdown(producer.queue('cti'), empresaId, new Map(Object.entries(popped.marks)));
 
   const summary = {
-    throughput: {
-      rounds,
-      bestListenerPerSecond: best.listener,
-      bestBarePerSecond: best.bare,
-      ratio: round(best.listener / best.bare, 2),
-      goal: 0.8,
-    },
+    throughput,
     latency: {
       calls: total,
       popsReceived: caller.length,

@@ -1,12 +1,24 @@
+import { Writable } from 'node:stream';
 import { saveCtiSettings } from '@integrador/cti';
+import { createLogger } from '@integrador/logging';
 import { type PrivateRedisIngress, startPrivateRedisIngress } from '../../../test/support/private-redis-ingress';
 
 describe('CTI listeners while Redis is down', () => {
   let ingress: PrivateRedisIngress;
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
 
   beforeAll(async () => {
     ingress = await startPrivateRedisIngress({
-      extraDeps: { cti: { domain: 'crm.test', trustedProxies: [], dedupeWindowMs: 2000, callTimeoutMs: 60000, popTokenTtlMs: 60000 } },
+      extraDeps: {
+        cti: { domain: 'crm.test', trustedProxies: [], dedupeWindowMs: 2000, callTimeoutMs: 60000, popTokenTtlMs: 60000 },
+        logger: createLogger({ name: 'ingress', level: 'info', destination }),
+      },
     });
     await saveCtiSettings(ingress.database.db, ingress.empresaId, { hostLabel: 'acme' });
   });
@@ -30,6 +42,13 @@ describe('CTI listeners while Redis is down', () => {
     // Claim and enqueue are one add (BullMQ deduplication): an add caught by the stop itself may have been sent, so
     // "unknown" is as honest as "unavailable"; the PBX's retry within the dedupe window is one event either way.
     expect(['QUEUE_UNAVAILABLE', 'ENQUEUE_OUTCOME_UNKNOWN']).toContain(refused.json().error.code);
+    // The listener's request logger stays at warn (no request lines, whose URL may hold a tenant's token), and its
+    // warning carries the request's id.
+    const reqId = refused.headers['x-request-id'];
+    expect(lines.filter((line) => line.reqId === reqId).map((line) => [line.level, line.msg])).toEqual([
+      [40, refused.json().error.code === 'QUEUE_UNAVAILABLE' ? 'queue unavailable' : 'enqueue outcome unknown'],
+    ]);
+    expect(lines.filter((line) => /incoming request|request completed/.test(String(line.msg)))).toEqual([]);
     await server.start();
     const deadline = Date.now() + 15000;
     let status = 0;

@@ -133,7 +133,7 @@ export class JobProducer {
       ...RETENTION,
       ...options,
     };
-    await this.guard.ensureUsable();
+    if (!this.guard.usableNow()) await this.guard.ensureUsable();
     const sent = { add: false };
     const add = async () => {
       if (this.fair && fairnessApplies(queue, options.jobId !== undefined))

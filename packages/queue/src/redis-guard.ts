@@ -35,12 +35,24 @@ export class RedisGuard {
     return this.problem;
   }
 
-  /** Throws when the connection is not ready, or ready but on a Redis that could lose jobs (checked once per connection). */
-  async ensureUsable(): Promise<void> {
+  /**
+   * The same verdict without waiting, when it is already known: true (usable), or throws as ensureUsable does; false
+   * while this connection's check has not run yet (then await ensureUsable). The per-request path of the producers:
+   * no promise when nothing needs awaiting.
+   */
+  usableNow(): boolean {
     if (this.redis.status !== 'ready') {
       throw new QueueUnavailableError(`Redis is unavailable (connection ${this.redis.status}); try again shortly`);
     }
-    if (!this.checked) await this.check();
+    if (!this.checked) return false;
+    if (this.problem) throw this.problem;
+    return true;
+  }
+
+  /** Throws when the connection is not ready, or ready but on a Redis that could lose jobs (checked once per connection). */
+  async ensureUsable(): Promise<void> {
+    if (this.usableNow()) return;
+    await this.check();
     if (this.problem) throw this.problem;
   }
 }

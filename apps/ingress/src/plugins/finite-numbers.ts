@@ -5,7 +5,11 @@ import { localeOf, message } from '../i18n';
 function nonFinite(value: unknown, path: string, depth = 0): string | null {
   if (typeof value === 'number') return Number.isFinite(value) ? null : path;
   if (value === null || typeof value !== 'object' || depth > 32) return null;
-  for (const [key, item] of Object.entries(value)) {
+  const object = value as Record<string, unknown>;
+  for (const key of Object.keys(object)) {
+    const item = object[key];
+    // Strings (most values) are passed over without building their path: it runs on every request.
+    if (typeof item !== 'number' && (item === null || typeof item !== 'object')) continue;
     const found = nonFinite(item, `${path}.${key}`, depth + 1);
     if (found) return found;
   }
@@ -17,20 +21,18 @@ function nonFinite(value: unknown, path: string, depth = 0): string | null {
  * `minimum`/`maximum` (it checks those on finite numbers only): refused here, after validation, as a 400 naming the field.
  */
 export function registerFiniteNumbers(app: FastifyInstance): void {
-  app.addHook('preHandler', async (request, reply) => {
-    for (const [where, value] of [
-      ['params', request.params],
-      ['querystring', request.query],
-      ['body', request.body],
-    ] as const) {
-      const field = nonFinite(value, where);
-      if (!field) continue;
-      const locale = localeOf(request);
-      const text = message(locale, 'VALIDATION', {
-        field,
-        message: locale === 'en' ? 'must be a finite number' : 'deve ser um número finito',
-      });
-      return reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message: text, field } });
+  // A callback hook, not an async one: no promise per request for a synchronous check. A 400 is sent without done().
+  app.addHook('preHandler', (request, reply, done) => {
+    const field = nonFinite(request.params, 'params') ?? nonFinite(request.query, 'querystring') ?? nonFinite(request.body, 'body');
+    if (!field) {
+      done();
+      return;
     }
+    const locale = localeOf(request);
+    const text = message(locale, 'VALIDATION', {
+      field,
+      message: locale === 'en' ? 'must be a finite number' : 'deve ser um número finito',
+    });
+    reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message: text, field } });
   });
 }

@@ -93,9 +93,20 @@ export function createMetrics(deps: MetricsDeps): {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  // One labelled child per (method, route, status), kept: prom-client would otherwise hash the label values on every
+  // request. Bounded as the labels are (route patterns, not URLs).
+  const children = new Map<string, ReturnType<typeof latency.labels>>();
   return {
     registry,
-    observe: (method, route, status, seconds) => latency.observe({ method, route, status_code: String(status) }, seconds),
+    observe: (method, route, status, seconds) => {
+      const key = `${method} ${status} ${route}`;
+      let child = children.get(key);
+      if (!child) {
+        child = latency.labels({ method, route, status_code: String(status) });
+        children.set(key, child);
+      }
+      child.observe(seconds);
+    },
   };
 }
 
@@ -105,10 +116,12 @@ export function createMetrics(deps: MetricsDeps): {
  * network (bind the ingress or a proxy accordingly).
  */
 export function registerMetrics(app: FastifyInstance, metrics: ReturnType<typeof createMetrics>, token?: string): void {
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: no promise per request for a synchronous step.
+  app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, not the URL, keeps label cardinality bounded.
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
     if (token && !hasBearerToken(request.headers.authorization, token)) {

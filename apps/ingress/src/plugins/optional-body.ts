@@ -16,7 +16,9 @@ export function registerOptionalBodies(app: FastifyInstance): void {
     }
     parseJson(request, text, done);
   });
-  app.addHook('preValidation', async (request) => {
+  // A callback hook, not an async one: no promise per request for a synchronous step.
+  app.addHook('preValidation', (request, _reply, done) => {
     if (request.body === undefined && request.routeOptions.schema?.body !== undefined) request.body = {};
+    done();
   });
 }

@@ -6,8 +6,10 @@ import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogContro
 /** Probes and scrapes come every few seconds: their request lines are debug, not info. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
-function isQuietRequest(request: { url: string }): boolean {
-  return QUIET_PATHS.has(request.url.split('?')[0] ?? '');
+/** By the matched route's pattern (no URL splitting on every request); the probes' patterns are their paths. */
+function isQuietRequest(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  return route !== undefined && QUIET_PATHS.has(route);
 }
 
 /**
