@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { TenantRef } from '@integrador/jobs';
+import { maxAttemptsOf, RECEPTOR_BACKOFF, type RetryPolicy, type TenantRef } from '@integrador/jobs';
 import { idempotentJobId, type JobProducer } from '@integrador/queue';
 import type { Tenant } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
@@ -21,8 +21,24 @@ const publicState = (state: string) => (state === 'prioritized' ? 'waiting' : st
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
 
+/** The retry policy of the connection of one of a tenant's integrations (undefined: none set, or not known here). */
+export type ConnectionRetryLookup = (empresaId: number, integracaoId: number) => Promise<RetryPolicy | undefined>;
+
+/**
+ * The attempts a job gets. A SET push is enqueued with the ceiling (MAX_RECEPTOR_ATTEMPTS) and stopped by its
+ * connection's policy when it fails (receptorBackoff), so its number comes from that connection, not from the job.
+ */
+async function maxAttemptsOfJob(job: Job, connectionRetry: ConnectionRetryLookup): Promise<number> {
+  const { backoff } = job.opts;
+  const integracaoId = (job.data as { integracaoId?: unknown }).integracaoId;
+  const owner = (job.data as { tenant?: TenantRef }).tenant;
+  const receptor = typeof backoff === 'object' && backoff.type === RECEPTOR_BACKOFF;
+  if (!receptor || typeof integracaoId !== 'number' || !owner) return maxAttemptsOf(job.opts);
+  return maxAttemptsOf(job.opts, await connectionRetry(owner.empresaId, integracaoId));
+}
+
 /** POST /v1/ping enqueues a no-op on a queue; GET /v1/jobs/:queue/:id follows any job of the tenant. */
-export function jobsRoutes(producer: JobProducer): FastifyPluginAsyncTypebox {
+export function jobsRoutes(producer: JobProducer, connectionRetry: ConnectionRetryLookup): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/ping',
@@ -81,7 +97,7 @@ export function jobsRoutes(producer: JobProducer): FastifyPluginAsyncTypebox {
           state: publicState(flowState.state),
           flow: (job.data as { flow?: unknown }).flow ?? null,
           attemptsMade: job.attemptsMade,
-          maxAttempts: job.opts.attempts ?? 1,
+          maxAttempts: await maxAttemptsOfJob(job, connectionRetry),
           failedReason: job.failedReason ?? null,
           returnvalue: job.returnvalue ?? null,
           progress: job.progress ?? null,
