@@ -246,6 +246,13 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
     const noPhone = await pbxCall(base, `/t/${tokenAcme}${END}`, { form: { ramal: '3501' } });
     expect(noPhone.status).toBe(400);
     expect(JSON.parse(noPhone.body).error).toMatchObject({ field: 'telefone', message: expect.stringContaining('telefone') });
+    // The PBX technician reads what each parameter takes (an over-long ramal: its maximum), and no internal spec name.
+    const longRamal = await pbxCall(base, `${START}?ramal=${'1'.repeat(21)}&telefone=11987654321`, { host });
+    expect(longRamal.status).toBe(400);
+    const { message } = JSON.parse(longRamal.body).error as { message: string };
+    expect(message).toMatch(/^parâmetro "ramal" é inválido; esperado: ramal \(obrigatório\) com até 20 caracteres/);
+    expect(JSON.parse(noRamal.body).error.message).toMatch(/^parameter "ramal" is required; expected: ramal \(required\) of up to 20/);
+    expect(`${message} ${noPhone.body}`).not.toMatch(/seed/);
   });
 
   it('unknown tenants, bad tokens and foreign addresses all get the same 404 and enqueue nothing', async () => {

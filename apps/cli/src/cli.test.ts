@@ -120,7 +120,7 @@ describe('integrador CLI on sqlite', () => {
     expect(help.stdout).toMatch(/^Uso: integrador \[opções\] \[comando\]\n/);
     expect(help.stdout).toContain('\nOpções:\n');
     expect(help.stdout).toContain('\nComandos:\n');
-    expect(help.stdout).toMatch(/valores:\s+"pt-BR",\s+"en",\s+padrão:\s+"pt-BR"/);
+    expect(help.stdout).toMatch(/valores:\s+"pt-BR",\s+"en"\)/);
     expect(help.stdout).not.toMatch(/Usage:|Options:|Commands:|choices:|default:/);
     const sub = await runCli(['limits', 'set', '--help'], env);
     expect(sub.stdout).toMatch(/^Uso: integrador limits set \[opções\] <empresaId>\n/);
@@ -129,6 +129,56 @@ describe('integrador CLI on sqlite', () => {
     expect(english.stdout).toContain('\nCommands:\n');
   });
 
+  it('lists the commands in pt-BR words: no commander [options], [command] or English placeholders', async () => {
+    const help = await runCli(['--help'], env);
+    expect(help.stdout).toMatch(/\n {2}run \[opções\] <integracaoId> +enfileira/);
+    expect(help.stdout).toMatch(/\n {2}help \[comando\] +mostra a ajuda de um comando\n/);
+    expect(help.stdout).not.toMatch(/\[options\]|\[command\]|seed 00/);
+    const tenant = await runCli(['tenant', '--help'], env);
+    expect(tenant.stdout).toMatch(/\n {2}revoke <empresaId> <prefixo> +revoga/);
+    const job = await runCli(['job', 'retry', '--help'], env);
+    expect(job.stdout).toMatch(/^Uso: integrador job retry \[opções\] <fila> <jobId>\n/);
+    expect(job.stdout).toContain('empresa (tenant) dona do job (id)');
+  });
+
+  it('says which empresa --empresa is, per command (a webhook, not an integration)', async () => {
+    const webhooks = await runCli(['webhooks', 'create', '--help', '--lang', 'en'], env);
+    expect(webhooks.stdout).toMatch(/--empresa <id> +the empresa \(tenant\) the webhook belongs to \(id\)/);
+    expect(webhooks.stdout).not.toContain('integration');
+    const calls = await runCli(['cti', 'calls', '--help'], env);
+    expect(calls.stdout).toMatch(/--empresa <id> +empresa \(tenant\) das ligações \(id\)/);
+  });
+
+  it('names a missing argument before a missing required option', async () => {
+    const bare = await runCli(['run'], env);
+    expect(bare).toMatchObject({ code: 2, stdout: '', stderr: "erro: falta o argumento obrigatório 'integracaoId'\n" });
+    const noEmpresa = await runCli(['run', '3'], env);
+    expect(noEmpresa).toMatchObject({ code: 2, stderr: "erro: falta a opção obrigatória '--empresa <id>'\n" });
+    const english = await runCli(['job', 'retry', 'set', '--lang', 'en'], env);
+    expect(english).toMatchObject({ code: 2, stderr: "error: missing required argument 'jobId'\n" });
+  });
+
+  it('speaks the language of INTEGRADOR_LANG, else LC_ALL / LC_MESSAGES / LANG; --lang wins over both', async () => {
+    const english = "error: unknown command 'nada'\n";
+    const portuguese = "erro: comando desconhecido 'nada' (veja `integrador --help`)\n";
+    const cases: Array<[Record<string, string>, string[], string]> = [
+      [{ LC_MESSAGES: 'en_GB', LANG: 'pt_BR.UTF-8' }, [], english],
+      [{ LC_ALL: 'C', LANG: 'en_US.UTF-8' }, [], portuguese],
+      [{ INTEGRADOR_LANG: 'en', LANG: 'pt_BR.UTF-8' }, [], english],
+      [{ INTEGRADOR_LANG: 'en' }, ['--lang', 'pt-BR'], portuguese],
+    ];
+    // Together: each run starts a process (tsx), slow on a loaded machine.
+    const [help, refused, ...runs] = await Promise.all([
+      runCli(['--help'], { ...env, LANG: 'en_US.UTF-8' }),
+      runCli(['migrate'], { ...env, INTEGRADOR_LANG: 'fr' }),
+      ...cases.map(([vars, args]) => runCli([...args, 'nada'], { ...env, ...vars })),
+    ]);
+    expect(runs.map((run) => run.stderr)).toEqual(cases.map(([, , expected]) => expected));
+    expect(help?.stdout).toMatch(/^Usage: integrador \[options\] \[command\]\n/);
+    expect(refused).toMatchObject({ code: 1, stdout: '' });
+    expect(refused?.stderr).toContain('INTEGRADOR_LANG: expected pt-BR or en, got "fr"');
+  }, 240000);
+
   it('speaks English with --lang en, before or after the command', async () => {
     const first = await runCli(['--lang', 'en', 'migrate'], env);
     expect(first).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Applied migrations: 001-initial(, \d{3}-[\w-]+)+\n$/) });
@@ -136,7 +186,7 @@ describe('integrador CLI on sqlite', () => {
     expect(again.stdout).toBe('The database is already up to date.\n');
     const help = await runCli(['--lang', 'en', '--help'], env);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('apply the pending database migrations');
+    expect(help.stdout).toContain('applies the pending database migrations');
     const refused = await runCli(['--lang', 'en', 'migrate', '--down'], env);
     expect(refused.stderr).toBe('error: --down drops every Integrador table and its data; repeat with --yes to confirm\n');
   });

@@ -1,3 +1,4 @@
+import type { CtiSettings } from '@integrador/cti';
 import { defineTexts } from '@integrador/i18n';
 
 /** Texts of `integrador cti` (kept apart from messages.ts, which every command shares). */
@@ -27,7 +28,16 @@ export interface CtiMessages {
   fromOption: string;
   toOption: string;
   limitOption: string;
+  callsEmpresaOption: string;
+  reindexEmpresaOption: string;
   invalid: (label: string, value: string, expected: string) => string;
+  /** What each checked option expects, for `invalid`. */
+  expected: Record<
+    'hostLabel' | 'pbxUrl' | 'pbxMethod' | 'pbxSecret' | 'pbxParam' | 'prefix' | 'ramalLength' | 'privateNetwork' | 'dateTime' | 'limit',
+    string
+  >;
+  /** `cti show`'s lines (no secrets: the reference of the PBX secret, never its value). */
+  settings: (settings: CtiSettings) => string[];
   notConfigured: (empresaId: number) => string;
   tokenIssued: (token: string) => string;
   saved: (empresaId: number) => string;
@@ -37,8 +47,17 @@ export interface CtiMessages {
   reindexed: (count: number) => string;
 }
 
+/** The PBX authentication mode with its user, secret reference and parameter name, labelled in a language. */
+function pbxAuthLine({ pbx }: CtiSettings, label: { user: string; secret: string; param: string }): string {
+  const parts: string[] = [pbx.auth];
+  if (pbx.user) parts.push(`${label.user}=${pbx.user}`);
+  if (pbx.secretRef) parts.push(`${label.secret}=${pbx.secretRef}`);
+  if (pbx.paramName) parts.push(`${label.param}=${pbx.paramName}`);
+  return parts.join(' ');
+}
+
 const ptBR: CtiMessages = {
-  cti: 'CTI (seed 002): listeners do PABX, screen pop, registro de ligações e click-to-call.',
+  cti: 'CTI (integração com o PABX): listeners do PABX, screen pop, registro de ligações e click-to-call',
   configure: 'configura o CTI de uma empresa (só muda o que for informado)',
   show: 'mostra a configuração de CTI de uma empresa (sem segredos)',
   testPbx: 'monta (e com --send envia) a chamada de click-to-call ao PABX da empresa',
@@ -55,7 +74,7 @@ const ptBR: CtiMessages = {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NOME} is the reference syntax users type, not a placeholder.
   pbxSecretOption: 'referência ${NOME} ao segredo, lido de CTI_SECRET_<empresaId>_<NOME> pelo worker',
   pbxParamOption: 'nome do cabeçalho (header) ou do parâmetro de URL (token_url) que leva o segredo',
-  prefixOption: 'prefixo discado antes de números externos (seed 002: um tom ou 0); nunca antes de ramais',
+  prefixOption: 'prefixo discado antes de números externos (o que o PABX pede para sair: um tom ou 0); nunca antes de ramais',
   ramalLengthOption: 'números com até este tamanho são ramais internos',
   privateNetworkOption: 'allow: o PABX está na rede privada do cliente (loopback/privado permitidos); deny: não',
   ramalOption: 'ramal de origem',
@@ -64,7 +83,30 @@ const ptBR: CtiMessages = {
   fromOption: 'recebidas a partir de (ISO 8601)',
   toOption: 'recebidas antes de (ISO 8601)',
   limitOption: 'quantas linhas (padrão 50, máximo 200)',
+  callsEmpresaOption: 'empresa (tenant) das ligações (id)',
+  reindexEmpresaOption: 'empresa (tenant) cujo índice é refeito (id)',
   invalid: (label, value, expected) => `${label}: "${value}" é inválido; esperado ${expected}`,
+  expected: {
+    hostLabel: 'um rótulo de DNS (letras, dígitos, -)',
+    pbxUrl: 'um modelo de URL http(s)',
+    pbxMethod: 'GET ou POST',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NOME} is the reference syntax users type, not a placeholder.
+    pbxSecret: 'uma referência ${NOME} (maiúsculas, dígitos, _)',
+    pbxParam: 'um nome de cabeçalho ou de parâmetro',
+    prefix: 'até 10 de 0-9 * # , ("" = nenhum)',
+    ramalLength: 'um inteiro de 1 a 12',
+    privateNetwork: 'allow ou deny',
+    dateTime: 'uma data e hora ISO 8601',
+    limit: 'um inteiro de 1 a 200',
+  },
+  settings: (s) => [
+    `empresa #${s.empresaId}`,
+    `  rótulo do host:      ${s.hostLabel ?? '-'}    token de caminho: ${s.hasToken ? 'sim' : 'não'}`,
+    `  endereços do PABX:   ${s.allowlist.join(', ') || '(qualquer endereço)'}`,
+    `  PABX:                ${s.pbx.urlTemplate ? `${s.pbx.method} ${s.pbx.urlTemplate}` : '-'}`,
+    `  autenticação:        ${pbxAuthLine(s, { user: 'usuário', secret: 'segredo', param: 'parâmetro' })}`,
+    `  prefixo de discagem: ${s.dialPrefix || '-'}    tamanho do ramal: ${s.ramalLength}    rede privada: ${s.allowPrivateNetwork ? 'permitida (allow)' : 'proibida (deny)'}`,
+  ],
   notConfigured: (id) => `a empresa #${id} não tem CTI configurado (use "integrador cti configure ${id} …")`,
   tokenIssued: (token) =>
     `token dos listeners (guarde agora, não será mostrado de novo): ${token}\n  URLs: /t/${token}/wconnect/WConnect_WSDL_ConsultaRamal.php e …/WConnect_WSDL_FinalizaLigacao.php`,
@@ -76,7 +118,7 @@ const ptBR: CtiMessages = {
 };
 
 const en: CtiMessages = {
-  cti: 'CTI (seed 002): PBX listeners, screen pop, call log and click-to-call.',
+  cti: 'CTI (the PBX integration): PBX listeners, screen pop, call log and click-to-call',
   configure: "configures an empresa's CTI (changes only what is given)",
   show: "shows an empresa's CTI settings (no secrets)",
   testPbx: "builds (and with --send sends) the click-to-call request to the empresa's PBX",
@@ -93,7 +135,7 @@ const en: CtiMessages = {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NOME} is the reference syntax users type, not a placeholder.
   pbxSecretOption: 'a ${NOME} reference to the secret, read from CTI_SECRET_<empresaId>_<NOME> by the worker',
   pbxParamOption: 'the header (header) or URL parameter (token_url) name carrying the secret',
-  prefixOption: 'prefix dialled before external numbers (seed 002: a tone or 0); never before extensions',
+  prefixOption: 'prefix dialled before external numbers (what the PBX needs for an outside line: a tone or 0); never before extensions',
   ramalLengthOption: 'numbers up to this length are internal extensions',
   privateNetworkOption: "allow: the PBX is on the customer's private network (loopback/private allowed); deny: not",
   ramalOption: 'origin extension',
@@ -102,7 +144,30 @@ const en: CtiMessages = {
   fromOption: 'received at or after (ISO 8601)',
   toOption: 'received before (ISO 8601)',
   limitOption: 'how many rows (default 50, at most 200)',
+  callsEmpresaOption: 'the empresa (tenant) whose calls are listed (id)',
+  reindexEmpresaOption: 'the empresa (tenant) whose index is rebuilt (id)',
   invalid: (label, value, expected) => `${label}: "${value}" is invalid; expected ${expected}`,
+  expected: {
+    hostLabel: 'a DNS label (letters, digits, -)',
+    pbxUrl: 'an http(s) URL template',
+    pbxMethod: 'GET or POST',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NOME} is the reference syntax users type, not a placeholder.
+    pbxSecret: 'a ${NOME} reference (upper case, digits, _)',
+    pbxParam: 'a header or parameter name',
+    prefix: 'up to 10 of 0-9 * # , ("" = none)',
+    ramalLength: 'an integer from 1 to 12',
+    privateNetwork: 'allow or deny',
+    dateTime: 'an ISO 8601 date-time',
+    limit: 'an integer from 1 to 200',
+  },
+  settings: (s) => [
+    `empresa #${s.empresaId}`,
+    `  host label:      ${s.hostLabel ?? '-'}    path token: ${s.hasToken ? 'yes' : 'no'}`,
+    `  PBX addresses:   ${s.allowlist.join(', ') || '(any address)'}`,
+    `  PBX:             ${s.pbx.urlTemplate ? `${s.pbx.method} ${s.pbx.urlTemplate}` : '-'}`,
+    `  PBX auth:        ${pbxAuthLine(s, { user: 'user', secret: 'secret', param: 'param' })}`,
+    `  dial prefix:     ${s.dialPrefix || '-'}    ramal length: ${s.ramalLength}    private network: ${s.allowPrivateNetwork ? 'allow' : 'deny'}`,
+  ],
   notConfigured: (id) => `empresa #${id} has no CTI settings (use "integrador cti configure ${id} …")`,
   tokenIssued: (token) =>
     `listener token (keep it now, it is not shown again): ${token}\n  URLs: /t/${token}/wconnect/WConnect_WSDL_ConsultaRamal.php and …/WConnect_WSDL_FinalizaLigacao.php`,

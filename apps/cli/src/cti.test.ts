@@ -67,6 +67,14 @@ describe('integrador cti', () => {
     const shown = await runCli(['cti', 'show', '1', '--json'], env);
     expect(JSON.parse(shown.stdout)).toMatchObject({ hostLabel: 'acme', hasToken: true, allowlist: ['200.10.20.0/24', '127.0.0.1'] });
     expect(shown.stdout).not.toContain(token as string);
+    // The text form speaks the CLI's language, like configure's own lines.
+    const shownPt = await runCli(['cti', 'show', '1'], env);
+    expect(shownPt.stdout).toContain('rótulo do host:      acme    token de caminho: sim');
+    expect(shownPt.stdout).toMatch(/prefixo de discagem: 0 +tamanho do ramal: 4 +rede privada: permitida/);
+    expect(shownPt.stdout).toMatch(/autenticação: +token_url segredo=\$\{PBX\} parâmetro=chave/);
+    expect(shownPt.stdout).not.toMatch(/host label|path token|dial prefix|ramal length|private network|PBX auth/);
+    const shownEn = await runCli(['cti', 'show', '1', '--lang', 'en'], env);
+    expect(shownEn.stdout).toMatch(/dial prefix: +0 +ramal length: 4 +private network: allow/);
 
     const dry = await runCli(['cti', 'test-pbx', '1', '--ramal', '3501', '--numero', '(47) 3210-0123', '--lang', 'en'], env);
     expect(dry).toMatchObject({ code: 0 });
@@ -94,5 +102,8 @@ describe('integrador cti', () => {
     const none = await runCli(['cti', 'show', '2', '--lang', 'en'], env);
     expect(none).toMatchObject({ code: 1 });
     expect(none.stderr).toContain('empresa #2 has no CTI settings');
+    const length = await runCli(['cti', 'configure', '2', '--ramal-length', '40'], env);
+    expect(length.stderr).toBe('erro: --ramal-length: "40" é inválido; esperado um inteiro de 1 a 12\n');
+    expect((await runCli(['cti', 'configure', '2', '--prefix', '9'], env)).stdout).toContain('endereços do PABX:   (qualquer endereço)');
   }, 240000);
 });

@@ -8,6 +8,7 @@ export interface EndpointTexts {
   sync: string;
   privateNetwork: string;
   tenantLimit: string;
+  empresaOption: string;
   tipoOption: string;
   waitOption: string;
   allowOption: string;
@@ -32,7 +33,8 @@ export interface EndpointTexts {
 }
 
 const ptBR: EndpointTexts = {
-  endpoints: 'serviços de endpoint JSON (seed 003): listar, validar, sincronizar',
+  endpoints: 'serviços de endpoint JSON (contatos e eventos buscados de uma URL da empresa): listar, validar, sincronizar',
+  empresaOption: 'empresa (tenant) dona do serviço (id)',
   list: 'lista os serviços de endpoint de uma empresa com o status de cada um',
   validate: 'valida o endpoint de cada tipo de evento (busca e confere os registros, sem gravar nada)',
   sync: 'enfileira uma sincronização do serviço na fila get (como POST /v1/endpoints/:id/sync)',
@@ -62,7 +64,8 @@ const ptBR: EndpointTexts = {
 };
 
 const en: EndpointTexts = {
-  endpoints: 'JSON endpoint services (seed 003): list, validate, sync',
+  endpoints: "JSON endpoint services (contatos and eventos fetched from the empresa's URL): list, validate, sync",
+  empresaOption: 'the empresa (tenant) the service belongs to (id)',
   list: "lists an empresa's endpoint services with each one's status",
   validate: "validates each event type's endpoint (fetches and checks the records, writes nothing)",
   sync: 'enqueues a sync of the service on the get queue (like POST /v1/endpoints/:id/sync)',

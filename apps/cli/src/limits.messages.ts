@@ -13,6 +13,7 @@ export interface LimitsMessages {
   concurrencyOption: string;
   connectionOption: string;
   filialOption: string;
+  empresaOption: string;
   invalidNumber: (label: string, value: string, max: number) => string;
   nothingToLimit: string;
   concurrencyOnConnection: string;
@@ -27,7 +28,7 @@ export interface LimitsMessages {
 }
 
 const ptBR: LimitsMessages = {
-  limits: 'Limites por empresa (e por conexão): taxa, rajada e jobs simultâneos, aplicados em todos os workers.',
+  limits: 'limites por empresa (e por conexão): taxa, rajada e jobs simultâneos, aplicados em todos os workers',
   limitsSet: 'cria ou altera o limite de uma empresa (ou filial, ou conexão); vale para os workers em execução em ~1 s',
   limitsList: 'lista os limites configurados',
   limitsRemove: 'remove um limite (a empresa volta a não ter limite)',
@@ -37,6 +38,7 @@ const ptBR: LimitsMessages = {
   concurrencyOption: 'jobs da empresa ativos ao mesmo tempo em todos os workers; 0 = sem limite',
   connectionOption: 'limita as chamadas a esta conexão (nome_conexao) em vez dos jobs',
   filialOption: 'limite só desta filial',
+  empresaOption: 'lista só os limites desta empresa (id)',
   invalidNumber: (label, value, max) => `${label} deve ser um número entre 0 e ${max}, recebido "${value}"`,
   nothingToLimit: 'informe --rate ou --concurrency maior que 0 (para tirar o limite use "limits remove")',
   concurrencyOnConnection: '--concurrency limita jobs da empresa; não pode ser usado com --connection',
@@ -53,7 +55,7 @@ const ptBR: LimitsMessages = {
 };
 
 const en: LimitsMessages = {
-  limits: 'Per-tenant (and per-connection) limits: rate, burst and concurrent jobs, enforced across every worker.',
+  limits: 'per-tenant (and per-connection) limits: rate, burst and concurrent jobs, enforced across every worker',
   limitsSet: 'creates or changes the limit of an empresa (or filial, or connection); running workers apply it within ~1 s',
   limitsList: 'lists the configured limits',
   limitsRemove: 'removes a limit (the empresa is unlimited again)',
@@ -63,6 +65,7 @@ const en: LimitsMessages = {
   concurrencyOption: 'jobs of the empresa active at once across every worker; 0 = no cap',
   connectionOption: 'limits the calls through this connection (nome_conexao) instead of the jobs',
   filialOption: 'a limit of this filial only',
+  empresaOption: "lists only this empresa's limits (id)",
   invalidNumber: (label, value, max) => `${label} must be a number from 0 to ${max}, got "${value}"`,
   nothingToLimit: 'give --rate or --concurrency above 0 (to lift a limit use "limits remove")',
   concurrencyOnConnection: '--concurrency caps the empresa’s jobs; it cannot be used with --connection',

@@ -1,15 +1,22 @@
+import { preferredLocale } from '@integrador/config';
 import { CommanderError } from 'commander';
 import type { Cli } from './cli-context';
 import { printError } from './cli-context';
 import { describeError } from './describe-error';
-import { localeFromArgv, messages } from './messages';
+import { DEFAULT_LOCALE, type Locale, localeFromArgv, messages } from './messages';
 import { buildProgram } from './program';
+
+/** The language of the run: --lang, else the environment's (INTEGRADOR_LANG, LC_ALL, LC_MESSAGES, LANG), else pt-BR. */
+function chooseLocale(argv: string[]): Locale {
+  return localeFromArgv(argv) ?? preferredLocale() ?? DEFAULT_LOCALE;
+}
 
 /** Runs the CLI; failures print one line to stderr and give exit code 1 (usage errors 2), never a stack trace. */
 async function run(argv: string[]): Promise<void> {
-  const locale = localeFromArgv(argv.slice(2));
-  const cli: Cli = { locale, text: messages(locale) };
+  let cli: Cli = { locale: DEFAULT_LOCALE, text: messages(DEFAULT_LOCALE) };
   try {
+    const locale = chooseLocale(argv.slice(2));
+    cli = { locale, text: messages(locale) };
     await buildProgram(cli).parseAsync(argv);
   } catch (err) {
     // Commander already printed its message (or the help); only the exit code is left to set.

@@ -1,4 +1,4 @@
-import { defineTexts, type Locale } from '@integrador/i18n';
+import { DEFAULT_LOCALE, defineTexts, LOCALES, type Locale } from '@integrador/i18n';
 import type { GetRunResult } from '@integrador/jobs';
 import { JOB_FAILURE_REASONS, jobStateName } from '@integrador/queue';
 import { type Argument, type Command, Help, type HelpConfiguration, type Option } from 'commander';
@@ -7,7 +7,7 @@ import { type Argument, type Command, Help, type HelpConfiguration, type Option 
 type GetRunCounts = Pick<GetRunResult, 'rowsRead' | 'rowsWritten' | 'rowsSkipped' | 'rowsMarkedDeleted' | 'cursor'>;
 
 export type { Locale } from '@integrador/i18n';
-export { LOCALES } from '@integrador/i18n';
+export { DEFAULT_LOCALE, LOCALES };
 
 /** What the demo seeding did, for its summary line. */
 export interface DemoSummary {
@@ -35,6 +35,8 @@ export interface Messages {
   helpOption: string;
   versionOption: string;
   helpCommand: string;
+  /** The help command's name and argument as the command list shows them. */
+  helpCommandUsage: string;
   jsonOption: string;
   missingTables: string;
   databaseUnreachable: (detail: string) => string;
@@ -82,6 +84,7 @@ export interface Messages {
   info: string;
   targetEmpresaOption: string;
   targetFilialOption: string;
+  jobEmpresaOption: string;
   paramOption: string;
   waitOption: string;
   invalidParameter: (text: string) => string;
@@ -117,6 +120,7 @@ export interface Messages {
   integrationFailed: (label: string, detail: string) => string;
   connections: string;
   connectionsTest: string;
+  connectionNameArgument: string;
   connectionNotFound: (name: string, known: readonly string[]) => string;
   connectionTestStep: (ok: boolean, step: string, ms: number, message: string) => string;
   connectionTestOk: (name: string, version: string | undefined) => string;
@@ -129,10 +133,11 @@ const ptBR: Messages = {
   errorPrefix: 'erro',
   program:
     'Administra o Integrador: banco de dados, empresas e chaves de API, validação da configuração, dados de demonstração, e roda, pré-visualiza e consulta integrações.',
-  langOption: 'idioma das mensagens (pt-BR ou en)',
+  langOption: 'idioma das mensagens (pt-BR ou en); sem --lang vale INTEGRADOR_LANG, depois LC_ALL, LC_MESSAGES ou LANG, e por fim pt-BR',
   helpOption: 'mostra esta ajuda',
   versionOption: 'mostra a versão',
   helpCommand: 'mostra a ajuda de um comando',
+  helpCommandUsage: 'help [comando]',
   jsonOption: 'saída em JSON',
   missingTables: 'o banco de dados não tem as tabelas do Integrador; rode `integrador migrate` primeiro',
   databaseUnreachable: (detail) => `não foi possível conectar ao banco de dados (${detail}); confira CRM_DATABASE_URL`,
@@ -194,6 +199,7 @@ const ptBR: Messages = {
   info: 'faz a consulta INFO no receptor e mostra os valores devolvidos (não grava nada)',
   targetEmpresaOption: 'empresa (tenant) dona da integração (id)',
   targetFilialOption: 'age como esta filial da empresa (id), como uma chave de API restrita a ela',
+  jobEmpresaOption: 'empresa (tenant) dona do job (id)',
   paramOption: 'parâmetro da integração, nome=valor (repita para vários)',
   waitOption: 'espera o job terminar e mostra a resposta do receptor ou o motivo da falha',
   invalidParameter: (text) => `parâmetro inválido "${text}": use -p nome=valor (nome com letras, dígitos e _)`,
@@ -245,6 +251,7 @@ const ptBR: Messages = {
   integrationFailed: (label, detail) => `a integração ${label} falhou: ${detail}`,
   connections: 'conexões do arquivo de conexões (CONNECTIONS_FILE)',
   connectionsTest: 'testa uma conexão: alcance do host e da porta, login, uma consulta simples e a versão do servidor',
+  connectionNameArgument: 'nome da conexão no arquivo (o nome_conexao das integrações)',
   connectionNotFound: (name, known) =>
     `conexão "${name}" não encontrada no arquivo de conexões (conhecidas: ${known.length > 0 ? known.join(', ') : 'nenhuma'})`,
   connectionTestStep: (ok, step, ms, message) => `${ok ? '✓' : '✗'} ${step} (${ms} ms): ${message}`,
@@ -256,10 +263,11 @@ const en: Messages = {
   errorPrefix: 'error',
   program:
     'Administers the Integrador: database, tenants and API keys, configuration lint, demo data, and runs, previews and looks up integrations.',
-  langOption: 'language of the messages (pt-BR or en)',
-  helpOption: 'show this help',
-  versionOption: 'print the version',
-  helpCommand: 'show the help of a command',
+  langOption: 'language of the messages (pt-BR or en); without --lang, INTEGRADOR_LANG, then LC_ALL, LC_MESSAGES or LANG, and last pt-BR',
+  helpOption: 'shows this help',
+  versionOption: 'prints the version',
+  helpCommand: 'shows the help of a command',
+  helpCommandUsage: 'help [command]',
   jsonOption: 'JSON output',
   missingTables: 'the database has no Integrador tables; run `integrador migrate` first',
   databaseUnreachable: (detail) => `could not connect to the database (${detail}); check CRM_DATABASE_URL`,
@@ -267,20 +275,20 @@ const en: Messages = {
   invalidText: (label, max) => `${label} must have 1 to ${max} characters`,
   empresaNotFound: (id) => `empresa #${id} does not exist`,
   filialNotFound: (filialId, empresaId) => `filial #${filialId} does not exist or does not belong to empresa #${empresaId}`,
-  migrate: 'apply the pending database migrations',
-  migrateDown: 'roll back every migration (drops the Integrador tables and their data)',
-  migrateYes: 'confirm --down',
+  migrate: 'applies the pending database migrations',
+  migrateDown: 'rolls back every migration (drops the Integrador tables and their data)',
+  migrateYes: 'confirms --down',
   migrated: (names) => `Applied migrations: ${names.join(', ')}`,
   upToDate: 'The database is already up to date.',
   downNeedsYes: '--down drops every Integrador table and its data; repeat with --yes to confirm',
   downDone: 'Every migration was rolled back.',
   tenant: 'tenants (empresas) and API keys',
-  tenantCreate: 'create an empresa (and optionally a filial) and issue an API key',
-  tenantKey: 'issue another API key for an empresa',
-  tenantRevoke: 'revoke an API key by its prefix (the part after "igk_")',
+  tenantCreate: 'creates an empresa (and optionally a filial) and issues an API key',
+  tenantKey: 'issues another API key for an empresa',
+  tenantRevoke: 'revokes an API key by its prefix (the part after "igk_")',
   documentoOption: "the empresa's CNPJ or CPF",
-  filialNameOption: 'also create a filial with this name (the key is restricted to it)',
-  filialIdOption: 'restrict the key to this filial (id)',
+  filialNameOption: 'also creates a filial with this name (the key is restricted to it)',
+  filialIdOption: 'restricts the key to this filial (id)',
   keyNameOption: 'a name for the key, to recognise it later',
   documentoTaken: (id, documento) =>
     `empresa #${id} already has documento ${documento}; for another key use \`integrador tenant key ${id}\``,
@@ -291,13 +299,13 @@ const en: Messages = {
   revoked: (count, prefix, empresaId) => `${plural(count, 'key', 'keys')} revoked (prefix ${prefix}, empresa #${empresaId}).`,
   nothingRevoked: (prefix, empresaId) => `no active key with prefix ${prefix} in empresa #${empresaId}`,
   config: 'integration configuration',
-  configLint: 'check the Integrador configuration tables against each other and the connections file (CONNECTIONS_FILE)',
-  empresaOption: "check only this empresa's integrations (id)",
+  configLint: 'checks the Integrador configuration tables against each other and the connections file (CONNECTIONS_FILE)',
+  empresaOption: "checks only this empresa's integrations (id)",
   noConnectionsFile: 'warning: CONNECTIONS_FILE is not set; no connection is known',
   severity: { error: 'error', warning: 'warning' },
   lintClean: 'The configuration has no problems.',
   lintSummary: (errors, warnings) => `${plural(errors, 'error', 'errors')}, ${plural(warnings, 'warning', 'warnings')}.`,
-  seedDemo: 'create (or reuse) the demo tenant with sample data and integrations, and issue an API key',
+  seedDemo: 'creates (or reuses) the demo tenant with sample data and integrations, and issues an API key',
   demoCreated: ({ empresaId, counts: c }) =>
     `Empresa Demo #${empresaId} created with ${plural(c.filiais, 'filial', 'filiais')}, ${plural(c.cidades, 'city', 'cities')}, ` +
     `${plural(c.contas, 'account', 'accounts')}, ${plural(c.contatos, 'contact', 'contacts')}, ${plural(c.usuarios, 'user', 'users')} ` +
@@ -315,13 +323,14 @@ const en: Messages = {
     ].join('\n'),
   demoTryHint: (id, integracaoId, contaId) =>
     `To try it: integrador preview ${integracaoId} --empresa ${id} -p contaId=${contaId} (and run … --wait to send it)`,
-  run: 'enqueue a SET (set queue) or GET (get queue) integration (as POST /v1/integrations/:id/run)',
-  preview: 'show, sending nothing, the consulta with its bound values and the exact request of each record (dry run)',
-  info: 'run the INFO lookup in the receptor and show the values it returns (writes nothing)',
+  run: 'enqueues a SET (set queue) or GET (get queue) integration (as POST /v1/integrations/:id/run)',
+  preview: 'shows, sending nothing, the consulta with its bound values and the exact request of each record (dry run)',
+  info: 'runs the INFO lookup in the receptor and shows the values it returns (writes nothing)',
   targetEmpresaOption: 'the empresa (tenant) the integration belongs to (id)',
-  targetFilialOption: 'act as this filial of the empresa (id), like an API key restricted to it',
+  targetFilialOption: 'acts as this filial of the empresa (id), like an API key restricted to it',
+  jobEmpresaOption: 'the empresa (tenant) the job belongs to (id)',
   paramOption: 'an integration parameter, name=value (repeat for more)',
-  waitOption: "wait for the job to finish and show the receptor's answer or the failure reason",
+  waitOption: "waits for the job to finish and shows the receptor's answer or the failure reason",
   invalidParameter: (text) => `invalid parameter "${text}": use -p name=value (a name of letters, digits and _)`,
   integracaoNotFound: (id, empresaId) => `integracao #${id} does not exist in empresa #${empresaId}`,
   integracaoInactive: (label) => `integracao ${label} is inactive (ativo = 0)`,
@@ -370,6 +379,7 @@ const en: Messages = {
   integrationFailed: (label, detail) => `integracao ${label} failed: ${detail}`,
   connections: 'connections of the connections file (CONNECTIONS_FILE)',
   connectionsTest: "tests a connection: host and port reachability, login, a trivial query and the server's version",
+  connectionNameArgument: "the connection's name in the file (the integrations' nome_conexao)",
   connectionNotFound: (name, known) =>
     `connection "${name}" not found in the connections file (known: ${known.length > 0 ? known.join(', ') : 'none'})`,
   connectionTestStep: (ok, step, ms, message) => `${ok ? '✓' : '✗'} ${step} (${ms} ms): ${message}`,
@@ -380,14 +390,63 @@ const en: Messages = {
 /** The texts of a locale. */
 export const messages = defineTexts<Messages>({ 'pt-BR': ptBR, en: en });
 
-/** The --lang value of argv, read before commander parses so help texts and parse errors are in that language too. */
-export function localeFromArgv(argv: readonly string[]): Locale {
+/**
+ * The --lang value of argv (undefined without one), read before commander parses so help texts and parse errors are
+ * in that language too. A value commander will reject (--lang fr) counts as none: the rejection speaks the
+ * environment's language.
+ */
+export function localeFromArgv(argv: readonly string[]): Locale | undefined {
   for (const [i, arg] of argv.entries()) {
     if (arg === '--') break;
     const value = arg === '--lang' ? argv[i + 1] : arg.startsWith('--lang=') ? arg.slice('--lang='.length) : undefined;
-    if (value !== undefined) return value === 'en' ? 'en' : 'pt-BR';
+    if (value !== undefined) return LOCALES.find((locale) => locale === value);
   }
-  return 'pt-BR';
+  return undefined;
+}
+
+// Placeholders of arguments and option values, and commander's own `[options]` / `[command]`, as the help and the
+// parse errors show them in each language. Names that are the same in both (id, n, iso, empresaId …) are left out.
+const PLACEHOLDERS: Readonly<Record<Locale, Readonly<Record<string, string>>>> = {
+  'pt-BR': {
+    options: 'opções',
+    command: 'comando',
+    name: 'nome',
+    'name=value': 'nome=valor',
+    queue: 'fila',
+    keyPrefix: 'prefixo',
+    label: 'rótulo',
+    list: 'lista',
+    template: 'modelo',
+    method: 'método',
+    mode: 'modo',
+    user: 'usuário',
+    ref: 'referência',
+    digits: 'dígitos',
+    lang: 'idioma',
+    tz: 'fuso',
+  },
+  en: {
+    nome: 'name',
+    'nome:valor': 'name:value',
+    acao: 'action',
+    numero: 'number',
+    tipo: 'type',
+    papel: 'role',
+    gatilho: 'trigger',
+    cnpj: 'cnpj',
+  },
+};
+
+/** A name in the locale's words (`queue` → `fila` in pt-BR; unknown names unchanged). */
+function placeholder(name: string, locale: Locale): string {
+  return PLACEHOLDERS[locale][name] ?? name;
+}
+
+/** Every `<name>`, `[name]` and `<name...>` of a help term or usage line in the locale's words. */
+function localizedTerm(term: string, locale: Locale): string {
+  return term.replace(/([<[])([^<>[\]]+?)(\.\.\.)?([>\]])/g, (_whole, open: string, name: string, dots = '', close: string) => {
+    return `${open}${placeholder(name, locale)}${dots}${close}`;
+  });
 }
 
 // Commander writes its parse errors in English; these patterns give the common ones in Portuguese.
@@ -406,10 +465,14 @@ const COMMANDER_PT_BR: ReadonlyArray<[RegExp, string]> = [
   [/\(Did you mean (.*)\?\)/, '(Você quis dizer $1?)'],
 ];
 
-/** A commander error message in the locale (unknown messages stay as commander wrote them). */
+/** A commander error message in the locale (unknown messages stay as commander wrote them), placeholders included. */
 export function translateCommanderError(message: string, locale: Locale): string {
-  if (locale === 'en') return message;
-  return COMMANDER_PT_BR.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), message);
+  const named = localizedTerm(message, locale).replace(
+    /^(error: missing required argument ')(.*)'/,
+    (_whole, start: string, name: string) => `${start}${placeholder(name, locale)}'`,
+  );
+  if (locale === 'en') return named;
+  return COMMANDER_PT_BR.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), named);
 }
 
 // Commander's help headings and the notes it adds after a description ("(choices: …, default: …)").
@@ -434,13 +497,22 @@ function localizedNotes(text: string, description: string): string {
   return text.slice(0, at) + notes;
 }
 
-/** commander's help in the locale: headings and notes in pt-BR unless English was asked for (subcommands inherit it). */
+/**
+ * commander's help in the locale: placeholders (`[options]`, `<queue>` …) in its words, and in pt-BR the headings
+ * and notes too. Subcommands inherit it.
+ */
 export function helpConfiguration(locale: Locale): HelpConfiguration {
-  if (locale === 'en') return {};
   const base = new Help();
+  const terms: HelpConfiguration = {
+    commandUsage: (command: Command) => localizedTerm(base.commandUsage(command), locale),
+    subcommandTerm: (command: Command) => localizedTerm(base.subcommandTerm(command), locale),
+    optionTerm: (option: Option) => localizedTerm(base.optionTerm(option), locale),
+    argumentTerm: (argument: Argument) => placeholder(base.argumentTerm(argument), locale),
+  };
+  if (locale === 'en') return terms;
   return {
+    ...terms,
     styleTitle: (title: string) => HELP_TITLES_PT_BR[title] ?? title,
-    commandUsage: (command: Command) => base.commandUsage(command).replace('[options]', '[opções]').replace('[command]', '[comando]'),
     optionDescription: (option: Option) => localizedNotes(base.optionDescription(option), option.description ?? ''),
     argumentDescription: (argument: Argument) => localizedNotes(base.argumentDescription(argument), argument.description ?? ''),
   };

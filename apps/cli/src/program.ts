@@ -23,10 +23,10 @@ const CLI_VERSION: string = require('../package.json').version;
 export function buildProgram(cli: Cli): Command {
   const program = new Command('integrador')
     .description(cli.text.program)
-    .addOption(new Option('--lang <lang>', cli.text.langOption).choices(LOCALES).default('pt-BR'))
+    .addOption(new Option('--lang <lang>', cli.text.langOption).choices(LOCALES))
     .version(CLI_VERSION, '-V, --version', cli.text.versionOption)
     .helpOption('-h, --help', cli.text.helpOption)
-    .helpCommand('help [command]', cli.text.helpCommand)
+    .helpCommand(cli.text.helpCommandUsage, cli.text.helpCommand)
     .configureHelp(helpConfiguration(cli.locale))
     .showSuggestionAfterError()
     // Parse errors come back as CommanderError instead of process.exit, so run() decides the exit code.
@@ -47,5 +47,32 @@ export function buildProgram(cli: Cli): Command {
   registerWebhooksCommand(program, cli);
   registerCtiCommand(program, cli);
   registerOperatorsCommand(program, cli);
+  checkRequiredOptionsAfterArguments(program);
   return program;
+}
+
+/** Every command below `command`, depth first. */
+function descendants(command: Command): Command[] {
+  return command.commands.flatMap((sub) => [sub, ...descendants(sub)]);
+}
+
+/**
+ * Commander checks required options before arguments, so `integrador run` alone complained about --empresa without
+ * naming the missing <integracaoId>. The required options are checked here instead, once the arguments passed
+ * (a preAction hook runs after them), with commander's own message and code.
+ */
+function checkRequiredOptionsAfterArguments(program: Command): void {
+  const required = new Map<Command, Option[]>();
+  for (const command of descendants(program)) {
+    const options = command.options.filter((option) => option.mandatory);
+    for (const option of options) option.makeOptionMandatory(false);
+    if (options.length > 0) required.set(command, options);
+  }
+  program.hook('preAction', (_program, command) => {
+    for (const option of required.get(command) ?? []) {
+      if (command.getOptionValue(option.attributeName()) === undefined) {
+        command.error(`error: required option '${option.flags}' not specified`, { code: 'commander.missingMandatoryOptionValue' });
+      }
+    }
+  });
 }

@@ -1,15 +1,16 @@
 import { defineTexts } from '@integrador/i18n';
 
 const PT = {
-  webhooks: 'webhooks de saída (seed 004): endpoints, segredo, teste, entregas',
+  webhooks: 'webhooks de saída (as mudanças do CRM enviadas a URLs de terceiros): endpoints, segredo, teste, entregas',
+  empresaOption: 'empresa (tenant) dona do webhook (id)',
   create: 'cria um webhook; mostra o segredo de assinatura uma única vez',
   list: 'lista os webhooks da empresa',
   rotate: 'gera um novo segredo (o anterior continua assinando durante WEBHOOK_ROTATION_GRACE_MS)',
   test: 'envia um exemplo do gatilho e diz o que corrigir; código de saída 1 se falhar',
-  deliveries: 'entregas de um webhook, as mais novas primeiro',
+  deliveries: 'lista as entregas de um webhook, as mais novas primeiro',
   resend: 'reenvia uma entrega agora (uma tentativa)',
   recover: 'reenvia as entregas que falharam ou foram canceladas pela desativação desde um instante',
-  capture: 'install | remove: os gatilhos de captura no banco do CRM (WEBHOOK_CAPTURE=triggers)',
+  capture: 'instala (install) ou remove (remove) os gatilhos de captura no banco do CRM (WEBHOOK_CAPTURE=triggers)',
   nomeOption: 'nome do webhook',
   urlOption: 'URL fixa de destino',
   gatilhoOption: 'gatilho (repetível): contato.criado, contato.alterado, oportunidade.criada, …',
@@ -33,15 +34,16 @@ const PT = {
 };
 
 const EN: typeof PT = {
-  webhooks: 'outbound webhooks (seed 004): endpoints, secret, test, deliveries',
+  webhooks: "outbound webhooks (the CRM's changes sent to third-party URLs): endpoints, secret, test, deliveries",
+  empresaOption: 'the empresa (tenant) the webhook belongs to (id)',
   create: 'creates a webhook; shows its signing secret once',
   list: "lists the empresa's webhooks",
   rotate: 'issues a new secret (the previous one keeps signing for WEBHOOK_ROTATION_GRACE_MS)',
   test: 'sends a sample of the gatilho and says what to fix; exit code 1 when it fails',
-  deliveries: "a webhook's deliveries, newest first",
+  deliveries: "lists a webhook's deliveries, newest first",
   resend: 'sends one delivery again now (one attempt)',
   recover: 'sends again the deliveries that failed or were cancelled by the disabling since a time',
-  capture: 'install | remove: the capture triggers on the CRM database (WEBHOOK_CAPTURE=triggers)',
+  capture: 'installs (install) or removes (remove) the capture triggers on the CRM database (WEBHOOK_CAPTURE=triggers)',
   nomeOption: 'webhook name',
   urlOption: 'fixed destination URL',
   gatilhoOption: 'gatilho (repeatable): contato.criado, contato.alterado, oportunidade.criada, …',

@@ -12,10 +12,14 @@ export interface CliRun {
   stderr: string;
 }
 
+/** The variables that choose the CLI's language: cleared, so a test speaks pt-BR whatever the machine's locale. */
+const LANGUAGE_VARIABLES = { INTEGRADOR_LANG: '', LC_ALL: '', LC_MESSAGES: '', LANG: '' };
+
 /** The environment of a CLI run against one database, with the demo connections file and its secrets. */
 export function cliEnv(databaseUrl: string, overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    ...LANGUAGE_VARIABLES,
     CRM_DATABASE_URL: databaseUrl,
     CONNECTIONS_FILE: DEMO_CONNECTIONS_FILE,
     SENIOR_PASSWORD: 'x',

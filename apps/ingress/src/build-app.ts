@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ConnectionsRegistry } from '@integrador/connections';
 import { dashboardPlugin } from '@integrador/dashboard';
+import { connectionRetryOf } from '@integrador/integrador';
 import type { Logger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
@@ -141,7 +142,11 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     async (v1) => {
       registerTenantAuth(v1, deps.database);
       await v1.register(integrationsRoutes(deps.database));
-      await v1.register(jobsRoutes(deps.producer, deps.database));
+      await v1.register(
+        jobsRoutes(deps.producer, deps.database, (empresaId, integracaoId) =>
+          connectionRetryOf(deps.database.db, deps.connections, empresaId, integracaoId),
+        ),
+      );
       await v1.register(runsRoutes(deps.database, deps.producer));
       await v1.register(eventsRoutes(deps.database, deps.producer, { captureByTriggers: deps.webhooks?.captureByTriggers ?? false }));
       await v1.register(flowsRoutes(deps.producer, deps.redis));

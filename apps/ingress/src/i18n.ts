@@ -1,3 +1,4 @@
+import { LISTENER_PARAMETERS_EXPECTED } from '@integrador/cti';
 import { defineCatalogue, type Locale, localeFromAcceptLanguage } from '@integrador/i18n';
 import { jobFailureTemplate } from '@integrador/queue';
 import { METRICS_UNAUTHORIZED } from '@integrador/runtime';
@@ -103,9 +104,10 @@ const MESSAGES = {
     'pt-BR': 'campo "{field}": "{value}" não é um número que se possa discar (DDD + número, ou um ramal)',
     en: 'field "{field}": "{value}" is not a number that can be dialled (DDD + number, or an extension)',
   },
+  // Read by a PBX technician: what each parameter takes, never the name of an internal spec.
   CTI_LISTENER_PARAMETER: {
-    'pt-BR': 'parâmetro "{field}" {problem} (seed 002: ramal e telefone são obrigatórios)',
-    en: 'parameter "{field}" {problem} (seed 002: ramal and telefone are required)',
+    'pt-BR': `parâmetro "{field}" {problem}; ${LISTENER_PARAMETERS_EXPECTED['pt-BR']}`,
+    en: `parameter "{field}" {problem}; ${LISTENER_PARAMETERS_EXPECTED.en}`,
   },
   INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
   VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },

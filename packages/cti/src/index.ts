@@ -7,6 +7,7 @@ export { CtiError } from './cti-error';
 export { AddressListError, parseRanges } from './listener/client-address';
 export {
   type CallEventKind,
+  LISTENER_PARAMETERS_EXPECTED,
   type ListenerOutcome,
   type ListenerRequest,
   WConnectListener,

@@ -12,10 +12,15 @@ export {
 } from './catalog';
 export { isQueueName, QUEUE_NAMES, type QueueName } from './queues';
 export {
+  type AttemptOptions,
   DEFAULT_RECEPTOR_RETRY,
   MAX_RECEPTOR_ATTEMPTS,
+  maxAttemptsOf,
+  notedRetryPolicy,
+  noteRetryPolicy,
   RECEPTOR_BACKOFF,
   type RetryPolicy,
+  receptorAttempts,
   receptorBackoff,
   retryPolicyOf,
   withRetryPolicy,

@@ -31,12 +31,55 @@ export function retryPolicyOf(err: unknown): RetryPolicy | undefined {
   return err instanceof Error ? ((err as unknown as Record<symbol, RetryPolicy | undefined>)[POLICY] ?? undefined) : undefined;
 }
 
+/** The attempts a SET push gets under a connection's policy (undefined: the default), at most the ceiling. */
+export function receptorAttempts(policy: RetryPolicy | undefined): number {
+  return Math.min((policy ?? DEFAULT_RECEPTOR_RETRY).attempts, MAX_RECEPTOR_ATTEMPTS);
+}
+
 /**
  * BullMQ's custom backoff for RECEPTOR_BACKOFF jobs: the delay before the next attempt after `attemptsMade` failed
  * ones (1 after the first), or -1 — fail now — once the policy's attempts are used.
  */
 export function receptorBackoff(attemptsMade: number, err: unknown): number {
   const policy = retryPolicyOf(err) ?? DEFAULT_RECEPTOR_RETRY;
-  if (attemptsMade >= Math.min(policy.attempts, MAX_RECEPTOR_ATTEMPTS)) return -1;
+  if (attemptsMade >= receptorAttempts(policy)) return -1;
   return policy.backoffMs * 2 ** (attemptsMade - 1);
+}
+
+/** A job's BullMQ options, as far as its attempts go. */
+export interface AttemptOptions {
+  attempts?: number;
+  backoff?: number | { type?: string };
+}
+
+/**
+ * The attempts a job really gets, to show (API, dashboard): its kind's `attempts`, except for a SET push
+ * (RECEPTOR_BACKOFF), enqueued with the ceiling MAX_RECEPTOR_ATTEMPTS while receptorBackoff stops it once the policy
+ * of the failure is used: `policy` is that of its connection, or of its last failure (none: the default 6). A failure
+ * outside the receptor (the CRM database, say) carries no policy and gets the default.
+ */
+export function maxAttemptsOf(options: AttemptOptions, policy?: RetryPolicy): number {
+  const { backoff } = options;
+  if (typeof backoff === 'object' && backoff.type === RECEPTOR_BACKOFF) return receptorAttempts(policy);
+  return options.attempts ?? 1;
+}
+
+/** How many jobs' policies a process remembers (the jobs it ran last; an older one falls back to the default). */
+const NOTED_MAX = 10_000;
+const NOTED = new Map<string, RetryPolicy | undefined>();
+
+/**
+ * Notes, in this process, the policy of the connection a job's attempts go out on (the SET processor does, once it
+ * resolved the connection), so the job's records between failures show its real attempts.
+ */
+export function noteRetryPolicy(queue: string, jobId: string, policy: RetryPolicy | undefined): void {
+  const key = `${queue}/${jobId}`;
+  NOTED.delete(key);
+  NOTED.set(key, policy);
+  if (NOTED.size > NOTED_MAX) NOTED.delete(NOTED.keys().next().value as string);
+}
+
+/** The policy noted for a job: undefined when none was noted in this process, or its connection sets none. */
+export function notedRetryPolicy(queue: string, jobId: string): RetryPolicy | undefined {
+  return NOTED.get(`${queue}/${jobId}`);
 }

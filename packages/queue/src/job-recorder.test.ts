@@ -1,4 +1,4 @@
-import { JobPayloadError } from '@integrador/jobs';
+import { JobPayloadError, MAX_RECEPTOR_ATTEMPTS, noteRetryPolicy, RECEPTOR_BACKOFF, withRetryPolicy } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import { createEmpresa, findJobRecord } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
@@ -123,6 +123,28 @@ describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () 
       erro_codigo: 'JOB_PAYLOAD_INVALID',
       erro_mensagem: refused.message,
     });
+  });
+
+  it("records a SET push's real attempts (its connection's policy), not the ceiling it was enqueued with", async () => {
+    const setPush = (id: string, kind: ObservedJobEvent['kind'], attemptsMade: number, extra: Partial<ObservedJobEvent> = {}) => {
+      const observed = event(id, kind, attemptsMade, extra);
+      Object.assign(observed.job.opts, { attempts: MAX_RECEPTOR_ATTEMPTS, backoff: { type: RECEPTOR_BACKOFF, delay: 2000 } });
+      return observed;
+    };
+    const recorder = createJobRecorder(database, logger, { flushMs: 60000, startDelayMs: 0 });
+    // A connection without retry: the default 6, also when a receptor failure is what is seen.
+    recorder.onJobEvent(setPush('r1', 'failed', 1, { final: false, error: new Error('ECONNREFUSED') }));
+    // A failure marked with its connection's policy (the transport does it), seen by a process that ran no attempt.
+    recorder.onJobEvent(
+      setPush('r2', 'failed', 1, { final: false, error: withRetryPolicy(new Error('503'), { attempts: 12, backoffMs: 5000 }) }),
+    );
+    // The processor noted the connection's policy: a completion shows it too.
+    noteRetryPolicy('set', 'r3', { attempts: 9, backoffMs: 1000 });
+    recorder.onJobEvent(setPush('r3', 'completed', 1));
+    await recorder.drain();
+    expect(await findJobRecord(database.db, [empresa], 'set', 'r1')).toMatchObject({ tentativas: 1, max_tentativas: 6 });
+    expect(await findJobRecord(database.db, [empresa], 'set', 'r2')).toMatchObject({ tentativas: 1, max_tentativas: 12 });
+    expect(await findJobRecord(database.db, [empresa], 'set', 'r3')).toMatchObject({ tentativas: 1, max_tentativas: 9 });
   });
 
   it('writes the starts still held back on drain (shutdown)', async () => {

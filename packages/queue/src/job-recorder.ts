@@ -1,4 +1,4 @@
-import type { TenantRef } from '@integrador/jobs';
+import { maxAttemptsOf, notedRetryPolicy, type RetryPolicy, retryPolicyOf, type TenantRef } from '@integrador/jobs';
 import type { Logger } from '@integrador/logging';
 import type { CrmDatabase, EstadoRegistroJob, JobEvent } from '@integrador/store';
 import { recordJobEvents } from '@integrador/store';
@@ -42,6 +42,14 @@ function describeError(error: Error | undefined): JobEvent['erro'] {
   return { classe, codigo: typeof code === 'string' || typeof code === 'number' ? String(code) : null, mensagem: error.message };
 }
 
+/**
+ * The policy giving a SET push its attempts: its connection's, as the processor noted it in this process, else the
+ * one its failure carried (a receptor's failure carries its connection's).
+ */
+function retryPolicyAt(event: ObservedJobEvent): RetryPolicy | undefined {
+  return notedRetryPolicy(event.queue, String(event.job.id)) ?? retryPolicyOf(event.error);
+}
+
 function stateOf(event: ObservedJobEvent): EstadoRegistroJob {
   if (event.kind === 'started') return 'ativo';
   if (event.kind === 'completed') return 'concluido';
@@ -67,7 +75,7 @@ export function toJobEvent(event: ObservedJobEvent): JobEvent | undefined {
     estado: stateOf(event),
     // While running, the attempt under way counts.
     tentativas: event.kind === 'started' ? job.attemptsMade + 1 : job.attemptsMade,
-    maxTentativas: job.opts.attempts ?? 1,
+    maxTentativas: maxAttemptsOf(job.opts, retryPolicyAt(event)),
     erro: event.kind === 'failed' || event.kind === 'delayed' ? describeError(event.error) : null,
   };
 }

@@ -15,7 +15,7 @@ export function registerConnectionsCommand(program: Command, cli: Cli): void {
   connections
     .command('test')
     .description(cli.text.connectionsTest)
-    .argument('<name>', 'nome_conexao')
+    .argument('<name>', cli.text.connectionNameArgument)
     .option('--json', cli.text.jsonOption)
     .action((name: string, options: TestOptions) => test(cli, name, options));
 }

@@ -73,7 +73,7 @@ export function registerCtiCommand(program: Command, cli: Cli): void {
   cti
     .command('calls')
     .description(text.calls)
-    .requiredOption('--empresa <id>', cli.text.empresaOption)
+    .requiredOption('--empresa <id>', text.callsEmpresaOption)
     .option('--ramal <ramal>', text.ramalOption)
     .option('--from <iso>', text.fromOption)
     .option('--to <iso>', text.toOption)
@@ -85,7 +85,7 @@ export function registerCtiCommand(program: Command, cli: Cli): void {
   cti
     .command('reindex')
     .description(text.reindex)
-    .requiredOption('--empresa <id>', cli.text.empresaOption)
+    .requiredOption('--empresa <id>', text.reindexEmpresaOption)
     .action((options: { empresa: string }) => reindex(cli, options));
 }
 
@@ -98,13 +98,7 @@ function patchOf(text: CtiMessages, o: ConfigureOptions): CtiSettingsPatch {
   const patch: CtiSettingsPatch = {};
   if (o.hostLabel === false) patch.hostLabel = null;
   else if (o.hostLabel !== undefined) {
-    check(
-      text,
-      /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(o.hostLabel),
-      '--host-label',
-      o.hostLabel,
-      'a DNS label (letters, digits, -)',
-    );
+    check(text, /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(o.hostLabel), '--host-label', o.hostLabel, text.expected.hostLabel);
     patch.hostLabel = o.hostLabel.toLowerCase();
   }
   if (o.allow !== undefined) {
@@ -121,11 +115,11 @@ function patchOf(text: CtiMessages, o: ConfigureOptions): CtiSettingsPatch {
     patch.allowlist = list;
   }
   if (o.pbxUrl !== undefined) {
-    check(text, /^https?:\/\/[^\s]+$/i.test(o.pbxUrl), '--pbx-url', o.pbxUrl, 'an http(s) URL template');
+    check(text, /^https?:\/\/[^\s]+$/i.test(o.pbxUrl), '--pbx-url', o.pbxUrl, text.expected.pbxUrl);
     patch.pbxUrlTemplate = o.pbxUrl;
   }
   if (o.pbxMethod !== undefined) {
-    check(text, /^(GET|POST)$/i.test(o.pbxMethod), '--pbx-method', o.pbxMethod, 'GET or POST');
+    check(text, /^(GET|POST)$/i.test(o.pbxMethod), '--pbx-method', o.pbxMethod, text.expected.pbxMethod);
     patch.pbxMethod = o.pbxMethod.toUpperCase();
   }
   if (o.pbxAuth !== undefined) {
@@ -134,51 +128,31 @@ function patchOf(text: CtiMessages, o: ConfigureOptions): CtiSettingsPatch {
   }
   if (o.pbxUser !== undefined) patch.pbxUser = o.pbxUser;
   if (o.pbxSecret !== undefined) {
-    check(
-      text,
-      /^\$\{[A-Z][A-Z0-9_]{0,63}\}$/.test(o.pbxSecret),
-      '--pbx-secret',
-      o.pbxSecret,
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NOME} is the reference syntax users type, not a placeholder.
-      'a ${NOME} reference (upper case, digits, _)',
-    );
+    check(text, /^\$\{[A-Z][A-Z0-9_]{0,63}\}$/.test(o.pbxSecret), '--pbx-secret', o.pbxSecret, text.expected.pbxSecret);
     patch.pbxSecretRef = o.pbxSecret;
   }
   if (o.pbxParam !== undefined) {
-    check(text, /^[A-Za-z0-9_-]{1,100}$/.test(o.pbxParam), '--pbx-param', o.pbxParam, 'a header or parameter name');
+    check(text, /^[A-Za-z0-9_-]{1,100}$/.test(o.pbxParam), '--pbx-param', o.pbxParam, text.expected.pbxParam);
     patch.pbxParamName = o.pbxParam;
   }
   if (o.prefix !== undefined) {
-    check(text, /^[0-9*#,]{0,10}$/.test(o.prefix), '--prefix', o.prefix, 'up to 10 of 0-9 * # , ("" = none)');
+    check(text, /^[0-9*#,]{0,10}$/.test(o.prefix), '--prefix', o.prefix, text.expected.prefix);
     patch.dialPrefix = o.prefix;
   }
   if (o.ramalLength !== undefined) {
-    check(text, /^([1-9]|1[0-2])$/.test(o.ramalLength), '--ramal-length', o.ramalLength, 'an integer from 1 to 12');
+    check(text, /^([1-9]|1[0-2])$/.test(o.ramalLength), '--ramal-length', o.ramalLength, text.expected.ramalLength);
     patch.ramalLength = Number(o.ramalLength);
   }
   if (o.privateNetwork !== undefined) {
-    check(text, /^(allow|deny)$/.test(o.privateNetwork), '--private-network', o.privateNetwork, 'allow or deny');
+    check(text, /^(allow|deny)$/.test(o.privateNetwork), '--private-network', o.privateNetwork, text.expected.privateNetwork);
     patch.allowPrivateNetwork = o.privateNetwork === 'allow';
   }
   return patch;
 }
 
-function printSettings(settings: CtiSettings, json: boolean | undefined): void {
-  if (json) {
-    printJson(settings);
-    return;
-  }
-  const { pbx } = settings;
-  print(`empresa #${settings.empresaId}`);
-  print(`  host label:      ${settings.hostLabel ?? '-'}    path token: ${settings.hasToken ? 'yes' : 'no'}`);
-  print(`  allowlist:       ${settings.allowlist.join(', ') || '(any address)'}`);
-  print(`  PBX:             ${pbx.urlTemplate ? `${pbx.method} ${pbx.urlTemplate}` : '-'}`);
-  print(
-    `  PBX auth:        ${pbx.auth}${pbx.user ? ` user=${pbx.user}` : ''}${pbx.secretRef ? ` secret=${pbx.secretRef}` : ''}${pbx.paramName ? ` param=${pbx.paramName}` : ''}`,
-  );
-  print(
-    `  dial prefix:     ${settings.dialPrefix || '-'}    ramal length: ${settings.ramalLength}    private network: ${settings.allowPrivateNetwork ? 'allow' : 'deny'}`,
-  );
+function printSettings(text: CtiMessages, settings: CtiSettings, json: boolean | undefined): void {
+  if (json) printJson(settings);
+  else for (const line of text.settings(settings)) print(line);
 }
 
 async function configure(cli: Cli, empresaIdText: string, options: ConfigureOptions): Promise<void> {
@@ -193,7 +167,7 @@ async function configure(cli: Cli, empresaIdText: string, options: ConfigureOpti
       settings = (await findCtiSettings(db, empresaId)) as CtiSettings;
     }
     if (!options.json) print(text.saved(empresaId));
-    printSettings(settings, options.json);
+    printSettings(text, settings, options.json);
   });
 }
 
@@ -205,7 +179,7 @@ async function settingsOf(cli: Cli, empresaIdText: string): Promise<CtiSettings>
 }
 
 async function show(cli: Cli, empresaIdText: string, options: { json?: boolean }): Promise<void> {
-  printSettings(await settingsOf(cli, empresaIdText), options.json);
+  printSettings(ctiMessages(cli.locale), await settingsOf(cli, empresaIdText), options.json);
 }
 
 async function testPbx(cli: Cli, empresaIdText: string, options: { ramal: string; numero: string; send?: boolean }): Promise<void> {
@@ -227,11 +201,11 @@ async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?
   const date = (label: string, value: string | undefined) => {
     if (value === undefined) return undefined;
     const parsed = new Date(value);
-    check(text, !Number.isNaN(parsed.getTime()), label, value, 'an ISO 8601 date-time');
+    check(text, !Number.isNaN(parsed.getTime()), label, value, text.expected.dateTime);
     return parsed;
   };
   const limit = options.limit === undefined ? 50 : Number(options.limit);
-  check(text, Number.isInteger(limit) && limit >= 1 && limit <= 200, '--limit', String(options.limit), 'an integer from 1 to 200');
+  check(text, Number.isInteger(limit) && limit >= 1 && limit <= 200, '--limit', String(options.limit), text.expected.limit);
   const from = date('--from', options.from);
   const to = date('--to', options.to);
   const page = await withDatabase(({ db }) =>

@@ -37,8 +37,7 @@ const POLL_MS = 250;
 export function registerEndpointsCommands(program: Command, cli: Cli): void {
   const t = endpointTexts(cli.locale);
   const endpoints = program.command('endpoints').description(t.endpoints);
-  const withEmpresa = (command: Command) =>
-    command.requiredOption('--empresa <id>', cli.text.targetEmpresaOption).option('--json', cli.text.jsonOption);
+  const withEmpresa = (command: Command) => command.requiredOption('--empresa <id>', t.empresaOption).option('--json', cli.text.jsonOption);
   withEmpresa(endpoints.command('list').description(t.list)).action((options: EmpresaOptions) => list(cli, t, options));
   withEmpresa(endpoints.command('validate <servicoId>').description(t.validate)).action((id: string, options: EmpresaOptions) =>
     validate(cli, t, id, options),
@@ -50,7 +49,7 @@ export function registerEndpointsCommands(program: Command, cli: Cli): void {
   endpoints
     .command('private-network <servicoId>')
     .description(t.privateNetwork)
-    .requiredOption('--empresa <id>', cli.text.targetEmpresaOption)
+    .requiredOption('--empresa <id>', t.empresaOption)
     .option('--allow', t.allowOption)
     .option('--deny', t.denyOption)
     .action((id: string, options: { empresa: string; allow?: boolean; deny?: boolean }) => privateNetwork(cli, t, id, options));

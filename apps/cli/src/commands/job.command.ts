@@ -17,7 +17,7 @@ export function registerJobCommand(program: Command, cli: Cli): void {
   job
     .command('retry <queue> <jobId>')
     .description(cli.text.jobRetry)
-    .requiredOption('--empresa <id>', cli.text.targetEmpresaOption)
+    .requiredOption('--empresa <id>', cli.text.jobEmpresaOption)
     .option('--json', cli.text.jsonOption)
     .action((queue: string, jobId: string, options: RetryOptions) => retryJob(cli, queue, jobId, options));
 }

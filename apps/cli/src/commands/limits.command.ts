@@ -36,7 +36,7 @@ export function registerLimitsCommand(program: Command, cli: Cli): void {
   limits
     .command('list')
     .description(text.limitsList)
-    .option('--empresa <id>', cli.text.empresaOption)
+    .option('--empresa <id>', text.empresaOption)
     .option('--json', cli.text.jsonOption)
     .action((options: { empresa?: string; json?: boolean }) => listLimits(cli, options));
   scoped(limits.command('remove <empresaId>').description(text.limitsRemove)).action((empresaId: string, options: ScopeOptions) =>

@@ -22,6 +22,12 @@ const TEXT = {
     operators: 'operadores do painel (admin: todas as empresas; operador: as suas; leitor: só leitura)',
     create: 'cria um operador; sem --senha-stdin gera uma senha e a mostra uma única vez',
     list: 'lista os operadores e suas empresas',
+    papelOption: 'papel: admin, operador ou leitor',
+    nomeOption: 'nome do operador',
+    empresaOption: 'ids das empresas do operador, separados por vírgula',
+    fusoOption: 'fuso horário IANA (padrão America/Sao_Paulo)',
+    idiomaOption: 'idioma do painel: pt-BR ou en',
+    senhaStdinOption: 'lê a senha da entrada padrão',
     role: (v: string) => `papel "${v}" inválido: use admin, operador ou leitor`,
     needsEmpresa: 'operador e leitor precisam de --empresa <id[,id…]>',
     noEmpresa: (id: number) => `empresa ${id} não existe`,
@@ -32,6 +38,12 @@ const TEXT = {
     operators: 'dashboard operators (admin: every tenant; operador: their tenants; leitor: read-only)',
     create: 'creates an operator; without --senha-stdin a password is generated and shown once',
     list: 'lists the operators and their tenants',
+    papelOption: 'role: admin, operador or leitor',
+    nomeOption: "the operator's name",
+    empresaOption: "the operator's empresa ids, comma separated",
+    fusoOption: 'IANA time zone (default America/Sao_Paulo)',
+    idiomaOption: 'language of the dashboard: pt-BR or en',
+    senhaStdinOption: 'reads the password from standard input',
     role: (v: string) => `invalid role "${v}": use admin, operador or leitor`,
     needsEmpresa: 'operador and leitor need --empresa <id[,id…]>',
     noEmpresa: (id: number) => `empresa ${id} does not exist`,
@@ -55,12 +67,12 @@ export function registerOperatorsCommand(program: Command, cli: Cli): void {
   operators
     .command('create <login>')
     .description(text.create)
-    .requiredOption('--papel <papel>', 'admin | operador | leitor')
-    .option('--nome <nome>', 'nome')
-    .option('--empresa <ids>', 'empresa ids, comma separated')
-    .option('--fuso <tz>', 'IANA time zone (default America/Sao_Paulo)')
-    .option('--idioma <lang>', 'pt-BR | en')
-    .option('--senha-stdin', 'read the password from standard input')
+    .requiredOption('--papel <papel>', text.papelOption)
+    .option('--nome <nome>', text.nomeOption)
+    .option('--empresa <ids>', text.empresaOption)
+    .option('--fuso <tz>', text.fusoOption)
+    .option('--idioma <lang>', text.idiomaOption)
+    .option('--senha-stdin', text.senhaStdinOption)
     .option('--json', cli.text.jsonOption)
     .action((login: string, options: CreateOptions) => create(cli, login, options));
   operators

@@ -46,8 +46,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function registerWebhooksCommand(program: Command, cli: Cli): void {
   const t = webhookTexts(cli.locale);
   const webhooks = program.command('webhooks').description(t.webhooks);
-  const withEmpresa = (command: Command) =>
-    command.requiredOption('--empresa <id>', cli.text.targetEmpresaOption).option('--json', cli.text.jsonOption);
+  const withEmpresa = (command: Command) => command.requiredOption('--empresa <id>', t.empresaOption).option('--json', cli.text.jsonOption);
   withEmpresa(webhooks.command('create').description(t.create))
     .requiredOption('--nome <nome>', t.nomeOption)
     .requiredOption('--url <url>', t.urlOption)

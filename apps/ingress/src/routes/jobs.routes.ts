@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { TenantRef } from '@integrador/jobs';
+import { maxAttemptsOf, RECEPTOR_BACKOFF, type RetryPolicy, type TenantRef } from '@integrador/jobs';
 import { idempotentJobId, type JobProducer, jobFailureText, recordedFailureCode } from '@integrador/queue';
 import type { CrmDatabase, Tenant } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
@@ -36,8 +36,28 @@ async function failureText(
   return jobFailureText(locale, code, failedReason);
 }
 
+/** The retry policy of the connection of one of a tenant's integrations (undefined: none set, or not known here). */
+export type ConnectionRetryLookup = (empresaId: number, integracaoId: number) => Promise<RetryPolicy | undefined>;
+
+/**
+ * The attempts a job gets. A SET push is enqueued with the ceiling (MAX_RECEPTOR_ATTEMPTS) and stopped by its
+ * connection's policy when it fails (receptorBackoff), so its number comes from that connection, not from the job.
+ */
+async function maxAttemptsOfJob(job: Job, connectionRetry: ConnectionRetryLookup): Promise<number> {
+  const { backoff } = job.opts;
+  const integracaoId = (job.data as { integracaoId?: unknown }).integracaoId;
+  const owner = (job.data as { tenant?: TenantRef }).tenant;
+  const receptor = typeof backoff === 'object' && backoff.type === RECEPTOR_BACKOFF;
+  if (!receptor || typeof integracaoId !== 'number' || !owner) return maxAttemptsOf(job.opts);
+  return maxAttemptsOf(job.opts, await connectionRetry(owner.empresaId, integracaoId));
+}
+
 /** POST /v1/ping enqueues a no-op on a queue; GET /v1/jobs/:queue/:id follows any job of the tenant. */
-export function jobsRoutes(producer: JobProducer, database: CrmDatabase): FastifyPluginAsyncTypebox {
+export function jobsRoutes(
+  producer: JobProducer,
+  database: CrmDatabase,
+  connectionRetry: ConnectionRetryLookup,
+): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/ping',
@@ -103,7 +123,7 @@ export function jobsRoutes(producer: JobProducer, database: CrmDatabase): Fastif
           state: publicState(flowState.state),
           flow: (job.data as { flow?: unknown }).flow ?? null,
           attemptsMade: job.attemptsMade,
-          maxAttempts: job.opts.attempts ?? 1,
+          maxAttempts: await maxAttemptsOfJob(job, connectionRetry),
           failedReason: job.failedReason ?? null,
           failedReasonText: job.failedReason
             ? await failureText(database, locale, { queue, jobId: id, empresaId }, job.failedReason)

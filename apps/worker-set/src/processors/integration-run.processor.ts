@@ -7,7 +7,7 @@ import {
   type SetRunContext,
   type SetRunResult,
 } from '@integrador/integrador';
-import type { IntegrationRunPayload } from '@integrador/jobs';
+import { type IntegrationRunPayload, noteRetryPolicy } from '@integrador/jobs';
 import { type FlowValues, type JobContext, type JobHandler, mergeFlowValues } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
 
@@ -37,6 +37,8 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
     const { database } = deps;
     const { runTenant } = await admitJob(payload, ctx.upstream, ctx.job.attemptsMade);
     const target = await targetOf({ ...payload.tenant, nome: '' }, payload.integracaoId);
+    // The job's records (dashboard) show the attempts its connection's policy gives, not the enqueue-time ceiling.
+    noteRetryPolicy('set', String(ctx.job.id), target.connection.retry);
     const result = await runSet({
       db: database.db,
       dialect: database.dialect,

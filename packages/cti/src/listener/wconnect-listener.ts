@@ -50,6 +50,21 @@ export type ListenerOutcome =
   | { status: 200; eventId: string; repeated: boolean };
 
 const LIMITS = { ramal: 20, telefone: 40, url_audio: 1000 } as const;
+/** The characters a ramal may hold (digits, and the letters and signs some PBXs put in extension names). */
+const RAMAL_PATTERN = /^[0-9A-Za-z*#-]+$/;
+
+/**
+ * What the listeners expect of their parameters, for the PBX technician reading a 400 (one sentence for every field:
+ * the answer names the field, this says what each one takes).
+ */
+export const LISTENER_PARAMETERS_EXPECTED = {
+  'pt-BR':
+    `esperado: ramal (obrigatório) com até ${LIMITS.ramal} caracteres entre letras, dígitos, *, # e -; ` +
+    `telefone (obrigatório) com até ${LIMITS.telefone} caracteres; url_audio (opcional) com até ${LIMITS.url_audio} caracteres`,
+  en:
+    `expected: ramal (required) of up to ${LIMITS.ramal} letters, digits, *, # or -; ` +
+    `telefone (required) of up to ${LIMITS.telefone} characters; url_audio (optional) of up to ${LIMITS.url_audio} characters`,
+} as const;
 /**
  * At most this many caller lookups in flight per process. A lookup holds one connection at a time (its queries run
  * one after the other), so this caps the lookups' share of the ingress pool (10 by default) at under a third.
@@ -111,7 +126,7 @@ export class WConnectListener {
     const urlAudio = param(request.params, 'url_audio');
     if (!ramal) return { status: 400, field: 'ramal', problem: 'missing' };
     if (!telefone) return { status: 400, field: 'telefone', problem: 'missing' };
-    if (ramal.length > LIMITS.ramal || !/^[0-9A-Za-z*#-]+$/.test(ramal)) return { status: 400, field: 'ramal', problem: 'invalid' };
+    if (ramal.length > LIMITS.ramal || !RAMAL_PATTERN.test(ramal)) return { status: 400, field: 'ramal', problem: 'invalid' };
     if (telefone.length > LIMITS.telefone) return { status: 400, field: 'telefone', problem: 'invalid' };
     if (urlAudio.length > LIMITS.url_audio) return { status: 400, field: 'url_audio', problem: 'invalid' };
 

@@ -5,6 +5,7 @@ export {
   type CompiledSetDefinition,
   compileSetDefinition,
 } from './compile-set';
+export { connectionRetryOf } from './connection-retry';
 export { limitedTransport } from './limited-transport';
 export { PermanentError } from './permanent-error';
 export { type PrepareContext, type PreparedRecord, type PreparedSet, prepareSet } from './prepare-set';
