@@ -31,7 +31,7 @@ describe.each(CASES)('seed 003 evento date → seed 004 payload on $dialect ($co
   });
 
   it('stores "2026-12-10 09:00:00", reads it back and prints "2026-12-10 09:00"', async () => {
-    const contatos = validateRecords('contato', [contato(1)]);
+    const contatos = validateRecords('contato', [{ ...contato(1), dataNascimento: '1998-05-19' }]);
     await writeContatos(database, empresaId, contatos.valid);
     const eventos = validateRecords('evento', [
       { codContato: 'C1', codRegistro: 'R-0900', descricao: 'Visita', dataVencimento: '2026-12-10 09:00:00' },
@@ -53,5 +53,8 @@ describe.each(CASES)('seed 003 evento date → seed 004 payload on $dialect ($co
       .executeTakeFirstOrThrow();
     const [evento] = (await buildPayload(database.db, empresaId, 'evento.criado', Number(row.id))) ?? [];
     expect(evento?.dataAgendamento).toEqual({ data: '2026-12-10 09:00', tipo: null });
+    // Guard: the birth date (a `date` column, written as the seed's text) is the calendar date sent.
+    const [payload] = (await buildPayload(database.db, empresaId, 'contato.criado', Number(stored.id))) ?? [];
+    expect(payload?.dataNascimento).toBe('1998-05-19');
   });
 });
