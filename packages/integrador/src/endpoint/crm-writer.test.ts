@@ -1,5 +1,6 @@
-import { createEmpresa } from '@integrador/store';
+import { createEmpresa, type DialectName } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { sql } from 'kysely';
 import { CONTATO_EXEMPLO, contato, EVENTO_EXEMPLO } from '../../../../test/fixtures/seed-003';
 import { contatoIdsByCodigo, eventoChave, ORIGEM_CRM, writeContatos, writeEventos } from './crm-writer';
 import { type ValidRecord, validateRecords } from './payload-validation';
@@ -9,6 +10,19 @@ function valid(tipo: 'contato' | 'evento', records: unknown[]): ValidRecord[] {
   expect(result.errors).toEqual([]);
   return result.valid;
 }
+
+// Brasília's 14:30 and 09:00 as each dialect keeps them: PostgreSQL's timestamptz as an instant (shown in Brasília
+// time), MySQL's DATETIME as the wall clock the CRM reads, SQLite as ISO text in UTC.
+const STORED_1430: Record<DialectName, string> = {
+  postgres: '2024-03-10 14:30:00',
+  mysql: '2024-03-10 14:30:00',
+  sqlite: '2024-03-10T17:30:00.000Z',
+};
+const STORED_0900: Record<DialectName, string> = {
+  postgres: '2026-12-10 09:00:00',
+  mysql: '2026-12-10 09:00:00',
+  sqlite: '2026-12-10T12:00:00.000Z',
+};
 
 describe.each(ALL_DIALECTS)('seed 003 CRM writes on %s', (dialect) => {
   let database: TestDatabase;
@@ -28,6 +42,23 @@ describe.each(ALL_DIALECTS)('seed 003 CRM writes on %s', (dialect) => {
     database.db.selectFrom('contatos').selectAll().where('empresa_id', '=', empresaId).orderBy('codigo').execute();
   const eventosOf = (empresaId: number) =>
     database.db.selectFrom('eventos').selectAll().where('empresa_id', '=', empresaId).orderBy('id').execute();
+
+  /** The stored value as text: MySQL's DATETIME as the wall clock written, PostgreSQL's timestamptz in Brasília time. */
+  const storedData = async (empresaId: number, codRegistro: string, column: 'data' | 'data_vencimento' = 'data') => {
+    const value =
+      dialect === 'postgres'
+        ? sql<string>`to_char(${sql.ref(column)} AT TIME ZONE 'America/Sao_Paulo', 'YYYY-MM-DD HH24:MI:SS')`
+        : dialect === 'mysql'
+          ? sql<string>`DATE_FORMAT(${sql.ref(column)}, '%Y-%m-%d %H:%i:%s')`
+          : sql<string>`${sql.ref(column)}`;
+    const row = await database.db
+      .selectFrom('eventos')
+      .select(value.as('v'))
+      .where('empresa_id', '=', empresaId)
+      .where('cod_registro', '=', codRegistro)
+      .executeTakeFirstOrThrow();
+    return row.v;
+  };
 
   it('upserts contatos by (empresa, codigo): new ones inserted, known ones updated, other tenants untouched', async () => {
     expect(await writeContatos(database, a, valid('contato', [CONTATO_EXEMPLO, contato(1)]))).toEqual({ novos: 2, atualizados: 0 });
@@ -86,11 +117,17 @@ describe.each(ALL_DIALECTS)('seed 003 CRM writes on %s', (dialect) => {
       servico_endpoint_id: 7,
       origem: 'servico_endpoint:7',
     });
-    // 14:30 in Brasília is 17:30 UTC.
-    const when = registro?.data instanceof Date ? registro.data.toISOString() : String(registro?.data);
-    expect(when).toMatch(/^2024-03-10[T ]17:30:00/);
+    expect(await storedData(a, 'R-1')).toBe(STORED_1430[dialect]);
     expect(rows.find((r) => r.cod_registro === null)?.chave).toBe(eventoChave(first[0]?.data as Record<string, unknown>));
     expect(await eventosOf(b)).toEqual([]);
+  });
+
+  it('stores a seed-003 date/time as the CRM reads it: the Brasília wall clock (a zone-less DATETIME on MySQL)', async () => {
+    const ids = await contatoIdsByCodigo(database.db, a, ['C1']);
+    const record = { codContato: 'C1', codRegistro: 'R-0900', data: '2026-12-10 09:00:00', dataVencimento: '2026-12-10 09:00:00' };
+    await writeEventos(database, a, 7, valid('evento', [record]), ids);
+    expect(await storedData(a, 'R-0900')).toBe(STORED_0900[dialect]);
+    expect(await storedData(a, 'R-0900', 'data_vencimento')).toBe(STORED_0900[dialect]);
   });
 
   it('skips eventos whose contato the caller did not find', async () => {

@@ -66,12 +66,20 @@ async function upsertPart(
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 const text = (value: unknown) => (value === undefined ? null : String(value));
 
-/** Seed 003's "YYYY-MM-DD hh:mm:ss" carries no zone: it is Brasília time (UTC−03:00, no daylight saving since 2019). */
-export function brasiliaDateTime(value: unknown, dialect: Dialect): Date | string | null {
+/**
+ * Seed 003's "YYYY-MM-DD hh:mm:ss" carries no zone: it is Brasília time (UTC−03:00, no daylight saving since 2019),
+ * written so the CRM reads it back as that wall clock. MySQL/MariaDB: the column is a zone-less DATETIME the CRM's
+ * screens (and the webhook payloads) read as its local time, so it gets the text as given; a Date would go through the
+ * pool's `timezone: 'Z'` and land as the UTC wall clock, 3 h ahead. PostgreSQL: the text with its offset, which a
+ * timestamptz stores as that instant and a CRM's own `timestamp without time zone` as the wall clock (PostgreSQL drops
+ * the offset there; a Date would be bound in the process's zone). SQLite: ISO text with `Z`, read back as an instant
+ * (better-sqlite3 binds no Date objects).
+ */
+export function brasiliaDateTime(value: unknown, dialect: Dialect): string | null {
   if (typeof value !== 'string') return null;
-  const date = new Date(`${value.replace(' ', 'T')}-03:00`);
-  // better-sqlite3 binds no Date objects; SQLite keeps timestamps as ISO text.
-  return dialect === 'sqlite' ? date.toISOString() : date;
+  if (dialect === 'mysql') return value;
+  if (dialect === 'postgres') return `${value}-03:00`;
+  return new Date(`${value.replace(' ', 'T')}-03:00`).toISOString();
 }
 
 /** A stable text of a record (keys sorted), so the same payload always hashes the same. */
