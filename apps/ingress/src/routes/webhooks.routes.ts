@@ -129,7 +129,7 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
           tags: ['webhooks'],
           summary: 'A new signing secret, shown once',
           params: IdParams,
-          response: { 200: RotatedSecretResponse, ...errors },
+          response: { 200: RotatedSecretResponse, ...errors, 503: ErrorResponse },
         },
       },
       async (request) => {
@@ -144,7 +144,7 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
           tags: ['webhooks'],
           summary: 'Seed 004: send a sample and say what to fix',
           params: IdParams,
-          response: { 200: WebhookTestResponse, ...errors },
+          response: { 200: WebhookTestResponse, ...errors, 503: ErrorResponse },
         },
       },
       async (request) => {
