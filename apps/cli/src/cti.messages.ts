@@ -28,6 +28,19 @@ export interface CtiMessages {
   toOption: string;
   limitOption: string;
   invalid: (label: string, value: string, expected: string) => string;
+  /** What each checked option expects, worded in the locale (the `expected` of `invalid`). */
+  expected: {
+    hostLabel: string;
+    pbxUrl: string;
+    pbxMethod: string;
+    pbxAuth: string;
+    pbxSecret: string;
+    pbxParam: string;
+    prefix: string;
+    ramalLength: string;
+    privateNetwork: string;
+  };
+  hostLabelTaken: (label: string) => string;
   notConfigured: (empresaId: number) => string;
   tokenIssued: (token: string) => string;
   saved: (empresaId: number) => string;
@@ -65,6 +78,19 @@ const ptBR: CtiMessages = {
   toOption: 'recebidas antes de (ISO 8601)',
   limitOption: 'quantas linhas (padrão 50, máximo 200)',
   invalid: (label, value, expected) => `${label}: "${value}" é inválido; esperado ${expected}`,
+  expected: {
+    hostLabel: 'um rótulo DNS: letras, dígitos e hífen, até 63 caracteres, sem hífen no início ou no fim',
+    pbxUrl: 'um modelo de URL http(s)',
+    pbxMethod: 'GET ou POST',
+    pbxAuth: 'nenhuma, basic, header ou token_url',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NOME} is the reference syntax users type, not a placeholder.
+    pbxSecret: 'uma referência ${NOME} (maiúsculas, dígitos, _)',
+    pbxParam: 'um nome de cabeçalho ou de parâmetro (letras, dígitos, _ e -)',
+    prefix: 'até 10 de 0-9 * # , ("" = nenhum)',
+    ramalLength: 'um inteiro de 1 a 12',
+    privateNetwork: 'allow ou deny',
+  },
+  hostLabelTaken: (label) => `o rótulo ${label} já é usado por outra empresa; escolha outro`,
   notConfigured: (id) => `a empresa #${id} não tem CTI configurado (use "integrador cti configure ${id} …")`,
   tokenIssued: (token) =>
     `token dos listeners (guarde agora, não será mostrado de novo): ${token}\n  URLs: /t/${token}/wconnect/WConnect_WSDL_ConsultaRamal.php e …/WConnect_WSDL_FinalizaLigacao.php`,
@@ -103,6 +129,19 @@ const en: CtiMessages = {
   toOption: 'received before (ISO 8601)',
   limitOption: 'how many rows (default 50, at most 200)',
   invalid: (label, value, expected) => `${label}: "${value}" is invalid; expected ${expected}`,
+  expected: {
+    hostLabel: 'a DNS label: letters, digits and hyphens, up to 63 characters, no hyphen first or last',
+    pbxUrl: 'an http(s) URL template',
+    pbxMethod: 'GET or POST',
+    pbxAuth: 'nenhuma, basic, header or token_url',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NOME} is the reference syntax users type, not a placeholder.
+    pbxSecret: 'a ${NOME} reference (upper case, digits, _)',
+    pbxParam: 'a header or parameter name (letters, digits, _ and -)',
+    prefix: 'up to 10 of 0-9 * # , ("" = none)',
+    ramalLength: 'an integer from 1 to 12',
+    privateNetwork: 'allow or deny',
+  },
+  hostLabelTaken: (label) => `the label ${label} is already used by another empresa; choose another`,
   notConfigured: (id) => `empresa #${id} has no CTI settings (use "integrador cti configure ${id} …")`,
   tokenIssued: (token) =>
     `listener token (keep it now, it is not shown again): ${token}\n  URLs: /t/${token}/wconnect/WConnect_WSDL_ConsultaRamal.php and …/WConnect_WSDL_FinalizaLigacao.php`,

@@ -2,6 +2,7 @@ import { loadConfig } from '@integrador/config';
 import {
   AddressListError,
   buildPbxRequest,
+  CtiError,
   type CtiSettings,
   type CtiSettingsPatch,
   findCtiSettings,
@@ -98,13 +99,7 @@ function patchOf(text: CtiMessages, o: ConfigureOptions): CtiSettingsPatch {
   const patch: CtiSettingsPatch = {};
   if (o.hostLabel === false) patch.hostLabel = null;
   else if (o.hostLabel !== undefined) {
-    check(
-      text,
-      /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(o.hostLabel),
-      '--host-label',
-      o.hostLabel,
-      'a DNS label (letters, digits, -)',
-    );
+    check(text, /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(o.hostLabel), '--host-label', o.hostLabel, text.expected.hostLabel);
     patch.hostLabel = o.hostLabel.toLowerCase();
   }
   if (o.allow !== undefined) {
@@ -121,43 +116,36 @@ function patchOf(text: CtiMessages, o: ConfigureOptions): CtiSettingsPatch {
     patch.allowlist = list;
   }
   if (o.pbxUrl !== undefined) {
-    check(text, /^https?:\/\/[^\s]+$/i.test(o.pbxUrl), '--pbx-url', o.pbxUrl, 'an http(s) URL template');
+    check(text, /^https?:\/\/[^\s]+$/i.test(o.pbxUrl), '--pbx-url', o.pbxUrl, text.expected.pbxUrl);
     patch.pbxUrlTemplate = o.pbxUrl;
   }
   if (o.pbxMethod !== undefined) {
-    check(text, /^(GET|POST)$/i.test(o.pbxMethod), '--pbx-method', o.pbxMethod, 'GET or POST');
+    check(text, /^(GET|POST)$/i.test(o.pbxMethod), '--pbx-method', o.pbxMethod, text.expected.pbxMethod);
     patch.pbxMethod = o.pbxMethod.toUpperCase();
   }
   if (o.pbxAuth !== undefined) {
-    check(text, (PBX_AUTH_MODES as readonly string[]).includes(o.pbxAuth), '--pbx-auth', o.pbxAuth, PBX_AUTH_MODES.join(', '));
+    check(text, (PBX_AUTH_MODES as readonly string[]).includes(o.pbxAuth), '--pbx-auth', o.pbxAuth, text.expected.pbxAuth);
     patch.pbxAuth = o.pbxAuth as PbxAuth;
   }
   if (o.pbxUser !== undefined) patch.pbxUser = o.pbxUser;
   if (o.pbxSecret !== undefined) {
-    check(
-      text,
-      /^\$\{[A-Z][A-Z0-9_]{0,63}\}$/.test(o.pbxSecret),
-      '--pbx-secret',
-      o.pbxSecret,
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NOME} is the reference syntax users type, not a placeholder.
-      'a ${NOME} reference (upper case, digits, _)',
-    );
+    check(text, /^\$\{[A-Z][A-Z0-9_]{0,63}\}$/.test(o.pbxSecret), '--pbx-secret', o.pbxSecret, text.expected.pbxSecret);
     patch.pbxSecretRef = o.pbxSecret;
   }
   if (o.pbxParam !== undefined) {
-    check(text, /^[A-Za-z0-9_-]{1,100}$/.test(o.pbxParam), '--pbx-param', o.pbxParam, 'a header or parameter name');
+    check(text, /^[A-Za-z0-9_-]{1,100}$/.test(o.pbxParam), '--pbx-param', o.pbxParam, text.expected.pbxParam);
     patch.pbxParamName = o.pbxParam;
   }
   if (o.prefix !== undefined) {
-    check(text, /^[0-9*#,]{0,10}$/.test(o.prefix), '--prefix', o.prefix, 'up to 10 of 0-9 * # , ("" = none)');
+    check(text, /^[0-9*#,]{0,10}$/.test(o.prefix), '--prefix', o.prefix, text.expected.prefix);
     patch.dialPrefix = o.prefix;
   }
   if (o.ramalLength !== undefined) {
-    check(text, /^([1-9]|1[0-2])$/.test(o.ramalLength), '--ramal-length', o.ramalLength, 'an integer from 1 to 12');
+    check(text, /^([1-9]|1[0-2])$/.test(o.ramalLength), '--ramal-length', o.ramalLength, text.expected.ramalLength);
     patch.ramalLength = Number(o.ramalLength);
   }
   if (o.privateNetwork !== undefined) {
-    check(text, /^(allow|deny)$/.test(o.privateNetwork), '--private-network', o.privateNetwork, 'allow or deny');
+    check(text, /^(allow|deny)$/.test(o.privateNetwork), '--private-network', o.privateNetwork, text.expected.privateNetwork);
     patch.allowPrivateNetwork = o.privateNetwork === 'allow';
   }
   return patch;
@@ -187,7 +175,10 @@ async function configure(cli: Cli, empresaIdText: string, options: ConfigureOpti
   const patch = patchOf(text, options);
   await withDatabase(async ({ db }) => {
     if (!(await empresaExists(db, empresaId))) throw new CliError(cli.text.empresaNotFound(empresaId));
-    let settings = await saveCtiSettings(db, empresaId, patch);
+    let settings = await saveCtiSettings(db, empresaId, patch).catch((err: unknown) => {
+      if (err instanceof CtiError && err.code === 'HOST_LABEL_TAKEN') throw new CliError(text.hostLabelTaken(err.params.label ?? ''));
+      throw err;
+    });
     if (options.newToken) {
       print(text.tokenIssued(await issueListenerToken(db, empresaId)));
       settings = (await findCtiSettings(db, empresaId)) as CtiSettings;
