@@ -44,6 +44,11 @@ export const FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'a conexão da integração é restrita a outra empresa ({detail})',
     en: "the integration's connection is restricted to another empresa ({detail})",
   },
+  CTI_CALL_EXPIRED: {
+    'pt-BR':
+      'click-to-call expirado: não foi feito dentro de CTI_CLICK_TO_CALL_EXPIRY_MS após o clique (empresa pausada ou limite); o PABX não foi chamado ({detail})',
+    en: 'click-to-call expired: not placed within CTI_CLICK_TO_CALL_EXPIRY_MS of the click (tenant paused or a limit); the PBX was not called ({detail})',
+  },
 });
 
 /** Every text the CLI shows a user, in one locale. */
