@@ -44,6 +44,14 @@ export const FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'a conexão da integração é restrita a outra empresa ({detail})',
     en: "the integration's connection is restricted to another empresa ({detail})",
   },
+  LOGIN_REFUSED: {
+    'pt-BR': 'a base de origem (ERP) recusou o login: confira usuário e senha da conexão ({detail})',
+    en: "the source (ERP) database refused the login: check the connection's user and password ({detail})",
+  },
+  DATABASE_MISSING: {
+    'pt-BR': 'a base de origem (ERP) não tem esse banco ou não o abre: confira o nome do banco na conexão ({detail})',
+    en: "the source (ERP) has no such database or cannot open it: check the connection's database name ({detail})",
+  },
   CTI_CALL_EXPIRED: {
     'pt-BR':
       'click-to-call expirado: não foi feito dentro de CTI_CLICK_TO_CALL_EXPIRY_MS após o clique (empresa pausada ou limite); o PABX não foi chamado ({detail})',
