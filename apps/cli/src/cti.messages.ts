@@ -39,6 +39,8 @@ export interface CtiMessages {
     prefix: string;
     ramalLength: string;
     privateNetwork: string;
+    isoDateTime: string;
+    limit: string;
   };
   hostLabelTaken: (label: string) => string;
   notConfigured: (empresaId: number) => string;
@@ -89,6 +91,8 @@ const ptBR: CtiMessages = {
     prefix: 'até 10 de 0-9 * # , ("" = nenhum)',
     ramalLength: 'um inteiro de 1 a 12',
     privateNetwork: 'allow ou deny',
+    isoDateTime: 'uma data e hora ISO 8601',
+    limit: 'um inteiro de 1 a 200',
   },
   hostLabelTaken: (label) => `o rótulo ${label} já é usado por outra empresa; escolha outro`,
   notConfigured: (id) => `a empresa #${id} não tem CTI configurado (use "integrador cti configure ${id} …")`,
@@ -140,6 +144,8 @@ const en: CtiMessages = {
     prefix: 'up to 10 of 0-9 * # , ("" = none)',
     ramalLength: 'an integer from 1 to 12',
     privateNetwork: 'allow or deny',
+    isoDateTime: 'an ISO 8601 date-time',
+    limit: 'an integer from 1 to 200',
   },
   hostLabelTaken: (label) => `the label ${label} is already used by another empresa; choose another`,
   notConfigured: (id) => `empresa #${id} has no CTI settings (use "integrador cti configure ${id} …")`,

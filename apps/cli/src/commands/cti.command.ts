@@ -218,11 +218,11 @@ async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?
   const date = (label: string, value: string | undefined) => {
     if (value === undefined) return undefined;
     const parsed = new Date(value);
-    check(text, !Number.isNaN(parsed.getTime()), label, value, 'an ISO 8601 date-time');
+    check(text, !Number.isNaN(parsed.getTime()), label, value, text.expected.isoDateTime);
     return parsed;
   };
   const limit = options.limit === undefined ? 50 : Number(options.limit);
-  check(text, Number.isInteger(limit) && limit >= 1 && limit <= 200, '--limit', String(options.limit), 'an integer from 1 to 200');
+  check(text, Number.isInteger(limit) && limit >= 1 && limit <= 200, '--limit', String(options.limit), text.expected.limit);
   const from = date('--from', options.from);
   const to = date('--to', options.to);
   const page = await withDatabase(({ db }) =>
@@ -241,12 +241,31 @@ async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?
     print(text.noCalls);
     return;
   }
+  // Local time with its offset, as the dashboard shows calls (SCHEDULE_TIMEZONE, São Paulo by default); --json keeps ISO UTC.
+  const timeZone = loadConfig().scheduleTimezone;
   for (const c of page.calls) {
-    const when = new Date(c.inicio as Date | string).toISOString();
+    const when = localTime(new Date(c.inicio as Date | string), timeZone);
     print(
       `#${c.id}  ${when}  ${c.direcao.padEnd(7)} ramal ${c.ramal.padEnd(6)} ${String(c.telefone_normalizado ?? c.telefone).padEnd(15)} ${String(c.status).padEnd(16)} ${c.duracao_segundos ?? '-'} s  conta ${c.conta_id ?? '-'}`,
     );
   }
+}
+
+/** `2026-12-05 09:49:52 GMT-3`: a call's time in the zone, with the zone's offset said. */
+export function localTime(date: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'shortOffset',
+  }).formatToParts(date);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')} ${part('timeZoneName')}`;
 }
 
 async function reindex(cli: Cli, options: { empresa: string }): Promise<void> {
