@@ -33,11 +33,22 @@ export interface CtiMessages {
   invalid: (label: string, value: string, expected: string) => string;
   /** What each checked option expects, for `invalid`. */
   expected: Record<
-    'hostLabel' | 'pbxUrl' | 'pbxMethod' | 'pbxSecret' | 'pbxParam' | 'prefix' | 'ramalLength' | 'privateNetwork' | 'dateTime' | 'limit',
+    | 'hostLabel'
+    | 'pbxUrl'
+    | 'pbxMethod'
+    | 'pbxAuth'
+    | 'pbxSecret'
+    | 'pbxParam'
+    | 'prefix'
+    | 'ramalLength'
+    | 'privateNetwork'
+    | 'dateTime'
+    | 'limit',
     string
   >;
   /** `cti show`'s lines (no secrets: the reference of the PBX secret, never its value). */
   settings: (settings: CtiSettings) => string[];
+  hostLabelTaken: (label: string) => string;
   notConfigured: (empresaId: number) => string;
   tokenIssued: (token: string) => string;
   saved: (empresaId: number) => string;
@@ -87,12 +98,13 @@ const ptBR: CtiMessages = {
   reindexEmpresaOption: 'empresa (tenant) cujo índice é refeito (id)',
   invalid: (label, value, expected) => `${label}: "${value}" é inválido; esperado ${expected}`,
   expected: {
-    hostLabel: 'um rótulo de DNS (letras, dígitos, -)',
+    hostLabel: 'um rótulo DNS: letras, dígitos e hífen, até 63 caracteres, sem hífen no início ou no fim',
     pbxUrl: 'um modelo de URL http(s)',
     pbxMethod: 'GET ou POST',
+    pbxAuth: 'nenhuma, basic, header ou token_url',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NOME} is the reference syntax users type, not a placeholder.
     pbxSecret: 'uma referência ${NOME} (maiúsculas, dígitos, _)',
-    pbxParam: 'um nome de cabeçalho ou de parâmetro',
+    pbxParam: 'um nome de cabeçalho ou de parâmetro (letras, dígitos, _ e -)',
     prefix: 'até 10 de 0-9 * # , ("" = nenhum)',
     ramalLength: 'um inteiro de 1 a 12',
     privateNetwork: 'allow ou deny',
@@ -107,6 +119,7 @@ const ptBR: CtiMessages = {
     `  autenticação:        ${pbxAuthLine(s, { user: 'usuário', secret: 'segredo', param: 'parâmetro' })}`,
     `  prefixo de discagem: ${s.dialPrefix || '-'}    tamanho do ramal: ${s.ramalLength}    rede privada: ${s.allowPrivateNetwork ? 'permitida (allow)' : 'proibida (deny)'}`,
   ],
+  hostLabelTaken: (label) => `o rótulo ${label} já é usado por outra empresa; escolha outro`,
   notConfigured: (id) => `a empresa #${id} não tem CTI configurado (use "integrador cti configure ${id} …")`,
   tokenIssued: (token) =>
     `token dos listeners (guarde agora, não será mostrado de novo): ${token}\n  URLs: /t/${token}/wconnect/WConnect_WSDL_ConsultaRamal.php e …/WConnect_WSDL_FinalizaLigacao.php`,
@@ -148,12 +161,13 @@ const en: CtiMessages = {
   reindexEmpresaOption: 'the empresa (tenant) whose index is rebuilt (id)',
   invalid: (label, value, expected) => `${label}: "${value}" is invalid; expected ${expected}`,
   expected: {
-    hostLabel: 'a DNS label (letters, digits, -)',
+    hostLabel: 'a DNS label: letters, digits and hyphens, up to 63 characters, no hyphen first or last',
     pbxUrl: 'an http(s) URL template',
     pbxMethod: 'GET or POST',
+    pbxAuth: 'nenhuma, basic, header or token_url',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NOME} is the reference syntax users type, not a placeholder.
     pbxSecret: 'a ${NOME} reference (upper case, digits, _)',
-    pbxParam: 'a header or parameter name',
+    pbxParam: 'a header or parameter name (letters, digits, _ and -)',
     prefix: 'up to 10 of 0-9 * # , ("" = none)',
     ramalLength: 'an integer from 1 to 12',
     privateNetwork: 'allow or deny',
@@ -168,6 +182,7 @@ const en: CtiMessages = {
     `  PBX auth:        ${pbxAuthLine(s, { user: 'user', secret: 'secret', param: 'param' })}`,
     `  dial prefix:     ${s.dialPrefix || '-'}    ramal length: ${s.ramalLength}    private network: ${s.allowPrivateNetwork ? 'allow' : 'deny'}`,
   ],
+  hostLabelTaken: (label) => `the label ${label} is already used by another empresa; choose another`,
   notConfigured: (id) => `empresa #${id} has no CTI settings (use "integrador cti configure ${id} …")`,
   tokenIssued: (token) =>
     `listener token (keep it now, it is not shown again): ${token}\n  URLs: /t/${token}/wconnect/WConnect_WSDL_ConsultaRamal.php and …/WConnect_WSDL_FinalizaLigacao.php`,

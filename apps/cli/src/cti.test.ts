@@ -97,7 +97,7 @@ describe('integrador cti', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--allow');
     const auth = await runCli(['cti', 'configure', '1', '--pbx-auth', 'magic', '--lang', 'en'], env);
-    expect(auth.stderr).toContain('--pbx-auth: "magic" is invalid; expected nenhuma, basic, header, token_url');
+    expect(auth.stderr).toContain('--pbx-auth: "magic" is invalid; expected nenhuma, basic, header or token_url');
     expect((await runCli(['tenant', 'create', 'Outra'], env)).code).toBe(0);
     const none = await runCli(['cti', 'show', '2', '--lang', 'en'], env);
     expect(none).toMatchObject({ code: 1 });
@@ -105,5 +105,16 @@ describe('integrador cti', () => {
     const length = await runCli(['cti', 'configure', '2', '--ramal-length', '40'], env);
     expect(length.stderr).toBe('erro: --ramal-length: "40" é inválido; esperado um inteiro de 1 a 12\n');
     expect((await runCli(['cti', 'configure', '2', '--prefix', '9'], env)).stdout).toContain('endereços do PABX:   (qualquer endereço)');
+    // F23: invalid label worded in the locale; another empresa's label answered without the database's text.
+    const label = await runCli(['cti', 'configure', '2', '--host-label', 'Demo_X!'], env);
+    expect(label.stderr).toContain(
+      '--host-label: "Demo_X!" é inválido; esperado um rótulo DNS: letras, dígitos e hífen, até 63 caracteres, sem hífen no início ou no fim',
+    );
+    const taken = await runCli(['cti', 'configure', '2', '--host-label', 'ACME'], env);
+    expect(taken).toMatchObject({ code: 1 });
+    expect(taken.stderr).toContain('o rótulo acme já é usado por outra empresa');
+    expect(taken.stderr).not.toMatch(/cti_configuracoes|rotulo_host|UNIQUE/);
+    const takenEn = await runCli(['cti', 'configure', '2', '--host-label', 'acme', '--lang', 'en'], env);
+    expect(takenEn.stderr).toContain('the label acme is already used by another empresa');
   }, 240000);
 });

@@ -11,7 +11,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerTenantAuth } from './plugins/auth';
 import { registerDocs } from './plugins/docs';
-import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler';
 import { registerFiniteNumbers } from './plugins/finite-numbers';
 import { createMetrics, registerMetrics } from './plugins/metrics';
 import { registerOptionalBodies } from './plugins/optional-body';
@@ -82,6 +82,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: clientErrorHandler(),
     // x-request-id taken (or made), logged as reqId on every line of the request and carried into its jobs.
     genReqId: requestIdOf,
     requestIdHeader: false,

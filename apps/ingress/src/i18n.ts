@@ -48,6 +48,23 @@ const MESSAGES = {
     en: 'CRM database unavailable; try again shortly',
   },
   INVALID_JSON: { 'pt-BR': 'corpo da requisição não é um JSON válido', en: 'request body is not valid JSON' },
+  PAYLOAD_TOO_LARGE: {
+    'pt-BR': 'corpo da requisição grande demais: o limite é {limit} ({bytes} bytes); envie menos dados por requisição',
+    en: 'request body too large: the limit is {limit} ({bytes} bytes); send less data per request',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    'pt-BR': 'tipo de conteúdo não suportado: {type}; envie o corpo como JSON (content-type: application/json)',
+    en: 'unsupported content type: {type}; send the body as JSON (content-type: application/json)',
+  },
+  HEADERS_TOO_LARGE: {
+    'pt-BR': 'cabeçalhos e URL grandes demais (o limite é {limit} somados): encurte a query string ou os cabeçalhos',
+    en: 'headers and URL too large (the limit is {limit} together): shorten the query string or the headers',
+  },
+  REQUEST_TIMEOUT: {
+    'pt-BR': 'a requisição não chegou completa a tempo; envie novamente',
+    en: 'the request did not arrive complete in time; send it again',
+  },
+  MALFORMED_REQUEST: { 'pt-BR': 'requisição HTTP malformada', en: 'malformed HTTP request' },
   MISSING_PARAMETERS: {
     'pt-BR': 'parâmetros obrigatórios ausentes: {names} (parametros_obrigatorios da integração); nada foi enfileirado',
     en: "missing required parameters: {names} (the integration's parametros_obrigatorios); nothing was enqueued",

@@ -1,5 +1,5 @@
 import { startProducerApp } from '@integrador/runtime';
-import { createWebhookHttpClient, webhookSettingsFrom } from '@integrador/webhooks';
+import { createWebhookHttpClient, warnIfSealedWithoutKey, webhookSettingsFrom } from '@integrador/webhooks';
 import { buildApp } from './build-app';
 
 /** Starts the ingress: the shared producer boot (config, Redis fail-fast role, migrated CRM database), HTTP listener. */
@@ -8,6 +8,10 @@ async function main(): Promise<void> {
 
   const webhookSettings = webhookSettingsFrom(config.webhooks);
   const webhookHttp = createWebhookHttpClient(webhookSettings);
+  // The test button signs here: a host without the key its secrets were sealed under says so once, at start.
+  void warnIfSealedWithoutKey(database.db, webhookSettings.secretKey, logger).catch((err: unknown) =>
+    logger.warn({ err }, 'sealed webhook secrets could not be counted'),
+  );
   shutdown.add('webhook http', () => webhookHttp.close());
   const app = await buildApp({
     database,

@@ -28,6 +28,7 @@ runWorkerApp('worker-cti', 'cti', (deps, services) => {
       db: deps.database.db,
       env: config.secretSource,
       pbxTimeoutMs: config.cti.pbxTimeoutMs,
+      expiryMs: config.cti.clickToCallExpiryMs,
     }),
   };
 }).catch((err: unknown) => {

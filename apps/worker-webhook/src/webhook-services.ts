@@ -7,6 +7,7 @@ import {
   EndpointFlowControl,
   installCaptureTriggers,
   startOutboxDrain,
+  warnIfSealedWithoutKey,
   webhookSettingsFrom,
 } from '@integrador/webhooks';
 
@@ -26,6 +27,10 @@ export function startWebhookServices(deps: WorkerDeps, services: WorkerServices)
     connectionsPerOrigin: config.workerConcurrency,
   });
   services.shutdown.add('webhook http', () => http.close());
+  // Deliveries of endpoints whose secret is sealed fail on a host without the key: said once, at start.
+  void warnIfSealedWithoutKey(database.db, settings.secretKey, logger).catch((err: unknown) =>
+    logger.warn({ err }, 'sealed webhook secrets could not be counted'),
+  );
   const flow = new EndpointFlowControl(services.redis, config.keyPrefix, {
     breakerFailures: settings.breakerFailures,
     breakerCooldownMs: settings.breakerCooldownMs,

@@ -193,6 +193,13 @@ export const EnvSchema = Type.Object({
     maximum: 120000,
     'x-expected': 'milliseconds from 100 to 120000 (how long a click-to-call request may wait for the PBX before it is retried)',
   }),
+  CTI_CLICK_TO_CALL_EXPIRY_MS: Type.Integer({
+    default: 60000,
+    minimum: 1000,
+    maximum: 3600000,
+    'x-expected':
+      'milliseconds from 1000 to 3600000 (a click-to-call not dialled this long after the click fails as expired, the PBX not called)',
+  }),
   CTI_SWEEP_INTERVAL_MS: Type.Integer({
     default: 10000,
     minimum: 100,

@@ -70,6 +70,8 @@ export interface Config {
     callTimeoutMs: number;
     popTokenTtlMs: number;
     pbxTimeoutMs: number;
+    /** A click-to-call older than this (from the click) fails as expired instead of dialling: held by a pause or a limit. */
+    clickToCallExpiryMs: number;
     sweepIntervalMs: number;
   };
   /** Outbound webhooks (packages/webhooks turns this into its settings). */
@@ -195,6 +197,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       callTimeoutMs: e.CTI_CALL_TIMEOUT_MS,
       popTokenTtlMs: e.CTI_POP_TOKEN_TTL_MS,
       pbxTimeoutMs: e.CTI_PBX_TIMEOUT_MS,
+      clickToCallExpiryMs: e.CTI_CLICK_TO_CALL_EXPIRY_MS,
       sweepIntervalMs: e.CTI_SWEEP_INTERVAL_MS,
     },
     webhooks: {

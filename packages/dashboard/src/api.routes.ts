@@ -24,6 +24,28 @@ import { filterOf, jobDetail, lastHourCounts } from './queries';
 
 type Query = Record<string, string | undefined>;
 
+// A filter the search cannot apply is refused (400 naming it), never ignored: a script believing it filtered by date
+// must not act on every job. Values as the failures page sends them.
+const ISO_DATE = '^$|^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})?)?$';
+const JobSearchQuery = {
+  type: 'object',
+  properties: {
+    estado: {
+      type: 'string',
+      enum: ['', 'todos', 'ativo', 'concluido', 'falhou', 'aguardando_retentativa', 'adiado', 'bloqueado', 'descartado'],
+    },
+    fila: { type: 'string', enum: ['', 'set', 'get', 'cti', 'webhook'] },
+    empresa: { type: 'string', pattern: '^\\d{0,10}$' },
+    integracao: { type: 'string', pattern: '^\\d{0,10}$' },
+    desde: { type: 'string', pattern: ISO_DATE },
+    ate: { type: 'string', pattern: ISO_DATE },
+    q: { type: 'string', maxLength: 1000 },
+    limit: { type: 'string', pattern: '^\\d{0,6}$' },
+    offset: { type: 'string', pattern: '^\\d{0,9}$' },
+    lang: { type: 'string' },
+  },
+} as const;
+
 const JobRefs = {
   type: 'array',
   maxItems: 1000,
@@ -80,7 +102,8 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         schema: {
           tags,
           summary: 'Search the recorded jobs (failed ones by default)',
-          response: { 200: JobSearchResponse, 401: ErrorBody },
+          querystring: JobSearchQuery,
+          response: { 200: JobSearchResponse, 400: ErrorBody, 401: ErrorBody },
         },
       },
       async (request) => {

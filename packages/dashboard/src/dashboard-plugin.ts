@@ -25,7 +25,13 @@ function requireViewer(deps: DashboardDeps) {
     request.viewer = await resolveViewer(deps.database, request);
     if (request.viewer) return;
     if (isApi(request) || path.startsWith('/dashboard/filas')) {
-      return sendError(reply, 401, 'UNAUTHORIZED', messages(pickLocale(undefined, undefined, request.headers['accept-language'])).badLogin);
+      // No user or password was sent here: the message says what to send (as the /v1 API's 401 does).
+      return sendError(
+        reply,
+        401,
+        'UNAUTHORIZED',
+        messages(pickLocale(undefined, undefined, request.headers['accept-language'])).apiUnauthorized,
+      );
     }
     return reply.redirect('/dashboard/login');
   };
@@ -51,19 +57,78 @@ function statusOf(error: Error & { statusCode?: number; validation?: unknown; co
   return error.statusCode ?? 500;
 }
 
+/** Too many login posts from one address: answered with the login page and the wait, not a JSON body. */
+class LoginRateLimited extends Error {
+  override name = 'LoginRateLimited';
+  readonly statusCode = 429;
+  readonly code = 'TOO_MANY_REQUESTS';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`too many login attempts; retry in ${retryAfterSeconds} s`);
+  }
+}
+
+type ValidationIssue = { instancePath: string; keyword: string; params: Record<string, unknown>; message?: string };
+
+/**
+ * A refused input worded as the /v1 API words it: malformed JSON → INVALID_JSON; a field the schema refuses →
+ * VALIDATION_FAILED naming it ("querystring.estado") and what it expects, in the viewer's language.
+ */
+function badInput(
+  error: Error & { code?: unknown; validation?: unknown; validationContext?: string },
+  locale: ReturnType<typeof pickLocale>,
+): { code: string; message: string } | undefined {
+  const t = messages(locale);
+  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError)
+    return { code: 'INVALID_JSON', message: t.invalidJson };
+  const first = Array.isArray(error.validation) ? (error.validation[0] as ValidationIssue | undefined) : undefined;
+  if (!first) return undefined;
+  const missing = first.params.missingProperty ?? first.params.additionalProperty;
+  const path = [...first.instancePath.split('/').filter(Boolean), ...(missing === undefined ? [] : [String(missing)])];
+  const field = [error.validationContext ?? 'body', ...path].join('.');
+  const allowed = first.params.allowedValues;
+  const pattern = String(first.params.pattern ?? '');
+  const expected = Array.isArray(allowed)
+    ? t.expectedOneOf(allowed.filter((v) => v !== '').join(', '))
+    : pattern.includes('\\d{4}-')
+      ? t.expectedDate
+      : /^\^\\d\{/.test(pattern) || (first.keyword === 'type' && String(first.params.type).includes('integer'))
+        ? t.expectedInteger
+        : t.expectedOther(first.message ?? first.keyword);
+  return { code: 'VALIDATION_FAILED', message: t.badField(field, expected) };
+}
+
 /** Every failure answers the house shape on the API and a short page elsewhere; never a stack trace. */
 function errorHandler(
   error: Error & { statusCode?: number; validation?: unknown; code?: unknown },
   request: FastifyRequest,
   reply: FastifyReply,
 ) {
-  const locale = request.viewer?.locale ?? 'pt-BR';
+  if (error instanceof LoginRateLimited) {
+    const locale = pickLocale((request.query as { lang?: string } | undefined)?.lang, undefined, request.headers['accept-language']);
+    return reply
+      .status(429)
+      .header('retry-after', String(error.retryAfterSeconds))
+      .type('text/html')
+      .send(loginPage(locale, messages(locale).tooManyLogins(error.retryAfterSeconds)));
+  }
   // The webhook engine's refusals (409 for a disabled endpoint…) carry their status and are worded beside them.
   const status = error instanceof WebhookError ? error.status : statusOf(error);
+  const locale = pickLocale(
+    (request.query as { lang?: string } | undefined)?.lang,
+    request.viewer?.locale,
+    request.headers['accept-language'],
+  );
+  if (status === 400 && (isApi(request) || request.method !== 'GET')) {
+    const worded = badInput(error, locale);
+    if (worded) return sendError(reply, 400, worded.code, worded.message);
+  }
   if (status >= 500) request.log.error({ err: error }, 'dashboard request failed');
   const fallback =
     status === 503 ? 'QUEUE_UNAVAILABLE' : status === 400 ? 'VALIDATION_FAILED' : status === 429 ? 'TOO_MANY_REQUESTS' : 'INTERNAL';
-  const code = typeof error.code === 'string' && status < 500 && !error.code.startsWith('FST_') ? error.code : fallback;
+  const code =
+    typeof error.code === 'string' && (status < 500 || error instanceof WebhookError) && !error.code.startsWith('FST_')
+      ? error.code
+      : fallback;
   const params = (error as { params?: Record<string, string> }).params ?? {};
   const text =
     status >= 500 && status !== 503
@@ -113,7 +178,16 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
     });
     app.post(
       '/dashboard/login',
-      { config: { rateLimit: { max: deps.loginRateLimit ?? 10, timeWindow: 60_000 } } },
+      {
+        config: {
+          rateLimit: {
+            max: deps.loginRateLimit ?? 10,
+            timeWindow: 60_000,
+            // Thrown to the error handler, which answers the login page with the wait worded (an HTML form posted here).
+            errorResponseBuilder: (_request, context) => new LoginRateLimited(Math.max(1, Math.ceil(context.ttl / 1000))),
+          },
+        },
+      },
       async (request, reply) => {
         const body = (request.body ?? {}) as { login?: string; senha?: string };
         const locale = pickLocale((request.query as { lang?: string }).lang, undefined, request.headers['accept-language']);

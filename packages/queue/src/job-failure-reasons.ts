@@ -126,6 +126,15 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'a integração GET está mal configurada',
     en: 'the GET integration is misconfigured',
   },
+  // A source's refusal, classified as `connections test` does (packages/sources).
+  LOGIN_REFUSED: {
+    'pt-BR': 'o banco de origem (ERP) recusou o login: confira o usuário e a senha da conexão',
+    en: "the source (ERP) database refused the login: check the connection's user and password",
+  },
+  DATABASE_MISSING: {
+    'pt-BR': 'o servidor de origem (ERP) não tem esse banco de dados ou não o abre: confira o nome do banco na conexão',
+    en: "the source (ERP) server has no such database or cannot open it: check the connection's database name",
+  },
   GET_WRITE_FAILED: {
     'pt-BR': 'gravar no CRM os dados lidos da origem falhou',
     en: 'writing the rows read from the source into the CRM failed',
@@ -174,6 +183,10 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
   CTI_NOT_CONFIGURED: {
     'pt-BR': 'o CTI não está configurado para esta empresa',
     en: 'CTI is not configured for this empresa',
+  },
+  CTI_CALL_EXPIRED: {
+    'pt-BR': 'click-to-call expirado: não foi feito a tempo depois do clique (empresa pausada ou limite); o PABX não foi chamado',
+    en: 'click-to-call expired: not placed in time after the click (tenant paused or a limit); the PBX was not called',
   },
   CTI_INVALID_NUMBER: { 'pt-BR': 'o número de telefone é inválido', en: 'the phone number is invalid' },
 

@@ -5,8 +5,10 @@ import { LRUCache } from 'lru-cache';
 import { cancelEntrega, type Entrega, type EntregaStatus, type TentativaRecord } from './deliveries.repository';
 import type { DeliveryStore } from './delivery-store';
 import { clearEndpointFailure, findWebhookEndpoint, type WebhookEndpoint } from './endpoints.repository';
+import { WebhookError } from './errors';
 import type { EndpointFlowControl, FlowRefusal } from './flow-control';
 import type { SendResult, WebhookHttpClient } from './http-client';
+import { webhookMessage } from './messages';
 import { nextRetryDelay, retryAfterMs } from './retry-schedule';
 import { openSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
@@ -200,6 +202,44 @@ async function afterFailure(
 }
 
 /**
+ * A delivery whose endpoint's secret is sealed while this host has no WEBHOOK_SECRET_KEY: nothing is sent, but the
+ * attempt is recorded (no HTTP status, class `secret_key_missing`, the reason worded in pt-BR, the product's language)
+ * so that the deliveries listing shows why, and the delivery retries on its schedule (a restart with the key delivers
+ * it). The endpoint's failure clock and breaker are left alone: the receiver did nothing wrong.
+ */
+async function secretKeyMissing(
+  deps: DeliveryDeps,
+  entrega: Entrega,
+  endpoint: WebhookEndpoint,
+  manual: boolean,
+): Promise<DeliveryOutcome> {
+  const attempt = entrega.tentativas + 1;
+  const reason = webhookMessage('pt-BR', 'WEBHOOK_SECRET_KEY_MISSING');
+  const delay = manual ? undefined : nextRetryDelay(deps.settings, attempt - entrega.ciclo_inicio, null, undefined);
+  const outcome: DeliveryOutcome =
+    delay === undefined ? { kind: 'failed', attempt, reason } : { kind: 'retry', untilMs: Date.now() + delay, attempt, errorClass: null };
+  await deps.store.failed({
+    attempt: {
+      empresaId: endpoint.empresaId,
+      entregaId: entrega.id,
+      numero: attempt,
+      origem: manual ? 'manual' : 'automatica',
+      cabecalhos: {},
+      statusHttp: null,
+      resposta: null,
+      duracaoMs: 0,
+      classeErro: 'secret_key_missing',
+      erro: reason,
+    },
+    ...failedState(entrega, outcome),
+    erro: reason,
+    endpoint: { empresaId: endpoint.empresaId, id: endpoint.id, since: null, motivo: null, clockBefore: null },
+  });
+  deps.logger?.warn({ endpointId: endpoint.id, entregaId: entrega.id }, 'webhook secret sealed but WEBHOOK_SECRET_KEY is not set');
+  return outcome;
+}
+
+/**
  * How long a refused delivery waits: jittered so a crowd of refused deliveries does not come back in the same
  * millisecond; a delivery refused for concurrency waits 0.5–1.5 s (a slot frees when an attempt ends).
  */
@@ -294,7 +334,15 @@ export async function deliverOnce(
       if (admission.refused) return { kind: 'wait', untilMs: Date.now() + spread(admission.refused), reason: admission.refused.reason };
     }
     const failuresBefore = admission.failures;
-    const headers = attemptHeaders(endpoint, signingKeys(endpoint, settings), entrega.webhook_id, entrega.payload);
+    let keys: Buffer[];
+    try {
+      keys = signingKeys(endpoint, settings);
+    } catch (err) {
+      if (!(err instanceof WebhookError)) throw err;
+      await giveBack();
+      return await secretKeyMissing(deps, entrega, endpoint, manual);
+    }
+    const headers = attemptHeaders(endpoint, keys, entrega.webhook_id, entrega.payload);
     const result = await deps.http.send(endpoint.url, headers, entrega.payload);
     const attempt = entrega.tentativas + 1;
     // The writes after an attempt are independent: run together, so a delivery's latency holds one round trip, not four.

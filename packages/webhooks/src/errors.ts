@@ -8,14 +8,18 @@ export type WebhookErrorCode =
   | 'WEBHOOK_GATILHO_INVALID'
   | 'WEBHOOK_HEADER_INVALID'
   | 'WEBHOOK_DISABLED'
-  | 'CHANGE_TABLE_INVALID';
+  | 'CHANGE_TABLE_INVALID'
+  | 'WEBHOOK_SECRET_KEY_MISSING';
 
-/** A refusal of the caller's input or a missing resource (never an internal failure); `status` is the HTTP one. */
+/**
+ * A refusal of the caller's input, a missing resource, or (503) a signing secret this host cannot open (never an
+ * internal failure); `status` is the HTTP one.
+ */
 export class WebhookError extends Error {
   override name = 'WebhookError';
   constructor(
     readonly code: WebhookErrorCode,
-    readonly status: 400 | 404 | 409,
+    readonly status: 400 | 404 | 409 | 503,
     readonly params: Record<string, string> = {},
   ) {
     super(`${code} ${JSON.stringify(params)}`);

@@ -14,6 +14,7 @@ export { drainOutbox, startOutboxDrain } from './outbox-drain';
 export { buildPayload } from './payloads';
 export { deliveryJobId, type NothingSent, type PublishResult, publishChange } from './publish-change';
 export { nextRetryDelay } from './retry-schedule';
+export { countSealedEndpoints, resealPlainSecrets, warnIfSealedWithoutKey } from './sealed-secrets';
 export { generateSigningSecret, parseSecretKey } from './secret-box';
 export { DEFAULT_WEBHOOK_SETTINGS, SVIX_RETRY_SCHEDULE_MS, type WebhookSettings, webhookSettingsFrom } from './settings';
 export { standardWebhookHeaders } from './signing';

@@ -110,6 +110,11 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
     'pt-BR': 'cabeçalho personalizado inválido: {name} (nomes reservados: content-type, webhook-*; nomes e valores sem quebras de linha)',
     en: 'invalid custom header: {name} (reserved names: content-type, webhook-*; names and values without line breaks)',
   },
+  WEBHOOK_SECRET_KEY_MISSING: {
+    'pt-BR':
+      'o segredo de assinatura deste webhook está cifrado, mas a chave WEBHOOK_SECRET_KEY não está definida neste servidor; defina a mesma chave usada ao criá-lo e reinicie (nada foi enviado)',
+    en: "this webhook's signing secret is sealed, but WEBHOOK_SECRET_KEY is not set on this host; set the key it was created with and restart (nothing was sent)",
+  },
   CHANGE_TABLE_INVALID: {
     'pt-BR':
       'tabela desconhecida: "{tabela}"; nenhum gatilho de webhook nem integração da empresa usa essa tabela. Tabelas aceitas: {tabelas}',

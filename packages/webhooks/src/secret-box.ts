@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { WebhookError } from './errors';
 
 // The hub must sign with the secret, so it cannot store only a hash (as it does for API keys). With WEBHOOK_SECRET_KEY
 // set, secrets are sealed with AES-256-GCM (a database dump alone does not reveal them); without it they are stored
@@ -29,11 +30,20 @@ export function sealSecret(secret: string, key: Buffer | undefined): string {
   return `${SEALED}${Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64')}`;
 }
 
-/** The secret behind a stored form; throws when it is sealed and no (or the wrong) key is given. */
+/** Whether a stored secret is sealed (it needs WEBHOOK_SECRET_KEY to be opened). */
+export function isSealed(stored: string): boolean {
+  return stored.startsWith(SEALED);
+}
+
+/**
+ * The secret behind a stored form; throws when it is sealed and no (or the wrong) key is given. A missing key is a
+ * WebhookError (503, WEBHOOK_SECRET_KEY_MISSING): a host started without the key it was sealed under, which the
+ * operator fixes by setting it; the API answers it worded, a delivery records it.
+ */
 export function openSecret(stored: string, key: Buffer | undefined): string {
   if (stored.startsWith(PLAIN)) return stored.slice(PLAIN.length);
   if (!stored.startsWith(SEALED)) throw new Error('unknown stored secret format');
-  if (!key) throw new Error('a webhook secret is sealed but WEBHOOK_SECRET_KEY is not set');
+  if (!key) throw new WebhookError('WEBHOOK_SECRET_KEY_MISSING', 503);
   const raw = Buffer.from(stored.slice(SEALED.length), 'base64');
   const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
   decipher.setAuthTag(raw.subarray(12, 28));

@@ -14,7 +14,7 @@ import {
 } from './endpoints.repository';
 import { WebhookError } from './errors';
 import { deliveryErrorMessage, disabledReasonMessage, type Locale } from './messages';
-import { generateSigningSecret, sealSecret } from './secret-box';
+import { generateSigningSecret, isSealed, sealSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
 
 type Db = Kysely<Database>;
@@ -79,14 +79,19 @@ export async function removeEndpoint(db: Db, caller: FilialCaller, id: number): 
   if (!(await deleteWebhookEndpoint(db, caller.empresaId, id))) throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
 }
 
-/** A new secret, answered once; the old one keeps signing beside it for the grace period. */
+/**
+ * A new secret, answered once; the old one keeps signing beside it for the grace period. Refused (503) on a host
+ * without WEBHOOK_SECRET_KEY when the current secret is sealed: the new one would be stored plain while the sealed one,
+ * kept as the previous for the grace period, still could not be opened, so every delivery would keep failing.
+ */
 export async function rotateSecret(
   db: Db,
   settings: Pick<WebhookSettings, 'secretKey' | 'rotationGraceMs'>,
   caller: FilialCaller,
   id: number,
 ) {
-  await requireChangeableEndpoint(db, caller, id);
+  const endpoint = await requireChangeableEndpoint(db, caller, id);
+  if (!settings.secretKey && isSealed(endpoint.segredo)) throw new WebhookError('WEBHOOK_SECRET_KEY_MISSING', 503);
   const secret = generateSigningSecret();
   const graceUntil = new Date(Date.now() + settings.rotationGraceMs);
   if (!(await rotateWebhookSecret(db, caller.empresaId, id, sealSecret(secret, settings.secretKey), graceUntil))) {

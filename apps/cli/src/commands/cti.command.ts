@@ -2,6 +2,7 @@ import { loadConfig } from '@integrador/config';
 import {
   AddressListError,
   buildPbxRequest,
+  CtiError,
   type CtiSettings,
   type CtiSettingsPatch,
   findCtiSettings,
@@ -123,7 +124,7 @@ function patchOf(text: CtiMessages, o: ConfigureOptions): CtiSettingsPatch {
     patch.pbxMethod = o.pbxMethod.toUpperCase();
   }
   if (o.pbxAuth !== undefined) {
-    check(text, (PBX_AUTH_MODES as readonly string[]).includes(o.pbxAuth), '--pbx-auth', o.pbxAuth, PBX_AUTH_MODES.join(', '));
+    check(text, (PBX_AUTH_MODES as readonly string[]).includes(o.pbxAuth), '--pbx-auth', o.pbxAuth, text.expected.pbxAuth);
     patch.pbxAuth = o.pbxAuth as PbxAuth;
   }
   if (o.pbxUser !== undefined) patch.pbxUser = o.pbxUser;
@@ -161,7 +162,10 @@ async function configure(cli: Cli, empresaIdText: string, options: ConfigureOpti
   const patch = patchOf(text, options);
   await withDatabase(async ({ db }) => {
     if (!(await empresaExists(db, empresaId))) throw new CliError(cli.text.empresaNotFound(empresaId));
-    let settings = await saveCtiSettings(db, empresaId, patch);
+    let settings = await saveCtiSettings(db, empresaId, patch).catch((err: unknown) => {
+      if (err instanceof CtiError && err.code === 'HOST_LABEL_TAKEN') throw new CliError(text.hostLabelTaken(err.params.label ?? ''));
+      throw err;
+    });
     if (options.newToken) {
       print(text.tokenIssued(await issueListenerToken(db, empresaId)));
       settings = (await findCtiSettings(db, empresaId)) as CtiSettings;
@@ -224,12 +228,31 @@ async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?
     print(text.noCalls);
     return;
   }
+  // Local time with its offset, as the dashboard shows calls (SCHEDULE_TIMEZONE, São Paulo by default); --json keeps ISO UTC.
+  const timeZone = loadConfig().scheduleTimezone;
   for (const c of page.calls) {
-    const when = new Date(c.inicio as Date | string).toISOString();
+    const when = localTime(new Date(c.inicio as Date | string), timeZone);
     print(
       `#${c.id}  ${when}  ${c.direcao.padEnd(7)} ramal ${c.ramal.padEnd(6)} ${String(c.telefone_normalizado ?? c.telefone).padEnd(15)} ${String(c.status).padEnd(16)} ${c.duracao_segundos ?? '-'} s  conta ${c.conta_id ?? '-'}`,
     );
   }
+}
+
+/** `2026-12-05 09:49:52 GMT-3`: a call's time in the zone, with the zone's offset said. */
+export function localTime(date: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'shortOffset',
+  }).formatToParts(date);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')} ${part('timeZoneName')}`;
 }
 
 async function reindex(cli: Cli, options: { empresa: string }): Promise<void> {

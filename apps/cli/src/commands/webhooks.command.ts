@@ -12,6 +12,7 @@ import {
   removeCaptureTriggers,
   requireChangeableEndpoint,
   requireEndpoint,
+  resealPlainSecrets,
   resendDelivery,
   rotateSecret,
   testWebhookEndpoint,
@@ -42,7 +43,7 @@ interface CreateOptions extends EmpresaOptions {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** `integrador webhooks create|list|rotate-secret|test|deliveries|resend|recover|capture` (seed 004). */
+/** `integrador webhooks create|list|rotate-secret|test|deliveries|resend|recover|capture|reseal` (seed 004). */
 export function registerWebhooksCommand(program: Command, cli: Cli): void {
   const t = webhookTexts(cli.locale);
   const webhooks = program.command('webhooks').description(t.webhooks);
@@ -74,6 +75,18 @@ export function registerWebhooksCommand(program: Command, cli: Cli): void {
     .command('capture <acao>')
     .description(t.capture)
     .action((acao: string) => guarded(cli, () => capture(t, acao)));
+  webhooks
+    .command('reseal')
+    .description(t.reseal)
+    .action(() => guarded(cli, () => reseal(t)));
+}
+
+/** Seals the secrets written before WEBHOOK_SECRET_KEY was set (they stay readable plain otherwise). */
+async function reseal(t: Texts): Promise<void> {
+  const config = loadConfig();
+  const key = webhookSettingsFrom(config.webhooks).secretKey;
+  if (!key) throw new CliError(t.resealNoKey);
+  await withDatabase(async ({ db }) => print(t.resealed(await resealPlainSecrets(db, key))), config);
 }
 
 /** The engine's refusals as one CLI line in the chosen language. */
@@ -170,7 +183,13 @@ async function test(cli: Cli, idText: string, options: EmpresaOptions): Promise<
   }
 }
 
+/** The statuses a delivery can have (the API's DeliveriesQuery enum). */
+const DELIVERY_STATUSES = ['pendente', 'entregue', 'falhou', 'cancelada'];
+
 async function deliveries(cli: Cli, idText: string, options: EmpresaOptions & { status?: string }): Promise<void> {
+  // An unknown status would list nothing and exit 0 (the API refuses it with a 400): refused here the same way.
+  if (options.status !== undefined && !DELIVERY_STATUSES.includes(options.status))
+    throw new CliError(webhookTexts(cli.locale).invalidStatus(options.status));
   const id = parseId(cli, 'webhookId', idText);
   const empresaId = parseId(cli, '--empresa', options.empresa);
   await withDatabase(async ({ db }) => {

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisConfigurationError } from '@integrador/queue';
 import { WebhookError, webhookMessage } from '@integrador/webhooks';
 import type { ErrorObject } from 'ajv';
@@ -86,6 +88,57 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
   void send(reply, status, { code, message: message(locale, code === 'BAD_REQUEST' ? 'BAD_URL' : code) });
 }
 
+/** A size in the unit a reader expects: 1 MB, 512 kB, 300 bytes. */
+export function shownSize(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} kB`;
+  return `${bytes} bytes`;
+}
+
+/** Node's own limit on a request's headers (with the URL), when the server was given none: 16 kB. */
+const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (headers or URL over maxHeaderSize: a 20 kB query
+ * string; a request timeout; a malformed request): answered with the API's error body instead of Fastify's
+ * `{"error":"…","statusCode":…}`. No request was parsed, so no Accept-Language was read: pt-BR, the API's default.
+ */
+export function clientErrorHandler(maxHeaderSize = DEFAULT_MAX_HEADER_SIZE) {
+  return (err: NodeJS.ErrnoException, socket: Duplex): void => {
+    // A reset connection has nobody to answer.
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const [status, code] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? ([431, 'HEADERS_TOO_LARGE'] as const)
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? ([408, 'REQUEST_TIMEOUT'] as const)
+          : ([400, 'MALFORMED_REQUEST'] as const);
+    const body = JSON.stringify({ error: { code, message: message('pt-BR', code, { limit: shownSize(maxHeaderSize) }) } });
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy(err);
+  };
+}
+
+/** Fastify's own client errors as the API words them: the body limit stated, the accepted content type named. */
+function fastifyClientError(error: FastifyError, request: FastifyRequest, locale: Locale): ErrorBody['error'] | undefined {
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const limit = request.routeOptions.bodyLimit ?? request.server.initialConfig.bodyLimit ?? 1024 * 1024;
+    return { code: 'PAYLOAD_TOO_LARGE', message: message(locale, 'PAYLOAD_TOO_LARGE', { limit: shownSize(limit), bytes: String(limit) }) };
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const type =
+      String(request.headers['content-type'] ?? '')
+        .split(';')[0]
+        ?.trim() || '?';
+    return { code: 'UNSUPPORTED_MEDIA_TYPE', message: message(locale, 'UNSUPPORTED_MEDIA_TYPE', { type: type.slice(0, 100) }) };
+  }
+  return undefined;
+}
+
 /** Maps every error to a JSON body with the right status; never a stack trace, never a raw 500. */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -129,6 +182,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
       return send(reply, 400, { code: 'INVALID_JSON', message: message(locale, 'INVALID_JSON') });
     }
     const status = error.statusCode ?? 500;
+    const framework = status >= 400 && status < 500 ? fastifyClientError(error, request, locale) : undefined;
+    if (framework) return send(reply, status, framework);
     if (status >= 400 && status < 500) {
       // Fastify's own client errors (415, 413, empty body…) carry safe, specific messages.
       return send(reply, status, { code: error.code ?? 'BAD_REQUEST', message: error.message });

@@ -139,7 +139,7 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
           tags: ['webhooks'],
           summary: 'A new signing secret, shown once',
           params: IdParams,
-          response: { 200: RotatedSecretResponse, ...changeErrors },
+          response: { 200: RotatedSecretResponse, ...changeErrors, 503: ErrorResponse },
         },
       },
       async (request) => {
@@ -154,7 +154,7 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
           tags: ['webhooks'],
           summary: 'Seed 004: send a sample and say what to fix',
           params: IdParams,
-          response: { 200: WebhookTestResponse, ...changeErrors },
+          response: { 200: WebhookTestResponse, ...changeErrors, 503: ErrorResponse },
         },
       },
       async (request) => {

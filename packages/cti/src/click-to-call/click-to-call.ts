@@ -13,6 +13,28 @@ export interface ClickToCallDeps {
   /** Where CTI_SECRET_<empresaId>_<NOME> secrets resolve from. */
   env: Readonly<Record<string, string | undefined>>;
   pbxTimeoutMs: number;
+  /** CTI_CLICK_TO_CALL_EXPIRY_MS: past this long after the click the call is not placed (60 s when not given). */
+  expiryMs?: number;
+}
+
+export const DEFAULT_CLICK_TO_CALL_EXPIRY_MS = 60_000;
+
+/**
+ * A click-to-call held past its expiry (a tenant pause, a rate limit, a PBX down) must not ring an agent's phone for a
+ * click nobody remembers: it fails for good, recorded, and the PBX is not called.
+ */
+function checkNotExpired(call: CtiClickToCallPayload, expiryMs: number, now = Date.now()): void {
+  const ageMs = now - Date.parse(call.requestedAt);
+  if (ageMs <= expiryMs) return;
+  const seconds = String(Math.round(ageMs / 1000));
+  const limit = String(Math.round(expiryMs / 1000));
+  throw new CtiError(
+    'CTI_CALL_EXPIRED',
+    true,
+    `click-to-call expired: requested ${seconds} s ago, over the ${limit} s limit (CTI_CLICK_TO_CALL_EXPIRY_MS); the PBX was not called`,
+    undefined,
+    { seconds, limit },
+  );
 }
 
 export interface ClickToCallHooks {
@@ -81,9 +103,13 @@ export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPaylo
       inicio: new Date(call.requestedAt),
       eventId: call.callId,
     }));
+  const expiryMs = deps.expiryMs ?? DEFAULT_CLICK_TO_CALL_EXPIRY_MS;
   try {
+    checkNotExpired(call, expiryMs);
     const request = buildPbxRequest(settings, call, deps.env);
     await hooks.acquire?.();
+    // The limit's token may have been a long wait.
+    checkNotExpired(call, expiryMs);
     const answer = await sendPbxRequest(request, { allowPrivateNetwork: settings.allowPrivateNetwork, timeoutMs: deps.pbxTimeoutMs });
     await setOutboundOutcome(db, empresaId, call.callId, 'em andamento');
     return {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type CtiConfiguracoesTable, type Database, timestampValue } from '@integrador/store';
 import type { Insertable, Kysely, Selectable } from 'kysely';
+import { CtiError } from '../cti-error';
 
 export type PbxAuth = 'nenhuma' | 'basic' | 'header' | 'token_url';
 export const PBX_AUTH_MODES: readonly PbxAuth[] = ['nenhuma', 'basic', 'header', 'token_url'];
@@ -115,9 +116,38 @@ function patchColumns(patch: CtiSettingsPatch) {
   return columns;
 }
 
-/** Creates or changes an empresa's CTI settings; returns them as saved. */
+/** A unique-key violation on any dialect (PostgreSQL 23505, MySQL/MariaDB ER_DUP_ENTRY, SQLite's constraint code). */
+function isUniqueViolation(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return code === '23505' || code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/** The refusal of a host label another empresa holds (the caller words it from `params.label`; no table names). */
+function hostLabelTaken(label: string, cause?: unknown): CtiError {
+  return new CtiError('HOST_LABEL_TAKEN', true, `host label ${label} is used by another empresa`, cause ? { cause } : undefined, { label });
+}
+
+/**
+ * Creates or changes an empresa's CTI settings; returns them as saved. A host label another empresa uses is refused
+ * with CtiError HOST_LABEL_TAKEN: checked first, and the unique index's violation (two saves racing) answers the same.
+ */
 export async function saveCtiSettings(db: Kysely<Database>, empresaId: number, patch: CtiSettingsPatch): Promise<CtiSettings> {
   const columns = patchColumns(patch);
+  const label = columns.rotulo_host;
+  if (label) {
+    const holder = await findCtiSettingsByHostLabel(db, label);
+    if (holder && holder.empresaId !== empresaId) throw hostLabelTaken(label);
+  }
+  try {
+    await writeCtiSettings(db, empresaId, columns);
+  } catch (err) {
+    if (label && isUniqueViolation(err)) throw hostLabelTaken(label, err);
+    throw err;
+  }
+  return (await findCtiSettings(db, empresaId)) as CtiSettings;
+}
+
+async function writeCtiSettings(db: Kysely<Database>, empresaId: number, columns: ReturnType<typeof patchColumns>): Promise<void> {
   const exists = await db.selectFrom('cti_configuracoes').select('id').where('empresa_id', '=', empresaId).executeTakeFirst();
   if (exists) {
     await db
@@ -131,7 +161,6 @@ export async function saveCtiSettings(db: Kysely<Database>, empresaId: number, p
       .values({ ...columns, empresa_id: empresaId })
       .execute();
   }
-  return (await findCtiSettings(db, empresaId)) as CtiSettings;
 }
 
 /** Issues a new listener path token for the empresa (the old one stops working); returns it — shown once. */

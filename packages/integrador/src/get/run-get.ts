@@ -1,5 +1,5 @@
 import type { GetRunProgress, GetRunResult } from '@integrador/jobs';
-import type { SourceReader, SourceRow } from '@integrador/sources';
+import { classifySourceError, type SourceErrorCode, type SourceReader, type SourceRow } from '@integrador/sources';
 import {
   abandonSyncRuns,
   acquireSyncLease,
@@ -334,8 +334,34 @@ function keepLease(ctx: GetRunContext, run: RunState, abort: AbortController): (
   return () => clearInterval(timer);
 }
 
-/** A statement the source refuses (sql_consulta, or a campo_cursor it does not select) cannot succeed on retry. */
-function sourceFailure(settings: GetSettings, err: unknown): unknown {
+/**
+ * Refusals of the connection itself, named as `connections test` names them (packages/sources' classifier): a source
+ * that refuses the login or has no such database fails the run for good with that code, never blaming sql_consulta
+ * (PostgreSQL's `role "crm" does not exist` reads like a missing relation).
+ */
+const CONNECTION_REFUSALS: Partial<Record<SourceErrorCode, string>> = {
+  LOGIN_REFUSED: "refused the login: check the connection's user and password (and that the user may access the database)",
+  DATABASE_MISSING: "has no such database or cannot open it: check the connection's database name",
+};
+
+/**
+ * A failure that retrying cannot fix: the source refusing the login or the database (CONNECTION_REFUSALS), or a
+ * statement it refuses (sql_consulta, or a campo_cursor it does not select). Anything else is returned as it is.
+ */
+function sourceFailure(ctx: Pick<GetRunContext, 'definition' | 'reader'>, err: unknown): unknown {
+  const settings = ctx.definition.settings;
+  const code = classifySourceError(ctx.reader.driver, err);
+  const refusal = CONNECTION_REFUSALS[code];
+  if (refusal) {
+    const detail = (err as Error | undefined)?.message ?? String(err);
+    return new GetConfigError(
+      code,
+      `ERP source "${ctx.definition.conexao.nome_conexao}" ${refusal} (${code}; the source says: ${detail})`,
+      {
+        cause: err,
+      },
+    );
+  }
   if (
     !isStatementError(err) &&
     !/no such column|does not exist|unknown column|invalid identifier|column unknown|invalid column/i.test(String((err as Error)?.message))
@@ -376,7 +402,7 @@ async function pull(ctx: GetRunContext, run: RunState, table: CrmTable | null, s
   const readNext = () =>
     chunks.next().catch((err: unknown) => {
       done = true;
-      const failure = sourceFailure(settings, err);
+      const failure = sourceFailure(ctx, err);
       throw failure === err && !signal.aborted ? sideError('source', `ERP source "${ctx.definition.conexao.nome_conexao}"`, err) : failure;
     });
   const readAhead = settings.chunkSize <= READ_AHEAD_MAX_ROWS;

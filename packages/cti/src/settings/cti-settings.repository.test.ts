@@ -1,0 +1,40 @@
+import { createEmpresa } from '@integrador/store';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { CtiError } from '../cti-error';
+import { findCtiSettings, saveCtiSettings } from './cti-settings.repository';
+
+// F23: a host label another empresa holds is refused with a code the CLI words (never the database's own text, which
+// names the table and column), whether the check sees it or the unique index catches two saves racing.
+describe.each(ALL_DIALECTS)('CTI host labels are one empresa each (%s)', (dialect) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it("refuses another empresa's label with HOST_LABEL_TAKEN and keeps both settings as they were", async () => {
+    const a = await createEmpresa(database.db, 'A');
+    const b = await createEmpresa(database.db, 'B');
+    await saveCtiSettings(database.db, a, { hostLabel: 'demo' });
+    await saveCtiSettings(database.db, b, { ramalLength: 5 });
+    const refused = saveCtiSettings(database.db, b, { hostLabel: 'Demo', ramalLength: 6 });
+    await expect(refused).rejects.toBeInstanceOf(CtiError);
+    await expect(refused).rejects.toMatchObject({ code: 'HOST_LABEL_TAKEN', params: { label: 'demo' } });
+    expect(await findCtiSettings(database.db, b)).toMatchObject({ hostLabel: null, ramalLength: 5 });
+    expect(await findCtiSettings(database.db, a)).toMatchObject({ hostLabel: 'demo' });
+    // Its own label, saved again: fine.
+    await expect(saveCtiSettings(database.db, a, { hostLabel: 'demo', ramalLength: 3 })).resolves.toMatchObject({ ramalLength: 3 });
+  });
+
+  it('two empresas saving one new label at once: one wins, the other gets HOST_LABEL_TAKEN', async () => {
+    const ids = [await createEmpresa(database.db, 'C'), await createEmpresa(database.db, 'D'), await createEmpresa(database.db, 'E')];
+    const results = await Promise.allSettled(ids.map((id) => saveCtiSettings(database.db, id, { hostLabel: 'corrida' })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) {
+      expect(r.reason).toMatchObject({ code: 'HOST_LABEL_TAKEN' });
+      expect(String(r.reason.message)).not.toMatch(/cti_configuracoes|rotulo_host/);
+    }
+  });
+});

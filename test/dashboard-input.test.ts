@@ -1,0 +1,75 @@
+import { DashboardHarness, LOGIN_RATE_LIMIT, PASSWORD } from './support/dashboard-harness';
+
+/**
+ * F16/F22: the dashboard's JSON API refuses a filter it cannot apply (400 naming it) instead of ignoring it; its 401
+ * and its malformed-JSON answer read like the /v1 API's; the login's rate limit answers the login page, worded.
+ */
+describe('dashboard input refusals', () => {
+  const h = new DashboardHarness();
+
+  beforeAll(async () => {
+    await h.start();
+  }, 240000);
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const asKey = (key: string, lang = 'pt-BR') => ({ authorization: `Bearer ${key}`, 'accept-language': lang });
+
+  it('a bad estado, date or number on /dashboard/api/jobs → 400 naming the field and what it expects', async () => {
+    const estado = await h.app.inject({ url: '/dashboard/api/jobs?estado=xx', headers: asKey(h.keyA) });
+    expect(estado.statusCode).toBe(400);
+    expect(estado.json().error.code).toBe('VALIDATION_FAILED');
+    expect(estado.json().error.message).toBe(
+      'Campo querystring.estado inválido: esperado um de todos, ativo, concluido, falhou, aguardando_retentativa, adiado, bloqueado, descartado.',
+    );
+    const desde = await h.app.inject({ url: '/dashboard/api/jobs?desde=ontem', headers: asKey(h.keyB, 'en') });
+    expect(desde.statusCode).toBe(400);
+    expect(desde.json().error.message).toBe(
+      'Invalid field querystring.desde: expected an ISO 8601 date (YYYY-MM-DD or YYYY-MM-DDThh:mm, zone optional).',
+    );
+    const empresa = await h.app.inject({ url: '/dashboard/api/jobs?empresa=dois', headers: asKey(h.keyA) });
+    expect(empresa.json().error.message).toMatch(/querystring\.empresa.*um número inteiro/);
+    // Good filters (and the empty ones a form sends) still answer, each key within its tenant.
+    for (const url of [
+      '/dashboard/api/jobs?estado=todos&desde=2026-01-01&ate=2026-12-31T23:59Z',
+      '/dashboard/api/jobs?estado=&desde=&q=x',
+    ]) {
+      for (const key of [h.keyA, h.keyB]) expect((await h.app.inject({ url, headers: asKey(key) })).statusCode).toBe(200);
+    }
+  });
+
+  it('401 without a key says what to send, not "user or password"', async () => {
+    const pt = await h.app.inject({ url: '/dashboard/api/jobs' });
+    expect(pt.statusCode).toBe(401);
+    expect(pt.json().error.message).toMatch(/^Chave de API ausente ou inválida/);
+    const en = await h.app.inject({ url: '/dashboard/api/jobs', headers: { 'accept-language': 'en' } });
+    expect(en.json().error.message).toMatch(/^Missing or invalid API key/);
+  });
+
+  it('malformed JSON on the API → 400 INVALID_JSON worded, as /v1 answers', async () => {
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/jobs/retry',
+      headers: { ...asKey(h.keyA), 'content-type': 'application/json' },
+      payload: '{"jobs": [',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: { code: 'INVALID_JSON', message: 'O corpo da requisição não é um JSON válido.' } });
+  });
+
+  it('the login rate limit answers the login page with the wait worded (HTML, not JSON)', async () => {
+    let last = await h.app.inject({ method: 'POST', url: '/dashboard/login', payload: { login: 'opa', senha: `${PASSWORD}x` } });
+    for (let i = 0; i < LOGIN_RATE_LIMIT; i++) {
+      last = await h.app.inject({ method: 'POST', url: '/dashboard/login', payload: { login: 'opa', senha: `${PASSWORD}x` } });
+    }
+    expect(last.statusCode).toBe(429);
+    expect(last.headers['content-type']).toMatch(/^text\/html/);
+    expect(last.headers['retry-after']).toMatch(/^\d+$/);
+    expect(last.body).toMatch(/Muitas tentativas de entrada deste endereço; tente novamente em \d+ s\./);
+    expect(last.body).toContain('<form method="post" action="/dashboard/login"');
+    const en = await h.app.inject({ method: 'POST', url: '/dashboard/login?lang=en', payload: { login: 'opa', senha: 'x' } });
+    expect(en.body).toMatch(/Too many login attempts from this address; try again in \d+ s\./);
+  });
+});
