@@ -1,9 +1,11 @@
 import { defineCatalogue, type Locale, type MessageTable } from '@integrador/i18n';
 import type { WebhookErrorCode } from './errors';
-import type { NothingSentCode } from './publish-change';
 
 /** The engine's user-facing texts: pt-BR by default, English on request; one language per message. */
 export type { Locale };
+
+/** Why a change was sent to no endpoint (the reply is stored, so it keeps the code; worded here when shown). */
+export type NothingSentCode = 'NO_ROW' | 'NO_GATILHO' | 'NOT_CONCLUDED' | 'NO_ENDPOINT' | 'VIA_TRIGGERS';
 
 export type TestCode =
   | 'OK'

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { insertEntregaOnce, insertMensagemOnce } from './deliveries.repository';
 import { endpointsForGatilho } from './endpoints.repository';
 import { firingOperacoes, type Gatilho, gatilhoOf, isConcluida, type Operacao, type WebhookTable } from './gatilhos';
+import type { NothingSentCode } from './messages';
 import { loadTableRow, payloadOfRow } from './payloads';
 
 /** One CRM change, as the change-event route or the capture outbox reports it. */
@@ -17,8 +18,6 @@ export interface CrmChange {
   chave: string;
 }
 
-/** Why a change was sent to no endpoint; messages.ts words it (the reply is stored, so it keeps the code, not words). */
-export type NothingSentCode = 'NO_ROW' | 'NO_GATILHO' | 'NOT_CONCLUDED' | 'NO_ENDPOINT' | 'VIA_TRIGGERS';
 export interface NothingSent {
   code: NothingSentCode;
   params: Record<string, string>;
