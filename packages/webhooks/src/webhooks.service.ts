@@ -1,7 +1,14 @@
 import type { JobProducer } from '@integrador/queue';
 import { assertChangeableBy, type Database, type FilialCaller } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { listEntregas, listTentativas, loadEntrega, recoverableEntregasSince, restartEntrega } from './deliveries.repository';
+import {
+  listEntregas,
+  listTentativas,
+  loadEntrega,
+  recoverableEntregasSince,
+  restartEntrega,
+  unrestartEntrega,
+} from './deliveries.repository';
 import { checkGatilhos, checkHeaders, checkWebhookUrl } from './endpoint-input';
 import {
   createWebhookEndpoint,
@@ -164,9 +171,15 @@ export interface Recovered {
 }
 
 /**
- * Re-sends the endpoint's deliveries created since `since` that it did not get: the failed ones and the ones
- * cancelled because it was disabled (pending when it was), each with a fresh retry schedule. 409 while it is disabled:
- * re-enable it first. A deleted endpoint's cancelled deliveries have no endpoint left to recover on.
+ * Re-sends the endpoint's failed deliveries created since `since`, and the ones cancelled because it was disabled
+ * (they were pending when it was disabled, or came due while it was), each with a fresh retry schedule. Changes made
+ * while it was disabled created no delivery for it: recover cannot send them. 409 while it is disabled: re-enable it
+ * first. A deleted endpoint's cancelled deliveries have no endpoint left to recover on.
+ * Each row is restarted only if it is still failed or disable-cancelled (a resend may have delivered it meanwhile), then
+ * its job is queued; when the queue refuses (503), that row is put back as it was before the error is answered, so
+ * nothing the recover did not acknowledge is left pending without a job: the rows before it are queued, the rest
+ * untouched, and the same recover again picks up what is left. The job ids carry the recover's time, not only the
+ * delivery's: a delivery recovered twice (failed again in between) gets a job each time.
  */
 export async function recoverDeliveries(
   db: Db,
@@ -179,17 +192,24 @@ export async function recoverDeliveries(
   requireActive(await requireChangeableEndpoint(db, caller, endpointId));
   const rows = await recoverableEntregasSince(db, empresaId, endpointId, since);
   const stamp = Date.now();
-  for (const { id: entregaId, status } of rows) {
-    await restartEntrega(db, empresaId, entregaId, status === 'cancelada');
-    await producer.enqueue(
-      'webhook',
-      'webhook.deliver',
-      { tenant: { empresaId, filialId: null }, entregaId, endpointId },
-      { jobId: `whv-${entregaId}-${stamp}` },
-    );
+  const recovered: Recovered = { recovered: 0, falhou: 0, cancelada: 0 };
+  for (const entrega of rows) {
+    if (!(await restartEntrega(db, empresaId, entrega))) continue;
+    try {
+      await producer.enqueue(
+        'webhook',
+        'webhook.deliver',
+        { tenant: { empresaId, filialId: null }, entregaId: entrega.id, endpointId },
+        { jobId: `whv-${entrega.id}-${stamp}` },
+      );
+    } catch (err) {
+      await unrestartEntrega(db, empresaId, entrega);
+      throw err;
+    }
+    recovered.recovered += 1;
+    recovered[entrega.status] += 1;
   }
-  const cancelada = rows.filter((r) => r.status === 'cancelada').length;
-  return { recovered: rows.length, falhou: rows.length - cancelada, cancelada };
+  return recovered;
 }
 
 /** An endpoint's deliveries as shown (newest first): a cancelled one's reason in the reader's language. */
