@@ -110,6 +110,11 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
     'pt-BR': 'cabeçalho personalizado inválido: {name} (nomes reservados: content-type, webhook-*; nomes e valores sem quebras de linha)',
     en: 'invalid custom header: {name} (reserved names: content-type, webhook-*; names and values without line breaks)',
   },
+  WEBHOOK_HEADERS_REQUIRED: {
+    'pt-BR':
+      'a nova URL leva a outro destino ({from} → {to}) e o webhook tem cabeçalhos personalizados ({names}), cujos valores nunca são mostrados: envie "cabecalhos" com os valores para o novo destino, ou {} para removê-los',
+    en: 'the new URL leads to another receiver ({from} → {to}) and the webhook has custom headers ({names}) whose values are never shown: send "cabecalhos" with the values for the new receiver, or {} to remove them',
+  },
   CHANGE_TABLE_INVALID: {
     'pt-BR':
       'tabela desconhecida: "{tabela}"; nenhum gatilho de webhook nem integração da empresa usa essa tabela. Tabelas aceitas: {tabelas}',

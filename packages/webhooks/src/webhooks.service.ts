@@ -31,6 +31,7 @@ export interface EndpointSettingsInput {
   nome: string;
   url: string;
   gatilhos: string[];
+  /** Omitted on a replace: the endpoint stays enabled or disabled as it is (true on a create). */
   ativo?: boolean | undefined;
   /** Omitted on a replace: the stored headers stay (their values are write-only); `{}` removes them. */
   cabecalhos?: Record<string, string> | undefined;
@@ -69,14 +70,29 @@ export async function createEndpoint(
   return { id, secret };
 }
 
+/** Scheme, host and port: where a URL's requests (and the headers sent with them) go. */
+const originOf = (url: string) => new URL(url).origin;
+
 /**
- * Replaces an endpoint's settings (404 for another tenant's id). Omitted `cabecalhos` keep the stored ones: their
- * values are never shown, so a caller re-enabling an endpoint could not send them back.
+ * Replaces an endpoint's settings (404 for another tenant's id). What is omitted keeps its stored value:
+ * - `cabecalhos`: their values are never shown, so a caller re-enabling an endpoint could not send them back. They
+ *   stay only while the URL keeps its origin: stored secrets (Authorization…) never follow the URL to another
+ *   receiver unseen; a URL moved to another origin without `cabecalhos` is refused (400 WEBHOOK_HEADERS_REQUIRED).
+ * - `ativo`: a PUT that renames a disabled endpoint does not re-enable it (only `"ativo": true` does, clearing why
+ *   it was disabled), and one that renames an active endpoint keeps its failure clock.
  */
 export async function replaceEndpoint(db: Db, caller: FilialCaller, id: number, input: EndpointSettingsInput): Promise<void> {
-  await requireChangeableEndpoint(db, caller, id);
+  const stored = await requireChangeableEndpoint(db, caller, id);
   const settings = checked(input);
-  const update = input.cabecalhos === undefined ? { ...settings, cabecalhos: undefined } : settings;
+  const storedNames = Object.keys(stored.cabecalhos);
+  if (input.cabecalhos === undefined && storedNames.length > 0 && originOf(settings.url) !== originOf(stored.url)) {
+    throw new WebhookError('WEBHOOK_HEADERS_REQUIRED', 400, {
+      from: originOf(stored.url),
+      to: originOf(settings.url),
+      names: storedNames.join(', '),
+    });
+  }
+  const update = { ...settings, ativo: input.ativo, cabecalhos: input.cabecalhos === undefined ? undefined : settings.cabecalhos };
   if (!(await updateWebhookEndpoint(db, caller.empresaId, id, update))) throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
 }
 
