@@ -144,7 +144,8 @@ describe.each(ALL_DIALECTS)('webhook route answers on %s', (dialect) => {
     expect(expectedDeliveries).toHaveLength(1);
     expect(Object.values(expectedDeliveries[0] as object)).not.toContain(null);
     const deliveries = await app.inject({ method: 'GET', url: `/v1/webhooks/${endpointId}/deliveries`, headers: headers() });
-    expect(deliveries.json()).toEqual({ items: expectedDeliveries });
+    // The row's columns, and `motivo` (the cancel reason's code: null, this delivery failed).
+    expect(deliveries.json()).toEqual({ items: expectedDeliveries.map((d) => ({ ...d, motivo: null })) });
 
     const expectedAttempts = asJson(await listTentativas(database.db, empresaA, entregaId)) as object[];
     expect(expectedAttempts).toHaveLength(1);
@@ -495,6 +496,20 @@ describe.each(ALL_DIALECTS)('webhook filial scope, kept headers, recover and res
       [legacy]: expect.stringMatching(/^cancelled: the webhook was disabled/),
       [deleted]: 'cancelled: the webhook was deleted',
       [failed]: 'HTTP 500',
+    });
+    // ...and answers the reason's code beside the words, for a client to tell disabled from deleted.
+    const codes = Object.fromEntries(
+      (await as(keyA, 'GET', `/v1/webhooks/${id}/deliveries`, undefined, 'en'))
+        .json()
+        .items.map((d: { id: number; motivo: string | null }) => [d.id, d.motivo]),
+    );
+    expect(codes).toEqual({
+      [failed]: null,
+      [cancelled]: 'ENDPOINT_DISABLED',
+      [legacy]: 'ENDPOINT_DISABLED',
+      [deleted]: 'ENDPOINT_DELETED',
+      [delivered]: null,
+      [older]: null,
     });
 
     expect((await as(keyA, 'PUT', `/v1/webhooks/${id}`, { ...settings, nome: 'Recuperar', ativo: true })).json()).toMatchObject({

@@ -168,6 +168,16 @@ export const CANCELLED_DISABLED: CancelReason = 'ENDPOINT_DISABLED';
 export const LEGACY_CANCEL_TEXT = 'endpoint disabled or deleted';
 
 /**
+ * Why a cancelled delivery was cancelled, as its code (the field `motivo` beside the worded `ultimo_erro`): the text
+ * written before the codes existed reads as ENDPOINT_DISABLED; null for a delivery that is not cancelled.
+ */
+export function cancelReasonOf(status: string, stored: string | null): CancelReason | null {
+  if (status !== 'cancelada') return null;
+  if (stored === 'ENDPOINT_DELETED') return stored;
+  return stored === 'ENDPOINT_DISABLED' || stored === LEGACY_CANCEL_TEXT ? 'ENDPOINT_DISABLED' : null;
+}
+
+/**
  * A delivery's last error as shown: a cancelled one's stored reason code worded in the reader's language (the text
  * written before the codes existed counts as "disabled": its endpoint, shown, exists); any other error as recorded.
  */

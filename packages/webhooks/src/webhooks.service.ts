@@ -20,7 +20,7 @@ import {
   type WebhookEndpointInput,
 } from './endpoints.repository';
 import { WebhookError } from './errors';
-import { deliveryErrorMessage, disabledReasonMessage, type Locale } from './messages';
+import { cancelReasonOf, deliveryErrorMessage, disabledReasonMessage, type Locale } from './messages';
 import { generateSigningSecret, sealSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
 
@@ -228,7 +228,10 @@ export async function recoverDeliveries(
   return recovered;
 }
 
-/** An endpoint's deliveries as shown (newest first): a cancelled one's reason in the reader's language. */
+/**
+ * An endpoint's deliveries as shown (newest first): a cancelled one's reason in the reader's language (`ultimo_erro`)
+ * and as its code (`motivo`: ENDPOINT_DISABLED or ENDPOINT_DELETED; null unless cancelled).
+ */
 export async function presentEntregas(
   db: Db,
   empresaId: number,
@@ -237,7 +240,11 @@ export async function presentEntregas(
   locale: Locale,
 ) {
   const rows = await listEntregas(db, empresaId, endpointId, options);
-  return rows.map((row) => ({ ...row, ultimo_erro: deliveryErrorMessage(locale, row.status, row.ultimo_erro) }));
+  return rows.map((row) => ({
+    ...row,
+    ultimo_erro: deliveryErrorMessage(locale, row.status, row.ultimo_erro),
+    motivo: cancelReasonOf(row.status, row.ultimo_erro),
+  }));
 }
 
 /** The attempts of one delivery of the endpoint (404 unless both are the tenant's and belong together). */

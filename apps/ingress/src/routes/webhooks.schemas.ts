@@ -89,6 +89,11 @@ export const DeliveryResponse = Type.Object({
   ultimo_erro: Nullable(
     Type.String({ description: "the last attempt's error as recorded; for a cancelada one, why, in the request language" }),
   ),
+  motivo: Nullable(
+    Type.Union([Type.Literal('ENDPOINT_DISABLED'), Type.Literal('ENDPOINT_DELETED')], {
+      description: 'why a cancelada delivery was cancelled, as a code (recover re-sends ENDPOINT_DISABLED ones); null otherwise',
+    }),
+  ),
   proxima_tentativa_em: Nullable(Timestamp('when the next automatic attempt is due')),
   entregue_em: Nullable(Timestamp()),
   criado_em: Timestamp(),
