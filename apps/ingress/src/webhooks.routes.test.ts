@@ -471,7 +471,11 @@ describe.each(ALL_DIALECTS)('webhook filial scope, kept headers, recover and res
 
     const shown = (await as(keyA, 'GET', `/v1/webhooks/${id}`)).json();
     expect(shown.desativado.message).toContain(
-      `use "recuperar" (recover) desde ${since} para reenviar as entregas que falharam ou foram canceladas`,
+      `use "recuperar" (recover) desde ${since} para reenviar as entregas que já existiam quando ele foi desativado (as que falharam ou foram canceladas)`,
+    );
+    // It says what recover cannot bring back: changes made while disabled create no delivery for it.
+    expect(shown.desativado.message).toContain(
+      'Enquanto o webhook estiver desativado, as mudanças não geram entregas para ele e não serão enviadas depois.',
     );
     const resend = await as(keyA, 'POST', `/v1/webhooks/${id}/deliveries/${cancelled}/resend`);
     expect(resend.statusCode).toBe(409);

@@ -69,15 +69,16 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
     'pt-BR': 'A conexão com {url} falhou ({detail}). Verifique a URL e a rede do servidor de destino.',
     en: 'The connection to {url} failed ({detail}). Check the URL and the receiving server’s network.',
   },
+  // Recover re-sends only deliveries that exist: changes made while the endpoint is disabled create none for it.
   GONE: {
     'pt-BR':
-      'desativado: o destino respondeu 410 (Gone), ou seja, não quer mais receber dados; se ele voltar a aceitar, reative o webhook e use "recuperar" (recover) para reenviar as entregas que falharam ou foram canceladas',
-    en: 'disabled: the receiver answered 410 (Gone), meaning it no longer wants data; if it accepts again, enable the webhook again and use recover to resend the deliveries that failed or were cancelled',
+      'desativado: o destino respondeu 410 (Gone), ou seja, não quer mais receber dados. Enquanto o webhook estiver desativado, as mudanças não geram entregas para ele e não serão enviadas depois. Se o destino voltar a aceitar, reative o webhook e use "recuperar" (recover) para reenviar as entregas que já existiam quando ele foi desativado (as que falharam ou foram canceladas)',
+    en: 'disabled: the receiver answered 410 (Gone), meaning it no longer wants data. While the webhook is disabled, changes create no deliveries for it and are not sent later. If the receiver accepts again, enable the webhook again and use recover to resend the deliveries that existed when it was disabled (those that failed or were cancelled)',
   },
   FAILING_TOO_LONG: {
     'pt-BR':
-      'desativado: todas as entregas falharam desde {since}; corrija o destino, reative o webhook e use "recuperar" (recover) desde {since} para reenviar as entregas que falharam ou foram canceladas',
-    en: 'disabled: every delivery failed since {since}; fix the receiver, enable the webhook again and use recover since {since} to resend the deliveries that failed or were cancelled',
+      'desativado: todas as entregas falharam desde {since}. Enquanto o webhook estiver desativado, as mudanças não geram entregas para ele e não serão enviadas depois. Corrija o destino, reative o webhook e use "recuperar" (recover) desde {since} para reenviar as entregas que já existiam quando ele foi desativado (as que falharam ou foram canceladas)',
+    en: 'disabled: every delivery failed since {since}. While the webhook is disabled, changes create no deliveries for it and are not sent later. Fix the receiver, enable the webhook again and use recover since {since} to resend the deliveries that existed when it was disabled (those that failed or were cancelled)',
   },
   ENDPOINT_DISABLED: {
     'pt-BR': 'cancelada: o webhook estava desativado; reative-o e use "recuperar" (recover) para reenviá-la',
