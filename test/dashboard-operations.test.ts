@@ -245,10 +245,56 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     expect(resend.statusCode).toBe(409);
     expect(resend.json().error).toEqual({ code: 'WEBHOOK_DISABLED', message: expect.stringMatching(/^webhook desativado: reative-o/) });
     expect((await post(h.keyA, `/dashboard/api/webhooks/${endpointA}/recover`, { since })).statusCode).toBe(409);
-    const { cookie } = await h.login('opa');
+    const { cookie, csrf } = await h.login('opa');
     const page = (await h.app.inject({ url: `/dashboard/webhooks?empresa=${h.empresaA}`, headers: { cookie } })).body;
     expect(page).toContain('desativado: o destino respondeu 410');
     expect(page).not.toContain('webhook-reenviar');
     expect(page).not.toContain('webhook-recuperar');
+    // A page loaded before the disabling still has the forms: their posts come back to the page, which says why.
+    const forms: Array<[string, object]> = [
+      ['/dashboard/acoes/webhook-reenviar', { entrega: String(failedA) }],
+      ['/dashboard/acoes/webhook-recuperar', { desde: since }],
+    ];
+    for (const [url, fields] of forms) {
+      const posted = await h.app.inject({
+        method: 'POST',
+        url,
+        headers: { cookie },
+        payload: { _csrf: csrf, empresa: String(h.empresaA), endpoint: String(endpointA), ...fields },
+      });
+      expect([url, posted.statusCode, posted.headers.location]).toEqual([
+        url,
+        302,
+        `/dashboard/webhooks?empresa=${h.empresaA}&recusado=WEBHOOK_DISABLED&endpoint=${endpointA}`,
+      ]);
+    }
+    const back = await h.app.inject({
+      url: `/dashboard/webhooks?empresa=${h.empresaA}&recusado=WEBHOOK_DISABLED&endpoint=${endpointA}`,
+      headers: { cookie },
+    });
+    expect(back.body).toContain(`webhook desativado: reative-o (PUT /v1/webhooks/${endpointA} com`);
+    // Only the codes the actions redirect with are worded; anything else in the address is not echoed.
+    const forged = await h.app.inject({
+      url: `/dashboard/webhooks?empresa=${h.empresaA}&recusado=%3Cb%3Exss&endpoint=1`,
+      headers: { cookie },
+    });
+    expect(forged.body).not.toContain('xss');
+  });
+
+  it("answers a cancelled delivery's reason as its code beside the words (motivo)", async () => {
+    await h.database.db
+      .updateTable('webhook_entregas')
+      .set({ status: 'cancelada', ultimo_erro: 'ENDPOINT_DISABLED' })
+      .where('id', '=', deliveredA)
+      .execute();
+    const list = (await h.app.inject({ url: '/dashboard/api/webhooks', headers: asKey(h.keyA) })).json();
+    const shown = Object.fromEntries(
+      list.items[0].deliveries.map((d: { id: number; motivo: string | null; ultimo_erro: string | null }) => [
+        d.id,
+        [d.motivo, d.ultimo_erro],
+      ]),
+    );
+    expect(shown[deliveredA]).toEqual(['ENDPOINT_DISABLED', expect.stringMatching(/^cancelada: o webhook estava desativado/)]);
+    expect(shown[failedA][0]).toBeNull();
   });
 });

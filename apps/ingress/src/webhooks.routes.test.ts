@@ -144,7 +144,8 @@ describe.each(ALL_DIALECTS)('webhook route answers on %s', (dialect) => {
     expect(expectedDeliveries).toHaveLength(1);
     expect(Object.values(expectedDeliveries[0] as object)).not.toContain(null);
     const deliveries = await app.inject({ method: 'GET', url: `/v1/webhooks/${endpointId}/deliveries`, headers: headers() });
-    expect(deliveries.json()).toEqual({ items: expectedDeliveries });
+    // The row's columns, and `motivo` (the cancel reason's code: null, this delivery failed).
+    expect(deliveries.json()).toEqual({ items: expectedDeliveries.map((d) => ({ ...d, motivo: null })) });
 
     const expectedAttempts = asJson(await listTentativas(database.db, empresaA, entregaId)) as object[];
     expect(expectedAttempts).toHaveLength(1);
@@ -400,6 +401,58 @@ describe.each(ALL_DIALECTS)('webhook filial scope, kept headers, recover and res
     expect((await requireEndpoint(database.db, empresaA, endpointId)).cabecalhos).toEqual({});
   });
 
+  it('PUT keeps the stored headers only while the URL keeps its origin: moved elsewhere without cabecalhos, 400 in pt-BR or English', async () => {
+    const created = await as(keyA, 'POST', '/v1/webhooks', { ...settings, nome: 'Segredo', cabecalhos: { Authorization: 'Bearer s3' } });
+    const id = created.json().id as number;
+    // Another path of the same origin: the stored secret still goes to the same receiver.
+    const samePlace = await as(keyA, 'PUT', `/v1/webhooks/${id}`, {
+      ...settings,
+      nome: 'Segredo',
+      url: 'https://erp.exemplo.com.br:443/v2/hook',
+    });
+    expect(samePlace.statusCode).toBe(200);
+    expect((await requireEndpoint(database.db, empresaA, id)).cabecalhos).toEqual({ Authorization: 'Bearer s3' });
+    // Another host, scheme or port without cabecalhos: refused, nothing changed.
+    for (const url of ['https://attacker.example.net/hook', 'http://erp.exemplo.com.br/hook', 'https://erp.exemplo.com.br:8443/hook']) {
+      const moved = await as(keyA, 'PUT', `/v1/webhooks/${id}`, { ...settings, nome: 'Segredo', url }, 'en');
+      expect(moved.statusCode).toBe(400);
+      expect(moved.json().error).toEqual({
+        code: 'WEBHOOK_HEADERS_REQUIRED',
+        message: `the new URL leads to another receiver (https://erp.exemplo.com.br → ${new URL(url).origin}) and the webhook has custom headers (Authorization) whose values are never shown: send "cabecalhos" with the values for the new receiver, or {} to remove them`,
+      });
+    }
+    const pt = await as(keyA, 'PUT', `/v1/webhooks/${id}`, { ...settings, nome: 'Segredo', url: 'https://attacker.example.net/hook' });
+    expect(pt.json().error.message).toMatch(
+      /^a nova URL leva a outro destino .* envie "cabecalhos" com os valores para o novo destino, ou \{\} para removê-los$/,
+    );
+    expect(await requireEndpoint(database.db, empresaA, id)).toMatchObject({
+      url: 'https://erp.exemplo.com.br:443/v2/hook',
+      cabecalhos: { Authorization: 'Bearer s3' },
+    });
+    // Moved with the headers given (or {}): accepted.
+    const given = await as(keyA, 'PUT', `/v1/webhooks/${id}`, {
+      ...settings,
+      nome: 'Segredo',
+      url: 'https://novo.example.net/h',
+      cabecalhos: {},
+    });
+    expect(given.statusCode).toBe(200);
+    expect((await requireEndpoint(database.db, empresaA, id)).cabecalhos).toEqual({});
+  });
+
+  it('PUT without ativo leaves a disabled endpoint disabled (with its reason) and an enabled one enabled', async () => {
+    const created = await as(keyA, 'POST', '/v1/webhooks', { ...settings, nome: 'Desligado' });
+    const id = created.json().id as number;
+    const reason = JSON.stringify({ code: 'GONE', status: 410 });
+    await database.db.updateTable('webhook_endpoints').set({ ativo: 0, desativado_motivo: reason }).where('id', '=', id).execute();
+    const renamed = await as(keyA, 'PUT', `/v1/webhooks/${id}`, { ...settings, nome: 'Renomeado' });
+    expect(renamed.statusCode).toBe(200);
+    expect(renamed.json()).toMatchObject({ nome: 'Renomeado', ativo: false, desativado: { code: 'GONE' } });
+    const enabled = await as(keyA, 'PUT', `/v1/webhooks/${id}`, { ...settings, nome: 'Renomeado', ativo: true });
+    expect(enabled.json()).toMatchObject({ ativo: true, desativado: null });
+    expect((await as(keyA, 'PUT', `/v1/webhooks/${id}`, { ...settings, nome: 'De novo' })).json()).toMatchObject({ ativo: true });
+  });
+
   it('a disabled endpoint refuses resend and recover (409); re-enabled, recover re-sends the failed and the disable-cancelled deliveries', async () => {
     const created = await as(keyA, 'POST', '/v1/webhooks', { ...settings, nome: 'Recuperar', cabecalhos: { 'x-api-key': 's3' } });
     const id = created.json().id as number;
@@ -418,7 +471,11 @@ describe.each(ALL_DIALECTS)('webhook filial scope, kept headers, recover and res
 
     const shown = (await as(keyA, 'GET', `/v1/webhooks/${id}`)).json();
     expect(shown.desativado.message).toContain(
-      `use "recuperar" (recover) desde ${since} para reenviar as entregas que falharam ou foram canceladas`,
+      `use "recuperar" (recover) desde ${since} para reenviar as entregas que já existiam quando ele foi desativado (as que falharam ou foram canceladas)`,
+    );
+    // It says what recover cannot bring back: changes made while disabled create no delivery for it.
+    expect(shown.desativado.message).toContain(
+      'Enquanto o webhook estiver desativado, as mudanças não geram entregas para ele e não serão enviadas depois.',
     );
     const resend = await as(keyA, 'POST', `/v1/webhooks/${id}/deliveries/${cancelled}/resend`);
     expect(resend.statusCode).toBe(409);
@@ -443,6 +500,20 @@ describe.each(ALL_DIALECTS)('webhook filial scope, kept headers, recover and res
       [legacy]: expect.stringMatching(/^cancelled: the webhook was disabled/),
       [deleted]: 'cancelled: the webhook was deleted',
       [failed]: 'HTTP 500',
+    });
+    // ...and answers the reason's code beside the words, for a client to tell disabled from deleted.
+    const codes = Object.fromEntries(
+      (await as(keyA, 'GET', `/v1/webhooks/${id}/deliveries`, undefined, 'en'))
+        .json()
+        .items.map((d: { id: number; motivo: string | null }) => [d.id, d.motivo]),
+    );
+    expect(codes).toEqual({
+      [failed]: null,
+      [cancelled]: 'ENDPOINT_DISABLED',
+      [legacy]: 'ENDPOINT_DISABLED',
+      [deleted]: 'ENDPOINT_DELETED',
+      [delivered]: null,
+      [older]: null,
     });
 
     expect((await as(keyA, 'PUT', `/v1/webhooks/${id}`, { ...settings, nome: 'Recuperar', ativo: true })).json()).toMatchObject({

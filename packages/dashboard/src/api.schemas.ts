@@ -181,6 +181,8 @@ const Delivery = row('a webhook_entregas row with its message, and every attempt
   tentativas: integer,
   ultimo_status_http: nullable(integer),
   ultimo_erro: nullable(string),
+  // Why a cancelada delivery was cancelled, as a code (ENDPOINT_DISABLED or ENDPOINT_DELETED); null otherwise.
+  motivo: nullable({ type: 'string', enum: ['ENDPOINT_DISABLED', 'ENDPOINT_DELETED'] }),
   proxima_tentativa_em: nullable(timestamp),
   entregue_em: nullable(timestamp),
   criado_em: timestamp,

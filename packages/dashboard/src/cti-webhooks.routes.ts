@@ -1,11 +1,14 @@
 import { listCalls } from '@integrador/cti';
 import {
+  cancelReasonOf,
   deliveryAttempts,
   deliveryErrorMessage,
   listEntregas,
   listTentativas,
   listWebhookEndpoints,
   presentEndpoint,
+  WebhookError,
+  webhookMessage,
 } from '@integrador/webhooks';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, seesTenant, sendError, type Viewer } from './access';
@@ -79,12 +82,20 @@ async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: num
           ...d,
           id: Number(d.id),
           ultimo_erro: maskUrlsIn(deliveryErrorMessage(viewer.locale, d.status, d.ultimo_erro)),
+          motivo: cancelReasonOf(d.status, d.ultimo_erro),
           attempts: (await listTentativas(deps.database.db, empresaId, Number(d.id))).map((a) => ({ ...a, erro: maskUrlsIn(a.erro) })),
         })),
       ),
     });
   }
   return views;
+}
+
+/** The refusal a form action came back with (only the engine's codes it redirects with, worded here, never echoed). */
+function refusalOf(viewer: Viewer, query: Query): string | undefined {
+  const endpointId = num(query.endpoint);
+  if (query.recusado !== 'WEBHOOK_DISABLED' || endpointId === undefined) return undefined;
+  return webhookMessage(viewer.locale, 'WEBHOOK_DISABLED', { id: String(endpointId) });
 }
 
 function notFound(reply: FastifyReply, viewer: Viewer) {
@@ -105,6 +116,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const requested = num(query.empresa);
       const empresaId = empresas.find((e) => e.id === requested)?.id ?? empresas[0]?.id;
       const flash = query.feito !== undefined ? t.done(Number(query.feito)) : undefined;
+      const refused = refusalOf(viewer, query);
       let body = html`<p class="muted">${t.noRows}</p>`;
       if (empresaId !== undefined && kind === 'calls') {
         const extra = html`<label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label><label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label><label>${t.phone}<input name="telefone" value="${query.telefone ?? ''}"></label>`;
@@ -118,7 +130,8 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
         body = webhooksBody(viewer, tenantFilters(viewer, '/dashboard/webhooks', empresas, empresaId), empresaId, views, canAct(viewer));
       }
       const [title, active] = kind === 'calls' ? [t.calls, 'calls'] : [t.webhooks, 'webhooks'];
-      return reply.type('text/html').send(layout(viewer, { title, active, body, flash: flash ? { text: flash } : undefined }));
+      const shown = refused ? { text: refused, error: true } : flash ? { text: flash } : undefined;
+      return reply.type('text/html').send(layout(viewer, { title, active, body, flash: shown }));
     };
     app.get('/dashboard/ligacoes', (request, reply) => page(request, reply, 'calls'));
     app.get('/dashboard/webhooks', (request, reply) => page(request, reply, 'webhooks'));
@@ -137,9 +150,16 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
           .type('text/html')
           .send(layout(viewer, { title: '403', active: '', body: html``, flash: { text: t.forbidden, error: true } }));
       if (empresaId !== undefined && endpointId !== undefined) {
-        if (kind === 'resend' && num(body.entrega) !== undefined)
-          done = (await resendWebhookDelivery(deps, viewer, empresaId, endpointId, num(body.entrega) as number)) ? 1 : undefined;
-        if (kind === 'recover' && since) done = (await recoverWebhookFailures(deps, viewer, empresaId, endpointId, since))?.recovered;
+        try {
+          if (kind === 'resend' && num(body.entrega) !== undefined)
+            done = (await resendWebhookDelivery(deps, viewer, empresaId, endpointId, num(body.entrega) as number)) ? 1 : undefined;
+          if (kind === 'recover' && since) done = (await recoverWebhookFailures(deps, viewer, empresaId, endpointId, since))?.recovered;
+        } catch (err) {
+          // A page older than the endpoint's disabling still offers the buttons: back to the page, which says why.
+          if (err instanceof WebhookError && err.code === 'WEBHOOK_DISABLED')
+            return reply.redirect(`/dashboard/webhooks?empresa=${empresaId}&recusado=${err.code}&endpoint=${endpointId}`);
+          throw err;
+        }
       }
       if (done === undefined)
         return reply

@@ -6,6 +6,7 @@ import { type CrmDatabase, createDatabase, createEmpresa } from '@integrador/sto
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { startTcpRelay, type TcpRelay } from '@integrador/test-support/tcp-relay';
+import { startTestProducer } from '@integrador/test-support/test-producer';
 import { useTestRedis } from '@integrador/test-support/test-redis';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
@@ -18,6 +19,7 @@ import { createWebhookHttpClient, type WebhookHttpClient } from './http-client';
 import { deliveryErrorMessage } from './messages';
 import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './settings';
 import { endpointWithDeliveries as withDeliveries } from './test/deliveries';
+import { recoverDeliveries, replaceEndpoint } from './webhooks.service';
 
 describe('a delivery that throws while it holds its endpoint slot (real PostgreSQL and Redis)', () => {
   let database: TestDatabase;
@@ -323,5 +325,32 @@ describe('failed deliveries of one endpoint, recorded together (real PostgreSQL,
     // Rows cancelled before the reasons were coded read as disabled; any other error is shown as recorded.
     expect(deliveryErrorMessage('en', 'cancelada', 'endpoint disabled or deleted')).toMatch(/^cancelled: the webhook was disabled/);
     expect(deliveryErrorMessage('en', 'falhou', 'HTTP 500')).toBe('HTTP 500');
+  });
+
+  it("re-enabled and recovered within the endpoint cache's second: the recovered delivery is sent, not cancelled again", async () => {
+    const { empresaId, endpointId, entregaIds } = await endpointWithDeliveries('Reativada', ['{}']);
+    const entregaId = entregaIds[0] as number;
+    await database.db.updateTable('webhook_endpoints').set({ ativo: 0 }).where('id', '=', endpointId).execute();
+    const flow = new EndpointFlowControl(redis, prefix, { ...settings, leaseMs: 20000 });
+    const deps = { db: far.db, store: createDeliveryStore(far.db), http: client, flow, settings };
+    // The worker cancels the pending delivery and holds the endpoint as disabled for a second.
+    expect(await deliverOnce(deps, empresaId, entregaId, false, endpointId)).toEqual({ kind: 'skipped', reason: 'endpoint_inactive' });
+    // The documented flow at once: re-enable (PUT), then recover.
+    const caller = { empresaId, filialId: null };
+    const queue = await startTestProducer();
+    try {
+      await replaceEndpoint(database.db, caller, endpointId, { nome: 'Reativada', url, gatilhos: ['contato.criado'], ativo: true });
+      expect(await recoverDeliveries(database.db, queue.producer, caller, endpointId, new Date(0))).toEqual({
+        recovered: 1,
+        falhou: 0,
+        cancelada: 1,
+      });
+    } finally {
+      await queue.close();
+    }
+    expected = 1;
+    // The recovered job, in the same process: it reaches the receiver (which answers 500 here: a retry is scheduled).
+    expect(await deliverOnce(deps, empresaId, entregaId, false, endpointId)).toMatchObject({ kind: 'retry', attempt: 1 });
+    expect((await entregas([entregaId])).map((r) => [r.status, r.ultimo_erro])).toEqual([['pendente', 'HTTP 500']]);
   });
 });

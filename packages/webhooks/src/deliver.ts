@@ -277,6 +277,25 @@ export function cachedEndpoint(db: Kysely<Database>, empresaId: number, id: numb
   return endpoint;
 }
 
+/**
+ * The endpoint read again from the database, past the cache: a cached "inactive" may be a second old, from before a
+ * re-enable and recover, and cancelling on it would cancel the recovered delivery again. Only the cancel path pays
+ * this read. The jobs that saw the same stale entry share one read: the entry is replaced once, and a job that finds
+ * it already replaced takes the newer read (begun after this job's own, so after any re-enable it could have missed).
+ */
+function freshEndpoint(
+  db: Kysely<Database>,
+  empresaId: number,
+  id: number,
+  seen: Promise<SigningEndpoint | undefined>,
+): Promise<SigningEndpoint | undefined> {
+  const key = `${empresaId}:${id}`;
+  const current = endpointCaches.get(db)?.peek(key);
+  if (current && current !== seen) return current;
+  endpointCaches.get(db)?.delete(key);
+  return cachedEndpoint(db, empresaId, id);
+}
+
 /** Forgets a cached endpoint (after this process disabled it or moved its failure clock). */
 function forgetEndpoint(db: Kysely<Database>, endpoint: WebhookEndpoint): void {
   endpointCaches.get(db)?.delete(`${endpoint.empresaId}:${endpoint.id}`);
@@ -311,7 +330,8 @@ export async function deliverOnce(
   try {
     // With the endpoint known from the job, its flow control comes first: a refused delivery (a dead or slow endpoint's
     // backlog coming back) costs one Redis call and no database read.
-    let endpoint = endpointHint === undefined ? undefined : await cachedEndpoint(db, empresaId, endpointHint);
+    let endpointRead = endpointHint === undefined ? undefined : cachedEndpoint(db, empresaId, endpointHint);
+    let endpoint = await endpointRead;
     let admission = endpoint?.ativo ? await admit(endpoint) : undefined;
     if (admission?.refused) return { kind: 'wait', untilMs: Date.now() + spread(admission.refused), reason: admission.refused.reason };
     const entrega = await deps.store.load(empresaId, entregaId);
@@ -322,7 +342,12 @@ export async function deliverOnce(
     if (endpoint?.id !== entrega.endpoint_id) {
       await giveBack();
       admission = undefined;
-      endpoint = await cachedEndpoint(db, empresaId, entrega.endpoint_id);
+      endpointRead = cachedEndpoint(db, empresaId, entrega.endpoint_id);
+      endpoint = await endpointRead;
+    }
+    if (!endpoint?.ativo && endpointRead) {
+      // Inactive or gone by the cache (so no slot was taken): checked against the database before a cancel for it.
+      endpoint = await freshEndpoint(db, empresaId, entrega.endpoint_id, endpointRead);
     }
     if (!endpoint?.ativo) {
       await giveBack();

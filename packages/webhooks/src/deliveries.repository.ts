@@ -1,5 +1,5 @@
 import { type Database, pgUnnest, timestampValue } from '@integrador/store';
-import { type Kysely, PostgresAdapter, type QueryCreator, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, PostgresAdapter, type QueryCreator, sql } from 'kysely';
 import { applyEndpointFailure, type EndpointFailure } from './endpoints.repository';
 import { CANCELLED_DISABLED, type CancelReason, LEGACY_CANCEL_TEXT } from './messages';
 
@@ -370,21 +370,56 @@ export async function cancelEntrega(db: Db, empresaId: number, id: number, reaso
     .execute();
 }
 
+/** A delivery a recover may send again, as it was read: failed, or cancelled because its endpoint was disabled. */
+export interface RecoverableEntrega {
+  id: number;
+  status: 'falhou' | 'cancelada';
+  ultimoErro: string | null;
+}
+
+/** The rows still in the state a recover restarts: failed, or cancelled by the disabling (not by a deletion). */
+function stillRecoverable(status: RecoverableEntrega['status']) {
+  return (eb: ExpressionBuilder<Database, 'webhook_entregas'>) =>
+    status === 'falhou'
+      ? eb('status', '=', 'falhou')
+      : eb.and([eb('status', '=', 'cancelada'), eb('ultimo_erro', 'in', [CANCELLED_DISABLED, LEGACY_CANCEL_TEXT])]);
+}
+
 /**
  * Starts a new retry cycle (a recover): the schedule begins again from its first delay. A cancelled delivery's
- * reason goes (it is pending again); a failed one keeps its last error until the next attempt.
+ * reason goes (it is pending again); a failed one keeps its last error until the next attempt. Only a row still
+ * failed or disable-cancelled is restarted: one a resend delivered (or a concurrent recover restarted) meanwhile is
+ * left alone, so it is not sent twice. Answers whether the row was restarted.
  */
-export async function restartEntrega(db: Db, empresaId: number, id: number, wasCancelled = false): Promise<void> {
-  await db
+export async function restartEntrega(db: Db, empresaId: number, entrega: RecoverableEntrega): Promise<boolean> {
+  const result = await db
     .updateTable('webhook_entregas')
     .set((eb) => ({
       status: 'pendente',
       ciclo_inicio: eb.ref('tentativas'),
-      ...(wasCancelled ? { ultimo_erro: null } : {}),
+      ...(entrega.status === 'cancelada' ? { ultimo_erro: null } : {}),
       atualizado_em: timestampValue(db, new Date()),
     }))
     .where('empresa_id', '=', empresaId)
-    .where('id', '=', id)
+    .where('id', '=', entrega.id)
+    .where(stillRecoverable(entrega.status))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/**
+ * Puts a restarted delivery back as it was read (status and reason) when its job could not be queued, so that a
+ * later recover finds it again instead of a pending row that no job will ever send. Only while no attempt was made
+ * since the restart (`tentativas` still at the cycle's start): a job that did get queued and ran owns the row.
+ */
+export async function unrestartEntrega(db: Db, empresaId: number, entrega: RecoverableEntrega): Promise<void> {
+  await db
+    .updateTable('webhook_entregas')
+    .set({ status: entrega.status, ultimo_erro: entrega.ultimoErro, atualizado_em: timestampValue(db, new Date()) })
+    .where('empresa_id', '=', empresaId)
+    .where('id', '=', entrega.id)
+    .where('status', '=', 'pendente')
+    .whereRef('tentativas', '=', 'ciclo_inicio')
     .execute();
 }
 
@@ -462,17 +497,14 @@ function comparableTimestamp(db: Db, date: Date): Date | string {
 export async function recoverableEntregasSince(db: Db, empresaId: number, endpointId: number, since: Date) {
   const rows = await db
     .selectFrom('webhook_entregas')
-    .select(['id', 'status'])
+    .select(['id', 'status', 'ultimo_erro'])
     .where('empresa_id', '=', empresaId)
     .where('endpoint_id', '=', endpointId)
-    .where((eb) =>
-      eb.or([
-        eb('status', '=', 'falhou'),
-        eb.and([eb('status', '=', 'cancelada'), eb('ultimo_erro', 'in', [CANCELLED_DISABLED, LEGACY_CANCEL_TEXT])]),
-      ]),
-    )
+    .where((eb) => eb.or([stillRecoverable('falhou')(eb), stillRecoverable('cancelada')(eb)]))
     .where('criado_em', '>=', comparableTimestamp(db, since))
     .orderBy('id')
     .execute();
-  return rows.map((r) => ({ id: Number(r.id), status: r.status as 'falhou' | 'cancelada' }));
+  return rows.map(
+    (r): RecoverableEntrega => ({ id: Number(r.id), status: r.status as RecoverableEntrega['status'], ultimoErro: r.ultimo_erro }),
+  );
 }

@@ -68,16 +68,20 @@ function selectEndpoints(db: Db, empresaId: number) {
   return db.selectFrom('webhook_endpoints').selectAll().where('empresa_id', '=', empresaId).orderBy('id').execute();
 }
 
-/** An update's settings: `cabecalhos` undefined leaves the stored headers as they are. */
-export type WebhookEndpointUpdate = Omit<WebhookEndpointInput, 'cabecalhos'> & { cabecalhos: Record<string, string> | undefined };
+/** An update's settings: `ativo` or `cabecalhos` undefined leaves the stored value as it is. */
+export type WebhookEndpointUpdate = Omit<WebhookEndpointInput, 'ativo' | 'cabecalhos'> & {
+  ativo: boolean | undefined;
+  cabecalhos: Record<string, string> | undefined;
+};
 
 function columnsOf(input: WebhookEndpointUpdate) {
-  const { cabecalhos } = input;
+  const { ativo, cabecalhos } = input;
   return {
     nome: input.nome,
     url: input.url,
     gatilhos: input.gatilhos.join(','),
-    ativo: input.ativo ? 1 : 0,
+    // Left out when undefined: written from a value read earlier, it could undo a disabling made meanwhile.
+    ...(ativo === undefined ? {} : { ativo: ativo ? 1 : 0 }),
     ...(cabecalhos === undefined ? {} : { cabecalhos: Object.keys(cabecalhos).length ? JSON.stringify(cabecalhos) : null }),
     limite_por_segundo: input.limitePorSegundo,
   };
@@ -117,15 +121,15 @@ export async function findWebhookEndpoint(db: Db, empresaId: number, id: number)
 }
 
 /**
- * Replaces an endpoint's settings (its headers only when given); re-enabling clears the reason it was disabled and its
- * failure clock.
+ * Replaces an endpoint's settings (its headers and `ativo` only when given); `ativo: true` clears the reason it was
+ * disabled and its failure clock.
  */
 export async function updateWebhookEndpoint(db: Db, empresaId: number, id: number, input: WebhookEndpointUpdate): Promise<boolean> {
   const result = await db
     .updateTable('webhook_endpoints')
     .set({
       ...columnsOf(input),
-      ...(input.ativo ? { desativado_motivo: null, primeira_falha_em: null } : {}),
+      ...(input.ativo === true ? { desativado_motivo: null, primeira_falha_em: null } : {}),
       atualizado_em: timestampValue(db, new Date()),
     })
     .where('empresa_id', '=', empresaId)

@@ -71,15 +71,16 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
     'pt-BR': 'A conexão com {url} falhou ({detail}). Verifique a URL e a rede do servidor de destino.',
     en: 'The connection to {url} failed ({detail}). Check the URL and the receiving server’s network.',
   },
+  // Recover re-sends only deliveries that exist: changes made while the endpoint is disabled create none for it.
   GONE: {
     'pt-BR':
-      'desativado: o destino respondeu 410 (Gone), ou seja, não quer mais receber dados; se ele voltar a aceitar, reative o webhook e use "recuperar" (recover) para reenviar as entregas que falharam ou foram canceladas',
-    en: 'disabled: the receiver answered 410 (Gone), meaning it no longer wants data; if it accepts again, enable the webhook again and use recover to resend the deliveries that failed or were cancelled',
+      'desativado: o destino respondeu 410 (Gone), ou seja, não quer mais receber dados. Enquanto o webhook estiver desativado, as mudanças não geram entregas para ele e não serão enviadas depois. Se o destino voltar a aceitar, reative o webhook e use "recuperar" (recover) para reenviar as entregas que já existiam quando ele foi desativado (as que falharam ou foram canceladas)',
+    en: 'disabled: the receiver answered 410 (Gone), meaning it no longer wants data. While the webhook is disabled, changes create no deliveries for it and are not sent later. If the receiver accepts again, enable the webhook again and use recover to resend the deliveries that existed when it was disabled (those that failed or were cancelled)',
   },
   FAILING_TOO_LONG: {
     'pt-BR':
-      'desativado: todas as entregas falharam desde {since}; corrija o destino, reative o webhook e use "recuperar" (recover) desde {since} para reenviar as entregas que falharam ou foram canceladas',
-    en: 'disabled: every delivery failed since {since}; fix the receiver, enable the webhook again and use recover since {since} to resend the deliveries that failed or were cancelled',
+      'desativado: todas as entregas falharam desde {since}. Enquanto o webhook estiver desativado, as mudanças não geram entregas para ele e não serão enviadas depois. Corrija o destino, reative o webhook e use "recuperar" (recover) desde {since} para reenviar as entregas que já existiam quando ele foi desativado (as que falharam ou foram canceladas)',
+    en: 'disabled: every delivery failed since {since}. While the webhook is disabled, changes create no deliveries for it and are not sent later. Fix the receiver, enable the webhook again and use recover since {since} to resend the deliveries that existed when it was disabled (those that failed or were cancelled)',
   },
   ENDPOINT_DISABLED: {
     'pt-BR': 'cancelada: o webhook estava desativado; reative-o e use "recuperar" (recover) para reenviá-la',
@@ -116,6 +117,11 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
     'pt-BR':
       'o segredo de assinatura deste webhook está cifrado, mas a chave WEBHOOK_SECRET_KEY não está definida neste servidor; defina a mesma chave usada ao criá-lo e reinicie (nada foi enviado)',
     en: "this webhook's signing secret is sealed, but WEBHOOK_SECRET_KEY is not set on this host; set the key it was created with and restart (nothing was sent)",
+  },
+  WEBHOOK_HEADERS_REQUIRED: {
+    'pt-BR':
+      'a nova URL leva a outro destino ({from} → {to}) e o webhook tem cabeçalhos personalizados ({names}), cujos valores nunca são mostrados: envie "cabecalhos" com os valores para o novo destino, ou {} para removê-los',
+    en: 'the new URL leads to another receiver ({from} → {to}) and the webhook has custom headers ({names}) whose values are never shown: send "cabecalhos" with the values for the new receiver, or {} to remove them',
   },
   CHANGE_TABLE_INVALID: {
     'pt-BR':
@@ -168,6 +174,16 @@ export function disabledReasonMessage(locale: Locale, stored: string | null): { 
 export const CANCELLED_DISABLED: CancelReason = 'ENDPOINT_DISABLED';
 /** What `ultimo_erro` held for every cancelled delivery before the reasons were coded (read as ENDPOINT_DISABLED). */
 export const LEGACY_CANCEL_TEXT = 'endpoint disabled or deleted';
+
+/**
+ * Why a cancelled delivery was cancelled, as its code (the field `motivo` beside the worded `ultimo_erro`): the text
+ * written before the codes existed reads as ENDPOINT_DISABLED; null for a delivery that is not cancelled.
+ */
+export function cancelReasonOf(status: string, stored: string | null): CancelReason | null {
+  if (status !== 'cancelada') return null;
+  if (stored === 'ENDPOINT_DELETED') return stored;
+  return stored === 'ENDPOINT_DISABLED' || stored === LEGACY_CANCEL_TEXT ? 'ENDPOINT_DISABLED' : null;
+}
 
 /**
  * A delivery's last error as shown: a cancelled one's stored reason code worded in the reader's language (the text

@@ -1,7 +1,14 @@
 import type { JobProducer } from '@integrador/queue';
 import { assertChangeableBy, type Database, type FilialCaller } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { listEntregas, listTentativas, loadEntrega, recoverableEntregasSince, restartEntrega } from './deliveries.repository';
+import {
+  listEntregas,
+  listTentativas,
+  loadEntrega,
+  recoverableEntregasSince,
+  restartEntrega,
+  unrestartEntrega,
+} from './deliveries.repository';
 import { checkGatilhos, checkHeaders, checkWebhookUrl } from './endpoint-input';
 import {
   createWebhookEndpoint,
@@ -13,7 +20,7 @@ import {
   type WebhookEndpointInput,
 } from './endpoints.repository';
 import { WebhookError } from './errors';
-import { deliveryErrorMessage, disabledReasonMessage, type Locale } from './messages';
+import { cancelReasonOf, deliveryErrorMessage, disabledReasonMessage, type Locale } from './messages';
 import { generateSigningSecret, isSealed, sealSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
 
@@ -24,6 +31,7 @@ export interface EndpointSettingsInput {
   nome: string;
   url: string;
   gatilhos: string[];
+  /** Omitted on a replace: the endpoint stays enabled or disabled as it is (true on a create). */
   ativo?: boolean | undefined;
   /** Omitted on a replace: the stored headers stay (their values are write-only); `{}` removes them. */
   cabecalhos?: Record<string, string> | undefined;
@@ -62,14 +70,29 @@ export async function createEndpoint(
   return { id, secret };
 }
 
+/** Scheme, host and port: where a URL's requests (and the headers sent with them) go. */
+const originOf = (url: string) => new URL(url).origin;
+
 /**
- * Replaces an endpoint's settings (404 for another tenant's id). Omitted `cabecalhos` keep the stored ones: their
- * values are never shown, so a caller re-enabling an endpoint could not send them back.
+ * Replaces an endpoint's settings (404 for another tenant's id). What is omitted keeps its stored value:
+ * - `cabecalhos`: their values are never shown, so a caller re-enabling an endpoint could not send them back. They
+ *   stay only while the URL keeps its origin: stored secrets (Authorization…) never follow the URL to another
+ *   receiver unseen; a URL moved to another origin without `cabecalhos` is refused (400 WEBHOOK_HEADERS_REQUIRED).
+ * - `ativo`: a PUT that renames a disabled endpoint does not re-enable it (only `"ativo": true` does, clearing why
+ *   it was disabled), and one that renames an active endpoint keeps its failure clock.
  */
 export async function replaceEndpoint(db: Db, caller: FilialCaller, id: number, input: EndpointSettingsInput): Promise<void> {
-  await requireChangeableEndpoint(db, caller, id);
+  const stored = await requireChangeableEndpoint(db, caller, id);
   const settings = checked(input);
-  const update = input.cabecalhos === undefined ? { ...settings, cabecalhos: undefined } : settings;
+  const storedNames = Object.keys(stored.cabecalhos);
+  if (input.cabecalhos === undefined && storedNames.length > 0 && originOf(settings.url) !== originOf(stored.url)) {
+    throw new WebhookError('WEBHOOK_HEADERS_REQUIRED', 400, {
+      from: originOf(stored.url),
+      to: originOf(settings.url),
+      names: storedNames.join(', '),
+    });
+  }
+  const update = { ...settings, ativo: input.ativo, cabecalhos: input.cabecalhos === undefined ? undefined : settings.cabecalhos };
   if (!(await updateWebhookEndpoint(db, caller.empresaId, id, update))) throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
 }
 
@@ -169,9 +192,15 @@ export interface Recovered {
 }
 
 /**
- * Re-sends the endpoint's deliveries created since `since` that it did not get: the failed ones and the ones
- * cancelled because it was disabled (pending when it was), each with a fresh retry schedule. 409 while it is disabled:
- * re-enable it first. A deleted endpoint's cancelled deliveries have no endpoint left to recover on.
+ * Re-sends the endpoint's failed deliveries created since `since`, and the ones cancelled because it was disabled
+ * (they were pending when it was disabled, or came due while it was), each with a fresh retry schedule. Changes made
+ * while it was disabled created no delivery for it: recover cannot send them. 409 while it is disabled: re-enable it
+ * first. A deleted endpoint's cancelled deliveries have no endpoint left to recover on.
+ * Each row is restarted only if it is still failed or disable-cancelled (a resend may have delivered it meanwhile), then
+ * its job is queued; when the queue refuses (503), that row is put back as it was before the error is answered, so
+ * nothing the recover did not acknowledge is left pending without a job: the rows before it are queued, the rest
+ * untouched, and the same recover again picks up what is left. The job ids carry the recover's time, not only the
+ * delivery's: a delivery recovered twice (failed again in between) gets a job each time.
  */
 export async function recoverDeliveries(
   db: Db,
@@ -184,20 +213,30 @@ export async function recoverDeliveries(
   requireActive(await requireChangeableEndpoint(db, caller, endpointId));
   const rows = await recoverableEntregasSince(db, empresaId, endpointId, since);
   const stamp = Date.now();
-  for (const { id: entregaId, status } of rows) {
-    await restartEntrega(db, empresaId, entregaId, status === 'cancelada');
-    await producer.enqueue(
-      'webhook',
-      'webhook.deliver',
-      { tenant: { empresaId, filialId: null }, entregaId, endpointId },
-      { jobId: `whv-${entregaId}-${stamp}` },
-    );
+  const recovered: Recovered = { recovered: 0, falhou: 0, cancelada: 0 };
+  for (const entrega of rows) {
+    if (!(await restartEntrega(db, empresaId, entrega))) continue;
+    try {
+      await producer.enqueue(
+        'webhook',
+        'webhook.deliver',
+        { tenant: { empresaId, filialId: null }, entregaId: entrega.id, endpointId },
+        { jobId: `whv-${entrega.id}-${stamp}` },
+      );
+    } catch (err) {
+      await unrestartEntrega(db, empresaId, entrega);
+      throw err;
+    }
+    recovered.recovered += 1;
+    recovered[entrega.status] += 1;
   }
-  const cancelada = rows.filter((r) => r.status === 'cancelada').length;
-  return { recovered: rows.length, falhou: rows.length - cancelada, cancelada };
+  return recovered;
 }
 
-/** An endpoint's deliveries as shown (newest first): a cancelled one's reason in the reader's language. */
+/**
+ * An endpoint's deliveries as shown (newest first): a cancelled one's reason in the reader's language (`ultimo_erro`)
+ * and as its code (`motivo`: ENDPOINT_DISABLED or ENDPOINT_DELETED; null unless cancelled).
+ */
 export async function presentEntregas(
   db: Db,
   empresaId: number,
@@ -206,7 +245,11 @@ export async function presentEntregas(
   locale: Locale,
 ) {
   const rows = await listEntregas(db, empresaId, endpointId, options);
-  return rows.map((row) => ({ ...row, ultimo_erro: deliveryErrorMessage(locale, row.status, row.ultimo_erro) }));
+  return rows.map((row) => ({
+    ...row,
+    ultimo_erro: deliveryErrorMessage(locale, row.status, row.ultimo_erro),
+    motivo: cancelReasonOf(row.status, row.ultimo_erro),
+  }));
 }
 
 /** The attempts of one delivery of the endpoint (404 unless both are the tenant's and belong together). */

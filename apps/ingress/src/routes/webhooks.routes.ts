@@ -106,7 +106,8 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
       {
         schema: {
           tags: ['webhooks'],
-          summary: "Replace a webhook endpoint's settings (omitted cabecalhos keep the stored ones; {} removes them)",
+          summary:
+            "Replace a webhook endpoint's settings (omitted ativo keeps its state; omitted cabecalhos keep the stored ones while the URL keeps its origin, else 400 WEBHOOK_HEADERS_REQUIRED; {} removes them)",
           params: IdParams,
           body: WebhookBody,
           response: { 200: WebhookEndpointResponse, ...changeErrors },

@@ -16,12 +16,14 @@ export const WebhookBody = Type.Object(
     nome: Type.String({ minLength: 1, maxLength: 200 }),
     url: Type.String({ minLength: 1, maxLength: 2000, description: 'fixed http(s) URL: no parameters or placeholders' }),
     gatilhos: Type.Array(Type.Union(GATILHOS.map((g) => Type.Literal(g))), { minItems: 1, maxItems: GATILHOS.length }),
-    ativo: Type.Optional(Type.Boolean()),
+    ativo: Type.Optional(
+      Type.Boolean({ description: 'true when omitted on POST; omitted on PUT keeps the endpoint enabled or disabled as it is' }),
+    ),
     cabecalhos: Type.Optional(
       Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 2000 }), {
         maxProperties: 20,
         description:
-          'extra headers sent with every delivery (values write-only); on PUT, omitted keeps the stored ones and {} removes them',
+          'extra headers sent with every delivery (values write-only); on PUT, omitted keeps the stored ones (refused with 400 WEBHOOK_HEADERS_REQUIRED when the URL moves to another scheme, host or port) and {} removes them',
       }),
     ),
     limitePorSegundo: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 10000 }), Type.Null()])),
@@ -86,6 +88,11 @@ export const DeliveryResponse = Type.Object({
   ultimo_status_http: Nullable(Type.Integer()),
   ultimo_erro: Nullable(
     Type.String({ description: "the last attempt's error as recorded; for a cancelada one, why, in the request language" }),
+  ),
+  motivo: Nullable(
+    Type.Union([Type.Literal('ENDPOINT_DISABLED'), Type.Literal('ENDPOINT_DELETED')], {
+      description: 'why a cancelada delivery was cancelled, as a code (recover re-sends ENDPOINT_DISABLED ones); null otherwise',
+    }),
   ),
   proxima_tentativa_em: Nullable(Timestamp('when the next automatic attempt is due')),
   entregue_em: Nullable(Timestamp()),
