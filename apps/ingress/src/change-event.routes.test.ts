@@ -121,7 +121,7 @@ describe('crm-change answers', () => {
       motivo: {
         code: 'NO_GATILHO',
         message:
-          'nenhum webhook enviado: a operacao "alterado" em oportunidades não dispara gatilho; disparam: criado → oportunidade.criada, status_alterado → oportunidade.status_alterado',
+          'nenhum webhook enviado: a operação "alterado" em oportunidades não dispara gatilho; disparam: criado → oportunidade.criada, status_alterado → oportunidade.status_alterado',
       },
     });
     const notConcluded = await post({ tabela: 'atividades', id: 1, operacao: 'status_alterado' }, { lang: 'en' });
