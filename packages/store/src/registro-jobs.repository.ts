@@ -37,9 +37,12 @@ export function searchText(event: Pick<JobEvent, 'nomeJob' | 'jobId' | 'parametr
   const params = Object.entries(event.parametros ?? {}).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   const parts = [event.nomeJob, `#${event.jobId}`, event.integracaoId ? `integracao=${event.integracaoId}` : '', ...params];
   if (event.erro) parts.push(event.erro.classe ?? '', event.erro.codigo ?? '', event.erro.mensagem);
-  // Masking a long message (a SOAP fault's body) costs ~20 µs per KB: only twice what is kept is masked (the mask takes a
-  // value cut by that first cut too, and shortens a URL at most).
-  const text = parts.filter(Boolean).join(' ').slice(0, 2 * SEARCH_TEXT_MAX);
+  // Masking grows with the text (~20 µs for 1–2 KB; a SOAP fault's body may be far longer): only twice what is kept is
+  // masked, and the mask takes a value cut by that first cut too.
+  const text = parts
+    .filter(Boolean)
+    .join(' ')
+    .slice(0, 2 * SEARCH_TEXT_MAX);
   return maskSecretsInText(text).toLowerCase().slice(0, SEARCH_TEXT_MAX);
 }
 
