@@ -1,4 +1,7 @@
+import { createRedis } from '@integrador/queue';
 import { type JobEvent, recordJobEvent } from '@integrador/store';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { Worker } from 'bullmq';
 import { DashboardHarness } from './support/dashboard-harness';
 
 /** What must never show: the password a receptor quoted back in its refusal, and a URL's userinfo and query value. */
@@ -102,6 +105,40 @@ describe('dashboard: a failure worded for the operator (pt-BR and English)', () 
     const detail = await h.app.inject({ url: '/dashboard/api/jobs/set/a-refused', headers: { cookie } });
     expect(detail.json().record.erro_motivo).toBe('o sistema receptor recusou a requisição (confira usuário, senha e os dados enviados)');
     expect(list.body + detail.body).not.toMatch(LEAKS);
+  });
+
+  it("masks BullMQ's copy of the failure and the job's log lines as the record's message (a real failed job)", async () => {
+    const queue = h.producer.queue('set');
+    await queue.add(
+      'integration.run' as never,
+      { tenant: { empresaId: h.empresaA, filialId: null }, integracaoId: 19 } as never,
+      {
+        jobId: 'a-live',
+      } as never,
+    );
+    const connection = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    const worker = new Worker(
+      'set',
+      async (job) => {
+        await job.log(`tentativa 1: ${refusal}`);
+        throw new Error(refusal);
+      },
+      { connection, prefix: h.prefix },
+    );
+    for (let i = 0; i < 200 && !(await queue.getJob('a-live'))?.failedReason; i++) await new Promise((r) => setTimeout(r, 50));
+    await worker.close();
+    connection.disconnect();
+    await failed(h.empresaA, 'a-live', { classe: 'ReceptorError', codigo: 'RECEPTOR_REJECTED', mensagem: refusal });
+    const { cookie } = await h.login('opa');
+    const detail = await h.app.inject({ url: '/dashboard/api/jobs/set/a-live', headers: { cookie } });
+    expect(detail.statusCode).toBe(200);
+    const { live } = detail.json() as { live: { failedReason: string; logs: string[] } };
+    expect(live.failedReason).toContain('"senha":"••••••"');
+    expect(live.logs[0]).toContain('"senha":"••••••"');
+    expect(detail.body).not.toMatch(LEAKS);
+    const html = await page(cookie, '/dashboard/jobs/set/a-live');
+    expect(html).toContain('tentativa 1: receptor rejected the request');
+    expect(html).not.toMatch(LEAKS);
   });
 
   it("keeps tenant B's operator and key to tenant B's failures, worded the same way", async () => {

@@ -76,6 +76,9 @@ function defaultWebhookOptions(): WebhookRoutesOptions {
   return { settings, http: createWebhookHttpClient(settings) };
 }
 
+/** How request schemas are checked: unknown fields are an error (named in the 400), not silently dropped; query strings are coerced. */
+export const AJV_OPTIONS = { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } as const;
+
 /** Builds the ingress (routes, auth, validation, errors, metrics, docs); only server.ts listens. */
 export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -87,10 +90,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     genReqId: requestIdOf,
     requestIdHeader: false,
     logController: new ProbeQuietLogController(),
-    ajv: {
-      // Unknown fields are an error (named in the 400), not silently dropped; query strings are coerced.
-      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
-    },
+    ajv: { customOptions: AJV_OPTIONS },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const webhooks = deps.webhooks ?? defaultWebhookOptions();

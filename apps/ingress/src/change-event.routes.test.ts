@@ -84,6 +84,26 @@ describe('crm-change answers', () => {
     expect(foreign.json().error.message).toMatch(/Tabelas aceitas: contatos, oportunidades, atividades, eventos$/);
   });
 
+  it('answers a repeated key with its stored answer even once its table is unknown; a new key on it is the 400', async () => {
+    const { db } = database;
+    await db
+      .insertInto('integracao')
+      .values({ empresa_id: empresaA, nome: 'SET-MATRICULAS', tipo_servico: 'SET', tabela: 'matriculas', ativo: 0 } as never)
+      .execute();
+    const first = await post({ tabela: 'matriculas', id: 7, chaveIdempotencia: 'retry-1' });
+    expect(first.statusCode).toBe(202);
+    // The integration is deleted between the CRM's call and its retry (the first answer was lost on the way back).
+    await db.deleteFrom('integracao').where('nome', '=', 'SET-MATRICULAS').execute();
+    const retry = await post({ tabela: 'matriculas', id: 7, chaveIdempotencia: 'retry-1' });
+    expect(retry.statusCode).toBe(202);
+    expect(retry.json()).toEqual({ ...first.json(), deduplicated: true });
+    expect((await post({ tabela: 'matriculas', id: 7, chaveIdempotencia: 'retry-2' })).json().error.code).toBe('CHANGE_TABLE_INVALID');
+    // Another tenant's same key is not A's answer: B never reported it, and matriculas is no table of B's.
+    const b = await post({ tabela: 'matriculas', id: 7, chaveIdempotencia: 'retry-1' }, { key: keyB });
+    expect(b.statusCode).toBe(400);
+    expect(b.json().error.code).toBe('CHANGE_TABLE_INVALID');
+  });
+
   it('says why nothing was sent: no such row, an operacao that fires no gatilho (naming those that do), no endpoint', async () => {
     const noRow = await post({ tabela: 'contatos', id: 999 });
     expect(noRow.statusCode).toBe(202);
@@ -101,7 +121,7 @@ describe('crm-change answers', () => {
       motivo: {
         code: 'NO_GATILHO',
         message:
-          'nenhum webhook enviado: a operacao "alterado" em oportunidades não dispara gatilho; disparam: criado → oportunidade.criada, status_alterado → oportunidade.status_alterado',
+          'nenhum webhook enviado: a operação "alterado" em oportunidades não dispara gatilho; disparam: criado → oportunidade.criada, status_alterado → oportunidade.status_alterado',
       },
     });
     const notConcluded = await post({ tabela: 'atividades', id: 1, operacao: 'status_alterado' }, { lang: 'en' });

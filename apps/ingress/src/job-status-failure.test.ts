@@ -1,9 +1,9 @@
 import { createLogger } from '@integrador/logging';
 import { createJobRecorder, createRedis, startQueueWorker } from '@integrador/queue';
-import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createEmpresa, issueApiKey, recordJobEvent } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
-import type { Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
 
@@ -20,13 +20,15 @@ describe('the job status of a failed job (failedReasonText)', () => {
   let ingress: TestIngress;
   let workerRedis: Redis;
   let worker: Worker;
+  let empresaA: number;
   let keyA: string;
   let keyB: string;
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
     ingress = await startTestIngress(database);
-    keyA = await issueApiKey(database.db, await createEmpresa(database.db, 'Empresa A'), null, 'a');
+    empresaA = await createEmpresa(database.db, 'Empresa A');
+    keyA = await issueApiKey(database.db, empresaA, null, 'a');
     keyB = await issueApiKey(database.db, await createEmpresa(database.db, 'Empresa B'), null, 'b');
     workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
     // A worker whose job fails for good with a coded error, recorded in registro_jobs as the workers record it.
@@ -77,6 +79,48 @@ describe('the job status of a failed job (failedReasonText)', () => {
     });
     // Another tenant's key learns nothing of it.
     expect((await ingress.app.inject({ url: `/v1/jobs/webhook/${jobId}`, headers: auth(keyB) })).statusCode).toBe(404);
+  });
+
+  it("words B's failure from B's own record only, never from A's record of the same queue, job id and message", async () => {
+    // B's job fails on a queue whose worker keeps no record (as when B's record is not written yet); A's record names
+    // the same (queue, job id) with the same message and a code — what a Redis flush that restarts job ids leaves.
+    const connection = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    const unrecorded = new Worker(
+      'get',
+      async () => {
+        throw new UnrecoverableError(MESSAGE);
+      },
+      { connection, prefix: ingress.prefix },
+    );
+    try {
+      const accepted = await ingress.app.inject({ method: 'POST', url: '/v1/ping', headers: auth(keyB), payload: { queue: 'get' } });
+      expect(accepted.statusCode).toBe(202);
+      const { jobId } = accepted.json();
+      await recordJobEvent(database.db, {
+        empresaId: empresaA,
+        filialId: null,
+        fila: 'get',
+        jobId,
+        nomeJob: 'system.ping',
+        integracaoId: null,
+        parametros: null,
+        estado: 'falhou',
+        tentativas: 1,
+        maxTentativas: 1,
+        erro: { classe: 'ConnectionForbiddenError', codigo: 'CONNECTION_FORBIDDEN', mensagem: MESSAGE },
+      });
+      let status: { state?: string; failedReason?: string; failedReasonText?: string } = {};
+      for (
+        const deadline = Date.now() + 10000;
+        status.state !== 'failed' && Date.now() < deadline;
+        await new Promise((r) => setTimeout(r, 25))
+      )
+        status = (await ingress.app.inject({ url: `/v1/jobs/get/${jobId}`, headers: auth(keyB) })).json();
+      expect(status).toMatchObject({ state: 'failed', failedReason: MESSAGE, failedReasonText: MESSAGE });
+    } finally {
+      await unrecorded.close();
+      connection.disconnect();
+    }
   });
 
   it('answers failedReasonText null for a job that did not fail', async () => {

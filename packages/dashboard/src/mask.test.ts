@@ -31,6 +31,15 @@ describe('masking stored URLs for the operator', () => {
     expect(maskMessage(null)).toBeNull();
   });
 
+  it('masks a secret cut by the end of the text (a search text written before it was masked, cut at 1000 characters)', () => {
+    const record = { erro_mensagem: null, busca: 'integration.run receptor rejected the request: {"erro":"login","senha":"su' };
+    expect(maskRecord(record).busca).toBe('integration.run receptor rejected the request: {"erro":"login","senha":"••••••"');
+    expect(maskSecrets('{"token":"ab\\')).toBe('{"token":"••••••"');
+    expect(maskSecrets('<soap:Body><senha>segr')).toBe('<soap:Body><senha>••••••');
+    expect(maskSecrets('<senha>segredo</sen')).toBe('<senha>••••••');
+    expect(maskSecrets('<senha>segredo</senha><login>ana</login>')).toBe('<senha>••••••</senha><login>ana</login>');
+  });
+
   it('masks the URL line of a stored REST request with the other secrets', () => {
     const shown = maskSecrets('POST https://u:pass@api.example/clientes?chave=s3cr3t\nauthorization: [REDACTED]\n\n{"senha":"x"}');
     expect(shown).toBe('POST https://api.example/clientes?chave=***\nauthorization: [REDACTED]\n\n{"senha":"••••••"}');

@@ -1,23 +1,12 @@
-import { MASK, maskUrlsInText, shownUrl } from '@integrador/logging';
-
-/** Names whose values are secrets wherever they appear (SOAP elements, JSON keys, query strings). */
-const SECRET_NAMES = 'senha|password|passwd|pass|token|secret|segredo|apikey|api_key|authorization';
-
-const XML_ELEMENT = new RegExp(`<((?:[\\w.-]+:)?(?:${SECRET_NAMES}))(\\s[^>]*)?>[^<]*</\\1>`, 'gi');
-const JSON_FIELD = new RegExp(`("(?:${SECRET_NAMES})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
-/** A secret-named field of a form body or a link without a scheme, which the URL rule (maskUrlsInText) does not see. */
-const QUERY_FIELD = new RegExp(`([?&](?:${SECRET_NAMES})=)[^&\\s"'<\\\\]*`, 'gi');
+import { maskSecretsInText, maskUrlsInText, shownUrl } from '@integrador/logging';
 
 /**
- * Masks secrets in a stored request or response before an operator sees it. The transports already redact what
- * they store; this second pass covers older rows and receptors that echo a credential back.
+ * Masks secrets in a stored request or response before an operator sees it (maskSecretsInText: URLs, secret-named
+ * elements and fields). The transports already redact what they store; this second pass covers older rows and
+ * receptors that echo a credential back.
  */
 export function maskSecrets(text: string | null | undefined): string {
-  if (!text) return '';
-  return maskUrlsIn(text)
-    .replace(XML_ELEMENT, (_m, tag: string, attrs: string | undefined) => `<${tag}${attrs ?? ''}>••••••</${tag}>`)
-    .replace(JSON_FIELD, '$1"••••••"')
-    .replace(QUERY_FIELD, `$1${MASK}`);
+  return text ? maskSecretsInText(text) : '';
 }
 
 /**
@@ -55,7 +44,8 @@ export function maskMessage<T extends string | null | undefined>(text: T): T {
 
 /**
  * A job record as the dashboard answers it: its message masked (maskMessage), and its search text (busca, the
- * message lower-cased among other things) too — the API hands both to scripts.
+ * message lower-cased among other things) too — the API hands both to scripts. busca is masked when it is written
+ * (searchText in @integrador/store); rows written before that are masked here.
  */
 export function maskRecord<R extends { erro_mensagem: string | null; busca: string | null }>(record: R): R {
   return { ...record, erro_mensagem: maskMessage(record.erro_mensagem), busca: maskMessage(record.busca) };

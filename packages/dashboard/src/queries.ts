@@ -12,7 +12,7 @@ import {
 } from '@integrador/store';
 import type { Job } from 'bullmq';
 import type { Viewer } from './access';
-import { maskRecord, maskUrl, maskUrlsIn } from './mask';
+import { maskMessage, maskRecord, maskUrl, maskUrlsIn } from './mask';
 import { hourChart, type JobDetail, type OverviewData, type Tally } from './views/pages';
 
 const HOUR = 3600_000;
@@ -152,19 +152,20 @@ export async function jobDetail(
   const found = await findJobRecord(database.db, viewer.scope, queue, id);
   if (!found || (viewer.filialId !== null && found.empresa_filial_id !== viewer.filialId)) return undefined;
   // URLs in what was stored before the engine showed them masked (attempt rows, messages, log lines) are masked here,
-  // once, for the page and the JSON alike.
+  // once, for the page and the JSON alike. BullMQ's copy of the failure and the job's log lines hold the same text
+  // as the record's message (a receptor's refusal may quote a password), so they get the same full masking.
   const record = maskRecord(found);
   const job = await readJob(producer, queue, id);
   const live = ownedBy(job, record)
     ? {
         state: await job.getState().catch(() => 'unknown'),
-        failedReason: maskUrlsIn(job.failedReason ?? null),
+        failedReason: maskMessage(job.failedReason ?? null),
         logs: (
           await producer
             .queue(queue as 'set')
             .getJobLogs(id, 0, 100)
             .catch(() => ({ logs: [] as string[] }))
-        ).logs.map((line) => maskUrlsIn(line)),
+        ).logs.map((line) => maskMessage(line)),
         flow: (job.data as { flow?: unknown }).flow ?? null,
       }
     : null;

@@ -36,6 +36,22 @@ describe('the job failure catalogue', () => {
     expect(jobFailureLabel('en', 'RECEPTOR_ERROR')).toBe('the ERP refused the record');
   });
 
+  it('words a given-up webhook delivery for every reason the hub gives up, not only a refusal', () => {
+    for (const message of [
+      'endpoint answered 410 Gone: disabled',
+      'gave up after 8 attempts: connect ECONNREFUSED 203.0.113.9:443',
+      'address 10.0.0.5 is in a private network (10.0.0.0/8)',
+      'endpoint failing since 2026-12-04T10:00:00.000Z: disabled',
+    ]) {
+      expect(jobFailureText('pt-BR', 'WEBHOOK_DELIVERY_FAILED', message)).toBe(
+        `a entrega do webhook foi abandonada (recusada pelo receptor, sem resposta, endereço não permitido ou endpoint desativado): ${message}`,
+      );
+    }
+    expect(jobFailureLabel('en', 'WEBHOOK_DELIVERY_FAILED')).toBe(
+      'the webhook delivery was given up (refused by the receiver, no answer, an address not allowed or the endpoint disabled)',
+    );
+  });
+
   it("gives another catalogue the same words with the detail's placeholder (the ingress's 502)", () => {
     expect(jobFailureTemplate('TRANSPORT_TRANSIENT')).toEqual({
       'pt-BR': 'o sistema receptor não respondeu a tempo ou está indisponível: {detail}',

@@ -151,18 +151,10 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     en: "the server's name was not found (DNS)",
   },
 
-  // Endpoint services (JSON pulls): the detail is already worded in pt-BR by the engine.
-  TIMEOUT: { 'pt-BR': 'o serviço não respondeu dentro do tempo limite', en: 'the service did not answer within the time limit' },
-  UNREACHABLE: { 'pt-BR': 'o serviço não pôde ser alcançado', en: 'the service could not be reached' },
-  HTTP_UNAUTHORIZED: {
-    'pt-BR': 'o serviço recusou as credenciais (HTTP 401/403)',
-    en: 'the service refused the credentials (HTTP 401/403)',
-  },
-  SECRET_MISSING: {
-    'pt-BR': 'o segredo configurado não está definido para os workers',
-    en: 'the configured secret is not defined for the workers',
-  },
-  SERVICE_INACTIVE: { 'pt-BR': 'o serviço de endpoint está inativo', en: 'the endpoint service is inactive' },
+  // Endpoint services (JSON pulls: TIMEOUT, UNREACHABLE, HTTP_UNAUTHORIZED, SECRET_MISSING, SERVICE_INACTIVE…) are not
+  // here on purpose: their message is already the user's wording (the engine's endpoint-messages, with the URL and the
+  // limit), so a label before it would say the same thing twice, in English before a Portuguese detail for an English
+  // viewer. One owner: the endpoint engine; their message is shown as is.
 
   // CTI (click-to-call at the PBX).
   PBX_UNREACHABLE: { 'pt-BR': 'o PABX não pôde ser alcançado', en: 'the PBX could not be reached' },
@@ -191,9 +183,11 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
   CTI_INVALID_NUMBER: { 'pt-BR': 'o número de telefone é inválido', en: 'the phone number is invalid' },
 
   // Webhooks, queue and job contracts.
+  // Every reason the hub gives up a delivery: refused by the receiver (410 Gone…), its attempts ran out (no answer),
+  // an address the hub may not call, the endpoint disabled after failing too long. The message says which.
   WEBHOOK_DELIVERY_FAILED: {
-    'pt-BR': 'o receptor do webhook não aceitou a entrega',
-    en: 'the webhook receiver did not accept the delivery',
+    'pt-BR': 'a entrega do webhook foi abandonada (recusada pelo receptor, sem resposta, endereço não permitido ou endpoint desativado)',
+    en: 'the webhook delivery was given up (refused by the receiver, no answer, an address not allowed or the endpoint disabled)',
   },
   FLOW_BLOCKED: {
     'pt-BR': 'a etapa espera por um pré-requisito que falhou',

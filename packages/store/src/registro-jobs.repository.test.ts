@@ -11,6 +11,7 @@ import {
   recordJobEvent,
   recordJobEvents,
   searchJobRecords,
+  searchText,
 } from './registro-jobs.repository';
 
 const base: JobEvent = {
@@ -78,6 +79,30 @@ describe.each(ALL_DIALECTS)('dashboard records on %s', (dialect) => {
     expect((await findJobRecord(db, 'all', 'set', '1'))?.estado).toBe('aguardando_retentativa');
     await markJobRecords(db, [row?.id ?? 0], 'descartado', 'falhou');
     expect((await findJobRecord(db, 'all', 'set', '1'))?.estado).toBe('aguardando_retentativa');
+  });
+
+  it("writes the search text with the message's secrets masked, also one the 1000-character cut would halve", async () => {
+    const { db } = database;
+    // A receptor's refusal quoting the password it was sent, the password straddling the search text's cut.
+    const refusal = (pad: number) => `receptor rejected the request: ${'x'.repeat(pad)} {"erro":"login","senha":"segredo-ecoado-pelo-erp"}`;
+    // searchText's prefix before the message (name, id, parameters), then a space: where the message starts.
+    const start = searchText({ ...base, jobId: '42', erro: { classe: null, codigo: null, mensagem: 'm' } }).length - 1;
+    const whole = refusal(0);
+    // Pad so that the 1000th character falls 3 characters into the password.
+    const straddling = refusal(1000 - start - whole.indexOf('segredo') - 3);
+    for (const [jobId, mensagem] of [
+      ['41', whole],
+      ['42', straddling],
+    ] as const)
+      await recordJobEvent(db, { ...base, jobId, estado: 'falhou', erro: { classe: null, codigo: null, mensagem } });
+    const rows = await searchJobRecords(db, { scope: 'all', texto: 'receptor rejected' });
+    expect(rows.map((r) => r.job_id).sort()).toEqual(['41', '42']);
+    for (const row of rows) expect(row.busca).toContain('"senha":"•');
+    expect(rows.find((r) => r.job_id === '42')?.busca).toHaveLength(1000);
+    expect(rows.map((r) => r.busca).join(' ')).not.toMatch(/segredo|"se$/);
+    // The stored message keeps the text support reads (the dashboard masks it when shown); searching the secret finds nothing.
+    expect(rows.find((r) => r.job_id === '41')?.erro_mensagem).toBe(whole);
+    expect(await searchJobRecords(db, { scope: 'all', texto: 'segredo-ecoado' })).toEqual([]);
   });
 
   it('writes a batch of jobs in one upsert: a start sets iniciado_em, a finish finalizado_em, a delay neither', async () => {

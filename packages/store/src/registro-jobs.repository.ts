@@ -1,3 +1,4 @@
+import { maskSecretsInText } from '@integrador/logging';
 import { type Kysely, MysqlAdapter, type OnConflictBuilder, PostgresAdapter, type Selectable, SqliteAdapter, sql } from 'kysely';
 import { compiledStatement } from './compiled-statement';
 import { SEARCH_TEXT_MAX } from './migrations/010-dashboard';
@@ -27,12 +28,22 @@ export interface JobEvent {
   iniciadoEm?: Date;
 }
 
-/** The lower-case text free-text search reads: name, id, key parameters, error — cut to the column's size. */
+/**
+ * The lower-case text free-text search reads: name, id, key parameters, error — its secrets masked (a receptor's
+ * refusal may quote a password: searching for it must not find the row), then cut to the column's size, so the cut
+ * never leaves a secret's prefix unmasked.
+ */
 export function searchText(event: Pick<JobEvent, 'nomeJob' | 'jobId' | 'parametros' | 'erro' | 'integracaoId'>): string {
   const params = Object.entries(event.parametros ?? {}).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   const parts = [event.nomeJob, `#${event.jobId}`, event.integracaoId ? `integracao=${event.integracaoId}` : '', ...params];
   if (event.erro) parts.push(event.erro.classe ?? '', event.erro.codigo ?? '', event.erro.mensagem);
-  return parts.filter(Boolean).join(' ').toLowerCase().slice(0, SEARCH_TEXT_MAX);
+  // Masking grows with the text (~20 µs for 1–2 KB; a SOAP fault's body may be far longer): only twice what is kept is
+  // masked, and the mask takes a value cut by that first cut too.
+  const text = parts
+    .filter(Boolean)
+    .join(' ')
+    .slice(0, 2 * SEARCH_TEXT_MAX);
+  return maskSecretsInText(text).toLowerCase().slice(0, SEARCH_TEXT_MAX);
 }
 
 /** A job event as a registro_jobs row: the insert of a first event; recordJobEvents says what a later one changes. */

@@ -35,23 +35,24 @@ export type ChangeEventResult<S> = S & {
   deduplicated: boolean;
 };
 
+/** The stored claim of a key already seen for the tenant (its first answer, once written), or undefined. */
+const findClaim = (db: Kysely<Database>, empresaId: number, chave: string) =>
+  db
+    .selectFrom('crm_mudancas')
+    .select(['id', 'resultado'])
+    .where('empresa_id', '=', empresaId)
+    .where('chave', '=', chave)
+    .executeTakeFirst();
+
+/** Claims a key not seen yet; a concurrent claim of the same key (the insert's conflict) answers that one instead. */
 async function claim(db: Kysely<Database>, empresaId: number, chave: string, event: ChangeEvent) {
-  const find = () =>
-    db
-      .selectFrom('crm_mudancas')
-      .select(['id', 'resultado'])
-      .where('empresa_id', '=', empresaId)
-      .where('chave', '=', chave)
-      .executeTakeFirst();
-  const existing = await find();
-  if (existing) return existing;
   try {
     await db
       .insertInto('crm_mudancas')
       .values({ empresa_id: empresaId, chave, tabela: event.tabela, registro_id: event.id ?? null, operacao: event.operacao ?? 'alterado' })
       .execute();
   } catch (err) {
-    const raced = await find();
+    const raced = await findClaim(db, empresaId, chave);
     if (raced) return raced;
     throw err;
   }
@@ -70,16 +71,21 @@ function checkTable(tabela: string, setTables: readonly string[]): void {
 /**
  * The single change-event path: claims the idempotency key (a repeat answers the first result and does nothing), runs
  * the table's SET integrations and publishes the change to the webhooks of its gatilho. A failure releases the key, so
- * the CRM's retry of the same event does the work. A table nothing uses is refused (400) before anything happens.
+ * the CRM's retry of the same event does the work. A table nothing uses is refused (400) before anything is claimed;
+ * a repeated key is answered before that check, so a retry gets its stored answer even if its table has become unknown
+ * since (the integration on it deleted).
  */
 export async function receiveChangeEvent<S extends object>(
   deps: ChangeEventDeps<S>,
   empresaId: number,
   event: ChangeEvent,
 ): Promise<ChangeEventResult<S>> {
-  checkTable(event.tabela, deps.setTables);
   const chave = event.chaveIdempotencia ?? `auto-${randomUUID()}`;
-  const seen = await claim(deps.db, empresaId, chave, event);
+  let seen = event.chaveIdempotencia === undefined ? undefined : await findClaim(deps.db, empresaId, chave);
+  if (!seen) {
+    checkTable(event.tabela, deps.setTables);
+    seen = await claim(deps.db, empresaId, chave, event);
+  }
   if (seen) {
     const first = seen.resultado ? (JSON.parse(seen.resultado) as ChangeEventResult<S>) : undefined;
     return {

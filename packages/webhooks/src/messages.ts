@@ -134,7 +134,7 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
     en: 'no webhook sent: row {tabela} #{id} does not exist in this empresa',
   },
   NO_GATILHO: {
-    'pt-BR': 'nenhum webhook enviado: a operacao "{operacao}" em {tabela} não dispara gatilho; disparam: {disparam}',
+    'pt-BR': 'nenhum webhook enviado: a operação "{operacao}" em {tabela} não dispara gatilho; disparam: {disparam}',
     en: 'no webhook sent: operacao "{operacao}" on {tabela} fires no gatilho; these do: {disparam}',
   },
   NOT_CONCLUDED: {

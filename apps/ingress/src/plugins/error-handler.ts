@@ -33,32 +33,51 @@ const valuesOf = (error: ErrorObject): unknown[] | undefined => {
   return error.keyword === 'type' && (error.params as { type?: unknown }).type === 'null' ? [null] : undefined;
 };
 
+const isUnion = (error: ErrorObject) => error.keyword === 'anyOf' || error.keyword === 'oneOf';
+
 /**
- * The values a failed enum, const or anyOf of them allows (TypeBox writes a union of literals as an anyOf of consts,
- * and ajv's message names none of them); undefined when the field takes other shapes too.
+ * The values every branch of a failed union allows, a branch that is itself a union of values counted through
+ * (Union([Union(['a','b']), 'c']) allows a, b and c); undefined when a branch takes another shape.
  */
-function allowedValues(errors: ErrorObject[], first: ErrorObject): unknown[] | undefined {
-  const union = errors.find((e) => e.keyword === 'anyOf' && first.schemaPath.startsWith(`${e.schemaPath}/`));
-  if (!union) return first.keyword === 'type' ? undefined : valuesOf(first);
+function unionValues(errors: ErrorObject[], union: ErrorObject): unknown[] | undefined {
   const branches = new Map<string, ErrorObject[]>();
   for (const error of errors) {
-    if (!error.schemaPath.startsWith(`${union.schemaPath}/`)) continue;
+    if (error === union || !error.schemaPath.startsWith(`${union.schemaPath}/`)) continue;
     // A branch that failed deeper inside the value (an object's field) is not a list of values.
     if (error.instancePath !== union.instancePath) return undefined;
     const branch = error.schemaPath.slice(union.schemaPath.length + 1).split('/')[0] ?? '';
     branches.set(branch, [...(branches.get(branch) ?? []), error]);
   }
   const values: unknown[] = [];
-  for (const branch of branches.values()) {
-    const own = branch.map(valuesOf).find((v) => v !== undefined);
-    if (!own) return undefined;
-    values.push(...own);
+  for (const [branch, own] of branches) {
+    const nested = own.find((e) => isUnion(e) && e.schemaPath === `${union.schemaPath}/${branch}/${e.keyword}`);
+    const found = nested ? unionValues(own, nested) : own.map(valuesOf).find((v) => v !== undefined);
+    if (!found) return undefined;
+    values.push(...found);
   }
-  return values.length ? values : undefined;
+  return values.length ? [...new Set(values)] : undefined;
 }
 
+/**
+ * The values a failed enum, const or anyOf / oneOf of them allows (TypeBox writes a union of literals as an anyOf of
+ * consts, and ajv's message names none of them): the outermost union over the failing value, so a nested union
+ * lists every accepted value; undefined when the field takes other shapes too.
+ */
+function allowedValues(errors: ErrorObject[], first: ErrorObject): unknown[] | undefined {
+  const unions = errors.filter(
+    (e) => isUnion(e) && e.instancePath === first.instancePath && first.schemaPath.startsWith(`${e.schemaPath}/`),
+  );
+  const outermost = unions.sort((a, b) => a.schemaPath.length - b.schemaPath.length)[0];
+  if (!outermost) return first.keyword === 'type' ? undefined : valuesOf(first);
+  return unionValues(errors, outermost);
+}
+
+/** At most this many values are listed, then "…" (a union of hundreds of literals would be a page of text). */
+const MAX_LISTED_VALUES = 20;
+
 function allowedText(values: unknown[], locale: Locale): string {
-  const list = values.map((v) => JSON.stringify(v)).join(', ');
+  const shown = values.slice(0, MAX_LISTED_VALUES).map((v) => JSON.stringify(v));
+  const list = [...shown, ...(values.length > MAX_LISTED_VALUES ? ['…'] : [])].join(', ');
   if (values.length === 1) return locale === 'en' ? `must be ${list}` : `deve ser ${list}`;
   return locale === 'en' ? `must be one of: ${list}` : `deve ser um destes valores: ${list}`;
 }

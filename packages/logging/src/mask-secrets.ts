@@ -1,0 +1,30 @@
+import { MASK, maskUrlsInText } from './shown-url';
+
+/** Names whose values are secrets wherever they appear (SOAP elements, JSON keys, query strings). */
+const SECRET_NAMES = 'senha|password|passwd|pass|token|secret|segredo|apikey|api_key|authorization';
+
+/** What an operator sees in place of a secret element's or a JSON field's value. */
+export const SECRET_MASK = '••••••';
+
+// Each rule also takes a value cut by the end of the text (a message truncated to a column's size may end inside
+// `{"senha":"su`): the part that is there is a secret's prefix all the same.
+const XML_ELEMENT = new RegExp(`<((?:[\\w.-]+:)?(?:${SECRET_NAMES}))(\\s[^>]*)?>[^<]*(</\\1>|<[^>]*$|$)`, 'gi');
+const JSON_FIELD = new RegExp(`("(?:${SECRET_NAMES})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*(?:"|\\\\?$)`, 'gi');
+/** A secret-named field of a form body or a link without a scheme, which the URL rule (maskUrlsInText) does not see. */
+const QUERY_FIELD = new RegExp(`([?&](?:${SECRET_NAMES})=)[^&\\s"'<\\\\]*`, 'gi');
+
+/**
+ * Masks the secrets inside a free text (an error message, a stored request or response, a job log line): every URL as
+ * maskUrlsInText shows it, then the values of secret-named XML elements, JSON fields and form fields. A receptor's
+ * refusal may quote the body it was sent, password included.
+ */
+export function maskSecretsInText(text: string): string {
+  return maskUrlsInText(text)
+    .replace(
+      XML_ELEMENT,
+      // A closed element keeps its closing tag; a cut one ends at the mask.
+      (_m, tag: string, attrs: string | undefined, end: string) => `<${tag}${attrs ?? ''}>${SECRET_MASK}${end.endsWith('>') ? end : ''}`,
+    )
+    .replace(JSON_FIELD, `$1"${SECRET_MASK}"`)
+    .replace(QUERY_FIELD, `$1${MASK}`);
+}
