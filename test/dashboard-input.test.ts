@@ -1,3 +1,4 @@
+import { recordJobEvent } from '@integrador/store';
 import { DashboardHarness, LOGIN_RATE_LIMIT, PASSWORD } from './support/dashboard-harness';
 
 /**
@@ -38,6 +39,66 @@ describe('dashboard input refusals', () => {
     ]) {
       for (const key of [h.keyA, h.keyB]) expect((await h.app.inject({ url, headers: asKey(key) })).statusCode).toBe(200);
     }
+  });
+
+  it('F3: the bulk retry refuses a filter it cannot apply (400 naming it), never retries every failed job', async () => {
+    await recordJobEvent(h.database.db, {
+      empresaId: h.empresaA,
+      filialId: null,
+      fila: 'set',
+      jobId: 'f3-falhou',
+      nomeJob: 'set',
+      integracaoId: null,
+      parametros: null,
+      estado: 'falhou',
+      tentativas: 1,
+      maxTentativas: 1,
+      erro: { classe: 'Error', codigo: null, mensagem: 'boom' },
+    });
+    const retry = (filter: Record<string, string>, key = h.keyA, lang = 'pt-BR') =>
+      h.app.inject({ method: 'POST', url: '/dashboard/api/jobs/retry', headers: asKey(key, lang), payload: { filter } });
+    const ontem = await retry({ desde: 'ontem' });
+    expect(ontem.statusCode).toBe(400);
+    expect(ontem.json().error).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: 'Campo body.filter.desde inválido: esperado uma data ISO 8601 (AAAA-MM-DD ou AAAA-MM-DDThh:mm, com fuso opcional).',
+    });
+    const fila = await retry({ fila: 'SET' }, h.keyB, 'en');
+    expect(fila.statusCode).toBe(400);
+    expect(fila.json().error.message).toBe('Invalid field body.filter.fila: expected one of set, get, cti, webhook.');
+    expect((await retry({ empresa: 'dois' })).json().error.message).toMatch(/body\.filter\.empresa.*um número inteiro/);
+    for (const desde of ['2026-13-01', '2026-12-05T25:00', '2026-02-31']) {
+      const res = await retry({ desde });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.message).toMatch(/body\.filter\.desde/);
+      const search = await h.app.inject({ url: `/dashboard/api/jobs?desde=${desde}`, headers: asKey(h.keyA) });
+      expect(search.statusCode).toBe(400);
+      expect(search.json().error.message).toMatch(/querystring\.desde/);
+    }
+    // The form's bulk retry names its own field; the failures page says why instead of listing every failure.
+    const { cookie, csrf } = await h.login('opa');
+    const form = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/acoes/reprocessar',
+      headers: { cookie, 'x-csrf-token': csrf },
+      payload: { _csrf: csrf, modo: 'filtro', filtro_desde: '2026-02-31' },
+    });
+    expect(form.statusCode).toBe(400);
+    expect(form.json().error.message).toMatch(/body\.filtro_desde/);
+    const page = await h.app.inject({ url: '/dashboard/falhas?fila=SET', headers: { cookie } });
+    expect(page.statusCode).toBe(400);
+    expect(page.body).toContain('querystring.fila');
+    // Nothing was retried: the failed job is still listed as failed.
+    const still = await h.app.inject({ url: '/dashboard/api/jobs?q=f3-falhou', headers: asKey(h.keyA) });
+    expect(still.json().items.map((i: { job_id: string }) => i.job_id)).toContain('f3-falhou');
+    // An empty estado (as the form sends it) is the default (the failed ones), not "state ''"; for tenant B it is empty.
+    const empty = await h.app.inject({ url: '/dashboard/api/jobs?estado=&q=f3-falhou', headers: asKey(h.keyA) });
+    expect(empty.json().total).toBe(1);
+    const other = await h.app.inject({ url: '/dashboard/api/jobs?estado=&q=f3-falhou', headers: asKey(h.keyB) });
+    expect(other.json().total).toBe(0);
+    // A good filter still acts, within the key's tenant: B retries nothing of A's.
+    const good = await retry({ desde: '2026-01-01', fila: 'set', q: 'f3-falhou' }, h.keyB);
+    expect(good.statusCode).toBe(200);
   });
 
   it('401 without a key says what to send, not "user or password"', async () => {

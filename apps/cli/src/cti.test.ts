@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { timestampValue } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { cliEnv, runCli } from '../test/run-cli';
 
@@ -90,6 +91,35 @@ describe('integrador cti', () => {
 
     expect((await runCli(['cti', 'calls', '--empresa', '1', '--lang', 'en'], env)).stdout).toBe('no calls\n');
     // Six CLI processes, each starting tsx: allow for a loaded machine.
+  }, 240000);
+
+  it('F9: cti calls reads a zone-less --from/--to in the zone it prints (SCHEDULE_TIMEZONE), on a UTC server too', async () => {
+    await database.db
+      .insertInto('ligacoes')
+      .values({
+        empresa_id: 1,
+        ramal: '201',
+        telefone: '4732100123',
+        chave_telefone: '4732100123',
+        direcao: 'entrada',
+        status: 'finalizada',
+        inicio: timestampValue(database.db, new Date('2026-12-05T12:49:52Z')),
+        url_audio: null,
+        sem_inicio: 0,
+      })
+      .execute();
+    const utc = { ...env, TZ: 'UTC' };
+    const listed = await runCli(['cti', 'calls', '--empresa', '1', '--from', '2026-12-05 09:49:52', '--lang', 'en'], utc);
+    expect(listed.stdout).toContain('2026-12-05 09:49:52 GMT-3');
+    // One second after the printed time: not listed (read as UTC it was 3 h before the call).
+    const after = await runCli(['cti', 'calls', '--empresa', '1', '--from', '2026-12-05 09:49:53', '--lang', 'en'], utc);
+    expect(after.stdout).toBe('no calls\n');
+    // The listing's own text, with its offset, and an explicit Z still mean what they say.
+    const printed = await runCli(['cti', 'calls', '--empresa', '1', '--to', '2026-12-05 09:49:53 GMT-3', '--lang', 'en'], utc);
+    expect(printed.stdout).toContain('09:49:52 GMT-3');
+    const zulu = await runCli(['cti', 'calls', '--empresa', '1', '--to', '2026-12-05T12:49:52Z', '--lang', 'en'], utc);
+    expect(zulu.stdout).toBe('no calls\n');
+    await database.db.deleteFrom('ligacoes').where('empresa_id', '=', 1).execute();
   }, 240000);
 
   it('refuses bad values naming the option, and a tenant without CTI', async () => {

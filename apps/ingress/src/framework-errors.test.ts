@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import type { FastifyInstance } from 'fastify';
@@ -82,5 +84,24 @@ describe('framework refusals in the API error body', () => {
         message: 'cabeçalhos e URL grandes demais (o limite é 16 kB somados): encurte a query string ou os cabeçalhos',
       },
     });
+  });
+
+  it("the 431 states Node's limit as the process runs it (--max-http-header-size), not a fixed 16 kB", () => {
+    const script = `
+      const { PassThrough } = require('node:stream');
+      const { clientErrorHandler } = require('./apps/ingress/src/plugins/error-handler.ts');
+      const socket = new PassThrough();
+      let written = '';
+      socket.write = (chunk) => { written += chunk; return true; };
+      socket.on('error', () => {});
+      clientErrorHandler()(Object.assign(new Error('overflow'), { code: 'HPE_HEADER_OVERFLOW' }), socket);
+      process.stdout.write(written.split('\\r\\n\\r\\n')[1] ?? '');
+    `;
+    const root = path.resolve(__dirname, '../../..');
+    const out = execFileSync(process.execPath, ['--max-http-header-size=32768', '--import', 'tsx', '--input-type=commonjs', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(out).error.message).toMatch(/o limite é 32 kB somados/);
   });
 });

@@ -1,6 +1,11 @@
 import type { Connection } from './connection';
 import { ConnectionForbiddenError, ConnectionNotFoundError } from './errors';
 
+/** The tenant wall of a connection: one restricted to an empresa (its `empresaId`) serves that empresa only. */
+function usableBy(connection: Connection, empresaId: number): boolean {
+  return connection.empresaId === undefined || connection.empresaId === empresaId;
+}
+
 /** The connections of one file, by name (conexao_integracao.nome_conexao). */
 export class ConnectionsRegistry {
   readonly #byName: ReadonlyMap<string, Connection>;
@@ -26,10 +31,19 @@ export class ConnectionsRegistry {
   require(name: string, empresaId?: number): Connection {
     const connection = this.#byName.get(name);
     if (connection === undefined) throw new ConnectionNotFoundError(name, this.file, this.names());
-    if (empresaId !== undefined && connection.empresaId !== undefined && connection.empresaId !== empresaId) {
-      throw new ConnectionForbiddenError(name, connection.empresaId, empresaId);
+    if (empresaId !== undefined && !usableBy(connection, empresaId)) {
+      throw new ConnectionForbiddenError(name, connection.empresaId as number, empresaId);
     }
     return connection;
+  }
+
+  /**
+   * The connection with this name if this empresa may use it (the rule `require` enforces), else undefined: for
+   * what is only shown (a job's attempts), so one tenant never reads a connection restricted to another.
+   */
+  usableBy(name: string, empresaId: number): Connection | undefined {
+    const connection = this.#byName.get(name);
+    return connection !== undefined && usableBy(connection, empresaId) ? connection : undefined;
   }
 
   /** Connection names in file order. */

@@ -18,6 +18,7 @@ import {
 } from './api.schemas';
 import type { DashboardDeps } from './deps';
 import { messages } from './i18n';
+import { FILTER_PROPERTIES } from './job-filter';
 import { maskRecord } from './mask';
 import { previewer } from './pages.routes';
 import { filterOf, jobDetail, lastHourCounts } from './queries';
@@ -25,21 +26,11 @@ import { filterOf, jobDetail, lastHourCounts } from './queries';
 type Query = Record<string, string | undefined>;
 
 // A filter the search cannot apply is refused (400 naming it), never ignored: a script believing it filtered by date
-// must not act on every job. Values as the failures page sends them.
-const ISO_DATE = '^$|^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})?)?$';
+// must not act on every job. One set of properties for the search and the bulk retry (job-filter.ts).
 const JobSearchQuery = {
   type: 'object',
   properties: {
-    estado: {
-      type: 'string',
-      enum: ['', 'todos', 'ativo', 'concluido', 'falhou', 'aguardando_retentativa', 'adiado', 'bloqueado', 'descartado'],
-    },
-    fila: { type: 'string', enum: ['', 'set', 'get', 'cti', 'webhook'] },
-    empresa: { type: 'string', pattern: '^\\d{0,10}$' },
-    integracao: { type: 'string', pattern: '^\\d{0,10}$' },
-    desde: { type: 'string', pattern: ISO_DATE },
-    ate: { type: 'string', pattern: ISO_DATE },
-    q: { type: 'string', maxLength: 1000 },
+    ...FILTER_PROPERTIES,
     limit: { type: 'string', pattern: '^\\d{0,6}$' },
     offset: { type: 'string', pattern: '^\\d{0,9}$' },
     lang: { type: 'string' },
@@ -57,18 +48,9 @@ const JobRefs = {
   },
 } as const;
 
-const FilterSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    empresa: { type: 'string' },
-    integracao: { type: 'string' },
-    fila: { type: 'string' },
-    desde: { type: 'string' },
-    ate: { type: 'string' },
-    q: { type: 'string', maxLength: 200 },
-  },
-} as const;
+// The bulk retry acts on the failed ones: its filter has no estado.
+const { estado: _estado, ...RETRY_FILTER_PROPERTIES } = FILTER_PROPERTIES;
+const FilterSchema = { type: 'object', additionalProperties: false, properties: RETRY_FILTER_PROPERTIES } as const;
 
 function viewerOf(request: FastifyRequest): Viewer {
   return request.viewer as Viewer;
@@ -167,7 +149,7 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const body = request.body as { jobs?: JobRef[]; filter?: Query };
         const viewer = viewerOf(request);
         if (body.filter) {
-          const { scope: _s, estados: _e, ...filter } = filterOf(viewer, body.filter);
+          const { scope: _s, estados: _e, ...filter } = filterOf(viewer, body.filter, 'body.filter.');
           return retryMatching(deps, viewer, filter);
         }
         return retryJobs(deps, viewer, body.jobs ?? []);

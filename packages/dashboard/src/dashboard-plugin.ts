@@ -1,5 +1,6 @@
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
+import { QUEUE_NAMES } from '@integrador/jobs';
 import { QueueUnavailableError } from '@integrador/queue';
 import { authenticateOperador, createSessao, deleteSessao } from '@integrador/store';
 import { createTransportFactory, SoapClientCache } from '@integrador/transports';
@@ -11,7 +12,9 @@ import { mountBullBoard } from './bull-board';
 import { readCookie, writeCookie } from './cookies';
 import { ctiWebhooksRoutes } from './cti-webhooks.routes';
 import type { DashboardDeps } from './deps';
+import { escapeHtml } from './html';
 import { messages, pickLocale } from './i18n';
+import { FILTER_ESTADOS, FilterRefusedError } from './job-filter';
 import { pageRoutes } from './pages.routes';
 import { LIVE_JS, loginPage } from './views/layout';
 
@@ -78,6 +81,7 @@ function badInput(
   locale: ReturnType<typeof pickLocale>,
 ): { code: string; message: string } | undefined {
   const t = messages(locale);
+  if (error instanceof FilterRefusedError) return { code: error.code, message: t.badField(error.field, filterExpected(error, t)) };
   if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError)
     return { code: 'INVALID_JSON', message: t.invalidJson };
   const first = Array.isArray(error.validation) ? (error.validation[0] as ValidationIssue | undefined) : undefined;
@@ -95,6 +99,13 @@ function badInput(
         ? t.expectedInteger
         : t.expectedOther(first.message ?? first.keyword);
   return { code: 'VALIDATION_FAILED', message: t.badField(field, expected) };
+}
+
+/** What a refused filter value should have been, worded as the schema's refusals are. */
+function filterExpected(error: FilterRefusedError, t: ReturnType<typeof messages>): string {
+  if (error.expected === 'date') return t.expectedDate;
+  if (error.expected === 'integer') return t.expectedInteger;
+  return t.expectedOneOf((error.expected === 'queue' ? QUEUE_NAMES : FILTER_ESTADOS).join(', '));
 }
 
 /** Every failure answers the house shape on the API and a short page elsewhere; never a stack trace. */
@@ -121,6 +132,14 @@ function errorHandler(
   if (status === 400 && (isApi(request) || request.method !== 'GET')) {
     const worded = badInput(error, locale);
     if (worded) return sendError(reply, 400, worded.code, worded.message);
+  }
+  // A page's filter it cannot apply (/dashboard/falhas?desde=ontem): said on the page, not a bare code.
+  if (error instanceof FilterRefusedError) {
+    const worded = badInput(error, locale);
+    return reply
+      .status(400)
+      .type('text/html')
+      .send(`<!doctype html><p>${escapeHtml(worded?.message ?? error.code)}</p>`);
   }
   if (status >= 500) request.log.error({ err: error }, 'dashboard request failed');
   const fallback =

@@ -204,7 +204,11 @@ ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.sta
       const refs = refsOf(body.job);
       const result =
         body.modo === 'filtro'
-          ? await retryMatching(deps, viewer, (({ scope: _s, estados: _e, ...rest }) => rest)(filterOf(viewer, filterQuery)))
+          ? await retryMatching(
+              deps,
+              viewer,
+              (({ scope: _s, estados: _e, ...rest }) => rest)(filterOf(viewer, filterQuery, 'body.filtro_')),
+            )
           : await retryJobs(deps, viewer, refs);
       return backTo(reply, request, result.done);
     });

@@ -1,9 +1,10 @@
-import { isQueueName, type TenantRef } from '@integrador/jobs';
+import { isQueueName, type QueueName, type TenantRef } from '@integrador/jobs';
 import type { JobProducer } from '@integrador/queue';
 import {
   type CrmDatabase,
   countByHour,
   countByState,
+  type EstadoRegistroJob,
   findJobRecord,
   type JobFilter,
   listExecucoesOfJob,
@@ -12,6 +13,7 @@ import {
 } from '@integrador/store';
 import type { Job } from 'bullmq';
 import type { Viewer } from './access';
+import { FILTER_ESTADOS, type FilterExpectation, FilterRefusedError, filterDate } from './job-filter';
 import { maskMessage, maskRecord, maskUrl, maskUrlsIn } from './mask';
 import { hourChart, type JobDetail, type OverviewData, type Tally } from './views/pages';
 
@@ -81,25 +83,39 @@ export async function overviewData(database: CrmDatabase, viewer: Viewer): Promi
   return { hour, day, tenants, integrations };
 }
 
-/** The filter of the failures list from its query string, bound to the viewer's tenants. */
-export function filterOf(viewer: Viewer, query: Record<string, string | undefined>): JobFilter {
-  const num = (v: string | undefined) => (v && /^\d+$/.test(v) ? Number(v) : undefined);
-  const date = (v: string | undefined) => {
+/**
+ * The filter of the failures list from its query string, bound to the viewer's tenants. A non-empty value it cannot
+ * apply throws FilterRefusedError naming `${where}<field>` (400): the bulk retry must never lose its filter.
+ */
+export function filterOf(viewer: Viewer, query: Record<string, string | undefined>, where = 'querystring.'): JobFilter {
+  const refuse = (key: string, expected: FilterExpectation): never => {
+    throw new FilterRefusedError(`${where}${key}`, expected);
+  };
+  const num = (key: string) => {
+    const v = query[key];
     if (!v) return undefined;
-    const d = new Date(v);
-    return Number.isNaN(d.getTime()) ? undefined : d;
+    return /^\d{1,10}$/.test(v) ? Number(v) : refuse(key, 'integer');
+  };
+  const date = (key: string) => {
+    const v = query[key];
+    if (!v) return undefined;
+    return filterDate(v) ?? refuse(key, 'date');
   };
   // No stored text holds NUL (PostgreSQL's text cannot: 22021 would be a 500), so it is dropped from what is searched.
   const text = (v: string | undefined) => v?.replaceAll('\u0000', '');
-  const estado = text(query.estado) ?? 'falhou';
+  // Empty (as the form sends it) means the default: the failed ones.
+  const estado = query.estado || 'falhou';
+  if (!(FILTER_ESTADOS as readonly string[]).includes(estado)) refuse('estado', 'estado');
+  const fila = query.fila || undefined;
+  if (fila !== undefined && !isQueueName(fila)) refuse('fila', 'queue');
   return {
     scope: viewer.scope,
-    empresaId: num(query.empresa),
-    integracaoId: num(query.integracao),
-    fila: query.fila && isQueueName(query.fila) ? query.fila : undefined,
-    estados: estado === 'todos' ? undefined : [estado as never],
-    desde: date(query.desde),
-    ate: date(query.ate),
+    empresaId: num('empresa'),
+    integracaoId: num('integracao'),
+    fila: fila as QueueName | undefined,
+    estados: estado === 'todos' ? undefined : [estado as EstadoRegistroJob],
+    desde: date('desde'),
+    ate: date('ate'),
     texto: text(query.q)?.slice(0, 200),
   };
 }

@@ -104,6 +104,20 @@ export function readDate(value: unknown, timeZone?: string): DateParts | null {
   return dateParts(new Date(instant), timeZone);
 }
 
+/**
+ * The instant whose wall clock in `timeZone` reads `parts` (e.g. 2026-12-05 09:49:52 in America/Sao_Paulo →
+ * 12:49:52Z): what an operator types without a zone, read in the zone the hub shows times in. In a DST gap the
+ * hour after; in an overlap the first.
+ */
+export function zonedInstant(parts: DateParts, timeZone: string): Date {
+  const wallOf = (p: DateParts) => Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  const wall = wallOf(parts);
+  let instant = wall;
+  // Two corrections: the zone's offset at the first guess, then at the result (they differ only across a change).
+  for (let i = 0; i < 2; i++) instant += wall - wallOf(dateParts(new Date(instant), timeZone));
+  return new Date(instant);
+}
+
 const pad = (value: number, width: number) => String(value).padStart(width, '0');
 
 /** Writes date parts with the tokens yyyy MM dd HH mm ss; every other character is kept as is. */

@@ -23,6 +23,7 @@ export {
   receptorAttempts,
   receptorBackoff,
   retryPolicyOf,
+  underRetryPolicy,
   withRetryPolicy,
 } from './retry-policy';
 export {

@@ -20,10 +20,26 @@ export const RECEPTOR_BACKOFF = 'receptor';
 
 const POLICY = Symbol.for('integrador.retryPolicy');
 
-/** Marks a transient error with the policy of the connection it came from (the transport wrapper does it). */
+/**
+ * Marks a transient error with the policy of the connection it came from (the transport wrapper does it). The first
+ * mark stays: marking again (the SET processor marks whatever leaves it) neither throws nor changes it.
+ */
 export function withRetryPolicy<E>(err: E, policy: RetryPolicy | undefined): E {
-  if (policy && err instanceof Error) Object.defineProperty(err, POLICY, { value: policy, enumerable: false });
+  if (policy && err instanceof Error && retryPolicyOf(err) === undefined)
+    Object.defineProperty(err, POLICY, { value: policy, enumerable: false });
   return err;
+}
+
+/**
+ * Runs a SET push under its connection's policy: every error leaving it carries that policy (a CRM-database failure
+ * as much as a receptor's 503), so receptorBackoff stops the job after the attempts it shows, not after the default's.
+ */
+export async function underRetryPolicy<T>(policy: RetryPolicy | undefined, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw withRetryPolicy(err, policy);
+  }
 }
 
 /** The policy an error was marked with, if any. */
@@ -55,8 +71,9 @@ export interface AttemptOptions {
 /**
  * The attempts a job really gets, to show (API, dashboard): its kind's `attempts`, except for a SET push
  * (RECEPTOR_BACKOFF), enqueued with the ceiling MAX_RECEPTOR_ATTEMPTS while receptorBackoff stops it once the policy
- * of the failure is used: `policy` is that of its connection, or of its last failure (none: the default 6). A failure
- * outside the receptor (the CRM database, say) carries no policy and gets the default.
+ * of the failure is used: `policy` is that of its connection, or of its last failure (none: the default 6). Every
+ * failure after the connection is resolved carries its policy (underRetryPolicy); only one before it (the admission's
+ * CRM read) gets the default.
  */
 export function maxAttemptsOf(options: AttemptOptions, policy?: RetryPolicy): number {
   const { backoff } = options;

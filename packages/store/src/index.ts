@@ -91,6 +91,7 @@ export {
 } from './registro-jobs.repository';
 export { listGetIntegracoes, listPausedSchedules, listPausedTenants, setSchedulePaused, setTenantPaused } from './schedules.repository';
 export type * from './schema';
+export { ESTADOS_REGISTRO_JOB } from './schema';
 export {
   type AutenticacaoEndpoint,
   createServicoEndpoint,

@@ -551,7 +551,16 @@ export interface WebhookOutboxTable {
 // --- Operators' dashboard (migration 010) ---
 
 /** The state of a job as the hub recorded it (the failures list and counts read these, never Redis). */
-export type EstadoRegistroJob = 'ativo' | 'concluido' | 'falhou' | 'aguardando_retentativa' | 'adiado' | 'bloqueado' | 'descartado';
+export const ESTADOS_REGISTRO_JOB = [
+  'ativo',
+  'concluido',
+  'falhou',
+  'aguardando_retentativa',
+  'adiado',
+  'bloqueado',
+  'descartado',
+] as const;
+export type EstadoRegistroJob = (typeof ESTADOS_REGISTRO_JOB)[number];
 
 /** One row per job (queue + job id): written by the worker runner on each start, delay, retry, completion and failure. */
 export interface RegistroJobsTable {

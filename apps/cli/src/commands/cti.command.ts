@@ -15,6 +15,7 @@ import {
   saveCtiSettings,
   sendPbxRequest,
 } from '@integrador/cti';
+import { readDate, zonedInstant } from '@integrador/integrador';
 import type { Command } from 'commander';
 import { type Cli, parseId, print, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
@@ -202,9 +203,13 @@ async function testPbx(cli: Cli, empresaIdText: string, options: { ramal: string
 async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?: string; to?: string; limit?: string; json?: boolean }) {
   const text = ctiMessages(cli.locale);
   const empresaId = parseId(cli, '--empresa', options.empresa);
+  // Read in the zone the listing prints (SCHEDULE_TIMEZONE): a time pasted from it, zone-less, means the same instant
+  // on a UTC server. A value with its offset (Z, -03:00, the listing's own "GMT-3") keeps it.
+  const timeZone = loadConfig().scheduleTimezone;
   const date = (label: string, value: string | undefined) => {
     if (value === undefined) return undefined;
-    const parsed = new Date(value);
+    const parts = readDate(value, timeZone);
+    const parsed = parts ? zonedInstant(parts, timeZone) : new Date(value);
     check(text, !Number.isNaN(parsed.getTime()), label, value, text.expected.dateTime);
     return parsed;
   };
@@ -229,7 +234,6 @@ async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?
     return;
   }
   // Local time with its offset, as the dashboard shows calls (SCHEDULE_TIMEZONE, São Paulo by default); --json keeps ISO UTC.
-  const timeZone = loadConfig().scheduleTimezone;
   for (const c of page.calls) {
     const when = localTime(new Date(c.inicio as Date | string), timeZone);
     print(

@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { maxHeaderSize as nodeMaxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisConfigurationError } from '@integrador/queue';
 import { WebhookError, webhookMessage } from '@integrador/webhooks';
@@ -114,15 +114,13 @@ export function shownSize(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/** Node's own limit on a request's headers (with the URL), when the server was given none: 16 kB. */
-const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
-
 /**
  * Requests Node's HTTP parser refuses before Fastify sees them (headers or URL over maxHeaderSize: a 20 kB query
  * string; a request timeout; a malformed request): answered with the API's error body instead of Fastify's
  * `{"error":"…","statusCode":…}`. No request was parsed, so no Accept-Language was read: pt-BR, the API's default.
  */
-export function clientErrorHandler(maxHeaderSize = DEFAULT_MAX_HEADER_SIZE) {
+// The default is Node's limit as this process runs it (16 kB, or --max-http-header-size / NODE_OPTIONS), never a copy.
+export function clientErrorHandler(maxHeaderSize = nodeMaxHeaderSize) {
   return (err: NodeJS.ErrnoException, socket: Duplex): void => {
     // A reset connection has nobody to answer.
     if (err.code === 'ECONNRESET' || socket.destroyed) return;

@@ -7,7 +7,7 @@ import {
   type SetRunContext,
   type SetRunResult,
 } from '@integrador/integrador';
-import { type IntegrationRunPayload, noteRetryPolicy } from '@integrador/jobs';
+import { type IntegrationRunPayload, noteRetryPolicy, underRetryPolicy } from '@integrador/jobs';
 import { type FlowValues, type JobContext, type JobHandler, mergeFlowValues } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
 
@@ -28,7 +28,8 @@ export type IntegrationRunResult = SetRunResult & { flow?: FlowValues };
 
 /**
  * integration.run on the set queue: admitted again (createJobAdmission: cached for a few seconds, fresh on a retry),
- * then one SET push. Errors are not caught here: the queue worker fails permanent ones for good and retries the others.
+ * then one SET push. Errors are only marked here (their connection's retry policy): the queue worker fails permanent
+ * ones for good and retries the others.
  */
 export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<IntegrationRunPayload> {
   const targetOf = cachedSetTargets(deps.database, deps.connections, deps.transports);
@@ -39,26 +40,29 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
     const target = await targetOf({ ...payload.tenant, nome: '' }, payload.integracaoId);
     // The job's records (dashboard) show the attempts its connection's policy gives, not the enqueue-time ceiling.
     noteRetryPolicy('set', String(ctx.job.id), target.connection.retry);
-    const result = await runSet({
-      db: database.db,
-      dialect: database.dialect,
-      empresaId: runTenant.empresaId,
-      filialId: runTenant.filialId,
-      definition: target.definition,
-      parametros: payload.parametros,
-      upstream: ctx.upstream,
-      jobId: String(ctx.job.id),
-      // Rate limits of (tenant, connection) and a target's Retry-After apply to each outbound call; with lote_maximo > 1
-      // the push shares a batcher of (tenant, integration).
-      transport: limitedTransport(
-        pushTransportOf(target, deps.batchers, `${runTenant.empresaId}:${runTenant.filialId ?? ''}:${payload.integracaoId}`),
-        ctx.limits,
-        target.connection,
-      ),
-      timeoutMs: target.timeoutMs,
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-      onAttempt: (attempt) => logAttempt(ctx, attempt),
-    });
+    // Whatever fails from here on (the receptor, the CRM database's outbox or write-back) retries by that same policy.
+    const result = await underRetryPolicy(target.connection.retry, () =>
+      runSet({
+        db: database.db,
+        dialect: database.dialect,
+        empresaId: runTenant.empresaId,
+        filialId: runTenant.filialId,
+        definition: target.definition,
+        parametros: payload.parametros,
+        upstream: ctx.upstream,
+        jobId: String(ctx.job.id),
+        // Rate limits of (tenant, connection) and a target's Retry-After apply to each outbound call; with lote_maximo > 1
+        // the push shares a batcher of (tenant, integration).
+        transport: limitedTransport(
+          pushTransportOf(target, deps.batchers, `${runTenant.empresaId}:${runTenant.filialId ?? ''}:${payload.integracaoId}`),
+          ctx.limits,
+          target.connection,
+        ),
+        timeoutMs: target.timeoutMs,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        onAttempt: (attempt) => logAttempt(ctx, attempt),
+      }),
+    );
     ctx.logger.info({ integracaoId: payload.integracaoId, empresaId: runTenant.empresaId, records: result.records.length }, 'set pushed');
     if (!payload.flow) return result;
     // A SET step hands down the values its receptor returned for its (first) record, e.g. codCli.

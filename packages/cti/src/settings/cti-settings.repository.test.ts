@@ -37,4 +37,17 @@ describe.each(ALL_DIALECTS)('CTI host labels are one empresa each (%s)', (dialec
       expect(String(r.reason.message)).not.toMatch(/cti_configuracoes|rotulo_host/);
     }
   });
+
+  it('F8: two first saves of the same empresa at once both succeed (never "label used by another empresa")', async () => {
+    // Several empresas, each saved twice at once, so the insert/insert race happens on the pooled dialects (a guard
+    // on SQLite, whose one connection runs them in turn).
+    const ids = await Promise.all(['F', 'G', 'H', 'I', 'J'].map((nome) => createEmpresa(database.db, nome)));
+    const saves = ids.flatMap((id) => [
+      saveCtiSettings(database.db, id, { hostLabel: `proprio-${id}`, ramalLength: 4 }),
+      saveCtiSettings(database.db, id, { hostLabel: `proprio-${id}`, ramalLength: 4 }),
+    ]);
+    const results = await Promise.allSettled(saves);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual([]);
+    for (const id of ids) expect(await findCtiSettings(database.db, id)).toMatchObject({ hostLabel: `proprio-${id}`, ramalLength: 4 });
+  });
 });

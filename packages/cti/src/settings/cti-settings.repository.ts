@@ -129,7 +129,8 @@ function hostLabelTaken(label: string, cause?: unknown): CtiError {
 
 /**
  * Creates or changes an empresa's CTI settings; returns them as saved. A host label another empresa uses is refused
- * with CtiError HOST_LABEL_TAKEN: checked first, and the unique index's violation (two saves racing) answers the same.
+ * with CtiError HOST_LABEL_TAKEN: checked first, and the unique index's violation (two saves racing) answers the same
+ * when another empresa holds the label; two first saves of one empresa racing both succeed (the loser updates).
  */
 export async function saveCtiSettings(db: Kysely<Database>, empresaId: number, patch: CtiSettingsPatch): Promise<CtiSettings> {
   const columns = patchColumns(patch);
@@ -138,11 +139,20 @@ export async function saveCtiSettings(db: Kysely<Database>, empresaId: number, p
     const holder = await findCtiSettingsByHostLabel(db, label);
     if (holder && holder.empresaId !== empresaId) throw hostLabelTaken(label);
   }
-  try {
-    await writeCtiSettings(db, empresaId, columns);
-  } catch (err) {
-    if (label && isUniqueViolation(err)) throw hostLabelTaken(label, err);
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await writeCtiSettings(db, empresaId, columns);
+      break;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // Which key it was: the label (another empresa took it meanwhile), or the empresa's own row (another first save
+      // of the same empresa won the insert) — then this save is the update it would have been.
+      if (label) {
+        const holder = await findCtiSettingsByHostLabel(db, label);
+        if (holder && holder.empresaId !== empresaId) throw hostLabelTaken(label, err);
+      }
+      if (attempt > 1 || !(await findCtiSettings(db, empresaId))) throw err;
+    }
   }
   return (await findCtiSettings(db, empresaId)) as CtiSettings;
 }

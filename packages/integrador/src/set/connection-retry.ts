@@ -17,7 +17,8 @@ async function connectionNameOf(db: Kysely<Database>, empresaId: number, integra
 
 /**
  * The retry policy of the connection an integration's SET pushes go out on (its connections-file `retry`), or
- * undefined when it sets none or the connection is unknown here: what gives a SET job its attempts (maxAttemptsOf).
+ * undefined when it sets none, the connection is unknown here or restricted to another empresa: what gives a SET
+ * job its attempts (maxAttemptsOf).
  */
 export async function connectionRetryOf(
   db: Kysely<Database>,
@@ -26,5 +27,6 @@ export async function connectionRetryOf(
   integracaoId: number,
 ): Promise<RetryPolicy | undefined> {
   const name = await connectionNameOf(db, empresaId, integracaoId);
-  return name === undefined ? undefined : connections.get(name)?.retry;
+  // The worker's rule (connections.require): a connection restricted to another empresa is not this one's to show.
+  return name === undefined ? undefined : connections.usableBy(name, empresaId)?.retry;
 }

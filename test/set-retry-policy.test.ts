@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '@integrador/logging';
+import type { JobProducer } from '@integrador/queue';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
+import { sql } from 'kysely';
+import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
+import { CONTA, seedSetWsContas } from './fixtures/set-ws-contas';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+
+// F1 (review3): a SET job shows its connection's retry.attempts as its maximum; a failure that is not the receptor's
+// (here the CRM database's outbox table is gone) must retry by that same policy, not by the default 6.
+describe('SET retries: a CRM-database failure follows the connection policy the job shows', () => {
+  let erp: SeniorG5Server;
+  let database: TestDatabase;
+  let producer: JobProducer;
+  let testProducer: TestProducer;
+  let prefix: string;
+  let empresaId: number;
+  let worker: AppProcess | undefined;
+  let connectionsFile: string;
+
+  async function startWorker(attempts: number): Promise<void> {
+    if (worker) {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    fs.writeFileSync(connectionsFile, `${seniorG5ConnectionsYaml(erp.url)}\n    retry: { attempts: ${attempts}, backoffMs: 100 }\n`);
+    worker = spawnApp('apps/worker-set/src/main.ts', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: prefix,
+      CRM_DATABASE_URL: database.url,
+      CONNECTIONS_FILE: connectionsFile,
+      SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
+      LOG_LEVEL: 'info',
+    });
+    await worker.waitForLog('worker started', 120000);
+  }
+
+  const outbox = (from: string, to: string) => sql`ALTER TABLE ${sql.id(from)} RENAME TO ${sql.id(to)}`.execute(database.db);
+
+  async function push(contaId: number): Promise<string> {
+    await database.db
+      .insertInto('contas')
+      .values({ ...CONTA, id: contaId, empresa_id: empresaId, nome: `Conta ${contaId}`, cnpj: `12.345.678/0${contaId}-95` })
+      .execute();
+    const payload = { tenant: { empresaId, filialId: null }, integracaoId: 19, parametros: { contaId }, trigger: 'api' as const };
+    return String((await producer.enqueue('set', 'integration.run', payload)).id);
+  }
+
+  /** Polls the job until `done` says so; returns its state and attempts. */
+  async function until(jobId: string, done: (state: string, attemptsMade: number) => boolean, ms = 30000) {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const job = await producer.getJob('set', jobId);
+      const state = (await job?.getState()) ?? 'missing';
+      const attemptsMade = job?.attemptsMade ?? 0;
+      if (done(state, attemptsMade)) return { state, attemptsMade, failedReason: job?.failedReason };
+      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state} after ${attemptsMade} attempts`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  beforeAll(async () => {
+    erp = await startSeniorG5Server();
+    connectionsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-retry-')), 'connections.yaml');
+    database = await createTestDatabase('postgres');
+    ({ empresaId } = await seedSetWsContas(database.db));
+    testProducer = await startTestProducer({ enqueueTimeoutMs: 5000, logger });
+    ({ producer, prefix } = testProducer);
+  });
+
+  afterAll(async () => {
+    if (worker) {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    await testProducer.close();
+    await database.drop();
+    await erp.close();
+  });
+
+  it('attempts 3: the CRM failure on the 3rd attempt ends the job (not 6)', async () => {
+    await startWorker(3);
+    await outbox('integracao_execucoes', 'execucoes_fora');
+    try {
+      const jobId = await push(401);
+      const end = await until(jobId, (state) => state === 'failed' || state === 'completed');
+      expect(end).toMatchObject({ state: 'failed', attemptsMade: 3, failedReason: expect.stringMatching(/integracao_execucoes/) });
+    } finally {
+      await outbox('execucoes_fora', 'integracao_execucoes');
+    }
+    expect(erp.requests.count).toBe(0);
+  }, 180000);
+
+  it('attempts 12: the CRM failure on the 6th attempt retries; once the database is back the push completes', async () => {
+    await startWorker(12);
+    await outbox('integracao_execucoes', 'execucoes_fora');
+    let restored = false;
+    try {
+      const jobId = await push(402);
+      const sixth = await until(jobId, (state, made) => state === 'failed' || made >= 6);
+      expect(sixth.state).not.toBe('failed');
+      await outbox('execucoes_fora', 'integracao_execucoes');
+      restored = true;
+      const end = await until(jobId, (state) => state === 'failed' || state === 'completed');
+      expect(end.state).toBe('completed');
+    } finally {
+      if (!restored) await outbox('execucoes_fora', 'integracao_execucoes');
+    }
+  }, 180000);
+});
