@@ -40,6 +40,21 @@ describe('masking stored URLs for the operator', () => {
     expect(maskSecrets('<senha>segredo</senha><login>ana</login>')).toBe('<senha>••••••</senha><login>ana</login>');
   });
 
+  it('masks a name that holds a secret word, not only the exact names, and leaves the other names alone', () => {
+    expect(maskSecrets('{"access_token":"eyJx","client_secret":"c1","x-api-key":"k2","refreshToken":"r3"}')).toBe(
+      '{"access_token":"••••••","client_secret":"••••••","x-api-key":"••••••","refreshToken":"••••••"}',
+    );
+    expect(maskSecrets('<ns1:senhaUsuario>s3</ns1:senhaUsuario><pass>p4</pass>')).toBe(
+      '<ns1:senhaUsuario>••••••</ns1:senhaUsuario><pass>••••••</pass>',
+    );
+    expect(maskSecrets('grant_type=password&client_secret=c5&scope=x')).toBe('grant_type=password&client_secret=***&scope=x');
+    const plain = '{"secretaria":"Financeira","passageiro":"Ana","login":"ana","contaId":"42"}';
+    expect(maskSecrets(plain)).toBe(plain);
+    // A long run of name characters (names are bounded: no catastrophic backtracking, which would time this test out).
+    const long = `{"${'a'.repeat(200_000)}":"x"}`;
+    expect(maskSecrets(long)).toBe(long);
+  });
+
   it('masks the URL line of a stored REST request with the other secrets', () => {
     const shown = maskSecrets('POST https://u:pass@api.example/clientes?chave=s3cr3t\nauthorization: [REDACTED]\n\n{"senha":"x"}');
     expect(shown).toBe('POST https://api.example/clientes?chave=***\nauthorization: [REDACTED]\n\n{"senha":"••••••"}');

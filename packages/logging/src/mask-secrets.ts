@@ -1,7 +1,13 @@
 import { MASK, maskUrlsInText } from './shown-url';
 
-/** Names whose values are secrets wherever they appear (SOAP elements, JSON keys, query strings). */
-const SECRET_NAMES = 'senha|password|passwd|pass|token|secret|segredo|apikey|api_key|authorization';
+/**
+ * Words that make a name's value a secret wherever it appears (SOAP elements, JSON keys, query strings): a name holding
+ * one (`access_token`, `client_secret`, `x-api-key`, `refreshToken`, `senhaErp`, `password`), as the logger's redaction
+ * reads keys — but not `secretaria` (a department) — or the bare name `pass`.
+ */
+const SECRET_WORDS = 'senha|passw|pwd|token|secret(?!ari)|segredo|api[-_]?key|authorization|credential|private[-_]?key|cookie';
+/** Bounded on both sides of the word, so a long run of name characters costs linear time. */
+const SECRET_NAMES = `pass|[\\w.-]{0,40}?(?:${SECRET_WORDS})[\\w.-]{0,40}`;
 
 /** What an operator sees in place of a secret element's or a JSON field's value. */
 export const SECRET_MASK = '••••••';
