@@ -32,6 +32,14 @@ describe('dashboard input refusals', () => {
     );
     const empresa = await h.app.inject({ url: '/dashboard/api/jobs?empresa=dois', headers: asKey(h.keyA) });
     expect(empresa.json().error.message).toMatch(/querystring\.empresa.*um número inteiro/);
+    // Past a 32-bit id: refused like any other, not left to the database (PostgreSQL's integer answered a 500).
+    for (const field of ['empresa', 'integracao']) {
+      const big = await h.app.inject({ url: `/dashboard/api/jobs?${field}=9999999999`, headers: asKey(h.keyA) });
+      expect({ status: big.statusCode, message: big.json().error.message }).toEqual({
+        status: 400,
+        message: expect.stringMatching(new RegExp(`querystring\\.${field}.*um número inteiro`)),
+      });
+    }
     // Good filters (and the empty ones a form sends) still answer, each key within its tenant.
     for (const url of [
       '/dashboard/api/jobs?estado=todos&desde=2026-01-01&ate=2026-12-31T23:59Z',

@@ -50,6 +50,9 @@ describe('masking stored URLs for the operator', () => {
     expect(maskSecrets('grant_type=password&client_secret=c5&scope=x')).toBe('grant_type=password&client_secret=***&scope=x');
     const plain = '{"secretaria":"Financeira","passageiro":"Ana","login":"ana","contaId":"42"}';
     expect(maskSecrets(plain)).toBe(plain);
+    // A job log line: the attempt as JSON, its error quoting the refused body (quotes escaped once).
+    const logLine = JSON.stringify({ recordKey: '42', error: 'receptor rejected: {"senha":"s3\\"x","login":"ana"}' });
+    expect(maskSecrets(logLine)).toBe('{"recordKey":"42","error":"receptor rejected: {\\"senha\\":\\"••••••\\",\\"login\\":\\"ana\\"}"}');
     // A long run of name characters (names are bounded: no catastrophic backtracking, which would time this test out).
     const long = `{"${'a'.repeat(200_000)}":"x"}`;
     expect(maskSecrets(long)).toBe(long);

@@ -83,6 +83,9 @@ export async function overviewData(database: CrmDatabase, viewer: Viewer): Promi
   return { hour, day, tenants, integrations };
 }
 
+/** The largest id a filter takes: empresa_id and integracao_id are 32-bit integers on every dialect. */
+const MAX_FILTER_ID = 2_147_483_647;
+
 /**
  * The filter of the failures list from its query string, bound to the viewer's tenants. A non-empty value it cannot
  * apply throws FilterRefusedError naming `${where}<field>` (400): the bulk retry must never lose its filter.
@@ -94,7 +97,8 @@ export function filterOf(viewer: Viewer, query: Record<string, string | undefine
   const num = (key: string) => {
     const v = query[key];
     if (!v) return undefined;
-    return /^\d{1,10}$/.test(v) ? Number(v) : refuse(key, 'integer');
+    // Ids are 32-bit columns: a larger number is refused here, not left to the database (a 500 on PostgreSQL).
+    return /^\d{1,10}$/.test(v) && Number(v) <= MAX_FILTER_ID ? Number(v) : refuse(key, 'integer');
   };
   const date = (key: string) => {
     const v = query[key];

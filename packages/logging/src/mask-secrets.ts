@@ -16,6 +16,12 @@ export const SECRET_MASK = '••••••';
 // `{"senha":"su`): the part that is there is a secret's prefix all the same.
 const XML_ELEMENT = new RegExp(`<((?:[\\w.-]+:)?(?:${SECRET_NAMES}))(\\s[^>]*)?>[^<]*(</\\1>|<[^>]*$|$)`, 'gi');
 const JSON_FIELD = new RegExp(`("(?:${SECRET_NAMES})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*(?:"|\\\\?$)`, 'gi');
+/**
+ * The same field inside a JSON text that was itself put in a JSON string (a job log line whose error quotes the body it
+ * was refused: quotes escaped once, `\\"senha\\":\\"x\\"`). The value ends at the next escaped quote that is not its own
+ * escaped quote (three backslashes and a quote), or at the end of the text.
+ */
+const ESCAPED_JSON_FIELD = new RegExp(String.raw`(\\"(?:${SECRET_NAMES})\\"\s*:\s*)\\"(?:\\\\\\"|\\\\|[^"\\]|\\[^"\\])*(?:\\"|\\?$)`, 'gi');
 /** A secret-named field of a form body or a link without a scheme, which the URL rule (maskUrlsInText) does not see. */
 const QUERY_FIELD = new RegExp(`([?&](?:${SECRET_NAMES})=)[^&\\s"'<\\\\]*`, 'gi');
 
@@ -32,5 +38,6 @@ export function maskSecretsInText(text: string): string {
       (_m, tag: string, attrs: string | undefined, end: string) => `<${tag}${attrs ?? ''}>${SECRET_MASK}${end.endsWith('>') ? end : ''}`,
     )
     .replace(JSON_FIELD, `$1"${SECRET_MASK}"`)
+    .replace(ESCAPED_JSON_FIELD, `$1\\"${SECRET_MASK}\\"`)
     .replace(QUERY_FIELD, `$1${MASK}`);
 }
