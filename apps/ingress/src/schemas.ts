@@ -8,7 +8,7 @@ export const ErrorResponse = Type.Object(
   { $id: 'ErrorResponse', description: 'Error body; message in pt-BR or English (Accept-Language)' },
 );
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const QueueParam = Type.Union(
   QUEUE_NAMES.map((q) => Type.Literal(q)),

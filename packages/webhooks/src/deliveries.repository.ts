@@ -175,7 +175,9 @@ export async function recordDeliveries(db: Db, attempts: readonly TentativaRecor
   });
 }
 
-export type EntregaStatus = 'pendente' | 'entregue' | 'falhou' | 'cancelada';
+/** A delivery's states, in the order a delivery goes through them (the listings' `?status` takes these). */
+export const ENTREGA_STATUSES = ['pendente', 'entregue', 'falhou', 'cancelada'] as const;
+export type EntregaStatus = (typeof ENTREGA_STATUSES)[number];
 
 /** What a failed attempt leaves: its record, its delivery's new state and what it does to its endpoint. */
 export interface FailureRecord {

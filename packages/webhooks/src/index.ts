@@ -1,7 +1,7 @@
 export { installCaptureTriggers, removeCaptureTriggers } from './capture-triggers';
 export { type ChangeEvent, type ChangeEventResult, receiveChangeEvent } from './change-event';
 export { type DeliveryDeps, type DeliveryOutcome, deliverOnce, maskHeaders } from './deliver';
-export { listEntregas, listTentativas } from './deliveries.repository';
+export { ENTREGA_STATUSES, listEntregas, listTentativas } from './deliveries.repository';
 export { runDeliveryJob } from './delivery-job';
 export { createDeliveryStore, type DeliveryStore } from './delivery-store';
 export { listWebhookEndpoints, type WebhookEndpoint } from './endpoints.repository';

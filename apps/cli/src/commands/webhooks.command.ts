@@ -4,6 +4,7 @@ import type { Database } from '@integrador/store';
 import {
   createEndpoint,
   createWebhookHttpClient,
+  ENTREGA_STATUSES,
   installCaptureTriggers,
   listWebhookEndpoints,
   presentEndpoint,
@@ -183,12 +184,9 @@ async function test(cli: Cli, idText: string, options: EmpresaOptions): Promise<
   }
 }
 
-/** The statuses a delivery can have (the API's DeliveriesQuery enum). */
-const DELIVERY_STATUSES = ['pendente', 'entregue', 'falhou', 'cancelada'];
-
 async function deliveries(cli: Cli, idText: string, options: EmpresaOptions & { status?: string }): Promise<void> {
   // An unknown status would list nothing and exit 0 (the API refuses it with a 400): refused here the same way.
-  if (options.status !== undefined && !DELIVERY_STATUSES.includes(options.status))
+  if (options.status !== undefined && !(ENTREGA_STATUSES as readonly string[]).includes(options.status))
     throw new CliError(webhookTexts(cli.locale).invalidStatus(options.status));
   const id = parseId(cli, 'webhookId', idText);
   const empresaId = parseId(cli, '--empresa', options.empresa);

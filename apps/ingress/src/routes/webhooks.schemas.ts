@@ -1,12 +1,10 @@
-import { GATILHOS } from '@integrador/webhooks';
-import { type TSchema, Type } from '@sinclair/typebox';
-import { RowId } from '../schemas';
+import { ENTREGA_STATUSES, GATILHOS } from '@integrador/webhooks';
+import { Type } from '@sinclair/typebox';
+import { Nullable, RowId } from '../schemas';
 
 // The answers of the webhook routes. A response schema is also how Fastify serializes (fast-json-stringify drops every
 // property not declared here), so each one lists every field the engine's functions return today; every timestamp is
 // ISO 8601 in UTC with its `Z`, on every dialect (the engine turns SQLite's zone-less UTC text into it).
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** One of the hub's timestamps: ISO 8601 in UTC, e.g. 2026-12-05T12:35:16.000Z. */
 const Timestamp = (description?: string) => Type.String({ description: `${description ? `${description}; ` : ''}ISO 8601 in UTC (…Z)` });
@@ -35,7 +33,7 @@ export const IdParams = Type.Object({ id: RowId('webhook endpoint id') });
 export const DeliveryParams = Type.Object({ id: RowId('webhook endpoint id'), deliveryId: RowId('delivery id') });
 
 export const DeliveriesQuery = Type.Object({
-  status: Type.Optional(Type.Union(['pendente', 'entregue', 'falhou', 'cancelada'].map((s) => Type.Literal(s)))),
+  status: Type.Optional(Type.Union(ENTREGA_STATUSES.map((s) => Type.Literal(s)))),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
 });
 
