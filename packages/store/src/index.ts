@@ -140,6 +140,7 @@ export {
   updateSyncState,
 } from './sincronizacao.repository';
 export { runPerRow } from './sqlite-batch';
+export { isUniqueViolation } from './unique-violation';
 export {
   installTenantGuard,
   isTenantGuardViolation,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type CtiConfiguracoesTable, type Database, timestampValue } from '@integrador/store';
+import { type CtiConfiguracoesTable, type Database, isUniqueViolation, timestampValue } from '@integrador/store';
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import { CtiError } from '../cti-error';
 
@@ -114,12 +114,6 @@ function patchColumns(patch: CtiSettingsPatch) {
   if (patch.ramalLength !== undefined) columns.tamanho_ramal = patch.ramalLength;
   if (patch.allowPrivateNetwork !== undefined) columns.permitir_rede_privada = patch.allowPrivateNetwork ? 1 : 0;
   return columns;
-}
-
-/** A unique-key violation on any dialect (PostgreSQL 23505, MySQL/MariaDB ER_DUP_ENTRY, SQLite's constraint code). */
-function isUniqueViolation(err: unknown): boolean {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  return code === '23505' || code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 /** The refusal of a host label another empresa holds (the caller words it from `params.label`; no table names). */

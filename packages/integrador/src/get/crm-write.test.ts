@@ -1,7 +1,7 @@
-import { createEmpresa, isTenantGuardViolation, withTenantScope } from '@integrador/store';
+import { createEmpresa, isTenantGuardViolation, isUniqueViolation, withTenantScope } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { describeCrmTable } from './crm-table';
-import { isUniqueViolation, type RowStamp, upsertRecords } from './crm-write';
+import { type RowStamp, upsertRecords } from './crm-write';
 import type { SyncRecord } from './row-mapping';
 
 // Each CRM's fast path — PostgreSQL COPYs a chunk into a temporary staging table and upserts from it (in a first load,

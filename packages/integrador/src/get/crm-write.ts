@@ -193,11 +193,6 @@ async function copyIntoTable(
   return copied ? records.length : null;
 }
 
-/** True for PostgreSQL's unique violation (23505): a key copied straight into the table was already there. */
-export function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
-}
-
 /** The engine's own values as bound parameters (MySQL, SQLite), by stamp column. */
 function stampParameters(stamp: RowStamp, dialect: 'mysql' | 'sqlite'): Record<string, unknown> {
   return {

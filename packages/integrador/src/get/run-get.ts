@@ -10,6 +10,7 @@ import {
   findSyncRun,
   finishSyncRun,
   isTenantGuardViolation,
+  isUniqueViolation,
   type SyncState,
   saveCursorKeys,
   startSyncRun,
@@ -22,7 +23,7 @@ import { ForeignRowError } from '../runs/run-errors';
 import { isStatementError } from '../set/consulta-rows';
 import { PermanentError } from '../set/permanent-error';
 import { type CrmTable, describeCrmTable, hasTenantUniqueKey } from './crm-table';
-import { hasTenantRows, isUniqueViolation, markRemoved, type RowStamp, upsertRecords, writeWithTemplates } from './crm-write';
+import { hasTenantRows, markRemoved, type RowStamp, upsertRecords, writeWithTemplates } from './crm-write';
 import { atCursor, type CursorValue, cursorOf, savedCursor } from './cursor';
 import type { GetDefinition } from './get-definition';
 import { CRM_DATABASE, GetConfigError, onCrm, SyncBusyError, SyncLeaseLostError, sideError } from './get-errors';
