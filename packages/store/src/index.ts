@@ -140,7 +140,6 @@ export {
   updateSyncState,
 } from './sincronizacao.repository';
 export { runPerRow } from './sqlite-batch';
-export { isUniqueViolation } from './unique-violation';
 export {
   installTenantGuard,
   isTenantGuardViolation,
@@ -157,3 +156,4 @@ export {
   revokeApiKey,
   type Tenant,
 } from './tenants.repository';
+export { isUniqueViolation } from './unique-violation';
