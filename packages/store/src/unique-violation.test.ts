@@ -12,7 +12,11 @@ describe.each(ALL_DIALECTS)('isUniqueViolation on %s', (dialect) => {
   });
   afterAll(() => database.drop());
 
-  const failureOf = (statement: Promise<unknown>) => statement.then(() => undefined, (err: unknown) => err);
+  const failureOf = (statement: Promise<unknown>) =>
+    statement.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
 
   it('recognizes a duplicate of a unique column and of the primary key', async () => {
     expect(isUniqueViolation(await failureOf(sql`insert into uv_probe (id, code) values (2, 'a')`.execute(database.db)))).toBe(true);
