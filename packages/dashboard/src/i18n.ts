@@ -156,6 +156,7 @@ const PT = {
     'webhook-recover': 'recuperar webhooks',
   } as Record<string, string>,
   name: 'Nome',
+  system: 'sistema',
   account: 'Conta',
   jobStateRefused: (action: 'retry' | 'discard', job: string, estado: string) =>
     action === 'retry'
@@ -309,6 +310,7 @@ const EN: Messages = {
     'webhook-recover': 'recover webhooks',
   },
   name: 'Name',
+  system: 'system',
   account: 'Account',
   jobStateRefused: (action, job, estado) =>
     action === 'retry'

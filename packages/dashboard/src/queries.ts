@@ -15,6 +15,7 @@ import {
 import type { Job } from 'bullmq';
 import type { Viewer } from './access';
 import { jobActionsFor } from './actions';
+import { messages } from './i18n';
 import { FILTER_ESTADOS, type FilterExpectation, FilterRefusedError, filterDate } from './job-filter';
 import { maskMessage, maskRecord, maskUrl, maskUrlsIn } from './mask';
 import { hourChart, type JobDetail, type OverviewData, type Tally } from './views/pages';
@@ -89,7 +90,7 @@ export async function overviewData(database: CrmDatabase, viewer: Viewer): Promi
     ...i,
     nome:
       i.integracaoId === null
-        ? '(sistema)'
+        ? `(${messages(viewer.locale).system})`
         : `${integracoes.find((x) => x.id === i.integracaoId && x.empresa_id === i.empresaId)?.nome ?? '?'} (#${i.integracaoId})`,
   }));
   return { hour, day, tenants, integrations };

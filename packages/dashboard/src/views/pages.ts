@@ -59,7 +59,7 @@ export function overviewBody(viewer: Viewer, data: OverviewData): Raw {
 ${data.tenants.map((row) => html`<tr><td><a href="/dashboard/falhas?empresa=${row.empresaId}">${row.nome} (#${row.empresaId})</a></td>${tallyCells(row.day)}<td>${row.chart}</td></tr>`)}
 </tbody></table></section>
 <section><h2>${t.integration}</h2><table><thead><tr><th>${t.tenant}</th><th>${t.integration}</th>${labels.map((l) => html`<th class="num">${l}</th>`)}</tr></thead><tbody>
-${data.integrations.map((row) => html`<tr><td>#${row.empresaId}</td><td><a href="/dashboard/falhas?empresa=${row.empresaId}${row.integracaoId ? `&integracao=${row.integracaoId}` : ''}">${row.nome}</a></td>${tallyCells(row.day)}</tr>`)}
+${data.integrations.map((row) => html`<tr><td>${data.tenants.find((tenant) => tenant.empresaId === row.empresaId)?.nome ?? ''} (#${row.empresaId})</td><td><a href="/dashboard/falhas?empresa=${row.empresaId}${row.integracaoId ? `&integracao=${row.integracaoId}` : ''}">${row.nome}</a></td>${tallyCells(row.day)}</tr>`)}
 </tbody></table></section>`;
 }
 
