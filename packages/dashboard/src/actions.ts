@@ -84,8 +84,12 @@ export async function auditAction(
 
 export type JobAction = 'retry' | 'discard';
 
-/** The recorded states each job action applies to: only a failed job is retried or discarded (one owner of the rule). */
-const ACTION_ESTADOS: Readonly<Record<JobAction, readonly EstadoRegistroJob[]>> = { retry: ['falhou'], discard: ['falhou'] };
+/**
+ * The recorded states each job action applies to (one owner of the rule): a job BullMQ holds as failed — falhou, or
+ * bloqueado (a flow step that failed on its prerequisite). A running, waiting or completed one is never touched.
+ */
+const FAILED: readonly EstadoRegistroJob[] = ['falhou', 'bloqueado'];
+const ACTION_ESTADOS: Readonly<Record<JobAction, readonly EstadoRegistroJob[]>> = { retry: FAILED, discard: FAILED };
 
 /** The actions a job in this recorded state allows (the detail page offers only these). */
 export function jobActionsFor(estado: EstadoRegistroJob): JobAction[] {

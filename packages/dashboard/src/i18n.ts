@@ -1,4 +1,5 @@
 import { defineTexts, type Locale, localeFromAcceptLanguage } from '@integrador/i18n';
+import { jobStateName } from '@integrador/queue';
 
 /** The dashboard speaks pt-BR by default and English on request (operator preference, ?lang=en or Accept-Language). */
 export type { Locale };
@@ -105,16 +106,6 @@ const PT = {
     adiado: 'adiado',
     bloqueado: 'bloqueado',
     descartado: 'descartado',
-  } as Record<string, string>,
-  liveStates: {
-    completed: 'concluído',
-    failed: 'falhou',
-    active: 'em execução',
-    waiting: 'na fila',
-    'waiting-children': 'aguardando dependências',
-    prioritized: 'na fila (prioridade)',
-    delayed: 'aguardando horário',
-    unknown: 'desconhecido',
   } as Record<string, string>,
   scheduleStatuses: {
     scheduled: 'agendado',
@@ -270,16 +261,6 @@ const EN: Messages = {
     bloqueado: 'blocked',
     descartado: 'discarded',
   },
-  liveStates: {
-    completed: 'completed',
-    failed: 'failed',
-    active: 'running',
-    waiting: 'queued',
-    'waiting-children': 'waiting for dependencies',
-    prioritized: 'queued (priority)',
-    delayed: 'waiting for its time',
-    unknown: 'unknown',
-  },
   scheduleStatuses: { scheduled: 'scheduled', pending: 'waiting for sync', not_scheduled: 'not scheduled' },
   runStatuses: { executando: 'running', concluido: 'completed', falhou: 'failed' },
   serviceStatuses: { nunca_executado: 'never run', ok: 'ok', falha: 'failed' },
@@ -333,11 +314,12 @@ export function word(table: Readonly<Record<string, string>>, code: string | nul
   return Object.hasOwn(table, code) ? (table[code] as string) : code;
 }
 
-/** A job's state in the reader's words: a recorded state (registro_jobs) or BullMQ's; undefined for neither. */
+/** A job's state in the reader's words: a recorded state (registro_jobs) or BullMQ's (@integrador/queue's names); undefined for neither. */
 export function jobStateWord(locale: Locale, code: string): string | undefined {
   const t = messages(locale);
   if (Object.hasOwn(t.states, code)) return t.states[code];
-  return Object.hasOwn(t.liveStates, code) ? t.liveStates[code] : undefined;
+  const live = jobStateName(locale, code);
+  return live === code ? undefined : live;
 }
 
 /** A timestamp in the operator's time zone and language. */

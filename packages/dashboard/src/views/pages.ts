@@ -1,4 +1,4 @@
-import { jobFailureLabel } from '@integrador/queue';
+import { jobFailureLabel, jobStateName } from '@integrador/queue';
 import type { RegistroJob } from '@integrador/store';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
@@ -179,7 +179,7 @@ export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
   return html`<table><tbody>
 <tr><th>${t.job}</th><td>${ref} · ${r.nome_job}</td></tr><tr><th>${t.tenant}</th><td id="empresa">${named(detail.empresaNome, r.empresa_id)}${r.empresa_filial_id ? ` / filial ${r.empresa_filial_id}` : ''}</td></tr>
 <tr><th>${t.integration}</th><td id="integracao">${r.integracao_id === null ? '—' : named(detail.integracaoNome, r.integracao_id)}</td></tr>
-<tr><th>${t.state}</th><td class="${r.estado}" id="estado">${word(t.states, r.estado)}${detail.live ? html` <span class="muted">(Redis: ${word(t.liveStates, detail.live.state)})</span>` : ''}</td></tr>
+<tr><th>${t.state}</th><td class="${r.estado}" id="estado">${word(t.states, r.estado)}${detail.live ? html` <span class="muted">(Redis: ${jobStateName(viewer.locale, detail.live.state)})</span>` : ''}</td></tr>
 <tr><th>${t.attempts}</th><td>${r.tentativas}/${r.max_tentativas}</td></tr>
 <tr><th>${t.parameters}</th><td><code>${r.parametros ?? '{}'}</code></td></tr>
 <tr><th>${t.error}</th><td id="erro">${failureCell(viewer, r)}</td></tr>
