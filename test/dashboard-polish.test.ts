@@ -33,6 +33,7 @@ describe('dashboard polish', () => {
     await Promise.all([h.start(), launchBrowser().then((b) => (browser = b))]);
     await record(h.empresaA, 'polish-done', 'concluido');
     await record(h.empresaA, 'polish-failed', 'falhou');
+    await record(h.empresaA, 'polish-blocked', 'bloqueado');
     await record(h.empresaB, 'polish-b', 'falhou');
   }, 240000);
 
@@ -71,6 +72,11 @@ describe('dashboard polish', () => {
     const done = (await get('/dashboard/jobs/set/polish-done', cookie)).body;
     expect(done).not.toContain('>Reprocessar</button>');
     expect(done).not.toContain('>Descartar</button>');
+    // A flow step that failed on its prerequisite is failed in BullMQ too: both stay offered.
+    const blocked = (await h.app.inject({ url: '/dashboard/api/jobs/set/polish-blocked', headers: asKey(h.keyA) })).json();
+    expect(blocked.actions).toEqual(['retry', 'discard']);
+    const doneApi = (await h.app.inject({ url: '/dashboard/api/jobs/set/polish-done', headers: asKey(h.keyA) })).json();
+    expect(doneApi.actions).toEqual([]);
 
     for (const action of ['retry', 'discard'] as const) {
       const refused = await h.app.inject({
