@@ -98,8 +98,8 @@ describe('dashboard in a browser', () => {
 
     await page.click('text=Auditoria');
     const audit = await page.locator('tbody').innerText();
-    expect(audit).toMatch(/opa\s+#?\d+\s+retry\s+1/);
-    expect(audit).toMatch(/opa\s+#?\d+\s+retry\s+2/);
+    expect(audit).toMatch(/opa\s+#?\d+\s+reprocessar\s+1/);
+    expect(audit).toMatch(/opa\s+#?\d+\s+reprocessar\s+2/);
     expect(audit).toContain('filtro');
     await shot(page, 'audit');
     await page.goto(`${h.url}/dashboard/agendamentos`);
@@ -158,9 +158,9 @@ describe('dashboard in a browser', () => {
 
     await page.click('text=Auditoria');
     const audit = await page.locator('tbody').innerText();
-    expect(audit).toMatch(/pause-tenant/);
-    expect(audit).toMatch(/resume-tenant/);
-    expect(audit).toMatch(/webhook-resend/);
+    expect(audit).toMatch(/pausar empresa/);
+    expect(audit).toMatch(/retomar empresa/);
+    expect(audit).toMatch(/reenviar webhook/);
   }, 180000);
 
   it("hides tenant A's jobs from an operador of tenant B: search, counts and URL", async () => {

@@ -1,14 +1,12 @@
-import { QUEUE_NAMES } from '@integrador/jobs';
+import { Nullable, QUEUE_NAMES } from '@integrador/jobs';
 import { IDEMPOTENCY_KEY_PATTERN } from '@integrador/queue';
-import { type TSchema, Type } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 
 /** The error body every non-2xx answer has. */
 export const ErrorResponse = Type.Object(
   { error: Type.Object({ code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()) }) },
   { $id: 'ErrorResponse', description: 'Error body; message in pt-BR or English (Accept-Language)' },
 );
-
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const QueueParam = Type.Union(
   QUEUE_NAMES.map((q) => Type.Literal(q)),

@@ -4,6 +4,7 @@ import { type JobProducer, removeScheduler, retryFailedJob, setTenantPausedMirro
 import {
   assertChangeableBy,
   type CrmDatabase,
+  type EstadoRegistroJob,
   findIntegracao,
   findJobRecord,
   type JobFilter,
@@ -81,35 +82,79 @@ export async function auditAction(
   await recordAudit(deps.database.db, { autor: viewer.autor, operadorId: viewer.operadorId, detalhe: null, ...entry });
 }
 
-type JobAction = 'retry' | 'discard';
+export type JobAction = 'retry' | 'discard';
+
+/**
+ * The recorded states each job action applies to (one owner of the rule): a job BullMQ holds as failed — falhou, or
+ * bloqueado (a flow step that failed on its prerequisite). A running, waiting or completed one is never touched.
+ */
+const FAILED: readonly EstadoRegistroJob[] = ['falhou', 'bloqueado'];
+const ACTION_ESTADOS: Readonly<Record<JobAction, readonly EstadoRegistroJob[]>> = { retry: FAILED, discard: FAILED };
+
+/** The actions a job in this recorded state allows (the detail page offers only these). */
+export function jobActionsFor(estado: EstadoRegistroJob): JobAction[] {
+  return (Object.keys(ACTION_ESTADOS) as JobAction[]).filter((action) => ACTION_ESTADOS[action].includes(estado));
+}
+
+/**
+ * One named job is not in a state the action applies to (a stale page: it completed meanwhile): 409, and the form
+ * goes back with the reason. `estado` is the recorded state, or BullMQ's when Redis disagrees with the record.
+ */
+export class JobStateError extends Error {
+  override name = 'JobStateError';
+  readonly statusCode = 409;
+  readonly code = 'JOB_NOT_FAILED';
+  constructor(
+    readonly action: JobAction,
+    readonly job: string,
+    readonly estado: string,
+  ) {
+    super(`job ${job} is ${estado}: ${action} applies to a failed job only`);
+  }
+}
 
 async function applyToJobs(deps: ActionDeps, viewer: Viewer, refs: readonly JobRef[], action: JobAction, detalhe: Record<string, unknown>) {
   const result: ActionResult = { done: 0, skipped: 0, notFound: 0 };
   const perTenant = new Map<number, string[]>();
   const changed: number[] = [];
+  // The state that kept the last job from being changed (for the one-job refusal below).
+  let refusedAs: string | undefined;
   for (const ref of refs) {
     const record = await visibleRecord(deps, viewer, ref);
+    if (record && !ACTION_ESTADOS[action].includes(record.estado)) {
+      result.skipped++;
+      refusedAs = record.estado;
+      continue;
+    }
     const job = record ? await liveJob(deps, record) : undefined;
     if (!record || !job) {
       result.notFound++;
       continue;
     }
-    let ok: boolean;
+    // Redis has the last word: the record may lag behind BullMQ (a retry from the raw queue view).
+    let state: string | undefined;
     if (action === 'retry') {
-      ok = (await retryFailedJob(job, deps.redis, deps.keyPrefix)).retried;
+      const outcome = await retryFailedJob(job, deps.redis, deps.keyPrefix);
+      if (!outcome.retried) state = outcome.state;
     } else {
       // Only a failed job is discarded: removing a waiting or running one would lose work silently.
-      ok = (await withRedisDeadline(job.getState(), 2000, 'read job state')) === 'failed';
-      if (ok) await withRedisDeadline(job.remove(), 2000, 'remove job');
+      const current = await withRedisDeadline(job.getState(), 2000, 'read job state');
+      if (current === 'failed') await withRedisDeadline(job.remove(), 2000, 'remove job');
+      else state = current;
     }
-    if (!ok) {
+    if (state !== undefined) {
       result.skipped++;
+      refusedAs = state;
       continue;
     }
     result.done++;
     changed.push(record.id);
     perTenant.set(record.empresa_id, [...(perTenant.get(record.empresa_id) ?? []), `${record.fila}/${record.job_id}`]);
   }
+  // One job named and not changeable: refused with its state (a selection answers its counts instead).
+  const [only] = refs;
+  if (refs.length === 1 && only && result.skipped === 1 && refusedAs !== undefined)
+    throw new JobStateError(action, `${only.queue}/${only.id}`, refusedAs);
   if (action === 'retry') await markJobRecords(deps.database.db, changed, 'aguardando_retentativa', 'falhou');
   else await markJobRecords(deps.database.db, changed, 'descartado');
   if (perTenant.size === 0) {

@@ -135,8 +135,9 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: 'Retry failed jobs: a selection, or every one matching a filter (up to 5000)',
-          response: { 200: ActionResultResponse, ...actionErrors },
+          summary:
+            'Retry failed jobs: a selection, or every one matching a filter (up to 5000); one named job that has not failed: 409 JOB_NOT_FAILED',
+          response: { 200: ActionResultResponse, ...actionErrors, 409: ErrorBody },
           body: {
             type: 'object',
             additionalProperties: false,
@@ -161,8 +162,8 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: 'Discard failed jobs',
-          response: { 200: ActionResultResponse, ...actionErrors },
+          summary: 'Discard failed jobs; one named job that has not failed: 409 JOB_NOT_FAILED',
+          response: { 200: ActionResultResponse, ...actionErrors, 409: ErrorBody },
           body: {
             type: 'object',
             additionalProperties: false,

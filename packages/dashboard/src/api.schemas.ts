@@ -1,219 +1,216 @@
-// The answers of the dashboard's JSON API (/dashboard/api/…), as JSON Schema: Fastify serializes through them and, when
-// the ingress mounts the dashboard, its OpenAPI document shows them. A response schema drops every property it does not
-// declare, so the shapes the routes build are declared whole; the CRM rows they pass through as read (job records,
-// audit entries, calls, deliveries, attempts) list their columns and keep `additionalProperties`, so a column a
-// migration adds is still answered. Timestamps are the driver's: a Date written as ISO 8601, or SQLite's UTC text.
+// The answers of the dashboard's JSON API (/dashboard/api/…), in TypeBox as the ingress's are: Fastify serializes through
+// them (fast-json-stringify drops every property a schema does not declare) and, when the ingress mounts the dashboard,
+// its OpenAPI document shows them. Each one lists every field the pages and scripts read, and nothing more: a CRM row
+// passed through as read (job records, audit entries, calls, deliveries, attempts) answers its listed columns only, so
+// an internal column (a lookup key, an event id, a cycle counter) never leaks and a new column is answered once it is
+// added here. Timestamps are the driver's: a Date written as ISO 8601, or SQLite's UTC text.
+import { Nullable } from '@integrador/jobs';
+import { Type } from '@sinclair/typebox';
 
-const string = { type: 'string' } as const;
-const integer = { type: 'integer' } as const;
-const boolean = { type: 'boolean' } as const;
-const nullable = (schema: object) => ({ anyOf: [schema, { type: 'null' }] });
-const timestamp = { type: 'string', description: 'ISO 8601, or `YYYY-MM-DD HH:MM:SS` (UTC) on a SQLite CRM' } as const;
-
-/** A row as the database read it: its columns are listed, and a newer one is answered too. */
-function row(description: string, properties: Record<string, object>) {
-  return { type: 'object', description, additionalProperties: true, properties } as const;
-}
+const string = () => Type.String();
+const integer = () => Type.Integer();
+const timestamp = () => Type.String({ description: 'ISO 8601, or `YYYY-MM-DD HH:MM:SS` (UTC) on a SQLite CRM' });
 
 /** The one error body of the ingress; the same description, so its OpenAPI document shows one Error component for both. */
-export const ErrorBody = {
-  type: 'object',
-  description: 'Error body; message in pt-BR or English (Accept-Language)',
-  required: ['error'],
-  properties: {
-    error: { type: 'object', required: ['code', 'message'], properties: { code: string, message: string, field: string } },
-  },
-} as const;
+export const ErrorBody = Type.Object(
+  { error: Type.Object({ code: string(), message: string(), field: Type.Optional(string()) }) },
+  { description: 'Error body; message in pt-BR or English (Accept-Language)' },
+);
 
 /** 401 without a session or key; 403 for a leitor's action or a session's missing CSRF token; 404 for what the viewer does not see. */
 export const readErrors = { 401: ErrorBody, 404: ErrorBody } as const;
 export const actionErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody } as const;
 
-const Tally = {
-  type: 'object',
-  properties: {
-    runs: integer,
-    concluido: integer,
-    falhou: integer,
-    aguardando_retentativa: integer,
-    adiado: integer,
-    bloqueado: integer,
-    ativo: integer,
-  },
-} as const;
+const Tally = Type.Object({
+  runs: integer(),
+  concluido: integer(),
+  falhou: integer(),
+  aguardando_retentativa: integer(),
+  adiado: integer(),
+  bloqueado: integer(),
+  ativo: integer(),
+});
 
-export const CountsResponse = { type: 'object', properties: { lastHour: Tally } } as const;
+export const CountsResponse = Type.Object({ lastHour: Tally });
 
 /** One job as the shared runner recorded it (registro_jobs). */
-const JobRecord = row('a registro_jobs row', {
-  id: integer,
-  empresa_id: integer,
-  empresa_filial_id: nullable(integer),
-  fila: string,
-  job_id: string,
-  nome_job: string,
-  integracao_id: nullable(integer),
-  parametros: nullable({ type: 'string', description: 'the key parameters as JSON' }),
-  estado: string,
-  tentativas: integer,
-  max_tentativas: integer,
-  erro_classe: nullable(string),
-  erro_codigo: nullable(string),
-  erro_mensagem: nullable(string),
-  erro_motivo: nullable({ type: 'string', description: "the failure's code worded in the viewer's language (null: not worded)" }),
-  busca: string,
-  criado_em: timestamp,
-  iniciado_em: nullable(timestamp),
-  finalizado_em: nullable(timestamp),
-  atualizado_em: timestamp,
-});
-
-export const JobSearchResponse = {
-  type: 'object',
-  properties: {
-    total: { type: 'integer', description: 'counted up to one bulk retry (5000)' },
-    totalCapped: { type: 'boolean', description: 'more match than total' },
-    items: { type: 'array', items: JobRecord },
+const JobRecord = Type.Object(
+  {
+    id: integer(),
+    empresa_id: integer(),
+    empresa_filial_id: Nullable(integer()),
+    fila: string(),
+    job_id: string(),
+    nome_job: string(),
+    integracao_id: Nullable(integer()),
+    parametros: Nullable(Type.String({ description: 'the key parameters as JSON' })),
+    estado: string(),
+    tentativas: integer(),
+    max_tentativas: integer(),
+    erro_classe: Nullable(string()),
+    erro_codigo: Nullable(string()),
+    erro_mensagem: Nullable(string()),
+    erro_motivo: Nullable(Type.String({ description: "the failure's code worded in the viewer's language (null: not worded)" })),
+    busca: string(),
+    criado_em: timestamp(),
+    iniciado_em: Nullable(timestamp()),
+    finalizado_em: Nullable(timestamp()),
+    atualizado_em: timestamp(),
   },
-} as const;
+  { description: 'a registro_jobs row' },
+);
 
-const RequestAttempt = row('an integracao_tentativas row (URL and errors masked)', {
-  id: integer,
-  execucao_id: integer,
-  tentativa: integer,
-  url: nullable(string),
-  requisicao: nullable(string),
-  resposta: nullable(string),
-  status_http: nullable(integer),
-  duracao_ms: nullable(integer),
-  erro: nullable(string),
-  criado_em: timestamp,
+export const JobSearchResponse = Type.Object({
+  total: Type.Integer({ description: 'counted up to one bulk retry (5000)' }),
+  totalCapped: Type.Boolean({ description: 'more match than total' }),
+  items: Type.Array(JobRecord),
 });
 
-export const JobDetailResponse = {
-  type: 'object',
-  properties: {
-    record: JobRecord,
-    live: nullable({
-      type: 'object',
-      description: "BullMQ's view while Redis keeps the job",
-      properties: { state: string, failedReason: nullable(string), logs: { type: 'array', items: string }, flow: {} },
+const RequestAttempt = Type.Object(
+  {
+    id: integer(),
+    execucao_id: integer(),
+    tentativa: integer(),
+    url: Nullable(string()),
+    requisicao: Nullable(string()),
+    resposta: Nullable(string()),
+    status_http: Nullable(integer()),
+    duracao_ms: Nullable(integer()),
+    erro: Nullable(string()),
+    criado_em: timestamp(),
+  },
+  { description: 'an integracao_tentativas row (URL and errors masked)' },
+);
+
+export const JobDetailResponse = Type.Object({
+  record: JobRecord,
+  empresaNome: Nullable(Type.String({ description: "the record's empresa by name" })),
+  integracaoNome: Nullable(Type.String({ description: "the record's integration by name; null when none or not the record's tenant's" })),
+  actions: Type.Array(Type.Union([Type.Literal('retry'), Type.Literal('discard')]), {
+    description: "the actions the record's state allows (another answers 409 JOB_NOT_FAILED)",
+  }),
+  live: Nullable(
+    Type.Object(
+      { state: string(), failedReason: Nullable(string()), logs: Type.Array(string()), flow: Type.Unknown() },
+      { description: "BullMQ's view while Redis keeps the job" },
+    ),
+  ),
+  execucoes: Type.Array(
+    Type.Object({ chave: string(), status: string(), mensagem: Nullable(string()), tentativas: Type.Array(RequestAttempt) }),
+  ),
+  preview: Type.Unknown({ description: 'the dry run of a SET (consulta, records), its error, or null' }),
+  dependencies: Type.Array(
+    Type.Object({ queue: string(), jobId: string(), integracaoId: Nullable(integer()), estado: Nullable(string()) }),
+  ),
+});
+
+export const ActionResultResponse = Type.Object({ done: integer(), skipped: integer(), notFound: integer() });
+
+export const EnqueuedResponse = Type.Object({ queue: string(), jobId: string() });
+
+export const SchedulePausedResponse = Type.Object({ integracaoId: integer(), paused: Type.Boolean() });
+export const TenantPausedResponse = Type.Object({ empresaId: integer(), paused: Type.Boolean() });
+
+const AuditEntry = Type.Object(
+  {
+    id: integer(),
+    autor: string(),
+    operador_id: Nullable(integer()),
+    empresa_id: Nullable(integer()),
+    acao: Type.String({ description: 'the action as a code (retry, discard, run-now, pause-tenant…); the page words it' }),
+    alvo: Nullable(string()),
+    quantidade: integer(),
+    detalhe: Nullable(string()),
+    criado_em: timestamp(),
+  },
+  { description: 'an auditoria_acoes row' },
+);
+
+export const AuditResponse = Type.Object({ items: Type.Array(AuditEntry) });
+
+const Call = Type.Object(
+  {
+    id: integer(),
+    empresa_id: integer(),
+    empresa_filial_id: Nullable(integer()),
+    usuario_id: Nullable(integer()),
+    conta_id: Nullable(integer()),
+    contato_id: Nullable(integer()),
+    ramal: string(),
+    telefone: string(),
+    telefone_normalizado: Nullable(string()),
+    direcao: string(),
+    status: Nullable(string()),
+    inicio: timestamp(),
+    atendido_em: Nullable(timestamp()),
+    fim: Nullable(timestamp()),
+    duracao_segundos: Nullable(integer()),
+    url_audio: Nullable(string()),
+    sem_inicio: Type.Integer({ description: '1: the end arrived without its start' }),
+    erro: Nullable(string()),
+    criado_em: timestamp(),
+  },
+  { description: 'a ligacoes row (its error masked)' },
+);
+
+export const CallsResponse = Type.Object({
+  empresaId: integer(),
+  calls: Type.Array(Call),
+  nextCursor: Nullable(Type.Integer({ description: 'the next page: ?antes=<nextCursor>' })),
+});
+
+const WebhookAttempt = Type.Object(
+  {
+    id: integer(),
+    entrega_id: integer(),
+    numero: integer(),
+    origem: string(),
+    cabecalhos: Type.Record(Type.String(), Type.String()),
+    status_http: Nullable(integer()),
+    resposta: Nullable(string()),
+    duracao_ms: integer(),
+    classe_erro: Nullable(string()),
+    erro: Nullable(string()),
+    criado_em: timestamp(),
+  },
+  { description: 'a webhook_tentativas row (headers parsed, secrets masked)' },
+);
+
+const Delivery = Type.Object(
+  {
+    id: integer(),
+    status: string(),
+    tentativas: integer(),
+    ultimo_status_http: Nullable(integer()),
+    ultimo_erro: Nullable(string()),
+    // Why a cancelada delivery was cancelled, as a code (ENDPOINT_DISABLED or ENDPOINT_DELETED); null otherwise.
+    motivo: Nullable(Type.Union([Type.Literal('ENDPOINT_DISABLED'), Type.Literal('ENDPOINT_DELETED')])),
+    proxima_tentativa_em: Nullable(timestamp()),
+    entregue_em: Nullable(timestamp()),
+    criado_em: timestamp(),
+    gatilho: string(),
+    registro_id: string(),
+    webhook_id: string(),
+    attempts: Type.Array(WebhookAttempt),
+  },
+  { description: 'a webhook_entregas row with its message, and every attempt' },
+);
+
+export const WebhooksResponse = Type.Object({
+  empresaId: integer(),
+  items: Type.Array(
+    Type.Object({
+      id: integer(),
+      nome: string(),
+      url: Type.String({ description: 'a token in its query masked' }),
+      ativo: Type.Boolean(),
+      desativado: Nullable(Type.String({ description: 'why the engine disabled it' })),
+      deliveries: Type.Array(Delivery),
     }),
-    execucoes: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { chave: string, status: string, mensagem: nullable(string), tentativas: { type: 'array', items: RequestAttempt } },
-      },
-    },
-    preview: { description: 'the dry run of a SET (consulta, records), its error, or null' },
-    dependencies: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { queue: string, jobId: string, integracaoId: nullable(integer), estado: nullable(string) },
-      },
-    },
-  },
-} as const;
-
-export const ActionResultResponse = {
-  type: 'object',
-  properties: { done: integer, skipped: integer, notFound: integer },
-} as const;
-
-export const EnqueuedResponse = { type: 'object', properties: { queue: string, jobId: string } } as const;
-
-export const SchedulePausedResponse = { type: 'object', properties: { integracaoId: integer, paused: boolean } } as const;
-export const TenantPausedResponse = { type: 'object', properties: { empresaId: integer, paused: boolean } } as const;
-
-const AuditEntry = row('an auditoria_acoes row', {
-  id: integer,
-  autor: string,
-  operador_id: nullable(integer),
-  empresa_id: nullable(integer),
-  acao: string,
-  alvo: nullable(string),
-  quantidade: integer,
-  detalhe: nullable(string),
-  criado_em: timestamp,
+  ),
 });
 
-export const AuditResponse = { type: 'object', properties: { items: { type: 'array', items: AuditEntry } } } as const;
-
-const Call = row('a ligacoes row (its error masked)', {
-  id: integer,
-  ramal: string,
-  telefone: string,
-  direcao: string,
-  status: nullable(string),
-  inicio: timestamp,
-  fim: nullable(timestamp),
-  erro: nullable(string),
-});
-
-export const CallsResponse = {
-  type: 'object',
-  properties: {
-    empresaId: integer,
-    calls: { type: 'array', items: Call },
-    nextCursor: nullable({ type: 'integer', description: 'the next page: ?antes=<nextCursor>' }),
-  },
-} as const;
-
-const WebhookAttempt = row('a webhook_tentativas row (headers parsed, secrets masked)', {
-  id: integer,
-  entrega_id: integer,
-  numero: integer,
-  origem: string,
-  cabecalhos: { type: 'object', additionalProperties: string },
-  status_http: nullable(integer),
-  resposta: nullable(string),
-  duracao_ms: integer,
-  classe_erro: nullable(string),
-  erro: nullable(string),
-  criado_em: timestamp,
-});
-
-const Delivery = row('a webhook_entregas row with its message, and every attempt', {
-  id: integer,
-  status: string,
-  tentativas: integer,
-  ultimo_status_http: nullable(integer),
-  ultimo_erro: nullable(string),
-  // Why a cancelada delivery was cancelled, as a code (ENDPOINT_DISABLED or ENDPOINT_DELETED); null otherwise.
-  motivo: nullable({ type: 'string', enum: ['ENDPOINT_DISABLED', 'ENDPOINT_DELETED'] }),
-  proxima_tentativa_em: nullable(timestamp),
-  entregue_em: nullable(timestamp),
-  criado_em: timestamp,
-  gatilho: string,
-  registro_id: string,
-  webhook_id: string,
-  attempts: { type: 'array', items: WebhookAttempt },
-});
-
-export const WebhooksResponse = {
-  type: 'object',
-  properties: {
-    empresaId: integer,
-    items: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          id: integer,
-          nome: string,
-          url: { type: 'string', description: 'a token in its query masked' },
-          ativo: boolean,
-          desativado: nullable({ type: 'string', description: 'why the engine disabled it' }),
-          deliveries: { type: 'array', items: Delivery },
-        },
-      },
-    },
-  },
-} as const;
-
-export const WebhookAttemptsResponse = { type: 'object', properties: { items: { type: 'array', items: WebhookAttempt } } } as const;
+export const WebhookAttemptsResponse = Type.Object({ items: Type.Array(WebhookAttempt) });
 
 /** The engine's recover answer: in all, and how many had failed or had been cancelled by the endpoint's disabling. */
-export const RecoveredResponse = { type: 'object', properties: { recovered: integer, falhou: integer, cancelada: integer } } as const;
+export const RecoveredResponse = Type.Object({ recovered: integer(), falhou: integer(), cancelada: integer() });

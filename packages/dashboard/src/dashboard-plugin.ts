@@ -1,22 +1,22 @@
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
-import { QUEUE_NAMES } from '@integrador/jobs';
 import { QueueUnavailableError } from '@integrador/queue';
 import { authenticateOperador, createSessao, deleteSessao } from '@integrador/store';
 import { createTransportFactory, SoapClientCache } from '@integrador/transports';
 import { WebhookError, webhookMessage } from '@integrador/webhooks';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfValid, resolveViewer, SESSION_COOKIE, sendError } from './access';
+import { JobStateError } from './actions';
 import { apiRoutes } from './api.routes';
 import { mountBullBoard } from './bull-board';
 import { readCookie, writeCookie } from './cookies';
 import { ctiWebhooksRoutes } from './cti-webhooks.routes';
 import type { DashboardDeps } from './deps';
-import { escapeHtml } from './html';
-import { messages, pickLocale } from './i18n';
-import { FILTER_ESTADOS, FilterRefusedError } from './job-filter';
+import { html } from './html';
+import { jobStateWord, messages, pickLocale } from './i18n';
+import { FilterRefusedError, filterRefusalText } from './job-filter';
 import { pageRoutes } from './pages.routes';
-import { LIVE_JS, loginPage } from './views/layout';
+import { errorPage, LIVE_JS, layout, loginPage } from './views/layout';
 
 const PUBLIC = new Set(['/dashboard/login', '/dashboard/live.js']);
 const isApi = (request: FastifyRequest) => request.url.startsWith('/dashboard/api/');
@@ -81,7 +81,7 @@ function badInput(
   locale: ReturnType<typeof pickLocale>,
 ): { code: string; message: string } | undefined {
   const t = messages(locale);
-  if (error instanceof FilterRefusedError) return { code: error.code, message: t.badField(error.field, filterExpected(error, t)) };
+  if (error instanceof FilterRefusedError) return { code: error.code, message: filterRefusalText(error, locale) };
   if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError)
     return { code: 'INVALID_JSON', message: t.invalidJson };
   const first = Array.isArray(error.validation) ? (error.validation[0] as ValidationIssue | undefined) : undefined;
@@ -99,13 +99,6 @@ function badInput(
         ? t.expectedInteger
         : t.expectedOther(first.message ?? first.keyword);
   return { code: 'VALIDATION_FAILED', message: t.badField(field, expected) };
-}
-
-/** What a refused filter value should have been, worded as the schema's refusals are. */
-function filterExpected(error: FilterRefusedError, t: ReturnType<typeof messages>): string {
-  if (error.expected === 'date') return t.expectedDate;
-  if (error.expected === 'integer') return t.expectedInteger;
-  return t.expectedOneOf((error.expected === 'queue' ? QUEUE_NAMES : FILTER_ESTADOS).join(', '));
 }
 
 /** Every failure answers the house shape on the API and a short page elsewhere; never a stack trace. */
@@ -133,13 +126,15 @@ function errorHandler(
     const worded = badInput(error, locale);
     if (worded) return sendError(reply, 400, worded.code, worded.message);
   }
-  // A page's filter it cannot apply (/dashboard/falhas?desde=ontem): said on the page, not a bare code.
+  // A page's filter it cannot apply (the failures list's live rows; the list itself answers its own page): said, not a code.
   if (error instanceof FilterRefusedError) {
-    const worded = badInput(error, locale);
-    return reply
-      .status(400)
-      .type('text/html')
-      .send(`<!doctype html><p>${escapeHtml(worded?.message ?? error.code)}</p>`);
+    const text = filterRefusalText(error, locale);
+    if (request.viewer)
+      return reply
+        .status(400)
+        .type('text/html')
+        .send(layout(request.viewer, { title: messages(locale).failures, active: 'failures', body: html``, flash: { text, error: true } }));
+    return reply.status(400).type('text/html').send(errorPage(text));
   }
   if (status >= 500) request.log.error({ err: error }, 'dashboard request failed');
   const fallback =
@@ -156,9 +151,16 @@ function errorHandler(
         ? webhookMessage(locale, error.code, error.params)
         : code === 'FILIAL_SCOPE'
           ? messages(locale).filialScope(params.what ?? '', params.filial ?? '')
-          : error.message;
+          : error instanceof JobStateError
+            ? messages(locale).jobStateRefused(error.action, error.job, jobStateWord(locale, error.estado) ?? error.estado)
+            : error.message;
   if (isApi(request) || request.method !== 'GET') return sendError(reply, status, code, text);
-  return reply.status(status).type('text/html').send(`<!doctype html><p>${code}</p>`);
+  if (request.viewer)
+    return reply
+      .status(status)
+      .type('text/html')
+      .send(layout(request.viewer, { title: String(status), active: '', body: html``, flash: { text: code, error: true } }));
+  return reply.status(status).type('text/html').send(errorPage(code));
 }
 
 /**

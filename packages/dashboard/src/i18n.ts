@@ -1,4 +1,5 @@
 import { defineTexts, type Locale, localeFromAcceptLanguage } from '@integrador/i18n';
+import { jobStateName } from '@integrador/queue';
 
 /** The dashboard speaks pt-BR by default and English on request (operator preference, ?lang=en or Accept-Language). */
 export type { Locale };
@@ -106,6 +107,52 @@ const PT = {
     bloqueado: 'bloqueado',
     descartado: 'descartado',
   } as Record<string, string>,
+  scheduleStatuses: {
+    scheduled: 'agendado',
+    pending: 'aguardando sincronização',
+    not_scheduled: 'sem agendamento',
+  } as Record<string, string>,
+  runStatuses: { executando: 'em execução', concluido: 'concluído', falhou: 'falhou' } as Record<string, string>,
+  serviceStatuses: { nunca_executado: 'nunca executado', ok: 'ok', falha: 'falha' } as Record<string, string>,
+  sendStatuses: {
+    pendente: 'pendente',
+    enviando: 'enviando',
+    enviado: 'enviado',
+    concluido: 'concluído',
+    falhou: 'falhou',
+  } as Record<string, string>,
+  callStatuses: {
+    tocando: 'tocando',
+    'em andamento': 'em andamento',
+    finalizada: 'finalizada',
+    'sem fim recebido': 'sem fim recebido',
+    discando: 'discando',
+    falhou: 'falhou',
+  } as Record<string, string>,
+  directions: { entrada: 'entrada', saida: 'saída' } as Record<string, string>,
+  deliveryStatuses: { pendente: 'pendente', entregue: 'entregue', falhou: 'falhou', cancelada: 'cancelada' } as Record<string, string>,
+  attemptOrigins: { automatica: 'automática', manual: 'manual' } as Record<string, string>,
+  endpointActive: 'ativo',
+  endpointInactive: 'inativo',
+  roles: { admin: 'administrador', operador: 'operador', leitor: 'leitor' } as Record<string, string>,
+  auditActions: {
+    retry: 'reprocessar',
+    discard: 'descartar',
+    'run-now': 'executar agora',
+    'pause-schedule': 'pausar agendamento',
+    'resume-schedule': 'retomar agendamento',
+    'pause-tenant': 'pausar empresa',
+    'resume-tenant': 'retomar empresa',
+    'webhook-resend': 'reenviar webhook',
+    'webhook-recover': 'recuperar webhooks',
+  } as Record<string, string>,
+  name: 'Nome',
+  system: 'sistema',
+  account: 'Conta',
+  jobStateRefused: (action: 'retry' | 'discard', job: string, estado: string) =>
+    action === 'retry'
+      ? `O job ${job} não foi reprocessado: ele está ${estado}; só um job que falhou pode ser reprocessado.`
+      : `O job ${job} não foi descartado: ele está ${estado}; só um job que falhou pode ser descartado.`,
   extension: 'Disponível quando o módulo estiver instalado.',
 };
 
@@ -214,6 +261,42 @@ const EN: Messages = {
     bloqueado: 'blocked',
     descartado: 'discarded',
   },
+  scheduleStatuses: { scheduled: 'scheduled', pending: 'waiting for sync', not_scheduled: 'not scheduled' },
+  runStatuses: { executando: 'running', concluido: 'completed', falhou: 'failed' },
+  serviceStatuses: { nunca_executado: 'never run', ok: 'ok', falha: 'failed' },
+  sendStatuses: { pendente: 'pending', enviando: 'sending', enviado: 'sent', concluido: 'completed', falhou: 'failed' },
+  callStatuses: {
+    tocando: 'ringing',
+    'em andamento': 'in progress',
+    finalizada: 'ended',
+    'sem fim recebido': 'no end received',
+    discando: 'dialing',
+    falhou: 'failed',
+  },
+  directions: { entrada: 'inbound', saida: 'outbound' },
+  deliveryStatuses: { pendente: 'pending', entregue: 'delivered', falhou: 'failed', cancelada: 'cancelled' },
+  attemptOrigins: { automatica: 'automatic', manual: 'manual' },
+  endpointActive: 'active',
+  endpointInactive: 'disabled',
+  roles: { admin: 'admin', operador: 'operator', leitor: 'reader' },
+  auditActions: {
+    retry: 'retry',
+    discard: 'discard',
+    'run-now': 'run now',
+    'pause-schedule': 'pause schedule',
+    'resume-schedule': 'resume schedule',
+    'pause-tenant': 'pause tenant',
+    'resume-tenant': 'resume tenant',
+    'webhook-resend': 'resend webhook',
+    'webhook-recover': 'recover webhooks',
+  },
+  name: 'Name',
+  system: 'system',
+  account: 'Account',
+  jobStateRefused: (action, job, estado) =>
+    action === 'retry'
+      ? `Job ${job} was not retried: it is ${estado}; only a failed job can be retried.`
+      : `Job ${job} was not discarded: it is ${estado}; only a failed job can be discarded.`,
   extension: 'Available once the module is installed.',
 };
 
@@ -223,6 +306,20 @@ export const messages = defineTexts<Messages>({ 'pt-BR': PT, en: EN });
 /** The locale a request asks for: ?lang=, then the operator's preference, then Accept-Language. */
 export function pickLocale(query: string | undefined, preference: string | undefined, acceptLanguage: string | undefined): Locale {
   return localeFromAcceptLanguage(query ?? preference ?? acceptLanguage);
+}
+
+/** A stored code (a status, a state, an action) in the reader's words; a code the table does not know shows as stored. */
+export function word(table: Readonly<Record<string, string>>, code: string | null | undefined): string {
+  if (code === null || code === undefined) return '';
+  return Object.hasOwn(table, code) ? (table[code] as string) : code;
+}
+
+/** A job's state in the reader's words: a recorded state (registro_jobs) or BullMQ's (@integrador/queue's names); undefined for neither. */
+export function jobStateWord(locale: Locale, code: string): string | undefined {
+  const t = messages(locale);
+  if (Object.hasOwn(t.states, code)) return t.states[code];
+  const live = jobStateName(locale, code);
+  return live === code ? undefined : live;
 }
 
 /** A timestamp in the operator's time zone and language. */

@@ -1,5 +1,6 @@
 import { QUEUE_NAMES } from '@integrador/jobs';
 import { ESTADOS_REGISTRO_JOB } from '@integrador/store';
+import { type Locale, messages } from './i18n';
 
 /** What a refused filter value should have been: worded by the dashboard's i18n (expectedDate…). */
 export type FilterExpectation = 'date' | 'integer' | 'queue' | 'estado';
@@ -18,6 +19,18 @@ export class FilterRefusedError extends Error {
   ) {
     super(`invalid filter ${field}: expected ${expected}`);
   }
+}
+
+/** A refused filter worded for the reader: the field and what it expects (the API's 400 and the failures page). */
+export function filterRefusalText(error: FilterRefusedError, locale: Locale): string {
+  const t = messages(locale);
+  const expected =
+    error.expected === 'date'
+      ? t.expectedDate
+      : error.expected === 'integer'
+        ? t.expectedInteger
+        : t.expectedOneOf((error.expected === 'queue' ? QUEUE_NAMES : FILTER_ESTADOS).join(', '));
+  return t.badField(error.field, expected);
 }
 
 /** The failures list's states: every recorded state, or all of them. */

@@ -1,4 +1,4 @@
-import { listSchedules, previewSet, resolveSetTarget } from '@integrador/integrador';
+import { listSchedules, previewSet, resolveSetTarget, statusMessage } from '@integrador/integrador';
 import {
   countJobRecords,
   listAudit,
@@ -10,13 +10,25 @@ import {
 } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, type Viewer } from './access';
-import { BULK_LIMIT, discardJobs, type JobRef, pauseSchedule, pauseTenant, retryJobs, retryMatching, runNow } from './actions';
+import {
+  type ActionResult,
+  BULK_LIMIT,
+  discardJobs,
+  type JobRef,
+  JobStateError,
+  pauseSchedule,
+  pauseTenant,
+  retryJobs,
+  retryMatching,
+  runNow,
+} from './actions';
 import type { DashboardDeps } from './deps';
 import { html } from './html';
-import { formatTime, messages } from './i18n';
+import { formatTime, jobStateWord, messages, word } from './i18n';
+import { FilterRefusedError, filterRefusalText } from './job-filter';
 import { filterOf, jobDetail, overviewData } from './queries';
 import { layout } from './views/layout';
-import { auditBody, type FailureQuery, failureRows, failuresBody, jobBody, overviewBody } from './views/pages';
+import { auditBody, type FailureQuery, failureRows, failuresBody, filterForm, jobBody, overviewBody } from './views/pages';
 
 type Query = Record<string, string | undefined>;
 
@@ -25,8 +37,26 @@ function viewerOf(request: FastifyRequest): Viewer {
   return request.viewer;
 }
 
-function page(reply: FastifyReply, viewer: Viewer, title: string, active: string, body: ReturnType<typeof html>, flash?: string) {
-  return reply.type('text/html').send(layout(viewer, { title, active, body, flash: flash ? { text: flash } : undefined }));
+function page(
+  reply: FastifyReply,
+  viewer: Viewer,
+  title: string,
+  active: string,
+  body: ReturnType<typeof html>,
+  flash?: string | { text: string; error: boolean },
+) {
+  return reply.type('text/html').send(layout(viewer, { title, active, body, flash: typeof flash === 'string' ? { text: flash } : flash }));
+}
+
+/** The flash of a page an action came back to: its refusal (worded here from checked codes, never echoed), or its count. */
+function actionFlash(viewer: Viewer, query: Query): string | { text: string; error: boolean } | undefined {
+  const t = messages(viewer.locale);
+  const { recusado, acao, jobRecusado: job, estadoRecusado: estado } = query;
+  if (recusado === 'JOB_NOT_FAILED' && (acao === 'retry' || acao === 'discard') && job && /^[a-z]+\/[\w:.-]{1,200}$/.test(job)) {
+    const state = estado ? jobStateWord(viewer.locale, estado) : undefined;
+    if (state) return { text: t.jobStateRefused(acao, job, state), error: true };
+  }
+  return query.feito !== undefined ? t.done(Number(query.feito)) : undefined;
 }
 
 function failureQuery(query: Query): FailureQuery {
@@ -91,12 +121,21 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
     app.get('/dashboard/falhas', async (request, reply) => {
       const viewer = viewerOf(request);
       const query = request.query as Query;
-      const filter = filterOf(viewer, query);
+      let filter: ReturnType<typeof filterOf>;
+      try {
+        filter = filterOf(viewer, query);
+      } catch (err) {
+        if (!(err instanceof FilterRefusedError)) throw err;
+        // Said on the page, in its frame, above the filter to correct (still a 400: nothing was listed).
+        const refused = { text: filterRefusalText(err, viewer.locale), error: true };
+        const t = messages(viewer.locale);
+        return page(reply.status(400), viewer, t.failures, 'failures', filterForm(viewer, failureQuery(query)), refused);
+      }
       const [rows, total] = await Promise.all([
         searchJobRecords(deps.database.db, filter),
         countJobRecords(deps.database.db, filter, BULK_LIMIT),
       ]);
-      const flash = query.feito !== undefined ? messages(viewer.locale).done(Number(query.feito)) : undefined;
+      const flash = actionFlash(viewer, query);
       return page(
         reply,
         viewer,
@@ -123,8 +162,14 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
           .status(404)
           .type('text/html')
           .send(layout(viewer, { title: t.notFound, active: '', body: html`` }));
-      const flash = (request.query as Query).feito !== undefined ? t.done(Number((request.query as Query).feito)) : undefined;
-      return page(reply, viewer, `${t.job} ${fila}/${id}`, 'failures', jobBody(viewer, detail), flash);
+      return page(
+        reply,
+        viewer,
+        `${t.job} ${fila}/${id}`,
+        'failures',
+        jobBody(viewer, detail),
+        actionFlash(viewer, request.query as Query),
+      );
     });
 
     app.get('/dashboard/agendamentos', async (request, reply) => {
@@ -145,8 +190,8 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
 ${items.map(
   (
     s,
-  ) => html`<tr><td>${s.nome} (#${s.integracaoId})</td><td><code>${s.cron ?? '—'}</code></td><td>${paused.has(`${empresa.id}/${s.integracaoId}`) ? t.paused : s.status}</td><td>${formatTime(s.nextRunAt, viewer.locale, viewer.timeZone)}</td>
-<td>${s.lastRun ? html`<span class="${s.lastRun.status}">${s.lastRun.status}</span> ${formatTime(s.lastRun.finishedAt ?? s.lastRun.startedAt, viewer.locale, viewer.timeZone)} ${s.lastRun.error ?? ''}` : '—'}</td>
+  ) => html`<tr><td>${s.nome} (#${s.integracaoId})</td><td><code>${s.cron ?? '—'}</code></td><td>${paused.has(`${empresa.id}/${s.integracaoId}`) ? t.paused : word(t.scheduleStatuses, s.status)}</td><td>${formatTime(s.nextRunAt, viewer.locale, viewer.timeZone)}</td>
+<td>${s.lastRun ? html`<span class="${s.lastRun.status}">${word(t.runStatuses, s.lastRun.status)}</span> ${formatTime(s.lastRun.finishedAt ?? s.lastRun.startedAt, viewer.locale, viewer.timeZone)} ${s.lastRun.error ?? ''}` : '—'}</td>
 <td>${canAct(viewer) ? scheduleButtons(viewer, empresa.id, s.integracaoId, paused.has(`${empresa.id}/${s.integracaoId}`)) : ''}</td></tr>`,
 )}
 </tbody></table></section>`);
@@ -168,8 +213,8 @@ ${items.map(
       for (const empresa of await visibleEmpresas(deps, viewer)) {
         const items = await listServicosEndpoint(deps.database.db, { empresaId: empresa.id, filialId: null });
         if (!items.length) continue;
-        sections.push(html`<section><h2>${empresa.nome} (#${empresa.id})</h2><table><thead><tr><th>#</th><th>nome</th><th>${t.status}</th><th>${t.reason}</th><th>${t.updatedAt}</th></tr></thead><tbody>
-${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.status === 'falha' ? 'falhou' : 'concluido'}">${s.status}</td><td>${s.statusMotivo ? JSON.stringify(s.statusMotivo) : '—'}</td><td>${formatTime(s.ultimaExecucaoEm, viewer.locale, viewer.timeZone)}</td></tr>`)}
+        sections.push(html`<section><h2>${empresa.nome} (#${empresa.id})</h2><table><thead><tr><th>#</th><th>${t.name}</th><th>${t.status}</th><th>${t.reason}</th><th>${t.updatedAt}</th></tr></thead><tbody>
+${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.status === 'falha' ? 'falhou' : 'concluido'}">${word(t.serviceStatuses, s.status)}</td><td>${s.statusMotivo ? statusMessage(viewer.locale, s.statusMotivo.code, s.statusMotivo.params) : '—'}</td><td>${formatTime(s.ultimaExecucaoEm, viewer.locale, viewer.timeZone)}</td></tr>`)}
 </tbody></table></section>`);
       }
       return page(reply, viewer, t.services, 'services', sections.length ? html`${sections}` : html`<p class="muted">${t.noRows}</p>`);
@@ -202,22 +247,17 @@ ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.sta
           .map(([k, v]) => [k.slice(7), typeof v === 'string' ? v : undefined]),
       ) as Query;
       const refs = refsOf(body.job);
-      const result =
+      return actOrRefuse(reply, request, () =>
         body.modo === 'filtro'
-          ? await retryMatching(
-              deps,
-              viewer,
-              (({ scope: _s, estados: _e, ...rest }) => rest)(filterOf(viewer, filterQuery, 'body.filtro_')),
-            )
-          : await retryJobs(deps, viewer, refs);
-      return backTo(reply, request, result.done);
+          ? retryMatching(deps, viewer, (({ scope: _s, estados: _e, ...rest }) => rest)(filterOf(viewer, filterQuery, 'body.filtro_')))
+          : retryJobs(deps, viewer, refs),
+      );
     });
 
     app.post('/dashboard/acoes/descartar', async (request, reply) => {
       const viewer = viewerOf(request);
       if (!canAct(viewer)) return forbidden(reply, viewer);
-      const result = await discardJobs(deps, viewer, refsOf((request.body as Record<string, unknown>).job));
-      return backTo(reply, request, result.done);
+      return actOrRefuse(reply, request, () => discardJobs(deps, viewer, refsOf((request.body as Record<string, unknown>).job)));
     });
 
     app.post('/dashboard/acoes/agendamento', async (request, reply) => {
@@ -274,21 +314,32 @@ function tenantButton(viewer: Viewer, empresaId: number, paused: boolean) {
   return html`<form method="post" action="/dashboard/acoes/empresa"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="empresa" value="${empresaId}"><button name="modo" value="${paused ? 'retomar' : 'pausar'}">${paused ? t.resumeTenant : t.pauseTenant}</button></form>`;
 }
 
-/** Back to the page the action came from (same origin only), with the count of jobs it changed. */
-function backTo(reply: FastifyReply, request: FastifyRequest, done: number) {
-  const referer = request.headers.referer ?? '';
-  let target = '/dashboard/falhas';
+/**
+ * Runs a job action from a form and goes back to the page it came from: with the count of jobs it changed, or with
+ * the refusal of a stale form (the one job it names is no longer failed) for that page to word.
+ */
+async function actOrRefuse(reply: FastifyReply, request: FastifyRequest, act: () => Promise<ActionResult>) {
   try {
-    const url = new URL(referer);
-    if (url.host === request.headers.host && url.pathname.startsWith('/dashboard')) {
-      url.searchParams.set('feito', String(done));
-      target = `${url.pathname}?${url.searchParams.toString()}`;
-    }
+    return backTo(reply, request, { feito: String((await act()).done) });
+  } catch (err) {
+    if (!(err instanceof JobStateError)) throw err;
+    return backTo(reply, request, { recusado: err.code, acao: err.action, jobRecusado: err.job, estadoRecusado: err.estado });
+  }
+}
+
+/** Back to the page the action came from (same origin only), with what the action reports in its query. */
+function backTo(reply: FastifyReply, request: FastifyRequest, report: Record<string, string>) {
+  const referer = request.headers.referer ?? '';
+  let url = new URL('/dashboard/falhas', 'http://dashboard');
+  try {
+    const from = new URL(referer);
+    if (from.host === request.headers.host && from.pathname.startsWith('/dashboard')) url = from;
   } catch {
     // No referer: the failures list.
   }
-  if (!target.includes('feito=')) target += `?feito=${done}`;
-  return reply.redirect(target);
+  for (const key of ['feito', 'recusado', 'acao', 'jobRecusado', 'estadoRecusado']) url.searchParams.delete(key);
+  for (const [key, value] of Object.entries(report)) url.searchParams.set(key, value);
+  return reply.redirect(`${url.pathname}?${url.searchParams.toString()}`);
 }
 
 /** The empresas the viewer sees (all for an admin). */

@@ -5,6 +5,7 @@ import {
   countByHour,
   countByState,
   type EstadoRegistroJob,
+  findIntegracao,
   findJobRecord,
   type JobFilter,
   listExecucoesOfJob,
@@ -13,6 +14,8 @@ import {
 } from '@integrador/store';
 import type { Job } from 'bullmq';
 import type { Viewer } from './access';
+import { jobActionsFor } from './actions';
+import { messages } from './i18n';
 import { FILTER_ESTADOS, type FilterExpectation, FilterRefusedError, filterDate } from './job-filter';
 import { maskMessage, maskRecord, maskUrl, maskUrlsIn } from './mask';
 import { hourChart, type JobDetail, type OverviewData, type Tally } from './views/pages';
@@ -53,9 +56,16 @@ export async function overviewData(database: CrmDatabase, viewer: Viewer): Promi
   const ids = [...perTenant.keys()];
   const empresas = ids.length ? await database.db.selectFrom('empresas').select(['id', 'nome']).where('id', 'in', ids).execute() : [];
   const integracaoIds = [...perIntegration.values()].map((i) => i.integracaoId).filter((id): id is number => id !== null);
-  const integracoes = integracaoIds.length
-    ? await database.db.selectFrom('integracao').select(['id', 'nome']).where('id', 'in', integracaoIds).execute()
-    : [];
+  // A record names an integration by id only: its name is shown when the integration is the record's tenant's.
+  const integracoes =
+    integracaoIds.length && ids.length
+      ? await database.db
+          .selectFrom('integracao')
+          .select(['id', 'nome', 'empresa_id'])
+          .where('id', 'in', integracaoIds)
+          .where('empresa_id', 'in', ids)
+          .execute()
+      : [];
   const tenants = [];
   for (const [empresaId, tally] of perTenant) {
     const hours = await countByHour(database.db, viewer.scope, new Date(now - 24 * HOUR), empresaId);
@@ -78,7 +88,10 @@ export async function overviewData(database: CrmDatabase, viewer: Viewer): Promi
   }
   const integrations = [...perIntegration.values()].map((i) => ({
     ...i,
-    nome: i.integracaoId === null ? '(sistema)' : `${integracoes.find((x) => x.id === i.integracaoId)?.nome ?? '?'} (#${i.integracaoId})`,
+    nome:
+      i.integracaoId === null
+        ? `(${messages(viewer.locale).system})`
+        : `${integracoes.find((x) => x.id === i.integracaoId && x.empresa_id === i.empresaId)?.nome ?? '?'} (#${i.integracaoId})`,
   }));
   return { hour, day, tenants, integrations };
 }
@@ -199,8 +212,21 @@ export async function jobDetail(
     }));
     execucoes.push({ chave: e.chave, status: e.status, mensagem: maskUrlsIn(e.mensagem), tentativas });
   }
+  const empresa = await database.db.selectFrom('empresas').select('nome').where('id', '=', record.empresa_id).executeTakeFirst();
+  // The integration through the engine's tenant-bound lookup: an id of another tenant's integration shows no name.
+  const integracao =
+    record.integracao_id === null
+      ? undefined
+      : await findIntegracao(
+          database.db,
+          { empresaId: record.empresa_id, filialId: viewer.filialId, nome: empresa?.nome ?? '' },
+          record.integracao_id,
+        );
   return {
     record,
+    empresaNome: empresa?.nome ?? null,
+    integracaoNome: integracao?.nome ?? null,
+    actions: jobActionsFor(record.estado),
     live,
     execucoes,
     preview: preview ? await preview(record).catch((err: Error) => ({ error: err.message })) : null,

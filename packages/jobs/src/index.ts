@@ -34,6 +34,7 @@ export {
   GetRunProgress,
   GetRunResult,
   IntegrationRunPayload,
+  Nullable,
   PingPayload,
   PingResult,
   TenantRef,

@@ -1,4 +1,7 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+
+/** A schema or null (a nullable column, an absent value): the one helper every JSON answer schema uses (ingress, dashboard). */
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /**
  * Who a job belongs to. Every payload carries it so workers, metrics and per-tenant
@@ -7,7 +10,7 @@ import { type Static, Type } from '@sinclair/typebox';
 export const TenantRef = Type.Object(
   {
     empresaId: Type.Integer({ minimum: 1 }),
-    filialId: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+    filialId: Nullable(Type.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
 );
@@ -126,7 +129,7 @@ export const GetRunResult = Type.Object(
     rowsWritten: Type.Integer({ minimum: 0 }),
     rowsSkipped: Type.Integer({ minimum: 0 }),
     rowsMarkedDeleted: Type.Integer({ minimum: 0 }),
-    cursor: Type.Union([Type.String(), Type.Null()]),
+    cursor: Nullable(Type.String()),
     durationMs: Type.Integer({ minimum: 0 }),
   },
   { additionalProperties: false },

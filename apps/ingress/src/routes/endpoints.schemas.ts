@@ -1,7 +1,7 @@
-import { type TSchema, Type } from '@sinclair/typebox';
+import { Nullable } from '@integrador/jobs';
+import { Type } from '@sinclair/typebox';
 import { RowId } from '../schemas';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Tipo = Type.Union([Type.Literal('contato'), Type.Literal('evento')], { description: 'seed 003 event type' });
 
 /** A JSON endpoint service as a tenant sets it (seed 003's form: nome, URL base, autenticação, tipos de eventos). */

@@ -1,10 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Nullable } from '@integrador/jobs';
 import { type JobProducer, limitKeys, readLimitStatus, withRedisDeadline } from '@integrador/queue';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse } from '../schemas';
-
-const Nullable = <T extends ReturnType<typeof Type.Integer> | ReturnType<typeof Type.String>>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
 
 const LimitStatusResponse = Type.Object({
   filialId: Nullable(Type.Integer()),

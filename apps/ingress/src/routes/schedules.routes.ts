@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { listEndpointSchedules, listSchedules } from '@integrador/integrador';
+import { Nullable } from '@integrador/jobs';
 import type { JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
-import { type TSchema, Type } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { ErrorResponse } from '../schemas';
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 const LastRunResponse = Type.Object({
   jobId: Nullable(Type.String()),

@@ -1,6 +1,7 @@
+import { Nullable } from '@integrador/jobs';
 import { ENTREGA_STATUSES, GATILHOS } from '@integrador/webhooks';
 import { Type } from '@sinclair/typebox';
-import { Nullable, RowId } from '../schemas';
+import { RowId } from '../schemas';
 
 // The answers of the webhook routes. A response schema is also how Fastify serializes (fast-json-stringify drops every
 // property not declared here), so each one lists every field the engine's functions return today; every timestamp is

@@ -1,7 +1,7 @@
 import type { CallRow } from '@integrador/cti';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
-import { formatTime, messages } from '../i18n';
+import { formatTime, messages, word } from '../i18n';
 
 /** The tenant picker and filters above the calls and webhooks pages. */
 export function tenantFilters(
@@ -31,11 +31,11 @@ export function callsBody(viewer: Viewer, filters: Raw, calls: CallRow[], next: 
         (
           c,
         ) => html`<tr data-call="${c.id}"><td>${formatTime(c.inicio, viewer.locale, viewer.timeZone)}</td><td>${c.telefone}</td><td>${c.ramal}</td>
-<td>${c.direcao}</td><td class="${c.status === 'falhou' ? 'falhou' : ''}">${c.status}</td><td class="num">${c.duracao_segundos ?? '—'}</td>
+<td>${word(t.directions, c.direcao)}</td><td class="${c.status === 'falhou' ? 'falhou' : ''}">${word(t.callStatuses, c.status)}</td><td class="num">${c.duracao_segundos ?? '—'}</td>
 <td>${c.conta_id ?? '—'}</td><td>${recordingLink(c.url_audio, t.listen)}</td></tr>`,
       )
     : html`<tr><td colspan="8" class="muted">${t.noRows}</td></tr>`;
-  return html`${filters}<table id="ligacoes"><thead><tr><th>${t.start}</th><th>${t.phone}</th><th>${t.ramal}</th><th>${t.direction}</th><th>${t.status}</th><th class="num">${t.duration}</th><th>conta</th><th>${t.recording}</th></tr></thead><tbody>${rows}</tbody></table>
+  return html`${filters}<table id="ligacoes"><thead><tr><th>${t.start}</th><th>${t.phone}</th><th>${t.ramal}</th><th>${t.direction}</th><th>${t.status}</th><th class="num">${t.duration}</th><th>${t.account}</th><th>${t.recording}</th></tr></thead><tbody>${rows}</tbody></table>
 ${next ? html`<p><a href="${next}">${t.more}</a></p>` : ''}`;
 }
 
@@ -76,7 +76,7 @@ export function webhooksBody(viewer: Viewer, filters: Raw, empresaId: number, en
   const sections = endpoints.map(
     (
       e,
-    ) => html`<section data-endpoint="${e.id}"><h2>${e.nome} (#${e.id})</h2><p><code>${e.url}</code> · ${e.ativo ? 'ativo' : html`<span class="falhou">${e.desativado ?? 'inativo'}</span>`}</p>
+    ) => html`<section data-endpoint="${e.id}"><h2>${e.nome} (#${e.id})</h2><p><code>${e.url}</code> · ${e.ativo ? t.endpointActive : html`<span class="falhou">${e.desativado ?? t.endpointInactive}</span>`}</p>
 ${canAct && e.ativo ? html`<form method="post" action="/dashboard/acoes/webhook-recuperar" class="filters">${hidden(e.id)}<label>${t.recover}<input type="datetime-local" name="desde" required></label><button>${t.recover}</button></form>` : ''}
 <table><thead><tr><th>#</th><th>${t.trigger}</th><th>${t.status}</th><th class="num">${t.attempts}</th><th>${t.httpStatus}</th><th>${t.error}</th><th>${t.when}</th><th></th></tr></thead><tbody>
 ${
@@ -84,8 +84,8 @@ ${
     ? e.deliveries.map(
         (
           d,
-        ) => html`<tr data-entrega="${d.id}"><td>${d.id}</td><td>${d.gatilho} ${d.registro_id}</td><td class="${d.status === 'falhou' ? 'falhou' : d.status === 'entregue' ? 'concluido' : ''}">${d.status}</td><td class="num">${d.tentativas}</td><td>${d.ultimo_status_http ?? '—'}</td>
-<td>${d.ultimo_erro ?? ''}<details><summary>${t.attempts}</summary><ul>${d.attempts.map((a) => html`<li>${a.numero} · ${a.origem} · ${a.status_http ?? '—'} · ${a.duracao_ms} ms · ${a.erro ?? ''} · ${formatTime(a.criado_em, viewer.locale, viewer.timeZone)}</li>`)}</ul></details></td>
+        ) => html`<tr data-entrega="${d.id}"><td>${d.id}</td><td>${d.gatilho} ${d.registro_id}</td><td class="${d.status === 'falhou' ? 'falhou' : d.status === 'entregue' ? 'concluido' : ''}">${word(t.deliveryStatuses, d.status)}</td><td class="num">${d.tentativas}</td><td>${d.ultimo_status_http ?? '—'}</td>
+<td>${d.ultimo_erro ?? ''}<details><summary>${t.attempts}</summary><ul>${d.attempts.map((a) => html`<li>${a.numero} · ${word(t.attemptOrigins, a.origem)} · ${a.status_http ?? '—'} · ${a.duracao_ms} ms · ${a.erro ?? ''} · ${formatTime(a.criado_em, viewer.locale, viewer.timeZone)}</li>`)}</ul></details></td>
 <td>${formatTime(d.criado_em, viewer.locale, viewer.timeZone)}</td>
 <td>${canAct && e.ativo ? html`<form method="post" action="/dashboard/acoes/webhook-reenviar">${hidden(e.id)}<input type="hidden" name="entrega" value="${d.id}"><button>${t.resend}</button></form>` : ''}</td></tr>`,
       )

@@ -1,5 +1,5 @@
 import type { Viewer } from '../access';
-import { html, type Raw } from '../html';
+import { html, Raw } from '../html';
 import { messages } from '../i18n';
 
 const STYLE = `
@@ -16,6 +16,9 @@ form.filters{display:flex;gap:8px;flex-wrap:wrap;align-items:end;margin-bottom:1
 button{cursor:pointer}.muted{color:#66707c}section{margin-bottom:24px}
 `;
 
+// The dashboard's icon, inline: a browser then asks no /favicon.ico (a 404 in its console on every page).
+const FAVICON = `<link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%231d3557'/%3E%3Cpath d='M4 8h8M8 4v8' stroke='%23fff' stroke-width='2'/%3E%3C/svg%3E">`;
+
 export interface PageOptions {
   title: string;
   active: string;
@@ -30,13 +33,13 @@ export function layout(viewer: Viewer, options: PageOptions): string {
     html`<a href="${href}" class="${options.active === key ? 'on' : ''}">${label}</a>`;
   return html`<!doctype html>
 <html lang="${viewer.locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="csrf-token" content="${viewer.csrf ?? ''}"><title>${options.title} · ${t.title}</title><style>${STYLE}</style></head>
+<meta name="csrf-token" content="${viewer.csrf ?? ''}">${new Raw(FAVICON)}<title>${options.title} · ${t.title}</title><style>${STYLE}</style></head>
 <body><header><strong>${t.title}</strong>
 ${link('/dashboard', 'overview', t.overview)} ${link('/dashboard/falhas', 'failures', t.failures)}
 ${link('/dashboard/agendamentos', 'schedules', t.schedules)} ${link('/dashboard/servicos', 'services', t.services)}
 ${link('/dashboard/ligacoes', 'calls', t.calls)} ${link('/dashboard/webhooks', 'webhooks', t.webhooks)}
 ${link('/dashboard/auditoria', 'audit', t.audit)} ${viewer.papel === 'admin' ? link('/dashboard/filas/', 'raw', t.rawQueues) : ''}
-<span class="muted" style="color:#cdd8e6">${viewer.autor} · ${viewer.papel}${viewer.papel === 'leitor' ? ` (${t.readOnly})` : ''}</span>
+<span class="muted" style="color:#cdd8e6">${viewer.autor} · ${t.roles[viewer.papel] ?? viewer.papel}${viewer.papel === 'leitor' ? ` (${t.readOnly})` : ''}</span>
 <form method="post" action="/dashboard/logout"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><button>${t.logout}</button></form>
 </header><main>
 ${options.flash ? html`<div class="flash ${options.flash.error ? 'err' : ''}" role="status">${options.flash.text}</div>` : ''}
@@ -48,13 +51,18 @@ ${options.body}
 /** The login page (no session yet). */
 export function loginPage(locale: 'pt-BR' | 'en', error?: string): string {
   const t = messages(locale);
-  return html`<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><title>${t.login} · ${t.title}</title><style>${STYLE}</style></head>
+  return html`<!doctype html><html lang="${locale}"><head><meta charset="utf-8">${new Raw(FAVICON)}<title>${t.login} · ${t.title}</title><style>${STYLE}</style></head>
 <body><main style="max-width:320px;margin:80px auto"><h1>${t.title}</h1>
 ${error ? html`<div class="flash err" role="alert">${error}</div>` : ''}
 <form method="post" action="/dashboard/login${locale === 'en' ? '?lang=en' : ''}">
 <p><label>${t.loginField}<br><input name="login" autocomplete="username" required></label></p>
 <p><label>${t.password}<br><input name="senha" type="password" autocomplete="current-password" required></label></p>
 <p><button type="submit">${t.login}</button></p></form></main></body></html>`.value;
+}
+
+/** A bare error page for a request without a viewer (no session to show the layout with). */
+export function errorPage(text: string): string {
+  return html`<!doctype html><html><head><meta charset="utf-8">${new Raw(FAVICON)}</head><body><p>${text}</p></body></html>`.value;
 }
 
 /**

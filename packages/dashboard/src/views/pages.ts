@@ -1,8 +1,8 @@
-import { jobFailureLabel } from '@integrador/queue';
+import { jobFailureLabel, jobStateName } from '@integrador/queue';
 import type { RegistroJob } from '@integrador/store';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
-import { formatTime, messages } from '../i18n';
+import { formatTime, messages, word } from '../i18n';
 import { maskedJson, maskSecrets } from '../mask';
 
 /** Counts of one group (tenant or integration) over a window, by the overview's columns. */
@@ -59,7 +59,7 @@ export function overviewBody(viewer: Viewer, data: OverviewData): Raw {
 ${data.tenants.map((row) => html`<tr><td><a href="/dashboard/falhas?empresa=${row.empresaId}">${row.nome} (#${row.empresaId})</a></td>${tallyCells(row.day)}<td>${row.chart}</td></tr>`)}
 </tbody></table></section>
 <section><h2>${t.integration}</h2><table><thead><tr><th>${t.tenant}</th><th>${t.integration}</th>${labels.map((l) => html`<th class="num">${l}</th>`)}</tr></thead><tbody>
-${data.integrations.map((row) => html`<tr><td>#${row.empresaId}</td><td><a href="/dashboard/falhas?empresa=${row.empresaId}${row.integracaoId ? `&integracao=${row.integracaoId}` : ''}">${row.nome}</a></td>${tallyCells(row.day)}</tr>`)}
+${data.integrations.map((row) => html`<tr><td>${data.tenants.find((tenant) => tenant.empresaId === row.empresaId)?.nome ?? ''} (#${row.empresaId})</td><td><a href="/dashboard/falhas?empresa=${row.empresaId}${row.integracaoId ? `&integracao=${row.integracaoId}` : ''}">${row.nome}</a></td>${tallyCells(row.day)}</tr>`)}
 </tbody></table></section>`;
 }
 
@@ -105,19 +105,17 @@ export function failureRows(viewer: Viewer, rows: RegistroJob[]): Raw {
     (r) => html`<tr data-job="${r.fila}/${r.job_id}">
 <td><input type="checkbox" name="job" value="${r.fila}/${r.job_id}" aria-label="${r.fila}/${r.job_id}"></td>
 <td><a href="/dashboard/jobs/${r.fila}/${encodeURIComponent(r.job_id)}">${r.fila}/${r.job_id}</a><br><span class="muted">${r.nome_job}</span></td>
-<td>#${r.empresa_id}</td><td>${r.integracao_id ?? '—'}</td><td class="${r.estado}">${t.states[r.estado] ?? r.estado}</td>
+<td>#${r.empresa_id}</td><td>${r.integracao_id ?? '—'}</td><td class="${r.estado}">${word(t.states, r.estado)}</td>
 <td class="num">${r.tentativas}/${r.max_tentativas}</td>
 <td>${failureCell(viewer, r, 300)}</td>
 <td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>`,
   )}`;
 }
 
-export function failuresBody(viewer: Viewer, query: FailureQuery, rows: RegistroJob[], total: number | string): Raw {
+/** The failures list's filter form, filled with the query (also shown alone above a refused filter's message). */
+export function filterForm(viewer: Viewer, query: FailureQuery): Raw {
   const t = messages(viewer.locale);
-  const qs = queryString(query);
-  const act = viewer.papel !== 'leitor';
   const states = ['falhou', 'aguardando_retentativa', 'adiado', 'bloqueado', 'ativo', 'concluido', 'descartado'];
-  const hidden = Object.entries(query).filter(([, v]) => v !== undefined && v !== '');
   return html`<form class="filters" method="get" action="/dashboard/falhas">
 <label>${t.tenant}<input name="empresa" size="5" value="${query.empresa ?? ''}"></label>
 <label>${t.integration}<input name="integracao" size="5" value="${query.integracao ?? ''}"></label>
@@ -126,7 +124,15 @@ export function failuresBody(viewer: Viewer, query: FailureQuery, rows: Registro
 <label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label>
 <label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label>
 <label>${t.search}<input name="q" size="28" placeholder="${t.searchPlaceholder}" value="${query.q ?? ''}"></label>
-<button type="submit">${t.filter}</button></form>
+<button type="submit">${t.filter}</button></form>`;
+}
+
+export function failuresBody(viewer: Viewer, query: FailureQuery, rows: RegistroJob[], total: number | string): Raw {
+  const t = messages(viewer.locale);
+  const qs = queryString(query);
+  const act = viewer.papel !== 'leitor';
+  const hidden = Object.entries(query).filter(([, v]) => v !== undefined && v !== '');
+  return html`${filterForm(viewer, query)}
 <p>${t.total}: <b id="total">${total}</b></p>
 <form method="post" action="/dashboard/acoes/reprocessar" id="acoes">
 <input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}">
@@ -149,10 +155,20 @@ export interface Attempt {
 
 export interface JobDetail {
   record: RegistroJob;
+  /** The record's empresa and integration by name (the integration only when it is the record's tenant's). */
+  empresaNome: string | null;
+  integracaoNome: string | null;
+  /** The actions the record's state allows (the page offers only these; the server refuses the others). */
+  actions: Array<'retry' | 'discard'>;
   live: { state: string; failedReason: string | null; logs: string[]; flow: unknown } | null;
   execucoes: Array<{ chave: string; status: string; mensagem: string | null; tentativas: Attempt[] }>;
   preview: { consulta: unknown; records: unknown[] } | { error: string } | null;
   dependencies: Array<{ queue: string; jobId: string; integracaoId: number | null; estado: string | null }>;
+}
+
+/** A name with its id, as the overview shows them; the id alone when the name is not the viewer's to see. */
+function named(nome: string | null, id: number): string {
+  return nome === null ? `#${id}` : `${nome} (#${id})`;
 }
 
 export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
@@ -161,22 +177,22 @@ export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
   const act = viewer.papel !== 'leitor';
   const ref = `${r.fila}/${r.job_id}`;
   return html`<table><tbody>
-<tr><th>${t.job}</th><td>${ref} · ${r.nome_job}</td></tr><tr><th>${t.tenant}</th><td>#${r.empresa_id}${r.empresa_filial_id ? ` / filial ${r.empresa_filial_id}` : ''}</td></tr>
-<tr><th>${t.integration}</th><td>${r.integracao_id ?? '—'}</td></tr>
-<tr><th>${t.state}</th><td class="${r.estado}" id="estado">${t.states[r.estado] ?? r.estado}${detail.live ? html` <span class="muted">(Redis: ${detail.live.state})</span>` : ''}</td></tr>
+<tr><th>${t.job}</th><td>${ref} · ${r.nome_job}</td></tr><tr><th>${t.tenant}</th><td id="empresa">${named(detail.empresaNome, r.empresa_id)}${r.empresa_filial_id ? ` / filial ${r.empresa_filial_id}` : ''}</td></tr>
+<tr><th>${t.integration}</th><td id="integracao">${r.integracao_id === null ? '—' : named(detail.integracaoNome, r.integracao_id)}</td></tr>
+<tr><th>${t.state}</th><td class="${r.estado}" id="estado">${word(t.states, r.estado)}${detail.live ? html` <span class="muted">(Redis: ${jobStateName(viewer.locale, detail.live.state)})</span>` : ''}</td></tr>
 <tr><th>${t.attempts}</th><td>${r.tentativas}/${r.max_tentativas}</td></tr>
 <tr><th>${t.parameters}</th><td><code>${r.parametros ?? '{}'}</code></td></tr>
 <tr><th>${t.error}</th><td id="erro">${failureCell(viewer, r)}</td></tr>
 <tr><th>${t.updatedAt}</th><td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>
 </tbody></table>
-${act ? html`<form method="post" action="/dashboard/acoes/reprocessar" style="margin:12px 0"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="job" value="${ref}"><button name="modo" value="selecao">${t.retry}</button> <button formaction="/dashboard/acoes/descartar" name="modo" value="descartar">${t.discard}</button></form>` : ''}
+${act && detail.actions.length ? html`<form method="post" action="/dashboard/acoes/reprocessar" style="margin:12px 0"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="job" value="${ref}">${detail.actions.includes('retry') ? html`<button name="modo" value="selecao">${t.retry}</button> ` : ''}${detail.actions.includes('discard') ? html`<button formaction="/dashboard/acoes/descartar" name="modo" value="descartar">${t.discard}</button>` : ''}</form>` : ''}
 ${
   detail.dependencies.length
-    ? html`<section><h2>${t.dependencies}</h2><ol>${detail.dependencies.map((d) => html`<li><a href="/dashboard/jobs/${d.queue}/${d.jobId}">${d.queue}/${d.jobId}</a> integracao ${d.integracaoId ?? '—'} <span class="${d.estado ?? ''}">${d.estado ? (t.states[d.estado] ?? d.estado) : ''}</span></li>`)}</ol></section>`
+    ? html`<section><h2>${t.dependencies}</h2><ol>${detail.dependencies.map((d) => html`<li><a href="/dashboard/jobs/${d.queue}/${d.jobId}">${d.queue}/${d.jobId}</a> ${t.integration} ${d.integracaoId ?? '—'} <span class="${d.estado ?? ''}">${word(t.states, d.estado)}</span></li>`)}</ol></section>`
     : ''
 }
 ${detail.execucoes.map(
-  (e) => html`<section><h2>${e.chave} — ${e.status}</h2>${e.mensagem ? html`<p>${e.mensagem}</p>` : ''}
+  (e) => html`<section><h2>${e.chave} — ${word(t.sendStatuses, e.status)}</h2>${e.mensagem ? html`<p>${e.mensagem}</p>` : ''}
 ${e.tentativas.map(
   (
     a,
@@ -208,6 +224,6 @@ export function auditBody(
 ): Raw {
   const t = messages(viewer.locale);
   return html`<table><thead><tr><th>${t.when}</th><th>${t.who}</th><th>${t.tenant}</th><th>${t.what}</th><th class="num">${t.howMany}</th><th>${t.target}</th></tr></thead><tbody>
-${rows.length ? rows.map((a) => html`<tr class="audit"><td>${formatTime(a.criado_em, viewer.locale, viewer.timeZone)}</td><td>${a.autor}</td><td>${a.empresa_id ?? '—'}</td><td>${a.acao}</td><td class="num">${a.quantidade}</td><td><code>${a.alvo ?? ''}</code><br><span class="muted">${a.detalhe ?? ''}</span></td></tr>`) : html`<tr><td colspan="6" class="muted">${t.noRows}</td></tr>`}
+${rows.length ? rows.map((a) => html`<tr class="audit"><td>${formatTime(a.criado_em, viewer.locale, viewer.timeZone)}</td><td>${a.autor}</td><td>${a.empresa_id ?? '—'}</td><td class="acao" data-acao="${a.acao}">${word(t.auditActions, a.acao)}</td><td class="num">${a.quantidade}</td><td><code>${a.alvo ?? ''}</code><br><span class="muted">${a.detalhe ?? ''}</span></td></tr>`) : html`<tr><td colspan="6" class="muted">${t.noRows}</td></tr>`}
 </tbody></table>`;
 }
