@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
+import { findJobRecord } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
@@ -113,5 +114,30 @@ describe('SET retries: a CRM-database failure follows the connection policy the 
     } finally {
       if (!restored) await outbox('execucoes_fora', 'integracao_execucoes');
     }
+  }, 180000);
+
+  it("attempts 3: a CRM failure before the connection is resolved (the admission's read) ends the job after 3 too, as its record shows", async () => {
+    await startWorker(3);
+    // One push resolves the integration's connection in this worker process.
+    expect((await until(await push(403), (state) => state === 'failed' || state === 'completed')).state).toBe('completed');
+    const requests = erp.requests.count;
+    // Past the admission's and the target's caches (2 s, 5 s): the next job reads the integration again, and fails.
+    await new Promise((r) => setTimeout(r, 6000));
+    await outbox('integracao', 'integracao_fora');
+    try {
+      const jobId = await push(404);
+      const end = await until(jobId, (state) => state === 'failed' || state === 'completed');
+      expect(end).toMatchObject({ state: 'failed', attemptsMade: 3, failedReason: expect.stringMatching(/integracao/) });
+      // Shown as it really went: 3 attempts of 3 (before the fix: the default 6, also in its record).
+      let record = await findJobRecord(database.db, [empresaId], 'set', jobId);
+      for (const deadline = Date.now() + 10000; record?.estado !== 'falhou' && Date.now() < deadline; ) {
+        await new Promise((r) => setTimeout(r, 50));
+        record = await findJobRecord(database.db, [empresaId], 'set', jobId);
+      }
+      expect(record).toMatchObject({ estado: 'falhou', tentativas: 3, max_tentativas: 3 });
+    } finally {
+      await outbox('integracao_fora', 'integracao');
+    }
+    expect(erp.requests.count).toBe(requests);
   }, 180000);
 });

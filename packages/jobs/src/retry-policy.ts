@@ -72,8 +72,9 @@ export interface AttemptOptions {
  * The attempts a job really gets, to show (API, dashboard): its kind's `attempts`, except for a SET push
  * (RECEPTOR_BACKOFF), enqueued with the ceiling MAX_RECEPTOR_ATTEMPTS while receptorBackoff stops it once the policy
  * of the failure is used: `policy` is that of its connection, or of its last failure (none: the default 6). Every
- * failure after the connection is resolved carries its policy (underRetryPolicy); only one before it (the admission's
- * CRM read) gets the default.
+ * failure after the connection is resolved carries its policy (underRetryPolicy); one before it (the admission's CRM
+ * read) carries the policy its integration's connection gave when the process last resolved it (notedRetryPolicy),
+ * or none (the default) when the process has not resolved it yet.
  */
 export function maxAttemptsOf(options: AttemptOptions, policy?: RetryPolicy): number {
   const { backoff } = options;
@@ -81,22 +82,50 @@ export function maxAttemptsOf(options: AttemptOptions, policy?: RetryPolicy): nu
   return options.attempts ?? 1;
 }
 
-/** How many jobs' policies a process remembers (the jobs it ran last; an older one falls back to the default). */
+/** How many jobs' (and integrations') policies a process remembers; an older one falls back to the default. */
 const NOTED_MAX = 10_000;
 const NOTED = new Map<string, RetryPolicy | undefined>();
+/** The policy each integration's connection gave when this process last resolved it, by queue, empresa and integracao. */
+const BY_INTEGRATION = new Map<string, RetryPolicy | undefined>();
+
+/** A job's integration, from its payload: `{ tenant: { empresaId }, integracaoId }`. */
+export interface PolicyIntegration {
+  tenant: { empresaId: number };
+  integracaoId: number;
+}
+
+function integrationKey(queue: string, data: unknown): string | undefined {
+  const { tenant, integracaoId } = (data ?? {}) as Partial<PolicyIntegration>;
+  return typeof tenant?.empresaId === 'number' && typeof integracaoId === 'number'
+    ? `${queue}/${tenant.empresaId}/${integracaoId}`
+    : undefined;
+}
+
+function remember(map: Map<string, RetryPolicy | undefined>, key: string, policy: RetryPolicy | undefined): void {
+  map.delete(key);
+  map.set(key, policy);
+  if (map.size > NOTED_MAX) map.delete(map.keys().next().value as string);
+}
 
 /**
  * Notes, in this process, the policy of the connection a job's attempts go out on (the SET processor does, once it
- * resolved the connection), so the job's records between failures show its real attempts.
+ * resolved the connection), so the job's records between failures show its real attempts; with the job's payload, also
+ * as its integration's, which the next jobs of that integration go by until they resolve their own connection.
  */
-export function noteRetryPolicy(queue: string, jobId: string, policy: RetryPolicy | undefined): void {
-  const key = `${queue}/${jobId}`;
-  NOTED.delete(key);
-  NOTED.set(key, policy);
-  if (NOTED.size > NOTED_MAX) NOTED.delete(NOTED.keys().next().value as string);
+export function noteRetryPolicy(queue: string, jobId: string, policy: RetryPolicy | undefined, data?: PolicyIntegration): void {
+  remember(NOTED, `${queue}/${jobId}`, policy);
+  const integration = integrationKey(queue, data);
+  if (integration) remember(BY_INTEGRATION, integration, policy);
 }
 
-/** The policy noted for a job: undefined when none was noted in this process, or its connection sets none. */
-export function notedRetryPolicy(queue: string, jobId: string): RetryPolicy | undefined {
-  return NOTED.get(`${queue}/${jobId}`);
+/**
+ * The policy noted for a job: its own, else (given its payload) the one its integration's connection gave when this
+ * process last resolved it — what a job goes by before it resolves its connection (its start, an admission's CRM read
+ * that fails). Undefined when none was noted in this process, or the connection sets none: the default.
+ */
+export function notedRetryPolicy(queue: string, jobId: string, data?: unknown): RetryPolicy | undefined {
+  const own = `${queue}/${jobId}`;
+  if (NOTED.has(own)) return NOTED.get(own);
+  const integration = integrationKey(queue, data);
+  return integration ? BY_INTEGRATION.get(integration) : undefined;
 }

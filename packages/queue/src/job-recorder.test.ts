@@ -147,6 +147,27 @@ describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () 
     expect(await findJobRecord(database.db, [empresa], 'set', 'r3')).toMatchObject({ tentativas: 1, max_tentativas: 9 });
   });
 
+  it("shows a SET push's policy from its start, and on a failure before its connection is resolved: its integration's, as this process last resolved it", async () => {
+    const setPush = (id: string, kind: ObservedJobEvent['kind'], integracaoId: number, extra: Partial<ObservedJobEvent> = {}) => {
+      const observed = event(id, kind, 0, extra);
+      Object.assign(observed.job, { data: { ...observed.job.data, integracaoId } });
+      Object.assign(observed.job.opts, { attempts: MAX_RECEPTOR_ATTEMPTS, backoff: { type: RECEPTOR_BACKOFF, delay: 2000 } });
+      return observed;
+    };
+    // An earlier job of integration 71 resolved its connection (3 attempts) in this process.
+    noteRetryPolicy('set', 's0', { attempts: 3, backoffMs: 100 }, { tenant: { empresaId: empresa }, integracaoId: 71 });
+    const recorder = createJobRecorder(database, logger, { flushMs: 60000, startDelayMs: 0 });
+    // A new job of it, started (not resolved yet), and one failing before it resolves (an unmarked CRM error).
+    recorder.onJobEvent(setPush('s1', 'started', 71));
+    recorder.onJobEvent(setPush('s2', 'failed', 71, { final: false, error: new Error('relation "integracao" does not exist') }));
+    // An integration this process never resolved: the default, which is what it retries on.
+    recorder.onJobEvent(setPush('s3', 'started', 72));
+    await recorder.drain();
+    expect(await findJobRecord(database.db, [empresa], 'set', 's1')).toMatchObject({ tentativas: 1, max_tentativas: 3 });
+    expect(await findJobRecord(database.db, [empresa], 'set', 's2')).toMatchObject({ max_tentativas: 3 });
+    expect(await findJobRecord(database.db, [empresa], 'set', 's3')).toMatchObject({ max_tentativas: 6 });
+  });
+
   it('writes the starts still held back on drain (shutdown)', async () => {
     const recorder = createJobRecorder(database, logger, { flushMs: 60000, startDelayMs: 60000 });
     recorder.onJobEvent(event('held', 'started', 0));

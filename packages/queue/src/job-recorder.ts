@@ -43,11 +43,12 @@ function describeError(error: Error | undefined): JobEvent['erro'] {
 }
 
 /**
- * The policy giving a SET push its attempts: its connection's, as the processor noted it in this process, else the
- * one its failure carried (a receptor's failure carries its connection's).
+ * The policy giving a SET push its attempts: its connection's, as the processor noted it in this process (before it
+ * resolved it: its integration's, as this process last resolved it — also at its start), else the one its failure
+ * carried (a receptor's failure carries its connection's).
  */
 function retryPolicyAt(event: ObservedJobEvent): RetryPolicy | undefined {
-  return notedRetryPolicy(event.queue, String(event.job.id)) ?? retryPolicyOf(event.error);
+  return notedRetryPolicy(event.queue, String(event.job.id), event.job.data) ?? retryPolicyOf(event.error);
 }
 
 function stateOf(event: ObservedJobEvent): EstadoRegistroJob {

@@ -17,8 +17,67 @@ export interface AppProcess {
 
 /** How a test process is started beside its command line. */
 export interface SpawnOptions {
-  /** Leader of its own process group (pgid = pid), so a test can signal the group as systemd or a terminal does. */
+  /**
+   * Leader of its own process group (pgid = pid), so a test can signal the group as systemd or a terminal does. Every
+   * process is started so now (the reaper needs the group); the option stays for the tests that say why they need it.
+   */
   detached?: boolean;
+}
+
+/**
+ * The reaper: one small process per test runner process, in a session of its own (no terminal's Ctrl-C reaches it),
+ * reading the process groups of the apps started here on its stdin (`+pgid`, `-pgid` once one exited). When the runner
+ * dies — killed with SIGKILL or SIGTERM, or exiting with apps still running — its end of the pipe closes: the reaper
+ * sends each group still alive SIGTERM, SIGKILL after 5 s, and exits. A cluster primary's workers are in its group.
+ */
+const REAPER = `
+const groups = new Set();
+let text = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => {
+  text += chunk;
+  for (let at = text.indexOf('\\n'); at >= 0; at = text.indexOf('\\n')) {
+    const line = text.slice(0, at);
+    text = text.slice(at + 1);
+    const pgid = Number(line.slice(1));
+    if (pgid > 1) line[0] === '+' ? groups.add(pgid) : groups.delete(pgid);
+  }
+});
+const signal = (name) => {
+  for (const pgid of groups) {
+    try { process.kill(-pgid, name); } catch { groups.delete(pgid); }
+  }
+};
+process.stdin.on('error', () => undefined);
+process.stdin.on('close', () => {
+  signal('SIGTERM');
+  const started = Date.now();
+  const timer = setInterval(() => {
+    signal(0);
+    if (groups.size > 0 && Date.now() - started < 5000) return;
+    signal('SIGKILL');
+    clearInterval(timer);
+    process.exit(0);
+  }, 100);
+});
+`;
+
+let reaper: ChildProcess | undefined;
+
+/** Hands a started app's process group to the reaper (started on first use), and takes it back once the app exited. */
+function reapWithRunner(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  if (!reaper || reaper.exitCode !== null || reaper.signalCode !== null) {
+    reaper = spawn(process.execPath, ['-e', REAPER], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    reaper.stdin?.on('error', () => undefined);
+    // Neither keeps the runner alive: the pipe closing as the runner goes is the reaper's signal.
+    reaper.unref();
+    (reaper.stdin as (NodeJS.WritableStream & { unref?: () => void }) | null)?.unref?.();
+  }
+  const own = reaper;
+  const pgid = child.pid;
+  own.stdin?.write(`+${pgid}\n`);
+  child.once('exit', () => own.stdin?.write(`-${pgid}\n`));
 }
 
 /** Starts an entry file (relative to the repo root) with `node --import tsx`, as the fleet does in development. */
@@ -56,14 +115,16 @@ export function spawnBuild(
   return spawnNode([...nodeFlags, '--enable-source-maps', file, ...args], env, options);
 }
 
-function spawnNode(nodeArgs: string[], env: Record<string, string>, options: SpawnOptions): AppProcess {
+function spawnNode(nodeArgs: string[], env: Record<string, string>, _options: SpawnOptions): AppProcess {
   const child = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
-    detached: options.detached ?? false,
+    // A group of its own, always: the reaper signals it (the app and its cluster workers) if the runner dies first.
+    detached: true,
     // Tests start several workers at once: no metrics port unless a test asks for one (METRICS_PORT in env).
     env: { ...testEnv().inherited, METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  reapWithRunner(child);
   const lines: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   const waiters: { match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] = [];

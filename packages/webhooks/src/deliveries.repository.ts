@@ -410,22 +410,6 @@ export async function restartEntrega(db: Db, empresaId: number, entrega: Recover
 }
 
 /**
- * Puts a restarted delivery back as it was read (status and reason) when its job could not be queued, so that a
- * later recover finds it again instead of a pending row that no job will ever send. Only while no attempt was made
- * since the restart (`tentativas` still at the cycle's start): a job that did get queued and ran owns the row.
- */
-export async function unrestartEntrega(db: Db, empresaId: number, entrega: RecoverableEntrega): Promise<void> {
-  await db
-    .updateTable('webhook_entregas')
-    .set({ status: entrega.status, ultimo_erro: entrega.ultimoErro, atualizado_em: timestampValue(db, new Date()) })
-    .where('empresa_id', '=', empresaId)
-    .where('id', '=', entrega.id)
-    .where('status', '=', 'pendente')
-    .whereRef('tentativas', '=', 'ciclo_inicio')
-    .execute();
-}
-
-/**
  * One of the hub's own timestamps (UTC by design) as ISO 8601 with its zone: a Date (PostgreSQL, MySQL), ISO text, or
  * SQLite's CURRENT_TIMESTAMP text `YYYY-MM-DD HH:MM:SS` (UTC), which would otherwise read as a zone-less local time.
  */

@@ -20,17 +20,43 @@ describe.each(ALL_DIALECTS)('recover of a webhook endpoint on %s (real Redis)', 
   const rows = (ids: number[]) =>
     database.db.selectFrom('webhook_entregas').select(['id', 'status', 'ultimo_erro']).where('id', 'in', ids).orderBy('id').execute();
 
-  /** A producer whose enqueues go through `queue`, with `between` run after each one that succeeded. */
-  const producerWith = (queue: TestProducer, between: (done: number) => Promise<void> | void) => {
+  /**
+   * A producer whose enqueues go through `queue`, with `before` run before each one and `between` after each one that
+   * succeeded; its reads (a job's removal or promotion) go through `queue` too.
+   */
+  const producerWith = (
+    queue: TestProducer,
+    between: (done: number) => Promise<void> | void,
+    before: () => Promise<void> | void = () => undefined,
+  ) => {
     let done = 0;
     return {
       enqueue: async (...args: Parameters<JobProducer['enqueue']>) => {
+        await before();
         const job = await queue.producer.enqueue(...args);
         done += 1;
         await between(done);
         return job;
       },
+      read: (...args: Parameters<JobProducer['read']>) => queue.producer.read(...args),
     } as unknown as JobProducer;
+  };
+
+  /** The CRM's deliveries table out of the way (the database failing on it) until `back` is called. */
+  const entregasGone = async () => {
+    await database.db.schema.alterTable('webhook_entregas').renameTo('webhook_entregas_fora').execute();
+    return { back: () => database.db.schema.alterTable('webhook_entregas_fora').renameTo('webhook_entregas').execute() };
+  };
+
+  /** A job ready to run now (a tenant's fair-share priority puts it in BullMQ's prioritized set). */
+  const READY = expect.stringMatching(/^(waiting|prioritized)$/);
+
+  /** The recover jobs of the test's queue for a delivery, with their states. */
+  const recoverJobs = async (queue: TestProducer, entregaId: number) => {
+    const keys = await queue.redis.keys(`${queue.prefix}:webhook:whv-${entregaId}-*`);
+    return Promise.all(
+      keys.filter((k) => /:whv-\d+-[0-9a-f]+$/.test(k)).map((k) => queue.producer.queue('webhook').getJobState(k.replace(/^.*:/, ''))),
+    );
   };
 
   it('the queue lost after the first job: the second delivery is put back cancelled with its reason, and the next recover sends it', async () => {
@@ -105,11 +131,89 @@ describe.each(ALL_DIALECTS)('recover of a webhook endpoint on %s (real Redis)', 
         cancelada: 0,
       });
       expect((await rows(entregaIds)).map((r) => r.status)).toEqual(['pendente', 'entregue']);
-      const keys = await queue.redis.keys(`${queue.prefix}:*:whv-*`);
-      expect(keys.filter((k) => /:whv-\d+-\d+$/.test(k)).map((k) => k.replace(/^.*:whv-(\d+)-\d+$/, '$1'))).toEqual([
-        String(entregaIds[0]),
-      ]);
+      // The second delivery's held job was removed; the first one's was promoted to run now.
+      expect(await recoverJobs(queue, entregaIds[0] as number)).toEqual([READY]);
+      expect(await recoverJobs(queue, entregaIds[1] as number)).toEqual([]);
     } finally {
+      await queue.close();
+    }
+  });
+
+  it('the queue refuses and the database fails right after: the delivery is not left pending without a job', async () => {
+    const { empresaId, endpointId, entregaIds } = await endpointWithDeliveries(database.db, {
+      nome: `SemFila${dialect}`,
+      url: 'https://example.com/hook',
+      segredo: 'plain:whsec_x',
+      bodies: ['{}'],
+    });
+    await database.db
+      .updateTable('webhook_entregas')
+      .set({ status: 'falhou', ultimo_erro: 'HTTP 500' })
+      .where('id', 'in', entregaIds)
+      .execute();
+    const caller = { empresaId, filialId: null };
+    // Redis through a relay already gone (the add is refused); the deliveries table goes as the add is tried.
+    const relay = await startTcpRelay(TEST_REDIS_URL, { defaultPort: 6379 });
+    const broken = await startTestProducer({ redisUrl: relay.url, enqueueTimeoutMs: 1000 });
+    await relay.close();
+    let gone: { back(): Promise<unknown> } | undefined;
+    try {
+      const failing = producerWith(
+        broken,
+        () => undefined,
+        async () => {
+          gone ??= await entregasGone();
+        },
+      );
+      await expect(recoverDeliveries(database.db, failing, caller, endpointId, new Date(0))).rejects.toThrow();
+    } finally {
+      await gone?.back();
+      await broken.close().catch(() => undefined);
+    }
+    // Before the fix the row was restarted first, and putting it back failed with the database: pending, no job.
+    expect((await rows(entregaIds)).map((r) => [r.status, r.ultimo_erro])).toEqual([['falhou', 'HTTP 500']]);
+    const queue = await startTestProducer();
+    try {
+      expect(await recoverDeliveries(database.db, queue.producer, caller, endpointId, new Date(0))).toEqual({
+        recovered: 1,
+        falhou: 1,
+        cancelada: 0,
+      });
+      expect(await recoverJobs(queue, entregaIds[0] as number)).toEqual([READY]);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('the database fails on the restart: the job stays held, and the row stays recoverable', async () => {
+    const { empresaId, endpointId, entregaIds } = await endpointWithDeliveries(database.db, {
+      nome: `SemBanco${dialect}`,
+      url: 'https://example.com/hook',
+      segredo: 'plain:whsec_x',
+      bodies: ['{}', '{}'],
+    });
+    await database.db
+      .updateTable('webhook_entregas')
+      .set({ status: 'falhou', ultimo_erro: 'HTTP 500' })
+      .where('id', 'in', entregaIds)
+      .execute();
+    const caller = { empresaId, filialId: null };
+    const queue = await startTestProducer();
+    let gone: { back(): Promise<unknown> } | undefined;
+    try {
+      const failing = producerWith(queue, async () => {
+        gone ??= await entregasGone();
+      });
+      await expect(recoverDeliveries(database.db, failing, caller, endpointId, new Date(0))).rejects.toThrow();
+      await gone?.back();
+      gone = undefined;
+      // Not restarted: still failed, for the next recover. Its job is held (not run now): when it runs, it finds the
+      // row not pending and does nothing. The second row was not reached: no job.
+      expect((await rows(entregaIds)).map((r) => r.status)).toEqual(['falhou', 'falhou']);
+      expect(await recoverJobs(queue, entregaIds[0] as number)).toEqual(['delayed']);
+      expect(await recoverJobs(queue, entregaIds[1] as number)).toEqual([]);
+    } finally {
+      await gone?.back();
       await queue.close();
     }
   });

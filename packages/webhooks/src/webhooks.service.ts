@@ -1,14 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { JobProducer } from '@integrador/queue';
 import { assertChangeableBy, type Database, type FilialCaller } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import {
-  listEntregas,
-  listTentativas,
-  loadEntrega,
-  recoverableEntregasSince,
-  restartEntrega,
-  unrestartEntrega,
-} from './deliveries.repository';
+import { listEntregas, listTentativas, loadEntrega, recoverableEntregasSince, restartEntrega } from './deliveries.repository';
 import { checkGatilhos, checkHeaders, checkWebhookUrl } from './endpoint-input';
 import {
   createWebhookEndpoint,
@@ -192,15 +186,23 @@ export interface Recovered {
 }
 
 /**
+ * How long a recover's job waits before it may run unless promoted: it is added held, its row restarted, then promoted.
+ * Only a job whose promotion failed (Redis gone for a moment) waits this long; then it still runs.
+ */
+export const RECOVER_HOLD_MS = 60_000;
+
+/**
  * Re-sends the endpoint's failed deliveries created since `since`, and the ones cancelled because it was disabled
  * (they were pending when it was disabled, or came due while it was), each with a fresh retry schedule. Changes made
  * while it was disabled created no delivery for it: recover cannot send them. 409 while it is disabled: re-enable it
  * first. A deleted endpoint's cancelled deliveries have no endpoint left to recover on.
- * Each row is restarted only if it is still failed or disable-cancelled (a resend may have delivered it meanwhile), then
- * its job is queued; when the queue refuses (503), that row is put back as it was before the error is answered, so
- * nothing the recover did not acknowledge is left pending without a job: the rows before it are queued, the rest
- * untouched, and the same recover again picks up what is left. The job ids carry the recover's time, not only the
- * delivery's: a delivery recovered twice (failed again in between) gets a job each time.
+ * Row by row, in an order that no failure leaves a row pending without a job: its job is added first, held
+ * (RECOVER_HOLD_MS); then the row is restarted only if it is still failed or disable-cancelled (a resend may have
+ * delivered it meanwhile; if not, the job is removed); then the job is promoted to run now. A queue that refuses the add
+ * (503) has changed nothing: the rows before it are queued, it and the rest untouched, and the same recover again picks
+ * them up. A database that fails on the restart leaves the held job unless the row, read back, is not pending: held,
+ * it sends a row whose restart did commit, and does nothing on one that was not restarted. A failed promotion leaves the job held: it runs when the hold ends. The job ids
+ * are unique per recover: a delivery recovered twice (failed again in between) gets a job each time.
  */
 export async function recoverDeliveries(
   db: Db,
@@ -212,21 +214,33 @@ export async function recoverDeliveries(
   const { empresaId } = caller;
   requireActive(await requireChangeableEndpoint(db, caller, endpointId));
   const rows = await recoverableEntregasSince(db, empresaId, endpointId, since);
-  const stamp = Date.now();
+  const recoverId = randomUUID().replaceAll('-', '');
   const recovered: Recovered = { recovered: 0, falhou: 0, cancelada: 0 };
   for (const entrega of rows) {
-    if (!(await restartEntrega(db, empresaId, entrega))) continue;
+    const job = await producer.enqueue(
+      'webhook',
+      'webhook.deliver',
+      { tenant: { empresaId, filialId: null }, entregaId: entrega.id, endpointId },
+      { jobId: `whv-${entrega.id}-${recoverId}`, delay: RECOVER_HOLD_MS },
+    );
+    // Not restarted: the held job goes (one Redis failed to remove finds its row not pending when it runs).
+    const drop = () => producer.read(`remove job ${job.id}`, () => job.remove()).catch(() => undefined);
+    let restarted: boolean;
     try {
-      await producer.enqueue(
-        'webhook',
-        'webhook.deliver',
-        { tenant: { empresaId, filialId: null }, entregaId: entrega.id, endpointId },
-        { jobId: `whv-${entrega.id}-${stamp}` },
-      );
+      restarted = await restartEntrega(db, empresaId, entrega);
     } catch (err) {
-      await unrestartEntrega(db, empresaId, entrega);
+      // The restart may have committed before the database failed: the job goes only if its row, read back, is not
+      // pending. Unread, it stays held, and then runs on a restarted row or does nothing on one that was not.
+      const row = await loadEntrega(db, empresaId, entrega.id).catch(() => 'unread' as const);
+      if (row !== 'unread' && row?.status !== 'pendente') await drop();
       throw err;
     }
+    if (!restarted) {
+      await drop();
+      continue;
+    }
+    // Restarted: the job runs now. One Redis failed to promote runs when its hold ends.
+    await producer.read(`promote job ${job.id}`, () => job.promote()).catch(() => undefined);
     recovered.recovered += 1;
     recovered[entrega.status] += 1;
   }

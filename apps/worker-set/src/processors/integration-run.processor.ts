@@ -7,7 +7,7 @@ import {
   type SetRunContext,
   type SetRunResult,
 } from '@integrador/integrador';
-import { type IntegrationRunPayload, noteRetryPolicy, underRetryPolicy } from '@integrador/jobs';
+import { type IntegrationRunPayload, notedRetryPolicy, noteRetryPolicy, underRetryPolicy } from '@integrador/jobs';
 import { type FlowValues, type JobContext, type JobHandler, mergeFlowValues } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
 
@@ -36,10 +36,14 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
   const admitJob = createJobAdmission(deps.database);
   return async (payload, ctx): Promise<IntegrationRunResult> => {
     const { database } = deps;
-    const { runTenant } = await admitJob(payload, ctx.upstream, ctx.job.attemptsMade);
-    const target = await targetOf({ ...payload.tenant, nome: '' }, payload.integracaoId);
+    const jobId = String(ctx.job.id);
+    // Until its connection is resolved, a failure (the admission's CRM read) goes by the policy its integration's
+    // connection gave when this process last resolved it — the one its start record shows; none yet: the default.
+    const known = notedRetryPolicy('set', jobId, payload);
+    const { runTenant } = await underRetryPolicy(known, () => admitJob(payload, ctx.upstream, ctx.job.attemptsMade));
+    const target = await underRetryPolicy(known, () => targetOf({ ...payload.tenant, nome: '' }, payload.integracaoId));
     // The job's records (dashboard) show the attempts its connection's policy gives, not the enqueue-time ceiling.
-    noteRetryPolicy('set', String(ctx.job.id), target.connection.retry);
+    noteRetryPolicy('set', jobId, target.connection.retry, payload);
     // Whatever fails from here on (the receptor, the CRM database's outbox or write-back) retries by that same policy.
     const result = await underRetryPolicy(target.connection.retry, () =>
       runSet({
@@ -50,7 +54,7 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
         definition: target.definition,
         parametros: payload.parametros,
         upstream: ctx.upstream,
-        jobId: String(ctx.job.id),
+        jobId,
         // Rate limits of (tenant, connection) and a target's Retry-After apply to each outbound call; with lote_maximo > 1
         // the push shares a batcher of (tenant, integration).
         transport: limitedTransport(
