@@ -117,7 +117,8 @@ function isStatementLevelError(err: unknown): boolean {
 function typicalBranchMs(clocks: readonly number[]): number {
   let before = 0;
   const times = clocks.map((clock) => {
-    const time = clock - before;
+    // A clock behind the one before (branches that did not run in order, as under a parallel plan) counts as no time.
+    const time = Math.max(0, clock - before);
     before = Math.max(before, clock);
     return time;
   });
