@@ -88,8 +88,9 @@ const MAX_PROTOCOL_PARAMETERS = 65535;
 /**
  * A union runs its branches one after another on one backend: when its typical branch (typicalBranchMs) takes the
  * server more than SLOW_READ_MS (its own clock, UNION_ELAPSED_COLUMN, carried by every branch's rows even when its
- * read matches nothing: the client's time, network and event loop included, says nothing of it), the union is slow (SlowUnions decides when the
- * reads are too slow to wait for each other, across tenants, and run each alone, side by side on the pool's connections).
+ * read matches nothing: the client's time, network and event loop included, says nothing of it), the union is slow
+ * (SlowUnions decides when the reads are too slow to wait for each other, across tenants, and run each alone, side by
+ * side on the pool's connections).
  */
 const SLOW_READ_MS = 5;
 /** Slow unions in a row that make the reads run alone (a fast union starts the count again). */
@@ -129,11 +130,11 @@ function typicalBranchMs(clocks: readonly number[]): number {
 /**
  * Whether a read's unions are too slow for its reads to wait for each other. The union's clock also counts the time
  * the backend waits for a CPU: on a saturated machine a union of cheap reads stalls now and then (typicalBranchMs
- * leaves out a stall of one or two branches, not a backend slowed throughout), and running
- * the reads alone then costs more CPU (a round trip each), saturating it further. Hence the reads run alone only after
- * SLOW_UNIONS_IN_ROW slow unions in a row (a fast one starts the count again): a heavy consulta is slow every time, so
- * it stops grouping within its first unions (they run side by side, up to the Coalescer's maxRunning), while
- * contention rarely makes several in a row slow. And the pause is short, PROBE_SLOW_MS, doubled up to
+ * leaves out a stall of one or two branches, not a backend slowed throughout), and running the reads alone then costs
+ * more CPU (a round trip each), saturating it further. Hence the reads run alone only after SLOW_UNIONS_IN_ROW slow
+ * unions in a row (a fast one starts the count again): a heavy consulta is slow every time, so it stops grouping
+ * within its first unions (they run side by side, up to the Coalescer's maxRunning), while contention rarely makes
+ * several in a row slow. And the pause is short, PROBE_SLOW_MS, doubled up to
  * PROBE_SLOW_MAX_MS each time the unions after it trip it again with no fast one between: a false alarm costs
  * seconds, a heavy consulta a few slow unions a minute.
  */
