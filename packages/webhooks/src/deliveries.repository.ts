@@ -1,4 +1,4 @@
-import { type Database, pgUnnest, timestampValue } from '@integrador/store';
+import { compiledStatement, type Database, pgUnnest, sameLengthColumns, timestampValue } from '@integrador/store';
 import { type ExpressionBuilder, type Kysely, PostgresAdapter, type QueryCreator, sql } from 'kysely';
 import { applyEndpointFailure, type EndpointFailure } from './endpoints.repository';
 import { CANCELLED_DISABLED, type CancelReason, LEGACY_CANCEL_TEXT } from './messages';
@@ -98,8 +98,18 @@ export async function loadEntrega(db: Db, empresaId: number, entregaId: number) 
   return entregaQuery(db, empresaId).where('e.id', '=', entregaId).executeTakeFirst();
 }
 
+/**
+ * PostgreSQL: the ids as one array, so the read is one text whatever their number, built by Kysely once per handle
+ * (compiledStatement) and prepared once per connection; an `IN` list was built, compiled and planned per group size.
+ */
+const pgLoadEntregas = compiledStatement(2, (db, empresaId: number, entregaIds: number[]) =>
+  entregaQuery(db, empresaId).where('e.id', '=', sql<number>`ANY (${entregaIds}::integer[])`),
+);
+
 /** Several deliveries of one tenant at once (the worker's concurrent jobs), as loadEntrega reads each. */
 export async function loadEntregas(db: Db, empresaId: number, entregaIds: readonly number[]) {
+  if (db.getExecutor().adapter instanceof PostgresAdapter)
+    return (await db.executeQuery(pgLoadEntregas.bind(db, empresaId, [...entregaIds]))).rows;
   return entregaQuery(db, empresaId).where('e.id', 'in', entregaIds).execute();
 }
 
@@ -134,6 +144,53 @@ function tentativaRow(t: TentativaRecord) {
   };
 }
 
+const TENTATIVA_TYPES = {
+  empresa_id: 'integer',
+  entrega_id: 'integer',
+  numero: 'integer',
+  origem: 'text',
+  cabecalhos: 'text',
+  status_http: 'integer',
+  resposta: 'text',
+  duracao_ms: 'integer',
+  classe_erro: 'text',
+  erro: 'text',
+} as const;
+const TENTATIVA_COLUMNS = Object.keys(TENTATIVA_TYPES) as Array<keyof typeof TENTATIVA_TYPES>;
+
+/**
+ * PostgreSQL, the deliveries of one (tenant, attempt number, status): the attempts inserted in a CTE from one array
+ * per column (pgUnnest) and the deliveries updated by `id = ANY (ids)`, as one statement whose text does not depend
+ * on the number of deliveries; built by Kysely once per handle (compiledStatement) instead of a VALUES list of 10
+ * values a row, compiled and planned for every group.
+ */
+const pgRecordDeliveries = compiledStatement(
+  TENTATIVA_COLUMNS.length + 5,
+  (db, empresaId: number, numero: number, statusHttp: number | null, now: unknown, ids: number[], ...columns: unknown[][]) => {
+    const unnest = TENTATIVA_COLUMNS.map((column, i) => [columns[i] ?? [], TENTATIVA_TYPES[column]] as const);
+    const inserting = db.with('tentativas', (cte) =>
+      cte
+        .insertInto('webhook_tentativas')
+        .columns(TENTATIVA_COLUMNS)
+        .expression(sql`SELECT * FROM ${pgUnnest(unnest)} AS t (${sql.join(TENTATIVA_COLUMNS.map((column) => sql.ref(column)))})`),
+    );
+    // The CTE adds a table the update never reads: typed as the plain query creator.
+    return (inserting as unknown as QueryCreator<Database>)
+      .updateTable('webhook_entregas')
+      .set({
+        status: 'entregue',
+        tentativas: numero,
+        ultimo_status_http: statusHttp,
+        ultimo_erro: null,
+        proxima_tentativa_em: null,
+        entregue_em: now as Date,
+        atualizado_em: now as Date,
+      })
+      .where('empresa_id', '=', empresaId)
+      .where('id', '=', sql<number>`ANY (${ids}::integer[])`);
+  },
+);
+
 /**
  * Records successful attempts and moves their deliveries to entregue, atomically: one multi-row insert, and one update
  * per (tenant, attempt number, status), which under load is one update for the whole batch. PostgreSQL runs a single
@@ -164,9 +221,9 @@ export async function recordDeliveries(db: Db, attempts: readonly TentativaRecor
       .where('id', 'in', ids);
   const [only, ...more] = groups.values();
   if (only && !more.length && db.getExecutor().adapter instanceof PostgresAdapter) {
-    // The CTE adds a table the update never reads: typed as the plain query creator.
-    const inserting = db.with('tentativas', (cte) => cte.insertInto('webhook_tentativas').values(attempts.map(tentativaRow)));
-    await update(inserting as unknown as QueryCreator<Database>, only).execute();
+    const rows = attempts.map(tentativaRow);
+    const columns = sameLengthColumns(TENTATIVA_COLUMNS.map((column) => rows.map((row) => row[column])));
+    await db.executeQuery(pgRecordDeliveries.bind(db, only.t.empresaId, only.t.numero, only.t.statusHttp, now, only.ids, ...columns));
     return;
   }
   await db.transaction().execute(async (trx) => {

@@ -67,3 +67,53 @@ describe('webhook HTTP client: failures it cannot word', () => {
     }
   });
 });
+
+describe('webhook HTTP client: the whole attempt is bounded', () => {
+  let server: http.Server;
+  let port: number;
+
+  beforeAll(async () => {
+    // Headers at once, then one byte of body every 50 ms for 3 s: neither undici's headers nor its body timeout (each
+    // 400 ms, between chunks) ever fires; only the attempt's whole-time limit can end it.
+    server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      let sent = 0;
+      const drip = setInterval(() => {
+        if (++sent >= 60 || res.destroyed) {
+          clearInterval(drip);
+          res.end();
+        } else res.write('.');
+      }, 50);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('ends an answer that trickles in past timeoutMs as a timeout, after about timeoutMs', async () => {
+    const client = createWebhookHttpClient({ connectTimeoutMs: 1000, timeoutMs: 400, allowlist: parseAddressAllowlist(['127.0.0.0/8']) });
+    try {
+      const started = performance.now();
+      const result = await client.send(`http://127.0.0.1:${port}/hook`, {}, '[]');
+      const took = performance.now() - started;
+      expect(result).toMatchObject({ ok: false, status: null, errorClass: 'timeout', error: expect.stringMatching(/^TimeoutError: /) });
+      expect(took).toBeGreaterThanOrEqual(390);
+      expect(took).toBeLessThan(2500);
+      // A fast answer on the same client is not cut by an earlier attempt's limit, and leaves none running.
+      const quick = http.createServer((_req, res) => res.end('ok'));
+      await new Promise<void>((resolve) => quick.listen(0, '127.0.0.1', resolve));
+      try {
+        const ok = await client.send(`http://127.0.0.1:${(quick.address() as AddressInfo).port}/hook`, {}, '[]');
+        expect(ok).toMatchObject({ ok: true, status: 200, body: 'ok' });
+      } finally {
+        quick.closeAllConnections();
+        await new Promise((resolve) => quick.close(resolve));
+      }
+    } finally {
+      await client.close();
+    }
+  });
+});

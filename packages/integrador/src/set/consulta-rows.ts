@@ -86,10 +86,11 @@ const MAX_UNION = 16;
 /** PostgreSQL's protocol counts a statement's parameters in 16 bits. */
 const MAX_PROTOCOL_PARAMETERS = 65535;
 /**
- * A union runs its branches one after another on one backend: when the server spends more than SLOW_READ_MS a read
- * on one (its own clock, UNION_ELAPSED_COLUMN, carried by every branch's rows even when its read matches nothing: the
- * client's time, network and event loop included, says nothing of it), the union is slow (SlowUnions decides when the
- * reads are too slow to wait for each other, across tenants, and run each alone, side by side on the pool's connections).
+ * A union runs its branches one after another on one backend: when its typical branch (typicalBranchMs) takes the
+ * server more than SLOW_READ_MS (its own clock, UNION_ELAPSED_COLUMN, carried by every branch's rows even when its
+ * read matches nothing: the client's time, network and event loop included, says nothing of it), the union is slow
+ * (SlowUnions decides when the reads are too slow to wait for each other, across tenants, and run each alone, side by
+ * side on the pool's connections).
  */
 const SLOW_READ_MS = 5;
 /** Slow unions in a row that make the reads run alone (a fast union starts the count again). */
@@ -107,12 +108,33 @@ function isStatementLevelError(err: unknown): boolean {
 }
 
 /**
+ * The time a typical branch of a union took on the server: each branch's time is the clock's advance since the branch
+ * before it (`clocks`, the server's clock at each branch's last row, in branch order), and the typical one is the
+ * lower median. A backend that waits for a CPU (descheduled on a busy machine) stalls the branch it is in, or two: the
+ * union's total then reads slow while its typical branch does not; a consulta that is slow to run is slow in every
+ * branch. (One heavy read among cheap ones, which a stall looks like, no longer makes the union slow: the cheap ones
+ * wait for it once, as they would for a stall.)
+ */
+function typicalBranchMs(clocks: readonly number[]): number {
+  let before = 0;
+  const times = clocks.map((clock) => {
+    // A clock behind the one before (branches that did not run in order, as under a parallel plan) counts as no time.
+    const time = Math.max(0, clock - before);
+    before = Math.max(before, clock);
+    return time;
+  });
+  times.sort((a, b) => a - b);
+  return times[Math.floor((times.length - 1) / 2)] ?? 0;
+}
+
+/**
  * Whether a read's unions are too slow for its reads to wait for each other. The union's clock also counts the time
- * the backend waits for a CPU: on a saturated machine one union of cheap reads reads slow now and then, and running
- * the reads alone then costs more CPU (a round trip each), saturating it further. Hence the reads run alone only after
- * SLOW_UNIONS_IN_ROW slow unions in a row (a fast one starts the count again): a heavy consulta is slow every time, so
- * it stops grouping within its first unions (they run side by side, up to the Coalescer's maxRunning), while
- * contention rarely makes several in a row slow. And the pause is short, PROBE_SLOW_MS, doubled up to
+ * the backend waits for a CPU: on a saturated machine a union of cheap reads stalls now and then (typicalBranchMs
+ * leaves out a stall of one or two branches, not a backend slowed throughout), and running the reads alone then costs
+ * more CPU (a round trip each), saturating it further. Hence the reads run alone only after SLOW_UNIONS_IN_ROW slow
+ * unions in a row (a fast one starts the count again): a heavy consulta is slow every time, so it stops grouping
+ * within its first unions (they run side by side, up to the Coalescer's maxRunning), while contention rarely makes
+ * several in a row slow. And the pause is short, PROBE_SLOW_MS, doubled up to
  * PROBE_SLOW_MAX_MS each time the unions after it trip it again with no fast one between: a false alarm costs
  * seconds, a heavy consulta a few slow unions a minute.
  */
@@ -272,14 +294,16 @@ class UnionReads {
     this.stats.unions += 1;
     this.stats.reads += reads.length;
     const byRead: Row[][] = reads.map(() => []);
-    let serverMs = 0;
+    // The server's clock when each branch made its last row: the branches run one after another, in order.
+    const clocks = reads.map(() => 0);
     for (const row of rows) {
       const { [UNION_BRANCH_COLUMN]: branch, [UNION_ELAPSED_COLUMN]: elapsed, [UNION_ROW_COLUMN]: real, ...own } = row;
+      const index = Number(branch);
       // A branch whose read matched nothing still gives one filler row (its marker NULL): it carries only the clock.
-      if (real !== null && real !== undefined) byRead[Number(branch)]?.push(own);
-      serverMs = Math.max(serverMs, Number(elapsed));
+      if (real !== null && real !== undefined) byRead[index]?.push(own);
+      if (index < clocks.length) clocks[index] = Math.max(clocks[index] as number, Number(elapsed));
     }
-    this.#slow.record(serverMs > SLOW_READ_MS * reads.length);
+    this.#slow.record(typicalBranchMs(clocks) > SLOW_READ_MS);
     return byRead.map((own) => ({ rows: own }));
   }
 }
