@@ -126,6 +126,17 @@ const MESSAGES = {
     'pt-BR': `parâmetro "{field}" {problem}; ${LISTENER_PARAMETERS_EXPECTED['pt-BR']}`,
     en: `parameter "{field}" {problem}; ${LISTENER_PARAMETERS_EXPECTED.en}`,
   },
+  // The rule in words (packages/queue idempotency.ts holds it), then what the key received breaks.
+  IDEMPOTENCY_KEY_INVALID: {
+    'pt-BR':
+      'cabeçalho Idempotency-Key inválido: {problem}; use de 1 a {max} caracteres ASCII visíveis — letras sem acento, dígitos e pontuação, sem espaços (um UUID serve)',
+    en: 'invalid Idempotency-Key header: {problem}; use 1 to {max} visible ASCII characters — unaccented letters, digits and punctuation, no spaces (a UUID will do)',
+  },
+  IDEMPOTENCY_KEY_LENGTH: { 'pt-BR': 'a chave recebida tem {length} caracteres', en: 'the key received has {length} characters' },
+  IDEMPOTENCY_KEY_CHARACTER: {
+    'pt-BR': 'o caractere na posição {position} não é permitido (espaço, acento ou caractere de controle)',
+    en: 'the character at position {position} is not allowed (a space, an accent or a control character)',
+  },
   INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
   VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },
 } as const;
@@ -134,8 +145,11 @@ export type MessageKey = keyof typeof MESSAGES;
 
 const CATALOGUE = defineCatalogue(MESSAGES);
 
-/** Every `error.code` the error handler answers with (VALIDATION is the template of VALIDATION_FAILED). */
-export const ERROR_CODES: readonly string[] = [...Object.keys(MESSAGES).filter((key) => key !== 'VALIDATION'), 'VALIDATION_FAILED'];
+/** Every `error.code` the error handler answers with (VALIDATION is the template of VALIDATION_FAILED; IDEMPOTENCY_KEY_LENGTH and _CHARACTER are parts of a message). */
+export const ERROR_CODES: readonly string[] = [
+  ...Object.keys(MESSAGES).filter((key) => !['VALIDATION', 'IDEMPOTENCY_KEY_LENGTH', 'IDEMPOTENCY_KEY_CHARACTER'].includes(key)),
+  'VALIDATION_FAILED',
+];
 
 /** A message in the request's locale with {placeholders} filled. */
 export function message(locale: Locale, key: MessageKey, params: Record<string, string> = {}): string {
