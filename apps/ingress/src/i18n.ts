@@ -1,4 +1,3 @@
-import { LISTENER_PARAMETERS_EXPECTED } from '@integrador/cti';
 import { defineCatalogue, type Locale, localeFromAcceptLanguage } from '@integrador/i18n';
 import { jobFailureTemplate } from '@integrador/queue';
 import { METRICS_UNAUTHORIZED } from '@integrador/runtime';
@@ -121,10 +120,11 @@ const MESSAGES = {
     'pt-BR': 'campo "{field}": "{value}" não é um número que se possa discar (DDD + número, ou um ramal)',
     en: 'field "{field}": "{value}" is not a number that can be dialled (DDD + number, or an extension)',
   },
-  // Read by a PBX technician: what each parameter takes, never the name of an internal spec.
+  // Read by a PBX technician: each failing parameter with what it takes (LISTENER_PARAMETER_TAKES), never the name of
+  // an internal spec; several are joined with "; ".
   CTI_LISTENER_PARAMETER: {
-    'pt-BR': `parâmetro "{field}" {problem}; ${LISTENER_PARAMETERS_EXPECTED['pt-BR']}`,
-    en: `parameter "{field}" {problem}; ${LISTENER_PARAMETERS_EXPECTED.en}`,
+    'pt-BR': 'parâmetro "{field}" {problem} (esperado: {takes})',
+    en: 'parameter "{field}" {problem} (expected: {takes})',
   },
   // The rule in words (packages/queue idempotency.ts holds it), then what the key received breaks.
   IDEMPOTENCY_KEY_INVALID: {
