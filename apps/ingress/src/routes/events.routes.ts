@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   admitRun,
+  changeParametros,
   enqueuePlannedRun,
   isPermanent,
   isRunnableOn,
@@ -111,7 +112,8 @@ export function eventsRoutes(
         const setTables = integracoes.flatMap((row) => (row.tabela ? [row.tabela] : []));
         // The SET fan-out (admitRun for each candidate), run by the change event once per idempotency key.
         const runSetIntegrations = async () => {
-          const parametros: Parametros = request.body.parametros ?? {};
+          // The changed row's id is offered under the parameter its table's integrations take (contas → contaId).
+          const parametros = changeParametros(request.body.tabela, request.body.id, request.body.parametros ?? {});
           const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
           const tabela = request.body.tabela.toLowerCase();
           const candidates = integracoes.filter((row) => isRunnableOn(row, 'set') && (row.tabela ?? '').trim().toLowerCase() === tabela);
