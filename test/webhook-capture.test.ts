@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseAddressAllowlist } from '@integrador/connections';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
@@ -35,7 +36,8 @@ describe('trigger capture end to end on postgres (CRM writes → outbox → work
     empresaId = await createEmpresa(database.db, 'Faculdade Exemplo');
     await createEndpoint(
       database.db,
-      DEFAULT_WEBHOOK_SETTINGS,
+      // The fleet's allow configuration (WEBHOOK_ALLOWED_NETWORKS above): the loopback receiver is accepted.
+      { ...DEFAULT_WEBHOOK_SETTINGS, allowlist: parseAddressAllowlist(['127.0.0.1/32']) },
       { empresaId, filialId: null },
       {
         nome: 'ERP',

@@ -450,7 +450,20 @@ describe('outbound webhooks end to end (ingress → Redis → worker-webhook pro
     expect(redirect.message).toContain('/ok/redirected');
     expect(await test(`${receiver.url}/notfound/button`)).toMatchObject({ code: 'CLIENT_ERROR' });
     expect((await test(`${receiver.url}/error/button`, 'en')).message).toContain('internal error (status 503)');
-    expect(await test('http://10.0.0.1/hook')).toMatchObject({ code: 'ADDRESS_FORBIDDEN' });
+    // An address the guard refuses is refused when saved (400 WEBHOOK_URL_FORBIDDEN); one stored before that check
+    // (or outside an allowlist shrunk since) still gets the button's explanation.
+    const forbidden = { nome: 'teste', url: 'http://10.0.0.1/hook', gatilhos: ['evento.criado'] };
+    const saved = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: headers(), payload: forbidden });
+    expect(saved.json().error.code).toBe('WEBHOOK_URL_FORBIDDEN');
+    const stored = await app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: headers(),
+      payload: { ...forbidden, url: receiver.url },
+    });
+    await database.db.updateTable('webhook_endpoints').set({ url: forbidden.url }).where('id', '=', stored.json().id).execute();
+    const button = await app.inject({ method: 'POST', url: `/v1/webhooks/${stored.json().id}/test`, headers: headers() });
+    expect(button.json()).toMatchObject({ ok: false, code: 'ADDRESS_FORBIDDEN' });
   });
 
   it('refuses URLs with placeholders and unknown gatilhos with a clear 400', async () => {

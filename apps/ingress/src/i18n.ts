@@ -1,4 +1,3 @@
-import { LISTENER_PARAMETERS_EXPECTED } from '@integrador/cti';
 import { defineCatalogue, type Locale, localeFromAcceptLanguage } from '@integrador/i18n';
 import { jobFailureTemplate } from '@integrador/queue';
 import { METRICS_UNAUTHORIZED } from '@integrador/runtime';
@@ -121,10 +120,22 @@ const MESSAGES = {
     'pt-BR': 'campo "{field}": "{value}" não é um número que se possa discar (DDD + número, ou um ramal)',
     en: 'field "{field}": "{value}" is not a number that can be dialled (DDD + number, or an extension)',
   },
-  // Read by a PBX technician: what each parameter takes, never the name of an internal spec.
+  // Read by a PBX technician: each failing parameter with what it takes (LISTENER_PARAMETER_TAKES), never the name of
+  // an internal spec; several are joined with "; ".
   CTI_LISTENER_PARAMETER: {
-    'pt-BR': `parâmetro "{field}" {problem}; ${LISTENER_PARAMETERS_EXPECTED['pt-BR']}`,
-    en: `parameter "{field}" {problem}; ${LISTENER_PARAMETERS_EXPECTED.en}`,
+    'pt-BR': 'parâmetro "{field}" {problem} (esperado: {takes})',
+    en: 'parameter "{field}" {problem} (expected: {takes})',
+  },
+  // The rule in words (packages/queue idempotency.ts holds it), then what the key received breaks.
+  IDEMPOTENCY_KEY_INVALID: {
+    'pt-BR':
+      'cabeçalho Idempotency-Key inválido: {problem}; use de 1 a {max} caracteres ASCII visíveis — letras sem acento, dígitos e pontuação, sem espaços (um UUID serve)',
+    en: 'invalid Idempotency-Key header: {problem}; use 1 to {max} visible ASCII characters — unaccented letters, digits and punctuation, no spaces (a UUID will do)',
+  },
+  IDEMPOTENCY_KEY_LENGTH: { 'pt-BR': 'a chave recebida tem {length} caracteres', en: 'the key received has {length} characters' },
+  IDEMPOTENCY_KEY_CHARACTER: {
+    'pt-BR': 'o caractere na posição {position} não é permitido (espaço, acento ou caractere de controle)',
+    en: 'the character at position {position} is not allowed (a space, an accent or a control character)',
   },
   INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
   VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },
@@ -134,8 +145,11 @@ export type MessageKey = keyof typeof MESSAGES;
 
 const CATALOGUE = defineCatalogue(MESSAGES);
 
-/** Every `error.code` the error handler answers with (VALIDATION is the template of VALIDATION_FAILED). */
-export const ERROR_CODES: readonly string[] = [...Object.keys(MESSAGES).filter((key) => key !== 'VALIDATION'), 'VALIDATION_FAILED'];
+/** Every `error.code` the error handler answers with (VALIDATION is the template of VALIDATION_FAILED; IDEMPOTENCY_KEY_LENGTH and _CHARACTER are parts of a message). */
+export const ERROR_CODES: readonly string[] = [
+  ...Object.keys(MESSAGES).filter((key) => !['VALIDATION', 'IDEMPOTENCY_KEY_LENGTH', 'IDEMPOTENCY_KEY_CHARACTER'].includes(key)),
+  'VALIDATION_FAILED',
+];
 
 /** A message in the request's locale with {placeholders} filled. */
 export function message(locale: Locale, key: MessageKey, params: Record<string, string> = {}): string {

@@ -167,3 +167,12 @@ export const IdempotencyHeaders = Type.Object(
   },
   { additionalProperties: true },
 );
+
+/** Whether an enqueueing request added nothing: every route that takes an Idempotency-Key answers a replay with it. */
+export const Deduplicated = Type.Boolean({
+  description:
+    "true: nothing was added — a replay of this Idempotency-Key (jobId is its first attempt's job) or a GET pull already under way",
+});
+
+/** The answer of a route that enqueues one job. */
+export const EnqueuedResponse = Type.Object({ queue: Type.String(), jobId: Type.String(), deduplicated: Deduplicated });

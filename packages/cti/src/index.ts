@@ -7,8 +7,9 @@ export { CtiError } from './cti-error';
 export { AddressListError, parseRanges } from './listener/client-address';
 export {
   type CallEventKind,
-  LISTENER_PARAMETERS_EXPECTED,
+  LISTENER_PARAMETER_TAKES,
   type ListenerOutcome,
+  type ListenerParameterFault,
   type ListenerRequest,
   WConnectListener,
   type WConnectListenerOptions,

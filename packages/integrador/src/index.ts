@@ -24,7 +24,7 @@ export * from './get/index';
 export { type CrmTableColumns, GET_ENGINE_VARIABLES } from './get-lint';
 export { findTypographicQuote, type JsonTextResult, parseJsonText } from './json-text';
 export { formatFinding, type LintFinding, type LintLocale, type LintMessage, type LintSeverity } from './lint-finding';
-export { missingParameters, type Parametros, requiredParameters } from './parametros';
+export { changeParametros, missingParameters, type Parametros, requiredParameters, rowIdParameter } from './parametros';
 export {
   type BuildRequestOptions,
   buildRequest,

@@ -16,3 +16,45 @@ export function missingParameters(integracao: { parametros_obrigatorios: string 
     return value === undefined || value === null || value === '';
   });
 }
+
+/** One word of a table name in the singular, by Portuguese plural endings (integracoes → integracao, itens → item). */
+function singular(word: string): string {
+  const endings: readonly (readonly [string, string])[] = [
+    ['oes', 'ao'],
+    ['aes', 'ao'],
+    ['ais', 'al'],
+    ['eis', 'el'],
+    ['ois', 'ol'],
+    ['ns', 'm'],
+    ['res', 'r'],
+    ['zes', 'z'],
+    ['s', ''],
+  ];
+  for (const [plural, replacement] of endings) {
+    if (word.length > plural.length + 1 && word.endsWith(plural)) return word.slice(0, -plural.length) + replacement;
+  }
+  return word;
+}
+
+/**
+ * The run parameter that names a row of a CRM table: the table in the singular, camelCase, + `Id` — contas →
+ * contaId (seed 001's `WHERE c.id = #contaId#`), contatos → contatoId, oportunidades → oportunidadeId, atividades →
+ * atividadeId, eventos → eventoId, servicos_endpoint → servicoEndpointId: the CRM's own foreign keys (conta_id,
+ * contato_id, servico_endpoint_id) in camelCase.
+ */
+export function rowIdParameter(tabela: string): string {
+  const words = tabela.trim().toLowerCase().split('_').filter(Boolean).map(singular);
+  return `${words.map((word, i) => (i === 0 ? word : word.charAt(0).toUpperCase() + word.slice(1))).join('')}Id`;
+}
+
+/**
+ * The parametros a CRM change gives its table's SET integrations: the caller's, plus the changed row's id under
+ * rowIdParameter(tabela) unless the caller sent that name itself (explicit parametros win). The id only names the
+ * row: the engine reads it within the caller's tenant (another empresa's id finds nothing).
+ */
+export function changeParametros(tabela: string, id: string | number | undefined, parametros: Readonly<Parametros>): Parametros {
+  const name = rowIdParameter(tabela);
+  if (id === undefined || (parametros[name] !== undefined && parametros[name] !== null && parametros[name] !== ''))
+    return { ...parametros };
+  return { ...parametros, [name]: id };
+}

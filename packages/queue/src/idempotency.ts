@@ -1,8 +1,27 @@
 import { createHash } from 'node:crypto';
 import type { TenantRef } from '@integrador/jobs';
 
+/** The longest Idempotency-Key accepted. */
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 200;
+
+/** The characters a key may hold: visible ASCII, no space. */
+const KEY_CHARACTERS = '\\x21-\\x7e';
+
 /** What an Idempotency-Key may hold: 1–200 visible ASCII characters (Stripe's and the IETF draft's practice). */
-export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7e]{1,200}$';
+export const IDEMPOTENCY_KEY_PATTERN = `^[${KEY_CHARACTERS}]{1,${IDEMPOTENCY_KEY_MAX_LENGTH}}$`;
+
+const OTHER_CHARACTER = new RegExp(`[^${KEY_CHARACTERS}]`, 'u');
+
+/** Why a key breaks IDEMPOTENCY_KEY_PATTERN, for a message in words: its length, or the first character not allowed (1-based). */
+export type IdempotencyKeyFault = { kind: 'length'; length: number } | { kind: 'character'; position: number };
+
+/** The first rule of IDEMPOTENCY_KEY_PATTERN a key breaks, undefined when it is valid. */
+export function idempotencyKeyFault(key: string): IdempotencyKeyFault | undefined {
+  const chars = [...key];
+  if (chars.length === 0 || chars.length > IDEMPOTENCY_KEY_MAX_LENGTH) return { kind: 'length', length: chars.length };
+  const at = chars.findIndex((c) => OTHER_CHARACTER.test(c));
+  return at === -1 ? undefined : { kind: 'character', position: at + 1 };
+}
 
 /**
  * The job id an idempotency key stands for: the same tenant, operation and key always name the same job, so a retried

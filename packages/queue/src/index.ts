@@ -1,6 +1,12 @@
 export { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisConfigurationError, RedisFullError } from './errors';
 export * from './flows/index';
-export { IDEMPOTENCY_KEY_PATTERN, idempotentJobId } from './idempotency';
+export {
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+  IDEMPOTENCY_KEY_PATTERN,
+  type IdempotencyKeyFault,
+  idempotencyKeyFault,
+  idempotentJobId,
+} from './idempotency';
 export {
   type EnqueuedRun,
   endpointSyncKeyId,
@@ -14,7 +20,7 @@ export {
 export { JOB_FAILURE_REASONS, jobFailureLabel, jobFailureTemplate, jobFailureText } from './job-failure-reasons';
 export { recordedFailureCode } from './job-failure-record';
 export type { JobObserver, ObservedJobEvent } from './job-observer';
-export { type EnqueueOptions, JobProducer, type QueueCounts, queueOptions } from './job-producer';
+export { type Enqueued, type EnqueueOptions, JobProducer, type QueueCounts, queueOptions } from './job-producer';
 export { createJobRecorder } from './job-recorder';
 export {
   getScheduler,

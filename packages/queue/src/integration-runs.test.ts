@@ -126,6 +126,24 @@ describe('one GET run per integration (real Redis, real BullMQ worker)', () => {
     expect(String(after.job.id)).not.toBe(ids[0]);
   });
 
+  it('answers a replay of the same Idempotency-Key with its first job, deduplicated, while it waits and after it ran', async () => {
+    const runs = gate();
+    const first = await enqueueGetRun(producer, run('api'), { idempotencyKey: 'k-1' });
+    expect(first.deduplicated).toBe(false);
+    const waiting = await enqueueGetRun(producer, run('api'), { idempotencyKey: 'k-1' });
+    expect(waiting).toMatchObject({ deduplicated: true });
+    expect(String(waiting.job.id)).toBe(String(first.job.id));
+    runs.finish();
+    startWorker(runs.handler);
+    await until('the run to complete', async () => (await producer.queue('get').getJobState(String(first.job.id))) === 'completed');
+    const replay = await enqueueGetRun(producer, run('api'), { idempotencyKey: 'k-1' });
+    expect(replay).toMatchObject({ deduplicated: true });
+    expect(String(replay.job.id)).toBe(String(first.job.id));
+    // Nothing was added for either replay, and another key is a new run.
+    expect(await producer.queue('get').getJobCountByTypes('waiting', 'prioritized', 'active')).toBe(0);
+    expect((await enqueueGetRun(producer, run('api'), { idempotencyKey: 'k-2' })).deduplicated).toBe(false);
+  });
+
   it('a scheduled job finding a run in progress completes as skipped; a request during a scheduled run gets that job', async () => {
     const runs = gate();
     startWorker(runs.handler);

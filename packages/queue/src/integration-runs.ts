@@ -51,7 +51,7 @@ async function holderIsFinished(producer: JobProducer, holderId: string): Promis
 
 /**
  * Enqueues a GET run unless one of the same integration is waiting or running, in which case that job is answered
- * with deduplicated = true (nothing new is added). A key left behind by a finished job is cleared and the add retried.
+ * with deduplicated = true (nothing new is added); so is a replay of the idempotency key, whatever its job's state. A key left behind by a finished job is cleared and the add retried.
  */
 export async function enqueueGetRun(
   producer: JobProducer,
@@ -64,9 +64,10 @@ export async function enqueueGetRun(
   for (let attempt = 0; ; attempt += 1) {
     // Our own job id tells a new job from the deduplicated one BullMQ hands back.
     const jobId = `${id}-${own ?? randomUUID()}`;
-    const job = await producer.enqueue('get', 'integration.run', payload, { jobId, deduplication: { id } });
-    const deduplicated = job.id !== jobId;
-    if (!deduplicated || attempt > 0 || !(await holderIsFinished(producer, String(job.id)))) return { job, deduplicated };
+    const { job, deduplicated } = await producer.enqueueOnce('get', 'integration.run', payload, { jobId, deduplication: { id } });
+    // A replay of the key answers its own first job; a key held by another job may be one left behind (checked once).
+    const replay = String(job.id) === jobId;
+    if (!deduplicated || replay || attempt > 0 || !(await holderIsFinished(producer, String(job.id)))) return { job, deduplicated };
     await producer.read('release a stale run key', () => producer.queue('get').removeDeduplicationKey(id));
   }
 }

@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis';
 import { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisFullError } from './errors';
 import { addValidatedFlow } from './flows/flow-producer';
 import type { FlowNodeInput, FlowNodeRef } from './flows/flow-tree';
+import { idempotentJobId } from './idempotency';
 import { FairPriorities, fairnessApplies } from './limits/fairness';
 import { withRedisDeadline } from './redis';
 import { RedisGuard } from './redis-guard';
@@ -41,6 +42,12 @@ export interface EnqueueOptions {
    * adding another returns that job (see integration-runs.ts; the CTI listener's dedupe window uses ttl).
    */
   deduplication?: { id: string; ttl?: number };
+}
+
+/** An enqueued job, and whether it was one already there (nothing was added): see JobProducer.enqueueOnce. */
+export interface Enqueued {
+  job: Job;
+  deduplicated: boolean;
 }
 
 /** The queue counts /metrics exports. */
@@ -142,6 +149,40 @@ export class JobProducer {
       return this.queue(queue).add(name, withRequestId(payload), jobOptions);
     };
     return outcomeKnown(withRedisDeadline(add(), this.options.timeoutMs, `enqueue ${queue}/${name}`), sent);
+  }
+
+  /**
+   * The admission of a job under a caller-chosen id (an Idempotency-Key's, idempotency.ts): a job that already holds the
+   * id — the request's first attempt — is answered as it is with deduplicated = true, and so is another job holding the
+   * deduplication id (BullMQ hands that one back); nothing is added then. BullMQ's add says neither (it returns the id
+   * it was given), so the id is looked up first; two first attempts racing each other both read "new" and BullMQ still
+   * adds one job.
+   */
+  async enqueueOnce<Q extends QueueName, N extends JobName<Q>>(
+    queue: Q,
+    name: N,
+    data: JobPayload<Q, N>,
+    options: EnqueueOptions & { jobId: string },
+  ): Promise<Enqueued> {
+    const existing = await this.getJob(queue, options.jobId);
+    if (existing) return { job: existing, deduplicated: true };
+    const job = await this.enqueue(queue, name, data, options);
+    return { job, deduplicated: String(job.id) !== options.jobId };
+  }
+
+  /**
+   * Enqueues one job of a tenant, once per Idempotency-Key when the caller sent one: the tenant, the operation (`scope`,
+   * e.g. "ping-set") and the key name the job (idempotentJobId), so a replay answers the first job, deduplicated.
+   */
+  async enqueueIdempotent<Q extends QueueName, N extends JobName<Q>>(
+    queue: Q,
+    name: N,
+    data: JobPayload<Q, N>,
+    idempotency: { tenant: TenantRef; scope: string; key: string | undefined },
+  ): Promise<Enqueued> {
+    const { tenant, scope, key } = idempotency;
+    if (key === undefined) return { job: await this.enqueue(queue, name, data), deduplicated: false };
+    return this.enqueueOnce(queue, name, data, { jobId: idempotentJobId(tenant, scope, key) });
   }
 
   /** Validates every step and enqueues them as one BullMQ flow, a linear chain run first to last (flows/flow-tree.ts). */

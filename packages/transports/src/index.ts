@@ -12,6 +12,7 @@ export {
 } from './json-endpoint-client';
 export {
   assertAllowedLiteral,
+  assertAllowedWithoutDns,
   assertPublicAddress,
   createGuardedAgent,
   createGuardedLookup,

@@ -6,6 +6,7 @@ import { request } from 'undici';
 import { OutboundAddressError } from './errors';
 import {
   addressRange,
+  assertAllowedWithoutDns,
   assertPublicAddress,
   createGuardedAgent,
   createOutboundAgents,
@@ -132,5 +133,33 @@ describe('createOutboundAgents', () => {
     } finally {
       await Promise.all([guarded.close(), open.close(), listed.close()]);
     }
+  });
+});
+
+describe('assertAllowedWithoutDns (the check when a URL is saved)', () => {
+  it.each([
+    ['127.0.0.1', 'loopback'],
+    ['10.0.0.5', 'private'],
+    ['169.254.169.254', 'linkLocal'],
+    ['[::1]', 'loopback'],
+    ['[fd00::1]', 'uniqueLocal'],
+    ['localhost', 'loopback'],
+    ['LOCALHOST.', 'loopback'],
+  ])('refuses %s (%s) as the connector would', (host, range) => {
+    expect(() => assertAllowedWithoutDns(host)).toThrow(OutboundAddressError);
+    try {
+      assertAllowedWithoutDns(host);
+    } catch (err) {
+      expect((err as OutboundAddressError).range).toBe(range);
+    }
+  });
+
+  it('lets through a public literal, a name (judged after DNS when used) and what the allowlist holds', () => {
+    expect(() => assertAllowedWithoutDns('93.184.216.34')).not.toThrow();
+    expect(() => assertAllowedWithoutDns('intranet.example.com')).not.toThrow();
+    expect(() => assertAllowedWithoutDns('localhost.example.com')).not.toThrow();
+    const allowlist = parseAddressAllowlist(['127.0.0.1/32', '10.0.0.0/8']);
+    for (const host of ['127.0.0.1', 'localhost', '10.9.8.7']) expect(() => assertAllowedWithoutDns(host, allowlist)).not.toThrow();
+    expect(() => assertAllowedWithoutDns('192.168.0.1', allowlist)).toThrow(OutboundAddressError);
   });
 });

@@ -52,6 +52,19 @@ export function assertAllowedLiteral(host: string, allowlist: AddressAllowlist =
   if (net.isIP(bare) !== 0) assertPublicAddress(bare, host, allowlist);
 }
 
+/** The loopback address `localhost` is judged as: RFC 6761 reserves the name for loopback, whatever a resolver says. */
+const LOCALHOST_ADDRESS = '127.0.0.1';
+
+/**
+ * The guard's verdict on a host that needs no DNS, for a check when a URL is saved: an IP literal (as the connector
+ * checks it) and `localhost` (judged as 127.0.0.1). Throws OutboundAddressError; any other name passes, its addresses
+ * are checked when it is used (after DNS, at connect time).
+ */
+export function assertAllowedWithoutDns(host: string, allowlist: AddressAllowlist = []): void {
+  if (lookupName(host).toLowerCase() === 'localhost') assertPublicAddress(LOCALHOST_ADDRESS, host, allowlist);
+  else assertAllowedLiteral(host, allowlist);
+}
+
 type ConnectCallback = (error: Error | null, stream: Duplex) => void;
 
 /** A literal IP in the URL skips DNS (and so the lookup): check it before connecting. */

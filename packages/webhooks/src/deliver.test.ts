@@ -339,7 +339,12 @@ describe('failed deliveries of one endpoint, recorded together (real PostgreSQL,
     const caller = { empresaId, filialId: null };
     const queue = await startTestProducer();
     try {
-      await replaceEndpoint(database.db, caller, endpointId, { nome: 'Reativada', url, gatilhos: ['contato.criado'], ativo: true });
+      await replaceEndpoint(database.db, settings, caller, endpointId, {
+        nome: 'Reativada',
+        url,
+        gatilhos: ['contato.criado'],
+        ativo: true,
+      });
       expect(await recoverDeliveries(database.db, queue.producer, caller, endpointId, new Date(0))).toEqual({
         recovered: 1,
         falhou: 0,

@@ -1,4 +1,6 @@
-import { shownUrl } from '@integrador/connections';
+import net from 'node:net';
+import { type AddressAllowlist, OutboundAddressError, shownUrl } from '@integrador/connections';
+import { assertAllowedWithoutDns } from '@integrador/transports';
 import { WebhookError } from './errors';
 import { GATILHOS, type Gatilho, isGatilho } from './gatilhos';
 
@@ -7,9 +9,11 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
  * A fixed http(s) URL (seed 004: no parameters or placeholders): `{…}`, `#var#`, `${…}` are refused, as are
- * credentials in the URL (a custom header carries them, and is masked in the attempt log).
+ * credentials in the URL (a custom header carries them, and is masked in the attempt log), and a host the outbound
+ * guard refuses without DNS — an IP literal or `localhost` outside the operator's `allowlist` — (a name is judged
+ * when a delivery connects: resolving it now would be racy).
  */
-export function checkWebhookUrl(text: string): string {
+export function checkWebhookUrl(text: string, allowlist: AddressAllowlist = []): string {
   const url = text.trim();
   // A refusal names the URL as shown: the error's message reaches logs, and its query may hold a token.
   if (/[{}#$]|%7b|%7d/i.test(url)) throw new WebhookError('WEBHOOK_URL_PLACEHOLDER', 400, { url: shownUrl(url) });
@@ -22,7 +26,20 @@ export function checkWebhookUrl(text: string): string {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw new WebhookError('WEBHOOK_URL_INVALID', 400, { url: shownUrl(url) });
   if (parsed.username || parsed.password) throw new WebhookError('WEBHOOK_URL_CREDENTIALS', 400);
+  checkReachable(parsed.hostname, allowlist);
   return url;
+}
+
+/** The guard's refusal of a host as a 400 naming its range and the allowlist entry that would let it through. */
+function checkReachable(host: string, allowlist: AddressAllowlist): void {
+  try {
+    assertAllowedWithoutDns(host, allowlist);
+  } catch (err) {
+    if (!(err instanceof OutboundAddressError)) throw err;
+    const address = err.address.replace(/^\[|\]$/g, '');
+    const entry = `${address}/${net.isIPv6(address) ? 128 : 32}`;
+    throw new WebhookError('WEBHOOK_URL_FORBIDDEN', 400, { host, range: err.range, entry });
+  }
 }
 
 /** The gatilhos, known and without repeats. */

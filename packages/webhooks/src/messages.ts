@@ -105,6 +105,12 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
     'pt-BR': 'a URL não pode conter usuário e senha; use um cabeçalho personalizado (por exemplo Authorization)',
     en: 'the URL must not hold a user and password; use a custom header (for example Authorization)',
   },
+  // Said when the URL is saved, in the words of the test button's ADDRESS_FORBIDDEN: the guard would refuse every delivery.
+  WEBHOOK_URL_FORBIDDEN: {
+    'pt-BR':
+      'o endereço {host} leva a uma rede interna ({range}) e o hub recusa entregas para lá por segurança; use um endereço público. Se o destino é interno de propósito, o operador do hub pode liberá-lo incluindo {entry} em WEBHOOK_ALLOWED_NETWORKS (e reiniciando o ingress e o worker de webhooks)',
+    en: 'the address {host} leads to an internal network ({range}) and the hub refuses to deliver there for security; use a public address. If the receiver is internal on purpose, the hub operator can allow it by adding {entry} to WEBHOOK_ALLOWED_NETWORKS (and restarting the ingress and the webhook worker)',
+  },
   WEBHOOK_GATILHO_INVALID: {
     'pt-BR': 'gatilho desconhecido: {gatilho}; use um de {gatilhos}',
     en: 'unknown gatilho: {gatilho}; use one of {gatilhos}',

@@ -32,10 +32,10 @@ export interface EndpointSettingsInput {
   limitePorSegundo?: number | null | undefined;
 }
 
-function checked(input: EndpointSettingsInput): WebhookEndpointInput {
+function checked(input: EndpointSettingsInput, settings: Pick<WebhookSettings, 'allowlist'>): WebhookEndpointInput {
   return {
     nome: input.nome.trim(),
-    url: checkWebhookUrl(input.url),
+    url: checkWebhookUrl(input.url, settings.allowlist),
     gatilhos: checkGatilhos(input.gatilhos),
     ativo: input.ativo ?? true,
     cabecalhos: checkHeaders(input.cabecalhos ?? {}),
@@ -51,16 +51,19 @@ function assertChangesEndpoints(caller: FilialCaller, what: string): void {
   assertChangeableBy(caller, null, what);
 }
 
-/** Creates an endpoint; the signing secret is answered here, once, and never again. */
+/**
+ * Creates an endpoint; the signing secret is answered here, once, and never again. A URL whose host the outbound guard
+ * refuses without DNS (an IP literal or localhost outside `settings.allowlist`) is a 400 WEBHOOK_URL_FORBIDDEN.
+ */
 export async function createEndpoint(
   db: Db,
-  settings: Pick<WebhookSettings, 'secretKey'>,
+  settings: Pick<WebhookSettings, 'secretKey' | 'allowlist'>,
   caller: FilialCaller,
   input: EndpointSettingsInput,
 ) {
   assertChangesEndpoints(caller, 'webhook');
   const secret = generateSigningSecret();
-  const id = await createWebhookEndpoint(db, caller.empresaId, checked(input), sealSecret(secret, settings.secretKey));
+  const id = await createWebhookEndpoint(db, caller.empresaId, checked(input, settings), sealSecret(secret, settings.secretKey));
   return { id, secret };
 }
 
@@ -68,16 +71,23 @@ export async function createEndpoint(
 const originOf = (url: string) => new URL(url).origin;
 
 /**
- * Replaces an endpoint's settings (404 for another tenant's id). What is omitted keeps its stored value:
+ * Replaces an endpoint's settings (404 for another tenant's id; a URL the outbound guard refuses as on create). What
+ * is omitted keeps its stored value:
  * - `cabecalhos`: their values are never shown, so a caller re-enabling an endpoint could not send them back. They
  *   stay only while the URL keeps its origin: stored secrets (Authorization…) never follow the URL to another
  *   receiver unseen; a URL moved to another origin without `cabecalhos` is refused (400 WEBHOOK_HEADERS_REQUIRED).
  * - `ativo`: a PUT that renames a disabled endpoint does not re-enable it (only `"ativo": true` does, clearing why
  *   it was disabled), and one that renames an active endpoint keeps its failure clock.
  */
-export async function replaceEndpoint(db: Db, caller: FilialCaller, id: number, input: EndpointSettingsInput): Promise<void> {
+export async function replaceEndpoint(
+  db: Db,
+  options: Pick<WebhookSettings, 'allowlist'>,
+  caller: FilialCaller,
+  id: number,
+  input: EndpointSettingsInput,
+): Promise<void> {
   const stored = await requireChangeableEndpoint(db, caller, id);
-  const settings = checked(input);
+  const settings = checked(input, options);
   const storedNames = Object.keys(stored.cabecalhos);
   if (input.cabecalhos === undefined && storedNames.length > 0 && originOf(settings.url) !== originOf(stored.url)) {
     throw new WebhookError('WEBHOOK_HEADERS_REQUIRED', 400, {

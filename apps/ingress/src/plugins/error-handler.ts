@@ -1,6 +1,12 @@
 import { maxHeaderSize as nodeMaxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisConfigurationError } from '@integrador/queue';
+import {
+  EnqueueOutcomeUnknownError,
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+  idempotencyKeyFault,
+  QueueUnavailableError,
+  RedisConfigurationError,
+} from '@integrador/queue';
 import { WebhookError, webhookMessage } from '@integrador/webhooks';
 import type { ErrorObject } from 'ajv';
 import localize from 'ajv-i18n';
@@ -96,6 +102,20 @@ function validationMessage(errors: ErrorObject[], locale: Locale, context: strin
   return { field, text };
 }
 
+/** The field of the Idempotency-Key header as the schema validation names it (schemas.ts IdempotencyHeaders). */
+const IDEMPOTENCY_KEY_FIELD = 'headers.idempotency-key';
+
+/** A malformed Idempotency-Key in words (the schema's pattern means nothing to a client): the rule and what broke it. */
+function idempotencyKeyError(request: FastifyRequest, locale: Locale): ErrorBody['error'] {
+  const fault = idempotencyKeyFault(String(request.headers['idempotency-key'] ?? '')) ?? { kind: 'length', length: 0 };
+  const problem =
+    fault.kind === 'length'
+      ? message(locale, 'IDEMPOTENCY_KEY_LENGTH', { length: String(fault.length) })
+      : message(locale, 'IDEMPOTENCY_KEY_CHARACTER', { position: String(fault.position) });
+  const text = message(locale, 'IDEMPOTENCY_KEY_INVALID', { problem, max: String(IDEMPOTENCY_KEY_MAX_LENGTH) });
+  return { code: 'IDEMPOTENCY_KEY_INVALID', message: text, field: IDEMPOTENCY_KEY_FIELD };
+}
+
 /**
  * Errors Fastify raises before routing (a URL with malformed percent-encoding, a path parameter over maxParamLength)
  * skip setErrorHandler: the `frameworkErrors` option sends them here, so they get the API's error body too.
@@ -162,6 +182,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const locale = localeOf(request);
     if (error.validation) {
       const { field, text } = validationMessage(error.validation as ErrorObject[], locale, error.validationContext);
+      if (field === IDEMPOTENCY_KEY_FIELD) return send(reply, 400, idempotencyKeyError(request, locale));
       return send(reply, 400, { code: 'VALIDATION_FAILED', message: message(locale, 'VALIDATION', { field, message: text }), field });
     }
     if (error instanceof WebhookError) {

@@ -6,6 +6,7 @@ import {
   type CallEventKind,
   type CallRow,
   issuePopToken,
+  LISTENER_PARAMETER_TAKES,
   listCalls,
   OPERATOR_PAGE,
   PopHub,
@@ -91,8 +92,17 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       if (outcome.status === 404) throw new HttpError(404, 'NOT_FOUND');
       if (outcome.status === 400) {
         const locale = localeOf(request);
-        const text = message(locale, 'CTI_LISTENER_PARAMETER', { field: outcome.field, problem: PROBLEM[outcome.problem][locale] });
-        return reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message: text, field: outcome.field } });
+        const text = outcome.faults
+          .map(({ field, problem }) =>
+            message(locale, 'CTI_LISTENER_PARAMETER', {
+              field,
+              problem: PROBLEM[problem][locale],
+              takes: LISTENER_PARAMETER_TAKES[field][locale],
+            }),
+          )
+          .join('; ');
+        const field = outcome.faults[0]?.field;
+        return reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message: text, ...(field ? { field } : {}) } });
       }
       return reply.status(200).type('text/plain; charset=utf-8').send('OK');
     };

@@ -7,7 +7,7 @@ import {
   statusMessage,
   validateEndpointService,
 } from '@integrador/integrador';
-import { idempotentJobId, type JobProducer } from '@integrador/queue';
+import type { JobProducer } from '@integrador/queue';
 import {
   type CrmDatabase,
   createServicoEndpoint,
@@ -25,7 +25,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf, message } from '../i18n';
-import { ErrorResponse, IdempotencyHeaders } from '../schemas';
+import { EnqueuedResponse, ErrorResponse, IdempotencyHeaders } from '../schemas';
 import { ServicoBody, ServicoParams, ServicoResponse, SyncBody, ValidationResponse } from './endpoints.schemas';
 
 /** What the endpoint routes need besides the database and the producer: seed 003's limits and the secrets' environment. */
@@ -237,7 +237,7 @@ export function endpointsRoutes(database: CrmDatabase, producer: JobProducer, op
           params: ServicoParams,
           headers: IdempotencyHeaders,
           body: SyncBody,
-          response: { 202: Type.Object({ queue: Type.String(), jobId: Type.String() }), ...errors },
+          response: { 202: EnqueuedResponse, ...errors },
         },
         // A POST without a body (curl -X POST …/sync) means "every event type".
         preValidation: async (request) => {
@@ -249,14 +249,13 @@ export function endpointsRoutes(database: CrmDatabase, producer: JobProducer, op
         if (!service.ativo) throw new HttpError(409, 'SERVICE_INACTIVE', { id: String(service.id) });
         const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
         const tipo = request.body.tipo;
-        const key = request.headers['idempotency-key'];
-        const job = await producer.enqueue(
+        const { job, deduplicated } = await producer.enqueueIdempotent(
           'get',
           'endpoint.sync',
           { tenant, servicoId: service.id, ...(tipo ? { tipo } : {}), trigger: 'api' },
-          key ? { jobId: idempotentJobId(tenant, `sync-s${service.id}-${tipo ?? 'all'}`, key) } : {},
+          { tenant, scope: `sync-s${service.id}-${tipo ?? 'all'}`, key: request.headers['idempotency-key'] },
         );
-        return reply.status(202).send({ queue: 'get', jobId: String(job.id) });
+        return reply.status(202).send({ queue: 'get', jobId: String(job.id), deduplicated });
       },
     );
   };

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   admitRun,
+  changeParametros,
   enqueuePlannedRun,
   isPermanent,
   isRunnableOn,
@@ -103,12 +104,16 @@ export function eventsRoutes(
         },
       },
       async (request, reply) => {
+        // One key for the whole event: the body's chaveIdempotencia, else the Idempotency-Key header stands for it, so a
+        // replay with either is answered from the first attempt (deduplicated) by the change event's claim.
+        const chaveIdempotencia = request.body.chaveIdempotencia ?? request.headers['idempotency-key'];
         const integracoes = await listIntegracoes(database.db, request.tenant);
         // Any integration's table counts as known (an inactive one too): the CRM may report it before it is switched on.
         const setTables = integracoes.flatMap((row) => (row.tabela ? [row.tabela] : []));
         // The SET fan-out (admitRun for each candidate), run by the change event once per idempotency key.
         const runSetIntegrations = async () => {
-          const parametros: Parametros = request.body.parametros ?? {};
+          // The changed row's id is offered under the parameter its table's integrations take (contas → contaId).
+          const parametros = changeParametros(request.body.tabela, request.body.id, request.body.parametros ?? {});
           const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
           const tabela = request.body.tabela.toLowerCase();
           const candidates = integracoes.filter((row) => isRunnableOn(row, 'set') && (row.tabela ?? '').trim().toLowerCase() === tabela);
@@ -121,8 +126,8 @@ export function eventsRoutes(
           );
           for (const [integracaoId, plan] of plans) {
             try {
-              const idempotencyKey = request.headers['idempotency-key'] ?? request.body.chaveIdempotencia;
-              const run = await enqueuePlannedRun(producer, { tenant, integracaoId, parametros, trigger: 'event', idempotencyKey }, plan);
+              const runRequest = { tenant, integracaoId, parametros, trigger: 'event' as const, idempotencyKey: chaveIdempotencia };
+              const run = await enqueuePlannedRun(producer, runRequest, plan);
               jobs.push({ integracaoId, jobId: run.jobId });
             } catch (err) {
               if (!(err instanceof StepQueueUnavailableError)) throw err;
@@ -131,7 +136,8 @@ export function eventsRoutes(
           }
           return { jobs, skipped, refused };
         };
-        const result = await receiveChange(database, producer, request.tenant.empresaId, request.body, runSetIntegrations, {
+        const event = { ...request.body, chaveIdempotencia };
+        const result = await receiveChange(database, producer, request.tenant.empresaId, event, runSetIntegrations, {
           ...options,
           setTables,
           locale: localeOf(request),

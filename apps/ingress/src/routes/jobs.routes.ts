@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { maxAttemptsOf, RECEPTOR_BACKOFF, type RetryPolicy, type TenantRef } from '@integrador/jobs';
-import { idempotentJobId, type JobProducer, jobFailureText, recordedFailureCode } from '@integrador/queue';
+import { type JobProducer, jobFailureText, recordedFailureCode } from '@integrador/queue';
 import type { CrmDatabase, Tenant } from '@integrador/store';
-import { Type } from '@sinclair/typebox';
 import type { Job } from 'bullmq';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf } from '../i18n';
 import { jobFlowState } from '../job-flow-state';
-import { ErrorResponse, IdempotencyHeaders, JobParams, JobResponse, PingBody } from '../schemas';
+import { EnqueuedResponse, ErrorResponse, IdempotencyHeaders, JobParams, JobResponse, PingBody } from '../schemas';
 
 /** A job belongs to the caller when its tenant matches (a filial key sees only its filial's jobs). */
 export function ownedBy(job: Job, tenant: Tenant): boolean {
@@ -68,7 +67,7 @@ export function jobsRoutes(
           headers: IdempotencyHeaders,
           body: PingBody,
           response: {
-            202: Type.Object({ queue: Type.String(), jobId: Type.String() }),
+            202: EnqueuedResponse,
             400: ErrorResponse,
             401: ErrorResponse,
             503: ErrorResponse,
@@ -78,14 +77,13 @@ export function jobsRoutes(
       async (request, reply) => {
         const { queue, sleepMs, note } = request.body;
         const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
-        const key = request.headers['idempotency-key'];
-        const job = await producer.enqueue(
+        const { job, deduplicated } = await producer.enqueueIdempotent(
           queue,
           'system.ping',
           { tenant, sleepMs: sleepMs ?? 0, ...(note ? { note } : {}) },
-          key ? { jobId: idempotentJobId(tenant, `ping-${queue}`, key) } : {},
+          { tenant, scope: `ping-${queue}`, key: request.headers['idempotency-key'] },
         );
-        return reply.status(202).send({ queue, jobId: String(job.id) });
+        return reply.status(202).send({ queue, jobId: String(job.id), deduplicated });
       },
     );
 

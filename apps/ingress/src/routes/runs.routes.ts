@@ -4,7 +4,7 @@ import { enqueueIntegrationRun } from '@integrador/integrador';
 import type { JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
-import { ErrorResponse, IdempotencyHeaders, IdParams } from '../schemas';
+import { Deduplicated, ErrorResponse, IdempotencyHeaders, IdParams } from '../schemas';
 
 const ParameterName = '^[A-Za-z_][A-Za-z0-9_]*$';
 const ParameterValue = Type.Union([Type.String({ maxLength: 10000 }), Type.Number(), Type.Boolean(), Type.Null()]);
@@ -41,9 +41,7 @@ export function runsRoutes(database: CrmDatabase, producer: JobProducer): Fastif
               queue: Type.String(),
               jobId: Type.String({ description: "the triggered integration's job (the flow's last step)" }),
               steps: Type.Array(RunStep, { description: 'every job of the run in order; one when there are no prerequisites' }),
-              deduplicated: Type.Optional(
-                Type.Boolean({ description: 'a GET pull of this integration was already waiting or running: jobId is that run' }),
-              ),
+              deduplicated: Deduplicated,
             }),
             400: ErrorResponse,
             401: ErrorResponse,

@@ -114,7 +114,7 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
         },
       },
       async (request) => {
-        await replaceEndpoint(db, request.tenant, request.params.id, input(request.body));
+        await replaceEndpoint(db, options.settings, request.tenant, request.params.id, input(request.body));
         return presentEndpoint(await requireEndpoint(db, request.tenant.empresaId, request.params.id), localeOf(request));
       },
     );

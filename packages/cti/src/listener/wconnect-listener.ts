@@ -46,25 +46,46 @@ export interface ListenerRequest {
 export type ListenerOutcome =
   /** Unknown tenant, bad token or an address outside the tenant's allowlist: one answer for all, revealing nothing. */
   | { status: 404 }
-  | { status: 400; field: 'ramal' | 'telefone' | 'url_audio'; problem: 'missing' | 'invalid' }
+  /** Every parameter that fails, in the listener's order (ramal, telefone, url_audio). */
+  | { status: 400; faults: ListenerParameterFault[] }
   | { status: 200; eventId: string; repeated: boolean };
 
 const LIMITS = { ramal: 20, telefone: 40, url_audio: 1000 } as const;
 /** The characters a ramal may hold (digits, and the letters and signs some PBXs put in extension names). */
 const RAMAL_PATTERN = /^[0-9A-Za-z*#-]+$/;
 
+export type ListenerParameter = keyof typeof LIMITS;
+
+/** One parameter a listener request got wrong. */
+export interface ListenerParameterFault {
+  field: ListenerParameter;
+  problem: 'missing' | 'invalid';
+}
+
 /**
- * What the listeners expect of their parameters, for the PBX technician reading a 400 (one sentence for every field:
- * the answer names the field, this says what each one takes).
+ * What each listener parameter takes, for the PBX technician reading a 400: the answer names the parameters that
+ * failed, each with its own rule (the others are fine and are not listed).
  */
-export const LISTENER_PARAMETERS_EXPECTED = {
-  'pt-BR':
-    `esperado: ramal (obrigatório) com até ${LIMITS.ramal} caracteres entre letras, dígitos, *, # e -; ` +
-    `telefone (obrigatório) com até ${LIMITS.telefone} caracteres; url_audio (opcional) com até ${LIMITS.url_audio} caracteres`,
-  en:
-    `expected: ramal (required) of up to ${LIMITS.ramal} letters, digits, *, # or -; ` +
-    `telefone (required) of up to ${LIMITS.telefone} characters; url_audio (optional) of up to ${LIMITS.url_audio} characters`,
-} as const;
+export const LISTENER_PARAMETER_TAKES: Record<ListenerParameter, { 'pt-BR': string; en: string }> = {
+  ramal: {
+    'pt-BR': `até ${LIMITS.ramal} caracteres entre letras, dígitos, *, # e -`,
+    en: `up to ${LIMITS.ramal} letters, digits, *, # or -`,
+  },
+  telefone: { 'pt-BR': `até ${LIMITS.telefone} caracteres`, en: `up to ${LIMITS.telefone} characters` },
+  url_audio: { 'pt-BR': `opcional, até ${LIMITS.url_audio} caracteres`, en: `optional, up to ${LIMITS.url_audio} characters` },
+};
+
+/** Every parameter of a request that breaks its rule (empty: all fine). */
+function parameterFaults(ramal: string, telefone: string, urlAudio: string): ListenerParameterFault[] {
+  const faults: ListenerParameterFault[] = [];
+  if (!ramal) faults.push({ field: 'ramal', problem: 'missing' });
+  else if (ramal.length > LIMITS.ramal || !RAMAL_PATTERN.test(ramal)) faults.push({ field: 'ramal', problem: 'invalid' });
+  if (!telefone) faults.push({ field: 'telefone', problem: 'missing' });
+  else if (telefone.length > LIMITS.telefone) faults.push({ field: 'telefone', problem: 'invalid' });
+  if (urlAudio.length > LIMITS.url_audio) faults.push({ field: 'url_audio', problem: 'invalid' });
+  return faults;
+}
+
 /**
  * At most this many caller lookups in flight per process. A lookup holds one connection at a time (its queries run
  * one after the other), so this caps the lookups' share of the ingress pool (10 by default) at under a third.
@@ -124,11 +145,8 @@ export class WConnectListener {
     const ramal = param(request.params, 'ramal');
     const telefone = param(request.params, 'telefone');
     const urlAudio = param(request.params, 'url_audio');
-    if (!ramal) return { status: 400, field: 'ramal', problem: 'missing' };
-    if (!telefone) return { status: 400, field: 'telefone', problem: 'missing' };
-    if (ramal.length > LIMITS.ramal || !RAMAL_PATTERN.test(ramal)) return { status: 400, field: 'ramal', problem: 'invalid' };
-    if (telefone.length > LIMITS.telefone) return { status: 400, field: 'telefone', problem: 'invalid' };
-    if (urlAudio.length > LIMITS.url_audio) return { status: 400, field: 'url_audio', problem: 'invalid' };
+    const faults = parameterFaults(ramal, telefone, urlAudio);
+    if (faults.length > 0) return { status: 400, faults };
 
     const { producer, dedupeWindowMs } = this.options;
     const empresaId = settings.empresaId;

@@ -31,8 +31,11 @@ export interface EnqueuedRun {
   queue: RunQueue;
   jobId: string;
   steps: EnqueuedStep[];
-  /** A lone GET pull whose integration already had a run waiting or running: jobId is that run (nothing was added). */
-  deduplicated?: boolean;
+  /**
+   * Nothing was added: a replay of the request's Idempotency-Key (jobId and steps are its first attempt's), or a lone
+   * GET pull whose integration already had a run waiting or running (jobId is that run).
+   */
+  deduplicated: boolean;
 }
 
 /** A step whose queue has no integration.run job in this build (e.g. GET before the GET worker lands). */
@@ -76,8 +79,11 @@ export async function enqueuePlannedRun(producer: JobProducer, request: RunReque
   if (plan.length === 1) {
     // The queue comes from tipo_servico; the payload is validated against that queue's catalog when enqueued.
     const jobId = idempotentId(request);
-    const job = await producer.enqueue(last.queue as 'set', 'integration.run', payloadOf(request, last), jobId ? { jobId } : {});
-    return { queue: last.queue, jobId: String(job.id), steps: [{ ...last, jobId: String(job.id) }] };
+    const payload = payloadOf(request, last);
+    const { job, deduplicated } = jobId
+      ? await producer.enqueueOnce(last.queue as 'set', 'integration.run', payload, { jobId })
+      : { job: await producer.enqueue(last.queue as 'set', 'integration.run', payload), deduplicated: false };
+    return { queue: last.queue, jobId: String(job.id), steps: [{ ...last, jobId: String(job.id) }], deduplicated };
   }
   const base = idempotentId(request);
   let step = 0;
@@ -85,10 +91,12 @@ export async function enqueuePlannedRun(producer: JobProducer, request: RunReque
   const steps = plan.map((s) => ({ queue: s.queue, integracaoId: s.integracaoId, data: payloadOf(request, s) }));
   if (base && (await producer.getJob(last.queue, `${base}-s${plan.length}`))) {
     // The first attempt of this request added the flow: answer its jobs, add nothing.
-    return { queue: last.queue, jobId: `${base}-s${plan.length}`, steps: plan.map((s, i) => ({ ...s, jobId: `${base}-s${i + 1}` })) };
+    const jobIds = plan.map((s, i) => ({ ...s, jobId: `${base}-s${i + 1}` }));
+    return { queue: last.queue, jobId: `${base}-s${plan.length}`, steps: jobIds, deduplicated: true };
   }
   const nodes = await producer.enqueueFlow('integration.run', steps, newId ? { newId } : {});
-  return { queue: last.queue, jobId: nodes.at(-1)?.jobId ?? '', steps: plan.map((s, i) => ({ ...s, jobId: nodes[i]?.jobId ?? '' })) };
+  const jobIds = plan.map((s, i) => ({ ...s, jobId: nodes[i]?.jobId ?? '' }));
+  return { queue: last.queue, jobId: nodes.at(-1)?.jobId ?? '', steps: jobIds, deduplicated: false };
 }
 
 /**

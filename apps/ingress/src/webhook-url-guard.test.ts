@@ -1,0 +1,82 @@
+import { parseAddressAllowlist } from '@integrador/connections';
+import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
+import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
+
+// A webhook URL the outbound guard would refuse on every delivery is refused when it is saved (POST and PUT), with
+// the guard's own verdict: why (the range) and how to allow it (WEBHOOK_ALLOWED_NETWORKS). Names are not resolved.
+describe('webhook URLs the outbound guard refuses', () => {
+  let database: TestDatabase;
+  let strict: TestIngress;
+  let allowing: TestIngress;
+  let key: string;
+  let otherKey: string;
+  const allowingSettings = { ...DEFAULT_WEBHOOK_SETTINGS, allowlist: parseAddressAllowlist(['127.0.0.1/32']) };
+  const allowingHttp = createWebhookHttpClient(allowingSettings);
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    key = await issueApiKey(database.db, await createEmpresa(database.db, 'Faculdade A'), null, 'a');
+    otherKey = await issueApiKey(database.db, await createEmpresa(database.db, 'Faculdade B'), null, 'b');
+    strict = await startTestIngress(database);
+    allowing = await startTestIngress(database, { deps: { webhooks: { settings: allowingSettings, http: allowingHttp } } });
+  });
+
+  afterAll(async () => {
+    await strict.close();
+    await allowing.close();
+    await allowingHttp.close();
+    await database.drop();
+  });
+
+  const send = (ingress: TestIngress, method: 'POST' | 'PUT', url: string, hook: string, options: { lang?: string; as?: string } = {}) =>
+    ingress.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${options.as ?? key}`, ...(options.lang ? { 'accept-language': options.lang } : {}) },
+      payload: { nome: 'ERP', url: hook, gatilhos: ['contato.criado'] },
+    });
+
+  it.each([
+    ['http://127.0.0.1:8080/hook', '127.0.0.1', 'loopback', '127.0.0.1/32'],
+    ['http://localhost:8080/hook', 'localhost', 'loopback', '127.0.0.1/32'],
+    ['http://10.1.2.3/hook', '10.1.2.3', 'private', '10.1.2.3/32'],
+    ['http://169.254.169.254/latest/meta-data', '169.254.169.254', 'linkLocal', '169.254.169.254/32'],
+    ['http://[::1]:8080/hook', '[::1]', 'loopback', '::1/128'],
+  ])('POST %s: 400 WEBHOOK_URL_FORBIDDEN naming the range and the setting, nothing created', async (hook, host, range, entry) => {
+    const res = await send(strict, 'POST', '/v1/webhooks', hook);
+    expect(res.statusCode).toBe(400);
+    const { error } = res.json();
+    expect(error.code).toBe('WEBHOOK_URL_FORBIDDEN');
+    expect(error.message).toBe(
+      `o endereço ${host} leva a uma rede interna (${range}) e o hub recusa entregas para lá por segurança; use um endereço público. Se o destino é interno de propósito, o operador do hub pode liberá-lo incluindo ${entry} em WEBHOOK_ALLOWED_NETWORKS (e reiniciando o ingress e o worker de webhooks)`,
+    );
+    const en = (await send(strict, 'POST', '/v1/webhooks', hook, { lang: 'en' })).json().error.message;
+    expect(en).toContain(`the address ${host} leads to an internal network (${range})`);
+    expect(en).toContain(`adding ${entry} to WEBHOOK_ALLOWED_NETWORKS`);
+    const list = await strict.app.inject({ url: '/v1/webhooks', headers: { authorization: `Bearer ${key}` } });
+    expect(list.json().items.map((item: { url: string }) => item.url)).not.toContain(hook);
+  });
+
+  it('PUT to a refused address is refused too, and the stored URL stays', async () => {
+    const created = await send(strict, 'POST', '/v1/webhooks', 'https://erp.exemplo.com.br/hook');
+    expect(created.statusCode).toBe(201);
+    const id = created.json().id as number;
+    const moved = await send(strict, 'PUT', `/v1/webhooks/${id}`, 'http://192.168.0.10/hook');
+    expect(moved.statusCode).toBe(400);
+    expect(moved.json().error.code).toBe('WEBHOOK_URL_FORBIDDEN');
+    const shown = await strict.app.inject({ url: `/v1/webhooks/${id}`, headers: { authorization: `Bearer ${key}` } });
+    expect(shown.json().url).toBe('https://erp.exemplo.com.br/hook');
+    // Another tenant's id is not found, whatever the URL.
+    expect((await send(strict, 'PUT', `/v1/webhooks/${id}`, 'http://192.168.0.10/hook', { as: otherKey })).statusCode).toBe(404);
+  });
+
+  it("accepts what the operator's WEBHOOK_ALLOWED_NETWORKS allows, and a name without resolving it", async () => {
+    expect((await send(allowing, 'POST', '/v1/webhooks', 'http://127.0.0.1:8080/hook')).statusCode).toBe(201);
+    expect((await send(allowing, 'POST', '/v1/webhooks', 'http://localhost:8080/hook')).statusCode).toBe(201);
+    expect((await send(allowing, 'POST', '/v1/webhooks', 'http://10.1.2.3/hook')).json().error.code).toBe('WEBHOOK_URL_FORBIDDEN');
+    // A name is judged when a delivery connects (after DNS): saving it resolves nothing.
+    expect((await send(strict, 'POST', '/v1/webhooks', 'http://nao-existe.invalid/hook')).statusCode).toBe(201);
+  });
+});
