@@ -73,6 +73,7 @@ export { copyFromText } from './pg-copy';
 export { canPipeline, executePipelined, type PipelinedResult } from './pg-pipeline';
 export { type HotStatements, isPreparedStatementRefusal } from './pg-prepared';
 export { pgUnnest, sameLengthColumns, type UnnestColumn } from './pg-unnest';
+export { pgWallClock } from './pg-wall-clock';
 export {
   countByHour,
   countByState,
