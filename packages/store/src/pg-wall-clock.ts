@@ -15,11 +15,14 @@ const WALL_CLOCK = /^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2})?/;
 
 type Parse = (text: string) => unknown;
 
-/** pg's parser wrapped to note the text (one wrapper per parser: pg asks for a parser per field of every result). */
-const wrappers = new WeakMap<Parse, Parse>();
+/**
+ * pg's parser wrapped to note the text, one wrapper per parser and length (pg asks for a parser per field of every
+ * result, and hands the same function for `timestamp` and `date`).
+ */
+const wrappers = { 19: new WeakMap<Parse, Parse>(), 10: new WeakMap<Parse, Parse>() };
 
-function noting(parse: Parse, length: number): Parse {
-  const known = wrappers.get(parse);
+function noting(parse: Parse, length: 19 | 10): Parse {
+  const known = wrappers[length].get(parse);
   if (known) return known;
   const wrapper: Parse = (text) => {
     const value = parse(text);
@@ -27,7 +30,7 @@ function noting(parse: Parse, length: number): Parse {
     if (value instanceof Date && written !== undefined && written.length === length) wallClocks.set(value, written);
     return value;
   };
-  wrappers.set(parse, wrapper);
+  wrappers[length].set(parse, wrapper);
   return wrapper;
 }
 
