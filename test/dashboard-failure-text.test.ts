@@ -1,7 +1,9 @@
-import { createRedis } from '@integrador/queue';
+import { EndpointSyncError } from '@integrador/integrador';
+import { createLogger } from '@integrador/logging';
+import { createJobRecorder, createRedis, recordedFailure } from '@integrador/queue';
 import { type JobEvent, recordJobEvent } from '@integrador/store';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
-import { Worker } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import { DashboardHarness } from './support/dashboard-harness';
 
 /** What must never show: the password a receptor quoted back in its refusal, and a URL's userinfo and query value. */
@@ -139,6 +141,48 @@ describe('dashboard: a failure worded for the operator (pt-BR and English)', () 
     const html = await page(cookie, '/dashboard/jobs/set/a-live');
     expect(html).toContain('tentativa 1: receptor rejected the request');
     expect(html).not.toMatch(LEAKS);
+  });
+
+  it("words an endpoint sync's failure in the viewer's language from the values its record keeps", async () => {
+    // As the worker's recorder writes it: the start first (its row written), then the failure updating that row.
+    const recorder = createJobRecorder(h.database, createLogger({ name: 'test', level: 'silent' }), { flushMs: 5 });
+    const job = {
+      id: 'a-endpoint',
+      name: 'endpoint.sync',
+      data: { tenant: { empresaId: h.empresaA, filialId: null }, servicoId: 3 },
+      attemptsMade: 0,
+      opts: { attempts: 3 },
+    } as unknown as Job;
+    recorder.onJobEvent({ queue: 'get', job, kind: 'started' });
+    await recorder.drain();
+    const url = 'https://erp.example/contatos';
+    const error = new EndpointSyncError('TIMEOUT', { url, limitMs: 30000, seconds: 30 }, true);
+    recorder.onJobEvent({ queue: 'get', job: { ...job, attemptsMade: 1 } as Job, kind: 'failed', final: true, error });
+    await recorder.drain();
+    const pt = `o endpoint ${url} não respondeu em 30 s: a requisição foi cancelada`;
+    const en = `the endpoint ${url} did not answer within 30 s: the request was cancelled`;
+    expect(error.message).toContain(pt);
+
+    const { cookie } = await h.login('opa');
+    const list = await page(cookie, '/dashboard/falhas?lang=en');
+    expect(list).toContain(`<span class="erro-motivo">${en}`);
+    const detail = await page(cookie, '/dashboard/jobs/get/a-endpoint?lang=en');
+    expect(/<td id="erro">([\s\S]*?)<\/td>/.exec(detail)?.[1]).toContain(`<span class="erro-motivo">${en}`);
+    // The job's parameters stay its own (the failure's values are not among them).
+    expect(detail).toContain('<code>{&quot;servicoId&quot;:3}</code>');
+    expect((await page(cookie, '/dashboard/jobs/get/a-endpoint')).includes(`<span class="erro-motivo">${pt}`)).toBe(true);
+    const api = await h.app.inject({ url: '/dashboard/api/jobs/get/a-endpoint?lang=en', headers: { cookie } });
+    expect(api.json().record).toMatchObject({
+      erro_codigo: 'TIMEOUT',
+      erro_motivo: expect.stringContaining(en),
+      erro_mensagem: error.message,
+    });
+    // The job status (ingress) and the CLI read the same record.
+    const recorded = await recordedFailure(h.database.db, { queue: 'get', jobId: 'a-endpoint', empresaId: h.empresaA }, error.message);
+    expect(recorded).toEqual({ code: 'TIMEOUT', params: { url, limitMs: 30000, seconds: 30 } });
+    // Another tenant's operator does not reach it.
+    const { cookie: other } = await h.login('opb');
+    expect((await h.app.inject({ url: '/dashboard/jobs/get/a-endpoint', headers: { cookie: other } })).statusCode).toBe(404);
   });
 
   it("keeps tenant B's operator and key to tenant B's failures, worded the same way", async () => {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '@integrador/config';
-import { jobFailureText, recordedFailureCode } from '@integrador/queue';
+import { failureText } from '@integrador/integrador';
+import { recordedFailure } from '@integrador/queue';
 import type { Database, EstadoRegistroJob } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { type Cli, withDatabase } from './cli-context';
@@ -30,13 +31,13 @@ export async function jobFailureReason(
   estado: Extract<EstadoRegistroJob, 'falhou' | 'aguardando_retentativa'> = 'falhou',
 ): Promise<string> {
   const until = Date.now() + RECORD_WAIT_MS;
-  let code: string | null | undefined;
+  let recorded: Awaited<ReturnType<typeof recordedFailure>>;
   for (;;) {
-    code = await recordedFailureCode(db, job, failedReason, [estado]);
-    if (code !== undefined || Date.now() >= until) break;
+    recorded = await recordedFailure(db, job, failedReason, [estado]);
+    if (recorded !== undefined || Date.now() >= until) break;
     await sleep(RECORD_POLL_MS);
   }
-  return jobFailureText(cli.locale, code, failedReason);
+  return failureText(cli.locale, recorded?.code, recorded?.params, failedReason);
 }
 
 /** jobFailureReason on the configuration's database; the message as is when the database cannot be read. */

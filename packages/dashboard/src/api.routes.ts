@@ -1,5 +1,5 @@
-import { jobFailureLabel } from '@integrador/queue';
-import { countJobRecords, listAudit, searchJobRecords } from '@integrador/store';
+import { failureReason } from '@integrador/integrador';
+import { countJobRecords, listAudit, recordParameters, searchJobRecords } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, sendError, type Viewer } from './access';
 import { BULK_LIMIT, discardJobs, type JobRef, pauseSchedule, pauseTenant, retryJobs, retryMatching, runNow } from './actions';
@@ -102,7 +102,7 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const { locale } = viewerOf(request);
         const shown = items.map((item) => ({
           ...maskRecord(item),
-          erro_motivo: jobFailureLabel(locale, item.erro_codigo) ?? null,
+          erro_motivo: failureReason(locale, item.erro_codigo, recordParameters(item.parametros).failure) ?? null,
         }));
         return { total: Math.min(total, BULK_LIMIT), totalCapped: total > BULK_LIMIT, items: shown };
       },
@@ -126,7 +126,9 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const viewer = viewerOf(request);
         const detail = await jobDetail(deps.database, deps.producer, viewer, queue, id, preview);
         if (!detail) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
-        return { ...detail, record: { ...detail.record, erro_motivo: jobFailureLabel(viewer.locale, detail.record.erro_codigo) ?? null } };
+        const { erro_codigo: code, parametros } = detail.record;
+        const erro_motivo = failureReason(viewer.locale, code, recordParameters(parametros).failure) ?? null;
+        return { ...detail, record: { ...detail.record, erro_motivo } };
       },
     );
 

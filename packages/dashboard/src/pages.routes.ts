@@ -6,6 +6,7 @@ import {
   listPausedTenants,
   listServicosEndpoint,
   type RegistroJob,
+  recordParameters,
   searchJobRecords,
 } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -87,7 +88,8 @@ export function previewer(deps: DashboardDeps) {
   return async (record: RegistroJob) => {
     if (!deps.connections || !transports || record.fila !== 'set' || !record.integracao_id) return null;
     const tenant = { empresaId: record.empresa_id, filialId: record.empresa_filial_id, nome: '' };
-    const { trigger: _t, ...parametros } = JSON.parse(record.parametros ?? '{}') as Record<string, unknown>;
+    // The job's key parameters, without its trigger nor the values of its last failure.
+    const { trigger: _t, ...parametros } = recordParameters(record.parametros).key;
     const target = await resolveSetTarget(deps.database, deps.connections, transports, tenant, record.integracao_id);
     return previewSet({
       db: deps.database.db,

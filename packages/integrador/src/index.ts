@@ -20,6 +20,7 @@ export {
   UnknownIntegracaoError,
 } from './dependency-graph';
 export * from './endpoint/index';
+export { failureReason, failureText } from './failure-reason';
 export * from './get/index';
 export { type CrmTableColumns, GET_ENGINE_VARIABLES } from './get-lint';
 export { findTypographicQuote, type JsonTextResult, parseJsonText } from './json-text';

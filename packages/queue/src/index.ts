@@ -18,7 +18,7 @@ export {
   type SkippedRun,
 } from './integration-runs';
 export { JOB_FAILURE_REASONS, jobFailureLabel, jobFailureTemplate, jobFailureText } from './job-failure-reasons';
-export { recordedFailureCode } from './job-failure-record';
+export { recordedFailure, recordedFailureCode } from './job-failure-record';
 export type { JobObserver, ObservedJobEvent } from './job-observer';
 export { type Enqueued, type EnqueueOptions, JobProducer, type QueueCounts, queueOptions } from './job-producer';
 export { createJobRecorder } from './job-recorder';

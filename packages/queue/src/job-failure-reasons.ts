@@ -152,9 +152,9 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
   },
 
   // Endpoint services (JSON pulls: TIMEOUT, UNREACHABLE, HTTP_UNAUTHORIZED, SECRET_MISSING, SERVICE_INACTIVE…) are not
-  // here on purpose: their message is already the user's wording (the engine's endpoint-messages, with the URL and the
-  // limit), so a label before it would say the same thing twice, in English before a Portuguese detail for an English
-  // viewer. One owner: the endpoint engine; their message is shown as is.
+  // here on purpose: their message is already the user's wording (the engine's endpoint-messages, in pt-BR, with the URL
+  // and the limit). One owner: the endpoint engine, which words them again in the reader's language from the values the
+  // record keeps (the recorder stores an error's `params`; @integrador/integrador's failureReason / failureText).
 
   // CTI (click-to-call at the PBX).
   PBX_UNREACHABLE: { 'pt-BR': 'o PABX não pôde ser alcançado', en: 'the PBX could not be reached' },

@@ -1,4 +1,4 @@
-import { type CrmDatabase, type EstadoRegistroJob, findJobRecord } from '@integrador/store';
+import { type CrmDatabase, type EstadoRegistroJob, type FailureParams, findJobRecord, recordParameters } from '@integrador/store';
 
 /**
  * The code of a job's failure as the workers' record of the job keeps it (registro_jobs, read within the tenant):
@@ -13,8 +13,18 @@ export async function recordedFailureCode(
   failedReason: string,
   estados?: readonly EstadoRegistroJob[],
 ): Promise<string | null | undefined> {
+  return (await recordedFailure(db, job, failedReason, estados))?.code;
+}
+
+/** recordedFailureCode with the values the failure's code is worded with (null when none were recorded). */
+export async function recordedFailure(
+  db: CrmDatabase['db'],
+  job: { queue: string; jobId: string; empresaId: number },
+  failedReason: string,
+  estados?: readonly EstadoRegistroJob[],
+): Promise<{ code: string | null; params: FailureParams | null } | undefined> {
   const record = await findJobRecord(db, [job.empresaId], job.queue, job.jobId);
   if (!record || record.erro_mensagem !== failedReason) return undefined;
   if (estados && !estados.includes(record.estado)) return undefined;
-  return record.erro_codigo;
+  return { code: record.erro_codigo, params: recordParameters(record.parametros).failure };
 }

@@ -1,6 +1,6 @@
 import { maxAttemptsOf, notedRetryPolicy, type RetryPolicy, retryPolicyOf, type TenantRef } from '@integrador/jobs';
 import type { Logger } from '@integrador/logging';
-import type { CrmDatabase, EstadoRegistroJob, JobEvent } from '@integrador/store';
+import type { CrmDatabase, EstadoRegistroJob, FailureParams, JobEvent } from '@integrador/store';
 import { recordJobEvents } from '@integrador/store';
 import { UnrecoverableError } from 'bullmq';
 import type { JobObserver, ObservedJobEvent } from './job-observer';
@@ -31,7 +31,18 @@ function keyParameters(data: Record<string, unknown>): Record<string, unknown> |
   return Object.keys(params).length ? params : null;
 }
 
-/** The class, code and message of a failure: the cause's class when the runner wrapped it as permanent. */
+/** An error's `params` (the values its code is worded with: an endpoint sync's URL, limit…) when they are plain values. */
+function paramsOf(error: unknown): FailureParams | null {
+  const params = (error as { params?: unknown } | undefined)?.params;
+  if (!params || typeof params !== 'object' || Array.isArray(params)) return null;
+  const entries = Object.entries(params);
+  return entries.length > 0 && entries.every(([, v]) => typeof v === 'string' || typeof v === 'number') ? (params as FailureParams) : null;
+}
+
+/**
+ * The class, code, message and parameters of a failure: the cause's class when the runner wrapped it as permanent. The
+ * parameters let a reader word the code in its own language (an endpoint sync's message is the engine's pt-BR).
+ */
 function describeError(error: Error | undefined): JobEvent['erro'] {
   if (!error) return null;
   const cause = error.cause instanceof Error ? error.cause : undefined;
@@ -39,7 +50,9 @@ function describeError(error: Error | undefined): JobEvent['erro'] {
   const code = withCode(error) ?? withCode(cause);
   // instanceof, not the name: BullMQ names an UnrecoverableError subclass (PermanentJobFailure) after its constructor.
   const classe = error instanceof UnrecoverableError && cause ? cause.name : error.name;
-  return { classe, codigo: typeof code === 'string' || typeof code === 'number' ? String(code) : null, mensagem: error.message };
+  const codigo = typeof code === 'string' || typeof code === 'number' ? String(code) : null;
+  const parametros = codigo === null ? null : (paramsOf(error) ?? paramsOf(cause));
+  return { classe, codigo, mensagem: error.message, ...(parametros ? { parametros } : {}) };
 }
 
 /**

@@ -8,6 +8,7 @@ import { trackLoadConnections } from './mysql-load';
 import { trackCopyClients } from './pg-copy';
 import { installPipelining } from './pg-pipeline';
 import { type HotStatements, prepareHotStatements } from './pg-prepared';
+import { crmTypeParsers } from './pg-wall-clock';
 import type { Database } from './schema';
 import { trackSqliteHandle } from './sqlite-batch';
 import { EmbeddedSqliteDialect, SQLITE_BUSY_WAIT_MS } from './sqlite-dialect';
@@ -72,10 +73,11 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
   let db: Kysely<Database>;
   // Only the driver of the URL is loaded (each costs start-up time, and a process uses one).
   if (dialect === 'postgres') {
-    const { Pool: PgPool } = require('pg') as typeof PgModule;
+    const { Pool: PgPool, types } = require('pg') as typeof PgModule;
     // A connection lives at most 30 minutes (closed once released): what its server session keeps — prepared statements
     // of union texts the pool has since released, cached plans — goes with it, so nothing there grows for good.
-    const pool = new PgPool({ connectionString: url, max: poolSize, maxLifetimeSeconds: 1800 });
+    // Zone-less values keep pg's Date, with the wall clock they were read from beside it (pg-wall-clock.ts).
+    const pool = new PgPool({ connectionString: url, max: poolSize, maxLifetimeSeconds: 1800, types: crmTypeParsers(types) });
     // An idle connection the server closes (restart, failover, pg_terminate_backend) must not crash the process:
     // the pool drops it and the next query opens a fresh one.
     pool.on('error', (err) => options.onIdleError?.(err));
@@ -96,13 +98,22 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     const pool = createMysqlPool({
       uri: url.replace(/^mariadb:/i, 'mysql:'),
       connectionLimit: poolSize,
-      // DATETIME values are written and read as UTC so every process agrees.
+      // Dates are bound and read as UTC (the session's zone too, below) so every process agrees.
       timezone: 'Z',
       dateStrings: false,
       supportBigNumbers: true,
       // Set here, not from the URL (explicit options win over its query): an UPDATE answers the rows it matched, not
       // only those it changed; conditional writes (a webhook endpoint's disabling) read that count.
       flags: ['FOUND_ROWS'],
+    });
+    // The session's zone is UTC whatever the server's default (time_zone = SYSTEM on a server in Brasília): TIMESTAMP
+    // columns are converted to and from it, and NOW() / CURRENT_TIMESTAMP written into the hub's DATETIME columns are
+    // then UTC like the Dates it binds (`timezone: 'Z'`). A CRM's zone-less DATETIME is stored and read as written.
+    // Queued before any query of the new connection; a connection that cannot set it is not used.
+    pool.on('connection', (connection) => {
+      connection.query("SET time_zone = '+00:00'", (err) => {
+        if (err) connection.destroy();
+      });
     });
     db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
     trackLoadConnections(db, pool);

@@ -73,10 +73,12 @@ export { copyFromText } from './pg-copy';
 export { canPipeline, executePipelined, type PipelinedResult } from './pg-pipeline';
 export { type HotStatements, isPreparedStatementRefusal } from './pg-prepared';
 export { pgUnnest, sameLengthColumns, type UnnestColumn } from './pg-unnest';
+export { pgWallClock } from './pg-wall-clock';
 export {
   countByHour,
   countByState,
   countJobRecords,
+  type FailureParams,
   findJobRecord,
   type JobEvent,
   type JobFilter,
@@ -85,6 +87,7 @@ export {
   type RegistroJob,
   recordJobEvent,
   recordJobEvents,
+  recordParameters,
   searchJobRecords,
   searchText,
   type TenantScope,

@@ -21,11 +21,44 @@ export interface JobEvent {
   estado: EstadoRegistroJob;
   tentativas: number;
   maxTentativas: number;
-  erro?: { classe: string | null; codigo: string | null; mensagem: string } | null;
+  /** `parametros`: the values the failure's code is worded with in any language (kept in the record's parametros). */
+  erro?: { classe: string | null; codigo: string | null; mensagem: string; parametros?: FailureParams | null } | null;
   /** When the event happened (defaults to now). */
   at?: Date;
   /** When this attempt started, for a finish recorded together with its start (a batched recorder): sets iniciado_em. */
   iniciadoEm?: Date;
+}
+
+/** The values a failure's code is worded with (an endpoint sync's URL, limit, HTTP status…). */
+export type FailureParams = Record<string, string | number>;
+
+/**
+ * Where a record keeps its failure's values: under this key of its parametros JSON (registro_jobs has no column of its
+ * own for them), beside the job's key parameters.
+ */
+const FAILURE_PARAMS = 'erroParametros';
+
+function parametrosText(event: JobEvent): string | null {
+  const failure = event.erro?.parametros;
+  const params = failure ? { ...event.parametros, [FAILURE_PARAMS]: failure } : event.parametros;
+  return params ? JSON.stringify(params) : null;
+}
+
+/** A record's parametros JSON split: the job's key parameters and its failure's values (null when none were kept). */
+export function recordParameters(parametros: string | null): { key: Record<string, unknown>; failure: FailureParams | null } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(parametros ?? '{}');
+  } catch {
+    return { key: {}, failure: null };
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { key: {}, failure: null };
+  const { [FAILURE_PARAMS]: failure, ...key } = parsed as Record<string, unknown>;
+  const valid =
+    failure && typeof failure === 'object' && !Array.isArray(failure)
+      ? Object.fromEntries(Object.entries(failure).filter(([, v]) => typeof v === 'string' || typeof v === 'number'))
+      : null;
+  return { key, failure: valid as FailureParams | null };
 }
 
 /**
@@ -59,7 +92,7 @@ function rowOf(db: Db, event: JobEvent) {
     job_id: event.jobId,
     nome_job: event.nomeJob.slice(0, 60),
     integracao_id: event.integracaoId,
-    parametros: event.parametros ? JSON.stringify(event.parametros) : null,
+    parametros: parametrosText(event),
     criado_em: iniciadoEm ?? at,
     estado: event.estado,
     tentativas: event.tentativas,
@@ -83,8 +116,12 @@ export async function recordJobEvent(db: Db, event: JobEvent): Promise<void> {
 /** Rows per statement: well under every dialect's limit of bound parameters (SQLite's 32,766). */
 const ROWS_PER_STATEMENT = 200;
 
-/** The columns a later event of a job changes; the others (tenant, name, parameters, criado_em) stay as first written. */
+/**
+ * The columns a later event of a job changes; the others (tenant, name, criado_em) stay as first written. parametros
+ * too: the job's key parameters are the same in every event, its failure's values come and go with the failure.
+ */
 const CHANGED = [
+  'parametros',
   'estado',
   'tentativas',
   'max_tentativas',

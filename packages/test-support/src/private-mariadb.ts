@@ -26,12 +26,12 @@ export function mariadbBinaries(): { server: string; install: string } | undefin
 
 /**
  * mariadb-install-db into a temporary directory and mariadbd on a free loopback port, with `serverArgs` (e.g.
- * `--local-infile=0`); resolves once it accepts connections.
+ * `--local-infile=0`) and on `options.port` when given (else a free one); resolves once it accepts connections.
  */
-export async function startPrivateMariadb(serverArgs: readonly string[] = []): Promise<PrivateMariadb> {
+export async function startPrivateMariadb(serverArgs: readonly string[] = [], options: { port?: number } = {}): Promise<PrivateMariadb> {
   const binaries = mariadbBinaries();
   if (!binaries) throw new Error('mariadbd and mariadb-install-db not found: apt-get install -y mariadb-server');
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-mariadb-'));
   const data = path.join(dir, 'data');
   const user = os.userInfo().username;

@@ -1,64 +1,88 @@
-import type { Database } from '@integrador/store';
+import { type Database, pgWallClock } from '@integrador/store';
 import { type Kysely, MysqlAdapter, PostgresAdapter, sql } from 'kysely';
 
 // A CRM writes its business times (a visit at 09:00) as zone-less values: wall-clock times in its own zone. SQLite
-// hands them back as the text written, but the drivers of the other two turn them into a Date: pg reads `timestamp`
-// (without time zone) and `date` in the process's local zone, mysql2 reads DATETIME and DATE as UTC (`timezone: 'Z'`
-// in create-database.ts). A Date alone cannot say it came from such a column (timestamptz and MySQL TIMESTAMP give
-// real instants), so the row's zone-less columns are looked up once per table and their Dates turned back into the
-// text the CRM wrote. The payload then prints that text as it is (payload-format.ts).
+// hands them back as the text written; the other two drivers turn them into a Date, and the payload must print the
+// text the CRM wrote (payload-format.ts prints zone-less text as it is, an instant in São Paulo time).
+// PostgreSQL: the store's pg parsers note the text of every `timestamp without time zone` and `date` value they read
+// (pgWallClock), whatever the table's schema and even after an ALTER, and independent of the process's zone.
+// MySQL/MariaDB: mysql2 reads DATETIME and DATE as UTC (`timezone: 'Z'`, create-database.ts) and a Date alone cannot
+// say it came from such a column (TIMESTAMP gives real instants), so the table's columns are looked up in the
+// connection's database (the one MySQL resolves the table in), again when a row holds a Date in a column the last
+// lookup did not list, and at least every COLUMNS_TTL_MS (a column altered while the process runs).
 
 type ZonelessKind = 'datetime' | 'date';
 type Row = Record<string, unknown>;
 
-const columnsCache = new WeakMap<object, Map<string, Promise<Map<string, ZonelessKind>>>>();
+/** How long a table's looked-up columns are trusted before they are read again. */
+const COLUMNS_TTL_MS = 60_000;
 
-async function queryZonelessColumns(db: Kysely<Database>, table: string, postgres: boolean): Promise<Map<string, ZonelessKind>> {
-  const query = postgres
-    ? sql<{ name: string; type: string }>`SELECT column_name AS name, data_type AS type FROM information_schema.columns
-        WHERE table_schema = current_schema() AND table_name = ${table}
-          AND data_type IN ('timestamp without time zone', 'date')`
-    : sql<{ name: string; type: string }>`SELECT column_name AS name, data_type AS type FROM information_schema.columns
-        WHERE table_schema = database() AND table_name = ${table} AND data_type IN ('datetime', 'date')`;
-  const { rows } = await query.execute(db);
-  return new Map(rows.map((r) => [String(r.name), String(r.type).toLowerCase() === 'date' ? 'date' : 'datetime']));
+/** A table's date/time columns: the zone-less ones by kind, the others (TIMESTAMP) as null. */
+type Columns = Map<string, ZonelessKind | null>;
+
+interface Lookup {
+  columns: Promise<Columns>;
+  at: number;
 }
 
-/** The table's zone-less date/time columns (PostgreSQL and MySQL; cached per database handle and table). */
-function zonelessColumns(db: Kysely<Database>, table: string, postgres: boolean): Promise<Map<string, ZonelessKind>> {
-  const tables = columnsCache.get(db) ?? new Map<string, Promise<Map<string, ZonelessKind>>>();
+const columnsCache = new WeakMap<object, Map<string, Lookup>>();
+
+async function queryMysqlColumns(db: Kysely<Database>, table: string): Promise<Columns> {
+  const { rows } = await sql<{ name: string; type: string }>`SELECT column_name AS name, data_type AS type
+    FROM information_schema.columns
+    WHERE table_schema = database() AND table_name = ${table} AND data_type IN ('datetime', 'date', 'timestamp')`.execute(db);
+  return new Map(
+    rows.map((r) => {
+      const type = String(r.type).toLowerCase();
+      return [String(r.name), type === 'date' ? 'date' : type === 'datetime' ? 'datetime' : null];
+    }),
+  );
+}
+
+/** The table's date/time columns (cached per database handle and table; read again when `stale`). */
+async function mysqlColumns(db: Kysely<Database>, table: string, stale: (columns: Columns) => boolean): Promise<Columns> {
+  const tables = columnsCache.get(db) ?? new Map<string, Lookup>();
   columnsCache.set(db, tables);
-  let found = tables.get(table);
-  if (!found) {
-    found = queryZonelessColumns(db, table, postgres);
-    // A failed lookup is not kept: the next change asks again.
-    found.catch(() => tables.delete(table));
-    tables.set(table, found);
-  }
-  return found;
+  const cached = tables.get(table);
+  if (cached && Date.now() - cached.at < COLUMNS_TTL_MS && !stale(await cached.columns)) return cached.columns;
+  const fresh: Lookup = { columns: queryMysqlColumns(db, table), at: Date.now() };
+  // A failed lookup is not kept: the next change asks again.
+  fresh.columns.catch(() => {
+    if (tables.get(table) === fresh) tables.delete(table);
+  });
+  tables.set(table, fresh);
+  return fresh.columns;
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
-/** The wall-clock text of a Date the driver built from a zone-less value (local fields for pg, UTC ones for mysql2). */
-function wallClockText(date: Date, kind: ZonelessKind, local: boolean): string {
-  const [y, mo, d, h, mi, s] = local
-    ? [date.getFullYear(), date.getMonth() + 1, date.getDate(), date.getHours(), date.getMinutes(), date.getSeconds()]
-    : [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds()];
-  const day = `${pad(y, 4)}-${pad(mo)}-${pad(d)}`;
-  return kind === 'date' ? day : `${day} ${pad(h)}:${pad(mi)}:${pad(s)}`;
+/** The wall-clock text of a Date mysql2 built from a zone-less value (its UTC fields). */
+function utcWallClock(date: Date, kind: ZonelessKind): string {
+  const day = `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
+  return kind === 'date' ? day : `${day} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
 }
+
+const isDate = (value: unknown): value is Date => value instanceof Date && !Number.isNaN(value.getTime());
 
 /** The row with every zone-less date/time column as the text the CRM wrote (`YYYY-MM-DD HH:MM:SS` / `YYYY-MM-DD`). */
 export async function withWallClocks(db: Kysely<Database>, table: string, row: Row): Promise<Row> {
   const adapter = db.getExecutor().adapter;
-  const postgres = adapter instanceof PostgresAdapter;
-  if (!postgres && !(adapter instanceof MysqlAdapter)) return row;
-  const columns = await zonelessColumns(db, table, postgres);
+  if (adapter instanceof PostgresAdapter) {
+    const out: Row = { ...row };
+    for (const [name, value] of Object.entries(row)) {
+      const text = pgWallClock(value);
+      if (text !== undefined) out[name] = text;
+    }
+    return out;
+  }
+  if (!(adapter instanceof MysqlAdapter)) return row;
+  const dated = Object.keys(row).filter((name) => isDate(row[name]));
+  if (dated.length === 0) return row;
+  const columns = await mysqlColumns(db, table, (known) => dated.some((name) => !known.has(name)));
   const out: Row = { ...row };
-  for (const [name, kind] of columns) {
-    const value = out[name];
-    if (value instanceof Date && !Number.isNaN(value.getTime())) out[name] = wallClockText(value, kind, postgres);
+  for (const name of dated) {
+    const kind = columns.get(name);
+    if (kind) out[name] = utcWallClock(row[name] as Date, kind);
   }
   return out;
 }

@@ -1,5 +1,8 @@
-import { createEmpresa, type DialectName } from '@integrador/store';
+import { spawnSync } from 'node:child_process';
+import { testSettings as testEnv } from '@integrador/config/test-settings';
+import { type CrmDatabase, createDatabase, createEmpresa, type DialectName } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { ROOT } from '@integrador/test-support/processes';
 import { sql } from 'kysely';
 import { dateTimeText } from './payload-format';
 import { buildPayload } from './payloads';
@@ -74,5 +77,89 @@ describe.each(ALL_DIALECTS)('payload dates on %s', (dialect) => {
   it('prints a birth date as the calendar date written', async () => {
     const [contato] = (await buildPayload(database.db, empresaId, 'contato.criado', 1)) ?? [];
     expect(contato?.dataNascimento).toBe('1990-05-20');
+  });
+});
+
+describe('payload dates: a CRM timestamp read whatever the process zone, table schema or column history', () => {
+  it('prints a PostgreSQL timestamp inside a DST gap of the process zone as written (TZ=America/New_York, 02:30)', async () => {
+    const database = await createTestDatabase('postgres');
+    try {
+      const empresaId = await createEmpresa(database.db, 'Datas DST');
+      await sql`ALTER TABLE eventos ALTER COLUMN data_vencimento TYPE timestamp without time zone`.execute(database.db);
+      // 2026-03-08 02:30 does not exist in New York (clocks jump from 02:00 to 03:00).
+      await sql`INSERT INTO eventos (id, empresa_id, tipo, data_vencimento) VALUES (1, ${empresaId}, 'visita', '2026-03-08 02:30:00')`.execute(
+        database.db,
+      );
+      const script = `
+        const { createDatabase } = require('@integrador/store');
+        const { buildPayload } = require('@integrador/webhooks');
+        (async () => {
+          const crm = createDatabase(${JSON.stringify(database.url)});
+          const payload = await buildPayload(crm.db, ${empresaId}, 'evento.criado', 1);
+          process.stdout.write(JSON.stringify({ hours: new Date(2026, 2, 8, 2, 30).getHours(), payload }));
+          await crm.destroy();
+        })();`;
+      const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+        cwd: ROOT,
+        env: { ...testEnv().inherited, TZ: 'America/New_York' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(child.stderr).toBe('');
+      const { hours, payload } = JSON.parse(child.stdout) as { hours: number; payload: Array<{ dataAgendamento: unknown }> };
+      // The child's zone has the gap (its local 02:30 became 03:30), and the payload still prints 02:30.
+      expect(hours).toBe(3);
+      expect(payload[0]?.dataAgendamento).toEqual({ data: '2026-03-08 02:30', tipo: null });
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('reads a PostgreSQL CRM whose tables live in another schema of the search_path', async () => {
+    const database = await createTestDatabase('postgres');
+    const name = new URL(database.url).pathname.slice(1);
+    let other: CrmDatabase | undefined;
+    try {
+      const empresaId = await createEmpresa(database.db, 'Datas schema');
+      await sql`ALTER TABLE eventos ALTER COLUMN data_vencimento TYPE timestamp without time zone`.execute(database.db);
+      await sql`INSERT INTO eventos (id, empresa_id, tipo, data_vencimento) VALUES (1, ${empresaId}, 'visita', '2026-12-10 09:00:00')`.execute(
+        database.db,
+      );
+      await sql`CREATE SCHEMA crm`.execute(database.db);
+      await sql`ALTER TABLE eventos SET SCHEMA crm`.execute(database.db);
+      // current_schema() stays public (it exists), eventos is found in crm.
+      await sql.raw(`ALTER DATABASE "${name}" SET search_path = public, crm`).execute(database.db);
+      other = createDatabase(database.url, { poolSize: 1 });
+      const [evento] = (await buildPayload(other.db, empresaId, 'evento.criado', 1)) ?? [];
+      expect(evento?.dataAgendamento).toEqual({ data: '2026-12-10 09:00', tipo: null });
+    } finally {
+      await other?.destroy();
+      await database.drop();
+    }
+  });
+
+  it.each(['postgres', 'mysql'] as const)('reads a column altered to a zone-less type while the process runs (%s)', async (dialect) => {
+    const database = await createTestDatabase(dialect);
+    try {
+      const { db } = database;
+      const empresaId = await createEmpresa(db, 'Datas alter');
+      // First the column holds text (or an instant): the payload is built once, the table's columns read.
+      const before = dialect === 'postgres' ? 'timestamptz' : 'varchar(30)';
+      await sql
+        .raw(`ALTER TABLE eventos ${dialect === 'postgres' ? 'ALTER COLUMN data_vencimento TYPE' : 'MODIFY data_vencimento'} ${before}`)
+        .execute(db);
+      const first = dialect === 'postgres' ? '2026-12-10 12:00:00+00' : '2026-12-10 09:00:00';
+      await sql`INSERT INTO eventos (id, empresa_id, tipo, data_vencimento) VALUES (1, ${empresaId}, 'visita', ${first})`.execute(db);
+      await buildPayload(db, empresaId, 'evento.criado', 1);
+      const after = dialect === 'postgres' ? 'timestamp without time zone' : 'datetime';
+      await sql
+        .raw(`ALTER TABLE eventos ${dialect === 'postgres' ? 'ALTER COLUMN data_vencimento TYPE' : 'MODIFY data_vencimento'} ${after}`)
+        .execute(db);
+      await sql`UPDATE eventos SET data_vencimento = '2026-12-10 09:00:00' WHERE id = 1`.execute(db);
+      const [evento] = (await buildPayload(db, empresaId, 'evento.criado', 1)) ?? [];
+      expect(evento?.dataAgendamento).toEqual({ data: '2026-12-10 09:00', tipo: null });
+    } finally {
+      await database.drop();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { failureText as recordedFailureText } from '@integrador/integrador';
 import { maxAttemptsOf, RECEPTOR_BACKOFF, type RetryPolicy, type TenantRef } from '@integrador/jobs';
-import { type JobProducer, jobFailureText, recordedFailureCode } from '@integrador/queue';
+import { type JobProducer, recordedFailure } from '@integrador/queue';
 import type { CrmDatabase, Tenant } from '@integrador/store';
 import type { Job } from 'bullmq';
 import { HttpError } from '../http-error';
@@ -31,8 +32,8 @@ async function failureText(
   job: { queue: string; jobId: string; empresaId: number },
   failedReason: string,
 ): Promise<string> {
-  const code = await recordedFailureCode(database.db, job, failedReason).catch(() => undefined);
-  return jobFailureText(locale, code, failedReason);
+  const recorded = await recordedFailure(database.db, job, failedReason).catch(() => undefined);
+  return recordedFailureText(locale, recorded?.code, recorded?.params, failedReason);
 }
 
 /** The retry policy of the connection of one of a tenant's integrations (undefined: none set, or not known here). */

@@ -1,5 +1,6 @@
-import { jobFailureLabel, jobStateName } from '@integrador/queue';
-import type { RegistroJob } from '@integrador/store';
+import { failureReason } from '@integrador/integrador';
+import { jobStateName } from '@integrador/queue';
+import { type RegistroJob, recordParameters } from '@integrador/store';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
 import { formatTime, messages, word } from '../i18n';
@@ -91,7 +92,7 @@ const errorCodeOf = (r: RegistroJob) => [r.erro_classe, r.erro_codigo].filter(Bo
 function failureCell(viewer: Viewer, r: RegistroJob, limit?: number): Raw | string {
   if (!r.erro_mensagem && !r.erro_codigo) return '';
   const message = maskSecrets(r.erro_mensagem).slice(0, limit);
-  const worded = jobFailureLabel(viewer.locale, r.erro_codigo);
+  const worded = failureReason(viewer.locale, r.erro_codigo, recordParameters(r.parametros).failure);
   const code = html`<span class="muted erro-codigo">${errorCodeOf(r)}</span>`;
   if (worded === undefined) return html`${code}<br><span class="erro-mensagem">${message}</span>`;
   return html`<span class="erro-motivo">${worded}</span><br>${code}${message ? html` <span class="muted erro-mensagem">${message}</span>` : ''}`;
@@ -181,7 +182,7 @@ export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
 <tr><th>${t.integration}</th><td id="integracao">${r.integracao_id === null ? '—' : named(detail.integracaoNome, r.integracao_id)}</td></tr>
 <tr><th>${t.state}</th><td class="${r.estado}" id="estado">${word(t.states, r.estado)}${detail.live ? html` <span class="muted">(Redis: ${jobStateName(viewer.locale, detail.live.state)})</span>` : ''}</td></tr>
 <tr><th>${t.attempts}</th><td>${r.tentativas}/${r.max_tentativas}</td></tr>
-<tr><th>${t.parameters}</th><td><code>${r.parametros ?? '{}'}</code></td></tr>
+<tr><th>${t.parameters}</th><td><code>${JSON.stringify(recordParameters(r.parametros).key)}</code></td></tr>
 <tr><th>${t.error}</th><td id="erro">${failureCell(viewer, r)}</td></tr>
 <tr><th>${t.updatedAt}</th><td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>
 </tbody></table>

@@ -163,3 +163,8 @@ export function statusMessage(locale: LintLocale, code: string, params: Params):
   const template = STATUS_MESSAGES[code]?.[locale] ?? code;
   return fillTemplate(template, { ref: REF, ...params }).replace(/\s+\./g, '.');
 }
+
+/** An endpoint sync failure's text in a locale from its code and values; undefined for a code the endpoint engine does not word. */
+export function endpointFailureText(locale: LintLocale, code: string, params: Params): string | undefined {
+  return STATUS_MESSAGES[code] ? statusMessage(locale, code, params) : undefined;
+}

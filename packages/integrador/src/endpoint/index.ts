@@ -1,6 +1,6 @@
 export { brasiliaDateTime, eventoChave, writeContatos, writeEventos } from './crm-writer';
 export { authHeaders, EndpointSecretError, SECRET_REFERENCE, secretVariable } from './endpoint-auth';
-export { recordErrorMessage, statusMessage } from './endpoint-messages';
+export { endpointFailureText, recordErrorMessage, statusMessage } from './endpoint-messages';
 export {
   type EndpointLimits,
   type EndpointRunContext,

@@ -1,8 +1,12 @@
 import type { Database, DialectName } from '@integrador/store';
 import { type Kysely, sql } from 'kysely';
 
-/** How a CRM column's values are prepared before they are written. */
-export type ColumnClass = 'text' | 'integer' | 'numeric' | 'date' | 'timestamp' | 'other';
+/**
+ * How a CRM column's values are prepared before they are written. 'timestamp' holds an instant (PostgreSQL
+ * timestamptz, MySQL TIMESTAMP); 'datetime' a zone-less wall clock (PostgreSQL `timestamp without time zone`, MySQL
+ * DATETIME, a SQLite column declared so), which the CRM reads as Brasília time.
+ */
+export type ColumnClass = 'text' | 'integer' | 'numeric' | 'date' | 'timestamp' | 'datetime' | 'other';
 
 export interface CrmColumn {
   name: string;
@@ -21,7 +25,8 @@ export interface CrmTable {
 function classify(type: string): ColumnClass {
   const t = type.toLowerCase();
   if (/char|text|clob|string/.test(t)) return 'text';
-  if (/timestamp|datetime/.test(t)) return 'timestamp';
+  if (/with time zone|^timestamp(\(\d\))?$/.test(t)) return 'timestamp';
+  if (/timestamp|datetime/.test(t)) return 'datetime';
   if (/^date/.test(t)) return 'date';
   if (/int/.test(t)) return 'integer';
   if (/numeric|decimal|real|double|float/.test(t)) return 'numeric';

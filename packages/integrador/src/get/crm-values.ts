@@ -1,7 +1,23 @@
 import type { DialectName } from '@integrador/store';
+import { dateParts } from '../date-text';
 import type { ColumnClass } from './crm-table';
 
-const pad = (n: number) => String(n).padStart(2, '0');
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** The CRM's zone: its zone-less date/times are Brasília wall clocks (seed 003; the webhook payloads read them so). */
+export const CRM_TIME_ZONE = 'America/Sao_Paulo';
+
+/**
+ * A source's instant as the CRM's wall clock, `YYYY-MM-DD HH:MM:SS` (`.mmm` when it has milliseconds): what a
+ * zone-less CRM column (PostgreSQL `timestamp`, MySQL DATETIME, SQLite text) must hold for the CRM's screens to show
+ * the time the ERP meant (the readers turn the ERP's own zone-less values into instants in the worker's zone).
+ */
+export function crmWallClock(date: Date): string {
+  const p = dateParts(date, CRM_TIME_ZONE);
+  const ms = date.getUTCMilliseconds();
+  const text = `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}`;
+  return ms === 0 ? text : `${text}.${pad(ms, 3)}`;
+}
 
 /** A Date as the calendar day it stands for (drivers read DATE columns as local midnight). */
 function localDay(date: Date): string {
@@ -11,7 +27,7 @@ function localDay(date: Date): string {
 /** A source value as text (PostgreSQL's staged arrays, SQLite's TEXT columns), or null. */
 export function asText(value: unknown, kind: ColumnClass): string | null {
   if (value === null || value === undefined) return null;
-  if (value instanceof Date) return kind === 'date' ? localDay(value) : value.toISOString();
+  if (value instanceof Date) return kind === 'date' ? localDay(value) : kind === 'datetime' ? crmWallClock(value) : value.toISOString();
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   if (typeof value === 'boolean') return value ? '1' : '0';
   if (typeof value === 'object') return JSON.stringify(value);
@@ -20,10 +36,13 @@ export function asText(value: unknown, kind: ColumnClass): string | null {
 
 /**
  * A source value for a bound parameter of MySQL or SQLite: text columns get text (a number bound into SQLite's
- * TEXT column would read back as "501.0"), SQLite integers go as BigInt, dates as ISO text on SQLite.
+ * TEXT column would read back as "501.0"), SQLite integers go as BigInt. A date/time goes into a zone-less column as
+ * the CRM's wall clock — on SQLite every column is (its dates are text), on MySQL a DATETIME (a Date would be bound
+ * as UTC); a TIMESTAMP gets the Date (an instant: the session's zone is UTC like the pool's).
  */
 export function asParameter(value: unknown, kind: ColumnClass, dialect: DialectName): unknown {
   if (value === null || value === undefined) return null;
+  if (value instanceof Date && kind !== 'date' && (dialect === 'sqlite' || kind === 'datetime')) return crmWallClock(value);
   if (kind === 'text') return asText(value, kind);
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (dialect === 'sqlite') {

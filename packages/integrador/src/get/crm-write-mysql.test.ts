@@ -93,7 +93,11 @@ function hostileRecords(seed: number, count: number): { records: SyncRecord[]; e
       curto,
       valor,
       dia: dia && `${dia.getFullYear()}-${pad(dia.getMonth() + 1)}-${pad(dia.getDate())}`,
-      momento: momento === null ? null : momento.toISOString().slice(0, 23).replace('T', ' '),
+      // DATETIME is zone-less: the CRM's (Brasília) wall clock of the instant.
+      momento:
+        momento === null
+          ? null
+          : `${momento.toLocaleString('sv-SE', { timeZone: 'America/Sao_Paulo' })}.${String(momento.getUTCMilliseconds()).padStart(3, '0')}`,
       qtd,
       dados: dados === null ? null : dados.toString('hex').toUpperCase(),
     });

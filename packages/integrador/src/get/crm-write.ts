@@ -257,14 +257,15 @@ const LOAD_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': 
 /** Binary column types: their values travel as hex and are UNHEXed by LOAD DATA (the file itself is utf8mb4 text). */
 const BINARY_TYPE = /binary|blob/i;
 
-/** A Date as a DATETIME literal in UTC (the pool writes and reads DATETIMEs as UTC, timezone 'Z'). */
+/** A Date as a literal of UTC time: a TIMESTAMP's instant (the hub's sessions run in UTC), the hub's own DATETIMEs. */
 const mysqlDateTime = (date: Date) => date.toISOString().slice(0, 23).replace('T', ' ');
 
 /** A value as one field of LOAD DATA's default text format. */
 function loadField(value: unknown, kind: ColumnClass, binary: boolean): string {
   if (value === null || value === undefined) return '\\N';
   if (binary) return (Buffer.isBuffer(value) ? value : Buffer.from(String(asText(value, kind)), 'utf8')).toString('hex');
-  const text = value instanceof Date && kind !== 'date' ? mysqlDateTime(value) : (asText(value, kind) as string);
+  // A zone-less DATETIME gets the CRM's wall clock (asText), anything else the UTC time of the instant.
+  const text = value instanceof Date && kind !== 'date' && kind !== 'datetime' ? mysqlDateTime(value) : (asText(value, kind) as string);
   return text.replace(LOAD_SPECIALS, (c) => LOAD_ESCAPES[c] as string);
 }
 

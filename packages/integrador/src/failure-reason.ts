@@ -1,0 +1,29 @@
+import type { Locale } from '@integrador/i18n';
+import { jobFailureLabel, jobFailureText } from '@integrador/queue';
+import type { FailureParams } from '@integrador/store';
+import { endpointFailureText } from './endpoint/endpoint-messages';
+
+// A job's failure as a user reads it, in their language. Most codes are worded by the failure catalogue of
+// @integrador/queue, the error's message (technical) following as the detail. An endpoint sync's message is the
+// engine's own wording, in pt-BR, with the URL and the limit: its record keeps the values (registro_jobs.parametros,
+// recordParameters), so the engine words it again in the reader's language.
+
+/** The failure's reason in the locale (the dashboard's "motivo"), or undefined for a code nobody words. */
+export function failureReason(
+  locale: Locale,
+  code: string | null | undefined,
+  params: FailureParams | null | undefined,
+): string | undefined {
+  const endpoint = code && params ? endpointFailureText(locale, code, params) : undefined;
+  return endpoint ?? jobFailureLabel(locale, code);
+}
+
+/** The failure in one line (the job status, the CLI): the endpoint engine's text, else the catalogue's reason and the message. */
+export function failureText(
+  locale: Locale,
+  code: string | null | undefined,
+  params: FailureParams | null | undefined,
+  message: string,
+): string {
+  return (code && params ? endpointFailureText(locale, code, params) : undefined) ?? jobFailureText(locale, code, message);
+}
