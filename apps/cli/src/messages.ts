@@ -91,6 +91,7 @@ export interface Messages {
   integracaoNotFound: (id: number, empresaId: number) => string;
   integracaoInactive: (label: string) => string;
   integracaoIsComponent: (label: string) => string;
+  connectionForbidden: (label: string, connection: string) => string;
   integracaoNotSet: (label: string, tipo: string) => string;
   integracaoNotInfo: (label: string, tipo: string) => string;
   missingParameters: (names: readonly string[]) => string;
@@ -206,6 +207,8 @@ const ptBR: Messages = {
   integracaoNotFound: (id, empresaId) => `a integração #${id} não existe na empresa #${empresaId}`,
   integracaoInactive: (label) => `a integração ${label} está inativa (ativo = 0)`,
   integracaoIsComponent: (label) => `a integração ${label} é um componente: ela só roda dentro da integração que a usa`,
+  connectionForbidden: (label, connection) =>
+    `a integração ${label} usa a conexão "${connection}", que o arquivo de conexões restringe a outra empresa; nada foi executado (corrija conexao_integracao.nome_conexao; \`config lint\` aponta a linha)`,
   integracaoNotSet: (label, tipo) =>
     tipo === 'INFO'
       ? `a integração ${label} é do tipo INFO; consulte-a com \`integrador info\``
@@ -335,6 +338,8 @@ const en: Messages = {
   integracaoNotFound: (id, empresaId) => `integracao #${id} does not exist in empresa #${empresaId}`,
   integracaoInactive: (label) => `integracao ${label} is inactive (ativo = 0)`,
   integracaoIsComponent: (label) => `integracao ${label} is a componente: it only runs inside the integration that uses it`,
+  connectionForbidden: (label, connection) =>
+    `integracao ${label} uses connection "${connection}", which the connections file restricts to another empresa; nothing was run (fix conexao_integracao.nome_conexao; \`config lint\` names the row)`,
   integracaoNotSet: (label, tipo) =>
     tipo === 'INFO'
       ? `integracao ${label} is of type INFO; look it up with \`integrador info\``

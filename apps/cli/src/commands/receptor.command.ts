@@ -39,7 +39,7 @@ async function throughReceptor<T>(
   if (!config.connectionsFile) printError(cli.text.noConnectionsFile);
   return withDatabase(async (database) => {
     const tenant = await loadTenant(cli, database.db, args);
-    const { integracao, runTenant } = await admitOrExplain(cli, database.db, tenant, args, purpose);
+    const { integracao, runTenant } = await admitOrExplain(cli, database.db, tenant, args, purpose, connections);
     // One command, one WSDL at most: the cache only has to hold that one client.
     const transports = createTransportFactory(new SoapClientCache({ max: 1 }));
     try {
