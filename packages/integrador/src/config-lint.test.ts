@@ -334,6 +334,20 @@ describe('lintConfiguration', () => {
       ]);
     });
 
+    it('reports a cron of 4 fields, or with a step wider than its field, which cron-parser would pad or let through', () => {
+      for (const cron of ['*/61 * * *', '*/61 * * * *', '0 */25 * * *', '0 0 * */13 *', '*/5 * * * * * *'])
+        expect([cron, lintGet({ cron })]).toEqual([cron, [['INVALID_CRON', 'cron', 'error']]]);
+      for (const cron of ['*/15 * * * *', '*/30 * * * * *', '0 0 1 * 1', '0,30 8-18/2 * * 1-5', '*/60 * * * *'])
+        expect([cron, lintGet({ cron })]).toEqual([cron, []]);
+      const findings = lintConfiguration(
+        configuration((c) => (c.integracoes[0] = seedIntegracao({ tipo_servico: 'GET', cron: '*/61 * * *' }))),
+        CONNECTIONS,
+      );
+      expect(findings.find((f) => f.code === 'INVALID_CRON')?.message['pt-BR']).toBe(
+        'cron "*/61 * * *" inválido (expected 5 fields (minute hour day month weekday) or 6 with seconds first, got 4); esperado um padrão como "*/15 * * * *" (minuto hora dia mês dia-da-semana)',
+      );
+    });
+
     it('reports a cursor column or key that sql_consulta does not select, and a bad modo or cursor name', () => {
       expect(lintGet({ sql_consulta: 'SELECT CODCLI AS codigo, NOMCLI AS nome FROM E085CLI' })).toEqual([
         ['GET_CURSOR_NOT_SELECTED', 'campo_cursor', 'error'],

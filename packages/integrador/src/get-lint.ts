@@ -1,3 +1,4 @@
+import { cronShapeProblem } from '@integrador/queue';
 import { GET_SYNC_TABLES, type Integracao } from '@integrador/store';
 import { CronExpressionParser } from 'cron-parser';
 import { selectedColumns } from './consulta';
@@ -22,6 +23,9 @@ export function lintCron(integracao: Integracao, report: GetLintReport): void {
   if (cron === null) return;
   try {
     CronExpressionParser.parse(cron);
+    // What cron-parser pads or lets through (4 fields, a step wider than its field), refused as schedules sync refuses it.
+    const shape = cronShapeProblem(cron);
+    if (shape !== null) throw new Error(shape);
   } catch (err) {
     const detail = (err as Error).message;
     report('cron', 'INVALID_CRON', {
