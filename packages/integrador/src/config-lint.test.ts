@@ -334,6 +334,15 @@ describe('lintConfiguration', () => {
       ]);
     });
 
+    it('reports reconciliacao_horas and tamanho_lote values the run would refuse', () => {
+      expect(lintGet({ reconciliacao_horas: -3, tamanho_lote: 100000 })).toEqual([
+        ['GET_INVALID_RECONCILE_HOURS', 'reconciliacao_horas', 'error'],
+        ['GET_INVALID_CHUNK_SIZE', 'tamanho_lote', 'error'],
+      ]);
+      expect(lintGet({ tamanho_lote: 0 })).toEqual([['GET_INVALID_CHUNK_SIZE', 'tamanho_lote', 'error']]);
+      expect(lintGet({ reconciliacao_horas: 0, tamanho_lote: 50000 })).toEqual([]);
+    });
+
     it('reports a cron of 4 fields, or with a step wider than its field, which cron-parser would pad or let through', () => {
       for (const cron of ['*/61 * * *', '*/61 * * * *', '0 */25 * * *', '0 0 * */13 *', '*/5 * * * * * *'])
         expect([cron, lintGet({ cron })]).toEqual([cron, [['INVALID_CRON', 'cron', 'error']]]);
