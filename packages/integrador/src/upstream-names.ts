@@ -12,7 +12,7 @@ export interface UpstreamName {
 }
 
 /** What a GET step hands down in a flow (apps/worker-get's integration.run: its counts and cursor). */
-export const GET_FLOW_VALUES: readonly string[] = ['rowsWritten', 'cursor'];
+const GET_FLOW_VALUES: readonly string[] = ['rowsWritten', 'cursor'];
 
 const keyList = (text: string | null) =>
   (text ?? '')
