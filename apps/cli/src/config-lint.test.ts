@@ -121,6 +121,61 @@ describe('integrador config lint', () => {
     ]);
   });
 
+  it("with --empresa shows only that empresa's conexao_integracao rows; hints and runs respect the file's empresaId", async () => {
+    const other = await createEmpresa(database.db, 'Outra');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-lint-'));
+    const file = path.join(dir, 'connections.json');
+    const erpDb = {
+      tipo: 'bd',
+      driver: 'postgres',
+      host: '127.0.0.1',
+      port: 5432,
+      database: 'erp',
+      user: 'crm',
+      allowPrivateNetwork: true,
+    };
+    fs.writeFileSync(file, JSON.stringify({ connections: { erp_pg: erpDb, only_other: { ...erpDb, empresaId: other } } }));
+    const conexao = async (nome: string, empresa: number) =>
+      (
+        await database.db
+          .insertInto('conexao_integracao')
+          .values({ tipo_conexao: 'BD', nome_conexao: nome, empresa_id: empresa })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+    const typo = await conexao('erp_pgg', empresaId);
+    const foreign = await conexao('only_other', empresaId);
+    const get = await insertIntegracao({
+      nome: 'GET-ONLY-OTHER',
+      tipo_servico: 'GET',
+      conexao_integracao_id: foreign,
+      consulta: null,
+      sql_update: null,
+      parametros_obrigatorios: null,
+      sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI',
+    });
+    try {
+      const fileEnv = { ...env, CONNECTIONS_FILE: file };
+      const theirs = await runCli(['config', 'lint', '--empresa', String(other)], fileEnv);
+      expect(theirs).toMatchObject({ code: 0, stdout: 'Configuração sem problemas.\n' });
+      const ours = await runCli(['config', 'lint', '--empresa', String(empresaId)], fileEnv);
+      expect(ours.code).toBe(1);
+      expect(ours.stdout).toContain(
+        `[erro] conexao_integracao #${typo} coluna nome_conexao: a conexão "erp_pgg" não está no arquivo de conexões (esperado um de: erp_pg) [UNKNOWN_CONNECTION]`,
+      );
+      expect(ours.stdout).toContain(
+        `[erro] conexao_integracao #${foreign} coluna nome_conexao: a conexão "only_other" do arquivo de conexões é restrita a outra empresa; a empresa ${empresaId} não pode usá-la (esperado um de: erp_pg) [FOREIGN_CONNECTION]`,
+      );
+      const run = await runCli(['run', String(get), '--empresa', String(empresaId)], { ...fileEnv, REDIS_URL: 'redis://127.0.0.1:1' });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        `a integração #${get} (GET-ONLY-OTHER) usa a conexão "only_other", que o arquivo de conexões restringe a outra empresa`,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
   it('exits 1 with the loader message for a broken connections file or a missing secret', async () => {
     await insertIntegracao({});
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-lint-'));

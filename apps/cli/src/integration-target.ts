@@ -1,3 +1,4 @@
+import type { ConnectionsRegistry } from '@integrador/connections';
 import { type AdmittedRun, admitRun, isPermanent, type RunPurpose, RunRefusedError } from '@integrador/integrador';
 import type { Database, Tenant } from '@integrador/store';
 import type { Command } from 'commander';
@@ -63,9 +64,11 @@ export async function admitOrExplain(
   tenant: Tenant,
   args: TargetArgs,
   purpose: RunPurpose,
+  connections?: ConnectionsRegistry,
 ): Promise<AdmittedRun> {
   try {
-    return await admitRun(db, { tenant, integracaoId: args.integracaoId, parametros: args.parametros, purpose });
+    const request = { tenant, integracaoId: args.integracaoId, parametros: args.parametros, purpose };
+    return await admitRun(db, connections ? { ...request, connections } : request);
   } catch (err) {
     if (!(err instanceof RunRefusedError)) {
       if (isPermanent(err)) throw new CliError(cli.text.runRefused((err as Error).message), { cause: err });
@@ -74,6 +77,7 @@ export async function admitOrExplain(
     const label = `#${args.integracaoId}${err.params.nome ? ` (${err.params.nome})` : ''}`;
     if (err.code === 'NOT_FOUND') throw new CliError(cli.text.integracaoNotFound(args.integracaoId, tenant.empresaId));
     if (err.code === 'MISSING_PARAMETERS') throw new CliError(cli.text.missingParameters((err.params.names ?? '').split(', ')));
+    if (err.code === 'CONNECTION_FORBIDDEN') throw new CliError(cli.text.connectionForbidden(label, err.params.connection ?? ''));
     if (err.code === 'INTEGRATION_INACTIVE') throw new CliError(cli.text.integracaoInactive(label));
     if (err.code === 'NOT_RUNNABLE' && err.params.reason === 'componente') throw new CliError(cli.text.integracaoIsComponent(label));
     if (err.code === 'NOT_RUNNABLE' && purpose === 'info') throw new CliError(cli.text.integracaoNotInfo(label, err.params.tipo ?? ''));

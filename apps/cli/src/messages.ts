@@ -91,6 +91,7 @@ export interface Messages {
   integracaoNotFound: (id: number, empresaId: number) => string;
   integracaoInactive: (label: string) => string;
   integracaoIsComponent: (label: string) => string;
+  connectionForbidden: (label: string, connection: string) => string;
   integracaoNotSet: (label: string, tipo: string) => string;
   integracaoNotInfo: (label: string, tipo: string) => string;
   missingParameters: (names: readonly string[]) => string;
@@ -118,6 +119,8 @@ export interface Messages {
   infoValues: (nome: string) => string;
   receptorUnavailable: (detail: string) => string;
   integrationFailed: (label: string, detail: string) => string;
+  /** A #var# without a value; `upstream` the step before it in its flow that hands it down (preview runs no such step). */
+  missingVariable: (label: string, variable: string, upstream: string | null) => string;
   connections: string;
   connectionsTest: string;
   connectionNameArgument: string;
@@ -206,6 +209,8 @@ const ptBR: Messages = {
   integracaoNotFound: (id, empresaId) => `a integração #${id} não existe na empresa #${empresaId}`,
   integracaoInactive: (label) => `a integração ${label} está inativa (ativo = 0)`,
   integracaoIsComponent: (label) => `a integração ${label} é um componente: ela só roda dentro da integração que a usa`,
+  connectionForbidden: (label, connection) =>
+    `a integração ${label} usa a conexão "${connection}", que o arquivo de conexões restringe a outra empresa; nada foi executado (corrija conexao_integracao.nome_conexao; \`config lint\` aponta a linha)`,
   integracaoNotSet: (label, tipo) =>
     tipo === 'INFO'
       ? `a integração ${label} é do tipo INFO; consulte-a com \`integrador info\``
@@ -249,6 +254,10 @@ const ptBR: Messages = {
   infoValues: (nome) => `Valores devolvidos pelo receptor (${nome}):`,
   receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('pt-BR', 'TRANSPORT_TRANSIENT')}: ${detail}; tente de novo mais tarde`,
   integrationFailed: (label, detail) => `a integração ${label} falhou: ${detail}`,
+  missingVariable: (label, variable, upstream) =>
+    upstream
+      ? `a integração ${label} usa #${variable}#, que vem da integração ${upstream}, executada antes dela no fluxo (dependente/depende_de); a pré-visualização não executa essa etapa: informe o valor com -p ${variable}=…`
+      : `a integração ${label} usa #${variable}#, que não tem valor: nem os parâmetros, nem a consulta, nem as dependências o fornecem; informe-o com -p ${variable}=…`,
   connections: 'conexões do arquivo de conexões (CONNECTIONS_FILE)',
   connectionsTest: 'testa uma conexão: alcance do host e da porta, login, uma consulta simples e a versão do servidor',
   connectionNameArgument: 'nome da conexão no arquivo (o nome_conexao das integrações)',
@@ -335,6 +344,8 @@ const en: Messages = {
   integracaoNotFound: (id, empresaId) => `integracao #${id} does not exist in empresa #${empresaId}`,
   integracaoInactive: (label) => `integracao ${label} is inactive (ativo = 0)`,
   integracaoIsComponent: (label) => `integracao ${label} is a componente: it only runs inside the integration that uses it`,
+  connectionForbidden: (label, connection) =>
+    `integracao ${label} uses connection "${connection}", which the connections file restricts to another empresa; nothing was run (fix conexao_integracao.nome_conexao; \`config lint\` names the row)`,
   integracaoNotSet: (label, tipo) =>
     tipo === 'INFO'
       ? `integracao ${label} is of type INFO; look it up with \`integrador info\``
@@ -377,6 +388,10 @@ const en: Messages = {
   infoValues: (nome) => `Values returned by the receptor (${nome}):`,
   receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('en', 'TRANSPORT_TRANSIENT')}: ${detail}; try again later`,
   integrationFailed: (label, detail) => `integracao ${label} failed: ${detail}`,
+  missingVariable: (label, variable, upstream) =>
+    upstream
+      ? `integracao ${label} uses #${variable}#, which comes from integracao ${upstream}, run before it in its flow (dependente/depende_de); a preview does not run that step: give the value with -p ${variable}=…`
+      : `integracao ${label} uses #${variable}#, which has no value: no parameter, consulta column or dependency provides it; give it with -p ${variable}=…`,
   connections: 'connections of the connections file (CONNECTIONS_FILE)',
   connectionsTest: "tests a connection: host and port reachability, login, a trivial query and the server's version",
   connectionNameArgument: "the connection's name in the file (the integrations' nome_conexao)",

@@ -96,7 +96,9 @@ describe.each<DialectName>(['postgres', 'sqlite'])('integrador preview and info 
     await database.db.updateTable('integracao').set({ consulta }).where('id', '=', 19).execute();
     const result = await cli('preview', 19, '-p', 'contaId=42');
     expect(result).toMatchObject({ code: 1, stdout: '' });
-    expect(result.stderr).toMatch(/^erro: a integração #19 \(SET-WS-CONTAS\) falhou: .*situacao.*\n$/);
+    expect(result.stderr).toBe(
+      'erro: a integração #19 (SET-WS-CONTAS) usa #situacao#, que não tem valor: nem os parâmetros, nem a consulta, nem as dependências o fornecem; informe-o com -p situacao=…\n',
+    );
 
     const noConnection = await runCli(['--lang', 'en', 'preview', '19', '--empresa', empresa, '-p', 'contaId=42'], {
       ...env,
@@ -105,6 +107,31 @@ describe.each<DialectName>(['postgres', 'sqlite'])('integrador preview and info 
     expect(noConnection.code).toBe(1);
     expect(noConnection.stderr).toMatch(
       /^warning: CONNECTIONS_FILE is not set.*\nerror: integracao #19 \(SET-WS-CONTAS\) failed: .*senior_g5.*\n$/,
+    );
+    await nothingWritten();
+  });
+
+  it('preview of a step whose #var# an upstream step of its flow hands down says so, and how to give it', async () => {
+    // A SET before #19 in its flow (#19.dependente) whose receptor returns codRep: a run gets it, a preview does not.
+    await database.db
+      .insertInto('integracao')
+      .values({
+        ...SET_WS_CONTAS,
+        id: 23,
+        nome: 'SET-WS-REPRESENTANTE',
+        indice_valor_retorno: 'codRep',
+        empresa_id: Number(empresa),
+        empresa_filial_id: null,
+        ordem: 0,
+        ativo: 1,
+      })
+      .execute();
+    const consulta = SET_WS_CONTAS.consulta.replace('WHERE c.id = #contaId#', 'WHERE c.id = #contaId# AND c.fax = #codRep#');
+    await database.db.updateTable('integracao').set({ consulta, dependente: 23 }).where('id', '=', 19).execute();
+    const result = await cli('preview', 19, '-p', `contaId=${CONTA.id}`);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe(
+      'erro: a integração #19 (SET-WS-CONTAS) usa #codRep#, que vem da integração #23 (SET-WS-REPRESENTANTE), executada antes dela no fluxo (dependente/depende_de); a pré-visualização não executa essa etapa: informe o valor com -p codRep=…\n',
     );
     await nothingWritten();
   });

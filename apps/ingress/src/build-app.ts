@@ -148,7 +148,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
           connectionRetryOf(deps.database.db, deps.connections, empresaId, integracaoId),
         ),
       );
-      await v1.register(runsRoutes(deps.database, deps.producer));
+      await v1.register(runsRoutes(deps.database, deps.producer, deps.connections));
       await v1.register(eventsRoutes(deps.database, deps.producer, { captureByTriggers: deps.webhooks?.captureByTriggers ?? false }));
       await v1.register(flowsRoutes(deps.producer, deps.redis));
       await v1.register(integrationConfigRoutes(deps.database));

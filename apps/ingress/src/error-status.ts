@@ -18,6 +18,7 @@ const STATUS_BY_CODE: Readonly<Record<string, { status: number; key: MessageKey 
   MISSING_PARAMETERS: { status: 400, key: 'MISSING_PARAMETERS' },
   INTEGRATION_INACTIVE: { status: 409, key: 'INTEGRATION_INACTIVE' },
   NOT_RUNNABLE: { status: 409, key: 'NOT_RUNNABLE' },
+  CONNECTION_FORBIDDEN: { status: 422, key: 'CONNECTION_FORBIDDEN' },
   TRANSPORT_TRANSIENT: { status: 502, key: 'RECEPTOR_UNAVAILABLE' },
   // CTI (packages/cti)
   CTI_NOT_CONFIGURED: { status: 409, key: 'CTI_NOT_CONFIGURED' },

@@ -90,6 +90,11 @@ const MESSAGES = {
     en: 'an endpoint service named "{nome}" already exists',
   },
   SERVICE_INACTIVE: { 'pt-BR': 'o serviço de endpoint #{id} está inativo', en: 'endpoint service #{id} is inactive' },
+  CONNECTION_FORBIDDEN: {
+    'pt-BR':
+      'a integração #{id} usa a conexão "{connection}", que o arquivo de conexões restringe a outra empresa; nada foi executado (corrija conexao_integracao.nome_conexao; `config lint` aponta a linha)',
+    en: 'integration #{id} uses connection "{connection}", which the connections file restricts to another empresa; nothing was run (fix conexao_integracao.nome_conexao; `config lint` names the row)',
+  },
   CONNECTION_NOT_FOUND: {
     'pt-BR': 'conexão "{name}" não encontrada no arquivo de conexões',
     en: 'connection "{name}" not found in the connections file',

@@ -195,7 +195,7 @@ describe('lintConfiguration', () => {
       { code: 'UNPROVIDED_VARIABLE', table: 'integracao', rowId: 19, column: 'sql_update' },
     ]);
     expect(findings[0]?.message.en).toBe(
-      "variable #contaId# is not provided by anything; expected one of: parametros_obrigatorios (empresaId); dependencias.variavel (none); the Integrador's values (empresa_id, empresa_filial_id)",
+      "variable #contaId# is not provided by anything; expected one of: parametros_obrigatorios (empresaId); values of the integrations before it in the flow (none); dependencias.variavel (none); the Integrador's values (empresa_id, empresa_filial_id)",
     );
     const viaDependencia = configuration((c) => {
       c.integracoes[0] = seedIntegracao({ parametros_obrigatorios: null });
@@ -226,6 +226,40 @@ describe('lintConfiguration', () => {
       c.dependencias.push(dependencia(5, { variavel: 'codRep', tipo: 'integracao', integracao_origem_id: 20 }));
     });
     expect(lint(viaOrigin)).toEqual([]);
+  });
+
+  it('counts the values upstream steps of the dependency flow hand down (a SET its indice_valor_retorno, a GET its counts)', () => {
+    // The trial's flow: a REST SET returning codCli runs before (dependente) a database SET whose campo_crm uses #codCli#.
+    const downstream = (fields: Partial<Integracao>) =>
+      seedIntegracao({ id: 21, nome: 'SET-DB-PEDIDO', indice_valor_retorno: null, sql_update: null, ...fields });
+    const flow = (upstream: Partial<Integracao>, down: Partial<Integracao> = {}) =>
+      configuration((c) => {
+        c.integracoes[0] = seedIntegracao({ indice_valor_retorno: 'codCli', ...upstream });
+        c.integracoes.push(downstream({ dependente: 19, ...down }));
+        c.campos = [campo(2, '{"cliente": "#nome# / #codCli#", "ref": "#integracao_19.codCli#"}', { integracao_id: 21 })];
+        c.regras = [];
+      });
+    expect(lint(flow({}))).toEqual([]);
+    // Declared the other way round (the upstream's depende_de), the same flow.
+    expect(lint(flow({ depende_de: 21 }, { dependente: null }))).toEqual([]);
+    // Without the dependency nothing hands codCli down: still reported, naming where it could come from.
+    const alone = lint(flow({}, { dependente: null }));
+    expect(alone.map((f) => [f.table, f.rowId, f.column, f.message['pt-BR'].slice(0, 45)])).toEqual([
+      ['campos_integracao', 2, 'campo_crm', 'a variável #codCli# não é fornecida por nada;'],
+      ['campos_integracao', 2, 'campo_crm', 'a variável #integracao_19.codCli# não é forne'],
+    ]);
+    expect(alone[0]?.message['pt-BR']).toContain('valores das integrações anteriores no fluxo (nenhum)');
+    // An upstream GET hands down rowsWritten and cursor, not its columns.
+    const afterGet = lint(
+      flow(
+        { tipo_servico: 'GET', consulta: null, sql_update: null },
+        { sql_update: 'UPDATE contas SET x = #rowsWritten# WHERE id = #contaId#' },
+      ),
+    );
+    expect(afterGet.filter((f) => f.rowId === 21 || f.integracaoId === 21).map((f) => f.message.en.slice(0, 30))).toEqual([
+      'variable #codCli# is not provi',
+      'variable #integracao_19.codCli',
+    ]);
   });
 
   it('checks a GET: sql_consulta from parameters, sql_insert and sql_update also from the sql_consulta columns', () => {
@@ -298,6 +332,29 @@ describe('lintConfiguration', () => {
         ['GET_MISSING_SQL_CONSULTA', 'sql_consulta', 'error'],
         ['GET_UNKNOWN_TABLE', 'tabela', 'error'],
       ]);
+    });
+
+    it('reports reconciliacao_horas and tamanho_lote values the run would refuse', () => {
+      expect(lintGet({ reconciliacao_horas: -3, tamanho_lote: 100000 })).toEqual([
+        ['GET_INVALID_RECONCILE_HOURS', 'reconciliacao_horas', 'error'],
+        ['GET_INVALID_CHUNK_SIZE', 'tamanho_lote', 'error'],
+      ]);
+      expect(lintGet({ tamanho_lote: 0 })).toEqual([['GET_INVALID_CHUNK_SIZE', 'tamanho_lote', 'error']]);
+      expect(lintGet({ reconciliacao_horas: 0, tamanho_lote: 50000 })).toEqual([]);
+    });
+
+    it('reports a cron of 4 fields, or with a step wider than its field, which cron-parser would pad or let through', () => {
+      for (const cron of ['*/61 * * *', '*/61 * * * *', '0 */25 * * *', '0 0 * */13 *', '*/5 * * * * * *'])
+        expect([cron, lintGet({ cron })]).toEqual([cron, [['INVALID_CRON', 'cron', 'error']]]);
+      for (const cron of ['*/15 * * * *', '*/30 * * * * *', '0 0 1 * 1', '0,30 8-18/2 * * 1-5', '*/60 * * * *'])
+        expect([cron, lintGet({ cron })]).toEqual([cron, []]);
+      const findings = lintConfiguration(
+        configuration((c) => (c.integracoes[0] = seedIntegracao({ tipo_servico: 'GET', cron: '*/61 * * *' }))),
+        CONNECTIONS,
+      );
+      expect(findings.find((f) => f.code === 'INVALID_CRON')?.message['pt-BR']).toBe(
+        'cron "*/61 * * *" inválido (expected 5 fields (minute hour day month weekday) or 6 with seconds first, got 4); esperado um padrão como "*/15 * * * *" (minuto hora dia mês dia-da-semana)',
+      );
     });
 
     it('reports a cursor column or key that sql_consulta does not select, and a bad modo or cursor name', () => {

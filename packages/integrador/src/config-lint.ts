@@ -1,5 +1,5 @@
 import type { CampoIntegracao, ConexaoIntegracao, Integracao, IntegradorConfiguration, Regra } from '@integrador/store';
-import { CONNECTION_KIND_ALIASES, type KnownConnections, normalizeConnectionKind } from './connection-kind';
+import { CONNECTION_KIND_ALIASES, connectionOpenTo, type KnownConnections, normalizeConnectionKind } from './connection-kind';
 import { consultaOf, selectedColumns } from './consulta';
 import { collectDependencyEdges, type DependencyRow, describeCycle, findCycles } from './dependency-graph';
 import { type CrmTableColumns, GET_ENGINE_VARIABLES, lintCron, lintGet } from './get-lint';
@@ -9,6 +9,7 @@ import { ruleProblem } from './rules';
 import { type NotRunnableReason, notRunnable } from './run-plan';
 import { ENGINE_VARIABLES } from './runs/tenant-scope';
 import { extractVariables } from './template';
+import { upstreamNames } from './upstream-names';
 
 const SERVICE_TYPES = ['SET', 'GET', 'INFO'];
 
@@ -27,6 +28,8 @@ interface Context {
   integracoes: ReadonlyMap<number, Integracao>;
   report: Report;
   crmTables: CrmTableColumns | undefined;
+  /** The empresa the lint is bound to (its rows only were loaded); null for every empresa (the operator's view). */
+  empresaId: number | null;
 }
 
 /** A named set of variable names, as the messages list it. */
@@ -44,6 +47,8 @@ const list = (text: string | null) =>
 /** What else the lint may check against: the CRM tables' columns (GET upserts), read from the database. */
 export interface LintOptions {
   crmTables?: CrmTableColumns;
+  /** The empresa whose configuration this is (its rows only): hints then name only what it may use. */
+  empresaId?: number | null;
 }
 
 /** Checks the Integrador configuration tables against each other and the connections file; every finding names its row and column. */
@@ -70,6 +75,7 @@ export function lintConfiguration(
     integracoes: new Map(configuration.integracoes.map((row) => [row.id, row])),
     report,
     crmTables: options.crmTables,
+    empresaId: options.empresaId ?? null,
   };
   for (const conexao of configuration.conexoes) lintConexao(context, conexao);
   for (const integracao of configuration.integracoes) lintIntegracao(context, integracao);
@@ -79,11 +85,34 @@ export function lintConfiguration(
   return sortFindings(findings);
 }
 
-function lintConexao({ connections, report }: Context, conexao: ConexaoIntegracao): void {
+/** The file's connections an empresa may use (null: every one, the operator's view of a shared row). */
+function usableNames(connections: KnownConnections, empresaId: number | null): string[] {
+  return [...connections].flatMap(([name, c]) => (empresaId === null || connectionOpenTo(c, empresaId) ? [name] : []));
+}
+
+/** A connection of the file restricted to another empresa than the one whose row names it (another tenant's id only in the operator's view). */
+function reportForeignConnection(context: Context, place: Place, name: string, empresaId: number): void {
+  const restrictedTo = context.connections.get(name)?.empresaId;
+  const names = nameList(usableNames(context.connections, empresaId), '—');
+  const other = context.empresaId === null && restrictedTo !== undefined ? ` (${restrictedTo})` : '';
+  context.report(place, 'FOREIGN_CONNECTION', {
+    'pt-BR': `a conexão "${name}" do arquivo de conexões é restrita a outra empresa${other}; a empresa ${empresaId} não pode usá-la (esperado um de: ${names})`,
+    en: `connection "${name}" of the connections file is restricted to another empresa${other}; empresa ${empresaId} may not use it (expected one of: ${names})`,
+  });
+}
+
+function lintConexao(context: Context, conexao: ConexaoIntegracao): void {
+  const { connections, report } = context;
   const place = (column: string): Place => ({ table: 'conexao_integracao', rowId: conexao.id, column, integracao: null });
-  const known = connections.get(conexao.nome_conexao);
-  const names = nameList([...connections.keys()], '—');
-  if (!known)
+  // Whose row it is: its empresa, or for a shared row the empresa the lint is bound to (null: any, checked per integracao).
+  const owner = conexao.empresa_id ?? context.empresaId;
+  const found = connections.get(conexao.nome_conexao);
+  if (found && owner !== null && !connectionOpenTo(found, owner))
+    reportForeignConnection(context, place('nome_conexao'), conexao.nome_conexao, owner);
+  // Another empresa's connection is not this row's: no kind is compared (nor told).
+  const known = found && (owner === null || connectionOpenTo(found, owner)) ? found : undefined;
+  const names = nameList(usableNames(connections, owner), '—');
+  if (!found)
     report(place('nome_conexao'), 'UNKNOWN_CONNECTION', {
       'pt-BR': `a conexão "${conexao.nome_conexao}" não está no arquivo de conexões (esperado um de: ${names})`,
       en: `connection "${conexao.nome_conexao}" is not in the connections file (expected one of: ${names})`,
@@ -130,7 +159,8 @@ function isComponent(integracao: Integracao): boolean {
   return integracao.link?.trim().toLowerCase() === 'componente';
 }
 
-function lintConnectionReference({ configuration, report }: Context, integracao: Integracao): void {
+function lintConnectionReference(context: Context, integracao: Integracao): void {
+  const { configuration, report } = context;
   const place: Place = { table: 'integracao', rowId: integracao.id, column: 'conexao_integracao_id', integracao };
   const id = integracao.conexao_integracao_id;
   if (id === null) {
@@ -155,7 +185,17 @@ function lintConnectionReference({ configuration, report }: Context, integracao:
       'pt-BR': 'integração via web service sem porta_ws: esperado o método SOAP a chamar (ex.: GravarClientes), encontrado vazio',
       en: 'web service integration without porta_ws: expected the SOAP operation to call (e.g. GravarClientes), found none',
     });
-  if (!conexao || foreign)
+  // A shared row in the operator's view: whether this integracao's empresa may use the connection it names.
+  const shared = conexao?.empresa_id === null && context.empresaId === null ? conexao : undefined;
+  const named = shared ? context.connections.get(shared.nome_conexao) : undefined;
+  if (shared && named && integracao.empresa_id !== null && !connectionOpenTo(named, integracao.empresa_id))
+    reportForeignConnection(context, place, shared.nome_conexao, integracao.empresa_id);
+  if (!conexao && context.empresaId !== null)
+    report(place, 'DANGLING_CONNECTION', {
+      'pt-BR': `conexao_integracao #${id} não é uma linha desta empresa nem compartilhada; esperado uma conexão da empresa ${integracao.empresa_id} ou compartilhada`,
+      en: `conexao_integracao #${id} is not a row of this empresa nor a shared one; expected a connection of empresa ${integracao.empresa_id} or a shared one`,
+    });
+  else if (!conexao || foreign)
     report(place, 'DANGLING_CONNECTION', {
       'pt-BR': foreign
         ? `conexao_integracao #${id} pertence a outra empresa (${conexao?.empresa_id}); esperado uma conexão da empresa ${integracao.empresa_id} ou compartilhada`
@@ -263,6 +303,8 @@ function neighbourColumns(context: Context, integracao: Integracao): string[] {
 
 interface VariableSources {
   params: Source;
+  /** What the steps before it in its dependency flow hand down (upstream-names.ts). */
+  upstream: Source;
   deps: Source;
   columns: Source;
   retorno: Source;
@@ -281,8 +323,10 @@ function variableSources(context: Context, integracao: Integracao, sql: string |
   );
   const columns = source('colunas da consulta', 'columns of consulta', sql === null ? [] : selectedColumns(sql));
   const campoNames = source('campos do campo_crm', 'fields of campo_crm', campos.flatMap(campoFields));
+  const upstream = [...new Set(upstreamNames(context.configuration.integracoes, integracao.id).map((u) => u.name))];
   return {
     params: source('parametros_obrigatorios', 'parametros_obrigatorios', list(integracao.parametros_obrigatorios)),
+    upstream: source('valores das integrações anteriores no fluxo', 'values of the integrations before it in the flow', upstream),
     deps: source(
       'dependencias.variavel',
       'dependencias.variavel',
@@ -309,7 +353,7 @@ function lintVariables(context: Context, integracao: Integracao): void {
   const { configuration, report } = context;
   const place = (column: string): Place => ({ table: 'integracao', rowId: integracao.id, column, integracao });
   const sql = consultaSql(context, integracao);
-  const { params, deps, columns, retorno, originKeys, sqlConsulta, record } = variableSources(context, integracao, sql);
+  const { params, upstream, deps, columns, retorno, originKeys, sqlConsulta, record } = variableSources(context, integracao, sql);
   // #empresa_id# / #empresa_filial_id# are bound by the engine in every statement of a run, never a parameter.
   const engine = source('valores do Integrador', "the Integrador's values", [...ENGINE_VARIABLES]);
   // A row that declares no parametros_obrigatorios (seed 001's own example) may take any #var# as a run parameter: an
@@ -323,15 +367,17 @@ function lintVariables(context: Context, integracao: Integracao): void {
     // A component's values may come from a parent the configuration does not name, so it only warns.
     const linked = source('colunas das integrações ligadas', 'columns of linked integrations', neighbourColumns(context, integracao));
     checkProvided(report, place('consulta'), sql, [params, deps, linked], 'warning');
-  } else if (sql !== null) checkProvided(report, place('consulta'), sql, [params, deps, engine], unknown);
-  check('sql_consulta', [params, deps, ...record]);
-  check('sql_insert', [params, deps, sqlConsulta, ...record]);
-  check('sql_update', [columns, retorno, params, deps, originKeys, sqlConsulta, engine, ...record]);
+  } else if (sql !== null) checkProvided(report, place('consulta'), sql, [params, upstream, deps, engine], unknown);
+  // In a flow the steps before it hand their values down to every statement of the run (runInputs, upstream-values.ts).
+  check('sql_consulta', [params, upstream, deps, ...record]);
+  check('sql_insert', [params, upstream, deps, sqlConsulta, ...record]);
+  check('sql_update', [columns, retorno, params, upstream, deps, originKeys, sqlConsulta, engine, ...record]);
   for (const campo of configuration.campos.filter((row) => row.integracao_id === integracao.id)) {
     const campoPlace: Place = { table: 'campos_integracao', rowId: campo.id, column: 'campo_crm', integracao };
     const parsed = parseJsonColumn(report, campoPlace, campo.campo_crm, '{"campo": "#variavel#"}');
     // The leaves are checked as one text so a variable used twice is reported once.
-    if (parsed) checkProvided(report, campoPlace, jsonStringLeaves(parsed.value).join('\n'), [columns, params, deps, originKeys], unknown);
+    if (parsed)
+      checkProvided(report, campoPlace, jsonStringLeaves(parsed.value).join('\n'), [columns, params, upstream, deps, originKeys], unknown);
   }
 }
 

@@ -2,8 +2,13 @@ import { type ConnectionKind, normalizeTipoConexao, TIPO_CONEXAO_ALIASES } from 
 
 export type { ConnectionKind };
 
-/** What the lint needs to know of the connections file: each nome_conexao and its kind. */
-export type KnownConnections = ReadonlyMap<string, { kind: ConnectionKind }>;
+/** What the lint needs to know of the connections file: each nome_conexao, its kind and the empresa it is restricted to. */
+export type KnownConnections = ReadonlyMap<string, { kind: ConnectionKind; empresaId?: number | undefined }>;
+
+/** Whether an empresa may use a connection of the file (the registry's rule: unrestricted, or restricted to it). */
+export function connectionOpenTo(connection: { empresaId?: number | undefined }, empresaId: number): boolean {
+  return connection.empresaId === undefined || connection.empresaId === empresaId;
+}
 
 /** The accepted spellings of conexao_integracao.tipo_conexao, for messages (the connections package owns them). */
 export const CONNECTION_KIND_ALIASES: readonly string[] = TIPO_CONEXAO_ALIASES;

@@ -1,6 +1,8 @@
+import { cronShapeProblem } from '@integrador/queue';
 import { GET_SYNC_TABLES, type Integracao } from '@integrador/store';
 import { CronExpressionParser } from 'cron-parser';
 import { selectedColumns } from './consulta';
+import { MAX_CHUNK_SIZE } from './get/get-settings';
 import { ENGINE_COLUMNS } from './get/row-mapping';
 import type { LintMessage, LintSeverity } from './lint-finding';
 
@@ -22,6 +24,9 @@ export function lintCron(integracao: Integracao, report: GetLintReport): void {
   if (cron === null) return;
   try {
     CronExpressionParser.parse(cron);
+    // What cron-parser pads or lets through (4 fields, a step wider than its field), refused as schedules sync refuses it.
+    const shape = cronShapeProblem(cron);
+    if (shape !== null) throw new Error(shape);
   } catch (err) {
     const detail = (err as Error).message;
     report('cron', 'INVALID_CRON', {
@@ -71,6 +76,7 @@ export function lintGet(integracao: Integracao, report: GetLintReport, crmTables
       'pt-BR': 'a reconciliação precisa do upsert embutido em tabela; remova sql_insert/sql_update ou deixe reconciliacao_horas NULL',
       en: 'a reconcile needs the built-in upsert into tabela; remove sql_insert/sql_update or leave reconciliacao_horas NULL',
     });
+  lintNumbers(integracao, report);
   if (sql !== null) lintSelected(integracao, report, sql, { cursor, templates, table, crmTables });
   for (const column of ['sql_insert', 'sql_update'] as const) {
     const template = text(integracao[column]);
@@ -85,6 +91,22 @@ export function lintGet(integracao: Integracao, report: GetLintReport, crmTables
         'warning',
       );
   }
+}
+
+/** reconciliacao_horas and tamanho_lote as the run reads them (parseGetSettings refuses the same values). */
+function lintNumbers(integracao: Integracao, report: GetLintReport): void {
+  const hours = integracao.reconciliacao_horas;
+  if (hours !== null && !(hours >= 0))
+    report('reconciliacao_horas', 'GET_INVALID_RECONCILE_HOURS', {
+      'pt-BR': `reconciliacao_horas ${hours} inválido; esperado horas ≥ 0 (0 = a cada execução) ou NULL (nunca)`,
+      en: `invalid reconciliacao_horas ${hours}; expected hours ≥ 0 (0 = every run) or NULL (never)`,
+    });
+  const chunk = integracao.tamanho_lote;
+  if (chunk !== null && (!Number.isInteger(chunk) || chunk < 1 || chunk > MAX_CHUNK_SIZE))
+    report('tamanho_lote', 'GET_INVALID_CHUNK_SIZE', {
+      'pt-BR': `tamanho_lote ${chunk} inválido; esperado de 1 a ${MAX_CHUNK_SIZE} linhas por lote, ou NULL (padrão)`,
+      en: `invalid tamanho_lote ${chunk}; expected 1 to ${MAX_CHUNK_SIZE} rows per chunk, or NULL (the default)`,
+    });
 }
 
 function lintMode(integracao: Integracao, report: GetLintReport, cursor: string | null): void {

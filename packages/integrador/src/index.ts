@@ -76,3 +76,4 @@ export {
   type TemplateValues,
   toRawSql,
 } from './template';
+export { type UpstreamName, type UpstreamRow, upstreamNames } from './upstream-names';

@@ -23,6 +23,7 @@ export type { JobObserver, ObservedJobEvent } from './job-observer';
 export { type Enqueued, type EnqueueOptions, JobProducer, type QueueCounts, queueOptions } from './job-producer';
 export { createJobRecorder } from './job-recorder';
 export {
+  cronShapeProblem,
   getScheduler,
   InvalidCronError,
   listSchedulers,

@@ -32,16 +32,55 @@ export class InvalidCronError extends Error {
   }
 }
 
+/** Each field's values, seconds first (cron-parser's constraints; weekday 7 is Sunday again). */
+const CRON_FIELDS = [
+  { name: 'second', min: 0, max: 59 },
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12 },
+  { name: 'day of week', min: 0, max: 7 },
+] as const;
+
+/**
+ * What cron-parser (and so BullMQ) lets through but the documented syntax refuses: other than 5 fields (or 6 with
+ * seconds first) — it silently pads fewer, so a 4-field pattern ran daily at midnight —, and a step wider than its
+ * field (a minute step of 61), which cron-parser refuses only in its strict mode, unusable here (that mode wants 6
+ * fields and no day of month together with day of week). Values and ranges are left to cron-parser.
+ */
+export function cronShapeProblem(pattern: string): string | null {
+  const atoms = pattern.trim().split(/\s+/);
+  if (atoms.length !== 5 && atoms.length !== 6)
+    return `expected 5 fields (minute hour day month weekday) or 6 with seconds first, got ${atoms.length}`;
+  const fields = atoms.length === 5 ? CRON_FIELDS.slice(1) : CRON_FIELDS;
+  for (const [index, atom] of atoms.entries()) {
+    const field = fields[index];
+    if (!field) continue;
+    for (const part of atom.split(',')) {
+      const step = /\/(\d+)$/.exec(part)?.[1];
+      const width = field.max - field.min + 1;
+      if (step !== undefined && Number(step) > width)
+        return `step /${step} of the ${field.name} field is wider than its ${field.min}-${field.max} range`;
+    }
+  }
+  return null;
+}
+
 /**
  * The next time (epoch ms) a cron fires after `from`, computed as BullMQ's schedulers do; throws InvalidCronError for a
- * text BullMQ cannot parse (5 fields, or 6 with seconds first).
+ * text BullMQ cannot parse or that is not 5 fields (or 6 with seconds first) with steps within their fields.
  */
 export function nextCronTime(pattern: string, tz: string, from = Date.now()): number | null {
+  let next: number | undefined;
   try {
-    return defaultRepeatStrategy(from, { pattern, tz }) ?? null;
+    next = defaultRepeatStrategy(from, { pattern, tz });
   } catch (err) {
     throw new InvalidCronError(pattern, { cause: err });
   }
+  // cron-parser's own reason first (a garbled text); then what it pads or lets through.
+  const shape = cronShapeProblem(pattern);
+  if (shape !== null) throw new InvalidCronError(pattern, { cause: new Error(shape) });
+  return next ?? null;
 }
 
 function stateOf(s: JobSchedulerJson): SchedulerState {

@@ -1,9 +1,18 @@
 import { loadConfig } from '@integrador/config';
 import { loadConnections } from '@integrador/connections';
-import { isPermanent, type PrepareContext, previewSet, resolveSetTarget, runInfo } from '@integrador/integrador';
-import type { DialectName, Integracao } from '@integrador/store';
+import {
+  isPermanent,
+  MissingVariableError,
+  type PrepareContext,
+  previewSet,
+  resolveSetTarget,
+  runInfo,
+  upstreamNames,
+} from '@integrador/integrador';
+import { type Database, type DialectName, type Integracao, listIntegracoes, type Tenant } from '@integrador/store';
 import { createTransportFactory, SoapClientCache, TransientTransportError, type Transport } from '@integrador/transports';
 import type { Command } from 'commander';
+import type { Kysely } from 'kysely';
 import { type Cli, print, printError, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
 import { addTargetOptions, admitOrExplain, loadTenant, parseTargetArgs, type TargetArgs, type TargetOptions } from '../integration-target';
@@ -39,7 +48,7 @@ async function throughReceptor<T>(
   if (!config.connectionsFile) printError(cli.text.noConnectionsFile);
   return withDatabase(async (database) => {
     const tenant = await loadTenant(cli, database.db, args);
-    const { integracao, runTenant } = await admitOrExplain(cli, database.db, tenant, args, purpose);
+    const { integracao, runTenant } = await admitOrExplain(cli, database.db, tenant, args, purpose, connections);
     // One command, one WSDL at most: the cache only has to hold that one client.
     const transports = createTransportFactory(new SoapClientCache({ max: 1 }));
     try {
@@ -56,6 +65,7 @@ async function throughReceptor<T>(
       };
       return await work(context, integracao);
     } catch (err) {
+      if (err instanceof MissingVariableError) throw await missingVariable(cli, database.db, tenant, integracao, err);
       if (err instanceof TransientTransportError) throw new CliError(cli.text.receptorUnavailable(err.message), { cause: err });
       if (isPermanent(err)) throw new CliError(cli.text.integrationFailed(labelOf(integracao), (err as Error).message), { cause: err });
       throw err;
@@ -63,6 +73,19 @@ async function throughReceptor<T>(
       await transports.close();
     }
   }, config);
+}
+
+/** A #var# without a value, in the CLI's words; when a step before it in its flow hands it down, says which. */
+async function missingVariable(
+  cli: Cli,
+  db: Kysely<Database>,
+  tenant: Tenant,
+  integracao: Integracao,
+  err: MissingVariableError,
+): Promise<CliError> {
+  const upstream = upstreamNames(await listIntegracoes(db, tenant), integracao.id).find((u) => u.name === err.variable);
+  const from = upstream ? `#${upstream.integracaoId} (${upstream.nome})` : null;
+  return new CliError(cli.text.missingVariable(labelOf(integracao), err.variable, from), { cause: err });
 }
 
 async function preview(cli: Cli, integracaoIdText: string, options: TargetOptions): Promise<void> {

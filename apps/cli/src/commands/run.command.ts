@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@integrador/config';
+import { type ConnectionsRegistry, loadConnections } from '@integrador/connections';
 import type { SetRunResult } from '@integrador/integrador';
 import { enqueuePlannedRun, StepQueueUnavailableError } from '@integrador/integrador';
 import type { GetRunResult } from '@integrador/jobs';
@@ -33,14 +34,27 @@ export function registerRunCommand(program: Command, cli: Cli): void {
     .action((integracaoId: string, options: RunOptions) => runIntegration(cli, integracaoId, options));
 }
 
+/**
+ * The connections file, for admission's empresa check; undefined when it cannot be read here (e.g. its secrets are
+ * not in this shell): the run is then left to the workers, which read their own file.
+ */
+async function connectionsIfReadable(config: ReturnType<typeof loadConfig>): Promise<ConnectionsRegistry | undefined> {
+  try {
+    return await loadConnections(config);
+  } catch {
+    return undefined;
+  }
+}
+
 async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOptions): Promise<void> {
   const args = parseTargetArgs(cli, integracaoIdText, options);
   const config = loadConfig();
+  const connections = await connectionsIfReadable(config);
   // Every check the ingress makes happens before Redis is touched: a refused run enqueues nothing.
   const { tenant, plan } = await withDatabase(async (database) => {
     const found = await loadTenant(cli, database.db, args);
     // The engine's admission, as the ingress: prerequisites first, a refusal named in one line.
-    const admitted = await admitOrExplain(cli, database.db, found, args, 'run');
+    const admitted = await admitOrExplain(cli, database.db, found, args, 'run', connections);
     return { tenant: found, plan: admitted.plan };
   }, config);
   const request = {

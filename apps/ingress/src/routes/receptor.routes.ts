@@ -19,7 +19,7 @@ export interface ReceptorRoutesDeps {
  * they are: the error handler's code table answers them (a row of another tenant, or no record of the tenant, 404).
  */
 async function target(deps: ReceptorRoutesDeps, tenant: Tenant, id: number, parametros: Parametros, purpose: 'preview' | 'info') {
-  const { runTenant } = await admitRun(deps.database.db, { tenant, integracaoId: id, parametros, purpose });
+  const { runTenant } = await admitRun(deps.database.db, { tenant, integracaoId: id, parametros, purpose, connections: deps.connections });
   const resolved = await resolveSetTarget(deps.database, deps.connections, deps.transports, tenant, id);
   return {
     db: deps.database.db,

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ConnectionsRegistry } from '@integrador/connections';
 import type { Parametros } from '@integrador/integrador';
 import { enqueueIntegrationRun } from '@integrador/integrador';
 import type { JobProducer } from '@integrador/queue';
@@ -23,7 +24,7 @@ export const RunStep = Type.Object({ integracaoId: Type.Integer(), nome: Type.St
  * POST /v1/integrations/:id/run: enqueue a SET push or a GET pull after checking parametros_obrigatorios, together with the
  * integrations it depends on (dependente/depende_de) as one flow, prerequisites first.
  */
-export function runsRoutes(database: CrmDatabase, producer: JobProducer): FastifyPluginAsyncTypebox {
+export function runsRoutes(database: CrmDatabase, producer: JobProducer, connections: ConnectionsRegistry): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/integrations/:id/run',
@@ -47,6 +48,7 @@ export function runsRoutes(database: CrmDatabase, producer: JobProducer): Fastif
             401: ErrorResponse,
             404: ErrorResponse,
             409: ErrorResponse,
+            422: ErrorResponse,
             503: ErrorResponse,
           },
         },
@@ -61,6 +63,7 @@ export function runsRoutes(database: CrmDatabase, producer: JobProducer): Fastif
           parametros,
           trigger: 'api',
           idempotencyKey: request.headers['idempotency-key'],
+          connections,
         });
         return reply.status(202).send(run);
       },

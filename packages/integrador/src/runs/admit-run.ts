@@ -1,3 +1,4 @@
+import type { ConnectionsRegistry } from '@integrador/connections';
 import { type ConexaoIntegracao, type Database, findIntegracao, type Integracao, type Tenant } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { missingParameters, type Parametros } from '../parametros';
@@ -20,6 +21,8 @@ export interface AdmissionRequest {
   purpose?: RunPurpose;
   /** False for steps whose values come from elsewhere (a scheduler's run, a flow's prerequisite). */
   checkParameters?: boolean;
+  /** The connections file, when the caller has one: a connection it restricts to another empresa is refused here. */
+  connections?: ConnectionsRegistry;
 }
 
 /** An admitted run: the row, the tenant its SQL is bound to, its queue and its dependency plan (run order). */
@@ -80,6 +83,20 @@ async function ownConnection(db: Kysely<Database>, row: Integracao): Promise<Con
   return conexao;
 }
 
+/**
+ * The connections file's empresa restriction (`empresaId`), refused at admission like a foreign conexao_integracao row
+ * rather than by the worker after a 202. A name the file lacks is left to the worker: its file may differ from the caller's.
+ */
+function assertConnectionOpen(row: Integracao, conexao: ConexaoIntegracao | undefined, connections: ConnectionsRegistry | undefined): void {
+  if (!conexao || !connections || row.empresa_id === null) return;
+  if (!connections.get(conexao.nome_conexao) || connections.usableBy(conexao.nome_conexao, row.empresa_id)) return;
+  throw new RunRefusedError(
+    'CONNECTION_FORBIDDEN',
+    `${label(row)} conexao_integracao #${conexao.id}: connection "${conexao.nome_conexao}" is restricted by the connections file to another empresa; empresa ${row.empresa_id} may not use it`,
+    { id: String(row.id), nome: row.nome, connection: conexao.nome_conexao },
+  );
+}
+
 /** What admission reads from the database for (tenant, integracao, purpose): the same for every job of that key. */
 export interface LoadedAdmission {
   integracao: Integracao;
@@ -99,6 +116,7 @@ export async function loadAdmission(
   tenant: RunCaller,
   integracaoId: number,
   purpose: RunPurpose = 'run',
+  connections?: ConnectionsRegistry,
 ): Promise<LoadedAdmission> {
   const integracao = await findIntegracao(db, { ...tenant, nome: '' }, integracaoId);
   if (!integracao) {
@@ -108,6 +126,7 @@ export async function loadAdmission(
   const queue = queueForTipo(integracao.tipo_servico);
   try {
     const conexao = await ownConnection(db, integracao);
+    assertConnectionOpen(integracao, conexao, connections);
     const plan =
       purpose === 'run'
         ? planIntegrationRun(await loadPlanRows(db, tenant.empresaId), integracao.id)
@@ -142,6 +161,6 @@ export function completeAdmission(loaded: LoadedAdmission, request: AdmissionReq
  * another empresa (or of another filial, for a filial key) answers NOT_FOUND, like a missing one.
  */
 export async function admitRun(db: Kysely<Database>, request: AdmissionRequest): Promise<AdmittedRun> {
-  const loaded = await loadAdmission(db, request.tenant, request.integracaoId, request.purpose ?? 'run');
+  const loaded = await loadAdmission(db, request.tenant, request.integracaoId, request.purpose ?? 'run', request.connections);
   return completeAdmission(loaded, request);
 }

@@ -1,3 +1,4 @@
+import type { ConnectionsRegistry } from '@integrador/connections';
 import { type IntegrationRunPayload, jobDefinition, type TenantRef } from '@integrador/jobs';
 import { enqueueGetRun, idempotentJobId, type JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
@@ -16,6 +17,8 @@ export interface RunRequest {
   trigger: IntegrationRunPayload['trigger'];
   /** The client's Idempotency-Key: a request retried with it finds the job(s) its first attempt created. */
   idempotencyKey?: string;
+  /** The caller's connections file: a connection restricted to another empresa is refused before anything is enqueued. */
+  connections?: ConnectionsRegistry;
 }
 
 /** One enqueued step: which job runs which integracao on which queue. */
@@ -111,6 +114,7 @@ export async function enqueueIntegrationRun(database: CrmDatabase, producer: Job
     tenant: request.tenant,
     integracaoId: request.integracaoId,
     parametros: request.parametros,
+    ...(request.connections ? { connections: request.connections } : {}),
   });
   return enqueuePlannedRun(producer, request, admitted.plan);
 }

@@ -122,6 +122,26 @@ describe.each(['sqlite', 'postgres'] as const)('reconcileSchedules (%s, real Red
     expect([...(await schedulers()).keys()]).toEqual([schedulerIdOf(a, good)]);
   });
 
+  it('refuses a 4-field cron and a step wider than its field, and unschedules one an older version scheduled', async () => {
+    const four = await add({ nome: 'GET-BAD-CRON', empresa_id: a, cron: '*/61 * * *' });
+    const step = await add({ nome: 'GET-STEP-61', empresa_id: b, cron: '*/61 * * * *' });
+    // As an older version left it: the same 4-field cron already scheduled (BullMQ read it as daily at midnight).
+    const data = { tenant: { empresaId: a, filialId: null }, integracaoId: four, parametros: {}, trigger: 'schedule' };
+    await producer
+      .queue('get')
+      .upsertJobScheduler(schedulerIdOf(a, four), { pattern: '*/61 * * *', tz }, { name: 'integration.run', data });
+
+    const report = await reconcileSchedules(database.db, producer, { tz }, logger);
+
+    expect(report.invalid).toEqual([
+      { empresaId: a, integracaoId: four, nome: 'GET-BAD-CRON', cron: '*/61 * * *', reason: expect.stringContaining('expected 5 fields') },
+      { empresaId: b, integracaoId: step, nome: 'GET-STEP-61', cron: '*/61 * * * *', reason: expect.stringContaining('step /61') },
+    ]);
+    expect(report.unchanged).toBe(0);
+    expect(report.removed).toEqual([schedulerIdOf(a, four)]);
+    expect([...(await schedulers()).keys()]).toEqual([]);
+  });
+
   it('accepts a six-field cron with seconds and moves a row to its new filial', async () => {
     const id = await add({ nome: 'GET-SEGUNDOS', empresa_id: a, cron: '*/30 * * * * *' });
     await reconcileSchedules(database.db, producer, { tz }, logger);

@@ -5,6 +5,7 @@ import {
   type JobProducer,
   listSchedulers,
   mirrorPausedTenants,
+  nextCronTime,
   removeScheduler,
   type SchedulerState,
   upsertScheduler,
@@ -95,12 +96,14 @@ export async function reconcileSchedules(
     const id = schedulerIdOf(row.empresa_id, row.id);
     const payload = scheduledPayload(row, row.empresa_id);
     const current = existing.get(id);
-    if (current && sameSchedule(current, cron, options.tz, 'integration.run', payload)) {
-      wanted.add(id);
-      report.unchanged += 1;
-      continue;
-    }
     try {
+      // Checked even when unchanged: a cron scheduled before the rules refused it (4 fields) is unscheduled now.
+      nextCronTime(cron, options.tz);
+      if (current && sameSchedule(current, cron, options.tz, 'integration.run', payload)) {
+        wanted.add(id);
+        report.unchanged += 1;
+        continue;
+      }
       await upsertScheduler(queue, 'get', { id, pattern: cron, tz: options.tz, name: 'integration.run', data: payload });
       wanted.add(id);
       (current ? report.updated : report.created).push(id);

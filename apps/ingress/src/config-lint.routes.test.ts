@@ -1,0 +1,120 @@
+import { parseConnections } from '@integrador/connections';
+import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import type { FastifyInstance } from 'fastify';
+import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
+
+interface Finding {
+  code: string;
+  table: string;
+  rowId: number;
+  column: string;
+  message: string;
+}
+
+// The trial's findings 5 and 6: lint bound to the caller's empresa, and the file's empresaId restriction at lint and admission.
+describe('GET /v1/config/lint and run admission against the connections file', () => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  let ingress: TestIngress;
+  let keyA: string;
+  let keyB: string;
+  let typoRowA: number;
+  let foreignRowA: number;
+  let getOnForeignA: number;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    const a = await createEmpresa(database.db, 'Empresa A');
+    const b = await createEmpresa(database.db, 'Empresa B');
+    keyA = await issueApiKey(database.db, a, null, 'a');
+    keyB = await issueApiKey(database.db, b, null, 'b');
+    const erpDb = {
+      tipo: 'bd',
+      driver: 'postgres',
+      host: '127.0.0.1',
+      port: 5432,
+      database: 'erp',
+      user: 'crm',
+      allowPrivateNetwork: true,
+    };
+    const connections = parseConnections(
+      JSON.stringify({ connections: { erp_pg: erpDb, only_b: { ...erpDb, empresaId: b } } }),
+      'json',
+      {},
+      'test',
+    );
+    ingress = await startTestIngress(database, { deps: { connections } });
+    ({ app } = ingress);
+    const conexao = async (nome: string, empresaId: number) =>
+      (
+        await database.db
+          .insertInto('conexao_integracao')
+          .values({ tipo_conexao: 'BD', nome_conexao: nome, empresa_id: empresaId })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+    typoRowA = await conexao('erp_pgg', a);
+    foreignRowA = await conexao('only_b', a);
+    const okRowB = await conexao('only_b', b);
+    const get = async (nome: string, empresaId: number, conexaoId: number) =>
+      (
+        await database.db
+          .insertInto('integracao')
+          .values({
+            nome,
+            tipo_servico: 'GET',
+            empresa_id: empresaId,
+            conexao_integracao_id: conexaoId,
+            tabela: 'contas',
+            sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI',
+            ativo: 1,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+    getOnForeignA = await get('GET-A-ONLY-B', a, foreignRowA);
+    await get('GET-B', b, okRowB);
+  });
+
+  afterAll(async () => {
+    await ingress?.close();
+    await database?.drop();
+  });
+
+  const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+  const lint = async (key: string) => {
+    const response = await app.inject({ url: '/v1/config/lint', headers: auth(key) });
+    expect(response.statusCode).toBe(200);
+    return response.json() as { ok: boolean; errors: number; findings: Finding[] };
+  };
+
+  it("never shows one empresa another's conexao_integracao rows, and its hints name only connections it may use", async () => {
+    const b = await lint(keyB);
+    expect(b).toMatchObject({ ok: true, errors: 0 });
+    expect(b.findings.filter((f) => f.table === 'conexao_integracao')).toEqual([]);
+
+    const a = await lint(keyA);
+    const typo = a.findings.find((f) => f.code === 'UNKNOWN_CONNECTION');
+    expect(typo).toMatchObject({ table: 'conexao_integracao', rowId: typoRowA, column: 'nome_conexao' });
+    expect(typo?.message).toBe('a conexão "erp_pgg" não está no arquivo de conexões (esperado um de: erp_pg)');
+    expect(JSON.stringify(a.findings)).not.toContain('only_b,');
+  });
+
+  it('reports a conexao_integracao row naming a connection the file restricts to another empresa', async () => {
+    const a = await lint(keyA);
+    expect(a.ok).toBe(false);
+    const foreign = a.findings.find((f) => f.code === 'FOREIGN_CONNECTION');
+    expect(foreign).toMatchObject({ table: 'conexao_integracao', rowId: foreignRowA, column: 'nome_conexao' });
+    expect(foreign?.message).toContain('a conexão "only_b" do arquivo de conexões é restrita a outra empresa');
+    expect(foreign?.message).toContain('(esperado um de: erp_pg)');
+  });
+
+  it('refuses at once (4xx, nothing enqueued) a run whose connection the file restricts to another empresa', async () => {
+    const run = await app.inject({ method: 'POST', url: `/v1/integrations/${getOnForeignA}/run`, headers: auth(keyA), payload: {} });
+    expect(run.statusCode).toBe(422);
+    expect(run.json().error.code).toBe('CONNECTION_FORBIDDEN');
+    expect(run.json().error.message).toContain('usa a conexão "only_b", que o arquivo de conexões restringe a outra empresa');
+    expect(await ingress.producer.queue('get').getJobCounts()).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
+  });
+});
