@@ -93,7 +93,7 @@ export interface Messages {
   lintSummary: (errors: number, warnings: number) => string;
   seedDemo: string;
   demoCreated: (summary: DemoSummary) => string;
-  demoReused: (empresaId: number) => string;
+  demoReused: (summary: DemoSummary) => string;
   demoLintHint: (empresaId: number) => string;
   demoIntegrations: (empresaId: number, integrations: readonly DemoIntegration[]) => string;
   demoTryHint: (empresaId: number, integracaoId: number, contaId: number) => string;
@@ -201,7 +201,11 @@ const ptBR: Messages = {
     `${plural(c.contas, 'conta', 'contas')}, ${plural(c.contatos, 'contato', 'contatos')}, ${plural(c.usuarios, 'usuário', 'usuários')}, ` +
     `${plural(c.oportunidades, 'oportunidade', 'oportunidades')}, ${plural(c.atividades, 'atividade', 'atividades')}, ` +
     `${plural(c.eventos, 'evento', 'eventos')} e ${plural(c.integracoes, 'integração', 'integrações')}.`,
-  demoReused: (id) => `A Empresa Demo #${id} já existe: os dados foram mantidos e só uma nova chave foi emitida.`,
+  demoReused: ({ empresaId: id, counts: c }) =>
+    c.oportunidades + c.atividades + c.eventos > 0
+      ? `A Empresa Demo #${id} já existe: os dados foram mantidos, acrescidos de ${plural(c.oportunidades, 'oportunidade', 'oportunidades')}, ` +
+        `${plural(c.atividades, 'atividade', 'atividades')} e ${plural(c.eventos, 'evento', 'eventos')} (para os gatilhos de webhook), e uma nova chave foi emitida.`
+      : `A Empresa Demo #${id} já existe: os dados foram mantidos e só uma nova chave foi emitida.`,
   demoLintHint: (id) =>
     `Para validar: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
   demoIntegrations: (id, list) =>
@@ -336,7 +340,11 @@ const en: Messages = {
     `${plural(c.contas, 'account', 'accounts')}, ${plural(c.contatos, 'contact', 'contacts')}, ${plural(c.usuarios, 'user', 'users')}, ` +
     `${plural(c.oportunidades, 'opportunity', 'opportunities')}, ${plural(c.atividades, 'activity', 'activities')}, ` +
     `${plural(c.eventos, 'event', 'events')} and ${plural(c.integracoes, 'integration', 'integrations')}.`,
-  demoReused: (id) => `Empresa Demo #${id} already exists: its data was kept and only a new key was issued.`,
+  demoReused: ({ empresaId: id, counts: c }) =>
+    c.oportunidades + c.atividades + c.eventos > 0
+      ? `Empresa Demo #${id} already exists: its data was kept, with ${plural(c.oportunidades, 'opportunity', 'opportunities')}, ` +
+        `${plural(c.atividades, 'activity', 'activities')} and ${plural(c.eventos, 'event', 'events')} added (for the webhook gatilhos), and a new key was issued.`
+      : `Empresa Demo #${id} already exists: its data was kept and only a new key was issued.`,
   demoLintHint: (id) =>
     `To check it: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
   demoIntegrations: (id, list) =>

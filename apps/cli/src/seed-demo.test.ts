@@ -221,4 +221,20 @@ describe.each(ALL_DIALECTS)('integrador seed-demo on %s', (dialect) => {
       await set(1);
     }
   });
+  it('gives a demo seeded before its oportunidades, atividades and eventos existed those records on the next run, once', async () => {
+    for (const table of ['eventos', 'atividades', 'oportunidades'] as const) await database.db.deleteFrom(table).execute();
+    const before = await rowCounts();
+    const run = await runCli(['seed-demo'], env);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain(
+      `A Empresa Demo #${empresaId} já existe: os dados foram mantidos, acrescidos de 3 oportunidades, 3 atividades e 2 eventos`,
+    );
+    expect(await rowCounts()).toEqual({ ...before, oportunidades: 3, atividades: 3, eventos: 2 });
+    const usuarios = new Set((await database.db.selectFrom('usuarios').select('id').execute()).map((r) => Number(r.id)));
+    for (const row of await database.db.selectFrom('oportunidades').select('usuario_id').execute())
+      expect(usuarios.has(Number(row.usuario_id))).toBe(true);
+    const again = await runCli(['--lang', 'en', 'seed-demo'], env);
+    expect(again.stdout).toContain(`Empresa Demo #${empresaId} already exists: its data was kept and only a new key was issued.`);
+    expect(await rowCounts()).toEqual({ ...before, oportunidades: 3, atividades: 3, eventos: 2 });
+  });
 });

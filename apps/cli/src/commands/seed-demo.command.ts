@@ -26,7 +26,7 @@ async function seedDemo(cli: Cli, options: { json?: boolean }): Promise<void> {
     if (options.json) {
       return printJson({ empresaId: demo.empresaId, filialId: demo.filialId, apiKey, created: demo.created, integracoes, gatilhos });
     }
-    print(demo.created ? cli.text.demoCreated(demo) : cli.text.demoReused(demo.empresaId));
+    print(demo.created ? cli.text.demoCreated(demo) : cli.text.demoReused(demo));
     printIssuedKey(cli, DEMO_KEY_NAME, apiKey);
     if (integracoes.length > 0) print(cli.text.demoIntegrations(demo.empresaId, integracoes));
     print(cli.text.demoLintHint(demo.empresaId));

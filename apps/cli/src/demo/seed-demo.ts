@@ -112,7 +112,7 @@ async function insertWebhookRecords(
   db: Kysely<Database>,
   dialect: CrmDatabase['dialect'],
   empresaId: number,
-  filialId: number,
+  filialId: number | null,
   owners: DemoOwners,
 ): Promise<void> {
   const tenant = { empresa_id: empresaId, empresa_filial_id: filialId };
@@ -220,26 +220,58 @@ async function insertDemoTenant(db: Kysely<Database>, dialect: CrmDatabase['dial
   return { empresaId, filialId, created: true, counts };
 }
 
+/** The ids by nome of the empresa's rows of a table (a demo tenant seeded before, read back). */
+async function idsByNome(db: Kysely<Database>, table: 'contas' | 'contatos' | 'usuarios', empresaId: number): Promise<Map<string, number>> {
+  const rows = await db.selectFrom(table).select(['id', 'nome']).where('empresa_id', '=', empresaId).orderBy('id').execute();
+  const ids = new Map<string, number>();
+  for (const row of rows) if (!ids.has(row.nome)) ids.set(row.nome, Number(row.id));
+  return ids;
+}
+
 /**
- * Creates the demo tenant in one transaction, or finds the one created before (by its documento):
- * running it again adds nothing.
+ * A demo tenant seeded before its oportunidades, atividades and eventos existed gets them on a run that finds none of
+ * the three (so its webhook gatilhos can be tried too); one that has any keeps its data as it is. Returns whether it
+ * added them.
+ */
+async function addMissingWebhookRecords(database: CrmDatabase, empresaId: number, filialId: number | null): Promise<boolean> {
+  const { db } = database;
+  for (const table of ['oportunidades', 'atividades', 'eventos'] as const) {
+    const row = await db.selectFrom(table).select('id').where('empresa_id', '=', empresaId).limit(1).executeTakeFirst();
+    if (row) return false;
+  }
+  await db.transaction().execute(async (trx) => {
+    const owners = {
+      contas: await idsByNome(trx, 'contas', empresaId),
+      contatos: await idsByNome(trx, 'contatos', empresaId),
+      usuarios: await idsByNome(trx, 'usuarios', empresaId),
+    };
+    await insertWebhookRecords(trx, database.dialect, empresaId, filialId, owners);
+  });
+  return true;
+}
+
+/**
+ * Creates the demo tenant in one transaction, or finds the one created before (by its documento): running it again
+ * adds nothing (but the oportunidades, atividades and eventos a tenant seeded before them lacks).
  */
 export async function seedDemoTenant(database: CrmDatabase): Promise<DemoTenant> {
   const { db } = database;
   const existing = await findEmpresaIdByDocumento(db, DEMO_DOCUMENTO);
   if (existing !== null) {
+    const filialId = await firstFilialId(db, existing);
+    const added = await addMissingWebhookRecords(database, existing, filialId);
     const counts = {
       filiais: 0,
       cidades: 0,
       contas: 0,
       contatos: 0,
       usuarios: 0,
-      oportunidades: 0,
-      atividades: 0,
-      eventos: 0,
+      oportunidades: added ? DEMO_OPORTUNIDADES.length : 0,
+      atividades: added ? DEMO_ATIVIDADES.length : 0,
+      eventos: added ? DEMO_EVENTOS.length : 0,
       integracoes: 0,
     };
-    return { empresaId: existing, filialId: await firstFilialId(db, existing), created: false, counts };
+    return { empresaId: existing, filialId, created: false, counts };
   }
   return db.transaction().execute((trx) => insertDemoTenant(trx, database.dialect));
 }
