@@ -126,6 +126,22 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     expect(pageA).not.toContain('href="javascript:');
   });
 
+  it('says under a call the hub ended (não atendida) why it ended, and nothing under a call the PBX ended', async () => {
+    const calls = () =>
+      h.database.db.updateTable('ligacoes').where('empresa_id', '=', h.empresaA).where('telefone', '=', '(21) 98888-7777');
+    await calls().set({ status: 'não atendida' }).execute();
+    try {
+      const opa = await h.login('opa');
+      const page = (await h.app.inject({ url: '/dashboard/ligacoes', headers: { cookie: opa.cookie } })).body;
+      expect(page).toContain(
+        'não atendida<div class="muted">encerrada pelo hub: tocou além de CTI_RING_TIMEOUT_MS sem a central enviar o fim',
+      );
+      expect(page.match(/encerrada pelo hub/g)).toHaveLength(1);
+    } finally {
+      await calls().set({ status: 'finalizada' }).execute();
+    }
+  });
+
   it('shows endpoints with deliveries and attempts; resends one and recovers failures since a time, audited; walled', async () => {
     const list = (await h.app.inject({ url: '/dashboard/api/webhooks', headers: asKey(h.keyA) })).json();
     expect(list.items.map((e: { id: number }) => e.id)).toEqual([endpointA]);

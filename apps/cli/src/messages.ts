@@ -13,7 +13,25 @@ export { DEFAULT_LOCALE, LOCALES };
 export interface DemoSummary {
   empresaId: number;
   created: boolean;
-  counts: { filiais: number; cidades: number; contas: number; contatos: number; usuarios: number; integracoes: number };
+  counts: {
+    filiais: number;
+    cidades: number;
+    contas: number;
+    contatos: number;
+    usuarios: number;
+    oportunidades: number;
+    atividades: number;
+    eventos: number;
+    integracoes: number;
+  };
+}
+
+/** One crm-change call that fires a webhook gatilho on the demo's records (seed-demo's listing). */
+export interface DemoGatilho {
+  gatilho: string;
+  tabela: string;
+  id: number;
+  operacao: string;
 }
 
 /** One of the demo tenant's integrations, as seed-demo lists it (the ids preview/run take). */
@@ -75,10 +93,11 @@ export interface Messages {
   lintSummary: (errors: number, warnings: number) => string;
   seedDemo: string;
   demoCreated: (summary: DemoSummary) => string;
-  demoReused: (empresaId: number) => string;
+  demoReused: (summary: DemoSummary) => string;
   demoLintHint: (empresaId: number) => string;
   demoIntegrations: (empresaId: number, integrations: readonly DemoIntegration[]) => string;
   demoTryHint: (empresaId: number, integracaoId: number, contaId: number) => string;
+  demoWebhookHint: (gatilhos: readonly DemoGatilho[]) => string;
   run: string;
   preview: string;
   info: string;
@@ -182,9 +201,14 @@ const ptBR: Messages = {
   seedDemo: 'cria (ou reaproveita) a empresa de demonstração com dados e integrações de exemplo, e emite uma chave de API',
   demoCreated: ({ empresaId, counts: c }) =>
     `Empresa Demo #${empresaId} criada com ${plural(c.filiais, 'filial', 'filiais')}, ${plural(c.cidades, 'cidade', 'cidades')}, ` +
-    `${plural(c.contas, 'conta', 'contas')}, ${plural(c.contatos, 'contato', 'contatos')}, ${plural(c.usuarios, 'usuário', 'usuários')} ` +
-    `e ${plural(c.integracoes, 'integração', 'integrações')}.`,
-  demoReused: (id) => `A Empresa Demo #${id} já existe: os dados foram mantidos e só uma nova chave foi emitida.`,
+    `${plural(c.contas, 'conta', 'contas')}, ${plural(c.contatos, 'contato', 'contatos')}, ${plural(c.usuarios, 'usuário', 'usuários')}, ` +
+    `${plural(c.oportunidades, 'oportunidade', 'oportunidades')}, ${plural(c.atividades, 'atividade', 'atividades')}, ` +
+    `${plural(c.eventos, 'evento', 'eventos')} e ${plural(c.integracoes, 'integração', 'integrações')}.`,
+  demoReused: ({ empresaId: id, counts: c }) =>
+    c.oportunidades + c.atividades + c.eventos > 0
+      ? `A Empresa Demo #${id} já existe: os dados foram mantidos, acrescidos de ${plural(c.oportunidades, 'oportunidade', 'oportunidades')}, ` +
+        `${plural(c.atividades, 'atividade', 'atividades')} e ${plural(c.eventos, 'evento', 'eventos')} (para os gatilhos de webhook), e uma nova chave foi emitida.`
+      : `A Empresa Demo #${id} já existe: os dados foram mantidos e só uma nova chave foi emitida.`,
   demoLintHint: (id) =>
     `Para validar: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
   demoIntegrations: (id, list) =>
@@ -197,6 +221,11 @@ const ptBR: Messages = {
     ].join('\n'),
   demoTryHint: (id, integracaoId, contaId) =>
     `Para experimentar: integrador preview ${integracaoId} --empresa ${id} -p contaId=${contaId} (e run … --wait para enviar)`,
+  demoWebhookHint: (gatilhos) =>
+    [
+      'Para disparar cada gatilho de webhook (POST /v1/events/crm-change com a chave da demo e este corpo):',
+      ...gatilhos.map((g) => `  ${g.gatilho}: ${JSON.stringify({ tabela: g.tabela, id: String(g.id), operacao: g.operacao })}`),
+    ].join('\n'),
   run: 'enfileira uma integração SET (fila set) ou GET (fila get) (como POST /v1/integrations/:id/run)',
   preview: 'mostra, sem enviar nada, a consulta com seus valores e a requisição exata de cada registro (dry run)',
   info: 'faz a consulta INFO no receptor e mostra os valores devolvidos (não grava nada)',
@@ -317,9 +346,14 @@ const en: Messages = {
   seedDemo: 'creates (or reuses) the demo tenant with sample data and integrations, and issues an API key',
   demoCreated: ({ empresaId, counts: c }) =>
     `Empresa Demo #${empresaId} created with ${plural(c.filiais, 'filial', 'filiais')}, ${plural(c.cidades, 'city', 'cities')}, ` +
-    `${plural(c.contas, 'account', 'accounts')}, ${plural(c.contatos, 'contact', 'contacts')}, ${plural(c.usuarios, 'user', 'users')} ` +
-    `and ${plural(c.integracoes, 'integration', 'integrations')}.`,
-  demoReused: (id) => `Empresa Demo #${id} already exists: its data was kept and only a new key was issued.`,
+    `${plural(c.contas, 'account', 'accounts')}, ${plural(c.contatos, 'contact', 'contacts')}, ${plural(c.usuarios, 'user', 'users')}, ` +
+    `${plural(c.oportunidades, 'opportunity', 'opportunities')}, ${plural(c.atividades, 'activity', 'activities')}, ` +
+    `${plural(c.eventos, 'event', 'events')} and ${plural(c.integracoes, 'integration', 'integrations')}.`,
+  demoReused: ({ empresaId: id, counts: c }) =>
+    c.oportunidades + c.atividades + c.eventos > 0
+      ? `Empresa Demo #${id} already exists: its data was kept, with ${plural(c.oportunidades, 'opportunity', 'opportunities')}, ` +
+        `${plural(c.atividades, 'activity', 'activities')} and ${plural(c.eventos, 'event', 'events')} added (for the webhook gatilhos), and a new key was issued.`
+      : `Empresa Demo #${id} already exists: its data was kept and only a new key was issued.`,
   demoLintHint: (id) =>
     `To check it: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
   demoIntegrations: (id, list) =>
@@ -332,6 +366,11 @@ const en: Messages = {
     ].join('\n'),
   demoTryHint: (id, integracaoId, contaId) =>
     `To try it: integrador preview ${integracaoId} --empresa ${id} -p contaId=${contaId} (and run … --wait to send it)`,
+  demoWebhookHint: (gatilhos) =>
+    [
+      'To fire each webhook gatilho (POST /v1/events/crm-change with the demo key and this body):',
+      ...gatilhos.map((g) => `  ${g.gatilho}: ${JSON.stringify({ tabela: g.tabela, id: String(g.id), operacao: g.operacao })}`),
+    ].join('\n'),
   run: 'enqueues a SET (set queue) or GET (get queue) integration (as POST /v1/integrations/:id/run)',
   preview: 'shows, sending nothing, the consulta with its bound values and the exact request of each record (dry run)',
   info: 'runs the INFO lookup in the receptor and shows the values it returns (writes nothing)',

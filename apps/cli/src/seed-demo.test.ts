@@ -1,5 +1,6 @@
 import { findTenantByApiKey } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { GATILHOS } from '@integrador/webhooks';
 import { cliEnv, printedKey, runCli } from '../test/run-cli';
 
 const TABLES = [
@@ -9,6 +10,9 @@ const TABLES = [
   'contas',
   'contatos',
   'usuarios',
+  'oportunidades',
+  'atividades',
+  'eventos',
   'conexao_integracao',
   'integracao',
   'campos_integracao',
@@ -69,6 +73,9 @@ describe.each(ALL_DIALECTS)('integrador seed-demo on %s', (dialect) => {
       contas: 10,
       contatos: 2,
       usuarios: 3,
+      oportunidades: 3,
+      atividades: 3,
+      eventos: 2,
       conexao_integracao: 2,
       integracao: 3,
       campos_integracao: 2,
@@ -77,6 +84,47 @@ describe.each(ALL_DIALECTS)('integrador seed-demo on %s', (dialect) => {
     });
     const ramais = await database.db.selectFrom('usuarios').select('ramal').orderBy('ramal').execute();
     expect(ramais.map((row) => row.ramal)).toEqual(['201', '202', '203']);
+  });
+
+  it("creates oportunidades, atividades and eventos of the demo's own contas, contatos and usuarios, one row per gatilho", async () => {
+    const db = database.db;
+    const idsOf = async (table: 'contas' | 'contatos' | 'usuarios') =>
+      new Set((await db.selectFrom(table).select('id').where('empresa_id', '=', empresaId).execute()).map((r) => Number(r.id)));
+    const [contas, contatos, usuarios] = [await idsOf('contas'), await idsOf('contatos'), await idsOf('usuarios')];
+    const oportunidades = await db.selectFrom('oportunidades').selectAll().execute();
+    const atividades = await db.selectFrom('atividades').selectAll().execute();
+    const eventos = await db.selectFrom('eventos').selectAll().execute();
+    for (const row of [...oportunidades, ...atividades, ...eventos]) {
+      expect(row.empresa_id).toBe(empresaId);
+      expect(contas.has(Number(row.conta_id))).toBe(true);
+    }
+    for (const row of oportunidades) expect(usuarios.has(Number(row.usuario_id))).toBe(true);
+    for (const row of atividades) {
+      expect(contatos.has(Number(row.contato_id))).toBe(true);
+      expect(usuarios.has(Number(row.usuario_id))).toBe(true);
+    }
+    for (const row of eventos) expect(contatos.has(Number(row.contato_id))).toBe(true);
+    expect(eventos.map((e) => e.cod_contato).sort()).toEqual(['CT-0001', 'CT-0002']);
+    expect(atividades.map((a) => a.status).sort()).toEqual(['concluida', 'pendente', 'pendente']);
+
+    // Every seed 004 gatilho gets the crm-change call that fires it, in pt-BR and English, and in --json.
+    const json = JSON.parse((await runCli(['seed-demo', '--json'], env)).stdout) as {
+      gatilhos: { gatilho: string; tabela: string; id: number; operacao: string }[];
+    };
+    expect(json.gatilhos.map((g) => g.gatilho)).toEqual([...GATILHOS]);
+    const concluida = atividades.find((a) => a.status === 'concluida');
+    expect(json.gatilhos.find((g) => g.gatilho === 'atividade.concluida')).toEqual({
+      gatilho: 'atividade.concluida',
+      tabela: 'atividades',
+      id: Number(concluida?.id),
+      operacao: 'status_alterado',
+    });
+    const evento = Math.min(...eventos.map((e) => Number(e.id)));
+    const pt = await runCli(['seed-demo'], env);
+    expect(pt.stdout).toContain('Para disparar cada gatilho de webhook (POST /v1/events/crm-change com a chave da demo e este corpo):\n');
+    expect(pt.stdout).toContain(`  evento.criado: {"tabela":"eventos","id":"${evento}","operacao":"criado"}\n`);
+    const en = await runCli(['--lang', 'en', 'seed-demo'], env);
+    expect(en.stdout).toContain('To fire each webhook gatilho (POST /v1/events/crm-change with the demo key and this body):\n');
   });
 
   it("stores seed 001's SET-WS-CONTAS exactly as the manual writes it", async () => {
@@ -172,5 +220,21 @@ describe.each(ALL_DIALECTS)('integrador seed-demo on %s', (dialect) => {
     } finally {
       await set(1);
     }
+  });
+  it('gives a demo seeded before its oportunidades, atividades and eventos existed those records on the next run, once', async () => {
+    for (const table of ['eventos', 'atividades', 'oportunidades'] as const) await database.db.deleteFrom(table).execute();
+    const before = await rowCounts();
+    const run = await runCli(['seed-demo'], env);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain(
+      `A Empresa Demo #${empresaId} já existe: os dados foram mantidos, acrescidos de 3 oportunidades, 3 atividades e 2 eventos`,
+    );
+    expect(await rowCounts()).toEqual({ ...before, oportunidades: 3, atividades: 3, eventos: 2 });
+    const usuarios = new Set((await database.db.selectFrom('usuarios').select('id').execute()).map((r) => Number(r.id)));
+    for (const row of await database.db.selectFrom('oportunidades').select('usuario_id').execute())
+      expect(usuarios.has(Number(row.usuario_id))).toBe(true);
+    const again = await runCli(['--lang', 'en', 'seed-demo'], env);
+    expect(again.stdout).toContain(`Empresa Demo #${empresaId} already exists: its data was kept and only a new key was issued.`);
+    expect(await rowCounts()).toEqual({ ...before, oportunidades: 3, atividades: 3, eventos: 2 });
   });
 });

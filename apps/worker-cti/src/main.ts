@@ -15,6 +15,7 @@ runWorkerApp('worker-cti', 'cti', (deps, services) => {
     redis: services.redis,
     prefix: config.keyPrefix,
     callTimeoutMs: config.cti.callTimeoutMs,
+    ringTimeoutMs: config.cti.ringTimeoutMs,
     settings: new SettingsCache(db),
     // A usuario's new ramal applies to calls within 5 s, as a settings change does.
     usuarios: new TtlCache<number | null>(5000),

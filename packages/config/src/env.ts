@@ -181,6 +181,13 @@ export const EnvSchema = Type.Object({
     maximum: 7 * 24 * 3600 * 1000,
     'x-expected': 'milliseconds from 1000 to 604800000 (a call start without an end is closed as "sem fim recebido" after this long)',
   }),
+  CTI_RING_TIMEOUT_MS: Type.Integer({
+    default: 5 * 60 * 1000,
+    minimum: 1000,
+    maximum: 7 * 24 * 3600 * 1000,
+    'x-expected':
+      'milliseconds from 1000 to 604800000 (a call still ringing this long without an end is closed as "não atendida"; at or above CTI_CALL_TIMEOUT_MS it never applies)',
+  }),
   CTI_POP_TOKEN_TTL_MS: Type.Integer({
     default: 300000,
     minimum: 1000,
@@ -205,7 +212,7 @@ export const EnvSchema = Type.Object({
     minimum: 100,
     maximum: 3600000,
     'x-expected':
-      'milliseconds from 100 to 3600000 (how often worker-cti indexes changed phones and closes calls past CTI_CALL_TIMEOUT_MS)',
+      'milliseconds from 100 to 3600000 (how often worker-cti indexes changed phones and closes calls past CTI_RING_TIMEOUT_MS / CTI_CALL_TIMEOUT_MS)',
   }),
   // --- Outbound webhooks (packages/webhooks) ---
   WEBHOOK_SECRET_KEY: Type.Optional(

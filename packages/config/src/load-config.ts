@@ -68,6 +68,8 @@ export interface Config {
     trustedProxies: string[];
     dedupeWindowMs: number;
     callTimeoutMs: number;
+    /** A call still ringing (no answer known) this long without an end is closed as "não atendida"; only below callTimeoutMs. */
+    ringTimeoutMs: number;
     popTokenTtlMs: number;
     pbxTimeoutMs: number;
     /** A click-to-call older than this (from the click) fails as expired instead of dialling: held by a pause or a limit. */
@@ -195,6 +197,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
         .filter(Boolean),
       dedupeWindowMs: e.CTI_DEDUPE_WINDOW_MS,
       callTimeoutMs: e.CTI_CALL_TIMEOUT_MS,
+      ringTimeoutMs: e.CTI_RING_TIMEOUT_MS,
       popTokenTtlMs: e.CTI_POP_TOKEN_TTL_MS,
       pbxTimeoutMs: e.CTI_PBX_TIMEOUT_MS,
       clickToCallExpiryMs: e.CTI_CLICK_TO_CALL_EXPIRY_MS,

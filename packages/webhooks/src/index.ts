@@ -7,7 +7,7 @@ export { createDeliveryStore, type DeliveryStore } from './delivery-store';
 export { listWebhookEndpoints, type WebhookEndpoint } from './endpoints.repository';
 export { WebhookError, type WebhookErrorCode } from './errors';
 export { EndpointFlowControl } from './flow-control';
-export { GATILHOS, type Gatilho, OPERACOES, type Operacao, WEBHOOK_TABLES } from './gatilhos';
+export { GATILHOS, type Gatilho, isConcluida, OPERACOES, type Operacao, WEBHOOK_TABLES, type WebhookTable } from './gatilhos';
 export { classifyError, createWebhookHttpClient, type ErrorClass, type SendResult, type WebhookHttpClient } from './http-client';
 export { type CancelReason, cancelReasonOf, deliveryErrorMessage, type Locale, webhookMessage } from './messages';
 export { drainOutbox, startOutboxDrain } from './outbox-drain';

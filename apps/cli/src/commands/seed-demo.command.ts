@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { type Cli, print, printJson, withDatabase } from '../cli-context';
 import { DEMO_KEY_NAME } from '../demo/demo-data';
 import { SET_WS_CONTAS } from '../demo/demo-integracoes';
-import { firstContaId, listDemoIntegrations, seedDemoTenant } from '../demo/seed-demo';
+import { demoGatilhoExamples, firstContaId, listDemoIntegrations, seedDemoTenant } from '../demo/seed-demo';
 import { printIssuedKey } from '../issued-key';
 
 /** `integrador seed-demo`: the demo tenant (created once, reused after) and a new API key for it. */
@@ -18,12 +18,15 @@ export function registerSeedDemoCommand(program: Command, cli: Cli): void {
 async function seedDemo(cli: Cli, options: { json?: boolean }): Promise<void> {
   await withDatabase(async (database) => {
     await migrateToLatest(database);
-    const demo = await seedDemoTenant(database.db);
+    const demo = await seedDemoTenant(database);
     const apiKey = await issueApiKey(database.db, demo.empresaId, null, DEMO_KEY_NAME);
     // Read back, not taken from the insert: a reused tenant lists its integrations too, as they are now.
     const integracoes = await listDemoIntegrations(database.db, demo.empresaId);
-    if (options.json) return printJson({ empresaId: demo.empresaId, filialId: demo.filialId, apiKey, created: demo.created, integracoes });
-    print(demo.created ? cli.text.demoCreated(demo) : cli.text.demoReused(demo.empresaId));
+    const gatilhos = await demoGatilhoExamples(database.db, demo.empresaId);
+    if (options.json) {
+      return printJson({ empresaId: demo.empresaId, filialId: demo.filialId, apiKey, created: demo.created, integracoes, gatilhos });
+    }
+    print(demo.created ? cli.text.demoCreated(demo) : cli.text.demoReused(demo));
     printIssuedKey(cli, DEMO_KEY_NAME, apiKey);
     if (integracoes.length > 0) print(cli.text.demoIntegrations(demo.empresaId, integracoes));
     print(cli.text.demoLintHint(demo.empresaId));
@@ -31,5 +34,6 @@ async function seedDemo(cli: Cli, options: { json?: boolean }): Promise<void> {
     const contas = integracoes.find((integracao) => integracao.nome === SET_WS_CONTAS && integracao.ativa && !integracao.componente);
     const contaId = contas ? await firstContaId(database.db, demo.empresaId) : null;
     if (contas && contaId !== null) print(cli.text.demoTryHint(demo.empresaId, contas.id, contaId));
+    if (gatilhos.length > 0) print(cli.text.demoWebhookHint(gatilhos));
   });
 }

@@ -229,3 +229,135 @@ export const DEMO_USUARIOS: readonly Omit<Insertable<UsuariosTable>, 'empresa_id
   { nome: 'Bruno Henrique Lima', email: 'bruno.lima@empresademo.com.br', ramal: '202' },
   { nome: 'Carla Mendes Rocha', email: 'carla.rocha@empresademo.com.br', ramal: '203' },
 ];
+
+// What seed 004's webhook gatilhos watch besides contatos: a few oportunidades ("registros de processo"), atividades
+// and eventos of the contas and contatos above, owned by the usuarios above, so every gatilho can be fired on the demo
+// (README, Webhooks: one crm-change call per gatilho). Times are Brasília wall clocks, as the CRM writes them (seed
+// 003's form), stored by the rule the endpoint syncs follow (brasiliaDateTime), so the payloads print them unchanged.
+
+/** An oportunidade, by the nomes of its conta and usuario (resolved to ids when inserted). */
+export interface DemoOportunidade {
+  conta: string;
+  usuario: string;
+  titulo: string;
+  valor: string;
+  status: string;
+  etapa: string;
+  data_fechamento: string | null;
+  /** Seed 004's registro de processo attributes without a column (the payload reads them from `dados`). */
+  dados: Record<string, unknown>;
+}
+
+export const DEMO_OPORTUNIDADES: readonly DemoOportunidade[] = [
+  {
+    conta: 'Metalúrgica Paulista Indústria e Comércio Ltda',
+    usuario: 'Ana Beatriz Souza',
+    titulo: 'Renovação do contrato de fornecimento 2027',
+    valor: '125000.00',
+    status: 'aberta',
+    etapa: 'Proposta',
+    data_fechamento: null,
+    dados: { processo: { id: '1', nome: 'Vendas B2B' }, origem: { id: '2', nome: 'Indicação' } },
+  },
+  {
+    conta: 'Distribuidora Carioca de Alimentos S.A.',
+    usuario: 'Bruno Henrique Lima',
+    titulo: 'Expansão para o centro de distribuição de Niterói',
+    valor: '48900.50',
+    status: 'aberta',
+    etapa: 'Negociação',
+    data_fechamento: null,
+    dados: { processo: { id: '1', nome: 'Vendas B2B' }, origem: { id: '1', nome: 'Site' } },
+  },
+  {
+    conta: 'Farmácia Vida Saudável Ltda - ME',
+    usuario: 'Carla Mendes Rocha',
+    titulo: 'Sistema de controle de estoque',
+    valor: '18750.00',
+    status: 'ganha',
+    etapa: 'Fechamento',
+    data_fechamento: '2026-11-28',
+    dados: { processo: { id: '1', nome: 'Vendas B2B' }, origem: { id: '3', nome: 'Telefone' } },
+  },
+];
+
+/** An atividade, by the nomes of its conta, contato and usuario. `status: 'concluida'` is one already concluded. */
+export interface DemoAtividade {
+  conta: string;
+  contato: string;
+  usuario: string;
+  tipo: string;
+  assunto: string;
+  descricao: string;
+  inicio: string;
+  fim: string;
+  status: string;
+}
+
+export const DEMO_ATIVIDADES: readonly DemoAtividade[] = [
+  {
+    conta: 'Metalúrgica Paulista Indústria e Comércio Ltda',
+    contato: 'Roberto Almeida',
+    usuario: 'Ana Beatriz Souza',
+    tipo: 'ligacao',
+    assunto: 'Retornar sobre a proposta de renovação',
+    descricao: 'Confirmar volumes de 2027 e prazo de entrega.',
+    inicio: '2026-12-10 09:00:00',
+    fim: '2026-12-10 09:30:00',
+    status: 'pendente',
+  },
+  {
+    conta: 'Distribuidora Carioca de Alimentos S.A.',
+    contato: 'Fernanda Ribeiro',
+    usuario: 'Bruno Henrique Lima',
+    tipo: 'reuniao',
+    assunto: 'Reunião de negociação — CD Niterói',
+    descricao: 'Apresentar condições de pagamento.',
+    inicio: '2026-12-11 14:00:00',
+    fim: '2026-12-11 15:00:00',
+    status: 'pendente',
+  },
+  {
+    conta: 'Metalúrgica Paulista Indústria e Comércio Ltda',
+    contato: 'Roberto Almeida',
+    usuario: 'Ana Beatriz Souza',
+    tipo: 'email',
+    assunto: 'Enviar tabela de preços atualizada',
+    descricao: 'Tabela enviada em PDF.',
+    inicio: '2026-12-01 10:00:00',
+    fim: '2026-12-01 10:15:00',
+    status: 'concluida',
+  },
+];
+
+/** An evento, by the nomes of its conta and contato (cod_contato is the contato's codigo). */
+export interface DemoEvento {
+  conta: string;
+  contato: string;
+  tipo: string;
+  descricao: string;
+  data: string;
+  dataVencimento: string;
+  origem: string;
+}
+
+export const DEMO_EVENTOS: readonly DemoEvento[] = [
+  {
+    conta: 'Metalúrgica Paulista Indústria e Comércio Ltda',
+    contato: 'Roberto Almeida',
+    tipo: 'Visita',
+    descricao: 'Visita técnica à fábrica de Santana',
+    data: '2026-12-02 15:00:00',
+    dataVencimento: '2026-12-15 09:00:00',
+    origem: 'CRM',
+  },
+  {
+    conta: 'Distribuidora Carioca de Alimentos S.A.',
+    contato: 'Fernanda Ribeiro',
+    tipo: 'Feira',
+    descricao: 'Encontro no estande da APAS Show',
+    data: '2026-12-03 11:00:00',
+    dataVencimento: '2026-12-18 10:00:00',
+    origem: 'CRM',
+  },
+];

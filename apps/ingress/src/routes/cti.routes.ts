@@ -5,6 +5,7 @@ import {
   admitClickToCall,
   type CallEventKind,
   type CallRow,
+  callStatusReason,
   issuePopToken,
   LISTENER_PARAMETER_TAKES,
   listCalls,
@@ -20,7 +21,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError } from '../http-error';
-import { localeOf, message } from '../i18n';
+import { type Locale, localeOf, message } from '../i18n';
 import { ErrorResponse, RowId } from '../schemas';
 
 /** The CTI settings the ingress needs (CTI_* variables). */
@@ -182,6 +183,9 @@ const CallResponse = Type.Object({
   urlAudio: Type.Union([Type.String(), Type.Null()]),
   semInicio: Type.Boolean({ description: 'the end arrived without its start' }),
   erro: Type.Union([Type.String(), Type.Null()]),
+  motivo: Type.Union([Type.String(), Type.Null()], {
+    description: 'why the hub ended the call (não atendida, sem fim recebido), in the Accept-Language; null otherwise',
+  }),
 });
 
 const iso = (value: Date | string | null) => {
@@ -189,7 +193,7 @@ const iso = (value: Date | string | null) => {
   return ms === null ? null : new Date(ms).toISOString();
 };
 
-function callView(row: CallRow) {
+function callView(row: CallRow, locale: Locale) {
   return {
     id: row.id,
     ramal: row.ramal,
@@ -207,6 +211,7 @@ function callView(row: CallRow) {
     urlAudio: row.url_audio,
     semInicio: Number(row.sem_inicio) === 1,
     erro: row.erro,
+    motivo: callStatusReason(locale, row.status),
   };
 }
 
@@ -311,7 +316,8 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
           ...(q.cursor ? { before: q.cursor } : {}),
           limit: q.limit,
         });
-        return { calls: page.calls.map(callView), nextCursor: page.nextCursor };
+        const locale = localeOf(request);
+        return { calls: page.calls.map((row) => callView(row, locale)), nextCursor: page.nextCursor };
       },
     );
   };

@@ -5,10 +5,12 @@ import { useTestRedis } from '@integrador/test-support/test-redis';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { activePops, publishPop } from '../pop/pop-events';
+import { popKeys } from '../pop/pop-keys';
 import { TtlCache } from '../settings/settings-cache';
 import { insertConta } from '../test/contas';
 import { type CallEventDeps, expireOpenCalls, processCallEvent } from './call-events';
 import { insertCall, listCalls } from './call-log.repository';
+import { callStatusReason } from './call-status.messages';
 
 describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
   let database: TestDatabase;
@@ -353,5 +355,74 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     expect(next).toMatchObject({ nextCursor: null });
     expect(next.calls[0]?.id).not.toBe(page.calls[0]?.id);
     expect((await listCalls(database.db, empresaId + 1000, { limit: 50 })).calls).toEqual([]);
+  });
+  it('a call still ringing past the ring timeout becomes "não atendida" and leaves the pop; its late end still closes it', async () => {
+    const outra = await createEmpresa(database.db, 'Outra (toque)');
+    // Set by config (CTI_RING_TIMEOUT_MS / CTI_CALL_TIMEOUT_MS): one minute of ringing, an hour for answered calls.
+    const ringDeps = { ...deps, ringTimeoutMs: 60000, callTimeoutMs: 3600000 };
+    const startedAt = new Date(Date.now() - 120000);
+    const ringing = event('inicio', '3509', '1133334444', startedAt);
+    await processCallEvent(ringDeps, ringing);
+    const shown = { ramal: '3509', numero: ringing.telefone, normalizado: '+551133334444', recebidoEm: ringing.receivedAt };
+    await publishPop(redis, prefix, empresaId, { type: 'ringing', callId: ringing.eventId, ...shown }, 3600000);
+    // Not past the ring timeout, and a call known to be answered (click-to-call placed): both stay.
+    const recent = event('inicio', '3509', '1155556666', new Date(Date.now() - 10000));
+    await processCallEvent(ringDeps, recent);
+    const common = { empresaId, ramal: '3509', usuarioId: null, telefone: '1177778888', normalizado: '+551177778888', key: '1177778888' };
+    await insertCall(database.db, {
+      ...common,
+      contaId: null,
+      contatoId: null,
+      direcao: 'saida',
+      status: 'em andamento',
+      inicio: startedAt,
+      eventId: 'c2c-3509',
+    });
+    // Another empresa's call on the same ramal and number, as old: the sweep closes it too, but under its own empresa.
+    const foreign = { ...ringing, tenant: { empresaId: outra, filialId: null }, eventId: randomBytes(9).toString('base64url') };
+    await processCallEvent(ringDeps, foreign);
+
+    const channel = popKeys(prefix).channel(empresaId, '3509');
+    const seen: { type: string; callId: string }[] = [];
+    const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    try {
+      subscriber.on('message', (from: string, text: string) => {
+        if (from === channel) seen.push(JSON.parse(text) as { type: string; callId: string });
+      });
+      await subscriber.subscribe(channel);
+      await expireOpenCalls(ringDeps);
+      const byEvent = new Map((await rows('3509')).map((r) => [r.evento_id, r]));
+      expect(byEvent.get(ringing.eventId)).toMatchObject({ status: 'não atendida', fim: null, duracao_segundos: null });
+      expect(byEvent.get(recent.eventId)).toMatchObject({ status: 'tocando' });
+      expect(byEvent.get('c2c-3509')).toMatchObject({ status: 'em andamento' });
+      expect(callStatusReason('pt-BR', 'não atendida')).toMatch(/^encerrada pelo hub: tocou além de CTI_RING_TIMEOUT_MS/);
+      expect(callStatusReason('en', 'não atendida')).toMatch(/^ended by the hub: it rang past CTI_RING_TIMEOUT_MS/);
+      expect(callStatusReason('en', 'finalizada')).toBeNull();
+      // The operator page drops it: "ended" to the live pages, nothing left to replay.
+      const active = (await activePops(redis, prefix, empresaId, '3509')).map((text) => JSON.parse(text) as { callId: string });
+      expect(active.map((c) => c.callId)).not.toContain(ringing.eventId);
+
+      // The PBX's end comes late (the call had been answered): it closes that row with its real duration, no second row.
+      const end = event('fim', '3509', '(11) 3333-4444', new Date(), { urlAudio: 'tarde.wav' });
+      const closed = await processCallEvent(ringDeps, end);
+      expect(await processCallEvent(ringDeps, end)).toMatchObject({ duplicate: true, ligacaoId: closed.ligacaoId });
+      expect(closed).toMatchObject({ kind: 'fim', semInicio: false, ligacaoId: byEvent.get(ringing.eventId)?.id });
+      const after = (await rows('3509')).filter((r) => r.chave_telefone === byEvent.get(ringing.eventId)?.chave_telefone);
+      expect(after).toHaveLength(1);
+      expect(after[0]).toMatchObject({ status: 'finalizada', url_audio: 'tarde.wav', sem_inicio: 0, duracao_segundos: 120 });
+      expect(callStatusReason('pt-BR', after[0]?.status ?? null)).toBeNull();
+      await subscriber.ping();
+      // One "ended" for the expired call (the late end does not take it off a second time).
+      expect(seen.filter((e) => e.type === 'ended' && e.callId === ringing.eventId)).toHaveLength(1);
+    } finally {
+      subscriber.disconnect();
+    }
+    // The other empresa's call was closed under its own empresa and this end did not touch it.
+    const foreignRow = await database.db
+      .selectFrom('ligacoes')
+      .selectAll()
+      .where('evento_id', '=', foreign.eventId)
+      .executeTakeFirstOrThrow();
+    expect(foreignRow).toMatchObject({ empresa_id: outra, status: 'não atendida', url_audio: null });
   });
 });

@@ -12,6 +12,7 @@ import {
   type CallRow,
   closeCall,
   closeStaleCalls,
+  closeUnansweredCalls,
   findCallByEndEvent,
   findCallByEvent,
   findOpenCall,
@@ -21,6 +22,7 @@ import {
   insertStartThenFindLateEnd,
   OPEN_STATUSES,
   pairLateStart,
+  RING_EXPIRED,
   type StartToLog,
   startsWithoutReading,
   usuarioOfRamal,
@@ -33,6 +35,11 @@ export interface CallEventDeps {
   prefix: string;
   /** A start without an end is closed as "sem fim recebido" after this long. */
   callTimeoutMs: number;
+  /**
+   * A call still ringing (tocando, no answer known) without an end is closed as "não atendida" after this long, when
+   * shorter than callTimeoutMs (CTI_RING_TIMEOUT_MS); unset = only callTimeoutMs applies.
+   */
+  ringTimeoutMs?: number;
   /** Tenant settings, cached per process (without it every event reads cti_configuracoes). */
   settings?: SettingsCache;
   /** The usuario of each (empresa, ramal), cached per process (without it every event reads usuarios). */
@@ -209,12 +216,18 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   const endedAt = new Date(event.receivedAt);
   const phone = await phoneOf(deps, empresaId, event.telefone);
   const key = matchKey(phone, event.telefone);
+  // A call the ring timeout closed within the call timeout is still this end's: WConnect says nothing of an answer, so
+  // a long answered call rang "too long" for the hub, and its end, late, closes it with its real duration.
+  const ringExpiredSince = new Date(endedAt.getTime() - deps.callTimeoutMs);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const open = await findOpenCall(db, empresaId, event.ramal, key, endedAt);
+    const open = await findOpenCall(db, empresaId, event.ramal, key, endedAt, ringExpiredSince);
     if (!open) break;
     if (await closeCall(db, open, endedAt, event.urlAudio ?? null, event.eventId)) {
-      const ended = { type: 'ended' as const, callId: open.evento_id ?? event.eventId, ramal: event.ramal, numero: event.telefone };
-      await publishPop(deps.redis, deps.prefix, empresaId, { ...ended, encerradoEm: event.receivedAt }, deps.callTimeoutMs);
+      // A call the ring timeout closed left the screen pop then: nothing to take off again.
+      if (open.status !== RING_EXPIRED) {
+        const ended = { type: 'ended' as const, callId: open.evento_id ?? event.eventId, ramal: event.ramal, numero: event.telefone };
+        await publishPop(deps.redis, deps.prefix, empresaId, { ...ended, encerradoEm: event.receivedAt }, deps.callTimeoutMs);
+      }
       return { kind: 'fim', ligacaoId: open.id, semInicio: false };
     }
   }
@@ -251,9 +264,17 @@ export async function processCallEvent(deps: CallEventDeps, event: CtiCallEventP
   return event.kind === 'inicio' ? callStarted(deps, event) : callEnded(deps, event);
 }
 
-/** Closes calls open longer than the timeout as "sem fim recebido" and takes them off the screen pop; returns how many. */
+/**
+ * Closes calls still ringing past the ring timeout as "não atendida", then calls open longer than the call timeout as
+ * "sem fim recebido", and takes them off the screen pop; returns how many.
+ */
 export async function expireOpenCalls(deps: CallEventDeps, now = new Date()): Promise<number> {
-  const closed = await closeStaleCalls(deps.db, new Date(now.getTime() - deps.callTimeoutMs));
+  const { ringTimeoutMs, callTimeoutMs } = deps;
+  const unanswered =
+    ringTimeoutMs !== undefined && ringTimeoutMs < callTimeoutMs
+      ? await closeUnansweredCalls(deps.db, new Date(now.getTime() - ringTimeoutMs))
+      : [];
+  const closed = [...unanswered, ...(await closeStaleCalls(deps.db, new Date(now.getTime() - callTimeoutMs)))];
   for (const call of closed) {
     if (!call.evento_id) continue;
     await publishPop(

@@ -14,7 +14,11 @@ import { normalizePhone } from '../phone/normalize-phone';
 
 /** Call statuses (seed 002's call log); discando / falhou are click-to-call's own. */
 export const OPEN_STATUSES = ['tocando', 'em andamento', 'discando'] as const;
-export type CallStatus = 'tocando' | 'em andamento' | 'finalizada' | 'sem fim recebido' | 'discando' | 'falhou';
+/** A call closed by the ring timeout: it rang (no answer known) past CTI_RING_TIMEOUT_MS without an end. */
+export const RING_EXPIRED = 'não atendida';
+export type CallStatus = 'tocando' | 'em andamento' | 'finalizada' | 'sem fim recebido' | typeof RING_EXPIRED | 'discando' | 'falhou';
+/** The statuses an end event closes: the open ones, and a call the ring timeout closed (its end came late). */
+const ENDABLE_STATUSES = [...OPEN_STATUSES, RING_EXPIRED] as const;
 
 export type CallRow = Selectable<LigacoesTable>;
 type Db = Kysely<Database>;
@@ -38,16 +42,31 @@ export async function findCallByEndEvent(db: Db, empresaId: number, eventId: str
 /**
  * The newest open call of (empresa, ramal, number key) started at or before `endedAt` (plus INGRESS_CLOCK_SKEW_MS), the
  * end's time: a call that started after this end is not the one it ends (its start's job ran before an older call's end
- * and start).
+ * and start). With `ringExpiredSince`, a call the ring timeout closed ("não atendida") started since then counts as
+ * open too: the PBX sent its end late (an answered call WConnect never said was answered), and the end closes it.
  */
-export async function findOpenCall(db: Db, empresaId: number, ramal: string, key: string, endedAt: Date): Promise<CallRow | undefined> {
+export async function findOpenCall(
+  db: Db,
+  empresaId: number,
+  ramal: string,
+  key: string,
+  endedAt: Date,
+  ringExpiredSince?: Date,
+): Promise<CallRow | undefined> {
   return db
     .selectFrom('ligacoes')
     .selectAll()
     .where('empresa_id', '=', empresaId)
     .where('ramal', '=', ramal)
     .where('chave_telefone', '=', key)
-    .where('status', 'in', [...OPEN_STATUSES])
+    .where((eb) =>
+      ringExpiredSince
+        ? eb.or([
+            eb('status', 'in', [...OPEN_STATUSES]),
+            eb.and([eb('status', '=', RING_EXPIRED), eb('inicio', '>=', timestampValue(db, ringExpiredSince))]),
+          ])
+        : eb('status', 'in', [...OPEN_STATUSES]),
+    )
     .where('inicio', '<=', timestampValue(db, new Date(endedAt.getTime() + INGRESS_CLOCK_SKEW_MS)))
     .orderBy('inicio', 'desc')
     .orderBy('id', 'desc')
@@ -440,7 +459,7 @@ async function retakeLostEnds(
   return lateEnds;
 }
 
-/** Closes an open call at `fim`; false when another event closed it first. */
+/** Closes an open call (or one the ring timeout closed) at `fim`; false when another event closed it first. */
 export async function closeCall(db: Db, call: CallRow, fim: Date, urlAudio: string | null, endEventId: string): Promise<boolean> {
   const started = timestampMs(call.inicio) ?? fim.getTime();
   const result = await db
@@ -454,7 +473,7 @@ export async function closeCall(db: Db, call: CallRow, fim: Date, urlAudio: stri
     })
     .where('empresa_id', '=', call.empresa_id)
     .where('id', '=', call.id)
-    .where('status', 'in', [...OPEN_STATUSES])
+    .where('status', 'in', [...ENDABLE_STATUSES])
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
@@ -543,6 +562,34 @@ export async function closeStaleCalls(db: Db, cutoff: Date, batch = 500): Promis
     .where('status', 'in', [...OPEN_STATUSES])
     .execute();
   return stale;
+}
+
+/**
+ * Closes every call still ringing since before `cutoff` — `tocando` with no answer known — as "não atendida" (all
+ * tenants); returns those rows. A call known to be answered (atendido_em, em andamento) waits for closeStaleCalls.
+ */
+export async function closeUnansweredCalls(db: Db, cutoff: Date, batch = 500): Promise<CallRow[]> {
+  const ringing = await db
+    .selectFrom('ligacoes')
+    .selectAll()
+    .where('status', '=', 'tocando')
+    .where('atendido_em', 'is', null)
+    .where('inicio', '<', timestampValue(db, cutoff))
+    .limit(batch)
+    .execute();
+  if (!ringing.length) return [];
+  await db
+    .updateTable('ligacoes')
+    .set({ status: RING_EXPIRED })
+    .where(
+      'id',
+      'in',
+      ringing.map((c) => c.id),
+    )
+    .where('status', '=', 'tocando')
+    .where('atendido_em', 'is', null)
+    .execute();
+  return ringing;
 }
 
 export interface CallFilter {

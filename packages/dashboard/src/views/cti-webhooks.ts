@@ -1,4 +1,4 @@
-import type { CallRow } from '@integrador/cti';
+import { type CallRow, callStatusReason } from '@integrador/cti';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
 import { formatTime, messages, word } from '../i18n';
@@ -23,6 +23,12 @@ function recordingLink(url: string | null, label: string): Raw | string {
   return /^https?:\/\//i.test(url) ? html`<a href="${url}" target="_blank" rel="noopener noreferrer">${label}</a>` : url;
 }
 
+/** Why the hub ended a call (não atendida, sem fim recebido), under its status; nothing for other statuses. */
+function statusReason(viewer: Viewer, status: string | null): Raw | string {
+  const reason = callStatusReason(viewer.locale, status);
+  return reason ? html`<div class="muted">${reason}</div>` : '';
+}
+
 /** The call log of one tenant, newest first, with the recording link. */
 export function callsBody(viewer: Viewer, filters: Raw, calls: CallRow[], next: string | null): Raw {
   const t = messages(viewer.locale);
@@ -31,7 +37,7 @@ export function callsBody(viewer: Viewer, filters: Raw, calls: CallRow[], next: 
         (
           c,
         ) => html`<tr data-call="${c.id}"><td>${formatTime(c.inicio, viewer.locale, viewer.timeZone)}</td><td>${c.telefone}</td><td>${c.ramal}</td>
-<td>${word(t.directions, c.direcao)}</td><td class="${c.status === 'falhou' ? 'falhou' : ''}">${word(t.callStatuses, c.status)}</td><td class="num">${c.duracao_segundos ?? '—'}</td>
+<td>${word(t.directions, c.direcao)}</td><td class="${c.status === 'falhou' ? 'falhou' : ''}">${word(t.callStatuses, c.status)}${statusReason(viewer, c.status)}</td><td class="num">${c.duracao_segundos ?? '—'}</td>
 <td>${c.conta_id ?? '—'}</td><td>${recordingLink(c.url_audio, t.listen)}</td></tr>`,
       )
     : html`<tr><td colspan="8" class="muted">${t.noRows}</td></tr>`;
