@@ -95,7 +95,7 @@ const ptBR: GetOpsMessages = {
   progressFormat: '{phase} · {rowsRead} lidas · {rowsWritten} gravadas · {rate} linhas/s · {duration_formatted}',
   phase: { lendo: 'lendo', gravando: 'gravando', reconciliando: 'reconciliando', concluido: 'concluído', aguardando: 'aguardando' },
   getCompleted: (jobId, r) =>
-    `Job ${jobId} concluído (${r.mode}${r.reconcile ? ', reconciliação' : ''}): ${r.rowsRead} lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas em ${seconds(r.durationMs, 'pt-BR')} s.`,
+    `Job ${jobId} concluído (${r.mode === 'full' ? 'completo' : r.mode}${r.reconcile ? ', reconciliação' : ''}): ${r.rowsRead} lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas em ${seconds(r.durationMs, 'pt-BR')} s.`,
   skipped: (jobId, running) => `Job ${jobId} não rodou: o job ${running} da mesma integração já estava em execução.`,
 };
 
