@@ -183,7 +183,7 @@ const ptBR: Messages = {
     `e ${plural(c.integracoes, 'integração', 'integrações')}.`,
   demoReused: (id) => `A Empresa Demo #${id} já existe: os dados foram mantidos e só uma nova chave foi emitida.`,
   demoLintHint: (id) =>
-    `Para validar: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
+    `Para validar: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml npm run integrador -- config lint --empresa ${id}`,
   demoIntegrations: (id, list) =>
     [
       `Integrações da Empresa Demo #${id}:`,
@@ -193,7 +193,7 @@ const ptBR: Messages = {
       ),
     ].join('\n'),
   demoTryHint: (id, integracaoId, contaId) =>
-    `Para experimentar: integrador preview ${integracaoId} --empresa ${id} -p contaId=${contaId} (e run … --wait para enviar)`,
+    `Para experimentar: npm run integrador -- preview ${integracaoId} --empresa ${id} -p contaId=${contaId} (e run … --wait para enviar)`,
   run: 'enfileira uma integração SET (fila set) ou GET (fila get) (como POST /v1/integrations/:id/run)',
   preview: 'mostra, sem enviar nada, a consulta com seus valores e a requisição exata de cada registro (dry run)',
   info: 'faz a consulta INFO no receptor e mostra os valores devolvidos (não grava nada)',
@@ -312,7 +312,7 @@ const en: Messages = {
     `and ${plural(c.integracoes, 'integration', 'integrations')}.`,
   demoReused: (id) => `Empresa Demo #${id} already exists: its data was kept and only a new key was issued.`,
   demoLintHint: (id) =>
-    `To check it: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
+    `To check it: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml npm run integrador -- config lint --empresa ${id}`,
   demoIntegrations: (id, list) =>
     [
       `Integrations of Empresa Demo #${id}:`,
@@ -322,7 +322,7 @@ const en: Messages = {
       ),
     ].join('\n'),
   demoTryHint: (id, integracaoId, contaId) =>
-    `To try it: integrador preview ${integracaoId} --empresa ${id} -p contaId=${contaId} (and run … --wait to send it)`,
+    `To try it: npm run integrador -- preview ${integracaoId} --empresa ${id} -p contaId=${contaId} (and run … --wait to send it)`,
   run: 'enqueues a SET (set queue) or GET (get queue) integration (as POST /v1/integrations/:id/run)',
   preview: 'shows, sending nothing, the consulta with its bound values and the exact request of each record (dry run)',
   info: 'runs the INFO lookup in the receptor and shows the values it returns (writes nothing)',
