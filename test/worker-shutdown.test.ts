@@ -51,6 +51,14 @@ describe('worker shutdown on SIGTERM', () => {
     // Queued, not taken: BullMQ calls a queued job with a (fairness) priority "prioritized".
     expect(await queue.getJobState(late.id as string)).toBe('prioritized');
     expect(worker.lines.filter((l) => l.msg === 'job failed')).toEqual([]);
+    // The drain names the jobs it waits for and its deadline, once, then says when they are done.
+    const ids = jobs.map((job) => job.id as string);
+    const waiting = worker.lines.filter((l) => String(l.msg).startsWith('waiting for'));
+    expect(waiting).toEqual([
+      expect.objectContaining({ msg: expect.stringMatching(/^waiting for 4 jobs \(.+\), up to 10 s$/), deadlineMs: 10000 }),
+    ]);
+    expect([...((waiting[0]?.jobs ?? []) as string[])].sort()).toEqual([...ids].sort());
+    expect(worker.lines.filter((l) => l.msg === 'jobs in flight done, worker closed')).toHaveLength(1);
   });
 
   it('keeps draining when SIGTERM comes twice (to its process group, then again)', async () => {

@@ -8,6 +8,17 @@ export interface GetOpsMessages {
   schedulesList: string;
   schedulesSync: string;
   schedulesEmpresaOption: string;
+  schedulesPause: string;
+  schedulesResume: string;
+  schedulesPauseEmpresaOption: string;
+  schedulesPauseFilialOption: string;
+  schedulePaused: (integracaoId: number, empresaId: number, paused: boolean, tz: string) => string;
+  notAGetIntegration: (integracaoId: number, empresaId: number) => string;
+  tenantPause: string;
+  tenantResume: string;
+  tenantPaused: (empresaId: number, schedules: number) => string;
+  tenantResumed: (empresaId: number, released: number) => string;
+  filialScope: (what: string, filialId: string) => string;
   noSchedules: string;
   scheduleLine: (entry: ScheduleEntry) => string;
   endpointScheduleLine: (entry: EndpointScheduleEntry) => string;
@@ -23,6 +34,8 @@ export interface GetOpsMessages {
 /** The counts of a finished GET run the CLI prints. */
 export interface GetRunSummary {
   mode: string;
+  /** A reconcile pass (absent in results of older versions). */
+  reconcile?: boolean;
   rowsRead: number;
   rowsWritten: number;
   rowsSkipped: number;
@@ -38,12 +51,30 @@ const ptBR: GetOpsMessages = {
   schedulesList: 'lista as integrações GET e os serviços de endpoint com o cron, a próxima execução e a última',
   schedulesSync: 'faz os agendamentos no Redis seguirem integracao.cron agora (o worker-get também faz isso periodicamente)',
   schedulesEmpresaOption: 'só as integrações desta empresa (id)',
+  schedulesPause: 'pausa o agendamento de uma integração GET (não roda pelo cron até retomar; execuções sob demanda continuam)',
+  schedulesResume: 'retoma o agendamento pausado de uma integração GET',
+  schedulesPauseEmpresaOption: 'a empresa da integração (id)',
+  schedulesPauseFilialOption: 'agir como esta filial (id): só altera agendamentos da própria filial, como a chave de API dela',
+  schedulePaused: (id, empresaId, paused, tz) =>
+    paused
+      ? `Agendamento da integração #${id} (empresa ${empresaId}) pausado.`
+      : `Agendamento da integração #${id} (empresa ${empresaId}) retomado; volta a rodar pelo cron (${tz}).`,
+  notAGetIntegration: (id, empresaId) => `a integração #${id} não existe na empresa #${empresaId} ou não é uma integração GET`,
+  tenantPause:
+    'pausa a empresa toda: os agendamentos GET param e os jobs na fila esperam, sem gastar tentativas, até retomar (pedidos continuam sendo aceitos)',
+  tenantResume: 'retoma a empresa pausada: os agendamentos voltam e os jobs retidos rodam em seguida',
+  tenantPaused: (empresaId, schedules) => `Empresa #${empresaId} pausada (${schedules} agendamento(s) GET parado(s)).`,
+  tenantResumed: (empresaId, released) => `Empresa #${empresaId} retomada (${released} job(s) retido(s) liberado(s)).`,
+  filialScope: (what, filial) => `${what} pertence à empresa toda ou a outra filial; como a filial #${filial} só se alteram objetos dela`,
   noSchedules: 'Nenhuma integração GET nem serviço de endpoint.',
   scheduleLine: (e) => {
     const cron = e.cron ? `cron "${e.cron}"${e.tz ? ` (${e.tz})` : ''}` : 'sem cron';
-    const status = { scheduled: 'agendada', pending: 'pendente (ainda não sincronizada ou cron inválido)', not_scheduled: 'não agendada' }[
-      e.status
-    ];
+    const status = {
+      scheduled: 'agendada',
+      pending: 'pendente (ainda não sincronizada ou cron inválido)',
+      paused: 'pausada',
+      not_scheduled: 'não agendada',
+    }[e.status];
     const last = e.lastRun
       ? `${e.lastRun.status} em ${when(e.lastRun.finishedAt ?? e.lastRun.startedAt, '?')}, ${e.lastRun.rowsRead} lidas, ${e.lastRun.rowsWritten} gravadas${e.lastRun.error ? ` — ${e.lastRun.error}` : ''}`
       : 'nenhuma';
@@ -64,7 +95,7 @@ const ptBR: GetOpsMessages = {
   progressFormat: '{phase} · {rowsRead} lidas · {rowsWritten} gravadas · {rate} linhas/s · {duration_formatted}',
   phase: { lendo: 'lendo', gravando: 'gravando', reconciliando: 'reconciliando', concluido: 'concluído', aguardando: 'aguardando' },
   getCompleted: (jobId, r) =>
-    `Job ${jobId} concluído (${r.mode}): ${r.rowsRead} lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas em ${seconds(r.durationMs, 'pt-BR')} s.`,
+    `Job ${jobId} concluído (${r.mode === 'full' ? 'completo' : r.mode}${r.reconcile ? ', reconciliação' : ''}): ${r.rowsRead} lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas em ${seconds(r.durationMs, 'pt-BR')} s.`,
   skipped: (jobId, running) => `Job ${jobId} não rodou: o job ${running} da mesma integração já estava em execução.`,
 };
 
@@ -73,12 +104,31 @@ const en: GetOpsMessages = {
   schedulesList: 'lists the GET integrations and endpoint services with their cron, next run and last run',
   schedulesSync: 'makes the Redis schedulers follow integracao.cron now (worker-get also does it periodically)',
   schedulesEmpresaOption: "only this empresa's integrations (id)",
+  schedulesPause: "pauses a GET integration's schedule (no cron runs until resumed; on-demand runs still work)",
+  schedulesResume: "resumes a GET integration's paused schedule",
+  schedulesPauseEmpresaOption: "the integration's empresa (id)",
+  schedulesPauseFilialOption: "act as this filial (id): changes only the filial's own schedules, like its API key",
+  schedulePaused: (id, empresaId, paused, tz) =>
+    paused
+      ? `Schedule of integration #${id} (empresa ${empresaId}) paused.`
+      : `Schedule of integration #${id} (empresa ${empresaId}) resumed; it runs on its cron again (${tz}).`,
+  notAGetIntegration: (id, empresaId) => `integration #${id} does not exist in empresa #${empresaId} or is not a GET integration`,
+  tenantPause:
+    'pauses a whole empresa: its GET schedules stop and its queued jobs wait, using no attempt, until resumed (requests are still accepted)',
+  tenantResume: 'resumes a paused empresa: its schedules come back and its held jobs run next',
+  tenantPaused: (empresaId, schedules) => `Empresa #${empresaId} paused (${schedules} GET schedule(s) stopped).`,
+  tenantResumed: (empresaId, released) => `Empresa #${empresaId} resumed (${released} held job(s) released).`,
+  filialScope: (what, filial) =>
+    `${what} belongs to the whole empresa or to another filial; acting as filial #${filial} changes only its own objects`,
   noSchedules: 'No GET integrations and no endpoint services.',
   scheduleLine: (e) => {
     const cron = e.cron ? `cron "${e.cron}"${e.tz ? ` (${e.tz})` : ''}` : 'no cron';
-    const status = { scheduled: 'scheduled', pending: 'pending (not synced yet, or an invalid cron)', not_scheduled: 'not scheduled' }[
-      e.status
-    ];
+    const status = {
+      scheduled: 'scheduled',
+      pending: 'pending (not synced yet, or an invalid cron)',
+      paused: 'paused',
+      not_scheduled: 'not scheduled',
+    }[e.status];
     const last = e.lastRun
       ? `${e.lastRun.status} at ${when(e.lastRun.finishedAt ?? e.lastRun.startedAt, '?')}, ${e.lastRun.rowsRead} read, ${e.lastRun.rowsWritten} written${e.lastRun.error ? ` — ${e.lastRun.error}` : ''}`
       : 'none';
@@ -98,7 +148,7 @@ const en: GetOpsMessages = {
   progressFormat: '{phase} · {rowsRead} read · {rowsWritten} written · {rate} rows/s · {duration_formatted}',
   phase: { lendo: 'reading', gravando: 'writing', reconciliando: 'reconciling', concluido: 'done', aguardando: 'waiting' },
   getCompleted: (jobId, r) =>
-    `Job ${jobId} completed (${r.mode}): ${r.rowsRead} read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked deleted in ${seconds(r.durationMs, 'en')} s.`,
+    `Job ${jobId} completed (${r.mode}${r.reconcile ? ', reconcile' : ''}): ${r.rowsRead} read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked deleted in ${seconds(r.durationMs, 'en')} s.`,
   skipped: (jobId, running) => `Job ${jobId} did not run: job ${running} of the same integration was already running.`,
 };
 

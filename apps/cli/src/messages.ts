@@ -210,7 +210,7 @@ const ptBR: Messages = {
         `${plural(c.atividades, 'atividade', 'atividades')} e ${plural(c.eventos, 'evento', 'eventos')} (para os gatilhos de webhook), e uma nova chave foi emitida.`
       : `A Empresa Demo #${id} já existe: os dados foram mantidos e só uma nova chave foi emitida.`,
   demoLintHint: (id) =>
-    `Para validar: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
+    `Para validar: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml npm run integrador -- config lint --empresa ${id}`,
   demoIntegrations: (id, list) =>
     [
       `Integrações da Empresa Demo #${id}:`,
@@ -220,7 +220,7 @@ const ptBR: Messages = {
       ),
     ].join('\n'),
   demoTryHint: (id, integracaoId, contaId) =>
-    `Para experimentar: integrador preview ${integracaoId} --empresa ${id} -p contaId=${contaId} (e run … --wait para enviar)`,
+    `Para experimentar: npm run integrador -- preview ${integracaoId} --empresa ${id} -p contaId=${contaId} (e run … --wait para enviar)`,
   demoWebhookHint: (gatilhos) =>
     [
       'Para disparar cada gatilho de webhook (POST /v1/events/crm-change com a chave da demo e este corpo):',
@@ -355,7 +355,7 @@ const en: Messages = {
         `${plural(c.atividades, 'activity', 'activities')} and ${plural(c.eventos, 'event', 'events')} added (for the webhook gatilhos), and a new key was issued.`
       : `Empresa Demo #${id} already exists: its data was kept and only a new key was issued.`,
   demoLintHint: (id) =>
-    `To check it: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml integrador config lint --empresa ${id}`,
+    `To check it: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml npm run integrador -- config lint --empresa ${id}`,
   demoIntegrations: (id, list) =>
     [
       `Integrations of Empresa Demo #${id}:`,
@@ -365,7 +365,7 @@ const en: Messages = {
       ),
     ].join('\n'),
   demoTryHint: (id, integracaoId, contaId) =>
-    `To try it: integrador preview ${integracaoId} --empresa ${id} -p contaId=${contaId} (and run … --wait to send it)`,
+    `To try it: npm run integrador -- preview ${integracaoId} --empresa ${id} -p contaId=${contaId} (and run … --wait to send it)`,
   demoWebhookHint: (gatilhos) =>
     [
       'To fire each webhook gatilho (POST /v1/events/crm-change with the demo key and this body):',

@@ -1,8 +1,8 @@
-import { schedulerIdOf } from '@integrador/integrador';
+import { listSchedules, reconcileSchedules, schedulerIdOf } from '@integrador/integrador';
 import type { GetRunResult, IntegrationRunPayload } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, listSchedulers, startQueueWorker, waitUntilReady } from '@integrador/queue';
-import { createEmpresa } from '@integrador/store';
+import { createEmpresa, createFilial } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
@@ -93,6 +93,51 @@ describe('integrador schedules and GET runs (real CLI process, real Redis, Postg
     expect((await cli('schedules', 'list', '--empresa', '999')).stderr).toContain('a empresa #999 não existe');
   });
 
+  it('schedules pause|resume and tenant pause|resume: a paused schedule lists as pausada with its cron and zone, no next run', async () => {
+    const schedulerIds = async () => (await listSchedulers(producer.queue('get'))).map((s) => s.id);
+    const listA = () => listSchedules(database.db, producer, { empresaId: a, filialId: null, nome: '' }, { tz: 'America/Sao_Paulo' });
+    await reconcileSchedules(database.db, producer, { tz: 'America/Sao_Paulo' });
+    const pause = await cli('schedules', 'pause', String(pullA), '--empresa', String(a));
+    expect(pause.stderr).toBe('');
+    expect(pause.stdout.trim()).toBe(`Agendamento da integração #${pullA} (empresa ${a}) pausado.`);
+    expect(await schedulerIds()).not.toContain(schedulerIdOf(a, pullA));
+    // A sync keeps it paused (no scheduler), and list says so rather than "pendente", with its cron and zone.
+    await reconcileSchedules(database.db, producer, { tz: 'America/Sao_Paulo' });
+    const listed = await cli('schedules', 'list', '--empresa', String(a));
+    expect(listed.stdout.trim()).toBe(
+      `#${pullA} GET-CLIENTES (empresa ${a}): cron "*/10 * * * *" (America/Sao_Paulo), pausada; próxima: —; última: nenhuma`,
+    );
+    expect(await listA()).toEqual([
+      expect.objectContaining({ integracaoId: pullA, status: 'paused', tz: 'America/Sao_Paulo', nextRunAt: null }),
+    ]);
+    const audit = await database.db.selectFrom('auditoria_acoes').select(['autor', 'acao', 'alvo']).where('empresa_id', '=', a).execute();
+    expect(audit).toEqual([{ autor: 'cli', acao: 'pause-schedule', alvo: `integracao/${pullA}` }]);
+
+    // Bound to --empresa: empresa B's id under A does not exist; a filial acts on its own filial's schedules only.
+    const foreign = await cli('schedules', 'pause', String(brokenB), '--empresa', String(a));
+    expect([foreign.code, foreign.stderr.trim()]).toEqual([
+      1,
+      `erro: a integração #${brokenB} não existe na empresa #${a} ou não é uma integração GET`,
+    ]);
+    const filial = await createFilial(database.db, a, 'Filial 1');
+    const asFilial = await cli('schedules', 'resume', String(pullA), '--empresa', String(a), '--filial', String(filial));
+    expect(asFilial.code).toBe(1);
+    expect(asFilial.stderr).toContain('pertence à empresa toda ou a outra filial');
+
+    const resume = await cli('schedules', 'resume', String(pullA), '--empresa', String(a), '--lang', 'en');
+    expect(resume.stdout.trim()).toBe(
+      `Schedule of integration #${pullA} (empresa ${a}) resumed; it runs on its cron again (America/Sao_Paulo).`,
+    );
+    expect(await schedulerIds()).toContain(schedulerIdOf(a, pullA));
+
+    const tenantPause = await cli('tenant', 'pause', String(a));
+    expect(tenantPause.stdout.trim()).toBe(`Empresa #${a} pausada (1 agendamento(s) GET parado(s)).`);
+    expect(await schedulerIds()).not.toContain(schedulerIdOf(a, pullA));
+    expect(await listA()).toEqual([expect.objectContaining({ status: 'paused', nextRunAt: null })]);
+    expect((await cli('tenant', 'resume', String(a))).stdout.trim()).toBe(`Empresa #${a} retomada (0 job(s) retido(s) liberado(s)).`);
+    expect(await schedulerIds()).toContain(schedulerIdOf(a, pullA));
+  }, 300_000);
+
   describe('run --wait of a GET integration', () => {
     const result: GetRunResult = {
       integracaoId: 0,
@@ -152,7 +197,7 @@ describe('integrador schedules and GET runs (real CLI process, real Redis, Postg
       const lines = run.stdout.trim().split('\n');
       expect(lines[0]).toMatch(new RegExp(`^Integração #${pullA} enfileirada: job \\S+ na fila get\\.$`));
       expect(lines.at(-1)).toMatch(
-        /^Job \S+ concluído \(full\): 3000 lidas, 3000 gravadas, 0 ignoradas, 0 marcadas como removidas em 1,2 s\.$/,
+        /^Job \S+ concluído \(completo\): 3000 lidas, 3000 gravadas, 0 ignoradas, 0 marcadas como removidas em 1,2 s\.$/,
       );
       expect(run.stderr).toMatch(/gravando · \d+ lidas · \d+ gravadas · \d+ linhas\/s · \d+s/);
       expect(run.stderr).not.toMatch(/[░█]/);

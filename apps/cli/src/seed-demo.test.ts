@@ -199,10 +199,11 @@ describe.each(ALL_DIALECTS)('integrador seed-demo on %s', (dialect) => {
         `  #${ids.get('GET-BD-CLIENTES')} GET-BD-CLIENTES (GET)`,
       ].join('\n'),
     );
-    expect(pt.stdout).toContain(`Para experimentar: integrador preview ${set} --empresa ${empresaId} -p contaId=${conta.id} `);
+    expect(pt.stdout).toContain(`npm run integrador -- config lint --empresa ${empresaId}\n`);
+    expect(pt.stdout).toContain(`Para experimentar: npm run integrador -- preview ${set} --empresa ${empresaId} -p contaId=${conta.id} `);
     const en = await runCli(['--lang', 'en', 'seed-demo'], env);
     expect(en.stdout).toContain(`Integrations of Empresa Demo #${empresaId}:\n  #${set} SET-WS-CONTAS (SET)\n`);
-    expect(en.stdout).toContain(`To try it: integrador preview ${set} --empresa ${empresaId} -p contaId=${conta.id} `);
+    expect(en.stdout).toContain(`To try it: npm run integrador -- preview ${set} --empresa ${empresaId} -p contaId=${conta.id} `);
   });
 
   it('does not offer an inactive integration to try, and marks it in the listing', async () => {

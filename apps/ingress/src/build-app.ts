@@ -57,6 +57,8 @@ export interface IngressDeps {
   webhooks?: WebhookRoutesOptions & { captureByTriggers?: boolean };
   /** CTI listeners and screen pop (CTI_* variables; defaults: no host domain, no proxies, the variables' defaults). */
   cti?: CtiRouteOptions;
+  /** SCHEDULE_TIMEZONE: the zone GET /v1/schedules shows for a paused schedule (which has no scheduler to read it from). */
+  scheduleTimezone?: string;
   /** Serve the operators' dashboard under /dashboard (all-in-one mode); absent = not mounted. */
   dashboard?: { secureCookies: boolean; scheduleTimezone?: string; loginRateLimit?: number };
 }
@@ -161,7 +163,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       );
       await v1.register(configRoutes(deps.database, deps.connections));
       await v1.register(endpointsRoutes(deps.database, deps.producer, deps.endpoints ?? { limits: SEED_003_LIMITS, env: {} }));
-      await v1.register(schedulesRoutes(deps.database, deps.producer));
+      await v1.register(schedulesRoutes(deps.database, deps.producer, deps.scheduleTimezone ?? deps.dashboard?.scheduleTimezone));
       await v1.register(connectionsRoutes(deps.database, deps.connections));
       await v1.register(limitsRoutes(deps.producer, deps.keyPrefix, deps.checkTimeoutMs));
       await v1.register(webhooksRoutes(deps.database, deps.producer, webhooks));

@@ -3,7 +3,15 @@ import { reconcileSchedules } from '@integrador/integrador';
 import type { GetRunProgress } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import { createRedis, type JobProducer, startQueueWorker } from '@integrador/queue';
-import { createEmpresa, createFilial, finishSyncRun, issueApiKey, startSyncRun } from '@integrador/store';
+import {
+  createEmpresa,
+  createFilial,
+  finishSyncRun,
+  issueApiKey,
+  setSchedulePaused,
+  setTenantPaused,
+  startSyncRun,
+} from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
@@ -41,7 +49,7 @@ describe('GET runs and schedules over HTTP (real Redis, SQLite CRM)', () => {
     database = await createTestDatabase('sqlite');
     workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
     const connections = parseConnections(JSON.stringify({ connections: {} }), 'json', {}, 'test');
-    ingress = await startTestIngress(database, { deps: { connections } });
+    ingress = await startTestIngress(database, { deps: { connections, scheduleTimezone: 'America/Sao_Paulo' } });
     ({ app, producer, prefix } = ingress);
     empresaA = await createEmpresa(database.db, 'Empresa A');
     const empresaB = await createEmpresa(database.db, 'Empresa B');
@@ -167,6 +175,26 @@ describe('GET runs and schedules over HTTP (real Redis, SQLite CRM)', () => {
     const a2 = (await get('/v1/schedules', keyA2)).json().items as Record<string, unknown>[];
     expect(a2.map((i) => i.integracaoId)).toEqual([pullA]);
     expect((await app.inject({ method: 'GET', url: '/v1/schedules' })).statusCode).toBe(401);
+  });
+
+  it('shows a paused schedule (or one of a paused empresa) as paused with its cron and zone, never as pending', async () => {
+    await setSchedulePaused(database.db, empresaA, pullA, true, 'test');
+    const items = (await get('/v1/schedules')).json().items as Record<string, unknown>[];
+    expect(items.map((i) => [i.integracaoId, i.status, i.cron, i.tz, i.nextRunAt])).toEqual([
+      [pullA, 'paused', '*/10 * * * *', 'America/Sao_Paulo', null],
+      [pullA2, 'pending', '0 5 * * *', null, null],
+    ]);
+    expect(((await get('/v1/schedules', keyB)).json().items as Record<string, unknown>[]).map((i) => i.status)).toEqual(['pending']);
+    await setTenantPaused(
+      database.db,
+      (await database.db.selectFrom('integracao').select('empresa_id').where('id', '=', pullB).executeTakeFirstOrThrow())
+        .empresa_id as number,
+      true,
+      'test',
+    );
+    expect(((await get('/v1/schedules', keyB)).json().items as Record<string, unknown>[]).map((i) => [i.integracaoId, i.status])).toEqual([
+      [pullB, 'paused'],
+    ]);
   });
 
   it('shows a cron-less or inactive integration as not_scheduled and one not reconciled yet as pending', async () => {

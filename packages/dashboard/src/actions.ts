@@ -1,20 +1,16 @@
-import { enqueueIntegrationRun, reconcileSchedules, schedulerIdOf } from '@integrador/integrador';
+import { enqueueIntegrationRun, pauseGetSchedule, pauseTenantWork } from '@integrador/integrador';
 import { isQueueName, type TenantRef } from '@integrador/jobs';
-import { type JobProducer, removeScheduler, retryFailedJob, setTenantPausedMirror, withRedisDeadline } from '@integrador/queue';
+import { type JobProducer, retryFailedJob, withRedisDeadline } from '@integrador/queue';
 import {
-  assertChangeableBy,
   type CrmDatabase,
   type EstadoRegistroJob,
   findIntegracao,
   findJobRecord,
   type JobFilter,
-  listGetIntegracoes,
   listJobKeys,
   markJobRecords,
   type RegistroJob,
   recordAudit,
-  setSchedulePaused,
-  setTenantPaused,
 } from '@integrador/store';
 import type { Redis } from 'ioredis';
 import type { Viewer } from './access';
@@ -218,7 +214,7 @@ export async function runNow(
   return run;
 }
 
-/** Pauses or resumes one of the viewer's GET schedules; false when the integration is not the viewer's. */
+/** Pauses or resumes one of the viewer's GET schedules (the engine's pauseGetSchedule); false when the integration is not the viewer's. */
 export async function pauseSchedule(
   deps: ActionDeps,
   viewer: Viewer,
@@ -227,48 +223,26 @@ export async function pauseSchedule(
   paused: boolean,
 ): Promise<boolean> {
   if (viewer.scope !== 'all' && !viewer.scope.includes(empresaId)) return false;
-  const integracao = await findIntegracao(deps.database.db, { empresaId, filialId: viewer.filialId, nome: '' }, integracaoId);
-  if (integracao?.tipo_servico !== 'GET') return false;
   // A filial key reads the empresa-wide integracoes but pauses only its own filial's schedules (403 FILIAL_SCOPE).
-  assertChangeableBy({ empresaId, filialId: viewer.filialId }, integracao.empresa_filial_id, `integracao #${integracaoId}`);
-  await setSchedulePaused(deps.database.db, empresaId, integracaoId, paused, viewer.autor);
-  // The reconciler keeps no scheduler for a paused row; remove it now rather than at worker-get's next sync.
-  if (paused)
-    await deps.producer.read('pause schedule', () => removeScheduler(deps.producer.queue('get'), schedulerIdOf(empresaId, integracaoId)));
-  else if (deps.scheduleTimezone) await reconcileSchedules(deps.database.db, deps.producer, { tz: deps.scheduleTimezone });
-  await auditAction(deps, viewer, {
-    empresaId,
-    acao: paused ? 'pause-schedule' : 'resume-schedule',
-    alvo: `integracao/${integracaoId}`,
-    quantidade: 1,
-  });
-  return true;
+  return pauseGetSchedule(pauseDeps(deps), { empresaId, filialId: viewer.filialId }, viewer, integracaoId, paused);
 }
 
 /**
- * Pauses or resumes a whole tenant of the viewer: its GET schedules keep no job scheduler and the workers hold its
- * queued jobs (delayed, no attempt used) until the resume, which promotes them at once. Intake goes on: requests
- * are still accepted and queued. False when the tenant is not the viewer's; FilialScopeError for a filial API key.
+ * Pauses or resumes a whole tenant of the viewer (the engine's pauseTenantWork): its GET schedules keep no job
+ * scheduler and the workers hold its queued jobs (delayed, no attempt used) until the resume, which promotes them at
+ * once. Intake goes on. False when the tenant is not the viewer's; FilialScopeError for a filial API key.
  */
 export async function pauseTenant(deps: ActionDeps, viewer: Viewer, empresaId: number, paused: boolean): Promise<boolean> {
   if (viewer.scope !== 'all' && !viewer.scope.includes(empresaId)) return false;
-  const empresa = await deps.database.db.selectFrom('empresas').select('id').where('id', '=', empresaId).executeTakeFirst();
-  if (!empresa) return false;
-  // The whole empresa is no filial's object: a filial API key may not pause or resume it (403 FILIAL_SCOPE).
-  assertChangeableBy({ empresaId, filialId: viewer.filialId }, null, `empresa #${empresaId}`);
-  await setTenantPaused(deps.database.db, empresaId, paused, viewer.autor);
-  const released = await deps.producer.read(paused ? 'pause tenant' : 'resume tenant', () =>
-    setTenantPausedMirror(deps.producer, deps.keyPrefix, empresaId, paused),
+  const done = await pauseTenantWork(
+    { ...pauseDeps(deps), keyPrefix: deps.keyPrefix },
+    { empresaId, filialId: viewer.filialId },
+    viewer,
+    paused,
   );
-  const schedules = (await listGetIntegracoes(deps.database.db, empresaId)).map((row) => schedulerIdOf(empresaId, row.id));
-  if (paused) for (const id of schedules) await deps.producer.read('pause tenant', () => removeScheduler(deps.producer.queue('get'), id));
-  else if (deps.scheduleTimezone) await reconcileSchedules(deps.database.db, deps.producer, { tz: deps.scheduleTimezone });
-  await auditAction(deps, viewer, {
-    empresaId,
-    acao: paused ? 'pause-tenant' : 'resume-tenant',
-    alvo: `empresa/${empresaId}`,
-    quantidade: paused ? schedules.length : released,
-    detalhe: paused ? { agendamentos: schedules.length } : { jobsLiberados: released },
-  });
-  return true;
+  return done !== undefined;
+}
+
+function pauseDeps(deps: ActionDeps) {
+  return { db: deps.database.db, producer: deps.producer, scheduleTimezone: deps.scheduleTimezone };
 }

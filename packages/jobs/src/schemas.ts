@@ -125,6 +125,8 @@ export const GetRunResult = Type.Object(
   {
     integracaoId: Type.Integer({ minimum: 1 }),
     mode: Type.Union([Type.Literal('full'), Type.Literal('incremental')]),
+    /** A reconcile pass (whole source read, every row re-stamped with a new generation, rows gone marked); absent in results of older versions. */
+    reconcile: Type.Optional(Type.Boolean()),
     rowsRead: Type.Integer({ minimum: 0 }),
     rowsWritten: Type.Integer({ minimum: 0 }),
     rowsSkipped: Type.Integer({ minimum: 0 }),

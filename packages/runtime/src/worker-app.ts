@@ -163,6 +163,7 @@ export async function runWorkerApp<Q extends QueueName>(
   const recorder = createJobRecorder(database, logger);
   const jobMetrics = createWorkerMetrics(metrics.registry);
   shutdown.add('job records', () => recorder.drain());
+  const inFlight = trackJobsInFlight();
   const worker = startQueueWorker({
     queue,
     handlers: createHandlers({ config, logger, database, connections, transports, batchers, sources }, services),
@@ -174,9 +175,21 @@ export async function runWorkerApp<Q extends QueueName>(
     logger,
     limiter,
     // The dashboard's record of every job, in the CRM database (written in the background), and this process's metrics.
-    observer: combineObservers(recorder, jobMetrics),
+    observer: combineObservers(recorder, jobMetrics, inFlight),
   });
-  shutdown.add('worker', () => worker.close());
+  shutdown.add('worker', async () => {
+    // Said once at the start of the drain and when it ends, so an operator can tell a drain from a hang.
+    const waiting = [...inFlight.ids];
+    const seconds = Math.round(config.shutdownTimeoutMs / 1000);
+    if (waiting.length > 0)
+      logger.info(
+        { queue, jobs: waiting, deadlineMs: config.shutdownTimeoutMs },
+        `waiting for ${waiting.length} job${waiting.length === 1 ? '' : 's'} (${waiting.join(', ')}), up to ${seconds} s`,
+      );
+    const started = Date.now();
+    await worker.close();
+    if (waiting.length > 0) logger.info({ queue, jobs: waiting, durationMs: Date.now() - started }, 'jobs in flight done, worker closed');
+  });
   // Every worker app may sweep for dependency flows blocked too long; a Redis lock keeps it to one sweep per interval.
   const guard = startWedgeGuard({
     redis,
@@ -188,6 +201,19 @@ export async function runWorkerApp<Q extends QueueName>(
   shutdown.add('wedge guard', () => guard.stop());
   await worker.waitUntilReady();
   logger.info({ queue, concurrency: config.workerConcurrency, crmPoolSize: poolSize, prefix: config.keyPrefix }, 'worker started');
+}
+
+/** The ids of the jobs this process is running (started, not yet completed, failed or moved to delayed). */
+function trackJobsInFlight(): JobObserver & { ids: Set<string> } {
+  const ids = new Set<string>();
+  return {
+    ids,
+    onJobEvent({ job, kind }) {
+      if (job.id === undefined) return;
+      if (kind === 'started') ids.add(job.id);
+      else ids.delete(job.id);
+    },
+  };
 }
 
 /** One observer telling several (each must return at once, as JobObserver says). */

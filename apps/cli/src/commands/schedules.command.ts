@@ -3,14 +3,15 @@ import {
   type EndpointScheduleEntry,
   listEndpointSchedules,
   listSchedules,
+  pauseGetSchedule,
   reconcileSchedules,
   type ScheduleEntry,
 } from '@integrador/integrador';
-import { type CrmDatabase, listGetIntegracoes } from '@integrador/store';
+import { type CrmDatabase, FilialScopeError, listGetIntegracoes } from '@integrador/store';
 import type { Command } from 'commander';
 import { type Cli, parseId, print, printError, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
-import { findEmpresaNome } from '../empresas.queries';
+import { filialBelongsTo, findEmpresaNome } from '../empresas.queries';
 import { getOpsMessages } from '../get-ops.messages';
 import { withJobProducer } from '../queue-connection';
 
@@ -19,7 +20,19 @@ interface ListOptions {
   json?: boolean;
 }
 
-/** `integrador schedules list [--empresa <id>] [--json]` and `integrador schedules sync [--json]`. */
+interface PauseOptions {
+  empresa: string;
+  filial?: string;
+  json?: boolean;
+}
+
+/** Who the CLI's pauses are recorded as (pause row and audit). */
+export const CLI_ACTOR = { autor: 'cli', operadorId: null };
+
+/**
+ * `integrador schedules list [--empresa <id>] [--json]`, `integrador schedules sync [--json]` and
+ * `integrador schedules pause|resume <integracaoId> --empresa <id> [--filial <id>] [--json]`.
+ */
 export function registerSchedulesCommand(program: Command, cli: Cli): void {
   const text = getOpsMessages(cli.locale);
   const schedules = program.command('schedules').description(text.schedules);
@@ -34,6 +47,45 @@ export function registerSchedulesCommand(program: Command, cli: Cli): void {
     .description(text.schedulesSync)
     .option('--json', cli.text.jsonOption)
     .action((options: { json?: boolean }) => sync(cli, options));
+  for (const action of ['pause', 'resume'] as const) {
+    schedules
+      .command(`${action} <integracaoId>`)
+      .description(action === 'pause' ? text.schedulesPause : text.schedulesResume)
+      .requiredOption('--empresa <id>', text.schedulesPauseEmpresaOption)
+      .option('--filial <id>', text.schedulesPauseFilialOption)
+      .option('--json', cli.text.jsonOption)
+      .action((id: string, options: PauseOptions) => pause(cli, id, options, action === 'pause'));
+  }
+}
+
+/** The dashboard's pause/resume (the engine's pauseGetSchedule), bound to --empresa and, with --filial, to that filial's rule. */
+async function pause(cli: Cli, idText: string, options: PauseOptions, paused: boolean): Promise<void> {
+  const text = getOpsMessages(cli.locale);
+  const integracaoId = parseId(cli, 'integracaoId', idText);
+  const empresaId = parseId(cli, '--empresa', options.empresa);
+  const filialId = options.filial === undefined ? null : parseId(cli, '--filial', options.filial);
+  const config = loadConfig();
+  await withDatabase(async (database) => {
+    if ((await findEmpresaNome(database.db, empresaId)) === null) throw new CliError(cli.text.empresaNotFound(empresaId));
+    if (filialId !== null && !(await filialBelongsTo(database.db, empresaId, filialId)))
+      throw new CliError(cli.text.filialNotFound(filialId, empresaId));
+    const done = await withJobProducer(cli, config, (producer) =>
+      pauseGetSchedule(
+        { db: database.db, producer, scheduleTimezone: config.scheduleTimezone },
+        { empresaId, filialId },
+        CLI_ACTOR,
+        integracaoId,
+        paused,
+      ),
+    ).catch((err: unknown) => {
+      if (err instanceof FilialScopeError)
+        throw new CliError(text.filialScope(err.params.what ?? '', err.params.filial ?? ''), { cause: err });
+      throw err;
+    });
+    if (!done) throw new CliError(text.notAGetIntegration(integracaoId, empresaId));
+  }, config);
+  if (options.json) return printJson({ integracaoId, empresaId, paused });
+  print(text.schedulePaused(integracaoId, empresaId, paused, config.scheduleTimezone));
 }
 
 /** The empresas to list: the one asked for (which must exist), else every empresa with a GET integration or an endpoint service. */
@@ -59,7 +111,7 @@ async function list(cli: Cli, options: ListOptions): Promise<void> {
       const endpoints: EndpointScheduleEntry[] = [];
       for (const empresaId of empresas) {
         const nome = (await findEmpresaNome(database.db, empresaId)) ?? '';
-        items.push(...(await listSchedules(database.db, producer, { empresaId, filialId: null, nome })));
+        items.push(...(await listSchedules(database.db, producer, { empresaId, filialId: null, nome }, { tz: config.scheduleTimezone })));
         endpoints.push(...(await listEndpointSchedules(database.db, producer, { empresaId, filialId: null })));
       }
       return { items, endpoints };

@@ -1,9 +1,14 @@
+import { loadConfig } from '@integrador/config';
+import { pauseTenantWork } from '@integrador/integrador';
 import { createEmpresa, createFilial, issueApiKey, migrateToLatest, revokeApiKey } from '@integrador/store';
 import type { Command } from 'commander';
 import { type Cli, parseId, print, printJson, requireText, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
 import { empresaExists, filialBelongsTo, findEmpresaIdByDocumento } from '../empresas.queries';
+import { getOpsMessages } from '../get-ops.messages';
 import { keyPrefixOf, printIssuedKey } from '../issued-key';
+import { withJobProducer } from '../queue-connection';
+import { CLI_ACTOR } from './schedules.command';
 
 const DEFAULT_KEY_NAME = 'cli';
 
@@ -20,7 +25,7 @@ interface KeyOptions {
   json?: boolean;
 }
 
-/** `integrador tenant create|key|revoke`: empresas, filiais and their API keys. */
+/** `integrador tenant create|key|revoke|pause|resume`: empresas, filiais, their API keys, and pausing a whole empresa. */
 export function registerTenantCommand(program: Command, cli: Cli): void {
   const tenant = program.command('tenant').description(cli.text.tenant);
   tenant
@@ -42,6 +47,36 @@ export function registerTenantCommand(program: Command, cli: Cli): void {
     .command('revoke <empresaId> <keyPrefix>')
     .description(cli.text.tenantRevoke)
     .action((empresaId: string, keyPrefix: string) => revokeKey(cli, empresaId, keyPrefix));
+  const text = getOpsMessages(cli.locale);
+  for (const action of ['pause', 'resume'] as const) {
+    tenant
+      .command(`${action} <empresaId>`)
+      .description(action === 'pause' ? text.tenantPause : text.tenantResume)
+      .option('--json', cli.text.jsonOption)
+      .action((empresaId: string, options: { json?: boolean }) => pauseEmpresa(cli, empresaId, options, action === 'pause'));
+  }
+}
+
+/** The dashboard's tenant pause/resume (the engine's pauseTenantWork), as the whole empresa. */
+async function pauseEmpresa(cli: Cli, idText: string, options: { json?: boolean }, paused: boolean): Promise<void> {
+  const text = getOpsMessages(cli.locale);
+  const empresaId = parseId(cli, 'empresaId', idText);
+  const config = loadConfig();
+  const result = await withDatabase(
+    (database) =>
+      withJobProducer(cli, config, (producer) =>
+        pauseTenantWork(
+          { db: database.db, producer, keyPrefix: config.keyPrefix, scheduleTimezone: config.scheduleTimezone },
+          { empresaId, filialId: null },
+          CLI_ACTOR,
+          paused,
+        ),
+      ),
+    config,
+  );
+  if (!result) throw new CliError(cli.text.empresaNotFound(empresaId));
+  if (options.json) return printJson({ empresaId, paused, ...result });
+  print(paused ? text.tenantPaused(empresaId, result.schedules) : text.tenantResumed(empresaId, result.released));
 }
 
 async function createTenant(cli: Cli, nomeText: string, options: CreateOptions): Promise<void> {

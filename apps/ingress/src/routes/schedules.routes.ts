@@ -26,7 +26,10 @@ const ScheduleResponse = Type.Object({
   nome: Type.String(),
   cron: Nullable(Type.String()),
   tz: Nullable(Type.String()),
-  status: Type.String({ description: 'scheduled, pending (not reconciled yet, or an invalid cron) or not_scheduled' }),
+  status: Type.String({
+    description:
+      'scheduled, pending (not reconciled yet, or an invalid cron), paused (the schedule or its empresa; no nextRunAt) or not_scheduled',
+  }),
   nextRunAt: Nullable(Type.String()),
   lastRun: Nullable(LastRunResponse),
 });
@@ -46,7 +49,7 @@ const EndpointScheduleResponse = Type.Object({
  * GET /v1/schedules: the tenant's GET integrations with their cron, next run (from the scheduler) and last run, and
  * its JSON endpoint services (seed 003) the same way.
  */
-export function schedulesRoutes(database: CrmDatabase, producer: JobProducer): FastifyPluginAsyncTypebox {
+export function schedulesRoutes(database: CrmDatabase, producer: JobProducer, scheduleTimezone?: string): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/schedules',
@@ -62,7 +65,7 @@ export function schedulesRoutes(database: CrmDatabase, producer: JobProducer): F
         },
       },
       async (request) => ({
-        items: await listSchedules(database.db, producer, request.tenant),
+        items: await listSchedules(database.db, producer, request.tenant, { tz: scheduleTimezone }),
         endpoints: await listEndpointSchedules(database.db, producer, request.tenant),
       }),
     );

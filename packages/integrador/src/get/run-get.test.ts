@@ -212,6 +212,25 @@ describe.each(PAIRS)('GET pull of E085CLI from %s into a %s CRM', (driver, crmDi
     }
   });
 
+  it('a job resumed after a stopped attempt reports progress across its attempts, as its result does', async () => {
+    const id = await seedGetIntegracao(crm.db, EMPRESA, source, { tamanho_lote: 1000 });
+    const jobId = 'resumed-job';
+    const controller = new AbortController();
+    const stopped = runGetOnce(crm, reader, EMPRESA, id, {
+      jobId,
+      signal: controller.signal,
+      onProgress: (progress) => {
+        if (progress.chunks === 1) controller.abort();
+      },
+    });
+    await expect(stopped).rejects.toMatchObject({ name: 'AbortError' });
+    const seen: GetRunProgress[] = [];
+    const resumed = await runGetOnce(crm, reader, EMPRESA, id, { jobId, onProgress: (progress) => void seen.push({ ...progress }) });
+    expect(resumed.rowsRead).toBeGreaterThanOrEqual(ROWS);
+    // Progress goes on from the stopped attempt's rows: the last one matches the result (every attempt).
+    expect(seen.at(-1)).toMatchObject({ phase: 'concluido', rowsRead: resumed.rowsRead, rowsWritten: resumed.rowsWritten });
+  });
+
   it('reconcile marks rows deleted from the source (never deletes them) and clears the mark when they return', async () => {
     const id = await seedGetIntegracao(crm.db, EMPRESA, source, { tamanho_lote: 1000 });
     // A CRM row of the same table this integration never wrote is not touched.
@@ -221,9 +240,10 @@ describe.each(PAIRS)('GET pull of E085CLI from %s into a %s CRM', (driver, crmDi
     await source.execute(`DELETE FROM E085CLI WHERE ${col('CODCLI')} IN (${p(1)}, ${p(2)})`, [10, 11]);
     try {
       const plain = await runGetOnce(crm, reader, EMPRESA, id);
-      expect(plain.rowsMarkedDeleted).toBe(0);
+      expect(plain).toMatchObject({ rowsMarkedDeleted: 0, reconcile: false });
       const reconciled = await runGetOnce(crm, reader, EMPRESA, id, { parametros: { reconciliar: true } });
-      expect(reconciled).toMatchObject({ rowsMarkedDeleted: 2, rowsRead: ROWS - 2 });
+      // A reconcile says so, and re-stamps (rewrites) every row it reads with its new generation.
+      expect(reconciled).toMatchObject({ rowsMarkedDeleted: 2, rowsRead: ROWS - 2, rowsWritten: ROWS - 2, reconcile: true });
       const rows = await byIdErp();
       expect(rows.size).toBe(ROWS + 1);
       expect(rows.get('10')?.removido_origem_em).not.toBeNull();

@@ -316,6 +316,9 @@ async function begin(ctx: GetRunContext): Promise<RunState> {
     cursorInicial: startCursor?.text ?? null,
   });
   run.runId = history.id;
+  // A resumed job (stalled worker, retry) continues its history row: its progress goes on from the earlier attempts'
+  // counts, as its result does.
+  run.progress = { ...run.progress, rowsRead: Number(history.linhas_lidas), rowsWritten: Number(history.linhas_gravadas) };
   return run;
 }
 
@@ -490,6 +493,7 @@ export async function runGet(ctx: GetRunContext): Promise<GetRunResult> {
     return {
       integracaoId: integracao.id,
       mode: settings.mode,
+      reconcile: run.reconcile,
       rowsRead: totals.lidas,
       rowsWritten: totals.gravadas,
       rowsSkipped: totals.ignoradas,

@@ -1,11 +1,13 @@
 export {
   type EndpointScheduleEntry,
   type LastRun,
+  type ListSchedulesOptions,
   listEndpointSchedules,
   listSchedules,
   type ScheduleEntry,
   type ScheduleStatus,
 } from './list-schedules';
+export { type PauseActor, type PauseDeps, pauseGetSchedule, pauseTenantWork, type TenantPauseResult } from './pause';
 export {
   type InvalidSchedule,
   type ReconcileReport,

@@ -5,6 +5,8 @@ import {
   type Integracao,
   lastSyncRun,
   listIntegracoes,
+  listPausedSchedules,
+  listPausedTenants,
   listServicosEndpoint,
   type StatusEndpoint,
   type Tenant,
@@ -17,9 +19,11 @@ import { endpointSchedulerIdOf, schedulerIdOf } from './schedule-ids';
 
 /**
  * scheduled: a scheduler exists in Redis; pending: it should, but worker-get has not reconciled yet (or its cron
- * is invalid — `integrador schedules sync` names the reason); not_scheduled: inactive, a componente or no cron.
+ * is invalid — `integrador schedules sync` names the reason); paused: an operator paused it or its whole empresa
+ * (dashboard, `integrador schedules|tenant pause`), so it keeps no scheduler until resumed; not_scheduled: inactive,
+ * a componente or no cron.
  */
-export type ScheduleStatus = 'scheduled' | 'pending' | 'not_scheduled';
+export type ScheduleStatus = 'scheduled' | 'pending' | 'paused' | 'not_scheduled';
 
 /** The last run of one integration, whatever triggered it (API, CLI, schedule…); counts grow live while it runs. */
 export interface LastRun {
@@ -57,7 +61,7 @@ function readSchedulers(producer: JobProducer, ids: string[]): Promise<(Schedule
 }
 
 /** not_scheduled when nothing should run; scheduled once BullMQ holds the scheduler, pending until the reconciler adds it. */
-function statusOf(wanted: boolean, scheduler: SchedulerState | undefined): ScheduleStatus {
+function statusOf(wanted: boolean, scheduler: SchedulerState | undefined): Exclude<ScheduleStatus, 'paused'> {
   return !wanted ? 'not_scheduled' : scheduler ? 'scheduled' : 'pending';
 }
 
@@ -80,22 +84,50 @@ async function lastRunOf(db: Kysely<Database>, empresaId: number, integracaoId: 
   };
 }
 
-function entryOf(row: Integracao, empresaId: number, scheduler: SchedulerState | undefined, lastRun: LastRun | undefined): ScheduleEntry {
-  const cron = scheduledCron(row);
+function entryOf(
+  row: Integracao,
+  empresaId: number,
+  scheduler: SchedulerState | undefined,
+  lastRun: LastRun | undefined,
+  paused: { paused: boolean; tz: string | null },
+): ScheduleEntry {
+  const wanted = scheduledCron(row) !== null;
+  // A paused schedule keeps no scheduler: no next run, but its cron still reads in the fleet's zone once resumed.
+  if (wanted && paused.paused)
+    return {
+      integracaoId: row.id,
+      empresaId,
+      nome: row.nome,
+      cron: row.cron,
+      tz: paused.tz,
+      status: 'paused',
+      nextRunAt: null,
+      lastRun: lastRun ?? null,
+    };
   return {
     integracaoId: row.id,
     empresaId,
     nome: row.nome,
     cron: row.cron,
     tz: scheduler?.tz ?? null,
-    status: statusOf(cron !== null, scheduler),
+    status: statusOf(wanted, scheduler),
     nextRunAt: iso(scheduler?.next),
     lastRun: lastRun ?? null,
   };
 }
 
+export interface ListSchedulesOptions {
+  /** SCHEDULE_TIMEZONE, shown as a paused schedule's zone (a paused schedule has no scheduler to read it from). */
+  tz?: string | undefined;
+}
+
 /** The schedules of one tenant's GET integrations (a filial key sees its filial's and the empresa-wide ones). */
-export async function listSchedules(db: Kysely<Database>, producer: JobProducer, tenant: Tenant): Promise<ScheduleEntry[]> {
+export async function listSchedules(
+  db: Kysely<Database>,
+  producer: JobProducer,
+  tenant: Tenant,
+  options: ListSchedulesOptions = {},
+): Promise<ScheduleEntry[]> {
   const rows = (await listIntegracoes(db, tenant)).filter((row) => queueForTipo(row.tipo_servico) === 'get');
   if (rows.length === 0) return [];
   const schedulers = await readSchedulers(
@@ -103,7 +135,15 @@ export async function listSchedules(db: Kysely<Database>, producer: JobProducer,
     rows.map((row) => schedulerIdOf(tenant.empresaId, row.id)),
   );
   const runs = await Promise.all(rows.map((row) => lastRunOf(db, tenant.empresaId, row.id)));
-  return rows.map((row, i) => entryOf(row, tenant.empresaId, schedulers[i], runs[i]));
+  const pausedSchedules = await listPausedSchedules(db);
+  const tenantPaused = (await listPausedTenants(db)).includes(tenant.empresaId);
+  const tz = options.tz ?? null;
+  return rows.map((row, i) =>
+    entryOf(row, tenant.empresaId, schedulers[i], runs[i], {
+      paused: tenantPaused || pausedSchedules.has(`${tenant.empresaId}/${row.id}`),
+      tz,
+    }),
+  );
 }
 
 /** One JSON endpoint service's schedule (seed 003) as the API and the CLI show it. */
@@ -113,8 +153,8 @@ export interface EndpointScheduleEntry {
   nome: string;
   cron: string | null;
   tz: string | null;
-  /** scheduled / pending as for GET integrations; not_scheduled: inactive or no cron. */
-  status: ScheduleStatus;
+  /** scheduled / pending as for GET integrations (a pause does not apply to them); not_scheduled: inactive or no cron. */
+  status: Exclude<ScheduleStatus, 'paused'>;
   nextRunAt: string | null;
   /** The service's last sync, whatever triggered it: its status (ok / falha / nunca_executado) and when. */
   lastRun: { status: StatusEndpoint; at: string | null } | null;
