@@ -102,6 +102,8 @@ export interface Messages {
   getJobCompleted: (jobId: string, result: GetRunCounts) => string;
   jobFailed: (jobId: string, reason: string) => string;
   jobGone: (jobId: string) => string;
+  /** `run --wait`: the job waits and no worker serves its queue (it keeps waiting). */
+  noWorker: (queue: string) => string;
   runRefused: (detail: string) => string;
   flowStep: (step: number, steps: number, integracaoId: number, nome: string, jobId: string, queue: string) => string;
   jobBlocked: (jobId: string, blocker: string, reason: string) => string;
@@ -230,6 +232,7 @@ const ptBR: Messages = {
     `Job ${jobId} concluído: ${r.rowsRead} linhas lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas na origem; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `o job ${jobId} falhou: ${reason}`,
   jobGone: (jobId) => `o job ${jobId} não está mais no Redis (removido por alguém?)`,
+  noWorker: (queue) => `nenhum worker da fila ${queue} está ativo — a frota está no ar? (continuo aguardando)`,
   runRefused: (detail) => `execução recusada, nada foi enfileirado: ${detail}`,
   flowStep: (step, steps, id, nome, jobId, queue) =>
     `  passo ${step}/${steps}: integração #${id} (${nome}) → job ${jobId} na fila ${queue}`,
@@ -359,6 +362,7 @@ const en: Messages = {
     `Job ${jobId} completed: ${r.rowsRead} rows read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked as removed from the source; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `job ${jobId} failed: ${reason}`,
   jobGone: (jobId) => `job ${jobId} is no longer in Redis (removed by someone?)`,
+  noWorker: (queue) => `no worker of queue ${queue} is running — is the fleet up? (still waiting)`,
   runRefused: (detail) => `run refused, nothing was enqueued: ${detail}`,
   flowStep: (step, steps, id, nome, jobId, queue) =>
     `  step ${step}/${steps}: integracao #${id} (${nome}) → job ${jobId} on queue ${queue}`,
