@@ -124,6 +124,10 @@ export interface Messages {
   connectionsTest: string;
   connectionNameArgument: string;
   connectionNotFound: (name: string, known: readonly string[]) => string;
+  /** `connections test`: the tested entry itself is invalid (one line per problem). */
+  connectionInvalid: (file: string, detail: string) => string;
+  /** `connections test`: another entry of the file is invalid and was left out. */
+  connectionSkipped: (detail: string) => string;
   connectionTestStep: (ok: boolean, step: string, ms: number, message: string) => string;
   connectionTestOk: (name: string, version: string | undefined) => string;
   connectionTestFailed: (name: string, code: string) => string;
@@ -255,6 +259,8 @@ const ptBR: Messages = {
   connections: 'conexões do arquivo de conexões (CONNECTIONS_FILE)',
   connectionsTest: 'testa uma conexão: alcance do host e da porta, login, uma consulta simples e a versão do servidor',
   connectionNameArgument: 'nome da conexão no arquivo (o nome_conexao das integrações)',
+  connectionInvalid: (file, detail) => `arquivo de conexões ${file}: ${detail}`,
+  connectionSkipped: (detail) => `aviso: entrada ignorada (inválida), as demais serão usadas neste teste: ${detail}`,
   connectionNotFound: (name, known) =>
     `conexão "${name}" não encontrada no arquivo de conexões (conhecidas: ${known.length > 0 ? known.join(', ') : 'nenhuma'})`,
   connectionTestStep: (ok, step, ms, message) => `${ok ? '✓' : '✗'} ${step} (${ms} ms): ${message}`,
@@ -384,6 +390,8 @@ const en: Messages = {
   connections: 'connections of the connections file (CONNECTIONS_FILE)',
   connectionsTest: "tests a connection: host and port reachability, login, a trivial query and the server's version",
   connectionNameArgument: "the connection's name in the file (the integrations' nome_conexao)",
+  connectionInvalid: (file, detail) => `connections file ${file}: ${detail}`,
+  connectionSkipped: (detail) => `warning: entry skipped (invalid), the others are used for this test: ${detail}`,
   connectionNotFound: (name, known) =>
     `connection "${name}" not found in the connections file (known: ${known.length > 0 ? known.join(', ') : 'none'})`,
   connectionTestStep: (ok, step, ms, message) => `${ok ? '✓' : '✗'} ${step} (${ms} ms): ${message}`,
