@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { QUEUE_NAMES } from '@integrador/jobs';
 import { createDatabase, createEmpresa, issueApiKey } from '@integrador/store';
-import { buildApps, spawnCompiledApp } from '@integrador/test-support/processes';
+import { type AppProcess, buildApps, spawnCompiledApp } from '@integrador/test-support/processes';
 import { deletePrefix, freePort, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 
 describe('all-in-one fleet (npm start)', () => {
@@ -114,7 +114,109 @@ describe('all-in-one fleet (npm start)', () => {
       exits: { ingress: 0, 'worker-set': 0, 'worker-get': 0, 'worker-cti': 0, 'worker-webhook': 0 },
     });
   }, 180_000);
+
+  // This suite's own ports (3290–3299): a fleet on 3290 with its workers' metrics on 3291–3294.
+  const PORT = 3290;
+  const METRICS_PORT = 3291;
+
+  it('a second fleet on ports already taken refuses at once, naming the port (pt-BR / en), and leaves the first running', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-fleet-'));
+    const prefix = testPrefix();
+    const env = { REDIS_URL: TEST_REDIS_URL, DATA_DIR: dataDir, KEY_PREFIX: prefix, LOG_LEVEL: 'info' };
+    const first = spawnCompiledApp('fleet', { ...env, PORT: String(PORT), METRICS_PORT: String(METRICS_PORT) });
+    const others: AppProcess[] = [];
+    try {
+      await waitForWorkers(first);
+      const second = spawnCompiledApp('fleet', { ...env, PORT: String(PORT), METRICS_PORT: '0', INTEGRADOR_LANG: 'pt-BR' });
+      others.push(second);
+      expect(await exitWithin(second, 30000)).toBe(1);
+      expect(second.stderr.join('')).toContain(`porta ${PORT} em uso (outra frota?)`);
+      expect(second.lines.filter((line) => line.msg === 'app started' || line.msg === 'fleet started')).toEqual([]);
+      // The ingress port free, a worker's metrics port taken: refused as well, naming that port.
+      const third = spawnCompiledApp('fleet', {
+        ...env,
+        PORT: String(await freePort()),
+        METRICS_PORT: String(METRICS_PORT + 3),
+        INTEGRADOR_LANG: 'en',
+      });
+      others.push(third);
+      expect(await exitWithin(third, 30000)).toBe(1);
+      expect(third.stderr.join('')).toContain(`port ${METRICS_PORT + 3} in use (another fleet?): METRICS_PORT ${METRICS_PORT + 3}`);
+      expect(third.lines.filter((line) => line.msg === 'app started')).toEqual([]);
+      // The first fleet still serves.
+      expect((await fetch(`http://127.0.0.1:${PORT}/healthz`)).status).toBe(200);
+    } finally {
+      for (const other of others) signalGroup(-(other.child.pid as number), 'SIGKILL');
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+      await deletePrefix(TEST_REDIS_URL, prefix);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('kill -9 of the fleet: every app notices its supervisor is gone, drains and exits within its deadline', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-fleet-'));
+    const prefix = testPrefix();
+    const shutdownTimeoutMs = 5000;
+    const fleet = spawnCompiledApp('fleet', {
+      REDIS_URL: TEST_REDIS_URL,
+      DATA_DIR: dataDir,
+      PORT: String(PORT + 5),
+      METRICS_PORT: String(PORT + 6),
+      KEY_PREFIX: prefix,
+      LOG_LEVEL: 'info',
+      SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
+    });
+    const group = -(fleet.child.pid as number);
+    try {
+      await waitForWorkers(fleet);
+      const pids = fleet.lines.filter((line) => line.name === 'fleet' && line.msg === 'app started').map((line) => Number(line.pid));
+      expect(pids).toHaveLength(5);
+      fleet.child.kill('SIGKILL');
+      expect(await fleet.exited).toBe('SIGKILL');
+      // Each app drains (its own deadline) and exits; a little room beyond the deadline for a loaded machine.
+      const until = Date.now() + shutdownTimeoutMs + 10000;
+      while (pids.some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      expect(pids.filter(alive)).toEqual([]);
+      const drains = fleet.lines.filter((line) => line.msg === 'shutting down');
+      expect(drains.map((line) => line.name).sort()).toEqual(['ingress', 'worker-cti', 'worker-get', 'worker-set', 'worker-webhook']);
+      for (const line of drains) expect(line.reason).toBe('supervisor gone');
+    } finally {
+      signalGroup(group, 'SIGKILL');
+      await deletePrefix(TEST_REDIS_URL, prefix);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
+
+/** Resolves once the fleet has started and its four workers have too (each listens on its metrics port by then). */
+async function waitForWorkers(fleet: AppProcess): Promise<void> {
+  await fleet.waitForLog('fleet started', 60000);
+  const until = Date.now() + 60000;
+  while (fleet.lines.filter((line) => line.msg === 'worker started').length < 4) {
+    if (Date.now() > until) throw new Error(`4 "worker started" lines expected within 60 s; stderr: ${fleet.stderr.join('')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Whether a process is still running (signal 0 reaches it). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The process's exit code, or 'still running' when it has not exited within the time. */
+function exitWithin(app: { exited: Promise<number | string> }, ms: number): Promise<number | string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve('still running'), ms);
+  });
+  return Promise.race([app.exited, late]).finally(() => clearTimeout(timer));
+}
 
 /** Sends a signal to a process group; false when the group has already gone (every process exited). */
 function signalGroup(group: number, signal: NodeJS.Signals): boolean {

@@ -65,6 +65,61 @@ describe('integrador connections test', () => {
     });
   });
 
+  it('tests a valid entry of a file with an invalid one, saying which was skipped and why (pt-BR; en with --lang en)', async () => {
+    const pg = new URL(TEST_SERVERS.postgres);
+    const file = path.join(dir, 'connections-typo.yaml');
+    fs.writeFileSync(
+      file,
+      [
+        'connections:',
+        '  erp_pg:',
+        '    tipo: bd',
+        '    driver: postgres',
+        `    host: ${pg.hostname}`,
+        `    port: ${pg.port || 5432}`,
+        '    database: postgres',
+        '    user: postgres',
+        '    allowPrivateNetwork: true',
+        '  typo:',
+        '    tipo: bd',
+        '    driver: postgress',
+        '    host: 127.0.0.1',
+        '    database: erp',
+        '    usr: y',
+      ].join('\n'),
+    );
+    const typoEnv = { ...env, CONNECTIONS_FILE: file };
+    const ok = await runCli(['connections', 'test', 'erp_pg'], typoEnv);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout.trim().split('\n').at(-1)).toMatch(/^Conexão "erp_pg" ok/);
+    const skipped = ok.stderr.trim().split('\n');
+    expect(skipped).toContain(
+      'aviso: entrada ignorada (inválida), as demais serão usadas neste teste: conexão "typo": campo "driver": esperado um de postgres, mysql, mssql, oracle, firebird, sqlite, odbc, recebido "postgress"',
+    );
+    expect(skipped).toContainEqual(
+      expect.stringMatching(/: conexão "typo": campo "usr": campo desconhecido; esperado um de tipo, driver, /),
+    );
+
+    // The invalid entry itself: refused, worded in the CLI's language.
+    const bad = await runCli(['connections', 'test', 'typo'], typoEnv);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^erro: arquivo de conexões /);
+    expect(bad.stderr).toContain(`arquivo de conexões ${file}: conexão "typo": campo "driver": esperado um de postgres,`);
+    const badEn = await runCli(['connections', 'test', 'typo', '--lang', 'en'], typoEnv);
+    expect(badEn.stderr).toContain(
+      `connections file ${file}: connection "typo": field "usr": unknown field; expected one of tipo, driver,`,
+    );
+
+    // A file broken as a whole is still refused, in pt-BR after "erro:".
+    const broken = path.join(dir, 'connections-broken.yaml');
+    fs.writeFileSync(broken, 'conexoes: {}\n');
+    const refused = await runCli(['connections', 'test', 'erp_pg'], { ...env, CONNECTIONS_FILE: broken });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `arquivo de conexões ${broken}: campo "conexoes": campo de primeiro nível desconhecido; esperado apenas "connections"`,
+    );
+  });
+
   it('exits 1 naming the known connections for an unknown one', async () => {
     const run = await runCli(['connections', 'test', 'nao_existe'], env);
     expect(run.code).toBe(1);

@@ -1,3 +1,5 @@
+import { ConnectionsFileError } from '@integrador/connections';
+import { DEFAULT_LOCALE, type Locale } from '@integrador/i18n';
 import { CliError } from './cli-error';
 import type { Messages } from './messages';
 
@@ -43,9 +45,10 @@ function unreachableDetail(err: unknown): string | null {
 }
 
 /** The one-line explanation printed for an error (no stack traces). */
-export function describeError(err: unknown, text: Messages): string {
+export function describeError(err: unknown, text: Messages, locale: Locale = DEFAULT_LOCALE): string {
   // Already worded for the user; its cause (kept for debugging) must not be re-read as a database failure.
   if (err instanceof CliError) return err.message;
+  if (err instanceof ConnectionsFileError) return err.localized(locale);
   if (isMissingTableError(err)) return text.missingTables;
   const unreachable = unreachableDetail(err);
   if (unreachable !== null) return text.databaseUnreachable(unreachable);

@@ -25,7 +25,7 @@ async function run(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
-    printError(`${cli.text.errorPrefix}: ${describeError(err, cli.text)}`);
+    printError(`${cli.text.errorPrefix}: ${describeError(err, cli.text, cli.locale)}`);
     process.exitCode = 1;
   }
 }

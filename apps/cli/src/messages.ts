@@ -122,6 +122,8 @@ export interface Messages {
   getJobCompleted: (jobId: string, result: GetRunCounts) => string;
   jobFailed: (jobId: string, reason: string) => string;
   jobGone: (jobId: string) => string;
+  /** `run --wait`: the job waits and no worker serves its queue (it keeps waiting). */
+  noWorker: (queue: string) => string;
   runRefused: (detail: string) => string;
   flowStep: (step: number, steps: number, integracaoId: number, nome: string, jobId: string, queue: string) => string;
   jobBlocked: (jobId: string, blocker: string, reason: string) => string;
@@ -144,6 +146,10 @@ export interface Messages {
   connectionsTest: string;
   connectionNameArgument: string;
   connectionNotFound: (name: string, known: readonly string[]) => string;
+  /** `connections test`: the tested entry itself is invalid (one line per problem). */
+  connectionInvalid: (file: string, detail: string) => string;
+  /** `connections test`: another entry of the file is invalid and was left out. */
+  connectionSkipped: (detail: string) => string;
   connectionTestStep: (ok: boolean, step: string, ms: number, message: string) => string;
   connectionTestOk: (name: string, version: string | undefined) => string;
   connectionTestFailed: (name: string, code: string) => string;
@@ -264,6 +270,7 @@ const ptBR: Messages = {
     `Job ${jobId} concluído: ${r.rowsRead} linhas lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas na origem; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `o job ${jobId} falhou: ${reason}`,
   jobGone: (jobId) => `o job ${jobId} não está mais no Redis (removido por alguém?)`,
+  noWorker: (queue) => `nenhum worker da fila ${queue} está ativo — a frota está no ar? (continuo aguardando)`,
   runRefused: (detail) => `execução recusada, nada foi enfileirado: ${detail}`,
   flowStep: (step, steps, id, nome, jobId, queue) =>
     `  passo ${step}/${steps}: integração #${id} (${nome}) → job ${jobId} na fila ${queue}`,
@@ -290,6 +297,8 @@ const ptBR: Messages = {
   connections: 'conexões do arquivo de conexões (CONNECTIONS_FILE)',
   connectionsTest: 'testa uma conexão: alcance do host e da porta, login, uma consulta simples e a versão do servidor',
   connectionNameArgument: 'nome da conexão no arquivo (o nome_conexao das integrações)',
+  connectionInvalid: (file, detail) => `arquivo de conexões ${file}: ${detail}`,
+  connectionSkipped: (detail) => `aviso: entrada ignorada (inválida), as demais serão usadas neste teste: ${detail}`,
   connectionNotFound: (name, known) =>
     `conexão "${name}" não encontrada no arquivo de conexões (conhecidas: ${known.length > 0 ? known.join(', ') : 'nenhuma'})`,
   connectionTestStep: (ok, step, ms, message) => `${ok ? '✓' : '✗'} ${step} (${ms} ms): ${message}`,
@@ -409,6 +418,7 @@ const en: Messages = {
     `Job ${jobId} completed: ${r.rowsRead} rows read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked as removed from the source; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `job ${jobId} failed: ${reason}`,
   jobGone: (jobId) => `job ${jobId} is no longer in Redis (removed by someone?)`,
+  noWorker: (queue) => `no worker of queue ${queue} is running — is the fleet up? (still waiting)`,
   runRefused: (detail) => `run refused, nothing was enqueued: ${detail}`,
   flowStep: (step, steps, id, nome, jobId, queue) =>
     `  step ${step}/${steps}: integracao #${id} (${nome}) → job ${jobId} on queue ${queue}`,
@@ -434,6 +444,8 @@ const en: Messages = {
   connections: 'connections of the connections file (CONNECTIONS_FILE)',
   connectionsTest: "tests a connection: host and port reachability, login, a trivial query and the server's version",
   connectionNameArgument: "the connection's name in the file (the integrations' nome_conexao)",
+  connectionInvalid: (file, detail) => `connections file ${file}: ${detail}`,
+  connectionSkipped: (detail) => `warning: entry skipped (invalid), the others are used for this test: ${detail}`,
   connectionNotFound: (name, known) =>
     `connection "${name}" not found in the connections file (known: ${known.length > 0 ? known.join(', ') : 'none'})`,
   connectionTestStep: (ok, step, ms, message) => `${ok ? '✓' : '✗'} ${step} (${ms} ms): ${message}`,

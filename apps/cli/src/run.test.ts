@@ -79,6 +79,18 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     expect(result.stdout).not.toContain(DEFAULT_CREDENTIALS.password);
   });
 
+  it('--wait with no worker on the queue says so once after a few seconds, and keeps waiting for one to start', async () => {
+    const pending = run('-p', `contaId=${CONTA.id}`, '--wait');
+    // Past the hint's delay (NO_WORKER_HINT_MS, 3 s) with no worker, then one starts and takes the job.
+    await new Promise((r) => setTimeout(r, 6000));
+    await startWorker();
+    const result = await pending;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('nenhum worker da fila set está ativo — a frota está no ar? (continuo aguardando)\n');
+    expect(result.stdout).toMatch(/^Job \S+ concluído\. Resposta do receptor: /m);
+    expect(await idErp()).not.toBeNull();
+  }, 90_000);
+
   it('--wait --json prints the settled job; a refusal by the ERP exits 1 with its worded reason', async () => {
     await database.db.updateTable('contas').set({ fantasia: null }).where('id', '=', CONTA.id).execute();
     await startWorker();

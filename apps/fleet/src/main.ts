@@ -1,8 +1,11 @@
 import path from 'node:path';
-import { childEnvironment, loadConfigOrExit } from '@integrador/config';
+import { childEnvironment, loadConfigOrExit, preferredLocale } from '@integrador/config';
+import { DEFAULT_LOCALE } from '@integrador/i18n';
 import { createLogger } from '@integrador/logging';
 import { CLUSTER_STOP_MARGIN_MS } from '@integrador/runtime/stop-margins';
 import { createDatabase, migrateToLatest } from '@integrador/store';
+import { FLEET_MESSAGES } from './messages';
+import { firstPortInUse } from './ports';
 import { type AppSpec, Supervisor } from './supervisor';
 
 /** Every deployable of the fleet; in production each runs (and scales) on its own. */
@@ -31,6 +34,21 @@ async function main(): Promise<void> {
   const root = path.resolve(__dirname, '../../..');
   const config = loadConfigOrExit();
   const logger = createLogger({ name: 'fleet', level: config.logLevel, pretty: config.logPretty });
+  const [ingress, ...workersWithoutPorts] = APPS as [AppSpec, ...AppSpec[]];
+  const workers = workersWithMetricsPorts(workersWithoutPorts, config.metricsPort);
+
+  // Every port an app will listen on must be free now: another fleet on the same ports would answer the /healthz this
+  // fleet waits for, and it would report a start that never happened.
+  const taken = await firstPortInUse(config.host, [
+    { port: config.port, variable: 'PORT' },
+    ...workers.map((spec, i) => ({ port: Number(spec.env?.METRICS_PORT), variable: i === 0 ? 'METRICS_PORT' : `METRICS_PORT+${i}` })),
+  ]);
+  if (taken) {
+    const message = FLEET_MESSAGES.message(preferredLocale() ?? DEFAULT_LOCALE, 'PORT_IN_USE', { ...taken, host: config.host });
+    logger.fatal({ port: taken.port, variable: taken.variable }, 'port in use, fleet not started');
+    process.stderr.write(`${message}\n`);
+    process.exit(1);
+  }
 
   // Migrate before the apps start so they never race on the schema (embedded SQLite included).
   const database = createDatabase(config.databaseUrl);
@@ -68,11 +86,10 @@ async function main(): Promise<void> {
 
   // The ingress first, the workers once it listens: on a small machine six processes loading at once would make the
   // API wait for the workers' start-up; jobs enqueued meanwhile wait in Redis for the workers a moment later.
-  const [ingress, ...workers] = APPS as [AppSpec, ...AppSpec[]];
   supervisor.start([ingress]);
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   await waitForListening(`http://${host.includes(':') ? `[${host}]` : host}:${config.port}/healthz`, INGRESS_WAIT_MS);
-  supervisor.start(workersWithMetricsPorts(workers, config.metricsPort));
+  supervisor.start(workers);
   logger.info({ url: `http://${config.host}:${config.port}`, apps: APPS.map((a) => a.name), mode }, 'fleet started');
 }
 

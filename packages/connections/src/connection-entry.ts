@@ -3,6 +3,7 @@ import type { ApiEntry, DatabaseDriver, DatabaseEntry, WebServiceEntry } from '.
 import { type FieldProblem, validateEntry } from './entry-validator';
 import { type EnvMap, resolveEnvReferences } from './env-references';
 import type { ConnectionsProblem } from './errors';
+import { problemText } from './messages';
 import { Secret } from './secret';
 import { CONNECTION_KINDS, normalizeTipoConexao } from './tipo-conexao';
 
@@ -30,15 +31,13 @@ const URL_SCHEMES: Record<DatabaseDriver, readonly string[]> = {
 export function readConnectionEntry(name: string, raw: unknown, env: EnvMap): { connection?: Connection; problems: ConnectionsProblem[] } {
   const fail = (problems: FieldProblem[]) => ({ problems: problems.map((problem) => ({ entry: name, ...problem })) });
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { problems: [{ entry: name, message: 'expected a mapping with a "tipo" field' }] };
+    return { problems: [{ entry: name, ...problemText('EXPECTED_ENTRY_MAPPING') }] };
   }
   const tipo: unknown = (raw as Record<string, unknown>).tipo;
   const kind = typeof tipo === 'string' ? normalizeTipoConexao(tipo) : null;
   if (kind === null) {
     const got = tipo === undefined ? 'nothing' : JSON.stringify(tipo);
-    return fail([
-      { field: 'tipo', message: `expected one of ${CONNECTION_KINDS.join(', ')} (or an alias such as ws, banco de dados), got ${got}` },
-    ]);
+    return fail([{ field: 'tipo', ...problemText('EXPECTED_TIPO', { expected: CONNECTION_KINDS.join(', '), got }) }]);
   }
   const resolved = resolveEnvReferences({ ...raw, tipo: kind }, env);
   // A field whose reference failed would also fail the schema: report the reference only.
@@ -108,7 +107,7 @@ function apiAuth(auth: ApiEntry['auth']): ApiAuth {
 function checkDatabase(entry: DatabaseEntry): FieldProblem[] {
   if (entry.driver === 'odbc') return checkOdbc(entry);
   const odbcOnly = (['connectionString', 'dsn'] as const).filter((field) => entry[field] !== undefined);
-  if (odbcOnly.length > 0) return odbcOnly.map((field) => ({ field, message: 'only for driver odbc' }));
+  if (odbcOnly.length > 0) return odbcOnly.map((field) => ({ field, ...problemText('ODBC_ONLY') }));
   if (entry.url !== undefined) {
     const scheme = entry.url.slice(0, entry.url.indexOf(':')).toLowerCase();
     const schemes = URL_SCHEMES[entry.driver];
@@ -116,31 +115,23 @@ function checkDatabase(entry: DatabaseEntry): FieldProblem[] {
     return [
       ...(schemes.includes(scheme)
         ? []
-        : [{ field: 'url', message: `expected a ${schemes.join(': or ')}: URL for driver ${entry.driver}` }]),
-      ...parts.map((field) => ({ field, message: 'not allowed together with "url" (put it in the URL)' })),
+        : [{ field: 'url', ...problemText('URL_SCHEME', { schemes: `${schemes.join(': or ')}:`, driver: entry.driver }) }]),
+      ...parts.map((field) => ({ field, ...problemText('NOT_WITH_URL') })),
     ];
   }
   const required = entry.driver === 'sqlite' ? (['database'] as const) : (['host', 'database'] as const);
-  return required
-    .filter((field) => entry[field] === undefined)
-    .map((field) => ({ field, message: 'missing required field (or give "url")' }));
+  return required.filter((field) => entry[field] === undefined).map((field) => ({ field, ...problemText('MISSING_FIELD_OR_URL') }));
 }
 
 /** An ODBC entry names its data source by connection string or DSN (exactly one); host/port only feed the guard and the test. */
 function checkOdbc(entry: DatabaseEntry): FieldProblem[] {
-  if (entry.url !== undefined) return [{ field: 'url', message: 'not used by driver odbc (give "connectionString" or "dsn")' }];
+  if (entry.url !== undefined) return [{ field: 'url', ...problemText('URL_NOT_FOR_ODBC') }];
   if (entry.connectionString !== undefined && entry.dsn !== undefined)
-    return [{ field: 'dsn', message: 'not allowed together with "connectionString"' }];
+    return [{ field: 'dsn', ...problemText('DSN_WITH_CONNECTION_STRING') }];
   if (entry.connectionString === undefined && entry.dsn === undefined)
-    return [{ field: 'connectionString', message: 'missing required field (or give "dsn")' }];
+    return [{ field: 'connectionString', ...problemText('MISSING_FIELD_OR_DSN') }];
   // The connection string is not parsed: the guard checks the host named beside it.
-  if (entry.host === undefined && entry.allowPrivateNetwork !== true)
-    return [
-      {
-        field: 'host',
-        message: 'missing required field for driver odbc (the server the outbound guard checks), or set allowPrivateNetwork: true',
-      },
-    ];
+  if (entry.host === undefined && entry.allowPrivateNetwork !== true) return [{ field: 'host', ...problemText('MISSING_ODBC_HOST') }];
   return [];
 }
 

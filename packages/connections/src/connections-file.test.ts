@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import type { ApiConnection, DatabaseConnection, WebServiceConnection } from './connection';
-import { loadConnectionsFile, parseConnections } from './connections-file';
-import { ConnectionsFileError } from './errors';
+import { loadConnectionsFile, loadValidConnections, parseConnections } from './connections-file';
+import { ConnectionsFileError, type ConnectionsProblem } from './errors';
 import { Secret } from './secret';
 
 const ENV = { SENIOR_PASSWORD: 's3nior-pw', ERP_DB_PASSWORD: 'db-pw', RUBEUS_TOKEN: 'tok-123' };
@@ -144,7 +144,7 @@ describe('loadConnectionsFile', () => {
   pg: { tipo: bd, driver: postgres, host: h, database: d, dsn: X }
 `,
     );
-    expect(error.problems).toEqual([
+    expect(error.problems.map(withoutCode)).toEqual([
       { entry: 'none', field: 'connectionString', message: 'missing required field (or give "dsn")' },
       { entry: 'both', field: 'dsn', message: 'not allowed together with "connectionString"' },
       { entry: 'url', field: 'url', message: 'not used by driver odbc (give "connectionString" or "dsn")' },
@@ -189,7 +189,7 @@ describe('loadConnectionsFile', () => {
 
   it('names the entry, the field and the variable when a variable is missing', async () => {
     const error = await rejection('conn.yaml', YAML_FILE, { ERP_DB_PASSWORD: 'x', RUBEUS_TOKEN: '' });
-    expect(error.problems).toEqual([
+    expect(error.problems.map(withoutCode)).toEqual([
       { entry: 'senior_g5', field: 'password', message: 'environment variable SENIOR_PASSWORD is not set (or is empty)' },
       { entry: 'rubeus', field: 'auth.token', message: 'environment variable RUBEUS_TOKEN is not set (or is empty)' },
     ]);
@@ -220,7 +220,7 @@ describe('loadConnectionsFile', () => {
     tipo: ftp
 `,
     );
-    expect(error.problems).toEqual([
+    expect(error.problems.map(withoutCode)).toEqual([
       { entry: 'senior_g5', field: 'baseUrl', message: 'expected an http(s) URL, got "ftp://x"' },
       { entry: 'senior_g5', field: 'password', message: 'expected a non-empty string (quote it if it looks like a number)' },
       { entry: 'senior_g5', field: 'timeoutMs', message: 'expected milliseconds from 1 to 600000, got "fast"' },
@@ -253,7 +253,9 @@ describe('loadConnectionsFile', () => {
     expect(registry.require('lan_erp')).toMatchObject({ kind: 'webservice', allowPrivateNetwork: true });
     expect(registry.require('public_api')).toMatchObject({ kind: 'api', allowPrivateNetwork: false });
     const error = await rejection('conn.yaml', `connections:\n  a: { tipo: api, baseUrl: 'https://h', allowPrivateNetwork: 'yes' }\n`);
-    expect(error.problems).toEqual([{ entry: 'a', field: 'allowPrivateNetwork', message: 'expected true or false, got "yes"' }]);
+    expect(error.problems.map(withoutCode)).toEqual([
+      { entry: 'a', field: 'allowPrivateNetwork', message: 'expected true or false, got "yes"' },
+    ]);
   });
 
   it('rejects unknown fields by name, at every level', async () => {
@@ -266,7 +268,7 @@ describe('loadConnectionsFile', () => {
         },
       }),
     );
-    expect(error.problems).toEqual([
+    expect(error.problems.map(withoutCode)).toEqual([
       { field: 'version', message: 'unknown top-level field; expected only "connections"' },
       {
         entry: 'rubeus',
@@ -292,7 +294,7 @@ describe('loadConnectionsFile', () => {
     user: SYSDBA
 `,
     );
-    expect(error.problems).toEqual([
+    expect(error.problems.map(withoutCode)).toEqual([
       { entry: 'by_url', field: 'url', message: 'expected a postgres: or postgresql: URL for driver postgres' },
       { entry: 'by_url', field: 'host', message: 'not allowed together with "url" (put it in the URL)' },
       { entry: 'by_parts', field: 'host', message: 'missing required field (or give "url")' },
@@ -303,14 +305,14 @@ describe('loadConnectionsFile', () => {
 
   it('reports YAML syntax errors with their line and without quoting the file', async () => {
     const error = await rejection('conn.yaml', 'connections:\n  a:\n    tipo: api\n\tpassword: hunter2\n');
-    expect(error.problems).toEqual([{ line: 4, message: 'invalid YAML: Tabs are not allowed as indentation' }]);
+    expect(error.problems.map(withoutCode)).toEqual([{ line: 4, message: 'invalid YAML: Tabs are not allowed as indentation' }]);
     expect(error.message).toMatch(/^connections file .*conn\.yaml: line 4: invalid YAML: Tabs are not allowed as indentation$/);
     expect(error.message).not.toContain('hunter2');
   });
 
   it('reports JSON syntax errors with their line and without quoting the file', async () => {
     const error = await rejection('conn.json', '{\n  "connections": {\n    "a": { "password": "hunter2", }\n  }\n}\n');
-    expect(error.problems).toEqual([{ line: 3, message: expect.stringMatching(/^invalid JSON: /) }]);
+    expect(error.problems.map(withoutCode)).toEqual([{ line: 3, message: expect.stringMatching(/^invalid JSON: /) }]);
     expect(error.message).not.toContain('hunter2');
   });
 
@@ -346,3 +348,42 @@ describe('loadConnectionsFile', () => {
     expect(Object.isFrozen(db.options.ssl)).toBe(true);
   });
 });
+
+describe('connections file problems in pt-BR, and the valid entries of a file with invalid ones', () => {
+  const text = [
+    'connections:',
+    '  ok:',
+    '    tipo: api',
+    '    baseUrl: https://api.example.com',
+    '  typo:',
+    '    tipo: api',
+    '    baseUrl: ftp://x',
+    '    timeoutMs: 0',
+  ].join('\n');
+
+  it('words every problem in pt-BR on request (English stays the message)', async () => {
+    const error = await rejection('pt.yaml', text);
+    expect(error.message).toContain('connection "typo": field "baseUrl": expected an http(s) URL, got "ftp://x"');
+    expect(error.localized('pt-BR').split('\n')).toEqual([
+      `arquivo de conexões ${path.join(dir, 'pt.yaml')}: conexão "typo": campo "baseUrl": esperado uma URL http(s), recebido "ftp://x"`,
+      `arquivo de conexões ${path.join(dir, 'pt.yaml')}: conexão "typo": campo "timeoutMs": esperado milissegundos de 1 a 600000, recebido 0`,
+    ]);
+  });
+
+  it('loadValidConnections keeps the valid entries and lists the skipped ones; a file-level problem still throws', async () => {
+    const { registry, skipped } = await loadValidConnections(write('lenient.yaml', text), ENV);
+    expect(registry.names()).toEqual(['ok']);
+    expect(skipped.map((problem) => [problem.entry, problem.field])).toEqual([
+      ['typo', 'baseUrl'],
+      ['typo', 'timeoutMs'],
+    ]);
+    await expect(loadValidConnections(write('top.yaml', 'connections: {}\nextra: 1\n'), ENV)).rejects.toThrow(
+      'field "extra": unknown top-level field',
+    );
+  });
+});
+
+/** A problem as its English text states it (its code and params word it in other locales). */
+function withoutCode({ code: _code, params: _params, ...problem }: ConnectionsProblem): ConnectionsProblem {
+  return problem;
+}

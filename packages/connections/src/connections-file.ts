@@ -40,6 +40,7 @@ import { ConnectionsRegistry } from './connections-registry';
 import type { EnvMap } from './env-references';
 import { ConnectionsFileError, type ConnectionsProblem } from './errors';
 import { type ConnectionsFormat, parseText } from './file-syntax';
+import { problemText } from './messages';
 
 const FORMATS = new Map<string, ConnectionsFormat>([
   ['.yaml', 'yaml'],
@@ -49,13 +50,36 @@ const FORMATS = new Map<string, ConnectionsFormat>([
 
 /** Reads, validates and resolves a connections file; the format follows the extension (unknown: JSON, else YAML). */
 export async function loadConnectionsFile(path: string, env: EnvMap): Promise<ConnectionsRegistry> {
+  const text = await readConnectionsText(path);
+  return parseConnections(text, FORMATS.get(extname(path).toLowerCase()) ?? guessFormat(text), env, path);
+}
+
+/**
+ * The file's valid entries, and the problems of the entries left out (each names its entry), for a tool that looks at
+ * one entry (`connections test`): one bad entry does not hide the others. A problem of the file as a whole (syntax,
+ * top level) still throws. The fleet and the workers use loadConnectionsFile, which refuses the file as a whole.
+ */
+export async function loadValidConnections(
+  path: string,
+  env: EnvMap,
+): Promise<{ registry: ConnectionsRegistry; skipped: ConnectionsProblem[] }> {
+  const text = await readConnectionsText(path);
+  const parsed = parseText(text, FORMATS.get(extname(path).toLowerCase()) ?? guessFormat(text));
+  if (parsed.problems.length > 0) throw new ConnectionsFileError(path, parsed.problems);
+  const { connections, problems } = readDocument(parsed.data, env);
+  const fileProblems = problems.filter((problem) => problem.entry === undefined);
+  if (fileProblems.length > 0) throw new ConnectionsFileError(path, fileProblems);
+  return { registry: new ConnectionsRegistry(connections, path), skipped: problems };
+}
+
+async function readConnectionsText(path: string): Promise<string> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ConnectionsFileError(path, [{ message: unreadable(err) }], 'CONNECTIONS_FILE_UNREADABLE', { cause: err });
+    throw new ConnectionsFileError(path, [unreadable(err)], 'CONNECTIONS_FILE_UNREADABLE', { cause: err });
   }
-  return parseConnections(text, FORMATS.get(extname(path).toLowerCase()) ?? guessFormat(text), env, path);
+  return text;
 }
 
 /** Validates and resolves a connections document; throws one ConnectionsFileError listing every problem. */
@@ -71,15 +95,15 @@ function readDocument(data: unknown, env: EnvMap): { connections: Connection[]; 
   if (!isMapping(data)) {
     // The kind only: a stray scalar could be a pasted secret.
     const got = data === undefined || data === null ? 'an empty document' : Array.isArray(data) ? 'a list' : `a ${typeof data}`;
-    return { connections: [], problems: [{ message: `expected a mapping with a top-level "connections" field, got ${got}` }] };
+    return { connections: [], problems: [problemText('EXPECTED_DOCUMENT', { got })] };
   }
   const problems: ConnectionsProblem[] = Object.keys(data)
     .filter((key) => key !== 'connections')
-    .map((field) => ({ field, message: 'unknown top-level field; expected only "connections"' }));
+    .map((field) => ({ field, ...problemText('UNKNOWN_TOP_LEVEL_FIELD') }));
   // `connections:` with every entry commented out reads as null: an empty file, not a mistake.
   const entries = data.connections ?? {};
   if (!isMapping(entries)) {
-    problems.push({ field: 'connections', message: 'expected a mapping of connection names to connections' });
+    problems.push({ field: 'connections', ...problemText('EXPECTED_CONNECTIONS_MAPPING') });
     return { connections: [], problems };
   }
   const connections: Connection[] = [];
@@ -88,7 +112,7 @@ function readDocument(data: unknown, env: EnvMap): { connections: Connection[]; 
     problems.push(...entry.problems);
     if (entry.connection) connections.push(entry.connection);
   }
-  if (!('connections' in data)) problems.push({ field: 'connections', message: 'missing required field' });
+  if (!('connections' in data)) problems.push({ field: 'connections', ...problemText('MISSING_FIELD') });
   return { connections, problems };
 }
 
@@ -105,10 +129,10 @@ function guessFormat(text: string): ConnectionsFormat {
   }
 }
 
-function unreadable(err: unknown): string {
+function unreadable(err: unknown): ConnectionsProblem {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'file not found';
-  if (code === 'EISDIR') return 'is a directory, not a file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return `cannot read the file: ${(err as Error).message}`;
+  if (code === 'ENOENT') return problemText('FILE_NOT_FOUND');
+  if (code === 'EISDIR') return problemText('IS_DIRECTORY');
+  if (code === 'EACCES' || code === 'EPERM') return problemText('PERMISSION_DENIED');
+  return problemText('UNREADABLE', { detail: (err as Error).message });
 }

@@ -1,10 +1,14 @@
+import type { MessageParams } from '@integrador/i18n';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { ApiEntry, DatabaseEntry, WebServiceEntry } from './connections-schema';
+import { type ConnectionsProblemCode, problemText } from './messages';
 import type { ConnectionKind } from './tipo-conexao';
 
 export interface FieldProblem {
   field: string;
   message: string;
+  code?: ConnectionsProblemCode;
+  params?: MessageParams;
 }
 
 interface Annotated {
@@ -53,19 +57,27 @@ function describe(error: ErrorObject): FieldProblem {
   const schema = (error.parentSchema ?? {}) as Annotated;
   switch (error.keyword) {
     case 'required':
-      return { field: at(error.params.missingProperty), message: 'missing required field' };
+      return { field: at(error.params.missingProperty), ...problemText('MISSING_FIELD') };
     case 'additionalProperties':
       return {
         field: at(error.params.additionalProperty),
-        message: `unknown field; expected one of ${Object.keys(schema.properties ?? {}).join(', ')}`,
+        ...problemText('UNKNOWN_FIELD', { expected: Object.keys(schema.properties ?? {}).join(', ') }),
       };
     case 'discriminator': {
       const tags = (schema.oneOf ?? []).map((branch) => branch.properties?.[error.params.tag]?.const);
-      return { field: at(error.params.tag), message: `expected one of ${tags.join(', ')}, got ${preview(error.params.tagValue)}` };
+      return {
+        field: at(error.params.tag),
+        ...problemText('EXPECTED_GOT', { expected: `one of ${tags.join(', ')}`, got: preview(error.params.tagValue) }),
+      };
     }
     default: {
       const expected = schema['x-expected'] ?? error.message ?? 'a valid value';
-      return { field: at(), message: schema['x-secret'] ? `expected ${expected}` : `expected ${expected}, got ${preview(error.data)}` };
+      return {
+        field: at(),
+        ...(schema['x-secret']
+          ? problemText('EXPECTED', { expected })
+          : problemText('EXPECTED_GOT', { expected, got: preview(error.data) })),
+      };
     }
   }
 }

@@ -1,3 +1,6 @@
+import type { MessageParams } from '@integrador/i18n';
+import { type ConnectionsProblemCode, problemText } from './messages';
+
 /** The variables `${NAME}` references resolve from; passed in by the caller, since only packages/config reads the environment. */
 export type EnvMap = Readonly<Record<string, string | undefined>>;
 
@@ -5,6 +8,8 @@ export interface ReferenceProblem {
   /** Dotted path of the string that holds the reference. */
   field: string;
   message: string;
+  code?: ConnectionsProblemCode;
+  params?: MessageParams;
 }
 
 // `$${` is the escape for a literal `${`.
@@ -28,13 +33,13 @@ function resolveString(text: string, env: EnvMap, field: string, problems: Refer
   return text.replace(REFERENCE, (whole, escaped: string, name: string) => {
     if (escaped) return whole.slice(1);
     if (!NAME.test(name)) {
-      problems.push({ field, message: `invalid reference "\${${name}}": names match [A-Z_][A-Z0-9_]* (write $\${ for a literal \${)` });
+      problems.push({ field, ...problemText('INVALID_REFERENCE', { reference: `\${${name}}` }) });
       return whole;
     }
     const resolved = env[name];
     // Empty counts as unset, as in packages/config.
     if (resolved === undefined || resolved === '') {
-      problems.push({ field, message: `environment variable ${name} is not set (or is empty)` });
+      problems.push({ field, ...problemText('VARIABLE_NOT_SET', { name }) });
       return whole;
     }
     return resolved;

@@ -1,17 +1,31 @@
-/** One thing wrong with a connections file; `entry` is the connection name, `field` a dotted path inside it. */
+import type { Locale, MessageParams } from '@integrador/i18n';
+import { type ConnectionsProblemCode, connectionsText } from './messages';
+
+/**
+ * One thing wrong with a connections file; `entry` is the connection name, `field` a dotted path inside it. `message`
+ * is English; `code` and `params` word it in another locale (messages.ts; a parser's own detail stays as it is).
+ */
 export interface ConnectionsProblem {
   entry?: string;
   field?: string;
   line?: number;
   message: string;
+  code?: ConnectionsProblemCode;
+  params?: MessageParams;
 }
 
-/** Formats a problem as one self-contained line. */
-export function formatProblem(file: string, problem: ConnectionsProblem): string {
-  const line = problem.line === undefined ? '' : `line ${problem.line}: `;
-  const entry = problem.entry === undefined ? '' : `connection "${problem.entry}": `;
-  const field = problem.field === undefined ? '' : `field "${problem.field}": `;
-  return `connections file ${file}: ${line}${entry}${field}${problem.message}`;
+/** Formats a problem as one self-contained line, in a locale (English by default: logs). */
+export function formatProblem(file: string, problem: ConnectionsProblem, locale: Locale = 'en'): string {
+  const line = problem.line === undefined ? '' : connectionsText(locale, 'LINE', { line: problem.line });
+  return `${connectionsText(locale, 'FILE', { file })}${line}${problemDetail(problem, locale)}`;
+}
+
+/** A problem without the file: its connection, field and message, in a locale. */
+export function problemDetail(problem: ConnectionsProblem, locale: Locale = 'en'): string {
+  const entry = problem.entry === undefined ? '' : connectionsText(locale, 'ENTRY', { entry: problem.entry });
+  const field = problem.field === undefined ? '' : connectionsText(locale, 'FIELD', { field: problem.field });
+  const message = problem.code ? connectionsText(locale, problem.code, problem.params) : problem.message;
+  return `${entry}${field}${message}`;
 }
 
 /** Thrown when the connections file cannot be read or is invalid; the message lists every problem, one per line. */
@@ -25,6 +39,11 @@ export class ConnectionsFileError extends Error {
     options?: ErrorOptions,
   ) {
     super(problems.map((problem) => formatProblem(file, problem)).join('\n'), options);
+  }
+
+  /** The message in a locale (the CLI's), one problem per line. */
+  localized(locale: Locale): string {
+    return this.problems.map((problem) => formatProblem(this.file, problem, locale)).join('\n');
   }
 }
 

@@ -1,11 +1,11 @@
 export { MASK, shownUrl, withUrlShown } from '@integrador/logging';
 export type { ApiAuth, ApiConnection, Connection, DatabaseConnection, WebServiceConnection } from './connection';
-export { loadConnectionsFile, parseConnections } from './connections-file';
+export { loadConnectionsFile, loadValidConnections, parseConnections } from './connections-file';
 export { ConnectionsRegistry, emptyConnections } from './connections-registry';
 export { DATABASE_DRIVERS, type DatabaseDriver } from './connections-schema';
 export { assertPublicDatabase, databaseHosts } from './database-hosts';
 export type { EnvMap } from './env-references';
-export { ConnectionForbiddenError, ConnectionNotFoundError, ConnectionsFileError, type ConnectionsProblem } from './errors';
+export { ConnectionForbiddenError, ConnectionNotFoundError, ConnectionsFileError, type ConnectionsProblem, problemDetail } from './errors';
 export type { ConnectionsFormat } from './file-syntax';
 export { loadConnections } from './load-connections';
 export {

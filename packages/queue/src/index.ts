@@ -60,6 +60,6 @@ export {
 } from './redis';
 export { RedisGuard } from './redis-guard';
 export { currentRequestId, runWithRequestId } from './request-context';
-export { type ShutdownOutcome, ShutdownRegistry } from './shutdown-registry';
+export { type ShutdownOutcome, ShutdownRegistry, SUPERVISED_BY_FLEET } from './shutdown-registry';
 export { isTenantPaused, mirrorPausedTenants, PAUSED_RECHECK_MS, setTenantPausedMirror } from './tenant-pause';
 export { type JobOutcome, OTHER_TENANTS, readTenantStats, recordOutcome, type TenantJobCount } from './tenant-stats';

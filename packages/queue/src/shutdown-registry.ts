@@ -1,5 +1,12 @@
 import type { Logger } from '@integrador/logging';
 
+/**
+ * The message the fleet (apps/fleet) sends each app it starts over the IPC channel it opens to it: an app that got it
+ * drains and exits once that channel closes, i.e. when its supervisor is gone (even killed with SIGKILL). An app started
+ * any other way (systemd, a container, a shell) has no channel or never gets the message, and behaves as before.
+ */
+export const SUPERVISED_BY_FLEET = 'integrador:supervised-by-fleet';
+
 type Step = { name: string; run: () => Promise<unknown> | unknown };
 
 /** How a shutdown ended: every step done in time, or the deadline passed first. */
@@ -79,5 +86,30 @@ export class ShutdownRegistry {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    this.watchSupervisor(exit);
+  }
+
+  /**
+   * When the fleet started this process (its IPC channel carried SUPERVISED_BY_FLEET), the channel closing means the
+   * fleet is gone: the process drains and exits as on SIGTERM instead of running on unsupervised. The channel never
+   * keeps the process alive.
+   */
+  private watchSupervisor(exit: (code: number) => void): void {
+    const channel = process.channel;
+    if (!process.send || !channel) return;
+    const onMessage = (message: unknown) => {
+      if (message !== SUPERVISED_BY_FLEET) return;
+      process.off('message', onMessage);
+      const onGone = () => {
+        if (this.running) return;
+        this.logger.warn('supervisor gone (its IPC channel closed), shutting down');
+        this.run('supervisor gone').then((outcome) => exit(outcome.clean ? 0 : 1));
+      };
+      if (process.connected) process.once('disconnect', onGone);
+      else onGone();
+      channel.unref();
+    };
+    process.on('message', onMessage);
+    channel.unref();
   }
 }

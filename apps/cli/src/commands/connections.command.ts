@@ -1,5 +1,5 @@
 import { loadConfig } from '@integrador/config';
-import { loadConnections } from '@integrador/connections';
+import { emptyConnections, loadValidConnections, problemDetail } from '@integrador/connections';
 import { type ConnectionTestResult, testConnection } from '@integrador/sources';
 import type { Command } from 'commander';
 import { type Cli, print, printError, printJson } from '../cli-context';
@@ -22,8 +22,18 @@ export function registerConnectionsCommand(program: Command, cli: Cli): void {
 
 async function test(cli: Cli, name: string, options: TestOptions): Promise<void> {
   const config = loadConfig();
-  const registry = await loadConnections(config);
+  // The valid entries: one bad entry does not keep the others from being tested (the workers refuse the whole file).
+  const { registry, skipped } = config.connectionsFile
+    ? await loadValidConnections(config.connectionsFile, config.secretSource)
+    : { registry: emptyConnections(), skipped: [] };
   if (!config.connectionsFile) printError(cli.text.noConnectionsFile);
+  const own = skipped.filter((problem) => problem.entry === name);
+  if (own.length > 0)
+    throw new CliError(
+      own.map((problem) => cli.text.connectionInvalid(config.connectionsFile ?? '', problemDetail(problem, cli.locale))).join('\n'),
+    );
+  const others = skipped.filter((problem) => problem.entry !== name);
+  for (const problem of others) printError(cli.text.connectionSkipped(problemDetail(problem, cli.locale)));
   const connection = registry.get(name);
   if (!connection) throw new CliError(cli.text.connectionNotFound(name, registry.names()));
   const result = await testConnection(connection, { locale: cli.locale });

@@ -7,6 +7,7 @@ import { type Cli, print, printJson } from '../cli-context';
 import { CliError } from '../cli-error';
 import { type GetOpsMessages, getOpsMessages } from '../get-ops.messages';
 import { failedJobReason } from '../job-failure';
+import { noWorkerWatch } from './worker-watch';
 
 /** How often --wait reads the job (state and progress). */
 const POLL_MS = 250;
@@ -59,6 +60,7 @@ class ProgressView {
 
 /** Polls the job until it settles, feeding its progress to the view (when there is one). */
 async function follow(cli: Cli, producer: JobProducer, jobId: string, view: ProgressView | undefined): Promise<Settled> {
+  const watchWorkers = noWorkerWatch(cli, producer, ['get']);
   try {
     for (;;) {
       const found = await producer.getJobWithState('get', jobId);
@@ -67,6 +69,7 @@ async function follow(cli: Cli, producer: JobProducer, jobId: string, view: Prog
       if (isProgress(job.progress)) view?.update(job.progress);
       if (state === 'completed') return { state, result: job.returnvalue };
       if (state === 'failed') return { state, failedReason: job.failedReason ?? '' };
+      await watchWorkers(state);
       await sleep(POLL_MS);
     }
   } finally {

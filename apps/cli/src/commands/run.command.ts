@@ -12,6 +12,7 @@ import { addTargetOptions, admitOrExplain, loadTenant, parseTargetArgs, type Tar
 import { failedJobReason } from '../job-failure';
 import { withJobProducer } from '../queue-connection';
 import { runGet } from './get-run';
+import { noWorkerWatch } from './worker-watch';
 
 interface RunOptions extends TargetOptions {
   wait?: boolean;
@@ -88,7 +89,8 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
     // A failed attempt's line words its reason as the final one does (the record of that attempt, read once per attempt).
     const attemptReason = (failedReason: string) =>
       failedJobReason(cli, config, { queue, jobId, empresaId: tenant.empresaId }, failedReason, 'aguardando_retentativa');
-    const settled = await waitForJob(cli, producer, queue, jobId, options.json ? undefined : { print, attemptReason });
+    const watchWorkers = noWorkerWatch(cli, producer, [...run.steps.map((step) => step.queue), queue]);
+    const settled = await waitForJob(cli, producer, queue, jobId, options.json ? undefined : { print, attemptReason }, watchWorkers);
     if (options.json) printJson({ queue, jobId, steps: run.steps, ...settled });
     if (settled.state === 'failed') {
       const reason = await failedJobReason(cli, config, { queue, jobId, empresaId: tenant.empresaId }, settled.failedReason);
@@ -123,6 +125,7 @@ async function waitForJob(
   queue: RunQueue,
   jobId: string,
   report: WaitReport | undefined,
+  watchWorkers: (state: string) => Promise<void>,
 ): Promise<Settled> {
   let shown = '';
   // The worded reason of the last failed attempt seen, so each attempt's record is looked up once.
@@ -155,6 +158,7 @@ async function waitForJob(
     const line = cli.text.jobState(jobId, state, job.attemptsMade, failedReason);
     if (line !== shown) report?.print(line);
     shown = line;
+    await watchWorkers(state);
     await sleep(POLL_MS);
   }
 }

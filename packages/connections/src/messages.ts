@@ -1,0 +1,133 @@
+import { defineCatalogue, type Locale, type MessageParams } from '@integrador/i18n';
+
+/** What can be wrong in a connections file, worded per locale (ConnectionsProblem.code). */
+export type ConnectionsProblemCode =
+  | 'MISSING_FIELD'
+  | 'MISSING_FIELD_OR_URL'
+  | 'MISSING_FIELD_OR_DSN'
+  | 'MISSING_ODBC_HOST'
+  | 'UNKNOWN_FIELD'
+  | 'UNKNOWN_TOP_LEVEL_FIELD'
+  | 'EXPECTED'
+  | 'EXPECTED_GOT'
+  | 'EXPECTED_TIPO'
+  | 'EXPECTED_ENTRY_MAPPING'
+  | 'EXPECTED_CONNECTIONS_MAPPING'
+  | 'EXPECTED_DOCUMENT'
+  | 'ODBC_ONLY'
+  | 'URL_SCHEME'
+  | 'NOT_WITH_URL'
+  | 'URL_NOT_FOR_ODBC'
+  | 'DSN_WITH_CONNECTION_STRING'
+  | 'INVALID_REFERENCE'
+  | 'VARIABLE_NOT_SET'
+  | 'FILE_NOT_FOUND'
+  | 'IS_DIRECTORY'
+  | 'PERMISSION_DENIED'
+  | 'UNREADABLE';
+
+type FrameCode = 'FILE' | 'LINE' | 'ENTRY' | 'FIELD';
+
+const CATALOGUE = defineCatalogue<ConnectionsProblemCode | FrameCode>({
+  FILE: { 'pt-BR': 'arquivo de conexões {file}: ', en: 'connections file {file}: ' },
+  LINE: { 'pt-BR': 'linha {line}: ', en: 'line {line}: ' },
+  ENTRY: { 'pt-BR': 'conexão "{entry}": ', en: 'connection "{entry}": ' },
+  FIELD: { 'pt-BR': 'campo "{field}": ', en: 'field "{field}": ' },
+  MISSING_FIELD: { 'pt-BR': 'campo obrigatório ausente', en: 'missing required field' },
+  MISSING_FIELD_OR_URL: { 'pt-BR': 'campo obrigatório ausente (ou informe "url")', en: 'missing required field (or give "url")' },
+  MISSING_FIELD_OR_DSN: { 'pt-BR': 'campo obrigatório ausente (ou informe "dsn")', en: 'missing required field (or give "dsn")' },
+  MISSING_ODBC_HOST: {
+    'pt-BR': 'campo obrigatório para o driver odbc (o servidor que a proteção de saída confere), ou defina allowPrivateNetwork: true',
+    en: 'missing required field for driver odbc (the server the outbound guard checks), or set allowPrivateNetwork: true',
+  },
+  UNKNOWN_FIELD: { 'pt-BR': 'campo desconhecido; esperado um de {expected}', en: 'unknown field; expected one of {expected}' },
+  UNKNOWN_TOP_LEVEL_FIELD: {
+    'pt-BR': 'campo de primeiro nível desconhecido; esperado apenas "connections"',
+    en: 'unknown top-level field; expected only "connections"',
+  },
+  EXPECTED: { 'pt-BR': 'esperado {expected}', en: 'expected {expected}' },
+  EXPECTED_GOT: { 'pt-BR': 'esperado {expected}, recebido {got}', en: 'expected {expected}, got {got}' },
+  EXPECTED_TIPO: {
+    'pt-BR': 'esperado um de {expected} (ou um sinônimo como ws, banco de dados), recebido {got}',
+    en: 'expected one of {expected} (or an alias such as ws, banco de dados), got {got}',
+  },
+  EXPECTED_ENTRY_MAPPING: { 'pt-BR': 'esperado um mapa com o campo "tipo"', en: 'expected a mapping with a "tipo" field' },
+  EXPECTED_CONNECTIONS_MAPPING: {
+    'pt-BR': 'esperado um mapa de nomes de conexão para conexões',
+    en: 'expected a mapping of connection names to connections',
+  },
+  EXPECTED_DOCUMENT: {
+    'pt-BR': 'esperado um mapa com o campo "connections" no primeiro nível, recebido {got}',
+    en: 'expected a mapping with a top-level "connections" field, got {got}',
+  },
+  ODBC_ONLY: { 'pt-BR': 'só para o driver odbc', en: 'only for driver odbc' },
+  URL_SCHEME: { 'pt-BR': 'esperada uma URL {schemes} para o driver {driver}', en: 'expected a {schemes} URL for driver {driver}' },
+  NOT_WITH_URL: { 'pt-BR': 'não permitido junto com "url" (ponha-o na URL)', en: 'not allowed together with "url" (put it in the URL)' },
+  URL_NOT_FOR_ODBC: {
+    'pt-BR': 'não usado pelo driver odbc (informe "connectionString" ou "dsn")',
+    en: 'not used by driver odbc (give "connectionString" or "dsn")',
+  },
+  DSN_WITH_CONNECTION_STRING: {
+    'pt-BR': 'não permitido junto com "connectionString"',
+    en: 'not allowed together with "connectionString"',
+  },
+  INVALID_REFERENCE: {
+    'pt-BR': 'referência inválida "{reference}": os nomes seguem [A-Z_][A-Z0-9_]* (escreva $${ para um ${ literal)',
+    en: 'invalid reference "{reference}": names match [A-Z_][A-Z0-9_]* (write $${ for a literal ${)',
+  },
+  VARIABLE_NOT_SET: {
+    'pt-BR': 'a variável de ambiente {name} não está definida (ou está vazia)',
+    en: 'environment variable {name} is not set (or is empty)',
+  },
+  FILE_NOT_FOUND: { 'pt-BR': 'arquivo não encontrado', en: 'file not found' },
+  IS_DIRECTORY: { 'pt-BR': 'é um diretório, não um arquivo', en: 'is a directory, not a file' },
+  PERMISSION_DENIED: { 'pt-BR': 'permissão negada', en: 'permission denied' },
+  UNREADABLE: { 'pt-BR': 'não foi possível ler o arquivo: {detail}', en: 'cannot read the file: {detail}' },
+});
+
+/** The schema's `x-expected` phrases (connections-schema.ts) in pt-BR; `one of …` is worded by rule. */
+const EXPECTED_PT: Record<string, string> = {
+  'a non-empty string': 'um texto não vazio',
+  'a non-empty string (quote it if it looks like a number)': 'um texto não vazio (entre aspas se parecer um número)',
+  'an http(s) URL': 'uma URL http(s)',
+  'milliseconds from 1 to 600000': 'milissegundos de 1 a 600000',
+  'a positive integer (the empresa id)': 'um inteiro positivo (o id da empresa)',
+  'true or false': 'true ou false',
+  'an integer from 1 to 25 (attempts in all)': 'um inteiro de 1 a 25 (tentativas ao todo)',
+  'milliseconds from 100 to 3600000 (the first wait; each next one doubles)':
+    'milissegundos de 100 a 3600000 (a primeira espera; cada seguinte dobra)',
+  'a mapping with attempts and backoffMs': 'um mapa com attempts e backoffMs',
+  'a non-negative integer (0 = no encryption)': 'um inteiro não negativo (0 = sem criptografia)',
+  'a database URL such as postgres://user:password@host:5432/db': 'uma URL de banco como postgres://user:password@host:5432/db',
+  'an ODBC connection string such as DRIVER={…};SERVER=…;UID=…;PWD=…': 'uma connection string ODBC como DRIVER={…};SERVER=…;UID=…;PWD=…',
+  'a data source name of odbc.ini': 'um nome de fonte de dados do odbc.ini',
+  'a host name or address': 'um nome de host ou endereço',
+  'an integer from 1 to 65535': 'um inteiro de 1 a 65535',
+  'a database name (the file path for sqlite)': 'um nome de banco (o caminho do arquivo para sqlite)',
+  'a mapping of driver options': 'um mapa de opções do driver',
+  'a header name': 'um nome de cabeçalho',
+  'an object with type none, basic, bearer or header': 'um objeto com type none, basic, bearer ou header',
+  'a string': 'um texto',
+  'a mapping of header names to strings': 'um mapa de nomes de cabeçalho para textos',
+};
+
+function expectedIn(locale: Locale, expected: string | number | undefined): string | number | undefined {
+  if (locale === 'en' || typeof expected !== 'string') return expected;
+  if (expected.startsWith('one of ')) return `um de ${expected.slice('one of '.length)}`;
+  return EXPECTED_PT[expected] ?? expected;
+}
+
+/** A problem's English message (kept on the problem) and its code, for the other locales. */
+export function problemText(
+  code: ConnectionsProblemCode,
+  params: MessageParams = {},
+): { code: ConnectionsProblemCode; params: MessageParams; message: string } {
+  return { code, params, message: CATALOGUE.message('en', code, params) };
+}
+
+/** A code's text in a locale. */
+export function connectionsText(locale: Locale, code: ConnectionsProblemCode | FrameCode, params?: MessageParams): string {
+  if (params && 'expected' in params)
+    return CATALOGUE.message(locale, code, { ...params, expected: expectedIn(locale, params.expected) ?? '' });
+  return CATALOGUE.message(locale, code, params);
+}
