@@ -85,6 +85,27 @@ describe('GET runs and schedules over HTTP (real Redis, SQLite CRM)', () => {
     expect((await post(pullB, keyB)).json()).toMatchObject({ queue: 'get', deduplicated: false });
   });
 
+  it('parametros.reconciliar takes the documented yes/no spellings; anything else is 400 naming them, nothing enqueued', async () => {
+    const run = (reconciliar: unknown, lang = 'pt-BR') =>
+      app.inject({
+        method: 'POST',
+        url: `/v1/integrations/${pullA}/run`,
+        headers: { authorization: `Bearer ${keyA}`, 'accept-language': lang },
+        payload: { parametros: { reconciliar } },
+      });
+    for (const typo of ['ture', 'yes', 2, 's']) {
+      const refused = await run(typo);
+      expect([typo, refused.statusCode, refused.json().error.code]).toEqual([typo, 400, 'INVALID_PARAMETER']);
+      expect(refused.json().error.message).toContain('esperado um de true, false, sim, não, nao, 1, 0');
+    }
+    expect((await run('ture', 'en')).json().error.message).toMatch(/^invalid parameter reconciliar: expected one of true, false/);
+    expect(await producer.queue('get').getJobCounts('waiting', 'active', 'delayed')).toEqual({ waiting: 0, active: 0, delayed: 0 });
+    for (const accepted of [true, 'Sim', 'false', 0]) {
+      const response = await run(accepted);
+      expect([accepted, response.statusCode]).toEqual([accepted, 202]);
+    }
+  });
+
   it('GET /v1/jobs/get/:id shows the live progress of a running pull', async () => {
     let finish: () => void = () => undefined;
     const held = new Promise<void>((resolve) => {

@@ -1,6 +1,6 @@
 import { assertChangeableBy, type ConexaoIntegracao, type Database, findIntegracao, type Integracao, type Tenant } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { missingParameters, type Parametros } from '../parametros';
+import { missingParameters, type Parametros, RECONCILIAR_VALUES, reconcileRequested } from '../parametros';
 import { type PlannedStep, type PlanRow, planIntegrationRun } from '../run-plan';
 import { RunRefusedError } from './run-errors';
 import { queueForTipo, type RunQueue, runnability } from './runnability';
@@ -148,6 +148,15 @@ export function completeAdmission(loaded: LoadedAdmission, request: AdmissionReq
         names: missing.join(', '),
       });
     }
+  }
+  const reconciliar = (request.parametros as Readonly<Record<string, unknown>>).reconciliar;
+  if (integracao.tipo_servico.trim().toUpperCase() === 'GET' && reconcileRequested(reconciliar) === undefined) {
+    const expected = RECONCILIAR_VALUES.join(', ');
+    throw new RunRefusedError(
+      'INVALID_PARAMETER',
+      `${label(integracao)}: parametros.reconciliar must be one of ${expected}, found ${JSON.stringify(reconciliar)}`,
+      { name: 'reconciliar', value: JSON.stringify(reconciliar), expected },
+    );
   }
   if (loaded.refusal !== undefined) throw loaded.refusal;
   const { refusal: _none, ...admitted } = loaded;

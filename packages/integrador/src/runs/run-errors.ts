@@ -11,7 +11,13 @@ export interface CodedError extends Error {
 }
 
 /** Why admission refused a run; every code is permanent (the same request would be refused again). */
-export type RunRefusalCode = 'NOT_FOUND' | 'INTEGRATION_INACTIVE' | 'NOT_RUNNABLE' | 'MISSING_PARAMETERS' | 'MISSING_CONNECTION';
+export type RunRefusalCode =
+  | 'NOT_FOUND'
+  | 'INTEGRATION_INACTIVE'
+  | 'NOT_RUNNABLE'
+  | 'MISSING_PARAMETERS'
+  | 'INVALID_PARAMETER'
+  | 'MISSING_CONNECTION';
 
 /** A run admission refused; `params` fill the API's localized message, `message` is the operator's English text. */
 export class RunRefusedError extends Error implements CodedError {
