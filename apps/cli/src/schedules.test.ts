@@ -152,7 +152,7 @@ describe('integrador schedules and GET runs (real CLI process, real Redis, Postg
       const lines = run.stdout.trim().split('\n');
       expect(lines[0]).toMatch(new RegExp(`^Integração #${pullA} enfileirada: job \\S+ na fila get\\.$`));
       expect(lines.at(-1)).toMatch(
-        /^Job \S+ concluído \(full\): 3000 lidas, 3000 gravadas, 0 ignoradas, 0 marcadas como removidas em 1,2 s\.$/,
+        /^Job \S+ concluído \(completo\): 3000 lidas, 3000 gravadas, 0 ignoradas, 0 marcadas como removidas em 1,2 s\.$/,
       );
       expect(run.stderr).toMatch(/gravando · \d+ lidas · \d+ gravadas · \d+ linhas\/s · \d+s/);
       expect(run.stderr).not.toMatch(/[░█]/);
