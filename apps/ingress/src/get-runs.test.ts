@@ -3,7 +3,7 @@ import { reconcileSchedules } from '@integrador/integrador';
 import type { GetRunProgress } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import { createRedis, type JobProducer, startQueueWorker } from '@integrador/queue';
-import { createEmpresa, createFilial, finishSyncRun, issueApiKey, startSyncRun } from '@integrador/store';
+import { createEmpresa, createFilial, finishSyncRun, issueApiKey, recordJobEvent, startSyncRun } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
@@ -188,6 +188,42 @@ describe('GET runs and schedules over HTTP (real Redis, SQLite CRM)', () => {
     const a2 = (await get('/v1/schedules', keyA2)).json().items as Record<string, unknown>[];
     expect(a2.map((i) => i.integracaoId)).toEqual([pullA]);
     expect((await app.inject({ method: 'GET', url: '/v1/schedules' })).statusCode).toBe(401);
+  });
+
+  it('a scheduled GET that failed before opening its history (connection not in the file) is the lastRun, worded per viewer', async () => {
+    const jobId = `repeat:get-e${empresaA}-i${pullA}:1765000000000`;
+    // What the job recorder writes when worker-get refuses the job: no integracao_sincronizacao_execucoes row.
+    await recordJobEvent(database.db, {
+      empresaId: empresaA,
+      filialId: null,
+      fila: 'get',
+      jobId,
+      nomeJob: 'integration.run',
+      integracaoId: pullA,
+      parametros: null,
+      estado: 'falhou',
+      tentativas: 1,
+      maxTentativas: 1,
+      erro: { classe: 'ConnectionNotFoundError', codigo: 'CONNECTION_NOT_FOUND', mensagem: 'connection "erp_pgg" is not defined' },
+    });
+    const lastOf = async (lang: string) => {
+      const response = await app.inject({ url: '/v1/schedules', headers: { authorization: `Bearer ${keyA}`, 'accept-language': lang } });
+      return (response.json().items as { integracaoId: number; lastRun: Record<string, unknown> | null }[]).find(
+        (item) => item.integracaoId === pullA,
+      )?.lastRun;
+    };
+    expect(await lastOf('pt-BR')).toMatchObject({
+      jobId,
+      trigger: 'schedule',
+      status: 'falhou',
+      rowsRead: 0,
+      error:
+        'a conexão da integração não está definida para os workers (confira se eles foram iniciados com CONNECTIONS_FILE e se o arquivo define essa conexão): connection "erp_pgg" is not defined',
+    });
+    expect((await lastOf('en'))?.error).toMatch(/^the integration's connection is not defined for the workers/);
+    // Another tenant's schedules never show it.
+    const other = (await get('/v1/schedules', keyB)).json().items as { lastRun: unknown }[];
+    expect(other.map((item) => item.lastRun)).toEqual([null]);
   });
 
   it('shows a cron-less or inactive integration as not_scheduled and one not reconciled yet as pending', async () => {

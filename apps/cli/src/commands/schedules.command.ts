@@ -59,7 +59,7 @@ async function list(cli: Cli, options: ListOptions): Promise<void> {
       const endpoints: EndpointScheduleEntry[] = [];
       for (const empresaId of empresas) {
         const nome = (await findEmpresaNome(database.db, empresaId)) ?? '';
-        items.push(...(await listSchedules(database.db, producer, { empresaId, filialId: null, nome })));
+        items.push(...(await listSchedules(database.db, producer, { empresaId, filialId: null, nome }, cli.locale)));
         endpoints.push(...(await listEndpointSchedules(database.db, producer, { empresaId, filialId: null })));
       }
       return { items, endpoints };

@@ -4,6 +4,7 @@ import { Nullable } from '@integrador/jobs';
 import type { JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
+import { localeOf } from '../i18n';
 import { ErrorResponse } from '../schemas';
 
 const LastRunResponse = Type.Object({
@@ -62,7 +63,7 @@ export function schedulesRoutes(database: CrmDatabase, producer: JobProducer): F
         },
       },
       async (request) => ({
-        items: await listSchedules(database.db, producer, request.tenant),
+        items: await listSchedules(database.db, producer, request.tenant, localeOf(request)),
         endpoints: await listEndpointSchedules(database.db, producer, request.tenant),
       }),
     );
