@@ -228,15 +228,18 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
       { nome: '#nome#', documento: '#cnpj#' },
       { id: 6, tipo: 'API', nome: 'crm_api' },
     );
+    // The receptor is shared by the file's tests: only what this test sends counts.
+    const before = api.requests.length;
+    const sent = () => api.requests.slice(before);
     const preview = await post('/v1/integrations/22/preview', { contaId: CONTA.id });
     expect(preview.statusCode).toBe(200);
     // The URL really called (query values masked as everywhere a URL is shown); nothing sent.
     expect(preview.json().records[0].request.url).toBe(`${api.url}/api/clientes/12.345.678%2F0001-95?origem=***&nome=***`);
-    expect(api.requests).toEqual([]);
+    expect(sent()).toEqual([]);
     const pushed = await runToEnd(22, { contaId: CONTA.id });
     expect(pushed.job.failedReason ?? null).toBeNull();
     // The cnpj's '/' stays inside one path segment; the query keeps its static part and encodes the nome.
-    expect(api.requests).toEqual(['PUT /api/clientes/12.345.678%2F0001-95?origem=crm&nome=Padaria+P%C3%A3o+Quente+Ltda']);
+    expect(sent()).toEqual(['PUT /api/clientes/12.345.678%2F0001-95?origem=crm&nome=Padaria+P%C3%A3o+Quente+Ltda']);
     expect(await idErp()).toBe('700');
 
     // A variable with no value (id_erp is NULL again) is the campos' MISSING_VARIABLE: nothing goes out.
@@ -267,7 +270,7 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     const host = await runToEnd(24, { contaId: CONTA.id });
     expect(host.state).toBe('failed');
     expect(host.job.failedReason).toContain('may only fill the path or the query');
-    expect(api.requests).toHaveLength(1);
+    expect(sent()).toHaveLength(1);
   });
 
   it('puts a database receptor behind the outbound guard: loopback refused unless the connection allows private networks', async () => {
