@@ -229,6 +229,33 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     expect(await audit()).toEqual(expect.arrayContaining(['webhook-resend 1', 'webhook-recover 1']));
   });
 
+  it('a filial key may not run an empresa-wide GET (403 FILIAL_SCOPE, API and dashboard): its rows would move into the filial; its own filial GET runs', async () => {
+    const filial = await createFilial(h.database.db, h.empresaA, 'Filial GET');
+    const keyFilial = await issueApiKey(h.database.db, h.empresaA, filial, 'filial-get');
+    const filialB = await issueApiKey(
+      h.database.db,
+      h.empresaB,
+      await createFilial(h.database.db, h.empresaB, 'Filial B GET'),
+      'filial-b-get',
+    );
+    const { id } = await h.database.db
+      .insertInto('integracao')
+      .values({ nome: 'GET-EMPRESA', tipo_servico: 'GET', ativo: 1, empresa_id: h.empresaA, empresa_filial_id: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const run = (key: string, url: string) => h.app.inject({ method: 'POST', url, headers: asKey(key), payload: {} });
+    for (const url of [`/v1/integrations/${id}/run`, `/dashboard/api/integrations/${id}/run`]) {
+      const refused = await run(keyFilial, url);
+      expect([url, refused.statusCode, refused.json().error.code]).toEqual([url, 403, 'FILIAL_SCOPE']);
+      expect(refused.json().error.message).toContain('pertence à empresa toda');
+      expect([url, (await run(filialB, url)).statusCode]).toEqual([url, 404]);
+    }
+    expect((await run(h.keyA, `/v1/integrations/${id}/run`)).statusCode).toBe(202);
+    // The same GET bound to the key's filial is the filial's own: admitted.
+    await h.database.db.updateTable('integracao').set({ empresa_filial_id: filial }).where('id', '=', id).execute();
+    expect((await run(keyFilial, `/dashboard/api/integrations/${id}/run`)).statusCode).toBe(202);
+  });
+
   it("a filial key of the empresa may not pause it, pause an empresa-wide schedule, resend or recover (403 FILIAL_SCOPE); a disabled endpoint's resend and recover are 409 and hidden", async () => {
     const keyFilial = await issueApiKey(h.database.db, h.empresaA, await createFilial(h.database.db, h.empresaA, 'Filial 1'), 'filial');
     const filialB = await issueApiKey(h.database.db, h.empresaB, await createFilial(h.database.db, h.empresaB, 'Filial B'), 'filial-b');

@@ -25,9 +25,13 @@ const logger = createLogger({ name: 'test', level: 'silent' });
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} secret reference of the connections file
 const PASSWORD_REF = '${SENIOR_PASSWORD}';
 
-/** A customer API receptor: POST /api/clientes answers 201 {cliente:{id}}, or 400 {erro} without documento. */
+/**
+ * A customer API receptor: POST /api/clientes answers 201 {cliente:{id}}, or 400 {erro} without documento; PUT
+ * /api/clientes/<id> answers 200 {cliente:{id}}. Every request line arrives in `requests`.
+ */
 async function startRestReceptor() {
   const received: Record<string, unknown>[] = [];
+  const requests: string[] = [];
   const server = http.createServer((req, res) => {
     let text = '';
     req.on('data', (chunk) => {
@@ -35,7 +39,13 @@ async function startRestReceptor() {
     });
     req.on('end', () => {
       const body = JSON.parse(text || '{}') as Record<string, unknown>;
+      requests.push(`${req.method} ${req.url}`);
       res.setHeader('content-type', 'application/json');
+      if (req.method === 'PUT' && req.url?.startsWith('/api/clientes/') && req.headers.authorization === 'Bearer token-api') {
+        received.push(body);
+        res.writeHead(200).end(JSON.stringify({ cliente: { id: 700, erro: '' } }));
+        return;
+      }
       if (req.method !== 'POST' || req.url !== '/api/clientes' || req.headers.authorization !== 'Bearer token-api') {
         res.writeHead(404).end(JSON.stringify({ erro: 'rota desconhecida' }));
         return;
@@ -50,7 +60,7 @@ async function startRestReceptor() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { url, received, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 describe('SET receptors beyond SOAP, components, INFO and preview', () => {
@@ -201,6 +211,66 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(failed.state).toBe('failed');
     expect(failed.job.attemptsMade).toBe(1);
     expect(failed.job.failedReason).toContain('documento é obrigatório');
+  });
+
+  it("fills a REST link's #vars# per record (path segment and query value encoded), previews that URL, refuses a missing value or a templated host", async () => {
+    await addIntegration(
+      {
+        id: 22,
+        nome: 'SET-API-PUT',
+        link: 'PUT /api/clientes/#cnpj#?origem=crm&nome=#nome#',
+        porta_ws: null,
+        indice_array_retorno: 'cliente',
+        indice_valor_retorno: 'id',
+        indice_erro_retorno: 'erro',
+        sql_update: 'UPDATE contas SET id_erp = #id# WHERE id = #contaId#',
+      },
+      { nome: '#nome#', documento: '#cnpj#' },
+      { id: 6, tipo: 'API', nome: 'crm_api' },
+    );
+    // The receptor is shared by the file's tests: only what this test sends counts.
+    const before = api.requests.length;
+    const sent = () => api.requests.slice(before);
+    const preview = await post('/v1/integrations/22/preview', { contaId: CONTA.id });
+    expect(preview.statusCode).toBe(200);
+    // The URL really called (query values masked as everywhere a URL is shown); nothing sent.
+    expect(preview.json().records[0].request.url).toBe(`${api.url}/api/clientes/12.345.678%2F0001-95?origem=***&nome=***`);
+    expect(sent()).toEqual([]);
+    const pushed = await runToEnd(22, { contaId: CONTA.id });
+    expect(pushed.job.failedReason ?? null).toBeNull();
+    // The cnpj's '/' stays inside one path segment; the query keeps its static part and encodes the nome.
+    expect(sent()).toEqual(['PUT /api/clientes/12.345.678%2F0001-95?origem=crm&nome=Padaria+P%C3%A3o+Quente+Ltda']);
+    expect(await idErp()).toBe('700');
+
+    // A variable with no value (id_erp is NULL again) is the campos' MISSING_VARIABLE: nothing goes out.
+    await database.db.updateTable('contas').set({ id_erp: null }).where('id', '=', CONTA.id).execute();
+    const other = { porta_ws: null, indice_array_retorno: 'cliente', indice_valor_retorno: 'id', indice_erro_retorno: 'erro' };
+    await addIntegration(
+      { ...other, id: 23, nome: 'SET-API-ID', link: 'PUT /api/clientes/#id_erp#' },
+      { nome: '#nome#' },
+      {
+        id: 7,
+        tipo: 'API',
+        nome: 'crm_api',
+      },
+    );
+    const missing = await runToEnd(23, { contaId: CONTA.id });
+    expect(missing.state).toBe('failed');
+    expect(missing.job.failedReason).toContain('#id_erp# has no value');
+    // A #var# before the path would let a record choose the host: refused, nothing sent.
+    await addIntegration(
+      { ...other, id: 24, nome: 'SET-API-HOST', link: 'PUT #cnpj#/api/clientes' },
+      { nome: '#nome#' },
+      {
+        id: 8,
+        tipo: 'API',
+        nome: 'crm_api',
+      },
+    );
+    const host = await runToEnd(24, { contaId: CONTA.id });
+    expect(host.state).toBe('failed');
+    expect(host.job.failedReason).toContain('may only fill the path or the query');
+    expect(sent()).toHaveLength(1);
   });
 
   it('puts a database receptor behind the outbound guard: loopback refused unless the connection allows private networks', async () => {

@@ -46,6 +46,9 @@ export interface GetRunSummary {
 const when = (iso: string | null, none: string) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : none);
 const seconds = (ms: number, locale: Locale) => (ms / 1000).toLocaleString(locale, { maximumFractionDigits: 1 });
 
+/** A GET run's mode (the result's 'full' / 'incremental') in integracao.modo's own words. */
+const MODE_PT: Readonly<Record<string, string>> = { full: 'completo', incremental: 'incremental' };
+
 const ptBR: GetOpsMessages = {
   schedules: 'agendamentos (cron) das integrações GET e dos serviços de endpoint',
   schedulesList: 'lista as integrações GET e os serviços de endpoint com o cron, a próxima execução e a última',
@@ -95,7 +98,7 @@ const ptBR: GetOpsMessages = {
   progressFormat: '{phase} · {rowsRead} lidas · {rowsWritten} gravadas · {rate} linhas/s · {duration_formatted}',
   phase: { lendo: 'lendo', gravando: 'gravando', reconciliando: 'reconciliando', concluido: 'concluído', aguardando: 'aguardando' },
   getCompleted: (jobId, r) =>
-    `Job ${jobId} concluído (${r.mode === 'full' ? 'completo' : r.mode}${r.reconcile ? ', reconciliação' : ''}): ${r.rowsRead} lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas em ${seconds(r.durationMs, 'pt-BR')} s.`,
+    `Job ${jobId} concluído (${MODE_PT[r.mode] ?? r.mode}${r.reconcile ? ', reconciliação' : ''}): ${r.rowsRead} lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas em ${seconds(r.durationMs, 'pt-BR')} s.`,
   skipped: (jobId, running) => `Job ${jobId} não rodou: o job ${running} da mesma integração já estava em execução.`,
 };
 

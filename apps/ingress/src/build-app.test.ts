@@ -99,7 +99,8 @@ describe.each(ALL_DIALECTS)('ingress on %s', (dialect) => {
 
   it("never shows one tenant another tenant's integrations", async () => {
     const listA = await app.inject({ url: '/v1/integrations', headers: auth(keyA) });
-    expect(listA.json().items.map((r: { nome: string }) => r.nome)).toEqual(['SET-WS-CONTAS']);
+    expect(listA.json().items.map((r: { nome: string }) => r.nome)).toContain('SET-WS-CONTAS');
+    expect(listA.json().items.map((r: { nome: string }) => r.nome)).not.toContain('GET-B');
     const listB = await app.inject({ url: '/v1/integrations', headers: auth(keyB) });
     expect(listB.json().items.map((r: { nome: string }) => r.nome)).toEqual(['GET-B']);
     expect((await app.inject({ url: `/v1/integrations/${integracaoA}`, headers: auth(keyA) })).json()).toMatchObject({
@@ -108,6 +109,86 @@ describe.each(ALL_DIALECTS)('ingress on %s', (dialect) => {
     const cross = await app.inject({ url: `/v1/integrations/${integracaoA}`, headers: auth(keyB) });
     expect(cross.statusCode).toBe(404);
     expect(cross.json().error.code).toBe('NOT_FOUND');
+  });
+
+  it('answers one integracao with its campos, dependencias, regras, GET/SET settings and its connection by name only', async () => {
+    const { empresa_id: a } = await database.db
+      .selectFrom('integracao')
+      .select('empresa_id')
+      .where('id', '=', integracaoA)
+      .executeTakeFirstOrThrow();
+    // MySQL has no RETURNING: each id read back by its unique text.
+    await database.db.insertInto('conexao_integracao').values({ tipo_conexao: 'WS', nome_conexao: 'senior_g5', empresa_id: a }).execute();
+    const conexao = await database.db
+      .selectFrom('conexao_integracao')
+      .select('id')
+      .where('nome_conexao', '=', 'senior_g5')
+      .executeTakeFirstOrThrow();
+    await database.db
+      .insertInto('integracao')
+      .values({
+        nome: 'GET-CLIENTES',
+        tipo_servico: 'GET',
+        empresa_id: a,
+        empresa_filial_id: null,
+        conexao_integracao_id: conexao.id,
+        tabela: 'contas',
+        chave: 'id_erp',
+        campo_cursor: 'DATALT',
+        modo: 'incremental',
+        reconciliacao_horas: 24,
+        tamanho_lote: 500,
+        lote_maximo: 10,
+      })
+      .execute();
+    const get = await database.db.selectFrom('integracao').select('id').where('nome', '=', 'GET-CLIENTES').executeTakeFirstOrThrow();
+    await database.db
+      .insertInto('campos_integracao')
+      .values({ integracao_id: get.id, campo_crm: '{"nome": "#NOMCLI#"}', ordem: 1 })
+      .execute();
+    const campo = await database.db
+      .selectFrom('campos_integracao')
+      .select('id')
+      .where('integracao_id', '=', get.id)
+      .executeTakeFirstOrThrow();
+    await database.db
+      .insertInto('dependencias')
+      .values({
+        integracao_id: get.id,
+        campos_integracao_id: campo.id,
+        variavel: 'cidade',
+        tipo: 'consulta',
+        consulta: 'SELECT 1',
+        obrigatoria: 1,
+      })
+      .execute();
+    await database.db
+      .insertInto('regras')
+      .values({ integracao_id: get.id, campos_integracao_id: campo.id, campo: 'nome', tipo: 'cortar', parametros: '{"tamanho": 40}' })
+      .execute();
+    const detail = await app.inject({ url: `/v1/integrations/${get.id}`, headers: auth(keyA) });
+    expect(detail.statusCode).toBe(200);
+    expect(detail.json()).toMatchObject({
+      nome: 'GET-CLIENTES',
+      chave: 'id_erp',
+      campo_cursor: 'DATALT',
+      modo: 'incremental',
+      reconciliacao_horas: 24,
+      tamanho_lote: 500,
+      lote_maximo: 10,
+      campos: [{ id: campo.id, campo_crm: '{"nome": "#NOMCLI#"}', ordem: 1, descricao: null }],
+      dependencias: [{ campos_integracao_id: campo.id, variavel: 'cidade', tipo: 'consulta', consulta: 'SELECT 1', obrigatoria: 1 }],
+      regras: [{ campos_integracao_id: campo.id, campo: 'nome', tipo: 'cortar', parametros: '{"tamanho": 40}' }],
+      conexao: { id: conexao.id, nome_conexao: 'senior_g5', tipo_conexao: 'WS' },
+    });
+    // The connections file's secret never, nor the child rows' integracao_id (the URL names it).
+    expect(detail.body).not.toContain('secret');
+    expect(detail.json().campos[0]).not.toHaveProperty('integracao_id');
+    expect((await app.inject({ url: `/v1/integrations/${get.id}`, headers: auth(keyB) })).statusCode).toBe(404);
+    // A filial key reads the empresa-wide row too; the list carries the settings columns.
+    expect((await app.inject({ url: `/v1/integrations/${get.id}`, headers: auth(keyA2) })).json().campos).toHaveLength(1);
+    const listed = (await app.inject({ url: '/v1/integrations?tipo_servico=GET', headers: auth(keyA) })).json().items;
+    expect(listed).toEqual([expect.objectContaining({ nome: 'GET-CLIENTES', campo_cursor: 'DATALT', tamanho_lote: 500 })]);
   });
 
   it.each([

@@ -16,6 +16,7 @@ const STATUS_BY_CODE: Readonly<Record<string, { status: number; key: MessageKey 
   NO_RECORDS: { status: 404, key: 'RECORD_NOT_FOUND' },
   FOREIGN_ROW: { status: 404, key: 'RECORD_NOT_FOUND' },
   MISSING_PARAMETERS: { status: 400, key: 'MISSING_PARAMETERS' },
+  INVALID_PARAMETER: { status: 400, key: 'INVALID_PARAMETER' },
   INTEGRATION_INACTIVE: { status: 409, key: 'INTEGRATION_INACTIVE' },
   NOT_RUNNABLE: { status: 409, key: 'NOT_RUNNABLE' },
   CONNECTION_FORBIDDEN: { status: 422, key: 'CONNECTION_FORBIDDEN' },

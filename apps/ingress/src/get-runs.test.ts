@@ -8,6 +8,7 @@ import {
   createFilial,
   finishSyncRun,
   issueApiKey,
+  recordJobEvent,
   setSchedulePaused,
   setTenantPaused,
   startSyncRun,
@@ -91,6 +92,27 @@ describe('GET runs and schedules over HTTP (real Redis, SQLite CRM)', () => {
     // The other tenant's integration is a 404, and its own run is its own job.
     expect((await post(pullB)).statusCode).toBe(404);
     expect((await post(pullB, keyB)).json()).toMatchObject({ queue: 'get', deduplicated: false });
+  });
+
+  it('parametros.reconciliar takes the documented yes/no spellings; anything else is 400 naming them, nothing enqueued', async () => {
+    const run = (reconciliar: unknown, lang = 'pt-BR') =>
+      app.inject({
+        method: 'POST',
+        url: `/v1/integrations/${pullA}/run`,
+        headers: { authorization: `Bearer ${keyA}`, 'accept-language': lang },
+        payload: { parametros: { reconciliar } },
+      });
+    for (const typo of ['ture', 'yes', 2, 's']) {
+      const refused = await run(typo);
+      expect([typo, refused.statusCode, refused.json().error.code]).toEqual([typo, 400, 'INVALID_PARAMETER']);
+      expect(refused.json().error.message).toContain('esperado um de true, false, sim, não, nao, 1, 0');
+    }
+    expect((await run('ture', 'en')).json().error.message).toMatch(/^invalid parameter reconciliar: expected one of true, false/);
+    expect(await producer.queue('get').getJobCounts('waiting', 'active', 'delayed')).toEqual({ waiting: 0, active: 0, delayed: 0 });
+    for (const accepted of [true, 'Sim', 'false', 0]) {
+      const response = await run(accepted);
+      expect([accepted, response.statusCode]).toEqual([accepted, 202]);
+    }
   });
 
   it('GET /v1/jobs/get/:id shows the live progress of a running pull', async () => {
@@ -195,6 +217,42 @@ describe('GET runs and schedules over HTTP (real Redis, SQLite CRM)', () => {
     expect(((await get('/v1/schedules', keyB)).json().items as Record<string, unknown>[]).map((i) => [i.integracaoId, i.status])).toEqual([
       [pullB, 'paused'],
     ]);
+  });
+
+  it('a scheduled GET that failed before opening its history (connection not in the file) is the lastRun, worded per viewer', async () => {
+    const jobId = `repeat:get-e${empresaA}-i${pullA}:1765000000000`;
+    // What the job recorder writes when worker-get refuses the job: no integracao_sincronizacao_execucoes row.
+    await recordJobEvent(database.db, {
+      empresaId: empresaA,
+      filialId: null,
+      fila: 'get',
+      jobId,
+      nomeJob: 'integration.run',
+      integracaoId: pullA,
+      parametros: null,
+      estado: 'falhou',
+      tentativas: 1,
+      maxTentativas: 1,
+      erro: { classe: 'ConnectionNotFoundError', codigo: 'CONNECTION_NOT_FOUND', mensagem: 'connection "erp_pgg" is not defined' },
+    });
+    const lastOf = async (lang: string) => {
+      const response = await app.inject({ url: '/v1/schedules', headers: { authorization: `Bearer ${keyA}`, 'accept-language': lang } });
+      return (response.json().items as { integracaoId: number; lastRun: Record<string, unknown> | null }[]).find(
+        (item) => item.integracaoId === pullA,
+      )?.lastRun;
+    };
+    expect(await lastOf('pt-BR')).toMatchObject({
+      jobId,
+      trigger: 'schedule',
+      status: 'falhou',
+      rowsRead: 0,
+      error:
+        'a conexão da integração não está definida para os workers (confira se eles foram iniciados com CONNECTIONS_FILE e se o arquivo define essa conexão): connection "erp_pgg" is not defined',
+    });
+    expect((await lastOf('en'))?.error).toMatch(/^the integration's connection is not defined for the workers/);
+    // Another tenant's schedules never show it.
+    const other = (await get('/v1/schedules', keyB)).json().items as { lastRun: unknown }[];
+    expect(other.map((item) => item.lastRun)).toEqual([null]);
   });
 
   it('shows a cron-less or inactive integration as not_scheduled and one not reconciled yet as pending', async () => {

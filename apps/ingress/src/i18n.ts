@@ -68,6 +68,10 @@ const MESSAGES = {
     'pt-BR': 'parâmetros obrigatórios ausentes: {names} (parametros_obrigatorios da integração); nada foi enfileirado',
     en: "missing required parameters: {names} (the integration's parametros_obrigatorios); nothing was enqueued",
   },
+  INVALID_PARAMETER: {
+    'pt-BR': 'parâmetro {name} inválido: esperado um de {expected}, recebido {value}; nada foi enfileirado',
+    en: 'invalid parameter {name}: expected one of {expected}, got {value}; nothing was enqueued',
+  },
   RECORD_NOT_FOUND: {
     'pt-BR': 'nenhum registro da empresa encontrado para os parâmetros informados',
     en: 'no record of the empresa found for the given parameters',

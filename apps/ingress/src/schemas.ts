@@ -40,7 +40,48 @@ export const IntegracaoResponse = Type.Object({
   cron: Nullable(Type.String()),
   ativo: Type.Integer(),
   timeout_ms: Nullable(Type.Integer()),
+  lote_maximo: Nullable(Type.Integer({ description: 'SET micro-batching: pushes per receptor call (null = one)' })),
+  chave: Nullable(Type.String({ description: 'GET: the CRM key column(s) of the upsert (null = id_erp)' })),
+  campo_cursor: Nullable(Type.String({ description: 'GET: the source column whose value only grows' })),
+  modo: Nullable(Type.String({ description: "GET: 'completo' or 'incremental'" })),
+  reconciliacao_horas: Nullable(Type.Integer({ description: 'GET: hours between full reconciles' })),
+  tamanho_lote: Nullable(Type.Integer({ description: 'GET: rows per chunk' })),
 });
+
+/** One integracao with its campos, dependencias and regras, and its connection by name (never its secrets). */
+export const IntegracaoDetailResponse = Type.Composite([
+  IntegracaoResponse,
+  Type.Object({
+    campos: Type.Array(
+      Type.Object({ id: Type.Integer(), campo_crm: Type.String(), ordem: Type.Integer(), descricao: Nullable(Type.String()) }),
+    ),
+    dependencias: Type.Array(
+      Type.Object({
+        id: Type.Integer(),
+        campos_integracao_id: Nullable(Type.Integer()),
+        variavel: Type.String(),
+        tipo: Type.String(),
+        consulta: Nullable(Type.String()),
+        integracao_origem_id: Nullable(Type.Integer()),
+        indice_valor: Nullable(Type.String()),
+        obrigatoria: Type.Integer(),
+        descricao: Nullable(Type.String()),
+      }),
+    ),
+    regras: Type.Array(
+      Type.Object({
+        id: Type.Integer(),
+        campos_integracao_id: Nullable(Type.Integer()),
+        campo: Type.String(),
+        tipo: Type.String(),
+        parametros: Nullable(Type.String()),
+        ordem: Type.Integer(),
+        descricao: Nullable(Type.String()),
+      }),
+    ),
+    conexao: Nullable(Type.Object({ id: Type.Integer(), nome_conexao: Type.String(), tipo_conexao: Type.String() })),
+  }),
+]);
 
 /** The largest id a row can have: the CRM's ids are 32-bit integers on PostgreSQL and MySQL (SQLite's are wider). */
 export const MAX_ROW_ID = 2147483647;

@@ -44,6 +44,7 @@ function requireViewer(deps: DashboardDeps) {
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   NOT_FOUND: 404,
   MISSING_PARAMETERS: 400,
+  INVALID_PARAMETER: 400,
   MISSING_CONNECTION: 409,
   INTEGRATION_INACTIVE: 409,
   NOT_RUNNABLE: 409,

@@ -183,11 +183,12 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const sections = [];
       for (const empresa of empresas) {
         const tenantPaused = pausedTenants.includes(empresa.id);
-        const items = await listSchedules(deps.database.db, deps.producer, {
-          empresaId: empresa.id,
-          filialId: viewer.filialId,
-          nome: empresa.nome,
-        });
+        const items = await listSchedules(
+          deps.database.db,
+          deps.producer,
+          { empresaId: empresa.id, filialId: viewer.filialId, nome: empresa.nome },
+          { locale: viewer.locale },
+        );
         sections.push(html`<section data-empresa="${empresa.id}"><h2>${empresa.nome} (#${empresa.id})</h2>${tenantPaused ? html`<p class="falhou">${t.tenantPaused}</p>` : ''}${canAct(viewer) ? tenantButton(viewer, empresa.id, tenantPaused) : ''}<table><thead><tr><th>${t.integration}</th><th>cron</th><th>${t.status}</th><th>${t.nextRun}</th><th>${t.lastResult}</th><th></th></tr></thead><tbody>
 ${items.map(
   (

@@ -215,6 +215,16 @@ describe('lintConfiguration', () => {
     expect(findings[0]?.message['pt-BR']).toContain('indice_valor_retorno (codCli)');
   });
 
+  it("checks a link's #vars# like campo_crm's and refuses a #var# that would choose the host", () => {
+    const link = (value: string) => lint(configuration((c) => (c.integracoes[0] = seedIntegracao({ link: value }))));
+    expect(link('PUT /api/clientes/#id_erp#?origem=crm&conta=#contaId#')).toEqual([]);
+    const unprovided = link('PUT /api/clientes/#codigoErp#');
+    expect(unprovided.map(where)).toEqual([{ code: 'UNPROVIDED_VARIABLE', table: 'integracao', rowId: 19, column: 'link' }]);
+    expect(unprovided[0]?.message['pt-BR']).toMatch(/^a variável #codigoErp# não é fornecida por nada/);
+    for (const host of ['PUT #id_erp#/api/clientes', 'https://#id_erp#.example.com/x'])
+      expect(link(host).map(where)).toEqual([{ code: 'LINK_TEMPLATES_HOST', table: 'integracao', rowId: 19, column: 'link' }]);
+  });
+
   it('reports a campo_crm #var# nothing provides, and accepts an integracao_origem return index', () => {
     const findings = lint(configuration((c) => c.campos.push(campo(2, '{"codRep": "#codigoRepresentante#"}'))));
     expect(findings.map(where)).toEqual([{ code: 'UNPROVIDED_VARIABLE', table: 'campos_integracao', rowId: 2, column: 'campo_crm' }]);

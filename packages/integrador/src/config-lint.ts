@@ -8,6 +8,7 @@ import { type LintFinding, type LintMessage, type LintSeverity, nameList, sortFi
 import { ruleProblem } from './rules';
 import { type NotRunnableReason, notRunnable } from './run-plan';
 import { ENGINE_VARIABLES } from './runs/tenant-scope';
+import { linkTemplatesHost } from './set/link-template';
 import { extractVariables } from './template';
 import { upstreamNames } from './upstream-names';
 
@@ -372,6 +373,15 @@ function lintVariables(context: Context, integracao: Integracao): void {
   check('sql_consulta', [params, upstream, deps, ...record]);
   check('sql_insert', [params, upstream, deps, sqlConsulta, ...record]);
   check('sql_update', [columns, retorno, params, upstream, deps, originKeys, sqlConsulta, engine, ...record]);
+  // A #var# in link fills the request's path or query from the record, as campo_crm's do (set/link-template.ts).
+  if (integracao.tipo_servico !== 'GET' && integracao.link) {
+    if (linkTemplatesHost(integracao.link))
+      report(place('link'), 'LINK_TEMPLATES_HOST', {
+        'pt-BR': `uma #variável# só pode preencher o caminho ou a query; esperado o link começar com "/" ou "?" depois do método (o host é o da conexão)`,
+        en: `a #variable# may only fill the path or the query; expected the link to start with "/" or "?" after the method (the host is the connection's)`,
+      });
+    checkProvided(report, place('link'), integracao.link, [columns, params, upstream, deps, originKeys], unknown);
+  }
   for (const campo of configuration.campos.filter((row) => row.integracao_id === integracao.id)) {
     const campoPlace: Place = { table: 'campos_integracao', rowId: campo.id, column: 'campo_crm', integracao };
     const parsed = parseJsonColumn(report, campoPlace, campo.campo_crm, '{"campo": "#variavel#"}');

@@ -58,3 +58,21 @@ export function changeParametros(tabela: string, id: string | number | undefined
     return { ...parametros };
   return { ...parametros, [name]: id };
 }
+
+/** The spellings `parametros.reconciliar` of a GET run accepts (README, GET.md): anything else is refused at admission. */
+export const RECONCILIAR_VALUES = ['true', 'false', 'sim', 'não', 'nao', '1', '0'] as const;
+const RECONCILIAR_YES = new Set(['true', 'sim', '1']);
+
+/**
+ * `parametros.reconciliar` read as a yes/no: true/false, 1/0 and the texts of RECONCILIAR_VALUES (any case); absent,
+ * null or '' is no. Undefined for any other value (a typo such as "ture"), which admission refuses.
+ */
+export function reconcileRequested(value: unknown): boolean | undefined {
+  if (value === undefined || value === null || value === '') return false;
+  if (typeof value === 'boolean') return value;
+  if (value === 1 || value === 0) return value === 1;
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim().toLowerCase();
+  if (!(RECONCILIAR_VALUES as readonly string[]).includes(text)) return undefined;
+  return RECONCILIAR_YES.has(text);
+}

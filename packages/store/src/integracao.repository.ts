@@ -24,6 +24,36 @@ export async function findIntegracao(db: Kysely<Database>, tenant: Tenant, id: n
   return tenantIntegracoes(db, tenant).where('id', '=', id).executeTakeFirst();
 }
 
+/** One integracao with what decides its runs: its campos, dependencias and regras, and its connection's name. */
+export interface IntegracaoDetail extends Integracao {
+  campos: CampoIntegracao[];
+  dependencias: Dependencia[];
+  regras: Regra[];
+  /** The conexao_integracao row it names (the connections file's secrets are never here); null when none or not the tenant's. */
+  conexao: Pick<ConexaoIntegracao, 'id' | 'nome_conexao' | 'tipo_conexao'> | null;
+}
+
+/** findIntegracao with its child rows; every read bound to the integracao found for the tenant. */
+export async function findIntegracaoDetail(db: Kysely<Database>, tenant: Tenant, id: number): Promise<IntegracaoDetail | undefined> {
+  const integracao = await findIntegracao(db, tenant, id);
+  if (!integracao) return undefined;
+  const [campos, dependencias, regras, conexao] = await Promise.all([
+    db.selectFrom('campos_integracao').selectAll().where('integracao_id', '=', integracao.id).orderBy('ordem').orderBy('id').execute(),
+    db.selectFrom('dependencias').selectAll().where('integracao_id', '=', integracao.id).orderBy('id').execute(),
+    db.selectFrom('regras').selectAll().where('integracao_id', '=', integracao.id).orderBy('ordem').orderBy('id').execute(),
+    integracao.conexao_integracao_id === null
+      ? undefined
+      : db
+          .selectFrom('conexao_integracao')
+          .select(['id', 'nome_conexao', 'tipo_conexao'])
+          .where('id', '=', integracao.conexao_integracao_id)
+          // Another empresa's row is not this tenant's (null empresa_id = shared by every empresa).
+          .where((eb) => eb.or([eb('empresa_id', 'is', null), eb('empresa_id', '=', tenant.empresaId)]))
+          .executeTakeFirst(),
+  ]);
+  return { ...integracao, campos, dependencias, regras, conexao: conexao ?? null };
+}
+
 /** Every row of the Integrador configuration tables, for one empresa or (null) all of them. */
 export interface IntegradorConfiguration {
   integracoes: Integracao[];

@@ -111,7 +111,14 @@ async function list(cli: Cli, options: ListOptions): Promise<void> {
       const endpoints: EndpointScheduleEntry[] = [];
       for (const empresaId of empresas) {
         const nome = (await findEmpresaNome(database.db, empresaId)) ?? '';
-        items.push(...(await listSchedules(database.db, producer, { empresaId, filialId: null, nome }, { tz: config.scheduleTimezone })));
+        items.push(
+          ...(await listSchedules(
+            database.db,
+            producer,
+            { empresaId, filialId: null, nome },
+            { tz: config.scheduleTimezone, locale: cli.locale },
+          )),
+        );
         endpoints.push(...(await listEndpointSchedules(database.db, producer, { empresaId, filialId: null })));
       }
       return { items, endpoints };

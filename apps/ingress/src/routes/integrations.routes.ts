@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type CrmDatabase, findIntegracao, listIntegracoes } from '@integrador/store';
+import { type CrmDatabase, findIntegracaoDetail, listIntegracoes } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import { HttpError } from '../http-error';
-import { ErrorResponse, IdParams, IntegracaoResponse, ListIntegracoesQuery, TenantResponse } from '../schemas';
+import { ErrorResponse, IdParams, IntegracaoDetailResponse, IntegracaoResponse, ListIntegracoesQuery, TenantResponse } from '../schemas';
 
 /** Who am I, and the tenant's Integrador configuration (read-only until the SET/GET issues add runs). */
 export function integrationsRoutes(database: CrmDatabase): FastifyPluginAsyncTypebox {
@@ -39,13 +39,13 @@ export function integrationsRoutes(database: CrmDatabase): FastifyPluginAsyncTyp
       {
         schema: {
           tags: ['integrations'],
-          summary: 'One integracao row of the tenant',
+          summary: 'One integracao row of the tenant with its campos, dependencias and regras, and its connection by name',
           params: IdParams,
-          response: { 200: IntegracaoResponse, 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse },
+          response: { 200: IntegracaoDetailResponse, 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse },
         },
       },
       async (request) => {
-        const row = await findIntegracao(database.db, request.tenant, request.params.id);
+        const row = await findIntegracaoDetail(database.db, request.tenant, request.params.id);
         // Another tenant's row is indistinguishable from a missing one.
         if (!row) throw new HttpError(404, 'NOT_FOUND');
         return row;

@@ -4,6 +4,7 @@ import { Nullable } from '@integrador/jobs';
 import type { JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
+import { localeOf } from '../i18n';
 import { ErrorResponse } from '../schemas';
 
 const LastRunResponse = Type.Object({
@@ -65,7 +66,7 @@ export function schedulesRoutes(database: CrmDatabase, producer: JobProducer, sc
         },
       },
       async (request) => ({
-        items: await listSchedules(database.db, producer, request.tenant, { tz: scheduleTimezone }),
+        items: await listSchedules(database.db, producer, request.tenant, { tz: scheduleTimezone, locale: localeOf(request) }),
         endpoints: await listEndpointSchedules(database.db, producer, request.tenant),
       }),
     );

@@ -19,6 +19,7 @@ import {
   withTenantScope,
 } from '@integrador/store';
 import type { Kysely, Transaction } from 'kysely';
+import { reconcileRequested } from '../parametros';
 import { ForeignRowError } from '../runs/run-errors';
 import { isStatementError } from '../set/consulta-rows';
 import { PermanentError } from '../set/permanent-error';
@@ -66,12 +67,10 @@ interface RunState {
   skipped: number;
 }
 
-const truthy = (value: unknown) => value === true || value === 1 || (typeof value === 'string' && /^(1|true|sim|s)$/i.test(value));
-
 /** True when this run must be (or continue) a reconcile pass. */
 function reconcileDue(settings: GetSettings, state: SyncState, parametros: Readonly<Record<string, unknown>>): boolean {
   if (settings.write !== 'upsert') return false;
-  if (truthy(parametros.reconciliar)) return true;
+  if (reconcileRequested(parametros.reconciliar) === true) return true;
   if (settings.reconcileHours === null) return false;
   const last = timestampMs(state.ultima_reconciliacao_em);
   return last === null || Date.now() - last >= settings.reconcileHours * 3600_000;

@@ -1,7 +1,7 @@
 import type { ConnectionsRegistry } from '@integrador/connections';
-import { type ConexaoIntegracao, type Database, findIntegracao, type Integracao, type Tenant } from '@integrador/store';
+import { assertChangeableBy, type ConexaoIntegracao, type Database, findIntegracao, type Integracao, type Tenant } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { missingParameters, type Parametros } from '../parametros';
+import { missingParameters, type Parametros, RECONCILIAR_VALUES, reconcileRequested } from '../parametros';
 import { type PlannedStep, type PlanRow, planIntegrationRun } from '../run-plan';
 import { RunRefusedError } from './run-errors';
 import { queueForTipo, type RunQueue, runnability } from './runnability';
@@ -37,10 +37,10 @@ export interface AdmittedRun {
 }
 
 /** The dependency columns of every integracao of one empresa (the graph is per empresa; other tenants' rows are never read). */
-export function loadPlanRows(db: Kysely<Database>, empresaId: number): Promise<PlanRow[]> {
+export function loadPlanRows(db: Kysely<Database>, empresaId: number): Promise<(PlanRow & Pick<Integracao, 'empresa_filial_id'>)[]> {
   return db
     .selectFrom('integracao')
-    .select(['id', 'nome', 'empresa_id', 'ordem', 'dependente', 'depende_de', 'tipo_servico', 'ativo', 'link'])
+    .select(['id', 'nome', 'empresa_id', 'ordem', 'dependente', 'depende_de', 'tipo_servico', 'ativo', 'link', 'empresa_filial_id'])
     .where('empresa_id', '=', empresaId)
     .orderBy('ordem')
     .orderBy('id')
@@ -67,6 +67,18 @@ function assertPurpose(row: Integracao, purpose: RunPurpose): void {
       reason,
     });
   }
+}
+
+/**
+ * A GET writes the ERP's rows into the CRM as its run's filial (tenant-scope.ts: the row's filial, else the caller's):
+ * an empresa-wide GET run by a filial key would move the empresa's rows into that filial. An empresa-wide GET belongs
+ * to the whole empresa, which a filial key may not change (the filial rule of packages/store, as for pausing its
+ * schedule): 403 FILIAL_SCOPE, for the GET itself and for a GET step of its flow. A SET by a filial key runs bound to
+ * the key's filial (it reads and writes back only what that filial may read), so it is admitted.
+ */
+function assertGetRunnableBy(tenant: RunCaller, row: Pick<Integracao, 'id' | 'nome' | 'tipo_servico' | 'empresa_filial_id'>): void {
+  if (row.tipo_servico.trim().toUpperCase() !== 'GET') return;
+  assertChangeableBy(tenant, row.empresa_filial_id, `GET integracao #${row.id} (${row.nome})`);
 }
 
 async function ownConnection(db: Kysely<Database>, row: Integracao): Promise<ConexaoIntegracao | undefined> {
@@ -124,13 +136,20 @@ export async function loadAdmission(
   }
   assertPurpose(integracao, purpose);
   const queue = queueForTipo(integracao.tipo_servico);
+  if (purpose === 'run') assertGetRunnableBy(tenant, integracao);
   try {
     const conexao = await ownConnection(db, integracao);
     assertConnectionOpen(integracao, conexao, connections);
-    const plan =
-      purpose === 'run'
-        ? planIntegrationRun(await loadPlanRows(db, tenant.empresaId), integracao.id)
-        : [{ integracaoId: integracao.id, nome: integracao.nome, queue: queue ?? 'set' }];
+    let plan: PlannedStep[];
+    if (purpose === 'run') {
+      const rows = await loadPlanRows(db, tenant.empresaId);
+      plan = planIntegrationRun(rows, integracao.id);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      for (const step of plan) {
+        const row = byId.get(step.integracaoId);
+        if (row) assertGetRunnableBy(tenant, row);
+      }
+    } else plan = [{ integracaoId: integracao.id, nome: integracao.nome, queue: queue ?? 'set' }];
     return { integracao, conexao, queue, plan };
   } catch (refusal) {
     // Kept for completeAdmission, so that a missing parameter is still reported before a connection or plan error.
@@ -148,6 +167,15 @@ export function completeAdmission(loaded: LoadedAdmission, request: AdmissionReq
         names: missing.join(', '),
       });
     }
+  }
+  const reconciliar = (request.parametros as Readonly<Record<string, unknown>>).reconciliar;
+  if (integracao.tipo_servico.trim().toUpperCase() === 'GET' && reconcileRequested(reconciliar) === undefined) {
+    const expected = RECONCILIAR_VALUES.join(', ');
+    throw new RunRefusedError(
+      'INVALID_PARAMETER',
+      `${label(integracao)}: parametros.reconciliar must be one of ${expected}, found ${JSON.stringify(reconciliar)}`,
+      { name: 'reconciliar', value: JSON.stringify(reconciliar), expected },
+    );
   }
   if (loaded.refusal !== undefined) throw loaded.refusal;
   const { refusal: _none, ...admitted } = loaded;

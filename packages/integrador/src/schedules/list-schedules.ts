@@ -1,4 +1,5 @@
-import { getScheduler, type JobProducer, type SchedulerState } from '@integrador/queue';
+import type { Locale } from '@integrador/i18n';
+import { getScheduler, type JobProducer, jobFailureText, type SchedulerState } from '@integrador/queue';
 import {
   type Database,
   type FilialCaller,
@@ -65,10 +66,48 @@ function statusOf(wanted: boolean, scheduler: SchedulerState | undefined): Exclu
   return !wanted ? 'not_scheduled' : scheduler ? 'scheduled' : 'pending';
 }
 
-/** The last run of an integration from the run history (integracao_sincronizacao_execucoes), whatever triggered it. */
-async function lastRunOf(db: Kysely<Database>, empresaId: number, integracaoId: number): Promise<LastRun | undefined> {
-  const run = await lastSyncRun(db, empresaId, integracaoId);
+/** The newest failed get job of an integration as the job recorder wrote it (registro_jobs), bound to the empresa. */
+function lastFailedJobOf(db: Kysely<Database>, empresaId: number, integracaoId: number) {
+  return db
+    .selectFrom('registro_jobs')
+    .select(['job_id', 'erro_codigo', 'erro_mensagem', 'criado_em', 'iniciado_em', 'finalizado_em'])
+    .where('empresa_id', '=', empresaId)
+    .where('integracao_id', '=', integracaoId)
+    .where('fila', '=', 'get')
+    .where('estado', '=', 'falhou')
+    .orderBy('atualizado_em', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/**
+ * The last run of an integration from the run history (integracao_sincronizacao_execucoes), whatever triggered it;
+ * a job that failed before opening its history row (its connection not in the file, a bad configuration) is read from
+ * the job record instead, when newer. A failure is worded by the job-failure catalogue in the viewer's locale.
+ */
+async function lastRunOf(db: Kysely<Database>, empresaId: number, integracaoId: number, locale: Locale): Promise<LastRun | undefined> {
+  const [run, failed] = await Promise.all([lastSyncRun(db, empresaId, integracaoId), lastFailedJobOf(db, empresaId, integracaoId)]);
+  const failedAt = failed ? timestampMs(failed.finalizado_em ?? failed.iniciado_em ?? failed.criado_em) : null;
+  const startedAt = run ? timestampMs(run.iniciado_em) : null;
+  if (failed && (!run || (run.job_id !== failed.job_id && (failedAt ?? 0) >= (startedAt ?? 0)))) {
+    return {
+      jobId: failed.job_id,
+      // A job scheduler's jobs are named repeat:<scheduler id>:<time> (BullMQ).
+      trigger: failed.job_id.startsWith('repeat:') ? 'schedule' : null,
+      status: 'falhou',
+      mode: run?.modo ?? 'full',
+      startedAt: iso(timestampMs(failed.iniciado_em ?? failed.criado_em)),
+      finishedAt: iso(failedAt),
+      rowsRead: 0,
+      rowsWritten: 0,
+      rowsSkipped: 0,
+      rowsMarkedDeleted: 0,
+      error: jobFailureText(locale, failed.erro_codigo, failed.erro_mensagem ?? ''),
+    };
+  }
   if (!run) return undefined;
+  const code = failed && failed.job_id === run.job_id ? failed.erro_codigo : null;
   return {
     jobId: run.job_id,
     trigger: run.gatilho,
@@ -80,7 +119,7 @@ async function lastRunOf(db: Kysely<Database>, empresaId: number, integracaoId: 
     rowsWritten: Number(run.linhas_gravadas),
     rowsSkipped: Number(run.linhas_ignoradas),
     rowsMarkedDeleted: Number(run.linhas_removidas),
-    error: run.erro,
+    error: run.erro === null ? null : jobFailureText(locale, code, run.erro),
   };
 }
 
@@ -119,6 +158,8 @@ function entryOf(
 export interface ListSchedulesOptions {
   /** SCHEDULE_TIMEZONE, shown as a paused schedule's zone (a paused schedule has no scheduler to read it from). */
   tz?: string | undefined;
+  /** The viewer's language, for the worded failure of lastRun. */
+  locale?: Locale;
 }
 
 /** The schedules of one tenant's GET integrations (a filial key sees its filial's and the empresa-wide ones). */
@@ -134,7 +175,7 @@ export async function listSchedules(
     producer,
     rows.map((row) => schedulerIdOf(tenant.empresaId, row.id)),
   );
-  const runs = await Promise.all(rows.map((row) => lastRunOf(db, tenant.empresaId, row.id)));
+  const runs = await Promise.all(rows.map((row) => lastRunOf(db, tenant.empresaId, row.id, options.locale ?? 'pt-BR')));
   const pausedSchedules = await listPausedSchedules(db);
   const tenantPaused = (await listPausedTenants(db)).includes(tenant.empresaId);
   const tz = options.tz ?? null;

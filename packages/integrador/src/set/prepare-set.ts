@@ -8,6 +8,7 @@ import { planValues } from '../set-plan';
 import type { CompiledComponent, CompiledMapping, CompiledSetDefinition } from './compile-set';
 import { crmReadStatement, describeConsulta, readRows, runConsulta } from './consulta-rows';
 import { resolveDependencias } from './dependencies';
+import { fillLink } from './link-template';
 import { PermanentError } from './permanent-error';
 import { runInputs, type UpstreamValues } from './upstream-values';
 
@@ -18,6 +19,8 @@ export interface PreparedRecord {
   values: Record<string, unknown>;
   body: Record<string, unknown>;
   fields: MappedField[];
+  /** integracao.link with the record's #vars# filled (link-template.ts): what the transport is given. */
+  link: string;
 }
 
 export interface PreparedSet {
@@ -96,7 +99,8 @@ export async function prepareSet(ctx: PrepareContext): Promise<PreparedSet> {
     for (const component of compiled.components)
       built[component.definition.integracao.nome] = await buildComponent(ctx, scope, component, values);
     const { body, fields } = mapWithRules(compiled, values, built);
-    records.push({ key: row.id === undefined || row.id === null ? String(index) : `id${String(row.id)}`, values, body, fields });
+    const link = fillLink(integracao.link ?? '', values, integracao.id);
+    records.push({ key: row.id === undefined || row.id === null ? String(index) : `id${String(row.id)}`, values, body, fields, link });
   }
   return { consulta: consulta ? describeConsulta(consulta, parametros, scope) : null, records };
 }

@@ -13,7 +13,7 @@ export async function runInfo(ctx: PrepareContext & { transport: Transport; time
   const answers: Record<string, unknown>[] = [];
   for (const record of prepared.records) {
     const result = await ctx.transport.send({
-      link: integracao.link ?? '',
+      link: record.link,
       operation: integracao.porta_ws,
       body: record.body,
       timeoutMs: ctx.timeoutMs,
@@ -32,7 +32,7 @@ export async function previewSet(ctx: PrepareContext & { transport: Transport; t
   const records = [];
   for (const record of prepared.records) {
     const request = await ctx.transport.preview({
-      link: integracao.link ?? '',
+      link: record.link,
       operation: integracao.porta_ws,
       body: record.body,
       timeoutMs: ctx.timeoutMs,

@@ -102,7 +102,7 @@ async function send(
   let result: Awaited<ReturnType<Transport['send']>>;
   try {
     result = await ctx.transport.send({
-      link: integracao.link ?? '',
+      link: record.link,
       operation: integracao.porta_ws,
       body: record.body,
       timeoutMs: ctx.timeoutMs,
