@@ -1,6 +1,9 @@
-import { type EstadoRegistroJob, recordAudit, recordJobEvent } from '@integrador/store';
+import { createRedis } from '@integrador/queue';
+import { type EstadoRegistroJob, findJobRecord, recordAudit, recordJobEvent } from '@integrador/store';
 import { launchBrowser } from '@integrador/test-support/browser';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
+import { Worker } from 'bullmq';
 import type { Browser } from 'playwright-core';
 import { DashboardHarness, PASSWORD } from './support/dashboard-harness';
 
@@ -119,6 +122,78 @@ describe('dashboard polish', () => {
       await get('/dashboard/jobs/set/polish-done?recusado=JOB_NOT_FAILED&acao=retry&jobRecusado=set/x&estadoRecusado=<b>', cookie)
     ).body;
     expect(forged).not.toContain('class="flash err"');
+  });
+
+  it('asks BullMQ when the record lags: a job failed in Redis is offered and retried; a filter answers its counts', async () => {
+    // Real jobs in Redis: three failed by a worker of this test, one left waiting (no worker picks it afterwards).
+    const queue = h.producer.queue('set');
+    const data = { tenant: { empresaId: h.empresaA, filialId: null }, integracaoId: 19 };
+    for (const id of ['lag-failed', 'lag-blocked', 'lag-waiting-later'])
+      await queue.add('integration.run' as never, data as never, { jobId: id } as never);
+    const connection = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    const worker = new Worker(
+      'set',
+      async () => {
+        throw new Error('recusado-lag');
+      },
+      { connection, prefix: h.prefix },
+    );
+    const failedIn = async (id: string) => (await queue.getJob(id))?.failedReason;
+    for (let i = 0; i < 200 && !((await failedIn('lag-failed')) && (await failedIn('lag-blocked'))); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await worker.close();
+    connection.disconnect();
+    await queue.add('integration.run' as never, data as never, { jobId: 'lag-waiting' } as never);
+    const recorded = (jobId: string, estado: EstadoRegistroJob, mensagem = 'recusado-lag') =>
+      recordJobEvent(h.database.db, {
+        empresaId: h.empresaA,
+        filialId: null,
+        fila: 'set',
+        jobId,
+        nomeJob: 'integration.run',
+        integracaoId: 19,
+        parametros: {},
+        estado,
+        tentativas: 1,
+        maxTentativas: 1,
+        erro: { classe: 'PermanentError', codigo: 'RECEPTOR_ERROR', mensagem },
+      });
+    // The record lags behind BullMQ (a relabel after a bulk retry, a lost recorder write): it says waiting.
+    await recorded('lag-failed', 'aguardando_retentativa');
+    await recorded('lag-blocked', 'bloqueado', 'recusado-bloqueado');
+    // Recorded failed, but waiting in Redis (retried from the raw queue view).
+    await recorded('lag-waiting', 'falhou', 'recusado-esperando');
+
+    const detail = (await h.app.inject({ url: '/dashboard/api/jobs/set/lag-failed', headers: asKey(h.keyA) })).json();
+    expect(detail.actions).toEqual(['retry', 'discard']);
+    const retried = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/jobs/retry',
+      headers: asKey(h.keyA),
+      payload: { jobs: [{ queue: 'set', id: 'lag-failed' }] },
+    });
+    expect(retried.json()).toEqual({ done: 1, skipped: 0, notFound: 0 });
+    expect(await (await queue.getJob('lag-failed'))?.getState()).toBe('waiting');
+    expect((await findJobRecord(h.database.db, 'all', 'set', 'lag-failed'))?.estado).toBe('aguardando_retentativa');
+
+    // "Retry all matching" with one match that Redis says is not failed: its counts, never a 409.
+    const filtered = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/jobs/retry',
+      headers: asKey(h.keyA),
+      payload: { filter: { q: 'recusado-esperando' } },
+    });
+    expect(filtered.statusCode).toBe(200);
+    expect(filtered.json()).toEqual({ done: 0, skipped: 1, notFound: 0 });
+    // The blocked ones listed (estado=bloqueado) are retried by the filter too.
+    const blocked = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/jobs/retry',
+      headers: asKey(h.keyA),
+      payload: { filter: { q: 'recusado-bloqueado', estado: 'bloqueado' } },
+    });
+    expect(blocked.json()).toEqual({ done: 1, skipped: 0, notFound: 0 });
+    expect(await (await queue.getJob('lag-blocked'))?.getState()).toBe('waiting');
   });
 
   it('words audit actions, schedule, call and delivery statuses in the page language; the JSON keeps the codes', async () => {

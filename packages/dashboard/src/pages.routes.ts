@@ -249,7 +249,7 @@ ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.sta
       const refs = refsOf(body.job);
       return actOrRefuse(reply, request, () =>
         body.modo === 'filtro'
-          ? retryMatching(deps, viewer, (({ scope: _s, estados: _e, ...rest }) => rest)(filterOf(viewer, filterQuery, 'body.filtro_')))
+          ? retryMatching(deps, viewer, (({ scope: _s, ...rest }) => rest)(filterOf(viewer, filterQuery, 'body.filtro_')))
           : retryJobs(deps, viewer, refs),
       );
     });
