@@ -236,7 +236,20 @@ describe('dashboard polish', () => {
     expect(response.headers['content-type']).toMatch(/text\/html/);
     expect(response.body).toContain('<header>');
     expect(response.body).toContain('<h1>Falhas</h1>');
-    expect(response.body).toContain('Campo querystring.desde inválido: esperado uma data ISO 8601');
+    // Named by its label in the form, not by its request path.
+    expect(response.body).toContain('Campo Desde inválido: esperado uma data ISO 8601');
+    expect(response.body).not.toContain('querystring.desde');
+    expect((await get('/dashboard/falhas?desde=ontem&lang=en', cookie)).body).toContain('Invalid field Since: expected an ISO 8601 date');
+    // The list's live rows (a page's request too): the same words.
+    const rows = await get('/dashboard/falhas/linhas?ate=ontem', cookie);
+    expect(rows.statusCode).toBe(400);
+    expect(rows.body).toContain('Campo Até inválido');
+    // A page's other errors say their worded text in the page's language, never a bare code.
+    // (A NUL in a job id is refused by PostgreSQL: an internal error, worded in the viewer's language.)
+    const english = (await get('/dashboard/jobs/set/a%00b?lang=en', cookie)).body;
+    expect(english).toContain('role="status">internal error<');
+    expect(english).not.toContain('>INTERNAL<');
+    expect((await get('/dashboard/jobs/set/a%00b', cookie)).body).toContain('role="status">erro interno<');
     expect(response.body).toMatch(/<input name="q"[^>]*value="abc"/);
   });
 

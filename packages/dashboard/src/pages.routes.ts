@@ -127,7 +127,7 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       } catch (err) {
         if (!(err instanceof FilterRefusedError)) throw err;
         // Said on the page, in its frame, above the filter to correct (still a 400: nothing was listed).
-        const refused = { text: filterRefusalText(err, viewer.locale), error: true };
+        const refused = { text: filterRefusalText(err, viewer.locale, true), error: true };
         const t = messages(viewer.locale);
         return page(reply.status(400), viewer, t.failures, 'failures', filterForm(viewer, failureQuery(query)), refused);
       }
