@@ -95,7 +95,8 @@ describe('dashboard input refusals', () => {
     expect(form.json().error.message).toMatch(/body\.filtro_desde/);
     const page = await h.app.inject({ url: '/dashboard/falhas?fila=SET', headers: { cookie } });
     expect(page.statusCode).toBe(400);
-    expect(page.body).toContain('querystring.fila');
+    // The page names the field by its label in the form.
+    expect(page.body).toContain('Campo Fila inválido');
     // Nothing was retried: the failed job is still listed as failed.
     const still = await h.app.inject({ url: '/dashboard/api/jobs?q=f3-falhou', headers: asKey(h.keyA) });
     expect(still.json().items.map((i: { job_id: string }) => i.job_id)).toContain('f3-falhou');

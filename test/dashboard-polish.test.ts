@@ -1,6 +1,9 @@
-import { type EstadoRegistroJob, recordAudit, recordJobEvent } from '@integrador/store';
+import { createRedis } from '@integrador/queue';
+import { type EstadoRegistroJob, findJobRecord, recordAudit, recordJobEvent } from '@integrador/store';
 import { launchBrowser } from '@integrador/test-support/browser';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
+import { Worker } from 'bullmq';
 import type { Browser } from 'playwright-core';
 import { DashboardHarness, PASSWORD } from './support/dashboard-harness';
 
@@ -121,6 +124,78 @@ describe('dashboard polish', () => {
     expect(forged).not.toContain('class="flash err"');
   });
 
+  it('asks BullMQ when the record lags: a job failed in Redis is offered and retried; a filter answers its counts', async () => {
+    // Real jobs in Redis: three failed by a worker of this test, one left waiting (no worker picks it afterwards).
+    const queue = h.producer.queue('set');
+    const data = { tenant: { empresaId: h.empresaA, filialId: null }, integracaoId: 19 };
+    for (const id of ['lag-failed', 'lag-blocked', 'lag-waiting-later'])
+      await queue.add('integration.run' as never, data as never, { jobId: id } as never);
+    const connection = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    const worker = new Worker(
+      'set',
+      async () => {
+        throw new Error('recusado-lag');
+      },
+      { connection, prefix: h.prefix },
+    );
+    const failedIn = async (id: string) => (await queue.getJob(id))?.failedReason;
+    for (let i = 0; i < 200 && !((await failedIn('lag-failed')) && (await failedIn('lag-blocked'))); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await worker.close();
+    connection.disconnect();
+    await queue.add('integration.run' as never, data as never, { jobId: 'lag-waiting' } as never);
+    const recorded = (jobId: string, estado: EstadoRegistroJob, mensagem = 'recusado-lag') =>
+      recordJobEvent(h.database.db, {
+        empresaId: h.empresaA,
+        filialId: null,
+        fila: 'set',
+        jobId,
+        nomeJob: 'integration.run',
+        integracaoId: 19,
+        parametros: {},
+        estado,
+        tentativas: 1,
+        maxTentativas: 1,
+        erro: { classe: 'PermanentError', codigo: 'RECEPTOR_ERROR', mensagem },
+      });
+    // The record lags behind BullMQ (a relabel after a bulk retry, a lost recorder write): it says waiting.
+    await recorded('lag-failed', 'aguardando_retentativa');
+    await recorded('lag-blocked', 'bloqueado', 'recusado-bloqueado');
+    // Recorded failed, but waiting in Redis (retried from the raw queue view).
+    await recorded('lag-waiting', 'falhou', 'recusado-esperando');
+
+    const detail = (await h.app.inject({ url: '/dashboard/api/jobs/set/lag-failed', headers: asKey(h.keyA) })).json();
+    expect(detail.actions).toEqual(['retry', 'discard']);
+    const retried = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/jobs/retry',
+      headers: asKey(h.keyA),
+      payload: { jobs: [{ queue: 'set', id: 'lag-failed' }] },
+    });
+    expect(retried.json()).toEqual({ done: 1, skipped: 0, notFound: 0 });
+    expect(await (await queue.getJob('lag-failed'))?.getState()).toBe('waiting');
+    expect((await findJobRecord(h.database.db, 'all', 'set', 'lag-failed'))?.estado).toBe('aguardando_retentativa');
+
+    // "Retry all matching" with one match that Redis says is not failed: its counts, never a 409.
+    const filtered = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/jobs/retry',
+      headers: asKey(h.keyA),
+      payload: { filter: { q: 'recusado-esperando' } },
+    });
+    expect(filtered.statusCode).toBe(200);
+    expect(filtered.json()).toEqual({ done: 0, skipped: 1, notFound: 0 });
+    // The blocked ones listed (estado=bloqueado) are retried by the filter too.
+    const blocked = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/jobs/retry',
+      headers: asKey(h.keyA),
+      payload: { filter: { q: 'recusado-bloqueado', estado: 'bloqueado' } },
+    });
+    expect(blocked.json()).toEqual({ done: 1, skipped: 0, notFound: 0 });
+    expect(await (await queue.getJob('lag-blocked'))?.getState()).toBe('waiting');
+  });
+
   it('words audit actions, schedule, call and delivery statuses in the page language; the JSON keeps the codes', async () => {
     await recordAudit(h.database.db, { autor: 'opa', operadorId: null, empresaId: h.empresaA, acao: 'retry', quantidade: 1 });
     await recordAudit(h.database.db, { autor: 'opa', operadorId: null, empresaId: h.empresaA, acao: 'pause-tenant', quantidade: 1 });
@@ -161,7 +236,20 @@ describe('dashboard polish', () => {
     expect(response.headers['content-type']).toMatch(/text\/html/);
     expect(response.body).toContain('<header>');
     expect(response.body).toContain('<h1>Falhas</h1>');
-    expect(response.body).toContain('Campo querystring.desde inválido: esperado uma data ISO 8601');
+    // Named by its label in the form, not by its request path.
+    expect(response.body).toContain('Campo Desde inválido: esperado uma data ISO 8601');
+    expect(response.body).not.toContain('querystring.desde');
+    expect((await get('/dashboard/falhas?desde=ontem&lang=en', cookie)).body).toContain('Invalid field Since: expected an ISO 8601 date');
+    // The list's live rows (a page's request too): the same words.
+    const rows = await get('/dashboard/falhas/linhas?ate=ontem', cookie);
+    expect(rows.statusCode).toBe(400);
+    expect(rows.body).toContain('Campo Até inválido');
+    // A page's other errors say their worded text in the page's language, never a bare code.
+    // (A NUL in a job id is refused by PostgreSQL: an internal error, worded in the viewer's language.)
+    const english = (await get('/dashboard/jobs/set/a%00b?lang=en', cookie)).body;
+    expect(english).toContain('role="status">internal error<');
+    expect(english).not.toContain('>INTERNAL<');
+    expect((await get('/dashboard/jobs/set/a%00b', cookie)).body).toContain('role="status">erro interno<');
     expect(response.body).toMatch(/<input name="q"[^>]*value="abc"/);
   });
 

@@ -109,25 +109,32 @@ export class JobStateError extends Error {
   }
 }
 
-async function applyToJobs(deps: ActionDeps, viewer: Viewer, refs: readonly JobRef[], action: JobAction, detalhe: Record<string, unknown>) {
+async function applyToJobs(
+  deps: ActionDeps,
+  viewer: Viewer,
+  refs: readonly JobRef[],
+  action: JobAction,
+  detalhe: Record<string, unknown>,
+  // A job named by the caller (not found by a filter) that cannot be changed is refused with a 409.
+  single = true,
+) {
   const result: ActionResult = { done: 0, skipped: 0, notFound: 0 };
   const perTenant = new Map<number, string[]>();
-  const changed: number[] = [];
   // The state that kept the last job from being changed (for the one-job refusal below).
   let refusedAs: string | undefined;
   for (const ref of refs) {
     const record = await visibleRecord(deps, viewer, ref);
-    if (record && !ACTION_ESTADOS[action].includes(record.estado)) {
-      result.skipped++;
-      refusedAs = record.estado;
-      continue;
-    }
     const job = record ? await liveJob(deps, record) : undefined;
     if (!record || !job) {
-      result.notFound++;
+      // A record not in a failed state and no job in Redis to say otherwise: refused by the record.
+      if (record && !ACTION_ESTADOS[action].includes(record.estado)) {
+        result.skipped++;
+        refusedAs = record.estado;
+      } else result.notFound++;
       continue;
     }
-    // Redis has the last word: the record may lag behind BullMQ (a retry from the raw queue view).
+    // Redis has the last word, either way: the record may lag behind BullMQ (a retry from the raw queue view, a bulk
+    // retry relabelling after its loop, a lost recorder write), so a job the record calls not failed is still asked.
     let state: string | undefined;
     if (action === 'retry') {
       const outcome = await retryFailedJob(job, deps.redis, deps.keyPrefix);
@@ -143,16 +150,18 @@ async function applyToJobs(deps: ActionDeps, viewer: Viewer, refs: readonly JobR
       refusedAs = state;
       continue;
     }
+    // Relabelled at once, not after the loop: a retried job that runs and fails again while the rest of a selection is
+    // retried must keep its new falhou. `onlyFrom` keeps a state the worker already wrote since the retry; a record
+    // that lagged (not falhou) is relabelled too, as its job is now waiting.
+    if (action === 'retry') await markJobRecords(deps.database.db, [record.id], 'aguardando_retentativa', record.estado);
+    else await markJobRecords(deps.database.db, [record.id], 'descartado');
     result.done++;
-    changed.push(record.id);
     perTenant.set(record.empresa_id, [...(perTenant.get(record.empresa_id) ?? []), `${record.fila}/${record.job_id}`]);
   }
   // One job named and not changeable: refused with its state (a selection answers its counts instead).
   const [only] = refs;
-  if (refs.length === 1 && only && result.skipped === 1 && refusedAs !== undefined)
+  if (single && refs.length === 1 && only && result.skipped === 1 && refusedAs !== undefined)
     throw new JobStateError(action, `${only.queue}/${only.id}`, refusedAs);
-  if (action === 'retry') await markJobRecords(deps.database.db, changed, 'aguardando_retentativa', 'falhou');
-  else await markJobRecords(deps.database.db, changed, 'descartado');
   if (perTenant.size === 0) {
     await recordAudit(deps.database.db, {
       autor: viewer.autor,
@@ -180,16 +189,21 @@ export function discardJobs(deps: ActionDeps, viewer: Viewer, refs: readonly Job
   return applyToJobs(deps, viewer, refs, 'discard', { modo: refs.length === 1 ? 'um' : 'selecao' });
 }
 
-/** Retries every failed job matching a filter, within the viewer's tenants (at most BULK_LIMIT at once). */
-export async function retryMatching(deps: ActionDeps, viewer: Viewer, filter: Omit<JobFilter, 'scope' | 'estados'>): Promise<ActionResult> {
-  const keys = await listJobKeys(deps.database.db, { ...filter, scope: viewer.scope, estados: ['falhou'] }, BULK_LIMIT);
+/**
+ * Retries every failed job matching a filter, within the viewer's tenants (at most BULK_LIMIT at once): the jobs the
+ * filter lists that are failed in BullMQ — falhou (the failures page's default), bloqueado when the filter shows the
+ * blocked ones (or all states). Always answers its counts, even when one job matched.
+ */
+export async function retryMatching(deps: ActionDeps, viewer: Viewer, filter: Omit<JobFilter, 'scope'>): Promise<ActionResult> {
+  const estados = FAILED.filter((e) => !filter.estados || filter.estados.includes(e));
+  const keys = estados.length ? await listJobKeys(deps.database.db, { ...filter, scope: viewer.scope, estados }, BULK_LIMIT) : [];
   const refs = keys.map((k) => ({ queue: k.fila, id: k.job_id }));
   const described = Object.fromEntries(
-    Object.entries(filter)
+    Object.entries({ ...filter, estados: filter.estados?.join(',') })
       .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])
       .filter(([, v]) => v !== undefined),
   );
-  return applyToJobs(deps, viewer, refs, 'retry', { modo: 'filtro', filtro: described });
+  return applyToJobs(deps, viewer, refs, 'retry', { modo: 'filtro', filtro: described }, false);
 }
 
 /** Enqueues a run of one of the viewer's integrations now (schedules' "run now"); undefined when not visible. */

@@ -49,8 +49,8 @@ const JobRefs = {
 } as const;
 
 // The bulk retry acts on the failed ones: its filter has no estado.
-const { estado: _estado, ...RETRY_FILTER_PROPERTIES } = FILTER_PROPERTIES;
-const FilterSchema = { type: 'object', additionalProperties: false, properties: RETRY_FILTER_PROPERTIES } as const;
+// The bulk retry's filter is the search's, `estado` included (only its failed states are retried: retryMatching).
+const FilterSchema = { type: 'object', additionalProperties: false, properties: FILTER_PROPERTIES } as const;
 
 function viewerOf(request: FastifyRequest): Viewer {
   return request.viewer as Viewer;
@@ -152,7 +152,7 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const body = request.body as { jobs?: JobRef[]; filter?: Query };
         const viewer = viewerOf(request);
         if (body.filter) {
-          const { scope: _s, estados: _e, ...filter } = filterOf(viewer, body.filter, 'body.filter.');
+          const { scope: _s, ...filter } = filterOf(viewer, body.filter, 'body.filter.');
           return retryMatching(deps, viewer, filter);
         }
         return retryJobs(deps, viewer, body.jobs ?? []);

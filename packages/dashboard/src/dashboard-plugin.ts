@@ -129,7 +129,7 @@ function errorHandler(
   }
   // A page's filter it cannot apply (the failures list's live rows; the list itself answers its own page): said, not a code.
   if (error instanceof FilterRefusedError) {
-    const text = filterRefusalText(error, locale);
+    const text = filterRefusalText(error, locale, true);
     if (request.viewer)
       return reply
         .status(400)
@@ -147,7 +147,7 @@ function errorHandler(
   const params = (error as { params?: Record<string, string> }).params ?? {};
   const text =
     status >= 500 && status !== 503
-      ? 'erro interno'
+      ? messages(locale).internalError
       : error instanceof WebhookError
         ? webhookMessage(locale, error.code, error.params)
         : code === 'FILIAL_SCOPE'
@@ -160,7 +160,7 @@ function errorHandler(
     return reply
       .status(status)
       .type('text/html')
-      .send(layout(request.viewer, { title: String(status), active: '', body: html``, flash: { text: code, error: true } }));
+      .send(layout(request.viewer, { title: String(status), active: '', body: html``, flash: { text, error: true } }));
   return reply.status(status).type('text/html').send(errorPage(code));
 }
 

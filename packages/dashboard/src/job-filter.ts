@@ -21,16 +21,29 @@ export class FilterRefusedError extends Error {
   }
 }
 
-/** A refused filter worded for the reader: the field and what it expects (the API's 400 and the failures page). */
-export function filterRefusalText(error: FilterRefusedError, locale: Locale): string {
+/**
+ * A refused filter worded for the reader: the field and what it expects (the API's 400 and the failures page). On a
+ * page (`onPage`) the field is named by its label in the filter form ("Desde"), not by its request path.
+ */
+export function filterRefusalText(error: FilterRefusedError, locale: Locale, onPage = false): string {
   const t = messages(locale);
+  const labels: Record<string, string> = {
+    empresa: t.tenant,
+    integracao: t.integration,
+    fila: t.queue,
+    estado: t.state,
+    desde: t.since,
+    ate: t.until,
+    q: t.search,
+  };
+  const field = onPage ? (labels[error.field.replace(/^.*[._]/, '')] ?? error.field) : error.field;
   const expected =
     error.expected === 'date'
       ? t.expectedDate
       : error.expected === 'integer'
         ? t.expectedInteger
         : t.expectedOneOf((error.expected === 'queue' ? QUEUE_NAMES : FILTER_ESTADOS).join(', '));
-  return t.badField(error.field, expected);
+  return t.badField(field, expected);
 }
 
 /** The failures list's states: every recorded state, or all of them. */

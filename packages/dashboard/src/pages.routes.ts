@@ -129,7 +129,7 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       } catch (err) {
         if (!(err instanceof FilterRefusedError)) throw err;
         // Said on the page, in its frame, above the filter to correct (still a 400: nothing was listed).
-        const refused = { text: filterRefusalText(err, viewer.locale), error: true };
+        const refused = { text: filterRefusalText(err, viewer.locale, true), error: true };
         const t = messages(viewer.locale);
         return page(reply.status(400), viewer, t.failures, 'failures', filterForm(viewer, failureQuery(query)), refused);
       }
@@ -252,7 +252,7 @@ ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.sta
       const refs = refsOf(body.job);
       return actOrRefuse(reply, request, () =>
         body.modo === 'filtro'
-          ? retryMatching(deps, viewer, (({ scope: _s, estados: _e, ...rest }) => rest)(filterOf(viewer, filterQuery, 'body.filtro_')))
+          ? retryMatching(deps, viewer, (({ scope: _s, ...rest }) => rest)(filterOf(viewer, filterQuery, 'body.filtro_')))
           : retryJobs(deps, viewer, refs),
       );
     });

@@ -226,7 +226,9 @@ export async function jobDetail(
     record,
     empresaNome: empresa?.nome ?? null,
     integracaoNome: integracao?.nome ?? null,
-    actions: jobActionsFor(record.estado),
+    // The record can lag behind BullMQ (a bulk retry relabels after its loop, a lost recorder write): a job BullMQ
+    // holds as failed offers its actions whatever the record says.
+    actions: live?.state === 'failed' ? jobActionsFor('falhou') : jobActionsFor(record.estado),
     live,
     execucoes,
     preview: preview ? await preview(record).catch((err: Error) => ({ error: err.message })) : null,

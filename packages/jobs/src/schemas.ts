@@ -149,6 +149,8 @@ export const WebhookDeliverPayload = Type.Object(
     /** The delivery's endpoint, so its flow control can refuse the job before any database read. */
     endpointId: Type.Optional(Type.Integer({ minimum: 1 })),
     manual: Type.Optional(Type.Boolean()),
+    /** A recover's job: the recover's id, which the delivery's row must name for the job to run. */
+    recuperacao: Type.Optional(Type.String({ pattern: '^[0-9a-f]{32}$' })),
   },
   { additionalProperties: false },
 );

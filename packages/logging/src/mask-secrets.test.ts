@@ -18,6 +18,7 @@ function leastCpu(text: string): number {
 /** Texts built to make a rule scan the rest of the text from every place it could start (a stored hostile response). */
 const HOSTILE: Record<string, string> = {
   'unclosed XML tags with attributes': '<senha a ',
+  'XML attributes cut by a tag': '<senha a<b ',
   'unclosed XML tags': '<senha>',
   'XML values cut by tags': '<senha>x<a',
   'JSON fields with no value': '"senha" : ',
@@ -49,5 +50,10 @@ describe('maskSecretsInText on hostile text', () => {
   it('keeps masking an element whose attributes hold a ">" (the tag ends there, the value is still masked)', () => {
     expect(maskSecretsInText('<senha tipo="a>b">s3cr3t</senha>')).toBe(`<senha tipo="a>${SECRET_MASK}</senha>`);
     expect(maskSecretsInText('<ns:senha xmlns:ns="urn:x">s3cr3t</ns:senha>')).toBe(`<ns:senha xmlns:ns="urn:x">${SECRET_MASK}</ns:senha>`);
+  });
+
+  it('masks an element whose attributes hold a "<" (the text up to the next tag is still masked)', () => {
+    expect(maskSecretsInText('<senha a="x<y">s3cr3t</senha>')).toBe(`<senha a="x<y">${SECRET_MASK}</senha>`);
+    expect(maskSecretsInText('<senha a="x<y">s3cr3t')).toBe(`<senha a="x<y">${SECRET_MASK}`);
   });
 });

@@ -15,10 +15,11 @@ export const SECRET_MASK = '••••••';
 // Each rule also takes a value cut by the end of the text (a message truncated to a column's size may end inside
 // `{"senha":"su`): the part that is there is a secret's prefix all the same.
 /**
- * A secret element's attributes end at the first '>' or '<' (a '<' never stands inside a tag): every scan stops at the
- * next '<' or '>', so a text of many unclosed `<senha a` tags costs linear time, not a scan to the end per tag.
+ * A secret element's attributes end at the first '>', or at the '>' after one '<' inside them (`<senha a="x<y">`: a
+ * tag cut at a '<' still has its text masked, up to the next tag): every scan stops at the next '<' or '>', so a text
+ * of many unclosed `<senha a` tags costs linear time, not a scan to the end per tag.
  */
-const XML_ELEMENT = new RegExp(`<((?:[\\w.-]+:)?(?:${SECRET_NAMES}))(\\s[^<>]*)?>[^<]*(</\\1>|<[^>]*$|$)`, 'gi');
+const XML_ELEMENT = new RegExp(`<((?:[\\w.-]+:)?(?:${SECRET_NAMES}))(\\s[^<>]*(?:<[^<>]*)?)?>[^<]*(</\\1>|<[^>]*$|$)`, 'gi');
 const JSON_FIELD = new RegExp(`("(?:${SECRET_NAMES})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*(?:"|\\\\?$)`, 'gi');
 /**
  * The same field inside a JSON text that was itself put in a JSON string (a job log line whose error quotes the body it

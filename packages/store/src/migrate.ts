@@ -15,6 +15,7 @@ import { loteSetMigration } from './migrations/013-lote-set';
 import { dashboardTenantsMigration } from './migrations/014-dashboard-tenants';
 import { outboxEnviandoMigration } from './migrations/015-outbox-enviando';
 import { outboxStorageMigration } from './migrations/016-outbox-storage';
+import { webhookRecuperacaoMigration } from './migrations/017-webhook-recuperacao';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -41,6 +42,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '014-dashboard-tenants': dashboardTenantsMigration(dialect),
         '015-outbox-enviando': outboxEnviandoMigration(),
         '016-outbox-storage': outboxStorageMigration(dialect),
+        '017-webhook-recuperacao': webhookRecuperacaoMigration(),
       }),
     },
   });

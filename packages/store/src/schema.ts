@@ -502,6 +502,8 @@ export interface WebhookEntregasTable {
   status: Generated<string>;
   tentativas: Generated<number>;
   ciclo_inicio: Generated<number>;
+  /** The recover whose job owns the row while it is pending again (its id); null when never recovered. */
+  recuperacao: Generated<Nullable<string>>;
   proxima_tentativa_em: OptionalTimestamp;
   ultimo_status_http: Generated<Nullable<number>>;
   ultimo_erro: Generated<Nullable<string>>;

@@ -358,4 +358,36 @@ describe('failed deliveries of one endpoint, recorded together (real PostgreSQL,
     expect(await deliverOnce(deps, empresaId, entregaId, false, endpointId)).toMatchObject({ kind: 'retry', attempt: 1 });
     expect((await entregas([entregaId])).map((r) => [r.status, r.ultimo_erro])).toEqual([['pendente', 'HTTP 500']]);
   });
+
+  it("a recover's held job left by an earlier recover does nothing on the row another recover restarted (one retry chain)", async () => {
+    const { empresaId, endpointId, entregaIds } = await endpointWithDeliveries('UmDono', ['{}']);
+    const entregaId = entregaIds[0] as number;
+    await database.db
+      .updateTable('webhook_entregas')
+      .set({ status: 'falhou', ultimo_erro: 'HTTP 500' })
+      .where('id', '=', entregaId)
+      .execute();
+    const flow = new EndpointFlowControl(redis, prefix, { ...settings, leaseMs: 20000 });
+    const deps = { db: far.db, store: createDeliveryStore(far.db), http: client, flow, settings };
+    const queue = await startTestProducer();
+    let own: string | undefined;
+    try {
+      expect(await recoverDeliveries(database.db, queue.producer, { empresaId, filialId: null }, endpointId, new Date(0))).toMatchObject({
+        recovered: 1,
+      });
+      const [key] = (await queue.redis.keys(`${queue.prefix}:webhook:whv-${entregaId}-*`)).filter((k) => /:whv-\d+-[0-9a-f]+$/.test(k));
+      const job = await queue.producer.queue('webhook').getJob((key as string).replace(/^.*:/, ''));
+      own = (job?.data as { recuperacao?: string } | undefined)?.recuperacao;
+    } finally {
+      await queue.close();
+    }
+    expect(own).toMatch(/^[0-9a-f]{32}$/);
+    // The held job of an earlier recover that failed midway (its add's outcome unknown): another recover's id.
+    const stale = 'f'.repeat(32);
+    expect(await deliverOnce(deps, empresaId, entregaId, false, endpointId, stale)).toEqual({ kind: 'skipped', reason: 'other_recover' });
+    expect((await entregas([entregaId])).map((r) => [r.status, r.tentativas])).toEqual([['pendente', 0]]);
+    // The recover's own job sends it.
+    expected = 1;
+    expect(await deliverOnce(deps, empresaId, entregaId, false, endpointId, own)).toMatchObject({ kind: 'retry', attempt: 1 });
+  });
 });

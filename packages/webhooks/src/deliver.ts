@@ -28,7 +28,7 @@ export interface DeliveryDeps {
 
 /** What became of one run of a delivery job. */
 export type DeliveryOutcome =
-  | { kind: 'skipped'; reason: 'not_found' | 'already_done' | 'endpoint_inactive' }
+  | { kind: 'skipped'; reason: 'not_found' | 'already_done' | 'endpoint_inactive' | 'other_recover' }
   | { kind: 'delivered'; attempt: number; status: number }
   | { kind: 'wait'; untilMs: number; reason: 'breaker' | 'concurrency' | 'rate' }
   | { kind: 'retry'; untilMs: number; attempt: number; errorClass: string | null }
@@ -312,6 +312,8 @@ export async function deliverOnce(
   entregaId: number,
   manual = false,
   endpointHint?: number,
+  // The recover a recover's job was added by: it runs only while the row names that recover (recoverDeliveries).
+  recoverId?: string,
 ): Promise<DeliveryOutcome> {
   const { db, settings } = deps;
   const member = `${entregaId}:${randomUUID()}`;
@@ -338,6 +340,10 @@ export async function deliverOnce(
     if (!entrega || (!manual && entrega.status !== 'pendente')) {
       await giveBack();
       return { kind: 'skipped', reason: entrega ? 'already_done' : 'not_found' };
+    }
+    if (recoverId !== undefined && entrega.recuperacao !== recoverId) {
+      await giveBack();
+      return { kind: 'skipped', reason: 'other_recover' };
     }
     if (endpoint?.id !== entrega.endpoint_id) {
       await giveBack();

@@ -86,6 +86,7 @@ function entregaQuery(db: Db, empresaId: number) {
       'e.status',
       'e.tentativas',
       'e.ciclo_inicio',
+      'e.recuperacao',
       'm.payload',
       'm.webhook_id',
       'm.gatilho',
@@ -450,11 +451,13 @@ function stillRecoverable(status: RecoverableEntrega['status']) {
  * failed or disable-cancelled is restarted: one a resend delivered (or a concurrent recover restarted) meanwhile is
  * left alone, so it is not sent twice. Answers whether the row was restarted.
  */
-export async function restartEntrega(db: Db, empresaId: number, entrega: RecoverableEntrega): Promise<boolean> {
+export async function restartEntrega(db: Db, empresaId: number, entrega: RecoverableEntrega, recoverId: string): Promise<boolean> {
   const result = await db
     .updateTable('webhook_entregas')
     .set((eb) => ({
       status: 'pendente',
+      // The recover's job owns the pending row: a held job of another recover finds another id and does nothing.
+      recuperacao: recoverId,
       ciclo_inicio: eb.ref('tentativas'),
       ...(entrega.status === 'cancelada' ? { ultimo_erro: null } : {}),
       atualizado_em: timestampValue(db, new Date()),

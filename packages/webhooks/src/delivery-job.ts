@@ -7,11 +7,25 @@ import { type DeliveryDeps, deliverOnce } from './deliver';
  */
 export async function runDeliveryJob(
   deps: DeliveryDeps,
-  payload: { tenant: { empresaId: number }; entregaId: number; endpointId?: number | undefined; manual?: boolean | undefined },
+  payload: {
+    tenant: { empresaId: number };
+    entregaId: number;
+    endpointId?: number | undefined;
+    manual?: boolean | undefined;
+    /** A recover's job: the recover's id, which the row must name for the job to run. */
+    recuperacao?: string | undefined;
+  },
   job: Job,
   token: string | undefined,
 ) {
-  const outcome = await deliverOnce(deps, payload.tenant.empresaId, payload.entregaId, payload.manual ?? false, payload.endpointId);
+  const outcome = await deliverOnce(
+    deps,
+    payload.tenant.empresaId,
+    payload.entregaId,
+    payload.manual ?? false,
+    payload.endpointId,
+    payload.recuperacao,
+  );
   if (outcome.kind === 'wait' || outcome.kind === 'retry') {
     await job.moveToDelayed(outcome.untilMs, token);
     throw new DelayedError(outcome.kind === 'wait' ? `waiting: ${outcome.reason}` : `retry after attempt ${outcome.attempt}`);

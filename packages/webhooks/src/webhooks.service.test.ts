@@ -51,6 +51,15 @@ describe.each(ALL_DIALECTS)('recover of a webhook endpoint on %s (real Redis)', 
   /** A job ready to run now (a tenant's fair-share priority puts it in BullMQ's prioritized set). */
   const READY = expect.stringMatching(/^(waiting|prioritized)$/);
 
+  /** The recover ids the recover jobs of the test's queue for a delivery carry. */
+  const recoverIds = async (queue: TestProducer, entregaId: number) => {
+    const keys = await queue.redis.keys(`${queue.prefix}:webhook:whv-${entregaId}-*`);
+    const jobs = await Promise.all(
+      keys.filter((k) => /:whv-\d+-[0-9a-f]+$/.test(k)).map((k) => queue.producer.queue('webhook').getJob(k.replace(/^.*:/, ''))),
+    );
+    return jobs.map((job) => (job?.data as { recuperacao?: string } | undefined)?.recuperacao);
+  };
+
   /** The recover jobs of the test's queue for a delivery, with their states. */
   const recoverJobs = async (queue: TestProducer, entregaId: number) => {
     const keys = await queue.redis.keys(`${queue.prefix}:webhook:whv-${entregaId}-*`);
@@ -212,6 +221,22 @@ describe.each(ALL_DIALECTS)('recover of a webhook endpoint on %s (real Redis)', 
       expect((await rows(entregaIds)).map((r) => r.status)).toEqual(['falhou', 'falhou']);
       expect(await recoverJobs(queue, entregaIds[0] as number)).toEqual(['delayed']);
       expect(await recoverJobs(queue, entregaIds[1] as number)).toEqual([]);
+      const [held] = await recoverIds(queue, entregaIds[0] as number);
+
+      // The operator runs the recover again: the row now names the new recover, which the held job does not carry, so
+      // when its hold ends it does nothing (deliverOnce: other_recover); the new recover's job owns the retry chain.
+      await recoverDeliveries(database.db, queue.producer, caller, endpointId, new Date(0));
+      const owner = await database.db
+        .selectFrom('webhook_entregas')
+        .select(['status', 'recuperacao'])
+        .where('id', '=', entregaIds[0] as number)
+        .executeTakeFirst();
+      const ids = await recoverIds(queue, entregaIds[0] as number);
+      expect(owner?.status).toBe('pendente');
+      expect(ids).toHaveLength(2);
+      expect(held).toMatch(/^[0-9a-f]{32}$/);
+      expect(owner?.recuperacao).not.toBe(held);
+      expect(ids).toContain(owner?.recuperacao);
     } finally {
       await gone?.back();
       await queue.close();

@@ -230,14 +230,14 @@ export async function recoverDeliveries(
     const job = await producer.enqueue(
       'webhook',
       'webhook.deliver',
-      { tenant: { empresaId, filialId: null }, entregaId: entrega.id, endpointId },
+      { tenant: { empresaId, filialId: null }, entregaId: entrega.id, endpointId, recuperacao: recoverId },
       { jobId: `whv-${entrega.id}-${recoverId}`, delay: RECOVER_HOLD_MS },
     );
     // Not restarted: the held job goes (one Redis failed to remove finds its row not pending when it runs).
     const drop = () => producer.read(`remove job ${job.id}`, () => job.remove()).catch(() => undefined);
     let restarted: boolean;
     try {
-      restarted = await restartEntrega(db, empresaId, entrega);
+      restarted = await restartEntrega(db, empresaId, entrega, recoverId);
     } catch (err) {
       // The restart may have committed before the database failed: the job goes only if its row, read back, is not
       // pending. Unread, it stays held, and then runs on a restarted row or does nothing on one that was not.

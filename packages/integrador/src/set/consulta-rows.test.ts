@@ -287,6 +287,31 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
       expect(stats(scope)).toMatchObject({ unions: 8, slow: true });
     });
 
+    it('stops grouping when a quarter of the reads are heavy: two of eight, or one of two (never the faster one)', async () => {
+      const scope = scopes[0] as CrmScope;
+      const own = contas[0] as number[];
+      const statement = crmReadStatement(template, 'postgres', scope);
+      await readRows(timed.db, statement, { id: own[0], pausa: FAST }, scope);
+      const HEAVY = 0.02;
+      for (let union = 0; union < 3; union++) {
+        const ids = own.slice(0, 8);
+        const answers = await Promise.all(ids.map((id, i) => readRows(timed.db, statement, { id, pausa: i < 2 ? HEAVY : FAST }, scope)));
+        expect(answers).toEqual(ids.map((id) => [{ id }]));
+      }
+      expect(stats(scope)).toMatchObject({ unions: 3, reads: 24, slow: true });
+
+      // Another text: unions of two reads, one of them heavy.
+      template = `${template} pares`;
+      const pairs = crmReadStatement(template, 'postgres', scope);
+      await readRows(timed.db, pairs, { id: own[0], pausa: FAST }, scope);
+      for (let union = 0; union < 3; union++) {
+        const ids = own.slice(0, 2);
+        const answers = await Promise.all(ids.map((id, i) => readRows(timed.db, pairs, { id, pausa: i === 1 ? HEAVY : FAST }, scope)));
+        expect(answers).toEqual(ids.map((id) => [{ id }]));
+      }
+      expect(stats(scope)).toMatchObject({ unions: 3, reads: 6, slow: true });
+    });
+
     it('runs the reads alone after three slow unions in a row, tries again after 5 s, then after 10 s while still slow', async () => {
       const scope = scopes[1] as CrmScope;
       const own = contas[1] as number[];

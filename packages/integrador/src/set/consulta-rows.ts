@@ -86,7 +86,7 @@ const MAX_UNION = 16;
 /** PostgreSQL's protocol counts a statement's parameters in 16 bits. */
 const MAX_PROTOCOL_PARAMETERS = 65535;
 /**
- * A union runs its branches one after another on one backend: when its typical branch (typicalBranchMs) takes the
+ * A union runs its branches one after another on one backend: when a quarter of its branches (isSlowUnion) take the
  * server more than SLOW_READ_MS (its own clock, UNION_ELAPSED_COLUMN, carried by every branch's rows even when its
  * read matches nothing: the client's time, network and event loop included, says nothing of it), the union is slow
  * (SlowUnions decides when the reads are too slow to wait for each other, across tenants, and run each alone, side by
@@ -108,29 +108,29 @@ function isStatementLevelError(err: unknown): boolean {
 }
 
 /**
- * The time a typical branch of a union took on the server: each branch's time is the clock's advance since the branch
- * before it (`clocks`, the server's clock at each branch's last row, in branch order), and the typical one is the
- * lower median. A backend that waits for a CPU (descheduled on a busy machine) stalls the branch it is in, or two: the
- * union's total then reads slow while its typical branch does not; a consulta that is slow to run is slow in every
- * branch. (One heavy read among cheap ones, which a stall looks like, no longer makes the union slow: the cheap ones
- * wait for it once, as they would for a stall.)
+ * Whether a union was slow on the server: each branch's time is the clock's advance since the branch before it
+ * (`clocks`, the server's clock at each branch's last row, in branch order), and the union is slow when at least a
+ * quarter of its branches took over SLOW_READ_MS — two of them at least, unless the union has only two. A backend that
+ * waits for a CPU (descheduled on a busy machine) stalls the branch it is in: one stalled branch among many does not
+ * make the union slow; a consulta that is slow to run is slow in every branch, and a group whose reads are half heavy
+ * is slow too (the cheap ones wait for the heavy ones every time). Two reads, one heavy, count as slow: a stall of one
+ * of two reads is a false alarm that SLOW_UNIONS_IN_ROW absorbs.
  */
-function typicalBranchMs(clocks: readonly number[]): number {
+function isSlowUnion(clocks: readonly number[]): boolean {
   let before = 0;
-  const times = clocks.map((clock) => {
+  let slow = 0;
+  for (const clock of clocks) {
     // A clock behind the one before (branches that did not run in order, as under a parallel plan) counts as no time.
-    const time = Math.max(0, clock - before);
+    if (clock - before > SLOW_READ_MS) slow += 1;
     before = Math.max(before, clock);
-    return time;
-  });
-  times.sort((a, b) => a - b);
-  return times[Math.floor((times.length - 1) / 2)] ?? 0;
+  }
+  return slow * 4 >= clocks.length && (slow >= 2 || (slow === 1 && clocks.length <= 2));
 }
 
 /**
  * Whether a read's unions are too slow for its reads to wait for each other. The union's clock also counts the time
- * the backend waits for a CPU: on a saturated machine a union of cheap reads stalls now and then (typicalBranchMs
- * leaves out a stall of one or two branches, not a backend slowed throughout), and running the reads alone then costs
+ * the backend waits for a CPU: on a saturated machine a union of cheap reads stalls now and then (isSlowUnion
+ * leaves out a stall of one branch among many, not a backend slowed throughout), and running the reads alone then costs
  * more CPU (a round trip each), saturating it further. Hence the reads run alone only after SLOW_UNIONS_IN_ROW slow
  * unions in a row (a fast one starts the count again): a heavy consulta is slow every time, so it stops grouping
  * within its first unions (they run side by side, up to the Coalescer's maxRunning), while contention rarely makes
@@ -303,7 +303,7 @@ class UnionReads {
       if (real !== null && real !== undefined) byRead[index]?.push(own);
       if (index < clocks.length) clocks[index] = Math.max(clocks[index] as number, Number(elapsed));
     }
-    this.#slow.record(typicalBranchMs(clocks) > SLOW_READ_MS);
+    this.#slow.record(isSlowUnion(clocks));
     return byRead.map((own) => ({ rows: own }));
   }
 }
