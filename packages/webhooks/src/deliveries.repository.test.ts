@@ -62,14 +62,24 @@ describe('delivery groups on PostgreSQL: one statement text whatever the size', 
     const [, b] = tenants as [(typeof tenants)[0], (typeof tenants)[0]];
     texts.length = 0;
     await recordDeliveries(db, [attempt(b.empresaId, b.entregaIds[0] as number)]);
-    await recordDeliveries(db, b.entregaIds.slice(1, 4).map((id) => attempt(b.empresaId, id)));
+    await recordDeliveries(
+      db,
+      b.entregaIds.slice(1, 4).map((id) => attempt(b.empresaId, id)),
+    );
     expect(new Set(texts).size).toBe(1);
     const rows = await loadEntregas(db, b.empresaId, b.entregaIds);
     const byId = new Map(rows.map((row) => [Number(row.id), row]));
     for (const id of b.entregaIds.slice(0, 4)) {
       expect(byId.get(id)).toMatchObject({ status: 'entregue', tentativas: 1 });
       const [tentativa] = await listTentativas(database.db, b.empresaId, id);
-      expect(tentativa).toMatchObject({ numero: 1, origem: 'automatica', status_http: 200, resposta: 'ok', duracao_ms: 5, classe_erro: null });
+      expect(tentativa).toMatchObject({
+        numero: 1,
+        origem: 'automatica',
+        status_http: 200,
+        resposta: 'ok',
+        duracao_ms: 5,
+        classe_erro: null,
+      });
       expect(tentativa?.cabecalhos).toEqual(attempt(b.empresaId, id).cabecalhos);
     }
     for (const id of b.entregaIds.slice(4)) expect(byId.get(id)).toMatchObject({ status: 'pendente', tentativas: 0 });
