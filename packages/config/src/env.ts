@@ -182,7 +182,7 @@ export const EnvSchema = Type.Object({
     'x-expected': 'milliseconds from 1000 to 604800000 (a call start without an end is closed as "sem fim recebido" after this long)',
   }),
   CTI_RING_TIMEOUT_MS: Type.Integer({
-    default: 5 * 60 * 1000,
+    default: 60 * 60 * 1000,
     minimum: 1000,
     maximum: 7 * 24 * 3600 * 1000,
     'x-expected':
