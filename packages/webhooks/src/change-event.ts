@@ -71,7 +71,8 @@ function checkTable(tabela: string, setTables: readonly string[]): void {
 /**
  * The single change-event path: claims the idempotency key (a repeat answers the first result and does nothing), runs
  * the table's SET integrations and publishes the change to the webhooks of its gatilho. A failure releases the key, so
- * the CRM's retry of the same event does the work. A table nothing uses is refused (400) before anything is claimed;
+ * the CRM's retry of the same event does the work; a repeat while the first attempt still runs is a 409
+ * (CHANGE_IN_PROGRESS: retry later). A table nothing uses is refused (400) before anything is claimed;
  * a repeated key is answered before that check, so a retry gets its stored answer even if its table has become unknown
  * since (the integration on it deleted).
  */
@@ -87,10 +88,12 @@ export async function receiveChangeEvent<S extends object>(
     seen = await claim(deps.db, empresaId, chave, event);
   }
   if (seen) {
-    const first = seen.resultado ? (JSON.parse(seen.resultado) as ChangeEventResult<S>) : undefined;
+    // Claimed, its answer not written yet: the first attempt is still running (a failure releases the key).
+    if (!seen.resultado) throw new WebhookError('CHANGE_IN_PROGRESS', 409);
+    const first = JSON.parse(seen.resultado) as ChangeEventResult<S>;
     return {
-      ...(first ?? ({} as S)),
-      webhooks: first?.webhooks ?? null,
+      ...first,
+      webhooks: first.webhooks ?? null,
       chaveIdempotencia: chave,
       deduplicated: true,
     } as ChangeEventResult<S>;

@@ -134,6 +134,11 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
       'tabela desconhecida: "{tabela}"; nenhum gatilho de webhook nem integração da empresa usa essa tabela. Tabelas aceitas: {tabelas}',
     en: 'unknown table: "{tabela}"; no webhook gatilho nor integration of the empresa uses it. Accepted tables: {tabelas}',
   },
+  CHANGE_IN_PROGRESS: {
+    'pt-BR':
+      'o evento com esta chave de idempotência ainda está sendo processado (a primeira tentativa não terminou); tente de novo em alguns segundos para receber a resposta dela',
+    en: 'the event with this idempotency key is still being processed (its first attempt has not finished); retry in a few seconds to get its answer',
+  },
   // Why a change event sent no webhook (the `motivo` of its answer).
   NO_ROW: {
     'pt-BR': 'nenhum webhook enviado: a linha {tabela} #{id} não existe nesta empresa',

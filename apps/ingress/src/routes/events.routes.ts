@@ -99,6 +99,8 @@ export function eventsRoutes(
             }),
             400: ErrorResponse,
             401: ErrorResponse,
+            // CHANGE_IN_PROGRESS: the same key's first attempt is still running (Retry-After); retry for its answer.
+            409: ErrorResponse,
             503: ErrorResponse,
           },
         },
