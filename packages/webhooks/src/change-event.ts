@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
@@ -34,6 +34,18 @@ export type ChangeEventResult<S> = S & {
   chaveIdempotencia: string;
   deduplicated: boolean;
 };
+
+/** webhook_mensagens.chave's size (varchar(200)). */
+const MESSAGE_KEY_MAX = 200;
+
+/**
+ * The webhook message key of a change event's idempotency key: `evt:<key>`, or, when that outgrows the column (a key of
+ * 197–200 characters), `evt#` and the key's sha256 in hex — still one per key and tenant, never equal to a short form.
+ */
+function messageKeyOf(chave: string): string {
+  const plain = `evt:${chave}`;
+  return plain.length <= MESSAGE_KEY_MAX ? plain : `evt#${createHash('sha256').update(chave).digest('hex')}`;
+}
 
 /** The stored claim of a key already seen for the tenant (its first answer, once written), or undefined. */
 const findClaim = (db: Kysely<Database>, empresaId: number, chave: string) =>
@@ -111,7 +123,7 @@ export async function receiveChangeEvent<S extends object>(
               tabela,
               registroId: event.id,
               operacao: event.operacao ?? 'alterado',
-              chave: `evt:${chave}`,
+              chave: messageKeyOf(chave),
             })),
             via: 'route',
           };
