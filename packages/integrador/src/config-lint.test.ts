@@ -346,7 +346,16 @@ describe('lintConfiguration', () => {
     it('reports a cron of 4 fields, or with a step wider than its field, which cron-parser would pad or let through', () => {
       for (const cron of ['*/61 * * *', '*/61 * * * *', '0 */25 * * *', '0 0 * */13 *', '*/5 * * * * * *'])
         expect([cron, lintGet({ cron })]).toEqual([cron, [['INVALID_CRON', 'cron', 'error']]]);
-      for (const cron of ['*/15 * * * *', '*/30 * * * * *', '0 0 1 * 1', '0,30 8-18/2 * * 1-5', '*/60 * * * *'])
+      for (const cron of [
+        '*/15 * * * *',
+        '*/30 * * * * *',
+        '0 0 1 * 1',
+        '0,30 8-18/2 * * 1-5',
+        '*/60 * * * *',
+        '@daily',
+        '@hourly',
+        '@weekly',
+      ])
         expect([cron, lintGet({ cron })]).toEqual([cron, []]);
       const findings = lintConfiguration(
         configuration((c) => (c.integracoes[0] = seedIntegracao({ tipo_servico: 'GET', cron: '*/61 * * *' }))),

@@ -46,9 +46,12 @@ const CRON_FIELDS = [
  * What cron-parser (and so BullMQ) lets through but the documented syntax refuses: other than 5 fields (or 6 with
  * seconds first) — it silently pads fewer, so a 4-field pattern ran daily at midnight —, and a step wider than its
  * field (a minute step of 61), which cron-parser refuses only in its strict mode, unusable here (that mode wants 6
- * fields and no day of month together with day of week). Values and ranges are left to cron-parser.
+ * fields and no day of month together with day of week). Values and ranges, and its nicknames (`@daily`), are left to
+ * cron-parser: callers parse with it first.
  */
 export function cronShapeProblem(pattern: string): string | null {
+  // A nickname (@daily, @hourly…) is one fixed pattern: cron-parser, which every caller asks first, knows which exist.
+  if (/^@[a-z]+$/.test(pattern.trim())) return null;
   const atoms = pattern.trim().split(/\s+/);
   if (atoms.length !== 5 && atoms.length !== 6)
     return `expected 5 fields (minute hour day month weekday) or 6 with seconds first, got ${atoms.length}`;
