@@ -361,9 +361,12 @@ describe('lintConfiguration', () => {
         configuration((c) => (c.integracoes[0] = seedIntegracao({ tipo_servico: 'GET', cron: '*/61 * * *' }))),
         CONNECTIONS,
       );
-      expect(findings.find((f) => f.code === 'INVALID_CRON')?.message['pt-BR']).toBe(
-        'cron "*/61 * * *" inválido (expected 5 fields (minute hour day month weekday) or 6 with seconds first, got 4); esperado um padrão como "*/15 * * * *" (minuto hora dia mês dia-da-semana)',
-      );
+      // The reason worded in each language, not an English sentence inside the pt-BR message.
+      expect(findings.find((f) => f.code === 'INVALID_CRON')?.message).toEqual({
+        'pt-BR':
+          'cron "*/61 * * *" inválido (esperados 5 campos (minuto hora dia mês dia-da-semana) ou 6 com os segundos primeiro, recebidos 4); esperado um padrão como "*/15 * * * *" (minuto hora dia mês dia-da-semana)',
+        en: 'invalid cron "*/61 * * *" (expected 5 fields (minute hour day month weekday) or 6 with seconds first, got 4); expected a pattern such as "*/15 * * * *" (minute hour day month weekday)',
+      });
     });
 
     it('reports a cursor column or key that sql_consulta does not select, and a bad modo or cursor name', () => {

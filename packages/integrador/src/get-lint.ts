@@ -1,4 +1,4 @@
-import { cronShapeProblem } from '@integrador/queue';
+import { cronShapeProblem, cronShapeText } from '@integrador/queue';
 import { GET_SYNC_TABLES, type Integracao } from '@integrador/store';
 import { CronExpressionParser } from 'cron-parser';
 import { selectedColumns } from './consulta';
@@ -22,18 +22,21 @@ const text = (value: string | null) => (value?.trim() ? value.trim() : null);
 export function lintCron(integracao: Integracao, report: GetLintReport): void {
   const cron = text(integracao.cron);
   if (cron === null) return;
+  let detail: Record<'pt-BR' | 'en', string> | undefined;
   try {
     CronExpressionParser.parse(cron);
     // What cron-parser pads or lets through (4 fields, a step wider than its field), refused as schedules sync refuses it.
     const shape = cronShapeProblem(cron);
-    if (shape !== null) throw new Error(shape);
+    if (shape !== null) detail = { 'pt-BR': cronShapeText('pt-BR', shape), en: cronShapeText('en', shape) };
   } catch (err) {
-    const detail = (err as Error).message;
-    report('cron', 'INVALID_CRON', {
-      'pt-BR': `cron "${cron}" inválido (${detail}); esperado um padrão como "*/15 * * * *" (minuto hora dia mês dia-da-semana)`,
-      en: `invalid cron "${cron}" (${detail}); expected a pattern such as "*/15 * * * *" (minute hour day month weekday)`,
-    });
+    // cron-parser's own reason (a garbled text), as the library words it.
+    detail = { 'pt-BR': (err as Error).message, en: (err as Error).message };
   }
+  if (detail)
+    report('cron', 'INVALID_CRON', {
+      'pt-BR': `cron "${cron}" inválido (${detail['pt-BR']}); esperado um padrão como "*/15 * * * *" (minuto hora dia mês dia-da-semana)`,
+      en: `invalid cron "${cron}" (${detail.en}); expected a pattern such as "*/15 * * * *" (minute hour day month weekday)`,
+    });
   if (integracao.tipo_servico !== 'GET')
     report(
       'cron',
