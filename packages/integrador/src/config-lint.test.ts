@@ -2,6 +2,7 @@ import type { CampoIntegracao, Dependencia, Integracao, IntegradorConfiguration,
 import { SET_WS_CONTAS } from '../../../test/fixtures/set-ws-contas';
 import { lintConfiguration } from './config-lint';
 import type { KnownConnections } from './connection-kind';
+import { invalidGetNumbers, parseGetSettings } from './get/get-settings';
 import { formatFinding, type LintFinding } from './lint-finding';
 
 const SEED_CONSULTA = SET_WS_CONTAS.consulta;
@@ -341,6 +342,31 @@ describe('lintConfiguration', () => {
       ]);
       expect(lintGet({ tamanho_lote: 0 })).toEqual([['GET_INVALID_CHUNK_SIZE', 'tamanho_lote', 'error']]);
       expect(lintGet({ reconciliacao_horas: 0, tamanho_lote: 50000 })).toEqual([]);
+    });
+
+    it('refuses exactly the numbers the run refuses (one rule, invalidGetNumbers)', () => {
+      const runRefuses = (fields: Partial<Integracao>) => {
+        try {
+          parseGetSettings(getRow(fields));
+          return [];
+        } catch (err) {
+          return [/\) (\w+): /.exec((err as Error).message)?.[1]];
+        }
+      };
+      const cases: Partial<Integracao>[] = [
+        { reconciliacao_horas: -1 },
+        { reconciliacao_horas: Number.NaN },
+        { reconciliacao_horas: 0.5 },
+        { tamanho_lote: 1.5 },
+        { tamanho_lote: 50001 },
+        { tamanho_lote: 1 },
+        { tamanho_lote: null },
+      ];
+      for (const fields of cases) {
+        const refused = invalidGetNumbers({ reconciliacao_horas: null, tamanho_lote: null, ...fields });
+        expect([fields, lintGet(fields).map(([, column]) => column)]).toEqual([fields, refused]);
+        expect([fields, runRefuses(fields)]).toEqual([fields, refused]);
+      }
     });
 
     it('reports a cron of 4 fields, or with a step wider than its field, which cron-parser would pad or let through', () => {

@@ -2,7 +2,7 @@ import { cronShapeProblem, cronShapeText } from '@integrador/queue';
 import { GET_SYNC_TABLES, type Integracao } from '@integrador/store';
 import { CronExpressionParser } from 'cron-parser';
 import { selectedColumns } from './consulta';
-import { MAX_CHUNK_SIZE } from './get/get-settings';
+import { invalidGetNumbers, MAX_CHUNK_SIZE } from './get/get-settings';
 import { ENGINE_COLUMNS } from './get/row-mapping';
 import type { LintMessage, LintSeverity } from './lint-finding';
 
@@ -98,14 +98,15 @@ export function lintGet(integracao: Integracao, report: GetLintReport, crmTables
 
 /** reconciliacao_horas and tamanho_lote as the run reads them (parseGetSettings refuses the same values). */
 function lintNumbers(integracao: Integracao, report: GetLintReport): void {
+  const invalid = invalidGetNumbers(integracao);
   const hours = integracao.reconciliacao_horas;
-  if (hours !== null && !(hours >= 0))
+  if (invalid.includes('reconciliacao_horas'))
     report('reconciliacao_horas', 'GET_INVALID_RECONCILE_HOURS', {
       'pt-BR': `reconciliacao_horas ${hours} inválido; esperado horas ≥ 0 (0 = a cada execução) ou NULL (nunca)`,
       en: `invalid reconciliacao_horas ${hours}; expected hours ≥ 0 (0 = every run) or NULL (never)`,
     });
   const chunk = integracao.tamanho_lote;
-  if (chunk !== null && (!Number.isInteger(chunk) || chunk < 1 || chunk > MAX_CHUNK_SIZE))
+  if (invalid.includes('tamanho_lote'))
     report('tamanho_lote', 'GET_INVALID_CHUNK_SIZE', {
       'pt-BR': `tamanho_lote ${chunk} inválido; esperado de 1 a ${MAX_CHUNK_SIZE} linhas por lote, ou NULL (padrão)`,
       en: `invalid tamanho_lote ${chunk}; expected 1 to ${MAX_CHUNK_SIZE} rows per chunk, or NULL (the default)`,
