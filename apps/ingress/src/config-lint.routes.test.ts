@@ -45,7 +45,7 @@ describe('GET /v1/config/lint and run admission against the connections file', (
       {},
       'test',
     );
-    ingress = await startTestIngress(database, { deps: { connections } });
+    ingress = await startTestIngress(database, { deps: { connections, dashboard: { secureCookies: false } } });
     ({ app } = ingress);
     const conexao = async (nome: string, empresaId: number) =>
       (
@@ -151,6 +151,23 @@ describe('GET /v1/config/lint and run admission against the connections file', (
       jobs: [],
       refused: [{ integracaoId: setAfterForeignA, message: expect.stringContaining('connection "only_b" is restricted') }],
     });
+    // The dashboard's run now (an API key of A) refuses it the same way.
+    const dashboard = await app.inject({
+      method: 'POST',
+      url: `/dashboard/api/integrations/${setAfterForeignA}/run`,
+      headers: auth(keyA),
+      payload: {},
+    });
+    expect(dashboard.statusCode).toBe(422);
+    expect(dashboard.json().error.code).toBe('CONNECTION_FORBIDDEN');
+    // A parameter is named as ingress names them: never `$erro`, the key a record keeps its failure's values under.
+    const dollar = await app.inject({
+      method: 'POST',
+      url: `/dashboard/api/integrations/${getOnForeignA}/run`,
+      headers: auth(keyA),
+      payload: { parametros: { $erro: 'x' } },
+    });
+    expect(dollar.statusCode).toBe(400);
     for (const queue of ['get', 'set'] as const) {
       expect(await ingress.producer.queue(queue).getJobCounts()).toMatchObject({
         waiting: 0,
