@@ -185,6 +185,39 @@ describe('dashboard: a failure worded for the operator (pt-BR and English)', () 
     expect((await h.app.inject({ url: '/dashboard/jobs/get/a-endpoint', headers: { cookie: other } })).statusCode).toBe(404);
   });
 
+  it("masks an endpoint's echoed secret in the failure's values and shows the reason once, in the viewer's language", async () => {
+    const recorder = createJobRecorder(h.database, createLogger({ name: 'test', level: 'silent' }), { flushMs: 5 });
+    // A run parameter named as the key older rows kept a failure's values under stays a parameter.
+    const data = { tenant: { empresaId: h.empresaA, filialId: null }, servicoId: 4, parametros: { erroParametros: 'x' } };
+    const job = { id: 'a-echo', name: 'endpoint.sync', data, attemptsMade: 0, opts: { attempts: 1 } } as unknown as Job;
+    recorder.onJobEvent({ queue: 'get', job, kind: 'started' });
+    await recorder.drain();
+    const detail = '{"erro":"login inválido","senha":"senha-que-o-erp-ecoou"}';
+    const error = new EndpointSyncError('HTTP_ERROR', { url: 'https://erp.example/c', status: 500, detail }, true);
+    recorder.onJobEvent({ queue: 'get', job: { ...job, attemptsMade: 1 } as Job, kind: 'failed', final: true, error });
+    await recorder.drain();
+
+    const { cookie } = await h.login('opa');
+    for (const lang of ['pt-BR', 'en']) {
+      const api = await h.app.inject({ url: `/dashboard/api/jobs/get/a-echo?lang=${lang}`, headers: { cookie } });
+      const { record } = api.json() as { record: { erro_motivo: string; parametros: string } };
+      expect(record.erro_motivo).toContain('"senha":"••••••"');
+      expect(JSON.parse(record.parametros)).toMatchObject({ servicoId: 4, erroParametros: 'x' });
+      expect(api.body).not.toMatch(LEAKS);
+      const html = await page(cookie, `/dashboard/jobs/get/a-echo?lang=${lang}`);
+      expect(html).not.toMatch(LEAKS);
+      const cell = /<td id="erro">([\s\S]*?)<\/td>/.exec(html)?.[1] ?? '';
+      expect(cell).toContain('<span class="erro-motivo">');
+      // The stored message is the engine's pt-BR wording of the same reason: not shown beside it, in either language.
+      expect(cell).not.toContain('erro-mensagem');
+      expect(html).toContain('<code>{&quot;erroParametros&quot;:&quot;x&quot;,&quot;servicoId&quot;:4}</code>');
+      const list = await page(cookie, `/dashboard/falhas?lang=${lang}`);
+      expect(list).not.toMatch(LEAKS);
+    }
+    const recorded = await recordedFailure(h.database.db, { queue: 'get', jobId: 'a-echo', empresaId: h.empresaA }, error.message);
+    expect(recorded?.params).toMatchObject({ status: 500, detail: '{"erro":"login inválido","senha":"••••••"}' });
+  });
+
   it("keeps tenant B's operator and key to tenant B's failures, worded the same way", async () => {
     const { cookie } = await h.login('opb');
     const list = await page(cookie, '/dashboard/falhas');

@@ -151,7 +151,12 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
         ),
       );
       await v1.register(runsRoutes(deps.database, deps.producer, deps.connections));
-      await v1.register(eventsRoutes(deps.database, deps.producer, { captureByTriggers: deps.webhooks?.captureByTriggers ?? false }));
+      await v1.register(
+        eventsRoutes(deps.database, deps.producer, {
+          captureByTriggers: deps.webhooks?.captureByTriggers ?? false,
+          connections: deps.connections,
+        }),
+      );
       await v1.register(flowsRoutes(deps.producer, deps.redis));
       await v1.register(integrationConfigRoutes(deps.database));
       await v1.register(

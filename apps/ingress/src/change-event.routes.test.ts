@@ -104,6 +104,31 @@ describe('crm-change answers', () => {
     expect(b.json().error.code).toBe('CHANGE_TABLE_INVALID');
   });
 
+  it('answers 409 CHANGE_IN_PROGRESS (retry later) to a replay while the first attempt still runs, by body key or header', async () => {
+    // The first attempt's claim, its answer not written yet (as while it runs its SET integrations).
+    await database.db
+      .insertInto('crm_mudancas')
+      .values({ empresa_id: empresaA, chave: 'k-inflight', tabela: 'contatos', registro_id: '1', operacao: 'alterado' })
+      .execute();
+    const byBody = await post({ tabela: 'contatos', id: 1, chaveIdempotencia: 'k-inflight' });
+    expect(byBody.statusCode).toBe(409);
+    expect(byBody.headers['retry-after']).toBe('5');
+    expect(byBody.json().error).toMatchObject({
+      code: 'CHANGE_IN_PROGRESS',
+      message: expect.stringMatching(/ainda está sendo processado/),
+    });
+    const byHeader = await app.inject({
+      method: 'POST',
+      url: '/v1/events/crm-change',
+      headers: { authorization: `Bearer ${keyA}`, 'idempotency-key': 'k-inflight', 'accept-language': 'en' },
+      payload: { tabela: 'contatos', id: 1 },
+    });
+    expect(byHeader.statusCode).toBe(409);
+    expect(byHeader.json().error.message).toMatch(/^the event with this idempotency key is still being processed/);
+    // Another tenant's same key is its own: not in progress.
+    expect((await post({ tabela: 'contatos', id: 1, chaveIdempotencia: 'k-inflight' }, { key: keyB })).statusCode).toBe(202);
+  });
+
   it('says why nothing was sent: no such row, an operacao that fires no gatilho (naming those that do), no endpoint', async () => {
     const noRow = await post({ tabela: 'contatos', id: 999 });
     expect(noRow.statusCode).toBe(202);

@@ -22,6 +22,7 @@ describe('GET /v1/config/lint and run admission against the connections file', (
   let typoRowA: number;
   let foreignRowA: number;
   let getOnForeignA: number;
+  let setAfterForeignA: number;
 
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
@@ -44,7 +45,7 @@ describe('GET /v1/config/lint and run admission against the connections file', (
       {},
       'test',
     );
-    ingress = await startTestIngress(database, { deps: { connections } });
+    ingress = await startTestIngress(database, { deps: { connections, dashboard: { secureCookies: false } } });
     ({ app } = ingress);
     const conexao = async (nome: string, empresaId: number) =>
       (
@@ -75,6 +76,22 @@ describe('GET /v1/config/lint and run admission against the connections file', (
       ).id;
     getOnForeignA = await get('GET-A-ONLY-B', a, foreignRowA);
     await get('GET-B', b, okRowB);
+    // A SET integration on a connection A may use, whose plan runs GET-A-ONLY-B first (its dependente).
+    setAfterForeignA = (
+      await database.db
+        .insertInto('integracao')
+        .values({
+          nome: 'SET-A-PEDIDOS',
+          tipo_servico: 'SET',
+          empresa_id: a,
+          conexao_integracao_id: await conexao('erp_pg', a),
+          tabela: 'pedidos',
+          dependente: getOnForeignA,
+          ativo: 1,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
   });
 
   afterAll(async () => {
@@ -116,5 +133,48 @@ describe('GET /v1/config/lint and run admission against the connections file', (
     expect(run.json().error.code).toBe('CONNECTION_FORBIDDEN');
     expect(run.json().error.message).toContain('usa a conexão "only_b", que o arquivo de conexões restringe a outra empresa');
     expect(await ingress.producer.queue('get').getJobCounts()).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
+  });
+
+  it('refuses a run, and a crm-change, whose plan has a step on a connection restricted to another empresa', async () => {
+    const run = await app.inject({ method: 'POST', url: `/v1/integrations/${setAfterForeignA}/run`, headers: auth(keyA), payload: {} });
+    expect(run.statusCode).toBe(422);
+    expect(run.json().error.code).toBe('CONNECTION_FORBIDDEN');
+    expect(run.json().error.message).toContain('usa a conexão "only_b", que o arquivo de conexões restringe a outra empresa');
+    const change = await app.inject({
+      method: 'POST',
+      url: '/v1/events/crm-change',
+      headers: auth(keyA),
+      payload: { tabela: 'pedidos', id: 1 },
+    });
+    expect(change.statusCode).toBe(202);
+    expect(change.json()).toMatchObject({
+      jobs: [],
+      refused: [{ integracaoId: setAfterForeignA, message: expect.stringContaining('connection "only_b" is restricted') }],
+    });
+    // The dashboard's run now (an API key of A) refuses it the same way.
+    const dashboard = await app.inject({
+      method: 'POST',
+      url: `/dashboard/api/integrations/${setAfterForeignA}/run`,
+      headers: auth(keyA),
+      payload: {},
+    });
+    expect(dashboard.statusCode).toBe(422);
+    expect(dashboard.json().error.code).toBe('CONNECTION_FORBIDDEN');
+    // A parameter is named as ingress names them: never `$erro`, the key a record keeps its failure's values under.
+    const dollar = await app.inject({
+      method: 'POST',
+      url: `/dashboard/api/integrations/${getOnForeignA}/run`,
+      headers: auth(keyA),
+      payload: { parametros: { $erro: 'x' } },
+    });
+    expect(dollar.statusCode).toBe(400);
+    for (const queue of ['get', 'set'] as const) {
+      expect(await ingress.producer.queue(queue).getJobCounts()).toMatchObject({
+        waiting: 0,
+        active: 0,
+        delayed: 0,
+        'waiting-children': 0,
+      });
+    }
   });
 });

@@ -38,13 +38,14 @@ describe('webhook URLs the outbound guard refuses', () => {
       payload: { nome: 'ERP', url: hook, gatilhos: ['contato.criado'] },
     });
 
+  // The range worded in the reader's language (ipaddr.js's names, such as linkLocal, are not shown).
   it.each([
-    ['http://127.0.0.1:8080/hook', '127.0.0.1', 'loopback', '127.0.0.1/32'],
-    ['http://localhost:8080/hook', 'localhost', 'loopback', '127.0.0.1/32'],
-    ['http://10.1.2.3/hook', '10.1.2.3', 'private', '10.1.2.3/32'],
-    ['http://169.254.169.254/latest/meta-data', '169.254.169.254', 'linkLocal', '169.254.169.254/32'],
-    ['http://[::1]:8080/hook', '[::1]', 'loopback', '::1/128'],
-  ])('POST %s: 400 WEBHOOK_URL_FORBIDDEN naming the range and the setting, nothing created', async (hook, host, range, entry) => {
+    ['http://127.0.0.1:8080/hook', '127.0.0.1', 'loopback, a própria máquina', 'loopback', '127.0.0.1/32'],
+    ['http://localhost:8080/hook', 'localhost', 'loopback, a própria máquina', 'loopback', '127.0.0.1/32'],
+    ['http://10.1.2.3/hook', '10.1.2.3', 'privada', 'private', '10.1.2.3/32'],
+    ['http://169.254.169.254/latest/meta-data', '169.254.169.254', 'link-local', 'link-local', '169.254.169.254/32'],
+    ['http://[::1]:8080/hook', '[::1]', 'loopback, a própria máquina', 'loopback', '::1/128'],
+  ])('POST %s: 400 WEBHOOK_URL_FORBIDDEN naming the range and the setting, nothing created', async (hook, host, range, rangeEn, entry) => {
     const res = await send(strict, 'POST', '/v1/webhooks', hook);
     expect(res.statusCode).toBe(400);
     const { error } = res.json();
@@ -53,7 +54,7 @@ describe('webhook URLs the outbound guard refuses', () => {
       `o endereço ${host} leva a uma rede interna (${range}) e o hub recusa entregas para lá por segurança; use um endereço público. Se o destino é interno de propósito, o operador do hub pode liberá-lo incluindo ${entry} em WEBHOOK_ALLOWED_NETWORKS (e reiniciando o ingress e o worker de webhooks)`,
     );
     const en = (await send(strict, 'POST', '/v1/webhooks', hook, { lang: 'en' })).json().error.message;
-    expect(en).toContain(`the address ${host} leads to an internal network (${range})`);
+    expect(en).toContain(`the address ${host} leads to an internal network (${rangeEn})`);
     expect(en).toContain(`adding ${entry} to WEBHOOK_ALLOWED_NETWORKS`);
     const list = await strict.app.inject({ url: '/v1/webhooks', headers: { authorization: `Bearer ${key}` } });
     expect(list.json().items.map((item: { url: string }) => item.url)).not.toContain(hook);

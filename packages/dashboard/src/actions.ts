@@ -1,3 +1,4 @@
+import type { ConnectionsRegistry } from '@integrador/connections';
 import { enqueueIntegrationRun, pauseGetSchedule, pauseTenantWork } from '@integrador/integrador';
 import { isQueueName, type TenantRef } from '@integrador/jobs';
 import { type JobProducer, retryFailedJob, withRedisDeadline } from '@integrador/queue';
@@ -23,6 +24,8 @@ export interface ActionDeps {
   keyPrefix: string;
   /** SCHEDULE_TIMEZONE: with it, a resumed schedule is back at once; without, at worker-get's next sync. */
   scheduleTimezone?: string | undefined;
+  /** The connections file: a run now of an integration (or a step of its plan) on a connection it restricts elsewhere is refused. */
+  connections?: ConnectionsRegistry | undefined;
 }
 
 export interface JobRef {
@@ -218,7 +221,13 @@ export async function runNow(
   const tenant = { empresaId, filialId: viewer.filialId };
   const integracao = await findIntegracao(deps.database.db, { ...tenant, nome: '' }, integracaoId);
   if (!integracao) return undefined;
-  const run = await enqueueIntegrationRun(deps.database, deps.producer, { tenant, integracaoId, parametros, trigger: 'api' });
+  const run = await enqueueIntegrationRun(deps.database, deps.producer, {
+    tenant,
+    integracaoId,
+    parametros,
+    trigger: 'api',
+    ...(deps.connections ? { connections: deps.connections } : {}),
+  });
   await auditAction(deps, viewer, {
     empresaId,
     acao: 'run-now',

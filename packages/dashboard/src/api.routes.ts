@@ -1,5 +1,4 @@
-import { failureReason } from '@integrador/integrador';
-import { countJobRecords, listAudit, recordParameters, searchJobRecords } from '@integrador/store';
+import { countJobRecords, listAudit, searchJobRecords } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, sendError, type Viewer } from './access';
 import { BULK_LIMIT, discardJobs, type JobRef, pauseSchedule, pauseTenant, retryJobs, retryMatching, runNow } from './actions';
@@ -22,6 +21,7 @@ import { FILTER_PROPERTIES } from './job-filter';
 import { maskRecord } from './mask';
 import { previewer } from './pages.routes';
 import { filterOf, jobDetail, lastHourCounts } from './queries';
+import { wordedFailure } from './views/pages';
 
 type Query = Record<string, string | undefined>;
 
@@ -102,7 +102,7 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const { locale } = viewerOf(request);
         const shown = items.map((item) => ({
           ...maskRecord(item),
-          erro_motivo: failureReason(locale, item.erro_codigo, recordParameters(item.parametros).failure) ?? null,
+          erro_motivo: wordedFailure(locale, item) ?? null,
         }));
         return { total: Math.min(total, BULK_LIMIT), totalCapped: total > BULK_LIMIT, items: shown };
       },
@@ -126,8 +126,7 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const viewer = viewerOf(request);
         const detail = await jobDetail(deps.database, deps.producer, viewer, queue, id, preview);
         if (!detail) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
-        const { erro_codigo: code, parametros } = detail.record;
-        const erro_motivo = failureReason(viewer.locale, code, recordParameters(parametros).failure) ?? null;
+        const erro_motivo = wordedFailure(viewer.locale, detail.record) ?? null;
         return { ...detail, record: { ...detail.record, erro_motivo } };
       },
     );
@@ -193,7 +192,13 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
             additionalProperties: false,
             properties: {
               empresaId: { type: 'integer', minimum: 1 },
-              parametros: { type: 'object', additionalProperties: { anyOf: [{ type: 'string' }, { type: 'number' }] }, maxProperties: 50 },
+              // Named as ingress's run parameters (a '$' never: a record keeps its failure's values under `$erro`).
+              parametros: {
+                type: 'object',
+                propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+                additionalProperties: { anyOf: [{ type: 'string' }, { type: 'number' }] },
+                maxProperties: 50,
+              },
               _csrf: { type: 'string' },
             },
           },

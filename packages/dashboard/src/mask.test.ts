@@ -21,8 +21,11 @@ describe('masking stored URLs for the operator', () => {
   it("masks a job record's message and search text: URLs and the secret-named fields a receptor's refusal quoted", () => {
     const message =
       'receptor rejected the request: {"erro":"login inválido","senha":"abc123"} at http://u:pass@erp.example/g5?token=s3cr3t';
-    const record = { id: 1, erro_mensagem: message, busca: `integration.run ${message.toLowerCase()}` };
+    // An HTTP_ERROR's detail (the endpoint's answer, quoted in a JSON string) among the failure's values.
+    const parametros = JSON.stringify({ servicoId: 3, $erro: { status: 500, detail: '{"erro":"x","senha":"abc123"}' } });
+    const record = { id: 1, erro_mensagem: message, busca: `integration.run ${message.toLowerCase()}`, parametros };
     const shown = maskRecord(record);
+    expect(JSON.parse(shown.parametros).$erro.detail).toBe('{"erro":"x","senha":"••••••"}');
     expect(shown.erro_mensagem).toBe(
       'receptor rejected the request: {"erro":"login inválido","senha":"••••••"} at http://erp.example/g5?token=***',
     );
@@ -32,7 +35,11 @@ describe('masking stored URLs for the operator', () => {
   });
 
   it('masks a secret cut by the end of the text (a search text written before it was masked, cut at 1000 characters)', () => {
-    const record = { erro_mensagem: null, busca: 'integration.run receptor rejected the request: {"erro":"login","senha":"su' };
+    const record = {
+      erro_mensagem: null,
+      parametros: null,
+      busca: 'integration.run receptor rejected the request: {"erro":"login","senha":"su',
+    };
     expect(maskRecord(record).busca).toBe('integration.run receptor rejected the request: {"erro":"login","senha":"••••••"');
     expect(maskSecrets('{"token":"ab\\')).toBe('{"token":"••••••"');
     expect(maskSecrets('<soap:Body><senha>segr')).toBe('<soap:Body><senha>••••••');

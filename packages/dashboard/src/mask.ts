@@ -43,10 +43,16 @@ export function maskMessage<T extends string | null | undefined>(text: T): T {
 }
 
 /**
- * A job record as the dashboard answers it: its message masked (maskMessage), and its search text (busca, the
- * message lower-cased among other things) too — the API hands both to scripts. busca is masked when it is written
- * (searchText in @integrador/store); rows written before that are masked here.
+ * A job record as the dashboard answers it: its message masked (maskMessage), its search text (busca, the message
+ * lower-cased among other things) and its parameters (parametros: the job's key values and its failure's, an
+ * HTTP_ERROR's detail quoting the endpoint's answer) too — the API hands them to scripts. busca and the failure's values
+ * are masked when they are written (@integrador/store, @integrador/queue); rows written before that are masked here.
  */
-export function maskRecord<R extends { erro_mensagem: string | null; busca: string | null }>(record: R): R {
-  return { ...record, erro_mensagem: maskMessage(record.erro_mensagem), busca: maskMessage(record.busca) };
+export function maskRecord<R extends { erro_mensagem: string | null; busca: string | null; parametros: string | null }>(record: R): R {
+  return {
+    ...record,
+    erro_mensagem: maskMessage(record.erro_mensagem),
+    busca: maskMessage(record.busca),
+    parametros: maskMessage(record.parametros),
+  };
 }

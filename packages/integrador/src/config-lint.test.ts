@@ -2,6 +2,7 @@ import type { CampoIntegracao, Dependencia, Integracao, IntegradorConfiguration,
 import { SET_WS_CONTAS } from '../../../test/fixtures/set-ws-contas';
 import { lintConfiguration } from './config-lint';
 import type { KnownConnections } from './connection-kind';
+import { invalidGetNumbers, parseGetSettings } from './get/get-settings';
 import { formatFinding, type LintFinding } from './lint-finding';
 
 const SEED_CONSULTA = SET_WS_CONTAS.consulta;
@@ -353,18 +354,55 @@ describe('lintConfiguration', () => {
       expect(lintGet({ reconciliacao_horas: 0, tamanho_lote: 50000 })).toEqual([]);
     });
 
+    it('refuses exactly the numbers the run refuses (one rule, invalidGetNumbers)', () => {
+      const runRefuses = (fields: Partial<Integracao>) => {
+        try {
+          parseGetSettings(getRow(fields));
+          return [];
+        } catch (err) {
+          return [/\) (\w+): /.exec((err as Error).message)?.[1]];
+        }
+      };
+      const cases: Partial<Integracao>[] = [
+        { reconciliacao_horas: -1 },
+        { reconciliacao_horas: Number.NaN },
+        { reconciliacao_horas: 0.5 },
+        { tamanho_lote: 1.5 },
+        { tamanho_lote: 50001 },
+        { tamanho_lote: 1 },
+        { tamanho_lote: null },
+      ];
+      for (const fields of cases) {
+        const refused = invalidGetNumbers({ reconciliacao_horas: null, tamanho_lote: null, ...fields });
+        expect([fields, lintGet(fields).map(([, column]) => column)]).toEqual([fields, refused]);
+        expect([fields, runRefuses(fields)]).toEqual([fields, refused]);
+      }
+    });
+
     it('reports a cron of 4 fields, or with a step wider than its field, which cron-parser would pad or let through', () => {
       for (const cron of ['*/61 * * *', '*/61 * * * *', '0 */25 * * *', '0 0 * */13 *', '*/5 * * * * * *'])
         expect([cron, lintGet({ cron })]).toEqual([cron, [['INVALID_CRON', 'cron', 'error']]]);
-      for (const cron of ['*/15 * * * *', '*/30 * * * * *', '0 0 1 * 1', '0,30 8-18/2 * * 1-5', '*/60 * * * *'])
+      for (const cron of [
+        '*/15 * * * *',
+        '*/30 * * * * *',
+        '0 0 1 * 1',
+        '0,30 8-18/2 * * 1-5',
+        '*/60 * * * *',
+        '@daily',
+        '@hourly',
+        '@weekly',
+      ])
         expect([cron, lintGet({ cron })]).toEqual([cron, []]);
       const findings = lintConfiguration(
         configuration((c) => (c.integracoes[0] = seedIntegracao({ tipo_servico: 'GET', cron: '*/61 * * *' }))),
         CONNECTIONS,
       );
-      expect(findings.find((f) => f.code === 'INVALID_CRON')?.message['pt-BR']).toBe(
-        'cron "*/61 * * *" inválido (expected 5 fields (minute hour day month weekday) or 6 with seconds first, got 4); esperado um padrão como "*/15 * * * *" (minuto hora dia mês dia-da-semana)',
-      );
+      // The reason worded in each language, not an English sentence inside the pt-BR message.
+      expect(findings.find((f) => f.code === 'INVALID_CRON')?.message).toEqual({
+        'pt-BR':
+          'cron "*/61 * * *" inválido (esperados 5 campos (minuto hora dia mês dia-da-semana) ou 6 com os segundos primeiro, recebidos 4); esperado um padrão como "*/15 * * * *" (minuto hora dia mês dia-da-semana)',
+        en: 'invalid cron "*/61 * * *" (expected 5 fields (minute hour day month weekday) or 6 with seconds first, got 4); expected a pattern such as "*/15 * * * *" (minute hour day month weekday)',
+      });
     });
 
     it('reports a cursor column or key that sql_consulta does not select, and a bad modo or cursor name', () => {

@@ -1,8 +1,8 @@
-import { cronShapeProblem } from '@integrador/queue';
+import { cronShapeProblem, cronShapeText } from '@integrador/queue';
 import { GET_SYNC_TABLES, type Integracao } from '@integrador/store';
 import { CronExpressionParser } from 'cron-parser';
 import { selectedColumns } from './consulta';
-import { MAX_CHUNK_SIZE } from './get/get-settings';
+import { invalidGetNumbers, MAX_CHUNK_SIZE } from './get/get-settings';
 import { ENGINE_COLUMNS } from './get/row-mapping';
 import type { LintMessage, LintSeverity } from './lint-finding';
 
@@ -22,18 +22,21 @@ const text = (value: string | null) => (value?.trim() ? value.trim() : null);
 export function lintCron(integracao: Integracao, report: GetLintReport): void {
   const cron = text(integracao.cron);
   if (cron === null) return;
+  let detail: Record<'pt-BR' | 'en', string> | undefined;
   try {
     CronExpressionParser.parse(cron);
     // What cron-parser pads or lets through (4 fields, a step wider than its field), refused as schedules sync refuses it.
     const shape = cronShapeProblem(cron);
-    if (shape !== null) throw new Error(shape);
+    if (shape !== null) detail = { 'pt-BR': cronShapeText('pt-BR', shape), en: cronShapeText('en', shape) };
   } catch (err) {
-    const detail = (err as Error).message;
-    report('cron', 'INVALID_CRON', {
-      'pt-BR': `cron "${cron}" inválido (${detail}); esperado um padrão como "*/15 * * * *" (minuto hora dia mês dia-da-semana)`,
-      en: `invalid cron "${cron}" (${detail}); expected a pattern such as "*/15 * * * *" (minute hour day month weekday)`,
-    });
+    // cron-parser's own reason (a garbled text), as the library words it.
+    detail = { 'pt-BR': (err as Error).message, en: (err as Error).message };
   }
+  if (detail)
+    report('cron', 'INVALID_CRON', {
+      'pt-BR': `cron "${cron}" inválido (${detail['pt-BR']}); esperado um padrão como "*/15 * * * *" (minuto hora dia mês dia-da-semana)`,
+      en: `invalid cron "${cron}" (${detail.en}); expected a pattern such as "*/15 * * * *" (minute hour day month weekday)`,
+    });
   if (integracao.tipo_servico !== 'GET')
     report(
       'cron',
@@ -95,14 +98,15 @@ export function lintGet(integracao: Integracao, report: GetLintReport, crmTables
 
 /** reconciliacao_horas and tamanho_lote as the run reads them (parseGetSettings refuses the same values). */
 function lintNumbers(integracao: Integracao, report: GetLintReport): void {
+  const invalid = invalidGetNumbers(integracao);
   const hours = integracao.reconciliacao_horas;
-  if (hours !== null && !(hours >= 0))
+  if (invalid.includes('reconciliacao_horas'))
     report('reconciliacao_horas', 'GET_INVALID_RECONCILE_HOURS', {
       'pt-BR': `reconciliacao_horas ${hours} inválido; esperado horas ≥ 0 (0 = a cada execução) ou NULL (nunca)`,
       en: `invalid reconciliacao_horas ${hours}; expected hours ≥ 0 (0 = every run) or NULL (never)`,
     });
   const chunk = integracao.tamanho_lote;
-  if (chunk !== null && (!Number.isInteger(chunk) || chunk < 1 || chunk > MAX_CHUNK_SIZE))
+  if (invalid.includes('tamanho_lote'))
     report('tamanho_lote', 'GET_INVALID_CHUNK_SIZE', {
       'pt-BR': `tamanho_lote ${chunk} inválido; esperado de 1 a ${MAX_CHUNK_SIZE} linhas por lote, ou NULL (padrão)`,
       en: `invalid tamanho_lote ${chunk}; expected 1 to ${MAX_CHUNK_SIZE} rows per chunk, or NULL (the default)`,

@@ -23,7 +23,10 @@ export type { JobObserver, ObservedJobEvent } from './job-observer';
 export { type Enqueued, type EnqueueOptions, JobProducer, type QueueCounts, queueOptions } from './job-producer';
 export { createJobRecorder } from './job-recorder';
 export {
+  CRON_SHAPE_TEXTS,
+  type CronShapeProblem,
   cronShapeProblem,
+  cronShapeText,
   getScheduler,
   InvalidCronError,
   listSchedulers,

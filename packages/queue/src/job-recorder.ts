@@ -1,5 +1,5 @@
 import { maxAttemptsOf, notedRetryPolicy, type RetryPolicy, retryPolicyOf, type TenantRef } from '@integrador/jobs';
-import type { Logger } from '@integrador/logging';
+import { type Logger, maskSecretsInText } from '@integrador/logging';
 import type { CrmDatabase, EstadoRegistroJob, FailureParams, JobEvent } from '@integrador/store';
 import { recordJobEvents } from '@integrador/store';
 import { UnrecoverableError } from 'bullmq';
@@ -31,12 +31,17 @@ function keyParameters(data: Record<string, unknown>): Record<string, unknown> |
   return Object.keys(params).length ? params : null;
 }
 
-/** An error's `params` (the values its code is worded with: an endpoint sync's URL, limit…) when they are plain values. */
+/**
+ * An error's `params` (the values its code is worded with: an endpoint sync's URL, limit…) when they are plain values,
+ * their texts masked as a message is (maskSecretsInText): an HTTP_ERROR's `detail` quotes the endpoint's answer, which
+ * may echo a password, and the dashboard and its API show these values.
+ */
 function paramsOf(error: unknown): FailureParams | null {
   const params = (error as { params?: unknown } | undefined)?.params;
   if (!params || typeof params !== 'object' || Array.isArray(params)) return null;
   const entries = Object.entries(params);
-  return entries.length > 0 && entries.every(([, v]) => typeof v === 'string' || typeof v === 'number') ? (params as FailureParams) : null;
+  if (entries.length === 0 || !entries.every(([, v]) => typeof v === 'string' || typeof v === 'number')) return null;
+  return Object.fromEntries(entries.map(([k, v]) => [k, typeof v === 'string' ? maskSecretsInText(v) : v])) as FailureParams;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Locale } from '@integrador/i18n';
 import { type JobName, type JobPayload, jobDefinition, type QueueName, RETENTION, validatePayload } from '@integrador/jobs';
 import { defaultRepeatStrategy, type JobSchedulerJson, type Queue } from 'bullmq';
 
@@ -42,16 +43,41 @@ const CRON_FIELDS = [
   { name: 'day of week', min: 0, max: 7 },
 ] as const;
 
+/** A cron's shape refused (cronShapeProblem): a code and the values its wording (CRON_SHAPE_TEXTS) is filled with. */
+export type CronShapeProblem =
+  | { code: 'CRON_FIELD_COUNT'; params: { count: number } }
+  | { code: 'CRON_STEP_TOO_WIDE'; params: { step: number; min: number; max: number } };
+
+/** The wording of each cron shape problem, in pt-BR and English ({name}: its params). */
+export const CRON_SHAPE_TEXTS: Readonly<Record<CronShapeProblem['code'], Readonly<Record<Locale, string>>>> = {
+  CRON_FIELD_COUNT: {
+    'pt-BR': 'esperados 5 campos (minuto hora dia mês dia-da-semana) ou 6 com os segundos primeiro, recebidos {count}',
+    en: 'expected 5 fields (minute hour day month weekday) or 6 with seconds first, got {count}',
+  },
+  CRON_STEP_TOO_WIDE: {
+    'pt-BR': 'o passo /{step} é maior que o intervalo {min}-{max} do seu campo',
+    en: "step /{step} is wider than its field's {min}-{max} range",
+  },
+};
+
+/** A cron shape problem worded in the locale. */
+export function cronShapeText(locale: Locale, problem: CronShapeProblem): string {
+  const params: Record<string, number> = problem.params;
+  return CRON_SHAPE_TEXTS[problem.code][locale].replace(/\{(\w+)\}/g, (_m, name: string) => String(params[name] ?? `{${name}}`));
+}
+
 /**
  * What cron-parser (and so BullMQ) lets through but the documented syntax refuses: other than 5 fields (or 6 with
  * seconds first) — it silently pads fewer, so a 4-field pattern ran daily at midnight —, and a step wider than its
  * field (a minute step of 61), which cron-parser refuses only in its strict mode, unusable here (that mode wants 6
- * fields and no day of month together with day of week). Values and ranges are left to cron-parser.
+ * fields and no day of month together with day of week). Values and ranges, and its nicknames (`@daily`), are left to
+ * cron-parser: callers parse with it first.
  */
-export function cronShapeProblem(pattern: string): string | null {
+export function cronShapeProblem(pattern: string): CronShapeProblem | null {
+  // A nickname (@daily, @hourly…) is one fixed pattern: cron-parser, which every caller asks first, knows which exist.
+  if (/^@[a-z]+$/.test(pattern.trim())) return null;
   const atoms = pattern.trim().split(/\s+/);
-  if (atoms.length !== 5 && atoms.length !== 6)
-    return `expected 5 fields (minute hour day month weekday) or 6 with seconds first, got ${atoms.length}`;
+  if (atoms.length !== 5 && atoms.length !== 6) return { code: 'CRON_FIELD_COUNT', params: { count: atoms.length } };
   const fields = atoms.length === 5 ? CRON_FIELDS.slice(1) : CRON_FIELDS;
   for (const [index, atom] of atoms.entries()) {
     const field = fields[index];
@@ -60,7 +86,7 @@ export function cronShapeProblem(pattern: string): string | null {
       const step = /\/(\d+)$/.exec(part)?.[1];
       const width = field.max - field.min + 1;
       if (step !== undefined && Number(step) > width)
-        return `step /${step} of the ${field.name} field is wider than its ${field.min}-${field.max} range`;
+        return { code: 'CRON_STEP_TOO_WIDE', params: { step: Number(step), min: field.min, max: field.max } };
     }
   }
   return null;
@@ -79,7 +105,7 @@ export function nextCronTime(pattern: string, tz: string, from = Date.now()): nu
   }
   // cron-parser's own reason first (a garbled text); then what it pads or lets through.
   const shape = cronShapeProblem(pattern);
-  if (shape !== null) throw new InvalidCronError(pattern, { cause: new Error(shape) });
+  if (shape !== null) throw new InvalidCronError(pattern, { cause: new Error(cronShapeText('en', shape)) });
   return next ?? null;
 }
 

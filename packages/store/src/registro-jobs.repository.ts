@@ -34,15 +34,20 @@ export type FailureParams = Record<string, string | number>;
 
 /**
  * Where a record keeps its failure's values: under this key of its parametros JSON (registro_jobs has no column of its
- * own for them), beside the job's key parameters.
+ * own for them), beside the job's key parameters. A run parameter's name never holds a '$' (its pattern, in ingress and
+ * the dashboard, is `^[A-Za-z_][A-Za-z0-9_]*$`), so no parameter takes this key.
  */
-const FAILURE_PARAMS = 'erroParametros';
+const FAILURE_PARAMS = '$erro';
+/** The key rows written before FAILURE_PARAMS kept them under: read when it holds an object (a parameter never does). */
+const LEGACY_FAILURE_PARAMS = 'erroParametros';
 
 function parametrosText(event: JobEvent): string | null {
   const failure = event.erro?.parametros;
   const params = failure ? { ...event.parametros, [FAILURE_PARAMS]: failure } : event.parametros;
   return params ? JSON.stringify(params) : null;
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value);
 
 /** A record's parametros JSON split: the job's key parameters and its failure's values (null when none were kept). */
 export function recordParameters(parametros: string | null): { key: Record<string, unknown>; failure: FailureParams | null } {
@@ -52,12 +57,14 @@ export function recordParameters(parametros: string | null): { key: Record<strin
   } catch {
     return { key: {}, failure: null };
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { key: {}, failure: null };
-  const { [FAILURE_PARAMS]: failure, ...key } = parsed as Record<string, unknown>;
-  const valid =
-    failure && typeof failure === 'object' && !Array.isArray(failure)
-      ? Object.fromEntries(Object.entries(failure).filter(([, v]) => typeof v === 'string' || typeof v === 'number'))
-      : null;
+  if (!isObject(parsed)) return { key: {}, failure: null };
+  const { [FAILURE_PARAMS]: failure, ...key } = parsed;
+  const legacy = failure === undefined && isObject(key[LEGACY_FAILURE_PARAMS]) ? key[LEGACY_FAILURE_PARAMS] : undefined;
+  if (legacy) delete key[LEGACY_FAILURE_PARAMS];
+  const kept = failure ?? legacy;
+  const valid = isObject(kept)
+    ? Object.fromEntries(Object.entries(kept).filter(([, v]) => typeof v === 'string' || typeof v === 'number'))
+    : null;
   return { key, failure: valid as FailureParams | null };
 }
 

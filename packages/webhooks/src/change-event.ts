@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
@@ -34,6 +34,18 @@ export type ChangeEventResult<S> = S & {
   chaveIdempotencia: string;
   deduplicated: boolean;
 };
+
+/** webhook_mensagens.chave's size (varchar(200)). */
+const MESSAGE_KEY_MAX = 200;
+
+/**
+ * The webhook message key of a change event's idempotency key: `evt:<key>`, or, when that outgrows the column (a key of
+ * 197–200 characters), `evt#` and the key's sha256 in hex — still one per key and tenant, never equal to a short form.
+ */
+function messageKeyOf(chave: string): string {
+  const plain = `evt:${chave}`;
+  return plain.length <= MESSAGE_KEY_MAX ? plain : `evt#${createHash('sha256').update(chave).digest('hex')}`;
+}
 
 /** The stored claim of a key already seen for the tenant (its first answer, once written), or undefined. */
 const findClaim = (db: Kysely<Database>, empresaId: number, chave: string) =>
@@ -71,7 +83,8 @@ function checkTable(tabela: string, setTables: readonly string[]): void {
 /**
  * The single change-event path: claims the idempotency key (a repeat answers the first result and does nothing), runs
  * the table's SET integrations and publishes the change to the webhooks of its gatilho. A failure releases the key, so
- * the CRM's retry of the same event does the work. A table nothing uses is refused (400) before anything is claimed;
+ * the CRM's retry of the same event does the work; a repeat while the first attempt still runs is a 409
+ * (CHANGE_IN_PROGRESS: retry later). A table nothing uses is refused (400) before anything is claimed;
  * a repeated key is answered before that check, so a retry gets its stored answer even if its table has become unknown
  * since (the integration on it deleted).
  */
@@ -87,10 +100,12 @@ export async function receiveChangeEvent<S extends object>(
     seen = await claim(deps.db, empresaId, chave, event);
   }
   if (seen) {
-    const first = seen.resultado ? (JSON.parse(seen.resultado) as ChangeEventResult<S>) : undefined;
+    // Claimed, its answer not written yet: the first attempt is still running (a failure releases the key).
+    if (!seen.resultado) throw new WebhookError('CHANGE_IN_PROGRESS', 409);
+    const first = JSON.parse(seen.resultado) as ChangeEventResult<S>;
     return {
-      ...(first ?? ({} as S)),
-      webhooks: first?.webhooks ?? null,
+      ...first,
+      webhooks: first.webhooks ?? null,
       chaveIdempotencia: chave,
       deduplicated: true,
     } as ChangeEventResult<S>;
@@ -108,7 +123,7 @@ export async function receiveChangeEvent<S extends object>(
               tabela,
               registroId: event.id,
               operacao: event.operacao ?? 'alterado',
-              chave: `evt:${chave}`,
+              chave: messageKeyOf(chave),
             })),
             via: 'route',
           };

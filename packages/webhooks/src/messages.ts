@@ -134,6 +134,11 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
       'tabela desconhecida: "{tabela}"; nenhum gatilho de webhook nem integração da empresa usa essa tabela. Tabelas aceitas: {tabelas}',
     en: 'unknown table: "{tabela}"; no webhook gatilho nor integration of the empresa uses it. Accepted tables: {tabelas}',
   },
+  CHANGE_IN_PROGRESS: {
+    'pt-BR':
+      'o evento com esta chave de idempotência ainda está sendo processado (a primeira tentativa não terminou); tente de novo em alguns segundos para receber a resposta dela',
+    en: 'the event with this idempotency key is still being processed (its first attempt has not finished); retry in a few seconds to get its answer',
+  },
   // Why a change event sent no webhook (the `motivo` of its answer).
   NO_ROW: {
     'pt-BR': 'nenhum webhook enviado: a linha {tabela} #{id} não existe nesta empresa',
@@ -160,9 +165,25 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
 
 const CATALOGUE = defineCatalogue(MESSAGES);
 
-/** A message in the locale with its {params} filled in. */
+/** The address ranges (ipaddr.js's names, OutboundAddressError's `range`) as a reader says them; others shown as is. */
+const RANGE_NAMES: Readonly<Record<string, Record<Locale, string>>> = {
+  loopback: { 'pt-BR': 'loopback, a própria máquina', en: 'loopback' },
+  private: { 'pt-BR': 'privada', en: 'private' },
+  linkLocal: { 'pt-BR': 'link-local', en: 'link-local' },
+  uniqueLocal: { 'pt-BR': 'local única (IPv6)', en: 'unique local (IPv6)' },
+  carrierGradeNat: { 'pt-BR': 'NAT da operadora', en: 'carrier-grade NAT' },
+  unspecified: { 'pt-BR': 'endereço não especificado', en: 'unspecified address' },
+  broadcast: { 'pt-BR': 'broadcast', en: 'broadcast' },
+  multicast: { 'pt-BR': 'multicast', en: 'multicast' },
+  reserved: { 'pt-BR': 'reservada', en: 'reserved' },
+  ipv4Compatible: { 'pt-BR': 'IPv6 compatível com IPv4', en: 'IPv4-compatible IPv6' },
+  ipv4Mapped: { 'pt-BR': 'IPv6 mapeado em IPv4', en: 'IPv4-mapped IPv6' },
+};
+
+/** A message in the locale with its {params} filled in (an address range worded in the locale). */
 export function webhookMessage(locale: Locale, code: keyof typeof MESSAGES, params: Record<string, string | number> = {}): string {
-  return CATALOGUE.message(locale, code, params);
+  const range = typeof params.range === 'string' ? RANGE_NAMES[params.range]?.[locale] : undefined;
+  return CATALOGUE.message(locale, code, range === undefined ? params : { ...params, range });
 }
 
 /** The reason an endpoint was disabled (stored as JSON), worded for the reader; null when it is not disabled. */

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ConnectionsRegistry } from '@integrador/connections';
 import {
   admitRun,
   changeParametros,
@@ -40,13 +41,22 @@ function withoutOverlaps(plans: ReadonlyMap<number, PlannedStep[]>): Map<number,
  * Admits every candidate through admitRun: one that lacks parametros_obrigatorios is skipped, one whose graph is broken
  * (or that admission refuses otherwise) is refused on its own — the others still run.
  */
-async function admitAll(database: CrmDatabase, tenant: RunCaller, ids: readonly number[], parametros: Parametros) {
+async function admitAll(
+  database: CrmDatabase,
+  tenant: RunCaller,
+  ids: readonly number[],
+  parametros: Parametros,
+  connections: ConnectionsRegistry | undefined,
+) {
   const plans = new Map<number, PlannedStep[]>();
   const skipped: { integracaoId: number; missing: string[] }[] = [];
   const refused: { integracaoId: number; message: string }[] = [];
   for (const integracaoId of ids) {
     try {
-      plans.set(integracaoId, (await admitRun(database.db, { tenant, integracaoId, parametros })).plan);
+      plans.set(
+        integracaoId,
+        (await admitRun(database.db, { tenant, integracaoId, parametros, ...(connections ? { connections } : {}) })).plan,
+      );
     } catch (err) {
       if (err instanceof RunRefusedError && err.code === 'MISSING_PARAMETERS') {
         skipped.push({ integracaoId, missing: (err.params.names ?? '').split(', ') });
@@ -79,7 +89,7 @@ export const CrmChangeBody = Type.Object(
 export function eventsRoutes(
   database: CrmDatabase,
   producer: JobProducer,
-  options: { captureByTriggers?: boolean } = {},
+  options: { captureByTriggers?: boolean; connections?: ConnectionsRegistry | undefined } = {},
 ): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
@@ -99,6 +109,8 @@ export function eventsRoutes(
             }),
             400: ErrorResponse,
             401: ErrorResponse,
+            // CHANGE_IN_PROGRESS: the same key's first attempt is still running (Retry-After); retry for its answer.
+            409: ErrorResponse,
             503: ErrorResponse,
           },
         },
@@ -123,6 +135,7 @@ export function eventsRoutes(
             tenant,
             candidates.map((row) => row.id),
             parametros,
+            options.connections,
           );
           for (const [integracaoId, plan] of plans) {
             try {
@@ -138,7 +151,7 @@ export function eventsRoutes(
         };
         const event = { ...request.body, chaveIdempotencia };
         const result = await receiveChange(database, producer, request.tenant.empresaId, event, runSetIntegrations, {
-          ...options,
+          captureByTriggers: options.captureByTriggers,
           setTables,
           locale: localeOf(request),
         });

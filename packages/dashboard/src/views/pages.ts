@@ -4,7 +4,7 @@ import { type RegistroJob, recordParameters } from '@integrador/store';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
 import { formatTime, messages, word } from '../i18n';
-import { maskedJson, maskSecrets } from '../mask';
+import { maskedJson, maskMessage, maskSecrets } from '../mask';
 
 /** Counts of one group (tenant or integration) over a window, by the overview's columns. */
 export interface Tally {
@@ -84,18 +84,30 @@ export function queryString(query: FailureQuery): string {
 const errorCodeOf = (r: RegistroJob) => [r.erro_classe, r.erro_codigo].filter(Boolean).join(' ');
 
 /**
+ * A record's failure code worded in the locale (the "motivo"; undefined for a code nobody words), from its failure's
+ * values masked as its message is (rows written before the recorder masked them may hold an echoed secret).
+ */
+export function wordedFailure(locale: Viewer['locale'], r: Pick<RegistroJob, 'erro_codigo' | 'parametros'>): string | undefined {
+  return failureReason(locale, r.erro_codigo, recordParameters(maskMessage(r.parametros)).failure);
+}
+
+/**
  * A record's failure as the operator reads it: the code's worded reason in the operator's language
  * (@integrador/queue's catalogue) first, the class, code and stored message (English, technical; its secrets masked)
- * after it for support. A code the catalogue does not word shows the message in its place. `limit` cuts the message
- * (the list); the detail shows it whole.
+ * after it for support. A code the catalogue does not word shows the message in its place. A message that is the
+ * reason itself (an endpoint sync's, the engine's pt-BR wording of its code) is not shown again, in any language.
+ * `limit` cuts the message (the list); the detail shows it whole.
  */
 function failureCell(viewer: Viewer, r: RegistroJob, limit?: number): Raw | string {
   if (!r.erro_mensagem && !r.erro_codigo) return '';
-  const message = maskSecrets(r.erro_mensagem).slice(0, limit);
-  const worded = failureReason(viewer.locale, r.erro_codigo, recordParameters(r.parametros).failure);
+  const whole = maskSecrets(r.erro_mensagem);
+  const message = whole.slice(0, limit);
+  const worded = wordedFailure(viewer.locale, r);
   const code = html`<span class="muted erro-codigo">${errorCodeOf(r)}</span>`;
   if (worded === undefined) return html`${code}<br><span class="erro-mensagem">${message}</span>`;
-  return html`<span class="erro-motivo">${worded}</span><br>${code}${message ? html` <span class="muted erro-mensagem">${message}</span>` : ''}`;
+  const repeated = whole === worded || whole === maskSecrets(wordedFailure('pt-BR', r));
+  const shown = message && !repeated ? html` <span class="muted erro-mensagem">${message}</span>` : '';
+  return html`<span class="erro-motivo">${worded}</span><br>${code}${shown}`;
 }
 
 /** The rows of the failures list (also served alone for live updates). */

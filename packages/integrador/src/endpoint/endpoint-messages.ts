@@ -1,4 +1,5 @@
 import { fillTemplate } from '@integrador/i18n';
+import { CRON_SHAPE_TEXTS } from '@integrador/queue';
 import type { LintLocale } from '../lint-finding';
 
 type Params = Record<string, string | number>;
@@ -128,6 +129,16 @@ const STATUS_MESSAGES: Record<string, Texts> = {
     'pt-BR': 'cron "{value}" inválido ({detail}); esperado um padrão como "0 */6 * * *" (minuto hora dia mês dia-da-semana)',
     en: 'invalid cron "{value}" ({detail}); expected a pattern such as "0 */6 * * *" (minute hour day month weekday)',
   },
+  // A cron's shape refused (cronShapeProblem, @integrador/queue): its wording inside INPUT_CRON's.
+  ...Object.fromEntries(
+    Object.entries(CRON_SHAPE_TEXTS).map(([code, text]) => [
+      code,
+      {
+        'pt-BR': `cron "{value}" inválido (${text['pt-BR']}); esperado um padrão como "0 */6 * * *" (minuto hora dia mês dia-da-semana)`,
+        en: `invalid cron "{value}" (${text.en}); expected a pattern such as "0 */6 * * *" (minute hour day month weekday)`,
+      },
+    ]),
+  ),
   SERVICE_NOT_FOUND: { 'pt-BR': 'o serviço #{id} não existe (ou foi apagado)', en: 'service #{id} does not exist (or was deleted)' },
   SERVICE_INACTIVE: {
     'pt-BR': 'o serviço #{id} está inativo; ative-o para sincronizar',

@@ -1,4 +1,4 @@
-import { cronShapeProblem } from '@integrador/queue';
+import { type CronShapeProblem, cronShapeProblem } from '@integrador/queue';
 import type { ServicoEndpointInput } from '@integrador/store';
 import { CronExpressionParser } from 'cron-parser';
 import { SECRET_REFERENCE } from './endpoint-auth';
@@ -15,7 +15,8 @@ export interface ServiceInputProblem {
     | 'INPUT_AUTH_REQUIRED'
     | 'INPUT_AUTH_UNUSED'
     | 'INPUT_SECRET_REFERENCE'
-    | 'INPUT_CRON';
+    | 'INPUT_CRON'
+    | CronShapeProblem['code'];
   params: Record<string, string>;
 }
 
@@ -79,11 +80,14 @@ export function checkServiceInput(input: ServicoEndpointInput, prefix = 'body'):
     try {
       // The parser BullMQ's job schedulers use: a cron accepted here is one worker-get can schedule.
       CronExpressionParser.parse(input.cron);
-      // What that parser pads or lets through (4 fields, a step wider than its field): schedules sync refuses it too.
-      const shape = cronShapeProblem(input.cron);
-      if (shape !== null) throw new Error(shape);
     } catch (err) {
       return { field: at('cron'), code: 'INPUT_CRON', params: { value: input.cron, detail: (err as Error).message } };
+    }
+    // What that parser pads or lets through (4 fields, a step wider than its field): schedules sync refuses it too.
+    const shape = cronShapeProblem(input.cron);
+    if (shape !== null) {
+      const params = Object.fromEntries(Object.entries(shape.params).map(([k, v]) => [k, String(v)]));
+      return { field: at('cron'), code: shape.code, params: { value: input.cron, ...params } };
     }
   }
   return null;

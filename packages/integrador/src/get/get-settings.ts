@@ -54,14 +54,30 @@ export function parseGetSettings(integracao: Integracao): GetSettings {
       fail(integracao, 'tabela', `"${integracao.tabela}" is not a CRM table a GET may write (expected one of ${allowed})`);
   }
   const reconcileHours = integracao.reconciliacao_horas;
-  if (reconcileHours !== null && !(reconcileHours >= 0))
+  const chunkSize = integracao.tamanho_lote ?? DEFAULT_CHUNK_SIZE;
+  const invalid = invalidGetNumbers(integracao);
+  if (invalid.includes('reconciliacao_horas'))
     fail(integracao, 'reconciliacao_horas', `expected hours ≥ 0 or NULL, found ${reconcileHours}`);
   if (reconcileHours !== null && write === 'templates')
     fail(integracao, 'reconciliacao_horas', 'a reconcile needs the built-in upsert into tabela (without sql_insert/sql_update)');
-  const chunkSize = integracao.tamanho_lote ?? DEFAULT_CHUNK_SIZE;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE)
+  if (invalid.includes('tamanho_lote'))
     fail(integracao, 'tamanho_lote', `expected rows per chunk from 1 to ${MAX_CHUNK_SIZE}, found ${chunkSize}`);
   return { mode, sqlConsulta, keyColumns, cursorColumn, write, table, sqlInsert, sqlUpdate, reconcileHours, chunkSize };
+}
+
+/**
+ * The numeric columns of a GET row out of range: reconciliacao_horas (hours ≥ 0, or NULL: never) and tamanho_lote
+ * (1 to MAX_CHUNK_SIZE rows, or NULL: the default). The run (getSettings) and the configuration lint read the same rule.
+ */
+export function invalidGetNumbers(
+  integracao: Pick<Integracao, 'reconciliacao_horas' | 'tamanho_lote'>,
+): Array<'reconciliacao_horas' | 'tamanho_lote'> {
+  const invalid: Array<'reconciliacao_horas' | 'tamanho_lote'> = [];
+  const hours = integracao.reconciliacao_horas;
+  if (hours !== null && !(hours >= 0)) invalid.push('reconciliacao_horas');
+  const chunk = integracao.tamanho_lote;
+  if (chunk !== null && (!Number.isInteger(chunk) || chunk < 1 || chunk > MAX_CHUNK_SIZE)) invalid.push('tamanho_lote');
+  return invalid;
 }
 
 function modeOf(integracao: Integracao, cursorColumn: string | null): GetMode {

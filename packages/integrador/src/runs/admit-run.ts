@@ -109,6 +109,27 @@ function assertConnectionOpen(row: Integracao, conexao: ConexaoIntegracao | unde
   );
 }
 
+/**
+ * The connections file's restriction for the other steps of a run's plan (its prerequisites and followers): a step on a
+ * connection restricted to another empresa refuses the whole run, as the triggered integration's own would. A step whose
+ * conexao_integracao row is missing or another empresa's is left to its worker (MISSING_CONNECTION when it runs).
+ */
+async function assertPlanConnectionsOpen(
+  db: Kysely<Database>,
+  empresaId: number,
+  plan: readonly PlannedStep[],
+  triggered: number,
+  connections: ConnectionsRegistry,
+): Promise<void> {
+  const ids = plan.map((step) => step.integracaoId).filter((id) => id !== triggered);
+  if (!ids.length) return;
+  const rows = await db.selectFrom('integracao').selectAll().where('empresa_id', '=', empresaId).where('id', 'in', ids).execute();
+  for (const row of rows) {
+    const conexao = await ownConnection(db, row).catch(() => undefined);
+    assertConnectionOpen(row, conexao, connections);
+  }
+}
+
 /** What admission reads from the database for (tenant, integracao, purpose): the same for every job of that key. */
 export interface LoadedAdmission {
   integracao: Integracao;
@@ -150,6 +171,7 @@ export async function loadAdmission(
         if (row) assertGetRunnableBy(tenant, row);
       }
     } else plan = [{ integracaoId: integracao.id, nome: integracao.nome, queue: queue ?? 'set' }];
+    if (connections) await assertPlanConnectionsOpen(db, tenant.empresaId, plan, integracao.id, connections);
     return { integracao, conexao, queue, plan };
   } catch (refusal) {
     // Kept for completeAdmission, so that a missing parameter is still reported before a connection or plan error.

@@ -142,6 +142,16 @@ describe.each(['sqlite', 'postgres'] as const)('reconcileSchedules (%s, real Red
     expect([...(await schedulers()).keys()]).toEqual([]);
   });
 
+  it('keeps a nickname cron-parser and BullMQ accept (@daily, @hourly) scheduled, also when it is unchanged', async () => {
+    const daily = await add({ nome: 'GET-DIARIA', empresa_id: a, cron: '@daily' });
+    const hourly = await add({ nome: 'GET-HORARIA', empresa_id: b, cron: '@hourly' });
+    const first = await reconcileSchedules(database.db, producer, { tz }, logger);
+    expect(first.invalid).toEqual([]);
+    const again = await reconcileSchedules(database.db, producer, { tz }, logger);
+    expect(again).toMatchObject({ invalid: [], removed: [], unchanged: 2 });
+    expect([...(await schedulers()).keys()].sort()).toEqual([schedulerIdOf(a, daily), schedulerIdOf(b, hourly)].sort());
+  });
+
   it('accepts a six-field cron with seconds and moves a row to its new filial', async () => {
     const id = await add({ nome: 'GET-SEGUNDOS', empresa_id: a, cron: '*/30 * * * * *' });
     await reconcileSchedules(database.db, producer, { tz }, logger);
