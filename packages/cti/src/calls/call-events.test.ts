@@ -403,7 +403,8 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
       expect(active.map((c) => c.callId)).not.toContain(ringing.eventId);
 
       // The PBX's end comes late (the call had been answered): it closes that row with its real duration, no second row.
-      const end = event('fim', '3509', '(11) 3333-4444', new Date(), { urlAudio: 'tarde.wav' });
+      // Its time is fixed (start + 120 s): a duration from the clock would hang on how long the steps above took.
+      const end = event('fim', '3509', '(11) 3333-4444', new Date(startedAt.getTime() + 120_000), { urlAudio: 'tarde.wav' });
       const closed = await processCallEvent(ringDeps, end);
       expect(await processCallEvent(ringDeps, end)).toMatchObject({ duplicate: true, ligacaoId: closed.ligacaoId });
       expect(closed).toMatchObject({ kind: 'fim', semInicio: false, ligacaoId: byEvent.get(ringing.eventId)?.id });
