@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
-import type { Kysely } from 'kysely';
+import { type Kysely, PostgresAdapter, SqliteAdapter, sql } from 'kysely';
 import { WebhookError } from './errors';
 import { isWebhookTable, type Operacao, WEBHOOK_TABLES } from './gatilhos';
 import { type PublishResult, publishChange } from './publish-change';
@@ -71,6 +71,31 @@ async function claim(db: Kysely<Database>, empresaId: number, chave: string, eve
   return undefined;
 }
 
+/**
+ * How long a claim may wait for its answer before a repeat of its key takes it over. A first attempt writes its answer
+ * within a second or two (it enqueues jobs and stores a message); a claim older than this belonged to a process that
+ * died mid-way, and without the takeover every retry of that event would be a 409 forever (nothing would send it).
+ */
+export const CHANGE_CLAIM_STALE_MS = 120_000;
+
+/**
+ * Deletes the claim `id` when it is still unanswered and older than CHANGE_CLAIM_STALE_MS; true when this call did (the
+ * caller then claims the key anew; of concurrent repeats one deletes, the others meet its new claim: 409). The age is
+ * judged by the database's clock on its own column (SQLite stores CURRENT_TIMESTAMP as text: compared as julianday).
+ */
+async function takeOverStaleClaim(db: Kysely<Database>, id: number): Promise<boolean> {
+  const seconds = CHANGE_CLAIM_STALE_MS / 1000;
+  const dialect = db.getExecutor().adapter;
+  const older =
+    dialect instanceof SqliteAdapter
+      ? sql<boolean>`julianday(criado_em) < julianday('now') - ${seconds / 86400}`
+      : dialect instanceof PostgresAdapter
+        ? sql<boolean>`criado_em < CURRENT_TIMESTAMP - make_interval(secs => ${seconds})`
+        : sql<boolean>`criado_em < CURRENT_TIMESTAMP(3) - INTERVAL ${seconds} SECOND`;
+  const deleted = await db.deleteFrom('crm_mudancas').where('id', '=', id).where('resultado', 'is', null).where(older).executeTakeFirst();
+  return Number(deleted.numDeletedRows) > 0;
+}
+
 const release = (db: Kysely<Database>, empresaId: number, chave: string) =>
   db.deleteFrom('crm_mudancas').where('empresa_id', '=', empresaId).where('chave', '=', chave).execute();
 
@@ -84,7 +109,8 @@ function checkTable(tabela: string, setTables: readonly string[]): void {
  * The single change-event path: claims the idempotency key (a repeat answers the first result and does nothing), runs
  * the table's SET integrations and publishes the change to the webhooks of its gatilho. A failure releases the key, so
  * the CRM's retry of the same event does the work; a repeat while the first attempt still runs is a 409
- * (CHANGE_IN_PROGRESS: retry later). A table nothing uses is refused (400) before anything is claimed;
+ * (CHANGE_IN_PROGRESS: retry later), unless its claim is older than CHANGE_CLAIM_STALE_MS (its process died: the
+ * repeat takes it over and does the work). A table nothing uses is refused (400) before anything is claimed;
  * a repeated key is answered before that check, so a retry gets its stored answer even if its table has become unknown
  * since (the integration on it deleted).
  */
@@ -99,6 +125,8 @@ export async function receiveChangeEvent<S extends object>(
     checkTable(event.tabela, deps.setTables);
     seen = await claim(deps.db, empresaId, chave, event);
   }
+  // An unanswered claim past CHANGE_CLAIM_STALE_MS: its attempt died with its process; this repeat does the work.
+  if (seen && !seen.resultado && (await takeOverStaleClaim(deps.db, seen.id))) seen = await claim(deps.db, empresaId, chave, event);
   if (seen) {
     // Claimed, its answer not written yet: the first attempt is still running (a failure releases the key).
     if (!seen.resultado) throw new WebhookError('CHANGE_IN_PROGRESS', 409);

@@ -1,0 +1,48 @@
+import { createEmpresa, timestampValue } from '@integrador/store';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { CHANGE_CLAIM_STALE_MS, type ChangeEventDeps, receiveChangeEvent } from './change-event';
+
+// A claim whose attempt died with its process (killed between claiming the key and writing the answer) must not make
+// every retry of that event a 409 forever: past CHANGE_CLAIM_STALE_MS a repeat takes it over and does the work.
+describe.each(ALL_DIALECTS)('crm-change claims left by a dead attempt, on %s', (dialect) => {
+  let database: TestDatabase;
+  let empresaId: number;
+  let runs = 0;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    empresaId = await createEmpresa(database.db, 'Acme');
+  });
+  afterAll(() => database.drop());
+
+  // pedidos is a SET table only: no webhook is published, so the producer is never reached.
+  const deps = (): ChangeEventDeps<{ jobs: number[] }> => ({
+    db: database.db,
+    producer: undefined as never,
+    captureByTriggers: false,
+    setTables: ['pedidos'],
+    runSetIntegrations: async () => ({ jobs: [++runs] }),
+  });
+  const receive = () => receiveChangeEvent(deps(), empresaId, { tabela: 'pedidos', id: '7', chaveIdempotencia: 'k-dead' });
+
+  it('answers 409 while the claim is young, takes it over once stale, then answers the new result as a repeat', async () => {
+    await database.db
+      .insertInto('crm_mudancas')
+      .values({ empresa_id: empresaId, chave: 'k-dead', tabela: 'pedidos', registro_id: '7', operacao: 'alterado' })
+      .execute();
+    await expect(receive()).rejects.toMatchObject({ code: 'CHANGE_IN_PROGRESS', status: 409 });
+    expect(runs).toBe(0);
+
+    const old = new Date(Date.now() - CHANGE_CLAIM_STALE_MS - 60_000);
+    await database.db
+      .updateTable('crm_mudancas')
+      .set({ criado_em: timestampValue(database.db, old) as never })
+      .where('chave', '=', 'k-dead')
+      .execute();
+    const taken = await receive();
+    expect(taken).toMatchObject({ jobs: [1], deduplicated: false });
+    expect(await receive()).toMatchObject({ jobs: [1], deduplicated: true });
+    expect(runs).toBe(1);
+    expect(await database.db.selectFrom('crm_mudancas').select('id').where('chave', '=', 'k-dead').execute()).toHaveLength(1);
+  });
+});
