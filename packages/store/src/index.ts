@@ -41,6 +41,7 @@ export {
   listIntegracoes,
   loadConfiguration,
   type Regra,
+  tenantConexoesQuery,
 } from './integracao.repository';
 export {
   type LimiteScope,

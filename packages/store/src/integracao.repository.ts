@@ -64,13 +64,14 @@ export interface IntegradorConfiguration {
 }
 
 /**
- * The conexao_integracao rows an empresa's configuration may see: its own, and the shared ones (empresa_id NULL) its
- * integracoes use. Another empresa's rows, and shared rows only other tenants use, are never read.
+ * The conexao_integracao rows (as `c`) an empresa's configuration may see: its own, and the shared ones (empresa_id
+ * NULL) its integracoes use. Another empresa's rows, and shared rows only other tenants use, are never read. The
+ * query without its selection, for the callers that ask one thing of it (a connection's use: integrador's
+ * connection-use).
  */
-function tenantConexoes(db: Kysely<Database>, empresaId: number) {
+export function tenantConexoesQuery(db: Kysely<Database>, empresaId: number) {
   return db
     .selectFrom('conexao_integracao as c')
-    .selectAll('c')
     .where((eb) =>
       eb.or([
         eb('c.empresa_id', '=', empresaId),
@@ -85,9 +86,12 @@ function tenantConexoes(db: Kysely<Database>, empresaId: number) {
           ),
         ]),
       ]),
-    )
-    .orderBy('c.id')
-    .execute();
+    );
+}
+
+/** The conexao_integracao rows an empresa's configuration may see (tenantConexoesQuery), by id. */
+function tenantConexoes(db: Kysely<Database>, empresaId: number) {
+  return tenantConexoesQuery(db, empresaId).selectAll('c').orderBy('c.id').execute();
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Connection } from '@integrador/connections';
-import type { Database } from '@integrador/store';
+import { type Database, tenantConexoesQuery } from '@integrador/store';
 import type { Kysely } from 'kysely';
 
 /**
@@ -15,25 +15,9 @@ export async function connectionUsableBy(
   empresaId: number,
 ): Promise<boolean> {
   if (connection.empresaId !== undefined) return connection.empresaId === empresaId;
-  const used = await db
-    .selectFrom('conexao_integracao as c')
+  const used = await tenantConexoesQuery(db, empresaId)
     .select('c.id')
     .where('c.nome_conexao', '=', connection.name)
-    .where((eb) =>
-      eb.or([
-        eb('c.empresa_id', '=', empresaId),
-        eb.and([
-          eb('c.empresa_id', 'is', null),
-          eb.exists(
-            eb
-              .selectFrom('integracao as i')
-              .select('i.id')
-              .where('i.empresa_id', '=', empresaId)
-              .whereRef('i.conexao_integracao_id', '=', 'c.id'),
-          ),
-        ]),
-      ]),
-    )
     .limit(1)
     .executeTakeFirst();
   return used !== undefined;
