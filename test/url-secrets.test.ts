@@ -57,6 +57,7 @@ describe('URL secrets never reach a record, a log or a message', () => {
     ];
     const api = ['allowPrivateNetwork: true', 'timeoutMs: 3000', 'retry: { attempts: 1, backoffMs: 100 }'];
     await h.start({
+      webhookAllowedNetworks: ['127.0.0.1/32'],
       connectionsYaml: (erpUrl, password) =>
         [
           'connections:',

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConnectionsFile } from '@integrador/connections';
+import { loadConnectionsFile, parseAddressAllowlist } from '@integrador/connections';
 import { normalizePhone } from '@integrador/cti';
 import { reconcileSchedules, schedulerIdOf } from '@integrador/integrador';
 import { createLogger } from '@integrador/logging';
@@ -10,6 +10,7 @@ import { createEmpresa, createOperador, type EstadoRegistroJob, issueApiKey, typ
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, type WebhookHttpClient } from '@integrador/webhooks';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../../apps/ingress/src/build-app';
@@ -40,9 +41,15 @@ export class DashboardHarness {
   private worker: AppProcess | undefined;
   private connectionsFile!: string;
   private connectionsYaml: ((erpUrl: string, password: string) => string) | undefined;
+  private webhookHttp: WebhookHttpClient | undefined;
 
-  /** `connectionsYaml`: the connections file the ingress and the worker read, instead of the Senior G5 one. */
-  async start(options: { connectionsYaml?: (erpUrl: string, password: string) => string } = {}): Promise<void> {
+  /**
+   * `connectionsYaml`: the connections file the ingress and the worker read, instead of the Senior G5 one.
+   * `webhookAllowedNetworks`: the ingress's WEBHOOK_ALLOWED_NETWORKS (a loopback receiver's endpoint is refused without).
+   */
+  async start(
+    options: { connectionsYaml?: (erpUrl: string, password: string) => string; webhookAllowedNetworks?: string[] } = {},
+  ): Promise<void> {
     this.connectionsYaml = options.connectionsYaml;
     this.erp = await startSeniorG5Server({ latencyMs: 1000 });
     this.connectionsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-dash-')), 'connections.yaml');
@@ -69,7 +76,12 @@ export class DashboardHarness {
     this.producer = new JobProducer({ connection: this.redis, prefix: this.prefix, timeoutMs: 10000, logger });
     // The ingress only previews (never sends), so the password its copy holds does not matter here.
     const connections = await loadConnectionsFile(this.connectionsFile, { SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password });
+    const webhookSettings = options.webhookAllowedNetworks
+      ? { ...DEFAULT_WEBHOOK_SETTINGS, allowlist: parseAddressAllowlist(options.webhookAllowedNetworks) }
+      : undefined;
+    this.webhookHttp = webhookSettings ? createWebhookHttpClient(webhookSettings) : undefined;
     this.app = await buildApp({
+      ...(webhookSettings && this.webhookHttp ? { webhooks: { settings: webhookSettings, http: this.webhookHttp } } : {}),
       database: this.database,
       redis: this.redis,
       producer: this.producer,
@@ -231,6 +243,7 @@ export class DashboardHarness {
   async close(): Promise<void> {
     await this.stopWorker();
     await this.app?.close();
+    await this.webhookHttp?.close();
     await this.producer?.close();
     if (this.prefix) await deletePrefix(TEST_REDIS_URL, this.prefix);
     this.redis?.disconnect();
