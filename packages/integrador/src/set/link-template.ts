@@ -49,7 +49,8 @@ export function fillLink(link: string, values: Readonly<Record<string, unknown>>
   });
   if (missing[0] !== undefined) throw new MissingVariableError(missing[0], missing, Object.keys(values));
   const text = (name: string) => {
-    const { value } = lookupValue(values, name);
+    const found = lookupValue(values, name);
+    const value = found.found ? found.value : undefined;
     if (value instanceof Date) return value.toISOString();
     if (typeof value === 'object')
       throw new PermanentError(
