@@ -202,6 +202,19 @@ describe('dashboard API', () => {
     const refused = await h.app.inject({ method: 'POST', url: '/dashboard/api/integrations/19/run', headers: asKey(h.keyA), payload: {} });
     expect(refused.statusCode).toBe(400);
     expect(refused.json().error.code).toBe('MISSING_PARAMETERS');
+    // Worded by the dashboard in the operator's language, never the engine's English message.
+    expect(refused.json().error.message).toBe(
+      'Parâmetros obrigatórios ausentes: contaId (parametros_obrigatorios da integração); nada foi enfileirado.',
+    );
+    const refusedEn = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/integrations/19/run?lang=en',
+      headers: asKey(h.keyA),
+      payload: {},
+    });
+    expect(refusedEn.json().error.message).toBe(
+      "Missing required parameters: contaId (the integration's parametros_obrigatorios); nothing was enqueued.",
+    );
     const run = await h.app.inject({
       method: 'POST',
       url: '/dashboard/api/integrations/19/run',

@@ -245,11 +245,17 @@ describe('dashboard polish', () => {
     expect(rows.statusCode).toBe(400);
     expect(rows.body).toContain('Campo Até inválido');
     // A page's other errors say their worded text in the page's language, never a bare code.
-    // (A NUL in a job id is refused by PostgreSQL: an internal error, worded in the viewer's language.)
-    const english = (await get('/dashboard/jobs/set/a%00b?lang=en', cookie)).body;
-    expect(english).toContain('role="status">internal error<');
-    expect(english).not.toContain('>INTERNAL<');
-    expect((await get('/dashboard/jobs/set/a%00b', cookie)).body).toContain('role="status">erro interno<');
+    // A NUL in a job id names no job (PostgreSQL's text cannot hold it): not found, on the page and in the JSON API.
+    const english = await get('/dashboard/jobs/set/a%00b?lang=en', cookie);
+    expect(english.statusCode).toBe(404);
+    expect(english.body).toContain('Not found.');
+    expect(english.body).not.toContain('internal error');
+    const portuguese = await get('/dashboard/jobs/set/a%00b', cookie);
+    expect(portuguese.statusCode).toBe(404);
+    expect(portuguese.body).toContain('Não encontrado.');
+    const json = await h.app.inject({ url: '/dashboard/api/jobs/set/a%00b', headers: asKey(h.keyA) });
+    expect(json.statusCode).toBe(404);
+    expect(json.json().error.code).toBe('NOT_FOUND');
     expect(response.body).toMatch(/<input name="q"[^>]*value="abc"/);
   });
 

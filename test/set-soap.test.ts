@@ -251,6 +251,22 @@ describe('SET-WS-CONTAS against a local Senior G5 SOAP service', () => {
     expect(await idErp()).toBe(String(job.returnvalue.records[0].values.codCli));
   });
 
+  it('refuses a #variable# in a SOAP link (the WSDL address, the same for every record), sending nothing', async () => {
+    const { link } = await database.db.selectFrom('integracao').select('link').where('id', '=', 19).executeTakeFirstOrThrow();
+    await database.db
+      .updateTable('integracao')
+      .set({ link: `${link ?? ''}&conta=#contaId#` })
+      .where('id', '=', 19)
+      .execute();
+    worker = await startWorker();
+    const { job, state } = await settled((await run({ contaId: CONTA.id })).json().jobId);
+    expect(state).toBe('failed');
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toContain("a SOAP link is the WSDL's address, the same for every record");
+    expect(erp.requests.count).toBe(0);
+    expect(await idErp()).toBeNull();
+  });
+
   it('retries a timeout and completes once the ERP answers in time', async () => {
     // Well under the 3 s a SLOW customer takes, and long enough for the second attempt's call on a busy machine.
     await database.db.updateTable('integracao').set({ timeout_ms: 1000 }).where('id', '=', 19).execute();

@@ -77,6 +77,8 @@ export async function admitOrExplain(
     const label = `#${args.integracaoId}${err.params.nome ? ` (${err.params.nome})` : ''}`;
     if (err.code === 'NOT_FOUND') throw new CliError(cli.text.integracaoNotFound(args.integracaoId, tenant.empresaId));
     if (err.code === 'MISSING_PARAMETERS') throw new CliError(cli.text.missingParameters((err.params.names ?? '').split(', ')));
+    if (err.code === 'INVALID_PARAMETER')
+      throw new CliError(cli.text.invalidRunParameter(err.params.name ?? '', err.params.expected ?? '', err.params.value ?? ''));
     if (err.code === 'CONNECTION_FORBIDDEN') throw new CliError(cli.text.connectionForbidden(label, err.params.connection ?? ''));
     if (err.code === 'INTEGRATION_INACTIVE') throw new CliError(cli.text.integracaoInactive(label));
     if (err.code === 'NOT_RUNNABLE' && err.params.reason === 'componente') throw new CliError(cli.text.integracaoIsComponent(label));

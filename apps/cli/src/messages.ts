@@ -114,6 +114,7 @@ export interface Messages {
   integracaoNotSet: (label: string, tipo: string) => string;
   integracaoNotInfo: (label: string, tipo: string) => string;
   missingParameters: (names: readonly string[]) => string;
+  invalidRunParameter: (name: string, expected: string, value: string) => string;
   redisUnreachable: (address: string, detail: string) => string;
   enqueued: (integracaoId: number, jobId: string, queue: string) => string;
   jobState: (jobId: string, state: string, attemptsMade: number, failedReason: string | undefined) => string;
@@ -254,6 +255,8 @@ const ptBR: Messages = {
   missingParameters: (names) =>
     `${names.length === 1 ? 'falta o parâmetro obrigatório' : 'faltam os parâmetros obrigatórios'} ${names.join(', ')} ` +
     `(use ${names.map((name) => `-p ${name}=valor`).join(' ')}); nada foi enfileirado nem enviado`,
+  invalidRunParameter: (name, expected, value) =>
+    `parâmetro ${name} inválido: esperado um de ${expected}, recebido ${value}; nada foi enfileirado nem enviado`,
   redisUnreachable: (address, detail) => `não foi possível falar com o Redis em ${address} (${detail}); confira REDIS_URL`,
   enqueued: (id, jobId, queue) => `Integração #${id} enfileirada: job ${jobId} na fila ${queue}.`,
   jobState: (jobId, state, attemptsMade, failedReason) => {
@@ -402,6 +405,8 @@ const en: Messages = {
   missingParameters: (names) =>
     `${names.length === 1 ? 'missing required parameter' : 'missing required parameters'} ${names.join(', ')} ` +
     `(use ${names.map((name) => `-p ${name}=value`).join(' ')}); nothing was enqueued or sent`,
+  invalidRunParameter: (name, expected, value) =>
+    `invalid parameter ${name}: expected one of ${expected}, got ${value}; nothing was enqueued or sent`,
   redisUnreachable: (address, detail) => `could not talk to Redis at ${address} (${detail}); check REDIS_URL`,
   enqueued: (id, jobId, queue) => `Integracao #${id} enqueued: job ${jobId} on queue ${queue}.`,
   jobState: (jobId, state, attemptsMade, failedReason) => {

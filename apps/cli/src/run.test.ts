@@ -191,6 +191,19 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     const job = await producer.getJob('get', jobId);
     expect(job?.data).toEqual({ tenant: { empresaId: Number(empresa), filialId: null }, integracaoId: 77, parametros: {}, trigger: 'cli' });
     expect(await producer.queue('set').count()).toBe(0);
+    // A bad reconciliar is worded in the CLI's language, not the engine's English message.
+    const bad = await runCli(['run', '77', '--empresa', empresa, '-p', 'reconciliar=talvez'], cliEnv(database.url, variables));
+    expect(bad).toMatchObject({ code: 1, stdout: '' });
+    expect(bad.stderr).toMatch(
+      /^erro: parâmetro reconciliar inválido: esperado um de .+, recebido "talvez"; nada foi enfileirado nem enviado\n$/,
+    );
+    const badEn = await runCli(
+      ['--lang', 'en', 'run', '77', '--empresa', empresa, '-p', 'reconciliar=talvez'],
+      cliEnv(database.url, variables),
+    );
+    expect(badEn.stderr).toMatch(
+      /^error: invalid parameter reconciliar: expected one of .+, got "talvez"; nothing was enqueued or sent\n$/,
+    );
   });
 
   it('refuses a run without its parametros_obrigatorios, naming them and enqueueing nothing', async () => {

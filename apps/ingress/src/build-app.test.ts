@@ -99,8 +99,24 @@ describe.each(ALL_DIALECTS)('ingress on %s', (dialect) => {
 
   it("never shows one tenant another tenant's integrations", async () => {
     const listA = await app.inject({ url: '/v1/integrations', headers: auth(keyA) });
-    expect(listA.json().items.map((r: { nome: string }) => r.nome)).toContain('SET-WS-CONTAS');
-    expect(listA.json().items.map((r: { nome: string }) => r.nome)).not.toContain('GET-B');
+    // Exactly empresa A's rows, whichever tests of this file added some before (read from the table, bound to A).
+    const ownA = await database.db
+      .selectFrom('integracao')
+      .select('nome')
+      .where(
+        'empresa_id',
+        '=',
+        (await database.db.selectFrom('integracao').select('empresa_id').where('id', '=', integracaoA).executeTakeFirstOrThrow())
+          .empresa_id,
+      )
+      .execute();
+    expect(
+      listA
+        .json()
+        .items.map((r: { nome: string }) => r.nome)
+        .sort(),
+    ).toEqual(ownA.map((r) => r.nome).sort());
+    expect(ownA.map((r) => r.nome)).toContain('SET-WS-CONTAS');
     const listB = await app.inject({ url: '/v1/integrations', headers: auth(keyB) });
     expect(listB.json().items.map((r: { nome: string }) => r.nome)).toEqual(['GET-B']);
     expect((await app.inject({ url: `/v1/integrations/${integracaoA}`, headers: auth(keyA) })).json()).toMatchObject({
@@ -181,8 +197,9 @@ describe.each(ALL_DIALECTS)('ingress on %s', (dialect) => {
       regras: [{ campos_integracao_id: campo.id, campo: 'nome', tipo: 'cortar', parametros: '{"tamanho": 40}' }],
       conexao: { id: conexao.id, nome_conexao: 'senior_g5', tipo_conexao: 'WS' },
     });
-    // The connections file's secret never, nor the child rows' integracao_id (the URL names it).
-    expect(detail.body).not.toContain('secret');
+    // The connection by its row only: nothing of the connections file (its baseUrl, user, password), nor the child
+    // rows' integracao_id (the URL names it).
+    expect(detail.json().conexao).toEqual({ id: conexao.id, nome_conexao: 'senior_g5', tipo_conexao: 'WS' });
     expect(detail.json().campos[0]).not.toHaveProperty('integracao_id');
     expect((await app.inject({ url: `/v1/integrations/${get.id}`, headers: auth(keyB) })).statusCode).toBe(404);
     // A filial key reads the empresa-wide row too; the list carries the settings columns.

@@ -221,6 +221,8 @@ describe('GET runs and schedules over HTTP (real Redis, SQLite CRM)', () => {
 
   it('a scheduled GET that failed before opening its history (connection not in the file) is the lastRun, worded per viewer', async () => {
     const jobId = `repeat:get-e${empresaA}-i${pullA}:1765000000000`;
+    // An incremental integration (by its campo_cursor): the failed run is shown in that mode, not as a full one.
+    await database.db.updateTable('integracao').set({ campo_cursor: 'DATALT' }).where('id', '=', pullA).execute();
     // What the job recorder writes when worker-get refuses the job: no integracao_sincronizacao_execucoes row.
     await recordJobEvent(database.db, {
       empresaId: empresaA,
@@ -245,6 +247,7 @@ describe('GET runs and schedules over HTTP (real Redis, SQLite CRM)', () => {
       jobId,
       trigger: 'schedule',
       status: 'falhou',
+      mode: 'incremental',
       rowsRead: 0,
       error:
         'a conexão da integração não está definida para os workers (confira se eles foram iniciados com CONNECTIONS_FILE e se o arquivo define essa conexão): connection "erp_pgg" is not defined',

@@ -140,8 +140,23 @@ async function applyToJobs(
     // retry relabelling after its loop, a lost recorder write), so a job the record calls not failed is still asked.
     let state: string | undefined;
     if (action === 'retry') {
-      const outcome = await retryFailedJob(job, deps.redis, deps.keyPrefix);
-      if (!outcome.retried) state = outcome.state;
+      // Relabelled BEFORE the retry: once retried, the job may run and fail again within milliseconds, and the worker's
+      // new falhou must be the last write (a relabel after the retry would overwrite it and hide the failure). The label
+      // goes back when the retry is refused or throws; `onlyFrom` keeps whatever the worker wrote meanwhile.
+      const db = deps.database.db;
+      await markJobRecords(db, [record.id], 'aguardando_retentativa', record.estado);
+      const restore = () => markJobRecords(db, [record.id], record.estado, 'aguardando_retentativa');
+      let outcome: Awaited<ReturnType<typeof retryFailedJob>>;
+      try {
+        outcome = await retryFailedJob(job, deps.redis, deps.keyPrefix);
+      } catch (error) {
+        await restore().catch(() => undefined);
+        throw error;
+      }
+      if (!outcome.retried) {
+        await restore();
+        state = outcome.state;
+      }
     } else {
       // Only a failed job is discarded: removing a waiting or running one would lose work silently.
       const current = await withRedisDeadline(job.getState(), 2000, 'read job state');
@@ -153,11 +168,9 @@ async function applyToJobs(
       refusedAs = state;
       continue;
     }
-    // Relabelled at once, not after the loop: a retried job that runs and fails again while the rest of a selection is
-    // retried must keep its new falhou. `onlyFrom` keeps a state the worker already wrote since the retry; a record
-    // that lagged (not falhou) is relabelled too, as its job is now waiting.
-    if (action === 'retry') await markJobRecords(deps.database.db, [record.id], 'aguardando_retentativa', record.estado);
-    else await markJobRecords(deps.database.db, [record.id], 'descartado');
+    // Relabelled per job, not after the loop (a retry was relabelled above, before it ran); a record that lagged (not
+    // falhou) is relabelled too, as its job is now waiting.
+    if (action === 'discard') await markJobRecords(deps.database.db, [record.id], 'descartado');
     result.done++;
     perTenant.set(record.empresa_id, [...(perTenant.get(record.empresa_id) ?? []), `${record.fila}/${record.job_id}`]);
   }

@@ -102,6 +102,16 @@ function badInput(
   return { code: 'VALIDATION_FAILED', message: t.badField(field, expected) };
 }
 
+/** A coded refusal in the operator's words; never the engine's (English) message, whatever the code. */
+function refusalText(locale: ReturnType<typeof pickLocale>, status: number, code: string, params: Record<string, string>): string {
+  const t = messages(locale);
+  if (code === 'QUEUE_UNAVAILABLE' || status === 503) return t.queueUnavailable;
+  if (code === 'MISSING_PARAMETERS') return t.missingParameters(params.names ?? '');
+  if (code === 'INVALID_PARAMETER') return t.invalidParameter(params.name ?? '', params.expected ?? '', params.value ?? '');
+  if (status === 404) return t.notFound;
+  return t.requestRefused(status, code);
+}
+
 /** Every failure answers the house shape on the API and a short page elsewhere; never a stack trace. */
 function errorHandler(
   error: Error & { statusCode?: number; validation?: unknown; code?: unknown },
@@ -154,7 +164,7 @@ function errorHandler(
           ? messages(locale).filialScope(params.what ?? '', params.filial ?? '')
           : error instanceof JobStateError
             ? messages(locale).jobStateRefused(error.action, error.job, jobStateWord(locale, error.estado) ?? error.estado)
-            : error.message;
+            : refusalText(locale, status, code, params);
   if (isApi(request) || request.method !== 'GET') return sendError(reply, status, code, text);
   if (request.viewer)
     return reply

@@ -16,6 +16,12 @@ const PT = {
   invalidJson: 'O corpo da requisição não é um JSON válido.',
   badField: (field: string, expected: string) => `Campo ${field} inválido: esperado ${expected}.`,
   internalError: 'erro interno',
+  queueUnavailable: 'A fila (Redis) não está disponível agora; nada foi alterado. Tente novamente em instantes.',
+  missingParameters: (names: string) =>
+    `Parâmetros obrigatórios ausentes: ${names} (parametros_obrigatorios da integração); nada foi enfileirado.`,
+  invalidParameter: (name: string, expected: string, value: string) =>
+    `Parâmetro ${name} inválido: esperado um de ${expected}, recebido ${value}; nada foi enfileirado.`,
+  requestRefused: (status: number, code: string) => `A requisição foi recusada (HTTP ${status}, ${code}).`,
   expectedOneOf: (values: string) => `um de ${values}`,
   expectedDate: 'uma data ISO 8601 (AAAA-MM-DD ou AAAA-MM-DDThh:mm, com fuso opcional)',
   expectedInteger: 'um número inteiro',
@@ -173,6 +179,11 @@ const EN: Messages = {
   invalidJson: 'The request body is not valid JSON.',
   badField: (field, expected) => `Invalid field ${field}: expected ${expected}.`,
   internalError: 'internal error',
+  queueUnavailable: 'The queue (Redis) is not available now; nothing was changed. Try again in a moment.',
+  missingParameters: (names) => `Missing required parameters: ${names} (the integration's parametros_obrigatorios); nothing was enqueued.`,
+  invalidParameter: (name, expected, value) =>
+    `Invalid parameter ${name}: expected one of ${expected}, got ${value}; nothing was enqueued.`,
+  requestRefused: (status, code) => `The request was refused (HTTP ${status}, ${code}).`,
   expectedOneOf: (values) => `one of ${values}`,
   expectedDate: 'an ISO 8601 date (YYYY-MM-DD or YYYY-MM-DDThh:mm, zone optional)',
   expectedInteger: 'an integer',

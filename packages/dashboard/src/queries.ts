@@ -182,6 +182,8 @@ export async function jobDetail(
   id: string,
   preview?: (record: RegistroJob) => Promise<JobDetail['preview']>,
 ): Promise<JobDetail | undefined> {
+  // No job id or queue holds NUL (PostgreSQL's text cannot: 22021 would be a 500): such a job does not exist.
+  if (queue.includes('\u0000') || id.includes('\u0000')) return undefined;
   const found = await findJobRecord(database.db, viewer.scope, queue, id);
   if (!found || (viewer.filialId !== null && found.empresa_filial_id !== viewer.filialId)) return undefined;
   // URLs in what was stored before the engine showed them masked (attempt rows, messages, log lines) are masked here,

@@ -105,6 +105,14 @@ describe('lintConfiguration', () => {
     expect(lint(seedSpelling).filter((f) => f.code !== 'UNPROVIDED_VARIABLE' || /empresa_id/.test(f.message.en))).toEqual([]);
     const noOperation = lint(configuration((c) => (c.integracoes[0] = seedIntegracao({ porta_ws: null }))));
     expect(noOperation.map(where)).toEqual([{ code: 'MISSING_PORTA_WS', table: 'integracao', rowId: 19, column: 'porta_ws' }]);
+    // A SOAP link is the WSDL's address: a #var# in it is refused.
+    const perRecord = lint(
+      configuration((c) => (c.integracoes[0] = seedIntegracao({ link: 'http://erp.example/g5?wsdl&conta=#contaId#' }))),
+    );
+    expect(perRecord.map(where)).toEqual(
+      expect.arrayContaining([{ code: 'SOAP_LINK_VARIABLES', table: 'integracao', rowId: 19, column: 'link' }]),
+    );
+    expect(perRecord.find((f) => f.code === 'SOAP_LINK_VARIABLES')?.severity).toBe('error');
   });
 
   it('reports a nome_conexao missing from the connections file', () => {
@@ -217,7 +225,15 @@ describe('lintConfiguration', () => {
   });
 
   it("checks a link's #vars# like campo_crm's and refuses a #var# that would choose the host", () => {
-    const link = (value: string) => lint(configuration((c) => (c.integracoes[0] = seedIntegracao({ link: value }))));
+    // A REST connection: a SOAP link takes no #var# at all (SOAP_LINK_VARIABLES).
+    const link = (value: string) =>
+      lintConfiguration(
+        configuration((c) => {
+          c.conexoes[0] = { id: 3, tipo_conexao: 'API', nome_conexao: 'crm_api', empresa_id: null };
+          c.integracoes[0] = seedIntegracao({ link: value });
+        }),
+        new Map([...CONNECTIONS, ['crm_api', { kind: 'api' }]]),
+      );
     expect(link('PUT /api/clientes/#id_erp#?origem=crm&conta=#contaId#')).toEqual([]);
     const unprovided = link('PUT /api/clientes/#codigoErp#');
     expect(unprovided.map(where)).toEqual([{ code: 'UNPROVIDED_VARIABLE', table: 'integracao', rowId: 19, column: 'link' }]);

@@ -8,7 +8,7 @@ import { type LintFinding, type LintMessage, type LintSeverity, nameList, sortFi
 import { ruleProblem } from './rules';
 import { type NotRunnableReason, notRunnable } from './run-plan';
 import { ENGINE_VARIABLES } from './runs/tenant-scope';
-import { linkTemplatesHost } from './set/link-template';
+import { linkTemplatesHost, linkVariables } from './set/link-template';
 import { extractVariables } from './template';
 import { upstreamNames } from './upstream-names';
 
@@ -185,6 +185,12 @@ function lintConnectionReference(context: Context, integracao: Integracao): void
     report({ ...place, column: 'porta_ws' }, 'MISSING_PORTA_WS', {
       'pt-BR': 'integração via web service sem porta_ws: esperado o método SOAP a chamar (ex.: GravarClientes), encontrado vazio',
       en: 'web service integration without porta_ws: expected the SOAP operation to call (e.g. GravarClientes), found none',
+    });
+  // A SOAP link is the WSDL's address: a #var# there would load a WSDL (and churn the shared client cache) per record.
+  if (webService && linkVariables(integracao.link).length > 0)
+    report({ ...place, column: 'link' }, 'SOAP_LINK_VARIABLES', {
+      'pt-BR': `integração via web service com #variável# no link: o link de SOAP é o endereço do WSDL e não varia por registro; esperado um link fixo (os valores vão no envelope, pelos campos)`,
+      en: `web service integration with a #variable# in its link: a SOAP link is the WSDL's address and does not vary per record; expected a fixed link (values go in the envelope, through the campos)`,
     });
   // A shared row in the operator's view: whether this integracao's empresa may use the connection it names.
   const shared = conexao?.empresa_id === null && context.empresaId === null ? conexao : undefined;

@@ -80,6 +80,16 @@ export function invalidGetNumbers(
   return invalid;
 }
 
+/**
+ * The mode a run of this GET integration takes by its configuration (as parseGetSettings decides it, without its
+ * checks): modo, or incremental when only campo_cursor is set. For showing a run that left no history row.
+ */
+export function configuredGetMode(integracao: Pick<Integracao, 'modo' | 'campo_cursor'>): GetMode {
+  const modo = text(integracao.modo)?.toLowerCase() ?? null;
+  if (modo === null) return text(integracao.campo_cursor) ? 'incremental' : 'full';
+  return modo === 'incremental' ? 'incremental' : 'full';
+}
+
 function modeOf(integracao: Integracao, cursorColumn: string | null): GetMode {
   const modo = text(integracao.modo)?.toLowerCase() ?? null;
   if (modo === null) return cursorColumn ? 'incremental' : 'full';

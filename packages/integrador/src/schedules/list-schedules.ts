@@ -14,6 +14,7 @@ import {
   timestampMs,
 } from '@integrador/store';
 import type { Kysely } from 'kysely';
+import { configuredGetMode } from '../get/get-settings';
 import { queueForTipo } from '../runs/runnability';
 import { scheduledCron } from './reconcile-schedules';
 import { endpointSchedulerIdOf, schedulerIdOf } from './schedule-ids';
@@ -86,7 +87,8 @@ function lastFailedJobOf(db: Kysely<Database>, empresaId: number, integracaoId: 
  * a job that failed before opening its history row (its connection not in the file, a bad configuration) is read from
  * the job record instead, when newer. A failure is worded by the job-failure catalogue in the viewer's locale.
  */
-async function lastRunOf(db: Kysely<Database>, empresaId: number, integracaoId: number, locale: Locale): Promise<LastRun | undefined> {
+async function lastRunOf(db: Kysely<Database>, empresaId: number, row: Integracao, locale: Locale): Promise<LastRun | undefined> {
+  const integracaoId = row.id;
   const [run, failed] = await Promise.all([lastSyncRun(db, empresaId, integracaoId), lastFailedJobOf(db, empresaId, integracaoId)]);
   const failedAt = failed ? timestampMs(failed.finalizado_em ?? failed.iniciado_em ?? failed.criado_em) : null;
   const startedAt = run ? timestampMs(run.iniciado_em) : null;
@@ -96,7 +98,8 @@ async function lastRunOf(db: Kysely<Database>, empresaId: number, integracaoId: 
       // A job scheduler's jobs are named repeat:<scheduler id>:<time> (BullMQ).
       trigger: failed.job_id.startsWith('repeat:') ? 'schedule' : null,
       status: 'falhou',
-      mode: run?.modo ?? 'full',
+      // The failed job opened no history row: it ran (or would have) in the mode its integration's configuration gives.
+      mode: configuredGetMode(row),
       startedAt: iso(timestampMs(failed.iniciado_em ?? failed.criado_em)),
       finishedAt: iso(failedAt),
       rowsRead: 0,
@@ -175,7 +178,7 @@ export async function listSchedules(
     producer,
     rows.map((row) => schedulerIdOf(tenant.empresaId, row.id)),
   );
-  const runs = await Promise.all(rows.map((row) => lastRunOf(db, tenant.empresaId, row.id, options.locale ?? 'pt-BR')));
+  const runs = await Promise.all(rows.map((row) => lastRunOf(db, tenant.empresaId, row, options.locale ?? 'pt-BR')));
   const pausedSchedules = await listPausedSchedules(db);
   const tenantPaused = (await listPausedTenants(db)).includes(tenant.empresaId);
   const tz = options.tz ?? null;

@@ -174,7 +174,7 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
 
   it('stops grouping reads too slow for one backend to run one after another', async () => {
     const scope = scopes[0] as CrmScope;
-    const template = 'SELECT id, pg_sleep(0.01)::text AS pausa FROM contas WHERE id = #id#';
+    const template = 'SELECT id, pg_sleep(0.03)::text AS pausa FROM contas WHERE id = #id#';
     const ids = (contas[0] as number[]).slice(0, 8);
     await alone(template, scope, { id: ids[0] });
     const round = async () => {
@@ -203,7 +203,7 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
     const scope = scopes[0] as CrmScope;
     // The other empresa's contas: no row for this tenant. The sleep runs once per branch, before its (empty) scan.
     const fast = 'SELECT id, nome FROM contas WHERE id = #id#';
-    const template = 'SELECT id FROM contas WHERE id = #id# AND (SELECT count(*) FROM pg_sleep(0.01)) = 1';
+    const template = 'SELECT id FROM contas WHERE id = #id# AND (SELECT count(*) FROM pg_sleep(0.03)) = 1';
     const ids = (contas[1] as number[]).slice(0, 8);
     const round = async (text: string, asked: number[]) => {
       const started = performance.now();
@@ -239,13 +239,13 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
     });
     afterAll(() => timed.destroy());
 
-    // Eight reads of own contas, each sleeping `pausa` seconds on the server: 7.5 ms each is a slow union (over 5 ms a
-    // read), 0 a fast one. A text of its own per test (the empresas share one compiled statement per text).
+    // Eight reads of own contas, each sleeping `pausa` seconds on the server: 60 ms each is a slow union (far over the
+    // 20 ms a read that counts as slow, so a loaded machine cannot make it fast), 0 a fast one. A text of its own per test (the empresas share one compiled statement per text).
     let template = '';
     beforeEach(() => {
       template = `SELECT id FROM contas WHERE id = #id# AND (SELECT count(*) FROM pg_sleep(#pausa#)) = 1 -- ${expect.getState().currentTestName}`;
     });
-    const SLOW = 0.0075;
+    const SLOW = 0.06;
     const FAST = 0;
     const stats = (scope: CrmScope) => unionReadStats(timed.db, crmReadStatement(template, 'postgres', scope));
     const round = async (scope: CrmScope, own: number[], pausa: number) => {
@@ -270,21 +270,26 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
       const own = contas[0] as number[];
       const statement = crmReadStatement(template, 'postgres', scope);
       await readRows(timed.db, statement, { id: own[0], pausa: FAST }, scope);
-      // Eight cheap reads, one of which the server's clock finds 60 ms long (as a backend waiting for a CPU in the middle
-      // of the union): 60 ms over a union of 8 is 7.5 ms a read, but the typical read took the server no time.
+      // Eight cheap reads, one of which the server's clock finds 200 ms long (as a backend waiting for a CPU in the middle
+      // of the union): 200 ms over a union of 8 is 25 ms a read, but the typical read took the server no time.
       const ids = own.slice(0, 8);
       for (let stalled = 0; stalled < 5; stalled++) {
         const answers = await Promise.all(
-          ids.map((id, i) => readRows(timed.db, statement, { id, pausa: i === stalled ? 0.06 : FAST }, scope)),
+          ids.map((id, i) => readRows(timed.db, statement, { id, pausa: i === stalled ? 0.2 : FAST }, scope)),
         );
         expect(answers).toEqual(ids.map((id) => [{ id }]));
       }
       expect(stats(scope)).toMatchObject({ unions: 5, reads: 40, slow: false });
+      // Two branches of eight held up 12 ms each (a quarter of the union, but short stalls, not heavy reads): still cheap.
+      for (let union = 0; union < 3; union++) {
+        await Promise.all(ids.map((id, i) => readRows(timed.db, statement, { id, pausa: i < 2 ? 0.012 : FAST }, scope)));
+      }
+      expect(stats(scope)).toMatchObject({ unions: 8, reads: 64, slow: false });
       // Most reads slow in each union (every branch but one): the reads run alone after three of them.
       for (let fast = 0; fast < 3; fast++) {
         await Promise.all(ids.map((id, i) => readRows(timed.db, statement, { id, pausa: i === fast ? FAST : SLOW }, scope)));
       }
-      expect(stats(scope)).toMatchObject({ unions: 8, slow: true });
+      expect(stats(scope)).toMatchObject({ unions: 11, slow: true });
     });
 
     it('stops grouping when a quarter of the reads are heavy: two of eight, or one of two (never the faster one)', async () => {
@@ -292,7 +297,7 @@ describe('consulta reads grouped as unions (PostgreSQL)', () => {
       const own = contas[0] as number[];
       const statement = crmReadStatement(template, 'postgres', scope);
       await readRows(timed.db, statement, { id: own[0], pausa: FAST }, scope);
-      const HEAVY = 0.02;
+      const HEAVY = 0.06;
       for (let union = 0; union < 3; union++) {
         const ids = own.slice(0, 8);
         const answers = await Promise.all(ids.map((id, i) => readRows(timed.db, statement, { id, pausa: i < 2 ? HEAVY : FAST }, scope)));

@@ -90,9 +90,11 @@ const MAX_PROTOCOL_PARAMETERS = 65535;
  * server more than SLOW_READ_MS (its own clock, UNION_ELAPSED_COLUMN, carried by every branch's rows even when its
  * read matches nothing: the client's time, network and event loop included, says nothing of it), the union is slow
  * (SlowUnions decides when the reads are too slow to wait for each other, across tenants, and run each alone, side by
- * side on the pool's connections).
+ * side on the pool's connections). 20 ms, not less: a backend waiting for a CPU on a loaded machine stalls a cheap
+ * branch for a few milliseconds now and then, and two such stalls among eight branches must not end the grouping of a
+ * cheap consulta (a read that really is heavy takes tens of milliseconds every time).
  */
-const SLOW_READ_MS = 5;
+const SLOW_READ_MS = 20;
 /** Slow unions in a row that make the reads run alone (a fast union starts the count again). */
 const SLOW_UNIONS_IN_ROW = 3;
 /** How long the reads first run alone before a union is tried again; doubled while it stays slow, up to the max. */

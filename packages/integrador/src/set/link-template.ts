@@ -23,10 +23,12 @@ export function linkTemplatesHost(link: string | null): boolean {
 
 /**
  * Fills the #vars# of a REST link (seed 001's `PUT /api/clientes/#id_erp#?origem=crm`) from the record's values: a
- * value in the path is encoded as one path segment, a value in the query as a query value (URLSearchParams), so no
- * value can add a segment, a parameter or a fragment. A link without #vars# is returned as written. A variable with
- * no value (absent or null) is the campos' MissingVariableError; a #var# before the path is refused (the host is the
- * connection's, never a record's).
+ * value in the path is encoded as one path segment, a value in the query as a form-encoded query value, so no
+ * value can add a segment, a parameter or a fragment; the rest of the link is kept as written (`?flag&x=#x#` stays
+ * `?flag&x=…`). A link without #vars# is returned as written. A variable with no value (absent or null) is the campos'
+ * MissingVariableError — in a path segment an empty or blank text too (it would name the collection, not the record);
+ * an object value is refused (it has no text form), and so is a #var# before the path (the host is the connection's,
+ * never a record's).
  */
 export function fillLink(link: string, values: Readonly<Record<string, unknown>>, integracaoId: number): string {
   const names = linkVariables(link);
@@ -36,19 +38,27 @@ export function fillLink(link: string, values: Readonly<Record<string, unknown>>
       'TRANSPORT_INVALID_INTEGRATION',
       `link of integracao #${integracaoId}: a #variable# may only fill the path or the query; expected the link to start with "/" or "?" after the method`,
     );
+  const [, method = '', target = ''] = LINK.exec(link) ?? [];
+  const queryAt = target.indexOf('?');
+  const path = queryAt === -1 ? target : target.slice(0, queryAt);
+  const inPath = new Set(linkVariables(path));
   const missing = names.filter((name) => {
     const found = lookupValue(values, name);
-    return !found.found || found.value === null || found.value === undefined;
+    if (!found.found || found.value === null || found.value === undefined) return true;
+    return inPath.has(name) && typeof found.value === 'string' && found.value.trim() === '';
   });
   if (missing[0] !== undefined) throw new MissingVariableError(missing[0], missing, Object.keys(values));
   const text = (name: string) => {
     const found = lookupValue(values, name);
-    const value = found.found ? found.value : '';
-    return value instanceof Date ? value.toISOString() : String(value);
+    const value = found.found ? found.value : undefined;
+    if (value instanceof Date) return value.toISOString();
+    if (typeof value === 'object')
+      throw new PermanentError(
+        'TRANSPORT_INVALID_INTEGRATION',
+        `link of integracao #${integracaoId}: #${name}# is an object or a list; expected a text, a number or a date`,
+      );
+    return String(value);
   };
-  const [, method = '', target = ''] = LINK.exec(link) ?? [];
-  const queryAt = target.indexOf('?');
-  const path = queryAt === -1 ? target : target.slice(0, queryAt);
   const filledPath = path
     .split('/')
     .map((segment) => {
@@ -63,11 +73,8 @@ export function fillLink(link: string, values: Readonly<Record<string, unknown>>
     })
     .join('/');
   if (queryAt === -1) return `${method}${filledPath}`;
-  const query = new URLSearchParams();
-  for (const [key, value] of new URLSearchParams(target.slice(queryAt + 1)))
-    query.append(
-      key.replace(VARIABLE, (_, name: string) => text(name)),
-      value.replace(VARIABLE, (_, name: string) => text(name)),
-    );
-  return `${method}${filledPath}?${query.toString()}`;
+  // Form-encoded as URLSearchParams does ('&', '=', '#' and '+' escaped, space as '+'): a value stays inside its k=v pair.
+  const encodeQuery = (value: string) => new URLSearchParams([['', value]]).toString().slice(1);
+  const query = target.slice(queryAt + 1).replace(VARIABLE, (_, name: string) => encodeQuery(text(name)));
+  return `${method}${filledPath}?${query}`;
 }

@@ -3,6 +3,7 @@ import type { CrmDatabase, Tenant } from '@integrador/store';
 import type { BatcherFactory, Transport, TransportFactory } from '@integrador/transports';
 import { LRUCache } from 'lru-cache';
 import { type CompiledSetDefinition, compileSetDefinition } from './compile-set';
+import { linkVariables } from './link-template';
 import { PermanentError } from './permanent-error';
 import { loadSetDefinition } from './set-definition.repository';
 
@@ -35,6 +36,13 @@ export async function resolveSetTarget(
     throw new PermanentError(
       'MISSING_PORTA_WS',
       `integracao #${integracao.id} (${integracao.nome}) porta_ws: expected the SOAP operation to call (e.g. GravarClientes), found none`,
+    );
+  }
+  // A SOAP link is the WSDL's address: a #var# there would load a WSDL per record and churn the shared client cache.
+  if (connection.kind === 'webservice' && linkVariables(integracao.link).length > 0) {
+    throw new PermanentError(
+      'TRANSPORT_INVALID_INTEGRATION',
+      `integracao #${integracao.id} (${integracao.nome}) link: a SOAP link is the WSDL's address, the same for every record; expected a fixed link without #variables# (values go in the envelope, through the campos)`,
     );
   }
   const timeoutMs = integracao.timeout_ms ?? ('timeoutMs' in connection ? connection.timeoutMs : 30000);
