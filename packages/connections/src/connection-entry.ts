@@ -1,3 +1,4 @@
+import type { MessageParams } from '@integrador/i18n';
 import type { ApiAuth, Connection } from './connection';
 import type { ApiEntry, DatabaseDriver, DatabaseEntry, WebServiceEntry } from './connections-schema';
 import { type FieldProblem, validateEntry } from './entry-validator';
@@ -36,8 +37,8 @@ export function readConnectionEntry(name: string, raw: unknown, env: EnvMap): { 
   const tipo: unknown = (raw as Record<string, unknown>).tipo;
   const kind = typeof tipo === 'string' ? normalizeTipoConexao(tipo) : null;
   if (kind === null) {
-    const got = tipo === undefined ? 'nothing' : JSON.stringify(tipo);
-    return fail([{ field: 'tipo', ...problemText('EXPECTED_TIPO', { expected: CONNECTION_KINDS.join(', '), got }) }]);
+    const got: MessageParams = tipo === undefined ? { gotKind: 'nothing' } : { got: JSON.stringify(tipo) };
+    return fail([{ field: 'tipo', ...problemText('EXPECTED_TIPO', { expected: CONNECTION_KINDS.join(', '), ...got }) }]);
   }
   const resolved = resolveEnvReferences({ ...raw, tipo: kind }, env);
   // A field whose reference failed would also fail the schema: report the reference only.

@@ -370,6 +370,26 @@ describe('connections file problems in pt-BR, and the valid entries of a file wi
     ]);
   });
 
+  it('words what was received in pt-BR too when only its kind is told ("recebido nada", not "recebido nothing")', async () => {
+    const pt = async (name: string, body: string) => (await rejection(name, body)).localized('pt-BR');
+    expect(await pt('list.yaml', '- a\n- b\n')).toContain('no primeiro nível, recebido uma lista');
+    expect(await pt('scalar.yaml', 'connections\n')).toContain('no primeiro nível, recebido um texto');
+    expect(await pt('number.json', '42')).toContain('no primeiro nível, recebido um número');
+    expect(await pt('empty.yaml', '# nothing yet\n')).toContain('no primeiro nível, recebido um documento vazio');
+    expect(await pt('no-tipo.yaml', 'connections:\n  x:\n    baseUrl: https://a.example\n')).toContain(
+      'conexão "x": campo "tipo": esperado um de webservice, database, api (ou um sinônimo como ws, banco de dados), recebido nada',
+    );
+    const en = await rejection('list-en.yaml', '- a\n');
+    expect(en.message).toContain('top-level "connections" field, got a list');
+  });
+
+  it('words the auth type in pt-BR from the schema', async () => {
+    const body = 'connections:\n  x:\n    tipo: api\n    baseUrl: https://a.example\n    auth: { type: oauth }\n';
+    const error = await rejection('auth.yaml', body);
+    expect(error.localized('pt-BR')).toContain('campo "auth.type": esperado um de none, basic, bearer, header, recebido "oauth"');
+    expect(error.message).toContain('field "auth.type": expected one of none, basic, bearer, header, got "oauth"');
+  });
+
   it('loadValidConnections keeps the valid entries and lists the skipped ones; a file-level problem still throws', async () => {
     const { registry, skipped } = await loadValidConnections(write('lenient.yaml', text), ENV);
     expect(registry.names()).toEqual(['ok']);

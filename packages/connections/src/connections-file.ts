@@ -40,7 +40,7 @@ import { ConnectionsRegistry } from './connections-registry';
 import type { EnvMap } from './env-references';
 import { ConnectionsFileError, type ConnectionsProblem } from './errors';
 import { type ConnectionsFormat, parseText } from './file-syntax';
-import { problemText } from './messages';
+import { gotKindOf, problemText } from './messages';
 
 const FORMATS = new Map<string, ConnectionsFormat>([
   ['.yaml', 'yaml'],
@@ -64,9 +64,7 @@ export async function loadValidConnections(
   env: EnvMap,
 ): Promise<{ registry: ConnectionsRegistry; skipped: ConnectionsProblem[] }> {
   const text = await readConnectionsText(path);
-  const parsed = parseText(text, FORMATS.get(extname(path).toLowerCase()) ?? guessFormat(text));
-  if (parsed.problems.length > 0) throw new ConnectionsFileError(path, parsed.problems);
-  const { connections, problems } = readDocument(parsed.data, env);
+  const { connections, problems } = readConnections(text, FORMATS.get(extname(path).toLowerCase()) ?? guessFormat(text), env, path);
   const fileProblems = problems.filter((problem) => problem.entry === undefined);
   if (fileProblems.length > 0) throw new ConnectionsFileError(path, fileProblems);
   return { registry: new ConnectionsRegistry(connections, path), skipped: problems };
@@ -84,18 +82,28 @@ async function readConnectionsText(path: string): Promise<string> {
 
 /** Validates and resolves a connections document; throws one ConnectionsFileError listing every problem. */
 export function parseConnections(text: string, format: ConnectionsFormat, env: EnvMap, sourceName: string): ConnectionsRegistry {
-  const parsed = parseText(text, format);
-  if (parsed.problems.length > 0) throw new ConnectionsFileError(sourceName, parsed.problems);
-  const { connections, problems } = readDocument(parsed.data, env);
+  const { connections, problems } = readConnections(text, format, env, sourceName);
   if (problems.length > 0) throw new ConnectionsFileError(sourceName, problems);
   return new ConnectionsRegistry(connections, sourceName);
+}
+
+/** A document's valid connections and every problem found (an entry's problems name it); a syntax error throws. */
+function readConnections(
+  text: string,
+  format: ConnectionsFormat,
+  env: EnvMap,
+  sourceName: string,
+): { connections: Connection[]; problems: ConnectionsProblem[] } {
+  const parsed = parseText(text, format);
+  if (parsed.problems.length > 0) throw new ConnectionsFileError(sourceName, parsed.problems);
+  return readDocument(parsed.data, env);
 }
 
 function readDocument(data: unknown, env: EnvMap): { connections: Connection[]; problems: ConnectionsProblem[] } {
   if (!isMapping(data)) {
     // The kind only: a stray scalar could be a pasted secret.
-    const got = data === undefined || data === null ? 'an empty document' : Array.isArray(data) ? 'a list' : `a ${typeof data}`;
-    return { connections: [], problems: [problemText('EXPECTED_DOCUMENT', { got })] };
+    const gotKind = data === undefined || data === null ? 'empty-document' : gotKindOf(data);
+    return { connections: [], problems: [problemText('EXPECTED_DOCUMENT', { gotKind })] };
   }
   const problems: ConnectionsProblem[] = Object.keys(data)
     .filter((key) => key !== 'connections')

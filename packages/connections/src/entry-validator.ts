@@ -13,6 +13,7 @@ export interface FieldProblem {
 
 interface Annotated {
   'x-expected'?: string;
+  'x-expected-pt'?: string;
   'x-secret'?: boolean;
   properties?: Record<string, { const?: unknown }>;
   oneOf?: Annotated[];
@@ -28,7 +29,7 @@ function validatorFor(kind: ConnectionKind): ValidateFunction {
   if (!validate) {
     if (!ajv) {
       ajv = new Ajv({ allErrors: true, verbose: true, discriminator: true, strict: true });
-      ajv.addVocabulary(['x-expected', 'x-secret']);
+      ajv.addVocabulary(['x-expected', 'x-expected-pt', 'x-secret']);
     }
     validate = ajv.compile(SCHEMAS[kind]);
     validators.set(kind, validate);
@@ -67,23 +68,29 @@ function describe(error: ErrorObject): FieldProblem {
       const tags = (schema.oneOf ?? []).map((branch) => branch.properties?.[error.params.tag]?.const);
       return {
         field: at(error.params.tag),
-        ...problemText('EXPECTED_GOT', { expected: `one of ${tags.join(', ')}`, got: preview(error.params.tagValue) }),
+        ...problemText('EXPECTED_GOT', {
+          expected: `one of ${tags.join(', ')}`,
+          expectedPt: `um de ${tags.join(', ')}`,
+          ...preview(error.params.tagValue),
+        }),
       };
     }
     default: {
-      const expected = schema['x-expected'] ?? error.message ?? 'a valid value';
+      const expected = {
+        expected: schema['x-expected'] ?? error.message ?? 'a valid value',
+        ...(schema['x-expected-pt'] === undefined ? {} : { expectedPt: schema['x-expected-pt'] }),
+      };
       return {
         field: at(),
-        ...(schema['x-secret']
-          ? problemText('EXPECTED', { expected })
-          : problemText('EXPECTED_GOT', { expected, got: preview(error.data) })),
+        ...(schema['x-secret'] ? problemText('EXPECTED', expected) : problemText('EXPECTED_GOT', { ...expected, ...preview(error.data) })),
       };
     }
   }
 }
 
-function preview(value: unknown): string {
-  if (value === undefined) return 'nothing';
+/** The received value as `got` (shortened), or `gotKind` nothing when there is none. */
+function preview(value: unknown): { got: string } | { gotKind: 'nothing' } {
+  if (value === undefined) return { gotKind: 'nothing' };
   const text = JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return { got: text.length > 80 ? `${text.slice(0, 77)}...` : text };
 }

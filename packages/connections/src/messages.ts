@@ -85,36 +85,37 @@ const CATALOGUE = defineCatalogue<ConnectionsProblemCode | FrameCode>({
   UNREADABLE: { 'pt-BR': 'não foi possível ler o arquivo: {detail}', en: 'cannot read the file: {detail}' },
 });
 
-/** The schema's `x-expected` phrases (connections-schema.ts) in pt-BR; `one of …` is worded by rule. */
-const EXPECTED_PT: Record<string, string> = {
-  'a non-empty string': 'um texto não vazio',
-  'a non-empty string (quote it if it looks like a number)': 'um texto não vazio (entre aspas se parecer um número)',
-  'an http(s) URL': 'uma URL http(s)',
-  'milliseconds from 1 to 600000': 'milissegundos de 1 a 600000',
-  'a positive integer (the empresa id)': 'um inteiro positivo (o id da empresa)',
-  'true or false': 'true ou false',
-  'an integer from 1 to 25 (attempts in all)': 'um inteiro de 1 a 25 (tentativas ao todo)',
-  'milliseconds from 100 to 3600000 (the first wait; each next one doubles)':
-    'milissegundos de 100 a 3600000 (a primeira espera; cada seguinte dobra)',
-  'a mapping with attempts and backoffMs': 'um mapa com attempts e backoffMs',
-  'a non-negative integer (0 = no encryption)': 'um inteiro não negativo (0 = sem criptografia)',
-  'a database URL such as postgres://user:password@host:5432/db': 'uma URL de banco como postgres://user:password@host:5432/db',
-  'an ODBC connection string such as DRIVER={…};SERVER=…;UID=…;PWD=…': 'uma connection string ODBC como DRIVER={…};SERVER=…;UID=…;PWD=…',
-  'a data source name of odbc.ini': 'um nome de fonte de dados do odbc.ini',
-  'a host name or address': 'um nome de host ou endereço',
-  'an integer from 1 to 65535': 'um inteiro de 1 a 65535',
-  'a database name (the file path for sqlite)': 'um nome de banco (o caminho do arquivo para sqlite)',
-  'a mapping of driver options': 'um mapa de opções do driver',
-  'a header name': 'um nome de cabeçalho',
-  'an object with type none, basic, bearer or header': 'um objeto com type none, basic, bearer ou header',
-  'a string': 'um texto',
-  'a mapping of header names to strings': 'um mapa de nomes de cabeçalho para textos',
-};
+/** What a rejected value was, when only its kind is told (a stray scalar could be a pasted secret): `gotKind`. */
+export type GotKind = 'nothing' | 'empty-document' | 'list' | 'string' | 'number' | 'boolean' | 'value';
 
-function expectedIn(locale: Locale, expected: string | number | undefined): string | number | undefined {
-  if (locale === 'en' || typeof expected !== 'string') return expected;
-  if (expected.startsWith('one of ')) return `um de ${expected.slice('one of '.length)}`;
-  return EXPECTED_PT[expected] ?? expected;
+const GOT = defineCatalogue<GotKind>({
+  nothing: { 'pt-BR': 'nada', en: 'nothing' },
+  'empty-document': { 'pt-BR': 'um documento vazio', en: 'an empty document' },
+  list: { 'pt-BR': 'uma lista', en: 'a list' },
+  string: { 'pt-BR': 'um texto', en: 'a string' },
+  number: { 'pt-BR': 'um número', en: 'a number' },
+  boolean: { 'pt-BR': 'um booleano', en: 'a boolean' },
+  value: { 'pt-BR': 'um valor', en: 'a value' },
+});
+
+/** The kind of a value that is not a mapping, for `gotKind`. */
+export function gotKindOf(value: unknown): GotKind {
+  if (value === undefined || value === null) return 'nothing';
+  if (Array.isArray(value)) return 'list';
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return typeof value as GotKind;
+  return 'value';
+}
+
+/**
+ * The params worded for a locale: `gotKind` becomes `got`, and pt-BR takes `expectedPt` (the schema's
+ * `x-expected-pt`) for `expected` when the problem has one.
+ */
+function paramsIn(locale: Locale, params: MessageParams): MessageParams {
+  const { gotKind, expectedPt, ...rest } = params;
+  const worded: Record<string, string | number> = { ...rest };
+  if (typeof gotKind === 'string' && GOT.has(gotKind)) worded.got = GOT.message(locale, gotKind);
+  if (locale === 'pt-BR' && expectedPt !== undefined) worded.expected = expectedPt;
+  return worded;
 }
 
 /** A problem's English message (kept on the problem) and its code, for the other locales. */
@@ -122,12 +123,10 @@ export function problemText(
   code: ConnectionsProblemCode,
   params: MessageParams = {},
 ): { code: ConnectionsProblemCode; params: MessageParams; message: string } {
-  return { code, params, message: CATALOGUE.message('en', code, params) };
+  return { code, params, message: CATALOGUE.message('en', code, paramsIn('en', params)) };
 }
 
 /** A code's text in a locale. */
 export function connectionsText(locale: Locale, code: ConnectionsProblemCode | FrameCode, params?: MessageParams): string {
-  if (params && 'expected' in params)
-    return CATALOGUE.message(locale, code, { ...params, expected: expectedIn(locale, params.expected) ?? '' });
-  return CATALOGUE.message(locale, code, params);
+  return CATALOGUE.message(locale, code, params && paramsIn(locale, params));
 }

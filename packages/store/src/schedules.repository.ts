@@ -18,9 +18,14 @@ export async function listGetIntegracoes(db: Kysely<Database>, empresaId: number
   return query.orderBy('empresa_id').orderBy('ordem').orderBy('id').execute();
 }
 
-/** The paused GET schedules as "empresaId/integracaoId" keys (the reconciler keeps no scheduler for them). */
-export async function listPausedSchedules(db: Kysely<Database>): Promise<Set<string>> {
-  const rows = await db.selectFrom('agendamentos_pausados').select(['empresa_id', 'integracao_id']).execute();
+/**
+ * The paused GET schedules as "empresaId/integracaoId" keys (the reconciler keeps no scheduler for them), of one
+ * empresa or (none given) of all of them.
+ */
+export async function listPausedSchedules(db: Kysely<Database>, empresaId?: number): Promise<Set<string>> {
+  let query = db.selectFrom('agendamentos_pausados').select(['empresa_id', 'integracao_id']);
+  if (empresaId !== undefined) query = query.where('empresa_id', '=', empresaId);
+  const rows = await query.execute();
   return new Set(rows.map((r) => `${r.empresa_id}/${r.integracao_id}`));
 }
 
@@ -40,9 +45,14 @@ export async function setSchedulePaused(
       .execute();
 }
 
-/** The paused tenants (their schedules keep no scheduler; workers hold their jobs). */
-export async function listPausedTenants(db: Kysely<Database>): Promise<number[]> {
-  const rows = await db.selectFrom('empresas_pausadas').select('empresa_id').orderBy('empresa_id').execute();
+/**
+ * The paused tenants (their schedules keep no scheduler; workers hold their jobs); given an empresa, only it if it
+ * is paused (an empty list if not).
+ */
+export async function listPausedTenants(db: Kysely<Database>, empresaId?: number): Promise<number[]> {
+  let query = db.selectFrom('empresas_pausadas').select('empresa_id');
+  if (empresaId !== undefined) query = query.where('empresa_id', '=', empresaId);
+  const rows = await query.orderBy('empresa_id').execute();
   return rows.map((r) => Number(r.empresa_id));
 }
 

@@ -231,23 +231,25 @@ async function idsByNome(db: Kysely<Database>, table: 'contas' | 'contatos' | 'u
 /**
  * A demo tenant seeded before its oportunidades, atividades and eventos existed gets them on a run that finds none of
  * the three (so its webhook gatilhos can be tried too); one that has any keeps its data as it is. Returns whether it
- * added them.
+ * added them. The check is made in the inserting transaction, after locking the empresa row (SQLite's transaction
+ * holds the write lock from its BEGIN IMMEDIATE), so two runs at once add them once.
  */
 async function addMissingWebhookRecords(database: CrmDatabase, empresaId: number, filialId: number | null): Promise<boolean> {
-  const { db } = database;
-  for (const table of ['oportunidades', 'atividades', 'eventos'] as const) {
-    const row = await db.selectFrom(table).select('id').where('empresa_id', '=', empresaId).limit(1).executeTakeFirst();
-    if (row) return false;
-  }
-  await db.transaction().execute(async (trx) => {
+  return database.db.transaction().execute(async (trx) => {
+    if (database.dialect !== 'sqlite')
+      await trx.selectFrom('empresas').select('id').where('id', '=', empresaId).forUpdate().executeTakeFirst();
+    for (const table of ['oportunidades', 'atividades', 'eventos'] as const) {
+      const row = await trx.selectFrom(table).select('id').where('empresa_id', '=', empresaId).limit(1).executeTakeFirst();
+      if (row) return false;
+    }
     const owners = {
       contas: await idsByNome(trx, 'contas', empresaId),
       contatos: await idsByNome(trx, 'contatos', empresaId),
       usuarios: await idsByNome(trx, 'usuarios', empresaId),
     };
     await insertWebhookRecords(trx, database.dialect, empresaId, filialId, owners);
+    return true;
   });
-  return true;
 }
 
 /**

@@ -179,8 +179,8 @@ export async function listSchedules(
     rows.map((row) => schedulerIdOf(tenant.empresaId, row.id)),
   );
   const runs = await Promise.all(rows.map((row) => lastRunOf(db, tenant.empresaId, row, options.locale ?? 'pt-BR')));
-  const pausedSchedules = await listPausedSchedules(db);
-  const tenantPaused = (await listPausedTenants(db)).includes(tenant.empresaId);
+  const pausedSchedules = await listPausedSchedules(db, tenant.empresaId);
+  const tenantPaused = (await listPausedTenants(db, tenant.empresaId)).length > 0;
   const tz = options.tz ?? null;
   return rows.map((row, i) =>
     entryOf(row, tenant.empresaId, schedulers[i], runs[i], {
