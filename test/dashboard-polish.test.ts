@@ -256,6 +256,16 @@ describe('dashboard polish', () => {
     const json = await h.app.inject({ url: '/dashboard/api/jobs/set/a%00b', headers: asKey(h.keyA) });
     expect(json.statusCode).toBe(404);
     expect(json.json().error.code).toBe('NOT_FOUND');
+    // Nor is it a 500 on the actions (retry/discard read the record first).
+    for (const action of ['retry', 'discard']) {
+      const refused = await h.app.inject({
+        method: 'POST',
+        url: `/dashboard/api/jobs/${action}`,
+        headers: asKey(h.keyA),
+        payload: { jobs: [{ queue: 'set', id: 'a\u0000b' }] },
+      });
+      expect(refused.statusCode).toBeLessThan(500);
+    }
     expect(response.body).toMatch(/<input name="q"[^>]*value="abc"/);
   });
 

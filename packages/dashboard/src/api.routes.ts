@@ -44,7 +44,10 @@ const JobRefs = {
     type: 'object',
     additionalProperties: false,
     required: ['queue', 'id'],
-    properties: { queue: { type: 'string', maxLength: 20 }, id: { type: 'string', maxLength: 100 } },
+    properties: {
+      queue: { type: 'string', maxLength: 20, pattern: '^[^\\u0000]*$' },
+      id: { type: 'string', maxLength: 100, pattern: '^[^\\u0000]*$' },
+    },
   },
 } as const;
 

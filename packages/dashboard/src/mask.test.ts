@@ -97,3 +97,16 @@ describe('masking stored URLs for the operator', () => {
     expect(maskedJson(value)).toContain('"when": "2026-12-05T08:00:00.000Z"');
   });
 });
+
+describe('masking a stored parametros JSON', () => {
+  it('stays JSON when a value was cut inside a secret element, and masks secret-named fields whole', () => {
+    // An HTTP_ERROR's detail keeps the answer's first 300 characters: it may end inside <senha>…
+    const parametros = JSON.stringify({ servicoId: 4, $erro: { status: 500, detail: 'HTTP 500 <erro><senha>s3cr3t' }, apiKey: 'k-123' });
+    const shown = maskRecord({ erro_mensagem: null, busca: null, parametros });
+    const parsed = JSON.parse(shown.parametros) as { servicoId: number; $erro: { detail: string }; apiKey: string };
+    expect(parsed).toEqual({ servicoId: 4, $erro: { status: 500, detail: 'HTTP 500 <erro><senha>••••••' }, apiKey: '••••••' });
+    expect(maskRecord({ erro_mensagem: null, busca: null, parametros: 'not json {"senha":"x"}' }).parametros).toBe(
+      'not json {"senha":"••••••"}',
+    );
+  });
+});

@@ -1,4 +1,4 @@
-import { maskSecretsInText, maskUrlsInText, shownUrl } from '@integrador/logging';
+import { isSecretName, maskSecretsInText, maskUrlsInText, SECRET_MASK, shownUrl } from '@integrador/logging';
 
 /**
  * Masks secrets in a stored request or response before an operator sees it (maskSecretsInText: URLs, secret-named
@@ -43,6 +43,24 @@ export function maskMessage<T extends string | null | undefined>(text: T): T {
 }
 
 /**
+ * A stored JSON text (registro_jobs.parametros) with its secrets masked value by value, so it stays JSON: a text rule
+ * run over the whole text could eat its closing braces (a value cut inside `<senha>…` masks to the end of the text). A
+ * secret-named field's value is masked whole; any other string as a free text. Text that is not JSON: as a message.
+ */
+export function maskJsonText<T extends string | null | undefined>(text: T): T {
+  if (!text) return text;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return maskMessage(text);
+  }
+  return JSON.stringify(value, (key, item: unknown) =>
+    typeof item === 'string' ? (key !== '' && isSecretName(key) ? SECRET_MASK : maskSecrets(item)) : item,
+  ) as T;
+}
+
+/**
  * A job record as the dashboard answers it: its message masked (maskMessage), its search text (busca, the message
  * lower-cased among other things) and its parameters (parametros: the job's key values and its failure's, an
  * HTTP_ERROR's detail quoting the endpoint's answer) too — the API hands them to scripts. busca and the failure's values
@@ -53,6 +71,6 @@ export function maskRecord<R extends { erro_mensagem: string | null; busca: stri
     ...record,
     erro_mensagem: maskMessage(record.erro_mensagem),
     busca: maskMessage(record.busca),
-    parametros: maskMessage(record.parametros),
+    parametros: maskJsonText(record.parametros),
   };
 }

@@ -1,4 +1,4 @@
 export { createLogger, type Logger, type LoggerOptions } from './create-logger';
-export { maskSecretsInText, SECRET_MASK } from './mask-secrets';
+export { isSecretName, maskSecretsInText, SECRET_MASK } from './mask-secrets';
 export { REDACTED, redactSecrets, scrubText } from './redact';
 export { MASK, maskUrlsInText, shownUrl, withUrlShown } from './shown-url';

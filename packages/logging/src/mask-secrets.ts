@@ -9,6 +9,13 @@ const SECRET_WORDS = 'senha|passw|pwd|token|secret(?!ari)|segredo|api[-_]?key|au
 /** Bounded on both sides of the word, so a long run of name characters costs linear time. */
 const SECRET_NAMES = `pass|[\\w.-]{0,40}?(?:${SECRET_WORDS})[\\w.-]{0,40}`;
 
+const SECRET_NAME = new RegExp(`^(?:${SECRET_NAMES})$`, 'i');
+
+/** Whether a field's name makes its value a secret, by the rule the text masking reads names with (SECRET_WORDS). */
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
 /** What an operator sees in place of a secret element's or a JSON field's value. */
 export const SECRET_MASK = '••••••';
 

@@ -331,6 +331,8 @@ export async function listJobKeys(
 
 /** One job's record, only within the reader's tenants. */
 export async function findJobRecord(db: Db, scope: TenantScope, fila: string, jobId: string): Promise<RegistroJob | undefined> {
+  // No record holds a NUL (BullMQ ids and queue names are text), and PostgreSQL refuses one in a parameter (22021).
+  if (fila.includes('\u0000') || jobId.includes('\u0000')) return undefined;
   return filtered(db, { scope }).selectAll().where('fila', '=', fila).where('job_id', '=', jobId).executeTakeFirst();
 }
 

@@ -4,7 +4,7 @@ import { type RegistroJob, recordParameters } from '@integrador/store';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
 import { formatTime, messages, word } from '../i18n';
-import { maskedJson, maskMessage, maskSecrets } from '../mask';
+import { maskedJson, maskJsonText, maskMessage, maskSecrets } from '../mask';
 
 /** Counts of one group (tenant or integration) over a window, by the overview's columns. */
 export interface Tally {
@@ -88,7 +88,7 @@ const errorCodeOf = (r: RegistroJob) => [r.erro_classe, r.erro_codigo].filter(Bo
  * values masked as its message is (rows written before the recorder masked them may hold an echoed secret).
  */
 export function wordedFailure(locale: Viewer['locale'], r: Pick<RegistroJob, 'erro_codigo' | 'parametros'>): string | undefined {
-  return failureReason(locale, r.erro_codigo, recordParameters(maskMessage(r.parametros)).failure);
+  return failureReason(locale, r.erro_codigo, recordParameters(maskJsonText(r.parametros)).failure);
 }
 
 /**
