@@ -184,7 +184,8 @@ describe('integrador config lint', () => {
     try {
       const broken = await runCli(['config', 'lint'], { ...env, CONNECTIONS_FILE: file });
       expect(broken).toMatchObject({ code: 1, stdout: '' });
-      expect(broken.stderr).toContain(`connections file ${file}: connection "senior_g5": field "baseUrl"`);
+      // Worded in the CLI's language (pt-BR by default), the file and the field named.
+      expect(broken.stderr).toContain(`arquivo de conexões ${file}: conexão "senior_g5": campo "baseUrl"`);
       const noSecret = await runCli(['config', 'lint'], { ...env, SENIOR_PASSWORD: '' });
       expect(noSecret).toMatchObject({ code: 1, stdout: '' });
       expect(noSecret.stderr).toContain('SENIOR_PASSWORD');
