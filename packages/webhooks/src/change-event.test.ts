@@ -45,4 +45,30 @@ describe.each(ALL_DIALECTS)('crm-change claims left by a dead attempt, on %s', (
     expect(runs).toBe(1);
     expect(await database.db.selectFrom('crm_mudancas').select('id').where('chave', '=', 'k-dead').execute()).toHaveLength(1);
   });
+  it("a slow first attempt that fails after a takeover leaves the new owner's claim and answer alone", async () => {
+    const age = () =>
+      database.db
+        .updateTable('crm_mudancas')
+        .set({ criado_em: timestampValue(database.db, new Date(Date.now() - CHANGE_CLAIM_STALE_MS - 60_000)) as never })
+        .where('chave', '=', 'k-slow')
+        .execute();
+    const event = { tabela: 'pedidos', id: '8', chaveIdempotencia: 'k-slow' };
+    let taken: unknown;
+    const slow = receiveChangeEvent(
+      {
+        ...deps(),
+        runSetIntegrations: async () => {
+          // While this attempt runs past the stale age, a repeat takes its key over and finishes.
+          await age();
+          taken = await receiveChangeEvent({ ...deps(), runSetIntegrations: async () => ({ jobs: [100] }) }, empresaId, event);
+          throw new Error('the slow attempt fails at last');
+        },
+      },
+      empresaId,
+      event,
+    );
+    await expect(slow).rejects.toThrow('the slow attempt fails at last');
+    expect(taken).toMatchObject({ jobs: [100], deduplicated: false });
+    expect(await receiveChangeEvent(deps(), empresaId, event)).toMatchObject({ jobs: [100], deduplicated: true });
+  });
 });

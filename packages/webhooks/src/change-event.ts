@@ -96,8 +96,14 @@ async function takeOverStaleClaim(db: Kysely<Database>, id: number): Promise<boo
   return Number(deleted.numDeletedRows) > 0;
 }
 
-const release = (db: Kysely<Database>, empresaId: number, chave: string) =>
-  db.deleteFrom('crm_mudancas').where('empresa_id', '=', empresaId).where('chave', '=', chave).execute();
+/**
+ * Gives up this attempt's own claim (by its id, still unanswered): after a takeover, a slow first attempt that fails
+ * must not delete the claim of the repeat now doing the work.
+ */
+const release = (db: Kysely<Database>, empresaId: number, claimId: number | undefined) =>
+  claimId === undefined
+    ? Promise.resolve()
+    : db.deleteFrom('crm_mudancas').where('empresa_id', '=', empresaId).where('id', '=', claimId).where('resultado', 'is', null).execute();
 
 /** A table neither a gatilho nor a SET integration uses is a typo (contato for contatos): 400 naming the accepted ones. */
 function checkTable(tabela: string, setTables: readonly string[]): void {
@@ -138,6 +144,8 @@ export async function receiveChangeEvent<S extends object>(
       deduplicated: true,
     } as ChangeEventResult<S>;
   }
+  // This attempt's claim, by id: its answer and its release touch only it (a repeat may have taken the key over since).
+  const mine = (await findClaim(deps.db, empresaId, chave))?.id;
   try {
     const set = await deps.runSetIntegrations();
     const tabela = event.tabela.toLowerCase();
@@ -161,11 +169,11 @@ export async function receiveChangeEvent<S extends object>(
       .updateTable('crm_mudancas')
       .set({ resultado: JSON.stringify(result) })
       .where('empresa_id', '=', empresaId)
-      .where('chave', '=', chave)
+      .where('id', '=', mine ?? -1)
       .execute();
     return result;
   } catch (err) {
-    await release(deps.db, empresaId, chave).catch(() => undefined);
+    await release(deps.db, empresaId, mine).catch(() => undefined);
     throw err;
   }
 }
