@@ -4,7 +4,7 @@ import { type RegistroJob, recordParameters } from '@integrador/store';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
 import { formatTime, messages, word } from '../i18n';
-import { maskedJson, maskJsonText, maskMessage, maskSecrets } from '../mask';
+import { maskedJson, maskJsonText, maskSecrets } from '../mask';
 
 /** Counts of one group (tenant or integration) over a window, by the overview's columns. */
 export interface Tally {
