@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { parseAddressAllowlist } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
@@ -134,7 +135,8 @@ async function main(): Promise<void> {
     const empresaId = await createEmpresa(database.db, 'Bench');
     await createEndpoint(
       database.db,
-      DEFAULT_WEBHOOK_SETTINGS,
+      // The worker's allow configuration below (WEBHOOK_ALLOWED_NETWORKS): creation refuses a loopback URL without it.
+      { ...DEFAULT_WEBHOOK_SETTINGS, allowlist: parseAddressAllowlist(['127.0.0.1/32']) },
       { empresaId, filialId: null },
       {
         nome: 'bench',
