@@ -90,11 +90,11 @@ export function configuredGetMode(integracao: Pick<Integracao, 'modo' | 'campo_c
   return modo === 'incremental' ? 'incremental' : 'full';
 }
 
+/** configuredGetMode, checked: an unknown modo, or incremental without its cursor column, fails the run. */
 function modeOf(integracao: Integracao, cursorColumn: string | null): GetMode {
   const modo = text(integracao.modo)?.toLowerCase() ?? null;
-  if (modo === null) return cursorColumn ? 'incremental' : 'full';
-  if (modo === 'completo' || modo === 'full') return 'full';
-  if (modo !== 'incremental') fail(integracao, 'modo', `expected completo or incremental, found "${integracao.modo}"`);
-  if (!cursorColumn) fail(integracao, 'campo_cursor', 'modo incremental needs the cursor column (e.g. DATALT)');
-  return 'incremental';
+  if (modo !== null && modo !== 'completo' && modo !== 'full' && modo !== 'incremental')
+    fail(integracao, 'modo', `expected completo or incremental, found "${integracao.modo}"`);
+  if (modo === 'incremental' && !cursorColumn) fail(integracao, 'campo_cursor', 'modo incremental needs the cursor column (e.g. DATALT)');
+  return configuredGetMode(integracao);
 }
