@@ -2,7 +2,7 @@ import { cronShapeProblem, cronShapeText } from '@integrador/queue';
 import { GET_SYNC_TABLES, type Integracao } from '@integrador/store';
 import { CronExpressionParser } from 'cron-parser';
 import { selectedColumns } from './consulta';
-import { invalidGetNumbers, MAX_CHUNK_SIZE } from './get/get-settings';
+import { invalidGetMode, invalidGetNumbers, MAX_CHUNK_SIZE } from './get/get-settings';
 import { ENGINE_COLUMNS } from './get/row-mapping';
 import type { LintMessage, LintSeverity } from './lint-finding';
 
@@ -114,13 +114,13 @@ function lintNumbers(integracao: Integracao, report: GetLintReport): void {
 }
 
 function lintMode(integracao: Integracao, report: GetLintReport, cursor: string | null): void {
-  const modo = text(integracao.modo)?.toLowerCase() ?? null;
-  if (modo !== null && !['completo', 'full', 'incremental'].includes(modo))
+  const invalid = invalidGetMode(integracao, cursor);
+  if (invalid === 'modo')
     report('modo', 'GET_INVALID_MODE', {
       'pt-BR': `modo "${integracao.modo}" desconhecido; esperado completo ou incremental`,
       en: `unknown modo "${integracao.modo}"; expected completo or incremental`,
     });
-  if (modo === 'incremental' && cursor === null)
+  if (invalid === 'campo_cursor')
     report('campo_cursor', 'GET_MISSING_CURSOR', {
       'pt-BR': 'modo incremental sem campo_cursor: esperado a coluna que só cresce (ex.: DATALT)',
       en: 'modo incremental without campo_cursor: expected the column that only grows (e.g. DATALT)',

@@ -90,11 +90,21 @@ export function configuredGetMode(integracao: Pick<Integracao, 'modo' | 'campo_c
   return modo === 'incremental' ? 'incremental' : 'full';
 }
 
+/**
+ * What is wrong with a GET's mode settings, if anything: an unknown modo, or incremental without its cursor column.
+ * The run (modeOf) and the configuration lint read the same rule.
+ */
+export function invalidGetMode(integracao: Pick<Integracao, 'modo'>, cursorColumn: string | null): 'modo' | 'campo_cursor' | null {
+  const modo = text(integracao.modo)?.toLowerCase() ?? null;
+  if (modo !== null && modo !== 'completo' && modo !== 'full' && modo !== 'incremental') return 'modo';
+  if (modo === 'incremental' && !cursorColumn) return 'campo_cursor';
+  return null;
+}
+
 /** configuredGetMode, checked: an unknown modo, or incremental without its cursor column, fails the run. */
 function modeOf(integracao: Integracao, cursorColumn: string | null): GetMode {
-  const modo = text(integracao.modo)?.toLowerCase() ?? null;
-  if (modo !== null && modo !== 'completo' && modo !== 'full' && modo !== 'incremental')
-    fail(integracao, 'modo', `expected completo or incremental, found "${integracao.modo}"`);
-  if (modo === 'incremental' && !cursorColumn) fail(integracao, 'campo_cursor', 'modo incremental needs the cursor column (e.g. DATALT)');
+  const invalid = invalidGetMode(integracao, cursorColumn);
+  if (invalid === 'modo') fail(integracao, 'modo', `expected completo or incremental, found "${integracao.modo}"`);
+  if (invalid === 'campo_cursor') fail(integracao, 'campo_cursor', 'modo incremental needs the cursor column (e.g. DATALT)');
   return configuredGetMode(integracao);
 }
