@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createEmpresa, type IntegracaoTable } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import type { Insertable } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import { cliEnv, runCli } from '../test/run-cli';
 
 // Seed 001's SET-WS-CONTAS, shortened to the columns the checks below need.
@@ -60,6 +60,21 @@ describe('integrador config lint', () => {
   it('exits 0 on a clean configuration', async () => {
     await insertIntegracao({});
     const run = await runCli(['config', 'lint'], env);
+    expect(run).toMatchObject({ code: 0, stdout: 'Configuração sem problemas.\n', stderr: '' });
+  });
+
+  it("lints the README's first integration clean (its SQL run as written, tenant 1)", async () => {
+    // The README's "Configure your first integration" block: a newcomer pastes it as is, so it must lint clean.
+    const readme = fs.readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
+    const block = /sqlite3 data\/integrador\.sqlite <<'SQL'\n([\s\S]*?)\nSQL\n/.exec(readme)?.[1];
+    expect(block).toContain('GET-BD-CLIENTES');
+    expect(empresaId).toBe(1);
+    const statements = (block ?? '')
+      .split(/;\s*\n/)
+      .map((statement) => statement.replace(/^--.*$/gm, '').trim())
+      .filter(Boolean);
+    for (const statement of statements) await sql.raw(statement).execute(database.db);
+    const run = await runCli(['config', 'lint', '--empresa', '1'], env);
     expect(run).toMatchObject({ code: 0, stdout: 'Configuração sem problemas.\n', stderr: '' });
   });
 

@@ -439,6 +439,15 @@ describe('lintConfiguration', () => {
       ]);
     });
 
+    it('warns when sql_consulta compares with #cursor# without handling its NULL (a first run would read nothing, forever)', () => {
+      const base = 'SELECT CODCLI AS id_erp, NOMCLI AS nome, DATALT FROM E085CLI';
+      expect(lintGet({ sql_consulta: `${base} WHERE DATALT >= #cursor#` })).toEqual([
+        ['GET_CURSOR_NULL_ON_FIRST_RUN', 'sql_consulta', 'warning'],
+      ]);
+      expect(lintGet({ sql_consulta: `${base} WHERE DATALT >= COALESCE(#cursor#, '1900-01-01')` })).toEqual([]);
+      expect(lintGet({ sql_consulta: `${base} WHERE #cursor# IS NULL OR DATALT >= #cursor#` })).toEqual([]);
+    });
+
     it('reports columns unknown to the CRM table or written by the engine, when the table columns are known', () => {
       const sql = 'SELECT CODCLI AS id_erp, NOMCLI AS nome_cliente, 1 AS empresa_id, DATALT FROM E085CLI';
       expect(lintGet({ sql_consulta: sql })).toEqual([

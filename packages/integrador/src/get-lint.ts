@@ -74,6 +74,17 @@ export function lintGet(integracao: Integracao, report: GetLintReport, crmTables
       en: `campo_cursor "${cursor}" is not a column name (letters, digits and _)`,
     });
   lintMode(integracao, report, cursor);
+  if (sql !== null && comparesNullCursor(sql))
+    report(
+      'sql_consulta',
+      'GET_CURSOR_NULL_ON_FIRST_RUN',
+      {
+        'pt-BR':
+          'sql_consulta compara com #cursor#, que é NULL na primeira execução: a comparação não retorna linhas e o cursor nunca avança. O motor já filtra por campo_cursor >= cursor salvo; remova o filtro ou trate o NULL (COALESCE(#cursor#, …) ou #cursor# IS NULL)',
+        en: 'sql_consulta compares with #cursor#, which is NULL on the first run: the comparison returns no rows and the cursor never moves. The engine already filters by campo_cursor >= the saved cursor; drop the filter or handle NULL (COALESCE(#cursor#, …) or #cursor# IS NULL)',
+      },
+      'warning',
+    );
   if (integracao.reconciliacao_horas !== null && templates)
     report('reconciliacao_horas', 'GET_RECONCILE_NEEDS_UPSERT', {
       'pt-BR': 'a reconciliação precisa do upsert embutido em tabela; remova sql_insert/sql_update ou deixe reconciliacao_horas NULL',
@@ -94,6 +105,15 @@ export function lintGet(integracao: Integracao, report: GetLintReport, crmTables
         'warning',
       );
   }
+}
+
+/**
+ * A sql_consulta that uses #cursor# without handling its NULL (a first run has no saved cursor): `DATALT >= NULL` is
+ * never true, so such a GET reads nothing, forever, and reports success.
+ */
+function comparesNullCursor(sql: string): boolean {
+  if (!/#cursor#/i.test(sql)) return false;
+  return !/(coalesce|ifnull|nvl|isnull)\s*\(\s*#cursor#|#cursor#\s+is\s+(not\s+)?null/i.test(sql);
 }
 
 /** reconciliacao_horas and tamanho_lote as the run reads them (parseGetSettings refuses the same values). */
