@@ -1,5 +1,6 @@
 import { findTenantByApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { sql } from 'kysely';
 import { cliEnv, printedKey, runBin, runCli } from '../test/run-cli';
 
 describe('integrador CLI on sqlite', () => {
@@ -22,6 +23,18 @@ describe('integrador CLI on sqlite', () => {
     expect(tables).toEqual(expect.arrayContaining(['empresas', 'api_keys', 'integracao', 'contas']));
     const again = await runCli(['migrate'], env);
     expect(again).toMatchObject({ code: 0, stdout: 'O banco de dados já está atualizado.\n', stderr: '' });
+  });
+
+  it('refuses, in words, a database a newer version migrated (a downgrade), and applies nothing', async () => {
+    await runCli(['migrate'], env);
+    await sql`INSERT INTO kysely_migration (name, timestamp) VALUES ('999-from-the-future', '2099-01-01T00:00:00.000Z')`.execute(
+      database.db,
+    );
+    const run = await runCli(['migrate'], env);
+    expect(run).toMatchObject({ code: 1, stdout: '' });
+    expect(run.stderr).toBe(
+      'erro: o banco de dados foi migrado por uma versão mais nova do hub (a migração 999-from-the-future é desconhecida desta versão): use aquela versão ou uma mais nova, ou restaure o backup feito antes da atualização\n',
+    );
   });
 
   it('rolls every migration back only with --yes', async () => {

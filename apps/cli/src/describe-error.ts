@@ -1,5 +1,6 @@
 import { ConnectionsFileError } from '@integrador/connections';
 import { DEFAULT_LOCALE, type Locale } from '@integrador/i18n';
+import { NewerSchemaError } from '@integrador/store';
 import { CliError } from './cli-error';
 import type { Messages } from './messages';
 
@@ -49,6 +50,7 @@ export function describeError(err: unknown, text: Messages, locale: Locale = DEF
   // Already worded for the user; its cause (kept for debugging) must not be re-read as a database failure.
   if (err instanceof CliError) return err.message;
   if (err instanceof ConnectionsFileError) return err.localized(locale);
+  if (err instanceof NewerSchemaError) return text.newerSchema(err.migration);
   if (isMissingTableError(err)) return text.missingTables;
   const unreachable = unreachableDetail(err);
   if (unreachable !== null) return text.databaseUnreachable(unreachable);

@@ -57,6 +57,7 @@ export interface Messages {
   helpCommandUsage: string;
   jsonOption: string;
   missingTables: string;
+  newerSchema: (migration: string) => string;
   databaseUnreachable: (detail: string) => string;
   invalidId: (label: string, value: string) => string;
   invalidText: (label: string, max: number) => string;
@@ -169,6 +170,8 @@ const ptBR: Messages = {
   helpCommandUsage: 'help [comando]',
   jsonOption: 'saída em JSON',
   missingTables: 'o banco de dados não tem as tabelas do Integrador; rode `integrador migrate` primeiro',
+  newerSchema: (migration) =>
+    `o banco de dados foi migrado por uma versão mais nova do hub (a migração ${migration} é desconhecida desta versão): use aquela versão ou uma mais nova, ou restaure o backup feito antes da atualização`,
   databaseUnreachable: (detail) => `não foi possível conectar ao banco de dados (${detail}); confira CRM_DATABASE_URL`,
   invalidId: (label, value) => `${label} deve ser um número inteiro positivo, recebido "${value}"`,
   invalidText: (label, max) => `${label} deve ter de 1 a ${max} caracteres`,
@@ -320,6 +323,8 @@ const en: Messages = {
   helpCommandUsage: 'help [command]',
   jsonOption: 'JSON output',
   missingTables: 'the database has no Integrador tables; run `integrador migrate` first',
+  newerSchema: (migration) =>
+    `the database was migrated by a newer version of the hub (migration ${migration} is unknown to this one): run that version or a newer one, or restore the backup taken before the upgrade`,
   databaseUnreachable: (detail) => `could not connect to the database (${detail}); check CRM_DATABASE_URL`,
   invalidId: (label, value) => `${label} must be a positive integer, got "${value}"`,
   invalidText: (label, max) => `${label} must have 1 to ${max} characters`,

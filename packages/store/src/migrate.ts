@@ -22,6 +22,26 @@ export class MigrationError extends Error {
   override name = 'MigrationError';
 }
 
+/**
+ * The database holds a migration this version does not know: a newer version of the hub migrated it (a downgrade, or
+ * an old worker started beside new ones). Nothing was applied; `migration` names the unknown one.
+ */
+export class NewerSchemaError extends MigrationError {
+  override name = 'NewerSchemaError';
+  constructor(
+    readonly migration: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `the database was migrated by a newer version of the hub (migration ${migration} is unknown to this one): run that version or a newer one, or restore the backup taken before the upgrade`,
+      options,
+    );
+  }
+}
+
+// Kysely's refusal when the database has a migration the provider does not list.
+const UNKNOWN_EXECUTED = /previously executed migration (\S+) is missing/;
+
 function migrator({ db, dialect }: CrmDatabase): Migrator {
   return new Migrator({
     db,
@@ -52,6 +72,8 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
 export async function migrateToLatest(database: CrmDatabase): Promise<string[]> {
   const { error, results }: MigrationResultSet = await migrator(database).migrateToLatest();
   if (error) {
+    const unknown = UNKNOWN_EXECUTED.exec((error as Error).message)?.[1];
+    if (unknown) throw new NewerSchemaError(unknown, { cause: error });
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new MigrationError(`migration ${failed} failed: ${(error as Error).message}`, { cause: error });
   }
