@@ -3,7 +3,7 @@ import type { Logger } from '@integrador/logging';
 
 /**
  * Every interval, one worker of the fleet (a Redis lock) indexes the phones the triggers noted — so a lookup after a
- * big import finds little left to do — and closes calls still ringing past CTI_RING_TIMEOUT_MS as "não atendida" and
+ * big import finds little left to do — and closes calls still ringing past CTI_RING_TIMEOUT_MS (when set) as "não atendida" and
  * calls open past CTI_CALL_TIMEOUT_MS as "sem fim recebido".
  */
 export function startCtiSweep(deps: CallEventDeps, intervalMs: number, logger: Logger): { stop(): void } {

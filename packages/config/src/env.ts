@@ -181,13 +181,15 @@ export const EnvSchema = Type.Object({
     maximum: 7 * 24 * 3600 * 1000,
     'x-expected': 'milliseconds from 1000 to 604800000 (a call start without an end is closed as "sem fim recebido" after this long)',
   }),
-  CTI_RING_TIMEOUT_MS: Type.Integer({
-    default: 60 * 60 * 1000,
-    minimum: 1000,
-    maximum: 7 * 24 * 3600 * 1000,
-    'x-expected':
-      'milliseconds from 1000 to 604800000 (a call still ringing this long without an end is closed as "não atendida"; at or above CTI_CALL_TIMEOUT_MS it never applies)',
-  }),
+  // Unset by default: WConnect sends no answer event, so a call still "tocando" may be an answered one (see README, CTI).
+  CTI_RING_TIMEOUT_MS: Type.Optional(
+    Type.Integer({
+      minimum: 1000,
+      maximum: 7 * 24 * 3600 * 1000,
+      'x-expected':
+        'milliseconds from 1000 to 604800000 (unset = off; a call still "tocando" this long without an end is closed as "não atendida", answered or not, since WConnect sends no answer event; at or above CTI_CALL_TIMEOUT_MS it never applies)',
+    }),
+  ),
   CTI_POP_TOKEN_TTL_MS: Type.Integer({
     default: 300000,
     minimum: 1000,

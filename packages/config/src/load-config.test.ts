@@ -16,6 +16,12 @@ describe('loadConfig', () => {
     expect(config.workerConcurrency).toBe(10);
   });
 
+  it('has no CTI ring timeout unless set (WConnect sends no answer event): an open call waits for its end or the call timeout', () => {
+    expect(loadConfig({}).cti).toMatchObject({ ringTimeoutMs: undefined, callTimeoutMs: 4 * 3600 * 1000 });
+    expect(loadConfig({ CTI_RING_TIMEOUT_MS: '300000' }).cti.ringTimeoutMs).toBe(300000);
+    expect(() => loadConfig({ CTI_RING_TIMEOUT_MS: '10' })).toThrow(/CTI_RING_TIMEOUT_MS: expected milliseconds from 1000/);
+  });
+
   it('reads Redis Cluster seed nodes as a list (none by default)', () => {
     expect(loadConfig({}).redisClusterNodes).toEqual([]);
     expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:6379, redis-1.redis:6379,[::1]:7000' }).redisClusterNodes).toEqual([

@@ -68,8 +68,11 @@ export interface Config {
     trustedProxies: string[];
     dedupeWindowMs: number;
     callTimeoutMs: number;
-    /** A call still ringing (no answer known) this long without an end is closed as "não atendida"; only below callTimeoutMs. */
-    ringTimeoutMs: number;
+    /**
+     * A call still "tocando" this long without an end is closed as "não atendida"; only below callTimeoutMs. Unset (the
+     * default): WConnect sends no answer event, so such a call stays open and on the page until its end or callTimeoutMs.
+     */
+    ringTimeoutMs: number | undefined;
     popTokenTtlMs: number;
     pbxTimeoutMs: number;
     /** A click-to-call older than this (from the click) fails as expired instead of dialling: held by a pause or a limit. */

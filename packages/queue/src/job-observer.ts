@@ -17,4 +17,10 @@ export interface ObservedJobEvent {
  */
 export interface JobObserver {
   onJobEvent(event: ObservedJobEvent): void;
+  /**
+   * The start of a job taken again after its worker died mid-run (BullMQ's stalled check gave it back: stalledCounter
+   * > 0), told instead of onJobEvent and awaited before the job runs: a job that may kill its worker again is recorded
+   * as running first. Must settle within a bound and never reject. Optional: without it, onJobEvent is told.
+   */
+  onDurableStart?(event: ObservedJobEvent): Promise<void>;
 }

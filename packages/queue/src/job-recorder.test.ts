@@ -174,4 +174,24 @@ describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () 
     await recorder.drain();
     expect(await findJobRecord(database.db, [empresa], 'set', 'held')).toMatchObject({ estado: 'ativo' });
   });
+
+  it("writes a stalled job's start before it returns (onDurableStart), after the writes under way; a blocked write holds it only so long", async () => {
+    const recorder = createJobRecorder(database, logger, { flushMs: 60000, startDelayMs: 60000, durableStartWaitMs: 400 });
+    recorder.onJobEvent(event('again', 'failed', 1, { final: false, error: new Error('boom') }));
+    // The retry waiting in the batch is older than this start: the start is the row, written by the time it returns.
+    await recorder.onDurableStart?.(event('again', 'started', 1));
+    expect(await findJobRecord(database.db, [empresa], 'set', 'again')).toMatchObject({ estado: 'ativo', tentativas: 2 });
+
+    // Another session holds the row's lock: the write waits for it, the job does not (past durableStartWaitMs).
+    const held = database.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('registro_jobs').select('id').where('job_id', '=', 'again').forUpdate().execute();
+      await new Promise((r) => setTimeout(r, 1500));
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const startedAt = Date.now();
+    await recorder.onDurableStart?.(event('again', 'started', 2));
+    expect(Date.now() - startedAt).toBeLessThan(1200);
+    await held;
+    expect(await recordOnce('again', (row) => row?.tentativas === 3)).toMatchObject({ estado: 'ativo', tentativas: 3 });
+  });
 });

@@ -108,6 +108,11 @@ export const RECORDER_BATCH_MAX = 500;
  * the trigram index of the free-text search on PostgreSQL).
  */
 export const RECORDER_START_DELAY_MS = 1000;
+/**
+ * How long a stalled job's start (onDurableStart) may hold the job before it runs: its write normally takes a round
+ * trip; with the database slow or down the job goes on after this (recording must never stop a job).
+ */
+export const RECORDER_DURABLE_START_WAIT_MS = 2000;
 
 /** A later moment of the same job replaces an earlier one still waiting; the start time it carried is kept. */
 function coalesce(earlier: JobEvent, later: JobEvent): JobEvent {
@@ -123,15 +128,24 @@ function coalesce(earlier: JobEvent, later: JobEvent): JobEvent {
  * job, shared by a batch, instead of two). Batches are written one after another, so a start never overwrites the
  * completion that followed it. A failed write is logged and dropped — recording must never fail or slow a job. The
  * dashboard sees a finished job at most ~100 ms late, and a running one once it has run for a second.
+ *
+ * What a worker killed (SIGKILL, the OOM killer) loses: the starts it held back — a job that died with it within its
+ * first second has no row yet. Its job is not lost (BullMQ's stalled check gives it back after the lock, JOB_LOCK_MS),
+ * and the side effects that must survive have their own rows written before them (the SET outbox, ligacoes'
+ * "discando", webhook deliveries). Where the start does matter — a job that may be what kills its worker, taken again
+ * after its worker died (stalledCounter > 0) — it is written before the job runs again (onDurableStart): the row
+ * shows it running ("ativo") whatever happens to that worker, one extra write for those rare jobs only. A graceful stop
+ * (SIGTERM) writes everything first (drain).
  */
 export function createJobRecorder(
   database: CrmDatabase,
   logger: Logger,
-  options: { flushMs?: number; batchMax?: number; startDelayMs?: number } = {},
+  options: { flushMs?: number; batchMax?: number; startDelayMs?: number; durableStartWaitMs?: number } = {},
 ): JobObserver & { drain(): Promise<void> } {
   const flushMs = options.flushMs ?? RECORDER_FLUSH_MS;
   const batchMax = options.batchMax ?? RECORDER_BATCH_MAX;
   const startDelayMs = options.startDelayMs ?? RECORDER_START_DELAY_MS;
+  const durableStartWaitMs = options.durableStartWaitMs ?? RECORDER_DURABLE_START_WAIT_MS;
   let pending = new Map<string, JobEvent>();
   /** Starts not written yet, by job, oldest first (a Map keeps insertion order). */
   const starts = new Map<string, JobEvent & { at: Date }>();
@@ -180,6 +194,24 @@ export function createJobRecorder(
       }
       if (pending.size >= batchMax) void flush();
       else schedule();
+    },
+    /** A stalled job's start: written now, after the writes under way (so in order), awaited up to durableStartWaitMs. */
+    async onDurableStart(event) {
+      const record = toJobEvent(event);
+      if (!record) return;
+      const key = `${record.fila}/${record.jobId}`;
+      // Whatever of the job still waited is older than this start: this start supersedes it.
+      pending.delete(key);
+      starts.delete(key);
+      const batch = [{ ...record, at: new Date() }];
+      writing = writing
+        .then(() => recordJobEvents(database.db, batch))
+        .catch((err: unknown) => logger.warn({ err, jobs: 1, firstJobId: record.jobId }, 'job record write failed'));
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, durableStartWaitMs);
+      });
+      await Promise.race([writing, bound]).finally(() => clearTimeout(timer));
     },
     /** Writes what waits and waits for the writes under way (shutdown, tests). */
     async drain() {

@@ -108,8 +108,20 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
   const outcomes = new OutcomeCounter(connection, prefix, (err) => logger.warn({ err }, 'stats update failed'));
   const jobLogs = new JobLogWriter(connection, (err) => logger.warn({ err }, 'job log write failed'));
 
+  /** A stalled job's start (its last worker died running it): recorded before it runs again (JobObserver.onDurableStart). */
+  const observeDurableStart = async (job: Job) => {
+    const observer = options.observer;
+    if (!observer?.onDurableStart) return observe({ job, kind: 'started' });
+    try {
+      await observer.onDurableStart({ queue, job, kind: 'started' });
+    } catch (err) {
+      logger.warn({ err, jobId: job.id }, 'job observer failed');
+    }
+  };
+
   const dispatch = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
-    observe({ job, kind: 'started' });
+    if (job.stalledCounter > 0) await observeDurableStart(job);
+    else observe({ job, kind: 'started' });
     let payload: unknown;
     const { payload: data, reqId } = splitRequestId(job.data);
     const jobLogger = logger.child({ jobId: job.id, job: job.name, ...(reqId ? { reqId } : {}) });

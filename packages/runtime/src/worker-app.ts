@@ -216,11 +216,16 @@ function trackJobsInFlight(): JobObserver & { ids: Set<string> } {
   };
 }
 
-/** One observer telling several (each must return at once, as JobObserver says). */
+/** One observer telling several (each must return at once, as JobObserver says; a durable start, within its bound). */
 function combineObservers(...observers: JobObserver[]): JobObserver {
   return {
     onJobEvent(event) {
       for (const observer of observers) observer.onJobEvent(event);
+    },
+    async onDurableStart(event) {
+      await Promise.all(
+        observers.map((observer) => (observer.onDurableStart ? observer.onDurableStart(event) : observer.onJobEvent(event))),
+      );
     },
   };
 }

@@ -22,7 +22,6 @@ import {
   insertStartThenFindLateEnd,
   OPEN_STATUSES,
   pairLateStart,
-  RING_EXPIRED,
   type StartToLog,
   startsWithoutReading,
   usuarioOfRamal,
@@ -37,9 +36,12 @@ export interface CallEventDeps {
   callTimeoutMs: number;
   /**
    * A call still ringing (tocando, no answer known) without an end is closed as "não atendida" after this long, when
-   * shorter than callTimeoutMs (CTI_RING_TIMEOUT_MS); unset = only callTimeoutMs applies.
+   * shorter than callTimeoutMs (CTI_RING_TIMEOUT_MS); unset (the default) = only callTimeoutMs applies. WConnect sends
+   * no answer event, so its "tocando" calls include answered ones: unset, they stay open and on the operator page
+   * until their end or callTimeoutMs; set, an answered call longer than this leaves the page and its end, coming after,
+   * is logged as a call of its own (an end attaches only to an open call: findOpenCall).
    */
-  ringTimeoutMs?: number;
+  ringTimeoutMs?: number | undefined;
   /** Tenant settings, cached per process (without it every event reads cti_configuracoes). */
   settings?: SettingsCache;
   /** The usuario of each (empresa, ramal), cached per process (without it every event reads usuarios). */
@@ -216,18 +218,14 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   const endedAt = new Date(event.receivedAt);
   const phone = await phoneOf(deps, empresaId, event.telefone);
   const key = matchKey(phone, event.telefone);
-  // A call the ring timeout closed within the call timeout is still this end's: WConnect says nothing of an answer, so
-  // a long answered call rang "too long" for the hub, and its end, late, closes it with its real duration.
-  const ringExpiredSince = new Date(endedAt.getTime() - deps.callTimeoutMs);
+  // Only an open call is this end's (findOpenCall): one the hub closed already (ring timeout, call timeout) may as well
+  // be an older call of the same number as this one's, whose start was lost; this end is then logged on its own.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const open = await findOpenCall(db, empresaId, event.ramal, key, endedAt, ringExpiredSince);
+    const open = await findOpenCall(db, empresaId, event.ramal, key, endedAt);
     if (!open) break;
     if (await closeCall(db, open, endedAt, event.urlAudio ?? null, event.eventId)) {
-      // A call the ring timeout closed left the screen pop then: nothing to take off again.
-      if (open.status !== RING_EXPIRED) {
-        const ended = { type: 'ended' as const, callId: open.evento_id ?? event.eventId, ramal: event.ramal, numero: event.telefone };
-        await publishPop(deps.redis, deps.prefix, empresaId, { ...ended, encerradoEm: event.receivedAt }, deps.callTimeoutMs);
-      }
+      const ended = { type: 'ended' as const, callId: open.evento_id ?? event.eventId, ramal: event.ramal, numero: event.telefone };
+      await publishPop(deps.redis, deps.prefix, empresaId, { ...ended, encerradoEm: event.receivedAt }, deps.callTimeoutMs);
       return { kind: 'fim', ligacaoId: open.id, semInicio: false };
     }
   }

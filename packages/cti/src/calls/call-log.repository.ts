@@ -17,8 +17,6 @@ export const OPEN_STATUSES = ['tocando', 'em andamento', 'discando'] as const;
 /** A call closed by the ring timeout: it rang (no answer known) past CTI_RING_TIMEOUT_MS without an end. */
 export const RING_EXPIRED = 'não atendida';
 export type CallStatus = 'tocando' | 'em andamento' | 'finalizada' | 'sem fim recebido' | typeof RING_EXPIRED | 'discando' | 'falhou';
-/** The statuses an end event closes: the open ones, and a call the ring timeout closed (its end came late). */
-const ENDABLE_STATUSES = [...OPEN_STATUSES, RING_EXPIRED] as const;
 
 export type CallRow = Selectable<LigacoesTable>;
 type Db = Kysely<Database>;
@@ -42,31 +40,19 @@ export async function findCallByEndEvent(db: Db, empresaId: number, eventId: str
 /**
  * The newest open call of (empresa, ramal, number key) started at or before `endedAt` (plus INGRESS_CLOCK_SKEW_MS), the
  * end's time: a call that started after this end is not the one it ends (its start's job ran before an older call's end
- * and start). With `ringExpiredSince`, a call the ring timeout closed ("não atendida") started since then counts as
- * open too: the PBX sent its end late (an answered call WConnect never said was answered), and the end closes it.
+ * and start). Only an open call: WConnect's end names no call (no call id), so a call the hub closed already (the ring
+ * timeout's "não atendida", "sem fim recebido") or one ended is never taken — the end of a later call of the same
+ * number whose start was lost would close it with the wrong duration and leave its own call unlogged. Such an end is
+ * logged as its own call (sem_inicio). A PBX kind that sends a call id would match on that id instead.
  */
-export async function findOpenCall(
-  db: Db,
-  empresaId: number,
-  ramal: string,
-  key: string,
-  endedAt: Date,
-  ringExpiredSince?: Date,
-): Promise<CallRow | undefined> {
+export async function findOpenCall(db: Db, empresaId: number, ramal: string, key: string, endedAt: Date): Promise<CallRow | undefined> {
   return db
     .selectFrom('ligacoes')
     .selectAll()
     .where('empresa_id', '=', empresaId)
     .where('ramal', '=', ramal)
     .where('chave_telefone', '=', key)
-    .where((eb) =>
-      ringExpiredSince
-        ? eb.or([
-            eb('status', 'in', [...OPEN_STATUSES]),
-            eb.and([eb('status', '=', RING_EXPIRED), eb('inicio', '>=', timestampValue(db, ringExpiredSince))]),
-          ])
-        : eb('status', 'in', [...OPEN_STATUSES]),
-    )
+    .where('status', 'in', [...OPEN_STATUSES])
     .where('inicio', '<=', timestampValue(db, new Date(endedAt.getTime() + INGRESS_CLOCK_SKEW_MS)))
     .orderBy('inicio', 'desc')
     .orderBy('id', 'desc')
@@ -459,7 +445,7 @@ async function retakeLostEnds(
   return lateEnds;
 }
 
-/** Closes an open call (or one the ring timeout closed) at `fim`; false when another event closed it first. */
+/** Closes an open call at `fim`; false when another event (or the sweep) closed it first. */
 export async function closeCall(db: Db, call: CallRow, fim: Date, urlAudio: string | null, endEventId: string): Promise<boolean> {
   const started = timestampMs(call.inicio) ?? fim.getTime();
   const result = await db
@@ -473,7 +459,7 @@ export async function closeCall(db: Db, call: CallRow, fim: Date, urlAudio: stri
     })
     .where('empresa_id', '=', call.empresa_id)
     .where('id', '=', call.id)
-    .where('status', 'in', [...ENDABLE_STATUSES])
+    .where('status', 'in', [...OPEN_STATUSES])
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

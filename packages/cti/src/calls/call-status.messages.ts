@@ -8,8 +8,8 @@ import { RING_EXPIRED } from './call-log.repository';
 const REASONS = defineCatalogue({
   [RING_EXPIRED]: {
     'pt-BR':
-      'encerrada pelo hub: tocou além de CTI_RING_TIMEOUT_MS sem a central enviar o fim da ligação; se o fim chegar depois, a ligação passa a finalizada com a duração real',
-    en: 'ended by the hub: it rang past CTI_RING_TIMEOUT_MS without the PBX sending the end of the call; should the end come later, the call is marked ended with its real duration',
+      'encerrada pelo hub: tocou além de CTI_RING_TIMEOUT_MS sem a central enviar o fim da ligação; um fim que chegar depois é registrado como ligação à parte, sem início',
+    en: 'ended by the hub: it rang past CTI_RING_TIMEOUT_MS without the PBX sending the end of the call; an end that comes later is logged as a call of its own, without a start',
   },
   'sem fim recebido': {
     'pt-BR': 'encerrada pelo hub: ficou aberta além de CTI_CALL_TIMEOUT_MS sem a central enviar o fim da ligação',
