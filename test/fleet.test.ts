@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { QUEUE_NAMES } from '@integrador/jobs';
@@ -26,7 +27,10 @@ describe('all-in-one fleet (npm start)', () => {
     const base = `http://127.0.0.1:${port}`;
     try {
       await fleet.waitForLog(/^Server listening/, 60000);
-      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      const health = await fetch(`${base}/healthz`);
+      expect(health.status).toBe(200);
+      // The ingress answers its start's id (FLEET_START_ID): the fleet knew it as its own before it started the workers.
+      expect(await health.json()).toEqual({ status: 'ok', fleetStart: expect.stringMatching(/^[0-9a-f-]{36}$/) });
       expect((await fleet.waitForLog('fleet started')).mode).toBe('compiled');
 
       // The embedded SQLite file the fleet created under DATA_DIR is the CRM database.
@@ -149,6 +153,50 @@ describe('all-in-one fleet (npm start)', () => {
       for (const other of others) signalGroup(-(other.child.pid as number), 'SIGKILL');
       first.child.kill('SIGTERM');
       expect(await first.exited).toBe(0);
+      await deletePrefix(TEST_REDIS_URL, prefix);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it("another fleet taking PORT after the port check: its /healthz is not this start's, so the fleet refuses and exits 1", async () => {
+    // Ports of this case: 3181 (and no worker metrics ports).
+    const racedPort = 3181;
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-fleet-'));
+    const prefix = testPrefix();
+    const fleet = spawnCompiledApp('fleet', {
+      REDIS_URL: TEST_REDIS_URL,
+      DATA_DIR: dataDir,
+      KEY_PREFIX: prefix,
+      LOG_LEVEL: 'info',
+      PORT: String(racedPort),
+      METRICS_PORT: '0',
+      INTEGRADOR_LANG: 'pt-BR',
+    });
+    // The other fleet's ingress, as it answers: 200 {status: ok} with its own start's id.
+    const other = http.createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', fleetStart: 'another-start' }));
+    });
+    try {
+      // The fleet has checked its ports (free) and migrates; its ingress is not started yet: the other fleet takes PORT now.
+      await fleet.waitForLog(/^(migrations applied|database up to date)$/, 60000);
+      await new Promise<void>((resolve, reject) => {
+        other.once('error', reject);
+        other.listen({ host: '127.0.0.1', port: racedPort, exclusive: true }, resolve);
+      });
+      expect(await exitWithin(fleet, 60000)).toBe(1);
+      expect(fleet.stderr.join('')).toContain(`porta ${racedPort} em uso (outra frota?)`);
+      expect(fleet.lines.filter((line) => line.msg === 'fleet started')).toEqual([]);
+      // Only its ingress had been started, and it is gone with the fleet.
+      const pids = fleet.lines.filter((line) => line.name === 'fleet' && line.msg === 'app started').map((line) => Number(line.pid));
+      expect(pids).toHaveLength(1);
+      const until = Date.now() + 10000;
+      while (pids.some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      expect(pids.filter(alive)).toEqual([]);
+      // The other fleet still serves its port.
+      expect(await (await fetch(`http://127.0.0.1:${racedPort}/healthz`)).json()).toEqual({ status: 'ok', fleetStart: 'another-start' });
+    } finally {
+      signalGroup(-(fleet.child.pid as number), 'SIGKILL');
+      await new Promise((resolve) => other.close(resolve));
       await deletePrefix(TEST_REDIS_URL, prefix);
       fs.rmSync(dataDir, { recursive: true, force: true });
     }

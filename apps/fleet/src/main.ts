@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { childEnvironment, loadConfigOrExit, preferredLocale } from '@integrador/config';
 import { DEFAULT_LOCALE } from '@integrador/i18n';
@@ -39,14 +40,17 @@ async function main(): Promise<void> {
 
   // Every port an app will listen on must be free now: another fleet on the same ports would answer the /healthz this
   // fleet waits for, and it would report a start that never happened.
+  const portInUse = (taken: { port: number; variable: string }) => {
+    const message = FLEET_MESSAGES.message(preferredLocale() ?? DEFAULT_LOCALE, 'PORT_IN_USE', { ...taken, host: config.host });
+    logger.fatal({ port: taken.port, variable: taken.variable }, 'port in use, fleet not started');
+    process.stderr.write(`${message}\n`);
+  };
   const taken = await firstPortInUse(config.host, [
     { port: config.port, variable: 'PORT' },
     ...workers.map((spec, i) => ({ port: Number(spec.env?.METRICS_PORT), variable: i === 0 ? 'METRICS_PORT' : `METRICS_PORT+${i}` })),
   ]);
   if (taken) {
-    const message = FLEET_MESSAGES.message(preferredLocale() ?? DEFAULT_LOCALE, 'PORT_IN_USE', { ...taken, host: config.host });
-    logger.fatal({ port: taken.port, variable: taken.variable }, 'port in use, fleet not started');
-    process.stderr.write(`${message}\n`);
+    portInUse(taken);
     process.exit(1);
   }
 
@@ -59,8 +63,11 @@ async function main(): Promise<void> {
     await database.destroy();
   }
 
-  // The children read the same, already validated environment, with paths pinned to what this process resolved.
+  // The children read the same, already validated environment, with paths pinned to what this process resolved, and
+  // this start's own id: the ingress reports it on /healthz, so an answer on its port is known to be this fleet's child.
+  const startId = randomUUID();
   const env = childEnvironment({
+    FLEET_START_ID: startId,
     CRM_DATABASE_URL: config.databaseUrl,
     ...(config.connectionsFile ? { CONNECTIONS_FILE: config.connectionsFile } : {}),
   });
@@ -88,7 +95,15 @@ async function main(): Promise<void> {
   // API wait for the workers' start-up; jobs enqueued meanwhile wait in Redis for the workers a moment later.
   supervisor.start([ingress]);
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  await waitForListening(`http://${host.includes(':') ? `[${host}]` : host}:${config.port}/healthz`, INGRESS_WAIT_MS);
+  const answer = await waitForIngress(`http://${host.includes(':') ? `[${host}]` : host}:${config.port}/healthz`, startId, INGRESS_WAIT_MS);
+  if (answer === 'foreign') {
+    // Someone else took the port after the check above (another fleet starting at the same moment): this fleet's ingress
+    // cannot listen there, and that /healthz is not its own. Refused as the check refuses, once this start's apps are gone.
+    stopping = true;
+    portInUse({ port: config.port, variable: 'PORT' });
+    await supervisor.stop();
+    process.exit(1);
+  }
   supervisor.start(workers);
   logger.info({ url: `http://${config.host}:${config.port}`, apps: APPS.map((a) => a.name), mode }, 'fleet started');
 }
@@ -101,17 +116,22 @@ function workersWithMetricsPorts(workers: AppSpec[], basePort: number): AppSpec[
   return workers.map((spec, i) => ({ ...spec, env: { ...spec.env, METRICS_PORT: String(basePort === 0 ? 0 : basePort + i) } }));
 }
 
-/** Resolves once the URL answers at all (any status), or after the deadline (the workers start either way). */
-async function waitForListening(url: string, deadlineMs: number): Promise<void> {
+/**
+ * Waits for the ingress's /healthz: `own` once it answers with this start's id, `foreign` as soon as anything else answers
+ * there (another process holds the port: another fleet's ingress, with another id or none), `silent` when nothing
+ * answered before the deadline (the workers start either way).
+ */
+async function waitForIngress(url: string, startId: string, deadlineMs: number): Promise<'own' | 'foreign' | 'silent'> {
   const until = Date.now() + deadlineMs;
   while (Date.now() < until) {
-    const answered = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
-      () => true,
-      () => false,
+    const answer = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
+      async (response) => ((await response.json().catch(() => undefined)) as { fleetStart?: unknown } | undefined)?.fleetStart ?? null,
+      () => undefined,
     );
-    if (answered) return;
+    if (answer !== undefined) return answer === startId ? 'own' : 'foreign';
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  return 'silent';
 }
 
 main().catch((err: unknown) => {

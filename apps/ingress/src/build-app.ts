@@ -49,6 +49,8 @@ export interface IngressDeps {
   checkTimeoutMs: number;
   /** When set, GET /metrics answers only a request with `Authorization: Bearer <metricsToken>` (METRICS_TOKEN). */
   metricsToken?: string;
+  /** The id of the npm start that launched this ingress (FLEET_START_ID): GET /healthz reports it, so that fleet knows its own. */
+  fleetStartId?: string | undefined;
   /** How many tenants per queue and outcome get their own empresa_id label on /metrics (METRICS_TENANT_LABELS; default 20). */
   metricsTenantLabels?: number;
   /** Seed 003's limits and the environment JSON endpoint secrets resolve from (defaults: the seed's limits, no secrets). */
@@ -131,7 +133,15 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       }),
     );
   }
-  await app.register(healthRoutes({ redis: deps.redis, producer: deps.producer, database: deps.database, timeoutMs: deps.checkTimeoutMs }));
+  await app.register(
+    healthRoutes({
+      redis: deps.redis,
+      producer: deps.producer,
+      database: deps.database,
+      timeoutMs: deps.checkTimeoutMs,
+      fleetStartId: deps.fleetStartId,
+    }),
+  );
   const cti = {
     database: deps.database,
     redis: deps.redis,

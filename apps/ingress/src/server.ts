@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     checkTimeoutMs: config.redisCommandTimeoutMs,
     metricsToken: config.metricsToken,
     metricsTenantLabels: config.metricsTenantLabels,
+    fleetStartId: config.fleetStartId,
     endpoints: { limits: config.endpoint, env: config.secretSource },
     webhooks: { settings: webhookSettings, http: webhookHttp, captureByTriggers: config.webhooks.capture === 'triggers' },
     cti: config.cti,

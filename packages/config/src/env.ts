@@ -108,6 +108,13 @@ export const EnvSchema = Type.Object({
     'x-expected':
       'an integer from 0 to 65535 (where a worker serves GET /metrics and GET /healthz; 0 = no metrics server; the fleet gives each worker the next port)',
   }),
+  FLEET_START_ID: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9-]{1,64}$',
+      'x-expected':
+        'the id npm start gives the apps of one start (letters, digits and dashes, at most 64; the ingress reports it on GET /healthz); leave it unset',
+    }),
+  ),
   METRICS_TENANT_LABELS: Type.Integer({
     default: 20,
     minimum: 0,

@@ -43,6 +43,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** Where a worker serves /metrics and /healthz (0 = not at all). */
   metricsPort: number;
+  /** The id of the fleet start that launched this app (FLEET_START_ID), reported on the ingress's /healthz; unset otherwise. */
+  fleetStartId: string | undefined;
   /** How many tenants per queue and outcome get their own label in the job metrics (the rest are "outros"). */
   metricsTenantLabels: number;
   /** Human-readable logs through pino-pretty (development). */
@@ -183,6 +185,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     metricsToken: e.METRICS_TOKEN,
     metricsPort: e.METRICS_PORT,
     metricsTenantLabels: e.METRICS_TENANT_LABELS,
+    fleetStartId: e.FLEET_START_ID,
     logPretty: e.LOG_PRETTY === '1',
     jobLockMs: e.JOB_LOCK_MS,
     crmPreparedStatements: e.CRM_PREPARED_STATEMENTS === '1',

@@ -1,4 +1,4 @@
-import type { Locale } from '@integrador/i18n';
+import { defineCatalogue, type Locale } from '@integrador/i18n';
 import { type JobName, type JobPayload, jobDefinition, type QueueName, RETENTION, validatePayload } from '@integrador/jobs';
 import { defaultRepeatStrategy, type JobSchedulerJson, type Queue } from 'bullmq';
 
@@ -49,7 +49,7 @@ export type CronShapeProblem =
   | { code: 'CRON_STEP_TOO_WIDE'; params: { step: number; min: number; max: number } };
 
 /** The wording of each cron shape problem, in pt-BR and English ({name}: its params). */
-export const CRON_SHAPE_TEXTS: Readonly<Record<CronShapeProblem['code'], Readonly<Record<Locale, string>>>> = {
+export const CRON_SHAPE_TEXTS = defineCatalogue<CronShapeProblem['code']>({
   CRON_FIELD_COUNT: {
     'pt-BR': 'esperados 5 campos (minuto hora dia mês dia-da-semana) ou 6 com os segundos primeiro, recebidos {count}',
     en: 'expected 5 fields (minute hour day month weekday) or 6 with seconds first, got {count}',
@@ -58,12 +58,11 @@ export const CRON_SHAPE_TEXTS: Readonly<Record<CronShapeProblem['code'], Readonl
     'pt-BR': 'o passo /{step} é maior que o intervalo {min}-{max} do seu campo',
     en: "step /{step} is wider than its field's {min}-{max} range",
   },
-};
+});
 
 /** A cron shape problem worded in the locale. */
 export function cronShapeText(locale: Locale, problem: CronShapeProblem): string {
-  const params: Record<string, number> = problem.params;
-  return CRON_SHAPE_TEXTS[problem.code][locale].replace(/\{(\w+)\}/g, (_m, name: string) => String(params[name] ?? `{${name}}`));
+  return CRON_SHAPE_TEXTS.message(locale, problem.code, problem.params);
 }
 
 /**

@@ -1,6 +1,5 @@
-import type { DatabaseConnection } from '@integrador/connections';
+import { assertPublicDatabase, type DatabaseConnection } from '@integrador/connections';
 import type { SourceReaderOptions } from './reader-options';
-import { assertSourceHostAllowed } from './source-guard';
 import type { SourceReader } from './source-reader';
 import { type SourceTarget, sourceTarget } from './source-target';
 
@@ -25,11 +24,13 @@ async function openFor(target: SourceTarget, options: SourceReaderOptions | unde
 }
 
 /**
- * Opens a reader on a customer's database. The host is checked against internal address ranges first
- * (OutboundAddressError unless the connection sets allowPrivateNetwork); pools connect lazily, on the first query.
+ * Opens a reader on a customer's database. Every server its driver would reach (its host, a host its URL's query string
+ * names, Oracle's connectString, an ODBC SERVER=) is checked against internal address ranges first (OutboundAddressError
+ * unless the connection sets allowPrivateNetwork); pools connect lazily, on the first query. The drivers connect by name
+ * afterwards, so unlike the HTTP agents (which check at every connect) a DNS answer changed since is not seen.
  */
 export async function openSourceReader(connection: DatabaseConnection, options?: SourceReaderOptions): Promise<SourceReader> {
-  await assertSourceHostAllowed(connection);
+  await assertPublicDatabase(connection);
   const target = sourceTarget(connection);
   return openFor(target, options);
 }

@@ -67,16 +67,14 @@ export function assertAllowedWithoutDns(host: string, allowlist: AddressAllowlis
 
 type ConnectCallback = (error: Error | null, stream: Duplex) => void;
 
-/** A literal IP in the URL skips DNS (and so the lookup): check it before connecting. */
+/** A literal IP in the URL skips DNS (and so the lookup): check it before connecting, as the undici connector does. */
 function refuseLiteral(options: http.ClientRequestArgs, callback: ConnectCallback | undefined): boolean {
-  const host = (options.host ?? options.hostname ?? '').replace(/^\[|\]$/g, '');
   if (options.socketPath !== undefined) {
     callback?.(new OutboundAddressError(options.socketPath, options.socketPath, 'unix socket'), undefined as never);
     return true;
   }
-  if (net.isIP(host) === 0) return false;
   try {
-    assertPublicAddress(host);
+    assertAllowedLiteral((options.host ?? options.hostname ?? '').replace(/^\[|\]$/g, ''));
     return false;
   } catch (refused) {
     callback?.(refused as OutboundAddressError, undefined as never);

@@ -1,6 +1,19 @@
 import { createEmpresa, timestampValue } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs } from 'kysely';
 import { CHANGE_CLAIM_STALE_MS, type ChangeEventDeps, receiveChangeEvent } from './change-event';
+
+/** Counts the statements a Kysely instance runs (a plugin sees each one on its way to the database). */
+class StatementCounter implements KyselyPlugin {
+  count = 0;
+  transformQuery(args: PluginTransformQueryArgs) {
+    this.count += 1;
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs) {
+    return args.result;
+  }
+}
 
 // A claim whose attempt died with its process (killed between claiming the key and writing the answer) must not make
 // every retry of that event a 409 forever: past CHANGE_CLAIM_STALE_MS a repeat takes it over and does the work.
@@ -70,5 +83,28 @@ describe.each(ALL_DIALECTS)('crm-change claims left by a dead attempt, on %s', (
     await expect(slow).rejects.toThrow('the slow attempt fails at last');
     expect(taken).toMatchObject({ jobs: [100], deduplicated: false });
     expect(await receiveChangeEvent(deps(), empresaId, event)).toMatchObject({ jobs: [100], deduplicated: true });
+  });
+  it('a new event learns its claim id from the insert: look-up, insert and answer, three statements (two without a key)', async () => {
+    const counter = new StatementCounter();
+    const counted = (): ChangeEventDeps<{ jobs: number[] }> => ({ ...deps(), db: database.db.withPlugin(counter) });
+    const first = await receiveChangeEvent(counted(), empresaId, { tabela: 'pedidos', id: '9', chaveIdempotencia: 'k-count' });
+    expect(counter.count).toBe(3);
+    expect(first).toMatchObject({ deduplicated: false });
+    // The answer went to this claim's row (the id the insert reported): a repeat reads it back.
+    const stored = await database.db
+      .selectFrom('crm_mudancas')
+      .select('resultado')
+      .where('chave', '=', 'k-count')
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(stored.resultado ?? 'null')).toEqual(first);
+    counter.count = 0;
+    const auto = await receiveChangeEvent(counted(), empresaId, { tabela: 'pedidos', id: '10' });
+    expect(counter.count).toBe(2);
+    const autoRow = await database.db
+      .selectFrom('crm_mudancas')
+      .select('resultado')
+      .where('chave', '=', auto.chaveIdempotencia)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(autoRow.resultado ?? 'null')).toEqual(auto);
   });
 });

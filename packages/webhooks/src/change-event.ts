@@ -56,19 +56,25 @@ const findClaim = (db: Kysely<Database>, empresaId: number, chave: string) =>
     .where('chave', '=', chave)
     .executeTakeFirst();
 
-/** Claims a key not seen yet; a concurrent claim of the same key (the insert's conflict) answers that one instead. */
-async function claim(db: Kysely<Database>, empresaId: number, chave: string, event: ChangeEvent) {
+/** A claim's outcome: this attempt's own new claim (its id), or the claim a concurrent attempt already holds. */
+type Claim = { mine: number; seen?: undefined } | { mine?: undefined; seen: { id: number; resultado: string | null } };
+
+/**
+ * Claims a key not seen yet and answers the new claim's id from the insert itself (RETURNING where the database has it,
+ * insertId on MySQL/MariaDB: no read-back); a concurrent claim of the same key (the insert's conflict) answers that one.
+ */
+async function claim(db: Kysely<Database>, empresaId: number, chave: string, event: ChangeEvent): Promise<Claim> {
+  const insert = db
+    .insertInto('crm_mudancas')
+    .values({ empresa_id: empresaId, chave, tabela: event.tabela, registro_id: event.id ?? null, operacao: event.operacao ?? 'alterado' });
   try {
-    await db
-      .insertInto('crm_mudancas')
-      .values({ empresa_id: empresaId, chave, tabela: event.tabela, registro_id: event.id ?? null, operacao: event.operacao ?? 'alterado' })
-      .execute();
+    if (db.getExecutor().adapter.supportsReturning) return { mine: Number((await insert.returning('id').executeTakeFirstOrThrow()).id) };
+    return { mine: Number((await insert.executeTakeFirstOrThrow()).insertId) };
   } catch (err) {
     const raced = await findClaim(db, empresaId, chave);
-    if (raced) return raced;
+    if (raced) return { seen: raced };
     throw err;
   }
-  return undefined;
 }
 
 /**
@@ -100,10 +106,8 @@ async function takeOverStaleClaim(db: Kysely<Database>, id: number): Promise<boo
  * Gives up this attempt's own claim (by its id, still unanswered): after a takeover, a slow first attempt that fails
  * must not delete the claim of the repeat now doing the work.
  */
-const release = (db: Kysely<Database>, empresaId: number, claimId: number | undefined) =>
-  claimId === undefined
-    ? Promise.resolve()
-    : db.deleteFrom('crm_mudancas').where('empresa_id', '=', empresaId).where('id', '=', claimId).where('resultado', 'is', null).execute();
+const release = (db: Kysely<Database>, empresaId: number, claimId: number) =>
+  db.deleteFrom('crm_mudancas').where('empresa_id', '=', empresaId).where('id', '=', claimId).where('resultado', 'is', null).execute();
 
 /** A table neither a gatilho nor a SET integration uses is a typo (contato for contatos): 400 naming the accepted ones. */
 function checkTable(tabela: string, setTables: readonly string[]): void {
@@ -126,13 +130,18 @@ export async function receiveChangeEvent<S extends object>(
   event: ChangeEvent,
 ): Promise<ChangeEventResult<S>> {
   const chave = event.chaveIdempotencia ?? `auto-${randomUUID()}`;
-  let seen = event.chaveIdempotencia === undefined ? undefined : await findClaim(deps.db, empresaId, chave);
-  if (!seen) {
+  const found = event.chaveIdempotencia === undefined ? undefined : await findClaim(deps.db, empresaId, chave);
+  let claimed: Claim;
+  if (found) claimed = { seen: found };
+  else {
     checkTable(event.tabela, deps.setTables);
-    seen = await claim(deps.db, empresaId, chave, event);
+    claimed = await claim(deps.db, empresaId, chave, event);
   }
   // An unanswered claim past CHANGE_CLAIM_STALE_MS: its attempt died with its process; this repeat does the work.
-  if (seen && !seen.resultado && (await takeOverStaleClaim(deps.db, seen.id))) seen = await claim(deps.db, empresaId, chave, event);
+  if (claimed.seen && !claimed.seen.resultado && (await takeOverStaleClaim(deps.db, claimed.seen.id))) {
+    claimed = await claim(deps.db, empresaId, chave, event);
+  }
+  const { seen, mine } = claimed;
   if (seen) {
     // Claimed, its answer not written yet: the first attempt is still running (a failure releases the key).
     if (!seen.resultado) throw new WebhookError('CHANGE_IN_PROGRESS', 409);
@@ -145,7 +154,6 @@ export async function receiveChangeEvent<S extends object>(
     } as ChangeEventResult<S>;
   }
   // This attempt's claim, by id: its answer and its release touch only it (a repeat may have taken the key over since).
-  const mine = (await findClaim(deps.db, empresaId, chave))?.id;
   try {
     const set = await deps.runSetIntegrations();
     const tabela = event.tabela.toLowerCase();
@@ -169,7 +177,7 @@ export async function receiveChangeEvent<S extends object>(
       .updateTable('crm_mudancas')
       .set({ resultado: JSON.stringify(result) })
       .where('empresa_id', '=', empresaId)
-      .where('id', '=', mine ?? -1)
+      .where('id', '=', mine)
       .execute();
     return result;
   } catch (err) {

@@ -9,6 +9,8 @@ export interface HealthDeps {
   producer: JobProducer;
   database: CrmDatabase;
   timeoutMs: number;
+  /** The id of the npm start that launched this process (FLEET_START_ID): /healthz reports it, so that fleet knows its own ingress. */
+  fleetStartId?: string | undefined;
 }
 
 async function check(run: () => Promise<unknown>): Promise<'ok' | string> {
@@ -20,18 +22,23 @@ async function check(run: () => Promise<unknown>): Promise<'ok' | string> {
   }
 }
 
-const Health = Type.Object({ status: Type.Literal('ok') });
+const Health = Type.Object({ status: Type.Literal('ok'), fleetStart: Type.Optional(Type.String()) });
 /** Both answers of /readyz: each check says `ok` or why it failed. */
 const Readiness = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
   checks: Type.Object({ redis: Type.String(), database: Type.String() }),
 });
 
-/** /healthz: the process answers (liveness). /readyz: Redis and the CRM database answer (readiness). */
+/**
+ * /healthz: the process answers (liveness), with the id of the npm start that launched it when one did (another fleet's
+ * ingress on the same port answers another id). /readyz: Redis and the CRM database answer (readiness).
+ */
 export function healthRoutes(deps: HealthDeps) {
   return async (app: FastifyInstance) => {
     // Probes stay out of the OpenAPI document (like /metrics): an orchestrator's contract, not the API's.
-    app.get('/healthz', { schema: { hide: true, response: { 200: Health } } }, async () => ({ status: 'ok' }));
+    app.get('/healthz', { schema: { hide: true, response: { 200: Health } } }, async () =>
+      deps.fleetStartId === undefined ? { status: 'ok' } : { status: 'ok', fleetStart: deps.fleetStartId },
+    );
     app.get('/readyz', { schema: { hide: true, response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
       const [redis, database] = await Promise.all([
         check(async () => {

@@ -131,7 +131,7 @@ const STATUS_MESSAGES: Record<string, Texts> = {
   },
   // A cron's shape refused (cronShapeProblem, @integrador/queue): its wording inside INPUT_CRON's.
   ...Object.fromEntries(
-    Object.entries(CRON_SHAPE_TEXTS).map(([code, text]) => [
+    Object.entries(CRON_SHAPE_TEXTS.table).map(([code, text]) => [
       code,
       {
         'pt-BR': `cron "{value}" inválido (${text['pt-BR']}); esperado um padrão como "0 */6 * * *" (minuto hora dia mês dia-da-semana)`,

@@ -5,9 +5,7 @@ import {
   type FilialCaller,
   type Integracao,
   lastSyncRun,
-  listIntegracoes,
-  listPausedSchedules,
-  listPausedTenants,
+  listIntegracoesWithPause,
   listServicosEndpoint,
   type StatusEndpoint,
   type Tenant,
@@ -172,22 +170,16 @@ export async function listSchedules(
   tenant: Tenant,
   options: ListSchedulesOptions = {},
 ): Promise<ScheduleEntry[]> {
-  const rows = (await listIntegracoes(db, tenant)).filter((row) => queueForTipo(row.tipo_servico) === 'get');
+  // Each row comes with its pause state (its schedule's or its whole empresa's), read in the same statement.
+  const rows = (await listIntegracoesWithPause(db, tenant)).filter((row) => queueForTipo(row.tipo_servico) === 'get');
   if (rows.length === 0) return [];
   const schedulers = await readSchedulers(
     producer,
     rows.map((row) => schedulerIdOf(tenant.empresaId, row.id)),
   );
   const runs = await Promise.all(rows.map((row) => lastRunOf(db, tenant.empresaId, row, options.locale ?? 'pt-BR')));
-  const pausedSchedules = await listPausedSchedules(db, tenant.empresaId);
-  const tenantPaused = (await listPausedTenants(db, tenant.empresaId)).length > 0;
   const tz = options.tz ?? null;
-  return rows.map((row, i) =>
-    entryOf(row, tenant.empresaId, schedulers[i], runs[i], {
-      paused: tenantPaused || pausedSchedules.has(`${tenant.empresaId}/${row.id}`),
-      tz,
-    }),
-  );
+  return rows.map((row, i) => entryOf(row, tenant.empresaId, schedulers[i], runs[i], { paused: row.pausada, tz }));
 }
 
 /** One JSON endpoint service's schedule (seed 003) as the API and the CLI show it. */

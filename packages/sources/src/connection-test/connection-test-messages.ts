@@ -1,7 +1,8 @@
+import { type Catalogue, defineCatalogue, type Locale } from '@integrador/i18n';
 import type { SourceErrorCode } from '../source-errors';
 
 /** The connection test speaks pt-BR by default and English on request. */
-export type TestLocale = 'pt-BR' | 'en';
+export type TestLocale = Locale;
 
 /** Values a message may name; never the password. */
 export type MessageParams = Readonly<Record<string, string | number | undefined>>;
@@ -9,10 +10,8 @@ export type MessageParams = Readonly<Record<string, string | number | undefined>
 /** What was tested: a customer's database, or a web service / API base URL (the hints differ). */
 export type TestedKind = 'database' | 'http';
 
-type Texts = Readonly<Record<TestLocale, string>>;
-
 // Each failure says what to fix and who can fix it (the customer's IT, seed 000: firewall, credentials).
-const FAILURES: Readonly<Record<SourceErrorCode, Texts>> = {
+const FAILURES = defineCatalogue<SourceErrorCode>({
   ADDRESS_FORBIDDEN: {
     'pt-BR':
       'o endereço {host} é interno (loopback, rede privada ou link-local) e a conexão não permite: se o ERP está na rede local, defina allowPrivateNetwork: true na conexão "{name}"',
@@ -54,11 +53,11 @@ const FAILURES: Readonly<Record<SourceErrorCode, Texts>> = {
     'pt-BR': 'a conexão com {host} falhou ({detail})',
     en: 'the connection to {host} failed ({detail})',
   },
-};
+});
 
 // A web service or API is tested only for reachability and TLS: the hints that name the database's service or its
 // driver options (ssl, encrypt…) read otherwise for it.
-const HTTP_FAILURES: Readonly<Partial<Record<SourceErrorCode, Texts>>> = {
+const HTTP_FAILURES = defineCatalogue<Extract<SourceErrorCode, 'PORT_CLOSED' | 'TLS_FAILED'>>({
   PORT_CLOSED: {
     'pt-BR':
       'o servidor {host} recusou a conexão na porta {port}: confira a porta na URL da conexão, se o serviço web está no ar e se o firewall libera o acesso',
@@ -68,9 +67,11 @@ const HTTP_FAILURES: Readonly<Partial<Record<SourceErrorCode, Texts>>> = {
     'pt-BR': 'a negociação TLS com {host} falhou ({detail}): confira se a URL da conexão deve ser https e o certificado do serviço',
     en: "the TLS handshake with {host} failed ({detail}): check that the connection's URL should be https and the service's certificate",
   },
-};
+});
 
-const SUCCESSES = {
+export type SuccessKey = 'reachability' | 'file' | 'tls' | 'login' | 'query' | 'version';
+
+const SUCCESSES = defineCatalogue<SuccessKey>({
   reachability: { 'pt-BR': '{host} aceitou a conexão na porta {port}', en: '{host} accepted the connection on port {port}' },
   file: { 'pt-BR': 'o arquivo {database} existe e pode ser lido', en: 'file {database} exists and can be read' },
   tls: { 'pt-BR': 'TLS negociado com {host}', en: 'TLS negotiated with {host}' },
@@ -80,21 +81,24 @@ const SUCCESSES = {
   },
   query: { 'pt-BR': 'a consulta de teste ({sql}) respondeu', en: 'the test query ({sql}) answered' },
   version: { 'pt-BR': 'versão do servidor: {version}', en: 'server version: {version}' },
-} as const satisfies Readonly<Record<string, Texts>>;
+});
 
-export type SuccessKey = keyof typeof SUCCESSES;
-
-function fill(template: string, params: MessageParams): string {
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? '?'));
+/**
+ * A code's text through its catalogue, a value the test could not learn (no port of a DSN, no version) reading as `?`:
+ * every placeholder of the template gets one.
+ */
+function render<Code extends string>(catalogue: Catalogue<Code>, locale: TestLocale, code: Code, params: MessageParams): string {
+  const values: Record<string, string | number> = {};
+  for (const [, name] of catalogue.table[code][locale].matchAll(/\{(\w+)\}/g)) values[name as string] = params[name as string] ?? '?';
+  return catalogue.message(locale, code, values);
 }
 
 /** The message of a failure, in the locale, with the hint that fits what was tested. */
 export function failureMessage(code: SourceErrorCode, locale: TestLocale, params: MessageParams, kind: TestedKind): string {
-  const texts = (kind === 'http' ? HTTP_FAILURES[code] : undefined) ?? FAILURES[code];
-  return fill(texts[locale], params);
+  return kind === 'http' && HTTP_FAILURES.has(code) ? render(HTTP_FAILURES, locale, code, params) : render(FAILURES, locale, code, params);
 }
 
 /** The message of a step that worked, in the locale. */
 export function successMessage(key: SuccessKey, locale: TestLocale, params: MessageParams): string {
-  return fill(SUCCESSES[key][locale], params);
+  return render(SUCCESSES, locale, key, params);
 }

@@ -1,8 +1,7 @@
 import fs from 'node:fs/promises';
-import type { Connection, DatabaseConnection } from '@integrador/connections';
+import { assertPublicDatabase, type Connection, type DatabaseConnection } from '@integrador/connections';
 import { odbcSecrets } from '../readers/odbc.reader';
 import { classifySourceError, redact, type SourceErrorCode } from '../source-errors';
-import { assertSourceHostAllowed } from '../source-guard';
 import { type SourceTarget, sourceTarget } from '../source-target';
 import {
   failureMessage,
@@ -151,7 +150,7 @@ async function databaseSteps(runner: StepRunner, connection: DatabaseConnection,
     // The drivers load on first use: a process that never tests a connection never loads tedious, oracledb & co.
     // The guard first: the driver may reach more than the probed host (?host= in a URL, an Oracle connectString).
     withTimeout(
-      assertSourceHostAllowed(connection)
+      assertPublicDatabase(connection)
         .then(() => import('./sessions'))
         .then(({ openTestSession }) => openTestSession(target, timeoutMs)),
       timeoutMs,

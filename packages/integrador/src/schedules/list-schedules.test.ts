@@ -1,0 +1,93 @@
+import { createEmpresa, createFilial, type Database, setSchedulePaused, setTenantPaused, type Tenant } from '@integrador/store';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
+import type { Insertable, KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs } from 'kysely';
+import { listSchedules } from './list-schedules';
+
+/** Counts the statements a Kysely instance runs (a plugin sees each one on its way to the database). */
+class StatementCounter implements KyselyPlugin {
+  count = 0;
+  transformQuery(args: PluginTransformQueryArgs) {
+    this.count += 1;
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs) {
+    return args.result;
+  }
+}
+
+describe.each(ALL_DIALECTS)('listSchedules and pauses (%s, real Redis)', (dialect) => {
+  let database: TestDatabase;
+  let testProducer: TestProducer;
+  let a: number;
+  let b: number;
+
+  async function add(row: Partial<Insertable<Database['integracao']>> & { nome: string; empresa_id: number }): Promise<number> {
+    const query = database.db.insertInto('integracao').values({ tipo_servico: 'GET', ativo: 1, empresa_filial_id: null, ...row });
+    if (dialect === 'mysql') return Number((await query.executeTakeFirstOrThrow()).insertId);
+    return (await query.returning('id').executeTakeFirstOrThrow()).id;
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    testProducer = await startTestProducer();
+    a = await createEmpresa(database.db, 'Empresa A');
+    b = await createEmpresa(database.db, 'Empresa B');
+  });
+  afterAll(async () => {
+    await testProducer.close();
+    await database.drop();
+  });
+
+  it("reads each schedule's pause and its empresa's with the integrations (one statement), bound to the tenant", async () => {
+    const pull = await add({ nome: 'GET-CLIENTES', empresa_id: a, cron: '*/10 * * * *' });
+    const other = await add({ nome: 'GET-PEDIDOS', empresa_id: a, cron: '0 3 * * *' });
+    await add({ nome: 'SET-CONTAS', empresa_id: a, cron: null, tipo_servico: 'SET' });
+    const pullB = await add({ nome: 'GET-B', empresa_id: b, cron: '0 4 * * *' });
+    const tenantA: Tenant = { empresaId: a, filialId: null, nome: 'Empresa A' };
+    const statuses = async (tenant = tenantA) =>
+      (await listSchedules(database.db, testProducer.producer, tenant, { tz: 'America/Sao_Paulo' })).map((e) => [
+        e.integracaoId,
+        e.status,
+        e.tz,
+      ]);
+
+    // Another empresa's pauses are not A's: B's tenant pause, and a pause row of B naming A's integracao id.
+    await setTenantPaused(database.db, b, true, 'test');
+    await setSchedulePaused(database.db, b, pull, true, 'test');
+    expect(await statuses()).toEqual([
+      [pull, 'pending', null],
+      [other, 'pending', null],
+    ]);
+    expect(await statuses({ empresaId: b, filialId: null, nome: 'Empresa B' })).toEqual([[pullB, 'paused', 'America/Sao_Paulo']]);
+
+    await setSchedulePaused(database.db, a, pull, true, 'test');
+    expect(await statuses()).toEqual([
+      [pull, 'paused', 'America/Sao_Paulo'],
+      [other, 'pending', null],
+    ]);
+    // A filial key sees the empresa-wide schedules with the same pause states.
+    const filial = await createFilial(database.db, a, 'Filial 1');
+    expect(await statuses({ ...tenantA, filialId: filial })).toEqual([
+      [pull, 'paused', 'America/Sao_Paulo'],
+      [other, 'pending', null],
+    ]);
+
+    await setTenantPaused(database.db, a, true, 'test');
+    const counter = new StatementCounter();
+    const entries = await listSchedules(database.db.withPlugin(counter), testProducer.producer, tenantA, { tz: 'America/Sao_Paulo' });
+    expect(entries.map((e) => [e.integracaoId, e.status, e.nextRunAt])).toEqual([
+      [pull, 'paused', null],
+      [other, 'paused', null],
+    ]);
+    // The integrations with their pause states, then each GET's last run (its history and its last failed job).
+    expect(counter.count).toBe(1 + 2 * 2);
+
+    await setTenantPaused(database.db, a, false, 'test');
+    await setSchedulePaused(database.db, a, pull, false, 'test');
+    expect(await statuses()).toEqual([
+      [pull, 'pending', null],
+      [other, 'pending', null],
+    ]);
+  });
+});
