@@ -50,6 +50,10 @@ async function startRestReceptor() {
         res.writeHead(404).end(JSON.stringify({ erro: 'rota desconhecida' }));
         return;
       }
+      if (body.documento === 'recusar') {
+        res.writeHead(422).end(JSON.stringify({ erro: 'CNPJ inválido no ERP', mensagemErro: 'cliente recusado' }));
+        return;
+      }
       if (!body.documento) {
         res.writeHead(400).end(JSON.stringify({ message: 'documento é obrigatório' }));
         return;
@@ -211,6 +215,28 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(failed.state).toBe('failed');
     expect(failed.job.attemptsMade).toBe(1);
     expect(failed.job.failedReason).toContain('documento é obrigatório');
+  });
+
+  it("words a 4xx refusal by the integration's indice_erro_retorno keys, the first with the others as detail", async () => {
+    await addIntegration(
+      {
+        id: 25,
+        nome: 'SET-API-RECUSA',
+        link: 'POST /api/clientes',
+        porta_ws: null,
+        indice_array_retorno: 'cliente',
+        indice_valor_retorno: 'id',
+        indice_erro_retorno: 'erro,mensagemErro',
+        sql_update: 'UPDATE contas SET id_erp = #id# WHERE id = #contaId#',
+      },
+      { nome: '#nome#', documento: 'recusar' },
+      { id: 8, tipo: 'API', nome: 'crm_api' },
+    );
+    const refused = await runToEnd(25, { contaId: CONTA.id });
+    expect(refused.state).toBe('failed');
+    // The transport alone took one message field (erro) and dropped mensagemErro.
+    expect(refused.job.failedReason).toContain('CNPJ inválido no ERP');
+    expect(refused.job.failedReason).toContain('cliente recusado');
   });
 
   it("fills a REST link's #vars# per record (path segment and query value encoded), previews that URL, refuses a missing value or a templated host", async () => {

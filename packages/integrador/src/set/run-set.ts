@@ -91,6 +91,26 @@ function attemptOf(exchange: TransportExchange | undefined, erro: string | null)
   };
 }
 
+/**
+ * An HTTP 4xx answer judged as a 2xx one would be: when its JSON body carries the integration's indice_erro_retorno
+ * keys, the reason is what readReturn makes of them (the first key found, the others as detail), not only the
+ * transport's guess at one message field. Null when the body says nothing the configuration names.
+ */
+function refusalReasons(err: unknown, integracao: SetRunContext['definition']['integracao']): string | null {
+  if (!(err instanceof ReceptorError)) return null;
+  const status = err.exchange?.statusCode ?? null;
+  const body = err.exchange?.response ?? null;
+  if (status === null || status < 400 || status >= 500 || body === null || !integracao.indice_erro_retorno) return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  const reading = readReturn(data, integracao);
+  return !reading.ok && reading.errorKeyFound !== null ? reading.message : null;
+}
+
 /** Sends one record and records the receptor's answer (status enviado) before anything is written back. */
 async function send(
   ctx: SetRunContext,
@@ -119,7 +139,7 @@ async function send(
     // text is reported (the job's log), recorded and thrown (BullMQ's failedReason, registro_jobs).
     const erro = maskUrlsInText((err as Error).message);
     if (err instanceof Error) err.message = erro;
-    const receptorMessage = (err as { receptorMessage?: string }).receptorMessage;
+    const receptorMessage = refusalReasons(err, integracao) ?? (err as { receptorMessage?: string }).receptorMessage;
     const shownReceptor = receptorMessage === undefined ? undefined : maskUrlsInText(receptorMessage);
     await report(ctx, record, exchange, erro);
     if (err instanceof ResponseTooLargeError && err.mayHaveBeenProcessed) {
