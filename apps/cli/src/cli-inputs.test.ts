@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { cliEnv, runCli } from '../test/run-cli';
-import { localTime } from './commands/cti.command';
+import { localTime } from './local-time';
 
 // F29: a bad --status is refused with the allowed values (it used to print nothing, exit 0); call times are local.
 describe('CLI inputs and times', () => {

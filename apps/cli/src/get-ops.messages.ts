@@ -1,5 +1,6 @@
 import { defineTexts } from '@integrador/i18n';
 import type { EndpointScheduleEntry, InvalidSchedule, ReconcileReport, ScheduleEntry } from '@integrador/integrador';
+import { localTime } from './local-time';
 import type { Locale } from './messages';
 
 /** The texts of `schedules list|sync` and of a GET run's progress, in one locale (kept apart from messages.ts). */
@@ -20,8 +21,8 @@ export interface GetOpsMessages {
   tenantResumed: (empresaId: number, released: number) => string;
   filialScope: (what: string, filialId: string) => string;
   noSchedules: string;
-  scheduleLine: (entry: ScheduleEntry) => string;
-  endpointScheduleLine: (entry: EndpointScheduleEntry) => string;
+  scheduleLine: (entry: ScheduleEntry, timeZone: string) => string;
+  endpointScheduleLine: (entry: EndpointScheduleEntry, timeZone: string) => string;
   syncSummary: (report: ReconcileReport) => string;
   invalidCron: (invalid: InvalidSchedule) => string;
   runDeduplicated: (integracaoId: number, jobId: string) => string;
@@ -43,7 +44,8 @@ export interface GetRunSummary {
   durationMs: number;
 }
 
-const when = (iso: string | null, none: string) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : none);
+// In the zone the schedules run in (SCHEDULE_TIMEZONE), as `cti calls` and the dashboard show times; --json keeps ISO UTC.
+const when = (iso: string | null, none: string, timeZone: string) => (iso ? localTime(new Date(iso), timeZone) : none);
 const seconds = (ms: number, locale: Locale) => (ms / 1000).toLocaleString(locale, { maximumFractionDigits: 1 });
 
 /** A GET run's mode (the result's 'full' / 'incremental') in integracao.modo's own words. */
@@ -70,7 +72,7 @@ const ptBR: GetOpsMessages = {
   tenantResumed: (empresaId, released) => `Empresa #${empresaId} retomada (${released} job(s) retido(s) liberado(s)).`,
   filialScope: (what, filial) => `${what} pertence à empresa toda ou a outra filial; como a filial #${filial} só se alteram objetos dela`,
   noSchedules: 'Nenhuma integração GET nem serviço de endpoint.',
-  scheduleLine: (e) => {
+  scheduleLine: (e, tz) => {
     const cron = e.cron ? `cron "${e.cron}"${e.tz ? ` (${e.tz})` : ''}` : 'sem cron';
     const status = {
       scheduled: 'agendada',
@@ -79,15 +81,15 @@ const ptBR: GetOpsMessages = {
       not_scheduled: 'não agendada',
     }[e.status];
     const last = e.lastRun
-      ? `${e.lastRun.status} em ${when(e.lastRun.finishedAt ?? e.lastRun.startedAt, '?')}, ${e.lastRun.rowsRead} lidas, ${e.lastRun.rowsWritten} gravadas${e.lastRun.error ? ` — ${e.lastRun.error}` : ''}`
+      ? `${e.lastRun.status} em ${when(e.lastRun.finishedAt ?? e.lastRun.startedAt, '?', tz)}, ${e.lastRun.rowsRead} lidas, ${e.lastRun.rowsWritten} gravadas${e.lastRun.error ? ` — ${e.lastRun.error}` : ''}`
       : 'nenhuma';
-    return `#${e.integracaoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; próxima: ${when(e.nextRunAt, '—')}; última: ${last}`;
+    return `#${e.integracaoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; próxima: ${when(e.nextRunAt, '—', tz)}; última: ${last}`;
   },
-  endpointScheduleLine: (e) => {
+  endpointScheduleLine: (e, tz) => {
     const cron = e.cron ? `cron "${e.cron}"${e.tz ? ` (${e.tz})` : ''}` : 'sem cron';
     const status = { scheduled: 'agendado', pending: 'pendente (ainda não sincronizado)', not_scheduled: 'não agendado' }[e.status];
-    const last = e.lastRun ? `${e.lastRun.status} em ${when(e.lastRun.at, '?')}` : 'nenhuma';
-    return `serviço de endpoint #${e.servicoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; próxima: ${when(e.nextRunAt, '—')}; última: ${last}`;
+    const last = e.lastRun ? `${e.lastRun.status} em ${when(e.lastRun.at, '?', tz)}` : 'nenhuma';
+    return `serviço de endpoint #${e.servicoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; próxima: ${when(e.nextRunAt, '—', tz)}; última: ${last}`;
   },
   syncSummary: (r) =>
     `Agendamentos sincronizados: ${r.created.length} criados, ${r.updated.length} atualizados, ${r.removed.length} removidos, ${r.unchanged} sem mudança, ${r.invalid.length} com cron inválido.`,
@@ -124,7 +126,7 @@ const en: GetOpsMessages = {
   filialScope: (what, filial) =>
     `${what} belongs to the whole empresa or to another filial; acting as filial #${filial} changes only its own objects`,
   noSchedules: 'No GET integrations and no endpoint services.',
-  scheduleLine: (e) => {
+  scheduleLine: (e, tz) => {
     const cron = e.cron ? `cron "${e.cron}"${e.tz ? ` (${e.tz})` : ''}` : 'no cron';
     const status = {
       scheduled: 'scheduled',
@@ -133,15 +135,15 @@ const en: GetOpsMessages = {
       not_scheduled: 'not scheduled',
     }[e.status];
     const last = e.lastRun
-      ? `${e.lastRun.status} at ${when(e.lastRun.finishedAt ?? e.lastRun.startedAt, '?')}, ${e.lastRun.rowsRead} read, ${e.lastRun.rowsWritten} written${e.lastRun.error ? ` — ${e.lastRun.error}` : ''}`
+      ? `${e.lastRun.status} at ${when(e.lastRun.finishedAt ?? e.lastRun.startedAt, '?', tz)}, ${e.lastRun.rowsRead} read, ${e.lastRun.rowsWritten} written${e.lastRun.error ? ` — ${e.lastRun.error}` : ''}`
       : 'none';
-    return `#${e.integracaoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; next: ${when(e.nextRunAt, '—')}; last: ${last}`;
+    return `#${e.integracaoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; next: ${when(e.nextRunAt, '—', tz)}; last: ${last}`;
   },
-  endpointScheduleLine: (e) => {
+  endpointScheduleLine: (e, tz) => {
     const cron = e.cron ? `cron "${e.cron}"${e.tz ? ` (${e.tz})` : ''}` : 'no cron';
     const status = { scheduled: 'scheduled', pending: 'pending (not synced yet)', not_scheduled: 'not scheduled' }[e.status];
-    const last = e.lastRun ? `${e.lastRun.status} at ${when(e.lastRun.at, '?')}` : 'none';
-    return `endpoint service #${e.servicoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; next: ${when(e.nextRunAt, '—')}; last: ${last}`;
+    const last = e.lastRun ? `${e.lastRun.status} at ${when(e.lastRun.at, '?', tz)}` : 'none';
+    return `endpoint service #${e.servicoId} ${e.nome} (empresa ${e.empresaId}): ${cron}, ${status}; next: ${when(e.nextRunAt, '—', tz)}; last: ${last}`;
   },
   syncSummary: (r) =>
     `Schedules synced: ${r.created.length} created, ${r.updated.length} updated, ${r.removed.length} removed, ${r.unchanged} unchanged, ${r.invalid.length} with an invalid cron.`,

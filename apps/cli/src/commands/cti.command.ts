@@ -21,6 +21,7 @@ import { type Cli, parseId, print, printJson, withDatabase } from '../cli-contex
 import { CliError } from '../cli-error';
 import { type CtiMessages, ctiMessages } from '../cti.messages';
 import { empresaExists } from '../empresas.queries';
+import { localTime } from '../local-time';
 
 interface ConfigureOptions {
   hostLabel?: string | false;
@@ -240,23 +241,6 @@ async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?
       `#${c.id}  ${when}  ${c.direcao.padEnd(7)} ramal ${c.ramal.padEnd(6)} ${String(c.telefone_normalizado ?? c.telefone).padEnd(15)} ${String(c.status).padEnd(16)} ${c.duracao_segundos ?? '-'} s  conta ${c.conta_id ?? '-'}`,
     );
   }
-}
-
-/** `2026-12-05 09:49:52 GMT-3`: a call's time in the zone, with the zone's offset said. */
-export function localTime(date: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'shortOffset',
-  }).formatToParts(date);
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')} ${part('timeZoneName')}`;
 }
 
 async function reindex(cli: Cli, options: { empresa: string }): Promise<void> {

@@ -126,8 +126,8 @@ async function list(cli: Cli, options: ListOptions): Promise<void> {
   }, config);
   if (options.json) return printJson(listed);
   if (listed.items.length === 0 && listed.endpoints.length === 0) return print(text.noSchedules);
-  for (const entry of listed.items) print(text.scheduleLine(entry));
-  for (const entry of listed.endpoints) print(text.endpointScheduleLine(entry));
+  for (const entry of listed.items) print(text.scheduleLine(entry, config.scheduleTimezone));
+  for (const entry of listed.endpoints) print(text.endpointScheduleLine(entry, config.scheduleTimezone));
 }
 
 /** Reconciles now; invalid crons are printed to stderr and make the exit code 1 (the valid ones are applied). */
