@@ -25,12 +25,12 @@ describe('dashboard action answers', () => {
     await h.close();
   });
 
-  const unescape = (text: string) =>
+  const unescapeHtml = (text: string) =>
     text.replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
   /** The error flash of a page in the layout (undefined when the answer is no such page). */
   const flashOf = (body: string) => {
     const text = /<div class="flash err" role="status">([^<]*)<\/div>/.exec(body)?.[1];
-    return text === undefined ? undefined : unescape(text);
+    return text === undefined ? undefined : unescapeHtml(text);
   };
   const inLayout = (body: string) => body.includes('<meta name="csrf-token"') && body.includes('href="/dashboard/falhas"');
 
@@ -103,7 +103,8 @@ describe('dashboard action answers', () => {
         ]);
         expect(inLayout(form.body)).toBe(true);
         // The engine's own message (English, technical: row ids, the other empresa) is never shown.
-        for (const internal of ['may not use it', 'no such row', 'conexao_da_b', String(RESTRICTED_TO)]) expect(form.body).not.toContain(internal);
+        for (const internal of ['may not use it', 'no such row', 'conexao_da_b', String(RESTRICTED_TO)])
+          expect(form.body).not.toContain(internal);
         for (const internal of ['conexao_integracao #', `empresa ${h.empresaB}`]) expect(flashOf(form.body)).not.toContain(internal);
         // The dashboard's API answers the same words; the ingress's /v1 the same catalogue's (one mapping).
         const api = await h.app.inject({
@@ -263,7 +264,7 @@ describe('dashboard action answers', () => {
       `empresa=${h.empresaB}`,
       'empresa=-1',
       'integracao=0',
-      "q=%27%3B%20DROP%20TABLE%20registro_jobs%3B--",
+      'q=%27%3B%20DROP%20TABLE%20registro_jobs%3B--',
       'q=%00',
       'telefone=%00',
       'desde=%00',
@@ -287,7 +288,10 @@ describe('dashboard action answers', () => {
     }
     // A repeated parameter is refused naming it (it was a 500 where the value is trimmed or searched).
     const repeated = await h.app.inject({ url: '/dashboard/falhas?q=a&q=b', headers: { cookie } });
-    expect([repeated.statusCode, flashOf(repeated.body)]).toEqual([400, 'Campo q inválido: esperado um único valor (o parâmetro veio repetido).']);
+    expect([repeated.statusCode, flashOf(repeated.body)]).toEqual([
+      400,
+      'Campo q inválido: esperado um único valor (o parâmetro veio repetido).',
+    ]);
     const calls = await h.app.inject({ url: '/dashboard/api/calls?telefone=1&telefone=2', headers: { authorization: `Bearer ${h.keyA}` } });
     expect([calls.statusCode, calls.json().error.message]).toEqual([
       400,
@@ -303,7 +307,10 @@ describe('dashboard action answers', () => {
       await post('/dashboard/api/schedules/99999999999/pause'),
       await post('/dashboard/api/webhooks/99999999999/deliveries/1/resend'),
       await post('/dashboard/api/webhooks/99999999999/recover', { since: '2026-01-01T00:00:00Z' }),
-      await h.app.inject({ url: '/dashboard/api/webhooks/99999999999/deliveries/1/attempts', headers: { authorization: `Bearer ${h.keyA}` } }),
+      await h.app.inject({
+        url: '/dashboard/api/webhooks/99999999999/deliveries/1/attempts',
+        headers: { authorization: `Bearer ${h.keyA}` },
+      }),
     ])
       expect([res.statusCode, res.json().error.message]).toEqual([400, expect.stringMatching(/params\.id inválido: esperado um id/)]);
   });
