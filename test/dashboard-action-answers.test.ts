@@ -216,20 +216,42 @@ describe('dashboard action answers', () => {
       },
       { connection, prefix: h.prefix },
     );
-    const until = async (done: () => Promise<boolean> | boolean) => {
-      for (let i = 0; i < 200 && !(await done()); i++) await new Promise((r) => setTimeout(r, 50));
+    const until = async (done: () => Promise<boolean> | boolean, tries = 200) => {
+      for (let i = 0; i < tries && !(await done()); i++) await new Promise((r) => setTimeout(r, 50));
     };
     try {
       await queue.add('integration.run' as never, data as never, { jobId: 'relabel-1' } as never);
       await until(async () => (await queue.getJob('relabel-1'))?.finishedOn !== undefined);
       await record('relabel-1', 'falhou');
       const { cookie, csrf } = await h.login('opa');
-      const retried = await h.app.inject({
+      // The record's row held by another transaction: the dashboard's relabel waits for it. Retried before relabelling,
+      // the job would reach the worker meanwhile (still reading falhou); relabelled first, it is not retried yet.
+      let release = () => {};
+      const released = new Promise<void>((r) => (release = r));
+      let locked = () => {};
+      const isLocked = new Promise<void>((r) => (locked = r));
+      const lock = h.database.db.transaction().execute(async (trx) => {
+        await trx
+          .selectFrom('registro_jobs')
+          .select('id')
+          .where('fila', '=', 'set')
+          .where('job_id', '=', 'relabel-1')
+          .forUpdate()
+          .execute();
+        locked();
+        await released;
+      });
+      await isLocked;
+      const posting = h.app.inject({
         method: 'POST',
         url: '/dashboard/acoes/reprocessar',
         headers: { cookie },
         payload: { _csrf: csrf, modo: 'selecao', job: 'set/relabel-1' },
       });
+      await until(() => seen.length === 2, 20);
+      release();
+      await lock;
+      const retried = await posting;
       expect([retried.statusCode, retried.headers.location]).toEqual([302, '/dashboard/falhas?feito=1']);
       await until(() => seen.length === 2);
       // The worker that took the retried job already read the new label: it was written before the retry, so the
