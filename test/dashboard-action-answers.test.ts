@@ -160,6 +160,15 @@ describe('dashboard action answers', () => {
       expect(inLayout(res.body)).toBe(true);
       expect(flashOf(res.body)).toMatch(new RegExp(`^Campo ${field} inválido: esperado ${expected}`));
     }
+    // A form without the session's CSRF token (a page older than the session): a page saying to reload, nothing done.
+    const stale = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/acoes/empresa',
+      headers: { cookie },
+      payload: { _csrf: 'token-de-outra-sessao', empresa: a, modo: 'pausar' },
+    });
+    expect([stale.statusCode, flashOf(stale.body)]).toEqual([403, 'Token de segurança inválido; recarregue a página.']);
+    expect(inLayout(stale.body)).toBe(true);
     const english = await h.app.inject({
       method: 'POST',
       url: '/dashboard/acoes/descartar?lang=en',

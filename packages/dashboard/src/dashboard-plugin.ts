@@ -213,7 +213,14 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
     // Every state-changing request of a session carries its CSRF token (synchronizer token; API keys are exempt).
     app.addHook('preHandler', async (request, reply) => {
       if (request.method === 'GET' || request.method === 'HEAD' || !request.viewer || csrfValid(request.viewer, request)) return;
-      return sendError(reply, 403, 'CSRF_INVALID', messages(request.viewer.locale).csrf);
+      const text = messages(request.viewer.locale).csrf;
+      // A form posted from a page older than the session (a new login since): the page says to reload, not a JSON body.
+      if (isFormAction(request))
+        return reply
+          .status(403)
+          .type('text/html')
+          .send(layout(request.viewer, { title: '403', active: '', body: html``, flash: { text, error: true } }));
+      return sendError(reply, 403, 'CSRF_INVALID', text);
     });
     const ttl = deps.sessionTtlMs ?? 8 * 3600_000;
 
