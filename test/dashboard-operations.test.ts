@@ -272,7 +272,8 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     for (const [url, payload] of actions) {
       const refused = await post(keyFilial, url, payload);
       expect([url, refused.statusCode, refused.json().error.code]).toEqual([url, 403, 'FILIAL_SCOPE']);
-      expect(refused.json().error.message).toContain('pertence à empresa toda; a chave da filial');
+      // The engine's words for the filial rule, as /v1 answers them (one catalogue: packages/integrador run-refusals.ts).
+      expect(refused.json().error.message).toContain('pertence à empresa toda ou a outra filial; a chave da filial');
       expect([url, (await post(filialB, url, payload)).statusCode]).toEqual([url, 404]);
     }
     expect(await isTenantPaused(h.redis, h.prefix, h.empresaA)).toBe(false);

@@ -1,4 +1,4 @@
-import { flowHttpError } from './flow-errors';
+import { runRefusalOf } from '@integrador/integrador';
 import { HttpError } from './http-error';
 import type { MessageKey } from './i18n';
 
@@ -6,31 +6,26 @@ import type { MessageKey } from './i18n';
  * The one code → HTTP status table of the API. Routes throw the engine's domain errors as they are; the error
  * handler answers each coded error here with its status and localized message. A tenant never learns whether a row
  * of another tenant exists: NOT_FOUND, a consulta that finds no row of the tenant (NO_RECORDS) and a write refused by
- * the tenant guard (FOREIGN_ROW) all answer 404.
+ * the tenant guard (FOREIGN_ROW) all answer 404. The admission path's refusals (FILIAL_SCOPE, MISSING_PARAMETERS,
+ * NOT_RUNNABLE, CONNECTION_FORBIDDEN, the dependency graph's…) are the engine's table (runRefusalOf in
+ * packages/integrador), which the dashboard answers its actions with too.
  */
 const STATUS_BY_CODE: Readonly<Record<string, { status: number; key: MessageKey }>> = {
   NOT_FOUND: { status: 404, key: 'NOT_FOUND' },
-  // A filial key changing what it may only read (packages/store/src/filial-scope.ts).
-  FILIAL_SCOPE: { status: 403, key: 'FILIAL_SCOPE' },
   INTEGRATION_NOT_FOUND: { status: 404, key: 'NOT_FOUND' },
   NO_RECORDS: { status: 404, key: 'RECORD_NOT_FOUND' },
   FOREIGN_ROW: { status: 404, key: 'RECORD_NOT_FOUND' },
-  MISSING_PARAMETERS: { status: 400, key: 'MISSING_PARAMETERS' },
-  INVALID_PARAMETER: { status: 400, key: 'INVALID_PARAMETER' },
-  INTEGRATION_INACTIVE: { status: 409, key: 'INTEGRATION_INACTIVE' },
-  NOT_RUNNABLE: { status: 409, key: 'NOT_RUNNABLE' },
-  CONNECTION_FORBIDDEN: { status: 422, key: 'CONNECTION_FORBIDDEN' },
   TRANSPORT_TRANSIENT: { status: 502, key: 'RECEPTOR_UNAVAILABLE' },
   // CTI (packages/cti)
   CTI_NOT_CONFIGURED: { status: 409, key: 'CTI_NOT_CONFIGURED' },
   CTI_INVALID_NUMBER: { status: 400, key: 'CTI_INVALID_NUMBER' },
 };
 
-/** The answer to a coded engine error: the table above, the dependency-graph errors, any other permanent failure 422. */
+/** The answer to a coded engine error: the engine's refusals, the table above, any other permanent failure 422. */
 export function domainHttpError(err: unknown): HttpError | undefined {
   if (!(err instanceof Error)) return undefined;
-  const graph = flowHttpError(err, 'enqueued');
-  if (graph) return graph;
+  const refusal = runRefusalOf(err, 'enqueued');
+  if (refusal) return new HttpError(refusal.status, refusal.code, refusal.params, { cause: err });
   const code = (err as { code?: unknown }).code;
   const entry = typeof code === 'string' ? STATUS_BY_CODE[code] : undefined;
   const params = (err as { params?: Record<string, string> }).params ?? {};

@@ -1,4 +1,5 @@
 import { defineCatalogue, type Locale, localeFromAcceptLanguage } from '@integrador/i18n';
+import { RUN_REFUSAL_MESSAGES } from '@integrador/integrador';
 import { jobFailureTemplate } from '@integrador/queue';
 import { METRICS_UNAUTHORIZED } from '@integrador/runtime';
 import type { FastifyRequest } from 'fastify';
@@ -12,15 +13,14 @@ export function localeOf(request: FastifyRequest): Locale {
 }
 
 const MESSAGES = {
+  // The admission path's refusals (FILIAL_SCOPE, MISSING_PARAMETERS, NOT_RUNNABLE, CONNECTION_FORBIDDEN, the dependency
+  // graph's…): worded by the engine, for the dashboard's actions as for this API.
+  ...RUN_REFUSAL_MESSAGES,
   UNAUTHORIZED: {
     'pt-BR': 'chave de API ausente ou inválida: envie o cabeçalho Authorization: Bearer <chave>',
     en: 'missing or invalid API key: send the header Authorization: Bearer <key>',
   },
   NOT_FOUND: { 'pt-BR': 'recurso não encontrado', en: 'resource not found' },
-  FILIAL_SCOPE: {
-    'pt-BR': '{what} pertence à empresa toda ou a outra filial; a chave da filial {filial} altera só objetos da própria filial',
-    en: '{what} belongs to the whole empresa or another filial; a key of filial {filial} changes only its own filial’s objects',
-  },
   ROUTE_NOT_FOUND: { 'pt-BR': 'rota não encontrada: {route}', en: 'route not found: {route}' },
   QUEUE_UNAVAILABLE: {
     'pt-BR': 'fila indisponível (Redis fora do ar); nada foi enfileirado, tente novamente em instantes',
@@ -64,22 +64,9 @@ const MESSAGES = {
     en: 'the request did not arrive complete in time; send it again',
   },
   MALFORMED_REQUEST: { 'pt-BR': 'requisição HTTP malformada', en: 'malformed HTTP request' },
-  MISSING_PARAMETERS: {
-    'pt-BR': 'parâmetros obrigatórios ausentes: {names} (parametros_obrigatorios da integração); nada foi enfileirado',
-    en: "missing required parameters: {names} (the integration's parametros_obrigatorios); nothing was enqueued",
-  },
-  INVALID_PARAMETER: {
-    'pt-BR': 'parâmetro {name} inválido: esperado um de {expected}, recebido {value}; nada foi enfileirado',
-    en: 'invalid parameter {name}: expected one of {expected}, got {value}; nothing was enqueued',
-  },
   RECORD_NOT_FOUND: {
     'pt-BR': 'nenhum registro da empresa encontrado para os parâmetros informados',
     en: 'no record of the empresa found for the given parameters',
-  },
-  INTEGRATION_INACTIVE: { 'pt-BR': 'a integração #{id} está inativa', en: 'integration #{id} is inactive' },
-  NOT_RUNNABLE: {
-    'pt-BR': 'a integração #{id} ({tipo}) não pode ser executada por esta rota: {reason}',
-    en: 'integration #{id} ({tipo}) cannot be run by this route: {reason}',
   },
   INTEGRATION_FAILED: { 'pt-BR': 'a integração falhou: {detail}', en: 'the integration failed: {detail}' },
   // The same words as a failed job's (TRANSPORT_TRANSIENT in packages/queue's failure catalogue).
@@ -94,28 +81,9 @@ const MESSAGES = {
     en: 'an endpoint service named "{nome}" already exists',
   },
   SERVICE_INACTIVE: { 'pt-BR': 'o serviço de endpoint #{id} está inativo', en: 'endpoint service #{id} is inactive' },
-  CONNECTION_FORBIDDEN: {
-    'pt-BR':
-      'a integração #{id} usa a conexão "{connection}", que o arquivo de conexões restringe a outra empresa; nada foi executado (corrija conexao_integracao.nome_conexao; `config lint` aponta a linha)',
-    en: 'integration #{id} uses connection "{connection}", which the connections file restricts to another empresa; nothing was run (fix conexao_integracao.nome_conexao; `config lint` names the row)',
-  },
   CONNECTION_NOT_FOUND: {
     'pt-BR': 'conexão "{name}" não encontrada no arquivo de conexões',
     en: 'connection "{name}" not found in the connections file',
-  },
-  DEPENDENCY_CYCLE: {
-    'pt-BR': 'dependência circular entre as integrações {path} (colunas dependente/depende_de); nada foi {acao}',
-    en: 'circular dependency between integracoes {path} (columns dependente/depende_de); nothing was {action}',
-  },
-  DANGLING_DEPENDENCY: {
-    'pt-BR':
-      'a integração #{id} ({nome}) coluna {column} aponta para a integração #{missing}, que não existe nesta empresa; nada foi {acao}',
-    en: 'integracao #{id} ({nome}) column {column} names integracao #{missing}, which does not exist in this empresa; nothing was {action}',
-  },
-  PREREQUISITE_NOT_RUNNABLE: {
-    'pt-BR':
-      'a integração #{id} ({nome}), pré-requisito da integração #{triggered}, não pode ser executada ({reason}); nada foi enfileirado',
-    en: 'integracao #{id} ({nome}), a prerequisite of integracao #{triggered}, cannot run ({reason}); nothing was enqueued',
   },
   JOB_NOT_FAILED: {
     'pt-BR': 'o job {queue}/{id} está {estado}; só um job que falhou pode ser reprocessado',

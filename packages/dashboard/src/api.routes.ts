@@ -11,6 +11,7 @@ import {
   ErrorBody,
   JobDetailResponse,
   JobSearchResponse,
+  RowId,
   readErrors,
   SchedulePausedResponse,
   TenantPausedResponse,
@@ -189,12 +190,12 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
           tags,
           summary: 'Run an integration now (admitted by the engine)',
           response: { 202: EnqueuedResponse, ...actionErrors, 409: ErrorBody, 422: ErrorBody },
-          params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } },
+          params: { type: 'object', properties: { id: RowId } },
           body: {
             type: 'object',
             additionalProperties: false,
             properties: {
-              empresaId: { type: 'integer', minimum: 1 },
+              empresaId: RowId,
               // Named as ingress's run parameters (a '$' never: a record keeps its failure's values under `$erro`).
               parametros: {
                 type: 'object',
@@ -229,12 +230,12 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
           response: { 200: SchedulePausedResponse, ...actionErrors },
           params: {
             type: 'object',
-            properties: { id: { type: 'integer', minimum: 1 }, action: { type: 'string', enum: ['pause', 'resume'] } },
+            properties: { id: RowId, action: { type: 'string', enum: ['pause', 'resume'] } },
           },
           body: {
             type: 'object',
             additionalProperties: false,
-            properties: { empresaId: { type: 'integer', minimum: 1 }, _csrf: { type: 'string' } },
+            properties: { empresaId: RowId, _csrf: { type: 'string' } },
           },
         },
       },
@@ -259,7 +260,7 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
           response: { 200: TenantPausedResponse, ...actionErrors },
           params: {
             type: 'object',
-            properties: { id: { type: 'integer', minimum: 1 }, action: { type: 'string', enum: ['pause', 'resume'] } },
+            properties: { id: RowId, action: { type: 'string', enum: ['pause', 'resume'] } },
           },
           body: { type: 'object', additionalProperties: false, properties: { _csrf: { type: 'string' } } },
         },
@@ -276,7 +277,14 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
 
     app.get(
       '/dashboard/api/audit',
-      { schema: { tags, summary: 'The audit log of the tenants the viewer sees', response: { 200: AuditResponse, 401: ErrorBody } } },
+      {
+        schema: {
+          tags,
+          summary: 'The audit log of the tenants the viewer sees',
+          querystring: { type: 'object', properties: { limit: { type: 'string', pattern: '^\\d{0,6}$' }, lang: { type: 'string' } } },
+          response: { 200: AuditResponse, 400: ErrorBody, 401: ErrorBody },
+        },
+      },
       async (request) => {
         const limit = Math.min(Number((request.query as Query).limit ?? 100) || 100, 1000);
         return { items: await listAudit(deps.database.db, viewerOf(request).scope, limit) };

@@ -6,6 +6,7 @@
 // added here. Timestamps are the driver's: a Date written as ISO 8601, or SQLite's UTC text.
 import { Nullable } from '@integrador/jobs';
 import { Type } from '@sinclair/typebox';
+import { MAX_ROW_ID } from './form-input';
 
 const string = () => Type.String();
 const integer = () => Type.Integer();
@@ -214,3 +215,6 @@ export const WebhookAttemptsResponse = Type.Object({ items: Type.Array(WebhookAt
 
 /** The engine's recover answer: in all, and how many had failed or had been cancelled by the endpoint's disabling. */
 export const RecoveredResponse = Type.Object({ recovered: integer(), falhou: integer(), cancelada: integer() });
+
+/** A row id in a path or a body: past the CRM's 32-bit integer columns it is refused (400), not left to the database. */
+export const RowId = { type: 'integer', minimum: 1, maximum: MAX_ROW_ID } as const;

@@ -18,11 +18,13 @@ import {
   EnqueuedResponse,
   ErrorBody,
   RecoveredResponse,
+  RowId,
   readErrors,
   WebhookAttemptsResponse,
   WebhooksResponse,
 } from './api.schemas';
 import type { DashboardDeps } from './deps';
+import { formDate, formId, optionalFormId } from './form-input';
 import { html } from './html';
 import { messages } from './i18n';
 import { maskUrl, maskUrlsIn } from './mask';
@@ -138,22 +140,25 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
 
     const formAction = async (request: FastifyRequest, reply: FastifyReply, kind: 'resend' | 'recover') => {
       const viewer = viewerOf(request);
-      const body = (request.body ?? {}) as Query;
+      const body = (request.body ?? {}) as Record<string, unknown>;
       const t = messages(viewer.locale);
-      const empresaId = tenantOf(viewer, body.empresa);
-      const endpointId = num(body.endpoint);
-      const since = date(body.desde);
-      let done: number | undefined;
       if (!canAct(viewer))
         return reply
           .status(403)
           .type('text/html')
           .send(layout(viewer, { title: '403', active: '', body: html``, flash: { text: t.forbidden, error: true } }));
-      if (empresaId !== undefined && endpointId !== undefined) {
+      // Malformed fields are refused (400 naming them) before anything is looked up; an empresa not the viewer's is a 404.
+      const requested = optionalFormId(body, 'empresa');
+      const endpointId = formId(body, 'endpoint');
+      const deliveryId = kind === 'resend' ? formId(body, 'entrega') : undefined;
+      const since = kind === 'recover' ? formDate(body, 'desde') : undefined;
+      const empresaId = tenantOf(viewer, requested === undefined ? undefined : String(requested));
+      let done: number | undefined;
+      if (empresaId !== undefined) {
         try {
-          if (kind === 'resend' && num(body.entrega) !== undefined)
-            done = (await resendWebhookDelivery(deps, viewer, empresaId, endpointId, num(body.entrega) as number)) ? 1 : undefined;
-          if (kind === 'recover' && since) done = (await recoverWebhookFailures(deps, viewer, empresaId, endpointId, since))?.recovered;
+          if (deliveryId !== undefined)
+            done = (await resendWebhookDelivery(deps, viewer, empresaId, endpointId, deliveryId)) ? 1 : undefined;
+          if (since) done = (await recoverWebhookFailures(deps, viewer, empresaId, endpointId, since))?.recovered;
         } catch (err) {
           // A page older than the endpoint's disabling still offers the buttons: back to the page, which says why.
           if (err instanceof WebhookError && err.code === 'WEBHOOK_DISABLED')
@@ -204,9 +209,9 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
 
     const Ids = {
       type: 'object',
-      properties: { id: { type: 'integer', minimum: 1 }, entrega: { type: 'integer', minimum: 1 } },
+      properties: { id: RowId, entrega: RowId },
     } as const;
-    const EndpointId = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } } as const;
+    const EndpointId = { type: 'object', properties: { id: RowId } } as const;
 
     app.get(
       '/dashboard/api/webhooks/:id/deliveries/:entrega/attempts',
@@ -244,7 +249,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
           body: {
             type: 'object',
             additionalProperties: false,
-            properties: { empresaId: { type: 'integer', minimum: 1 }, _csrf: { type: 'string' } },
+            properties: { empresaId: RowId, _csrf: { type: 'string' } },
           },
         },
       },
@@ -273,7 +278,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
             required: ['since'],
             properties: {
               since: { type: 'string', format: 'date-time' },
-              empresaId: { type: 'integer', minimum: 1 },
+              empresaId: RowId,
               _csrf: { type: 'string' },
             },
           },

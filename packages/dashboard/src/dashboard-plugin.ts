@@ -1,5 +1,6 @@
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
+import { runRefusalMessage, runRefusalOf } from '@integrador/integrador';
 import { QueueUnavailableError } from '@integrador/queue';
 import { authenticateOperador, createSessao, deleteSessao } from '@integrador/store';
 import { createTransportFactory, SoapClientCache } from '@integrador/transports';
@@ -12,6 +13,7 @@ import { mountBullBoard } from './bull-board';
 import { readCookie, writeCookie } from './cookies';
 import { ctiWebhooksRoutes } from './cti-webhooks.routes';
 import type { DashboardDeps } from './deps';
+import { FormFieldError, formFieldText } from './form-input';
 import { html } from './html';
 import { jobStateWord, messages, pickLocale } from './i18n';
 import { FilterRefusedError, filterRefusalText } from './job-filter';
@@ -40,17 +42,8 @@ function requireViewer(deps: DashboardDeps) {
   };
 }
 
-// The engine's coded refusals (packages/integrador runs/run-errors.ts) as the ingress answers them.
-const STATUS_BY_CODE: Readonly<Record<string, number>> = {
-  NOT_FOUND: 404,
-  MISSING_PARAMETERS: 400,
-  INVALID_PARAMETER: 400,
-  MISSING_CONNECTION: 409,
-  INTEGRATION_INACTIVE: 409,
-  NOT_RUNNABLE: 409,
-  // A filial API key changing what belongs to the whole empresa (packages/store/src/filial-scope.ts).
-  FILIAL_SCOPE: 403,
-};
+// A refused run that is no refusal of the admission path (runRefusalOf words those): the integration is not the tenant's.
+const STATUS_BY_CODE: Readonly<Record<string, number>> = { NOT_FOUND: 404 };
 
 function statusOf(error: Error & { statusCode?: number; validation?: unknown; code?: unknown; permanent?: unknown }): number {
   if (error instanceof QueueUnavailableError) return 503;
@@ -82,7 +75,6 @@ function badInput(
   locale: ReturnType<typeof pickLocale>,
 ): { code: string; message: string } | undefined {
   const t = messages(locale);
-  if (error instanceof FilterRefusedError) return { code: error.code, message: filterRefusalText(error, locale) };
   if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError)
     return { code: 'INVALID_JSON', message: t.invalidJson };
   const first = Array.isArray(error.validation) ? (error.validation[0] as ValidationIssue | undefined) : undefined;
@@ -98,21 +90,33 @@ function badInput(
       ? t.expectedDate
       : /^\^\\d\{/.test(pattern) || (first.keyword === 'type' && String(first.params.type).includes('integer'))
         ? t.expectedInteger
-        : t.expectedOther(first.message ?? first.keyword);
+        : first.keyword === 'minimum' || first.keyword === 'maximum'
+          ? t.expectedId
+          : t.expectedOther(first.message ?? first.keyword);
   return { code: 'VALIDATION_FAILED', message: t.badField(field, expected) };
 }
 
-/** A coded refusal in the operator's words; never the engine's (English) message, whatever the code. */
-function refusalText(locale: ReturnType<typeof pickLocale>, status: number, code: string, params: Record<string, string>): string {
+/** A coded refusal the engine does not word, in the operator's words; never the engine's (English) message. */
+function refusalText(locale: ReturnType<typeof pickLocale>, status: number, code: string): string {
   const t = messages(locale);
   if (code === 'QUEUE_UNAVAILABLE' || status === 503) return t.queueUnavailable;
-  if (code === 'MISSING_PARAMETERS') return t.missingParameters(params.names ?? '');
-  if (code === 'INVALID_PARAMETER') return t.invalidParameter(params.name ?? '', params.expected ?? '', params.value ?? '');
   if (status === 404) return t.notFound;
   return t.requestRefused(status, code);
 }
 
-/** Every failure answers the house shape on the API and a short page elsewhere; never a stack trace. */
+/** The engine's words as the dashboard's flash and messages read: a sentence (capital first, final stop). */
+function sentence(text: string): string {
+  const capital = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/** A form of the pages posted here (HTML forms, no script): its refusals answer a page, not a JSON body. */
+const isFormAction = (request: FastifyRequest) => request.method === 'POST' && request.url.startsWith('/dashboard/acoes/');
+
+/**
+ * Every failure answers the house shape on the API and a short page elsewhere (a form action's too: the page in the
+ * layout, in the viewer's language); never a stack trace.
+ */
 function errorHandler(
   error: Error & { statusCode?: number; validation?: unknown; code?: unknown },
   request: FastifyRequest,
@@ -126,16 +130,33 @@ function errorHandler(
       .type('text/html')
       .send(loginPage(locale, messages(locale).tooManyLogins(error.retryAfterSeconds)));
   }
-  // The webhook engine's refusals (409 for a disabled endpoint…) carry their status and are worded beside them.
-  const status = error instanceof WebhookError ? error.status : statusOf(error);
   const locale = pickLocale(
     (request.query as { lang?: string } | undefined)?.lang,
     request.viewer?.locale,
     request.headers['accept-language'],
   );
+  const form = isFormAction(request);
+  const answer = (status: number, code: string, text: string) => {
+    if (isApi(request) || (request.method !== 'GET' && !form)) return sendError(reply, status, code, text);
+    if (request.viewer)
+      return reply
+        .status(status)
+        .type('text/html')
+        .send(layout(request.viewer, { title: String(status), active: '', body: html``, flash: { text, error: true } }));
+    return reply.status(status).type('text/html').send(errorPage(text));
+  };
+  // The webhook engine's refusals (409 for a disabled endpoint…) carry their status and are worded beside them.
+  if (error instanceof WebhookError) return answer(error.status, error.code, webhookMessage(locale, error.code, error.params));
+  // The admission path's refusals (run now, pausing a schedule or a tenant): the engine's words, as the ingress says them.
+  const refusal = runRefusalOf(error);
+  if (refusal) return answer(refusal.status, refusal.code, sentence(runRefusalMessage(locale, refusal)));
+  if (error instanceof FormFieldError) return answer(400, error.code, formFieldText(error, locale));
+  const status = statusOf(error);
   if (status === 400 && (isApi(request) || request.method !== 'GET')) {
-    const worded = badInput(error, locale);
-    if (worded) return sendError(reply, 400, worded.code, worded.message);
+    // A form names a filter field by its label ("Desde"), the API by its request path ("body.filter.desde").
+    const worded =
+      error instanceof FilterRefusedError ? { code: error.code, message: filterRefusalText(error, locale, form) } : badInput(error, locale);
+    if (worded) return answer(400, worded.code, worded.message);
   }
   // A page's filter it cannot apply (the failures list's live rows; the list itself answers its own page): said, not a code.
   if (error instanceof FilterRefusedError) {
@@ -150,28 +171,14 @@ function errorHandler(
   if (status >= 500) request.log.error({ err: error }, 'dashboard request failed');
   const fallback =
     status === 503 ? 'QUEUE_UNAVAILABLE' : status === 400 ? 'VALIDATION_FAILED' : status === 429 ? 'TOO_MANY_REQUESTS' : 'INTERNAL';
-  const code =
-    typeof error.code === 'string' && (status < 500 || error instanceof WebhookError) && !error.code.startsWith('FST_')
-      ? error.code
-      : fallback;
-  const params = (error as { params?: Record<string, string> }).params ?? {};
+  const code = typeof error.code === 'string' && status < 500 && !error.code.startsWith('FST_') ? error.code : fallback;
   const text =
     status >= 500 && status !== 503
       ? messages(locale).internalError
-      : error instanceof WebhookError
-        ? webhookMessage(locale, error.code, error.params)
-        : code === 'FILIAL_SCOPE'
-          ? messages(locale).filialScope(params.what ?? '', params.filial ?? '')
-          : error instanceof JobStateError
-            ? messages(locale).jobStateRefused(error.action, error.job, jobStateWord(locale, error.estado) ?? error.estado)
-            : refusalText(locale, status, code, params);
-  if (isApi(request) || request.method !== 'GET') return sendError(reply, status, code, text);
-  if (request.viewer)
-    return reply
-      .status(status)
-      .type('text/html')
-      .send(layout(request.viewer, { title: String(status), active: '', body: html``, flash: { text, error: true } }));
-  return reply.status(status).type('text/html').send(errorPage(code));
+      : error instanceof JobStateError
+        ? messages(locale).jobStateRefused(error.action, error.job, jobStateWord(locale, error.estado) ?? error.estado)
+        : refusalText(locale, status, code);
+  return answer(status, code, text);
 }
 
 /**
@@ -196,10 +203,24 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
     app.decorateRequest('viewer', null);
     app.setErrorHandler(errorHandler);
     app.addHook('onRequest', requireViewer(deps));
+    // A repeated query parameter (?q=a&q=b) arrives as an array where every page and API route reads one string (a 500
+    // when it was trimmed or searched): refused, naming it (bull-board's own UI keeps its queries).
+    app.addHook('preValidation', async (request) => {
+      if (request.method !== 'GET' || request.url.startsWith('/dashboard/filas')) return;
+      const repeated = Object.entries((request.query ?? {}) as Record<string, unknown>).find(([, v]) => Array.isArray(v));
+      if (repeated) throw new FormFieldError(isApi(request) ? `querystring.${repeated[0]}` : repeated[0], 'single');
+    });
     // Every state-changing request of a session carries its CSRF token (synchronizer token; API keys are exempt).
     app.addHook('preHandler', async (request, reply) => {
       if (request.method === 'GET' || request.method === 'HEAD' || !request.viewer || csrfValid(request.viewer, request)) return;
-      return sendError(reply, 403, 'CSRF_INVALID', messages(request.viewer.locale).csrf);
+      const text = messages(request.viewer.locale).csrf;
+      // A form posted from a page older than the session (a new login since): the page says to reload, not a JSON body.
+      if (isFormAction(request))
+        return reply
+          .status(403)
+          .type('text/html')
+          .send(layout(request.viewer, { title: '403', active: '', body: html``, flash: { text, error: true } }));
+      return sendError(reply, 403, 'CSRF_INVALID', text);
     });
     const ttl = deps.sessionTtlMs ?? 8 * 3600_000;
 

@@ -17,14 +17,14 @@ const PT = {
   badField: (field: string, expected: string) => `Campo ${field} inválido: esperado ${expected}.`,
   internalError: 'erro interno',
   queueUnavailable: 'A fila (Redis) não está disponível agora; nada foi alterado. Tente novamente em instantes.',
-  missingParameters: (names: string) =>
-    `Parâmetros obrigatórios ausentes: ${names} (parametros_obrigatorios da integração); nada foi enfileirado.`,
-  invalidParameter: (name: string, expected: string, value: string) =>
-    `Parâmetro ${name} inválido: esperado um de ${expected}, recebido ${value}; nada foi enfileirado.`,
   requestRefused: (status: number, code: string) => `A requisição foi recusada (HTTP ${status}, ${code}).`,
   expectedOneOf: (values: string) => `um de ${values}`,
   expectedDate: 'uma data ISO 8601 (AAAA-MM-DD ou AAAA-MM-DDThh:mm, com fuso opcional)',
   expectedInteger: 'um número inteiro',
+  expectedId: 'um id (número inteiro de 1 a 2147483647)',
+  expectedSingle: 'um único valor (o parâmetro veio repetido)',
+  expectedJobRef: 'fila/id de um job (até 200 caracteres, sem caracteres de controle)',
+  expectedDateTime: 'uma data e hora (AAAA-MM-DDThh:mm)',
   expectedOther: (detail: string) => `um valor válido (${detail})`,
   overview: 'Visão geral',
   failures: 'Falhas',
@@ -102,8 +102,6 @@ const PT = {
   done: (n: number) => `Ação registrada: ${n} job(s).`,
   notFound: 'Não encontrado.',
   forbidden: 'Seu papel não permite esta ação.',
-  filialScope: (what: string, filial: string) =>
-    `${what} pertence à empresa toda; a chave da filial ${filial} altera só objetos da própria filial.`,
   csrf: 'Token de segurança inválido; recarregue a página.',
   states: {
     ativo: 'em execução',
@@ -180,13 +178,14 @@ const EN: Messages = {
   badField: (field, expected) => `Invalid field ${field}: expected ${expected}.`,
   internalError: 'internal error',
   queueUnavailable: 'The queue (Redis) is not available now; nothing was changed. Try again in a moment.',
-  missingParameters: (names) => `Missing required parameters: ${names} (the integration's parametros_obrigatorios); nothing was enqueued.`,
-  invalidParameter: (name, expected, value) =>
-    `Invalid parameter ${name}: expected one of ${expected}, got ${value}; nothing was enqueued.`,
   requestRefused: (status, code) => `The request was refused (HTTP ${status}, ${code}).`,
   expectedOneOf: (values) => `one of ${values}`,
   expectedDate: 'an ISO 8601 date (YYYY-MM-DD or YYYY-MM-DDThh:mm, zone optional)',
   expectedInteger: 'an integer',
+  expectedId: 'an id (an integer from 1 to 2147483647)',
+  expectedSingle: 'a single value (the parameter was repeated)',
+  expectedJobRef: "a job's queue/id (up to 200 characters, no control characters)",
+  expectedDateTime: 'a date and time (YYYY-MM-DDThh:mm)',
   expectedOther: (detail) => `a valid value (${detail})`,
   overview: 'Overview',
   failures: 'Failures',
@@ -264,8 +263,6 @@ const EN: Messages = {
   done: (n: number) => `Action recorded: ${n} job(s).`,
   notFound: 'Not found.',
   forbidden: 'Your role does not allow this action.',
-  filialScope: (what: string, filial: string) =>
-    `${what} belongs to the whole empresa; a key of filial ${filial} changes only its own filial’s objects.`,
   csrf: 'Invalid security token; reload the page.',
   states: {
     ativo: 'running',

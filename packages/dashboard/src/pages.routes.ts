@@ -15,7 +15,6 @@ import {
   type ActionResult,
   BULK_LIMIT,
   discardJobs,
-  type JobRef,
   JobStateError,
   pauseSchedule,
   pauseTenant,
@@ -24,6 +23,7 @@ import {
   runNow,
 } from './actions';
 import type { DashboardDeps } from './deps';
+import { formId, formJobRefs } from './form-input';
 import { html } from './html';
 import { formatTime, jobStateWord, messages, word } from './i18n';
 import { FilterRefusedError, filterRefusalText } from './job-filter';
@@ -71,15 +71,6 @@ function failureQuery(query: Query): FailureQuery {
     ate: query.ate,
     q: query.q,
   };
-}
-
-/** The job references a form posts (`job` once or many times, each "fila/id"). */
-export function refsOf(value: unknown): JobRef[] {
-  const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  return list
-    .filter((v): v is string => typeof v === 'string' && v.includes('/'))
-    .slice(0, 1000)
-    .map((v) => ({ queue: v.slice(0, v.indexOf('/')), id: v.slice(v.indexOf('/') + 1) }));
 }
 
 /** A SET job's consulta with bound values and the request it would send now (the ingress' preview logic). */
@@ -243,13 +234,13 @@ ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.sta
     app.post('/dashboard/acoes/reprocessar', async (request, reply) => {
       const viewer = viewerOf(request);
       if (!canAct(viewer)) return forbidden(reply, viewer);
-      const body = request.body as Record<string, unknown>;
+      const body = (request.body ?? {}) as Record<string, unknown>;
       const filterQuery = Object.fromEntries(
         Object.entries(body)
           .filter(([k]) => k.startsWith('filtro_'))
           .map(([k, v]) => [k.slice(7), typeof v === 'string' ? v : undefined]),
       ) as Query;
-      const refs = refsOf(body.job);
+      const refs = formJobRefs(body.job);
       return actOrRefuse(reply, request, () =>
         body.modo === 'filtro'
           ? retryMatching(deps, viewer, (({ scope: _s, ...rest }) => rest)(filterOf(viewer, filterQuery, 'body.filtro_')))
@@ -260,14 +251,16 @@ ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.sta
     app.post('/dashboard/acoes/descartar', async (request, reply) => {
       const viewer = viewerOf(request);
       if (!canAct(viewer)) return forbidden(reply, viewer);
-      return actOrRefuse(reply, request, () => discardJobs(deps, viewer, refsOf((request.body as Record<string, unknown>).job)));
+      return actOrRefuse(reply, request, () =>
+        discardJobs(deps, viewer, formJobRefs((request.body as Record<string, unknown> | undefined)?.job)),
+      );
     });
 
     app.post('/dashboard/acoes/agendamento', async (request, reply) => {
       const viewer = viewerOf(request);
       if (!canAct(viewer)) return forbidden(reply, viewer);
-      const body = request.body as Record<string, string>;
-      const ok = await pauseSchedule(deps, viewer, Number(body.empresa), Number(body.integracao), body.modo === 'pausar');
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const ok = await pauseSchedule(deps, viewer, formId(body, 'empresa'), formId(body, 'integracao'), body.modo === 'pausar');
       if (!ok)
         return reply
           .status(404)
@@ -279,8 +272,8 @@ ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.sta
     app.post('/dashboard/acoes/empresa', async (request, reply) => {
       const viewer = viewerOf(request);
       if (!canAct(viewer)) return forbidden(reply, viewer);
-      const body = request.body as Record<string, string>;
-      if (!(await pauseTenant(deps, viewer, Number(body.empresa), body.modo === 'pausar')))
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      if (!(await pauseTenant(deps, viewer, formId(body, 'empresa'), body.modo === 'pausar')))
         return reply
           .status(404)
           .type('text/html')
@@ -291,8 +284,8 @@ ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.sta
     app.post('/dashboard/acoes/executar', async (request, reply) => {
       const viewer = viewerOf(request);
       if (!canAct(viewer)) return forbidden(reply, viewer);
-      const body = request.body as Record<string, string>;
-      const run = await runNow(deps, viewer, Number(body.empresa), Number(body.integracao));
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const run = await runNow(deps, viewer, formId(body, 'empresa'), formId(body, 'integracao'));
       if (!run)
         return reply
           .status(404)

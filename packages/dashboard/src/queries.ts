@@ -15,6 +15,7 @@ import {
 import type { Job } from 'bullmq';
 import type { Viewer } from './access';
 import { jobActionsFor } from './actions';
+import { MAX_ROW_ID } from './form-input';
 import { messages } from './i18n';
 import { FILTER_ESTADOS, type FilterExpectation, FilterRefusedError, filterDate } from './job-filter';
 import { maskMessage, maskRecord, maskUrl, maskUrlsIn } from './mask';
@@ -97,7 +98,6 @@ export async function overviewData(database: CrmDatabase, viewer: Viewer): Promi
 }
 
 /** The largest id a filter takes: empresa_id and integracao_id are 32-bit integers on every dialect. */
-const MAX_FILTER_ID = 2_147_483_647;
 
 /**
  * The filter of the failures list from its query string, bound to the viewer's tenants. A non-empty value it cannot
@@ -111,7 +111,7 @@ export function filterOf(viewer: Viewer, query: Record<string, string | undefine
     const v = query[key];
     if (!v) return undefined;
     // Ids are 32-bit columns: a larger number is refused here, not left to the database (a 500 on PostgreSQL).
-    return /^\d{1,10}$/.test(v) && Number(v) <= MAX_FILTER_ID ? Number(v) : refuse(key, 'integer');
+    return /^\d{1,10}$/.test(v) && Number(v) <= MAX_ROW_ID ? Number(v) : refuse(key, 'integer');
   };
   const date = (key: string) => {
     const v = query[key];

@@ -21,6 +21,15 @@ export {
   StepQueueUnavailableError,
 } from './enqueue-run';
 export { type CodedError, ForeignRowError, isPermanent, type RunRefusalCode, RunRefusedError } from './run-errors';
+export {
+  flowRefusalOf,
+  type RefusedAction,
+  RUN_REFUSAL_MESSAGES,
+  type RunRefusal,
+  type RunRefusalKey,
+  runRefusalMessage,
+  runRefusalOf,
+} from './run-refusals';
 export { isRunnableOn, queueForTipo, type RunQueue, runnability } from './runnability';
 export {
   bindEngineValues,
