@@ -58,7 +58,9 @@ describe('dashboard at scale (trial 3)', () => {
     const base = Date.now() - 3600_000;
     await recordJobEvents(
       h.database.db,
-      Array.from({ length: 120 }, (_, i) => event(h.empresaB, `page-${i}`, { at: new Date(base + i * 1000), parametros: { contaId: 1000 + i } })),
+      Array.from({ length: 120 }, (_, i) =>
+        event(h.empresaB, `page-${i}`, { at: new Date(base + i * 1000), parametros: { contaId: 1000 + i } }),
+      ),
     );
     const page = await loginAs('opb');
     await page.goto(`${h.url}/dashboard/falhas`);
@@ -100,21 +102,7 @@ describe('dashboard at scale (trial 3)', () => {
   it('reads Desde/Até in the viewer’s zone, as the page shows times, and says the zone beside them', async () => {
     // 2025-06-10 19:07 UTC is 16:07 in São Paulo (UTC−3).
     await recordJobEvents(h.database.db, [event(h.empresaA, 'tz-probe', { at: new Date('2025-06-10T19:07:00Z') })]);
-    const page = await loginAs('opa');
-    await page.goto(`${h.url}/dashboard/falhas?q=${encodeURIComponent('#tz-probe')}`);
-    expect(await page.locator('tr[data-job="set/tz-probe"]').innerText()).toContain('10/06/2025, 16:07');
-    expect(await page.locator('#fuso').innerText()).toBe('Datas no fuso America/Sao_Paulo (GMT-3)');
-    await page.fill('input[name=desde]', '2025-06-10T16:10');
-    await page.click('button:has-text("Filtrar")');
-    await page.waitForURL(/desde=/);
-    expect(await page.locator('#total').innerText()).toBe('0');
-    await page.fill('input[name=desde]', '2025-06-10T16:00');
-    await page.fill('input[name=ate]', '2025-06-10T16:10');
-    await page.click('button:has-text("Filtrar")');
-    await page.waitForURL(/ate=2025-06-10T16%3A10/);
-    expect(await page.locator('#total').innerText()).toBe('1');
-
-    // The API and the bulk retry read them alike; a value with its offset keeps it.
+    // The API and the bulk retry read a zone-less value in the viewer's zone; a value with its offset keeps it.
     const total = async (qs: string) =>
       (await h.app.inject({ url: `/dashboard/api/jobs?q=%23tz-probe&${qs}`, headers: asKey(h.keyA) })).json().total;
     expect(await total('desde=2025-06-10T16:10')).toBe(0);
@@ -129,6 +117,21 @@ describe('dashboard at scale (trial 3)', () => {
     });
     expect(retry.statusCode).toBe(409);
     expect(retry.json().error.message).toContain('agora encontra 0 job(s)');
+
+    // The page likewise, with the zone said beside the inputs.
+    const page = await loginAs('opa');
+    await page.goto(`${h.url}/dashboard/falhas?q=${encodeURIComponent('#tz-probe')}`);
+    expect(await page.locator('tr[data-job="set/tz-probe"]').innerText()).toContain('10/06/2025, 16:07');
+    expect(await page.locator('#fuso').innerText()).toBe('Datas no fuso America/Sao_Paulo (GMT-3)');
+    await page.fill('input[name=desde]', '2025-06-10T16:10');
+    await page.click('button:has-text("Filtrar")');
+    await page.waitForURL(/desde=/);
+    expect(await page.locator('#total').innerText()).toBe('0');
+    await page.fill('input[name=desde]', '2025-06-10T16:00');
+    await page.fill('input[name=ate]', '2025-06-10T16:10');
+    await page.click('button:has-text("Filtrar")');
+    await page.waitForURL(/ate=2025-06-10T16%3A10/);
+    expect(await page.locator('#total').innerText()).toBe('1');
   }, 120000);
 
   it('matches contaId=14 whole; the bulk retry shows its count and first jobs, and refuses a count that changed', async () => {
@@ -156,9 +159,9 @@ describe('dashboard at scale (trial 3)', () => {
     ]);
 
     const items = async (q: string) =>
-      (
-        await h.app.inject({ url: `/dashboard/api/jobs?estado=todos&q=${encodeURIComponent(q)}`, headers: asKey(h.keyA) })
-      ).json().items.map((i: { job_id: string }) => i.job_id);
+      (await h.app.inject({ url: `/dashboard/api/jobs?estado=todos&q=${encodeURIComponent(q)}`, headers: asKey(h.keyA) }))
+        .json()
+        .items.map((i: { job_id: string }) => i.job_id);
     expect(await items('contaId=14')).toEqual(['tok-14']);
     expect(await items('contaid=141')).toEqual(['tok-141']);
     expect(await items('filial=14')).toEqual(['tok-1']);

@@ -169,7 +169,10 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const filters = tenantFilters(viewer, '/dashboard/webhooks', empresas, empresaId, extra);
         if ('refused' in filter) {
           const text = deliveryRefusal(viewer, filter);
-          return reply.status(400).type('text/html').send(layout(viewer, { title: t.webhooks, active: 'webhooks', body: filters, flash: { text, error: true } }));
+          return reply
+            .status(400)
+            .type('text/html')
+            .send(layout(viewer, { title: t.webhooks, active: 'webhooks', body: filters, flash: { text, error: true } }));
         }
         const views = await endpointViews(deps, viewer, empresaId, filter);
         const older = (view: EndpointView) =>

@@ -180,8 +180,7 @@ const PT = {
     `Nada foi reprocessado: o filtro agora encontra ${found} job(s) que falharam, não os ${expected} confirmados. Confira a lista e confirme de novo.`,
   confirm: 'Confirmar',
   cancel: 'Cancelar',
-  noSchedule: (id: number) =>
-    `A integração #${id} não tem agendamento (cron): não há o que pausar. Ela só roda quando alguém a executa.`,
+  noSchedule: (id: number) => `A integração #${id} não tem agendamento (cron): não há o que pausar. Ela só roda quando alguém a executa.`,
 };
 
 type Messages = typeof PT;

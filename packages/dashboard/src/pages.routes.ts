@@ -14,8 +14,8 @@ import { canAct, type Viewer } from './access';
 import {
   type ActionResult,
   BULK_LIMIT,
-  discardJobs,
   BulkCountChangedError,
+  discardJobs,
   type JobRef,
   JobStateError,
   matchingFailed,
@@ -216,14 +216,7 @@ ${items.map(
 )}
 </tbody></table></section>`);
       }
-      return page(
-        reply,
-        viewer,
-        t.schedules,
-        'schedules',
-        html`${sections}`,
-        scheduleFlash(viewer, request.query as Query),
-      );
+      return page(reply, viewer, t.schedules, 'schedules', html`${sections}`, scheduleFlash(viewer, request.query as Query));
     });
 
     app.get('/dashboard/servicos', async (request, reply) => {
@@ -281,7 +274,14 @@ ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.sta
       const { scope: _s, ...filter } = filterOf(viewer, filterQuery, 'body.filtro_');
       const shownQuery = failureQuery(filterQuery);
       const confirmation = async (flash?: { text: string; error: boolean }) =>
-        page(reply, viewer, t.bulkConfirmTitle, 'failures', bulkConfirmBody(viewer, shownQuery, await matchingFailed(deps, viewer, filter)), flash);
+        page(
+          reply,
+          viewer,
+          t.bulkConfirmTitle,
+          'failures',
+          bulkConfirmBody(viewer, shownQuery, await matchingFailed(deps, viewer, filter)),
+          flash,
+        );
       if (typeof esperado !== 'string' || !/^\d{1,6}$/.test(esperado)) return confirmation();
       try {
         const result = await retryMatching(deps, viewer, filter, Number(esperado));

@@ -218,10 +218,14 @@ export function bulkConfirmBody(viewer: Viewer, query: FailureQuery, refs: Reado
   const first = refs.slice(0, 20);
   const back = `/dashboard/falhas?${queryString(query)}`;
   return html`<p id="confirmacao">${t.bulkConfirm(refs.length)}</p>
-${refs.length ? html`<p>${t.bulkFirst(first.length, refs.length)}</p><ul id="primeiros">${first.map((r) => html`<li><code>${r.queue}/${r.id}</code></li>`)}</ul>
+${
+  refs.length
+    ? html`<p>${t.bulkFirst(first.length, refs.length)}</p><ul id="primeiros">${first.map((r) => html`<li><code>${r.queue}/${r.id}</code></li>`)}</ul>
 <form method="post" action="/dashboard/acoes/reprocessar"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}">
 ${hidden.map(([k, v]) => html`<input type="hidden" name="filtro_${k}" value="${v}">`)}<input type="hidden" name="esperado" value="${refs.length}">
-<button name="modo" value="filtro" id="confirmar">${t.confirm} (${refs.length})</button> <a href="${back}">${t.cancel}</a></form>` : html`<p><a href="${back}">${t.cancel}</a></p>`}`;
+<button name="modo" value="filtro" id="confirmar">${t.confirm} (${refs.length})</button> <a href="${back}">${t.cancel}</a></form>`
+    : html`<p><a href="${back}">${t.cancel}</a></p>`
+}`;
 }
 
 export interface Attempt {
