@@ -73,7 +73,7 @@ describe('dashboard at scale (trial 3)', () => {
     const second = await jobsOnPage(page);
     expect(second).toHaveLength(50);
     expect(second[0]).toBe('set/page-69');
-    expect(await page.locator('#faixa').first().innerText()).toBe('mostrando 51–100');
+    expect(await page.locator('.faixa').first().innerText()).toBe('mostrando 51–100');
     await page.locator('a[rel=next]').first().click();
     await page.waitForURL(/offset=100/);
     const third = await jobsOnPage(page);

@@ -177,7 +177,7 @@ function pageLinks(viewer: Viewer, query: FailureQuery, page: ListPage, shown: n
     const href = `/dashboard/falhas?${qs}${qs ? '&' : ''}offset=${offset}`;
     return html`<a href="${href}" rel="${rel}">${label}</a>`;
   };
-  const range = shown ? html`<span class="muted" id="faixa">${t.showing(page.offset + 1, page.offset + shown)}</span>` : '';
+  const range = shown ? html`<span class="muted faixa">${t.showing(page.offset + 1, page.offset + shown)}</span>` : '';
   const prev = page.offset > 0 ? link(Math.max(0, page.offset - page.size), t.previousPage, 'prev') : '';
   const next = more && shown === page.size ? link(page.offset + page.size, t.nextPage, 'next') : '';
   return html`<p class="paginas">${range} ${prev} ${next}</p>`;
