@@ -134,6 +134,18 @@ describe('dashboard at scale (trial 3)', () => {
     expect(await page.locator('#total').innerText()).toBe('1');
   }, 120000);
 
+  it("reads the calls filter's zone-less dates in the viewer's zone too (one reader)", async () => {
+    await h.seedCall(h.empresaB, '(21) 3000-1234', null);
+    // The São Paulo wall clock of an hour from now: read as UTC it would be two hours ago and list the call.
+    const wall = new Intl.DateTimeFormat('sv-SE', { timeZone: 'America/Sao_Paulo', dateStyle: 'short', timeStyle: 'short' })
+      .format(new Date(Date.now() + 3600_000))
+      .replace(' ', 'T');
+    const calls = async (desde: string) =>
+      (await h.app.inject({ url: `/dashboard/api/calls?desde=${encodeURIComponent(desde)}`, headers: asKey(h.keyB) })).json().calls;
+    expect(await calls(wall)).toEqual([]);
+    expect(await calls(new Date(Date.now() - 3600_000).toISOString())).toHaveLength(1);
+  });
+
   it('matches contaId=14 whole; the bulk retry shows its count and first jobs, and refuses a count that changed', async () => {
     // Real failed jobs in Redis for tok-14 and tok-140 (a worker of this test fails them), recorded as the runner does.
     const queue = h.producer.queue('set');
