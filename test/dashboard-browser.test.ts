@@ -92,6 +92,10 @@ describe('dashboard in a browser', () => {
     await page.goto(`${h.url}/dashboard/falhas?q=${encodeURIComponent('senha inválidos')}`);
     expect(await page.locator('#total').innerText()).toBe('2');
     await page.click('button[value=filtro]');
+    // Confirmed with the count the filter finds (and the first jobs listed), then retried.
+    await page.waitForSelector('#confirmacao');
+    expect(await page.locator('#confirmacao').innerText()).toContain('Reprocessar 2 job(s)');
+    await page.click('#confirmar');
     await page.waitForSelector('text=Ação registrada: 2 job(s).');
     await h.waitForRecord(a as string, 'concluido');
     await h.waitForRecord(b as string, 'concluido');

@@ -206,14 +206,42 @@ export function discardJobs(deps: ActionDeps, viewer: Viewer, refs: readonly Job
 }
 
 /**
- * Retries every failed job matching a filter, within the viewer's tenants (at most BULK_LIMIT at once): the jobs the
- * filter lists that are failed in BullMQ — falhou (the failures page's default), bloqueado when the filter shows the
- * blocked ones (or all states). Always answers its counts, even when one job matched.
+ * The failed jobs a filter's bulk retry acts on, within the viewer's tenants (at most BULK_LIMIT): the jobs the filter
+ * lists that are falhou (the failures page's default), bloqueado when the filter shows the blocked ones (or all
+ * states). Its count is what the confirmation shows.
  */
-export async function retryMatching(deps: ActionDeps, viewer: Viewer, filter: Omit<JobFilter, 'scope'>): Promise<ActionResult> {
+export async function matchingFailed(deps: ActionDeps, viewer: Viewer, filter: Omit<JobFilter, 'scope'>): Promise<JobRef[]> {
   const estados = FAILED.filter((e) => !filter.estados || filter.estados.includes(e));
   const keys = estados.length ? await listJobKeys(deps.database.db, { ...filter, scope: viewer.scope, estados }, BULK_LIMIT) : [];
-  const refs = keys.map((k) => ({ queue: k.fila, id: k.job_id }));
+  return keys.map((k) => ({ queue: k.fila, id: k.job_id }));
+}
+
+/** A confirmed bulk retry whose filter no longer finds the count the operator confirmed: nothing is retried (409). */
+export class BulkCountChangedError extends Error {
+  override name = 'BulkCountChangedError';
+  readonly statusCode = 409;
+  readonly code = 'BULK_COUNT_CHANGED';
+  constructor(
+    readonly expected: number,
+    readonly found: number,
+  ) {
+    super(`the filter now finds ${found} failed jobs, not the ${expected} confirmed: nothing was retried`);
+  }
+}
+
+/**
+ * Retries every failed job matching a filter (matchingFailed). With `expected` (the count the operator confirmed),
+ * a filter that now finds another count retries nothing (BulkCountChangedError), so it never acts on more than was
+ * shown. Always answers its counts, even when one job matched.
+ */
+export async function retryMatching(
+  deps: ActionDeps,
+  viewer: Viewer,
+  filter: Omit<JobFilter, 'scope'>,
+  expected?: number,
+): Promise<ActionResult> {
+  const refs = await matchingFailed(deps, viewer, filter);
+  if (expected !== undefined && refs.length !== expected) throw new BulkCountChangedError(expected, refs.length);
   const described = Object.fromEntries(
     Object.entries({ ...filter, estados: filter.estados?.join(',') })
       .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])
@@ -250,6 +278,16 @@ export async function runNow(
   return run;
 }
 
+/** A pause asked of a GET integration without a cron (no schedule to pause): 409, worded by the routes. */
+export class NoScheduleError extends Error {
+  override name = 'NoScheduleError';
+  readonly statusCode = 409;
+  readonly code = 'NO_SCHEDULE';
+  constructor(readonly integracaoId: number) {
+    super(`integracao #${integracaoId} has no cron: there is no schedule to pause`);
+  }
+}
+
 /** Pauses or resumes one of the viewer's GET schedules (the engine's pauseGetSchedule); false when the integration is not the viewer's. */
 export async function pauseSchedule(
   deps: ActionDeps,
@@ -259,6 +297,11 @@ export async function pauseSchedule(
   paused: boolean,
 ): Promise<boolean> {
   if (viewer.scope !== 'all' && !viewer.scope.includes(empresaId)) return false;
+  if (paused) {
+    // Only a schedule can be paused: a GET without a cron runs when someone runs it, and a pause would change nothing.
+    const integracao = await findIntegracao(deps.database.db, { empresaId, filialId: viewer.filialId, nome: '' }, integracaoId);
+    if (integracao?.tipo_servico === 'GET' && !integracao.cron?.trim()) throw new NoScheduleError(integracaoId);
+  }
   // A filial key reads the empresa-wide integracoes but pauses only its own filial's schedules (403 FILIAL_SCOPE).
   return pauseGetSchedule(pauseDeps(deps), { empresaId, filialId: viewer.filialId }, viewer, integracaoId, paused);
 }

@@ -1,7 +1,18 @@
 import { countJobRecords, listAudit, searchJobRecords } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, sendError, type Viewer } from './access';
-import { BULK_LIMIT, discardJobs, type JobRef, pauseSchedule, pauseTenant, retryJobs, retryMatching, runNow } from './actions';
+import {
+  BULK_LIMIT,
+  BulkCountChangedError,
+  discardJobs,
+  type JobRef,
+  NoScheduleError,
+  pauseSchedule,
+  pauseTenant,
+  retryJobs,
+  retryMatching,
+  runNow,
+} from './actions';
 import {
   ActionResultResponse,
   AuditResponse,
@@ -141,22 +152,33 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         schema: {
           tags,
           summary:
-            'Retry failed jobs: a selection, or every one matching a filter (up to 5000); one named job that has not failed: 409 JOB_NOT_FAILED',
+            'Retry failed jobs: a selection, or every one matching a filter (up to 5000; with `expected`, another count: 409 BULK_COUNT_CHANGED); one named job that has not failed: 409 JOB_NOT_FAILED',
           response: { 200: ActionResultResponse, ...actionErrors, 409: ErrorBody },
           body: {
             type: 'object',
             additionalProperties: false,
-            properties: { jobs: JobRefs, filter: FilterSchema, _csrf: { type: 'string' } },
+            properties: {
+              jobs: JobRefs,
+              filter: FilterSchema,
+              // The count the caller was shown (its search's total of failed jobs): another count now retries nothing (409).
+              expected: { type: 'integer', minimum: 0 },
+              _csrf: { type: 'string' },
+            },
           },
         },
       },
       async (request, reply) => {
         if (refuseReader(request, reply)) return;
-        const body = request.body as { jobs?: JobRef[]; filter?: Query };
+        const body = request.body as { jobs?: JobRef[]; filter?: Query; expected?: number };
         const viewer = viewerOf(request);
         if (body.filter) {
           const { scope: _s, ...filter } = filterOf(viewer, body.filter, 'body.filter.');
-          return retryMatching(deps, viewer, filter);
+          try {
+            return await retryMatching(deps, viewer, filter, body.expected);
+          } catch (err) {
+            if (!(err instanceof BulkCountChangedError)) throw err;
+            return sendError(reply, 409, err.code, messages(viewer.locale).bulkCountChanged(err.expected, err.found));
+          }
         }
         return retryJobs(deps, viewer, body.jobs ?? []);
       },
@@ -226,8 +248,8 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: 'Pause or resume a GET schedule',
-          response: { 200: SchedulePausedResponse, ...actionErrors },
+          summary: 'Pause or resume a GET schedule (a GET without a cron: 409 NO_SCHEDULE)',
+          response: { 200: SchedulePausedResponse, ...actionErrors, 409: ErrorBody },
           params: {
             type: 'object',
             properties: { id: RowId, action: { type: 'string', enum: ['pause', 'resume'] } },
@@ -245,7 +267,13 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const { id, action } = request.params as { id: number; action: 'pause' | 'resume' };
         const empresaId =
           (request.body as { empresaId?: number } | undefined)?.empresaId ?? (viewer.scope === 'all' ? undefined : viewer.scope[0]);
-        const ok = empresaId ? await pauseSchedule(deps, viewer, empresaId, id, action === 'pause') : false;
+        let ok = false;
+        try {
+          ok = empresaId ? await pauseSchedule(deps, viewer, empresaId, id, action === 'pause') : false;
+        } catch (err) {
+          if (!(err instanceof NoScheduleError)) throw err;
+          return sendError(reply, 409, err.code, messages(viewer.locale).noSchedule(err.integracaoId));
+        }
         if (!ok) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
         return { integracaoId: id, paused: action === 'pause' };
       },

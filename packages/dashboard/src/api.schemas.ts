@@ -206,6 +206,7 @@ export const WebhooksResponse = Type.Object({
       url: Type.String({ description: 'a token in its query masked' }),
       ativo: Type.Boolean(),
       desativado: Nullable(Type.String({ description: 'why the engine disabled it' })),
+      nextCursor: Nullable(Type.Integer({ description: "this endpoint's older deliveries: ?endpoint=<id>&antes=<nextCursor>" })),
       deliveries: Type.Array(Delivery),
     }),
   ),

@@ -3,6 +3,7 @@ import {
   cancelReasonOf,
   deliveryAttempts,
   deliveryErrorMessage,
+  ENTREGA_STATUSES,
   listEntregas,
   listTentativas,
   listWebhookEndpoints,
@@ -26,7 +27,8 @@ import {
 import type { DashboardDeps } from './deps';
 import { formDate, formId, optionalFormId } from './form-input';
 import { html } from './html';
-import { messages } from './i18n';
+import { messages, word } from './i18n';
+import { filterDate, zoneLabel } from './job-filter';
 import { maskUrl, maskUrlsIn } from './mask';
 import { visibleEmpresas } from './pages.routes';
 import { callsBody, type EndpointView, tenantFilters, webhooksBody } from './views/cti-webhooks';
@@ -39,8 +41,9 @@ type Query = Record<string, string | undefined>;
 const DELIVERIES_SHOWN = 20;
 
 const num = (v: unknown) => (typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : typeof v === 'number' ? v : undefined);
-const date = (v: string | undefined) => {
-  const d = v ? new Date(v) : undefined;
+/** A date the pages' inputs send: zone-less, a wall clock in the viewer's zone (as the failures filter reads it). */
+const date = (v: string | undefined, timeZone: string) => {
+  const d = v ? (filterDate(v, timeZone) ?? new Date(v)) : undefined;
   return d && !Number.isNaN(d.getTime()) ? d : undefined;
 };
 
@@ -56,22 +59,55 @@ function tenantOf(viewer: Viewer, requested: unknown): number | undefined {
   return viewer.scope === 'all' ? undefined : viewer.scope[0];
 }
 
-function callFilter(query: Query) {
+function callFilter(query: Query, timeZone: string) {
+  const from = date(query.desde, timeZone);
+  const to = date(query.ate, timeZone);
   return {
-    ...(date(query.desde) ? { from: date(query.desde) } : {}),
-    ...(date(query.ate) ? { to: date(query.ate) } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
     ...(query.telefone?.trim() ? { telefone: query.telefone.trim().slice(0, 40) } : {}),
     ...(num(query.antes) ? { before: num(query.antes) } : {}),
     limit: Math.min(num(query.limit) ?? 50, 500),
   };
 }
 
-/** An endpoint's latest deliveries with every attempt, for the page and the API. */
-async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: number): Promise<EndpointView[]> {
+/**
+ * Which deliveries the webhooks page and API list: one status (ENTREGA_STATUSES) or all; one endpoint or all; and the
+ * page of an endpoint's deliveries older than `antes` (a delivery id: the previous page's last, its nextCursor).
+ */
+interface DeliveryFilter {
+  status?: string | undefined;
+  endpoint?: number | undefined;
+  antes?: number | undefined;
+}
+
+/** The deliveries filter of a query; a value it cannot apply answers 400 naming the field (never silently all). */
+function deliveryFilter(query: Query): DeliveryFilter | { refused: string; expected: 'status' | 'integer' } {
+  const status = query.status || undefined;
+  if (status !== undefined && !(ENTREGA_STATUSES as readonly string[]).includes(status)) return { refused: 'status', expected: 'status' };
+  for (const key of ['endpoint', 'antes'] as const)
+    if (query[key] && num(query[key]) === undefined) return { refused: key, expected: 'integer' };
+  return { status, endpoint: num(query.endpoint), antes: num(query.antes) };
+}
+
+function deliveryRefusal(viewer: Viewer, refused: { refused: string; expected: 'status' | 'integer' }): string {
+  const t = messages(viewer.locale);
+  const expected = refused.expected === 'status' ? t.expectedOneOf(ENTREGA_STATUSES.join(', ')) : t.expectedInteger;
+  return t.badField(refused.refused, expected);
+}
+
+/** An endpoint's latest deliveries (by the filter, DELIVERIES_SHOWN at a time) with every attempt, for the page and the API. */
+async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: number, filter: DeliveryFilter = {}): Promise<EndpointView[]> {
   const views: EndpointView[] = [];
   for (const endpoint of await listWebhookEndpoints(deps.database.db, empresaId)) {
+    if (filter.endpoint !== undefined && endpoint.id !== filter.endpoint) continue;
     const shown = presentEndpoint(endpoint, viewer.locale);
-    const deliveries = await listEntregas(deps.database.db, empresaId, endpoint.id, { limit: DELIVERIES_SHOWN });
+    const deliveries = await listEntregas(deps.database.db, empresaId, endpoint.id, {
+      limit: DELIVERIES_SHOWN + 1,
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.antes !== undefined ? { before: filter.antes } : {}),
+    });
+    const page = deliveries.slice(0, DELIVERIES_SHOWN);
     views.push({
       id: endpoint.id,
       nome: endpoint.nome,
@@ -80,7 +116,7 @@ async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: num
       ativo: endpoint.ativo,
       desativado: shown.desativado?.message ?? null,
       deliveries: await Promise.all(
-        deliveries.map(async (d) => ({
+        page.map(async (d) => ({
           ...d,
           id: Number(d.id),
           ultimo_erro: maskUrlsIn(deliveryErrorMessage(viewer.locale, d.status, d.ultimo_erro)),
@@ -88,6 +124,7 @@ async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: num
           attempts: (await listTentativas(deps.database.db, empresaId, Number(d.id))).map((a) => ({ ...a, erro: maskUrlsIn(a.erro) })),
         })),
       ),
+      nextCursor: deliveries.length > DELIVERIES_SHOWN ? Number(page.at(-1)?.id) : null,
     });
   }
   return views;
@@ -121,15 +158,30 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const refused = refusalOf(viewer, query);
       let body = html`<p class="muted">${t.noRows}</p>`;
       if (empresaId !== undefined && kind === 'calls') {
-        const extra = html`<label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label><label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label><label>${t.phone}<input name="telefone" value="${query.telefone ?? ''}"></label>`;
-        const { calls, nextCursor } = await shownCalls(deps, empresaId, query);
+        const extra = html`<label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label><label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label><span class="muted">${t.timeZone(zoneLabel(viewer.timeZone))}</span><label>${t.phone}<input name="telefone" value="${query.telefone ?? ''}"></label>`;
+        const { calls, nextCursor } = await shownCalls(deps, viewer, empresaId, query);
         const next = nextCursor
           ? `/dashboard/ligacoes?${new URLSearchParams({ ...(query as Record<string, string>), empresa: String(empresaId), antes: String(nextCursor) })}`
           : null;
         body = callsBody(viewer, tenantFilters(viewer, '/dashboard/ligacoes', empresas, empresaId, extra), calls, next);
       } else if (empresaId !== undefined) {
-        const views = await endpointViews(deps, viewer, empresaId);
-        body = webhooksBody(viewer, tenantFilters(viewer, '/dashboard/webhooks', empresas, empresaId), empresaId, views, canAct(viewer));
+        const filter = deliveryFilter(query);
+        const status = 'refused' in filter ? undefined : filter.status;
+        const extra = html`<label>${t.status}<select name="status"><option value="">${t.allStatuses}</option>${ENTREGA_STATUSES.map((s) => html`<option value="${s}" ${s === status ? 'selected' : ''}>${word(t.deliveryStatuses, s)}</option>`)}</select></label>`;
+        const filters = tenantFilters(viewer, '/dashboard/webhooks', empresas, empresaId, extra);
+        if ('refused' in filter) {
+          const text = deliveryRefusal(viewer, filter);
+          return reply
+            .status(400)
+            .type('text/html')
+            .send(layout(viewer, { title: t.webhooks, active: 'webhooks', body: filters, flash: { text, error: true } }));
+        }
+        const views = await endpointViews(deps, viewer, empresaId, filter);
+        const older = (view: EndpointView) =>
+          view.nextCursor === null
+            ? null
+            : `/dashboard/webhooks?${new URLSearchParams({ empresa: String(empresaId), ...(status ? { status } : {}), endpoint: String(view.id), antes: String(view.nextCursor) })}`;
+        body = webhooksBody(viewer, filters, empresaId, views, canAct(viewer), older);
       }
       const [title, active] = kind === 'calls' ? [t.calls, 'calls'] : [t.webhooks, 'webhooks'];
       const shown = refused ? { text: refused, error: true } : flash ? { text: flash } : undefined;
@@ -151,7 +203,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const requested = optionalFormId(body, 'empresa');
       const endpointId = formId(body, 'endpoint');
       const deliveryId = kind === 'resend' ? formId(body, 'entrega') : undefined;
-      const since = kind === 'recover' ? formDate(body, 'desde') : undefined;
+      const since = kind === 'recover' ? formDate(body, 'desde', viewer.timeZone) : undefined;
       const empresaId = tenantOf(viewer, requested === undefined ? undefined : String(requested));
       let done: number | undefined;
       if (empresaId !== undefined) {
@@ -185,7 +237,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const query = request.query as Query;
         const empresaId = tenantOf(viewer, query.empresa);
         if (empresaId === undefined) return notFound(reply, viewer);
-        const { calls, nextCursor } = await shownCalls(deps, empresaId, query);
+        const { calls, nextCursor } = await shownCalls(deps, viewer, empresaId, query);
         return { empresaId, calls, nextCursor };
       },
     );
@@ -195,15 +247,19 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: "A tenant's webhook endpoints with their latest deliveries and attempts",
+          summary:
+            "A tenant's webhook endpoints with their latest deliveries (20 each; ?status=, ?endpoint=, ?antes=<nextCursor>) and attempts",
           response: { 200: WebhooksResponse, ...readErrors },
         },
       },
       async (request, reply) => {
         const viewer = viewerOf(request);
-        const empresaId = tenantOf(viewer, (request.query as Query).empresa);
+        const query = request.query as Query;
+        const empresaId = tenantOf(viewer, query.empresa);
         if (empresaId === undefined) return notFound(reply, viewer);
-        return { empresaId, items: await endpointViews(deps, viewer, empresaId) };
+        const filter = deliveryFilter(query);
+        if ('refused' in filter) return sendError(reply, 400, 'VALIDATION_FAILED', deliveryRefusal(viewer, filter));
+        return { empresaId, items: await endpointViews(deps, viewer, empresaId, filter) };
       },
     );
 
@@ -300,7 +356,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
 }
 
 /** A page of calls as an operator sees it: rows written before the PBX client masked its errors still quote full URLs. */
-async function shownCalls(deps: DashboardDeps, empresaId: number, query: Query) {
-  const page = await listCalls(deps.database.db, empresaId, callFilter(query));
+async function shownCalls(deps: DashboardDeps, viewer: Viewer, empresaId: number, query: Query) {
+  const page = await listCalls(deps.database.db, empresaId, callFilter(query, viewer.timeZone));
   return { ...page, calls: page.calls.map((call) => ({ ...call, erro: maskUrlsIn(call.erro) })) };
 }

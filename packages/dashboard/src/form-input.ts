@@ -1,5 +1,6 @@
 import type { JobRef } from './actions';
 import { type Locale, messages } from './i18n';
+import { filterDate } from './job-filter';
 
 /** What a refused form field should have been. */
 export type FormExpectation = 'id' | 'jobRef' | 'dateTime' | 'single';
@@ -45,10 +46,13 @@ export function optionalFormId(body: Record<string, unknown>, field: string): nu
   return value === undefined || value === '' ? undefined : formId(body, field);
 }
 
-/** A required date-time field (`desde` of the webhook recovery, as the datetime-local input sends it). */
-export function formDate(body: Record<string, unknown>, field: string): Date {
+/**
+ * A required date-time field (`desde` of the webhook recovery, as the datetime-local input sends it): zone-less, a wall
+ * clock in the viewer's zone, as the failures filter reads it.
+ */
+export function formDate(body: Record<string, unknown>, field: string, timeZone: string): Date {
   const value = body[field];
-  const date = typeof value === 'string' && value.length <= 40 && /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : undefined;
+  const date = typeof value === 'string' && value.length <= 40 ? filterDate(value, timeZone) : undefined;
   if (!date || Number.isNaN(date.getTime())) throw new FormFieldError(field, 'dateTime');
   return date;
 }

@@ -161,6 +161,24 @@ const PT = {
       ? `O job ${job} não foi reprocessado: ele está ${estado}; só um job que falhou pode ser reprocessado.`
       : `O job ${job} não foi descartado: ele está ${estado}; só um job que falhou pode ser descartado.`,
   extension: 'Disponível quando o módulo estiver instalado.',
+  allStates: 'todos',
+  timeZone: (zone: string) => `Datas no fuso ${zone}`,
+  searchHint: 'chave=valor (ex.: contaId=14) encontra o valor inteiro; outro texto, qualquer trecho.',
+  showing: (from: number, to: number) => `mostrando ${from}–${to}`,
+  previousPage: '← Anteriores',
+  nextPage: 'Próximas →',
+  allStatuses: 'todas',
+  bulkConfirmTitle: 'Confirmar reprocessamento',
+  bulkConfirm: (n: number) =>
+    n === 0
+      ? 'Nenhum job que falhou corresponde a este filtro; nada a reprocessar.'
+      : `Reprocessar ${n} job(s) que falharam neste filtro? Eles serão enviados de novo ao sistema de destino.`,
+  bulkFirst: (shown: number, n: number) => (shown < n ? `Os primeiros ${shown} de ${n}:` : 'Jobs:'),
+  bulkCountChanged: (expected: number, found: number) =>
+    `Nada foi reprocessado: o filtro agora encontra ${found} job(s) que falharam, não os ${expected} confirmados. Confira a lista e confirme de novo.`,
+  confirm: 'Confirmar',
+  cancel: 'Cancelar',
+  noSchedule: (id: number) => `A integração #${id} não tem agendamento (cron): não há o que pausar. Ela só roda quando alguém a executa.`,
 };
 
 type Messages = typeof PT;
@@ -311,6 +329,24 @@ const EN: Messages = {
       ? `Job ${job} was not retried: it is ${estado}; only a failed job can be retried.`
       : `Job ${job} was not discarded: it is ${estado}; only a failed job can be discarded.`,
   extension: 'Available once the module is installed.',
+  allStates: 'all',
+  timeZone: (zone) => `Times in ${zone}`,
+  searchHint: 'key=value (e.g. contaId=14) matches the whole value; other text, any part.',
+  showing: (from, to) => `showing ${from}–${to}`,
+  previousPage: '← Previous',
+  nextPage: 'Next →',
+  allStatuses: 'all',
+  bulkConfirmTitle: 'Confirm retry',
+  bulkConfirm: (n) =>
+    n === 0
+      ? 'No failed job matches this filter; nothing to retry.'
+      : `Retry ${n} failed job(s) matching this filter? They will be sent to the target system again.`,
+  bulkFirst: (shown, n) => (shown < n ? `The first ${shown} of ${n}:` : 'Jobs:'),
+  bulkCountChanged: (expected, found) =>
+    `Nothing was retried: the filter now finds ${found} failed job(s), not the ${expected} confirmed. Check the list and confirm again.`,
+  confirm: 'Confirm',
+  cancel: 'Cancel',
+  noSchedule: (id) => `Integration #${id} has no schedule (cron): there is nothing to pause. It runs only when someone runs it.`,
 };
 
 /** The dashboard's texts in one locale (the shared mechanism of packages/i18n: both locales have every entry). */

@@ -1,3 +1,4 @@
+import { readDate, zonedInstant } from '@integrador/integrador';
 import { QUEUE_NAMES } from '@integrador/jobs';
 import { ESTADOS_REGISTRO_JOB } from '@integrador/store';
 import { type Locale, messages } from './i18n';
@@ -66,13 +67,29 @@ export const FILTER_PROPERTIES = {
 
 const DATE_PARTS = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-/** A date as the filter reads it, or undefined when impossible (month 13, 25:00, 31 February): never rolled over. */
-export function filterDate(value: string): Date | undefined {
+/**
+ * A date as the filter reads it, or undefined when impossible (month 13, 25:00, 31 February): never rolled over. A
+ * value without an offset (what the page's datetime-local inputs send) is a wall clock in `timeZone`, the viewer's
+ * zone the pages show every time in (Viewer.timeZone); one with an offset (Z, -03:00) keeps it.
+ */
+export function filterDate(value: string, timeZone: string): Date | undefined {
   const m = DATE_PARTS.exec(value);
   if (!m) return undefined;
   const [year, month, day, hour = 0, minute = 0, second = 0] = m.slice(1, 7).map((v) => Number(v ?? 0));
   const daysInMonth = new Date(Date.UTC(year ?? 0, month ?? 0, 0)).getUTCDate();
   if (!month || month > 12 || !day || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (m[7] === undefined) {
+    const parts = readDate(value, timeZone);
+    return parts ? zonedInstant(parts, timeZone) : undefined;
+  }
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** The viewer's zone as the filter forms show it beside their date inputs: `America/Sao_Paulo (GMT-3)`. */
+export function zoneLabel(timeZone: string, at = new Date()): string {
+  const offset = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'shortOffset' })
+    .formatToParts(at)
+    .find((p) => p.type === 'timeZoneName')?.value;
+  return offset ? `${timeZone} (${offset})` : timeZone;
 }

@@ -14,8 +14,11 @@ import { canAct, type Viewer } from './access';
 import {
   type ActionResult,
   BULK_LIMIT,
+  BulkCountChangedError,
   discardJobs,
   JobStateError,
+  matchingFailed,
+  NoScheduleError,
   pauseSchedule,
   pauseTenant,
   retryJobs,
@@ -27,9 +30,19 @@ import { formId, formJobRefs } from './form-input';
 import { html } from './html';
 import { formatTime, jobStateWord, messages, word } from './i18n';
 import { FilterRefusedError, filterRefusalText } from './job-filter';
-import { filterOf, jobDetail, overviewData } from './queries';
+import { filterOf, jobDetail, overviewData, PAGE_SIZE, pageOffset, rowNames } from './queries';
 import { layout } from './views/layout';
-import { auditBody, type FailureQuery, failureRows, failuresBody, filterForm, jobBody, overviewBody } from './views/pages';
+import {
+  auditBody,
+  bulkConfirmBody,
+  type FailureQuery,
+  failureRows,
+  failuresBody,
+  filterForm,
+  jobBody,
+  overviewBody,
+  queryString,
+} from './views/pages';
 
 type Query = Record<string, string | undefined>;
 
@@ -124,25 +137,29 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const t = messages(viewer.locale);
         return page(reply.status(400), viewer, t.failures, 'failures', filterForm(viewer, failureQuery(query)), refused);
       }
+      const offset = pageOffset(query);
       const [rows, total] = await Promise.all([
-        searchJobRecords(deps.database.db, filter),
+        searchJobRecords(deps.database.db, filter, PAGE_SIZE, offset),
         countJobRecords(deps.database.db, filter, BULK_LIMIT),
       ]);
       const flash = actionFlash(viewer, query);
+      const names = await rowNames(deps.database, viewer, rows);
+      const shown = total > BULK_LIMIT ? `${BULK_LIMIT}+` : total;
       return page(
         reply,
         viewer,
         messages(viewer.locale).failures,
         'failures',
-        failuresBody(viewer, failureQuery(query), rows, total > BULK_LIMIT ? `${BULK_LIMIT}+` : total),
+        failuresBody(viewer, failureQuery(query), rows, shown, { offset, size: PAGE_SIZE }, names),
         flash,
       );
     });
 
     app.get('/dashboard/falhas/linhas', async (request, reply) => {
       const viewer = viewerOf(request);
-      const rows = await searchJobRecords(deps.database.db, filterOf(viewer, request.query as Query));
-      return reply.type('text/html').send(failureRows(viewer, rows).value);
+      const query = request.query as Query;
+      const rows = await searchJobRecords(deps.database.db, filterOf(viewer, query), PAGE_SIZE, pageOffset(query));
+      return reply.type('text/html').send(failureRows(viewer, rows, await rowNames(deps.database, viewer, rows)).value);
     });
 
     app.get('/dashboard/jobs/:fila/:id', async (request, reply) => {
@@ -186,18 +203,11 @@ ${items.map(
     s,
   ) => html`<tr><td>${s.nome} (#${s.integracaoId})</td><td><code>${s.cron ?? '—'}</code></td><td>${paused.has(`${empresa.id}/${s.integracaoId}`) ? t.paused : word(t.scheduleStatuses, s.status)}</td><td>${formatTime(s.nextRunAt, viewer.locale, viewer.timeZone)}</td>
 <td>${s.lastRun ? html`<span class="${s.lastRun.status}">${word(t.runStatuses, s.lastRun.status)}</span> ${formatTime(s.lastRun.finishedAt ?? s.lastRun.startedAt, viewer.locale, viewer.timeZone)} ${s.lastRun.error ?? ''}` : '—'}</td>
-<td>${canAct(viewer) ? scheduleButtons(viewer, empresa.id, s.integracaoId, paused.has(`${empresa.id}/${s.integracaoId}`)) : ''}</td></tr>`,
+<td>${canAct(viewer) ? scheduleButtons(viewer, empresa.id, s.integracaoId, paused.has(`${empresa.id}/${s.integracaoId}`), !!s.cron) : ''}</td></tr>`,
 )}
 </tbody></table></section>`);
       }
-      return page(
-        reply,
-        viewer,
-        t.schedules,
-        'schedules',
-        html`${sections}`,
-        (request.query as Query).feito !== undefined ? t.done(1) : undefined,
-      );
+      return page(reply, viewer, t.schedules, 'schedules', html`${sections}`, scheduleFlash(viewer, request.query as Query));
     });
 
     app.get('/dashboard/servicos', async (request, reply) => {
@@ -241,12 +251,38 @@ ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.sta
           .map(([k, v]) => [k.slice(7), typeof v === 'string' ? v : undefined]),
       ) as Query;
       const refs = formJobRefs(body.job);
-      return actOrRefuse(reply, request, () =>
-        body.modo === 'filtro'
-          ? retryMatching(deps, viewer, (({ scope: _s, ...rest }) => rest)(filterOf(viewer, filterQuery, 'body.filtro_')))
-          : retryJobs(deps, viewer, refs),
-      );
+      if (body.modo === 'filtro') return retryByFilter(reply, viewer, filterQuery, body.esperado);
+      return actOrRefuse(reply, request, () => retryJobs(deps, viewer, refs));
     });
+
+    /**
+     * "Retry all matching": first a confirmation page with the count and the first jobs (no `esperado` posted); its
+     * confirm posts the count back and retries only when the filter still finds exactly that many (else the
+     * confirmation again, with the new count and why nothing was retried).
+     */
+    async function retryByFilter(reply: FastifyReply, viewer: Viewer, filterQuery: Query, esperado: unknown) {
+      const t = messages(viewer.locale);
+      const { scope: _s, ...filter } = filterOf(viewer, filterQuery, 'body.filtro_');
+      const shownQuery = failureQuery(filterQuery);
+      const confirmation = async (flash?: { text: string; error: boolean }) =>
+        page(
+          reply,
+          viewer,
+          t.bulkConfirmTitle,
+          'failures',
+          bulkConfirmBody(viewer, shownQuery, await matchingFailed(deps, viewer, filter)),
+          flash,
+        );
+      if (typeof esperado !== 'string' || !/^\d{1,6}$/.test(esperado)) return confirmation();
+      try {
+        const result = await retryMatching(deps, viewer, filter, Number(esperado));
+        const qs = queryString(shownQuery);
+        return reply.redirect(`/dashboard/falhas?${qs}${qs ? '&' : ''}feito=${result.done}`);
+      } catch (err) {
+        if (!(err instanceof BulkCountChangedError)) throw err;
+        return confirmation({ text: t.bulkCountChanged(err.expected, err.found), error: true });
+      }
+    }
 
     app.post('/dashboard/acoes/descartar', async (request, reply) => {
       const viewer = viewerOf(request);
@@ -260,7 +296,15 @@ ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.sta
       const viewer = viewerOf(request);
       if (!canAct(viewer)) return forbidden(reply, viewer);
       const body = (request.body ?? {}) as Record<string, unknown>;
-      const ok = await pauseSchedule(deps, viewer, formId(body, 'empresa'), formId(body, 'integracao'), body.modo === 'pausar');
+      const empresaId = formId(body, 'empresa');
+      const integracaoId = formId(body, 'integracao');
+      let ok: boolean;
+      try {
+        ok = await pauseSchedule(deps, viewer, empresaId, integracaoId, body.modo === 'pausar');
+      } catch (err) {
+        if (!(err instanceof NoScheduleError)) throw err;
+        return reply.redirect(`/dashboard/agendamentos?recusado=${err.code}&integracao=${err.integracaoId}`);
+      }
       if (!ok)
         return reply
           .status(404)
@@ -296,12 +340,24 @@ ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.sta
   };
 }
 
-/** Run now, and pause or resume, for one schedule row. */
-function scheduleButtons(viewer: Viewer, empresaId: number, integracaoId: number, paused: boolean) {
+/** The schedules page's flash: an action's count, or a pause refused for want of a cron (worded here, never echoed). */
+function scheduleFlash(viewer: Viewer, query: Query): string | { text: string; error: boolean } | undefined {
+  const t = messages(viewer.locale);
+  const id = query.integracao;
+  if (query.recusado === 'NO_SCHEDULE' && id && /^\d{1,10}$/.test(id)) return { text: t.noSchedule(Number(id)), error: true };
+  return query.feito !== undefined ? t.done(1) : undefined;
+}
+
+/** Run now, and pause or resume, for one schedule row: no pause without a cron (nothing to pause; a resume stays offered). */
+function scheduleButtons(viewer: Viewer, empresaId: number, integracaoId: number, paused: boolean, scheduled: boolean) {
   const t = messages(viewer.locale);
   const hidden = html`<input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="empresa" value="${empresaId}"><input type="hidden" name="integracao" value="${integracaoId}">`;
-  return html`<form method="post" action="/dashboard/acoes/executar" style="display:inline">${hidden}<button>${t.runNow}</button></form>
-<form method="post" action="/dashboard/acoes/agendamento" style="display:inline">${hidden}<button name="modo" value="${paused ? 'retomar' : 'pausar'}">${paused ? t.resume : t.pause}</button></form>`;
+  const pause =
+    paused || scheduled
+      ? html`
+<form method="post" action="/dashboard/acoes/agendamento" style="display:inline">${hidden}<button name="modo" value="${paused ? 'retomar' : 'pausar'}">${paused ? t.resume : t.pause}</button></form>`
+      : '';
+  return html`<form method="post" action="/dashboard/acoes/executar" style="display:inline">${hidden}<button>${t.runNow}</button></form>${pause}`;
 }
 
 /** Pause or resume a whole tenant. */

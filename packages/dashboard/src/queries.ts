@@ -9,6 +9,7 @@ import {
   findJobRecord,
   type JobFilter,
   listExecucoesOfJob,
+  listIntegracoes,
   listTentativas,
   type RegistroJob,
 } from '@integrador/store';
@@ -116,7 +117,7 @@ export function filterOf(viewer: Viewer, query: Record<string, string | undefine
   const date = (key: string) => {
     const v = query[key];
     if (!v) return undefined;
-    return filterDate(v) ?? refuse(key, 'date');
+    return filterDate(v, viewer.timeZone) ?? refuse(key, 'date');
   };
   // No stored text holds NUL (PostgreSQL's text cannot: 22021 would be a 500), so it is dropped from what is searched.
   const text = (v: string | undefined) => v?.replaceAll('\u0000', '');
@@ -135,6 +136,41 @@ export function filterOf(viewer: Viewer, query: Record<string, string | undefine
     ate: date('ate'),
     texto: text(query.q)?.slice(0, 200),
   };
+}
+
+/** How many rows a page of the failures list shows. */
+export const PAGE_SIZE = 50;
+
+/** The failures list's page (`offset`, a multiple of nothing in particular): 0 when absent; a non-number is refused (400). */
+export function pageOffset(query: Record<string, string | undefined>): number {
+  const v = query.offset;
+  if (!v) return 0;
+  if (!/^\d{1,9}$/.test(v)) throw new FilterRefusedError('querystring.offset', 'integer');
+  return Number(v);
+}
+
+/** The names a failures list shows beside its rows' ids: `empresa` by id, `integracao` by "empresa/id". */
+export interface RowNames {
+  empresas: ReadonlyMap<number, string>;
+  integracoes: ReadonlyMap<string, string>;
+}
+
+/**
+ * The empresa and integration names of listed records, through the engine's tenant-bound lookup (listIntegracoes, as
+ * the job detail's findIntegracao): an integration is named only when it is the record's own tenant's (for a filial
+ * key, its filial's or the empresa-wide one); an id naming another tenant's integration stays an id.
+ */
+export async function rowNames(database: CrmDatabase, viewer: Viewer, rows: readonly RegistroJob[]): Promise<RowNames> {
+  const empresaIds = [...new Set(rows.map((r) => r.empresa_id))];
+  if (!empresaIds.length) return { empresas: new Map(), integracoes: new Map() };
+  const empresas = await database.db.selectFrom('empresas').select(['id', 'nome']).where('id', 'in', empresaIds).execute();
+  const integracoes = new Map<string, string>();
+  for (const empresa of empresas) {
+    if (!rows.some((r) => r.empresa_id === empresa.id && r.integracao_id !== null)) continue;
+    for (const i of await listIntegracoes(database.db, { empresaId: empresa.id, filialId: viewer.filialId, nome: empresa.nome }))
+      integracoes.set(`${empresa.id}/${i.id}`, i.nome);
+  }
+  return { empresas: new Map(empresas.map((e) => [e.id, e.nome])), integracoes };
 }
 
 function ownedBy(job: Job | undefined, record: RegistroJob): job is Job {

@@ -12,6 +12,7 @@ import {
   recordJobEvents,
   searchJobRecords,
   searchText,
+  type TenantScope,
 } from './registro-jobs.repository';
 
 const base: JobEvent = {
@@ -59,7 +60,10 @@ describe.each(ALL_DIALECTS)('dashboard records on %s', (dialect) => {
     expect((await searchJobRecords(db, { scope: 'all', texto: 'telefone=11999990000' })).map((r) => r.job_id)).toEqual(['2']);
     // Substrings, not only words (MySQL's FULLTEXT prefilter requires only the text's whole words): parts of words at both ends.
     expect((await searchJobRecords(db, { scope: 'all', texto: 'rio ou senha inv' })).map((r) => r.job_id)).toEqual(['1']);
-    expect((await searchJobRecords(db, { scope: 'all', texto: 'one=1199999' })).map((r) => r.job_id)).toEqual(['2']);
+    expect((await searchJobRecords(db, { scope: 'all', texto: '1199999' })).map((r) => r.job_id)).toEqual(['2']);
+    // A chave=valor word matches whole: neither the end of a key nor the start of a value.
+    expect(await searchJobRecords(db, { scope: 'all', texto: 'one=11999990000' })).toEqual([]);
+    expect(await searchJobRecords(db, { scope: 'all', texto: 'telefone=1199999' })).toEqual([]);
     expect(await countJobRecords(db, { scope: 'all', texto: 'senha inválidosx' })).toBe(0);
     // A LIKE wildcard typed by an operator is text, not a pattern.
     expect(await searchJobRecords(db, { scope: 'all', texto: '%' })).toEqual([]);
@@ -79,6 +83,32 @@ describe.each(ALL_DIALECTS)('dashboard records on %s', (dialect) => {
     expect((await findJobRecord(db, 'all', 'set', '1'))?.estado).toBe('aguardando_retentativa');
     await markJobRecords(db, [row?.id ?? 0], 'descartado', 'falhou');
     expect((await findJobRecord(db, 'all', 'set', '1'))?.estado).toBe('aguardando_retentativa');
+  });
+
+  it('matches a chave=valor word whole at either end of the text: contaId=14 never finds contaId=140', async () => {
+    const { db } = database;
+    const erro = { classe: 'PermanentError', codigo: 'RECEPTOR_REJECTED', mensagem: 'recusado pelo receptor' };
+    const conta = (jobId: string, parametros: Record<string, unknown>) =>
+      ({ ...base, empresaId: 7, jobId, parametros, estado: 'falhou', erro }) as JobEvent;
+    await recordJobEvents(db, [
+      conta('tok-14', { contaId: 14 }),
+      conta('tok-140', { contaId: 140 }),
+      conta('tok-141', { contaId: '141', filial: 2 }),
+      conta('tok-2', { filial: 14, contaId: 2 }),
+    ]);
+    const ids = async (texto: string, scope: TenantScope = 'all') =>
+      (await searchJobRecords(db, { scope, texto })).map((r) => r.job_id).sort();
+    for (const scope of ['all', [7]] as TenantScope[]) {
+      expect(await ids('contaId=14', scope)).toEqual(['tok-14']);
+      expect(await ids('CONTAID=141', scope)).toEqual(['tok-141']);
+      // Not last in `busca` (another parameter follows it), and first with more text after it.
+      expect(await ids('filial=14', scope)).toEqual(['tok-2']);
+      expect(await ids('contaid=14 permanenterror', scope)).toEqual(['tok-14']);
+      expect(await ids('aid=14', scope)).toEqual([]);
+      // Other text keeps substring semantics.
+      expect(await ids('#tok-14', scope)).toEqual(['tok-14', 'tok-140', 'tok-141']);
+      expect(await countJobRecords(db, { scope, texto: 'contaId=14' })).toBe(1);
+    }
   });
 
   it("writes the search text with the message's secrets masked, also one the 1000-character cut would halve", async () => {

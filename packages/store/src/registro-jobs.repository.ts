@@ -266,7 +266,24 @@ function filtered(db: Db, filter: JobFilter) {
   const everyTenant = filter.scope === 'all' && filter.empresaId === undefined;
   const words = everyTenant && db.getExecutor().adapter instanceof MysqlAdapter ? fullTextWords(texto) : '';
   if (words) query = query.where(sql<boolean>`MATCH(busca) AGAINST (${words} IN BOOLEAN MODE)`);
-  return query.where(sql<boolean>`busca LIKE ${`%${escapeLike(texto)}%`} ESCAPE '!'`);
+  return query.where(textMatch(texto));
+}
+
+/** A `chave=valor` word as the search text begins or ends with it (the key parameters' shape in `busca`). */
+const KEY_VALUE = /^[\p{L}_][\p{L}\p{N}_]*=\S+$/u;
+
+/**
+ * The LIKE a free-text search is: a substring of `busca`, except that a `chave=valor` word at either end of the text
+ * matches whole — `busca` joins its parts with one space (a key parameter is never its first part), so `contaid=14`
+ * must have a space before it and a space or the end after it: contaId=14 never finds contaId=140.
+ */
+function textMatch(texto: string) {
+  const words = texto.split(/\s+/);
+  const before = KEY_VALUE.test(words[0] ?? '') ? '% ' : '%';
+  const like = (pattern: string) => sql<boolean>`busca LIKE ${pattern} ESCAPE '!'`;
+  const text = `${before}${escapeLike(texto)}`;
+  if (!KEY_VALUE.test(words.at(-1) ?? '')) return like(`${text}%`);
+  return sql<boolean>`(${like(`${text} %`)} OR ${like(text)})`;
 }
 
 /** InnoDB's default stopwords, minimum (3) and maximum (84) token sizes: such words are not indexed, so never required. */

@@ -481,7 +481,12 @@ export function isoTimestamp(value: Date | string | null): string | null {
 }
 
 /** The deliveries of one endpoint of the empresa, newest first. */
-export async function listEntregas(db: Db, empresaId: number, endpointId: number, options: { status?: string; limit?: number } = {}) {
+export async function listEntregas(
+  db: Db,
+  empresaId: number,
+  endpointId: number,
+  options: { status?: string; limit?: number; before?: number } = {},
+) {
   let query = db
     .selectFrom('webhook_entregas as e')
     .innerJoin('webhook_mensagens as m', 'm.id', 'e.mensagem_id')
@@ -501,6 +506,8 @@ export async function listEntregas(db: Db, empresaId: number, endpointId: number
     .where('e.empresa_id', '=', empresaId)
     .where('e.endpoint_id', '=', endpointId);
   if (options.status) query = query.where('e.status', '=', options.status);
+  // The next page, newest first: the deliveries older than the last one shown (keyset on the id).
+  if (options.before !== undefined) query = query.where('e.id', '<', options.before);
   const rows = await query
     .orderBy('e.id', 'desc')
     .limit(options.limit ?? 100)

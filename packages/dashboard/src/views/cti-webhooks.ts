@@ -2,6 +2,7 @@ import { type CallRow, callStatusReason } from '@integrador/cti';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
 import { formatTime, messages, word } from '../i18n';
+import { zoneLabel } from '../job-filter';
 
 /** The tenant picker and filters above the calls and webhooks pages. */
 export function tenantFilters(
@@ -51,6 +52,8 @@ export interface EndpointView {
   url: string;
   ativo: boolean;
   desativado: string | null;
+  /** The next page of this endpoint's deliveries (?antes=), or null when these are the oldest. */
+  nextCursor: number | null;
   deliveries: Array<{
     id: number;
     status: string;
@@ -75,7 +78,14 @@ export interface EndpointView {
  * One tenant's webhook endpoints with their latest deliveries, every attempt, resend and recover (not offered on a
  * disabled endpoint: the engine refuses them until it is enabled again, and its reason says so).
  */
-export function webhooksBody(viewer: Viewer, filters: Raw, empresaId: number, endpoints: EndpointView[], canAct: boolean): Raw {
+export function webhooksBody(
+  viewer: Viewer,
+  filters: Raw,
+  empresaId: number,
+  endpoints: EndpointView[],
+  canAct: boolean,
+  older: (endpoint: EndpointView) => string | null = () => null,
+): Raw {
   const t = messages(viewer.locale);
   const hidden = (endpointId: number) =>
     html`<input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="empresa" value="${empresaId}"><input type="hidden" name="endpoint" value="${endpointId}">`;
@@ -83,7 +93,7 @@ export function webhooksBody(viewer: Viewer, filters: Raw, empresaId: number, en
     (
       e,
     ) => html`<section data-endpoint="${e.id}"><h2>${e.nome} (#${e.id})</h2><p><code>${e.url}</code> · ${e.ativo ? t.endpointActive : html`<span class="falhou">${e.desativado ?? t.endpointInactive}</span>`}</p>
-${canAct && e.ativo ? html`<form method="post" action="/dashboard/acoes/webhook-recuperar" class="filters">${hidden(e.id)}<label>${t.recover}<input type="datetime-local" name="desde" required></label><button>${t.recover}</button></form>` : ''}
+${canAct && e.ativo ? html`<form method="post" action="/dashboard/acoes/webhook-recuperar" class="filters">${hidden(e.id)}<label>${t.recover}<input type="datetime-local" name="desde" required></label><span class="muted">${t.timeZone(zoneLabel(viewer.timeZone))}</span><button>${t.recover}</button></form>` : ''}
 <table><thead><tr><th>#</th><th>${t.trigger}</th><th>${t.status}</th><th class="num">${t.attempts}</th><th>${t.httpStatus}</th><th>${t.error}</th><th>${t.when}</th><th></th></tr></thead><tbody>
 ${
   e.deliveries.length
@@ -97,7 +107,7 @@ ${
       )
     : html`<tr><td colspan="8" class="muted">${t.noRows}</td></tr>`
 }
-</tbody></table></section>`,
+</tbody></table>${older(e) ? html`<p><a class="mais-antigas" href="${older(e)}">${t.more}</a></p>` : ''}</section>`,
   );
   return html`${filters}${sections.length ? sections : html`<p class="muted">${t.noRows}</p>`}`;
 }

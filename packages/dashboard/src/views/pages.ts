@@ -4,6 +4,7 @@ import { type RegistroJob, recordParameters } from '@integrador/store';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
 import { formatTime, messages, word } from '../i18n';
+import { zoneLabel } from '../job-filter';
 import { maskedJson, maskJsonText, maskSecrets } from '../mask';
 
 /** Counts of one group (tenant or integration) over a window, by the overview's columns. */
@@ -110,19 +111,39 @@ function failureCell(viewer: Viewer, r: RegistroJob, limit?: number): Raw | stri
   return html`<span class="erro-motivo">${worded}</span><br>${code}${shown}`;
 }
 
+/** The names a failures list shows beside ids (queries.ts rowNames); none known: the ids alone. */
+export interface ListNames {
+  empresas: ReadonlyMap<number, string>;
+  integracoes: ReadonlyMap<string, string>;
+}
+
+const NO_NAMES: ListNames = { empresas: new Map(), integracoes: new Map() };
+
+/** A record's key parameters as the list shows them (`contaId=150`), its trigger left out, secrets masked. */
+function keyParameters(r: RegistroJob): string {
+  const { trigger: _t, ...key } = recordParameters(maskJsonText(r.parametros)).key;
+  return Object.entries(key)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ')
+    .slice(0, 200);
+}
+
 /** The rows of the failures list (also served alone for live updates). */
-export function failureRows(viewer: Viewer, rows: RegistroJob[]): Raw {
+export function failureRows(viewer: Viewer, rows: RegistroJob[], names: ListNames = NO_NAMES): Raw {
   const t = messages(viewer.locale);
   if (!rows.length) return html`<tr><td colspan="8" class="muted">${t.noRows}</td></tr>`;
-  return html`${rows.map(
-    (r) => html`<tr data-job="${r.fila}/${r.job_id}">
+  return html`${rows.map((r) => {
+    const empresa = names.empresas.get(r.empresa_id);
+    const integracao = r.integracao_id === null ? undefined : names.integracoes.get(`${r.empresa_id}/${r.integracao_id}`);
+    const params = keyParameters(r);
+    return html`<tr data-job="${r.fila}/${r.job_id}">
 <td><input type="checkbox" name="job" value="${r.fila}/${r.job_id}" aria-label="${r.fila}/${r.job_id}"></td>
-<td><a href="/dashboard/jobs/${r.fila}/${encodeURIComponent(r.job_id)}">${r.fila}/${r.job_id}</a><br><span class="muted">${r.nome_job}</span></td>
-<td>#${r.empresa_id}</td><td>${r.integracao_id ?? '—'}</td><td class="${r.estado}">${word(t.states, r.estado)}</td>
+<td><a href="/dashboard/jobs/${r.fila}/${encodeURIComponent(r.job_id)}">${r.fila}/${r.job_id}</a><br><span class="muted">${r.nome_job}</span>${params ? html`<br><code class="parametros">${params}</code>` : ''}</td>
+<td class="empresa">${named(empresa ?? null, r.empresa_id)}</td><td class="integracao">${r.integracao_id === null ? '—' : named(integracao ?? null, r.integracao_id)}</td><td class="${r.estado}">${word(t.states, r.estado)}</td>
 <td class="num">${r.tentativas}/${r.max_tentativas}</td>
 <td>${failureCell(viewer, r, 300)}</td>
-<td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>`,
-  )}`;
+<td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>`;
+  })}`;
 }
 
 /** The failures list's filter form, filled with the query (also shown alone above a refused filter's message). */
@@ -133,26 +154,78 @@ export function filterForm(viewer: Viewer, query: FailureQuery): Raw {
 <label>${t.tenant}<input name="empresa" size="5" value="${query.empresa ?? ''}"></label>
 <label>${t.integration}<input name="integracao" size="5" value="${query.integracao ?? ''}"></label>
 <label>${t.queue}<select name="fila"><option value=""></option>${['set', 'get', 'cti', 'webhook'].map((f) => html`<option ${query.fila === f ? 'selected' : ''}>${f}</option>`)}</select></label>
-<label>${t.state}<select name="estado"><option value="todos">*</option>${states.map((s) => html`<option value="${s}" ${(query.estado ?? 'falhou') === s ? 'selected' : ''}>${t.states[s]}</option>`)}</select></label>
+<label>${t.state}<select name="estado"><option value="todos" ${query.estado === 'todos' ? 'selected' : ''}>${t.allStates}</option>${states.map((s) => html`<option value="${s}" ${(query.estado ?? 'falhou') === s ? 'selected' : ''}>${t.states[s]}</option>`)}</select></label>
 <label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label>
 <label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label>
-<label>${t.search}<input name="q" size="28" placeholder="${t.searchPlaceholder}" value="${query.q ?? ''}"></label>
+<span class="muted" id="fuso">${t.timeZone(zoneLabel(viewer.timeZone))}</span>
+<label>${t.search}<input name="q" size="28" placeholder="${t.searchPlaceholder}" title="${t.searchHint}" value="${query.q ?? ''}"></label>
 <button type="submit">${t.filter}</button></form>`;
 }
 
-export function failuresBody(viewer: Viewer, query: FailureQuery, rows: RegistroJob[], total: number | string): Raw {
+/** Where a failures list stands: its first row's offset, and the page's size. */
+export interface ListPage {
+  offset: number;
+  size: number;
+}
+
+/** Links to the previous and next pages of the failures list (the same filter, another offset). */
+function pageLinks(viewer: Viewer, query: FailureQuery, page: ListPage, shown: number, total: number | string): Raw {
+  const t = messages(viewer.locale);
+  const more = typeof total === 'string' || page.offset + shown < total;
+  const link = (offset: number, label: string, rel: string) => {
+    const qs = queryString(query);
+    const href = `/dashboard/falhas?${qs}${qs ? '&' : ''}offset=${offset}`;
+    return html`<a href="${href}" rel="${rel}">${label}</a>`;
+  };
+  const range = shown ? html`<span class="muted faixa">${t.showing(page.offset + 1, page.offset + shown)}</span>` : '';
+  const prev = page.offset > 0 ? link(Math.max(0, page.offset - page.size), t.previousPage, 'prev') : '';
+  const next = more && shown === page.size ? link(page.offset + page.size, t.nextPage, 'next') : '';
+  return html`<p class="paginas">${range} ${prev} ${next}</p>`;
+}
+
+export function failuresBody(
+  viewer: Viewer,
+  query: FailureQuery,
+  rows: RegistroJob[],
+  total: number | string,
+  page: ListPage = { offset: 0, size: rows.length },
+  names: ListNames = NO_NAMES,
+): Raw {
   const t = messages(viewer.locale);
   const qs = queryString(query);
   const act = viewer.papel !== 'leitor';
   const hidden = Object.entries(query).filter(([, v]) => v !== undefined && v !== '');
+  const live = `/dashboard/falhas/linhas?${qs}${page.offset ? `${qs ? '&' : ''}offset=${page.offset}` : ''}`;
   return html`${filterForm(viewer, query)}
 <p>${t.total}: <b id="total">${total}</b></p>
 <form method="post" action="/dashboard/acoes/reprocessar" id="acoes">
 <input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}">
 ${hidden.map(([k, v]) => html`<input type="hidden" name="filtro_${k}" value="${v}">`)}
 ${act ? html`<p><button name="modo" value="selecao">${t.retrySelected}</button> <button name="modo" value="filtro">${t.retryAll} (${total})</button> <button name="modo" value="descartar" formaction="/dashboard/acoes/descartar">${t.discard}</button></p>` : ''}
+${pageLinks(viewer, query, page, rows.length, total)}
 <table><thead><tr><th></th><th>${t.job}</th><th>${t.tenant}</th><th>${t.integration}</th><th>${t.state}</th><th class="num">${t.attempts}</th><th>${t.error}</th><th>${t.updatedAt}</th></tr></thead>
-<tbody data-live-rows="/dashboard/falhas/linhas?${qs}">${failureRows(viewer, rows)}</tbody></table></form>`;
+<tbody data-live-rows="${live}">${failureRows(viewer, rows, names)}</tbody></table></form>
+${pageLinks(viewer, query, page, rows.length, total)}`;
+}
+
+/**
+ * The bulk retry's confirmation: how many failed jobs the filter finds now and the first of them; confirming posts
+ * that count back (`esperado`), and the server retries nothing when the filter finds another count by then.
+ */
+export function bulkConfirmBody(viewer: Viewer, query: FailureQuery, refs: ReadonlyArray<{ queue: string; id: string }>): Raw {
+  const t = messages(viewer.locale);
+  const hidden = Object.entries(query).filter(([, v]) => v !== undefined && v !== '');
+  const first = refs.slice(0, 20);
+  const back = `/dashboard/falhas?${queryString(query)}`;
+  return html`<p id="confirmacao">${t.bulkConfirm(refs.length)}</p>
+${
+  refs.length
+    ? html`<p>${t.bulkFirst(first.length, refs.length)}</p><ul id="primeiros">${first.map((r) => html`<li><code>${r.queue}/${r.id}</code></li>`)}</ul>
+<form method="post" action="/dashboard/acoes/reprocessar"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}">
+${hidden.map(([k, v]) => html`<input type="hidden" name="filtro_${k}" value="${v}">`)}<input type="hidden" name="esperado" value="${refs.length}">
+<button name="modo" value="filtro" id="confirmar">${t.confirm} (${refs.length})</button> <a href="${back}">${t.cancel}</a></form>`
+    : html`<p><a href="${back}">${t.cancel}</a></p>`
+}`;
 }
 
 export interface Attempt {
