@@ -1,4 +1,5 @@
 import { parseAddressAllowlist } from '@integrador/connections';
+import { validateRecords, writeContatos } from '@integrador/integrador';
 import { createEmpresa, issueApiKey, setPermitirRedePrivada } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
@@ -260,5 +261,37 @@ describe.each(ALL_DIALECTS)('seed 003 → seed 004 payload contract on %s', (dia
       observacaoPerda: null,
     });
     expect(at).toMatchObject({ duracao: '5', registroProcesso: String(opId), curso: { id: '21', codOferta: 'ADM_2', codCurso: 'ADM' } });
+  });
+
+  it('a synced contato without origem, with secondary e-mails, phones and assinaturas: origens is the CRM, the lists kept', async () => {
+    const { valid, errors } = validateRecords('contato', [
+      {
+        codigo: 'SEM-ORIGEM',
+        nome: 'Contato Sem Origem',
+        emailPrincipal: 'a@exemplo.com.br',
+        emails: ['b@exemplo.com.br'],
+        telefonePrincipal: '55(31)26582323',
+        telefones: ['55(31)26582324'],
+        baseLegal: '3',
+        assinaturas: [{ id: '4' }],
+      },
+    ]);
+    expect(errors).toEqual([]);
+    await writeContatos(database, empresaId, valid);
+    const row = await database.db
+      .selectFrom('contatos')
+      .select('id')
+      .where('empresa_id', '=', empresaId)
+      .where('codigo', '=', 'SEM-ORIGEM')
+      .executeTakeFirstOrThrow();
+    const [payload] = (await buildPayload(database.db, empresaId, 'contato.criado', Number(row.id))) ?? [];
+    expect(typeDrift(CONTATO_341, payload)).toEqual([]);
+    expect(payload).toMatchObject({
+      origens: [{ id: null, nome: 'CRM' }],
+      emails: { principal: 'a@exemplo.com.br', secundarios: ['b@exemplo.com.br'] },
+      telefones: { principal: '55(31)26582323', secundarios: ['55(31)26582324'] },
+      basesLegais: [{ id: 3, nome: null }],
+      assinaturas: [{ id: 4, nome: null, justificativa: null, baseLegal: null }],
+    });
   });
 });
