@@ -320,8 +320,56 @@ describe('outbound webhooks end to end (ingress → Redis → worker-webhook pro
     expect(shown.ativo).toBe(false);
     expect(shown.desativado.code).toBe('FAILING_TOO_LONG');
     expect(shown.desativado.message).toMatch(/^disabled: every delivery failed since 20/);
-    // A disabled endpoint gets nothing more.
-    expect((await change('oportunidades', 777, 'status_alterado')).webhooks?.entregas).toEqual([]);
+    // A disabled endpoint gets nothing more (the change is recorded for it, cancelled: see the next test).
+    const meanwhile = await change('oportunidades', 777, 'status_alterado');
+    expect(meanwhile.webhooks).toMatchObject({ entregas: [], canceladas: [expect.any(Number)], motivo: { code: 'ENDPOINTS_DISABLED' } });
+  });
+
+  it('a change while the endpoint is disabled is recorded as cancelled and sent by recover once it is enabled again', async () => {
+    const path = '/ok/disabled-then-recovered';
+    const settings = { nome: 'desligado', url: `${receiver.url}${path}`, gatilhos: ['atividade.concluida'] };
+    const { id } = await createWebhook(path, settings.gatilhos);
+    const put = (ativo: boolean) =>
+      app.inject({ method: 'PUT', url: `/v1/webhooks/${id}`, headers: headers(), payload: { ...settings, ativo } });
+    expect((await put(false)).statusCode).toBe(200);
+    await database.db
+      .insertInto('atividades')
+      .values({ id: 4321, empresa_id: empresaId, tipo: 'ligacao', descricao: 'Feita com o webhook desligado', status: 'concluida' })
+      .execute();
+    const since = new Date(Date.now() - 2000).toISOString();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/events/crm-change',
+      headers: headers(key, 'en'),
+      payload: { tabela: 'atividades', id: '4321', operacao: 'concluido' },
+    });
+    expect(response.statusCode).toBe(202);
+    const { webhooks } = response.json() as { webhooks: { canceladas: number[] } };
+    expect(webhooks).toEqual({
+      gatilho: 'atividade.concluida',
+      entregas: [],
+      canceladas: [expect.any(Number)],
+      via: 'route',
+      motivo: {
+        code: 'ENDPOINTS_DISABLED',
+        message:
+          'no webhook sent now: the webhooks subscribed to gatilho atividade.concluida are disabled. The change is recorded as a cancelled delivery (canceladas); enable the webhook again and use recover to send it',
+      },
+    });
+    const [entregaId] = webhooks.canceladas;
+    const listed = await app.inject({ method: 'GET', url: `/v1/webhooks/${id}/deliveries`, headers: headers() });
+    expect(listed.json().items).toEqual([expect.objectContaining({ id: entregaId, status: 'cancelada', motivo: 'ENDPOINT_DISABLED' })]);
+    // Another tenant can neither see nor recover it.
+    const foreign = await app.inject({ method: 'POST', url: `/v1/webhooks/${id}/recover`, headers: headers(keyB), payload: { since } });
+    expect(foreign.statusCode).toBe(404);
+    expect(await receiver.requests(path)).toEqual([]);
+
+    expect((await put(true)).statusCode).toBe(200);
+    const recovered = await app.inject({ method: 'POST', url: `/v1/webhooks/${id}/recover`, headers: headers(), payload: { since } });
+    expect(recovered.json()).toEqual({ recovered: 1, falhou: 0, cancelada: 1 });
+    const [request] = await receiver.waitFor(path, 1);
+    expect(JSON.parse(request?.body ?? '[]')).toEqual([expect.objectContaining({ id: '4321', concluido: '1' })]);
+    await waitForDelivery(id, entregaId as number, 'entregue');
   });
 
   it('a hung receiver times out (recorded as a timeout) and the delivery is retried', async () => {

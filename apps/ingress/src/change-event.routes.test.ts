@@ -158,7 +158,7 @@ describe('crm-change answers', () => {
     const noEndpoint = await post({ tabela: 'contatos', id: 1 }, { lang: 'en' });
     expect(noEndpoint.json().webhooks.motivo).toEqual({
       code: 'NO_ENDPOINT',
-      message: 'no webhook sent: no active webhook of the empresa subscribes to gatilho contato.alterado',
+      message: 'no webhook sent: no webhook of the empresa subscribes to gatilho contato.alterado',
     });
   });
 

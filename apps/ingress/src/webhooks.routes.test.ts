@@ -471,11 +471,11 @@ describe.each(ALL_DIALECTS)('webhook filial scope, kept headers, recover and res
 
     const shown = (await as(keyA, 'GET', `/v1/webhooks/${id}`)).json();
     expect(shown.desativado.message).toContain(
-      `use "recuperar" (recover) desde ${since} para reenviar as entregas que já existiam quando ele foi desativado (as que falharam ou foram canceladas)`,
+      `use "recuperar" (recover) desde ${since} para enviar as entregas que falharam ou foram canceladas, inclusive as mudanças feitas enquanto ele estava desativado`,
     );
-    // It says what recover cannot bring back: changes made while disabled create no delivery for it.
+    // It says what happens meanwhile: changes made while disabled are recorded (cancelled), for the recover.
     expect(shown.desativado.message).toContain(
-      'Enquanto o webhook estiver desativado, as mudanças não geram entregas para ele e não serão enviadas depois.',
+      'Enquanto o webhook estiver desativado, nada é enviado a ele: as mudanças ficam registradas como entregas canceladas.',
     );
     const resend = await as(keyA, 'POST', `/v1/webhooks/${id}/deliveries/${cancelled}/resend`);
     expect(resend.statusCode).toBe(409);

@@ -60,8 +60,11 @@ export function insertMensagemOnce(db: Db, input: MensagemInput) {
   );
 }
 
-/** One delivery per (mensagem, endpoint): a second call answers the first one's id. */
-export function insertEntregaOnce(db: Db, empresaId: number, mensagemId: number, endpointId: number) {
+/**
+ * One delivery per (mensagem, endpoint): a second call answers the first one's id. `cancelled`: the row is written
+ * already `cancelada` with that reason (a change while the endpoint is disabled: recorded, no job, for a recover).
+ */
+export function insertEntregaOnce(db: Db, empresaId: number, mensagemId: number, endpointId: number, cancelled?: CancelReason) {
   const find = () =>
     db
       .selectFrom('webhook_entregas')
@@ -70,7 +73,15 @@ export function insertEntregaOnce(db: Db, empresaId: number, mensagemId: number,
       .where('endpoint_id', '=', endpointId)
       .executeTakeFirst();
   return insertOnce(find, () =>
-    db.insertInto('webhook_entregas').values({ empresa_id: empresaId, mensagem_id: mensagemId, endpoint_id: endpointId }).execute(),
+    db
+      .insertInto('webhook_entregas')
+      .values({
+        empresa_id: empresaId,
+        mensagem_id: mensagemId,
+        endpoint_id: endpointId,
+        ...(cancelled ? { status: 'cancelada', ultimo_erro: cancelled } : {}),
+      })
+      .execute(),
   );
 }
 

@@ -167,14 +167,14 @@ export async function rotateWebhookSecret(db: Db, empresaId: number, id: number,
   return true;
 }
 
-/** The empresa's active endpoints subscribed to a gatilho. */
+/** The empresa's endpoints subscribed to a gatilho, active and disabled (a change is recorded for the disabled ones). */
 export async function endpointsForGatilho(db: Db, empresaId: number, gatilho: Gatilho): Promise<WebhookEndpoint[]> {
   const rows = await db
     .selectFrom('webhook_endpoints')
     .selectAll()
     .where('empresa_id', '=', empresaId)
-    .where('ativo', '=', 1)
     .where('gatilhos', 'like', `%${gatilho}%`)
+    .orderBy('id')
     .execute();
   return rows.map(toEndpoint).filter((endpoint) => endpoint.gatilhos.includes(gatilho));
 }

@@ -5,7 +5,7 @@ import type { WebhookErrorCode } from './errors';
 export type { Locale };
 
 /** Why a change was sent to no endpoint (the reply is stored, so it keeps the code; worded here when shown). */
-export type NothingSentCode = 'NO_ROW' | 'NO_GATILHO' | 'NOT_CONCLUDED' | 'NO_ENDPOINT' | 'VIA_TRIGGERS';
+export type NothingSentCode = 'NO_ROW' | 'NO_GATILHO' | 'NOT_CONCLUDED' | 'NO_ENDPOINT' | 'ENDPOINTS_DISABLED' | 'VIA_TRIGGERS';
 
 export type TestCode =
   | 'OK'
@@ -71,16 +71,16 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
     'pt-BR': 'A conexão com {url} falhou ({detail}). Verifique a URL e a rede do servidor de destino.',
     en: 'The connection to {url} failed ({detail}). Check the URL and the receiving server’s network.',
   },
-  // Recover re-sends only deliveries that exist: changes made while the endpoint is disabled create none for it.
+  // A change made while the endpoint is disabled is recorded as a cancelled delivery: a recover sends it too.
   GONE: {
     'pt-BR':
-      'desativado: o destino respondeu 410 (Gone), ou seja, não quer mais receber dados. Enquanto o webhook estiver desativado, as mudanças não geram entregas para ele e não serão enviadas depois. Se o destino voltar a aceitar, reative o webhook e use "recuperar" (recover) para reenviar as entregas que já existiam quando ele foi desativado (as que falharam ou foram canceladas)',
-    en: 'disabled: the receiver answered 410 (Gone), meaning it no longer wants data. While the webhook is disabled, changes create no deliveries for it and are not sent later. If the receiver accepts again, enable the webhook again and use recover to resend the deliveries that existed when it was disabled (those that failed or were cancelled)',
+      'desativado: o destino respondeu 410 (Gone), ou seja, não quer mais receber dados. Enquanto o webhook estiver desativado, nada é enviado a ele: as mudanças ficam registradas como entregas canceladas. Se o destino voltar a aceitar, reative o webhook e use "recuperar" (recover) desde quando quiser para enviar as entregas que falharam ou foram canceladas, inclusive as mudanças feitas enquanto ele estava desativado',
+    en: 'disabled: the receiver answered 410 (Gone), meaning it no longer wants data. While the webhook is disabled nothing is sent to it: changes are recorded as cancelled deliveries. If the receiver accepts again, enable the webhook again and use recover since the time you choose to send the deliveries that failed or were cancelled, the changes made while it was disabled included',
   },
   FAILING_TOO_LONG: {
     'pt-BR':
-      'desativado: todas as entregas falharam desde {since}. Enquanto o webhook estiver desativado, as mudanças não geram entregas para ele e não serão enviadas depois. Corrija o destino, reative o webhook e use "recuperar" (recover) desde {since} para reenviar as entregas que já existiam quando ele foi desativado (as que falharam ou foram canceladas)',
-    en: 'disabled: every delivery failed since {since}. While the webhook is disabled, changes create no deliveries for it and are not sent later. Fix the receiver, enable the webhook again and use recover since {since} to resend the deliveries that existed when it was disabled (those that failed or were cancelled)',
+      'desativado: todas as entregas falharam desde {since}. Enquanto o webhook estiver desativado, nada é enviado a ele: as mudanças ficam registradas como entregas canceladas. Corrija o destino, reative o webhook e use "recuperar" (recover) desde {since} para enviar as entregas que falharam ou foram canceladas, inclusive as mudanças feitas enquanto ele estava desativado',
+    en: 'disabled: every delivery failed since {since}. While the webhook is disabled nothing is sent to it: changes are recorded as cancelled deliveries. Fix the receiver, enable the webhook again and use recover since {since} to send the deliveries that failed or were cancelled, the changes made while it was disabled included',
   },
   ENDPOINT_DISABLED: {
     'pt-BR': 'cancelada: o webhook estava desativado; reative-o e use "recuperar" (recover) para reenviá-la',
@@ -154,8 +154,13 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
     en: 'no webhook sent: the current status of atividade #{id} ("{status}") is not concluded; status_alterado fires atividade.concluida only once it is concluded (or send operacao "concluido")',
   },
   NO_ENDPOINT: {
-    'pt-BR': 'nenhum webhook enviado: nenhum webhook ativo da empresa assina o gatilho {gatilho}',
-    en: 'no webhook sent: no active webhook of the empresa subscribes to gatilho {gatilho}',
+    'pt-BR': 'nenhum webhook enviado: nenhum webhook da empresa assina o gatilho {gatilho}',
+    en: 'no webhook sent: no webhook of the empresa subscribes to gatilho {gatilho}',
+  },
+  ENDPOINTS_DISABLED: {
+    'pt-BR':
+      'nenhum webhook enviado agora: os webhooks que assinam o gatilho {gatilho} estão desativados. A mudança ficou registrada como entrega cancelada (canceladas); reative o webhook e use "recuperar" (recover) para enviá-la',
+    en: 'no webhook sent now: the webhooks subscribed to gatilho {gatilho} are disabled. The change is recorded as a cancelled delivery (canceladas); enable the webhook again and use recover to send it',
   },
   VIA_TRIGGERS: {
     'pt-BR': 'os gatilhos de captura instalados no CRM informam as mudanças (WEBHOOK_CAPTURE=triggers): esta rota não envia webhooks',

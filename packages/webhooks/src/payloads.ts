@@ -3,9 +3,27 @@ import type { Kysely } from 'kysely';
 import { withWallClocks } from './crm-wall-clock';
 import { type Gatilho, isConcluida, tableOf, type WebhookTable } from './gatilhos';
 import { dateText, dateTimeText, fromDados, idText, jsonObject, text } from './payload-format';
+import {
+  agendamentoOf,
+  assinaturasOf,
+  basesLegaisOf,
+  contatosOf,
+  cursoOf,
+  cursosOf,
+  dateTimeOf,
+  deficienciasOf,
+  flagOf,
+  origensOf,
+  refOf,
+  tagsOf,
+  textListOf,
+  textOf,
+  tipoEventoOf,
+} from './payload-shapes';
 
 // Seed 004's four structures, built from the CRM rows. A field comes from its column when the CRM has one, else from
-// the row's `dados` JSON under the seed's own name (what seed 003's endpoints and the CRM put there), else null.
+// the row's `dados` JSON under the seed's own name (what seed 003's endpoints and the CRM put there), else null; every
+// field typed as seed 004's example has it (payload-shapes.ts), whichever form `dados` stored it in.
 // The builders are pure (row + references → payload) so the test button sends a sample through the same code.
 
 type Row = Record<string, unknown>;
@@ -21,48 +39,53 @@ const responsavel = (refs: PayloadRefs) =>
   refs.usuario ? { id: idText(refs.usuario.id), nome: text(refs.usuario.nome), email: text(refs.usuario.email) } : null;
 const contatoRef = (refs: PayloadRefs) => (refs.contato ? { id: idText(refs.contato.id), codigo: text(refs.contato.codigo) } : null);
 
-/** Seed 004's contato. */
+/** Secondary e-mails or phones: seed 003's plain list, or seed 004's `{secundarios}` as the CRM stores it. */
+function secundariosOf(value: unknown): string[] | null {
+  if (Array.isArray(value)) return textListOf(value);
+  return value !== null && typeof value === 'object' ? textListOf((value as Row).secundarios) : null;
+}
+
+/** Seed 004's contato: every field typed as the seed's example (payload-shapes.ts). */
 export function contatoPayload(row: Row): Row {
   const d = jsonObject(row.dados as string | null);
-  const emails = fromDados(d, 'emails') as { secundarios?: unknown } | null;
-  const telefones = fromDados(d, 'telefones') as { secundarios?: unknown } | null;
   const celular = text(row.celular);
   const telefone = text(row.telefone);
   const field = (name: string) => fromDados(d, name);
+  const str = (name: string) => textOf(field(name));
   return {
     id: idText(row.id),
     codigo: text(row.codigo),
     nome: text(row.nome),
-    nomeSocial: field('nomeSocial'),
-    imagem: field('imagem'),
-    cpf: text(row.cpf) ?? field('cpf'),
+    nomeSocial: str('nomeSocial'),
+    imagem: str('imagem'),
+    cpf: text(row.cpf) ?? str('cpf'),
     dataNascimento: dateText(row.data_nascimento as string | null),
-    endereco: field('endereco'),
-    numero: field('numero'),
-    bairro: field('bairro'),
-    cidade: field('cidade'),
-    uf: field('uf'),
-    genero: field('genero'),
-    canhoto: field('canhoto'),
-    profissao: field('profissao') ?? text(row.cargo),
-    aluno: field('aluno'),
-    exaluno: field('exaluno'),
-    anoFormacao: field('anoFormacao'),
-    estadoCivil: field('estadoCivil'),
-    cor: field('cor'),
-    grauInstrucao: field('grauInstrucao'),
-    outrasDeficiencias: field('outrasDeficiencias'),
-    deficiencias: field('deficiencias'),
-    origens: field('origens'),
-    emails: { principal: text(row.email), secundarios: emails?.secundarios ?? null },
+    endereco: str('endereco'),
+    numero: str('numero'),
+    bairro: str('bairro'),
+    cidade: str('cidade'),
+    uf: str('uf'),
+    genero: str('genero'),
+    canhoto: flagOf(field('canhoto')),
+    profissao: str('profissao') ?? text(row.cargo),
+    aluno: flagOf(field('aluno')),
+    exaluno: flagOf(field('exaluno')),
+    anoFormacao: str('anoFormacao'),
+    estadoCivil: refOf(field('estadoCivil')),
+    cor: refOf(field('cor')),
+    grauInstrucao: refOf(field('grauInstrucao')),
+    outrasDeficiencias: str('outrasDeficiencias'),
+    deficiencias: deficienciasOf(field('deficiencias')),
+    origens: origensOf(d),
+    emails: { principal: text(row.email), secundarios: secundariosOf(field('emails')) },
     telefones: {
       principal: telefone ?? celular,
-      secundarios: telefones?.secundarios ?? (telefone && celular ? [celular] : null),
+      secundarios: secundariosOf(field('telefones')) ?? (telefone && celular ? [celular] : null),
     },
-    tagsRDStation: field('tagsRDStation'),
+    tagsRDStation: tagsOf(field('tagsRDStation')),
     camposPersonalizados: jsonObject(row.campos_personalizados as string | null),
-    assinaturas: field('assinaturas'),
-    basesLegais: field('basesLegais'),
+    assinaturas: assinaturasOf(field('assinaturas')),
+    basesLegais: basesLegaisOf(d),
   };
 }
 
@@ -70,33 +93,35 @@ export function contatoPayload(row: Row): Row {
 export function oportunidadePayload(row: Row, refs: PayloadRefs): Row {
   const d = jsonObject(row.dados as string | null);
   const field = (name: string) => fromDados(d, name);
+  const str = (name: string) => textOf(field(name));
+  const ref = (name: string) => refOf(field(name));
   // The CRM links an oportunidade to a conta: its contatos, the oldest as the principal one, unless `dados` says who.
   const contatos =
-    field('contatos') ??
+    contatosOf(field('contatos')) ??
     (refs.contatosDaConta?.length
       ? refs.contatosDaConta.map((c, i) => ({ id: idText(c.id), codigo: text(c.codigo), principal: i === 0 ? '1' : '0', tipo: null }))
       : null);
   return {
     id: idText(row.id),
-    processo: field('processo'),
+    processo: ref('processo'),
     contatos,
-    cursos: field('cursos'),
+    cursos: cursosOf(field('cursos')),
     responsavel: responsavel(refs),
-    criacao: field('criacao'),
-    origem: field('origem'),
-    modalidade: field('modalidade'),
-    dataAtividade: field('dataAtividade'),
-    compareceuAtividade: field('compareceuAtividade'),
-    notaEnem: field('notaEnem'),
-    formaIngresso: field('formaIngresso'),
-    resumoAtual: field('resumoAtual'),
-    localOferta: field('localOferta'),
-    unidade: field('unidade'),
+    criacao: dateTimeOf(field('criacao')),
+    origem: ref('origem'),
+    modalidade: ref('modalidade'),
+    dataAtividade: dateTimeOf(field('dataAtividade')),
+    compareceuAtividade: flagOf(field('compareceuAtividade')),
+    notaEnem: str('notaEnem'),
+    formaIngresso: str('formaIngresso'),
+    resumoAtual: ref('resumoAtual'),
+    localOferta: ref('localOferta'),
+    unidade: ref('unidade'),
     status: text(row.status),
-    ultimaAlteracaoStatus: field('ultimaAlteracaoStatus'),
-    objecao: field('objecao'),
-    observacaoPerda: field('observacaoPerda'),
-    concorrente: field('concorrente'),
+    ultimaAlteracaoStatus: dateTimeOf(field('ultimaAlteracaoStatus')),
+    objecao: ref('objecao'),
+    observacaoPerda: str('observacaoPerda'),
+    concorrente: ref('concorrente'),
     camposPersonalizados: jsonObject(row.campos_personalizados as string | null),
   };
 }
@@ -109,14 +134,14 @@ export function atividadePayload(row: Row, refs: PayloadRefs): Row {
     id: idText(row.id),
     contato: contatoRef(refs),
     vencimento: dateTimeText((row.fim ?? row.inicio) as string | null),
-    duracao: field('duracao'),
+    duracao: textOf(field('duracao')),
     descricao: text(row.descricao) ?? text(row.assunto),
-    registroProcesso: field('registroProcesso'),
-    curso: field('curso'),
+    registroProcesso: textOf(field('registroProcesso')) ?? refOf(field('registroProcesso'))?.id ?? null,
+    curso: cursoOf(d),
     responsavel: responsavel(refs),
-    resumoAtual: field('resumoAtual'),
+    resumoAtual: refOf(field('resumoAtual')),
     concluido: isConcluida(row.status as string | null) ? '1' : '0',
-    formaContato: field('formaContato'),
+    formaContato: textOf(field('formaContato')),
   };
 }
 
@@ -124,17 +149,15 @@ export function atividadePayload(row: Row, refs: PayloadRefs): Row {
 export function eventoPayload(row: Row, refs: PayloadRefs): Row {
   const d = jsonObject(row.dados as string | null);
   const field = (name: string) => fromDados(d, name);
-  const tipo = field('tipo') as Row | null;
-  const agendamento = field('dataAgendamento') as Row | null;
   const vencimento = dateTimeText(row.data_vencimento as string | null);
   return {
     id: idText(row.id),
-    tipo: tipo ?? { id: null, codigo: null, nome: text(row.tipo) },
+    tipo: tipoEventoOf(field('tipo')) ?? { id: null, codigo: null, nome: text(row.tipo) },
     descricao: text(row.descricao),
     contato: contatoRef(refs) ?? (row.cod_contato ? { id: null, codigo: text(row.cod_contato) } : null),
-    contatosSecundarios: field('contatosSecundarios'),
-    curso: field('curso'),
-    dataAgendamento: agendamento ?? (vencimento ? { data: vencimento, tipo: null } : null),
+    contatosSecundarios: textListOf(field('contatosSecundarios')),
+    curso: cursoOf(d),
+    dataAgendamento: agendamentoOf(field('dataAgendamento')) ?? (vencimento ? { data: vencimento, tipo: null } : null),
   };
 }
 

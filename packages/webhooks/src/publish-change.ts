@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { insertEntregaOnce, insertMensagemOnce } from './deliveries.repository';
 import { endpointsForGatilho } from './endpoints.repository';
 import { firingOperacoes, type Gatilho, gatilhoOf, isConcluida, type Operacao, type WebhookTable } from './gatilhos';
-import type { NothingSentCode } from './messages';
+import { CANCELLED_DISABLED, type NothingSentCode } from './messages';
 import { loadTableRow, payloadOfRow } from './payloads';
 
 /** One CRM change, as the change-event route or the capture outbox reports it. */
@@ -23,10 +23,15 @@ export interface NothingSent {
   params: Record<string, string>;
 }
 
-/** What publishing a change did: the gatilho it fired (if any), the deliveries it created or found, and why none. */
+/**
+ * What publishing a change did: the gatilho it fired (if any), the deliveries it created or found (one job each), the
+ * ones recorded `cancelada` for disabled endpoints (`canceladas`, only when there are some: a recover sends them once
+ * the endpoint is enabled again), and why nothing was sent.
+ */
 export interface PublishResult {
   gatilho: Gatilho | null;
   entregas: number[];
+  canceladas?: number[] | undefined;
   motivo?: NothingSent | undefined;
 }
 
@@ -54,9 +59,11 @@ function noGatilho(change: CrmChange, status: unknown): PublishResult {
 }
 
 /**
- * Fans one change out to the tenant's active endpoints of its gatilho: the payload is built once (seed 004) and stored
- * under the change's key, one delivery row per endpoint, one job per delivery with a deterministic id. Repeating the
- * same change (same key) creates nothing new. When nothing is sent the answer says why (`motivo`).
+ * Fans one change out to the tenant's endpoints of its gatilho: the payload is built once (seed 004) and stored under
+ * the change's key, one delivery row per endpoint, one job per active endpoint's delivery with a deterministic id. A
+ * disabled endpoint's delivery is recorded `cancelada` (ENDPOINT_DISABLED) with no job, so that re-enabling it and a
+ * recover since a time before the change sends it (nothing made while it was disabled is lost). Repeating the same
+ * change (same key) creates nothing new. When nothing is sent the answer says why (`motivo`).
  */
 export async function publishChange(db: Kysely<Database>, producer: JobProducer, change: CrmChange): Promise<PublishResult> {
   const row = await loadTableRow(db, change.empresaId, change.tabela, change.registroId);
@@ -86,7 +93,12 @@ export async function publishChange(db: Kysely<Database>, producer: JobProducer,
     mensagemId = inserted.id;
   }
   const entregas: number[] = [];
+  const canceladas: number[] = [];
   for (const endpoint of endpoints) {
+    if (!endpoint.ativo) {
+      canceladas.push((await insertEntregaOnce(db, change.empresaId, mensagemId, endpoint.id, CANCELLED_DISABLED)).id);
+      continue;
+    }
     const entrega = await insertEntregaOnce(db, change.empresaId, mensagemId, endpoint.id);
     await producer.enqueue(
       'webhook',
@@ -96,5 +108,11 @@ export async function publishChange(db: Kysely<Database>, producer: JobProducer,
     );
     entregas.push(entrega.id);
   }
-  return { gatilho, entregas };
+  if (!canceladas.length) return { gatilho, entregas };
+  return {
+    gatilho,
+    entregas,
+    canceladas,
+    ...(entregas.length ? {} : { motivo: { code: 'ENDPOINTS_DISABLED' as const, params: { gatilho } } }),
+  };
 }

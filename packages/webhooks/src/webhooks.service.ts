@@ -203,8 +203,8 @@ export const RECOVER_HOLD_MS = 60_000;
 
 /**
  * Re-sends the endpoint's failed deliveries created since `since`, and the ones cancelled because it was disabled
- * (they were pending when it was disabled, or came due while it was), each with a fresh retry schedule. Changes made
- * while it was disabled created no delivery for it: recover cannot send them. 409 while it is disabled: re-enable it
+ * (they were pending when it was disabled, or came due while it was, or are changes made while it was: publishChange
+ * records those cancelled), each with a fresh retry schedule. 409 while it is disabled: re-enable it
  * first. A deleted endpoint's cancelled deliveries have no endpoint left to recover on.
  * Row by row, in an order that no failure leaves a row pending without a job: its job is added first, held
  * (RECOVER_HOLD_MS); then the row is restarted only if it is still failed or disable-cancelled (a resend may have

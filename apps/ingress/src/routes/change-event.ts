@@ -30,11 +30,17 @@ export const ChangeEventReply = {
       Type.Object({
         gatilho: Type.Union([Type.String(), Type.Null()]),
         entregas: Type.Array(Type.Integer()),
+        canceladas: Type.Optional(
+          Type.Array(Type.Integer(), {
+            description:
+              'deliveries recorded as cancelada for disabled webhooks of the gatilho (no job): re-enable and recover to send them',
+          }),
+        ),
         via: Type.String({ description: 'route (this call published the change) or triggers (the capture triggers do)' }),
         motivo: Type.Optional(
           Type.Object(
             {
-              code: Type.String({ description: 'NO_ROW, NO_GATILHO, NOT_CONCLUDED, NO_ENDPOINT or VIA_TRIGGERS' }),
+              code: Type.String({ description: 'NO_ROW, NO_GATILHO, NOT_CONCLUDED, NO_ENDPOINT, ENDPOINTS_DISABLED or VIA_TRIGGERS' }),
               message: Type.String({ description: 'in the request language; NO_GATILHO names the operacoes that fire one' }),
             },
             { description: 'why no webhook was sent (present only when entregas is empty)' },
