@@ -77,8 +77,9 @@ export async function admitClickToCall(db: Kysely<Database>, empresaId: number, 
 }
 
 /**
- * Click-to-call (seed 002): logs the outbound call in ligacoes (discando, with the conta / contato of the number), asks the tenant's PBX to dial and records
- * the outcome (em andamento, or falhou with the PBX's answer). A retried job reuses its row.
+ * Click-to-call (seed 002): logs the outbound call in ligacoes (discando, with the conta / contato of the number),
+ * asks the tenant's PBX to dial and records the outcome (em andamento, or falhou with the PBX's answer). A retried job
+ * reuses its row.
  */
 export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPayload, hooks: ClickToCallHooks): Promise<ClickToCallResult> {
   const { db } = deps;
