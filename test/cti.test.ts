@@ -381,7 +381,7 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
         .where('empresa_id', '=', acme)
         .where('evento_id', '=', callId)
         .executeTakeFirstOrThrow();
-      return { job, row, request: pbx.requests[pbx.requests.length - 1] };
+      return { jobId, job, row, request: pbx.requests[pbx.requests.length - 1] };
     }
 
     it('dials an external number with the prefix and an extension without it, with the URL token', async () => {
@@ -419,8 +419,8 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
       expect(pbx.requests.length).toBe(before);
     });
 
-    it('retries a failing PBX (5xx), and fails at once with the PBX answer on a 4xx', async () => {
-      pbx.script.push({ status: 503, body: 'ocupado' }, { status: 502, body: 'gateway' });
+    it('retries a PBX that did not take the request (503, 429), and fails at once with the PBX answer on a 4xx', async () => {
+      pbx.script.push({ status: 503, body: 'ocupado' }, { status: 429, body: 'devagar' });
       const before = pbx.requests.length;
       const retried = await clickToCall('11987654321');
       // BullMQ counts the attempt that succeeded too: two failures, then success on the third.
@@ -433,6 +433,31 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
       expect(refused.job.failedReason).toContain('ramal 3501 inexistente no PABX');
       expect(refused.job.attemptsMade).toBe(1);
       expect(refused.row).toMatchObject({ status: 'falhou', erro: expect.stringContaining('404') });
+    });
+
+    it('never sends a call again once the PBX had the request: a reset or a 502 fails the job on its first attempt', async () => {
+      for (const answer of ['reset', { status: 502, body: 'gateway' }] as const) {
+        pbx.script.push(answer);
+        const before = pbx.requests.length;
+        const failed = await clickToCall('11987654321');
+        expect(failed.job).toMatchObject({ state: 'failed', attemptsMade: 1 });
+        // The pt-BR wording first (once the job's record is written), then the detail.
+        const worded = await until(
+          () => app.inject({ url: `/v1/jobs/cti/${failed.jobId}`, headers: auth(keyAcme) }).then((r) => String(r.json().failedReasonText)),
+          (text) => text !== failed.job.failedReason,
+          'worded failure',
+        );
+        expect(worded).toMatch(/^(resultado desconhecido|o PABX falhou).*a central pode ter discado; verifique antes de repetir/);
+        // The dialled number is Conta Exemplo's: the outbound row names it, as an inbound call from it would.
+        expect(failed.row).toMatchObject({
+          status: 'falhou',
+          conta_id: contaId,
+          erro: expect.stringContaining('the PBX may have dialled'),
+        });
+        await sleep(1500);
+        // A retry would have come after BullMQ's 1 s backoff.
+        expect(pbx.requests.length - before).toBe(1);
+      }
     });
   });
 });

@@ -1,4 +1,4 @@
-import type { CtiSettings } from '@integrador/cti';
+import { type CtiSettings, RAMAL_TAKES } from '@integrador/cti';
 import { defineTexts } from '@integrador/i18n';
 
 /** Texts of `integrador cti` (kept apart from messages.ts, which every command shares). */
@@ -40,6 +40,7 @@ export interface CtiMessages {
     | 'pbxSecret'
     | 'pbxParam'
     | 'prefix'
+    | 'ramal'
     | 'ramalLength'
     | 'privateNetwork'
     | 'dateTime'
@@ -106,6 +107,7 @@ const ptBR: CtiMessages = {
     pbxSecret: 'uma referência ${NOME} (maiúsculas, dígitos, _)',
     pbxParam: 'um nome de cabeçalho ou de parâmetro (letras, dígitos, _ e -)',
     prefix: 'até 10 de 0-9 * # , ("" = nenhum)',
+    ramal: RAMAL_TAKES['pt-BR'],
     ramalLength: 'um inteiro de 1 a 12',
     privateNetwork: 'allow ou deny',
     dateTime: 'uma data e hora ISO 8601',
@@ -169,6 +171,7 @@ const en: CtiMessages = {
     pbxSecret: 'a ${NOME} reference (upper case, digits, _)',
     pbxParam: 'a header or parameter name (letters, digits, _ and -)',
     prefix: 'up to 10 of 0-9 * # , ("" = none)',
+    ramal: RAMAL_TAKES.en,
     ramalLength: 'an integer from 1 to 12',
     privateNetwork: 'allow or deny',
     dateTime: 'an ISO 8601 date-time',

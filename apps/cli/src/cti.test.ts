@@ -122,6 +122,24 @@ describe('integrador cti', () => {
     await database.db.deleteFrom('ligacoes').where('empresa_id', '=', 1).execute();
   }, 240000);
 
+  it('checks --ramal by the rule the listener and the API use', async () => {
+    const calls = await runCli(['cti', 'calls', '--empresa', '1', '--ramal', '35 01'], env);
+    expect(calls).toMatchObject({
+      code: 1,
+      stderr: 'erro: --ramal: "35 01" é inválido; esperado até 20 caracteres entre letras, dígitos, *, # e -\n',
+    });
+    const test = await runCli(['cti', 'test-pbx', '1', '--ramal', '3501!', '--numero', '3502', '--lang', 'en'], env);
+    expect(test).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('--ramal: "3501!" is invalid; expected up to 20 letters, digits, *, # or -'),
+    });
+    // A ramal the PBX reports with letters and signs is one.
+    expect(await runCli(['cti', 'calls', '--empresa', '1', '--ramal', 'SIP-200#', '--lang', 'en'], env)).toMatchObject({
+      code: 0,
+      stdout: 'no calls\n',
+    });
+  }, 240000);
+
   it('refuses bad values naming the option, and a tenant without CTI', async () => {
     const bad = await runCli(['cti', 'configure', '1', '--allow', '300.1.1.1', '--lang', 'en'], env);
     expect(bad.code).toBe(1);

@@ -22,6 +22,7 @@ export { activePops, type PopEvent, publishPop } from './pop/pop-events';
 export { PopHub } from './pop/pop-hub';
 export { streamPops } from './pop/pop-stream';
 export { issuePopToken, type PopGrant, readPopToken, touchPopToken } from './pop/pop-tokens';
+export { isRamal, RAMAL_MAX_LENGTH, RAMAL_PATTERN, RAMAL_TAKES } from './ramal';
 export {
   type CtiSettings,
   type CtiSettingsPatch,

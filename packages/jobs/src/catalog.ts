@@ -65,7 +65,9 @@ export const JOB_CATALOG = {
       attempts: 8,
       backoff: { type: 'exponential', delay: 500 },
     }),
-    // A PBX 4xx fails at once (UnrecoverableError); 5xx and timeouts retry a few times — a call placed late is useless.
+    // Only failures before the request reached the PBX (refused, DNS, connect timeout) and its 408 / 429 / 503 retry, a
+    // few times — a call placed late is useless. Anything after it was sent fails at once (UnrecoverableError): the PBX
+    // may have dialled, and a retry would place the same call twice.
     'cti.click-to-call': define(CtiClickToCallPayload, 'seed 002: ask the tenant PBX to dial a number from a ramal', {
       attempts: 4,
       backoff: { type: 'exponential', delay: 1000 },

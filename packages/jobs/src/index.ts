@@ -37,6 +37,8 @@ export {
   Nullable,
   PingPayload,
   PingResult,
+  RAMAL_MAX_LENGTH,
+  RAMAL_PATTERN,
   TenantRef,
   WebhookDeliverPayload,
 } from './schemas';

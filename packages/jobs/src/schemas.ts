@@ -157,6 +157,14 @@ export const WebhookDeliverPayload = Type.Object(
 export type WebhookDeliverPayload = Static<typeof WebhookDeliverPayload>;
 
 /**
+ * What a ramal (extension) may be: digits, and the letters and signs some PBXs put in extension names, up to
+ * usuarios.ramal's 20. The one rule of the listeners, the API, the CLI and these payloads; @integrador/cti exports it
+ * (isRamal, RAMAL_TAKES); it is written here because the payloads below are checked against it and cti depends on jobs.
+ */
+export const RAMAL_MAX_LENGTH = 20;
+export const RAMAL_PATTERN = `^[0-9A-Za-z*#-]{1,${RAMAL_MAX_LENGTH}}$`;
+
+/**
  * cti.call-event: one WConnect listener request (seed 002), accepted before any lookup. receivedAt is the event's time
  * (the seed: date and time are those of arrival); eventId pairs the job with the ligacoes row it writes, so a job that
  * runs twice writes nothing twice. telefone is kept raw: the worker normalises it with the tenant's settings.
@@ -166,7 +174,7 @@ export const CtiCallEventPayload = Type.Object(
     tenant: TenantRef,
     eventId: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' }),
     kind: Type.Union([Type.Literal('inicio'), Type.Literal('fim')]),
-    ramal: Type.String({ minLength: 1, maxLength: 20 }),
+    ramal: Type.String({ pattern: RAMAL_PATTERN }),
     telefone: Type.String({ minLength: 1, maxLength: 40 }),
     urlAudio: Type.Optional(Type.String({ maxLength: 1000 })),
     receivedAt: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T', maxLength: 40 }),
@@ -183,7 +191,7 @@ export const CtiClickToCallPayload = Type.Object(
   {
     tenant: TenantRef,
     callId: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' }),
-    ramal: Type.String({ pattern: '^[0-9]{1,20}$' }),
+    ramal: Type.String({ pattern: RAMAL_PATTERN }),
     numero: Type.String({ pattern: '^[0-9+()\\s.-]{1,40}$' }),
     requestedAt: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T', maxLength: 40 }),
   },

@@ -158,11 +158,22 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
 
   // CTI (click-to-call at the PBX).
   PBX_UNREACHABLE: { 'pt-BR': 'o PABX não pôde ser alcançado', en: 'the PBX could not be reached' },
+  // Recorded before PBX_OUTCOME_UNKNOWN replaced it (a timeout after the request was sent no longer retries).
   PBX_TIMEOUT: { 'pt-BR': 'o PABX não respondeu a tempo', en: 'the PBX did not answer in time' },
+  // The request reached the PBX and then no answer came (timeout, connection reset): never retried by the hub.
+  PBX_OUTCOME_UNKNOWN: {
+    'pt-BR': 'resultado desconhecido: a central pode ter discado; verifique antes de repetir',
+    en: 'outcome unknown: the PBX may have dialled; check before trying again',
+  },
+  PBX_BUSY: {
+    'pt-BR': 'o PABX está ocupado ou indisponível e não aceitou o pedido de chamada (408, 429 ou 503)',
+    en: 'the PBX is busy or unavailable and did not take the call request (408, 429 or 503)',
+  },
   PBX_REFUSED: { 'pt-BR': 'o PABX recusou o pedido de chamada', en: 'the PBX refused the call request' },
   PBX_FAILED: {
-    'pt-BR': 'o PABX falhou ao atender o pedido de chamada (erro do lado dele)',
-    en: 'the PBX failed to handle the call request (an error on its side)',
+    'pt-BR':
+      'o PABX falhou ao atender o pedido de chamada (erro do lado dele); resultado desconhecido: a central pode ter discado; verifique antes de repetir',
+    en: 'the PBX failed to handle the call request (an error on its side); outcome unknown: the PBX may have dialled; check before trying again',
   },
   PBX_ADDRESS_FORBIDDEN: {
     'pt-BR': 'o endereço do PABX fica numa rede privada não permitida',

@@ -6,6 +6,7 @@ import {
   type CtiSettings,
   type CtiSettingsPatch,
   findCtiSettings,
+  isRamal,
   issueListenerToken,
   listCalls,
   PBX_AUTH_MODES,
@@ -190,6 +191,7 @@ async function show(cli: Cli, empresaIdText: string, options: { json?: boolean }
 
 async function testPbx(cli: Cli, empresaIdText: string, options: { ramal: string; numero: string; send?: boolean }): Promise<void> {
   const text = ctiMessages(cli.locale);
+  check(text, isRamal(options.ramal), '--ramal', options.ramal, text.expected.ramal);
   const settings = await settingsOf(cli, empresaIdText);
   const config = loadConfig();
   // Without --send the secret need not be set: the request is shown with *** in its place.
@@ -214,6 +216,7 @@ async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?
     check(text, !Number.isNaN(parsed.getTime()), label, value, text.expected.dateTime);
     return parsed;
   };
+  if (options.ramal !== undefined) check(text, isRamal(options.ramal), '--ramal', options.ramal, text.expected.ramal);
   const limit = options.limit === undefined ? 50 : Number(options.limit);
   check(text, Number.isInteger(limit) && limit >= 1 && limit <= 200, '--limit', String(options.limit), text.expected.limit);
   const from = date('--from', options.from);

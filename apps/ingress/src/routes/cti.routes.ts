@@ -11,6 +11,8 @@ import {
   listCalls,
   OPERATOR_PAGE,
   PopHub,
+  RAMAL_PATTERN,
+  RAMAL_TAKES,
   readPopToken,
   streamPops,
   WConnectListener,
@@ -41,11 +43,14 @@ export interface CtiRouteDeps {
   options: CtiRouteOptions;
 }
 
-/** Seed 002's listener paths, exactly as the PBXs in the field are configured. */
-const LISTENERS: Record<string, CallEventKind> = {
-  'WConnect_WSDL_ConsultaRamal.php': 'inicio',
-  'WConnect_WSDL_FinalizaLigacao.php': 'fim',
-};
+/**
+ * Seed 002's listener paths, exactly as the PBXs in the field are configured. A Map: the file is the caller's text,
+ * and a plain object would answer "__proto__" or "constructor" with its prototype's members.
+ */
+const LISTENERS: ReadonlyMap<string, CallEventKind> = new Map<string, CallEventKind>([
+  ['WConnect_WSDL_ConsultaRamal.php', 'inicio'],
+  ['WConnect_WSDL_FinalizaLigacao.php', 'fim'],
+]);
 
 const PROBLEM = { missing: { 'pt-BR': 'é obrigatório', en: 'is required' }, invalid: { 'pt-BR': 'é inválido', en: 'is invalid' } };
 
@@ -79,7 +84,7 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
     );
 
     const handle = async (request: FastifyRequest<{ Params: { token?: string; file: string } }>, reply: FastifyReply) => {
-      const kind = LISTENERS[request.params.file];
+      const kind = LISTENERS.get(request.params.file);
       // One 404 for an unknown file, tenant or token and a foreign address: the same body, whatever the path held.
       if (!kind) throw new HttpError(404, 'NOT_FOUND');
       const outcome = await listener.accept({
@@ -215,7 +220,8 @@ function callView(row: CallRow, locale: Locale) {
   };
 }
 
-const Ramal = Type.String({ pattern: '^[0-9]{1,20}$', description: 'the extension (usuarios.ramal)' });
+// The listener's rule (@integrador/cti owns it): a ramal the PBX reports can be popped, called from and filtered on.
+const Ramal = Type.String({ pattern: RAMAL_PATTERN, description: `the extension (usuarios.ramal): ${RAMAL_TAKES.en}` });
 
 /** The tenant's CTI API (API key): pop tokens, click-to-call, the call log. Every query is bound to the key's empresa. */
 export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { findCallByEvent, insertCall, setOutboundOutcome, usuarioOfRamal } from '../calls/call-log.repository';
 import { CtiError } from '../cti-error';
 import { normalizePhone } from '../phone/normalize-phone';
+import { findCallers } from '../phone/phone-index';
 import { type CtiSettings, findCtiSettings } from '../settings/cti-settings.repository';
 import { sendPbxRequest } from './pbx-client';
 import { buildPbxRequest } from './pbx-request';
@@ -76,8 +77,9 @@ export async function admitClickToCall(db: Kysely<Database>, empresaId: number, 
 }
 
 /**
- * Click-to-call (seed 002): logs the outbound call in ligacoes (discando), asks the tenant's PBX to dial and records
- * the outcome (em andamento, or falhou with the PBX's answer). A retried job reuses its row.
+ * Click-to-call (seed 002): logs the outbound call in ligacoes (discando, with the conta / contato of the number),
+ * asks the tenant's PBX to dial and records the outcome (em andamento, or falhou with the PBX's answer). A retried job
+ * reuses its row.
  */
 export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPayload, hooks: ClickToCallHooks): Promise<ClickToCallResult> {
   const { db } = deps;
@@ -87,6 +89,9 @@ export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPaylo
     throw new CtiError('CTI_NOT_CONFIGURED', true, 'click-to-call is not configured for this empresa (no PBX URL template)');
   const phone = normalizePhone(call.numero, { ramalLength: settings.ramalLength });
   const existing = await findCallByEvent(db, empresaId, call.callId);
+  // The conta / contato the dialled number belongs to, as an inbound call from it finds it (the same lookup, bound to
+  // the job's empresa): the call log shows the customer either way. An extension has none.
+  const customer = existing ? undefined : (await findCallers(db, empresaId, phone))[0];
   const ligacaoId =
     existing?.id ??
     (await insertCall(db, {
@@ -96,8 +101,8 @@ export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPaylo
       telefone: call.numero,
       normalizado: phone.kind === 'nacional' ? phone.e164 : phone.digits || null,
       key: (phone.key || call.numero).slice(0, 20),
-      contaId: null,
-      contatoId: null,
+      contaId: customer?.contaId ?? null,
+      contatoId: customer?.tabela === 'contatos' ? customer.id : null,
       direcao: 'saida',
       status: 'discando',
       inicio: new Date(call.requestedAt),

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type net from 'node:net';
+import net from 'node:net';
 import { freePort } from '@integrador/test-support/ports';
 import type { CtiSettings } from '../settings/cti-settings.repository';
 import { sendPbxRequest } from './pbx-client';
@@ -59,5 +59,112 @@ describe('click-to-call: the PBX URL as shown', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+/** A PBX double on loopback: `handle` gets each request; every request's path is kept. */
+async function pbxDouble(handle: (req: http.IncomingMessage, res: http.ServerResponse) => void) {
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push(req.url ?? '');
+    handle(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    seen,
+    request: buildPbxRequest(settings(`http://127.0.0.1:${port}/dial?para={numero_destino}`), call, env),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+const send = (request: ReturnType<typeof buildPbxRequest>, timeoutMs = 1000) =>
+  sendPbxRequest(request, { allowPrivateNetwork: true, timeoutMs }).catch((err: Error) => err);
+
+// A click-to-call job retries a transient failure: only one where the PBX cannot have had the request may be one, or
+// the same call rings twice.
+describe('click-to-call: what may be sent again', () => {
+  it('a connection reset after the request was sent fails for good: the PBX may have dialled', async () => {
+    const pbx = await pbxDouble((req) => req.socket.destroy());
+    try {
+      const failed = await send(pbx.request);
+      expect(failed).toMatchObject({ code: 'PBX_OUTCOME_UNKNOWN', permanent: true });
+      expect((failed as Error).message).toMatch(/^outcome unknown: the PBX may have dialled; check before trying again \(.*ECONNRESET\)$/);
+      expect((failed as Error).message).not.toMatch(/s3cr3t|04732100123/);
+      expect(pbx.seen).toHaveLength(1);
+    } finally {
+      await pbx.close();
+    }
+  });
+
+  it('no answer within the timeout after the request was sent fails for good', async () => {
+    const pbx = await pbxDouble(() => undefined);
+    try {
+      const failed = await send(pbx.request, 300);
+      expect(failed).toMatchObject({ code: 'PBX_OUTCOME_UNKNOWN', permanent: true });
+      expect((failed as Error).message).toBe(
+        'outcome unknown: the PBX may have dialled; check before trying again (no answer within 300 ms)',
+      );
+      expect(pbx.seen).toHaveLength(1);
+    } finally {
+      await pbx.close();
+    }
+  });
+
+  it('a connection not made within the timeout (a TLS handshake never done) is transient: nothing was sent', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as net.AddressInfo;
+      const request = buildPbxRequest(settings(`https://127.0.0.1:${port}/dial?para={numero_destino}`), call, env);
+      const failed = await send(request, 300);
+      expect(failed).toMatchObject({ code: 'PBX_UNREACHABLE', permanent: false });
+      expect((failed as Error).message).toBe(
+        `the PBX at https://127.0.0.1:${port}/dial?para=***&chave=*** could not be reached (no connection within 300 ms)`,
+      );
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('408, 429 and 503 (the PBX did not take the request on) are transient; any other 5xx fails for good', async () => {
+    const statuses = [503, 429, 408, 500, 502, 504];
+    const pbx = await pbxDouble((_req, res) => res.writeHead(statuses.shift() ?? 200).end('falha'));
+    try {
+      for (const status of [503, 429, 408]) {
+        const failed = await send(pbx.request);
+        expect({ status, failed }).toMatchObject({ status, failed: { code: 'PBX_BUSY', permanent: false } });
+      }
+      for (const status of [500, 502, 504]) {
+        const failed = await send(pbx.request);
+        expect({ status, failed }).toMatchObject({ status, failed: { code: 'PBX_FAILED', permanent: true } });
+        expect((failed as Error).message).toBe(
+          `the PBX answered ${status}: falha; outcome unknown: the PBX may have dialled; check before trying again`,
+        );
+      }
+    } finally {
+      await pbx.close();
+    }
+  });
+});
+
+// Seed 002: the prefix goes before every number except internal extensions, each number as it is dialled in Brazil.
+describe('click-to-call: the dial prefix', () => {
+  it('goes before 0800 / 0300 numbers keeping their 0, before DDD + number, and not before an extension', () => {
+    const withPrefix = { ...settings('http://10.0.0.9/dial?para={numero_destino}'), dialPrefix: '9' };
+    const dialled = (numero: string) => buildPbxRequest(withPrefix, { ramal: '3501', numero }, env).dialled;
+    expect(dialled('0800 123 4567')).toBe('908001234567');
+    expect(dialled('08001234567')).toBe('908001234567');
+    expect(dialled('0300 789 1234')).toBe('903007891234');
+    expect(dialled('0900 123 4567')).toBe('909001234567');
+    expect(dialled('4004-1234')).toBe('940041234');
+    expect(dialled('(47) 3210-0123')).toBe('94732100123');
+    expect(dialled('(11) 98765-4321')).toBe('911987654321');
+    expect(dialled('3502')).toBe('3502');
   });
 });

@@ -14,10 +14,21 @@ export interface PbxAnswer {
 
 const BODY_LIMIT = 2000;
 
+/** Answers that say the PBX did not take the request on (busy, throttled, timed out reading it): safe to send again. */
+const NOT_TAKEN = new Set([408, 429, 503]);
+
+/** What every failure after the request reached the PBX says: it may have dialled, so it is never sent again by itself. */
+const OUTCOME_UNKNOWN = 'outcome unknown: the PBX may have dialled; check before trying again';
+
 /**
  * Sends the click-to-call request through the outbound guard (loopback / private addresses only when an operator
- * allowed the tenant's PBX network). 2xx = placed; 4xx = a permanent refusal carrying the PBX's own answer; 5xx,
- * timeouts and connection errors are transient. Secrets in the URL never reach an error message.
+ * allowed the tenant's PBX network). 2xx = placed; 4xx = a permanent refusal carrying the PBX's own answer.
+ *
+ * Only what failed before the request was sent is transient (the job retries it): connection refused, DNS, the
+ * connection or TLS handshake not done within the timeout, and 408 / 429 / 503 (the PBX says it did not take the
+ * request on). Anything after the request was sent — no answer within the timeout, the connection reset, any other
+ * 5xx — fails for good (PBX_OUTCOME_UNKNOWN, PBX_FAILED): the PBX may have dialled, and a retry would ring the same
+ * call twice. Secrets in the URL never reach an error message.
  */
 export async function sendPbxRequest(
   request: PbxRequest,
@@ -28,6 +39,9 @@ export async function sendPbxRequest(
   try {
     const target = targetOf(request);
     const client = target.protocol === 'https:' ? https : http;
+    // Set once the connection (and its TLS handshake) is up: Node writes the request then, so from here the PBX may
+    // have it. The agents are made for this one request, so the socket is always a new one.
+    let sent = false;
     const answer = await new Promise<{ status: number; body: string; location?: string }>((resolve, reject) => {
       const req = client.request(
         target,
@@ -47,12 +61,28 @@ export async function sendPbxRequest(
           res.on('error', reject);
         },
       );
-      req.on('timeout', () => req.destroy(new CtiError('PBX_TIMEOUT', false, `the PBX did not answer within ${options.timeoutMs} ms`)));
+      req.on('socket', (socket) => {
+        socket.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
+          sent = true;
+        });
+      });
+      req.on('timeout', () => {
+        const timeout = new Error(`no connection within ${options.timeoutMs} ms`);
+        req.destroy(
+          sent ? new CtiError('PBX_OUTCOME_UNKNOWN', true, `${OUTCOME_UNKNOWN} (no answer within ${options.timeoutMs} ms)`) : timeout,
+        );
+      });
       req.on('error', reject);
       req.end();
     }).catch((err: unknown) => {
       if (err instanceof CtiError) throw err;
       const error = err as NodeJS.ErrnoException;
+      if (sent)
+        throw new CtiError(
+          'PBX_OUTCOME_UNKNOWN',
+          true,
+          `${OUTCOME_UNKNOWN} (the connection to ${request.shownUrl} failed after the request was sent: ${error.code ?? error.message})`,
+        );
       if (error.name === 'OutboundAddressError')
         throw new CtiError(
           'PBX_ADDRESS_FORBIDDEN',
@@ -63,15 +93,15 @@ export async function sendPbxRequest(
     });
     const durationMs = Math.round(performance.now() - started);
     if (answer.status >= 200 && answer.status < 300) return { status: answer.status, body: answer.body, durationMs };
+    const said = `the PBX answered ${answer.status}`;
+    const body = answer.body.trim() || '(empty body)';
+    if (NOT_TAKEN.has(answer.status)) throw new CtiError('PBX_BUSY', false, `${said}: ${body}`);
+    // Any other 5xx: the PBX had the request and failed somewhere in handling it, maybe after dialling.
+    if (answer.status >= 500) throw new CtiError('PBX_FAILED', true, `${said}: ${body}; ${OUTCOME_UNKNOWN}`);
     // Redirects are not followed (the guard judged only the first address): a 3xx is a permanent refusal to fix in the URL.
-    const permanent = answer.status >= 300 && answer.status < 500 && answer.status !== 408 && answer.status !== 429;
     const location = answer.location ? shownUrl(answer.location) : '(no location)';
     const redirect = answer.status < 400 ? `, a redirect to ${location}; redirects are not followed` : '';
-    throw new CtiError(
-      permanent ? 'PBX_REFUSED' : 'PBX_FAILED',
-      permanent,
-      `the PBX answered ${answer.status}${redirect}: ${answer.body.trim() || '(empty body)'}`,
-    );
+    throw new CtiError('PBX_REFUSED', true, `${said}${redirect}: ${body}`);
   } finally {
     agents.destroy();
   }

@@ -1,4 +1,5 @@
 import { shownUrl } from '@integrador/connections';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { CtiError } from '../cti-error';
 import { normalizePhone } from '../phone/normalize-phone';
 import type { CtiSettings } from '../settings/cti-settings.repository';
@@ -39,6 +40,21 @@ function resolveSecret(settings: CtiSettings, env: Readonly<Record<string, strin
   return secret;
 }
 
+/** Non-geographic numbers dialled with their leading 0 inside Brazil: 0800 (toll free), 0300 (shared cost), 0500 / 0900. */
+const DIALLED_WITH_ZERO = new Set(['TOLL_FREE', 'SHARED_COST', 'PREMIUM_RATE']);
+
+/**
+ * The number as it is dialled inside Brazil, before the prefix: DDD + number for a geographic or mobile number (its
+ * national number), but 0800 / 0300 / 0500 / 0900 numbers keep their 0 — their national number (800…) dialled without
+ * it is no number at all (seed 002: the prefix goes before every number except internal extensions, as they are
+ * dialled). 4004 / 3003 numbers have no 0 and stay as they are.
+ */
+function nationalDialling(e164: string, national: string): string {
+  const parsed = parsePhoneNumberFromString(e164, 'BR');
+  const type = parsed?.getType();
+  return parsed && type && DIALLED_WITH_ZERO.has(type) ? parsed.format('NATIONAL').replace(/\D/g, '') : national;
+}
+
 /**
  * Builds the click-to-call request from the tenant's template (seed 002: the integrator's listener URL with origin
  * and destination parameters). The dial prefix goes before every number except internal extensions.
@@ -53,7 +69,7 @@ export function buildPbxRequest(
   const phone = normalizePhone(call.numero, { ramalLength: settings.ramalLength });
   if (phone.kind === 'invalido') throw new CtiError('CTI_INVALID_NUMBER', true, `"${call.numero}" is not a number that can be dialled`);
   const interno = phone.kind === 'ramal';
-  const number = phone.kind === 'nacional' ? phone.national : phone.digits;
+  const number = phone.kind === 'nacional' ? nationalDialling(phone.e164, phone.national) : phone.digits;
   const dialled = interno ? number : `${settings.dialPrefix}${number}`;
   const values: Record<string, string> = {
     ramal_origem: call.ramal,

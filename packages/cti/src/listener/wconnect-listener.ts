@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
 import { findCallersIfIndexed } from '../phone/phone-index';
 import { publishPop, settleRinging } from '../pop/pop-events';
+import { isRamal, RAMAL_MAX_LENGTH, RAMAL_TAKES } from '../ramal';
 import { type CtiSettings, findCtiSettingsByHostLabel, findCtiSettingsByToken } from '../settings/cti-settings.repository';
 import { SettingsCache } from '../settings/settings-cache';
 import { allowedBy, clientAddress, parseRanges } from './client-address';
@@ -50,9 +51,7 @@ export type ListenerOutcome =
   | { status: 400; faults: ListenerParameterFault[] }
   | { status: 200; eventId: string; repeated: boolean };
 
-const LIMITS = { ramal: 20, telefone: 40, url_audio: 1000 } as const;
-/** The characters a ramal may hold (digits, and the letters and signs some PBXs put in extension names). */
-const RAMAL_PATTERN = /^[0-9A-Za-z*#-]+$/;
+const LIMITS = { ramal: RAMAL_MAX_LENGTH, telefone: 40, url_audio: 1000 } as const;
 
 export type ListenerParameter = keyof typeof LIMITS;
 
@@ -67,10 +66,7 @@ export interface ListenerParameterFault {
  * failed, each with its own rule (the others are fine and are not listed).
  */
 export const LISTENER_PARAMETER_TAKES: Record<ListenerParameter, { 'pt-BR': string; en: string }> = {
-  ramal: {
-    'pt-BR': `até ${LIMITS.ramal} caracteres entre letras, dígitos, *, # e -`,
-    en: `up to ${LIMITS.ramal} letters, digits, *, # or -`,
-  },
+  ramal: RAMAL_TAKES,
   telefone: { 'pt-BR': `até ${LIMITS.telefone} caracteres`, en: `up to ${LIMITS.telefone} characters` },
   url_audio: { 'pt-BR': `opcional, até ${LIMITS.url_audio} caracteres`, en: `optional, up to ${LIMITS.url_audio} characters` },
 };
@@ -79,7 +75,7 @@ export const LISTENER_PARAMETER_TAKES: Record<ListenerParameter, { 'pt-BR': stri
 function parameterFaults(ramal: string, telefone: string, urlAudio: string): ListenerParameterFault[] {
   const faults: ListenerParameterFault[] = [];
   if (!ramal) faults.push({ field: 'ramal', problem: 'missing' });
-  else if (ramal.length > LIMITS.ramal || !RAMAL_PATTERN.test(ramal)) faults.push({ field: 'ramal', problem: 'invalid' });
+  else if (!isRamal(ramal)) faults.push({ field: 'ramal', problem: 'invalid' });
   if (!telefone) faults.push({ field: 'telefone', problem: 'missing' });
   else if (telefone.length > LIMITS.telefone) faults.push({ field: 'telefone', problem: 'invalid' });
   if (urlAudio.length > LIMITS.url_audio) faults.push({ field: 'url_audio', problem: 'invalid' });

@@ -1,0 +1,108 @@
+import { issueListenerToken, saveCtiSettings } from '@integrador/cti';
+import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
+
+// Seed 002's listeners take a file name from the URL; the CTI API takes a ramal the listener also takes.
+describe('CTI routes: the listener file and the ramal', () => {
+  let database: TestDatabase;
+  let ingress: TestIngress;
+  let key: string;
+  let keyOutra: string;
+  let token: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    const acme = await createEmpresa(database.db, 'Acme');
+    const outra = await createEmpresa(database.db, 'Outra');
+    await saveCtiSettings(database.db, acme, {
+      hostLabel: 'acme',
+      pbxUrlTemplate: 'http://127.0.0.1:9/dial?de={ramal_origem}&para={numero_destino}',
+      allowPrivateNetwork: true,
+    });
+    token = await issueListenerToken(database.db, acme);
+    key = await issueApiKey(database.db, acme, null, 'test');
+    keyOutra = await issueApiKey(database.db, outra, null, 'test');
+    ingress = await startTestIngress(database, {
+      deps: { cti: { domain: 'crm.test', trustedProxies: [], dedupeWindowMs: 2000, callTimeoutMs: 60000, popTokenTtlMs: 60000 } },
+    });
+  });
+
+  afterAll(async () => {
+    await ingress.close();
+    await database.drop();
+  });
+
+  it('answers a file named like an Object member with the one 404, on both path forms and methods', async () => {
+    const files = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'WConnect_WSDL_Outro.php'];
+    const replies = [];
+    for (const file of files) {
+      for (const method of ['GET', 'POST'] as const) {
+        const query = '?ramal=3501&telefone=11987654321';
+        replies.push(await ingress.app.inject({ method, url: `/wconnect/${file}${query}`, headers: { host: 'acme.crm.test' } }));
+        replies.push(await ingress.app.inject({ method, url: `/t/${token}/wconnect/${file}${query}` }));
+      }
+    }
+    expect(replies.map((r) => r.statusCode)).toEqual(replies.map(() => 404));
+    expect(new Set(replies.map((r) => r.body))).toEqual(
+      new Set([JSON.stringify({ error: { code: 'NOT_FOUND', message: 'recurso não encontrado' } })]),
+    );
+    expect(await ingress.producer.queue('cti').getJobCounts()).toMatchObject({ waiting: 0, delayed: 0 });
+  });
+
+  const auth = (k: string) => ({ authorization: `Bearer ${k}` });
+
+  it('takes every ramal the listener takes for pop tokens, click-to-call and the calls filter', async () => {
+    for (const ramal of ['3501', 'SIP-200', '*31#']) {
+      const listened = await ingress.app.inject({
+        url: `/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=${encodeURIComponent(ramal)}&telefone=11987654321`,
+        headers: { host: 'acme.crm.test' },
+      });
+      expect({ ramal, status: listened.statusCode }).toEqual({ ramal, status: 200 });
+      const pop = await ingress.app.inject({ method: 'POST', url: '/v1/cti/pop-tokens', headers: auth(key), payload: { ramal } });
+      expect({ ramal, status: pop.statusCode }).toEqual({ ramal, status: 201 });
+      const click = await ingress.app.inject({
+        method: 'POST',
+        url: '/v1/cti/click-to-call',
+        headers: auth(key),
+        payload: { ramal, numero: '3502' },
+      });
+      expect({ ramal, status: click.statusCode, body: click.json() }).toMatchObject({ ramal, status: 202 });
+      const job = await ingress.producer.queue('cti').getJob(click.json().jobId as string);
+      expect(job?.data).toMatchObject({ ramal });
+      const calls = await ingress.app.inject({ url: `/v1/cti/calls?ramal=${encodeURIComponent(ramal)}`, headers: auth(key) });
+      expect({ ramal, status: calls.statusCode }).toEqual({ ramal, status: 200 });
+    }
+    // Another empresa's key: its own (empty) call log, and no PBX of its own to call.
+    const theirs = await ingress.app.inject({ url: '/v1/cti/calls?ramal=SIP-200', headers: auth(keyOutra) });
+    expect(theirs.json()).toEqual({ calls: [], nextCursor: null });
+    const refused = await ingress.app.inject({
+      method: 'POST',
+      url: '/v1/cti/click-to-call',
+      headers: auth(keyOutra),
+      payload: { ramal: 'SIP-200', numero: '3502' },
+    });
+    expect(refused.statusCode).toBe(409);
+  });
+
+  it('refuses, as the listener does, a ramal with other signs or over 20 characters: 400 naming the field', async () => {
+    for (const ramal of ['35 01', '3501!', 'ramal.1', '1'.repeat(21), '']) {
+      const listened = await ingress.app.inject({
+        url: `/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=${encodeURIComponent(ramal)}&telefone=11987654321`,
+        headers: { host: 'acme.crm.test' },
+      });
+      expect({ ramal, status: listened.statusCode }).toEqual({ ramal, status: 400 });
+      const pop = await ingress.app.inject({ method: 'POST', url: '/v1/cti/pop-tokens', headers: auth(key), payload: { ramal } });
+      expect({ ramal, status: pop.statusCode, field: pop.json().error.field }).toEqual({ ramal, status: 400, field: 'body.ramal' });
+      const click = await ingress.app.inject({
+        method: 'POST',
+        url: '/v1/cti/click-to-call',
+        headers: auth(key),
+        payload: { ramal, numero: '3502' },
+      });
+      expect({ ramal, status: click.statusCode, field: click.json().error.field }).toEqual({ ramal, status: 400, field: 'body.ramal' });
+      const calls = await ingress.app.inject({ url: `/v1/cti/calls?ramal=${encodeURIComponent(ramal)}`, headers: auth(key) });
+      expect({ ramal, status: calls.statusCode }).toEqual({ ramal, status: 400 });
+    }
+  });
+});

@@ -1,0 +1,105 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createEmpresa } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { sql } from 'kysely';
+import { saveCtiSettings } from '../settings/cti-settings.repository';
+import { insertConta } from '../test/contas';
+import { placeCall } from './click-to-call';
+
+describe.each(['sqlite', 'postgres'] as const)(
+  'click-to-call: the call row and what may be retried (%s, a PBX double on loopback)',
+  (dialect) => {
+    let database: TestDatabase;
+    let pbx: http.Server;
+    /** What the PBX double does with the next request (default: answers 200). */
+    const script: Array<'reset' | 'silent'> = [];
+    const dialled: string[] = [];
+    let acme: number;
+    let outra: number;
+    let contaAcme: number;
+    let contaOfContato: number;
+    let contatoAcme: number;
+
+    beforeAll(async () => {
+      database = await createTestDatabase(dialect);
+      pbx = http.createServer((req, res) => {
+        dialled.push(req.url ?? '');
+        const next = script.shift();
+        if (next === 'reset') req.socket.destroy();
+        else if (next !== 'silent') res.end('ok');
+      });
+      await new Promise<void>((resolve) => pbx.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(pbx.address() as AddressInfo).port}/dial?de={ramal_origem}&para={numero_destino}`;
+      acme = await createEmpresa(database.db, 'Acme');
+      outra = await createEmpresa(database.db, 'Outra');
+      await saveCtiSettings(database.db, acme, { pbxUrlTemplate: url, allowPrivateNetwork: true });
+      contaAcme = await insertConta(database.db, acme, 'Conta Acme', { celular: '(11) 98765-4321' });
+      contaOfContato = await insertConta(database.db, acme, 'Conta da Maria', {});
+      await sql`INSERT INTO contatos (empresa_id, nome, telefone, conta_id) VALUES (${acme}, ${'Maria'}, ${'(48) 3222-1111'}, ${contaOfContato})`.execute(
+        database.db,
+      );
+      contatoAcme = Number(
+        (await database.db.selectFrom('contatos').select('id').where('nome', '=', 'Maria').executeTakeFirstOrThrow()).id,
+      );
+      // Only Outra has this number: Acme's call to it finds no customer.
+      await insertConta(database.db, outra, 'Conta Outra', { telefone: '(47) 3210-0123' });
+    });
+
+    afterAll(async () => {
+      pbx.closeAllConnections();
+      await new Promise((resolve) => pbx.close(resolve));
+      await database.drop();
+    });
+
+    const deps = () => ({ db: database.db, env: {}, pbxTimeoutMs: 500 });
+    const call = (callId: string, numero: string) => ({
+      tenant: { empresaId: acme, filialId: null },
+      callId,
+      ramal: '3501',
+      numero,
+      requestedAt: new Date().toISOString(),
+    });
+    const row = (callId: string) =>
+      database.db
+        .selectFrom('ligacoes')
+        .select(['direcao', 'status', 'erro', 'conta_id', 'contato_id'])
+        .where('empresa_id', '=', acme)
+        .where('evento_id', '=', callId)
+        .executeTakeFirstOrThrow();
+
+    it("links the outbound call to the conta or contato that owns the dialled number, the caller's empresa only", async () => {
+      await placeCall(deps(), call('c2c_conta_0001', '11 98765-4321'), { lastAttempt: false });
+      expect(await row('c2c_conta_0001')).toMatchObject({
+        direcao: 'saida',
+        status: 'em andamento',
+        conta_id: contaAcme,
+        contato_id: null,
+      });
+      await placeCall(deps(), call('c2c_contato_01', '(48) 3222-1111'), { lastAttempt: false });
+      expect(await row('c2c_contato_01')).toMatchObject({ conta_id: contaOfContato, contato_id: contatoAcme });
+      // Outra's conta holds this number: not Acme's customer.
+      await placeCall(deps(), call('c2c_foreign_01', '(47) 3210-0123'), { lastAttempt: false });
+      expect(await row('c2c_foreign_01')).toMatchObject({ conta_id: null, contato_id: null });
+      await placeCall(deps(), call('c2c_ramal_0001', '3502'), { lastAttempt: false });
+      expect(await row('c2c_ramal_0001')).toMatchObject({ conta_id: null, contato_id: null });
+    });
+
+    it('a reset or no answer after the request was sent fails for good on the first attempt, the row falhou', async () => {
+      for (const [callId, failure] of [
+        ['c2c_reset_0001', 'reset'],
+        ['c2c_silent_001', 'silent'],
+      ] as const) {
+        script.push(failure);
+        const before = dialled.length;
+        const placed = placeCall(deps(), call(callId, '11 98765-4321'), { lastAttempt: false });
+        await expect(placed).rejects.toMatchObject({ code: 'PBX_OUTCOME_UNKNOWN', permanent: true });
+        expect(dialled.length - before).toBe(1);
+        expect(await row(callId)).toMatchObject({
+          status: 'falhou',
+          erro: expect.stringMatching(/^outcome unknown: the PBX may have dialled; check before trying again/),
+        });
+      }
+    });
+  },
+);
