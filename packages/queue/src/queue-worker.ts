@@ -60,7 +60,7 @@ export interface QueueWorkerOptions<Q extends QueueName> {
   limiter?: TenantLimiter;
   /** Called once a job failed for good (no attempts left, permanent error, stalled too often), e.g. to close its records. */
   onFinalFailure?: (job: Job, err: Error) => Promise<void>;
-  /** Told of each job's start, delay, completion and failure (the dashboard's job records); never awaited. */
+  /** Told of each job's start, delay, completion and failure (the dashboard's job records); never awaited, except a stalled job's start (onDurableStart, bounded to 2 s). */
   observer?: JobObserver;
 }
 

@@ -358,7 +358,8 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
   });
   it('a call still ringing past the ring timeout becomes "não atendida" and leaves the pop; an end after that is a call of its own', async () => {
     const outra = await createEmpresa(database.db, 'Outra (toque)');
-    // Set by config (CTI_RING_TIMEOUT_MS / CTI_CALL_TIMEOUT_MS): one minute of ringing, an hour for answered calls.
+    // Set by config (CTI_RING_TIMEOUT_MS / CTI_CALL_TIMEOUT_MS): the ring timeout closes any call still `tocando` after a
+    // minute, answered or not (WConnect sends no answer event); the call timeout catches what nothing else closed.
     const ringDeps = { ...deps, ringTimeoutMs: 60000, callTimeoutMs: 3600000 };
     const startedAt = new Date(Date.now() - 120000);
     const ringing = event('inicio', '3509', '1133334444', startedAt);
