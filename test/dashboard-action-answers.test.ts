@@ -270,17 +270,45 @@ describe('dashboard action answers', () => {
       await worker.close();
       connection.disconnect();
     }
-    // Waiting in Redis (retried elsewhere) but recorded falhou: the retry is refused (409) and the label restored.
+    // Waiting in Redis (retried elsewhere) but recorded falhou: the retry is refused (409), and the record says what
+    // Redis says — the job waits to run again — instead of the lagging falhou.
     await queue.add('integration.run' as never, data as never, { jobId: 'relabel-waiting' } as never);
     await record('relabel-waiting', 'falhou');
-    const refused = await h.app.inject({
-      method: 'POST',
-      url: '/dashboard/api/jobs/retry',
-      headers: { authorization: `Bearer ${h.keyA}` },
-      payload: { jobs: [{ queue: 'set', id: 'relabel-waiting' }] },
-    });
+    const retryApi = (jobId: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/dashboard/api/jobs/retry',
+        headers: { authorization: `Bearer ${h.keyA}` },
+        payload: { jobs: [{ queue: 'set', id: jobId }] },
+      });
+    const refused = await retryApi('relabel-waiting');
     expect([refused.statusCode, refused.json().error.code]).toEqual([409, 'JOB_NOT_FAILED']);
-    expect(await estadoOf('relabel-waiting')).toBe('falhou');
+    expect(await estadoOf('relabel-waiting')).toBe('aguardando_retentativa');
+
+    // A double click: two retries of one failed job at once (no worker running). One retries it, the other is refused
+    // or finds it retried — never a 500 — and the record is left aguardando_retentativa while the job waits in Redis
+    // (the refused one used to put falhou back over the first one's label).
+    for (let round = 0; round < 4; round++) {
+      const jobId = `relabel-double-${round}`;
+      await queue.add('integration.run' as never, data as never, { jobId, attempts: 1 } as never);
+      // Failed by a worker that runs only until then (a running one would take the retried job).
+      const oneShotConnection = createRedis(TEST_REDIS_URL, { role: 'worker' });
+      const oneShot = new Worker(
+        'set',
+        async () => {
+          throw new Error('recusado-relabel');
+        },
+        { connection: oneShotConnection, prefix: h.prefix },
+      );
+      await until(async () => (await queue.getJob(jobId))?.finishedOn !== undefined);
+      await oneShot.close();
+      oneShotConnection.disconnect();
+      await record(jobId, 'falhou');
+      const answers = await Promise.all([retryApi(jobId), retryApi(jobId)]);
+      expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 409]);
+      expect(await (await queue.getJob(jobId))?.getState()).toBe('waiting');
+      expect(await estadoOf(jobId)).toBe('aguardando_retentativa');
+    }
   });
 
   it('the list pages and the API answer weird query values with a page or a 4xx, never a 500', async () => {

@@ -112,6 +112,9 @@ export class JobStateError extends Error {
   }
 }
 
+// BullMQ states of a job that will run (again) without anyone's help.
+const PENDING_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
 async function applyToJobs(
   deps: ActionDeps,
   viewer: Viewer,
@@ -154,7 +157,9 @@ async function applyToJobs(
         throw error;
       }
       if (!outcome.retried) {
-        await restore();
+        // Already on its way again (another request retried it first): the aguardando_retentativa label is right, and
+        // putting the old state back would show it failed while it waits in Redis.
+        if (!PENDING_STATES.has(outcome.state)) await restore();
         state = outcome.state;
       }
     } else {

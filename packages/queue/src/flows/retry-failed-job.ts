@@ -13,7 +13,15 @@ export type RetryOutcome = { retried: true } | { retried: false; state: string }
 export async function retryFailedJob(job: Job, redis: Redis, prefix: string, deadlineMs = 2000): Promise<RetryOutcome> {
   const state = await withRedisDeadline(job.getState(), deadlineMs, 'read job state');
   if (state !== 'failed') return { retried: false, state };
-  await withRedisDeadline(job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }), deadlineMs, 'retry job');
+  try {
+    await withRedisDeadline(job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }), deadlineMs, 'retry job');
+  } catch (err) {
+    // Another request retried it between the read and the retry (a double click): BullMQ refuses the second one. That is
+    // the job's new state, not a failure of this request.
+    const now = await withRedisDeadline(job.getState(), deadlineMs, 'read job state');
+    if (now !== 'failed') return { retried: false, state: now };
+    throw err;
+  }
   await withRedisDeadline(dropBlocked(redis, prefix, job.queueName, String(job.id)), deadlineMs, 'update blocked flows');
   return { retried: true };
 }
