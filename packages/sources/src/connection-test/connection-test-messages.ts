@@ -69,7 +69,7 @@ const HTTP_FAILURES = defineCatalogue<Extract<SourceErrorCode, 'PORT_CLOSED' | '
   },
 });
 
-export type SuccessKey = 'reachability' | 'file' | 'tls' | 'login' | 'query' | 'version';
+export type SuccessKey = 'reachability' | 'file' | 'tls' | 'login' | 'loginDsn' | 'query' | 'version' | 'versionUnknown';
 
 const SUCCESSES = defineCatalogue<SuccessKey>({
   reachability: { 'pt-BR': '{host} aceitou a conexão na porta {port}', en: '{host} accepted the connection on port {port}' },
@@ -79,8 +79,16 @@ const SUCCESSES = defineCatalogue<SuccessKey>({
     'pt-BR': 'login aceito para o usuário "{user}" no banco "{database}"',
     en: 'login accepted for user "{user}" on database "{database}"',
   },
+  loginDsn: {
+    'pt-BR': 'login aceito pela fonte ODBC (DSN ou cadeia de conexão da entrada)',
+    en: "login accepted by the ODBC source (the entry's DSN or connection string)",
+  },
   query: { 'pt-BR': 'a consulta de teste ({sql}) respondeu', en: 'the test query ({sql}) answered' },
   version: { 'pt-BR': 'versão do servidor: {version}', en: 'server version: {version}' },
+  versionUnknown: {
+    'pt-BR': 'versão do servidor: o driver ODBC não informa (defina options.versionQuery na entrada para perguntá-la ao servidor)',
+    en: "server version: the ODBC driver does not tell (set the entry's options.versionQuery to ask the server)",
+  },
 });
 
 /**

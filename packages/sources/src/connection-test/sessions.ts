@@ -14,7 +14,8 @@ import type { SourceTarget } from '../source-target';
 export interface TestSession {
   /** Runs a statement without parameters and answers its first row's first value. */
   scalar(sql: string): Promise<unknown>;
-  version(): Promise<string>;
+  /** The server's version, or null when the driver cannot tell it (ODBC without options.versionQuery). */
+  version(): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -125,7 +126,7 @@ async function odbcSession(target: SourceTarget, timeoutMs: number): Promise<Tes
   const versionQuery = typeof target.options.versionQuery === 'string' ? target.options.versionQuery : undefined;
   return {
     scalar,
-    version: async () => (versionQuery ? String(await scalar(versionQuery)) : 'ODBC (options.versionQuery not set)'),
+    version: async () => (versionQuery ? String(await scalar(versionQuery)) : null),
     close: () => connection.close(),
   };
 }

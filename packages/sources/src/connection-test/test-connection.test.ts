@@ -290,7 +290,14 @@ const AVAILABLE = SERVERS.filter((server) => parts.has(server.driver));
       ['version', true],
     ]);
     expect(custom.steps[1]?.message).toContain('SELECT 2');
-    expect(custom.serverVersion).toBe('ODBC (options.versionQuery not set)');
+    // The version the driver cannot tell is said in the locale's words (it was English, 'ODBC (options.versionQuery not
+    // set)', in a pt-BR line).
+    expect(custom.serverVersion).toBeUndefined();
+    // No user nor database on the entry (the connection string has them): no empty quotes in the login line.
+    expect(custom.steps[0]?.message).toBe('login aceito pela fonte ODBC (DSN ou cadeia de conexão da entrada)');
+    expect(custom.steps[2]?.message).toBe(
+      'versão do servidor: o driver ODBC não informa (defina options.versionQuery na entrada para perguntá-la ao servidor)',
+    );
   });
 
   it('maps a closed port, an unknown host, an unknown login and a missing database — never showing the PWD', async () => {

@@ -94,7 +94,7 @@ class StepRunner {
 
   async run<T>(
     step: ConnectionTestStepName,
-    success: SuccessKey,
+    success: SuccessKey | ((value: T) => SuccessKey),
     work: () => Promise<T>,
     extra: (value: T) => MessageParams = () => ({}),
   ): Promise<T> {
@@ -105,7 +105,7 @@ class StepRunner {
         step,
         ok: true,
         ms: Math.round(performance.now() - started),
-        message: successMessage(success, this.locale, { ...this.params, ...extra(value) }),
+        message: successMessage(typeof success === 'function' ? success(value) : success, this.locale, { ...this.params, ...extra(value) }),
       });
       return value;
     } catch (error) {
@@ -131,7 +131,12 @@ function databaseParams(connection: DatabaseConnection, target: SourceTarget, ti
   };
 }
 
-async function databaseSteps(runner: StepRunner, connection: DatabaseConnection, target: SourceTarget, timeoutMs: number): Promise<string> {
+async function databaseSteps(
+  runner: StepRunner,
+  connection: DatabaseConnection,
+  target: SourceTarget,
+  timeoutMs: number,
+): Promise<string | null> {
   if (target.driver === 'sqlite') {
     await runner.run('file', 'file', () =>
       fs
@@ -146,7 +151,9 @@ async function databaseSteps(runner: StepRunner, connection: DatabaseConnection,
       probeTcp(target.host ?? 'localhost', target.port ?? 0, timeoutMs, target.allowPrivateNetwork),
     );
   }
-  const session: TestSession = await runner.run('login', 'login', () =>
+  // An ODBC entry may log in through a DSN or connection string that names no user nor database: no names to quote.
+  const login: SuccessKey = target.driver === 'odbc' && !target.user && !target.database ? 'loginDsn' : 'login';
+  const session: TestSession = await runner.run('login', login, () =>
     // The drivers load on first use: a process that never tests a connection never loads tedious, oracledb & co.
     // The guard first: the driver may reach more than the probed host (?host= in a URL, an Oracle connectString).
     withTimeout(
@@ -167,9 +174,9 @@ async function databaseSteps(runner: StepRunner, connection: DatabaseConnection,
     );
     return await runner.run(
       'version',
-      'version',
+      (version) => (version === null ? 'versionUnknown' : 'version'),
       () => withTimeout(session.version(), timeoutMs),
-      (version) => ({ version }),
+      (version) => ({ version: version ?? '' }),
     );
   } finally {
     await session.close().catch(() => {});
@@ -197,7 +204,7 @@ export async function testSourceConnection(
   );
   let serverVersion: string | undefined;
   try {
-    serverVersion = await databaseSteps(runner, connection, target, timeoutMs);
+    serverVersion = (await databaseSteps(runner, connection, target, timeoutMs)) ?? undefined;
   } catch (error) {
     if (!(error instanceof StepFailure)) throw error;
   }
