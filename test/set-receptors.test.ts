@@ -184,37 +184,53 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
       .execute();
   }
 
+  /**
+   * A receptor integration's columns (REST/JSON or database: no SOAP port): its answer's `id` under `indiceArray`, an
+   * `erro` field as its error, the id written back to the conta.
+   */
+  const receptor = (id: number, nome: string, link: string, indiceArray = 'cliente') => ({
+    id,
+    nome,
+    link,
+    porta_ws: null,
+    indice_array_retorno: indiceArray,
+    indice_valor_retorno: 'id',
+    indice_erro_retorno: 'erro',
+    sql_update: 'UPDATE contas SET id_erp = #id# WHERE id = #contaId#',
+  });
+
+  /** Runs the integration for the conta to its end: it must complete (a failure's reason shown first). */
+  async function pushesConta(integracaoId: number) {
+    const pushed = await runToEnd(integracaoId, { contaId: CONTA.id });
+    expect(pushed.job.failedReason ?? null).toBeNull();
+    expect(pushed.state).toBe('completed');
+  }
+
+  /** Runs the integration for the conta to its end: it must fail for good on its first attempt, naming `reason`. */
+  async function failsOnce(integracaoId: number, reason: string | RegExp) {
+    const failed = await runToEnd(integracaoId, { contaId: CONTA.id });
+    expect(failed.state).toBe('failed');
+    expect(failed.job.attemptsMade).toBe(1);
+    expect(failed.job.failedReason).toMatch(reason);
+  }
+
   const idErp = async () =>
     (await database.db.selectFrom('contas').select('id_erp').where('id', '=', CONTA.id).executeTakeFirstOrThrow()).id_erp;
 
   it('pushes the same conta to a REST/JSON receptor and writes its id back; a 400 fails with its message', async () => {
     await addIntegration(
-      {
-        id: 20,
-        nome: 'SET-API-CONTAS',
-        link: 'POST /api/clientes',
-        porta_ws: null,
-        indice_array_retorno: 'cliente',
-        indice_valor_retorno: 'id',
-        indice_erro_retorno: 'erro',
-        sql_update: 'UPDATE contas SET id_erp = #id# WHERE id = #contaId#',
-      },
+      receptor(20, 'SET-API-CONTAS', 'POST /api/clientes'),
       { nome: '#nome#', documento: '#cnpj#', contato: { email: '#email_geral#', telefone: '#telefone#' } },
       { id: 4, tipo: 'API', nome: 'crm_api' },
     );
-    const pushed = await runToEnd(20, { contaId: CONTA.id });
-    expect(pushed.job.failedReason ?? null).toBeNull();
-    expect(pushed.state).toBe('completed');
+    await pushesConta(20);
     expect(api.received).toEqual([
       { nome: CONTA.nome, documento: CONTA.cnpj, contato: { email: CONTA.email_geral, telefone: CONTA.telefone } },
     ]);
     expect(await idErp()).toBe('501');
 
     await database.db.updateTable('contas').set({ cnpj: null }).where('id', '=', CONTA.id).execute();
-    const failed = await runToEnd(20, { contaId: CONTA.id });
-    expect(failed.state).toBe('failed');
-    expect(failed.job.attemptsMade).toBe(1);
-    expect(failed.job.failedReason).toContain('documento é obrigatório');
+    await failsOnce(20, 'documento é obrigatório');
   });
 
   it("words a 4xx refusal by the integration's indice_erro_retorno keys, the first with the others as detail", async () => {
@@ -241,16 +257,7 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
 
   it("fills a REST link's #vars# per record (path segment and query value encoded), previews that URL, refuses a missing value or a templated host", async () => {
     await addIntegration(
-      {
-        id: 22,
-        nome: 'SET-API-PUT',
-        link: 'PUT /api/clientes/#cnpj#?origem=crm&nome=#nome#',
-        porta_ws: null,
-        indice_array_retorno: 'cliente',
-        indice_valor_retorno: 'id',
-        indice_erro_retorno: 'erro',
-        sql_update: 'UPDATE contas SET id_erp = #id# WHERE id = #contaId#',
-      },
+      receptor(22, 'SET-API-PUT', 'PUT /api/clientes/#cnpj#?origem=crm&nome=#nome#'),
       { nome: '#nome#', documento: '#cnpj#' },
       { id: 6, tipo: 'API', nome: 'crm_api' },
     );
@@ -262,40 +269,26 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     // The URL really called (query values masked as everywhere a URL is shown); nothing sent.
     expect(preview.json().records[0].request.url).toBe(`${api.url}/api/clientes/12.345.678%2F0001-95?origem=***&nome=***`);
     expect(sent()).toEqual([]);
-    const pushed = await runToEnd(22, { contaId: CONTA.id });
-    expect(pushed.job.failedReason ?? null).toBeNull();
+    await pushesConta(22);
     // The cnpj's '/' stays inside one path segment; the query keeps its static part and encodes the nome.
     expect(sent()).toEqual(['PUT /api/clientes/12.345.678%2F0001-95?origem=crm&nome=Padaria+P%C3%A3o+Quente+Ltda']);
     expect(await idErp()).toBe('700');
 
     // A variable with no value (id_erp is NULL again) is the campos' MISSING_VARIABLE: nothing goes out.
     await database.db.updateTable('contas').set({ id_erp: null }).where('id', '=', CONTA.id).execute();
-    const other = { porta_ws: null, indice_array_retorno: 'cliente', indice_valor_retorno: 'id', indice_erro_retorno: 'erro' };
     await addIntegration(
-      { ...other, id: 23, nome: 'SET-API-ID', link: 'PUT /api/clientes/#id_erp#' },
+      receptor(23, 'SET-API-ID', 'PUT /api/clientes/#id_erp#'),
       { nome: '#nome#' },
-      {
-        id: 7,
-        tipo: 'API',
-        nome: 'crm_api',
-      },
+      { id: 7, tipo: 'API', nome: 'crm_api' },
     );
-    const missing = await runToEnd(23, { contaId: CONTA.id });
-    expect(missing.state).toBe('failed');
-    expect(missing.job.failedReason).toContain('#id_erp# has no value');
+    await failsOnce(23, '#id_erp# has no value');
     // A #var# before the path would let a record choose the host: refused, nothing sent.
     await addIntegration(
-      { ...other, id: 24, nome: 'SET-API-HOST', link: 'PUT #cnpj#/api/clientes' },
+      receptor(24, 'SET-API-HOST', 'PUT #cnpj#/api/clientes'),
       { nome: '#nome#' },
-      {
-        id: 8,
-        tipo: 'API',
-        nome: 'crm_api',
-      },
+      { id: 8, tipo: 'API', nome: 'crm_api' },
     );
-    const host = await runToEnd(24, { contaId: CONTA.id });
-    expect(host.state).toBe('failed');
-    expect(host.job.failedReason).toContain('may only fill the path or the query');
+    await failsOnce(24, 'may only fill the path or the query');
     expect(sent()).toHaveLength(1);
   });
 
@@ -322,16 +315,7 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
 
   it('pushes to a database receptor (MariaDB) and writes the generated id back', async () => {
     await addIntegration(
-      {
-        id: 21,
-        nome: 'SET-BD-CONTAS',
-        link: 'clientes_erp',
-        porta_ws: null,
-        indice_array_retorno: 'parameters',
-        indice_valor_retorno: 'id',
-        indice_erro_retorno: 'erro',
-        sql_update: 'UPDATE contas SET id_erp = #id# WHERE id = #contaId#',
-      },
+      receptor(21, 'SET-BD-CONTAS', 'clientes_erp', 'parameters'),
       { nome: '#nome#', documento: '#cnpj#' },
       { id: 5, tipo: 'BD', nome: 'erp_db' },
     );
@@ -339,9 +323,7 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
       .insertInto('regras')
       .values({ integracao_id: 21, campo: 'documento', tipo: 'somente_digitos', parametros: null, ordem: 0 })
       .execute();
-    const pushed = await runToEnd(21, { contaId: CONTA.id });
-    expect(pushed.job.failedReason ?? null).toBeNull();
-    expect(pushed.state).toBe('completed');
+    await pushesConta(21);
     const rows = await target.db
       .selectFrom('clientes_erp' as never)
       .selectAll()
@@ -349,10 +331,7 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(rows).toEqual([{ id: 1, nome: CONTA.nome, documento: '12345678000195' }]);
     expect(await idErp()).toBe('1');
     // A second push of the same document breaks the receptor's unique key: a permanent failure, not a retry loop.
-    const again = await runToEnd(21, { contaId: CONTA.id });
-    expect(again.state).toBe('failed');
-    expect(again.job.attemptsMade).toBe(1);
-    expect(again.job.failedReason).toMatch(/Duplicate/i);
+    await failsOnce(21, /Duplicate/i);
   });
 
   it('resolves dependencias with lookup queries before mapping, and logs each attempt on the job', async () => {

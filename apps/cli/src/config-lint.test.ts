@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createEmpresa, type IntegracaoTable } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { connectionsRestricting, insertForeignConnectionRows } from '@integrador/test-support/restricted-connections';
 import { type Insertable, sql } from 'kysely';
 import { cliEnv, runCli } from '../test/run-cli';
 
@@ -140,35 +141,8 @@ describe('integrador config lint', () => {
     const other = await createEmpresa(database.db, 'Outra');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-lint-'));
     const file = path.join(dir, 'connections.json');
-    const erpDb = {
-      tipo: 'bd',
-      driver: 'postgres',
-      host: '127.0.0.1',
-      port: 5432,
-      database: 'erp',
-      user: 'crm',
-      allowPrivateNetwork: true,
-    };
-    fs.writeFileSync(file, JSON.stringify({ connections: { erp_pg: erpDb, only_other: { ...erpDb, empresaId: other } } }));
-    const conexao = async (nome: string, empresa: number) =>
-      (
-        await database.db
-          .insertInto('conexao_integracao')
-          .values({ tipo_conexao: 'BD', nome_conexao: nome, empresa_id: empresa })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-      ).id;
-    const typo = await conexao('erp_pgg', empresaId);
-    const foreign = await conexao('only_other', empresaId);
-    const get = await insertIntegracao({
-      nome: 'GET-ONLY-OTHER',
-      tipo_servico: 'GET',
-      conexao_integracao_id: foreign,
-      consulta: null,
-      sql_update: null,
-      parametros_obrigatorios: null,
-      sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI',
-    });
+    fs.writeFileSync(file, JSON.stringify(connectionsRestricting('only_other', other)));
+    const { typo, foreign, getOnForeign: get } = await insertForeignConnectionRows(database.db, empresaId, 'only_other', 'GET-ONLY-OTHER');
     try {
       const fileEnv = { ...env, CONNECTIONS_FILE: file };
       const theirs = await runCli(['config', 'lint', '--empresa', String(other)], fileEnv);

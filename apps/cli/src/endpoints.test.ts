@@ -1,13 +1,15 @@
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import { JobProducer } from '@integrador/queue';
 import { createEmpresa, createServicoEndpoint, findServicoEndpoint } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { useTestRedis } from '@integrador/test-support/test-redis';
 import { type JsonEndpointServer, startJsonEndpoint } from '../../../test/fixtures/json-endpoint';
 import { CONTATO_EXEMPLO } from '../../../test/fixtures/seed-003';
 import { cliEnv, runCli } from '../test/run-cli';
 
 describe('integrador endpoints and tenant limit', () => {
+  const testRedis = useTestRedis({ per: 'all' });
   let database: TestDatabase;
   let endpoint: JsonEndpointServer;
   let env: NodeJS.ProcessEnv;
@@ -18,7 +20,7 @@ describe('integrador endpoints and tenant limit', () => {
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
     endpoint = await startJsonEndpoint();
-    prefix = testPrefix();
+    ({ prefix } = testRedis);
     empresaId = await createEmpresa(database.db, 'Faculdade CLI');
     const service = await createServicoEndpoint(
       database,
@@ -39,7 +41,6 @@ describe('integrador endpoints and tenant limit', () => {
   });
 
   afterAll(async () => {
-    await deletePrefix(TEST_REDIS_URL, prefix);
     await endpoint.close();
     await database.drop();
   });
@@ -107,15 +108,17 @@ describe('integrador endpoints and tenant limit', () => {
     const run = await runCli(['endpoints', 'sync', String(servicoId), '--empresa', String(empresaId), '--tipo', 'contato', '--json'], env);
     expect(run.code).toBe(0);
     const { jobId } = JSON.parse(run.stdout) as { jobId: string };
-    const redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    const producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger: createLogger({ name: 't', level: 'silent' }) });
+    const producer = new JobProducer({
+      connection: testRedis.redis,
+      prefix,
+      timeoutMs: 2000,
+      logger: createLogger({ name: 't', level: 'silent' }),
+    });
     try {
       const job = await producer.getJob('get', jobId);
       expect(job?.data).toEqual({ tenant: { empresaId, filialId: null }, servicoId, tipo: 'contato', trigger: 'cli' });
     } finally {
       await producer.close();
-      redis.disconnect();
     }
     const other = await runCli(['endpoints', 'sync', '999', '--empresa', String(empresaId)], env);
     expect(other).toMatchObject({ code: 1, stderr: `erro: o serviço de endpoint #999 não existe na empresa #${empresaId}\n` });

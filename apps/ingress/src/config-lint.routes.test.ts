@@ -1,6 +1,12 @@
 import { parseConnections } from '@integrador/connections';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import {
+  connectionsRestricting,
+  insertBdConexao,
+  insertForeignConnectionRows,
+  insertGetIntegracao,
+} from '@integrador/test-support/restricted-connections';
 import type { FastifyInstance } from 'fastify';
 import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
 
@@ -30,52 +36,15 @@ describe('GET /v1/config/lint and run admission against the connections file', (
     const b = await createEmpresa(database.db, 'Empresa B');
     keyA = await issueApiKey(database.db, a, null, 'a');
     keyB = await issueApiKey(database.db, b, null, 'b');
-    const erpDb = {
-      tipo: 'bd',
-      driver: 'postgres',
-      host: '127.0.0.1',
-      port: 5432,
-      database: 'erp',
-      user: 'crm',
-      allowPrivateNetwork: true,
-    };
-    const connections = parseConnections(
-      JSON.stringify({ connections: { erp_pg: erpDb, only_b: { ...erpDb, empresaId: b } } }),
-      'json',
-      {},
-      'test',
-    );
+    const connections = parseConnections(JSON.stringify(connectionsRestricting('only_b', b)), 'json', {}, 'test');
     ingress = await startTestIngress(database, { deps: { connections, dashboard: { secureCookies: false } } });
     ({ app } = ingress);
-    const conexao = async (nome: string, empresaId: number) =>
-      (
-        await database.db
-          .insertInto('conexao_integracao')
-          .values({ tipo_conexao: 'BD', nome_conexao: nome, empresa_id: empresaId })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-      ).id;
-    typoRowA = await conexao('erp_pgg', a);
-    foreignRowA = await conexao('only_b', a);
-    const okRowB = await conexao('only_b', b);
-    const get = async (nome: string, empresaId: number, conexaoId: number) =>
-      (
-        await database.db
-          .insertInto('integracao')
-          .values({
-            nome,
-            tipo_servico: 'GET',
-            empresa_id: empresaId,
-            conexao_integracao_id: conexaoId,
-            tabela: 'contas',
-            sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI',
-            ativo: 1,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-      ).id;
-    getOnForeignA = await get('GET-A-ONLY-B', a, foreignRowA);
-    await get('GET-B', b, okRowB);
+    ({
+      typo: typoRowA,
+      foreign: foreignRowA,
+      getOnForeign: getOnForeignA,
+    } = await insertForeignConnectionRows(database.db, a, 'only_b', 'GET-A-ONLY-B'));
+    await insertGetIntegracao(database.db, 'GET-B', b, await insertBdConexao(database.db, 'only_b', b));
     // A SET integration on a connection A may use, whose plan runs GET-A-ONLY-B first (its dependente).
     setAfterForeignA = (
       await database.db
@@ -84,7 +53,7 @@ describe('GET /v1/config/lint and run admission against the connections file', (
           nome: 'SET-A-PEDIDOS',
           tipo_servico: 'SET',
           empresa_id: a,
-          conexao_integracao_id: await conexao('erp_pg', a),
+          conexao_integracao_id: await insertBdConexao(database.db, 'erp_pg', a),
           tabela: 'pedidos',
           dependente: getOnForeignA,
           ativo: 1,

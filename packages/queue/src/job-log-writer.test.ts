@@ -1,20 +1,18 @@
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { useTestRedis } from '@integrador/test-support/test-redis';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JobLogWriter } from './job-log-writer';
 import { queueOptions } from './job-producer';
-import { createRedis, waitUntilReady } from './redis';
 
 describe('JobLogWriter on a real Redis', () => {
+  const testRedis = useTestRedis({ role: 'worker' });
   let prefix: string;
   let redis: Redis;
   let queue: Queue;
   let other: Queue;
 
   beforeEach(async () => {
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    await waitUntilReady(redis);
+    ({ redis, prefix } = testRedis);
     queue = new Queue('cti', queueOptions(redis, prefix));
     other = new Queue('webhook', queueOptions(redis, prefix));
   });
@@ -22,8 +20,6 @@ describe('JobLogWriter on a real Redis', () => {
   afterEach(async () => {
     await queue.close();
     await other.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
   });
 
   it('appends each job its own lines, in order, where getJobLogs reads them, and none to a job that is gone', async () => {

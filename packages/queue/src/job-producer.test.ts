@@ -1,30 +1,23 @@
 import { createLogger } from '@integrador/logging';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
-import type { Redis } from 'ioredis';
+import { useTestRedis } from '@integrador/test-support/test-redis';
 import { JobProducer } from './job-producer';
-import { createRedis, waitUntilReady } from './redis';
 
 // Fairness orders a tenant's counted jobs; a job with its own jobId is never counted. Every cti job has one (a PBX
 // event, a click-to-call), so on that queue a priority would be 1 for all: the job goes to the plain wait list
 // instead, and what the jobId is for (an add of the same id adds nothing) still holds.
 describe('JobProducer on the cti queue', () => {
-  let redis: Redis;
+  const testRedis = useTestRedis();
   let producer: JobProducer;
-  let prefix: string;
   const tenant = { empresaId: 7, filialId: null };
   const receivedAt = new Date().toISOString();
 
-  beforeEach(async () => {
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis, 5000);
+  beforeEach(() => {
+    const { redis, prefix } = testRedis;
     producer = new JobProducer({ connection: redis, prefix, timeoutMs: 5000, logger: createLogger({ name: 'test', level: 'silent' }) });
   });
 
   afterEach(async () => {
     await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    await redis.quit();
   });
 
   it('adds a click-to-call to the wait list with no priority, once per jobId', async () => {

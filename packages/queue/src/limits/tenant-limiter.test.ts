@@ -1,9 +1,8 @@
 import { createLogger } from '@integrador/logging';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { useTestRedis } from '@integrador/test-support/test-redis';
 import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { queueOptions } from '../job-producer';
-import { createRedis, waitUntilReady } from '../redis';
 import { LimitDelayError } from './limit-delay-error';
 import type { LimitRule } from './limit-rule';
 import { writeLimitsMirror } from './limits-mirror';
@@ -14,15 +13,14 @@ const empresa = { empresaId: 5, filialId: null };
 const filial = { empresaId: 5, filialId: 8 };
 
 describe('TenantLimiter on a real Redis', () => {
+  const testRedis = useTestRedis({ role: 'worker' });
   let prefix: string;
   let redis: Redis;
   let queue: Queue;
   let limiter: TenantLimiter;
 
   beforeEach(async () => {
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    await waitUntilReady(redis);
+    ({ redis, prefix } = testRedis);
     queue = new Queue('cti', queueOptions(redis, prefix));
     limiter = new TenantLimiter({ redis, prefix, logger, leaseMs: 1000 });
   });
@@ -30,8 +28,6 @@ describe('TenantLimiter on a real Redis', () => {
   afterEach(async () => {
     await limiter.close();
     await queue.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
   });
 
   async function configure(rules: Partial<LimitRule>[]): Promise<void> {
