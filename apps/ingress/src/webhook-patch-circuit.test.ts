@@ -128,4 +128,15 @@ describe.each(ALL_DIALECTS)('webhook PATCH and circuit state on %s', (dialect) =
     await flow.succeeded(id);
     expect(await circuito()).toEqual({ estado: 'fechado', aberto: false, ate: null, falhasSeguidas: 0 });
   });
+
+  it('without Redis the endpoint is still shown, its circuit null (unknown)', async () => {
+    const id = await create('Sem Redis');
+    // The ingress's producer connection, closed (the last test of the block: the connection stays closed).
+    ingress.redis.disconnect();
+    const shown = await as(keyA, 'GET', `/v1/webhooks/${id}`);
+    expect(shown.statusCode).toBe(200);
+    expect(shown.json()).toMatchObject({ id, nome: 'Sem Redis', circuito: null });
+    const patched = await as(keyA, 'PATCH', `/v1/webhooks/${id}`, { nome: 'Ainda' });
+    expect(patched.json()).toMatchObject({ nome: 'Ainda', circuito: null });
+  });
 });
