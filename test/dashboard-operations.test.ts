@@ -316,7 +316,7 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
       url: `/dashboard/webhooks?empresa=${h.empresaA}&recusado=WEBHOOK_DISABLED&endpoint=${endpointA}`,
       headers: { cookie },
     });
-    expect(back.body).toContain(`webhook desativado: reative-o (PUT /v1/webhooks/${endpointA} com`);
+    expect(back.body).toContain(`webhook desativado: reative-o (PATCH /v1/webhooks/${endpointA} com`);
     // Only the codes the actions redirect with are worded; anything else in the address is not echoed.
     const forged = await h.app.inject({
       url: `/dashboard/webhooks?empresa=${h.empresaA}&recusado=%3Cb%3Exss&endpoint=1`,

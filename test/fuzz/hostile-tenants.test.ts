@@ -21,6 +21,7 @@ const VALID_BODIES: Record<string, object> = {
     eventos: [{ tipo: 'contato', url: 'http://127.0.0.1:1/c' }],
   },
   'PUT /v1/webhooks/{id}': { nome: 'outro', url: 'https://example.com/hook', gatilhos: ['contato.criado'] },
+  'PATCH /v1/webhooks/{id}': { ativo: false },
   'POST /v1/webhooks/{id}/recover': { since: '2026-01-01T00:00:00Z' },
 };
 

@@ -181,7 +181,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       await v1.register(schedulesRoutes(deps.database, deps.producer, deps.scheduleTimezone ?? deps.dashboard?.scheduleTimezone));
       await v1.register(connectionsRoutes(deps.database, deps.connections));
       await v1.register(limitsRoutes(deps.producer, deps.keyPrefix, deps.checkTimeoutMs));
-      await v1.register(webhooksRoutes(deps.database, deps.producer, webhooks));
+      await v1.register(webhooksRoutes(deps.database, deps.producer, webhooks, deps.keyPrefix));
       await v1.register(ctiApiRoutes(cti));
     },
     { prefix: '/v1' },

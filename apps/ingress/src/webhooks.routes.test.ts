@@ -81,7 +81,14 @@ describe.each(ALL_DIALECTS)('webhook route answers on %s', (dialect) => {
       })
       .where('id', '=', endpointId)
       .execute();
-    const expected = asJson(presentEndpoint(await requireEndpoint(database.db, empresaA, endpointId), 'pt-BR'));
+    // Its circuit breaker open (as worker-webhook's flow control leaves it), so `circuito` is filled too.
+    const openUntil = Date.parse('2030-01-01T00:00:00Z');
+    await ingress.redis.hset(`${ingress.prefix}:webhook:breaker:${endpointId}`, { openUntil, failures: 5 });
+    const circuito = { estado: 'aberto', aberto: true, ate: '2030-01-01T00:00:00.000Z', falhasSeguidas: 5 };
+    const expected = {
+      ...(asJson(presentEndpoint(await requireEndpoint(database.db, empresaA, endpointId), 'pt-BR')) as object),
+      circuito,
+    };
     expect(Object.values(expected as object)).not.toContain(null);
     const shown = await app.inject({ method: 'GET', url: `/v1/webhooks/${endpointId}`, headers: headers() });
     expect(shown.json()).toEqual(expected);

@@ -53,7 +53,7 @@ export {
   removeLimite,
   upsertLimite,
 } from './limites.repository';
-export { MigrationError, migrateDownAll, migrateToLatest, NewerSchemaError } from './migrate';
+export { MigrationError, migrateDownAll, migrateTo, migrateToLatest, NewerSchemaError } from './migrate';
 export { GET_SYNC_TABLES } from './migrations/003-get-sync';
 export { DEFAULT_SERVICE_LIMIT } from './migrations/004-servicos-endpoint';
 export { GUARDED_TABLES } from './migrations/007-tenant-guard';

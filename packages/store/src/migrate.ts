@@ -16,6 +16,7 @@ import { dashboardTenantsMigration } from './migrations/014-dashboard-tenants';
 import { outboxEnviandoMigration } from './migrations/015-outbox-enviando';
 import { outboxStorageMigration } from './migrations/016-outbox-storage';
 import { webhookRecuperacaoMigration } from './migrations/017-webhook-recuperacao';
+import { outboxStatusMigration } from './migrations/018-outbox-status';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -63,6 +64,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '015-outbox-enviando': outboxEnviandoMigration(),
         '016-outbox-storage': outboxStorageMigration(dialect),
         '017-webhook-recuperacao': webhookRecuperacaoMigration(),
+        '018-outbox-status': outboxStatusMigration(dialect),
       }),
     },
   });
@@ -78,6 +80,12 @@ export async function migrateToLatest(database: CrmDatabase): Promise<string[]> 
     throw new MigrationError(`migration ${failed} failed: ${(error as Error).message}`, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Migrates up or down to the named migration (tests: a database as an older version of the hub left it). */
+export async function migrateTo(database: CrmDatabase, name: string): Promise<void> {
+  const { error } = await migrator(database).migrateTo(name);
+  if (error) throw new MigrationError(`migration to ${name} failed: ${(error as Error).message}`, { cause: error });
 }
 
 /** Rolls back every migration (tests and `integrador migrate --down`). */

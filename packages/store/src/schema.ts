@@ -547,6 +547,8 @@ export interface WebhookOutboxTable {
   tabela: string;
   registro_id: number;
   operacao: string;
+  /** The status the change set, as text ('' for none); null when not captured (a row written before migration 018). */
+  status: Generated<Nullable<string>>;
   criado_em: Timestamp;
 }
 

@@ -4,7 +4,9 @@ import { sql } from 'kysely';
 // Capture for CRMs that cannot call the change-event route: triggers on the CRM tables write one webhook_outbox row per
 // inserted or updated row, in the same transaction as the change (so nothing is lost, whoever writes: the CRM, a GET
 // pull, an endpoint sync). worker-webhook drains the outbox (outbox-drain.ts). The triggers only say what happened
-// (criado / alterado / status_alterado); the engine decides the gatilho.
+// (criado / alterado / status_alterado) and, on the tables whose status changes are told apart, the status the change
+// set (migration 018; '' for a NULL one): the engine decides the gatilho from it, not from the row as it is when the
+// outbox is drained (an atividade concluded then reopened before the drain is still an atividade.concluida).
 
 interface Captured {
   table: 'contatos' | 'oportunidades' | 'atividades' | 'eventos';
@@ -21,35 +23,48 @@ const CAPTURED: readonly Captured[] = [
 
 const name = (table: string, kind: 'ins' | 'upd') => `integrador_wh_${table}_${kind}`;
 
+/**
+ * The outbox row a trigger writes. Where status changes are told apart, with the status the change set as text, never
+ * NULL ('' for none): NULL in the column means "not captured" (a row of the triggers before migration 018).
+ */
+function outboxInsert(dialect: CrmDatabase['dialect'], { table, updates }: Captured, operacao: string): string {
+  if (updates !== 'status')
+    return `INSERT INTO webhook_outbox (empresa_id, tabela, registro_id, operacao) VALUES (NEW.empresa_id, '${table}', NEW.id, ${operacao})`;
+  const status = dialect === 'postgres' ? `COALESCE(NEW.status::text, '')` : `COALESCE(NEW.status, '')`;
+  return `INSERT INTO webhook_outbox (empresa_id, tabela, registro_id, operacao, status) VALUES (NEW.empresa_id, '${table}', NEW.id, ${operacao}, ${status})`;
+}
+
 function statements(dialect: CrmDatabase['dialect']): string[] {
   const list: string[] = [];
-  const insert = (table: string, operacao: string) =>
-    `INSERT INTO webhook_outbox (empresa_id, tabela, registro_id, operacao) VALUES (NEW.empresa_id, '${table}', NEW.id, ${operacao})`;
   if (dialect === 'postgres') {
-    for (const { table, updates } of CAPTURED) {
+    for (const captured of CAPTURED) {
+      const { table, updates } = captured;
       const operacao =
         updates === 'status'
           ? `CASE WHEN TG_OP = 'INSERT' THEN 'criado' WHEN OLD.status IS DISTINCT FROM NEW.status THEN 'status_alterado' ELSE 'alterado' END`
           : `CASE WHEN TG_OP = 'INSERT' THEN 'criado' ELSE 'alterado' END`;
       list.push(
-        `CREATE OR REPLACE FUNCTION ${name(table, 'ins')}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${insert(table, operacao)}; RETURN NULL; END $$`,
+        `CREATE OR REPLACE FUNCTION ${name(table, 'ins')}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${outboxInsert(dialect, captured, operacao)}; RETURN NULL; END $$`,
         `DROP TRIGGER IF EXISTS ${name(table, 'ins')} ON ${table}`,
         `CREATE TRIGGER ${name(table, 'ins')} AFTER INSERT${updates === 'none' ? '' : ' OR UPDATE'} ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name(table, 'ins')}()`,
       );
     }
     return list;
   }
-  for (const { table, updates } of CAPTURED) {
+  for (const captured of CAPTURED) {
+    const { table, updates } = captured;
     const statusChanged = dialect === 'mysql' ? 'NOT (NEW.status <=> OLD.status)' : 'NEW.status IS NOT OLD.status';
     const operacao = updates === 'status' ? `CASE WHEN ${statusChanged} THEN 'status_alterado' ELSE 'alterado' END` : `'alterado'`;
     const body = (sqlText: string) => (dialect === 'mysql' ? sqlText : `BEGIN ${sqlText}; END`);
     list.push(
       `DROP TRIGGER IF EXISTS ${name(table, 'ins')}`,
-      `CREATE TRIGGER ${name(table, 'ins')} AFTER INSERT ON ${table} FOR EACH ROW ${body(insert(table, `'criado'`))}`,
+      `CREATE TRIGGER ${name(table, 'ins')} AFTER INSERT ON ${table} FOR EACH ROW ${body(outboxInsert(dialect, captured, `'criado'`))}`,
       `DROP TRIGGER IF EXISTS ${name(table, 'upd')}`,
     );
     if (updates !== 'none')
-      list.push(`CREATE TRIGGER ${name(table, 'upd')} AFTER UPDATE ON ${table} FOR EACH ROW ${body(insert(table, operacao))}`);
+      list.push(
+        `CREATE TRIGGER ${name(table, 'upd')} AFTER UPDATE ON ${table} FOR EACH ROW ${body(outboxInsert(dialect, captured, operacao))}`,
+      );
   }
   return list;
 }

@@ -86,14 +86,26 @@ export function signingKeys(endpoint: SigningEndpoint, settings: Pick<WebhookSet
   return [keys.current, keys.previous];
 }
 
-/** The headers of one attempt: the endpoint's own first, then Standard Webhooks' (which they cannot override). */
+/**
+ * The header naming the gatilho that fired: the body is seed 004's bare array, with no room for Standard Webhooks'
+ * `type`, so an endpoint of several gatilhos tells them apart by this header. Named under the spec's `webhook-` prefix
+ * (custom headers cannot use it: endpoint-input.ts), its value the spec's dotted event type (`contato.alterado`). Not
+ * covered by the signature, which signs id, timestamp and body only.
+ */
+export const GATILHO_HEADER = 'webhook-gatilho';
+
+/**
+ * The headers of one attempt: the endpoint's own first, then Standard Webhooks' and the gatilho's (which they cannot
+ * override).
+ */
 export function attemptHeaders(
   endpoint: WebhookEndpoint,
   secrets: readonly (string | Buffer)[],
   webhookId: string,
   body: string,
+  gatilho: string,
 ): Record<string, string> {
-  return { ...endpoint.cabecalhos, ...standardWebhookHeaders(secrets, webhookId, body) };
+  return { ...endpoint.cabecalhos, ...standardWebhookHeaders(secrets, webhookId, body), [GATILHO_HEADER]: gatilho };
 }
 
 /** Why an endpoint was disabled, stored as JSON and worded by messages.ts in the reader's language. */
@@ -373,7 +385,7 @@ export async function deliverOnce(
       await giveBack();
       return await secretKeyMissing(deps, entrega, endpoint, manual);
     }
-    const headers = attemptHeaders(endpoint, keys, entrega.webhook_id, entrega.payload);
+    const headers = attemptHeaders(endpoint, keys, entrega.webhook_id, entrega.payload, entrega.gatilho);
     const result = await deps.http.send(endpoint.url, headers, entrega.payload);
     const attempt = entrega.tentativas + 1;
     // The writes after an attempt are independent: run together, so a delivery's latency holds one round trip, not four.

@@ -68,30 +68,41 @@ function selectEndpoints(db: Db, empresaId: number) {
   return db.selectFrom('webhook_endpoints').selectAll().where('empresa_id', '=', empresaId).orderBy('id').execute();
 }
 
-/** An update's settings: `ativo` or `cabecalhos` undefined leaves the stored value as it is. */
-export type WebhookEndpointUpdate = Omit<WebhookEndpointInput, 'ativo' | 'cabecalhos'> & {
-  ativo: boolean | undefined;
-  cabecalhos: Record<string, string> | undefined;
-};
+/**
+ * An update's settings: a setting left undefined keeps the stored value as it is (a PUT gives all but `ativo` and
+ * `cabecalhos`; a PATCH only what it names).
+ */
+export type WebhookEndpointUpdate = { [K in keyof WebhookEndpointInput]?: WebhookEndpointInput[K] | undefined };
 
 function columnsOf(input: WebhookEndpointUpdate) {
-  const { ativo, cabecalhos } = input;
+  const { nome, url, gatilhos, ativo, cabecalhos, limitePorSegundo } = input;
+  // Each left out when undefined: written from a value read earlier, it could undo a change made meanwhile (a
+  // disabling by the engine, another caller's edit).
   return {
-    nome: input.nome,
-    url: input.url,
-    gatilhos: input.gatilhos.join(','),
-    // Left out when undefined: written from a value read earlier, it could undo a disabling made meanwhile.
+    ...(nome === undefined ? {} : { nome }),
+    ...(url === undefined ? {} : { url }),
+    ...(gatilhos === undefined ? {} : { gatilhos: gatilhos.join(',') }),
     ...(ativo === undefined ? {} : { ativo: ativo ? 1 : 0 }),
     ...(cabecalhos === undefined ? {} : { cabecalhos: Object.keys(cabecalhos).length ? JSON.stringify(cabecalhos) : null }),
-    limite_por_segundo: input.limitePorSegundo,
+    ...(limitePorSegundo === undefined ? {} : { limite_por_segundo: limitePorSegundo }),
   };
 }
 
 /** Creates an endpoint with its sealed secret; answers its id. */
 export async function createWebhookEndpoint(db: Db, empresaId: number, input: WebhookEndpointInput, sealedSecret: string): Promise<number> {
+  const { nome, url, gatilhos, ativo, cabecalhos, limitePorSegundo } = input;
   const inserted = await db
     .insertInto('webhook_endpoints')
-    .values({ empresa_id: empresaId, ...columnsOf(input), segredo: sealedSecret })
+    .values({
+      empresa_id: empresaId,
+      nome,
+      url,
+      gatilhos: gatilhos.join(','),
+      ativo: ativo ? 1 : 0,
+      cabecalhos: Object.keys(cabecalhos).length ? JSON.stringify(cabecalhos) : null,
+      limite_por_segundo: limitePorSegundo,
+      segredo: sealedSecret,
+    })
     .executeTakeFirstOrThrow();
   if (inserted.insertId !== undefined) return Number(inserted.insertId);
   // PostgreSQL reports no insertId: the newest row of the empresa is the one just written (ids are monotonic).

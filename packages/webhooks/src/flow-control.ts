@@ -165,6 +165,46 @@ type FlowOp =
   | { kind: 'a'; endpointId: number; ratePerSecond: number | null; member: string }
   | { kind: 'r' | 'f' | 's'; endpointId: number; member: string };
 
+/** A flow-control key of one endpoint (shared by every worker and read by the API). */
+function flowKey(prefix: string, kind: string, endpointId: number): string {
+  return `${prefix}:webhook:${kind}:${endpointId}`;
+}
+
+/**
+ * An endpoint's circuit breaker as the API shows it: `fechado` (deliveries go), `aberto` until `ate` (they wait, each
+ * without using an attempt: pending with no new attempt is this, not a stuck delivery), `meio_aberto` (the cooldown
+ * ended: the next delivery is a probe whose outcome closes or re-opens it); `falhasSeguidas`, the failures in a row the
+ * breaker counts (it opens at WEBHOOK_BREAKER_FAILURES).
+ */
+export interface CircuitState {
+  estado: 'fechado' | 'aberto' | 'meio_aberto';
+  aberto: boolean;
+  ate: string | null;
+  falhasSeguidas: number;
+}
+
+/** The breakers of these endpoints now, in their order: one round trip (the ids are the caller's, tenant-checked). */
+export async function circuitStates(
+  redis: Redis,
+  prefix: string,
+  endpointIds: readonly number[],
+  breakerFailures: number,
+  now = Date.now(),
+): Promise<CircuitState[]> {
+  if (endpointIds.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const id of endpointIds) pipeline.hmget(flowKey(prefix, 'breaker', id), 'openUntil', 'failures');
+  const replies = (await pipeline.exec()) ?? [];
+  return endpointIds.map((_, i) => {
+    const [err, values] = replies[i] ?? [new Error('no reply'), null];
+    if (err) throw err;
+    const [openUntil, failures] = (values as (string | null)[]).map((v) => Number(v ?? 0)) as [number, number];
+    const open = openUntil > now;
+    const estado = open ? 'aberto' : failures >= breakerFailures ? 'meio_aberto' : 'fechado';
+    return { estado, aberto: open, ate: open ? new Date(openUntil).toISOString() : null, falhasSeguidas: failures };
+  });
+}
+
 export class EndpointFlowControl {
   private readonly redis: Redis & FlowCommands;
   private readonly batches: Coalescer<FlowOp, FlowReply>;
@@ -189,7 +229,7 @@ export class EndpointFlowControl {
   }
 
   private key(kind: string, endpointId: number): string {
-    return `${this.prefix}:webhook:${kind}:${endpointId}`;
+    return flowKey(this.prefix, kind, endpointId);
   }
 
   private async run(ops: FlowOp[]): Promise<FlowReply[]> {

@@ -22,6 +22,7 @@ export type ErrorClass =
   | 'http_4xx'
   | 'http_5xx'
   | 'rate_limited'
+  | 'overloaded'
   | 'gone';
 
 /** One attempt's outcome. */
@@ -71,6 +72,8 @@ export function classifyStatus(status: number): ErrorClass | null {
   if (status >= 200 && status < 300) return null;
   if (status === 410) return 'gone';
   if (status === 429) return 'rate_limited';
+  // Standard Webhooks: a 502 or a 504 usually means the receiver is under load, to be throttled like a 429.
+  if (status === 502 || status === 504) return 'overloaded';
   if (status >= 300 && status < 400) return 'redirect';
   return status >= 500 ? 'http_5xx' : 'http_4xx';
 }

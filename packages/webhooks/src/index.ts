@@ -1,12 +1,12 @@
 export { installCaptureTriggers, removeCaptureTriggers } from './capture-triggers';
 export { type ChangeEvent, type ChangeEventResult, receiveChangeEvent } from './change-event';
-export { type DeliveryDeps, type DeliveryOutcome, deliverOnce, maskHeaders } from './deliver';
+export { type DeliveryDeps, type DeliveryOutcome, deliverOnce, GATILHO_HEADER, maskHeaders } from './deliver';
 export { ENTREGA_STATUSES, listEntregas, listTentativas } from './deliveries.repository';
 export { runDeliveryJob } from './delivery-job';
 export { createDeliveryStore, type DeliveryStore } from './delivery-store';
 export { listWebhookEndpoints, type WebhookEndpoint } from './endpoints.repository';
 export { WebhookError, type WebhookErrorCode } from './errors';
-export { EndpointFlowControl } from './flow-control';
+export { type CircuitState, circuitStates, EndpointFlowControl } from './flow-control';
 export { GATILHOS, type Gatilho, isConcluida, OPERACOES, type Operacao, WEBHOOK_TABLES, type WebhookTable } from './gatilhos';
 export { classifyError, createWebhookHttpClient, type ErrorClass, type SendResult, type WebhookHttpClient } from './http-client';
 export { type CancelReason, cancelReasonOf, deliveryErrorMessage, type Locale, webhookMessage } from './messages';
@@ -22,7 +22,9 @@ export { samplePayload, type TestResult, testWebhookEndpoint } from './test-endp
 export {
   createEndpoint,
   deliveryAttempts,
+  type EndpointPatchInput,
   type EndpointSettingsInput,
+  patchEndpoint,
   presentEndpoint,
   presentEntregas,
   type Recovered,

@@ -88,8 +88,8 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
   },
   ENDPOINT_DELETED: { 'pt-BR': 'cancelada: o webhook foi excluído', en: 'cancelled: the webhook was deleted' },
   WEBHOOK_DISABLED: {
-    'pt-BR': 'webhook desativado: reative-o (PUT /v1/webhooks/{id} com "ativo": true) antes de reenviar',
-    en: 'webhook disabled: enable it again (PUT /v1/webhooks/{id} with "ativo": true) before resending',
+    'pt-BR': 'webhook desativado: reative-o (PATCH /v1/webhooks/{id} com {"ativo": true}) antes de reenviar',
+    en: 'webhook disabled: enable it again (PATCH /v1/webhooks/{id} with {"ativo": true}) before resending',
   },
   WEBHOOK_NOT_FOUND: { 'pt-BR': 'webhook não encontrado', en: 'webhook not found' },
   DELIVERY_NOT_FOUND: { 'pt-BR': 'entrega não encontrada', en: 'delivery not found' },

@@ -34,6 +34,7 @@ export async function drainOutbox(db: Kysely<Database>, producer: JobProducer, b
             registroId: String(row.registro_id),
             operacao,
             chave: `outbox:${row.id}`,
+            status: row.status,
           });
         }
         await db.deleteFrom('webhook_outbox').where('id', '=', row.id).execute();

@@ -16,6 +16,12 @@ export interface CrmChange {
   operacao: Operacao;
   /** Idempotency: the same key publishes (and delivers) once. */
   chave: string;
+  /**
+   * The status the change set, as the capture triggers saw it ('' for none). It decides an atividade.concluida and is
+   * the payload's status: the row may have changed again before the outbox was drained. Undefined or null when not
+   * known (the change-event route, an outbox row written before migration 018): the row's status as it is now.
+   */
+  status?: string | null | undefined;
 }
 
 export interface NothingSent {
@@ -66,7 +72,10 @@ function noGatilho(change: CrmChange, status: unknown): PublishResult {
  * change (same key) creates nothing new. When nothing is sent the answer says why (`motivo`).
  */
 export async function publishChange(db: Kysely<Database>, producer: JobProducer, change: CrmChange): Promise<PublishResult> {
-  const row = await loadTableRow(db, change.empresaId, change.tabela, change.registroId);
+  const read = await loadTableRow(db, change.empresaId, change.tabela, change.registroId);
+  const captured = change.status ?? undefined;
+  // The row as the change left its status (the rest as it is now: the payload is built at publish time).
+  const row = read && captured !== undefined ? { ...read, status: captured } : read;
   const notFound = { tabela: change.tabela, id: change.registroId };
   const gatilho = gatilhoOf(change.tabela, change.operacao, isConcluida(row?.status as string | null));
   if (!gatilho) return row ? noGatilho(change, row.status) : nothing(null, 'NO_ROW', notFound);

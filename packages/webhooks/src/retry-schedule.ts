@@ -12,7 +12,8 @@ export function retryAfterMs(header: string | undefined, now = Date.now()): numb
 
 /**
  * The delay before retry number `retry` (1 = the first retry), or undefined when the schedule is exhausted: the
- * schedule's delay ±jitter; at least `minDelayAfterThrottleMs` after a 429 or a timeout; a Retry-After honoured within
+ * schedule's delay ±jitter; at least `minDelayAfterThrottleMs` after a 429, a 502, a 504 or a timeout (the answers Standard
+ * Webhooks says to throttle on); a Retry-After honoured within
  * [delay, 2 × delay] (Svix's clamp, so a receiver can neither hammer itself nor park a delivery for days).
  */
 export function nextRetryDelay(
@@ -25,7 +26,8 @@ export function nextRetryDelay(
   const base = settings.retryScheduleMs[retry - 1];
   if (base === undefined) return undefined;
   let delay = base * (1 + settings.jitter * (2 * random() - 1));
-  if (errorClass === 'rate_limited' || errorClass === 'timeout') delay = Math.max(delay, settings.minDelayAfterThrottleMs);
+  if (errorClass === 'rate_limited' || errorClass === 'overloaded' || errorClass === 'timeout')
+    delay = Math.max(delay, settings.minDelayAfterThrottleMs);
   if (retryAfter !== undefined) delay = Math.min(Math.max(retryAfter, delay), 2 * Math.max(delay, 1));
   return Math.round(delay);
 }

@@ -96,6 +96,7 @@ export function explain(
     case 'rate_limited':
       return { code: 'CLIENT_ERROR', params: { status } };
     case 'http_5xx':
+    case 'overloaded':
       return { code: 'SERVER_ERROR', params: { status } };
     default:
       return { code: 'NETWORK_ERROR', params: { url, detail } };
@@ -111,7 +112,8 @@ export async function testWebhookEndpoint(
 ): Promise<TestResult> {
   const gatilho = endpoint.gatilhos[0] ?? 'contato.criado';
   const body = JSON.stringify(samplePayload(gatilho));
-  const headers = attemptHeaders(endpoint, signingSecrets(endpoint, settings), `msg_test_${randomUUID().replaceAll('-', '')}`, body);
+  const webhookId = `msg_test_${randomUUID().replaceAll('-', '')}`;
+  const headers = attemptHeaders(endpoint, signingSecrets(endpoint, settings), webhookId, body, gatilho);
   const result = await http.send(endpoint.url, headers, body);
   const { code, params } = explain(result, endpoint.url, settings.timeoutMs);
   return { ok: result.ok, code, message: webhookMessage(locale, code, params), status: result.status, durationMs: result.durationMs };

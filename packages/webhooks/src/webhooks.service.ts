@@ -12,6 +12,7 @@ import {
   updateWebhookEndpoint,
   type WebhookEndpoint,
   type WebhookEndpointInput,
+  type WebhookEndpointUpdate,
 } from './endpoints.repository';
 import { WebhookError } from './errors';
 import { cancelReasonOf, deliveryErrorMessage, disabledReasonMessage, type Locale } from './messages';
@@ -88,15 +89,49 @@ export async function replaceEndpoint(
 ): Promise<void> {
   const stored = await requireChangeableEndpoint(db, caller, id);
   const settings = checked(input, options);
+  if (input.cabecalhos === undefined) assertHeadersStay(stored, settings.url);
+  const update = { ...settings, ativo: input.ativo, cabecalhos: input.cabecalhos === undefined ? undefined : settings.cabecalhos };
+  if (!(await updateWebhookEndpoint(db, caller.empresaId, id, update))) throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
+}
+
+/** Stored headers kept with a URL moved to another origin: refused (400 WEBHOOK_HEADERS_REQUIRED), see replaceEndpoint. */
+function assertHeadersStay(stored: WebhookEndpoint, url: string): void {
   const storedNames = Object.keys(stored.cabecalhos);
-  if (input.cabecalhos === undefined && storedNames.length > 0 && originOf(settings.url) !== originOf(stored.url)) {
+  if (storedNames.length > 0 && originOf(url) !== originOf(stored.url)) {
     throw new WebhookError('WEBHOOK_HEADERS_REQUIRED', 400, {
       from: originOf(stored.url),
-      to: originOf(settings.url),
+      to: originOf(url),
       names: storedNames.join(', '),
     });
   }
-  const update = { ...settings, ativo: input.ativo, cabecalhos: input.cabecalhos === undefined ? undefined : settings.cabecalhos };
+}
+
+/** A partial change of an endpoint: only the settings given (at least one; the API's schema requires it). */
+export type EndpointPatchInput = Partial<EndpointSettingsInput>;
+
+/**
+ * Changes only the settings given (PATCH), each checked as on a create or replace: `{"ativo": true}` re-enables an
+ * endpoint without sending the rest again. Only the given columns are written, so a setting changed meanwhile by
+ * another caller, or a disabling by the engine, is not undone. 404 for another tenant's id, 403 for a filial key; a
+ * `url` moved to another origin without `cabecalhos` while headers are stored is refused as on PUT.
+ */
+export async function patchEndpoint(
+  db: Db,
+  options: Pick<WebhookSettings, 'allowlist'>,
+  caller: FilialCaller,
+  id: number,
+  input: EndpointPatchInput,
+): Promise<void> {
+  const stored = await requireChangeableEndpoint(db, caller, id);
+  const update: WebhookEndpointUpdate = {
+    nome: input.nome?.trim(),
+    url: input.url === undefined ? undefined : checkWebhookUrl(input.url, options.allowlist),
+    gatilhos: input.gatilhos === undefined ? undefined : checkGatilhos(input.gatilhos),
+    ativo: input.ativo,
+    cabecalhos: input.cabecalhos === undefined ? undefined : checkHeaders(input.cabecalhos),
+    limitePorSegundo: input.limitePorSegundo,
+  };
+  if (update.url !== undefined && input.cabecalhos === undefined) assertHeadersStay(stored, update.url);
   if (!(await updateWebhookEndpoint(db, caller.empresaId, id, update))) throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
 }
 

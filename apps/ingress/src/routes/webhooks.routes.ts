@@ -2,9 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
 import {
+  circuitStates,
   createEndpoint,
   deliveryAttempts,
   listWebhookEndpoints,
+  patchEndpoint,
   presentEndpoint,
   presentEntregas,
   recoverDeliveries,
@@ -15,10 +17,12 @@ import {
   resendDelivery,
   rotateSecret,
   testWebhookEndpoint,
+  type WebhookEndpoint,
   type WebhookHttpClient,
   type WebhookSettings,
 } from '@integrador/webhooks';
 import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import { localeOf } from '../i18n';
 import { ErrorResponse } from '../schemas';
 import {
@@ -34,6 +38,7 @@ import {
   RotatedSecretResponse,
   WebhookBody,
   WebhookEndpointResponse,
+  WebhookPatchBody,
   WebhookTestResponse,
 } from './webhooks.schemas';
 
@@ -56,8 +61,32 @@ const input = (body: Static<typeof WebhookBody>) => ({ ...body, gatilhos: [...bo
  * whole empresa: a key bound to a filial reads them, and every change or action is refused by the engine with 403
  * FILIAL_SCOPE (the filial rule of packages/store).
  */
-export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, options: WebhookRoutesOptions): FastifyPluginAsyncTypebox {
+export function webhooksRoutes(
+  database: CrmDatabase,
+  producer: JobProducer,
+  options: WebhookRoutesOptions,
+  keyPrefix: string,
+): FastifyPluginAsyncTypebox {
   const { db } = database;
+  /**
+   * Endpoints as presentEndpoint shows them, with their circuit breaker (`circuito`) read from Redis in one round trip;
+   * null when Redis does not answer (the endpoint itself is still shown).
+   */
+  const presentAll = async (endpoints: WebhookEndpoint[], request: FastifyRequest) => {
+    const circuits = await producer
+      .read('read webhook circuits', () =>
+        circuitStates(
+          producer.connection,
+          keyPrefix,
+          endpoints.map((e) => e.id),
+          options.settings.breakerFailures,
+        ),
+      )
+      .catch(() => null);
+    return endpoints.map((endpoint, i) => ({ ...presentEndpoint(endpoint, localeOf(request)), circuito: circuits?.[i] ?? null }));
+  };
+  const present = async (empresaId: number, id: number, request: FastifyRequest) =>
+    (await presentAll([await requireEndpoint(db, empresaId, id)], request))[0];
   return async (app) => {
     app.post(
       '/webhooks',
@@ -85,8 +114,7 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
         },
       },
       async (request) => {
-        const list = await listWebhookEndpoints(db, request.tenant.empresaId);
-        return { items: list.map((endpoint) => presentEndpoint(endpoint, localeOf(request))) };
+        return { items: await presentAll(await listWebhookEndpoints(db, request.tenant.empresaId), request) };
       },
     );
     app.get(
@@ -99,7 +127,7 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
           response: { 200: WebhookEndpointResponse, ...errors },
         },
       },
-      async (request) => presentEndpoint(await requireEndpoint(db, request.tenant.empresaId, request.params.id), localeOf(request)),
+      async (request) => present(request.tenant.empresaId, request.params.id, request),
     );
     app.put(
       '/webhooks/:id',
@@ -115,7 +143,28 @@ export function webhooksRoutes(database: CrmDatabase, producer: JobProducer, opt
       },
       async (request) => {
         await replaceEndpoint(db, options.settings, request.tenant, request.params.id, input(request.body));
-        return presentEndpoint(await requireEndpoint(db, request.tenant.empresaId, request.params.id), localeOf(request));
+        return present(request.tenant.empresaId, request.params.id, request);
+      },
+    );
+    app.patch(
+      '/webhooks/:id',
+      {
+        schema: {
+          tags: ['webhooks'],
+          summary:
+            'Change some of a webhook endpoint\'s settings (e.g. {"ativo": true} re-enables it); the others keep their stored values',
+          params: IdParams,
+          body: WebhookPatchBody,
+          response: { 200: WebhookEndpointResponse, ...changeErrors },
+        },
+      },
+      async (request) => {
+        const { gatilhos, ...rest } = request.body;
+        await patchEndpoint(db, options.settings, request.tenant, request.params.id, {
+          ...rest,
+          ...(gatilhos === undefined ? {} : { gatilhos: [...gatilhos] }),
+        });
+        return present(request.tenant.empresaId, request.params.id, request);
       },
     );
     app.delete(

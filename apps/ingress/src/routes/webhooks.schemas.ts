@@ -30,6 +30,13 @@ export const WebhookBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** PATCH: any of WebhookBody's settings, at least one; what is left out keeps its stored value. */
+export const WebhookPatchBody = Type.Partial(WebhookBody, {
+  additionalProperties: false,
+  minProperties: 1,
+  description: 'the settings to change (at least one), each checked as on PUT; the others keep their stored values',
+});
+
 export const IdParams = Type.Object({ id: RowId('webhook endpoint id') });
 export const DeliveryParams = Type.Object({ id: RowId('webhook endpoint id'), deliveryId: RowId('delivery id') });
 
@@ -58,6 +65,22 @@ export const WebhookEndpointResponse = Type.Object({
   ),
   rotacaoAte: Nullable(Type.String({ description: 'until when the previous secret still signs beside the new one' })),
   criadoEm: Type.String(),
+  circuito: Type.Optional(
+    Nullable(
+      Type.Object(
+        {
+          estado: Type.Union([Type.Literal('fechado'), Type.Literal('aberto'), Type.Literal('meio_aberto')], {
+            description:
+              'fechado: deliveries go; aberto: they wait until `ate` without using attempts (pending, no new attempt); meio_aberto: the next delivery is a probe',
+          }),
+          aberto: Type.Boolean(),
+          ate: Nullable(Timestamp('while aberto, when the next delivery may go (as a probe)')),
+          falhasSeguidas: Type.Integer({ description: 'failures in a row the breaker counts (it opens at WEBHOOK_BREAKER_FAILURES)' }),
+        },
+        { description: "the endpoint's circuit breaker now (GET, PUT, PATCH); null when Redis did not answer" },
+      ),
+    ),
+  ),
 });
 
 /** The creation's answer: the endpoint and its signing secret, shown this once. */
