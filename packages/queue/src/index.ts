@@ -43,7 +43,7 @@ export { type LimitScope, limitKeys, parseScope, scopeName } from './limits/limi
 export { decodeLimit, encodeLimit, type LimitRule, type ScopeLimit } from './limits/limit-rule';
 export { applyLimitChange, LIMITS_SETTLE_MS, restoreLimitsMirror, syncLimits, toLimitRule } from './limits/limits-config';
 export { LimitsConfigCache, readLimitsMirror, writeLimitsMirror } from './limits/limits-mirror';
-export { readLimitStatus, type ScopeStatus } from './limits/limits-status';
+export { type DelayedNow, readDelayedNow, readLimitStatus, type ScopeStatus } from './limits/limits-status';
 export { releaseReservations } from './limits/release-reservations';
 export { NO_LIMITS } from './limits/run-with-limits';
 export { type JobLimits, type Lease, TenantLimiter, type TenantLimiterOptions } from './limits/tenant-limiter';
