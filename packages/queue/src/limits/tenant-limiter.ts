@@ -161,31 +161,26 @@ export class TenantLimiter {
       lease = await this.take(tenant, checked, `t|${member}`, restarted(job), concurrencyRetryMs(job));
     } catch (err) {
       if (err instanceof LimitDelayError && err.reason === 'concurrency') await this.noteSlotWait(tenant, member, err.until);
-      else if (restarted(job)) await this.noteSlotWait(tenant, member, null);
       throw err;
     }
-    // Only a job delayed before may be listed as waiting for a slot: a first admission costs no command here.
-    if (restarted(job)) await this.noteSlotWait(tenant, member, null);
     if (!lease) return undefined;
     this.leases.add(lease);
     return lease;
   }
 
   /**
-   * Lists (until = when it returns) or unlists (null) a job waiting for a concurrency slot, for GET /v1/limits' count.
-   * Best effort: a failed write only makes the readout stale for a few seconds, never fails or delays the job.
+   * Lists a job refused a concurrency slot until it returns, for GET /v1/limits' count (readDelayedNow counts entries
+   * whose time has not passed, so an admitted job drops out by itself: no command on admission). Best effort: a failed
+   * write only makes the readout low for a few seconds, never fails or delays the job.
    */
-  private async noteSlotWait(tenant: TenantRef, member: string, until: number | null): Promise<void> {
+  private async noteSlotWait(tenant: TenantRef, member: string, until: number): Promise<void> {
     const key = limitKeys.slotWaits(this.options.prefix, tenant.empresaId);
-    const write =
-      until === null
-        ? this.redis.zrem(key, member)
-        : this.redis
-            .multi()
-            .zadd(key, until, member)
-            .zremrangebyscore(key, '-inf', Date.now() - SLOT_WAIT_KEEP_MS)
-            .exec();
-    await write.catch((err: unknown) => this.options.logger.warn({ reason: (err as Error).message }, 'limits: slot wait note failed'));
+    await this.redis
+      .multi()
+      .zadd(key, until, member)
+      .zremrangebyscore(key, '-inf', Date.now() - SLOT_WAIT_KEEP_MS)
+      .exec()
+      .catch((err: unknown) => this.options.logger.warn({ reason: (err as Error).message }, 'limits: slot wait note failed'));
   }
 
   /**
