@@ -295,6 +295,26 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     await database.db.updateTable('integracao').set({ dependente: 18 }).where('id', '=', 19).execute();
   }
 
+  it('--wait says why when a step before the job in its flow is held by a 429, in English with --lang en', async () => {
+    await startWorker();
+    expect((await run('-p', `contaId=${CONTA.id}`, '--wait')).code).toBe(0); // loads the WSDL into the worker's cache
+    await addPrerequisite(Number(empresa));
+    erp.setMode('rate-limited');
+    try {
+      const pending = run('-p', `contaId=${CONTA.id}`, '--wait', '--lang', 'en');
+      const delayed = () => database.db.selectFrom('registro_jobs').select('job_id').where('estado', '=', 'adiado').executeTakeFirst();
+      for (const deadline = Date.now() + 20_000; !(await delayed()) && Date.now() < deadline; )
+        await new Promise((r) => setTimeout(r, 100));
+      erp.setMode('normal');
+      const result = await pending;
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/^waiting: the receptor answered 429 \(connection senior_g5\), trying again in (29|30) s\n$/);
+      expect(result.stdout).toMatch(/^Job \S+ completed\b/m);
+    } finally {
+      erp.setMode('normal');
+    }
+  }, 90_000);
+
   it("--wait words a blocked flow's coded failure in the CLI's language (the prerequisite's connection missing for the workers)", async () => {
     await addPrerequisite(Number(empresa));
     const { CONNECTIONS_FILE: _file, ...withoutFile } = variables;

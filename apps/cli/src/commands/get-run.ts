@@ -105,7 +105,7 @@ export async function runGet(
     print(deduplicated ? text.runDeduplicated(payload.integracaoId, jobId) : cli.text.enqueued(payload.integracaoId, jobId, 'get'));
   if (!options.wait) return;
 
-  const watchWait = limitWaitWatch(cli, config, { queue: 'get', jobId, empresaId: payload.tenant.empresaId });
+  const watchWait = limitWaitWatch(cli, config, payload.tenant.empresaId, [{ queue: 'get', jobId }]);
   const settled = await follow(cli, producer, jobId, options.json ? undefined : new ProgressView(text), watchWait);
   if (options.json) printJson({ ...head, ...settled });
   if (settled.state === 'failed') {

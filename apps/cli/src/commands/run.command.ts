@@ -92,7 +92,7 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
       failedJobReason(cli, config, { queue, jobId, empresaId: tenant.empresaId }, failedReason, 'aguardando_retentativa');
     const watchWorkers = noWorkerWatch(cli, producer, [...run.steps.map((step) => step.queue), queue]);
     // A job a limit holds (a receptor's 429, the tenant's rate or cap) is said once, with its reason, on stderr.
-    const watchWait = limitWaitWatch(cli, config, { queue, jobId, empresaId: tenant.empresaId });
+    const watchWait = limitWaitWatch(cli, config, tenant.empresaId, run.steps);
     const watch = async (state: string) => {
       await watchWorkers(state);
       await watchWait(state);
