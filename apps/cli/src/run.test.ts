@@ -153,6 +153,31 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     }
   }, 60000);
 
+  it('--wait says once, on stderr, that the job waits because the receptor answered 429, and when it tries again', async () => {
+    await startWorker();
+    // A first push loads the WSDL into the worker's client cache, so the next push's call itself meets the 429.
+    expect((await run('-p', `contaId=${CONTA.id}`, '--wait')).code).toBe(0);
+    erp.setMode('rate-limited'); // 429 with Retry-After: 30
+    try {
+      const pending = run('-p', `contaId=${CONTA.id}`, '--wait');
+      // Once the worker has delayed the job (its record says adiado), the receptor recovers; the job's next try comes
+      // when the Retry-After is over (~30 s).
+      const delayed = () => database.db.selectFrom('registro_jobs').select('job_id').where('estado', '=', 'adiado').executeTakeFirst();
+      for (const deadline = Date.now() + 20_000; !(await delayed()) && Date.now() < deadline; )
+        await new Promise((r) => setTimeout(r, 100));
+      erp.setMode('normal');
+      const result = await pending;
+      expect(result.code).toBe(0);
+      // One line for the whole wait, though the CLI reads the job's record every second while it is delayed.
+      expect(result.stderr).toMatch(/^aguardando: o receptor respondeu 429 \(conexão senior_g5\), nova tentativa em (29|30) s\n$/);
+      expect(result.stderr).not.toContain(DEFAULT_CREDENTIALS.password);
+      expect(result.stdout).toMatch(/^Job \S+ concluído\. Resposta do receptor: /m);
+      expect(erp.requests.count).toBe(2);
+    } finally {
+      erp.setMode('normal');
+    }
+  }, 90_000);
+
   it('without --wait prints the job id of an integration.run job triggered by the cli', async () => {
     const result = await run('-p', `contaId=${CONTA.id}`, '--json');
     expect(result).toMatchObject({ code: 0, stderr: '' });
@@ -269,6 +294,26 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
       .execute();
     await database.db.updateTable('integracao').set({ dependente: 18 }).where('id', '=', 19).execute();
   }
+
+  it('--wait says why when a step before the job in its flow is held by a 429, in English with --lang en', async () => {
+    await startWorker();
+    expect((await run('-p', `contaId=${CONTA.id}`, '--wait')).code).toBe(0); // loads the WSDL into the worker's cache
+    await addPrerequisite(Number(empresa));
+    erp.setMode('rate-limited');
+    try {
+      const pending = run('-p', `contaId=${CONTA.id}`, '--wait', '--lang', 'en');
+      const delayed = () => database.db.selectFrom('registro_jobs').select('job_id').where('estado', '=', 'adiado').executeTakeFirst();
+      for (const deadline = Date.now() + 20_000; !(await delayed()) && Date.now() < deadline; )
+        await new Promise((r) => setTimeout(r, 100));
+      erp.setMode('normal');
+      const result = await pending;
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/^waiting: the receptor answered 429 \(connection senior_g5\), trying again in (29|30) s\n$/);
+      expect(result.stdout).toMatch(/^Job \S+ completed\b/m);
+    } finally {
+      erp.setMode('normal');
+    }
+  }, 90_000);
 
   it("--wait words a blocked flow's coded failure in the CLI's language (the prerequisite's connection missing for the workers)", async () => {
     await addPrerequisite(Number(empresa));

@@ -146,4 +146,37 @@ describe('GET /v1/config/lint and run admission against the connections file', (
       });
     }
   });
+
+  it("names a SET consulta's column missing from the CRM table, to that empresa only", async () => {
+    const b = (await database.db.selectFrom('empresas').select('id').where('nome', '=', 'Empresa B').executeTakeFirstOrThrow()).id;
+    const row = await database.db
+      .insertInto('integracao')
+      .values({
+        nome: 'SET-B-CONTAS',
+        tipo_servico: 'SET',
+        empresa_id: b,
+        conexao_integracao_id: null,
+        link: 'componente',
+        consulta: JSON.stringify({ consulta: 'SELECT c.nome, c.telefone_celular FROM contas c WHERE c.id = #contaId#' }),
+        parametros_obrigatorios: 'contaId',
+        ativo: 1,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const fromB = (await lint(keyB)).findings.filter((f) => f.code === 'CONSULTA_UNKNOWN_COLUMN');
+    expect(fromB).toEqual([
+      {
+        code: 'CONSULTA_UNKNOWN_COLUMN',
+        severity: 'error',
+        integracaoId: row.id,
+        integracaoNome: 'SET-B-CONTAS',
+        table: 'integracao',
+        rowId: row.id,
+        column: 'consulta',
+        message:
+          'a consulta da integração SET-B-CONTAS lê a coluna "c.telefone_celular", que não existe na tabela contas do CRM; cada envio falharia ao ler o registro',
+      },
+    ]);
+    expect((await lint(keyA)).findings.filter((f) => f.code === 'CONSULTA_UNKNOWN_COLUMN')).toEqual([]);
+  });
 });

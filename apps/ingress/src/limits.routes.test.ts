@@ -132,4 +132,39 @@ describe('GET /v1/limits and the limit series of /metrics', () => {
     const response = await get(`/v1/jobs/get/${job.id}`, keyB);
     expect(response.json()).toMatchObject({ id: job.id, state: 'waiting' });
   });
+
+  it('counts jobs waiting for a concurrency slot, shows no burst without a rate, and each tenant only its own figures', async () => {
+    // C: one job at a time, no rate; D: a rate of 2/s with a burst of 2, nothing queued.
+    const c = await createEmpresa(database.db, 'C');
+    const d = await createEmpresa(database.db, 'D');
+    const [keyC, keyD] = [await issueApiKey(database.db, c, null, 'c'), await issueApiKey(database.db, d, null, 'd')];
+    await writeLimitsMirror(redis, prefix, [
+      { empresaId: c, filialId: null, connection: null, ratePerSecond: 0, burst: 1, maxConcurrency: 1 },
+      { empresaId: d, filialId: null, connection: null, ratePerSecond: 2, burst: 2, maxConcurrency: 0 },
+    ]);
+    await new Promise((r) => setTimeout(r, 600)); // the limiter's poll (200 ms) picks the mirror up
+    const tenant = { empresaId: c, filialId: null };
+    await Promise.all(Array.from({ length: 4 }, () => producer.enqueue('cti', 'system.ping', { tenant, sleepMs: 3000 })));
+    type Body = {
+      delayedNow: number;
+      delayedNowByReason: { rate: number; concurrency: number };
+      limits: { limit: unknown; activeNow: number; admittedTotal: number }[];
+    };
+    let fromC: Body;
+    for (const deadline = Date.now() + 8000; ; await new Promise((r) => setTimeout(r, 100))) {
+      fromC = (await get('/v1/limits', keyC)).json() as Body;
+      if (fromC.delayedNowByReason.concurrency >= 3 || Date.now() > deadline) break;
+    }
+    // One runs, the three others wait for its slot: that is what "delayed now" says.
+    expect(fromC.delayedNowByReason).toEqual({ rate: 0, concurrency: 3 });
+    expect(fromC.delayedNow).toBe(3);
+    expect(fromC.limits).toEqual([expect.objectContaining({ limit: { ratePerSecond: 0, burst: null, maxConcurrency: 1 }, activeNow: 1 })]);
+    // D's key sees D's limit and nothing of C's jobs or slots.
+    const fromD = (await get('/v1/limits', keyD)).json() as Body;
+    expect(fromD.delayedNow).toBe(0);
+    expect(fromD.delayedNowByReason).toEqual({ rate: 0, concurrency: 0 });
+    expect(fromD.limits).toEqual([
+      expect.objectContaining({ limit: { ratePerSecond: 2, burst: 2, maxConcurrency: 0 }, activeNow: 0, admittedTotal: 0 }),
+    ]);
+  }, 30000);
 });

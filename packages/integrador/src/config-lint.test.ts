@@ -3,6 +3,7 @@ import { SET_WS_CONTAS } from '../../../test/fixtures/set-ws-contas';
 import { lintConfiguration } from './config-lint';
 import type { KnownConnections } from './connection-kind';
 import { invalidGetNumbers, parseGetSettings } from './get/get-settings';
+import type { CrmTableColumns } from './get-lint';
 import { formatFinding, type LintFinding } from './lint-finding';
 
 const SEED_CONSULTA = SET_WS_CONTAS.consulta;
@@ -315,7 +316,15 @@ describe('lintConfiguration', () => {
   });
 
   describe('GET rules', () => {
-    const CRM_TABLES = new Map([['contas', new Set(['id', 'empresa_id', 'id_erp', 'nome', 'fantasia', 'cnpj', 'atualizado_em'])]]);
+    const CRM_TABLES: CrmTableColumns = new Map([
+      [
+        'contas',
+        {
+          columns: new Set(['id', 'empresa_id', 'id_erp', 'nome', 'fantasia', 'cnpj', 'atualizado_em']),
+          required: new Set(['empresa_id', 'nome']),
+        },
+      ],
+    ]);
     const getRow = (fields: Partial<Integracao> = {}) =>
       seedIntegracao({
         id: 40,
@@ -453,6 +462,8 @@ describe('lintConfiguration', () => {
       expect(lintGet({ sql_consulta: sql })).toEqual([
         ['GET_UNKNOWN_COLUMN', 'sql_consulta', 'error'],
         ['GET_ENGINE_COLUMN', 'sql_consulta', 'error'],
+        // nome_cliente is not nome: contas.nome (NOT NULL, no default) is left out of every insert.
+        ['GET_REQUIRED_COLUMN_MISSING', 'sql_consulta', 'warning'],
       ]);
       expect(lintGet({ sql_consulta: sql }, null)).toEqual([]);
     });

@@ -1,6 +1,7 @@
 import type { CampoIntegracao, ConexaoIntegracao, Integracao, IntegradorConfiguration, Regra } from '@integrador/store';
 import { CONNECTION_KIND_ALIASES, connectionOpenTo, type KnownConnections, normalizeConnectionKind } from './connection-kind';
 import { consultaOf, selectedColumns } from './consulta';
+import { lintConsultaColumns } from './consulta-lint';
 import { collectDependencyEdges, type DependencyRow, describeCycle, findCycles } from './dependency-graph';
 import { type CrmTableColumns, GET_ENGINE_VARIABLES, lintCron, lintGet } from './get-lint';
 import { jsonKeys, jsonStringLeaves, parseJsonText } from './json-text';
@@ -45,7 +46,7 @@ const list = (text: string | null) =>
     .map((part) => part.trim())
     .filter((part) => part !== '');
 
-/** What else the lint may check against: the CRM tables' columns (GET upserts), read from the database. */
+/** What else the lint may check against: the CRM tables' columns (GET upserts, SET/INFO consultas), read from the database. */
 export interface LintOptions {
   crmTables?: CrmTableColumns;
   /** The empresa whose configuration this is (its rows only): hints then name only what it may use. */
@@ -149,7 +150,9 @@ function lintIntegracao(context: Context, integracao: Integracao): void {
         en: `"${value}" has spaces; indexes must be separated by commas only, without spacing (e.g. ${value.replace(/\s+/g, '')})`,
       });
   }
-  lintVariables(context, integracao);
+  const sql = consultaSql(context, integracao);
+  lintVariables(context, integracao, sql);
+  lintConsultaColumns(integracao, (code, message) => report(place('consulta'), code, message), context.crmTables);
   const onRow = (column: string, code: string, message: LintMessage, severity?: LintSeverity) =>
     report(place(column), code, message, severity);
   lintCron(integracao, onRow);
@@ -356,10 +359,9 @@ function variableSources(context: Context, integracao: Integracao, sql: string |
   };
 }
 
-function lintVariables(context: Context, integracao: Integracao): void {
+function lintVariables(context: Context, integracao: Integracao, sql: string | null): void {
   const { configuration, report } = context;
   const place = (column: string): Place => ({ table: 'integracao', rowId: integracao.id, column, integracao });
-  const sql = consultaSql(context, integracao);
   const { params, upstream, deps, columns, retorno, originKeys, sqlConsulta, record } = variableSources(context, integracao, sql);
   // #empresa_id# / #empresa_filial_id# are bound by the engine in every statement of a run, never a parameter.
   const engine = source('valores do Integrador', "the Integrador's values", [...ENGINE_VARIABLES]);

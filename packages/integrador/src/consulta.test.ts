@@ -1,4 +1,4 @@
-import { ConsultaError, parseConsulta, selectedColumns } from './consulta';
+import { ConsultaError, consultaColumnReferences, parseConsulta, selectedColumns } from './consulta';
 
 function consultaError(text: string): ConsultaError | undefined {
   try {
@@ -67,3 +67,41 @@ describe('selectedColumns', () => {
 
 const SEED_CONSULTA =
   '{"consulta":"SELECT c.id_erp, c.fax, c.email_geral, c.email_financeiro, c.cadastro_timestamp, c.cliente_desde, c.status, c.representante_id, c.id, c.tipo_conta, c.tipo_pessoa, c.cidade_id, c.celular, c.telefone, c.telefone2, c.telefone3, c.nome, c.fantasia, c.cnpj, c.cpf, c.ramo_atividade_id, c.inscricao, c.inscricao_municipal, c.endereco, c.complemento, c.numero, c.cep, c.bairro FROM contas AS c WHERE c.id = #contaId#"}';
+
+describe('consultaColumnReferences', () => {
+  const refs = (sql: string) => consultaColumnReferences(sql).map((r) => `${r.table}.${r.column}`);
+
+  it('ties alias.column to the table the alias names, anywhere in the statement', () => {
+    expect(refs('SELECT c.id_erp, c.nome FROM contas AS c WHERE c.id = #contaId#')).toEqual(['contas.id_erp', 'contas.nome', 'contas.id']);
+    expect(refs('SELECT c.nome, ci.nome AS cidade FROM contas c LEFT JOIN cidades ci ON ci.id = c.cidade_id WHERE contas.id = 1')).toEqual([
+      'contas.nome',
+      'cidades.nome',
+      'cidades.id',
+      'contas.cidade_id',
+      'contas.id',
+    ]);
+    expect(refs('SELECT "c"."Nome" FROM public.contas "c"')).toEqual(['contas.Nome']);
+    expect(refs('SELECT a.x, b.y FROM contas a, cidades b')).toEqual(['contas.x', 'cidades.y']);
+  });
+
+  it('reads bare select-list columns only in a plain one-table SELECT', () => {
+    expect(refs('SELECT id, nome AS n, fantasia f, NULL AS z, 1, #x# AS w FROM contas WHERE id = #contaId#')).toEqual([
+      'contas.id',
+      'contas.nome',
+      'contas.fantasia',
+    ]);
+    expect(refs('SELECT nome FROM contas c JOIN cidades ci ON ci.id = c.cidade_id')).toEqual(['cidades.id', 'contas.cidade_id']);
+    expect(refs('SELECT nome FROM (SELECT c.nome FROM contas c) s')).toEqual(['contas.nome']);
+    expect(refs('WITH x AS (SELECT c.nome FROM contas c) SELECT nome FROM x')).toEqual(['contas.nome']);
+  });
+
+  it('leaves out what it cannot tie to a table: FROM inside a function, CTE names, an alias of two tables, schema.function()', () => {
+    expect(refs('SELECT EXTRACT(YEAR FROM c.cliente_desde) AS ano, TRIM(BOTH FROM c.nome) FROM contas c')).toEqual([
+      'contas.cliente_desde',
+      'contas.nome',
+    ]);
+    expect(refs('WITH x AS (SELECT 1 AS a) SELECT x.a FROM x')).toEqual([]);
+    expect(refs('SELECT t.a FROM contas t WHERE EXISTS (SELECT 1 FROM cidades t WHERE t.b = 1)')).toEqual([]);
+    expect(refs('SELECT pg_catalog.upper(c.nome) FROM contas c')).toEqual(['contas.nome']);
+  });
+});

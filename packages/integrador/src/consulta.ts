@@ -140,3 +140,110 @@ export function selectedColumns(sql: string): string[] {
   }
   return [...names];
 }
+
+/** A column a consulta reads from a table it names: `c.email` with `FROM contas c` → contas.email. */
+export interface ColumnReference {
+  /** The table as written (lower case, without a schema). */
+  table: string;
+  /** The column as written in the statement (case kept). */
+  column: string;
+  /** How the statement spells it (`c.email`, or the bare name in a single-table select list). */
+  text: string;
+}
+
+// Words that end a table reference: after them no alias follows.
+const NOT_TABLE_ALIAS = [
+  ...END_OF_LIST,
+  'AS',
+  'ON',
+  'USING',
+  'JOIN',
+  'INNER',
+  'LEFT',
+  'RIGHT',
+  'FULL',
+  'CROSS',
+  'OUTER',
+  'NATURAL',
+  'LATERAL',
+  'STRAIGHT_JOIN',
+];
+// Bare words a select list may hold that are values, not columns.
+const NOT_COLUMN = ['NULL', 'TRUE', 'FALSE', 'CURRENT_DATE', 'CURRENT_TIME', 'CURRENT_TIMESTAMP', 'LOCALTIME', 'LOCALTIMESTAMP'];
+
+const isName = (token: Token | undefined) => token?.kind === 'ident' || token?.kind === 'word';
+
+/** The tables named after FROM / JOIN (and in FROM's comma list), by alias and by name; CTE names and subqueries are left out. */
+function tableAliases(tokens: readonly Token[]): { aliases: Map<string, string | null>; tables: string[]; ctes: number } {
+  const ctes = new Set<string>();
+  for (const [i, token] of tokens.entries())
+    if (isName(token) && isWord(tokens[i + 1], 'AS') && isPunct(tokens[i + 2], '(')) ctes.add(token.name.toLowerCase());
+  // null: a name that stands for two different tables in different parts of the statement (not checked).
+  const aliases = new Map<string, string | null>();
+  const tables: string[] = [];
+  const bind = (alias: string, table: string) => {
+    const known = aliases.get(alias);
+    aliases.set(alias, known === undefined || known === table ? table : null);
+  };
+  const readReference = (start: number): number => {
+    let i = start;
+    if (!isName(tokens[i])) return i;
+    let table = (tokens[i]?.name ?? '').toLowerCase();
+    // schema.table: the table is the last part.
+    while (isPunct(tokens[i + 1], '.') && isName(tokens[i + 2])) {
+      table = (tokens[i + 2]?.name ?? '').toLowerCase();
+      i += 2;
+    }
+    i++;
+    if (isPunct(tokens[i], '(')) return i; // a table function, not a table
+    if (!ctes.has(table)) {
+      tables.push(table);
+      bind(table, table);
+    }
+    if (isWord(tokens[i], 'AS')) i++;
+    const alias = tokens[i];
+    if (alias && isName(alias) && !isWord(alias, ...NOT_TABLE_ALIAS)) {
+      if (!ctes.has(table)) bind(alias.name.toLowerCase(), table);
+      i++;
+    }
+    return i;
+  };
+  // Whether each open parenthesis holds a query (FROM in EXTRACT(YEAR FROM x) or TRIM(… FROM x) names no table).
+  const queries: boolean[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (isPunct(tokens[i], '(')) queries.push(isWord(tokens[i + 1], 'SELECT', 'WITH'));
+    else if (isPunct(tokens[i], ')')) queries.pop();
+    if (!isWord(tokens[i], 'FROM', 'JOIN') || queries.at(-1) === false) continue;
+    let next = readReference(i + 1);
+    while (isPunct(tokens[next], ',') && isWord(tokens[i], 'FROM')) next = readReference(next + 1);
+  }
+  return { aliases, tables, ctes: ctes.size };
+}
+
+/**
+ * The columns a consulta reads from the tables it names, where the statement says which table: `alias.column`
+ * anywhere in it, and the bare columns of the select list when it reads one table only. What it cannot tie to a
+ * table (unqualified names in WHERE, subquery outputs, CTEs) is left out.
+ */
+export function consultaColumnReferences(sql: string): ColumnReference[] {
+  const tokens = tokenize(sql);
+  const { aliases, tables, ctes } = tableAliases(tokens);
+  const references: ColumnReference[] = [];
+  for (let i = 0; i + 2 < tokens.length; i++) {
+    const [owner, dot, column, after] = [tokens[i], tokens[i + 1], tokens[i + 2], tokens[i + 3]];
+    if (!isName(owner) || !isPunct(dot, '.') || !isName(column) || isPunct(tokens[i - 1], '.') || isPunct(after, '.')) continue;
+    if (isPunct(after, '(')) continue; // schema.function(...)
+    const table = aliases.get((owner?.name ?? '').toLowerCase());
+    if (table && owner && column) references.push({ table, column: column.name, text: `${owner.name}.${column.name}` });
+  }
+  // Bare names only in a plain one-table SELECT: with a subquery or a CTE they may be its outputs.
+  const [table] = tables;
+  const selects = tokens.filter((token) => isWord(token, 'SELECT')).length;
+  if (tables.length === 1 && table !== undefined && selects === 1 && ctes === 0)
+    for (const item of selectItems(tokens)) {
+      const [first, second] = item;
+      const bare = item.length === 1 || (item.length === 3 && isWord(second, 'AS')) || (item.length === 2 && isName(second));
+      if (bare && isName(first) && first && !isWord(first, ...NOT_COLUMN)) references.push({ table, column: first.name, text: first.name });
+    }
+  return references;
+}

@@ -9,8 +9,14 @@ import type { LintMessage, LintSeverity } from './lint-finding';
 /** Reports one finding on a column of the integracao row. */
 export type GetLintReport = (column: string, code: string, message: LintMessage, severity?: LintSeverity) => void;
 
-/** Columns of the CRM tables a GET may write, by table (from the database catalog); without them columns are not checked. */
-export type CrmTableColumns = ReadonlyMap<string, ReadonlySet<string>>;
+/** A CRM table as the database's catalog describes it: its columns, and those an insert must fill (NOT NULL, no default). */
+export interface CrmTableShape {
+  columns: ReadonlySet<string>;
+  required: ReadonlySet<string>;
+}
+
+/** CRM tables by lower-case name (from the database catalog); without them columns are not checked. */
+export type CrmTableColumns = ReadonlyMap<string, CrmTableShape>;
 
 /** #vars# the GET engine provides itself. */
 export const GET_ENGINE_VARIABLES = ['cursor', 'empresa_id', 'empresa_filial_id', 'integracao_id'];
@@ -171,8 +177,9 @@ function lintSelected(integracao: Integracao, report: GetLintReport, sql: string
       'pt-BR': `a chave "${key}" não está entre as colunas do sql_consulta (${list}); dê esse alias à coluna de código da origem`,
       en: `key "${key}" is not among the columns of sql_consulta (${list}); alias the source's code column to it`,
     });
-  const columns = table === null ? undefined : context.crmTables?.get(table);
-  if (templates || !columns) return;
+  const shape = table === null ? undefined : context.crmTables?.get(table);
+  if (templates || !shape) return;
+  const { columns } = shape;
   for (const column of selected) {
     if (column === cursor?.toLowerCase() && !columns.has(column)) continue;
     if (ENGINE_COLUMNS.includes(column))
@@ -186,4 +193,16 @@ function lintSelected(integracao: Integracao, report: GetLintReport, sql: string
         en: `column "${column}" of sql_consulta does not exist in ${table}; alias it to a CRM column name`,
       });
   }
+  // The upsert inserts only what sql_consulta selects (plus the engine's columns): a required column left out fails every insert.
+  for (const column of shape.required)
+    if (!selected.includes(column) && !ENGINE_COLUMNS.includes(column))
+      report(
+        'sql_consulta',
+        'GET_REQUIRED_COLUMN_MISSING',
+        {
+          'pt-BR': `a coluna "${column}" de ${table} é NOT NULL sem valor padrão e o sql_consulta não a seleciona (${list}); cada inserção falharia — selecione a coluna da origem com o alias ${column}`,
+          en: `column "${column}" of ${table} is NOT NULL without a default and sql_consulta does not select it (${list}); every insert would fail — select the source's column aliased ${column}`,
+        },
+        'warning',
+      );
 }

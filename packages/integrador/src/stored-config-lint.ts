@@ -2,8 +2,9 @@ import type { ConnectionsRegistry } from '@integrador/connections';
 import { type CrmDatabase, GET_SYNC_TABLES, loadConfiguration } from '@integrador/store';
 import { lintConfiguration } from './config-lint';
 import type { KnownConnections } from './connection-kind';
+import { consultaTables } from './consulta-lint';
 import { describeCrmTable } from './get/crm-table';
-import type { CrmTableColumns } from './get-lint';
+import type { CrmTableColumns, CrmTableShape } from './get-lint';
 import type { LintFinding } from './lint-finding';
 
 /** The connections file as the linter sees it: nome_conexao → kind and empresa restriction. */
@@ -24,15 +25,24 @@ export async function lintStoredConfiguration(
   empresaId: number | null,
 ): Promise<LintFinding[]> {
   const configuration = await loadConfiguration(database.db, empresaId);
-  return lintConfiguration(configuration, knownConnections(connections), { crmTables: await crmTableColumns(database), empresaId });
+  const names = new Set<string>([...GET_SYNC_TABLES, ...consultaTables(configuration)]);
+  return lintConfiguration(configuration, knownConnections(connections), {
+    crmTables: await crmTableColumns(database, names),
+    empresaId,
+  });
 }
 
-/** The columns of the CRM tables a GET may upsert into, as the database has them (GET lint checks sql_consulta's aliases). */
-async function crmTableColumns(database: CrmDatabase): Promise<CrmTableColumns> {
-  const tables = new Map<string, ReadonlySet<string>>();
-  for (const name of GET_SYNC_TABLES) {
+/**
+ * The CRM tables lint checks columns against, as the database's catalog has them (describeCrmTable: one query per
+ * dialect): those a GET may upsert into (sql_consulta's aliases, required columns) and those SET/INFO consultas read.
+ */
+async function crmTableColumns(database: CrmDatabase, names: ReadonlySet<string>): Promise<CrmTableColumns> {
+  const tables = new Map<string, CrmTableShape>();
+  for (const name of names) {
     const table = await describeCrmTable(database.db, database.dialect, name);
-    if (table) tables.set(name, new Set(table.columns.keys()));
+    if (!table) continue;
+    const required = [...table.columns].flatMap(([column, facts]) => (facts.required ? [column] : []));
+    tables.set(name, { columns: new Set(table.columns.keys()), required: new Set(required) });
   }
   return tables;
 }

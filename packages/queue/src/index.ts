@@ -18,7 +18,7 @@ export {
   type SkippedRun,
 } from './integration-runs';
 export { JOB_FAILURE_REASONS, jobFailureLabel, jobFailureTemplate, jobFailureText } from './job-failure-reasons';
-export { recordedFailure, recordedFailureCode } from './job-failure-record';
+export { recordedFailure, recordedFailureCode, recordedWait } from './job-failure-record';
 export type { JobObserver, ObservedJobEvent } from './job-observer';
 export { type Enqueued, type EnqueueOptions, JobProducer, type QueueCounts, queueOptions } from './job-producer';
 export { createJobRecorder } from './job-recorder';
@@ -41,9 +41,10 @@ export { countedForFairness, FairnessLedger, FairPriorities, MAX_PRIORITY } from
 export { LimitDelayError, type LimitReason } from './limits/limit-delay-error';
 export { type LimitScope, limitKeys, parseScope, scopeName } from './limits/limit-keys';
 export { decodeLimit, encodeLimit, type LimitRule, type ScopeLimit } from './limits/limit-rule';
+export { LIMIT_WAIT_CODE, LimitWaitError, limitWaitText } from './limits/limit-wait';
 export { applyLimitChange, LIMITS_SETTLE_MS, restoreLimitsMirror, syncLimits, toLimitRule } from './limits/limits-config';
 export { LimitsConfigCache, readLimitsMirror, writeLimitsMirror } from './limits/limits-mirror';
-export { readLimitStatus, type ScopeStatus } from './limits/limits-status';
+export { type DelayedNow, readDelayedNow, readLimitStatus, type ScopeStatus } from './limits/limits-status';
 export { releaseReservations } from './limits/release-reservations';
 export { NO_LIMITS } from './limits/run-with-limits';
 export { type JobLimits, type Lease, TenantLimiter, type TenantLimiterOptions } from './limits/tenant-limiter';

@@ -28,3 +28,17 @@ export async function recordedFailure(
   if (estados && !estados.includes(record.estado)) return undefined;
   return { code: record.erro_codigo, params: recordParameters(record.parametros).failure };
 }
+
+/**
+ * Why a job waits without using an attempt, as its record says (estado adiado: a limit, a paused tenant): the code and
+ * values the worker recorded; undefined when the record says nothing of the kind (not written yet, or the job is not
+ * waiting on a limit).
+ */
+export async function recordedWait(
+  db: CrmDatabase['db'],
+  job: { queue: string; jobId: string; empresaId: number },
+): Promise<{ code: string | null; params: FailureParams | null } | undefined> {
+  const record = await findJobRecord(db, [job.empresaId], job.queue, job.jobId);
+  if (record?.estado !== 'adiado') return undefined;
+  return { code: record.erro_codigo, params: recordParameters(record.parametros).failure };
+}

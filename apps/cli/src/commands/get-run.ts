@@ -7,6 +7,7 @@ import { type Cli, print, printJson } from '../cli-context';
 import { CliError } from '../cli-error';
 import { type GetOpsMessages, getOpsMessages } from '../get-ops.messages';
 import { failedJobReason } from '../job-failure';
+import { limitWaitWatch } from './limit-wait-watch';
 import { noWorkerWatch } from './worker-watch';
 
 /** How often --wait reads the job (state and progress). */
@@ -59,7 +60,13 @@ class ProgressView {
 }
 
 /** Polls the job until it settles, feeding its progress to the view (when there is one). */
-async function follow(cli: Cli, producer: JobProducer, jobId: string, view: ProgressView | undefined): Promise<Settled> {
+async function follow(
+  cli: Cli,
+  producer: JobProducer,
+  jobId: string,
+  view: ProgressView | undefined,
+  watchWait: (state: string) => Promise<void>,
+): Promise<Settled> {
   const watchWorkers = noWorkerWatch(cli, producer, ['get']);
   try {
     for (;;) {
@@ -70,6 +77,7 @@ async function follow(cli: Cli, producer: JobProducer, jobId: string, view: Prog
       if (state === 'completed') return { state, result: job.returnvalue };
       if (state === 'failed') return { state, failedReason: job.failedReason ?? '' };
       await watchWorkers(state);
+      await watchWait(state);
       await sleep(POLL_MS);
     }
   } finally {
@@ -97,7 +105,8 @@ export async function runGet(
     print(deduplicated ? text.runDeduplicated(payload.integracaoId, jobId) : cli.text.enqueued(payload.integracaoId, jobId, 'get'));
   if (!options.wait) return;
 
-  const settled = await follow(cli, producer, jobId, options.json ? undefined : new ProgressView(text));
+  const watchWait = limitWaitWatch(cli, config, payload.tenant.empresaId, [{ queue: 'get', jobId }]);
+  const settled = await follow(cli, producer, jobId, options.json ? undefined : new ProgressView(text), watchWait);
   if (options.json) printJson({ ...head, ...settled });
   if (settled.state === 'failed') {
     const reason = await failedJobReason(cli, config, { queue: 'get', jobId, empresaId: payload.tenant.empresaId }, settled.failedReason);

@@ -12,6 +12,7 @@ import { addTargetOptions, admitOrExplain, loadTenant, parseTargetArgs, type Tar
 import { failedJobReason } from '../job-failure';
 import { withJobProducer } from '../queue-connection';
 import { runGet } from './get-run';
+import { limitWaitWatch } from './limit-wait-watch';
 import { noWorkerWatch } from './worker-watch';
 
 interface RunOptions extends TargetOptions {
@@ -90,7 +91,13 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
     const attemptReason = (failedReason: string) =>
       failedJobReason(cli, config, { queue, jobId, empresaId: tenant.empresaId }, failedReason, 'aguardando_retentativa');
     const watchWorkers = noWorkerWatch(cli, producer, [...run.steps.map((step) => step.queue), queue]);
-    const settled = await waitForJob(cli, producer, queue, jobId, options.json ? undefined : { print, attemptReason }, watchWorkers);
+    // A job a limit holds (a receptor's 429, the tenant's rate or cap) is said once, with its reason, on stderr.
+    const watchWait = limitWaitWatch(cli, config, tenant.empresaId, run.steps);
+    const watch = async (state: string) => {
+      await watchWorkers(state);
+      await watchWait(state);
+    };
+    const settled = await waitForJob(cli, producer, queue, jobId, options.json ? undefined : { print, attemptReason }, watch);
     if (options.json) printJson({ queue, jobId, steps: run.steps, ...settled });
     if (settled.state === 'failed') {
       const reason = await failedJobReason(cli, config, { queue, jobId, empresaId: tenant.empresaId }, settled.failedReason);
@@ -125,7 +132,7 @@ async function waitForJob(
   queue: RunQueue,
   jobId: string,
   report: WaitReport | undefined,
-  watchWorkers: (state: string) => Promise<void>,
+  watch: (state: string) => Promise<void>,
 ): Promise<Settled> {
   let shown = '';
   // The worded reason of the last failed attempt seen, so each attempt's record is looked up once.
@@ -158,7 +165,7 @@ async function waitForJob(
     const line = cli.text.jobState(jobId, state, job.attemptsMade, failedReason);
     if (line !== shown) report?.print(line);
     shown = line;
-    await watchWorkers(state);
+    await watch(state);
     await sleep(POLL_MS);
   }
 }

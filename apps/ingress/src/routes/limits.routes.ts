@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Nullable } from '@integrador/jobs';
-import { type JobProducer, limitKeys, readLimitStatus, withRedisDeadline } from '@integrador/queue';
+import { type JobProducer, readDelayedNow, readLimitStatus, withRedisDeadline } from '@integrador/queue';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse } from '../schemas';
 
@@ -10,7 +10,7 @@ const LimitStatusResponse = Type.Object({
   limit: Type.Union([
     Type.Object({
       ratePerSecond: Type.Number({ description: '0 = no rate limit' }),
-      burst: Type.Integer(),
+      burst: Nullable(Type.Integer({ description: 'starts allowed back to back before the rate applies; null when there is no rate' })),
       maxConcurrency: Type.Integer({ description: '0 = no cap' }),
     }),
     Type.Null(),
@@ -21,7 +21,7 @@ const LimitStatusResponse = Type.Object({
   activeNow: Type.Integer({ description: 'concurrency slots held now' }),
 });
 
-/** GET /v1/limits: the tenant's limits with their current rate, delayed-by-limit counts and slots in use (read-only). */
+/** GET /v1/limits: the tenant's limits with their current rate, jobs waiting for them now, delayed counts and slots in use (read-only). */
 export function limitsRoutes(producer: JobProducer, prefix: string, timeoutMs: number): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
@@ -32,7 +32,11 @@ export function limitsRoutes(producer: JobProducer, prefix: string, timeoutMs: n
           summary: 'Per-tenant rate limits and concurrency caps, with what they are doing now',
           response: {
             200: Type.Object({
-              delayedNow: Type.Integer({ description: 'jobs of the tenant waiting now for a rate-limit slot' }),
+              delayedNow: Type.Integer({ description: 'jobs of the tenant waiting now for a limit: rate + concurrency' }),
+              delayedNowByReason: Type.Object({
+                rate: Type.Integer({ description: 'waiting for their reserved rate slot' }),
+                concurrency: Type.Integer({ description: 'waiting for a concurrency slot (every slot taken)' }),
+              }),
               limits: Type.Array(LimitStatusResponse),
             }),
             401: ErrorResponse,
@@ -44,19 +48,25 @@ export function limitsRoutes(producer: JobProducer, prefix: string, timeoutMs: n
         const { empresaId, filialId } = request.tenant;
         await producer.guard.ensureUsable();
         const redis = producer.connection;
-        const [statuses, delayedNow] = await withRedisDeadline(
-          Promise.all([readLimitStatus(redis, prefix, empresaId), redis.zcard(limitKeys.reservations(prefix, empresaId))]),
+        const [statuses, delayed] = await withRedisDeadline(
+          Promise.all([readLimitStatus(redis, prefix, empresaId), readDelayedNow(redis, prefix, empresaId)]),
           timeoutMs,
           'read limits',
         );
         // A filial key sees the empresa-wide limits and its own filial's.
         const visible = statuses.filter((s) => filialId === null || s.scope.filialId === null || s.scope.filialId === filialId);
         return {
-          delayedNow,
+          delayedNow: delayed.rate + delayed.concurrency,
+          delayedNowByReason: delayed,
           limits: visible.map((s) => ({
             filialId: s.scope.filialId,
             connection: s.scope.connection,
-            limit: s.limit && { ratePerSecond: s.limit.rate, burst: s.limit.burst, maxConcurrency: s.limit.concurrency },
+            // A burst means something only under a rate: the mirror keeps 1 for a scope without one.
+            limit: s.limit && {
+              ratePerSecond: s.limit.rate,
+              burst: s.limit.rate > 0 ? s.limit.burst : null,
+              maxConcurrency: s.limit.concurrency,
+            },
             currentRate: Math.round(s.currentRate * 100) / 100,
             admittedTotal: s.admittedTotal,
             delayedTotal: { rate: s.delayedTotal.rate, concurrency: s.delayedTotal.concurrency, retryAfter: s.delayedTotal['retry-after'] },

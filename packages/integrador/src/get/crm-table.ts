@@ -13,6 +13,8 @@ export interface CrmColumn {
   /** The database's own type name (PostgreSQL casts the staged text to it). */
   type: string;
   kind: ColumnClass;
+  /** NOT NULL with no default (nor identity/auto-increment): an insert that leaves it out fails. */
+  required: boolean;
 }
 
 /** A CRM table as the database describes it: its columns by lower-case name and its unique indexes. */
@@ -39,11 +41,14 @@ async function rows(db: Kysely<Database>, query: ReturnType<typeof sql>): Promis
   return (await query.execute(db)).rows as Row[];
 }
 
+/** The catalog of one dialect, in one place: columns (name, type, required as 0/1) and unique index members. */
 async function describe(db: Kysely<Database>, dialect: DialectName, table: string): Promise<{ columns: Row[]; unique: Row[] }> {
   if (dialect === 'postgres') {
     const columns = await rows(
       db,
-      sql`SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+      sql`SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+            CASE WHEN a.attnotnull AND NOT a.atthasdef AND a.attidentity = '' THEN 1 ELSE 0 END AS required
+          FROM pg_attribute a
           WHERE a.attrelid = to_regclass(${table}) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
     );
     const unique = await rows(
@@ -57,7 +62,10 @@ async function describe(db: Kysely<Database>, dialect: DialectName, table: strin
   if (dialect === 'mysql') {
     const columns = await rows(
       db,
-      sql`SELECT column_name AS name, column_type AS type FROM information_schema.columns
+      sql`SELECT column_name AS name, column_type AS type,
+            CASE WHEN is_nullable = 'NO' AND column_default IS NULL AND extra NOT LIKE '%auto_increment%'
+              AND extra NOT LIKE '%GENERATED%' THEN 1 ELSE 0 END AS required
+          FROM information_schema.columns
           WHERE table_schema = DATABASE() AND table_name = ${table} ORDER BY ordinal_position`,
     );
     const unique = await rows(
@@ -67,7 +75,12 @@ async function describe(db: Kysely<Database>, dialect: DialectName, table: strin
     );
     return { columns, unique };
   }
-  const columns = await rows(db, sql`SELECT name, type FROM pragma_table_info(${table})`);
+  // An INTEGER PRIMARY KEY is the rowid: SQLite fills it in.
+  const columns = await rows(
+    db,
+    sql`SELECT name, type, CASE WHEN "notnull" = 1 AND dflt_value IS NULL AND NOT (pk = 1 AND upper(type) = 'INTEGER')
+          THEN 1 ELSE 0 END AS required FROM pragma_table_info(${table})`,
+  );
   const unique = await rows(
     db,
     sql`SELECT il.name AS index_name, ii.name AS name FROM pragma_index_list(${table}) il, pragma_index_info(il.name) ii WHERE il."unique" = 1`,
@@ -83,7 +96,8 @@ export async function describeCrmTable(db: Kysely<Database>, dialect: DialectNam
   for (const row of columns) {
     const name = String(row.name ?? row.NAME ?? row.COLUMN_NAME);
     const type = String(row.type ?? row.TYPE ?? row.COLUMN_TYPE ?? '');
-    byName.set(name.toLowerCase(), { name, type, kind: classify(type) });
+    const required = Number(row.required ?? row.REQUIRED ?? 0) === 1;
+    byName.set(name.toLowerCase(), { name, type, kind: classify(type), required });
   }
   const indexes = new Map<string, string[]>();
   for (const row of unique) {

@@ -48,6 +48,11 @@ export const limitKeys = {
   active: (prefix: string, scope: string) => `${prefix}:limits:active:${scope}`,
   /** zset "kind|queue|jobId" → reserved start (ms) of jobs delayed by a rate limit, per empresa. */
   reservations: (prefix: string, empresaId: number) => `${prefix}:limits:resv:e:${empresaId}`,
+  /**
+   * zset "queue|jobId" → when it returns (ms) of jobs delayed because every concurrency slot was taken, per empresa: what
+   * GET /v1/limits counts as waiting for a slot (an entry drops out of the count once its time is past).
+   */
+  slotWaits: (prefix: string, empresaId: number) => `${prefix}:limits:slotwait:e:${empresaId}`,
   /** hash of counters: "admitted|<scope>", "delayed|<reason>|<scope>". */
   stats: (prefix: string) => `${prefix}:limits:stats`,
   /** hash scope → admitted count for one wall-clock second (kept a minute): the current rate. */

@@ -71,3 +71,29 @@ export async function readLimitStatus(redis: Redis, prefix: string, empresaId?: 
   });
   return [...byScope.values()];
 }
+
+/**
+ * A job whose return time is this far past still counts as waiting (due, not yet taken again by a worker). Rate
+ * reservations are removed when the job is admitted; slot waits are not (it would cost a command per returning job),
+ * so an admitted job stays counted at most this long after its time.
+ */
+const WAITING_GRACE_MS = 1_000;
+
+/** Jobs of an empresa waiting now because of its limits: for a rate slot (reserved) and for a concurrency slot. */
+export interface DelayedNow {
+  rate: number;
+  concurrency: number;
+}
+
+/**
+ * How many of the empresa's jobs wait now for a limit: rate reservations and concurrency-slot waits whose time is
+ * ahead (or only just past: the job is due and about to be taken again). Entries of jobs removed or admitted age out.
+ */
+export async function readDelayedNow(redis: Redis, prefix: string, empresaId: number): Promise<DelayedNow> {
+  const since = Date.now() - WAITING_GRACE_MS;
+  const [rate, concurrency] = await Promise.all([
+    redis.zcount(limitKeys.reservations(prefix, empresaId), since, '+inf'),
+    redis.zcount(limitKeys.slotWaits(prefix, empresaId), since, '+inf'),
+  ]);
+  return { rate, concurrency };
+}

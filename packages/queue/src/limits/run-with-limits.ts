@@ -1,6 +1,7 @@
 import type { TenantRef } from '@integrador/jobs';
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { LimitDelayError } from './limit-delay-error';
+import { LimitWaitError } from './limit-wait';
 import type { JobLimits, Lease, TenantLimiter } from './tenant-limiter';
 
 /** ctx.limits when the worker runs without a limiter (tests, tools): every call is allowed. */
@@ -11,7 +12,7 @@ export const NO_LIMITS: JobLimits = {
 
 /**
  * Runs one job under its tenant's limits: admission (rate, concurrency) before the handler, ctx.limits for
- * its outbound calls, and any LimitDelayError turned into moveToDelayed + DelayedError — the job waits
+ * its outbound calls, and any LimitDelayError turned into moveToDelayed + DelayedError (LimitWaitError) — the job waits
  * in BullMQ's delayed set and its attemptsMade does not move.
  */
 export async function runWithLimits(
@@ -30,7 +31,8 @@ export async function runWithLimits(
   } catch (err) {
     if (!(err instanceof LimitDelayError)) throw err;
     await job.moveToDelayed(err.until, token);
-    throw new DelayedError(err.message);
+    // Why it waits goes with the error into the job's record (LIMIT_WAIT), for run --wait to say.
+    throw new LimitWaitError(err);
   } finally {
     if (lease) limiter.release(lease);
   }

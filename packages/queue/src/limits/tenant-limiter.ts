@@ -83,6 +83,8 @@ const SLOT_IDLE_MS = 250;
 function slotsWanted(cap: number): number {
   return cap >= 20 ? Math.min(SLOT_BATCH_MAX, Math.floor(cap / 10)) : 1;
 }
+/** How long a slot-wait entry is kept past its time (a job removed while delayed leaves one behind). */
+const SLOT_WAIT_KEEP_MS = 60_000;
 /** Delays a job may take without using an attempt before a Retry-After counts as an ordinary transient failure. */
 export const MAX_FREE_DELAYS = 100;
 
@@ -154,10 +156,31 @@ export class TenantLimiter {
     const member = `${queue}|${job.id}`;
     // Cooldowns are set on connection scopes only, so a tenant scope without a rate skips its tat (-1).
     const checked = scopes.map(({ scope, limit }) => ({ scope, limit: limit.rate > 0 ? limit : { ...limit, rate: -1 } }));
-    const lease = await this.take(tenant, checked, `t|${member}`, restarted(job), concurrencyRetryMs(job));
+    let lease: Lease | undefined;
+    try {
+      lease = await this.take(tenant, checked, `t|${member}`, restarted(job), concurrencyRetryMs(job));
+    } catch (err) {
+      if (err instanceof LimitDelayError && err.reason === 'concurrency') await this.noteSlotWait(tenant, member, err.until);
+      throw err;
+    }
     if (!lease) return undefined;
     this.leases.add(lease);
     return lease;
+  }
+
+  /**
+   * Lists a job refused a concurrency slot until it returns, for GET /v1/limits' count (readDelayedNow counts entries
+   * whose time has not passed, so an admitted job drops out by itself: no command on admission). Best effort: a failed
+   * write only makes the readout low for a few seconds, never fails or delays the job.
+   */
+  private async noteSlotWait(tenant: TenantRef, member: string, until: number): Promise<void> {
+    const key = limitKeys.slotWaits(this.options.prefix, tenant.empresaId);
+    await this.redis
+      .multi()
+      .zadd(key, until, member)
+      .zremrangebyscore(key, '-inf', Date.now() - SLOT_WAIT_KEEP_MS)
+      .exec()
+      .catch((err: unknown) => this.options.logger.warn({ reason: (err as Error).message }, 'limits: slot wait note failed'));
   }
 
   /**

@@ -1,0 +1,69 @@
+import type { Integracao, IntegradorConfiguration } from '@integrador/store';
+import { consultaColumnReferences, consultaOf } from './consulta';
+import type { CrmTableColumns } from './get-lint';
+import { parseJsonText } from './json-text';
+import type { LintMessage } from './lint-finding';
+
+/** Reports one finding on integracao.consulta. */
+export type ConsultaLintReport = (code: string, message: LintMessage) => void;
+
+/** The SQL of a non-GET integracao's consulta (it reads the CRM); null for a GET (its consulta is the source's record) or none. */
+function crmConsulta(integracao: Integracao): string | null {
+  if (integracao.tipo_servico.trim().toUpperCase() === 'GET') return null;
+  const parsed = parseJsonText(integracao.consulta ?? '');
+  return parsed.ok ? consultaOf(parsed.value) : null;
+}
+
+/** The CRM tables the consultas of SET/INFO integracoes read (what the lint needs described by the database). */
+export function consultaTables(configuration: IntegradorConfiguration): string[] {
+  const tables = new Set<string>();
+  for (const integracao of configuration.integracoes) {
+    const sql = crmConsulta(integracao);
+    if (sql !== null) for (const reference of consultaColumnReferences(sql)) tables.add(reference.table);
+  }
+  return [...tables];
+}
+
+/** Edit distance of two short names (for "did you mean"). */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** The table's column nearest to a misspelt one, when it is near enough to be the likely intent. */
+function nearest(column: string, columns: ReadonlySet<string>): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const name of columns) {
+    const d = distance(column, name);
+    if (d <= Math.max(2, Math.floor(column.length / 4)) && (!best || d < best.d)) best = { name, d };
+  }
+  return best?.name;
+}
+
+/**
+ * A SET/INFO consulta's columns checked against the CRM tables as the database has them: a column that is not there
+ * fails every push when the record is read, so lint names it (integration, column, table) ahead of time.
+ */
+export function lintConsultaColumns(integracao: Integracao, report: ConsultaLintReport, crmTables: CrmTableColumns | undefined): void {
+  const sql = crmConsulta(integracao);
+  if (sql === null || !crmTables) return;
+  const seen = new Set<string>();
+  for (const reference of consultaColumnReferences(sql)) {
+    const table = crmTables.get(reference.table);
+    const column = reference.column.toLowerCase();
+    const key = `${reference.table}.${column}`;
+    if (!table || table.columns.has(column) || seen.has(key)) continue;
+    seen.add(key);
+    const guess = nearest(column, table.columns);
+    report('CONSULTA_UNKNOWN_COLUMN', {
+      'pt-BR': `a consulta da integração ${integracao.nome} lê a coluna "${reference.text}", que não existe na tabela ${reference.table} do CRM${guess ? ` (quis dizer "${guess}"?)` : ''}; cada envio falharia ao ler o registro`,
+      en: `the consulta of integration ${integracao.nome} reads column "${reference.text}", which does not exist in the CRM table ${reference.table}${guess ? ` (did you mean "${guess}"?)` : ''}; every push would fail reading the record`,
+    });
+  }
+}

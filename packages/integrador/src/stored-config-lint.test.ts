@@ -1,0 +1,79 @@
+import { emptyConnections } from '@integrador/connections';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { sql } from 'kysely';
+import { SET_WS_CONTAS, seedSetWsContas } from '../../../test/fixtures/set-ws-contas';
+import { lintStoredConfiguration } from './stored-config-lint';
+
+/** Seed 001's row 19 with one column of its consulta misspelt (email_gerall) and one that is not in contas at all. */
+const MISSPELT = SET_WS_CONTAS.consulta.replace('c.email_geral,', 'c.email_gerall, c.segmento_erp,');
+
+/** A GET pulling E085CLI into contas that does not select contas.nome (NOT NULL, no default). */
+const GET_WITHOUT_NOME = {
+  id: 40,
+  nome: 'GET-BD-CLIENTES',
+  tipo_servico: 'GET',
+  conexao_integracao_id: 3,
+  tabela: 'contas',
+  sql_consulta: 'SELECT CODCLI AS id_erp, APECLI AS fantasia FROM E085CLI',
+};
+
+describe.each(ALL_DIALECTS)('config lint against the CRM database catalog (%s)', (dialect) => {
+  let database: TestDatabase;
+  let empresaId: number;
+  const lint = async (code: string) =>
+    (await lintStoredConfiguration(database, emptyConnections(), empresaId)).filter((finding) => finding.code === code);
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    ({ empresaId } = await seedSetWsContas(database.db));
+  }, 60_000);
+  afterAll(async () => database?.drop());
+
+  it('names a SET consulta column the CRM table does not have (integration, column, table), in both languages', async () => {
+    expect(await lint('CONSULTA_UNKNOWN_COLUMN')).toEqual([]);
+    await database.db.updateTable('integracao').set({ consulta: MISSPELT }).where('id', '=', 19).execute();
+    const findings = await lint('CONSULTA_UNKNOWN_COLUMN');
+    expect(findings.map((f) => [f.severity, f.table, f.rowId, f.column, f.integracaoNome])).toEqual([
+      ['error', 'integracao', 19, 'consulta', 'SET-WS-CONTAS'],
+      ['error', 'integracao', 19, 'consulta', 'SET-WS-CONTAS'],
+    ]);
+    expect(findings.map((f) => f.message)).toEqual([
+      {
+        'pt-BR':
+          'a consulta da integração SET-WS-CONTAS lê a coluna "c.email_gerall", que não existe na tabela contas do CRM (quis dizer "email_geral"?); cada envio falharia ao ler o registro',
+        en: 'the consulta of integration SET-WS-CONTAS reads column "c.email_gerall", which does not exist in the CRM table contas (did you mean "email_geral"?); every push would fail reading the record',
+      },
+      {
+        'pt-BR':
+          'a consulta da integração SET-WS-CONTAS lê a coluna "c.segmento_erp", que não existe na tabela contas do CRM; cada envio falharia ao ler o registro',
+        en: 'the consulta of integration SET-WS-CONTAS reads column "c.segmento_erp", which does not exist in the CRM table contas; every push would fail reading the record',
+      },
+    ]);
+    // The catalog is read as it is now: the column added, the finding is gone.
+    await sql`ALTER TABLE contas ADD COLUMN segmento_erp varchar(20)`.execute(database.db);
+    expect((await lint('CONSULTA_UNKNOWN_COLUMN')).map((f) => f.message.en)).toEqual([expect.stringContaining('"c.email_gerall"')]);
+    await database.db.updateTable('integracao').set({ consulta: SET_WS_CONTAS.consulta }).where('id', '=', 19).execute();
+  });
+
+  it('warns when a GET does not select a NOT NULL column without default of its CRM table, naming it', async () => {
+    await database.db
+      .insertInto('integracao')
+      .values({ ...GET_WITHOUT_NOME, empresa_id: empresaId, empresa_filial_id: null, ordem: 0, ativo: 1 })
+      .execute();
+    // NOT NULL with a default is filled by the database: not required.
+    await sql`ALTER TABLE contas ADD COLUMN origem_tipo varchar(10) DEFAULT 'erp' NOT NULL`.execute(database.db);
+    const findings = await lint('GET_REQUIRED_COLUMN_MISSING');
+    expect(findings.map((f) => [f.severity, f.rowId, f.column])).toEqual([['warning', 40, 'sql_consulta']]);
+    expect(findings[0]?.message).toEqual({
+      'pt-BR':
+        'a coluna "nome" de contas é NOT NULL sem valor padrão e o sql_consulta não a seleciona (id_erp, fantasia); cada inserção falharia — selecione a coluna da origem com o alias nome',
+      en: 'column "nome" of contas is NOT NULL without a default and sql_consulta does not select it (id_erp, fantasia); every insert would fail — select the source\'s column aliased nome',
+    });
+    await database.db
+      .updateTable('integracao')
+      .set({ sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome, APECLI AS fantasia FROM E085CLI' })
+      .where('id', '=', 40)
+      .execute();
+    expect(await lint('GET_REQUIRED_COLUMN_MISSING')).toEqual([]);
+  });
+});
