@@ -455,6 +455,10 @@ describe('lintConfiguration', () => {
       ]);
       expect(lintGet({ sql_consulta: `${base} WHERE DATALT >= COALESCE(#cursor#, '1900-01-01')` })).toEqual([]);
       expect(lintGet({ sql_consulta: `${base} WHERE #cursor# IS NULL OR DATALT >= #cursor#` })).toEqual([]);
+      // IS NOT NULL reads nothing on a first run as well.
+      expect(lintGet({ sql_consulta: `${base} WHERE #cursor# IS NOT NULL AND DATALT >= #cursor#` })).toEqual([
+        ['GET_CURSOR_NULL_ON_FIRST_RUN', 'sql_consulta', 'warning'],
+      ]);
     });
 
     it('reports columns unknown to the CRM table or written by the engine, when the table columns are known', () => {

@@ -86,8 +86,8 @@ export function lintGet(integracao: Integracao, report: GetLintReport, crmTables
       'GET_CURSOR_NULL_ON_FIRST_RUN',
       {
         'pt-BR':
-          'sql_consulta compara com #cursor#, que é NULL na primeira execução: a comparação não retorna linhas e o cursor nunca avança. O motor já filtra por campo_cursor >= cursor salvo; remova o filtro ou trate o NULL (COALESCE(#cursor#, …) ou #cursor# IS NULL)',
-        en: 'sql_consulta compares with #cursor#, which is NULL on the first run: the comparison returns no rows and the cursor never moves. The engine already filters by campo_cursor >= the saved cursor; drop the filter or handle NULL (COALESCE(#cursor#, …) or #cursor# IS NULL)',
+          'sql_consulta compara com #cursor#, que é NULL na primeira execução: a comparação não retorna linhas e o cursor nunca avança. Remova o filtro: o motor já acrescenta campo_cursor >= cursor salvo (e nada na primeira execução)',
+        en: 'sql_consulta compares with #cursor#, which is NULL on the first run: the comparison returns no rows and the cursor never moves. Drop the filter: the engine already adds campo_cursor >= the saved cursor (and nothing on a first run)',
       },
       'warning',
     );
@@ -115,11 +115,13 @@ export function lintGet(integracao: Integracao, report: GetLintReport, crmTables
 
 /**
  * A sql_consulta that uses #cursor# without handling its NULL (a first run has no saved cursor): `DATALT >= NULL` is
- * never true, so such a GET reads nothing, forever, and reports success.
+ * never true, so such a GET reads nothing, forever, and reports success. COALESCE(#cursor#, …) and `#cursor# IS NULL`
+ * count as handled (whether the source types them is the source's to say); `IS NOT NULL` does not: it reads nothing
+ * on a first run too.
  */
 function comparesNullCursor(sql: string): boolean {
   if (!/#cursor#/i.test(sql)) return false;
-  return !/(coalesce|ifnull|nvl|isnull)\s*\(\s*#cursor#|#cursor#\s+is\s+(not\s+)?null/i.test(sql);
+  return !/(coalesce|ifnull|nvl|isnull)\s*\(\s*#cursor#|#cursor#\s+is\s+null/i.test(sql);
 }
 
 /** reconciliacao_horas and tamanho_lote as the run reads them (parseGetSettings refuses the same values). */
