@@ -3,6 +3,7 @@ import { type ConnectionsRegistry, loadConnections } from '@integrador/connectio
 import { createLogger, type Logger } from '@integrador/logging';
 import { createRedis, JobProducer, ShutdownRegistry } from '@integrador/queue';
 import { type CrmDatabase, createDatabase, migrateToLatest } from '@integrador/store';
+import { checkSchema } from './schema-check';
 
 /** What an HTTP app that enqueues (the ingress, the dashboard on its own) runs on. */
 export interface ProducerApp {
@@ -38,7 +39,7 @@ export async function startProducerApp(name: string, options: { migrate: boolean
   if (options.migrate) {
     const applied = await migrateToLatest(database);
     if (applied.length) logger.info({ applied }, 'migrations applied');
-  }
+  } else await checkSchema(database, logger);
 
   const redis = createRedis(config.redisUrl, {
     role: 'producer',

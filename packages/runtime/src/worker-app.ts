@@ -23,6 +23,7 @@ import { type BatcherFactory, createBatcherFactory, createTransportFactory, type
 import { logGroupFailures } from './group-failures';
 import { startMetricsServer } from './metrics/metrics-server';
 import { createWorkerMetrics } from './metrics/worker-metrics';
+import { checkSchema } from './schema-check';
 import { isClusterPrimary, joinCluster, runWorkerPrimary } from './worker-cluster';
 
 /** What a worker app's handler factory receives. */
@@ -101,6 +102,7 @@ export async function runWorkerApp<Q extends QueueName>(
     prepareHotStatements: config.crmPreparedStatements,
   });
   shutdown.add('database', () => database.destroy());
+  await checkSchema(database, logger);
   // The store's grouped statements fall back to one statement per item when a group fails: say so once per group.
   logGroupFailures(logger);
   const transports = createTransportFactory();

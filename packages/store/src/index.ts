@@ -53,7 +53,15 @@ export {
   removeLimite,
   upsertLimite,
 } from './limites.repository';
-export { MigrationError, migrateDownAll, migrateTo, migrateToLatest, NewerSchemaError } from './migrate';
+export {
+  assertSchemaCurrent,
+  MigrationError,
+  migrateDownAll,
+  migrateTo,
+  migrateToLatest,
+  NewerSchemaError,
+  SchemaBehindError,
+} from './migrate';
 export { GET_SYNC_TABLES } from './migrations/003-get-sync';
 export { DEFAULT_SERVICE_LIMIT } from './migrations/004-servicos-endpoint';
 export { GUARDED_TABLES } from './migrations/007-tenant-guard';

@@ -1,4 +1,4 @@
-import { type MigrationResultSet, Migrator } from 'kysely';
+import { type MigrationResultSet, Migrator, sql } from 'kysely';
 import type { CrmDatabase } from './create-database';
 import { initialMigration } from './migrations/001-initial';
 import { execucoesMigration } from './migrations/002-execucoes';
@@ -25,7 +25,7 @@ export class MigrationError extends Error {
 
 /**
  * The database holds a migration this version does not know: a newer version of the hub migrated it (a downgrade, or
- * an old worker started beside new ones). Nothing was applied; `migration` names the unknown one.
+ * an old app started after a newer one migrated). Nothing was applied; `migration` names the unknown one.
  */
 export class NewerSchemaError extends MigrationError {
   override name = 'NewerSchemaError';
@@ -36,6 +36,16 @@ export class NewerSchemaError extends MigrationError {
     super(
       `the database was migrated by a newer version of the hub (migration ${migration} is unknown to this one): run that version or a newer one, or restore the backup taken before the upgrade`,
       options,
+    );
+  }
+}
+
+/** The database lacks migrations this version needs: an app that does not migrate started before `integrador migrate`. */
+export class SchemaBehindError extends MigrationError {
+  override name = 'SchemaBehindError';
+  constructor(readonly pending: readonly string[]) {
+    super(
+      `the database lacks this version's migrations (${pending.join(', ')}): run \`integrador migrate\` (npm start and the Helm chart's hook do) before starting it`,
     );
   }
 }
@@ -80,6 +90,23 @@ export async function migrateToLatest(database: CrmDatabase): Promise<string[]> 
     throw new MigrationError(`migration ${failed} failed: ${(error as Error).message}`, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * For the apps that do not migrate (workers, the dashboard): refuses a database a newer version migrated
+ * (NewerSchemaError) or one this version's migrations have not reached yet (SchemaBehindError), before any job or page
+ * works on columns that are not what the code expects.
+ */
+export async function assertSchemaCurrent(database: CrmDatabase): Promise<void> {
+  const known = await migrator(database).getMigrations();
+  const pending = known.filter((m) => m.executedAt === undefined).map((m) => m.name);
+  if (pending.length < known.length) {
+    const names = new Set(known.map((m) => m.name));
+    const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.db);
+    const unknown = rows.map((r) => r.name).find((name) => !names.has(name));
+    if (unknown !== undefined) throw new NewerSchemaError(unknown);
+  }
+  if (pending.length > 0) throw new SchemaBehindError(pending);
 }
 
 /** Migrates up or down to the named migration (tests: a database as an older version of the hub left it). */

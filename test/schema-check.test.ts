@@ -1,0 +1,51 @@
+import { migrateTo } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { spawnApp } from '@integrador/test-support/processes';
+import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { sql } from 'kysely';
+
+/**
+ * The apps that do not migrate (workers, the dashboard) check the database's schema at start: a newer version's
+ * database is refused in words (an old worker started after an upgrade), one not migrated yet is said loudly.
+ */
+describe('schema check of the apps that do not migrate', () => {
+  let database: TestDatabase;
+  beforeEach(async () => {
+    database = await createTestDatabase('sqlite');
+  });
+  afterEach(async () => {
+    await database?.drop();
+  });
+
+  const startWorker = () =>
+    spawnApp('apps/worker-cti/src/main.ts', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: testPrefix(),
+      CRM_DATABASE_URL: database.url,
+      LOG_LEVEL: 'info',
+    });
+
+  it('a worker refuses a database a newer version migrated, naming the migration it does not know', async () => {
+    await sql`INSERT INTO kysely_migration (name, timestamp) VALUES ('999-from-the-future', '2099-01-01T00:00:00.000Z')`.execute(
+      database.db,
+    );
+    const worker = startWorker();
+    expect(await worker.exited).toBe(1);
+    expect(worker.stderr.join('')).toContain(
+      'worker-cti failed to start: the database was migrated by a newer version of the hub (migration 999-from-the-future is unknown to this one)',
+    );
+  });
+
+  it('a worker on a database not migrated to its version starts, and says which migrations are missing', async () => {
+    await migrateTo(database, '017-webhook-recuperacao');
+    const worker = startWorker();
+    try {
+      const line = await worker.waitForLog('crm database not migrated to this version');
+      expect(line.pending).toEqual(['018-outbox-status']);
+      await worker.waitForLog('worker started');
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+  });
+});
