@@ -30,6 +30,7 @@ runWorkerApp('worker-cti', 'cti', (deps, services) => {
       env: config.secretSource,
       pbxTimeoutMs: config.cti.pbxTimeoutMs,
       expiryMs: config.cti.clickToCallExpiryMs,
+      lockMs: config.jobLockMs,
     }),
   };
 }).catch((err: unknown) => {

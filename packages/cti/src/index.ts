@@ -4,6 +4,7 @@ export { callStatusReason } from './calls/call-status.messages';
 export { admitClickToCall, type ClickToCallDeps, type ClickToCallResult, PBX_CONNECTION, placeCall } from './click-to-call/click-to-call';
 export { sendPbxRequest } from './click-to-call/pbx-client';
 export { buildPbxRequest, type PbxRequest, pbxSecretVariable } from './click-to-call/pbx-request';
+export { failUnknownOutcome, type PbxSendRecord } from './click-to-call/pbx-send-record';
 export { CtiError } from './cti-error';
 export { AddressListError, parseRanges } from './listener/client-address';
 export {

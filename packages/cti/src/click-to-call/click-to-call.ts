@@ -8,6 +8,7 @@ import { findCallers } from '../phone/phone-index';
 import { type CtiSettings, findCtiSettings } from '../settings/cti-settings.repository';
 import { sendPbxRequest } from './pbx-client';
 import { buildPbxRequest } from './pbx-request';
+import type { PbxSendRecord } from './pbx-send-record';
 
 export interface ClickToCallDeps {
   db: Kysely<Database>;
@@ -43,6 +44,8 @@ export interface ClickToCallHooks {
   acquire?: () => Promise<void>;
   /** True when this attempt is the job's last: a transient failure then marks the row falhou too. */
   lastAttempt: boolean;
+  /** Where the attempt records, just before the request, that it may be leaving (pbx-send-record.ts). */
+  sendRecord?: PbxSendRecord;
 }
 
 /** The name tenant rate limits use for the PBX (integrador limits set <empresa> --connection cti-pbx …). */
@@ -115,6 +118,8 @@ export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPaylo
     await hooks.acquire?.();
     // The limit's token may have been a long wait.
     checkNotExpired(call, expiryMs);
+    // Recorded first: a retake of this job after its worker died must not send it again (pbx-send-record.ts).
+    await hooks.sendRecord?.mark();
     const answer = await sendPbxRequest(request, { allowPrivateNetwork: settings.allowPrivateNetwork, timeoutMs: deps.pbxTimeoutMs });
     await setOutboundOutcome(db, empresaId, call.callId, 'em andamento');
     return {
@@ -126,6 +131,8 @@ export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPaylo
       pbxAnswer: answer.body,
     };
   } catch (err) {
+    // Transient = the PBX did not get the request (unreachable, or it said it did not take it on): the retry sends it.
+    if (err instanceof CtiError && !err.permanent) await hooks.sendRecord?.clear().catch(() => undefined); // kept: the retake fails, unsent
     const final = (err instanceof CtiError && err.permanent) || hooks.lastAttempt;
     if (final && err instanceof CtiError) await setOutboundOutcome(db, empresaId, call.callId, 'falhou', err.message);
     throw err;

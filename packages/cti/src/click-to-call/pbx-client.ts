@@ -18,7 +18,7 @@ const BODY_LIMIT = 2000;
 const NOT_TAKEN = new Set([408, 429, 503]);
 
 /** What every failure after the request reached the PBX says: it may have dialled, so it is never sent again by itself. */
-const OUTCOME_UNKNOWN = 'outcome unknown: the PBX may have dialled; check before trying again';
+export const OUTCOME_UNKNOWN = 'outcome unknown: the PBX may have dialled; check before trying again';
 
 /**
  * Sends the click-to-call request through the outbound guard (loopback / private addresses only when an operator
