@@ -11,6 +11,10 @@ import type { JobHandler } from '@integrador/queue';
 export function createClickToCallProcessor(deps: ClickToCallDeps): JobHandler<CtiClickToCallPayload> {
   return async (payload, ctx): Promise<ClickToCallResult> => {
     const lastAttempt = ctx.job.attemptsMade + 1 >= (ctx.job.opts.attempts ?? 1);
-    return placeCall(deps, payload, { lastAttempt, acquire: () => ctx.limits.acquire({ connection: PBX_CONNECTION }) });
+    return placeCall(deps, payload, {
+      lastAttempt,
+      acquire: () => ctx.limits.acquire({ connection: PBX_CONNECTION }),
+      onLinkFailed: (err) => ctx.logger.warn({ err, callId: payload.callId }, 'click-to-call customer lookup failed'),
+    });
   };
 }
