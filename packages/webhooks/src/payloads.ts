@@ -149,7 +149,9 @@ export function atividadePayload(row: Row, refs: PayloadRefs): Row {
 export function eventoPayload(row: Row, refs: PayloadRefs): Row {
   const d = jsonObject(row.dados as string | null);
   const field = (name: string) => fromDados(d, name);
-  const vencimento = dateTimeText(row.data_vencimento as string | null);
+  // Seed 003's `data` (the evento's own date: the prova, the entrevista) is when it is scheduled; its dataVencimento
+  // belongs to an atividade the evento may generate, so it stands in only when there is no data.
+  const agendado = dateTimeText(row.data as string | null) ?? dateTimeText(row.data_vencimento as string | null);
   return {
     id: idText(row.id),
     tipo: tipoEventoOf(field('tipo')) ?? { id: null, codigo: null, nome: text(row.tipo) },
@@ -157,7 +159,7 @@ export function eventoPayload(row: Row, refs: PayloadRefs): Row {
     contato: contatoRef(refs) ?? (row.cod_contato ? { id: null, codigo: text(row.cod_contato) } : null),
     contatosSecundarios: textListOf(field('contatosSecundarios')),
     curso: cursoOf(d),
-    dataAgendamento: agendamentoOf(field('dataAgendamento')) ?? (vencimento ? { data: vencimento, tipo: null } : null),
+    dataAgendamento: agendamentoOf(field('dataAgendamento')) ?? (agendado ? { data: agendado, tipo: null } : null),
   };
 }
 
