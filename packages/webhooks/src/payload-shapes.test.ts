@@ -74,6 +74,17 @@ describe('seed 004 field types from what dados stores', () => {
     expect(eventoPayload(row({}), {}).curso).toBeNull();
   });
 
+  it("oportunidade: criacao and ultimaAlteracaoStatus from the change's time when dados has none", () => {
+    const em = new Date('2026-03-10T12:30:00Z');
+    const criada = oportunidadePayload(row({}), { mudanca: { gatilho: 'oportunidade.criada', em } });
+    expect([criada.criacao, criada.ultimaAlteracaoStatus]).toEqual(['2026-03-10 09:30', null]);
+    const alterada = oportunidadePayload(row({}), { mudanca: { gatilho: 'oportunidade.status_alterado', em } });
+    expect([alterada.criacao, alterada.ultimaAlteracaoStatus]).toEqual([null, '2026-03-10 09:30']);
+    const stored = { criacao: '2019-02-06 12:06', ultimaAlteracaoStatus: '2019-02-07 08:00' };
+    const kept = oportunidadePayload(row(stored), { mudanca: { gatilho: 'oportunidade.status_alterado', em } });
+    expect([kept.criacao, kept.ultimaAlteracaoStatus]).toEqual(['2019-02-06 12:06', '2019-02-07 08:00']);
+  });
+
   it('curso: a bare id follows the bare-id rule, the rest null', () => {
     expect(eventoPayload(row({ curso: 21 }), {}).curso).toEqual({ id: '21', codCurso: null, codOferta: null });
     expect(atividadePayload(row({ curso: '22' }), {}).curso).toEqual({ id: '22', codCurso: null, codOferta: null });

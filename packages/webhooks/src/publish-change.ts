@@ -22,6 +22,11 @@ export interface CrmChange {
    * known (the change-event route, an outbox row written before migration 018): the row's status as it is now.
    */
   status?: string | null | undefined;
+  /**
+   * When the change happened: the outbox row's time, the change-event's arrival. An oportunidade's `criacao` and
+   * `ultimaAlteracaoStatus` fall back to it (seed 004 fields the table has no column for).
+   */
+  em?: Date | undefined;
 }
 
 export interface NothingSent {
@@ -97,7 +102,7 @@ export async function publishChange(db: Kysely<Database>, producer: JobProducer,
       tabela: change.tabela,
       registroId: change.registroId,
       webhookId: `msg_${randomUUID().replaceAll('-', '')}`,
-      payload: JSON.stringify(await payloadOfRow(db, change.empresaId, gatilho, row)),
+      payload: JSON.stringify(await payloadOfRow(db, change.empresaId, gatilho, row, change.em)),
     });
     mensagemId = inserted.id;
   }
