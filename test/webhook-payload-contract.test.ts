@@ -64,7 +64,10 @@ describe.each(ALL_DIALECTS)('seed 003 → seed 004 payload contract on %s', (dia
 
   async function syncSeedExamples() {
     endpoint.routes.set('/contatos', { body: [CONTATO_EXEMPLO], authorization: `Bearer ${TOKEN}` });
-    endpoint.routes.set('/eventos', { body: [EVENTO_EXEMPLO], authorization: `Bearer ${TOKEN}` });
+    // The seed's example leaves its dates empty: here the evento has its own date (a prova) and a vencimento for the
+    // atividade it may generate; dataAgendamento is the evento's date.
+    const evento = { ...EVENTO_EXEMPLO, data: '2024-03-10 14:30:00', dataVencimento: '2024-03-20 18:00:00' };
+    endpoint.routes.set('/eventos', { body: [evento], authorization: `Bearer ${TOKEN}` });
     const created = await app.inject({
       method: 'POST',
       url: '/v1/endpoints',
@@ -187,7 +190,7 @@ describe.each(ALL_DIALECTS)('seed 003 → seed 004 payload contract on %s', (dia
       contato: { id: contatoId, codigo: '34985761' },
       contatosSecundarios: null,
       curso: { id: null, codCurso: 'ADM', codOferta: 'ADM_3' },
-      dataAgendamento: null,
+      dataAgendamento: { data: '2024-03-10 14:30', tipo: null },
     });
   }, 60_000);
 

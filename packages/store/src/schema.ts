@@ -266,6 +266,13 @@ export interface ContasTable extends TenantOwned, SyncedFromSource {
   atualizado_em: Timestamp;
 }
 
+/**
+ * Seed 003: "origem … Caso não especificado, a origem padrão será o CRM". The seed gives no number for the CRM's own
+ * origin: a contato sent without one is stored with this marker in `dados.origem` (an endpoint's own is an integer);
+ * the endpoint syncs write it, the webhook payloads read it back as the origem named "CRM".
+ */
+export const ORIGEM_CRM = 'crm';
+
 export interface ContatosTable extends TenantOwned, SyncedFromSource {
   conta_id: Nullable<number>;
   codigo: Nullable<string>;

@@ -168,6 +168,7 @@ export async function receiveChangeEvent<S extends object>(
               registroId: event.id,
               operacao: event.operacao ?? 'alterado',
               chave: messageKeyOf(chave),
+              em: new Date(),
             })),
             via: 'route',
           };

@@ -60,11 +60,8 @@ export function insertMensagemOnce(db: Db, input: MensagemInput) {
   );
 }
 
-/**
- * One delivery per (mensagem, endpoint): a second call answers the first one's id. `cancelled`: the row is written
- * already `cancelada` with that reason (a change while the endpoint is disabled: recorded, no job, for a recover).
- */
-export function insertEntregaOnce(db: Db, empresaId: number, mensagemId: number, endpointId: number, cancelled?: CancelReason) {
+/** One delivery per (mensagem, endpoint), pendente: a second call answers the first one's id. */
+export function insertEntregaOnce(db: Db, empresaId: number, mensagemId: number, endpointId: number) {
   const find = () =>
     db
       .selectFrom('webhook_entregas')
@@ -79,10 +76,70 @@ export function insertEntregaOnce(db: Db, empresaId: number, mensagemId: number,
         empresa_id: empresaId,
         mensagem_id: mensagemId,
         endpoint_id: endpointId,
-        ...(cancelled ? { status: 'cancelada', ultimo_erro: cancelled } : {}),
       })
       .execute(),
   );
+}
+
+/** A change's delivery to one endpoint, as made or found by insertEntregaOfEndpoint. */
+export interface EndpointEntrega {
+  id: number;
+  /** True when this call wrote the row. */
+  created: boolean;
+  status: string;
+  ultimoErro: string | null;
+}
+
+/**
+ * One delivery per (mensagem, endpoint) whose state the endpoint decides in the insert itself: pendente while it is
+ * active, else `cancelada` (ENDPOINT_DISABLED: recorded, no job, for a recover). One INSERT … SELECT on
+ * webhook_endpoints.ativo, the endpoint row share-locked (PostgreSQL: FOR SHARE; MySQL's INSERT … SELECT takes the
+ * shared lock itself under its default REPEATABLE READ; SQLite has one writer), so an endpoint re-enabled, and
+ * recovered, while a change is published either finds the row cancelled already (the recover's scan, which runs after
+ * the re-enable, sends it) or has it made pendente. A second call answers the first one's row; undefined when the
+ * endpoint is gone.
+ */
+export async function insertEntregaOfEndpoint(
+  db: Db,
+  empresaId: number,
+  mensagemId: number,
+  endpointId: number,
+): Promise<EndpointEntrega | undefined> {
+  const find = () =>
+    db
+      .selectFrom('webhook_entregas')
+      .select(['id', 'status', 'ultimo_erro'])
+      .where('mensagem_id', '=', mensagemId)
+      .where('endpoint_id', '=', endpointId)
+      .executeTakeFirst();
+  const found = (row: Awaited<ReturnType<typeof find>>, created: boolean) =>
+    row && { id: Number(row.id), created, status: row.status, ultimoErro: row.ultimo_erro };
+  const existing = await find();
+  if (existing) return found(existing, false);
+  let endpoint = db
+    .selectFrom('webhook_endpoints')
+    .select((eb) => [
+      sql.lit(empresaId).as('empresa_id'),
+      sql.lit(mensagemId).as('mensagem_id'),
+      'id',
+      eb.case().when('ativo', '=', 1).then('pendente').else('cancelada').end().as('status'),
+      eb.case().when('ativo', '=', 1).then(sql<string | null>`NULL`).else(CANCELLED_DISABLED).end().as('ultimo_erro'),
+    ])
+    .where('empresa_id', '=', empresaId)
+    .where('id', '=', endpointId);
+  if (db.getExecutor().adapter instanceof PostgresAdapter) endpoint = endpoint.forShare();
+  try {
+    await db
+      .insertInto('webhook_entregas')
+      .columns(['empresa_id', 'mensagem_id', 'endpoint_id', 'status', 'ultimo_erro'])
+      .expression(endpoint)
+      .execute();
+  } catch (err) {
+    const raced = await find();
+    if (raced) return found(raced, false);
+    throw err;
+  }
+  return found(await find(), true);
 }
 
 function entregaQuery(db: Db, empresaId: number) {

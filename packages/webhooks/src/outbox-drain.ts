@@ -3,6 +3,7 @@ import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
+import { isoTimestamp } from './deliveries.repository';
 import { isWebhookTable, OPERACOES, type Operacao } from './gatilhos';
 import { publishChange } from './publish-change';
 
@@ -35,6 +36,7 @@ export async function drainOutbox(db: Kysely<Database>, producer: JobProducer, b
             operacao,
             chave: `outbox:${row.id}`,
             status: row.status,
+            em: new Date(isoTimestamp(row.criado_em) as string),
           });
         }
         await db.deleteFrom('webhook_outbox').where('id', '=', row.id).execute();

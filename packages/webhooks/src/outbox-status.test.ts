@@ -4,6 +4,7 @@ import { startTestProducer, type TestProducer } from '@integrador/test-support/t
 import { installCaptureTriggers } from './capture-triggers';
 import { createWebhookEndpoint } from './endpoints.repository';
 import { drainOutbox } from './outbox-drain';
+import { dateTimeText } from './payload-format';
 
 // The capture triggers keep the status each change set (migration 018), and the drain decides from it: what the
 // receivers get does not depend on when the outbox is drained (real databases and Redis; the drain as worker-webhook
@@ -73,6 +74,27 @@ describe.each(ALL_DIALECTS)('capture outbox with the status each change set, on 
       'oportunidade.status_alterado Em negociação',
       'oportunidade.status_alterado Ganha',
     ]);
+  });
+
+  it("an oportunidade's status change: ultimaAlteracaoStatus is the change's time when dados has none", async () => {
+    const id = nextId++;
+    const before = Date.now();
+    await database.db.insertInto('oportunidades').values({ id, empresa_id: empresaId, titulo: 'T', status: 'Aberta' }).execute();
+    await database.db.updateTable('oportunidades').set({ status: 'Ganha' }).where('id', '=', id).execute();
+    const after = Date.now();
+    expect(await drained('oportunidades', id)).toEqual(['oportunidade.status_alterado Ganha']);
+    const { payload } = await database.db
+      .selectFrom('webhook_mensagens')
+      .select('payload')
+      .where('empresa_id', '=', empresaId)
+      .where('registro_id', '=', String(id))
+      .executeTakeFirstOrThrow();
+    const [sent] = JSON.parse(payload) as Array<{ ultimaAlteracaoStatus: string | null }>;
+    // São Paulo wall-clock minutes around the update (the outbox row's time, whatever the dialect stores).
+    const [from, to] = [dateTimeText(new Date(before - 60_000)) ?? '', dateTimeText(new Date(after + 60_000)) ?? ''];
+    const stamp = sent?.ultimaAlteracaoStatus ?? '';
+    expect(stamp).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    expect([stamp >= from, stamp <= to]).toEqual([true, true]);
   });
 
   it('migration 018 rewrites installed triggers both ways; a row the older triggers wrote reads the row as before', async () => {

@@ -1,4 +1,4 @@
-import { contatoPayload, eventoPayload, oportunidadePayload } from './payloads';
+import { atividadePayload, contatoPayload, eventoPayload, oportunidadePayload } from './payloads';
 
 // Seed 004's types from either form `dados` may hold: the CRM's (seed 004's own) and a seed 003 sync's (typed values).
 // The end-to-end contract (sync → crm-change → receiver, every dialect) is test/webhook-payload-contract.test.ts.
@@ -72,5 +72,22 @@ describe('seed 004 field types from what dados stores', () => {
     expect(p.curso).toEqual({ id: null, codCurso: 'ADM', codOferta: 'ADM_3' });
     expect(p.contatosSecundarios).toEqual(['634', '633']);
     expect(eventoPayload(row({}), {}).curso).toBeNull();
+  });
+
+  it("oportunidade: criacao and ultimaAlteracaoStatus from the change's time when dados has none", () => {
+    const em = new Date('2026-03-10T12:30:00Z');
+    const criada = oportunidadePayload(row({}), { mudanca: { gatilho: 'oportunidade.criada', em } });
+    expect([criada.criacao, criada.ultimaAlteracaoStatus]).toEqual(['2026-03-10 09:30', null]);
+    const alterada = oportunidadePayload(row({}), { mudanca: { gatilho: 'oportunidade.status_alterado', em } });
+    expect([alterada.criacao, alterada.ultimaAlteracaoStatus]).toEqual([null, '2026-03-10 09:30']);
+    const stored = { criacao: '2019-02-06 12:06', ultimaAlteracaoStatus: '2019-02-07 08:00' };
+    const kept = oportunidadePayload(row(stored), { mudanca: { gatilho: 'oportunidade.status_alterado', em } });
+    expect([kept.criacao, kept.ultimaAlteracaoStatus]).toEqual(['2019-02-06 12:06', '2019-02-07 08:00']);
+  });
+
+  it('curso: a bare id follows the bare-id rule, the rest null', () => {
+    expect(eventoPayload(row({ curso: 21 }), {}).curso).toEqual({ id: '21', codCurso: null, codOferta: null });
+    expect(atividadePayload(row({ curso: '22' }), {}).curso).toEqual({ id: '22', codCurso: null, codOferta: null });
+    expect(eventoPayload(row({ curso: '' }), {}).curso).toBeNull();
   });
 });

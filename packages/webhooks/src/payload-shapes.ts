@@ -1,3 +1,4 @@
+import { ORIGEM_CRM } from '@integrador/store';
 import { dateTimeText, idText } from './payload-format';
 
 // Seed 004's field types, applied to whatever the CRM row's `dados` holds. Two writers fill `dados`: the CRM (often
@@ -122,12 +123,6 @@ export function deficienciasOf(value: unknown) {
   return items.length ? items : null;
 }
 
-/**
- * The marker the hub's endpoint syncs store in `dados.origem` for a contato sent without one (seed 003: "Caso não
- * especificado, a origem padrão será o CRM"; integrador's ORIGEM_CRM). Its id is unknown: the CRM has no origens table.
- */
-const ORIGEM_CRM = 'crm';
-
 /** Seed 004's contato `origens`: the stored list, else seed 003's single `origem` (the CRM marker named "CRM"). */
 export function origensOf(dados: Json | null) {
   const source = dados?.origens ?? dados?.origem;
@@ -138,9 +133,14 @@ export function origensOf(dados: Json | null) {
   return items.length ? items : null;
 }
 
-/** Seed 004's curso `{id, codCurso, codOferta}`: a stored curso object, else an evento's seed 003 codCurso/codOferta. */
+/**
+ * Seed 004's curso `{id, codCurso, codOferta}`: a stored curso object, a bare id (`{id, codCurso: null, codOferta:
+ * null}`, the bare-id rule), else an evento's seed 003 codCurso/codOferta.
+ */
 export function cursoOf(dados: Json | null): { id: string | null; codCurso: string | null; codOferta: string | null } | null {
   const stored = dados?.curso;
+  const bareId = isObject(stored) ? null : idOf(stored);
+  if (bareId !== null) return { id: bareId, codCurso: null, codOferta: null };
   const source = isObject(stored) ? stored : dados;
   if (!source) return null;
   const curso = { id: isObject(stored) ? idOf(stored.id) : null, codCurso: textOf(source.codCurso), codOferta: textOf(source.codOferta) };

@@ -33,6 +33,8 @@ export interface PayloadRefs {
   usuario?: { id: unknown; nome: unknown; email: unknown } | undefined;
   contato?: { id: unknown; codigo: unknown } | undefined;
   contatosDaConta?: { id: unknown; codigo: unknown }[] | undefined;
+  /** The change being published: its gatilho and when it happened (an oportunidade's dates fall back to it). */
+  mudanca?: { gatilho: Gatilho; em: Date } | undefined;
 }
 
 const responsavel = (refs: PayloadRefs) =>
@@ -101,13 +103,16 @@ export function oportunidadePayload(row: Row, refs: PayloadRefs): Row {
     (refs.contatosDaConta?.length
       ? refs.contatosDaConta.map((c, i) => ({ id: idText(c.id), codigo: text(c.codigo), principal: i === 0 ? '1' : '0', tipo: null }))
       : null);
+  // The hub knows when the change happened: a creation is the oportunidade's criacao (the table has no creation
+  // column), a status change its ultimaAlteracaoStatus, when `dados` does not say.
+  const changedAt = (gatilho: Gatilho) => (refs.mudanca?.gatilho === gatilho ? dateTimeText(refs.mudanca.em) : null);
   return {
     id: idText(row.id),
     processo: ref('processo'),
     contatos,
     cursos: cursosOf(field('cursos')),
     responsavel: responsavel(refs),
-    criacao: dateTimeOf(field('criacao')),
+    criacao: dateTimeOf(field('criacao')) ?? changedAt('oportunidade.criada'),
     origem: ref('origem'),
     modalidade: ref('modalidade'),
     dataAtividade: dateTimeOf(field('dataAtividade')),
@@ -118,7 +123,7 @@ export function oportunidadePayload(row: Row, refs: PayloadRefs): Row {
     localOferta: ref('localOferta'),
     unidade: ref('unidade'),
     status: text(row.status),
-    ultimaAlteracaoStatus: dateTimeOf(field('ultimaAlteracaoStatus')),
+    ultimaAlteracaoStatus: dateTimeOf(field('ultimaAlteracaoStatus')) ?? changedAt('oportunidade.status_alterado'),
     objecao: ref('objecao'),
     observacaoPerda: str('observacaoPerda'),
     concorrente: ref('concorrente'),
@@ -149,7 +154,9 @@ export function atividadePayload(row: Row, refs: PayloadRefs): Row {
 export function eventoPayload(row: Row, refs: PayloadRefs): Row {
   const d = jsonObject(row.dados as string | null);
   const field = (name: string) => fromDados(d, name);
-  const vencimento = dateTimeText(row.data_vencimento as string | null);
+  // Seed 003's `data` (the evento's own date: the prova, the entrevista) is when it is scheduled; its dataVencimento
+  // belongs to an atividade the evento may generate, so it stands in only when there is no data.
+  const agendado = dateTimeText(row.data as string | null) ?? dateTimeText(row.data_vencimento as string | null);
   return {
     id: idText(row.id),
     tipo: tipoEventoOf(field('tipo')) ?? { id: null, codigo: null, nome: text(row.tipo) },
@@ -157,7 +164,7 @@ export function eventoPayload(row: Row, refs: PayloadRefs): Row {
     contato: contatoRef(refs) ?? (row.cod_contato ? { id: null, codigo: text(row.cod_contato) } : null),
     contatosSecundarios: textListOf(field('contatosSecundarios')),
     curso: cursoOf(d),
-    dataAgendamento: agendamentoOf(field('dataAgendamento')) ?? (vencimento ? { data: vencimento, tipo: null } : null),
+    dataAgendamento: agendamentoOf(field('dataAgendamento')) ?? (agendado ? { data: agendado, tipo: null } : null),
   };
 }
 
@@ -215,7 +222,7 @@ export async function buildPayload(
 }
 
 /** Seed 004's payload of a loaded row: the structure of the gatilho's table, with the rows it refers to. */
-export async function payloadOfRow(db: Kysely<Database>, empresaId: number, gatilho: Gatilho, row: Row): Promise<Row[]> {
+export async function payloadOfRow(db: Kysely<Database>, empresaId: number, gatilho: Gatilho, row: Row, em?: Date): Promise<Row[]> {
   switch (tableOf(gatilho)) {
     case 'contatos':
       return [contatoPayload(row)];
@@ -224,6 +231,7 @@ export async function payloadOfRow(db: Kysely<Database>, empresaId: number, gati
         oportunidadePayload(row, {
           usuario: await usuarioOf(db, empresaId, row.usuario_id),
           contatosDaConta: await contatosDaConta(db, empresaId, row.conta_id),
+          mudanca: em && { gatilho, em },
         }),
       ];
     case 'atividades':

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { insertEntregaOnce, insertMensagemOnce } from './deliveries.repository';
+import { insertEntregaOfEndpoint, insertMensagemOnce } from './deliveries.repository';
 import { endpointsForGatilho } from './endpoints.repository';
 import { firingOperacoes, type Gatilho, gatilhoOf, isConcluida, type Operacao, type WebhookTable } from './gatilhos';
-import { CANCELLED_DISABLED, type NothingSentCode } from './messages';
+import { CANCELLED_DISABLED, cancelReasonOf, type NothingSentCode } from './messages';
 import { loadTableRow, payloadOfRow } from './payloads';
+import { resendEntrega } from './resend-entrega';
 
 /** One CRM change, as the change-event route or the capture outbox reports it. */
 export interface CrmChange {
@@ -22,6 +23,11 @@ export interface CrmChange {
    * known (the change-event route, an outbox row written before migration 018): the row's status as it is now.
    */
   status?: string | null | undefined;
+  /**
+   * When the change happened: the outbox row's time, the change-event's arrival. An oportunidade's `criacao` and
+   * `ultimaAlteracaoStatus` fall back to it (seed 004 fields the table has no column for).
+   */
+  em?: Date | undefined;
 }
 
 export interface NothingSent {
@@ -68,8 +74,11 @@ function noGatilho(change: CrmChange, status: unknown): PublishResult {
  * Fans one change out to the tenant's endpoints of its gatilho: the payload is built once (seed 004) and stored under
  * the change's key, one delivery row per endpoint, one job per active endpoint's delivery with a deterministic id. A
  * disabled endpoint's delivery is recorded `cancelada` (ENDPOINT_DISABLED) with no job, so that re-enabling it and a
- * recover since a time before the change sends it (nothing made while it was disabled is lost). Repeating the same
- * change (same key) creates nothing new. When nothing is sent the answer says why (`motivo`).
+ * recover since a time before the change sends it (nothing made while it was disabled is lost); whether the endpoint
+ * is active is decided in the delivery's insert (insertEntregaOfEndpoint), not by the read before it. Repeating the
+ * same change (same key) creates nothing new, except that a delivery it finds cancelled by the disabling, its endpoint
+ * active again, is sent again as a recover sends it (resendEntrega) and reported under `entregas`. When nothing is
+ * sent the answer says why (`motivo`).
  */
 export async function publishChange(db: Kysely<Database>, producer: JobProducer, change: CrmChange): Promise<PublishResult> {
   const read = await loadTableRow(db, change.empresaId, change.tabela, change.registroId);
@@ -97,18 +106,26 @@ export async function publishChange(db: Kysely<Database>, producer: JobProducer,
       tabela: change.tabela,
       registroId: change.registroId,
       webhookId: `msg_${randomUUID().replaceAll('-', '')}`,
-      payload: JSON.stringify(await payloadOfRow(db, change.empresaId, gatilho, row)),
+      payload: JSON.stringify(await payloadOfRow(db, change.empresaId, gatilho, row, change.em)),
     });
     mensagemId = inserted.id;
   }
   const entregas: number[] = [];
   const canceladas: number[] = [];
   for (const endpoint of endpoints) {
-    if (!endpoint.ativo) {
-      canceladas.push((await insertEntregaOnce(db, change.empresaId, mensagemId, endpoint.id, CANCELLED_DISABLED)).id);
+    const entrega = await insertEntregaOfEndpoint(db, change.empresaId, mensagemId, endpoint.id);
+    // Deleted since it was read: nothing to deliver to.
+    if (!entrega) continue;
+    if (cancelReasonOf(entrega.status, entrega.ultimoErro) === CANCELLED_DISABLED) {
+      // Found cancelled by an earlier publish of this key while the endpoint was disabled, and it is active now (a
+      // stale claim taken over, an outbox row drained again): sent again as a recover would, not left cancelled.
+      const restart = !entrega.created && endpoint.ativo;
+      const recoverId = randomUUID().replaceAll('-', '');
+      const entregaAgain = { id: entrega.id, status: 'cancelada' as const, ultimoErro: entrega.ultimoErro };
+      if (restart && (await resendEntrega(db, producer, change.empresaId, endpoint.id, entregaAgain, recoverId))) entregas.push(entrega.id);
+      else canceladas.push(entrega.id);
       continue;
     }
-    const entrega = await insertEntregaOnce(db, change.empresaId, mensagemId, endpoint.id);
     await producer.enqueue(
       'webhook',
       'webhook.deliver',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { JobProducer } from '@integrador/queue';
 import { assertChangeableBy, type Database, type FilialCaller } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { listEntregas, listTentativas, loadEntrega, recoverableEntregasSince, restartEntrega } from './deliveries.repository';
+import { listEntregas, listTentativas, loadEntrega, recoverableEntregasSince } from './deliveries.repository';
 import { checkGatilhos, checkHeaders, checkWebhookUrl } from './endpoint-input';
 import {
   createWebhookEndpoint,
@@ -16,6 +16,7 @@ import {
 } from './endpoints.repository';
 import { WebhookError } from './errors';
 import { cancelReasonOf, deliveryErrorMessage, disabledReasonMessage, type Locale } from './messages';
+import { resendEntrega } from './resend-entrega';
 import { generateSigningSecret, isSealed, sealSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
 
@@ -231,17 +232,11 @@ export interface Recovered {
 }
 
 /**
- * How long a recover's job waits before it may run unless promoted: it is added held, its row restarted, then promoted.
- * Only a job whose promotion failed (Redis gone for a moment) waits this long; then it still runs.
- */
-export const RECOVER_HOLD_MS = 60_000;
-
-/**
  * Re-sends the endpoint's failed deliveries created since `since`, and the ones cancelled because it was disabled
  * (they were pending when it was disabled, or came due while it was, or are changes made while it was: publishChange
  * records those cancelled), each with a fresh retry schedule. 409 while it is disabled: re-enable it
  * first. A deleted endpoint's cancelled deliveries have no endpoint left to recover on.
- * Row by row, in an order that no failure leaves a row pending without a job: its job is added first, held
+ * Row by row (resendEntrega), in an order that no failure leaves a row pending without a job: its job is added first, held
  * (RECOVER_HOLD_MS); then the row is restarted only if it is still failed or disable-cancelled (a resend may have
  * delivered it meanwhile; if not, the job is removed); then the job is promoted to run now. A queue that refuses the add
  * (503) has changed nothing: the rows before it are queued, it and the rest untouched, and the same recover again picks
@@ -262,30 +257,7 @@ export async function recoverDeliveries(
   const recoverId = randomUUID().replaceAll('-', '');
   const recovered: Recovered = { recovered: 0, falhou: 0, cancelada: 0 };
   for (const entrega of rows) {
-    const job = await producer.enqueue(
-      'webhook',
-      'webhook.deliver',
-      { tenant: { empresaId, filialId: null }, entregaId: entrega.id, endpointId, recuperacao: recoverId },
-      { jobId: `whv-${entrega.id}-${recoverId}`, delay: RECOVER_HOLD_MS },
-    );
-    // Not restarted: the held job goes (one Redis failed to remove finds its row not pending when it runs).
-    const drop = () => producer.read(`remove job ${job.id}`, () => job.remove()).catch(() => undefined);
-    let restarted: boolean;
-    try {
-      restarted = await restartEntrega(db, empresaId, entrega, recoverId);
-    } catch (err) {
-      // The restart may have committed before the database failed: the job goes only if its row, read back, is not
-      // pending. Unread, it stays held, and then runs on a restarted row or does nothing on one that was not.
-      const row = await loadEntrega(db, empresaId, entrega.id).catch(() => 'unread' as const);
-      if (row !== 'unread' && row?.status !== 'pendente') await drop();
-      throw err;
-    }
-    if (!restarted) {
-      await drop();
-      continue;
-    }
-    // Restarted: the job runs now. One Redis failed to promote runs when its hold ends.
-    await producer.read(`promote job ${job.id}`, () => job.promote()).catch(() => undefined);
+    if (!(await resendEntrega(db, producer, empresaId, endpointId, entrega, recoverId))) continue;
     recovered.recovered += 1;
     recovered[entrega.status] += 1;
   }

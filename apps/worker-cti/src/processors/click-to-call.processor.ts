@@ -59,6 +59,7 @@ export function createClickToCallProcessor(deps: ClickToCallDeps & { lockMs?: nu
       lastAttempt,
       acquire: () => ctx.limits.acquire({ connection: PBX_CONNECTION }),
       sendRecord: jobSendRecord(ctx, deps.lockMs),
+      onLinkFailed: (err) => ctx.logger.warn({ err, callId: payload.callId }, 'click-to-call customer lookup failed'),
     });
   };
 }

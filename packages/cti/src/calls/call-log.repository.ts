@@ -527,6 +527,21 @@ export async function setOutboundOutcome(db: Db, empresaId: number, eventId: str
     .execute();
 }
 
+/**
+ * Links a click-to-call row to the conta / contato of its number, looked up after the PBX was asked to dial (the
+ * lookup may first catch the phone index up). Only a row not linked yet: a retried job never relinks its row.
+ */
+export async function setCallCustomer(db: Db, empresaId: number, ligacaoId: number, contaId: number | null, contatoId: number | null) {
+  await db
+    .updateTable('ligacoes')
+    .set({ conta_id: contaId, contato_id: contatoId })
+    .where('empresa_id', '=', empresaId)
+    .where('id', '=', ligacaoId)
+    .where('conta_id', 'is', null)
+    .where('contato_id', 'is', null)
+    .execute();
+}
+
 /** Closes every call still open since before `cutoff` as "sem fim recebido" (all tenants); returns those rows. */
 export async function closeStaleCalls(db: Db, cutoff: Date, batch = 500): Promise<CallRow[]> {
   const stale = await db

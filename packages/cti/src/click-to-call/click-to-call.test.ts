@@ -15,6 +15,8 @@ describe.each(['sqlite', 'postgres'] as const)(
     /** What the PBX double does with the next request (default: answers 200). */
     const script: Array<'reset' | 'silent'> = [];
     const dialled: string[] = [];
+    /** How many phone-index notes of Acme were not indexed yet when the PBX double was asked to dial. */
+    const notesAtDial: number[] = [];
     let acme: number;
     let outra: number;
     let contaAcme: number;
@@ -27,7 +29,16 @@ describe.each(['sqlite', 'postgres'] as const)(
         dialled.push(req.url ?? '');
         const next = script.shift();
         if (next === 'reset') req.socket.destroy();
-        else if (next !== 'silent') res.end('ok');
+        else if (next !== 'silent')
+          void database.db
+            .selectFrom('cti_telefones_pendentes')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('empresa_id', '=', acme)
+            .executeTakeFirstOrThrow()
+            .then(({ n }) => {
+              notesAtDial.push(Number(n));
+              res.end('ok');
+            });
       });
       await new Promise<void>((resolve) => pbx.listen(0, '127.0.0.1', resolve));
       const url = `http://127.0.0.1:${(pbx.address() as AddressInfo).port}/dial?de={ramal_origem}&para={numero_destino}`;
@@ -83,6 +94,15 @@ describe.each(['sqlite', 'postgres'] as const)(
       expect(await row('c2c_foreign_01')).toMatchObject({ conta_id: null, contato_id: null });
       await placeCall(deps(), call('c2c_ramal_0001', '3502'), { lastAttempt: false });
       expect(await row('c2c_ramal_0001')).toMatchObject({ conta_id: null, contato_id: null });
+    });
+
+    it('dials before the phone index catches up on a backlog of notes, then links the row to the customer', async () => {
+      // A bulk import's writes, noted and not indexed yet: the old worker worked through them before dialling.
+      const imported = await insertConta(database.db, acme, 'Conta Importada', { telefone: '(21) 3333-4444' });
+      for (let i = 0; i < 30; i++) await insertConta(database.db, acme, `Importada ${i}`, { telefone: `(21) 3333-${String(5000 + i)}` });
+      await placeCall(deps(), call('c2c_backlog_01', '(21) 3333-4444'), { lastAttempt: false });
+      expect(notesAtDial.at(-1)).toBeGreaterThanOrEqual(31);
+      expect(await row('c2c_backlog_01')).toMatchObject({ status: 'em andamento', conta_id: imported, contato_id: null });
     });
 
     it('a reset or no answer after the request was sent fails for good on the first attempt, the row falhou', async () => {

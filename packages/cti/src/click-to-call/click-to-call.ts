@@ -1,10 +1,10 @@
 import type { CtiClickToCallPayload } from '@integrador/jobs';
 import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { findCallByEvent, insertCall, setOutboundOutcome, usuarioOfRamal } from '../calls/call-log.repository';
+import { findCallByEvent, insertCall, setCallCustomer, setOutboundOutcome, usuarioOfRamal } from '../calls/call-log.repository';
 import { CtiError } from '../cti-error';
-import { normalizePhone } from '../phone/normalize-phone';
-import { findCallers } from '../phone/phone-index';
+import { type NormalizedPhone, normalizePhone } from '../phone/normalize-phone';
+import { findCallers, findCallersIfIndexed } from '../phone/phone-index';
 import { type CtiSettings, findCtiSettings } from '../settings/cti-settings.repository';
 import { sendPbxRequest } from './pbx-client';
 import { buildPbxRequest } from './pbx-request';
@@ -46,6 +46,8 @@ export interface ClickToCallHooks {
   lastAttempt: boolean;
   /** Where the attempt records, just before the request, that it may be leaving (pbx-send-record.ts). */
   sendRecord?: PbxSendRecord;
+  /** Told when the customer lookup after the dial failed (the call stands; its row stays without a customer). */
+  onLinkFailed?: (err: unknown) => void;
 }
 
 /** The name tenant rate limits use for the PBX (integrador limits set <empresa> --connection cti-pbx …). */
@@ -83,18 +85,24 @@ export async function admitClickToCall(db: Kysely<Database>, empresaId: number, 
  * Click-to-call (seed 002): logs the outbound call in ligacoes (discando, with the conta / contato of the number),
  * asks the tenant's PBX to dial and records the outcome (em andamento, or falhou with the PBX's answer). A retried job
  * reuses its row.
+ *
+ * Nothing waits on the phone index before the dial: the row takes the customer the index holds now (one lookup, never a
+ * catch-up), and when writes of the empresa are noted and not indexed yet (a bulk import's backlog, which a catch-up
+ * would work through first, past the click's expiry) the customer is looked up, and the row linked, after the dial.
  */
 export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPayload, hooks: ClickToCallHooks): Promise<ClickToCallResult> {
   const { db } = deps;
   const empresaId = call.tenant.empresaId;
+  const expiryMs = deps.expiryMs ?? DEFAULT_CLICK_TO_CALL_EXPIRY_MS;
   const settings = await findCtiSettings(db, empresaId);
   if (!settings?.pbx.urlTemplate)
     throw new CtiError('CTI_NOT_CONFIGURED', true, 'click-to-call is not configured for this empresa (no PBX URL template)');
   const phone = normalizePhone(call.numero, { ramalLength: settings.ramalLength });
   const existing = await findCallByEvent(db, empresaId, call.callId);
   // The conta / contato the dialled number belongs to, as an inbound call from it finds it (the same lookup, bound to
-  // the job's empresa): the call log shows the customer either way. An extension has none.
-  const customer = existing ? undefined : (await findCallers(db, empresaId, phone))[0];
+  // the job's empresa): the call log shows the customer either way. An extension has none. undefined: not indexed yet.
+  const indexed = existing ? undefined : await findCallersIfIndexed(db, empresaId, phone);
+  const customer = indexed?.[0];
   const ligacaoId =
     existing?.id ??
     (await insertCall(db, {
@@ -111,7 +119,7 @@ export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPaylo
       inicio: new Date(call.requestedAt),
       eventId: call.callId,
     }));
-  const expiryMs = deps.expiryMs ?? DEFAULT_CLICK_TO_CALL_EXPIRY_MS;
+  const linkAfter = existing ? existing.conta_id === null && existing.contato_id === null : indexed === undefined;
   try {
     checkNotExpired(call, expiryMs);
     const request = buildPbxRequest(settings, call, deps.env);
@@ -122,6 +130,7 @@ export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPaylo
     await hooks.sendRecord?.mark();
     const answer = await sendPbxRequest(request, { allowPrivateNetwork: settings.allowPrivateNetwork, timeoutMs: deps.pbxTimeoutMs });
     await setOutboundOutcome(db, empresaId, call.callId, 'em andamento');
+    if (linkAfter) await linkCustomer(db, empresaId, ligacaoId, phone, hooks);
     return {
       ligacaoId,
       status: answer.status,
@@ -134,7 +143,29 @@ export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPaylo
     // Transient = the PBX did not get the request (unreachable, or it said it did not take it on): the retry sends it.
     if (err instanceof CtiError && !err.permanent) await hooks.sendRecord?.clear().catch(() => undefined); // kept: the retake fails, unsent
     const final = (err instanceof CtiError && err.permanent) || hooks.lastAttempt;
-    if (final && err instanceof CtiError) await setOutboundOutcome(db, empresaId, call.callId, 'falhou', err.message);
+    if (final && err instanceof CtiError) {
+      await setOutboundOutcome(db, empresaId, call.callId, 'falhou', err.message);
+      if (linkAfter) await linkCustomer(db, empresaId, ligacaoId, phone, hooks);
+    }
     throw err;
+  }
+}
+
+/**
+ * Links the row to its customer after the dial, catching the phone index up first. Never throws: the PBX was asked
+ * already, and a job failed here would be retried and ring the same call again; the row then stays without a customer.
+ */
+async function linkCustomer(
+  db: Kysely<Database>,
+  empresaId: number,
+  ligacaoId: number,
+  phone: NormalizedPhone,
+  hooks: ClickToCallHooks,
+): Promise<void> {
+  try {
+    const customer = (await findCallers(db, empresaId, phone))[0];
+    if (customer) await setCallCustomer(db, empresaId, ligacaoId, customer.contaId, customer.tabela === 'contatos' ? customer.id : null);
+  } catch (err) {
+    hooks.onLinkFailed?.(err);
   }
 }

@@ -100,6 +100,23 @@ describe('click-to-call: what may be sent again', () => {
     }
   });
 
+  it('a 2xx status then a reset or a stall mid-body is placed: the PBX took the call on', async () => {
+    const pbx = await pbxDouble((_req, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('ok, discando', () => {
+        if (pbx.seen.length === 1) res.socket?.destroy();
+      });
+    });
+    try {
+      expect(await send(pbx.request)).toMatchObject({ status: 200, body: 'ok, discando' });
+      // The second answer stalls: no more of the body within the timeout.
+      expect(await send(pbx.request, 300)).toMatchObject({ status: 200, body: 'ok, discando' });
+      expect(pbx.seen).toHaveLength(2);
+    } finally {
+      await pbx.close();
+    }
+  });
+
   it('no answer within the timeout after the request was sent fails for good', async () => {
     const pbx = await pbxDouble(() => undefined);
     try {

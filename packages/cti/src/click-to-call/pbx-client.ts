@@ -14,6 +14,9 @@ export interface PbxAnswer {
 
 const BODY_LIMIT = 2000;
 
+/** The answer as read, before it is judged. */
+type RawAnswer = { status: number; body: string; location?: string };
+
 /** Answers that say the PBX did not take the request on (busy, throttled, timed out reading it): safe to send again. */
 const NOT_TAKEN = new Set([408, 429, 503]);
 
@@ -22,7 +25,8 @@ export const OUTCOME_UNKNOWN = 'outcome unknown: the PBX may have dialled; check
 
 /**
  * Sends the click-to-call request through the outbound guard (loopback / private addresses only when an operator
- * allowed the tenant's PBX network). 2xx = placed; 4xx = a permanent refusal carrying the PBX's own answer.
+ * allowed the tenant's PBX network). 2xx = placed, even when the body is cut short after the status (a reset, no
+ * more of it within the timeout); 4xx = a permanent refusal carrying the PBX's own answer.
  *
  * Only what failed before the request was sent is transient (the job retries it): connection refused, DNS, the
  * connection or TLS handshake not done within the timeout, and 408 / 429 / 503 (the PBX says it did not take the
@@ -42,7 +46,10 @@ export async function sendPbxRequest(
     // Set once the connection (and its TLS handshake) is up: Node writes the request then, so from here the PBX may
     // have it. The agents are made for this one request, so the socket is always a new one.
     let sent = false;
-    const answer = await new Promise<{ status: number; body: string; location?: string }>((resolve, reject) => {
+    // Set once a 2xx status line is in: the PBX took the call on, so a reset or a stall in the body after it still
+    // leaves the call placed, answered with the body read so far.
+    let accepted: { status: number; body: string } | undefined;
+    const answer = await new Promise<RawAnswer>((resolve, reject) => {
       const req = client.request(
         target,
         {
@@ -52,12 +59,13 @@ export async function sendPbxRequest(
           timeout: options.timeoutMs,
         },
         (res) => {
-          let body = '';
+          const got = { status: res.statusCode ?? 0, body: '' };
+          if (got.status >= 200 && got.status < 300) accepted = got;
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => {
-            if (body.length < BODY_LIMIT) body += chunk;
+            if (got.body.length < BODY_LIMIT) got.body += chunk;
           });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.slice(0, BODY_LIMIT), location: res.headers.location }));
+          res.on('end', () => resolve({ status: got.status, body: got.body.slice(0, BODY_LIMIT), location: res.headers.location }));
           res.on('error', reject);
         },
       );
@@ -74,7 +82,8 @@ export async function sendPbxRequest(
       });
       req.on('error', reject);
       req.end();
-    }).catch((err: unknown) => {
+    }).catch((err: unknown): RawAnswer => {
+      if (accepted) return { status: accepted.status, body: accepted.body.slice(0, BODY_LIMIT) };
       if (err instanceof CtiError) throw err;
       const error = err as NodeJS.ErrnoException;
       if (sent)

@@ -1,8 +1,8 @@
-import { createEmpresa, type DialectName } from '@integrador/store';
+import { createEmpresa, type DialectName, ORIGEM_CRM } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
 import { CONTATO_EXEMPLO, contato, EVENTO_EXEMPLO } from '../../../../test/fixtures/seed-003';
-import { contatoIdsByCodigo, eventoChave, ORIGEM_CRM, writeContatos, writeEventos } from './crm-writer';
+import { contatoIdsByCodigo, eventoChave, writeContatos, writeEventos } from './crm-writer';
 import { type ValidRecord, validateRecords } from './payload-validation';
 
 function valid(tipo: 'contato' | 'evento', records: unknown[]): ValidRecord[] {

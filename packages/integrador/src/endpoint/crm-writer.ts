@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CrmDatabase, Database } from '@integrador/store';
+import { type CrmDatabase, type Database, ORIGEM_CRM } from '@integrador/store';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { ValidRecord } from './payload-validation';
 
@@ -101,12 +101,6 @@ export function eventoChave(data: Record<string, unknown>): string {
 }
 
 const CONTATO_COLUMNS = ['codigo', 'nome', 'emailPrincipal', 'telefonePrincipal', 'dataNascimento', 'cpf', 'camposPersonalizados'];
-
-/**
- * Seed 003: "origem … Caso não especificado, a origem padrão será o CRM". The seed gives no number for the CRM's own
- * origin, so a contato sent without one is stored with this marker in `dados.origem` (an endpoint's own is an integer).
- */
-export const ORIGEM_CRM = 'crm';
 
 function contatoRow(empresaId: number, data: Record<string, unknown>) {
   const dados = Object.fromEntries(Object.entries(data).filter(([k]) => !CONTATO_COLUMNS.includes(k)));

@@ -1,0 +1,112 @@
+import { createEmpresa } from '@integrador/store';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
+import { sql } from 'kysely';
+import { createWebhookEndpoint } from './endpoints.repository';
+import { publishChange } from './publish-change';
+
+// A change published to an endpoint that is disabled, or re-enabled while the change is published (real databases
+// and Redis): its delivery is recorded for a recover, or sent, never left cancelled behind a job the worker skips.
+describe.each(ALL_DIALECTS)('publishing a change around an endpoint re-enabled, on %s', (dialect) => {
+  let database: TestDatabase;
+  let queue: TestProducer;
+  let empresaId: number;
+  let endpointId: number;
+  let nextId = 500;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    queue = await startTestProducer();
+    empresaId = await createEmpresa(database.db, 'Publica');
+    const endpoint = {
+      nome: 'e',
+      url: 'https://example.com/hook',
+      gatilhos: ['oportunidade.criada' as const],
+      ativo: false,
+      cabecalhos: {},
+      limitePorSegundo: null,
+    };
+    endpointId = await createWebhookEndpoint(database.db, empresaId, endpoint, 'plain:whsec_x');
+  });
+  afterAll(async () => {
+    await queue.close();
+    await database.drop();
+  });
+
+  const setAtivo = (ativo: number) =>
+    database.db.updateTable('webhook_endpoints').set({ ativo }).where('empresa_id', '=', empresaId).where('id', '=', endpointId).execute();
+  const oportunidade = async () => {
+    const id = nextId++;
+    await database.db.insertInto('oportunidades').values({ id, empresa_id: empresaId, titulo: 'P', status: 'Aberta' }).execute();
+    return { empresaId, tabela: 'oportunidades' as const, registroId: String(id), operacao: 'criado' as const, chave: `k-${id}` };
+  };
+  const entrega = (id: number) =>
+    database.db
+      .selectFrom('webhook_entregas')
+      .select(['status', 'ultimo_erro', 'recuperacao'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+  /** The ids of the jobs of the test's queue for a delivery (any kind: first send or recover). */
+  const jobsOf = async (entregaId: number) => {
+    const keys = await queue.redis.keys(`${queue.prefix}:webhook:*`);
+    const ids = keys.map((k) => k.replace(/^.*:/, '')).filter((id) => /^wh[dv]-/.test(id));
+    const jobs = await Promise.all(ids.map(async (id) => ({ id, data: await queue.redis.hget(`${queue.prefix}:webhook:${id}`, 'data') })));
+    return jobs.filter((j) => j.data && (JSON.parse(j.data) as { entregaId?: number }).entregaId === entregaId).map((j) => j.id);
+  };
+
+  it('the same key published again once the endpoint is active sends the delivery it left cancelled', async () => {
+    await setAtivo(0);
+    const change = await oportunidade();
+    const first = await publishChange(database.db, queue.producer, change);
+    expect(first).toMatchObject({ entregas: [], canceladas: [expect.any(Number)], motivo: { code: 'ENDPOINTS_DISABLED' } });
+    const [id] = first.canceladas ?? [];
+    expect(await jobsOf(id as number)).toEqual([]);
+    await setAtivo(1);
+    // A stale claim taken over, an outbox row drained again after a crash: the same key, published again.
+    const again = await publishChange(database.db, queue.producer, change);
+    expect(again).toEqual({ gatilho: 'oportunidade.criada', entregas: [id] });
+    expect(await entrega(id as number)).toMatchObject({ status: 'pendente', ultimo_erro: null, recuperacao: expect.any(String) });
+    const row = await entrega(id as number);
+    expect(await jobsOf(id as number)).toEqual([`whv-${id}-${row.recuperacao}`]);
+  });
+
+  if (dialect === 'postgres') {
+    it('an endpoint re-enabled after the publish read it disabled, before its delivery is written: sent, not cancelled', async () => {
+      await setAtivo(0);
+      const change = await oportunidade();
+      // Holds inserts into webhook_entregas (reads go on) while the endpoint is re-enabled.
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let locked: () => void = () => undefined;
+      const holding = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      const holder = database.db.transaction().execute(async (trx) => {
+        await sql`LOCK TABLE webhook_entregas IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
+        locked();
+        await released;
+      });
+      await holding;
+      const published = publishChange(database.db, queue.producer, change);
+      // The publish has read the endpoint (disabled) and waits on the insert of its delivery.
+      let waiting = false;
+      for (let i = 0; i < 200 && !waiting; i++) {
+        const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM pg_locks
+          WHERE NOT granted AND relation = 'webhook_entregas'::regclass`.execute(database.db);
+        waiting = Number(rows[0]?.n) > 0;
+        if (!waiting) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(waiting).toBe(true);
+      await setAtivo(1);
+      release();
+      await holder;
+      const result = await published;
+      expect(result).toEqual({ gatilho: 'oportunidade.criada', entregas: [expect.any(Number)] });
+      const [id] = result.entregas;
+      expect(await entrega(id as number)).toMatchObject({ status: 'pendente', ultimo_erro: null });
+      expect(await jobsOf(id as number)).toHaveLength(1);
+    });
+  }
+});
