@@ -71,7 +71,7 @@ describe('dashboard API', () => {
   });
 
   it('refuses a bad password, a missing session and an action without the CSRF token', async () => {
-    const bad = await h.app.inject({ method: 'POST', url: '/dashboard/login', payload: { login: 'opa', senha: 'x' } });
+    const bad = await h.postLogin({ login: 'opa', senha: 'x' });
     expect(bad.statusCode).toBe(401);
     expect((await h.app.inject({ url: '/dashboard/api/jobs' })).statusCode).toBe(401);
     expect((await h.app.inject({ url: '/dashboard' })).statusCode).toBe(302);
@@ -286,8 +286,7 @@ describe('dashboard API', () => {
   it('limits login attempts per address', async () => {
     // An address of its own: the window (fixed, from an address's first attempt) is not one the earlier tests' logins
     // opened, which on a loaded machine could end in the middle of this loop and let the last attempt through.
-    const attempt = (remoteAddress: string) =>
-      h.app.inject({ method: 'POST', url: '/dashboard/login', remoteAddress, payload: { login: 'opa', senha: `${PASSWORD}x` } });
+    const attempt = (remoteAddress: string) => h.postLogin({ login: 'opa', senha: `${PASSWORD}x` }, { remoteAddress });
     const answers: number[] = [];
     for (let i = 0; i <= LOGIN_RATE_LIMIT; i++) answers.push((await attempt('192.0.2.10')).statusCode);
     expect(answers).toEqual([...Array(LOGIN_RATE_LIMIT).fill(401), 429]);

@@ -131,16 +131,16 @@ describe('dashboard input refusals', () => {
   });
 
   it('the login rate limit answers the login page with the wait worded (HTML, not JSON)', async () => {
-    let last = await h.app.inject({ method: 'POST', url: '/dashboard/login', payload: { login: 'opa', senha: `${PASSWORD}x` } });
+    let last = await h.postLogin({ login: 'opa', senha: `${PASSWORD}x` });
     for (let i = 0; i < LOGIN_RATE_LIMIT; i++) {
-      last = await h.app.inject({ method: 'POST', url: '/dashboard/login', payload: { login: 'opa', senha: `${PASSWORD}x` } });
+      last = await h.postLogin({ login: 'opa', senha: `${PASSWORD}x` });
     }
     expect(last.statusCode).toBe(429);
     expect(last.headers['content-type']).toMatch(/^text\/html/);
     expect(last.headers['retry-after']).toMatch(/^\d+$/);
     expect(last.body).toMatch(/Muitas tentativas de entrada deste endereço; tente novamente em \d+ s\./);
     expect(last.body).toContain('<form method="post" action="/dashboard/login"');
-    const en = await h.app.inject({ method: 'POST', url: '/dashboard/login?lang=en', payload: { login: 'opa', senha: 'x' } });
+    const en = await h.postLogin({ login: 'opa', senha: 'x' }, { url: '/dashboard/login?lang=en' });
     expect(en.body).toMatch(/Too many login attempts from this address; try again in \d+ s\./);
   });
 });

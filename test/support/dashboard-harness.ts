@@ -48,7 +48,11 @@ export class DashboardHarness {
    * `webhookAllowedNetworks`: the ingress's WEBHOOK_ALLOWED_NETWORKS (a loopback receiver's endpoint is refused without).
    */
   async start(
-    options: { connectionsYaml?: (erpUrl: string, password: string) => string; webhookAllowedNetworks?: string[] } = {},
+    options: {
+      connectionsYaml?: (erpUrl: string, password: string) => string;
+      webhookAllowedNetworks?: string[];
+      loginFailureLimit?: { max: number; windowMs: number };
+    } = {},
   ): Promise<void> {
     this.connectionsYaml = options.connectionsYaml;
     this.erp = await startSeniorG5Server({ latencyMs: 1000 });
@@ -89,8 +93,13 @@ export class DashboardHarness {
       logger,
       keyPrefix: this.prefix,
       checkTimeoutMs: 10000,
-      // Room for the suites' own logins within a minute; the rate-limit test goes past it.
-      dashboard: { secureCookies: false, scheduleTimezone: 'America/Sao_Paulo', loginRateLimit: LOGIN_RATE_LIMIT },
+      // Room for the suites' own logins within a minute (the rate-limit test goes past it), and no login of theirs is locked by the per-login failure count (its own test sets it low).
+      dashboard: {
+        secureCookies: false,
+        scheduleTimezone: 'America/Sao_Paulo',
+        loginRateLimit: LOGIN_RATE_LIMIT,
+        loginFailureLimit: options.loginFailureLimit ?? { max: 1000, windowMs: 15 * 60_000 },
+      },
     });
     await this.app.listen({ host: '127.0.0.1', port: 0 });
     const address = this.app.server.address();
@@ -160,11 +169,33 @@ export class DashboardHarness {
     }
   }
 
+  /**
+   * Posts the login form as a browser does: the form (GET) first, for its CSRF token and cookie, then the post with
+   * both (`url`: the form's action, e.g. with ?lang=en; `remoteAddress`: the client's address).
+   */
+  async postLogin(
+    fields: { login: string; senha: string },
+    options: { url?: string; remoteAddress?: string } = {},
+  ): Promise<Awaited<ReturnType<FastifyInstance['inject']>>> {
+    const address = options.remoteAddress ? { remoteAddress: options.remoteAddress } : {};
+    const form = await this.app.inject({ method: 'GET', url: '/dashboard/login', ...address });
+    const setCookie = form.headers['set-cookie'];
+    const cookie = String(Array.isArray(setCookie) ? setCookie[0] : setCookie).split(';')[0] as string;
+    const _csrf = /name="_csrf" value="([^"]*)"/.exec(form.body)?.[1] ?? '';
+    return this.app.inject({
+      method: 'POST',
+      url: options.url ?? '/dashboard/login',
+      headers: { cookie },
+      payload: { ...fields, _csrf },
+      ...address,
+    });
+  }
+
   /** Logs in through the form; returns the session cookie and the page's CSRF token. */
   async login(login: string, password = PASSWORD): Promise<{ cookie: string; csrf: string }> {
-    const response = await this.app.inject({ method: 'POST', url: '/dashboard/login', payload: { login, senha: password } });
+    const response = await this.postLogin({ login, senha: password });
     const setCookie = response.headers['set-cookie'];
-    const raw = Array.isArray(setCookie) ? setCookie[0] : setCookie;
+    const raw = (Array.isArray(setCookie) ? setCookie : [setCookie]).find((c) => c?.startsWith('integrador_sessao='));
     if (response.statusCode !== 302 || !raw) throw new Error(`login ${login} failed: ${response.statusCode}`);
     const cookie = raw.split(';')[0] as string;
     const page = await this.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });

@@ -62,7 +62,12 @@ export interface IngressDeps {
   /** SCHEDULE_TIMEZONE: the zone GET /v1/schedules shows for a paused schedule (which has no scheduler to read it from). */
   scheduleTimezone?: string;
   /** Serve the operators' dashboard under /dashboard (all-in-one mode); absent = not mounted. */
-  dashboard?: { secureCookies: boolean; scheduleTimezone?: string; loginRateLimit?: number };
+  dashboard?: {
+    secureCookies: boolean;
+    scheduleTimezone?: string;
+    loginRateLimit?: number;
+    loginFailureLimit?: { max: number; windowMs: number };
+  };
 }
 
 const CTI_DEFAULTS: CtiRouteOptions = {

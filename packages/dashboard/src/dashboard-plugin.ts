@@ -17,10 +17,20 @@ import { FormFieldError, formFieldText } from './form-input';
 import { html } from './html';
 import { jobStateWord, messages, pickLocale } from './i18n';
 import { FilterRefusedError, filterRefusalText } from './job-filter';
+import {
+  clearLoginFailures,
+  DEFAULT_LOGIN_FAILURE_LIMIT,
+  LOGIN_CSRF_COOKIE,
+  loginCsrfToken,
+  loginCsrfValid,
+  loginLockedFor,
+  recordLoginFailure,
+} from './login';
 import { pageRoutes } from './pages.routes';
-import { errorPage, LIVE_JS, layout, loginPage } from './views/layout';
+import { securityHeaders } from './security-headers';
+import { errorPage, LIVE_JS, layout, loginPage, STYLE_CSS } from './views/layout';
 
-const PUBLIC = new Set(['/dashboard/login', '/dashboard/live.js']);
+const PUBLIC = new Set(['/dashboard/login', '/dashboard/live.js', '/dashboard/style.css']);
 const isApi = (request: FastifyRequest) => request.url.startsWith('/dashboard/api/');
 
 function requireViewer(deps: DashboardDeps) {
@@ -59,7 +69,10 @@ class LoginRateLimited extends Error {
   override name = 'LoginRateLimited';
   readonly statusCode = 429;
   readonly code = 'TOO_MANY_REQUESTS';
-  constructor(readonly retryAfterSeconds: number) {
+  constructor(
+    readonly retryAfterSeconds: number,
+    readonly secureCookies: boolean,
+  ) {
     super(`too many login attempts; retry in ${retryAfterSeconds} s`);
   }
 }
@@ -128,7 +141,9 @@ function errorHandler(
       .status(429)
       .header('retry-after', String(error.retryAfterSeconds))
       .type('text/html')
-      .send(loginPage(locale, messages(locale).tooManyLogins(error.retryAfterSeconds)));
+      .send(
+        loginPage(locale, loginCsrfToken(request, reply, error.secureCookies), messages(locale).tooManyLogins(error.retryAfterSeconds)),
+      );
   }
   const locale = pickLocale(
     (request.query as { lang?: string } | undefined)?.lang,
@@ -203,6 +218,7 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
     app.decorateRequest('viewer', null);
     app.setErrorHandler(errorHandler);
     app.addHook('onRequest', requireViewer(deps));
+    app.addHook('onSend', securityHeaders);
     // A repeated query parameter (?q=a&q=b) arrives as an array where every page and API route reads one string (a 500
     // when it was trimmed or searched): refused, naming it (bull-board's own UI keeps its queries).
     app.addHook('preValidation', async (request) => {
@@ -224,10 +240,14 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
     });
     const ttl = deps.sessionTtlMs ?? 8 * 3600_000;
 
+    const secure = deps.secureCookies ?? false;
+    const failureLimit = deps.loginFailureLimit ?? DEFAULT_LOGIN_FAILURE_LIMIT;
+
     app.get('/dashboard/live.js', async (_request, reply) => reply.type('application/javascript').send(LIVE_JS));
+    app.get('/dashboard/style.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(STYLE_CSS));
     app.get('/dashboard/login', async (request, reply) => {
       const locale = pickLocale((request.query as { lang?: string }).lang, undefined, request.headers['accept-language']);
-      return reply.type('text/html').send(loginPage(locale));
+      return reply.type('text/html').send(loginPage(locale, loginCsrfToken(request, reply, secure)));
     });
     app.post(
       '/dashboard/login',
@@ -237,25 +257,40 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
             max: deps.loginRateLimit ?? 10,
             timeWindow: 60_000,
             // Thrown to the error handler, which answers the login page with the wait worded (an HTML form posted here).
-            errorResponseBuilder: (_request, context) => new LoginRateLimited(Math.max(1, Math.ceil(context.ttl / 1000))),
+            errorResponseBuilder: (_request, context) => new LoginRateLimited(Math.max(1, Math.ceil(context.ttl / 1000)), secure),
           },
         },
       },
       async (request, reply) => {
-        const body = (request.body ?? {}) as { login?: string; senha?: string };
+        const body = (request.body ?? {}) as { login?: string; senha?: string; _csrf?: string };
         const locale = pickLocale((request.query as { lang?: string }).lang, undefined, request.headers['accept-language']);
+        const page = (status: number, text: string) =>
+          reply
+            .status(status)
+            .type('text/html')
+            .send(loginPage(locale, loginCsrfToken(request, reply, secure), text));
+        // Login CSRF: only a form this dashboard rendered (its token in the form and the login cookie) logs in.
+        if (!loginCsrfValid(request, body._csrf)) return page(403, messages(locale).loginCsrf);
+        const login = typeof body.login === 'string' ? body.login.slice(0, 100) : '';
+        // Per login, besides per address: a login with too many failures is locked, known or not (the same words).
+        const locked = login ? await loginLockedFor(deps, failureLimit, login) : 0;
+        if (locked) {
+          reply.header('retry-after', String(locked));
+          return page(429, messages(locale).loginLocked(Math.ceil(locked / 60)));
+        }
         const operador =
-          typeof body.login === 'string' && typeof body.senha === 'string'
-            ? await authenticateOperador(deps.database.db, body.login.slice(0, 100), body.senha.slice(0, 200))
+          login && typeof body.senha === 'string'
+            ? await authenticateOperador(deps.database.db, login, body.senha.slice(0, 200))
             : undefined;
         if (!operador) {
-          request.log.warn({ login: String(body.login ?? '').slice(0, 100) }, 'dashboard login refused');
-          return reply
-            .status(401)
-            .type('text/html')
-            .send(loginPage(locale, messages(locale).badLogin));
+          request.log.warn({ login }, 'dashboard login refused');
+          if (login) await recordLoginFailure(deps, failureLimit, login);
+          return page(401, messages(locale).badLogin);
         }
+        await clearLoginFailures(deps, login);
         const { token } = await createSessao(deps.database.db, operador.id, ttl);
+        // The login form's token is spent with the login (a new form mints a new one).
+        writeCookie(reply, LOGIN_CSRF_COOKIE, '', { secure, path: '/dashboard/login', maxAgeSeconds: 0 });
         writeCookie(reply, SESSION_COOKIE, token, {
           secure: deps.secureCookies ?? false,
           path: '/dashboard',

@@ -2,6 +2,7 @@ import type { ConnectionsRegistry } from '@integrador/connections';
 import type { Logger } from '@integrador/logging';
 import type { TransportFactory } from '@integrador/transports';
 import type { ActionDeps } from './actions';
+import type { LoginFailureLimit } from './login';
 
 /** What the dashboard needs; the ingress passes its own (all-in-one), server.ts opens them (fleet). */
 export interface DashboardDeps extends ActionDeps {
@@ -15,4 +16,6 @@ export interface DashboardDeps extends ActionDeps {
   sessionTtlMs?: number;
   /** Login attempts per IP per minute (default 10). */
   loginRateLimit?: number;
+  /** Failed logins per login name before it is locked, and the window (default 10 in 15 min). */
+  loginFailureLimit?: LoginFailureLimit;
 }

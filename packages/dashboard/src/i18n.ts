@@ -12,6 +12,9 @@ const PT = {
   password: 'Senha',
   badLogin: 'Usuário ou senha inválidos.',
   tooManyLogins: (seconds: number) => `Muitas tentativas de entrada deste endereço; tente novamente em ${seconds} s.`,
+  // Said of any login name, known or not: the answer never tells whether the login exists.
+  loginLocked: (minutes: number) => `Muitas tentativas sem sucesso para este usuário; tente novamente em ${minutes} min.`,
+  loginCsrf: 'O formulário de entrada expirou; recarregue a página e entre de novo.',
   apiUnauthorized: 'Chave de API ausente ou inválida: envie o cabeçalho Authorization: Bearer <chave> (ou entre pelo painel).',
   invalidJson: 'O corpo da requisição não é um JSON válido.',
   badField: (field: string, expected: string) => `Campo ${field} inválido: esperado ${expected}.`,
@@ -191,6 +194,8 @@ const EN: Messages = {
   password: 'Password',
   badLogin: 'Invalid user or password.',
   tooManyLogins: (seconds) => `Too many login attempts from this address; try again in ${seconds} s.`,
+  loginLocked: (minutes) => `Too many failed attempts for this user; try again in ${minutes} min.`,
+  loginCsrf: 'The login form has expired; reload the page and log in again.',
   apiUnauthorized: 'Missing or invalid API key: send the header Authorization: Bearer <key> (or log in to the dashboard).',
   invalidJson: 'The request body is not valid JSON.',
   badField: (field, expected) => `Invalid field ${field}: expected ${expected}.`,

@@ -355,9 +355,9 @@ function scheduleButtons(viewer: Viewer, empresaId: number, integracaoId: number
   const pause =
     paused || scheduled
       ? html`
-<form method="post" action="/dashboard/acoes/agendamento" style="display:inline">${hidden}<button name="modo" value="${paused ? 'retomar' : 'pausar'}">${paused ? t.resume : t.pause}</button></form>`
+<form method="post" action="/dashboard/acoes/agendamento" class="inline">${hidden}<button name="modo" value="${paused ? 'retomar' : 'pausar'}">${paused ? t.resume : t.pause}</button></form>`
       : '';
-  return html`<form method="post" action="/dashboard/acoes/executar" style="display:inline">${hidden}<button>${t.runNow}</button></form>${pause}`;
+  return html`<form method="post" action="/dashboard/acoes/executar" class="inline">${hidden}<button>${t.runNow}</button></form>${pause}`;
 }
 
 /** Pause or resume a whole tenant. */

@@ -75,10 +75,30 @@ async function withEmpresas(db: Db, row: Omit<Operador, 'empresas'>): Promise<Op
 
 const PUBLIC_COLUMNS = ['id', 'login', 'nome', 'papel', 'fuso_horario', 'idioma', 'ativo', 'criado_em'] as const;
 
-/** The active operator with this login and password, or undefined (same answer for unknown login and bad password). */
-export async function authenticateOperador(db: Db, login: string, senha: string): Promise<Operador | undefined> {
+// The hash an unknown login's password is checked against: the same scrypt work as a known login's, so the answer's
+// time does not tell which logins exist. Made once, from a random password nobody knows.
+let dummyHash: Promise<string> | undefined;
+const dummy = () => {
+  dummyHash ??= hashPassword(randomBytes(18).toString('base64'));
+  return dummyHash;
+};
+
+/**
+ * The active operator with this login and password, or undefined (same answer, and the same scrypt work, for an
+ * unknown or disabled login and a bad password). `verify` is the password check (the tests watch which hash it gets).
+ */
+export async function authenticateOperador(
+  db: Db,
+  login: string,
+  senha: string,
+  verify: (password: string, stored: string) => Promise<boolean> = verifyPassword,
+): Promise<Operador | undefined> {
   const row = await db.selectFrom('operadores').selectAll().where('login', '=', login).where('ativo', '=', 1).executeTakeFirst();
-  if (!row || !(await verifyPassword(senha, row.senha_hash))) return undefined;
+  if (!row) {
+    await verify(senha, await dummy());
+    return undefined;
+  }
+  if (!(await verify(senha, row.senha_hash))) return undefined;
   const { senha_hash: _, ...rest } = row;
   return withEmpresas(db, rest);
 }

@@ -1,5 +1,13 @@
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { authenticateOperador, createOperador, createSessao, findSessao, listAudit, recordAudit } from './operadores.repository';
+import {
+  authenticateOperador,
+  createOperador,
+  createSessao,
+  findSessao,
+  listAudit,
+  recordAudit,
+  verifyPassword,
+} from './operadores.repository';
 import {
   countByHour,
   countByState,
@@ -165,6 +173,27 @@ describe.each(ALL_DIALECTS)('dashboard records on %s', (dialect) => {
       .where('job_id', '=', 'a')
       .executeTakeFirst();
     expect([at(retried?.iniciado_em), at(retried?.finalizado_em)]).toEqual([t(9).getTime(), null]);
+  });
+
+  it('runs the same scrypt check for an unknown or disabled login as for a known one (no timing oracle)', async () => {
+    const { db } = database;
+    await createOperador(db, { login: 'rui', nome: 'Rui', senha: 's3nha-do-rui', papel: 'operador' });
+    await createOperador(db, { login: 'off', nome: 'Off', senha: 's3nha-do-off', papel: 'operador' });
+    await db.updateTable('operadores').set({ ativo: 0 }).where('login', '=', 'off').execute();
+    const checked: string[] = [];
+    const verify = async (password: string, stored: string) => {
+      checked.push(stored);
+      return verifyPassword(password, stored);
+    };
+    expect(await authenticateOperador(db, 'rui', 'errada', verify)).toBeUndefined();
+    expect(await authenticateOperador(db, 'ninguem', 'errada', verify)).toBeUndefined();
+    expect(await authenticateOperador(db, 'off', 's3nha-do-off', verify)).toBeUndefined();
+    // Three scrypt checks with the stored hash's cost (N, r, p): the unknown and disabled logins against a dummy hash.
+    expect(checked).toHaveLength(3);
+    for (const stored of checked) expect(stored).toMatch(/^scrypt\$32768\$8\$1\$/);
+    const known = await db.selectFrom('operadores').select('senha_hash').where('login', '=', 'rui').executeTakeFirstOrThrow();
+    expect(checked[0]).toBe(known.senha_hash);
+    expect(checked[1]).not.toBe(known.senha_hash);
   });
 
   it('hashes operator passwords, opens sessions and lists the audit log per tenant', async () => {

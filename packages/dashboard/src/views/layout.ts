@@ -2,7 +2,8 @@ import type { Viewer } from '../access';
 import { html, Raw } from '../html';
 import { messages } from '../i18n';
 
-const STYLE = `
+/** The pages' style sheet, served as /dashboard/style.css (the CSP allows no inline style). */
+export const STYLE_CSS = `
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2733;background:#f5f7fa}
 header{background:#1d3557;color:#fff;padding:8px 16px;display:flex;gap:16px;align-items:center;flex-wrap:wrap}
 header a{color:#fff;text-decoration:none}header a.on{text-decoration:underline}
@@ -14,6 +15,7 @@ th{background:#eef2f7}.num{text-align:right}.falhou,.bloqueado{color:#b00020}.co
 .flash{background:#e7f5ea;border:1px solid #9ccfa9;padding:8px;margin-bottom:12px}.err{background:#fdecee;border-color:#e5a3ac}
 form.filters{display:flex;gap:8px;flex-wrap:wrap;align-items:end;margin-bottom:12px}form.filters label{display:flex;flex-direction:column;font-size:12px}
 button{cursor:pointer}.muted{color:#66707c}section{margin-bottom:24px}
+header .who{color:#cdd8e6}main.login{max-width:320px;margin:80px auto}form.inline{display:inline}form.job-actions{margin:12px 0}
 `;
 
 // The dashboard's icon, inline: a browser then asks no /favicon.ico (a 404 in its console on every page).
@@ -33,13 +35,13 @@ export function layout(viewer: Viewer, options: PageOptions): string {
     html`<a href="${href}" class="${options.active === key ? 'on' : ''}">${label}</a>`;
   return html`<!doctype html>
 <html lang="${viewer.locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="csrf-token" content="${viewer.csrf ?? ''}">${new Raw(FAVICON)}<title>${options.title} · ${t.title}</title><style>${STYLE}</style></head>
+<meta name="csrf-token" content="${viewer.csrf ?? ''}">${new Raw(FAVICON)}<title>${options.title} · ${t.title}</title><link rel="stylesheet" href="/dashboard/style.css"></head>
 <body><header><strong>${t.title}</strong>
 ${link('/dashboard', 'overview', t.overview)} ${link('/dashboard/falhas', 'failures', t.failures)}
 ${link('/dashboard/agendamentos', 'schedules', t.schedules)} ${link('/dashboard/servicos', 'services', t.services)}
 ${link('/dashboard/ligacoes', 'calls', t.calls)} ${link('/dashboard/webhooks', 'webhooks', t.webhooks)}
 ${link('/dashboard/auditoria', 'audit', t.audit)} ${viewer.papel === 'admin' ? link('/dashboard/filas/', 'raw', t.rawQueues) : ''}
-<span class="muted" style="color:#cdd8e6">${viewer.autor} · ${t.roles[viewer.papel] ?? viewer.papel}${viewer.papel === 'leitor' ? ` (${t.readOnly})` : ''}</span>
+<span class="muted who">${viewer.autor} · ${t.roles[viewer.papel] ?? viewer.papel}${viewer.papel === 'leitor' ? ` (${t.readOnly})` : ''}</span>
 <form method="post" action="/dashboard/logout"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><button>${t.logout}</button></form>
 </header><main>
 ${options.flash ? html`<div class="flash ${options.flash.error ? 'err' : ''}" role="status">${options.flash.text}</div>` : ''}
@@ -48,13 +50,13 @@ ${options.body}
 </main><script src="/dashboard/live.js" defer></script></body></html>`.value;
 }
 
-/** The login page (no session yet). */
-export function loginPage(locale: 'pt-BR' | 'en', error?: string): string {
+/** The login page (no session yet); `csrf` is the login form's token (its cookie's value). */
+export function loginPage(locale: 'pt-BR' | 'en', csrf: string, error?: string): string {
   const t = messages(locale);
-  return html`<!doctype html><html lang="${locale}"><head><meta charset="utf-8">${new Raw(FAVICON)}<title>${t.login} · ${t.title}</title><style>${STYLE}</style></head>
-<body><main style="max-width:320px;margin:80px auto"><h1>${t.title}</h1>
+  return html`<!doctype html><html lang="${locale}"><head><meta charset="utf-8">${new Raw(FAVICON)}<title>${t.login} · ${t.title}</title><link rel="stylesheet" href="/dashboard/style.css"></head>
+<body><main class="login"><h1>${t.title}</h1>
 ${error ? html`<div class="flash err" role="alert">${error}</div>` : ''}
-<form method="post" action="/dashboard/login${locale === 'en' ? '?lang=en' : ''}">
+<form method="post" action="/dashboard/login${locale === 'en' ? '?lang=en' : ''}"><input type="hidden" name="_csrf" value="${csrf}">
 <p><label>${t.loginField}<br><input name="login" autocomplete="username" required></label></p>
 <p><label>${t.password}<br><input name="senha" type="password" autocomplete="current-password" required></label></p>
 <p><button type="submit">${t.login}</button></p></form></main></body></html>`.value;

@@ -271,7 +271,7 @@ export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
 <tr><th>${t.error}</th><td id="erro">${failureCell(viewer, r)}</td></tr>
 <tr><th>${t.updatedAt}</th><td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>
 </tbody></table>
-${act && detail.actions.length ? html`<form method="post" action="/dashboard/acoes/reprocessar" style="margin:12px 0"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="job" value="${ref}">${detail.actions.includes('retry') ? html`<button name="modo" value="selecao">${t.retry}</button> ` : ''}${detail.actions.includes('discard') ? html`<button formaction="/dashboard/acoes/descartar" name="modo" value="descartar">${t.discard}</button>` : ''}</form>` : ''}
+${act && detail.actions.length ? html`<form method="post" action="/dashboard/acoes/reprocessar" class="job-actions"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="job" value="${ref}">${detail.actions.includes('retry') ? html`<button name="modo" value="selecao">${t.retry}</button> ` : ''}${detail.actions.includes('discard') ? html`<button formaction="/dashboard/acoes/descartar" name="modo" value="descartar">${t.discard}</button>` : ''}</form>` : ''}
 ${
   detail.dependencies.length
     ? html`<section><h2>${t.dependencies}</h2><ol>${detail.dependencies.map((d) => html`<li><a href="/dashboard/jobs/${d.queue}/${d.jobId}">${d.queue}/${d.jobId}</a> ${t.integration} ${d.integracaoId ?? '—'} <span class="${d.estado ?? ''}">${word(t.states, d.estado)}</span></li>`)}</ol></section>`
