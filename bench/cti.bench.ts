@@ -176,7 +176,7 @@ async function main(): Promise<void> {
   run.cleanups.push({ name: 'redis', run: () => redis.disconnect() });
   const empresaId = await createEmpresa(database.db, 'Bench');
   const key = await issueApiKey(database.db, empresaId, null, 'bench');
-  await saveCtiSettings(database.db, empresaId, { hostLabel: 'bench' });
+  await saveCtiSettings(database.db, empresaId, { hostLabel: 'bench', allowAnyOrigin: true });
 
   // --- 1. Listener throughput vs bare Fastify + queue.add ---
   const producer = new JobProducer({ connection: redis, prefix, timeoutMs: 5000, logger });

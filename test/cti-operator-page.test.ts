@@ -32,7 +32,7 @@ describe('CTI operator page in headless Chromium', () => {
     database = await createTestDatabase('sqlite');
     const empresaId = await createEmpresa(database.db, 'Acme');
     key = await issueApiKey(database.db, empresaId, null, 'test');
-    await saveCtiSettings(database.db, empresaId, { hostLabel: 'acme' });
+    await saveCtiSettings(database.db, empresaId, { hostLabel: 'acme', allowAnyOrigin: true });
     await database.db
       .insertInto('contas')
       .values({ empresa_id: empresaId, nome: 'Padaria Pão Quente', telefone: '(47) 3210-0123' })

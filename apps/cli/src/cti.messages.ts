@@ -13,6 +13,7 @@ export interface CtiMessages {
   noHostLabelOption: string;
   newTokenOption: string;
   allowOption: string;
+  allowAnyOption: string;
   pbxUrlOption: string;
   pbxMethodOption: string;
   pbxAuthOption: string;
@@ -50,6 +51,8 @@ export interface CtiMessages {
   /** `cti show`'s lines (no secrets: the reference of the PBX secret, never its value). */
   settings: (settings: CtiSettings) => string[];
   hostLabelTaken: (label: string) => string;
+  /** A host label with no allowlist, refused without --allow-any (the risk, and the two ways out). */
+  hostLabelOpen: (label: string) => string;
   notConfigured: (empresaId: number) => string;
   tokenIssued: (token: string) => string;
   saved: (empresaId: number) => string;
@@ -79,6 +82,8 @@ const ptBR: CtiMessages = {
   noHostLabelOption: 'remove o rótulo (só o caminho /t/<token>/ vale)',
   newTokenOption: 'gera um novo token de caminho /t/<token>/wconnect/… (o anterior deixa de valer); mostrado uma vez',
   allowOption: 'endereços ou faixas CIDR do PABX, separados por vírgula ("" = qualquer endereço)',
+  allowAnyOption:
+    'aceita o rótulo do host sem lista de endereços: qualquer um que conheça o rótulo poderá registrar ligações (só com outra proteção na frente)',
   pbxUrlOption: 'modelo de URL do click-to-call com {ramal_origem} {numero_origem} {numero_destino} {ramal_destino}',
   pbxMethodOption: 'método HTTP da chamada ao PABX (GET ou POST)',
   pbxAuthOption: 'autenticação no PABX: nenhuma, basic, header ou token_url',
@@ -122,6 +127,8 @@ const ptBR: CtiMessages = {
     `  prefixo de discagem: ${s.dialPrefix || '-'}    tamanho do ramal: ${s.ramalLength}    rede privada: ${s.allowPrivateNetwork ? 'permitida (allow)' : 'proibida (deny)'}`,
   ],
   hostLabelTaken: (label) => `o rótulo ${label} já é usado por outra empresa; escolha outro`,
+  hostLabelOpen: (label) =>
+    `recusado: o rótulo ${label} sem lista de endereços (--allow) aceitaria eventos de ligação de qualquer origem — o rótulo (nome da empresa) é fácil de adivinhar e não autentica nada, então qualquer um poderia registrar ligações falsas e abrir screen pops nos operadores. Informe os endereços do PABX com --allow <ip/cidr,…>, use o caminho com token (--new-token, sem --host-label), ou, se outra proteção já filtra a origem (VPN, firewall), confirme com --allow-any`,
   notConfigured: (id) => `a empresa #${id} não tem CTI configurado (use "integrador cti configure ${id} …")`,
   tokenIssued: (token) =>
     `token dos listeners (guarde agora, não será mostrado de novo): ${token}\n  URLs: /t/${token}/wconnect/WConnect_WSDL_ConsultaRamal.php e …/WConnect_WSDL_FinalizaLigacao.php`,
@@ -143,6 +150,8 @@ const en: CtiMessages = {
   noHostLabelOption: 'removes the label (only the /t/<token>/ path works)',
   newTokenOption: 'issues a new /t/<token>/wconnect/… path token (the old one stops working); shown once',
   allowOption: 'comma-separated PBX addresses or CIDR ranges ("" = any address)',
+  allowAnyOption:
+    'accepts the host label with no address list: anyone who knows the label can log calls (only with another protection in front)',
   pbxUrlOption: 'click-to-call URL template with {ramal_origem} {numero_origem} {numero_destino} {ramal_destino}',
   pbxMethodOption: 'HTTP method of the PBX call (GET or POST)',
   pbxAuthOption: 'PBX authentication: nenhuma (none), basic, header or token_url',
@@ -186,6 +195,8 @@ const en: CtiMessages = {
     `  dial prefix:     ${s.dialPrefix || '-'}    ramal length: ${s.ramalLength}    private network: ${s.allowPrivateNetwork ? 'allow' : 'deny'}`,
   ],
   hostLabelTaken: (label) => `the label ${label} is already used by another empresa; choose another`,
+  hostLabelOpen: (label) =>
+    `refused: the label ${label} with no address list (--allow) would accept call events from anywhere — the label (the company's name) is easy to guess and authenticates nothing, so anyone could log forged calls and raise screen pops on the operators. Give the PBX addresses with --allow <ip/cidr,…>, use the token path (--new-token, without --host-label), or, when something else already filters the origin (VPN, firewall), confirm with --allow-any`,
   notConfigured: (id) => `empresa #${id} has no CTI settings (use "integrador cti configure ${id} …")`,
   tokenIssued: (token) =>
     `listener token (keep it now, it is not shown again): ${token}\n  URLs: /t/${token}/wconnect/WConnect_WSDL_ConsultaRamal.php and …/WConnect_WSDL_FinalizaLigacao.php`,

@@ -165,4 +165,37 @@ describe('integrador cti', () => {
     const takenEn = await runCli(['cti', 'configure', '2', '--host-label', 'acme', '--lang', 'en'], env);
     expect(takenEn.stderr).toContain('the label acme is already used by another empresa');
   }, 240000);
+  it('refuses a host label with no allowlist unless --allow-any says so, and config lint reports it', async () => {
+    expect((await runCli(['tenant', 'create', 'Terceira'], env)).code).toBe(0);
+    const refused = await runCli(['cti', 'configure', '3', '--host-label', 'terceira'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'recusado: o rótulo terceira sem lista de endereços (--allow) aceitaria eventos de ligação de qualquer origem',
+    );
+    expect(refused.stderr).toContain('--allow-any');
+    const refusedEn = await runCli(['cti', 'configure', '3', '--host-label', 'terceira', '--lang', 'en'], env);
+    expect(refusedEn.stderr).toContain('refused: the label terceira with no address list (--allow) would accept call events from anywhere');
+    expect(await database.db.selectFrom('cti_configuracoes').select('id').where('empresa_id', '=', 3).executeTakeFirst()).toBeUndefined();
+
+    expect((await runCli(['cti', 'configure', '3', '--host-label', 'terceira', '--allow', '10.0.0.0/8'], env)).code).toBe(0);
+    expect((await runCli(['cti', 'configure', '3', '--allow', ''], env)).code).toBe(1);
+    expect((await runCli(['config', 'lint', '--empresa', '3'], env)).stdout).not.toContain('CTI_HOST_LABEL_WITHOUT_ALLOWLIST');
+
+    const explicit = await runCli(['cti', 'configure', '3', '--allow', '', '--allow-any'], env);
+    expect(explicit.code).toBe(0);
+    expect(explicit.stdout).toContain('endereços do PABX:   (qualquer endereço)');
+    // An open configuration keeps saving changes that touch neither the label nor the allowlist.
+    expect((await runCli(['cti', 'configure', '3', '--prefix', '0'], env)).code).toBe(0);
+    const lint = await runCli(['config', 'lint', '--empresa', '3'], env);
+    expect(lint.code).toBe(0);
+    expect(lint.stdout).toContain('[aviso] cti_configuracoes #');
+    expect(lint.stdout).toContain('empresa #3: o rótulo do host "terceira" não tem lista de endereços');
+    expect(lint.stdout).toContain('[CTI_HOST_LABEL_WITHOUT_ALLOWLIST]');
+    // Bound to the empresa asked about: empresa 1's lint does not name empresa 3.
+    expect((await runCli(['config', 'lint', '--empresa', '1'], env)).stdout).not.toContain('CTI_HOST_LABEL_WITHOUT_ALLOWLIST');
+    const all = await runCli(['config', 'lint', '--json'], env);
+    expect(JSON.parse(all.stdout)).toEqual([
+      expect.objectContaining({ code: 'CTI_HOST_LABEL_WITHOUT_ALLOWLIST', severity: 'warning', table: 'cti_configuracoes' }),
+    ]);
+  }, 240000);
 });

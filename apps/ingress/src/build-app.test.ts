@@ -212,6 +212,9 @@ describe.each(ALL_DIALECTS)('ingress on %s', (dialect) => {
     [{ queue: 'nope' }, 'body.queue'],
     [{ queue: 'set', sleepMs: -1 }, 'body.sleepMs'],
     [{ queue: 'set', sleepMs: 'soon' }, 'body.sleepMs'],
+    // Red-team finding 2: a tenant's ping holds a worker slot at most a second (20 s pings once starved worker-cti).
+    [{ queue: 'cti', sleepMs: 20000 }, 'body.sleepMs'],
+    [{ queue: 'set', sleepMs: 1001 }, 'body.sleepMs'],
     [{ queue: 'set', tenant: { empresaId: 2 } }, 'body.tenant'],
     [{}, 'body.queue'],
   ])('answers 400 naming the field for body %j', async (body, field) => {
@@ -220,6 +223,19 @@ describe.each(ALL_DIALECTS)('ingress on %s', (dialect) => {
     expect(response.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field });
     expect(response.json().error.message).toContain(field);
     expect(response.body).not.toContain('at ');
+  });
+
+  it("caps a tenant's ping at 1000 ms, saying the bound", async () => {
+    const held = await app.inject({ method: 'POST', url: '/v1/ping', headers: auth(keyA), payload: { queue: 'cti', sleepMs: 1000 } });
+    expect(held.statusCode).toBe(202);
+    const over = await app.inject({
+      method: 'POST',
+      url: '/v1/ping',
+      headers: { ...auth(keyA), 'accept-language': 'en' },
+      payload: { queue: 'cti', sleepMs: 60000 },
+    });
+    expect(over.statusCode).toBe(400);
+    expect(over.json().error.message).toBe('field "body.sleepMs" must be <= 1000');
   });
 
   it('answers 400 naming the field for bad params and query strings', async () => {

@@ -12,7 +12,7 @@ describe('CTI listener parameters refused', () => {
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
     const empresaId = await createEmpresa(database.db, 'Acme');
-    await saveCtiSettings(database.db, empresaId, { hostLabel: 'acme' });
+    await saveCtiSettings(database.db, empresaId, { hostLabel: 'acme', allowAnyOrigin: true });
     ingress = await startTestIngress(database, {
       deps: { cti: { domain: 'crm.test', trustedProxies: [], dedupeWindowMs: 2000, callTimeoutMs: 60000, popTokenTtlMs: 60000 } },
     });

@@ -17,6 +17,7 @@ describe('CTI routes: the listener file and the ramal', () => {
     const outra = await createEmpresa(database.db, 'Outra');
     await saveCtiSettings(database.db, acme, {
       hostLabel: 'acme',
+      allowAnyOrigin: true,
       pbxUrlTemplate: 'http://127.0.0.1:9/dial?de={ramal_origem}&para={numero_destino}',
       allowPrivateNetwork: true,
     });

@@ -1,4 +1,5 @@
-import { startProducerApp } from '@integrador/runtime';
+import { warnOpenHostLabels } from '@integrador/cti';
+import { startProducerApp, warnIfMetricsOpen } from '@integrador/runtime';
 import { createWebhookHttpClient, warnIfSealedWithoutKey, webhookSettingsFrom } from '@integrador/webhooks';
 import { buildApp } from './build-app';
 
@@ -13,6 +14,12 @@ async function main(): Promise<void> {
     logger.warn({ err }, 'sealed webhook secrets could not be counted'),
   );
   shutdown.add('webhook http', () => webhookHttp.close());
+  // Open doors said once at start: /metrics without a token on a reachable address, and CTI host labels (served with
+  // CTI_DOMAIN) that no allowlist guards.
+  warnIfMetricsOpen({ host: config.host, token: config.metricsToken, logger });
+  if (config.cti.domain) {
+    void warnOpenHostLabels(database.db, logger).catch((err: unknown) => logger.warn({ err }, 'cti: open host labels could not be listed'));
+  }
   const app = await buildApp({
     database,
     redis,

@@ -28,9 +28,13 @@ export {
   type CtiSettings,
   type CtiSettingsPatch,
   findCtiSettings,
+  hostLabelIsOpen,
   issueListenerToken,
+  listOpenHostLabels,
+  type OpenHostLabel,
   PBX_AUTH_MODES,
   type PbxAuth,
   saveCtiSettings,
+  warnOpenHostLabels,
 } from './settings/cti-settings.repository';
 export { SettingsCache, TtlCache } from './settings/settings-cache';

@@ -1,4 +1,5 @@
 import type { ConnectionsRegistry } from '@integrador/connections';
+import { listOpenHostLabels } from '@integrador/cti';
 import { type CrmDatabase, GET_SYNC_TABLES, loadConfiguration } from '@integrador/store';
 import { lintConfiguration } from './config-lint';
 import type { KnownConnections } from './connection-kind';
@@ -26,10 +27,28 @@ export async function lintStoredConfiguration(
 ): Promise<LintFinding[]> {
   const configuration = await loadConfiguration(database.db, empresaId);
   const names = new Set<string>([...GET_SYNC_TABLES, ...consultaTables(configuration)]);
-  return lintConfiguration(configuration, knownConnections(connections), {
+  const findings = lintConfiguration(configuration, knownConnections(connections), {
     crmTables: await crmTableColumns(database, names),
     empresaId,
   });
+  return [...findings, ...(await ctiFindings(database, empresaId))];
+}
+
+/** Each tenant whose CTI host label no allowlist guards (the rule is packages/cti's hostLabelIsOpen). */
+async function ctiFindings(database: CrmDatabase, empresaId: number | null): Promise<LintFinding[]> {
+  return (await listOpenHostLabels(database.db, empresaId)).map((open) => ({
+    code: 'CTI_HOST_LABEL_WITHOUT_ALLOWLIST',
+    severity: 'warning',
+    integracaoId: null,
+    integracaoNome: null,
+    table: 'cti_configuracoes',
+    rowId: open.rowId,
+    column: 'enderecos_permitidos',
+    message: {
+      'pt-BR': `empresa #${open.empresaId}: o rótulo do host "${open.hostLabel}" não tem lista de endereços, então aceita eventos de ligação de qualquer origem que conheça o rótulo (ligações falsas, screen pops); informe os endereços do PABX (integrador cti configure ${open.empresaId} --allow <ip/cidr,…>) ou use o caminho com token`,
+      en: `empresa #${open.empresaId}: the host label "${open.hostLabel}" has no address list, so it accepts call events from anyone who knows the label (forged calls, screen pops); give the PBX addresses (integrador cti configure ${open.empresaId} --allow <ip/cidr,…>) or use the token path`,
+    },
+  }));
 }
 
 /**

@@ -1,10 +1,12 @@
 export {
   hasBearerToken,
+  isLoopbackHost,
   listenMetrics,
   METRICS_UNAUTHORIZED,
   type MetricsServer,
   type MetricsServerOptions,
   startMetricsServer,
+  warnIfMetricsOpen,
 } from './metrics/metrics-server';
 export { registerProcessMetrics } from './metrics/process-metrics';
 export { createWorkerMetrics } from './metrics/worker-metrics';

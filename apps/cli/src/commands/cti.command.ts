@@ -28,6 +28,7 @@ interface ConfigureOptions {
   hostLabel?: string | false;
   newToken?: boolean;
   allow?: string;
+  allowAny?: boolean;
   pbxUrl?: string;
   pbxMethod?: string;
   pbxAuth?: string;
@@ -51,6 +52,7 @@ export function registerCtiCommand(program: Command, cli: Cli): void {
     .option('--no-host-label', text.noHostLabelOption)
     .option('--new-token', text.newTokenOption)
     .option('--allow <list>', text.allowOption)
+    .option('--allow-any', text.allowAnyOption)
     .option('--pbx-url <template>', text.pbxUrlOption)
     .option('--pbx-method <method>', text.pbxMethodOption)
     .option('--pbx-auth <mode>', text.pbxAuthOption)
@@ -99,7 +101,7 @@ function check(text: CtiMessages, ok: boolean, label: string, value: string, exp
 
 /** The patch the options describe, each value checked (the message names the option and what it expects). */
 function patchOf(text: CtiMessages, o: ConfigureOptions): CtiSettingsPatch {
-  const patch: CtiSettingsPatch = {};
+  const patch: CtiSettingsPatch = o.allowAny ? { allowAnyOrigin: true } : {};
   if (o.hostLabel === false) patch.hostLabel = null;
   else if (o.hostLabel !== undefined) {
     check(text, /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(o.hostLabel), '--host-label', o.hostLabel, text.expected.hostLabel);
@@ -167,6 +169,7 @@ async function configure(cli: Cli, empresaIdText: string, options: ConfigureOpti
     if (!(await empresaExists(db, empresaId))) throw new CliError(cli.text.empresaNotFound(empresaId));
     let settings = await saveCtiSettings(db, empresaId, patch).catch((err: unknown) => {
       if (err instanceof CtiError && err.code === 'HOST_LABEL_TAKEN') throw new CliError(text.hostLabelTaken(err.params.label ?? ''));
+      if (err instanceof CtiError && err.code === 'HOST_LABEL_OPEN') throw new CliError(text.hostLabelOpen(err.params.label ?? ''));
       throw err;
     });
     if (options.newToken) {

@@ -30,8 +30,8 @@ describe('WConnect listener without a worker', () => {
     prefix = testPrefix();
     acme = await createEmpresa(database.db, 'Acme');
     outra = await createEmpresa(database.db, 'Outra');
-    await saveCtiSettings(database.db, acme, { hostLabel: 'acme' });
-    await saveCtiSettings(database.db, outra, { hostLabel: 'outra' });
+    await saveCtiSettings(database.db, acme, { hostLabel: 'acme', allowAnyOrigin: true });
+    await saveCtiSettings(database.db, outra, { hostLabel: 'outra', allowAnyOrigin: true });
     // The same number in both tenants: a pop must only ever show the listener URL's own tenant's conta.
     await database.db
       .insertInto('contas')

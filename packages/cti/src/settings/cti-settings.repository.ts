@@ -47,7 +47,40 @@ export type CtiSettingsPatch = Partial<{
   dialPrefix: string;
   ramalLength: number;
   allowPrivateNetwork: boolean;
+  /**
+   * Not stored: the operator's explicit yes to a host label with no allowlist (`--allow-any`). Without it, a save that
+   * sets a host label or the allowlist and leaves the label with no allowlist is refused (HOST_LABEL_OPEN).
+   */
+  allowAnyOrigin: boolean;
 }>;
+
+/**
+ * The one rule for the host-label form: the label (a company name, guessable) names the tenant and authenticates
+ * nothing, so a label with no allowlist accepts call events from anyone who knows it. The path token form is
+ * authenticated by its secret. Save refusal, the ingress's start warning and config lint all ask this.
+ */
+export function hostLabelIsOpen(settings: Pick<CtiSettings, 'hostLabel' | 'allowlist'>): boolean {
+  return settings.hostLabel !== null && settings.allowlist.length === 0;
+}
+
+/** A tenant whose host label has no allowlist (hostLabelIsOpen), for the start warning and config lint. */
+export interface OpenHostLabel {
+  /** cti_configuracoes.id */
+  rowId: number;
+  empresaId: number;
+  hostLabel: string;
+}
+
+/** Every tenant (or only `empresaId`'s) whose host label accepts any address (hostLabelIsOpen), by empresa. */
+export async function listOpenHostLabels(db: Kysely<Database>, empresaId: number | null = null): Promise<OpenHostLabel[]> {
+  let query = db.selectFrom('cti_configuracoes').selectAll().where('rotulo_host', 'is not', null);
+  if (empresaId !== null) query = query.where('empresa_id', '=', empresaId);
+  const rows = await query.orderBy('empresa_id').execute();
+  return rows.flatMap((row) => {
+    const settings = toSettings(row);
+    return hostLabelIsOpen(settings) ? [{ rowId: row.id, empresaId: row.empresa_id, hostLabel: settings.hostLabel as string }] : [];
+  });
+}
 
 function toSettings(row: Selectable<CtiConfiguracoesTable>): CtiSettings {
   let allowlist: string[] = [];
@@ -123,7 +156,8 @@ function hostLabelTaken(label: string, cause?: unknown): CtiError {
 
 /**
  * Creates or changes an empresa's CTI settings; returns them as saved. A host label another empresa uses is refused
- * with CtiError HOST_LABEL_TAKEN: checked first, and the unique index's violation (two saves racing) answers the same
+ * with CtiError HOST_LABEL_TAKEN; a save that leaves a host label with no allowlist, without allowAnyOrigin, with
+ * HOST_LABEL_OPEN (hostLabelIsOpen). The label is checked first, and the unique index's violation (two saves racing) answers the same
  * when another empresa holds the label; two first saves of one empresa racing both succeed (the loser updates).
  */
 export async function saveCtiSettings(db: Kysely<Database>, empresaId: number, patch: CtiSettingsPatch): Promise<CtiSettings> {
@@ -132,6 +166,24 @@ export async function saveCtiSettings(db: Kysely<Database>, empresaId: number, p
   if (label) {
     const holder = await findCtiSettingsByHostLabel(db, label);
     if (holder && holder.empresaId !== empresaId) throw hostLabelTaken(label);
+  }
+  // Only a save that sets the label or the allowlist is checked: an existing open configuration keeps working and
+  // other changes to it still save (the start warning and config lint keep reporting it).
+  if (!patch.allowAnyOrigin && (label || patch.allowlist !== undefined)) {
+    const current = await findCtiSettings(db, empresaId);
+    const after = {
+      hostLabel: patch.hostLabel !== undefined ? (label ?? null) : (current?.hostLabel ?? null),
+      allowlist: patch.allowlist ?? current?.allowlist ?? [],
+    };
+    if (hostLabelIsOpen(after)) {
+      throw new CtiError(
+        'HOST_LABEL_OPEN',
+        true,
+        `host label ${after.hostLabel} without an allowlist accepts call events from any address; give the PBX addresses or allowAnyOrigin`,
+        undefined,
+        { label: after.hostLabel as string },
+      );
+    }
   }
   for (let attempt = 1; ; attempt++) {
     try {
@@ -177,4 +229,22 @@ export async function issueListenerToken(db: Kysely<Database>, empresaId: number
     .where('empresa_id', '=', empresaId)
     .execute();
   return token;
+}
+
+/**
+ * At the ingress's start (with CTI_DOMAIN set, the host-label form served): one warning per tenant whose host label
+ * has no allowlist, so a configuration saved before the refusal (or with allowAnyOrigin) is not forgotten. Never throws.
+ */
+export async function warnOpenHostLabels(
+  db: Kysely<Database>,
+  logger: { warn(fields: Record<string, unknown>, message: string): void },
+): Promise<number> {
+  const open = await listOpenHostLabels(db);
+  for (const { empresaId, hostLabel } of open) {
+    logger.warn(
+      { empresaId, hostLabel },
+      'cti: host label without an allowlist accepts call events from any address that knows the label; set the PBX addresses (integrador cti configure <empresaId> --allow …) or use the /t/<token>/ path',
+    );
+  }
+  return open.length;
 }

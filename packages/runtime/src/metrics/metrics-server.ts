@@ -48,6 +48,26 @@ const MESSAGES = defineCatalogue({ METRICS_UNAUTHORIZED });
 
 let running: Promise<MetricsServer> | undefined;
 
+/** True for a host name or address only this machine reaches (localhost, 127.0.0.0/8, ::1). */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return name === 'localhost' || name === '::1' || /^(::ffff:)?127(\.\d{1,3}){3}$/.test(name);
+}
+
+/**
+ * /metrics names every empresa (ids, volumes, failures): served open (no METRICS_TOKEN) on an address other machines
+ * reach, any of them — a tenant's own included — reads every other tenant's activity. Said once at start by each
+ * server of it (the ingress and every worker's metrics port); returns whether it warned.
+ */
+export function warnIfMetricsOpen(options: { host: string; token: string | undefined; logger: Pick<Logger, 'warn'> }): boolean {
+  if (options.token || isLoopbackHost(options.host)) return false;
+  options.logger.warn(
+    { host: options.host },
+    "metrics: /metrics is open (METRICS_TOKEN unset) on a non-loopback HOST and shows every tenant's ids and volumes; set METRICS_TOKEN or keep the port private",
+  );
+  return true;
+}
+
 /**
  * The process's one metrics server: a second call in the same process returns the first, so two workers sharing a
  * process never bind the port twice or register a metric twice.
@@ -90,6 +110,7 @@ export async function listenMetrics(options: MetricsServerOptions): Promise<Metr
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   options.logger.info({ port }, 'metrics server listening');
+  warnIfMetricsOpen(options);
   return {
     registry,
     port,
