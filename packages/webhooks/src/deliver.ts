@@ -7,12 +7,15 @@ import type { DeliveryStore } from './delivery-store';
 import { clearEndpointFailure, findWebhookEndpoint, type WebhookEndpoint } from './endpoints.repository';
 import { WebhookError } from './errors';
 import type { EndpointFlowControl, FlowRefusal } from './flow-control';
+import { maskHeaders } from './header-mask';
 import type { SendResult, WebhookHttpClient } from './http-client';
 import { webhookMessage } from './messages';
 import { nextRetryDelay, retryAfterMs } from './retry-schedule';
 import { openSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
 import { signingKey, standardWebhookHeaders } from './signing';
+
+export { maskHeaders };
 
 /** What one delivery job needs; built once per worker process. */
 export interface DeliveryDeps {
@@ -33,15 +36,6 @@ export type DeliveryOutcome =
   | { kind: 'wait'; untilMs: number; reason: 'breaker' | 'concurrency' | 'rate' }
   | { kind: 'retry'; untilMs: number; attempt: number; errorClass: string | null }
   | { kind: 'failed'; attempt: number; reason: string };
-
-const SECRET_HEADER = /auth|token|secret|senha|password|key|cookie|signature/i;
-
-/** Request headers as recorded: values of headers that may carry a secret are masked. */
-export function maskHeaders(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers).map(([name, value]) => [name, SECRET_HEADER.test(name) ? `${value.slice(0, 3)}***` : value]),
-  );
-}
 
 /**
  * The endpoint's stored secrets that sign now: the current one, and the previous one during its grace period only. An
@@ -397,7 +391,7 @@ export async function deliverOnce(
       entregaId,
       numero: attempt,
       origem: manual ? 'manual' : 'automatica',
-      cabecalhos: maskHeaders({ 'content-type': 'application/json', ...headers }),
+      cabecalhos: maskHeaders({ 'content-type': 'application/json', ...headers }, Object.keys(endpoint.cabecalhos)),
       statusHttp: result.status,
       resposta: result.body,
       duracaoMs: result.durationMs,
