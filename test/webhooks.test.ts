@@ -282,6 +282,18 @@ describe('outbound webhooks end to end (ingress → Redis → worker-webhook pro
     expect(worker.lines.map((l) => JSON.stringify(l)).join('\n')).not.toContain(fresh.slice(6, 20));
   });
 
+  it("a receiver echoing the custom headers' values: the recorded answer shows them as ***", async () => {
+    const { id } = await createWebhook('/echo/headers', ['contato.alterado'], {
+      cabecalhos: { 'X-Api-Token': 'BHEADERSECRET123', authorization: 'Bearer tok-eco-webhook' },
+    });
+    const { webhooks } = await change('contatos', 341, 'alterado');
+    const entregaId = webhooks?.entregas.at(-1) as number;
+    await waitForDelivery(id, entregaId, 'entregue');
+    const [attempt] = await attempts(id, entregaId);
+    expect(JSON.parse(attempt?.resposta ?? '{}')).toMatchObject({ 'x-api-token': '***', authorization: '***' });
+    expect(JSON.stringify(attempt)).not.toMatch(/BHEADERSECRET123|tok-eco-webhook/);
+  });
+
   it('a receiver failing N times then succeeding gets one success and N+1 recorded attempts', async () => {
     const { id } = await createWebhook('/fail/3/a', ['contato.alterado']);
     const { webhooks } = await change('contatos', 341, 'alterado');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Database, getOrCreate } from '@integrador/store';
+import { authorizationForms, createSecretMasker } from '@integrador/transports';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { cancelEntrega, type Entrega, type EntregaStatus, type TentativaRecord } from './deliveries.repository';
@@ -36,6 +37,11 @@ export type DeliveryOutcome =
   | { kind: 'wait'; untilMs: number; reason: 'breaker' | 'concurrency' | 'rate' }
   | { kind: 'retry'; untilMs: number; attempt: number; errorClass: string | null }
   | { kind: 'failed'; attempt: number; reason: string };
+
+/** The masker of an endpoint's custom header values (and the credential inside an Authorization one). */
+function echoMasker(endpoint: WebhookEndpoint) {
+  return createSecretMasker(Object.values(endpoint.cabecalhos).flatMap(authorizationForms));
+}
 
 /**
  * The endpoint's stored secrets that sign now: the current one, and the previous one during its grace period only. An
@@ -393,7 +399,8 @@ export async function deliverOnce(
       origem: manual ? 'manual' : 'automatica',
       cabecalhos: maskHeaders({ 'content-type': 'application/json', ...headers }, Object.keys(endpoint.cabecalhos)),
       statusHttp: result.status,
-      resposta: result.body,
+      // The receiver's answer may echo the custom headers' values it got (write-only, never shown): masked there too.
+      resposta: result.body === null ? null : echoMasker(endpoint).text(result.body),
       duracaoMs: result.durationMs,
       classeErro: result.errorClass,
       erro: result.error,
