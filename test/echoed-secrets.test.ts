@@ -159,7 +159,7 @@ describe('a secret a receptor echoes back is never stored or shown', () => {
 
     const bearer = await everythingAbout(refusedBearer, cookie);
     expect(bearer.failedReason).toBe('got ***');
-    expect(JSON.parse(bearer.v1Job)).toMatchObject({ failedReason: 'got ***' });
+    expect(JSON.parse(bearer.v1Job ?? '')).toMatchObject({ failedReason: 'got ***' });
     const basic = await everythingAbout(refusedBasic, cookie);
     expect(basic.failedReason).toBe('got *** ***');
     expect((await everythingAbout(business, cookie)).failedReason).toBe('credencial recusada: got ***');

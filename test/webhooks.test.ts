@@ -115,7 +115,13 @@ describe('outbound webhooks end to end (ingress → Redis → worker-webhook pro
     expect(response.statusCode).toBe(200);
     return (
       response.json() as {
-        items: { numero: number; status_http: number | null; classe_erro: string | null; cabecalhos: Record<string, string> }[];
+        items: {
+          numero: number;
+          status_http: number | null;
+          classe_erro: string | null;
+          cabecalhos: Record<string, string>;
+          resposta: string | null;
+        }[];
       }
     ).items;
   }
