@@ -115,7 +115,13 @@ describe('outbound webhooks end to end (ingress → Redis → worker-webhook pro
     expect(response.statusCode).toBe(200);
     return (
       response.json() as {
-        items: { numero: number; status_http: number | null; classe_erro: string | null; cabecalhos: Record<string, string> }[];
+        items: {
+          numero: number;
+          status_http: number | null;
+          classe_erro: string | null;
+          cabecalhos: Record<string, string>;
+          resposta: string | null;
+        }[];
       }
     ).items;
   }
@@ -249,7 +255,7 @@ describe('outbound webhooks end to end (ingress → Redis → worker-webhook pro
 
   it('signs with both secrets during a rotation; each verifies with standardwebhooks', async () => {
     const { id, segredo: old } = await createWebhook('/ok/rotation', ['contato.alterado'], {
-      cabecalhos: { authorization: 'Bearer s3cr3t-token' },
+      cabecalhos: { authorization: 'Bearer s3cr3t-token', 'X-Conta-Ref': 'ref-7788-abc' },
     });
     const rotated = await app.inject({ method: 'POST', url: `/v1/webhooks/${id}/rotate-secret`, headers: headers() });
     expect(rotated.statusCode).toBe(200);
@@ -266,10 +272,32 @@ describe('outbound webhooks end to end (ingress → Redis → worker-webhook pro
     const entregaId = webhooks?.entregas[0] as number;
     await waitForDelivery(id, entregaId, 'entregue');
     const [attempt] = await attempts(id, entregaId);
-    expect(attempt?.cabecalhos.authorization).toBe('Bea***');
+    // Every custom header's whole value, secret-named or not (write-only, never shown), and the signature: `***`.
+    expect(attempt?.cabecalhos).toMatchObject({ authorization: '***', 'X-Conta-Ref': '***', 'webhook-signature': '***' });
+    expect(request?.headers['x-conta-ref']).toBe('ref-7788-abc');
+    // A row recorded before (a secret-named value's first 3 characters kept) is shown masked whole too.
+    await database.db
+      .updateTable('webhook_tentativas')
+      .set({ cabecalhos: JSON.stringify({ 'X-Api-Token': 'BHE***', 'content-type': 'application/json' }) })
+      .where('entrega_id', '=', entregaId)
+      .execute();
+    const [legacy] = await attempts(id, entregaId);
+    expect(legacy?.cabecalhos).toEqual({ 'X-Api-Token': '***', 'content-type': 'application/json' });
     const shown = await app.inject({ method: 'GET', url: `/v1/webhooks/${id}`, headers: headers() });
     expect(shown.body).not.toContain(fresh.slice(6, 20));
     expect(worker.lines.map((l) => JSON.stringify(l)).join('\n')).not.toContain(fresh.slice(6, 20));
+  });
+
+  it("a receiver echoing the custom headers' values: the recorded answer shows them as ***", async () => {
+    const { id } = await createWebhook('/echo/headers', ['contato.alterado'], {
+      cabecalhos: { 'X-Api-Token': 'BHEADERSECRET123', authorization: 'Bearer tok-eco-webhook' },
+    });
+    const { webhooks } = await change('contatos', 341, 'alterado');
+    const entregaId = webhooks?.entregas.at(-1) as number;
+    await waitForDelivery(id, entregaId, 'entregue');
+    const [attempt] = await attempts(id, entregaId);
+    expect(JSON.parse(attempt?.resposta ?? '{}')).toMatchObject({ 'x-api-token': '***', authorization: '***' });
+    expect(JSON.stringify(attempt)).not.toMatch(/BHEADERSECRET123|tok-eco-webhook/);
   });
 
   it('a receiver failing N times then succeeding gets one success and N+1 recorded attempts', async () => {

@@ -4,6 +4,7 @@ import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysel
 import type * as Mysql2Module from 'mysql2';
 import type * as PgModule from 'pg';
 import { InvalidIntegrationError, ReceptorError, TransientTransportError } from './errors';
+import { connectionMasker } from './secret-mask';
 import type { Transport, TransportRequest } from './transport';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
@@ -54,6 +55,8 @@ function targetTable(link: string): string {
  */
 export function createDatabaseTransport(connection: DatabaseConnection): Transport {
   let db: AnyDb | undefined;
+  // A driver's error may quote the credentials it was given (a URL, a connection string): masked `***` before it is kept.
+  const mask = connectionMasker(connection);
   const handle = () => {
     db ??= open(connection);
     return db;
@@ -99,7 +102,7 @@ export function createDatabaseTransport(connection: DatabaseConnection): Transpo
       } catch (err) {
         if (err instanceof InvalidIntegrationError) throw err;
         const exchange = { url, request: text, response: null, statusCode: null, durationMs: Date.now() - started };
-        const message = (err as Error).message;
+        const message = mask.text((err as Error).message);
         // Unreachable or busy servers retry; a statement the receptor refuses (constraint, unknown column) does not.
         if (
           /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|timeout|too many connections|SQLITE_BUSY|deadlock/i.test(

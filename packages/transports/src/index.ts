@@ -22,6 +22,15 @@ export {
   type OutboundAgents,
 } from './outbound-guard';
 export { createRestTransport } from './rest-transport';
+export {
+  authorizationForms,
+  connectionMasker,
+  connectionSecrets,
+  createSecretMasker,
+  ECHO_MASK,
+  MIN_MASKED_SECRET_LENGTH,
+  type SecretMasker,
+} from './secret-mask';
 export { SoapClientCache, sharedSoapClientCache } from './soap-client-cache';
 export { createSoapTransport } from './soap-transport';
 export type { Transport, TransportExchange, TransportRequest, TransportResult } from './transport';

@@ -51,6 +51,25 @@ describe('fetchJsonRecords against a loopback endpoint', () => {
     expect(lastHeaders.accept).toBe('application/json');
   });
 
+  it('masks the credentials an endpoint echoes back: in an error body, a JSON parse error and the records', async () => {
+    const secret = 'segredo-do-endpoint-42';
+    const basic = `Basic ${Buffer.from(`usuario:${secret}`).toString('base64')}`;
+    const echo = (req: http.IncomingMessage) => {
+      const auth = req.headers.authorization ?? '';
+      return `${auth} ${auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString('utf8') : ''}`;
+    };
+    handler = (req, res) => res.writeHead(401, { 'content-type': 'text/plain' }).end(`recusado: ${echo(req)}`);
+    const refused = await failure(fetchJsonRecords(request({ headers: { authorization: basic } })));
+    expect(refused.params.detail).toBe('recusado: *** ***');
+    expect(refused.message).not.toContain(secret);
+    handler = (req, res) => res.setHeader('content-type', 'application/json').end(`bad ${echo(req)}`);
+    const parse = await failure(fetchJsonRecords(request({ headers: { authorization: `Bearer ${secret}` } })));
+    expect(`${parse.message} ${parse.params.detail}`).not.toContain(secret);
+    handler = (req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify([{ nome: `eco ${echo(req)}` }]));
+    const answer = await fetchJsonRecords(request({ headers: { authorization: `Bearer ${secret}` } }));
+    expect(answer.records).toEqual([{ nome: 'eco *** ' }]);
+  });
+
   it('cancels a call with one record more than the limit, before the body ends', async () => {
     let closedEarly = false;
     handler = (_req, res) => {

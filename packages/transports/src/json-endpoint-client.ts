@@ -3,6 +3,7 @@ import { findOutboundAddressError } from './errors';
 import { JsonArrayCounter } from './json-array-counter';
 import { isGotTimeout, loadGot } from './lazy-modules';
 import { createOutboundAgents } from './outbound-guard';
+import { authorizationForms, createSecretMasker, type SecretMasker } from './secret-mask';
 
 /** Why a JSON endpoint call failed; the engine turns each into a message saying what to do next. */
 export type EndpointFetchFailure =
@@ -76,6 +77,9 @@ export async function fetchJsonRecords(request: JsonEndpointRequest): Promise<Js
   const started = performance.now();
   // The call goes to request.url; every error's params and message name it as shown (a token may sit in its query).
   const url = shownUrl(request.url);
+  // The endpoint's answer may echo the credentials we sent (every header value, and the secret inside an Authorization
+  // header): masked `***` in every error text and record before anything is kept.
+  const mask = createSecretMasker(Object.values(request.headers).flatMap(authorizationForms));
   const { default: got } = await loadGot();
   const stream = got.stream(request.url, {
     agent: { http: agents.http, https: agents.https },
@@ -122,7 +126,7 @@ export async function fetchJsonRecords(request: JsonEndpointRequest): Promise<Js
       chunks.push(chunk);
     }
   } catch (error) {
-    throw fetchFailure(error, request, Math.round(performance.now() - started));
+    throw fetchFailure(error, request, Math.round(performance.now() - started), mask);
   } finally {
     stream.destroy();
     agents.destroy();
@@ -130,12 +134,12 @@ export async function fetchJsonRecords(request: JsonEndpointRequest): Promise<Js
   const text = Buffer.concat(chunks)
     .toString('utf8')
     .replace(/^\uFEFF/, '');
-  if (statusCode < 200 || statusCode >= 300) throw statusFailure(url, statusCode, text);
+  if (statusCode < 200 || statusCode >= 300) throw statusFailure(url, statusCode, mask.text(text));
   const durationMs = Math.round(performance.now() - started);
-  return { records: parseRecords(url, text), statusCode, bytes, durationMs };
+  return { records: mask.value(parseRecords(url, text, mask)), statusCode, bytes, durationMs };
 }
 
-function fetchFailure(error: unknown, request: JsonEndpointRequest, elapsedMs: number): EndpointFetchError {
+function fetchFailure(error: unknown, request: JsonEndpointRequest, elapsedMs: number, mask: SecretMasker): EndpointFetchError {
   if (error instanceof EndpointFetchError) return error;
   const url = shownUrl(request.url);
   const outbound = findOutboundAddressError(error);
@@ -158,7 +162,7 @@ function fetchFailure(error: unknown, request: JsonEndpointRequest, elapsedMs: n
   if (request.signal?.aborted)
     return new EndpointFetchError('ABORTED', false, { url }, `call to ${url} aborted after ${elapsedMs} ms`, { cause: error });
   const code = error !== null && typeof error === 'object' && 'code' in error ? String(error.code) : 'ERROR';
-  const detail = withUrlShown(error instanceof Error ? error.message : String(error), request.url, url);
+  const detail = mask.text(withUrlShown(error instanceof Error ? error.message : String(error), request.url, url));
   // A socket that cannot connect may work later; anything else unexpected is not worth a retry loop either way.
   return new EndpointFetchError(
     'UNREACHABLE',
@@ -182,12 +186,13 @@ function statusFailure(url: string, status: number, text: string): EndpointFetch
   );
 }
 
-function parseRecords(url: string, text: string): unknown[] {
+function parseRecords(url: string, text: string, mask: SecretMasker): unknown[] {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (error) {
-    const detail = (error as Error).message;
+    // JSON.parse's message quotes the start of the text.
+    const detail = mask.text((error as Error).message);
     throw new EndpointFetchError('NOT_JSON', true, { url, detail }, `${url} did not answer JSON: ${detail}`, { cause: error });
   }
   if (!Array.isArray(body)) {

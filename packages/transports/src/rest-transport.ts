@@ -5,6 +5,7 @@ import { InvalidIntegrationError, ReceptorError, ResponseTooLargeError } from '.
 import { connectionFailure, httpStatusFailure } from './http-failures';
 import { isGotTimeout, loadGot } from './lazy-modules';
 import { createOutboundAgents, type OutboundAgents } from './outbound-guard';
+import { connectionMasker } from './secret-mask';
 import type { Transport, TransportExchange, TransportRequest } from './transport';
 
 /** A response bigger than this is refused rather than held in a worker's memory. */
@@ -21,6 +22,9 @@ interface HttpAnswer {
 /** The REST/JSON transport of one API connection: link = '[METHOD ]/path', body = the JSON sent. */
 export function createRestTransport(connection: ApiConnection): Transport {
   const agents = createOutboundAgents({ allowPrivateNetwork: connection.allowPrivateNetwork });
+  // The receptor's answer may echo what we sent it (a 400 quoting our Authorization header): every text and value of it
+  // is masked here, once, so the attempt rows, the job's failure and every message hold `***` instead.
+  const mask = connectionMasker(connection);
 
   function prepare(request: TransportRequest) {
     const { method, url } = restTarget(connection.baseUrl, request.link);
@@ -46,13 +50,16 @@ export function createRestTransport(connection: ApiConnection): Transport {
         const aborted = deadline ? 'timeout' : request.signal?.aborted ? 'signal' : null;
         throw connectionFailure(error, { exchange, aborted, timeoutMs: request.timeoutMs }) ?? error;
       }
-      Object.assign(exchange, { response: answer.text, statusCode: answer.status, durationMs: Math.round(performance.now() - started) });
-      const data = parseBody(answer, exchange);
+      const shownText = mask.text(answer.text);
+      Object.assign(exchange, { response: shownText, statusCode: answer.status, durationMs: Math.round(performance.now() - started) });
+      // Parsed from the raw text (a masked one might no longer parse), then masked value by value.
+      const data = mask.value(parseBody(answer, exchange));
       if (answer.status >= 200 && answer.status < 300) return { data, exchange };
+      const location = answer.headers.location ? mask.text(shownUrl(answer.headers.location)) : '(no location)';
       const detail =
         answer.status >= 300 && answer.status < 400
-          ? `HTTP ${answer.status} redirect to ${answer.headers.location ? shownUrl(answer.headers.location) : '(no location)'}; redirects are not followed`
-          : errorMessage(data, answer);
+          ? `HTTP ${answer.status} redirect to ${location}; redirects are not followed`
+          : errorMessage(data, { ...answer, text: shownText });
       throw httpStatusFailure(answer.status, exchange, detail, answer.headers['retry-after']);
     },
 

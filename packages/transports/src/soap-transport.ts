@@ -4,6 +4,7 @@ import type { Client } from 'soap';
 import type { Dispatcher } from 'undici';
 import { InvalidIntegrationError, OutboundAddressError, ReceptorError } from './errors';
 import { loadSoap } from './lazy-modules';
+import { connectionMasker } from './secret-mask';
 import { type SoapClientCache, sharedSoapClientCache } from './soap-client-cache';
 import { asSoapFailure, classifySoapFailure } from './soap-errors';
 import { createSoapDispatcher, soapHttpRequest } from './soap-http';
@@ -51,7 +52,9 @@ export function createSoapTransport(connection: WebServiceConnection, options: {
   });
   const password = connection.password.reveal();
   const secret = secretForms(password);
-  const scrub = (text: string) => scrubForms(text, secret);
+  // What the receptor answers (a body, a fault, an error text, the parsed result) may echo the password: masked `***`.
+  const mask = connectionMasker(connection);
+  const scrub = mask.text;
   // An integration's link gives the same URLs on every call: parsed once per link (a bad link is not kept: it throws again).
   const urls = new Map<string, { wsdlUrl: string; endpoint: string; shownEndpoint: string }>();
   const urlsOf = (link: string) => {
@@ -92,7 +95,7 @@ export function createSoapTransport(connection: WebServiceConnection, options: {
         const scrubCall = (text: string) => withUrlShown(scrub(text), endpoint, shownEndpoint);
         throw classifySoapFailure(outcome.error, { exchange, aborted, timeoutMs: request.timeoutMs }, scrubCall);
       }
-      return { data: resultOf(outcome.result), exchange } satisfies TransportResult;
+      return { data: mask.value(resultOf(outcome.result)), exchange } satisfies TransportResult;
     },
 
     async preview(request) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Database, getOrCreate } from '@integrador/store';
+import { authorizationForms, createSecretMasker } from '@integrador/transports';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { cancelEntrega, type Entrega, type EntregaStatus, type TentativaRecord } from './deliveries.repository';
@@ -7,12 +8,15 @@ import type { DeliveryStore } from './delivery-store';
 import { clearEndpointFailure, findWebhookEndpoint, type WebhookEndpoint } from './endpoints.repository';
 import { WebhookError } from './errors';
 import type { EndpointFlowControl, FlowRefusal } from './flow-control';
+import { maskHeaders } from './header-mask';
 import type { SendResult, WebhookHttpClient } from './http-client';
 import { webhookMessage } from './messages';
 import { nextRetryDelay, retryAfterMs } from './retry-schedule';
 import { openSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
 import { signingKey, standardWebhookHeaders } from './signing';
+
+export { maskHeaders };
 
 /** What one delivery job needs; built once per worker process. */
 export interface DeliveryDeps {
@@ -34,13 +38,9 @@ export type DeliveryOutcome =
   | { kind: 'retry'; untilMs: number; attempt: number; errorClass: string | null }
   | { kind: 'failed'; attempt: number; reason: string };
 
-const SECRET_HEADER = /auth|token|secret|senha|password|key|cookie|signature/i;
-
-/** Request headers as recorded: values of headers that may carry a secret are masked. */
-export function maskHeaders(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers).map(([name, value]) => [name, SECRET_HEADER.test(name) ? `${value.slice(0, 3)}***` : value]),
-  );
+/** The masker of an endpoint's custom header values (and the credential inside an Authorization one). */
+function echoMasker(endpoint: WebhookEndpoint) {
+  return createSecretMasker(Object.values(endpoint.cabecalhos).flatMap(authorizationForms));
 }
 
 /**
@@ -397,9 +397,10 @@ export async function deliverOnce(
       entregaId,
       numero: attempt,
       origem: manual ? 'manual' : 'automatica',
-      cabecalhos: maskHeaders({ 'content-type': 'application/json', ...headers }),
+      cabecalhos: maskHeaders({ 'content-type': 'application/json', ...headers }, Object.keys(endpoint.cabecalhos)),
       statusHttp: result.status,
-      resposta: result.body,
+      // The receiver's answer may echo the custom headers' values it got (write-only, never shown): masked there too.
+      resposta: result.body === null ? null : echoMasker(endpoint).text(result.body),
       duracaoMs: result.durationMs,
       classeErro: result.errorClass,
       erro: result.error,

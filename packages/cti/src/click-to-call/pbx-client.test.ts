@@ -47,6 +47,32 @@ describe('click-to-call: the PBX URL as shown', () => {
     expect(JSON.stringify({ ...(invalid as object), message: (invalid as Error).message })).not.toMatch(/s3cr3t|04732100123/);
   });
 
+  it("masks the credentials the PBX echoes in its answer (token_url's secret, the URL's password, a header's value)", async () => {
+    const server = http.createServer((req, res) =>
+      res.writeHead(400).end(`recusado ${req.url} ${req.headers.authorization ?? ''} ${req.headers['x-pabx'] ?? ''}`),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const request = buildPbxRequest(settings(`http://adm:senha-url@127.0.0.1:${port}/dial?para={numero_destino}`), call, env);
+      const refused = await sendPbxRequest(request, { allowPrivateNetwork: true, timeoutMs: 1000 }).catch((err: Error) => err);
+      expect(refused).toMatchObject({ code: 'PBX_REFUSED' });
+      expect((refused as Error).message).toBe('the PBX answered 400: recusado /dial?para=04732100123&chave=*** ***');
+      const header = buildPbxRequest(
+        (() => {
+          const base = settings(`http://127.0.0.1:${port}/dial`);
+          return { ...base, pbx: { ...base.pbx, auth: 'header' as const, paramName: 'X-Pabx' } };
+        })(),
+        call,
+        env,
+      );
+      const byHeader = await sendPbxRequest(header, { allowPrivateNetwork: true, timeoutMs: 1000 }).catch((err: Error) => err);
+      expect((byHeader as Error).message).toBe('the PBX answered 400: recusado /dial  ***');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('shows a redirect target without its query values', async () => {
     const server = http.createServer((_req, res) => res.writeHead(302, { location: 'http://outro/x?token=s3cr3t' }).end());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { shownUrl } from '@integrador/connections';
-import { createOutboundAgents } from '@integrador/transports';
+import { authorizationForms, createOutboundAgents, createSecretMasker } from '@integrador/transports';
 import { CtiError } from '../cti-error';
 import type { PbxRequest } from './pbx-request';
 
@@ -101,9 +101,19 @@ export async function sendPbxRequest(
       throw new CtiError('PBX_UNREACHABLE', false, `the PBX at ${request.shownUrl} could not be reached (${error.code ?? error.message})`);
     });
     const durationMs = Math.round(performance.now() - started);
-    if (answer.status >= 200 && answer.status < 300) return { status: answer.status, body: answer.body, durationMs };
+    // The PBX may echo the credentials it was sent: every header value, the URL's password (Node sends it as Basic) and
+    // its last query value (token_url's secret goes last) are masked `***` in what it answered.
+    const password = decodeURIComponent(target.password);
+    const userinfo = `${decodeURIComponent(target.username)}:${password}`;
+    const echo = createSecretMasker([
+      ...Object.values(request.headers).flatMap(authorizationForms),
+      ...(password ? [password, ...authorizationForms(`Basic ${Buffer.from(userinfo).toString('base64')}`)] : []),
+      [...target.searchParams.values()].at(-1),
+    ]);
+    const answered = echo.text(answer.body);
+    if (answer.status >= 200 && answer.status < 300) return { status: answer.status, body: answered, durationMs };
     const said = `the PBX answered ${answer.status}`;
-    const body = answer.body.trim() || '(empty body)';
+    const body = answered.trim() || '(empty body)';
     if (NOT_TAKEN.has(answer.status)) throw new CtiError('PBX_BUSY', false, `${said}: ${body}`);
     // Any other 5xx: the PBX had the request and failed somewhere in handling it, maybe after dialling.
     if (answer.status >= 500) throw new CtiError('PBX_FAILED', true, `${said}: ${body}; ${OUTCOME_UNKNOWN}`);

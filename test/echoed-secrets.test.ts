@@ -1,0 +1,193 @@
+import http from 'node:http';
+import type net from 'node:net';
+import { DEFAULT_CREDENTIALS } from './fixtures/senior-g5';
+import { CONTA, SET_WS_CONTAS } from './fixtures/set-ws-contas';
+import { DashboardHarness } from './support/dashboard-harness';
+
+/** The REST connections' secrets: a bearer token, and a Basic user's password. */
+const TOKEN = 'tok-eco-9f8e7d6c';
+const BASIC_USER = 'apiuser';
+const BASIC_PASSWORD = 'senha-basic-4a5b';
+const BASIC_B64 = Buffer.from(`${BASIC_USER}:${BASIC_PASSWORD}`).toString('base64');
+/** The SOAP connection's password as the fake ERP checks it. */
+const SOAP_PASSWORD = DEFAULT_CREDENTIALS.password;
+const LEAKS = new RegExp([TOKEN, BASIC_PASSWORD, BASIC_B64, SOAP_PASSWORD].map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+
+/**
+ * A receptor that echoes the credentials it was sent: in the headers it answers and in its body, as a refusal (400), a
+ * business error in a 200, or a success.
+ */
+async function startEchoServer() {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const auth = req.headers.authorization ?? '';
+      const decoded = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString('utf8') : '';
+      const said = `got ${auth} ${decoded}`.trim();
+      const headers = { 'content-type': 'application/json', 'x-echo': auth };
+      if (req.url?.startsWith('/echo/refuse')) res.writeHead(400, headers).end(JSON.stringify({ erro: said }));
+      else if (req.url?.startsWith('/echo/business'))
+        res.writeHead(200, headers).end(JSON.stringify({ erro: `credencial recusada: ${said}` }));
+      else res.writeHead(200, headers).end(JSON.stringify({ retornosClientes: [{ codCli: 77, retorno: `ok ${said}` }] }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/**
+ * Finding 3 of the red-team trial: a receptor (REST or SOAP) that echoes the connection's secret. The failure, the attempt
+ * rows, registro_jobs, GET /v1/jobs and the dashboard show `***` in its place; the worker's log never has it.
+ */
+describe('a secret a receptor echoes back is never stored or shown', () => {
+  const h = new DashboardHarness();
+  let receptor: Awaited<ReturnType<typeof startEchoServer>>;
+
+  beforeAll(async () => {
+    receptor = await startEchoServer();
+    const api = (name: string, auth: string) =>
+      [
+        `  ${name}:`,
+        '    tipo: api',
+        `    baseUrl: ${receptor.url}`,
+        `    auth: ${auth}`,
+        '    allowPrivateNetwork: true',
+        '    timeoutMs: 3000',
+        '    retry: { attempts: 1, backoffMs: 100 }',
+      ].join('\n');
+    await h.start({
+      connectionsYaml: (erpUrl, password) =>
+        [
+          'connections:',
+          '  senior_g5:',
+          '    tipo: webservice',
+          `    baseUrl: ${erpUrl}`,
+          `    user: ${DEFAULT_CREDENTIALS.user}`,
+          `    password: ${password}`,
+          '    encryption: 0',
+          '    timeoutMs: 3000',
+          '    allowPrivateNetwork: true',
+          '    retry: { attempts: 1, backoffMs: 100 }',
+          api('rest_bearer', `{ type: bearer, token: ${TOKEN} }`),
+          api('rest_basic', `{ type: basic, user: ${BASIC_USER}, password: ${BASIC_PASSWORD} }`),
+        ].join('\n'),
+    });
+    h.writeConnections(SOAP_PASSWORD);
+    const db = h.database.db;
+    const rows: Array<[number, string, string]> = [
+      [40, 'rest_bearer', 'POST /echo/refuse'],
+      [41, 'rest_basic', 'POST /echo/refuse'],
+      [42, 'rest_bearer', 'POST /echo/business'],
+      [43, 'rest_bearer', 'POST /echo/ok'],
+    ];
+    for (const [id, nome, link] of rows) {
+      await db.insertInto('conexao_integracao').values({ id, tipo_conexao: 'API', nome_conexao: nome, empresa_id: h.empresaA }).execute();
+      await db
+        .insertInto('integracao')
+        .values({
+          ...SET_WS_CONTAS,
+          id,
+          nome: `SET-${id}`,
+          link,
+          porta_ws: null,
+          conexao_integracao_id: id,
+          empresa_id: h.empresaA,
+          ordem: id,
+          ativo: 1,
+        } as never)
+        .execute();
+      await db
+        .insertInto('campos_integracao')
+        .values({ integracao_id: id, campo_crm: JSON.stringify({ nome: '#nome#', documento: '#cnpj#' }), ordem: 0 })
+        .execute();
+    }
+    await h.startWorker();
+  }, 240000);
+
+  afterAll(async () => {
+    await h.close();
+    await receptor.close();
+  });
+
+  async function runSet(integracaoId: number): Promise<string> {
+    const response = await h.app.inject({
+      method: 'POST',
+      url: `/v1/integrations/${integracaoId}/run`,
+      headers: { authorization: `Bearer ${h.keyA}` },
+      payload: { parametros: { contaId: CONTA.id } },
+    });
+    expect(response.statusCode).toBe(202);
+    return response.json().jobId as string;
+  }
+
+  /** Every text the hub keeps or shows about a SET job. */
+  async function everythingAbout(jobId: string, cookie: string): Promise<Record<string, string>> {
+    const db = h.database.db;
+    const job = await h.producer.getJob('set', jobId);
+    const logs = await h.producer.queue('set').getJobLogs(jobId, 0, 100);
+    const v1 = await h.app.inject({ url: `/v1/jobs/set/${jobId}`, headers: { authorization: `Bearer ${h.keyA}` } });
+    expect(v1.statusCode).toBe(200);
+    const api = await h.app.inject({ url: `/dashboard/api/jobs/set/${jobId}`, headers: { cookie } });
+    expect(api.statusCode).toBe(200);
+    const page = await h.app.inject({ url: `/dashboard/jobs/set/${jobId}`, headers: { cookie } });
+    return {
+      tentativas: JSON.stringify(await db.selectFrom('integracao_tentativas').selectAll().execute()),
+      execucoes: JSON.stringify(await db.selectFrom('integracao_execucoes').selectAll().execute()),
+      registro: JSON.stringify(await db.selectFrom('registro_jobs').selectAll().execute()),
+      failedReason: job?.failedReason ?? '',
+      jobLog: logs.logs.join('\n'),
+      v1Job: v1.body,
+      dashboardJson: api.body,
+      dashboardPage: page.body,
+    };
+  }
+
+  function expectNoLeak(texts: Record<string, string>) {
+    for (const [where, text] of Object.entries(texts))
+      expect({ where, leaks: LEAKS.exec(text)?.[0] ?? null }).toEqual({ where, leaks: null });
+  }
+
+  it('REST: a 400 quoting the Bearer or Basic header, a 200 business error and a success echoing it show ***', async () => {
+    const { cookie } = await h.login('opa');
+    const refusedBearer = await runSet(40);
+    const refusedBasic = await runSet(41);
+    const business = await runSet(42);
+    for (const jobId of [refusedBearer, refusedBasic, business]) await h.waitForRecord(jobId, 'falhou');
+    const ok = await runSet(43);
+    await h.waitForRecord(ok, 'concluido');
+
+    const bearer = await everythingAbout(refusedBearer, cookie);
+    expect(bearer.failedReason).toBe('got ***');
+    expect(JSON.parse(bearer.v1Job ?? '')).toMatchObject({ failedReason: 'got ***' });
+    const basic = await everythingAbout(refusedBasic, cookie);
+    expect(basic.failedReason).toBe('got *** ***');
+    expect((await everythingAbout(business, cookie)).failedReason).toBe('credencial recusada: got ***');
+    const tentativas = await h.database.db.selectFrom('integracao_tentativas').select('resposta').execute();
+    expect(tentativas.map((t) => t.resposta)).toEqual(
+      expect.arrayContaining(['{"retornosClientes":[{"codCli":77,"retorno":"ok got ***"}]}', '{"erro":"got ***"}']),
+    );
+    for (const jobId of [refusedBearer, refusedBasic, business, ok]) expectNoLeak(await everythingAbout(jobId, cookie));
+    expectNoLeak({ workerLog: h.workerOutput() });
+  }, 120000);
+
+  it('SOAP: a business error (erroExecucao) and a soap:Client fault quoting the password show ***', async () => {
+    const { cookie } = await h.login('opa');
+    h.erp.setMode('echo-password');
+    const business = await runSet(19);
+    await h.waitForRecord(business, 'falhou');
+    h.erp.setMode('echo-password-fault');
+    const fault = await runSet(19);
+    await h.waitForRecord(fault, 'falhou');
+    h.erp.setMode('normal');
+    const expected = `senha recebida: *** (usuário ${DEFAULT_CREDENTIALS.user})`;
+    const businessTexts = await everythingAbout(business, cookie);
+    expect(businessTexts.failedReason).toBe(expected);
+    const faultTexts = await everythingAbout(fault, cookie);
+    expect(faultTexts.failedReason).toBe(expected);
+    expect(faultTexts.dashboardJson).toContain(expected);
+    expectNoLeak(businessTexts);
+    expectNoLeak(faultTexts);
+    expectNoLeak({ workerLog: h.workerOutput() });
+  }, 120000);
+});
