@@ -143,12 +143,15 @@ async function applyToJobs(
     // retry relabelling after its loop, a lost recorder write), so a job the record calls not failed is still asked.
     let state: string | undefined;
     if (action === 'retry') {
-      // Relabelled BEFORE the retry: once retried, the job may run and fail again within milliseconds, and the worker's
-      // new falhou must be the last write (a relabel after the retry would overwrite it and hide the failure). The label
-      // goes back when the retry is refused or throws; `onlyFrom` keeps whatever the worker wrote meanwhile.
+      // A record in a failed state is relabelled BEFORE the retry: once retried, the job may run and fail again within
+      // milliseconds, and the worker's new falhou must be the last write (a relabel after the retry would overwrite it
+      // and hide the failure). The label goes back when the retry is refused or throws; `onlyFrom` keeps whatever the
+      // worker wrote meanwhile. A record in another state (aguardando, ativo… asked by the API or a selection of every
+      // state) is never relabelled: its job, if Redis holds it failed, is retried and the worker's next write says so.
       const db = deps.database.db;
-      await markJobRecords(db, [record.id], 'aguardando_retentativa', record.estado);
-      const restore = () => markJobRecords(db, [record.id], record.estado, 'aguardando_retentativa');
+      const relabel = FAILED.includes(record.estado);
+      if (relabel) await markJobRecords(db, [record.id], 'aguardando_retentativa', record.estado);
+      const restore = () => (relabel ? markJobRecords(db, [record.id], record.estado, 'aguardando_retentativa') : Promise.resolve());
       let outcome: Awaited<ReturnType<typeof retryFailedJob>>;
       try {
         outcome = await retryFailedJob(job, deps.redis, deps.keyPrefix);
@@ -157,9 +160,9 @@ async function applyToJobs(
         throw error;
       }
       if (!outcome.retried) {
-        // Already on its way again (another request retried it first): the aguardando_retentativa label is right, and
-        // putting the old state back would show it failed while it waits in Redis.
-        if (!PENDING_STATES.has(outcome.state)) await restore();
+        // A failed record whose job is already on its way again (another request retried it first): the
+        // aguardando_retentativa label is right, and putting falhou back would show it failed while it waits in Redis.
+        if (!(relabel && PENDING_STATES.has(outcome.state))) await restore();
         state = outcome.state;
       }
     } else {
@@ -173,8 +176,7 @@ async function applyToJobs(
       refusedAs = state;
       continue;
     }
-    // Relabelled per job, not after the loop (a retry was relabelled above, before it ran); a record that lagged (not
-    // falhou) is relabelled too, as its job is now waiting.
+    // Relabelled per job, not after the loop (a retry of a failed record was relabelled above, before it ran).
     if (action === 'discard') await markJobRecords(deps.database.db, [record.id], 'descartado');
     result.done++;
     perTenant.set(record.empresa_id, [...(perTenant.get(record.empresa_id) ?? []), `${record.fila}/${record.job_id}`]);
