@@ -27,7 +27,7 @@ function requireViewer(deps: DashboardDeps) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? '';
     if (PUBLIC.has(path)) return;
-    request.viewer = await resolveViewer(deps.database, request);
+    request.viewer = await resolveViewer(deps.database, request, deps.scheduleTimezone);
     if (request.viewer) return;
     if (isApi(request) || path.startsWith('/dashboard/filas')) {
       // No user or password was sent here: the message says what to send (as the /v1 API's 401 does).
