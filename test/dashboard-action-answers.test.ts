@@ -384,5 +384,18 @@ describe('dashboard action answers', () => {
       }),
     ])
       expect([res.statusCode, res.json().error.message]).toEqual([400, expect.stringMatching(/params\.id inválido: esperado um id/)]);
+    // A count past its bounds is worded by them, not as an id (the bulk retry's `expected` counts from 0).
+    const count = await post('/dashboard/api/jobs/retry', { filter: { q: 'x' }, expected: -1 });
+    expect([count.statusCode, count.json().error.message]).toEqual([
+      400,
+      'Campo body.expected inválido: esperado um número inteiro a partir de 0.',
+    ]);
+    const countEn = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/jobs/retry',
+      headers: { authorization: `Bearer ${h.keyA}`, 'accept-language': 'en' },
+      payload: { filter: { q: 'x' }, expected: -1 },
+    });
+    expect(countEn.json().error.message).toBe('Invalid field body.expected: expected an integer of at least 0.');
   });
 });
