@@ -284,11 +284,12 @@ describe('dashboard action answers', () => {
     const refused = await retryApi('relabel-waiting');
     expect([refused.statusCode, refused.json().error.code]).toEqual([409, 'JOB_NOT_FAILED']);
     expect(await estadoOf('relabel-waiting')).toBe('aguardando_retentativa');
-    // A record that never said failed (aguardando, atrasado: a selection of every state, or the API) keeps its state
-    // when the retry is refused: only a failed record is relabelled (it used to end aguardando_retentativa).
+    // A record that never said failed (ativo while its job waits, adiado while it is delayed: a selection of every
+    // state, or the API) keeps its state when the retry is refused: only a failed record is relabelled (it used to end
+    // aguardando_retentativa, the refused retry's label left on it).
     for (const [jobId, estado, delay] of [
-      ['relabel-aguardando', 'aguardando', 0],
-      ['relabel-atrasado', 'atrasado', 600000],
+      ['relabel-ativo', 'ativo', 0],
+      ['relabel-adiado', 'adiado', 600000],
     ] as const) {
       await queue.add('integration.run' as never, data as never, { jobId, delay } as never);
       await record(jobId, estado);

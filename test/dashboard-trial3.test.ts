@@ -297,7 +297,7 @@ describe('dashboard at scale (trial 3)', () => {
     });
     expect(form.statusCode).toBe(302);
     const back = await h.app.inject({ url: form.headers.location as string, headers: { cookie } });
-    expect(back.body).toContain(`A integração #${onDemand} não tem agendamento (cron): não há o que pausar.`);
+    expect(back.body).toContain(`A integração #${onDemand} não tem agendamento (sem cron, inativa ou componente): não há o que pausar.`);
     const api = await h.app.inject({
       method: 'POST',
       url: `/dashboard/api/schedules/${onDemand}/pause`,

@@ -184,7 +184,8 @@ const PT = {
     `Nada foi reprocessado: o filtro agora encontra ${found} job(s) que falharam, não os ${expected} confirmados. Confira a lista e confirme de novo.`,
   confirm: 'Confirmar',
   cancel: 'Cancelar',
-  noSchedule: (id: number) => `A integração #${id} não tem agendamento (cron): não há o que pausar. Ela só roda quando alguém a executa.`,
+  noSchedule: (id: number) =>
+    `A integração #${id} não tem agendamento (sem cron, inativa ou componente): não há o que pausar. Ela só roda quando alguém a executa.`,
 };
 
 type Messages = typeof PT;
@@ -358,7 +359,8 @@ const EN: Messages = {
     `Nothing was retried: the filter now finds ${found} failed job(s), not the ${expected} confirmed. Check the list and confirm again.`,
   confirm: 'Confirm',
   cancel: 'Cancel',
-  noSchedule: (id) => `Integration #${id} has no schedule (cron): there is nothing to pause. It runs only when someone runs it.`,
+  noSchedule: (id) =>
+    `Integration #${id} has no schedule (no cron, inactive or a componente): there is nothing to pause. It runs only when someone runs it.`,
 };
 
 /** The dashboard's texts in one locale (the shared mechanism of packages/i18n: both locales have every entry). */
