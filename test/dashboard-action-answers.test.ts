@@ -8,7 +8,7 @@ import { DashboardHarness } from './support/dashboard-harness';
 /**
  * What the dashboard answers its actions with: run now's refusals in the engine's words (the ingress's own, one
  * catalogue), malformed form fields and query parameters as a 400 in the page (never a 500), and a retried job
- * relabelled before it can run again.
+ * relabelled before it can run again (a record in another state never is).
  */
 describe('dashboard action answers', () => {
   const h = new DashboardHarness();
@@ -284,6 +284,19 @@ describe('dashboard action answers', () => {
     const refused = await retryApi('relabel-waiting');
     expect([refused.statusCode, refused.json().error.code]).toEqual([409, 'JOB_NOT_FAILED']);
     expect(await estadoOf('relabel-waiting')).toBe('aguardando_retentativa');
+    // A record that never said failed (ativo while its job waits, adiado while it is delayed: a selection of every
+    // state, or the API) keeps its state when the retry is refused: only a failed record is relabelled (it used to end
+    // aguardando_retentativa, the refused retry's label left on it).
+    for (const [jobId, estado, delay] of [
+      ['relabel-ativo', 'ativo', 0],
+      ['relabel-adiado', 'adiado', 600000],
+    ] as const) {
+      await queue.add('integration.run' as never, data as never, { jobId, delay } as never);
+      await record(jobId, estado);
+      const answer = await retryApi(jobId);
+      expect([jobId, answer.statusCode, answer.json().error.code]).toEqual([jobId, 409, 'JOB_NOT_FAILED']);
+      expect(await estadoOf(jobId)).toBe(estado);
+    }
 
     // A double click: two retries of one failed job at once (no worker running). One retries it, the other is refused
     // or finds it retried — never a 500 — and the record is left aguardando_retentativa while the job waits in Redis
@@ -372,5 +385,18 @@ describe('dashboard action answers', () => {
       }),
     ])
       expect([res.statusCode, res.json().error.message]).toEqual([400, expect.stringMatching(/params\.id inválido: esperado um id/)]);
+    // A count past its bounds is worded by them, not as an id (the bulk retry's `expected` counts from 0).
+    const count = await post('/dashboard/api/jobs/retry', { filter: { q: 'x' }, expected: -1 });
+    expect([count.statusCode, count.json().error.message]).toEqual([
+      400,
+      'Campo body.expected inválido: esperado um número inteiro a partir de 0.',
+    ]);
+    const countEn = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/jobs/retry',
+      headers: { authorization: `Bearer ${h.keyA}`, 'accept-language': 'en' },
+      payload: { filter: { q: 'x' }, expected: -1 },
+    });
+    expect(countEn.json().error.message).toBe('Invalid field body.expected: expected an integer of at least 0.');
   });
 });

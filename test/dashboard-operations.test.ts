@@ -111,6 +111,21 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     expect(byNumber.calls.map((c: { url_audio: string }) => c.url_audio)).toEqual(['https://pbx.example.com/gravacoes/a1.mp3']);
     const future = new Date(Date.now() + 3600_000).toISOString();
     expect((await h.app.inject({ url: `/dashboard/api/calls?desde=${future}`, headers: asKey(h.keyA) })).json().calls).toEqual([]);
+    // A date it cannot read (an impossible day, a word) is refused naming the field, as the failures filter does: never
+    // rolled over (2026-02-30 was read as 2 March) nor dropped (all the calls).
+    for (const [query, field] of [
+      ['desde=2026-02-30', 'desde'],
+      ['desde=2026-02-30T10:00', 'desde'],
+      ['ate=ontem', 'ate'],
+    ]) {
+      const refused = await h.app.inject({ url: `/dashboard/api/calls?${query}`, headers: asKey(h.keyA) });
+      expect([query, refused.statusCode, refused.json().error.code, refused.json().error.message]).toEqual([
+        query,
+        400,
+        'VALIDATION_FAILED',
+        expect.stringMatching(new RegExp(`^Campo querystring\\.${field} inválido: esperado uma data`)),
+      ]);
+    }
     // Tenant B's key asking for tenant A's calls: 404, and its own list holds only its call.
     expect((await h.app.inject({ url: `/dashboard/api/calls?empresa=${h.empresaA}`, headers: asKey(h.keyB) })).statusCode).toBe(404);
     const own = (await h.app.inject({ url: '/dashboard/api/calls', headers: asKey(h.keyB) })).json();
@@ -123,6 +138,11 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
     const opa = await h.login('opa');
     const pageA = (await h.app.inject({ url: '/dashboard/ligacoes', headers: { cookie: opa.cookie } })).body;
     expect(pageA).toContain('href="https://pbx.example.com/gravacoes/a1.mp3"');
+    const badDate = await h.app.inject({ url: '/dashboard/ligacoes?desde=2026-02-30T10:00', headers: { cookie: opa.cookie } });
+    expect([badDate.statusCode, badDate.headers['content-type']]).toEqual([400, expect.stringMatching(/^text\/html/)]);
+    expect(badDate.body).toContain('Campo Desde inválido: esperado uma data');
+    // The page with its filter to correct, not the failures page.
+    expect(badDate.body).toContain('name="telefone"');
     expect(pageA).not.toContain('href="javascript:');
   });
 
@@ -309,17 +329,18 @@ describe('dashboard operations: tenant pause, calls, webhooks', () => {
       expect([url, posted.statusCode, posted.headers.location]).toEqual([
         url,
         302,
-        `/dashboard/webhooks?empresa=${h.empresaA}&recusado=WEBHOOK_DISABLED&endpoint=${endpointA}`,
+        // Not `endpoint=`: that is the deliveries filter, which the page would apply.
+        `/dashboard/webhooks?empresa=${h.empresaA}&recusado=WEBHOOK_DISABLED&recusadoEndpoint=${endpointA}`,
       ]);
     }
     const back = await h.app.inject({
-      url: `/dashboard/webhooks?empresa=${h.empresaA}&recusado=WEBHOOK_DISABLED&endpoint=${endpointA}`,
+      url: `/dashboard/webhooks?empresa=${h.empresaA}&recusado=WEBHOOK_DISABLED&recusadoEndpoint=${endpointA}`,
       headers: { cookie },
     });
     expect(back.body).toContain(`webhook desativado: reative-o (PATCH /v1/webhooks/${endpointA} com`);
     // Only the codes the actions redirect with are worded; anything else in the address is not echoed.
     const forged = await h.app.inject({
-      url: `/dashboard/webhooks?empresa=${h.empresaA}&recusado=%3Cb%3Exss&endpoint=1`,
+      url: `/dashboard/webhooks?empresa=${h.empresaA}&recusado=%3Cb%3Exss&recusadoEndpoint=1`,
       headers: { cookie },
     });
     expect(forged.body).not.toContain('xss');

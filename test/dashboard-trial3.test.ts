@@ -1,9 +1,12 @@
+import { dashboardPlugin } from '@integrador/dashboard';
+import { createLogger } from '@integrador/logging';
 import { createRedis } from '@integrador/queue';
 import { type EstadoRegistroJob, type JobEvent, recordJobEvents } from '@integrador/store';
 import { launchBrowser } from '@integrador/test-support/browser';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
 import { Worker } from 'bullmq';
+import Fastify from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { DashboardHarness, PASSWORD } from './support/dashboard-harness';
 
@@ -133,6 +136,24 @@ describe('dashboard at scale (trial 3)', () => {
     await page.waitForURL(/ate=2025-06-10T16%3A10/);
     expect(await page.locator('#total').innerText()).toBe('1');
   }, 120000);
+
+  it("reads an API key's zone-less dates in the fleet's SCHEDULE_TIMEZONE (the zone the dashboard is given)", async () => {
+    // 2025-06-11 03:07 UTC: 12:07 in Tokyo (UTC+9), 00:07 in São Paulo (UTC−3).
+    await recordJobEvents(h.database.db, [event(h.empresaA, 'tz-key-probe', { at: new Date('2025-06-11T03:07:00Z') })]);
+    const logger = createLogger({ name: 'test', level: 'silent' });
+    const app = Fastify();
+    const { database, producer, redis, prefix: keyPrefix } = h;
+    await app.register(dashboardPlugin({ database, producer, redis, keyPrefix, logger, scheduleTimezone: 'Asia/Tokyo' }));
+    try {
+      const total = async (qs: string) =>
+        (await app.inject({ url: `/dashboard/api/jobs?q=%23tz-key-probe&${qs}`, headers: asKey(h.keyA) })).json().total;
+      // A key has no zone of its own: Tokyo's wall clock finds it, São Paulo's (the old fixed zone) does not.
+      expect(await total('desde=2025-06-11T12:00&ate=2025-06-11T12:10')).toBe(1);
+      expect(await total('desde=2025-06-11T00:00&ate=2025-06-11T00:10')).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
 
   it("reads the calls filter's zone-less dates in the viewer's zone too (one reader)", async () => {
     await h.seedCall(h.empresaB, '(21) 3000-1234', null);
@@ -276,7 +297,7 @@ describe('dashboard at scale (trial 3)', () => {
     });
     expect(form.statusCode).toBe(302);
     const back = await h.app.inject({ url: form.headers.location as string, headers: { cookie } });
-    expect(back.body).toContain(`A integração #${onDemand} não tem agendamento (cron): não há o que pausar.`);
+    expect(back.body).toContain(`A integração #${onDemand} não tem agendamento (sem cron, inativa ou componente): não há o que pausar.`);
     const api = await h.app.inject({
       method: 'POST',
       url: `/dashboard/api/schedules/${onDemand}/pause`,

@@ -15,6 +15,7 @@ export interface GetOpsMessages {
   schedulesPauseFilialOption: string;
   schedulePaused: (integracaoId: number, empresaId: number, paused: boolean, tz: string) => string;
   notAGetIntegration: (integracaoId: number, empresaId: number) => string;
+  noSchedule: (integracaoId: number) => string;
   tenantPause: string;
   tenantResume: string;
   tenantPaused: (empresaId: number, schedules: number) => string;
@@ -65,6 +66,8 @@ const ptBR: GetOpsMessages = {
       ? `Agendamento da integração #${id} (empresa ${empresaId}) pausado.`
       : `Agendamento da integração #${id} (empresa ${empresaId}) retomado; volta a rodar pelo cron (${tz}).`,
   notAGetIntegration: (id, empresaId) => `a integração #${id} não existe na empresa #${empresaId} ou não é uma integração GET`,
+  noSchedule: (id) =>
+    `a integração #${id} não tem agendamento (sem cron, inativa ou componente): não há o que pausar; ela só roda quando alguém a executa`,
   tenantPause:
     'pausa a empresa toda: os agendamentos GET param e os jobs na fila esperam, sem gastar tentativas, até retomar (pedidos continuam sendo aceitos)',
   tenantResume: 'retoma a empresa pausada: os agendamentos voltam e os jobs retidos rodam em seguida',
@@ -118,6 +121,8 @@ const en: GetOpsMessages = {
       ? `Schedule of integration #${id} (empresa ${empresaId}) paused.`
       : `Schedule of integration #${id} (empresa ${empresaId}) resumed; it runs on its cron again (${tz}).`,
   notAGetIntegration: (id, empresaId) => `integration #${id} does not exist in empresa #${empresaId} or is not a GET integration`,
+  noSchedule: (id) =>
+    `integration #${id} has no schedule (no cron, inactive or a componente): there is nothing to pause; it runs only when someone runs it`,
   tenantPause:
     'pauses a whole empresa: its GET schedules stop and its queued jobs wait, using no attempt, until resumed (requests are still accepted)',
   tenantResume: 'resumes a paused empresa: its schedules come back and its held jobs run next',

@@ -119,6 +119,29 @@ describe('integrador schedules and GET runs (real CLI process, real Redis, Postg
       1,
       `erro: a integração #${brokenB} não existe na empresa #${a} ou não é uma integração GET`,
     ]);
+    // No schedule to pause (the engine's rule, the dashboard's too): a GET without a cron, or an inactive one; nothing written.
+    const onDemand = await addGet('GET-SOB-DEMANDA', a, null);
+    const inactive = await addGet('GET-INATIVA', a, '*/5 * * * *');
+    await database.db.updateTable('integracao').set({ ativo: 0 }).where('id', '=', inactive).execute();
+    for (const id of [onDemand, inactive]) {
+      const refused = await cli('schedules', 'pause', String(id), '--empresa', String(a));
+      expect([refused.code, refused.stderr.trim()]).toEqual([
+        1,
+        `erro: a integração #${id} não tem agendamento (sem cron, inativa ou componente): não há o que pausar; ela só roda quando alguém a executa`,
+      ]);
+    }
+    const refusedEn = await cli('schedules', 'pause', String(onDemand), '--empresa', String(a), '--lang', 'en');
+    expect(refusedEn.stderr.trim()).toMatch(
+      new RegExp(`^error: integration #${onDemand} has no schedule \\(no cron, inactive or a componente\\)`),
+    );
+    expect(
+      await database.db
+        .selectFrom('agendamentos_pausados')
+        .select('integracao_id')
+        .where('integracao_id', 'in', [onDemand, inactive])
+        .execute(),
+    ).toEqual([]);
+    await database.db.deleteFrom('integracao').where('id', 'in', [onDemand, inactive]).execute();
     const filial = await createFilial(database.db, a, 'Filial 1');
     const asFilial = await cli('schedules', 'resume', String(pullA), '--empresa', String(a), '--filial', String(filial));
     expect(asFilial.code).toBe(1);

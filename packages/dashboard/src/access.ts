@@ -36,8 +36,18 @@ function bearer(request: FastifyRequest): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
 }
 
-/** Resolves the viewer of a request from its API key or session cookie; null when neither is valid. */
-export async function resolveViewer(database: CrmDatabase, request: FastifyRequest): Promise<Viewer | null> {
+/** SCHEDULE_TIMEZONE's default (packages/config), for a dashboard given no zone. */
+const DEFAULT_API_TIME_ZONE = 'America/Sao_Paulo';
+
+/**
+ * Resolves the viewer of a request from its API key or session cookie; null when neither is valid. An operator reads
+ * and writes times in their own zone; an API key, which has none, in the fleet's (`apiTimeZone`, SCHEDULE_TIMEZONE).
+ */
+export async function resolveViewer(
+  database: CrmDatabase,
+  request: FastifyRequest,
+  apiTimeZone: string = DEFAULT_API_TIME_ZONE,
+): Promise<Viewer | null> {
   const query = request.query as { lang?: string } | undefined;
   const accept = request.headers['accept-language'];
   const token = bearer(request);
@@ -50,7 +60,7 @@ export async function resolveViewer(database: CrmDatabase, request: FastifyReque
       papel: 'operador',
       scope: [tenant.empresaId],
       filialId: tenant.filialId,
-      timeZone: 'America/Sao_Paulo',
+      timeZone: apiTimeZone,
       locale: pickLocale(query?.lang, undefined, accept),
       csrf: null,
     };

@@ -1,5 +1,5 @@
 import type { ConnectionsRegistry } from '@integrador/connections';
-import { enqueueIntegrationRun, pauseGetSchedule, pauseTenantWork } from '@integrador/integrador';
+import { enqueueIntegrationRun, NoScheduleError, pauseGetSchedule, pauseTenantWork } from '@integrador/integrador';
 import { isQueueName, type TenantRef } from '@integrador/jobs';
 import { type JobProducer, retryFailedJob, withRedisDeadline } from '@integrador/queue';
 import {
@@ -143,12 +143,15 @@ async function applyToJobs(
     // retry relabelling after its loop, a lost recorder write), so a job the record calls not failed is still asked.
     let state: string | undefined;
     if (action === 'retry') {
-      // Relabelled BEFORE the retry: once retried, the job may run and fail again within milliseconds, and the worker's
-      // new falhou must be the last write (a relabel after the retry would overwrite it and hide the failure). The label
-      // goes back when the retry is refused or throws; `onlyFrom` keeps whatever the worker wrote meanwhile.
+      // A record in a failed state is relabelled BEFORE the retry: once retried, the job may run and fail again within
+      // milliseconds, and the worker's new falhou must be the last write (a relabel after the retry would overwrite it
+      // and hide the failure). The label goes back when the retry is refused or throws; `onlyFrom` keeps whatever the
+      // worker wrote meanwhile. A record in another state (ativo, adiado… asked by the API or a selection of every
+      // state) is never relabelled: its job, if Redis holds it failed, is retried and the worker's next write says so.
       const db = deps.database.db;
-      await markJobRecords(db, [record.id], 'aguardando_retentativa', record.estado);
-      const restore = () => markJobRecords(db, [record.id], record.estado, 'aguardando_retentativa');
+      const relabel = FAILED.includes(record.estado);
+      if (relabel) await markJobRecords(db, [record.id], 'aguardando_retentativa', record.estado);
+      const restore = () => (relabel ? markJobRecords(db, [record.id], record.estado, 'aguardando_retentativa') : Promise.resolve());
       let outcome: Awaited<ReturnType<typeof retryFailedJob>>;
       try {
         outcome = await retryFailedJob(job, deps.redis, deps.keyPrefix);
@@ -157,9 +160,9 @@ async function applyToJobs(
         throw error;
       }
       if (!outcome.retried) {
-        // Already on its way again (another request retried it first): the aguardando_retentativa label is right, and
-        // putting the old state back would show it failed while it waits in Redis.
-        if (!PENDING_STATES.has(outcome.state)) await restore();
+        // A failed record whose job is already on its way again (another request retried it first): the
+        // aguardando_retentativa label is right, and putting falhou back would show it failed while it waits in Redis.
+        if (!(relabel && PENDING_STATES.has(outcome.state))) await restore();
         state = outcome.state;
       }
     } else {
@@ -173,8 +176,7 @@ async function applyToJobs(
       refusedAs = state;
       continue;
     }
-    // Relabelled per job, not after the loop (a retry was relabelled above, before it ran); a record that lagged (not
-    // falhou) is relabelled too, as its job is now waiting.
+    // Relabelled per job, not after the loop (a retry of a failed record was relabelled above, before it ran).
     if (action === 'discard') await markJobRecords(deps.database.db, [record.id], 'descartado');
     result.done++;
     perTenant.set(record.empresa_id, [...(perTenant.get(record.empresa_id) ?? []), `${record.fila}/${record.job_id}`]);
@@ -283,15 +285,8 @@ export async function runNow(
   return run;
 }
 
-/** A pause asked of a GET integration without a cron (no schedule to pause): 409, worded by the routes. */
-export class NoScheduleError extends Error {
-  override name = 'NoScheduleError';
-  readonly statusCode = 409;
-  readonly code = 'NO_SCHEDULE';
-  constructor(readonly integracaoId: number) {
-    super(`integracao #${integracaoId} has no cron: there is no schedule to pause`);
-  }
-}
+/** A pause asked of a GET the engine keeps no schedule for (the engine's rule, pauseGetSchedule): 409, worded by the routes. */
+export { NoScheduleError };
 
 /** Pauses or resumes one of the viewer's GET schedules (the engine's pauseGetSchedule); false when the integration is not the viewer's. */
 export async function pauseSchedule(
@@ -302,12 +297,8 @@ export async function pauseSchedule(
   paused: boolean,
 ): Promise<boolean> {
   if (viewer.scope !== 'all' && !viewer.scope.includes(empresaId)) return false;
-  if (paused) {
-    // Only a schedule can be paused: a GET without a cron runs when someone runs it, and a pause would change nothing.
-    const integracao = await findIntegracao(deps.database.db, { empresaId, filialId: viewer.filialId, nome: '' }, integracaoId);
-    if (integracao?.tipo_servico === 'GET' && !integracao.cron?.trim()) throw new NoScheduleError(integracaoId);
-  }
-  // A filial key reads the empresa-wide integracoes but pauses only its own filial's schedules (403 FILIAL_SCOPE).
+  // Only a scheduled GET can be paused (the engine's NoScheduleError). A filial key reads the empresa-wide integracoes
+  // but pauses only its own filial's schedules (403 FILIAL_SCOPE).
   return pauseGetSchedule(pauseDeps(deps), { empresaId, filialId: viewer.filialId }, viewer, integracaoId, paused);
 }
 

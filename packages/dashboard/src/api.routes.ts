@@ -248,7 +248,7 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: 'Pause or resume a GET schedule (a GET without a cron: 409 NO_SCHEDULE)',
+          summary: 'Pause or resume a GET schedule (a GET with no schedule — no cron, inactive or a componente: 409 NO_SCHEDULE)',
           response: { 200: SchedulePausedResponse, ...actionErrors, 409: ErrorBody },
           params: {
             type: 'object',

@@ -28,7 +28,7 @@ import type { DashboardDeps } from './deps';
 import { formDate, formId, optionalFormId } from './form-input';
 import { html } from './html';
 import { messages, word } from './i18n';
-import { filterDate, zoneLabel } from './job-filter';
+import { FilterRefusedError, filterDate, filterRefusalText, zoneLabel } from './job-filter';
 import { maskUrl, maskUrlsIn } from './mask';
 import { visibleEmpresas } from './pages.routes';
 import { callsBody, type EndpointView, tenantFilters, webhooksBody } from './views/cti-webhooks';
@@ -41,10 +41,17 @@ type Query = Record<string, string | undefined>;
 const DELIVERIES_SHOWN = 20;
 
 const num = (v: unknown) => (typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : typeof v === 'number' ? v : undefined);
-/** A date the pages' inputs send: zone-less, a wall clock in the viewer's zone (as the failures filter reads it). */
-const date = (v: string | undefined, timeZone: string) => {
-  const d = v ? (filterDate(v, timeZone) ?? new Date(v)) : undefined;
-  return d && !Number.isNaN(d.getTime()) ? d : undefined;
+/**
+ * A date filter of the calls (`desde`, `ate`), read as the failures filter reads it: zone-less is a wall clock in the
+ * viewer's zone; empty is no filter; anything else (an impossible day such as 2026-02-30) is refused naming the field.
+ */
+const date = (query: Query, key: 'desde' | 'ate', timeZone: string) => {
+  const v = query[key];
+  if (!v) return undefined;
+  return filterDate(v, timeZone) ?? refuseFilter(`querystring.${key}`);
+};
+const refuseFilter = (field: string): never => {
+  throw new FilterRefusedError(field, 'date');
 };
 
 function viewerOf(request: FastifyRequest): Viewer {
@@ -60,8 +67,8 @@ function tenantOf(viewer: Viewer, requested: unknown): number | undefined {
 }
 
 function callFilter(query: Query, timeZone: string) {
-  const from = date(query.desde, timeZone);
-  const to = date(query.ate, timeZone);
+  const from = date(query, 'desde', timeZone);
+  const to = date(query, 'ate', timeZone);
   return {
     ...(from ? { from } : {}),
     ...(to ? { to } : {}),
@@ -132,7 +139,7 @@ async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: num
 
 /** The refusal a form action came back with (only the engine's codes it redirects with, worded here, never echoed). */
 function refusalOf(viewer: Viewer, query: Query): string | undefined {
-  const endpointId = num(query.endpoint);
+  const endpointId = num(query.recusadoEndpoint);
   if (query.recusado !== 'WEBHOOK_DISABLED' || endpointId === undefined) return undefined;
   return webhookMessage(viewer.locale, 'WEBHOOK_DISABLED', { id: String(endpointId) });
 }
@@ -159,11 +166,24 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       let body = html`<p class="muted">${t.noRows}</p>`;
       if (empresaId !== undefined && kind === 'calls') {
         const extra = html`<label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label><label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label><span class="muted">${t.timeZone(zoneLabel(viewer.timeZone))}</span><label>${t.phone}<input name="telefone" value="${query.telefone ?? ''}"></label>`;
-        const { calls, nextCursor } = await shownCalls(deps, viewer, empresaId, query);
+        const filters = tenantFilters(viewer, '/dashboard/ligacoes', empresas, empresaId, extra);
+        let shown: Awaited<ReturnType<typeof shownCalls>>;
+        try {
+          shown = await shownCalls(deps, viewer, empresaId, query);
+        } catch (err) {
+          // A date it cannot read: the page with its filter to correct, saying which field (never all the calls).
+          if (!(err instanceof FilterRefusedError)) throw err;
+          const text = filterRefusalText(err, viewer.locale, true);
+          return reply
+            .status(400)
+            .type('text/html')
+            .send(layout(viewer, { title: t.calls, active: 'calls', body: filters, flash: { text, error: true } }));
+        }
+        const { calls, nextCursor } = shown;
         const next = nextCursor
           ? `/dashboard/ligacoes?${new URLSearchParams({ ...(query as Record<string, string>), empresa: String(empresaId), antes: String(nextCursor) })}`
           : null;
-        body = callsBody(viewer, tenantFilters(viewer, '/dashboard/ligacoes', empresas, empresaId, extra), calls, next);
+        body = callsBody(viewer, filters, calls, next);
       } else if (empresaId !== undefined) {
         const filter = deliveryFilter(query);
         const status = 'refused' in filter ? undefined : filter.status;
@@ -212,9 +232,10 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
             done = (await resendWebhookDelivery(deps, viewer, empresaId, endpointId, deliveryId)) ? 1 : undefined;
           if (since) done = (await recoverWebhookFailures(deps, viewer, empresaId, endpointId, since))?.recovered;
         } catch (err) {
-          // A page older than the endpoint's disabling still offers the buttons: back to the page, which says why.
+          // A page older than the endpoint's disabling still offers the buttons: back to the page, which says why (the
+          // endpoint named apart from `endpoint`, the deliveries filter: the page shows every endpoint as before).
           if (err instanceof WebhookError && err.code === 'WEBHOOK_DISABLED')
-            return reply.redirect(`/dashboard/webhooks?empresa=${empresaId}&recusado=${err.code}&endpoint=${endpointId}`);
+            return reply.redirect(`/dashboard/webhooks?empresa=${empresaId}&recusado=${err.code}&recusadoEndpoint=${endpointId}`);
           throw err;
         }
       }

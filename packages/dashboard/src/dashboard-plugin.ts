@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { csrfValid, resolveViewer, SESSION_COOKIE, sendError } from './access';
 import { JobStateError } from './actions';
 import { apiRoutes } from './api.routes';
+import { RowId } from './api.schemas';
 import { mountBullBoard } from './bull-board';
 import { readCookie, writeCookie } from './cookies';
 import { ctiWebhooksRoutes } from './cti-webhooks.routes';
@@ -37,7 +38,7 @@ function requireViewer(deps: DashboardDeps) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? '';
     if (PUBLIC.has(path)) return;
-    request.viewer = await resolveViewer(deps.database, request);
+    request.viewer = await resolveViewer(deps.database, request, deps.scheduleTimezone);
     if (request.viewer) return;
     if (isApi(request) || path.startsWith('/dashboard/filas')) {
       // No user or password was sent here: the message says what to send (as the /v1 API's 401 does).
@@ -86,6 +87,7 @@ type ValidationIssue = { instancePath: string; keyword: string; params: Record<s
 function badInput(
   error: Error & { code?: unknown; validation?: unknown; validationContext?: string },
   locale: ReturnType<typeof pickLocale>,
+  routeSchema?: unknown,
 ): { code: string; message: string } | undefined {
   const t = messages(locale);
   if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError)
@@ -104,9 +106,32 @@ function badInput(
       : /^\^\\d\{/.test(pattern) || (first.keyword === 'type' && String(first.params.type).includes('integer'))
         ? t.expectedInteger
         : first.keyword === 'minimum' || first.keyword === 'maximum'
-          ? t.expectedId
+          ? boundsText(t, first, fieldSchema(routeSchema, error.validationContext, path))
           : t.expectedOther(first.message ?? first.keyword);
   return { code: 'VALIDATION_FAILED', message: t.badField(field, expected) };
+}
+
+/** The schema of one refused field: the route's schema for its part (body, querystring…) followed along its path. */
+function fieldSchema(routeSchema: unknown, context: string | undefined, path: readonly string[]): Record<string, unknown> | undefined {
+  let node = (routeSchema as Record<string, unknown> | undefined)?.[context ?? 'body'] as Record<string, unknown> | undefined;
+  for (const key of path) {
+    const next = /^\d+$/.test(key) ? node?.items : (node?.properties as Record<string, unknown> | undefined)?.[key];
+    node = next && typeof next === 'object' ? (next as Record<string, unknown>) : undefined;
+  }
+  return node;
+}
+
+/**
+ * A number past its schema's bounds, worded from them: an id (RowId: 1 to MAX_ROW_ID) as an id, anything else (the bulk
+ * retry's `expected`, a count from 0) by its own limits; the refused keyword's limit alone when the schema is not found.
+ */
+function boundsText(t: ReturnType<typeof messages>, issue: ValidationIssue, schema: Record<string, unknown> | undefined): string {
+  const bound = (value: unknown) => (typeof value === 'number' ? value : undefined);
+  const limit = bound(issue.params.limit);
+  const min = schema ? bound(schema.minimum) : issue.keyword === 'minimum' ? limit : undefined;
+  const max = schema ? bound(schema.maximum) : issue.keyword === 'maximum' ? limit : undefined;
+  if (min === RowId.minimum && max === RowId.maximum) return t.expectedId;
+  return min === undefined && max === undefined ? t.expectedInteger : t.expectedIntegerWithin(min, max);
 }
 
 /** A coded refusal the engine does not word, in the operator's words; never the engine's (English) message. */
@@ -170,7 +195,9 @@ function errorHandler(
   if (status === 400 && (isApi(request) || request.method !== 'GET')) {
     // A form names a filter field by its label ("Desde"), the API by its request path ("body.filter.desde").
     const worded =
-      error instanceof FilterRefusedError ? { code: error.code, message: filterRefusalText(error, locale, form) } : badInput(error, locale);
+      error instanceof FilterRefusedError
+        ? { code: error.code, message: filterRefusalText(error, locale, form) }
+        : badInput(error, locale, request.routeOptions.schema);
     if (worded) return answer(400, worded.code, worded.message);
   }
   // A page's filter it cannot apply (the failures list's live rows; the list itself answers its own page): said, not a code.

@@ -25,6 +25,12 @@ const PT = {
   expectedDate: 'uma data ISO 8601 (AAAA-MM-DD ou AAAA-MM-DDThh:mm, com fuso opcional)',
   expectedInteger: 'um número inteiro',
   expectedId: 'um id (número inteiro de 1 a 2147483647)',
+  expectedIntegerWithin: (min: number | undefined, max: number | undefined) =>
+    min !== undefined && max !== undefined
+      ? `um número inteiro de ${min} a ${max}`
+      : min !== undefined
+        ? `um número inteiro a partir de ${min}`
+        : `um número inteiro até ${max}`,
   expectedSingle: 'um único valor (o parâmetro veio repetido)',
   expectedJobRef: 'fila/id de um job (até 200 caracteres, sem caracteres de controle)',
   expectedDateTime: 'uma data e hora (AAAA-MM-DDThh:mm)',
@@ -181,7 +187,8 @@ const PT = {
     `Nada foi reprocessado: o filtro agora encontra ${found} job(s) que falharam, não os ${expected} confirmados. Confira a lista e confirme de novo.`,
   confirm: 'Confirmar',
   cancel: 'Cancelar',
-  noSchedule: (id: number) => `A integração #${id} não tem agendamento (cron): não há o que pausar. Ela só roda quando alguém a executa.`,
+  noSchedule: (id: number) =>
+    `A integração #${id} não tem agendamento (sem cron, inativa ou componente): não há o que pausar. Ela só roda quando alguém a executa.`,
 };
 
 type Messages = typeof PT;
@@ -206,6 +213,12 @@ const EN: Messages = {
   expectedDate: 'an ISO 8601 date (YYYY-MM-DD or YYYY-MM-DDThh:mm, zone optional)',
   expectedInteger: 'an integer',
   expectedId: 'an id (an integer from 1 to 2147483647)',
+  expectedIntegerWithin: (min, max) =>
+    min !== undefined && max !== undefined
+      ? `an integer from ${min} to ${max}`
+      : min !== undefined
+        ? `an integer of at least ${min}`
+        : `an integer of at most ${max}`,
   expectedSingle: 'a single value (the parameter was repeated)',
   expectedJobRef: "a job's queue/id (up to 200 characters, no control characters)",
   expectedDateTime: 'a date and time (YYYY-MM-DDThh:mm)',
@@ -351,7 +364,8 @@ const EN: Messages = {
     `Nothing was retried: the filter now finds ${found} failed job(s), not the ${expected} confirmed. Check the list and confirm again.`,
   confirm: 'Confirm',
   cancel: 'Cancel',
-  noSchedule: (id) => `Integration #${id} has no schedule (cron): there is nothing to pause. It runs only when someone runs it.`,
+  noSchedule: (id) =>
+    `Integration #${id} has no schedule (no cron, inactive or a componente): there is nothing to pause. It runs only when someone runs it.`,
 };
 
 /** The dashboard's texts in one locale (the shared mechanism of packages/i18n: both locales have every entry). */

@@ -203,7 +203,7 @@ ${items.map(
     s,
   ) => html`<tr><td>${s.nome} (#${s.integracaoId})</td><td><code>${s.cron ?? '—'}</code></td><td>${paused.has(`${empresa.id}/${s.integracaoId}`) ? t.paused : word(t.scheduleStatuses, s.status)}</td><td>${formatTime(s.nextRunAt, viewer.locale, viewer.timeZone)}</td>
 <td>${s.lastRun ? html`<span class="${s.lastRun.status}">${word(t.runStatuses, s.lastRun.status)}</span> ${formatTime(s.lastRun.finishedAt ?? s.lastRun.startedAt, viewer.locale, viewer.timeZone)} ${s.lastRun.error ?? ''}` : '—'}</td>
-<td>${canAct(viewer) ? scheduleButtons(viewer, empresa.id, s.integracaoId, paused.has(`${empresa.id}/${s.integracaoId}`), !!s.cron) : ''}</td></tr>`,
+<td>${canAct(viewer) ? scheduleButtons(viewer, empresa.id, s.integracaoId, paused.has(`${empresa.id}/${s.integracaoId}`), s.status !== 'not_scheduled') : ''}</td></tr>`,
 )}
 </tbody></table></section>`);
       }

@@ -3,6 +3,7 @@ import {
   type EndpointScheduleEntry,
   listEndpointSchedules,
   listSchedules,
+  NoScheduleError,
   pauseGetSchedule,
   reconcileSchedules,
   type ScheduleEntry,
@@ -80,6 +81,7 @@ async function pause(cli: Cli, idText: string, options: PauseOptions, paused: bo
     ).catch((err: unknown) => {
       if (err instanceof FilialScopeError)
         throw new CliError(text.filialScope(err.params.what ?? '', err.params.filial ?? ''), { cause: err });
+      if (err instanceof NoScheduleError) throw new CliError(text.noSchedule(err.integracaoId), { cause: err });
       throw err;
     });
     if (!done) throw new CliError(text.notAGetIntegration(integracaoId, empresaId));

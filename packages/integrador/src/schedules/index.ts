@@ -7,7 +7,14 @@ export {
   type ScheduleEntry,
   type ScheduleStatus,
 } from './list-schedules';
-export { type PauseActor, type PauseDeps, pauseGetSchedule, pauseTenantWork, type TenantPauseResult } from './pause';
+export {
+  NoScheduleError,
+  type PauseActor,
+  type PauseDeps,
+  pauseGetSchedule,
+  pauseTenantWork,
+  type TenantPauseResult,
+} from './pause';
 export {
   type InvalidSchedule,
   type ReconcileReport,

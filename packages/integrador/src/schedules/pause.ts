@@ -10,7 +10,7 @@ import {
   setTenantPaused,
 } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { reconcileSchedules } from './reconcile-schedules';
+import { reconcileSchedules, scheduledCron } from './reconcile-schedules';
 import { schedulerIdOf } from './schedule-ids';
 
 /** What pausing acts on: the CRM database and the queues (the dashboard's actions and the CLI pass theirs). */
@@ -28,9 +28,27 @@ export interface PauseActor {
 }
 
 /**
+ * A pause asked of a GET integration the reconciler keeps no schedule for (scheduledCron: no cron, inactive or a
+ * componente): there is nothing to pause, it runs only when someone runs it. 409; each caller words it (the dashboard's
+ * catalogue, the CLI's).
+ */
+export class NoScheduleError extends Error {
+  override name = 'NoScheduleError';
+  readonly statusCode = 409;
+  readonly code = 'NO_SCHEDULE';
+  readonly params: Record<string, string>;
+  constructor(readonly integracaoId: number) {
+    super(`integracao #${integracaoId} has no schedule (no cron, inactive or a componente): there is nothing to pause`);
+    this.params = { id: String(integracaoId) };
+  }
+}
+
+/**
  * Pauses or resumes one GET schedule of the caller's empresa; false when the integration is not the caller's (another
  * empresa's, another filial's, or not a GET). A filial caller reads the empresa-wide integracoes but pauses only its own
- * filial's schedules (FilialScopeError). The reconciler keeps no scheduler for a paused row; it is removed at once.
+ * filial's schedules (FilialScopeError). Only a scheduled GET (scheduledCron) can be paused: NoScheduleError otherwise,
+ * nothing written; a resume is always taken (a row paused before its cron was emptied can be resumed). The reconciler
+ * keeps no scheduler for a paused row; it is removed at once.
  */
 export async function pauseGetSchedule(
   deps: PauseDeps,
@@ -43,6 +61,7 @@ export async function pauseGetSchedule(
   const integracao = await findIntegracao(deps.db, { empresaId, filialId: caller.filialId, nome: '' }, integracaoId);
   if (integracao?.tipo_servico !== 'GET') return false;
   assertChangeableBy(caller, integracao.empresa_filial_id, `integracao #${integracaoId}`);
+  if (paused && scheduledCron(integracao) === null) throw new NoScheduleError(integracaoId);
   await setSchedulePaused(deps.db, empresaId, integracaoId, paused, actor.autor);
   if (paused)
     await deps.producer.read('pause schedule', () => removeScheduler(deps.producer.queue('get'), schedulerIdOf(empresaId, integracaoId)));

@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import { ErrorCode } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { withRedisDeadline } from '../redis';
 import { dropBlocked } from './blocked-index';
@@ -16,12 +17,20 @@ export async function retryFailedJob(job: Job, redis: Redis, prefix: string, dea
   try {
     await withRedisDeadline(job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }), deadlineMs, 'retry job');
   } catch (err) {
-    // Another request retried it between the read and the retry (a double click): BullMQ refuses the second one. That is
-    // the job's new state, not a failure of this request.
+    // Another request retried (or removed) it between the read and the retry (a double click): BullMQ's script refuses
+    // the second one. That is the job's new state, not a failure of this request. Anything else — Redis too slow for
+    // the deadline (the retry may still land), full, or gone — is this request's failure, and said so.
+    if (!isBullmqRefusal(err)) throw err;
     const now = await withRedisDeadline(job.getState(), deadlineMs, 'read job state');
     if (now !== 'failed') return { retried: false, state: now };
     throw err;
   }
   await withRedisDeadline(dropBlocked(redis, prefix, job.queueName, String(job.id)), deadlineMs, 'update blocked flows');
   return { retried: true };
+}
+
+/** BullMQ's refusal of a retry: its reprocess script found the job no longer failed, or gone (a numeric `code`). */
+function isBullmqRefusal(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === ErrorCode.JobNotInState || code === ErrorCode.JobNotExist;
 }
