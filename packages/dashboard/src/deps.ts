@@ -2,7 +2,6 @@ import type { ConnectionsRegistry } from '@integrador/connections';
 import type { Logger } from '@integrador/logging';
 import type { TransportFactory } from '@integrador/transports';
 import type { ActionDeps } from './actions';
-import type { LoginFailureLimit } from './login';
 
 /** What the dashboard needs; the ingress passes its own (all-in-one), server.ts opens them (fleet). */
 export interface DashboardDeps extends ActionDeps {
@@ -18,4 +17,12 @@ export interface DashboardDeps extends ActionDeps {
   loginRateLimit?: number;
   /** Failed logins per login name before it is locked, and the window (default 10 in 15 min). */
   loginFailureLimit?: LoginFailureLimit;
+}
+
+/** Failed logins per login name (whether or not it exists), counted in Redis so every dashboard instance sees them. */
+export interface LoginFailureLimit {
+  /** Failures within the window that lock the login until the window ends (default 10). */
+  max: number;
+  /** The window, from a login's first failure (default 15 min). */
+  windowMs: number;
 }

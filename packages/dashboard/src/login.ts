@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { readCookie, writeCookie } from './cookies';
-import type { DashboardDeps } from './deps';
+import type { DashboardDeps, LoginFailureLimit } from './deps';
 
 /**
  * The login form's CSRF token (double-submit): the form carries it in `_csrf` and a cookie of the login path holds
@@ -26,14 +26,6 @@ export function loginCsrfValid(request: FastifyRequest, posted: unknown): boolea
   const a = Buffer.from(held);
   const b = Buffer.from(posted);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Failed logins per login name (whether or not it exists), counted in Redis so every dashboard instance sees them. */
-export interface LoginFailureLimit {
-  /** Failures within the window that lock the login until the window ends (default 10). */
-  max: number;
-  /** The window, from a login's first failure (default 15 min). */
-  windowMs: number;
 }
 
 export const DEFAULT_LOGIN_FAILURE_LIMIT: LoginFailureLimit = { max: 10, windowMs: 15 * 60_000 };
