@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import { registerTenantAuth } from './plugins/auth';
 import { registerDocs } from './plugins/docs';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler';
-import { registerFiniteNumbers } from './plugins/finite-numbers';
+import { registerFiniteNumbers, registerPlainIds } from './plugins/finite-numbers';
 import { createMetrics, registerMetrics } from './plugins/metrics';
 import { registerOptionalBodies } from './plugins/optional-body';
 import { ProbeQuietLogController, registerRequestId, requestIdOf } from './plugins/request-id';
@@ -105,6 +105,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   registerErrorHandler(app);
   registerOptionalBodies(app);
   registerFiniteNumbers(app);
+  registerPlainIds(app);
   app.addSchema(ErrorResponse);
   await registerDocs(app);
   registerMetrics(
