@@ -4,11 +4,11 @@ import { RANGE_NAMES, webhookMessage } from './messages';
 // Every range the outbound guard can name (ipaddr.js's, plus ipv4Compatible) is worded in both languages: a pt-BR
 // message never shows an identifier such as deprecatedSiteLocal, rfc6145, rfc6052, 6to4 or discard.
 describe('outbound-guard range names', () => {
-  const ranges = [
-    ...Object.keys(ipaddr.IPv4.prototype.SpecialRanges),
-    ...Object.keys(ipaddr.IPv6.prototype.SpecialRanges),
-    'ipv4Compatible',
-  ].filter((range) => range !== 'unicast');
+  // ipaddr.js keeps its range table on the prototypes (untyped).
+  const specialRanges = (kind: object) => Object.keys((kind as { SpecialRanges: Record<string, unknown> }).SpecialRanges);
+  const ranges = [...specialRanges(ipaddr.IPv4.prototype), ...specialRanges(ipaddr.IPv6.prototype), 'ipv4Compatible'].filter(
+    (range) => range !== 'unicast',
+  );
 
   it.each(ranges)('%s is worded in pt-BR and English', (range) => {
     expect(RANGE_NAMES[range]?.['pt-BR']).toEqual(expect.any(String));
