@@ -222,6 +222,16 @@ describe('dashboard API', () => {
       payload: { parametros: { contaId: '42' } },
     });
     expect(run.statusCode).toBe(202);
+    // A control character in a value (SQLite read "42\u0000x" as conta 42): refused by admission, naming the parameter.
+    const nul = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/integrations/19/run',
+      headers: asKey(h.keyA),
+      payload: { parametros: { contaId: '42\u0000x' } },
+    });
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json().error.code).toBe('CONTROL_CHARACTER');
+    expect(nul.json().error.message).toContain('contaId');
     const otherTenant = await h.app.inject({
       method: 'POST',
       url: '/dashboard/api/integrations/19/run',

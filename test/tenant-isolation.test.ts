@@ -182,7 +182,7 @@ describe.each(ALL_DIALECTS)('tenant isolation on a %s CRM', (dialect: DialectNam
     expect(await contaB()).toMatchObject({ id_erp: 'B-ORIGINAL', empresa_id: empresaB });
   });
 
-  it("a CRM event naming B's conta by its id: offered as contaId, read within A — found no record, nothing sent", async () => {
+  it("a CRM event naming B's conta by its id: A cannot see the row — every candidate skipped (ROW_NOT_VISIBLE), no job", async () => {
     const before = calls();
     const event = await app.inject({
       method: 'POST',
@@ -191,14 +191,10 @@ describe.each(ALL_DIALECTS)('tenant isolation on a %s CRM', (dialect: DialectNam
       payload: { tabela: 'contas', id: CONTA_B.id },
     });
     expect(event.statusCode).toBe(202);
-    // SET-WS-CONTAS declares parametros_obrigatorios contaId: the row's id fills it (it was a skipped entry).
-    expect(event.json().skipped).toEqual([]);
-    const jobs = event.json().jobs as { integracaoId: number; jobId: string }[];
-    expect(jobs.map((j) => j.integracaoId)).toEqual(expect.arrayContaining([19, 22, 23]));
-    for (const job of jobs) {
-      expect((await producer.getJob('set', job.jobId))?.data.parametros).toEqual({ contaId: String(CONTA_B.id) });
-      expect(await failedReason(job.jobId)).toMatch(/found no record|dependencias|has spaces/);
-    }
+    expect(event.json().jobs).toEqual([]);
+    const skipped = event.json().skipped as { integracaoId: number; motivo?: { code: string } }[];
+    expect(skipped.map((s) => s.integracaoId)).toEqual(expect.arrayContaining([19, 22, 23]));
+    for (const entry of skipped) expect(entry.motivo?.code).toBe('ROW_NOT_VISIBLE');
     expect(calls()).toBe(before);
     expect(await contaB()).toMatchObject({ id_erp: 'B-ORIGINAL', empresa_id: empresaB });
   });

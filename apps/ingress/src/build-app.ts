@@ -12,7 +12,8 @@ import type { Redis } from 'ioredis';
 import { registerTenantAuth } from './plugins/auth';
 import { registerDocs } from './plugins/docs';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler';
-import { registerFiniteNumbers } from './plugins/finite-numbers';
+import { registerFiniteNumbers, registerPlainIds } from './plugins/finite-numbers';
+import { registerIdempotencyBinding } from './plugins/idempotency-binding';
 import { createMetrics, registerMetrics } from './plugins/metrics';
 import { registerOptionalBodies } from './plugins/optional-body';
 import { ProbeQuietLogController, registerRequestId, requestIdOf } from './plugins/request-id';
@@ -110,6 +111,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   registerErrorHandler(app);
   registerOptionalBodies(app);
   registerFiniteNumbers(app);
+  registerPlainIds(app);
   app.addSchema(ErrorResponse);
   await registerDocs(app);
   registerMetrics(
@@ -159,6 +161,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       registerTenantAuth(v1, deps.database);
+      registerIdempotencyBinding(v1, deps.redis, deps.keyPrefix, deps.checkTimeoutMs);
       await v1.register(integrationsRoutes(deps.database));
       await v1.register(
         jobsRoutes(deps.producer, deps.database, (empresaId, integracaoId) =>

@@ -27,6 +27,9 @@ describe("crm-change offers the row's id to its table's SET integrations", () =>
         .executeTakeFirstOrThrow();
       ids[tabela] = row.id;
     }
+    // The changed rows exist in A (an event on a row the caller cannot see enqueues nothing: redteam-api.test.ts).
+    await db.insertInto('contas').values({ id: 7, empresa_id: empresaA, nome: 'Conta 7' }).execute();
+    await db.insertInto('contatos').values({ id: 12, empresa_id: empresaA, nome: 'Contato 12' }).execute();
     ingress = await startTestIngress(database);
   });
 

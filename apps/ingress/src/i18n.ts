@@ -114,6 +114,12 @@ const MESSAGES = {
     'pt-BR': 'o caractere na posição {position} não é permitido (espaço, acento ou caractere de controle)',
     en: 'the character at position {position} is not allowed (a space, an accent or a control character)',
   },
+  // The IETF draft's 422: the key names another request (another route or body) of this tenant.
+  IDEMPOTENCY_KEY_REUSED: {
+    'pt-BR':
+      'esta Idempotency-Key já foi usada com outra requisição (outra rota ou outro corpo); nada foi feito. Use uma chave nova para uma requisição nova, ou repita a primeira requisição exatamente como foi',
+    en: 'this Idempotency-Key was already used with another request (another route or body); nothing was done. Use a new key for a new request, or repeat the first request exactly as it was',
+  },
   INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
   VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },
 } as const;

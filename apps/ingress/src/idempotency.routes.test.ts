@@ -101,11 +101,51 @@ describe('Idempotency-Key on every admission route', () => {
   it("the same key from another tenant is that tenant's own request, never a replay of A's", async () => {
     const key = 'shared-key';
     const a = await post('/v1/ping', key, { payload: { queue: 'set' } });
-    const b = await post('/v1/ping', key, { key: keyB, payload: { queue: 'set' } });
-    expect(b.json().deduplicated).toBe(false);
-    expect(b.json().jobId).not.toBe(a.json().jobId);
+    // A's integration is not B's (404), and a refused request leaves B's key free for B's next request.
     const bRun = await post(`/v1/integrations/${setA}/run`, key, { key: keyB });
     expect(bRun.statusCode).toBe(404);
+    const b = await post('/v1/ping', key, { key: keyB, payload: { queue: 'set' } });
+    expect(b.statusCode).toBe(202);
+    expect(b.json().deduplicated).toBe(false);
+    expect(b.json().jobId).not.toBe(a.json().jobId);
+  });
+
+  // IETF draft-ietf-httpapi-idempotency-key: a key reused with another body or route is a 422, and nothing is done.
+  it('the same key with another body or on another route: 422 IDEMPOTENCY_KEY_REUSED (pt-BR/en), no new job', async () => {
+    const key = 'same-body-test';
+    const first = await post('/v1/ping', key, { payload: { queue: 'set' } });
+    expect(first.statusCode).toBe(202);
+    const counts = async () =>
+      JSON.stringify(await Promise.all(['set', 'get'].map((q) => ingress.producer.queue(q as 'set').getJobCounts())));
+    const before = await counts();
+    const otherBody = await post('/v1/ping', key, { payload: { queue: 'get' } });
+    expect(otherBody.statusCode).toBe(422);
+    expect(otherBody.json().error).toEqual({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      message:
+        'esta Idempotency-Key já foi usada com outra requisição (outra rota ou outro corpo); nada foi feito. Use uma chave nova para uma requisição nova, ou repita a primeira requisição exatamente como foi',
+    });
+    const otherRoute = await post(`/v1/integrations/${setA}/run`, key, { lang: 'en' });
+    expect(otherRoute.statusCode).toBe(422);
+    expect(otherRoute.json().error.message).toMatch(/^this Idempotency-Key was already used with another request/);
+    expect(await counts()).toBe(before);
+    // The first request itself is still a replay.
+    const replay = await post('/v1/ping', key, { payload: { queue: 'set' } });
+    expect(replay.json()).toMatchObject({ jobId: first.json().jobId, deduplicated: true });
+    // Another tenant's key of the same text is its own.
+    expect((await post('/v1/ping', key, { key: keyB, payload: { queue: 'get' } })).statusCode).toBe(202);
+  });
+
+  it('a request refused with a 4xx frees its key: the corrected request may use it', async () => {
+    const key = 'fix-and-retry';
+    const url = `/v1/integrations/${setA}/run`;
+    const refused = await post(url, key, { payload: { parametros: { pedidoId: '1\u0000' } } });
+    expect(refused.statusCode).toBe(400);
+    const fixed = await post(url, key, { payload: { parametros: { pedidoId: '1' } } });
+    expect(fixed.statusCode).toBe(202);
+    expect(fixed.json().deduplicated).toBe(false);
+    // Now bound to the corrected request.
+    expect((await post(url, key, { payload: { parametros: { pedidoId: '2' } } })).statusCode).toBe(422);
   });
 
   const rule = 'use 1 to 200 visible ASCII characters — unaccented letters, digits and punctuation, no spaces (a UUID will do)';

@@ -25,7 +25,14 @@ export * from './get/index';
 export { type CrmTableColumns, GET_ENGINE_VARIABLES } from './get-lint';
 export { findTypographicQuote, type JsonTextResult, parseJsonText } from './json-text';
 export { formatFinding, type LintFinding, type LintLocale, type LintMessage, type LintSeverity } from './lint-finding';
-export { changeParametros, missingParameters, type Parametros, requiredParameters, rowIdParameter } from './parametros';
+export {
+  changeParametros,
+  controlCharacterParameter,
+  missingParameters,
+  type Parametros,
+  requiredParameters,
+  rowIdParameter,
+} from './parametros';
 export {
   type BuildRequestOptions,
   buildRequest,

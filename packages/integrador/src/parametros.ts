@@ -17,6 +17,22 @@ export function missingParameters(integracao: { parametros_obrigatorios: string 
   });
 }
 
+// C0 controls and DEL..C1 (Unicode category Cc) except tab, line feed and carriage return.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters refused.
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+
+/**
+ * The first parameter whose text value holds a control character (Unicode Cc but tab, line feed, carriage return), or
+ * undefined. SQLite's numeric conversion stops at a NUL (`"11\u0000xyz"` finds row 11) and XML 1.0 cannot carry one:
+ * admission refuses such a value rather than run on a row other than the one sent.
+ */
+export function controlCharacterParameter(parametros: Readonly<Record<string, unknown>>): string | undefined {
+  return Object.keys(parametros).find((name) => {
+    const value = parametros[name];
+    return typeof value === 'string' && CONTROL_CHARACTER.test(value);
+  });
+}
+
 /** One word of a table name in the singular, by Portuguese plural endings (integracoes → integracao, itens → item). */
 function singular(word: string): string {
   const endings: readonly (readonly [string, string])[] = [

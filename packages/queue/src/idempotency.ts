@@ -35,3 +35,78 @@ export function idempotentJobId(tenant: TenantRef, scope: string, key: string): 
     .digest('hex');
   return `idem-${digest.slice(0, 40)}`;
 }
+
+/**
+ * How long an Idempotency-Key stays bound to its request's fingerprint: as long as a job it names may still exist
+ * (RETENTION keeps a failed job 7 days), so a replay meets either its first job or, for another body, the refusal.
+ */
+export const IDEMPOTENCY_BINDING_TTL_S = 7 * 24 * 3600;
+
+/** JSON with object keys sorted, so a retry that sends the same body with its keys in another order is the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    const keys = Object.keys(object)
+      .filter((key) => object[key] !== undefined)
+      .sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(object[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/** The fingerprint of a request (its method, route, path parameters, query and body), as the IETF draft's. */
+export function requestFingerprint(request: { method: string; route: string; params?: unknown; query?: unknown; body?: unknown }): string {
+  return createHash('sha256')
+    .update(canonical({ method: request.method, route: request.route, params: request.params, query: request.query, body: request.body }))
+    .digest('hex');
+}
+
+/** The Redis key holding a tenant's Idempotency-Key binding (the key hashed: it may hold any visible character). */
+function bindingKey(prefix: string, tenant: TenantRef, key: string): string {
+  const digest = createHash('sha256')
+    .update(`${tenant.empresaId}|${tenant.filialId ?? ''}|${key}`)
+    .digest('hex');
+  return `${prefix}:idem-key:${digest.slice(0, 40)}`;
+}
+
+/** The Redis commands the binding uses. */
+export interface IdempotencyStore {
+  set(key: string, value: string, ex: 'EX', seconds: number, nx: 'NX'): Promise<string | null>;
+  get(key: string): Promise<string | null>;
+  eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
+}
+
+/**
+ * Binds a tenant's Idempotency-Key to the fingerprint of the first request that used it (IETF
+ * draft-ietf-httpapi-idempotency-key): `bound` for the first use, `same` for a replay of that request (the job ids of
+ * idempotentJobId then answer it, deduplicated), `reused` when the key comes back with another route or body — which
+ * the caller refuses (422) rather than silently run as a new request.
+ */
+export async function bindIdempotencyKey(
+  redis: IdempotencyStore,
+  prefix: string,
+  tenant: TenantRef,
+  key: string,
+  fingerprint: string,
+): Promise<'bound' | 'same' | 'reused'> {
+  const name = bindingKey(prefix, tenant, key);
+  if ((await redis.set(name, fingerprint, 'EX', IDEMPOTENCY_BINDING_TTL_S, 'NX')) === 'OK') return 'bound';
+  const stored = await redis.get(name);
+  // Expired between the two commands: bind it now.
+  if (stored === null) return bindIdempotencyKey(redis, prefix, tenant, key, fingerprint);
+  return stored === fingerprint ? 'same' : 'reused';
+}
+
+const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+
+/** Frees a key bound by a request that was refused (nothing done): the client may fix the body and use the key again. */
+export async function releaseIdempotencyKey(
+  redis: IdempotencyStore,
+  prefix: string,
+  tenant: TenantRef,
+  key: string,
+  fingerprint: string,
+): Promise<void> {
+  await redis.eval(RELEASE, 1, bindingKey(prefix, tenant, key), fingerprint);
+}

@@ -1,11 +1,16 @@
 export { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisConfigurationError, RedisFullError } from './errors';
 export * from './flows/index';
 export {
+  bindIdempotencyKey,
+  IDEMPOTENCY_BINDING_TTL_S,
   IDEMPOTENCY_KEY_MAX_LENGTH,
   IDEMPOTENCY_KEY_PATTERN,
   type IdempotencyKeyFault,
+  type IdempotencyStore,
   idempotencyKeyFault,
   idempotentJobId,
+  releaseIdempotencyKey,
+  requestFingerprint,
 } from './idempotency';
 export {
   type EnqueuedRun,

@@ -14,6 +14,8 @@ export interface ChangeEvent {
   operacao?: Operacao | undefined;
   /** The same key twice changes nothing twice (the first answer is returned). */
   chaveIdempotencia?: string | undefined;
+  /** The caller's filial (a filial key): a row of another filial is, as for another tenant, not there (NO_ROW). */
+  filialId?: number | null | undefined;
 }
 
 export interface ChangeEventDeps<S> {
@@ -164,6 +166,7 @@ export async function receiveChangeEvent<S extends object>(
         : {
             ...(await publishChange(deps.db, deps.producer, {
               empresaId,
+              filialId: event.filialId ?? null,
               tabela,
               registroId: event.id,
               operacao: event.operacao ?? 'alterado',

@@ -33,7 +33,9 @@ export function checkWebhookUrl(text: string, allowlist: AddressAllowlist = []):
 /** The guard's refusal of a host as a 400 naming its range and the allowlist entry that would let it through. */
 function checkReachable(host: string, allowlist: AddressAllowlist): void {
   try {
-    assertAllowedWithoutDns(host, allowlist);
+    // RFC 6761 reserves the whole .localhost domain for loopback: foo.localhost is judged as localhost is.
+    const name = host.toLowerCase().replace(/\.$/, '');
+    assertAllowedWithoutDns(name.endsWith('.localhost') ? 'localhost' : host, allowlist);
   } catch (err) {
     if (!(err instanceof OutboundAddressError)) throw err;
     const address = err.address.replace(/^\[|\]$/g, '');

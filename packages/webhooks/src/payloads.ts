@@ -1,4 +1,4 @@
-import type { Database } from '@integrador/store';
+import { type Database, whereReadableBy } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { withWallClocks } from './crm-wall-clock';
 import { type Gatilho, isConcluida, tableOf, type WebhookTable } from './gatilhos';
@@ -201,12 +201,24 @@ async function contatosDaConta(db: Kysely<Database>, empresaId: number, contaId:
 }
 
 /** The row of a webhook table (bound to the tenant), its zone-less dates as the CRM wrote them; undefined when gone. */
-export async function loadTableRow(db: Kysely<Database>, empresaId: number, table: WebhookTable, registroId: string | number) {
+export async function loadTableRow(
+  db: Kysely<Database>,
+  empresaId: number,
+  table: WebhookTable,
+  registroId: string | number,
+  filialId: number | null = null,
+) {
   const id = Number(registroId);
   if (!Number.isSafeInteger(id)) return undefined;
-  const row = (await db.selectFrom(table).selectAll().where('empresa_id', '=', empresaId).where('id', '=', id).executeTakeFirst()) as
-    | Row
-    | undefined;
+  // The filial rule of packages/store (the one a SET run's tenant binding applies): a filial caller sees its filial's
+  // rows and the empresa-wide ones only.
+  const row = (await db
+    .selectFrom(table)
+    .selectAll()
+    .where('empresa_id', '=', empresaId)
+    .where('id', '=', id)
+    .where(whereReadableBy({ empresaId, filialId }))
+    .executeTakeFirst()) as Row | undefined;
   return row && withWallClocks(db, table, row);
 }
 

@@ -12,6 +12,8 @@ import { resendEntrega } from './resend-entrega';
 /** One CRM change, as the change-event route or the capture outbox reports it. */
 export interface CrmChange {
   empresaId: number;
+  /** The filial of the key that reported it (the route): another filial's row is not found. Null or absent: the empresa. */
+  filialId?: number | null | undefined;
   tabela: WebhookTable;
   registroId: string;
   operacao: Operacao;
@@ -81,7 +83,7 @@ function noGatilho(change: CrmChange, status: unknown): PublishResult {
  * sent the answer says why (`motivo`).
  */
 export async function publishChange(db: Kysely<Database>, producer: JobProducer, change: CrmChange): Promise<PublishResult> {
-  const read = await loadTableRow(db, change.empresaId, change.tabela, change.registroId);
+  const read = await loadTableRow(db, change.empresaId, change.tabela, change.registroId, change.filialId ?? null);
   const captured = change.status ?? undefined;
   // The row as the change left its status (the rest as it is now: the payload is built at publish time).
   const row = read && captured !== undefined ? { ...read, status: captured } : read;

@@ -36,3 +36,31 @@ export function registerFiniteNumbers(app: FastifyInstance): void {
     reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message: text, field } });
   });
 }
+
+/** The path parameters a route's schema declares as integers (row ids), by name. */
+function integerParams(schema: unknown): string[] {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties ?? {};
+  return Object.keys(properties).filter((name) => properties[name]?.type === 'integer');
+}
+
+/**
+ * An id in a path is plain digits: ajv's coercion would read "1e0", "0x1", " 1" or "1.0" as 1, so /v1/webhooks/1e0
+ * answered webhook 1. Checked before validation, on the text of the URL, as a 400 naming the field.
+ */
+export function registerPlainIds(app: FastifyInstance): void {
+  app.addHook('preValidation', (request, reply, done) => {
+    const names = integerParams(request.routeOptions.schema?.params);
+    const params = request.params as Record<string, unknown> | undefined;
+    const field = names.find((name) => typeof params?.[name] === 'string' && !/^[0-9]+$/.test(params[name] as string));
+    if (field === undefined) {
+      done();
+      return;
+    }
+    const locale = localeOf(request);
+    const text = message(locale, 'VALIDATION', {
+      field: `params.${field}`,
+      message: locale === 'en' ? 'must be an id in plain digits (0-9)' : 'deve ser um id só com dígitos (0-9)',
+    });
+    reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message: text, field: `params.${field}` } });
+  });
+}

@@ -65,15 +65,16 @@ const worded = (locale: Locale, motivo: NothingSent | undefined) =>
 export async function receiveChange<S extends object>(
   database: CrmDatabase,
   producer: JobProducer,
-  empresaId: number,
+  tenant: { empresaId: number; filialId: number | null },
   body: { tabela: string; id?: string | number | undefined; operacao?: Operacao | undefined; chaveIdempotencia?: string | undefined },
   runSetIntegrations: () => Promise<S>,
   options: { captureByTriggers?: boolean | undefined; setTables: readonly string[]; locale: Locale },
 ) {
   const result = await receiveChangeEvent(
     { db: database.db, producer, runSetIntegrations, captureByTriggers: options.captureByTriggers ?? false, setTables: options.setTables },
-    empresaId,
+    tenant.empresaId,
     {
+      filialId: tenant.filialId,
       tabela: body.tabela,
       id: body.id === undefined ? undefined : String(body.id),
       operacao: body.operacao,

@@ -3,6 +3,7 @@ import type { ConnectionsRegistry } from '@integrador/connections';
 import {
   admitRun,
   changeParametros,
+  controlCharacterParameter,
   enqueuePlannedRun,
   isPermanent,
   isRunnableOn,
@@ -10,6 +11,8 @@ import {
   type PlannedStep,
   type RunCaller,
   RunRefusedError,
+  rowVisibleTo,
+  runRefusalMessage,
   StepQueueUnavailableError,
 } from '@integrador/integrador';
 import type { JobProducer } from '@integrador/queue';
@@ -49,7 +52,7 @@ async function admitAll(
   connections: ConnectionsRegistry | undefined,
 ) {
   const plans = new Map<number, PlannedStep[]>();
-  const skipped: { integracaoId: number; missing: string[] }[] = [];
+  const skipped: SkippedRun[] = [];
   const refused: { integracaoId: number; message: string }[] = [];
   for (const integracaoId of ids) {
     try {
@@ -66,6 +69,9 @@ async function admitAll(
   }
   return { plans: withoutOverlaps(plans), skipped, refused };
 }
+
+/** A candidate not enqueued: parametros it lacks, or why (motivo: the changed row is not the caller's to see). */
+type SkippedRun = { integracaoId: number; missing: string[]; motivo?: { code: 'ROW_NOT_VISIBLE'; params: Record<string, string> } };
 
 export const CrmChangeBody = Type.Object(
   {
@@ -103,7 +109,18 @@ export function eventsRoutes(
           response: {
             202: Type.Object({
               jobs: Type.Array(Type.Object({ integracaoId: Type.Integer(), jobId: Type.String() })),
-              skipped: Type.Array(Type.Object({ integracaoId: Type.Integer(), missing: Type.Array(Type.String()) })),
+              skipped: Type.Array(
+                Type.Object({
+                  integracaoId: Type.Integer(),
+                  missing: Type.Array(Type.String()),
+                  motivo: Type.Optional(
+                    Type.Object(
+                      { code: Type.String({ description: 'ROW_NOT_VISIBLE' }), message: Type.String() },
+                      { description: "why it was skipped although no parameter is missing: the event's row (id) is not the caller's" },
+                    ),
+                  ),
+                }),
+              ),
               refused: Type.Array(Type.Object({ integracaoId: Type.Integer(), message: Type.String() })),
               ...ChangeEventReply,
             }),
@@ -116,6 +133,12 @@ export function eventsRoutes(
         },
       },
       async (request, reply) => {
+        const locale = localeOf(request);
+        // A control character in a value is refused before anything is claimed (admission refuses it for every run too).
+        const unreadable = controlCharacterParameter(request.body.parametros ?? {});
+        if (unreadable !== undefined) {
+          throw new RunRefusedError('CONTROL_CHARACTER', `parameter ${unreadable} holds a control character`, { name: unreadable });
+        }
         // One key for the whole event: the body's chaveIdempotencia, else the Idempotency-Key header stands for it, so a
         // replay with either is answered from the first attempt (deduplicated) by the change event's claim.
         const chaveIdempotencia = request.body.chaveIdempotencia ?? request.headers['idempotency-key'];
@@ -130,6 +153,14 @@ export function eventsRoutes(
           const tabela = request.body.tabela.toLowerCase();
           const candidates = integracoes.filter((row) => isRunnableOn(row, 'set') && (row.tabela ?? '').trim().toLowerCase() === tabela);
           const jobs: { integracaoId: number; jobId: string }[] = [];
+          // The changed row must be one the caller can see (its empresa, and its filial for a filial key), as the run
+          // would read it: another tenant's id is skipped with the reason, not enqueued to fail later.
+          const { id } = request.body;
+          if (candidates.length && id !== undefined && (await rowVisibleTo(database.db, tenant, tabela, id)) === false) {
+            const motivo = { code: 'ROW_NOT_VISIBLE' as const, params: { tabela: request.body.tabela, id: String(id) } };
+            const skipped: SkippedRun[] = candidates.map((row) => ({ integracaoId: row.id, missing: [], motivo }));
+            return { jobs, skipped, refused: [] as { integracaoId: number; message: string }[] };
+          }
           const { plans, skipped, refused } = await admitAll(
             database,
             tenant,
@@ -150,12 +181,16 @@ export function eventsRoutes(
           return { jobs, skipped, refused };
         };
         const event = { ...request.body, chaveIdempotencia };
-        const result = await receiveChange(database, producer, request.tenant.empresaId, event, runSetIntegrations, {
+        const result = await receiveChange(database, producer, request.tenant, event, runSetIntegrations, {
           captureByTriggers: options.captureByTriggers,
           setTables,
-          locale: localeOf(request),
+          locale,
         });
-        return reply.status(202).send(result);
+        // The stored answer keeps the skip's code; it is worded in this request's language.
+        const skipped = result.skipped.map(({ motivo, ...rest }) =>
+          motivo ? { ...rest, motivo: { code: motivo.code, message: runRefusalMessage(locale, motivo) } } : rest,
+        );
+        return reply.status(202).send({ ...result, skipped });
       },
     );
   };

@@ -1,7 +1,7 @@
 import type { ConnectionsRegistry } from '@integrador/connections';
 import { assertChangeableBy, type ConexaoIntegracao, type Database, findIntegracao, type Integracao, type Tenant } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { missingParameters, type Parametros, RECONCILIAR_VALUES, reconcileRequested } from '../parametros';
+import { controlCharacterParameter, missingParameters, type Parametros, RECONCILIAR_VALUES, reconcileRequested } from '../parametros';
 import { type PlannedStep, type PlanRow, planIntegrationRun } from '../run-plan';
 import { RunRefusedError } from './run-errors';
 import { queueForTipo, type RunQueue, runnability } from './runnability';
@@ -183,6 +183,12 @@ export async function loadAdmission(
 export function completeAdmission(loaded: LoadedAdmission, request: AdmissionRequest): AdmittedRun {
   const { integracao } = loaded;
   if (request.checkParameters !== false) {
+    const unreadable = controlCharacterParameter(request.parametros);
+    if (unreadable !== undefined) {
+      throw new RunRefusedError('CONTROL_CHARACTER', `${label(integracao)}: parameter ${unreadable} holds a control character`, {
+        name: unreadable,
+      });
+    }
     const missing = missingParameters(integracao, request.parametros as Parametros);
     if (missing.length) {
       throw new RunRefusedError('MISSING_PARAMETERS', `${label(integracao)}: missing required parameters ${missing.join(', ')}`, {

@@ -20,6 +20,7 @@ export {
   type RunRequest,
   StepQueueUnavailableError,
 } from './enqueue-run';
+export { rowVisibleTo } from './row-visibility';
 export { type CodedError, ForeignRowError, isPermanent, type RunRefusalCode, RunRefusedError } from './run-errors';
 export {
   flowRefusalOf,

@@ -25,6 +25,15 @@ export const RUN_REFUSAL_MESSAGES = {
     'pt-BR': 'parâmetro {name} inválido: esperado um de {expected}, recebido {value}; nada foi enfileirado',
     en: 'invalid parameter {name}: expected one of {expected}, got {value}; nothing was enqueued',
   },
+  CONTROL_CHARACTER: {
+    'pt-BR':
+      'parâmetro {name} inválido: contém um caractere de controle (NUL, U+0001–U+001F exceto tabulação e quebras de linha, U+007F–U+009F); nada foi enfileirado',
+    en: 'invalid parameter {name}: it holds a control character (NUL, U+0001–U+001F other than tab and line breaks, U+007F–U+009F); nothing was enqueued',
+  },
+  ROW_NOT_VISIBLE: {
+    'pt-BR': 'a linha {tabela} #{id} não existe nesta empresa (ou pertence a outra filial); nada foi enfileirado',
+    en: 'row {tabela} #{id} does not exist in this empresa (or belongs to another filial); nothing was enqueued',
+  },
   INTEGRATION_INACTIVE: { 'pt-BR': 'a integração #{id} está inativa', en: 'integration #{id} is inactive' },
   NOT_RUNNABLE: {
     'pt-BR': 'a integração #{id} ({tipo}) não pode ser executada por esta rota: {reason}',
@@ -73,6 +82,7 @@ const STATUS_BY_CODE: Readonly<Partial<Record<string, { status: number; code: Ru
   FILIAL_SCOPE: { status: 403, code: 'FILIAL_SCOPE' },
   MISSING_PARAMETERS: { status: 400, code: 'MISSING_PARAMETERS' },
   INVALID_PARAMETER: { status: 400, code: 'INVALID_PARAMETER' },
+  CONTROL_CHARACTER: { status: 400, code: 'CONTROL_CHARACTER' },
   INTEGRATION_INACTIVE: { status: 409, code: 'INTEGRATION_INACTIVE' },
   NOT_RUNNABLE: { status: 409, code: 'NOT_RUNNABLE' },
   MISSING_CONNECTION: { status: 422, code: 'MISSING_CONNECTION' },

@@ -1,0 +1,50 @@
+import { bindIdempotencyKey, type IdempotencyStore, releaseIdempotencyKey, requestFingerprint, withRedisDeadline } from '@integrador/queue';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HttpError } from '../http-error';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The fingerprint this request bound its Idempotency-Key to (first use), released if the request is refused. */
+    idempotencyBound?: string;
+  }
+}
+
+const tenantOf = (request: FastifyRequest) => {
+  const { empresaId, filialId } = (request as FastifyRequest & { tenant: { empresaId: number; filialId: number | null } }).tenant;
+  return { empresaId, filialId };
+};
+
+/**
+ * The one admission of an Idempotency-Key on /v1 (IETF draft-ietf-httpapi-idempotency-key): after validation, the key
+ * is bound to the request's fingerprint (method, route, path, query, body) for the tenant. A replay of the same request
+ * goes on to the route, whose job ids (idempotentJobId) or stored answer (crm-change) answer it deduplicated; the same
+ * key with another route or body is a 422 IDEMPOTENCY_KEY_REUSED and does nothing. A request refused with a 4xx (nothing
+ * done) frees its key, so the client may correct the body and send it again under the same key.
+ */
+export function registerIdempotencyBinding(scope: FastifyInstance, redis: IdempotencyStore, prefix: string, timeoutMs: number): void {
+  scope.addHook('preHandler', async (request) => {
+    const key = request.headers['idempotency-key'];
+    if (typeof key !== 'string' || request.method === 'GET') return;
+    const fingerprint = requestFingerprint({
+      method: request.method,
+      route: request.routeOptions.url ?? request.url,
+      params: request.params,
+      query: request.query,
+      body: request.body,
+    });
+    // Redis down or frozen: 503 QUEUE_UNAVAILABLE, as the enqueue the key guards would answer.
+    const binding = bindIdempotencyKey(redis, prefix, tenantOf(request), key, fingerprint);
+    const outcome = await withRedisDeadline(binding, timeoutMs, 'Idempotency-Key binding');
+    if (outcome === 'reused') throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED');
+    if (outcome === 'bound') request.idempotencyBound = fingerprint;
+  });
+  scope.addHook('onResponse', async (request, reply) => {
+    const fingerprint = request.idempotencyBound;
+    const key = request.headers['idempotency-key'];
+    if (fingerprint === undefined || typeof key !== 'string' || reply.statusCode < 400 || reply.statusCode >= 500) return;
+    const release = releaseIdempotencyKey(redis, prefix, tenantOf(request), key, fingerprint);
+    await withRedisDeadline(release, timeoutMs, 'Idempotency-Key release').catch((err) =>
+      request.log.warn({ err }, 'could not free an Idempotency-Key binding'),
+    );
+  });
+}
