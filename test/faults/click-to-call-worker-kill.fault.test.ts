@@ -5,6 +5,7 @@ import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import type { AppProcess } from '@integrador/test-support/processes';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { startTestIngress, type TestIngress } from '../support/test-ingress';
 import { until } from './fault-mode';
 import { WorkerPool } from './worker-pool';
@@ -44,7 +45,8 @@ async function freePort(): Promise<number> {
 /**
  * A click-to-call is never dialled twice: a worker-cti killed (SIGKILL) while the PBX has its request leaves the job to
  * BullMQ's stalled check, and the worker that takes it again finds the send record and fails it (PBX_OUTCOME_UNKNOWN)
- * without calling the PBX; a PBX that could not be reached at first is still retried, and dialled once.
+ * without calling the PBX, or, when the PBX had answered 2xx already, completes it, unsent; a PBX that could not be
+ * reached at first is still retried, and dialled once.
  */
 describe('click-to-call when its worker is killed (SIGKILL) or the PBX is unreachable', () => {
   let database: TestDatabase;
@@ -133,6 +135,77 @@ describe('click-to-call when its worker is killed (SIGKILL) or the PBX is unreac
     );
     const record = await database.db.selectFrom('registro_jobs').selectAll().where('job_id', '=', jobId).executeTakeFirstOrThrow();
     expect(record).toMatchObject({ erro_codigo: 'PBX_OUTCOME_UNKNOWN' });
+  }, 180_000);
+
+  it('a job taken again after its worker was killed once the PBX answered 2xx (linking the customer) completes, unsent', async () => {
+    const pbx = stubPbx();
+    pbxs.push(pbx);
+    pbx.state.hold = false;
+    await usePbx(await pbx.listen());
+    // A conta with the number, noted for the phone index and not indexed yet: the customer is linked after the dial,
+    // through a catch-up that the lock below holds (as a long catch-up would).
+    await database.db.insertInto('contas').values({ empresa_id: empresaId, nome: 'Conta Placed', telefone: '(47) 3210-0789' }).execute();
+    const conta = await database.db
+      .selectFrom('contas')
+      .select('id')
+      .where('empresa_id', '=', empresaId)
+      .where('nome', '=', 'Conta Placed')
+      .executeTakeFirstOrThrow();
+    let release = (): void => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let taken = (): void => undefined;
+    const lockTaken = new Promise<void>((resolve) => {
+      taken = resolve;
+    });
+    const holding = database.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('cti_telefones_pendentes').select('id').where('empresa_id', '=', empresaId).forUpdate().execute();
+      taken();
+      await released;
+    });
+    try {
+      await lockTaken;
+      const first = await startWorker();
+      const jobId = await click('(47) 3210-0789');
+      const status = async () =>
+        (
+          await database.db
+            .selectFrom('ligacoes')
+            .select('status')
+            .where('empresa_id', '=', empresaId)
+            .where('telefone', '=', '(47) 3210-0789')
+            .executeTakeFirst()
+        )?.status;
+      await until('the PBX answered', async () => (await status()) === 'em andamento', 60_000);
+      await until(
+        'the customer link waits on the catch-up',
+        async () =>
+          Number(
+            (
+              await sql<{ n: string }>`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database()
+                AND wait_event_type = 'Lock' AND query ILIKE '%cti_telefones_pendentes%for update%'`.execute(database.db)
+            ).rows[0]?.n,
+          ) > 0,
+        60_000,
+      );
+      expect((await job(jobId)).finishedOn).toBeUndefined();
+      await workers.kill(first);
+      release();
+      await holding;
+
+      await startWorker();
+      await until('the job finished', async () => (await job(jobId)).finishedOn !== undefined, 60_000);
+      const done = await job(jobId);
+      expect(done.failedReason).toBeUndefined();
+      expect(JSON.parse(done.returnvalue ?? 'null')).toMatchObject({ status: 200, pbxAnswer: 'OK' });
+      expect(JSON.parse(done.progress ?? '{}')).toMatchObject({ pbxRequest: 'placed' });
+      expect(pbx.arrivals).toHaveLength(1);
+      expect(await row('(47) 3210-0789')).toMatchObject({ status: 'em andamento', erro: null, conta_id: conta.id });
+    } finally {
+      release();
+      await holding.catch(() => undefined);
+    }
   }, 180_000);
 
   it('a first attempt that could not reach the PBX (connection refused) is retried, and the PBX dials once', async () => {

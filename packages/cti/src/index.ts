@@ -1,7 +1,14 @@
 export { type CallEventDeps, type CallEventResult, expireOpenCalls, processCallEvent } from './calls/call-events';
 export { type CallFilter, type CallRow, type CallStatus, listCalls, RING_EXPIRED } from './calls/call-log.repository';
 export { callStatusReason } from './calls/call-status.messages';
-export { admitClickToCall, type ClickToCallDeps, type ClickToCallResult, PBX_CONNECTION, placeCall } from './click-to-call/click-to-call';
+export {
+  admitClickToCall,
+  type ClickToCallDeps,
+  type ClickToCallResult,
+  completePlacedCall,
+  PBX_CONNECTION,
+  placeCall,
+} from './click-to-call/click-to-call';
 export { sendPbxRequest } from './click-to-call/pbx-client';
 export { buildPbxRequest, type PbxRequest, pbxSecretVariable } from './click-to-call/pbx-request';
 export { failUnknownOutcome, type PbxSendRecord } from './click-to-call/pbx-send-record';

@@ -1,6 +1,7 @@
 import {
   type ClickToCallDeps,
   type ClickToCallResult,
+  completePlacedCall,
   failUnknownOutcome,
   PBX_CONNECTION,
   type PbxSendRecord,
@@ -13,13 +14,17 @@ import type { JobContext, JobHandler } from '@integrador/queue';
 export const PBX_REQUEST_SENDING = { pbxRequest: 'sending' } as const;
 const PBX_REQUEST_NOT_SENT = { pbxRequest: 'not sent' } as const;
 
-/** Did an earlier attempt of this job record a send it never took back? */
-function sentBefore(progress: unknown): boolean {
-  return (
-    typeof progress === 'object' &&
-    progress !== null &&
-    (progress as { pbxRequest?: unknown }).pbxRequest === PBX_REQUEST_SENDING.pbxRequest
-  );
+/** The job progress that records the PBX took the call on (a 2xx), with the job's result: a retake completes with it. */
+export const PBX_REQUEST_PLACED = 'placed';
+
+/** What an earlier attempt of this job recorded and never took back: a send that may have left, or a placed call. */
+function recordedBefore(progress: unknown): { sending: true } | { placed: ClickToCallResult } | undefined {
+  if (typeof progress !== 'object' || progress === null) return undefined;
+  const record = progress as { pbxRequest?: unknown; result?: unknown };
+  if (record.pbxRequest === PBX_REQUEST_PLACED && typeof record.result === 'object' && record.result !== null)
+    return { placed: record.result as ClickToCallResult };
+  if (record.pbxRequest === PBX_REQUEST_SENDING.pbxRequest) return { sending: true };
+  return undefined;
 }
 
 /**
@@ -41,6 +46,10 @@ function jobSendRecord(ctx: JobContext, lockMs: number | undefined): PbxSendReco
       await ctx.job.updateProgress(PBX_REQUEST_NOT_SENT);
       marked = false;
     },
+    async placed(result) {
+      await ctx.job.updateProgress({ pbxRequest: PBX_REQUEST_PLACED, at: new Date().toISOString(), result });
+      marked = false;
+    },
   };
 }
 
@@ -49,17 +58,21 @@ function jobSendRecord(ctx: JobContext, lockMs: number | undefined): PbxSendReco
  * the PBX (no answer, a reset, a 5xx other than 503: it may have dialled), is a permanent CtiError — the queue worker
  * fails the job at once; only what failed before the request was sent (refused, DNS, connect timeout) and 408 / 429 /
  * 503 retry with the job's backoff. A job taken again after its worker died while the request may have been out (the
- * send record in its progress) fails for good as PBX_OUTCOME_UNKNOWN, before anything else: the PBX is not called twice.
+ * send record in its progress) fails for good as PBX_OUTCOME_UNKNOWN, before anything else: the PBX is not called twice;
+ * one whose earlier attempt recorded the PBX's 2xx (placed) completes with that attempt's result, unsent.
  */
 export function createClickToCallProcessor(deps: ClickToCallDeps & { lockMs?: number }): JobHandler<CtiClickToCallPayload> {
   return async (payload, ctx): Promise<ClickToCallResult> => {
-    if (sentBefore(ctx.job.progress)) return failUnknownOutcome(deps.db, payload);
+    const onLinkFailed = (err: unknown) => ctx.logger.warn({ err, callId: payload.callId }, 'click-to-call customer lookup failed');
+    const recorded = recordedBefore(ctx.job.progress);
+    if (recorded && 'placed' in recorded) return completePlacedCall(deps, payload, recorded.placed, { onLinkFailed });
+    if (recorded) return failUnknownOutcome(deps.db, payload);
     const lastAttempt = ctx.job.attemptsMade + 1 >= (ctx.job.opts.attempts ?? 1);
     return placeCall(deps, payload, {
       lastAttempt,
       acquire: () => ctx.limits.acquire({ connection: PBX_CONNECTION }),
       sendRecord: jobSendRecord(ctx, deps.lockMs),
-      onLinkFailed: (err) => ctx.logger.warn({ err, callId: payload.callId }, 'click-to-call customer lookup failed'),
+      onLinkFailed,
     });
   };
 }

@@ -130,8 +130,7 @@ export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPaylo
     await hooks.sendRecord?.mark();
     const answer = await sendPbxRequest(request, { allowPrivateNetwork: settings.allowPrivateNetwork, timeoutMs: deps.pbxTimeoutMs });
     await setOutboundOutcome(db, empresaId, call.callId, 'em andamento');
-    if (linkAfter) await linkCustomer(db, empresaId, ligacaoId, phone, hooks);
-    return {
+    const result: ClickToCallResult = {
       ligacaoId,
       status: answer.status,
       dialled: request.dialled,
@@ -139,6 +138,11 @@ export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPaylo
       url: request.shownUrl,
       pbxAnswer: answer.body,
     };
+    // Recorded before the link (a catch-up may be long): a retake of this job completes it, the PBX not called again.
+    // Not recorded (Redis away): the call stands all the same, and a retake fails it as PBX_OUTCOME_UNKNOWN, unsent.
+    await hooks.sendRecord?.placed(result).catch(() => undefined);
+    if (linkAfter) await linkCustomer(db, empresaId, ligacaoId, phone, hooks);
+    return result;
   } catch (err) {
     // Transient = the PBX did not get the request (unreachable, or it said it did not take it on): the retry sends it.
     if (err instanceof CtiError && !err.permanent) await hooks.sendRecord?.clear().catch(() => undefined); // kept: the retake fails, unsent
@@ -152,6 +156,32 @@ export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPaylo
 }
 
 /**
+ * A retake of a job whose earlier attempt recorded that the PBX took the call on (PbxSendRecord.placed), its worker
+ * stopped before the job completed (while the customer was being linked): completes with the recorded result, the PBX
+ * not called again, and links the row to its customer when it has none yet. Never fails for the link (onLinkFailed).
+ */
+export async function completePlacedCall(
+  deps: Pick<ClickToCallDeps, 'db'>,
+  call: CtiClickToCallPayload,
+  placed: ClickToCallResult,
+  hooks: Pick<ClickToCallHooks, 'onLinkFailed'>,
+): Promise<ClickToCallResult> {
+  const { db } = deps;
+  const empresaId = call.tenant.empresaId;
+  try {
+    const row = await findCallByEvent(db, empresaId, call.callId);
+    if (row && row.conta_id === null && row.contato_id === null) {
+      const settings = await findCtiSettings(db, empresaId);
+      const phone = normalizePhone(call.numero, { ramalLength: settings?.ramalLength });
+      await linkCustomer(db, empresaId, row.id, phone, hooks);
+    }
+  } catch (err) {
+    hooks.onLinkFailed?.(err);
+  }
+  return placed;
+}
+
+/**
  * Links the row to its customer after the dial, catching the phone index up first. Never throws: the PBX was asked
  * already, and a job failed here would be retried and ring the same call again; the row then stays without a customer.
  */
@@ -160,7 +190,7 @@ async function linkCustomer(
   empresaId: number,
   ligacaoId: number,
   phone: NormalizedPhone,
-  hooks: ClickToCallHooks,
+  hooks: Pick<ClickToCallHooks, 'onLinkFailed'>,
 ): Promise<void> {
   try {
     const customer = (await findCallers(db, empresaId, phone))[0];

@@ -3,6 +3,7 @@ import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { setOutboundOutcome } from '../calls/call-log.repository';
 import { CtiError } from '../cti-error';
+import type { ClickToCallResult } from './click-to-call';
 import { OUTCOME_UNKNOWN } from './pbx-client';
 
 /**
@@ -17,6 +18,12 @@ export interface PbxSendRecord {
   mark(): Promise<void>;
   /** Takes back this attempt's record (a no-op unless this attempt marked): the PBX did not get the request. */
   clear(): Promise<void>;
+  /**
+   * Records that the PBX took the call on (a 2xx), with the job's result, before the customer is linked (which may
+   * wait on a phone index catch-up): a retake then completes the job with it, unsent, instead of failing it as
+   * PBX_OUTCOME_UNKNOWN (completePlacedCall).
+   */
+  placed(result: ClickToCallResult): Promise<void>;
 }
 
 /**
