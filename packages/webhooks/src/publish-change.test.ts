@@ -108,5 +108,55 @@ describe.each(ALL_DIALECTS)('publishing a change around an endpoint re-enabled, 
       expect(await entrega(id as number)).toMatchObject({ status: 'pendente', ultimo_erro: null });
       expect(await jobsOf(id as number)).toHaveLength(1);
     });
+
+    it('an endpoint disabled after the publish read it active, before its cancelled delivery is found: left cancelled', async () => {
+      await setAtivo(0);
+      const change = await oportunidade();
+      const first = await publishChange(database.db, queue.producer, change);
+      const [id] = first.canceladas ?? [];
+      await setAtivo(1);
+      // Holds every statement on webhook_entregas, reads too, while the endpoint is disabled again.
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let locked: () => void = () => undefined;
+      const holding = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      const holder = database.db.transaction().execute(async (trx) => {
+        await sql`LOCK TABLE webhook_entregas IN ACCESS EXCLUSIVE MODE`.execute(trx);
+        locked();
+        await released;
+      });
+      try {
+        await holding;
+        const published = publishChange(database.db, queue.producer, change);
+        // The publish has read the endpoint (active) and waits on the read of its delivery.
+        let waiting = false;
+        for (let i = 0; i < 200 && !waiting; i++) {
+          const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM pg_locks
+            WHERE NOT granted AND relation = 'webhook_entregas'::regclass`.execute(database.db);
+          waiting = Number(rows[0]?.n) > 0;
+          if (!waiting) await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        expect(waiting).toBe(true);
+        await setAtivo(0);
+        release();
+        await holder;
+        const result = await published;
+        expect(result).toEqual({
+          gatilho: 'oportunidade.criada',
+          entregas: [],
+          canceladas: [id],
+          motivo: { code: 'ENDPOINTS_DISABLED', params: { gatilho: 'oportunidade.criada' } },
+        });
+        expect(await entrega(id as number)).toMatchObject({ status: 'cancelada', recuperacao: null });
+        expect(await jobsOf(id as number)).toEqual([]);
+      } finally {
+        release();
+        await holder.catch(() => undefined);
+      }
+    });
   }
 });

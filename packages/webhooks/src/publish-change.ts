@@ -3,7 +3,7 @@ import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { insertEntregaOfEndpoint, insertMensagemOnce } from './deliveries.repository';
-import { endpointsForGatilho } from './endpoints.repository';
+import { endpointsForGatilho, findWebhookEndpoint } from './endpoints.repository';
 import { firingOperacoes, type Gatilho, gatilhoOf, isConcluida, type Operacao, type WebhookTable } from './gatilhos';
 import { CANCELLED_DISABLED, cancelReasonOf, type NothingSentCode } from './messages';
 import { loadTableRow, payloadOfRow } from './payloads';
@@ -120,8 +120,9 @@ export async function publishChange(db: Kysely<Database>, producer: JobProducer,
     if (!entrega) continue;
     if (cancelReasonOf(entrega.status, entrega.ultimoErro) === CANCELLED_DISABLED) {
       // Found cancelled by an earlier publish of this key while the endpoint was disabled, and it is active now (a
-      // stale claim taken over, an outbox row drained again): sent again as a recover would, not left cancelled.
-      const restart = !entrega.created && endpoint.ativo;
+      // stale claim taken over, an outbox row drained again): sent again as a recover would, not left cancelled. Active
+      // as read now, not in the list read before the insert: an endpoint disabled since keeps its delivery cancelled.
+      const restart = !entrega.created && (await findWebhookEndpoint(db, change.empresaId, endpoint.id))?.ativo === true;
       const recoverId = randomUUID().replaceAll('-', '');
       const entregaAgain = { id: entrega.id, status: 'cancelada' as const, ultimoErro: entrega.ultimoErro };
       if (restart && (await resendEntrega(db, producer, change.empresaId, endpoint.id, entregaAgain, recoverId))) entregas.push(entrega.id);
