@@ -14,8 +14,8 @@ describe('createSecretMasker', () => {
     const mask = createSecretMasker(connectionSecrets({ kind: 'api', auth: { type: 'bearer', token: new Secret('x') } } as never));
     expect(mask.text('x marks the spot')).toBe('x marks the spot');
     expect(mask.text('got Bearer x')).toBe('got ***');
-    expect(createSecretMasker(['abc']).text('abcabc')).toBe('abcabc');
-    expect(createSecretMasker(['abcd']).text('abcdabcd')).toBe('******');
+    expect(createSecretMasker(['ab']).text('abab')).toBe('abab');
+    expect(createSecretMasker(['abc']).text('abcabc')).toBe('******');
   });
 
   it('masks the Basic header, its base64, the decoded user:password and the password', () => {

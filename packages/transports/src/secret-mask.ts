@@ -8,7 +8,7 @@ export const ECHO_MASK = '***';
  * copy of that letter in every answer. The forms the hub builds around a secret ("Bearer <token>", the base64 of
  * user:password) are longer than the secret, so they are masked even when the secret alone is too short.
  */
-export const MIN_MASKED_SECRET_LENGTH = 4;
+export const MIN_MASKED_SECRET_LENGTH = 3;
 
 /** Replaces every copy of a connection's secrets (as sent, and as the answer may quote them) by `***`. */
 export interface SecretMasker {
