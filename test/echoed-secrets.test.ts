@@ -28,7 +28,12 @@ async function startEchoServer() {
       if (req.url?.startsWith('/echo/refuse')) res.writeHead(400, headers).end(JSON.stringify({ erro: said }));
       else if (req.url?.startsWith('/echo/business'))
         res.writeHead(200, headers).end(JSON.stringify({ erro: `credencial recusada: ${said}` }));
-      else res.writeHead(200, headers).end(JSON.stringify({ retornosClientes: [{ codCli: 77, retorno: `ok ${said}` }] }));
+      else if (req.url?.startsWith('/echo/value')) {
+        // A code that holds the Basic password inside it (written back as is), or the bearer token itself (masked).
+        const password = decoded.slice(decoded.indexOf(':') + 1);
+        const codCli = auth.startsWith('Basic ') ? `CLI-${password}-01` : auth.slice('Bearer '.length);
+        res.writeHead(200, headers).end(JSON.stringify({ retornosClientes: [{ codCli }] }));
+      } else res.writeHead(200, headers).end(JSON.stringify({ retornosClientes: [{ codCli: 77, retorno: `ok ${said}` }] }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -80,6 +85,8 @@ describe('a secret a receptor echoes back is never stored or shown', () => {
       [41, 'rest_basic', 'POST /echo/refuse'],
       [42, 'rest_bearer', 'POST /echo/business'],
       [43, 'rest_bearer', 'POST /echo/ok'],
+      [44, 'rest_basic', 'POST /echo/value'],
+      [45, 'rest_bearer', 'POST /echo/value'],
     ];
     for (const [id, nome, link] of rows) {
       await db.insertInto('conexao_integracao').values({ id, tipo_conexao: 'API', nome_conexao: nome, empresa_id: h.empresaA }).execute();
@@ -189,5 +196,23 @@ describe('a secret a receptor echoes back is never stored or shown', () => {
     expectNoLeak(businessTexts);
     expectNoLeak(faultTexts);
     expectNoLeak({ workerLog: h.workerOutput() });
+  }, 120000);
+
+  it('REST: a returned value that holds the password inside it is written back unchanged; one that IS the token is ***', async () => {
+    const db = h.database.db;
+    const idErp = async () => (await db.selectFrom('contas').select('id_erp').where('id', '=', CONTA.id).executeTakeFirstOrThrow()).id_erp;
+    const before = (await db.selectFrom('integracao_tentativas').select('id').execute()).length;
+    const inside = await runSet(44);
+    await h.waitForRecord(inside, 'concluido');
+    expect(await idErp()).toBe(`CLI-${BASIC_PASSWORD}-01`);
+    const whole = await runSet(45);
+    await h.waitForRecord(whole, 'concluido');
+    expect(await idErp()).toBe('***');
+    // The answer as kept (the attempt rows) still has the password masked inside the code.
+    const tentativas = await db.selectFrom('integracao_tentativas').select('resposta').orderBy('id').execute();
+    expect(tentativas.slice(before).map((t) => t.resposta)).toEqual([
+      '{"retornosClientes":[{"codCli":"CLI-***-01"}]}',
+      '{"retornosClientes":[{"codCli":"***"}]}',
+    ]);
   }, 120000);
 });

@@ -191,7 +191,7 @@ export function batchingTransport(inner: Transport, options: BatchingOptions): T
     waiting.forEach((w, i) => {
       const entry = own[i] as Fields;
       const exchange = exchangeOf(i, positions.get(entry) ?? -1);
-      w.resolve({ data: ownAnswer(data, options.answerList, entry), exchange });
+      w.resolve({ data: ownAnswer(data, options.answerList, entry), exchange, ...(result.maskText ? { maskText: result.maskText } : {}) });
     });
   }
 

@@ -65,9 +65,17 @@ describe('fetchJsonRecords against a loopback endpoint', () => {
     handler = (req, res) => res.setHeader('content-type', 'application/json').end(`bad ${echo(req)}`);
     const parse = await failure(fetchJsonRecords(request({ headers: { authorization: `Bearer ${secret}` } })));
     expect(`${parse.message} ${parse.params.detail}`).not.toContain(secret);
-    handler = (req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify([{ nome: `eco ${echo(req)}` }]));
+    handler = (req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify([{ nome: req.headers.authorization }]));
     const answer = await fetchJsonRecords(request({ headers: { authorization: `Bearer ${secret}` } }));
-    expect(answer.records).toEqual([{ nome: 'eco *** ' }]);
+    expect(answer.records).toEqual([{ nome: '***' }]);
+  });
+
+  it('keeps the records a call writes back: a value or key that only holds a secret inside it keeps its text', async () => {
+    const records = [{ nome: 'administração', codigo: 'CLI-20240001', admin: 1, '2024': 2 }, { senha: 'admin' }];
+    handler = (_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify(records));
+    const basic = `Basic ${Buffer.from('usuario:admin').toString('base64')}`;
+    const answer = await fetchJsonRecords(request({ headers: { authorization: basic, 'x-api-key': '2024' } }));
+    expect(answer.records).toEqual([{ nome: 'administração', codigo: 'CLI-20240001', admin: 1, '2024': 2 }, { senha: '***' }]);
   });
 
   it('cancels a call with one record more than the limit, before the body ends', async () => {

@@ -52,14 +52,14 @@ export function createRestTransport(connection: ApiConnection): Transport {
       }
       const shownText = mask.text(answer.text);
       Object.assign(exchange, { response: shownText, statusCode: answer.status, durationMs: Math.round(performance.now() - started) });
-      // Parsed from the raw text (a masked one might no longer parse), then masked value by value.
-      const data = mask.value(parseBody(answer, exchange));
-      if (answer.status >= 200 && answer.status < 300) return { data, exchange };
+      // Parsed from the raw text (a masked one might no longer parse); only a value that IS a secret becomes `***`.
+      const parsed = parseBody(answer, exchange);
+      if (answer.status >= 200 && answer.status < 300) return { data: mask.value(parsed), exchange, maskText: mask.text };
       const location = answer.headers.location ? mask.text(shownUrl(answer.headers.location)) : '(no location)';
       const detail =
         answer.status >= 300 && answer.status < 400
           ? `HTTP ${answer.status} redirect to ${location}; redirects are not followed`
-          : errorMessage(data, { ...answer, text: shownText });
+          : mask.text(errorMessage(parsed, { ...answer, text: shownText }));
       throw httpStatusFailure(answer.status, exchange, detail, answer.headers['retry-after']);
     },
 

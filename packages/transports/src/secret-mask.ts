@@ -8,13 +8,17 @@ export const ECHO_MASK = '***';
  * copy of that letter in every answer. The forms the hub builds around a secret ("Bearer <token>", the base64 of
  * user:password) are longer than the secret, so they are masked even when the secret alone is too short.
  */
-export const MIN_MASKED_SECRET_LENGTH = 4;
+export const MIN_MASKED_SECRET_LENGTH = 3;
 
 /** Replaces every copy of a connection's secrets (as sent, and as the answer may quote them) by `***`. */
 export interface SecretMasker {
   /** The text with every secret form masked; the same string when it holds none (no copy). */
   text(text: string): string;
-  /** Every string inside a parsed answer (object keys and values, arrays) masked; the same value when nothing changed. */
+  /**
+   * A parsed answer (data the hub may write back) with every string value that EQUALS a secret form replaced by `***`;
+   * other strings keep their text (a secret inside "administração" or "CLI-20240001" is not cut out) and object keys are
+   * never touched. The same value when nothing changed.
+   */
   value<T>(value: T): T;
 }
 
@@ -61,7 +65,8 @@ export function createSecretMasker(secrets: Iterable<string | undefined | null>)
     for (const form of ordered) if (out.includes(form)) out = out.split(form).join(ECHO_MASK);
     return out;
   };
-  const value = <T>(input: T): T => maskValue(input, text, 0) as T;
+  const whole = (input: string): string => (forms.has(input) ? ECHO_MASK : input);
+  const value = <T>(input: T): T => maskValue(input, whole, 0) as T;
   return { text, value };
 }
 
@@ -84,10 +89,9 @@ function maskValue(input: unknown, text: (value: string) => string, depth: numbe
   let changed = false;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(input)) {
-    const maskedKey = text(key);
     const masked = maskValue(item, text, depth + 1);
-    if (masked !== item || maskedKey !== key) changed = true;
-    out[maskedKey] = masked;
+    if (masked !== item) changed = true;
+    out[key] = masked;
   }
   return changed ? out : input;
 }

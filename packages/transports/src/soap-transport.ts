@@ -95,7 +95,7 @@ export function createSoapTransport(connection: WebServiceConnection, options: {
         const scrubCall = (text: string) => withUrlShown(scrub(text), endpoint, shownEndpoint);
         throw classifySoapFailure(outcome.error, { exchange, aborted, timeoutMs: request.timeoutMs }, scrubCall);
       }
-      return { data: mask.value(resultOf(outcome.result)), exchange } satisfies TransportResult;
+      return { data: mask.value(resultOf(outcome.result)), exchange, maskText: scrub } satisfies TransportResult;
     },
 
     async preview(request) {

@@ -29,6 +29,11 @@ export interface TransportResult {
   /** SOAP: the operation output's `result` (the whole output when it has none), as parsed by soap; REST: the parsed JSON (text when not JSON, null when empty). */
   data: unknown;
   exchange: TransportExchange;
+  /**
+   * Masks the connection's secrets (`***`) inside a text made from `data` that the hub keeps or shows (a business
+   * error's message): `data` itself keeps its text, a value that only equals a secret is `***` already.
+   */
+  maskText?: (text: string) => string;
 }
 
 /** Sends SET requests to one connection. Create one per connection and reuse it; close() releases its sockets. */

@@ -73,6 +73,29 @@ describe('click-to-call: the PBX URL as shown', () => {
     }
   });
 
+  it('masks only the secrets the request carries: with auth nenhuma or basic the dialled number stays in the answer', async () => {
+    const server = http.createServer((req, res) => {
+      const auth = req.headers.authorization ?? '';
+      const decoded = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString('utf8') : '-';
+      const para = new URL(req.url ?? '/', 'http://pabx').searchParams.get('para');
+      res.writeHead(400).end(`chamada para ${para} recusada (${decoded})`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const withAuth = (auth: 'nenhuma' | 'basic') => {
+        const base = settings(`http://127.0.0.1:${port}/dial?para={numero_destino}`);
+        return { ...base, pbx: { ...base.pbx, auth, user: 'adm' } };
+      };
+      const none = await send(buildPbxRequest(withAuth('nenhuma'), call, env));
+      expect((none as Error).message).toBe('the PBX answered 400: chamada para 04732100123 recusada (-)');
+      const basic = await send(buildPbxRequest(withAuth('basic'), call, env));
+      expect((basic as Error).message).toBe('the PBX answered 400: chamada para 04732100123 recusada (***)');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('shows a redirect target without its query values', async () => {
     const server = http.createServer((_req, res) => res.writeHead(302, { location: 'http://outro/x?token=s3cr3t' }).end());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -101,14 +101,13 @@ export async function sendPbxRequest(
       throw new CtiError('PBX_UNREACHABLE', false, `the PBX at ${request.shownUrl} could not be reached (${error.code ?? error.message})`);
     });
     const durationMs = Math.round(performance.now() - started);
-    // The PBX may echo the credentials it was sent: every header value, the URL's password (Node sends it as Basic) and
-    // its last query value (token_url's secret goes last) are masked `***` in what it answered.
+    // The PBX may echo the credentials it was sent: the request's own secrets (auth mode's token, password or header
+    // value) and the URL's password (Node sends it as Basic) are masked `***` in what it answered; the numbers are not.
     const password = decodeURIComponent(target.password);
     const userinfo = `${decodeURIComponent(target.username)}:${password}`;
     const echo = createSecretMasker([
-      ...Object.values(request.headers).flatMap(authorizationForms),
+      ...request.secrets,
       ...(password ? [password, ...authorizationForms(`Basic ${Buffer.from(userinfo).toString('base64')}`)] : []),
-      [...target.searchParams.values()].at(-1),
     ]);
     const answered = echo.text(answer.body);
     if (answer.status >= 200 && answer.status < 300) return { status: answer.status, body: answered, durationMs };

@@ -1,4 +1,5 @@
 import { shownUrl } from '@integrador/connections';
+import { authorizationForms } from '@integrador/transports';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { CtiError } from '../cti-error';
 import { normalizePhone } from '../phone/normalize-phone';
@@ -17,6 +18,11 @@ export interface PbxRequest {
   /** What is dialled: the prefix + DDD + number for an external number, the digits of an extension. */
   dialled: string;
   interno: boolean;
+  /**
+   * The secret forms this request carries, which the PBX's answer may echo: the token of token_url, the Basic header with
+   * its base64, user:password and password, the auth header's value. Empty for auth nenhuma.
+   */
+  secrets: string[];
 }
 
 const SECRET_REF = /^\$\{([A-Z][A-Z0-9_]{0,63})\}$/;
@@ -81,13 +87,23 @@ export function buildPbxRequest(
     text.replace(/\{(ramal_origem|numero_origem|numero_destino|ramal_destino)\}/g, (_, k: string) => encodeURIComponent(values[k] ?? ''));
   let url = fill(template);
   const headers: Record<string, string> = {};
+  const secrets: string[] = [];
   const { auth, user, paramName } = settings.pbx;
-  if (auth === 'basic') headers.authorization = `Basic ${Buffer.from(`${user ?? ''}:${resolveSecret(settings, env)}`).toString('base64')}`;
-  if (auth === 'header') headers[(paramName || 'token_auth').toLowerCase()] = resolveSecret(settings, env);
+  if (auth === 'basic') {
+    headers.authorization = `Basic ${Buffer.from(`${user ?? ''}:${resolveSecret(settings, env)}`).toString('base64')}`;
+    secrets.push(...authorizationForms(headers.authorization));
+  }
+  if (auth === 'header') {
+    const value = resolveSecret(settings, env);
+    headers[(paramName || 'token_auth').toLowerCase()] = value;
+    secrets.push(...authorizationForms(value));
+  }
   if (auth === 'token_url') {
     const name = encodeURIComponent(paramName || 'token');
     const joiner = url.includes('?') ? '&' : '?';
-    url = `${url}${joiner}${name}=${encodeURIComponent(resolveSecret(settings, env))}`;
+    const token = resolveSecret(settings, env);
+    url = `${url}${joiner}${name}=${encodeURIComponent(token)}`;
+    secrets.push(token);
   }
-  return { method: settings.pbx.method || 'GET', url, headers, shownUrl: shownUrl(url), dialled, interno };
+  return { method: settings.pbx.method || 'GET', url, headers, shownUrl: shownUrl(url), dialled, interno, secrets };
 }

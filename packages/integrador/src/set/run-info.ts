@@ -19,7 +19,8 @@ export async function runInfo(ctx: PrepareContext & { transport: Transport; time
       timeoutMs: ctx.timeoutMs,
     });
     const reading = readReturn(result.data, integracao);
-    if (!reading.ok) throw new PermanentError('RECEPTOR_ERROR', reading.message ?? 'receptor reported an error');
+    const message = reading.message === null ? null : (result.maskText?.(reading.message) ?? reading.message);
+    if (!reading.ok) throw new PermanentError('RECEPTOR_ERROR', message ?? 'receptor reported an error');
     answers.push(reading.values);
   }
   return { [integracao.nome]: answers.length === 1 ? answers[0] : answers };

@@ -166,7 +166,8 @@ async function send(
   }
   const reading = readReturn(result.data, integracao);
   const attempt = attemptOf(result.exchange, null);
-  const shownMessage = reading.message === null ? null : maskUrlsInText(reading.message);
+  // The receptor's words may quote the connection's secret: masked as the stored answer is.
+  const shownMessage = reading.message === null ? null : maskUrlsInText(result.maskText?.(reading.message) ?? reading.message);
   await report(ctx, record, result.exchange, reading.ok ? null : shownMessage);
   if (!reading.ok) {
     const message = shownMessage ?? 'receptor reported an error';
