@@ -30,31 +30,40 @@ export function loginCsrfValid(request: FastifyRequest, posted: unknown): boolea
 
 export const DEFAULT_LOGIN_FAILURE_LIMIT: LoginFailureLimit = { max: 10, windowMs: 15 * 60_000 };
 
-const failureKey = (deps: DashboardDeps, login: string) =>
-  `${deps.keyPrefix}:dashboard:login-failures:${createHash('sha256').update(login.trim().toLowerCase()).digest('hex')}`;
+/** The Redis key counting a login name's failures (the name trimmed, case-folded and hashed). */
+export const loginFailureKey = (keyPrefix: string, login: string) =>
+  `${keyPrefix}:dashboard:login-failures:${createHash('sha256').update(login.trim().toLowerCase()).digest('hex')}`;
+
+const failureKey = (deps: DashboardDeps, login: string) => loginFailureKey(deps.keyPrefix, login);
 
 /**
  * The seconds a login stays locked (0 = not locked). Redis unreachable: not locked (the per-address limit still holds),
- * so an outage of the counter does not lock every operator out.
+ * so an outage of the counter does not lock every operator out. A count left without an expiry (by an older release)
+ * gets the window again here: a lock always ends.
  */
 export async function loginLockedFor(deps: DashboardDeps, limit: LoginFailureLimit, login: string): Promise<number> {
   try {
     const key = failureKey(deps, login);
     const [count, ttl] = await Promise.all([deps.redis.get(key), deps.redis.pttl(key)]);
     if (Number(count ?? 0) < limit.max) return 0;
+    if (ttl === -1) await deps.redis.pexpire(key, limit.windowMs);
     return Math.max(1, Math.ceil((ttl > 0 ? ttl : limit.windowMs) / 1000));
   } catch {
     return 0;
   }
 }
 
+/** One command: the count, and the window when the key has none (its first failure, or a key left without one). */
+const RECORD_FAILURE = `local count = redis.call('incr', KEYS[1])
+if redis.call('pttl', KEYS[1]) < 0 then redis.call('pexpire', KEYS[1], ARGV[1]) end
+return count`;
+
 /** Counts a failed login (the window starts at the first). */
 export async function recordLoginFailure(deps: DashboardDeps, limit: LoginFailureLimit, login: string): Promise<void> {
   const key = failureKey(deps, login);
   try {
-    // The window is set with the key (NX), before the count: INCR keeps it, and no key is left without an expiry.
-    await deps.redis.set(key, '0', 'PX', limit.windowMs, 'NX');
-    await deps.redis.incr(key);
+    // Atomic: a key that expires or is cleared between two commands could otherwise be counted again with no expiry.
+    await deps.redis.eval(RECORD_FAILURE, 1, key, String(limit.windowMs));
   } catch {
     // The per-address limit still holds; a login is not refused for want of its counter.
   }

@@ -92,15 +92,37 @@ export async function bindIdempotencyKey(
 ): Promise<'bound' | 'same' | 'reused'> {
   const name = bindingKey(prefix, tenant, key);
   if ((await redis.set(name, fingerprint, 'EX', IDEMPOTENCY_BINDING_TTL_S, 'NX')) === 'OK') return 'bound';
-  const stored = await redis.get(name);
-  // Expired between the two commands: bind it now.
-  if (stored === null) return bindIdempotencyKey(redis, prefix, tenant, key, fingerprint);
-  return stored === fingerprint ? 'same' : 'reused';
+  // A replay marks the binding as shared (atomically with the comparison): the first request may no longer free the
+  // key even if it is then refused, since this replay goes on to enqueue under the job id the key names.
+  const matched = await redis.eval(SHARE, 2, name, sharedKey(name), fingerprint, String(IDEMPOTENCY_BINDING_TTL_S));
+  // Expired or freed between the two commands: bind it now.
+  if (matched === null) return bindIdempotencyKey(redis, prefix, tenant, key, fingerprint);
+  return matched === 1 ? 'same' : 'reused';
 }
 
-const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+/** The marker set while a replay matched a binding ('same'): the binding is then never freed. */
+function sharedKey(name: string): string {
+  return `${name}:shared`;
+}
 
-/** Frees a key bound by a request that was refused (nothing done): the client may fix the body and use the key again. */
+/** 1 (and marks the binding shared) when the binding holds ARGV[1], 0 for another fingerprint, nil when absent. */
+const SHARE = `local stored = redis.call('get', KEYS[1])
+if not stored then return nil end
+if stored ~= ARGV[1] then return 0 end
+redis.call('set', KEYS[2], '1', 'EX', ARGV[2])
+return 1`;
+
+/** Deletes the binding only when it still holds ARGV[1] and no replay matched it. */
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] and redis.call('exists', KEYS[2]) == 0 then
+  return redis.call('del', KEYS[1])
+end
+return 0`;
+
+/**
+ * Frees a key bound by a request that was refused (nothing done): the client may fix the body and use the key again.
+ * Never while a replay of that request matched the binding ('same'): the replay may have enqueued under the job id the
+ * key names, and a new body bound to the freed key would be silently deduplicated into that job.
+ */
 export async function releaseIdempotencyKey(
   redis: IdempotencyStore,
   prefix: string,
@@ -108,5 +130,6 @@ export async function releaseIdempotencyKey(
   key: string,
   fingerprint: string,
 ): Promise<void> {
-  await redis.eval(RELEASE, 1, bindingKey(prefix, tenant, key), fingerprint);
+  const name = bindingKey(prefix, tenant, key);
+  await redis.eval(RELEASE, 2, name, sharedKey(name), fingerprint);
 }

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { loadConfig } from '@integrador/config';
+import { loginFailureKey } from '@integrador/dashboard/login';
 import { createOperador, listOperadores, type PapelOperador } from '@integrador/store';
 import type { Command } from 'commander';
 import { type Cli, parseId, print, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
 import { empresaExists } from '../empresas.queries';
+import { withJobProducer } from '../queue-connection';
 
 interface CreateOptions {
   nome?: string;
@@ -22,6 +25,9 @@ const TEXT = {
     operators: 'operadores do painel (admin: todas as empresas; operador: as suas; leitor: só leitura)',
     create: 'cria um operador; sem --senha-stdin gera uma senha e a mostra uma única vez',
     list: 'lista os operadores e suas empresas',
+    unlock: 'desbloqueia a entrada de um login travado por tentativas sem sucesso (zera a contagem)',
+    unlocked: (login: string) => `entrada de ${login} desbloqueada`,
+    notLocked: (login: string) => `${login} não tinha tentativas sem sucesso contadas; nada a desbloquear`,
     papelOption: 'papel: admin, operador ou leitor',
     nomeOption: 'nome do operador',
     empresaOption: 'ids das empresas do operador, separados por vírgula',
@@ -38,6 +44,9 @@ const TEXT = {
     operators: 'dashboard operators (admin: every tenant; operador: their tenants; leitor: read-only)',
     create: 'creates an operator; without --senha-stdin a password is generated and shown once',
     list: 'lists the operators and their tenants',
+    unlock: 'unlocks a login locked by failed attempts (clears its count)',
+    unlocked: (login: string) => `login ${login} unlocked`,
+    notLocked: (login: string) => `${login} had no failed attempts counted; nothing to unlock`,
     papelOption: 'role: admin, operador or leitor',
     nomeOption: "the operator's name",
     empresaOption: "the operator's empresa ids, comma separated",
@@ -60,7 +69,7 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
-/** `integrador operators create|list`: who may log in to the dashboard, with which role and tenants. */
+/** `integrador operators create|list|unlock`: who may log in to the dashboard, with which role and tenants. */
 export function registerOperatorsCommand(program: Command, cli: Cli): void {
   const text = TEXT[cli.locale];
   const operators = program.command('operators').description(text.operators);
@@ -80,6 +89,18 @@ export function registerOperatorsCommand(program: Command, cli: Cli): void {
     .description(text.list)
     .option('--json', cli.text.jsonOption)
     .action((options: { json?: boolean }) => list(options));
+  operators
+    .command('unlock <login>')
+    .description(text.unlock)
+    .action((login: string) => unlock(cli, login));
+}
+
+/** Clears a login's failure count (the dashboard's per-login lock), whether or not the login exists. */
+async function unlock(cli: Cli, login: string): Promise<void> {
+  const text = TEXT[cli.locale];
+  const config = loadConfig();
+  const cleared = await withJobProducer(cli, config, (producer) => producer.connection.del(loginFailureKey(config.keyPrefix, login)));
+  print(cleared > 0 ? text.unlocked(login.trim()) : text.notLocked(login.trim()));
 }
 
 async function create(cli: Cli, login: string, options: CreateOptions): Promise<void> {

@@ -1,0 +1,116 @@
+import { EnqueueOutcomeUnknownError, QueueUnavailableError } from '@integrador/queue';
+import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { AJV_OPTIONS } from '../build-app';
+import { HttpError } from '../http-error';
+import { registerErrorHandler } from './error-handler';
+import { registerIdempotencyBinding } from './idempotency-binding';
+
+/**
+ * When the request that bound an Idempotency-Key frees it: a real Fastify with the ingress's error handler and binding
+ * plugin, a real Redis, and a route whose answers the test scripts one request at a time.
+ */
+describe('freeing an Idempotency-Key binding', () => {
+  const prefix = testPrefix();
+  let redis: Redis;
+  let app: FastifyInstance;
+  /** What the route does for the next requests, in order (default: 202). */
+  let plan: Array<() => Promise<unknown>> = [];
+  /** Settled after the binding's onResponse hook (registered before this one) has run for a request. */
+  const responded = new Map<string, () => void>();
+  let sent = 0;
+
+  beforeAll(async () => {
+    redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+    app = Fastify({ ajv: { customOptions: AJV_OPTIONS } });
+    registerErrorHandler(app);
+    app.addHook('onRequest', async (request) => {
+      Object.assign(request, { tenant: { empresaId: 1, filialId: null } });
+    });
+    registerIdempotencyBinding(app, redis, prefix, 2000);
+    app.addHook('onResponse', async (request) => {
+      responded.get(String(request.headers['x-test-request']))?.();
+    });
+    app.post('/t/:name', async (_request, reply) => {
+      const step = plan.shift();
+      if (step) await step();
+      return reply.status(202).send({ ok: true });
+    });
+    app.get('/t/:name', async () => ({ ok: true }));
+    app.options('/t/:name', async () => ({ ok: true }));
+    await app.ready();
+  });
+
+  afterAll(async () => {
+    await app.close();
+    redis.disconnect();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+  });
+
+  beforeEach(() => {
+    plan = [];
+  });
+
+  /** A request, answered once every onResponse hook (the release among them) has run. */
+  const send = async (method: 'POST' | 'HEAD' | 'OPTIONS', key: string, payload?: object) => {
+    const id = String(++sent);
+    const done = new Promise<void>((resolve) => responded.set(id, resolve));
+    const headers = { 'idempotency-key': key, 'x-test-request': id };
+    const response = await app.inject({ method, url: '/t/x', headers, ...(payload ? { payload } : {}) });
+    await done;
+    return response.statusCode;
+  };
+
+  it('keeps the key bound when a replay matched it before the first request was refused', async () => {
+    let enter: () => void = () => {};
+    const entered = new Promise<void>((resolve) => {
+      enter = resolve;
+    });
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    // A binds the key and waits in the route; B (same body) replays it and is accepted; then A is refused (409).
+    plan.push(async () => {
+      enter();
+      await gate;
+      throw new HttpError(409, 'IDEMPOTENCY_KEY_REUSED');
+    });
+    const first = send('POST', 'race-1', { n: 1 });
+    await entered;
+    expect(await send('POST', 'race-1', { n: 1 })).toBe(202);
+    open();
+    expect(await first).toBe(409);
+    // C, another body under the key B's job was enqueued with: refused, not deduplicated into B's job.
+    expect(await send('POST', 'race-1', { n: 2 })).toBe(422);
+  });
+
+  it('frees the key of a request refused with a 4xx that nothing replayed', async () => {
+    plan.push(async () => {
+      throw new HttpError(409, 'IDEMPOTENCY_KEY_REUSED');
+    });
+    expect(await send('POST', 'refused-1', { n: 1 })).toBe(409);
+    expect(await send('POST', 'refused-1', { n: 2 })).toBe(202);
+  });
+
+  it('frees the key on 503 QUEUE_UNAVAILABLE (nothing enqueued), not on 503 ENQUEUE_OUTCOME_UNKNOWN', async () => {
+    plan.push(async () => {
+      throw new QueueUnavailableError('Redis down');
+    });
+    expect(await send('POST', 'down-1', { n: 1 })).toBe(503);
+    expect(await send('POST', 'down-1', { n: 2 })).toBe(202);
+
+    plan.push(async () => {
+      throw new EnqueueOutcomeUnknownError('no answer');
+    });
+    expect(await send('POST', 'unknown-1', { n: 1 })).toBe(503);
+    expect(await send('POST', 'unknown-1', { n: 2 })).toBe(422);
+  });
+
+  it('ignores the key on HEAD and OPTIONS, as on GET', async () => {
+    expect(await send('HEAD', 'safe-1')).toBe(200);
+    expect(await send('OPTIONS', 'safe-1')).toBe(200);
+    expect(await send('POST', 'safe-1', { n: 1 })).toBe(202);
+  });
+});
