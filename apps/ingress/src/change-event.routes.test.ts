@@ -59,6 +59,13 @@ describe('crm-change answers', () => {
     expect(ping.json().error.message).toMatch(/^campo "body.queue" deve ser um destes valores: "set", "get", /);
   });
 
+  it('refuses a chaveIdempotencia with a control character (400, not a 500 from the claim insert)', async () => {
+    const nul = await post({ tabela: 'contatos', id: 1, chaveIdempotencia: 'k\u0000x' });
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json().error.code).toBe('VALIDATION_FAILED');
+    expect(nul.json().error.message).toContain('body.chaveIdempotencia');
+  });
+
   it('refuses a table nothing uses (a typo) with 400 naming the accepted tables, and claims nothing', async () => {
     const typo = await post({ tabela: 'contato', id: 1, operacao: 'criado', chaveIdempotencia: 'typo-1' });
     expect(typo.statusCode).toBe(400);

@@ -18,7 +18,13 @@ export const ChangeEventFields = {
     ),
   ),
   chaveIdempotencia: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 200, description: 'the same key twice changes nothing twice (the first answer is returned)' }),
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      // Stored as the claim's key: a control character (a NUL, which PostgreSQL refuses in text) is refused here, as 400.
+      pattern: '^[^\\x00-\\x1f\\x7f]+$',
+      description: 'the same key twice changes nothing twice (the first answer is returned); printable text',
+    }),
   ),
 };
 

@@ -8,7 +8,7 @@ import { findCallers, findCallersIfIndexed } from '../phone/phone-index';
 import { type CtiSettings, findCtiSettings } from '../settings/cti-settings.repository';
 import { sendPbxRequest } from './pbx-client';
 import { buildPbxRequest } from './pbx-request';
-import type { PbxSendRecord } from './pbx-send-record';
+import type { ClickToCallResult, PbxSendRecord } from './pbx-send-record';
 
 export interface ClickToCallDeps {
   db: Kysely<Database>;
@@ -53,15 +53,7 @@ export interface ClickToCallHooks {
 /** The name tenant rate limits use for the PBX (integrador limits set <empresa> --connection cti-pbx …). */
 export const PBX_CONNECTION = 'cti-pbx';
 
-/** What a placed call returns (the job's result). */
-export interface ClickToCallResult {
-  ligacaoId: number;
-  status: number;
-  dialled: string;
-  interno: boolean;
-  url: string;
-  pbxAnswer: string;
-}
+export type { ClickToCallResult } from './pbx-send-record';
 
 /**
  * May this empresa place this call? The one check, for the route (before enqueueing) and the worker (the settings may

@@ -3,8 +3,17 @@ import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { setOutboundOutcome } from '../calls/call-log.repository';
 import { CtiError } from '../cti-error';
-import type { ClickToCallResult } from './click-to-call';
 import { OUTCOME_UNKNOWN } from './pbx-client';
+
+/** What a placed call returns (the job's result). */
+export interface ClickToCallResult {
+  ligacaoId: number;
+  status: number;
+  dialled: string;
+  interno: boolean;
+  url: string;
+  pbxAnswer: string;
+}
 
 /**
  * The durable record, kept where the job is, that a click-to-call's PBX request may be leaving. A worker killed
