@@ -106,4 +106,9 @@ describe('CTI routes: the listener file and the ramal', () => {
       expect({ ramal, status: calls.statusCode }).toEqual({ ramal, status: 400 });
     }
   });
+
+  it('refuses a calls cursor past any row id with a 400 naming it (it reached the database: a 500)', async () => {
+    const calls = await ingress.app.inject({ url: '/v1/cti/calls?cursor=9007199254740993', headers: auth(key) });
+    expect([calls.statusCode, calls.json().error.field]).toEqual([400, 'querystring.cursor']);
+  });
 });

@@ -300,7 +300,7 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
               usuarioId: Type.Optional(RowId('usuario id')),
               contaId: Type.Optional(RowId('conta id')),
               limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-              cursor: Type.Optional(Type.Integer({ minimum: 1, description: 'nextCursor of the previous page' })),
+              cursor: Type.Optional(RowId('nextCursor of the previous page')),
             },
             { additionalProperties: false },
           ),
