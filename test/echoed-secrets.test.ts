@@ -117,39 +117,6 @@ describe('a secret a receptor echoes back is never stored or shown', () => {
     await receptor.close();
   });
 
-  async function runSet(integracaoId: number): Promise<string> {
-    const response = await h.app.inject({
-      method: 'POST',
-      url: `/v1/integrations/${integracaoId}/run`,
-      headers: { authorization: `Bearer ${h.keyA}` },
-      payload: { parametros: { contaId: CONTA.id } },
-    });
-    expect(response.statusCode).toBe(202);
-    return response.json().jobId as string;
-  }
-
-  /** Every text the hub keeps or shows about a SET job. */
-  async function everythingAbout(jobId: string, cookie: string): Promise<Record<string, string>> {
-    const db = h.database.db;
-    const job = await h.producer.getJob('set', jobId);
-    const logs = await h.producer.queue('set').getJobLogs(jobId, 0, 100);
-    const v1 = await h.app.inject({ url: `/v1/jobs/set/${jobId}`, headers: { authorization: `Bearer ${h.keyA}` } });
-    expect(v1.statusCode).toBe(200);
-    const api = await h.app.inject({ url: `/dashboard/api/jobs/set/${jobId}`, headers: { cookie } });
-    expect(api.statusCode).toBe(200);
-    const page = await h.app.inject({ url: `/dashboard/jobs/set/${jobId}`, headers: { cookie } });
-    return {
-      tentativas: JSON.stringify(await db.selectFrom('integracao_tentativas').selectAll().execute()),
-      execucoes: JSON.stringify(await db.selectFrom('integracao_execucoes').selectAll().execute()),
-      registro: JSON.stringify(await db.selectFrom('registro_jobs').selectAll().execute()),
-      failedReason: job?.failedReason ?? '',
-      jobLog: logs.logs.join('\n'),
-      v1Job: v1.body,
-      dashboardJson: api.body,
-      dashboardPage: page.body,
-    };
-  }
-
   function expectNoLeak(texts: Record<string, string>) {
     for (const [where, text] of Object.entries(texts))
       expect({ where, leaks: LEAKS.exec(text)?.[0] ?? null }).toEqual({ where, leaks: null });
@@ -157,40 +124,40 @@ describe('a secret a receptor echoes back is never stored or shown', () => {
 
   it('REST: a 400 quoting the Bearer or Basic header, a 200 business error and a success echoing it show ***', async () => {
     const { cookie } = await h.login('opa');
-    const refusedBearer = await runSet(40);
-    const refusedBasic = await runSet(41);
-    const business = await runSet(42);
+    const refusedBearer = await h.runSet(CONTA.id, 40);
+    const refusedBasic = await h.runSet(CONTA.id, 41);
+    const business = await h.runSet(CONTA.id, 42);
     for (const jobId of [refusedBearer, refusedBasic, business]) await h.waitForRecord(jobId, 'falhou');
-    const ok = await runSet(43);
+    const ok = await h.runSet(CONTA.id, 43);
     await h.waitForRecord(ok, 'concluido');
 
-    const bearer = await everythingAbout(refusedBearer, cookie);
+    const bearer = await h.everythingAboutSetJob(refusedBearer, cookie);
     expect(bearer.failedReason).toBe('got ***');
     expect(JSON.parse(bearer.v1Job ?? '')).toMatchObject({ failedReason: 'got ***' });
-    const basic = await everythingAbout(refusedBasic, cookie);
+    const basic = await h.everythingAboutSetJob(refusedBasic, cookie);
     expect(basic.failedReason).toBe('got *** ***');
-    expect((await everythingAbout(business, cookie)).failedReason).toBe('credencial recusada: got ***');
+    expect((await h.everythingAboutSetJob(business, cookie)).failedReason).toBe('credencial recusada: got ***');
     const tentativas = await h.database.db.selectFrom('integracao_tentativas').select('resposta').execute();
     expect(tentativas.map((t) => t.resposta)).toEqual(
       expect.arrayContaining(['{"retornosClientes":[{"codCli":77,"retorno":"ok got ***"}]}', '{"erro":"got ***"}']),
     );
-    for (const jobId of [refusedBearer, refusedBasic, business, ok]) expectNoLeak(await everythingAbout(jobId, cookie));
+    for (const jobId of [refusedBearer, refusedBasic, business, ok]) expectNoLeak(await h.everythingAboutSetJob(jobId, cookie));
     expectNoLeak({ workerLog: h.workerOutput() });
   }, 120000);
 
   it('SOAP: a business error (erroExecucao) and a soap:Client fault quoting the password show ***', async () => {
     const { cookie } = await h.login('opa');
     h.erp.setMode('echo-password');
-    const business = await runSet(19);
+    const business = await h.runSet(CONTA.id, 19);
     await h.waitForRecord(business, 'falhou');
     h.erp.setMode('echo-password-fault');
-    const fault = await runSet(19);
+    const fault = await h.runSet(CONTA.id, 19);
     await h.waitForRecord(fault, 'falhou');
     h.erp.setMode('normal');
     const expected = `senha recebida: *** (usuário ${DEFAULT_CREDENTIALS.user})`;
-    const businessTexts = await everythingAbout(business, cookie);
+    const businessTexts = await h.everythingAboutSetJob(business, cookie);
     expect(businessTexts.failedReason).toBe(expected);
-    const faultTexts = await everythingAbout(fault, cookie);
+    const faultTexts = await h.everythingAboutSetJob(fault, cookie);
     expect(faultTexts.failedReason).toBe(expected);
     expect(faultTexts.dashboardJson).toContain(expected);
     expectNoLeak(businessTexts);
@@ -202,10 +169,10 @@ describe('a secret a receptor echoes back is never stored or shown', () => {
     const db = h.database.db;
     const idErp = async () => (await db.selectFrom('contas').select('id_erp').where('id', '=', CONTA.id).executeTakeFirstOrThrow()).id_erp;
     const before = (await db.selectFrom('integracao_tentativas').select('id').execute()).length;
-    const inside = await runSet(44);
+    const inside = await h.runSet(CONTA.id, 44);
     await h.waitForRecord(inside, 'concluido');
     expect(await idErp()).toBe(`CLI-${BASIC_PASSWORD}-01`);
-    const whole = await runSet(45);
+    const whole = await h.runSet(CONTA.id, 45);
     await h.waitForRecord(whole, 'concluido');
     expect(await idErp()).toBe('***');
     // The answer as kept (the attempt rows) still has the password masked inside the code.

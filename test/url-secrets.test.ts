@@ -118,42 +118,6 @@ describe('URL secrets never reach a record, a log or a message', () => {
     await receptor.close();
   });
 
-  async function runSet(integracaoId: number): Promise<string> {
-    const response = await h.app.inject({
-      method: 'POST',
-      url: `/v1/integrations/${integracaoId}/run`,
-      headers: { authorization: `Bearer ${h.keyA}` },
-      payload: { parametros: { contaId: CONTA.id } },
-    });
-    expect(response.statusCode).toBe(202);
-    return response.json().jobId as string;
-  }
-
-  /** Every text the hub keeps or shows about a SET job: rows, the job in Redis, the dashboard's JSON and page. */
-  async function everythingAbout(jobId: string, cookie: string): Promise<Record<string, string>> {
-    const db = h.database.db;
-    const job = await h.producer.getJob('set', jobId);
-    const logs = await h.producer.queue('set').getJobLogs(jobId, 0, 100);
-    const api = await h.app.inject({ url: `/dashboard/api/jobs/set/${jobId}`, headers: { cookie } });
-    expect(api.statusCode).toBe(200);
-    const page = await h.app.inject({ url: `/dashboard/jobs/set/${jobId}`, headers: { cookie } });
-    expect(page.statusCode).toBe(200);
-    const list = await h.app.inject({ url: '/dashboard/api/jobs', headers: { cookie } });
-    const failures = await h.app.inject({ url: '/dashboard/falhas', headers: { cookie } });
-    return {
-      tentativas: JSON.stringify(await db.selectFrom('integracao_tentativas').selectAll().execute()),
-      execucoes: JSON.stringify(await db.selectFrom('integracao_execucoes').selectAll().execute()),
-      registro: JSON.stringify(await db.selectFrom('registro_jobs').selectAll().execute()),
-      failedReason: job?.failedReason ?? '',
-      jobLog: logs.logs.join('\n'),
-      returnvalue: JSON.stringify(job?.returnvalue ?? null),
-      dashboardJson: api.body,
-      dashboardPage: page.body,
-      dashboardList: list.body,
-      dashboardFailures: failures.body,
-    };
-  }
-
   function expectNoLeak(texts: Record<string, string>) {
     for (const [where, text] of Object.entries(texts))
       expect({ where, leaks: LEAKS.exec(text)?.[0] ?? null }).toEqual({ where, leaks: null });
@@ -161,10 +125,16 @@ describe('URL secrets never reach a record, a log or a message', () => {
 
   it('a SET push to SOAP and REST receptors that succeeds, answers 5xx or cannot be reached records only the shown URL', async () => {
     const { cookie } = await h.login('opa');
-    const ok = await runSet(19);
+    const ok = await h.runSet(CONTA.id, 19);
     await h.waitForRecord(ok, 'concluido');
     h.erp.setMode('unavailable');
-    const jobs = [ok, await runSet(19), await runSet(30), await runSet(31), await runSet(32)];
+    const jobs = [
+      ok,
+      await h.runSet(CONTA.id, 19),
+      await h.runSet(CONTA.id, 30),
+      await h.runSet(CONTA.id, 31),
+      await h.runSet(CONTA.id, 32),
+    ];
     for (const jobId of jobs.slice(1)) await h.waitForRecord(jobId, 'falhou');
     h.erp.setMode('normal');
 
@@ -189,7 +159,7 @@ describe('URL secrets never reach a record, a log or a message', () => {
       new RegExp(`^could not reach http://127.0.0.1:${closed}/api/clientes\\?apikey=\\*\\*\\* \\(ECONNREFUSED\\)`),
     );
 
-    for (const jobId of jobs) expectNoLeak(await everythingAbout(jobId, cookie));
+    for (const jobId of jobs) expectNoLeak(await h.everythingAboutSetJob(jobId, cookie));
     const output = h.workerOutput();
     expect(output).toContain('could not reach');
     expectNoLeak({ workerLog: output });
@@ -208,24 +178,24 @@ describe('URL secrets never reach a record, a log or a message', () => {
       .set({ erro_mensagem: `${full} answered HTTP 500` })
       .where('job_id', '=', jobs[3] as string)
       .execute();
-    const shown = await everythingAbout(jobs[3] as string, cookie);
+    const shown = await h.everythingAboutSetJob(jobs[3] as string, cookie);
     expect(shown.dashboardJson).toContain(`${receptor.url}/api/clientes?token=***`);
     // What the operator reads stays as stored where nothing is secret: the REST preview's lines (no JSON escape taken
     // into a URL), the SOAP envelope's namespaces (no '/' added) and its escaped '&amp;'.
     expect(shown.dashboardPage).toContain(
       `${receptor.url}/api/clientes?token=***&amp;outro=***\\naccept: application/json\\ncontent-type:`,
     );
-    expect((await everythingAbout(ok, cookie)).dashboardPage).toContain('xmlns:tns=&quot;http://services.senior.com.br&quot;&gt;');
+    expect((await h.everythingAboutSetJob(ok, cookie)).dashboardPage).toContain('xmlns:tns=&quot;http://services.senior.com.br&quot;&gt;');
     const { dashboardJson, dashboardPage, dashboardList, dashboardFailures } = shown;
     expectNoLeak({ dashboardJson, dashboardPage, dashboardList, dashboardFailures } as Record<string, string>);
   }, 120000);
 
   it('a receptor refusal quoting the request: the job failure, its log and registro_jobs show the query masked', async () => {
     const { cookie } = await h.login('opa');
-    const jobId = await runSet(33);
+    const jobId = await h.runSet(CONTA.id, 33);
     await h.waitForRecord(jobId, 'falhou');
     expect(receptor.urls).toContain(`/api/echo?token=${TOKEN}`);
-    const texts = await everythingAbout(jobId, cookie);
+    const texts = await h.everythingAboutSetJob(jobId, cookie);
     expect(texts.failedReason).toContain('Cannot POST /api/echo?token=***');
     expect(texts.jobLog).toContain('Cannot POST /api/echo?token=***');
     expect(texts.registro).toContain('Cannot POST /api/echo?token=***');

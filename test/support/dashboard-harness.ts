@@ -141,16 +141,45 @@ export class DashboardHarness {
     this.worker = undefined;
   }
 
-  /** Runs SET-WS-CONTAS for a conta of tenant A through the public API; returns the job id. */
-  async runSet(contaId = CONTA.id): Promise<string> {
+  /** Runs a SET integration of tenant A (SET-WS-CONTAS by default) for a conta through the public API; returns the job id. */
+  async runSet(contaId = CONTA.id, integracaoId = 19): Promise<string> {
     const response = await this.app.inject({
       method: 'POST',
-      url: '/v1/integrations/19/run',
+      url: `/v1/integrations/${integracaoId}/run`,
       headers: { authorization: `Bearer ${this.keyA}` },
       payload: { parametros: { contaId } },
     });
     if (response.statusCode !== 202) throw new Error(`run refused: ${response.body}`);
     return response.json().jobId as string;
+  }
+
+  /**
+   * Every text the hub keeps or shows about a SET job of tenant A: its rows, the job in Redis (failure, log, result),
+   * `GET /v1/jobs`, and the dashboard's JSON, job page, list and failures page — where a secret must never be.
+   */
+  async everythingAboutSetJob(jobId: string, cookie: string): Promise<Record<string, string>> {
+    const db = this.database.db;
+    const job = await this.producer.getJob('set', jobId);
+    const logs = await this.producer.queue('set').getJobLogs(jobId, 0, 100);
+    const shown = async (url: string, headers: Record<string, string>) => {
+      const answer = await this.app.inject({ url, headers });
+      if (answer.statusCode !== 200) throw new Error(`${url} answered ${answer.statusCode}: ${answer.body}`);
+      return answer.body;
+    };
+    const auth = { authorization: `Bearer ${this.keyA}` };
+    return {
+      tentativas: JSON.stringify(await db.selectFrom('integracao_tentativas').selectAll().execute()),
+      execucoes: JSON.stringify(await db.selectFrom('integracao_execucoes').selectAll().execute()),
+      registro: JSON.stringify(await db.selectFrom('registro_jobs').selectAll().execute()),
+      failedReason: job?.failedReason ?? '',
+      jobLog: logs.logs.join('\n'),
+      returnvalue: JSON.stringify(job?.returnvalue ?? null),
+      v1Job: await shown(`/v1/jobs/set/${jobId}`, auth),
+      dashboardJson: await shown(`/dashboard/api/jobs/set/${jobId}`, { cookie }),
+      dashboardPage: await shown(`/dashboard/jobs/set/${jobId}`, { cookie }),
+      dashboardList: await shown('/dashboard/api/jobs', { cookie }),
+      dashboardFailures: await shown('/dashboard/falhas', { cookie }),
+    };
   }
 
   /** Waits until the dashboard's record of a job reaches a state. */
