@@ -86,7 +86,8 @@ describe.each(ALL_DIALECTS)('seed-demo data fires every webhook gatilho through 
     expect(payloads.get('evento.criado')).toMatchObject({
       contato: { codigo: 'CT-0001' },
       tipo: { nome: 'Visita' },
-      dataAgendamento: { data: '2026-12-15 09:00' },
+      // The evento's own date (seed 003's `data`, "data da prova…") comes first; data_vencimento only without it.
+      dataAgendamento: { data: '2026-12-02 15:00' },
     });
   });
 });
