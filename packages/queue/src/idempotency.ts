@@ -105,11 +105,15 @@ function sharedKey(name: string): string {
   return `${name}:shared`;
 }
 
-/** 1 (and marks the binding shared) when the binding holds ARGV[1], 0 for another fingerprint, nil when absent. */
+/**
+ * 1 (and marks the binding shared, for no longer than the binding lives: a later binding of the key must not inherit
+ * it) when the binding holds ARGV[1], 0 for another fingerprint, nil when absent.
+ */
 const SHARE = `local stored = redis.call('get', KEYS[1])
 if not stored then return nil end
 if stored ~= ARGV[1] then return 0 end
-redis.call('set', KEYS[2], '1', 'EX', ARGV[2])
+local ttl = redis.call('pttl', KEYS[1])
+if ttl > 0 then redis.call('set', KEYS[2], '1', 'PX', ttl) else redis.call('set', KEYS[2], '1', 'EX', ARGV[2]) end
 return 1`;
 
 /** Deletes the binding only when it still holds ARGV[1] and no replay matched it. */

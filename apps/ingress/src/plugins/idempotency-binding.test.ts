@@ -94,18 +94,31 @@ describe('freeing an Idempotency-Key binding', () => {
     expect(await send('POST', 'refused-1', { n: 2 })).toBe(202);
   });
 
-  it('frees the key on 503 QUEUE_UNAVAILABLE (nothing enqueued), not on 503 ENQUEUE_OUTCOME_UNKNOWN', async () => {
+  it('keeps the key on a 503 (part of the work may be done: only the same request may use it again)', async () => {
     plan.push(async () => {
       throw new QueueUnavailableError('Redis down');
     });
     expect(await send('POST', 'down-1', { n: 1 })).toBe(503);
-    expect(await send('POST', 'down-1', { n: 2 })).toBe(202);
+    expect(await send('POST', 'down-1', { n: 2 })).toBe(422);
+    expect(await send('POST', 'down-1', { n: 1 })).toBe(202);
 
     plan.push(async () => {
       throw new EnqueueOutcomeUnknownError('no answer');
     });
     expect(await send('POST', 'unknown-1', { n: 1 })).toBe(503);
     expect(await send('POST', 'unknown-1', { n: 2 })).toBe(422);
+  });
+
+  it('marks a replayed binding for no longer than the binding lives (a later binding of the key must not inherit it)', async () => {
+    expect(await send('POST', 'ttl-1', { n: 1 })).toBe(202);
+    const [binding] = await redis.keys(`${prefix}:idem-key:*`).then((keys) => keys.filter((k) => !k.endsWith(':shared')));
+    expect(binding).toBeDefined();
+    for (const name of await redis.keys(`${prefix}:idem-key:*`)) if (name !== binding) await redis.del(name);
+    await redis.pexpire(binding as string, 60_000);
+    expect(await send('POST', 'ttl-1', { n: 1 })).toBe(202);
+    const marker = await redis.pttl(`${binding}:shared`);
+    expect(marker).toBeGreaterThan(0);
+    expect(marker).toBeLessThanOrEqual(60_000);
   });
 
   it('ignores the key on HEAD and OPTIONS, as on GET', async () => {

@@ -1,12 +1,4 @@
-import {
-  bindIdempotencyKey,
-  EnqueueOutcomeUnknownError,
-  type IdempotencyStore,
-  QueueUnavailableError,
-  releaseIdempotencyKey,
-  requestFingerprint,
-  withRedisDeadline,
-} from '@integrador/queue';
+import { bindIdempotencyKey, type IdempotencyStore, releaseIdempotencyKey, requestFingerprint, withRedisDeadline } from '@integrador/queue';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../http-error';
 
@@ -14,8 +6,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The fingerprint this request bound its Idempotency-Key to (first use), released if the request is refused. */
     idempotencyBound?: string;
-    /** Set when the request failed with 503 QUEUE_UNAVAILABLE: nothing was enqueued, so its key is freed. */
-    idempotencyNothingDone?: boolean;
   }
 }
 
@@ -31,8 +21,7 @@ const tenantOf = (request: FastifyRequest) => {
  * The one admission of an Idempotency-Key on /v1 (IETF draft-ietf-httpapi-idempotency-key): after validation, the key
  * is bound to the request's fingerprint (method, route, path, query, body) for the tenant. A replay of the same request
  * goes on to the route, whose job ids (idempotentJobId) or stored answer (crm-change) answer it deduplicated; the same
- * key with another route or body is a 422 IDEMPOTENCY_KEY_REUSED and does nothing. A request refused with a 4xx or a 503
- * QUEUE_UNAVAILABLE (nothing done) frees its key, so the client may correct the body and send it again under the same
+ * key with another route or body is a 422 IDEMPOTENCY_KEY_REUSED and does nothing. A request refused with a 4xx frees its key, so the client may correct the body and send it again under the same
  * key — unless a replay of it matched the binding meanwhile (see releaseIdempotencyKey). GET, HEAD and OPTIONS ignore
  * the header.
  */
@@ -53,16 +42,13 @@ export function registerIdempotencyBinding(scope: FastifyInstance, redis: Idempo
     if (outcome === 'reused') throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED');
     if (outcome === 'bound') request.idempotencyBound = fingerprint;
   });
-  scope.addHook('onError', async (request, _reply, error) => {
-    // Not ENQUEUE_OUTCOME_UNKNOWN (a subclass): that add may still happen when Redis wakes.
-    if (error instanceof QueueUnavailableError && !(error instanceof EnqueueOutcomeUnknownError)) request.idempotencyNothingDone = true;
-  });
   scope.addHook('onResponse', async (request, reply) => {
     const fingerprint = request.idempotencyBound;
     const key = request.headers['idempotency-key'];
+    // Only a 4xx frees it: a 503 may come after part of the work (crm-change enqueues one job per integration, then
+    // its webhooks), and a freed key would let another body join those jobs; the same request may always be retried.
     const refused = reply.statusCode >= 400 && reply.statusCode < 500;
-    const nothingDone = reply.statusCode === 503 && request.idempotencyNothingDone === true;
-    if (fingerprint === undefined || typeof key !== 'string' || !(refused || nothingDone)) return;
+    if (fingerprint === undefined || typeof key !== 'string' || !refused) return;
     const release = releaseIdempotencyKey(redis, prefix, tenantOf(request), key, fingerprint);
     await withRedisDeadline(release, timeoutMs, 'Idempotency-Key release').catch((err) =>
       request.log.warn({ err }, 'could not free an Idempotency-Key binding'),
