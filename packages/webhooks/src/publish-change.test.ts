@@ -70,38 +70,52 @@ describe.each(ALL_DIALECTS)('publishing a change around an endpoint re-enabled, 
     expect(await jobsOf(id as number)).toEqual([`whv-${id}-${row.recuperacao}`]);
   });
 
+  /** A transaction holding webhook_entregas in a lock mode (PostgreSQL) until released. */
+  async function holdEntregas(mode: 'SHARE ROW EXCLUSIVE' | 'ACCESS EXCLUSIVE') {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked: () => void = () => undefined;
+    const holding = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const holder = database.db.transaction().execute(async (trx) => {
+      await sql.raw(`LOCK TABLE webhook_entregas IN ${mode} MODE`).execute(trx);
+      locked();
+      await released;
+    });
+    await holding;
+    return {
+      release: async () => {
+        release();
+        await holder;
+      },
+    };
+  }
+
+  /** Whether a statement waits on a lock of webhook_entregas (polled up to ~2 s). */
+  async function blockedOnEntregas(): Promise<boolean> {
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM pg_locks
+        WHERE NOT granted AND relation = 'webhook_entregas'::regclass`.execute(database.db);
+      if (Number(rows[0]?.n) > 0) return true;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return false;
+  }
+
   if (dialect === 'postgres') {
     it('an endpoint re-enabled after the publish read it disabled, before its delivery is written: sent, not cancelled', async () => {
       await setAtivo(0);
       const change = await oportunidade();
       // Holds inserts into webhook_entregas (reads go on) while the endpoint is re-enabled.
-      let release: () => void = () => undefined;
-      const released = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let locked: () => void = () => undefined;
-      const holding = new Promise<void>((resolve) => {
-        locked = resolve;
-      });
-      const holder = database.db.transaction().execute(async (trx) => {
-        await sql`LOCK TABLE webhook_entregas IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
-        locked();
-        await released;
-      });
-      await holding;
+      const lock = await holdEntregas('SHARE ROW EXCLUSIVE');
       const published = publishChange(database.db, queue.producer, change);
       // The publish has read the endpoint (disabled) and waits on the insert of its delivery.
-      let waiting = false;
-      for (let i = 0; i < 200 && !waiting; i++) {
-        const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM pg_locks
-          WHERE NOT granted AND relation = 'webhook_entregas'::regclass`.execute(database.db);
-        waiting = Number(rows[0]?.n) > 0;
-        if (!waiting) await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      expect(waiting).toBe(true);
+      expect(await blockedOnEntregas()).toBe(true);
       await setAtivo(1);
-      release();
-      await holder;
+      await lock.release();
       const result = await published;
       expect(result).toEqual({ gatilho: 'oportunidade.criada', entregas: [expect.any(Number)] });
       const [id] = result.entregas;
@@ -116,34 +130,13 @@ describe.each(ALL_DIALECTS)('publishing a change around an endpoint re-enabled, 
       const [id] = first.canceladas ?? [];
       await setAtivo(1);
       // Holds every statement on webhook_entregas, reads too, while the endpoint is disabled again.
-      let release: () => void = () => undefined;
-      const released = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let locked: () => void = () => undefined;
-      const holding = new Promise<void>((resolve) => {
-        locked = resolve;
-      });
-      const holder = database.db.transaction().execute(async (trx) => {
-        await sql`LOCK TABLE webhook_entregas IN ACCESS EXCLUSIVE MODE`.execute(trx);
-        locked();
-        await released;
-      });
+      const lock = await holdEntregas('ACCESS EXCLUSIVE');
       try {
-        await holding;
         const published = publishChange(database.db, queue.producer, change);
         // The publish has read the endpoint (active) and waits on the read of its delivery.
-        let waiting = false;
-        for (let i = 0; i < 200 && !waiting; i++) {
-          const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM pg_locks
-            WHERE NOT granted AND relation = 'webhook_entregas'::regclass`.execute(database.db);
-          waiting = Number(rows[0]?.n) > 0;
-          if (!waiting) await new Promise((resolve) => setTimeout(resolve, 10));
-        }
-        expect(waiting).toBe(true);
+        expect(await blockedOnEntregas()).toBe(true);
         await setAtivo(0);
-        release();
-        await holder;
+        await lock.release();
         const result = await published;
         expect(result).toEqual({
           gatilho: 'oportunidade.criada',
@@ -154,8 +147,7 @@ describe.each(ALL_DIALECTS)('publishing a change around an endpoint re-enabled, 
         expect(await entrega(id as number)).toMatchObject({ status: 'cancelada', recuperacao: null });
         expect(await jobsOf(id as number)).toEqual([]);
       } finally {
-        release();
-        await holder.catch(() => undefined);
+        await lock.release().catch(() => undefined);
       }
     });
   }
