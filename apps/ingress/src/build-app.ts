@@ -1,4 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AdmissionRate } from '@integrador/config';
 import type { ConnectionsRegistry } from '@integrador/connections';
 import { dashboardPlugin } from '@integrador/dashboard';
 import { connectionRetryOf } from '@integrador/integrador';
@@ -9,6 +10,7 @@ import { createTransportFactory, type TransportFactory } from '@integrador/trans
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { registerAdmissionLimit } from './plugins/admission-limit';
 import { registerTenantAuth } from './plugins/auth';
 import { registerDocs } from './plugins/docs';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler';
@@ -60,6 +62,11 @@ export interface IngressDeps {
   webhooks?: WebhookRoutesOptions & { captureByTriggers?: boolean };
   /** CTI listeners and screen pop (CTI_* variables; defaults: no host domain, no proxies, the variables' defaults). */
   cti?: CtiRouteOptions;
+  /**
+   * Per-tenant admission limits (RATE_LIMIT_*): PBX listener events (cti) and /v1 writes (api), counted in Redis across
+   * every ingress; absent = no limits (tests and benchmarks that measure the listener itself).
+   */
+  admissionLimits?: { cti: AdmissionRate; api: AdmissionRate };
   /** SCHEDULE_TIMEZONE: the zone GET /v1/schedules shows for a paused schedule (which has no scheduler to read it from). */
   scheduleTimezone?: string;
   /** Serve the operators' dashboard under /dashboard (all-in-one mode); absent = not mounted. */
@@ -85,6 +92,9 @@ function defaultWebhookOptions(): WebhookRoutesOptions {
   const settings = DEFAULT_WEBHOOK_SETTINGS;
   return { settings, http: createWebhookHttpClient(settings) };
 }
+
+/** Methods that change nothing: not counted against a tenant's /v1 write budget. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** How request schemas are checked: unknown fields are an error (named in the 400), not silently dropped; query strings are coerced. */
 export const AJV_OPTIONS = { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } as const;
@@ -114,17 +124,22 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   registerPlainIds(app);
   app.addSchema(ErrorResponse);
   await registerDocs(app);
-  registerMetrics(
-    app,
-    createMetrics({
-      producer: deps.producer,
-      redis: deps.redis,
-      prefix: deps.keyPrefix,
-      logger: deps.logger,
-      tenantLabels: deps.metricsTenantLabels ?? 20,
-    }),
-    deps.metricsToken,
-  );
+  const metrics = createMetrics({
+    producer: deps.producer,
+    redis: deps.redis,
+    prefix: deps.keyPrefix,
+    logger: deps.logger,
+    tenantLabels: deps.metricsTenantLabels ?? 20,
+  });
+  registerMetrics(app, metrics, deps.metricsToken);
+  const NO_LIMIT = { perSecond: 0, burst: 1 };
+  const admission = (budget: 'cti' | 'api') => ({
+    redis: deps.redis,
+    prefix: deps.keyPrefix,
+    budget,
+    rate: deps.admissionLimits?.[budget] ?? NO_LIMIT,
+    onRefused: metrics.admissionRefused,
+  });
   if (deps.dashboard) {
     const { database, producer, redis, keyPrefix, logger, connections } = deps;
     await app.register(
@@ -155,12 +170,18 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     producer: deps.producer,
     keyPrefix: deps.keyPrefix,
     options: deps.cti ?? CTI_DEFAULTS,
+    admission: admission('cti'),
   };
   await app.register(ctiPublicRoutes(cti));
 
   await app.register(
     async (v1) => {
       registerTenantAuth(v1, deps.database);
+      // After the API key (the tenant it binds is the key of the count), before the body is read or a key bound.
+      const admitWrite = await registerAdmissionLimit(v1, admission('api'));
+      v1.addHook('onRequest', async (request, reply) => {
+        if (!READ_METHODS.has(request.method)) await admitWrite(request, reply, request.tenant.empresaId);
+      });
       registerIdempotencyBinding(v1, deps.redis, deps.keyPrefix, deps.checkTimeoutMs);
       await v1.register(integrationsRoutes(deps.database));
       await v1.register(

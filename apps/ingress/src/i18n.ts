@@ -26,6 +26,11 @@ const MESSAGES = {
     'pt-BR': 'fila indisponível (Redis fora do ar); nada foi enfileirado, tente novamente em instantes',
     en: 'queue unavailable (Redis is down); nothing was enqueued, try again shortly',
   },
+  TENANT_RATE_LIMITED: {
+    'pt-BR':
+      'limite de requisições da empresa excedido; esta requisição não foi aceita (nada foi enfileirado): tente novamente em {seconds} s',
+    en: "the empresa's request rate limit is exceeded; this request was not accepted (nothing was enqueued): try again in {seconds} s",
+  },
   BAD_URL: {
     'pt-BR': 'URL inválida: um trecho com codificação % malformada (use %XX com dois dígitos hexadecimais de UTF-8 válido)',
     en: 'invalid URL: a part with malformed % encoding (use %XX with two hex digits of valid UTF-8)',

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     endpoints: { limits: config.endpoint, env: config.secretSource },
     webhooks: { settings: webhookSettings, http: webhookHttp, captureByTriggers: config.webhooks.capture === 'triggers' },
     cti: config.cti,
+    admissionLimits: config.admissionLimits,
     scheduleTimezone: config.scheduleTimezone,
     ...(config.dashboard.enabled
       ? { dashboard: { secureCookies: config.dashboard.secureCookies, scheduleTimezone: config.scheduleTimezone } }

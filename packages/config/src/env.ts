@@ -132,6 +132,34 @@ export const EnvSchema = Type.Object({
     maximum: 60000,
     'x-expected': 'milliseconds from 100 to 60000 (how long the ingress waits for Redis before answering 503)',
   }),
+  // Per-tenant admission limits at the ingress (a fixed window of BURST requests every BURST / PER_SECOND seconds).
+  RATE_LIMIT_CTI_PER_SECOND: Type.Integer({
+    default: 50,
+    minimum: 0,
+    maximum: 100000,
+    'x-expected':
+      'an integer from 0 to 100000 (PBX listener events one tenant may send per second, across every ingress, before a 429; 0 = no limit)',
+  }),
+  RATE_LIMIT_CTI_BURST: Type.Integer({
+    default: 200,
+    minimum: 1,
+    maximum: 1000000,
+    'x-expected':
+      'an integer from 1 to 1000000 (PBX listener events one tenant may send back to back before RATE_LIMIT_CTI_PER_SECOND applies)',
+  }),
+  RATE_LIMIT_API_PER_SECOND: Type.Integer({
+    default: 100,
+    minimum: 0,
+    maximum: 100000,
+    'x-expected':
+      'an integer from 0 to 100000 (POST / PUT / PATCH / DELETE requests under /v1 one tenant may send per second, across every ingress, before a 429; 0 = no limit)',
+  }),
+  RATE_LIMIT_API_BURST: Type.Integer({
+    default: 500,
+    minimum: 1,
+    maximum: 1000000,
+    'x-expected': 'an integer from 1 to 1000000 (/v1 writes one tenant may send back to back before RATE_LIMIT_API_PER_SECOND applies)',
+  }),
   ENDPOINT_MAX_RECORDS: Type.Integer({
     default: 1000,
     minimum: 1,

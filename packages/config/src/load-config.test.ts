@@ -22,6 +22,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CTI_RING_TIMEOUT_MS: '10' })).toThrow(/CTI_RING_TIMEOUT_MS: expected milliseconds from 1000/);
   });
 
+  it('limits each tenant at the ingress by default (PBX events 50/s burst 200, /v1 writes 100/s burst 500); 0 turns a budget off', () => {
+    expect(loadConfig({}).admissionLimits).toEqual({ cti: { perSecond: 50, burst: 200 }, api: { perSecond: 100, burst: 500 } });
+    const off = loadConfig({ RATE_LIMIT_CTI_PER_SECOND: '0', RATE_LIMIT_API_BURST: '20' }).admissionLimits;
+    expect(off).toEqual({ cti: { perSecond: 0, burst: 200 }, api: { perSecond: 100, burst: 20 } });
+    expect(() => loadConfig({ RATE_LIMIT_API_BURST: '0' })).toThrow(/RATE_LIMIT_API_BURST: expected an integer from 1/);
+  });
+
   it('reads Redis Cluster seed nodes as a list (none by default)', () => {
     expect(loadConfig({}).redisClusterNodes).toEqual([]);
     expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:6379, redis-1.redis:6379,[::1]:7000' }).redisClusterNodes).toEqual([

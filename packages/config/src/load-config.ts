@@ -22,6 +22,12 @@ export interface WebhookConfig {
   outboxIntervalMs: number;
 }
 
+/** One per-tenant admission budget: `burst` requests back to back, `perSecond` sustained; perSecond 0 = no limit. */
+export interface AdmissionRate {
+  perSecond: number;
+  burst: number;
+}
+
 /** The validated, typed configuration every app builds from. */
 export interface Config {
   redisUrl: string;
@@ -55,6 +61,8 @@ export interface Config {
   crmPreparedStatements: boolean;
   /** Seed 003's limits of one JSON endpoint call (records, response time) and a cap on its body size. */
   endpoint: { maxRecords: number; timeoutMs: number; maxResponseBytes: number };
+  /** Per-tenant admission limits of the ingress: PBX listener events (cti) and /v1 writes (api). */
+  admissionLimits: { cti: AdmissionRate; api: AdmissionRate };
   /** How often worker-get reconciles the GET job schedulers with integracao.cron. */
   scheduleSyncIntervalMs: number;
   /** The IANA time zone integracao.cron is read in. */
@@ -190,6 +198,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     jobLockMs: e.JOB_LOCK_MS,
     crmPreparedStatements: e.CRM_PREPARED_STATEMENTS === '1',
     endpoint: { maxRecords: e.ENDPOINT_MAX_RECORDS, timeoutMs: e.ENDPOINT_TIMEOUT_MS, maxResponseBytes: e.ENDPOINT_MAX_RESPONSE_BYTES },
+    admissionLimits: {
+      cti: { perSecond: e.RATE_LIMIT_CTI_PER_SECOND, burst: e.RATE_LIMIT_CTI_BURST },
+      api: { perSecond: e.RATE_LIMIT_API_PER_SECOND, burst: e.RATE_LIMIT_API_BURST },
+    },
     scheduleSyncIntervalMs: e.SCHEDULE_SYNC_INTERVAL_MS,
     scheduleTimezone: checkedTimeZone(e.SCHEDULE_TIMEZONE),
     getLeaseMs: e.GET_LEASE_MS,

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { localeOf, message } from '../i18n';
+import type { AdmissionBudget } from './admission-limit';
 import { registerFlowMetrics } from './flow-metrics';
 import { registerLimitMetrics } from './limit-metrics';
 
@@ -24,6 +25,7 @@ export interface MetricsDeps {
 export function createMetrics(deps: MetricsDeps): {
   registry: Registry;
   observe: (method: string, route: string, status: number, seconds: number) => void;
+  admissionRefused: (budget: AdmissionBudget, empresaId: number) => void;
 } {
   const registry = new Registry();
   registerProcessMetrics(registry);
@@ -84,6 +86,13 @@ export function createMetrics(deps: MetricsDeps): {
       }
     },
   });
+  // Counted by this process (a Prometheus sum over the replicas gives the total); tenants appear only once refused.
+  const refused = new Counter({
+    name: 'integrador_admission_refused_total',
+    help: 'Requests this ingress refused with 429 TENANT_RATE_LIMITED, per budget (cti: PBX listener events, api: /v1 writes) and tenant (empresa_id)',
+    labelNames: ['budget', 'empresa_id'],
+    registers: [registry],
+  });
   registerFlowMetrics(registry, deps);
   registerLimitMetrics(registry, deps);
   const latency = new Histogram({
@@ -98,6 +107,7 @@ export function createMetrics(deps: MetricsDeps): {
   const children = new Map<string, ReturnType<typeof latency.labels>>();
   return {
     registry,
+    admissionRefused: (budget, empresaId) => refused.inc({ budget, empresa_id: String(empresaId) }),
     observe: (method, route, status, seconds) => {
       const key = `${method} ${status} ${route}`;
       let child = children.get(key);

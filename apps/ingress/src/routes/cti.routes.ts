@@ -24,6 +24,7 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf, message } from '../i18n';
+import { type AdmissionLimitDeps, registerAdmissionLimit } from '../plugins/admission-limit';
 import { ErrorResponse, RowId } from '../schemas';
 
 /** The CTI settings the ingress needs (CTI_* variables). */
@@ -41,6 +42,8 @@ export interface CtiRouteDeps {
   producer: JobProducer;
   keyPrefix: string;
   options: CtiRouteOptions;
+  /** The tenants' budget of listener events (RATE_LIMIT_CTI_*). */
+  admission: AdmissionLimitDeps;
 }
 
 /**
@@ -83,6 +86,7 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       done(null, querystring.parse(String(body))),
     );
 
+    const admit = await registerAdmissionLimit(app, deps.admission);
     const handle = async (request: FastifyRequest<{ Params: { token?: string; file: string } }>, reply: FastifyReply) => {
       const kind = LISTENERS.get(request.params.file);
       // One 404 for an unknown file, tenant or token and a foreign address: the same body, whatever the path held.
@@ -94,6 +98,8 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         remoteAddress: request.socket.remoteAddress ?? '',
         forwardedFor: request.headers['x-forwarded-for'],
         params: { ...(request.query as object), ...((request.body as object | undefined) ?? {}) },
+        // Counted against the tenant the URL named, once the request is known to be its own and well formed.
+        admit: (empresaId) => admit(request, reply, empresaId),
       });
       if (outcome.status === 404) throw new HttpError(404, 'NOT_FOUND');
       if (outcome.status === 400) {

@@ -42,6 +42,11 @@ export interface ListenerRequest {
   forwardedFor: string | string[] | undefined;
   /** Query string and form fields, merged. */
   params: Record<string, unknown>;
+  /**
+   * The tenant's admission check (the ingress's rate limit), called with the tenant the URL named once the address is
+   * allowed and the parameters are valid, before the enqueue: it throws to refuse, and then nothing is enqueued.
+   */
+  admit?: (empresaId: number) => Promise<void>;
 }
 
 export type ListenerOutcome =
@@ -143,6 +148,7 @@ export class WConnectListener {
     const urlAudio = param(request.params, 'url_audio');
     const faults = parameterFaults(ramal, telefone, urlAudio);
     if (faults.length > 0) return { status: 400, faults };
+    await request.admit?.(settings.empresaId);
 
     const { producer, dedupeWindowMs } = this.options;
     const empresaId = settings.empresaId;

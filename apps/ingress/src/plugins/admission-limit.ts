@@ -1,0 +1,67 @@
+import rateLimit from '@fastify/rate-limit';
+import type { AdmissionRate } from '@integrador/config';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import { HttpError } from '../http-error';
+
+/** The two admission budgets of a tenant: PBX listener events (cti) and /v1 writes (api). */
+export type AdmissionBudget = 'cti' | 'api';
+
+/** Resolves when the tenant may go on; throws a 429 HttpError (Retry-After set on the reply) when over its budget. */
+export type AdmitTenant = (request: FastifyRequest, reply: FastifyReply, empresaId: number) => Promise<void>;
+
+export interface AdmissionLimitDeps {
+  /** The producer-role connection: shared by every ingress, fails fast while Redis is down. */
+  redis: Redis;
+  prefix: string;
+  budget: AdmissionBudget;
+  rate: AdmissionRate;
+  /** Counts a refusal (integrador_admission_refused_total). */
+  onRefused: (budget: AdmissionBudget, empresaId: number) => void;
+}
+
+/** The fixed window that grants `burst` requests and averages `perSecond`: burst / perSecond seconds. */
+export function admissionWindowMs(rate: AdmissionRate): number {
+  return Math.max(1, Math.round((rate.burst * 1000) / rate.perSecond));
+}
+
+const admitAll: AdmitTenant = async () => undefined;
+
+/**
+ * Registers @fastify/rate-limit (Redis store, so every ingress counts the same window) in `scope` for one budget and
+ * returns its check, keyed by the empresa the caller resolved (the API key's or the listener URL's) — never by anything
+ * the request says about itself. A refused request did nothing: the check runs before any enqueue.
+ *
+ * Redis down or frozen: the request is admitted (the enqueue behind it answers 503 QUEUE_UNAVAILABLE as before, and a
+ * /v1 write that needs no Redis still works); the store's error is logged as a warning. The producer connection's
+ * command timeout bounds the wait.
+ */
+export async function registerAdmissionLimit(scope: FastifyInstance, deps: AdmissionLimitDeps): Promise<AdmitTenant> {
+  if (deps.rate.perSecond <= 0) return admitAll;
+  // The tenant travels from the caller to keyGenerator with the request, without a request decorator.
+  const tenants = new WeakMap<FastifyRequest, number>();
+  await scope.register(rateLimit, {
+    global: false,
+    redis: deps.redis,
+    nameSpace: `${deps.prefix}:ratelimit:${deps.budget}:`,
+    max: deps.rate.burst,
+    timeWindow: admissionWindowMs(deps.rate),
+    keyGenerator: (request) => `e:${tenants.get(request)}`,
+  });
+  const limit = scope.createRateLimit();
+  return async (request, reply, empresaId) => {
+    tenants.set(request, empresaId);
+    let outcome: Awaited<ReturnType<typeof limit>>;
+    try {
+      outcome = await limit(request);
+    } catch (err) {
+      request.log.warn({ reason: (err as Error).message, budget: deps.budget }, 'admission limit unavailable, request admitted');
+      return;
+    }
+    if (outcome.isAllowed || !outcome.isExceeded) return;
+    deps.onRefused(deps.budget, empresaId);
+    const seconds = String(Math.max(1, outcome.ttlInSeconds));
+    reply.header('retry-after', seconds);
+    throw new HttpError(429, 'TENANT_RATE_LIMITED', { seconds });
+  };
+}
