@@ -34,7 +34,7 @@ import { receptorRoutes } from './routes/receptor.routes';
 import { runsRoutes } from './routes/runs.routes';
 import { schedulesRoutes } from './routes/schedules.routes';
 import { type WebhookRoutesOptions, webhooksRoutes } from './routes/webhooks.routes';
-import { ErrorResponse } from './schemas';
+import { ErrorResponse, TenantRateLimitedResponse } from './schemas';
 
 /** Everything the ingress talks to; tests pass real ones pointed at throw-away resources. */
 export interface IngressDeps {
@@ -177,6 +177,12 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       registerTenantAuth(v1, deps.database);
+      // Every write may answer 429 under the default configuration: documented once here rather than on each route.
+      v1.addHook('onRoute', (route) => {
+        const methods = ([] as string[]).concat(route.method);
+        const response = route.schema?.response as Record<string, unknown> | undefined;
+        if (response && methods.some((method) => !READ_METHODS.has(method))) response[429] = TenantRateLimitedResponse;
+      });
       // After the API key (the tenant it binds is the key of the count), before the body is read or a key bound.
       const admitWrite = await registerAdmissionLimit(v1, admission('api'));
       v1.addHook('onRequest', async (request, reply) => {

@@ -87,6 +87,25 @@ describe('the OpenAPI document of /openapi.json', () => {
     expect(problems).toEqual([]);
   });
 
+  it('documents the 429 of the per-tenant write budget (Retry-After) on every /v1 write, and on no read', () => {
+    const writes: string[] = [];
+    const problems: string[] = [];
+    for (const [path, operations] of Object.entries(document.paths)) {
+      if (!path.startsWith('/v1/')) continue;
+      for (const [method, operation] of Object.entries(operations)) {
+        const limited = (operation.responses as Record<string, { headers?: Record<string, unknown> }>)['429'];
+        const write = !['get', 'head', 'options'].includes(method);
+        if (write) writes.push(`${method} ${path}`);
+        if (write && !limited?.headers?.['retry-after']) problems.push(`${method.toUpperCase()} ${path}: no 429 with Retry-After`);
+        if (!write && limited) problems.push(`${method.toUpperCase()} ${path}: a read documents the write budget's 429`);
+      }
+    }
+    expect(writes.length).toBeGreaterThan(15);
+    expect(problems).toEqual([]);
+    const ping = document.paths['/v1/ping']?.post?.responses as Record<string, { description: string }>;
+    expect(ping['429']?.description).toContain('TENANT_RATE_LIMITED');
+  });
+
   it('describes the free-form query string of run, preview and info as one object parameter ', () => {
     for (const action of ['run', 'preview', 'info']) {
       const parameters = document.paths[`/v1/integrations/{id}/${action}`]?.post?.parameters as { name: string; in: string }[];

@@ -8,6 +8,19 @@ export const ErrorResponse = Type.Object(
   { $id: 'ErrorResponse', description: 'Error body; message in pt-BR or English (Accept-Language)' },
 );
 
+/**
+ * The 429 of every /v1 write (RATE_LIMIT_API_*): the error body, documented with its Retry-After header. Same description
+ * as ErrorResponse, so the document points it at the one error component.
+ */
+export const TenantRateLimitedResponse = Type.Object(ErrorResponse.properties, {
+  description: ErrorResponse.description,
+  'x-response-description':
+    "TENANT_RATE_LIMITED: the empresa's budget of /v1 writes is spent (counted per empresa across every ingress); the request was not accepted and nothing was enqueued — send it again after Retry-After",
+  headers: {
+    'retry-after': Type.Integer({ minimum: 1, description: 'seconds until the budget allows a request again' }),
+  },
+});
+
 export const QueueParam = Type.Union(
   QUEUE_NAMES.map((q) => Type.Literal(q)),
   { description: 'queue name' },
