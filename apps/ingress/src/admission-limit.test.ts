@@ -138,6 +138,9 @@ describe('per-tenant admission limits (two ingress replicas, one Redis)', () => 
   });
 });
 
+const startRedis = () =>
+  spawn('redis-server', ['--port', String(PORTS.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+
 describe('per-tenant admission limits while Redis is down', () => {
   let database: TestDatabase;
   let ingress: TestIngress;
@@ -152,9 +155,7 @@ describe('per-tenant admission limits while Redis is down', () => {
   });
 
   beforeAll(async () => {
-    redisServer = spawn('redis-server', ['--port', String(PORTS.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    redisServer = startRedis();
     database = await createTestDatabase('sqlite');
     const empresaId = await createEmpresa(database.db, 'Empresa A');
     key = await issueApiKey(database.db, empresaId, null, 'a');
@@ -177,6 +178,7 @@ describe('per-tenant admission limits while Redis is down', () => {
   });
 
   afterAll(async () => {
+    redisServer.kill('SIGCONT');
     await ingress?.close().catch(() => undefined);
     redisServer.kill('SIGKILL');
     await database.drop();
@@ -208,5 +210,31 @@ describe('per-tenant admission limits while Redis is down', () => {
       'cti',
       'api',
     ]);
+  });
+
+  it('a frozen Redis (SIGSTOP) costs the limiter one command timeout, then the enqueue answers 503 with Retry-After, never a 500', async () => {
+    redisServer = startRedis();
+    const { app, redis } = ingress;
+    const deadline = Date.now() + 10000;
+    while (redis.status !== 'ready' || (await redis.ping().catch(() => '')) !== 'PONG') {
+      if (Date.now() > deadline) throw new Error('redis-server did not come back');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    redisServer.kill('SIGSTOP');
+    const started = Date.now();
+    const answer = await app.inject({
+      method: 'POST',
+      url: '/v1/ping',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { queue: 'set' },
+    });
+    // The limiter's command timeout (500 ms) and the enqueue's deadline (1 s), one after the other.
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(answer.statusCode).toBe(503);
+    expect(answer.headers['retry-after']).toBe('5');
+    // The limiter did ask Redis (and gave up on it, admitting) before the enqueue did.
+    const own = lines.filter((line) => line.reqId === answer.headers['x-request-id']).map((line) => line.msg);
+    expect(own[0]).toBe('admission limit unavailable, request admitted');
+    redisServer.kill('SIGCONT');
   });
 });
