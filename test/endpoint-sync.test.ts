@@ -224,6 +224,59 @@ describe.each(ALL_DIALECTS)('JSON endpoint sync end to end on %s (ingress → Re
     expect(everything).not.toContain(TOKEN);
   });
 
+  it('an endpoint that echoes the bearer token inside values: the contato keeps its text, every error quoting one shows ***', async () => {
+    const token = (authorization: string) => authorization.slice('Bearer '.length);
+    endpoint.routes.set('/eco/contatos', {
+      authorization: `Bearer ${TOKEN}`,
+      echo: (auth) => [
+        { ...contato(50000), codigo: `CTT-${token(auth)}` },
+        { ...contato(50001), cep: `cep ${token(auth)}` },
+      ],
+    });
+    endpoint.routes.set('/eco/eventos', {
+      authorization: `Bearer ${TOKEN}`,
+      echo: (auth) => [{ ...EVENTO_EXEMPLO, codContato: `NOVO-${token(auth)}-9` }],
+    });
+    const id = await createService('Eco', { contato: '/eco/contatos', evento: '/eco/eventos' });
+    const { job, service, jobId } = await syncToEnd(id);
+    expect(job.state).toBe('completed');
+    // Parsed values keep their text: the code the endpoint sent is the contato's code in the CRM.
+    expect((await contatos()).map((c) => c.codigo)).toContain(`CTT-${TOKEN}`);
+    const [contatoReport, eventoReport] = job.returnvalue.eventos;
+    expect(contatoReport.erros).toEqual([
+      {
+        index: 1,
+        field: 'cep',
+        code: 'FORMAT',
+        params: { pattern: 'xxxxx-xxx', value: 'cep ***' },
+        message: 'registro 1: o campo "cep" deve seguir o padrão xxxxx-xxx, recebido "cep ***"',
+      },
+    ]);
+    expect(eventoReport.erros).toEqual([
+      {
+        index: 0,
+        field: 'codContato',
+        code: 'CONTATO_NOT_FOUND',
+        params: { codContato: 'NOVO-***-9' },
+        message: 'registro 0: não há contato com codigo "NOVO-***-9" no CRM; sincronize o contato antes do evento',
+      },
+    ]);
+    // The API renders the last reports in the caller's language from the stored code and params.
+    expect(service.eventos.map((e: { ultimoRelatorio: { erros: { message: string }[] } }) => e.ultimoRelatorio.erros[0]?.message)).toEqual([
+      'record 1: field "cep" must follow the pattern xxxxx-xxx, got "cep ***"',
+      'record 0: no contato with codigo "NOVO-***-9" in the CRM; sync the contato before its evento',
+    ]);
+    const stored = await database.db.selectFrom('servicos_endpoint_eventos').selectAll().where('servico_id', '=', id).execute();
+    const kept = [
+      JSON.stringify(job),
+      JSON.stringify(service),
+      JSON.stringify(stored),
+      JSON.stringify(await producer.getJob('get', jobId)),
+    ];
+    const logs = JSON.stringify(worker.lines) + worker.stderr.join('');
+    for (const text of [...kept, logs]) expect(text).not.toContain(TOKEN);
+  });
+
   it('marks "falha" with what to do when the endpoint refuses the credentials', async () => {
     endpoint.routes.set('/recusa', { body: [], authorization: 'Bearer outro-token' });
     const id = await createService('Recusa', { contato: '/recusa' });

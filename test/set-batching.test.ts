@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@integrador/test-support/
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
-import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
+import { DEFAULT_CREDENTIALS, ECHO_NAME, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
 import { CONTA, seedSetWsContas } from './fixtures/set-ws-contas';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -220,5 +220,61 @@ describe('SET micro-batching: several pushes of one integration and tenant in on
       expect(byJob.get(job.id as string)).toMatchObject({ status: 'pendente', mensagem: null, tentativas: 2 });
     }
     expect(retried).toBeGreaterThan(0);
+  });
+
+  it('a batched call whose ERP echoes the password in one customer’s retorno: that job’s texts show ***', async () => {
+    if (worker) {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    fs.writeFileSync(connectionsFile, `${seniorG5ConnectionsYaml(erp.url)}\n    retry: { attempts: 1, backoffMs: 100 }\n`);
+    await database.db.updateTable('integracao').set({ lote_maximo: 10 }).where('id', '=', 19).execute();
+    const ids = [401, 402, 403, 404, 405, 406, 407, 408];
+    const ECHO = 405;
+    await database.db
+      .insertInto('contas')
+      .values(
+        ids.map((id) => ({
+          ...CONTA,
+          id,
+          empresa_id: empresaId,
+          nome: id === ECHO ? ECHO_NAME : `Conta ${id}`,
+          cnpj: `12.345.678/0${id}-95`,
+        })),
+      )
+      .execute();
+    const jobIds = new Map<number, string>();
+    for (const contaId of ids) {
+      const payload = { tenant: { empresaId, filialId: null }, integracaoId: 19, parametros: { contaId }, trigger: 'api' as const };
+      jobIds.set(contaId, String((await producer.enqueue('set', 'integration.run', payload)).id));
+    }
+    worker = startWorker();
+    const outcomes = new Map(await Promise.all(ids.map(async (id) => [id, await settled(jobIds.get(id) as string)] as const)));
+    // The echoing customer went in a call with others (the password reached the ERP once, in a batch).
+    const echoCalls = erp.requests.bodies.filter((body) => body.includes(ECHO_NAME));
+    expect(echoCalls.map((body) => (body.match(/<[\w:]*dadosGeraisCliente>/g) ?? []).length > 1)).toEqual([true]);
+    for (const id of ids) expect({ id, state: outcomes.get(id)?.state }).toEqual({ id, state: id === ECHO ? 'failed' : 'completed' });
+
+    const echoJob = jobIds.get(ECHO) as string;
+    const expected = `Cliente recusado: senha recebida: *** (usuário ${DEFAULT_CREDENTIALS.user})`;
+    expect(outcomes.get(ECHO)?.job.failedReason).toBe(expected);
+    const execucao = await database.db
+      .selectFrom('integracao_execucoes')
+      .select(['id', 'status', 'mensagem'])
+      .where('job_id', '=', echoJob)
+      .executeTakeFirstOrThrow();
+    expect(execucao).toMatchObject({ status: 'falhou', mensagem: expected });
+    const tentativas = await database.db.selectFrom('integracao_tentativas').selectAll().where('execucao_id', '=', execucao.id).execute();
+    expect(tentativas).toHaveLength(1);
+    expect(tentativas[0]?.resposta).toContain('senha recebida: *** (usuário');
+    const job = outcomes.get(ECHO)?.job;
+    const texts = JSON.stringify({
+      execucao,
+      tentativas,
+      job: [job?.failedReason, job?.stacktrace],
+      log: worker.lines,
+      stderr: worker.stderr,
+    });
+    expect(texts).not.toContain(DEFAULT_CREDENTIALS.password);
   });
 });

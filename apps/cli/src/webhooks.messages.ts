@@ -31,9 +31,9 @@ const PT = {
   invalidCapture: (value: string) => `ação desconhecida: ${value}; use install ou remove`,
   captureInstalled: 'gatilhos de captura instalados',
   captureRemoved: 'gatilhos de captura removidos',
-  reseal: 'cifra com WEBHOOK_SECRET_KEY os segredos guardados sem cifra (criados antes de a chave existir)',
+  reseal: 'cifra com WEBHOOK_SECRET_KEY os segredos e valores de cabeçalhos guardados sem cifra (gravados antes de a chave existir)',
   resealNoKey: 'WEBHOOK_SECRET_KEY não está definida: defina a chave (32 bytes em base64 ou hex) e repita',
-  resealed: (count: number) => `${count} webhook(s) com o segredo cifrado agora`,
+  resealed: (count: number) => `${count} webhook(s) com segredos ou cabeçalhos cifrados agora`,
   invalidStatus: (value: string) => `--status inválido: ${value}; use pendente, entregue, falhou ou cancelada`,
 };
 
@@ -66,9 +66,9 @@ const EN: typeof PT = {
   invalidCapture: (value) => `unknown action: ${value}; use install or remove`,
   captureInstalled: 'capture triggers installed',
   captureRemoved: 'capture triggers removed',
-  reseal: 'seals with WEBHOOK_SECRET_KEY the secrets stored plain (created before the key was set)',
+  reseal: 'seals with WEBHOOK_SECRET_KEY the secrets and header values stored plain (written before the key was set)',
   resealNoKey: 'WEBHOOK_SECRET_KEY is not set: set the key (32 bytes, base64 or hex) and run it again',
-  resealed: (count) => `${count} webhook secret(s) sealed now`,
+  resealed: (count) => `${count} webhook(s) with secrets or headers sealed now`,
   invalidStatus: (value) => `invalid --status: ${value}; use pendente, entregue, falhou or cancelada`,
 };
 

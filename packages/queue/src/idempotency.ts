@@ -81,7 +81,8 @@ export interface IdempotencyStore {
  * Binds a tenant's Idempotency-Key to the fingerprint of the first request that used it (IETF
  * draft-ietf-httpapi-idempotency-key): `bound` for the first use, `same` for a replay of that request (the job ids of
  * idempotentJobId then answer it, deduplicated), `reused` when the key comes back with another route or body — which
- * the caller refuses (422) rather than silently run as a new request.
+ * the caller refuses (422) rather than silently run as a new request. `replay` names this request among the replays of
+ * the key: a replay refused in the end withdraws its mark by it (withdrawIdempotencyReplay).
  */
 export async function bindIdempotencyKey(
   redis: IdempotencyStore,
@@ -89,32 +90,57 @@ export async function bindIdempotencyKey(
   tenant: TenantRef,
   key: string,
   fingerprint: string,
+  replay: string,
 ): Promise<'bound' | 'same' | 'reused'> {
   const name = bindingKey(prefix, tenant, key);
   if ((await redis.set(name, fingerprint, 'EX', IDEMPOTENCY_BINDING_TTL_S, 'NX')) === 'OK') return 'bound';
   // A replay marks the binding as shared (atomically with the comparison): the first request may no longer free the
   // key even if it is then refused, since this replay goes on to enqueue under the job id the key names.
-  const matched = await redis.eval(SHARE, 2, name, sharedKey(name), fingerprint, String(IDEMPOTENCY_BINDING_TTL_S));
+  const matched = await redis.eval(SHARE, 2, name, sharedKey(name), fingerprint, String(IDEMPOTENCY_BINDING_TTL_S), replay);
   // Expired or freed between the two commands: bind it now.
-  if (matched === null) return bindIdempotencyKey(redis, prefix, tenant, key, fingerprint);
+  if (matched === null) return bindIdempotencyKey(redis, prefix, tenant, key, fingerprint, replay);
   return matched === 1 ? 'same' : 'reused';
 }
 
-/** The marker set while a replay matched a binding ('same'): the binding is then never freed. */
+/**
+ * The replays that matched a binding ('same') and were not refused: a set of their `replay` names while any remains
+ * (the binding is then never freed). Redis deletes a set whose last member goes, so a binding whose replays were all
+ * refused is as it was before them. A plain '1' (written before replays were named) stays until it expires.
+ */
 function sharedKey(name: string): string {
   return `${name}:shared`;
 }
 
 /**
- * 1 (and marks the binding shared, for no longer than the binding lives: a later binding of the key must not inherit
- * it) when the binding holds ARGV[1], 0 for another fingerprint, nil when absent.
+ * 1 (and adds ARGV[3] to the binding's replays, which live no longer than the binding: a later binding of the key must
+ * not inherit them) when the binding holds ARGV[1], 0 for another fingerprint, nil when absent.
  */
 const SHARE = `local stored = redis.call('get', KEYS[1])
 if not stored then return nil end
 if stored ~= ARGV[1] then return 0 end
+if redis.call('type', KEYS[2]).ok == 'string' then return 1 end
+redis.call('sadd', KEYS[2], ARGV[3])
 local ttl = redis.call('pttl', KEYS[1])
-if ttl > 0 then redis.call('set', KEYS[2], '1', 'PX', ttl) else redis.call('set', KEYS[2], '1', 'EX', ARGV[2]) end
+if ttl > 0 then redis.call('pexpire', KEYS[2], ttl) else redis.call('expire', KEYS[2], ARGV[2]) end
 return 1`;
+
+/** Removes ARGV[1] from the binding's replays (a plain '1' marker is left as it is). */
+const WITHDRAW = `if redis.call('type', KEYS[1]).ok == 'set' then return redis.call('srem', KEYS[1], ARGV[1]) end
+return 0`;
+
+/**
+ * Withdraws the mark of a replay that was refused (a 4xx: nothing done): the binding is as the replay found it, so a
+ * refused first request may still free the key unless another replay that was not refused holds it.
+ */
+export async function withdrawIdempotencyReplay(
+  redis: IdempotencyStore,
+  prefix: string,
+  tenant: TenantRef,
+  key: string,
+  replay: string,
+): Promise<void> {
+  await redis.eval(WITHDRAW, 1, sharedKey(bindingKey(prefix, tenant, key)), replay);
+}
 
 /** Deletes the binding only when it still holds ARGV[1] and no replay matched it. */
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] and redis.call('exists', KEYS[2]) == 0 then
@@ -124,8 +150,8 @@ return 0`;
 
 /**
  * Frees a key bound by a request that was refused (nothing done): the client may fix the body and use the key again.
- * Never while a replay of that request matched the binding ('same'): the replay may have enqueued under the job id the
- * key names, and a new body bound to the freed key would be silently deduplicated into that job.
+ * Never while a replay of that request that matched the binding ('same') was not refused: the replay may have enqueued
+ * under the job id the key names, and a new body bound to the freed key would be silently deduplicated into that job.
  */
 export async function releaseIdempotencyKey(
   redis: IdempotencyStore,

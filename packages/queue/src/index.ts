@@ -11,6 +11,7 @@ export {
   idempotentJobId,
   releaseIdempotencyKey,
   requestFingerprint,
+  withdrawIdempotencyReplay,
 } from './idempotency';
 export {
   type EnqueuedRun,

@@ -51,6 +51,11 @@ export interface JsonEndpointResponse {
   statusCode: number;
   bytes: number;
   durationMs: number;
+  /**
+   * Masks the credentials sent (`***`) inside a text made from `records` that the hub keeps or shows (a record error
+   * quoting a value): `records` keep their text, only a value that equals a secret is `***` already.
+   */
+  maskText: (text: string) => string;
 }
 
 /** How much of an error body is kept for the message. */
@@ -136,7 +141,7 @@ export async function fetchJsonRecords(request: JsonEndpointRequest): Promise<Js
     .replace(/^\uFEFF/, '');
   if (statusCode < 200 || statusCode >= 300) throw statusFailure(url, statusCode, mask.text(text));
   const durationMs = Math.round(performance.now() - started);
-  return { records: mask.value(parseRecords(url, text, mask)), statusCode, bytes, durationMs };
+  return { records: mask.value(parseRecords(url, text, mask)), statusCode, bytes, durationMs, maskText: mask.text };
 }
 
 function fetchFailure(error: unknown, request: JsonEndpointRequest, elapsedMs: number, mask: SecretMasker): EndpointFetchError {

@@ -12,7 +12,7 @@ import { maskHeaders } from './header-mask';
 import type { SendResult, WebhookHttpClient } from './http-client';
 import { webhookMessage } from './messages';
 import { nextRetryDelay, retryAfterMs } from './retry-schedule';
-import { openSecret } from './secret-box';
+import { openHeaders, openSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
 import { signingKey, standardWebhookHeaders } from './signing';
 
@@ -38,9 +38,9 @@ export type DeliveryOutcome =
   | { kind: 'retry'; untilMs: number; attempt: number; errorClass: string | null }
   | { kind: 'failed'; attempt: number; reason: string };
 
-/** The masker of an endpoint's custom header values (and the credential inside an Authorization one). */
-function echoMasker(endpoint: WebhookEndpoint) {
-  return createSecretMasker(Object.values(endpoint.cabecalhos).flatMap(authorizationForms));
+/** The masker of an endpoint's custom header values, as sent (and the credential inside an Authorization one). */
+function echoMasker(custom: Record<string, string>) {
+  return createSecretMasker(Object.values(custom).flatMap(authorizationForms));
 }
 
 /**
@@ -66,7 +66,21 @@ export function signingSecrets(endpoint: WebhookEndpoint, settings: Pick<Webhook
  * second per process. Kept on the cached row itself, as a property that is not enumerable (out of logs, JSON and
  * spreads of the row): they leave memory with it.
  */
-export type SigningEndpoint = WebhookEndpoint & { decodedKeys?: { current: Buffer; previous?: Buffer } };
+export type SigningEndpoint = WebhookEndpoint & {
+  decodedKeys?: { current: Buffer; previous?: Buffer };
+  openedHeaders?: Record<string, string>;
+};
+
+/**
+ * The endpoint's custom headers as sent: sealed values opened (WEBHOOK_SECRET_KEY_MISSING without the key), once per
+ * endpoint row, kept on it as signingKeys keeps its keys (not enumerable: out of logs, JSON and spreads of the row).
+ */
+export function customHeaders(endpoint: SigningEndpoint, settings: Pick<WebhookSettings, 'secretKey'>): Record<string, string> {
+  if (endpoint.openedHeaders) return endpoint.openedHeaders;
+  const opened = openHeaders(endpoint.cabecalhos, settings.secretKey);
+  Object.defineProperty(endpoint, 'openedHeaders', { value: opened, enumerable: false, configurable: true });
+  return opened;
+}
 
 /** The endpoint's signing keys now (signingSecrets, decoded); derived once per endpoint row. */
 export function signingKeys(endpoint: SigningEndpoint, settings: Pick<WebhookSettings, 'secretKey'>, now = Date.now()): Buffer[] {
@@ -99,13 +113,13 @@ export const GATILHO_HEADER = 'webhook-gatilho';
  * override).
  */
 export function attemptHeaders(
-  endpoint: WebhookEndpoint,
+  custom: Record<string, string>,
   secrets: readonly (string | Buffer)[],
   webhookId: string,
   body: string,
   gatilho: string,
 ): Record<string, string> {
-  return { ...endpoint.cabecalhos, ...standardWebhookHeaders(secrets, webhookId, body), [GATILHO_HEADER]: gatilho };
+  return { ...custom, ...standardWebhookHeaders(secrets, webhookId, body), [GATILHO_HEADER]: gatilho };
 }
 
 /** Why an endpoint was disabled, stored as JSON and worded by messages.ts in the reader's language. */
@@ -378,14 +392,16 @@ export async function deliverOnce(
     }
     const failuresBefore = admission.failures;
     let keys: Buffer[];
+    let custom: Record<string, string>;
     try {
       keys = signingKeys(endpoint, settings);
+      custom = customHeaders(endpoint, settings);
     } catch (err) {
       if (!(err instanceof WebhookError)) throw err;
       await giveBack();
       return await secretKeyMissing(deps, entrega, endpoint, manual);
     }
-    const headers = attemptHeaders(endpoint, keys, entrega.webhook_id, entrega.payload, entrega.gatilho);
+    const headers = attemptHeaders(custom, keys, entrega.webhook_id, entrega.payload, entrega.gatilho);
     const result = await deps.http.send(endpoint.url, headers, entrega.payload);
     const attempt = entrega.tentativas + 1;
     // The writes after an attempt are independent: run together, so a delivery's latency holds one round trip, not four.
@@ -400,7 +416,7 @@ export async function deliverOnce(
       cabecalhos: maskHeaders({ 'content-type': 'application/json', ...headers }, Object.keys(endpoint.cabecalhos)),
       statusHttp: result.status,
       // The receiver's answer may echo the custom headers' values it got (write-only, never shown): masked there too.
-      resposta: result.body === null ? null : echoMasker(endpoint).text(result.body),
+      resposta: result.body === null ? null : echoMasker(custom).text(result.body),
       duracaoMs: result.durationMs,
       classeErro: result.errorClass,
       erro: result.error,

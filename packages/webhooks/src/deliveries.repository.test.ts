@@ -36,7 +36,7 @@ describe('delivery groups on PostgreSQL: one statement text whatever the size', 
     entregaId,
     numero: 1,
     origem: 'automatica',
-    cabecalhos: { 'webhook-id': 'x', 'x-aspas': 'a "citação" \\ {chave}' },
+    cabecalhos: { 'webhook-id': 'a "citação" \\ {chave}', 'x-cliente': '***' },
     statusHttp: 200,
     resposta: 'ok',
     duracaoMs: 5,
@@ -83,5 +83,21 @@ describe('delivery groups on PostgreSQL: one statement text whatever the size', 
       expect(tentativa?.cabecalhos).toEqual(attempt(b.empresaId, id).cabecalhos);
     }
     for (const id of b.entregaIds.slice(4)) expect(byId.get(id)).toMatchObject({ status: 'pendente', tentativas: 0 });
+  });
+
+  it('shows no custom header value on read, whatever its name: an old row kept an ordinary-named one in clear', async () => {
+    const [a] = tenants as [(typeof tenants)[0]];
+    const entregaId = a.entregaIds[5] as number;
+    const hub = {
+      'content-type': 'application/json',
+      'webhook-id': 'msg_A5',
+      'webhook-timestamp': '1700000000',
+      'webhook-gatilho': 'contato.criado',
+    };
+    // As a row recorded before custom headers were masked when written holds them.
+    const recorded = { ...hub, 'webhook-signature': 'v1,abc', 'X-Cliente': 'cliente-41', 'X-Origem': 'crm-matriz' };
+    await recordDeliveries(db, [{ ...attempt(a.empresaId, entregaId), cabecalhos: recorded }]);
+    const [tentativa] = await listTentativas(database.db, a.empresaId, entregaId);
+    expect(tentativa?.cabecalhos).toEqual({ ...hub, 'webhook-signature': '***', 'X-Cliente': '***', 'X-Origem': '***' });
   });
 });

@@ -1,7 +1,7 @@
 import { compiledStatement, type Database, pgUnnest, sameLengthColumns, timestampValue } from '@integrador/store';
 import { type ExpressionBuilder, type Kysely, PostgresAdapter, type QueryCreator, sql } from 'kysely';
 import { applyEndpointFailure, type EndpointFailure } from './endpoints.repository';
-import { maskHeaders } from './header-mask';
+import { maskRecordedHeaders } from './header-mask';
 import { CANCELLED_DISABLED, type CancelReason, LEGACY_CANCEL_TEXT } from './messages';
 
 type Db = Kysely<Database>;
@@ -600,8 +600,9 @@ export async function listTentativas(db: Db, empresaId: number, entregaId: numbe
     .execute();
   return rows.map(({ cabecalhos, empresa_id: _e, criado_em, ...rest }) => ({
     ...rest,
-    // Masked again on read: rows recorded before custom headers were masked whole kept a secret-named value's first 3 characters.
-    cabecalhos: maskHeaders(JSON.parse(cabecalhos) as Record<string, string>),
+    // Masked again on read: rows recorded before custom headers were masked whole kept a secret-named value's first 3
+    // characters, and an ordinary-named custom header's whole value.
+    cabecalhos: maskRecordedHeaders(JSON.parse(cabecalhos) as Record<string, string>),
     criado_em: isoTimestamp(criado_em) as string,
   }));
 }

@@ -121,8 +121,8 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
   },
   WEBHOOK_SECRET_KEY_MISSING: {
     'pt-BR':
-      'o segredo de assinatura deste webhook está cifrado, mas a chave WEBHOOK_SECRET_KEY não está definida neste servidor; defina a mesma chave usada ao criá-lo e reinicie (nada foi enviado)',
-    en: "this webhook's signing secret is sealed, but WEBHOOK_SECRET_KEY is not set on this host; set the key it was created with and restart (nothing was sent)",
+      'o segredo de assinatura ou os cabeçalhos personalizados deste webhook estão cifrados, mas a chave WEBHOOK_SECRET_KEY não está definida neste servidor; defina a mesma chave usada ao gravá-los e reinicie (nada foi enviado)',
+    en: "this webhook's signing secret or custom headers are sealed, but WEBHOOK_SECRET_KEY is not set on this host; set the key they were written with and restart (nothing was sent)",
   },
   WEBHOOK_HEADERS_REQUIRED: {
     'pt-BR':

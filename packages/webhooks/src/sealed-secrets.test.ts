@@ -11,11 +11,11 @@ import { WebhookError } from './errors';
 import { EndpointFlowControl } from './flow-control';
 import { createWebhookHttpClient } from './http-client';
 import { countSealedEndpoints, resealPlainSecrets, warnIfSealedWithoutKey } from './sealed-secrets';
-import { generateSigningSecret, isSealed, openSecret, sealSecret } from './secret-box';
+import { generateSigningSecret, isSealed, openHeaders, openSecret, sealSecret } from './secret-box';
 import { DEFAULT_WEBHOOK_SETTINGS } from './settings';
 import { endpointWithDeliveries } from './test/deliveries';
 import { testWebhookEndpoint } from './test-endpoint';
-import { rotateSecret } from './webhooks.service';
+import { patchEndpoint, presentEndpoint, rotateSecret } from './webhooks.service';
 
 const KEY = Buffer.alloc(32, 7);
 const LOOPBACK = { ...DEFAULT_WEBHOOK_SETTINGS, allowlist: parseAddressAllowlist(['127.0.0.1/32']) };
@@ -26,10 +26,13 @@ describe.each(['sqlite', 'postgres'] as const)('secrets sealed under a key this 
   let receiver: http.Server;
   let url: string;
   let received = 0;
+  /** The headers of the last request the receiver got. */
+  let lastHeaders: http.IncomingHttpHeaders = {};
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
     receiver = http.createServer((req, res) => {
       received += 1;
+      lastHeaders = req.headers;
       req.resume();
       req.on('end', () => res.writeHead(204).end());
     });
@@ -138,6 +141,75 @@ describe.each(['sqlite', 'postgres'] as const)('secrets sealed under a key this 
     });
   });
 
+  it('custom header values: sealed at rest under the key and opened only to be sent; text ones written before still go', async () => {
+    const flow = new EndpointFlowControl(testRedis.redis, testRedis.prefix, {
+      breakerFailures: 3,
+      breakerCooldownMs: 60000,
+      endpointConcurrency: 1,
+      leaseMs: 20000,
+    });
+    const client = createWebhookHttpClient(LOOPBACK);
+    const deps = (secretKey: Buffer | undefined) => ({
+      db: database.db,
+      store: createDeliveryStore(database.db),
+      http: client,
+      flow,
+      settings: { ...DEFAULT_WEBHOOK_SETTINGS, secretKey },
+    });
+    const storedColumn = async (id: number) =>
+      (await database.db.selectFrom('webhook_endpoints').select('cabecalhos').where('id', '=', id).executeTakeFirstOrThrow()).cabecalhos;
+    // Both signing secrets plain: what the key is needed for below is the header values alone.
+    const before = await endpointWithDeliveries(database.db, {
+      nome: `hdr-old-${dialect}`,
+      url,
+      segredo: 'plain:whsec_a',
+      bodies: ['[1]'],
+    });
+    const sealedOne = await endpointWithDeliveries(database.db, {
+      nome: `hdr-new-${dialect}`,
+      url,
+      segredo: 'plain:whsec_b',
+      bodies: ['[2]'],
+    });
+    try {
+      // Written by a host without the key: stored as text, as always; a host with the key still sends it.
+      const oldCaller = { empresaId: before.empresaId, filialId: null };
+      await patchEndpoint(database.db, { ...LOOPBACK, secretKey: undefined }, oldCaller, before.endpointId, {
+        cabecalhos: { 'X-Cliente': 'cliente-antigo-41' },
+      });
+      expect(await storedColumn(before.endpointId)).toBe('{"X-Cliente":"cliente-antigo-41"}');
+      const sentOld = await deliverOnce(deps(KEY), before.empresaId, before.entregaIds[0] as number, false, before.endpointId);
+      expect(sentOld).toMatchObject({ kind: 'delivered' });
+      expect(lastHeaders['x-cliente']).toBe('cliente-antigo-41');
+
+      // Written by a host with the key: no value in the row, the names still there.
+      const caller = { empresaId: sealedOne.empresaId, filialId: null };
+      await patchEndpoint(database.db, { ...LOOPBACK, secretKey: KEY }, caller, sealedOne.endpointId, {
+        cabecalhos: { 'X-Cliente': 'cliente-secreto-42', Authorization: 'Bearer tok-cab-123' },
+      });
+      const column = String(await storedColumn(sealedOne.endpointId));
+      expect(column).not.toMatch(/cliente-secreto-42|tok-cab-123/);
+      expect(Object.keys(JSON.parse(column))).toEqual(['X-Cliente', 'Authorization']);
+      const endpoint = await findWebhookEndpoint(database.db, sealedOne.empresaId, sealedOne.endpointId);
+      expect(presentEndpoint(endpoint as NonNullable<typeof endpoint>, 'en').cabecalhos).toEqual(['X-Cliente', 'Authorization']);
+      const entregaId = sealedOne.entregaIds[0] as number;
+      // A host without the key sends nothing (the values cannot be opened) and says why.
+      const count = received;
+      expect(await deliverOnce(deps(undefined), sealedOne.empresaId, entregaId, false, sealedOne.endpointId)).toMatchObject({
+        kind: 'retry',
+      });
+      expect(received).toBe(count);
+      // The deliverer with the key opens them to send them; the attempt shows none of them.
+      expect(await deliverOnce(deps(KEY), sealedOne.empresaId, entregaId, true, sealedOne.endpointId)).toMatchObject({ kind: 'delivered' });
+      expect([lastHeaders['x-cliente'], lastHeaders.authorization]).toEqual(['cliente-secreto-42', 'Bearer tok-cab-123']);
+      const attempts = await listTentativas(database.db, sealedOne.empresaId, entregaId);
+      expect(attempts.map((a) => a.classe_erro)).toEqual(['secret_key_missing', null]);
+      expect(attempts[1]?.cabecalhos).toMatchObject({ 'X-Cliente': '***', Authorization: '***' });
+    } finally {
+      await client.close();
+    }
+  });
+
   it('start-up: one warning with the count when sealed secrets exist and no key is set; none with the key', async () => {
     const lines: Array<{ context: object; message: string }> = [];
     const logger = { warn: (context: object, message: string) => lines.push({ context, message }) };
@@ -165,6 +237,24 @@ describe.each(['sqlite', 'postgres'] as const)('secrets sealed under a key this 
     const stored = await findWebhookEndpoint(database.db, empresaId, endpointId);
     expect(isSealed(stored?.segredo ?? '')).toBe(true);
     expect(openSecret(stored?.segredo ?? '', KEY)).toBe('whsec_plainone');
+    expect(await resealPlainSecrets(database.db, KEY)).toBe(0);
+  });
+
+  it('reseal seals the custom header values stored as text; they open to what was written', async () => {
+    const { empresaId, endpointId } = await endpointWithDeliveries(database.db, {
+      nome: `reseal-hdr-${dialect}`,
+      url,
+      segredo: sealed(),
+      bodies: [],
+    });
+    const caller = { empresaId, filialId: null };
+    await patchEndpoint(database.db, { ...LOOPBACK, secretKey: undefined }, caller, endpointId, {
+      cabecalhos: { 'X-Api-Key': 'chave-77' },
+    });
+    expect(await resealPlainSecrets(database.db, KEY)).toBe(1);
+    const stored = await findWebhookEndpoint(database.db, empresaId, endpointId);
+    expect(JSON.stringify(stored?.cabecalhos)).not.toContain('chave-77');
+    expect(openHeaders(stored?.cabecalhos ?? {}, KEY)).toEqual({ 'X-Api-Key': 'chave-77' });
     expect(await resealPlainSecrets(database.db, KEY)).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import type { Database } from '@integrador/store';
 import type { Kysely } from 'kysely';
-import { isSealed, openSecret, sealSecret } from './secret-box';
+import { parseStoredHeaders } from './endpoints.repository';
+import { isSealed, isSealedHeader, openSecret, sealSecret } from './secret-box';
 
 // Secrets are sealed when written (creation, rotation) under the WEBHOOK_SECRET_KEY of the process writing them. A
 // host started without the key cannot sign for those endpoints; one started with it still reads the plain ones
@@ -8,12 +9,15 @@ import { isSealed, openSecret, sealSecret } from './secret-box';
 
 type Db = Kysely<Database>;
 
-/** How many endpoints hold a sealed secret (current, or previous during its grace period). */
+/** How many endpoints hold a sealed secret (current, or previous during its grace period) or sealed header values. */
 export async function countSealedEndpoints(db: Db): Promise<number> {
   const row = await db
     .selectFrom('webhook_endpoints')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => eb.or([eb('segredo', 'like', 'v1:%'), eb('segredo_anterior', 'like', 'v1:%')]))
+    .where((eb) =>
+      // A sealed header value is stored as {"sealed":"v1:…"}; a text value quoting that has its quotes escaped.
+      eb.or([eb('segredo', 'like', 'v1:%'), eb('segredo_anterior', 'like', 'v1:%'), eb('cabecalhos', 'like', '%"sealed":"v1:%')]),
+    )
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
@@ -34,21 +38,32 @@ export async function warnIfSealedWithoutKey(
 }
 
 /**
- * Seals every secret stored plain (written before WEBHOOK_SECRET_KEY was set), current and previous; answers how many
- * endpoints changed. Each row is updated only if it still holds what was read (a rotation meanwhile is not undone).
+ * Seals every secret stored plain (written before WEBHOOK_SECRET_KEY was set), current and previous, and every custom
+ * header value stored as text; answers how many endpoints changed. Each row is updated only if it still holds what
+ * was read (a rotation or an edit meanwhile is not undone).
  */
 export async function resealPlainSecrets(db: Db, key: Buffer): Promise<number> {
   const rows = await db
     .selectFrom('webhook_endpoints')
-    .select(['empresa_id', 'id', 'segredo', 'segredo_anterior'])
-    .where((eb) => eb.or([eb('segredo', 'like', 'plain:%'), eb('segredo_anterior', 'like', 'plain:%')]))
+    .select(['empresa_id', 'id', 'segredo', 'segredo_anterior', 'cabecalhos'])
+    .where((eb) => eb.or([eb('segredo', 'like', 'plain:%'), eb('segredo_anterior', 'like', 'plain:%'), eb('cabecalhos', 'is not', null)]))
     .execute();
   let changed = 0;
   for (const row of rows) {
     const seal = (stored: string) => (isSealed(stored) ? stored : sealSecret(openSecret(stored, key), key));
+    const headers = parseStoredHeaders(row.cabecalhos);
+    const plainHeaders = Object.values(headers).some((value) => !isSealedHeader(value));
+    if (!plainHeaders && isSealed(row.segredo) && (row.segredo_anterior === null || isSealed(row.segredo_anterior))) continue;
+    const cabecalhos = plainHeaders
+      ? JSON.stringify(
+          Object.fromEntries(
+            Object.entries(headers).map(([name, value]) => [name, isSealedHeader(value) ? value : { sealed: sealSecret(value, key) }]),
+          ),
+        )
+      : row.cabecalhos;
     let update = db
       .updateTable('webhook_endpoints')
-      .set({ segredo: seal(row.segredo), segredo_anterior: row.segredo_anterior === null ? null : seal(row.segredo_anterior) })
+      .set({ segredo: seal(row.segredo), segredo_anterior: row.segredo_anterior === null ? null : seal(row.segredo_anterior), cabecalhos })
       .where('empresa_id', '=', row.empresa_id)
       .where('id', '=', row.id)
       .where('segredo', '=', row.segredo);
@@ -56,6 +71,7 @@ export async function resealPlainSecrets(db: Db, key: Buffer): Promise<number> {
       row.segredo_anterior === null
         ? update.where('segredo_anterior', 'is', null)
         : update.where('segredo_anterior', '=', row.segredo_anterior);
+    update = row.cabecalhos === null ? update.where('cabecalhos', 'is', null) : update.where('cabecalhos', '=', row.cabecalhos);
     const result = await update.executeTakeFirst();
     changed += Number(result.numUpdatedRows) > 0 ? 1 : 0;
   }

@@ -4,6 +4,7 @@ import { WebhookError } from './errors';
 // The hub must sign with the secret, so it cannot store only a hash (as it does for API keys). With WEBHOOK_SECRET_KEY
 // set, secrets are sealed with AES-256-GCM (a database dump alone does not reveal them); without it they are stored
 // as they are, marked `plain:` so that setting a key later still reads them (and re-seals them on rotation).
+// Custom header values (an Authorization, an API key the receiver checks) are sealed the same way, each on its own.
 
 const SEALED = 'v1:';
 const PLAIN = 'plain:';
@@ -48,4 +49,31 @@ export function openSecret(stored: string, key: Buffer | undefined): string {
   const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
   decipher.setAuthTag(raw.subarray(12, 28));
   return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+}
+
+/**
+ * A custom header's value as stored: its text (written without WEBHOOK_SECRET_KEY, or before the key was set), or
+ * `{ sealed }` (sealSecret's form). Never ambiguous: a value written as text is always a JSON string.
+ */
+export type StoredHeaderValue = string | { sealed: string };
+
+/** Custom headers as they are stored: each value sealed under `key`; without a key, as they are. */
+export function sealHeaders(headers: Record<string, string>, key: Buffer | undefined): Record<string, StoredHeaderValue> {
+  if (!key) return headers;
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, { sealed: sealSecret(value, key) }]));
+}
+
+/** Whether a stored header value is sealed (it needs WEBHOOK_SECRET_KEY to be opened). */
+export function isSealedHeader(value: StoredHeaderValue): value is { sealed: string } {
+  return typeof value !== 'string';
+}
+
+/**
+ * The values to send: text as it is, sealed ones opened (a missing key is WEBHOOK_SECRET_KEY_MISSING, as for the
+ * signing secret).
+ */
+export function openHeaders(stored: Record<string, StoredHeaderValue>, key: Buffer | undefined): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(stored).map(([name, value]) => [name, isSealedHeader(value) ? openSecret(value.sealed, key) : value]),
+  );
 }

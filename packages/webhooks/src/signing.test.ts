@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { attemptHeaders, signingKeys, signingSecrets } from './deliver';
+import { attemptHeaders, customHeaders, signingKeys, signingSecrets } from './deliver';
 import type { WebhookEndpoint } from './endpoints.repository';
 import { generateSigningSecret, parseSecretKey, sealSecret } from './secret-box';
 
@@ -31,7 +31,7 @@ describe('signing keys of an endpoint', () => {
     const keys = signingKeys(row, { secretKey });
     // The same row gives the same key bytes: no AES-GCM open and base64 decode per delivery.
     expect(signingKeys(row, { secretKey })[0]).toBe(keys[0]);
-    const headers = attemptHeaders(row, keys, 'msg_1', body, 'contato.criado');
+    const headers = attemptHeaders(customHeaders(row, { secretKey }), keys, 'msg_1', body, 'contato.criado');
     expect(headers['x-tenant']).toBe('a');
     expect(() => new Webhook(current).verify(body, headers)).not.toThrow();
   });
@@ -39,11 +39,17 @@ describe('signing keys of an endpoint', () => {
   it('include the previous secret during its grace period only', () => {
     const now = Date.now();
     const row = endpoint(new Date(now + 60000));
-    const during = attemptHeaders(row, signingKeys(row, { secretKey }, now), 'msg_2', body, 'contato.criado');
+    const during = attemptHeaders(customHeaders(row, { secretKey }), signingKeys(row, { secretKey }, now), 'msg_2', body, 'contato.criado');
     expect(during['webhook-signature']?.split(' ')).toHaveLength(2);
     expect(() => new Webhook(previous).verify(body, during)).not.toThrow();
     expect(() => new Webhook(current).verify(body, during)).not.toThrow();
-    const after = attemptHeaders(row, signingKeys(row, { secretKey }, now + 60001), 'msg_3', body, 'contato.criado');
+    const after = attemptHeaders(
+      customHeaders(row, { secretKey }),
+      signingKeys(row, { secretKey }, now + 60001),
+      'msg_3',
+      body,
+      'contato.criado',
+    );
     expect(after['webhook-signature']?.split(' ')).toHaveLength(1);
     expect(() => new Webhook(previous).verify(body, after)).toThrow();
   });
@@ -55,7 +61,13 @@ describe('signing keys of an endpoint', () => {
     // Both callers (deliveries and the test call) follow the one grace rule: only the current secret signs.
     expect(signingKeys(row, { secretKey }, now)).toHaveLength(1);
     expect(signingSecrets(row, { secretKey }, now)).toEqual([current]);
-    const headers = attemptHeaders(row, signingKeys(row, { secretKey }, now), 'msg_4', body, 'contato.criado');
+    const headers = attemptHeaders(
+      customHeaders(row, { secretKey }),
+      signingKeys(row, { secretKey }, now),
+      'msg_4',
+      body,
+      'contato.criado',
+    );
     expect(() => new Webhook(current).verify(body, headers)).not.toThrow();
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { shownUrl } from '@integrador/connections';
-import { attemptHeaders, signingSecrets } from './deliver';
+import { attemptHeaders, customHeaders, signingSecrets } from './deliver';
 import type { WebhookEndpoint } from './endpoints.repository';
 import { type Gatilho, tableOf } from './gatilhos';
 import type { SendResult, WebhookHttpClient } from './http-client';
@@ -113,7 +113,7 @@ export async function testWebhookEndpoint(
   const gatilho = endpoint.gatilhos[0] ?? 'contato.criado';
   const body = JSON.stringify(samplePayload(gatilho));
   const webhookId = `msg_test_${randomUUID().replaceAll('-', '')}`;
-  const headers = attemptHeaders(endpoint, signingSecrets(endpoint, settings), webhookId, body, gatilho);
+  const headers = attemptHeaders(customHeaders(endpoint, settings), signingSecrets(endpoint, settings), webhookId, body, gatilho);
   const result = await http.send(endpoint.url, headers, body);
   const { code, params } = explain(result, endpoint.url, settings.timeoutMs);
   return { ok: result.ok, code, message: webhookMessage(locale, code, params), status: result.status, durationMs: result.durationMs };

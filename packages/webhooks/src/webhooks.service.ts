@@ -17,7 +17,7 @@ import {
 import { WebhookError } from './errors';
 import { cancelReasonOf, deliveryErrorMessage, disabledReasonMessage, type Locale } from './messages';
 import { resendEntrega } from './resend-entrega';
-import { generateSigningSecret, isSealed, sealSecret } from './secret-box';
+import { generateSigningSecret, isSealed, sealHeaders, sealSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
 
 type Db = Kysely<Database>;
@@ -34,15 +34,21 @@ export interface EndpointSettingsInput {
   limitePorSegundo?: number | null | undefined;
 }
 
-function checked(input: EndpointSettingsInput, settings: Pick<WebhookSettings, 'allowlist'>): WebhookEndpointInput {
+/** A tenant's settings checked, as stored: custom header values sealed under WEBHOOK_SECRET_KEY when it is set. */
+function checked(input: EndpointSettingsInput, settings: Pick<WebhookSettings, 'allowlist' | 'secretKey'>): WebhookEndpointInput {
   return {
     nome: input.nome.trim(),
     url: checkWebhookUrl(input.url, settings.allowlist),
     gatilhos: checkGatilhos(input.gatilhos),
     ativo: input.ativo ?? true,
-    cabecalhos: checkHeaders(input.cabecalhos ?? {}),
+    cabecalhos: storedHeaders(input.cabecalhos ?? {}, settings),
     limitePorSegundo: input.limitePorSegundo ?? null,
   };
+}
+
+/** Custom headers checked and sealed (their values are secrets the receiver checks: an Authorization, an API key). */
+function storedHeaders(headers: Record<string, string>, settings: Pick<WebhookSettings, 'secretKey'>) {
+  return sealHeaders(checkHeaders(headers), settings.secretKey);
 }
 
 /**
@@ -83,7 +89,7 @@ const originOf = (url: string) => new URL(url).origin;
  */
 export async function replaceEndpoint(
   db: Db,
-  options: Pick<WebhookSettings, 'allowlist'>,
+  options: Pick<WebhookSettings, 'allowlist' | 'secretKey'>,
   caller: FilialCaller,
   id: number,
   input: EndpointSettingsInput,
@@ -118,7 +124,7 @@ export type EndpointPatchInput = Partial<EndpointSettingsInput>;
  */
 export async function patchEndpoint(
   db: Db,
-  options: Pick<WebhookSettings, 'allowlist'>,
+  options: Pick<WebhookSettings, 'allowlist' | 'secretKey'>,
   caller: FilialCaller,
   id: number,
   input: EndpointPatchInput,
@@ -129,7 +135,7 @@ export async function patchEndpoint(
     url: input.url === undefined ? undefined : checkWebhookUrl(input.url, options.allowlist),
     gatilhos: input.gatilhos === undefined ? undefined : checkGatilhos(input.gatilhos),
     ativo: input.ativo,
-    cabecalhos: input.cabecalhos === undefined ? undefined : checkHeaders(input.cabecalhos),
+    cabecalhos: input.cabecalhos === undefined ? undefined : storedHeaders(input.cabecalhos, options),
     limitePorSegundo: input.limitePorSegundo,
   };
   if (update.url !== undefined && input.cabecalhos === undefined) assertHeadersStay(stored, update.url);

@@ -86,6 +86,62 @@ describe('freeing an Idempotency-Key binding', () => {
     expect(await send('POST', 'race-1', { n: 2 })).toBe(422);
   });
 
+  /** A plan step that holds its request in the route until `open`, saying when it got there. */
+  function held(then: () => never) {
+    let enter: () => void = () => {};
+    const entered = new Promise<void>((resolve) => {
+      enter = resolve;
+    });
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    plan.push(async () => {
+      enter();
+      await gate;
+      then();
+    });
+    return { entered, open };
+  }
+  const refuse = (status: number) => () => {
+    throw new HttpError(status, 'IDEMPOTENCY_KEY_REUSED');
+  };
+
+  it('a replay refused with a 4xx leaves the key as it found it; a replay accepted still holds it', async () => {
+    // A binds the key and waits; B replays it (same body) and is refused (404); C tries it with another body (422).
+    const a = held(refuse(409));
+    const first = send('POST', 'refused-replay-1', { n: 1 });
+    await a.entered;
+    plan.push(async () => refuse(404)());
+    expect(await send('POST', 'refused-replay-1', { n: 1 })).toBe(404);
+    expect(await send('POST', 'refused-replay-1', { n: 2 })).toBe(422);
+    a.open();
+    expect(await first).toBe(409);
+    // Neither replay did anything: A's refusal freed the key, and the corrected body may use it.
+    expect(await send('POST', 'refused-replay-1', { n: 2 })).toBe(202);
+
+    // A binds and waits; B replays and is accepted; C replays and is refused: B's job still holds the key.
+    const a2 = held(refuse(409));
+    const first2 = send('POST', 'refused-replay-2', { n: 1 });
+    await a2.entered;
+    expect(await send('POST', 'refused-replay-2', { n: 1 })).toBe(202);
+    plan.push(async () => refuse(404)());
+    expect(await send('POST', 'refused-replay-2', { n: 1 })).toBe(404);
+    a2.open();
+    expect(await first2).toBe(409);
+    expect(await send('POST', 'refused-replay-2', { n: 2 })).toBe(422);
+
+    // A marker written before replays were named (a plain '1', until it expires) is left as it is.
+    for (const name of await redis.keys(`${prefix}:idem-key:*`)) await redis.del(name);
+    expect(await send('POST', 'legacy-1', { n: 1 })).toBe(202);
+    const [binding] = await redis.keys(`${prefix}:idem-key:*`);
+    await redis.set(`${binding}:shared`, '1', 'EX', 60);
+    plan.push(async () => refuse(404)());
+    expect(await send('POST', 'legacy-1', { n: 1 })).toBe(404);
+    expect(await send('POST', 'legacy-1', { n: 1 })).toBe(202);
+    expect(await redis.get(`${binding}:shared`)).toBe('1');
+  });
+
   it('frees the key of a request refused with a 4xx that nothing replayed', async () => {
     plan.push(async () => {
       throw new HttpError(409, 'IDEMPOTENCY_KEY_REUSED');
@@ -110,10 +166,12 @@ describe('freeing an Idempotency-Key binding', () => {
   });
 
   it('marks a replayed binding for no longer than the binding lives (a later binding of the key must not inherit it)', async () => {
+    // The earlier tests' bindings go first: the one binding left is this test's.
+    for (const name of await redis.keys(`${prefix}:idem-key:*`)) await redis.del(name);
     expect(await send('POST', 'ttl-1', { n: 1 })).toBe(202);
-    const [binding] = await redis.keys(`${prefix}:idem-key:*`).then((keys) => keys.filter((k) => !k.endsWith(':shared')));
-    expect(binding).toBeDefined();
-    for (const name of await redis.keys(`${prefix}:idem-key:*`)) if (name !== binding) await redis.del(name);
+    const bindings = await redis.keys(`${prefix}:idem-key:*`);
+    expect(bindings).toHaveLength(1);
+    const [binding] = bindings;
     await redis.pexpire(binding as string, 60_000);
     expect(await send('POST', 'ttl-1', { n: 1 })).toBe(202);
     const marker = await redis.pttl(`${binding}:shared`);

@@ -1,4 +1,12 @@
-import { bindIdempotencyKey, type IdempotencyStore, releaseIdempotencyKey, requestFingerprint, withRedisDeadline } from '@integrador/queue';
+import { randomUUID } from 'node:crypto';
+import {
+  bindIdempotencyKey,
+  type IdempotencyStore,
+  releaseIdempotencyKey,
+  requestFingerprint,
+  withdrawIdempotencyReplay,
+  withRedisDeadline,
+} from '@integrador/queue';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../http-error';
 
@@ -6,6 +14,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The fingerprint this request bound its Idempotency-Key to (first use), released if the request is refused. */
     idempotencyBound?: string;
+    /** This request's name among the replays of its Idempotency-Key (a replay), withdrawn if the request is refused. */
+    idempotencyReplay?: string;
   }
 }
 
@@ -22,8 +32,8 @@ const tenantOf = (request: FastifyRequest) => {
  * is bound to the request's fingerprint (method, route, path, query, body) for the tenant. A replay of the same request
  * goes on to the route, whose job ids (idempotentJobId) or stored answer (crm-change) answer it deduplicated; the same
  * key with another route or body is a 422 IDEMPOTENCY_KEY_REUSED and does nothing. A request refused with a 4xx frees its key, so the client may correct the body and send it again under the same
- * key — unless a replay of it matched the binding meanwhile (see releaseIdempotencyKey). GET, HEAD and OPTIONS ignore
- * the header.
+ * key — unless a replay of it matched the binding meanwhile and was not refused (see releaseIdempotencyKey): a replay
+ * refused with a 4xx did nothing either, and withdraws its mark. GET, HEAD and OPTIONS ignore the header.
  */
 export function registerIdempotencyBinding(scope: FastifyInstance, redis: IdempotencyStore, prefix: string, timeoutMs: number): void {
   scope.addHook('preHandler', async (request) => {
@@ -37,20 +47,27 @@ export function registerIdempotencyBinding(scope: FastifyInstance, redis: Idempo
       body: request.body,
     });
     // Redis down or frozen: 503 QUEUE_UNAVAILABLE, as the enqueue the key guards would answer.
-    const binding = bindIdempotencyKey(redis, prefix, tenantOf(request), key, fingerprint);
+    // Random, not the request id: a client may send its own X-Request-Id, the same on two replays.
+    const replay = randomUUID();
+    const binding = bindIdempotencyKey(redis, prefix, tenantOf(request), key, fingerprint, replay);
     const outcome = await withRedisDeadline(binding, timeoutMs, 'Idempotency-Key binding');
     if (outcome === 'reused') throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED');
     if (outcome === 'bound') request.idempotencyBound = fingerprint;
+    else request.idempotencyReplay = replay;
   });
   scope.addHook('onResponse', async (request, reply) => {
-    const fingerprint = request.idempotencyBound;
     const key = request.headers['idempotency-key'];
-    // Only a 4xx frees it: a 503 may come after part of the work (crm-change enqueues one job per integration, then
-    // its webhooks), and a freed key would let another body join those jobs; the same request may always be retried.
+    // Only a 4xx undoes what the request did to its key: a 503 may come after part of the work (crm-change enqueues one
+    // job per integration, then its webhooks), and a freed key would let another body join those jobs; the same
+    // request may always be retried.
     const refused = reply.statusCode >= 400 && reply.statusCode < 500;
-    if (fingerprint === undefined || typeof key !== 'string' || !refused) return;
-    const release = releaseIdempotencyKey(redis, prefix, tenantOf(request), key, fingerprint);
-    await withRedisDeadline(release, timeoutMs, 'Idempotency-Key release').catch((err) =>
+    if (typeof key !== 'string' || !refused) return;
+    const { idempotencyBound: fingerprint, idempotencyReplay: replay } = request;
+    let undo: Promise<void>;
+    if (fingerprint !== undefined) undo = releaseIdempotencyKey(redis, prefix, tenantOf(request), key, fingerprint);
+    else if (replay !== undefined) undo = withdrawIdempotencyReplay(redis, prefix, tenantOf(request), key, replay);
+    else return;
+    await withRedisDeadline(undo, timeoutMs, 'Idempotency-Key release').catch((err) =>
       request.log.warn({ err }, 'could not free an Idempotency-Key binding'),
     );
   });

@@ -12,7 +12,7 @@ import { EndpointFetchError, fetchJsonRecords } from '@integrador/transports';
 import { contatoIdsByCodigo, writeContatos, writeEventos } from './crm-writer';
 import { authHeaders, EndpointSecretError } from './endpoint-auth';
 import { recordErrorMessage, statusMessage } from './endpoint-messages';
-import { type RecordError, type ValidRecord, validateRecords } from './payload-validation';
+import { type MaskText, type RecordError, type ValidRecord, validateRecords } from './payload-validation';
 
 /** Seed 003's limits of one call, from the configuration (ENDPOINT_*). */
 export interface EndpointLimits {
@@ -112,7 +112,9 @@ async function fetchAndCheck(
     allowPrivateNetwork: service.permitirRedePrivada,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
-  const { valid, errors, invalid } = validateRecords(evento.tipo, answer.records);
+  // A value holding a credential sent (a codContato built around the token) keeps its text in the CRM; every error
+  // quoting it shows `***` in its place.
+  const { valid, errors, invalid } = validateRecords(evento.tipo, answer.records, answer.maskText);
   const checked: CheckedEvento = {
     received: answer.records.length,
     valid,
@@ -129,12 +131,13 @@ async function fetchAndCheck(
         service.empresaId,
         valid.map((r) => String(r.data.codContato)),
       ),
+      answer.maskText,
     );
   return checked;
 }
 
 /** Eventos whose contato is not in the CRM become errors of their record (seed 003: eventos belong to existing contatos). */
-function linkContatos(checked: CheckedEvento, contatoIds: Map<string, number>): void {
+function linkContatos(checked: CheckedEvento, contatoIds: Map<string, number>, maskText: MaskText): void {
   checked.contatoIds = contatoIds;
   const linked: ValidRecord[] = [];
   for (const record of checked.valid) {
@@ -143,7 +146,8 @@ function linkContatos(checked: CheckedEvento, contatoIds: Map<string, number>): 
       linked.push(record);
       continue;
     }
-    const base = { index: record.index, field: 'codContato', code: 'CONTATO_NOT_FOUND' as const, params: { codContato } };
+    const params = { codContato: maskText(codContato) };
+    const base = { index: record.index, field: 'codContato', code: 'CONTATO_NOT_FOUND' as const, params };
     checked.errors.push({ ...base, message: recordErrorMessage('pt-BR', base) });
     checked.invalid++;
   }

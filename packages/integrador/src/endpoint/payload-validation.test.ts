@@ -1,3 +1,4 @@
+import { createSecretMasker } from '@integrador/transports';
 import { CONTATO_DO_SEED, CONTATO_EXEMPLO, EVENTO_EXEMPLO } from '../../../../test/fixtures/seed-003';
 import { recordErrorMessage } from './endpoint-messages';
 import { validateRecord, validateRecords } from './payload-validation';
@@ -114,5 +115,12 @@ describe('seed 003 payload validation', () => {
     expect(recordErrorMessage('en', errors[1] as (typeof errors)[number])).toBe(
       'record 2: field "cep" must follow the pattern xxxxx-xxx, got "123"',
     );
+  });
+
+  it('masks a value it quotes before cutting it to 100 characters, so no start of a secret is left at the cut', () => {
+    const secret = 'SEGREDO-0123456789';
+    const { text } = createSecretMasker([secret]);
+    const { errors } = validateRecords('contato', [{ ...CONTATO_EXEMPLO, cep: `${'9'.repeat(95)}${secret}` }], text);
+    expect(errors.map((e) => e.params)).toEqual([{ pattern: 'xxxxx-xxx', value: `${'9'.repeat(95)}***` }]);
   });
 });

@@ -26,6 +26,9 @@ export type RecordErrorCode =
   | 'NOT_OBJECT'
   | 'CONTATO_NOT_FOUND';
 
+/** Masks the secrets sent to the endpoint (`***`) in a text quoting a record's value (fetchJsonRecords' maskText). */
+export type MaskText = (text: string) => string;
+
 /** A record that passed, normalised (see normalizeRecord), with its index. */
 export interface ValidRecord {
   index: number;
@@ -81,9 +84,13 @@ function valueAt(record: unknown, field: string): unknown {
   return current;
 }
 
-function toRecordError(index: number, error: ErrorObject, record: unknown): RecordError | null {
+/** Keeps a text as it is: for records whose source sent no secret. */
+const unmasked = (text: string): string => text;
+
+function toRecordError(index: number, error: ErrorObject, record: unknown, maskText: MaskText): RecordError | null {
   const field = pathOf(error);
-  const shown = (v: unknown) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? '')).slice(0, 100);
+  // Masked before it is cut: a secret across the 100th character would otherwise leave its start in the message.
+  const shown = (v: unknown) => maskText(typeof v === 'string' ? v : (JSON.stringify(v) ?? '')).slice(0, 100);
   let code: RecordErrorCode;
   let params: Record<string, string | number> = {};
   switch (error.keyword) {
@@ -126,8 +133,16 @@ function meaningful(errors: ErrorObject[]): ErrorObject[] {
   return errors.filter((e) => !(anyOf && e.keyword === 'required' && e.schemaPath.startsWith('#/anyOf')));
 }
 
-/** Checks one record against seed 003's structure; the normalised record when it passes, its errors otherwise. */
-export function validateRecord(tipo: TipoEventoEndpoint, index: number, raw: unknown): { valid: ValidRecord } | { errors: RecordError[] } {
+/**
+ * Checks one record against seed 003's structure; the normalised record when it passes, its errors otherwise (a value
+ * they quote passed through maskText).
+ */
+export function validateRecord(
+  tipo: TipoEventoEndpoint,
+  index: number,
+  raw: unknown,
+  maskText: MaskText = unmasked,
+): { valid: ValidRecord } | { errors: RecordError[] } {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     const base = {
       index,
@@ -141,21 +156,22 @@ export function validateRecord(tipo: TipoEventoEndpoint, index: number, raw: unk
   const validate = validatorFor(tipo);
   if (validate(data)) return { valid: { index, data } };
   const errors = meaningful(validate.errors ?? [])
-    .map((e) => toRecordError(index, e, data))
+    .map((e) => toRecordError(index, e, data, maskText))
     .filter((e): e is RecordError => e !== null);
   return { errors };
 }
 
-/** Splits an endpoint's records into the valid ones (normalised) and the errors of the others. */
+/** Splits an endpoint's records into the valid ones (normalised) and the errors of the others (values quoted masked). */
 export function validateRecords(
   tipo: TipoEventoEndpoint,
   records: readonly unknown[],
+  maskText: MaskText = unmasked,
 ): { valid: ValidRecord[]; errors: RecordError[]; invalid: number } {
   const valid: ValidRecord[] = [];
   const errors: RecordError[] = [];
   let invalid = 0;
   records.forEach((record, index) => {
-    const result = validateRecord(tipo, index, record);
+    const result = validateRecord(tipo, index, record, maskText);
     if ('valid' in result) valid.push(result.valid);
     else {
       invalid++;
