@@ -1,7 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@integrador/config';
 import { shownUrl } from '@integrador/connections';
-import { recordErrorMessage, type SyncReport, statusMessage, validateEndpointService } from '@integrador/integrador';
+import {
+  admitEndpointSync,
+  EndpointSyncRefusedError,
+  recordErrorMessage,
+  runRefusalMessage,
+  type SyncReport,
+  statusMessage,
+  validateEndpointService,
+} from '@integrador/integrador';
 import {
   type Database,
   findServicoEndpoint,
@@ -122,8 +130,14 @@ async function sync(cli: Cli, t: EndpointTexts, idText: string, options: SyncOpt
   const tipo = parseTipo(t, options.tipo);
   const config = loadConfig();
   await withDatabase(async ({ db }) => {
-    const service = await requireService(cli, t, db, empresaId, id);
-    if (!service.ativo) throw new CliError(t.serviceInactive(id));
+    await requireService(cli, t, db, empresaId, id);
+    // The engine's rule and words (admitEndpointSync), as the API and the dashboard refuse it.
+    try {
+      await admitEndpointSync(db, { empresaId, filialId: null }, id);
+    } catch (err) {
+      if (!(err instanceof EndpointSyncRefusedError)) throw err;
+      throw new CliError(runRefusalMessage(cli.locale, err));
+    }
   }, config);
   await withJobProducer(cli, config, async (producer) => {
     const job = await producer.enqueue('get', 'endpoint.sync', {
