@@ -388,7 +388,9 @@ function backTo(reply: FastifyReply, request: FastifyRequest, report: Record<str
  */
 async function filterChoices(deps: DashboardDeps, viewer: Viewer, query: FailureQuery): Promise<FilterChoices> {
   const empresas = await visibleEmpresas(deps, viewer);
-  const chosen = empresas.find((e) => e.id === query.empresa) ?? (empresas.length === 1 ? empresas[0] : undefined);
+  // An empresa asked for that the viewer does not see lists no integração (not the viewer's only empresa's).
+  const chosen =
+    query.empresa === undefined ? (empresas.length === 1 ? empresas[0] : undefined) : empresas.find((e) => e.id === query.empresa);
   if (!chosen) return { empresas, integracoes: [] };
   const integracoes = await listIntegracoes(deps.database.db, { empresaId: chosen.id, filialId: viewer.filialId, nome: chosen.nome });
   return { empresas, integracoes: integracoes.map((i) => ({ id: i.id, nome: i.nome })) };
