@@ -189,6 +189,17 @@ describe('dashboard: the API’s actions on the pages (trial 4)', () => {
       }
     expect(json.requests.length).toBe(requestsBefore);
     expect((await getJobs()).length).toBe(jobsBefore);
+    // The same post by the service's own tenant goes through: the 404s above are the wall, not a missing route.
+    const owner = await h.login('opa');
+    const allowed = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/acoes/servico-validar',
+      headers: { cookie: owner.cookie },
+      payload: { _csrf: owner.csrf, empresa: String(h.empresaA), servico: String(ids.ok) },
+    });
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.body).toContain(`id="validacao" data-servico="${ids.ok}"`);
+    expect(json.requests.length).toBe(requestsBefore + 1);
     expect((await audit('endpoint-sync')).some((r) => r.autor === 'opb')).toBe(false);
     expect((await audit('endpoint-validate')).some((r) => r.autor === 'opb')).toBe(false);
 
