@@ -362,7 +362,7 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     const outbound = (eventId: string, telefone: string, key: string, inicio: Date) =>
       insertCall(database.db, {
         empresaId,
-        ramal: '3511',
+        ramal: '3521',
         usuarioId: null,
         telefone,
         normalizado: telefone,
@@ -379,7 +379,7 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     await outbound('c2c-ramal-recente', '203', 'r203', new Date(Date.now() - 10000));
     await outbound('c2c-externo-velho', '1177778888', '1177778888', old);
     expect(await expireOpenCalls(extDeps)).toBe(1);
-    const byEvent = new Map((await rows('3511')).map((r) => [r.evento_id, r.status]));
+    const byEvent = new Map((await rows('3521')).map((r) => [r.evento_id, r.status]));
     expect(Object.fromEntries(byEvent)).toEqual({
       'c2c-ramal-velho': 'ramal sem fim',
       'c2c-ramal-recente': 'em andamento',
