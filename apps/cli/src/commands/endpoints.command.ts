@@ -130,14 +130,12 @@ async function sync(cli: Cli, t: EndpointTexts, idText: string, options: SyncOpt
   const tipo = parseTipo(t, options.tipo);
   const config = loadConfig();
   await withDatabase(async ({ db }) => {
-    await requireService(cli, t, db, empresaId, id);
+    await requireEmpresa(cli, db, empresaId);
     // The engine's rule and words (admitEndpointSync), as the API and the dashboard refuse it.
-    try {
-      await admitEndpointSync(db, { empresaId, filialId: null }, id);
-    } catch (err) {
-      if (!(err instanceof EndpointSyncRefusedError)) throw err;
-      throw new CliError(runRefusalMessage(cli.locale, err));
-    }
+    const service = await admitEndpointSync(db, { empresaId, filialId: null }, id).catch((err: unknown) => {
+      throw err instanceof EndpointSyncRefusedError ? new CliError(runRefusalMessage(cli.locale, err)) : err;
+    });
+    if (!service) throw new CliError(t.serviceNotFound(id, empresaId));
   }, config);
   await withJobProducer(cli, config, async (producer) => {
     const job = await producer.enqueue('get', 'endpoint.sync', {
