@@ -52,6 +52,8 @@ export class DashboardHarness {
       connectionsYaml?: (erpUrl: string, password: string) => string;
       webhookAllowedNetworks?: string[];
       loginFailureLimit?: { max: number; windowMs: number };
+      /** The port the ingress listens on (a suite's assigned one; default: a free one). */
+      port?: number;
     } = {},
   ): Promise<void> {
     this.connectionsYaml = options.connectionsYaml;
@@ -101,7 +103,7 @@ export class DashboardHarness {
         loginFailureLimit: options.loginFailureLimit ?? { max: 1000, windowMs: 15 * 60_000 },
       },
     });
-    await this.app.listen({ host: '127.0.0.1', port: 0 });
+    await this.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
     const address = this.app.server.address();
     this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   }

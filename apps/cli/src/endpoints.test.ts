@@ -124,5 +124,21 @@ describe('integrador endpoints and tenant limit', () => {
     expect(other).toMatchObject({ code: 1, stderr: `erro: o serviço de endpoint #999 não existe na empresa #${empresaId}\n` });
     const tipo = await runCli(['endpoints', 'sync', String(servicoId), '--empresa', String(empresaId), '--tipo', 'pedido'], env);
     expect(tipo).toMatchObject({ code: 1, stderr: 'erro: --tipo deve ser contato ou evento, recebido "pedido"\n' });
+    // An inactive service: the engine's rule and words (admitEndpointSync, run-refusals), as the API and the dashboard say them.
+    const inactive = await createServicoEndpoint(
+      database,
+      { empresaId, filialId: null },
+      {
+        nome: 'Parado',
+        urlBase: endpoint.url,
+        autenticacao: 'nenhuma',
+        segredoRef: null,
+        usuario: null,
+        ativo: false,
+        eventos: [{ tipo: 'contato', url: `${endpoint.url}/contatos` }],
+      },
+    );
+    const refused = await runCli(['endpoints', 'sync', String(inactive.id), '--empresa', String(empresaId)], env);
+    expect(refused).toMatchObject({ code: 1, stderr: `erro: o serviço de endpoint #${inactive.id} está inativo; nada foi enfileirado\n` });
   });
 });

@@ -1,5 +1,6 @@
 import { dashboardPlugin } from '@integrador/dashboard';
 import { startProducerApp } from '@integrador/runtime';
+import { createWebhookHttpClient, webhookSettingsFrom } from '@integrador/webhooks';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 
 /** Runs the dashboard on its own (a fleet where the ingress does not serve it), on DASHBOARD_PORT. */
@@ -7,6 +8,10 @@ async function main(): Promise<void> {
   // The ingress migrates; the dashboard reads the schema it left.
   const { config, logger, shutdown, connections, database, redis, producer } = await startProducerApp('dashboard', { migrate: false });
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+  // The webhooks page's "Testar" sends as the ingress does: the same settings, through the outbound guard.
+  const webhookSettings = webhookSettingsFrom(config.webhooks);
+  const webhookHttp = createWebhookHttpClient(webhookSettings);
+  shutdown.add('webhook http', () => webhookHttp.close());
   await app.register(
     dashboardPlugin({
       database,
@@ -17,6 +22,8 @@ async function main(): Promise<void> {
       connections,
       secureCookies: config.dashboard.secureCookies,
       scheduleTimezone: config.scheduleTimezone,
+      endpoints: { limits: config.endpoint, env: config.secretSource },
+      webhooks: { settings: webhookSettings, http: webhookHttp },
     }),
   );
   shutdown.add('http', () => app.close());

@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AdmissionRate } from '@integrador/config';
 import type { ConnectionsRegistry } from '@integrador/connections';
 import { dashboardPlugin } from '@integrador/dashboard';
-import { connectionRetryOf } from '@integrador/integrador';
+import { connectionRetryOf, SEED_003_LIMITS } from '@integrador/integrador';
 import type { Logger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
@@ -86,8 +86,6 @@ const CTI_DEFAULTS: CtiRouteOptions = {
   popTokenTtlMs: 300000,
 };
 
-const SEED_003_LIMITS = { maxRecords: 1000, timeoutMs: 180000, maxResponseBytes: 32 * 1024 * 1024 };
-
 function defaultWebhookOptions(): WebhookRoutesOptions {
   const settings = DEFAULT_WEBHOOK_SETTINGS;
   return { settings, http: createWebhookHttpClient(settings) };
@@ -151,6 +149,9 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
         logger,
         connections,
         transports,
+        // The services page's Validar and the webhooks page's Testar use what the /v1 routes use.
+        endpoints: deps.endpoints,
+        webhooks,
         ...deps.dashboard,
       }),
     );

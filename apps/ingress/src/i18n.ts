@@ -85,7 +85,6 @@ const MESSAGES = {
     'pt-BR': 'já existe um serviço de endpoint chamado "{nome}"',
     en: 'an endpoint service named "{nome}" already exists',
   },
-  SERVICE_INACTIVE: { 'pt-BR': 'o serviço de endpoint #{id} está inativo', en: 'endpoint service #{id} is inactive' },
   CONNECTION_NOT_FOUND: {
     'pt-BR': 'conexão "{name}" não encontrada no arquivo de conexões',
     en: 'connection "{name}" not found in the connections file',

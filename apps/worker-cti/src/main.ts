@@ -16,6 +16,7 @@ runWorkerApp('worker-cti', 'cti', (deps, services) => {
     prefix: config.keyPrefix,
     callTimeoutMs: config.cti.callTimeoutMs,
     ringTimeoutMs: config.cti.ringTimeoutMs,
+    extensionCallTimeoutMs: config.cti.extensionCallTimeoutMs,
     settings: new SettingsCache(db),
     // A usuario's new ramal applies to calls within 5 s, as a settings change does.
     usuarios: new TtlCache<number | null>(5000),

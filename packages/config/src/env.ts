@@ -216,6 +216,14 @@ export const EnvSchema = Type.Object({
     maximum: 7 * 24 * 3600 * 1000,
     'x-expected': 'milliseconds from 1000 to 604800000 (a call start without an end is closed as "sem fim recebido" after this long)',
   }),
+  // Click-to-call to an internal extension: the trial's PBX sent no end for those, so they would stay open for CTI_CALL_TIMEOUT_MS.
+  CTI_EXTENSION_CALL_TIMEOUT_MS: Type.Integer({
+    default: 30 * 60 * 1000,
+    minimum: 1000,
+    maximum: 7 * 24 * 3600 * 1000,
+    'x-expected':
+      'milliseconds from 1000 to 604800000 (a click-to-call to an internal extension still "em andamento" this long is closed as "ramal sem fim": the PBX sends no end for extension calls; at or above CTI_CALL_TIMEOUT_MS it never applies)',
+  }),
   // Unset by default: WConnect sends no answer event, so a call still "tocando" may be an answered one (see README, CTI).
   CTI_RING_TIMEOUT_MS: Type.Optional(
     Type.Integer({

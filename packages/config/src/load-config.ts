@@ -83,6 +83,8 @@ export interface Config {
      * default): WConnect sends no answer event, so such a call stays open and on the page until its end or callTimeoutMs.
      */
     ringTimeoutMs: number | undefined;
+    /** A click-to-call to an internal extension still open this long is closed as "ramal sem fim" (the PBX sends it no end). */
+    extensionCallTimeoutMs: number;
     popTokenTtlMs: number;
     pbxTimeoutMs: number;
     /** A click-to-call older than this (from the click) fails as expired instead of dialling: held by a pause or a limit. */
@@ -216,6 +218,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       dedupeWindowMs: e.CTI_DEDUPE_WINDOW_MS,
       callTimeoutMs: e.CTI_CALL_TIMEOUT_MS,
       ringTimeoutMs: e.CTI_RING_TIMEOUT_MS,
+      extensionCallTimeoutMs: e.CTI_EXTENSION_CALL_TIMEOUT_MS,
       popTokenTtlMs: e.CTI_POP_TOKEN_TTL_MS,
       pbxTimeoutMs: e.CTI_PBX_TIMEOUT_MS,
       clickToCallExpiryMs: e.CTI_CLICK_TO_CALL_EXPIRY_MS,

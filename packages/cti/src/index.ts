@@ -1,5 +1,12 @@
 export { type CallEventDeps, type CallEventResult, expireOpenCalls, processCallEvent } from './calls/call-events';
-export { type CallFilter, type CallRow, type CallStatus, listCalls, RING_EXPIRED } from './calls/call-log.repository';
+export {
+  type CallFilter,
+  type CallRow,
+  type CallStatus,
+  EXTENSION_EXPIRED,
+  listCalls,
+  RING_EXPIRED,
+} from './calls/call-log.repository';
 export { callStatusReason } from './calls/call-status.messages';
 export {
   admitClickToCall,

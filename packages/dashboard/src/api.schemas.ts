@@ -207,6 +207,19 @@ export const WebhooksResponse = Type.Object({
       ativo: Type.Boolean(),
       desativado: Nullable(Type.String({ description: 'why the engine disabled it' })),
       nextCursor: Nullable(Type.Integer({ description: "this endpoint's older deliveries: ?endpoint=<id>&antes=<nextCursor>" })),
+      circuito: Nullable(
+        Type.Object(
+          {
+            estado: Type.Union([Type.Literal('fechado'), Type.Literal('aberto'), Type.Literal('meio_aberto')], {
+              description: 'fechado: deliveries go; aberto: they wait until `ate`; meio_aberto: the next delivery is a probe',
+            }),
+            aberto: Type.Boolean(),
+            ate: Nullable(Type.String({ description: 'while aberto, when the next delivery may go (as a probe)' })),
+            falhasSeguidas: integer(),
+          },
+          { description: "the endpoint's circuit breaker now, as GET /v1/webhooks shows it; null when Redis did not answer" },
+        ),
+      ),
       deliveries: Type.Array(Delivery),
     }),
   ),

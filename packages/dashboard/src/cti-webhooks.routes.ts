@@ -1,6 +1,9 @@
 import { listCalls } from '@integrador/cti';
 import {
+  type CircuitState,
   cancelReasonOf,
+  circuitStates,
+  DEFAULT_WEBHOOK_SETTINGS,
   deliveryAttempts,
   deliveryErrorMessage,
   ENTREGA_STATUSES,
@@ -8,11 +11,14 @@ import {
   listTentativas,
   listWebhookEndpoints,
   presentEndpoint,
+  requireChangeableEndpoint,
+  testWebhookEndpoint,
   WebhookError,
   webhookMessage,
 } from '@integrador/webhooks';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, seesTenant, sendError, type Viewer } from './access';
+import { auditAction } from './actions';
 import {
   actionErrors,
   CallsResponse,
@@ -106,8 +112,14 @@ function deliveryRefusal(viewer: Viewer, refused: { refused: string; expected: '
 /** An endpoint's latest deliveries (by the filter, DELIVERIES_SHOWN at a time) with every attempt, for the page and the API. */
 async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: number, filter: DeliveryFilter = {}): Promise<EndpointView[]> {
   const views: EndpointView[] = [];
-  for (const endpoint of await listWebhookEndpoints(deps.database.db, empresaId)) {
-    if (filter.endpoint !== undefined && endpoint.id !== filter.endpoint) continue;
+  const endpoints = (await listWebhookEndpoints(deps.database.db, empresaId)).filter(
+    (e) => filter.endpoint === undefined || e.id === filter.endpoint,
+  );
+  const circuits = await circuitsOf(
+    deps,
+    endpoints.map((e) => e.id),
+  );
+  for (const [i, endpoint] of endpoints.entries()) {
     const shown = presentEndpoint(endpoint, viewer.locale);
     const deliveries = await listEntregas(deps.database.db, empresaId, endpoint.id, {
       limit: DELIVERIES_SHOWN + 1,
@@ -132,9 +144,21 @@ async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: num
         })),
       ),
       nextCursor: deliveries.length > DELIVERIES_SHOWN ? Number(page.at(-1)?.id) : null,
+      circuito: circuits?.[i] ?? null,
     });
   }
   return views;
+}
+
+/**
+ * The endpoints' circuit breakers now, as GET /v1/webhooks reads them (one round trip; the ids are the tenant's, listed
+ * above); null when Redis does not answer — the page still shows the endpoints, the circuit as unknown.
+ */
+async function circuitsOf(deps: DashboardDeps, ids: number[]): Promise<CircuitState[] | null> {
+  const breakerFailures = (deps.webhooks ?? { settings: DEFAULT_WEBHOOK_SETTINGS }).settings.breakerFailures;
+  return deps.producer
+    .read('read webhook circuits', () => circuitStates(deps.producer.connection, deps.keyPrefix, ids, breakerFailures))
+    .catch(() => null);
 }
 
 /** The refusal a form action came back with (only the engine's codes it redirects with, worded here, never echoed). */
@@ -154,15 +178,21 @@ function notFound(reply: FastifyReply, viewer: Viewer) {
  */
 export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
   return async (app) => {
-    const page = async (request: FastifyRequest, reply: FastifyReply, kind: 'calls' | 'webhooks') => {
+    /** A page; `answer`: a form action's own answer shown on it (the webhook test's outcome), for its empresa. */
+    const page = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      kind: 'calls' | 'webhooks',
+      answer?: { empresaId: number; text: string; error: boolean },
+    ) => {
       const viewer = viewerOf(request);
       const t = messages(viewer.locale);
-      const query = request.query as Query;
+      const query = answer ? { empresa: String(answer.empresaId) } : (request.query as Query);
       const empresas = await visibleEmpresas(deps, viewer);
       const requested = num(query.empresa);
       const empresaId = empresas.find((e) => e.id === requested)?.id ?? empresas[0]?.id;
       const flash = query.feito !== undefined ? t.done(Number(query.feito)) : undefined;
-      const refused = refusalOf(viewer, query);
+      const refused = answer?.error ? answer.text : refusalOf(viewer, query);
       let body = html`<p class="muted">${t.noRows}</p>`;
       if (empresaId !== undefined && kind === 'calls') {
         const extra = html`<label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label><label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label><span class="muted">${t.timeZone(zoneLabel(viewer.timeZone))}</span><label>${t.phone}<input name="telefone" value="${query.telefone ?? ''}"></label>`;
@@ -204,7 +234,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
         body = webhooksBody(viewer, filters, empresaId, views, canAct(viewer), older);
       }
       const [title, active] = kind === 'calls' ? [t.calls, 'calls'] : [t.webhooks, 'webhooks'];
-      const shown = refused ? { text: refused, error: true } : flash ? { text: flash } : undefined;
+      const shown = refused ? { text: refused, error: true } : answer ? { text: answer.text } : flash ? { text: flash } : undefined;
       return reply.type('text/html').send(layout(viewer, { title, active, body, flash: shown }));
     };
     app.get('/dashboard/ligacoes', (request, reply) => page(request, reply, 'calls'));
@@ -247,6 +277,30 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       return reply.redirect(`/dashboard/webhooks?empresa=${empresaId}&feito=${done}`);
     };
     app.post('/dashboard/acoes/webhook-reenviar', (request, reply) => formAction(request, reply, 'resend'));
+
+    // "Testar" (seed 004's test button, the engine's testWebhookEndpoint as POST /v1/webhooks/:id/test): a sample sent
+    // now, its outcome on the page in the engine's words. Another tenant's endpoint is a 404, a filial key's 403.
+    app.post('/dashboard/acoes/webhook-testar', async (request, reply) => {
+      const viewer = viewerOf(request);
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const t = messages(viewer.locale);
+      if (!canAct(viewer))
+        return reply
+          .status(403)
+          .type('text/html')
+          .send(layout(viewer, { title: '403', active: '', body: html``, flash: { text: t.forbidden, error: true } }));
+      const requested = optionalFormId(body, 'empresa');
+      const endpointId = formId(body, 'endpoint');
+      const empresaId = tenantOf(viewer, requested === undefined ? undefined : String(requested));
+      const tested = empresaId === undefined ? undefined : await testedEndpoint(deps, viewer, empresaId, endpointId);
+      if (empresaId === undefined || !tested)
+        return reply
+          .status(404)
+          .type('text/html')
+          .send(layout(viewer, { title: '404', active: '', body: html`` }));
+      const text = tested.ok ? t.webhookTestOk(endpointId, tested.message) : t.webhookTestFailed(endpointId, tested.message);
+      return page(request, reply, 'webhooks', { empresaId, text, error: !tested.ok });
+    });
     app.post('/dashboard/acoes/webhook-recuperar', (request, reply) => formAction(request, reply, 'recover'));
 
     const tags = ['dashboard'];
@@ -374,6 +428,28 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       },
     );
   };
+}
+
+/** Sends the test sample to one of the viewer's endpoints and audits it; undefined when the endpoint is not the tenant's. */
+async function testedEndpoint(deps: DashboardDeps, viewer: Viewer, empresaId: number, endpointId: number) {
+  const webhooks = deps.webhooks;
+  if (!webhooks) return undefined;
+  let endpoint: Awaited<ReturnType<typeof requireChangeableEndpoint>>;
+  try {
+    endpoint = await requireChangeableEndpoint(deps.database.db, { empresaId, filialId: viewer.filialId }, endpointId);
+  } catch (err) {
+    if (err instanceof WebhookError && err.status === 404) return undefined;
+    throw err;
+  }
+  const result = await testWebhookEndpoint(webhooks.http, webhooks.settings, endpoint, viewer.locale);
+  await auditAction(deps, viewer, {
+    empresaId,
+    acao: 'webhook-test',
+    alvo: `webhook/${endpointId}`,
+    quantidade: 1,
+    detalhe: { ok: result.ok, code: result.code, status: result.status },
+  });
+  return result;
 }
 
 /** A page of calls as an operator sees it: rows written before the PBX client masked its errors still quote full URLs. */

@@ -4,7 +4,7 @@ import { runRefusalMessage, runRefusalOf } from '@integrador/integrador';
 import { QueueUnavailableError } from '@integrador/queue';
 import { authenticateOperador, createSessao, deleteSessao } from '@integrador/store';
 import { createTransportFactory, SoapClientCache } from '@integrador/transports';
-import { WebhookError, webhookMessage } from '@integrador/webhooks';
+import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, WebhookError, webhookMessage } from '@integrador/webhooks';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfValid, resolveViewer, SESSION_COOKIE, sendError } from './access';
 import { JobStateError } from './actions';
@@ -29,6 +29,7 @@ import {
 } from './login';
 import { pageRoutes } from './pages.routes';
 import { securityHeaders } from './security-headers';
+import { servicesRoutes } from './services.routes';
 import { errorPage, LIVE_JS, layout, loginPage, STYLE_CSS } from './views/layout';
 
 const PUBLIC = new Set(['/dashboard/login', '/dashboard/live.js', '/dashboard/style.css']);
@@ -231,8 +232,14 @@ function errorHandler(
 export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     // The job detail's preview reaches receptors through transports: the caller's, or the dashboard's own.
-    const deps = { ...given, transports: given.transports ?? createTransportFactory(new SoapClientCache({ max: 20 })) };
+    const deps = {
+      ...given,
+      transports: given.transports ?? createTransportFactory(new SoapClientCache({ max: 20 })),
+      // The webhooks page's Testar: the caller's settings and client, or the defaults and the dashboard's own.
+      webhooks: given.webhooks ?? { settings: DEFAULT_WEBHOOK_SETTINGS, http: createWebhookHttpClient(DEFAULT_WEBHOOK_SETTINGS) },
+    };
     if (!given.transports) app.addHook('onClose', () => deps.transports.close());
+    if (!given.webhooks) app.addHook('onClose', () => deps.webhooks.http.close());
     // Only the JSON API is an API: the pages, form actions, login and bull-board stay out of the OpenAPI document of
     // an ingress that mounts the dashboard (it documents answers; an HTML page or a redirect is not one to generate from).
     // `hide` is @fastify/swagger's flag: the ingress registers swagger, this package does not depend on it.
@@ -329,6 +336,7 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
 
     await app.register(pageRoutes(deps));
     await app.register(apiRoutes(deps));
+    await app.register(servicesRoutes(deps));
     await app.register(ctiWebhooksRoutes(deps));
     await mountBullBoard(app, deps);
 

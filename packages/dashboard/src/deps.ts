@@ -1,6 +1,8 @@
 import type { ConnectionsRegistry } from '@integrador/connections';
+import type { EndpointLimits } from '@integrador/integrador';
 import type { Logger } from '@integrador/logging';
 import type { TransportFactory } from '@integrador/transports';
+import type { WebhookHttpClient, WebhookSettings } from '@integrador/webhooks';
 import type { ActionDeps } from './actions';
 
 /** What the dashboard needs; the ingress passes its own (all-in-one), server.ts opens them (fleet). */
@@ -10,6 +12,16 @@ export interface DashboardDeps extends ActionDeps {
   connections?: ConnectionsRegistry | undefined;
   /** Receptor transports for the preview (default: the dashboard's own, closed with its app). */
   transports?: TransportFactory | undefined;
+  /**
+   * Seed 003's limits (ENDPOINT_*) and where `${NOME}` secrets resolve, for the services page's "Validar" (default:
+   * seed 003's limits and no secrets — a service whose auth names one is then reported SECRET_MISSING).
+   */
+  endpoints?: { limits: EndpointLimits; env: Readonly<Record<string, string | undefined>> } | undefined;
+  /**
+   * The webhook settings (WEBHOOK_*: breaker threshold, timeouts, secret key) and HTTP client (through the outbound
+   * guard) the webhooks page's "Testar" and circuit state use (default: the defaults and the dashboard's own client).
+   */
+  webhooks?: { settings: WebhookSettings; http: WebhookHttpClient } | undefined;
   /** Send the session cookie only over HTTPS (production behind TLS). */
   secureCookies?: boolean;
   sessionTtlMs?: number;

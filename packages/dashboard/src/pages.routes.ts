@@ -1,10 +1,10 @@
-import { listSchedules, previewSet, resolveSetTarget, statusMessage } from '@integrador/integrador';
+import { listSchedules, previewSet, resolveSetTarget } from '@integrador/integrador';
 import {
   countJobRecords,
   listAudit,
+  listIntegracoes,
   listPausedSchedules,
   listPausedTenants,
-  listServicosEndpoint,
   type RegistroJob,
   recordParameters,
   searchJobRecords,
@@ -36,6 +36,7 @@ import {
   auditBody,
   bulkConfirmBody,
   type FailureQuery,
+  type FilterChoices,
   failureRows,
   failuresBody,
   filterForm,
@@ -135,7 +136,8 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
         // Said on the page, in its frame, above the filter to correct (still a 400: nothing was listed).
         const refused = { text: filterRefusalText(err, viewer.locale, true), error: true };
         const t = messages(viewer.locale);
-        return page(reply.status(400), viewer, t.failures, 'failures', filterForm(viewer, failureQuery(query)), refused);
+        const choices = await filterChoices(deps, viewer, failureQuery(query));
+        return page(reply.status(400), viewer, t.failures, 'failures', filterForm(viewer, failureQuery(query), choices), refused);
       }
       const offset = pageOffset(query);
       const [rows, total] = await Promise.all([
@@ -143,14 +145,14 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
         countJobRecords(deps.database.db, filter, BULK_LIMIT),
       ]);
       const flash = actionFlash(viewer, query);
-      const names = await rowNames(deps.database, viewer, rows);
+      const [names, choices] = await Promise.all([rowNames(deps.database, viewer, rows), filterChoices(deps, viewer, failureQuery(query))]);
       const shown = total > BULK_LIMIT ? `${BULK_LIMIT}+` : total;
       return page(
         reply,
         viewer,
         messages(viewer.locale).failures,
         'failures',
-        failuresBody(viewer, failureQuery(query), rows, shown, { offset, size: PAGE_SIZE }, names),
+        failuresBody(viewer, failureQuery(query), rows, shown, { offset, size: PAGE_SIZE }, names, choices),
         flash,
       );
     });
@@ -208,20 +210,6 @@ ${items.map(
 </tbody></table></section>`);
       }
       return page(reply, viewer, t.schedules, 'schedules', html`${sections}`, scheduleFlash(viewer, request.query as Query));
-    });
-
-    app.get('/dashboard/servicos', async (request, reply) => {
-      const viewer = viewerOf(request);
-      const t = messages(viewer.locale);
-      const sections = [];
-      for (const empresa of await visibleEmpresas(deps, viewer)) {
-        const items = await listServicosEndpoint(deps.database.db, { empresaId: empresa.id, filialId: null });
-        if (!items.length) continue;
-        sections.push(html`<section><h2>${empresa.nome} (#${empresa.id})</h2><table><thead><tr><th>#</th><th>${t.name}</th><th>${t.status}</th><th>${t.reason}</th><th>${t.updatedAt}</th></tr></thead><tbody>
-${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.status === 'falha' ? 'falhou' : 'concluido'}">${word(t.serviceStatuses, s.status)}</td><td>${s.statusMotivo ? statusMessage(viewer.locale, s.statusMotivo.code, s.statusMotivo.params) : '—'}</td><td>${formatTime(s.ultimaExecucaoEm, viewer.locale, viewer.timeZone)}</td></tr>`)}
-</tbody></table></section>`);
-      }
-      return page(reply, viewer, t.services, 'services', sections.length ? html`${sections}` : html`<p class="muted">${t.noRows}</p>`);
     });
 
     app.get('/dashboard/auditoria', async (request, reply) => {
@@ -392,6 +380,20 @@ function backTo(reply: FastifyReply, request: FastifyRequest, report: Record<str
   for (const key of ['feito', 'recusado', 'acao', 'jobRecusado', 'estadoRecusado']) url.searchParams.delete(key);
   for (const [key, value] of Object.entries(report)) url.searchParams.set(key, value);
   return reply.redirect(`${url.pathname}?${url.searchParams.toString()}`);
+}
+
+/**
+ * The failures filter's choices: the empresas the viewer sees, and the integrações of the chosen empresa (or of the
+ * viewer's only one) through the engine's tenant-bound listIntegracoes — none of an empresa the viewer does not see.
+ */
+async function filterChoices(deps: DashboardDeps, viewer: Viewer, query: FailureQuery): Promise<FilterChoices> {
+  const empresas = await visibleEmpresas(deps, viewer);
+  // An empresa asked for that the viewer does not see lists no integração (not the viewer's only empresa's).
+  const chosen =
+    query.empresa === undefined ? (empresas.length === 1 ? empresas[0] : undefined) : empresas.find((e) => e.id === query.empresa);
+  if (!chosen) return { empresas, integracoes: [] };
+  const integracoes = await listIntegracoes(deps.database.db, { empresaId: chosen.id, filialId: viewer.filialId, nome: chosen.nome });
+  return { empresas, integracoes: integracoes.map((i) => ({ id: i.id, nome: i.nome })) };
 }
 
 /** The empresas the viewer sees (all for an admin). */

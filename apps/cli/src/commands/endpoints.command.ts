@@ -1,7 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@integrador/config';
 import { shownUrl } from '@integrador/connections';
-import { recordErrorMessage, type SyncReport, statusMessage, validateEndpointService } from '@integrador/integrador';
+import {
+  admitEndpointSync,
+  EndpointSyncRefusedError,
+  recordErrorMessage,
+  runRefusalMessage,
+  type SyncReport,
+  statusMessage,
+  validateEndpointService,
+} from '@integrador/integrador';
 import {
   type Database,
   findServicoEndpoint,
@@ -122,8 +130,12 @@ async function sync(cli: Cli, t: EndpointTexts, idText: string, options: SyncOpt
   const tipo = parseTipo(t, options.tipo);
   const config = loadConfig();
   await withDatabase(async ({ db }) => {
-    const service = await requireService(cli, t, db, empresaId, id);
-    if (!service.ativo) throw new CliError(t.serviceInactive(id));
+    await requireEmpresa(cli, db, empresaId);
+    // The engine's rule and words (admitEndpointSync), as the API and the dashboard refuse it.
+    const service = await admitEndpointSync(db, { empresaId, filialId: null }, id).catch((err: unknown) => {
+      throw err instanceof EndpointSyncRefusedError ? new CliError(runRefusalMessage(cli.locale, err)) : err;
+    });
+    if (!service) throw new CliError(t.serviceNotFound(id, empresaId));
   }, config);
   await withJobProducer(cli, config, async (producer) => {
     const job = await producer.enqueue('get', 'endpoint.sync', {

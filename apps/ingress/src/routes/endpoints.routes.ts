@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
+  admitEndpointSync,
   checkServiceInput,
   type EndpointLimits,
   type RecordError,
   recordErrorMessage,
   statusMessage,
   validateEndpointService,
+  validationLimits,
 } from '@integrador/integrador';
 import type { JobProducer } from '@integrador/queue';
 import {
@@ -39,9 +41,6 @@ export interface EndpointRoutesOptions {
    */
   validateTimeoutMs?: number;
 }
-
-/** How long Validate waits for one endpoint by default: an HTTP request is not held open for minutes. */
-export const VALIDATE_TIMEOUT_MS = 20_000;
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 503: ErrorResponse };
 
@@ -215,8 +214,8 @@ export function endpointsRoutes(database: CrmDatabase, producer: JobProducer, op
       async (request) => {
         const service = await requireService(database, request, request.params.id);
         const locale = localeOf(request);
-        const timeoutMs = Math.min(options.limits.timeoutMs, options.validateTimeoutMs ?? VALIDATE_TIMEOUT_MS);
-        const result = await validateEndpointService({ database, limits: { ...options.limits, timeoutMs }, env: options.env }, service);
+        const limits = validationLimits(options.limits, options.validateTimeoutMs);
+        const result = await validateEndpointService({ database, limits, env: options.env }, service);
         return {
           ok: result.ok,
           eventos: result.eventos.map(({ params, erros, ...evento }) => ({
@@ -245,8 +244,9 @@ export function endpointsRoutes(database: CrmDatabase, producer: JobProducer, op
         },
       },
       async (request, reply) => {
-        const service = await requireService(database, request, request.params.id);
-        if (!service.ativo) throw new HttpError(409, 'SERVICE_INACTIVE', { id: String(service.id) });
+        // The engine's rule (admitEndpointSync): another tenant's service is missing, an inactive one a 409 in its words.
+        const service = await admitEndpointSync(database.db, request.tenant, request.params.id);
+        if (!service) throw new HttpError(404, 'NOT_FOUND');
         const tenant = { empresaId: request.tenant.empresaId, filialId: request.tenant.filialId };
         const tipo = request.body.tipo;
         const { job, deduplicated } = await producer.enqueueIdempotent(

@@ -356,6 +356,42 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     expect(next.calls[0]?.id).not.toBe(page.calls[0]?.id);
     expect((await listCalls(database.db, empresaId + 1000, { limit: 50 })).calls).toEqual([]);
   });
+  it('a click-to-call to an extension still "em andamento" past CTI_EXTENSION_CALL_TIMEOUT_MS becomes "ramal sem fim"; external ones wait', async () => {
+    const extDeps = { ...deps, extensionCallTimeoutMs: 60000, callTimeoutMs: 3600000 };
+    const old = new Date(Date.now() - 120000);
+    const outbound = (eventId: string, telefone: string, key: string, inicio: Date) =>
+      insertCall(database.db, {
+        empresaId,
+        ramal: '3521',
+        usuarioId: null,
+        telefone,
+        normalizado: telefone,
+        key,
+        contaId: null,
+        contatoId: null,
+        direcao: 'saida',
+        status: 'em andamento',
+        inicio,
+        eventId,
+      });
+    // As click-to-call writes them: an extension's number key is `r<digits>` (normalizePhone's ramal kind).
+    await outbound('c2c-ramal-velho', '202', 'r202', old);
+    await outbound('c2c-ramal-recente', '203', 'r203', new Date(Date.now() - 10000));
+    await outbound('c2c-externo-velho', '1177778888', '1177778888', old);
+    expect(await expireOpenCalls(extDeps)).toBe(1);
+    const byEvent = new Map((await rows('3521')).map((r) => [r.evento_id, r.status]));
+    expect(Object.fromEntries(byEvent)).toEqual({
+      'c2c-ramal-velho': 'ramal sem fim',
+      'c2c-ramal-recente': 'em andamento',
+      'c2c-externo-velho': 'em andamento',
+    });
+    expect(callStatusReason('pt-BR', 'ramal sem fim')).toMatch(/^encerrada pelo hub: ligação para um ramal interno/);
+    expect(callStatusReason('en', 'ramal sem fim')).toMatch(/^ended by the hub: a call to an internal extension/);
+    // Not shorter than the call timeout: off (the call timeout alone applies, as before).
+    await outbound('c2c-ramal-2', '204', 'r204', old);
+    expect(await expireOpenCalls({ ...extDeps, extensionCallTimeoutMs: 3600000 })).toBe(0);
+  });
+
   it('a call still ringing past the ring timeout becomes "não atendida" and leaves the pop; an end after that is a call of its own', async () => {
     const outra = await createEmpresa(database.db, 'Outra (toque)');
     // Set by config (CTI_RING_TIMEOUT_MS / CTI_CALL_TIMEOUT_MS): the ring timeout closes any call still `tocando` after a

@@ -12,6 +12,7 @@ import {
   type CallRow,
   closeCall,
   closeStaleCalls,
+  closeStaleExtensionCalls,
   closeUnansweredCalls,
   findCallByEndEvent,
   findCallByEvent,
@@ -42,6 +43,13 @@ export interface CallEventDeps {
    * is logged as a call of its own (an end attaches only to an open call: findOpenCall).
    */
   ringTimeoutMs?: number | undefined;
+  /**
+   * A click-to-call to an internal extension still "em andamento" is closed as "ramal sem fim" after this long, when
+   * shorter than callTimeoutMs (CTI_EXTENSION_CALL_TIMEOUT_MS, default 30 min): the PBX sends no end for extension
+   * calls (seen in an operator trial), so without it they stayed open for the whole call timeout (4 h). An end that
+   * comes after all is logged as a call of its own, as for any call the hub closed.
+   */
+  extensionCallTimeoutMs?: number | undefined;
   /** Tenant settings, cached per process (without it every event reads cti_configuracoes). */
   settings?: SettingsCache;
   /** The usuario of each (empresa, ramal), cached per process (without it every event reads usuarios). */
@@ -267,12 +275,13 @@ export async function processCallEvent(deps: CallEventDeps, event: CtiCallEventP
  * "sem fim recebido", and takes them off the screen pop; returns how many.
  */
 export async function expireOpenCalls(deps: CallEventDeps, now = new Date()): Promise<number> {
-  const { ringTimeoutMs, callTimeoutMs } = deps;
-  const unanswered =
-    ringTimeoutMs !== undefined && ringTimeoutMs < callTimeoutMs
-      ? await closeUnansweredCalls(deps.db, new Date(now.getTime() - ringTimeoutMs))
-      : [];
-  const closed = [...unanswered, ...(await closeStaleCalls(deps.db, new Date(now.getTime() - callTimeoutMs)))];
+  const { ringTimeoutMs, callTimeoutMs, extensionCallTimeoutMs } = deps;
+  const shorter = (ms: number | undefined) => ms !== undefined && ms < callTimeoutMs;
+  const unanswered = shorter(ringTimeoutMs) ? await closeUnansweredCalls(deps.db, new Date(now.getTime() - (ringTimeoutMs ?? 0))) : [];
+  const extensions = shorter(extensionCallTimeoutMs)
+    ? await closeStaleExtensionCalls(deps.db, new Date(now.getTime() - (extensionCallTimeoutMs ?? 0)))
+    : [];
+  const closed = [...unanswered, ...extensions, ...(await closeStaleCalls(deps.db, new Date(now.getTime() - callTimeoutMs)))];
   for (const call of closed) {
     if (!call.evento_id) continue;
     await publishPop(

@@ -16,7 +16,17 @@ import { normalizePhone } from '../phone/normalize-phone';
 export const OPEN_STATUSES = ['tocando', 'em andamento', 'discando'] as const;
 /** A call closed by the ring timeout: it rang (no answer known) past CTI_RING_TIMEOUT_MS without an end. */
 export const RING_EXPIRED = 'não atendida';
-export type CallStatus = 'tocando' | 'em andamento' | 'finalizada' | 'sem fim recebido' | typeof RING_EXPIRED | 'discando' | 'falhou';
+/** A click-to-call to an internal extension closed by CTI_EXTENSION_CALL_TIMEOUT_MS: the PBX sends no end for those. */
+export const EXTENSION_EXPIRED = 'ramal sem fim';
+export type CallStatus =
+  | 'tocando'
+  | 'em andamento'
+  | 'finalizada'
+  | 'sem fim recebido'
+  | typeof RING_EXPIRED
+  | typeof EXTENSION_EXPIRED
+  | 'discando'
+  | 'falhou';
 
 export type CallRow = Selectable<LigacoesTable>;
 type Db = Kysely<Database>;
@@ -561,6 +571,34 @@ export async function closeStaleCalls(db: Db, cutoff: Date, batch = 500): Promis
       stale.map((c) => c.id),
     )
     .where('status', 'in', [...OPEN_STATUSES])
+    .execute();
+  return stale;
+}
+
+/**
+ * Closes every click-to-call to an internal extension (direcao saida, its number key an extension's: `r<digits>`, as
+ * normalizePhone writes it) still "em andamento" since before `cutoff` as "ramal sem fim" (all tenants); returns those rows.
+ */
+export async function closeStaleExtensionCalls(db: Db, cutoff: Date, batch = 500): Promise<CallRow[]> {
+  const stale = await db
+    .selectFrom('ligacoes')
+    .selectAll()
+    .where('status', '=', 'em andamento')
+    .where('direcao', '=', 'saida')
+    .where('chave_telefone', 'like', 'r%')
+    .where('inicio', '<', timestampValue(db, cutoff))
+    .limit(batch)
+    .execute();
+  if (!stale.length) return [];
+  await db
+    .updateTable('ligacoes')
+    .set({ status: EXTENSION_EXPIRED })
+    .where(
+      'id',
+      'in',
+      stale.map((c) => c.id),
+    )
+    .where('status', '=', 'em andamento')
     .execute();
   return stale;
 }

@@ -1,4 +1,5 @@
 import { type CallRow, callStatusReason } from '@integrador/cti';
+import type { CircuitState } from '@integrador/webhooks';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
 import { formatTime, messages, word } from '../i18n';
@@ -54,6 +55,8 @@ export interface EndpointView {
   desativado: string | null;
   /** The next page of this endpoint's deliveries (?antes=), or null when these are the oldest. */
   nextCursor: number | null;
+  /** Its circuit breaker now; null when Redis did not answer. */
+  circuito: CircuitState | null;
   deliveries: Array<{
     id: number;
     status: string;
@@ -74,6 +77,15 @@ export interface EndpointView {
   }>;
 }
 
+/** The endpoint's circuit breaker in the reader's words: its state, until when it stays open, its failures in a row. */
+function circuitText(viewer: Viewer, circuit: CircuitState | null): Raw {
+  const t = messages(viewer.locale);
+  if (!circuit) return html`<span class="circuito muted">${t.circuit}: ${t.circuitUnknown}</span>`;
+  const until = circuit.ate ? ` ${t.circuitOpenUntil(formatTime(circuit.ate, viewer.locale, viewer.timeZone))}` : '';
+  const failures = circuit.falhasSeguidas ? ` · ${t.circuitFailures(circuit.falhasSeguidas)}` : '';
+  return html`<span class="circuito ${circuit.estado === 'fechado' ? '' : 'falhou'}" data-estado="${circuit.estado}">${t.circuit}: ${word(t.circuitStates, circuit.estado)}${until}${failures}</span>`;
+}
+
 /**
  * One tenant's webhook endpoints with their latest deliveries, every attempt, resend and recover (not offered on a
  * disabled endpoint: the engine refuses them until it is enabled again, and its reason says so).
@@ -92,7 +104,7 @@ export function webhooksBody(
   const sections = endpoints.map(
     (
       e,
-    ) => html`<section data-endpoint="${e.id}"><h2>${e.nome} (#${e.id})</h2><p><code>${e.url}</code> · ${e.ativo ? t.endpointActive : html`<span class="falhou">${e.desativado ?? t.endpointInactive}</span>`}</p>
+    ) => html`<section data-endpoint="${e.id}"><h2>${e.nome} (#${e.id})</h2><p><code>${e.url}</code> · ${e.ativo ? t.endpointActive : html`<span class="falhou">${e.desativado ?? t.endpointInactive}</span>`} · ${circuitText(viewer, e.circuito)}${canAct ? html` <form method="post" action="/dashboard/acoes/webhook-testar" class="inline">${hidden(e.id)}<button class="testar">${t.webhookTest}</button></form>` : ''}</p>
 ${canAct && e.ativo ? html`<form method="post" action="/dashboard/acoes/webhook-recuperar" class="filters">${hidden(e.id)}<label>${t.recover}<input type="datetime-local" name="desde" required></label><span class="muted">${t.timeZone(zoneLabel(viewer.timeZone))}</span><button>${t.recover}</button></form>` : ''}
 <table><thead><tr><th>#</th><th>${t.trigger}</th><th>${t.status}</th><th class="num">${t.attempts}</th><th>${t.httpStatus}</th><th>${t.error}</th><th>${t.when}</th><th></th></tr></thead><tbody>
 ${

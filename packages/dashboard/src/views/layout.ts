@@ -87,4 +87,8 @@ export const LIVE_JS = `(() => {
     }
   }
   setInterval(() => tick().catch(() => {}), every);
+  // The failures filter lists the chosen empresa's integrações: choosing another empresa reloads them.
+  const empresa = document.querySelector('form.filters select[name=empresa]');
+  const integracao = document.querySelector('form.filters select[name=integracao]');
+  if (empresa && integracao) empresa.addEventListener('change', () => { integracao.value = ''; empresa.form.submit(); });
 })();`;

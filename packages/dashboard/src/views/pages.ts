@@ -147,12 +147,29 @@ export function failureRows(viewer: Viewer, rows: RegistroJob[], names: ListName
 }
 
 /** The failures list's filter form, filled with the query (also shown alone above a refused filter's message). */
-export function filterForm(viewer: Viewer, query: FailureQuery): Raw {
+/** What the failures filter offers: the empresas the viewer sees, and the integrações of the chosen one (by name, with id). */
+export interface FilterChoices {
+  empresas: ReadonlyArray<{ id: number; nome: string }>;
+  integracoes: ReadonlyArray<{ id: number; nome: string }>;
+}
+
+/**
+ * A select of named ids whose value stays the id (`empresa=<id>`: links keep working); an id in the query the list
+ * does not hold (not the viewer's, or of another empresa) stays selected as `#id`, so the filter shown is the one applied.
+ */
+function idSelect(name: string, all: string, options: FilterChoices['empresas'], chosen: number | undefined): Raw {
+  const known = chosen === undefined || options.some((o) => o.id === chosen);
+  return html`<select name="${name}"><option value="">${all}</option>${options.map(
+    (o) => html`<option value="${o.id}" ${o.id === chosen ? html`selected` : ''}>${o.nome} (#${o.id})</option>`,
+  )}${known ? '' : html`<option value="${chosen}" selected>#${chosen}</option>`}</select>`;
+}
+
+export function filterForm(viewer: Viewer, query: FailureQuery, choices: FilterChoices): Raw {
   const t = messages(viewer.locale);
   const states = ['falhou', 'aguardando_retentativa', 'adiado', 'bloqueado', 'ativo', 'concluido', 'descartado'];
   return html`<form class="filters" method="get" action="/dashboard/falhas">
-<label>${t.tenant}<input name="empresa" size="5" value="${query.empresa ?? ''}"></label>
-<label>${t.integration}<input name="integracao" size="5" value="${query.integracao ?? ''}"></label>
+<label>${t.tenant}${idSelect('empresa', t.allTenants, choices.empresas, query.empresa)}</label>
+<label>${t.integration}${idSelect('integracao', t.allIntegrations, choices.integracoes, query.integracao)}</label>
 <label>${t.queue}<select name="fila"><option value=""></option>${['set', 'get', 'cti', 'webhook'].map((f) => html`<option ${query.fila === f ? 'selected' : ''}>${f}</option>`)}</select></label>
 <label>${t.state}<select name="estado"><option value="todos" ${query.estado === 'todos' ? 'selected' : ''}>${t.allStates}</option>${states.map((s) => html`<option value="${s}" ${(query.estado ?? 'falhou') === s ? 'selected' : ''}>${t.states[s]}</option>`)}</select></label>
 <label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label>
@@ -190,13 +207,14 @@ export function failuresBody(
   total: number | string,
   page: ListPage = { offset: 0, size: rows.length },
   names: ListNames = NO_NAMES,
+  choices: FilterChoices = { empresas: [], integracoes: [] },
 ): Raw {
   const t = messages(viewer.locale);
   const qs = queryString(query);
   const act = viewer.papel !== 'leitor';
   const hidden = Object.entries(query).filter(([, v]) => v !== undefined && v !== '');
   const live = `/dashboard/falhas/linhas?${qs}${page.offset ? `${qs ? '&' : ''}offset=${page.offset}` : ''}`;
-  return html`${filterForm(viewer, query)}
+  return html`${filterForm(viewer, query, choices)}
 <p>${t.total}: <b id="total">${total}</b></p>
 <form method="post" action="/dashboard/acoes/reprocessar" id="acoes">
 <input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}">

@@ -1,4 +1,11 @@
 export { brasiliaDateTime, eventoChave, writeContatos, writeEventos } from './crm-writer';
+export {
+  admitEndpointSync,
+  EndpointSyncRefusedError,
+  SEED_003_LIMITS,
+  VALIDATE_TIMEOUT_MS,
+  validationLimits,
+} from './endpoint-admission';
 export { authHeaders, EndpointSecretError, SECRET_REFERENCE, secretVariable } from './endpoint-auth';
 export { endpointFailureText, recordErrorMessage, statusMessage } from './endpoint-messages';
 export {

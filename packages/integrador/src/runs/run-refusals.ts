@@ -59,6 +59,11 @@ export const RUN_REFUSAL_MESSAGES = {
       'a integração #{id} ({nome}) coluna {column} aponta para a integração #{missing}, que não existe nesta empresa; nada foi {acao}',
     en: 'integracao #{id} ({nome}) column {column} names integracao #{missing}, which does not exist in this empresa; nothing was {action}',
   },
+  // An endpoint service's sync (seed 003; admitEndpointSync): the API, the CLI and the dashboard refuse it alike.
+  SERVICE_INACTIVE: {
+    'pt-BR': 'o serviço de endpoint #{id} está inativo; nada foi enfileirado',
+    en: 'endpoint service #{id} is inactive; nothing was enqueued',
+  },
   PREREQUISITE_NOT_RUNNABLE: {
     'pt-BR':
       'a integração #{id} ({nome}), pré-requisito da integração #{triggered}, não pode ser executada ({reason}); nada foi enfileirado',
@@ -87,6 +92,7 @@ const STATUS_BY_CODE: Readonly<Partial<Record<string, { status: number; code: Ru
   NOT_RUNNABLE: { status: 409, code: 'NOT_RUNNABLE' },
   MISSING_CONNECTION: { status: 422, code: 'MISSING_CONNECTION' },
   CONNECTION_FORBIDDEN: { status: 422, code: 'CONNECTION_FORBIDDEN' },
+  SERVICE_INACTIVE: { status: 409, code: 'SERVICE_INACTIVE' },
 };
 
 const ACTION = { enqueued: 'enfileirado', saved: 'gravado' } as const;
