@@ -11,7 +11,38 @@ const BASIC_PASSWORD = 'senha-basic-4a5b';
 const BASIC_B64 = Buffer.from(`${BASIC_USER}:${BASIC_PASSWORD}`).toString('base64');
 /** The SOAP connection's password as the fake ERP checks it. */
 const SOAP_PASSWORD = DEFAULT_CREDENTIALS.password;
+/** A password the receptor echoes JSON-escaped ('/' and 'ç' escapable), and a mixed-case token it echoes in a host. */
+const ESCAPED_PASSWORD = 'senha/Caçador9';
+const HOST_TOKEN = 'TokEcoXyZ9AbQ';
 const LEAKS = new RegExp([TOKEN, BASIC_PASSWORD, BASIC_B64, SOAP_PASSWORD].map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+
+/** Every character of a text as a JSON \u escape (a surrogate pair past U+FFFF). */
+const unicodeEscaped = (text: string) => text.replace(/[\s\S]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/**
+ * The forms an honest receptor writes the echoed password in (red-team round 2, findings 1 and 9), each a path
+ * /echo/form/<name>: as PHP's json_encode escapes '/', as Python's json.dumps escapes non-ASCII, base64 (standard,
+ * url-safe, of user:password), percent-encoded twice, HTML numeric character references.
+ */
+const ECHO_FORMS: Record<string, (password: string, userPassword: string) => string> = {
+  php: (password) => password.replace(/\//g, '\\/'),
+  python: (password) => password.replace(/[\u0080-\uffff]/g, (c) => unicodeEscaped(c)),
+  unicode: (password) => unicodeEscaped(password).toUpperCase().replace(/\\U/g, '\\u'),
+  base64: (password, userPassword) =>
+    `${Buffer.from(password).toString('base64')} ${Buffer.from(password).toString('base64url')} ${Buffer.from(userPassword).toString('base64url')}`,
+  percent2: (password) => encodeURIComponent(encodeURIComponent(password)),
+  'references-html': (password) =>
+    [...password].map((c, i) => (i % 2 ? `&#${c.codePointAt(0)};` : `&#x${c.codePointAt(0)?.toString(16)};`)).join(''),
+};
+
+/** Each form of ESCAPED_PASSWORD (and of HOST_TOKEN) a text must not hold: raw, and as every echo form writes it. */
+const ESCAPED_LEAKS = [
+  ESCAPED_PASSWORD,
+  HOST_TOKEN,
+  HOST_TOKEN.toLowerCase(),
+  HOST_TOKEN.toUpperCase(),
+  ...Object.values(ECHO_FORMS).flatMap((form) => form(ESCAPED_PASSWORD, `${BASIC_USER}:${ESCAPED_PASSWORD}`).split(' ')),
+];
 
 /**
  * A receptor that echoes the credentials it was sent: in the headers it answers and in its body, as a refusal (400), a
@@ -25,12 +56,21 @@ async function startEchoServer() {
       const decoded = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString('utf8') : '';
       const said = `got ${auth} ${decoded}`.trim();
       const headers = { 'content-type': 'application/json', 'x-echo': auth };
-      if (req.url?.startsWith('/echo/refuse')) res.writeHead(400, headers).end(JSON.stringify({ erro: said }));
+      const password = decoded.slice(decoded.indexOf(':') + 1);
+      const form = ECHO_FORMS[req.url?.slice('/echo/form/'.length) ?? ''];
+      if (req.url?.startsWith('/echo/form/') && form) {
+        const html = req.url.endsWith('-html');
+        res.writeHead(400, { 'content-type': html ? 'text/html' : 'application/json' });
+        res.end(html ? `<p>senha ${form(password, decoded)}</p>` : `{"erro":"senha ${form(password, decoded)}"}`);
+      } else if (req.url?.startsWith('/echo/location/'))
+        res
+          .writeHead(302, { location: `http://${req.url.endsWith('upper') ? auth.slice(7).toUpperCase() : auth.slice(7)}.example.com/x` })
+          .end();
+      else if (req.url?.startsWith('/echo/refuse')) res.writeHead(400, headers).end(JSON.stringify({ erro: said }));
       else if (req.url?.startsWith('/echo/business'))
         res.writeHead(200, headers).end(JSON.stringify({ erro: `credencial recusada: ${said}` }));
       else if (req.url?.startsWith('/echo/value')) {
         // A code that holds the Basic password inside it (written back as is), or the bearer token itself (masked).
-        const password = decoded.slice(decoded.indexOf(':') + 1);
         const codCli = auth.startsWith('Basic ') ? `CLI-${password}-01` : auth.slice('Bearer '.length);
         res.writeHead(200, headers).end(JSON.stringify({ retornosClientes: [{ codCli }] }));
       } else res.writeHead(200, headers).end(JSON.stringify({ retornosClientes: [{ codCli: 77, retorno: `ok ${said}` }] }));
@@ -76,6 +116,8 @@ describe('a secret a receptor echoes back is never stored or shown', () => {
           '    retry: { attempts: 1, backoffMs: 100 }',
           api('rest_bearer', `{ type: bearer, token: ${TOKEN} }`),
           api('rest_basic', `{ type: basic, user: ${BASIC_USER}, password: ${BASIC_PASSWORD} }`),
+          api('rest_basic_escaped', `{ type: basic, user: ${BASIC_USER}, password: '${ESCAPED_PASSWORD}' }`),
+          api('rest_bearer_host', `{ type: bearer, token: ${HOST_TOKEN} }`),
         ].join('\n'),
     });
     h.writeConnections(SOAP_PASSWORD);
@@ -87,6 +129,9 @@ describe('a secret a receptor echoes back is never stored or shown', () => {
       [43, 'rest_bearer', 'POST /echo/ok'],
       [44, 'rest_basic', 'POST /echo/value'],
       [45, 'rest_bearer', 'POST /echo/value'],
+      ...Object.keys(ECHO_FORMS).map((name, i): [number, string, string] => [50 + i, 'rest_basic_escaped', `POST /echo/form/${name}`]),
+      [60, 'rest_bearer_host', 'POST /echo/location/as-sent'],
+      [61, 'rest_bearer_host', 'POST /echo/location/upper'],
     ];
     for (const [id, nome, link] of rows) {
       await db.insertInto('conexao_integracao').values({ id, tipo_conexao: 'API', nome_conexao: nome, empresa_id: h.empresaA }).execute();
@@ -182,4 +227,47 @@ describe('a secret a receptor echoes back is never stored or shown', () => {
       '{"retornosClientes":[{"codCli":"***"}]}',
     ]);
   }, 120000);
+
+  /** The texts' leaks of ESCAPED_LEAKS, each as written and as a JSON text (a row, a log line) writes it again. */
+  function escapedLeaks(texts: Record<string, string>): string[] {
+    const found: string[] = [];
+    for (const [where, text] of Object.entries(texts))
+      for (const leak of ESCAPED_LEAKS)
+        if (text.includes(leak) || text.includes(JSON.stringify(leak).slice(1, -1))) found.push(`${where}: ${leak}`);
+    return found;
+  }
+
+  it.each(Object.keys(ECHO_FORMS).map((name, i) => [name, 50 + i] as const))(
+    'REST: a password echoed in the %s form shows *** in the rows, the API, the dashboard and the worker log',
+    async (name, id) => {
+      const { cookie } = await h.login('opa');
+      const jobId = await h.runSet(CONTA.id, id);
+      await h.waitForRecord(jobId, 'falhou');
+      const texts = await h.everythingAboutSetJob(jobId, cookie);
+      const expected = name === 'base64' ? 'senha *** *** ***' : name.endsWith('-html') ? '<p>senha ***</p>' : 'senha ***';
+      expect(texts.failedReason).toBe(expected);
+      expect(JSON.parse(texts.v1Job ?? '').failedReason).toBe(expected);
+      const execucao = await h.database.db
+        .selectFrom('integracao_execucoes')
+        .select('mensagem')
+        .where('integracao_id', '=', id)
+        .executeTakeFirstOrThrow();
+      expect(execucao.mensagem).toBe(expected);
+      expect(escapedLeaks({ ...texts, workerLog: h.workerOutput() })).toEqual([]);
+    },
+    60000,
+  );
+
+  it.each(['as-sent', 'upper'].map((name, i) => [name, 60 + i] as const))(
+    'REST: a redirect whose Location host holds the token (%s) shows *** (host names ignore case)',
+    async (_, id) => {
+      const { cookie } = await h.login('opa');
+      const jobId = await h.runSet(CONTA.id, id);
+      await h.waitForRecord(jobId, 'falhou');
+      const texts = await h.everythingAboutSetJob(jobId, cookie);
+      expect(texts.failedReason).toBe('HTTP 302 redirect to http://***.example.com/x; redirects are not followed');
+      expect(escapedLeaks({ ...texts, workerLog: h.workerOutput() })).toEqual([]);
+    },
+    60000,
+  );
 });

@@ -55,7 +55,7 @@ export function createRestTransport(connection: ApiConnection): Transport {
       // Parsed from the raw text (a masked one might no longer parse); only a value that IS a secret becomes `***`.
       const parsed = parseBody(answer, exchange);
       if (answer.status >= 200 && answer.status < 300) return { data: mask.value(parsed), exchange, maskText: mask.text };
-      const location = answer.headers.location ? mask.text(shownUrl(answer.headers.location)) : '(no location)';
+      const location = answer.headers.location ? mask.url(answer.headers.location) : '(no location)';
       const detail =
         answer.status >= 300 && answer.status < 400
           ? `HTTP ${answer.status} redirect to ${location}; redirects are not followed`

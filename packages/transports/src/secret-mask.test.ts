@@ -48,3 +48,60 @@ describe('createSecretMasker', () => {
     expect(createSecretMasker(secrets).text('x postgres://u:pw-db-1@h/db y pw-db-2')).toBe('x *** y ***');
   });
 });
+
+describe('createSecretMasker: the forms a receptor writes a secret in', () => {
+  const password = 'senha/Caçador9';
+  const mask = createSecretMasker(
+    connectionSecrets({ kind: 'api', auth: { type: 'basic', user: 'apiuser', password: new Secret(password) } } as never),
+  );
+  const hex = (text: string, upper: boolean) =>
+    [...text].map((c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')[upper ? 'toUpperCase' : 'toLowerCase']()}`).join('');
+
+  it.each([
+    ['PHP json_encode (\\/)', JSON.stringify(password).slice(1, -1).replace(/\//g, '\\/')],
+    ['Python json.dumps (\\u00e7)', 'senha/Ca\\u00e7ador9'],
+    ['every character \\u-escaped, upper-case hex', hex(password, true)],
+    ['every character \\u-escaped, lower-case hex', hex(password, false)],
+    ['base64', Buffer.from(password).toString('base64')],
+    ['base64url', Buffer.from(password).toString('base64url')],
+    ['base64 of user:password, url-safe', Buffer.from(`apiuser:${password}`).toString('base64url')],
+    ['percent-encoded twice', encodeURIComponent(encodeURIComponent(password))],
+    ['percent-encoded, lower-case hex', encodeURIComponent(password).replace(/%[0-9A-F]{2}/g, (byte) => byte.toLowerCase())],
+    ['HTML decimal references', [...password].map((c) => `&#${c.codePointAt(0)};`).join('')],
+    ['XML hex references, leading zeros', [...password].map((c) => `&#x00${(c.codePointAt(0) ?? 0).toString(16).toUpperCase()};`).join('')],
+  ])('%s', (_, form) => {
+    expect(form).not.toBe(password);
+    expect(mask.text(`{"erro":"senha ${form}."}`)).toBe('{"erro":"senha ***."}');
+  });
+
+  it('a masked JSON answer still parses, and what it gives holds no secret', () => {
+    const answer = `{"erro":"senha ${hex('senha/', false)}Ca\\u00E7ador9","b":"${Buffer.from(password).toString('base64')}"}`;
+    expect(JSON.parse(mask.text(answer))).toEqual({ erro: 'senha ***', b: '***' });
+  });
+
+  it('masks a surrogate pair and a space written as +', () => {
+    const emoji = createSecretMasker(['chave😀 x']);
+    expect(emoji.text('a chave\\ud83d\\ude00+x b')).toBe('a *** b');
+  });
+
+  it('costs one look per character: a secret of backslashes against a text of backslashes stays linear', () => {
+    const slashes = createSecretMasker([`${'\\'.repeat(30)}x`]);
+    const started = performance.now();
+    expect(slashes.text('\\'.repeat(20000))).toBe('\\'.repeat(20000));
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('shows a redirect URL with its secret masked whatever the case of its host', () => {
+    const token = createSecretMasker(['TokEcoXyZ9AbQ', 'senhadopabx']);
+    expect(token.url('http://TokEcoXyZ9AbQ.example.com/x')).toBe('http://***.example.com/x');
+    expect(token.url('http://SENHADOPABX.pbx.example/senhadopabx/x?k=1')).toBe('http://***.pbx.example/***/x?k=***');
+    expect(token.text('http://TOKECOXYZ9ABQ.example.com/x')).toBe('http://TOKECOXYZ9ABQ.example.com/x');
+  });
+
+  it(`looks for no form of a secret shorter than ${MIN_MASKED_SECRET_LENGTH} characters`, () => {
+    const short = createSecretMasker(['ab']);
+    expect(short.text(`ab ${Buffer.from('ab').toString('base64')} &#97;&#98;`)).toBe(
+      `ab ${Buffer.from('ab').toString('base64')} &#97;&#98;`,
+    );
+  });
+});

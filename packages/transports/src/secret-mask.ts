@@ -1,12 +1,12 @@
-import type { Connection } from '@integrador/connections';
+import { type Connection, shownUrl } from '@integrador/connections';
 
 /** What a receptor's echo of a connection's secret becomes in every text the hub keeps or shows. */
 export const ECHO_MASK = '***';
 
 /**
- * A secret (or a form of it) shorter than this is not looked for: a 1-character password would otherwise mask every
- * copy of that letter in every answer. The forms the hub builds around a secret ("Bearer <token>", the base64 of
- * user:password) are longer than the secret, so they are masked even when the secret alone is too short.
+ * A secret shorter than this is not looked for, in any form (nor its base64): a 1-character password would otherwise
+ * mask every copy of that letter in every answer. The secrets the hub builds around it ("Bearer <token>", the base64 of
+ * user:password) are secrets of their own, longer, so they are masked even when the secret alone is too short.
  */
 export const MIN_MASKED_SECRET_LENGTH = 3;
 
@@ -15,6 +15,11 @@ export interface SecretMasker {
   /** The text with every secret form masked; the same string when it holds none (no copy). */
   text(text: string): string;
   /**
+   * A URL the answer names (a redirect's Location) as shown (shownUrl), every secret form masked ignoring case before
+   * and after it is parsed: host names are case-insensitive (parsing lowercases them, a receptor may upper-case them).
+   */
+  url(url: string): string;
+  /**
    * A parsed answer (data the hub may write back) with every string value that EQUALS a secret form replaced by `***`;
    * other strings keep their text (a secret inside "administração" or "CLI-20240001" is not cut out) and object keys are
    * never touched. The same value when nothing changed.
@@ -22,15 +27,76 @@ export interface SecretMasker {
   value<T>(value: T): T;
 }
 
-const NO_SECRETS: SecretMasker = { text: (text) => text, value: (value) => value };
+const NO_SECRETS: SecretMasker = { text: (text) => text, url: (url) => shownUrl(url), value: (value) => value };
 
-function xmlEscaped(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+/**
+ * The decoded variants of a secret looked for: itself and its base64, standard and url-safe, without the padding (so a
+ * padded copy is masked too, its trailing `=` left: they tell nothing).
+ */
+function variantsOf(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  return [secret, bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url')];
 }
 
-/** The ways a secret may come back inside an answer: as is, JSON-escaped, XML-escaped, percent-encoded, base64. */
-function formsOf(secret: string): string[] {
-  return [secret, JSON.stringify(secret).slice(1, -1), xmlEscaped(secret), encodeURIComponent(secret)];
+const REGEXP_SPECIAL = /[.*+?^${}()|[\]\\/-]/g;
+
+function literal(text: string): string {
+  return text.replace(REGEXP_SPECIAL, '\\$&');
+}
+
+/** Hex digits matched in either case ('00e7' → '00[eE]7'), whatever flags the expression has. */
+function hexDigits(hex: string): string {
+  return hex.replace(/[a-f]/gi, (digit) => `[${digit.toLowerCase()}${digit.toUpperCase()}]`);
+}
+
+const XML_NAMED: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const JSON_SHORT: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '/': '\\/',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
+
+/**
+ * One character (code point) of a secret in every way a receptor may write it, escapes first: JSON (`\/`, `\"`, `\uXXXX`
+ * in either case, a surrogate pair past U+FFFF), XML/HTML (`&amp;`…, `&#231;`, `&#xE7;`, leading zeros allowed),
+ * percent-encoded once or twice (`%C3%A7`, `%25C3%25A7`, either case; `+` for a space), or as is.
+ */
+function characterForms(character: string): string[] {
+  const code = character.codePointAt(0) ?? 0;
+  const units = code > 0xffff ? [character.charCodeAt(0), character.charCodeAt(1)] : [code];
+  const bytes = [...Buffer.from(character, 'utf8')].map((byte) => hexDigits(byte.toString(16).toUpperCase().padStart(2, '0')));
+  const forms = [
+    units.map((unit) => `\\\\u${hexDigits(unit.toString(16).padStart(4, '0'))}`).join(''),
+    `&#0{0,8}${code};`,
+    `&#[xX]0{0,8}${hexDigits(code.toString(16))};`,
+    bytes.map((byte) => `%${byte}`).join(''),
+    bytes.map((byte) => `%25${byte}`).join(''),
+  ];
+  const short = JSON_SHORT[character];
+  if (short) forms.unshift(literal(short));
+  const named = XML_NAMED[character];
+  if (named) forms.unshift(named);
+  if (character === ' ') forms.push('\\+');
+  forms.push(literal(character));
+  return forms;
+}
+
+/**
+ * The expression of one variant of a secret: its first character in any form, then the rest as is or each of its
+ * characters in any of its forms (mixed forms included). Each of those characters' choice is atomic (a lookahead
+ * captured, then matched by back-reference: the first form that fits is kept, never tried again), so an attempt costs
+ * at most one look per character: no backtracking blow-up whatever the secret and the text (a secret of backslashes
+ * against a text of backslashes included).
+ */
+function variantPattern(variant: string): string {
+  const [first = '', ...rest] = [...variant];
+  const characters = rest.map((character, index) => `(?=(${characterForms(character).join('|')}))\\${index + 1}`);
+  return `(?:${characterForms(first).join('|')})(?:${literal(variant.slice(first.length))}|${characters.join('')})`;
 }
 
 /**
@@ -48,26 +114,34 @@ export function authorizationForms(value: string): string[] {
 }
 
 /**
- * A masker for these secret values (each also looked for JSON- and XML-escaped, percent-encoded): the longest form is
- * replaced first, so "Bearer <token>" becomes `***`, not "Bearer ***". Forms shorter than MIN_MASKED_SECRET_LENGTH are
- * left out.
+ * A masker for these secret values, each looked for as is, as its base64 (standard and url-safe), and each of those
+ * written in any JSON, XML/HTML or percent (single or double) escape form: the longest variant is replaced first, so
+ * "Bearer <token>" becomes `***`, not "Bearer ***". A secret shorter than MIN_MASKED_SECRET_LENGTH is left out, with
+ * its variants. A secret split into pieces (half in one field, half in another) is not looked for.
  */
 export function createSecretMasker(secrets: Iterable<string | undefined | null>): SecretMasker {
-  const forms = new Set<string>();
+  const variants = new Set<string>();
   for (const secret of secrets) {
-    if (!secret) continue;
-    for (const form of formsOf(secret)) if (form.length >= MIN_MASKED_SECRET_LENGTH) forms.add(form);
+    if (!secret || secret.length < MIN_MASKED_SECRET_LENGTH) continue;
+    for (const variant of variantsOf(secret)) if (variant.length >= MIN_MASKED_SECRET_LENGTH) variants.add(variant);
   }
-  if (forms.size === 0) return NO_SECRETS;
-  const ordered = [...forms].sort((a, b) => b.length - a.length);
-  const text = (input: string): string => {
-    let out = input;
-    for (const form of ordered) if (out.includes(form)) out = out.split(form).join(ECHO_MASK);
-    return out;
-  };
-  const whole = (input: string): string => (forms.has(input) ? ECHO_MASK : input);
+  if (variants.size === 0) return NO_SECRETS;
+  const ordered = [...variants].sort((a, b) => b.length - a.length).map(variantPattern);
+  const exact = ordered.map((pattern) => new RegExp(pattern, 'g'));
+  const ignoringCase = ordered.map((pattern) => new RegExp(pattern, 'gi'));
+  const masked =
+    (expressions: RegExp[]) =>
+    (input: string): string => {
+      let out = input;
+      for (const expression of expressions) out = out.replace(expression, ECHO_MASK);
+      return out;
+    };
+  const text = masked(exact);
+  const anyCase = masked(ignoringCase);
+  const url = (input: string): string => anyCase(shownUrl(anyCase(input)));
+  const whole = (input: string): string => (variants.has(input) ? ECHO_MASK : input);
   const value = <T>(input: T): T => maskValue(input, whole, 0) as T;
-  return { text, value };
+  return { text, url, value };
 }
 
 const MAX_DEPTH = 64;

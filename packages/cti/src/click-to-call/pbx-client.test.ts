@@ -109,6 +109,27 @@ describe('click-to-call: the PBX URL as shown', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it('masks the PBX key a redirect echoes in its Location, whatever the case of the host, and JSON-escaped in the body', async () => {
+    const key = env.CTI_SECRET_7_PBX;
+    const server = http.createServer((_req, res) =>
+      res
+        .writeHead(302, { location: `http://${key.toUpperCase()}.pbx.example/${key}/x` })
+        .end(`{"erro":"chave \\u${key.charCodeAt(0).toString(16).padStart(4, '0')}${key.slice(1)}"}`),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const request = buildPbxRequest(settings(`http://127.0.0.1:${port}/dial?para={numero_destino}`), call, env);
+      const refused = await sendPbxRequest(request, { allowPrivateNetwork: true, timeoutMs: 1000 }).catch((err: Error) => err);
+      expect(refused).toMatchObject({ code: 'PBX_REFUSED' });
+      expect((refused as Error).message).toBe(
+        'the PBX answered 302, a redirect to http://***.pbx.example/***/x; redirects are not followed: {"erro":"chave ***"}',
+      );
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
 
 /** A PBX double on loopback: `handle` gets each request; every request's path is kept. */

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import https from 'node:https';
-import { shownUrl } from '@integrador/connections';
 import { authorizationForms, createOutboundAgents, createSecretMasker } from '@integrador/transports';
 import { CtiError } from '../cti-error';
 import type { PbxRequest } from './pbx-request';
@@ -117,7 +116,7 @@ export async function sendPbxRequest(
     // Any other 5xx: the PBX had the request and failed somewhere in handling it, maybe after dialling.
     if (answer.status >= 500) throw new CtiError('PBX_FAILED', true, `${said}: ${body}; ${OUTCOME_UNKNOWN}`);
     // Redirects are not followed (the guard judged only the first address): a 3xx is a permanent refusal to fix in the URL.
-    const location = answer.location ? shownUrl(answer.location) : '(no location)';
+    const location = answer.location ? echo.url(answer.location) : '(no location)';
     const redirect = answer.status < 400 ? `, a redirect to ${location}; redirects are not followed` : '';
     throw new CtiError('PBX_REFUSED', true, `${said}${redirect}: ${body}`);
   } finally {
