@@ -29,6 +29,8 @@ module.exports = {
   transform: { '^.+\\.ts$': swc, [`/node_modules/(${esmOnly})/.+\\.js$`]: swc },
   transformIgnorePatterns: [`(?<!/node_modules/(${esmNested}))/node_modules/(?!(${esmOnly})/)`],
   testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/apps/*/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  // better-sqlite3's errors in every test file are that file's Errors (the file says why).
+  setupFiles: ['<rootDir>/packages/test-support/src/jest-sqlite-realm.ts'],
   testTimeout: 60000,
   maxWorkers: 1,
 };

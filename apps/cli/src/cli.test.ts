@@ -117,6 +117,20 @@ describe('integrador CLI on sqlite', () => {
     expect(lines[0]).toContain('"abc"');
   });
 
+  it("words a refused environment variable in the CLI's language, KEY_PREFIX as every other", async () => {
+    const prefix = await runCli(['migrate'], { ...env, KEY_PREFIX: 'integrador:' });
+    expect(prefix).toMatchObject({ code: 1, stdout: '' });
+    expect(prefix.stderr).toBe(
+      'erro: variável de ambiente KEY_PREFIX inválida: esperado um prefixo de chaves do Redis com uma hash tag de Cluster e sem dois-pontos, como {integrador} (todas as filas compartilham a tag para que os fluxos fiquem em um só slot), recebido "integrador:"\n',
+    );
+    const port = await runCli(['migrate'], { ...env, PORT: 'abc' });
+    expect(port.stderr).toBe('erro: variável de ambiente PORT inválida: esperado um inteiro de 1 a 65535, recebido "abc"\n');
+    const english = await runCli(['--lang', 'en', 'migrate'], { ...env, KEY_PREFIX: 'integrador:' });
+    expect(english.stderr).toBe(
+      'error: invalid environment variable KEY_PREFIX: expected a Redis key prefix with a Cluster hash tag and no colon, such as {integrador} (every queue shares the tag so flows stay on one slot), got "integrador:"\n',
+    );
+  });
+
   it('rejects an unknown command with a clear message and exit code 2 (usage error); --version prints the version', async () => {
     const run = await runCli(['frobnicate'], env);
     expect(run.code).toBe(2);
@@ -189,7 +203,8 @@ describe('integrador CLI on sqlite', () => {
     expect(runs.map((run) => run.stderr)).toEqual(cases.map(([, , expected]) => expected));
     expect(help?.stdout).toMatch(/^Usage: integrador \[options\] \[command\]\n/);
     expect(refused).toMatchObject({ code: 1, stdout: '' });
-    expect(refused?.stderr).toContain('INTEGRADOR_LANG: expected pt-BR or en, got "fr"');
+    // No language chosen yet: the default's.
+    expect(refused?.stderr).toBe('erro: variável de ambiente INTEGRADOR_LANG inválida: esperado pt-BR ou en, recebido "fr"\n');
   }, 240000);
 
   it('speaks English with --lang en, before or after the command', async () => {

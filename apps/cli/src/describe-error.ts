@@ -1,3 +1,4 @@
+import { ConfigError } from '@integrador/config';
 import { ConnectionsFileError } from '@integrador/connections';
 import { DEFAULT_LOCALE, type Locale } from '@integrador/i18n';
 import { NewerSchemaError } from '@integrador/store';
@@ -50,6 +51,8 @@ export function describeError(err: unknown, text: Messages, locale: Locale = DEF
   // Already worded for the user; its cause (kept for debugging) must not be re-read as a database failure.
   if (err instanceof CliError) return err.message;
   if (err instanceof ConnectionsFileError) return err.localized(locale);
+  // English by design in the apps' logs; the CLI speaks its user's language (the config catalogue, by variable).
+  if (err instanceof ConfigError) return err.localized(locale);
   if (err instanceof NewerSchemaError) return text.newerSchema(err.migration);
   if (isMissingTableError(err)) return text.missingTables;
   const unreachable = unreachableDetail(err);

@@ -85,6 +85,30 @@ describe('loadConfig', () => {
     expect((error as Error).message).not.toContain('\n');
   });
 
+  it('words a refusal in pt-BR too, from its variable and the value as shown (the message stays English)', () => {
+    const refusal = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return err as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    const prefix = refusal({ KEY_PREFIX: 'a:{b}' });
+    expect(prefix).toMatchObject({ code: 'INVALID_ENV', variable: 'KEY_PREFIX', got: '"a:{b}"' });
+    expect(prefix.message).toBe(prefix.localized('en'));
+    expect(prefix.localized('pt-BR')).toBe(
+      'variável de ambiente KEY_PREFIX inválida: esperado um prefixo de chaves do Redis com uma hash tag de Cluster e sem dois-pontos, como {integrador} (todas as filas compartilham a tag para que os fluxos fiquem em um só slot), recebido "a:{b}"',
+    );
+    // Masked in every language; the time zone's own check speaks it too.
+    expect(refusal({ METRICS_TOKEN: 'short' }).localized('pt-BR')).toMatch(
+      /^variável de ambiente METRICS_TOKEN inválida: .*, recebido um valor de 5 caracteres$/,
+    );
+    expect(refusal({ SCHEDULE_TIMEZONE: 'Mars/Olympus' }).localized('pt-BR')).toBe(
+      'variável de ambiente SCHEDULE_TIMEZONE inválida: esperado um fuso horário IANA como America/Sao_Paulo ou UTC (o fuso em que integracao.cron é lido), recebido "Mars/Olympus"',
+    );
+  });
+
   it('names a rejected URL without its userinfo or query values (the one URL rule)', () => {
     expect(() => loadConfig({ CRM_DATABASE_URL: 'oracle://crm:Pg-S3cret-1@db/x?password=Pg-S3cret-2&mode=ro' })).toThrow(
       'got "oracle://***@db/x?password=***&mode=***"',

@@ -1,7 +1,9 @@
 import path from 'node:path';
+import type { Locale } from '@integrador/i18n';
 import { maskUrlsInText } from '@integrador/logging';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import Ajv from 'ajv';
+import { type ConfigVariable, invalidEnvText, type ShownValue } from './config-messages';
 import { availableCores } from './cpu-cores';
 import { type Env, EnvSchema } from './env';
 
@@ -102,14 +104,23 @@ export interface Config {
   secretSource: Readonly<Record<string, string | undefined>>;
 }
 
-/** Thrown when an environment variable is invalid; the message is one line naming it. */
+/**
+ * Thrown when an environment variable is invalid; the message is one line naming it, in English (the apps' logs).
+ * `code`, `variable` and `got` (the value as it may be shown) word it in another locale: `localized` (the CLI's).
+ */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  readonly code = 'INVALID_ENV';
   constructor(
-    readonly variable: string,
-    message: string,
+    readonly variable: ConfigVariable,
+    readonly got: ShownValue,
   ) {
-    super(message);
+    super(invalidEnvText('en', variable, got));
+  }
+
+  /** The message in a locale. */
+  localized(locale: Locale): string {
+    return invalidEnvText(locale, this.variable, this.got);
   }
 }
 
@@ -124,10 +135,10 @@ function envValidator(): ValidateFunction<Env> {
 /**
  * A rejected value as the start-up error may show it: a URL's user and password (everything up to its last `@`) become
  * `***`, however malformed the URL; the rest has its query values and token-looking path segments masked by the one URL
- * rule (maskUrlsInText, @integrador/logging); a token is never echoed at all.
+ * rule (maskUrlsInText, @integrador/logging); a token is never echoed at all: only its length is shown.
  */
-export function maskedValue(variable: string, value: unknown): string {
-  if (/TOKEN|SECRET|PASSWORD/i.test(variable)) return `a value of ${String(value).length} characters`;
+export function maskedValue(variable: string, value: unknown): ShownValue {
+  if (/TOKEN|SECRET|PASSWORD/i.test(variable)) return { characters: String(value).length };
   if (typeof value !== 'string') return JSON.stringify(value);
   const userinfo = /^([a-z][a-z0-9+.-]*:\/\/)?.*@/i.exec(value);
   if (!userinfo) return JSON.stringify(maskUrlsInText(value));
@@ -138,13 +149,9 @@ export function maskedValue(variable: string, value: unknown): string {
 }
 
 function describe(error: ErrorObject, env: Record<string, unknown>): ConfigError {
-  const variable = error.instancePath.replace(/^\//, '').split('/')[0] || String(error.params.missingProperty ?? '');
-  const schema = (EnvSchema.properties as Record<string, { 'x-expected'?: string }>)[variable];
-  const expected = schema?.['x-expected'] ?? error.message ?? 'a valid value';
-  return new ConfigError(
-    variable,
-    `invalid environment variable ${variable}: expected ${expected}, got ${maskedValue(variable, env[variable])}`,
-  );
+  // Every value validated is one of the schema's properties (loadConfig reads no other).
+  const variable = (error.instancePath.replace(/^\//, '').split('/')[0] || String(error.params.missingProperty ?? '')) as keyof Env;
+  return new ConfigError(variable, maskedValue(variable, env[variable]));
 }
 
 /** An IANA time zone the runtime knows, or a ConfigError (cron-parser's own message for a bad zone says nothing useful). */
@@ -153,11 +160,7 @@ function checkedTimeZone(zone: string): string {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return zone;
   } catch {
-    const expected = EnvSchema.properties.SCHEDULE_TIMEZONE['x-expected'];
-    throw new ConfigError(
-      'SCHEDULE_TIMEZONE',
-      `invalid environment variable SCHEDULE_TIMEZONE: expected ${expected}, got ${JSON.stringify(zone)}`,
-    );
+    throw new ConfigError('SCHEDULE_TIMEZONE', JSON.stringify(zone));
   }
 }
 

@@ -27,11 +27,7 @@ export function preferredLocale(source: NodeJS.ProcessEnv = process.env): Prefer
   const chosen = source.INTEGRADOR_LANG?.trim();
   if (chosen) {
     const locale = fromLocaleName(chosen);
-    if (!locale)
-      throw new ConfigError(
-        'INTEGRADOR_LANG',
-        `invalid environment variable INTEGRADOR_LANG: expected pt-BR or en, got ${JSON.stringify(chosen)}`,
-      );
+    if (!locale) throw new ConfigError('INTEGRADOR_LANG', JSON.stringify(chosen));
     return locale;
   }
   const posix = POSIX_VARIABLES.map((name) => source[name]?.trim()).find((value) => value);

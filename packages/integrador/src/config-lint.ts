@@ -1,7 +1,7 @@
 import type { CampoIntegracao, ConexaoIntegracao, Integracao, IntegradorConfiguration, Regra } from '@integrador/store';
 import { CONNECTION_KIND_ALIASES, connectionOpenTo, type KnownConnections, normalizeConnectionKind } from './connection-kind';
 import { consultaOf, selectedColumns } from './consulta';
-import { lintConsultaColumns } from './consulta-lint';
+import { lintConsultaColumns, lintDependencyConsultaColumns } from './consulta-lint';
 import { collectDependencyEdges, type DependencyRow, describeCycle, findCycles } from './dependency-graph';
 import { type CrmTableColumns, GET_ENGINE_VARIABLES, lintCron, lintGet } from './get-lint';
 import { jsonKeys, jsonStringLeaves, parseJsonText } from './json-text';
@@ -440,8 +440,8 @@ function lintDependencyColumns({ configuration, integracoes, report }: Context):
   }
 }
 
-/** campos_integracao, dependencias and regras: their integracao, origin and field references, and regras.parametros. */
-function lintChildRows({ configuration, integracoes, report }: Context): void {
+/** campos_integracao, dependencias and regras: their integracao, origin and field references, dependencias.consulta columns, regras.parametros. */
+function lintChildRows({ configuration, integracoes, report, crmTables }: Context): void {
   const campos = new Map(configuration.campos.map((row) => [row.id, row]));
   const children = [
     ...configuration.campos.map((row) => ({ table: 'campos_integracao', row, campoId: null })),
@@ -467,6 +467,9 @@ function lintChildRows({ configuration, integracoes, report }: Context): void {
   }
   for (const dependencia of configuration.dependencias) {
     const integracao = integracoes.get(dependencia.integracao_id);
+    const onConsulta = (code: string, message: LintMessage) =>
+      report({ table: 'dependencias', rowId: dependencia.id, column: 'consulta', integracao: integracao ?? null }, code, message);
+    lintDependencyConsultaColumns(dependencia, integracao, onConsulta, crmTables);
     const originId = dependencia.integracao_origem_id;
     if (!integracao || originId === null) continue;
     const origin = integracoes.get(originId);

@@ -1,8 +1,9 @@
-import type { Integracao, IntegradorConfiguration } from '@integrador/store';
+import type { Dependencia, Integracao, IntegradorConfiguration } from '@integrador/store';
 import { consultaColumnReferences, consultaOf } from './consulta';
 import type { CrmTableColumns } from './get-lint';
 import { parseJsonText } from './json-text';
 import type { LintMessage } from './lint-finding';
+import { dependencyLookup } from './set/compile-set';
 
 /** Reports one finding on integracao.consulta. */
 export type ConsultaLintReport = (code: string, message: LintMessage) => void;
@@ -14,13 +15,29 @@ function crmConsulta(integracao: Integracao): string | null {
   return parsed.ok ? consultaOf(parsed.value) : null;
 }
 
-/** The CRM tables the consultas of SET/INFO integracoes read (what the lint needs described by the database). */
-export function consultaTables(configuration: IntegradorConfiguration): string[] {
-  const tables = new Set<string>();
-  for (const integracao of configuration.integracoes) {
-    const sql = crmConsulta(integracao);
-    if (sql !== null) for (const reference of consultaColumnReferences(sql)) tables.add(reference.table);
+/**
+ * The SQL of a dependencia's lookup (tipo consulta: it reads the CRM when a SET/INFO push resolves it); null for another
+ * kind, a row that cannot work (reported by the push that uses it), or a dependencia of a GET (GET runs none).
+ */
+function dependencyConsulta(dependencia: Dependencia, integracao: Integracao | undefined): string | null {
+  if (!integracao || integracao.tipo_servico.trim().toUpperCase() === 'GET') return null;
+  try {
+    const lookup = dependencyLookup(dependencia);
+    return lookup.kind === 'consulta' ? lookup.sql : null;
+  } catch {
+    return null;
   }
+}
+
+/** The CRM tables the consultas of SET/INFO integracoes and of their dependencias read (what the lint needs described by the database). */
+export function consultaTables(configuration: IntegradorConfiguration): string[] {
+  const integracoes = new Map(configuration.integracoes.map((row) => [row.id, row]));
+  const sqls = [
+    ...configuration.integracoes.map(crmConsulta),
+    ...configuration.dependencias.map((row) => dependencyConsulta(row, integracoes.get(row.integracao_id))),
+  ];
+  const tables = new Set<string>();
+  for (const sql of sqls) if (sql !== null) for (const reference of consultaColumnReferences(sql)) tables.add(reference.table);
   return [...tables];
 }
 
@@ -52,7 +69,37 @@ function nearest(column: string, columns: ReadonlySet<string>): string | undefin
  */
 export function lintConsultaColumns(integracao: Integracao, report: ConsultaLintReport, crmTables: CrmTableColumns | undefined): void {
   const sql = crmConsulta(integracao);
-  if (sql === null || !crmTables) return;
+  if (sql === null) return;
+  lintColumns(sql, report, crmTables, (column, table, guess) => ({
+    'pt-BR': `a consulta da integração ${integracao.nome} lê a coluna "${column}", que não existe na tabela ${table} do CRM${guess ? ` (quis dizer "${guess}"?)` : ''}; cada envio falharia ao ler o registro`,
+    en: `the consulta of integration ${integracao.nome} reads column "${column}", which does not exist in the CRM table ${table}${guess ? ` (did you mean "${guess}"?)` : ''}; every push would fail reading the record`,
+  }));
+}
+
+/** A dependencia's lookup consulta checked the same way: a missing column fails every push that resolves the dependency. */
+export function lintDependencyConsultaColumns(
+  dependencia: Dependencia,
+  integracao: Integracao | undefined,
+  report: ConsultaLintReport,
+  crmTables: CrmTableColumns | undefined,
+): void {
+  const sql = dependencyConsulta(dependencia, integracao);
+  if (sql === null || !integracao) return;
+  const which = `#${dependencia.id} (${dependencia.variavel})`;
+  lintColumns(sql, report, crmTables, (column, table, guess) => ({
+    'pt-BR': `a consulta da dependência ${which} da integração ${integracao.nome} lê a coluna "${column}", que não existe na tabela ${table} do CRM${guess ? ` (quis dizer "${guess}"?)` : ''}; cada envio falharia ao resolver a dependência`,
+    en: `the consulta of dependencia ${which} of integration ${integracao.nome} reads column "${column}", which does not exist in the CRM table ${table}${guess ? ` (did you mean "${guess}"?)` : ''}; every push would fail resolving the dependency`,
+  }));
+}
+
+/** Reports CONSULTA_UNKNOWN_COLUMN once per column of `sql` that its CRM table does not have. */
+function lintColumns(
+  sql: string,
+  report: ConsultaLintReport,
+  crmTables: CrmTableColumns | undefined,
+  message: (column: string, table: string, guess: string | undefined) => LintMessage,
+): void {
+  if (!crmTables) return;
   const seen = new Set<string>();
   for (const reference of consultaColumnReferences(sql)) {
     const table = crmTables.get(reference.table);
@@ -60,10 +107,6 @@ export function lintConsultaColumns(integracao: Integracao, report: ConsultaLint
     const key = `${reference.table}.${column}`;
     if (!table || table.columns.has(column) || seen.has(key)) continue;
     seen.add(key);
-    const guess = nearest(column, table.columns);
-    report('CONSULTA_UNKNOWN_COLUMN', {
-      'pt-BR': `a consulta da integração ${integracao.nome} lê a coluna "${reference.text}", que não existe na tabela ${reference.table} do CRM${guess ? ` (quis dizer "${guess}"?)` : ''}; cada envio falharia ao ler o registro`,
-      en: `the consulta of integration ${integracao.nome} reads column "${reference.text}", which does not exist in the CRM table ${reference.table}${guess ? ` (did you mean "${guess}"?)` : ''}; every push would fail reading the record`,
-    });
+    report('CONSULTA_UNKNOWN_COLUMN', message(reference.text, reference.table, nearest(column, table.columns)));
   }
 }

@@ -55,6 +55,61 @@ describe.each(ALL_DIALECTS)('config lint against the CRM database catalog (%s)',
     await database.db.updateTable('integracao').set({ consulta: SET_WS_CONTAS.consulta }).where('id', '=', 19).execute();
   });
 
+  it('checks the columns of a dependencia consulta the same way, JSON-SQL or plain SQL, on tables the integration does not read', async () => {
+    const dependencia = {
+      integracao_id: 19,
+      campos_integracao_id: null,
+      variavel: 'ramal_vendedor',
+      tipo: 'consulta',
+      integracao_origem_id: null,
+      indice_valor: null,
+      obrigatoria: 0,
+      descricao: null,
+    };
+    // MySQL has no RETURNING: each row's id is read back by its variavel.
+    const insert = async (variavel: string, consulta: string) => {
+      await database.db
+        .insertInto('dependencias')
+        .values({ ...dependencia, variavel, consulta })
+        .execute();
+      const row = await database.db.selectFrom('dependencias').select('id').where('variavel', '=', variavel).executeTakeFirstOrThrow();
+      return row.id;
+    };
+    const jsonId = await insert('ramal_vendedor', '{"consulta": "SELECT u.ramall FROM usuarios u WHERE u.email = #email_geral#"}');
+    const plainId = await insert('nome_vendedor', 'SELECT nome, apelido FROM usuarios WHERE email = #email_geral#');
+    try {
+      const findings = await lint('CONSULTA_UNKNOWN_COLUMN');
+      expect(findings.map((f) => [f.severity, f.table, f.rowId, f.column, f.integracaoNome])).toEqual([
+        ['error', 'dependencias', jsonId, 'consulta', 'SET-WS-CONTAS'],
+        ['error', 'dependencias', plainId, 'consulta', 'SET-WS-CONTAS'],
+      ]);
+      expect(findings.map((f) => f.message)).toEqual([
+        {
+          'pt-BR': `a consulta da dependência #${jsonId} (ramal_vendedor) da integração SET-WS-CONTAS lê a coluna "u.ramall", que não existe na tabela usuarios do CRM (quis dizer "ramal"?); cada envio falharia ao resolver a dependência`,
+          en: `the consulta of dependencia #${jsonId} (ramal_vendedor) of integration SET-WS-CONTAS reads column "u.ramall", which does not exist in the CRM table usuarios (did you mean "ramal"?); every push would fail resolving the dependency`,
+        },
+        {
+          'pt-BR': `a consulta da dependência #${plainId} (nome_vendedor) da integração SET-WS-CONTAS lê a coluna "apelido", que não existe na tabela usuarios do CRM; cada envio falharia ao resolver a dependência`,
+          en: `the consulta of dependencia #${plainId} (nome_vendedor) of integration SET-WS-CONTAS reads column "apelido", which does not exist in the CRM table usuarios; every push would fail resolving the dependency`,
+        },
+      ]);
+      // Fixed, the findings are gone; a dependencia of another kind (integracao) has no consulta to check.
+      await database.db
+        .updateTable('dependencias')
+        .set({ consulta: 'SELECT u.ramal FROM usuarios u WHERE u.email = #email_geral#' })
+        .where('id', '=', jsonId)
+        .execute();
+      await database.db
+        .updateTable('dependencias')
+        .set({ tipo: 'integracao', integracao_origem_id: 19 })
+        .where('id', '=', plainId)
+        .execute();
+      expect(await lint('CONSULTA_UNKNOWN_COLUMN')).toEqual([]);
+    } finally {
+      await database.db.deleteFrom('dependencias').where('id', 'in', [jsonId, plainId]).execute();
+    }
+  });
+
   it('warns when a GET does not select a NOT NULL column without default of its CRM table, naming it', async () => {
     await database.db
       .insertInto('integracao')

@@ -31,6 +31,11 @@ export interface SoapHttpOptions {
   signal?: AbortSignal;
   /** Only soap's attachment and stream modes set it, and the transport uses neither. */
   responseType?: string;
+  /**
+   * Set for the WSDL fetch (and its imports): an answer other than 200 is rejected here with its status and headers.
+   * soap would reject it too, keeping only the status in its message: a 429's Retry-After would be lost.
+   */
+  wsdlFetch?: boolean;
 }
 
 /** What soap reads of an answer (soap never rejects on a status: it reads faults out of 500s). */
@@ -47,13 +52,16 @@ export class SoapHttpError extends Error {
   override name = 'SoapHttpError';
   /** The size limit an answer went past (code ERR_RESPONSE_TOO_LARGE). */
   readonly limitBytes: number | undefined;
+  /** A WSDL fetch's answer other than 200 (code ERR_WSDL_STATUS): read where soap's own errors keep it (soap-errors.ts). */
+  readonly response: { status: number; headers: SoapHttpResponse['headers'] } | undefined;
   constructor(
     message: string,
     readonly code: string,
-    options?: ErrorOptions & { limitBytes?: number },
+    options?: ErrorOptions & { limitBytes?: number; response?: { status: number; headers: SoapHttpResponse['headers'] } },
   ) {
     super(message, options);
     this.limitBytes = options?.limitBytes;
+    this.response = options?.response;
   }
 }
 
@@ -182,6 +190,11 @@ export async function soapHttpRequest(options: SoapHttpOptions): Promise<SoapHtt
       ...(options.timeout ? { headersTimeout: options.timeout, bodyTimeout: options.timeout } : {}),
     });
     const response = await (options.signal ? answerOrAbort(pending, options.signal) : pending);
+    if (options.wsdlFetch && response.statusCode !== 200) {
+      await response.body.dump();
+      const { statusCode: status, headers } = response;
+      throw new SoapHttpError(`the WSDL at ${url.href} answered HTTP ${status}`, 'ERR_WSDL_STATUS', { response: { status, headers } });
+    }
     return {
       status: response.statusCode,
       statusText: response.statusText ?? '',

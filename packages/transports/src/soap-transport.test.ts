@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Secret, type WebServiceConnection } from '@integrador/connections';
 import { redactSecrets } from '@integrador/logging';
 import { type StallingListener, startStallingListener } from '@integrador/test-support/stalling-listener';
@@ -10,6 +12,7 @@ import {
   SLOW_NAME,
   startSeniorG5Server,
   WSDL_LINK,
+  WSDL_XML,
 } from '../../../test/fixtures/senior-g5';
 import { InvalidIntegrationError, OutboundAddressError, ReceptorError, ResponseTooLargeError, TransientTransportError } from './errors';
 import { SoapClientCache } from './soap-client-cache';
@@ -285,6 +288,37 @@ describe('SOAP transport against the Senior G5 double', () => {
     expect(neverLoaded).toMatchObject({ exchange: { request: expect.stringMatching(/^GET http/) } });
   });
 
+  it("honours a 429's Retry-After on the WSDL fetch, in seconds or as an HTTP date, then loads the WSDL", async () => {
+    const transport = transportFor();
+    server.setMode('rate-limited'); // the double answers 429 with Retry-After: 30
+    const limited = await rejection(transport.send(gravar([cliente()])));
+    expect(limited).toMatchObject({ name: 'TransientTransportError', retryAfterMs: 30_000, exchange: { statusCode: 429 } });
+    expect(server.requests).toMatchObject({ wsdlFetches: 1, count: 0 });
+    server.setMode('normal');
+    await expect(transport.send(gravar([cliente()]))).resolves.toMatchObject({ exchange: { statusCode: 200 } });
+
+    // A bare HTTP server: the first WSDL fetch gets 429 with a date two minutes ahead, the next one the WSDL.
+    let fetches = 0;
+    const dated = http.createServer((_req, res) => {
+      fetches++;
+      if (fetches === 1) res.writeHead(429, { 'retry-after': new Date(Date.now() + 120_000).toUTCString() }).end('slow down');
+      else res.writeHead(200, { 'content-type': 'text/xml' }).end(WSDL_XML);
+    });
+    await new Promise<void>((resolve) => dated.listen(0, '127.0.0.1', resolve));
+    try {
+      const other = transportFor({ baseUrl: `http://127.0.0.1:${(dated.address() as AddressInfo).port}` });
+      const byDate = (await rejection(other.send(gravar([cliente()])))) as TransientTransportError;
+      expect(byDate).toBeInstanceOf(TransientTransportError);
+      // The date has a one-second resolution: 119–120 s from now.
+      expect(byDate.retryAfterMs).toBeGreaterThan(118_000);
+      expect(byDate.retryAfterMs).toBeLessThanOrEqual(120_000);
+      await expect(other.preview(gravar([cliente()]))).resolves.toMatchObject({ request: expect.stringContaining('<nomCli>') });
+      expect(fetches).toBe(2);
+    } finally {
+      await new Promise<void>((resolve) => dated.close(() => resolve()));
+    }
+  });
+
   it('fails for good (not retried) on an answer small compressed but past 16 MiB once decoded; a call may have been processed, the WSDL fetch not', async () => {
     const transport = transportFor();
     server.setMode('gzip-bomb');
@@ -411,7 +445,7 @@ describe('SOAP transport against the Senior G5 double', () => {
     expect(texts).toContain('/g5-senior-services/nao_existe?wsdl&token=***');
     expect(texts).not.toContain('S3CRET');
     // The library's error, kept as the cause, still quotes the full link: the logger masks it wherever it is logged.
-    expect(JSON.stringify(redactSecrets(missing))).toContain('Invalid WSDL URL: http://');
+    expect(JSON.stringify(redactSecrets(missing))).toContain('the WSDL at http://');
     expect(JSON.stringify(redactSecrets(missing))).not.toContain('S3CRET');
   });
 

@@ -181,6 +181,8 @@ function loadClient(wsdlUrl: string, endpoint: string, timeoutMs: number, dispat
         request: soapHttpRequest as never,
         wsdl_options: {
           timeout: timeoutMs,
+          // A refused WSDL keeps its status and headers (a 429's Retry-After paces the retry: limited-transport.ts).
+          wsdlFetch: true,
           dispatcher,
           maxResponseBytes: MAX_RESPONSE_BYTES,
           // soap reads an import whose location is not http(s) from the local disk: a WSDL must not make us read files.
@@ -207,16 +209,15 @@ function loadClient(wsdlUrl: string, endpoint: string, timeoutMs: number, dispat
 
 function wsdlFailure(error: unknown, wsdlUrl: string, durationMs: number, timeoutMs: number, scrub: (text: string) => string): Error {
   const failure = asSoapFailure(error);
-  // soap reports a non-200 WSDL answer only in its message: "Invalid WSDL URL: … Code: 404 …"
-  const status = failure.response?.status ?? Number(/Code: (\d{3})/.exec(failure.message ?? '')?.[1] ?? Number.NaN);
-  // soap's message quotes the WSDL URL whole ("Invalid WSDL URL: …"): every text here names it as shown.
+  // The texts of soap and of soapHttpRequest quote the WSDL URL whole: every text here names it as shown.
   const shown = shownUrl(wsdlUrl);
   const scrubWsdl = (text: string) => withUrlShown(scrub(text), wsdlUrl, shown);
   const exchange: TransportExchange = {
     url: shown,
     request: `GET ${shown}`,
     response: null,
-    statusCode: Number.isNaN(status) ? null : status,
+    // A non-200 WSDL answer comes as soapHttpRequest's ERR_WSDL_STATUS, status and headers kept (wsdlFetch).
+    statusCode: failure.response?.status ?? null,
     durationMs,
   };
   const classified = classifySoapFailure(error, { exchange, aborted: null, timeoutMs, wsdl: true }, scrubWsdl);

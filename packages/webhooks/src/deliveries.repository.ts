@@ -518,7 +518,10 @@ function stillRecoverable(status: RecoverableEntrega['status']) {
  * Starts a new retry cycle (a recover): the schedule begins again from its first delay. A cancelled delivery's
  * reason goes (it is pending again); a failed one keeps its last error until the next attempt. Only a row still
  * failed or disable-cancelled is restarted: one a resend delivered (or a concurrent recover restarted) meanwhile is
- * left alone, so it is not sent twice. Answers whether the row was restarted.
+ * left alone, so it is not sent twice. Only while its endpoint is active, in the same statement (the endpoint row
+ * share-locked on PostgreSQL, as insertEntregaOfEndpoint does): an endpoint disabled after the caller read it active
+ * keeps the delivery as it was, instead of a pending row its job would then cancel. Answers whether the row was
+ * restarted.
  */
 export async function restartEntrega(db: Db, empresaId: number, entrega: RecoverableEntrega, recoverId: string): Promise<boolean> {
   const result = await db
@@ -534,6 +537,16 @@ export async function restartEntrega(db: Db, empresaId: number, entrega: Recover
     .where('empresa_id', '=', empresaId)
     .where('id', '=', entrega.id)
     .where(stillRecoverable(entrega.status))
+    .where((eb) => {
+      let endpoint = eb
+        .selectFrom('webhook_endpoints as w')
+        .select('w.id')
+        .where('w.empresa_id', '=', empresaId)
+        .whereRef('w.id', '=', 'webhook_entregas.endpoint_id')
+        .where('w.ativo', '=', 1);
+      if (db.getExecutor().adapter instanceof PostgresAdapter) endpoint = endpoint.forShare();
+      return eb.exists(endpoint);
+    })
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }

@@ -2,6 +2,7 @@ import { createEmpresa } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import { sql } from 'kysely';
+import { restartEntrega } from './deliveries.repository';
 import { createWebhookEndpoint } from './endpoints.repository';
 import { publishChange } from './publish-change';
 
@@ -150,5 +151,48 @@ describe.each(ALL_DIALECTS)('publishing a change around an endpoint re-enabled, 
         await lock.release().catch(() => undefined);
       }
     });
+
+    it('an endpoint disabled after the publish read it active again, before the restart of its delivery: left cancelled', async () => {
+      await setAtivo(0);
+      const change = await oportunidade();
+      const first = await publishChange(database.db, queue.producer, change);
+      const [id] = first.canceladas ?? [];
+      await setAtivo(1);
+      // Holds writes to webhook_entregas (reads go on): the publish finds its delivery, reads the endpoint active, adds
+      // the held job and waits on the restart's UPDATE while the endpoint is disabled again.
+      const lock = await holdEntregas('SHARE ROW EXCLUSIVE');
+      try {
+        const published = publishChange(database.db, queue.producer, change);
+        expect(await blockedOnEntregas()).toBe(true);
+        await setAtivo(0);
+        await lock.release();
+        const result = await published;
+        expect(result).toEqual({
+          gatilho: 'oportunidade.criada',
+          entregas: [],
+          canceladas: [id],
+          motivo: { code: 'ENDPOINTS_DISABLED', params: { gatilho: 'oportunidade.criada' } },
+        });
+        expect(await entrega(id as number)).toMatchObject({ status: 'cancelada', ultimo_erro: expect.any(String), recuperacao: null });
+        // The held job was added before the UPDATE, and removed when it restarted nothing.
+        expect(await jobsOf(id as number)).toEqual([]);
+      } finally {
+        await lock.release().catch(() => undefined);
+      }
+    });
   }
+
+  it('restarts a disable-cancelled delivery only while its endpoint is active, the same statement deciding', async () => {
+    await setAtivo(0);
+    const change = await oportunidade();
+    const [id] = (await publishChange(database.db, queue.producer, change)).canceladas ?? [];
+    const cancelled = await entrega(id as number);
+    const again = { id: id as number, status: 'cancelada' as const, ultimoErro: cancelled.ultimo_erro };
+    // What a caller that read the endpoint active a moment ago would do, the endpoint disabled since.
+    expect(await restartEntrega(database.db, empresaId, again, 'r1')).toBe(false);
+    expect(await entrega(id as number)).toMatchObject({ status: 'cancelada', recuperacao: null });
+    await setAtivo(1);
+    expect(await restartEntrega(database.db, empresaId, again, 'r3')).toBe(true);
+    expect(await entrega(id as number)).toMatchObject({ status: 'pendente', recuperacao: 'r3' });
+  });
 });

@@ -121,7 +121,9 @@ export async function publishChange(db: Kysely<Database>, producer: JobProducer,
     if (cancelReasonOf(entrega.status, entrega.ultimoErro) === CANCELLED_DISABLED) {
       // Found cancelled by an earlier publish of this key while the endpoint was disabled, and it is active now (a
       // stale claim taken over, an outbox row drained again): sent again as a recover would, not left cancelled. Active
-      // as read now, not in the list read before the insert: an endpoint disabled since keeps its delivery cancelled.
+      // as read now, not in the list read before the insert: an endpoint disabled since keeps its delivery cancelled. The
+      // read spares a held job for an endpoint disabled already; the restart's UPDATE decides (restartEntrega requires
+      // the endpoint active in the same statement), so one disabled between this read and it keeps it cancelled too.
       const restart = !entrega.created && (await findWebhookEndpoint(db, change.empresaId, endpoint.id))?.ativo === true;
       const recoverId = randomUUID().replaceAll('-', '');
       const entregaAgain = { id: entrega.id, status: 'cancelada' as const, ultimoErro: entrega.ultimoErro };

@@ -67,7 +67,8 @@ export interface CompiledSetDefinition extends SetDefinition {
   readonly compiled: CompiledSet;
 }
 
-function dependencyLookup(dep: Dependencia): DependencyLookup {
+/** How a dependencia row finds its value; throws PermanentError (or ConsultaError) for a row that cannot work. */
+export function dependencyLookup(dep: Dependencia): DependencyLookup {
   const tipo = dep.tipo.trim().toLowerCase();
   if (['integracao', 'integração', 'integration'].includes(tipo)) return { kind: 'integracao' };
   if (!['consulta', 'sql', 'query', 'lookup'].includes(tipo))

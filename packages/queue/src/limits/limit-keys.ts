@@ -50,7 +50,7 @@ export const limitKeys = {
   reservations: (prefix: string, empresaId: number) => `${prefix}:limits:resv:e:${empresaId}`,
   /**
    * zset "queue|jobId" → when it returns (ms) of jobs delayed because every concurrency slot was taken, per empresa: what
-   * GET /v1/limits counts as waiting for a slot (an entry drops out of the count once its time is past).
+   * GET /v1/limits counts as waiting for a slot until the job is admitted (the take script removes its entry).
    */
   slotWaits: (prefix: string, empresaId: number) => `${prefix}:limits:slotwait:e:${empresaId}`,
   /** hash of counters: "admitted|<scope>", "delayed|<reason>|<scope>". */

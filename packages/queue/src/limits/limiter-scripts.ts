@@ -6,13 +6,16 @@
 /**
  * take: may a job (or an outbound call) start now under every scope given?
  *
- * KEYS[1] the empresa's reservations zset; then per scope i: KEYS[2i] its GCRA tat, KEYS[2i+1] its leases zset.
+ * KEYS[1] the empresa's reservations zset; then per scope i: KEYS[2i] its GCRA tat, KEYS[2i+1] its leases zset; last,
+ * KEYS[2n+2] the empresa's slot-waits zset.
  * ARGV[1] now (ms), ARGV[2] reservation member, ARGV[3] "1" = look the member up (the job was delayed before),
  * ARGV[4] slot member prefix (unique per call), ARGV[5] slot expiry (ms), ARGV[6] how long a concurrency refusal waits
  * (ms); per scope i: ARGV[2+5i] rate/s (0 = none but a Retry-After cooldown may apply; -1 = neither, its tat is not
  * read), ARGV[3+5i] burst, ARGV[4+5i] concurrency (0 = no slot taken here), ARGV[5+5i] tokens wanted, ARGV[6+5i] slots
  * wanted (≥ 1 each: a process may take a few tokens or slots at once and hand them out locally — never more than the
- * burst or the free slots allow now, so the limits still hold across every process).
+ * burst or the free slots allow now, so the limits still hold across every process); last, ARGV[7+5n] the job's
+ * slot-wait member ('' = none): a job delayed before leaves the slot waits once admitted (GET /v1/limits counts the
+ * rest as waiting, due or not).
  *
  * Returns {1, tokens_1, …, tokens_n, slots_1, …, slots_n} when admitted (tokens_i of rate scope i, slots_i members
  * "<prefix>#1" … "<prefix>#slots_i" added to scope i's leases; the first token and slot are this call's own), or
@@ -25,7 +28,7 @@
  */
 export const TAKE_SCRIPT = `
 local now = tonumber(ARGV[1])
-local n = (#KEYS - 1) / 2
+local n = (#KEYS - 2) / 2
 local reserved = false
 if ARGV[3] == '1' and redis.call('ZSCORE', KEYS[1], ARGV[2]) then reserved = true end
 
@@ -94,6 +97,8 @@ if not reserved then
 else
   redis.call('ZREM', KEYS[1], ARGV[2])
 end
+local waiter = ARGV[7 + 5 * n]
+if ARGV[3] == '1' and waiter ~= '' then redis.call('ZREM', KEYS[#KEYS], waiter) end
 
 for i = 1, n do
   local count = slots[i]

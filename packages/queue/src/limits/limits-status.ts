@@ -73,9 +73,8 @@ export async function readLimitStatus(redis: Redis, prefix: string, empresaId?: 
 }
 
 /**
- * A job whose return time is this far past still counts as waiting (due, not yet taken again by a worker). Rate
- * reservations are removed when the job is admitted; slot waits are not (it would cost a command per returning job),
- * so an admitted job stays counted at most this long after its time.
+ * A rate-delayed job whose reserved time is this far past still counts as waiting (due, not yet taken again by a
+ * worker). Its reservation is removed when it is admitted; one of a job removed while delayed ages out.
  */
 const WAITING_GRACE_MS = 1_000;
 
@@ -86,14 +85,34 @@ export interface DelayedNow {
 }
 
 /**
- * How many of the empresa's jobs wait now for a limit: rate reservations and concurrency-slot waits whose time is
- * ahead (or only just past: the job is due and about to be taken again). Entries of jobs removed or admitted age out.
+ * How many of the empresa's jobs wait now for a limit: rate reservations whose time is ahead (or only just past), and
+ * concurrency-slot waits until the job is admitted — however long a due job waits for a worker to take it. The take
+ * script removes a slot wait on admission; a due entry is counted only while its job exists unfinished (a job removed
+ * while delayed, or admitted after its tenant's limits were removed, leaves one behind).
  */
 export async function readDelayedNow(redis: Redis, prefix: string, empresaId: number): Promise<DelayedNow> {
-  const since = Date.now() - WAITING_GRACE_MS;
-  const [rate, concurrency] = await Promise.all([
-    redis.zcount(limitKeys.reservations(prefix, empresaId), since, '+inf'),
-    redis.zcount(limitKeys.slotWaits(prefix, empresaId), since, '+inf'),
+  const now = Date.now();
+  const slotWaits = limitKeys.slotWaits(prefix, empresaId);
+  const [rate, ahead, due] = await Promise.all([
+    redis.zcount(limitKeys.reservations(prefix, empresaId), now - WAITING_GRACE_MS, '+inf'),
+    redis.zcount(slotWaits, now, '+inf'),
+    redis.zrangebyscore(slotWaits, '-inf', `(${now}`),
   ]);
-  return { rate, concurrency };
+  return { rate, concurrency: ahead + (await unfinishedJobs(redis, prefix, due)) };
+}
+
+/** How many of the slot-wait members ("queue|jobId") name a job that still exists and has not finished. */
+async function unfinishedJobs(redis: Redis, prefix: string, members: string[]): Promise<number> {
+  if (!members.length) return 0;
+  const pipeline = redis.pipeline();
+  for (const member of members) {
+    const bar = member.indexOf('|');
+    // BullMQ's job hash; `timestamp` is set when the job is added, `finishedOn` when it completes or fails.
+    pipeline.hmget(`${prefix}:${member.slice(0, bar)}:${member.slice(bar + 1)}`, 'timestamp', 'finishedOn');
+  }
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.filter(([err, fields]) => {
+    const [timestamp, finishedOn] = (fields ?? []) as (string | null)[];
+    return !err && timestamp != null && finishedOn == null;
+  }).length;
 }

@@ -83,8 +83,12 @@ const SLOT_IDLE_MS = 250;
 function slotsWanted(cap: number): number {
   return cap >= 20 ? Math.min(SLOT_BATCH_MAX, Math.floor(cap / 10)) : 1;
 }
-/** How long a slot-wait entry is kept past its time (a job removed while delayed leaves one behind). */
-const SLOT_WAIT_KEEP_MS = 60_000;
+/**
+ * How long a slot-wait entry is kept past its time. An admitted job's entry leaves at once (the take script); one of a
+ * job removed while delayed, or admitted once its tenant had no limit left, stays until then (GET /v1/limits does not
+ * count it: readDelayedNow looks the job up).
+ */
+const SLOT_WAIT_KEEP_MS = 3600_000;
 /** Delays a job may take without using an attempt before a Retry-After counts as an ordinary transient failure. */
 export const MAX_FREE_DELAYS = 100;
 
@@ -158,7 +162,7 @@ export class TenantLimiter {
     const checked = scopes.map(({ scope, limit }) => ({ scope, limit: limit.rate > 0 ? limit : { ...limit, rate: -1 } }));
     let lease: Lease | undefined;
     try {
-      lease = await this.take(tenant, checked, `t|${member}`, restarted(job), concurrencyRetryMs(job));
+      lease = await this.take(tenant, checked, `t|${member}`, restarted(job), concurrencyRetryMs(job), member);
     } catch (err) {
       if (err instanceof LimitDelayError && err.reason === 'concurrency') await this.noteSlotWait(tenant, member, err.until);
       throw err;
@@ -169,9 +173,9 @@ export class TenantLimiter {
   }
 
   /**
-   * Lists a job refused a concurrency slot until it returns, for GET /v1/limits' count (readDelayedNow counts entries
-   * whose time has not passed, so an admitted job drops out by itself: no command on admission). Best effort: a failed
-   * write only makes the readout low for a few seconds, never fails or delays the job.
+   * Lists a job refused a concurrency slot until it is admitted, for GET /v1/limits' count: the take script that admits
+   * it removes the entry (no command of its own), so a job due but not yet taken by a worker still counts. Best effort:
+   * a failed write only makes the readout low for a few seconds, never fails or delays the job.
    */
   private async noteSlotWait(tenant: TenantRef, member: string, until: number): Promise<void> {
     const key = limitKeys.slotWaits(this.options.prefix, tenant.empresaId);
@@ -270,7 +274,7 @@ export class TenantLimiter {
           for (const { scope } of scopes) this.count(`admitted|${scope}`, true);
           return;
         }
-        await this.take(tenant, scopes, `c|${queue}|${job.id}`, lookup, 0);
+        await this.take(tenant, scopes, `c|${queue}|${job.id}`, lookup, 0, '');
       },
       retryAfter: async ({ connection, ms }) => {
         const error = await this.retryAfter(tenant, connection, ms);
@@ -316,6 +320,7 @@ export class TenantLimiter {
   /**
    * Takes what every scope asks for — a rate token, a concurrency slot — from this process's pools where it holds
    * some, and the rest in one script call; returns the slots taken (undefined when none), or throws LimitDelayError.
+   * A job delayed before (`lookup`) leaves the slot waits under `slotWaiter` ('' for an outbound call) once admitted.
    */
   private async take(
     tenant: TenantRef,
@@ -323,6 +328,7 @@ export class TenantLimiter {
     reservation: string,
     lookup: boolean,
     concurrencyRetryMs: number,
+    slotWaiter: string,
   ): Promise<Lease | undefined> {
     const { prefix } = this.options;
     // Jobs arriving while this process is already fetching a batch of a scope's tokens or slots wait for that batch
@@ -349,7 +355,11 @@ export class TenantLimiter {
       for (const { scope } of scopes) this.count(`admitted|${scope}`, true);
       return slots.length ? { keys: slots.map((slot) => slot.key), slots } : undefined;
     };
-    if (remote.every(({ limit }) => limit.rate < 0 && limit.concurrency === 0)) return admitted();
+    if (remote.every(({ limit }) => limit.rate < 0 && limit.concurrency === 0)) {
+      // Admitted on a pooled slot, without the script: a returning job leaves the slot waits with a command of its own.
+      if (lookup && slotWaiter !== '') this.forgetSlotWait(tenant, slotWaiter);
+      return admitted();
+    }
 
     const slotPrefix = `${this.slotPrefix}${++this.slotCalls}`;
     const keys = [limitKeys.reservations(prefix, tenant.empresaId)];
@@ -358,6 +368,8 @@ export class TenantLimiter {
       keys.push(limitKeys.tat(prefix, scope), key);
       args.push(limit.rate, limit.burst, limit.concurrency, tokensWanted(limit.rate), Math.max(1, wanted));
     }
+    keys.push(limitKeys.slotWaits(prefix, tenant.empresaId));
+    args.push(slotWaiter);
     // The granted tokens and slots are pooled before anyone waiting on this call resumes.
     const call = this.redis.integradorLimitsTake(keys.length, ...keys, ...args).then((answer) => {
       if (answer[0] === 1) {
@@ -397,6 +409,13 @@ export class TenantLimiter {
     const why = REASONS[reason ?? 1] ?? 'rate';
     this.count(`delayed|${why}|${scope}`);
     throw new LimitDelayError(until ?? now, why, scope);
+  }
+
+  /** Best effort, like noteSlotWait: a failed removal leaves the job counted until it ends (readDelayedNow). */
+  private forgetSlotWait(tenant: TenantRef, member: string): void {
+    this.redis
+      .zrem(limitKeys.slotWaits(this.options.prefix, tenant.empresaId), member)
+      .catch((err: unknown) => this.options.logger.warn({ reason: (err as Error).message }, 'limits: slot wait removal failed'));
   }
 
   /** A refused call gives the local tokens and pooled slots it took back to their pools. */
