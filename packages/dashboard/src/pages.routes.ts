@@ -26,10 +26,10 @@ import {
   runNow,
 } from './actions';
 import type { DashboardDeps } from './deps';
+import { FieldRefusedError, fieldRefusalText } from './field-refusal';
 import { formId, formJobRefs } from './form-input';
 import { html } from './html';
 import { formatTime, jobStateWord, messages, word } from './i18n';
-import { FilterRefusedError, filterRefusalText } from './job-filter';
 import { filterOf, jobDetail, overviewData, PAGE_SIZE, pageOffset, rowNames } from './queries';
 import { layout } from './views/layout';
 import {
@@ -131,9 +131,9 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       try {
         filter = filterOf(viewer, query);
       } catch (err) {
-        if (!(err instanceof FilterRefusedError)) throw err;
+        if (!(err instanceof FieldRefusedError)) throw err;
         // Said on the page, in its frame, above the filter to correct (still a 400: nothing was listed).
-        const refused = { text: filterRefusalText(err, viewer.locale, true), error: true };
+        const refused = { text: fieldRefusalText(err, viewer.locale, true), error: true };
         const t = messages(viewer.locale);
         return page(reply.status(400), viewer, t.failures, 'failures', filterForm(viewer, failureQuery(query)), refused);
       }
