@@ -1,9 +1,7 @@
+import { MAX_ROW_ID } from '@integrador/store';
 import type { JobRef } from './actions';
 import { FieldRefusedError } from './field-refusal';
 import { filterDate } from './job-filter';
-
-/** The largest id the CRM database's integer columns hold: a larger one is refused here, not by the database (a 500). */
-export const MAX_ROW_ID = 2_147_483_647;
 
 /** A required id field of a form (`empresa`, `integracao`, `endpoint`, `entrega`). */
 export function formId(body: Record<string, unknown>, field: string): number {

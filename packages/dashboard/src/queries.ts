@@ -11,13 +11,13 @@ import {
   listExecucoesOfJob,
   listIntegracoes,
   listTentativas,
+  MAX_ROW_ID,
   type RegistroJob,
 } from '@integrador/store';
 import type { Job } from 'bullmq';
 import type { Viewer } from './access';
 import { jobActionsFor } from './actions';
 import { type FieldExpectation, FieldRefusedError } from './field-refusal';
-import { MAX_ROW_ID } from './form-input';
 import { messages } from './i18n';
 import { FILTER_ESTADOS, filterDate } from './job-filter';
 import { maskMessage, maskRecord, maskUrl, maskUrlsIn } from './mask';
@@ -98,8 +98,6 @@ export async function overviewData(database: CrmDatabase, viewer: Viewer): Promi
   }));
   return { hour, day, tenants, integrations };
 }
-
-/** The largest id a filter takes: empresa_id and integracao_id are 32-bit integers on every dialect. */
 
 /**
  * The filter of the failures list from its query string, bound to the viewer's tenants. A non-empty value it cannot
