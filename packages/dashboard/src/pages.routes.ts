@@ -1,14 +1,5 @@
-import { listSchedules, previewSet, resolveSetTarget, statusMessage } from '@integrador/integrador';
-import {
-  countJobRecords,
-  listAudit,
-  listPausedSchedules,
-  listPausedTenants,
-  listServicosEndpoint,
-  type RegistroJob,
-  recordParameters,
-  searchJobRecords,
-} from '@integrador/store';
+import { listTenantSchedules, previewSet, resolveSetTarget, statusMessage } from '@integrador/integrador';
+import { countJobRecords, listAudit, listServicosEndpoint, type RegistroJob, recordParameters, searchJobRecords } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, type Viewer } from './access';
 import {
@@ -186,12 +177,9 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const viewer = viewerOf(request);
       const t = messages(viewer.locale);
       const empresas = await visibleEmpresas(deps, viewer);
-      const paused = await listPausedSchedules(deps.database.db);
-      const pausedTenants = await listPausedTenants(deps.database.db);
       const sections = [];
       for (const empresa of empresas) {
-        const tenantPaused = pausedTenants.includes(empresa.id);
-        const items = await listSchedules(
+        const { tenantPaused, items } = await listTenantSchedules(
           deps.database.db,
           deps.producer,
           { empresaId: empresa.id, filialId: viewer.filialId, nome: empresa.nome },
@@ -201,9 +189,9 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
 ${items.map(
   (
     s,
-  ) => html`<tr><td>${s.nome} (#${s.integracaoId})</td><td><code>${s.cron ?? '—'}</code></td><td>${paused.has(`${empresa.id}/${s.integracaoId}`) ? t.paused : word(t.scheduleStatuses, s.status)}</td><td>${formatTime(s.nextRunAt, viewer.locale, viewer.timeZone)}</td>
+  ) => html`<tr><td>${s.nome} (#${s.integracaoId})</td><td><code>${s.cron ?? '—'}</code></td><td>${s.schedulePaused ? t.paused : word(t.scheduleStatuses, s.status)}</td><td>${formatTime(s.nextRunAt, viewer.locale, viewer.timeZone)}</td>
 <td>${s.lastRun ? html`<span class="${s.lastRun.status}">${word(t.runStatuses, s.lastRun.status)}</span> ${formatTime(s.lastRun.finishedAt ?? s.lastRun.startedAt, viewer.locale, viewer.timeZone)} ${s.lastRun.error ?? ''}` : '—'}</td>
-<td>${canAct(viewer) ? scheduleButtons(viewer, empresa.id, s.integracaoId, paused.has(`${empresa.id}/${s.integracaoId}`), s.status !== 'not_scheduled') : ''}</td></tr>`,
+<td>${canAct(viewer) ? scheduleButtons(viewer, empresa.id, s.integracaoId, s.schedulePaused, s.status !== 'not_scheduled') : ''}</td></tr>`,
 )}
 </tbody></table></section>`);
       }
