@@ -49,6 +49,36 @@ describe('dashboard input refusals', () => {
     }
   });
 
+  it("another tenant's empresa on /dashboard/api/jobs → 404, as the calls and webhooks APIs answer it", async () => {
+    await recordJobEvent(h.database.db, {
+      empresaId: h.empresaA,
+      filialId: null,
+      fila: 'set',
+      jobId: 'walls-a-falhou',
+      nomeJob: 'set',
+      integracaoId: null,
+      parametros: null,
+      estado: 'falhou',
+      tentativas: 1,
+      maxTentativas: 1,
+      erro: { classe: 'Error', codigo: null, mensagem: 'boom' },
+    });
+    // Tenant A's key sees its failed job under its own empresa.
+    const own = await h.app.inject({ url: `/dashboard/api/jobs?empresa=${h.empresaA}&q=walls-a`, headers: asKey(h.keyA) });
+    expect([own.statusCode, own.json().total]).toEqual([200, 1]);
+    // Tenant B's key asking for tenant A's jobs: the calls API's answer (not an empty list), in each language.
+    for (const lang of ['pt-BR', 'en']) {
+      const jobs = await h.app.inject({ url: `/dashboard/api/jobs?empresa=${h.empresaA}`, headers: asKey(h.keyB, lang) });
+      const calls = await h.app.inject({ url: `/dashboard/api/calls?empresa=${h.empresaA}`, headers: asKey(h.keyB, lang) });
+      expect(calls.statusCode).toBe(404);
+      expect([jobs.statusCode, jobs.json()]).toEqual([404, calls.json()]);
+      expect(jobs.json().error.code).toBe('NOT_FOUND');
+    }
+    expect((await h.app.inject({ url: `/dashboard/api/jobs?empresa=${h.empresaA}`, headers: asKey(h.keyB) })).json().error.message).toBe(
+      'Não encontrado.',
+    );
+  });
+
   it('F3: the bulk retry refuses a filter it cannot apply (400 naming it), never retries every failed job', async () => {
     await recordJobEvent(h.database.db, {
       empresaId: h.empresaA,

@@ -222,6 +222,9 @@ describe.each(ALL_DIALECTS)('JSON endpoint service routes on %s', (dialect) => {
     const refused = (await validate()).json();
     expect(refused.ok).toBe(false);
     expect(refused.eventos[0]).toMatchObject({ tipo: 'contato', ok: false, code: 'OUTBOUND_FORBIDDEN' });
+    // The refused range is worded as every outbound-guard refusal words it, never the guard's identifier.
+    expect(refused.eventos[0].message).toContain('é interno (loopback, a própria máquina) e foi recusado');
+    expect((await validate('en')).json().eventos[0].message).toContain('is internal (loopback) and was refused');
     await setPermitirRedePrivada(database.db, empresaA, id, true);
 
     const result = (await validate()).json();
@@ -288,7 +291,11 @@ describe.each(ALL_DIALECTS)('JSON endpoint service routes on %s', (dialect) => {
       limits: { maxRecords: 5, timeoutMs: 1000, maxResponseBytes: 1024 * 1024 },
       env: { [`ENDPOINT_SECRET_${empresaA}_RUBEUS_TOKEN`]: 'tok-a' },
     };
-    await expect(syncEndpointService(syncContext, empresaA, id)).rejects.toMatchObject({ code: 'OUTBOUND_FORBIDDEN', permanent: true });
+    await expect(syncEndpointService(syncContext, empresaA, id)).rejects.toMatchObject({
+      code: 'OUTBOUND_FORBIDDEN',
+      permanent: true,
+      message: expect.stringContaining('é interno (loopback, a própria máquina) e foi recusado'),
+    });
     expect(endpoint.requests.some((r) => r.path === '/outro')).toBe(false);
   });
 

@@ -1,5 +1,6 @@
 import { Nullable, QUEUE_NAMES } from '@integrador/jobs';
 import { IDEMPOTENCY_KEY_PATTERN } from '@integrador/queue';
+import { MAX_ROW_ID } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 
 /** The error body every non-2xx answer has. */
@@ -95,9 +96,6 @@ export const IntegracaoDetailResponse = Type.Composite([
     conexao: Nullable(Type.Object({ id: Type.Integer(), nome_conexao: Type.String(), tipo_conexao: Type.String() })),
   }),
 ]);
-
-/** The largest id a row can have: the CRM's ids are 32-bit integers on PostgreSQL and MySQL (SQLite's are wider). */
-export const MAX_ROW_ID = 2147483647;
 
 /** A row id in a URL: above MAX_ROW_ID it could name no row, and PostgreSQL would refuse the query ("out of range"). */
 export const RowId = (description: string) => Type.Integer({ minimum: 1, maximum: MAX_ROW_ID, description });

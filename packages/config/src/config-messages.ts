@@ -58,6 +58,16 @@ const EXPECTED_PT_BR: Readonly<Record<ConfigVariable, string>> = {
   CTI_DEDUPE_WINDOW_MS: 'milissegundos de 0 a 60000 (o mesmo pedido do PABX repetido dentro dessa janela vira um só evento)',
   CTI_CALL_TIMEOUT_MS:
     'milissegundos de 1000 a 604800000 (um início de ligação sem fim é fechado como "sem fim recebido" depois desse tempo)',
+  CTI_EXTENSION_CALL_TIMEOUT_MS:
+    'milissegundos de 1000 a 604800000 (um clique para ligar a um ramal interno ainda "em andamento" esse tempo é fechado como "ramal sem fim": o PABX não envia fim de ligações entre ramais; igual ou acima de CTI_CALL_TIMEOUT_MS nunca se aplica)',
+  RATE_LIMIT_CTI_PER_SECOND:
+    'um inteiro de 0 a 100000 (eventos de listener do PABX que uma empresa pode enviar por segundo, somando todos os ingress, antes de um 429; 0 = sem limite)',
+  RATE_LIMIT_CTI_BURST:
+    'um inteiro de 1 a 1000000 (eventos de listener do PABX que uma empresa pode enviar em sequência antes de valer RATE_LIMIT_CTI_PER_SECOND)',
+  RATE_LIMIT_API_PER_SECOND:
+    'um inteiro de 0 a 100000 (pedidos POST / PUT / PATCH / DELETE em /v1 que uma empresa pode enviar por segundo, somando todos os ingress, antes de um 429; 0 = sem limite)',
+  RATE_LIMIT_API_BURST:
+    'um inteiro de 1 a 1000000 (escritas em /v1 que uma empresa pode enviar em sequência antes de valer RATE_LIMIT_API_PER_SECOND)',
   CTI_RING_TIMEOUT_MS:
     'milissegundos de 1000 a 604800000 (sem valor = desligado; uma ligação ainda "tocando" esse tempo sem fim é fechada como "não atendida", atendida ou não, já que o WConnect não envia evento de atendimento; igual ou acima de CTI_CALL_TIMEOUT_MS nunca se aplica)',
   CTI_POP_TOKEN_TTL_MS:

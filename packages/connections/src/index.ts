@@ -19,5 +19,6 @@ export {
   OutboundAddressError,
   parseAddressAllowlist,
 } from './outbound-address';
+export { addressRangeText, RANGE_NAMES } from './range-names';
 export { Secret } from './secret';
 export { CONNECTION_KINDS, type ConnectionKind, normalizeTipoConexao, TIPO_CONEXAO_ALIASES } from './tipo-conexao';

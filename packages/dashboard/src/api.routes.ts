@@ -1,6 +1,6 @@
 import { countJobRecords, listAudit, searchJobRecords } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { canAct, sendError, type Viewer } from './access';
+import { canAct, seesTenant, sendError, type Viewer } from './access';
 import {
   BULK_LIMIT,
   BulkCountChangedError,
@@ -100,12 +100,16 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
           tags,
           summary: 'Search the recorded jobs (failed ones by default)',
           querystring: JobSearchQuery,
-          response: { 200: JobSearchResponse, 400: ErrorBody, 401: ErrorBody },
+          response: { 200: JobSearchResponse, 400: ErrorBody, ...readErrors },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const query = request.query as Query;
-        const filter = filterOf(viewerOf(request), query);
+        const viewer = viewerOf(request);
+        const filter = filterOf(viewer, query);
+        // A tenant the viewer does not see is not found, as on the calls and webhooks APIs (not an empty list).
+        if (filter.empresaId !== undefined && !seesTenant(viewer, filter.empresaId))
+          return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
         const limit = Math.min(Number(query.limit ?? 50) || 50, 500);
         const offset = Math.max(Number(query.offset ?? 0) || 0, 0);
         const [items, total] = await Promise.all([
@@ -114,7 +118,7 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         ]);
         // Counted up to one bulk retry's worth: above it the total says "more than BULK_LIMIT".
         // erro_motivo: the code's reason worded in the viewer's language (null for a code the catalogue does not word).
-        const { locale } = viewerOf(request);
+        const { locale } = viewer;
         const shown = items.map((item) => ({
           ...maskRecord(item),
           erro_motivo: wordedFailure(locale, item) ?? null,

@@ -5,8 +5,8 @@
 // an internal column (a lookup key, an event id, a cycle counter) never leaks and a new column is answered once it is
 // added here. Timestamps are the driver's: a Date written as ISO 8601, or SQLite's UTC text.
 import { Nullable } from '@integrador/jobs';
+import { MAX_ROW_ID } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
-import { MAX_ROW_ID } from './form-input';
 
 const string = () => Type.String();
 const integer = () => Type.Integer();

@@ -31,10 +31,11 @@ import {
   WebhooksResponse,
 } from './api.schemas';
 import type { DashboardDeps } from './deps';
+import { FieldRefusedError, fieldRefusalText } from './field-refusal';
 import { formDate, formId, optionalFormId } from './form-input';
 import { html } from './html';
 import { messages, word } from './i18n';
-import { FilterRefusedError, filterDate, filterRefusalText, zoneLabel } from './job-filter';
+import { filterDate, zoneLabel } from './job-filter';
 import { maskUrl, maskUrlsIn } from './mask';
 import { visibleEmpresas } from './pages.routes';
 import { callsBody, type EndpointView, tenantFilters, webhooksBody } from './views/cti-webhooks';
@@ -57,7 +58,7 @@ const date = (query: Query, key: 'desde' | 'ate', timeZone: string) => {
   return filterDate(v, timeZone) ?? refuseFilter(`querystring.${key}`);
 };
 const refuseFilter = (field: string): never => {
-  throw new FilterRefusedError(field, 'date');
+  throw new FieldRefusedError(field, 'date');
 };
 
 function viewerOf(request: FastifyRequest): Viewer {
@@ -202,8 +203,8 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
           shown = await shownCalls(deps, viewer, empresaId, query);
         } catch (err) {
           // A date it cannot read: the page with its filter to correct, saying which field (never all the calls).
-          if (!(err instanceof FilterRefusedError)) throw err;
-          const text = filterRefusalText(err, viewer.locale, true);
+          if (!(err instanceof FieldRefusedError)) throw err;
+          const text = fieldRefusalText(err, viewer.locale, true);
           return reply
             .status(400)
             .type('text/html')

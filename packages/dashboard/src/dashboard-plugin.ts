@@ -14,10 +14,9 @@ import { mountBullBoard } from './bull-board';
 import { readCookie, writeCookie } from './cookies';
 import { ctiWebhooksRoutes } from './cti-webhooks.routes';
 import type { DashboardDeps } from './deps';
-import { FormFieldError, formFieldText } from './form-input';
+import { FieldRefusedError, fieldRefusalText } from './field-refusal';
 import { html } from './html';
 import { jobStateWord, messages, pickLocale } from './i18n';
-import { FilterRefusedError, filterRefusalText } from './job-filter';
 import {
   clearLoginFailures,
   DEFAULT_LOGIN_FAILURE_LIMIT,
@@ -191,25 +190,23 @@ function errorHandler(
   // The admission path's refusals (run now, pausing a schedule or a tenant): the engine's words, as the ingress says them.
   const refusal = runRefusalOf(error);
   if (refusal) return answer(refusal.status, refusal.code, sentence(runRefusalMessage(locale, refusal)));
-  if (error instanceof FormFieldError) return answer(400, error.code, formFieldText(error, locale));
-  const status = statusOf(error);
-  if (status === 400 && (isApi(request) || request.method !== 'GET')) {
-    // A form names a filter field by its label ("Desde"), the API by its request path ("body.filter.desde").
-    const worded =
-      error instanceof FilterRefusedError
-        ? { code: error.code, message: filterRefusalText(error, locale, form) }
-        : badInput(error, locale, request.routeOptions.schema);
-    if (worded) return answer(400, worded.code, worded.message);
-  }
-  // A page's filter it cannot apply (the failures list's live rows; the list itself answers its own page): said, not a code.
-  if (error instanceof FilterRefusedError) {
-    const text = filterRefusalText(error, locale, true);
-    if (request.viewer)
+  if (error instanceof FieldRefusedError) {
+    // A page or a form names a filter field by its label ("Desde"), the API by its request path ("body.filter.desde").
+    const onPage = !isApi(request) && (form || request.method === 'GET');
+    const text = fieldRefusalText(error, locale, onPage);
+    // A page's filter it cannot apply (the failures list's live rows; the list itself answers its own page): said in
+    // the failures list's frame.
+    if (error.isFilter && onPage && !form && request.viewer)
       return reply
         .status(400)
         .type('text/html')
         .send(layout(request.viewer, { title: messages(locale).failures, active: 'failures', body: html``, flash: { text, error: true } }));
-    return reply.status(400).type('text/html').send(errorPage(text));
+    return answer(400, error.code, text);
+  }
+  const status = statusOf(error);
+  if (status === 400 && (isApi(request) || request.method !== 'GET')) {
+    const worded = badInput(error, locale, request.routeOptions.schema);
+    if (worded) return answer(400, worded.code, worded.message);
   }
   if (status >= 500) request.log.error({ err: error }, 'dashboard request failed');
   const fallback =
@@ -258,7 +255,7 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
     app.addHook('preValidation', async (request) => {
       if (request.method !== 'GET' || request.url.startsWith('/dashboard/filas')) return;
       const repeated = Object.entries((request.query ?? {}) as Record<string, unknown>).find(([, v]) => Array.isArray(v));
-      if (repeated) throw new FormFieldError(isApi(request) ? `querystring.${repeated[0]}` : repeated[0], 'single');
+      if (repeated) throw new FieldRefusedError(isApi(request) ? `querystring.${repeated[0]}` : repeated[0], 'single');
     });
     // Every state-changing request of a session carries its CSRF token (synchronizer token; API keys are exempt).
     app.addHook('preHandler', async (request, reply) => {

@@ -1,51 +1,6 @@
 import { readDate, zonedInstant } from '@integrador/integrador';
 import { QUEUE_NAMES } from '@integrador/jobs';
 import { ESTADOS_REGISTRO_JOB } from '@integrador/store';
-import { type Locale, messages } from './i18n';
-
-/** What a refused filter value should have been: worded by the dashboard's i18n (expectedDate…). */
-export type FilterExpectation = 'date' | 'integer' | 'queue' | 'estado';
-
-/**
- * A filter value the search cannot apply (an impossible date, a queue that does not exist…): answered 400
- * VALIDATION_FAILED naming the field, never dropped — a retry "by filter" without its filter retries everything.
- */
-export class FilterRefusedError extends Error {
-  override name = 'FilterRefusedError';
-  readonly statusCode = 400;
-  readonly code = 'VALIDATION_FAILED';
-  constructor(
-    readonly field: string,
-    readonly expected: FilterExpectation,
-  ) {
-    super(`invalid filter ${field}: expected ${expected}`);
-  }
-}
-
-/**
- * A refused filter worded for the reader: the field and what it expects (the API's 400 and the failures page). On a
- * page (`onPage`) the field is named by its label in the filter form ("Desde"), not by its request path.
- */
-export function filterRefusalText(error: FilterRefusedError, locale: Locale, onPage = false): string {
-  const t = messages(locale);
-  const labels: Record<string, string> = {
-    empresa: t.tenant,
-    integracao: t.integration,
-    fila: t.queue,
-    estado: t.state,
-    desde: t.since,
-    ate: t.until,
-    q: t.search,
-  };
-  const field = onPage ? (labels[error.field.replace(/^.*[._]/, '')] ?? error.field) : error.field;
-  const expected =
-    error.expected === 'date'
-      ? t.expectedDate
-      : error.expected === 'integer'
-        ? t.expectedInteger
-        : t.expectedOneOf((error.expected === 'queue' ? QUEUE_NAMES : FILTER_ESTADOS).join(', '));
-  return t.badField(field, expected);
-}
 
 /** The failures list's states: every recorded state, or all of them. */
 export const FILTER_ESTADOS = ['todos', ...ESTADOS_REGISTRO_JOB] as const;

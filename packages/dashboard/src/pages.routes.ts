@@ -1,14 +1,5 @@
-import { listSchedules, previewSet, resolveSetTarget } from '@integrador/integrador';
-import {
-  countJobRecords,
-  listAudit,
-  listIntegracoes,
-  listPausedSchedules,
-  listPausedTenants,
-  type RegistroJob,
-  recordParameters,
-  searchJobRecords,
-} from '@integrador/store';
+import { listTenantSchedules, previewSet, resolveSetTarget } from '@integrador/integrador';
+import { countJobRecords, listAudit, listIntegracoes, type RegistroJob, recordParameters, searchJobRecords } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, type Viewer } from './access';
 import {
@@ -26,10 +17,10 @@ import {
   runNow,
 } from './actions';
 import type { DashboardDeps } from './deps';
+import { FieldRefusedError, fieldRefusalText } from './field-refusal';
 import { formId, formJobRefs } from './form-input';
 import { html } from './html';
 import { formatTime, jobStateWord, messages, word } from './i18n';
-import { FilterRefusedError, filterRefusalText } from './job-filter';
 import { filterOf, jobDetail, overviewData, PAGE_SIZE, pageOffset, rowNames } from './queries';
 import { layout } from './views/layout';
 import {
@@ -132,9 +123,9 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       try {
         filter = filterOf(viewer, query);
       } catch (err) {
-        if (!(err instanceof FilterRefusedError)) throw err;
+        if (!(err instanceof FieldRefusedError)) throw err;
         // Said on the page, in its frame, above the filter to correct (still a 400: nothing was listed).
-        const refused = { text: filterRefusalText(err, viewer.locale, true), error: true };
+        const refused = { text: fieldRefusalText(err, viewer.locale, true), error: true };
         const t = messages(viewer.locale);
         const choices = await filterChoices(deps, viewer, failureQuery(query));
         return page(reply.status(400), viewer, t.failures, 'failures', filterForm(viewer, failureQuery(query), choices), refused);
@@ -188,12 +179,9 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const viewer = viewerOf(request);
       const t = messages(viewer.locale);
       const empresas = await visibleEmpresas(deps, viewer);
-      const paused = await listPausedSchedules(deps.database.db);
-      const pausedTenants = await listPausedTenants(deps.database.db);
       const sections = [];
       for (const empresa of empresas) {
-        const tenantPaused = pausedTenants.includes(empresa.id);
-        const items = await listSchedules(
+        const { tenantPaused, items } = await listTenantSchedules(
           deps.database.db,
           deps.producer,
           { empresaId: empresa.id, filialId: viewer.filialId, nome: empresa.nome },
@@ -203,9 +191,9 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
 ${items.map(
   (
     s,
-  ) => html`<tr><td>${s.nome} (#${s.integracaoId})</td><td><code>${s.cron ?? '—'}</code></td><td>${paused.has(`${empresa.id}/${s.integracaoId}`) ? t.paused : word(t.scheduleStatuses, s.status)}</td><td>${formatTime(s.nextRunAt, viewer.locale, viewer.timeZone)}</td>
+  ) => html`<tr><td>${s.nome} (#${s.integracaoId})</td><td><code>${s.cron ?? '—'}</code></td><td>${s.schedulePaused ? t.paused : word(t.scheduleStatuses, s.status)}</td><td>${formatTime(s.nextRunAt, viewer.locale, viewer.timeZone)}</td>
 <td>${s.lastRun ? html`<span class="${s.lastRun.status}">${word(t.runStatuses, s.lastRun.status)}</span> ${formatTime(s.lastRun.finishedAt ?? s.lastRun.startedAt, viewer.locale, viewer.timeZone)} ${s.lastRun.error ?? ''}` : '—'}</td>
-<td>${canAct(viewer) ? scheduleButtons(viewer, empresa.id, s.integracaoId, paused.has(`${empresa.id}/${s.integracaoId}`), s.status !== 'not_scheduled') : ''}</td></tr>`,
+<td>${canAct(viewer) ? scheduleButtons(viewer, empresa.id, s.integracaoId, s.schedulePaused, s.status !== 'not_scheduled') : ''}</td></tr>`,
 )}
 </tbody></table></section>`);
       }

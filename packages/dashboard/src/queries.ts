@@ -11,14 +11,15 @@ import {
   listExecucoesOfJob,
   listIntegracoes,
   listTentativas,
+  MAX_ROW_ID,
   type RegistroJob,
 } from '@integrador/store';
 import type { Job } from 'bullmq';
 import type { Viewer } from './access';
 import { jobActionsFor } from './actions';
-import { MAX_ROW_ID } from './form-input';
+import { type FieldExpectation, FieldRefusedError } from './field-refusal';
 import { messages } from './i18n';
-import { FILTER_ESTADOS, type FilterExpectation, FilterRefusedError, filterDate } from './job-filter';
+import { FILTER_ESTADOS, filterDate } from './job-filter';
 import { maskMessage, maskRecord, maskUrl, maskUrlsIn } from './mask';
 import { hourChart, type JobDetail, type OverviewData, type Tally } from './views/pages';
 
@@ -98,15 +99,13 @@ export async function overviewData(database: CrmDatabase, viewer: Viewer): Promi
   return { hour, day, tenants, integrations };
 }
 
-/** The largest id a filter takes: empresa_id and integracao_id are 32-bit integers on every dialect. */
-
 /**
  * The filter of the failures list from its query string, bound to the viewer's tenants. A non-empty value it cannot
- * apply throws FilterRefusedError naming `${where}<field>` (400): the bulk retry must never lose its filter.
+ * apply throws FieldRefusedError naming `${where}<field>` (400): the bulk retry must never lose its filter.
  */
 export function filterOf(viewer: Viewer, query: Record<string, string | undefined>, where = 'querystring.'): JobFilter {
-  const refuse = (key: string, expected: FilterExpectation): never => {
-    throw new FilterRefusedError(`${where}${key}`, expected);
+  const refuse = (key: string, expected: FieldExpectation): never => {
+    throw new FieldRefusedError(`${where}${key}`, expected);
   };
   const num = (key: string) => {
     const v = query[key];
@@ -145,7 +144,7 @@ export const PAGE_SIZE = 50;
 export function pageOffset(query: Record<string, string | undefined>): number {
   const v = query.offset;
   if (!v) return 0;
-  if (!/^\d{1,9}$/.test(v)) throw new FilterRefusedError('querystring.offset', 'integer');
+  if (!/^\d{1,9}$/.test(v)) throw new FieldRefusedError('querystring.offset', 'integer');
   return Number(v);
 }
 

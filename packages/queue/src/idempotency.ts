@@ -73,7 +73,6 @@ function bindingKey(prefix: string, tenant: TenantRef, key: string): string {
 /** The Redis commands the binding uses. */
 export interface IdempotencyStore {
   set(key: string, value: string, ex: 'EX', seconds: number, nx: 'NX'): Promise<string | null>;
-  get(key: string): Promise<string | null>;
   eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
 }
 

@@ -182,10 +182,15 @@ const BY_DRIVER: Readonly<Record<DatabaseDriver, (error: ErrorLike) => SourceErr
   odbc: odbcCode,
 };
 
+/** The outbound guard's refusal anywhere in an error's causes (a driver wraps the socket's error), if it was one. */
+export function outboundRefusalOf(error: unknown): OutboundAddressError | undefined {
+  return chain(error).find((link): link is OutboundAddressError => link instanceof OutboundAddressError);
+}
+
 /** Maps a driver's error (pg 28P01/3D000, mysql 1045/1049, mssql 18456/4060, ORA-01017/12514/12541, Firebird's…) to a code. */
 export function classifySourceError(driver: DatabaseDriver, error: unknown): SourceErrorCode {
   const links = chain(error);
-  if (links.some((link) => link instanceof OutboundAddressError)) return 'ADDRESS_FORBIDDEN';
+  if (outboundRefusalOf(error)) return 'ADDRESS_FORBIDDEN';
   for (const link of links) {
     const code = BY_DRIVER[driver](link);
     if (code) return code;

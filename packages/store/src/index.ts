@@ -107,7 +107,7 @@ export {
 } from './registro-jobs.repository';
 export { listGetIntegracoes, listPausedSchedules, listPausedTenants, setSchedulePaused, setTenantPaused } from './schedules.repository';
 export type * from './schema';
-export { ESTADOS_REGISTRO_JOB, ORIGEM_CRM } from './schema';
+export { ESTADOS_REGISTRO_JOB, MAX_ROW_ID, ORIGEM_CRM } from './schema';
 export {
   type AutenticacaoEndpoint,
   createServicoEndpoint,

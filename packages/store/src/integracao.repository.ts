@@ -19,39 +19,46 @@ export async function listIntegracoes(db: Kysely<Database>, tenant: Tenant): Pro
   return tenantIntegracoes(db, tenant).orderBy('ordem').orderBy('id').execute();
 }
 
-/** An integracao row with whether its GET schedule is paused (the schedule itself, or its whole empresa). */
-export type IntegracaoWithPause = Integracao & { pausada: boolean };
+/**
+ * An integracao row with what pauses its GET schedule: the schedule itself (`agendamentoPausado`) and its whole empresa
+ * (`empresaPausada`); it is paused when either is.
+ */
+export type IntegracaoWithPause = Integracao & { agendamentoPausado: boolean; empresaPausada: boolean };
 
 /**
- * listIntegracoes with each row's pause state read in the same statement: paused when agendamentos_pausados holds its
- * schedule or empresas_pausadas its empresa, both bound to the tenant's empresa (another empresa's pause is not this one's).
+ * listIntegracoes with each row's pause state read in the same statement: agendamentos_pausados holding its schedule,
+ * empresas_pausadas its empresa, both bound to the tenant's empresa (another empresa's pause is not this one's).
  */
 export async function listIntegracoesWithPause(db: Kysely<Database>, tenant: Tenant): Promise<IntegracaoWithPause[]> {
   const rows = await tenantIntegracoes(db, tenant)
-    .select((eb) =>
+    .select((eb) => [
       eb
-        .or([
-          eb.exists(
-            eb
-              .selectFrom('agendamentos_pausados')
-              .select('agendamentos_pausados.integracao_id')
-              .where('agendamentos_pausados.empresa_id', '=', tenant.empresaId)
-              .whereRef('agendamentos_pausados.integracao_id', '=', 'integracao.id'),
-          ),
-          eb.exists(
-            eb
-              .selectFrom('empresas_pausadas')
-              .select('empresas_pausadas.empresa_id')
-              .where('empresas_pausadas.empresa_id', '=', tenant.empresaId),
-          ),
-        ])
-        .as('pausada'),
-    )
+        .exists(
+          eb
+            .selectFrom('agendamentos_pausados')
+            .select('agendamentos_pausados.integracao_id')
+            .where('agendamentos_pausados.empresa_id', '=', tenant.empresaId)
+            .whereRef('agendamentos_pausados.integracao_id', '=', 'integracao.id'),
+        )
+        .as('agendamento_pausado'),
+      eb
+        .exists(
+          eb
+            .selectFrom('empresas_pausadas')
+            .select('empresas_pausadas.empresa_id')
+            .where('empresas_pausadas.empresa_id', '=', tenant.empresaId),
+        )
+        .as('empresa_pausada'),
+    ])
     .orderBy('ordem')
     .orderBy('id')
     .execute();
   // PostgreSQL answers a boolean, MySQL/MariaDB and SQLite 0 or 1.
-  return rows.map((row) => ({ ...row, pausada: Boolean(Number(row.pausada)) }));
+  return rows.map(({ agendamento_pausado, empresa_pausada, ...row }) => ({
+    ...row,
+    agendamentoPausado: Boolean(Number(agendamento_pausado)),
+    empresaPausada: Boolean(Number(empresa_pausada)),
+  }));
 }
 
 /** One integracao of the tenant, or undefined when it does not exist or belongs to someone else. */

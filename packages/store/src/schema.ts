@@ -3,6 +3,11 @@ import type { ColumnType, Generated } from 'kysely';
 /** Timestamps come back as Date (PostgreSQL, MySQL) or ISO text (SQLite); write Date or ISO text. */
 export type Timestamp = ColumnType<Date | string, Date | string | undefined, Date | string>;
 type Id = Generated<number>;
+/**
+ * The largest id a row can have: the CRM's ids are 32-bit integers on PostgreSQL and MySQL (SQLite's are wider). A
+ * larger one in a request names no row and is refused at the boundary, not by the database ("out of range", a 500).
+ */
+export const MAX_ROW_ID = 2_147_483_647;
 type Nullable<T> = T | null;
 /** 0/1 flags: one integer type behaves the same on the three dialects. */
 type Flag = ColumnType<number, number | undefined, number>;

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { assertDependencyChange } from '@integrador/integrador';
-import { assertChangeableBy, type CrmDatabase, findIntegracao } from '@integrador/store';
+import { assertChangeableBy, type CrmDatabase, findIntegracao, MAX_ROW_ID } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import { flowHttpError } from '../flow-errors';
 import { HttpError } from '../http-error';
-import { ErrorResponse, IdParams, IntegracaoResponse, MAX_ROW_ID } from '../schemas';
+import { ErrorResponse, IdParams, IntegracaoResponse } from '../schemas';
 
 const IntegracaoRef = Type.Union([Type.Integer({ minimum: 1, maximum: MAX_ROW_ID }), Type.Null()], {
   description: 'an integracao id of the same empresa, or null',

@@ -1,3 +1,4 @@
+import { addressRangeText } from '@integrador/connections';
 import { fillTemplate } from '@integrador/i18n';
 import { CRON_SHAPE_TEXTS } from '@integrador/queue';
 import type { LintLocale } from '../lint-finding';
@@ -169,10 +170,11 @@ export function recordErrorMessage(locale: LintLocale, error: { index: number; f
   return fillTemplate(template, { ...error.params, ...(type === undefined ? {} : { type }), index: error.index, field: error.field });
 }
 
-/** A status / Validate code's text in a locale. */
+/** A status / Validate code's text in a locale (an outbound-guard range, OUTBOUND_FORBIDDEN's, worded in it). */
 export function statusMessage(locale: LintLocale, code: string, params: Params): string {
   const template = STATUS_MESSAGES[code]?.[locale] ?? code;
-  return fillTemplate(template, { ref: REF, ...params }).replace(/\s+\./g, '.');
+  const worded = typeof params.range === 'string' ? { ...params, range: addressRangeText(locale, params.range) } : params;
+  return fillTemplate(template, { ref: REF, ...worded }).replace(/\s+\./g, '.');
 }
 
 /** An endpoint sync failure's text in a locale from its code and values; undefined for a code the endpoint engine does not word. */

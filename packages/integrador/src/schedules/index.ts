@@ -4,8 +4,11 @@ export {
   type ListSchedulesOptions,
   listEndpointSchedules,
   listSchedules,
+  listTenantSchedules,
   type ScheduleEntry,
   type ScheduleStatus,
+  type TenantScheduleEntry,
+  type TenantSchedules,
 } from './list-schedules';
 export {
   NoScheduleError,

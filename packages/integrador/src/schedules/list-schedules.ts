@@ -4,8 +4,10 @@ import {
   type Database,
   type FilialCaller,
   type Integracao,
+  type IntegracaoWithPause,
   lastSyncRun,
   listIntegracoesWithPause,
+  listPausedTenants,
   listServicosEndpoint,
   type StatusEndpoint,
   type Tenant,
@@ -163,14 +165,14 @@ export interface ListSchedulesOptions {
   locale?: Locale;
 }
 
-/** The schedules of one tenant's GET integrations (a filial key sees its filial's and the empresa-wide ones). */
-export async function listSchedules(
+/** Each GET row of a tenant with its schedule entry. */
+async function scheduleRows(
   db: Kysely<Database>,
   producer: JobProducer,
   tenant: Tenant,
-  options: ListSchedulesOptions = {},
-): Promise<ScheduleEntry[]> {
-  // Each row comes with its pause state (its schedule's or its whole empresa's), read in the same statement.
+  options: ListSchedulesOptions,
+): Promise<{ row: IntegracaoWithPause; entry: ScheduleEntry }[]> {
+  // Each row comes with its pause state (its schedule's and its whole empresa's), read in the same statement.
   const rows = (await listIntegracoesWithPause(db, tenant)).filter((row) => queueForTipo(row.tipo_servico) === 'get');
   if (rows.length === 0) return [];
   const schedulers = await readSchedulers(
@@ -179,7 +181,48 @@ export async function listSchedules(
   );
   const runs = await Promise.all(rows.map((row) => lastRunOf(db, tenant.empresaId, row, options.locale ?? 'pt-BR')));
   const tz = options.tz ?? null;
-  return rows.map((row, i) => entryOf(row, tenant.empresaId, schedulers[i], runs[i], { paused: row.pausada, tz }));
+  return rows.map((row, i) => ({
+    row,
+    entry: entryOf(row, tenant.empresaId, schedulers[i], runs[i], { paused: row.agendamentoPausado || row.empresaPausada, tz }),
+  }));
+}
+
+/** The schedules of one tenant's GET integrations (a filial key sees its filial's and the empresa-wide ones). */
+export async function listSchedules(
+  db: Kysely<Database>,
+  producer: JobProducer,
+  tenant: Tenant,
+  options: ListSchedulesOptions = {},
+): Promise<ScheduleEntry[]> {
+  return (await scheduleRows(db, producer, tenant, options)).map(({ entry }) => entry);
+}
+
+/** A schedule with whether it is paused itself (an operator can resume it), not only through its empresa. */
+export interface TenantScheduleEntry extends ScheduleEntry {
+  schedulePaused: boolean;
+}
+
+/** One tenant's schedules as an operator acts on them: whether the whole empresa is paused, and each schedule's own pause. */
+export interface TenantSchedules {
+  tenantPaused: boolean;
+  items: TenantScheduleEntry[];
+}
+
+/**
+ * listSchedules with the pauses an operator can lift: the empresa's (also when it has no GET integration) and each
+ * schedule's own (a schedule paused with its empresa lists as paused either way).
+ */
+export async function listTenantSchedules(
+  db: Kysely<Database>,
+  producer: JobProducer,
+  tenant: Tenant,
+  options: ListSchedulesOptions = {},
+): Promise<TenantSchedules> {
+  const [rows, pausedTenants] = await Promise.all([scheduleRows(db, producer, tenant, options), listPausedTenants(db, tenant.empresaId)]);
+  return {
+    tenantPaused: pausedTenants.length > 0,
+    items: rows.map(({ row, entry }) => ({ ...entry, schedulePaused: row.agendamentoPausado })),
+  };
 }
 
 /** One JSON endpoint service's schedule (seed 003) as the API and the CLI show it. */

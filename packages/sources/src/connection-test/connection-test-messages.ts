@@ -1,3 +1,4 @@
+import { addressRangeText } from '@integrador/connections';
 import { type Catalogue, defineCatalogue, type Locale } from '@integrador/i18n';
 import type { SourceErrorCode } from '../source-errors';
 
@@ -14,8 +15,8 @@ export type TestedKind = 'database' | 'http';
 const FAILURES = defineCatalogue<SourceErrorCode>({
   ADDRESS_FORBIDDEN: {
     'pt-BR':
-      'o endereço {host} é interno (loopback, rede privada ou link-local) e a conexão não permite: se o ERP está na rede local, defina allowPrivateNetwork: true na conexão "{name}"',
-    en: 'address {host} is internal (loopback, private network or link-local) and the connection does not allow it: if the ERP is on the local network, set allowPrivateNetwork: true on connection "{name}"',
+      'o endereço {host} é interno ({range}) e a conexão não permite: se o ERP está na rede local, defina allowPrivateNetwork: true na conexão "{name}"',
+    en: 'address {host} is internal ({range}) and the connection does not allow it: if the ERP is on the local network, set allowPrivateNetwork: true on connection "{name}"',
   },
   HOST_UNREACHABLE: {
     'pt-BR': 'o servidor {host} não foi encontrado ou não responde ({detail}): confira o nome/IP do host na conexão e o DNS',
@@ -101,8 +102,12 @@ function render<Code extends string>(catalogue: Catalogue<Code>, locale: TestLoc
   return catalogue.message(locale, code, values);
 }
 
-/** The message of a failure, in the locale, with the hint that fits what was tested. */
-export function failureMessage(code: SourceErrorCode, locale: TestLocale, params: MessageParams, kind: TestedKind): string {
+/**
+ * The message of a failure, in the locale, with the hint that fits what was tested; the outbound guard's range (`range`,
+ * OutboundAddressError's) worded as every refusal words it.
+ */
+export function failureMessage(code: SourceErrorCode, locale: TestLocale, given: MessageParams, kind: TestedKind): string {
+  const params = typeof given.range === 'string' ? { ...given, range: addressRangeText(locale, given.range) } : given;
   return kind === 'http' && HTTP_FAILURES.has(code) ? render(HTTP_FAILURES, locale, code, params) : render(FAILURES, locale, code, params);
 }
 

@@ -93,6 +93,17 @@ describe('testSourceConnection on PostgreSQL', () => {
     const result = await testSourceConnection({ ...base(), allowPrivateNetwork: false });
     expect(result).toMatchObject({ ok: false, error: { code: 'ADDRESS_FORBIDDEN' } });
     expect(result.error?.message).toContain('defina allowPrivateNetwork: true na conexão "scratch_postgres"');
+    // The refused range is worded as every outbound-guard refusal words it (the webhooks', the endpoints').
+    expect(result.error?.message).toBe(
+      'o endereço 127.0.0.1 é interno (loopback, a própria máquina) e a conexão não permite: se o ERP está na rede local, defina allowPrivateNetwork: true na conexão "scratch_postgres"',
+    );
+    // A range other than the three the text once listed is named as it is (carrier-grade NAT, 100.64.0.0/10).
+    const cgnat = await testSourceConnection({ ...base(), host: '100.64.0.1', allowPrivateNetwork: false }, { locale: 'en' });
+    expect(cgnat.error).toEqual({
+      code: 'ADDRESS_FORBIDDEN',
+      message:
+        'address 100.64.0.1 is internal (carrier-grade NAT) and the connection does not allow it: if the ERP is on the local network, set allowPrivateNetwork: true on connection "scratch_postgres"',
+    });
   });
 
   it('times out a server that accepts the connection but never answers the login, and closes the connection', async () => {

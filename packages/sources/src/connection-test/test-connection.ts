@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { assertPublicDatabase, type Connection, type DatabaseConnection } from '@integrador/connections';
 import { odbcSecrets } from '../readers/odbc.reader';
-import { classifySourceError, redact, type SourceErrorCode } from '../source-errors';
+import { classifySourceError, outboundRefusalOf, redact, type SourceErrorCode } from '../source-errors';
 import { type SourceTarget, sourceTarget } from '../source-target';
 import {
   failureMessage,
@@ -112,7 +112,9 @@ class StepRunner {
       const code = error instanceof StepFailure ? error.code : this.classify(error);
       const raw = error instanceof StepFailure ? error.detail : error instanceof Error ? error.message : String(error);
       const detail = redact(raw.split('\n')[0]?.trim().slice(0, 300) ?? '', this.secrets);
-      const message = failureMessage(code, this.locale, { ...this.params, detail }, this.kind);
+      // The guard's refusal names the range it refused (worded by the message), not the technical detail.
+      const range = outboundRefusalOf(error)?.range;
+      const message = failureMessage(code, this.locale, { ...this.params, detail, ...(range ? { range } : {}) }, this.kind);
       this.steps.push({ step, ok: false, ms: Math.round(performance.now() - started), message });
       this.failure = { code, message };
       throw new StepFailure(code, detail);
