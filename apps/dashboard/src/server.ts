@@ -1,12 +1,12 @@
 import { dashboardPlugin } from '@integrador/dashboard';
-import { startProducerApp } from '@integrador/runtime';
+import { httpServerTimeouts, startProducerApp } from '@integrador/runtime';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 
 /** Runs the dashboard on its own (a fleet where the ingress does not serve it), on DASHBOARD_PORT. */
 async function main(): Promise<void> {
   // The ingress migrates; the dashboard reads the schema it left.
   const { config, logger, shutdown, connections, database, redis, producer } = await startProducerApp('dashboard', { migrate: false });
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, ...httpServerTimeouts(config.http) });
   await app.register(
     dashboardPlugin({
       database,

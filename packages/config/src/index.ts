@@ -1,3 +1,12 @@
 export { type Env, EnvSchema } from './env';
-export { type Config, ConfigError, childEnvironment, loadConfig, loadConfigOrExit, type WebhookConfig } from './load-config';
+export {
+  type Config,
+  ConfigError,
+  childEnvironment,
+  DEFAULT_HTTP_TIMEOUTS,
+  type HttpTimeouts,
+  loadConfig,
+  loadConfigOrExit,
+  type WebhookConfig,
+} from './load-config';
 export { type PreferredLocale, preferredLocale } from './preferred-locale';
