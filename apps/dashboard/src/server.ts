@@ -1,5 +1,5 @@
 import { dashboardPlugin } from '@integrador/dashboard';
-import { startProducerApp } from '@integrador/runtime';
+import { httpServerTimeouts, startProducerApp } from '@integrador/runtime';
 import { createWebhookHttpClient, webhookSettingsFrom } from '@integrador/webhooks';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 
@@ -7,7 +7,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 async function main(): Promise<void> {
   // The ingress migrates; the dashboard reads the schema it left.
   const { config, logger, shutdown, connections, database, redis, producer } = await startProducerApp('dashboard', { migrate: false });
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, ...httpServerTimeouts(config.http) });
   // The webhooks page's "Testar" sends as the ingress does: the same settings, through the outbound guard.
   const webhookSettings = webhookSettingsFrom(config.webhooks);
   const webhookHttp = createWebhookHttpClient(webhookSettings);

@@ -1,10 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { AdmissionRate } from '@integrador/config';
+import { type AdmissionRate, DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from '@integrador/config';
 import type { ConnectionsRegistry } from '@integrador/connections';
 import { dashboardPlugin } from '@integrador/dashboard';
 import { connectionRetryOf, SEED_003_LIMITS } from '@integrador/integrador';
 import type { Logger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
+import { httpServerTimeouts } from '@integrador/runtime';
 import type { CrmDatabase } from '@integrador/store';
 import { createTransportFactory, type TransportFactory } from '@integrador/transports';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
@@ -42,6 +43,8 @@ export interface IngressDeps {
   /** The producer-role Redis connection the producer uses (fails fast while Redis is down). */
   redis: Redis;
   producer: JobProducer;
+  /** How long a client may take to send a request, stay idle between two, stay silent (HTTP_*_TIMEOUT_MS; default: theirs). */
+  http?: HttpTimeouts;
   /** The connections file (config lint checks nome_conexao against it). */
   connections: ConnectionsRegistry;
   /** Receptor transports for previews and INFO lookups, one per connection (default: the app's own, closed with it). */
@@ -102,6 +105,8 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // A request trickled a byte at a time is cut with a 408 (clientErrorHandler) instead of holding its socket for ever.
+    ...httpServerTimeouts(deps.http ?? DEFAULT_HTTP_TIMEOUTS),
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler: clientErrorHandler(),
     // x-request-id taken (or made), logged as reqId on every line of the request and carried into its jobs.

@@ -62,8 +62,8 @@ describe('crm-change answers', () => {
   it('refuses a chaveIdempotencia with a control character (400, not a 500 from the claim insert)', async () => {
     const nul = await post({ tabela: 'contatos', id: 1, chaveIdempotencia: 'k\u0000x' });
     expect(nul.statusCode).toBe(400);
-    expect(nul.json().error.code).toBe('VALIDATION_FAILED');
-    expect(nul.json().error.message).toContain('body.chaveIdempotencia');
+    expect(nul.json().error.code).toBe('CONTROL_CHARACTER');
+    expect(nul.json().error.field).toBe('body.chaveIdempotencia');
   });
 
   it('refuses a table nothing uses (a typo) with 400 naming the accepted tables, and claims nothing', async () => {

@@ -126,15 +126,23 @@ const MESSAGES = {
   },
   INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
   VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },
+  // The template of CONTROL_CHARACTER for a text field (schemas.ts Text); the parametros' own names the parameter.
+  CONTROL_CHARACTER_FIELD: {
+    'pt-BR':
+      'campo "{field}" inválido: contém um caractere de controle (NUL, U+0001–U+001F, tabulação e quebras de linha incluídas, ou U+007F–U+009F); envie o texto sem ele',
+    en: 'invalid field "{field}": it holds a control character (NUL, U+0001–U+001F, tab and line breaks included, or U+007F–U+009F); send the text without it',
+  },
 } as const;
 
 export type MessageKey = keyof typeof MESSAGES;
 
 const CATALOGUE = defineCatalogue(MESSAGES);
 
-/** Every `error.code` the error handler answers with (VALIDATION is the template of VALIDATION_FAILED; IDEMPOTENCY_KEY_LENGTH and _CHARACTER are parts of a message). */
+/** Every `error.code` the error handler answers with (VALIDATION is the template of VALIDATION_FAILED, CONTROL_CHARACTER_FIELD one of CONTROL_CHARACTER; IDEMPOTENCY_KEY_LENGTH and _CHARACTER are parts of a message). */
 export const ERROR_CODES: readonly string[] = [
-  ...Object.keys(MESSAGES).filter((key) => !['VALIDATION', 'IDEMPOTENCY_KEY_LENGTH', 'IDEMPOTENCY_KEY_CHARACTER'].includes(key)),
+  ...Object.keys(MESSAGES).filter(
+    (key) => !['VALIDATION', 'CONTROL_CHARACTER_FIELD', 'IDEMPOTENCY_KEY_LENGTH', 'IDEMPOTENCY_KEY_CHARACTER'].includes(key),
+  ),
   'VALIDATION_FAILED',
 ];
 

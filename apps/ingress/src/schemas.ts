@@ -1,7 +1,8 @@
+import { CONTROL_CHARACTERS } from '@integrador/integrador';
 import { Nullable, QUEUE_NAMES } from '@integrador/jobs';
 import { IDEMPOTENCY_KEY_PATTERN } from '@integrador/queue';
 import { MAX_ROW_ID } from '@integrador/store';
-import { Type } from '@sinclair/typebox';
+import { type StringOptions, Type } from '@sinclair/typebox';
 
 /** The error body every non-2xx answer has. */
 export const ErrorResponse = Type.Object(
@@ -21,6 +22,16 @@ export const TenantRateLimitedResponse = Type.Object(ErrorResponse.properties, {
     'retry-after': Type.Integer({ minimum: 1, description: 'seconds until the budget allows a request again' }),
   },
 });
+
+/**
+ * One line of text without control characters: the characters parametros refuse (packages/integrador) plus tab and line
+ * breaks. PostgreSQL refuses a NUL in text (a 500 from the insert before this), and a name, URL or key is one line.
+ * A value breaking it is answered 400 CONTROL_CHARACTER naming the field (plugins/error-handler.ts).
+ */
+export const TEXT_PATTERN = `^[^${CONTROL_CHARACTERS}\\t\\n\\r]*$`;
+
+/** A free-text field (a name, a URL, a key, a note) that the hub stores or sends on: see TEXT_PATTERN. */
+export const Text = (options: StringOptions = {}) => Type.String({ ...options, pattern: TEXT_PATTERN });
 
 export const QueueParam = Type.Union(
   QUEUE_NAMES.map((q) => Type.Literal(q)),
@@ -124,7 +135,7 @@ export const PingBody = Type.Object(
     sleepMs: Type.Optional(
       Type.Integer({ minimum: 0, maximum: PING_MAX_SLEEP_MS, description: 'hold the job this long in the worker (at most 1000 ms)' }),
     ),
-    note: Type.Optional(Type.String({ maxLength: 200 })),
+    note: Type.Optional(Text({ maxLength: 200 })),
   },
   { additionalProperties: false },
 );

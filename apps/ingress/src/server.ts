@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     logger,
     keyPrefix: config.keyPrefix,
     checkTimeoutMs: config.redisCommandTimeoutMs,
+    http: config.http,
     metricsToken: config.metricsToken,
     metricsTenantLabels: config.metricsTenantLabels,
     fleetStartId: config.fleetStartId,

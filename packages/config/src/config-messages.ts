@@ -59,7 +59,13 @@ const EXPECTED_PT_BR: Readonly<Record<ConfigVariable, string>> = {
   CTI_CALL_TIMEOUT_MS:
     'milissegundos de 1000 a 604800000 (um início de ligação sem fim é fechado como "sem fim recebido" depois desse tempo)',
   CTI_EXTENSION_CALL_TIMEOUT_MS:
-    'milissegundos de 1000 a 604800000 (um clique para ligar a um ramal interno ainda "em andamento" esse tempo é fechado como "ramal sem fim": o PABX não envia fim de ligações entre ramais; igual ou acima de CTI_CALL_TIMEOUT_MS nunca se aplica)',
+    'milissegundos de 1000 a 604800000 (um click-to-call a um ramal interno ainda "em andamento" esse tempo é fechado como "ramal sem fim": o PABX não envia fim de ligações entre ramais; igual ou acima de CTI_CALL_TIMEOUT_MS nunca se aplica)',
+  HTTP_REQUEST_TIMEOUT_MS:
+    'milissegundos de 1000 a 600000 (quanto tempo um cliente pode levar para enviar um pedido inteiro, cabeçalhos e corpo, ao ingress ou ao dashboard; um mais lento recebe 408 e a conexão é fechada)',
+  HTTP_KEEP_ALIVE_TIMEOUT_MS:
+    'milissegundos de 1000 a 600000 (quanto tempo uma conexão keep-alive ociosa fica aberta entre dois pedidos; mantenha acima do tempo ocioso do balanceador de carga)',
+  HTTP_IDLE_TIMEOUT_MS:
+    'milissegundos de 0 a 3600000 (uma conexão sem nenhum byte em nenhum sentido por esse tempo é fechada; 0 = nunca; mantenha acima da espera mais longa de uma rota: o timeoutMs de uma conexão, até 600000)',
   RATE_LIMIT_CTI_PER_SECOND:
     'um inteiro de 0 a 100000 (eventos de listener do PABX que uma empresa pode enviar por segundo, somando todos os ingress, antes de um 429; 0 = sem limite)',
   RATE_LIMIT_CTI_BURST:
@@ -77,7 +83,7 @@ const EXPECTED_PT_BR: Readonly<Record<ConfigVariable, string>> = {
   CTI_CLICK_TO_CALL_EXPIRY_MS:
     'milissegundos de 1000 a 3600000 (um click-to-call não discado esse tempo depois do clique falha como expirado, sem chamar o PABX)',
   CTI_SWEEP_INTERVAL_MS:
-    'milissegundos de 100 a 3600000 (de quanto em quanto tempo o worker-cti indexa telefones alterados e fecha ligações passadas de CTI_RING_TIMEOUT_MS / CTI_CALL_TIMEOUT_MS)',
+    'milissegundos de 100 a 3600000 (de quanto em quanto tempo o worker-cti indexa telefones alterados e fecha ligações passadas de CTI_RING_TIMEOUT_MS / CTI_EXTENSION_CALL_TIMEOUT_MS / CTI_CALL_TIMEOUT_MS)',
   WEBHOOK_SECRET_KEY:
     '32 bytes aleatórios como 64 dígitos hexadecimais ou 44 caracteres base64 (openssl rand -base64 32); ela sela em repouso os segredos de assinatura dos webhooks',
   WEBHOOK_ALLOWED_NETWORKS:

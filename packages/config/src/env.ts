@@ -160,6 +160,27 @@ export const EnvSchema = Type.Object({
     maximum: 1000000,
     'x-expected': 'an integer from 1 to 1000000 (/v1 writes one tenant may send back to back before RATE_LIMIT_API_PER_SECOND applies)',
   }),
+  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({
+    default: 30000,
+    minimum: 1000,
+    maximum: 600000,
+    'x-expected':
+      'milliseconds from 1000 to 600000 (how long a client may take to send one whole request, headers and body, to the ingress or the dashboard; a slower one is answered 408 and its connection closed)',
+  }),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({
+    default: 72000,
+    minimum: 1000,
+    maximum: 600000,
+    'x-expected':
+      "milliseconds from 1000 to 600000 (how long an idle keep-alive connection stays open between requests; keep it above a load balancer's idle timeout)",
+  }),
+  HTTP_IDLE_TIMEOUT_MS: Type.Integer({
+    default: 660000,
+    minimum: 0,
+    maximum: 3600000,
+    'x-expected':
+      "milliseconds from 0 to 3600000 (a connection on which nothing moves either way this long is closed; 0 = never; keep it above the longest wait of a route: a connection's timeoutMs, up to 600000)",
+  }),
   ENDPOINT_MAX_RECORDS: Type.Integer({
     default: 1000,
     minimum: 1,
@@ -257,7 +278,7 @@ export const EnvSchema = Type.Object({
     minimum: 100,
     maximum: 3600000,
     'x-expected':
-      'milliseconds from 100 to 3600000 (how often worker-cti indexes changed phones and closes calls past CTI_RING_TIMEOUT_MS / CTI_CALL_TIMEOUT_MS)',
+      'milliseconds from 100 to 3600000 (how often worker-cti indexes changed phones and closes calls past CTI_RING_TIMEOUT_MS / CTI_EXTENSION_CALL_TIMEOUT_MS / CTI_CALL_TIMEOUT_MS)',
   }),
   // --- Outbound webhooks (packages/webhooks) ---
   WEBHOOK_SECRET_KEY: Type.Optional(

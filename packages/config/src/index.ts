@@ -4,6 +4,8 @@ export {
   type Config,
   ConfigError,
   childEnvironment,
+  DEFAULT_HTTP_TIMEOUTS,
+  type HttpTimeouts,
   loadConfig,
   loadConfigOrExit,
   type WebhookConfig,

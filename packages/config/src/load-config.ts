@@ -30,6 +30,20 @@ export interface AdmissionRate {
   burst: number;
 }
 
+/** How long an HTTP client may take: to send one request, between two requests, without a byte either way (0 = off). */
+export interface HttpTimeouts {
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+/** The HTTP timeouts of an unset environment (buildApp's defaults when a test passes none). */
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
+  requestTimeoutMs: EnvSchema.properties.HTTP_REQUEST_TIMEOUT_MS.default,
+  keepAliveTimeoutMs: EnvSchema.properties.HTTP_KEEP_ALIVE_TIMEOUT_MS.default,
+  idleTimeoutMs: EnvSchema.properties.HTTP_IDLE_TIMEOUT_MS.default,
+};
+
 /** The validated, typed configuration every app builds from. */
 export interface Config {
   redisUrl: string;
@@ -47,6 +61,8 @@ export interface Config {
   /** Processes a worker app runs (WORKER_PROCESSES; auto resolved to the cores it may use): 1 = no cluster. */
   workerProcesses: number;
   redisCommandTimeoutMs: number;
+  /** The HTTP servers' timeouts (ingress, dashboard): a whole request, an idle keep-alive connection, a silent socket (0 = off). */
+  http: HttpTimeouts;
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
   /** Where a worker serves /metrics and /healthz (0 = not at all). */
@@ -195,6 +211,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerProcesses: e.WORKER_PROCESSES === 'auto' ? availableCores() : Number(e.WORKER_PROCESSES),
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    http: {
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
+    },
     metricsToken: e.METRICS_TOKEN,
     metricsPort: e.METRICS_PORT,
     metricsTenantLabels: e.METRICS_TENANT_LABELS,

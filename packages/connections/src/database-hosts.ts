@@ -1,5 +1,7 @@
+import dns from 'node:dns/promises';
+import net from 'node:net';
 import type { DatabaseConnection } from './connection';
-import { assertPublicHost, OutboundAddressError } from './outbound-address';
+import { alwaysRefusedRange, assertPublicHost, lookupName, OutboundAddressError } from './outbound-address';
 
 // A database driver does not only connect to the host the guard was shown: pg reads `?host=` (and an empty host means
 // localhost), mysql2 reads `?socketPath=`, Oracle's options.connectString names its own servers and an ODBC
@@ -60,11 +62,36 @@ export function databaseHosts(connection: DatabaseConnection): string[] {
 }
 
 /**
- * Throws OutboundAddressError unless every server the connection's driver would reach is public; nothing to check for
- * sqlite or with `allowPrivateNetwork`. DNS errors (ENOTFOUND…) propagate as they are.
+ * With `allowPrivateNetwork` only link-local / cloud metadata addresses are refused (alwaysRefusedRange); the driver's
+ * default (the machine itself) and sockets are allowed. A name that does not resolve is left to the driver, whose own
+ * error says more than ours would.
+ */
+async function assertNotMetadataHost(host: string): Promise<void> {
+  if (host === LOCAL_DEFAULT || host.startsWith('/')) return;
+  const bare = lookupName(host.replace(/^\[|\]$/g, ''));
+  const addresses =
+    net.isIP(bare) !== 0
+      ? [bare]
+      : await dns.lookup(bare, { all: true }).then(
+          (entries) => entries.map((entry) => entry.address),
+          () => [],
+        );
+  for (const address of addresses) {
+    const range = alwaysRefusedRange(address);
+    if (range) throw new OutboundAddressError(host, address, range, true);
+  }
+}
+
+/**
+ * Throws OutboundAddressError unless every server the connection's driver would reach is public (with
+ * `allowPrivateNetwork`: is not link-local / cloud metadata); nothing to check for sqlite. DNS errors (ENOTFOUND…)
+ * propagate as they are.
  */
 export async function assertPublicDatabase(connection: DatabaseConnection): Promise<void> {
-  if (connection.allowPrivateNetwork) return;
+  if (connection.allowPrivateNetwork) {
+    for (const host of databaseHosts(connection)) await assertNotMetadataHost(host);
+    return;
+  }
   for (const host of databaseHosts(connection)) {
     if (host === LOCAL_DEFAULT) throw new OutboundAddressError('(no host)', 'localhost', 'loopback (the driver default)');
     if (host.startsWith('/')) throw new OutboundAddressError(host, host, 'unix socket');

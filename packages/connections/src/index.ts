@@ -10,7 +10,10 @@ export type { ConnectionsFormat } from './file-syntax';
 export { loadConnections } from './load-connections';
 export {
   type AddressAllowlist,
+  type AddressPolicy,
   addressRange,
+  alwaysRefusedRange,
+  assertAllowedAddress,
   assertPublicAddress,
   assertPublicHost,
   inAllowlist,

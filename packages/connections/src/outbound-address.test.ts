@@ -1,4 +1,6 @@
-import { assertPublicHost, isPublicAddress, OutboundAddressError } from './outbound-address';
+import type { DatabaseConnection } from './connection';
+import { assertPublicDatabase } from './database-hosts';
+import { alwaysRefusedRange, assertAllowedAddress, assertPublicHost, isPublicAddress, OutboundAddressError } from './outbound-address';
 
 describe('assertPublicHost', () => {
   it('answers a public IP literal without asking DNS', async () => {
@@ -9,7 +11,6 @@ describe('assertPublicHost', () => {
     ['127.0.0.1', 'loopback'],
     ['[::1]', 'loopback'],
     ['10.0.0.5', 'private'],
-    ['169.254.169.254', 'linkLocal'],
     ['localhost', 'loopback'],
   ])('refuses %s (%s), naming the host and how to allow it', async (host, range) => {
     const error = await assertPublicHost(host).catch((caught: unknown) => caught);
@@ -25,5 +26,73 @@ describe('assertPublicHost', () => {
   it('judges an IPv4-mapped IPv6 address as its IPv4 address', () => {
     expect(isPublicAddress('::ffff:10.0.0.1')).toBe(false);
     expect(isPublicAddress('::ffff:8.8.8.8')).toBe(true);
+  });
+});
+
+// Red-team round 2 #10: allowPrivateNetwork turned every address check off, cloud metadata included. Link-local
+// addresses (169.254.169.254 serves a cloud machine's credentials) and AWS's fd00:ec2::254 are now never reached.
+describe('link-local and cloud metadata addresses, refused whatever the connection allows', () => {
+  const metadata = [
+    ['169.254.169.254', 'linkLocal'],
+    ['169.254.0.1', 'linkLocal'],
+    ['fe80::1', 'linkLocal'],
+    ['[fe80::a9fe:a9fe]', 'linkLocal'],
+    ['fd00:ec2::254', 'cloudMetadata'],
+    ['::ffff:169.254.169.254', 'linkLocal'],
+    ['::a9fe:a9fe', 'linkLocal'], // IPv4-compatible ::169.254.169.254
+    ['64:ff9b::a9fe:a9fe', 'linkLocal'], // NAT64 of 169.254.169.254
+  ] as const;
+
+  it.each(metadata)('refuses %s (%s) with allowPrivateNetwork, saying nothing allows it', (address, range) => {
+    expect(alwaysRefusedRange(address)).toBe(range);
+    const error = (() => {
+      try {
+        assertAllowedAddress(address, 'erp.example', { allowPrivateNetwork: true });
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(OutboundAddressError);
+    expect(error).toMatchObject({ range, always: true, code: 'OUTBOUND_ADDRESS_FORBIDDEN' });
+    expect((error as Error).message).toContain('is never reached, allowPrivateNetwork included');
+  });
+
+  it('without allowPrivateNetwork the refusal does not advise setting it', () => {
+    expect(() => assertAllowedAddress('169.254.169.254', 'erp.example')).toThrow(
+      'refused to connect to erp.example (resolved to 169.254.169.254): a linkLocal address (where clouds serve instance metadata and credentials) is never reached, allowPrivateNetwork included',
+    );
+  });
+
+  it.each(['127.0.0.1', '::1', '10.0.0.5', '192.168.1.20', 'fd00::10', '100.64.0.1'])(
+    'still lets allowPrivateNetwork reach %s (loopback doubles, an ERP on the LAN)',
+    (address) => {
+      expect(alwaysRefusedRange(address)).toBeUndefined();
+      expect(() => assertAllowedAddress(address, address, { allowPrivateNetwork: true })).not.toThrow();
+      expect(() => assertAllowedAddress(address)).toThrow(OutboundAddressError);
+    },
+  );
+
+  const database = (host: string, url?: string) =>
+    ({
+      driver: 'postgres',
+      host,
+      ...(url ? { url: { reveal: () => url } } : {}),
+      allowPrivateNetwork: true,
+      options: {},
+    }) as unknown as DatabaseConnection;
+
+  it('a database connection with allowPrivateNetwork is refused on a metadata host, by literal or in its URL', async () => {
+    await expect(assertPublicDatabase(database('169.254.169.254'))).rejects.toMatchObject({ range: 'linkLocal', always: true });
+    await expect(assertPublicDatabase(database('', 'postgres://u@db.example:5432/x?host=169.254.169.254'))).rejects.toMatchObject({
+      range: 'linkLocal',
+      always: true,
+    });
+    await expect(assertPublicDatabase(database('[fd00:ec2::254]'))).rejects.toMatchObject({ range: 'cloudMetadata' });
+  });
+
+  it('a database connection with allowPrivateNetwork still reaches loopback, the LAN, the local default and a name DNS does not know', async () => {
+    for (const host of ['127.0.0.1', 'localhost', '10.1.2.3', '', '/var/run/postgresql', 'no-such-host.invalid']) {
+      await expect(assertPublicDatabase(database(host))).resolves.toBeUndefined();
+    }
   });
 });

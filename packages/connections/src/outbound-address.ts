@@ -8,7 +8,8 @@ import ipaddr from 'ipaddr.js';
 
 /**
  * The host resolves to a loopback, private, link-local, unique-local or otherwise non-public address and the connection
- * does not set `allowPrivateNetwork`. Permanent: the same address would be refused again.
+ * does not set `allowPrivateNetwork`; or to a link-local / cloud metadata address (`always`), which nothing allows.
+ * Permanent: the same address would be refused again.
  */
 export class OutboundAddressError extends Error {
   override name = 'OutboundAddressError';
@@ -19,12 +20,37 @@ export class OutboundAddressError extends Error {
     readonly host: string,
     readonly address: string,
     readonly range: string,
+    readonly always = false,
   ) {
     const resolved = host === address ? '' : ` (resolved to ${address})`;
     super(
-      `refused to connect to ${host}${resolved}: expected a public address, got a ${range} one; set allowPrivateNetwork: true on the connection to allow it`,
+      always
+        ? `refused to connect to ${host}${resolved}: a ${range} address (where clouds serve instance metadata and credentials) is never reached, allowPrivateNetwork included`
+        : `refused to connect to ${host}${resolved}: expected a public address, got a ${range} one; set allowPrivateNetwork: true on the connection to allow it`,
     );
   }
+}
+
+/** AWS's instance metadata service over IPv6: inside fd00::/8, a unique-local range a LAN's ERP may use. */
+const CLOUD_METADATA_V6 = ipaddr.parse('fd00:ec2::254').toNormalizedString();
+
+/**
+ * The range of an address no connection may reach, `allowPrivateNetwork` included, or undefined: link-local
+ * (169.254.0.0/16, fe80::/10), where clouds serve instance metadata and credentials (169.254.169.254), and AWS's IPv6
+ * metadata address fd00:ec2::254. No ERP, CRM or PBX lives there. An IPv4 address carried in IPv6 (::ffff:a.b.c.d,
+ * ::a.b.c.d, 64:ff9b::a.b.c.d) is judged as that IPv4 address.
+ */
+export function alwaysRefusedRange(address: string): string | undefined {
+  const parsed = ipaddr.process(address.replace(/^\[|\]$/g, ''));
+  if (parsed.range() === 'linkLocal') return 'linkLocal';
+  if (parsed.kind() !== 'ipv6') return undefined;
+  if (parsed.toNormalizedString() === CLOUD_METADATA_V6) return 'cloudMetadata';
+  const range = addressRange(address);
+  if (range === 'ipv4Compatible' || range === 'rfc6052') {
+    const embedded = new ipaddr.IPv4(parsed.toByteArray().slice(12));
+    if (embedded.range() === 'linkLocal') return 'linkLocal';
+  }
+  return undefined;
 }
 
 /**
@@ -81,7 +107,28 @@ export function inAllowlist(address: string, allowlist: AddressAllowlist): boole
  */
 export function assertPublicAddress(address: string, host: string = address, allowlist: AddressAllowlist = []): void {
   const range = addressRange(address);
-  if (range !== 'unicast' && !(allowlist.length && inAllowlist(address, allowlist))) throw new OutboundAddressError(host, address, range);
+  if (range !== 'unicast' && !(allowlist.length && inAllowlist(address, allowlist))) {
+    throw new OutboundAddressError(host, address, range, alwaysRefusedRange(address) !== undefined);
+  }
+}
+
+/** Where a connection may go: `allowPrivateNetwork` (an ERP on the LAN, loopback included), an operator's allowlist. */
+export interface AddressPolicy {
+  allowPrivateNetwork?: boolean;
+  allowlist?: AddressAllowlist;
+}
+
+/**
+ * Throws OutboundAddressError unless the connection may reach `address`: a public one, one in the allowlist, any but
+ * link-local / cloud metadata with `allowPrivateNetwork` (alwaysRefusedRange).
+ */
+export function assertAllowedAddress(address: string, host: string = address, policy: AddressPolicy = {}): void {
+  if (!policy.allowPrivateNetwork) {
+    assertPublicAddress(address, host, policy.allowlist ?? []);
+    return;
+  }
+  const range = alwaysRefusedRange(address);
+  if (range) throw new OutboundAddressError(host, address, range, true);
 }
 
 /**

@@ -26,6 +26,7 @@ export { type CrmTableColumns, GET_ENGINE_VARIABLES } from './get-lint';
 export { findTypographicQuote, type JsonTextResult, parseJsonText } from './json-text';
 export { formatFinding, type LintFinding, type LintLocale, type LintMessage, type LintSeverity } from './lint-finding';
 export {
+  CONTROL_CHARACTERS,
   changeParametros,
   controlCharacterParameter,
   missingParameters,

@@ -17,9 +17,13 @@ export function missingParameters(integracao: { parametros_obrigatorios: string 
   });
 }
 
-// C0 controls and DEL..C1 (Unicode category Cc) except tab, line feed and carriage return.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters refused.
-const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+/**
+ * The control characters refused in text (a regular expression's character class, unbracketed): C0 controls and
+ * DEL..C1 (Unicode category Cc) except tab, line feed and carriage return. PostgreSQL refuses a NUL in text and XML 1.0
+ * carries none; the ingress's one-line text fields refuse these plus tab and line breaks.
+ */
+export const CONTROL_CHARACTERS = '\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F';
+const CONTROL_CHARACTER = new RegExp(`[${CONTROL_CHARACTERS}]`);
 
 /**
  * The first parameter whose text value holds a control character (Unicode Cc but tab, line feed, carriage return), or

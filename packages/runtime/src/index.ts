@@ -1,3 +1,4 @@
+export { type HttpServerTimeouts, httpServerTimeouts } from './http-timeouts';
 export {
   hasBearerToken,
   isLoopbackHost,

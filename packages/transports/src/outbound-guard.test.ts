@@ -136,6 +136,53 @@ describe('createOutboundAgents', () => {
   });
 });
 
+// Red-team round 2 #10: allowPrivateNetwork used plain agents, which reached anything, cloud metadata included (and
+// the WSDL imports soap fetches through the same dispatcher). Link-local / metadata addresses are now refused before
+// any connection; loopback and the LAN stay reachable with it.
+describe('allowPrivateNetwork never reaches link-local or cloud metadata', () => {
+  /** Settles within 2 s: a refusal is immediate; without the guard the connect attempt to nowhere would hang. */
+  const settled = (attempt: Promise<unknown>) =>
+    Promise.race([
+      attempt.then(
+        () => 'connected',
+        (error: unknown) => error,
+      ),
+      new Promise((resolve) => setTimeout(resolve, 2000, 'no answer')),
+    ]);
+
+  it.each(['169.254.169.254', '[fd00:ec2::254]', '[::ffff:169.254.169.254]', '[fe80::1]'])(
+    'the undici Agent (SOAP and its WSDL imports, JSON endpoints) refuses http://%s/',
+    async (host) => {
+      const open = createGuardedAgent({ allowPrivateNetwork: true, connectTimeoutMs: 1000 });
+      try {
+        const outcome = await settled(request(`http://${host}/latest/meta-data/`, { dispatcher: open }));
+        expect(outcome).toBeInstanceOf(OutboundAddressError);
+        expect(outcome).toMatchObject({ always: true });
+      } finally {
+        await open.close();
+      }
+    },
+  );
+
+  it.each(['169.254.169.254', '[fd00:ec2::254]'])(
+    'the node agents (REST, PBX click-to-call, JSON endpoints) refuse http://%s/',
+    async (host) => {
+      const open = createOutboundAgents({ allowPrivateNetwork: true });
+      try {
+        const attempt = new Promise((resolve, reject) => {
+          const req = http.get(`http://${host}/latest/meta-data/`, { agent: open.http, timeout: 1000 }, resolve).on('error', reject);
+          req.on('timeout', () => req.destroy(new Error('timeout')));
+        });
+        const outcome = await settled(attempt);
+        expect(outcome).toBeInstanceOf(OutboundAddressError);
+        expect(outcome).toMatchObject({ always: true });
+      } finally {
+        open.destroy();
+      }
+    },
+  );
+});
+
 describe('assertAllowedWithoutDns (the check when a URL is saved)', () => {
   it.each([
     ['127.0.0.1', 'loopback'],

@@ -5,7 +5,9 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   type AddressAllowlist,
+  type AddressPolicy,
   addressRange,
+  assertAllowedAddress,
   assertPublicAddress,
   isPublicAddress,
   lookupName,
@@ -25,14 +27,15 @@ type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | dn
 
 /**
  * A dns.lookup that fails with OutboundAddressError when any address the name resolves to is neither public nor in the
- * operator's allowlist.
+ * operator's allowlist; with `allowPrivateNetwork`, only when one is link-local / cloud metadata (never reachable).
  */
-export function createGuardedLookup(allowlist: AddressAllowlist = []) {
+export function createGuardedLookup(allowlist: AddressAllowlist = [], allowPrivateNetwork = false) {
+  const policy: AddressPolicy = { allowlist, allowPrivateNetwork };
   return (hostname: string, options: dns.LookupOptions, callback: LookupCallback): void => {
     dns.lookup(lookupName(hostname), { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
       try {
-        for (const { address } of addresses) assertPublicAddress(address, hostname, allowlist);
+        for (const { address } of addresses) assertAllowedAddress(address, hostname, policy);
       } catch (refused) {
         return callback(refused as OutboundAddressError, []);
       }
@@ -46,10 +49,13 @@ export function createGuardedLookup(allowlist: AddressAllowlist = []) {
 /** dns.lookup that fails with OutboundAddressError when any address the name resolves to is not public. */
 export const guardedLookup = createGuardedLookup();
 
+/** The lookup of a connection with allowPrivateNetwork: only link-local / cloud metadata addresses are refused. */
+const privateNetworkLookup = createGuardedLookup([], true);
+
 /** A literal IP host (which skips DNS, and so the lookup) checked before connecting; a name passes (its lookup checks it). */
-export function assertAllowedLiteral(host: string, allowlist: AddressAllowlist = []): void {
+export function assertAllowedLiteral(host: string, allowlist: AddressAllowlist = [], allowPrivateNetwork = false): void {
   const bare = host.replace(/^\[|\]$/g, '');
-  if (net.isIP(bare) !== 0) assertPublicAddress(bare, host, allowlist);
+  if (net.isIP(bare) !== 0) assertAllowedAddress(bare, host, { allowlist, allowPrivateNetwork });
 }
 
 /** The loopback address `localhost` is judged as: RFC 6761 reserves the name for loopback, whatever a resolver says. */
@@ -67,14 +73,17 @@ export function assertAllowedWithoutDns(host: string, allowlist: AddressAllowlis
 
 type ConnectCallback = (error: Error | null, stream: Duplex) => void;
 
-/** A literal IP in the URL skips DNS (and so the lookup): check it before connecting, as the undici connector does. */
-function refuseLiteral(options: http.ClientRequestArgs, callback: ConnectCallback | undefined): boolean {
-  if (options.socketPath !== undefined) {
+/**
+ * A literal IP in the URL skips DNS (and so the lookup): check it before connecting, as the undici connector does. A
+ * unix socket is refused unless `allowPrivateNetwork`.
+ */
+function refuseLiteral(options: http.ClientRequestArgs, callback: ConnectCallback | undefined, allowPrivateNetwork: boolean): boolean {
+  if (options.socketPath !== undefined && !allowPrivateNetwork) {
     callback?.(new OutboundAddressError(options.socketPath, options.socketPath, 'unix socket'), undefined as never);
     return true;
   }
   try {
-    assertAllowedLiteral((options.host ?? options.hostname ?? '').replace(/^\[|\]$/g, ''));
+    assertAllowedLiteral((options.host ?? options.hostname ?? '').replace(/^\[|\]$/g, ''), [], allowPrivateNetwork);
     return false;
   } catch (refused) {
     callback?.(refused as OutboundAddressError, undefined as never);
@@ -82,15 +91,27 @@ function refuseLiteral(options: http.ClientRequestArgs, callback: ConnectCallbac
   }
 }
 
+type GuardedAgentInit = http.AgentOptions & { allowPrivateNetwork: boolean };
+
 class GuardedHttpAgent extends http.Agent {
+  readonly #allowPrivateNetwork: boolean;
+  constructor({ allowPrivateNetwork, ...options }: GuardedAgentInit) {
+    super(options);
+    this.#allowPrivateNetwork = allowPrivateNetwork;
+  }
   override createConnection(options: http.ClientRequestArgs, callback?: ConnectCallback): Duplex | null | undefined {
-    return refuseLiteral(options, callback) ? undefined : super.createConnection(options, callback);
+    return refuseLiteral(options, callback, this.#allowPrivateNetwork) ? undefined : super.createConnection(options, callback);
   }
 }
 
 class GuardedHttpsAgent extends https.Agent {
+  readonly #allowPrivateNetwork: boolean;
+  constructor({ allowPrivateNetwork, ...options }: GuardedAgentInit & https.AgentOptions) {
+    super(options);
+    this.#allowPrivateNetwork = allowPrivateNetwork;
+  }
   override createConnection(options: http.ClientRequestArgs, callback?: ConnectCallback): Duplex | null | undefined {
-    return refuseLiteral(options, callback) ? undefined : super.createConnection(options, callback);
+    return refuseLiteral(options, callback, this.#allowPrivateNetwork) ? undefined : super.createConnection(options, callback);
   }
 }
 
@@ -102,15 +123,14 @@ export interface OutboundAgents {
   destroy(): void;
 }
 
-/** Keep-alive agents that refuse non-public addresses at connect time, unless `allowPrivateNetwork`. */
+/**
+ * Keep-alive agents that refuse non-public addresses at connect time; with `allowPrivateNetwork`, only link-local /
+ * cloud metadata ones (169.254.169.254 serves a cloud machine's credentials; no ERP or PBX lives there).
+ */
 export function createOutboundAgents(options: { allowPrivateNetwork?: boolean } = {}): OutboundAgents {
-  const agentOptions = { keepAlive: true };
-  const agents = options.allowPrivateNetwork
-    ? { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) }
-    : {
-        http: new GuardedHttpAgent({ ...agentOptions, lookup: guardedLookup }),
-        https: new GuardedHttpsAgent({ ...agentOptions, lookup: guardedLookup }),
-      };
+  const allowPrivateNetwork = options.allowPrivateNetwork ?? false;
+  const agentOptions = { keepAlive: true, allowPrivateNetwork, lookup: allowPrivateNetwork ? privateNetworkLookup : guardedLookup };
+  const agents = { http: new GuardedHttpAgent(agentOptions), https: new GuardedHttpsAgent(agentOptions) };
   return {
     ...agents,
     destroy() {
@@ -122,7 +142,7 @@ export function createOutboundAgents(options: { allowPrivateNetwork?: boolean } 
 
 /** What an undici Agent of the guard is built with, beyond the guard itself. */
 export interface GuardedAgentOptions {
-  /** Lets requests reach loopback/private/link-local addresses (an ERP on the LAN): no address is checked. */
+  /** Lets requests reach loopback and private addresses (an ERP on the LAN); link-local / cloud metadata stay refused. */
   allowPrivateNetwork?: boolean;
   /** Ranges where a non-public address may still be reached (the webhooks' operator setting). */
   allowlist?: AddressAllowlist;
@@ -145,13 +165,13 @@ export interface GuardedAgentOptions {
 export function createGuardedAgent(options: GuardedAgentOptions = {}): Agent {
   const { allowPrivateNetwork, allowlist = [], connectTimeoutMs, ...agentOptions } = options;
   const timeout = connectTimeoutMs === undefined ? {} : { timeout: connectTimeoutMs };
-  if (allowPrivateNetwork) return new Agent({ ...agentOptions, connect: timeout });
-  const connector = buildConnector({ ...timeout, lookup: createGuardedLookup(allowlist) as never });
+  const privateNetwork = allowPrivateNetwork ?? false;
+  const connector = buildConnector({ ...timeout, lookup: createGuardedLookup(allowlist, privateNetwork) as never });
   return new Agent({
     ...agentOptions,
     connect: (connectOptions, callback) => {
       try {
-        assertAllowedLiteral(connectOptions.hostname, allowlist);
+        assertAllowedLiteral(connectOptions.hostname, allowlist, privateNetwork);
       } catch (refused) {
         callback(refused as Error, null);
         return;

@@ -14,6 +14,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { domainHttpError } from '../error-status';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf, message } from '../i18n';
+import { TEXT_PATTERN } from '../schemas';
 
 /** The one error body of the API. */
 export interface ErrorBody {
@@ -102,6 +103,12 @@ function validationMessage(errors: ErrorObject[], locale: Locale, context: strin
   return { field, text };
 }
 
+/** Whether the failure is a text field's control character (schemas.ts Text), said as parametros' is: CONTROL_CHARACTER. */
+function isControlCharacter(errors: ErrorObject[]): boolean {
+  const first = errors[0];
+  return first?.keyword === 'pattern' && (first.params as { pattern?: unknown }).pattern === TEXT_PATTERN;
+}
+
 /** The field of the Idempotency-Key header as the schema validation names it (schemas.ts IdempotencyHeaders). */
 const IDEMPOTENCY_KEY_FIELD = 'headers.idempotency-key';
 
@@ -183,6 +190,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (error.validation) {
       const { field, text } = validationMessage(error.validation as ErrorObject[], locale, error.validationContext);
       if (field === IDEMPOTENCY_KEY_FIELD) return send(reply, 400, idempotencyKeyError(request, locale));
+      if (isControlCharacter(error.validation as ErrorObject[])) {
+        return send(reply, 400, { code: 'CONTROL_CHARACTER', message: message(locale, 'CONTROL_CHARACTER_FIELD', { field }), field });
+      }
       return send(reply, 400, { code: 'VALIDATION_FAILED', message: message(locale, 'VALIDATION', { field, message: text }), field });
     }
     if (error instanceof WebhookError) {

@@ -2,6 +2,7 @@ import type { JobProducer } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
 import { type Locale, type NothingSent, OPERACOES, type Operacao, receiveChangeEvent, webhookMessage } from '@integrador/webhooks';
 import { Type } from '@sinclair/typebox';
+import { Text } from '../schemas';
 
 // The change-event route's webhook side, kept apart from events.routes.ts so that file stays the SET fan-out: the
 // fields a change event adds (the row, what happened, an idempotency key) and the engine call that fans it out.
@@ -18,11 +19,10 @@ export const ChangeEventFields = {
     ),
   ),
   chaveIdempotencia: Type.Optional(
-    Type.String({
+    // Stored as the claim's key: a control character (a NUL, which PostgreSQL refuses in text) is refused here, as 400.
+    Text({
       minLength: 1,
       maxLength: 200,
-      // Stored as the claim's key: a control character (a NUL, which PostgreSQL refuses in text) is refused here, as 400.
-      pattern: '^[^\\x00-\\x1f\\x7f]+$',
       description: 'the same key twice changes nothing twice (the first answer is returned); printable text',
     }),
   ),

@@ -6,10 +6,10 @@ import type { CrmDatabase } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import { HttpError } from '../http-error';
 import { localeOf } from '../i18n';
-import { ErrorResponse } from '../schemas';
+import { ErrorResponse, Text } from '../schemas';
 
 const ConnectionNameParams = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 200, description: 'nome_conexao: an entry of the connections file' }) },
+  { name: Text({ minLength: 1, maxLength: 200, description: 'nome_conexao: an entry of the connections file' }) },
   { additionalProperties: false },
 );
 

@@ -25,7 +25,7 @@ import type { Redis } from 'ioredis';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf, message } from '../i18n';
 import { type AdmissionLimitDeps, registerAdmissionLimit } from '../plugins/admission-limit';
-import { ErrorResponse, RowId } from '../schemas';
+import { ErrorResponse, RowId, Text } from '../schemas';
 
 /** The CTI settings the ingress needs (CTI_* variables). */
 export interface CtiRouteOptions {
@@ -140,7 +140,7 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
           summary: 'Screen pop of one ramal (Server-Sent Events; token from POST /v1/cti/pop-tokens)',
           // The pop token in the URL is the credential (an EventSource cannot send an Authorization header).
           security: [],
-          querystring: Type.Object({ token: Type.String({ maxLength: 100 }) }),
+          querystring: Type.Object({ token: Text({ maxLength: 100 }) }),
           response: {
             200: {
               description: 'A stream of `id: <n>`, `event: <type>`, `data: <the call event as JSON>` messages, with `: ping` heartbeats',

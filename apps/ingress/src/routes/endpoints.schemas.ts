@@ -1,18 +1,18 @@
 import { Nullable } from '@integrador/jobs';
 import { Type } from '@sinclair/typebox';
-import { RowId } from '../schemas';
+import { RowId, Text } from '../schemas';
 
 const Tipo = Type.Union([Type.Literal('contato'), Type.Literal('evento')], { description: 'seed 003 event type' });
 
 /** A JSON endpoint service as a tenant sets it (seed 003's form: nome, URL base, autenticação, tipos de eventos). */
 export const ServicoBody = Type.Object(
   {
-    nome: Type.String({ minLength: 1, maxLength: 200 }),
-    urlBase: Type.String({ minLength: 1, maxLength: 1000, description: 'http(s) URL; every event URL must be on its origin' }),
+    nome: Text({ minLength: 1, maxLength: 200 }),
+    urlBase: Text({ minLength: 1, maxLength: 1000, description: 'http(s) URL; every event URL must be on its origin' }),
     autenticacao: Type.Union([Type.Literal('basic'), Type.Literal('bearer'), Type.Literal('nenhuma')]),
-    usuario: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'basic only' })),
+    usuario: Type.Optional(Text({ minLength: 1, maxLength: 200, description: 'basic only' })),
     segredo: Type.Optional(
-      Type.String({
+      Text({
         minLength: 1,
         maxLength: 200,
         // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the ${NOME} reference syntax
@@ -21,7 +21,7 @@ export const ServicoBody = Type.Object(
     ),
     eventos: Type.Array(
       Type.Object(
-        { tipo: Tipo, url: Type.String({ minLength: 1, maxLength: 1000, description: 'fixed full URL' }) },
+        { tipo: Tipo, url: Text({ minLength: 1, maxLength: 1000, description: 'fixed full URL' }) },
         { additionalProperties: false },
       ),
       { minItems: 1, maxItems: 2 },
@@ -29,7 +29,7 @@ export const ServicoBody = Type.Object(
     ativo: Type.Optional(Type.Boolean({ default: true })),
     cron: Type.Optional(
       Nullable(
-        Type.String({
+        Text({
           maxLength: 100,
           description:
             'when worker-get syncs the service on its own: a cron read in SCHEDULE_TIMEZONE, e.g. "0 */6 * * *"; absent or null = only on demand',

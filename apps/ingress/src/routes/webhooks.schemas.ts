@@ -1,7 +1,7 @@
 import { Nullable } from '@integrador/jobs';
 import { ENTREGA_STATUSES, GATILHOS } from '@integrador/webhooks';
 import { Type } from '@sinclair/typebox';
-import { RowId } from '../schemas';
+import { RowId, Text } from '../schemas';
 
 // The answers of the webhook routes. A response schema is also how Fastify serializes (fast-json-stringify drops every
 // property not declared here), so each one lists every field the engine's functions return today; every timestamp is
@@ -12,14 +12,14 @@ const Timestamp = (description?: string) => Type.String({ description: `${descri
 
 export const WebhookBody = Type.Object(
   {
-    nome: Type.String({ minLength: 1, maxLength: 200 }),
-    url: Type.String({ minLength: 1, maxLength: 2000, description: 'fixed http(s) URL: no parameters or placeholders' }),
+    nome: Text({ minLength: 1, maxLength: 200 }),
+    url: Text({ minLength: 1, maxLength: 2000, description: 'fixed http(s) URL: no parameters or placeholders' }),
     gatilhos: Type.Array(Type.Union(GATILHOS.map((g) => Type.Literal(g))), { minItems: 1, maxItems: GATILHOS.length }),
     ativo: Type.Optional(
       Type.Boolean({ description: 'true when omitted on POST; omitted on PUT keeps the endpoint enabled or disabled as it is' }),
     ),
     cabecalhos: Type.Optional(
-      Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 2000 }), {
+      Type.Record(Type.String({ maxLength: 100 }), Text({ maxLength: 2000 }), {
         maxProperties: 20,
         description:
           'extra headers sent with every delivery (values write-only); on PUT, omitted keeps the stored ones (refused with 400 WEBHOOK_HEADERS_REQUIRED when the URL moves to another scheme, host or port) and {} removes them',

@@ -1,18 +1,18 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import tls from 'node:tls';
-import { assertPublicAddress } from '@integrador/connections';
+import { assertAllowedAddress } from '@integrador/connections';
 
 /** An error with a Node-style code, as the classifier reads it. */
 function coded(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
-/** The host's addresses (an IP literal is its own), each checked against internal ranges unless allowed. */
+/** The host's addresses (an IP literal is its own), each checked against internal ranges unless allowed (link-local always). */
 export async function resolveHost(host: string, allowPrivateNetwork: boolean): Promise<string[]> {
   const bare = host.replace(/^\[|\]$/g, '');
   const addresses = net.isIP(bare) !== 0 ? [bare] : (await dns.lookup(bare, { all: true })).map((entry) => entry.address);
-  if (!allowPrivateNetwork) for (const address of addresses) assertPublicAddress(address, host);
+  for (const address of addresses) assertAllowedAddress(address, host, { allowPrivateNetwork });
   return addresses;
 }
 
