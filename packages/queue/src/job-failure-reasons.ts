@@ -39,6 +39,13 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'o ERP aceitou o registro, mas gravar a resposta dele no CRM falhou',
     en: 'the ERP accepted the record, but writing its answer back to the CRM failed',
   },
+  // The ERP's answer would give a record a value (codCli → id_erp) another record of the CRM already holds under a unique
+  // key: permanent, the ERP answers the same code again. The detail names the values and the record.
+  WRITE_BACK_DUPLICATE: {
+    'pt-BR':
+      'o código devolvido pelo ERP já está gravado em outro registro do CRM (chave única): corrija o cadastro duplicado antes de reprocessar',
+    en: 'the code the ERP returned is already saved on another record of the CRM (unique key): fix the duplicate record before retrying',
+  },
   TRANSPORT_INVALID_INTEGRATION: {
     'pt-BR': 'o link ou a operação da integração não serve para a conexão dela',
     en: "the integration's link or operation does not fit its connection",
