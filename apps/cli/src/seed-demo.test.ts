@@ -158,11 +158,9 @@ describe.each(ALL_DIALECTS)('integrador seed-demo on %s', (dialect) => {
       .select('campo_crm')
       .where('integracao_id', '=', row.id)
       .executeTakeFirstOrThrow();
+    // The manual's fields, inside the dadosGeraisCliente element GravarClientes reads (senior-g5.md).
     expect(JSON.parse(campo.campo_crm)).toMatchObject({
-      codCli: '#id_erp#',
-      nomCli: '#nome#',
-      apeCli: '#fantasia#',
-      tipCli: '#tipo_pessoa#',
+      dadosGeraisCliente: { codCli: '#id_erp#', nomCli: '#nome#', apeCli: '#fantasia#', tipCli: '#tipo_pessoa#' },
     });
   });
 

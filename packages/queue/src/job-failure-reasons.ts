@@ -27,6 +27,12 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
   },
   // The ERP answered with its own error (Senior's erroExecucao, a return key): its words are the detail.
   RECEPTOR_ERROR: { 'pt-BR': 'o ERP recusou o registro', en: 'the ERP refused the record' },
+  // Not a refusal: the answer says nothing failed but lacks indice_array_retorno, so nothing can be written back.
+  RETURN_ARRAY_NOT_FOUND: {
+    'pt-BR':
+      'a resposta do sistema receptor não tem o array de retorno configurado (indice_array_retorno): confira a configuração da integração e a estrutura que ela envia (campo_crm)',
+    en: "the receptor's answer lacks the configured return array (indice_array_retorno): check the integration's configuration and the structure it sends (campo_crm)",
+  },
   RESPONSE_TOO_LARGE: {
     'pt-BR': 'a resposta do sistema receptor passa do limite de tamanho',
     en: "the receptor's answer is over the size limit",

@@ -164,7 +164,7 @@ async function send(
   if (!reading.ok) {
     const message = shownMessage ?? 'receptor reported an error';
     await recordTentativa(ctx, execucao, attempt, { status: 'falhou', mensagem: message, valores: reading.values });
-    throw new PermanentError('RECEPTOR_ERROR', message);
+    throw new PermanentError(reading.code ?? 'RECEPTOR_ERROR', message);
   }
   // The outbox step: from here on a re-run writes back these values and never sends the record again.
   await recordTentativa(ctx, execucao, attempt, { status: 'enviado', valores: reading.values, mensagem: shownMessage });
