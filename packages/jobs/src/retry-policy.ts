@@ -12,7 +12,10 @@ export interface RetryPolicy {
   maxDelayMs?: number;
 }
 
-/** The SET push's policy when its connection sets none. */
+/**
+ * The SET push's policy when its connection sets none and the process has none configured (SET_RETRY_*, which
+ * loadConnections gives every connection without `retry`): e.g. a failure before the connection is resolved.
+ */
 export const DEFAULT_RECEPTOR_RETRY: RetryPolicy = { attempts: 12, backoffMs: 2000, maxDelayMs: 300_000 };
 
 /** The most attempts a connection may ask for: the ceiling every SET job is enqueued with (BullMQ's `attempts`). */
