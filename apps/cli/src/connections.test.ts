@@ -44,8 +44,9 @@ describe('integrador connections test', () => {
     const run = await runCli(['connections', 'test', 'erp_pg'], env);
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
-    expect(lines.map((line) => line.split(' (')[0])).toEqual(['✓ reachability', '✓ login', '✓ query', '✓ version', 'Conexão "erp_pg" ok']);
-    expect(lines[3]).toMatch(/^✓ version \(\d+ ms\): versão do servidor: \d+/);
+    // The steps worded in the output's language (pt-BR by default), as their messages are.
+    expect(lines.map((line) => line.split(' (')[0])).toEqual(['✓ alcance', '✓ login', '✓ consulta', '✓ versão', 'Conexão "erp_pg" ok']);
+    expect(lines[3]).toMatch(/^✓ versão \(\d+ ms\): versão do servidor: \d+/);
     expect(run.stdout + run.stderr).not.toContain('Senha-Nunca-Mostrada');
   });
 

@@ -59,8 +59,21 @@ export interface CtiMessages {
   request: (method: string, url: string, dialled: string, interno: boolean) => string;
   answered: (status: number, ms: number, body: string) => string;
   noCalls: string;
+  /** One line of `cti calls`: direction and status worded, the stored values otherwise as they are. */
+  callLine: (call: {
+    id: number | string;
+    when: string;
+    direcao: string;
+    ramal: string;
+    telefone: string;
+    status: string;
+    duracao: string;
+    conta: string;
+  }) => string;
   reindexed: (count: number) => string;
 }
+
+const word = (words: Record<string, string>, value: string) => words[value] ?? value;
 
 /** The PBX authentication mode with its user, secret reference and parameter name, labelled in a language. */
 function pbxAuthLine({ pbx }: CtiSettings, label: { user: string; secret: string; param: string }): string {
@@ -136,7 +149,20 @@ const ptBR: CtiMessages = {
   request: (method, url, dialled, interno) => `${method} ${url}\n  discado: ${dialled}${interno ? ' (ramal interno, sem prefixo)' : ''}`,
   answered: (status, ms, body) => `PABX respondeu ${status} em ${ms} ms: ${body}`,
   noCalls: 'nenhuma ligação',
+  callLine: (c) =>
+    `#${c.id}  ${c.when}  ${word({ entrada: 'entrada', saida: 'saída' }, c.direcao).padEnd(7)} ramal ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${c.status.padEnd(16)} ${c.duracao} s  conta ${c.conta}`,
   reindexed: (count) => `${count} registros reindexados`,
+};
+
+/** ligacoes.status words (stored in pt-BR, seed 002) in English. */
+const CALL_STATUSES_EN: Record<string, string> = {
+  tocando: 'ringing',
+  'em andamento': 'in progress',
+  finalizada: 'ended',
+  'sem fim recebido': 'no end received',
+  'não atendida': 'unanswered',
+  discando: 'dialing',
+  falhou: 'failed',
 };
 
 const en: CtiMessages = {
@@ -204,6 +230,8 @@ const en: CtiMessages = {
   request: (method, url, dialled, interno) => `${method} ${url}\n  dialled: ${dialled}${interno ? ' (internal extension, no prefix)' : ''}`,
   answered: (status, ms, body) => `the PBX answered ${status} in ${ms} ms: ${body}`,
   noCalls: 'no calls',
+  callLine: (c) =>
+    `#${c.id}  ${c.when}  ${word({ entrada: 'inbound', saida: 'outbound' }, c.direcao).padEnd(8)} extension ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${word(CALL_STATUSES_EN, c.status).padEnd(16)} ${c.duracao} s  account ${c.conta}`,
   reindexed: (count) => `${count} records re-indexed`,
 };
 

@@ -111,6 +111,11 @@ describe('integrador cti', () => {
     const utc = { ...env, TZ: 'UTC' };
     const listed = await runCli(['cti', 'calls', '--empresa', '1', '--from', '2026-12-05 09:49:52', '--lang', 'en'], utc);
     expect(listed.stdout).toContain('2026-12-05 09:49:52 GMT-3');
+    // Worded in the listing's language: English words under --lang en, the stored pt-BR ones by default.
+    expect(listed.stdout).toMatch(/ inbound +extension 201 +4732100123 +ended +- s {2}account -\n$/);
+    expect(listed.stdout).not.toMatch(/entrada|finalizada|ramal|conta/);
+    const listedPt = await runCli(['cti', 'calls', '--empresa', '1', '--from', '2026-12-05 09:49:52'], utc);
+    expect(listedPt.stdout).toMatch(/ entrada +ramal 201 +4732100123 +finalizada +- s {2}conta -\n$/);
     // One second after the printed time: not listed (read as UTC it was 3 h before the call).
     const after = await runCli(['cti', 'calls', '--empresa', '1', '--from', '2026-12-05 09:49:53', '--lang', 'en'], utc);
     expect(after.stdout).toBe('no calls\n');

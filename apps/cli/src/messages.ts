@@ -95,7 +95,8 @@ export interface Messages {
   seedDemo: string;
   demoCreated: (summary: DemoSummary) => string;
   demoReused: (summary: DemoSummary) => string;
-  demoLintHint: (empresaId: number) => string;
+  /** How to lint the demo: with the fleet's own connections file when CONNECTIONS_FILE is set, else the example file. */
+  demoLintHint: (empresaId: number, connectionsFile: string | undefined) => string;
   demoIntegrations: (empresaId: number, integrations: readonly DemoIntegration[]) => string;
   demoTryHint: (empresaId: number, integracaoId: number, contaId: number) => string;
   demoWebhookHint: (gatilhos: readonly DemoGatilho[]) => string;
@@ -159,6 +160,15 @@ export interface Messages {
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
+/** A stored word (a step's id) in the reader's language; an unknown one as it is. */
+const word = (words: Record<string, string>, value: string) => words[value] ?? value;
+
+/** A prepared record's key as a reader reads it: `id1` (its row's id) → `id 1`; an index key (`0`) as it is. */
+const recordName = (key: string, idLabel: string) => {
+  const id = /^id(.+)$/.exec(key)?.[1];
+  return id === undefined ? key : `${idLabel} ${id}`;
+};
+
 const ptBR: Messages = {
   errorPrefix: 'erro',
   program:
@@ -219,8 +229,10 @@ const ptBR: Messages = {
       ? `A Empresa Demo #${id} já existe: os dados foram mantidos, acrescidos de ${plural(c.oportunidades, 'oportunidade', 'oportunidades')}, ` +
         `${plural(c.atividades, 'atividade', 'atividades')} e ${plural(c.eventos, 'evento', 'eventos')} (para os gatilhos de webhook), e uma nova chave foi emitida.`
       : `A Empresa Demo #${id} já existe: os dados foram mantidos e só uma nova chave foi emitida.`,
-  demoLintHint: (id) =>
-    `Para validar: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml npm run integrador -- config lint --empresa ${id}`,
+  demoLintHint: (id, file) =>
+    file
+      ? `Para validar (com o arquivo de conexões ${file}): npm run integrador -- config lint --empresa ${id}`
+      : `Para validar: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml npm run integrador -- config lint --empresa ${id}`,
   demoIntegrations: (id, list) =>
     [
       `Integrações da Empresa Demo #${id}:`,
@@ -291,7 +303,7 @@ const ptBR: Messages = {
   invalidQueue: (queue) => `fila desconhecida "${queue}" (esperado set, get, cti ou webhook)`,
   consultaHeader: 'Consulta (com os valores ligados):',
   noConsulta: 'Sem consulta: um único registro, montado só com os parâmetros.',
-  previewRecord: (key, index, total, url) => `Registro ${key} (${index} de ${total}), para ${url}:`,
+  previewRecord: (key, index, total, url) => `Registro ${recordName(key, 'id')} (${index} de ${total}), para ${url}:`,
   nothingSent: (records) => `Nada foi enviado (${plural(records, 'registro', 'registros')}).`,
   infoValues: (nome) => `Valores devolvidos pelo receptor (${nome}):`,
   receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('pt-BR', 'TRANSPORT_TRANSIENT')}: ${detail}; tente de novo mais tarde`,
@@ -307,7 +319,8 @@ const ptBR: Messages = {
   connectionSkipped: (detail) => `aviso: entrada ignorada (inválida), as demais serão usadas neste teste: ${detail}`,
   connectionNotFound: (name, known) =>
     `conexão "${name}" não encontrada no arquivo de conexões (conhecidas: ${known.length > 0 ? known.join(', ') : 'nenhuma'})`,
-  connectionTestStep: (ok, step, ms, message) => `${ok ? '✓' : '✗'} ${step} (${ms} ms): ${message}`,
+  connectionTestStep: (ok, step, ms, message) =>
+    `${ok ? '✓' : '✗'} ${word({ reachability: 'alcance', file: 'arquivo', tls: 'TLS', login: 'login', query: 'consulta', version: 'versão' }, step)} (${ms} ms): ${message}`,
   connectionTestOk: (name, version) => `Conexão "${name}" ok${version ? ` (${version})` : ''}.`,
   connectionTestFailed: (name, code) => `A conexão "${name}" falhou (${code}).`,
 };
@@ -371,8 +384,10 @@ const en: Messages = {
       ? `Empresa Demo #${id} already exists: its data was kept, with ${plural(c.oportunidades, 'opportunity', 'opportunities')}, ` +
         `${plural(c.atividades, 'activity', 'activities')} and ${plural(c.eventos, 'event', 'events')} added (for the webhook gatilhos), and a new key was issued.`
       : `Empresa Demo #${id} already exists: its data was kept and only a new key was issued.`,
-  demoLintHint: (id) =>
-    `To check it: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml npm run integrador -- config lint --empresa ${id}`,
+  demoLintHint: (id, file) =>
+    file
+      ? `To check it (with the connections file ${file}): npm run integrador -- config lint --empresa ${id}`
+      : `To check it: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml npm run integrador -- config lint --empresa ${id}`,
   demoIntegrations: (id, list) =>
     [
       `Integrations of Empresa Demo #${id}:`,
@@ -442,7 +457,7 @@ const en: Messages = {
   invalidQueue: (queue) => `unknown queue "${queue}" (expected set, get, cti or webhook)`,
   consultaHeader: 'Consulta (with its bound values):',
   noConsulta: 'No consulta: a single record, built from the parameters alone.',
-  previewRecord: (key, index, total, url) => `Record ${key} (${index} of ${total}), to ${url}:`,
+  previewRecord: (key, index, total, url) => `Record ${recordName(key, 'id')} (${index} of ${total}), to ${url}:`,
   nothingSent: (records) => `Nothing was sent (${plural(records, 'record', 'records')}).`,
   infoValues: (nome) => `Values returned by the receptor (${nome}):`,
   receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('en', 'TRANSPORT_TRANSIENT')}: ${detail}; try again later`,
@@ -458,7 +473,8 @@ const en: Messages = {
   connectionSkipped: (detail) => `warning: entry skipped (invalid), the others are used for this test: ${detail}`,
   connectionNotFound: (name, known) =>
     `connection "${name}" not found in the connections file (known: ${known.length > 0 ? known.join(', ') : 'none'})`,
-  connectionTestStep: (ok, step, ms, message) => `${ok ? '✓' : '✗'} ${step} (${ms} ms): ${message}`,
+  connectionTestStep: (ok, step, ms, message) =>
+    `${ok ? '✓' : '✗'} ${word({ reachability: 'reachability', file: 'file', tls: 'TLS', login: 'login', query: 'query', version: 'version' }, step)} (${ms} ms): ${message}`,
   connectionTestOk: (name, version) => `Connection "${name}" ok${version ? ` (${version})` : ''}.`,
   connectionTestFailed: (name, code) => `Connection "${name}" failed (${code}).`,
 };

@@ -54,7 +54,11 @@ describe.each<DialectName>(['postgres', 'sqlite'])('integrador preview and info 
     expect(lines[1]).toMatch(/^(WITH "contas" AS \(SELECT \* FROM \S+ WHERE empresa_id = \S+\) )?SELECT c\.id_erp, /);
     expect(lines[1]).toMatch(/ FROM contas AS c WHERE c\.id = (\?|\$\d+)$/);
     expect(lines.filter((line) => /^ {2}(\?|\$)\d+ = "42"$/.test(line))).toHaveLength(1);
-    expect(lines).toContain(`Registro id42 (1 de 1), para ${erp.url}/g5-senior-services/sapiens_Synccom_senior_g5_co_ger_cad_clientes:`);
+    expect(lines).toContain(`Registro id 42 (1 de 1), para ${erp.url}/g5-senior-services/sapiens_Synccom_senior_g5_co_ger_cad_clientes:`);
+    const english = await cli('preview', 19, '-p', `contaId=${CONTA.id}`, '--lang', 'en');
+    expect(english.stdout.split('\n')).toContain(
+      `Record id 42 (1 of 1), to ${erp.url}/g5-senior-services/sapiens_Synccom_senior_g5_co_ger_cad_clientes:`,
+    );
     expect(result.stdout).toContain('GravarClientes');
     expect(result.stdout).toContain(CONTA.nome);
     // The regras already applied: digits only.

@@ -158,11 +158,9 @@ describe.each(ALL_DIALECTS)('integrador seed-demo on %s', (dialect) => {
       .select('campo_crm')
       .where('integracao_id', '=', row.id)
       .executeTakeFirstOrThrow();
+    // The manual's fields, inside the dadosGeraisCliente element GravarClientes reads (senior-g5.md).
     expect(JSON.parse(campo.campo_crm)).toMatchObject({
-      codCli: '#id_erp#',
-      nomCli: '#nome#',
-      apeCli: '#fantasia#',
-      tipCli: '#tipo_pessoa#',
+      dadosGeraisCliente: { codCli: '#id_erp#', nomCli: '#nome#', apeCli: '#fantasia#', tipCli: '#tipo_pessoa#' },
     });
   });
 
@@ -199,11 +197,24 @@ describe.each(ALL_DIALECTS)('integrador seed-demo on %s', (dialect) => {
         `  #${ids.get('GET-BD-CLIENTES')} GET-BD-CLIENTES (GET)`,
       ].join('\n'),
     );
-    expect(pt.stdout).toContain(`npm run integrador -- config lint --empresa ${empresaId}\n`);
+    // The suite's env sets CONNECTIONS_FILE: the hint lints with that file instead of pointing at the example one.
+    expect(pt.stdout).toContain(
+      `Para validar (com o arquivo de conexões ${env.CONNECTIONS_FILE}): npm run integrador -- config lint --empresa ${empresaId}\n`,
+    );
+    expect(pt.stdout).not.toContain('SENIOR_PASSWORD=x');
     expect(pt.stdout).toContain(`Para experimentar: npm run integrador -- preview ${set} --empresa ${empresaId} -p contaId=${conta.id} `);
     const en = await runCli(['--lang', 'en', 'seed-demo'], env);
     expect(en.stdout).toContain(`Integrations of Empresa Demo #${empresaId}:\n  #${set} SET-WS-CONTAS (SET)\n`);
     expect(en.stdout).toContain(`To try it: npm run integrador -- preview ${set} --empresa ${empresaId} -p contaId=${conta.id} `);
+    expect(en.stdout).toContain(
+      `To check it (with the connections file ${env.CONNECTIONS_FILE}): npm run integrador -- config lint --empresa ${empresaId}\n`,
+    );
+    // Without one, the example file and the variables it needs.
+    const { CONNECTIONS_FILE: _file, ...noFile } = env;
+    const withoutFile = await runCli(['seed-demo'], noFile);
+    expect(withoutFile.stdout).toContain(
+      `Para validar: SENIOR_PASSWORD=x ERP_DB_PASSWORD=y CONNECTIONS_FILE=examples/connections.demo.yaml npm run integrador -- config lint --empresa ${empresaId}\n`,
+    );
   });
 
   it('does not offer an inactive integration to try, and marks it in the listing', async () => {

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
 
 // GET /v1/jobs/:queue/:id's maxAttempts is the number of attempts the job really gets: a SET push is enqueued with
-// the ceiling (25) but stops when its connection's policy is used (6 by default), so the answer comes from there.
+// the ceiling (25) but stops when its connection's policy is used (12 by default), so the answer comes from there.
 describe('GET /v1/jobs/:queue/:id maxAttempts', () => {
   let database: TestDatabase;
   let ingress: TestIngress;
@@ -68,9 +68,9 @@ describe('GET /v1/jobs/:queue/:id maxAttempts', () => {
     return String(added.id);
   }
 
-  it("shows a SET push's attempts from its connection's policy: the default 6, or its retry.attempts", async () => {
+  it("shows a SET push's attempts from its connection's policy: the default 12, or its retry.attempts", async () => {
     const plain = await job('set', await enqueueSet('senior_g5'));
-    expect(plain.json()).toMatchObject({ name: 'integration.run', attemptsMade: 0, maxAttempts: 6 });
+    expect(plain.json()).toMatchObject({ name: 'integration.run', attemptsMade: 0, maxAttempts: 12 });
     const slow = await job('set', await enqueueSet('erp_lento'));
     expect(slow.json()).toMatchObject({ maxAttempts: 12 });
   });

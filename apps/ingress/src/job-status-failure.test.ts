@@ -123,6 +123,34 @@ describe('the job status of a failed job (failedReasonText)', () => {
     }
   });
 
+  it('reports no failure for a job completed after a failed attempt; attemptsMade keeps its history', async () => {
+    const connection = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    const flaky = new Worker(
+      'cti',
+      async (job) => {
+        if (job.attemptsMade === 0) throw new Error('duplicate key value violates unique constraint "contas_empresa_id_erp_uq"');
+        return { ok: true };
+      },
+      { connection, prefix: ingress.prefix },
+    );
+    try {
+      const accepted = await ingress.app.inject({ method: 'POST', url: '/v1/ping', headers: auth(keyA), payload: { queue: 'cti' } });
+      expect(accepted.statusCode).toBe(202);
+      const { jobId } = accepted.json();
+      let status: Record<string, unknown> = {};
+      for (
+        const deadline = Date.now() + 15000;
+        status.state !== 'completed' && Date.now() < deadline;
+        await new Promise((r) => setTimeout(r, 50))
+      )
+        status = (await ingress.app.inject({ url: `/v1/jobs/cti/${jobId}`, headers: auth(keyA) })).json();
+      expect(status).toMatchObject({ state: 'completed', attemptsMade: 2, failedReason: null, failedReasonText: null });
+    } finally {
+      await flaky.close();
+      connection.disconnect();
+    }
+  });
+
   it('answers failedReasonText null for a job that did not fail', async () => {
     const accepted = await ingress.app.inject({ method: 'POST', url: '/v1/ping', headers: auth(keyB), payload: { queue: 'set' } });
     const status = await ingress.app.inject({ url: `/v1/jobs/set/${accepted.json().jobId}`, headers: auth(keyB) });

@@ -200,7 +200,7 @@ export const JobResponse = Type.Object({
   flow: Type.Unknown({ description: 'the step of a dependency flow (triggeredIntegracaoId, step, steps, prerequisite), or null' }),
   attemptsMade: Type.Integer(),
   maxAttempts: Type.Integer({
-    description: "the attempts the job gets: its kind's; for a SET push its connection's retry.attempts (default 6, at most 25)",
+    description: "the attempts the job gets: its kind's; for a SET push its connection's retry.attempts (default 12, at most 25)",
   }),
   failedReason: Nullable(Type.String({ description: "the worker's error message, as BullMQ keeps it (English, technical)" })),
   failedReasonText: Nullable(

@@ -294,6 +294,24 @@ export const EnvSchema = Type.Object({
       'x-expected': 'comma-separated IP addresses or CIDR ranges webhooks may reach although not public, such as 10.1.2.0/24,127.0.0.1',
     }),
   ),
+  SET_RETRY_ATTEMPTS: Type.Integer({
+    default: 12,
+    minimum: 1,
+    maximum: 25,
+    'x-expected': 'an integer from 1 to 25 (attempts in all of a SET push whose connection sets no retry)',
+  }),
+  SET_RETRY_BACKOFF_MS: Type.Integer({
+    default: 2000,
+    minimum: 100,
+    maximum: 3600000,
+    'x-expected': 'milliseconds from 100 to 3600000 (the first wait before a SET push retries; each next one doubles)',
+  }),
+  SET_RETRY_MAX_DELAY_MS: Type.Integer({
+    default: 300000,
+    minimum: 100,
+    maximum: 86400000,
+    'x-expected': 'milliseconds from 100 to 86400000 (the longest wait between two attempts of a SET push)',
+  }),
   WEBHOOK_RETRY_SCHEDULE_MS: Type.String({
     default: '5000,300000,1800000,7200000,18000000,36000000,36000000',
     pattern: '^\\d+(,\\d+){0,49}$',

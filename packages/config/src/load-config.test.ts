@@ -50,6 +50,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ WORKER_PROCESSES: 'auto' }).workerProcesses).toBe(availableCores());
   });
 
+  it("gives a SET push without its connection's retry 12 attempts from 2 s, waits capped at 5 min, unless SET_RETRY_* say otherwise", () => {
+    expect(loadConfig({}).setRetry).toEqual({ attempts: 12, backoffMs: 2000, maxDelayMs: 300000 });
+    const own = loadConfig({ SET_RETRY_ATTEMPTS: '20', SET_RETRY_BACKOFF_MS: '5000', SET_RETRY_MAX_DELAY_MS: '600000' });
+    expect(own.setRetry).toEqual({ attempts: 20, backoffMs: 5000, maxDelayMs: 600000 });
+    expect(() => loadConfig({ SET_RETRY_ATTEMPTS: '26' })).toThrow(/SET_RETRY_ATTEMPTS: expected an integer from 1 to 25/);
+  });
+
   it('coerces numbers and resolves paths', () => {
     const config = loadConfig({ PORT: '8080', CONNECTIONS_FILE: 'conf/c.yaml', LOG_LEVEL: 'debug', WORKER_CONCURRENCY: '7' }, '/srv');
     expect(config.port).toBe(8080);

@@ -7,7 +7,7 @@ interface ConnectionBase {
   /** When set, only this empresa (tenant) may use the connection. */
   readonly empresaId?: number;
   /** When set, a SET push's transient failures on this connection retry this way (packages/jobs/src/retry-policy.ts). */
-  readonly retry?: { readonly attempts: number; readonly backoffMs: number };
+  readonly retry?: { readonly attempts: number; readonly backoffMs: number; readonly maxDelayMs?: number };
 }
 
 /** A SOAP web service such as Senior G5: the credentials go in every envelope (user, password, encryption). */

@@ -48,7 +48,7 @@ const TimeoutMs = Type.Integer({
 const EmpresaId = Type.Integer({ minimum: 1, ...expected('a positive integer (the empresa id)', 'um inteiro positivo (o id da empresa)') });
 // Off by default so an integration row cannot aim the worker at internal services (cloud metadata, the hub's own Redis…).
 const AllowPrivateNetwork = Type.Boolean(expected('true or false', 'true ou false'));
-// A SET push's retries of transient failures on this connection (default 6 attempts from 2 s, doubling).
+// A SET push's retries of transient failures on this connection (default 12 attempts from 2 s, doubling, at most 5 min).
 const Retry = Type.Object(
   {
     attempts: Type.Integer({
@@ -64,8 +64,21 @@ const Retry = Type.Object(
         'milissegundos de 100 a 3600000 (a primeira espera; cada seguinte dobra)',
       ),
     }),
+    maxDelayMs: Type.Optional(
+      Type.Integer({
+        minimum: 100,
+        maximum: 86_400_000,
+        ...expected(
+          'milliseconds from 100 to 86400000 (the longest wait between two attempts)',
+          'milissegundos de 100 a 86400000 (a maior espera entre duas tentativas)',
+        ),
+      }),
+    ),
   },
-  { additionalProperties: false, ...expected('a mapping with attempts and backoffMs', 'um mapa com attempts e backoffMs') },
+  {
+    additionalProperties: false,
+    ...expected('a mapping with attempts, backoffMs and optionally maxDelayMs', 'um mapa com attempts, backoffMs e, opcional, maxDelayMs'),
+  },
 );
 
 export const WebServiceEntry = Type.Object(

@@ -1,3 +1,4 @@
+import { jobFailureText } from '@integrador/queue';
 import { joinReasons, ReturnConfigError, readReturn } from './return-reader';
 
 /** Seed 001's SET-WS-CONTAS row. */
@@ -234,8 +235,15 @@ describe('readReturn: indice_array_retorno and indice_valor_retorno', () => {
       ok: false,
       message: expect.stringMatching(/indice_array_retorno ".+" not found in the answer \(keys there: codCli\)/),
       located: false,
+      code: 'RETURN_ARRAY_NOT_FOUND',
     });
+    // Worded as a configuration problem, not as the ERP's refusal (RECEPTOR_ERROR's "o ERP recusou o registro").
+    expect(jobFailureText('pt-BR', 'RETURN_ARRAY_NOT_FOUND', 'detail')).toMatch(
+      /^a resposta do sistema receptor não tem o array de retorno configurado \(indice_array_retorno\): confira a configuração/,
+    );
+    expect(jobFailureText('en', 'RETURN_ARRAY_NOT_FOUND', 'detail')).toMatch(/^the receptor's answer lacks the configured return array/);
     expect(readReturn({ erro: 'x' }, config)).toMatchObject({ ok: false, message: 'x', located: false });
+    expect(readReturn({ erro: 'x' }, config).code).toBeUndefined();
     expect(readReturn(null, config)).toMatchObject({ ok: true, message: 'OK', values: {}, records: [] });
   });
 

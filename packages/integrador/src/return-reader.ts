@@ -25,6 +25,11 @@ export interface ReturnReading {
   errorKeyFound: string | null;
   /** Whether indice_array_retorno was found in the answer (always true when it is null or 'parameters'). */
   located: boolean;
+  /**
+   * Set when the failure is the answer's shape, not the receptor's refusal: nothing in it says it failed, but the
+   * configured return array is not there (a configuration problem — the integration's or the structure it sent).
+   */
+  code?: 'RETURN_ARRAY_NOT_FOUND';
 }
 
 /** An index list the reader cannot use; permanent: the integracao row must be fixed. */
@@ -275,7 +280,7 @@ export function readReturn(data: unknown, integracao: ReturnIndexes): ReturnRead
     // Nothing says it failed, but the answer is not shaped as configured: no value can be trusted for the write-back.
     const keys = unique(outer.flatMap((level) => Object.keys(level)));
     const message = `indice_array_retorno "${integracao.indice_array_retorno?.trim()}" not found in the answer (keys there: ${keys.join(', ') || 'none'})`;
-    return { ...base, ok: false, message, errorKeyFound: null };
+    return { ...base, ok: false, message, errorKeyFound: null, code: 'RETURN_ARRAY_NOT_FOUND' };
   }
   return { ...base, ok: true, message: successMessage(first), errorKeyFound: null };
 }

@@ -38,7 +38,7 @@ export const JOB_CATALOG = {
   set: {
     'system.ping': define(PingPayload, 'no-op round trip through the set queue'),
     // Receptor errors fail at once (UnrecoverableError); transient ones retry as their connection's policy says
-    // (default 6 attempts from 2 s, doubling); MAX_RECEPTOR_ATTEMPTS is only the ceiling a connection may ask for.
+    // (default 12 attempts from 2 s, doubling, each wait at most 5 min: ~23 min in all); MAX_RECEPTOR_ATTEMPTS is only the ceiling a connection may ask for.
     'integration.run': define(IntegrationRunPayload, 'SET push: send CRM records to a receptor and write its answer back', {
       attempts: MAX_RECEPTOR_ATTEMPTS,
       backoff: { type: RECEPTOR_BACKOFF, delay: 2000 },
@@ -47,22 +47,24 @@ export const JOB_CATALOG = {
   get: {
     'system.ping': define(PingPayload, 'no-op round trip through the get queue'),
     // Seed 003's limits and refusals fail at once (UnrecoverableError); only an unreachable endpoint retries.
+    // An unreachable endpoint retries after 5, 10, 20 … 320 s: an outage of ~10 min is survived.
     'endpoint.sync': define(EndpointSyncPayload, 'seed 003: pull a JSON endpoint service into contatos / eventos', {
-      attempts: 3,
+      attempts: 8,
       backoff: { type: 'exponential', delay: 5000 },
     }),
     // A pull resumes from its committed cursor, so a retry repeats no work; configuration errors fail at once. A lost
-    // source or CRM connection retries after 2, 4, 8 … 128 s: a restart is over in seconds, an outage of ~4 min survived.
+    // source or CRM connection retries after 2, 4, 8 … 512 s: a restart is over in seconds, an outage of ~17 min survived.
     'integration.run': define(IntegrationRunPayload, 'GET pull: read an ERP source and upsert its rows into the CRM', {
-      attempts: 8,
+      attempts: 10,
       backoff: { type: 'exponential', delay: 2000 },
     }),
   },
   cti: {
     'system.ping': define(PingPayload, 'no-op round trip through the cti queue'),
-    // The event is already accepted (the PBX had its answer): retry a database or Redis outage for a while.
+    // The event is already accepted (the PBX had its answer): retry a database or Redis outage for a while (0.5, 1, 2 …
+    // 512 s: ~17 min). A click-to-call below is interactive and keeps its few quick retries.
     'cti.call-event': define(CtiCallEventPayload, 'seed 002: a PBX call start / end — call log, caller lookup, screen pop', {
-      attempts: 8,
+      attempts: 12,
       backoff: { type: 'exponential', delay: 500 },
     }),
     // Only failures before the request reached the PBX (refused, DNS, connect timeout) and its 408 / 429 / 503 retry, a

@@ -1,16 +1,22 @@
 /**
  * How a SET push retries a transient failure (timeout, connection error, 5xx, 429, a `soap:Server` fault): `attempts`
- * in all, the first retry after `backoffMs`, each next one twice as long. The default, 6 attempts from 2 s (2 + 4 + 8
- * + 16 + 32 s, about a minute), rides out a maintenance window of ~30 s; a connections-file entry may set its own
- * (`retry: { attempts, backoffMs }`), e.g. for an ERP whose windows last minutes.
+ * in all, the first retry after `backoffMs`, each next one twice as long, none longer than `maxDelayMs` when set. The
+ * default, 12 attempts from 2 s capped at 5 min (2 + 4 + … + 256 s, then 3 × 300 s: about 23 min), rides out an ERP
+ * restart or an outage of several minutes while a restart of seconds still costs seconds; a connections-file entry may
+ * set its own (`retry: { attempts, backoffMs, maxDelayMs }`), e.g. for an ERP whose windows last an hour.
  */
 export interface RetryPolicy {
   attempts: number;
   backoffMs: number;
+  /** The longest wait between two attempts; unset: each wait doubles the previous one without limit. */
+  maxDelayMs?: number;
 }
 
-/** The SET push's policy when its connection sets none. */
-export const DEFAULT_RECEPTOR_RETRY: RetryPolicy = { attempts: 6, backoffMs: 2000 };
+/**
+ * The SET push's policy when its connection sets none and the process has none configured (SET_RETRY_*, which
+ * loadConnections gives every connection without `retry`): e.g. a failure before the connection is resolved.
+ */
+export const DEFAULT_RECEPTOR_RETRY: RetryPolicy = { attempts: 12, backoffMs: 2000, maxDelayMs: 300_000 };
 
 /** The most attempts a connection may ask for: the ceiling every SET job is enqueued with (BullMQ's `attempts`). */
 export const MAX_RECEPTOR_ATTEMPTS = 25;
@@ -59,7 +65,8 @@ export function receptorAttempts(policy: RetryPolicy | undefined): number {
 export function receptorBackoff(attemptsMade: number, err: unknown): number {
   const policy = retryPolicyOf(err) ?? DEFAULT_RECEPTOR_RETRY;
   if (attemptsMade >= receptorAttempts(policy)) return -1;
-  return policy.backoffMs * 2 ** (attemptsMade - 1);
+  const delay = policy.backoffMs * 2 ** (attemptsMade - 1);
+  return policy.maxDelayMs === undefined ? delay : Math.min(delay, Math.max(policy.maxDelayMs, policy.backoffMs));
 }
 
 /** A job's BullMQ options, as far as its attempts go. */
@@ -71,7 +78,7 @@ export interface AttemptOptions {
 /**
  * The attempts a job really gets, to show (API, dashboard): its kind's `attempts`, except for a SET push
  * (RECEPTOR_BACKOFF), enqueued with the ceiling MAX_RECEPTOR_ATTEMPTS while receptorBackoff stops it once the policy
- * of the failure is used: `policy` is that of its connection, or of its last failure (none: the default 6). Every
+ * of the failure is used: `policy` is that of its connection, or of its last failure (none: the default 12). Every
  * failure after the connection is resolved carries its policy (underRetryPolicy); one before it (the admission's CRM
  * read) carries the policy its integration's connection gave when the process last resolved it (notedRetryPolicy),
  * or none (the default) when the process has not resolved it yet.

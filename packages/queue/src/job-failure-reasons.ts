@@ -27,6 +27,12 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
   },
   // The ERP answered with its own error (Senior's erroExecucao, a return key): its words are the detail.
   RECEPTOR_ERROR: { 'pt-BR': 'o ERP recusou o registro', en: 'the ERP refused the record' },
+  // Not a refusal: the answer says nothing failed but lacks indice_array_retorno, so nothing can be written back.
+  RETURN_ARRAY_NOT_FOUND: {
+    'pt-BR':
+      'a resposta do sistema receptor não tem o array de retorno configurado (indice_array_retorno): confira a configuração da integração e a estrutura que ela envia (campo_crm)',
+    en: "the receptor's answer lacks the configured return array (indice_array_retorno): check the integration's configuration and the structure it sends (campo_crm)",
+  },
   RESPONSE_TOO_LARGE: {
     'pt-BR': 'a resposta do sistema receptor passa do limite de tamanho',
     en: "the receptor's answer is over the size limit",
@@ -38,6 +44,13 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
   WRITE_BACK_FAILED: {
     'pt-BR': 'o ERP aceitou o registro, mas gravar a resposta dele no CRM falhou',
     en: 'the ERP accepted the record, but writing its answer back to the CRM failed',
+  },
+  // The ERP's answer would give a record a value (codCli → id_erp) another record of the CRM already holds under a unique
+  // key: permanent, the ERP answers the same code again. The detail names the values and the record.
+  WRITE_BACK_DUPLICATE: {
+    'pt-BR':
+      'o código devolvido pelo ERP já está gravado em outro registro do CRM (chave única): corrija o cadastro duplicado antes de reprocessar',
+    en: 'the code the ERP returned is already saved on another record of the CRM (unique key): fix the duplicate record before retrying',
   },
   TRANSPORT_INVALID_INTEGRATION: {
     'pt-BR': 'o link ou a operação da integração não serve para a conexão dela',

@@ -132,18 +132,18 @@ describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () 
       return observed;
     };
     const recorder = createJobRecorder(database, logger, { flushMs: 60000, startDelayMs: 0 });
-    // A connection without retry: the default 6, also when a receptor failure is what is seen.
+    // A connection without retry: the default 12, also when a receptor failure is what is seen.
     recorder.onJobEvent(setPush('r1', 'failed', 1, { final: false, error: new Error('ECONNREFUSED') }));
     // A failure marked with its connection's policy (the transport does it), seen by a process that ran no attempt.
     recorder.onJobEvent(
-      setPush('r2', 'failed', 1, { final: false, error: withRetryPolicy(new Error('503'), { attempts: 12, backoffMs: 5000 }) }),
+      setPush('r2', 'failed', 1, { final: false, error: withRetryPolicy(new Error('503'), { attempts: 7, backoffMs: 5000 }) }),
     );
     // The processor noted the connection's policy: a completion shows it too.
     noteRetryPolicy('set', 'r3', { attempts: 9, backoffMs: 1000 });
     recorder.onJobEvent(setPush('r3', 'completed', 1));
     await recorder.drain();
-    expect(await findJobRecord(database.db, [empresa], 'set', 'r1')).toMatchObject({ tentativas: 1, max_tentativas: 6 });
-    expect(await findJobRecord(database.db, [empresa], 'set', 'r2')).toMatchObject({ tentativas: 1, max_tentativas: 12 });
+    expect(await findJobRecord(database.db, [empresa], 'set', 'r1')).toMatchObject({ tentativas: 1, max_tentativas: 12 });
+    expect(await findJobRecord(database.db, [empresa], 'set', 'r2')).toMatchObject({ tentativas: 1, max_tentativas: 7 });
     expect(await findJobRecord(database.db, [empresa], 'set', 'r3')).toMatchObject({ tentativas: 1, max_tentativas: 9 });
   });
 
@@ -165,7 +165,7 @@ describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () 
     await recorder.drain();
     expect(await findJobRecord(database.db, [empresa], 'set', 's1')).toMatchObject({ tentativas: 1, max_tentativas: 3 });
     expect(await findJobRecord(database.db, [empresa], 'set', 's2')).toMatchObject({ max_tentativas: 3 });
-    expect(await findJobRecord(database.db, [empresa], 'set', 's3')).toMatchObject({ max_tentativas: 6 });
+    expect(await findJobRecord(database.db, [empresa], 'set', 's3')).toMatchObject({ max_tentativas: 12 });
   });
 
   it('writes the starts still held back on drain (shutdown)', async () => {

@@ -244,7 +244,16 @@ async function calls(cli: Cli, options: { empresa: string; ramal?: string; from?
   for (const c of page.calls) {
     const when = localTime(new Date(c.inicio as Date | string), timeZone);
     print(
-      `#${c.id}  ${when}  ${c.direcao.padEnd(7)} ramal ${c.ramal.padEnd(6)} ${String(c.telefone_normalizado ?? c.telefone).padEnd(15)} ${String(c.status).padEnd(16)} ${c.duracao_segundos ?? '-'} s  conta ${c.conta_id ?? '-'}`,
+      text.callLine({
+        id: c.id,
+        when,
+        direcao: c.direcao,
+        ramal: c.ramal,
+        telefone: String(c.telefone_normalizado ?? c.telefone),
+        status: String(c.status),
+        duracao: String(c.duracao_segundos ?? '-'),
+        conta: String(c.conta_id ?? '-'),
+      }),
     );
   }
 }

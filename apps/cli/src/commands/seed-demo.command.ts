@@ -1,3 +1,4 @@
+import { loadConfig } from '@integrador/config';
 import { issueApiKey, migrateToLatest } from '@integrador/store';
 import type { Command } from 'commander';
 import { type Cli, print, printJson, withDatabase } from '../cli-context';
@@ -29,7 +30,7 @@ async function seedDemo(cli: Cli, options: { json?: boolean }): Promise<void> {
     print(demo.created ? cli.text.demoCreated(demo) : cli.text.demoReused(demo));
     printIssuedKey(cli, DEMO_KEY_NAME, apiKey);
     if (integracoes.length > 0) print(cli.text.demoIntegrations(demo.empresaId, integracoes));
-    print(cli.text.demoLintHint(demo.empresaId));
+    print(cli.text.demoLintHint(demo.empresaId, loadConfig().connectionsFile));
     // Only an integration that may run is offered to try (the demo's, unless someone turned it off or made it a component).
     const contas = integracoes.find((integracao) => integracao.nome === SET_WS_CONTAS && integracao.ativa && !integracao.componente);
     const contaId = contas ? await firstContaId(database.db, demo.empresaId) : null;

@@ -2,7 +2,8 @@ import type { DependenciasTable, IntegracaoTable, RegrasTable } from '@integrado
 import type { Insertable } from 'kysely';
 
 // The demo tenant's Integrador configuration (seed 001's tables). SET-WS-CONTAS is the manual's example row,
-// column for column; the field names of campo_crm are the ERP's (shared/reference/senior-g5.md, GravarClientes).
+// column for column; the field names of campo_crm are the ERP's (shared/reference/senior-g5.md, GravarClientes), inside
+// the dadosGeraisCliente element its input requires (the manual lists them flat; a G5 service reads nothing outside it).
 
 /** conexao_integracao rows; nome_conexao names the entries of examples/connections.demo.yaml. */
 export const DEMO_CONEXOES = {
@@ -21,7 +22,7 @@ export interface DemoIntegracao {
   integracao: IntegracaoColumns;
   /** The conexao_integracao it uses; none for a component. */
   conexao: DemoConexao | null;
-  campoCrm?: Record<string, string>;
+  campoCrm?: Record<string, unknown>;
   dependencias?: DependenciaColumns[];
   regras?: RegraColumns[];
 }
@@ -49,31 +50,33 @@ const setWsContas: DemoIntegracao = {
     ordem: 20,
   },
   campoCrm: {
-    codCli: '#id_erp#',
-    nomCli: '#nome#',
-    apeCli: '#fantasia#',
-    tipCli: '#tipo_pessoa#',
-    tipMer: 'I',
-    cliCon: 'S',
-    cgcCpf: '#cgc_cpf#',
-    insEst: '#inscricao#',
-    insMun: '#inscricao_municipal#',
-    cepCli: '#cep#',
-    endCli: '#endereco#',
-    nenCli: '#numero#',
-    cplEnd: '#complemento#',
-    baiCli: '#bairro#',
-    cidCli: '#cidade_nome#',
-    sigUfs: '#cidade_uf#',
-    fonCli: '#telefone#',
-    fonCl2: '#telefone2#',
-    fonCl3: '#telefone3#',
-    fonCl4: '#celular#',
-    fonCl5: '#fax#',
-    intNet: '#email_geral#',
-    sitCli: '#status#',
-    ideExt: '#id#',
-    enderecosEntrega: '#componente:SET-WS-CONTAS-ENTREGA#',
+    dadosGeraisCliente: {
+      codCli: '#id_erp#',
+      nomCli: '#nome#',
+      apeCli: '#fantasia#',
+      tipCli: '#tipo_pessoa#',
+      tipMer: 'I',
+      cliCon: 'S',
+      cgcCpf: '#cgc_cpf#',
+      insEst: '#inscricao#',
+      insMun: '#inscricao_municipal#',
+      cepCli: '#cep#',
+      endCli: '#endereco#',
+      nenCli: '#numero#',
+      cplEnd: '#complemento#',
+      baiCli: '#bairro#',
+      cidCli: '#cidade_nome#',
+      sigUfs: '#cidade_uf#',
+      fonCli: '#telefone#',
+      fonCl2: '#telefone2#',
+      fonCl3: '#telefone3#',
+      fonCl4: '#celular#',
+      fonCl5: '#fax#',
+      intNet: '#email_geral#',
+      sitCli: '#status#',
+      ideExt: '#id#',
+      enderecosEntrega: '#componente:SET-WS-CONTAS-ENTREGA#',
+    },
   },
   dependencias: [
     // The ERP wants the city by name and state, and one document field for both kinds of person.
@@ -100,9 +103,21 @@ const setWsContas: DemoIntegracao = {
     },
   ],
   regras: [
-    { campo: 'tipCli', tipo: 'mapa', parametros: '{"valores":{"J":"J","F":"F"}}', ordem: 1, descricao: 'tipo de pessoa do CRM para o ERP' },
-    { campo: 'sitCli', tipo: 'mapa', parametros: '{"valores":{"A":"A","I":"I"}}', ordem: 2, descricao: 'situação ativa/inativa' },
-    { campo: 'cgcCpf', tipo: 'somente_digitos', parametros: null, ordem: 3, descricao: 'o ERP recebe só os dígitos' },
+    {
+      campo: 'dadosGeraisCliente.tipCli',
+      tipo: 'mapa',
+      parametros: '{"valores":{"J":"J","F":"F"}}',
+      ordem: 1,
+      descricao: 'tipo de pessoa do CRM para o ERP',
+    },
+    {
+      campo: 'dadosGeraisCliente.sitCli',
+      tipo: 'mapa',
+      parametros: '{"valores":{"A":"A","I":"I"}}',
+      ordem: 2,
+      descricao: 'situação ativa/inativa',
+    },
+    { campo: 'dadosGeraisCliente.cgcCpf', tipo: 'somente_digitos', parametros: null, ordem: 3, descricao: 'o ERP recebe só os dígitos' },
   ],
 };
 

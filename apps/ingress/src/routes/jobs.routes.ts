@@ -109,6 +109,9 @@ export function jobsRoutes(
         const locale = localeOf(request);
         const { empresaId } = request.tenant;
         const { blockedBy } = flowState;
+        // BullMQ keeps the last failed attempt's reason after a retry succeeded: a completed job has no current failure
+        // (attemptsMade still shows the attempts it took).
+        const current = flowState.state === 'completed' ? undefined : job.failedReason;
         return {
           id: String(job.id),
           queue,
@@ -123,10 +126,8 @@ export function jobsRoutes(
           flow: (job.data as { flow?: unknown }).flow ?? null,
           attemptsMade: job.attemptsMade,
           maxAttempts: await maxAttemptsOfJob(job, connectionRetry),
-          failedReason: job.failedReason ?? null,
-          failedReasonText: job.failedReason
-            ? await failureText(database, locale, { queue, jobId: id, empresaId }, job.failedReason)
-            : null,
+          failedReason: current ?? null,
+          failedReasonText: current ? await failureText(database, locale, { queue, jobId: id, empresaId }, current) : null,
           returnvalue: job.returnvalue ?? null,
           progress: job.progress ?? null,
           createdAt: new Date(job.timestamp).toISOString(),

@@ -48,21 +48,36 @@ function mapWithRules(mapping: CompiledMapping, values: Record<string, unknown>,
   return { body: ruled.body, fields: mapped.fields };
 }
 
-/** A component's rows, each mapped through its own campos and regras, become a list inside the parent's request. */
+/** True for a value with nothing in it: null, blank text, or a list / object of such values only. */
+function isBlank(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  if (typeof value === 'string') return value.trim() === '';
+  if (Array.isArray(value)) return value.every(isBlank);
+  if (typeof value === 'object') return Object.values(value).every(isBlank);
+  return false;
+}
+
+/**
+ * A component's rows, each mapped through its own campos and regras, become a list inside the parent's request. A row
+ * whose mapped fields are all empty (a conta without an address: every #var# null) is no item, and a component with
+ * no item left is null, which leaves its key out of the request: an empty element would tell the receptor there is
+ * an item without any field (the G5 service fails on `<enderecosEntrega/>`), where there is none.
+ */
 async function buildComponent(
   ctx: PrepareContext,
   scope: CrmScope,
   component: CompiledComponent,
   values: Record<string, unknown>,
-): Promise<unknown[]> {
+): Promise<unknown[] | null> {
   const rows = component.consulta ? await runConsulta(ctx.db, ctx.dialect, component.consulta(), values, scope) : [values];
   const items: unknown[] = [];
   for (const row of rows) {
     const own = await resolveDependencias(ctx.db, ctx.dialect, scope, component.dependencias, planValues(row, values, {}), ctx.upstream);
     const componentValues = bindEngineValues(planValues(row, values, own), scope.tenant);
-    items.push(mapWithRules(component, componentValues).body);
+    const { body } = mapWithRules(component, componentValues);
+    if (!isBlank(body)) items.push(body);
   }
-  return items;
+  return items.length === 0 ? null : items;
 }
 
 /** The tenant binding of a SET/INFO run's CRM statements (tenant-scope.ts). */

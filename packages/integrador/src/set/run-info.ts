@@ -20,7 +20,7 @@ export async function runInfo(ctx: PrepareContext & { transport: Transport; time
     });
     const reading = readReturn(result.data, integracao);
     const message = reading.message === null ? null : (result.maskText?.(reading.message) ?? reading.message);
-    if (!reading.ok) throw new PermanentError('RECEPTOR_ERROR', message ?? 'receptor reported an error');
+    if (!reading.ok) throw new PermanentError(reading.code ?? 'RECEPTOR_ERROR', message ?? 'receptor reported an error');
     answers.push(reading.values);
   }
   return { [integracao.nome]: answers.length === 1 ? answers[0] : answers };

@@ -1,12 +1,5 @@
 import { maskUrlsInText } from '@integrador/logging';
-import {
-  type Execucao,
-  isTenantGuardViolation,
-  outboxGroupsOf,
-  setExecucaoStatus,
-  type TentativaOutcome,
-  type TentativaRecord,
-} from '@integrador/store';
+import { type Execucao, outboxGroupsOf, setExecucaoStatus, type TentativaOutcome, type TentativaRecord } from '@integrador/store';
 import {
   OutboundAddressError,
   ReceptorError,
@@ -16,14 +9,13 @@ import {
   type TransportExchange,
 } from '@integrador/transports';
 import { joinReasons, readReturn } from '../return-reader';
-import { ForeignRowError } from '../runs/run-errors';
 import { bindEngineValues, runTenantOf } from '../runs/tenant-scope';
 import { writeBackValues } from '../set-plan';
 import { bindStatement } from '../template';
-import { isStatementError } from './consulta-rows';
 import { PermanentError } from './permanent-error';
 import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
 import { carriesReceptorKey, receptorUntouched, wasNotSent } from './resend-safety';
+import { writeBackFailure } from './write-back-failure';
 import { writeBackGrouped } from './write-back-groups';
 
 export interface SetRunContext extends PrepareContext {
@@ -172,7 +164,7 @@ async function send(
   if (!reading.ok) {
     const message = shownMessage ?? 'receptor reported an error';
     await recordTentativa(ctx, execucao, attempt, { status: 'falhou', mensagem: message, valores: reading.values });
-    throw new PermanentError('RECEPTOR_ERROR', message);
+    throw new PermanentError(reading.code ?? 'RECEPTOR_ERROR', message);
   }
   // The outbox step: from here on a re-run writes back these values and never sends the record again.
   await recordTentativa(ctx, execucao, attempt, { status: 'enviado', valores: reading.values, mensagem: shownMessage });
@@ -193,16 +185,8 @@ async function writeBack(ctx: SetRunContext, execucao: Execucao, record: Prepare
     const statement = compiled ? bindStatement(compiled, values) : null;
     await writeBackGrouped(ctx.db, ctx.dialect, tenant.empresaId, { execucaoId: execucao.id, statement });
   } catch (err) {
-    if (isTenantGuardViolation(err)) {
-      throw new ForeignRowError(
-        `sql_update of integracao #${ctx.definition.integracao.id} reached a row of another empresa; nothing was written (record ${record.key})`,
-        { cause: err },
-      );
-    }
-    // The record is in the receptor (status enviado); a statement error here needs a fixed sql_update, then a retry.
-    if (isStatementError(err))
-      throw new PermanentError('WRITE_BACK_FAILED', `sql_update failed: ${(err as Error).message}`, { cause: err });
-    throw err;
+    // The record is in the receptor (status enviado): only what a retry can change (a lost connection) is retried.
+    throw writeBackFailure(err, { integracaoId: ctx.definition.integracao.id, recordKey: record.key, returned });
   }
 }
 

@@ -1,0 +1,44 @@
+import { isTenantGuardViolation, isUniqueViolation } from '@integrador/store';
+import { ForeignRowError } from '../runs/run-errors';
+import { isStatementError } from './consulta-rows';
+import { PermanentError } from './permanent-error';
+
+/** What a failed write-back is about: the integration, the pushed record and the values the receptor returned. */
+export interface WriteBackContext {
+  integracaoId: number;
+  recordKey: string;
+  returned: Readonly<Record<string, unknown>>;
+}
+
+function shown(returned: Readonly<Record<string, unknown>>): string {
+  const pairs = Object.entries(returned)
+    .filter(([, value]) => value === null || ['string', 'number', 'bigint', 'boolean'].includes(typeof value))
+    .map(([name, value]) => `${name}=${String(value)}`);
+  return pairs.join(', ') || 'none';
+}
+
+/**
+ * The error a failed write-back (sql_update) leaves the push with. Permanent when a retry writes the same values into
+ * the same rows: another empresa's row (ForeignRowError), a broken statement, or a value the CRM already holds on
+ * another row — the ERP returned a code (codCli) a unique key of the CRM already gives another record (two contas with
+ * one CNPJ get one codCli), which no retry changes. Anything else (connection lost, deadlock) is thrown as is: retried.
+ */
+export function writeBackFailure(err: unknown, context: WriteBackContext): unknown {
+  if (isTenantGuardViolation(err)) {
+    return new ForeignRowError(
+      `sql_update of integracao #${context.integracaoId} reached a row of another empresa; nothing was written (record ${context.recordKey})`,
+      { cause: err },
+    );
+  }
+  if (isUniqueViolation(err)) {
+    const detail = (err as { detail?: unknown }).detail;
+    return new PermanentError(
+      'WRITE_BACK_DUPLICATE',
+      `record ${context.recordKey}: the values the receptor returned (${shown(context.returned)}) are already saved on another row of the CRM` +
+        (typeof detail === 'string' && detail !== '' ? ` (${detail})` : ''),
+      { cause: err },
+    );
+  }
+  if (isStatementError(err)) return new PermanentError('WRITE_BACK_FAILED', `sql_update failed: ${(err as Error).message}`, { cause: err });
+  return err;
+}
