@@ -66,6 +66,9 @@ const EXPECTED_PT_BR: Readonly<Record<ConfigVariable, string>> = {
     'milissegundos de 1000 a 600000 (quanto tempo uma conexão keep-alive ociosa fica aberta entre dois pedidos; mantenha acima do tempo ocioso do balanceador de carga)',
   HTTP_IDLE_TIMEOUT_MS:
     'milissegundos de 0 a 3600000 (uma conexão sem nenhum byte em nenhum sentido por esse tempo é fechada; 0 = nunca; mantenha acima da espera mais longa de uma rota: o timeoutMs de uma conexão, até 600000)',
+  SET_RETRY_ATTEMPTS: 'um inteiro de 1 a 25 (tentativas ao todo de um push SET cuja conexão não define retry)',
+  SET_RETRY_BACKOFF_MS: 'milissegundos de 100 a 3600000 (a primeira espera antes de um push SET tentar de novo; cada seguinte dobra)',
+  SET_RETRY_MAX_DELAY_MS: 'milissegundos de 100 a 86400000 (a maior espera entre duas tentativas de um push SET)',
   RATE_LIMIT_CTI_PER_SECOND:
     'um inteiro de 0 a 100000 (eventos de listener do PABX que uma empresa pode enviar por segundo, somando todos os ingress, antes de um 429; 0 = sem limite)',
   RATE_LIMIT_CTI_BURST:
