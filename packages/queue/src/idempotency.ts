@@ -42,17 +42,39 @@ export function idempotentJobId(tenant: TenantRef, scope: string, key: string): 
  */
 export const IDEMPOTENCY_BINDING_TTL_S = 7 * 24 * 3600;
 
-/** JSON with object keys sorted, so a retry that sends the same body with its keys in another order is the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const object = value as Record<string, unknown>;
-    const keys = Object.keys(object)
-      .filter((key) => object[key] !== undefined)
-      .sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(object[key])}`).join(',')}}`;
+/**
+ * JSON with object keys sorted, so a retry that sends the same body with its keys in another order is the same.
+ * Iterative (an explicit stack of what is left to write): a body nested thousands of levels deep, which JSON.parse
+ * takes, must not overflow the call stack here.
+ */
+function canonical(root: unknown): string {
+  const out: string[] = [];
+  // Popped from the end: a string is written as it is, a { value } is expanded.
+  const todo: Array<string | { value: unknown }> = [{ value: root }];
+  for (let item = todo.pop(); item !== undefined; item = todo.pop()) {
+    if (typeof item === 'string') {
+      out.push(item);
+      continue;
+    }
+    const { value } = item;
+    if (Array.isArray(value)) {
+      todo.push(']');
+      for (let i = value.length - 1; i >= 0; i--) todo.push({ value: value[i] }, ...(i > 0 ? [','] : []));
+      todo.push('[');
+    } else if (value !== null && typeof value === 'object') {
+      const object = value as Record<string, unknown>;
+      const keys = Object.keys(object)
+        .filter((key) => object[key] !== undefined)
+        .sort();
+      todo.push('}');
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i] as string;
+        todo.push({ value: object[key] }, `${JSON.stringify(key)}:`, ...(i > 0 ? [','] : []));
+      }
+      todo.push('{');
+    } else out.push(JSON.stringify(value ?? null));
   }
-  return JSON.stringify(value ?? null);
+  return out.join('');
 }
 
 /** The fingerprint of a request (its method, route, path parameters, query and body), as the IETF draft's. */
@@ -136,4 +158,74 @@ export async function releaseIdempotencyKey(
 ): Promise<void> {
   const name = bindingKey(prefix, tenant, key);
   await redis.eval(RELEASE, 2, name, sharedKey(name), fingerprint);
+}
+
+/**
+ * The first answer of a request bound to an Idempotency-Key, kept beside its binding for as long as the binding lives:
+ * a replay is answered from it and runs nothing again, whatever became of the jobs the first request enqueued (the
+ * queues keep completed jobs by count, shared by every tenant, so another tenant's traffic may evict them long before
+ * the binding expires) and for routes that enqueue nothing (a webhook created, a secret rotated).
+ */
+function answerKey(name: string): string {
+  return `${name}:answer`;
+}
+
+/** What the answer key holds while the request that bound the key still runs. */
+const PENDING = 'pending';
+
+/**
+ * How long the pending marker outlives a request that never answered (its process died): a replay meanwhile is a 409,
+ * after it the replay runs the route (enqueueing routes still find the first job by its idempotentJobId).
+ */
+export const IDEMPOTENCY_PENDING_TTL_MS = 120_000;
+
+/** A replay's view of the first request: still running, answered (the stored answer), or neither (it failed, 5xx). */
+export type IdempotentAnswer = { state: 'pending' } | { state: 'answered'; stored: string } | { state: 'none' };
+
+/**
+ * Marks the key's first request as running, for IDEMPOTENCY_PENDING_TTL_MS. Called when the key was just bound: no
+ * answer of an earlier binding can be there (a kept answer expires with its binding, and a freed binding had none).
+ */
+export async function markIdempotencyPending(redis: IdempotencyStore, prefix: string, tenant: TenantRef, key: string): Promise<void> {
+  await redis.eval(MARK_PENDING, 1, answerKey(bindingKey(prefix, tenant, key)), String(IDEMPOTENCY_PENDING_TTL_MS));
+}
+
+const MARK_PENDING = `return redis.call('set', KEYS[1], '${PENDING}', 'PX', ARGV[1])`;
+
+/** The state of the key's first request, as a replay finds it. */
+export async function idempotentAnswer(redis: IdempotencyStore, prefix: string, tenant: TenantRef, key: string): Promise<IdempotentAnswer> {
+  const stored = await redis.get(answerKey(bindingKey(prefix, tenant, key)));
+  if (stored === null) return { state: 'none' };
+  return stored === PENDING ? { state: 'pending' } : { state: 'answered', stored };
+}
+
+/** Stores ARGV[2] as the answer, for as long as the binding (still holding ARGV[1]) lives; the first answer stays. */
+const STORE_ANSWER = `if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+local stored = redis.call('get', KEYS[2])
+if stored and stored ~= '${PENDING}' then return 0 end
+local ttl = redis.call('pttl', KEYS[1])
+if ttl <= 0 then return 0 end
+redis.call('set', KEYS[2], ARGV[2], 'PX', ttl)
+return 1`;
+
+/** Keeps `stored` as the first answer of the request bound to the key with `fingerprint` (a later answer never replaces it). */
+export async function storeIdempotentAnswer(
+  redis: IdempotencyStore,
+  prefix: string,
+  tenant: TenantRef,
+  key: string,
+  fingerprint: string,
+  stored: string,
+): Promise<void> {
+  const name = bindingKey(prefix, tenant, key);
+  await redis.eval(STORE_ANSWER, 2, name, answerKey(name), fingerprint, stored);
+}
+
+/** Deletes the pending marker (not a stored answer). */
+const DROP_PENDING = `if redis.call('get', KEYS[1]) == '${PENDING}' then return redis.call('del', KEYS[1]) end
+return 0`;
+
+/** The request that marked the key pending ended without an answer to keep (refused, or failed): a replay may run it. */
+export async function dropIdempotencyPending(redis: IdempotencyStore, prefix: string, tenant: TenantRef, key: string): Promise<void> {
+  await redis.eval(DROP_PENDING, 1, answerKey(bindingKey(prefix, tenant, key)));
 }

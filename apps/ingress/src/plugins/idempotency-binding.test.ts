@@ -71,7 +71,8 @@ describe('freeing an Idempotency-Key binding', () => {
     const gate = new Promise<void>((resolve) => {
       open = resolve;
     });
-    // A binds the key and waits in the route; B (same body) replays it and is accepted; then A is refused (409).
+    // A binds the key and waits in the route; B (same body) replays it: 409 in progress (A's answer is not known yet);
+    // then A is refused (409).
     plan.push(async () => {
       enter();
       await gate;
@@ -79,10 +80,10 @@ describe('freeing an Idempotency-Key binding', () => {
     });
     const first = send('POST', 'race-1', { n: 1 });
     await entered;
-    expect(await send('POST', 'race-1', { n: 1 })).toBe(202);
+    expect(await send('POST', 'race-1', { n: 1 })).toBe(409);
     open();
     expect(await first).toBe(409);
-    // C, another body under the key B's job was enqueued with: refused, not deduplicated into B's job.
+    // C, another body under the key B matched: refused.
     expect(await send('POST', 'race-1', { n: 2 })).toBe(422);
   });
 
@@ -110,8 +111,10 @@ describe('freeing an Idempotency-Key binding', () => {
   });
 
   it('marks a replayed binding for no longer than the binding lives (a later binding of the key must not inherit it)', async () => {
+    // Only this test's binding: the earlier tests' keys would otherwise be picked below.
+    for (const name of await redis.keys(`${prefix}:idem-key:*`)) await redis.del(name);
     expect(await send('POST', 'ttl-1', { n: 1 })).toBe(202);
-    const [binding] = await redis.keys(`${prefix}:idem-key:*`).then((keys) => keys.filter((k) => !k.endsWith(':shared')));
+    const [binding] = await redis.keys(`${prefix}:idem-key:*`).then((keys) => keys.filter((k) => !/:(shared|answer)$/.test(k)));
     expect(binding).toBeDefined();
     for (const name of await redis.keys(`${prefix}:idem-key:*`)) if (name !== binding) await redis.del(name);
     await redis.pexpire(binding as string, 60_000);
