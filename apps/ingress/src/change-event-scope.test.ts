@@ -48,7 +48,7 @@ describe('crm-change chaveIdempotencia: scoped to the caller and bound to the bo
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify(payload),
     });
-    return { status: res.status, json: await res.json() };
+    return { status: res.status, json: JSON.parse(await res.text()) };
   };
   const sentFor = async (id: string) => database.db.selectFrom('webhook_mensagens').select('id').where('registro_id', '=', id).execute();
 

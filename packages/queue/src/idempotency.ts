@@ -174,10 +174,13 @@ function answerKey(name: string): string {
 const PENDING = 'pending';
 
 /**
- * How long the pending marker outlives a request that never answered (its process died): a replay meanwhile is a 409,
- * after it the replay runs the route (enqueueing routes still find the first job by its idempotentJobId).
+ * How long the pending marker outlives a request that could not clear it (its process died, or Redis went away under
+ * it, so the clearing failed too): a replay meanwhile is a 409, after it the replay runs the route (enqueueing routes
+ * still find the first job by its idempotentJobId). Short, so a client retrying through a Redis outage is not held
+ * off for long; long enough for the routes that enqueue nothing (a webhook created, a secret rotated: one or two
+ * queries) to finish first.
  */
-export const IDEMPOTENCY_PENDING_TTL_MS = 120_000;
+export const IDEMPOTENCY_PENDING_TTL_MS = 10_000;
 
 /** A replay's view of the first request: still running, answered (the stored answer), or neither (it failed, 5xx). */
 export type IdempotentAnswer = { state: 'pending' } | { state: 'answered'; stored: string } | { state: 'none' };

@@ -109,7 +109,10 @@ export function registerIdempotencyBinding(
       return;
     }
     const first = await withRedisDeadline(idempotentAnswer(redis, prefix, tenant, key), timeoutMs, 'Idempotency-Key binding');
-    if (first.state === 'pending') throw new HttpError(409, 'IDEMPOTENCY_KEY_IN_PROGRESS');
+    if (first.state === 'pending') {
+      reply.header('retry-after', '1');
+      throw new HttpError(409, 'IDEMPOTENCY_KEY_IN_PROGRESS');
+    }
     if (first.state === 'none') {
       request.idempotencyAnswerable = fingerprint;
       return;
