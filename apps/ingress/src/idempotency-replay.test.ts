@@ -148,8 +148,17 @@ describe('Idempotency-Key replays answer the first answer', () => {
     });
     const depth = 20000;
     const deep = `{"x":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
-    const res = await post(`/v1/webhooks/${created.json.id}/rotate-secret`, { idem: 'deep-1', body: deep });
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.status).toBeLessThan(500);
+    const nested = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const bodies: Array<[string, string]> = [
+      [`/v1/webhooks/${created.json.id}/rotate-secret`, deep],
+      [`/v1/jobs/set/1/retry`, deep],
+      ['/v1/events/crm-change', `{"tabela":"pedidos","parametros":{"x":${nested}}}`],
+      ['/v1/webhooks', `{"nome":"D","url":"https://erp.exemplo.com.br/d","gatilhos":["contato.criado"],"cabecalhos":{"x":${nested}}}`],
+      ['/v1/endpoints', `{"nome":"D","urlBase":"http://127.0.0.1:1","autenticacao":"nenhuma","eventos":${nested}}`],
+    ];
+    for (const [path, body] of bodies) {
+      const res = await post(path, { idem: `deep-${path}`, body });
+      expect([path, res.status >= 400 && res.status < 500]).toEqual([path, true]);
+    }
   });
 });
