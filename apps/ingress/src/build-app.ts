@@ -8,7 +8,7 @@ import type { JobProducer } from '@integrador/queue';
 import { httpServerTimeouts } from '@integrador/runtime';
 import type { CrmDatabase } from '@integrador/store';
 import { createTransportFactory, type TransportFactory } from '@integrador/transports';
-import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
+import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, openSecret, sealSecret } from '@integrador/webhooks';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerAdmissionLimit } from './plugins/admission-limit';
@@ -18,7 +18,7 @@ import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from 
 import { registerFiniteNumbers, registerPlainIds } from './plugins/finite-numbers';
 import { registerIdempotencyBinding } from './plugins/idempotency-binding';
 import { createMetrics, registerMetrics } from './plugins/metrics';
-import { registerOptionalBodies } from './plugins/optional-body';
+import { refuseUndeclaredBodies, registerOptionalBodies } from './plugins/optional-body';
 import { ProbeQuietLogController, registerRequestId, requestIdOf } from './plugins/request-id';
 import { configRoutes } from './routes/config.routes';
 import { connectionsRoutes } from './routes/connections.routes';
@@ -194,7 +194,13 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       v1.addHook('onRequest', async (request, reply) => {
         if (!READ_METHODS.has(request.method)) await admitWrite(request, reply, request.tenant.empresaId);
       });
-      registerIdempotencyBinding(v1, deps.redis, deps.keyPrefix, deps.checkTimeoutMs);
+      refuseUndeclaredBodies(v1);
+      // Stored first answers may hold a webhook secret shown once: sealed as the secrets are.
+      const secretKey = webhooks.settings.secretKey;
+      registerIdempotencyBinding(v1, deps.redis, deps.keyPrefix, deps.checkTimeoutMs, {
+        seal: (text) => sealSecret(text, secretKey),
+        open: (stored) => openSecret(stored, secretKey),
+      });
       await v1.register(integrationsRoutes(deps.database));
       await v1.register(
         jobsRoutes(deps.producer, deps.database, (empresaId, integracaoId) =>

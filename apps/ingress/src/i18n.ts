@@ -124,6 +124,12 @@ const MESSAGES = {
       'esta Idempotency-Key já foi usada com outra requisição (outra rota ou outro corpo); nada foi feito. Use uma chave nova para uma requisição nova, ou repita a primeira requisição exatamente como foi',
     en: 'this Idempotency-Key was already used with another request (another route or body); nothing was done. Use a new key for a new request, or repeat the first request exactly as it was',
   },
+  // The IETF draft's 409: a replay while the request that bound the key still runs (its answer is not known yet).
+  IDEMPOTENCY_KEY_IN_PROGRESS: {
+    'pt-BR':
+      'a primeira requisição com esta Idempotency-Key ainda está em andamento; repita em alguns segundos para receber a resposta dela',
+    en: 'the first request with this Idempotency-Key is still in progress; repeat it in a few seconds to get its answer',
+  },
   INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
   VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },
   // The template of CONTROL_CHARACTER for a text field (schemas.ts Text); the parametros' own names the parameter.

@@ -42,17 +42,39 @@ export function idempotentJobId(tenant: TenantRef, scope: string, key: string): 
  */
 export const IDEMPOTENCY_BINDING_TTL_S = 7 * 24 * 3600;
 
-/** JSON with object keys sorted, so a retry that sends the same body with its keys in another order is the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const object = value as Record<string, unknown>;
-    const keys = Object.keys(object)
-      .filter((key) => object[key] !== undefined)
-      .sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(object[key])}`).join(',')}}`;
+/**
+ * JSON with object keys sorted, so a retry that sends the same body with its keys in another order is the same.
+ * Iterative (an explicit stack of what is left to write): a body nested thousands of levels deep, which JSON.parse
+ * takes, must not overflow the call stack here.
+ */
+function canonical(root: unknown): string {
+  const out: string[] = [];
+  // Popped from the end: a string is written as it is, a { value } is expanded.
+  const todo: Array<string | { value: unknown }> = [{ value: root }];
+  for (let item = todo.pop(); item !== undefined; item = todo.pop()) {
+    if (typeof item === 'string') {
+      out.push(item);
+      continue;
+    }
+    const { value } = item;
+    if (Array.isArray(value)) {
+      todo.push(']');
+      for (let i = value.length - 1; i >= 0; i--) todo.push({ value: value[i] }, ...(i > 0 ? [','] : []));
+      todo.push('[');
+    } else if (value !== null && typeof value === 'object') {
+      const object = value as Record<string, unknown>;
+      const keys = Object.keys(object)
+        .filter((key) => object[key] !== undefined)
+        .sort();
+      todo.push('}');
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i] as string;
+        todo.push({ value: object[key] }, `${JSON.stringify(key)}:`, ...(i > 0 ? [','] : []));
+      }
+      todo.push('{');
+    } else out.push(JSON.stringify(value ?? null));
   }
-  return JSON.stringify(value ?? null);
+  return out.join('');
 }
 
 /** The fingerprint of a request (its method, route, path parameters, query and body), as the IETF draft's. */
@@ -73,6 +95,7 @@ function bindingKey(prefix: string, tenant: TenantRef, key: string): string {
 /** The Redis commands the binding uses. */
 export interface IdempotencyStore {
   set(key: string, value: string, ex: 'EX', seconds: number, nx: 'NX'): Promise<string | null>;
+  get(key: string): Promise<string | null>;
   eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
 }
 
@@ -123,8 +146,26 @@ local ttl = redis.call('pttl', KEYS[1])
 if ttl > 0 then redis.call('pexpire', KEYS[2], ttl) else redis.call('expire', KEYS[2], ARGV[2]) end
 return 1`;
 
-/** Removes ARGV[1] from the binding's replays (a plain '1' marker is left as it is). */
-const WITHDRAW = `if redis.call('type', KEYS[1]).ok == 'set' then return redis.call('srem', KEYS[1], ARGV[1]) end
+/**
+ * The fingerprint of a first request that was refused while replays of it were still out (RELEASE could not free the
+ * key then): the last of those replays to be refused frees it (WITHDRAW). Lives no longer than the binding.
+ */
+function refusedKey(name: string): string {
+  return `${name}:refused`;
+}
+
+/**
+ * Removes ARGV[1] from the binding's replays (KEYS[1]; a plain '1' marker is left as it is); when it was the last one
+ * and the first request was refused meanwhile (KEYS[3] holds the binding's fingerprint), frees the binding (KEYS[2]).
+ */
+const WITHDRAW = `if redis.call('type', KEYS[1]).ok ~= 'set' then return 0 end
+redis.call('srem', KEYS[1], ARGV[1])
+if redis.call('exists', KEYS[1]) == 1 then return 0 end
+local refused = redis.call('get', KEYS[3])
+if refused and refused == redis.call('get', KEYS[2]) then
+  redis.call('del', KEYS[2], KEYS[3])
+  return 1
+end
 return 0`;
 
 /**
@@ -138,19 +179,25 @@ export async function withdrawIdempotencyReplay(
   key: string,
   replay: string,
 ): Promise<void> {
-  await redis.eval(WITHDRAW, 1, sharedKey(bindingKey(prefix, tenant, key)), replay);
+  const name = bindingKey(prefix, tenant, key);
+  await redis.eval(WITHDRAW, 3, sharedKey(name), name, refusedKey(name), replay);
 }
 
-/** Deletes the binding only when it still holds ARGV[1] and no replay matched it. */
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] and redis.call('exists', KEYS[2]) == 0 then
-  return redis.call('del', KEYS[1])
-end
+/**
+ * Deletes the binding (KEYS[1]) when it still holds ARGV[1] and no replay holds it (KEYS[2]); with replays still out,
+ * records the refusal (KEYS[3], for as long as the binding lives) so that the last of them, if refused too, frees it.
+ */
+const RELEASE = `if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('exists', KEYS[2]) == 0 then return redis.call('del', KEYS[1]) end
+local ttl = redis.call('pttl', KEYS[1])
+if ttl > 0 then redis.call('set', KEYS[3], ARGV[1], 'PX', ttl) end
 return 0`;
 
 /**
  * Frees a key bound by a request that was refused (nothing done): the client may fix the body and use the key again.
  * Never while a replay of that request that matched the binding ('same') was not refused: the replay may have enqueued
  * under the job id the key names, and a new body bound to the freed key would be silently deduplicated into that job.
+ * A replay still out when the first request is refused frees the key itself if it is refused too (withdrawIdempotencyReplay).
  */
 export async function releaseIdempotencyKey(
   redis: IdempotencyStore,
@@ -160,5 +207,78 @@ export async function releaseIdempotencyKey(
   fingerprint: string,
 ): Promise<void> {
   const name = bindingKey(prefix, tenant, key);
-  await redis.eval(RELEASE, 2, name, sharedKey(name), fingerprint);
+  await redis.eval(RELEASE, 3, name, sharedKey(name), refusedKey(name), fingerprint);
+}
+
+/**
+ * The first answer of a request bound to an Idempotency-Key, kept beside its binding for as long as the binding lives:
+ * a replay is answered from it and runs nothing again, whatever became of the jobs the first request enqueued (the
+ * queues keep completed jobs by count, shared by every tenant, so another tenant's traffic may evict them long before
+ * the binding expires) and for routes that enqueue nothing (a webhook created, a secret rotated).
+ */
+function answerKey(name: string): string {
+  return `${name}:answer`;
+}
+
+/** What the answer key holds while the request that bound the key still runs. */
+const PENDING = 'pending';
+
+/**
+ * How long the pending marker outlives a request that could not clear it (its process died, or Redis went away under
+ * it, so the clearing failed too): a replay meanwhile is a 409, after it the replay runs the route (enqueueing routes
+ * still find the first job by its idempotentJobId). Short, so a client retrying through a Redis outage is not held
+ * off for long; long enough for the routes that enqueue nothing (a webhook created, a secret rotated: one or two
+ * queries) to finish first.
+ */
+export const IDEMPOTENCY_PENDING_TTL_MS = 10_000;
+
+/** A replay's view of the first request: still running, answered (the stored answer), or neither (it failed, 5xx). */
+export type IdempotentAnswer = { state: 'pending' } | { state: 'answered'; stored: string } | { state: 'none' };
+
+/**
+ * Marks the key's first request as running, for IDEMPOTENCY_PENDING_TTL_MS. Called when the key was just bound: no
+ * answer of an earlier binding can be there (a kept answer expires with its binding, and a freed binding had none).
+ */
+export async function markIdempotencyPending(redis: IdempotencyStore, prefix: string, tenant: TenantRef, key: string): Promise<void> {
+  await redis.eval(MARK_PENDING, 1, answerKey(bindingKey(prefix, tenant, key)), String(IDEMPOTENCY_PENDING_TTL_MS));
+}
+
+const MARK_PENDING = `return redis.call('set', KEYS[1], '${PENDING}', 'PX', ARGV[1])`;
+
+/** The state of the key's first request, as a replay finds it. */
+export async function idempotentAnswer(redis: IdempotencyStore, prefix: string, tenant: TenantRef, key: string): Promise<IdempotentAnswer> {
+  const stored = await redis.get(answerKey(bindingKey(prefix, tenant, key)));
+  if (stored === null) return { state: 'none' };
+  return stored === PENDING ? { state: 'pending' } : { state: 'answered', stored };
+}
+
+/** Stores ARGV[2] as the answer, for as long as the binding (still holding ARGV[1]) lives; the first answer stays. */
+const STORE_ANSWER = `if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+local stored = redis.call('get', KEYS[2])
+if stored and stored ~= '${PENDING}' then return 0 end
+local ttl = redis.call('pttl', KEYS[1])
+if ttl <= 0 then return 0 end
+redis.call('set', KEYS[2], ARGV[2], 'PX', ttl)
+return 1`;
+
+/** Keeps `stored` as the first answer of the request bound to the key with `fingerprint` (a later answer never replaces it). */
+export async function storeIdempotentAnswer(
+  redis: IdempotencyStore,
+  prefix: string,
+  tenant: TenantRef,
+  key: string,
+  fingerprint: string,
+  stored: string,
+): Promise<void> {
+  const name = bindingKey(prefix, tenant, key);
+  await redis.eval(STORE_ANSWER, 2, name, answerKey(name), fingerprint, stored);
+}
+
+/** Deletes the pending marker (not a stored answer). */
+const DROP_PENDING = `if redis.call('get', KEYS[1]) == '${PENDING}' then return redis.call('del', KEYS[1]) end
+return 0`;
+
+/** The request that marked the key pending ended without an answer to keep (refused, or failed): a replay may run it. */
+export async function dropIdempotencyPending(redis: IdempotencyStore, prefix: string, tenant: TenantRef, key: string): Promise<void> {
+  await redis.eval(DROP_PENDING, 1, answerKey(bindingKey(prefix, tenant, key)));
 }

@@ -2,15 +2,21 @@ export { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisConfigurationEr
 export * from './flows/index';
 export {
   bindIdempotencyKey,
+  dropIdempotencyPending,
   IDEMPOTENCY_BINDING_TTL_S,
   IDEMPOTENCY_KEY_MAX_LENGTH,
   IDEMPOTENCY_KEY_PATTERN,
+  IDEMPOTENCY_PENDING_TTL_MS,
   type IdempotencyKeyFault,
   type IdempotencyStore,
+  type IdempotentAnswer,
   idempotencyKeyFault,
+  idempotentAnswer,
   idempotentJobId,
+  markIdempotencyPending,
   releaseIdempotencyKey,
   requestFingerprint,
+  storeIdempotentAnswer,
   withdrawIdempotencyReplay,
 } from './idempotency';
 export {

@@ -17,6 +17,7 @@ import { outboxEnviandoMigration } from './migrations/015-outbox-enviando';
 import { outboxStorageMigration } from './migrations/016-outbox-storage';
 import { webhookRecuperacaoMigration } from './migrations/017-webhook-recuperacao';
 import { outboxStatusMigration } from './migrations/018-outbox-status';
+import { crmMudancasEscopoMigration } from './migrations/019-crm-mudancas-escopo';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -75,6 +76,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '016-outbox-storage': outboxStorageMigration(dialect),
         '017-webhook-recuperacao': webhookRecuperacaoMigration(),
         '018-outbox-status': outboxStatusMigration(dialect),
+        '019-crm-mudancas-escopo': crmMudancasEscopoMigration(dialect),
       }),
     },
   });

@@ -550,6 +550,10 @@ export interface CrmMudancasTable {
   operacao: string;
   resultado: Generated<Nullable<string>>;
   criado_em: Timestamp;
+  /** The key scope the chave belongs to: the filial of a filial key, 0 for a key of the whole empresa (migration 019). */
+  filial_escopo: Generated<number>;
+  /** The fingerprint of the body the chave came with; null for a claim written before migration 019. */
+  impressao: Nullable<string>;
 }
 
 /** Rows the capture triggers write for every insert/update of contatos, oportunidades, atividades, eventos. */

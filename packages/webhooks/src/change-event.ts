@@ -14,8 +14,13 @@ export interface ChangeEvent {
   operacao?: Operacao | undefined;
   /** The same key twice changes nothing twice (the first answer is returned). */
   chaveIdempotencia?: string | undefined;
-  /** The caller's filial (a filial key): a row of another filial is, as for another tenant, not there (NO_ROW). */
+  /**
+   * The caller's filial (a filial key): a row of another filial is, as for another tenant, not there (NO_ROW); the
+   * chave belongs to this scope (another filial's event under the same chave is its own).
+   */
   filialId?: number | null | undefined;
+  /** The fingerprint of the request body: the same chave with another body is refused (422 CHANGE_KEY_REUSED). */
+  impressao?: string | undefined;
 }
 
 export interface ChangeEventDeps<S> {
@@ -41,39 +46,53 @@ export type ChangeEventResult<S> = S & {
 const MESSAGE_KEY_MAX = 200;
 
 /**
- * The webhook message key of a change event's idempotency key: `evt:<key>`, or, when that outgrows the column (a key of
- * 197–200 characters), `evt#` and the key's sha256 in hex — still one per key and tenant, never equal to a short form.
+ * The webhook message key of a change event's idempotency key: for a key of the whole empresa `evt:<key>`, or, when
+ * that outgrows the column (a key of 197–200 characters), `evt#` and the key's sha256 in hex; for a filial key
+ * (scope > 0) `evtf#` and the sha256 of scope and key — one per key, scope and tenant, the three forms never equal.
  */
-function messageKeyOf(chave: string): string {
+function messageKeyOf(chave: string, scope: number): string {
+  if (scope !== 0) return `evtf#${createHash('sha256').update(`${scope}|${chave}`).digest('hex')}`;
   const plain = `evt:${chave}`;
   return plain.length <= MESSAGE_KEY_MAX ? plain : `evt#${createHash('sha256').update(chave).digest('hex')}`;
 }
 
-/** The stored claim of a key already seen for the tenant (its first answer, once written), or undefined. */
-const findClaim = (db: Kysely<Database>, empresaId: number, chave: string) =>
+/** The scope a chave belongs to (crm_mudancas.filial_escopo): the caller's filial, 0 for a key of the whole empresa. */
+const scopeOf = (event: ChangeEvent) => event.filialId ?? 0;
+
+/** The stored claim of a key already seen in the caller's scope (its first answer, once written), or undefined. */
+const findClaim = (db: Kysely<Database>, empresaId: number, scope: number, chave: string) =>
   db
     .selectFrom('crm_mudancas')
-    .select(['id', 'resultado'])
+    .select(['id', 'resultado', 'impressao'])
     .where('empresa_id', '=', empresaId)
+    .where('filial_escopo', '=', scope)
     .where('chave', '=', chave)
     .executeTakeFirst();
 
+type Seen = { id: number; resultado: string | null; impressao: string | null };
+
 /** A claim's outcome: this attempt's own new claim (its id), or the claim a concurrent attempt already holds. */
-type Claim = { mine: number; seen?: undefined } | { mine?: undefined; seen: { id: number; resultado: string | null } };
+type Claim = { mine: number; seen?: undefined } | { mine?: undefined; seen: Seen };
 
 /**
  * Claims a key not seen yet and answers the new claim's id from the insert itself (RETURNING where the database has it,
  * insertId on MySQL/MariaDB: no read-back); a concurrent claim of the same key (the insert's conflict) answers that one.
  */
 async function claim(db: Kysely<Database>, empresaId: number, chave: string, event: ChangeEvent): Promise<Claim> {
-  const insert = db
-    .insertInto('crm_mudancas')
-    .values({ empresa_id: empresaId, chave, tabela: event.tabela, registro_id: event.id ?? null, operacao: event.operacao ?? 'alterado' });
+  const insert = db.insertInto('crm_mudancas').values({
+    empresa_id: empresaId,
+    filial_escopo: scopeOf(event),
+    chave,
+    tabela: event.tabela,
+    registro_id: event.id ?? null,
+    operacao: event.operacao ?? 'alterado',
+    impressao: event.impressao ?? null,
+  });
   try {
     if (db.getExecutor().adapter.supportsReturning) return { mine: Number((await insert.returning('id').executeTakeFirstOrThrow()).id) };
     return { mine: Number((await insert.executeTakeFirstOrThrow()).insertId) };
   } catch (err) {
-    const raced = await findClaim(db, empresaId, chave);
+    const raced = await findClaim(db, empresaId, scopeOf(event), chave);
     if (raced) return { seen: raced };
     throw err;
   }
@@ -111,6 +130,10 @@ async function takeOverStaleClaim(db: Kysely<Database>, id: number): Promise<boo
 const release = (db: Kysely<Database>, empresaId: number, claimId: number) =>
   db.deleteFrom('crm_mudancas').where('empresa_id', '=', empresaId).where('id', '=', claimId).where('resultado', 'is', null).execute();
 
+/** Whether a claim came with another body than this event's (a claim written before migration 019 has none to compare). */
+const isOtherBody = (seen: Seen, event: ChangeEvent) =>
+  seen.impressao !== null && event.impressao !== undefined && seen.impressao !== event.impressao;
+
 /** A table neither a gatilho nor a SET integration uses is a typo (contato for contatos): 400 naming the accepted ones. */
 function checkTable(tabela: string, setTables: readonly string[]): void {
   const known = [...new Set([...WEBHOOK_TABLES, ...setTables.map((t) => t.trim().toLowerCase()).filter(Boolean)])];
@@ -123,8 +146,10 @@ function checkTable(tabela: string, setTables: readonly string[]): void {
  * the CRM's retry of the same event does the work; a repeat while the first attempt still runs is a 409
  * (CHANGE_IN_PROGRESS: retry later), unless its claim is older than CHANGE_CLAIM_STALE_MS (its process died: the
  * repeat takes it over and does the work). A table nothing uses is refused (400) before anything is claimed;
- * a repeated key is answered before that check, so a retry gets its stored answer even if its table has become unknown
- * since (the integration on it deleted).
+ * a repeated key with its first body is answered before that check, so a retry gets its stored answer even if its
+ * table has become unknown since (the integration on it deleted). The key belongs to the caller's scope (its filial,
+ * or the whole empresa) and to its first body: another body under it is a 422 CHANGE_KEY_REUSED (after the table
+ * check), and nothing is done.
  */
 export async function receiveChangeEvent<S extends object>(
   deps: ChangeEventDeps<S>,
@@ -132,8 +157,12 @@ export async function receiveChangeEvent<S extends object>(
   event: ChangeEvent,
 ): Promise<ChangeEventResult<S>> {
   const chave = event.chaveIdempotencia ?? `auto-${randomUUID()}`;
-  const found = event.chaveIdempotencia === undefined ? undefined : await findClaim(deps.db, empresaId, chave);
+  const found = event.chaveIdempotencia === undefined ? undefined : await findClaim(deps.db, empresaId, scopeOf(event), chave);
   let claimed: Claim;
+  if (found && isOtherBody(found, event)) {
+    checkTable(event.tabela, deps.setTables);
+    throw new WebhookError('CHANGE_KEY_REUSED', 422);
+  }
   if (found) claimed = { seen: found };
   else {
     checkTable(event.tabela, deps.setTables);
@@ -144,6 +173,8 @@ export async function receiveChangeEvent<S extends object>(
     claimed = await claim(deps.db, empresaId, chave, event);
   }
   const { seen, mine } = claimed;
+  // A concurrent first attempt with another body won the claim.
+  if (seen && isOtherBody(seen, event)) throw new WebhookError('CHANGE_KEY_REUSED', 422);
   if (seen) {
     // Claimed, its answer not written yet: the first attempt is still running (a failure releases the key).
     if (!seen.resultado) throw new WebhookError('CHANGE_IN_PROGRESS', 409);
@@ -170,7 +201,7 @@ export async function receiveChangeEvent<S extends object>(
               tabela,
               registroId: event.id,
               operacao: event.operacao ?? 'alterado',
-              chave: messageKeyOf(chave),
+              chave: messageKeyOf(chave, scopeOf(event)),
               em: new Date(),
             })),
             via: 'route',

@@ -164,27 +164,25 @@ export async function deleteWebhookEndpoint(db: Db, empresaId: number, id: numbe
   return Number(result.numDeletedRows) > 0;
 }
 
-/** Stores a new secret; the current one keeps signing (beside it) until `graceUntil`. */
+/**
+ * Stores a new secret; the current one keeps signing (beside it) until `graceUntil`. One UPDATE moves current →
+ * previous: two concurrent rotations then keep a consistent pair (the second's previous is the first's new secret),
+ * where a read then an update could both read the same current secret and lose one. segredo_anterior is assigned
+ * first: MySQL/MariaDB evaluate a single-table UPDATE's assignments left to right (the others read the old row).
+ */
 export async function rotateWebhookSecret(db: Db, empresaId: number, id: number, sealed: string, graceUntil: Date): Promise<boolean> {
-  const current = await db
-    .selectFrom('webhook_endpoints')
-    .select('segredo')
+  const result = await db
+    .updateTable('webhook_endpoints')
+    .set((eb) => ({
+      segredo_anterior: eb.ref('segredo'),
+      segredo: sealed,
+      segredo_anterior_expira_em: timestampValue(db, graceUntil),
+      atualizado_em: timestampValue(db, new Date()),
+    }))
     .where('empresa_id', '=', empresaId)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!current) return false;
-  await db
-    .updateTable('webhook_endpoints')
-    .set({
-      segredo: sealed,
-      segredo_anterior: current.segredo,
-      segredo_anterior_expira_em: timestampValue(db, graceUntil),
-      atualizado_em: timestampValue(db, new Date()),
-    })
-    .where('empresa_id', '=', empresaId)
-    .where('id', '=', id)
-    .execute();
-  return true;
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /** The empresa's endpoints subscribed to a gatilho, active and disabled (a change is recorded for the disabled ones). */

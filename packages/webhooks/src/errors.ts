@@ -12,6 +12,7 @@ export type WebhookErrorCode =
   | 'WEBHOOK_DISABLED'
   | 'CHANGE_TABLE_INVALID'
   | 'CHANGE_IN_PROGRESS'
+  | 'CHANGE_KEY_REUSED'
   | 'WEBHOOK_SECRET_KEY_MISSING';
 
 /**
@@ -22,7 +23,7 @@ export class WebhookError extends Error {
   override name = 'WebhookError';
   constructor(
     readonly code: WebhookErrorCode,
-    readonly status: 400 | 404 | 409 | 503,
+    readonly status: 400 | 404 | 409 | 422 | 503,
     readonly params: Record<string, string> = {},
   ) {
     super(`${code} ${JSON.stringify(params)}`);

@@ -15,7 +15,7 @@ export { buildPayload } from './payloads';
 export { deliveryJobId, type NothingSent, type PublishResult, publishChange } from './publish-change';
 export { nextRetryDelay } from './retry-schedule';
 export { countSealedEndpoints, resealPlainSecrets, warnIfSealedWithoutKey } from './sealed-secrets';
-export { generateSigningSecret, parseSecretKey } from './secret-box';
+export { generateSigningSecret, openSecret, parseSecretKey, sealSecret } from './secret-box';
 export { DEFAULT_WEBHOOK_SETTINGS, SVIX_RETRY_SCHEDULE_MS, type WebhookSettings, webhookSettingsFrom } from './settings';
 export { standardWebhookHeaders } from './signing';
 export { samplePayload, type TestResult, testWebhookEndpoint } from './test-endpoint';

@@ -140,6 +140,11 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
       'o evento com esta chave de idempotência ainda está sendo processado (a primeira tentativa não terminou); tente de novo em alguns segundos para receber a resposta dela',
     en: 'the event with this idempotency key is still being processed (its first attempt has not finished); retry in a few seconds to get its answer',
   },
+  CHANGE_KEY_REUSED: {
+    'pt-BR':
+      'esta chave de idempotência já foi usada com outro evento (outro corpo); nada foi feito. Use uma chave nova para um evento novo, ou repita o primeiro evento exatamente como foi',
+    en: 'this idempotency key was already used with another event (another body); nothing was done. Use a new key for a new event, or repeat the first event exactly as it was',
+  },
   // Why a change event sent no webhook (the `motivo` of its answer).
   NO_ROW: {
     'pt-BR': 'nenhum webhook enviado: a linha {tabela} #{id} não existe nesta empresa',

@@ -62,30 +62,6 @@ describe('freeing an Idempotency-Key binding', () => {
     return response.statusCode;
   };
 
-  it('keeps the key bound when a replay matched it before the first request was refused', async () => {
-    let enter: () => void = () => {};
-    const entered = new Promise<void>((resolve) => {
-      enter = resolve;
-    });
-    let open: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    // A binds the key and waits in the route; B (same body) replays it and is accepted; then A is refused (409).
-    plan.push(async () => {
-      enter();
-      await gate;
-      throw new HttpError(409, 'IDEMPOTENCY_KEY_REUSED');
-    });
-    const first = send('POST', 'race-1', { n: 1 });
-    await entered;
-    expect(await send('POST', 'race-1', { n: 1 })).toBe(202);
-    open();
-    expect(await first).toBe(409);
-    // C, another body under the key B's job was enqueued with: refused, not deduplicated into B's job.
-    expect(await send('POST', 'race-1', { n: 2 })).toBe(422);
-  });
-
   /** A plan step that holds its request in the route until `open`, saying when it got there. */
   function held(then: () => never) {
     let enter: () => void = () => {};
@@ -107,39 +83,54 @@ describe('freeing an Idempotency-Key binding', () => {
     throw new HttpError(status, 'IDEMPOTENCY_KEY_REUSED');
   };
 
-  it('a replay refused with a 4xx leaves the key as it found it; a replay accepted still holds it', async () => {
-    // A binds the key and waits; B replays it (same body) and is refused (404); C tries it with another body (422).
+  /** The binding of a key this test alone used (every earlier binding deleted before its first request). */
+  const bindingOf = async () => {
+    const names = await redis.keys(`${prefix}:idem-key:*`);
+    return names.filter((name) => !/:(shared|answer|refused)$/.test(name));
+  };
+
+  it('a replay while the first request runs is a 409 that does not hold the key: the refused first request frees it', async () => {
+    // A binds the key and waits in the route; B (same body) replays it: 409 in progress; C (another body): 422.
     const a = held(refuse(409));
-    const first = send('POST', 'refused-replay-1', { n: 1 });
+    const first = send('POST', 'race-1', { n: 1 });
     await a.entered;
-    plan.push(async () => refuse(404)());
-    expect(await send('POST', 'refused-replay-1', { n: 1 })).toBe(404);
-    expect(await send('POST', 'refused-replay-1', { n: 2 })).toBe(422);
+    expect(await send('POST', 'race-1', { n: 1 })).toBe(409);
+    expect(await send('POST', 'race-1', { n: 2 })).toBe(422);
     a.open();
     expect(await first).toBe(409);
-    // Neither replay did anything: A's refusal freed the key, and the corrected body may use it.
-    expect(await send('POST', 'refused-replay-1', { n: 2 })).toBe(202);
+    // B did nothing and withdrew its mark, so A's refusal freed the key: the corrected body may use it.
+    expect(await send('POST', 'race-1', { n: 2 })).toBe(202);
+  });
 
-    // A binds and waits; B replays and is accepted; C replays and is refused: B's job still holds the key.
-    const a2 = held(refuse(409));
-    const first2 = send('POST', 'refused-replay-2', { n: 1 });
-    await a2.entered;
-    expect(await send('POST', 'refused-replay-2', { n: 1 })).toBe(202);
+  it('a replay refused with a 4xx leaves the key as it found it; a replay accepted still holds it', async () => {
+    for (const name of await redis.keys(`${prefix}:idem-key:*`)) await redis.del(name);
+    // A fails with a 503 (the key stays bound, no answer kept): its replays run the route.
+    plan.push(async () => {
+      throw new QueueUnavailableError('Redis down');
+    });
+    expect(await send('POST', 'refused-replay-1', { n: 1 })).toBe(503);
+    const [binding] = await bindingOf();
+    expect(binding).toBeDefined();
+    // B replays and is refused (404): no replay holds the binding afterwards.
     plan.push(async () => refuse(404)());
-    expect(await send('POST', 'refused-replay-2', { n: 1 })).toBe(404);
-    a2.open();
-    expect(await first2).toBe(409);
-    expect(await send('POST', 'refused-replay-2', { n: 2 })).toBe(422);
+    expect(await send('POST', 'refused-replay-1', { n: 1 })).toBe(404);
+    expect(await redis.exists(`${binding}:shared`)).toBe(0);
+    // C replays and is accepted: it holds the binding, and its answer answers the next replay.
+    expect(await send('POST', 'refused-replay-1', { n: 1 })).toBe(202);
+    expect(await redis.scard(`${binding}:shared`)).toBe(1);
+    expect(await send('POST', 'refused-replay-1', { n: 2 })).toBe(422);
 
     // A marker written before replays were named (a plain '1', until it expires) is left as it is.
     for (const name of await redis.keys(`${prefix}:idem-key:*`)) await redis.del(name);
-    expect(await send('POST', 'legacy-1', { n: 1 })).toBe(202);
-    const [binding] = await redis.keys(`${prefix}:idem-key:*`);
-    await redis.set(`${binding}:shared`, '1', 'EX', 60);
+    plan.push(async () => {
+      throw new QueueUnavailableError('Redis down');
+    });
+    expect(await send('POST', 'legacy-1', { n: 1 })).toBe(503);
+    const [legacy] = await bindingOf();
+    await redis.set(`${legacy}:shared`, '1', 'EX', 60);
     plan.push(async () => refuse(404)());
     expect(await send('POST', 'legacy-1', { n: 1 })).toBe(404);
-    expect(await send('POST', 'legacy-1', { n: 1 })).toBe(202);
-    expect(await redis.get(`${binding}:shared`)).toBe('1');
+    expect(await redis.get(`${legacy}:shared`)).toBe('1');
   });
 
   it('frees the key of a request refused with a 4xx that nothing replayed', async () => {
@@ -166,12 +157,12 @@ describe('freeing an Idempotency-Key binding', () => {
   });
 
   it('marks a replayed binding for no longer than the binding lives (a later binding of the key must not inherit it)', async () => {
-    // The earlier tests' bindings go first: the one binding left is this test's.
+    // Only this test's binding: the earlier tests' keys would otherwise be picked below.
     for (const name of await redis.keys(`${prefix}:idem-key:*`)) await redis.del(name);
     expect(await send('POST', 'ttl-1', { n: 1 })).toBe(202);
-    const bindings = await redis.keys(`${prefix}:idem-key:*`);
-    expect(bindings).toHaveLength(1);
-    const [binding] = bindings;
+    const [binding] = await redis.keys(`${prefix}:idem-key:*`).then((keys) => keys.filter((k) => !/:(shared|answer)$/.test(k)));
+    expect(binding).toBeDefined();
+    for (const name of await redis.keys(`${prefix}:idem-key:*`)) if (name !== binding) await redis.del(name);
     await redis.pexpire(binding as string, 60_000);
     expect(await send('POST', 'ttl-1', { n: 1 })).toBe(202);
     const marker = await redis.pttl(`${binding}:shared`);

@@ -22,3 +22,18 @@ export function registerOptionalBodies(app: FastifyInstance): void {
     done();
   });
 }
+
+/** The body of a route that takes none: nothing, or an empty JSON object (`-d '{}'`, what many clients send). */
+const NO_BODY = { type: 'object', additionalProperties: false, properties: {} } as const;
+
+/**
+ * A route of `scope` that changes something and declares no body takes none: a body it would ignore is refused (400,
+ * the field named) instead of being carried along unread — into the Idempotency-Key fingerprint among others.
+ */
+export function refuseUndeclaredBodies(scope: FastifyInstance): void {
+  scope.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((method) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) || route.schema?.body !== undefined) return;
+    route.schema = { ...route.schema, body: NO_BODY };
+  });
+}

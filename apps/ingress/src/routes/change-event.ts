@@ -1,4 +1,4 @@
-import type { JobProducer } from '@integrador/queue';
+import { type JobProducer, requestFingerprint } from '@integrador/queue';
 import type { CrmDatabase } from '@integrador/store';
 import { type Locale, type NothingSent, OPERACOES, type Operacao, receiveChangeEvent, webhookMessage } from '@integrador/webhooks';
 import { Type } from '@sinclair/typebox';
@@ -64,6 +64,15 @@ const worded = (locale: Locale, motivo: NothingSent | undefined) =>
   motivo && { code: motivo.code, message: webhookMessage(locale, motivo.code, motivo.params) };
 
 /**
+ * The fingerprint the chave is bound to: the event's body without the chave itself (it may come in the body or as the
+ * Idempotency-Key header: the same event either way).
+ */
+function bodyFingerprint(body: { chaveIdempotencia?: string | undefined }): string {
+  const { chaveIdempotencia: _key, ...event } = body;
+  return requestFingerprint({ method: 'POST', route: '/v1/events/crm-change', body: event });
+}
+
+/**
  * Claims the key, runs the SET fan-out and publishes the change to the webhooks of its gatilho (packages/webhooks);
  * a table neither a gatilho nor a SET integration (`setTables`) uses is a 400. Why nothing was sent is worded here,
  * in the request's language (the stored first answer keeps the code).
@@ -72,7 +81,13 @@ export async function receiveChange<S extends object>(
   database: CrmDatabase,
   producer: JobProducer,
   tenant: { empresaId: number; filialId: number | null },
-  body: { tabela: string; id?: string | number | undefined; operacao?: Operacao | undefined; chaveIdempotencia?: string | undefined },
+  body: {
+    tabela: string;
+    id?: string | number | undefined;
+    operacao?: Operacao | undefined;
+    chaveIdempotencia?: string | undefined;
+    parametros?: Record<string, unknown> | undefined;
+  },
   runSetIntegrations: () => Promise<S>,
   options: { captureByTriggers?: boolean | undefined; setTables: readonly string[]; locale: Locale },
 ) {
@@ -85,6 +100,7 @@ export async function receiveChange<S extends object>(
       id: body.id === undefined ? undefined : String(body.id),
       operacao: body.operacao,
       chaveIdempotencia: body.chaveIdempotencia,
+      impressao: bodyFingerprint(body),
     },
   );
   const { webhooks, ...rest } = result;
