@@ -140,7 +140,15 @@ function escapedPositions(text: string): Uint8Array {
 }
 
 const JSON_UNICODE_TAIL = /^u[0-9a-fA-F]{4}/;
-const ENTITY_HEAD = /&#?[0-9A-Za-z]{0,10}$/;
+const REFERENCE_HEAD = /&#?[0-9A-Za-z]{0,16}$/;
+const CHARACTER_REFERENCE = /^&(?:#[0-9]{1,16}|#[xX][0-9A-Fa-f]{1,16}|[A-Za-z][0-9A-Za-z]{0,16});/;
+
+/** The length of the character reference's start (`&amp` of `&amp;`) right before `start`, or 0 when there is none. */
+function referenceHead(input: string, from: number, start: number): number {
+  const head = REFERENCE_HEAD.exec(input.slice(from, start))?.[0];
+  if (!head) return 0;
+  return CHARACTER_REFERENCE.test(input.slice(start - head.length, start + 20)) ? head.length : 0;
+}
 
 /**
  * Replaces every match of a variant's expression by `***`, widened so that no escape is cut in two (the masked text of
@@ -157,7 +165,7 @@ function maskMatches(input: string, expression: RegExp): string {
     let start = match.index;
     let end = start + match[0].length;
     if (escaped?.[start]) start -= 1;
-    else start -= ENTITY_HEAD.exec(input.slice(Math.max(copied, start - 12), start))?.[0].length ?? 0;
+    else start -= referenceHead(input, Math.max(copied, start - 18), start);
     if (escaped?.[end] && end < input.length) end += JSON_UNICODE_TAIL.test(input.slice(end, end + 5)) ? 5 : 1;
     out += input.slice(copied, Math.max(copied, start)) + ECHO_MASK;
     copied = end;
