@@ -118,6 +118,9 @@ describe('createSecretMasker: the forms a receptor writes a secret in', () => {
     expect(long.text(JSON.stringify({ e: secret }).replace(/\//g, '\\/'))).toBe('{"e":"***"}');
     expect(long.text(`<e>${secret.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}</e>`)).toBe('<e>***</e>');
     expect(long.text(`?p=${encodeURIComponent(secret)}&q=1`)).toBe('?p=***&q=1');
+    // A 20,000-character secret (a key file, a long token): no expression grows with it.
+    const huge = `${'k9/Q"x&'.repeat(3000)}!`;
+    expect(createSecretMasker([huge]).text(`x ${JSON.stringify(huge)} y`)).toBe('x "***" y');
     // Its head in any mixed form is masked; a tail past the cap in a mixed form is left (documented).
     const head = [...secret].slice(0, MAX_MIXED_FORM_LENGTH).join('');
     expect(long.text(`${head.replace(/"/g, '\\u0022')}${secret.slice(head.length).replace('ç', '\\u00e7')}`)).toBe(

@@ -90,7 +90,7 @@ function characterForms(character: string): string[] {
  * How many characters of a secret are looked for in every form, mixed forms included. An attempt at a text position
  * costs a few looks per character of that part, so masking costs (text length) × (this) at worst, whatever the secret:
  * without the cap a 501-character secret crafted against a 100 KB answer took seconds. A longer secret's remaining
- * characters are looked for only in a few whole forms (see variantPattern).
+ * characters are looked for only in a few whole forms (see VariantSearch).
  */
 export const MAX_MIXED_FORM_LENGTH = 64;
 
@@ -112,8 +112,8 @@ function wholeForms(text: string): string[] {
  * a few looks per character, never a backtracking blow-up (a secret of backslashes against a text of backslashes
  * included); a whole scan costs up to text length × MAX_MIXED_FORM_LENGTH. The "as is" shortcut is left out when the
  * last character's plain form starts one of its escapes: it would cut `abc\` out of the JSON `abc\\`, leaving a
- * lone backslash. Past MAX_MIXED_FORM_LENGTH characters, the rest follows in one whole form or is not required: the
- * head alone is masked then (it is secret too), and a tail in a mixed form stays.
+ * lone backslash. Past MAX_MIXED_FORM_LENGTH characters the expression covers the head only; the rest is the tail
+ * (VariantSearch), compared as plain strings after a match: no expression grows with the secret.
  */
 function variantPattern(variant: string): string {
   const all = [...variant];
@@ -122,9 +122,35 @@ function variantPattern(variant: string): string {
   const last = rest.at(-1) ?? first;
   const characters = rest.map((character, index) => `(?=(${characterForms(character).join('|')}))\\${index + 1}`);
   const plain = STARTS_AN_ESCAPE.has(last) ? [] : [literal(head.slice(first.length))];
-  const body = `(?:${characterForms(first).join('|')})(?:${[...plain, characters.join('')].join('|')})`;
-  if (all.length <= MAX_MIXED_FORM_LENGTH) return body;
-  return `${body}(?:${wholeForms(variant.slice(head.length)).map(literal).join('|')})?`;
+  return `(?:${characterForms(first).join('|')})(?:${[...plain, characters.join('')].join('|')})`;
+}
+
+/**
+ * How one variant is looked for: its head's expression and, for a variant past MAX_MIXED_FORM_LENGTH characters, the
+ * whole forms its tail may follow in. A head without its tail is masked alone (it is secret too): a tail in a mixed
+ * form stays.
+ */
+interface VariantSearch {
+  expression: RegExp;
+  tails: string[];
+  ignoreCase: boolean;
+}
+
+function variantSearch(variant: string, flags: 'g' | 'gi'): VariantSearch {
+  const head = [...variant].slice(0, MAX_MIXED_FORM_LENGTH).join('');
+  const tails = head.length < variant.length ? wholeForms(variant.slice(head.length)) : [];
+  return { expression: new RegExp(variantPattern(variant), flags), tails, ignoreCase: flags === 'gi' };
+}
+
+/** The end of a match once the tail that follows it (the longest that does), if any, is taken along. */
+function withTail(input: string, end: number, search: VariantSearch): number {
+  let longest = 0;
+  for (const tail of search.tails) {
+    const next = input.slice(end, end + tail.length);
+    const same = search.ignoreCase ? next.toLowerCase() === tail.toLowerCase() : next === tail;
+    if (same && tail.length > longest) longest = tail.length;
+  }
+  return end + longest;
 }
 
 /** For each position of a text: is the character there escaped by a backslash (an odd run of them right before)? */
@@ -156,14 +182,15 @@ function referenceHead(input: string, from: number, start: number): number {
  * or inside a character reference (`&amp;x`, secret `amp;x`) takes its start with it, and a match ending on an escaping
  * backslash takes the escaped character (or `uXXXX`). Masking a little more is safe; a broken answer is not.
  */
-function maskMatches(input: string, expression: RegExp): string {
+function maskMatches(input: string, search: VariantSearch): string {
+  const { expression } = search;
   expression.lastIndex = 0;
   const escaped = input.includes('\\') ? escapedPositions(input) : undefined;
   let out = '';
   let copied = 0;
   for (let match = expression.exec(input); match !== null; match = expression.exec(input)) {
     let start = match.index;
-    let end = start + match[0].length;
+    let end = withTail(input, start + match[0].length, search);
     if (escaped?.[start]) start -= 1;
     else start -= referenceHead(input, Math.max(copied, start - 18), start);
     if (escaped?.[end] && end < input.length) end += JSON_UNICODE_TAIL.test(input.slice(end, end + 5)) ? 5 : 1;
@@ -191,7 +218,7 @@ export function authorizationForms(value: string): string[] {
 /**
  * A masker for these secret values, each looked for as is, as its base64 (standard and url-safe), and each of those
  * written in any JSON, XML/HTML or percent (single or double) escape form (past MAX_MIXED_FORM_LENGTH characters, in
- * a whole form only; see variantPattern), never cutting an escape in two: the longest variant is replaced first, so
+ * a whole form only; see VariantSearch), never cutting an escape in two: the longest variant is replaced first, so
  * "Bearer <token>" becomes `***`, not "Bearer ***". A secret shorter than MIN_MASKED_SECRET_LENGTH is left out, with
  * its variants. A secret split into pieces (half in one field, half in another) is not looked for.
  */
@@ -202,11 +229,11 @@ export function createSecretMasker(secrets: Iterable<string | undefined | null>)
     for (const variant of variantsOf(secret)) if (variant.length >= MIN_MASKED_SECRET_LENGTH) variants.add(variant);
   }
   if (variants.size === 0) return NO_SECRETS;
-  const ordered = [...variants].sort((a, b) => b.length - a.length).map(variantPattern);
-  const exact = ordered.map((pattern) => new RegExp(pattern, 'g'));
-  const ignoringCase = ordered.map((pattern) => new RegExp(pattern, 'gi'));
+  const ordered = [...variants].sort((a, b) => b.length - a.length);
+  const exact = ordered.map((variant) => variantSearch(variant, 'g'));
+  const ignoringCase = ordered.map((variant) => variantSearch(variant, 'gi'));
   const masked =
-    (expressions: RegExp[]) =>
+    (expressions: VariantSearch[]) =>
     (input: string): string => {
       let out = input;
       for (const expression of expressions) out = maskMatches(out, expression);
