@@ -117,6 +117,14 @@ describe('per-tenant admission limits (two ingress replicas, one Redis)', () => 
   it('PBX listener events: the tenant the URL names is counted; over it, 429 with Retry-After and nothing enqueued', async () => {
     const event = (port: number, host: string, telefone: string) =>
       send(port, 'GET', `/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=3501&telefone=${telefone}`, { host });
+    // Malformed events, more than the burst, while the tenant is under budget: each told what is wrong (400), none
+    // counted, so the whole budget is still there for the good ones below.
+    for (let i = 0; i < 4; i++) {
+      const malformed = await send(i % 2 ? PORTS.second : PORTS.first, 'GET', '/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=3501', {
+        host: 'acme.crm.test',
+      });
+      expect(malformed.status).toBe(400);
+    }
     expect((await event(PORTS.first, 'acme.crm.test', '11900000001')).status).toBe(200);
     expect((await event(PORTS.second, 'acme.crm.test', '11900000002')).status).toBe(200);
     expect((await event(PORTS.first, 'acme.crm.test', '11900000003')).status).toBe(200);
@@ -124,7 +132,7 @@ describe('per-tenant admission limits (two ingress replicas, one Redis)', () => 
     expect(refused.status).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(errorOf(refused)?.code).toBe('TENANT_RATE_LIMITED');
-    // A malformed event is still told what is wrong (refused before the count, never counted).
+    // Over budget, a malformed event is still told what is wrong.
     expect((await send(PORTS.first, 'GET', '/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=3501', { host: 'acme.crm.test' })).status).toBe(
       400,
     );
@@ -135,6 +143,52 @@ describe('per-tenant admission limits (two ingress replicas, one Redis)', () => 
     expect(await jobsOf('cti', empresaB)).toBe(3);
     const metrics = (await send(PORTS.second, 'GET', '/metrics', {})).body;
     expect(metrics).toContain(`integrador_admission_refused_total{budget="cti",empresa_id="${empresaA}"} 1`);
+  });
+});
+
+describe('per-tenant admission limits: the refusal metric keeps its tenant label bounded', () => {
+  let database: TestDatabase;
+  let ingress: TestIngress;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    ingress = await startTestIngress(database, {
+      deps: { admissionLimits: { cti: LIMITS.cti, api: { perSecond: 0.2, burst: 1 } }, metricsTenantLabels: 1 },
+    });
+  });
+
+  afterAll(async () => {
+    await ingress.close();
+    await database.drop();
+  });
+
+  it('METRICS_TENANT_LABELS=1: the most refused tenant has its own series, the others are summed as outros', async () => {
+    const refusedTimes = [3, 1, 1];
+    const ids: number[] = [];
+    for (const [index, times] of refusedTimes.entries()) {
+      const empresaId = await createEmpresa(database.db, `Empresa ${index}`);
+      const key = await issueApiKey(database.db, empresaId, null, 'k');
+      ids.push(empresaId);
+      const statuses: number[] = [];
+      for (let i = 0; i <= times; i++) {
+        const answer = await ingress.app.inject({
+          method: 'POST',
+          url: '/v1/ping',
+          headers: { authorization: `Bearer ${key}` },
+          payload: { queue: 'set' },
+        });
+        statuses.push(answer.statusCode);
+      }
+      expect(statuses).toEqual([202, ...Array(times).fill(429)]);
+    }
+    const metrics = (await ingress.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const series = metrics.split('\n').filter((line) => line.startsWith('integrador_admission_refused_total{'));
+    expect(series.sort()).toEqual(
+      [
+        `integrador_admission_refused_total{budget="api",empresa_id="${ids[0]}"} 3`,
+        'integrador_admission_refused_total{budget="api",empresa_id="outros"} 2',
+      ].sort(),
+    );
   });
 });
 

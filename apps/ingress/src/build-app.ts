@@ -57,7 +57,7 @@ export interface IngressDeps {
   metricsToken?: string;
   /** The id of the npm start that launched this ingress (FLEET_START_ID): GET /healthz reports it, so that fleet knows its own. */
   fleetStartId?: string | undefined;
-  /** How many tenants per queue and outcome get their own empresa_id label on /metrics (METRICS_TENANT_LABELS; default 20). */
+  /** How many tenants per queue and outcome (per budget for refusals) get their own empresa_id label on /metrics (METRICS_TENANT_LABELS; default 20). */
   metricsTenantLabels?: number;
   /** Seed 003's limits and the environment JSON endpoint secrets resolve from (defaults: the seed's limits, no secrets). */
   endpoints?: EndpointRoutesOptions;

@@ -41,7 +41,7 @@ const EXPECTED_PT_BR: Readonly<Record<ConfigVariable, string>> = {
   FLEET_START_ID:
     'o id que o npm start dá aos apps de uma partida (letras, dígitos e hífens, no máximo 64; o ingress o informa em GET /healthz); deixe sem valor',
   METRICS_TENANT_LABELS:
-    'um inteiro de 0 a 1000 (quantos tenants, os mais movimentados por fila e resultado, ganham um rótulo empresa_id próprio nas métricas de jobs; o resto conta como "outros")',
+    'um inteiro de 0 a 1000 (quantos tenants, os mais movimentados por fila e resultado, ganham um rótulo empresa_id próprio nas métricas de jobs, e os mais recusados por orçamento nas de recusas por limite; o resto conta como "outros")',
   LOG_PRETTY: '0 ou 1 (1: linhas de log legíveis pelo pino-pretty, para desenvolvimento; ele precisa estar instalado)',
   REDIS_COMMAND_TIMEOUT_MS: 'milissegundos de 100 a 60000 (quanto tempo o ingress espera o Redis antes de responder 503)',
   ENDPOINT_MAX_RECORDS:

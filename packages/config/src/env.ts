@@ -120,7 +120,7 @@ export const EnvSchema = Type.Object({
     minimum: 0,
     maximum: 1000,
     'x-expected':
-      'an integer from 0 to 1000 (how many tenants, the busiest per queue and outcome, get their own empresa_id label in the job metrics; the rest count as "outros")',
+      'an integer from 0 to 1000 (how many tenants, the busiest per queue and outcome, get their own empresa_id label in the job metrics, and the most refused per budget in the admission refusals; the rest count as "outros")',
   }),
   LOG_PRETTY: Type.Union([Type.Literal('0'), Type.Literal('1')], {
     default: '0',

@@ -71,7 +71,7 @@ export interface Config {
   metricsPort: number;
   /** The id of the fleet start that launched this app (FLEET_START_ID), reported on the ingress's /healthz; unset otherwise. */
   fleetStartId: string | undefined;
-  /** How many tenants per queue and outcome get their own label in the job metrics (the rest are "outros"). */
+  /** How many tenants per queue and outcome (per budget for admission refusals) get their own metrics label (the rest are "outros"). */
   metricsTenantLabels: number;
   /** Human-readable logs through pino-pretty (development). */
   logPretty: boolean;

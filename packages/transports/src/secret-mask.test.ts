@@ -1,5 +1,5 @@
 import { Secret } from '@integrador/connections';
-import { connectionSecrets, createSecretMasker, ECHO_MASK, MIN_MASKED_SECRET_LENGTH } from './secret-mask';
+import { connectionSecrets, createSecretMasker, ECHO_MASK, MAX_MIXED_FORM_LENGTH, MIN_MASKED_SECRET_LENGTH } from './secret-mask';
 
 describe('createSecretMasker', () => {
   it('masks every copy of a secret, and its JSON-escaped, XML-escaped and percent-encoded forms', () => {
@@ -35,6 +35,18 @@ describe('createSecretMasker', () => {
       c: 'administração',
     });
     expect(mask.text('administração')).toBe('***istração');
+  });
+
+  it('masks a base64 value of a secret written back padded or not', () => {
+    const mask = createSecretMasker(['abcd']);
+    const base64 = Buffer.from('abcd').toString('base64');
+    expect(base64).toBe('YWJjZA==');
+    expect(mask.value({ a: base64, b: 'YWJjZA', c: Buffer.from('abcd').toString('base64url'), d: 'YWJjZA==x' })).toEqual({
+      a: '***',
+      b: '***',
+      c: '***',
+      d: 'YWJjZA==x',
+    });
   });
 
   it('takes every secret of a database connection: url, connection string and password', () => {
@@ -84,11 +96,78 @@ describe('createSecretMasker: the forms a receptor writes a secret in', () => {
     expect(emoji.text('a chave\\ud83d\\ude00+x b')).toBe('a *** b');
   });
 
-  it('costs one look per character: a secret of backslashes against a text of backslashes stays linear', () => {
+  it('a secret of backslashes against a text of backslashes: no backtracking blow-up', () => {
     const slashes = createSecretMasker([`${'\\'.repeat(30)}x`]);
     const started = performance.now();
     expect(slashes.text('\\'.repeat(20000))).toBe('\\'.repeat(20000));
     expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it(`a long secret costs no more than its first ${MAX_MIXED_FORM_LENGTH} characters, and is still masked whole`, () => {
+    // Every position of the text nearly matches: without the cap this took 26 s.
+    const near = createSecretMasker([`${'a'.repeat(500)}b`]);
+    const started = performance.now();
+    // Its first characters are secret too: they are masked even where the rest does not follow.
+    expect(near.text('a'.repeat(100_000)).startsWith(ECHO_MASK)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(2000);
+
+    const secret = `${'k9/Q"x&'.repeat(10)}çZ-${'0123456789'.repeat(4)}`;
+    const long = createSecretMasker([secret]);
+    expect(long.text(`a ${secret} b`)).toBe('a *** b');
+    expect(long.text(JSON.stringify({ e: `a ${secret} b` }))).toBe('{"e":"a *** b"}');
+    expect(long.text(JSON.stringify({ e: secret }).replace(/\//g, '\\/'))).toBe('{"e":"***"}');
+    expect(long.text(`<e>${secret.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}</e>`)).toBe('<e>***</e>');
+    expect(long.text(`?p=${encodeURIComponent(secret)}&q=1`)).toBe('?p=***&q=1');
+    // A 20,000-character secret (a key file, a long token): no expression grows with it.
+    const huge = `${'k9/Q"x&'.repeat(3000)}!`;
+    expect(createSecretMasker([huge]).text(`x ${JSON.stringify(huge)} y`)).toBe('x "***" y');
+    // Its head in any mixed form is masked; a tail past the cap in a mixed form is left (documented).
+    const head = [...secret].slice(0, MAX_MIXED_FORM_LENGTH).join('');
+    expect(long.text(`${head.replace(/"/g, '\\u0022')}${secret.slice(head.length).replace('ç', '\\u00e7')}`)).toBe(
+      `***${secret.slice(head.length).replace('ç', '\\u00e7')}`,
+    );
+  });
+
+  it('never cuts an escape in two: masked JSON and XML answers still parse', () => {
+    // A plain & before a secret is no character reference: it stays.
+    expect(createSecretMasker(['abcdef']).text('?x=1&abcdef&y=2')).toBe('?x=1&***&y=2');
+    const bareAmpersand = /&(?!(?:amp|lt|gt|quot|apos|#\d+|#[xX][0-9a-fA-F]+);)/;
+    const cases: [secret: string, said: string, written?: string][] = [
+      ['u00e9xyz', 'caféxyz', '{"erro":"caf\\u00e9xyz","n":1}'],
+      ['abc\\', 'got abc\\'],
+      ['abc\\', 'abc\\"quoted'],
+      ['abc\\', 'abc\\u0041'],
+      ['nabc', 'x\nabc'],
+      ['nabc', 'x\\\nabc'],
+      ['abc&', 'got abc&'],
+      ['amp;xyz', 'a &xyz'],
+      ['lt;xyz', 'a <xyz'],
+      ['#38;xyz', 'a &#38;xyz'],
+      ['abc%', 'abc%'],
+      ['s3nh4', 's3nh4'],
+    ];
+    for (const [secret, said, written] of cases) {
+      const mask = createSecretMasker([secret]);
+      const json = written ?? JSON.stringify({ erro: said, n: 1 });
+      const maskedJson = mask.text(json);
+      expect(JSON.parse(maskedJson)).toEqual({ erro: expect.any(String), n: 1 });
+      expect(JSON.parse(maskedJson).erro).not.toContain(secret);
+
+      const xml = `<erro>${said
+        .replace(/&(?!#38;)/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/"/g, '&quot;')}</erro>`;
+      expect(bareAmpersand.test(xml)).toBe(false);
+      const maskedXml = mask.text(xml);
+      // Each case has its secret in the JSON or the XML text, and it is masked there.
+      expect([secret, `${maskedJson} ${maskedXml}`]).toEqual([secret, expect.stringContaining(ECHO_MASK)]);
+      expect([secret, bareAmpersand.test(maskedXml), maskedXml.includes(secret), maskedJson.includes(secret)]).toEqual([
+        secret,
+        false,
+        false,
+        false,
+      ]);
+    }
   });
 
   it('shows a redirect URL with its secret masked whatever the case of its host', () => {

@@ -1,5 +1,5 @@
 import type { Logger } from '@integrador/logging';
-import { type JobProducer, readTenantStats } from '@integrador/queue';
+import { type JobProducer, OTHER_TENANTS, readTenantStats } from '@integrador/queue';
 import { hasBearerToken, registerProcessMetrics } from '@integrador/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -14,7 +14,7 @@ export interface MetricsDeps {
   redis: Redis;
   prefix: string;
   logger: Logger;
-  /** Tenants per queue and outcome with their own empresa_id label; the others are summed as "outros". */
+  /** Tenants per queue and outcome (per budget for admission refusals) with their own empresa_id label; the others are summed as "outros". */
   tenantLabels: number;
 }
 
@@ -86,12 +86,22 @@ export function createMetrics(deps: MetricsDeps): {
       }
     },
   });
-  // Counted by this process (a Prometheus sum over the replicas gives the total); tenants appear only once refused.
-  const refused = new Counter({
+  // Counted by this process (a Prometheus sum over the replicas gives the total); tenants appear only once refused. The
+  // tenant label is bounded as on jobs_finished: the tenantLabels most refused per budget, the others summed as outros.
+  const refusals = new Map<AdmissionBudget, Map<number, number>>();
+  new Counter({
     name: 'integrador_admission_refused_total',
-    help: 'Requests this ingress refused with 429 TENANT_RATE_LIMITED, per budget (cti: PBX listener events, api: /v1 writes) and tenant (empresa_id)',
+    help: 'Requests this ingress refused with 429 TENANT_RATE_LIMITED, per budget (cti: PBX listener events, api: /v1 writes) and tenant (empresa_id: the most refused, the others as outros)',
     labelNames: ['budget', 'empresa_id'],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [budget, byTenant] of refusals) {
+        for (const [empresaId, count] of boundedTenants(byTenant, deps.tenantLabels)) {
+          this.inc({ budget, empresa_id: String(empresaId) }, count);
+        }
+      }
+    },
   });
   registerFlowMetrics(registry, deps);
   registerLimitMetrics(registry, deps);
@@ -107,7 +117,14 @@ export function createMetrics(deps: MetricsDeps): {
   const children = new Map<string, ReturnType<typeof latency.labels>>();
   return {
     registry,
-    admissionRefused: (budget, empresaId) => refused.inc({ budget, empresa_id: String(empresaId) }),
+    admissionRefused: (budget, empresaId) => {
+      let byTenant = refusals.get(budget);
+      if (!byTenant) {
+        byTenant = new Map();
+        refusals.set(budget, byTenant);
+      }
+      byTenant.set(empresaId, (byTenant.get(empresaId) ?? 0) + 1);
+    },
     observe: (method, route, status, seconds) => {
       const key = `${method} ${status} ${route}`;
       let child = children.get(key);
@@ -118,6 +135,13 @@ export function createMetrics(deps: MetricsDeps): {
       child.observe(seconds);
     },
   };
+}
+
+/** The `top` largest counts by tenant (ties by lower empresa_id) and one "outros" sum for the rest, when any. */
+function boundedTenants(counts: Map<number, number>, top: number): [number | typeof OTHER_TENANTS, number][] {
+  const sorted = [...counts].sort(([a, countA], [b, countB]) => countB - countA || a - b);
+  const others = sorted.slice(top).reduce((sum, [, count]) => sum + count, 0);
+  return [...sorted.slice(0, top), ...(others > 0 ? [[OTHER_TENANTS, others] as [typeof OTHER_TENANTS, number]] : [])];
 }
 
 /**
