@@ -1,7 +1,7 @@
 import { parseAddressAllowlist } from '@integrador/connections';
 import { normalizePhone } from '@integrador/cti';
 import { runRefusalMessage } from '@integrador/integrador';
-import { createOperador, createServicoEndpoint, setPermitirRedePrivada } from '@integrador/store';
+import { createFilial, createOperador, createServicoEndpoint, issueApiKey, setPermitirRedePrivada } from '@integrador/store';
 import { launchBrowser } from '@integrador/test-support/browser';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS, EndpointFlowControl } from '@integrador/webhooks';
 import type { Browser, Page } from 'playwright-core';
@@ -221,6 +221,42 @@ describe('dashboard: the API’s actions on the pages (trial 4)', () => {
       payload: { _csrf: leitora.csrf, empresa: String(h.empresaA), servico: String(ids.ok) },
     });
     expect(refused.statusCode).toBe(403);
+  }, 120000);
+
+  it('a filial API key on the services page sees its filial’s and the empresa’s services, never another filial’s', async () => {
+    const db = h.database;
+    const [matriz, outra] = [await createFilial(db.db, h.empresaA, 'Matriz'), await createFilial(db.db, h.empresaA, 'Outra')];
+    const ofFilial = async (filialId: number, nome: string) =>
+      (
+        await createServicoEndpoint(
+          db,
+          { empresaId: h.empresaA, filialId },
+          {
+            nome,
+            urlBase: json.url,
+            autenticacao: 'nenhuma',
+            usuario: null,
+            segredoRef: null,
+            ativo: true,
+            eventos: [{ tipo: 'contato', url: `${json.url}/contatos` }],
+          },
+        )
+      ).id;
+    const own = await ofFilial(matriz, 'Serviço da Matriz');
+    const other = await ofFilial(outra, 'Serviço da Outra');
+    // The empresa's own key sees both filiais' services: the wall below is the filial's, not a missing row.
+    const whole = await h.app.inject({ url: '/dashboard/servicos', headers: asKeyA() });
+    expect(whole.body).toContain(`data-servico="${other}"`);
+    const key = await issueApiKey(db.db, h.empresaA, matriz, 'matriz');
+    const page = await h.app.inject({
+      url: '/dashboard/servicos',
+      headers: { authorization: `Bearer ${key}`, 'accept-language': 'pt-BR' },
+    });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(`data-servico="${own}"`);
+    expect(page.body).toContain(`data-servico="${ids.ok}"`);
+    expect(page.body).not.toContain(`data-servico="${other}"`);
+    expect(page.body).not.toContain('Serviço da Outra');
   }, 120000);
 
   it('the webhooks page shows each endpoint’s circuit and tests it (Testar) in the engine’s words; another tenant’s is a 404', async () => {
