@@ -285,6 +285,15 @@ describe('dashboard: the API’s actions on the pages (trial 4)', () => {
     expect(await flash(page)).toMatch(new RegExp(`^Teste do endpoint #${ids.hookOk}: .*200`));
     const sent = json.requests.filter((r) => r.path === '/hook');
     expect(sent).toHaveLength(1);
+    // The POST answers with a 303 to the page, which words the outcome: a reload sends no second sample, audits nothing.
+    expect(new URL(page.url()).searchParams.get('testado')).toBe(String(ids.hookOk));
+    const audited = (await audit('webhook-test')).length;
+    await page.reload();
+    expect(await flash(page)).toMatch(new RegExp(`^Teste do endpoint #${ids.hookOk}: .*200`));
+    expect(json.requests.filter((r) => r.path === '/hook')).toHaveLength(1);
+    expect(await audit('webhook-test')).toHaveLength(audited);
+    const english = await page.goto(`${page.url()}&lang=en`);
+    expect(await english?.text()).toMatch(new RegExp(`Test of endpoint #${ids.hookOk}: [^<]*200`));
     await page.locator(`section[data-endpoint="${ids.hookQuebrado}"] button.testar`).click();
     await page.waitForSelector('.flash.err');
     expect(await flash(page)).toMatch(new RegExp(`^Teste do endpoint #${ids.hookQuebrado} falhou: .*404`));
