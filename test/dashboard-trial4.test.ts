@@ -1,7 +1,7 @@
 import { parseAddressAllowlist } from '@integrador/connections';
 import { normalizePhone } from '@integrador/cti';
 import { runRefusalMessage } from '@integrador/integrador';
-import { createOperador, createServicoEndpoint, setPermitirRedePrivada } from '@integrador/store';
+import { createFilial, createOperador, createServicoEndpoint, issueApiKey, setPermitirRedePrivada } from '@integrador/store';
 import { launchBrowser } from '@integrador/test-support/browser';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS, EndpointFlowControl } from '@integrador/webhooks';
 import type { Browser, Page } from 'playwright-core';
@@ -223,6 +223,42 @@ describe('dashboard: the API’s actions on the pages (trial 4)', () => {
     expect(refused.statusCode).toBe(403);
   }, 120000);
 
+  it('a filial API key on the services page sees its filial’s and the empresa’s services, never another filial’s', async () => {
+    const db = h.database;
+    const [matriz, outra] = [await createFilial(db.db, h.empresaA, 'Matriz'), await createFilial(db.db, h.empresaA, 'Outra')];
+    const ofFilial = async (filialId: number, nome: string) =>
+      (
+        await createServicoEndpoint(
+          db,
+          { empresaId: h.empresaA, filialId },
+          {
+            nome,
+            urlBase: json.url,
+            autenticacao: 'nenhuma',
+            usuario: null,
+            segredoRef: null,
+            ativo: true,
+            eventos: [{ tipo: 'contato', url: `${json.url}/contatos` }],
+          },
+        )
+      ).id;
+    const own = await ofFilial(matriz, 'Serviço da Matriz');
+    const other = await ofFilial(outra, 'Serviço da Outra');
+    // The empresa's own key sees both filiais' services: the wall below is the filial's, not a missing row.
+    const whole = await h.app.inject({ url: '/dashboard/servicos', headers: asKeyA() });
+    expect(whole.body).toContain(`data-servico="${other}"`);
+    const key = await issueApiKey(db.db, h.empresaA, matriz, 'matriz');
+    const page = await h.app.inject({
+      url: '/dashboard/servicos',
+      headers: { authorization: `Bearer ${key}`, 'accept-language': 'pt-BR' },
+    });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(`data-servico="${own}"`);
+    expect(page.body).toContain(`data-servico="${ids.ok}"`);
+    expect(page.body).not.toContain(`data-servico="${other}"`);
+    expect(page.body).not.toContain('Serviço da Outra');
+  }, 120000);
+
   it('the webhooks page shows each endpoint’s circuit and tests it (Testar) in the engine’s words; another tenant’s is a 404', async () => {
     // The worker's flow control opens the broken endpoint's circuit after WEBHOOK_BREAKER_FAILURES failures in a row.
     const flow = new EndpointFlowControl(h.redis, h.prefix, { ...DEFAULT_WEBHOOK_SETTINGS, leaseMs: 20000 });
@@ -249,6 +285,15 @@ describe('dashboard: the API’s actions on the pages (trial 4)', () => {
     expect(await flash(page)).toMatch(new RegExp(`^Teste do endpoint #${ids.hookOk}: .*200`));
     const sent = json.requests.filter((r) => r.path === '/hook');
     expect(sent).toHaveLength(1);
+    // The POST answers with a 303 to the page, which words the outcome: a reload sends no second sample, audits nothing.
+    expect(new URL(page.url()).searchParams.get('testado')).toBe(String(ids.hookOk));
+    const audited = (await audit('webhook-test')).length;
+    await page.reload();
+    expect(await flash(page)).toMatch(new RegExp(`^Teste do endpoint #${ids.hookOk}: .*200`));
+    expect(json.requests.filter((r) => r.path === '/hook')).toHaveLength(1);
+    expect(await audit('webhook-test')).toHaveLength(audited);
+    const english = await page.goto(`${page.url()}&lang=en`);
+    expect(await english?.text()).toMatch(new RegExp(`Test of endpoint #${ids.hookOk}: [^<]*200`));
     await page.locator(`section[data-endpoint="${ids.hookQuebrado}"] button.testar`).click();
     await page.waitForSelector('.flash.err');
     expect(await flash(page)).toMatch(new RegExp(`^Teste do endpoint #${ids.hookQuebrado} falhou: .*404`));

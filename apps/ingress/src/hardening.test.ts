@@ -192,6 +192,7 @@ describe('endpoint Validate holds no request open for minutes', () => {
       keyPrefix: prefix,
       checkTimeoutMs: 2000,
       endpoints: { limits: { maxRecords: 5, timeoutMs: 60_000, maxResponseBytes: 1 << 20 }, env: {}, validateTimeoutMs: 1000 },
+      dashboard: { secureCookies: false },
     });
     try {
       const empresa = await createEmpresa(database.db, 'Faculdade');
@@ -214,6 +215,17 @@ describe('endpoint Validate holds no request open for minutes', () => {
       const res = await app.inject({ method: 'POST', url: `/v1/endpoints/${id}/validate`, headers: { authorization: `Bearer ${key}` } });
       expect(Date.now() - started).toBeLessThan(5000);
       expect(res.json().eventos[0]).toMatchObject({ ok: false, code: 'TIMEOUT' });
+      // The dashboard's Validar (a bearer key may post its forms) waits no longer than the API does.
+      const before = Date.now();
+      const page = await app.inject({
+        method: 'POST',
+        url: '/dashboard/acoes/servico-validar',
+        headers: { authorization: `Bearer ${key}` },
+        payload: { empresa: String(empresa), servico: String(id) },
+      });
+      expect(Date.now() - before).toBeLessThan(5000);
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toMatch(/<li data-tipo="contato" class="falhou">/);
     } finally {
       await app.close();
       await producer.close();

@@ -1,4 +1,5 @@
 import { listCalls } from '@integrador/cti';
+import { latestAudit } from '@integrador/store';
 import {
   type CircuitState,
   cancelReasonOf,
@@ -179,19 +180,15 @@ function notFound(reply: FastifyReply, viewer: Viewer) {
  */
 export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
   return async (app) => {
-    /** A page; `answer`: a form action's own answer shown on it (the webhook test's outcome), for its empresa. */
-    const page = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      kind: 'calls' | 'webhooks',
-      answer?: { empresaId: number; text: string; error: boolean },
-    ) => {
+    const page = async (request: FastifyRequest, reply: FastifyReply, kind: 'calls' | 'webhooks') => {
       const viewer = viewerOf(request);
       const t = messages(viewer.locale);
-      const query = answer ? { empresa: String(answer.empresaId) } : (request.query as Query);
+      const query = request.query as Query;
       const empresas = await visibleEmpresas(deps, viewer);
       const requested = num(query.empresa);
       const empresaId = empresas.find((e) => e.id === requested)?.id ?? empresas[0]?.id;
+      // A webhook test's outcome after its redirect (`testado=<endpoint>`): the viewer's latest one, worded now.
+      const answer = kind === 'webhooks' && empresaId !== undefined ? await testOutcome(deps, viewer, empresaId, query) : undefined;
       const flash = query.feito !== undefined ? t.done(Number(query.feito)) : undefined;
       const refused = answer?.error ? answer.text : refusalOf(viewer, query);
       let body = html`<p class="muted">${t.noRows}</p>`;
@@ -280,7 +277,8 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
     app.post('/dashboard/acoes/webhook-reenviar', (request, reply) => formAction(request, reply, 'resend'));
 
     // "Testar" (seed 004's test button, the engine's testWebhookEndpoint as POST /v1/webhooks/:id/test): a sample sent
-    // now, its outcome on the page in the engine's words. Another tenant's endpoint is a 404, a filial key's 403.
+    // now, then a 303 to the page, which words its outcome (from the audit row) in the engine's words — a reload sends
+    // nothing again. Another tenant's endpoint is a 404, a filial key's 403.
     app.post('/dashboard/acoes/webhook-testar', async (request, reply) => {
       const viewer = viewerOf(request);
       const body = (request.body ?? {}) as Record<string, unknown>;
@@ -299,8 +297,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
           .status(404)
           .type('text/html')
           .send(layout(viewer, { title: '404', active: '', body: html`` }));
-      const text = tested.ok ? t.webhookTestOk(endpointId, tested.message) : t.webhookTestFailed(endpointId, tested.message);
-      return page(request, reply, 'webhooks', { empresaId, text, error: !tested.ok });
+      return reply.redirect(`/dashboard/webhooks?empresa=${empresaId}&testado=${endpointId}`, 303);
     });
     app.post('/dashboard/acoes/webhook-recuperar', (request, reply) => formAction(request, reply, 'recover'));
 
@@ -448,9 +445,25 @@ async function testedEndpoint(deps: DashboardDeps, viewer: Viewer, empresaId: nu
     acao: 'webhook-test',
     alvo: `webhook/${endpointId}`,
     quantidade: 1,
-    detalhe: { ok: result.ok, code: result.code, status: result.status },
+    detalhe: { ok: result.ok, code: result.code, status: result.status, params: result.params },
   });
   return result;
+}
+
+/** The outcome of the viewer's latest test of `testado` (the audit row testedEndpoint wrote), in the viewer's words. */
+async function testOutcome(deps: DashboardDeps, viewer: Viewer, empresaId: number, query: Query) {
+  const endpointId = num(query.testado);
+  if (endpointId === undefined) return undefined;
+  const where = { empresaId, acao: 'webhook-test', alvo: `webhook/${endpointId}`, autor: viewer.autor };
+  const row = await latestAudit(deps.database.db, where);
+  const detalhe = row?.detalhe
+    ? (JSON.parse(row.detalhe) as { ok?: boolean; code?: string; params?: Record<string, string | number> })
+    : undefined;
+  if (!detalhe?.code) return undefined;
+  const t = messages(viewer.locale);
+  const message = webhookMessage(viewer.locale, detalhe.code as Parameters<typeof webhookMessage>[1], detalhe.params ?? {});
+  const ok = detalhe.ok === true;
+  return { text: ok ? t.webhookTestOk(endpointId, message) : t.webhookTestFailed(endpointId, message), error: !ok };
 }
 
 /** A page of calls as an operator sees it: rows written before the PBX client masked its errors still quote full URLs. */

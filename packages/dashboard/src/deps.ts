@@ -16,7 +16,14 @@ export interface DashboardDeps extends ActionDeps {
    * Seed 003's limits (ENDPOINT_*) and where `${NOME}` secrets resolve, for the services page's "Validar" (default:
    * seed 003's limits and no secrets — a service whose auth names one is then reported SECRET_MISSING).
    */
-  endpoints?: { limits: EndpointLimits; env: Readonly<Record<string, string | undefined>> } | undefined;
+  endpoints?:
+    | {
+        limits: EndpointLimits;
+        env: Readonly<Record<string, string | undefined>>;
+        /** Validar's per-event-type bound, as POST /v1/endpoints/:id/validate's (default: the engine's VALIDATE_TIMEOUT_MS). */
+        validateTimeoutMs?: number | undefined;
+      }
+    | undefined;
   /**
    * The webhook settings (WEBHOOK_*: breaker threshold, timeouts, secret key) and HTTP client (through the outbound
    * guard) the webhooks page's "Testar" and circuit state use (default: the defaults and the dashboard's own client).

@@ -76,7 +76,7 @@ export function servicesRoutes(deps: DashboardDeps): FastifyPluginAsync {
         html`<input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="empresa" value="${empresaId}"><input type="hidden" name="servico" value="${servicoId}">`;
       const sections = [];
       for (const empresa of await visibleEmpresas(deps, viewer)) {
-        const items = await listServicosEndpoint(deps.database.db, { empresaId: empresa.id, filialId: null });
+        const items = await listServicosEndpoint(deps.database.db, { empresaId: empresa.id, filialId: viewer.filialId });
         if (!items.length) continue;
         sections.push(html`<section data-empresa="${empresa.id}"><h2>${empresa.nome} (#${empresa.id})</h2><table><thead><tr><th>#</th><th>${t.name}</th><th>${t.status}</th><th>${t.reason}</th><th>${t.updatedAt}</th><th></th></tr></thead><tbody>
 ${items.map(
@@ -120,7 +120,7 @@ ${items.map(
       const named = formService(viewer, (request.body ?? {}) as Record<string, unknown>);
       const service = named && (await findServicoEndpoint(deps.database.db, named.caller, named.servicoId));
       if (!named || !service) return refuse(reply, viewer, 404);
-      const ctx = { database: deps.database, limits: validationLimits(endpoints.limits), env: endpoints.env };
+      const ctx = { database: deps.database, limits: validationLimits(endpoints.limits, endpoints.validateTimeoutMs), env: endpoints.env };
       const result = await validateEndpointService(ctx, service);
       await auditAction(deps, viewer, {
         empresaId: named.empresaId,

@@ -75,6 +75,7 @@ export {
   createSessao,
   deleteSessao,
   findSessao,
+  latestAudit,
   listAudit,
   listOperadores,
   type Operador,

@@ -176,6 +176,23 @@ export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
     .execute();
 }
 
+/** The newest entry one author wrote of one action on one target of a tenant (a form's outcome shown after its redirect). */
+export async function latestAudit(
+  db: Db,
+  where: { empresaId: number; acao: string; alvo: string; autor: string },
+): Promise<AuditoriaAcao | undefined> {
+  return db
+    .selectFrom('auditoria_acoes')
+    .selectAll()
+    .where('empresa_id', '=', where.empresaId)
+    .where('acao', '=', where.acao)
+    .where('alvo', '=', where.alvo)
+    .where('autor', '=', where.autor.slice(0, 120))
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /** The newest audit entries visible in a tenant scope (an admin also sees entries without a tenant). */
 export async function listAudit(db: Db, scope: 'all' | readonly number[], limit = 100): Promise<AuditoriaAcao[]> {
   let query = db.selectFrom('auditoria_acoes').selectAll();

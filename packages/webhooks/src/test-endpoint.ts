@@ -48,6 +48,8 @@ export interface TestResult {
   ok: boolean;
   code: TestCode;
   message: string;
+  /** The message's parameters: whoever shows the outcome later words it again with webhookMessage(locale, code, params). */
+  params: Record<string, string | number>;
   status: number | null;
   durationMs: number;
 }
@@ -116,5 +118,12 @@ export async function testWebhookEndpoint(
   const headers = attemptHeaders(customHeaders(endpoint, settings), signingSecrets(endpoint, settings), webhookId, body, gatilho);
   const result = await http.send(endpoint.url, headers, body);
   const { code, params } = explain(result, endpoint.url, settings.timeoutMs);
-  return { ok: result.ok, code, message: webhookMessage(locale, code, params), status: result.status, durationMs: result.durationMs };
+  return {
+    ok: result.ok,
+    code,
+    message: webhookMessage(locale, code, params),
+    params,
+    status: result.status,
+    durationMs: result.durationMs,
+  };
 }

@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { createEmpresa } from '@integrador/store';
+import { createEmpresa, sqlitePath } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { useTestRedis } from '@integrador/test-support/test-redis';
 import type { Redis } from 'ioredis';
-import { sql } from 'kysely';
+import { type KyselyPlugin, sql } from 'kysely';
 import { activePops, publishPop } from '../pop/pop-events';
 import { popKeys } from '../pop/pop-keys';
 import { TtlCache } from '../settings/settings-cache';
 import { insertConta } from '../test/contas';
 import { type CallEventDeps, expireOpenCalls, processCallEvent } from './call-events';
-import { insertCall, listCalls } from './call-log.repository';
+import { closeStaleCalls, closeUnansweredCalls, insertCall, listCalls } from './call-log.repository';
 import { callStatusReason } from './call-status.messages';
+
+type CallRowOf = Awaited<ReturnType<typeof listCalls>>['calls'][number];
 
 describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
   let database: TestDatabase;
@@ -468,4 +470,59 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
       .executeTakeFirstOrThrow();
     expect(foreignRow).toMatchObject({ empresa_id: outra, status: 'não atendida', url_audio: null });
   });
+
+  it.each([
+    ['closeStaleCalls', closeStaleCalls, 'sem fim recebido'],
+    ['closeUnansweredCalls', closeUnansweredCalls, 'não atendida'],
+  ] as const)(
+    '%s returns only the rows it closed, not one whose end arrived between its pick and its write',
+    async (_, sweep, closedAs) => {
+      const ramal = closedAs === 'não atendida' ? '3601' : '3602';
+      const old = new Date(Date.now() - 7200000);
+      await processCallEvent(deps, event('inicio', ramal, '1133334444', old));
+      await processCallEvent(deps, event('inicio', ramal, '1155556666', old));
+      const [raced, swept] = (await rows(ramal)).sort((a, b) => a.id - b.id) as [CallRowOf, CallRowOf];
+      // The call's end, written by another connection right after the sweep's SELECT answered (the old sweep selected,
+      // then updated): on PostgreSQL and SQLite the sweep is one UPDATE … RETURNING and has no SELECT to race.
+      const endElsewhere = async () => {
+        if (dialect !== 'sqlite') {
+          await sql`UPDATE ligacoes SET status = 'finalizada' WHERE id = ${raced.id}`.execute(database.db);
+          return;
+        }
+        const SQLite = require('better-sqlite3') as typeof import('better-sqlite3');
+        const other = new SQLite(sqlitePath(database.url));
+        try {
+          other.prepare("UPDATE ligacoes SET status = 'finalizada' WHERE id = ?").run(raced.id);
+        } finally {
+          other.close();
+        }
+      };
+      const selects = new Set<string>();
+      let ended = false;
+      const racing: KyselyPlugin = {
+        transformQuery: (args) => {
+          if (args.node.kind === 'SelectQueryNode') selects.add(args.queryId.queryId);
+          return args.node;
+        },
+        transformResult: async (args) => {
+          const rowsSeen = args.result.rows as { id?: unknown }[];
+          if (!ended && selects.has(args.queryId.queryId) && rowsSeen.some((r) => Number(r.id) === raced.id)) {
+            ended = true;
+            await endElsewhere();
+          }
+          return args.result;
+        },
+      };
+      const closed = (await sweep(database.db.withPlugin(racing), new Date(Date.now() - 3600000)))
+        .filter((r) => r.id === raced.id || r.id === swept.id)
+        .map((r) => ({ id: r.id, status: r.status }));
+      const after = new Map((await rows(ramal)).map((r) => [r.id, r.status]));
+      // Exactly the rows this sweep changed, each as it left it.
+      expect(closed.sort((a, b) => a.id - b.id)).toEqual(
+        [raced, swept].filter((r) => after.get(r.id) === closedAs).map((r) => ({ id: r.id, status: closedAs })),
+      );
+      expect(after.get(swept.id)).toBe(closedAs);
+      if (dialect === 'mysql' || ended) expect(after.get(raced.id)).toBe('finalizada');
+    },
+  );
 });

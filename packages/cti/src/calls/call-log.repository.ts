@@ -9,7 +9,16 @@ import {
   timestampMs,
   timestampValue,
 } from '@integrador/store';
-import { type Compilable, type Expression, type Insertable, type Kysely, type Selectable, sql } from 'kysely';
+import {
+  type Compilable,
+  type Expression,
+  type ExpressionBuilder,
+  type Insertable,
+  type Kysely,
+  type Selectable,
+  type SqlBool,
+  sql,
+} from 'kysely';
 import { normalizePhone } from '../phone/normalize-phone';
 
 /** Call statuses (seed 002's call log); discando / falhou are click-to-call's own. */
@@ -552,83 +561,80 @@ export async function setCallCustomer(db: Db, empresaId: number, ligacaoId: numb
     .execute();
 }
 
-/** Closes every call still open since before `cutoff` as "sem fim recebido" (all tenants); returns those rows. */
+/** Which rows a sweep closes: a condition on ligacoes alone, checked again as each row is written. */
+type SweepGuard = (eb: ExpressionBuilder<Database, 'ligacoes'>) => Expression<SqlBool>;
+
+/**
+ * The sweeps' one shape: sets `status` on up to `batch` rows the guard picks (all tenants) and returns only the rows it
+ * changed, as closed — a row its end (or another sweep) closed between the pick and the write is neither counted nor
+ * taken off the screen pop again. PostgreSQL and SQLite pick and write in one UPDATE … RETURNING; MySQL/MariaDB, which
+ * has no RETURNING, picks the ids, then in one transaction re-reads them under the guard with FOR UPDATE (row locks on
+ * those ids only, no range) and writes exactly the rows it re-read.
+ */
+async function closeSwept(db: Db, guard: SweepGuard, status: CallStatus, batch: number): Promise<CallRow[]> {
+  if (db.getExecutor().adapter.supportsReturning) {
+    return db
+      .updateTable('ligacoes')
+      .set({ status })
+      .where('id', 'in', (eb) => eb.selectFrom('ligacoes').select('id').where(guard).limit(batch))
+      .where(guard)
+      .returningAll()
+      .execute();
+  }
+  const picked = await db.selectFrom('ligacoes').select('id').where(guard).limit(batch).execute();
+  if (!picked.length) return [];
+  return db.transaction().execute(async (trx) => {
+    const open = await trx
+      .selectFrom('ligacoes')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        picked.map((c) => c.id),
+      )
+      .where(guard)
+      .forUpdate()
+      .execute();
+    if (!open.length) return [];
+    await trx
+      .updateTable('ligacoes')
+      .set({ status })
+      .where(
+        'id',
+        'in',
+        open.map((c) => c.id),
+      )
+      .execute();
+    return open.map((c) => ({ ...c, status }));
+  });
+}
+
+/** Closes every call still open since before `cutoff` as "sem fim recebido" (all tenants); returns the rows it closed. */
 export async function closeStaleCalls(db: Db, cutoff: Date, batch = 500): Promise<CallRow[]> {
-  const stale = await db
-    .selectFrom('ligacoes')
-    .selectAll()
-    .where('status', 'in', [...OPEN_STATUSES])
-    .where('inicio', '<', timestampValue(db, cutoff))
-    .limit(batch)
-    .execute();
-  if (!stale.length) return [];
-  await db
-    .updateTable('ligacoes')
-    .set({ status: 'sem fim recebido' })
-    .where(
-      'id',
-      'in',
-      stale.map((c) => c.id),
-    )
-    .where('status', 'in', [...OPEN_STATUSES])
-    .execute();
-  return stale;
+  const before = timestampValue(db, cutoff);
+  return closeSwept(db, (eb) => eb.and([eb('status', 'in', [...OPEN_STATUSES]), eb('inicio', '<', before)]), 'sem fim recebido', batch);
 }
 
 /**
  * Closes every click-to-call to an internal extension (direcao saida, its number key an extension's: `r<digits>`, as
- * normalizePhone writes it) still "em andamento" since before `cutoff` as "ramal sem fim" (all tenants); returns those rows.
+ * normalizePhone writes it) still "em andamento" since before `cutoff` as "ramal sem fim" (all tenants); returns the
+ * rows it closed.
  */
 export async function closeStaleExtensionCalls(db: Db, cutoff: Date, batch = 500): Promise<CallRow[]> {
-  const stale = await db
-    .selectFrom('ligacoes')
-    .selectAll()
-    .where('status', '=', 'em andamento')
-    .where('direcao', '=', 'saida')
-    .where('chave_telefone', 'like', 'r%')
-    .where('inicio', '<', timestampValue(db, cutoff))
-    .limit(batch)
-    .execute();
-  if (!stale.length) return [];
-  await db
-    .updateTable('ligacoes')
-    .set({ status: EXTENSION_EXPIRED })
-    .where(
-      'id',
-      'in',
-      stale.map((c) => c.id),
-    )
-    .where('status', '=', 'em andamento')
-    .execute();
-  return stale;
+  const before = timestampValue(db, cutoff);
+  const guard: SweepGuard = (eb) =>
+    eb.and([eb('status', '=', 'em andamento'), eb('direcao', '=', 'saida'), eb('chave_telefone', 'like', 'r%'), eb('inicio', '<', before)]);
+  return closeSwept(db, guard, EXTENSION_EXPIRED, batch);
 }
 
 /**
  * Closes every call still ringing since before `cutoff` — `tocando` with no answer known — as "não atendida" (all
- * tenants); returns those rows. A call known to be answered (atendido_em, em andamento) waits for closeStaleCalls.
+ * tenants); returns the rows it closed. A call known to be answered (atendido_em, em andamento) waits for closeStaleCalls.
  */
 export async function closeUnansweredCalls(db: Db, cutoff: Date, batch = 500): Promise<CallRow[]> {
-  const ringing = await db
-    .selectFrom('ligacoes')
-    .selectAll()
-    .where('status', '=', 'tocando')
-    .where('atendido_em', 'is', null)
-    .where('inicio', '<', timestampValue(db, cutoff))
-    .limit(batch)
-    .execute();
-  if (!ringing.length) return [];
-  await db
-    .updateTable('ligacoes')
-    .set({ status: RING_EXPIRED })
-    .where(
-      'id',
-      'in',
-      ringing.map((c) => c.id),
-    )
-    .where('status', '=', 'tocando')
-    .where('atendido_em', 'is', null)
-    .execute();
-  return ringing;
+  const before = timestampValue(db, cutoff);
+  const guard: SweepGuard = (eb) => eb.and([eb('status', '=', 'tocando'), eb('atendido_em', 'is', null), eb('inicio', '<', before)]);
+  return closeSwept(db, guard, RING_EXPIRED, batch);
 }
 
 export interface CallFilter {

@@ -14,8 +14,8 @@
  * read), ARGV[3+5i] burst, ARGV[4+5i] concurrency (0 = no slot taken here), ARGV[5+5i] tokens wanted, ARGV[6+5i] slots
  * wanted (≥ 1 each: a process may take a few tokens or slots at once and hand them out locally — never more than the
  * burst or the free slots allow now, so the limits still hold across every process); last, ARGV[7+5n] the job's
- * slot-wait member ('' = none): a job delayed before leaves the slot waits once admitted (GET /v1/limits counts the
- * rest as waiting, due or not).
+ * slot-wait member ('' = none): a job delayed before leaves the slot waits once admitted, or once delayed by the rate
+ * (its reservation counts it then) — GET /v1/limits counts the rest as waiting, due or not.
  *
  * Returns {1, tokens_1, …, tokens_n, slots_1, …, slots_n} when admitted (tokens_i of rate scope i, slots_i members
  * "<prefix>#1" … "<prefix>#slots_i" added to scope i's leases; the first token and slot are this call's own), or
@@ -31,6 +31,8 @@ local now = tonumber(ARGV[1])
 local n = (#KEYS - 2) / 2
 local reserved = false
 if ARGV[3] == '1' and redis.call('ZSCORE', KEYS[1], ARGV[2]) then reserved = true end
+local waiter = ARGV[7 + 5 * n]
+local returning = ARGV[3] == '1' and waiter ~= ''
 
 local granted = {1}
 for i = 1, 2 * n do granted[i + 1] = 0 end
@@ -89,6 +91,8 @@ if not reserved then
   if at > now then
     if reason == 1 then
       redis.call('ZADD', KEYS[1], at, ARGV[2])
+      -- A job back from a slot wait now waits for its rate slot: counted once, as rate, not also as concurrency.
+      if returning then redis.call('ZREM', KEYS[#KEYS], waiter) end
       -- Reservations of jobs removed while delayed would stay forever: drop those an hour past their slot.
       redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 3600000)
     end
@@ -97,8 +101,7 @@ if not reserved then
 else
   redis.call('ZREM', KEYS[1], ARGV[2])
 end
-local waiter = ARGV[7 + 5 * n]
-if ARGV[3] == '1' and waiter ~= '' then redis.call('ZREM', KEYS[#KEYS], waiter) end
+if returning then redis.call('ZREM', KEYS[#KEYS], waiter) end
 
 for i = 1, n do
   local count = slots[i]

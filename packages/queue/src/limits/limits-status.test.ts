@@ -98,6 +98,21 @@ describe('readDelayedNow with a real worker', () => {
     expect(await producer.queue('cti').remove(waiter.id as string)).toBe(1);
     expect(await waiting()).toBe(0);
   }, 20000);
+
+  it('does not count a job admitted after its tenant’s limits were removed, while it runs', async () => {
+    const holder = await producer.enqueue('cti', 'system.ping', { tenant: limited, sleepMs: 6000 });
+    await waitFor(async () => (await state(holder)) === 'active');
+    const waiter = await producer.enqueue('cti', 'system.ping', { tenant: limited, sleepMs: 4000 });
+    await waitFor(async () => (await waiting()) === 1);
+    // No limit left: the worker admits it without the take script (the holder still runs), its slot wait stays behind.
+    await writeLimitsMirror(producerRedis, prefix, []);
+    await waitFor(async () => (await state(waiter)) === 'active');
+    expect(await state(holder)).toBe('active');
+    const member = `cti|${waiter.id}`;
+    await waitFor(() => dueFor(member, 0));
+    expect(await state(waiter)).toBe('active');
+    expect(await readDelayedNow(producerRedis, prefix, 5)).toEqual({ rate: 0, concurrency: 0 });
+  }, 30000);
 });
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 10000): Promise<void> {

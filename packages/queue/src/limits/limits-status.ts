@@ -87,8 +87,9 @@ export interface DelayedNow {
 /**
  * How many of the empresa's jobs wait now for a limit: rate reservations whose time is ahead (or only just past), and
  * concurrency-slot waits until the job is admitted — however long a due job waits for a worker to take it. The take
- * script removes a slot wait on admission; a due entry is counted only while its job exists unfinished (a job removed
- * while delayed, or admitted after its tenant's limits were removed, leaves one behind).
+ * script removes a slot wait on admission (or when the returning job is delayed by the rate instead); a due entry is
+ * counted only while its job exists, unfinished and not taken by a worker since the entry's time (a job removed while
+ * delayed, or admitted after its tenant's limits were removed, leaves one behind — not counted, also while it runs).
  */
 export async function readDelayedNow(redis: Redis, prefix: string, empresaId: number): Promise<DelayedNow> {
   const now = Date.now();
@@ -96,23 +97,31 @@ export async function readDelayedNow(redis: Redis, prefix: string, empresaId: nu
   const [rate, ahead, due] = await Promise.all([
     redis.zcount(limitKeys.reservations(prefix, empresaId), now - WAITING_GRACE_MS, '+inf'),
     redis.zcount(slotWaits, now, '+inf'),
-    redis.zrangebyscore(slotWaits, '-inf', `(${now}`),
+    redis.zrangebyscore(slotWaits, '-inf', `(${now}`, 'WITHSCORES'),
   ]);
   return { rate, concurrency: ahead + (await unfinishedJobs(redis, prefix, due)) };
 }
 
-/** How many of the slot-wait members ("queue|jobId") name a job that still exists and has not finished. */
-async function unfinishedJobs(redis: Redis, prefix: string, members: string[]): Promise<number> {
-  if (!members.length) return 0;
+/**
+ * How many of the due slot waits (ZRANGEBYSCORE … WITHSCORES: member "queue|jobId", then its time) name a job that still
+ * exists, has not finished and has not been taken by a worker since that time.
+ */
+async function unfinishedJobs(redis: Redis, prefix: string, withScores: string[]): Promise<number> {
+  if (!withScores.length) return 0;
   const pipeline = redis.pipeline();
-  for (const member of members) {
+  const times: number[] = [];
+  for (let i = 0; i < withScores.length; i += 2) {
+    const member = withScores[i] as string;
     const bar = member.indexOf('|');
-    // BullMQ's job hash; `timestamp` is set when the job is added, `finishedOn` when it completes or fails.
-    pipeline.hmget(`${prefix}:${member.slice(0, bar)}:${member.slice(bar + 1)}`, 'timestamp', 'finishedOn');
+    times.push(Number(withScores[i + 1]));
+    // BullMQ's job hash: `timestamp` is set when the job is added, `finishedOn` when it completes or fails, and
+    // `processedOn` each time a worker takes it — kept through a delay, so only a later one means "taken since".
+    pipeline.hmget(`${prefix}:${member.slice(0, bar)}:${member.slice(bar + 1)}`, 'timestamp', 'finishedOn', 'processedOn');
   }
   const replies = (await pipeline.exec()) ?? [];
-  return replies.filter(([err, fields]) => {
-    const [timestamp, finishedOn] = (fields ?? []) as (string | null)[];
-    return !err && timestamp != null && finishedOn == null;
+  return replies.filter(([err, fields], i) => {
+    const [timestamp, finishedOn, processedOn] = (fields ?? []) as (string | null)[];
+    const takenSince = processedOn != null && Number(processedOn) >= (times[i] ?? 0);
+    return !err && timestamp != null && finishedOn == null && !takenSince;
   }).length;
 }

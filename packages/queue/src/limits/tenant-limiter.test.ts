@@ -6,7 +6,8 @@ import { queueOptions } from '../job-producer';
 import { LimitDelayError } from './limit-delay-error';
 import type { LimitRule } from './limit-rule';
 import { writeLimitsMirror } from './limits-mirror';
-import { TenantLimiter } from './tenant-limiter';
+import { readDelayedNow } from './limits-status';
+import { type Lease, TenantLimiter } from './tenant-limiter';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const empresa = { empresaId: 5, filialId: null };
@@ -63,6 +64,22 @@ describe('TenantLimiter on a real Redis', () => {
     expect(second.until - first.until).toBeGreaterThanOrEqual(995);
     expect(second.until - first.until).toBeLessThanOrEqual(1005);
     expect(await redis.zcard(`${prefix}:limits:resv:e:5`)).toBe(2);
+  });
+
+  it('counts a job back from a slot wait and then delayed by the rate once, as waiting for its rate slot', async () => {
+    await configure([{ ratePerSecond: 1, burst: 1, maxConcurrency: 1 }]);
+    const [first, second] = [await job(), await job()];
+    const lease = await limiter.admit('cti', first, empresa);
+    expect((await refusal(limiter.admit('cti', second, empresa))).reason).toBe('concurrency');
+    expect(await readDelayedNow(redis, prefix, 5)).toEqual({ rate: 0, concurrency: 1 });
+    limiter.release(lease as Lease);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Taken again after its delay (BullMQ counts the start): the slot is free now, the token used by the first job.
+    second.attemptsStarted = 2;
+    expect((await refusal(limiter.admit('cti', second, empresa))).reason).toBe('rate');
+    const waiting = await readDelayedNow(redis, prefix, 5);
+    expect(waiting.rate + waiting.concurrency).toBe(1);
+    expect(waiting).toEqual({ rate: 1, concurrency: 0 });
   });
 
   it('applies the stricter of the empresa and filial limits to a filial’s job, and none to an unlimited tenant', async () => {

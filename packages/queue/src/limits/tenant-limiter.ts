@@ -86,7 +86,7 @@ function slotsWanted(cap: number): number {
 /**
  * How long a slot-wait entry is kept past its time. An admitted job's entry leaves at once (the take script); one of a
  * job removed while delayed, or admitted once its tenant had no limit left, stays until then (GET /v1/limits does not
- * count it: readDelayedNow looks the job up).
+ * count it: readDelayedNow looks the job up — gone, finished, or taken by a worker since the entry's time).
  */
 const SLOT_WAIT_KEEP_MS = 3600_000;
 /** Delays a job may take without using an attempt before a Retry-After counts as an ordinary transient failure. */
