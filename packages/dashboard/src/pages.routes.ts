@@ -1,4 +1,4 @@
-import { listSchedules, previewSet, resolveSetTarget, statusMessage } from '@integrador/integrador';
+import { listSchedules, previewSetWithoutReceptor, resolveSetTarget, statusMessage } from '@integrador/integrador';
 import {
   countJobRecords,
   listAudit,
@@ -30,7 +30,7 @@ import { formId, formJobRefs } from './form-input';
 import { html } from './html';
 import { formatTime, jobStateWord, messages, word } from './i18n';
 import { FilterRefusedError, filterRefusalText } from './job-filter';
-import { filterOf, jobDetail, overviewData, PAGE_SIZE, pageOffset, rowNames } from './queries';
+import { filterOf, jobDetail, overviewData, PAGE_SIZE, pageOffset, recordsOf, rowNames } from './queries';
 import { layout } from './views/layout';
 import {
   auditBody,
@@ -42,6 +42,7 @@ import {
   jobBody,
   overviewBody,
   queryString,
+  technicalDetails,
 } from './views/pages';
 
 type Query = Record<string, string | undefined>;
@@ -86,7 +87,7 @@ function failureQuery(query: Query): FailureQuery {
   };
 }
 
-/** A SET job's consulta with bound values and the request it would send now (the ingress' preview logic). */
+/** A SET job's consulta with bound values and the request rebuilt now from today's data (the ingress' preview logic). */
 export function previewer(deps: DashboardDeps) {
   const { transports } = deps;
   return async (record: RegistroJob) => {
@@ -95,7 +96,8 @@ export function previewer(deps: DashboardDeps) {
     // The job's key parameters, without its trigger nor the values of its last failure.
     const { trigger: _t, ...parametros } = recordParameters(record.parametros).key;
     const target = await resolveSetTarget(deps.database, deps.connections, transports, tenant, record.integracao_id);
-    return previewSet({
+    // The consulta needs only the CRM: a receptor that is down leaves the request out, said in one line.
+    return previewSetWithoutReceptor({
       db: deps.database.db,
       dialect: deps.database.dialect,
       empresaId: record.empresa_id,
@@ -202,7 +204,7 @@ ${items.map(
   (
     s,
   ) => html`<tr><td>${s.nome} (#${s.integracaoId})</td><td><code>${s.cron ?? '—'}</code></td><td>${paused.has(`${empresa.id}/${s.integracaoId}`) ? t.paused : word(t.scheduleStatuses, s.status)}</td><td>${formatTime(s.nextRunAt, viewer.locale, viewer.timeZone)}</td>
-<td>${s.lastRun ? html`<span class="${s.lastRun.status}">${word(t.runStatuses, s.lastRun.status)}</span> ${formatTime(s.lastRun.finishedAt ?? s.lastRun.startedAt, viewer.locale, viewer.timeZone)} ${s.lastRun.error ?? ''}` : '—'}</td>
+<td>${s.lastRun ? html`<span class="${s.lastRun.status}">${word(t.runStatuses, s.lastRun.status)}</span> ${formatTime(s.lastRun.finishedAt ?? s.lastRun.startedAt, viewer.locale, viewer.timeZone)}${s.lastRun.error === null ? '' : html` <span class="erro-motivo">${s.lastRun.errorReason ?? t.unwordedFailure}</span>${technicalDetails(viewer, '', s.lastRun.errorDetail)}`}` : '—'}</td>
 <td>${canAct(viewer) ? scheduleButtons(viewer, empresa.id, s.integracaoId, paused.has(`${empresa.id}/${s.integracaoId}`), s.status !== 'not_scheduled') : ''}</td></tr>`,
 )}
 </tbody></table></section>`);
@@ -264,15 +266,13 @@ ${items.map((s) => html`<tr><td>${s.id}</td><td>${s.nome}</td><td class="${s.sta
       const t = messages(viewer.locale);
       const { scope: _s, ...filter } = filterOf(viewer, filterQuery, 'body.filtro_');
       const shownQuery = failureQuery(filterQuery);
-      const confirmation = async (flash?: { text: string; error: boolean }) =>
-        page(
-          reply,
-          viewer,
-          t.bulkConfirmTitle,
-          'failures',
-          bulkConfirmBody(viewer, shownQuery, await matchingFailed(deps, viewer, filter)),
-          flash,
-        );
+      const confirmation = async (flash?: { text: string; error: boolean }) => {
+        const refs = await matchingFailed(deps, viewer, filter);
+        // The first jobs listed name their customers: their records and names read in one query each.
+        const records = await recordsOf(deps.database, viewer, refs.slice(0, 20));
+        const names = await rowNames(deps.database, viewer, records);
+        return page(reply, viewer, t.bulkConfirmTitle, 'failures', bulkConfirmBody(viewer, shownQuery, refs, { records, names }), flash);
+      };
       if (typeof esperado !== 'string' || !/^\d{1,6}$/.test(esperado)) return confirmation();
       try {
         const result = await retryMatching(deps, viewer, filter, Number(esperado));
