@@ -105,10 +105,16 @@ function failureCell(viewer: Viewer, r: RegistroJob, limit?: number): Raw | stri
   const whole = maskSecrets(r.erro_mensagem);
   const message = whole.slice(0, limit);
   const worded = wordedFailure(viewer.locale, r);
+  // The ERP's own words (its erroExecucao): what the operator must read, in the ERP's language, not the hub's English.
+  if (worded !== undefined && r.erro_codigo !== null && THEIR_WORDS.has(r.erro_codigo) && message)
+    return html`<span class="erro-motivo">${worded}</span>: <span class="erro-resposta">${message}</span>${technicalDetails(viewer, errorCodeOf(r), '')}`;
   // A message that is the reason itself (an endpoint sync's, in pt-BR) is not repeated in the detail.
   const repeated = worded !== undefined && (whole === worded || whole === maskSecrets(wordedFailure('pt-BR', r)));
   return html`<span class="erro-motivo">${worded ?? t.unwordedFailure}</span>${technicalDetails(viewer, errorCodeOf(r), repeated ? '' : message)}`;
 }
+
+/** Codes whose message is the other system's own answer (the ERP's erroExecucao), shown beside the reason. */
+const THEIR_WORDS: ReadonlySet<string> = new Set(['RECEPTOR_ERROR']);
 
 /** The technical side of a failure (class, code, English message), folded: support reads it, the operator need not. */
 export function technicalDetails(viewer: Viewer, code: string, message: string | null | undefined): Raw | string {
