@@ -275,6 +275,15 @@ describe('dashboard: operator trial findings', () => {
     const text = await page.locator('#confirmacao').innerText();
     expect(text).toContain('nada é enviado ao sistema de origem');
     expect(text).not.toContain('sistema de destino');
+    // A scheduled run's id (BullMQ's repeat:<scheduler>:<time>) reads as the schedule of its integration at its time.
+    await record(h.empresaA, 'get', 'repeat:get-e1-i19:1796508900000', {
+      integracaoId: 19,
+      erro: { classe: 'E', codigo: 'LOGIN_REFUSED', mensagem: 'refused' },
+    });
+    await page.goto(`${h.url}/dashboard/falhas?fila=get`);
+    expect(await page.locator('tr[data-job="get/repeat:get-e1-i19:1796508900000"] a').innerText()).toBe(
+      'agendamento de SET-WS-CONTAS às 05/12/2026, 19:15',
+    );
     await page.goto(`${h.url}/dashboard/webhooks?empresa=${h.empresaA}&feito=3`);
     await page.waitForSelector('text=Ação registrada: 3 entrega(s) de webhook.');
   }, 60000);
