@@ -288,6 +288,23 @@ describe('dashboard: operator trial findings', () => {
     await page.waitForSelector('text=Ação registrada: 3 entrega(s) de webhook.');
   }, 60000);
 
+  it("shows a schedule's last failure in one language, its English detail folded", async () => {
+    const { id } = await h.scheduledGet('GET-AGENDA', '0 * * * *');
+    await record(h.empresaA, 'get', 'get-agenda-1', {
+      integracaoId: id,
+      erro: { classe: 'GetConfigError', codigo: 'LOGIN_REFUSED', mensagem: 'ERP source "erp_db" refused the login' },
+    });
+    const page = await loginAs('opa');
+    await page.goto(`${h.url}/dashboard/agendamentos`);
+    const row = page.locator('tr', { hasText: 'GET-AGENDA' });
+    expect(await row.locator('.erro-motivo').innerText()).toBe(
+      'o banco de origem (ERP) recusou o login: confira o usuário e a senha da conexão',
+    );
+    expect(await row.locator('details').isVisible()).toBe(true);
+    expect(await row.locator('details .erro-mensagem').isVisible()).toBe(false);
+    expect(await row.innerText()).not.toContain('refused the login');
+  }, 60000);
+
   it('shows the audit filter as labelled fields, its times in the viewer zone', async () => {
     const page = await loginAs('opa');
     await page.goto(`${h.url}/dashboard/auditoria`);

@@ -120,7 +120,7 @@ const THEIR_WORDS: ReadonlySet<string> = new Set(['RECEPTOR_ERROR']);
 export function technicalDetails(viewer: Viewer, code: string, message: string | null | undefined): Raw | string {
   if (!code && !message) return '';
   const t = messages(viewer.locale);
-  return html`<details class="detalhes-tecnicos"><summary>${t.technicalDetails}</summary><span class="muted erro-codigo">${code}</span>${message ? html` <span class="muted erro-mensagem">${message}</span>` : ''}</details>`;
+  return html`<details class="detalhes-tecnicos"><summary>${t.technicalDetails}</summary>${code ? html`<span class="muted erro-codigo">${code}</span>` : ''}${message ? html`${code ? ' ' : ''}<span class="muted erro-mensagem">${message}</span>` : ''}</details>`;
 }
 
 /** The names a failures list shows beside ids (queries.ts rowNames); none known: the ids alone. */
