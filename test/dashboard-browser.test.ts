@@ -158,7 +158,7 @@ describe('dashboard in a browser', () => {
     await page.locator('tr[data-entrega] details').first().click();
     await shot(page, 'webhooks');
     await page.locator('tr[data-entrega] button:has-text("Reenviar")').first().click();
-    await page.waitForSelector('text=Ação registrada: 1 job(s).');
+    await page.waitForSelector('text=Ação registrada: 1 entrega(s) de webhook.');
 
     await page.click('text=Auditoria');
     const audit = await page.locator('tbody').innerText();

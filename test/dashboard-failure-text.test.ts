@@ -67,8 +67,13 @@ describe('dashboard: a failure worded for the operator (pt-BR and English)', () 
     expect(pt).toContain(
       'receptor rejected the request: {&quot;erro&quot;:&quot;login inválido&quot;,&quot;senha&quot;:&quot;••••••&quot;}',
     );
-    // A code the catalogue does not word: its message in the reason's place, as stored.
-    expect(pt).toContain('<span class="erro-mensagem">algo que o catálogo não conhece</span>');
+    // One language per row: the class, code and English message only folded under "Detalhes técnicos".
+    const row = /<tr data-job="set\/a-refused">[\s\S]*?<\/tr>/.exec(pt)?.[0] ?? '';
+    expect(row.replace(/<details[\s\S]*?<\/details>/g, '')).not.toMatch(/ReceptorError|receptor rejected/);
+    expect(row).toMatch(/<details class="detalhes-tecnicos"><summary>Detalhes técnicos<\/summary>[\s\S]*ReceptorError RECEPTOR_REJECTED/);
+    // A code the catalogue does not word: a line in the operator's language, its message (as stored) folded.
+    expect(pt).toContain('<span class="erro-motivo">falha sem descrição no catálogo: veja os detalhes técnicos</span>');
+    expect(pt).toContain('<span class="muted erro-mensagem">algo que o catálogo não conhece</span></details>');
     expect(pt).not.toMatch(LEAKS);
     const en = await page(cookie, '/dashboard/falhas?lang=en');
     expect(en).toContain(
@@ -91,7 +96,7 @@ describe('dashboard: a failure worded for the operator (pt-BR and English)', () 
     expect(en).toContain('<span class="erro-motivo">the receptor refused the request');
     expect(en).not.toMatch(LEAKS);
     expect(await page(cookie, '/dashboard/jobs/set/a-unworded')).toContain(
-      '<span class="erro-mensagem">algo que o catálogo não conhece</span>',
+      '<span class="muted erro-mensagem">algo que o catálogo não conhece</span></details>',
     );
   });
 

@@ -211,7 +211,7 @@ describe('dashboard at scale (trial 3)', () => {
     await page.click('button[value=filtro]');
     await page.waitForSelector('#confirmacao');
     expect(await page.locator('#confirmacao').innerText()).toContain('Reprocessar 1 job(s)');
-    expect(await page.locator('#primeiros').innerText()).toBe('set/tok-14');
+    expect(await page.locator('#primeiros').innerText()).toBe('set/tok-14 Conta #14');
     // Nothing was retried by showing the confirmation.
     expect(await (await queue.getJob('tok-14'))?.getState()).toBe('failed');
     await page.click('#confirmar');

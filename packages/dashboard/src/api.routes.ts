@@ -146,7 +146,9 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const detail = await jobDetail(deps.database, deps.producer, viewer, queue, id, preview);
         if (!detail) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
         const erro_motivo = wordedFailure(viewer.locale, detail.record) ?? null;
-        return { ...detail, record: { ...detail.record, erro_motivo } };
+        // The page's lookups (names by "empresa/id") are Maps, not JSON: the API gives the record and its ids.
+        const { names: _names, ...shown } = detail;
+        return { ...shown, record: { ...detail.record, erro_motivo } };
       },
     );
 

@@ -1,5 +1,5 @@
-import { listCalls } from '@integrador/cti';
-import { latestAudit } from '@integrador/store';
+import { type CallRow, listCalls } from '@integrador/cti';
+import { latestAudit, recordParameters } from '@integrador/store';
 import {
   type CircuitState,
   cancelReasonOf,
@@ -39,7 +39,8 @@ import { messages, word } from './i18n';
 import { filterDate, zoneLabel } from './job-filter';
 import { maskUrl, maskUrlsIn } from './mask';
 import { visibleEmpresas } from './pages.routes';
-import { callsBody, type EndpointView, tenantFilters, webhooksBody } from './views/cti-webhooks';
+import { customerNames } from './queries';
+import { type CallExtras, callsBody, type EndpointView, tenantFilters, webhooksBody } from './views/cti-webhooks';
 import { layout } from './views/layout';
 import { recoverWebhookFailures, resendWebhookDelivery } from './webhook-actions';
 
@@ -189,7 +190,9 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const empresaId = empresas.find((e) => e.id === requested)?.id ?? empresas[0]?.id;
       // A webhook test's outcome after its redirect (`testado=<endpoint>`): the viewer's latest one, worded now.
       const answer = kind === 'webhooks' && empresaId !== undefined ? await testOutcome(deps, viewer, empresaId, query) : undefined;
-      const flash = query.feito !== undefined ? t.done(Number(query.feito)) : undefined;
+      // The webhooks page's actions (resend, recover) count deliveries, not jobs.
+      const flash =
+        query.feito !== undefined ? (kind === 'webhooks' ? t.doneDeliveries(Number(query.feito)) : t.done(Number(query.feito))) : undefined;
       const refused = answer?.error ? answer.text : refusalOf(viewer, query);
       let body = html`<p class="muted">${t.noRows}</p>`;
       if (empresaId !== undefined && kind === 'calls') {
@@ -211,7 +214,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const next = nextCursor
           ? `/dashboard/ligacoes?${new URLSearchParams({ ...(query as Record<string, string>), empresa: String(empresaId), antes: String(nextCursor) })}`
           : null;
-        body = callsBody(viewer, filters, calls, next);
+        body = callsBody(viewer, filters, calls, next, await callExtras(deps, empresaId, calls));
       } else if (empresaId !== undefined) {
         const filter = deliveryFilter(query);
         const status = 'refused' in filter ? undefined : filter.status;
@@ -470,4 +473,41 @@ async function testOutcome(deps: DashboardDeps, viewer: Viewer, empresaId: numbe
 async function shownCalls(deps: DashboardDeps, viewer: Viewer, empresaId: number, query: Query) {
   const page = await listCalls(deps.database.db, empresaId, callFilter(query, viewer.timeZone));
   return { ...page, calls: page.calls.map((call) => ({ ...call, erro: maskUrlsIn(call.erro) })) };
+}
+
+/**
+ * What the calls page shows beside a page of calls, read in one query each and bound to the page's empresa: the
+ * names of the contas and contatos they name, and the failure code of each failed click-to-call (its job's record,
+ * c2c-<empresa>-<callId>, as the ingress names it), worded by the failure catalogue.
+ */
+async function callExtras(deps: DashboardDeps, empresaId: number, calls: ReadonlyArray<CallRow>): Promise<CallExtras> {
+  const ids = (pick: (c: CallRow) => number | null) =>
+    [...new Set(calls.map(pick).filter((id): id is number => id !== null))].map((id) => ({ empresaId, id }));
+  const failed = calls.filter((c) => c.status === 'falhou' && c.evento_id).map((c) => `c2c-${empresaId}-${c.evento_id}`);
+  const [contas, contatos, records] = await Promise.all([
+    customerNames(
+      deps.database,
+      'contas',
+      ids((c) => c.conta_id),
+    ),
+    customerNames(
+      deps.database,
+      'contatos',
+      ids((c) => c.contato_id),
+    ),
+    failed.length
+      ? deps.database.db
+          .selectFrom('registro_jobs')
+          .select(['job_id', 'erro_codigo', 'parametros'])
+          .where('empresa_id', '=', empresaId)
+          .where('fila', '=', 'cti')
+          .where('job_id', 'in', failed)
+          .execute()
+      : Promise.resolve([]),
+  ]);
+  const prefix = `c2c-${empresaId}-`;
+  const failures = new Map(
+    records.map((r) => [r.job_id.slice(prefix.length), { code: r.erro_codigo, params: recordParameters(r.parametros).failure }]),
+  );
+  return { contas, contatos, failures };
 }

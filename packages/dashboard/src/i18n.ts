@@ -109,6 +109,7 @@ const PT = {
   reason: 'Motivo',
   readOnly: 'Somente leitura',
   done: (n: number) => `Ação registrada: ${n} job(s).`,
+  doneDeliveries: (n: number) => `Ação registrada: ${n} entrega(s) de webhook.`,
   notFound: 'Não encontrado.',
   forbidden: 'Seu papel não permite esta ação.',
   csrf: 'Token de segurança inválido; recarregue a página.',
@@ -182,14 +183,48 @@ const PT = {
   nextPage: 'Próximas →',
   allStatuses: 'todas',
   bulkConfirmTitle: 'Confirmar reprocessamento',
-  bulkConfirm: (n: number) =>
+  bulkConfirm: (n: number, queues: readonly string[] = []) =>
     n === 0
       ? 'Nenhum job que falhou corresponde a este filtro; nada a reprocessar.'
-      : `Reprocessar ${n} job(s) que falharam neste filtro? Eles serão enviados de novo ao sistema de destino.`,
+      : `Reprocessar ${n} job(s) que falharam neste filtro? ${
+          queues.length === 1 && queues[0] === 'set'
+            ? 'Os registros serão enviados de novo ao sistema de destino.'
+            : queues.length === 1 && queues[0] === 'get'
+              ? 'As integrações lerão a origem de novo e gravarão no CRM; nada é enviado ao sistema de origem.'
+              : queues.length === 1 && queues[0] === 'webhook'
+                ? 'As entregas serão enviadas de novo aos endpoints de webhook.'
+                : queues.length === 1 && queues[0] === 'cti'
+                  ? 'Os pedidos ao PABX serão feitos de novo.'
+                  : 'Cada job será executado de novo (SET reenvia ao sistema de destino; GET lê a origem de novo).'
+        }`,
   bulkFirst: (shown: number, n: number) => (shown < n ? `Os primeiros ${shown} de ${n}:` : 'Jobs:'),
   bulkCountChanged: (expected: number, found: number) =>
     `Nada foi reprocessado: o filtro agora encontra ${found} job(s) que falharam, não os ${expected} confirmados. Confira a lista e confirme de novo.`,
   confirm: 'Confirmar',
+  technicalDetails: 'Detalhes técnicos',
+  contact: 'Contato',
+  auditFields: {
+    modo: 'modo',
+    empresaId: 'empresa',
+    integracaoId: 'integração',
+    fila: 'fila',
+    estados: 'estado',
+    desde: 'desde',
+    ate: 'até',
+    texto: 'busca',
+    falhou: 'falhas',
+    cancelada: 'canceladas',
+    feitos: 'feitos',
+    done: 'feitos',
+  } as Record<string, string>,
+  customer: 'Cliente',
+  rebuiltRequest: 'Requisição reconstruída agora com os dados atuais (não é a que foi enviada; a enviada está nas tentativas acima)',
+  receptorUnreachable:
+    'O sistema receptor (ERP) não pôde ser alcançado agora: a requisição não foi reconstruída; a consulta acima não depende dele.',
+  previewFailed: 'Não foi possível montar a consulta desta integração agora.',
+  scheduledRun: (integracao: string, time: string) => `agendamento de ${integracao} às ${time}`,
+  recoveredDelivery: 'recuperado (entregue depois)',
+  unwordedFailure: 'falha sem descrição no catálogo: veja os detalhes técnicos',
   cancel: 'Cancelar',
   validate: 'Validar',
   sync: 'Sincronizar',
@@ -320,6 +355,7 @@ const EN: Messages = {
   reason: 'Reason',
   readOnly: 'Read-only',
   done: (n: number) => `Action recorded: ${n} job(s).`,
+  doneDeliveries: (n: number) => `Action recorded: ${n} webhook delivery(ies).`,
   notFound: 'Not found.',
   forbidden: 'Your role does not allow this action.',
   csrf: 'Invalid security token; reload the page.',
@@ -382,14 +418,47 @@ const EN: Messages = {
   nextPage: 'Next →',
   allStatuses: 'all',
   bulkConfirmTitle: 'Confirm retry',
-  bulkConfirm: (n) =>
+  bulkConfirm: (n, queues = []) =>
     n === 0
       ? 'No failed job matches this filter; nothing to retry.'
-      : `Retry ${n} failed job(s) matching this filter? They will be sent to the target system again.`,
+      : `Retry ${n} failed job(s) matching this filter? ${
+          queues.length === 1 && queues[0] === 'set'
+            ? 'The records will be sent to the target system again.'
+            : queues.length === 1 && queues[0] === 'get'
+              ? 'The integrations will read the source again and write to the CRM; nothing is sent to the source.'
+              : queues.length === 1 && queues[0] === 'webhook'
+                ? 'The deliveries will be sent to the webhook endpoints again.'
+                : queues.length === 1 && queues[0] === 'cti'
+                  ? 'The requests to the PBX will be made again.'
+                  : 'Each job will run again (a SET sends to the target system again; a GET reads the source again).'
+        }`,
   bulkFirst: (shown, n) => (shown < n ? `The first ${shown} of ${n}:` : 'Jobs:'),
   bulkCountChanged: (expected, found) =>
     `Nothing was retried: the filter now finds ${found} failed job(s), not the ${expected} confirmed. Check the list and confirm again.`,
   confirm: 'Confirm',
+  technicalDetails: 'Technical details',
+  contact: 'Contact',
+  auditFields: {
+    modo: 'mode',
+    empresaId: 'tenant',
+    integracaoId: 'integration',
+    fila: 'queue',
+    estados: 'state',
+    desde: 'since',
+    ate: 'until',
+    texto: 'search',
+    falhou: 'failed',
+    cancelada: 'cancelled',
+    feitos: 'done',
+    done: 'done',
+  },
+  customer: 'Customer',
+  rebuiltRequest: "Request rebuilt now from today's data (not the one sent; the one sent is in the attempts above)",
+  receptorUnreachable: 'The receptor (ERP) could not be reached now: the request was not rebuilt; the query above does not depend on it.',
+  previewFailed: "This integration's query could not be built now.",
+  scheduledRun: (integracao, time) => `scheduled run of ${integracao} at ${time}`,
+  recoveredDelivery: 'recovered (delivered later)',
+  unwordedFailure: 'a failure the catalogue does not describe: see the technical details',
   cancel: 'Cancel',
   validate: 'Validate',
   sync: 'Sync',

@@ -1,4 +1,4 @@
-import { listTenantSchedules, previewSet, resolveSetTarget } from '@integrador/integrador';
+import { listTenantSchedules, previewSetWithoutReceptor, resolveSetTarget } from '@integrador/integrador';
 import { countJobRecords, listAudit, listIntegracoes, type RegistroJob, recordParameters, searchJobRecords } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, type Viewer } from './access';
@@ -21,7 +21,7 @@ import { FieldRefusedError, fieldRefusalText } from './field-refusal';
 import { formId, formJobRefs } from './form-input';
 import { html } from './html';
 import { formatTime, jobStateWord, messages, word } from './i18n';
-import { filterOf, jobDetail, overviewData, PAGE_SIZE, pageOffset, rowNames } from './queries';
+import { filterOf, jobDetail, overviewData, PAGE_SIZE, pageOffset, recordsOf, rowNames } from './queries';
 import { layout } from './views/layout';
 import {
   auditBody,
@@ -34,6 +34,7 @@ import {
   jobBody,
   overviewBody,
   queryString,
+  technicalDetails,
 } from './views/pages';
 
 type Query = Record<string, string | undefined>;
@@ -78,7 +79,7 @@ function failureQuery(query: Query): FailureQuery {
   };
 }
 
-/** A SET job's consulta with bound values and the request it would send now (the ingress' preview logic). */
+/** A SET job's consulta with bound values and the request rebuilt now from today's data (the ingress' preview logic). */
 export function previewer(deps: DashboardDeps) {
   const { transports } = deps;
   return async (record: RegistroJob) => {
@@ -87,7 +88,8 @@ export function previewer(deps: DashboardDeps) {
     // The job's key parameters, without its trigger nor the values of its last failure.
     const { trigger: _t, ...parametros } = recordParameters(record.parametros).key;
     const target = await resolveSetTarget(deps.database, deps.connections, transports, tenant, record.integracao_id);
-    return previewSet({
+    // The consulta needs only the CRM: a receptor that is down leaves the request out, said in one line.
+    return previewSetWithoutReceptor({
       db: deps.database.db,
       dialect: deps.database.dialect,
       empresaId: record.empresa_id,
@@ -192,7 +194,7 @@ ${items.map(
   (
     s,
   ) => html`<tr><td>${s.nome} (#${s.integracaoId})</td><td><code>${s.cron ?? '—'}</code></td><td>${s.schedulePaused ? t.paused : word(t.scheduleStatuses, s.status)}</td><td>${formatTime(s.nextRunAt, viewer.locale, viewer.timeZone)}</td>
-<td>${s.lastRun ? html`<span class="${s.lastRun.status}">${word(t.runStatuses, s.lastRun.status)}</span> ${formatTime(s.lastRun.finishedAt ?? s.lastRun.startedAt, viewer.locale, viewer.timeZone)} ${s.lastRun.error ?? ''}` : '—'}</td>
+<td>${s.lastRun ? html`<span class="${s.lastRun.status}">${word(t.runStatuses, s.lastRun.status)}</span> ${formatTime(s.lastRun.finishedAt ?? s.lastRun.startedAt, viewer.locale, viewer.timeZone)}${s.lastRun.error === null ? '' : html` <span class="erro-motivo">${s.lastRun.errorReason ?? t.unwordedFailure}</span>${technicalDetails(viewer, '', s.lastRun.errorDetail)}`}` : '—'}</td>
 <td>${canAct(viewer) ? scheduleButtons(viewer, empresa.id, s.integracaoId, s.schedulePaused, s.status !== 'not_scheduled') : ''}</td></tr>`,
 )}
 </tbody></table></section>`);
@@ -240,15 +242,13 @@ ${items.map(
       const t = messages(viewer.locale);
       const { scope: _s, ...filter } = filterOf(viewer, filterQuery, 'body.filtro_');
       const shownQuery = failureQuery(filterQuery);
-      const confirmation = async (flash?: { text: string; error: boolean }) =>
-        page(
-          reply,
-          viewer,
-          t.bulkConfirmTitle,
-          'failures',
-          bulkConfirmBody(viewer, shownQuery, await matchingFailed(deps, viewer, filter)),
-          flash,
-        );
+      const confirmation = async (flash?: { text: string; error: boolean }) => {
+        const refs = await matchingFailed(deps, viewer, filter);
+        // The first jobs listed name their customers: their records and names read in one query each.
+        const records = await recordsOf(deps.database, viewer, refs.slice(0, 20));
+        const names = await rowNames(deps.database, viewer, records);
+        return page(reply, viewer, t.bulkConfirmTitle, 'failures', bulkConfirmBody(viewer, shownQuery, refs, { records, names }), flash);
+      };
       if (typeof esperado !== 'string' || !/^\d{1,6}$/.test(esperado)) return confirmation();
       try {
         const result = await retryMatching(deps, viewer, filter, Number(esperado));

@@ -13,6 +13,7 @@ import {
   listTentativas,
   MAX_ROW_ID,
   type RegistroJob,
+  recordParameters,
 } from '@integrador/store';
 import type { Job } from 'bullmq';
 import type { Viewer } from './access';
@@ -148,10 +149,62 @@ export function pageOffset(query: Record<string, string | undefined>): number {
   return Number(v);
 }
 
-/** The names a failures list shows beside its rows' ids: `empresa` by id, `integracao` by "empresa/id". */
+/**
+ * The names a failures list shows beside its rows' ids: `empresa` by id, `integracao`, `contas` and `contatos` by
+ * "empresa/id"; `entregas` holds the current status of the webhook deliveries the rows name ("empresa/entregaId"), so
+ * a delivery recovered since its job failed shows as delivered.
+ */
 export interface RowNames {
   empresas: ReadonlyMap<number, string>;
   integracoes: ReadonlyMap<string, string>;
+  contas?: ReadonlyMap<string, string>;
+  contatos?: ReadonlyMap<string, string>;
+  entregas?: ReadonlyMap<string, string>;
+}
+
+/** A key parameter's positive integer id (a payload's contaId may be a number or its text), else undefined. */
+function idParameter(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+  return Number.isInteger(n) && n > 0 && n <= MAX_ROW_ID ? n : undefined;
+}
+
+/** The (empresa, id) pairs of one key parameter over some rows, each once. */
+export function idPairs(rows: ReadonlyArray<{ empresaId: number; params: Record<string, unknown> }>, field: string) {
+  const pairs = new Map<string, { empresaId: number; id: number }>();
+  for (const row of rows) {
+    const id = idParameter(row.params[field]);
+    if (id !== undefined) pairs.set(`${row.empresaId}/${id}`, { empresaId: row.empresaId, id });
+  }
+  return [...pairs.values()];
+}
+
+/**
+ * The names of contas (or contatos) by "empresa/id", in one query for a whole page: each id read only within the
+ * empresa its row belongs to (an id of another tenant's conta finds nothing).
+ */
+export async function customerNames(
+  database: CrmDatabase,
+  table: 'contas' | 'contatos',
+  pairs: ReadonlyArray<{ empresaId: number; id: number }>,
+): Promise<Map<string, string>> {
+  if (!pairs.length) return new Map();
+  const rows = await database.db
+    .selectFrom(table)
+    .select(['empresa_id', 'id', 'nome'])
+    .where((eb) => eb.or(pairs.map((p) => eb.and([eb('empresa_id', '=', p.empresaId), eb('id', '=', p.id)]))))
+    .execute();
+  return new Map(rows.map((r) => [`${r.empresa_id}/${r.id}`, r.nome]));
+}
+
+/** The current status of webhook deliveries by "empresa/id", in one query, each bound to its row's empresa. */
+async function deliveryStatuses(database: CrmDatabase, pairs: ReadonlyArray<{ empresaId: number; id: number }>) {
+  if (!pairs.length) return new Map<string, string>();
+  const rows = await database.db
+    .selectFrom('webhook_entregas')
+    .select(['empresa_id', 'id', 'status'])
+    .where((eb) => eb.or(pairs.map((p) => eb.and([eb('empresa_id', '=', p.empresaId), eb('id', '=', p.id)]))))
+    .execute();
+  return new Map(rows.map((r) => [`${r.empresa_id}/${r.id}`, r.status]));
 }
 
 /**
@@ -169,7 +222,38 @@ export async function rowNames(database: CrmDatabase, viewer: Viewer, rows: read
     for (const i of await listIntegracoes(database.db, { empresaId: empresa.id, filialId: viewer.filialId, nome: empresa.nome }))
       integracoes.set(`${empresa.id}/${i.id}`, i.nome);
   }
-  return { empresas: new Map(empresas.map((e) => [e.id, e.nome])), integracoes };
+  const keyed = rows.map((r) => ({ empresaId: r.empresa_id, params: recordParameters(r.parametros).key }));
+  const [contas, contatos, entregas] = await Promise.all([
+    customerNames(database, 'contas', idPairs(keyed, 'contaId')),
+    customerNames(database, 'contatos', idPairs(keyed, 'contatoId')),
+    deliveryStatuses(
+      database,
+      idPairs(
+        keyed.filter((_, i) => rows[i]?.fila === 'webhook'),
+        'entregaId',
+      ),
+    ),
+  ]);
+  return { empresas: new Map(empresas.map((e) => [e.id, e.nome])), integracoes, contas, contatos, entregas };
+}
+
+/**
+ * The records of some listed jobs (the bulk retry's confirmation), in one query bound to the viewer's tenants (and
+ * filial): a ref of another tenant's job finds nothing.
+ */
+export async function recordsOf(
+  database: CrmDatabase,
+  viewer: Viewer,
+  refs: ReadonlyArray<{ queue: string; id: string }>,
+): Promise<RegistroJob[]> {
+  if (!refs.length || (viewer.scope !== 'all' && !viewer.scope.length)) return [];
+  let query = database.db
+    .selectFrom('registro_jobs')
+    .selectAll()
+    .where((eb) => eb.or(refs.map((r) => eb.and([eb('fila', '=', r.queue), eb('job_id', '=', r.id)]))));
+  if (viewer.scope !== 'all') query = query.where('empresa_id', 'in', [...viewer.scope]);
+  if (viewer.filialId !== null) query = query.where('empresa_filial_id', '=', viewer.filialId);
+  return (await query.execute()) as RegistroJob[];
 }
 
 function ownedBy(job: Job | undefined, record: RegistroJob): job is Job {
@@ -270,5 +354,6 @@ export async function jobDetail(
     execucoes,
     preview: preview ? await preview(record).catch((err: Error) => ({ error: err.message })) : null,
     dependencies: live && job ? await dependencyChain(producer, job, record, database, viewer) : [],
+    names: await rowNames(database, viewer, [found]),
   };
 }

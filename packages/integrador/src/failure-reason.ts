@@ -15,7 +15,7 @@ export function failureReason(
   params: FailureParams | null | undefined,
 ): string | undefined {
   const endpoint = code && params ? endpointFailureText(locale, code, params) : undefined;
-  return endpoint ?? jobFailureLabel(locale, code);
+  return endpoint ?? jobFailureLabel(locale, code, params);
 }
 
 /** The failure in one line (the job status, the CLI): the endpoint engine's text, else the catalogue's reason and the message. */
@@ -25,5 +25,5 @@ export function failureText(
   params: FailureParams | null | undefined,
   message: string,
 ): string {
-  return (code && params ? endpointFailureText(locale, code, params) : undefined) ?? jobFailureText(locale, code, message);
+  return (code && params ? endpointFailureText(locale, code, params) : undefined) ?? jobFailureText(locale, code, message, params);
 }

@@ -29,7 +29,13 @@ export {
   oneSyncPerService,
   type SkippedRun,
 } from './integration-runs';
-export { JOB_FAILURE_REASONS, jobFailureLabel, jobFailureTemplate, jobFailureText } from './job-failure-reasons';
+export {
+  JOB_FAILURE_REASONS,
+  JOB_FAILURE_REASONS_WITH_VALUES,
+  jobFailureLabel,
+  jobFailureTemplate,
+  jobFailureText,
+} from './job-failure-reasons';
 export { recordedFailure, recordedFailureCode, recordedWait } from './job-failure-record';
 export type { JobObserver, ObservedJobEvent } from './job-observer';
 export { type Enqueued, type EnqueueOptions, JobProducer, type QueueCounts, queueOptions } from './job-producer';

@@ -1,5 +1,11 @@
 import { LOCALES } from '@integrador/i18n';
-import { JOB_FAILURE_REASONS, jobFailureLabel, jobFailureTemplate, jobFailureText } from './job-failure-reasons';
+import {
+  JOB_FAILURE_REASONS,
+  JOB_FAILURE_REASONS_WITH_VALUES,
+  jobFailureLabel,
+  jobFailureTemplate,
+  jobFailureText,
+} from './job-failure-reasons';
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -57,5 +63,24 @@ describe('the job failure catalogue', () => {
       'pt-BR': 'o sistema receptor não respondeu a tempo ou está indisponível: {detail}',
       en: 'the receptor did not answer in time or is unavailable: {detail}',
     });
+  });
+
+  it('names the value a worded form takes when the record keeps it, and falls back to the plain reason otherwise', () => {
+    for (const [code, texts] of Object.entries(JOB_FAILURE_REASONS_WITH_VALUES.table)) {
+      expect({ code, placeholders: placeholders(texts['pt-BR']) }).toEqual({ code, placeholders: placeholders(texts.en) });
+      expect(JOB_FAILURE_REASONS.has(code)).toBe(true);
+    }
+    const values = { variavel: '#cgc_cpf#', dependenciaId: 3 };
+    expect(jobFailureLabel('pt-BR', 'DEPENDENCY_UNRESOLVED', values)).toBe(
+      'a dependência obrigatória #cgc_cpf# da integração ficou sem valor (dependências #3)',
+    );
+    expect(jobFailureText('en', 'DEPENDENCY_UNRESOLVED', 'detail', values)).toBe(
+      'the required dependency #cgc_cpf# of the integration has no value (dependencias #3): detail',
+    );
+    // A row written before the values were kept, or missing one of them: the plain reason, never a {placeholder}.
+    expect(jobFailureLabel('pt-BR', 'DEPENDENCY_UNRESOLVED', { variavel: '#x#' })).toBe(
+      'uma dependência obrigatória da integração ficou sem valor',
+    );
+    expect(jobFailureLabel('pt-BR', 'DEPENDENCY_UNRESOLVED')).toBe('uma dependência obrigatória da integração ficou sem valor');
   });
 });

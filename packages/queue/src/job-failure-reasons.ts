@@ -223,8 +223,31 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
   },
 });
 
-/** The worded reason of a failure code in the locale, or undefined for a code the catalogue does not word (or none). */
-export function jobFailureLabel(locale: Locale, code: string | null | undefined): string | undefined {
+/**
+ * The reasons of the codes whose error carries the value that makes them actionable (its `params`, kept by the
+ * recorder): worded with that value when the record has it, else by JOB_FAILURE_REASONS (rows written before).
+ */
+export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
+  // The dependency's #variavel# and which dependencias row declares it.
+  DEPENDENCY_UNRESOLVED: {
+    'pt-BR': 'a dependência obrigatória {variavel} da integração ficou sem valor (dependências #{dependenciaId})',
+    en: 'the required dependency {variavel} of the integration has no value (dependencias #{dependenciaId})',
+  },
+});
+
+/**
+ * The worded reason of a failure code in the locale, or undefined for a code the catalogue does not word (or none);
+ * with the failure's values (registro_jobs' `parametros.failure`) when its wording names one.
+ */
+export function jobFailureLabel(
+  locale: Locale,
+  code: string | null | undefined,
+  values?: Readonly<Record<string, string | number>> | null,
+): string | undefined {
+  if (code && values && JOB_FAILURE_REASONS_WITH_VALUES.has(code)) {
+    const text = JOB_FAILURE_REASONS_WITH_VALUES.message(locale, code, values);
+    if (!/\{\w+\}/.test(text)) return text;
+  }
   return code && JOB_FAILURE_REASONS.has(code) ? JOB_FAILURE_REASONS.message(locale, code) : undefined;
 }
 
@@ -232,8 +255,13 @@ export function jobFailureLabel(locale: Locale, code: string | null | undefined)
  * A failure in one line for the user: the worded reason with the error's message as its detail, or the message as
  * is when the code is not worded.
  */
-export function jobFailureText(locale: Locale, code: string | null | undefined, message: string): string {
-  const label = jobFailureLabel(locale, code);
+export function jobFailureText(
+  locale: Locale,
+  code: string | null | undefined,
+  message: string,
+  values?: Readonly<Record<string, string | number>> | null,
+): string {
+  const label = jobFailureLabel(locale, code, values);
   return label === undefined ? message : `${label}: ${message}`;
 }
 

@@ -69,12 +69,41 @@ function retryPolicyAt(event: ObservedJobEvent): RetryPolicy | undefined {
   return notedRetryPolicy(event.queue, String(event.job.id), event.job.data) ?? retryPolicyOf(event.error);
 }
 
+/**
+ * The attempts an engine counts on its own (a webhook delivery retries on its schedule through moveToDelayed, so
+ * BullMQ's attemptsMade stays at the worker's failures): carried by its retry wait or its final failure.
+ */
+function ownAttempts(error: Error | undefined): { made: number; max: number | undefined } | undefined {
+  const { attemptsMade, maxAttempts } = (error ?? {}) as { attemptsMade?: unknown; maxAttempts?: unknown };
+  if (typeof attemptsMade !== 'number') return undefined;
+  return { made: attemptsMade, max: typeof maxAttempts === 'number' ? maxAttempts : undefined };
+}
+
+/** A wait for the next attempt of an engine's own retry schedule (not a limit's delay): `retryWait` on the DelayedError. */
+function isRetryWait(error: Error | undefined): boolean {
+  return (error as { retryWait?: unknown } | undefined)?.retryWait === true;
+}
+
 function stateOf(event: ObservedJobEvent): EstadoRegistroJob {
   if (event.kind === 'started') return 'ativo';
   if (event.kind === 'completed') return 'concluido';
-  if (event.kind === 'delayed') return 'adiado';
+  // A limit's delay is "adiado"; a retry's backoff (a webhook delivery's schedule) waits to retry.
+  if (event.kind === 'delayed') return isRetryWait(event.error) ? 'aguardando_retentativa' : 'adiado';
   if (event.error?.name === 'FlowBlockedError') return 'bloqueado';
   return event.final ? 'falhou' : 'aguardando_retentativa';
+}
+
+/**
+ * The attempts a record shows: the engine's own count when its error carries one (a final failure's made count is
+ * also its last, so "4/4", never "1/10" beside "gave up after 4 attempts"), else BullMQ's, the attempt under way
+ * counted while running.
+ */
+function attemptsOf(event: ObservedJobEvent): { tentativas: number; maxTentativas: number } {
+  const { job } = event;
+  const bullmq = maxAttemptsOf(job.opts, retryPolicyAt(event));
+  const own = event.kind === 'started' || event.kind === 'completed' ? undefined : ownAttempts(event.error);
+  if (own) return { tentativas: own.made, maxTentativas: event.kind === 'failed' ? own.made : (own.max ?? bullmq) };
+  return { tentativas: event.kind === 'started' ? job.attemptsMade + 1 : job.attemptsMade, maxTentativas: bullmq };
 }
 
 /** What one observed moment of a job becomes in registro_jobs, or undefined for a job without a tenant. */
@@ -92,9 +121,7 @@ export function toJobEvent(event: ObservedJobEvent): JobEvent | undefined {
     integracaoId: typeof data.integracaoId === 'number' ? data.integracaoId : null,
     parametros: keyParameters(data),
     estado: stateOf(event),
-    // While running, the attempt under way counts.
-    tentativas: event.kind === 'started' ? job.attemptsMade + 1 : job.attemptsMade,
-    maxTentativas: maxAttemptsOf(job.opts, retryPolicyAt(event)),
+    ...attemptsOf(event),
     erro: event.kind === 'failed' || event.kind === 'delayed' ? describeError(event.error) : null,
   };
 }

@@ -35,8 +35,13 @@ export type DeliveryOutcome =
   | { kind: 'skipped'; reason: 'not_found' | 'already_done' | 'endpoint_inactive' | 'other_recover' }
   | { kind: 'delivered'; attempt: number; status: number }
   | { kind: 'wait'; untilMs: number; reason: 'breaker' | 'concurrency' | 'rate' }
-  | { kind: 'retry'; untilMs: number; attempt: number; errorClass: string | null }
+  | { kind: 'retry'; untilMs: number; attempt: number; maxAttempts: number; errorClass: string | null }
   | { kind: 'failed'; attempt: number; reason: string };
+
+/** How many attempts the delivery's current cycle allows: the first, then one per delay of the retry schedule. */
+function maxAttemptsOf(settings: Pick<WebhookSettings, 'retryScheduleMs'>, entrega: Pick<Entrega, 'ciclo_inicio'>): number {
+  return entrega.ciclo_inicio + settings.retryScheduleMs.length + 1;
+}
 
 /** The masker of an endpoint's custom header values, as sent (and the credential inside an Authorization one). */
 function echoMasker(custom: Record<string, string>) {
@@ -160,7 +165,13 @@ function failureDecision(
     if (manual || result.errorClass === 'address_forbidden') return failed(reasonText);
     const delay = nextRetryDelay(settings, attempt - entrega.ciclo_inicio, result.errorClass, retryAfterMs(result.headers['retry-after']));
     if (delay === undefined) return failed(`gave up after ${attempt} attempts: ${reasonText}`);
-    return { kind: 'retry', untilMs: now.getTime() + delay, attempt, errorClass: result.errorClass };
+    return {
+      kind: 'retry',
+      untilMs: now.getTime() + delay,
+      attempt,
+      maxAttempts: maxAttemptsOf(settings, entrega),
+      errorClass: result.errorClass,
+    };
   })();
   if (now.getTime() - since.getTime() >= settings.disableAfterMs) {
     const disable: DisableReason = { code: 'FAILING_TOO_LONG', since: since.toISOString() };
@@ -243,7 +254,9 @@ async function secretKeyMissing(
   const reason = webhookMessage('pt-BR', 'WEBHOOK_SECRET_KEY_MISSING');
   const delay = manual ? undefined : nextRetryDelay(deps.settings, attempt - entrega.ciclo_inicio, null, undefined);
   const outcome: DeliveryOutcome =
-    delay === undefined ? { kind: 'failed', attempt, reason } : { kind: 'retry', untilMs: Date.now() + delay, attempt, errorClass: null };
+    delay === undefined
+      ? { kind: 'failed', attempt, reason }
+      : { kind: 'retry', untilMs: Date.now() + delay, attempt, maxAttempts: maxAttemptsOf(deps.settings, entrega), errorClass: null };
   await deps.store.failed({
     attempt: {
       empresaId: endpoint.empresaId,

@@ -26,15 +26,42 @@ export async function runDeliveryJob(
     payload.endpointId,
     payload.recuperacao,
   );
-  if (outcome.kind === 'wait' || outcome.kind === 'retry') {
+  if (outcome.kind === 'wait') {
     await job.moveToDelayed(outcome.untilMs, token);
-    throw new DelayedError(outcome.kind === 'wait' ? `waiting: ${outcome.reason}` : `retry after attempt ${outcome.attempt}`);
+    throw new DelayedError(`waiting: ${outcome.reason}`);
   }
-  if (outcome.kind === 'failed') throw new DeliveryFailedError(outcome.reason);
+  if (outcome.kind === 'retry') {
+    await job.moveToDelayed(outcome.untilMs, token);
+    throw new DeliveryRetryWait(outcome.attempt, outcome.maxAttempts);
+  }
+  if (outcome.kind === 'failed') throw new DeliveryFailedError(outcome.reason, outcome.attempt);
   return outcome;
+}
+
+/**
+ * A delivery waiting for its next attempt on the webhook schedule (not a limit's wait): the job recorder shows it as
+ * waiting to retry, with the delivery's own attempt count (BullMQ's attempts only cover the worker's failures). Its
+ * name stays DelayedError, which BullMQ and the queue worker recognise.
+ */
+class DeliveryRetryWait extends DelayedError {
+  override name = 'DelayedError';
+  readonly retryWait = true;
+  constructor(
+    readonly attemptsMade: number,
+    readonly maxAttempts: number | undefined,
+  ) {
+    super(`retry after attempt ${attemptsMade}`);
+  }
 }
 
 /** A delivery given up (the receiver refused it, its attempts ran out, its endpoint was disabled): final, with the code the job's record keeps. */
 class DeliveryFailedError extends UnrecoverableError {
   readonly code = 'WEBHOOK_DELIVERY_FAILED';
+  constructor(
+    message: string,
+    /** The delivery's attempts when it was given up: the record's count (the last one made is the last there is). */
+    readonly attemptsMade: number,
+  ) {
+    super(message);
+  }
 }

@@ -1,9 +1,12 @@
 import { type CallRow, callStatusReason } from '@integrador/cti';
+import { failureReason } from '@integrador/integrador';
+import type { FailureParams } from '@integrador/store';
 import type { CircuitState } from '@integrador/webhooks';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
 import { formatTime, messages, word } from '../i18n';
 import { zoneLabel } from '../job-filter';
+import { technicalDetails } from './pages';
 
 /** The tenant picker and filters above the calls and webhooks pages. */
 export function tenantFilters(
@@ -31,16 +34,47 @@ function statusReason(viewer: Viewer, status: string | null): Raw | string {
   return reason ? html`<div class="muted">${reason}</div>` : '';
 }
 
+/** What the calls page shows beside its rows (cti-webhooks.routes callExtras): names and failed click-to-calls' codes. */
+export interface CallExtras {
+  contas: ReadonlyMap<string, string>;
+  contatos: ReadonlyMap<string, string>;
+  /** By the call's evento_id. */
+  failures: ReadonlyMap<string, { code: string | null; params: FailureParams | null }>;
+}
+
+const NO_EXTRAS: CallExtras = { contas: new Map(), contatos: new Map(), failures: new Map() };
+
+/** The conta (and contato) of a call by name when the page's empresa has it, else by id; '—' for none. */
+function callCustomer(viewer: Viewer, c: CallRow, extras: CallExtras): string {
+  const t = messages(viewer.locale);
+  const one = (label: string, id: number | null, names: ReadonlyMap<string, string>) => {
+    if (id === null) return undefined;
+    const nome = names.get(`${c.empresa_id}/${id}`);
+    return nome === undefined ? `${label} #${id}` : `${nome} (#${id})`;
+  };
+  return [one(t.account, c.conta_id, extras.contas), one(t.contact, c.contato_id, extras.contatos)].filter(Boolean).join(' · ') || '—';
+}
+
+/** Why a click-to-call failed, in the viewer's language (the failure catalogue), its technical message folded. */
+function callFailure(viewer: Viewer, c: CallRow, extras: CallExtras): Raw | string {
+  if (c.status !== 'falhou') return '';
+  const t = messages(viewer.locale);
+  const failure = c.evento_id ? extras.failures.get(c.evento_id) : undefined;
+  const reason = failure ? failureReason(viewer.locale, failure.code, failure.params) : undefined;
+  if (!reason && !c.erro) return '';
+  return html`<div class="erro-motivo">${reason ?? t.unwordedFailure}</div>${technicalDetails(viewer, failure?.code ?? '', c.erro)}`;
+}
+
 /** The call log of one tenant, newest first, with the recording link. */
-export function callsBody(viewer: Viewer, filters: Raw, calls: CallRow[], next: string | null): Raw {
+export function callsBody(viewer: Viewer, filters: Raw, calls: CallRow[], next: string | null, extras: CallExtras = NO_EXTRAS): Raw {
   const t = messages(viewer.locale);
   const rows = calls.length
     ? calls.map(
         (
           c,
         ) => html`<tr data-call="${c.id}"><td>${formatTime(c.inicio, viewer.locale, viewer.timeZone)}</td><td>${c.telefone}</td><td>${c.ramal}</td>
-<td>${word(t.directions, c.direcao)}</td><td class="${c.status === 'falhou' ? 'falhou' : ''}">${word(t.callStatuses, c.status)}${statusReason(viewer, c.status)}</td><td class="num">${c.duracao_segundos ?? '—'}</td>
-<td>${c.conta_id ?? '—'}</td><td>${recordingLink(c.url_audio, t.listen)}</td></tr>`,
+<td>${word(t.directions, c.direcao)}</td><td class="${c.status === 'falhou' ? 'falhou' : ''}">${word(t.callStatuses, c.status)}${statusReason(viewer, c.status)}${callFailure(viewer, c, extras)}</td><td class="num">${c.duracao_segundos ?? '—'}</td>
+<td class="cliente">${callCustomer(viewer, c, extras)}</td><td>${recordingLink(c.url_audio, t.listen)}</td></tr>`,
       )
     : html`<tr><td colspan="8" class="muted">${t.noRows}</td></tr>`;
   return html`${filters}<table id="ligacoes"><thead><tr><th>${t.start}</th><th>${t.phone}</th><th>${t.ramal}</th><th>${t.direction}</th><th>${t.status}</th><th class="num">${t.duration}</th><th>${t.account}</th><th>${t.recording}</th></tr></thead><tbody>${rows}</tbody></table>

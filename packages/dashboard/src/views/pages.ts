@@ -93,28 +93,87 @@ export function wordedFailure(locale: Viewer['locale'], r: Pick<RegistroJob, 'er
 }
 
 /**
- * A record's failure as the operator reads it: the code's worded reason in the operator's language
- * (@integrador/queue's catalogue) first, the class, code and stored message (English, technical; its secrets masked)
- * after it for support. A code the catalogue does not word shows the message in its place. A message that is the
- * reason itself (an endpoint sync's, the engine's pt-BR wording of its code) is not shown again, in any language.
- * `limit` cuts the message (the list); the detail shows it whole.
+ * A record's failure as the operator reads it, in one language: the code's worded reason in the operator's language
+ * (the failure catalogue, with the values the record keeps) and, folded away for support, the technical detail:
+ * class, code and the stored message (English, its secrets masked). A code nobody words shows a general line in the
+ * operator's language; the message is then in the detail too. `limit` cuts the message (the list); the detail page
+ * shows it whole.
  */
 function failureCell(viewer: Viewer, r: RegistroJob, limit?: number): Raw | string {
   if (!r.erro_mensagem && !r.erro_codigo) return '';
+  const t = messages(viewer.locale);
   const whole = maskSecrets(r.erro_mensagem);
   const message = whole.slice(0, limit);
   const worded = wordedFailure(viewer.locale, r);
-  const code = html`<span class="muted erro-codigo">${errorCodeOf(r)}</span>`;
-  if (worded === undefined) return html`${code}<br><span class="erro-mensagem">${message}</span>`;
-  const repeated = whole === worded || whole === maskSecrets(wordedFailure('pt-BR', r));
-  const shown = message && !repeated ? html` <span class="muted erro-mensagem">${message}</span>` : '';
-  return html`<span class="erro-motivo">${worded}</span><br>${code}${shown}`;
+  // The ERP's own words (its erroExecucao): what the operator must read, in the ERP's language, not the hub's English.
+  if (worded !== undefined && r.erro_codigo !== null && THEIR_WORDS.has(r.erro_codigo) && message)
+    return html`<span class="erro-motivo">${worded}</span>: <span class="erro-resposta">${message}</span>${technicalDetails(viewer, errorCodeOf(r), '')}`;
+  // A message that is the reason itself (an endpoint sync's, in pt-BR) is not repeated in the detail.
+  const repeated = worded !== undefined && (whole === worded || whole === maskSecrets(wordedFailure('pt-BR', r)));
+  return html`<span class="erro-motivo">${worded ?? t.unwordedFailure}</span>${technicalDetails(viewer, errorCodeOf(r), repeated ? '' : message)}`;
+}
+
+/** Codes whose message is the other system's own answer (the ERP's erroExecucao), shown beside the reason. */
+const THEIR_WORDS: ReadonlySet<string> = new Set(['RECEPTOR_ERROR']);
+
+/** The technical side of a failure (class, code, English message), folded: support reads it, the operator need not. */
+export function technicalDetails(viewer: Viewer, code: string, message: string | null | undefined): Raw | string {
+  if (!code && !message) return '';
+  const t = messages(viewer.locale);
+  return html`<details class="detalhes-tecnicos"><summary>${t.technicalDetails}</summary>${code ? html`<span class="muted erro-codigo">${code}</span>` : ''}${message ? html`${code ? ' ' : ''}<span class="muted erro-mensagem">${message}</span>` : ''}</details>`;
 }
 
 /** The names a failures list shows beside ids (queries.ts rowNames); none known: the ids alone. */
 export interface ListNames {
   empresas: ReadonlyMap<number, string>;
   integracoes: ReadonlyMap<string, string>;
+  contas?: ReadonlyMap<string, string>;
+  contatos?: ReadonlyMap<string, string>;
+  entregas?: ReadonlyMap<string, string>;
+}
+
+/**
+ * A job id as an operator reads it: a job scheduler's run (BullMQ names it repeat:<scheduler>:<time>) as "the schedule
+ * of <integration> at <time>" in the viewer's zone; any other id as it is.
+ */
+export function readableJobId(viewer: Viewer, jobId: string, integracao: string | undefined): string | undefined {
+  const at = /^repeat:.+:(\d{10,16})$/.exec(jobId)?.[1];
+  if (!at) return undefined;
+  const time = new Intl.DateTimeFormat(viewer.locale, { timeZone: viewer.timeZone, dateStyle: 'short', timeStyle: 'short' }).format(
+    new Date(Number(at)),
+  );
+  return messages(viewer.locale).scheduledRun(integracao ?? '', time);
+}
+
+/** The customer a record's key parameters name (contaId, contatoId), by name when it is the record's tenant's. */
+export function customerOf(viewer: Viewer, r: Pick<RegistroJob, 'empresa_id' | 'parametros'>, names: ListNames): string | undefined {
+  const t = messages(viewer.locale);
+  const key = recordParameters(r.parametros).key;
+  const parts: string[] = [];
+  for (const [field, table, label] of [
+    ['contaId', names.contas, t.account],
+    ['contatoId', names.contatos, t.contact],
+  ] as const) {
+    const id = key[field];
+    if (id === undefined || id === null || typeof id === 'object') continue;
+    const nome = table?.get(`${r.empresa_id}/${String(id)}`);
+    parts.push(`${label} ${nome === undefined ? `#${String(id)}` : `${nome} (#${String(id)})`}`);
+  }
+  return parts.length ? parts.join(' · ') : undefined;
+}
+
+/** A failed webhook job whose delivery was delivered since (a recover, a resend): shown as recovered, not as failed. */
+function recoveredDelivery(r: RegistroJob, names: ListNames): boolean {
+  if (r.fila !== 'webhook' || r.estado !== 'falhou') return false;
+  const entregaId = recordParameters(r.parametros).key.entregaId;
+  return entregaId !== undefined && names.entregas?.get(`${r.empresa_id}/${String(entregaId)}`) === 'entregue';
+}
+
+/** A record's state cell: a delivery recovered since its job failed says so. */
+function stateCell(viewer: Viewer, r: RegistroJob, names: ListNames): Raw {
+  const t = messages(viewer.locale);
+  if (recoveredDelivery(r, names)) return html`<td class="concluido estado">${t.recoveredDelivery}</td>`;
+  return html`<td class="${r.estado} estado">${word(t.states, r.estado)}</td>`;
 }
 
 const NO_NAMES: ListNames = { empresas: new Map(), integracoes: new Map() };
@@ -136,10 +195,12 @@ export function failureRows(viewer: Viewer, rows: RegistroJob[], names: ListName
     const empresa = names.empresas.get(r.empresa_id);
     const integracao = r.integracao_id === null ? undefined : names.integracoes.get(`${r.empresa_id}/${r.integracao_id}`);
     const params = keyParameters(r);
+    const customer = customerOf(viewer, r, names);
+    const readable = readableJobId(viewer, r.job_id, integracao ?? (r.integracao_id === null ? undefined : `#${r.integracao_id}`));
     return html`<tr data-job="${r.fila}/${r.job_id}">
 <td><input type="checkbox" name="job" value="${r.fila}/${r.job_id}" aria-label="${r.fila}/${r.job_id}"></td>
-<td><a href="/dashboard/jobs/${r.fila}/${encodeURIComponent(r.job_id)}">${r.fila}/${r.job_id}</a><br><span class="muted">${r.nome_job}</span>${params ? html`<br><code class="parametros">${params}</code>` : ''}</td>
-<td class="empresa">${named(empresa ?? null, r.empresa_id)}</td><td class="integracao">${r.integracao_id === null ? '—' : named(integracao ?? null, r.integracao_id)}</td><td class="${r.estado}">${word(t.states, r.estado)}</td>
+<td><a href="/dashboard/jobs/${r.fila}/${encodeURIComponent(r.job_id)}" title="${r.fila}/${r.job_id}">${readable ?? `${r.fila}/${r.job_id}`}</a><br><span class="muted">${r.nome_job}</span>${customer ? html`<br><span class="cliente">${customer}</span>` : ''}${params ? html`<br><code class="parametros">${params}</code>` : ''}</td>
+<td class="empresa">${named(empresa ?? null, r.empresa_id)}</td><td class="integracao">${r.integracao_id === null ? '—' : named(integracao ?? null, r.integracao_id)}</td>${stateCell(viewer, r, names)}
 <td class="num">${r.tentativas}/${r.max_tentativas}</td>
 <td>${failureCell(viewer, r, 300)}</td>
 <td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>`;
@@ -230,15 +291,24 @@ ${pageLinks(viewer, query, page, rows.length, total)}`;
  * The bulk retry's confirmation: how many failed jobs the filter finds now and the first of them; confirming posts
  * that count back (`esperado`), and the server retries nothing when the filter finds another count by then.
  */
-export function bulkConfirmBody(viewer: Viewer, query: FailureQuery, refs: ReadonlyArray<{ queue: string; id: string }>): Raw {
+export function bulkConfirmBody(
+  viewer: Viewer,
+  query: FailureQuery,
+  refs: ReadonlyArray<{ queue: string; id: string }>,
+  shown: { records: readonly RegistroJob[]; names: ListNames } = { records: [], names: NO_NAMES },
+): Raw {
   const t = messages(viewer.locale);
   const hidden = Object.entries(query).filter(([, v]) => v !== undefined && v !== '');
   const first = refs.slice(0, 20);
   const back = `/dashboard/falhas?${queryString(query)}`;
-  return html`<p id="confirmacao">${t.bulkConfirm(refs.length)}</p>
+  return html`<p id="confirmacao">${t.bulkConfirm(refs.length, [...new Set(refs.map((r) => r.queue))])}</p>
 ${
   refs.length
-    ? html`<p>${t.bulkFirst(first.length, refs.length)}</p><ul id="primeiros">${first.map((r) => html`<li><code>${r.queue}/${r.id}</code></li>`)}</ul>
+    ? html`<p>${t.bulkFirst(first.length, refs.length)}</p><ul id="primeiros">${first.map((r) => {
+        const record = shown.records.find((x) => x.fila === r.queue && x.job_id === r.id);
+        const customer = record ? customerOf(viewer, record, shown.names) : undefined;
+        return html`<li><code>${r.queue}/${r.id}</code>${customer ? html` <span class="cliente">${customer}</span>` : ''}</li>`;
+      })}</ul>
 <form method="post" action="/dashboard/acoes/reprocessar"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}">
 ${hidden.map(([k, v]) => html`<input type="hidden" name="filtro_${k}" value="${v}">`)}<input type="hidden" name="esperado" value="${refs.length}">
 <button name="modo" value="filtro" id="confirmar">${t.confirm} (${refs.length})</button> <a href="${back}">${t.cancel}</a></form>`
@@ -268,6 +338,8 @@ export interface JobDetail {
   execucoes: Array<{ chave: string; status: string; mensagem: string | null; tentativas: Attempt[] }>;
   preview: { consulta: unknown; records: unknown[] } | { error: string } | null;
   dependencies: Array<{ queue: string; jobId: string; integracaoId: number | null; estado: string | null }>;
+  /** The customers its parameters name and its webhook delivery's status now (queries.ts rowNames). */
+  names?: ListNames;
 }
 
 /** A name with its id, as the overview shows them; the id alone when the name is not the viewer's to see. */
@@ -280,10 +352,13 @@ export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
   const r = detail.record;
   const act = viewer.papel !== 'leitor';
   const ref = `${r.fila}/${r.job_id}`;
+  const names = detail.names ?? NO_NAMES;
+  const readable = readableJobId(viewer, r.job_id, detail.integracaoNome ?? (r.integracao_id === null ? undefined : `#${r.integracao_id}`));
+  const customer = customerOf(viewer, r, names);
   return html`<table><tbody>
-<tr><th>${t.job}</th><td>${ref} · ${r.nome_job}</td></tr><tr><th>${t.tenant}</th><td id="empresa">${named(detail.empresaNome, r.empresa_id)}${r.empresa_filial_id ? ` / filial ${r.empresa_filial_id}` : ''}</td></tr>
+<tr><th>${t.job}</th><td>${readable ? html`${readable} <span class="muted">(${ref})</span>` : ref} · ${r.nome_job}</td></tr>${customer ? html`<tr><th>${t.customer}</th><td id="cliente">${customer}</td></tr>` : ''}<tr><th>${t.tenant}</th><td id="empresa">${named(detail.empresaNome, r.empresa_id)}${r.empresa_filial_id ? ` / filial ${r.empresa_filial_id}` : ''}</td></tr>
 <tr><th>${t.integration}</th><td id="integracao">${r.integracao_id === null ? '—' : named(detail.integracaoNome, r.integracao_id)}</td></tr>
-<tr><th>${t.state}</th><td class="${r.estado}" id="estado">${word(t.states, r.estado)}${detail.live ? html` <span class="muted">(Redis: ${jobStateName(viewer.locale, detail.live.state)})</span>` : ''}</td></tr>
+<tr><th>${t.state}</th><td class="${recoveredDelivery(r, names) ? 'concluido' : r.estado}" id="estado">${recoveredDelivery(r, names) ? t.recoveredDelivery : word(t.states, r.estado)}${detail.live ? html` <span class="muted">(Redis: ${jobStateName(viewer.locale, detail.live.state)})</span>` : ''}</td></tr>
 <tr><th>${t.attempts}</th><td>${r.tentativas}/${r.max_tentativas}</td></tr>
 <tr><th>${t.parameters}</th><td><code>${JSON.stringify(recordParameters(r.parametros).key)}</code></td></tr>
 <tr><th>${t.error}</th><td id="erro">${failureCell(viewer, r)}</td></tr>
@@ -305,13 +380,58 @@ ${a.erro ? html`<p class="falhou">${a.erro}</p>` : ''}<p class="muted">${a.url ?
 <h4>${t.request}</h4><pre class="requisicao">${maskSecrets(a.requisicao)}</pre><h4>${t.response}</h4><pre class="resposta">${maskSecrets(a.resposta)}</pre>`,
 )}</section>`,
 )}
-${
-  detail.preview
-    ? html`<section><h2>${t.consulta}</h2><pre class="consulta">${maskedJson('error' in detail.preview ? detail.preview : detail.preview.consulta)}</pre>
-${'records' in detail.preview ? detail.preview.records.map((rec) => html`<pre>${maskedJson((rec as { request?: unknown }).request ?? rec)}</pre>`) : ''}</section>`
-    : ''
-}
+${detail.preview ? previewSection(viewer, detail.preview) : ''}
 ${detail.live?.logs.length ? html`<section><h2>${t.log}</h2><pre>${detail.live.logs.join('\n')}</pre></section>` : ''}`;
+}
+
+/**
+ * The consulta with its bound values (CRM only) and the request rebuilt now from today's data: not what was sent (the
+ * attempts above show that). A receptor that cannot be reached leaves the request out, said in one line; a preview that
+ * failed says so in one line, its technical message folded.
+ */
+function previewSection(viewer: Viewer, preview: NonNullable<JobDetail['preview']>): Raw {
+  const t = messages(viewer.locale);
+  if ('error' in preview)
+    return html`<section><h2>${t.consulta}</h2><p class="falhou previa-falhou">${t.previewFailed}</p>${technicalDetails(viewer, '', maskSecrets(preview.error))}</section>`;
+  const records = preview.records as Array<{ request?: unknown; requestUnavailable?: boolean }>;
+  const unavailable = records.some((rec) => rec.requestUnavailable);
+  return html`<section><h2>${t.consulta}</h2><pre class="consulta">${maskedJson(preview.consulta)}</pre>
+<h3>${t.rebuiltRequest}</h3>${unavailable ? html`<p class="muted requisicao-indisponivel">${t.receptorUnreachable}</p>` : ''}
+${records.filter((rec) => !rec.requestUnavailable).map((rec) => html`<pre class="requisicao-reconstruida">${maskedJson(rec.request ?? rec)}</pre>`)}</section>`;
+}
+
+/** An ISO 8601 instant as the audit stores the filter's dates (toISOString). */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * An audit entry's detail (stored JSON: the filter of a bulk retry, a recover's start) as labelled fields: names in the
+ * viewer's words where the dashboard has them, instants in the viewer's zone, nested objects (the filter) flattened.
+ * Text that is not a JSON object is shown as stored.
+ */
+function auditDetail(viewer: Viewer, detalhe: string | null): Raw | string {
+  if (!detalhe) return '';
+  let value: unknown;
+  try {
+    value = JSON.parse(detalhe);
+  } catch {
+    return html`<br><span class="muted">${detalhe}</span>`;
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return html`<br><span class="muted">${detalhe}</span>`;
+  const t = messages(viewer.locale);
+  const fields: Array<[string, unknown]> = [];
+  for (const [key, item] of Object.entries(value)) {
+    if (item && typeof item === 'object' && !Array.isArray(item)) fields.push(...Object.entries(item));
+    else fields.push([key, item]);
+  }
+  const shown = (item: unknown) =>
+    typeof item === 'string' && ISO_INSTANT.test(item)
+      ? formatTime(item, viewer.locale, viewer.timeZone)
+      : typeof item === 'string'
+        ? item
+        : JSON.stringify(item);
+  return html`<dl class="auditoria-detalhe muted">${fields
+    .filter(([, item]) => item !== undefined && item !== null && item !== '')
+    .map(([key, item]) => html`<dt>${word(t.auditFields, key)}</dt><dd data-campo="${key}">${shown(item)}</dd>`)}</dl>`;
 }
 
 export function auditBody(
@@ -328,6 +448,6 @@ export function auditBody(
 ): Raw {
   const t = messages(viewer.locale);
   return html`<table><thead><tr><th>${t.when}</th><th>${t.who}</th><th>${t.tenant}</th><th>${t.what}</th><th class="num">${t.howMany}</th><th>${t.target}</th></tr></thead><tbody>
-${rows.length ? rows.map((a) => html`<tr class="audit"><td>${formatTime(a.criado_em, viewer.locale, viewer.timeZone)}</td><td>${a.autor}</td><td>${a.empresa_id ?? '—'}</td><td class="acao" data-acao="${a.acao}">${word(t.auditActions, a.acao)}</td><td class="num">${a.quantidade}</td><td><code>${a.alvo ?? ''}</code><br><span class="muted">${a.detalhe ?? ''}</span></td></tr>`) : html`<tr><td colspan="6" class="muted">${t.noRows}</td></tr>`}
+${rows.length ? rows.map((a) => html`<tr class="audit"><td>${formatTime(a.criado_em, viewer.locale, viewer.timeZone)}</td><td>${a.autor}</td><td>${a.empresa_id ?? '—'}</td><td class="acao" data-acao="${a.acao}">${word(t.auditActions, a.acao)}</td><td class="num">${a.quantidade}</td><td><code>${a.alvo ?? ''}</code>${auditDetail(viewer, a.detalhe)}</td></tr>`) : html`<tr><td colspan="6" class="muted">${t.noRows}</td></tr>`}
 </tbody></table>`;
 }

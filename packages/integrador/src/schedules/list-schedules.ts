@@ -1,5 +1,5 @@
 import type { Locale } from '@integrador/i18n';
-import { getScheduler, type JobProducer, jobFailureText, type SchedulerState } from '@integrador/queue';
+import { getScheduler, type JobProducer, jobFailureLabel, jobFailureText, type SchedulerState } from '@integrador/queue';
 import {
   type Database,
   type FilialCaller,
@@ -40,6 +40,12 @@ export interface LastRun {
   rowsSkipped: number;
   rowsMarkedDeleted: number;
   error: string | null;
+  /**
+   * The failure apart, for a reader showing one language (the dashboard): its reason in the locale (null for a code
+   * nobody words) and the stored message (English, technical) with its class/code, for a folded detail.
+   */
+  errorReason: string | null;
+  errorDetail: string | null;
 }
 
 /** One GET integration's schedule as the API and the CLI show it. */
@@ -107,6 +113,8 @@ async function lastRunOf(db: Kysely<Database>, empresaId: number, row: Integraca
       rowsSkipped: 0,
       rowsMarkedDeleted: 0,
       error: jobFailureText(locale, failed.erro_codigo, failed.erro_mensagem ?? ''),
+      errorReason: jobFailureLabel(locale, failed.erro_codigo) ?? null,
+      errorDetail: [failed.erro_codigo, failed.erro_mensagem].filter(Boolean).join(' ') || null,
     };
   }
   if (!run) return undefined;
@@ -123,6 +131,8 @@ async function lastRunOf(db: Kysely<Database>, empresaId: number, row: Integraca
     rowsSkipped: Number(run.linhas_ignoradas),
     rowsMarkedDeleted: Number(run.linhas_removidas),
     error: run.erro === null ? null : jobFailureText(locale, code, run.erro),
+    errorReason: run.erro === null ? null : (jobFailureLabel(locale, code) ?? null),
+    errorDetail: run.erro === null ? null : [code, run.erro].filter(Boolean).join(' '),
   };
 }
 

@@ -69,6 +69,7 @@ export async function resolveDependencias(
       throw new PermanentError(
         'DEPENDENCY_UNRESOLVED',
         `dependencias #${dep.id}: required #${dep.variavel}# has no value (${kind === 'consulta' ? 'the lookup found no row' : `integracao #${dep.integracao_origem_id} has no completed result yet`})`,
+        { params: { variavel: `#${dep.variavel}#`, dependenciaId: dep.id } },
       );
     }
     resolved[dep.variavel] = value ?? null;

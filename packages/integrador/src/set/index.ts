@@ -9,7 +9,7 @@ export { connectionRetryOf } from './connection-retry';
 export { limitedTransport } from './limited-transport';
 export { PermanentError } from './permanent-error';
 export { type PrepareContext, type PreparedRecord, type PreparedSet, prepareSet } from './prepare-set';
-export { previewSet, runInfo } from './run-info';
+export { previewSet, previewSetWithoutReceptor, runInfo } from './run-info';
 export { runSet, type SetRecordOutcome, type SetRunContext, type SetRunResult } from './run-set';
 export { type ComponentDefinition, loadSetDefinition, type SetDefinition } from './set-definition.repository';
 export { cachedSetTargets, pushTransportOf, resolveSetTarget, type SetTarget } from './set-target';

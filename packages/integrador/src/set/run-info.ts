@@ -1,7 +1,7 @@
 import type { Transport } from '@integrador/transports';
 import { readReturn } from '../return-reader';
 import { PermanentError } from './permanent-error';
-import { type PrepareContext, prepareSet } from './prepare-set';
+import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
 
 /**
  * INFO (seed 001): a synchronous lookup in the receptor through the same preparation, transport and return
@@ -26,19 +26,38 @@ export async function runInfo(ctx: PrepareContext & { transport: Transport; time
   return { [integracao.nome]: answers.length === 1 ? answers[0] : answers };
 }
 
+type PreviewContext = PrepareContext & { transport: Transport; timeoutMs: number };
+
 /** What a SET or INFO would send, without sending: the consulta with its bound values and each request. */
-export async function previewSet(ctx: PrepareContext & { transport: Transport; timeoutMs: number }) {
-  const { integracao } = ctx.definition;
+export async function previewSet(ctx: PreviewContext) {
   const prepared = await prepareSet(ctx);
   const records = [];
   for (const record of prepared.records) {
-    const request = await ctx.transport.preview({
-      link: record.link,
-      operation: integracao.porta_ws,
-      body: record.body,
-      timeoutMs: ctx.timeoutMs,
-    });
-    records.push({ key: record.key, values: record.values, body: record.body, request });
+    records.push({ key: record.key, values: record.values, body: record.body, request: await requestOf(ctx, record) });
   }
   return { consulta: prepared.consulta, records };
+}
+
+/**
+ * previewSet for a reader that must show the consulta whatever the receptor's state (the dashboard's job detail
+ * while the ERP is down): a request the transport cannot build (a SOAP receptor's WSDL unreachable) is `null`, its
+ * record marked `requestUnavailable`, instead of failing the whole preview. The consulta needs only the CRM database.
+ */
+export async function previewSetWithoutReceptor(ctx: PreviewContext) {
+  const prepared = await prepareSet(ctx);
+  const records = [];
+  for (const record of prepared.records) {
+    const request = await requestOf(ctx, record).catch(() => null);
+    records.push({ key: record.key, values: record.values, body: record.body, request, requestUnavailable: request === null });
+  }
+  return { consulta: prepared.consulta, records };
+}
+
+function requestOf(ctx: PreviewContext, record: PreparedRecord) {
+  return ctx.transport.preview({
+    link: record.link,
+    operation: ctx.definition.integracao.porta_ws,
+    body: record.body,
+    timeoutMs: ctx.timeoutMs,
+  });
 }
