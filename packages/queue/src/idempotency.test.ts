@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { Redis } from 'ioredis';
-import { bindIdempotencyKey, releaseIdempotencyKey, requestFingerprint, withdrawIdempotencyReplay } from './idempotency';
+import {
+  bindIdempotencyKey,
+  dropIdempotencyPending,
+  type IdempotencyStore,
+  releaseIdempotencyKey,
+  renewIdempotencyPending,
+  requestFingerprint,
+  storeIdempotentAnswer,
+  takeUnreadableAnswer,
+  withdrawIdempotencyReplay,
+} from './idempotency';
 
 // The fingerprint walks the body without recursion: a body nested 20000 levels (JSON.parse takes it, < 1 MB) is
 // fingerprinted, not a stack overflow (a 500 at the ingress).
@@ -36,6 +46,9 @@ describe('releasing and withdrawing an Idempotency-Key', () => {
   const prefix = testPrefix();
   let redis: Redis;
   const tenant = { empresaId: 7, filialId: null };
+  /** A bind by a request named `name` (its replay name and its pending token alike); its state. */
+  const bind = async (key: string, fingerprint: string, name: string) =>
+    (await bindIdempotencyKey(redis, prefix, tenant, key, fingerprint, name, name)).state;
 
   beforeAll(() => {
     redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -46,24 +59,112 @@ describe('releasing and withdrawing an Idempotency-Key', () => {
   });
 
   it('frees the key when the last replay out is refused after the first request was', async () => {
-    expect(await bindIdempotencyKey(redis, prefix, tenant, 'k-1', 'A', 'first')).toBe('bound');
-    expect(await bindIdempotencyKey(redis, prefix, tenant, 'k-1', 'A', 'b')).toBe('same');
-    expect(await bindIdempotencyKey(redis, prefix, tenant, 'k-1', 'A', 'c')).toBe('same');
+    expect(await bind('k-1', 'A', 'first')).toBe('bound');
+    // The first request failed (5xx, its marker dropped): b runs, c finds b's marker; b fails too, c runs.
+    await dropIdempotencyPending(redis, prefix, tenant, 'k-1', 'first');
+    expect(await bind('k-1', 'A', 'b')).toBe('run');
+    expect(await bind('k-1', 'A', 'c')).toBe('pending');
+    await dropIdempotencyPending(redis, prefix, tenant, 'k-1', 'b');
+    expect(await bind('k-1', 'A', 'c')).toBe('run');
     await releaseIdempotencyKey(redis, prefix, tenant, 'k-1', 'A');
-    expect(await bindIdempotencyKey(redis, prefix, tenant, 'k-1', 'B', 'd')).toBe('reused');
+    expect(await bind('k-1', 'B', 'd')).toBe('reused');
     await withdrawIdempotencyReplay(redis, prefix, tenant, 'k-1', 'b');
     // c is still out: the key stays bound.
-    expect(await bindIdempotencyKey(redis, prefix, tenant, 'k-1', 'B', 'd')).toBe('reused');
+    expect(await bind('k-1', 'B', 'd')).toBe('reused');
     await withdrawIdempotencyReplay(redis, prefix, tenant, 'k-1', 'c');
-    expect(await bindIdempotencyKey(redis, prefix, tenant, 'k-1', 'B', 'e')).toBe('bound');
+    await dropIdempotencyPending(redis, prefix, tenant, 'k-1', 'c');
+    expect(await bind('k-1', 'B', 'e')).toBe('bound');
   });
 
   it('keeps the key when a replay out was not refused', async () => {
-    expect(await bindIdempotencyKey(redis, prefix, tenant, 'k-2', 'A', 'first')).toBe('bound');
-    expect(await bindIdempotencyKey(redis, prefix, tenant, 'k-2', 'A', 'b')).toBe('same');
-    expect(await bindIdempotencyKey(redis, prefix, tenant, 'k-2', 'A', 'c')).toBe('same');
+    expect(await bind('k-2', 'A', 'first')).toBe('bound');
+    await dropIdempotencyPending(redis, prefix, tenant, 'k-2', 'first');
+    expect(await bind('k-2', 'A', 'b')).toBe('run');
+    await dropIdempotencyPending(redis, prefix, tenant, 'k-2', 'b');
+    expect(await bind('k-2', 'A', 'c')).toBe('run');
     await releaseIdempotencyKey(redis, prefix, tenant, 'k-2', 'A');
     await withdrawIdempotencyReplay(redis, prefix, tenant, 'k-2', 'b');
-    expect(await bindIdempotencyKey(redis, prefix, tenant, 'k-2', 'B', 'd')).toBe('reused');
+    expect(await bind('k-2', 'B', 'd')).toBe('reused');
+  });
+});
+
+// The pending marker on a real Redis: bound and marked in one step, held by one request at a time, renewed and dropped
+// by its holder alone.
+describe('the pending marker of an Idempotency-Key', () => {
+  const prefix = testPrefix();
+  let redis: Redis;
+  const tenant = { empresaId: 8, filialId: 3 };
+  const bind = async (key: string, fingerprint: string, name: string) =>
+    (await bindIdempotencyKey(redis, prefix, tenant, key, fingerprint, name, name)).state;
+  /** The answer key of the one binding under this test's prefix. */
+  const answerKeyOf = async () => (await redis.keys(`${prefix}:idem-key:*:answer`))[0] as string;
+
+  beforeAll(() => {
+    redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  });
+  afterEach(async () => {
+    await deletePrefix(TEST_REDIS_URL, prefix);
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await deletePrefix(TEST_REDIS_URL, prefix);
+  });
+
+  it('a key bound is pending in the same step: a replay right after the bind is in progress', async () => {
+    // Every command the bind sends, recorded: one script, no window between binding and marking.
+    const sent: string[] = [];
+    const recording: IdempotencyStore = {
+      eval: (script, keys, ...args) => {
+        sent.push(script);
+        return redis.eval(script, keys, ...args);
+      },
+    };
+    expect((await bindIdempotencyKey(recording, prefix, tenant, 'p-1', 'A', 'r1', 't1')).state).toBe('bound');
+    expect(sent).toHaveLength(1);
+    expect(await bind('p-1', 'A', 'r2')).toBe('pending');
+  });
+
+  it('a request drops only its own marker: not the one of the request that bound the freed key next', async () => {
+    expect(await bind('p-2', 'A', 'first')).toBe('bound');
+    // The first request is refused: its release frees the key; a corrected request binds it before the first drops.
+    await releaseIdempotencyKey(redis, prefix, tenant, 'p-2', 'A');
+    expect(await bind('p-2', 'B', 'second')).toBe('bound');
+    await dropIdempotencyPending(redis, prefix, tenant, 'p-2', 'first');
+    expect(await bind('p-2', 'B', 'replay')).toBe('pending');
+    await dropIdempotencyPending(redis, prefix, tenant, 'p-2', 'second');
+    expect(await bind('p-2', 'B', 'replay')).toBe('run');
+  });
+
+  it('after a failed first request one replay runs, the others are in progress until it answers', async () => {
+    expect(await bind('p-3', 'A', 'first')).toBe('bound');
+    await dropIdempotencyPending(redis, prefix, tenant, 'p-3', 'first');
+    const states = await Promise.all(['b', 'c', 'd', 'e'].map((name) => bind('p-3', 'A', name)));
+    expect(states.filter((state) => state === 'run')).toHaveLength(1);
+    expect(states.filter((state) => state === 'pending')).toHaveLength(3);
+    const runner = ['b', 'c', 'd', 'e'][states.indexOf('run')] as string;
+    expect(await storeIdempotentAnswer(redis, prefix, tenant, 'p-3', 'A', 'plain:answer')).toBe(true);
+    await dropIdempotencyPending(redis, prefix, tenant, 'p-3', runner);
+    expect(await bindIdempotencyKey(redis, prefix, tenant, 'p-3', 'A', 'f', 'f')).toEqual({ state: 'answered', stored: 'plain:answer' });
+  });
+
+  it('only the holder renews its marker', async () => {
+    expect(await bind('p-4', 'A', 'first')).toBe('bound');
+    const answer = await answerKeyOf();
+    await redis.pexpire(answer, 2000);
+    await renewIdempotencyPending(redis, prefix, tenant, 'p-4', 'other');
+    expect(await redis.pttl(answer)).toBeLessThanOrEqual(2000);
+    await renewIdempotencyPending(redis, prefix, tenant, 'p-4', 'first');
+    expect(await redis.pttl(answer)).toBeGreaterThan(5000);
+  });
+
+  it('an answer that cannot be opened is taken over by one replay', async () => {
+    expect(await bind('p-5', 'A', 'first')).toBe('bound');
+    expect(await storeIdempotentAnswer(redis, prefix, tenant, 'p-5', 'A', 'v1:sealed')).toBe(true);
+    expect(await takeUnreadableAnswer(redis, prefix, tenant, 'p-5', 'v1:sealed', 'b')).toBe(true);
+    expect(await takeUnreadableAnswer(redis, prefix, tenant, 'p-5', 'v1:sealed', 'c')).toBe(false);
+    expect(await bind('p-5', 'A', 'd')).toBe('pending');
+    // The replay that took it keeps its answer in place of the unreadable one.
+    expect(await storeIdempotentAnswer(redis, prefix, tenant, 'p-5', 'A', 'v1:new')).toBe(true);
+    expect(await bindIdempotencyKey(redis, prefix, tenant, 'p-5', 'A', 'e', 'e')).toEqual({ state: 'answered', stored: 'v1:new' });
   });
 });

@@ -94,17 +94,30 @@ function bindingKey(prefix: string, tenant: TenantRef, key: string): string {
 
 /** The Redis commands the binding uses. */
 export interface IdempotencyStore {
-  set(key: string, value: string, ex: 'EX', seconds: number, nx: 'NX'): Promise<string | null>;
-  get(key: string): Promise<string | null>;
   eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
 }
 
 /**
- * Binds a tenant's Idempotency-Key to the fingerprint of the first request that used it (IETF
- * draft-ietf-httpapi-idempotency-key): `bound` for the first use, `same` for a replay of that request (the job ids of
- * idempotentJobId then answer it, deduplicated), `reused` when the key comes back with another route or body — which
- * the caller refuses (422) rather than silently run as a new request. `replay` names this request among the replays of
- * the key: a replay refused in the end withdraws its mark by it (withdrawIdempotencyReplay).
+ * What binding an Idempotency-Key found (IETF draft-ietf-httpapi-idempotency-key): `bound` for the first use (the key
+ * is now bound to the request's fingerprint and marked pending under the request's token), `reused` when the key comes
+ * back with another route or body — which the caller refuses (422) rather than silently run as a new request — and for
+ * a replay of the same request: `pending` while a request holding the pending marker runs, `answered` with the first
+ * 2xx answer kept, or `run` when there is neither (the first request failed, or its answer is not kept): the replay
+ * took the pending marker under its token (other replays meanwhile are `pending`) and runs the route, whose job ids
+ * (idempotentJobId) still find the first jobs.
+ */
+export type IdempotencyBinding =
+  | { state: 'bound' }
+  | { state: 'reused' }
+  | { state: 'pending' }
+  | { state: 'run' }
+  | { state: 'answered'; stored: string };
+
+/**
+ * Binds the key or meets its binding, in one script: a replay can never fall between the binding and its pending
+ * marker, and of the replays that find no answer only one takes the marker. `replay` names this request among the
+ * replays that run (a replay refused in the end withdraws its mark by it: withdrawIdempotencyReplay); `token` is this
+ * request's pending marker, renewed (renewIdempotencyPending) and dropped (dropIdempotencyPending) by it alone.
  */
 export async function bindIdempotencyKey(
   redis: IdempotencyStore,
@@ -113,16 +126,36 @@ export async function bindIdempotencyKey(
   key: string,
   fingerprint: string,
   replay: string,
-): Promise<'bound' | 'same' | 'reused'> {
+  token: string,
+): Promise<IdempotencyBinding> {
   const name = bindingKey(prefix, tenant, key);
-  if ((await redis.set(name, fingerprint, 'EX', IDEMPOTENCY_BINDING_TTL_S, 'NX')) === 'OK') return 'bound';
-  // A replay marks the binding as shared (atomically with the comparison): the first request may no longer free the
-  // key even if it is then refused, since this replay goes on to enqueue under the job id the key names.
-  const matched = await redis.eval(SHARE, 2, name, sharedKey(name), fingerprint, String(IDEMPOTENCY_BINDING_TTL_S), replay);
-  // Expired or freed between the two commands: bind it now.
-  if (matched === null) return bindIdempotencyKey(redis, prefix, tenant, key, fingerprint, replay);
-  return matched === 1 ? 'same' : 'reused';
+  const args = [fingerprint, String(IDEMPOTENCY_BINDING_TTL_S), replay, pendingMarker(token), String(IDEMPOTENCY_PENDING_TTL_MS)];
+  const found = (await redis.eval(BIND, 3, name, sharedKey(name), answerKey(name), ...args)) as [string, string?];
+  const [state, stored] = found;
+  if (state === 'answered') return { state, stored: stored as string };
+  if (state === 'bound' || state === 'reused' || state === 'pending' || state === 'run') return { state };
+  throw new Error(`unexpected Idempotency-Key binding state ${state}`);
 }
+
+/**
+ * KEYS: binding, its replays, its answer. ARGV: fingerprint, binding TTL (s), replay name, pending marker, marker TTL
+ * (ms). A replay that runs is added to the binding's replays (which live no longer than the binding: a later binding of
+ * the key must not inherit them), so the first request, if refused after it, no longer frees the key.
+ */
+const BIND = `if redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then
+  redis.call('set', KEYS[3], ARGV[4], 'PX', ARGV[5])
+  return {'bound'}
+end
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return {'reused'} end
+local answer = redis.call('get', KEYS[3])
+if answer and string.sub(answer, 1, 7) == 'pending' then return {'pending'} end
+if answer then return {'answered', answer} end
+redis.call('set', KEYS[3], ARGV[4], 'PX', ARGV[5])
+if redis.call('type', KEYS[2]).ok == 'string' then return {'run'} end
+redis.call('sadd', KEYS[2], ARGV[3])
+local ttl = redis.call('pttl', KEYS[1])
+if ttl > 0 then redis.call('pexpire', KEYS[2], ttl) else redis.call('expire', KEYS[2], ARGV[2]) end
+return {'run'}`;
 
 /**
  * The replays that matched a binding ('same') and were not refused: a set of their `replay` names while any remains
@@ -132,19 +165,6 @@ export async function bindIdempotencyKey(
 function sharedKey(name: string): string {
   return `${name}:shared`;
 }
-
-/**
- * 1 (and adds ARGV[3] to the binding's replays, which live no longer than the binding: a later binding of the key must
- * not inherit them) when the binding holds ARGV[1], 0 for another fingerprint, nil when absent.
- */
-const SHARE = `local stored = redis.call('get', KEYS[1])
-if not stored then return nil end
-if stored ~= ARGV[1] then return 0 end
-if redis.call('type', KEYS[2]).ok == 'string' then return 1 end
-redis.call('sadd', KEYS[2], ARGV[3])
-local ttl = redis.call('pttl', KEYS[1])
-if ttl > 0 then redis.call('pexpire', KEYS[2], ttl) else redis.call('expire', KEYS[2], ARGV[2]) end
-return 1`;
 
 /**
  * The fingerprint of a first request that was refused while replays of it were still out (RELEASE could not free the
@@ -220,48 +240,80 @@ function answerKey(name: string): string {
   return `${name}:answer`;
 }
 
-/** What the answer key holds while the request that bound the key still runs. */
-const PENDING = 'pending';
+/**
+ * What the answer key holds while a request that may answer it runs: `pending:` and that request's token, so that
+ * only it renews or drops the marker (a request that freed the key must not drop the marker of the corrected request
+ * that bound it next). A bare `pending` (written before markers held a token) counts as pending until it expires.
+ */
+function pendingMarker(token: string): string {
+  return `pending:${token}`;
+}
 
 /**
- * How long the pending marker outlives a request that could not clear it (its process died, or Redis went away under
- * it, so the clearing failed too): a replay meanwhile is a 409, after it the replay runs the route (enqueueing routes
- * still find the first job by its idempotentJobId). Short, so a client retrying through a Redis outage is not held
- * off for long; long enough for the routes that enqueue nothing (a webhook created, a secret rotated: one or two
- * queries) to finish first.
+ * How long the pending marker lives without renewal: the request holding it renews it every third of this while it
+ * runs (up to IDEMPOTENCY_PENDING_MAX_MS), so only a request that could not clear it (its process died, or Redis went
+ * away under it) leaves it behind, for this long: a replay meanwhile is a 409, after it the replay runs the route
+ * (enqueueing routes still find the first job by its idempotentJobId). Short, so a client retrying after a crash or
+ * through a Redis outage is not held off for long.
  */
 export const IDEMPOTENCY_PENDING_TTL_MS = 10_000;
 
-/** A replay's view of the first request: still running, answered (the stored answer), or neither (it failed, 5xx). */
-export type IdempotentAnswer = { state: 'pending' } | { state: 'answered'; stored: string } | { state: 'none' };
-
 /**
- * Marks the key's first request as running, for IDEMPOTENCY_PENDING_TTL_MS. Called when the key was just bound: no
- * answer of an earlier binding can be there (a kept answer expires with its binding, and a freed binding had none).
+ * The longest a request renews its pending marker: past the longest a route may run (a connection test waits up to
+ * 600 s), so a handler that never ends cannot hold its key's replays off for ever.
  */
-export async function markIdempotencyPending(redis: IdempotencyStore, prefix: string, tenant: TenantRef, key: string): Promise<void> {
-  await redis.eval(MARK_PENDING, 1, answerKey(bindingKey(prefix, tenant, key)), String(IDEMPOTENCY_PENDING_TTL_MS));
+export const IDEMPOTENCY_PENDING_MAX_MS = 15 * 60_000;
+
+/** Extends KEYS[1] by ARGV[2] ms while it still holds this request's marker ARGV[1]. */
+const RENEW_PENDING = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0`;
+
+/** Keeps the pending marker of the request holding `token` alive for another IDEMPOTENCY_PENDING_TTL_MS. */
+export async function renewIdempotencyPending(
+  redis: IdempotencyStore,
+  prefix: string,
+  tenant: TenantRef,
+  key: string,
+  token: string,
+): Promise<void> {
+  const name = answerKey(bindingKey(prefix, tenant, key));
+  await redis.eval(RENEW_PENDING, 1, name, pendingMarker(token), String(IDEMPOTENCY_PENDING_TTL_MS));
 }
 
-const MARK_PENDING = `return redis.call('set', KEYS[1], '${PENDING}', 'PX', ARGV[1])`;
+/** Replaces KEYS[1] by the marker ARGV[2] (for ARGV[3] ms) when it still holds ARGV[1]. */
+const TAKE_UNREADABLE = `if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`;
 
-/** The state of the key's first request, as a replay finds it. */
-export async function idempotentAnswer(redis: IdempotencyStore, prefix: string, tenant: TenantRef, key: string): Promise<IdempotentAnswer> {
-  const stored = await redis.get(answerKey(bindingKey(prefix, tenant, key)));
-  if (stored === null) return { state: 'none' };
-  return stored === PENDING ? { state: 'pending' } : { state: 'answered', stored };
+/**
+ * A replay could not open the stored answer (WEBHOOK_SECRET_KEY changed or removed since it was sealed): it takes the
+ * pending marker in its place, as if no answer were kept, and runs the route; false when another replay took it first.
+ */
+export async function takeUnreadableAnswer(
+  redis: IdempotencyStore,
+  prefix: string,
+  tenant: TenantRef,
+  key: string,
+  stored: string,
+  token: string,
+): Promise<boolean> {
+  const name = answerKey(bindingKey(prefix, tenant, key));
+  return (await redis.eval(TAKE_UNREADABLE, 1, name, stored, pendingMarker(token), String(IDEMPOTENCY_PENDING_TTL_MS))) === 1;
 }
 
 /** Stores ARGV[2] as the answer, for as long as the binding (still holding ARGV[1]) lives; the first answer stays. */
 const STORE_ANSWER = `if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
 local stored = redis.call('get', KEYS[2])
-if stored and stored ~= '${PENDING}' then return 0 end
+if stored and string.sub(stored, 1, 7) ~= 'pending' then return 0 end
 local ttl = redis.call('pttl', KEYS[1])
 if ttl <= 0 then return 0 end
 redis.call('set', KEYS[2], ARGV[2], 'PX', ttl)
 return 1`;
 
-/** Keeps `stored` as the first answer of the request bound to the key with `fingerprint` (a later answer never replaces it). */
+/**
+ * Keeps `stored` as the first answer of the request bound to the key with `fingerprint` (a later answer never replaces
+ * it); false when it was not kept (an answer was there first, or the binding is gone).
+ */
 export async function storeIdempotentAnswer(
   redis: IdempotencyStore,
   prefix: string,
@@ -269,16 +321,22 @@ export async function storeIdempotentAnswer(
   key: string,
   fingerprint: string,
   stored: string,
-): Promise<void> {
+): Promise<boolean> {
   const name = bindingKey(prefix, tenant, key);
-  await redis.eval(STORE_ANSWER, 2, name, answerKey(name), fingerprint, stored);
+  return (await redis.eval(STORE_ANSWER, 2, name, answerKey(name), fingerprint, stored)) === 1;
 }
 
-/** Deletes the pending marker (not a stored answer). */
-const DROP_PENDING = `if redis.call('get', KEYS[1]) == '${PENDING}' then return redis.call('del', KEYS[1]) end
+/** Deletes the pending marker when it is still this request's (ARGV[1]): never a stored answer, never another's marker. */
+const DROP_PENDING = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0`;
 
-/** The request that marked the key pending ended without an answer to keep (refused, or failed): a replay may run it. */
-export async function dropIdempotencyPending(redis: IdempotencyStore, prefix: string, tenant: TenantRef, key: string): Promise<void> {
-  await redis.eval(DROP_PENDING, 1, answerKey(bindingKey(prefix, tenant, key)));
+/** The request holding `token` ended without an answer kept (refused, failed, or not kept): a replay may run the route. */
+export async function dropIdempotencyPending(
+  redis: IdempotencyStore,
+  prefix: string,
+  tenant: TenantRef,
+  key: string,
+  token: string,
+): Promise<void> {
+  await redis.eval(DROP_PENDING, 1, answerKey(bindingKey(prefix, tenant, key)), pendingMarker(token));
 }

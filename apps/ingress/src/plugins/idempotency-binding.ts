@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import type { TenantRef } from '@integrador/jobs';
 import {
   bindIdempotencyKey,
   dropIdempotencyPending,
+  IDEMPOTENCY_PENDING_MAX_MS,
+  IDEMPOTENCY_PENDING_TTL_MS,
   type IdempotencyStore,
-  idempotentAnswer,
-  markIdempotencyPending,
   releaseIdempotencyKey,
+  renewIdempotencyPending,
   requestFingerprint,
   storeIdempotentAnswer,
+  takeUnreadableAnswer,
   withdrawIdempotencyReplay,
   withRedisDeadline,
 } from '@integrador/queue';
@@ -16,6 +19,14 @@ import { HttpError } from '../http-error';
 import { IdempotencyHeaders } from '../schemas';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * false on a POST that changes nothing (a preview, a connection test, a token): its 2xx answer is not kept for
+     * replays of its Idempotency-Key — it may hold an ERP's or a person's data, kept 7 days for nothing — so a replay
+     * runs it again.
+     */
+    idempotentAnswer?: boolean;
+  }
   interface FastifyRequest {
     /** The fingerprint this request bound its Idempotency-Key to (first use), released if the request is refused. */
     idempotencyBound?: string;
@@ -25,8 +36,16 @@ declare module 'fastify' {
     idempotencyAnswerable?: string;
     /** This request was answered from a stored first answer: nothing ran, nothing is stored. */
     idempotencyReplayed?: boolean;
+    /** The pending marker this request holds while it runs (its token), and the timer renewing it. */
+    idempotencyPending?: { token: string; renewal: NodeJS.Timeout | undefined; answered: boolean };
   }
 }
+
+/**
+ * The largest answer kept for replays. A larger one is not kept (a replay runs the route again, and an enqueueing
+ * route's job ids still find the first jobs): Redis memory is shared by every tenant's bindings for 7 days.
+ */
+export const IDEMPOTENT_ANSWER_MAX_BYTES = 64 * 1024;
 
 /** Methods that change nothing: their Idempotency-Key is ignored (Fastify answers HEAD for every GET route). */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -105,40 +124,50 @@ export function registerIdempotencyBinding(
     const tenant = tenantOf(request);
     // Random, not the request id: a client may send its own X-Request-Id, the same on two replays.
     const replay = randomUUID();
-    const binding = bindIdempotencyKey(redis, prefix, tenant, key, fingerprint, replay);
-    const outcome = await withRedisDeadline(binding, timeoutMs, 'Idempotency-Key binding');
-    if (outcome === 'reused') throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED');
-    if (outcome === 'bound') {
-      request.idempotencyBound = fingerprint;
+    const token = randomUUID();
+    const deadline = <T>(work: Promise<T>) => withRedisDeadline(work, timeoutMs, 'Idempotency-Key binding');
+    try {
+      const found = await deadline(bindIdempotencyKey(redis, prefix, tenant, key, fingerprint, replay, token));
+      if (found.state === 'reused') throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED');
+      if (found.state === 'pending') return inProgress(reply);
+      if (found.state === 'bound') request.idempotencyBound = fingerprint;
+      if (found.state === 'run') request.idempotencyReplay = replay;
+      if (found.state === 'answered') {
+        const answer = openAnswer(request, sealing, found.stored);
+        if (answer !== undefined) {
+          request.idempotencyReplayed = true;
+          return sendStoredAnswer(reply, answer);
+        }
+        if (!(await deadline(takeUnreadableAnswer(redis, prefix, tenant, key, found.stored, token)))) return inProgress(reply);
+      }
       request.idempotencyAnswerable = fingerprint;
-      await withRedisDeadline(markIdempotencyPending(redis, prefix, tenant, key), timeoutMs, 'Idempotency-Key binding');
-      return;
+      holdPending(request, () => renewIdempotencyPending(redis, prefix, tenant, key, token), timeoutMs, token);
+    } catch (err) {
+      // A Redis error or timeout may come after the script ran: undo what it may have done for this request (best
+      // effort: its replay mark, its pending marker), so neither holds the key nor holds replays off.
+      if (!(err instanceof HttpError)) forget(request, redis, prefix, tenant, key, replay, token, timeoutMs);
+      throw err;
     }
-    request.idempotencyReplay = replay;
-    const first = await withRedisDeadline(idempotentAnswer(redis, prefix, tenant, key), timeoutMs, 'Idempotency-Key binding');
-    if (first.state === 'pending') {
-      reply.header('retry-after', '1');
-      throw new HttpError(409, 'IDEMPOTENCY_KEY_IN_PROGRESS');
-    }
-    if (first.state === 'none') {
-      request.idempotencyAnswerable = fingerprint;
-      return;
-    }
-    request.idempotencyReplayed = true;
-    return sendStoredAnswer(reply, JSON.parse(sealing.open(first.stored)) as StoredAnswer);
   });
   scope.addHook('onSend', async (request, reply, payload) => {
+    // The route's work is done: its pending marker is no longer renewed (onResponse drops it, or it lapses).
+    stopRenewal(request);
     const fingerprint = request.idempotencyAnswerable;
     const key = request.headers['idempotency-key'];
     const answered = reply.statusCode >= 200 && reply.statusCode < 300;
     if (fingerprint === undefined || typeof key !== 'string' || !answered) return payload;
-    // Kept before the client reads the answer, so a replay it sends next finds it. A body not held as text (none of
-    // the /v1 answers) is kept empty.
+    if (request.routeOptions.config.idempotentAnswer === false) return payload;
+    // A body not held as text (none of the /v1 answers) is kept empty; a large one is not kept.
     const body = typeof payload === 'string' ? payload : '';
+    if (Buffer.byteLength(body) > IDEMPOTENT_ANSWER_MAX_BYTES) return payload;
+    // Kept before the client reads the answer, so a replay it sends next finds it.
     const stored = sealing.seal(JSON.stringify({ status: reply.statusCode, body } satisfies StoredAnswer));
     const store = storeIdempotentAnswer(redis, prefix, tenantOf(request), key, fingerprint, stored);
-    await withRedisDeadline(store, timeoutMs, 'Idempotency-Key answer').catch((err) =>
-      request.log.warn({ err }, 'could not keep an Idempotency-Key answer'),
+    await withRedisDeadline(store, timeoutMs, 'Idempotency-Key answer').then(
+      (kept) => {
+        if (kept && request.idempotencyPending) request.idempotencyPending.answered = true;
+      },
+      (err) => request.log.warn({ err }, 'could not keep an Idempotency-Key answer'),
     );
     return payload;
   });
@@ -158,14 +187,81 @@ export function registerIdempotencyBinding(
       request.log.warn({ err }, 'could not free an Idempotency-Key binding'),
     );
   });
-  // After the release: the first request answered nothing to keep (refused, or failed), so a replay may run the route.
-  scope.addHook('onResponse', async (request, reply) => {
+  // After the release: the request answered nothing kept (refused, failed, or an answer not kept), so a replay may
+  // run the route. Only this request's own marker: another request may have bound the freed key since.
+  scope.addHook('onResponse', async (request) => {
+    stopRenewal(request);
     const key = request.headers['idempotency-key'];
-    const answered = reply.statusCode >= 200 && reply.statusCode < 300;
-    if (request.idempotencyBound === undefined || typeof key !== 'string' || answered) return;
-    const drop = dropIdempotencyPending(redis, prefix, tenantOf(request), key);
+    const pending = request.idempotencyPending;
+    if (pending === undefined || pending.answered || typeof key !== 'string') return;
+    const drop = dropIdempotencyPending(redis, prefix, tenantOf(request), key, pending.token);
     await withRedisDeadline(drop, timeoutMs, 'Idempotency-Key release').catch((err) =>
       request.log.warn({ err }, 'could not clear an Idempotency-Key pending marker'),
     );
   });
+}
+
+/** A replay while another request holding the key runs: 409, retry shortly. */
+function inProgress(reply: FastifyReply): never {
+  reply.header('retry-after', '1');
+  throw new HttpError(409, 'IDEMPOTENCY_KEY_IN_PROGRESS');
+}
+
+/**
+ * The stored answer, or undefined when it cannot be opened (WEBHOOK_SECRET_KEY changed or removed since it was
+ * sealed): logged without the answer or the key, and then treated as no answer kept, not as a 5xx on every replay.
+ */
+function openAnswer(request: FastifyRequest, sealing: AnswerSealing, stored: string): StoredAnswer | undefined {
+  try {
+    return JSON.parse(sealing.open(stored)) as StoredAnswer;
+  } catch (err) {
+    const reason = err instanceof Error ? err.name : typeof err;
+    request.log.warn({ reason }, 'could not open a kept Idempotency-Key answer; the replay runs the route');
+    return undefined;
+  }
+}
+
+/**
+ * Renews the request's pending marker every third of its lifetime while the route runs (up to
+ * IDEMPOTENCY_PENDING_MAX_MS): a route may run far longer than the marker lives (a connection test, up to 600 s), and
+ * a replay must not run it alongside.
+ */
+function holdPending(request: FastifyRequest, renew: () => Promise<void>, timeoutMs: number, token: string): void {
+  const until = Date.now() + IDEMPOTENCY_PENDING_MAX_MS;
+  const renewal = setInterval(() => {
+    if (Date.now() > until) return stopRenewal(request);
+    withRedisDeadline(renew(), timeoutMs, 'Idempotency-Key renewal').catch((err) =>
+      request.log.warn({ err }, 'could not renew an Idempotency-Key pending marker'),
+    );
+  }, IDEMPOTENCY_PENDING_TTL_MS / 3);
+  renewal.unref();
+  request.idempotencyPending = { token, renewal, answered: false };
+}
+
+function stopRenewal(request: FastifyRequest): void {
+  const pending = request.idempotencyPending;
+  if (pending?.renewal === undefined) return;
+  clearInterval(pending.renewal);
+  pending.renewal = undefined;
+}
+
+/** Best effort, in the background: withdraws the replay mark and drops the pending marker this request may hold. */
+function forget(
+  request: FastifyRequest,
+  redis: IdempotencyStore,
+  prefix: string,
+  tenant: TenantRef,
+  key: string,
+  replay: string,
+  token: string,
+  timeoutMs: number,
+): void {
+  stopRenewal(request);
+  const undo = Promise.all([
+    withdrawIdempotencyReplay(redis, prefix, tenant, key, replay),
+    dropIdempotencyPending(redis, prefix, tenant, key, token),
+  ]);
+  withRedisDeadline(undo, timeoutMs, 'Idempotency-Key release').catch((err) =>
+    request.log.warn({ err }, 'could not undo an Idempotency-Key binding after an error'),
+  );
 }

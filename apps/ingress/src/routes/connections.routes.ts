@@ -61,6 +61,8 @@ export function connectionsRoutes(database: CrmDatabase, connections: Connection
     app.post(
       '/connections/:name/test',
       {
+        // Changes nothing: its answer is not kept for Idempotency-Key replays (they run it again).
+        config: { idempotentAnswer: false },
         schema: {
           tags: ['connections'],
           summary:

@@ -235,6 +235,8 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/cti/pop-tokens',
       {
+        // A short-lived token, not kept 7 days for Idempotency-Key replays: a replay issues another.
+        config: { idempotentAnswer: false },
         schema: {
           tags: ['cti'],
           summary: 'A short-lived token for the screen pop (SSE) of one ramal',

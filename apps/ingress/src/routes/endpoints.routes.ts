@@ -203,6 +203,8 @@ export function endpointsRoutes(database: CrmDatabase, producer: JobProducer, op
     app.post(
       '/endpoints/:id/validate',
       {
+        // Changes nothing: its answer is not kept for Idempotency-Key replays (they run it again).
+        config: { idempotentAnswer: false },
         schema: {
           tags,
           summary:

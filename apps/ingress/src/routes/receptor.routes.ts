@@ -48,6 +48,8 @@ export function receptorRoutes(deps: ReceptorRoutesDeps): FastifyPluginAsyncType
     app.post(
       '/integrations/:id/preview',
       {
+        // Changes nothing: its answer is not kept for Idempotency-Key replays (they run it again).
+        config: { idempotentAnswer: false },
         schema: {
           tags: ['integrations'],
           summary: 'Dry run: the consulta with its bound values and the exact request each record would send, without sending',
@@ -66,6 +68,8 @@ export function receptorRoutes(deps: ReceptorRoutesDeps): FastifyPluginAsyncType
     app.post(
       '/integrations/:id/info',
       {
+        // Changes nothing: its answer is not kept for Idempotency-Key replays (they run it again).
+        config: { idempotentAnswer: false },
         schema: {
           tags: ['integrations'],
           summary: "INFO lookup in the receptor: answers the returned values under the integration's nome; writes nothing",

@@ -200,6 +200,8 @@ export function webhooksRoutes(
     app.post(
       '/webhooks/:id/test',
       {
+        // A probe: its answer (what the receiver said) is not kept for Idempotency-Key replays, which send again.
+        config: { idempotentAnswer: false },
         schema: {
           tags: ['webhooks'],
           summary: 'Seed 004: send a sample and say what to fix',
