@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { AJV_OPTIONS } from '../build-app';
 import { HttpError } from '../http-error';
 import { registerErrorHandler } from './error-handler';
-import { registerIdempotencyBinding } from './idempotency-binding';
+import { IDEMPOTENT_ANSWER_MAX_BYTES, registerIdempotencyBinding } from './idempotency-binding';
 
 /**
  * When the request that bound an Idempotency-Key frees it: a real Fastify with the ingress's error handler and binding
@@ -20,22 +20,44 @@ describe('freeing an Idempotency-Key binding', () => {
   /** Settled after the binding's onResponse hook (registered before this one) has run for a request. */
   const responded = new Map<string, () => void>();
   let sent = 0;
+  /** How many times a route handler ran. */
+  let runs = 0;
+  /** Set when WEBHOOK_SECRET_KEY "changed": a kept answer no longer opens. */
+  let unreadable = false;
+  const sealing = {
+    seal: (text: string) => `sealed:${text}`,
+    open: (stored: string) => {
+      if (unreadable) throw new Error('Unsupported state or unable to authenticate data');
+      return stored.slice('sealed:'.length);
+    },
+  };
+  const logged: string[] = [];
 
   beforeAll(async () => {
     redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-    app = Fastify({ ajv: { customOptions: AJV_OPTIONS } });
+    const stream = { write: (line: string) => logged.push(line) };
+    app = Fastify({ ajv: { customOptions: AJV_OPTIONS }, logger: { level: 'warn', stream } });
     registerErrorHandler(app);
     app.addHook('onRequest', async (request) => {
       Object.assign(request, { tenant: { empresaId: 1, filialId: null } });
     });
-    registerIdempotencyBinding(app, redis, prefix, 2000);
+    registerIdempotencyBinding(app, redis, prefix, 2000, sealing);
     app.addHook('onResponse', async (request) => {
       responded.get(String(request.headers['x-test-request']))?.();
     });
     app.post('/t/:name', async (_request, reply) => {
+      runs++;
       const step = plan.shift();
       if (step) await step();
       return reply.status(202).send({ ok: true });
+    });
+    app.post('/read-only/:name', { config: { idempotentAnswer: false } }, async () => {
+      runs++;
+      return { ok: true };
+    });
+    app.post('/large/:name', async () => {
+      runs++;
+      return { text: 'x'.repeat(IDEMPOTENT_ANSWER_MAX_BYTES) };
     });
     app.get('/t/:name', async () => ({ ok: true }));
     app.options('/t/:name', async () => ({ ok: true }));
@@ -53,11 +75,11 @@ describe('freeing an Idempotency-Key binding', () => {
   });
 
   /** A request, answered once every onResponse hook (the release among them) has run. */
-  const send = async (method: 'POST' | 'HEAD' | 'OPTIONS', key: string, payload?: object) => {
+  const send = async (method: 'POST' | 'HEAD' | 'OPTIONS', key: string, payload?: object, url = '/t/x') => {
     const id = String(++sent);
     const done = new Promise<void>((resolve) => responded.set(id, resolve));
     const headers = { 'idempotency-key': key, 'x-test-request': id };
-    const response = await app.inject({ method, url: '/t/x', headers, ...(payload ? { payload } : {}) });
+    const response = await app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
     await done;
     return response.statusCode;
   };
@@ -159,7 +181,10 @@ describe('freeing an Idempotency-Key binding', () => {
   it('marks a replayed binding for no longer than the binding lives (a later binding of the key must not inherit it)', async () => {
     // Only this test's binding: the earlier tests' keys would otherwise be picked below.
     for (const name of await redis.keys(`${prefix}:idem-key:*`)) await redis.del(name);
-    expect(await send('POST', 'ttl-1', { n: 1 })).toBe(202);
+    plan.push(async () => {
+      throw new QueueUnavailableError('Redis down');
+    });
+    expect(await send('POST', 'ttl-1', { n: 1 })).toBe(503);
     const [binding] = await redis.keys(`${prefix}:idem-key:*`).then((keys) => keys.filter((k) => !/:(shared|answer)$/.test(k)));
     expect(binding).toBeDefined();
     for (const name of await redis.keys(`${prefix}:idem-key:*`)) if (name !== binding) await redis.del(name);
@@ -168,6 +193,69 @@ describe('freeing an Idempotency-Key binding', () => {
     const marker = await redis.pttl(`${binding}:shared`);
     expect(marker).toBeGreaterThan(0);
     expect(marker).toBeLessThanOrEqual(60_000);
+  });
+
+  it('after a failed first request one replay runs the route; a replay meanwhile is in progress', async () => {
+    plan.push(async () => {
+      throw new QueueUnavailableError('Redis down');
+    });
+    expect(await send('POST', 'failed-1', { n: 1 })).toBe(503);
+    runs = 0;
+    const b = held(() => undefined as never);
+    const replay = send('POST', 'failed-1', { n: 1 });
+    await b.entered;
+    expect(await send('POST', 'failed-1', { n: 1 })).toBe(409);
+    b.open();
+    expect(await replay).toBe(202);
+    expect(runs).toBe(1);
+    // The replay that ran answered: the next one is answered from it, nothing runs.
+    expect(await send('POST', 'failed-1', { n: 1 })).toBe(202);
+    expect(runs).toBe(1);
+  });
+
+  it('renews the pending marker while the route runs longer than the marker lives', async () => {
+    for (const name of await redis.keys(`${prefix}:idem-key:*`)) await redis.del(name);
+    const a = held(() => undefined as never);
+    const first = send('POST', 'slow-1', { n: 1 });
+    await a.entered;
+    const [answer] = await redis.keys(`${prefix}:idem-key:*:answer`);
+    // Past a third of the marker's life, it was renewed to its full life (10 s); without renewal ~6.4 s would be left.
+    await new Promise((resolve) => setTimeout(resolve, 3600));
+    expect(await redis.pttl(answer as string)).toBeGreaterThan(8000);
+    expect(await send('POST', 'slow-1', { n: 1 })).toBe(409);
+    a.open();
+    expect(await first).toBe(202);
+  }, 15_000);
+
+  it('keeps no answer of a route flagged read-only, nor one over the size cap: a replay runs it again', async () => {
+    runs = 0;
+    expect(await send('POST', 'ro-1', { n: 1 }, '/read-only/x')).toBe(200);
+    expect(await send('POST', 'ro-1', { n: 1 }, '/read-only/x')).toBe(200);
+    expect(runs).toBe(2);
+    expect(await send('POST', 'large-1', { n: 1 }, '/large/x')).toBe(200);
+    expect(await send('POST', 'large-1', { n: 1 }, '/large/x')).toBe(200);
+    expect(runs).toBe(4);
+    // Not kept, yet still bound: another body under the key is refused.
+    expect(await send('POST', 'ro-1', { n: 2 }, '/read-only/x')).toBe(422);
+  });
+
+  it('a kept answer that no longer opens (the sealing key changed) is no answer: the replay runs, nothing is logged of it', async () => {
+    runs = 0;
+    expect(await send('POST', 'sealed-1', { n: 1 })).toBe(202);
+    unreadable = true;
+    logged.length = 0;
+    try {
+      expect(await send('POST', 'sealed-1', { n: 1 })).toBe(202);
+      expect(runs).toBe(2);
+    } finally {
+      unreadable = false;
+    }
+    // The replay's answer took the unreadable one's place: the next replay is answered from it.
+    expect(await send('POST', 'sealed-1', { n: 1 })).toBe(202);
+    expect(runs).toBe(2);
+    const warning = logged.map((line) => JSON.parse(line)).find((line) => /could not open/.test(line.msg));
+    expect(warning).toBeDefined();
+    expect(JSON.stringify(warning)).not.toContain('sealed:');
   });
 
   it('ignores the key on HEAD and OPTIONS, as on GET', async () => {
