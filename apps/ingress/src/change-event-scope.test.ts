@@ -97,4 +97,22 @@ describe('crm-change chaveIdempotencia: scoped to the caller and bound to the bo
     const replay = await call(keyF2, { tabela: 'contatos', id: 3, operacao: 'criado', chaveIdempotencia: 'k-body' });
     expect(replay.json).toEqual({ ...first.json, deduplicated: true });
   });
+
+  it('the same event spelled another way is a replay, not another body: id 3 or "3", operacao left to its default, tabela in any case', async () => {
+    const first = await call(keyF2, { tabela: 'contatos', id: 3, chaveIdempotencia: 'k-spelling' });
+    expect(first.status).toBe(202);
+    const before = (await sentFor('3')).length;
+    for (const body of [
+      { tabela: 'contatos', id: '3', chaveIdempotencia: 'k-spelling' },
+      { tabela: 'contatos', id: 3, operacao: 'alterado', chaveIdempotencia: 'k-spelling' },
+      { tabela: 'Contatos', id: '003', operacao: 'alterado', chaveIdempotencia: 'k-spelling' },
+    ]) {
+      const replay = await call(keyF2, body);
+      expect({ body, status: replay.status }).toEqual({ body, status: 202 });
+      expect(replay.json).toEqual({ ...first.json, deduplicated: true });
+    }
+    expect((await sentFor('3')).length).toBe(before);
+    // Another operacao is still another event.
+    expect((await call(keyF2, { tabela: 'contatos', id: 3, operacao: 'criado', chaveIdempotencia: 'k-spelling' })).status).toBe(422);
+  });
 });

@@ -65,11 +65,24 @@ const worded = (locale: Locale, motivo: NothingSent | undefined) =>
 
 /**
  * The fingerprint the chave is bound to: the event's body without the chave itself (it may come in the body or as the
- * Idempotency-Key header: the same event either way).
+ * Idempotency-Key header: the same event either way), in the form the event is handled in — the id as digits (42,
+ * "42" and "042" are one row), operacao with its default (alterado), tabela in lower case (table names are matched so)
+ * — so that a retry spelling the same event another way is not refused as another body (422 CHANGE_KEY_REUSED).
  */
-function bodyFingerprint(body: { chaveIdempotencia?: string | undefined }): string {
+function bodyFingerprint(body: {
+  tabela: string;
+  id?: string | number | undefined;
+  operacao?: Operacao | undefined;
+  chaveIdempotencia?: string | undefined;
+}): string {
   const { chaveIdempotencia: _key, ...event } = body;
-  return requestFingerprint({ method: 'POST', route: '/v1/events/crm-change', body: event });
+  const normalised = {
+    ...event,
+    tabela: event.tabela.toLowerCase(),
+    id: event.id === undefined ? undefined : BigInt(event.id).toString(),
+    operacao: event.operacao ?? 'alterado',
+  };
+  return requestFingerprint({ method: 'POST', route: '/v1/events/crm-change', body: normalised });
 }
 
 /**

@@ -128,6 +128,8 @@ export function eventsRoutes(
             401: ErrorResponse,
             // CHANGE_IN_PROGRESS: the same key's first attempt is still running (Retry-After); retry for its answer.
             409: ErrorResponse,
+            // CHANGE_KEY_REUSED: the same chaveIdempotencia came with another event (tabela, id, operacao, parametros).
+            422: ErrorResponse,
             503: ErrorResponse,
           },
         },
