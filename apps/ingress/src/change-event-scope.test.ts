@@ -115,4 +115,25 @@ describe('crm-change chaveIdempotencia: scoped to the caller and bound to the bo
     // Another operacao is still another event.
     expect((await call(keyF2, { tabela: 'contatos', id: 3, operacao: 'criado', chaveIdempotencia: 'k-spelling' })).status).toBe(422);
   });
+
+  it("a claim written before the upgrade (scope 0, no impressao) still answers a filial's retry of its chave", async () => {
+    const first = await call(keyF1, { tabela: 'contatos', id: 2, operacao: 'criado', chaveIdempotencia: 'k-legacy' });
+    expect(first.status).toBe(202);
+    const before = (await sentFor('2')).length;
+    // As migration 019 left a claim of the old version: under scope 0, without a fingerprint.
+    await database.db
+      .updateTable('crm_mudancas')
+      .set({ filial_escopo: 0, impressao: null } as never)
+      .where('chave', '=', 'k-legacy')
+      .execute();
+    const retry = await call(keyF1, { tabela: 'contatos', id: 2, operacao: 'criado', chaveIdempotencia: 'k-legacy' });
+    expect(retry.status).toBe(202);
+    expect(retry.json).toEqual({ ...first.json, deduplicated: true });
+    expect((await sentFor('2')).length).toBe(before);
+    // A claim the empresa's key makes now (scope 0, with its fingerprint) stays the empresa's own.
+    const empresa = await call(keyA, { tabela: 'contatos', id: 2, operacao: 'criado', chaveIdempotencia: 'k-empresa-now' });
+    expect(empresa.status).toBe(202);
+    const filial = await call(keyF1, { tabela: 'contatos', id: 2, operacao: 'criado', chaveIdempotencia: 'k-empresa-now' });
+    expect(filial.json.deduplicated).toBe(false);
+  });
 });

@@ -60,13 +60,20 @@ function messageKeyOf(chave: string, scope: number): string {
 const scopeOf = (event: ChangeEvent) => event.filialId ?? 0;
 
 /** The stored claim of a key already seen in the caller's scope (its first answer, once written), or undefined. */
+/**
+ * The claim of a chave in the caller's scope; failing that, a claim written before claims had scopes (migration 019
+ * put them all under 0, impressao NULL), when a chave was the whole empresa's: a filial's retry of such an event is a
+ * replay of it, as it was before the upgrade, not a new event sent again.
+ */
 const findClaim = (db: Kysely<Database>, empresaId: number, scope: number, chave: string) =>
   db
     .selectFrom('crm_mudancas')
     .select(['id', 'resultado', 'impressao'])
     .where('empresa_id', '=', empresaId)
-    .where('filial_escopo', '=', scope)
     .where('chave', '=', chave)
+    .where((eb) => eb.or([eb('filial_escopo', '=', scope), eb.and([eb('filial_escopo', '=', 0), eb('impressao', 'is', null)])]))
+    .orderBy('filial_escopo', 'desc')
+    .limit(1)
     .executeTakeFirst();
 
 type Seen = { id: number; resultado: string | null; impressao: string | null };
