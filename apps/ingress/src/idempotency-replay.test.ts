@@ -132,6 +132,17 @@ describe('Idempotency-Key replays answer the first answer', () => {
     expect(openSecret(row.segredo_anterior as string, secretKey)).toBe(created.json.segredo);
   });
 
+  it('a POST that changes nothing keeps no answer: a replayed pop-token request issues a new token, not the first one', async () => {
+    const first = await post('/v1/cti/pop-tokens', { idem: 'pop-1', body: { ramal: '201' } });
+    expect(first.status).toBe(201);
+    const again = await post('/v1/cti/pop-tokens', { idem: 'pop-1', body: { ramal: '201' } });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.json.token).not.toBe(first.json.token);
+    // Still bound: another body under the key is refused.
+    expect((await post('/v1/cti/pop-tokens', { idem: 'pop-1', body: { ramal: '202' } })).status).toBe(422);
+  });
+
   it('one key rule on every POST: a 201-character key is refused on routes that do not enqueue too', async () => {
     const res = await post('/v1/webhooks', {
       idem: 'x'.repeat(201),

@@ -32,6 +32,8 @@ describe('freeing an Idempotency-Key binding', () => {
     },
   };
   const logged: string[] = [];
+  /** Set to lose the reply of the next binding script that marks a replay: it ran in Redis, the ingress saw an error. */
+  let loseNextReplayReply = false;
 
   beforeAll(async () => {
     redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -41,7 +43,17 @@ describe('freeing an Idempotency-Key binding', () => {
     app.addHook('onRequest', async (request) => {
       Object.assign(request, { tenant: { empresaId: 1, filialId: null } });
     });
-    registerIdempotencyBinding(app, redis, prefix, 2000, sealing);
+    const store = {
+      eval: async (script: string, keys: number, ...args: string[]) => {
+        const result = await redis.eval(script, keys, ...args);
+        if (loseNextReplayReply && script.includes('sadd')) {
+          loseNextReplayReply = false;
+          throw new QueueUnavailableError('connection lost');
+        }
+        return result;
+      },
+    };
+    registerIdempotencyBinding(app, store, prefix, 2000, sealing);
     app.addHook('onResponse', async (request) => {
       responded.get(String(request.headers['x-test-request']))?.();
     });
@@ -256,6 +268,26 @@ describe('freeing an Idempotency-Key binding', () => {
     const warning = logged.map((line) => JSON.parse(line)).find((line) => /could not open/.test(line.msg));
     expect(warning).toBeDefined();
     expect(JSON.stringify(warning)).not.toContain('sealed:');
+  });
+
+  it('a Redis error after the binding script ran leaves no replay mark nor pending marker behind', async () => {
+    for (const name of await redis.keys(`${prefix}:idem-key:*`)) await redis.del(name);
+    plan.push(async () => {
+      throw new QueueUnavailableError('Redis down');
+    });
+    expect(await send('POST', 'lost-1', { n: 1 })).toBe(503);
+    const [binding] = await bindingOf();
+    loseNextReplayReply = true;
+    expect(await send('POST', 'lost-1', { n: 1 })).toBe(503);
+    expect(loseNextReplayReply).toBe(false);
+    // Undone in the background, best effort.
+    for (let i = 0; i < 100 && (await redis.exists(`${binding}:shared`, `${binding}:answer`)) > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await redis.exists(`${binding}:shared`)).toBe(0);
+    expect(await redis.exists(`${binding}:answer`)).toBe(0);
+    // The next replay runs the route at once (no marker holds it off).
+    expect(await send('POST', 'lost-1', { n: 1 })).toBe(202);
   });
 
   it('ignores the key on HEAD and OPTIONS, as on GET', async () => {

@@ -90,13 +90,15 @@ function sendStoredAnswer(reply: FastifyReply, answer: StoredAnswer): FastifyRep
  * The one admission of an Idempotency-Key on /v1 (IETF draft-ietf-httpapi-idempotency-key), for every route but GET,
  * HEAD and OPTIONS (which ignore the header): the key is validated by one rule (schemas.ts IdempotencyHeaders, given to
  * each such route here) and bound to the request's fingerprint (method, route, path, query, body) for the tenant. The
- * first 2xx answer is kept beside the binding (status and body, sealed), and a replay of the same request is answered
- * from it, deduplicated, without running the route again; a replay while the first request still runs is a 409
- * IDEMPOTENCY_KEY_IN_PROGRESS; a replay after a first request that answered nothing to keep (a 5xx) runs the route,
+ * first 2xx answer of a route that changes state (not `config.idempotentAnswer: false`), up to
+ * IDEMPOTENT_ANSWER_MAX_BYTES, is kept beside the binding (status and body, sealed), and a replay of the same request is
+ * answered from it, deduplicated, without running the route again. A request that may answer the key holds its pending
+ * marker while it runs (renewed): a replay meanwhile is a 409 IDEMPOTENCY_KEY_IN_PROGRESS; a replay that finds neither
+ * marker nor answer (the first request failed, 5xx, or its answer is not kept) takes the marker and runs the route,
  * whose job ids (idempotentJobId) still find the first jobs. The same key with another route or body is a 422
  * IDEMPOTENCY_KEY_REUSED and does nothing. A request refused with a 4xx frees its key, so the client may correct the
- * body and send it again under the same key — unless a replay of it matched the binding meanwhile and was not refused
- * (see releaseIdempotencyKey): a replay refused with a 4xx (the 409 included) did nothing either, and withdraws its mark.
+ * body and send it again under the same key — unless a replay of it ran meanwhile and was not refused (see
+ * releaseIdempotencyKey): a replay refused with a 4xx did nothing either, and withdraws its mark.
  */
 export function registerIdempotencyBinding(
   scope: FastifyInstance,
