@@ -93,6 +93,11 @@ describe("seed-demo's SET-WS-CONTAS against the Senior G5 double", () => {
     const [first] = await firstContas();
     const id = Number(first?.id);
     const integracao = (await listDemoIntegrations(database.db, empresaId)).find((row) => row.nome === SET_WS_CONTAS);
+    const { indice_array_retorno: configured } = await database.db
+      .selectFrom('integracao')
+      .select('indice_array_retorno')
+      .where('id', '=', Number(integracao?.id))
+      .executeTakeFirstOrThrow();
     await database.db
       .updateTable('integracao')
       .set({ indice_array_retorno: 'semEsseIndice' })
@@ -114,7 +119,7 @@ describe("seed-demo's SET-WS-CONTAS against the Senior G5 double", () => {
     } finally {
       await database.db
         .updateTable('integracao')
-        .set({ indice_array_retorno: integracao?.indice_array_retorno ?? null })
+        .set({ indice_array_retorno: configured })
         .where('id', '=', Number(integracao?.id))
         .execute();
     }
