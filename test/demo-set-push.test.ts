@@ -88,4 +88,40 @@ describe("seed-demo's SET-WS-CONTAS against the Senior G5 double", () => {
     const saved = await conta(id);
     expect(erp.customers.get(Number(saved.id_erp))?.enderecosEntrega).toEqual([]);
   });
+
+  it('records a push whose answer lacks the configured return array as outcome unknown (enviando), not falhou', async () => {
+    const [first] = await firstContas();
+    const id = Number(first?.id);
+    const integracao = (await listDemoIntegrations(database.db, empresaId)).find((row) => row.nome === SET_WS_CONTAS);
+    const { indice_array_retorno: configured } = await database.db
+      .selectFrom('integracao')
+      .select('indice_array_retorno')
+      .where('id', '=', Number(integracao?.id))
+      .executeTakeFirstOrThrow();
+    await database.db
+      .updateTable('integracao')
+      .set({ indice_array_retorno: 'semEsseIndice' })
+      .where('id', '=', Number(integracao?.id))
+      .execute();
+    try {
+      const calls = erp.requests.bodies.length;
+      const error = await push(id, 'demo-3').catch((err: unknown) => err);
+      expect(error).toMatchObject({ code: 'RETURN_ARRAY_NOT_FOUND' });
+      // The ERP ran GravarClientes and reported no error: a retry must reconcile, not take it for "nothing was done".
+      expect(erp.requests.bodies.slice(calls).some((body) => body.includes('GravarClientes'))).toBe(true);
+      const execucao = await database.db
+        .selectFrom('integracao_execucoes')
+        .select(['status', 'mensagem'])
+        .where('job_id', '=', 'demo-3')
+        .executeTakeFirstOrThrow();
+      expect(execucao.status).toBe('enviando');
+      expect(execucao.mensagem).toMatch(/semEsseIndice/);
+    } finally {
+      await database.db
+        .updateTable('integracao')
+        .set({ indice_array_retorno: configured })
+        .where('id', '=', Number(integracao?.id))
+        .execute();
+    }
+  });
 });

@@ -103,7 +103,7 @@ describe('seed 001 row 19 as printed', () => {
   }, 60_000);
 });
 
-/** A connections-file entry's `retry` replaces the default 6 attempts from 2 s for pushes through that connection. */
+/** A connections-file entry's `retry` replaces the fleet default (SET_RETRY_*: 12 attempts from 2 s, at most 5 min apart) for pushes through that connection. */
 describe('per-connection retry policy', () => {
   let h: Awaited<ReturnType<typeof startHarness>>;
   beforeAll(async () => {
@@ -116,7 +116,7 @@ describe('per-connection retry policy', () => {
     const started = Date.now();
     const { job, state } = await h.runToEnd();
     expect(state).toBe('failed');
-    // The default policy would not have failed after 3 attempts: it waits 2 + 4 + 8 + 16 + 32 s for 6.
+    // The default policy would not have failed after 3 attempts: it waits 2 + 4 + 8 + … s for 12.
     expect(job?.attemptsMade).toBe(3);
     expect(job?.failedReason).toMatch(new RegExp(`503|${MAINTENANCE_FAULT.replace(/[()]/g, '\\$&')}`));
     expect(Date.now() - started).toBeLessThan(30_000);

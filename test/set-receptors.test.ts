@@ -452,6 +452,51 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     ]);
   });
 
+  it('sends a component with no item as [] to a REST/JSON receptor (removes its addresses) and leaves it out of a SOAP envelope', async () => {
+    // A component whose consulta finds no row: the conta has no delivery address (any more).
+    await database.db
+      .insertInto('integracao')
+      .values({
+        id: 31,
+        nome: 'ENDERECOS-VAZIOS',
+        tipo_servico: 'SET',
+        link: 'componente',
+        tabela: 'contas',
+        consulta: '{"consulta":"SELECT c.endereco FROM contas c WHERE c.id = #contaId# AND 1 = 0"}',
+        empresa_id: empresaId,
+        empresa_filial_id: null,
+        ordem: 0,
+        ativo: 1,
+      })
+      .execute();
+    await database.db
+      .insertInto('campos_integracao')
+      .values({ integracao_id: 31, campo_crm: '{"endereco":"#endereco#"}', ordem: 0 })
+      .execute();
+    await addIntegration(
+      receptor(21, 'SET-API-ENDERECOS', 'POST /api/clientes'),
+      { nome: '#nome#', documento: '#cnpj#', enderecos: '#componente:ENDERECOS-VAZIOS#' },
+      { id: 5, tipo: 'API', nome: 'crm_api' },
+    );
+    await pushesConta(21);
+    // An upsert API reads a missing key as "keep the addresses": [] is what removes them.
+    expect(api.received.at(-1)).toEqual({ nome: CONTA.nome, documento: CONTA.cnpj, enderecos: [] });
+
+    await database.db
+      .insertInto('campos_integracao')
+      .values({
+        integracao_id: 19,
+        campo_crm: JSON.stringify({ dadosGeraisCliente: { enderecosEntrega: '#componente:ENDERECOS-VAZIOS#' } }),
+        ordem: 1,
+      })
+      .execute();
+    const soap = await post('/v1/integrations/19/preview', { contaId: CONTA.id });
+    expect(soap.statusCode).toBe(200);
+    expect(soap.json().records[0].body.dadosGeraisCliente.enderecosEntrega).toEqual([]);
+    expect(soap.json().records[0].request.request).toContain('Padaria P');
+    expect(soap.json().records[0].request.request).not.toContain('enderecosEntrega');
+  });
+
   it("answers an INFO lookup with the receptor's values under the integration's nome, writing nothing", async () => {
     expect((await runToEnd(19, { contaId: CONTA.id })).state).toBe('completed');
     const codCli = await idErp();

@@ -15,7 +15,7 @@ import { CONTA, seedSetWsContas } from './fixtures/set-ws-contas';
 const logger = createLogger({ name: 'test', level: 'silent' });
 
 // F1 (review3): a SET job shows its connection's retry.attempts as its maximum; a failure that is not the receptor's
-// (here the CRM database's outbox table is gone) must retry by that same policy, not by the default 6.
+// (here the CRM database's outbox table is gone) must retry by that same policy, not by the default (SET_RETRY_ATTEMPTS, 12).
 describe('SET retries: a CRM-database failure follows the connection policy the job shows', () => {
   let erp: SeniorG5Server;
   let database: TestDatabase;
@@ -128,7 +128,7 @@ describe('SET retries: a CRM-database failure follows the connection policy the 
       const jobId = await push(404);
       const end = await until(jobId, (state) => state === 'failed' || state === 'completed');
       expect(end).toMatchObject({ state: 'failed', attemptsMade: 3, failedReason: expect.stringMatching(/integracao/) });
-      // Shown as it really went: 3 attempts of 3 (before the fix: the default 6, also in its record).
+      // Shown as it really went: 3 attempts of 3 (before the fix: the default, then 6, also in its record).
       let record = await findJobRecord(database.db, [empresaId], 'set', jobId);
       for (const deadline = Date.now() + 10000; record?.estado !== 'falhou' && Date.now() < deadline; ) {
         await new Promise((r) => setTimeout(r, 50));

@@ -1,4 +1,4 @@
-import { type CtiSettings, RAMAL_TAKES } from '@integrador/cti';
+import { type CtiSettings, callStatusWord, RAMAL_TAKES } from '@integrador/cti';
 import { defineTexts } from '@integrador/i18n';
 
 /** Texts of `integrador cti` (kept apart from messages.ts, which every command shares). */
@@ -150,19 +150,8 @@ const ptBR: CtiMessages = {
   answered: (status, ms, body) => `PABX respondeu ${status} em ${ms} ms: ${body}`,
   noCalls: 'nenhuma ligação',
   callLine: (c) =>
-    `#${c.id}  ${c.when}  ${word({ entrada: 'entrada', saida: 'saída' }, c.direcao).padEnd(7)} ramal ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${c.status.padEnd(16)} ${c.duracao} s  conta ${c.conta}`,
+    `#${c.id}  ${c.when}  ${word({ entrada: 'entrada', saida: 'saída' }, c.direcao).padEnd(7)} ramal ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('pt-BR', c.status).padEnd(16)} ${c.duracao} s  conta ${c.conta}`,
   reindexed: (count) => `${count} registros reindexados`,
-};
-
-/** ligacoes.status words (stored in pt-BR, seed 002) in English. */
-const CALL_STATUSES_EN: Record<string, string> = {
-  tocando: 'ringing',
-  'em andamento': 'in progress',
-  finalizada: 'ended',
-  'sem fim recebido': 'no end received',
-  'não atendida': 'unanswered',
-  discando: 'dialing',
-  falhou: 'failed',
 };
 
 const en: CtiMessages = {
@@ -231,7 +220,7 @@ const en: CtiMessages = {
   answered: (status, ms, body) => `the PBX answered ${status} in ${ms} ms: ${body}`,
   noCalls: 'no calls',
   callLine: (c) =>
-    `#${c.id}  ${c.when}  ${word({ entrada: 'inbound', saida: 'outbound' }, c.direcao).padEnd(8)} extension ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${word(CALL_STATUSES_EN, c.status).padEnd(16)} ${c.duracao} s  account ${c.conta}`,
+    `#${c.id}  ${c.when}  ${word({ entrada: 'inbound', saida: 'outbound' }, c.direcao).padEnd(8)} extension ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('en', c.status).padEnd(16)} ${c.duracao} s  account ${c.conta}`,
   reindexed: (count) => `${count} records re-indexed`,
 };
 

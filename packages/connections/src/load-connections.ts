@@ -1,21 +1,25 @@
+import { setDefaultRetryPolicy } from '@integrador/jobs';
 import type { Connection } from './connection';
 import { loadConnectionsFile } from './connections-file';
 import { ConnectionsRegistry, emptyConnections } from './connections-registry';
 import type { EnvMap } from './env-references';
 
 /**
- * The connections file named by CONNECTIONS_FILE (secrets resolved from the environment), or none. A connection whose
- * entry sets no `retry` gets the fleet's `setRetry` (SET_RETRY_*), so every process that resolves it — the worker that
- * retries, the ingress that shows its attempts — goes by the same policy.
+ * The connections file named by CONNECTIONS_FILE (secrets resolved from the environment), or none. The fleet's
+ * `setRetry` (SET_RETRY_*) becomes the process's default retry policy — every process that pushes or shows a SET job
+ * (worker, ingress, dashboard, CLI) loads its connections at start, so this is the one place it is set — and a
+ * connection whose entry sets no `retry` gets it too: a failure before the connection resolves, on a connection the
+ * file does not list, or with no file at all goes by the same policy as one that carries its connection's.
  */
 export async function loadConnections(config: {
   connectionsFile: string | undefined;
   secretSource: EnvMap;
   setRetry?: Connection['retry'];
 }): Promise<ConnectionsRegistry> {
+  const { setRetry } = config;
+  if (setRetry) setDefaultRetryPolicy(setRetry);
   if (!config.connectionsFile) return emptyConnections();
   const registry = await loadConnectionsFile(config.connectionsFile, config.secretSource);
-  const { setRetry } = config;
   if (!setRetry) return registry;
   const connections = [...registry.entries()].map(([, connection]) =>
     connection.retry ? connection : Object.freeze({ ...connection, retry: Object.freeze({ ...setRetry }) }),

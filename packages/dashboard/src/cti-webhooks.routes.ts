@@ -214,7 +214,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const next = nextCursor
           ? `/dashboard/ligacoes?${new URLSearchParams({ ...(query as Record<string, string>), empresa: String(empresaId), antes: String(nextCursor) })}`
           : null;
-        body = callsBody(viewer, filters, calls, next, await callExtras(deps, empresaId, calls));
+        body = callsBody(viewer, filters, calls, next, await callExtras(deps, viewer, empresaId, calls));
       } else if (empresaId !== undefined) {
         const filter = deliveryFilter(query);
         const status = 'refused' in filter ? undefined : filter.status;
@@ -469,7 +469,11 @@ async function testOutcome(deps: DashboardDeps, viewer: Viewer, empresaId: numbe
   return { text: ok ? t.webhookTestOk(endpointId, message) : t.webhookTestFailed(endpointId, message), error: !ok };
 }
 
-/** A page of calls as an operator sees it: rows written before the PBX client masked its errors still quote full URLs. */
+/**
+ * A page of calls as an operator sees it: rows written before the PBX client masked its errors still quote full URLs.
+ * Calls belong to the empresa, not a filial (seed 002: one PBX per empresa; ligacoes.empresa_filial_id is never set),
+ * so a filial key lists them all, as GET /cti/calls does; the conta / contato names beside them follow the filial rule.
+ */
 async function shownCalls(deps: DashboardDeps, viewer: Viewer, empresaId: number, query: Query) {
   const page = await listCalls(deps.database.db, empresaId, callFilter(query, viewer.timeZone));
   return { ...page, calls: page.calls.map((call) => ({ ...call, erro: maskUrlsIn(call.erro) })) };
@@ -480,7 +484,7 @@ async function shownCalls(deps: DashboardDeps, viewer: Viewer, empresaId: number
  * names of the contas and contatos they name, and the failure code of each failed click-to-call (its job's record,
  * c2c-<empresa>-<callId>, as the ingress names it), worded by the failure catalogue.
  */
-async function callExtras(deps: DashboardDeps, empresaId: number, calls: ReadonlyArray<CallRow>): Promise<CallExtras> {
+async function callExtras(deps: DashboardDeps, viewer: Viewer, empresaId: number, calls: ReadonlyArray<CallRow>): Promise<CallExtras> {
   const ids = (pick: (c: CallRow) => number | null) =>
     [...new Set(calls.map(pick).filter((id): id is number => id !== null))].map((id) => ({ empresaId, id }));
   const failed = calls.filter((c) => c.status === 'falhou' && c.evento_id).map((c) => `c2c-${empresaId}-${c.evento_id}`);
@@ -489,11 +493,13 @@ async function callExtras(deps: DashboardDeps, empresaId: number, calls: Readonl
       deps.database,
       'contas',
       ids((c) => c.conta_id),
+      viewer.filialId,
     ),
     customerNames(
       deps.database,
       'contatos',
       ids((c) => c.contato_id),
+      viewer.filialId,
     ),
     failed.length
       ? deps.database.db

@@ -14,6 +14,7 @@ import {
   MAX_ROW_ID,
   type RegistroJob,
   recordParameters,
+  whereReadableBy,
 } from '@integrador/store';
 import type { Job } from 'bullmq';
 import type { Viewer } from './access';
@@ -180,18 +181,22 @@ export function idPairs(rows: ReadonlyArray<{ empresaId: number; params: Record<
 
 /**
  * The names of contas (or contatos) by "empresa/id", in one query for a whole page: each id read only within the
- * empresa its row belongs to (an id of another tenant's conta finds nothing).
+ * empresa its row belongs to (an id of another tenant's conta finds nothing) and, for a filial viewer, by the engine's
+ * filial rule (whereReadableBy, as a run's tenant binding reads them): a sibling filial's conta stays an id.
  */
 export async function customerNames(
   database: CrmDatabase,
   table: 'contas' | 'contatos',
   pairs: ReadonlyArray<{ empresaId: number; id: number }>,
+  filialId: number | null,
 ): Promise<Map<string, string>> {
   if (!pairs.length) return new Map();
   const rows = await database.db
     .selectFrom(table)
     .select(['empresa_id', 'id', 'nome'])
     .where((eb) => eb.or(pairs.map((p) => eb.and([eb('empresa_id', '=', p.empresaId), eb('id', '=', p.id)]))))
+    // The empresa is bound per pair above; whereReadableBy adds the filial half only.
+    .where(whereReadableBy({ empresaId: 0, filialId }))
     .execute();
   return new Map(rows.map((r) => [`${r.empresa_id}/${r.id}`, r.nome]));
 }
@@ -224,8 +229,8 @@ export async function rowNames(database: CrmDatabase, viewer: Viewer, rows: read
   }
   const keyed = rows.map((r) => ({ empresaId: r.empresa_id, params: recordParameters(r.parametros).key }));
   const [contas, contatos, entregas] = await Promise.all([
-    customerNames(database, 'contas', idPairs(keyed, 'contaId')),
-    customerNames(database, 'contatos', idPairs(keyed, 'contatoId')),
+    customerNames(database, 'contas', idPairs(keyed, 'contaId'), viewer.filialId),
+    customerNames(database, 'contatos', idPairs(keyed, 'contatoId'), viewer.filialId),
     deliveryStatuses(
       database,
       idPairs(

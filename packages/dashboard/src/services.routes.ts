@@ -127,7 +127,8 @@ ${items.map(
         acao: 'endpoint-validate',
         alvo: `servico/${service.id}`,
         quantidade: 1,
-        detalhe: { ok: result.ok, eventos: result.eventos.map((e) => ({ tipo: e.tipo, code: e.code })) },
+        // Each evento's code with its values: the audit log words it as the page did (views/pages.ts outcomeFields).
+        detalhe: { ok: result.ok, eventos: result.eventos.map((e) => ({ tipo: e.tipo, code: e.code, params: e.params })) },
       });
       const text = messages(viewer.locale).validation(service.id, result.ok);
       return servicesPage(reply, viewer, { text, error: !result.ok }, { servicoId: service.id, ...result });

@@ -23,6 +23,7 @@ export {
   receptorAttempts,
   receptorBackoff,
   retryPolicyOf,
+  setDefaultRetryPolicy,
   underRetryPolicy,
   withRetryPolicy,
 } from './retry-policy';

@@ -14,9 +14,20 @@ export interface RetryPolicy {
 
 /**
  * The SET push's policy when its connection sets none and the process has none configured (SET_RETRY_*, which
- * loadConnections gives every connection without `retry`): e.g. a failure before the connection is resolved.
+ * loadConnections makes the process default, setDefaultRetryPolicy): e.g. a failure before the connection is resolved.
  */
 export const DEFAULT_RECEPTOR_RETRY: RetryPolicy = { attempts: 12, backoffMs: 2000, maxDelayMs: 300_000 };
+
+/** This process's default: SET_RETRY_* once the process has loaded its connections, else DEFAULT_RECEPTOR_RETRY. */
+let processDefault: RetryPolicy = DEFAULT_RECEPTOR_RETRY;
+
+/**
+ * Makes `policy` (the fleet's SET_RETRY_*) the default of every failure that carries no connection's policy: one
+ * before the connection is resolved, or on a connection the connections file does not list (or no file at all).
+ */
+export function setDefaultRetryPolicy(policy: RetryPolicy): void {
+  processDefault = Object.freeze({ ...policy });
+}
 
 /** The most attempts a connection may ask for: the ceiling every SET job is enqueued with (BullMQ's `attempts`). */
 export const MAX_RECEPTOR_ATTEMPTS = 25;
@@ -55,7 +66,7 @@ export function retryPolicyOf(err: unknown): RetryPolicy | undefined {
 
 /** The attempts a SET push gets under a connection's policy (undefined: the default), at most the ceiling. */
 export function receptorAttempts(policy: RetryPolicy | undefined): number {
-  return Math.min((policy ?? DEFAULT_RECEPTOR_RETRY).attempts, MAX_RECEPTOR_ATTEMPTS);
+  return Math.min((policy ?? processDefault).attempts, MAX_RECEPTOR_ATTEMPTS);
 }
 
 /**
@@ -63,7 +74,7 @@ export function receptorAttempts(policy: RetryPolicy | undefined): number {
  * ones (1 after the first), or -1 — fail now — once the policy's attempts are used.
  */
 export function receptorBackoff(attemptsMade: number, err: unknown): number {
-  const policy = retryPolicyOf(err) ?? DEFAULT_RECEPTOR_RETRY;
+  const policy = retryPolicyOf(err) ?? processDefault;
   if (attemptsMade >= receptorAttempts(policy)) return -1;
   const delay = policy.backoffMs * 2 ** (attemptsMade - 1);
   return policy.maxDelayMs === undefined ? delay : Math.min(delay, Math.max(policy.maxDelayMs, policy.backoffMs));
@@ -78,7 +89,8 @@ export interface AttemptOptions {
 /**
  * The attempts a job really gets, to show (API, dashboard): its kind's `attempts`, except for a SET push
  * (RECEPTOR_BACKOFF), enqueued with the ceiling MAX_RECEPTOR_ATTEMPTS while receptorBackoff stops it once the policy
- * of the failure is used: `policy` is that of its connection, or of its last failure (none: the default 12). Every
+ * of the failure is used: `policy` is that of its connection, or of its last failure (none: the process default,
+ * SET_RETRY_ATTEMPTS, 12 unset). Every
  * failure after the connection is resolved carries its policy (underRetryPolicy); one before it (the admission's CRM
  * read) carries the policy its integration's connection gave when the process last resolved it (notedRetryPolicy),
  * or none (the default) when the process has not resolved it yet.

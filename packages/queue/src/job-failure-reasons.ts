@@ -49,8 +49,8 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
   // key: permanent, the ERP answers the same code again. The detail names the values and the record.
   WRITE_BACK_DUPLICATE: {
     'pt-BR':
-      'o código devolvido pelo ERP já está gravado em outro registro do CRM (chave única): corrija o cadastro duplicado antes de reprocessar',
-    en: 'the code the ERP returned is already saved on another record of the CRM (unique key): fix the duplicate record before retrying',
+      'a atualização (sql_update) repete em outro registro um valor de uma chave única do CRM (o detalhe diz qual): corrija o cadastro duplicado antes de reprocessar',
+    en: 'the write-back (sql_update) repeats a value of a unique key of the CRM held by another record (the detail names the key): fix the duplicate record before retrying',
   },
   TRANSPORT_INVALID_INTEGRATION: {
     'pt-BR': 'o link ou a operação da integração não serve para a conexão dela',

@@ -9,7 +9,7 @@ export { WebhookError, type WebhookErrorCode } from './errors';
 export { type CircuitState, circuitStates, EndpointFlowControl } from './flow-control';
 export { GATILHOS, type Gatilho, isConcluida, OPERACOES, type Operacao, WEBHOOK_TABLES, type WebhookTable } from './gatilhos';
 export { classifyError, createWebhookHttpClient, type ErrorClass, type SendResult, type WebhookHttpClient } from './http-client';
-export { type CancelReason, cancelReasonOf, deliveryErrorMessage, type Locale, webhookMessage } from './messages';
+export { type CancelReason, cancelReasonOf, deliveryErrorMessage, isWebhookMessageCode, type Locale, webhookMessage } from './messages';
 export { drainOutbox, startOutboxDrain } from './outbox-drain';
 export { buildPayload } from './payloads';
 export { deliveryJobId, type NothingSent, type PublishResult, publishChange } from './publish-change';

@@ -182,6 +182,11 @@ export function webhookMessage(locale: Locale, code: keyof typeof MESSAGES, para
   return CATALOGUE.message(locale, code, range === undefined ? params : { ...params, range });
 }
 
+/** Whether a code read back from storage (an audit row) is one of this catalogue's. */
+export function isWebhookMessageCode(code: string): code is keyof typeof MESSAGES {
+  return CATALOGUE.has(code);
+}
+
 /** The reason an endpoint was disabled (stored as JSON), worded for the reader; null when it is not disabled. */
 export function disabledReasonMessage(locale: Locale, stored: string | null): { code: string; message: string } | null {
   if (!stored) return null;

@@ -17,6 +17,8 @@ export function registerSeedDemoCommand(program: Command, cli: Cli): void {
 }
 
 async function seedDemo(cli: Cli, options: { json?: boolean }): Promise<void> {
+  // Loaded once, before anything is written: the database and the lint hint's CONNECTIONS_FILE come from it.
+  const config = loadConfig();
   await withDatabase(async (database) => {
     await migrateToLatest(database);
     const demo = await seedDemoTenant(database);
@@ -30,11 +32,11 @@ async function seedDemo(cli: Cli, options: { json?: boolean }): Promise<void> {
     print(demo.created ? cli.text.demoCreated(demo) : cli.text.demoReused(demo));
     printIssuedKey(cli, DEMO_KEY_NAME, apiKey);
     if (integracoes.length > 0) print(cli.text.demoIntegrations(demo.empresaId, integracoes));
-    print(cli.text.demoLintHint(demo.empresaId, loadConfig().connectionsFile));
+    print(cli.text.demoLintHint(demo.empresaId, config.connectionsFile));
     // Only an integration that may run is offered to try (the demo's, unless someone turned it off or made it a component).
     const contas = integracoes.find((integracao) => integracao.nome === SET_WS_CONTAS && integracao.ativa && !integracao.componente);
     const contaId = contas ? await firstContaId(database.db, demo.empresaId) : null;
     if (contas && contaId !== null) print(cli.text.demoTryHint(demo.empresaId, contas.id, contaId));
     if (gatilhos.length > 0) print(cli.text.demoWebhookHint(gatilhos));
-  });
+  }, config);
 }

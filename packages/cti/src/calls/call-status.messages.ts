@@ -1,5 +1,5 @@
 import { defineCatalogue, type Locale } from '@integrador/i18n';
-import { EXTENSION_EXPIRED, RING_EXPIRED } from './call-log.repository';
+import { type CallStatus, EXTENSION_EXPIRED, RING_EXPIRED } from './call-log.repository';
 
 /**
  * Why the hub, not the PBX, ended a call: the statuses its sweep writes, worded for the call log's readers (API
@@ -25,4 +25,39 @@ const REASONS = defineCatalogue({
 /** Why a call has this status, when the hub ended it (not the PBX); null for every other status. */
 export function callStatusReason(locale: Locale, status: string | null): string | null {
   return status !== null && REASONS.has(status) ? REASONS.message(locale, status) : null;
+}
+
+/**
+ * Each stored status (pt-BR, seed 002) as a reader of each language reads it: one table per language, each keyed by
+ * every CallStatus, so a status added to the type and missing from a language fails to compile. The dashboard's call
+ * log and the CLI's `cti calls` both word statuses here.
+ */
+const CALL_STATUS_WORDS: Record<Locale, Record<CallStatus, string>> = {
+  'pt-BR': {
+    tocando: 'tocando',
+    'em andamento': 'em andamento',
+    finalizada: 'finalizada',
+    'sem fim recebido': 'sem fim recebido',
+    [RING_EXPIRED]: 'não atendida',
+    [EXTENSION_EXPIRED]: 'ramal sem fim',
+    discando: 'discando',
+    falhou: 'falhou',
+  },
+  en: {
+    tocando: 'ringing',
+    'em andamento': 'in progress',
+    finalizada: 'ended',
+    'sem fim recebido': 'no end received',
+    [RING_EXPIRED]: 'unanswered',
+    [EXTENSION_EXPIRED]: 'extension, no end',
+    discando: 'dialing',
+    falhou: 'failed',
+  },
+};
+
+/** A stored ligacoes.status in the reader's language; a value the hub does not write, as it is (null: empty). */
+export function callStatusWord(locale: Locale, status: string | null): string {
+  if (status === null) return '';
+  const words: Record<string, string> = CALL_STATUS_WORDS[locale];
+  return Object.hasOwn(words, status) ? (words[status] as string) : status;
 }

@@ -1,4 +1,4 @@
-import { type CallRow, callStatusReason } from '@integrador/cti';
+import { type CallRow, callStatusReason, callStatusWord } from '@integrador/cti';
 import { failureReason } from '@integrador/integrador';
 import type { FailureParams } from '@integrador/store';
 import type { CircuitState } from '@integrador/webhooks';
@@ -73,7 +73,7 @@ export function callsBody(viewer: Viewer, filters: Raw, calls: CallRow[], next: 
         (
           c,
         ) => html`<tr data-call="${c.id}"><td>${formatTime(c.inicio, viewer.locale, viewer.timeZone)}</td><td>${c.telefone}</td><td>${c.ramal}</td>
-<td>${word(t.directions, c.direcao)}</td><td class="${c.status === 'falhou' ? 'falhou' : ''}">${word(t.callStatuses, c.status)}${statusReason(viewer, c.status)}${callFailure(viewer, c, extras)}</td><td class="num">${c.duracao_segundos ?? '—'}</td>
+<td>${word(t.directions, c.direcao)}</td><td class="${c.status === 'falhou' ? 'falhou' : ''}">${callStatusWord(viewer.locale, c.status)}${statusReason(viewer, c.status)}${callFailure(viewer, c, extras)}</td><td class="num">${c.duracao_segundos ?? '—'}</td>
 <td class="cliente">${callCustomer(viewer, c, extras)}</td><td>${recordingLink(c.url_audio, t.listen)}</td></tr>`,
       )
     : html`<tr><td colspan="8" class="muted">${t.noRows}</td></tr>`;

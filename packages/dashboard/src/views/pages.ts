@@ -1,6 +1,7 @@
-import { failureReason } from '@integrador/integrador';
+import { failureReason, statusMessage } from '@integrador/integrador';
 import { jobStateName } from '@integrador/queue';
 import { type RegistroJob, recordParameters } from '@integrador/store';
+import { isWebhookMessageCode, webhookMessage } from '@integrador/webhooks';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
 import { formatTime, messages, word } from '../i18n';
@@ -403,12 +404,38 @@ ${records.filter((rec) => !rec.requestUnavailable).map((rec) => html`<pre class=
 /** An ISO 8601 instant as the audit stores the filter's dates (toISOString). */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
+type AuditParams = Record<string, string | number>;
+
 /**
- * An audit entry's detail (stored JSON: the filter of a bulk retry, a recover's start) as labelled fields: names in the
- * viewer's words where the dashboard has them, instants in the viewer's zone, nested objects (the filter) flattened.
- * Text that is not a JSON object is shown as stored.
+ * The fields of an action whose detail is an outcome rather than a filter, in the viewer's words: a webhook test's
+ * code worded by the webhook messages (with its HTTP status), a service validation's result per evento worded by the
+ * endpoint messages. Undefined for any other action (or a detail of another shape): the generic fields then.
  */
-function auditDetail(viewer: Viewer, detalhe: string | null): Raw | string {
+function outcomeFields(viewer: Viewer, acao: string, value: Record<string, unknown>): Array<[string, unknown]> | undefined {
+  if (acao === 'webhook-test' && typeof value.code === 'string') {
+    const params = (value.params ?? {}) as AuditParams;
+    const result = isWebhookMessageCode(value.code) ? webhookMessage(viewer.locale, value.code, params) : value.code;
+    return [
+      ['resultado', result],
+      ['status', value.status],
+    ];
+  }
+  if (acao === 'endpoint-validate' && Array.isArray(value.eventos)) {
+    return (value.eventos as Array<{ tipo?: unknown; code?: unknown; params?: AuditParams }>).map((e) => [
+      String(e.tipo ?? ''),
+      typeof e.code === 'string' ? statusMessage(viewer.locale, e.code, e.params ?? { tipo: String(e.tipo ?? '') }) : '',
+    ]);
+  }
+  return undefined;
+}
+
+/**
+ * An audit entry's detail (stored JSON: the filter of a bulk retry, a recover's start, a test's or validation's
+ * outcome) as labelled fields: names in the viewer's words where the dashboard has them, instants in the viewer's
+ * zone, nested objects (the filter) flattened, outcomes worded (outcomeFields). Text that is not a JSON object is
+ * shown as stored.
+ */
+function auditDetail(viewer: Viewer, acao: string, detalhe: string | null): Raw | string {
   if (!detalhe) return '';
   let value: unknown;
   try {
@@ -418,11 +445,13 @@ function auditDetail(viewer: Viewer, detalhe: string | null): Raw | string {
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) return html`<br><span class="muted">${detalhe}</span>`;
   const t = messages(viewer.locale);
-  const fields: Array<[string, unknown]> = [];
-  for (const [key, item] of Object.entries(value)) {
-    if (item && typeof item === 'object' && !Array.isArray(item)) fields.push(...Object.entries(item));
-    else fields.push([key, item]);
-  }
+  const outcome = outcomeFields(viewer, acao, value as Record<string, unknown>);
+  const fields: Array<[string, unknown]> = outcome ?? [];
+  if (!outcome)
+    for (const [key, item] of Object.entries(value)) {
+      if (item && typeof item === 'object' && !Array.isArray(item)) fields.push(...Object.entries(item));
+      else fields.push([key, item]);
+    }
   const shown = (item: unknown) =>
     typeof item === 'string' && ISO_INSTANT.test(item)
       ? formatTime(item, viewer.locale, viewer.timeZone)
@@ -448,6 +477,6 @@ export function auditBody(
 ): Raw {
   const t = messages(viewer.locale);
   return html`<table><thead><tr><th>${t.when}</th><th>${t.who}</th><th>${t.tenant}</th><th>${t.what}</th><th class="num">${t.howMany}</th><th>${t.target}</th></tr></thead><tbody>
-${rows.length ? rows.map((a) => html`<tr class="audit"><td>${formatTime(a.criado_em, viewer.locale, viewer.timeZone)}</td><td>${a.autor}</td><td>${a.empresa_id ?? '—'}</td><td class="acao" data-acao="${a.acao}">${word(t.auditActions, a.acao)}</td><td class="num">${a.quantidade}</td><td><code>${a.alvo ?? ''}</code>${auditDetail(viewer, a.detalhe)}</td></tr>`) : html`<tr><td colspan="6" class="muted">${t.noRows}</td></tr>`}
+${rows.length ? rows.map((a) => html`<tr class="audit"><td>${formatTime(a.criado_em, viewer.locale, viewer.timeZone)}</td><td>${a.autor}</td><td>${a.empresa_id ?? '—'}</td><td class="acao" data-acao="${a.acao}">${word(t.auditActions, a.acao)}</td><td class="num">${a.quantidade}</td><td><code>${a.alvo ?? ''}</code>${auditDetail(viewer, a.acao, a.detalhe)}</td></tr>`) : html`<tr><td colspan="6" class="muted">${t.noRows}</td></tr>`}
 </tbody></table>`;
 }

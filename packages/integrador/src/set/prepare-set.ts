@@ -59,16 +59,17 @@ function isBlank(value: unknown): boolean {
 
 /**
  * A component's rows, each mapped through its own campos and regras, become a list inside the parent's request. A row
- * whose mapped fields are all empty (a conta without an address: every #var# null) is no item, and a component with
- * no item left is null, which leaves its key out of the request: an empty element would tell the receptor there is
- * an item without any field (the G5 service fails on `<enderecosEntrega/>`), where there is none.
+ * whose mapped fields are all empty (a conta without an address: every #var# null) is no item: an item without any
+ * field is not there. A component with no item left is an empty list: a REST/JSON receptor reads `[]` as "none any
+ * more" (an upsert API reads a missing key as "keep"), while the SOAP client (node-soap) writes no element for an
+ * empty list: no `<enderecosEntrega/>`, on which the G5 service fails (test/set-receptors.test.ts checks both).
  */
 async function buildComponent(
   ctx: PrepareContext,
   scope: CrmScope,
   component: CompiledComponent,
   values: Record<string, unknown>,
-): Promise<unknown[] | null> {
+): Promise<unknown[]> {
   const rows = component.consulta ? await runConsulta(ctx.db, ctx.dialect, component.consulta(), values, scope) : [values];
   const items: unknown[] = [];
   for (const row of rows) {
@@ -77,7 +78,7 @@ async function buildComponent(
     const { body } = mapWithRules(component, componentValues);
     if (!isBlank(body)) items.push(body);
   }
-  return items.length === 0 ? null : items;
+  return items;
 }
 
 /** The tenant binding of a SET/INFO run's CRM statements (tenant-scope.ts). */

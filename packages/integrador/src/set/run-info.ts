@@ -1,4 +1,4 @@
-import type { Transport } from '@integrador/transports';
+import { TransientTransportError, type Transport } from '@integrador/transports';
 import { readReturn } from '../return-reader';
 import { PermanentError } from './permanent-error';
 import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
@@ -40,17 +40,38 @@ export async function previewSet(ctx: PreviewContext) {
 
 /**
  * previewSet for a reader that must show the consulta whatever the receptor's state (the dashboard's job detail
- * while the ERP is down): a request the transport cannot build (a SOAP receptor's WSDL unreachable) is `null`, its
- * record marked `requestUnavailable`, instead of failing the whole preview. The consulta needs only the CRM database.
+ * while the ERP is down): a request the transport cannot build because the receptor cannot be reached (a SOAP
+ * receptor's WSDL: a TransientTransportError) is `null`, its record marked `requestUnavailable`, instead of failing the
+ * whole preview. The consulta needs only the CRM database. Once one record finds the receptor unreachable the rest are
+ * marked so without asking again: an unresponsive ERP costs one timeout, not one per record. Any other error (porta_ws
+ * missing, the outbound guard's refusal, an invalid integration) is the integration's, not the ERP's: it fails the
+ * preview, as previewSet does.
  */
 export async function previewSetWithoutReceptor(ctx: PreviewContext) {
   const prepared = await prepareSet(ctx);
-  const records = [];
-  for (const record of prepared.records) {
-    const request = await requestOf(ctx, record).catch(() => null);
-    records.push({ key: record.key, values: record.values, body: record.body, request, requestUnavailable: request === null });
+  return { consulta: prepared.consulta, records: await requestsUnlessUnreachable(prepared.records, (record) => requestOf(ctx, record)) };
+}
+
+/** Each record with the request `build` makes of it, or none once the receptor proved unreachable (see above). */
+export async function requestsUnlessUnreachable<R extends Pick<PreparedRecord, 'key' | 'values' | 'body'>>(
+  records: readonly R[],
+  build: (record: R) => Promise<unknown>,
+) {
+  const shown = [];
+  let unreachable = false;
+  for (const record of records) {
+    let request: unknown = null;
+    if (!unreachable) {
+      try {
+        request = await build(record);
+      } catch (err) {
+        if (!(err instanceof TransientTransportError)) throw err;
+        unreachable = true;
+      }
+    }
+    shown.push({ key: record.key, values: record.values, body: record.body, request, requestUnavailable: request === null });
   }
-  return { consulta: prepared.consulta, records };
+  return shown;
 }
 
 function requestOf(ctx: PreviewContext, record: PreparedRecord) {

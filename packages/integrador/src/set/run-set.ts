@@ -163,7 +163,11 @@ async function send(
   await report(ctx, record, result.exchange, reading.ok ? null : shownMessage);
   if (!reading.ok) {
     const message = shownMessage ?? 'receptor reported an error';
-    await recordTentativa(ctx, execucao, attempt, { status: 'falhou', mensagem: message, valores: reading.values });
+    // No return array where the integration says (RETURN_ARRAY_NOT_FOUND) is no refusal: the ERP reported no error and
+    // may have stored the record. Failed for good (a configuration to fix), but the record stays enviando (outcome
+    // unknown), as with an answer too large, so a later run reconciles instead of sending it again blindly.
+    const status = reading.code === 'RETURN_ARRAY_NOT_FOUND' ? 'enviando' : 'falhou';
+    await recordTentativa(ctx, execucao, attempt, { status, mensagem: message, valores: reading.values });
     throw new PermanentError(reading.code ?? 'RECEPTOR_ERROR', message);
   }
   // The outbox step: from here on a re-run writes back these values and never sends the record again.

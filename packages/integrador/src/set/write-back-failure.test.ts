@@ -41,11 +41,15 @@ describe.each(['postgres', 'mysql', 'sqlite'] as const)('a write-back the CRM re
     };
     expect(isPermanent(failure)).toBe(true);
     expect(failure.code).toBe('WRITE_BACK_DUPLICATE');
-    expect(failure.message).toContain('record 8002: the values the receptor returned (codCli=4711) are already saved on another row');
+    expect(failure.message).toMatch(/^record 8002: sql_update breaks a unique key of the CRM \(.+\); the receptor returned codCli=4711$/);
+    // The key as each database names it: its columns (PostgreSQL, SQLite) or its index (MySQL).
+    expect(failure.message).toMatch(/id_erp/);
     expect(jobFailureText('pt-BR', failure.code, failure.message)).toMatch(
-      /^o código devolvido pelo ERP já está gravado em outro registro do CRM \(chave única\): corrija o cadastro duplicado antes de reprocessar: record 8002/,
+      /^a atualização \(sql_update\) repete em outro registro um valor de uma chave única do CRM \(o detalhe diz qual\): corrija o cadastro duplicado antes de reprocessar: record 8002/,
     );
-    expect(jobFailureText('en', failure.code, failure.message)).toMatch(/^the code the ERP returned is already saved on another record/);
+    expect(jobFailureText('en', failure.code, failure.message)).toMatch(
+      /^the write-back \(sql_update\) repeats a value of a unique key of the CRM/,
+    );
     // A lost connection stays retryable.
     const lost = Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
     expect(writeBackFailure(lost, { integracaoId: 19, recordKey: '8002', returned: {} })).toBe(lost);

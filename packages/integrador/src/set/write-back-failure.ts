@@ -19,9 +19,10 @@ function shown(returned: Readonly<Record<string, unknown>>): string {
 
 /**
  * The error a failed write-back (sql_update) leaves the push with. Permanent when a retry writes the same values into
- * the same rows: another empresa's row (ForeignRowError), a broken statement, or a value the CRM already holds on
- * another row — the ERP returned a code (codCli) a unique key of the CRM already gives another record (two contas with
- * one CNPJ get one codCli), which no retry changes. Anything else (connection lost, deadlock) is thrown as is: retried.
+ * the same rows: another empresa's row (ForeignRowError), a broken statement, or a unique key of the CRM the write
+ * breaks — any value sql_update writes that another row already holds (e.g. two contas with one CNPJ get one codCli),
+ * which no retry changes; the message names the key as the database reports it. Anything else (connection lost,
+ * deadlock) is thrown as is: retried.
  */
 export function writeBackFailure(err: unknown, context: WriteBackContext): unknown {
   if (isTenantGuardViolation(err)) {
@@ -31,11 +32,12 @@ export function writeBackFailure(err: unknown, context: WriteBackContext): unkno
     );
   }
   if (isUniqueViolation(err)) {
+    // PostgreSQL names the key and its values in `detail`; MySQL and SQLite in the message itself.
     const detail = (err as { detail?: unknown }).detail;
+    const key = typeof detail === 'string' && detail !== '' ? detail : (err as Error).message;
     return new PermanentError(
       'WRITE_BACK_DUPLICATE',
-      `record ${context.recordKey}: the values the receptor returned (${shown(context.returned)}) are already saved on another row of the CRM` +
-        (typeof detail === 'string' && detail !== '' ? ` (${detail})` : ''),
+      `record ${context.recordKey}: sql_update breaks a unique key of the CRM (${key}); the receptor returned ${shown(context.returned)}`,
       { cause: err },
     );
   }

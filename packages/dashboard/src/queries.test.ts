@@ -1,0 +1,74 @@
+import { createEmpresa, createFilial, type RegistroJob } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import type { Viewer } from './access';
+import { rowNames } from './queries';
+
+describe('rowNames: the names a failures list shows beside ids', () => {
+  let database: TestDatabase;
+  let empresaId: number;
+  const ids = { matriz: 0, outra: 0, daEmpresa: 0, daMatriz: 0, daOutra: 0, contatoDaOutra: 0 };
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    const db = database.db;
+    empresaId = await createEmpresa(db, 'Acme');
+    ids.matriz = await createFilial(db, empresaId, 'Matriz');
+    ids.outra = await createFilial(db, empresaId, 'Outra');
+    const conta = async (nome: string, filial: number | null) =>
+      (
+        await db
+          .insertInto('contas')
+          .values({ empresa_id: empresaId, empresa_filial_id: filial, nome })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+    ids.daEmpresa = await conta('Conta da Empresa', null);
+    ids.daMatriz = await conta('Conta da Matriz', ids.matriz);
+    ids.daOutra = await conta('Conta da Outra', ids.outra);
+    ids.contatoDaOutra = (
+      await db
+        .insertInto('contatos')
+        .values({ empresa_id: empresaId, empresa_filial_id: ids.outra, nome: 'Contato da Outra' })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+  });
+
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  const viewer = (filialId: number | null): Viewer => ({
+    autor: 'api:test',
+    operadorId: null,
+    papel: 'operador',
+    scope: [empresaId],
+    filialId,
+    timeZone: 'UTC',
+    locale: 'pt-BR',
+    csrf: null,
+  });
+  // A failed record of a filial key's job naming a conta (or contato) by id: a SET run with a sibling's contaId.
+  const record = (parametros: Record<string, number>) =>
+    ({
+      empresa_id: empresaId,
+      empresa_filial_id: ids.matriz,
+      integracao_id: null,
+      fila: 'set',
+      parametros: JSON.stringify(parametros),
+    }) as unknown as RegistroJob;
+
+  it('a filial key sees the names of its filial’s and the empresa’s contas, never a sibling filial’s', async () => {
+    const rows = [ids.daEmpresa, ids.daMatriz, ids.daOutra].map((contaId) => record({ contaId }));
+    rows.push(record({ contatoId: ids.contatoDaOutra }));
+    const names = await rowNames(database, viewer(ids.matriz), rows);
+    expect(names.contas?.get(`${empresaId}/${ids.daEmpresa}`)).toBe('Conta da Empresa');
+    expect(names.contas?.get(`${empresaId}/${ids.daMatriz}`)).toBe('Conta da Matriz');
+    expect(names.contas?.has(`${empresaId}/${ids.daOutra}`)).toBe(false);
+    expect(names.contatos?.has(`${empresaId}/${ids.contatoDaOutra}`)).toBe(false);
+    // The empresa's own key names every filial's conta: the wall above is the filial's, not a missing row.
+    const whole = await rowNames(database, viewer(null), rows);
+    expect(whole.contas?.get(`${empresaId}/${ids.daOutra}`)).toBe('Conta da Outra');
+    expect(whole.contatos?.get(`${empresaId}/${ids.contatoDaOutra}`)).toBe('Contato da Outra');
+  });
+});
