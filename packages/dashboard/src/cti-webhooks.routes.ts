@@ -40,6 +40,7 @@ import { filterDate, zoneLabel } from './job-filter';
 import { maskUrl, maskUrlsIn } from './mask';
 import { visibleEmpresas } from './pages.routes';
 import { customerNames } from './queries';
+import { sendStatusPage } from './status-page';
 import { type CallExtras, callsBody, type EndpointView, tenantFilters, webhooksBody } from './views/cti-webhooks';
 import { layout } from './views/layout';
 import { recoverWebhookFailures, resendWebhookDelivery } from './webhook-actions';
@@ -244,12 +245,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
     const formAction = async (request: FastifyRequest, reply: FastifyReply, kind: 'resend' | 'recover') => {
       const viewer = viewerOf(request);
       const body = (request.body ?? {}) as Record<string, unknown>;
-      const t = messages(viewer.locale);
-      if (!canAct(viewer))
-        return reply
-          .status(403)
-          .type('text/html')
-          .send(layout(viewer, { title: '403', active: '', body: html``, flash: { text: t.forbidden, error: true } }));
+      if (!canAct(viewer)) return sendStatusPage(reply, viewer, 403);
       // Malformed fields are refused (400 naming them) before anything is looked up; an empresa not the viewer's is a 404.
       const requested = optionalFormId(body, 'empresa');
       const endpointId = formId(body, 'endpoint');
@@ -270,11 +266,7 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
           throw err;
         }
       }
-      if (done === undefined)
-        return reply
-          .status(404)
-          .type('text/html')
-          .send(layout(viewer, { title: '404', active: '', body: html`` }));
+      if (done === undefined) return sendStatusPage(reply, viewer, 404);
       return reply.redirect(`/dashboard/webhooks?empresa=${empresaId}&feito=${done}`);
     };
     app.post('/dashboard/acoes/webhook-reenviar', (request, reply) => formAction(request, reply, 'resend'));
@@ -285,21 +277,12 @@ export function ctiWebhooksRoutes(deps: DashboardDeps): FastifyPluginAsync {
     app.post('/dashboard/acoes/webhook-testar', async (request, reply) => {
       const viewer = viewerOf(request);
       const body = (request.body ?? {}) as Record<string, unknown>;
-      const t = messages(viewer.locale);
-      if (!canAct(viewer))
-        return reply
-          .status(403)
-          .type('text/html')
-          .send(layout(viewer, { title: '403', active: '', body: html``, flash: { text: t.forbidden, error: true } }));
+      if (!canAct(viewer)) return sendStatusPage(reply, viewer, 403);
       const requested = optionalFormId(body, 'empresa');
       const endpointId = formId(body, 'endpoint');
       const empresaId = tenantOf(viewer, requested === undefined ? undefined : String(requested));
       const tested = empresaId === undefined ? undefined : await testedEndpoint(deps, viewer, empresaId, endpointId);
-      if (empresaId === undefined || !tested)
-        return reply
-          .status(404)
-          .type('text/html')
-          .send(layout(viewer, { title: '404', active: '', body: html`` }));
+      if (empresaId === undefined || !tested) return sendStatusPage(reply, viewer, 404);
       return reply.redirect(`/dashboard/webhooks?empresa=${empresaId}&testado=${endpointId}`, 303);
     });
     app.post('/dashboard/acoes/webhook-recuperar', (request, reply) => formAction(request, reply, 'recover'));

@@ -29,6 +29,7 @@ import {
 import { pageRoutes } from './pages.routes';
 import { securityHeaders } from './security-headers';
 import { servicesRoutes } from './services.routes';
+import { sendStatusPage } from './status-page';
 import { errorPage, LIVE_JS, layout, loginPage, STYLE_CSS } from './views/layout';
 
 const PUBLIC = new Set(['/dashboard/login', '/dashboard/live.js', '/dashboard/style.css']);
@@ -262,11 +263,7 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
       if (request.method === 'GET' || request.method === 'HEAD' || !request.viewer || csrfValid(request.viewer, request)) return;
       const text = messages(request.viewer.locale).csrf;
       // A form posted from a page older than the session (a new login since): the page says to reload, not a JSON body.
-      if (isFormAction(request))
-        return reply
-          .status(403)
-          .type('text/html')
-          .send(layout(request.viewer, { title: '403', active: '', body: html``, flash: { text, error: true } }));
+      if (isFormAction(request)) return sendStatusPage(reply, request.viewer, 403, text);
       return sendError(reply, 403, 'CSRF_INVALID', text);
     });
     const ttl = deps.sessionTtlMs ?? 8 * 3600_000;

@@ -22,6 +22,7 @@ import { formId, formJobRefs } from './form-input';
 import { html } from './html';
 import { formatTime, jobStateWord, messages, word } from './i18n';
 import { filterOf, jobDetail, overviewData, PAGE_SIZE, pageOffset, recordsOf, rowNames } from './queries';
+import { sendStatusPage } from './status-page';
 import { layout } from './views/layout';
 import {
   auditBody,
@@ -213,15 +214,9 @@ ${items.map(
       );
     });
 
-    const forbidden = (reply: FastifyReply, viewer: Viewer) =>
-      reply
-        .status(403)
-        .type('text/html')
-        .send(layout(viewer, { title: '403', active: '', body: html``, flash: { text: messages(viewer.locale).forbidden, error: true } }));
-
     app.post('/dashboard/acoes/reprocessar', async (request, reply) => {
       const viewer = viewerOf(request);
-      if (!canAct(viewer)) return forbidden(reply, viewer);
+      if (!canAct(viewer)) return sendStatusPage(reply, viewer, 403);
       const body = (request.body ?? {}) as Record<string, unknown>;
       const filterQuery = Object.fromEntries(
         Object.entries(body)
@@ -262,7 +257,7 @@ ${items.map(
 
     app.post('/dashboard/acoes/descartar', async (request, reply) => {
       const viewer = viewerOf(request);
-      if (!canAct(viewer)) return forbidden(reply, viewer);
+      if (!canAct(viewer)) return sendStatusPage(reply, viewer, 403);
       return actOrRefuse(reply, request, () =>
         discardJobs(deps, viewer, formJobRefs((request.body as Record<string, unknown> | undefined)?.job)),
       );
@@ -270,7 +265,7 @@ ${items.map(
 
     app.post('/dashboard/acoes/agendamento', async (request, reply) => {
       const viewer = viewerOf(request);
-      if (!canAct(viewer)) return forbidden(reply, viewer);
+      if (!canAct(viewer)) return sendStatusPage(reply, viewer, 403);
       const body = (request.body ?? {}) as Record<string, unknown>;
       const empresaId = formId(body, 'empresa');
       const integracaoId = formId(body, 'integracao');
@@ -281,36 +276,24 @@ ${items.map(
         if (!(err instanceof NoScheduleError)) throw err;
         return reply.redirect(`/dashboard/agendamentos?recusado=${err.code}&integracao=${err.integracaoId}`);
       }
-      if (!ok)
-        return reply
-          .status(404)
-          .type('text/html')
-          .send(layout(viewer, { title: '404', active: '', body: html`` }));
+      if (!ok) return sendStatusPage(reply, viewer, 404);
       return reply.redirect('/dashboard/agendamentos?feito=1');
     });
 
     app.post('/dashboard/acoes/empresa', async (request, reply) => {
       const viewer = viewerOf(request);
-      if (!canAct(viewer)) return forbidden(reply, viewer);
+      if (!canAct(viewer)) return sendStatusPage(reply, viewer, 403);
       const body = (request.body ?? {}) as Record<string, unknown>;
-      if (!(await pauseTenant(deps, viewer, formId(body, 'empresa'), body.modo === 'pausar')))
-        return reply
-          .status(404)
-          .type('text/html')
-          .send(layout(viewer, { title: '404', active: '', body: html`` }));
+      if (!(await pauseTenant(deps, viewer, formId(body, 'empresa'), body.modo === 'pausar'))) return sendStatusPage(reply, viewer, 404);
       return reply.redirect('/dashboard/agendamentos?feito=1');
     });
 
     app.post('/dashboard/acoes/executar', async (request, reply) => {
       const viewer = viewerOf(request);
-      if (!canAct(viewer)) return forbidden(reply, viewer);
+      if (!canAct(viewer)) return sendStatusPage(reply, viewer, 403);
       const body = (request.body ?? {}) as Record<string, unknown>;
       const run = await runNow(deps, viewer, formId(body, 'empresa'), formId(body, 'integracao'));
-      if (!run)
-        return reply
-          .status(404)
-          .type('text/html')
-          .send(layout(viewer, { title: '404', active: '', body: html`` }));
+      if (!run) return sendStatusPage(reply, viewer, 404);
       return reply.redirect(`/dashboard/agendamentos?feito=1`);
     });
   };
