@@ -59,7 +59,6 @@ function messageKeyOf(chave: string, scope: number): string {
 /** The scope a chave belongs to (crm_mudancas.filial_escopo): the caller's filial, 0 for a key of the whole empresa. */
 const scopeOf = (event: ChangeEvent) => event.filialId ?? 0;
 
-/** The stored claim of a key already seen in the caller's scope (its first answer, once written), or undefined. */
 /**
  * The claim of a chave in the caller's scope; failing that, a claim written before claims had scopes (migration 019
  * put them all under 0, impressao NULL), when a chave was the whole empresa's: a filial's retry of such an event is a

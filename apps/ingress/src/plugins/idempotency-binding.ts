@@ -14,6 +14,7 @@ import {
   withdrawIdempotencyReplay,
   withRedisDeadline,
 } from '@integrador/queue';
+import { WebhookError } from '@integrador/webhooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../http-error';
 import { IdempotencyHeaders } from '../schemas';
@@ -210,13 +211,17 @@ function inProgress(reply: FastifyReply): never {
 }
 
 /**
- * The stored answer, or undefined when it cannot be opened (WEBHOOK_SECRET_KEY changed or removed since it was
- * sealed): logged without the answer or the key, and then treated as no answer kept, not as a 5xx on every replay.
+ * The stored answer, or undefined when it cannot be opened (WEBHOOK_SECRET_KEY changed since it was sealed): logged
+ * without the answer or the key, and then treated as no answer kept, not as a 5xx on every replay. A key missing on
+ * this host is the operator's to set: 503 WEBHOOK_SECRET_KEY_MISSING.
  */
 function openAnswer(request: FastifyRequest, sealing: AnswerSealing, stored: string): StoredAnswer | undefined {
   try {
     return JSON.parse(sealing.open(stored)) as StoredAnswer;
   } catch (err) {
+    // A host started without the key the answer was sealed under: 503 WEBHOOK_SECRET_KEY_MISSING, as the webhook
+    // secrets answer; running the route instead would do a non-enqueueing route's work twice (a second webhook).
+    if (err instanceof WebhookError) throw err;
     const reason = err instanceof Error ? err.name : typeof err;
     request.log.warn({ reason }, 'could not open a kept Idempotency-Key answer; the replay runs the route');
     return undefined;
@@ -229,9 +234,9 @@ function openAnswer(request: FastifyRequest, sealing: AnswerSealing, stored: str
  * a replay must not run it alongside.
  */
 function holdPending(request: FastifyRequest, renew: () => Promise<void>, timeoutMs: number, token: string): void {
-  const until = Date.now() + IDEMPOTENCY_PENDING_MAX_MS;
+  const until = performance.now() + IDEMPOTENCY_PENDING_MAX_MS;
   const renewal = setInterval(() => {
-    if (Date.now() > until) return stopRenewal(request);
+    if (performance.now() > until) return stopRenewal(request);
     withRedisDeadline(renew(), timeoutMs, 'Idempotency-Key renewal').catch((err) =>
       request.log.warn({ err }, 'could not renew an Idempotency-Key pending marker'),
     );
