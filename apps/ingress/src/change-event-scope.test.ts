@@ -42,10 +42,14 @@ describe('crm-change chaveIdempotencia: scoped to the caller and bound to the bo
     await database.drop();
   });
 
-  const call = async (key: string, payload: object, path = '/v1/events/crm-change') => {
+  const call = async (key: string, payload: object, path = '/v1/events/crm-change', idempotencyKey?: string) => {
     const res = await fetch(`http://127.0.0.1:${PORT}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
+      },
       body: JSON.stringify(payload),
     });
     return { status: res.status, json: JSON.parse(await res.text()) };
@@ -114,6 +118,20 @@ describe('crm-change chaveIdempotencia: scoped to the caller and bound to the bo
     expect((await sentFor('3')).length).toBe(before);
     // Another operacao is still another event.
     expect((await call(keyF2, { tabela: 'contatos', id: 3, operacao: 'criado', chaveIdempotencia: 'k-spelling' })).status).toBe(422);
+
+    // The same with the key in the Idempotency-Key header (bound by the ingress before the route runs).
+    const byHeader = await call(keyF2, { tabela: 'contatos', id: 3 }, undefined, 'k-header-spelling');
+    expect(byHeader.status).toBe(202);
+    for (const body of [
+      { tabela: 'contatos', id: '3' },
+      { tabela: 'Contatos', id: '003', operacao: 'alterado' },
+    ]) {
+      const replay = await call(keyF2, body, undefined, 'k-header-spelling');
+      expect({ body, status: replay.status }).toEqual({ body, status: 202 });
+      expect(replay.json.deduplicated).toBe(true);
+    }
+    expect((await sentFor('3')).length).toBe(before);
+    expect((await call(keyF2, { tabela: 'contatos', id: 3, operacao: 'criado' }, undefined, 'k-header-spelling')).status).toBe(422);
   });
 
   it("a claim written before the upgrade (scope 0, no impressao) still answers a filial's retry of its chave", async () => {

@@ -27,6 +27,11 @@ declare module 'fastify' {
      * runs it again.
      */
     idempotentAnswer?: boolean;
+    /**
+     * The body as the route handles it, fingerprinted in place of the raw one (crm-change: the id as digits, operacao
+     * with its default, tabela in lower case), so a retry spelling the same request another way is not a 422.
+     */
+    idempotentBody?: (body: unknown) => unknown;
   }
   interface FastifyRequest {
     /** The fingerprint this request bound its Idempotency-Key to (first use), released if the request is refused. */
@@ -121,7 +126,7 @@ export function registerIdempotencyBinding(
       route: request.routeOptions.url ?? request.url,
       params: request.params,
       query: request.query,
-      body: request.body,
+      body: request.routeOptions.config.idempotentBody?.(request.body) ?? request.body,
     });
     // Redis down or frozen: 503 QUEUE_UNAVAILABLE, as the enqueue the key guards would answer.
     const tenant = tenantOf(request);

@@ -69,20 +69,30 @@ const worded = (locale: Locale, motivo: NothingSent | undefined) =>
  * "42" and "042" are one row), operacao with its default (alterado), tabela in lower case (table names are matched so)
  * — so that a retry spelling the same event another way is not refused as another body (422 CHANGE_KEY_REUSED).
  */
-function bodyFingerprint(body: {
+function bodyFingerprint(body: ChangeEventBody): string {
+  return requestFingerprint({ method: 'POST', route: '/v1/events/crm-change', body: handledChange(body) });
+}
+
+/** A crm-change body as far as its identity goes (see bodyFingerprint). */
+interface ChangeEventBody {
   tabela: string;
   id?: string | number | undefined;
   operacao?: Operacao | undefined;
   chaveIdempotencia?: string | undefined;
-}): string {
+}
+
+/**
+ * The event in the form it is handled in, without its chave: what a chaveIdempotencia is bound to, and what an
+ * Idempotency-Key header is bound to too (the route's `idempotentBody`), so both keys compare one event alike.
+ */
+export function handledChange(body: ChangeEventBody): object {
   const { chaveIdempotencia: _key, ...event } = body;
-  const normalised = {
+  return {
     ...event,
     tabela: event.tabela.toLowerCase(),
     id: event.id === undefined ? undefined : BigInt(event.id).toString(),
     operacao: event.operacao ?? 'alterado',
   };
-  return requestFingerprint({ method: 'POST', route: '/v1/events/crm-change', body: normalised });
 }
 
 /**
