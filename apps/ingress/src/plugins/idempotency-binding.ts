@@ -185,8 +185,11 @@ export function registerIdempotencyBinding(
     // job per integration, then its webhooks), and a freed key would let another body join those jobs; the same
     // request may always be retried.
     const refused = reply.statusCode >= 400 && reply.statusCode < 500;
-    if (typeof key !== 'string' || !refused) return;
     const { idempotencyBound: fingerprint, idempotencyReplay: replay } = request;
+    // A replay of a route that changes nothing holds nothing either, whatever it answered: its mark goes (a client
+    // reusing one key for its previews would otherwise add one for each, for the binding's week).
+    const changedNothing = replay !== undefined && request.routeOptions.config.idempotentAnswer === false;
+    if (typeof key !== 'string' || !(refused || changedNothing)) return;
     let undo: Promise<void>;
     if (fingerprint !== undefined) undo = releaseIdempotencyKey(redis, prefix, tenantOf(request), key, fingerprint);
     else if (replay !== undefined) undo = withdrawIdempotencyReplay(redis, prefix, tenantOf(request), key, replay);
