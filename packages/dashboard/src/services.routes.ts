@@ -16,6 +16,7 @@ import { formId } from './form-input';
 import { html, type Raw } from './html';
 import { formatTime, messages, word } from './i18n';
 import { visibleEmpresas } from './pages.routes';
+import { sendStatusPage } from './status-page';
 import { layout } from './views/layout';
 
 type Query = Record<string, string | undefined>;
@@ -104,22 +105,14 @@ ${items.map(
       if (!seesTenant(viewer, empresaId)) return undefined;
       return { empresaId, servicoId, caller: { empresaId, filialId: viewer.filialId } };
     };
-    const refuse = (reply: FastifyReply, viewer: Viewer, status: 403 | 404) => {
-      const t = messages(viewer.locale);
-      const flash = status === 403 ? { text: t.forbidden, error: true } : undefined;
-      return reply
-        .status(status)
-        .type('text/html')
-        .send(layout(viewer, { title: String(status), active: '', body: html``, flash }));
-    };
 
     // Validate answers with the page (the result beside its service); nothing is written but the audit row.
     app.post('/dashboard/acoes/servico-validar', async (request, reply) => {
       const viewer = viewerOf(request);
-      if (!canAct(viewer)) return refuse(reply, viewer, 403);
+      if (!canAct(viewer)) return sendStatusPage(reply, viewer, 403);
       const named = formService(viewer, (request.body ?? {}) as Record<string, unknown>);
       const service = named && (await findServicoEndpoint(deps.database.db, named.caller, named.servicoId));
-      if (!named || !service) return refuse(reply, viewer, 404);
+      if (!named || !service) return sendStatusPage(reply, viewer, 404);
       const ctx = { database: deps.database, limits: validationLimits(endpoints.limits, endpoints.validateTimeoutMs), env: endpoints.env };
       const result = await validateEndpointService(ctx, service);
       await auditAction(deps, viewer, {
@@ -137,10 +130,10 @@ ${items.map(
     // Sync enqueues endpoint.sync as POST /v1/endpoints/:id/sync does; an inactive service is the engine's 409, in its words.
     app.post('/dashboard/acoes/servico-sincronizar', async (request, reply) => {
       const viewer = viewerOf(request);
-      if (!canAct(viewer)) return refuse(reply, viewer, 403);
+      if (!canAct(viewer)) return sendStatusPage(reply, viewer, 403);
       const named = formService(viewer, (request.body ?? {}) as Record<string, unknown>);
       const service = named && (await admitEndpointSync(deps.database.db, named.caller, named.servicoId));
-      if (!named || !service) return refuse(reply, viewer, 404);
+      if (!named || !service) return sendStatusPage(reply, viewer, 404);
       const job = await deps.producer.enqueue('get', 'endpoint.sync', { tenant: named.caller, servicoId: service.id, trigger: 'api' });
       const jobId = String(job.id);
       await auditAction(deps, viewer, {
