@@ -124,61 +124,51 @@ describe.each(ALL_DIALECTS)('publishing a change around an endpoint re-enabled, 
       expect(await jobsOf(id as number)).toHaveLength(1);
     });
 
-    it('an endpoint disabled after the publish read it active, before its cancelled delivery is found: left cancelled', async () => {
+    /**
+     * A change whose delivery was cancelled (its endpoint disabled) is published again once the endpoint is re-enabled,
+     * while `mode` holds webhook_entregas; the endpoint is disabled again while the publish waits on the lock.
+     */
+    async function republishDisabledMeanwhile(mode: Parameters<typeof holdEntregas>[0]) {
       await setAtivo(0);
       const change = await oportunidade();
       const first = await publishChange(database.db, queue.producer, change);
       const [id] = first.canceladas ?? [];
       await setAtivo(1);
-      // Holds every statement on webhook_entregas, reads too, while the endpoint is disabled again.
-      const lock = await holdEntregas('ACCESS EXCLUSIVE');
+      const lock = await holdEntregas(mode);
       try {
         const published = publishChange(database.db, queue.producer, change);
-        // The publish has read the endpoint (active) and waits on the read of its delivery.
         expect(await blockedOnEntregas()).toBe(true);
         await setAtivo(0);
         await lock.release();
-        const result = await published;
-        expect(result).toEqual({
-          gatilho: 'oportunidade.criada',
-          entregas: [],
-          canceladas: [id],
-          motivo: { code: 'ENDPOINTS_DISABLED', params: { gatilho: 'oportunidade.criada' } },
-        });
-        expect(await entrega(id as number)).toMatchObject({ status: 'cancelada', recuperacao: null });
-        expect(await jobsOf(id as number)).toEqual([]);
+        return { id: id as number, result: await published };
       } finally {
         await lock.release().catch(() => undefined);
       }
+    }
+    const leftCancelled = (id: number) => ({
+      gatilho: 'oportunidade.criada',
+      entregas: [],
+      canceladas: [id],
+      motivo: { code: 'ENDPOINTS_DISABLED', params: { gatilho: 'oportunidade.criada' } },
+    });
+
+    it('an endpoint disabled after the publish read it active, before its cancelled delivery is found: left cancelled', async () => {
+      // Every statement on webhook_entregas held, reads too: the publish has read the endpoint (active) and waits on the
+      // read of its delivery.
+      const { id, result } = await republishDisabledMeanwhile('ACCESS EXCLUSIVE');
+      expect(result).toEqual(leftCancelled(id));
+      expect(await entrega(id)).toMatchObject({ status: 'cancelada', recuperacao: null });
+      expect(await jobsOf(id)).toEqual([]);
     });
 
     it('an endpoint disabled after the publish read it active again, before the restart of its delivery: left cancelled', async () => {
-      await setAtivo(0);
-      const change = await oportunidade();
-      const first = await publishChange(database.db, queue.producer, change);
-      const [id] = first.canceladas ?? [];
-      await setAtivo(1);
-      // Holds writes to webhook_entregas (reads go on): the publish finds its delivery, reads the endpoint active, adds
-      // the held job and waits on the restart's UPDATE while the endpoint is disabled again.
-      const lock = await holdEntregas('SHARE ROW EXCLUSIVE');
-      try {
-        const published = publishChange(database.db, queue.producer, change);
-        expect(await blockedOnEntregas()).toBe(true);
-        await setAtivo(0);
-        await lock.release();
-        const result = await published;
-        expect(result).toEqual({
-          gatilho: 'oportunidade.criada',
-          entregas: [],
-          canceladas: [id],
-          motivo: { code: 'ENDPOINTS_DISABLED', params: { gatilho: 'oportunidade.criada' } },
-        });
-        expect(await entrega(id as number)).toMatchObject({ status: 'cancelada', ultimo_erro: expect.any(String), recuperacao: null });
-        // The held job was added before the UPDATE, and removed when it restarted nothing.
-        expect(await jobsOf(id as number)).toEqual([]);
-      } finally {
-        await lock.release().catch(() => undefined);
-      }
+      // Writes to webhook_entregas held (reads go on): the publish finds its delivery, reads the endpoint active, adds
+      // the held job and waits on the restart's UPDATE.
+      const { id, result } = await republishDisabledMeanwhile('SHARE ROW EXCLUSIVE');
+      expect(result).toEqual(leftCancelled(id));
+      expect(await entrega(id)).toMatchObject({ status: 'cancelada', ultimo_erro: expect.any(String), recuperacao: null });
+      // The held job was added before the UPDATE, and removed when it restarted nothing.
+      expect(await jobsOf(id)).toEqual([]);
     });
   }
 
