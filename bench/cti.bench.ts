@@ -7,7 +7,6 @@
  *                              [--redis-url private] [--statistics analyze|none] [--history 20000] [--warmup 1] [--cpu-prof]
  *                              [--rounds 2] [--skip-latency]
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +25,8 @@ import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { buildApp } from '../apps/ingress/src/build-app';
 import { startBenchRun } from './support/bench-run';
-import type { CallsResult, LoadTask } from './support/cti-load';
+import type { CallsResult } from './support/cti-load';
+import { startLoadProcess } from './support/load-process';
 import { crmServerCpu, crmStatements, statementsPerPush } from './support/pg-statements';
 import { cpuMs, machineCpu } from './support/proc';
 import { commandStats, commandsPer } from './support/redis-commands';
@@ -60,33 +60,6 @@ const WARMUP = Number(args.warmup);
 const ROUNDS = Number(args.rounds);
 let redisUrl = args['redis-url'];
 const logger = createLogger({ name: 'bench', level: 'silent' });
-
-/**
- * The load generator and the SSE clients run in a process of their own (support/cti-load.ts): sharing the ingress's
- * process, their CPU was charged to the ingress and their work delayed its event loop (and the other way round).
- */
-function startLoadProcess(): { child: ChildProcess; ask: <T>(task: LoadTask) => Promise<T> } {
-  const child = fork(path.join(ROOT, 'bench/support/cti-load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
-  let queue: Promise<unknown> = Promise.resolve();
-  const ask = <T>(task: LoadTask): Promise<T> => {
-    const answer = queue.then(
-      () =>
-        new Promise<T>((resolve, reject) => {
-          const onExit = (code: number | null) => reject(new Error(`the load process exited (${code})`));
-          child.once('exit', onExit);
-          child.once('message', (message: { ok: boolean; value?: T; error?: string }) => {
-            child.off('exit', onExit);
-            if (message.ok) resolve(message.value as T);
-            else reject(new Error(`load process: ${message.error}`));
-          });
-          child.send(task);
-        }),
-    );
-    queue = answer.catch(() => undefined);
-    return answer;
-  };
-  return { child, ask };
-}
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,7 +1,7 @@
 /**
- * cti.bench.ts's load generator and SSE clients, in a process of their own (forked by the bench): their CPU is no
- * longer charged to the ingress they measure, and neither side's event loop delays the other's. Takes one task at a
- * time over IPC and answers with its result.
+ * The benchmarks' HTTP load generator (cti.bench.ts, ingress.bench.ts) and cti.bench's SSE clients, in a process of
+ * their own (forked through support/load-process.ts): their CPU is no longer charged to the ingress they measure, and
+ * neither side's event loop delays the other's. Takes one task at a time over IPC and answers with its result.
  */
 import http from 'node:http';
 import { openSse, type SseClient } from '../../test/fixtures/sse-client';
@@ -10,7 +10,22 @@ export type LoadTask =
   | { kind: 'throughput'; base: string; host?: string; paths: string[]; concurrency: number }
   | { kind: 'subscribe'; streams: { ramal: string; url: string }[] }
   | { kind: 'calls'; base: string; host: string; rate: number; calls: { ramal: string; numero: string }[]; waitMs: number }
+  | { kind: 'requests'; base: string; requests: LoadRequest[]; concurrency: number }
   | { kind: 'close' };
+
+/** One request of a `requests` task: its own headers (a tenant's host or API key, an Idempotency-Key) and JSON body. */
+export interface LoadRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+/** What a `requests` task measured: requests/s and how many answers had each status. */
+export interface RequestsResult {
+  perSecond: number;
+  statuses: Record<string, number>;
+}
 
 /** What the calls task measured: per call pop times (ms after its GET was sent) and the marks of each caller pop. */
 export interface CallsResult {
@@ -49,6 +64,35 @@ async function throughput(task: Extract<LoadTask, { kind: 'throughput' }>): Prom
   );
   if (failed) throw new Error(`${failed} of ${task.paths.length} requests were not answered 200`);
   return task.paths.length / ((performance.now() - started) / 1000);
+}
+
+function send(base: string, request: LoadRequest): Promise<number> {
+  const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+  const headers = body === undefined ? request.headers : { ...request.headers, 'content-type': 'application/json' };
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}${request.path}`, { method: request.method, agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Sends every request with `concurrency` in flight; returns requests/s and the answers' statuses (not checked here). */
+async function requests(task: Extract<LoadTask, { kind: 'requests' }>): Promise<RequestsResult> {
+  let next = 0;
+  const statuses: Record<string, number> = {};
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: task.concurrency }, async () => {
+      while (next < task.requests.length) {
+        const status = String(await send(task.base, task.requests[next++] as LoadRequest));
+        statuses[status] = (statuses[status] ?? 0) + 1;
+      }
+    }),
+  );
+  return { perSecond: task.requests.length / ((performance.now() - started) / 1000), statuses };
 }
 
 const sent = new Map<string, number>();
@@ -98,6 +142,7 @@ process.on('message', (task: LoadTask) => {
     if (task.kind === 'throughput') return throughput(task);
     if (task.kind === 'subscribe') return subscribe(task);
     if (task.kind === 'calls') return calls(task);
+    if (task.kind === 'requests') return requests(task);
     for (const client of clients) client.close();
     agent.destroy();
     return null;

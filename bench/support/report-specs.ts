@@ -308,6 +308,102 @@ export const BENCHMARKS: BenchSpec[] = [
     },
   },
   {
+    name: 'ingress',
+    title: 'Ingress admission costs (ingress.bench.ts)',
+    file: 'bench/ingress.bench.ts',
+    command: 'npx tsx bench/ingress.bench.ts',
+    workload:
+      "Two ingress apps of this build in one process, alternated round by round (medians of the rounds, ratios per round): WConnect listener requests with the per-tenant admission limit off against on (RATE_LIMIT_CTI_* defaults), then `POST /v1/events/crm-change` (one SET run enqueued) with the /v1 limit on, without an Idempotency-Key, with a fresh one per request and replaying one (the stored answer), and without a key with the limit off. Requests are spread over tenants so none is refused. CPU is the ingress process's; Redis commands are counted with MONITOR on the run's keys. No goals: the ratios are the result.",
+    args: [],
+    shortArgs: ['--requests', '200', '--writes', '40', '--rounds', '1', '--count', '20'],
+    parse(stdout) {
+      const s = lastJson(stdout);
+      const cti = s.cti as Json;
+      const writes = s.crmChange as Json;
+      const rows: Row[] = [];
+      const pair = (label: string, unit: string, m: Json, variant: string, baseline: string, ratio: unknown, field: string) =>
+        rows.push({ measure: label, unit, baseline: num(m?.[baseline]?.[field]), absolute: num(m?.[variant]?.[field]), ratio: num(ratio) });
+      pair('listener requests/s, limit on vs off', '/s', cti?.medians, 'limit-on', 'limit-off', cti?.limitOnVsOff?.perSecond, 'perSecond');
+      pair(
+        'listener CPU per request, limit on vs off',
+        'ms',
+        cti?.medians,
+        'limit-on',
+        'limit-off',
+        cti?.limitOnVsOff?.cpuMsPerRequest,
+        'cpuMsPerRequest',
+      );
+      const commands = (label: string, m: Json, variant: string, baseline: string) =>
+        rows.push({
+          measure: label,
+          baseline: num(m?.[baseline]),
+          absolute: num(m?.[variant]),
+          ratio: ratioOf(num(m?.[variant]), num(m?.[baseline])),
+        });
+      commands('listener Redis commands sent per request, limit on vs off', cti?.redisCommandsSent, 'limit-on', 'limit-off');
+      const m = writes?.medians;
+      pair(
+        'crm-change writes/s, limit on vs off (no key)',
+        '/s',
+        m,
+        'no-key',
+        'no-key-limit-off',
+        writes?.limitOnVsOff?.perSecond,
+        'perSecond',
+      );
+      pair(
+        'crm-change CPU per write, limit on vs off (no key)',
+        'ms',
+        m,
+        'no-key',
+        'no-key-limit-off',
+        writes?.limitOnVsOff?.cpuMsPerRequest,
+        'cpuMsPerRequest',
+      );
+      pair(
+        'crm-change writes/s, fresh Idempotency-Key vs none',
+        '/s',
+        m,
+        'fresh-key',
+        'no-key',
+        writes?.freshKeyVsNoKey?.perSecond,
+        'perSecond',
+      );
+      pair(
+        'crm-change CPU per write, fresh Idempotency-Key vs none',
+        'ms',
+        m,
+        'fresh-key',
+        'no-key',
+        writes?.freshKeyVsNoKey?.cpuMsPerRequest,
+        'cpuMsPerRequest',
+      );
+      pair(
+        'crm-change writes/s, replayed Idempotency-Key vs none',
+        '/s',
+        m,
+        'replayed-key',
+        'no-key',
+        writes?.replayedKeyVsNoKey?.perSecond,
+        'perSecond',
+      );
+      pair(
+        'crm-change CPU per write, replayed Idempotency-Key vs none',
+        'ms',
+        m,
+        'replayed-key',
+        'no-key',
+        writes?.replayedKeyVsNoKey?.cpuMsPerRequest,
+        'cpuMsPerRequest',
+      );
+      const sent = writes?.redisCommandsSent;
+      commands('crm-change Redis commands sent per write, limit on vs off (no key)', sent, 'no-key', 'no-key-limit-off');
+      commands('crm-change Redis commands sent per write, fresh key vs none', sent, 'fresh-key', 'no-key');
+      commands('crm-change Redis commands sent per write, replayed key vs none', sent, 'replayed-key', 'no-key');
+      return rows;
+    },
+  },
+  {
     name: 'webhooks',
     title: 'Webhooks (webhooks.bench.ts)',
     file: 'bench/webhooks.bench.ts',
