@@ -6,13 +6,12 @@ import path from 'node:path';
 import { loadConfig } from '@integrador/config';
 import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, pingProcessor, startQueueWorker, TenantLimiter, waitUntilReady } from '@integrador/queue';
+import { type JobProducer, pingProcessor } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
-import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { type LimitedWorker, startLimitedWorker } from '@integrador/test-support/limited-worker';
+import { startTestQueues, type TestQueues } from '@integrador/test-support/test-producer';
 import { createIntegrationRunProcessor } from '../apps/worker-set/src/processors/integration-run.processor';
 import { CONTA, SET_WS_CONTAS, seedSetWsContas } from './fixtures/set-ws-contas';
 import { closeWorkerDeps, testWorkerDeps } from './support/worker-deps';
@@ -48,13 +47,10 @@ describe('a 429 with Retry-After', () => {
   let receptor: Awaited<ReturnType<typeof startReceptor>>;
   let database: TestDatabase;
   let connections: ConnectionsRegistry;
-  let redis: Redis;
-  let workerRedis: Redis;
+  let queues: TestQueues;
   let producer: JobProducer;
-  let limiter: TenantLimiter;
-  let worker: Worker;
+  let limited: LimitedWorker;
   let deps: WorkerDeps;
-  const prefix = testPrefix();
   const OTHER_CNPJ = '98.765.432/0001-10';
   const SAME_TENANT_CNPJ = '11.222.333/0001-44';
   let x: number;
@@ -121,31 +117,22 @@ describe('a 429 with Retry-After', () => {
       )
       .execute();
 
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
-    limiter = new TenantLimiter({ redis: workerRedis, prefix, logger, leaseMs: 30000 });
-    await limiter.start();
+    queues = await startTestQueues({ logger });
+    ({ producer } = queues);
     deps = testWorkerDeps({ config: loadConfig({}, os.tmpdir()), logger, database, connections });
-    worker = startQueueWorker({
+    limited = await startLimitedWorker({
+      redis: queues.workerRedis,
+      prefix: queues.prefix,
       queue: 'set',
-      connection: workerRedis,
-      prefix,
       concurrency: 4,
       logger,
-      limiter,
       handlers: { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps) },
     });
   });
 
   afterAll(async () => {
-    await worker.close();
-    await limiter.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
-    workerRedis.disconnect();
+    await limited.close();
+    await queues.close();
     await closeWorkerDeps(deps);
     await receptor.close();
     await database.drop();

@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TenantRef } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, type LimitRule, releaseReservations, waitUntilReady, writeLimitsMirror } from '@integrador/queue';
+import { type JobProducer, type LimitRule, releaseReservations, writeLimitsMirror } from '@integrador/queue';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
@@ -21,6 +22,7 @@ function rule(empresaId: number, ratePerSecond: number, extra: Partial<LimitRule
 describe('per-tenant limits across worker processes', () => {
   const prefix = testPrefix();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'limits-'));
+  let queues: TestProducer;
   let redis: Redis;
   let producer: JobProducer;
   let queue: Queue;
@@ -60,9 +62,8 @@ describe('per-tenant limits across worker processes', () => {
   }
 
   beforeAll(async () => {
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer', commandTimeoutMs: 10000 });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 10000, logger });
+    queues = await startTestProducer({ prefix, commandTimeoutMs: 10000, enqueueTimeoutMs: 10000, logger });
+    ({ redis, producer } = queues);
     queue = producer.queue('cti');
     await Promise.all([spawnWorker(), spawnWorker(), spawnWorker()].map((w) => w.waitForLog('worker started', 60000)));
   }, 90000);
@@ -70,9 +71,7 @@ describe('per-tenant limits across worker processes', () => {
   afterAll(async () => {
     for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
     await Promise.all(workers.map((w) => w.exited));
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await queues.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }, 30000);
 

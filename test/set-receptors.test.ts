@@ -17,7 +17,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { createIntegrationRunProcessor } from '../apps/worker-set/src/processors/integration-run.processor';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from './fixtures/senior-g5';
-import { CONTA, SET_WS_CONTAS, seedSetWsContas } from './fixtures/set-ws-contas';
+import { addInfoWsCliente, CONTA, SET_WS_CONTAS, seedSetWsContas } from './fixtures/set-ws-contas';
 import { startTestIngress, type TestIngress } from './support/test-ingress';
 import { closeWorkerDeps, testWorkerDeps } from './support/worker-deps';
 
@@ -500,29 +500,7 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
   it("answers an INFO lookup with the receptor's values under the integration's nome, writing nothing", async () => {
     expect((await runToEnd(19, { contaId: CONTA.id })).state).toBe('completed');
     const codCli = await idErp();
-    await database.db
-      .insertInto('integracao')
-      .values({
-        ...SET_WS_CONTAS,
-        id: 22,
-        nome: 'INFO-WS-CLIENTE',
-        tipo_servico: 'INFO',
-        porta_ws: 'obterCliente',
-        consulta: '{"consulta":"SELECT c.id_erp FROM contas c WHERE c.id = #contaId#"}',
-        indice_array_retorno: 'cliente',
-        indice_valor_retorno: 'codCli,nomCli,sitCli',
-        indice_erro_retorno: 'erroExecucao',
-        sql_update: null,
-        empresa_id: empresaId,
-        empresa_filial_id: null,
-        ordem: 2,
-        ativo: 1,
-      })
-      .execute();
-    await database.db
-      .insertInto('campos_integracao')
-      .values({ integracao_id: 22, campo_crm: JSON.stringify({ codCli: '#id_erp#' }), ordem: 0 })
-      .execute();
+    await addInfoWsCliente(database.db, empresaId, 2);
     const before = await database.db.selectFrom('integracao_execucoes').select('id').execute();
     const response = await post('/v1/integrations/22/info', { contaId: CONTA.id });
     expect(response.statusCode).toBe(200);

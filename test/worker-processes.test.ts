@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PingResult } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { JobProducer } from '@integrador/queue';
 import { type AppProcess, buildApps, type SpawnOptions, spawnCompiledApp } from '@integrador/test-support/processes';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 
 // WORKER_PROCESSES=2: one worker app, a node:cluster primary and two full worker processes (real processes, real Redis).
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -15,8 +15,8 @@ const tenant = { empresaId: 1, filialId: null };
 const METRICS_PORT = 17360;
 
 describe('a worker app with WORKER_PROCESSES=2', () => {
+  let queues: TestProducer;
   let prefix: string;
-  let redis: Redis;
   let producer: JobProducer;
   let queue: Queue;
   let dataDir: string;
@@ -25,11 +25,9 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
   beforeAll(() => buildApps(), 180_000);
 
   beforeEach(async () => {
-    prefix = testPrefix();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-procs-'));
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    queues = await startTestProducer({ logger });
+    ({ prefix, producer } = queues);
     queue = producer.queue('cti');
   });
 
@@ -37,9 +35,7 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
     if (app && app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGTERM');
     await app?.exited;
     app = undefined;
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await queues.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

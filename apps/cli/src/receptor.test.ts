@@ -2,7 +2,7 @@ import type { DialectName } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { testPrefix } from '@integrador/test-support/redis-server';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from '../../../test/fixtures/senior-g5';
-import { CONTA, SET_WS_CONTAS, seedSetWsContas } from '../../../test/fixtures/set-ws-contas';
+import { addInfoWsCliente, CONTA, SET_WS_CONTAS, seedSetWsContas } from '../../../test/fixtures/set-ws-contas';
 import { cliEnv, runCli } from '../test/run-cli';
 import { type SeniorConnections, seniorVariables, writeSeniorConnections } from '../test/senior-g5-env';
 
@@ -143,29 +143,7 @@ describe.each<DialectName>(['postgres', 'sqlite'])('integrador preview and info 
   it("info answers the receptor's values for an INFO integration, writing nothing", async () => {
     erp.customers.set(1001, { codCli: 1001, nomCli: CONTA.nome, apeCli: CONTA.fantasia, sitCli: 'A', enderecosEntrega: [] });
     await database.db.updateTable('contas').set({ id_erp: '1001' }).where('id', '=', CONTA.id).execute();
-    await database.db
-      .insertInto('integracao')
-      .values({
-        ...SET_WS_CONTAS,
-        id: 22,
-        nome: 'INFO-WS-CLIENTE',
-        tipo_servico: 'INFO',
-        porta_ws: 'obterCliente',
-        consulta: '{"consulta":"SELECT c.id_erp FROM contas c WHERE c.id = #contaId#"}',
-        indice_array_retorno: 'cliente',
-        indice_valor_retorno: 'codCli,nomCli,sitCli',
-        indice_erro_retorno: 'erroExecucao',
-        sql_update: null,
-        empresa_id: Number(empresa),
-        empresa_filial_id: null,
-        ordem: 1,
-        ativo: 1,
-      })
-      .execute();
-    await database.db
-      .insertInto('campos_integracao')
-      .values({ integracao_id: 22, campo_crm: '{"codCli": "#id_erp#"}', ordem: 0 })
-      .execute();
+    await addInfoWsCliente(database.db, Number(empresa), 1);
 
     const json = await cli('info', 22, '-p', `contaId=${CONTA.id}`, '--json');
     expect(json).toMatchObject({ code: 0, stderr: '' });

@@ -1,17 +1,9 @@
 import { createLogger } from '@integrador/logging';
-import {
-  createRedis,
-  type JobProducer,
-  pingProcessor,
-  type QueueHandlers,
-  startQueueWorker,
-  TenantLimiter,
-  writeLimitsMirror,
-} from '@integrador/queue';
+import { createRedis, type JobProducer, pingProcessor, type QueueHandlers, writeLimitsMirror } from '@integrador/queue';
 import { createEmpresa, createFilial, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type LimitedWorker, startLimitedWorker } from '@integrador/test-support/limited-worker';
 import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
-import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
@@ -24,8 +16,7 @@ describe('GET /v1/limits and the limit series of /metrics', () => {
   let redis: Redis;
   let workerRedis: Redis;
   let producer: JobProducer;
-  let limiter: TenantLimiter;
-  let worker: Worker;
+  let limited: LimitedWorker;
   let app: FastifyInstance;
   let ingress: TestIngress;
   let a: number;
@@ -52,23 +43,20 @@ describe('GET /v1/limits and the limit series of /metrics', () => {
       { empresaId: a, filialId: null, connection: 'erp_ws', ratePerSecond: 3, burst: 3, maxConcurrency: 0 },
       { empresaId: b, filialId: null, connection: null, ratePerSecond: 100, burst: 100, maxConcurrency: 0 },
     ]);
-    limiter = new TenantLimiter({ redis: workerRedis, prefix, logger, leaseMs: 30000, pollMs: 200 });
-    await limiter.start();
-    worker = startQueueWorker({
-      queue: 'cti',
-      connection: workerRedis,
+    limited = await startLimitedWorker({
+      redis: workerRedis,
       prefix,
+      queue: 'cti',
       concurrency: 5,
+      pollMs: 200,
       logger,
-      limiter,
       // Only pings are enqueued here; the cti queue's other job kinds are not under test.
       handlers: { 'system.ping': pingProcessor } as QueueHandlers<'cti'>,
     });
   });
 
   afterAll(async () => {
-    await worker.close();
-    await limiter.close();
+    await limited.close();
     await ingress.close();
     workerRedis.disconnect();
     await database.drop();

@@ -7,7 +7,7 @@ export { assertPublicDatabase, databaseHosts } from './database-hosts';
 export type { EnvMap } from './env-references';
 export { ConnectionForbiddenError, ConnectionNotFoundError, ConnectionsFileError, type ConnectionsProblem, problemDetail } from './errors';
 export type { ConnectionsFormat } from './file-syntax';
-export { loadConnections } from './load-connections';
+export { type LoadedConnections, loadConnections } from './load-connections';
 export {
   type AddressAllowlist,
   type AddressPolicy,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { maxAttemptsOf, RECEPTOR_BACKOFF, receptorBackoff } from '@integrador/jobs';
+import { DEFAULT_RECEPTOR_RETRY, maxAttemptsOf, RECEPTOR_BACKOFF, receptorBackoff, setDefaultRetryPolicy } from '@integrador/jobs';
 import { loadConnections } from './load-connections';
 
 describe('loadConnections', () => {
@@ -24,26 +24,40 @@ describe('loadConnections', () => {
       '    retry: { attempts: 3, backoffMs: 100 }',
     ].join('\n'),
   );
+  // The process default is module state: each test starts from (and leaves) the built-in one.
+  afterEach(() => setDefaultRetryPolicy(DEFAULT_RECEPTOR_RETRY));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  // E.g. the admission's CRM read failing before the connection resolves: no policy on the error.
+  const unmarked = () => new Error('crm database unreachable');
 
   it("gives a connection without retry the fleet's SET retry policy and keeps a connection's own", async () => {
     const setRetry = { attempts: 20, backoffMs: 5000, maxDelayMs: 600000 };
-    const registry = await loadConnections({ connectionsFile: file, secretSource: {}, setRetry });
-    expect(registry.require('padrao').retry).toEqual(setRetry);
-    expect(registry.require('propria').retry).toEqual({ attempts: 3, backoffMs: 100 });
-    expect(registry.file).toBe(file);
+    const { connections, retryPolicy } = await loadConnections({ connectionsFile: file, secretSource: {}, setRetry });
+    expect(connections.require('padrao').retry).toEqual(setRetry);
+    expect(connections.require('propria').retry).toEqual({ attempts: 3, backoffMs: 100 });
+    expect(connections.file).toBe(file);
+    expect(retryPolicy).toEqual(setRetry);
   });
 
-  it('makes SET_RETRY_* the process default, with no connections file: a failure that carries no connection policy', async () => {
-    const registry = await loadConnections({
+  it('changes no process state: a failure that carries no connection policy still goes by the built-in default', async () => {
+    const setRetry = { attempts: 3, backoffMs: 500, maxDelayMs: 1000 };
+    await loadConnections({ connectionsFile: file, secretSource: {}, setRetry });
+    await loadConnections({ connectionsFile: undefined, secretSource: {}, setRetry });
+    expect(receptorBackoff(1, unmarked())).toBe(DEFAULT_RECEPTOR_RETRY.backoffMs);
+    expect(maxAttemptsOf({ attempts: 25, backoff: { type: RECEPTOR_BACKOFF } })).toBe(DEFAULT_RECEPTOR_RETRY.attempts);
+  });
+
+  it('returns SET_RETRY_* with no connections file; the app makes it the default of a failure with no connection policy', async () => {
+    const { connections, retryPolicy } = await loadConnections({
       connectionsFile: undefined,
       secretSource: {},
       setRetry: { attempts: 3, backoffMs: 500, maxDelayMs: 1000 },
     });
-    expect(registry.file).toBeUndefined();
-    // E.g. the admission's CRM read failing before the connection resolves: no policy on the error.
-    const unmarked = new Error('crm database unreachable');
-    expect([1, 2, 3].map((made) => receptorBackoff(made, unmarked))).toEqual([500, 1000, -1]);
+    expect(connections.file).toBeUndefined();
+    if (!retryPolicy) throw new Error('expected the fleet policy back');
+    setDefaultRetryPolicy(retryPolicy);
+    expect([1, 2, 3].map((made) => receptorBackoff(made, unmarked()))).toEqual([500, 1000, -1]);
     // What the API and the dashboard show as the job's maximum.
     expect(maxAttemptsOf({ attempts: 25, backoff: { type: RECEPTOR_BACKOFF } })).toBe(3);
   });

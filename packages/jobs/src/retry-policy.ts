@@ -13,12 +13,13 @@ export interface RetryPolicy {
 }
 
 /**
- * The SET push's policy when its connection sets none and the process has none configured (SET_RETRY_*, which
- * loadConnections makes the process default, setDefaultRetryPolicy): e.g. a failure before the connection is resolved.
+ * The SET push's policy when its connection sets none and the process has none configured (SET_RETRY_*, which the
+ * worker and producer apps make the process default at start, setDefaultRetryPolicy): e.g. a failure before the
+ * connection is resolved.
  */
 export const DEFAULT_RECEPTOR_RETRY: RetryPolicy = { attempts: 12, backoffMs: 2000, maxDelayMs: 300_000 };
 
-/** This process's default: SET_RETRY_* once the process has loaded its connections, else DEFAULT_RECEPTOR_RETRY. */
+/** This process's default: SET_RETRY_* once the app set it at start, else DEFAULT_RECEPTOR_RETRY. */
 let processDefault: RetryPolicy = DEFAULT_RECEPTOR_RETRY;
 
 /**

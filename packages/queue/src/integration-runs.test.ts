@@ -1,11 +1,10 @@
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { startTestQueues, type TestQueues } from '@integrador/test-support/test-producer';
 import type { Worker } from 'bullmq';
 import { enqueueGetRun, getRunDeduplicationId, oneRunPerIntegration } from './integration-runs';
-import { JobProducer } from './job-producer';
+import type { JobProducer } from './job-producer';
 import { startQueueWorker } from './queue-worker';
-import { createRedis, waitUntilReady } from './redis';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const tenant = { empresaId: 7, filialId: null };
@@ -58,28 +57,23 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
 }
 
 describe('one GET run per integration (real Redis, real BullMQ worker)', () => {
+  let queues: TestQueues;
   let prefix: string;
-  let redis: ReturnType<typeof createRedis>;
-  let workerRedis: ReturnType<typeof createRedis>;
+  let redis: TestQueues['redis'];
+  let workerRedis: TestQueues['workerRedis'];
   let producer: JobProducer;
   let worker: Worker | undefined;
 
   beforeEach(async () => {
-    prefix = testPrefix();
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    queues = await startTestQueues({ logger });
+    ({ prefix, redis, workerRedis, producer } = queues);
   });
 
   afterEach(async () => {
     current?.finish();
     await worker?.close();
     worker = undefined;
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
-    workerRedis.disconnect();
+    await queues.close();
   });
 
   function startWorker(handler: ReturnType<typeof gate>['handler']): void {

@@ -1,16 +1,16 @@
 import { createLogger } from '@integrador/logging';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { startTestQueues, type TestQueues } from '@integrador/test-support/test-producer';
 import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JobProducer, queueOptions } from './job-producer';
+import { type JobProducer, queueOptions } from './job-producer';
 import { type QueueHandlers, startQueueWorker } from './queue-worker';
-import { createRedis, waitUntilReady } from './redis';
 import { mirrorPausedTenants, setTenantPausedMirror } from './tenant-pause';
 import { readTenantStats } from './tenant-stats';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 
 describe('producer and worker', () => {
+  let queues: TestQueues;
   let prefix: string;
   let producerRedis: Redis;
   let workerRedis: Redis;
@@ -19,20 +19,14 @@ describe('producer and worker', () => {
   const seen: unknown[] = [];
 
   beforeEach(async () => {
-    prefix = testPrefix();
-    producerRedis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    producer = new JobProducer({ connection: producerRedis, prefix, timeoutMs: 2000, logger });
+    queues = await startTestQueues({ logger });
+    ({ prefix, redis: producerRedis, workerRedis, producer } = queues);
     seen.length = 0;
-    await waitUntilReady(producerRedis);
   });
 
   afterEach(async () => {
     await worker?.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    producerRedis.disconnect();
-    workerRedis.disconnect();
+    await queues.close();
   });
 
   function start(observer?: Parameters<typeof startQueueWorker>[0]['observer']) {

@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { type Config, loadConfigOrExit } from '@integrador/config';
 import { type ConnectionsRegistry, loadConnections } from '@integrador/connections';
 import { createSourceReaderFactory, type SourceReaderFactory } from '@integrador/integrador';
-import type { QueueName } from '@integrador/jobs';
+import { type QueueName, setDefaultRetryPolicy } from '@integrador/jobs';
 import { createLogger, type Logger } from '@integrador/logging';
 import {
   assertRedisSafe,
@@ -91,7 +91,9 @@ export async function runWorkerApp<Q extends QueueName>(
   const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
   shutdown.installSignalHandlers();
 
-  const connections = await loadConnections(config);
+  const { connections, retryPolicy } = await loadConnections(config);
+  // SET_RETRY_* is the default of every SET failure that carries no connection's policy (receptorBackoff, the records).
+  if (retryPolicy) setDefaultRetryPolicy(retryPolicy);
   const poolSize = crmPoolSize(config, options);
   const database = createDatabase(config.databaseUrl, {
     poolSize,

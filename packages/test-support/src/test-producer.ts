@@ -51,3 +51,27 @@ export async function startTestProducer(options: TestProducerOptions = {}): Prom
     },
   };
 }
+
+/** A TestProducer and a worker-role connection on the same prefix: what a test running a real BullMQ worker needs. */
+export interface TestQueues extends TestProducer {
+  /** The connection a worker takes jobs on (worker role: it waits across reconnects); closed by `close()`. */
+  workerRedis: Redis;
+}
+
+/**
+ * startTestProducer plus a worker-role connection to the same Redis; `close()` closes the producer, deletes the
+ * prefix's keys and disconnects both. Close the workers built on it first.
+ */
+export async function startTestQueues(options: TestProducerOptions = {}): Promise<TestQueues> {
+  const queues = await startTestProducer(options);
+  const workerRedis = createRedis(options.redisUrl ?? TEST_REDIS_URL, { role: 'worker' });
+  workerRedis.on('error', () => {});
+  return {
+    ...queues,
+    workerRedis,
+    async close() {
+      await queues.close();
+      workerRedis.disconnect();
+    },
+  };
+}

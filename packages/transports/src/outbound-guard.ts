@@ -74,21 +74,29 @@ export function assertAllowedWithoutDns(host: string, allowlist: AddressAllowlis
 type ConnectCallback = (error: Error | null, stream: Duplex) => void;
 
 /**
- * A literal IP in the URL skips DNS (and so the lookup): check it before connecting, as the undici connector does. A
- * unix socket is refused unless `allowPrivateNetwork`.
+ * Why the guard refuses to connect to `host` before any DNS, or undefined: a literal IP skips the lookup, so both
+ * adapters (node's agents, undici's connector) ask this before connecting.
+ */
+function literalRefusal(host: string, allowlist: AddressAllowlist, allowPrivateNetwork: boolean): OutboundAddressError | undefined {
+  try {
+    assertAllowedLiteral(host, allowlist, allowPrivateNetwork);
+    return undefined;
+  } catch (refused) {
+    return refused as OutboundAddressError;
+  }
+}
+
+/**
+ * node's side of literalRefusal: the request's host checked before connecting (true: refused, `callback` told). A unix
+ * socket (node's agents only; undici's connector is given host names) is refused unless `allowPrivateNetwork`.
  */
 function refuseLiteral(options: http.ClientRequestArgs, callback: ConnectCallback | undefined, allowPrivateNetwork: boolean): boolean {
-  if (options.socketPath !== undefined && !allowPrivateNetwork) {
-    callback?.(new OutboundAddressError(options.socketPath, options.socketPath, 'unix socket'), undefined as never);
-    return true;
-  }
-  try {
-    assertAllowedLiteral((options.host ?? options.hostname ?? '').replace(/^\[|\]$/g, ''), [], allowPrivateNetwork);
-    return false;
-  } catch (refused) {
-    callback?.(refused as OutboundAddressError, undefined as never);
-    return true;
-  }
+  const refused =
+    options.socketPath !== undefined && !allowPrivateNetwork
+      ? new OutboundAddressError(options.socketPath, options.socketPath, 'unix socket')
+      : literalRefusal(options.host ?? options.hostname ?? '', [], allowPrivateNetwork);
+  if (refused) callback?.(refused, undefined as never);
+  return refused !== undefined;
 }
 
 type GuardedAgentInit = http.AgentOptions & { allowPrivateNetwork: boolean };
@@ -170,13 +178,9 @@ export function createGuardedAgent(options: GuardedAgentOptions = {}): Agent {
   return new Agent({
     ...agentOptions,
     connect: (connectOptions, callback) => {
-      try {
-        assertAllowedLiteral(connectOptions.hostname, allowlist, privateNetwork);
-      } catch (refused) {
-        callback(refused as Error, null);
-        return;
-      }
-      connector(connectOptions, callback);
+      const refused = literalRefusal(connectOptions.hostname, allowlist, privateNetwork);
+      if (refused) callback(refused, null);
+      else connector(connectOptions, callback);
     },
   });
 }

@@ -24,7 +24,7 @@ async function lint(cli: Cli, options: LintOptions): Promise<void> {
   const empresaId = options.empresa === undefined ? null : parseId(cli, '--empresa', options.empresa);
   const config = loadConfig();
   // The connections file first: a broken file is reported without touching the database.
-  const connections = await loadConnections(config);
+  const { connections } = await loadConnections(config);
   if (!config.connectionsFile) printError(cli.text.noConnectionsFile);
   const findings = await withDatabase((database) => lintStoredConfiguration(database, connections, empresaId), config);
   if (options.json) printJson(findings);

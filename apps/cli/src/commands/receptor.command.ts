@@ -44,7 +44,7 @@ async function throughReceptor<T>(
 ): Promise<T> {
   const config = loadConfig();
   // The connections file first: a broken file is reported without touching the database.
-  const connections = await loadConnections(config);
+  const { connections } = await loadConnections(config);
   if (!config.connectionsFile) printError(cli.text.noConnectionsFile);
   return withDatabase(async (database) => {
     const tenant = await loadTenant(cli, database.db, args);

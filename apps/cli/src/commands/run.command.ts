@@ -42,7 +42,7 @@ export function registerRunCommand(program: Command, cli: Cli): void {
  */
 async function connectionsIfReadable(config: ReturnType<typeof loadConfig>): Promise<ConnectionsRegistry | undefined> {
   try {
-    return await loadConnections(config);
+    return (await loadConnections(config)).connections;
   } catch {
     return undefined;
   }

@@ -159,6 +159,12 @@ export function eventsRoutes(
           const jobs: { integracaoId: number; jobId: string }[] = [];
           // The changed row must be one the caller can see (its empresa, and its filial for a filial key), as the run
           // would read it: another tenant's id is skipped with the reason, not enqueued to fail later.
+          // This is the request's only read of the row for SET: admission (admitRun) reads configuration, not the row,
+          // and the SET job reads it in worker-set when it runs (another process, later: it must read it again). The
+          // request's other read, publishChange's (packages/webhooks), comes after this fan-out, on the four webhook
+          // tables only, not under captureByTriggers, and reads the whole row as it is at publish time for the payload;
+          // sharing it would mean reading before the SET enqueue and threading the row through receiveChangeEvent into
+          // publishChange, coupling the two engines to save one primary-key lookup, so both keep their own read.
           const { id } = request.body;
           if (candidates.length && id !== undefined && (await rowVisibleTo(database.db, tenant, tabela, id)) === false) {
             const motivo = { code: 'ROW_NOT_VISIBLE' as const, params: { tabela: request.body.tabela, id: String(id) } };

@@ -1,8 +1,8 @@
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
+import type { JobProducer } from '@integrador/queue';
 import { createDatabase, createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { processCallEvent } from '../calls/call-events';
@@ -17,6 +17,7 @@ const logger = createLogger({ name: 'test', level: 'silent' });
 /** The listener alone (no worker-cti): what the PBX gets back, what lands on the queue, what the operator sees. */
 describe('WConnect listener without a worker', () => {
   let database: TestDatabase;
+  let queues: TestProducer;
   let redis: Redis;
   let producer: JobProducer;
   let hub: PopHub;
@@ -27,7 +28,6 @@ describe('WConnect listener without a worker', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
-    prefix = testPrefix();
     acme = await createEmpresa(database.db, 'Acme');
     outra = await createEmpresa(database.db, 'Outra');
     await saveCtiSettings(database.db, acme, { hostLabel: 'acme', allowAnyOrigin: true });
@@ -42,9 +42,8 @@ describe('WConnect listener without a worker', () => {
       .execute();
     // worker-cti's sweep would index them; the listener itself never catches up.
     await catchUpPhoneIndex(database.db);
-    redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    await waitUntilReady(redis);
-    producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    queues = await startTestProducer({ logger });
+    ({ redis, producer, prefix } = queues);
     hub = new PopHub(redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null }), prefix);
     listener = new WConnectListener(listenerOptions());
   });
@@ -62,9 +61,7 @@ describe('WConnect listener without a worker', () => {
 
   afterAll(async () => {
     await hub.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    redis.disconnect();
+    await queues.close();
     await database.drop();
   });
 

@@ -1,11 +1,10 @@
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { startTestQueues, type TestQueues } from '@integrador/test-support/test-producer';
 import { FlowProducer, Queue, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JobProducer } from '../job-producer';
+import type { JobProducer } from '../job-producer';
 import { startQueueWorker } from '../queue-worker';
-import { createRedis, waitUntilReady } from '../redis';
 import { countBlockedDependents, readBlocked } from './blocked-index';
 import { findBlockingFailure } from './blocked-state';
 import { mergeFlowValues } from './flow-values';
@@ -23,6 +22,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 15000): Promis
 }
 
 describe('dependency flows on this BullMQ version (real Redis)', () => {
+  let queues: TestQueues;
   let prefix: string;
   let producerRedis: Redis;
   let workerRedis: Redis;
@@ -30,20 +30,14 @@ describe('dependency flows on this BullMQ version (real Redis)', () => {
   let worker: Worker | undefined;
 
   beforeEach(async () => {
-    prefix = testPrefix();
-    producerRedis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    await waitUntilReady(producerRedis);
-    producer = new JobProducer({ connection: producerRedis, prefix, timeoutMs: 5000, logger });
+    queues = await startTestQueues({ logger, enqueueTimeoutMs: 5000 });
+    ({ prefix, redis: producerRedis, workerRedis, producer } = queues);
   });
 
   afterEach(async () => {
     await worker?.close();
     worker = undefined;
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    producerRedis.disconnect();
-    workerRedis.disconnect();
+    await queues.close();
   });
 
   describe('BullMQ itself, without our layer', () => {

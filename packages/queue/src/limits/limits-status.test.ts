@@ -1,58 +1,49 @@
 import { createLogger } from '@integrador/logging';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { type LimitedWorker, startLimitedWorker } from '@integrador/test-support/limited-worker';
+import { startTestQueues, type TestQueues } from '@integrador/test-support/test-producer';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JobProducer } from '../job-producer';
+import type { JobProducer } from '../job-producer';
 import { pingProcessor } from '../ping.processor';
-import { type QueueHandlers, startQueueWorker } from '../queue-worker';
-import { createRedis, waitUntilReady } from '../redis';
+import type { QueueHandlers } from '../queue-worker';
 import { limitKeys } from './limit-keys';
 import { writeLimitsMirror } from './limits-mirror';
 import { readDelayedNow } from './limits-status';
-import { TenantLimiter } from './tenant-limiter';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const limited = { empresaId: 5, filialId: null };
 
 describe('readDelayedNow with a real worker', () => {
+  let queues: TestQueues;
+  let limitedWorker: LimitedWorker;
   let prefix: string;
   let producerRedis: Redis;
-  let workerRedis: Redis;
   let producer: JobProducer;
-  let limiter: TenantLimiter;
   let worker: Worker;
 
   beforeEach(async () => {
-    prefix = testPrefix();
-    producerRedis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-    workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    producer = new JobProducer({ connection: producerRedis, prefix, timeoutMs: 2000, logger });
-    await waitUntilReady(producerRedis);
+    queues = await startTestQueues({ logger });
+    ({ prefix, redis: producerRedis, producer } = queues);
     // Empresa 5 runs one job at a time; empresa 6 has no limit.
     await writeLimitsMirror(producerRedis, prefix, [
       { empresaId: 5, filialId: null, connection: null, ratePerSecond: 0, burst: 1, maxConcurrency: 1 },
     ]);
-    limiter = new TenantLimiter({ redis: workerRedis, prefix, logger, leaseMs: 30000, pollMs: 200 });
-    await limiter.start();
-    worker = startQueueWorker({
-      queue: 'cti',
-      connection: workerRedis,
+    limitedWorker = await startLimitedWorker({
+      redis: queues.workerRedis,
       prefix,
+      queue: 'cti',
       concurrency: 2,
+      pollMs: 200,
       logger,
-      limiter,
       // Only pings are enqueued here; the cti queue's other job kinds are not under test.
       handlers: { 'system.ping': pingProcessor } as QueueHandlers<'cti'>,
     });
+    ({ worker } = limitedWorker);
   });
 
   afterEach(async () => {
-    await worker.close();
-    await limiter.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    producerRedis.disconnect();
-    workerRedis.disconnect();
+    await limitedWorker.close();
+    await queues.close();
   });
 
   const state = (job: Job) => producer.queue('cti').getJobState(job.id as string);

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { createLogger } from '@integrador/logging';
-import { createRedis, JobProducer, type QueueHandlers, startQueueWorker, waitUntilReady } from '@integrador/queue';
+import { type QueueHandlers, startQueueWorker } from '@integrador/queue';
 import { optionalParts } from '@integrador/test-support/optional-parts';
-import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { startTestQueues, type TestQueues } from '@integrador/test-support/test-producer';
 import type { Worker } from 'bullmq';
 import { listenMetrics, type MetricsServer } from './metrics-server';
 import { createWorkerMetrics } from './worker-metrics';
@@ -13,16 +13,14 @@ const logger = createLogger({ name: 'test', level: 'silent' });
 const TOKEN = 'worker-metrics-token-0123456789';
 
 describe('worker metrics server', () => {
-  const prefix = testPrefix();
-  const producerRedis = createRedis(TEST_REDIS_URL, { role: 'producer' });
-  const workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-  const producer = new JobProducer({ connection: producerRedis, prefix, timeoutMs: 2000, logger });
+  let queues: TestQueues;
   let worker: Worker;
   let server: MetricsServer;
   let base: string;
 
   beforeAll(async () => {
-    await waitUntilReady(producerRedis);
+    queues = await startTestQueues({ logger });
+    const { workerRedis, prefix } = queues;
     server = await listenMetrics({
       port: 17200,
       host: '127.0.0.1',
@@ -54,10 +52,7 @@ describe('worker metrics server', () => {
   afterAll(async () => {
     await worker.close();
     await server.close();
-    await producer.close();
-    await deletePrefix(TEST_REDIS_URL, prefix);
-    producerRedis.disconnect();
-    workerRedis.disconnect();
+    await queues.close();
   });
 
   const scrape = async () => (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
@@ -66,7 +61,7 @@ describe('worker metrics server', () => {
     const tenant = { empresaId: 7, filialId: null };
     for (const sleepMs of [0, 1, 2]) {
       // Added directly: the catalogue's backoff for pings is longer than a test should wait.
-      await producer.queue('cti').add('system.ping', { tenant, sleepMs }, { attempts: 2, backoff: { type: 'fixed', delay: 10 } });
+      await queues.producer.queue('cti').add('system.ping', { tenant, sleepMs }, { attempts: 2, backoff: { type: 'fixed', delay: 10 } });
     }
     // Every job settled: two completed (one after a retry) and one failed for good.
     const settled = (text: string) => text.includes('outcome="completed"} 2') && text.includes('outcome="failed"} 1');
