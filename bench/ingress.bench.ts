@@ -30,7 +30,7 @@ import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/w
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../apps/ingress/src/build-app';
-import { startBenchRun } from './support/bench-run';
+import { type BenchRun, startBenchRun } from './support/bench-run';
 import type { LoadRequest, RequestsResult } from './support/cti-load';
 import { startLoadProcess } from './support/load-process';
 import { commandStats, commandsPer } from './support/redis-commands';
@@ -120,8 +120,7 @@ async function countCommands(redis: Redis, prefix: string, units: number, work: 
   };
 }
 
-async function main(): Promise<void> {
-  const run = startBenchRun();
+async function main(run: BenchRun): Promise<void> {
   const loadAtStart = os.loadavg().map((v) => round(v, 2));
   let redisUrl = args['redis-url'];
   if (redisUrl === 'private') {
@@ -359,7 +358,10 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-main().catch((err: unknown) => {
+const benchRun = startBenchRun();
+main(benchRun).catch(async (err: unknown) => {
   process.stderr.write(`ingress bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  // A refused batch (e.g. a 429) must not leave the run's database and Redis keys behind.
+  await benchRun.cleanUp();
   process.exit(1);
 });

@@ -33,11 +33,10 @@ describe('loadConnections', () => {
 
   it("gives a connection without retry the fleet's SET retry policy and keeps a connection's own", async () => {
     const setRetry = { attempts: 20, backoffMs: 5000, maxDelayMs: 600000 };
-    const { connections, retryPolicy } = await loadConnections({ connectionsFile: file, secretSource: {}, setRetry });
+    const { connections } = await loadConnections({ connectionsFile: file, secretSource: {}, setRetry });
     expect(connections.require('padrao').retry).toEqual(setRetry);
     expect(connections.require('propria').retry).toEqual({ attempts: 3, backoffMs: 100 });
     expect(connections.file).toBe(file);
-    expect(retryPolicy).toEqual(setRetry);
   });
 
   it('changes no process state: a failure that carries no connection policy still goes by the built-in default', async () => {
@@ -46,19 +45,5 @@ describe('loadConnections', () => {
     await loadConnections({ connectionsFile: undefined, secretSource: {}, setRetry });
     expect(receptorBackoff(1, unmarked())).toBe(DEFAULT_RECEPTOR_RETRY.backoffMs);
     expect(maxAttemptsOf({ attempts: 25, backoff: { type: RECEPTOR_BACKOFF } })).toBe(DEFAULT_RECEPTOR_RETRY.attempts);
-  });
-
-  it('returns SET_RETRY_* with no connections file; the app makes it the default of a failure with no connection policy', async () => {
-    const { connections, retryPolicy } = await loadConnections({
-      connectionsFile: undefined,
-      secretSource: {},
-      setRetry: { attempts: 3, backoffMs: 500, maxDelayMs: 1000 },
-    });
-    expect(connections.file).toBeUndefined();
-    if (!retryPolicy) throw new Error('expected the fleet policy back');
-    setDefaultRetryPolicy(retryPolicy);
-    expect([1, 2, 3].map((made) => receptorBackoff(made, unmarked()))).toEqual([500, 1000, -1]);
-    // What the API and the dashboard show as the job's maximum.
-    expect(maxAttemptsOf({ attempts: 25, backoff: { type: RECEPTOR_BACKOFF } })).toBe(3);
   });
 });

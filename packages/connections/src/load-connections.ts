@@ -1,4 +1,3 @@
-import type { RetryPolicy } from '@integrador/jobs';
 import type { Connection } from './connection';
 import { loadConnectionsFile } from './connections-file';
 import { ConnectionsRegistry, emptyConnections } from './connections-registry';
@@ -8,18 +7,14 @@ import type { EnvMap } from './env-references';
 export interface LoadedConnections {
   /** The connections file's entries (none without a file), each with a `retry` policy when the fleet has one. */
   connections: ConnectionsRegistry;
-  /**
-   * The fleet's SET retry policy (SET_RETRY_*), undefined when none was given: the process makes it its default at start
-   * (setDefaultRetryPolicy) where SET jobs are pushed or shown — loading a file changes no process state.
-   */
-  retryPolicy: RetryPolicy | undefined;
 }
 
 /**
  * The connections file named by CONNECTIONS_FILE (secrets resolved from the environment), or none, and the fleet's
  * `setRetry` (SET_RETRY_*). A connection whose entry sets no `retry` gets `setRetry`, so a failure before the connection
- * resolves, on a connection the file does not list, or with no file at all (the process default the caller sets from
- * `retryPolicy`) goes by the same policy as one that carries its connection's.
+ * resolves, on a connection the file does not list, or with no file at all (the process default an app sets at start,
+ * runtime's loadAppConnections) goes by the same policy as one that carries its connection's. Loading changes no
+ * process state.
  */
 export async function loadConnections(config: {
   connectionsFile: string | undefined;
@@ -27,12 +22,11 @@ export async function loadConnections(config: {
   setRetry?: Connection['retry'];
 }): Promise<LoadedConnections> {
   const { setRetry } = config;
-  const retryPolicy = setRetry ? Object.freeze({ ...setRetry }) : undefined;
-  if (!config.connectionsFile) return { connections: emptyConnections(), retryPolicy };
+  if (!config.connectionsFile) return { connections: emptyConnections() };
   const registry = await loadConnectionsFile(config.connectionsFile, config.secretSource);
-  if (!setRetry) return { connections: registry, retryPolicy };
+  if (!setRetry) return { connections: registry };
   const connections = [...registry.entries()].map(([, connection]) =>
     connection.retry ? connection : Object.freeze({ ...connection, retry: Object.freeze({ ...setRetry }) }),
   );
-  return { connections: new ConnectionsRegistry(connections, registry.file), retryPolicy };
+  return { connections: new ConnectionsRegistry(connections, registry.file) };
 }

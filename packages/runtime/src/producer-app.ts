@@ -1,9 +1,9 @@
 import { type Config, loadConfigOrExit } from '@integrador/config';
-import { type ConnectionsRegistry, loadConnections } from '@integrador/connections';
-import { setDefaultRetryPolicy } from '@integrador/jobs';
+import type { ConnectionsRegistry } from '@integrador/connections';
 import { createLogger, type Logger } from '@integrador/logging';
 import { createRedis, JobProducer, ShutdownRegistry } from '@integrador/queue';
 import { type CrmDatabase, createDatabase, migrateToLatest } from '@integrador/store';
+import { loadAppConnections } from './app-connections';
 import { checkSchema } from './schema-check';
 
 /** What an HTTP app that enqueues (the ingress, the dashboard on its own) runs on. */
@@ -30,9 +30,7 @@ export async function startProducerApp(name: string, options: { migrate: boolean
   const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
   shutdown.installSignalHandlers();
 
-  const { connections, retryPolicy } = await loadConnections(config);
-  // SET_RETRY_* is what the job routes and pages show as a SET job's attempts when its connection sets none.
-  if (retryPolicy) setDefaultRetryPolicy(retryPolicy);
+  const connections = await loadAppConnections(config);
   const database = createDatabase(config.databaseUrl, {
     // Only the statements the code admits (the CTI listener's caller lookup, run for every call start) are named;
     // the dashboard's one-off searches keep plans made for their own values.

@@ -1,8 +1,8 @@
 import cluster from 'node:cluster';
 import { type Config, loadConfigOrExit } from '@integrador/config';
-import { type ConnectionsRegistry, loadConnections } from '@integrador/connections';
+import type { ConnectionsRegistry } from '@integrador/connections';
 import { createSourceReaderFactory, type SourceReaderFactory } from '@integrador/integrador';
-import { type QueueName, setDefaultRetryPolicy } from '@integrador/jobs';
+import type { QueueName } from '@integrador/jobs';
 import { createLogger, type Logger } from '@integrador/logging';
 import {
   assertRedisSafe,
@@ -20,6 +20,7 @@ import {
 } from '@integrador/queue';
 import { type CrmDatabase, createDatabase } from '@integrador/store';
 import { type BatcherFactory, createBatcherFactory, createTransportFactory, type TransportFactory } from '@integrador/transports';
+import { loadAppConnections } from './app-connections';
 import { logGroupFailures } from './group-failures';
 import { startMetricsServer } from './metrics/metrics-server';
 import { createWorkerMetrics } from './metrics/worker-metrics';
@@ -91,9 +92,7 @@ export async function runWorkerApp<Q extends QueueName>(
   const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
   shutdown.installSignalHandlers();
 
-  const { connections, retryPolicy } = await loadConnections(config);
-  // SET_RETRY_* is the default of every SET failure that carries no connection's policy (receptorBackoff, the records).
-  if (retryPolicy) setDefaultRetryPolicy(retryPolicy);
+  const connections = await loadAppConnections(config);
   const poolSize = crmPoolSize(config, options);
   const database = createDatabase(config.databaseUrl, {
     poolSize,

@@ -1,3 +1,4 @@
+import { loadConfig } from '@integrador/config';
 import { createLogger, type Logger } from '@integrador/logging';
 import { type QueueHandlers, startQueueWorker, TenantLimiter } from '@integrador/queue';
 import type { Worker } from 'bullmq';
@@ -26,7 +27,7 @@ export interface LimitedWorker {
 }
 
 /**
- * A worker process's limits as the worker apps run them (a lease of 30 s), on the test's Redis prefix: the limiter
+ * A worker process's limits as the worker apps run them (the default JOB_LOCK_MS as the lease), on the test's Redis prefix: the limiter
  * started before the worker takes a job. The limits themselves are the test's to write (writeLimitsMirror).
  */
 export async function startLimitedWorker<Q extends QueueName>(options: LimitedWorkerOptions<Q>): Promise<LimitedWorker> {
@@ -36,19 +37,25 @@ export async function startLimitedWorker<Q extends QueueName>(options: LimitedWo
     redis,
     prefix,
     logger,
-    leaseMs: 30000,
+    leaseMs: loadConfig({}).jobLockMs,
     ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
   });
   await limiter.start();
-  const worker = startQueueWorker({
-    queue: options.queue,
-    connection: redis,
-    prefix,
-    concurrency: options.concurrency,
-    logger,
-    limiter,
-    handlers: options.handlers,
-  });
+  let worker: Worker;
+  try {
+    worker = startQueueWorker({
+      queue: options.queue,
+      connection: redis,
+      prefix,
+      concurrency: options.concurrency,
+      logger,
+      limiter,
+      handlers: options.handlers,
+    });
+  } catch (err) {
+    await limiter.close();
+    throw err;
+  }
   return {
     limiter,
     worker,
