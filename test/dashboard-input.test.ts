@@ -149,7 +149,9 @@ describe('dashboard input refusals', () => {
       expect(res.json().error.message).toContain(control);
     }
     const en = await h.app.inject({ url: '/dashboard/api/jobs?q=a%1Fb', headers: asKey(h.keyB, 'en') });
-    expect(en.json().error.message).toMatch(/^Invalid field querystring\.q: expected a text of up to 200 characters, without a control character/);
+    expect(en.json().error.message).toMatch(
+      /^Invalid field querystring\.q: expected a text of up to 200 characters, without a control character/,
+    );
     // Tab and line breaks are text (a stored error spans lines), as in a run's parametros.
     expect((await h.app.inject({ url: '/dashboard/api/jobs?q=a%09b%0A', headers: asKey(h.keyA) })).statusCode).toBe(200);
     // Up to 200 characters; one more is refused (it was cut to 200 and searched, so a bulk retry matched more).
