@@ -68,7 +68,7 @@ describe('link-local and cloud metadata addresses, refused whatever the connecti
 
   it('without allowPrivateNetwork the refusal does not advise setting it', () => {
     expect(() => assertAllowedAddress('169.254.169.254', 'erp.example')).toThrow(
-      'refused to connect to erp.example (resolved to 169.254.169.254): a linkLocal address (where clouds serve instance metadata and credentials) is never reached, allowPrivateNetwork included',
+      'refused to connect to erp.example (resolved to 169.254.169.254): a link-local address (where clouds serve instance metadata and credentials) is never reached, allowPrivateNetwork included',
     );
   });
 

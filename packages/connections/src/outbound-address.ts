@@ -1,6 +1,7 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { addressRangeText } from './range-names';
 
 // The hosts come from the tenant's connections file: without this check an integration could make a worker reach its
 // cloud's metadata service, the hub's own Redis or anything else on the private network. The pure address check lives
@@ -15,6 +16,11 @@ export class OutboundAddressError extends Error {
   override name = 'OutboundAddressError';
   readonly code = 'OUTBOUND_ADDRESS_FORBIDDEN';
   readonly permanent = true;
+  /**
+   * The values a failure's reason is worded with in the reader's language (the job recorder keeps them): the host and
+   * the range's name, worded by addressRangeText — never parsed back from the (English) message.
+   */
+  readonly params: { host: string; range: string };
 
   constructor(
     readonly host: string,
@@ -23,11 +29,13 @@ export class OutboundAddressError extends Error {
     readonly always = false,
   ) {
     const resolved = host === address ? '' : ` (resolved to ${address})`;
+    const words = addressRangeText('en', range);
     super(
       always
-        ? `refused to connect to ${host}${resolved}: a ${range} address (where clouds serve instance metadata and credentials) is never reached, allowPrivateNetwork included`
-        : `refused to connect to ${host}${resolved}: expected a public address, got a ${range} one; set allowPrivateNetwork: true on the connection to allow it`,
+        ? `refused to connect to ${host}${resolved}: a ${words} address (where clouds serve instance metadata and credentials) is never reached, allowPrivateNetwork included`
+        : `refused to connect to ${host}${resolved}: expected a public address, got a ${words} one; set allowPrivateNetwork: true on the connection to allow it`,
     );
+    this.params = { host, range };
   }
 }
 
