@@ -141,6 +141,78 @@ describe('dashboard input refusals', () => {
     expect(good.statusCode).toBe(200);
   });
 
+  it('the search text (q) refuses a control character (CONTROL_CHARACTER, as /v1) and a text past its cap, never cut', async () => {
+    const control = 'Campo querystring.q inválido: esperado um texto de até 200 caracteres, sem caractere de controle';
+    for (const q of ['%00', 'conta%01', 'x%7F', '%C2%85']) {
+      const res = await h.app.inject({ url: `/dashboard/api/jobs?q=${q}`, headers: asKey(h.keyA) });
+      expect([q, res.statusCode, res.json().error.code]).toEqual([q, 400, 'CONTROL_CHARACTER']);
+      expect(res.json().error.message).toContain(control);
+    }
+    const en = await h.app.inject({ url: '/dashboard/api/jobs?q=a%1Fb', headers: asKey(h.keyB, 'en') });
+    expect(en.json().error.message).toMatch(
+      /^Invalid field querystring\.q: expected a text of up to 200 characters, without a control character/,
+    );
+    // Tab and line breaks are text (a stored error spans lines), as in a run's parametros.
+    expect((await h.app.inject({ url: '/dashboard/api/jobs?q=a%09b%0A', headers: asKey(h.keyA) })).statusCode).toBe(200);
+    // Up to 200 characters; one more is refused (it was cut to 200 and searched, so a bulk retry matched more).
+    expect((await h.app.inject({ url: `/dashboard/api/jobs?q=${'x'.repeat(200)}`, headers: asKey(h.keyA) })).statusCode).toBe(200);
+    const long = await h.app.inject({ url: `/dashboard/api/jobs?q=${'x'.repeat(201)}`, headers: asKey(h.keyA) });
+    expect([long.statusCode, long.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(long.json().error.message).toContain('querystring.q');
+    const retry = (filter: Record<string, string>) =>
+      h.app.inject({ method: 'POST', url: '/dashboard/api/jobs/retry', headers: asKey(h.keyA), payload: { filter } });
+    const byControl = await retry({ q: 'boom\u0000' });
+    expect([byControl.statusCode, byControl.json().error.code]).toEqual([400, 'CONTROL_CHARACTER']);
+    expect(byControl.json().error.message).toContain('Campo body.filter.q inválido');
+    expect((await retry({ q: 'b'.repeat(201) })).statusCode).toBe(400);
+    // The page says it in its frame, naming the field by its label, in the operator's language.
+    const { cookie } = await h.login('opa');
+    const page = await h.app.inject({ url: '/dashboard/falhas?q=a%00b', headers: { cookie } });
+    expect([page.statusCode, page.headers['content-type']]).toEqual([400, expect.stringMatching(/^text\/html/)]);
+    expect(page.body).toContain('Campo Buscar inválido: esperado um texto de até 200 caracteres, sem caractere de controle');
+    const rows = await h.app.inject({ url: `/dashboard/falhas/linhas?q=${'y'.repeat(201)}&lang=en`, headers: { cookie } });
+    expect(rows.statusCode).toBe(400);
+    expect(rows.body).toContain('Invalid field Search: expected a text of up to 200 characters');
+  });
+
+  it("the bulk retry by a filter naming another tenant's empresa → 404 as the search answers it, nothing retried", async () => {
+    await recordJobEvent(h.database.db, {
+      empresaId: h.empresaA,
+      filialId: null,
+      fila: 'set',
+      jobId: 'walls-retry-a',
+      nomeJob: 'set',
+      integracaoId: null,
+      parametros: null,
+      estado: 'falhou',
+      tentativas: 1,
+      maxTentativas: 1,
+      erro: { classe: 'Error', codigo: null, mensagem: 'boom' },
+    });
+    for (const lang of ['pt-BR', 'en']) {
+      const search = await h.app.inject({ url: `/dashboard/api/jobs?empresa=${h.empresaA}`, headers: asKey(h.keyB, lang) });
+      const retry = await h.app.inject({
+        method: 'POST',
+        url: '/dashboard/api/jobs/retry',
+        headers: asKey(h.keyB, lang),
+        payload: { filter: { empresa: String(h.empresaA), q: 'walls-retry-a' } },
+      });
+      expect([retry.statusCode, retry.json()]).toEqual([404, search.json()]);
+    }
+    // The operator's form alike (operator B sees only tenant B): the not-found page, no confirmation of 0 jobs.
+    const { cookie, csrf } = await h.login('opb');
+    const form = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/acoes/reprocessar',
+      headers: { cookie, 'x-csrf-token': csrf },
+      payload: { _csrf: csrf, modo: 'filtro', filtro_empresa: String(h.empresaA), filtro_q: 'walls-retry-a', esperado: '1' },
+    });
+    expect(form.statusCode).toBe(404);
+    // Tenant A's job is still failed; A's own key retries it.
+    const own = await h.app.inject({ url: `/dashboard/api/jobs?empresa=${h.empresaA}&q=walls-retry-a`, headers: asKey(h.keyA) });
+    expect(own.json().items.map((i: { job_id: string }) => i.job_id)).toEqual(['walls-retry-a']);
+  });
+
   it('401 without a key says what to send, not "user or password"', async () => {
     const pt = await h.app.inject({ url: '/dashboard/api/jobs' });
     expect(pt.statusCode).toBe(401);

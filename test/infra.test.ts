@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { EnvSchema } from '@integrador/config';
 import Ajv from 'ajv';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
@@ -88,6 +89,43 @@ describe('Helm chart infra/helm/integrador', () => {
     expect(broken((v) => Object.assign(v.env as Values, { REDIS_URL: 'redis://:pw@redis:6379' }))).not.toEqual([]);
     expect(broken((v) => Object.assign(v, { replicaCount: 3 }))).not.toEqual([]);
     expect(broken((v) => Object.assign(v.workers as Values, { mail: at(v, 'workers.set') }))).not.toEqual([]);
+  });
+
+  test("every configuration variable is the chart's, a secret of existingSecret, or documented under env with its default", () => {
+    const text = read('infra/helm/integrador/values.yaml');
+    const envBlock = text.slice(text.indexOf('\nenv:'), text.indexOf('\nextraEnv:'));
+    const secretBlock = text.slice(0, text.indexOf('\nexistingSecret:'));
+    // Set by the chart (from ingress.port, metrics.workerPort, connectionsFile), or not for a cluster at all.
+    const notUnderEnv: Record<string, string> = {
+      HOST: 'the chart sets 0.0.0.0',
+      PORT: 'ingress.port',
+      METRICS_PORT: 'metrics.workerPort',
+      CONNECTIONS_FILE: 'connectionsFile.configMap',
+      FLEET_START_ID: "npm start's own",
+      DATA_DIR: 'the embedded SQLite cannot be shared between pods',
+      DASHBOARD_PORT: 'the chart serves the dashboard from the ingress',
+      LOG_PRETTY: 'a development dependency',
+    };
+    const secrets = ['REDIS_URL', 'CRM_DATABASE_URL', 'METRICS_TOKEN', 'WEBHOOK_SECRET_KEY'];
+    const properties = EnvSchema.properties as Record<string, { default?: unknown }>;
+    const missing = Object.keys(properties).filter((name) => {
+      if (name in notUnderEnv) return false;
+      if (secrets.includes(name)) return !secretBlock.includes(name);
+      return !new RegExp(`^  (# )?${name}:`, 'm').test(envBlock);
+    });
+    expect(missing).toEqual([]);
+    // A documented default is the configuration's own (a default changed in env.ts must not leave the chart behind).
+    const drift: string[] = [];
+    for (const match of envBlock.matchAll(/^ {2}(?:# )?([A-Z][A-Z0-9_]*): ("[^"]*"|\S+)/gm)) {
+      const [, name = '', shown = ''] = match;
+      const fallback = properties[name]?.default;
+      if (fallback !== undefined && shown.replace(/^"|"$/g, '') !== String(fallback)) drift.push(`${name}: ${shown}, default ${fallback}`);
+    }
+    expect(drift).toEqual([]);
+    // Under env the schema refuses what the chart sets and any secret, a tenant's PBX or endpoint secret included.
+    for (const name of [...Object.keys(notUnderEnv).slice(0, 5), ...secrets, 'CTI_SECRET_7_PBX', 'ENDPOINT_SECRET_7_ERP']) {
+      expect({ name, errors: schemaErrors({ ...values(), env: { [name]: 'x' } }).length > 0 }).toEqual({ name, errors: true });
+    }
   });
 
   test('worker-webhook runs 100 deliveries at a time; the other kinds keep env.WORKER_CONCURRENCY', () => {

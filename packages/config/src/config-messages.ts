@@ -1,3 +1,4 @@
+import { addressRangeText } from '@integrador/connections';
 import { defineCatalogue, type Locale } from '@integrador/i18n';
 import { type Env, EnvSchema } from './env';
 
@@ -90,7 +91,7 @@ const EXPECTED_PT_BR: Readonly<Record<ConfigVariable, string>> = {
   WEBHOOK_SECRET_KEY:
     '32 bytes aleatórios como 64 dígitos hexadecimais ou 44 caracteres base64 (openssl rand -base64 32); ela sela em repouso os segredos de assinatura dos webhooks',
   WEBHOOK_ALLOWED_NETWORKS:
-    'endereços IP ou faixas CIDR, separados por vírgula, que os webhooks podem alcançar mesmo não sendo públicos, como 10.1.2.0/24,127.0.0.1',
+    'endereços IP ou faixas CIDR, separados por vírgula, que os webhooks podem alcançar mesmo não sendo públicos, como 10.1.2.0/24,127.0.0.1 (nunca link-local nem de metadados de nuvem)',
   WEBHOOK_RETRY_SCHEDULE_MS:
     'esperas em milissegundos, separadas por vírgula, antes de cada nova tentativa (depois da primeira, imediata), no máximo 50',
   WEBHOOK_TIMEOUT_MS: 'milissegundos de 100 a 300000 (tempo total que uma tentativa de webhook pode levar)',
@@ -111,10 +112,16 @@ const EXPECTED_PT_BR: Readonly<Record<ConfigVariable, string>> = {
   INTEGRADOR_LANG: 'pt-BR ou en',
 };
 
-const CONFIG_TEXTS = defineCatalogue<'INVALID_ENV' | 'SECRET_VALUE'>({
+const CONFIG_TEXTS = defineCatalogue<'INVALID_ENV' | 'SECRET_VALUE' | 'ALWAYS_REFUSED_NETWORK'>({
   INVALID_ENV: {
     'pt-BR': 'variável de ambiente {variable} inválida: esperado {expected}, recebido {got}',
     en: 'invalid environment variable {variable}: expected {expected}, got {got}',
+  },
+  // An allowlist entry within what the outbound guard refuses for every connection (alwaysRefusedEntry): it opens nothing.
+  ALWAYS_REFUSED_NETWORK: {
+    'pt-BR':
+      'variável de ambiente {variable} inválida: {got} está numa faixa que o hub nunca alcança ({range}, onde as nuvens servem os metadados e as credenciais da máquina), nem para webhooks nem para conexões; tire-a da lista',
+    en: "invalid environment variable {variable}: {got} lies in a range the hub never reaches ({range}, where clouds serve a machine's metadata and credentials), for webhooks and connections alike; remove it from the list",
   },
   SECRET_VALUE: { 'pt-BR': 'um valor de {characters} caracteres', en: 'a value of {characters} characters' },
 });
@@ -129,8 +136,16 @@ function expected(locale: Locale, variable: ConfigVariable): string {
   return (EnvSchema.properties as Record<string, { 'x-expected'?: string }>)[variable]?.['x-expected'] ?? 'a valid value';
 }
 
+/** Why a value of the right shape is refused (its expected sentence would not say it), with what the message names. */
+export interface ConfigRefusalReason {
+  code: 'ALWAYS_REFUSED_NETWORK';
+  /** The outbound guard's range name (linkLocal, cloudMetadata), worded by @integrador/connections. */
+  range: string;
+}
+
 /** A refused variable's one line in a locale. */
-export function invalidEnvText(locale: Locale, variable: ConfigVariable, got: ShownValue): string {
+export function invalidEnvText(locale: Locale, variable: ConfigVariable, got: ShownValue, reason?: ConfigRefusalReason): string {
   const shown = typeof got === 'string' ? got : CONFIG_TEXTS.message(locale, 'SECRET_VALUE', got);
+  if (reason) return CONFIG_TEXTS.message(locale, reason.code, { variable, got: shown, range: addressRangeText(locale, reason.range) });
   return CONFIG_TEXTS.message(locale, 'INVALID_ENV', { variable, expected: expected(locale, variable), got: shown });
 }

@@ -291,7 +291,8 @@ export const EnvSchema = Type.Object({
   WEBHOOK_ALLOWED_NETWORKS: Type.Optional(
     Type.String({
       pattern: '^\\s*[0-9A-Fa-f.:]+(/\\d{1,3})?\\s*(,\\s*[0-9A-Fa-f.:]+(/\\d{1,3})?\\s*)*$',
-      'x-expected': 'comma-separated IP addresses or CIDR ranges webhooks may reach although not public, such as 10.1.2.0/24,127.0.0.1',
+      'x-expected':
+        'comma-separated IP addresses or CIDR ranges webhooks may reach although not public, such as 10.1.2.0/24,127.0.0.1 (never link-local or cloud metadata ones)',
     }),
   ),
   SET_RETRY_ATTEMPTS: Type.Integer({

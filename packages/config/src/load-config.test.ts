@@ -116,6 +116,39 @@ describe('loadConfig', () => {
     );
   });
 
+  it.each([
+    ['169.254.0.0/16', 'link-local'],
+    ['10.1.2.0/24, 169.254.169.254', 'link-local'],
+    ['fe80::/10', 'link-local'],
+    ['100.100.100.200', 'cloud metadata'],
+    ['fd00:ec2::254/128', 'cloud metadata'],
+  ])('refuses WEBHOOK_ALLOWED_NETWORKS=%s: a range no connection ever reaches (%s), in both languages', (value, range) => {
+    let error: unknown;
+    try {
+      loadConfig({ WEBHOOK_ALLOWED_NETWORKS: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const refusal = error as ConfigError;
+    const entry = JSON.stringify(value.split(',').at(-1)?.trim());
+    expect(refusal.variable).toBe('WEBHOOK_ALLOWED_NETWORKS');
+    expect(refusal.message).toBe(
+      `invalid environment variable WEBHOOK_ALLOWED_NETWORKS: ${entry} lies in a range the hub never reaches (${range}, where clouds serve a machine's metadata and credentials), for webhooks and connections alike; remove it from the list`,
+    );
+    expect(refusal.localized('pt-BR')).toContain(
+      `variável de ambiente WEBHOOK_ALLOWED_NETWORKS inválida: ${entry} está numa faixa que o hub nunca alcança (`,
+    );
+  });
+
+  it('keeps WEBHOOK_ALLOWED_NETWORKS entries that open something (a wide one too); refuses one it cannot read', () => {
+    const allowed = '10.1.2.0/24, 127.0.0.1, 0.0.0.0/0, 100.64.0.0/10';
+    expect(loadConfig({ WEBHOOK_ALLOWED_NETWORKS: allowed }).webhooks.allowedNetworks).toEqual(allowed.split(', '));
+    expect(() => loadConfig({ WEBHOOK_ALLOWED_NETWORKS: '10.1.2.0/24,999.1.1.1' })).toThrow(
+      /^invalid environment variable WEBHOOK_ALLOWED_NETWORKS: expected .*, got "999\.1\.1\.1"$/,
+    );
+  });
+
   it('names a rejected URL without its userinfo or query values (the one URL rule)', () => {
     expect(() => loadConfig({ CRM_DATABASE_URL: 'oracle://crm:Pg-S3cret-1@db/x?password=Pg-S3cret-2&mode=ro' })).toThrow(
       'got "oracle://***@db/x?password=***&mode=***"',

@@ -1,9 +1,10 @@
 import path from 'node:path';
+import { alwaysRefusedEntry, parseAddressAllowlist } from '@integrador/connections';
 import type { Locale } from '@integrador/i18n';
 import { maskUrlsInText } from '@integrador/logging';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import Ajv from 'ajv';
-import { type ConfigVariable, invalidEnvText, type ShownValue } from './config-messages';
+import { type ConfigRefusalReason, type ConfigVariable, invalidEnvText, type ShownValue } from './config-messages';
 import { availableCores } from './cpu-cores';
 import { type Env, EnvSchema } from './env';
 
@@ -132,13 +133,14 @@ export class ConfigError extends Error {
   constructor(
     readonly variable: ConfigVariable,
     readonly got: ShownValue,
+    readonly reason?: ConfigRefusalReason,
   ) {
-    super(invalidEnvText('en', variable, got));
+    super(invalidEnvText('en', variable, got, reason));
   }
 
   /** The message in a locale. */
   localized(locale: Locale): string {
-    return invalidEnvText(locale, this.variable, this.got);
+    return invalidEnvText(locale, this.variable, this.got, this.reason);
   }
 }
 
@@ -180,6 +182,29 @@ function checkedTimeZone(zone: string): string {
   } catch {
     throw new ConfigError('SCHEDULE_TIMEZONE', JSON.stringify(zone));
   }
+}
+
+/**
+ * WEBHOOK_ALLOWED_NETWORKS' entries, each an IP address or CIDR range that opens something: one the guard cannot read,
+ * or one within a range no connection ever reaches (link-local, cloud metadata: alwaysRefusedEntry), is a ConfigError
+ * naming it — the operator would otherwise believe webhooks may reach it.
+ */
+function checkedAllowedNetworks(value: string | undefined): string[] {
+  const entries = (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    let parsed: ReturnType<typeof parseAddressAllowlist>[number] | undefined;
+    try {
+      [parsed] = parseAddressAllowlist([entry]);
+    } catch {
+      throw new ConfigError('WEBHOOK_ALLOWED_NETWORKS', JSON.stringify(entry));
+    }
+    const range = parsed && alwaysRefusedEntry(parsed);
+    if (range) throw new ConfigError('WEBHOOK_ALLOWED_NETWORKS', JSON.stringify(entry), { code: 'ALWAYS_REFUSED_NETWORK', range });
+  }
+  return entries;
 }
 
 /** An app's own defaults for variables left unset (empty counts as unset), validated like the environment's values. */
@@ -253,10 +278,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     },
     webhooks: {
       secretKey: e.WEBHOOK_SECRET_KEY,
-      allowedNetworks: (e.WEBHOOK_ALLOWED_NETWORKS ?? '')
-        .split(',')
-        .map((entry) => entry.trim())
-        .filter(Boolean),
+      allowedNetworks: checkedAllowedNetworks(e.WEBHOOK_ALLOWED_NETWORKS),
       retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE_MS.split(',').map(Number),
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       connectTimeoutMs: e.WEBHOOK_CONNECT_TIMEOUT_MS,

@@ -12,6 +12,7 @@ export {
   type AddressAllowlist,
   type AddressPolicy,
   addressRange,
+  alwaysRefusedEntry,
   alwaysRefusedRange,
   assertAllowedAddress,
   assertPublicAddress,

@@ -1,6 +1,14 @@
 import type { DatabaseConnection } from './connection';
 import { assertPublicDatabase } from './database-hosts';
-import { alwaysRefusedRange, assertAllowedAddress, assertPublicHost, isPublicAddress, OutboundAddressError } from './outbound-address';
+import {
+  alwaysRefusedEntry,
+  alwaysRefusedRange,
+  assertAllowedAddress,
+  assertPublicHost,
+  isPublicAddress,
+  OutboundAddressError,
+  parseAddressAllowlist,
+} from './outbound-address';
 
 describe('assertPublicHost', () => {
   it('answers a public IP literal without asking DNS', async () => {
@@ -41,6 +49,7 @@ describe('link-local and cloud metadata addresses, refused whatever the connecti
     ['::ffff:169.254.169.254', 'linkLocal'],
     ['::a9fe:a9fe', 'linkLocal'], // IPv4-compatible ::169.254.169.254
     ['64:ff9b::a9fe:a9fe', 'linkLocal'], // NAT64 of 169.254.169.254
+    ['100.100.100.200', 'cloudMetadata'], // Alibaba Cloud's, inside carrier-grade NAT
   ] as const;
 
   it.each(metadata)('refuses %s (%s) with allowPrivateNetwork, saying nothing allows it', (address, range) => {
@@ -59,7 +68,7 @@ describe('link-local and cloud metadata addresses, refused whatever the connecti
 
   it('without allowPrivateNetwork the refusal does not advise setting it', () => {
     expect(() => assertAllowedAddress('169.254.169.254', 'erp.example')).toThrow(
-      'refused to connect to erp.example (resolved to 169.254.169.254): a linkLocal address (where clouds serve instance metadata and credentials) is never reached, allowPrivateNetwork included',
+      'refused to connect to erp.example (resolved to 169.254.169.254): a link-local address (where clouds serve instance metadata and credentials) is never reached, allowPrivateNetwork included',
     );
   });
 
@@ -71,6 +80,32 @@ describe('link-local and cloud metadata addresses, refused whatever the connecti
       expect(() => assertAllowedAddress(address)).toThrow(OutboundAddressError);
     },
   );
+
+  it.each(metadata)("the operator's allowlist does not open %s (%s) either, however wide", (address) => {
+    for (const entry of ['0.0.0.0/0', '::/0', '169.254.0.0/16', '100.64.0.0/10', 'fe80::/10', 'fd00::/8', '::/96', '64:ff9b::/96']) {
+      expect(() => assertAllowedAddress(address, 'hook.example', { allowlist: parseAddressAllowlist([entry]) })).toThrow(
+        OutboundAddressError,
+      );
+    }
+    // What such a wide entry opens beside it.
+    expect(() => assertAllowedAddress('100.64.0.1', 'hook.example', { allowlist: parseAddressAllowlist(['100.64.0.0/10']) })).not.toThrow();
+  });
+
+  it.each([
+    ['169.254.0.0/16', 'linkLocal'],
+    ['169.254.169.254', 'linkLocal'],
+    ['fe80::/64', 'linkLocal'],
+    ['::a9fe:0/112', 'linkLocal'],
+    ['fd00:ec2::254', 'cloudMetadata'],
+    ['100.100.100.200/32', 'cloudMetadata'],
+    ['10.1.2.0/24', undefined],
+    ['0.0.0.0/0', undefined],
+    ['100.64.0.0/10', undefined],
+    ['169.254.0.0/15', undefined],
+  ])('an allowlist entry %s lies within an always-refused range: %s', (entry, range) => {
+    const [parsed] = parseAddressAllowlist([entry]);
+    expect(parsed && alwaysRefusedEntry(parsed)).toBe(range);
+  });
 
   const database = (host: string, url?: string) =>
     ({

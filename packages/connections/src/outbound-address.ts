@@ -1,6 +1,7 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { addressRangeText } from './range-names';
 
 // The hosts come from the tenant's connections file: without this check an integration could make a worker reach its
 // cloud's metadata service, the hub's own Redis or anything else on the private network. The pure address check lives
@@ -15,6 +16,11 @@ export class OutboundAddressError extends Error {
   override name = 'OutboundAddressError';
   readonly code = 'OUTBOUND_ADDRESS_FORBIDDEN';
   readonly permanent = true;
+  /**
+   * The values a failure's reason is worded with in the reader's language (the job recorder keeps them): the host and
+   * the range's name, worded by addressRangeText — never parsed back from the (English) message.
+   */
+  readonly params: { host: string; range: string };
 
   constructor(
     readonly host: string,
@@ -23,34 +29,51 @@ export class OutboundAddressError extends Error {
     readonly always = false,
   ) {
     const resolved = host === address ? '' : ` (resolved to ${address})`;
+    const words = addressRangeText('en', range);
     super(
       always
-        ? `refused to connect to ${host}${resolved}: a ${range} address (where clouds serve instance metadata and credentials) is never reached, allowPrivateNetwork included`
-        : `refused to connect to ${host}${resolved}: expected a public address, got a ${range} one; set allowPrivateNetwork: true on the connection to allow it`,
+        ? `refused to connect to ${host}${resolved}: a ${words} address (where clouds serve instance metadata and credentials) is never reached, allowPrivateNetwork included`
+        : `refused to connect to ${host}${resolved}: expected a public address, got a ${words} one; set allowPrivateNetwork: true on the connection to allow it`,
     );
+    this.params = { host, range };
   }
 }
 
-/** AWS's instance metadata service over IPv6: inside fd00::/8, a unique-local range a LAN's ERP may use. */
-const CLOUD_METADATA_V6 = ipaddr.parse('fd00:ec2::254').toNormalizedString();
-
 /**
- * The range of an address no connection may reach, `allowPrivateNetwork` included, or undefined: link-local
- * (169.254.0.0/16, fe80::/10), where clouds serve instance metadata and credentials (169.254.169.254), and AWS's IPv6
- * metadata address fd00:ec2::254. No ERP, CRM or PBX lives there. An IPv4 address carried in IPv6 (::ffff:a.b.c.d,
- * ::a.b.c.d, 64:ff9b::a.b.c.d) is judged as that IPv4 address.
+ * What no connection may reach, `allowPrivateNetwork` and the operator's allowlist included, by range name: link-local
+ * (169.254.0.0/16, fe80::/10), where clouds serve instance metadata and credentials (169.254.169.254), AWS's IPv6
+ * metadata address fd00:ec2::254 (inside fd00::/8, a unique-local range a LAN's ERP may use) and Alibaba Cloud's
+ * 100.100.100.200 (inside carrier-grade NAT). No ERP, CRM or PBX lives there. IPv4 link-local carried in IPv6 the ways
+ * ipaddr.process does not unwrap (::a.b.c.d, NAT64's 64:ff9b::a.b.c.d) is listed too; ::ffff:a.b.c.d is judged as IPv4.
  */
+const ALWAYS_REFUSED: readonly (readonly [ipaddr.IPv4 | ipaddr.IPv6, number, 'linkLocal' | 'cloudMetadata'])[] = (
+  [
+    ['169.254.0.0/16', 'linkLocal'],
+    ['fe80::/10', 'linkLocal'],
+    ['::a9fe:0/112', 'linkLocal'], // ::169.254.0.0/112 (ipaddr.js reads that spelling as IPv4-mapped)
+    ['64:ff9b::a9fe:0/112', 'linkLocal'],
+    ['fd00:ec2::254/128', 'cloudMetadata'],
+    ['100.100.100.200/32', 'cloudMetadata'],
+  ] as const
+).map(([cidr, name]) => [...ipaddr.parseCIDR(cidr), name] as const);
+
+/** The range of an address no connection may reach, `allowPrivateNetwork` included (ALWAYS_REFUSED), or undefined. */
 export function alwaysRefusedRange(address: string): string | undefined {
   const parsed = ipaddr.process(address.replace(/^\[|\]$/g, ''));
-  if (parsed.range() === 'linkLocal') return 'linkLocal';
-  if (parsed.kind() !== 'ipv6') return undefined;
-  if (parsed.toNormalizedString() === CLOUD_METADATA_V6) return 'cloudMetadata';
-  const range = addressRange(address);
-  if (range === 'ipv4Compatible' || range === 'rfc6052') {
-    const embedded = new ipaddr.IPv4(parsed.toByteArray().slice(12));
-    if (embedded.range() === 'linkLocal') return 'linkLocal';
-  }
-  return undefined;
+  return ALWAYS_REFUSED.find(([range, bits]) => range.kind() === parsed.kind() && parsed.match(range, bits))?.[2];
+}
+
+/**
+ * The always-refused range (ALWAYS_REFUSED) an operator's allowlist entry lies within, or undefined: such an entry
+ * (169.254.0.0/16, fe80::1, 100.100.100.200) opens nothing — every address it names stays refused — so the
+ * configuration refuses it rather than let the operator believe it does. A wider entry (0.0.0.0/0, 100.64.0.0/10)
+ * is kept: it opens its other addresses, the always-refused ones in it staying refused (assertPublicAddress).
+ */
+export function alwaysRefusedEntry(entry: AddressAllowlist[number]): string | undefined {
+  const [network, bits] = entry;
+  const within = ([range, rangeBits]: (typeof ALWAYS_REFUSED)[number]) =>
+    range.kind() === network.kind() && bits >= rangeBits && network.match(range, rangeBits);
+  return ALWAYS_REFUSED.find(within)?.[2];
 }
 
 /**
@@ -102,14 +125,16 @@ export function inAllowlist(address: string, allowlist: AddressAllowlist): boole
 }
 
 /**
- * Throws OutboundAddressError unless `address` (an IP literal) is public or in the operator's `allowlist`; `host` is
- * the name it came from, for the message.
+ * Throws OutboundAddressError unless `address` (an IP literal) is public or in the operator's `allowlist` (and not
+ * always refused, alwaysRefusedRange); `host` is the name it came from, for the message.
  */
 export function assertPublicAddress(address: string, host: string = address, allowlist: AddressAllowlist = []): void {
   const range = addressRange(address);
-  if (range !== 'unicast' && !(allowlist.length && inAllowlist(address, allowlist))) {
-    throw new OutboundAddressError(host, address, range, alwaysRefusedRange(address) !== undefined);
-  }
+  if (range === 'unicast') return;
+  // The allowlist opens the LAN, never what no connection may reach (a wide entry such as 0.0.0.0/0 holds those too).
+  const always = alwaysRefusedRange(address) !== undefined;
+  if (!always && allowlist.length && inAllowlist(address, allowlist)) return;
+  throw new OutboundAddressError(host, address, range, always);
 }
 
 /** Where a connection may go: `allowPrivateNetwork` (an ERP on the LAN, loopback included), an operator's allowlist. */

@@ -8,6 +8,8 @@ export const RANGE_NAMES: Readonly<Record<string, Record<Locale, string>>> = {
   loopback: { 'pt-BR': 'loopback, a própria máquina', en: 'loopback' },
   private: { 'pt-BR': 'privada', en: 'private' },
   linkLocal: { 'pt-BR': 'link-local', en: 'link-local' },
+  // Not an ipaddr.js name: alwaysRefusedRange's for a cloud's metadata address outside link-local (fd00:ec2::254).
+  cloudMetadata: { 'pt-BR': 'metadados de nuvem', en: 'cloud metadata' },
   uniqueLocal: { 'pt-BR': 'local única (IPv6)', en: 'unique local (IPv6)' },
   carrierGradeNat: { 'pt-BR': 'NAT da operadora', en: 'carrier-grade NAT' },
   unspecified: { 'pt-BR': 'endereço não especificado', en: 'unspecified address' },

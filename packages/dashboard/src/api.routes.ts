@@ -1,6 +1,6 @@
 import { countJobRecords, listAudit, searchJobRecords } from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { canAct, seesTenant, sendError, type Viewer } from './access';
+import { canAct, sendError, type Viewer } from './access';
 import {
   BULK_LIMIT,
   BulkCountChangedError,
@@ -32,7 +32,7 @@ import { messages } from './i18n';
 import { FILTER_PROPERTIES } from './job-filter';
 import { maskRecord } from './mask';
 import { previewer } from './pages.routes';
-import { filterOf, jobDetail, lastHourCounts } from './queries';
+import { jobDetail, lastHourCounts, visibleFilterOf } from './queries';
 import { wordedFailure } from './views/pages';
 
 type Query = Record<string, string | undefined>;
@@ -106,10 +106,8 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
       async (request, reply) => {
         const query = request.query as Query;
         const viewer = viewerOf(request);
-        const filter = filterOf(viewer, query);
-        // A tenant the viewer does not see is not found, as on the calls and webhooks APIs (not an empty list).
-        if (filter.empresaId !== undefined && !seesTenant(viewer, filter.empresaId))
-          return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
+        const filter = visibleFilterOf(viewer, query);
+        if (!filter) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
         const limit = Math.min(Number(query.limit ?? 50) || 50, 500);
         const offset = Math.max(Number(query.offset ?? 0) || 0, 0);
         const [items, total] = await Promise.all([
@@ -178,7 +176,9 @@ export function apiRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const body = request.body as { jobs?: JobRef[]; filter?: Query; expected?: number };
         const viewer = viewerOf(request);
         if (body.filter) {
-          const { scope: _s, ...filter } = filterOf(viewer, body.filter, 'body.filter.');
+          const visible = visibleFilterOf(viewer, body.filter, 'body.filter.');
+          if (!visible) return sendError(reply, 404, 'NOT_FOUND', messages(viewer.locale).notFound);
+          const { scope: _s, ...filter } = visible;
           try {
             return await retryMatching(deps, viewer, filter, body.expected);
           } catch (err) {

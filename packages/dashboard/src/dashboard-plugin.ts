@@ -188,9 +188,7 @@ function errorHandler(
   };
   // The webhook engine's refusals (409 for a disabled endpoint…) carry their status and are worded beside them.
   if (error instanceof WebhookError) return answer(error.status, error.code, webhookMessage(locale, error.code, error.params));
-  // The admission path's refusals (run now, pausing a schedule or a tenant): the engine's words, as the ingress says them.
-  const refusal = runRefusalOf(error);
-  if (refusal) return answer(refusal.status, refusal.code, sentence(runRefusalMessage(locale, refusal)));
+  // Before the engine's refusals: a field's CONTROL_CHARACTER is said of the field, not of a run's parameter.
   if (error instanceof FieldRefusedError) {
     // A page or a form names a filter field by its label ("Desde"), the API by its request path ("body.filter.desde").
     const onPage = !isApi(request) && (form || request.method === 'GET');
@@ -204,6 +202,9 @@ function errorHandler(
         .send(layout(request.viewer, { title: messages(locale).failures, active: 'failures', body: html``, flash: { text, error: true } }));
     return answer(400, error.code, text);
   }
+  // The admission path's refusals (run now, pausing a schedule or a tenant): the engine's words, as the ingress says them.
+  const refusal = runRefusalOf(error);
+  if (refusal) return answer(refusal.status, refusal.code, sentence(runRefusalMessage(locale, refusal)));
   const status = statusOf(error);
   if (status === 400 && (isApi(request) || request.method !== 'GET')) {
     const worded = badInput(error, locale, request.routeOptions.schema);

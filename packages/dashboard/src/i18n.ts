@@ -33,6 +33,8 @@ const PT = {
         : `um número inteiro até ${max}`,
   expectedSingle: 'um único valor (o parâmetro veio repetido)',
   expectedJobRef: 'fila/id de um job (até 200 caracteres, sem caracteres de controle)',
+  expectedSearchText: (max: number) =>
+    `um texto de até ${max} caracteres, sem caractere de controle (NUL, U+0001–U+001F exceto tabulação e quebras de linha, U+007F–U+009F)`,
   expectedDateTime: 'uma data e hora (AAAA-MM-DDThh:mm)',
   expectedOther: (detail: string) => `um valor válido (${detail})`,
   overview: 'Visão geral',
@@ -271,6 +273,8 @@ const EN: Messages = {
         : `an integer of at most ${max}`,
   expectedSingle: 'a single value (the parameter was repeated)',
   expectedJobRef: "a job's queue/id (up to 200 characters, no control characters)",
+  expectedSearchText: (max) =>
+    `a text of up to ${max} characters, without a control character (NUL, U+0001–U+001F other than tab and line breaks, U+007F–U+009F)`,
   expectedDateTime: 'a date and time (YYYY-MM-DDThh:mm)',
   expectedOther: (detail) => `a valid value (${detail})`,
   overview: 'Overview',

@@ -9,6 +9,12 @@ export const FILTER_ESTADOS = ['todos', ...ESTADOS_REGISTRO_JOB] as const;
 // Values as the failures page sends them: empty means "no filter".
 const ISO_DATE = '^$|^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})?)?$';
 
+/**
+ * The longest search text (`q`): a longer one is refused, never cut (a bulk retry by a cut text would retry more than
+ * the operator asked for).
+ */
+export const FILTER_TEXT_MAX_LENGTH = 200;
+
 /** The filter's properties, shared by the search's querystring and the bulk retry's `filter`. */
 export const FILTER_PROPERTIES = {
   estado: { type: 'string', enum: ['', ...FILTER_ESTADOS] },
@@ -17,7 +23,8 @@ export const FILTER_PROPERTIES = {
   integracao: { type: 'string', pattern: '^\\d{0,10}$' },
   desde: { type: 'string', pattern: ISO_DATE },
   ate: { type: 'string', pattern: ISO_DATE },
-  q: { type: 'string', maxLength: 1000 },
+  // Its length and characters are filterOf's to refuse (in the viewer's words, CONTROL_CHARACTER as on /v1).
+  q: { type: 'string', description: `up to ${FILTER_TEXT_MAX_LENGTH} characters, no control character` },
 } as const;
 
 const DATE_PARTS = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;

@@ -21,7 +21,7 @@ import { FieldRefusedError, fieldRefusalText } from './field-refusal';
 import { formId, formJobRefs } from './form-input';
 import { html } from './html';
 import { formatTime, jobStateWord, messages, word } from './i18n';
-import { filterOf, jobDetail, overviewData, PAGE_SIZE, pageOffset, recordsOf, rowNames } from './queries';
+import { filterOf, jobDetail, overviewData, PAGE_SIZE, pageOffset, recordsOf, rowNames, visibleFilterOf } from './queries';
 import { sendStatusPage } from './status-page';
 import { layout } from './views/layout';
 import {
@@ -235,7 +235,9 @@ ${items.map(
      */
     async function retryByFilter(reply: FastifyReply, viewer: Viewer, filterQuery: Query, esperado: unknown) {
       const t = messages(viewer.locale);
-      const { scope: _s, ...filter } = filterOf(viewer, filterQuery, 'body.filtro_');
+      const visible = visibleFilterOf(viewer, filterQuery, 'body.filtro_');
+      if (!visible) return sendStatusPage(reply, viewer, 404);
+      const { scope: _s, ...filter } = visible;
       const shownQuery = failureQuery(filterQuery);
       const confirmation = async (flash?: { text: string; error: boolean }) => {
         const refs = await matchingFailed(deps, viewer, filter);

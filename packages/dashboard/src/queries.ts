@@ -1,3 +1,4 @@
+import { controlCharacterParameter } from '@integrador/integrador';
 import { isQueueName, type QueueName, type TenantRef } from '@integrador/jobs';
 import type { JobProducer } from '@integrador/queue';
 import {
@@ -17,11 +18,11 @@ import {
   whereReadableBy,
 } from '@integrador/store';
 import type { Job } from 'bullmq';
-import type { Viewer } from './access';
+import { seesTenant, type Viewer } from './access';
 import { jobActionsFor } from './actions';
-import { type FieldExpectation, FieldRefusedError } from './field-refusal';
+import { type FieldExpectation, type FieldRefusalCode, FieldRefusedError } from './field-refusal';
 import { messages } from './i18n';
-import { FILTER_ESTADOS, filterDate } from './job-filter';
+import { FILTER_ESTADOS, FILTER_TEXT_MAX_LENGTH, filterDate } from './job-filter';
 import { maskMessage, maskRecord, maskUrl, maskUrlsIn } from './mask';
 import { hourChart, type JobDetail, type OverviewData, type Tally } from './views/pages';
 
@@ -106,8 +107,8 @@ export async function overviewData(database: CrmDatabase, viewer: Viewer): Promi
  * apply throws FieldRefusedError naming `${where}<field>` (400): the bulk retry must never lose its filter.
  */
 export function filterOf(viewer: Viewer, query: Record<string, string | undefined>, where = 'querystring.'): JobFilter {
-  const refuse = (key: string, expected: FieldExpectation): never => {
-    throw new FieldRefusedError(`${where}${key}`, expected);
+  const refuse = (key: string, expected: FieldExpectation, code?: FieldRefusalCode): never => {
+    throw new FieldRefusedError(`${where}${key}`, expected, code);
   };
   const num = (key: string) => {
     const v = query[key];
@@ -120,8 +121,13 @@ export function filterOf(viewer: Viewer, query: Record<string, string | undefine
     if (!v) return undefined;
     return filterDate(v, viewer.timeZone) ?? refuse(key, 'date');
   };
-  // No stored text holds NUL (PostgreSQL's text cannot: 22021 would be a 500), so it is dropped from what is searched.
-  const text = (v: string | undefined) => v?.replaceAll('\u0000', '');
+  // The engine's rule for a text a database is handed (a NUL is PostgreSQL's 22021, a 500), as /v1 refuses it.
+  const text = (key: string) => {
+    const v = query[key];
+    if (!v) return undefined;
+    if (controlCharacterParameter({ [key]: v }) !== undefined) refuse(key, 'searchText', 'CONTROL_CHARACTER');
+    return v.length <= FILTER_TEXT_MAX_LENGTH ? v : refuse(key, 'searchText');
+  };
   // Empty (as the form sends it) means the default: the failed ones.
   const estado = query.estado || 'falhou';
   if (!(FILTER_ESTADOS as readonly string[]).includes(estado)) refuse('estado', 'estado');
@@ -135,8 +141,17 @@ export function filterOf(viewer: Viewer, query: Record<string, string | undefine
     estados: estado === 'todos' ? undefined : [estado as EstadoRegistroJob],
     desde: date('desde'),
     ate: date('ate'),
-    texto: text(query.q)?.slice(0, 200),
+    texto: text('q'),
   };
+}
+
+/**
+ * The filter of a search or a bulk retry (filterOf), or undefined when it names an empresa the viewer does not see:
+ * not found (404), as the calls and webhooks APIs answer it — never an empty list, nor a retry that did nothing (200).
+ */
+export function visibleFilterOf(viewer: Viewer, query: Record<string, string | undefined>, where?: string): JobFilter | undefined {
+  const filter = filterOf(viewer, query, where);
+  return filter.empresaId !== undefined && !seesTenant(viewer, filter.empresaId) ? undefined : filter;
 }
 
 /** How many rows a page of the failures list shows. */

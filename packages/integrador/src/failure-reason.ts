@@ -1,3 +1,4 @@
+import { addressRangeText } from '@integrador/connections';
 import type { Locale } from '@integrador/i18n';
 import { jobFailureLabel, jobFailureText } from '@integrador/queue';
 import type { FailureParams } from '@integrador/store';
@@ -8,6 +9,14 @@ import { endpointFailureText } from './endpoint/endpoint-messages';
 // engine's own wording, in pt-BR, with the URL and the limit: its record keeps the values (registro_jobs.parametros,
 // recordParameters), so the engine words it again in the reader's language.
 
+/**
+ * The failure's values as its reason names them: an outbound-guard range (OUTBOUND_ADDRESS_FORBIDDEN's,
+ * PBX_ADDRESS_FORBIDDEN's `range`) in the reader's words, by the one owner of that wording (addressRangeText).
+ */
+function wordedValues(locale: Locale, params: FailureParams | null | undefined): FailureParams | null | undefined {
+  return params && typeof params.range === 'string' ? { ...params, range: addressRangeText(locale, params.range) } : params;
+}
+
 /** The failure's reason in the locale (the dashboard's "motivo"), or undefined for a code nobody words. */
 export function failureReason(
   locale: Locale,
@@ -15,7 +24,7 @@ export function failureReason(
   params: FailureParams | null | undefined,
 ): string | undefined {
   const endpoint = code && params ? endpointFailureText(locale, code, params) : undefined;
-  return endpoint ?? jobFailureLabel(locale, code, params);
+  return endpoint ?? jobFailureLabel(locale, code, wordedValues(locale, params));
 }
 
 /** The failure in one line (the job status, the CLI): the endpoint engine's text, else the catalogue's reason and the message. */
@@ -25,5 +34,6 @@ export function failureText(
   params: FailureParams | null | undefined,
   message: string,
 ): string {
-  return (code && params ? endpointFailureText(locale, code, params) : undefined) ?? jobFailureText(locale, code, message, params);
+  const endpoint = code && params ? endpointFailureText(locale, code, params) : undefined;
+  return endpoint ?? jobFailureText(locale, code, message, wordedValues(locale, params));
 }

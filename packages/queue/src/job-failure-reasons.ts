@@ -228,6 +228,16 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
  * recorder): worded with that value when the record has it, else by JOB_FAILURE_REASONS (rows written before).
  */
 export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
+  // The outbound guard's refusal (OutboundAddressError's params): the host and its range, the range worded in the
+  // reader's language by the caller (failureReason in @integrador/integrador, through addressRangeText).
+  OUTBOUND_ADDRESS_FORBIDDEN: {
+    'pt-BR': 'o endereço de destino {host} fica numa rede não pública ({range}) que a conexão não permite alcançar',
+    en: 'the destination address {host} is in a non-public network ({range}) the connection may not reach',
+  },
+  PBX_ADDRESS_FORBIDDEN: {
+    'pt-BR': 'o endereço do PABX {host} fica numa rede não pública ({range}) que não é permitida',
+    en: "the PBX's address {host} is in a non-public network ({range}) that is not allowed",
+  },
   // The dependency's #variavel# and which dependencias row declares it.
   DEPENDENCY_UNRESOLVED: {
     'pt-BR': 'a dependência obrigatória {variavel} da integração ficou sem valor (dependências #{dependenciaId})',

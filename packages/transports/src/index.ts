@@ -1,6 +1,13 @@
 export { type BatcherFactory, createBatcherFactory } from './batcher-factory';
 export { createDatabaseTransport } from './database-transport';
-export { InvalidIntegrationError, OutboundAddressError, ReceptorError, ResponseTooLargeError, TransientTransportError } from './errors';
+export {
+  findOutboundAddressError,
+  InvalidIntegrationError,
+  OutboundAddressError,
+  ReceptorError,
+  ResponseTooLargeError,
+  TransientTransportError,
+} from './errors';
 export { parseRetryAfter } from './http-failures';
 export { JsonArrayCounter } from './json-array-counter';
 export {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { type AddressAllowlist, withUrlShown } from '@integrador/connections';
-import { createGuardedAgent } from '@integrador/transports';
+import { createGuardedAgent, findOutboundAddressError } from '@integrador/transports';
 import { request } from 'undici';
 import { RESPONSE_KEEP_BYTES } from './settings';
 
@@ -35,6 +35,8 @@ export interface SendResult {
   errorClass: ErrorClass | null;
   /** The network error's own code/message (no secrets: it names the host at most). */
   error: string | null;
+  /** The outbound guard's range when it refused the address (`address_forbidden`): OutboundAddressError's `range`. */
+  addressRange?: string;
 }
 
 export interface WebhookHttpClient {
@@ -166,7 +168,9 @@ export function createWebhookHttpClient(options: HttpClientOptions): WebhookHttp
       } catch (err) {
         const errorClass = classifyError(err);
         const code = codesOf(err).find((c) => c !== 'Error' && c !== 'TypeError') ?? 'ERROR';
+        const forbidden = findOutboundAddressError(err);
         return {
+          ...(forbidden ? { addressRange: forbidden.range } : {}),
           ok: false,
           status: null,
           body: null,

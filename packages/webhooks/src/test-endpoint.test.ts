@@ -38,6 +38,21 @@ describe('webhook endpoint URLs as shown', () => {
     expect(redirect.params.location).toBe('https://outro/x?token=***');
   });
 
+  it.each([
+    ['http://169.254.169.254/latest/meta-data', '169.254.169.254', 'link-local'],
+    ['http://100.64.0.1/hook', '100.64.0.1', 'NAT da operadora'],
+    ['http://10.1.2.3/hook', '10.1.2.3', 'privada'],
+  ])("explains a refused address %s by the guard's own range, worded", async (url, host, words) => {
+    const client = createWebhookHttpClient({ connectTimeoutMs: 1000, timeoutMs: 1000, allowlist: [] });
+    try {
+      const { code, params } = explain(await client.send(url, {}, '[]'), url, 1000);
+      expect(code).toBe('ADDRESS_FORBIDDEN');
+      expect(webhookMessage('pt-BR', code, params)).toContain(`O endereço ${host} leva a uma rede interna (${words})`);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('refuses a URL with a placeholder or another scheme naming it as shown', () => {
     const refusal = (text: string) => {
       try {

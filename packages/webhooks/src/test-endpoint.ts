@@ -62,11 +62,6 @@ function hostOf(url: string): string {
   }
 }
 
-/** The range OutboundAddressError names ("… got a loopback one"). */
-function rangeOf(error: string | null): string {
-  return /got an? (\w+) one/.exec(error ?? '')?.[1] ?? 'private';
-}
-
 /** The code and message parameters of one attempt's outcome. */
 export function explain(
   result: SendResult,
@@ -90,7 +85,8 @@ export function explain(
     case 'timeout':
       return { code: 'TIMEOUT', params: { url, seconds: Math.round(timeoutMs / 100) / 10 } };
     case 'address_forbidden':
-      return { code: 'ADDRESS_FORBIDDEN', params: { host, range: rangeOf(result.error) } };
+      // The guard's own range (its structured field), worded by webhookMessage in the reader's language.
+      return { code: 'ADDRESS_FORBIDDEN', params: { host, range: result.addressRange ?? 'private' } };
     case 'redirect':
       return { code: 'REDIRECT', params: { status, location: result.headers.location ? shownUrl(result.headers.location) : '?' } };
     case 'http_4xx':

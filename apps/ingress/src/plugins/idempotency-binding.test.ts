@@ -1,7 +1,8 @@
+import { request as httpRequest } from 'node:http';
 import { EnqueueOutcomeUnknownError, QueueUnavailableError } from '@integrador/queue';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { WebhookError } from '@integrador/webhooks';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { Redis } from 'ioredis';
 import { AJV_OPTIONS } from '../build-app';
 import { HttpError } from '../http-error';
@@ -17,9 +18,11 @@ describe('freeing an Idempotency-Key binding', () => {
   let redis: Redis;
   let app: FastifyInstance;
   /** What the route does for the next requests, in order (default: 202). */
-  let plan: Array<() => Promise<unknown>> = [];
+  let plan: Array<(reply: FastifyReply) => Promise<unknown>> = [];
   /** Settled after the binding's onResponse hook (registered before this one) has run for a request. */
   const responded = new Map<string, () => void>();
+  /** Settled after the binding's onSend hook (registered before this one) has run for a request. */
+  const sentOff = new Map<string, () => void>();
   let sent = 0;
   /** How many times a route handler ran. */
   let runs = 0;
@@ -58,13 +61,17 @@ describe('freeing an Idempotency-Key binding', () => {
       },
     };
     registerIdempotencyBinding(app, store, prefix, 2000, sealing);
+    app.addHook('onSend', async (request, _reply, payload) => {
+      sentOff.get(String(request.headers['x-test-request']))?.();
+      return payload;
+    });
     app.addHook('onResponse', async (request) => {
       responded.get(String(request.headers['x-test-request']))?.();
     });
     app.post('/t/:name', async (_request, reply) => {
       runs++;
       const step = plan.shift();
-      if (step) await step();
+      if (step) await step(reply);
       return reply.status(202).send({ ok: true });
     });
     app.post('/read-only/:name', { config: { idempotentAnswer: false } }, async () => {
@@ -77,7 +84,8 @@ describe('freeing an Idempotency-Key binding', () => {
     });
     app.get('/t/:name', async () => ({ ok: true }));
     app.options('/t/:name', async () => ({ ok: true }));
-    await app.ready();
+    // Listening too: a client that hangs up needs a real connection (inject has none to lose).
+    await app.listen({ port: 0, host: '127.0.0.1' });
   });
 
   afterAll(async () => {
@@ -117,6 +125,32 @@ describe('freeing an Idempotency-Key binding', () => {
     });
     return { entered, open };
   }
+  /**
+   * A request over HTTP whose client hangs up once the route holds it; the route then goes on (`then`) after the
+   * server saw the connection close. Settled once the binding's onSend hook has run (no onResponse comes).
+   */
+  async function sendAndHangUp(key: string, payload: object, then: () => Promise<unknown> | undefined) {
+    const id = String(++sent);
+    const done = new Promise<void>((resolve) => sentOff.set(id, resolve));
+    let enter: () => void = () => {};
+    const entered = new Promise<void>((resolve) => {
+      enter = resolve;
+    });
+    plan.push(async (reply) => {
+      enter();
+      if (!reply.raw.destroyed) await new Promise((resolve) => reply.raw.once('close', resolve));
+      await then();
+    });
+    const { port } = app.server.address() as { port: number };
+    const headers = { 'idempotency-key': key, 'x-test-request': id, 'content-type': 'application/json' };
+    const client = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/t/x', headers });
+    client.on('error', () => {});
+    client.end(JSON.stringify(payload));
+    await entered;
+    client.destroy();
+    await done;
+  }
+
   const refuse = (status: number) => () => {
     throw new HttpError(status, 'IDEMPOTENCY_KEY_REUSED');
   };
@@ -318,6 +352,44 @@ describe('freeing an Idempotency-Key binding', () => {
     expect(await redis.exists(`${binding}:answer`)).toBe(0);
     // The next replay runs the route at once (no marker holds it off).
     expect(await send('POST', 'lost-1', { n: 1 })).toBe(202);
+  });
+
+  it('a first request whose client hung up leaves the key as its answer would: freed on a 4xx, held without a marker on a 503', async () => {
+    for (const name of await redis.keys(`${prefix}:idem-key:*`)) await redis.del(name);
+    // Refused after the client left: the key is free at once, so the corrected body may use it (not a 422).
+    await sendAndHangUp('gone-1', { n: 1 }, async () => refuse(409)());
+    expect(await bindingOf()).toEqual([]);
+    expect(await send('POST', 'gone-1', { n: 2 })).toBe(202);
+
+    // Failed (503) after the client left: still bound, but its pending marker is dropped: the same request replays
+    // at once (not a 409 while the marker would lapse), another body is refused.
+    for (const name of await redis.keys(`${prefix}:idem-key:*`)) await redis.del(name);
+    await sendAndHangUp('gone-2', { n: 1 }, async () => {
+      throw new QueueUnavailableError('Redis down');
+    });
+    const [binding] = await bindingOf();
+    expect(binding).toBeDefined();
+    expect(await redis.exists(`${binding}:answer`)).toBe(0);
+    expect(await send('POST', 'gone-2', { n: 2 })).toBe(422);
+    expect(await send('POST', 'gone-2', { n: 1 })).toBe(202);
+  });
+
+  it('a replay whose client hung up and that was refused withdraws its mark; an answered one keeps its answer', async () => {
+    for (const name of await redis.keys(`${prefix}:idem-key:*`)) await redis.del(name);
+    plan.push(async () => {
+      throw new QueueUnavailableError('Redis down');
+    });
+    expect(await send('POST', 'gone-3', { n: 1 }, '/t/x')).toBe(503);
+    const [binding] = await bindingOf();
+    await sendAndHangUp('gone-3', { n: 1 }, async () => refuse(404)());
+    expect(await redis.exists(`${binding}:shared`)).toBe(0);
+    expect(await redis.exists(`${binding}:answer`)).toBe(0);
+    // Answered (202) after the client left: the answer is kept, and the next replay is answered from it.
+    runs = 0;
+    await sendAndHangUp('gone-3', { n: 1 }, () => undefined);
+    expect(runs).toBe(1);
+    expect(await send('POST', 'gone-3', { n: 1 })).toBe(202);
+    expect(runs).toBe(1);
   });
 
   it('ignores the key on HEAD and OPTIONS, as on GET', async () => {

@@ -44,6 +44,10 @@ declare module 'fastify' {
     idempotencyReplayed?: boolean;
     /** The pending marker this request holds while it runs (its token), and the timer renewing it. */
     idempotencyPending?: { token: string; renewal: NodeJS.Timeout | undefined; answered: boolean };
+    /** The status this request answered, once its onSend ran (the answer is known, maybe not yet written). */
+    idempotencyOutcome?: number;
+    /** What this request did to its key was settled (on response, or when its client hung up before). */
+    idempotencySettled?: boolean;
   }
 }
 
@@ -121,6 +125,11 @@ export function registerIdempotencyBinding(
   scope.addHook('preHandler', async (request, reply) => {
     const key = request.headers['idempotency-key'];
     if (typeof key !== 'string' || SAFE_METHODS.has(request.method)) return;
+    // The client may hang up after onSend ran but before the answer was written whole: no onResponse then either.
+    reply.raw.once('close', () => {
+      if (reply.raw.writableFinished || request.idempotencyOutcome === undefined) return;
+      settle(request, request.idempotencyOutcome).catch((err) => request.log.warn({ err }, 'could not settle an Idempotency-Key'));
+    });
     const fingerprint = requestFingerprint({
       method: request.method,
       route: request.routeOptions.url ?? request.url,
@@ -158,16 +167,26 @@ export function registerIdempotencyBinding(
     }
   });
   scope.addHook('onSend', async (request, reply, payload) => {
-    // The route's work is done: its pending marker is no longer renewed (onResponse drops it, or it lapses).
+    // The route's work is done: its pending marker is no longer renewed (settled below or on response, or it lapses).
     stopRenewal(request);
+    request.idempotencyOutcome = reply.statusCode;
+    await keepAnswer(request, reply, payload);
+    // A client that hung up before its answer was written gets no onResponse: the key is settled now, as it would be.
+    if (reply.raw.destroyed) await settle(request, reply.statusCode);
+    return payload;
+  });
+  scope.addHook('onResponse', async (request, reply) => settle(request, reply.statusCode));
+
+  /** Keeps a 2xx answer of a route that changes state for the replays of its key (the first one, or a replay that ran). */
+  async function keepAnswer(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
     const fingerprint = request.idempotencyAnswerable;
     const key = request.headers['idempotency-key'];
     const answered = reply.statusCode >= 200 && reply.statusCode < 300;
-    if (fingerprint === undefined || typeof key !== 'string' || !answered) return payload;
-    if (request.routeOptions.config.idempotentAnswer === false) return payload;
+    if (fingerprint === undefined || typeof key !== 'string' || !answered) return;
+    if (request.routeOptions.config.idempotentAnswer === false) return;
     // A body not held as text (none of the /v1 answers) is kept empty; a large one is not kept.
     const body = typeof payload === 'string' ? payload : '';
-    if (Buffer.byteLength(body) > IDEMPOTENT_ANSWER_MAX_BYTES) return payload;
+    if (Buffer.byteLength(body) > IDEMPOTENT_ANSWER_MAX_BYTES) return;
     // Kept before the client reads the answer, so a replay it sends next finds it.
     const stored = sealing.seal(JSON.stringify({ status: reply.statusCode, body } satisfies StoredAnswer));
     const store = storeIdempotentAnswer(redis, prefix, tenantOf(request), key, fingerprint, stored);
@@ -177,19 +196,41 @@ export function registerIdempotencyBinding(
       },
       (err) => request.log.warn({ err }, 'could not keep an Idempotency-Key answer'),
     );
-    return payload;
-  });
-  scope.addHook('onResponse', async (request, reply) => {
+  }
+
+  /**
+   * Once per request, when its answer is known: undoes what a refused request did to its key, then drops the pending
+   * marker of a request whose answer is not kept. Run on response, or when the client hung up before it (onSend, or
+   * the connection's close after it: no onResponse comes then), so an abandoned request leaves the key as an answered
+   * one does, not bound and marked until the marker lapses.
+   */
+  async function settle(request: FastifyRequest, status: number): Promise<void> {
+    stopRenewal(request);
+    if (request.idempotencySettled) return;
+    request.idempotencySettled = true;
     const key = request.headers['idempotency-key'];
+    if (typeof key !== 'string') return;
+    await release(request, key, status);
+    // After the release: the request answered nothing kept (refused, failed, or an answer not kept), so a replay may
+    // run the route. Only this request's own marker: another request may have bound the freed key since.
+    const pending = request.idempotencyPending;
+    if (pending === undefined || pending.answered) return;
+    const drop = dropIdempotencyPending(redis, prefix, tenantOf(request), key, pending.token);
+    await withRedisDeadline(drop, timeoutMs, 'Idempotency-Key release').catch((err) =>
+      request.log.warn({ err }, 'could not clear an Idempotency-Key pending marker'),
+    );
+  }
+
+  async function release(request: FastifyRequest, key: string, status: number): Promise<void> {
     // Only a 4xx undoes what the request did to its key: a 503 may come after part of the work (crm-change enqueues one
     // job per integration, then its webhooks), and a freed key would let another body join those jobs; the same
     // request may always be retried.
-    const refused = reply.statusCode >= 400 && reply.statusCode < 500;
+    const refused = status >= 400 && status < 500;
     const { idempotencyBound: fingerprint, idempotencyReplay: replay } = request;
     // A replay of a route that changes nothing holds nothing either, whatever it answered: its mark goes (a client
     // reusing one key for its previews would otherwise add one for each, for the binding's week).
     const changedNothing = replay !== undefined && request.routeOptions.config.idempotentAnswer === false;
-    if (typeof key !== 'string' || !(refused || changedNothing)) return;
+    if (!(refused || changedNothing)) return;
     let undo: Promise<void>;
     if (fingerprint !== undefined) undo = releaseIdempotencyKey(redis, prefix, tenantOf(request), key, fingerprint);
     else if (replay !== undefined) undo = withdrawIdempotencyReplay(redis, prefix, tenantOf(request), key, replay);
@@ -197,19 +238,7 @@ export function registerIdempotencyBinding(
     await withRedisDeadline(undo, timeoutMs, 'Idempotency-Key release').catch((err) =>
       request.log.warn({ err }, 'could not free an Idempotency-Key binding'),
     );
-  });
-  // After the release: the request answered nothing kept (refused, failed, or an answer not kept), so a replay may
-  // run the route. Only this request's own marker: another request may have bound the freed key since.
-  scope.addHook('onResponse', async (request) => {
-    stopRenewal(request);
-    const key = request.headers['idempotency-key'];
-    const pending = request.idempotencyPending;
-    if (pending === undefined || pending.answered || typeof key !== 'string') return;
-    const drop = dropIdempotencyPending(redis, prefix, tenantOf(request), key, pending.token);
-    await withRedisDeadline(drop, timeoutMs, 'Idempotency-Key release').catch((err) =>
-      request.log.warn({ err }, 'could not clear an Idempotency-Key pending marker'),
-    );
-  });
+  }
 }
 
 /** A replay while another request holding the key runs: 409, retry shortly. */

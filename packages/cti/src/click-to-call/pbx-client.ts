@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { OutboundAddressError } from '@integrador/connections';
 import { authorizationForms, createOutboundAgents, createSecretMasker } from '@integrador/transports';
 import { CtiError } from '../cti-error';
 import type { PbxRequest } from './pbx-request';
@@ -91,11 +92,14 @@ export async function sendPbxRequest(
           true,
           `${OUTCOME_UNKNOWN} (the connection to ${request.shownUrl} failed after the request was sent: ${error.code ?? error.message})`,
         );
-      if (error.name === 'OutboundAddressError')
+      // Its host and range go with it: the failure's reason words them in the reader's language.
+      if (err instanceof OutboundAddressError)
         throw new CtiError(
           'PBX_ADDRESS_FORBIDDEN',
           true,
-          `${error.message} (an operator can allow the PBX's private network: integrador cti configure --private-network allow)`,
+          `${err.message} (an operator can allow the PBX's private network: integrador cti configure --private-network allow)`,
+          undefined,
+          err.params,
         );
       throw new CtiError('PBX_UNREACHABLE', false, `the PBX at ${request.shownUrl} could not be reached (${error.code ?? error.message})`);
     });

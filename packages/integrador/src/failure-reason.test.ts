@@ -1,0 +1,64 @@
+import { assertAllowedAddress, OutboundAddressError } from '@integrador/connections';
+import { buildPbxRequest, type CtiSettings, sendPbxRequest } from '@integrador/cti';
+import { failureReason, failureText } from './failure-reason';
+
+/** The guard's refusal of `address` for a connection without allowPrivateNetwork. */
+function refusal(address: string, host: string): OutboundAddressError {
+  try {
+    assertAllowedAddress(address, host);
+  } catch (err) {
+    if (err instanceof OutboundAddressError) return err;
+    throw err;
+  }
+  throw new Error(`expected ${address} to be refused`);
+}
+
+// What the job recorder keeps of a guard's refusal (its code, params and message) read back in each language: the
+// range worded by the one owner of that wording (addressRangeText), never the guard's identifier (carrierGradeNat).
+describe('an outbound-guard refusal as a job failure reads', () => {
+  it("a receptor's or a source's address: the host and its range in the reader's words", () => {
+    const error = refusal('100.64.0.1', 'erp.interno');
+    expect(failureReason('pt-BR', error.code, error.params)).toBe(
+      'o endereço de destino erp.interno fica numa rede não pública (NAT da operadora) que a conexão não permite alcançar',
+    );
+    expect(failureText('en', error.code, error.params, error.message)).toBe(
+      'the destination address erp.interno is in a non-public network (carrier-grade NAT) the connection may not reach: refused to connect to erp.interno (resolved to 100.64.0.1): expected a public address, got a carrier-grade NAT one; set allowPrivateNetwork: true on the connection to allow it',
+    );
+    for (const locale of ['pt-BR', 'en'] as const) {
+      expect(failureText(locale, error.code, error.params, error.message)).not.toContain('carrierGradeNat');
+    }
+    // A record written before the values were kept still reads (the catalogue's text without them).
+    expect(failureReason('pt-BR', error.code, null)).toBe('o endereço de destino fica numa rede privada que a conexão não permite');
+  });
+
+  it("the PBX's address: refused before a byte is sent, worded with its range", async () => {
+    const settings: CtiSettings = {
+      empresaId: 7,
+      hostLabel: null,
+      hasToken: false,
+      allowlist: [],
+      pbx: {
+        method: 'GET',
+        urlTemplate: 'http://169.254.169.254/dial?para={numero_destino}',
+        auth: 'nenhuma',
+        user: null,
+        secretRef: null,
+        paramName: null,
+      },
+      dialPrefix: '0',
+      ramalLength: 4,
+      allowPrivateNetwork: true,
+    };
+    const request = buildPbxRequest(settings, { ramal: '3501', numero: '(47) 3210-0123' }, {});
+    const error = await sendPbxRequest(request, { allowPrivateNetwork: true, timeoutMs: 1000 }).then(
+      () => undefined,
+      (err: { code: string; params: Record<string, string>; message: string }) => err,
+    );
+    expect(error).toMatchObject({ code: 'PBX_ADDRESS_FORBIDDEN', params: { host: '169.254.169.254', range: 'linkLocal' } });
+    const { code, params, message } = error as NonNullable<typeof error>;
+    expect(failureText('pt-BR', code, params, message)).toMatch(
+      /^o endereço do PABX 169\.254\.169\.254 fica numa rede não pública \(link-local\) que não é permitida: refused to connect to 169\.254\.169\.254: a link-local address/,
+    );
+    expect(failureText('pt-BR', code, params, message)).not.toContain('linkLocal');
+  });
+});
