@@ -16,13 +16,16 @@ export async function loadConnections(config: {
   secretSource: EnvMap;
   setRetry?: Connection['retry'];
 }): Promise<ConnectionsRegistry> {
-  const { setRetry } = config;
+  const { setRetry, connectionsFile } = config;
   if (setRetry) setDefaultRetryPolicy(setRetry);
-  if (!config.connectionsFile) return emptyConnections();
-  const registry = await loadConnectionsFile(config.connectionsFile, config.secretSource);
-  if (!setRetry) return registry;
-  const connections = [...registry.entries()].map(([, connection]) =>
-    connection.retry ? connection : Object.freeze({ ...connection, retry: Object.freeze({ ...setRetry }) }),
-  );
-  return new ConnectionsRegistry(connections, registry.file);
+  if (!connectionsFile) return emptyConnections();
+  // `reload` reads the file again the same way (a worker does when an ERP refuses a login).
+  const read = async (): Promise<ConnectionsRegistry> => {
+    const registry = await loadConnectionsFile(connectionsFile, config.secretSource);
+    const connections = [...registry.entries()].map(([, connection]) =>
+      connection.retry || !setRetry ? connection : Object.freeze({ ...connection, retry: Object.freeze({ ...setRetry }) }),
+    );
+    return new ConnectionsRegistry(connections, registry.file, read);
+  };
+  return read();
 }
