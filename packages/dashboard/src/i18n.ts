@@ -98,6 +98,8 @@ const PT = {
   consulta: 'Consulta com valores vinculados',
   dependencies: 'Cadeia de dependências',
   log: 'Registro',
+  // A log line the integrador did not write (a library's): shown as written, in its own language.
+  technicalLine: 'técnico',
   who: 'Quem',
   when: 'Quando',
   what: 'O quê',
@@ -336,6 +338,7 @@ const EN: Messages = {
   consulta: 'Query with bound values',
   dependencies: 'Dependency chain',
   log: 'Log',
+  technicalLine: 'technical',
   who: 'Who',
   when: 'When',
   what: 'What',

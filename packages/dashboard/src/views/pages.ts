@@ -1,5 +1,5 @@
 import { failureReason, statusMessage } from '@integrador/integrador';
-import { jobStateName } from '@integrador/queue';
+import { jobStateName, showJobLogLine } from '@integrador/queue';
 import { type RegistroJob, recordParameters } from '@integrador/store';
 import { isWebhookMessageCode, webhookMessage } from '@integrador/webhooks';
 import type { Viewer } from '../access';
@@ -348,6 +348,20 @@ function named(nome: string | null, id: number): string {
   return nome === null ? `#${id}` : `${nome} (#${id})`;
 }
 
+/**
+ * The job's log ("Registro"): the lines our handlers wrote in the viewer's language; any other line (a library's) as
+ * it was written, marked technical.
+ */
+function logSection(viewer: Viewer, logs: readonly string[]): Raw {
+  const t = messages(viewer.locale);
+  const lines = logs.map((line) => showJobLogLine(viewer.locale, line));
+  return html`<section id="registro"><h2>${t.log}</h2><ol class="registro">${lines.map((line) =>
+    line.code === null
+      ? html`<li class="tecnico"><span class="muted">[${t.technicalLine}]</span> <code>${line.text}</code></li>`
+      : html`<li data-codigo="${line.code}">${line.text}</li>`,
+  )}</ol></section>`;
+}
+
 export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
   const t = messages(viewer.locale);
   const r = detail.record;
@@ -382,7 +396,7 @@ ${a.erro ? html`<p class="falhou">${a.erro}</p>` : ''}<p class="muted">${a.url ?
 )}</section>`,
 )}
 ${detail.preview ? previewSection(viewer, detail.preview) : ''}
-${detail.live?.logs.length ? html`<section><h2>${t.log}</h2><pre>${detail.live.logs.join('\n')}</pre></section>` : ''}`;
+${detail.live?.logs.length ? logSection(viewer, detail.live.logs) : ''}`;
 }
 
 /**
