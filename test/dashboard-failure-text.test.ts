@@ -193,6 +193,71 @@ describe('dashboard: a failure worded for the operator (pt-BR and English)', () 
     expect(en).not.toMatch(LEAKS);
   });
 
+  it('shows a job BullMQ took back from a worker that stopped mid-run (#8): the attempt count alone hides the resend', async () => {
+    const queue = h.producer.queue('set');
+    await queue.add(
+      'integration.run' as never,
+      { tenant: { empresaId: h.empresaA, filialId: null }, integracaoId: 19 } as never,
+      { jobId: 'a-stalled', attempts: 6 } as never,
+    );
+    // The first worker takes the job and dies mid-run (closed by force: its lock is never renewed nor released).
+    const first = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    let taken!: () => void;
+    const running = new Promise<void>((resolve) => {
+      taken = resolve;
+    });
+    const dying = new Worker(
+      'set',
+      async () => {
+        taken();
+        await new Promise(() => {});
+      },
+      // No stalled check of its own: its run would hold the queue's check throttle for a whole interval.
+      { connection: first, prefix: h.prefix, lockDuration: 1000, skipStalledCheck: true },
+    );
+    await running;
+    await dying.close(true);
+    first.disconnect();
+    // Another worker finds the lock gone, takes the job back and runs it to the end.
+    const second = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    // The earlier tests' workers ran the queue's stalled check, which then rests for their interval (30 s): let it run now.
+    await second.del(`${h.prefix}:set:stalled-check`);
+    const survivor = new Worker('set', async () => 'ok', {
+      connection: second,
+      prefix: h.prefix,
+      lockDuration: 1000,
+      stalledInterval: 200,
+    });
+    for (let i = 0; i < 300 && (await queue.getJob('a-stalled'))?.finishedOn === undefined; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await survivor.close();
+    second.disconnect();
+    const job = await queue.getJob('a-stalled');
+    expect(job?.stalledCounter).toBe(1);
+    expect(job?.attemptsMade).toBe(1);
+    await recordJobEvent(h.database.db, {
+      empresaId: h.empresaA,
+      filialId: null,
+      fila: 'set',
+      jobId: 'a-stalled',
+      nomeJob: 'integration.run',
+      integracaoId: 19,
+      parametros: { contaId: 42 },
+      estado: 'concluido',
+      tentativas: 1,
+      maxTentativas: 6,
+    });
+    const { cookie } = await h.login('opa');
+    const cell = (body: string) => /<td id="tentativas">([\s\S]*?)<\/td>/.exec(body)?.[1] ?? '';
+    const pt = cell(await page(cookie, '/dashboard/jobs/set/a-stalled'));
+    expect(pt).toMatch(/^1\/6 <span class="falhou retomado">retomado 1 vez depois que o worker parou no meio/);
+    expect(cell(await page(cookie, '/dashboard/jobs/set/a-stalled?lang=en'))).toContain('taken back once after its worker stopped mid-run');
+    const detail = await h.app.inject({ url: '/dashboard/api/jobs/set/a-stalled', headers: { cookie } });
+    expect(detail.json().live.stalledCounter).toBe(1);
+    // A job that no worker lost says nothing of the kind.
+    expect(cell(await page(cookie, '/dashboard/jobs/set/a-refused'))).toBe('1/6');
+  }, 60_000);
+
   it("words an endpoint sync's failure in the viewer's language from the values its record keeps", async () => {
     // As the worker's recorder writes it: the start first (its row written), then the failure updating that row.
     const recorder = createJobRecorder(h.database, createLogger({ name: 'test', level: 'silent' }), { flushMs: 5 });

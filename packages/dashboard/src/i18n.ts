@@ -52,6 +52,9 @@ const PT = {
   filter: 'Filtrar',
   job: 'Job',
   attempts: 'Tentativas',
+  // BullMQ takes a job back from a worker that stopped mid-run without counting an attempt: the resend shows here.
+  retakenAfterStall: (times: number) =>
+    `retomado ${times === 1 ? '1 vez' : `${times} vezes`} depois que o worker parou no meio (não conta como tentativa): registros da execução interrompida podem ter sido enviados de novo — confira as tentativas abaixo`,
   error: 'Erro',
   updatedAt: 'Atualizado em',
   retry: 'Reprocessar',
@@ -292,6 +295,8 @@ const EN: Messages = {
   filter: 'Filter',
   job: 'Job',
   attempts: 'Attempts',
+  retakenAfterStall: (times: number) =>
+    `taken back ${times === 1 ? 'once' : `${times} times`} after its worker stopped mid-run (not counted as an attempt): records of the interrupted run may have been sent again — see the attempts below`,
   error: 'Error',
   updatedAt: 'Updated',
   retry: 'Retry',

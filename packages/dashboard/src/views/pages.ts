@@ -335,7 +335,7 @@ export interface JobDetail {
   integracaoNome: string | null;
   /** The actions the record's state allows (the page offers only these; the server refuses the others). */
   actions: Array<'retry' | 'discard'>;
-  live: { state: string; failedReason: string | null; logs: string[]; flow: unknown } | null;
+  live: { state: string; failedReason: string | null; logs: string[]; flow: unknown; stalledCounter: number } | null;
   execucoes: Array<{ chave: string; status: string; mensagem: string | null; tentativas: Attempt[] }>;
   preview: { consulta: unknown; records: unknown[] } | { error: string } | null;
   dependencies: Array<{ queue: string; jobId: string; integracaoId: number | null; estado: string | null }>;
@@ -374,7 +374,7 @@ export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
 <tr><th>${t.job}</th><td>${readable ? html`${readable} <span class="muted">(${ref})</span>` : ref} · ${r.nome_job}</td></tr>${customer ? html`<tr><th>${t.customer}</th><td id="cliente">${customer}</td></tr>` : ''}<tr><th>${t.tenant}</th><td id="empresa">${named(detail.empresaNome, r.empresa_id)}${r.empresa_filial_id ? ` / filial ${r.empresa_filial_id}` : ''}</td></tr>
 <tr><th>${t.integration}</th><td id="integracao">${r.integracao_id === null ? '—' : named(detail.integracaoNome, r.integracao_id)}</td></tr>
 <tr><th>${t.state}</th><td class="${recoveredDelivery(r, names) ? 'concluido' : r.estado}" id="estado">${recoveredDelivery(r, names) ? t.recoveredDelivery : word(t.states, r.estado)}${detail.live ? html` <span class="muted">(Redis: ${jobStateName(viewer.locale, detail.live.state)})</span>` : ''}</td></tr>
-<tr><th>${t.attempts}</th><td>${r.tentativas}/${r.max_tentativas}</td></tr>
+<tr><th>${t.attempts}</th><td id="tentativas">${r.tentativas}/${r.max_tentativas}${detail.live?.stalledCounter ? html` <span class="falhou retomado">${t.retakenAfterStall(detail.live.stalledCounter)}</span>` : ''}</td></tr>
 <tr><th>${t.parameters}</th><td><code>${JSON.stringify(recordParameters(r.parametros).key)}</code></td></tr>
 <tr><th>${t.error}</th><td id="erro">${failureCell(viewer, r)}</td></tr>
 <tr><th>${t.updatedAt}</th><td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>
