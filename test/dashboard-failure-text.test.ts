@@ -1,6 +1,6 @@
 import { EndpointSyncError } from '@integrador/integrador';
 import { createLogger } from '@integrador/logging';
-import { createJobRecorder, createRedis, recordedFailure } from '@integrador/queue';
+import { createJobRecorder, createRedis, recordedFailure, setAttemptLogLine } from '@integrador/queue';
 import { type JobEvent, recordJobEvent } from '@integrador/store';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { type Job, Worker } from 'bullmq';
@@ -147,6 +147,116 @@ describe('dashboard: a failure worded for the operator (pt-BR and English)', () 
     expect(html).toContain('tentativa 1: receptor rejected the request');
     expect(html).not.toMatch(LEAKS);
   });
+
+  it("words the job's log (Registro) in the viewer's language where the lines are ours; a library's line stays, marked technical", async () => {
+    const queue = h.producer.queue('set');
+    await queue.add(
+      'integration.run' as never,
+      { tenant: { empresaId: h.empresaA, filialId: null }, integracaoId: 19 } as never,
+      { jobId: 'a-logged' } as never,
+    );
+    const connection = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    const worker = new Worker(
+      'set',
+      async (job) => {
+        // As worker-set writes its attempts, one line written before the lines had codes, and a line of someone else's.
+        await job.log(setAttemptLogLine({ recordKey: '42', url: 'http://erp.example/g5?token=s3cr3t-da-url', error: refusal }));
+        await job.log(setAttemptLogLine({ recordKey: '43', url: 'http://erp.example/g5', error: null }));
+        await job.log(JSON.stringify({ recordKey: '44', url: null, error: 'campo obrigatório sem valor' }));
+        await job.log('Missing lock for job a-logged. moveToFinished');
+        throw new Error(refusal);
+      },
+      { connection, prefix: h.prefix },
+    );
+    for (let i = 0; i < 200 && !(await queue.getJob('a-logged'))?.failedReason; i++) await new Promise((r) => setTimeout(r, 50));
+    await worker.close();
+    connection.disconnect();
+    await failed(h.empresaA, 'a-logged', { classe: 'ReceptorError', codigo: 'RECEPTOR_REJECTED', mensagem: refusal });
+    const { cookie } = await h.login('opa');
+    const section = (body: string) => /<section id="registro">([\s\S]*?)<\/section>/.exec(body)?.[1] ?? '';
+    const pt = section(await page(cookie, '/dashboard/jobs/set/a-logged'));
+    expect(pt).toContain('<h2>Registro</h2>');
+    expect(pt).toContain(
+      '<li data-codigo="SET_RECORD_FAILED">Registro 42: o envio a http://erp.example/g5?token=*** falhou: receptor rejected',
+    );
+    expect(pt).toContain('<li data-codigo="SET_RECORD_SENT">Registro 43: enviado a http://erp.example/g5.</li>');
+    expect(pt).toContain('<li data-codigo="SET_RECORD_NOT_SENT">Registro 44: não enviado: campo obrigatório sem valor</li>');
+    expect(pt).toContain(
+      '<li class="tecnico"><span class="muted">[técnico]</span> <code>Missing lock for job a-logged. moveToFinished</code></li>',
+    );
+    expect(pt).not.toContain('recordKey');
+    expect(pt).not.toMatch(LEAKS);
+    const en = section(await page(cookie, '/dashboard/jobs/set/a-logged?lang=en'));
+    expect(en).toContain('<li data-codigo="SET_RECORD_SENT">Record 43: sent to http://erp.example/g5.</li>');
+    expect(en).toContain('Record 42: sending to http://erp.example/g5?token=*** failed: receptor rejected');
+    expect(en).toContain('<span class="muted">[technical]</span> <code>Missing lock for job a-logged. moveToFinished</code>');
+    expect(en).not.toMatch(LEAKS);
+  });
+
+  it('shows a job BullMQ took back from a worker that stopped mid-run (#8): the attempt count alone hides the resend', async () => {
+    const queue = h.producer.queue('set');
+    await queue.add(
+      'integration.run' as never,
+      { tenant: { empresaId: h.empresaA, filialId: null }, integracaoId: 19 } as never,
+      { jobId: 'a-stalled', attempts: 6 } as never,
+    );
+    // The first worker takes the job and dies mid-run (closed by force: its lock is never renewed nor released).
+    const first = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    let taken!: () => void;
+    const running = new Promise<void>((resolve) => {
+      taken = resolve;
+    });
+    const dying = new Worker(
+      'set',
+      async () => {
+        taken();
+        await new Promise(() => {});
+      },
+      // No stalled check of its own: its run would hold the queue's check throttle for a whole interval.
+      { connection: first, prefix: h.prefix, lockDuration: 1000, skipStalledCheck: true },
+    );
+    await running;
+    await dying.close(true);
+    first.disconnect();
+    // Another worker finds the lock gone, takes the job back and runs it to the end.
+    const second = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    // The earlier tests' workers ran the queue's stalled check, which then rests for their interval (30 s): let it run now.
+    await second.del(`${h.prefix}:set:stalled-check`);
+    const survivor = new Worker('set', async () => 'ok', {
+      connection: second,
+      prefix: h.prefix,
+      lockDuration: 1000,
+      stalledInterval: 200,
+    });
+    for (let i = 0; i < 300 && (await queue.getJob('a-stalled'))?.finishedOn === undefined; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await survivor.close();
+    second.disconnect();
+    const job = await queue.getJob('a-stalled');
+    expect(job?.stalledCounter).toBe(1);
+    expect(job?.attemptsMade).toBe(1);
+    await recordJobEvent(h.database.db, {
+      empresaId: h.empresaA,
+      filialId: null,
+      fila: 'set',
+      jobId: 'a-stalled',
+      nomeJob: 'integration.run',
+      integracaoId: 19,
+      parametros: { contaId: 42 },
+      estado: 'concluido',
+      tentativas: 1,
+      maxTentativas: 6,
+    });
+    const { cookie } = await h.login('opa');
+    const cell = (body: string) => /<td id="tentativas">([\s\S]*?)<\/td>/.exec(body)?.[1] ?? '';
+    const pt = cell(await page(cookie, '/dashboard/jobs/set/a-stalled'));
+    expect(pt).toMatch(/^1\/6 <span class="falhou retomado">retomado 1 vez depois que o worker parou no meio/);
+    expect(cell(await page(cookie, '/dashboard/jobs/set/a-stalled?lang=en'))).toContain('taken back once after its worker stopped mid-run');
+    const detail = await h.app.inject({ url: '/dashboard/api/jobs/set/a-stalled', headers: { cookie } });
+    expect(detail.json().live.stalledCounter).toBe(1);
+    // A job that no worker lost says nothing of the kind.
+    expect(cell(await page(cookie, '/dashboard/jobs/set/a-refused'))).toBe('1/6');
+  }, 60_000);
 
   it("words an endpoint sync's failure in the viewer's language from the values its record keeps", async () => {
     // As the worker's recorder writes it: the start first (its row written), then the failure updating that row.

@@ -385,7 +385,7 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     }
     expect(logs).toHaveLength(1);
     const line = JSON.parse(logs[0] as string);
-    expect(line).toEqual({ recordKey: expect.any(String), url: expect.stringContaining(erp.url), error: null });
+    expect(line).toEqual({ code: 'SET_RECORD_SENT', params: { recordKey: expect.any(String), url: expect.stringContaining(erp.url) } });
     const [tentativa] = await database.db
       .selectFrom('integracao_tentativas as t')
       .innerJoin('integracao_execucoes as e', 'e.id', 't.execucao_id')

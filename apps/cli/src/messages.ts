@@ -88,6 +88,7 @@ export interface Messages {
   config: string;
   configLint: string;
   empresaOption: string;
+  wsdlOption: string;
   noConnectionsFile: string;
   severity: Record<'error' | 'warning', string>;
   lintClean: string;
@@ -140,6 +141,7 @@ export interface Messages {
   noConsulta: string;
   previewRecord: (key: string, index: number, total: number, url: string) => string;
   nothingSent: (records: number) => string;
+  missingWrapper: (porta: string, wrapper: string, fields: readonly string[]) => string;
   infoValues: (nome: string) => string;
   receptorUnavailable: (detail: string) => string;
   integrationFailed: (label: string, detail: string) => string;
@@ -214,6 +216,7 @@ const ptBR: Messages = {
   config: 'configuração das integrações',
   configLint: 'valida as tabelas de configuração do Integrador contra elas mesmas e o arquivo de conexões (CONNECTIONS_FILE)',
   empresaOption: 'valida só as integrações desta empresa (id)',
+  wsdlOption: 'também lê o WSDL de cada integração SOAP (SET/INFO) e confere os campos contra ele (acessa os receptores)',
   noConnectionsFile: 'aviso: CONNECTIONS_FILE não está definido; nenhuma conexão é conhecida',
   severity: { error: 'erro', warning: 'aviso' },
   lintClean: 'Configuração sem problemas.',
@@ -305,6 +308,8 @@ const ptBR: Messages = {
   noConsulta: 'Sem consulta: um único registro, montado só com os parâmetros.',
   previewRecord: (key, index, total, url) => `Registro ${recordName(key, 'id')} (${index} de ${total}), para ${url}:`,
   nothingSent: (records) => `Nada foi enviado (${plural(records, 'registro', 'registros')}).`,
+  missingWrapper: (porta, wrapper, fields) =>
+    `Aviso: ${fields.join(', ')} estão no topo de parameters, mas o WSDL de ${porta} os espera dentro de <${wrapper}>; o ERP ignora campos fora do lugar. Esperado em campo_crm: {"${wrapper}": {"${fields[0]}": …}}.`,
   infoValues: (nome) => `Valores devolvidos pelo receptor (${nome}):`,
   receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('pt-BR', 'TRANSPORT_TRANSIENT')}: ${detail}; tente de novo mais tarde`,
   integrationFailed: (label, detail) => `a integração ${label} falhou: ${detail}`,
@@ -369,6 +374,7 @@ const en: Messages = {
   config: 'integration configuration',
   configLint: 'checks the Integrador configuration tables against each other and the connections file (CONNECTIONS_FILE)',
   empresaOption: "checks only this empresa's integrations (id)",
+  wsdlOption: "also reads each SOAP (SET/INFO) integration's WSDL and checks its campos against it (reaches the receptors)",
   noConnectionsFile: 'warning: CONNECTIONS_FILE is not set; no connection is known',
   severity: { error: 'error', warning: 'warning' },
   lintClean: 'The configuration has no problems.',
@@ -459,6 +465,8 @@ const en: Messages = {
   noConsulta: 'No consulta: a single record, built from the parameters alone.',
   previewRecord: (key, index, total, url) => `Record ${recordName(key, 'id')} (${index} of ${total}), to ${url}:`,
   nothingSent: (records) => `Nothing was sent (${plural(records, 'record', 'records')}).`,
+  missingWrapper: (porta, wrapper, fields) =>
+    `Warning: ${fields.join(', ')} sit at the top of parameters, but the WSDL of ${porta} expects them inside <${wrapper}>; the ERP ignores misplaced fields. Expected in campo_crm: {"${wrapper}": {"${fields[0]}": …}}.`,
   infoValues: (nome) => `Values returned by the receptor (${nome}):`,
   receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('en', 'TRANSPORT_TRANSIENT')}: ${detail}; try again later`,
   integrationFailed: (label, detail) => `integracao ${label} failed: ${detail}`,

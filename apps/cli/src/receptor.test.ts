@@ -2,7 +2,7 @@ import type { DialectName } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { testPrefix } from '@integrador/test-support/redis-server';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from '../../../test/fixtures/senior-g5';
-import { addInfoWsCliente, CONTA, SET_WS_CONTAS, seedSetWsContas } from '../../../test/fixtures/set-ws-contas';
+import { addInfoWsCliente, CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO, seedSetWsContas } from '../../../test/fixtures/set-ws-contas';
 import { cliEnv, runCli } from '../test/run-cli';
 import { type SeniorConnections, seniorVariables, writeSeniorConnections } from '../test/senior-g5-env';
 
@@ -86,6 +86,48 @@ describe.each<DialectName>(['postgres', 'sqlite'])('integrador preview and info 
     expect(preview.records[0]?.request.request).toContain('GravarClientes');
     expect(result.stdout).not.toContain(DEFAULT_CREDENTIALS.password);
     await nothingWritten();
+  });
+
+  it("preview warns when the campos miss the WSDL's wrapper (GravarClientes' dadosGeraisCliente), naming it", async () => {
+    // The fields at the top of parameters: soap sends them as given and the ERP ignores them.
+    await database.db
+      .updateTable('campos_integracao')
+      .set({ campo_crm: JSON.stringify(SET_WS_CONTAS_CAMPO.dadosGeraisCliente) })
+      .where('integracao_id', '=', 19)
+      .execute();
+    await database.db.deleteFrom('regras').where('integracao_id', '=', 19).execute();
+    const result = await cli('preview', 19, '-p', `contaId=${CONTA.id}`);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const warning = result.stdout.split('\n').find((line) => line.startsWith('Aviso:'));
+    expect(warning).toMatch(
+      /^Aviso: nomCli, apeCli, .*, ideExt estão no topo de parameters, mas o WSDL de GravarClientes os espera dentro de <dadosGeraisCliente>/,
+    );
+    expect(warning).toContain('{"dadosGeraisCliente": {"nomCli": …}}');
+    const english = await cli('preview', 19, '-p', `contaId=${CONTA.id}`, '--lang', 'en');
+    expect(english.stdout).toMatch(/Warning: nomCli, .* the WSDL of GravarClientes expects them inside <dadosGeraisCliente>/);
+    const json = JSON.parse((await cli('preview', 19, '-p', `contaId=${CONTA.id}`, '--json')).stdout);
+    expect(json.records[0].request.missingWrapper).toEqual({
+      wrapper: 'dadosGeraisCliente',
+      fields: expect.arrayContaining(['nomCli', 'ideExt']),
+    });
+    await nothingWritten();
+    // config lint --wsdl says the same of the row, before any run; without --wsdl it stays offline (no WSDL read).
+    const lint = await runCli(['config', 'lint', '--empresa', empresa, '--wsdl'], env);
+    expect(lint.code).toBe(0);
+    expect(lint.stdout).toMatch(
+      /^\[aviso\] campos_integracao #\d+ \(integracao #19 SET-WS-CONTAS\) coluna campo_crm: nomCli, .* estão no topo de parameters, mas o WSDL de GravarClientes os espera dentro de <dadosGeraisCliente>.*\[SOAP_WRAPPER_MISSING\]$/m,
+    );
+    const offline = await runCli(['config', 'lint', '--empresa', empresa], env);
+    expect(offline.stdout).not.toContain('SOAP_WRAPPER_MISSING');
+    // The seed's own mapping (inside the wrapper) gets no warning.
+    await database.db
+      .updateTable('campos_integracao')
+      .set({ campo_crm: JSON.stringify(SET_WS_CONTAS_CAMPO) })
+      .where('integracao_id', '=', 19)
+      .execute();
+    const fitting = await cli('preview', 19, '-p', `contaId=${CONTA.id}`);
+    expect(fitting.stdout).not.toContain('Aviso:');
+    expect((await runCli(['config', 'lint', '--empresa', empresa, '--wsdl'], env)).stdout).not.toContain('SOAP_WRAPPER_MISSING');
   });
 
   it('preview without its parametros_obrigatorios exits 1 naming them', async () => {

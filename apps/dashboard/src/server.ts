@@ -22,7 +22,7 @@ async function main(): Promise<void> {
       connections,
       secureCookies: config.dashboard.secureCookies,
       scheduleTimezone: config.scheduleTimezone,
-      endpoints: { limits: config.endpoint, env: config.secretSource },
+      endpoints: { limits: config.endpoint, env: config.secretSource, validateTimeoutMs: config.dashboard.validateTimeoutMs },
       webhooks: { settings: webhookSettings, http: webhookHttp },
     }),
   );

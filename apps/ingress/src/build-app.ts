@@ -76,6 +76,8 @@ export interface IngressDeps {
   dashboard?: {
     secureCookies: boolean;
     scheduleTimezone?: string;
+    /** DASHBOARD_VALIDATE_TIMEOUT_MS: how long the dashboard's Validar waits per event type (default: the API's bound). */
+    validateTimeoutMs?: number;
     loginRateLimit?: number;
     loginFailureLimit?: { max: number; windowMs: number };
   };
@@ -145,6 +147,9 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   });
   if (deps.dashboard) {
     const { database, producer, redis, keyPrefix, logger, connections } = deps;
+    const { validateTimeoutMs, ...dashboard } = deps.dashboard;
+    // The API's limits and secrets, with the dashboard's own Validar bound when one is set (an operator's page waits less).
+    const endpoints = deps.endpoints && validateTimeoutMs !== undefined ? { ...deps.endpoints, validateTimeoutMs } : deps.endpoints;
     await app.register(
       dashboardPlugin({
         database,
@@ -155,9 +160,9 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
         connections,
         transports,
         // The services page's Validar and the webhooks page's Testar use what the /v1 routes use.
-        endpoints: deps.endpoints,
+        endpoints,
         webhooks,
-        ...deps.dashboard,
+        ...dashboard,
       }),
     );
   }

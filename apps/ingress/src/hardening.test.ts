@@ -236,6 +236,63 @@ describe('endpoint Validate holds no request open for minutes', () => {
   }, 30_000);
 });
 
+describe("the dashboard's Validar bound (DASHBOARD_VALIDATE_TIMEOUT_MS)", () => {
+  it("cuts a slow event type at the dashboard's own bound while the API keeps its own", async () => {
+    const database = await createTestDatabase('sqlite');
+    const endpoint = await startJsonEndpoint();
+    const prefix = testPrefix();
+    const redis = createRedis(TEST_REDIS_URL, { role: 'producer' });
+    await waitUntilReady(redis);
+    const producer = new JobProducer({ connection: redis, prefix, timeoutMs: 2000, logger });
+    const app = await buildApp({
+      database,
+      redis,
+      producer,
+      connections: parseConnections(JSON.stringify({ connections: {} }), 'json', {}, 'test'),
+      logger,
+      keyPrefix: prefix,
+      checkTimeoutMs: 2000,
+      endpoints: { limits: { maxRecords: 5, timeoutMs: 60_000, maxResponseBytes: 1 << 20 }, env: {} },
+      dashboard: { secureCookies: false, validateTimeoutMs: 300 },
+    });
+    try {
+      const empresa = await createEmpresa(database.db, 'Faculdade');
+      const key = await issueApiKey(database.db, empresa, null, 'a');
+      // Slower than the dashboard's 300 ms, well within the API's default 20 s.
+      endpoint.routes.set('/contatos/lento', { body: [], delayMs: 3000 });
+      const created = await app.inject({
+        method: 'POST',
+        url: '/v1/endpoints',
+        headers: { authorization: `Bearer ${key}` },
+        payload: {
+          nome: 'lento',
+          urlBase: endpoint.url,
+          autenticacao: 'nenhuma',
+          eventos: [{ tipo: 'contato', url: `${endpoint.url}/contatos/lento` }],
+        },
+      });
+      const id = created.json().id as number;
+      await setPermitirRedePrivada(database.db, empresa, id, true);
+      const page = await app.inject({
+        method: 'POST',
+        url: '/dashboard/acoes/servico-validar',
+        headers: { authorization: `Bearer ${key}` },
+        payload: { empresa: String(empresa), servico: String(id) },
+      });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toMatch(/<li data-tipo="contato" class="falhou">/);
+      const api = await app.inject({ method: 'POST', url: `/v1/endpoints/${id}/validate`, headers: { authorization: `Bearer ${key}` } });
+      expect(api.json().eventos[0]).toMatchObject({ ok: true });
+    } finally {
+      await app.close();
+      await producer.close();
+      redis.disconnect();
+      await endpoint.close();
+      await database.drop();
+    }
+  }, 30_000);
+});
+
 describe('an embedded CRM file another process keeps locked', () => {
   it('answers 503 DATABASE_UNAVAILABLE with Retry-After once the busy timeout runs out, never a 500', async () => {
     const database = await createTestDatabase('sqlite');

@@ -38,7 +38,13 @@ async function main(): Promise<void> {
     admissionLimits: config.admissionLimits,
     scheduleTimezone: config.scheduleTimezone,
     ...(config.dashboard.enabled
-      ? { dashboard: { secureCookies: config.dashboard.secureCookies, scheduleTimezone: config.scheduleTimezone } }
+      ? {
+          dashboard: {
+            secureCookies: config.dashboard.secureCookies,
+            scheduleTimezone: config.scheduleTimezone,
+            validateTimeoutMs: config.dashboard.validateTimeoutMs,
+          },
+        }
       : {}),
   });
   shutdown.add('http', () => app.close());

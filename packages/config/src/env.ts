@@ -392,6 +392,12 @@ export const EnvSchema = Type.Object({
     default: 'false',
     'x-expected': 'true or false (true: the session cookie is sent over HTTPS only — set it behind TLS)',
   }),
+  DASHBOARD_VALIDATE_TIMEOUT_MS: Type.Integer({
+    default: 10000,
+    minimum: 100,
+    maximum: 600000,
+    'x-expected': "milliseconds from 100 to 600000 (how long the dashboard's Validar waits for one event type's URL)",
+  }),
 });
 
 export type Env = Static<typeof EnvSchema>;

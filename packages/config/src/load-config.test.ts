@@ -29,6 +29,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RATE_LIMIT_API_BURST: '0' })).toThrow(/RATE_LIMIT_API_BURST: expected an integer from 1/);
   });
 
+  it("bounds the dashboard's Validar at 10 s per event type unless DASHBOARD_VALIDATE_TIMEOUT_MS says otherwise", () => {
+    expect(loadConfig({}).dashboard.validateTimeoutMs).toBe(10000);
+    expect(loadConfig({ DASHBOARD_VALIDATE_TIMEOUT_MS: '2500' }).dashboard.validateTimeoutMs).toBe(2500);
+    expect(() => loadConfig({ DASHBOARD_VALIDATE_TIMEOUT_MS: '5' })).toThrow(
+      /DASHBOARD_VALIDATE_TIMEOUT_MS: expected milliseconds from 100/,
+    );
+  });
+
   it('reads Redis Cluster seed nodes as a list (none by default)', () => {
     expect(loadConfig({}).redisClusterNodes).toEqual([]);
     expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:6379, redis-1.redis:6379,[::1]:7000' }).redisClusterNodes).toEqual([

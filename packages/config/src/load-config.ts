@@ -114,8 +114,11 @@ export interface Config {
   };
   /** Outbound webhooks (packages/webhooks turns this into its settings). */
   webhooks: WebhookConfig;
-  /** The operators' dashboard: served by the ingress or not, its own port when run alone, cookies HTTPS-only. */
-  dashboard: { enabled: boolean; port: number; secureCookies: boolean };
+  /**
+   * The operators' dashboard: served by the ingress or not, its own port when run alone, cookies HTTPS-only, and how long
+   * its Validar waits for one event type's URL (an operator's page is not held open for ENDPOINT_TIMEOUT_MS).
+   */
+  dashboard: { enabled: boolean; port: number; secureCookies: boolean; validateTimeoutMs: number };
   /**
    * The environment, for resolving ${VAR} secret references of the connections file. Secrets stay in the
    * environment (or a secret store feeding it) and only their names sit in files and tables.
@@ -291,7 +294,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       capture: e.WEBHOOK_CAPTURE,
       outboxIntervalMs: e.WEBHOOK_OUTBOX_INTERVAL_MS,
     },
-    dashboard: { enabled: e.DASHBOARD === 'on', port: e.DASHBOARD_PORT, secureCookies: e.DASHBOARD_SECURE_COOKIES === 'true' },
+    dashboard: {
+      enabled: e.DASHBOARD === 'on',
+      port: e.DASHBOARD_PORT,
+      secureCookies: e.DASHBOARD_SECURE_COOKIES === 'true',
+      validateTimeoutMs: e.DASHBOARD_VALIDATE_TIMEOUT_MS,
+    },
     secretSource: Object.freeze({ ...source }),
   };
 }

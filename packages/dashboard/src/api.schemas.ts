@@ -92,7 +92,17 @@ export const JobDetailResponse = Type.Object({
   }),
   live: Nullable(
     Type.Object(
-      { state: string(), failedReason: Nullable(string()), logs: Type.Array(string()), flow: Type.Unknown() },
+      {
+        state: string(),
+        failedReason: Nullable(string()),
+        logs: Type.Array(string()),
+        flow: Type.Unknown(),
+        stalledCounter: Type.Integer({
+          minimum: 0,
+          description:
+            'times BullMQ took the job back from a worker that stopped mid-run (stalled): the attempt count does not show them, and records of the interrupted run may have been sent again',
+        }),
+      },
       { description: "BullMQ's view while Redis keeps the job" },
     ),
   ),

@@ -20,7 +20,7 @@ export interface DashboardDeps extends ActionDeps {
     | {
         limits: EndpointLimits;
         env: Readonly<Record<string, string | undefined>>;
-        /** Validar's per-event-type bound, as POST /v1/endpoints/:id/validate's (default: the engine's VALIDATE_TIMEOUT_MS). */
+        /** Validar's per-event-type bound: DASHBOARD_VALIDATE_TIMEOUT_MS (default: the engine's VALIDATE_TIMEOUT_MS). */
         validateTimeoutMs?: number | undefined;
       }
     | undefined;

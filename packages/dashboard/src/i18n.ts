@@ -54,6 +54,9 @@ const PT = {
   filter: 'Filtrar',
   job: 'Job',
   attempts: 'Tentativas',
+  // BullMQ takes a job back from a worker that stopped mid-run without counting an attempt: the resend shows here.
+  retakenAfterStall: (times: number) =>
+    `retomado ${times === 1 ? '1 vez' : `${times} vezes`} depois que o worker parou no meio (não conta como tentativa): registros da execução interrompida podem ter sido enviados de novo — confira as tentativas abaixo`,
   error: 'Erro',
   updatedAt: 'Atualizado em',
   retry: 'Reprocessar',
@@ -100,6 +103,8 @@ const PT = {
   consulta: 'Consulta com valores vinculados',
   dependencies: 'Cadeia de dependências',
   log: 'Registro',
+  // A log line the integrador did not write (a library's): shown as written, in its own language.
+  technicalLine: 'técnico',
   who: 'Quem',
   when: 'Quando',
   what: 'O quê',
@@ -294,6 +299,8 @@ const EN: Messages = {
   filter: 'Filter',
   job: 'Job',
   attempts: 'Attempts',
+  retakenAfterStall: (times: number) =>
+    `taken back ${times === 1 ? 'once' : `${times} times`} after its worker stopped mid-run (not counted as an attempt): records of the interrupted run may have been sent again — see the attempts below`,
   error: 'Error',
   updatedAt: 'Updated',
   retry: 'Retry',
@@ -340,6 +347,7 @@ const EN: Messages = {
   consulta: 'Query with bound values',
   dependencies: 'Dependency chain',
   log: 'Log',
+  technicalLine: 'technical',
   who: 'Who',
   when: 'When',
   what: 'What',

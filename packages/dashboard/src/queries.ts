@@ -341,6 +341,8 @@ export async function jobDetail(
             .catch(() => ({ logs: [] as string[] }))
         ).logs.map((line) => maskMessage(line)),
         flow: (job.data as { flow?: unknown }).flow ?? null,
+        // A retake after a stall uses no attempt: without this the resend it may have caused is invisible.
+        stalledCounter: job.stalledCounter ?? 0,
       }
     : null;
   const execucoes = [];

@@ -24,7 +24,14 @@ export { failureReason, failureText } from './failure-reason';
 export * from './get/index';
 export { type CrmTableColumns, GET_ENGINE_VARIABLES } from './get-lint';
 export { findTypographicQuote, type JsonTextResult, parseJsonText } from './json-text';
-export { formatFinding, type LintFinding, type LintLocale, type LintMessage, type LintSeverity } from './lint-finding';
+export {
+  formatFinding,
+  type LintFinding,
+  type LintLocale,
+  type LintMessage,
+  type LintSeverity,
+  sortFindings as sortLintFindings,
+} from './lint-finding';
 export {
   CONTROL_CHARACTERS,
   changeParametros,
@@ -69,7 +76,7 @@ export * from './runs/index';
 export * from './schedules/index';
 export * from './set/index';
 export { planValues, writeBackValues } from './set-plan';
-export { knownConnections, lintStoredConfiguration } from './stored-config-lint';
+export { knownConnections, lintStoredConfiguration, lintStoredSoapWrappers } from './stored-config-lint';
 export {
   bindStatement,
   type CompiledTemplate,

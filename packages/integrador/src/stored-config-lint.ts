@@ -1,12 +1,14 @@
 import type { ConnectionsRegistry } from '@integrador/connections';
 import { listOpenHostLabels } from '@integrador/cti';
 import { type CrmDatabase, GET_SYNC_TABLES, loadConfiguration } from '@integrador/store';
+import type { TransportFactory } from '@integrador/transports';
 import { lintConfiguration } from './config-lint';
 import type { KnownConnections } from './connection-kind';
 import { consultaTables } from './consulta-lint';
 import { describeCrmTable } from './get/crm-table';
 import type { CrmTableColumns, CrmTableShape } from './get-lint';
 import type { LintFinding } from './lint-finding';
+import { lintSoapWrappers } from './soap-wrapper-lint';
 
 /** The connections file as the linter sees it: nome_conexao → kind and empresa restriction. */
 export function knownConnections(connections: ConnectionsRegistry): KnownConnections {
@@ -32,6 +34,19 @@ export async function lintStoredConfiguration(
     empresaId,
   });
   return [...findings, ...(await ctiFindings(database, empresaId))];
+}
+
+/**
+ * The receptor-side lint of one empresa (or every one, with null): each SOAP SET/INFO mapping against its WSDL, loaded
+ * through `transports` (the network: `config lint --wsdl` only). Bound to the empresa like lintStoredConfiguration.
+ */
+export async function lintStoredSoapWrappers(
+  database: CrmDatabase,
+  connections: ConnectionsRegistry,
+  transports: TransportFactory,
+  empresaId: number | null,
+): Promise<LintFinding[]> {
+  return lintSoapWrappers(await loadConfiguration(database.db, empresaId), connections, transports);
 }
 
 /** Each tenant whose CTI host label no allowlist guards (the rule is packages/cti's hostLabelIsOpen). */

@@ -106,12 +106,27 @@ export async function runWorkerApp<Q extends QueueName>(
   await checkSchema(database, logger);
   // The store's grouped statements fall back to one statement per item when a group fails: say so once per group.
   logGroupFailures(logger);
-  const transports = createTransportFactory();
+  // A database receptor that refuses its pool's login reads the connections again, as the GET sources below do.
+  const transports = createTransportFactory(undefined, {
+    connections,
+    onReload: ({ refused, changed, error }) =>
+      error
+        ? logger.warn({ connection: refused, reason: error.message }, 'receptor refused the login; connections reload failed')
+        : logger.info({ connection: refused, changed }, 'receptor refused the login; connections reloaded'),
+  });
   shutdown.add('transports', () => transports.close());
   // Closed before the transports (steps run in reverse): a batch still under way finishes on its transport.
   const batchers = createBatcherFactory();
   shutdown.add('batchers', () => batchers.close());
-  const sources = createSourceReaderFactory();
+  const sources = createSourceReaderFactory({
+    // An ERP that refuses a pool's login (a rotated password): the file is read again before the run fails, so the
+    // next attempt logs in with what it says now; pools of connections whose definition changed are closed.
+    connections,
+    onReload: ({ refused, changed, error }) =>
+      error
+        ? logger.warn({ connection: refused, reason: error.message }, 'source refused the login; connections reload failed')
+        : logger.info({ connection: refused, changed }, 'source refused the login; connections reloaded'),
+  });
   shutdown.add('sources', () => sources.close());
 
   const redis = createRedis(config.redisUrl, { role: 'worker', name: app, clusterNodes: config.redisClusterNodes });

@@ -40,5 +40,6 @@ export {
 } from './secret-mask';
 export { SoapClientCache, sharedSoapClientCache } from './soap-client-cache';
 export { createSoapTransport } from './soap-transport';
-export type { Transport, TransportExchange, TransportRequest, TransportResult } from './transport';
-export { createTransportFactory, type TransportFactory } from './transport-factory';
+export { type MissingSoapWrapper, missingSoapWrapper } from './soap-wrapper-check';
+export type { Transport, TransportExchange, TransportPreview, TransportRequest, TransportResult } from './transport';
+export { createTransportFactory, type TransportFactory, type TransportFactoryOptions } from './transport-factory';

@@ -8,6 +8,7 @@ import { connectionMasker } from './secret-mask';
 import { type SoapClientCache, sharedSoapClientCache } from './soap-client-cache';
 import { asSoapFailure, classifySoapFailure } from './soap-errors';
 import { createSoapDispatcher, soapHttpRequest } from './soap-http';
+import { describedParameters, missingSoapWrapper } from './soap-wrapper-check';
 import type { Transport, TransportExchange, TransportRequest, TransportResult } from './transport';
 
 /** A response bigger than this, as received or once decoded, is refused rather than held in a worker's memory. */
@@ -104,7 +105,15 @@ export function createSoapTransport(connection: WebServiceConnection, options: {
       // exactly as send() would: the same code path, so the preview cannot drift from what is sent.
       const outcome = await call(client, method, args, { ...callOptions(dispatcher), signal: AbortSignal.abort() });
       if (outcome.rawRequest === null) throw outcome.error;
-      return { url: shownEndpoint, request: redactForms(outcome.rawRequest, secret) };
+      const parameters = describedParameters(client.describe(), request.operation ?? '');
+      const missingWrapper = parameters && missingSoapWrapper(parameters, request.body);
+      return { url: shownEndpoint, request: redactForms(outcome.rawRequest, secret), ...(missingWrapper ? { missingWrapper } : {}) };
+    },
+
+    async describeParameters(link, operation) {
+      const { wsdlUrl, endpoint } = urlsOf(link);
+      const client = await cache.get(wsdlUrl, () => loadClient(wsdlUrl, endpoint, connection.timeoutMs, dispatcher, scrub));
+      return describedParameters(client.describe(), operation);
     },
 
     async close() {

@@ -1,3 +1,5 @@
+import type { MissingSoapWrapper } from './soap-wrapper-check';
+
 /** One SET push as the engine hands it to a transport. */
 export interface TransportRequest {
   /**
@@ -36,10 +38,26 @@ export interface TransportResult {
   maskText?: (text: string) => string;
 }
 
+/** What a preview shows of one request. */
+export interface TransportPreview {
+  url: string;
+  request: string;
+  /** SOAP only: the mapped fields sit at the top of `parameters` while the WSDL expects them inside this element. */
+  missingWrapper?: MissingSoapWrapper;
+}
+
 /** Sends SET requests to one connection. Create one per connection and reuse it; close() releases its sockets. */
 export interface Transport {
   send(request: TransportRequest): Promise<TransportResult>;
-  /** The exact request send() would make, with secrets redacted (the URL as shownUrl gives it), without sending it. */
-  preview(request: TransportRequest): Promise<{ url: string; request: string }>;
+  /**
+   * The exact request send() would make, with secrets redacted (the URL as shownUrl gives it), without sending it. A SOAP
+   * mapping whose fields belong inside an element of the WSDL's (its wrapper) says which (`missingWrapper`).
+   */
+  preview(request: TransportRequest): Promise<TransportPreview>;
+  /**
+   * SOAP only: the elements the WSDL's operation expects in `parameters` (node-soap's describe() of its input), or
+   * undefined when the operation has none; loads the WSDL (config lint checks a mapping's shape against it).
+   */
+  describeParameters?(link: string, operation: string): Promise<Record<string, unknown> | undefined>;
   close?(): Promise<void>;
 }

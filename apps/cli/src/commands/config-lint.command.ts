@@ -1,12 +1,14 @@
 import { loadConfig } from '@integrador/config';
 import { loadConnections } from '@integrador/connections';
-import { formatFinding, type LintFinding, lintStoredConfiguration } from '@integrador/integrador';
+import { formatFinding, type LintFinding, lintStoredConfiguration, lintStoredSoapWrappers, sortLintFindings } from '@integrador/integrador';
+import { createTransportFactory } from '@integrador/transports';
 import type { Command } from 'commander';
 import { type Cli, parseId, print, printError, printJson, withDatabase } from '../cli-context';
 
 interface LintOptions {
   empresa?: string;
   json?: boolean;
+  wsdl?: boolean;
 }
 
 /** `integrador config lint`: checks the Integrador configuration tables; exit code 1 when any finding is an error. */
@@ -17,6 +19,7 @@ export function registerConfigCommand(program: Command, cli: Cli): void {
     .description(cli.text.configLint)
     .option('--empresa <id>', cli.text.empresaOption)
     .option('--json', cli.text.jsonOption)
+    .option('--wsdl', cli.text.wsdlOption)
     .action((options: LintOptions) => lint(cli, options));
 }
 
@@ -26,7 +29,16 @@ async function lint(cli: Cli, options: LintOptions): Promise<void> {
   // The connections file first: a broken file is reported without touching the database.
   const { connections } = await loadConnections(config);
   if (!config.connectionsFile) printError(cli.text.noConnectionsFile);
-  const findings = await withDatabase((database) => lintStoredConfiguration(database, connections, empresaId), config);
+  const findings = await withDatabase(async (database) => {
+    const offline = await lintStoredConfiguration(database, connections, empresaId);
+    if (!options.wsdl) return offline;
+    const transports = createTransportFactory();
+    try {
+      return sortLintFindings([...offline, ...(await lintStoredSoapWrappers(database, connections, transports, empresaId))]);
+    } finally {
+      await transports.close();
+    }
+  }, config);
   if (options.json) printJson(findings);
   else printFindings(cli, findings);
   if (findings.some((finding) => finding.severity === 'error')) process.exitCode = 1;

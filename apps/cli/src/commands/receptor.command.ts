@@ -93,7 +93,7 @@ async function preview(cli: Cli, integracaoIdText: string, options: TargetOption
   await throughReceptor(cli, args, 'preview', async (context) => {
     const result = await previewSet(context);
     if (options.json) printJson(result);
-    else printPreview(cli, result, context.dialect);
+    else printPreview(cli, result, context.dialect, context.definition.integracao.porta_ws ?? '');
   });
 }
 
@@ -102,7 +102,7 @@ function placeholder(dialect: DialectName, index: number): string {
   return dialect === 'postgres' ? `$${index + 1}` : `?${index + 1}`;
 }
 
-function printPreview(cli: Cli, result: Preview, dialect: DialectName): void {
+function printPreview(cli: Cli, result: Preview, dialect: DialectName, porta: string): void {
   if (result.consulta) {
     print(cli.text.consultaHeader);
     print(result.consulta.sql);
@@ -116,6 +116,12 @@ function printPreview(cli: Cli, result: Preview, dialect: DialectName): void {
     print('');
     print(cli.text.previewRecord(record.key, index + 1, result.records.length, record.request.url));
     print(record.request.request);
+  }
+  // A mapping that misses the WSDL's wrapper misses it in every record: said once, after the requests.
+  const missing = result.records.find((record) => record.request.missingWrapper)?.request.missingWrapper;
+  if (missing) {
+    print('');
+    print(cli.text.missingWrapper(porta, missing.wrapper, missing.fields));
   }
   print('');
   print(cli.text.nothingSent(result.records.length));

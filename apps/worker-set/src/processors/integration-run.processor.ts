@@ -8,19 +8,20 @@ import {
   type SetRunResult,
 } from '@integrador/integrador';
 import { type IntegrationRunPayload, notedRetryPolicy, noteRetryPolicy, underRetryPolicy } from '@integrador/jobs';
-import { type FlowValues, type JobContext, type JobHandler, mergeFlowValues } from '@integrador/queue';
+import { type FlowValues, type JobContext, type JobHandler, mergeFlowValues, setAttemptLogLine } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
 
 type Attempt = Parameters<NonNullable<SetRunContext['onAttempt']>>[0];
 
 /**
- * One compact line per attempt in the job's log: which record went where and how it ended. The request and response
+ * One compact line per attempt in the job's log: which record went where and how it ended, as a code and its values
+ * (the dashboard words it in the reader's language). The request and response
  * themselves stay in the outbox (integracao_tentativas, on the dashboard's job page beside this log): copying every
  * envelope into Redis too cost a large write per push. ctx.log batches the lines of the worker's jobs and is not
  * awaited: the line must not delay the push, and a failed write only loses the line.
  */
 function logAttempt(ctx: JobContext, attempt: Attempt): void {
-  ctx.log(JSON.stringify({ recordKey: attempt.recordKey, url: attempt.url, error: attempt.error }));
+  ctx.log(setAttemptLogLine(attempt));
 }
 
 /** A SET push's result; in a dependency flow also the values it passes to the steps after it. */

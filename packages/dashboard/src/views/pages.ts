@@ -1,5 +1,5 @@
 import { failureReason, statusMessage } from '@integrador/integrador';
-import { jobStateName } from '@integrador/queue';
+import { jobStateName, showJobLogLine } from '@integrador/queue';
 import { type RegistroJob, recordParameters } from '@integrador/store';
 import { isWebhookMessageCode, webhookMessage } from '@integrador/webhooks';
 import type { Viewer } from '../access';
@@ -335,7 +335,7 @@ export interface JobDetail {
   integracaoNome: string | null;
   /** The actions the record's state allows (the page offers only these; the server refuses the others). */
   actions: Array<'retry' | 'discard'>;
-  live: { state: string; failedReason: string | null; logs: string[]; flow: unknown } | null;
+  live: { state: string; failedReason: string | null; logs: string[]; flow: unknown; stalledCounter: number } | null;
   execucoes: Array<{ chave: string; status: string; mensagem: string | null; tentativas: Attempt[] }>;
   preview: { consulta: unknown; records: unknown[] } | { error: string } | null;
   dependencies: Array<{ queue: string; jobId: string; integracaoId: number | null; estado: string | null }>;
@@ -346,6 +346,20 @@ export interface JobDetail {
 /** A name with its id, as the overview shows them; the id alone when the name is not the viewer's to see. */
 function named(nome: string | null, id: number): string {
   return nome === null ? `#${id}` : `${nome} (#${id})`;
+}
+
+/**
+ * The job's log ("Registro"): the lines our handlers wrote in the viewer's language; any other line (a library's) as
+ * it was written, marked technical.
+ */
+function logSection(viewer: Viewer, logs: readonly string[]): Raw {
+  const t = messages(viewer.locale);
+  const lines = logs.map((line) => showJobLogLine(viewer.locale, line));
+  return html`<section id="registro"><h2>${t.log}</h2><ol class="registro">${lines.map((line) =>
+    line.code === null
+      ? html`<li class="tecnico"><span class="muted">[${t.technicalLine}]</span> <code>${line.text}</code></li>`
+      : html`<li data-codigo="${line.code}">${line.text}</li>`,
+  )}</ol></section>`;
 }
 
 export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
@@ -360,7 +374,7 @@ export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
 <tr><th>${t.job}</th><td>${readable ? html`${readable} <span class="muted">(${ref})</span>` : ref} · ${r.nome_job}</td></tr>${customer ? html`<tr><th>${t.customer}</th><td id="cliente">${customer}</td></tr>` : ''}<tr><th>${t.tenant}</th><td id="empresa">${named(detail.empresaNome, r.empresa_id)}${r.empresa_filial_id ? ` / filial ${r.empresa_filial_id}` : ''}</td></tr>
 <tr><th>${t.integration}</th><td id="integracao">${r.integracao_id === null ? '—' : named(detail.integracaoNome, r.integracao_id)}</td></tr>
 <tr><th>${t.state}</th><td class="${recoveredDelivery(r, names) ? 'concluido' : r.estado}" id="estado">${recoveredDelivery(r, names) ? t.recoveredDelivery : word(t.states, r.estado)}${detail.live ? html` <span class="muted">(Redis: ${jobStateName(viewer.locale, detail.live.state)})</span>` : ''}</td></tr>
-<tr><th>${t.attempts}</th><td>${r.tentativas}/${r.max_tentativas}</td></tr>
+<tr><th>${t.attempts}</th><td id="tentativas">${r.tentativas}/${r.max_tentativas}${detail.live?.stalledCounter ? html` <span class="falhou retomado">${t.retakenAfterStall(detail.live.stalledCounter)}</span>` : ''}</td></tr>
 <tr><th>${t.parameters}</th><td><code>${JSON.stringify(recordParameters(r.parametros).key)}</code></td></tr>
 <tr><th>${t.error}</th><td id="erro">${failureCell(viewer, r)}</td></tr>
 <tr><th>${t.updatedAt}</th><td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>
@@ -382,7 +396,7 @@ ${a.erro ? html`<p class="falhou">${a.erro}</p>` : ''}<p class="muted">${a.url ?
 )}</section>`,
 )}
 ${detail.preview ? previewSection(viewer, detail.preview) : ''}
-${detail.live?.logs.length ? html`<section><h2>${t.log}</h2><pre>${detail.live.logs.join('\n')}</pre></section>` : ''}`;
+${detail.live?.logs.length ? logSection(viewer, detail.live.logs) : ''}`;
 }
 
 /**

@@ -1,0 +1,31 @@
+import { setAttemptLogLine, showJobLogLine } from './job-log-lines';
+
+describe('job log lines: ours worded per language, anything else as written', () => {
+  it('words an attempt line in pt-BR and English from its code and values', () => {
+    const line = setAttemptLogLine({ recordKey: '7', url: 'https://erp.example/g5', error: 'HTTP 500' });
+    expect(JSON.parse(line)).toEqual({
+      code: 'SET_RECORD_FAILED',
+      params: { recordKey: '7', url: 'https://erp.example/g5', error: 'HTTP 500' },
+    });
+    expect(showJobLogLine('pt-BR', line)).toEqual({
+      code: 'SET_RECORD_FAILED',
+      text: 'Registro 7: o envio a https://erp.example/g5 falhou: HTTP 500',
+    });
+    expect(showJobLogLine('en', line).text).toBe('Record 7: sending to https://erp.example/g5 failed: HTTP 500');
+  });
+
+  it('reads the bare {recordKey, url, error} lines written before the codes as the same codes', () => {
+    const old = JSON.stringify({ recordKey: '8', url: 'https://erp.example/g5', error: null });
+    expect(showJobLogLine('pt-BR', old)).toEqual({ code: 'SET_RECORD_SENT', text: 'Registro 8: enviado a https://erp.example/g5.' });
+  });
+
+  it.each([
+    'Missing lock for job 12. moveToFinished',
+    '{"recordKey":"9","url":null,"error":null,"extra":1}',
+    '{"code":"SOMETHING_ELSE","params":{}}',
+    '{not json',
+    '[1,2]',
+  ])('leaves a line that is not ours as written: %s', (line) => {
+    expect(showJobLogLine('pt-BR', line)).toEqual({ code: null, text: line });
+  });
+});

@@ -1,0 +1,66 @@
+import { defineCatalogue, type Locale } from '@integrador/i18n';
+
+/**
+ * The lines our handlers write to a job's log (job.log, read back by getJobLogs): a code and its values as JSON, worded
+ * in the reader's language where they are shown. `error` is the transport's or the receptor's own text, kept as given.
+ */
+const JOB_LOG_TEXTS = defineCatalogue({
+  SET_RECORD_SENT: { 'pt-BR': 'Registro {recordKey}: enviado a {url}.', en: 'Record {recordKey}: sent to {url}.' },
+  SET_RECORD_FAILED: {
+    'pt-BR': 'Registro {recordKey}: o envio a {url} falhou: {error}',
+    en: 'Record {recordKey}: sending to {url} failed: {error}',
+  },
+  SET_RECORD_NOT_SENT: { 'pt-BR': 'Registro {recordKey}: não enviado: {error}', en: 'Record {recordKey}: not sent: {error}' },
+});
+
+export type JobLogCode = keyof typeof JOB_LOG_TEXTS.table;
+
+/** One log line as the reader sees it: ours worded in their language, anything else (a library's) as written. */
+export type ShownJobLogLine = { code: JobLogCode; text: string } | { code: null; text: string };
+
+interface SetAttemptLine {
+  recordKey: string;
+  url: string | null;
+  error: string | null;
+}
+
+/** The code and values of one SET attempt's line. */
+function setAttemptEntry({ recordKey, url, error }: SetAttemptLine): { code: JobLogCode; params: Record<string, string> } {
+  if (error === null) return { code: 'SET_RECORD_SENT', params: { recordKey, url: url ?? '—' } };
+  if (url === null) return { code: 'SET_RECORD_NOT_SENT', params: { recordKey, error } };
+  return { code: 'SET_RECORD_FAILED', params: { recordKey, url, error } };
+}
+
+/** The log line of one SET attempt: which record went where and how it ended (the exchange itself is in the outbox). */
+export function setAttemptLogLine(attempt: SetAttemptLine): string {
+  return JSON.stringify(setAttemptEntry(attempt));
+}
+
+const isText = (value: unknown): value is string => typeof value === 'string';
+const isTextOrNull = (value: unknown): value is string | null => value === null || typeof value === 'string';
+
+/** A line's code and values when it is one of ours: coded, or the bare {recordKey, url, error} written before codes. */
+function entryOf(line: string): { code: JobLogCode; params: Record<string, string> } | undefined {
+  if (!line.startsWith('{')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  const { code, params, recordKey, url, error } = parsed as Record<string, unknown>;
+  if (isText(code) && JOB_LOG_TEXTS.has(code) && params !== null && typeof params === 'object' && !Array.isArray(params)) {
+    const values = Object.entries(params as Record<string, unknown>).filter((entry): entry is [string, string] => isText(entry[1]));
+    return { code, params: Object.fromEntries(values) };
+  }
+  if (isText(recordKey) && isTextOrNull(url) && isTextOrNull(error) && Object.keys(parsed).length === 3)
+    return setAttemptEntry({ recordKey, url, error });
+  return undefined;
+}
+
+/** A job log line in the reader's language when it is ours; any other line as written, with `code: null`. */
+export function showJobLogLine(locale: Locale, line: string): ShownJobLogLine {
+  const entry = entryOf(line);
+  return entry ? { code: entry.code, text: JOB_LOG_TEXTS.message(locale, entry.code, entry.params) } : { code: null, text: line };
+}
