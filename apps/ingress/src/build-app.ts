@@ -164,6 +164,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   await app.register(
     healthRoutes({
       redis: deps.redis,
+      keyPrefix: deps.keyPrefix,
       producer: deps.producer,
       database: deps.database,
       timeoutMs: deps.checkTimeoutMs,

@@ -23,8 +23,8 @@ const MESSAGES = {
   NOT_FOUND: { 'pt-BR': 'recurso não encontrado', en: 'resource not found' },
   ROUTE_NOT_FOUND: { 'pt-BR': 'rota não encontrada: {route}', en: 'route not found: {route}' },
   QUEUE_UNAVAILABLE: {
-    'pt-BR': 'fila indisponível (Redis fora do ar); nada foi enfileirado, tente novamente em instantes',
-    en: 'queue unavailable (Redis is down); nothing was enqueued, try again shortly',
+    'pt-BR': 'fila indisponível (Redis fora do ar ou recusando escritas); nada foi enfileirado, tente novamente em instantes',
+    en: 'queue unavailable (Redis is down or refusing writes); nothing was enqueued, try again shortly',
   },
   TENANT_RATE_LIMITED: {
     'pt-BR':
