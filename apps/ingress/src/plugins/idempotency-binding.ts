@@ -29,9 +29,10 @@ declare module 'fastify' {
     idempotentAnswer?: boolean;
     /**
      * The body as the route handles it, fingerprinted in place of the raw one (crm-change: the id as digits, operacao
-     * with its default, tabela in lower case), so a retry spelling the same request another way is not a 422.
+     * with its default, tabela in lower case), so a retry spelling the same request another way is not a 422. Given the
+     * request's Idempotency-Key (crm-change: a body chave other than the key is part of what the key is bound to).
      */
-    idempotentBody?: (body: unknown) => unknown;
+    idempotentBody?: (body: unknown, key: string) => unknown;
   }
   interface FastifyRequest {
     /** The fingerprint this request bound its Idempotency-Key to (first use), released if the request is refused. */
@@ -126,7 +127,7 @@ export function registerIdempotencyBinding(
       route: request.routeOptions.url ?? request.url,
       params: request.params,
       query: request.query,
-      body: request.routeOptions.config.idempotentBody?.(request.body) ?? request.body,
+      body: request.routeOptions.config.idempotentBody?.(request.body, key) ?? request.body,
     });
     // Redis down or frozen: 503 QUEUE_UNAVAILABLE, as the enqueue the key guards would answer.
     const tenant = tenantOf(request);
