@@ -130,6 +130,12 @@ const MESSAGES = {
       'a primeira requisição com esta Idempotency-Key ainda está em andamento; repita em alguns segundos para receber a resposta dela',
     en: 'the first request with this Idempotency-Key is still in progress; repeat it in a few seconds to get its answer',
   },
+  // A replay whose kept first answer no longer opens (WEBHOOK_SECRET_KEY changed): refused rather than run twice.
+  IDEMPOTENCY_ANSWER_UNREADABLE: {
+    'pt-BR':
+      'a resposta guardada da primeira requisição com esta Idempotency-Key não pode mais ser lida (a chave WEBHOOK_SECRET_KEY mudou desde então); a requisição não foi executada de novo. Confira se a primeira teve efeito e, para repetir, use uma Idempotency-Key nova: não reutilize esta',
+    en: 'the kept answer of the first request with this Idempotency-Key can no longer be read (WEBHOOK_SECRET_KEY changed since); the request was not run again. Check whether the first one took effect and, to repeat it, use a new Idempotency-Key: do not reuse this one',
+  },
   INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
   VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },
   // The template of CONTROL_CHARACTER for a text field (schemas.ts Text); the parametros' own names the parameter.

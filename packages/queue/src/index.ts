@@ -23,7 +23,6 @@ export {
   renewIdempotencyPending,
   requestFingerprint,
   storeIdempotentAnswer,
-  takeUnreadableAnswer,
   withdrawIdempotencyReplay,
 } from './idempotency';
 export {
