@@ -36,7 +36,13 @@ describe('ingress on a Redis that refuses writes', () => {
 
   /** Every write path answers 503 QUEUE_UNAVAILABLE with Retry-After, and /readyz 503 naming the refusal. */
   async function expectRefused(refusal: string, n: number) {
-    for (const response of [await ingress.ping(), await ingress.ping(`k-${refusal}`), await pbxCall(`1190000000${n}`)]) {
+    const popToken = await ingress.app.inject({
+      method: 'POST',
+      url: '/v1/cti/pop-tokens',
+      headers: { authorization: `Bearer ${ingress.key}` },
+      payload: { ramal: '3501' },
+    });
+    for (const response of [await ingress.ping(), await ingress.ping(`k-${refusal}`), await pbxCall(`1190000000${n}`), popToken]) {
       expect([response.statusCode, response.json().error?.code, response.headers['retry-after']]).toEqual([503, 'QUEUE_UNAVAILABLE', '5']);
     }
     const ready = await ingress.app.inject('/readyz');
