@@ -1,5 +1,5 @@
 import { dashboardPlugin } from '@integrador/dashboard';
-import { httpServerTimeouts, startProducerApp } from '@integrador/runtime';
+import { createAdmissionLimit, httpServerTimeouts, startProducerApp } from '@integrador/runtime';
 import { createWebhookHttpClient, webhookSettingsFrom } from '@integrador/webhooks';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 
@@ -12,6 +12,15 @@ async function main(): Promise<void> {
   const webhookSettings = webhookSettingsFrom(config.webhooks);
   const webhookHttp = createWebhookHttpClient(webhookSettings);
   shutdown.add('webhook http', () => webhookHttp.close());
+  // A script's writes with a tenant API key spend its /v1 budget here too (the same Redis counters as every ingress).
+  const admitApiWrite = await createAdmissionLimit(app, {
+    redis,
+    prefix: config.keyPrefix,
+    budget: 'api',
+    rate: config.admissionLimits.api,
+    // This process exports no admission metrics (the ingresses' integrador_admission_refused_total counts theirs).
+    onRefused: () => undefined,
+  });
   await app.register(
     dashboardPlugin({
       database,
@@ -24,6 +33,7 @@ async function main(): Promise<void> {
       scheduleTimezone: config.scheduleTimezone,
       endpoints: { limits: config.endpoint, env: config.secretSource, validateTimeoutMs: config.dashboard.validateTimeoutMs },
       webhooks: { settings: webhookSettings, http: webhookHttp },
+      admitApiWrite,
     }),
   );
   shutdown.add('http', () => app.close());

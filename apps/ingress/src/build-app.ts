@@ -5,13 +5,12 @@ import { dashboardPlugin } from '@integrador/dashboard';
 import { connectionRetryOf, SEED_003_LIMITS } from '@integrador/integrador';
 import type { Logger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
-import { httpServerTimeouts } from '@integrador/runtime';
+import { createAdmissionLimit, httpServerTimeouts } from '@integrador/runtime';
 import type { CrmDatabase } from '@integrador/store';
 import { createTransportFactory, type TransportFactory } from '@integrador/transports';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, openSecret, sealSecret } from '@integrador/webhooks';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { registerAdmissionLimit } from './plugins/admission-limit';
 import { registerTenantAuth } from './plugins/auth';
 import { registerDocs } from './plugins/docs';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler';
@@ -145,6 +144,8 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     rate: deps.admissionLimits?.[budget] ?? NO_LIMIT,
     onRefused: metrics.admissionRefused,
   });
+  // The api budget: one check (one counter per empresa) for /v1 writes and the dashboard's writes with a tenant API key.
+  const admitWrite = await createAdmissionLimit(app, admission('api'));
   if (deps.dashboard) {
     const { database, producer, redis, keyPrefix, logger, connections } = deps;
     const { validateTimeoutMs, ...dashboard } = deps.dashboard;
@@ -162,6 +163,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
         // The services page's Validar and the webhooks page's Testar use what the /v1 routes use.
         endpoints,
         webhooks,
+        admitApiWrite: admitWrite,
         ...dashboard,
       }),
     );
@@ -169,6 +171,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   await app.register(
     healthRoutes({
       redis: deps.redis,
+      keyPrefix: deps.keyPrefix,
       producer: deps.producer,
       database: deps.database,
       timeoutMs: deps.checkTimeoutMs,
@@ -195,7 +198,6 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
         if (response && methods.some((method) => !READ_METHODS.has(method))) response[429] = TenantRateLimitedResponse;
       });
       // After the API key (the tenant it binds is the key of the count), before the body is read or a key bound.
-      const admitWrite = await registerAdmissionLimit(v1, admission('api'));
       v1.addHook('onRequest', async (request, reply) => {
         if (!READ_METHODS.has(request.method)) await admitWrite(request, reply, request.tenant.empresaId);
       });

@@ -1,3 +1,4 @@
+import { requestFingerprint } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import type { FastifyInstance } from 'fastify';
@@ -192,5 +193,49 @@ describe('crm-change answers', () => {
     const b = await post({ tabela: 'contatos', id: 1 }, { key: keyB });
     expect(b.statusCode).toBe(202);
     expect(b.json().webhooks).toMatchObject({ entregas: [], motivo: { code: 'NO_ROW' } });
+  });
+
+  const postKeyed = (key: string, payload: Record<string, unknown>) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/events/crm-change',
+      headers: { authorization: `Bearer ${keyA}`, 'idempotency-key': key },
+      payload,
+    });
+
+  it('binds an Idempotency-Key header to the body chave too: another chave under it is a 422, not the first event answered', async () => {
+    const first = await postKeyed('hk-1', { tabela: 'contatos', id: 1, chaveIdempotencia: 'c1-hk-1' });
+    expect([first.statusCode, first.json().deduplicated]).toEqual([202, false]);
+    // A second edit of the same row (its own chave) under the same header: refused, not dropped with the first's answer.
+    const other = await postKeyed('hk-1', { tabela: 'contatos', id: 1, chaveIdempotencia: 'c2-hk-1' });
+    expect([other.statusCode, other.json().error?.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+    const claims = await database.db.selectFrom('crm_mudancas').select('chave').where('chave', 'like', 'c%-hk-1').execute();
+    expect(claims.map((row) => row.chave)).toEqual(['c1-hk-1']);
+    const replay = await postKeyed('hk-1', { tabela: 'contatos', id: 1, chaveIdempotencia: 'c1-hk-1' });
+    expect([replay.statusCode, replay.headers['idempotent-replayed'], replay.json().chaveIdempotencia]).toEqual([202, 'true', 'c1-hk-1']);
+    // A body without a chave is the event its header names: the same as a body naming the header as its chave.
+    expect((await postKeyed('hk-2', { tabela: 'contatos', id: 1 })).statusCode).toBe(202);
+    const same = await postKeyed('hk-2', { tabela: 'contatos', id: 1, chaveIdempotencia: 'hk-2' });
+    expect([same.statusCode, same.json().chaveIdempotencia]).toEqual([202, 'hk-2']);
+  });
+
+  it('takes an empty parametros as none: the same event under one chave, also for a claim bound before', async () => {
+    const bare = await post({ tabela: 'contatos', id: 1, chaveIdempotencia: 'p-empty-1' });
+    expect([bare.statusCode, bare.json().deduplicated]).toEqual([202, false]);
+    const empty = await post({ tabela: 'contatos', id: 1, chaveIdempotencia: 'p-empty-1', parametros: {} });
+    expect([empty.statusCode, empty.json().deduplicated]).toEqual([202, true]);
+    expect((await post({ tabela: 'contatos', id: 1, chaveIdempotencia: 'p-empty-1', parametros: { x: '1' } })).statusCode).toBe(422);
+    // A claim an earlier version bound to `parametros: {}` (its fingerprint kept the empty object): both spellings retry it.
+    const earlier = requestFingerprint({
+      method: 'POST',
+      route: '/v1/events/crm-change',
+      body: { tabela: 'contatos', id: '1', operacao: 'alterado', parametros: {} },
+    });
+    await post({ tabela: 'contatos', id: 1, chaveIdempotencia: 'p-empty-2', parametros: {} });
+    await database.db.updateTable('crm_mudancas').set({ impressao: earlier }).where('chave', '=', 'p-empty-2').execute();
+    for (const parametros of [{}, undefined]) {
+      const retry = await post({ tabela: 'contatos', id: 1, chaveIdempotencia: 'p-empty-2', ...(parametros ? { parametros } : {}) });
+      expect([retry.statusCode, retry.json().deduplicated]).toEqual([202, true]);
+    }
   });
 });

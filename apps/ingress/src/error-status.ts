@@ -16,6 +16,8 @@ const STATUS_BY_CODE: Readonly<Record<string, { status: number; key: MessageKey 
   NO_RECORDS: { status: 404, key: 'RECORD_NOT_FOUND' },
   FOREIGN_ROW: { status: 404, key: 'RECORD_NOT_FOUND' },
   TRANSPORT_TRANSIENT: { status: 502, key: 'RECEPTOR_UNAVAILABLE' },
+  // The admission limits (packages/runtime: TenantRateLimitedError, Retry-After already set).
+  TENANT_RATE_LIMITED: { status: 429, key: 'TENANT_RATE_LIMITED' },
   // CTI (packages/cti)
   CTI_NOT_CONFIGURED: { status: 409, key: 'CTI_NOT_CONFIGURED' },
   CTI_INVALID_NUMBER: { status: 400, key: 'CTI_INVALID_NUMBER' },

@@ -23,8 +23,8 @@ const MESSAGES = {
   NOT_FOUND: { 'pt-BR': 'recurso não encontrado', en: 'resource not found' },
   ROUTE_NOT_FOUND: { 'pt-BR': 'rota não encontrada: {route}', en: 'route not found: {route}' },
   QUEUE_UNAVAILABLE: {
-    'pt-BR': 'fila indisponível (Redis fora do ar); nada foi enfileirado, tente novamente em instantes',
-    en: 'queue unavailable (Redis is down); nothing was enqueued, try again shortly',
+    'pt-BR': 'fila indisponível (Redis fora do ar ou recusando escritas); nada foi enfileirado, tente novamente em instantes',
+    en: 'queue unavailable (Redis is down or refusing writes); nothing was enqueued, try again shortly',
   },
   TENANT_RATE_LIMITED: {
     'pt-BR':
@@ -129,6 +129,12 @@ const MESSAGES = {
     'pt-BR':
       'a primeira requisição com esta Idempotency-Key ainda está em andamento; repita em alguns segundos para receber a resposta dela',
     en: 'the first request with this Idempotency-Key is still in progress; repeat it in a few seconds to get its answer',
+  },
+  // A replay whose kept first answer no longer opens (WEBHOOK_SECRET_KEY changed): refused rather than run twice.
+  IDEMPOTENCY_ANSWER_UNREADABLE: {
+    'pt-BR':
+      'a resposta guardada da primeira requisição com esta Idempotency-Key não pode mais ser lida (a chave WEBHOOK_SECRET_KEY mudou desde então); a requisição não foi executada de novo. Confira se a primeira teve efeito e, para repetir, use uma Idempotency-Key nova: não reutilize esta',
+    en: 'the kept answer of the first request with this Idempotency-Key can no longer be read (WEBHOOK_SECRET_KEY changed since); the request was not run again. Check whether the first one took effect and, to repeat it, use a new Idempotency-Key: do not reuse this one',
   },
   INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
   VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },

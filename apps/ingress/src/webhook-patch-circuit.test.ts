@@ -102,6 +102,26 @@ describe.each(ALL_DIALECTS)('webhook PATCH and circuit state on %s', (dialect) =
     expect((await as(keyA, 'PATCH', '/v1/webhooks/999999', { ativo: true })).statusCode).toBe(404);
   });
 
+  it('refuses a custom header HTTP cannot carry (a value outside Latin-1, a name with a space) with a 400 naming it', async () => {
+    const id = await create('Cabecalhos');
+    const before = await requireEndpoint(database.db, empresaA, id);
+    for (const cabecalhos of [{ 'X-A': 'LEAKME8é€' }, { 'X A': 'LEAKME8' }]) {
+      for (const [method, url, payload] of [
+        ['PATCH', `/v1/webhooks/${id}`, { cabecalhos }],
+        ['POST', '/v1/webhooks', { ...settings, nome: 'Outro', cabecalhos }],
+      ] as const) {
+        const refused = await as(keyA, method, url, payload, 'en');
+        const name = Object.keys(cabecalhos)[0];
+        expect([refused.statusCode, refused.json().error.code]).toEqual([400, 'WEBHOOK_HEADER_INVALID']);
+        expect(refused.json().error.message).toContain(`invalid custom header: ${name} `);
+        expect(refused.body).not.toContain('LEAKME');
+      }
+    }
+    expect(await requireEndpoint(database.db, empresaA, id)).toEqual(before);
+    // Latin-1 is a header value HTTP carries (sent as its byte): accepted.
+    expect((await as(keyA, 'PATCH', `/v1/webhooks/${id}`, { cabecalhos: { 'X-A': 'café' } })).statusCode).toBe(200);
+  });
+
   it("shows the endpoint's circuit breaker: closed, open until a time while deliveries wait, half-open, closed again", async () => {
     const id = await create('Circuito');
     const flow = new EndpointFlowControl(ingress.redis, ingress.prefix, {

@@ -32,6 +32,7 @@ import { servicesRoutes } from './services.routes';
 import { sendStatusPage } from './status-page';
 import { errorPage, LIVE_JS, layout, loginPage, STYLE_CSS } from './views/layout';
 
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const PUBLIC = new Set(['/dashboard/login', '/dashboard/live.js', '/dashboard/style.css']);
 const isApi = (request: FastifyRequest) => request.url.startsWith('/dashboard/api/');
 
@@ -186,6 +187,9 @@ function errorHandler(
         .send(layout(request.viewer, { title: String(status), active: '', body: html``, flash: { text, error: true } }));
     return reply.status(status).type('text/html').send(errorPage(text));
   };
+  // The tenant's admission budget (admitApiWrite): the wait worded, as /v1 words it.
+  if (error.statusCode === 429 && error.code === 'TENANT_RATE_LIMITED')
+    return answer(429, error.code, messages(locale).tenantRateLimited(String(reply.getHeader('retry-after') ?? 1)));
   // The webhook engine's refusals (409 for a disabled endpoint…) carry their status and are worded beside them.
   if (error instanceof WebhookError) return answer(error.status, error.code, webhookMessage(locale, error.code, error.params));
   // Before the engine's refusals: a field's CONTROL_CHARACTER is said of the field, not of a run's parameter.
@@ -251,6 +255,14 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
     app.decorateRequest('viewer', null);
     app.setErrorHandler(errorHandler);
     app.addHook('onRequest', requireViewer(deps));
+    // A script's writes (a tenant API key) spend the tenant's /v1 budget, before the body is read: the same actions
+    // as /v1 (run, retry, resend, pause…), so a script refused there cannot carry on here.
+    app.addHook('onRequest', async (request, reply) => {
+      const viewer = request.viewer;
+      if (!deps.admitApiWrite || !viewer || viewer.operadorId !== null || viewer.scope === 'all') return;
+      const empresaId = viewer.scope[0];
+      if (empresaId !== undefined && !READ_METHODS.has(request.method)) await deps.admitApiWrite(request, reply, empresaId);
+    });
     app.addHook('onSend', securityHeaders);
     // A repeated query parameter (?q=a&q=b) arrives as an array where every page and API route reads one string (a 500
     // when it was trimmed or searched): refused, naming it (bull-board's own UI keeps its queries).

@@ -3,6 +3,7 @@ import type { EndpointLimits } from '@integrador/integrador';
 import type { Logger } from '@integrador/logging';
 import type { TransportFactory } from '@integrador/transports';
 import type { WebhookHttpClient, WebhookSettings } from '@integrador/webhooks';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ActionDeps } from './actions';
 
 /** What the dashboard needs; the ingress passes its own (all-in-one), server.ts opens them (fleet). */
@@ -29,6 +30,12 @@ export interface DashboardDeps extends ActionDeps {
    * guard) the webhooks page's "Testar" and circuit state use (default: the defaults and the dashboard's own client).
    */
   webhooks?: { settings: WebhookSettings; http: WebhookHttpClient } | undefined;
+  /**
+   * The tenant's admission budget of API writes (RATE_LIMIT_API_*: the /v1 counters, packages/runtime's
+   * registerAdmissionLimit): a write sent here with a tenant API key passes it first, as on /v1 — resolves when admitted,
+   * throws its 429 TENANT_RATE_LIMITED (Retry-After set) otherwise. Operators' sessions are not counted. Absent: no limit.
+   */
+  admitApiWrite?: ((request: FastifyRequest, reply: FastifyReply, empresaId: number) => Promise<void>) | undefined;
   /** Send the session cookie only over HTTPS (production behind TLS). */
   secureCookies?: boolean;
   sessionTtlMs?: number;

@@ -20,9 +20,18 @@ export class EnqueueOutcomeUnknownError extends QueueUnavailableError {
 }
 
 /**
+ * Redis answered but refused the write: a replica after a failover (READONLY, MASTERDOWN), too few replicas
+ * (NOREPLICAS), a failed snapshot (MISCONF), a script running (BUSY), a slot moving (TRYAGAIN). Each refuses every
+ * write of the command or script, so nothing of a refused add was written: nothing was enqueued, retry later.
+ */
+export class RedisWriteRefusedError extends QueueUnavailableError {
+  override name = 'RedisWriteRefusedError';
+}
+
+/**
  * Redis refused the write because it is at maxmemory (noeviction: it refuses rather than drops jobs). Redis checks that
  * before a script starts, so nothing of the refused add was written: nothing was enqueued, retry later.
  */
-export class RedisFullError extends QueueUnavailableError {
+export class RedisFullError extends RedisWriteRefusedError {
   override name = 'RedisFullError';
 }

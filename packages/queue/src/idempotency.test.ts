@@ -9,7 +9,6 @@ import {
   renewIdempotencyPending,
   requestFingerprint,
   storeIdempotentAnswer,
-  takeUnreadableAnswer,
   withdrawIdempotencyReplay,
 } from './idempotency';
 
@@ -155,16 +154,5 @@ describe('the pending marker of an Idempotency-Key', () => {
     expect(await redis.pttl(answer)).toBeLessThanOrEqual(2000);
     await renewIdempotencyPending(redis, prefix, tenant, 'p-4', 'first');
     expect(await redis.pttl(answer)).toBeGreaterThan(5000);
-  });
-
-  it('an answer that cannot be opened is taken over by one replay', async () => {
-    expect(await bind('p-5', 'A', 'first')).toBe('bound');
-    expect(await storeIdempotentAnswer(redis, prefix, tenant, 'p-5', 'A', 'v1:sealed')).toBe(true);
-    expect(await takeUnreadableAnswer(redis, prefix, tenant, 'p-5', 'v1:sealed', 'b')).toBe(true);
-    expect(await takeUnreadableAnswer(redis, prefix, tenant, 'p-5', 'v1:sealed', 'c')).toBe(false);
-    expect(await bind('p-5', 'A', 'd')).toBe('pending');
-    // The replay that took it keeps its answer in place of the unreadable one.
-    expect(await storeIdempotentAnswer(redis, prefix, tenant, 'p-5', 'A', 'v1:new')).toBe(true);
-    expect(await bindIdempotencyKey(redis, prefix, tenant, 'p-5', 'A', 'e', 'e')).toEqual({ state: 'answered', stored: 'v1:new' });
   });
 });

@@ -280,27 +280,6 @@ export async function renewIdempotencyPending(
   await redis.eval(RENEW_PENDING, 1, name, pendingMarker(token), String(IDEMPOTENCY_PENDING_TTL_MS));
 }
 
-/** Replaces KEYS[1] by the marker ARGV[2] (for ARGV[3] ms) when it still holds ARGV[1]. */
-const TAKE_UNREADABLE = `if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return 1`;
-
-/**
- * A replay could not open the stored answer (WEBHOOK_SECRET_KEY changed or removed since it was sealed): it takes the
- * pending marker in its place, as if no answer were kept, and runs the route; false when another replay took it first.
- */
-export async function takeUnreadableAnswer(
-  redis: IdempotencyStore,
-  prefix: string,
-  tenant: TenantRef,
-  key: string,
-  stored: string,
-  token: string,
-): Promise<boolean> {
-  const name = answerKey(bindingKey(prefix, tenant, key));
-  return (await redis.eval(TAKE_UNREADABLE, 1, name, stored, pendingMarker(token), String(IDEMPOTENCY_PENDING_TTL_MS))) === 1;
-}
-
 /** Stores ARGV[2] as the answer, for as long as the binding (still holding ARGV[1]) lives; the first answer stays. */
 const STORE_ANSWER = `if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
 local stored = redis.call('get', KEYS[2])

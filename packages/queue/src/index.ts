@@ -1,4 +1,10 @@
-export { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisConfigurationError, RedisFullError } from './errors';
+export {
+  EnqueueOutcomeUnknownError,
+  QueueUnavailableError,
+  RedisConfigurationError,
+  RedisFullError,
+  RedisWriteRefusedError,
+} from './errors';
 export * from './flows/index';
 export {
   bindIdempotencyKey,
@@ -17,7 +23,6 @@ export {
   renewIdempotencyPending,
   requestFingerprint,
   storeIdempotentAnswer,
-  takeUnreadableAnswer,
   withdrawIdempotencyReplay,
 } from './idempotency';
 export {

@@ -12,7 +12,7 @@ import {
 import type { Logger } from '@integrador/logging';
 import { FlowProducer, type Job, type JobState, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisFullError } from './errors';
+import { EnqueueOutcomeUnknownError, QueueUnavailableError, RedisWriteRefusedError } from './errors';
 import { addValidatedFlow } from './flows/flow-producer';
 import type { FlowNodeInput, FlowNodeRef } from './flows/flow-tree';
 import { idempotentJobId } from './idempotency';
@@ -62,12 +62,12 @@ async function outcomeKnown<T>(operation: Promise<T>, sent: { add: boolean }): P
   try {
     return await operation;
   } catch (err) {
-    // A full Redis refused the add before running it: that outcome is known (nothing enqueued).
+    // A full, read-only or otherwise refusing Redis refused the add's writes: that outcome is known (nothing enqueued).
     if (
       sent.add &&
       err instanceof QueueUnavailableError &&
       !(err instanceof EnqueueOutcomeUnknownError) &&
-      !(err instanceof RedisFullError)
+      !(err instanceof RedisWriteRefusedError)
     ) {
       throw new EnqueueOutcomeUnknownError(err.message, { cause: err });
     }

@@ -1,5 +1,5 @@
 import { Cluster, type ClusterNode, Redis, type RedisOptions } from 'ioredis';
-import { QueueUnavailableError, RedisConfigurationError, RedisFullError } from './errors';
+import { QueueUnavailableError, RedisConfigurationError, RedisFullError, RedisWriteRefusedError } from './errors';
 
 /**
  * producer: the ingress — commands fail at once while Redis is down so requests get a 503 instead of hanging.
@@ -124,7 +124,27 @@ export function assertReady(redis: Redis): void {
   }
 }
 
-/** Races a Redis operation against a deadline; a late or failed call becomes QueueUnavailableError. */
+/**
+ * The replies of a Redis that is up but will not write now (a replica after a failover, too few replicas, a failed
+ * snapshot, a script running, a slot moving), at the start of the message or, from a script on Redis < 7, after the
+ * "-" of the wrapped reply. BUSY and not BUSYKEY/BUSYGROUP (an answer about the data): the space ends the word.
+ */
+const WRITE_REFUSAL = /(?:^|-)(READONLY|NOREPLICAS|MASTERDOWN|MISCONF|BUSY|TRYAGAIN) /;
+
+/**
+ * The one translation of a Redis error for callers that answer HTTP: a full Redis → RedisFullError, a refused write →
+ * RedisWriteRefusedError, an unreachable or slow one → QueueUnavailableError (all 503); anything else as it came.
+ */
+function asQueueError(err: unknown, what: string): unknown {
+  if (err instanceof QueueUnavailableError || !(err instanceof Error)) return err;
+  if (/(?:^|-)OOM /.test(err.message)) return new RedisFullError(`Redis is full (maxmemory) during ${what}`, { cause: err });
+  const refusal = WRITE_REFUSAL.exec(err.message)?.[1];
+  if (refusal) return new RedisWriteRefusedError(`Redis refused the write (${refusal}) during ${what}`, { cause: err });
+  if (isConnectionError(err)) return new QueueUnavailableError(`Redis is unavailable during ${what}`, { cause: err });
+  return err;
+}
+
+/** Races a Redis operation against a deadline; a late or failed call becomes QueueUnavailableError (asQueueError). */
 export async function withRedisDeadline<T>(operation: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -133,12 +153,7 @@ export async function withRedisDeadline<T>(operation: Promise<T>, timeoutMs: num
   try {
     return await Promise.race([operation, deadline]);
   } catch (err) {
-    if (err instanceof Error && err.message.startsWith('OOM '))
-      throw new RedisFullError(`Redis is full (maxmemory) during ${what}`, { cause: err });
-    if (err instanceof QueueUnavailableError || isConnectionError(err)) {
-      throw err instanceof QueueUnavailableError ? err : new QueueUnavailableError(`Redis is unavailable during ${what}`, { cause: err });
-    }
-    throw err;
+    throw asQueueError(err, what);
   } finally {
     clearTimeout(timer);
   }

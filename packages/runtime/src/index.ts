@@ -1,3 +1,11 @@
+export {
+  type AdmissionBudget,
+  type AdmissionLimitDeps,
+  type AdmitTenant,
+  createAdmissionLimit,
+  registerAdmissionLimit,
+  TenantRateLimitedError,
+} from './admission-limit';
 export { type HttpServerTimeouts, httpServerTimeouts } from './http-timeouts';
 export {
   hasBearerToken,

@@ -21,6 +21,8 @@ export interface ChangeEvent {
   filialId?: number | null | undefined;
   /** The fingerprint of the request body: the same chave with another body is refused (422 CHANGE_KEY_REUSED). */
   impressao?: string | undefined;
+  /** Fingerprints an earlier version gave this same body: a claim holding one of them is this event's, not another's. */
+  impressoesAnteriores?: readonly string[] | undefined;
 }
 
 export interface ChangeEventDeps<S> {
@@ -138,7 +140,10 @@ const release = (db: Kysely<Database>, empresaId: number, claimId: number) =>
 
 /** Whether a claim came with another body than this event's (a claim written before migration 019 has none to compare). */
 const isOtherBody = (seen: Seen, event: ChangeEvent) =>
-  seen.impressao !== null && event.impressao !== undefined && seen.impressao !== event.impressao;
+  seen.impressao !== null &&
+  event.impressao !== undefined &&
+  seen.impressao !== event.impressao &&
+  !(event.impressoesAnteriores ?? []).includes(seen.impressao);
 
 /** A table neither a gatilho nor a SET integration uses is a typo (contato for contatos): 400 naming the accepted ones. */
 function checkTable(tabela: string, setTables: readonly string[]): void {

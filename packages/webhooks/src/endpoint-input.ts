@@ -1,3 +1,4 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import net from 'node:net';
 import { type AddressAllowlist, OutboundAddressError, shownUrl } from '@integrador/connections';
 import { assertAllowedWithoutDns } from '@integrador/transports';
@@ -5,7 +6,6 @@ import { WebhookError } from './errors';
 import { GATILHOS, type Gatilho, isGatilho } from './gatilhos';
 
 const RESERVED_HEADER = /^(content-type|content-length|host|webhook-.*|transfer-encoding|connection)$/i;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
  * A fixed http(s) URL (seed 004: no parameters or placeholders): `{…}`, `#var#`, `${…}` are refused, as are
@@ -52,12 +52,24 @@ export function checkGatilhos(values: readonly string[]): Gatilho[] {
   return [...new Set(values as Gatilho[])];
 }
 
-/** Custom headers: valid names, not the ones the engine sets itself, no line breaks. */
+/**
+ * Custom headers: not the ones the engine sets itself, and a name and value HTTP can carry — judged by Node's own rule
+ * (a token name; a value of tab, visible ASCII and Latin-1, no line break), the one the delivery's client applies too:
+ * a value it would refuse ("€") would fail every delivery as a network error, so it is refused here, naming the header.
+ */
 export function checkHeaders(headers: Record<string, string>): Record<string, string> {
   for (const [name, value] of Object.entries(headers)) {
-    if (!HEADER_NAME.test(name) || RESERVED_HEADER.test(name) || /[\r\n]/.test(value)) {
-      throw new WebhookError('WEBHOOK_HEADER_INVALID', 400, { name });
-    }
+    if (RESERVED_HEADER.test(name) || !sendable(name, value)) throw new WebhookError('WEBHOOK_HEADER_INVALID', 400, { name });
   }
   return headers;
+}
+
+function sendable(name: string, value: string): boolean {
+  try {
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -117,8 +117,9 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
     en: 'unknown gatilho: {gatilho}; use one of {gatilhos}',
   },
   WEBHOOK_HEADER_INVALID: {
-    'pt-BR': 'cabeçalho personalizado inválido: {name} (nomes reservados: content-type, webhook-*; nomes e valores sem quebras de linha)',
-    en: 'invalid custom header: {name} (reserved names: content-type, webhook-*; names and values without line breaks)',
+    'pt-BR':
+      "cabeçalho personalizado inválido: {name} (nomes reservados: content-type, webhook-*; o nome só com letras, dígitos e !#$%&'*+.^_`|~-; o valor sem quebras de linha nem caracteres fora do Latin-1, como €)",
+    en: "invalid custom header: {name} (reserved names: content-type, webhook-*; the name only letters, digits and !#$%&'*+.^_`|~-; the value without line breaks or characters outside Latin-1, such as €)",
   },
   WEBHOOK_SECRET_KEY_MISSING: {
     'pt-BR':

@@ -10,7 +10,6 @@ import {
   renewIdempotencyPending,
   requestFingerprint,
   storeIdempotentAnswer,
-  takeUnreadableAnswer,
   withdrawIdempotencyReplay,
   withRedisDeadline,
 } from '@integrador/queue';
@@ -29,9 +28,10 @@ declare module 'fastify' {
     idempotentAnswer?: boolean;
     /**
      * The body as the route handles it, fingerprinted in place of the raw one (crm-change: the id as digits, operacao
-     * with its default, tabela in lower case), so a retry spelling the same request another way is not a 422.
+     * with its default, tabela in lower case), so a retry spelling the same request another way is not a 422. Given the
+     * request's Idempotency-Key (crm-change: a body chave other than the key is part of what the key is bound to).
      */
-    idempotentBody?: (body: unknown) => unknown;
+    idempotentBody?: (body: unknown, key: string) => unknown;
   }
   interface FastifyRequest {
     /** The fingerprint this request bound its Idempotency-Key to (first use), released if the request is refused. */
@@ -135,7 +135,7 @@ export function registerIdempotencyBinding(
       route: request.routeOptions.url ?? request.url,
       params: request.params,
       query: request.query,
-      body: request.routeOptions.config.idempotentBody?.(request.body) ?? request.body,
+      body: request.routeOptions.config.idempotentBody?.(request.body, key) ?? request.body,
     });
     // Redis down or frozen: 503 QUEUE_UNAVAILABLE, as the enqueue the key guards would answer.
     const tenant = tenantOf(request);
@@ -151,11 +151,8 @@ export function registerIdempotencyBinding(
       if (found.state === 'run') request.idempotencyReplay = replay;
       if (found.state === 'answered') {
         const answer = openAnswer(request, sealing, found.stored);
-        if (answer !== undefined) {
-          request.idempotencyReplayed = true;
-          return sendStoredAnswer(reply, answer);
-        }
-        if (!(await deadline(takeUnreadableAnswer(redis, prefix, tenant, key, found.stored, token)))) return inProgress(reply);
+        request.idempotencyReplayed = true;
+        return sendStoredAnswer(reply, answer);
       }
       request.idempotencyAnswerable = fingerprint;
       holdPending(request, () => renewIdempotencyPending(redis, prefix, tenant, key, token), timeoutMs, token);
@@ -248,11 +245,12 @@ function inProgress(reply: FastifyReply): never {
 }
 
 /**
- * The stored answer, or undefined when it cannot be opened (WEBHOOK_SECRET_KEY changed since it was sealed): logged
- * without the answer or the key, and then treated as no answer kept, not as a 5xx on every replay. A key missing on
- * this host is the operator's to set: 503 WEBHOOK_SECRET_KEY_MISSING.
+ * The stored answer. One that cannot be opened (WEBHOOK_SECRET_KEY changed since it was sealed) is a 409
+ * IDEMPOTENCY_ANSWER_UNREADABLE, logged without the answer or the key: the first request did its work, and running the
+ * route again would do it twice (a second webhook, a second rotation), so the client checks and uses a new key. A key
+ * missing on this host is the operator's to set: 503 WEBHOOK_SECRET_KEY_MISSING.
  */
-function openAnswer(request: FastifyRequest, sealing: AnswerSealing, stored: string): StoredAnswer | undefined {
+function openAnswer(request: FastifyRequest, sealing: AnswerSealing, stored: string): StoredAnswer {
   try {
     return JSON.parse(sealing.open(stored)) as StoredAnswer;
   } catch (err) {
@@ -260,8 +258,8 @@ function openAnswer(request: FastifyRequest, sealing: AnswerSealing, stored: str
     // secrets answer; running the route instead would do a non-enqueueing route's work twice (a second webhook).
     if (err instanceof WebhookError) throw err;
     const reason = err instanceof Error ? err.name : typeof err;
-    request.log.warn({ reason }, 'could not open a kept Idempotency-Key answer; the replay runs the route');
-    return undefined;
+    request.log.warn({ reason }, 'could not open a kept Idempotency-Key answer; the replay is refused');
+    throw new HttpError(409, 'IDEMPOTENCY_ANSWER_UNREADABLE');
   }
 }
 

@@ -1,11 +1,11 @@
 import type { Logger } from '@integrador/logging';
 import { type JobProducer, OTHER_TENANTS, readTenantStats } from '@integrador/queue';
+import type { AdmissionBudget } from '@integrador/runtime';
 import { hasBearerToken, registerProcessMetrics } from '@integrador/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { localeOf, message } from '../i18n';
-import type { AdmissionBudget } from './admission-limit';
 import { registerFlowMetrics } from './flow-metrics';
 import { registerLimitMetrics } from './limit-metrics';
 

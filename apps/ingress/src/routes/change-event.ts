@@ -73,26 +73,50 @@ function bodyFingerprint(body: ChangeEventBody): string {
   return requestFingerprint({ method: 'POST', route: '/v1/events/crm-change', body: handledChange(body) });
 }
 
+/**
+ * The fingerprints earlier versions gave this same event, which claims written then hold: with no parameter, a body
+ * fingerprinted with `parametros: {}` (before an empty parametros was taken as none) — so a retry of such a claim,
+ * spelled either way, still finds its first answer rather than a 422.
+ */
+function earlierFingerprints(body: ChangeEventBody): string[] {
+  if (Object.keys(body.parametros ?? {}).length > 0) return [];
+  return [requestFingerprint({ method: 'POST', route: '/v1/events/crm-change', body: { ...handledChange(body), parametros: {} } })];
+}
+
 /** A crm-change body as far as its identity goes (see bodyFingerprint). */
 interface ChangeEventBody {
   tabela: string;
   id?: string | number | undefined;
   operacao?: Operacao | undefined;
   chaveIdempotencia?: string | undefined;
+  parametros?: Record<string, unknown> | undefined;
 }
 
 /**
  * The event in the form it is handled in, without its chave: what a chaveIdempotencia is bound to, and what an
- * Idempotency-Key header is bound to too (the route's `idempotentBody`), so both keys compare one event alike.
+ * Idempotency-Key header is bound to too (the route's `idempotentBody`), so both keys compare one event alike. An
+ * empty parametros is none (the run gets no parameter either way).
  */
-export function handledChange(body: ChangeEventBody): object {
-  const { chaveIdempotencia: _key, ...event } = body;
+function handledChange(body: ChangeEventBody): object {
+  const { chaveIdempotencia: _key, parametros, ...event } = body;
   return {
     ...event,
+    ...(parametros && Object.keys(parametros).length > 0 ? { parametros } : {}),
     tabela: event.tabela.toLowerCase(),
     id: event.id === undefined ? undefined : BigInt(event.id).toString(),
     operacao: event.operacao ?? 'alterado',
   };
+}
+
+/**
+ * What an Idempotency-Key header is bound to: the handled event and, when the body names a chave other than the header,
+ * that chave — another chave is another event (two edits of one row), a 422 under the same header rather than the first
+ * event's answer; a body without one, or with the header's own, is the event the header stands for.
+ */
+export function headerBoundChange(body: ChangeEventBody, key: string): object {
+  const handled = handledChange(body);
+  const chave = body.chaveIdempotencia;
+  return chave === undefined || chave === key ? handled : { ...handled, chaveIdempotencia: chave };
 }
 
 /**
@@ -124,6 +148,7 @@ export async function receiveChange<S extends object>(
       operacao: body.operacao,
       chaveIdempotencia: body.chaveIdempotencia,
       impressao: bodyFingerprint(body),
+      impressoesAnteriores: earlierFingerprints(body),
     },
   );
   const { webhooks, ...rest } = result;

@@ -18,13 +18,13 @@ import {
   WConnectListener,
 } from '@integrador/cti';
 import type { JobProducer } from '@integrador/queue';
+import { type AdmissionLimitDeps, registerAdmissionLimit } from '@integrador/runtime';
 import { type CrmDatabase, timestampMs } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf, message } from '../i18n';
-import { type AdmissionLimitDeps, registerAdmissionLimit } from '../plugins/admission-limit';
 import { ErrorResponse, RowId, Text } from '../schemas';
 
 /** The CTI settings the ingress needs (CTI_* variables). */

@@ -20,7 +20,7 @@ import { type CrmDatabase, listIntegracoes } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import { localeOf } from '../i18n';
 import { ErrorResponse, IdempotencyHeaders } from '../schemas';
-import { ChangeEventFields, ChangeEventReply, handledChange, receiveChange } from './change-event';
+import { ChangeEventFields, ChangeEventReply, headerBoundChange, receiveChange } from './change-event';
 import { RunBody } from './runs.routes';
 
 /**
@@ -101,8 +101,9 @@ export function eventsRoutes(
     app.post(
       '/events/crm-change',
       {
-        // An Idempotency-Key header binds the event as it is handled, as a chaveIdempotencia does: 42 and "042" alike.
-        config: { idempotentBody: (body) => handledChange(body as Parameters<typeof handledChange>[0]) },
+        // An Idempotency-Key header binds the event as it is handled, as a chaveIdempotencia does: 42 and "042" alike;
+        // with the body's chave when it is another (headerBoundChange).
+        config: { idempotentBody: (body, key) => headerBoundChange(body as Parameters<typeof headerBoundChange>[0], key) },
         schema: {
           tags: ['integrations'],
           summary: 'A CRM record changed: run the SET integrations of its table',

@@ -6,6 +6,8 @@ import type { Redis } from 'ioredis';
 
 export interface HealthDeps {
   redis: Redis;
+  /** The fleet's key prefix: the readiness write lands on a key of it (its hash tag: this ingress's Cluster slot). */
+  keyPrefix: string;
   producer: JobProducer;
   database: CrmDatabase;
   timeoutMs: number;
@@ -31,7 +33,7 @@ const Readiness = Type.Object({
 
 /**
  * /healthz: the process answers (liveness), with the id of the npm start that launched it when one did (another fleet's
- * ingress on the same port answers another id). /readyz: Redis and the CRM database answer (readiness).
+ * ingress on the same port answers another id). /readyz: Redis takes a write and the CRM database answers (readiness).
  */
 export function healthRoutes(deps: HealthDeps) {
   return async (app: FastifyInstance) => {
@@ -42,7 +44,9 @@ export function healthRoutes(deps: HealthDeps) {
     app.get('/readyz', { schema: { hide: true, response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
       const [redis, database] = await Promise.all([
         check(async () => {
-          await withRedisDeadline(deps.redis.ping(), deps.timeoutMs, 'PING');
+          // A write, not PING: a node turned replica by a failover (or short of replicas, or failing its snapshots)
+          // answers PING but refuses every enqueue; a 5 s key, overwritten by each probe, leaves nothing behind.
+          await withRedisDeadline(deps.redis.set(`${deps.keyPrefix}:readyz`, '1', 'PX', 5000), deps.timeoutMs, 'readiness write');
           await deps.producer.guard.ensureUsable();
         }),
         check(() => withTimeout(pingDatabase(deps.database.db), deps.timeoutMs)),

@@ -2,12 +2,26 @@ import rateLimit from '@fastify/rate-limit';
 import type { AdmissionRate } from '@integrador/config';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { HttpError } from '../http-error';
 
 /** The two admission budgets of a tenant: PBX listener events (cti) and /v1 writes (api). */
 export type AdmissionBudget = 'cti' | 'api';
 
-/** Resolves when the tenant may go on; throws a 429 HttpError (Retry-After set on the reply) when over its budget. */
+/**
+ * A tenant over its admission budget: answered 429 TENANT_RATE_LIMITED, Retry-After already set on the reply. The
+ * request was not accepted and nothing was enqueued.
+ */
+export class TenantRateLimitedError extends Error {
+  override name = 'TenantRateLimitedError';
+  readonly code = 'TENANT_RATE_LIMITED';
+  readonly statusCode = 429;
+  readonly params: { seconds: string };
+  constructor(seconds: string) {
+    super(`the tenant's admission budget is spent; retry in ${seconds} s`);
+    this.params = { seconds };
+  }
+}
+
+/** Resolves when the tenant may go on; throws TenantRateLimitedError (Retry-After set on the reply) when over its budget. */
 export type AdmitTenant = (request: FastifyRequest, reply: FastifyReply, empresaId: number) => Promise<void>;
 
 export interface AdmissionLimitDeps {
@@ -28,6 +42,8 @@ export function admissionWindowMs(rate: AdmissionRate): number {
 const admitAll: AdmitTenant = async () => undefined;
 
 /**
+ * The one owner of the per-tenant admission limits, for every app that takes a tenant's writes (the ingress's /v1 and
+ * PBX listeners, the dashboard's actions with a tenant API key, whether the ingress serves it or it runs on its own).
  * Registers @fastify/rate-limit (Redis store, so every ingress counts the same window) in `scope` for one budget and
  * returns its check, keyed by the empresa the caller resolved (the API key's or the listener URL's) — never by anything
  * the request says about itself. A refused request did nothing: the check runs before any enqueue.
@@ -62,6 +78,18 @@ export async function registerAdmissionLimit(scope: FastifyInstance, deps: Admis
     deps.onRefused(deps.budget, empresaId);
     const seconds = String(Math.max(1, outcome.ttlInSeconds));
     reply.header('retry-after', seconds);
-    throw new HttpError(429, 'TENANT_RATE_LIMITED', { seconds });
+    throw new TenantRateLimitedError(seconds);
   };
+}
+
+/**
+ * registerAdmissionLimit in a scope of its own under `app`, for a check shared by several scopes (the ingress's /v1 and
+ * its dashboard): its plugin's hooks then meet no other route's own limits (the dashboard login's).
+ */
+export async function createAdmissionLimit(app: FastifyInstance, deps: AdmissionLimitDeps): Promise<AdmitTenant> {
+  let admit: AdmitTenant = admitAll;
+  await app.register(async (scope) => {
+    admit = await registerAdmissionLimit(scope, deps);
+  });
+  return admit;
 }
