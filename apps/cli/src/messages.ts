@@ -139,10 +139,16 @@ export interface Messages {
   consultaHeader: string;
   noConsulta: string;
   previewRecord: (key: string, index: number, total: number, url: string) => string;
+  /** A record whose request could not be built (the receptor's WSDL did not answer): its body follows. */
+  previewRecordBody: (key: string, index: number, total: number) => string;
+  /** After a preview's consulta and bodies: nothing answered at the WSDL's address of connection `connection`. */
+  previewReceptorUnreachable: (url: string, connection: string) => string;
   nothingSent: (records: number) => string;
   infoValues: (nome: string) => string;
   receptorUnavailable: (detail: string) => string;
   integrationFailed: (label: string, detail: string) => string;
+  /** The consulta found no row of the empresa for the given parametros (`given`: name=value, …). */
+  noRecords: (label: string, given: string, empresaId: number) => string;
   /** A #var# without a value; `upstream` the step before it in its flow that hands it down (preview runs no such step). */
   missingVariable: (label: string, variable: string, upstream: string | null) => string;
   connections: string;
@@ -304,10 +310,16 @@ const ptBR: Messages = {
   consultaHeader: 'Consulta (com os valores ligados):',
   noConsulta: 'Sem consulta: um único registro, montado só com os parâmetros.',
   previewRecord: (key, index, total, url) => `Registro ${recordName(key, 'id')} (${index} de ${total}), para ${url}:`,
+  previewRecordBody: (key, index, total) =>
+    `Registro ${recordName(key, 'id')} (${index} de ${total}), os campos do pedido (o envelope SOAP precisa do WSDL do receptor):`,
+  previewReceptorUnreachable: (url, connection) =>
+    `nada responde no endereço do WSDL ${url} (conexão ${connection}): confira o baseUrl dessa conexão no CONNECTIONS_FILE ou inicie o serviço (na demo: npm run erp-double); a consulta e os campos acima não dependem dele`,
   nothingSent: (records) => `Nada foi enviado (${plural(records, 'registro', 'registros')}).`,
   infoValues: (nome) => `Valores devolvidos pelo receptor (${nome}):`,
   receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('pt-BR', 'TRANSPORT_TRANSIENT')}: ${detail}; tente de novo mais tarde`,
   integrationFailed: (label, detail) => `a integração ${label} falhou: ${detail}`,
+  noRecords: (label, given, empresaId) =>
+    `a consulta da integração ${label} não encontrou nenhum registro com ${given || 'esses parâmetros'} na empresa ${empresaId}: confira o valor (registros de outra empresa não contam)`,
   missingVariable: (label, variable, upstream) =>
     upstream
       ? `a integração ${label} usa #${variable}#, que vem da integração ${upstream}, executada antes dela no fluxo (dependente/depende_de); a pré-visualização não executa essa etapa: informe o valor com -p ${variable}=…`
@@ -458,10 +470,16 @@ const en: Messages = {
   consultaHeader: 'Consulta (with its bound values):',
   noConsulta: 'No consulta: a single record, built from the parameters alone.',
   previewRecord: (key, index, total, url) => `Record ${recordName(key, 'id')} (${index} of ${total}), to ${url}:`,
+  previewRecordBody: (key, index, total) =>
+    `Record ${recordName(key, 'id')} (${index} of ${total}), the request's fields (the SOAP envelope needs the receptor's WSDL):`,
+  previewReceptorUnreachable: (url, connection) =>
+    `nothing answers at the WSDL address ${url} (connection ${connection}): check that connection's baseUrl in CONNECTIONS_FILE or start the service (for the demo: npm run erp-double); the consulta and fields above do not depend on it`,
   nothingSent: (records) => `Nothing was sent (${plural(records, 'record', 'records')}).`,
   infoValues: (nome) => `Values returned by the receptor (${nome}):`,
   receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('en', 'TRANSPORT_TRANSIENT')}: ${detail}; try again later`,
   integrationFailed: (label, detail) => `integracao ${label} failed: ${detail}`,
+  noRecords: (label, given, empresaId) =>
+    `the consulta of integracao ${label} found no record with ${given || 'these parameters'} in empresa ${empresaId}: check the value (records of another empresa do not count)`,
   missingVariable: (label, variable, upstream) =>
     upstream
       ? `integracao ${label} uses #${variable}#, which comes from integracao ${upstream}, run before it in its flow (dependente/depende_de); a preview does not run that step: give the value with -p ${variable}=…`
