@@ -100,6 +100,8 @@ export interface Messages {
   demoIntegrations: (empresaId: number, integrations: readonly DemoIntegration[]) => string;
   demoTryHint: (empresaId: number, integracaoId: number, contaId: number) => string;
   demoWebhookHint: (gatilhos: readonly DemoGatilho[]) => string;
+  /** The demo usuários' ramais, for a CTI trial (the demo has no CTI settings of its own). */
+  demoRamaisHint: (id: number, ramais: readonly { ramal: string; nome: string }[]) => string;
   run: string;
   preview: string;
   info: string;
@@ -253,6 +255,11 @@ const ptBR: Messages = {
     [
       'Para disparar cada gatilho de webhook (POST /v1/events/crm-change com a chave da demo e este corpo):',
       ...gatilhos.map((g) => `  ${g.gatilho}: ${JSON.stringify({ tabela: g.tabela, id: String(g.id), operacao: g.operacao })}`),
+    ].join('\n'),
+  demoRamaisHint: (id, ramais) =>
+    [
+      `Ramais dos usuários (para o CTI; configure-o antes com npm run integrador -- cti configure ${id} …):`,
+      ...ramais.map((r) => `  ${r.ramal}: ${r.nome}`),
     ].join('\n'),
   run: 'enfileira uma integração SET (fila set) ou GET (fila get) (como POST /v1/integrations/:id/run)',
   preview: 'mostra, sem enviar nada, a consulta com seus valores e a requisição exata de cada registro (dry run)',
@@ -414,6 +421,11 @@ const en: Messages = {
     [
       'To fire each webhook gatilho (POST /v1/events/crm-change with the demo key and this body):',
       ...gatilhos.map((g) => `  ${g.gatilho}: ${JSON.stringify({ tabela: g.tabela, id: String(g.id), operacao: g.operacao })}`),
+    ].join('\n'),
+  demoRamaisHint: (id, ramais) =>
+    [
+      `The usuários' ramais (for CTI; set it up first with npm run integrador -- cti configure ${id} …):`,
+      ...ramais.map((r) => `  ${r.ramal}: ${r.nome}`),
     ].join('\n'),
   run: 'enqueues a SET (set queue) or GET (get queue) integration (as POST /v1/integrations/:id/run)',
   preview: 'shows, sending nothing, the consulta with its bound values and the exact request of each record (dry run)',
