@@ -121,7 +121,10 @@ export interface Messages {
   invalidRunParameter: (name: string, expected: string, value: string) => string;
   redisUnreachable: (address: string, detail: string) => string;
   enqueued: (integracaoId: number, jobId: string, queue: string) => string;
-  jobState: (jobId: string, state: string, attemptsMade: number, failedReason: string | undefined) => string;
+  /** A waited-for job's state; `retryAt`, when known, the time its next attempt runs. */
+  jobState: (jobId: string, state: string, attemptsMade: number, failedReason: string | undefined, retryAt?: string) => string;
+  /** `run --wait` interrupted (Ctrl-C): the job is not stopped, and where to follow it. */
+  waitInterrupted: (queue: string, jobId: string) => string;
   jobCompleted: (jobId: string, message: string) => string;
   jobRecord: (key: string, values: Record<string, unknown>) => string;
   getJobCompleted: (jobId: string, result: GetRunCounts) => string;
@@ -287,16 +290,18 @@ const ptBR: Messages = {
     `parâmetro ${name} inválido: esperado um de ${expected}, recebido ${value}; nada foi enfileirado nem enviado`,
   redisUnreachable: (address, detail) => `não foi possível falar com o Redis em ${address} (${detail}); confira REDIS_URL`,
   enqueued: (id, jobId, queue) => `Integração #${id} enfileirada: job ${jobId} na fila ${queue}.`,
-  jobState: (jobId, state, attemptsMade, failedReason) => {
+  waitInterrupted: (queue, jobId) =>
+    `Acompanhamento interrompido: o job ${jobId} continua na fila ${queue} (com as tentativas que lhe restam): acompanhe com GET /v1/jobs/${queue}/${jobId} ou no painel`,
+  jobState: (jobId, state, attemptsMade, failedReason, retryAt) => {
     if (state === 'active') return `Job ${jobId}: em execução (tentativa ${attemptsMade + 1})`;
     if (state === 'delayed' && attemptsMade > 0)
-      return `Job ${jobId}: a tentativa ${attemptsMade} falhou (${failedReason ?? '?'}); nova tentativa em breve`;
+      return `Job ${jobId}: a tentativa ${attemptsMade} falhou (${failedReason ?? '?'}); nova tentativa ${retryAt ? `em ${retryAt}` : 'em breve'}`;
     if (state === 'delayed') return `Job ${jobId}: agendado`;
     if (state === 'waiting' || state === 'prioritized' || state === 'waiting-children') return `Job ${jobId}: na fila`;
     return `Job ${jobId}: ${jobStateName('pt-BR', state)}`;
   },
   jobCompleted: (jobId, message) => `Job ${jobId} concluído. Resposta do receptor: ${message}`,
-  jobRecord: (key, values) => `  registro ${key}: ${JSON.stringify(values)}`,
+  jobRecord: (key, values) => `  registro ${recordName(key, 'id')}: ${JSON.stringify(values)}`,
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} concluído: ${r.rowsRead} linhas lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas na origem; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `o job ${jobId} falhou: ${reason}`,
@@ -453,16 +458,18 @@ const en: Messages = {
     `invalid parameter ${name}: expected one of ${expected}, got ${value}; nothing was enqueued or sent`,
   redisUnreachable: (address, detail) => `could not talk to Redis at ${address} (${detail}); check REDIS_URL`,
   enqueued: (id, jobId, queue) => `Integracao #${id} enqueued: job ${jobId} on queue ${queue}.`,
-  jobState: (jobId, state, attemptsMade, failedReason) => {
+  waitInterrupted: (queue, jobId) =>
+    `Stopped following: job ${jobId} goes on in queue ${queue} (with the attempts it has left): follow it with GET /v1/jobs/${queue}/${jobId} or on the dashboard`,
+  jobState: (jobId, state, attemptsMade, failedReason, retryAt) => {
     if (state === 'active') return `Job ${jobId}: running (attempt ${attemptsMade + 1})`;
     if (state === 'delayed' && attemptsMade > 0)
-      return `Job ${jobId}: attempt ${attemptsMade} failed (${failedReason ?? '?'}); retrying shortly`;
+      return `Job ${jobId}: attempt ${attemptsMade} failed (${failedReason ?? '?'}); retrying ${retryAt ? `at ${retryAt}` : 'shortly'}`;
     if (state === 'delayed') return `Job ${jobId}: scheduled`;
     if (state === 'waiting' || state === 'prioritized' || state === 'waiting-children') return `Job ${jobId}: queued`;
     return `Job ${jobId}: ${state}`;
   },
   jobCompleted: (jobId, message) => `Job ${jobId} completed. Receptor's answer: ${message}`,
-  jobRecord: (key, values) => `  record ${key}: ${JSON.stringify(values)}`,
+  jobRecord: (key, values) => `  record ${recordName(key, 'id')}: ${JSON.stringify(values)}`,
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} completed: ${r.rowsRead} rows read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked as removed from the source; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `job ${jobId} failed: ${reason}`,
