@@ -6,7 +6,7 @@ import { enqueuePlannedRun, StepQueueUnavailableError } from '@integrador/integr
 import type { GetRunResult } from '@integrador/jobs';
 import { findBlockingFailure, type JobProducer } from '@integrador/queue';
 import type { Command } from 'commander';
-import { type Cli, print, printError, printJson, withDatabase } from '../cli-context';
+import { type Cli, print, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
 import { addTargetOptions, admitOrExplain, loadTenant, parseTargetArgs, type TargetOptions } from '../integration-target';
 import { failedJobReason } from '../job-failure';
@@ -14,6 +14,7 @@ import { localTime } from '../local-time';
 import { withJobProducer } from '../queue-connection';
 import { runGet } from './get-run';
 import { limitWaitWatch } from './limit-wait-watch';
+import { waitUnlessInterrupted } from './wait-interrupt';
 import { noWorkerWatch } from './worker-watch';
 
 interface RunOptions extends TargetOptions {
@@ -99,20 +100,8 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
       await watchWait(state);
     };
     const retryAt = (date: Date) => localTime(date, config.scheduleTimezone);
-    // Ctrl-C stops the waiting, not the job: say where it goes on, instead of leaving it retrying unseen.
-    const onInterrupt = () => {
-      printError(cli.text.waitInterrupted(queue, jobId));
-      process.exit(130);
-    };
-    process.once('SIGINT', onInterrupt);
-    const settled = await waitForJob(
-      cli,
-      producer,
-      queue,
-      jobId,
-      options.json ? undefined : { print, attemptReason, retryAt },
-      watch,
-    ).finally(() => process.off('SIGINT', onInterrupt));
+    const report = options.json ? undefined : { print, attemptReason, retryAt };
+    const settled = await waitUnlessInterrupted(cli, queue, jobId, waitForJob(cli, producer, queue, jobId, report, watch));
     if (options.json) printJson({ queue, jobId, steps: run.steps, ...settled });
     if (settled.state === 'failed') {
       const reason = await failedJobReason(cli, config, { queue, jobId, empresaId: tenant.empresaId }, settled.failedReason);
