@@ -1,11 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadConnectionsFile } from '@integrador/connections';
+import { resolveSetTarget, runSet } from '@integrador/integrador';
 import { createEmpresa, type IntegracaoTable } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { connectionsRestricting, insertForeignConnectionRows } from '@integrador/test-support/restricted-connections';
+import { createTransportFactory } from '@integrador/transports';
 import { type Insertable, sql } from 'kysely';
-import { cliEnv, runCli } from '../test/run-cli';
+import { DEFAULT_CREDENTIALS, startSeniorG5Server } from '../../../test/fixtures/senior-g5';
+import { cliEnv, DEMO_CONNECTIONS_FILE, runCli } from '../test/run-cli';
 
 // Seed 001's SET-WS-CONTAS, shortened to the columns the checks below need.
 const CONSULTA = '{"consulta":"SELECT c.id_erp, c.id, c.nome FROM contas AS c WHERE c.id = #contaId#"}';
@@ -64,19 +68,76 @@ describe('integrador config lint', () => {
     expect(run).toMatchObject({ code: 0, stdout: 'Configuração sem problemas.\n', stderr: '' });
   });
 
-  it("lints the README's first integration clean (its SQL run as written, tenant 1)", async () => {
-    // The README's "Configure your first integration" block: a newcomer pastes it as is, so it must lint clean.
+  /** The README's "Configure your first integration" block, run statement by statement as sqlite3 runs it; the SELECTs' rows. */
+  async function runReadmeFirstIntegration(): Promise<Record<string, unknown>[][]> {
     const readme = fs.readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
     const block = /sqlite3 data\/integrador\.sqlite <<'SQL'\n([\s\S]*?)\nSQL\n/.exec(readme)?.[1];
     expect(block).toContain('GET-BD-CLIENTES');
-    expect(empresaId).toBe(1);
     const statements = (block ?? '')
       .split(/;\s*\n/)
       .map((statement) => statement.replace(/^--.*$/gm, '').trim())
       .filter(Boolean);
-    for (const statement of statements) await sql.raw(statement).execute(database.db);
+    const selected: Record<string, unknown>[][] = [];
+    for (const statement of statements) {
+      const result = await sql.raw<Record<string, unknown>>(statement).execute(database.db);
+      if (/^SELECT\b/i.test(statement)) selected.push(result.rows);
+    }
+    return selected;
+  }
+
+  it("lints the README's first integration clean (its SQL run as written, tenant 1)", async () => {
+    // The README's "Configure your first integration" block: a newcomer pastes it as is, so it must lint clean.
+    expect(empresaId).toBe(1);
+    await runReadmeFirstIntegration();
     const run = await runCli(['config', 'lint', '--empresa', '1'], env);
     expect(run).toMatchObject({ code: 0, stdout: 'Configuração sem problemas.\n', stderr: '' });
+  });
+
+  it("previews and pushes the README's first SET to the ERP double with the ids its block prints (the demo seeded before)", async () => {
+    // The Quick start seeds the demo first: its contas take the CRM's first ids, and none of them is tenant 1's.
+    const demo = await createEmpresa(database.db, 'Empresa Demo');
+    await database.db.insertInto('contas').values({ empresa_id: demo, nome: 'Conta da demo' }).execute();
+    const [integracoes, contas] = await runReadmeFirstIntegration();
+    const setId = String(integracoes?.find((row) => row.nome === 'SET-WS-CONTAS')?.id);
+    const contaId = String(contas?.[0]?.contaId);
+    expect(contaId).not.toBe('1');
+    const erp = await startSeniorG5Server();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-first-'));
+    const file = path.join(dir, 'connections.yaml');
+    fs.writeFileSync(file, fs.readFileSync(DEMO_CONNECTIONS_FILE, 'utf8').replace('http://127.0.0.1:8080', erp.url));
+    try {
+      const erpEnv = { ...env, CONNECTIONS_FILE: file, SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password };
+      const preview = await runCli(['preview', setId, '--empresa', '1', '-p', `contaId=${contaId}`], erpEnv);
+      expect(preview).toMatchObject({ code: 0, stderr: '' });
+      expect(preview.stdout).toContain('<nomCli>Primeira Conta Ltda</nomCli>');
+      expect(erp.requests.count).toBe(0);
+      // The receptor accepts what the block configures: pushed as a worker pushes it, the answer's codCli is written back.
+      const connections = await loadConnectionsFile(file, { SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password, ERP_DB_PASSWORD: 'y' });
+      const transports = createTransportFactory();
+      try {
+        const tenant = { empresaId: 1, filialId: null, nome: '' };
+        const target = await resolveSetTarget(database, connections, transports, tenant, Number(setId));
+        const result = await runSet({
+          db: database.db,
+          dialect: database.dialect,
+          empresaId: 1,
+          filialId: null,
+          definition: target.definition,
+          parametros: { contaId },
+          jobId: 'first-set',
+          transport: target.transport,
+          timeoutMs: target.timeoutMs,
+        });
+        expect(result.records).toMatchObject([{ status: 'concluido' }]);
+      } finally {
+        await transports.close();
+      }
+      const conta = await database.db.selectFrom('contas').select('id_erp').where('id', '=', Number(contaId)).executeTakeFirstOrThrow();
+      expect(conta.id_erp).toBe('1001');
+    } finally {
+      await erp.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 1 naming the integracao and the column of a malformed consulta', async () => {

@@ -54,7 +54,8 @@ export interface CtiMessages {
   /** A host label with no allowlist, refused without --allow-any (the risk, and the two ways out). */
   hostLabelOpen: (label: string) => string;
   notConfigured: (empresaId: number) => string;
-  tokenIssued: (token: string) => string;
+  /** The new listener token, once, with the two listener URLs on `base` (this host's ingress). */
+  tokenIssued: (token: string, base: string) => string;
   saved: (empresaId: number) => string;
   request: (method: string, url: string, dialled: string, interno: boolean) => string;
   answered: (status: number, ms: number, body: string) => string;
@@ -143,8 +144,13 @@ const ptBR: CtiMessages = {
   hostLabelOpen: (label) =>
     `recusado: o rótulo ${label} sem lista de endereços (--allow) aceitaria eventos de ligação de qualquer origem — o rótulo (nome da empresa) é fácil de adivinhar e não autentica nada, então qualquer um poderia registrar ligações falsas e abrir screen pops nos operadores. Informe os endereços do PABX com --allow <ip/cidr,…>, use o caminho com token (--new-token, sem --host-label), ou, se outra proteção já filtra a origem (VPN, firewall), confirme com --allow-any`,
   notConfigured: (id) => `a empresa #${id} não tem CTI configurado (use "integrador cti configure ${id} …")`,
-  tokenIssued: (token) =>
-    `token dos listeners (guarde agora, não será mostrado de novo): ${token}\n  URLs: /t/${token}/wconnect/WConnect_WSDL_ConsultaRamal.php e …/WConnect_WSDL_FinalizaLigacao.php`,
+  tokenIssued: (token, base) =>
+    [
+      `token dos listeners (guarde agora, não será mostrado de novo): ${token}`,
+      `  início da ligação: ${base}/t/${token}/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=<ramal>&telefone=<número>`,
+      `  fim da ligação:    ${base}/t/${token}/wconnect/WConnect_WSDL_FinalizaLigacao.php?ramal=<ramal>&telefone=<número>&url_audio=<url>`,
+      `  (${base} é o ingress neste host, HOST e PORT; um PABX em outra máquina usa o endereço pelo qual a alcança)`,
+    ].join('\n'),
   saved: (id) => `CTI da empresa #${id} salvo`,
   request: (method, url, dialled, interno) => `${method} ${url}\n  discado: ${dialled}${interno ? ' (ramal interno, sem prefixo)' : ''}`,
   answered: (status, ms, body) => `PABX respondeu ${status} em ${ms} ms: ${body}`,
@@ -213,8 +219,13 @@ const en: CtiMessages = {
   hostLabelOpen: (label) =>
     `refused: the label ${label} with no address list (--allow) would accept call events from anywhere — the label (the company's name) is easy to guess and authenticates nothing, so anyone could log forged calls and raise screen pops on the operators. Give the PBX addresses with --allow <ip/cidr,…>, use the token path (--new-token, without --host-label), or, when something else already filters the origin (VPN, firewall), confirm with --allow-any`,
   notConfigured: (id) => `empresa #${id} has no CTI settings (use "integrador cti configure ${id} …")`,
-  tokenIssued: (token) =>
-    `listener token (keep it now, it is not shown again): ${token}\n  URLs: /t/${token}/wconnect/WConnect_WSDL_ConsultaRamal.php and …/WConnect_WSDL_FinalizaLigacao.php`,
+  tokenIssued: (token, base) =>
+    [
+      `listener token (keep it now, it is not shown again): ${token}`,
+      `  call start: ${base}/t/${token}/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=<ramal>&telefone=<number>`,
+      `  call end:   ${base}/t/${token}/wconnect/WConnect_WSDL_FinalizaLigacao.php?ramal=<ramal>&telefone=<number>&url_audio=<url>`,
+      `  (${base} is the ingress on this host, HOST and PORT; a PBX on another machine uses the address it reaches it by)`,
+    ].join('\n'),
   saved: (id) => `CTI settings of empresa #${id} saved`,
   request: (method, url, dialled, interno) => `${method} ${url}\n  dialled: ${dialled}${interno ? ' (internal extension, no prefix)' : ''}`,
   answered: (status, ms, body) => `the PBX answered ${status} in ${ms} ms: ${body}`,

@@ -19,7 +19,8 @@ describe('integrador cti', () => {
     });
     await new Promise<void>((resolve) => pbx.listen(0, '127.0.0.1', resolve));
     pbxUrl = `http://127.0.0.1:${(pbx.address() as AddressInfo).port}`;
-    env = cliEnv(database.url, { CTI_SECRET_1_PBX: 'segredo-do-pabx' });
+    // HOST and PORT only shape the listener URLs configure prints (a wildcard HOST is shown as 127.0.0.1): nothing listens.
+    env = cliEnv(database.url, { CTI_SECRET_1_PBX: 'segredo-do-pabx', HOST: '0.0.0.0', PORT: '3248' });
     expect((await runCli(['tenant', 'create', 'Acme'], env)).code).toBe(0);
   });
 
@@ -60,6 +61,12 @@ describe('integrador cti', () => {
     expect(configured.code).toBe(0);
     const token = /listener token .*: (ctk_\S+)/.exec(configured.stdout)?.[1];
     expect(token).toBeDefined();
+    // Whole URLs a PBX (or curl) can call: this host's ingress (HOST, PORT) and the path with the token.
+    const base = `http://127.0.0.1:3248/t/${token}/wconnect`;
+    expect(configured.stdout).toContain(`  call start: ${base}/WConnect_WSDL_ConsultaRamal.php?ramal=<ramal>&telefone=<number>\n`);
+    expect(configured.stdout).toContain(
+      `  call end:   ${base}/WConnect_WSDL_FinalizaLigacao.php?ramal=<ramal>&telefone=<number>&url_audio=<url>\n`,
+    );
     const row = await database.db.selectFrom('cti_configuracoes').selectAll().executeTakeFirstOrThrow();
     expect(row).toMatchObject({ empresa_id: 1, rotulo_host: 'acme', prefixo_discagem: '0', pbx_autenticacao: 'token_url' });
     expect(row.token_hash).not.toContain(token);

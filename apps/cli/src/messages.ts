@@ -101,6 +101,8 @@ export interface Messages {
   demoIntegrations: (empresaId: number, integrations: readonly DemoIntegration[]) => string;
   demoTryHint: (empresaId: number, integracaoId: number, contaId: number) => string;
   demoWebhookHint: (gatilhos: readonly DemoGatilho[]) => string;
+  /** The demo usuários' ramais, for a CTI trial (the demo has no CTI settings of its own). */
+  demoRamaisHint: (id: number, ramais: readonly { ramal: string; nome: string }[]) => string;
   run: string;
   preview: string;
   info: string;
@@ -120,7 +122,10 @@ export interface Messages {
   invalidRunParameter: (name: string, expected: string, value: string) => string;
   redisUnreachable: (address: string, detail: string) => string;
   enqueued: (integracaoId: number, jobId: string, queue: string) => string;
-  jobState: (jobId: string, state: string, attemptsMade: number, failedReason: string | undefined) => string;
+  /** A waited-for job's state; `retryAt`, when known, the time its next attempt runs. */
+  jobState: (jobId: string, state: string, attemptsMade: number, failedReason: string | undefined, retryAt?: string) => string;
+  /** `run --wait` interrupted (Ctrl-C): the job is not stopped, and where to follow it. */
+  waitInterrupted: (queue: string, jobId: string) => string;
   jobCompleted: (jobId: string, message: string) => string;
   jobRecord: (key: string, values: Record<string, unknown>) => string;
   getJobCompleted: (jobId: string, result: GetRunCounts) => string;
@@ -140,11 +145,17 @@ export interface Messages {
   consultaHeader: string;
   noConsulta: string;
   previewRecord: (key: string, index: number, total: number, url: string) => string;
+  /** A record whose request could not be built (the receptor's WSDL did not answer): its body follows. */
+  previewRecordBody: (key: string, index: number, total: number) => string;
+  /** After a preview's consulta and bodies: nothing answered at the WSDL's address of connection `connection`. */
+  previewReceptorUnreachable: (url: string, connection: string) => string;
   nothingSent: (records: number) => string;
   missingWrapper: (porta: string, wrapper: string, fields: readonly string[]) => string;
   infoValues: (nome: string) => string;
   receptorUnavailable: (detail: string) => string;
   integrationFailed: (label: string, detail: string) => string;
+  /** The consulta found no row of the empresa for the given parametros (`given`: name=value, …). */
+  noRecords: (label: string, given: string, empresaId: number) => string;
   /** A #var# without a value; `upstream` the step before it in its flow that hands it down (preview runs no such step). */
   missingVariable: (label: string, variable: string, upstream: string | null) => string;
   connections: string;
@@ -251,6 +262,11 @@ const ptBR: Messages = {
       'Para disparar cada gatilho de webhook (POST /v1/events/crm-change com a chave da demo e este corpo):',
       ...gatilhos.map((g) => `  ${g.gatilho}: ${JSON.stringify({ tabela: g.tabela, id: String(g.id), operacao: g.operacao })}`),
     ].join('\n'),
+  demoRamaisHint: (id, ramais) =>
+    [
+      `Ramais dos usuários (para o CTI; configure-o antes com npm run integrador -- cti configure ${id} …):`,
+      ...ramais.map((r) => `  ${r.ramal}: ${r.nome}`),
+    ].join('\n'),
   run: 'enfileira uma integração SET (fila set) ou GET (fila get) (como POST /v1/integrations/:id/run)',
   preview: 'mostra, sem enviar nada, a consulta com seus valores e a requisição exata de cada registro (dry run)',
   info: 'faz a consulta INFO no receptor e mostra os valores devolvidos (não grava nada)',
@@ -277,16 +293,18 @@ const ptBR: Messages = {
     `parâmetro ${name} inválido: esperado um de ${expected}, recebido ${value}; nada foi enfileirado nem enviado`,
   redisUnreachable: (address, detail) => `não foi possível falar com o Redis em ${address} (${detail}); confira REDIS_URL`,
   enqueued: (id, jobId, queue) => `Integração #${id} enfileirada: job ${jobId} na fila ${queue}.`,
-  jobState: (jobId, state, attemptsMade, failedReason) => {
+  waitInterrupted: (queue, jobId) =>
+    `Acompanhamento interrompido: o job ${jobId} continua na fila ${queue} (com as tentativas que lhe restam): acompanhe com GET /v1/jobs/${queue}/${jobId} ou no painel`,
+  jobState: (jobId, state, attemptsMade, failedReason, retryAt) => {
     if (state === 'active') return `Job ${jobId}: em execução (tentativa ${attemptsMade + 1})`;
     if (state === 'delayed' && attemptsMade > 0)
-      return `Job ${jobId}: a tentativa ${attemptsMade} falhou (${failedReason ?? '?'}); nova tentativa em breve`;
+      return `Job ${jobId}: a tentativa ${attemptsMade} falhou (${failedReason ?? '?'}); nova tentativa ${retryAt ? `em ${retryAt}` : 'em breve'}`;
     if (state === 'delayed') return `Job ${jobId}: agendado`;
     if (state === 'waiting' || state === 'prioritized' || state === 'waiting-children') return `Job ${jobId}: na fila`;
     return `Job ${jobId}: ${jobStateName('pt-BR', state)}`;
   },
   jobCompleted: (jobId, message) => `Job ${jobId} concluído. Resposta do receptor: ${message}`,
-  jobRecord: (key, values) => `  registro ${key}: ${JSON.stringify(values)}`,
+  jobRecord: (key, values) => `  registro ${recordName(key, 'id')}: ${JSON.stringify(values)}`,
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} concluído: ${r.rowsRead} linhas lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas na origem; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `o job ${jobId} falhou: ${reason}`,
@@ -307,12 +325,18 @@ const ptBR: Messages = {
   consultaHeader: 'Consulta (com os valores ligados):',
   noConsulta: 'Sem consulta: um único registro, montado só com os parâmetros.',
   previewRecord: (key, index, total, url) => `Registro ${recordName(key, 'id')} (${index} de ${total}), para ${url}:`,
+  previewRecordBody: (key, index, total) =>
+    `Registro ${recordName(key, 'id')} (${index} de ${total}), os campos do pedido (o envelope SOAP precisa do WSDL do receptor):`,
+  previewReceptorUnreachable: (url, connection) =>
+    `nada responde no endereço do WSDL ${url} (conexão ${connection}): confira o baseUrl dessa conexão no CONNECTIONS_FILE ou inicie o serviço (na demo: npm run erp-double); a consulta e os campos acima não dependem dele`,
   nothingSent: (records) => `Nada foi enviado (${plural(records, 'registro', 'registros')}).`,
   missingWrapper: (porta, wrapper, fields) =>
     `Aviso: ${fields.join(', ')} estão no topo de parameters, mas o WSDL de ${porta} os espera dentro de <${wrapper}>; o ERP ignora campos fora do lugar. Esperado em campo_crm: {"${wrapper}": {"${fields[0]}": …}}.`,
   infoValues: (nome) => `Valores devolvidos pelo receptor (${nome}):`,
   receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('pt-BR', 'TRANSPORT_TRANSIENT')}: ${detail}; tente de novo mais tarde`,
   integrationFailed: (label, detail) => `a integração ${label} falhou: ${detail}`,
+  noRecords: (label, given, empresaId) =>
+    `a consulta da integração ${label} não encontrou nenhum registro com ${given || 'esses parâmetros'} na empresa ${empresaId}: confira o valor (registros de outra empresa não contam)`,
   missingVariable: (label, variable, upstream) =>
     upstream
       ? `a integração ${label} usa #${variable}#, que vem da integração ${upstream}, executada antes dela no fluxo (dependente/depende_de); a pré-visualização não executa essa etapa: informe o valor com -p ${variable}=…`
@@ -409,6 +433,11 @@ const en: Messages = {
       'To fire each webhook gatilho (POST /v1/events/crm-change with the demo key and this body):',
       ...gatilhos.map((g) => `  ${g.gatilho}: ${JSON.stringify({ tabela: g.tabela, id: String(g.id), operacao: g.operacao })}`),
     ].join('\n'),
+  demoRamaisHint: (id, ramais) =>
+    [
+      `The usuários' ramais (for CTI; set it up first with npm run integrador -- cti configure ${id} …):`,
+      ...ramais.map((r) => `  ${r.ramal}: ${r.nome}`),
+    ].join('\n'),
   run: 'enqueues a SET (set queue) or GET (get queue) integration (as POST /v1/integrations/:id/run)',
   preview: 'shows, sending nothing, the consulta with its bound values and the exact request of each record (dry run)',
   info: 'runs the INFO lookup in the receptor and shows the values it returns (writes nothing)',
@@ -435,16 +464,18 @@ const en: Messages = {
     `invalid parameter ${name}: expected one of ${expected}, got ${value}; nothing was enqueued or sent`,
   redisUnreachable: (address, detail) => `could not talk to Redis at ${address} (${detail}); check REDIS_URL`,
   enqueued: (id, jobId, queue) => `Integracao #${id} enqueued: job ${jobId} on queue ${queue}.`,
-  jobState: (jobId, state, attemptsMade, failedReason) => {
+  waitInterrupted: (queue, jobId) =>
+    `Stopped following: job ${jobId} goes on in queue ${queue} (with the attempts it has left): follow it with GET /v1/jobs/${queue}/${jobId} or on the dashboard`,
+  jobState: (jobId, state, attemptsMade, failedReason, retryAt) => {
     if (state === 'active') return `Job ${jobId}: running (attempt ${attemptsMade + 1})`;
     if (state === 'delayed' && attemptsMade > 0)
-      return `Job ${jobId}: attempt ${attemptsMade} failed (${failedReason ?? '?'}); retrying shortly`;
+      return `Job ${jobId}: attempt ${attemptsMade} failed (${failedReason ?? '?'}); retrying ${retryAt ? `at ${retryAt}` : 'shortly'}`;
     if (state === 'delayed') return `Job ${jobId}: scheduled`;
     if (state === 'waiting' || state === 'prioritized' || state === 'waiting-children') return `Job ${jobId}: queued`;
     return `Job ${jobId}: ${state}`;
   },
   jobCompleted: (jobId, message) => `Job ${jobId} completed. Receptor's answer: ${message}`,
-  jobRecord: (key, values) => `  record ${key}: ${JSON.stringify(values)}`,
+  jobRecord: (key, values) => `  record ${recordName(key, 'id')}: ${JSON.stringify(values)}`,
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} completed: ${r.rowsRead} rows read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked as removed from the source; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `job ${jobId} failed: ${reason}`,
@@ -464,12 +495,18 @@ const en: Messages = {
   consultaHeader: 'Consulta (with its bound values):',
   noConsulta: 'No consulta: a single record, built from the parameters alone.',
   previewRecord: (key, index, total, url) => `Record ${recordName(key, 'id')} (${index} of ${total}), to ${url}:`,
+  previewRecordBody: (key, index, total) =>
+    `Record ${recordName(key, 'id')} (${index} of ${total}), the request's fields (the SOAP envelope needs the receptor's WSDL):`,
+  previewReceptorUnreachable: (url, connection) =>
+    `nothing answers at the WSDL address ${url} (connection ${connection}): check that connection's baseUrl in CONNECTIONS_FILE or start the service (for the demo: npm run erp-double); the consulta and fields above do not depend on it`,
   nothingSent: (records) => `Nothing was sent (${plural(records, 'record', 'records')}).`,
   missingWrapper: (porta, wrapper, fields) =>
     `Warning: ${fields.join(', ')} sit at the top of parameters, but the WSDL of ${porta} expects them inside <${wrapper}>; the ERP ignores misplaced fields. Expected in campo_crm: {"${wrapper}": {"${fields[0]}": …}}.`,
   infoValues: (nome) => `Values returned by the receptor (${nome}):`,
   receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('en', 'TRANSPORT_TRANSIENT')}: ${detail}; try again later`,
   integrationFailed: (label, detail) => `integracao ${label} failed: ${detail}`,
+  noRecords: (label, given, empresaId) =>
+    `the consulta of integracao ${label} found no record with ${given || 'these parameters'} in empresa ${empresaId}: check the value (records of another empresa do not count)`,
   missingVariable: (label, variable, upstream) =>
     upstream
       ? `integracao ${label} uses #${variable}#, which comes from integracao ${upstream}, run before it in its flow (dependente/depende_de); a preview does not run that step: give the value with -p ${variable}=…`

@@ -29,4 +29,13 @@ describe('integrador operators unlock', () => {
       stdout: 'maria had no failed attempts counted; nothing to unlock\n',
     });
   }, 60000);
+
+  it('operators create says what it made as the other commands do (capitalised), the password once', async () => {
+    const env = cliEnv(database.url);
+    const pt = await runCli(['operators', 'create', 'admin', '--papel', 'admin'], env);
+    expect(pt).toMatchObject({ code: 0, stderr: '' });
+    expect(pt.stdout).toMatch(/^Operador admin criado; senha \(mostrada uma única vez\): \S+\n$/);
+    const en = await runCli(['--lang', 'en', 'operators', 'create', 'ana', '--papel', 'admin'], env);
+    expect(en.stdout).toMatch(/^Operator ana created; password \(shown once\): \S+\n$/);
+  }, 60000);
 });

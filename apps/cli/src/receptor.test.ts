@@ -137,6 +137,18 @@ describe.each<DialectName>(['postgres', 'sqlite'])('integrador preview and info 
     await nothingWritten();
   });
 
+  it('preview of a record the empresa does not have says so in one language, naming the value and the empresa', async () => {
+    const result = await cli('preview', 19, '-p', 'contaId=999');
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe(
+      `erro: a consulta da integração #19 (SET-WS-CONTAS) não encontrou nenhum registro com contaId=999 na empresa ${empresa}: confira o valor (registros de outra empresa não contam)\n`,
+    );
+    const english = await cli('preview', 19, '-p', 'contaId=999', '--lang', 'en');
+    expect(english.stderr).toBe(
+      `error: the consulta of integracao #19 (SET-WS-CONTAS) found no record with contaId=999 in empresa ${empresa}: check the value (records of another empresa do not count)\n`,
+    );
+  });
+
   it('preview reports a configuration the engine refuses in one line', async () => {
     const consulta = SET_WS_CONTAS.consulta.replace('WHERE c.id = #contaId#', 'WHERE c.id = #contaId# AND c.status = #situacao#');
     await database.db.updateTable('integracao').set({ consulta }).where('id', '=', 19).execute();
@@ -203,17 +215,39 @@ describe.each<DialectName>(['postgres', 'sqlite'])('integrador preview and info 
     expect(erp.requests.count).toBe(2);
   });
 
-  it('says in one line when the receptor does not answer', async () => {
+  it('shows the consulta and the fields before saying that nothing answers at the WSDL address', async () => {
     const unreachable = writeSeniorConnections('http://127.0.0.1:1');
+    const wsdl = 'http://127.0.0.1:1/g5-senior-services/sapiens_Synccom_senior_g5_co_ger_cad_clientes?wsdl';
     try {
-      const result = await runCli(['preview', '19', '--empresa', empresa, '-p', 'contaId=42'], {
-        ...env,
-        CONNECTIONS_FILE: unreachable.file,
-      });
-      expect(result).toMatchObject({ code: 1, stdout: '' });
-      expect(result.stderr).toMatch(
-        /^erro: o sistema receptor não respondeu a tempo ou está indisponível: .+; tente de novo mais tarde\n$/,
+      const run = (...extra: string[]) =>
+        runCli(['preview', '19', '--empresa', empresa, '-p', `contaId=${CONTA.id}`, ...extra], {
+          ...env,
+          CONNECTIONS_FILE: unreachable.file,
+        });
+      const result = await run();
+      expect(result.code).toBe(1);
+      const lines = result.stdout.split('\n');
+      // The dry run needs no receptor for the consulta with its bound value and the fields of each record.
+      expect(lines[0]).toBe('Consulta (com os valores ligados):');
+      expect(lines.filter((line) => /^ {2}(\?|\$)\d+ = "42"$/.test(line))).toHaveLength(1);
+      expect(lines).toContain('Registro id 42 (1 de 1), os campos do pedido (o envelope SOAP precisa do WSDL do receptor):');
+      expect(result.stdout).toContain(CONTA.nome);
+      expect(result.stdout).toContain('12345678000195');
+      expect(result.stdout).not.toContain(DEFAULT_CREDENTIALS.password);
+      expect(result.stderr).toBe(
+        `erro: nada responde no endereço do WSDL ${wsdl} (conexão senior_g5): confira o baseUrl dessa conexão no CONNECTIONS_FILE ou inicie o serviço (na demo: npm run erp-double); a consulta e os campos acima não dependem dele\n`,
       );
+      const english = await run('--lang', 'en');
+      expect(english.code).toBe(1);
+      expect(english.stdout.split('\n')).toContain(
+        "Record id 42 (1 of 1), the request's fields (the SOAP envelope needs the receptor's WSDL):",
+      );
+      expect(english.stderr).toBe(
+        `error: nothing answers at the WSDL address ${wsdl} (connection senior_g5): check that connection's baseUrl in CONNECTIONS_FILE or start the service (for the demo: npm run erp-double); the consulta and fields above do not depend on it\n`,
+      );
+      const json = await run('--json');
+      expect(JSON.parse(json.stdout)).toMatchObject({ records: [{ key: 'id42', request: null, requestUnavailable: true }] });
+      await nothingWritten();
     } finally {
       unreachable.remove();
     }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createLogger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
@@ -6,7 +7,7 @@ import { testPrefix } from '@integrador/test-support/redis-server';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from '../../../test/fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO, seedSetWsContas } from '../../../test/fixtures/set-ws-contas';
-import { cliEnv, runCli } from '../test/run-cli';
+import { cliEnv, REPO_ROOT, runCli } from '../test/run-cli';
 import { type SeniorConnections, seniorVariables, writeSeniorConnections } from '../test/senior-g5-env';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -75,7 +76,7 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^Integração #19 enfileirada: job (\S+) na fila set\.$/);
     expect(lines).toContainEqual(expect.stringMatching(/^Job \S+ concluído\. Resposta do receptor: /));
-    expect(lines).toContain(`  registro id${CONTA.id}: ${JSON.stringify({ codCli })}`);
+    expect(lines).toContain(`  registro id ${CONTA.id}: ${JSON.stringify({ codCli })}`);
     expect(result.stdout).not.toContain(DEFAULT_CREDENTIALS.password);
   });
 
@@ -140,13 +141,54 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
       };
       const pt = await run('-p', `contaId=${CONTA.id}`, '--wait');
       expect(pt.code).toBe(1);
+      // The next attempt's time as the job's delayed entry has it, in SCHEDULE_TIMEZONE (not "em breve").
+      const when = '\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} GMT[-+]?\\d*';
       expect(pt.stdout).toMatch(
-        new RegExp(`^Job \\S+: a tentativa 1 falhou \\(${unavailable['pt-BR']}: .*503.*\\); nova tentativa em breve$`, 'm'),
+        new RegExp(`^Job \\S+: a tentativa 1 falhou \\(${unavailable['pt-BR']}: .*503.*\\); nova tentativa em ${when}$`, 'm'),
       );
       expect(pt.stderr).toMatch(new RegExp(`^erro: o job \\S+ falhou: ${unavailable['pt-BR']}: .*503`));
       const en = await run('-p', `contaId=${CONTA.id}`, '--wait', '--lang', 'en');
-      expect(en.stdout).toMatch(new RegExp(`^Job \\S+: attempt 1 failed \\(${unavailable.en}: .*503.*\\); retrying shortly$`, 'm'));
+      expect(en.stdout).toMatch(new RegExp(`^Job \\S+: attempt 1 failed \\(${unavailable.en}: .*503.*\\); retrying at ${when}$`, 'm'));
       expect(en.stderr).toMatch(new RegExp(`^error: job \\S+ failed: ${unavailable.en}: .*503`));
+    } finally {
+      erp.setMode('normal');
+      retrying.remove();
+    }
+  }, 60000);
+
+  it('--wait interrupted (Ctrl-C) says the job goes on in its queue and where to follow it; the job keeps its retries', async () => {
+    const retrying = writeSeniorConnections(erp.url, '    retry: { attempts: 5, backoffMs: 60000 }');
+    try {
+      erp.setMode('unavailable');
+      await startWorker({ ...variables, CONNECTIONS_FILE: retrying.file });
+      const cli = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'apps/cli/src/main.ts', 'run', '19', '--empresa', empresa, '-p', `contaId=${CONTA.id}`, '--wait'],
+        {
+          cwd: REPO_ROOT,
+          env: cliEnv(database.url, variables),
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      cli.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => cli.once('exit', (code) => resolve(code)));
+      await new Promise<void>((resolve, reject) => {
+        cli.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (/a tentativa 1 falhou/.test(stdout)) resolve();
+        });
+        cli.once('exit', () => reject(new Error(`the CLI exited before the first failed attempt: ${stdout}${stderr}`)));
+      });
+      cli.kill('SIGINT');
+      expect(await exited).toBe(130);
+      const jobId = /job (\S+) na fila set/.exec(stdout)?.[1] as string;
+      expect(stderr).toBe(
+        `Acompanhamento interrompido: o job ${jobId} continua na fila set (com as tentativas que lhe restam): acompanhe com GET /v1/jobs/set/${jobId} ou no painel\n`,
+      );
+      expect(await producer.queue('set').getJobState(jobId)).toBe('delayed');
     } finally {
       erp.setMode('normal');
       retrying.remove();

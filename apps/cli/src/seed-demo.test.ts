@@ -217,6 +217,28 @@ describe.each(ALL_DIALECTS)('integrador seed-demo on %s', (dialect) => {
     );
   });
 
+  it("prints the usuários' ramais a CTI trial rings, in pt-BR, English and --json", async () => {
+    const pt = await runCli(['seed-demo'], env);
+    expect(pt.stdout).toContain(
+      [
+        `Ramais dos usuários (para o CTI; configure-o antes com npm run integrador -- cti configure ${empresaId} …):`,
+        '  201: Ana Beatriz Souza',
+        '  202: Bruno Henrique Lima',
+        '  203: Carla Mendes Rocha',
+      ].join('\n'),
+    );
+    const en = await runCli(['--lang', 'en', 'seed-demo'], env);
+    expect(en.stdout).toContain(
+      `The usuários' ramais (for CTI; set it up first with npm run integrador -- cti configure ${empresaId} …):\n  201: `,
+    );
+    const json = JSON.parse((await runCli(['seed-demo', '--json'], env)).stdout) as { ramais: unknown };
+    expect(json.ramais).toEqual([
+      { ramal: '201', nome: 'Ana Beatriz Souza' },
+      { ramal: '202', nome: 'Bruno Henrique Lima' },
+      { ramal: '203', nome: 'Carla Mendes Rocha' },
+    ]);
+  });
+
   it('does not offer an inactive integration to try, and marks it in the listing', async () => {
     const set = (ativo: number) => database.db.updateTable('integracao').set({ ativo }).where('nome', '=', 'SET-WS-CONTAS').execute();
     await set(0);

@@ -106,6 +106,50 @@ async function main(): Promise<void> {
   }
   supervisor.start(workers);
   logger.info({ url: `http://${config.host}:${config.port}`, apps: APPS.map((a) => a.name), mode }, 'fleet started');
+
+  // Once the workers answer their /healthz (Redis ready, the queue worker a moment away), one human summary of where
+  // things are, in the operator's language, on stderr (stdout stays the JSON log).
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+  const metricsPorts = workers.map((spec) => Number(spec.env?.METRICS_PORT)).filter((port) => port > 0);
+  const waiting = await workersNotAnswering(host, workers, WORKERS_WAIT_MS, () => stopping);
+  if (stopping) return;
+  logger.info({ url: base, waiting }, waiting.length === 0 ? 'fleet ready' : 'fleet ready, some workers not answering yet');
+  const locale = preferredLocale() ?? DEFAULT_LOCALE;
+  const say = (code: Parameters<typeof FLEET_MESSAGES.message>[1], params = {}) => FLEET_MESSAGES.message(locale, code, params);
+  const lines = [say('READY', { base, workers: workers.length })];
+  if (config.dashboard.enabled) lines.push(say('READY_DASHBOARD', { base }));
+  if (metricsPorts.length > 0) lines.push(say('READY_WORKER_METRICS', { first: metricsPorts[0] ?? 0, last: metricsPorts.at(-1) ?? 0 }));
+  if (waiting.length > 0) lines.push(say('READY_WAITING', { apps: waiting.join(', ') }));
+  lines.push(say('READY_STOP'));
+  process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+/** How long the ready summary waits for every worker's /healthz before it is printed naming the silent ones. */
+const WORKERS_WAIT_MS = 60_000;
+
+/**
+ * The workers whose /healthz (on their METRICS_PORT) has not answered 200 within `deadlineMs`; a worker without a
+ * metrics port cannot be asked and counts as up. Stops asking once the fleet is stopping.
+ */
+async function workersNotAnswering(host: string, workers: AppSpec[], deadlineMs: number, stopping: () => boolean): Promise<string[]> {
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  const pending = new Map(
+    workers
+      .filter((spec) => Number(spec.env?.METRICS_PORT) > 0)
+      .map((spec) => [spec.name, `http://${hostPart}:${spec.env?.METRICS_PORT}/healthz`]),
+  );
+  const until = Date.now() + deadlineMs;
+  while (pending.size > 0 && Date.now() < until && !stopping()) {
+    for (const [name, url] of pending) {
+      const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (ok) pending.delete(name);
+    }
+    if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return [...pending.keys()];
 }
 
 /**

@@ -1,10 +1,33 @@
 import { defineCatalogue } from '@integrador/i18n';
 
 /** The fleet's own words to the operator who ran `npm start` (its log lines stay English JSON). */
-export const FLEET_MESSAGES = defineCatalogue<'PORT_IN_USE'>({
+export const FLEET_MESSAGES = defineCatalogue<
+  'PORT_IN_USE' | 'READY' | 'READY_DASHBOARD' | 'READY_WORKER_METRICS' | 'READY_WAITING' | 'READY_STOP'
+>({
   PORT_IN_USE: {
     'pt-BR':
       'porta {port} em uso (outra frota?): {variable} {port} já está ocupada em {host}; pare o processo que a usa ou escolha outra porta ({variable}). A frota não foi iniciada.',
     en: 'port {port} in use (another fleet?): {variable} {port} is already taken on {host}; stop the process using it or choose another port ({variable}). The fleet was not started.',
+  },
+  READY: {
+    'pt-BR':
+      'Frota pronta: o ingress e {workers} workers no ar.\n  API:      {base} (documentação: {base}/docs)\n  métricas: {base}/metrics',
+    en: 'Fleet ready: the ingress and {workers} workers are up.\n  API:      {base} (documentation: {base}/docs)\n  metrics:  {base}/metrics',
+  },
+  READY_DASHBOARD: {
+    'pt-BR': '  painel:   {base}/dashboard (entre com um operador: npm run integrador -- operators create admin --papel admin)',
+    en: '  dashboard: {base}/dashboard (sign in as an operator: npm run integrador -- operators create admin --papel admin)',
+  },
+  READY_WORKER_METRICS: {
+    'pt-BR': '  workers:  /metrics e /healthz em {first} a {last}',
+    en: '  workers:  /metrics and /healthz on {first} to {last}',
+  },
+  READY_WAITING: {
+    'pt-BR': '  ainda sem resposta em /healthz: {apps} (Redis no ar? veja os logs)',
+    en: '  not answering /healthz yet: {apps} (is Redis up? see the logs)',
+  },
+  READY_STOP: {
+    'pt-BR': '  Ctrl-C para parar; LOG_PRETTY=1 npm start mostra os logs legíveis.',
+    en: '  Ctrl-C stops it; LOG_PRETTY=1 npm start shows readable logs.',
   },
 });

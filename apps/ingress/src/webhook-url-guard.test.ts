@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseAddressAllowlist } from '@integrador/connections';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
@@ -71,6 +73,21 @@ describe('webhook URLs the outbound guard refuses', () => {
     expect(shown.json().url).toBe('https://erp.exemplo.com.br/hook');
     // Another tenant's id is not found, whatever the URL.
     expect((await send(strict, 'PUT', `/v1/webhooks/${id}`, 'http://192.168.0.10/hook', { as: otherKey })).statusCode).toBe(404);
+  });
+
+  it("accepts the README walkthrough's body for a local receiver with the WEBHOOK_ALLOWED_NETWORKS it exports", async () => {
+    const readme = fs.readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
+    const allowed = /export WEBHOOK_ALLOWED_NETWORKS=(\S+)/.exec(readme)?.[1];
+    const body = /\/v1\/webhooks \\\n\s+-d '(\{"nome".*\})'/.exec(readme)?.[1];
+    expect(allowed).toBe('127.0.0.1/32');
+    const payload = JSON.parse(body ?? 'null') as { url: string; gatilhos: string[] };
+    expect(payload.gatilhos).toHaveLength(7);
+    const post = (ingress: TestIngress) =>
+      ingress.app.inject({ method: 'POST', url: '/v1/webhooks', headers: { authorization: `Bearer ${key}` }, payload });
+    expect((await post(strict)).json().error.code).toBe('WEBHOOK_URL_FORBIDDEN');
+    const created = await post(allowing);
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ url: payload.url, segredo: expect.stringMatching(/^whsec_/) });
   });
 
   it("accepts what the operator's WEBHOOK_ALLOWED_NETWORKS allows, and a name without resolving it", async () => {

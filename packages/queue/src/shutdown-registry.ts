@@ -23,6 +23,8 @@ export interface ShutdownOutcome {
 export class ShutdownRegistry {
   private readonly steps: Step[] = [];
   private running: Promise<ShutdownOutcome> | undefined;
+  /** Started by the fleet (SUPERVISED_BY_FLEET received): a repeated signal is then the fleet's echo of the group's. */
+  private supervised = false;
 
   constructor(
     private readonly logger: Logger,
@@ -78,7 +80,9 @@ export class ShutdownRegistry {
       if (this.running) {
         // Not a warning: the double delivery described above is the expected case (the group's signal, then the fleet's
         // or the cluster primary's), and an operator's second Ctrl-C changes nothing.
-        if (!repeated) this.logger.info({ signal }, 'shutdown already under way, signal ignored');
+        // Under the fleet the second signal is the expected echo (the terminal's Ctrl-C, then the fleet's SIGTERM): five
+        // apps saying so at info read like a problem, and the fleet says once that it is stopping.
+        if (!repeated) this.logger[this.supervised ? 'debug' : 'info']({ signal }, 'shutdown already under way, signal ignored');
         repeated = true;
         return;
       }
@@ -100,6 +104,7 @@ export class ShutdownRegistry {
     const onMessage = (message: unknown) => {
       if (message !== SUPERVISED_BY_FLEET) return;
       process.off('message', onMessage);
+      this.supervised = true;
       const onGone = () => {
         if (this.running) return;
         this.logger.warn('supervisor gone (its IPC channel closed), shutting down');

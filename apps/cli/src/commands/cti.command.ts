@@ -1,4 +1,4 @@
-import { loadConfig } from '@integrador/config';
+import { type Config, loadConfig } from '@integrador/config';
 import {
   AddressListError,
   buildPbxRequest,
@@ -161,10 +161,20 @@ function printSettings(text: CtiMessages, settings: CtiSettings, json: boolean |
   else for (const line of text.settings(settings)) print(line);
 }
 
+/**
+ * Where this host's ingress takes the listeners (HOST and PORT; a wildcard HOST as 127.0.0.1). There is no setting for
+ * the public address a PBX elsewhere reaches it by (a proxy's): the local one is what a trial on this machine uses.
+ */
+function ingressBaseUrl(config: Config): string {
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+}
+
 async function configure(cli: Cli, empresaIdText: string, options: ConfigureOptions): Promise<void> {
   const text = ctiMessages(cli.locale);
   const empresaId = parseId(cli, 'empresaId', empresaIdText);
   const patch = patchOf(text, options);
+  const config = loadConfig();
   await withDatabase(async ({ db }) => {
     if (!(await empresaExists(db, empresaId))) throw new CliError(cli.text.empresaNotFound(empresaId));
     let settings = await saveCtiSettings(db, empresaId, patch).catch((err: unknown) => {
@@ -173,12 +183,12 @@ async function configure(cli: Cli, empresaIdText: string, options: ConfigureOpti
       throw err;
     });
     if (options.newToken) {
-      print(text.tokenIssued(await issueListenerToken(db, empresaId)));
+      print(text.tokenIssued(await issueListenerToken(db, empresaId), ingressBaseUrl(config)));
       settings = (await findCtiSettings(db, empresaId)) as CtiSettings;
     }
     if (!options.json) print(text.saved(empresaId));
     printSettings(text, settings, options.json);
-  });
+  }, config);
 }
 
 async function settingsOf(cli: Cli, empresaIdText: string): Promise<CtiSettings> {

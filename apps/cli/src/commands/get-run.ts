@@ -8,6 +8,7 @@ import { CliError } from '../cli-error';
 import { type GetOpsMessages, getOpsMessages } from '../get-ops.messages';
 import { failedJobReason } from '../job-failure';
 import { limitWaitWatch } from './limit-wait-watch';
+import { waitUnlessInterrupted } from './wait-interrupt';
 import { noWorkerWatch } from './worker-watch';
 
 /** How often --wait reads the job (state and progress). */
@@ -106,7 +107,8 @@ export async function runGet(
   if (!options.wait) return;
 
   const watchWait = limitWaitWatch(cli, config, payload.tenant.empresaId, [{ queue: 'get', jobId }]);
-  const settled = await follow(cli, producer, jobId, options.json ? undefined : new ProgressView(text), watchWait);
+  const following = follow(cli, producer, jobId, options.json ? undefined : new ProgressView(text), watchWait);
+  const settled = await waitUnlessInterrupted(cli, 'get', jobId, following);
   if (options.json) printJson({ ...head, ...settled });
   if (settled.state === 'failed') {
     const reason = await failedJobReason(cli, config, { queue: 'get', jobId, empresaId: payload.tenant.empresaId }, settled.failedReason);

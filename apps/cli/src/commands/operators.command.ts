@@ -38,7 +38,7 @@ const TEXT = {
     needsEmpresa: 'operador e leitor precisam de --empresa <id[,id…]>',
     noEmpresa: (id: number) => `empresa ${id} não existe`,
     emptyPassword: 'senha vazia na entrada padrão',
-    created: (login: string, senha?: string) => `operador ${login} criado${senha ? `; senha (mostrada uma única vez): ${senha}` : ''}`,
+    created: (login: string, senha?: string) => `Operador ${login} criado${senha ? `; senha (mostrada uma única vez): ${senha}` : ''}`,
   },
   en: {
     operators: 'dashboard operators (admin: every tenant; operador: their tenants; leitor: read-only)',
@@ -57,7 +57,7 @@ const TEXT = {
     needsEmpresa: 'operador and leitor need --empresa <id[,id…]>',
     noEmpresa: (id: number) => `empresa ${id} does not exist`,
     emptyPassword: 'empty password on standard input',
-    created: (login: string, senha?: string) => `operator ${login} created${senha ? `; password (shown once): ${senha}` : ''}`,
+    created: (login: string, senha?: string) => `Operator ${login} created${senha ? `; password (shown once): ${senha}` : ''}`,
   },
 };
 

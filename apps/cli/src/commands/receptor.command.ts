@@ -4,21 +4,27 @@ import {
   isPermanent,
   MissingVariableError,
   type PrepareContext,
-  previewSet,
+  previewSetWithoutReceptor,
   resolveSetTarget,
   runInfo,
   upstreamNames,
 } from '@integrador/integrador';
 import { type Database, type DialectName, type Integracao, listIntegracoes, type Tenant } from '@integrador/store';
-import { createTransportFactory, SoapClientCache, TransientTransportError, type Transport } from '@integrador/transports';
+import {
+  createTransportFactory,
+  SoapClientCache,
+  TransientTransportError,
+  type Transport,
+  type TransportPreview,
+} from '@integrador/transports';
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
 import { type Cli, print, printError, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
 import { addTargetOptions, admitOrExplain, loadTenant, parseTargetArgs, type TargetArgs, type TargetOptions } from '../integration-target';
 
-type ReceptorContext = PrepareContext & { transport: Transport; timeoutMs: number };
-type Preview = Awaited<ReturnType<typeof previewSet>>;
+type ReceptorContext = PrepareContext & { transport: Transport; timeoutMs: number; connectionName: string };
+type Preview = Awaited<ReturnType<typeof previewSetWithoutReceptor>>;
 
 /** `integrador preview` (dry run of a SET or INFO) and `integrador info` (INFO lookup): the CLI side of the ingress's receptor routes. */
 export function registerReceptorCommands(program: Command, cli: Cli): void {
@@ -62,11 +68,16 @@ async function throughReceptor<T>(
         parametros: args.parametros,
         transport: target.transport,
         timeoutMs: target.timeoutMs,
+        connectionName: target.connection.name,
       };
       return await work(context, integracao);
     } catch (err) {
       if (err instanceof MissingVariableError) throw await missingVariable(cli, database.db, tenant, integracao, err);
       if (err instanceof TransientTransportError) throw new CliError(cli.text.receptorUnavailable(err.message), { cause: err });
+      if ((err as { code?: unknown }).code === 'NO_RECORDS') {
+        const given = Object.entries(args.parametros).map(([name, value]) => `${name}=${value}`);
+        throw new CliError(cli.text.noRecords(labelOf(integracao), given.join(', '), runTenant.empresaId), { cause: err });
+      }
       if (isPermanent(err)) throw new CliError(cli.text.integrationFailed(labelOf(integracao), (err as Error).message), { cause: err });
       throw err;
     } finally {
@@ -91,8 +102,28 @@ async function missingVariable(
 async function preview(cli: Cli, integracaoIdText: string, options: TargetOptions): Promise<void> {
   const args = parseTargetArgs(cli, integracaoIdText, options);
   await throughReceptor(cli, args, 'preview', async (context) => {
-    const result = await previewSet(context);
-    if (options.json) printJson(result);
+    // A dry run shows what it can without the receptor: the consulta and each record's values need only the CRM
+    // database; a SOAP request needs the WSDL, so an unreachable receptor is said after them, where it is.
+    let unreachable: TransientTransportError | undefined;
+    const watched: Transport = {
+      send: (request) => context.transport.send(request),
+      preview: (request) =>
+        context.transport.preview(request).catch((err: unknown) => {
+          if (err instanceof TransientTransportError) unreachable ??= err;
+          throw err;
+        }),
+    };
+    const result = await previewSetWithoutReceptor({ ...context, transport: watched });
+    if (unreachable) {
+      if (options.json) printJson(result);
+      else printPreview(cli, result, context.dialect, context.definition.integracao.porta_ws ?? '');
+      const where = unreachable.exchange?.url ?? unreachable.message;
+      throw new CliError(cli.text.previewReceptorUnreachable(where, context.connectionName), {
+        cause: unreachable,
+      });
+    }
+    const complete = { consulta: result.consulta, records: result.records.map(({ requestUnavailable: _, ...record }) => record) };
+    if (options.json) printJson(complete);
     else printPreview(cli, result, context.dialect, context.definition.integracao.porta_ws ?? '');
   });
 }
@@ -114,11 +145,19 @@ function printPreview(cli: Cli, result: Preview, dialect: DialectName, porta: st
   }
   for (const [index, record] of result.records.entries()) {
     print('');
-    print(cli.text.previewRecord(record.key, index + 1, result.records.length, record.request.url));
-    print(record.request.request);
+    const request = record.request as TransportPreview | null;
+    if (request) {
+      print(cli.text.previewRecord(record.key, index + 1, result.records.length, request.url));
+      print(request.request);
+    } else {
+      print(cli.text.previewRecordBody(record.key, index + 1, result.records.length));
+      print(JSON.stringify(record.body, null, 2));
+    }
   }
   // A mapping that misses the WSDL's wrapper misses it in every record: said once, after the requests.
-  const missing = result.records.find((record) => record.request.missingWrapper)?.request.missingWrapper;
+  const missing = result.records
+    .map((record) => (record.request as TransportPreview | null)?.missingWrapper)
+    .find((wrapper) => wrapper !== undefined);
   if (missing) {
     print('');
     print(cli.text.missingWrapper(porta, missing.wrapper, missing.fields));

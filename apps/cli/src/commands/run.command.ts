@@ -10,9 +10,11 @@ import { type Cli, print, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
 import { addTargetOptions, admitOrExplain, loadTenant, parseTargetArgs, type TargetOptions } from '../integration-target';
 import { failedJobReason } from '../job-failure';
+import { localTime } from '../local-time';
 import { withJobProducer } from '../queue-connection';
 import { runGet } from './get-run';
 import { limitWaitWatch } from './limit-wait-watch';
+import { waitUnlessInterrupted } from './wait-interrupt';
 import { noWorkerWatch } from './worker-watch';
 
 interface RunOptions extends TargetOptions {
@@ -97,7 +99,9 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
       await watchWorkers(state);
       await watchWait(state);
     };
-    const settled = await waitForJob(cli, producer, queue, jobId, options.json ? undefined : { print, attemptReason }, watch);
+    const retryAt = (date: Date) => localTime(date, config.scheduleTimezone);
+    const report = options.json ? undefined : { print, attemptReason, retryAt };
+    const settled = await waitUnlessInterrupted(cli, queue, jobId, waitForJob(cli, producer, queue, jobId, report, watch));
     if (options.json) printJson({ queue, jobId, steps: run.steps, ...settled });
     if (settled.state === 'failed') {
       const reason = await failedJobReason(cli, config, { queue, jobId, empresaId: tenant.empresaId }, settled.failedReason);
@@ -123,6 +127,15 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
 interface WaitReport {
   print: (line: string) => void;
   attemptReason: (failedReason: string) => Promise<string>;
+  /** The next attempt's time as the user reads it. */
+  retryAt: (date: Date) => string;
+}
+
+/** When a delayed job runs next: its score in the queue's delayed set (BullMQ: timestamp × 0x1000 + a counter). */
+async function nextAttemptAt(producer: JobProducer, queue: RunQueue, jobId: string): Promise<Date | undefined> {
+  const backend = producer.queue(queue).getBackend();
+  const score = await (await backend.client).zscore(backend.keys.delayed as string, jobId);
+  return score === null ? undefined : new Date(Math.floor(Number(score) / 0x1000));
 }
 
 /** Polls the job until it completes or fails, reporting (unless `report` is undefined) each new state and failed attempt on one line. */
@@ -136,7 +149,7 @@ async function waitForJob(
 ): Promise<Settled> {
   let shown = '';
   // The worded reason of the last failed attempt seen, so each attempt's record is looked up once.
-  let attempt: { key: string; reason: string } | undefined;
+  let attempt: { key: string; reason: string; retryAt: string | undefined } | undefined;
   for (;;) {
     const found = await producer.getJobWithState(queue, jobId);
     if (!found) throw new CliError(cli.text.jobGone(jobId));
@@ -157,12 +170,17 @@ async function waitForJob(
       }
     }
     let failedReason = job.failedReason;
+    let retryAt: string | undefined;
     if (report && state === 'delayed' && job.attemptsMade > 0 && failedReason) {
       const key = `${job.attemptsMade} ${failedReason}`;
-      if (attempt?.key !== key) attempt = { key, reason: await report.attemptReason(failedReason) };
+      if (attempt?.key !== key) {
+        const next = await nextAttemptAt(producer, queue, jobId);
+        attempt = { key, reason: await report.attemptReason(failedReason), retryAt: next && report.retryAt(next) };
+      }
       failedReason = attempt.reason;
+      retryAt = attempt.retryAt;
     }
-    const line = cli.text.jobState(jobId, state, job.attemptsMade, failedReason);
+    const line = cli.text.jobState(jobId, state, job.attemptsMade, failedReason, retryAt);
     if (line !== shown) report?.print(line);
     shown = line;
     await watch(state);

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { type Cli, print, printJson, withDatabase } from '../cli-context';
 import { DEMO_KEY_NAME } from '../demo/demo-data';
 import { SET_WS_CONTAS } from '../demo/demo-integracoes';
-import { demoGatilhoExamples, firstContaId, listDemoIntegrations, seedDemoTenant } from '../demo/seed-demo';
+import { demoGatilhoExamples, firstContaId, listDemoIntegrations, listDemoRamais, seedDemoTenant } from '../demo/seed-demo';
 import { printIssuedKey } from '../issued-key';
 
 /** `integrador seed-demo`: the demo tenant (created once, reused after) and a new API key for it. */
@@ -26,8 +26,17 @@ async function seedDemo(cli: Cli, options: { json?: boolean }): Promise<void> {
     // Read back, not taken from the insert: a reused tenant lists its integrations too, as they are now.
     const integracoes = await listDemoIntegrations(database.db, demo.empresaId);
     const gatilhos = await demoGatilhoExamples(database.db, demo.empresaId);
+    const ramais = await listDemoRamais(database.db, demo.empresaId);
     if (options.json) {
-      return printJson({ empresaId: demo.empresaId, filialId: demo.filialId, apiKey, created: demo.created, integracoes, gatilhos });
+      return printJson({
+        empresaId: demo.empresaId,
+        filialId: demo.filialId,
+        apiKey,
+        created: demo.created,
+        integracoes,
+        gatilhos,
+        ramais,
+      });
     }
     print(demo.created ? cli.text.demoCreated(demo) : cli.text.demoReused(demo));
     printIssuedKey(cli, DEMO_KEY_NAME, apiKey);
@@ -38,5 +47,6 @@ async function seedDemo(cli: Cli, options: { json?: boolean }): Promise<void> {
     const contaId = contas ? await firstContaId(database.db, demo.empresaId) : null;
     if (contas && contaId !== null) print(cli.text.demoTryHint(demo.empresaId, contas.id, contaId));
     if (gatilhos.length > 0) print(cli.text.demoWebhookHint(gatilhos));
+    if (ramais.length > 0) print(cli.text.demoRamaisHint(demo.empresaId, ramais));
   }, config);
 }

@@ -40,6 +40,19 @@ export async function firstContaId(db: Kysely<Database>, empresaId: number): Pro
   return row ? Number(row.id) : null;
 }
 
+/** The demo's usuários with a ramal (the extensions its CTI calls ring), by ramal. */
+export async function listDemoRamais(db: Kysely<Database>, empresaId: number): Promise<{ ramal: string; nome: string }[]> {
+  const rows = await db
+    .selectFrom('usuarios')
+    .select(['ramal', 'nome'])
+    .where('empresa_id', '=', empresaId)
+    .where('ramal', 'is not', null)
+    .where('ativo', '=', 1)
+    .orderBy('ramal')
+    .execute();
+  return rows.map((row) => ({ ramal: String(row.ramal), nome: row.nome }));
+}
+
 /** INSERT returning the new id on every dialect: RETURNING where the adapter has it, insertId on MySQL. */
 async function insertReturningId<T extends keyof Database>(
   db: Kysely<Database>,

@@ -1,0 +1,105 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConnectionsFile } from '@integrador/connections';
+import { resolveSetTarget, runSet } from '@integrador/integrador';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { freePort } from '@integrador/test-support/ports';
+import { createTransportFactory } from '@integrador/transports';
+import { SET_WS_CONTAS } from '../apps/cli/src/demo/demo-integracoes';
+import { listDemoIntegrations, seedDemoTenant } from '../apps/cli/src/demo/seed-demo';
+
+const ROOT = path.resolve(__dirname, '..');
+const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const DEMO_FILE = fs.readFileSync(path.join(ROOT, 'examples/connections.demo.yaml'), 'utf8');
+
+/** The Quick start's demo block: the export line's variables and its commands, as a newcomer types them. */
+function readmeDemo(): { variables: Record<string, string>; commands: string[] } {
+  const exportLine = README.split('\n').find((line) => line.startsWith('export CONNECTIONS_FILE=examples/connections.demo.yaml'));
+  if (!exportLine) throw new Error('README: no "export CONNECTIONS_FILE=examples/connections.demo.yaml …" line');
+  const assignments = exportLine.replace(/#.*$/, '').trim().split(/\s+/).slice(1);
+  const variables = Object.fromEntries(assignments.map((pair) => pair.split('=') as [string, string]));
+  const commands = README.split('\n').filter((line) => line.startsWith('npm run '));
+  return { variables, commands };
+}
+
+/**
+ * The README demo's SET push on a machine without a Senior G5: `npm run erp-double` starts the repo's double where
+ * examples/connections.demo.yaml points senior_g5, taking the password the README exports as SENIOR_PASSWORD; a push
+ * of a demo conta through that file completes and writes the ERP's codCli back.
+ */
+describe('npm run erp-double, the README demo push', () => {
+  let double: ChildProcess | undefined;
+  let database: TestDatabase | undefined;
+  let output = '';
+
+  afterAll(async () => {
+    if (double?.pid !== undefined && double.exitCode === null) {
+      const exited = new Promise((resolve) => double?.once('exit', resolve));
+      process.kill(-double.pid, 'SIGTERM');
+      await exited;
+    }
+    await database?.drop();
+  });
+
+  it('is in the Quick start, listens where the demo file points, and accepts the README credentials', async () => {
+    const { variables, commands } = readmeDemo();
+    expect(commands).toContainEqual(expect.stringMatching(/^npm run erp-double\b/));
+    expect(DEMO_FILE).toContain('baseUrl: http://127.0.0.1:8080');
+    const port = await freePort();
+    double = spawn('npm', ['run', '--silent', 'erp-double', '--', '--port', String(port)], {
+      cwd: ROOT,
+      detached: true,
+      env: { ...process.env, INTEGRADOR_LANG: 'pt-BR' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    double.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const listening = new Promise<void>((resolve, reject) => {
+      const check = () => (output.includes('ouvindo em') ? resolve() : undefined);
+      double?.stdout?.on('data', check);
+      double?.once('exit', (code) => reject(new Error(`erp-double exited (${code}): ${output}`)));
+    });
+    await listening;
+    expect(output).toContain(`dublê do Senior G5 ouvindo em http://127.0.0.1:${port}`);
+
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-erp-double-')), 'connections.yaml');
+    fs.writeFileSync(file, DEMO_FILE.replace('http://127.0.0.1:8080', `http://127.0.0.1:${port}`));
+    const connections = await loadConnectionsFile(file, {
+      SENIOR_PASSWORD: variables.SENIOR_PASSWORD,
+      ERP_DB_PASSWORD: variables.ERP_DB_PASSWORD,
+    });
+    database = await createTestDatabase('sqlite');
+    const { empresaId } = await seedDemoTenant(database);
+    const integracao = (await listDemoIntegrations(database.db, empresaId)).find((row) => row.nome === SET_WS_CONTAS);
+    const conta = await database.db
+      .selectFrom('contas')
+      .select('id')
+      .where('empresa_id', '=', empresaId)
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
+    const transports = createTransportFactory();
+    try {
+      const tenant = { empresaId, filialId: null, nome: '' };
+      const target = await resolveSetTarget(database, connections, transports, tenant, Number(integracao?.id));
+      const result = await runSet({
+        db: database.db,
+        dialect: database.dialect,
+        empresaId,
+        filialId: null,
+        definition: target.definition,
+        parametros: { contaId: String(conta.id) },
+        jobId: 'erp-double-1',
+        transport: target.transport,
+        timeoutMs: target.timeoutMs,
+      });
+      expect(result.records).toMatchObject([{ status: 'concluido' }]);
+    } finally {
+      await transports.close();
+    }
+    const saved = await database.db.selectFrom('contas').select('id_erp').where('id', '=', conta.id).executeTakeFirstOrThrow();
+    expect(saved.id_erp).toBe('1001');
+  });
+});
