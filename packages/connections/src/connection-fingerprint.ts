@@ -17,15 +17,7 @@ function canonical(value: unknown): unknown {
  * compared or kept, and still reveals nothing.
  */
 export function connectionFingerprint(connection: Connection): string {
-  let known = digests.get(connection);
-  if (known === undefined) {
-    known = createHash('sha256')
-      .update(JSON.stringify(canonical(connection)))
-      .digest('hex');
-    digests.set(connection, known);
-  }
-  return known;
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(connection)))
+    .digest('hex');
 }
-
-// A loaded connection never changes (a reload makes new objects): its digest is computed once, however often it is asked.
-const digests = new WeakMap<Connection, string>();
