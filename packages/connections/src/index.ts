@@ -1,4 +1,12 @@
 export { MASK, shownUrl, withUrlShown } from '@integrador/logging';
+export {
+  type AddressAllowlist,
+  addressRangeText,
+  alwaysRefusedEntry,
+  alwaysRefusedRange,
+  parseAddressAllowlist,
+  RANGE_NAMES,
+} from './address-ranges';
 export type { ApiAuth, ApiConnection, Connection, DatabaseConnection, WebServiceConnection } from './connection';
 export { connectionFingerprint } from './connection-fingerprint';
 export { loadConnectionsFile, loadValidConnections, parseConnections } from './connections-file';
@@ -10,11 +18,8 @@ export { ConnectionForbiddenError, ConnectionNotFoundError, ConnectionsFileError
 export type { ConnectionsFormat } from './file-syntax';
 export { type LoadedConnections, loadConnections } from './load-connections';
 export {
-  type AddressAllowlist,
   type AddressPolicy,
   addressRange,
-  alwaysRefusedEntry,
-  alwaysRefusedRange,
   assertAllowedAddress,
   assertPublicAddress,
   assertPublicHost,
@@ -22,8 +27,6 @@ export {
   isPublicAddress,
   lookupName,
   OutboundAddressError,
-  parseAddressAllowlist,
 } from './outbound-address';
-export { addressRangeText, RANGE_NAMES } from './range-names';
 export { Secret } from './secret';
 export { CONNECTION_KINDS, type ConnectionKind, normalizeTipoConexao, TIPO_CONEXAO_ALIASES } from './tipo-conexao';
