@@ -175,6 +175,26 @@ describe('dashboard input refusals', () => {
     expect(rows.body).toContain('Invalid field Search: expected a text of up to 200 characters');
   });
 
+  it('the search cap counts characters, not UTF-16 units: 200 emoji pass, 201 are refused', async () => {
+    const emoji = (n: number) => encodeURIComponent('\u{1F600}'.repeat(n));
+    expect((await h.app.inject({ url: `/dashboard/api/jobs?q=${emoji(200)}`, headers: asKey(h.keyA) })).statusCode).toBe(200);
+    const long = await h.app.inject({ url: `/dashboard/api/jobs?q=${emoji(201)}`, headers: asKey(h.keyA) });
+    expect([long.statusCode, long.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    const { cookie } = await h.login('opa');
+    expect((await h.app.inject({ url: `/dashboard/falhas?q=${emoji(101)}`, headers: { cookie } })).statusCode).toBe(200);
+  });
+
+  it('the failures page and its rows naming an empresa the operator does not see → 404, as the API answers', async () => {
+    // Operator B sees only tenant B: tenant A's empresa is not found, not an empty list.
+    const { cookie } = await h.login('opb');
+    for (const url of [`/dashboard/falhas?empresa=${h.empresaA}`, `/dashboard/falhas/linhas?empresa=${h.empresaA}`]) {
+      const res = await h.app.inject({ url, headers: { cookie } });
+      expect([url, res.statusCode, res.headers['content-type']]).toEqual([url, 404, expect.stringMatching(/^text\/html/)]);
+    }
+    for (const url of [`/dashboard/falhas?empresa=${h.empresaB}`, `/dashboard/falhas/linhas?empresa=${h.empresaB}`])
+      expect([url, (await h.app.inject({ url, headers: { cookie } })).statusCode]).toEqual([url, 200]);
+  });
+
   it("the bulk retry by a filter naming another tenant's empresa → 404 as the search answers it, nothing retried", async () => {
     await recordJobEvent(h.database.db, {
       empresaId: h.empresaA,

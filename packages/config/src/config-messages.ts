@@ -1,4 +1,4 @@
-import { addressRangeText } from '@integrador/connections';
+import { addressRangeText } from '@integrador/connections/address-ranges';
 import { defineCatalogue, type Locale } from '@integrador/i18n';
 import { type Env, EnvSchema } from './env';
 

@@ -130,6 +130,8 @@ describe('loadConfig', () => {
     ['fe80::/10', 'link-local'],
     ['100.100.100.200', 'cloud metadata'],
     ['fd00:ec2::254/128', 'cloud metadata'],
+    ['::ffff:169.254.169.254', 'link-local'], // IPv4-mapped: matched as IPv4, so it would open nothing either
+    ['::ffff:a9fe:0/112', 'link-local'],
   ])('refuses WEBHOOK_ALLOWED_NETWORKS=%s: a range no connection ever reaches (%s), in both languages', (value, range) => {
     let error: unknown;
     try {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { alwaysRefusedEntry, parseAddressAllowlist } from '@integrador/connections';
+import { alwaysRefusedEntry, parseAddressAllowlist } from '@integrador/connections/address-ranges';
 import type { Locale } from '@integrador/i18n';
 import { maskUrlsInText } from '@integrador/logging';
 import type { ErrorObject, ValidateFunction } from 'ajv';

@@ -1,7 +1,8 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
+import { alwaysRefusedRange } from './address-ranges';
 import type { DatabaseConnection } from './connection';
-import { alwaysRefusedRange, assertPublicHost, lookupName, OutboundAddressError } from './outbound-address';
+import { assertPublicHost, lookupName, OutboundAddressError } from './outbound-address';
 
 // A database driver does not only connect to the host the guard was shown: pg reads `?host=` (and an empty host means
 // localhost), mysql2 reads `?socketPath=`, Oracle's options.connectString names its own servers and an ODBC

@@ -1,4 +1,12 @@
 export { MASK, shownUrl, withUrlShown } from '@integrador/logging';
+export {
+  type AddressAllowlist,
+  addressRangeText,
+  alwaysRefusedEntry,
+  alwaysRefusedRange,
+  parseAddressAllowlist,
+  RANGE_NAMES,
+} from './address-ranges';
 export type { ApiAuth, ApiConnection, Connection, DatabaseConnection, WebServiceConnection } from './connection';
 export { loadConnectionsFile, loadValidConnections, parseConnections } from './connections-file';
 export { ConnectionsRegistry, emptyConnections } from './connections-registry';
@@ -9,11 +17,8 @@ export { ConnectionForbiddenError, ConnectionNotFoundError, ConnectionsFileError
 export type { ConnectionsFormat } from './file-syntax';
 export { type LoadedConnections, loadConnections } from './load-connections';
 export {
-  type AddressAllowlist,
   type AddressPolicy,
   addressRange,
-  alwaysRefusedEntry,
-  alwaysRefusedRange,
   assertAllowedAddress,
   assertPublicAddress,
   assertPublicHost,
@@ -21,8 +26,6 @@ export {
   isPublicAddress,
   lookupName,
   OutboundAddressError,
-  parseAddressAllowlist,
 } from './outbound-address';
-export { addressRangeText, RANGE_NAMES } from './range-names';
 export { Secret } from './secret';
 export { CONNECTION_KINDS, type ConnectionKind, normalizeTipoConexao, TIPO_CONEXAO_ALIASES } from './tipo-conexao';

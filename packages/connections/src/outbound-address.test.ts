@@ -1,14 +1,7 @@
+import { alwaysRefusedEntry, alwaysRefusedRange, parseAddressAllowlist } from './address-ranges';
 import type { DatabaseConnection } from './connection';
 import { assertPublicDatabase } from './database-hosts';
-import {
-  alwaysRefusedEntry,
-  alwaysRefusedRange,
-  assertAllowedAddress,
-  assertPublicHost,
-  isPublicAddress,
-  OutboundAddressError,
-  parseAddressAllowlist,
-} from './outbound-address';
+import { assertAllowedAddress, assertPublicAddress, assertPublicHost, isPublicAddress, OutboundAddressError } from './outbound-address';
 
 describe('assertPublicHost', () => {
   it('answers a public IP literal without asking DNS', async () => {
@@ -66,6 +59,12 @@ describe('link-local and cloud metadata addresses, refused whatever the connecti
     expect((error as Error).message).toContain('is never reached, allowPrivateNetwork included');
   });
 
+  it.each(metadata)('without allowPrivateNetwork %s is named %s too (the webhook path)', (address, range) => {
+    for (const check of [() => assertAllowedAddress(address, 'hook.example'), () => assertPublicAddress(address, 'hook.example')]) {
+      expect(refusal(check)).toMatchObject({ range, always: true, params: { host: 'hook.example', range } });
+    }
+  });
+
   it('without allowPrivateNetwork the refusal does not advise setting it', () => {
     expect(() => assertAllowedAddress('169.254.169.254', 'erp.example')).toThrow(
       'refused to connect to erp.example (resolved to 169.254.169.254): a link-local address (where clouds serve instance metadata and credentials) is never reached, allowPrivateNetwork included',
@@ -81,11 +80,21 @@ describe('link-local and cloud metadata addresses, refused whatever the connecti
     },
   );
 
-  it.each(metadata)("the operator's allowlist does not open %s (%s) either, however wide", (address) => {
+  const refusal = (check: () => void) => {
+    try {
+      check();
+    } catch (caught) {
+      return caught;
+    }
+    return undefined;
+  };
+
+  it.each(metadata)("the operator's allowlist does not open %s (%s) either, however wide", (address, range) => {
     for (const entry of ['0.0.0.0/0', '::/0', '169.254.0.0/16', '100.64.0.0/10', 'fe80::/10', 'fd00::/8', '::/96', '64:ff9b::/96']) {
-      expect(() => assertAllowedAddress(address, 'hook.example', { allowlist: parseAddressAllowlist([entry]) })).toThrow(
-        OutboundAddressError,
-      );
+      const error = refusal(() => assertAllowedAddress(address, 'hook.example', { allowlist: parseAddressAllowlist([entry]) }));
+      expect(error).toBeInstanceOf(OutboundAddressError);
+      // Named by the always-refused range (the message and the job's reason), not the wider one it lies in.
+      expect(error).toMatchObject({ range, always: true, params: { host: 'hook.example', range } });
     }
     // What such a wide entry opens beside it.
     expect(() => assertAllowedAddress('100.64.0.1', 'hook.example', { allowlist: parseAddressAllowlist(['100.64.0.0/10']) })).not.toThrow();
@@ -98,6 +107,9 @@ describe('link-local and cloud metadata addresses, refused whatever the connecti
     ['::a9fe:0/112', 'linkLocal'],
     ['fd00:ec2::254', 'cloudMetadata'],
     ['100.100.100.200/32', 'cloudMetadata'],
+    ['::ffff:169.254.169.254', 'linkLocal'], // IPv4-mapped entries are read as IPv4, as the addresses are judged
+    ['::ffff:a9fe:0/112', 'linkLocal'],
+    ['::ffff:100.100.100.200', 'cloudMetadata'],
     ['10.1.2.0/24', undefined],
     ['0.0.0.0/0', undefined],
     ['100.64.0.0/10', undefined],
@@ -105,6 +117,15 @@ describe('link-local and cloud metadata addresses, refused whatever the connecti
   ])('an allowlist entry %s lies within an always-refused range: %s', (entry, range) => {
     const [parsed] = parseAddressAllowlist([entry]);
     expect(parsed && alwaysRefusedEntry(parsed)).toBe(range);
+  });
+
+  it('an IPv4-mapped allowlist entry opens its IPv4 addresses, mapped or not', () => {
+    const allowlist = parseAddressAllowlist(['::ffff:10.1.2.0/120']);
+    expect(allowlist[0]?.[0].kind()).toBe('ipv4');
+    expect(allowlist[0]?.[1]).toBe(24);
+    for (const address of ['10.1.2.3', '::ffff:10.1.2.3'])
+      expect(() => assertAllowedAddress(address, 'hook.example', { allowlist })).not.toThrow();
+    expect(() => assertAllowedAddress('10.1.3.1', 'hook.example', { allowlist })).toThrow(OutboundAddressError);
   });
 
   const database = (host: string, url?: string) =>

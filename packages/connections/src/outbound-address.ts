@@ -1,7 +1,7 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { addressRangeText } from './range-names';
+import { type AddressAllowlist, addressRangeText, alwaysRefusedRange } from './address-ranges';
 
 // The hosts come from the tenant's connections file: without this check an integration could make a worker reach its
 // cloud's metadata service, the hub's own Redis or anything else on the private network. The pure address check lives
@@ -40,43 +40,6 @@ export class OutboundAddressError extends Error {
 }
 
 /**
- * What no connection may reach, `allowPrivateNetwork` and the operator's allowlist included, by range name: link-local
- * (169.254.0.0/16, fe80::/10), where clouds serve instance metadata and credentials (169.254.169.254), AWS's IPv6
- * metadata address fd00:ec2::254 (inside fd00::/8, a unique-local range a LAN's ERP may use) and Alibaba Cloud's
- * 100.100.100.200 (inside carrier-grade NAT). No ERP, CRM or PBX lives there. IPv4 link-local carried in IPv6 the ways
- * ipaddr.process does not unwrap (::a.b.c.d, NAT64's 64:ff9b::a.b.c.d) is listed too; ::ffff:a.b.c.d is judged as IPv4.
- */
-const ALWAYS_REFUSED: readonly (readonly [ipaddr.IPv4 | ipaddr.IPv6, number, 'linkLocal' | 'cloudMetadata'])[] = (
-  [
-    ['169.254.0.0/16', 'linkLocal'],
-    ['fe80::/10', 'linkLocal'],
-    ['::a9fe:0/112', 'linkLocal'], // ::169.254.0.0/112 (ipaddr.js reads that spelling as IPv4-mapped)
-    ['64:ff9b::a9fe:0/112', 'linkLocal'],
-    ['fd00:ec2::254/128', 'cloudMetadata'],
-    ['100.100.100.200/32', 'cloudMetadata'],
-  ] as const
-).map(([cidr, name]) => [...ipaddr.parseCIDR(cidr), name] as const);
-
-/** The range of an address no connection may reach, `allowPrivateNetwork` included (ALWAYS_REFUSED), or undefined. */
-export function alwaysRefusedRange(address: string): string | undefined {
-  const parsed = ipaddr.process(address.replace(/^\[|\]$/g, ''));
-  return ALWAYS_REFUSED.find(([range, bits]) => range.kind() === parsed.kind() && parsed.match(range, bits))?.[2];
-}
-
-/**
- * The always-refused range (ALWAYS_REFUSED) an operator's allowlist entry lies within, or undefined: such an entry
- * (169.254.0.0/16, fe80::1, 100.100.100.200) opens nothing — every address it names stays refused — so the
- * configuration refuses it rather than let the operator believe it does. A wider entry (0.0.0.0/0, 100.64.0.0/10)
- * is kept: it opens its other addresses, the always-refused ones in it staying refused (assertPublicAddress).
- */
-export function alwaysRefusedEntry(entry: AddressAllowlist[number]): string | undefined {
-  const [network, bits] = entry;
-  const within = ([range, rangeBits]: (typeof ALWAYS_REFUSED)[number]) =>
-    range.kind() === network.kind() && bits >= rangeBits && network.match(range, rangeBits);
-  return ALWAYS_REFUSED.find(within)?.[2];
-}
-
-/**
  * The ipaddr.js range of an IP address; IPv4-mapped IPv6 addresses (::ffff:10.0.0.1) are judged as the IPv4 address.
  * ipaddr.js calls the deprecated IPv4-compatible block ::/96 (::7f00:1, i.e. ::127.0.0.1) unicast; no public host has
  * such an address and a host with an automatic tunnel would route it to the IPv4 address, so it is 'ipv4Compatible'.
@@ -101,23 +64,6 @@ export function isPublicAddress(address: string): boolean {
   return addressRange(address) === 'unicast';
 }
 
-/** An operator's allowlist: CIDR ranges where a non-public address may still be reached (e.g. 127.0.0.1/32). */
-export type AddressAllowlist = readonly (readonly [ipaddr.IPv4 | ipaddr.IPv6, number])[];
-
-/** Parses CIDR ranges or single addresses (`10.1.2.0/24`, `127.0.0.1`, `::1`); throws naming the first bad entry. */
-export function parseAddressAllowlist(entries: readonly string[]): AddressAllowlist {
-  return entries.map((entry) => {
-    const text = entry.trim();
-    try {
-      if (text.includes('/')) return ipaddr.parseCIDR(text);
-      const address = ipaddr.parse(text);
-      return [address, address.kind() === 'ipv4' ? 32 : 128] as const;
-    } catch {
-      throw new Error(`not an IP address or CIDR range: "${text}" (expected e.g. 10.1.2.0/24 or 127.0.0.1)`);
-    }
-  });
-}
-
 /** True when the address lies in one of the allowlist's ranges (IPv4-mapped IPv6 judged as IPv4). */
 export function inAllowlist(address: string, allowlist: AddressAllowlist): boolean {
   const parsed = ipaddr.process(address.replace(/^\[|\]$/g, ''));
@@ -129,12 +75,14 @@ export function inAllowlist(address: string, allowlist: AddressAllowlist): boole
  * always refused, alwaysRefusedRange); `host` is the name it came from, for the message.
  */
 export function assertPublicAddress(address: string, host: string = address, allowlist: AddressAllowlist = []): void {
+  // Named by the always-refused range (cloudMetadata, not the carrierGradeNat 100.100.100.200 lies in), as with
+  // allowPrivateNetwork. The allowlist opens the LAN, never these (a wide entry such as 0.0.0.0/0 holds them too).
+  const always = alwaysRefusedRange(address);
+  if (always) throw new OutboundAddressError(host, address, always, true);
   const range = addressRange(address);
   if (range === 'unicast') return;
-  // The allowlist opens the LAN, never what no connection may reach (a wide entry such as 0.0.0.0/0 holds those too).
-  const always = alwaysRefusedRange(address) !== undefined;
-  if (!always && allowlist.length && inAllowlist(address, allowlist)) return;
-  throw new OutboundAddressError(host, address, range, always);
+  if (allowlist.length && inAllowlist(address, allowlist)) return;
+  throw new OutboundAddressError(host, address, range);
 }
 
 /** Where a connection may go: `allowPrivateNetwork` (an ERP on the LAN, loopback included), an operator's allowlist. */

@@ -21,7 +21,7 @@ import { FieldRefusedError, fieldRefusalText } from './field-refusal';
 import { formId, formJobRefs } from './form-input';
 import { html } from './html';
 import { formatTime, jobStateWord, messages, word } from './i18n';
-import { filterOf, jobDetail, overviewData, PAGE_SIZE, pageOffset, recordsOf, rowNames, visibleFilterOf } from './queries';
+import { jobDetail, overviewData, PAGE_SIZE, pageOffset, recordsOf, rowNames, visibleFilterOf } from './queries';
 import { sendStatusPage } from './status-page';
 import { layout } from './views/layout';
 import {
@@ -122,9 +122,9 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
     app.get('/dashboard/falhas', async (request, reply) => {
       const viewer = viewerOf(request);
       const query = request.query as Query;
-      let filter: ReturnType<typeof filterOf>;
+      let filter: ReturnType<typeof visibleFilterOf>;
       try {
-        filter = filterOf(viewer, query);
+        filter = visibleFilterOf(viewer, query);
       } catch (err) {
         if (!(err instanceof FieldRefusedError)) throw err;
         // Said on the page, in its frame, above the filter to correct (still a 400: nothing was listed).
@@ -133,6 +133,8 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
         const choices = await filterChoices(deps, viewer, failureQuery(query));
         return page(reply.status(400), viewer, t.failures, 'failures', filterForm(viewer, failureQuery(query), choices), refused);
       }
+      // An empresa the operator does not see: not found, as the API and the bulk-retry form answer it.
+      if (!filter) return sendStatusPage(reply, viewer, 404);
       const offset = pageOffset(query);
       const [rows, total] = await Promise.all([
         searchJobRecords(deps.database.db, filter, PAGE_SIZE, offset),
@@ -154,7 +156,9 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
     app.get('/dashboard/falhas/linhas', async (request, reply) => {
       const viewer = viewerOf(request);
       const query = request.query as Query;
-      const rows = await searchJobRecords(deps.database.db, filterOf(viewer, query), PAGE_SIZE, pageOffset(query));
+      const filter = visibleFilterOf(viewer, query);
+      if (!filter) return sendStatusPage(reply, viewer, 404);
+      const rows = await searchJobRecords(deps.database.db, filter, PAGE_SIZE, pageOffset(query));
       return reply.type('text/html').send(failureRows(viewer, rows, await rowNames(deps.database, viewer, rows)).value);
     });
 

@@ -126,7 +126,8 @@ export function filterOf(viewer: Viewer, query: Record<string, string | undefine
     const v = query[key];
     if (!v) return undefined;
     if (controlCharacterParameter({ [key]: v }) !== undefined) refuse(key, 'searchText', 'CONTROL_CHARACTER');
-    return v.length <= FILTER_TEXT_MAX_LENGTH ? v : refuse(key, 'searchText');
+    // Counted in characters (code points), as /v1's JSON Schema maxLength counts them: an emoji is one, not two.
+    return [...v].length <= FILTER_TEXT_MAX_LENGTH ? v : refuse(key, 'searchText');
   };
   // Empty (as the form sends it) means the default: the failed ones.
   const estado = query.estado || 'falhou';

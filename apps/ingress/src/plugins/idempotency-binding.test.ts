@@ -39,6 +39,13 @@ describe('freeing an Idempotency-Key binding', () => {
     },
   };
   const logged: string[] = [];
+  /** The /abandon route's steps: its client is gone (`gone`), it may end (`gate`, opened by `open`), it ended. */
+  const abandon = {
+    gone: () => {},
+    gate: Promise.resolve(),
+    open: () => {},
+    ended: () => {},
+  };
   /** Set to lose the reply of the next binding script that marks a replay: it ran in Redis, the ingress saw an error. */
   let loseNextReplayReply = false;
 
@@ -81,6 +88,32 @@ describe('freeing an Idempotency-Key binding', () => {
     app.post('/large/:name', async () => {
       runs++;
       return { text: 'x'.repeat(IDEMPOTENT_ANSWER_MAX_BYTES) };
+    });
+    // Answers 409, and a later onSend hook than the binding's drops the connection before the answer is written: the
+    // binding's onSend saw it open, and no onResponse comes.
+    app.post(
+      '/cut/:name',
+      {
+        onSend: async (request, _reply, payload) => {
+          request.raw.socket?.destroy();
+          return payload;
+        },
+      },
+      async () => {
+        runs++;
+        throw new HttpError(409, 'IDEMPOTENCY_KEY_REUSED');
+      },
+    );
+    // Sent with x-abandon: runs on after its client hung up until `abandon.open`, then ends answering nothing (Fastify
+    // sends nothing then). Without: answers an empty 200.
+    app.post('/abandon/:name', async (request) => {
+      runs++;
+      if (request.headers['x-abandon'] === undefined) return undefined;
+      if (!request.raw.socket.destroyed) await new Promise((resolve) => request.raw.socket.once('close', resolve));
+      abandon.gone();
+      await abandon.gate;
+      abandon.ended();
+      return undefined;
     });
     app.get('/t/:name', async () => ({ ok: true }));
     app.options('/t/:name', async () => ({ ok: true }));
@@ -391,6 +424,80 @@ describe('freeing an Idempotency-Key binding', () => {
     expect(runs).toBe(1);
     expect(await send('POST', 'gone-3', { n: 1 })).toBe(202);
     expect(runs).toBe(1);
+  });
+
+  /** A POST over HTTP (a connection to lose), the client hung up at once when `hangUp`; settled when its connection closed. */
+  async function post(path: string, key: string, payload: object, hangUp?: Promise<void>) {
+    const { port } = app.server.address() as { port: number };
+    const headers = { 'idempotency-key': key, 'content-type': 'application/json', 'x-abandon': '1' };
+    const client = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers });
+    const closed = new Promise<void>((resolve) => client.on('close', () => resolve()));
+    client.on('error', () => {});
+    client.on('response', (response) => response.resume());
+    client.end(JSON.stringify(payload));
+    if (hangUp) {
+      await hangUp;
+      client.destroy();
+    }
+    await closed;
+  }
+
+  /** Polls Redis until `check` holds (a settle runs in the background once no hook is left to await it). */
+  async function eventually(check: () => Promise<boolean>): Promise<boolean> {
+    for (let i = 0; i < 100; i++) {
+      if (await check()) return true;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return check();
+  }
+
+  it("a client that hangs up after the binding's onSend ran, before the answer is written, still frees the key of its 4xx", async () => {
+    for (const name of await redis.keys(`${prefix}:idem-key:*`)) await redis.del(name);
+    runs = 0;
+    await post('/cut/x', 'cut-1', { n: 1 });
+    expect(runs).toBe(1);
+    // Settled on the connection's close (no onResponse): the key is free, the corrected body may use it.
+    expect(await eventually(async () => (await bindingOf()).length === 0)).toBe(true);
+    await post('/cut/x', 'cut-1', { n: 2 });
+    expect(runs).toBe(2);
+  });
+
+  it('a replay while the route of a client that hung up still runs is a 409; a route that then answers nothing frees the replay at once', async () => {
+    for (const name of await redis.keys(`${prefix}:idem-key:*`)) await redis.del(name);
+    runs = 0;
+    const gone = new Promise<void>((resolve) => {
+      abandon.gone = resolve;
+    });
+    abandon.gate = new Promise<void>((resolve) => {
+      abandon.open = resolve;
+    });
+    const ended = new Promise<void>((resolve) => {
+      abandon.ended = resolve;
+    });
+    const entered = eventually(async () => runs === 1);
+    const first = post(
+      '/abandon/x',
+      'abandon-1',
+      { n: 1 },
+      entered.then(() => undefined),
+    );
+    await first;
+    await gone;
+    // The first request's client is gone, its route still runs: the replay must not run it alongside.
+    const headers = { 'idempotency-key': 'abandon-1' };
+    const replay = await app.inject({ method: 'POST', url: '/abandon/x', headers, payload: { n: 1 } });
+    expect([replay.statusCode, replay.json().error.code]).toEqual([409, 'IDEMPOTENCY_KEY_IN_PROGRESS']);
+    expect(runs).toBe(1);
+    // The route ends answering nothing (no onSend, no onResponse): settled as a 5xx — still bound (another body is a
+    // 422), its pending marker dropped, not renewed for IDEMPOTENCY_PENDING_MAX_MS — so the same request replays.
+    abandon.open();
+    await ended;
+    const [binding] = await bindingOf();
+    expect(binding).toBeDefined();
+    expect(await eventually(async () => (await redis.exists(`${binding}:answer`)) === 0)).toBe(true);
+    expect(await send('POST', 'abandon-1', { n: 2 }, '/abandon/x')).toBe(422);
+    expect(await send('POST', 'abandon-1', { n: 1 }, '/abandon/x')).toBe(200);
+    expect(runs).toBe(2);
   });
 
   it('ignores the key on HEAD and OPTIONS, as on GET', async () => {

@@ -14,7 +14,7 @@ import {
   withRedisDeadline,
 } from '@integrador/queue';
 import { WebhookError } from '@integrador/webhooks';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { HttpError } from '../http-error';
 import { IdempotencyHeaders } from '../schemas';
 
@@ -119,15 +119,39 @@ export function registerIdempotencyBinding(
 ): void {
   scope.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    if (methods.every((method) => SAFE_METHODS.has(method)) || route.schema?.headers !== undefined) return;
-    route.schema = { ...route.schema, headers: IdempotencyHeaders };
+    if (methods.every((method) => SAFE_METHODS.has(method))) return;
+    route.handler = settledWhenAbandoned(route.handler);
+    if (route.schema?.headers === undefined) route.schema = { ...route.schema, headers: IdempotencyHeaders };
   });
+  /**
+   * The route's handler, settling its request's key (as a 5xx would: still bound, the pending marker dropped, the
+   * renewal stopped) when it ends answering nothing to a client that hung up: Fastify then sends nothing (wrap-thenable
+   * skips reply.send once the request is aborted), so neither onSend nor onResponse comes, and the marker would be
+   * renewed for IDEMPOTENCY_PENDING_MAX_MS. Not at the hang-up itself: the route still runs, and a replay meanwhile
+   * must be a 409. A handler that answers (a payload, or reply.send and `return reply`) is settled by the hooks.
+   */
+  function settledWhenAbandoned(handler: RouteHandlerMethod): RouteHandlerMethod {
+    return function (this: FastifyInstance, request, reply) {
+      const result: unknown = handler.call(this, request, reply);
+      if (!isThenable(result)) return result;
+      return result.then((payload) => {
+        const gone = request.raw.aborted || !request.socket || request.socket.destroyed;
+        if (payload === undefined && !reply.sent && !reply.raw.headersSent && gone)
+          settle(request, 500).catch((err) => request.log.warn({ err }, 'could not settle an Idempotency-Key'));
+        return payload;
+      });
+    };
+  }
+
   scope.addHook('preHandler', async (request, reply) => {
     const key = request.headers['idempotency-key'];
     if (typeof key !== 'string' || SAFE_METHODS.has(request.method)) return;
-    // The client may hang up after onSend ran but before the answer was written whole: no onResponse then either.
+    // The client may hang up after this request's onSend ran but before the answer was written (while a later onSend
+    // hook runs): Fastify's onResponse waits for the response's finish, which then never comes. Not judged by
+    // writableFinished (true once the socket is gone, finish or not): an answer written whole had its finish, and so
+    // its onResponse settled it, before this close.
     reply.raw.once('close', () => {
-      if (reply.raw.writableFinished || request.idempotencyOutcome === undefined) return;
+      if (request.idempotencyOutcome === undefined) return;
       settle(request, request.idempotencyOutcome).catch((err) => request.log.warn({ err }, 'could not settle an Idempotency-Key'));
     });
     const fingerprint = requestFingerprint({
@@ -197,9 +221,9 @@ export function registerIdempotencyBinding(
 
   /**
    * Once per request, when its answer is known: undoes what a refused request did to its key, then drops the pending
-   * marker of a request whose answer is not kept. Run on response, or when the client hung up before it (onSend, or
-   * the connection's close after it: no onResponse comes then), so an abandoned request leaves the key as an answered
-   * one does, not bound and marked until the marker lapses.
+   * marker of a request whose answer is not kept. Run on response, or when the client hung up before it (onSend, the
+   * connection's close after it, or the end of a handler that then answers nothing: no onResponse comes then), so an
+   * abandoned request leaves the key as an answered one does, not bound and marked until the marker lapses.
    */
   async function settle(request: FastifyRequest, status: number): Promise<void> {
     stopRenewal(request);
@@ -236,6 +260,10 @@ export function registerIdempotencyBinding(
       request.log.warn({ err }, 'could not free an Idempotency-Key binding'),
     );
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 /** A replay while another request holding the key runs: 409, retry shortly. */
