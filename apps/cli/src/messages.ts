@@ -1,6 +1,8 @@
 import { DEFAULT_LOCALE, defineTexts, LOCALES, type Locale } from '@integrador/i18n';
+import { soapWrapperMessage } from '@integrador/integrador';
 import type { GetRunResult } from '@integrador/jobs';
 import { JOB_FAILURE_REASONS, jobStateName } from '@integrador/queue';
+import type { MissingSoapWrapper } from '@integrador/transports';
 import { type Argument, type Command, Help, type HelpConfiguration, type Option } from 'commander';
 
 /** What `run --wait` prints of a finished GET pull. */
@@ -150,7 +152,8 @@ export interface Messages {
   /** After a preview's consulta and bodies: nothing answered at the WSDL's address of connection `connection`. */
   previewReceptorUnreachable: (url: string, connection: string) => string;
   nothingSent: (records: number) => string;
-  missingWrapper: (porta: string, wrapper: string, fields: readonly string[]) => string;
+  /** The engine's one wording of a mapping that misses its WSDL's wrapper, marked as a warning. */
+  missingWrapper: (porta: string, missing: MissingSoapWrapper) => string;
   infoValues: (nome: string) => string;
   receptorUnavailable: (detail: string) => string;
   integrationFailed: (label: string, detail: string) => string;
@@ -330,8 +333,7 @@ const ptBR: Messages = {
   previewReceptorUnreachable: (url, connection) =>
     `nada responde no endereço do WSDL ${url} (conexão ${connection}): confira o baseUrl dessa conexão no CONNECTIONS_FILE ou inicie o serviço (na demo: npm run erp-double); a consulta e os campos acima não dependem dele`,
   nothingSent: (records) => `Nada foi enviado (${plural(records, 'registro', 'registros')}).`,
-  missingWrapper: (porta, wrapper, fields) =>
-    `Aviso: ${fields.join(', ')} estão no topo de parameters, mas o WSDL de ${porta} os espera dentro de <${wrapper}>; o ERP ignora campos fora do lugar. Esperado em campo_crm: {"${wrapper}": {"${fields[0]}": …}}.`,
+  missingWrapper: (porta, missing) => `Aviso: ${soapWrapperMessage(porta, missing)['pt-BR']}`,
   infoValues: (nome) => `Valores devolvidos pelo receptor (${nome}):`,
   receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('pt-BR', 'TRANSPORT_TRANSIENT')}: ${detail}; tente de novo mais tarde`,
   integrationFailed: (label, detail) => `a integração ${label} falhou: ${detail}`,
@@ -500,8 +502,7 @@ const en: Messages = {
   previewReceptorUnreachable: (url, connection) =>
     `nothing answers at the WSDL address ${url} (connection ${connection}): check that connection's baseUrl in CONNECTIONS_FILE or start the service (for the demo: npm run erp-double); the consulta and fields above do not depend on it`,
   nothingSent: (records) => `Nothing was sent (${plural(records, 'record', 'records')}).`,
-  missingWrapper: (porta, wrapper, fields) =>
-    `Warning: ${fields.join(', ')} sit at the top of parameters, but the WSDL of ${porta} expects them inside <${wrapper}>; the ERP ignores misplaced fields. Expected in campo_crm: {"${wrapper}": {"${fields[0]}": …}}.`,
+  missingWrapper: (porta, missing) => `Warning: ${soapWrapperMessage(porta, missing).en}`,
   infoValues: (nome) => `Values returned by the receptor (${nome}):`,
   receptorUnavailable: (detail) => `${JOB_FAILURE_REASONS.message('en', 'TRANSPORT_TRANSIENT')}: ${detail}; try again later`,
   integrationFailed: (label, detail) => `integracao ${label} failed: ${detail}`,

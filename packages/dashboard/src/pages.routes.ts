@@ -90,7 +90,7 @@ export function previewer(deps: DashboardDeps) {
     const { trigger: _t, ...parametros } = recordParameters(record.parametros).key;
     const target = await resolveSetTarget(deps.database, deps.connections, transports, tenant, record.integracao_id);
     // The consulta needs only the CRM: a receptor that is down leaves the request out, said in one line.
-    return previewSetWithoutReceptor({
+    const preview = await previewSetWithoutReceptor({
       db: deps.database.db,
       dialect: deps.database.dialect,
       empresaId: record.empresa_id,
@@ -99,6 +99,8 @@ export function previewer(deps: DashboardDeps) {
       transport: target.transport,
       timeoutMs: target.timeoutMs,
     });
+    // The operation names the WSDL in a missing-wrapper warning (the page words it).
+    return { ...preview, porta: target.definition.integracao.porta_ws };
   };
 }
 

@@ -76,6 +76,7 @@ export * from './runs/index';
 export * from './schedules/index';
 export * from './set/index';
 export { planValues, writeBackValues } from './set-plan';
+export { soapWrapperMessage } from './soap-wrapper-lint';
 export { knownConnections, lintStoredConfiguration, lintStoredSoapWrappers } from './stored-config-lint';
 export {
   bindStatement,

@@ -1,7 +1,7 @@
 import type { ConnectionsRegistry } from '@integrador/connections';
 import type { CampoIntegracao, Integracao, IntegradorConfiguration } from '@integrador/store';
-import { missingSoapWrapper, type TransportFactory } from '@integrador/transports';
-import type { LintFinding } from './lint-finding';
+import { type MissingSoapWrapper, missingSoapWrapper, type TransportFactory } from '@integrador/transports';
+import type { LintFinding, LintMessage } from './lint-finding';
 
 // SET and INFO send campos_integracao through the receptor; a GET reads a database.
 const SENDING_TYPES = new Set(['SET', 'INFO']);
@@ -48,12 +48,20 @@ async function lintOne(
   const missing = missingSoapWrapper(parameters, Object.fromEntries(mapped.flatMap((m) => m.fields.map((field) => [field, null]))));
   if (!missing) return undefined;
   const row = mapped.find((m) => m.fields.some((field) => missing.fields.includes(field)))?.campo.id ?? integracao.id;
+  return finding(integracao, row, 'SOAP_WRAPPER_MISSING', soapWrapperMessage(integracao.porta_ws, missing));
+}
+
+/**
+ * The one wording of a mapping that misses its WSDL's wrapper (e.g. GravarClientes' dadosGeraisCliente): the lint's
+ * finding, the CLI preview's warning and the dashboard's rebuilt request all say it so.
+ */
+export function soapWrapperMessage(porta: string, missing: MissingSoapWrapper): LintMessage {
   const fields = missing.fields.join(', ');
   const expected = `{"${missing.wrapper}": {"${missing.fields[0]}": …}}`;
-  return finding(integracao, row, 'SOAP_WRAPPER_MISSING', {
-    'pt-BR': `${fields} estão no topo de parameters, mas o WSDL de ${integracao.porta_ws} os espera dentro de <${missing.wrapper}>; o ERP ignora campos fora do lugar (esperado ${expected})`,
-    en: `${fields} sit at the top of parameters, but the WSDL of ${integracao.porta_ws} expects them inside <${missing.wrapper}>; the ERP ignores misplaced fields (expected ${expected})`,
-  });
+  return {
+    'pt-BR': `${fields} estão no topo de parameters, mas o WSDL de ${porta} os espera dentro de <${missing.wrapper}>; o ERP ignora campos fora do lugar (esperado em campo_crm: ${expected})`,
+    en: `${fields} sit at the top of parameters, but the WSDL of ${porta} expects them inside <${missing.wrapper}>; the ERP ignores misplaced fields (expected in campo_crm: ${expected})`,
+  };
 }
 
 /**

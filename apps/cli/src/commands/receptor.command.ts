@@ -160,7 +160,7 @@ function printPreview(cli: Cli, result: Preview, dialect: DialectName, porta: st
     .find((wrapper) => wrapper !== undefined);
   if (missing) {
     print('');
-    print(cli.text.missingWrapper(porta, missing.wrapper, missing.fields));
+    print(cli.text.missingWrapper(porta, missing));
   }
   print('');
   print(cli.text.nothingSent(result.records.length));
