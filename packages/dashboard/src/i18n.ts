@@ -4,6 +4,12 @@ import { jobStateName } from '@integrador/queue';
 /** The dashboard speaks pt-BR by default and English on request (operator preference, ?lang=en or Accept-Language). */
 export type { Locale };
 
+/** One text per queue kind (what a retry or a stalled retake repeats); `other` for a mix of queues or an unknown one. */
+function byQueue(queues: readonly string[], texts: Record<'set' | 'get' | 'webhook' | 'cti' | 'other', string>): string {
+  const only = queues.length === 1 ? queues[0] : undefined;
+  return only === 'set' || only === 'get' || only === 'webhook' || only === 'cti' ? texts[only] : texts.other;
+}
+
 const PT = {
   title: 'Painel de operação',
   login: 'Entrar',
@@ -57,8 +63,15 @@ const PT = {
   job: 'Job',
   attempts: 'Tentativas',
   // BullMQ takes a job back from a worker that stopped mid-run without counting an attempt: the resend shows here.
-  retakenAfterStall: (times: number) =>
-    `retomado ${times === 1 ? '1 vez' : `${times} vezes`} depois que o worker parou no meio (não conta como tentativa): registros da execução interrompida podem ter sido enviados de novo — confira as tentativas abaixo`,
+  // Worded per queue: only a SET job has send attempts below; a GET or endpoint run reads again, a webhook or PBX request may repeat.
+  retakenAfterStall: (times: number, queue: string) =>
+    `retomado ${times === 1 ? '1 vez' : `${times} vezes`} depois que o worker parou no meio (não conta como tentativa): ${byQueue([queue], {
+      set: 'registros da execução interrompida podem ter sido enviados de novo — confira as tentativas abaixo',
+      get: 'a leitura da origem foi refeita e gravada de novo no CRM; nada é enviado ao sistema de origem',
+      webhook: 'a entrega pode ter sido enviada de novo ao endpoint de webhook',
+      cti: 'o pedido ao PABX pode ter sido feito de novo',
+      other: 'o job foi executado de novo',
+    })}`,
   error: 'Erro',
   updatedAt: 'Atualizado em',
   retry: 'Reprocessar',
@@ -185,17 +198,13 @@ const PT = {
   bulkConfirm: (n: number, queues: readonly string[] = []) =>
     n === 0
       ? 'Nenhum job que falhou corresponde a este filtro; nada a reprocessar.'
-      : `Reprocessar ${n} job(s) que falharam neste filtro? ${
-          queues.length === 1 && queues[0] === 'set'
-            ? 'Os registros serão enviados de novo ao sistema de destino.'
-            : queues.length === 1 && queues[0] === 'get'
-              ? 'As integrações lerão a origem de novo e gravarão no CRM; nada é enviado ao sistema de origem.'
-              : queues.length === 1 && queues[0] === 'webhook'
-                ? 'As entregas serão enviadas de novo aos endpoints de webhook.'
-                : queues.length === 1 && queues[0] === 'cti'
-                  ? 'Os pedidos ao PABX serão feitos de novo.'
-                  : 'Cada job será executado de novo (SET reenvia ao sistema de destino; GET lê a origem de novo).'
-        }`,
+      : `Reprocessar ${n} job(s) que falharam neste filtro? ${byQueue(queues, {
+          set: 'Os registros serão enviados de novo ao sistema de destino.',
+          get: 'As integrações lerão a origem de novo e gravarão no CRM; nada é enviado ao sistema de origem.',
+          webhook: 'As entregas serão enviadas de novo aos endpoints de webhook.',
+          cti: 'Os pedidos ao PABX serão feitos de novo.',
+          other: 'Cada job será executado de novo (SET reenvia ao sistema de destino; GET lê a origem de novo).',
+        })}`,
   bulkFirst: (shown: number, n: number) => (shown < n ? `Os primeiros ${shown} de ${n}:` : 'Jobs:'),
   bulkCountChanged: (expected: number, found: number) =>
     `Nada foi reprocessado: o filtro agora encontra ${found} job(s) que falharam, não os ${expected} confirmados. Confira a lista e confirme de novo.`,
@@ -303,8 +312,17 @@ const EN: Messages = {
   filter: 'Filter',
   job: 'Job',
   attempts: 'Attempts',
-  retakenAfterStall: (times: number) =>
-    `taken back ${times === 1 ? 'once' : `${times} times`} after its worker stopped mid-run (not counted as an attempt): records of the interrupted run may have been sent again — see the attempts below`,
+  retakenAfterStall: (times, queue) =>
+    `taken back ${times === 1 ? 'once' : `${times} times`} after its worker stopped mid-run (not counted as an attempt): ${byQueue(
+      [queue],
+      {
+        set: 'records of the interrupted run may have been sent again — see the attempts below',
+        get: 'the source was read again and written to the CRM again; nothing is sent to the source',
+        webhook: 'the delivery may have been sent to the webhook endpoint again',
+        cti: 'the request to the PBX may have been made again',
+        other: 'the job ran again',
+      },
+    )}`,
   error: 'Error',
   updatedAt: 'Updated',
   retry: 'Retry',
@@ -419,17 +437,13 @@ const EN: Messages = {
   bulkConfirm: (n, queues = []) =>
     n === 0
       ? 'No failed job matches this filter; nothing to retry.'
-      : `Retry ${n} failed job(s) matching this filter? ${
-          queues.length === 1 && queues[0] === 'set'
-            ? 'The records will be sent to the target system again.'
-            : queues.length === 1 && queues[0] === 'get'
-              ? 'The integrations will read the source again and write to the CRM; nothing is sent to the source.'
-              : queues.length === 1 && queues[0] === 'webhook'
-                ? 'The deliveries will be sent to the webhook endpoints again.'
-                : queues.length === 1 && queues[0] === 'cti'
-                  ? 'The requests to the PBX will be made again.'
-                  : 'Each job will run again (a SET sends to the target system again; a GET reads the source again).'
-        }`,
+      : `Retry ${n} failed job(s) matching this filter? ${byQueue(queues, {
+          set: 'The records will be sent to the target system again.',
+          get: 'The integrations will read the source again and write to the CRM; nothing is sent to the source.',
+          webhook: 'The deliveries will be sent to the webhook endpoints again.',
+          cti: 'The requests to the PBX will be made again.',
+          other: 'Each job will run again (a SET sends to the target system again; a GET reads the source again).',
+        })}`,
   bulkFirst: (shown, n) => (shown < n ? `The first ${shown} of ${n}:` : 'Jobs:'),
   bulkCountChanged: (expected, found) =>
     `Nothing was retried: the filter now finds ${found} failed job(s), not the ${expected} confirmed. Check the list and confirm again.`,

@@ -1,6 +1,7 @@
-import { failureReason, statusMessage } from '@integrador/integrador';
+import { failureReason, soapWrapperMessage, statusMessage } from '@integrador/integrador';
 import { jobStateName, showJobLogLine } from '@integrador/queue';
 import { type RegistroJob, recordParameters } from '@integrador/store';
+import type { MissingSoapWrapper } from '@integrador/transports';
 import { isWebhookMessageCode, webhookMessage } from '@integrador/webhooks';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
@@ -337,7 +338,8 @@ export interface JobDetail {
   actions: Array<'retry' | 'discard'>;
   live: { state: string; failedReason: string | null; logs: string[]; flow: unknown; stalledCounter: number } | null;
   execucoes: Array<{ chave: string; status: string; mensagem: string | null; tentativas: Attempt[] }>;
-  preview: { consulta: unknown; records: unknown[] } | { error: string } | null;
+  /** The SET's dry run; `porta` (its operation) words a SOAP mapping's missing wrapper. */
+  preview: { consulta: unknown; records: unknown[]; porta?: string | null } | { error: string } | null;
   dependencies: Array<{ queue: string; jobId: string; integracaoId: number | null; estado: string | null }>;
   /** The customers its parameters name and its webhook delivery's status now (queries.ts rowNames). */
   names?: ListNames;
@@ -374,7 +376,7 @@ export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
 <tr><th>${t.job}</th><td>${readable ? html`${readable} <span class="muted">(${ref})</span>` : ref} · ${r.nome_job}</td></tr>${customer ? html`<tr><th>${t.customer}</th><td id="cliente">${customer}</td></tr>` : ''}<tr><th>${t.tenant}</th><td id="empresa">${named(detail.empresaNome, r.empresa_id)}${r.empresa_filial_id ? ` / filial ${r.empresa_filial_id}` : ''}</td></tr>
 <tr><th>${t.integration}</th><td id="integracao">${r.integracao_id === null ? '—' : named(detail.integracaoNome, r.integracao_id)}</td></tr>
 <tr><th>${t.state}</th><td class="${recoveredDelivery(r, names) ? 'concluido' : r.estado}" id="estado">${recoveredDelivery(r, names) ? t.recoveredDelivery : word(t.states, r.estado)}${detail.live ? html` <span class="muted">(Redis: ${jobStateName(viewer.locale, detail.live.state)})</span>` : ''}</td></tr>
-<tr><th>${t.attempts}</th><td id="tentativas">${r.tentativas}/${r.max_tentativas}${detail.live?.stalledCounter ? html` <span class="falhou retomado">${t.retakenAfterStall(detail.live.stalledCounter)}</span>` : ''}</td></tr>
+<tr><th>${t.attempts}</th><td id="tentativas">${r.tentativas}/${r.max_tentativas}${detail.live?.stalledCounter ? html` <span class="falhou retomado">${t.retakenAfterStall(detail.live.stalledCounter, r.fila)}</span>` : ''}</td></tr>
 <tr><th>${t.parameters}</th><td><code>${JSON.stringify(recordParameters(r.parametros).key)}</code></td></tr>
 <tr><th>${t.error}</th><td id="erro">${failureCell(viewer, r)}</td></tr>
 <tr><th>${t.updatedAt}</th><td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>
@@ -408,11 +410,13 @@ function previewSection(viewer: Viewer, preview: NonNullable<JobDetail['preview'
   const t = messages(viewer.locale);
   if ('error' in preview)
     return html`<section><h2>${t.consulta}</h2><p class="falhou previa-falhou">${t.previewFailed}</p>${technicalDetails(viewer, '', maskSecrets(preview.error))}</section>`;
-  const records = preview.records as Array<{ request?: unknown; requestUnavailable?: boolean }>;
+  const records = preview.records as Array<{ request?: { missingWrapper?: MissingSoapWrapper } | null; requestUnavailable?: boolean }>;
   const unavailable = records.some((rec) => rec.requestUnavailable);
+  // A mapping that misses the WSDL's wrapper misses it in every record: worded once, after the requests (as the CLI does).
+  const missing = records.map((rec) => rec.request?.missingWrapper).find((wrapper) => wrapper !== undefined);
   return html`<section><h2>${t.consulta}</h2><pre class="consulta">${maskedJson(preview.consulta)}</pre>
 <h3>${t.rebuiltRequest}</h3>${unavailable ? html`<p class="muted requisicao-indisponivel">${t.receptorUnreachable}</p>` : ''}
-${records.filter((rec) => !rec.requestUnavailable).map((rec) => html`<pre class="requisicao-reconstruida">${maskedJson(rec.request ?? rec)}</pre>`)}</section>`;
+${records.filter((rec) => !rec.requestUnavailable).map((rec) => html`<pre class="requisicao-reconstruida">${maskedJson(rec.request ?? rec)}</pre>`)}${missing ? html`<p class="falhou wrapper-ausente">${soapWrapperMessage(preview.porta ?? '', missing)[viewer.locale]}</p>` : ''}</section>`;
 }
 
 /** An ISO 8601 instant as the audit stores the filter's dates (toISOString). */
