@@ -45,7 +45,6 @@ describe('webhook URLs the outbound guard refuses', () => {
     ['http://127.0.0.1:8080/hook', '127.0.0.1', 'loopback, a própria máquina', 'loopback', '127.0.0.1/32'],
     ['http://localhost:8080/hook', 'localhost', 'loopback, a própria máquina', 'loopback', '127.0.0.1/32'],
     ['http://10.1.2.3/hook', '10.1.2.3', 'privada', 'private', '10.1.2.3/32'],
-    ['http://169.254.169.254/latest/meta-data', '169.254.169.254', 'link-local', 'link-local', '169.254.169.254/32'],
     ['http://[::1]:8080/hook', '[::1]', 'loopback, a própria máquina', 'loopback', '::1/128'],
   ])('POST %s: 400 WEBHOOK_URL_FORBIDDEN naming the range and the setting, nothing created', async (hook, host, range, rangeEn, entry) => {
     const res = await send(strict, 'POST', '/v1/webhooks', hook);
@@ -60,6 +59,26 @@ describe('webhook URLs the outbound guard refuses', () => {
     expect(en).toContain(`adding ${entry} to WEBHOOK_ALLOWED_NETWORKS`);
     const list = await strict.app.inject({ url: '/v1/webhooks', headers: { authorization: `Bearer ${key}` } });
     expect(list.json().items.map((item: { url: string }) => item.url)).not.toContain(hook);
+  });
+
+  // Link-local and cloud metadata addresses are never reached: config refuses them in WEBHOOK_ALLOWED_NETWORKS, so the
+  // message says the address can never be used instead of advising an entry that would be refused.
+  it.each([
+    ['http://169.254.169.254/latest/meta-data', '169.254.169.254', 'link-local', 'link-local'],
+    ['http://[fe80::1]/hook', '[fe80::1]', 'link-local', 'link-local'],
+  ])('POST %s: 400 WEBHOOK_URL_FORBIDDEN saying no allowlist opens it, on every ingress', async (hook, host, range, rangeEn) => {
+    for (const ingress of [strict, allowing]) {
+      const res = await send(ingress, 'POST', '/v1/webhooks', hook);
+      expect(res.statusCode).toBe(400);
+      const { error } = res.json();
+      expect(error.code).toBe('WEBHOOK_URL_FORBIDDEN');
+      expect(error.message).toBe(
+        `o endereço ${host} leva a uma rede interna (${range}) que o hub nunca alcança, por segurança (nenhum valor de WEBHOOK_ALLOWED_NETWORKS a libera); use um endereço público`,
+      );
+      const en = (await send(ingress, 'POST', '/v1/webhooks', hook, { lang: 'en' })).json().error.message;
+      expect(en).toContain(`the address ${host} leads to an internal network (${rangeEn}) that the hub never reaches`);
+      expect(en).not.toMatch(/adding .* to WEBHOOK_ALLOWED_NETWORKS/);
+    }
   });
 
   it('PUT to a refused address is refused too, and the stored URL stays', async () => {

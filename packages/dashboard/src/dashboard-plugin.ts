@@ -191,7 +191,7 @@ function errorHandler(
   if (error.statusCode === 429 && error.code === 'TENANT_RATE_LIMITED')
     return answer(429, error.code, messages(locale).tenantRateLimited(String(reply.getHeader('retry-after') ?? 1)));
   // The webhook engine's refusals (409 for a disabled endpoint…) carry their status and are worded beside them.
-  if (error instanceof WebhookError) return answer(error.status, error.code, webhookMessage(locale, error.code, error.params));
+  if (error instanceof WebhookError) return answer(error.status, error.code, webhookMessage(locale, error.wording, error.params));
   // Before the engine's refusals: a field's CONTROL_CHARACTER is said of the field, not of a run's parameter.
   if (error instanceof FieldRefusedError) {
     // A page or a form names a filter field by its label ("Desde"), the API by its request path ("body.filter.desde").

@@ -30,7 +30,7 @@ export function checkWebhookUrl(text: string, allowlist: AddressAllowlist = []):
   return url;
 }
 
-/** The guard's refusal of a host as a 400 naming its range and the allowlist entry that would let it through. */
+/** The guard's refusal of a host as a 400 naming its range and, when one can, the allowlist entry that would let it through. */
 function checkReachable(host: string, allowlist: AddressAllowlist): void {
   try {
     // RFC 6761 reserves the whole .localhost domain for loopback: foo.localhost is judged as localhost is.
@@ -38,6 +38,8 @@ function checkReachable(host: string, allowlist: AddressAllowlist): void {
     assertAllowedWithoutDns(name.endsWith('.localhost') ? 'localhost' : host, allowlist);
   } catch (err) {
     if (!(err instanceof OutboundAddressError)) throw err;
+    // A range no allowlist may open (link-local, cloud metadata: config refuses such entries) gets no advice to allow it.
+    if (err.always) throw new WebhookError('WEBHOOK_URL_FORBIDDEN', 400, { host, range: err.range }, 'WEBHOOK_URL_NEVER_ALLOWED');
     const address = err.address.replace(/^\[|\]$/g, '');
     const entry = `${address}/${net.isIPv6(address) ? 128 : 32}`;
     throw new WebhookError('WEBHOOK_URL_FORBIDDEN', 400, { host, range: err.range, entry });

@@ -25,7 +25,12 @@ export class WebhookError extends Error {
     readonly code: WebhookErrorCode,
     readonly status: 400 | 404 | 409 | 422 | 503,
     readonly params: Record<string, string> = {},
+    /** The message that words it when the code has more than one case (an address no allowlist can open): the code by default. */
+    readonly wording: WebhookWording = code,
   ) {
     super(`${code} ${JSON.stringify(params)}`);
   }
 }
+
+/** The catalogue entries a WebhookError is worded with: its code's, or one of a code's particular cases. */
+export type WebhookWording = WebhookErrorCode | 'WEBHOOK_URL_NEVER_ALLOWED';

@@ -1,6 +1,6 @@
 import { addressRangeText } from '@integrador/connections';
 import { defineCatalogue, type Locale, type MessageTable } from '@integrador/i18n';
-import type { WebhookErrorCode } from './errors';
+import type { WebhookWording } from './errors';
 
 /** The engine's user-facing texts: pt-BR by default, English on request; one language per message. */
 export type { Locale };
@@ -23,7 +23,7 @@ export type TestCode =
 /** Why a pending delivery was cancelled (stored as the code in `ultimo_erro`, worded when shown). */
 export type CancelReason = 'ENDPOINT_DISABLED' | 'ENDPOINT_DELETED';
 
-const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE' | 'FAILING_TOO_LONG' | NothingSentCode> = {
+const MESSAGES: MessageTable<TestCode | WebhookWording | CancelReason | 'GONE' | 'FAILING_TOO_LONG' | NothingSentCode> = {
   OK: {
     'pt-BR': 'Webhook funcionando: {url} recebeu os dados de teste e respondeu {status} em {ms} ms.',
     en: 'Webhook working: {url} received the test data and answered {status} in {ms} ms.',
@@ -111,6 +111,12 @@ const MESSAGES: MessageTable<TestCode | WebhookErrorCode | CancelReason | 'GONE'
     'pt-BR':
       'o endereço {host} leva a uma rede interna ({range}) e o hub recusa entregas para lá por segurança; use um endereço público. Se o destino é interno de propósito, o operador do hub pode liberá-lo incluindo {entry} em WEBHOOK_ALLOWED_NETWORKS (e reiniciando o ingress e o worker de webhooks)',
     en: 'the address {host} leads to an internal network ({range}) and the hub refuses to deliver there for security; use a public address. If the receiver is internal on purpose, the hub operator can allow it by adding {entry} to WEBHOOK_ALLOWED_NETWORKS (and restarting the ingress and the webhook worker)',
+  },
+  // WEBHOOK_URL_FORBIDDEN for a range config refuses in WEBHOOK_ALLOWED_NETWORKS (link-local, cloud metadata): no advice to allow it.
+  WEBHOOK_URL_NEVER_ALLOWED: {
+    'pt-BR':
+      'o endereço {host} leva a uma rede interna ({range}) que o hub nunca alcança, por segurança (nenhum valor de WEBHOOK_ALLOWED_NETWORKS a libera); use um endereço público',
+    en: 'the address {host} leads to an internal network ({range}) that the hub never reaches, for security (no WEBHOOK_ALLOWED_NETWORKS value allows it); use a public address',
   },
   WEBHOOK_GATILHO_INVALID: {
     'pt-BR': 'gatilho desconhecido: {gatilho}; use um de {gatilhos}',

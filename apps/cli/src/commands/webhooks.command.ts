@@ -95,7 +95,7 @@ async function guarded(cli: Cli, work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (err) {
-    if (err instanceof WebhookError) throw new CliError(webhookMessage(cli.locale, err.code, err.params));
+    if (err instanceof WebhookError) throw new CliError(webhookMessage(cli.locale, err.wording, err.params));
     throw err;
   }
 }

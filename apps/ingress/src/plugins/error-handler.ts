@@ -198,7 +198,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (error instanceof WebhookError) {
       // The webhook engine's refusals carry their status; their messages live beside them (packages/webhooks).
       if (error.code === 'CHANGE_IN_PROGRESS') reply.header('retry-after', '5');
-      return send(reply, error.status, { code: error.code, message: webhookMessage(locale, error.code, error.params) });
+      return send(reply, error.status, { code: error.code, message: webhookMessage(locale, error.wording, error.params) });
     }
     const http = error instanceof HttpError ? error : domainHttpError(error);
     if (http) {
