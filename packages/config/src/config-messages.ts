@@ -110,7 +110,7 @@ const EXPECTED_PT_BR: Readonly<Record<ConfigVariable, string>> = {
   DASHBOARD_PORT: 'um inteiro de 1 a 65535 (onde o painel escuta quando roda sozinho)',
   DASHBOARD_SECURE_COOKIES: 'true ou false (true: o cookie de sessão só vai por HTTPS — ligue atrás de TLS)',
   DASHBOARD_VALIDATE_TIMEOUT_MS:
-    'milissegundos de 100 a 600000 (quanto tempo o Validar do painel espera a URL de um tipo de evento; a sincronização mantém ENDPOINT_TIMEOUT_MS)',
+    'milissegundos de 100 a 600000 (quanto tempo o Validar do painel espera a URL de um tipo de evento; nunca mais que ENDPOINT_TIMEOUT_MS, que limita um valor maior; a sincronização mantém ENDPOINT_TIMEOUT_MS)',
   INTEGRADOR_LANG: 'pt-BR ou en',
 };
 

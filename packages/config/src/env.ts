@@ -396,7 +396,8 @@ export const EnvSchema = Type.Object({
     default: 10000,
     minimum: 100,
     maximum: 600000,
-    'x-expected': "milliseconds from 100 to 600000 (how long the dashboard's Validar waits for one event type's URL)",
+    'x-expected':
+      "milliseconds from 100 to 600000 (how long the dashboard's Validar waits for one event type's URL; never longer than ENDPOINT_TIMEOUT_MS, which caps a larger value)",
   }),
 });
 

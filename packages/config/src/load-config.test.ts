@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { availableCores } from './cpu-cores';
 import { ConfigError, loadConfig } from './load-config';
@@ -35,6 +36,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DASHBOARD_VALIDATE_TIMEOUT_MS: '5' })).toThrow(
       /DASHBOARD_VALIDATE_TIMEOUT_MS: expected milliseconds from 100/,
     );
+  });
+
+  it('says that ENDPOINT_TIMEOUT_MS caps DASHBOARD_VALIDATE_TIMEOUT_MS (validationLimits waits no longer), in both languages', () => {
+    // Config does not compare two variables: a larger value loads, and every place that states the range states the cap.
+    expect(loadConfig({ DASHBOARD_VALIDATE_TIMEOUT_MS: '600000' }).dashboard.validateTimeoutMs).toBe(600000);
+    let refusal: ConfigError | undefined;
+    try {
+      loadConfig({ DASHBOARD_VALIDATE_TIMEOUT_MS: '700000' });
+    } catch (err) {
+      refusal = err as ConfigError;
+    }
+    expect(refusal?.localized('en')).toContain('never longer than ENDPOINT_TIMEOUT_MS, which caps a larger value');
+    expect(refusal?.localized('pt-BR')).toContain('nunca mais que ENDPOINT_TIMEOUT_MS, que limita um valor maior');
+    const readme = fs.readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
+    expect(readme).toMatch(/\| `DASHBOARD_VALIDATE_TIMEOUT_MS` \|[^\n]*at most `ENDPOINT_TIMEOUT_MS`: a larger value waits only that long/);
   });
 
   it('reads Redis Cluster seed nodes as a list (none by default)', () => {

@@ -116,7 +116,8 @@ export interface Config {
   webhooks: WebhookConfig;
   /**
    * The operators' dashboard: served by the ingress or not, its own port when run alone, cookies HTTPS-only, and how long
-   * its Validar waits for one event type's URL (an operator's page is not held open for ENDPOINT_TIMEOUT_MS).
+   * its Validar waits for one event type's URL (an operator's page is not held open for ENDPOINT_TIMEOUT_MS; a larger
+   * value is capped at it by validationLimits, as the variable's expected sentence and the README say).
    */
   dashboard: { enabled: boolean; port: number; secureCookies: boolean; validateTimeoutMs: number };
   /**
