@@ -233,6 +233,12 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
     'pt-BR': 'a dependência obrigatória {variavel} da integração ficou sem valor (dependências #{dependenciaId})',
     en: 'the required dependency {variavel} of the integration has no value (dependencias #{dependenciaId})',
   },
+  // The ERP key of the row the CRM refused (a value too long or out of range, NULL into NOT NULL, a unique key): no
+  // retry changes it.
+  GET_WRITE_FAILED: {
+    'pt-BR': 'o CRM recusou a linha do ERP de chave "{chave}" ao gravar {tabela}; tentar de novo não muda nada: corrija o dado na origem',
+    en: 'the CRM refused the ERP row with key "{chave}" writing {tabela}; retrying changes nothing: fix the data at the source',
+  },
 });
 
 /**

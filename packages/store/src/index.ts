@@ -157,6 +157,7 @@ export {
   updateSyncState,
 } from './sincronizacao.repository';
 export { runPerRow } from './sqlite-batch';
+export { isStatementError } from './statement-error';
 export {
   installTenantGuard,
   isTenantGuardViolation,

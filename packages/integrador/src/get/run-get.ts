@@ -9,6 +9,7 @@ import {
   findCursorKeys,
   findSyncRun,
   finishSyncRun,
+  isStatementError,
   isTenantGuardViolation,
   isUniqueViolation,
   type SyncState,
@@ -21,7 +22,6 @@ import {
 import type { Kysely, Transaction } from 'kysely';
 import { reconcileRequested } from '../parametros';
 import { ForeignRowError } from '../runs/run-errors';
-import { isStatementError } from '../set/consulta-rows';
 import { PermanentError } from '../set/permanent-error';
 import { type CrmTable, describeCrmTable, hasTenantUniqueKey } from './crm-table';
 import { hasTenantRows, markRemoved, type RowStamp, upsertRecords, writeWithTemplates } from './crm-write';
@@ -166,6 +166,70 @@ function toRecords(ctx: GetRunContext, run: RunState, rows: readonly SourceRow[]
   return records;
 }
 
+/** Writes records into the CRM table (upsert) or through sql_insert/sql_update, in the caller's transaction. */
+async function writeRecords(
+  ctx: GetRunContext,
+  run: RunState,
+  table: CrmTable | null,
+  trx: Transaction<Database>,
+  records: readonly SyncRecord[],
+  insertOnly: boolean,
+): Promise<void> {
+  const { settings } = ctx.definition;
+  if (table && run.plan)
+    await upsertRecords(
+      ctx.db,
+      trx,
+      ctx.dialect,
+      { table, keyColumns: settings.keyColumns, columns: run.plan.pairs.map((p) => p.target) },
+      run.stamp,
+      records,
+      { insertOnly, warn: ctx.onWarning },
+    );
+  else
+    await writeWithTemplates(trx, ctx.dialect, settings, baseValues(ctx, run), records, {
+      empresaId: ctx.tenant.empresaId,
+      filialId: run.stamp.filialId,
+    });
+}
+
+const PROBE_ROLLBACK = Symbol('probe rollback');
+
+/**
+ * The ERP key of the row a chunk's statement error comes from (the database names the column, and MySQL a row number
+ * of the chunk, never the key): halves of the chunk are written in transactions rolled back at once, until one row is
+ * left. Null when no single row fails alone (two rows clashing with each other) or the probe fails otherwise. Runs only
+ * when the chunk has already failed for good, at most about log2(chunk) writes.
+ */
+async function failingKey(
+  ctx: GetRunContext,
+  run: RunState,
+  table: CrmTable | null,
+  records: readonly SyncRecord[],
+): Promise<string | null> {
+  const fails = async (part: readonly SyncRecord[]) => {
+    try {
+      await withTenantScope(ctx.db, ctx.dialect, ctx.tenant.empresaId, async (trx) => {
+        await writeRecords(ctx, run, table, trx, part, false);
+        throw PROBE_ROLLBACK;
+      });
+      return false;
+    } catch (err) {
+      return err !== PROBE_ROLLBACK && isStatementError(err);
+    }
+  };
+  let candidates = records;
+  while (candidates.length > 1) {
+    const half = candidates.slice(0, Math.ceil(candidates.length / 2));
+    const rest = candidates.slice(half.length);
+    if (await fails(half)) candidates = half;
+    else if (await fails(rest)) candidates = rest;
+    else return null;
+  }
+  const only = candidates[0];
+  return only === undefined ? null : only.key.replaceAll('\u001f', ', ');
+}
+
 /** Writes one chunk and, in the same CRM transaction, the cursor it reaches and the run's counts. */
 async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | null, rows: readonly SourceRow[]): Promise<void> {
   const { settings, integracao } = ctx.definition;
@@ -180,21 +244,7 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
   // The run's tenant scope: the database's guard refuses any row of another empresa (sql_insert/sql_update included).
   const write = () =>
     withTenantScope(ctx.db, ctx.dialect, ctx.tenant.empresaId, async (trx) => {
-      if (table && plan)
-        await upsertRecords(
-          ctx.db,
-          trx,
-          ctx.dialect,
-          { table, keyColumns: settings.keyColumns, columns: plan.pairs.map((p) => p.target) },
-          run.stamp,
-          records,
-          { insertOnly: run.insertOnly, warn: ctx.onWarning },
-        );
-      else
-        await writeWithTemplates(trx, ctx.dialect, settings, baseValues(ctx, run), records, {
-          empresaId: ctx.tenant.empresaId,
-          filialId: run.stamp.filialId,
-        });
+      await writeRecords(ctx, run, table, trx, records, run.insertOnly);
       if (incremental && plan !== null && next.keysAtCursor.length > 0)
         await saveCursorKeys(
           trx,
@@ -224,14 +274,15 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
         { cause: err },
       );
     }
-    if (isStatementError(err))
-      throw new PermanentError(
-        'GET_WRITE_FAILED',
-        `writing ${settings.table ?? 'sql_insert/sql_update'} failed: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
+    if (isStatementError(err)) {
+      const key = await failingKey(ctx, run, table, records);
+      const at = key === null ? '' : ` at the ERP row with key "${key}" (${settings.keyColumns.join(', ')})`;
+      const tabela = settings.table ?? 'sql_insert/sql_update';
+      throw new PermanentError('GET_WRITE_FAILED', `writing ${tabela} failed${at}: ${(err as Error).message}`, {
+        cause: err,
+        ...(key === null ? {} : { params: { chave: key, tabela } }),
+      });
+    }
     throw sideError('crm', CRM_DATABASE, err);
   }
   run.cursor = next.cursor;
