@@ -25,6 +25,7 @@ export {
   changeableBy,
   type FilialCaller,
   FilialScopeError,
+  readableBy,
   whereReadableBy,
 } from './filial-scope';
 export { getOrCreate } from './get-or-create';

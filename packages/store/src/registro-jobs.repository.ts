@@ -1,6 +1,7 @@
 import { maskSecretsInText } from '@integrador/logging';
 import { type Kysely, MysqlAdapter, type OnConflictBuilder, PostgresAdapter, type Selectable, SqliteAdapter, sql } from 'kysely';
 import { compiledStatement } from './compiled-statement';
+import { whereReadableBy } from './filial-scope';
 import { SEARCH_TEXT_MAX } from './migrations/010-dashboard';
 import { pgUnnest, sameLengthColumns } from './pg-unnest';
 import type { Database, EstadoRegistroJob, RegistroJobsTable } from './schema';
@@ -232,6 +233,8 @@ export type TenantScope = 'all' | readonly number[];
 /** The failures list's and search's filters; every one optional except the tenant scope. */
 export interface JobFilter {
   scope: TenantScope;
+  /** A filial caller's filial: its own jobs and the empresa-wide ones (whereReadableBy); null/absent: every filial. */
+  filialId?: number | null | undefined;
   empresaId?: number | undefined;
   integracaoId?: number | undefined;
   fila?: string | undefined;
@@ -252,6 +255,7 @@ function filtered(db: Db, filter: JobFilter) {
     // An operator with no tenant sees nothing, not everything.
     query = query.where('empresa_id', 'in', filter.scope.length ? [...filter.scope] : [-1]);
   }
+  if (filter.filialId !== undefined && filter.filialId !== null) query = query.where(whereReadableBy({ filialId: filter.filialId }));
   if (filter.empresaId !== undefined) query = query.where('empresa_id', '=', filter.empresaId);
   if (filter.integracaoId !== undefined) query = query.where('integracao_id', '=', filter.integracaoId);
   if (filter.fila) query = query.where('fila', '=', filter.fila);
@@ -346,16 +350,22 @@ export async function listJobKeys(
   return filtered(db, filter).select(['id', 'fila', 'job_id', 'empresa_id']).orderBy('id').limit(limit).execute();
 }
 
-/** One job's record, only within the reader's tenants. */
-export async function findJobRecord(db: Db, scope: TenantScope, fila: string, jobId: string): Promise<RegistroJob | undefined> {
+/** One job's record, only within the reader's tenants (and, for a filial caller, its filial's or the empresa-wide). */
+export async function findJobRecord(
+  db: Db,
+  scope: TenantScope,
+  fila: string,
+  jobId: string,
+  filialId: number | null = null,
+): Promise<RegistroJob | undefined> {
   // No record holds a NUL (BullMQ ids and queue names are text), and PostgreSQL refuses one in a parameter (22021).
   if (fila.includes('\u0000') || jobId.includes('\u0000')) return undefined;
-  return filtered(db, { scope }).selectAll().where('fila', '=', fila).where('job_id', '=', jobId).executeTakeFirst();
+  return filtered(db, { scope, filialId }).selectAll().where('fila', '=', fila).where('job_id', '=', jobId).executeTakeFirst();
 }
 
 /** Counts per tenant, integration and state since a moment (the overview). */
-export async function countByState(db: Db, scope: TenantScope, desde: Date) {
-  const rows = await filtered(db, { scope, desde })
+export async function countByState(db: Db, scope: TenantScope, desde: Date, filialId: number | null = null) {
+  const rows = await filtered(db, { scope, desde, filialId })
     .select(['empresa_id', 'integracao_id', 'estado', (eb) => eb.fn.countAll<number | string>().as('n')])
     .groupBy(['empresa_id', 'integracao_id', 'estado'])
     .execute();
@@ -363,7 +373,7 @@ export async function countByState(db: Db, scope: TenantScope, desde: Date) {
 }
 
 /** Jobs per hour and state since a moment (the overview's small charts); hours as 'YYYY-MM-DDTHH' in UTC. */
-export async function countByHour(db: Db, scope: TenantScope, desde: Date, empresaId?: number) {
+export async function countByHour(db: Db, scope: TenantScope, desde: Date, empresaId?: number, filialId: number | null = null) {
   const adapter = db.getExecutor().adapter;
   const hour =
     adapter instanceof SqliteAdapter
@@ -371,7 +381,7 @@ export async function countByHour(db: Db, scope: TenantScope, desde: Date, empre
       : adapter instanceof MysqlAdapter
         ? sql<string>`DATE_FORMAT(atualizado_em, '%Y-%m-%dT%H')`
         : sql<string>`to_char(atualizado_em AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24')`;
-  const rows = await filtered(db, { scope, desde, empresaId })
+  const rows = await filtered(db, { scope, desde, empresaId, filialId })
     .select([hour.as('hora'), 'estado', (eb) => eb.fn.countAll<number | string>().as('n')])
     .groupBy([hour, 'estado'])
     .execute();
