@@ -1,5 +1,5 @@
 import { isQueueName, type QueueName, type TenantRef } from '@integrador/jobs';
-import type { JobProducer } from '@integrador/queue';
+import { failureCodesMatching, type JobProducer } from '@integrador/queue';
 import {
   type CrmDatabase,
   countByHour,
@@ -128,6 +128,7 @@ export function filterOf(viewer: Viewer, query: Record<string, string | undefine
   if (!(FILTER_ESTADOS as readonly string[]).includes(estado)) refuse('estado', 'estado');
   const fila = query.fila || undefined;
   if (fila !== undefined && !isQueueName(fila)) refuse('fila', 'queue');
+  const texto = text(query.q)?.slice(0, 200);
   return {
     scope: viewer.scope,
     filialId: viewer.filialId,
@@ -137,7 +138,8 @@ export function filterOf(viewer: Viewer, query: Record<string, string | undefine
     estados: estado === 'todos' ? undefined : [estado as EstadoRegistroJob],
     desde: date('desde'),
     ate: date('ate'),
-    texto: text(query.q)?.slice(0, 200),
+    texto,
+    codigos: texto ? failureCodesMatching(viewer.locale, texto) : undefined,
   };
 }
 

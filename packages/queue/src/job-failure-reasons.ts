@@ -276,3 +276,16 @@ export function jobFailureTemplate(code: keyof typeof JOB_FAILURE_REASONS.table)
   const texts = JOB_FAILURE_REASONS.table[code];
   return { 'pt-BR': `${texts['pt-BR']}: {detail}`, en: `${texts.en}: {detail}` };
 }
+
+/**
+ * The failure codes whose worded reason in the locale holds the text (lower-cased, as the search compares): the
+ * dashboard shows that wording, while a record's search text keeps only its code and the (English) message, so a
+ * search for what the operator reads ("recusou", "senha") also takes the records of these codes.
+ */
+export function failureCodesMatching(locale: Locale, texto: string): string[] {
+  const wanted = texto.trim().toLowerCase();
+  if (wanted === '') return [];
+  return Object.entries(JOB_FAILURE_REASONS.table)
+    .filter(([, texts]) => (texts as Record<Locale, string>)[locale].toLowerCase().includes(wanted))
+    .map(([code]) => code);
+}

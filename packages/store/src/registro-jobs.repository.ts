@@ -242,6 +242,11 @@ export interface JobFilter {
   desde?: Date | undefined;
   ate?: Date | undefined;
   texto?: string | undefined;
+  /**
+   * Failure codes whose worded reason, in the reader's language, holds `texto` (queue's failureCodesMatching): their
+   * records match too, as the dashboard shows that wording and the search text keeps only the code and the message.
+   */
+  codigos?: readonly string[] | undefined;
 }
 
 /** LIKE wildcards typed by an operator are text: escaped with '!' (a backslash means different things per dialect). */
@@ -267,10 +272,15 @@ function filtered(db: Db, filter: JobFilter) {
   // MySQL/MariaDB, searching every tenant: the FULLTEXT index (migration 014) first narrows to the rows holding the
   // text's whole words. Within one tenant its index already bounds the LIKE, and a common word's FULLTEXT hits across
   // every tenant would cost more than that scan (bench/dashboard.bench.ts: 115 → 283 ms), so it is left out there.
-  const everyTenant = filter.scope === 'all' && filter.empresaId === undefined;
-  const words = everyTenant && db.getExecutor().adapter instanceof MysqlAdapter ? fullTextWords(texto) : '';
+  const mysql = db.getExecutor().adapter instanceof MysqlAdapter;
+  const codigos = filter.codigos ?? [];
+  // Rows matched by their code alone need not hold the text's words: no FULLTEXT narrowing then.
+  const everyTenant = filter.scope === 'all' && filter.empresaId === undefined && codigos.length === 0;
+  const words = everyTenant && mysql ? fullTextWords(texto) : '';
   if (words) query = query.where(sql<boolean>`MATCH(busca) AGAINST (${words} IN BOOLEAN MODE)`);
-  return query.where(textMatch(texto));
+  const byText = textMatch(texto, mysql);
+  if (codigos.length === 0) return query.where(byText);
+  return query.where((eb) => eb.or([byText, eb('erro_codigo', 'in', [...codigos])]));
 }
 
 /** A `chave=valor` word as the search text begins or ends with it (the key parameters' shape in `busca`). */
@@ -281,10 +291,13 @@ const KEY_VALUE = /^[\p{L}_][\p{L}\p{N}_]*=\S+$/u;
  * matches whole — `busca` joins its parts with one space (a key parameter is never its first part), so `contaid=14`
  * must have a space before it and a space or the end after it: contaId=14 never finds contaId=140.
  */
-function textMatch(texto: string) {
+function textMatch(texto: string, mysql: boolean) {
   const words = texto.split(/\s+/);
   const before = KEY_VALUE.test(words[0] ?? '') ? '% ' : '%';
-  const like = (pattern: string) => sql<boolean>`busca LIKE ${pattern} ESCAPE '!'`;
+  // busca is lower-case already; MySQL/MariaDB's default collations would also ignore accents ("ação" finding every
+  // "integracao="), so there it is compared byte for byte, as PostgreSQL and SQLite compare.
+  const column = mysql ? sql`busca COLLATE utf8mb4_bin` : sql`busca`;
+  const like = (pattern: string) => sql<boolean>`${column} LIKE ${pattern} ESCAPE '!'`;
   const text = `${before}${escapeLike(texto)}`;
   if (!KEY_VALUE.test(words.at(-1) ?? '')) return like(`${text}%`);
   return sql<boolean>`(${like(`${text} %`)} OR ${like(text)})`;
