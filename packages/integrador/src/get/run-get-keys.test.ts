@@ -47,5 +47,14 @@ describe('GET keys differing only by case or accent', () => {
       const byKey = await crm.db.selectFrom('contas').select('nome').where('id_erp', '=', 'p1').execute();
       expect(byKey).toEqual([{ nome: customer(2).NOMCLI }]);
     });
+
+    it('counts two ERP rows under one key in the result (one written), never silently', async () => {
+      const sql = `SELECT CASE WHEN CODCLI <= 2 THEN 'D1' ELSE 'K' || CODCLI END AS id_erp, NOMCLI AS nome FROM E085CLI`;
+      const id = await seedGetIntegracao(crm.db, 2, source, { modo: 'completo', sql_consulta: sql });
+      const warnings: string[] = [];
+      const result = await runGetOnce(crm, reader, 2, id, { onWarning: (message) => void warnings.push(message) });
+      expect(result).toMatchObject({ rowsRead: 4, rowsWritten: 3, rowsSkipped: 1, rowsDuplicateKey: 1 });
+      expect(warnings).toContain('rows sharing a key in one pull: the later one was written');
+    });
   });
 });

@@ -65,6 +65,8 @@ interface RunState {
   insertOnly: boolean;
   progress: GetRunProgress;
   skipped: number;
+  /** Rows of this attempt dropped because a later row of the same chunk had their key (the later one is written). */
+  duplicates: number;
 }
 
 /** True when this run must be (or continue) a reconcile pass. */
@@ -130,6 +132,15 @@ async function dedupe(ctx: GetRunContext, run: RunState, records: SyncRecord[]):
     byKey.delete(record.key);
     byKey.set(record.key, record);
   }
+  // Two ERP rows under one key: not silent — counted in the result and logged with a few of the keys.
+  const dropped = fresh.length - byKey.size;
+  run.duplicates += dropped;
+  const repeated = [...new Set(fresh.map((r) => r.key).filter((key, i, all) => all.indexOf(key) !== i))].slice(0, 5);
+  ctx.onWarning?.('rows sharing a key in one pull: the later one was written', {
+    integracaoId: ctx.definition.integracao.id,
+    rows: dropped,
+    keys: repeated.map((k) => k.replaceAll('\u001f', ', ')),
+  });
   return [...byKey.values()];
 }
 
@@ -339,6 +350,7 @@ async function begin(ctx: GetRunContext): Promise<RunState> {
     insertOnly: false,
     progress: { phase: 'lendo', rowsRead: 0, rowsWritten: 0, chunks: 0, startedAt: new Date().toISOString() },
     skipped: 0,
+    duplicates: 0,
   };
   if (reconcile && !continuing)
     await ctx.db.transaction().execute(async (trx) => {
@@ -548,6 +560,7 @@ export async function runGet(ctx: GetRunContext): Promise<GetRunResult> {
       rowsWritten: totals.gravadas,
       rowsSkipped: totals.ignoradas,
       rowsMarkedDeleted: removed,
+      ...(run.duplicates > 0 ? { rowsDuplicateKey: run.duplicates } : {}),
       cursor: run.cursor?.text ?? null,
       durationMs,
     };
