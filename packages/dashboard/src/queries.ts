@@ -76,12 +76,13 @@ export async function overviewData(database: CrmDatabase, viewer: Viewer): Promi
   for (const [empresaId, tally] of perTenant) {
     const hours = await countByHour(database.db, viewer.scope, new Date(now - 24 * HOUR), empresaId, viewer.filialId);
     const buckets = Array.from({ length: 24 }, (_, i) => {
+      // countByHour's hours are UTC 'YYYY-MM-DDTHH': matched as such, shown (hourChart) in the viewer's zone.
       const label = new Date(now - (23 - i) * HOUR).toISOString().slice(0, 13);
-      const at = hours.filter((h) => h.hora.replace(' ', 'T').slice(0, 13) === label);
+      const inHour = hours.filter((h) => h.hora.replace(' ', 'T').slice(0, 13) === label);
       return {
-        label,
-        ok: at.filter((h) => h.estado === 'concluido').reduce((s, h) => s + h.n, 0),
-        failed: at.filter((h) => h.estado === 'falhou').reduce((s, h) => s + h.n, 0),
+        at: new Date(`${label}:00:00Z`),
+        ok: inHour.filter((h) => h.estado === 'concluido').reduce((s, h) => s + h.n, 0),
+        failed: inHour.filter((h) => h.estado === 'falhou').reduce((s, h) => s + h.n, 0),
       };
     });
     tenants.push({
@@ -89,7 +90,7 @@ export async function overviewData(database: CrmDatabase, viewer: Viewer): Promi
       nome: empresas.find((e) => e.id === empresaId)?.nome ?? '?',
       hour: emptyTally(),
       day: tally,
-      chart: hourChart(buckets),
+      chart: hourChart(viewer, buckets),
     });
   }
   const integrations = [...perIntegration.values()].map((i) => ({
