@@ -24,7 +24,7 @@ const KEY_COLUMNS = [
 ] as const;
 
 /** The collation ERP key columns need on MySQL/MariaDB (README, GET pulls; `config lint` warns on others). */
-export const KEY_COLLATION = 'utf8mb4_bin';
+const KEY_COLLATION = 'utf8mb4_bin';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations are written against the database as it was then, not today's types.
 async function setCollation(db: Kysely<any>, collation: (table: string) => Promise<string>): Promise<void> {
