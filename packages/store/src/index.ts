@@ -158,7 +158,7 @@ export {
   updateSyncState,
 } from './sincronizacao.repository';
 export { runPerRow } from './sqlite-batch';
-export { isStatementError } from './statement-error';
+export { isRowValueError, isStatementError } from './statement-error';
 export {
   installTenantGuard,
   isTenantGuardViolation,

@@ -1,4 +1,4 @@
-import { isStatementError } from './statement-error';
+import { isRowValueError, isStatementError } from './statement-error';
 
 // The one rule for "this database error is the statement's or the row's fault": the same bad row is permanent on
 // every dialect; connections, locks and foreign keys stay transient.
@@ -38,5 +38,13 @@ describe('isStatementError', () => {
 
   it("MariaDB's CHECK constraint (errno 4025, no code name in mysql2) is the row's fault", () => {
     expect(isStatementError(Object.assign(new Error('CONSTRAINT `c` failed'), { errno: 4025 }))).toBe(true);
+  });
+
+  it('tells a row value error (worth finding the row) from the statement text’s own', () => {
+    const err = (code: string) => Object.assign(new Error('x'), { code });
+    for (const code of ['23502', '22001', 'ER_DATA_TOO_LONG', 'ER_DUP_ENTRY', 'SQLITE_CONSTRAINT_NOTNULL'])
+      expect(isRowValueError(err(code))).toBe(true);
+    for (const code of ['42703', '42601', 'ER_BAD_FIELD_ERROR', 'ER_PARSE_ERROR', 'SQLITE_ERROR', '40P01'])
+      expect(isRowValueError(err(code))).toBe(false);
   });
 });

@@ -39,3 +39,14 @@ export function isStatementError(err: unknown): boolean {
     code === 'SQLITE_CONSTRAINT_CHECK'
   );
 }
+
+/**
+ * A statement error (isStatementError) that one row's values cause — not the statement's text (syntax, an unknown
+ * column or table, PostgreSQL class 42, MySQL's parse/unknown-object codes, SQLite's generic SQLITE_ERROR): only then
+ * does looking for the row that fails mean anything.
+ */
+export function isRowValueError(err: unknown): boolean {
+  if (!isStatementError(err)) return false;
+  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  return !/^42[0-9A-Z]{3}$/.test(code) && !/^ER_(PARSE_ERROR|BAD_FIELD_ERROR|NO_SUCH_TABLE)/.test(code) && code !== 'SQLITE_ERROR';
+}

@@ -69,6 +69,23 @@ describe('GET: an ERP row the CRM refuses fails the run for good, naming its key
       );
     });
 
+    it('a statement error of sql_update/sql_insert itself names no row (it is no row’s fault)', async () => {
+      const id = await seedGetIntegracao(crm.db, 3, source, {
+        modo: 'completo',
+        campo_cursor: null,
+        tabela: null,
+        sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI',
+        sql_update: 'UPDATE contas SET nome = #nome# WHERE empresa_id = #empresa_id# AND id_erp = #id_erp#',
+        sql_insert: 'INSERT INTO contas (empresa_id, id_erp, nomex) VALUES (#empresa_id#, #id_erp#, #nome#)',
+      });
+      const failure = await runGetOnce(crm, reader, 3, id).then(
+        () => null,
+        (err: unknown) => err as PermanentError,
+      );
+      expect(failure).toMatchObject({ code: 'GET_WRITE_FAILED', params: undefined });
+      expect(failure?.message).toMatch(/^writing sql_insert\/sql_update failed: /);
+    });
+
     if (dialect !== 'sqlite')
       it('a text longer than the column over a row already there (the upsert path) is refused too, never cut', async () => {
         const good = 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI';

@@ -9,6 +9,7 @@ import {
   findCursorKeys,
   findSyncRun,
   finishSyncRun,
+  isRowValueError,
   isStatementError,
   isTenantGuardViolation,
   isUniqueViolation,
@@ -286,7 +287,7 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
       );
     }
     if (isStatementError(err)) {
-      const key = await failingKey(ctx, run, table, records);
+      const key = isRowValueError(err) ? await failingKey(ctx, run, table, records) : null;
       const at = key === null ? '' : ` at the ERP row with key "${key}" (${settings.keyColumns.join(', ')})`;
       const tabela = settings.table ?? 'sql_insert/sql_update';
       throw new PermanentError('GET_WRITE_FAILED', `writing ${tabela} failed${at}: ${(err as Error).message}`, {
