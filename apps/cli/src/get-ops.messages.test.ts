@@ -12,4 +12,13 @@ describe('GET run result line (pt-BR and English)', () => {
     // The configuration's word for a full refresh (modo = completo), not the API's English value.
     expect(getOpsMessages('pt-BR').getCompleted('7', { ...result, mode: 'full' })).toMatch(/^Job 7 concluído \(completo\): /);
   });
+
+  it('counts the rows whose key the source repeated (the last one written), in both languages', () => {
+    expect(getOpsMessages('pt-BR').getCompleted('7', { ...result, rowsSkipped: 1, rowsDuplicateKey: 1 })).toContain(
+      '1 ignoradas (1 com chave repetida na origem: gravada a última), 4 marcadas',
+    );
+    expect(getOpsMessages('en').getCompleted('7', { ...result, rowsSkipped: 1, rowsDuplicateKey: 1 })).toContain(
+      '1 skipped (1 with a key repeated at the source: the last one written), 4 marked',
+    );
+  });
 });

@@ -42,6 +42,8 @@ export interface GetRunSummary {
   rowsWritten: number;
   rowsSkipped: number;
   rowsMarkedDeleted: number;
+  /** Rows (of the skipped) whose key a later row of the same pull also had. */
+  rowsDuplicateKey?: number;
   durationMs: number;
 }
 
@@ -103,7 +105,7 @@ const ptBR: GetOpsMessages = {
   progressFormat: '{phase} · {rowsRead} lidas · {rowsWritten} gravadas · {rate} linhas/s · {duration_formatted}',
   phase: { lendo: 'lendo', gravando: 'gravando', reconciliando: 'reconciliando', concluido: 'concluído', aguardando: 'aguardando' },
   getCompleted: (jobId, r) =>
-    `Job ${jobId} concluído (${MODE_PT[r.mode] ?? r.mode}${r.reconcile ? ', reconciliação' : ''}): ${r.rowsRead} lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas em ${seconds(r.durationMs, 'pt-BR')} s.`,
+    `Job ${jobId} concluído (${MODE_PT[r.mode] ?? r.mode}${r.reconcile ? ', reconciliação' : ''}): ${r.rowsRead} lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas${r.rowsDuplicateKey ? ` (${r.rowsDuplicateKey} com chave repetida na origem: gravada a última)` : ''}, ${r.rowsMarkedDeleted} marcadas como removidas em ${seconds(r.durationMs, 'pt-BR')} s.`,
   skipped: (jobId, running) => `Job ${jobId} não rodou: o job ${running} da mesma integração já estava em execução.`,
 };
 
@@ -158,7 +160,7 @@ const en: GetOpsMessages = {
   progressFormat: '{phase} · {rowsRead} read · {rowsWritten} written · {rate} rows/s · {duration_formatted}',
   phase: { lendo: 'reading', gravando: 'writing', reconciliando: 'reconciling', concluido: 'done', aguardando: 'waiting' },
   getCompleted: (jobId, r) =>
-    `Job ${jobId} completed (${r.mode}${r.reconcile ? ', reconcile' : ''}): ${r.rowsRead} read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked deleted in ${seconds(r.durationMs, 'en')} s.`,
+    `Job ${jobId} completed (${r.mode}${r.reconcile ? ', reconcile' : ''}): ${r.rowsRead} read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped${r.rowsDuplicateKey ? ` (${r.rowsDuplicateKey} with a key repeated at the source: the last one written)` : ''}, ${r.rowsMarkedDeleted} marked deleted in ${seconds(r.durationMs, 'en')} s.`,
   skipped: (jobId, running) => `Job ${jobId} did not run: job ${running} of the same integration was already running.`,
 };
 

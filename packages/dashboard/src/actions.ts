@@ -219,7 +219,9 @@ export function discardJobs(deps: ActionDeps, viewer: Viewer, refs: readonly Job
  */
 export async function matchingFailed(deps: ActionDeps, viewer: Viewer, filter: Omit<JobFilter, 'scope'>): Promise<JobRef[]> {
   const estados = FAILED.filter((e) => !filter.estados || filter.estados.includes(e));
-  const keys = estados.length ? await listJobKeys(deps.database.db, { ...filter, scope: viewer.scope, estados }, BULK_LIMIT) : [];
+  const keys = estados.length
+    ? await listJobKeys(deps.database.db, { ...filter, scope: viewer.scope, filialId: viewer.filialId, estados }, BULK_LIMIT)
+    : [];
   return keys.map((k) => ({ queue: k.fila, id: k.job_id }));
 }
 

@@ -1,7 +1,7 @@
 import { createEmpresa, createFilial, type RegistroJob } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import type { Viewer } from './access';
-import { rowNames } from './queries';
+import { filterOf, rowNames } from './queries';
 
 describe('rowNames: the names a failures list shows beside ids', () => {
   let database: TestDatabase;
@@ -70,5 +70,29 @@ describe('rowNames: the names a failures list shows beside ids', () => {
     const whole = await rowNames(database, viewer(null), rows);
     expect(whole.contas?.get(`${empresaId}/${ids.daOutra}`)).toBe('Conta da Outra');
     expect(whole.contatos?.get(`${empresaId}/${ids.contatoDaOutra}`)).toBe('Contato da Outra');
+  });
+});
+
+describe('filterOf: the search text and the wording the viewer reads', () => {
+  const viewer = (locale: 'pt-BR' | 'en'): Viewer => ({
+    autor: 'api:test',
+    operadorId: null,
+    papel: 'operador',
+    scope: [1],
+    filialId: 2,
+    timeZone: 'UTC',
+    locale,
+    csrf: null,
+  });
+  it('takes the failure codes whose wording in the viewer’s language holds the text, and the viewer’s filial', () => {
+    expect(filterOf(viewer('pt-BR'), { q: 'Recusou o login' })).toMatchObject({
+      texto: 'Recusou o login',
+      codigos: ['LOGIN_REFUSED'],
+      filialId: 2,
+    });
+    // The English wording is "refused the login": "recusou" is no English word.
+    expect(filterOf(viewer('en'), { q: 'recusou o login' }).codigos).toEqual([]);
+    expect(filterOf(viewer('en'), { q: 'refused the login' }).codigos).toEqual(['LOGIN_REFUSED']);
+    expect(filterOf(viewer('pt-BR'), {}).codigos).toBeUndefined();
   });
 });

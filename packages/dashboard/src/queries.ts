@@ -1,6 +1,6 @@
 import { controlCharacterParameter } from '@integrador/integrador';
 import { isQueueName, type QueueName, type TenantRef } from '@integrador/jobs';
-import type { JobProducer } from '@integrador/queue';
+import { failureCodesMatching, type JobProducer } from '@integrador/queue';
 import {
   type CrmDatabase,
   countByHour,
@@ -37,14 +37,15 @@ function add(tally: Tally, estado: string, n: number): void {
 /** Counts over the last hour for the viewer's tenants (the overview's cards and the live endpoint). */
 export async function lastHourCounts(database: CrmDatabase, viewer: Viewer): Promise<Tally> {
   const tally = emptyTally();
-  for (const row of await countByState(database.db, viewer.scope, new Date(Date.now() - HOUR))) add(tally, row.estado, row.n);
+  for (const row of await countByState(database.db, viewer.scope, new Date(Date.now() - HOUR), viewer.filialId))
+    add(tally, row.estado, row.n);
   return tally;
 }
 
 /** Everything the overview shows: totals, per tenant (with a 24-hour chart), per integration. */
 export async function overviewData(database: CrmDatabase, viewer: Viewer): Promise<OverviewData> {
   const now = Date.now();
-  const dayRows = await countByState(database.db, viewer.scope, new Date(now - 24 * HOUR));
+  const dayRows = await countByState(database.db, viewer.scope, new Date(now - 24 * HOUR), viewer.filialId);
   const hour = await lastHourCounts(database, viewer);
   const day = emptyTally();
   const perTenant = new Map<number, Tally>();
@@ -74,14 +75,15 @@ export async function overviewData(database: CrmDatabase, viewer: Viewer): Promi
       : [];
   const tenants = [];
   for (const [empresaId, tally] of perTenant) {
-    const hours = await countByHour(database.db, viewer.scope, new Date(now - 24 * HOUR), empresaId);
+    const hours = await countByHour(database.db, viewer.scope, new Date(now - 24 * HOUR), empresaId, viewer.filialId);
     const buckets = Array.from({ length: 24 }, (_, i) => {
+      // countByHour's hours are UTC 'YYYY-MM-DDTHH': matched as such, shown (hourChart) in the viewer's zone.
       const label = new Date(now - (23 - i) * HOUR).toISOString().slice(0, 13);
-      const at = hours.filter((h) => h.hora.replace(' ', 'T').slice(0, 13) === label);
+      const inHour = hours.filter((h) => h.hora.replace(' ', 'T').slice(0, 13) === label);
       return {
-        label,
-        ok: at.filter((h) => h.estado === 'concluido').reduce((s, h) => s + h.n, 0),
-        failed: at.filter((h) => h.estado === 'falhou').reduce((s, h) => s + h.n, 0),
+        at: new Date(`${label}:00:00Z`),
+        ok: inHour.filter((h) => h.estado === 'concluido').reduce((s, h) => s + h.n, 0),
+        failed: inHour.filter((h) => h.estado === 'falhou').reduce((s, h) => s + h.n, 0),
       };
     });
     tenants.push({
@@ -89,7 +91,7 @@ export async function overviewData(database: CrmDatabase, viewer: Viewer): Promi
       nome: empresas.find((e) => e.id === empresaId)?.nome ?? '?',
       hour: emptyTally(),
       day: tally,
-      chart: hourChart(buckets),
+      chart: hourChart(viewer, buckets),
     });
   }
   const integrations = [...perIntegration.values()].map((i) => ({
@@ -134,15 +136,18 @@ export function filterOf(viewer: Viewer, query: Record<string, string | undefine
   if (!(FILTER_ESTADOS as readonly string[]).includes(estado)) refuse('estado', 'estado');
   const fila = query.fila || undefined;
   if (fila !== undefined && !isQueueName(fila)) refuse('fila', 'queue');
+  const texto = text('q');
   return {
     scope: viewer.scope,
+    filialId: viewer.filialId,
     empresaId: num('empresa'),
     integracaoId: num('integracao'),
     fila: fila as QueueName | undefined,
     estados: estado === 'todos' ? undefined : [estado as EstadoRegistroJob],
     desde: date('desde'),
     ate: date('ate'),
-    texto: text('q'),
+    texto,
+    codigos: texto ? failureCodesMatching(viewer.locale, texto) : undefined,
   };
 }
 
@@ -273,7 +278,7 @@ export async function recordsOf(
     .selectAll()
     .where((eb) => eb.or(refs.map((r) => eb.and([eb('fila', '=', r.queue), eb('job_id', '=', r.id)]))));
   if (viewer.scope !== 'all') query = query.where('empresa_id', 'in', [...viewer.scope]);
-  if (viewer.filialId !== null) query = query.where('empresa_filial_id', '=', viewer.filialId);
+  query = query.where(whereReadableBy(viewer));
   return (await query.execute()) as RegistroJob[];
 }
 
@@ -294,7 +299,7 @@ async function dependencyChain(producer: JobProducer, job: Job, record: Registro
     const prereq = (current.data as { flow?: { prerequisite?: { queue: string; jobId: string; integracaoId: number } } }).flow
       ?.prerequisite;
     if (!prereq) break;
-    const rec = await findJobRecord(database.db, viewer.scope, prereq.queue, prereq.jobId);
+    const rec = await findJobRecord(database.db, viewer.scope, prereq.queue, prereq.jobId, viewer.filialId);
     chain.unshift({ queue: prereq.queue, jobId: prereq.jobId, integracaoId: prereq.integracaoId, estado: rec?.estado ?? null });
     current = await readJob(producer, prereq.queue, prereq.jobId);
     if (current && !ownedBy(current, record)) break;
@@ -306,7 +311,7 @@ async function dependencyChain(producer: JobProducer, job: Job, record: Registro
     const queue = current.parent.queueKey.split(':').at(-1) ?? '';
     const parent = await readJob(producer, queue, parentId);
     if (!parent || !ownedBy(parent, record)) break;
-    const rec = await findJobRecord(database.db, viewer.scope, queue, parentId);
+    const rec = await findJobRecord(database.db, viewer.scope, queue, parentId, viewer.filialId);
     chain.push({ queue, jobId: parentId, integracaoId: rec?.integracao_id ?? null, estado: rec?.estado ?? null });
     current = parent;
   }
@@ -324,8 +329,8 @@ export async function jobDetail(
 ): Promise<JobDetail | undefined> {
   // No job id or queue holds NUL (PostgreSQL's text cannot: 22021 would be a 500): such a job does not exist.
   if (queue.includes('\u0000') || id.includes('\u0000')) return undefined;
-  const found = await findJobRecord(database.db, viewer.scope, queue, id);
-  if (!found || (viewer.filialId !== null && found.empresa_filial_id !== viewer.filialId)) return undefined;
+  const found = await findJobRecord(database.db, viewer.scope, queue, id, viewer.filialId);
+  if (!found) return undefined;
   // URLs in what was stored before the engine showed them masked (attempt rows, messages, log lines) are masked here,
   // once, for the page and the JSON alike. BullMQ's copy of the failure and the job's log lines hold the same text
   // as the record's message (a receptor's refusal may quote a password), so they get the same full masking.

@@ -13,6 +13,8 @@ export type GetLintReport = (column: string, code: string, message: LintMessage,
 export interface CrmTableShape {
   columns: ReadonlySet<string>;
   required: ReadonlySet<string>;
+  /** MySQL/MariaDB: text columns whose collation ignores case or accents (not `_bin`); empty elsewhere. */
+  caseInsensitive?: ReadonlySet<string>;
 }
 
 /** CRM tables by lower-case name (from the database catalog); without them columns are not checked. */
@@ -181,6 +183,17 @@ function lintSelected(integracao: Integracao, report: GetLintReport, sql: string
     });
   const shape = table === null ? undefined : context.crmTables?.get(table);
   if (templates || !shape) return;
+  // The upsert matches keys through the table's unique index, compared with the column's collation.
+  for (const key of keys.filter((k) => shape.caseInsensitive?.has(k)))
+    report(
+      'chave',
+      'GET_KEY_CASE_INSENSITIVE',
+      {
+        'pt-BR': `a coluna de chave "${key}" de ${table} ignora maiúsculas/acentos (collation do MySQL/MariaDB): as chaves do ERP "P1" e "p1" seriam um só registro — dê à coluna a collation utf8mb4_bin (ALTER TABLE ${table} MODIFY ${key} … COLLATE utf8mb4_bin)`,
+        en: `key column "${key}" of ${table} ignores case/accents (MySQL/MariaDB collation): ERP keys "P1" and "p1" would be one record — give the column the utf8mb4_bin collation (ALTER TABLE ${table} MODIFY ${key} … COLLATE utf8mb4_bin)`,
+      },
+      'warning',
+    );
   const { columns } = shape;
   for (const column of selected) {
     if (column === cursor?.toLowerCase() && !columns.has(column)) continue;

@@ -131,4 +131,18 @@ describe.each(ALL_DIALECTS)('config lint against the CRM database catalog (%s)',
       .execute();
     expect(await lint('GET_REQUIRED_COLUMN_MISSING')).toEqual([]);
   });
+
+  it('warns on MySQL/MariaDB when a GET key column ignores case or accents (P1 and p1 one record)', async () => {
+    // The hub's key columns are binary (migration 020): no finding on any dialect.
+    expect(await lint('GET_KEY_CASE_INSENSITIVE')).toEqual([]);
+    if (dialect !== 'mysql') return;
+    await sql`ALTER TABLE contas MODIFY id_erp varchar(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NULL`.execute(database.db);
+    try {
+      const findings = await lint('GET_KEY_CASE_INSENSITIVE');
+      expect(findings.map((f) => [f.severity, f.rowId, f.column])).toEqual([['warning', 40, 'chave']]);
+      expect(findings[0]?.message.en).toContain('key column "id_erp" of contas ignores case/accents');
+    } finally {
+      await sql`ALTER TABLE contas MODIFY id_erp varchar(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL`.execute(database.db);
+    }
+  });
 });

@@ -2,6 +2,7 @@ import type { ConnectionsRegistry } from '@integrador/connections';
 import { listOpenHostLabels } from '@integrador/cti';
 import { type CrmDatabase, GET_SYNC_TABLES, loadConfiguration } from '@integrador/store';
 import type { TransportFactory } from '@integrador/transports';
+import { sql } from 'kysely';
 import { lintConfiguration } from './config-lint';
 import type { KnownConnections } from './connection-kind';
 import { consultaTables } from './consulta-lint';
@@ -76,7 +77,23 @@ async function crmTableColumns(database: CrmDatabase, names: ReadonlySet<string>
     const table = await describeCrmTable(database.db, database.dialect, name);
     if (!table) continue;
     const required = [...table.columns].flatMap(([column, facts]) => (facts.required ? [column] : []));
-    tables.set(name, { columns: new Set(table.columns.keys()), required: new Set(required) });
+    tables.set(name, {
+      columns: new Set(table.columns.keys()),
+      required: new Set(required),
+      caseInsensitive: await caseInsensitiveColumns(database, name),
+    });
   }
   return tables;
+}
+
+/**
+ * MySQL/MariaDB: the table's text columns whose collation is not binary (utf8mb4_general_ci, utf8mb4_0900_ai_ci …
+ * ignore case and accents); a GET key column among them merges ERP keys (`P1`/`p1`). Empty on other dialects.
+ */
+async function caseInsensitiveColumns(database: CrmDatabase, table: string): Promise<Set<string>> {
+  if (database.dialect !== 'mysql') return new Set();
+  const { rows } = await sql<{ name: string }>`SELECT column_name AS name FROM information_schema.columns
+    WHERE table_schema = DATABASE() AND table_name = ${table} AND collation_name IS NOT NULL AND collation_name NOT LIKE '%\\_bin'
+      AND collation_name NOT LIKE '%\\_as\\_cs'`.execute(database.db);
+  return new Set(rows.map((r) => r.name.toLowerCase()));
 }

@@ -131,6 +131,8 @@ export const GetRunResult = Type.Object(
     rowsWritten: Type.Integer({ minimum: 0 }),
     rowsSkipped: Type.Integer({ minimum: 0 }),
     rowsMarkedDeleted: Type.Integer({ minimum: 0 }),
+    /** Rows (of rowsSkipped) another row of the same chunk had the key of: the later one, by cursor, was written. Absent when none. */
+    rowsDuplicateKey: Type.Optional(Type.Integer({ minimum: 0 })),
     cursor: Nullable(Type.String()),
     durationMs: Type.Integer({ minimum: 0 }),
   },

@@ -36,6 +36,7 @@ export {
   type SkippedRun,
 } from './integration-runs';
 export {
+  failureCodesMatching,
   JOB_FAILURE_REASONS,
   JOB_FAILURE_REASONS_WITH_VALUES,
   jobFailureLabel,

@@ -243,6 +243,12 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
     'pt-BR': 'a dependência obrigatória {variavel} da integração ficou sem valor (dependências #{dependenciaId})',
     en: 'the required dependency {variavel} of the integration has no value (dependencias #{dependenciaId})',
   },
+  // The ERP key of the row the CRM refused (a value too long or out of range, NULL into NOT NULL, a unique key): no
+  // retry changes it.
+  GET_WRITE_FAILED: {
+    'pt-BR': 'o CRM recusou a linha do ERP de chave "{chave}" ao gravar {tabela}; tentar de novo não muda nada: corrija o dado na origem',
+    en: 'the CRM refused the ERP row with key "{chave}" writing {tabela}; retrying changes nothing: fix the data at the source',
+  },
 });
 
 /**
@@ -279,4 +285,17 @@ export function jobFailureText(
 export function jobFailureTemplate(code: keyof typeof JOB_FAILURE_REASONS.table): Readonly<Record<Locale, string>> {
   const texts = JOB_FAILURE_REASONS.table[code];
   return { 'pt-BR': `${texts['pt-BR']}: {detail}`, en: `${texts.en}: {detail}` };
+}
+
+/**
+ * The failure codes whose worded reason in the locale holds the text (lower-cased, as the search compares): the
+ * dashboard shows that wording, while a record's search text keeps only its code and the (English) message, so a
+ * search for what the operator reads ("recusou", "senha") also takes the records of these codes.
+ */
+export function failureCodesMatching(locale: Locale, texto: string): string[] {
+  const wanted = texto.trim().toLowerCase();
+  if (wanted === '') return [];
+  return Object.entries(JOB_FAILURE_REASONS.table)
+    .filter(([, texts]) => (texts as Record<Locale, string>)[locale].toLowerCase().includes(wanted))
+    .map(([code]) => code);
 }

@@ -16,8 +16,13 @@ export function changeableBy(caller: FilialCaller, filialId: number | null): boo
   return caller.filialId === null || (filialId !== null && Number(filialId) === caller.filialId);
 }
 
+/** The read half of the rule: a filial caller reads its own filial's objects and the empresa-wide ones. */
+export function readableBy(caller: Pick<FilialCaller, 'filialId'>, filialId: number | null | undefined): boolean {
+  return caller.filialId === null || filialId === null || filialId === undefined || Number(filialId) === caller.filialId;
+}
+
 /** The read half of the rule as a WHERE condition on a table's `empresa_filial_id` (the empresa is filtered apart). */
-export function whereReadableBy(caller: FilialCaller) {
+export function whereReadableBy(caller: Pick<FilialCaller, 'filialId'> & { empresaId?: number }) {
   const filialId = caller.filialId;
   // biome-ignore lint/suspicious/noExplicitAny: any table with an empresa_filial_id column.
   return (eb: ExpressionBuilder<any, any>) =>

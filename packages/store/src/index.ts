@@ -25,6 +25,7 @@ export {
   changeableBy,
   type FilialCaller,
   FilialScopeError,
+  readableBy,
   whereReadableBy,
 } from './filial-scope';
 export { getOrCreate } from './get-or-create';
@@ -157,6 +158,7 @@ export {
   updateSyncState,
 } from './sincronizacao.repository';
 export { runPerRow } from './sqlite-batch';
+export { isRowValueError, isStatementError } from './statement-error';
 export {
   installTenantGuard,
   isTenantGuardViolation,

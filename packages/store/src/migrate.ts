@@ -18,6 +18,7 @@ import { outboxStorageMigration } from './migrations/016-outbox-storage';
 import { webhookRecuperacaoMigration } from './migrations/017-webhook-recuperacao';
 import { outboxStatusMigration } from './migrations/018-outbox-status';
 import { crmMudancasEscopoMigration } from './migrations/019-crm-mudancas-escopo';
+import { chavesBinariasMigration } from './migrations/020-chaves-binarias';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -77,6 +78,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '017-webhook-recuperacao': webhookRecuperacaoMigration(),
         '018-outbox-status': outboxStatusMigration(dialect),
         '019-crm-mudancas-escopo': crmMudancasEscopoMigration(dialect),
+        '020-chaves-binarias': chavesBinariasMigration(dialect),
       }),
     },
   });

@@ -119,6 +119,28 @@ describe.each(ALL_DIALECTS)('dashboard records on %s', (dialect) => {
     }
   });
 
+  it('searches accents as written on every dialect, and finds the records of the codes whose wording holds the text', async () => {
+    const { db } = database;
+    const login = { classe: 'GetConfigError', codigo: 'LOGIN_REFUSED', mensagem: 'password authentication failed for user "crm"' };
+    await recordJobEvent(db, { ...base, empresaId: 7, jobId: 'l1', estado: 'falhou', erro: login });
+    await recordJobEvent(db, {
+      ...base,
+      empresaId: 7,
+      jobId: 'l2',
+      estado: 'falhou',
+      erro: { ...login, codigo: null, mensagem: 'Ação negada' },
+    });
+    const found = async (texto: string, codigos?: string[]) =>
+      (await searchJobRecords(db, { scope: [7], texto, codigos })).map((r) => r.job_id).sort();
+    // Every record holds "integracao=19": MariaDB's accent-insensitive collation once matched "ação" there.
+    expect(await found('ação')).toEqual(['l2']);
+    expect(await found('ação negada')).toEqual(['l2']);
+    // "recusou" is in the pt-BR wording of LOGIN_REFUSED, not in the stored (English) message.
+    expect(await found('recusou')).toEqual([]);
+    expect(await found('recusou', ['LOGIN_REFUSED'])).toEqual(['l1']);
+    expect(await countJobRecords(db, { scope: [7], texto: 'recusou', codigos: ['LOGIN_REFUSED'] })).toBe(1);
+  });
+
   it("writes the search text with the message's secrets masked, also one the 1000-character cut would halve", async () => {
     const { db } = database;
     // A receptor's refusal quoting the password it was sent, the password straddling the search text's cut.

@@ -1,6 +1,7 @@
 import { maskSecretsInText } from '@integrador/logging';
 import { type Kysely, MysqlAdapter, type OnConflictBuilder, PostgresAdapter, type Selectable, SqliteAdapter, sql } from 'kysely';
 import { compiledStatement } from './compiled-statement';
+import { whereReadableBy } from './filial-scope';
 import { SEARCH_TEXT_MAX } from './migrations/010-dashboard';
 import { pgUnnest, sameLengthColumns } from './pg-unnest';
 import type { Database, EstadoRegistroJob, RegistroJobsTable } from './schema';
@@ -232,6 +233,8 @@ export type TenantScope = 'all' | readonly number[];
 /** The failures list's and search's filters; every one optional except the tenant scope. */
 export interface JobFilter {
   scope: TenantScope;
+  /** A filial caller's filial: its own jobs and the empresa-wide ones (whereReadableBy); null/absent: every filial. */
+  filialId?: number | null | undefined;
   empresaId?: number | undefined;
   integracaoId?: number | undefined;
   fila?: string | undefined;
@@ -239,6 +242,11 @@ export interface JobFilter {
   desde?: Date | undefined;
   ate?: Date | undefined;
   texto?: string | undefined;
+  /**
+   * Failure codes whose worded reason, in the reader's language, holds `texto` (queue's failureCodesMatching): their
+   * records match too, as the dashboard shows that wording and the search text keeps only the code and the message.
+   */
+  codigos?: readonly string[] | undefined;
 }
 
 /** LIKE wildcards typed by an operator are text: escaped with '!' (a backslash means different things per dialect). */
@@ -252,6 +260,7 @@ function filtered(db: Db, filter: JobFilter) {
     // An operator with no tenant sees nothing, not everything.
     query = query.where('empresa_id', 'in', filter.scope.length ? [...filter.scope] : [-1]);
   }
+  if (filter.filialId !== undefined && filter.filialId !== null) query = query.where(whereReadableBy({ filialId: filter.filialId }));
   if (filter.empresaId !== undefined) query = query.where('empresa_id', '=', filter.empresaId);
   if (filter.integracaoId !== undefined) query = query.where('integracao_id', '=', filter.integracaoId);
   if (filter.fila) query = query.where('fila', '=', filter.fila);
@@ -263,10 +272,15 @@ function filtered(db: Db, filter: JobFilter) {
   // MySQL/MariaDB, searching every tenant: the FULLTEXT index (migration 014) first narrows to the rows holding the
   // text's whole words. Within one tenant its index already bounds the LIKE, and a common word's FULLTEXT hits across
   // every tenant would cost more than that scan (bench/dashboard.bench.ts: 115 → 283 ms), so it is left out there.
-  const everyTenant = filter.scope === 'all' && filter.empresaId === undefined;
-  const words = everyTenant && db.getExecutor().adapter instanceof MysqlAdapter ? fullTextWords(texto) : '';
+  const mysql = db.getExecutor().adapter instanceof MysqlAdapter;
+  const codigos = filter.codigos ?? [];
+  // Rows matched by their code alone need not hold the text's words: no FULLTEXT narrowing then.
+  const everyTenant = filter.scope === 'all' && filter.empresaId === undefined && codigos.length === 0;
+  const words = everyTenant && mysql ? fullTextWords(texto) : '';
   if (words) query = query.where(sql<boolean>`MATCH(busca) AGAINST (${words} IN BOOLEAN MODE)`);
-  return query.where(textMatch(texto));
+  const byText = textMatch(texto, mysql);
+  if (codigos.length === 0) return query.where(byText);
+  return query.where((eb) => eb.or([byText, eb('erro_codigo', 'in', [...codigos])]));
 }
 
 /** A `chave=valor` word as the search text begins or ends with it (the key parameters' shape in `busca`). */
@@ -277,10 +291,13 @@ const KEY_VALUE = /^[\p{L}_][\p{L}\p{N}_]*=\S+$/u;
  * matches whole — `busca` joins its parts with one space (a key parameter is never its first part), so `contaid=14`
  * must have a space before it and a space or the end after it: contaId=14 never finds contaId=140.
  */
-function textMatch(texto: string) {
+function textMatch(texto: string, mysql: boolean) {
   const words = texto.split(/\s+/);
   const before = KEY_VALUE.test(words[0] ?? '') ? '% ' : '%';
-  const like = (pattern: string) => sql<boolean>`busca LIKE ${pattern} ESCAPE '!'`;
+  // busca is lower-case already; MySQL/MariaDB's default collations would also ignore accents ("ação" finding every
+  // "integracao="), so there it is compared byte for byte, as PostgreSQL and SQLite compare.
+  const column = mysql ? sql`busca COLLATE utf8mb4_bin` : sql`busca`;
+  const like = (pattern: string) => sql<boolean>`${column} LIKE ${pattern} ESCAPE '!'`;
   const text = `${before}${escapeLike(texto)}`;
   if (!KEY_VALUE.test(words.at(-1) ?? '')) return like(`${text}%`);
   return sql<boolean>`(${like(`${text} %`)} OR ${like(text)})`;
@@ -346,16 +363,22 @@ export async function listJobKeys(
   return filtered(db, filter).select(['id', 'fila', 'job_id', 'empresa_id']).orderBy('id').limit(limit).execute();
 }
 
-/** One job's record, only within the reader's tenants. */
-export async function findJobRecord(db: Db, scope: TenantScope, fila: string, jobId: string): Promise<RegistroJob | undefined> {
+/** One job's record, only within the reader's tenants (and, for a filial caller, its filial's or the empresa-wide). */
+export async function findJobRecord(
+  db: Db,
+  scope: TenantScope,
+  fila: string,
+  jobId: string,
+  filialId: number | null = null,
+): Promise<RegistroJob | undefined> {
   // No record holds a NUL (BullMQ ids and queue names are text), and PostgreSQL refuses one in a parameter (22021).
   if (fila.includes('\u0000') || jobId.includes('\u0000')) return undefined;
-  return filtered(db, { scope }).selectAll().where('fila', '=', fila).where('job_id', '=', jobId).executeTakeFirst();
+  return filtered(db, { scope, filialId }).selectAll().where('fila', '=', fila).where('job_id', '=', jobId).executeTakeFirst();
 }
 
 /** Counts per tenant, integration and state since a moment (the overview). */
-export async function countByState(db: Db, scope: TenantScope, desde: Date) {
-  const rows = await filtered(db, { scope, desde })
+export async function countByState(db: Db, scope: TenantScope, desde: Date, filialId: number | null = null) {
+  const rows = await filtered(db, { scope, desde, filialId })
     .select(['empresa_id', 'integracao_id', 'estado', (eb) => eb.fn.countAll<number | string>().as('n')])
     .groupBy(['empresa_id', 'integracao_id', 'estado'])
     .execute();
@@ -363,7 +386,7 @@ export async function countByState(db: Db, scope: TenantScope, desde: Date) {
 }
 
 /** Jobs per hour and state since a moment (the overview's small charts); hours as 'YYYY-MM-DDTHH' in UTC. */
-export async function countByHour(db: Db, scope: TenantScope, desde: Date, empresaId?: number) {
+export async function countByHour(db: Db, scope: TenantScope, desde: Date, empresaId?: number, filialId: number | null = null) {
   const adapter = db.getExecutor().adapter;
   const hour =
     adapter instanceof SqliteAdapter
@@ -371,7 +394,7 @@ export async function countByHour(db: Db, scope: TenantScope, desde: Date, empre
       : adapter instanceof MysqlAdapter
         ? sql<string>`DATE_FORMAT(atualizado_em, '%Y-%m-%dT%H')`
         : sql<string>`to_char(atualizado_em AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24')`;
-  const rows = await filtered(db, { scope, desde, empresaId })
+  const rows = await filtered(db, { scope, desde, empresaId, filialId })
     .select([hour.as('hora'), 'estado', (eb) => eb.fn.countAll<number | string>().as('n')])
     .groupBy([hour, 'estado'])
     .execute();

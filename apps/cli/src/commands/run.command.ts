@@ -8,6 +8,7 @@ import { findBlockingFailure, type JobProducer } from '@integrador/queue';
 import type { Command } from 'commander';
 import { type Cli, print, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
+import { getOpsMessages } from '../get-ops.messages';
 import { addTargetOptions, admitOrExplain, loadTenant, parseTargetArgs, type TargetOptions } from '../integration-target';
 import { failedJobReason } from '../job-failure';
 import { localTime } from '../local-time';
@@ -114,8 +115,8 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
     if (options.json) return;
     const result = settled.result;
     if (!('records' in result)) {
-      // A chain ending in a GET pull: its counts.
-      print(cli.text.jobCompleted(jobId, `${result.rowsRead} / ${result.rowsWritten}`));
+      // A chain ending in a GET pull: its counts, worded as a lone GET's (it has no receptor).
+      print(getOpsMessages(cli.locale).getCompleted(jobId, result));
       return;
     }
     print(cli.text.jobCompleted(jobId, result.message));

@@ -2,18 +2,18 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { failureText as recordedFailureText } from '@integrador/integrador';
 import { maxAttemptsOf, RECEPTOR_BACKOFF, type RetryPolicy, type TenantRef } from '@integrador/jobs';
 import { type JobProducer, recordedFailure } from '@integrador/queue';
-import type { CrmDatabase, Tenant } from '@integrador/store';
+import { type CrmDatabase, readableBy, type Tenant } from '@integrador/store';
 import type { Job } from 'bullmq';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf } from '../i18n';
 import { jobFlowState } from '../job-flow-state';
 import { EnqueuedResponse, ErrorResponse, IdempotencyHeaders, JobParams, JobResponse, PingBody } from '../schemas';
 
-/** A job belongs to the caller when its tenant matches (a filial key sees only its filial's jobs). */
+/** A job belongs to the caller when its empresa matches and its filial is readable (its own or the empresa-wide: readableBy). */
 export function ownedBy(job: Job, tenant: Tenant): boolean {
   const owner = (job.data as { tenant?: TenantRef } | undefined)?.tenant;
   if (!owner || owner.empresaId !== tenant.empresaId) return false;
-  return tenant.filialId === null || owner.filialId === tenant.filialId;
+  return readableBy(tenant, owner.filialId);
 }
 
 /** Jobs of the fair queues carry a fairness priority, so BullMQ calls such a queued job "prioritized": clients see "waiting". */

@@ -27,15 +27,20 @@ function columnLabels(viewer: Viewer): string[] {
   return [t.runs, t.successes, t.failed, t.retriesPending, t.delayed, t.blocked];
 }
 
-/** A small bar chart (inline SVG): completed and failed jobs per hour over the last 24 hours. */
-export function hourChart(buckets: Array<{ label: string; ok: number; failed: number }>): Raw {
+/**
+ * A small bar chart (inline SVG): completed and failed jobs per hour over the last 24 hours. Each bar's tooltip names
+ * its hour in the viewer's zone and language (`at`: the hour's start) and the counts in the viewer's language.
+ */
+export function hourChart(viewer: Viewer, buckets: Array<{ at: Date; ok: number; failed: number }>): Raw {
+  const t = messages(viewer.locale);
+  const hour = new Intl.DateTimeFormat(viewer.locale, { timeZone: viewer.timeZone, dateStyle: 'short', timeStyle: 'short' });
   const max = Math.max(1, ...buckets.map((b) => b.ok + b.failed));
   const w = 12;
   const h = 60;
   const bars = buckets.map((b, i) => {
     const okH = Math.round((b.ok / max) * h);
     const failH = Math.round((b.failed / max) * h);
-    return html`<g><title>${b.label}: ${b.ok} ok, ${b.failed} falhas</title><rect x="${i * w}" y="${h - okH - failH}" width="${w - 2}" height="${failH}" fill="#c62828"/><rect x="${i * w}" y="${h - okH}" width="${w - 2}" height="${okH}" fill="#2e7d32"/></g>`;
+    return html`<g><title>${hour.format(b.at)}: ${b.ok} ${t.successes.toLowerCase()}, ${b.failed} ${t.failed.toLowerCase()}</title><rect x="${i * w}" y="${h - okH - failH}" width="${w - 2}" height="${failH}" fill="#c62828"/><rect x="${i * w}" y="${h - okH}" width="${w - 2}" height="${okH}" fill="#2e7d32"/></g>`;
   });
   return html`<svg role="img" aria-label="jobs/h" width="${buckets.length * w}" height="${h}" viewBox="0 0 ${buckets.length * w} ${h}">${bars}</svg>`;
 }

@@ -19,15 +19,23 @@ export function crmWallClock(date: Date): string {
   return ms === 0 ? text : `${text}.${pad(ms, 3)}`;
 }
 
-/** A Date as the calendar day it stands for (drivers read DATE columns as local midnight). */
-function localDay(date: Date): string {
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+/**
+ * A Date as the calendar day it stands for in a CRM `date` column. The drivers read an ERP DATE as midnight in the
+ * worker's zone (`TZ`): such a value keeps that calendar day. Any other instant (a timestamptz, or a zone-less
+ * timestamp the reader placed in `TZ`) takes its day in the CRM's zone, as datetime columns take its wall clock there
+ * (crmWallClock): 2026-12-05 23:30 in Brasília is the 5th whatever the worker's zone. An instant falling exactly on the
+ * worker's midnight is read as a DATE (with `TZ=America/Sao_Paulo`, the documented setting, both readings agree).
+ */
+function crmDay(date: Date): string {
+  const midnight = date.getHours() === 0 && date.getMinutes() === 0 && date.getSeconds() === 0 && date.getMilliseconds() === 0;
+  const p = midnight ? dateParts(date) : dateParts(date, CRM_TIME_ZONE);
+  return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}`;
 }
 
 /** A source value as text (PostgreSQL's staged arrays, SQLite's TEXT columns), or null. */
 export function asText(value: unknown, kind: ColumnClass): string | null {
   if (value === null || value === undefined) return null;
-  if (value instanceof Date) return kind === 'date' ? localDay(value) : kind === 'datetime' ? crmWallClock(value) : value.toISOString();
+  if (value instanceof Date) return kind === 'date' ? crmDay(value) : kind === 'datetime' ? crmWallClock(value) : value.toISOString();
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   if (typeof value === 'boolean') return value ? '1' : '0';
   if (typeof value === 'object') return JSON.stringify(value);
@@ -42,7 +50,8 @@ export function asText(value: unknown, kind: ColumnClass): string | null {
  */
 export function asParameter(value: unknown, kind: ColumnClass, dialect: DialectName): unknown {
   if (value === null || value === undefined) return null;
-  if (value instanceof Date && kind !== 'date' && (dialect === 'sqlite' || kind === 'datetime')) return crmWallClock(value);
+  if (value instanceof Date && kind === 'date') return crmDay(value);
+  if (value instanceof Date && (dialect === 'sqlite' || kind === 'datetime')) return crmWallClock(value);
   if (kind === 'text') return asText(value, kind);
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (dialect === 'sqlite') {

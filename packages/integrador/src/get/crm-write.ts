@@ -72,8 +72,12 @@ function pgUpsertFrom(target: UpsertTarget, stamp: RowStamp, source: RawBuilder<
   const stamps = stampColumns(table);
   const conflict = ['empresa_id', ...target.keyColumns].map((c) => sql.id(column(table, c).name));
   const updates = updatedColumns(target).map((name) => sql`${sql.id(name)} = EXCLUDED.${sql.id(name)}`);
-  // Types come from the catalog (format_type), never from configuration.
-  const casts = data.map((col, i) => sql`u.${sql.id(`c${i}`)}::${sql.raw(col.type)}`);
+  // Types come from the catalog (format_type), never from configuration. A character type is cast without its length:
+  // an explicit cast to varchar(n) cuts a longer text silently, while the assignment into the column refuses it (22001),
+  // as the first load's COPY and MySQL/MariaDB do.
+  const casts = data.map(
+    (col, i) => sql`u.${sql.id(`c${i}`)}::${sql.raw(col.type.replace(/^(character varying|character)\(\d+\)$/, 'character varying'))}`,
+  );
   // Rewriting an unchanged row costs a new tuple and index entries: a repeated full refresh mostly skips them.
   const compared = comparedColumns(target);
   const current = sql.join(compared.map((c) => sql`${sql.table(table.name)}.${sql.id(c)}`));

@@ -73,4 +73,29 @@ describe('GET pull of a date/time into the CRM', () => {
       await crm.drop();
     }
   });
+
+  // An ERP instant into a CRM `date` column is its day in Brasília, whatever the worker's zone (the tests run in UTC,
+  // where 23:30 in Brasília is already the next day); an ERP DATE keeps its day.
+  const DAYS = `SELECT CODCLI AS id_erp, 'Pedido' AS titulo, TIMESTAMPTZ '2026-12-05 23:30:00-03' AS data_fechamento FROM E085CLI
+    WHERE CODCLI = 1 UNION ALL SELECT CODCLI, 'Pedido', DATE '2026-12-05' FROM E085CLI WHERE CODCLI = 2`;
+  const DAY_TEXT = {
+    sqlite: sql`substr(data_fechamento, 1, 10)`,
+    postgres: sql`to_char(data_fechamento, 'YYYY-MM-DD')`,
+    mysql: sql`DATE_FORMAT(data_fechamento, '%Y-%m-%d')`,
+  } as const;
+  it.each(['sqlite', 'postgres', 'mysql'] as const)('writes the Brasília day of an ERP instant into a %s date column', async (dialect) => {
+    const crm = await createTestDatabase(dialect);
+    try {
+      const id = await seedGetIntegracao(crm.db, EMPRESA, source, { modo: 'completo', tabela: 'oportunidades', sql_consulta: DAYS });
+      expect((await runGetOnce(crm, reader, EMPRESA, id)).rowsWritten).toBe(2);
+      const { rows } = await sql<{ id_erp: string; dia: string }>`SELECT id_erp, ${DAY_TEXT[dialect]} AS dia FROM oportunidades
+        WHERE empresa_id = ${EMPRESA} ORDER BY id_erp`.execute(crm.db);
+      expect(rows).toEqual([
+        { id_erp: '1', dia: '2026-12-05' },
+        { id_erp: '2', dia: '2026-12-05' },
+      ]);
+    } finally {
+      await crm.drop();
+    }
+  });
 });

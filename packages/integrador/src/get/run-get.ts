@@ -9,6 +9,8 @@ import {
   findCursorKeys,
   findSyncRun,
   finishSyncRun,
+  isRowValueError,
+  isStatementError,
   isTenantGuardViolation,
   isUniqueViolation,
   type SyncState,
@@ -21,7 +23,6 @@ import {
 import type { Kysely, Transaction } from 'kysely';
 import { reconcileRequested } from '../parametros';
 import { ForeignRowError } from '../runs/run-errors';
-import { isStatementError } from '../set/consulta-rows';
 import { PermanentError } from '../set/permanent-error';
 import { type CrmTable, describeCrmTable, hasTenantUniqueKey } from './crm-table';
 import { hasTenantRows, markRemoved, type RowStamp, upsertRecords, writeWithTemplates } from './crm-write';
@@ -65,6 +66,8 @@ interface RunState {
   insertOnly: boolean;
   progress: GetRunProgress;
   skipped: number;
+  /** Rows of this attempt dropped because a later row of the same chunk had their key (the later one is written). */
+  duplicates: number;
 }
 
 /** True when this run must be (or continue) a reconcile pass. */
@@ -130,6 +133,15 @@ async function dedupe(ctx: GetRunContext, run: RunState, records: SyncRecord[]):
     byKey.delete(record.key);
     byKey.set(record.key, record);
   }
+  // Two ERP rows under one key: not silent — counted in the result and logged with a few of the keys.
+  const dropped = fresh.length - byKey.size;
+  run.duplicates += dropped;
+  const repeated = [...new Set(fresh.map((r) => r.key).filter((key, i, all) => all.indexOf(key) !== i))].slice(0, 5);
+  ctx.onWarning?.('rows sharing a key in one pull: the later one was written', {
+    integracaoId: ctx.definition.integracao.id,
+    rows: dropped,
+    keys: repeated.map((k) => k.replaceAll('\u001f', ', ')),
+  });
   return [...byKey.values()];
 }
 
@@ -166,6 +178,70 @@ function toRecords(ctx: GetRunContext, run: RunState, rows: readonly SourceRow[]
   return records;
 }
 
+/** Writes records into the CRM table (upsert) or through sql_insert/sql_update, in the caller's transaction. */
+async function writeRecords(
+  ctx: GetRunContext,
+  run: RunState,
+  table: CrmTable | null,
+  trx: Transaction<Database>,
+  records: readonly SyncRecord[],
+  insertOnly: boolean,
+): Promise<void> {
+  const { settings } = ctx.definition;
+  if (table && run.plan)
+    await upsertRecords(
+      ctx.db,
+      trx,
+      ctx.dialect,
+      { table, keyColumns: settings.keyColumns, columns: run.plan.pairs.map((p) => p.target) },
+      run.stamp,
+      records,
+      { insertOnly, warn: ctx.onWarning },
+    );
+  else
+    await writeWithTemplates(trx, ctx.dialect, settings, baseValues(ctx, run), records, {
+      empresaId: ctx.tenant.empresaId,
+      filialId: run.stamp.filialId,
+    });
+}
+
+const PROBE_ROLLBACK = Symbol('probe rollback');
+
+/**
+ * The ERP key of the row a chunk's statement error comes from (the database names the column, and MySQL a row number
+ * of the chunk, never the key): halves of the chunk are written in transactions rolled back at once, until one row is
+ * left. Null when no single row fails alone (two rows clashing with each other) or the probe fails otherwise. Runs only
+ * when the chunk has already failed for good, at most about log2(chunk) writes.
+ */
+async function failingKey(
+  ctx: GetRunContext,
+  run: RunState,
+  table: CrmTable | null,
+  records: readonly SyncRecord[],
+): Promise<string | null> {
+  const fails = async (part: readonly SyncRecord[]) => {
+    try {
+      await withTenantScope(ctx.db, ctx.dialect, ctx.tenant.empresaId, async (trx) => {
+        await writeRecords(ctx, run, table, trx, part, false);
+        throw PROBE_ROLLBACK;
+      });
+      return false;
+    } catch (err) {
+      return err !== PROBE_ROLLBACK && isStatementError(err);
+    }
+  };
+  let candidates = records;
+  while (candidates.length > 1) {
+    const half = candidates.slice(0, Math.ceil(candidates.length / 2));
+    const rest = candidates.slice(half.length);
+    if (await fails(half)) candidates = half;
+    else if (await fails(rest)) candidates = rest;
+    else return null;
+  }
+  const only = candidates[0];
+  return only === undefined ? null : only.key.replaceAll('\u001f', ', ');
+}
+
 /** Writes one chunk and, in the same CRM transaction, the cursor it reaches and the run's counts. */
 async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | null, rows: readonly SourceRow[]): Promise<void> {
   const { settings, integracao } = ctx.definition;
@@ -180,21 +256,7 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
   // The run's tenant scope: the database's guard refuses any row of another empresa (sql_insert/sql_update included).
   const write = () =>
     withTenantScope(ctx.db, ctx.dialect, ctx.tenant.empresaId, async (trx) => {
-      if (table && plan)
-        await upsertRecords(
-          ctx.db,
-          trx,
-          ctx.dialect,
-          { table, keyColumns: settings.keyColumns, columns: plan.pairs.map((p) => p.target) },
-          run.stamp,
-          records,
-          { insertOnly: run.insertOnly, warn: ctx.onWarning },
-        );
-      else
-        await writeWithTemplates(trx, ctx.dialect, settings, baseValues(ctx, run), records, {
-          empresaId: ctx.tenant.empresaId,
-          filialId: run.stamp.filialId,
-        });
+      await writeRecords(ctx, run, table, trx, records, run.insertOnly);
       if (incremental && plan !== null && next.keysAtCursor.length > 0)
         await saveCursorKeys(
           trx,
@@ -224,14 +286,15 @@ async function commitChunk(ctx: GetRunContext, run: RunState, table: CrmTable | 
         { cause: err },
       );
     }
-    if (isStatementError(err))
-      throw new PermanentError(
-        'GET_WRITE_FAILED',
-        `writing ${settings.table ?? 'sql_insert/sql_update'} failed: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
+    if (isStatementError(err)) {
+      const key = isRowValueError(err) ? await failingKey(ctx, run, table, records) : null;
+      const at = key === null ? '' : ` at the ERP row with key "${key}" (${settings.keyColumns.join(', ')})`;
+      const tabela = settings.table ?? 'sql_insert/sql_update';
+      throw new PermanentError('GET_WRITE_FAILED', `writing ${tabela} failed${at}: ${(err as Error).message}`, {
+        cause: err,
+        ...(key === null ? {} : { params: { chave: key, tabela } }),
+      });
+    }
     throw sideError('crm', CRM_DATABASE, err);
   }
   run.cursor = next.cursor;
@@ -288,6 +351,7 @@ async function begin(ctx: GetRunContext): Promise<RunState> {
     insertOnly: false,
     progress: { phase: 'lendo', rowsRead: 0, rowsWritten: 0, chunks: 0, startedAt: new Date().toISOString() },
     skipped: 0,
+    duplicates: 0,
   };
   if (reconcile && !continuing)
     await ctx.db.transaction().execute(async (trx) => {
@@ -497,6 +561,7 @@ export async function runGet(ctx: GetRunContext): Promise<GetRunResult> {
       rowsWritten: totals.gravadas,
       rowsSkipped: totals.ignoradas,
       rowsMarkedDeleted: removed,
+      ...(run.duplicates > 0 ? { rowsDuplicateKey: run.duplicates } : {}),
       cursor: run.cursor?.text ?? null,
       durationMs,
     };

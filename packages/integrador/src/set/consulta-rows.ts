@@ -6,6 +6,7 @@ import {
   type HotStatements,
   hotStatementsOf,
   isPreparedStatementRefusal,
+  isStatementError,
 } from '@integrador/store';
 import { CompiledQuery, type Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
@@ -45,21 +46,6 @@ export function crmReadStatement(sqlText: string, dialect: DialectName, scope: C
   const variant = scope.tenant.filialId === null ? dialect : `${dialect}|filial`;
   const reads = getOrCreate(variants, variant, () => new LRUCache({ max: READS_MAX }));
   return getOrCreate(reads, sqlText, () => compileStatement(scopeStatement(sqlText, dialect, scope.tables, scope.tenant), dialect));
-}
-
-/**
- * True for errors the statement or its values cause (bad value for a column type, syntax, unknown column):
- * running it again cannot help. Connection and lock errors stay transient.
- */
-export function isStatementError(err: unknown): boolean {
-  // A prepared statement's name refused by the server (42P05, 26000, 0A000): the statement itself is fine, and runs
-  // unnamed on the retry.
-  if (isPreparedStatementRefusal(err)) return false;
-  const code = String((err as { code?: unknown } | null)?.code ?? '');
-  if (/^(22|42)[0-9A-Z]{3}$/.test(code)) return true; // PostgreSQL SQLSTATE classes 22 (data) and 42 (syntax, undefined objects)
-  if (/^ER_(PARSE_ERROR|BAD_FIELD_ERROR|NO_SUCH_TABLE|TRUNCATED_WRONG_VALUE|WRONG_VALUE|DATA_TOO_LONG|BAD_NULL_ERROR)/.test(code))
-    return true;
-  return code === 'SQLITE_ERROR' || code === 'SQLITE_MISMATCH' || code === 'SQLITE_CONSTRAINT_NOTNULL';
 }
 
 /**

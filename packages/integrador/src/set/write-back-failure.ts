@@ -1,6 +1,5 @@
-import { isTenantGuardViolation, isUniqueViolation } from '@integrador/store';
+import { isStatementError, isTenantGuardViolation, isUniqueViolation } from '@integrador/store';
 import { ForeignRowError } from '../runs/run-errors';
-import { isStatementError } from './consulta-rows';
 import { PermanentError } from './permanent-error';
 
 /** What a failed write-back is about: the integration, the pushed record and the values the receptor returned. */

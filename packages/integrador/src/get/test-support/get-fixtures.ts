@@ -57,6 +57,7 @@ export interface RunOptions {
   owner?: string;
   signal?: AbortSignal;
   onProgress?: GetRunContext['onProgress'];
+  onWarning?: GetRunContext['onWarning'];
 }
 
 /** Runs a GET integracao in this process, as the worker would (its own lease owner per call). */
@@ -84,6 +85,7 @@ export async function runGetOnce(
     leaseMs: 30000,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
 }
 

@@ -1,0 +1,85 @@
+import { createEmpresa, createFilial, issueApiKey, recordJobEvent } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
+
+/**
+ * One filial rule for jobs (packages/store filial-scope: readableBy / whereReadableBy): a filial key sees its own
+ * filial's jobs and the empresa-wide ones (filial null), never a sibling filial's — in /v1/jobs, the dashboard's list,
+ * its counts and its detail alike.
+ */
+describe.each(['postgres', 'mysql'] as const)('jobs seen by a filial key (%s)', (dialect) => {
+  let database: TestDatabase;
+  let ingress: TestIngress;
+  const keys = { empresa: '', recife: '', saoPaulo: '' };
+  const jobs = { empresa: '', recife: '', saoPaulo: '' };
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    ingress = await startTestIngress(database, { deps: { dashboard: { secureCookies: false } } });
+    const empresaId = await createEmpresa(database.db, 'Acme');
+    const filiais = {
+      recife: await createFilial(database.db, empresaId, 'Recife'),
+      saoPaulo: await createFilial(database.db, empresaId, 'São Paulo'),
+    };
+    keys.empresa = await issueApiKey(database.db, empresaId, null, 'empresa');
+    keys.recife = await issueApiKey(database.db, empresaId, filiais.recife, 'recife');
+    keys.saoPaulo = await issueApiKey(database.db, empresaId, filiais.saoPaulo, 'sp');
+    for (const who of ['empresa', 'recife', 'saoPaulo'] as const) {
+      const accepted = await ingress.app.inject({
+        method: 'POST',
+        url: '/v1/ping',
+        headers: { authorization: `Bearer ${keys[who]}` },
+        payload: { queue: 'webhook' },
+      });
+      expect(accepted.statusCode).toBe(202);
+      jobs[who] = accepted.json().jobId;
+      // Its record, as the workers' recorder writes it: failed, so the failures list shows it.
+      await recordJobEvent(database.db, {
+        empresaId,
+        filialId: who === 'empresa' ? null : filiais[who],
+        fila: 'webhook',
+        jobId: jobs[who],
+        nomeJob: 'system.ping',
+        integracaoId: null,
+        parametros: { segredo: `de-${who}` },
+        estado: 'falhou',
+        tentativas: 1,
+        maxTentativas: 1,
+        erro: { classe: 'Error', codigo: null, mensagem: `falhou (${who})` },
+      });
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await ingress?.close();
+    await database?.drop();
+  });
+
+  const get = (key: string, url: string) => ingress.app.inject({ url, headers: { authorization: `Bearer ${key}` } });
+
+  it('/v1/jobs: its own filial’s and the empresa-wide job, a sibling filial’s is a 404', async () => {
+    expect((await get(keys.saoPaulo, `/v1/jobs/webhook/${jobs.saoPaulo}`)).statusCode).toBe(200);
+    expect((await get(keys.saoPaulo, `/v1/jobs/webhook/${jobs.empresa}`)).statusCode).toBe(200);
+    expect((await get(keys.saoPaulo, `/v1/jobs/webhook/${jobs.recife}`)).statusCode).toBe(404);
+    // The empresa's own key sees every filial's.
+    expect((await get(keys.empresa, `/v1/jobs/webhook/${jobs.recife}`)).statusCode).toBe(200);
+  });
+
+  it('the dashboard list and its total: its own filial’s and the empresa-wide jobs only', async () => {
+    const listed = async (key: string, query = '') => {
+      const response = await get(key, `/dashboard/api/jobs?estado=todos${query}`);
+      expect(response.statusCode).toBe(200);
+      const { items, total } = response.json() as { items: { job_id: string }[]; total: number };
+      return { ids: items.map((i) => i.job_id).sort(), total };
+    };
+    expect(await listed(keys.saoPaulo)).toEqual({ ids: [jobs.empresa, jobs.saoPaulo].sort(), total: 2 });
+    // A search for the sibling's parametros finds nothing.
+    expect(await listed(keys.saoPaulo, '&q=de-recife')).toEqual({ ids: [], total: 0 });
+    expect((await listed(keys.empresa)).total).toBe(3);
+  });
+
+  it('the dashboard detail: the empresa-wide job opens, a sibling filial’s is a 404', async () => {
+    expect((await get(keys.saoPaulo, `/dashboard/api/jobs/webhook/${jobs.empresa}`)).statusCode).toBe(200);
+    expect((await get(keys.saoPaulo, `/dashboard/api/jobs/webhook/${jobs.saoPaulo}`)).statusCode).toBe(200);
+    expect((await get(keys.saoPaulo, `/dashboard/api/jobs/webhook/${jobs.recife}`)).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,26 @@
+import type { Viewer } from '../access';
+import { hourChart } from './pages';
+
+const viewer = (locale: 'pt-BR' | 'en'): Viewer => ({
+  autor: 'api:test',
+  operadorId: null,
+  papel: 'operador',
+  scope: [1],
+  filialId: null,
+  timeZone: 'America/Sao_Paulo',
+  locale,
+  csrf: null,
+});
+
+// The overview's 24-h chart: each bar's tooltip in the viewer's language and time zone, never a raw UTC hour key.
+describe('hourChart tooltips', () => {
+  const buckets = [{ at: new Date('2026-12-06T01:00:00Z'), ok: 3, failed: 1 }];
+  const titles = (locale: 'pt-BR' | 'en') =>
+    [...String(hourChart(viewer(locale), buckets)).matchAll(/<title>([^<]*)<\/title>/g)].map((m) => m[1]);
+
+  it('words the counts in the viewer’s language and the hour in its zone', () => {
+    // ICU puts a narrow no-break space before PM in newer versions: \s takes either.
+    expect(titles('en')).toEqual([expect.stringMatching(/^12\/5\/26, 10:00\sPM: 3 successes, 1 failures$/)]);
+    expect(titles('pt-BR')).toEqual(['05/12/2026, 22:00: 3 sucessos, 1 falhas']);
+  });
+});

@@ -1,0 +1,112 @@
+import { jobFailureText } from '@integrador/queue';
+import type { SourceReader } from '@integrador/sources';
+import { createScratchSource, type ScratchSource } from '@integrador/sources/testing';
+import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { PermanentError } from '../set/permanent-error';
+import { readerOf, runGetOnce, seedGetIntegracao } from './test-support/get-fixtures';
+
+const EMPRESA = 1;
+
+/** One bad ERP row among six: the CRM refuses it for its value, so no retry can help. */
+const CASES = [
+  {
+    fault: 'NULL into a NOT NULL column',
+    tabela: 'contas',
+    sql: 'SELECT CODCLI AS id_erp, CASE WHEN CODCLI = 3 THEN NULL ELSE NOMCLI END AS nome FROM E085CLI',
+    key: '3',
+    // SQLite enforces NOT NULL; sizes and ranges it does not.
+    dialects: ALL_DIALECTS,
+  },
+  {
+    fault: 'a number out of the column range',
+    tabela: 'oportunidades',
+    sql: `SELECT CODCLI AS id_erp, 'Pedido' AS titulo, CASE WHEN CODCLI = 5 THEN 12345678901234.5678 ELSE 1.5 END AS valor FROM E085CLI`,
+    key: '5',
+    dialects: ['postgres', 'mysql'],
+  },
+  {
+    fault: 'a text longer than the column',
+    tabela: 'contas',
+    sql: `SELECT CODCLI AS id_erp, CASE WHEN CODCLI = 2 THEN repeat('x', 300) ELSE NOMCLI END AS nome FROM E085CLI`,
+    key: '2',
+    dialects: ['postgres', 'mysql'],
+  },
+] as const;
+
+describe('GET: an ERP row the CRM refuses fails the run for good, naming its key', () => {
+  let source: ScratchSource;
+  let reader: SourceReader;
+  beforeAll(async () => {
+    source = await createScratchSource('postgres', 6);
+    reader = await readerOf(source);
+  });
+  afterAll(async () => {
+    await reader?.close();
+    await source?.drop();
+  });
+
+  describe.each(ALL_DIALECTS)('into a %s CRM', (dialect) => {
+    let crm: TestDatabase;
+    beforeAll(async () => {
+      crm = await createTestDatabase(dialect);
+    });
+    afterAll(async () => crm?.drop());
+
+    const cases = CASES.filter((c) => (c.dialects as readonly string[]).includes(dialect));
+    it.each(cases)('$fault', async ({ tabela, sql, key }) => {
+      const id = await seedGetIntegracao(crm.db, EMPRESA, source, { modo: 'completo', tabela, sql_consulta: sql });
+      const failure = await runGetOnce(crm, reader, EMPRESA, id).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(failure).toBeInstanceOf(PermanentError);
+      const permanent = failure as PermanentError;
+      expect(permanent.code).toBe('GET_WRITE_FAILED');
+      expect(permanent.message).toContain(`writing ${tabela} failed at the ERP row with key "${key}" (id_erp)`);
+      expect(permanent.params).toEqual({ chave: key, tabela });
+      expect(jobFailureText('pt-BR', permanent.code, permanent.message, permanent.params)).toMatch(
+        new RegExp(`^o CRM recusou a linha do ERP de chave "${key}" ao gravar ${tabela}; tentar de novo não muda nada`),
+      );
+    });
+
+    it('a statement error of sql_update/sql_insert itself names no row (it is no row’s fault)', async () => {
+      const id = await seedGetIntegracao(crm.db, 3, source, {
+        modo: 'completo',
+        campo_cursor: null,
+        tabela: null,
+        sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI',
+        sql_update: 'UPDATE contas SET nome = #nome# WHERE empresa_id = #empresa_id# AND id_erp = #id_erp#',
+        sql_insert: 'INSERT INTO contas (empresa_id, id_erp, nomex) VALUES (#empresa_id#, #id_erp#, #nome#)',
+      });
+      const failure = await runGetOnce(crm, reader, 3, id).then(
+        () => null,
+        (err: unknown) => err as PermanentError,
+      );
+      expect(failure).toMatchObject({ code: 'GET_WRITE_FAILED', params: undefined });
+      expect(failure?.message).toMatch(/^writing sql_insert\/sql_update failed: /);
+    });
+
+    if (dialect !== 'sqlite')
+      it('a text longer than the column over a row already there (the upsert path) is refused too, never cut', async () => {
+        const good = 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI';
+        const id = await seedGetIntegracao(crm.db, 2, source, { modo: 'completo', sql_consulta: good });
+        expect((await runGetOnce(crm, reader, 2, id)).rowsWritten).toBe(6);
+        await crm.db
+          .updateTable('integracao')
+          .set({ sql_consulta: `SELECT CODCLI AS id_erp, CASE WHEN CODCLI = 4 THEN repeat('y', 300) ELSE NOMCLI END AS nome FROM E085CLI` })
+          .where('id', '=', id)
+          .execute();
+        await expect(runGetOnce(crm, reader, 2, id)).rejects.toMatchObject({
+          code: 'GET_WRITE_FAILED',
+          params: { chave: '4', tabela: 'contas' },
+        });
+        const stored = await crm.db
+          .selectFrom('contas')
+          .select('nome')
+          .where('empresa_id', '=', 2)
+          .where('id_erp', '=', '4')
+          .executeTakeFirstOrThrow();
+        expect(stored.nome).not.toMatch(/^y+$/);
+      });
+  });
+});
