@@ -23,6 +23,18 @@ function retryStrategy(times: number): number {
 }
 
 /**
+ * After a failover behind one address (a proxy, a DNS name, a managed endpoint) a connection opened before it stays on
+ * the demoted node, which answers every write READONLY until the process restarts: reconnect, so the address takes it
+ * to the node that is primary now. 1 (reconnect; the refused command fails) rather than 2 (reconnect and resend it):
+ * resending one refused command alone would be safe (a replica applied nothing), but one refused inside a MULTI (BullMQ
+ * writes in transactions) would be resent outside its transaction, and a producer has no offline queue to resend from;
+ * the caller of the refused command already copes with its failure (a 503 the client retries, BullMQ's retry loops).
+ */
+function reconnectOnError(err: Error): 1 | false {
+  return /(?:^|-)READONLY /.test(err.message) ? 1 : false;
+}
+
+/**
  * Opens an ioredis connection with the fleet's rules for its role: to the Redis of `url`, or, given cluster nodes, to
  * that Redis Cluster with the URL's user, password and TLS applied to every node.
  *
@@ -32,7 +44,7 @@ function retryStrategy(times: number): number {
  * Cluster node by node. A union type would be the truer type, but would reach every signature that takes a connection.
  */
 export function createRedis(url: string, options: RedisConnectionOptions): Redis {
-  const common: RedisOptions = { retryStrategy, connectionName: options.name, lazyConnect: false };
+  const common: RedisOptions = { retryStrategy, reconnectOnError, connectionName: options.name, lazyConnect: false };
   const producer = options.role === 'producer';
   const roleOptions: RedisOptions = producer
     ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 2000, connectTimeout: 2000 }
