@@ -218,18 +218,31 @@ export class JobProducer {
 
   /**
    * A job and its state, the state read first: a job seen completed or failed then carries its result or failure
-   * reason (a job read before its state can finish in between and show `completed` with no result yet).
+   * reason (a job read before its state can finish in between and show `completed` with no result yet). A job that
+   * finished between the two reads (`finishedOn` set, which BullMQ writes in the same script that moves it to completed
+   * or failed) has its state read again, so it is not shown active with an attempt it never started.
    */
   async getJobWithState(queue: QueueName, id: string): Promise<{ job: Job; state: JobState | 'unknown' } | undefined> {
-    let state: JobState | 'unknown';
+    const state = await this.getJobState(queue, id);
+    if (state === undefined) return undefined;
+    const job = await this.getJob(queue, id);
+    if (!job) return undefined;
+    if (job.finishedOn && state !== 'completed' && state !== 'failed') {
+      const settled = await this.getJobState(queue, id);
+      if (settled === undefined) return undefined;
+      return { job, state: settled };
+    }
+    return { job, state };
+  }
+
+  /** The state of one job; undefined for an id that names one of BullMQ's own keys rather than a job. */
+  private async getJobState(queue: QueueName, id: string): Promise<JobState | 'unknown' | undefined> {
     try {
-      state = await this.read(`read state of job ${queue}/${id}`, () => this.queue(queue).getJobState(id));
+      return await this.read(`read state of job ${queue}/${id}`, () => this.queue(queue).getJobState(id));
     } catch (err) {
       if (err instanceof Error && err.message.startsWith('WRONGTYPE')) return undefined;
       throw err;
     }
-    const job = await this.getJob(queue, id);
-    return job ? { job, state } : undefined;
   }
 
   /** Runs a read of the queues under the producer's guard and deadline (QueueUnavailableError instead of a hang). */
