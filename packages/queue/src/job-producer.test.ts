@@ -45,6 +45,17 @@ describe('JobProducer on the cti queue', () => {
     expect(await producer.queue('cti').getJobCounts('waiting', 'prioritized')).toEqual({ waiting: 1, prioritized: 0 });
   });
 
+  it('tells when a delayed job runs next, and nothing for a job that is not delayed', async () => {
+    const before = Date.now();
+    const delayed = await producer.enqueue('set', 'system.ping', { tenant, sleepMs: 0 }, { delay: 60_000 });
+    const after = Date.now();
+    const at = (await producer.nextRunAt('set', String(delayed.id)))?.getTime();
+    expect(at).toBeGreaterThanOrEqual(before + 60_000);
+    expect(at).toBeLessThanOrEqual(after + 60_000);
+    const waiting = await producer.enqueue('set', 'system.ping', { tenant, sleepMs: 0 });
+    expect(await producer.nextRunAt('set', String(waiting.id))).toBeUndefined();
+  });
+
   it('still gives the jobs of a fair queue their tenant priority', async () => {
     const job = await producer.enqueue('set', 'system.ping', { tenant, sleepMs: 0 });
     expect(job.opts.priority).toBeGreaterThanOrEqual(1);

@@ -235,6 +235,19 @@ export class JobProducer {
     return { job, state };
   }
 
+  /**
+   * When a delayed job runs next (its next attempt, for a job retrying), or undefined for a job not delayed. BullMQ
+   * keeps it as the job's score in the queue's delayed set: the timestamp × 0x1000 plus a counter that orders jobs
+   * delayed to the same millisecond.
+   */
+  async nextRunAt(queue: QueueName, id: string): Promise<Date | undefined> {
+    const score = await this.read(`read next run of job ${queue}/${id}`, async () => {
+      const backend = this.queue(queue).getBackend();
+      return (await backend.client).zscore(backend.keys.delayed as string, id);
+    });
+    return score === null ? undefined : new Date(Math.floor(Number(score) / 0x1000));
+  }
+
   /** The state of one job; undefined for an id that names one of BullMQ's own keys rather than a job. */
   private async getJobState(queue: QueueName, id: string): Promise<JobState | 'unknown' | undefined> {
     try {
