@@ -63,16 +63,23 @@ async function outcomeKnown<T>(operation: Promise<T>, sent: { add: boolean }): P
     return await operation;
   } catch (err) {
     // A full, read-only or otherwise refusing Redis refused the add's writes: that outcome is known (nothing enqueued).
+    // So is one whose command never left the client (no connection to write it to: ioredis refuses it at once).
     if (
       sent.add &&
       err instanceof QueueUnavailableError &&
       !(err instanceof EnqueueOutcomeUnknownError) &&
-      !(err instanceof RedisWriteRefusedError)
+      !(err instanceof RedisWriteRefusedError) &&
+      !neverSent(err)
     ) {
       throw new EnqueueOutcomeUnknownError(err.message, { cause: err });
     }
     throw err;
   }
+}
+
+/** True for ioredis' refusal of a command while the connection is not open (producers have no offline queue). */
+function neverSent(err: Error): boolean {
+  return err.cause instanceof Error && /Stream isn't writeable and enableOfflineQueue/.test(err.cause.message);
 }
 
 /** Builds BullMQ queue options shared by producers and workers of the fleet. */
