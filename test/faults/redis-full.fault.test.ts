@@ -36,5 +36,9 @@ describe('ingress on a full Redis', () => {
     expect(other).toBe(0);
     expect(refusals).toEqual({ QUEUE_UNAVAILABLE: 20 });
     expect(missing).toBe(0);
+    // Full is every ingress's state at once: still ready (reads and the dashboard go on), the check saying why writes fail.
+    const ready = await ingress.app.inject('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks.redis).toMatch(/full/);
   }, 300_000);
 });

@@ -139,13 +139,19 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
         'pt-BR': 'o sistema receptor não respondeu a tempo ou está indisponível',
         en: 'the receptor did not answer in time or is unavailable',
       };
+      const started = Date.now();
       const pt = await run('-p', `contaId=${CONTA.id}`, '--wait');
+      const ended = Date.now();
       expect(pt.code).toBe(1);
       // The next attempt's time as the job's delayed entry has it, in SCHEDULE_TIMEZONE (not "em breve").
       const when = '\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} GMT[-+]?\\d*';
       expect(pt.stdout).toMatch(
         new RegExp(`^Job \\S+: a tentativa 1 falhou \\(${unavailable['pt-BR']}: .*503.*\\); nova tentativa em ${when}$`, 'm'),
       );
+      // And it is the retry's time: after the run started (to the second shown), before the CLI saw the job fail for good.
+      const retryAt = printedTime(/nova tentativa em (.*)$/m.exec(pt.stdout)?.[1] ?? '');
+      expect(retryAt).toBeGreaterThanOrEqual(Math.floor(started / 1000) * 1000);
+      expect(retryAt).toBeLessThanOrEqual(ended);
       expect(pt.stderr).toMatch(new RegExp(`^erro: o job \\S+ falhou: ${unavailable['pt-BR']}: .*503`));
       const en = await run('-p', `contaId=${CONTA.id}`, '--wait', '--lang', 'en');
       expect(en.stdout).toMatch(new RegExp(`^Job \\S+: attempt 1 failed \\(${unavailable.en}: .*503.*\\); retrying at ${when}$`, 'm'));
@@ -401,3 +407,12 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     expect(await retry(empresa)).toMatchObject({ code: 1, stderr: expect.stringContaining('só um job que falhou pode ser reprocessado') });
   });
 });
+
+/** A time as the CLI prints it ("2026-12-06 09:41:12 GMT-3") in ms since the epoch. */
+function printedTime(text: string): number {
+  const parsed = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) GMT([-+]?)(\d*)$/.exec(text);
+  if (!parsed) throw new Error(`not a printed time: ${text}`);
+  const [, date, time, sign, hours] = parsed;
+  const offset = `${sign === '-' ? '-' : '+'}${(hours || '0').padStart(2, '0')}:00`;
+  return new Date(`${date}T${time}${offset}`).getTime();
+}

@@ -116,7 +116,11 @@ async function main(): Promise<void> {
   logger.info({ url: base, waiting }, waiting.length === 0 ? 'fleet ready' : 'fleet ready, some workers not answering yet');
   const locale = preferredLocale() ?? DEFAULT_LOCALE;
   const say = (code: Parameters<typeof FLEET_MESSAGES.message>[1], params = {}) => FLEET_MESSAGES.message(locale, code, params);
-  const lines = [say('READY', { base, workers: workers.length })];
+  // Worded by what is known: every worker answered, some did not (yet), or none can be asked (METRICS_PORT=0).
+  const unchecked = metricsPorts.length === 0;
+  const up = workers.length - waiting.length;
+  const headline = unchecked ? 'READY_UNCHECKED' : waiting.length === 0 ? 'READY' : 'READY_PARTIAL';
+  const lines = [say(headline, { base, workers: workers.length, up })];
   if (config.dashboard.enabled) lines.push(say('READY_DASHBOARD', { base }));
   if (metricsPorts.length > 0) lines.push(say('READY_WORKER_METRICS', { first: metricsPorts[0] ?? 0, last: metricsPorts.at(-1) ?? 0 }));
   if (waiting.length > 0) lines.push(say('READY_WAITING', { apps: waiting.join(', ') }));

@@ -2,7 +2,14 @@ import { defineCatalogue } from '@integrador/i18n';
 
 /** The fleet's own words to the operator who ran `npm start` (its log lines stay English JSON). */
 export const FLEET_MESSAGES = defineCatalogue<
-  'PORT_IN_USE' | 'READY' | 'READY_DASHBOARD' | 'READY_WORKER_METRICS' | 'READY_WAITING' | 'READY_STOP'
+  | 'PORT_IN_USE'
+  | 'READY'
+  | 'READY_PARTIAL'
+  | 'READY_UNCHECKED'
+  | 'READY_DASHBOARD'
+  | 'READY_WORKER_METRICS'
+  | 'READY_WAITING'
+  | 'READY_STOP'
 >({
   PORT_IN_USE: {
     'pt-BR':
@@ -13,6 +20,16 @@ export const FLEET_MESSAGES = defineCatalogue<
     'pt-BR':
       'Frota pronta: o ingress e {workers} workers no ar.\n  API:      {base} (documentação: {base}/docs)\n  métricas: {base}/metrics',
     en: 'Fleet ready: the ingress and {workers} workers are up.\n  API:      {base} (documentation: {base}/docs)\n  metrics:  {base}/metrics',
+  },
+  READY_PARTIAL: {
+    'pt-BR':
+      'Frota iniciada: o ingress e {up} de {workers} workers no ar.\n  API:      {base} (documentação: {base}/docs)\n  métricas: {base}/metrics',
+    en: 'Fleet started: the ingress and {up} of {workers} workers are up.\n  API:      {base} (documentation: {base}/docs)\n  metrics:  {base}/metrics',
+  },
+  READY_UNCHECKED: {
+    'pt-BR':
+      'Frota iniciada: o ingress no ar e {workers} workers iniciados (com METRICS_PORT=0 não têm /healthz: não se verifica se estão prontos).\n  API:      {base} (documentação: {base}/docs)\n  métricas: {base}/metrics',
+    en: 'Fleet started: the ingress is up and {workers} workers started (with METRICS_PORT=0 they have no /healthz: whether they are ready is not checked).\n  API:      {base} (documentation: {base}/docs)\n  metrics:  {base}/metrics',
   },
   READY_DASHBOARD: {
     'pt-BR': '  painel:   {base}/dashboard (entre com um operador: npm run integrador -- operators create admin --papel admin)',

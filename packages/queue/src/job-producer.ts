@@ -63,16 +63,23 @@ async function outcomeKnown<T>(operation: Promise<T>, sent: { add: boolean }): P
     return await operation;
   } catch (err) {
     // A full, read-only or otherwise refusing Redis refused the add's writes: that outcome is known (nothing enqueued).
+    // So is one whose command never left the client (no connection to write it to: ioredis refuses it at once).
     if (
       sent.add &&
       err instanceof QueueUnavailableError &&
       !(err instanceof EnqueueOutcomeUnknownError) &&
-      !(err instanceof RedisWriteRefusedError)
+      !(err instanceof RedisWriteRefusedError) &&
+      !neverSent(err)
     ) {
       throw new EnqueueOutcomeUnknownError(err.message, { cause: err });
     }
     throw err;
   }
+}
+
+/** True for ioredis' refusal of a command while the connection is not open (producers have no offline queue). */
+function neverSent(err: Error): boolean {
+  return err.cause instanceof Error && /Stream isn't writeable and enableOfflineQueue/.test(err.cause.message);
 }
 
 /** Builds BullMQ queue options shared by producers and workers of the fleet. */
@@ -218,18 +225,44 @@ export class JobProducer {
 
   /**
    * A job and its state, the state read first: a job seen completed or failed then carries its result or failure
-   * reason (a job read before its state can finish in between and show `completed` with no result yet).
+   * reason (a job read before its state can finish in between and show `completed` with no result yet). A job that
+   * finished between the two reads (`finishedOn` set, which BullMQ writes in the same script that moves it to completed
+   * or failed) has its state read again, so it is not shown active with an attempt it never started.
    */
   async getJobWithState(queue: QueueName, id: string): Promise<{ job: Job; state: JobState | 'unknown' } | undefined> {
-    let state: JobState | 'unknown';
+    const state = await this.getJobState(queue, id);
+    if (state === undefined) return undefined;
+    const job = await this.getJob(queue, id);
+    if (!job) return undefined;
+    if (job.finishedOn && state !== 'completed' && state !== 'failed') {
+      const settled = await this.getJobState(queue, id);
+      if (settled === undefined) return undefined;
+      return { job, state: settled };
+    }
+    return { job, state };
+  }
+
+  /**
+   * When a delayed job runs next (its next attempt, for a job retrying), or undefined for a job not delayed. BullMQ
+   * keeps it as the job's score in the queue's delayed set: the timestamp × 0x1000 plus a counter that orders jobs
+   * delayed to the same millisecond.
+   */
+  async nextRunAt(queue: QueueName, id: string): Promise<Date | undefined> {
+    const score = await this.read(`read next run of job ${queue}/${id}`, async () => {
+      const backend = this.queue(queue).getBackend();
+      return (await backend.client).zscore(backend.keys.delayed as string, id);
+    });
+    return score === null ? undefined : new Date(Math.floor(Number(score) / 0x1000));
+  }
+
+  /** The state of one job; undefined for an id that names one of BullMQ's own keys rather than a job. */
+  private async getJobState(queue: QueueName, id: string): Promise<JobState | 'unknown' | undefined> {
     try {
-      state = await this.read(`read state of job ${queue}/${id}`, () => this.queue(queue).getJobState(id));
+      return await this.read(`read state of job ${queue}/${id}`, () => this.queue(queue).getJobState(id));
     } catch (err) {
       if (err instanceof Error && err.message.startsWith('WRONGTYPE')) return undefined;
       throw err;
     }
-    const job = await this.getJob(queue, id);
-    return job ? { job, state } : undefined;
   }
 
   /** Runs a read of the queues under the producer's guard and deadline (QueueUnavailableError instead of a hang). */

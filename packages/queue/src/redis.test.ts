@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { type PrivateRedis, startPrivateRedis, TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { Redis } from 'ioredis';
 import { QueueUnavailableError, RedisConfigurationError } from './errors';
@@ -48,5 +49,68 @@ describe('Redis connection rules', () => {
       redis.disconnect();
       await server.stop();
     }
+  });
+
+  describe('after a failover behind one address', () => {
+    let [primary, replica]: PrivateRedis[] = [];
+    // The one address the fleet knows (a proxy or DNS name): new connections go to whichever node it names now.
+    let target = 0;
+    const sockets = new Set<net.Socket>();
+    const relay = net.createServer((client) => {
+      const upstream = net.connect(target, '127.0.0.1');
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('error', () => socket.destroy());
+        socket.on('close', () => sockets.delete(socket));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    let url = '';
+    beforeAll(async () => {
+      [primary, replica] = [await startPrivateRedis(), await startPrivateRedis()];
+      await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+      url = `redis://127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => relay.close(resolve));
+      await primary?.stop();
+      await replica?.stop();
+    });
+
+    it.each(['producer', 'worker'] as const)('a %s connection left on the demoted node reconnects and writes again', async (role) => {
+      // The old primary serves first; the other node is the one promoted by the failover.
+      const [before, after] = role === 'producer' ? [primary, replica] : [replica, primary];
+      if (!before || !after) throw new Error('servers not started');
+      const admin = [new Redis(before.url), new Redis(after.url)] as const;
+      const redis = createRedis(url, { role, commandTimeoutMs: 1000 });
+      redis.on('error', () => {});
+      try {
+        await admin[1].replicaof('NO', 'ONE');
+        await admin[0].replicaof('NO', 'ONE');
+        target = before.port;
+        await waitUntilReady(redis);
+        await redis.set('k', 'before');
+        const firstId = await redis.client('ID');
+        // The failover: the address now names the promoted node, the old one follows it as a replica.
+        target = after.port;
+        await admin[0].replicaof('127.0.0.1', String(after.port));
+        await expect(redis.set('k', 'refused')).rejects.toThrow(/READONLY/);
+        let written = false;
+        for (let i = 0; i < 100 && !written; i++) {
+          written = await redis.set('k', 'after').then(
+            () => true,
+            () => new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 100)),
+          );
+        }
+        expect(written).toBe(true);
+        expect(await admin[1].get('k')).toBe('after');
+        expect(await redis.client('ID')).not.toBe(firstId);
+      } finally {
+        redis.disconnect();
+        admin[0].disconnect();
+        admin[1].disconnect();
+      }
+    });
   });
 });

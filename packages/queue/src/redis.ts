@@ -22,6 +22,47 @@ function retryStrategy(times: number): number {
   return Math.min(times * 200, 2000);
 }
 
+const READONLY = /(?:^|-)READONLY /;
+
+/**
+ * After a failover behind one address (a proxy, a DNS name, a managed endpoint) a connection opened before it stays on
+ * the demoted node, which answers every write READONLY until the process restarts: on READONLY the connection
+ * reconnects, so the address takes it to the node that is primary now. The refused command itself fails (ioredis' 1, not
+ * 2 = resend it): resending one refused command alone would be safe (a replica applied nothing), but one refused inside
+ * a MULTI (BullMQ writes in transactions) would be resent outside its transaction, and the caller already copes with the
+ * failure (a 503 the client retries, BullMQ's retry loops). A worker connection reconnects at once: its unanswered
+ * commands are resent after the reconnect. A producer has no offline queue, so a reconnect would fail its other commands
+ * in flight as "connection closed" (an enqueue then answers "outcome unknown" for a write that was refused): it leaves
+ * once those have their answers (at most 1 s later); meanwhile its writes keep being refused as READONLY.
+ */
+function reconnectOnReadonly(role: RedisRole, connection: () => Redis | undefined): RedisOptions['reconnectOnError'] {
+  return (err) => {
+    if (!READONLY.test(err.message)) return false;
+    if (role === 'worker') return 1;
+    const redis = connection();
+    if (redis) leaveWhenIdle(redis, Date.now() + 1000);
+    return false;
+  };
+}
+
+const leaving = new WeakSet<Redis>();
+
+function leaveWhenIdle(redis: Redis, deadline: number): void {
+  if (leaving.has(redis)) return;
+  leaving.add(redis);
+  const leave = () => {
+    if (redis.status !== 'ready') {
+      leaving.delete(redis);
+    } else if (redis.commandQueue.length > 0 && Date.now() < deadline) {
+      setTimeout(leave, 10).unref();
+    } else {
+      leaving.delete(redis);
+      redis.disconnect(true);
+    }
+  };
+  setImmediate(leave);
+}
+
 /**
  * Opens an ioredis connection with the fleet's rules for its role: to the Redis of `url`, or, given cluster nodes, to
  * that Redis Cluster with the URL's user, password and TLS applied to every node.
@@ -32,12 +73,17 @@ function retryStrategy(times: number): number {
  * Cluster node by node. A union type would be the truer type, but would reach every signature that takes a connection.
  */
 export function createRedis(url: string, options: RedisConnectionOptions): Redis {
-  const common: RedisOptions = { retryStrategy, connectionName: options.name, lazyConnect: false };
+  let redis: Redis | undefined;
+  const reconnectOnError = reconnectOnReadonly(options.role, () => redis);
+  const common: RedisOptions = { retryStrategy, reconnectOnError, connectionName: options.name, lazyConnect: false };
   const producer = options.role === 'producer';
   const roleOptions: RedisOptions = producer
     ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 2000, connectTimeout: 2000 }
     : { enableOfflineQueue: true, maxRetriesPerRequest: null };
-  if (!options.clusterNodes?.length) return new Redis(url, { ...common, ...roleOptions });
+  if (!options.clusterNodes?.length) {
+    redis = new Redis(url, { ...common, ...roleOptions });
+    return redis;
+  }
   const cluster = new Cluster(options.clusterNodes.map(clusterNode), {
     clusterRetryStrategy: retryStrategy,
     enableOfflineQueue: roleOptions.enableOfflineQueue,

@@ -132,13 +132,6 @@ interface WaitReport {
   retryAt: (date: Date) => string;
 }
 
-/** When a delayed job runs next: its score in the queue's delayed set (BullMQ: timestamp × 0x1000 + a counter). */
-async function nextAttemptAt(producer: JobProducer, queue: RunQueue, jobId: string): Promise<Date | undefined> {
-  const backend = producer.queue(queue).getBackend();
-  const score = await (await backend.client).zscore(backend.keys.delayed as string, jobId);
-  return score === null ? undefined : new Date(Math.floor(Number(score) / 0x1000));
-}
-
 /** Polls the job until it completes or fails, reporting (unless `report` is undefined) each new state and failed attempt on one line. */
 async function waitForJob(
   cli: Cli,
@@ -175,7 +168,7 @@ async function waitForJob(
     if (report && state === 'delayed' && job.attemptsMade > 0 && failedReason) {
       const key = `${job.attemptsMade} ${failedReason}`;
       if (attempt?.key !== key) {
-        const next = await nextAttemptAt(producer, queue, jobId);
+        const next = await producer.nextRunAt(queue, jobId);
         attempt = { key, reason: await report.attemptReason(failedReason), retryAt: next && report.retryAt(next) };
       }
       failedReason = attempt.reason;

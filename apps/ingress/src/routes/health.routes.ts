@@ -1,4 +1,4 @@
-import { type JobProducer, withRedisDeadline } from '@integrador/queue';
+import { type JobProducer, RedisFullError, withRedisDeadline } from '@integrador/queue';
 import { type CrmDatabase, pingDatabase } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -33,7 +33,8 @@ const Readiness = Type.Object({
 
 /**
  * /healthz: the process answers (liveness), with the id of the npm start that launched it when one did (another fleet's
- * ingress on the same port answers another id). /readyz: Redis takes a write and the CRM database answers (readiness).
+ * ingress on the same port answers another id). /readyz: Redis takes a write (or refuses it only for being full) and the
+ * CRM database answers (readiness).
  */
 export function healthRoutes(deps: HealthDeps) {
   return async (app: FastifyInstance) => {
@@ -42,16 +43,25 @@ export function healthRoutes(deps: HealthDeps) {
       deps.fleetStartId === undefined ? { status: 'ok' } : { status: 'ok', fleetStart: deps.fleetStartId },
     );
     app.get('/readyz', { schema: { hide: true, response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
+      let full = false;
       const [redis, database] = await Promise.all([
         check(async () => {
           // A write, not PING: a node turned replica by a failover (or short of replicas, or failing its snapshots)
           // answers PING but refuses every enqueue; a 5 s key, overwritten by each probe, leaves nothing behind.
-          await withRedisDeadline(deps.redis.set(`${deps.keyPrefix}:readyz`, '1', 'PX', 5000), deps.timeoutMs, 'readiness write');
+          try {
+            await withRedisDeadline(deps.redis.set(`${deps.keyPrefix}:readyz`, '1', 'PX', 5000), deps.timeoutMs, 'readiness write');
+          } catch (err) {
+            // A full Redis (maxmemory) is every ingress's Redis: failing them all would make the load balancer drop the
+            // reads and the dashboard too, and help no write. Ready, saying so; each write answers 503 with Retry-After.
+            if (!(err instanceof RedisFullError)) throw err;
+            full = true;
+            throw err;
+          }
           await deps.producer.guard.ensureUsable();
         }),
         check(() => withTimeout(pingDatabase(deps.database.db), deps.timeoutMs)),
       ]);
-      const ready = redis === 'ok' && database === 'ok';
+      const ready = (redis === 'ok' || full) && database === 'ok';
       return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks: { redis, database } });
     });
   };
