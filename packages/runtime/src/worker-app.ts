@@ -111,7 +111,15 @@ export async function runWorkerApp<Q extends QueueName>(
   // Closed before the transports (steps run in reverse): a batch still under way finishes on its transport.
   const batchers = createBatcherFactory();
   shutdown.add('batchers', () => batchers.close());
-  const sources = createSourceReaderFactory();
+  const sources = createSourceReaderFactory({
+    // An ERP that refuses a pool's login (a rotated password): the file is read again before the run fails, so the
+    // next attempt logs in with what it says now; pools of connections whose definition changed are closed.
+    connections,
+    onReload: ({ refused, changed, error }) =>
+      error
+        ? logger.warn({ connection: refused, reason: error.message }, 'source refused the login; connections reload failed')
+        : logger.info({ connection: refused, changed }, 'source refused the login; connections reloaded'),
+  });
   shutdown.add('sources', () => sources.close());
 
   const redis = createRedis(config.redisUrl, { role: 'worker', name: app, clusterNodes: config.redisClusterNodes });
