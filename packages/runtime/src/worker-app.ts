@@ -106,7 +106,14 @@ export async function runWorkerApp<Q extends QueueName>(
   await checkSchema(database, logger);
   // The store's grouped statements fall back to one statement per item when a group fails: say so once per group.
   logGroupFailures(logger);
-  const transports = createTransportFactory();
+  // A database receptor that refuses its pool's login reads the connections again, as the GET sources below do.
+  const transports = createTransportFactory(undefined, {
+    connections,
+    onReload: ({ refused, changed, error }) =>
+      error
+        ? logger.warn({ connection: refused, reason: error.message }, 'receptor refused the login; connections reload failed')
+        : logger.info({ connection: refused, changed }, 'receptor refused the login; connections reloaded'),
+  });
   shutdown.add('transports', () => transports.close());
   // Closed before the transports (steps run in reverse): a batch still under way finishes on its transport.
   const batchers = createBatcherFactory();

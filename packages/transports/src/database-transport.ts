@@ -48,12 +48,26 @@ function targetTable(link: string): string {
   return table;
 }
 
+/** PostgreSQL's invalid_password / invalid_authorization_specification, MySQL's and MariaDB's access denied. */
+function loginRefused(err: unknown): boolean {
+  const { code, errno } = (err ?? {}) as { code?: unknown; errno?: unknown };
+  return code === '28P01' || code === '28000' || errno === 1045 || errno === 1044 || errno === 1698;
+}
+
+export interface DatabaseTransportOptions {
+  /**
+   * Called when the receptor refused the pool's login, after the pool was dropped and before the failure goes on (the
+   * transport factory reads the connections again there, so the next attempt logs in with what the file says now).
+   */
+  onLoginRefused?: () => Promise<void>;
+}
+
 /**
  * A database receptor (seed 001's "conexão via banco de dados"): the mapped request becomes one row inserted into
  * the table named by link; the answer is the row with its generated id (indice_valor_retorno `id`).
  * Column names come from campo_crm keys (configuration), values are always bound parameters.
  */
-export function createDatabaseTransport(connection: DatabaseConnection): Transport {
+export function createDatabaseTransport(connection: DatabaseConnection, options: DatabaseTransportOptions = {}): Transport {
   let db: AnyDb | undefined;
   // A driver's error may quote the credentials it was given (a URL, a connection string): masked `***` before it is kept.
   const mask = connectionMasker(connection);
@@ -101,6 +115,13 @@ export function createDatabaseTransport(connection: DatabaseConnection): Transpo
         };
       } catch (err) {
         if (err instanceof InvalidIntegrationError) throw err;
+        if (loginRefused(err)) {
+          // The pool keeps building connections from a login that no longer works: dropped, so none outlives the refusal.
+          const stale = db;
+          db = undefined;
+          await stale?.destroy().catch(() => {});
+          await options.onLoginRefused?.();
+        }
         const exchange = { url, request: text, response: null, statusCode: null, durationMs: Date.now() - started };
         const message = mask.text((err as Error).message);
         // Unreachable or busy servers retry; a statement the receptor refuses (constraint, unknown column) does not.

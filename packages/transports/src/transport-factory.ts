@@ -1,4 +1,4 @@
-import type { Connection } from '@integrador/connections';
+import type { Connection, ConnectionsRegistry } from '@integrador/connections';
 import { createDatabaseTransport } from './database-transport';
 import { createRestTransport } from './rest-transport';
 import { SoapClientCache } from './soap-client-cache';
@@ -13,9 +13,41 @@ export interface TransportFactory {
   close(): Promise<void>;
 }
 
+export interface TransportFactoryOptions {
+  /**
+   * The process's connections: when a database receptor refuses its pool's login, they are read again (`reload`: the
+   * file may hold a new password by now) and every transport of a definition no longer current is closed, before the
+   * failure reaches the push; its next attempt gets a transport built from what the file says now.
+   */
+  connections?: ConnectionsRegistry;
+  /** Told what a refused login led to: the connections whose definition changed, or why the reload failed. */
+  onReload?: (outcome: { refused: string; changed: string[]; error?: Error }) => void;
+}
+
 /** A process's transport factory (Temporal's createActivities(db) style: injected, never a module-level cache). */
-export function createTransportFactory(soapCache: SoapClientCache = new SoapClientCache({ max: 100 })): TransportFactory {
+export function createTransportFactory(
+  soapCache: SoapClientCache = new SoapClientCache({ max: 100 }),
+  options: TransportFactoryOptions = {},
+): TransportFactory {
   const transports = new Map<Connection, Transport>();
+  /** Closes the transports of definitions the registry no longer holds (a reload gives every connection a new object). */
+  const retireStale = async (connections: ConnectionsRegistry) => {
+    const stale = [...transports].filter(([connection]) => connections.get(connection.name) !== connection);
+    for (const [connection] of stale) transports.delete(connection);
+    await Promise.allSettled(stale.map(([, transport]) => transport.close?.()));
+  };
+  const refused = async (connection: Connection) => {
+    const { connections, onReload } = options;
+    if (!connections) return;
+    try {
+      const changed = await connections.reload();
+      await retireStale(connections);
+      onReload?.({ refused: connection.name, changed });
+    } catch (error) {
+      // A file that no longer loads: the definitions in use stay; the refused pool is gone all the same.
+      onReload?.({ refused: connection.name, changed: [], error: error as Error });
+    }
+  };
   return {
     transportFor(connection) {
       const known = transports.get(connection);
@@ -25,7 +57,7 @@ export function createTransportFactory(soapCache: SoapClientCache = new SoapClie
           ? createSoapTransport(connection, { cache: soapCache })
           : connection.kind === 'api'
             ? createRestTransport(connection)
-            : createDatabaseTransport(connection);
+            : createDatabaseTransport(connection, { onLoginRefused: () => refused(connection) });
       transports.set(connection, created);
       return created;
     },
