@@ -17,7 +17,15 @@ function canonical(value: unknown): unknown {
  * compared or kept, and still reveals nothing.
  */
 export function connectionFingerprint(connection: Connection): string {
-  return createHash('sha256')
-    .update(JSON.stringify(canonical(connection)))
-    .digest('hex');
+  let known = digests.get(connection);
+  if (known === undefined) {
+    known = createHash('sha256')
+      .update(JSON.stringify(canonical(connection)))
+      .digest('hex');
+    digests.set(connection, known);
+  }
+  return known;
 }
+
+// A loaded connection never changes (a reload makes new objects): its digest is computed once, however often it is asked.
+const digests = new WeakMap<Connection, string>();

@@ -37,6 +37,9 @@ describe('a database receptor whose password changes under the worker', () => {
         `    user: ${user}`,
         `    password: \${${variable}}`,
         '    allowPrivateNetwork: true',
+        '  outro:',
+        '    tipo: api',
+        '    baseUrl: https://erp.example.com',
       ].join('\n'),
     );
   const push = (nome: string) =>
@@ -64,6 +67,7 @@ describe('a database receptor whose password changes under the worker', () => {
 
   it('a refused login drops the pool and reads the file again: the next push logs in with the new password', async () => {
     const before = transports.transportFor(connections.require('crm_b'));
+    const outro = transports.transportFor(connections.require('outro'));
     expect((await push('antes')).data).toMatchObject({ nome: 'antes', id: 1 });
 
     // The operator rotates the password on the server (live sessions end) and points the file at the new one.
@@ -81,6 +85,8 @@ describe('a database receptor whose password changes under the worker', () => {
 
     const after = transports.transportFor(connections.require('crm_b'));
     expect(after).not.toBe(before);
+    // A connection whose definition did not change keeps its transport (its sockets, its calls in flight).
+    expect(transports.transportFor(connections.require('outro'))).toBe(outro);
     expect((await push('depois')).data).toMatchObject({ nome: 'depois' });
     const [saved] = await admin.query(`SELECT nome FROM ${table} ORDER BY id`);
     expect((saved as { nome: string }[]).map((row) => row.nome)).toEqual(['antes', 'depois']);

@@ -1,4 +1,4 @@
-import type { Connection, ConnectionsRegistry } from '@integrador/connections';
+import { type Connection, type ConnectionsRegistry, connectionFingerprint } from '@integrador/connections';
 import { createDatabaseTransport } from './database-transport';
 import { createRestTransport } from './rest-transport';
 import { SoapClientCache } from './soap-client-cache';
@@ -16,7 +16,7 @@ export interface TransportFactory {
 export interface TransportFactoryOptions {
   /**
    * The process's connections: when a database receptor refuses its pool's login, they are read again (`reload`: the
-   * file may hold a new password by now) and every transport of a definition no longer current is closed, before the
+   * file may hold a new password by now) and every transport whose definition changed is closed, before the
    * failure reaches the push; its next attempt gets a transport built from what the file says now.
    */
   connections?: ConnectionsRegistry;
@@ -29,19 +29,28 @@ export function createTransportFactory(
   soapCache: SoapClientCache = new SoapClientCache({ max: 100 }),
   options: TransportFactoryOptions = {},
 ): TransportFactory {
-  const transports = new Map<Connection, Transport>();
-  /** Closes the transports of definitions the registry no longer holds (a reload gives every connection a new object). */
-  const retireStale = async (connections: ConnectionsRegistry) => {
-    const stale = [...transports].filter(([connection]) => connections.get(connection.name) !== connection);
-    for (const [connection] of stale) transports.delete(connection);
-    await Promise.allSettled(stale.map(([, transport]) => transport.close?.()));
+  // By name, with the digest of the definition each was built from: a reload gives every connection a new object, and
+  // only the transports whose definition changed are replaced (the others keep their sockets and calls in flight).
+  const transports = new Map<string, { fingerprint: string; transport: Transport }>();
+  const retire = async (name: string) => {
+    const entry = transports.get(name);
+    transports.delete(name);
+    await entry?.transport.close?.();
+  };
+  /** Closes the transports whose definition the registry no longer holds as it was. */
+  const retireChanged = async (connections: ConnectionsRegistry) => {
+    const stale = [...transports].filter(([name, entry]) => {
+      const current = connections.get(name);
+      return !current || connectionFingerprint(current) !== entry.fingerprint;
+    });
+    await Promise.allSettled(stale.map(([name]) => retire(name)));
   };
   const refused = async (connection: Connection) => {
     const { connections, onReload } = options;
     if (!connections) return;
     try {
       const changed = await connections.reload();
-      await retireStale(connections);
+      await retireChanged(connections);
       onReload?.({ refused: connection.name, changed });
     } catch (error) {
       // A file that no longer loads: the definitions in use stay; the refused pool is gone all the same.
@@ -50,21 +59,23 @@ export function createTransportFactory(
   };
   return {
     transportFor(connection) {
-      const known = transports.get(connection);
-      if (known) return known;
+      const fingerprint = connectionFingerprint(connection);
+      const known = transports.get(connection.name);
+      if (known?.fingerprint === fingerprint) return known.transport;
+      if (known) void retire(connection.name).catch(() => {});
       const created =
         connection.kind === 'webservice'
           ? createSoapTransport(connection, { cache: soapCache })
           : connection.kind === 'api'
             ? createRestTransport(connection)
             : createDatabaseTransport(connection, { onLoginRefused: () => refused(connection) });
-      transports.set(connection, created);
+      transports.set(connection.name, { fingerprint, transport: created });
       return created;
     },
     async close() {
       const open = [...transports.values()];
       transports.clear();
-      await Promise.allSettled(open.map((transport) => transport.close?.()));
+      await Promise.allSettled(open.map(({ transport }) => transport.close?.()));
     },
   };
 }
