@@ -15,6 +15,7 @@ export class ConnectionsRegistry {
   #byName: ReadonlyMap<string, Connection>;
   readonly #read: ConnectionsReader | undefined;
   #reloading: Promise<string[]> | undefined;
+  readonly #listeners: ((registry: ConnectionsRegistry) => void)[] = [];
 
   /**
    * `file` is where the connections came from, for messages; undefined when no file is configured. `read`, when given,
@@ -41,12 +42,37 @@ export class ConnectionsRegistry {
       .then((fresh) => {
         const changed = changedNames(this.#byName, fresh.#byName);
         this.#byName = fresh.#byName;
+        for (const listener of this.#listeners) listener(this);
         return changed;
       })
       .finally(() => {
         this.#reloading = undefined;
       });
     return this.#reloading;
+  }
+
+  /** Calls `listener` after every reload that took new definitions (the pools of changed ones are retired there). */
+  onReload(listener: (registry: ConnectionsRegistry) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** True when `connection` is the definition this registry holds now under its name (same digest, secrets included). */
+  isCurrent(connection: Connection): boolean {
+    const current = this.#byName.get(connection.name);
+    return current !== undefined && connectionFingerprint(current) === connectionFingerprint(connection);
+  }
+
+  /**
+   * After a system refused the login of `refused`: true when the file now defines that connection otherwise (the
+   * next attempt logs in with the new definition), false when it still says the same. The file is read again only when
+   * `refused` is still the current definition (a refusal of one already replaced was handled) and one read at a time
+   * (a refusal during a reload waits for it). A file that no longer loads throws and the definitions in use stay.
+   */
+  async replacedAfterRefusal(refused: Connection): Promise<boolean> {
+    if (this.#reloading) await this.#reloading.catch(() => {});
+    if (!this.isCurrent(refused)) return true;
+    await this.reload();
+    return !this.isCurrent(refused);
   }
 
   get size(): number {

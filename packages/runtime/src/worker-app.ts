@@ -106,26 +106,27 @@ export async function runWorkerApp<Q extends QueueName>(
   await checkSchema(database, logger);
   // The store's grouped statements fall back to one statement per item when a group fails: say so once per group.
   logGroupFailures(logger);
-  // A database receptor that refuses its pool's login reads the connections again, as the GET sources below do.
+  // A database receptor that refuses the login of the current definition reads the connections again, as the GET
+  // sources below do: a replaced definition retires its pool (closed once unused) and the push retries with the new one.
   const transports = createTransportFactory(undefined, {
     connections,
-    onReload: ({ refused, changed, error }) =>
+    onReload: ({ refused, replaced, error }) =>
       error
         ? logger.warn({ connection: refused, reason: error.message }, 'receptor refused the login; connections reload failed')
-        : logger.info({ connection: refused, changed }, 'receptor refused the login; connections reloaded'),
+        : logger.info({ connection: refused, replaced }, 'receptor refused the login; connections read again'),
   });
   shutdown.add('transports', () => transports.close());
   // Closed before the transports (steps run in reverse): a batch still under way finishes on its transport.
   const batchers = createBatcherFactory();
   shutdown.add('batchers', () => batchers.close());
   const sources = createSourceReaderFactory({
-    // An ERP that refuses a pool's login (a rotated password): the file is read again before the run fails, so the
-    // next attempt logs in with what it says now; pools of connections whose definition changed are closed.
+    // An ERP that refuses a pool's login (a rotated password): the file is read again before the run fails; a replaced
+    // definition retires its pool (closed once no run reads from it) and the run retries with the new one.
     connections,
-    onReload: ({ refused, changed, error }) =>
+    onReload: ({ refused, replaced, error }) =>
       error
         ? logger.warn({ connection: refused, reason: error.message }, 'source refused the login; connections reload failed')
-        : logger.info({ connection: refused, changed }, 'source refused the login; connections reloaded'),
+        : logger.info({ connection: refused, replaced }, 'source refused the login; connections read again'),
   });
   shutdown.add('sources', () => sources.close());
 

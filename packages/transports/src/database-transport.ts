@@ -1,4 +1,5 @@
 import { assertPublicDatabase, type DatabaseConnection, shownUrl } from '@integrador/connections';
+import { classifySourceError } from '@integrador/sources';
 import type SQLiteModule from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type * as Mysql2Module from 'mysql2';
@@ -48,18 +49,13 @@ function targetTable(link: string): string {
   return table;
 }
 
-/** PostgreSQL's invalid_password / invalid_authorization_specification, MySQL's and MariaDB's access denied. */
-function loginRefused(err: unknown): boolean {
-  const { code, errno } = (err ?? {}) as { code?: unknown; errno?: unknown };
-  return code === '28P01' || code === '28000' || errno === 1045 || errno === 1044 || errno === 1698;
-}
-
 export interface DatabaseTransportOptions {
   /**
-   * Called when the receptor refused the pool's login, after the pool was dropped and before the failure goes on (the
-   * transport factory reads the connections again there, so the next attempt logs in with what the file says now).
+   * Called when the receptor refused the login (packages/sources' classification, the one owner of that rule) before
+   * the failure goes on: true when the connections file now defines this connection otherwise (the transport factory
+   * read it again), and the push then fails as transient so that its next attempt logs in with the new definition.
    */
-  onLoginRefused?: () => Promise<void>;
+  onLoginRefused?: () => Promise<boolean>;
 }
 
 /**
@@ -69,9 +65,12 @@ export interface DatabaseTransportOptions {
  */
 export function createDatabaseTransport(connection: DatabaseConnection, options: DatabaseTransportOptions = {}): Transport {
   let db: AnyDb | undefined;
+  // Once closed a transport never opens a pool again (one reopened after close would be left open at shutdown).
+  let closed = false;
   // A driver's error may quote the credentials it was given (a URL, a connection string): masked `***` before it is kept.
   const mask = connectionMasker(connection);
   const handle = () => {
+    if (closed) throw new TransientTransportError(`database receptor ${connection.name}: transport closed`);
     db ??= open(connection);
     return db;
   };
@@ -114,16 +113,17 @@ export function createDatabaseTransport(connection: DatabaseConnection, options:
           exchange: { url, request: text, response: JSON.stringify(data), statusCode: null, durationMs: Date.now() - started },
         };
       } catch (err) {
-        if (err instanceof InvalidIntegrationError) throw err;
-        if (loginRefused(err)) {
-          // The pool keeps building connections from a login that no longer works: dropped, so none outlives the refusal.
-          const stale = db;
-          db = undefined;
-          await stale?.destroy().catch(() => {});
-          await options.onLoginRefused?.();
-        }
+        if (err instanceof InvalidIntegrationError || err instanceof TransientTransportError) throw err;
         const exchange = { url, request: text, response: null, statusCode: null, durationMs: Date.now() - started };
         const message = mask.text((err as Error).message);
+        // Its pool is left to the factory: retired (closed once no push uses it) when the file replaced the definition.
+        if (classifySourceError(connection.driver, err) === 'LOGIN_REFUSED' && (await options.onLoginRefused?.()))
+          throw new TransientTransportError(
+            `database receptor ${connection.name}: ${message} (the connections file defines it otherwise now; the next attempt uses that)`,
+            exchange,
+            undefined,
+            { cause: err },
+          );
         // Unreachable or busy servers retry; a statement the receptor refuses (constraint, unknown column) does not.
         if (
           /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|timeout|too many connections|SQLITE_BUSY|deadlock/i.test(
@@ -136,7 +136,10 @@ export function createDatabaseTransport(connection: DatabaseConnection, options:
       }
     },
     async close() {
-      await db?.destroy();
+      closed = true;
+      const stale = db;
+      db = undefined;
+      await stale?.destroy();
     },
   };
 }

@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type ConnectionsRegistry, loadConnections } from '@integrador/connections';
-import { classifySourceError, type SourceReader } from '@integrador/sources';
+import { classifySourceError } from '@integrador/sources';
 import { TEST_SOURCE_SERVERS } from '@integrador/sources/testing';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
 import { Client as PgClient } from 'pg';
-import { createSourceReaderFactory, type SourceReaderFactory } from './get-services';
+import { isPermanent } from '../runs/run-errors';
+import { createSourceReaderFactory, SourceDefinitionReplacedError, type SourceReaderFactory } from './get-services';
 
 // #11: an ERP login that changes under a running worker (a rotated password, another login) must not leave the worker
 // building connections from the old definition until it restarts. Real servers: a PostgreSQL role and a MariaDB user
@@ -16,32 +17,20 @@ import { createSourceReaderFactory, type SourceReaderFactory } from './get-servi
 // changes, as it does on a PostgreSQL that checks them (TEST_POSTGRES_PASSWORD_URL).
 
 const SELECT_ONE = { sql: 'SELECT 1 AS um', parameters: [] };
-
-/** The reader's query, answered as the SourceErrorCode of its failure, or 'ok'. */
-async function outcome(reader: SourceReader): Promise<string> {
-  try {
-    await reader.query(SELECT_ONE);
-    return 'ok';
-  } catch (error) {
-    return classifySourceError(reader.driver, error);
-  }
-}
-
-/** Queries until the server refuses the login (a connection the server just killed may first fail as lost). */
-async function untilRefused(reader: SourceReader): Promise<string> {
-  let last = '';
-  for (let tries = 0; tries < 10 && last !== 'LOGIN_REFUSED'; tries++) last = await outcome(reader);
-  return last;
-}
+const ROWS = 900;
 
 interface Scenario {
   driver: 'postgres' | 'mysql';
   /** The connections file's entry for the login as it is at the start, and as the operator edits it. */
   entry: (phase: 'before' | 'after') => string[];
+  /** A query of ROWS rows, streamed in chunks (a run reading while the file is read again). */
+  rows: { sql: string; parameters: unknown[] };
   env: Record<string, string>;
   setUp(): Promise<void>;
   /** What the operator did on the ERP: the old login is refused from now on (live sessions killed). */
   rotate(): Promise<void>;
+  /** The ERP refuses the file's current login too (its live sessions killed), the file left as it is. */
+  lockOut(): Promise<void>;
   tearDown(): Promise<void>;
 }
 
@@ -59,6 +48,7 @@ function postgresScenario(adminUrl: string, checksPasswords: boolean): Scenario 
   const kill = (role: string) => admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
   return {
     driver: 'postgres',
+    rows: { sql: `SELECT n FROM generate_series(1, ${ROWS}) AS n`, parameters: [] },
     env: { ERP_SENHA: 'senha-antiga', ERP_SENHA_NOVA: 'senha-nova' },
     entry: (phase) => [
       '    driver: postgres',
@@ -74,8 +64,13 @@ function postgresScenario(adminUrl: string, checksPasswords: boolean): Scenario 
       await admin.query(`CREATE ROLE ${newRole} LOGIN PASSWORD 'senha-nova'`);
     },
     async rotate() {
+      // Live sessions go on (a run reading keeps its connection); new logins of the old definition are refused.
       await admin.query(checksPasswords ? `ALTER ROLE ${oldRole} PASSWORD 'senha-nova'` : `ALTER ROLE ${oldRole} NOLOGIN`);
-      await kill(oldRole);
+    },
+    async lockOut() {
+      const role = checksPasswords ? oldRole : newRole;
+      await admin.query(checksPasswords ? `ALTER ROLE ${role} PASSWORD 'outra-senha'` : `ALTER ROLE ${role} NOLOGIN`);
+      await kill(role);
     },
     async tearDown() {
       for (const role of [oldRole, newRole]) {
@@ -93,6 +88,10 @@ function mysqlScenario(): Scenario {
   let admin: Awaited<ReturnType<typeof createMysqlConnection>> | undefined;
   return {
     driver: 'mysql',
+    rows: {
+      sql: `WITH RECURSIVE s (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${ROWS}) SELECT n FROM s`,
+      parameters: [],
+    },
     env: { ERP_SENHA: 'senha-antiga', ERP_SENHA_NOVA: 'senha-nova' },
     // The login stays; the file's reference now names the variable holding the new password.
     entry: (phase) => [
@@ -108,7 +107,11 @@ function mysqlScenario(): Scenario {
       await admin.query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'senha-antiga'`);
     },
     async rotate() {
+      // Live sessions go on (a run reading keeps its connection); new logins with the old password are refused.
       await admin?.query(`ALTER USER '${user}'@'%' IDENTIFIED BY 'senha-nova'`);
+    },
+    async lockOut() {
+      await admin?.query(`ALTER USER '${user}'@'%' IDENTIFIED BY 'outra-senha'`);
       const [rows] = await (admin as NonNullable<typeof admin>).query(
         'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ?',
         [user],
@@ -132,36 +135,33 @@ const SCENARIOS: [string, () => Scenario][] = [
 
 describe.each(SCENARIOS)('a GET source whose login changes under the worker (%s)', (_name, scenarioOf) => {
   const scenario = scenarioOf();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fixop2-connections-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fixreload-connections-'));
   const file = path.join(dir, 'connections.yaml');
-  const reloads: { refused: string; changed: string[]; error?: Error }[] = [];
+  const outcomes: { refused: string; replaced: boolean; error?: Error }[] = [];
+  let reloads = 0;
   let connections: ConnectionsRegistry;
   let sources: SourceReaderFactory;
 
-  /** The connections file: `erp`, whose login the test rotates, and `outro`, another database connection. */
-  const writeFile = (phase: 'before' | 'after', outroDatabase = 'um') => {
-    fs.writeFileSync(path.join(dir, `${outroDatabase}.sqlite`), ''); // an empty file is an empty SQLite database
+  const writeFile = (phase: 'before' | 'after') =>
     fs.writeFileSync(
       file,
-      [
-        'connections:',
-        '  erp:',
-        '    tipo: database',
-        '    allowPrivateNetwork: true',
-        ...scenario.entry(phase),
-        '  outro:',
-        '    tipo: database',
-        '    driver: sqlite',
-        `    database: ${path.join(dir, `${outroDatabase}.sqlite`)}`,
-      ].join('\n'),
+      ['connections:', '  erp:', '    tipo: database', '    allowPrivateNetwork: true', ...scenario.entry(phase)].join('\n'),
     );
-  };
+  /** One run: the reader's answer to SELECT 1, or the error it failed with. */
+  const run = (connection = connections.require('erp')) =>
+    sources
+      .withReader(connection, (reader) => reader.query(SELECT_ONE))
+      .then(
+        () => 'ok',
+        (error: unknown) => error,
+      );
 
   beforeAll(async () => {
     await scenario.setUp();
     writeFile('before');
-    connections = await loadConnections({ connectionsFile: file, secretSource: scenario.env });
-    sources = createSourceReaderFactory({ connections, onReload: (outcome) => void reloads.push(outcome) });
+    ({ connections } = await loadConnections({ connectionsFile: file, secretSource: scenario.env }));
+    connections.onReload(() => void reloads++);
+    sources = createSourceReaderFactory({ connections, onReload: (outcome) => void outcomes.push(outcome) });
   });
   afterAll(async () => {
     await sources?.close();
@@ -169,36 +169,65 @@ describe.each(SCENARIOS)('a GET source whose login changes under the worker (%s)
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a refused login drops the pool and reads the file again: the next attempt logs in with the new definition', async () => {
-    const first = await sources.readerFor(connections.require('erp'));
-    expect(await outcome(first)).toBe('ok');
-    const outro = await sources.readerFor(connections.require('outro'));
-    expect(await outcome(outro)).toBe('ok');
+  it('a login refused after the file changed: one reload, the runs retry with the new login, a run reading goes on to the end', async () => {
+    const before = connections.require('erp');
+    // Run A reads in chunks and stops after the first one until the reload is over.
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    let firstChunk!: () => void;
+    const started = new Promise<void>((resolve) => {
+      firstChunk = resolve;
+    });
+    const runA = sources.withReader(before, async (reader) => {
+      let rows = 0;
+      for await (const chunk of reader.stream(scenario.rows, { chunkSize: 100 })) {
+        if (rows === 0) {
+          firstChunk();
+          await resumed;
+        }
+        rows += chunk.length;
+      }
+      return rows;
+    });
+    await Promise.race([started, runA]);
 
+    // The operator changes the login on the ERP and in the file.
     await scenario.rotate();
-    // The operator edits the file meanwhile (and `outro` points elsewhere now).
-    writeFile('after', 'dois');
-    expect(await untilRefused(first)).toBe('LOGIN_REFUSED');
-    expect(reloads).toEqual([{ refused: 'erp', changed: ['erp', 'outro'] }]);
+    writeFile('after');
+    // Runs B and C log in with the old definition at once: refused; the file is read once, both fail as transient.
+    const [b, c] = await Promise.all([run(before), run(before)]);
+    for (const failure of [b, c]) {
+      expect(failure).toBeInstanceOf(SourceDefinitionReplacedError);
+      expect(isPermanent(failure)).toBe(false);
+      expect(String((failure as Error).message)).not.toContain('senha-');
+    }
+    expect(reloads).toBe(1);
+    expect(outcomes).toEqual([
+      { refused: 'erp', replaced: true },
+      { refused: 'erp', replaced: true },
+    ]);
 
-    // The next attempt: the definition the file holds now, a new pool, a login that works.
-    const next = await sources.readerFor(connections.require('erp'));
-    expect(next).not.toBe(first);
-    expect(await outcome(next)).toBe('ok');
-    // The readers of the old definitions were closed: a query on them cannot reach the server any more.
-    expect(await outcome(first)).not.toBe('ok');
-    expect(await outcome(outro)).not.toBe('ok');
-    const outroNow = await sources.readerFor(connections.require('outro'));
-    expect(outroNow).not.toBe(outro);
-    expect(await outcome(outroNow)).toBe('ok');
+    // Their next attempts take the definition the file holds now and log in.
+    expect(connections.isCurrent(before)).toBe(false);
+    expect(await run()).toBe('ok');
+    // A run still holding the replaced definition opens nothing with it and reads nothing again: it retries too.
+    expect(await run(before)).toBeInstanceOf(SourceDefinitionReplacedError);
+    expect(reloads).toBe(1);
+
+    // Run A's reader was retired under it but not closed: it streams to the end.
+    resume();
+    expect(await runA).toBe(ROWS);
   }, 30_000);
 
-  it('a definition that did not change keeps its reader (one pool per connection, shared by the runs)', async () => {
-    const reader = await sources.readerFor(connections.require('erp'));
-    expect(await sources.readerFor(connections.require('erp'))).toBe(reader);
-    expect(await connections.reload()).toEqual([]);
-    await sources.retireChanged(connections);
-    expect(await sources.readerFor(connections.require('erp'))).toBe(reader);
-    expect(await outcome(reader)).toBe('ok');
-  });
+  it('a login refused while the file still says the same fails for good as LOGIN_REFUSED, as before', async () => {
+    await scenario.lockOut();
+    // A connection the server just killed may first fail as lost; the next one the pool opens is refused.
+    let failure: unknown;
+    for (let tries = 0; tries < 5 && classifySourceError(scenario.driver, failure) !== 'LOGIN_REFUSED'; tries++) failure = await run();
+    expect(classifySourceError(scenario.driver, failure)).toBe('LOGIN_REFUSED');
+    expect(failure).not.toBeInstanceOf(SourceDefinitionReplacedError);
+    expect(outcomes.at(-1)).toEqual({ refused: 'erp', replaced: false });
+  }, 30_000);
 });
