@@ -7,6 +7,7 @@ import type * as PgModule from 'pg';
 import { InvalidIntegrationError, ReceptorError, TransientTransportError } from './errors';
 import { connectionMasker } from './secret-mask';
 import type { Transport, TransportRequest } from './transport';
+import { transportMessage } from './transport-messages';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 
@@ -122,7 +123,7 @@ export function createDatabaseTransport(connection: DatabaseConnection, options:
             `database receptor ${connection.name}: ${message} (the connections file defines it otherwise now; the next attempt uses that)`,
             exchange,
             undefined,
-            { cause: err },
+            { cause: err, receptorMessage: transportMessage('CONNECTION_REPLACED', { connection: connection.name }) },
           );
         // Unreachable or busy servers retry; a statement the receptor refuses (constraint, unknown column) does not.
         if (

@@ -5,6 +5,7 @@ import { createRestTransport } from './rest-transport';
 import { SoapClientCache } from './soap-client-cache';
 import { createSoapTransport } from './soap-transport';
 import type { Transport } from './transport';
+import { transportMessage } from './transport-messages';
 
 /** The transports of one process, one per connection; created at boot, handed to processors and routes, closed at shutdown. */
 export interface TransportFactory {
@@ -89,9 +90,9 @@ export function createTransportFactory(
   };
 
   const replacedError = (connection: Connection) =>
-    new TransientTransportError(
-      `connection ${connection.name}: its definition was replaced in the connections file; the next attempt uses the new one`,
-    );
+    new TransientTransportError(transportMessage('CONNECTION_REPLACED', { connection: connection.name }, 'en'), undefined, undefined, {
+      receptorMessage: transportMessage('CONNECTION_REPLACED', { connection: connection.name }),
+    });
   /** The transport with its calls counted: a retired one takes no new call and closes after the last. */
   const counted = (connection: Connection, entry: () => Entry): Transport => {
     const use = async <T>(call: (raw: Transport) => Promise<T>): Promise<T> => {

@@ -108,6 +108,8 @@ describe('a SET target whose database receptor changes its password under the wo
       expect(err).toBeInstanceOf(TransientTransportError);
       expect((err as TransientTransportError).permanent).toBe(false);
       expect(String((err as Error).message)).not.toContain('senha-');
+      // What the run records for the user: pt-BR, saying the next attempt uses the new definition.
+      expect((err as TransientTransportError).receptorMessage).toContain('a próxima tentativa usa a definição nova');
     }
 
     // The held target is no longer good for a push: it fails as transient again, without reading the file again.
