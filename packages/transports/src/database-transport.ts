@@ -71,7 +71,10 @@ export function createDatabaseTransport(connection: DatabaseConnection, options:
   // A driver's error may quote the credentials it was given (a URL, a connection string): masked `***` before it is kept.
   const mask = connectionMasker(connection);
   const handle = () => {
-    if (closed) throw new TransientTransportError(`database receptor ${connection.name}: transport closed`);
+    if (closed)
+      throw new TransientTransportError(`database receptor ${connection.name}: transport closed`, undefined, undefined, {
+        notProcessed: true,
+      });
     db ??= open(connection);
     return db;
   };
@@ -123,7 +126,12 @@ export function createDatabaseTransport(connection: DatabaseConnection, options:
             `database receptor ${connection.name}: ${message} (the connections file defines it otherwise now; the next attempt uses that)`,
             exchange,
             undefined,
-            { cause: err, receptorMessage: transportMessage('CONNECTION_REPLACED', { connection: connection.name }) },
+            {
+              cause: err,
+              receptorMessage: transportMessage('CONNECTION_REPLACED', { connection: connection.name }),
+              // A refused login processed nothing: the outbox record goes back to pendente, not enviando.
+              notProcessed: true,
+            },
           );
         // Unreachable or busy servers retry; a statement the receptor refuses (constraint, unknown column) does not.
         if (

@@ -92,6 +92,7 @@ export function createTransportFactory(
   const replacedError = (connection: Connection) =>
     new TransientTransportError(transportMessage('CONNECTION_REPLACED', { connection: connection.name }, 'en'), undefined, undefined, {
       receptorMessage: transportMessage('CONNECTION_REPLACED', { connection: connection.name }),
+      notProcessed: true,
     });
   /** The transport with its calls counted: a retired one takes no new call and closes after the last. */
   const counted = (connection: Connection, entry: () => Entry): Transport => {

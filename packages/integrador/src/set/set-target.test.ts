@@ -7,6 +7,7 @@ import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { createTransportFactory, ReceptorError, TransientTransportError, type TransportFactory } from '@integrador/transports';
 import { createConnection } from 'mysql2/promise';
+import { receptorUntouched } from './resend-safety';
 import { cachedSetTargets, type SetTarget } from './set-target';
 
 // #11, SET side: a database receptor whose password the operator rotates on the ERP and in the connections file while
@@ -107,13 +108,17 @@ describe('a SET target whose database receptor changes its password under the wo
       // Not RECEPTOR_REJECTED: the outbox record stays pendente and BullMQ tries again.
       expect(err).toBeInstanceOf(TransientTransportError);
       expect((err as TransientTransportError).permanent).toBe(false);
+      // The receptor processed nothing: run-set puts the outbox record back to pendente (sent as new), not enviando.
+      expect(receptorUntouched(err)).toBe(true);
       expect(String((err as Error).message)).not.toContain('senha-');
       // What the run records for the user: pt-BR, saying the next attempt uses the new definition.
       expect((err as TransientTransportError).receptorMessage).toContain('a próxima tentativa usa a definição nova');
     }
 
     // The held target is no longer good for a push: it fails as transient again, without reading the file again.
-    expect(await push(held, 'durante')).toBeInstanceOf(TransientTransportError);
+    const stale = await push(held, 'durante');
+    expect(stale).toBeInstanceOf(TransientTransportError);
+    expect(receptorUntouched(stale)).toBe(true);
     expect(reloads).toBe(1);
     // The job's next attempt: the workers' cache gives a target of the new definition, which logs in.
     const next = await targetOf(tenant, integracaoId);
