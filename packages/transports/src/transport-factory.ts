@@ -31,14 +31,16 @@ export interface TransportFactoryOptions {
 }
 
 /** One transport and its users: the calls in flight on it. A retired one is closed when the last call ends. */
-interface Entry {
+interface Use {
   readonly key: string;
   readonly raw: Transport;
-  readonly counted: Transport;
   users: number;
   retired: boolean;
   closing?: Promise<void>;
 }
+
+/** A live transport: its use and what transportFor hands out (the calls counted). */
+type Entry = Use & { readonly counted: Transport };
 
 /** A process's transport factory (Temporal's createActivities(db) style: injected, never a module-level cache). */
 export function createTransportFactory(
@@ -49,10 +51,10 @@ export function createTransportFactory(
   // By name and definition digest: a reload gives every connection a new object, and only the transports whose
   // definition changed are retired (the others keep their sockets and calls in flight).
   const live = new Map<string, Entry>();
-  const retired = new Set<Entry>();
+  const retired = new Set<Use>();
   const keyOf = (connection: Connection) => `${connection.name}\u0000${connectionFingerprint(connection)}`;
 
-  const closeEntry = (entry: Entry): Promise<void> => {
+  const closeEntry = (entry: Use): Promise<void> => {
     entry.closing ??= Promise.resolve(entry.raw.close?.())
       .catch(() => {})
       .finally(() => retired.delete(entry));
@@ -95,9 +97,8 @@ export function createTransportFactory(
       notProcessed: true,
     });
   /** The transport with its calls counted: a retired one takes no new call and closes after the last. */
-  const counted = (connection: Connection, entry: () => Entry): Transport => {
+  const counted = (connection: Connection, current: Use): Transport => {
     const use = async <T>(call: (raw: Transport) => Promise<T>): Promise<T> => {
-      const current = entry();
       if (current.retired) throw replacedError(connection);
       current.users++;
       try {
@@ -134,8 +135,8 @@ export function createTransportFactory(
           : connection.kind === 'api'
             ? createRestTransport(connection)
             : createDatabaseTransport(connection, { onLoginRefused: () => refused(connection) });
-      const entry: Entry = { key, raw, counted: undefined as unknown as Transport, users: 0, retired: false };
-      (entry as { counted: Transport }).counted = counted(connection, () => entry);
+      const state: Use = { key, raw, users: 0, retired: false };
+      const entry: Entry = Object.assign(state, { counted: counted(connection, state) });
       live.set(key, entry);
       return entry.counted;
     },

@@ -19,14 +19,23 @@ export interface SetTarget {
   timeoutMs: number;
 }
 
+// One per factory and loaded connection, so that the batcher of an integration (keyed by its inner transport) stays the
+// same while targets are resolved anew every few seconds; a reload makes new connection objects, hence new entries.
+const lookedUp = new WeakMap<TransportFactory, WeakMap<Connection, Transport>>();
+
 /** A transport that asks the factory for the connection's transport on each call (SetTarget.transport). */
 function lookedUpTransport(transports: TransportFactory, connection: Connection): Transport {
+  const ofFactory = lookedUp.get(transports) ?? new WeakMap<Connection, Transport>();
+  lookedUp.set(transports, ofFactory);
+  const known = ofFactory.get(connection);
+  if (known) return known;
   const transport: Transport = {
     send: (request) => transports.transportFor(connection).send(request),
     preview: (request) => transports.transportFor(connection).preview(request),
   };
   if (connection.kind === 'webservice')
     transport.describeParameters = async (link, operation) => transports.transportFor(connection).describeParameters?.(link, operation);
+  ofFactory.set(connection, transport);
   return transport;
 }
 
