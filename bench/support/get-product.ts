@@ -134,13 +134,14 @@ export async function readOnlyRowsPerSecond(
   const admitted = await admitRun(crm.database.db, { tenant, integracaoId: crm.integracaoId, parametros: {}, checkParameters: false });
   const definition = getDefinitionOf(admitted);
   const readers = createSourceReaderFactory();
-  const reader = await readers.readerFor(registry.require(connectionName(source), crm.empresaId));
   try {
-    const query = buildSourceQuery(definition.settings, reader.driver, {}, null);
-    const started = performance.now();
-    let rows = 0;
-    for await (const chunk of reader.stream(query, { chunkSize })) rows += chunk.length;
-    return (rows * 1000) / (performance.now() - started);
+    return await readers.withReader(registry.require(connectionName(source), crm.empresaId), async (reader) => {
+      const query = buildSourceQuery(definition.settings, reader.driver, {}, null);
+      const started = performance.now();
+      let rows = 0;
+      for await (const chunk of reader.stream(query, { chunkSize })) rows += chunk.length;
+      return (rows * 1000) / (performance.now() - started);
+    });
   } finally {
     await readers.close();
   }

@@ -8,8 +8,9 @@ export {
   RANGE_NAMES,
 } from './address-ranges';
 export type { ApiAuth, ApiConnection, Connection, DatabaseConnection, WebServiceConnection } from './connection';
+export { connectionFingerprint } from './connection-fingerprint';
 export { loadConnectionsFile, loadValidConnections, parseConnections } from './connections-file';
-export { ConnectionsRegistry, emptyConnections } from './connections-registry';
+export { type ConnectionsReader, ConnectionsRegistry, emptyConnections } from './connections-registry';
 export { DATABASE_DRIVERS, type DatabaseDriver } from './connections-schema';
 export { assertPublicDatabase, databaseHosts } from './database-hosts';
 export type { EnvMap } from './env-references';

@@ -21,12 +21,15 @@ export async function loadConnections(config: {
   secretSource: EnvMap;
   setRetry?: Connection['retry'];
 }): Promise<LoadedConnections> {
-  const { setRetry } = config;
-  if (!config.connectionsFile) return { connections: emptyConnections() };
-  const registry = await loadConnectionsFile(config.connectionsFile, config.secretSource);
-  if (!setRetry) return { connections: registry };
-  const connections = [...registry.entries()].map(([, connection]) =>
-    connection.retry ? connection : Object.freeze({ ...connection, retry: Object.freeze({ ...setRetry }) }),
-  );
-  return { connections: new ConnectionsRegistry(connections, registry.file) };
+  const { setRetry, connectionsFile } = config;
+  if (!connectionsFile) return { connections: emptyConnections() };
+  // `reload` reads the file again the same way (a worker does when an ERP refuses a login).
+  const read = async (): Promise<ConnectionsRegistry> => {
+    const registry = await loadConnectionsFile(connectionsFile, config.secretSource);
+    const connections = [...registry.entries()].map(([, connection]) =>
+      connection.retry || !setRetry ? connection : Object.freeze({ ...connection, retry: Object.freeze({ ...setRetry }) }),
+    );
+    return new ConnectionsRegistry(connections, registry.file, read);
+  };
+  return { connections: await read() };
 }

@@ -106,12 +106,28 @@ export async function runWorkerApp<Q extends QueueName>(
   await checkSchema(database, logger);
   // The store's grouped statements fall back to one statement per item when a group fails: say so once per group.
   logGroupFailures(logger);
-  const transports = createTransportFactory();
+  // A database receptor that refuses the login of the current definition reads the connections again, as the GET
+  // sources below do: a replaced definition retires its pool (closed once unused) and the push retries with the new one.
+  const transports = createTransportFactory(undefined, {
+    connections,
+    onReload: ({ refused, replaced, error }) =>
+      error
+        ? logger.warn({ connection: refused, reason: error.message }, 'receptor refused the login; connections reload failed')
+        : logger.info({ connection: refused, replaced }, 'receptor refused the login; connections read again'),
+  });
   shutdown.add('transports', () => transports.close());
   // Closed before the transports (steps run in reverse): a batch still under way finishes on its transport.
   const batchers = createBatcherFactory();
   shutdown.add('batchers', () => batchers.close());
-  const sources = createSourceReaderFactory();
+  const sources = createSourceReaderFactory({
+    // An ERP that refuses a pool's login (a rotated password): the file is read again before the run fails; a replaced
+    // definition retires its pool (closed once no run reads from it) and the run retries with the new one.
+    connections,
+    onReload: ({ refused, replaced, error }) =>
+      error
+        ? logger.warn({ connection: refused, reason: error.message }, 'source refused the login; connections reload failed')
+        : logger.info({ connection: refused, replaced }, 'source refused the login; connections read again'),
+  });
   shutdown.add('sources', () => sources.close());
 
   const redis = createRedis(config.redisUrl, { role: 'worker', name: app, clusterNodes: config.redisClusterNodes });

@@ -1,4 +1,5 @@
 import { assertPublicDatabase, type DatabaseConnection, shownUrl } from '@integrador/connections';
+import { classifySourceError } from '@integrador/sources';
 import type SQLiteModule from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type * as Mysql2Module from 'mysql2';
@@ -6,6 +7,7 @@ import type * as PgModule from 'pg';
 import { InvalidIntegrationError, ReceptorError, TransientTransportError } from './errors';
 import { connectionMasker } from './secret-mask';
 import type { Transport, TransportRequest } from './transport';
+import { transportMessage } from './transport-messages';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 
@@ -48,16 +50,31 @@ function targetTable(link: string): string {
   return table;
 }
 
+export interface DatabaseTransportOptions {
+  /**
+   * Called when the receptor refused the login (packages/sources' classification, the one owner of that rule) before
+   * the failure goes on: true when the connections file now defines this connection otherwise (the transport factory
+   * read it again), and the push then fails as transient so that its next attempt logs in with the new definition.
+   */
+  onLoginRefused?: () => Promise<boolean>;
+}
+
 /**
  * A database receptor (seed 001's "conexão via banco de dados"): the mapped request becomes one row inserted into
  * the table named by link; the answer is the row with its generated id (indice_valor_retorno `id`).
  * Column names come from campo_crm keys (configuration), values are always bound parameters.
  */
-export function createDatabaseTransport(connection: DatabaseConnection): Transport {
+export function createDatabaseTransport(connection: DatabaseConnection, options: DatabaseTransportOptions = {}): Transport {
   let db: AnyDb | undefined;
+  // Once closed a transport never opens a pool again (one reopened after close would be left open at shutdown).
+  let closed = false;
   // A driver's error may quote the credentials it was given (a URL, a connection string): masked `***` before it is kept.
   const mask = connectionMasker(connection);
   const handle = () => {
+    if (closed)
+      throw new TransientTransportError(`database receptor ${connection.name}: transport closed`, undefined, undefined, {
+        notProcessed: true,
+      });
     db ??= open(connection);
     return db;
   };
@@ -100,9 +117,22 @@ export function createDatabaseTransport(connection: DatabaseConnection): Transpo
           exchange: { url, request: text, response: JSON.stringify(data), statusCode: null, durationMs: Date.now() - started },
         };
       } catch (err) {
-        if (err instanceof InvalidIntegrationError) throw err;
+        if (err instanceof InvalidIntegrationError || err instanceof TransientTransportError) throw err;
         const exchange = { url, request: text, response: null, statusCode: null, durationMs: Date.now() - started };
         const message = mask.text((err as Error).message);
+        // Its pool is left to the factory: retired (closed once no push uses it) when the file replaced the definition.
+        if (classifySourceError(connection.driver, err) === 'LOGIN_REFUSED' && (await options.onLoginRefused?.()))
+          throw new TransientTransportError(
+            `database receptor ${connection.name}: ${message} (the connections file defines it otherwise now; the next attempt uses that)`,
+            exchange,
+            undefined,
+            {
+              cause: err,
+              receptorMessage: transportMessage('CONNECTION_REPLACED', { connection: connection.name }),
+              // A refused login processed nothing: the outbox record goes back to pendente, not enviando.
+              notProcessed: true,
+            },
+          );
         // Unreachable or busy servers retry; a statement the receptor refuses (constraint, unknown column) does not.
         if (
           /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|timeout|too many connections|SQLITE_BUSY|deadlock/i.test(
@@ -115,7 +145,10 @@ export function createDatabaseTransport(connection: DatabaseConnection): Transpo
       }
     },
     async close() {
-      await db?.destroy();
+      closed = true;
+      const stale = db;
+      db = undefined;
+      await stale?.destroy();
     },
   };
 }

@@ -14,16 +14,19 @@ export class TransientTransportError extends Error {
   readonly serverFault: boolean;
   /** The user's text (pt-BR), when the transport words this failure for the user: what a run records as its message. */
   readonly receptorMessage: string | undefined;
+  /** The request certainly reached no receptor's processing (a refused login, a call not made): a retry sends it as new. */
+  readonly notProcessed: boolean;
 
   constructor(
     message: string,
     readonly exchange?: TransportExchange,
     /** From a 429's (or 5xx's) Retry-After header: how long the receptor asked us to wait. */
     readonly retryAfterMs?: number,
-    options?: ErrorOptions & { serverFault?: boolean; receptorMessage?: string },
+    options?: ErrorOptions & { serverFault?: boolean; receptorMessage?: string; notProcessed?: boolean },
   ) {
     super(message, options);
     this.serverFault = options?.serverFault ?? false;
+    this.notProcessed = options?.notProcessed ?? false;
     this.receptorMessage = options?.receptorMessage;
   }
 }

@@ -42,4 +42,4 @@ export { SoapClientCache, sharedSoapClientCache } from './soap-client-cache';
 export { createSoapTransport } from './soap-transport';
 export { type MissingSoapWrapper, missingSoapWrapper } from './soap-wrapper-check';
 export type { Transport, TransportExchange, TransportPreview, TransportRequest, TransportResult } from './transport';
-export { createTransportFactory, type TransportFactory } from './transport-factory';
+export { createTransportFactory, type TransportFactory, type TransportFactoryOptions } from './transport-factory';

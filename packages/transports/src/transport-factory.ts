@@ -1,38 +1,151 @@
-import type { Connection } from '@integrador/connections';
+import { type Connection, type ConnectionsRegistry, connectionFingerprint } from '@integrador/connections';
 import { createDatabaseTransport } from './database-transport';
+import { TransientTransportError } from './errors';
 import { createRestTransport } from './rest-transport';
 import { SoapClientCache } from './soap-client-cache';
 import { createSoapTransport } from './soap-transport';
 import type { Transport } from './transport';
+import { transportMessage } from './transport-messages';
 
 /** The transports of one process, one per connection; created at boot, handed to processors and routes, closed at shutdown. */
 export interface TransportFactory {
-  /** The transport a connection's kind calls for (SOAP clients share the bounded cache, a database receptor a pool). */
+  /**
+   * The transport of a connection's definition (SOAP clients share the bounded cache, a database receptor a pool):
+   * look it up per push, never keep it; a definition the connections file has replaced gets none (its calls fail as
+   * transient, so the attempt retries with what the file says now).
+   */
   transportFor(connection: Connection): Transport;
-  /** Closes every transport it opened (database receptor pools); a shutdown step. */
+  /** Closes every transport it opened (database receptor pools), retired ones included; a shutdown step. */
   close(): Promise<void>;
 }
 
+export interface TransportFactoryOptions {
+  /**
+   * The process's connections: when a database receptor refuses the login of the current definition, they are read
+   * again (the file may hold a new password by now); transports whose definition changed are retired (closed once
+   * their calls in flight end) and the push fails as transient, so its next attempt logs in with the new definition.
+   */
+  connections?: ConnectionsRegistry;
+  /** Told what a refused login led to: whether its definition was replaced, or why the file could not be read. */
+  onReload?: (outcome: { refused: string; replaced: boolean; error?: Error }) => void;
+}
+
+/** One transport and its users: the calls in flight on it. A retired one is closed when the last call ends. */
+interface Use {
+  readonly key: string;
+  readonly raw: Transport;
+  users: number;
+  retired: boolean;
+  closing?: Promise<void>;
+}
+
+/** A live transport: its use and what transportFor hands out (the calls counted). */
+type Entry = Use & { readonly counted: Transport };
+
 /** A process's transport factory (Temporal's createActivities(db) style: injected, never a module-level cache). */
-export function createTransportFactory(soapCache: SoapClientCache = new SoapClientCache({ max: 100 })): TransportFactory {
-  const transports = new Map<Connection, Transport>();
+export function createTransportFactory(
+  soapCache: SoapClientCache = new SoapClientCache({ max: 100 }),
+  options: TransportFactoryOptions = {},
+): TransportFactory {
+  const { connections, onReload } = options;
+  // By name and definition digest: a reload gives every connection a new object, and only the transports whose
+  // definition changed are retired (the others keep their sockets and calls in flight).
+  const live = new Map<string, Entry>();
+  const retired = new Set<Use>();
+  const keyOf = (connection: Connection) => `${connection.name}\u0000${connectionFingerprint(connection)}`;
+
+  const closeEntry = (entry: Use): Promise<void> => {
+    entry.closing ??= Promise.resolve(entry.raw.close?.())
+      .catch(() => {})
+      .finally(() => retired.delete(entry));
+    return entry.closing;
+  };
+  const retire = (entry: Entry) => {
+    if (entry.retired) return;
+    entry.retired = true;
+    live.delete(entry.key);
+    retired.add(entry);
+    if (entry.users === 0) void closeEntry(entry);
+  };
+  /** Retires the transports whose definition the registry no longer holds as it was. */
+  const retireChanged = (registry: ConnectionsRegistry) => {
+    for (const entry of [...live.values()]) {
+      const name = entry.key.slice(0, entry.key.indexOf('\u0000'));
+      const current = registry.get(name);
+      if (!current || keyOf(current) !== entry.key) retire(entry);
+    }
+  };
+  connections?.onReload(retireChanged);
+
+  /** After a refused login: true when the file now defines the connection otherwise (the push then retries). */
+  const refused = async (connection: Connection): Promise<boolean> => {
+    if (!connections) return false;
+    try {
+      const replaced = await connections.replacedAfterRefusal(connection);
+      onReload?.({ refused: connection.name, replaced });
+      return replaced;
+    } catch (error) {
+      // A file that no longer loads: the definitions in use stay, the refusal goes on as before.
+      onReload?.({ refused: connection.name, replaced: false, error: error as Error });
+      return false;
+    }
+  };
+
+  const replacedError = (connection: Connection) =>
+    new TransientTransportError(transportMessage('CONNECTION_REPLACED', { connection: connection.name }, 'en'), undefined, undefined, {
+      receptorMessage: transportMessage('CONNECTION_REPLACED', { connection: connection.name }),
+      notProcessed: true,
+    });
+  /** The transport with its calls counted: a retired one takes no new call and closes after the last. */
+  const counted = (connection: Connection, current: Use): Transport => {
+    const use = async <T>(call: (raw: Transport) => Promise<T>): Promise<T> => {
+      if (current.retired) throw replacedError(connection);
+      current.users++;
+      try {
+        return await call(current.raw);
+      } finally {
+        current.users--;
+        if (current.retired && current.users === 0) void closeEntry(current);
+      }
+    };
+    const transport: Transport = {
+      send: (request) => use((raw) => raw.send(request)),
+      preview: (request) => use((raw) => raw.preview(request)),
+      // The factory closes transports (retired ones once unused, the rest at shutdown); a user never does.
+      close: async () => {},
+    };
+    if (connection.kind === 'webservice')
+      transport.describeParameters = (link, operation) => use(async (raw) => raw.describeParameters?.(link, operation));
+    return transport;
+  };
+
   return {
     transportFor(connection) {
-      const known = transports.get(connection);
-      if (known) return known;
-      const created =
+      const key = keyOf(connection);
+      const known = live.get(key);
+      if (known) return known.counted;
+      // A definition no longer current (a target resolved before a reload) opens nothing: its calls fail as transient.
+      if (connections && connections.get(connection.name) !== undefined && !connections.isCurrent(connection)) {
+        const error = replacedError(connection);
+        return { send: () => Promise.reject(error), preview: () => Promise.reject(error), close: async () => {} };
+      }
+      const raw =
         connection.kind === 'webservice'
           ? createSoapTransport(connection, { cache: soapCache })
           : connection.kind === 'api'
             ? createRestTransport(connection)
-            : createDatabaseTransport(connection);
-      transports.set(connection, created);
-      return created;
+            : createDatabaseTransport(connection, { onLoginRefused: () => refused(connection) });
+      const state: Use = { key, raw, users: 0, retired: false };
+      const entry: Entry = Object.assign(state, { counted: counted(connection, state) });
+      live.set(key, entry);
+      return entry.counted;
     },
     async close() {
-      const open = [...transports.values()];
-      transports.clear();
-      await Promise.allSettled(open.map((transport) => transport.close?.()));
+      const open = [...live.values(), ...retired];
+      live.clear();
+      for (const entry of open) entry.retired = true;
+      // Shutdown closes every transport at once (a call still in flight is cut, as it was before retiring existed).
+      await Promise.allSettled(open.map(closeEntry));
     },
   };
 }

@@ -1,7 +1,11 @@
 import { DEFAULT_LOCALE, defineCatalogue, type Locale, type MessageParams } from '@integrador/i18n';
 
 /** Keys of the transports' own user-facing texts (what the receptor said is shown as it said it). */
-export type TransportMessageKey = 'RESPONSE_TOO_LARGE' | 'RESPONSE_TOO_LARGE_AFTER_CALL' | 'RESPONSE_TOO_LARGE_IN_BATCH';
+export type TransportMessageKey =
+  | 'RESPONSE_TOO_LARGE'
+  | 'RESPONSE_TOO_LARGE_AFTER_CALL'
+  | 'RESPONSE_TOO_LARGE_IN_BATCH'
+  | 'CONNECTION_REPLACED';
 
 const MESSAGES = defineCatalogue<TransportMessageKey>({
   // Nothing was sent (the WSDL fetch): the receptor has done nothing.
@@ -23,6 +27,13 @@ const MESSAGES = defineCatalogue<TransportMessageKey>({
     'pt-BR':
       'a resposta de {url} a um envio em lote de {records} registros passa do limite de {limit} e não pôde ser lida: o ERP pode ter executado a operação; a próxima tentativa confere o registro antes de enviá-lo de novo; se não restarem tentativas, confira no ERP se a operação foi feita e por que ela devolve tanto conteúdo',
     en: 'the answer from {url} to a batched call of {records} records is over the {limit} limit and could not be read: the ERP may have carried out the operation; the next attempt checks the record before sending it again; if no attempts remain, check in the ERP whether it was done and why it returns so much',
+  },
+  // A refused login (or a push resolved before the connections file was read again) of a definition the file has
+  // replaced since: nothing was sent, and the next attempt logs in with what the file says now.
+  CONNECTION_REPLACED: {
+    'pt-BR':
+      'a conexão {connection} mudou no arquivo de conexões (o login antigo foi recusado ou já tinha sido substituído): nada foi enviado; a próxima tentativa usa a definição nova',
+    en: 'connection {connection} changed in the connections file (the old login was refused or had already been replaced): nothing was sent; the next attempt uses the new definition',
   },
 });
 

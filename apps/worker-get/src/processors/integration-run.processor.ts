@@ -32,25 +32,27 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
       const definition = getDefinitionOf(await onCrm(() => admitJob(payload, ctx.upstream, ctx.job.attemptsMade)));
       // A pull is one outbound use of the ERP connection: the (tenant, connection) rate limit applies to it.
       await ctx.limits.acquire({ connection: definition.conexao.nome_conexao });
-      const reader = await sources.readerFor(connections.require(definition.conexao.nome_conexao, tenant.empresaId));
-      const result = await runGet({
-        db: database.db,
-        dialect: database.dialect,
-        definition,
-        reader,
-        tenant,
-        // In a dependency flow the values of the steps before this one are #vars# too (same precedence as a SET step).
-        parametros: runInputs(payload.parametros, ctx.upstream),
-        jobId,
-        trigger: payload.trigger,
-        // The same job recovered after its worker died takes over at once; any other job waits for the lease.
-        owner: `${jobId}:${randomUUID()}`,
-        takeOverPrefix: `${jobId}:`,
-        leaseMs: config.getLeaseMs,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-        onProgress: (progress) => ctx.job.updateProgress(progress),
-        onWarning: (message, detail) => ctx.logger.warn(detail, message),
-      });
+      // The run is one user of the connection's reader: a reload of the connections file does not close it under the run.
+      const result = await sources.withReader(connections.require(definition.conexao.nome_conexao, tenant.empresaId), (reader) =>
+        runGet({
+          db: database.db,
+          dialect: database.dialect,
+          definition,
+          reader,
+          tenant,
+          // In a dependency flow the values of the steps before this one are #vars# too (same precedence as a SET step).
+          parametros: runInputs(payload.parametros, ctx.upstream),
+          jobId,
+          trigger: payload.trigger,
+          // The same job recovered after its worker died takes over at once; any other job waits for the lease.
+          owner: `${jobId}:${randomUUID()}`,
+          takeOverPrefix: `${jobId}:`,
+          leaseMs: config.getLeaseMs,
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+          onProgress: (progress) => ctx.job.updateProgress(progress),
+          onWarning: (message, detail) => ctx.logger.warn(detail, message),
+        }),
+      );
       ctx.logger.info({ empresaId: tenant.empresaId, ...result }, 'get pulled');
       if (!payload.flow) return result;
       // A GET step hands down what it received plus its own counts and cursor (GET+SET chains, seed 001).

@@ -1,40 +1,148 @@
-import type { Connection, DatabaseConnection } from '@integrador/connections';
+import { type Connection, type ConnectionsRegistry, connectionFingerprint, type DatabaseConnection } from '@integrador/connections';
 import type { IntegrationRunPayload } from '@integrador/jobs';
-import { openSourceReader, type SourceReader } from '@integrador/sources';
+import { classifySourceError, openSourceReader, type SourceReader } from '@integrador/sources';
 import { abandonSyncRuns, type CrmDatabase } from '@integrador/store';
 import { GetConfigError } from './get-errors';
 
-/** The ERP source readers of one process, one per connection (its pool shared by the runs); closed at shutdown. */
+/** The ERP source readers of one process, one per connection definition (its pool shared by the runs); closed at shutdown. */
 export interface SourceReaderFactory {
-  /** The reader of a database connection; GetConfigError for a connection of another kind. */
-  readerFor(connection: Connection): Promise<SourceReader>;
-  /** Closes every reader it opened; a shutdown step. */
+  /**
+   * Runs `use` with the reader of a database connection (GetConfigError for a connection of another kind), counted as
+   * one of its users until `use` settles: a reader retired by a reload of the connections file is closed only once its
+   * last user is done, and a definition the file has replaced gets no reader (the run fails as transient and retries).
+   */
+  withReader<T>(connection: Connection, use: (reader: SourceReader) => Promise<T>): Promise<T>;
+  /** Closes every reader it opened, retired ones included; a shutdown step. */
   close(): Promise<void>;
 }
 
+export interface SourceReaderFactoryOptions {
+  /**
+   * The process's connections: when a source refuses the login of the current definition, they are read again (the
+   * file may hold a new password by now); readers whose definition changed are retired and the run fails as transient,
+   * so its next attempt logs in with the new definition. A definition unchanged fails as before (LOGIN_REFUSED).
+   */
+  connections?: ConnectionsRegistry;
+  /** Told what a refused login led to: whether its definition was replaced, or why the file could not be read. */
+  onReload?: (outcome: { refused: string; replaced: boolean; error?: Error }) => void;
+}
+
+/** One reader (its pool) and its users: the runs reading from it. A retired one is closed when the last run ends. */
+interface Entry {
+  readonly key: string;
+  readonly name: string;
+  readonly reader: Promise<SourceReader>;
+  users: number;
+  retired: boolean;
+  closing?: Promise<void>;
+}
+
+/** A source login refused for a definition the connections file has replaced since: the attempt retries with the new one. */
+export class SourceDefinitionReplacedError extends Error {
+  override name = 'SourceDefinitionReplacedError';
+  readonly permanent = false;
+}
+
 /** A process's source reader factory (injected into the GET processor, never a module-level cache). */
-export function createSourceReaderFactory(): SourceReaderFactory {
-  const readers = new Map<DatabaseConnection, Promise<SourceReader>>();
+export function createSourceReaderFactory(options: SourceReaderFactoryOptions = {}): SourceReaderFactory {
+  const { connections, onReload } = options;
+  const live = new Map<string, Entry>();
+  const retired = new Set<Entry>();
+  const keyOf = (connection: Connection) => `${connection.name}\u0000${connectionFingerprint(connection)}`;
+
+  const closeEntry = (entry: Entry): Promise<void> => {
+    entry.closing ??= entry.reader
+      .then((reader) => reader.close())
+      .catch(() => {})
+      .finally(() => retired.delete(entry));
+    return entry.closing;
+  };
+  const retire = (entry: Entry) => {
+    if (entry.retired) return;
+    entry.retired = true;
+    if (live.get(entry.key) === entry) live.delete(entry.key);
+    retired.add(entry);
+    if (entry.users === 0) void closeEntry(entry);
+  };
+  connections?.onReload((registry) => {
+    for (const entry of [...live.values()]) {
+      const current = registry.get(entry.name);
+      if (!current || keyOf(current) !== entry.key) retire(entry);
+    }
+  });
+
+  const replaced = (connection: Connection) =>
+    new SourceDefinitionReplacedError(
+      `ERP source "${connection.name}": its definition was replaced in the connections file; the next attempt uses the new one`,
+    );
+  /** After a refused login: true when the file now defines the connection otherwise. */
+  const refused = async (connection: Connection): Promise<boolean> => {
+    if (!connections) return false;
+    try {
+      const answer = await connections.replacedAfterRefusal(connection);
+      onReload?.({ refused: connection.name, replaced: answer });
+      return answer;
+    } catch (error) {
+      // A file that no longer loads: the definitions in use stay, the refusal goes on as before.
+      onReload?.({ refused: connection.name, replaced: false, error: error as Error });
+      return false;
+    }
+  };
+  /** The reader with its failures watched: a refused login of a definition since replaced fails as transient. */
+  const watched = (connection: Connection, reader: SourceReader): SourceReader => {
+    const check = async (error: unknown): Promise<never> => {
+      if (classifySourceError(reader.driver, error) === 'LOGIN_REFUSED' && (await refused(connection))) throw replaced(connection);
+      throw error;
+    };
+    return {
+      driver: reader.driver,
+      async *stream(query, streamOptions) {
+        try {
+          yield* reader.stream(query, streamOptions);
+        } catch (error) {
+          await check(error);
+        }
+      },
+      query: (query) => reader.query(query).catch(check),
+      // The factory closes readers (retired ones once unused, the rest at shutdown); a run never does.
+      close: async () => {},
+    };
+  };
+  const entryFor = (connection: DatabaseConnection): Entry => {
+    const key = keyOf(connection);
+    const known = live.get(key);
+    if (known) return known;
+    // A definition no longer current (resolved before a reload) opens nothing: the run retries with the new one.
+    if (connections && connections.get(connection.name) !== undefined && !connections.isCurrent(connection)) throw replaced(connection);
+    const entry: Entry = { key, name: connection.name, reader: openSourceReader(connection), users: 0, retired: false };
+    live.set(key, entry);
+    // A refused host (outbound guard) is not kept: a fixed connections file is tried again.
+    entry.reader.catch(() => {
+      if (live.get(key) === entry) live.delete(key);
+    });
+    return entry;
+  };
   return {
-    readerFor(connection) {
+    async withReader(connection, use) {
       if (connection.kind !== 'database')
         throw new GetConfigError(
           'GET_CONFIG',
           `conexao "${connection.name}" is a ${connection.kind} connection; a GET pull reads a database (tipo database in the connections file)`,
         );
-      let reader = readers.get(connection);
-      if (!reader) {
-        reader = openSourceReader(connection);
-        readers.set(connection, reader);
-        // A refused host (outbound guard) is not kept: a fixed connections file is tried again.
-        reader.catch(() => readers.delete(connection));
+      const entry = entryFor(connection);
+      entry.users++;
+      try {
+        return await use(watched(connection, await entry.reader));
+      } finally {
+        entry.users--;
+        if (entry.retired && entry.users === 0) void closeEntry(entry);
       }
-      return reader;
     },
     async close() {
-      const open = [...readers.values()];
-      readers.clear();
-      await Promise.allSettled(open.map(async (reader) => (await reader).close()));
+      const open = [...live.values(), ...retired];
+      live.clear();
+      for (const entry of open) entry.retired = true;
+      await Promise.allSettled(open.map(closeEntry));
     },
   };
 }

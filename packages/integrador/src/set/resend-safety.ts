@@ -53,7 +53,7 @@ export function receptorUntouched(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 10; current = current.cause, depth++) {
     if (notSent.has(current)) return true;
     if (current instanceof TransientTransportError) {
-      if (current.serverFault) return true;
+      if (current.serverFault || current.notProcessed) return true;
       const status = current.exchange?.statusCode;
       if (typeof status === 'number' && REFUSED_STATUSES.has(status)) return true;
     }

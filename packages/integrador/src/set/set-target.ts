@@ -11,8 +11,32 @@ import { loadSetDefinition } from './set-definition.repository';
 export interface SetTarget {
   definition: CompiledSetDefinition;
   connection: Connection;
+  /**
+   * The connection's transport, looked up in the factory on every call (never held: a reload of the connections file
+   * retires the transports of replaced definitions, and a target cached for a few seconds must not keep one alive).
+   */
   transport: Transport;
   timeoutMs: number;
+}
+
+// One per factory and loaded connection, so that the batcher of an integration (keyed by its inner transport) stays the
+// same while targets are resolved anew every few seconds; a reload makes new connection objects, hence new entries.
+const lookedUp = new WeakMap<TransportFactory, WeakMap<Connection, Transport>>();
+
+/** A transport that asks the factory for the connection's transport on each call (SetTarget.transport). */
+function lookedUpTransport(transports: TransportFactory, connection: Connection): Transport {
+  const ofFactory = lookedUp.get(transports) ?? new WeakMap<Connection, Transport>();
+  lookedUp.set(transports, ofFactory);
+  const known = ofFactory.get(connection);
+  if (known) return known;
+  const transport: Transport = {
+    send: (request) => transports.transportFor(connection).send(request),
+    preview: (request) => transports.transportFor(connection).preview(request),
+  };
+  if (connection.kind === 'webservice')
+    transport.describeParameters = async (link, operation) => transports.transportFor(connection).describeParameters?.(link, operation);
+  ofFactory.set(connection, transport);
+  return transport;
 }
 
 /**
@@ -49,7 +73,7 @@ export async function resolveSetTarget(
   return {
     definition: compileSetDefinition(loaded, database.dialect),
     connection,
-    transport: transports.transportFor(connection),
+    transport: lookedUpTransport(transports, connection),
     timeoutMs,
   };
 }
@@ -65,16 +89,21 @@ export function cachedSetTargets(
   options: { ttlMs?: number; max?: number } = {},
 ): (tenant: Tenant, integracaoId: number) => Promise<SetTarget> {
   const cache = new LRUCache<string, Promise<SetTarget>>({ max: options.max ?? 500, ttl: options.ttlMs ?? 5000 });
+  const fresh = (key: string, tenant: Tenant, integracaoId: number): Promise<SetTarget> => {
+    const target = resolveSetTarget(database, connections, transports, tenant, integracaoId);
+    cache.set(key, target);
+    // A failed load (missing row, bad connection) is not kept: the next job tries again.
+    target.catch(() => cache.delete(key));
+    return target;
+  };
   return (tenant, integracaoId) => {
     const key = `${tenant.empresaId}:${tenant.filialId ?? ''}:${integracaoId}`;
-    let target = cache.get(key);
-    if (!target) {
-      target = resolveSetTarget(database, connections, transports, tenant, integracaoId);
-      cache.set(key, target);
-      // A failed load (missing row, bad connection) is not kept: the next job tries again.
-      target.catch(() => cache.delete(key));
-    }
-    return target;
+    const known = cache.get(key);
+    if (!known) return fresh(key, tenant, integracaoId);
+    // A target resolved before the connections file was read again is resolved anew: its connection is not current.
+    return known.then((target) =>
+      connections.get(target.connection.name) === target.connection ? target : fresh(key, tenant, integracaoId),
+    );
   };
 }
 

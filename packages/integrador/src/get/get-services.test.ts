@@ -1,0 +1,233 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type ConnectionsRegistry, loadConnections } from '@integrador/connections';
+import { classifySourceError } from '@integrador/sources';
+import { TEST_SOURCE_SERVERS } from '@integrador/sources/testing';
+import { createConnection as createMysqlConnection } from 'mysql2/promise';
+import { Client as PgClient } from 'pg';
+import { isPermanent } from '../runs/run-errors';
+import { createSourceReaderFactory, SourceDefinitionReplacedError, type SourceReaderFactory } from './get-services';
+
+// #11: an ERP login that changes under a running worker (a rotated password, another login) must not leave the worker
+// building connections from the old definition until it restarts. Real servers: a PostgreSQL role and a MariaDB user
+// of this test's own, created and dropped here. The machine's PostgreSQL trusts loopback, so there the login is refused by
+// turning the role's LOGIN off (and the file names another role); MariaDB checks passwords, so there the password itself
+// changes, as it does on a PostgreSQL that checks them (TEST_POSTGRES_PASSWORD_URL).
+
+const SELECT_ONE = { sql: 'SELECT 1 AS um', parameters: [] };
+const ROWS = 900;
+
+interface Scenario {
+  driver: 'postgres' | 'mysql';
+  /** The connections file's entry for the login as it is at the start, and as the operator edits it. */
+  entry: (phase: 'before' | 'after') => string[];
+  /** A query of ROWS rows, streamed in chunks (a run reading while the file is read again). */
+  rows: { sql: string; parameters: unknown[] };
+  env: Record<string, string>;
+  setUp(): Promise<void>;
+  /** What the operator did on the ERP: the old login is refused from now on (live sessions killed). */
+  rotate(): Promise<void>;
+  /** The ERP refuses the file's current login too (its live sessions killed), the file left as it is. */
+  lockOut(): Promise<void>;
+  tearDown(): Promise<void>;
+}
+
+/**
+ * A server that checks passwords (TEST_POSTGRES_PASSWORD_URL, an admin URL with its password) lets the password itself
+ * change, as in the operator's case; the machine's trusting server refuses the old role's LOGIN instead.
+ */
+const PASSWORD_POSTGRES = process.env.TEST_POSTGRES_PASSWORD_URL;
+
+function postgresScenario(adminUrl: string, checksPasswords: boolean): Scenario {
+  const tag = randomBytes(4).toString('hex');
+  const [oldRole, newRole] = [`fixop2_old_${tag}`, `fixop2_new_${tag}`];
+  const admin = new PgClient({ connectionString: adminUrl });
+  const url = new URL(adminUrl);
+  const kill = (role: string) => admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
+  return {
+    driver: 'postgres',
+    rows: { sql: `SELECT n FROM generate_series(1, ${ROWS}) AS n`, parameters: [] },
+    env: { ERP_SENHA: 'senha-antiga', ERP_SENHA_NOVA: 'senha-nova' },
+    entry: (phase) => [
+      '    driver: postgres',
+      `    host: ${url.hostname}`,
+      `    port: ${url.port || 5432}`,
+      `    database: ${url.pathname.slice(1) || 'postgres'}`,
+      `    user: ${phase === 'before' || checksPasswords ? oldRole : newRole}`,
+      `    password: \${${phase === 'before' ? 'ERP_SENHA' : 'ERP_SENHA_NOVA'}}`,
+    ],
+    async setUp() {
+      await admin.connect();
+      await admin.query(`CREATE ROLE ${oldRole} LOGIN PASSWORD 'senha-antiga'`);
+      await admin.query(`CREATE ROLE ${newRole} LOGIN PASSWORD 'senha-nova'`);
+    },
+    async rotate() {
+      // Live sessions go on (a run reading keeps its connection); new logins of the old definition are refused.
+      await admin.query(checksPasswords ? `ALTER ROLE ${oldRole} PASSWORD 'senha-nova'` : `ALTER ROLE ${oldRole} NOLOGIN`);
+    },
+    async lockOut() {
+      const role = checksPasswords ? oldRole : newRole;
+      await admin.query(checksPasswords ? `ALTER ROLE ${role} PASSWORD 'outra-senha'` : `ALTER ROLE ${role} NOLOGIN`);
+      await kill(role);
+    },
+    async tearDown() {
+      for (const role of [oldRole, newRole]) {
+        await kill(role).catch(() => {});
+        await admin.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {});
+      }
+      await admin.end();
+    },
+  };
+}
+
+function mysqlScenario(): Scenario {
+  const user = `fixop2_${randomBytes(4).toString('hex')}`;
+  const url = new URL(TEST_SOURCE_SERVERS.mysql);
+  let admin: Awaited<ReturnType<typeof createMysqlConnection>> | undefined;
+  return {
+    driver: 'mysql',
+    rows: {
+      sql: `WITH RECURSIVE s (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${ROWS}) SELECT n FROM s`,
+      parameters: [],
+    },
+    env: { ERP_SENHA: 'senha-antiga', ERP_SENHA_NOVA: 'senha-nova' },
+    // The login stays; the file's reference now names the variable holding the new password.
+    entry: (phase) => [
+      '    driver: mysql',
+      `    host: ${url.hostname}`,
+      `    port: ${url.port || 3306}`,
+      '    database: information_schema',
+      `    user: ${user}`,
+      `    password: \${${phase === 'before' ? 'ERP_SENHA' : 'ERP_SENHA_NOVA'}}`,
+    ],
+    async setUp() {
+      admin = await createMysqlConnection({ uri: TEST_SOURCE_SERVERS.mysql.replace(/^mariadb:/i, 'mysql:') });
+      await admin.query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'senha-antiga'`);
+    },
+    async rotate() {
+      // Live sessions go on (a run reading keeps its connection); new logins with the old password are refused.
+      await admin?.query(`ALTER USER '${user}'@'%' IDENTIFIED BY 'senha-nova'`);
+    },
+    async lockOut() {
+      await admin?.query(`ALTER USER '${user}'@'%' IDENTIFIED BY 'outra-senha'`);
+      const [rows] = await (admin as NonNullable<typeof admin>).query(
+        'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ?',
+        [user],
+      );
+      for (const row of rows as { id: number }[]) await admin?.query(`KILL ${Number(row.id)}`).catch(() => {});
+    },
+    async tearDown() {
+      await admin?.query(`DROP USER IF EXISTS '${user}'@'%'`).catch(() => {});
+      await admin?.end();
+    },
+  };
+}
+
+const SCENARIOS: [string, () => Scenario][] = [
+  ['postgres, role refused', () => postgresScenario(TEST_SOURCE_SERVERS.postgres, false)],
+  ['mariadb, password changed', mysqlScenario],
+  ...(PASSWORD_POSTGRES
+    ? [['postgres, password changed', () => postgresScenario(PASSWORD_POSTGRES, true)] as [string, () => Scenario]]
+    : []),
+];
+
+describe.each(SCENARIOS)('a GET source whose login changes under the worker (%s)', (_name, scenarioOf) => {
+  const scenario = scenarioOf();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fixreload-connections-'));
+  const file = path.join(dir, 'connections.yaml');
+  const outcomes: { refused: string; replaced: boolean; error?: Error }[] = [];
+  let reloads = 0;
+  let connections: ConnectionsRegistry;
+  let sources: SourceReaderFactory;
+
+  const writeFile = (phase: 'before' | 'after') =>
+    fs.writeFileSync(
+      file,
+      ['connections:', '  erp:', '    tipo: database', '    allowPrivateNetwork: true', ...scenario.entry(phase)].join('\n'),
+    );
+  /** One run: the reader's answer to SELECT 1, or the error it failed with. */
+  const run = (connection = connections.require('erp')) =>
+    sources
+      .withReader(connection, (reader) => reader.query(SELECT_ONE))
+      .then(
+        () => 'ok',
+        (error: unknown) => error,
+      );
+
+  beforeAll(async () => {
+    await scenario.setUp();
+    writeFile('before');
+    ({ connections } = await loadConnections({ connectionsFile: file, secretSource: scenario.env }));
+    connections.onReload(() => void reloads++);
+    sources = createSourceReaderFactory({ connections, onReload: (outcome) => void outcomes.push(outcome) });
+  });
+  afterAll(async () => {
+    await sources?.close();
+    await scenario.tearDown();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a login refused after the file changed: one reload, the runs retry with the new login, a run reading goes on to the end', async () => {
+    const before = connections.require('erp');
+    // Run A reads in chunks and stops after the first one until the reload is over.
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    let firstChunk!: () => void;
+    const started = new Promise<void>((resolve) => {
+      firstChunk = resolve;
+    });
+    const runA = sources.withReader(before, async (reader) => {
+      let rows = 0;
+      for await (const chunk of reader.stream(scenario.rows, { chunkSize: 100 })) {
+        if (rows === 0) {
+          firstChunk();
+          await resumed;
+        }
+        rows += chunk.length;
+      }
+      return rows;
+    });
+    await Promise.race([started, runA]);
+
+    // The operator changes the login on the ERP and in the file.
+    await scenario.rotate();
+    writeFile('after');
+    // Runs B and C log in with the old definition at once: refused; the file is read once, both fail as transient.
+    const [b, c] = await Promise.all([run(before), run(before)]);
+    for (const failure of [b, c]) {
+      expect(failure).toBeInstanceOf(SourceDefinitionReplacedError);
+      expect(isPermanent(failure)).toBe(false);
+      expect(String((failure as Error).message)).not.toContain('senha-');
+    }
+    expect(reloads).toBe(1);
+    expect(outcomes).toEqual([
+      { refused: 'erp', replaced: true },
+      { refused: 'erp', replaced: true },
+    ]);
+
+    // Their next attempts take the definition the file holds now and log in.
+    expect(connections.isCurrent(before)).toBe(false);
+    expect(await run()).toBe('ok');
+    // A run still holding the replaced definition opens nothing with it and reads nothing again: it retries too.
+    expect(await run(before)).toBeInstanceOf(SourceDefinitionReplacedError);
+    expect(reloads).toBe(1);
+
+    // Run A's reader was retired under it but not closed: it streams to the end.
+    resume();
+    expect(await runA).toBe(ROWS);
+  }, 30_000);
+
+  it('a login refused while the file still says the same fails for good as LOGIN_REFUSED, as before', async () => {
+    await scenario.lockOut();
+    // A connection the server just killed may first fail as lost; the next one the pool opens is refused.
+    let failure: unknown;
+    for (let tries = 0; tries < 5 && classifySourceError(scenario.driver, failure) !== 'LOGIN_REFUSED'; tries++) failure = await run();
+    expect(classifySourceError(scenario.driver, failure)).toBe('LOGIN_REFUSED');
+    expect(failure).not.toBeInstanceOf(SourceDefinitionReplacedError);
+    expect(outcomes.at(-1)).toEqual({ refused: 'erp', replaced: false });
+  }, 30_000);
+});
