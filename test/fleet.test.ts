@@ -35,7 +35,8 @@ describe('all-in-one fleet (npm start)', () => {
       expect((await fleet.waitForLog('fleet started')).mode).toBe('compiled');
       // Once every worker answers its /healthz, one human summary of where things are, in the configured language.
       expect(await fleet.waitForLog('fleet ready', 60000)).toMatchObject({ url: base, waiting: [] });
-      expect(fleet.stderr.join('')).toContain(
+      // The summary goes to stderr and the log line to stdout: two pipes, read in whichever order they arrive.
+      expect(await stderrOnceContaining(fleet, 'Fleet ready', 10000)).toContain(
         [
           'Fleet ready: the ingress and 4 workers are up.',
           `  API:      ${base} (documentation: ${base}/docs)`,
@@ -111,7 +112,7 @@ describe('all-in-one fleet (npm start)', () => {
       }
       await fleet.waitForLog('fleet ready', 60000);
       // The tests' environment gives the apps METRICS_PORT=0: no /healthz to ask, so the workers are said started, not up.
-      expect(fleet.stderr.join('')).toMatch(
+      expect(await stderrOnceContaining(fleet, 'Frota iniciada', 10000)).toMatch(
         /Frota iniciada: o ingress no ar e 4 workers iniciados \(com METRICS_PORT=0 não têm \/healthz: não se verifica se estão prontos\)\.\n {2}API: {6}http:\/\/127\.0\.0\.1:\d+ \(documentação: /,
       );
       expect(fleet.stderr.join('')).not.toContain('Frota pronta');
@@ -263,6 +264,13 @@ describe('all-in-one fleet (npm start)', () => {
 });
 
 /** Resolves once the fleet has started and its four workers have too (each listens on its metrics port by then). */
+/** The process's stderr so far once it contains `text`, or as it is after `ms` (the assertion then names what came). */
+async function stderrOnceContaining(app: AppProcess, text: string, ms: number): Promise<string> {
+  const until = Date.now() + ms;
+  while (!app.stderr.join('').includes(text) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+  return app.stderr.join('');
+}
+
 async function waitForWorkers(fleet: AppProcess): Promise<void> {
   await fleet.waitForLog('fleet started', 60000);
   const until = Date.now() + 60000;
