@@ -1,5 +1,6 @@
 import { createEmpresa, createFilial, issueApiKey, recordJobEvent } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
 
 /**
@@ -81,5 +82,34 @@ describe.each(['postgres', 'mysql'] as const)('jobs seen by a filial key (%s)', 
     expect((await get(keys.saoPaulo, `/dashboard/api/jobs/webhook/${jobs.empresa}`)).statusCode).toBe(200);
     expect((await get(keys.saoPaulo, `/dashboard/api/jobs/webhook/${jobs.saoPaulo}`)).statusCode).toBe(200);
     expect((await get(keys.saoPaulo, `/dashboard/api/jobs/webhook/${jobs.recife}`)).statusCode).toBe(404);
+  });
+
+  it('a retry: its own filial’s job, an empresa-wide one is a 403 FILIAL_SCOPE, a sibling filial’s a 404', async () => {
+    // The three jobs fail, taken by hand (no worker runs here), so a retry would move them.
+    const queue = ingress.producer.queue('webhook');
+    const connection = ingress.redis.duplicate({ maxRetriesPerRequest: null });
+    const worker = new Worker(queue.name, null, { connection, prefix: queue.opts.prefix, autorun: false });
+    try {
+      for (let taken = 0; taken < 3; taken++) {
+        const job = await worker.getNextJob('t', { block: false });
+        expect(job).toBeDefined();
+        await job?.moveToFailed(new UnrecoverableError('falhou'), 't', false);
+      }
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
+    const retry = (key: string, id: string) =>
+      ingress.app.inject({ method: 'POST', url: `/v1/jobs/webhook/${id}/retry`, headers: { authorization: `Bearer ${key}` } });
+    const empresaWide = await retry(keys.saoPaulo, jobs.empresa);
+    expect(empresaWide.statusCode).toBe(403);
+    expect(empresaWide.json()).toMatchObject({ error: { code: 'FILIAL_SCOPE' } });
+    expect((await queue.getJob(jobs.empresa))?.failedReason).toBe('falhou');
+    expect(await (await queue.getJob(jobs.empresa))?.getState()).toBe('failed');
+    expect((await retry(keys.saoPaulo, jobs.recife)).statusCode).toBe(404);
+    expect((await retry(keys.saoPaulo, jobs.saoPaulo)).statusCode).toBe(202);
+    // The empresa's own key retries the empresa-wide job (and any filial's).
+    expect((await retry(keys.empresa, jobs.empresa)).statusCode).toBe(202);
+    expect((await retry(keys.empresa, jobs.recife)).statusCode).toBe(202);
   });
 });

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type BlockedEntry, type JobProducer, jobStateName, readLiveBlocked, retryFailedJob, withRedisDeadline } from '@integrador/queue';
-import type { Tenant } from '@integrador/store';
+import { assertChangeableBy, type Tenant } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import type { Redis } from 'ioredis';
 import { HttpError } from '../http-error';
 import { ErrorResponse, JobParams } from '../schemas';
-import { ownedBy } from './jobs.routes';
+import { jobTenant, ownedBy } from './jobs.routes';
 
 const NullableId = () => Type.Union([Type.Integer(), Type.Null()]);
 
@@ -73,6 +73,7 @@ export function flowsRoutes(producer: JobProducer, redis: Redis): FastifyPluginA
             202: Type.Object({ queue: Type.String(), jobId: Type.String(), state: Type.String() }),
             400: ErrorResponse,
             401: ErrorResponse,
+            403: ErrorResponse,
             404: ErrorResponse,
             409: ErrorResponse,
             503: ErrorResponse,
@@ -83,6 +84,8 @@ export function flowsRoutes(producer: JobProducer, redis: Redis): FastifyPluginA
         const { queue, id } = request.params;
         const job = await producer.getJob(queue, id);
         if (!job || !ownedBy(job, request.tenant)) throw new HttpError(404, 'NOT_FOUND');
+        // A retry changes the job: a filial key reads the empresa-wide jobs but retries only its own filial's (403 FILIAL_SCOPE).
+        assertChangeableBy(request.tenant, jobTenant(job)?.filialId ?? null, `job ${queue}/${id}`);
         const outcome = await retryFailedJob(job, redis, prefix());
         if (!outcome.retried) {
           // {estado} fills the pt-BR message, {state} the English one (BullMQ's own name).

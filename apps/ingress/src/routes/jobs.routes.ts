@@ -11,9 +11,14 @@ import { EnqueuedResponse, ErrorResponse, IdempotencyHeaders, JobParams, JobResp
 
 /** A job belongs to the caller when its empresa matches and its filial is readable (its own or the empresa-wide: readableBy). */
 export function ownedBy(job: Job, tenant: Tenant): boolean {
-  const owner = (job.data as { tenant?: TenantRef } | undefined)?.tenant;
+  const owner = jobTenant(job);
   if (!owner || owner.empresaId !== tenant.empresaId) return false;
   return readableBy(tenant, owner.filialId);
+}
+
+/** The tenant a job was enqueued for (its payload's `tenant`), undefined when it carries none. */
+export function jobTenant(job: Job): TenantRef | undefined {
+  return (job.data as { tenant?: TenantRef } | undefined)?.tenant;
 }
 
 /** Jobs of the fair queues carry a fairness priority, so BullMQ calls such a queued job "prioritized": clients see "waiting". */
