@@ -80,12 +80,17 @@ function failureQuery(query: Query): FailureQuery {
   };
 }
 
-/** A SET job's consulta with bound values and the request rebuilt now from today's data (the ingress' preview logic). */
+/**
+ * A SET job's consulta with bound values and the request rebuilt now from today's data (the ingress' preview logic).
+ * It reads the CRM as the viewer may: a filial viewer's preview of an empresa-wide job (filial null, which would
+ * read every filial's rows) runs bound to the viewer's filial; an empresa-wide viewer's, as the job ran.
+ */
 export function previewer(deps: DashboardDeps) {
   const { transports } = deps;
-  return async (record: RegistroJob) => {
+  return async (record: RegistroJob, viewer: Pick<Viewer, 'filialId'>) => {
     if (!deps.connections || !transports || record.fila !== 'set' || !record.integracao_id) return null;
-    const tenant = { empresaId: record.empresa_id, filialId: record.empresa_filial_id, nome: '' };
+    const filialId = viewer.filialId ?? record.empresa_filial_id;
+    const tenant = { empresaId: record.empresa_id, filialId, nome: '' };
     // The job's key parameters, without its trigger nor the values of its last failure.
     const { trigger: _t, ...parametros } = recordParameters(record.parametros).key;
     const target = await resolveSetTarget(deps.database, deps.connections, transports, tenant, record.integracao_id);
@@ -94,6 +99,7 @@ export function previewer(deps: DashboardDeps) {
       db: deps.database.db,
       dialect: deps.database.dialect,
       empresaId: record.empresa_id,
+      filialId,
       definition: target.definition,
       parametros,
       transport: target.transport,

@@ -325,7 +325,7 @@ export async function jobDetail(
   viewer: Viewer,
   queue: string,
   id: string,
-  preview?: (record: RegistroJob) => Promise<JobDetail['preview']>,
+  preview?: (record: RegistroJob, viewer: Viewer) => Promise<JobDetail['preview']>,
 ): Promise<JobDetail | undefined> {
   // No job id or queue holds NUL (PostgreSQL's text cannot: 22021 would be a 500): such a job does not exist.
   if (queue.includes('\u0000') || id.includes('\u0000')) return undefined;
@@ -380,7 +380,7 @@ export async function jobDetail(
     actions: live?.state === 'failed' ? jobActionsFor('falhou') : jobActionsFor(record.estado),
     live,
     execucoes,
-    preview: preview ? await preview(record).catch((err: Error) => ({ error: err.message })) : null,
+    preview: preview ? await preview(record, viewer).catch((err: Error) => ({ error: err.message })) : null,
     dependencies: live && job ? await dependencyChain(producer, job, record, database, viewer) : [],
     names: await rowNames(database, viewer, [found]),
   };
