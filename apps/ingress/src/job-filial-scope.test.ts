@@ -84,6 +84,30 @@ describe.each(['postgres', 'mysql'] as const)('jobs seen by a filial key (%s)', 
     expect((await get(keys.saoPaulo, `/dashboard/api/jobs/webhook/${jobs.recife}`)).statusCode).toBe(404);
   });
 
+  it('the dashboard’s actions: none offered on an empresa-wide job, a bulk retry counts its own filial’s only', async () => {
+    const detail = async (key: string, id: string) => (await get(key, `/dashboard/api/jobs/webhook/${id}`)).json().actions;
+    expect(await detail(keys.saoPaulo, jobs.empresa)).toEqual([]);
+    expect(await detail(keys.saoPaulo, jobs.saoPaulo)).toEqual(['retry', 'discard']);
+    expect(await detail(keys.empresa, jobs.empresa)).toEqual(['retry', 'discard']);
+    const post = (key: string, url: string, payload: object) =>
+      ingress.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${key}` }, payload });
+    // A count no filter finds: nothing is retried, and the answer says what the filter finds (its own filial's job).
+    const bulk = await post(keys.saoPaulo, '/dashboard/api/jobs/retry', { filter: { estado: 'falhou' }, expected: 99 });
+    expect(bulk.statusCode).toBe(409);
+    expect(bulk.json().error.message).toContain('encontra 1 job(s)');
+    // Named alone, the empresa-wide job is the filial rule's 403 (a sibling filial's: not found).
+    for (const url of ['/dashboard/api/jobs/retry', '/dashboard/api/jobs/discard']) {
+      const named = await post(keys.saoPaulo, url, { jobs: [{ queue: 'webhook', id: jobs.empresa }] });
+      expect(named.statusCode).toBe(403);
+      expect(named.json().error.code).toBe('FILIAL_SCOPE');
+    }
+    expect((await post(keys.saoPaulo, '/dashboard/api/jobs/discard', { jobs: [{ queue: 'webhook', id: jobs.recife }] })).json()).toEqual({
+      done: 0,
+      skipped: 0,
+      notFound: 1,
+    });
+  });
+
   it('a retry: its own filial’s job, an empresa-wide one is a 403 FILIAL_SCOPE, a sibling filial’s a 404', async () => {
     // The three jobs fail, taken by hand (no worker runs here), so a retry would move them.
     const queue = ingress.producer.queue('webhook');

@@ -3,7 +3,9 @@ import { enqueueIntegrationRun, NoScheduleError, pauseGetSchedule, pauseTenantWo
 import { isQueueName, type TenantRef } from '@integrador/jobs';
 import { type JobProducer, retryFailedJob, withRedisDeadline } from '@integrador/queue';
 import {
+  assertChangeableBy,
   type CrmDatabase,
+  changeableBy,
   type EstadoRegistroJob,
   findIntegracao,
   findJobRecord,
@@ -43,11 +45,18 @@ export interface ActionResult {
 /** At most this many jobs per "retry all matching" (the confirmation shows the count; run it again for more). */
 export const BULK_LIMIT = 5000;
 
-async function visibleRecord(deps: ActionDeps, viewer: Viewer, ref: JobRef): Promise<RegistroJob | undefined> {
+/**
+ * The job record an action may change (the filial rule of packages/store): undefined when the viewer cannot read it
+ * (another tenant's, a sibling filial's); an empresa-wide job a filial viewer reads but may not change is refused
+ * with FilialScopeError (403) when named alone, and counted not found in a selection.
+ */
+async function changeableRecord(deps: ActionDeps, viewer: Viewer, ref: JobRef, single: boolean): Promise<RegistroJob | undefined> {
   if (!isQueueName(ref.queue)) return undefined;
-  const record = await findJobRecord(deps.database.db, viewer.scope, ref.queue, ref.id);
-  if (!record || (viewer.filialId !== null && record.empresa_filial_id !== viewer.filialId)) return undefined;
-  return record;
+  const record = await findJobRecord(deps.database.db, viewer.scope, ref.queue, ref.id, viewer.filialId);
+  if (!record) return undefined;
+  const caller = { empresaId: record.empresa_id, filialId: viewer.filialId };
+  if (single) assertChangeableBy(caller, record.empresa_filial_id, `job ${ref.queue}/${ref.id}`);
+  return changeableBy(viewer, record.empresa_filial_id) ? record : undefined;
 }
 
 /** The job in Redis, only when it belongs to the record's tenant (a record never opens another tenant's job). */
@@ -129,7 +138,7 @@ async function applyToJobs(
   // The state that kept the last job from being changed (for the one-job refusal below).
   let refusedAs: string | undefined;
   for (const ref of refs) {
-    const record = await visibleRecord(deps, viewer, ref);
+    const record = await changeableRecord(deps, viewer, ref, single && refs.length === 1);
     const job = record ? await liveJob(deps, record) : undefined;
     if (!record || !job) {
       // A record not in a failed state and no job in Redis to say otherwise: refused by the record.
@@ -215,12 +224,17 @@ export function discardJobs(deps: ActionDeps, viewer: Viewer, refs: readonly Job
 /**
  * The failed jobs a filter's bulk retry acts on, within the viewer's tenants (at most BULK_LIMIT): the jobs the filter
  * lists that are falhou (the failures page's default), bloqueado when the filter shows the blocked ones (or all
- * states). Its count is what the confirmation shows.
+ * states); for a filial viewer, its own filial's only (not the empresa-wide ones it reads but may not change). Its
+ * count is what the confirmation shows.
  */
 export async function matchingFailed(deps: ActionDeps, viewer: Viewer, filter: Omit<JobFilter, 'scope'>): Promise<JobRef[]> {
   const estados = FAILED.filter((e) => !filter.estados || filter.estados.includes(e));
   const keys = estados.length
-    ? await listJobKeys(deps.database.db, { ...filter, scope: viewer.scope, filialId: viewer.filialId, estados }, BULK_LIMIT)
+    ? await listJobKeys(
+        deps.database.db,
+        { ...filter, scope: viewer.scope, filialId: viewer.filialId, changeable: true, estados },
+        BULK_LIMIT,
+      )
     : [];
   return keys.map((k) => ({ queue: k.fila, id: k.job_id }));
 }

@@ -3,6 +3,7 @@ import { isQueueName, type QueueName, type TenantRef } from '@integrador/jobs';
 import { failureCodesMatching, type JobProducer } from '@integrador/queue';
 import {
   type CrmDatabase,
+  changeableBy,
   countByHour,
   countByState,
   type EstadoRegistroJob,
@@ -376,8 +377,13 @@ export async function jobDetail(
     empresaNome: empresa?.nome ?? null,
     integracaoNome: integracao?.nome ?? null,
     // The record can lag behind BullMQ (a bulk retry relabels after its loop, a lost recorder write): a job BullMQ
-    // holds as failed offers its actions whatever the record says.
-    actions: live?.state === 'failed' ? jobActionsFor('falhou') : jobActionsFor(record.estado),
+    // holds as failed offers its actions whatever the record says. A filial viewer reads the empresa-wide jobs but may
+    // not change them (the filial rule): no actions offered on those.
+    actions: !changeableBy(viewer, record.empresa_filial_id)
+      ? []
+      : live?.state === 'failed'
+        ? jobActionsFor('falhou')
+        : jobActionsFor(record.estado),
     live,
     execucoes,
     preview: preview ? await preview(record, viewer).catch((err: Error) => ({ error: err.message })) : null,

@@ -12,7 +12,7 @@ export interface FilialCaller {
  * objects and the empresa-wide ones (`empresa_filial_id` null), and changes only its own filial's. Another filial's
  * object is, for a filial caller, exactly like a missing one.
  */
-export function changeableBy(caller: FilialCaller, filialId: number | null): boolean {
+export function changeableBy(caller: Pick<FilialCaller, 'filialId'>, filialId: number | null): boolean {
   return caller.filialId === null || (filialId !== null && Number(filialId) === caller.filialId);
 }
 
@@ -27,6 +27,13 @@ export function whereReadableBy(caller: Pick<FilialCaller, 'filialId'> & { empre
   // biome-ignore lint/suspicious/noExplicitAny: any table with an empresa_filial_id column.
   return (eb: ExpressionBuilder<any, any>) =>
     filialId === null ? eb.lit(true) : eb.or([eb('empresa_filial_id', 'is', null), eb('empresa_filial_id', '=', filialId)]);
+}
+
+/** The change half of the rule as a WHERE condition: a filial caller's own filial's rows only (the empresa is filtered apart). */
+export function whereChangeableBy(caller: Pick<FilialCaller, 'filialId'>) {
+  const filialId = caller.filialId;
+  // biome-ignore lint/suspicious/noExplicitAny: any table with an empresa_filial_id column.
+  return (eb: ExpressionBuilder<any, any>) => (filialId === null ? eb.lit(true) : eb('empresa_filial_id', '=', filialId));
 }
 
 /** A filial key tried to change an object it can read but that belongs to the whole empresa (or, via the CLI, another filial). */

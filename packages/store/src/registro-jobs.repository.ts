@@ -1,7 +1,7 @@
 import { maskSecretsInText } from '@integrador/logging';
 import { type Kysely, MysqlAdapter, type OnConflictBuilder, PostgresAdapter, type Selectable, SqliteAdapter, sql } from 'kysely';
 import { compiledStatement } from './compiled-statement';
-import { whereReadableBy } from './filial-scope';
+import { whereChangeableBy, whereReadableBy } from './filial-scope';
 import { SEARCH_TEXT_MAX } from './migrations/010-dashboard';
 import { pgUnnest, sameLengthColumns } from './pg-unnest';
 import type { Database, EstadoRegistroJob, RegistroJobsTable } from './schema';
@@ -235,6 +235,8 @@ export interface JobFilter {
   scope: TenantScope;
   /** A filial caller's filial: its own jobs and the empresa-wide ones (whereReadableBy); null/absent: every filial. */
   filialId?: number | null | undefined;
+  /** With a filial: only the jobs that filial may change (whereChangeableBy), not the empresa-wide ones it reads. */
+  changeable?: boolean | undefined;
   empresaId?: number | undefined;
   integracaoId?: number | undefined;
   fila?: string | undefined;
@@ -260,7 +262,10 @@ function filtered(db: Db, filter: JobFilter) {
     // An operator with no tenant sees nothing, not everything.
     query = query.where('empresa_id', 'in', filter.scope.length ? [...filter.scope] : [-1]);
   }
-  if (filter.filialId !== undefined && filter.filialId !== null) query = query.where(whereReadableBy({ filialId: filter.filialId }));
+  if (filter.filialId !== undefined && filter.filialId !== null) {
+    const caller = { filialId: filter.filialId };
+    query = query.where(filter.changeable ? whereChangeableBy(caller) : whereReadableBy(caller));
+  }
   if (filter.empresaId !== undefined) query = query.where('empresa_id', '=', filter.empresaId);
   if (filter.integracaoId !== undefined) query = query.where('integracao_id', '=', filter.integracaoId);
   if (filter.fila) query = query.where('fila', '=', filter.fila);

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type BlockedEntry, type JobProducer, jobStateName, readLiveBlocked, retryFailedJob, withRedisDeadline } from '@integrador/queue';
-import { assertChangeableBy, type Tenant } from '@integrador/store';
+import { assertChangeableBy, changeableBy, type Tenant } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import type { Redis } from 'ioredis';
 import { HttpError } from '../http-error';
@@ -20,8 +20,12 @@ const BlockedFlow = Type.Object({
   }),
 });
 
+/**
+ * A blocked flow is listed to the keys that can resume it (retry its failed job): the empresa's, and under the filial
+ * rule's change half (changeableBy) a filial key for its own filial's flows only — not the empresa-wide ones it reads.
+ */
 function visibleTo(entry: BlockedEntry, tenant: Tenant): boolean {
-  return entry.empresaId === tenant.empresaId && (tenant.filialId === null || entry.filialId === tenant.filialId);
+  return entry.empresaId === tenant.empresaId && changeableBy(tenant, entry.filialId);
 }
 
 /** A redis-reading call of the ingress answers 503 instead of hanging while Redis is down. */
