@@ -56,4 +56,26 @@ describe.each(ALL_DIALECTS)('020-chaves-binarias on %s', (dialect) => {
       await migrateToLatest(database);
       expect(await collations()).toBe('utf8mb4_bin');
     });
+
+  if (dialect === 'mysql')
+    it('down() gives a table of another character set its own collation back (not utf8mb4 with a latin1 collation)', async () => {
+      const { db } = database;
+      // Only the table's default changes; its columns stay as they are (utf8mb4_bin for id_erp).
+      await sql`ALTER TABLE cidades DEFAULT CHARACTER SET latin1 COLLATE latin1_swedish_ci`.execute(db);
+      const column = async () =>
+        (
+          await sql<{ charset: string; collation: string }>`SELECT CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation
+            FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'cidades' AND COLUMN_NAME = 'id_erp'`.execute(
+            db,
+          )
+        ).rows[0];
+      try {
+        await migrateTo(database, '019-crm-mudancas-escopo');
+        expect(await column()).toEqual({ charset: 'latin1', collation: 'latin1_swedish_ci' });
+      } finally {
+        await sql`ALTER TABLE cidades DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`.execute(db);
+        await migrateToLatest(database);
+      }
+      expect(await column()).toEqual({ charset: 'utf8mb4', collation: 'utf8mb4_bin' });
+    });
 });

@@ -8,8 +8,8 @@ import type { DialectName } from '../create-database';
  * sync keys' unique index on every retry. On MySQL/MariaDB these columns take utf8mb4_bin (byte comparison, as
  * PostgreSQL and SQLite compare); their unique indexes are rebuilt with them and stay usable by lookups (a column's
  * collation wins over a literal's, and utf8mb4_bin over a _ci column's in a join). Nothing to do elsewhere.
- * down() gives them the table's default collation back; it fails if keys differing only by case/accent exist by then
- * (the unique index could not hold both).
+ * down() gives them the table's default collation (and its character set) back; it fails if keys differing only by
+ * case/accent exist by then (the unique index could not hold both). The CRM on MySQL/MariaDB is utf8mb4 (README).
  */
 const KEY_COLUMNS = [
   { table: 'cidades', column: 'id_erp', type: 'varchar(50)', notNull: false },
@@ -26,14 +26,26 @@ const KEY_COLUMNS = [
 /** The collation ERP key columns need on MySQL/MariaDB (README, GET pulls; `config lint` warns on others). */
 const KEY_COLLATION = 'utf8mb4_bin';
 
+/** A collation's character set: the part of its name before the first '_' (utf8mb4_bin → utf8mb4, latin1_swedish_ci → latin1). */
+function charsetOf(collation: string): string {
+  return collation.split('_')[0] as string;
+}
+
+/**
+ * One ALTER per table with all its key columns (contatos has two): each ALTER that changes an indexed column's
+ * collation rebuilds the table (MySQL 8 copies it), so a table is rebuilt once, not once per column.
+ */
 // biome-ignore lint/suspicious/noExplicitAny: migrations are written against the database as it was then, not today's types.
 async function setCollation(db: Kysely<any>, collation: (table: string) => Promise<string>): Promise<void> {
-  for (const { table, column, type, notNull } of KEY_COLUMNS) {
+  const tables = [...new Set(KEY_COLUMNS.map((c) => c.table))];
+  for (const table of tables) {
     const name = await collation(table);
     if (!/^[a-z0-9_]+$/i.test(name)) throw new Error(`unexpected collation name for ${table}: ${name}`);
-    await sql
-      .raw(`ALTER TABLE \`${table}\` MODIFY \`${column}\` ${type} CHARACTER SET utf8mb4 COLLATE ${name} ${notNull ? 'NOT NULL' : 'NULL'}`)
-      .execute(db);
+    const changes = KEY_COLUMNS.filter((c) => c.table === table).map(
+      ({ column, type, notNull }) =>
+        `MODIFY \`${column}\` ${type} CHARACTER SET ${charsetOf(name)} COLLATE ${name} ${notNull ? 'NOT NULL' : 'NULL'}`,
+    );
+    await sql.raw(`ALTER TABLE \`${table}\` ${changes.join(', ')}`).execute(db);
   }
 }
 
