@@ -164,8 +164,28 @@ interface SelectedContext {
   crmTables: CrmTableColumns | undefined;
 }
 
+/** Warns when a GET's key column of the CRM table compares ignoring case/accents (whatever sql_consulta selects, `*` too). */
+function lintKeyCollation(integracao: Integracao, report: GetLintReport, context: SelectedContext): void {
+  const { templates, table } = context;
+  const shape = table === null ? undefined : context.crmTables?.get(table);
+  if (templates || !shape) return;
+  const keys = (text(integracao.chave) ?? 'id_erp').split(',').map((k) => k.trim().toLowerCase());
+  // The upsert matches keys through the table's unique index, compared with the column's collation.
+  for (const key of keys.filter((k) => shape.caseInsensitive?.has(k)))
+    report(
+      'chave',
+      'GET_KEY_CASE_INSENSITIVE',
+      {
+        'pt-BR': `a coluna de chave "${key}" de ${table} ignora maiúsculas/acentos (collation do MySQL/MariaDB): as chaves do ERP "P1" e "p1" seriam um só registro — dê à coluna a collation utf8mb4_bin (ALTER TABLE ${table} MODIFY ${key} … COLLATE utf8mb4_bin)`,
+        en: `key column "${key}" of ${table} ignores case/accents (MySQL/MariaDB collation): ERP keys "P1" and "p1" would be one record — give the column the utf8mb4_bin collation (ALTER TABLE ${table} MODIFY ${key} … COLLATE utf8mb4_bin)`,
+      },
+      'warning',
+    );
+}
+
 /** Checks what sql_consulta selects (when its select list can be read: no `*`). */
 function lintSelected(integracao: Integracao, report: GetLintReport, sql: string, context: SelectedContext): void {
+  lintKeyCollation(integracao, report, context);
   const selected = selectedColumns(sql).map((c) => c.toLowerCase());
   if (selected.length === 0 || selected.includes('*')) return;
   const list = selected.join(', ');
@@ -183,17 +203,6 @@ function lintSelected(integracao: Integracao, report: GetLintReport, sql: string
     });
   const shape = table === null ? undefined : context.crmTables?.get(table);
   if (templates || !shape) return;
-  // The upsert matches keys through the table's unique index, compared with the column's collation.
-  for (const key of keys.filter((k) => shape.caseInsensitive?.has(k)))
-    report(
-      'chave',
-      'GET_KEY_CASE_INSENSITIVE',
-      {
-        'pt-BR': `a coluna de chave "${key}" de ${table} ignora maiúsculas/acentos (collation do MySQL/MariaDB): as chaves do ERP "P1" e "p1" seriam um só registro — dê à coluna a collation utf8mb4_bin (ALTER TABLE ${table} MODIFY ${key} … COLLATE utf8mb4_bin)`,
-        en: `key column "${key}" of ${table} ignores case/accents (MySQL/MariaDB collation): ERP keys "P1" and "p1" would be one record — give the column the utf8mb4_bin collation (ALTER TABLE ${table} MODIFY ${key} … COLLATE utf8mb4_bin)`,
-      },
-      'warning',
-    );
   const { columns } = shape;
   for (const column of selected) {
     if (column === cursor?.toLowerCase() && !columns.has(column)) continue;

@@ -141,7 +141,11 @@ describe.each(ALL_DIALECTS)('config lint against the CRM database catalog (%s)',
       const findings = await lint('GET_KEY_CASE_INSENSITIVE');
       expect(findings.map((f) => [f.severity, f.rowId, f.column])).toEqual([['warning', 40, 'chave']]);
       expect(findings[0]?.message.en).toContain('key column "id_erp" of contas ignores case/accents');
+      // A `SELECT *` (its select list unread) still upserts by the key: the warning stays.
+      await database.db.updateTable('integracao').set({ sql_consulta: 'SELECT * FROM E085CLI' }).where('id', '=', 40).execute();
+      expect((await lint('GET_KEY_CASE_INSENSITIVE')).map((f) => [f.rowId, f.column])).toEqual([[40, 'chave']]);
     } finally {
+      await database.db.updateTable('integracao').set({ sql_consulta: GET_WITHOUT_NOME.sql_consulta }).where('id', '=', 40).execute();
       await sql`ALTER TABLE contas MODIFY id_erp varchar(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL`.execute(database.db);
     }
   });
