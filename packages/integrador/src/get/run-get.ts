@@ -129,18 +129,19 @@ async function dedupe(ctx: GetRunContext, run: RunState, records: SyncRecord[]):
   for (const record of fresh) keys.add(record.key);
   if (keys.size === fresh.length) return fresh;
   const byKey = new Map<string, SyncRecord>();
+  // The first few keys seen again, in the order they repeat (a chunk holds up to tamanho_lote rows: one pass).
+  const repeated = new Set<string>();
   for (const record of fresh) {
-    byKey.delete(record.key);
+    if (byKey.delete(record.key) && repeated.size < 5) repeated.add(record.key);
     byKey.set(record.key, record);
   }
   // Two ERP rows under one key: not silent — counted in the result and logged with a few of the keys.
   const dropped = fresh.length - byKey.size;
   run.duplicates += dropped;
-  const repeated = [...new Set(fresh.map((r) => r.key).filter((key, i, all) => all.indexOf(key) !== i))].slice(0, 5);
   ctx.onWarning?.('rows sharing a key in one pull: the later one was written', {
     integracaoId: ctx.definition.integracao.id,
     rows: dropped,
-    keys: repeated.map((k) => k.replaceAll('\u001f', ', ')),
+    keys: [...repeated].map((k) => k.replaceAll('\u001f', ', ')),
   });
   return [...byKey.values()];
 }
