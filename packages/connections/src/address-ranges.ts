@@ -30,6 +30,11 @@ export function alwaysRefusedRange(address: string): string | undefined {
   return ALWAYS_REFUSED.find(([range, bits]) => range.kind() === parsed.kind() && parsed.match(range, bits))?.[2];
 }
 
+/** Whether a range name (OutboundAddressError's `range`) is one of the always-refused ones: no allowlist entry opens it. */
+export function isAlwaysRefusedRangeName(range: string): boolean {
+  return ALWAYS_REFUSED.some(([, , name]) => name === range);
+}
+
 /** An operator's allowlist: CIDR ranges where a non-public address may still be reached (e.g. 127.0.0.1/32). */
 export type AddressAllowlist = readonly (readonly [ipaddr.IPv4 | ipaddr.IPv6, number])[];
 

@@ -4,6 +4,7 @@ export {
   addressRangeText,
   alwaysRefusedEntry,
   alwaysRefusedRange,
+  isAlwaysRefusedRangeName,
   parseAddressAllowlist,
   RANGE_NAMES,
 } from './address-ranges';

@@ -1,4 +1,4 @@
-import { addressRangeText } from '@integrador/connections';
+import { addressRangeText, isAlwaysRefusedRangeName } from '@integrador/connections';
 import { defineCatalogue, type Locale, type MessageTable } from '@integrador/i18n';
 import type { WebhookWording } from './errors';
 
@@ -23,7 +23,9 @@ export type TestCode =
 /** Why a pending delivery was cancelled (stored as the code in `ultimo_erro`, worded when shown). */
 export type CancelReason = 'ENDPOINT_DISABLED' | 'ENDPOINT_DELETED';
 
-const MESSAGES: MessageTable<TestCode | WebhookWording | CancelReason | 'GONE' | 'FAILING_TOO_LONG' | NothingSentCode> = {
+const MESSAGES: MessageTable<
+  TestCode | 'ADDRESS_NEVER_ALLOWED' | WebhookWording | CancelReason | 'GONE' | 'FAILING_TOO_LONG' | NothingSentCode
+> = {
   OK: {
     'pt-BR': 'Webhook funcionando: {url} recebeu os dados de teste e respondeu {status} em {ms} ms.',
     en: 'Webhook working: {url} received the test data and answered {status} in {ms} ms.',
@@ -67,6 +69,13 @@ const MESSAGES: MessageTable<TestCode | WebhookWording | CancelReason | 'GONE' |
     'pt-BR':
       'O endereço {host} leva a uma rede interna ({range}) e foi bloqueado por segurança. Use um endereço público; se o destino é interno de propósito, peça ao operador do hub que libere a faixa em WEBHOOK_ALLOWED_NETWORKS.',
     en: 'The address {host} leads to an internal network ({range}) and was blocked for security. Use a public address; if the receiver is internal on purpose, ask the hub operator to allow the range in WEBHOOK_ALLOWED_NETWORKS.',
+  },
+  // ADDRESS_FORBIDDEN's words for a range config refuses in WEBHOOK_ALLOWED_NETWORKS (link-local, cloud metadata): no
+  // advice to allow it (WEBHOOK_URL_NEVER_ALLOWED's, said when the URL is saved).
+  ADDRESS_NEVER_ALLOWED: {
+    'pt-BR':
+      'O endereço {host} leva a uma rede interna ({range}) que o hub nunca alcança, por segurança (nenhum valor de WEBHOOK_ALLOWED_NETWORKS a libera). Use um endereço público.',
+    en: 'The address {host} leads to an internal network ({range}) that the hub never reaches, for security (no WEBHOOK_ALLOWED_NETWORKS value allows it). Use a public address.',
   },
   NETWORK_ERROR: {
     'pt-BR': 'A conexão com {url} falhou ({detail}). Verifique a URL e a rede do servidor de destino.',
@@ -186,7 +195,9 @@ const CATALOGUE = defineCatalogue(MESSAGES);
 /** A message in the locale with its {params} filled in (an address range worded in the locale). */
 export function webhookMessage(locale: Locale, code: keyof typeof MESSAGES, params: Record<string, string | number> = {}): string {
   const range = typeof params.range === 'string' ? addressRangeText(locale, params.range) : undefined;
-  return CATALOGUE.message(locale, code, range === undefined ? params : { ...params, range });
+  // The code stays ADDRESS_FORBIDDEN (clients and stored results know it); its words follow the range it names.
+  const never = code === 'ADDRESS_FORBIDDEN' && typeof params.range === 'string' && isAlwaysRefusedRangeName(params.range);
+  return CATALOGUE.message(locale, never ? 'ADDRESS_NEVER_ALLOWED' : code, range === undefined ? params : { ...params, range });
 }
 
 /** Whether a code read back from storage (an audit row) is one of this catalogue's. */

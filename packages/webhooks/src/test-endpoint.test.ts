@@ -39,15 +39,21 @@ describe('webhook endpoint URLs as shown', () => {
   });
 
   it.each([
-    ['http://169.254.169.254/latest/meta-data', '169.254.169.254', 'link-local'],
-    ['http://100.64.0.1/hook', '100.64.0.1', 'NAT da operadora'],
-    ['http://10.1.2.3/hook', '10.1.2.3', 'privada'],
-  ])("explains a refused address %s by the guard's own range, worded", async (url, host, words) => {
+    ['http://169.254.169.254/latest/meta-data', '169.254.169.254', 'link-local', false],
+    ['http://100.100.100.200/latest/meta-data', '100.100.100.200', 'metadados de nuvem', false],
+    ['http://100.64.0.1/hook', '100.64.0.1', 'NAT da operadora', true],
+    ['http://10.1.2.3/hook', '10.1.2.3', 'privada', true],
+  ])("explains a refused address %s by the guard's own range, worded", async (url, host, words, allowable) => {
     const client = createWebhookHttpClient({ connectTimeoutMs: 1000, timeoutMs: 1000, allowlist: [] });
     try {
       const { code, params } = explain(await client.send(url, {}, '[]'), url, 1000);
       expect(code).toBe('ADDRESS_FORBIDDEN');
-      expect(webhookMessage('pt-BR', code, params)).toContain(`O endereço ${host} leva a uma rede interna (${words})`);
+      const message = webhookMessage('pt-BR', code, params);
+      expect(message).toContain(`O endereço ${host} leva a uma rede interna (${words})`);
+      // A range config refuses in WEBHOOK_ALLOWED_NETWORKS (link-local, cloud metadata) gets no advice to allow it.
+      expect(message.includes('libere a faixa')).toBe(allowable);
+      expect(webhookMessage('en', code, params).includes('ask the hub operator to allow')).toBe(allowable);
+      if (!allowable) expect(message).toContain('nunca alcança');
     } finally {
       await client.close();
     }
