@@ -26,8 +26,11 @@ export interface TransportFactoryOptions {
    * their calls in flight end) and the push fails as transient, so its next attempt logs in with the new definition.
    */
   connections?: ConnectionsRegistry;
-  /** Told what a refused login led to: whether its definition was replaced, or why the file could not be read. */
-  onReload?: (outcome: { refused: string; replaced: boolean; error?: Error }) => void;
+  /**
+   * Told what a refused login led to: whether its definition was replaced, whether the file was read for it (not for a
+   * definition already replaced, nor within the cooldown of an unchanged read), or why the file could not be read.
+   */
+  onReload?: (outcome: { refused: string; replaced: boolean; read: boolean; error?: Error }) => void;
 }
 
 /** One transport and its users: the calls in flight on it. A retired one is closed when the last call ends. */
@@ -81,16 +84,28 @@ export function createTransportFactory(
   const refused = async (connection: Connection): Promise<boolean> => {
     if (!connections) return false;
     try {
-      const replaced = await connections.replacedAfterRefusal(connection);
-      onReload?.({ refused: connection.name, replaced });
-      return replaced;
+      const outcome = await connections.replacedAfterRefusal(connection);
+      onReload?.({ refused: connection.name, ...outcome });
+      return outcome.replaced;
     } catch (error) {
       // A file that no longer loads: the definitions in use stay, the refusal goes on as before.
-      onReload?.({ refused: connection.name, replaced: false, error: error as Error });
+      onReload?.({ refused: connection.name, replaced: false, read: true, error: error as Error });
       return false;
     }
   };
 
+  let closed = false;
+  // After shutdown the factory opens nothing: a late push fails as transient (its job is retried by another process).
+  const closedError = (connection: Connection) =>
+    new TransientTransportError(transportMessage('TRANSPORTS_CLOSED', { connection: connection.name }, 'en'), undefined, undefined, {
+      receptorMessage: transportMessage('TRANSPORTS_CLOSED', { connection: connection.name }),
+      notProcessed: true,
+    });
+  const failing = (error: Error): Transport => ({
+    send: () => Promise.reject(error),
+    preview: () => Promise.reject(error),
+    close: async () => {},
+  });
   const replacedError = (connection: Connection) =>
     new TransientTransportError(transportMessage('CONNECTION_REPLACED', { connection: connection.name }, 'en'), undefined, undefined, {
       receptorMessage: transportMessage('CONNECTION_REPLACED', { connection: connection.name }),
@@ -99,7 +114,7 @@ export function createTransportFactory(
   /** The transport with its calls counted: a retired one takes no new call and closes after the last. */
   const counted = (connection: Connection, current: Use): Transport => {
     const use = async <T>(call: (raw: Transport) => Promise<T>): Promise<T> => {
-      if (current.retired) throw replacedError(connection);
+      if (current.retired) throw closed ? closedError(connection) : replacedError(connection);
       current.users++;
       try {
         return await call(current.raw);
@@ -121,14 +136,13 @@ export function createTransportFactory(
 
   return {
     transportFor(connection) {
+      if (closed) return failing(closedError(connection));
       const key = keyOf(connection);
       const known = live.get(key);
       if (known) return known.counted;
-      // A definition no longer current (a target resolved before a reload) opens nothing: its calls fail as transient.
-      if (connections && connections.get(connection.name) !== undefined && !connections.isCurrent(connection)) {
-        const error = replacedError(connection);
-        return { send: () => Promise.reject(error), preview: () => Promise.reject(error), close: async () => {} };
-      }
+      // A definition no longer current (a target resolved before a reload; replaced, renamed or removed) opens nothing:
+      // its calls fail as transient.
+      if (connections && !connections.isCurrent(connection)) return failing(replacedError(connection));
       const raw =
         connection.kind === 'webservice'
           ? createSoapTransport(connection, { cache: soapCache })
@@ -141,6 +155,7 @@ export function createTransportFactory(
       return entry.counted;
     },
     async close() {
+      closed = true;
       const open = [...live.values(), ...retired];
       live.clear();
       for (const entry of open) entry.retired = true;
