@@ -23,8 +23,11 @@ export interface SourceReaderFactoryOptions {
    * so its next attempt logs in with the new definition. A definition unchanged fails as before (LOGIN_REFUSED).
    */
   connections?: ConnectionsRegistry;
-  /** Told what a refused login led to: whether its definition was replaced, or why the file could not be read. */
-  onReload?: (outcome: { refused: string; replaced: boolean; error?: Error }) => void;
+  /**
+   * Told what a refused login led to: whether its definition was replaced, whether the file was read for it (not for a
+   * definition already replaced, nor within the cooldown of an unchanged read), or why the file could not be read.
+   */
+  onReload?: (outcome: { refused: string; replaced: boolean; read: boolean; error?: Error }) => void;
 }
 
 /** One reader (its pool) and its users: the runs reading from it. A retired one is closed when the last run ends. */
@@ -37,9 +40,21 @@ interface Entry {
   closing?: Promise<void>;
 }
 
-/** A source login refused for a definition the connections file has replaced since: the attempt retries with the new one. */
+/**
+ * A source login refused for a definition the connections file has replaced since (or a run resolved before it was
+ * replaced, renamed or removed): the attempt retries with what the file says now. Its own code, so the run's record words
+ * it (JOB_FAILURE_REASONS) instead of a generic source failure.
+ */
 export class SourceDefinitionReplacedError extends Error {
   override name = 'SourceDefinitionReplacedError';
+  readonly code = 'CONNECTION_REPLACED';
+  readonly permanent = false;
+}
+
+/** A run that reached a factory already closed (its process is shutting down): transient, another attempt runs it. */
+export class SourceReadersClosedError extends Error {
+  override name = 'SourceReadersClosedError';
+  readonly code = 'SOURCE_READERS_CLOSED';
   readonly permanent = false;
 }
 
@@ -79,12 +94,12 @@ export function createSourceReaderFactory(options: SourceReaderFactoryOptions = 
   const refused = async (connection: Connection): Promise<boolean> => {
     if (!connections) return false;
     try {
-      const answer = await connections.replacedAfterRefusal(connection);
-      onReload?.({ refused: connection.name, replaced: answer });
-      return answer;
+      const outcome = await connections.replacedAfterRefusal(connection);
+      onReload?.({ refused: connection.name, ...outcome });
+      return outcome.replaced;
     } catch (error) {
       // A file that no longer loads: the definitions in use stay, the refusal goes on as before.
-      onReload?.({ refused: connection.name, replaced: false, error: error as Error });
+      onReload?.({ refused: connection.name, replaced: false, read: true, error: error as Error });
       return false;
     }
   };
@@ -112,8 +127,9 @@ export function createSourceReaderFactory(options: SourceReaderFactoryOptions = 
     const key = keyOf(connection);
     const known = live.get(key);
     if (known) return known;
-    // A definition no longer current (resolved before a reload) opens nothing: the run retries with the new one.
-    if (connections && connections.get(connection.name) !== undefined && !connections.isCurrent(connection)) throw replaced(connection);
+    // A definition no longer current (resolved before a reload; replaced, renamed or removed) opens nothing: the run
+    // retries with what the file says now.
+    if (connections && !connections.isCurrent(connection)) throw replaced(connection);
     const entry: Entry = { key, name: connection.name, reader: openSourceReader(connection), users: 0, retired: false };
     live.set(key, entry);
     // A refused host (outbound guard) is not kept: a fixed connections file is tried again.
@@ -122,8 +138,11 @@ export function createSourceReaderFactory(options: SourceReaderFactoryOptions = 
     });
     return entry;
   };
+  let closed = false;
   return {
     async withReader(connection, use) {
+      if (closed)
+        throw new SourceReadersClosedError(`ERP source "${connection.name}": this process is shutting down; the next attempt reads it`);
       if (connection.kind !== 'database')
         throw new GetConfigError(
           'GET_CONFIG',
@@ -139,6 +158,7 @@ export function createSourceReaderFactory(options: SourceReaderFactoryOptions = 
       }
     },
     async close() {
+      closed = true;
       const open = [...live.values(), ...retired];
       live.clear();
       for (const entry of open) entry.retired = true;
