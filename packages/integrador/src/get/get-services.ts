@@ -1,4 +1,4 @@
-import { type Connection, type ConnectionsRegistry, connectionFingerprint, type DatabaseConnection } from '@integrador/connections';
+import { type Connection, type ConnectionsRegistry, type DatabaseConnection, type Pooled, RetiringPool } from '@integrador/connections';
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import { classifySourceError, openSourceReader, type SourceReader } from '@integrador/sources';
 import { abandonSyncRuns, type CrmDatabase } from '@integrador/store';
@@ -30,16 +30,6 @@ export interface SourceReaderFactoryOptions {
   onReload?: (outcome: { refused: string; replaced: boolean; read: boolean; error?: Error }) => void;
 }
 
-/** One reader (its pool) and its users: the runs reading from it. A retired one is closed when the last run ends. */
-interface Entry {
-  readonly key: string;
-  readonly name: string;
-  readonly reader: Promise<SourceReader>;
-  users: number;
-  retired: boolean;
-  closing?: Promise<void>;
-}
-
 /**
  * A source login refused for a definition the connections file has replaced since (or a run resolved before it was
  * replaced, renamed or removed): the attempt retries with what the file says now. Its own code, so the run's record words
@@ -61,30 +51,8 @@ export class SourceReadersClosedError extends Error {
 /** A process's source reader factory (injected into the GET processor, never a module-level cache). */
 export function createSourceReaderFactory(options: SourceReaderFactoryOptions = {}): SourceReaderFactory {
   const { connections, onReload } = options;
-  const live = new Map<string, Entry>();
-  const retired = new Set<Entry>();
-  const keyOf = (connection: Connection) => `${connection.name}\u0000${connectionFingerprint(connection)}`;
-
-  const closeEntry = (entry: Entry): Promise<void> => {
-    entry.closing ??= entry.reader
-      .then((reader) => reader.close())
-      .catch(() => {})
-      .finally(() => retired.delete(entry));
-    return entry.closing;
-  };
-  const retire = (entry: Entry) => {
-    if (entry.retired) return;
-    entry.retired = true;
-    if (live.get(entry.key) === entry) live.delete(entry.key);
-    retired.add(entry);
-    if (entry.users === 0) void closeEntry(entry);
-  };
-  connections?.onReload((registry) => {
-    for (const entry of [...live.values()]) {
-      const current = registry.get(entry.name);
-      if (!current || keyOf(current) !== entry.key) retire(entry);
-    }
-  });
+  // By name and definition digest, retired when a reload changes the definition (closed once no run reads from it).
+  const pool = new RetiringPool<Promise<SourceReader>>((reader) => reader.then((open) => open.close()), connections);
 
   const replaced = (connection: Connection) =>
     new SourceDefinitionReplacedError(
@@ -123,47 +91,27 @@ export function createSourceReaderFactory(options: SourceReaderFactoryOptions = 
       close: async () => {},
     };
   };
-  const entryFor = (connection: DatabaseConnection): Entry => {
-    const key = keyOf(connection);
-    const known = live.get(key);
-    if (known) return known;
+  const pooledFor = (connection: DatabaseConnection): Pooled<Promise<SourceReader>> => {
     // A definition no longer current (resolved before a reload; replaced, renamed or removed) opens nothing: the run
     // retries with what the file says now.
     if (connections && !connections.isCurrent(connection)) throw replaced(connection);
-    const entry: Entry = { key, name: connection.name, reader: openSourceReader(connection), users: 0, retired: false };
-    live.set(key, entry);
+    const pooled = pool.get(connection, () => openSourceReader(connection));
     // A refused host (outbound guard) is not kept: a fixed connections file is tried again.
-    entry.reader.catch(() => {
-      if (live.get(key) === entry) live.delete(key);
-    });
-    return entry;
+    pooled.value.catch(() => pool.forget(pooled));
+    return pooled;
   };
-  let closed = false;
   return {
     async withReader(connection, use) {
-      if (closed)
+      if (pool.closed)
         throw new SourceReadersClosedError(`ERP source "${connection.name}": this process is shutting down; the next attempt reads it`);
       if (connection.kind !== 'database')
         throw new GetConfigError(
           'GET_CONFIG',
           `conexao "${connection.name}" is a ${connection.kind} connection; a GET pull reads a database (tipo database in the connections file)`,
         );
-      const entry = entryFor(connection);
-      entry.users++;
-      try {
-        return await use(watched(connection, await entry.reader));
-      } finally {
-        entry.users--;
-        if (entry.retired && entry.users === 0) void closeEntry(entry);
-      }
+      return pool.use(pooledFor(connection), async (reader) => use(watched(connection, await reader)));
     },
-    async close() {
-      closed = true;
-      const open = [...live.values(), ...retired];
-      live.clear();
-      for (const entry of open) entry.retired = true;
-      await Promise.allSettled(open.map(closeEntry));
-    },
+    close: () => pool.close(),
   };
 }
 
