@@ -1,5 +1,6 @@
 import { assertPublicDatabase, type DatabaseConnection, shownUrl } from '@integrador/connections';
-import { classifySourceError } from '@integrador/sources';
+// The subpath, not the barrel: the ingress and the dashboard load this module and need none of the source readers.
+import { classifySourceError } from '@integrador/sources/errors';
 import type SQLiteModule from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type * as Mysql2Module from 'mysql2';
