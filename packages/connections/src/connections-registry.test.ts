@@ -1,5 +1,5 @@
 import { parseConnections } from './connections-file';
-import { emptyConnections } from './connections-registry';
+import { ConnectionsRegistry, emptyConnections } from './connections-registry';
 import { ConnectionForbiddenError, ConnectionNotFoundError } from './errors';
 
 const TEXT = `connections:
@@ -43,5 +43,71 @@ describe('ConnectionsRegistry', () => {
     expect([...empty.entries()]).toEqual([]);
     expect(() => empty.require('senior_g5')).toThrow(ConnectionNotFoundError);
     expect(() => empty.require('senior_g5')).toThrow('connection "senior_g5" is not defined: no connections file is configured');
+  });
+});
+
+describe('ConnectionsRegistry.reload', () => {
+  // The file as the reader finds it on each read, and how many reads were made (a registry read by a worker).
+  let text = '';
+  let reads = 0;
+  const fileWith = (password: string) => `connections:
+  erp: { tipo: database, driver: mysql, host: erp.example, database: erp, user: u, password: ${password} }
+  crm: { tipo: api, baseUrl: "https://api" }
+`;
+  const read = async (): Promise<ConnectionsRegistry> => {
+    reads++;
+    const parsed = parseConnections(text, 'yaml', {}, 'connections.yaml');
+    return new ConnectionsRegistry(
+      [...parsed.entries()].map(([, connection]) => connection),
+      'connections.yaml',
+      read,
+    );
+  };
+  const registry = async () => {
+    text = fileWith('antiga');
+    reads = 0;
+    const loaded = await read();
+    reads = 0;
+    return loaded;
+  };
+
+  it('keeps the objects of unchanged definitions and tells no listener when nothing changed', async () => {
+    const connections = await registry();
+    const [erp, crm] = [connections.require('erp'), connections.require('crm')];
+    let heard = 0;
+    connections.onReload(() => void heard++);
+    expect(await connections.reload()).toEqual([]);
+    expect(connections.require('erp')).toBe(erp);
+    expect(heard).toBe(0);
+    // One changed: only that one is a new object, and the listeners hear of it.
+    text = fileWith('nova');
+    expect(await connections.reload()).toEqual(['erp']);
+    expect(connections.require('erp')).not.toBe(erp);
+    expect(connections.require('crm')).toBe(crm);
+    expect(heard).toBe(1);
+  });
+
+  it('reads the file once for a wave of refusals of an unchanged definition, and not again right after', async () => {
+    const connections = await registry();
+    const erp = connections.require('erp');
+    const wave = await Promise.all([connections.replacedAfterRefusal(erp), connections.replacedAfterRefusal(erp)]);
+    expect(wave.map((outcome) => outcome.replaced)).toEqual([false, false]);
+    expect(wave.map((outcome) => outcome.read).sort()).toEqual([false, true]);
+    expect(reads).toBe(1);
+    // A password wrong in the file too: the next push's refusal does not read it again (cooldown).
+    expect(await connections.replacedAfterRefusal(erp)).toEqual({ replaced: false, read: false });
+    expect(reads).toBe(1);
+  });
+
+  it('reads again at once after a read that changed something, and answers a refusal of a replaced definition unread', async () => {
+    const connections = await registry();
+    const erp = connections.require('erp');
+    text = fileWith('nova');
+    expect(await connections.replacedAfterRefusal(erp)).toEqual({ replaced: true, read: true });
+    expect(await connections.replacedAfterRefusal(erp)).toEqual({ replaced: true, read: false });
+    expect(reads).toBe(1);
+    // The new definition refused too (no cooldown after a change): read again.
+    expect(await connections.replacedAfterRefusal(connections.require('erp'))).toEqual({ replaced: false, read: true });
+    expect(reads).toBe(2);
   });
 });

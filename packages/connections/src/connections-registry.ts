@@ -15,25 +15,34 @@ export class ConnectionsRegistry {
   #byName: ReadonlyMap<string, Connection>;
   readonly #read: ConnectionsReader | undefined;
   #reloading: Promise<string[]> | undefined;
+  /** Reads finished so far: a refusal that waited for one decides with it instead of reading again. */
+  #generation = 0;
+  /** When a read last found the definitions unchanged (ms since epoch): refusals within the cooldown do not read again. */
+  #unchangedAt = Number.NEGATIVE_INFINITY;
+  readonly #cooldownMs: number;
   readonly #listeners: ((registry: ConnectionsRegistry) => void)[] = [];
 
   /**
    * `file` is where the connections came from, for messages; undefined when no file is configured. `read`, when given,
-   * is how `reload` reads them again.
+   * is how `reload` reads them again; `options.cooldownMs` (5 s by default) how long a read that found nothing changed
+   * answers later refusals (a password wrong in the file too does not make every push read the file).
    */
   constructor(
     connections: readonly Connection[],
     readonly file?: string,
     read?: ConnectionsReader,
+    options: { cooldownMs?: number } = {},
   ) {
     this.#byName = new Map(connections.map((connection) => [connection.name, connection]));
     this.#read = read;
+    this.#cooldownMs = options.cooldownMs ?? 5000;
   }
 
   /**
    * Reads the definitions again and takes them in place (a worker does after an ERP refused a login: the file may hold a
-   * new password by now); answers the names whose definition changed, appeared or went. A file that no longer loads
-   * throws and the definitions in use stay. Calls made while a reload is under way share it.
+   * new password by now); answers the names whose definition changed, appeared or went. A definition unchanged keeps
+   * its object (what was resolved from it stays current); listeners hear only of reloads that changed something. A file
+   * that no longer loads throws and the definitions in use stay. Calls made while a reload is under way share it.
    */
   reload(): Promise<string[]> {
     const read = this.#read;
@@ -41,17 +50,25 @@ export class ConnectionsRegistry {
     this.#reloading ??= read()
       .then((fresh) => {
         const changed = changedNames(this.#byName, fresh.#byName);
-        this.#byName = fresh.#byName;
-        for (const listener of this.#listeners) listener(this);
+        this.#unchangedAt = changed.length === 0 ? Date.now() : Number.NEGATIVE_INFINITY;
+        if (changed.length > 0) {
+          const kept = new Set(changed);
+          const before = this.#byName;
+          this.#byName = new Map(
+            [...fresh.#byName].map(([name, connection]) => [name, kept.has(name) ? connection : (before.get(name) ?? connection)]),
+          );
+          for (const listener of this.#listeners) listener(this);
+        }
         return changed;
       })
       .finally(() => {
+        this.#generation++;
         this.#reloading = undefined;
       });
     return this.#reloading;
   }
 
-  /** Calls `listener` after every reload that took new definitions (the pools of changed ones are retired there). */
+  /** Calls `listener` after every reload that changed a definition (the pools of changed ones are retired there). */
   onReload(listener: (registry: ConnectionsRegistry) => void): void {
     this.#listeners.push(listener);
   }
@@ -63,16 +80,19 @@ export class ConnectionsRegistry {
   }
 
   /**
-   * After a system refused the login of `refused`: true when the file now defines that connection otherwise (the
-   * next attempt logs in with the new definition), false when it still says the same. The file is read again only when
-   * `refused` is still the current definition (a refusal of one already replaced was handled) and one read at a time
-   * (a refusal during a reload waits for it). A file that no longer loads throws and the definitions in use stay.
+   * After a system refused the login of `refused`: `replaced` when the file now defines that connection otherwise (the
+   * next attempt logs in with the new definition), and whether the file was `read` for it. It is read only when
+   * `refused` is still the current definition (a refusal of one already replaced was handled), one read at a time (a
+   * refusal during a read decides with that read) and not again within the cooldown of a read that found nothing
+   * changed. A file that no longer loads throws and the definitions in use stay.
    */
-  async replacedAfterRefusal(refused: Connection): Promise<boolean> {
+  async replacedAfterRefusal(refused: Connection): Promise<{ replaced: boolean; read: boolean }> {
+    const generation = this.#generation;
     if (this.#reloading) await this.#reloading.catch(() => {});
-    if (!this.isCurrent(refused)) return true;
+    const answered = this.#generation !== generation || Date.now() - this.#unchangedAt < this.#cooldownMs;
+    if (!this.isCurrent(refused) || answered) return { replaced: !this.isCurrent(refused), read: false };
     await this.reload();
-    return !this.isCurrent(refused);
+    return { replaced: !this.isCurrent(refused), read: true };
   }
 
   get size(): number {

@@ -139,6 +139,11 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'a integração GET está mal configurada',
     en: 'the GET integration is misconfigured',
   },
+  // A source login refused for a definition the connections file has replaced since (GET's SourceDefinitionReplacedError).
+  CONNECTION_REPLACED: {
+    'pt-BR': 'a conexão mudou no arquivo de conexões enquanto a execução a usava: a próxima tentativa usa a definição nova',
+    en: 'the connection changed in the connections file while the run used it: the next attempt uses the new definition',
+  },
   // A source's refusal, classified as `connections test` does (packages/sources).
   LOGIN_REFUSED: {
     'pt-BR': 'o banco de origem (ERP) recusou o login: confira o usuário e a senha da conexão',

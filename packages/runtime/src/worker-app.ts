@@ -110,10 +110,12 @@ export async function runWorkerApp<Q extends QueueName>(
   // sources below do: a replaced definition retires its pool (closed once unused) and the push retries with the new one.
   const transports = createTransportFactory(undefined, {
     connections,
-    onReload: ({ refused, replaced, error }) =>
+    // Logged only when the file was read for it: refusals of a definition already replaced, or within the cooldown of
+    // an unchanged read, would log one line per push.
+    onReload: ({ refused, replaced, read, error }) =>
       error
         ? logger.warn({ connection: refused, reason: error.message }, 'receptor refused the login; connections reload failed')
-        : logger.info({ connection: refused, replaced }, 'receptor refused the login; connections read again'),
+        : read && logger.info({ connection: refused, replaced }, 'receptor refused the login; connections read again'),
   });
   shutdown.add('transports', () => transports.close());
   // Closed before the transports (steps run in reverse): a batch still under way finishes on its transport.
@@ -123,10 +125,12 @@ export async function runWorkerApp<Q extends QueueName>(
     // An ERP that refuses a pool's login (a rotated password): the file is read again before the run fails; a replaced
     // definition retires its pool (closed once no run reads from it) and the run retries with the new one.
     connections,
-    onReload: ({ refused, replaced, error }) =>
+    // Logged only when the file was read for it: refusals of a definition already replaced, or within the cooldown of
+    // an unchanged read, would log one line per run.
+    onReload: ({ refused, replaced, read, error }) =>
       error
         ? logger.warn({ connection: refused, reason: error.message }, 'source refused the login; connections reload failed')
-        : logger.info({ connection: refused, replaced }, 'source refused the login; connections read again'),
+        : read && logger.info({ connection: refused, replaced }, 'source refused the login; connections read again'),
   });
   shutdown.add('sources', () => sources.close());
 

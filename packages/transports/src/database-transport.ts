@@ -1,5 +1,6 @@
 import { assertPublicDatabase, type DatabaseConnection, shownUrl } from '@integrador/connections';
-import { classifySourceError } from '@integrador/sources';
+// The subpath, not the barrel: the ingress and the dashboard load this module and need none of the source readers.
+import { classifySourceError } from '@integrador/sources/errors';
 import type SQLiteModule from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type * as Mysql2Module from 'mysql2';
@@ -133,9 +134,12 @@ export function createDatabaseTransport(connection: DatabaseConnection, options:
               notProcessed: true,
             },
           );
-        // Unreachable or busy servers retry; a statement the receptor refuses (constraint, unknown column) does not.
+        // Unreachable or busy servers retry; a statement the receptor refuses (constraint, unknown column) does not. A
+        // pooled connection the server ended (killed, restarted: mysql2's PROTOCOL_CONNECTION_LOST, pg's 57P01 or
+        // "Connection terminated") retries too, but not as unprocessed: the insert may have run before the connection
+        // went, so run-set keeps the record enviando and reconciles it before sending again.
         if (
-          /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|timeout|too many connections|SQLITE_BUSY|deadlock/i.test(
+          /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|PROTOCOL_CONNECTION_LOST|Connection lost|Connection terminated|57P01|timeout|too many connections|SQLITE_BUSY|deadlock/i.test(
             `${message} ${String((err as { code?: unknown }).code ?? '')}`,
           )
         ) {

@@ -1,4 +1,4 @@
-import { type Connection, type ConnectionsRegistry, connectionFingerprint } from '@integrador/connections';
+import { type Connection, type ConnectionsRegistry, type Pooled, RetiringPool } from '@integrador/connections';
 import { createDatabaseTransport } from './database-transport';
 import { TransientTransportError } from './errors';
 import { createRestTransport } from './rest-transport';
@@ -26,21 +26,12 @@ export interface TransportFactoryOptions {
    * their calls in flight end) and the push fails as transient, so its next attempt logs in with the new definition.
    */
   connections?: ConnectionsRegistry;
-  /** Told what a refused login led to: whether its definition was replaced, or why the file could not be read. */
-  onReload?: (outcome: { refused: string; replaced: boolean; error?: Error }) => void;
+  /**
+   * Told what a refused login led to: whether its definition was replaced, whether the file was read for it (not for a
+   * definition already replaced, nor within the cooldown of an unchanged read), or why the file could not be read.
+   */
+  onReload?: (outcome: { refused: string; replaced: boolean; read: boolean; error?: Error }) => void;
 }
-
-/** One transport and its users: the calls in flight on it. A retired one is closed when the last call ends. */
-interface Use {
-  readonly key: string;
-  readonly raw: Transport;
-  users: number;
-  retired: boolean;
-  closing?: Promise<void>;
-}
-
-/** A live transport: its use and what transportFor hands out (the calls counted). */
-type Entry = Use & { readonly counted: Transport };
 
 /** A process's transport factory (Temporal's createActivities(db) style: injected, never a module-level cache). */
 export function createTransportFactory(
@@ -48,65 +39,47 @@ export function createTransportFactory(
   options: TransportFactoryOptions = {},
 ): TransportFactory {
   const { connections, onReload } = options;
-  // By name and definition digest: a reload gives every connection a new object, and only the transports whose
+  // By name and definition digest: a reload gives every changed connection a new object, and only the transports whose
   // definition changed are retired (the others keep their sockets and calls in flight).
-  const live = new Map<string, Entry>();
-  const retired = new Set<Use>();
-  const keyOf = (connection: Connection) => `${connection.name}\u0000${connectionFingerprint(connection)}`;
-
-  const closeEntry = (entry: Use): Promise<void> => {
-    entry.closing ??= Promise.resolve(entry.raw.close?.())
-      .catch(() => {})
-      .finally(() => retired.delete(entry));
-    return entry.closing;
-  };
-  const retire = (entry: Entry) => {
-    if (entry.retired) return;
-    entry.retired = true;
-    live.delete(entry.key);
-    retired.add(entry);
-    if (entry.users === 0) void closeEntry(entry);
-  };
-  /** Retires the transports whose definition the registry no longer holds as it was. */
-  const retireChanged = (registry: ConnectionsRegistry) => {
-    for (const entry of [...live.values()]) {
-      const name = entry.key.slice(0, entry.key.indexOf('\u0000'));
-      const current = registry.get(name);
-      if (!current || keyOf(current) !== entry.key) retire(entry);
-    }
-  };
-  connections?.onReload(retireChanged);
+  const pool = new RetiringPool<Transport>((raw) => raw.close?.(), connections);
+  // What transportFor hands out per pooled transport: the same object every time (a SetTarget keeps it).
+  const handedOut = new WeakMap<Pooled<Transport>, Transport>();
 
   /** After a refused login: true when the file now defines the connection otherwise (the push then retries). */
   const refused = async (connection: Connection): Promise<boolean> => {
     if (!connections) return false;
     try {
-      const replaced = await connections.replacedAfterRefusal(connection);
-      onReload?.({ refused: connection.name, replaced });
-      return replaced;
+      const outcome = await connections.replacedAfterRefusal(connection);
+      onReload?.({ refused: connection.name, ...outcome });
+      return outcome.replaced;
     } catch (error) {
       // A file that no longer loads: the definitions in use stay, the refusal goes on as before.
-      onReload?.({ refused: connection.name, replaced: false, error: error as Error });
+      onReload?.({ refused: connection.name, replaced: false, read: true, error: error as Error });
       return false;
     }
   };
 
+  // After shutdown the factory opens nothing: a late push fails as transient (its job is retried by another process).
+  const closedError = (connection: Connection) =>
+    new TransientTransportError(transportMessage('TRANSPORTS_CLOSED', { connection: connection.name }, 'en'), undefined, undefined, {
+      receptorMessage: transportMessage('TRANSPORTS_CLOSED', { connection: connection.name }),
+      notProcessed: true,
+    });
+  const failing = (error: Error): Transport => ({
+    send: () => Promise.reject(error),
+    preview: () => Promise.reject(error),
+    close: async () => {},
+  });
   const replacedError = (connection: Connection) =>
     new TransientTransportError(transportMessage('CONNECTION_REPLACED', { connection: connection.name }, 'en'), undefined, undefined, {
       receptorMessage: transportMessage('CONNECTION_REPLACED', { connection: connection.name }),
       notProcessed: true,
     });
   /** The transport with its calls counted: a retired one takes no new call and closes after the last. */
-  const counted = (connection: Connection, current: Use): Transport => {
-    const use = async <T>(call: (raw: Transport) => Promise<T>): Promise<T> => {
-      if (current.retired) throw replacedError(connection);
-      current.users++;
-      try {
-        return await call(current.raw);
-      } finally {
-        current.users--;
-        if (current.retired && current.users === 0) void closeEntry(current);
-      }
+  const counted = (connection: Connection, current: Pooled<Transport>): Transport => {
+    const use = <T>(call: (raw: Transport) => Promise<T>): Promise<T> => {
+      if (current.retired) return Promise.reject(pool.closed ? closedError(connection) : replacedError(connection));
+      return pool.use(current, call);
     };
     const transport: Transport = {
       send: (request) => use((raw) => raw.send(request)),
@@ -121,31 +94,25 @@ export function createTransportFactory(
 
   return {
     transportFor(connection) {
-      const key = keyOf(connection);
-      const known = live.get(key);
-      if (known) return known.counted;
-      // A definition no longer current (a target resolved before a reload) opens nothing: its calls fail as transient.
-      if (connections && connections.get(connection.name) !== undefined && !connections.isCurrent(connection)) {
-        const error = replacedError(connection);
-        return { send: () => Promise.reject(error), preview: () => Promise.reject(error), close: async () => {} };
-      }
-      const raw =
+      if (pool.closed) return failing(closedError(connection));
+      // A definition no longer current (a target resolved before a reload; replaced, renamed or removed) opens nothing:
+      // its calls fail as transient.
+      if (connections && !connections.isCurrent(connection)) return failing(replacedError(connection));
+      const pooled = pool.get(connection, () =>
         connection.kind === 'webservice'
           ? createSoapTransport(connection, { cache: soapCache })
           : connection.kind === 'api'
             ? createRestTransport(connection)
-            : createDatabaseTransport(connection, { onLoginRefused: () => refused(connection) });
-      const state: Use = { key, raw, users: 0, retired: false };
-      const entry: Entry = Object.assign(state, { counted: counted(connection, state) });
-      live.set(key, entry);
-      return entry.counted;
+            : createDatabaseTransport(connection, { onLoginRefused: () => refused(connection) }),
+      );
+      let transport = handedOut.get(pooled);
+      if (!transport) {
+        transport = counted(connection, pooled);
+        handedOut.set(pooled, transport);
+      }
+      return transport;
     },
-    async close() {
-      const open = [...live.values(), ...retired];
-      live.clear();
-      for (const entry of open) entry.retired = true;
-      // Shutdown closes every transport at once (a call still in flight is cut, as it was before retiring existed).
-      await Promise.allSettled(open.map(closeEntry));
-    },
+    // Shutdown closes every transport at once (a call still in flight is cut, as it was before retiring existed).
+    close: () => pool.close(),
   };
 }

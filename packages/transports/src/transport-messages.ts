@@ -5,7 +5,8 @@ export type TransportMessageKey =
   | 'RESPONSE_TOO_LARGE'
   | 'RESPONSE_TOO_LARGE_AFTER_CALL'
   | 'RESPONSE_TOO_LARGE_IN_BATCH'
-  | 'CONNECTION_REPLACED';
+  | 'CONNECTION_REPLACED'
+  | 'TRANSPORTS_CLOSED';
 
 const MESSAGES = defineCatalogue<TransportMessageKey>({
   // Nothing was sent (the WSDL fetch): the receptor has done nothing.
@@ -34,6 +35,12 @@ const MESSAGES = defineCatalogue<TransportMessageKey>({
     'pt-BR':
       'a conexão {connection} mudou no arquivo de conexões (o login antigo foi recusado ou já tinha sido substituído): nada foi enviado; a próxima tentativa usa a definição nova',
     en: 'connection {connection} changed in the connections file (the old login was refused or had already been replaced): nothing was sent; the next attempt uses the new definition',
+  },
+  // A push that reached a process shutting down (its transports closed): nothing was sent, another attempt sends it.
+  TRANSPORTS_CLOSED: {
+    'pt-BR':
+      'a conexão {connection} não foi usada porque este processo está encerrando: nada foi enviado; a próxima tentativa envia o registro',
+    en: 'connection {connection} was not used because this process is shutting down: nothing was sent; the next attempt sends the record',
   },
 });
 

@@ -47,6 +47,8 @@ export function sideError(side: 'source' | 'crm', where: string, err: unknown): 
   if (err instanceof PermanentError || err instanceof SyncBusyError || err instanceof SyncLeaseLostError || err instanceof GetSideError)
     return err;
   if ((err as Error | undefined)?.name === 'AbortError') return err;
+  // Already worded with its connection and its own code (CONNECTION_REPLACED): wrapping would name the source twice.
+  if ((err as { code?: unknown } | undefined)?.code === 'CONNECTION_REPLACED') return err;
   return new GetSideError(side, where, err);
 }
 

@@ -3,11 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type ConnectionsRegistry, loadConnections } from '@integrador/connections';
+import { jobFailureText } from '@integrador/queue';
 import { classifySourceError } from '@integrador/sources';
 import { TEST_SOURCE_SERVERS } from '@integrador/sources/testing';
+import Database from 'better-sqlite3';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
 import { Client as PgClient } from 'pg';
 import { isPermanent } from '../runs/run-errors';
+import { sideError } from './get-errors';
 import { createSourceReaderFactory, SourceDefinitionReplacedError, type SourceReaderFactory } from './get-services';
 
 // #11: an ERP login that changes under a running worker (a rotated password, another login) must not leave the worker
@@ -137,7 +140,7 @@ describe.each(SCENARIOS)('a GET source whose login changes under the worker (%s)
   const scenario = scenarioOf();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fixreload-connections-'));
   const file = path.join(dir, 'connections.yaml');
-  const outcomes: { refused: string; replaced: boolean; error?: Error }[] = [];
+  const outcomes: { refused: string; replaced: boolean; read: boolean; error?: Error }[] = [];
   let reloads = 0;
   let connections: ConnectionsRegistry;
   let sources: SourceReaderFactory;
@@ -204,10 +207,14 @@ describe.each(SCENARIOS)('a GET source whose login changes under the worker (%s)
       expect(String((failure as Error).message)).not.toContain('senha-');
     }
     expect(reloads).toBe(1);
-    expect(outcomes).toEqual([
-      { refused: 'erp', replaced: true },
-      { refused: 'erp', replaced: true },
-    ]);
+    // The file was read for one of them: the other decided with that read.
+    expect(outcomes).toHaveLength(2);
+    expect(outcomes).toEqual(
+      expect.arrayContaining([
+        { refused: 'erp', replaced: true, read: true },
+        { refused: 'erp', replaced: true, read: false },
+      ]),
+    );
 
     // Their next attempts take the definition the file holds now and log in.
     expect(connections.isCurrent(before)).toBe(false);
@@ -228,6 +235,71 @@ describe.each(SCENARIOS)('a GET source whose login changes under the worker (%s)
     for (let tries = 0; tries < 5 && classifySourceError(scenario.driver, failure) !== 'LOGIN_REFUSED'; tries++) failure = await run();
     expect(classifySourceError(scenario.driver, failure)).toBe('LOGIN_REFUSED');
     expect(failure).not.toBeInstanceOf(SourceDefinitionReplacedError);
-    expect(outcomes.at(-1)).toEqual({ refused: 'erp', replaced: false });
+    expect(outcomes.at(-1)).toMatchObject({ refused: 'erp', replaced: false });
   }, 30_000);
+});
+
+// The factory's guard without a refusal, on a SQLite source file: a run resolved before the connections file was read
+// again must open nothing with a definition the file no longer holds, whatever became of it.
+describe('a GET source factory with the process connections', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'get-services-'));
+  const file = path.join(dir, 'connections.yaml');
+  const source = path.join(dir, 'erp.db');
+  let connections: ConnectionsRegistry;
+  let sources: SourceReaderFactory;
+  let opened = 0;
+
+  const writeFile = (name: string) =>
+    fs.writeFileSync(
+      file,
+      ['connections:', `  ${name}:`, '    tipo: database', '    driver: sqlite', `    database: ${source}`].join('\n'),
+    );
+  const run = (connection: Parameters<SourceReaderFactory['withReader']>[0]) =>
+    sources
+      .withReader(connection, async (reader) => {
+        opened++;
+        return reader.query(SELECT_ONE);
+      })
+      .then(
+        () => 'ok',
+        (error: unknown) => error,
+      );
+
+  beforeEach(async () => {
+    new Database(source).close();
+    writeFile('erp');
+    ({ connections } = await loadConnections({ connectionsFile: file, secretSource: {} }));
+    sources = createSourceReaderFactory({ connections });
+    opened = 0;
+  });
+  afterEach(() => sources.close());
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('opens nothing for a definition the file renamed: the run fails as transient, worded by its own code', async () => {
+    const before = connections.require('erp');
+    writeFile('erp_renomeado');
+    await connections.reload();
+    const failure = await run(before);
+    expect(failure).toBeInstanceOf(SourceDefinitionReplacedError);
+    expect(isPermanent(failure)).toBe(false);
+    expect(opened).toBe(0);
+    // As run-get passes a source's failure on: not wrapped (its source named once), its code worded in both languages.
+    expect(sideError('source', 'ERP source "erp"', failure)).toBe(failure);
+    expect((failure as SourceDefinitionReplacedError).code).toBe('CONNECTION_REPLACED');
+    expect(jobFailureText('pt-BR', 'CONNECTION_REPLACED', (failure as Error).message)).toContain(
+      'a próxima tentativa usa a definição nova',
+    );
+    expect(jobFailureText('en', 'CONNECTION_REPLACED', (failure as Error).message)).toContain('the next attempt uses the new definition');
+    expect(await run(connections.require('erp_renomeado'))).toBe('ok');
+  });
+
+  it('opens nothing once closed: the run fails as transient, not as a replaced definition', async () => {
+    const connection = connections.require('erp');
+    await sources.close();
+    const failure = await run(connection);
+    expect(failure).toBeInstanceOf(Error);
+    expect(failure).not.toBeInstanceOf(SourceDefinitionReplacedError);
+    expect(isPermanent(failure)).toBe(false);
+    expect(opened).toBe(0);
+  });
 });

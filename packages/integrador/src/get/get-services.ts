@@ -1,4 +1,4 @@
-import { type Connection, type ConnectionsRegistry, connectionFingerprint, type DatabaseConnection } from '@integrador/connections';
+import { type Connection, type ConnectionsRegistry, type DatabaseConnection, type Pooled, RetiringPool } from '@integrador/connections';
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import { classifySourceError, openSourceReader, type SourceReader } from '@integrador/sources';
 import { abandonSyncRuns, type CrmDatabase } from '@integrador/store';
@@ -23,53 +23,36 @@ export interface SourceReaderFactoryOptions {
    * so its next attempt logs in with the new definition. A definition unchanged fails as before (LOGIN_REFUSED).
    */
   connections?: ConnectionsRegistry;
-  /** Told what a refused login led to: whether its definition was replaced, or why the file could not be read. */
-  onReload?: (outcome: { refused: string; replaced: boolean; error?: Error }) => void;
+  /**
+   * Told what a refused login led to: whether its definition was replaced, whether the file was read for it (not for a
+   * definition already replaced, nor within the cooldown of an unchanged read), or why the file could not be read.
+   */
+  onReload?: (outcome: { refused: string; replaced: boolean; read: boolean; error?: Error }) => void;
 }
 
-/** One reader (its pool) and its users: the runs reading from it. A retired one is closed when the last run ends. */
-interface Entry {
-  readonly key: string;
-  readonly name: string;
-  readonly reader: Promise<SourceReader>;
-  users: number;
-  retired: boolean;
-  closing?: Promise<void>;
-}
-
-/** A source login refused for a definition the connections file has replaced since: the attempt retries with the new one. */
+/**
+ * A source login refused for a definition the connections file has replaced since (or a run resolved before it was
+ * replaced, renamed or removed): the attempt retries with what the file says now. Its own code, so the run's record words
+ * it (JOB_FAILURE_REASONS) instead of a generic source failure.
+ */
 export class SourceDefinitionReplacedError extends Error {
   override name = 'SourceDefinitionReplacedError';
+  readonly code = 'CONNECTION_REPLACED';
+  readonly permanent = false;
+}
+
+/** A run that reached a factory already closed (its process is shutting down): transient, another attempt runs it. */
+export class SourceReadersClosedError extends Error {
+  override name = 'SourceReadersClosedError';
+  readonly code = 'SOURCE_READERS_CLOSED';
   readonly permanent = false;
 }
 
 /** A process's source reader factory (injected into the GET processor, never a module-level cache). */
 export function createSourceReaderFactory(options: SourceReaderFactoryOptions = {}): SourceReaderFactory {
   const { connections, onReload } = options;
-  const live = new Map<string, Entry>();
-  const retired = new Set<Entry>();
-  const keyOf = (connection: Connection) => `${connection.name}\u0000${connectionFingerprint(connection)}`;
-
-  const closeEntry = (entry: Entry): Promise<void> => {
-    entry.closing ??= entry.reader
-      .then((reader) => reader.close())
-      .catch(() => {})
-      .finally(() => retired.delete(entry));
-    return entry.closing;
-  };
-  const retire = (entry: Entry) => {
-    if (entry.retired) return;
-    entry.retired = true;
-    if (live.get(entry.key) === entry) live.delete(entry.key);
-    retired.add(entry);
-    if (entry.users === 0) void closeEntry(entry);
-  };
-  connections?.onReload((registry) => {
-    for (const entry of [...live.values()]) {
-      const current = registry.get(entry.name);
-      if (!current || keyOf(current) !== entry.key) retire(entry);
-    }
-  });
+  // By name and definition digest, retired when a reload changes the definition (closed once no run reads from it).
+  const pool = new RetiringPool<Promise<SourceReader>>((reader) => reader.then((open) => open.close()), connections);
 
   const replaced = (connection: Connection) =>
     new SourceDefinitionReplacedError(
@@ -79,12 +62,12 @@ export function createSourceReaderFactory(options: SourceReaderFactoryOptions = 
   const refused = async (connection: Connection): Promise<boolean> => {
     if (!connections) return false;
     try {
-      const answer = await connections.replacedAfterRefusal(connection);
-      onReload?.({ refused: connection.name, replaced: answer });
-      return answer;
+      const outcome = await connections.replacedAfterRefusal(connection);
+      onReload?.({ refused: connection.name, ...outcome });
+      return outcome.replaced;
     } catch (error) {
       // A file that no longer loads: the definitions in use stay, the refusal goes on as before.
-      onReload?.({ refused: connection.name, replaced: false, error: error as Error });
+      onReload?.({ refused: connection.name, replaced: false, read: true, error: error as Error });
       return false;
     }
   };
@@ -108,42 +91,27 @@ export function createSourceReaderFactory(options: SourceReaderFactoryOptions = 
       close: async () => {},
     };
   };
-  const entryFor = (connection: DatabaseConnection): Entry => {
-    const key = keyOf(connection);
-    const known = live.get(key);
-    if (known) return known;
-    // A definition no longer current (resolved before a reload) opens nothing: the run retries with the new one.
-    if (connections && connections.get(connection.name) !== undefined && !connections.isCurrent(connection)) throw replaced(connection);
-    const entry: Entry = { key, name: connection.name, reader: openSourceReader(connection), users: 0, retired: false };
-    live.set(key, entry);
+  const pooledFor = (connection: DatabaseConnection): Pooled<Promise<SourceReader>> => {
+    // A definition no longer current (resolved before a reload; replaced, renamed or removed) opens nothing: the run
+    // retries with what the file says now.
+    if (connections && !connections.isCurrent(connection)) throw replaced(connection);
+    const pooled = pool.get(connection, () => openSourceReader(connection));
     // A refused host (outbound guard) is not kept: a fixed connections file is tried again.
-    entry.reader.catch(() => {
-      if (live.get(key) === entry) live.delete(key);
-    });
-    return entry;
+    pooled.value.catch(() => pool.forget(pooled));
+    return pooled;
   };
   return {
     async withReader(connection, use) {
+      if (pool.closed)
+        throw new SourceReadersClosedError(`ERP source "${connection.name}": this process is shutting down; the next attempt reads it`);
       if (connection.kind !== 'database')
         throw new GetConfigError(
           'GET_CONFIG',
           `conexao "${connection.name}" is a ${connection.kind} connection; a GET pull reads a database (tipo database in the connections file)`,
         );
-      const entry = entryFor(connection);
-      entry.users++;
-      try {
-        return await use(watched(connection, await entry.reader));
-      } finally {
-        entry.users--;
-        if (entry.retired && entry.users === 0) void closeEntry(entry);
-      }
+      return pool.use(pooledFor(connection), async (reader) => use(watched(connection, await reader)));
     },
-    async close() {
-      const open = [...live.values(), ...retired];
-      live.clear();
-      for (const entry of open) entry.retired = true;
-      await Promise.allSettled(open.map(closeEntry));
-    },
+    close: () => pool.close(),
   };
 }
 

@@ -100,10 +100,13 @@ export function cachedSetTargets(
     const key = `${tenant.empresaId}:${tenant.filialId ?? ''}:${integracaoId}`;
     const known = cache.get(key);
     if (!known) return fresh(key, tenant, integracaoId);
-    // A target resolved before the connections file was read again is resolved anew: its connection is not current.
-    return known.then((target) =>
-      connections.get(target.connection.name) === target.connection ? target : fresh(key, tenant, integracaoId),
-    );
+    // A target resolved before the connections file changed its connection is resolved anew (a reload that changed
+    // nothing keeps the objects, so the targets stay); once, by whichever job comes first: the others take its promise.
+    return known.then((target) => {
+      if (connections.get(target.connection.name) === target.connection) return target;
+      const now = cache.get(key);
+      return now !== undefined && now !== known ? now : fresh(key, tenant, integracaoId);
+    });
   };
 }
 
