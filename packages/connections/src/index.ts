@@ -29,6 +29,6 @@ export {
   lookupName,
   OutboundAddressError,
 } from './outbound-address';
-export { type Pooled, RetiringPool } from './retiring-pool';
+export { definitionReplacedAfterRefusal, type Pooled, type RefusalOutcome, RetiringPool } from './retiring-pool';
 export { Secret } from './secret';
 export { CONNECTION_KINDS, type ConnectionKind, normalizeTipoConexao, TIPO_CONEXAO_ALIASES } from './tipo-conexao';

@@ -102,3 +102,32 @@ export class RetiringPool<T> {
 }
 
 const keyOf = (connection: Connection) => `${connection.name}\u0000${connectionFingerprint(connection)}`;
+
+/** What a factory reports after a refused login: the connection, whether the file now defines it otherwise, whether it was read. */
+export interface RefusalOutcome {
+  refused: string;
+  replaced: boolean;
+  read: boolean;
+  error?: Error;
+}
+
+/**
+ * After a refused login: true when the connections file now defines `connection` otherwise (the push or run then fails
+ * as transient and its retry uses the new definition). A file that no longer loads keeps the definitions in use: the
+ * refusal goes on as before. The one owner of that step for SET receptors and GET sources.
+ */
+export async function definitionReplacedAfterRefusal(
+  connections: ConnectionsRegistry | undefined,
+  connection: Connection,
+  onReload?: (outcome: RefusalOutcome) => void,
+): Promise<boolean> {
+  if (!connections) return false;
+  try {
+    const outcome = await connections.replacedAfterRefusal(connection);
+    onReload?.({ refused: connection.name, ...outcome });
+    return outcome.replaced;
+  } catch (error) {
+    onReload?.({ refused: connection.name, replaced: false, read: true, error: error as Error });
+    return false;
+  }
+}

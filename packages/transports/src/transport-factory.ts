@@ -1,4 +1,11 @@
-import { type Connection, type ConnectionsRegistry, type Pooled, RetiringPool } from '@integrador/connections';
+import {
+  type Connection,
+  type ConnectionsRegistry,
+  definitionReplacedAfterRefusal,
+  type Pooled,
+  type RefusalOutcome,
+  RetiringPool,
+} from '@integrador/connections';
 import { createDatabaseTransport } from './database-transport';
 import { TransientTransportError } from './errors';
 import { createRestTransport } from './rest-transport';
@@ -30,7 +37,7 @@ export interface TransportFactoryOptions {
    * Told what a refused login led to: whether its definition was replaced, whether the file was read for it (not for a
    * definition already replaced, nor within the cooldown of an unchanged read), or why the file could not be read.
    */
-  onReload?: (outcome: { refused: string; replaced: boolean; read: boolean; error?: Error }) => void;
+  onReload?: (outcome: RefusalOutcome) => void;
 }
 
 /** A process's transport factory (Temporal's createActivities(db) style: injected, never a module-level cache). */
@@ -45,19 +52,7 @@ export function createTransportFactory(
   // What transportFor hands out per pooled transport: the same object every time (a SetTarget keeps it).
   const handedOut = new WeakMap<Pooled<Transport>, Transport>();
 
-  /** After a refused login: true when the file now defines the connection otherwise (the push then retries). */
-  const refused = async (connection: Connection): Promise<boolean> => {
-    if (!connections) return false;
-    try {
-      const outcome = await connections.replacedAfterRefusal(connection);
-      onReload?.({ refused: connection.name, ...outcome });
-      return outcome.replaced;
-    } catch (error) {
-      // A file that no longer loads: the definitions in use stay, the refusal goes on as before.
-      onReload?.({ refused: connection.name, replaced: false, read: true, error: error as Error });
-      return false;
-    }
-  };
+  const refused = (connection: Connection) => definitionReplacedAfterRefusal(connections, connection, onReload);
 
   // After shutdown the factory opens nothing: a late push fails as transient (its job is retried by another process).
   const closedError = (connection: Connection) =>

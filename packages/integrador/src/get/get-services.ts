@@ -1,4 +1,12 @@
-import { type Connection, type ConnectionsRegistry, type DatabaseConnection, type Pooled, RetiringPool } from '@integrador/connections';
+import {
+  type Connection,
+  type ConnectionsRegistry,
+  type DatabaseConnection,
+  definitionReplacedAfterRefusal,
+  type Pooled,
+  type RefusalOutcome,
+  RetiringPool,
+} from '@integrador/connections';
 import type { IntegrationRunPayload } from '@integrador/jobs';
 import { classifySourceError, openSourceReader, type SourceReader } from '@integrador/sources';
 import { abandonSyncRuns, type CrmDatabase } from '@integrador/store';
@@ -27,7 +35,7 @@ export interface SourceReaderFactoryOptions {
    * Told what a refused login led to: whether its definition was replaced, whether the file was read for it (not for a
    * definition already replaced, nor within the cooldown of an unchanged read), or why the file could not be read.
    */
-  onReload?: (outcome: { refused: string; replaced: boolean; read: boolean; error?: Error }) => void;
+  onReload?: (outcome: RefusalOutcome) => void;
 }
 
 /**
@@ -58,19 +66,7 @@ export function createSourceReaderFactory(options: SourceReaderFactoryOptions = 
     new SourceDefinitionReplacedError(
       `ERP source "${connection.name}": its definition was replaced in the connections file; the next attempt uses the new one`,
     );
-  /** After a refused login: true when the file now defines the connection otherwise. */
-  const refused = async (connection: Connection): Promise<boolean> => {
-    if (!connections) return false;
-    try {
-      const outcome = await connections.replacedAfterRefusal(connection);
-      onReload?.({ refused: connection.name, ...outcome });
-      return outcome.replaced;
-    } catch (error) {
-      // A file that no longer loads: the definitions in use stay, the refusal goes on as before.
-      onReload?.({ refused: connection.name, replaced: false, read: true, error: error as Error });
-      return false;
-    }
-  };
+  const refused = (connection: Connection) => definitionReplacedAfterRefusal(connections, connection, onReload);
   /** The reader with its failures watched: a refused login of a definition since replaced fails as transient. */
   const watched = (connection: Connection, reader: SourceReader): SourceReader => {
     const check = async (error: unknown): Promise<never> => {
