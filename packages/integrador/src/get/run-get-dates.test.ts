@@ -1,8 +1,7 @@
-import type { SourceReader } from '@integrador/sources';
-import { createScratchSource, customer, type ScratchSource } from '@integrador/sources/testing';
+import { customer } from '@integrador/sources/testing';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
-import { readerOf, runGetOnce, seedGetIntegracao } from './test-support/get-fixtures';
+import { runGetOnce, seedGetIntegracao, usePostgresScratchErp } from './test-support/get-fixtures';
 
 const EMPRESA = 1;
 const ROWS = 20;
@@ -23,17 +22,7 @@ const CASES = [
 ] as const;
 
 describe('GET pull of a date/time into the CRM', () => {
-  let source: ScratchSource;
-  let reader: SourceReader;
-
-  beforeAll(async () => {
-    source = await createScratchSource('postgres', ROWS);
-    reader = await readerOf(source);
-  });
-  afterAll(async () => {
-    await reader?.close();
-    await source?.drop();
-  });
+  const erp = usePostgresScratchErp(ROWS);
 
   describe.each(CASES)('into a $crm CRM ($column)', ({ crm: dialect, column, text }) => {
     let crm: TestDatabase;
@@ -45,7 +34,7 @@ describe('GET pull of a date/time into the CRM', () => {
     afterAll(async () => crm?.drop());
 
     it('writes the Brasília wall clock of the ERP instant, into new rows and over changed ones', async () => {
-      const id = await seedGetIntegracao(crm.db, EMPRESA, source, { modo: 'completo', sql_consulta: WITH_DATES });
+      const id = await seedGetIntegracao(crm.db, EMPRESA, erp.source, { modo: 'completo', sql_consulta: WITH_DATES });
       const shown = async () => {
         const { rows } = await sql<{ id_erp: string; shown: string }>`SELECT id_erp, ${text} AS shown FROM contas
           WHERE empresa_id = ${EMPRESA} AND id_erp IN ('1', '7')`.execute(crm.db);
@@ -53,11 +42,11 @@ describe('GET pull of a date/time into the CRM', () => {
       };
       const expected = { '1': brasilia(customer(1).DATALT), '7': brasilia(customer(7).DATALT) };
       // A first load (PostgreSQL COPYs straight into the table) …
-      expect((await runGetOnce(crm, reader, EMPRESA, id)).rowsWritten).toBe(ROWS);
+      expect((await runGetOnce(crm, erp.reader, EMPRESA, id)).rowsWritten).toBe(ROWS);
       expect(await shown()).toEqual(expected);
       // … and an upsert over rows whose value changed in the CRM (staged, then INSERT … SELECT).
       await sql`UPDATE contas SET cadastro_timestamp = '2000-01-01 00:00:00'`.execute(crm.db);
-      expect((await runGetOnce(crm, reader, EMPRESA, id)).rowsWritten).toBeGreaterThanOrEqual(ROWS);
+      expect((await runGetOnce(crm, erp.reader, EMPRESA, id)).rowsWritten).toBeGreaterThanOrEqual(ROWS);
       expect(await shown()).toEqual(expected);
     });
   });
@@ -65,8 +54,8 @@ describe('GET pull of a date/time into the CRM', () => {
   it('keeps the instant in a PostgreSQL timestamptz column', async () => {
     const crm = await createTestDatabase('postgres');
     try {
-      const id = await seedGetIntegracao(crm.db, EMPRESA, source, { modo: 'completo', sql_consulta: WITH_DATES });
-      await runGetOnce(crm, reader, EMPRESA, id);
+      const id = await seedGetIntegracao(crm.db, EMPRESA, erp.source, { modo: 'completo', sql_consulta: WITH_DATES });
+      await runGetOnce(crm, erp.reader, EMPRESA, id);
       const row = await crm.db.selectFrom('contas').select('cadastro_timestamp').where('id_erp', '=', '7').executeTakeFirstOrThrow();
       expect(new Date(row.cadastro_timestamp as Date).toISOString()).toBe(customer(7).DATALT.toISOString());
     } finally {
@@ -86,8 +75,8 @@ describe('GET pull of a date/time into the CRM', () => {
   it.each(['sqlite', 'postgres', 'mysql'] as const)('writes the Brasília day of an ERP instant into a %s date column', async (dialect) => {
     const crm = await createTestDatabase(dialect);
     try {
-      const id = await seedGetIntegracao(crm.db, EMPRESA, source, { modo: 'completo', tabela: 'oportunidades', sql_consulta: DAYS });
-      expect((await runGetOnce(crm, reader, EMPRESA, id)).rowsWritten).toBe(2);
+      const id = await seedGetIntegracao(crm.db, EMPRESA, erp.source, { modo: 'completo', tabela: 'oportunidades', sql_consulta: DAYS });
+      expect((await runGetOnce(crm, erp.reader, EMPRESA, id)).rowsWritten).toBe(2);
       const { rows } = await sql<{ id_erp: string; dia: string }>`SELECT id_erp, ${DAY_TEXT[dialect]} AS dia FROM oportunidades
         WHERE empresa_id = ${EMPRESA} ORDER BY id_erp`.execute(crm.db);
       expect(rows).toEqual([

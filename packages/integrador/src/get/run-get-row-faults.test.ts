@@ -1,9 +1,7 @@
 import { jobFailureText } from '@integrador/queue';
-import type { SourceReader } from '@integrador/sources';
-import { createScratchSource, type ScratchSource } from '@integrador/sources/testing';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { PermanentError } from '../set/permanent-error';
-import { readerOf, runGetOnce, seedGetIntegracao } from './test-support/get-fixtures';
+import { runGetOnce, seedGetIntegracao, usePostgresScratchErp } from './test-support/get-fixtures';
 
 const EMPRESA = 1;
 
@@ -34,16 +32,7 @@ const CASES = [
 ] as const;
 
 describe('GET: an ERP row the CRM refuses fails the run for good, naming its key', () => {
-  let source: ScratchSource;
-  let reader: SourceReader;
-  beforeAll(async () => {
-    source = await createScratchSource('postgres', 6);
-    reader = await readerOf(source);
-  });
-  afterAll(async () => {
-    await reader?.close();
-    await source?.drop();
-  });
+  const erp = usePostgresScratchErp(6);
 
   describe.each(ALL_DIALECTS)('into a %s CRM', (dialect) => {
     let crm: TestDatabase;
@@ -54,8 +43,8 @@ describe('GET: an ERP row the CRM refuses fails the run for good, naming its key
 
     const cases = CASES.filter((c) => (c.dialects as readonly string[]).includes(dialect));
     it.each(cases)('$fault', async ({ tabela, sql, key }) => {
-      const id = await seedGetIntegracao(crm.db, EMPRESA, source, { modo: 'completo', tabela, sql_consulta: sql });
-      const failure = await runGetOnce(crm, reader, EMPRESA, id).then(
+      const id = await seedGetIntegracao(crm.db, EMPRESA, erp.source, { modo: 'completo', tabela, sql_consulta: sql });
+      const failure = await runGetOnce(crm, erp.reader, EMPRESA, id).then(
         () => null,
         (err: unknown) => err,
       );
@@ -70,7 +59,7 @@ describe('GET: an ERP row the CRM refuses fails the run for good, naming its key
     });
 
     it('a statement error of sql_update/sql_insert itself names no row (it is no row’s fault)', async () => {
-      const id = await seedGetIntegracao(crm.db, 3, source, {
+      const id = await seedGetIntegracao(crm.db, 3, erp.source, {
         modo: 'completo',
         campo_cursor: null,
         tabela: null,
@@ -78,7 +67,7 @@ describe('GET: an ERP row the CRM refuses fails the run for good, naming its key
         sql_update: 'UPDATE contas SET nome = #nome# WHERE empresa_id = #empresa_id# AND id_erp = #id_erp#',
         sql_insert: 'INSERT INTO contas (empresa_id, id_erp, nomex) VALUES (#empresa_id#, #id_erp#, #nome#)',
       });
-      const failure = await runGetOnce(crm, reader, 3, id).then(
+      const failure = await runGetOnce(crm, erp.reader, 3, id).then(
         () => null,
         (err: unknown) => err as PermanentError,
       );
@@ -89,14 +78,14 @@ describe('GET: an ERP row the CRM refuses fails the run for good, naming its key
     if (dialect !== 'sqlite')
       it('a text longer than the column over a row already there (the upsert path) is refused too, never cut', async () => {
         const good = 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI';
-        const id = await seedGetIntegracao(crm.db, 2, source, { modo: 'completo', sql_consulta: good });
-        expect((await runGetOnce(crm, reader, 2, id)).rowsWritten).toBe(6);
+        const id = await seedGetIntegracao(crm.db, 2, erp.source, { modo: 'completo', sql_consulta: good });
+        expect((await runGetOnce(crm, erp.reader, 2, id)).rowsWritten).toBe(6);
         await crm.db
           .updateTable('integracao')
           .set({ sql_consulta: `SELECT CODCLI AS id_erp, CASE WHEN CODCLI = 4 THEN repeat('y', 300) ELSE NOMCLI END AS nome FROM E085CLI` })
           .where('id', '=', id)
           .execute();
-        await expect(runGetOnce(crm, reader, 2, id)).rejects.toMatchObject({
+        await expect(runGetOnce(crm, erp.reader, 2, id)).rejects.toMatchObject({
           code: 'GET_WRITE_FAILED',
           params: { chave: '4', tabela: 'contas' },
         });

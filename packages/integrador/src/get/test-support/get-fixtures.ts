@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DatabaseDriver } from '@integrador/connections';
 import type { GetRunResult } from '@integrador/jobs';
 import { openSourceReader, type SourceReader } from '@integrador/sources';
-import type { ScratchSource } from '@integrador/sources/testing';
+import { createScratchSource, type ScratchSource } from '@integrador/sources/testing';
 import type { CrmDatabase, Database, IntegracaoTable } from '@integrador/store';
 import type { Insertable, Kysely } from 'kysely';
 import { admitRun } from '../../runs/admit-run';
@@ -95,3 +95,32 @@ export function readerOf(source: { connection: ScratchSource['connection'] }): P
 }
 
 export type { DatabaseDriver };
+
+/**
+ * A throw-away PostgreSQL ERP of `rows` customers and its reader, for a describe block: opened before its tests, closed
+ * and dropped after them. Read `source` and `reader` inside the tests (they exist once beforeAll ran).
+ */
+export function usePostgresScratchErp(rows: number): { readonly source: ScratchSource; readonly reader: SourceReader } {
+  let source: ScratchSource | undefined;
+  let reader: SourceReader | undefined;
+  beforeAll(async () => {
+    source = await createScratchSource('postgres', rows);
+    reader = await readerOf(source);
+  });
+  afterAll(async () => {
+    await reader?.close();
+    await source?.drop();
+  });
+  const opened = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('usePostgresScratchErp: read source/reader inside a test');
+    return value;
+  };
+  return {
+    get source() {
+      return opened(source);
+    },
+    get reader() {
+      return opened(reader);
+    },
+  };
+}
