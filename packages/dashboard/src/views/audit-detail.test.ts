@@ -1,16 +1,8 @@
 import type { Viewer } from '../access';
 import { auditBody } from './pages';
+import { adminViewer } from './test-viewer';
 
-const viewer = (locale: Viewer['locale']): Viewer => ({
-  autor: 'opa',
-  operadorId: 1,
-  papel: 'admin',
-  scope: 'all',
-  filialId: null,
-  timeZone: 'UTC',
-  locale,
-  csrf: null,
-});
+const viewer = adminViewer;
 const row = (acao: string, detalhe: unknown) => ({
   autor: 'opa',
   acao,

@@ -1,17 +1,9 @@
 import type { RegistroJob } from '@integrador/store';
 import type { Viewer } from '../access';
 import { type JobDetail, jobBody } from './pages';
+import { adminViewer } from './test-viewer';
 
-const viewer = (locale: Viewer['locale']): Viewer => ({
-  autor: 'opa',
-  operadorId: 1,
-  papel: 'admin',
-  scope: 'all',
-  filialId: null,
-  timeZone: 'UTC',
-  locale,
-  csrf: null,
-});
+const viewer = adminViewer;
 
 const record = (fila: string, nome_job: string): RegistroJob =>
   ({
