@@ -144,6 +144,12 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'a conexão mudou no arquivo de conexões enquanto a execução a usava: a próxima tentativa usa a definição nova',
     en: 'the connection changed in the connections file while the run used it: the next attempt uses the new definition',
   },
+  // A run that reached a worker shutting down (its source readers closed, GET's SourceReadersClosedError): nothing was
+  // read, another attempt runs it.
+  SOURCE_READERS_CLOSED: {
+    'pt-BR': 'o worker estava encerrando e não abriu a conexão com a origem: nada foi lido; a próxima tentativa executa a integração',
+    en: 'the worker was shutting down and did not open the connection to the source: nothing was read; the next attempt runs the integration',
+  },
   // A source's refusal, classified as `connections test` does (packages/sources).
   LOGIN_REFUSED: {
     'pt-BR': 'o banco de origem (ERP) recusou o login: confira o usuário e a senha da conexão',

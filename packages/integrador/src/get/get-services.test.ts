@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type ConnectionsRegistry, loadConnections } from '@integrador/connections';
-import { jobFailureText } from '@integrador/queue';
+import { JOB_FAILURE_REASONS, jobFailureLabel, jobFailureText } from '@integrador/queue';
 import { classifySourceError } from '@integrador/sources';
 import { TEST_SOURCE_SERVERS } from '@integrador/sources/testing';
 import Database from 'better-sqlite3';
@@ -11,7 +11,12 @@ import { createConnection as createMysqlConnection } from 'mysql2/promise';
 import { Client as PgClient } from 'pg';
 import { isPermanent } from '../runs/run-errors';
 import { sideError } from './get-errors';
-import { createSourceReaderFactory, SourceDefinitionReplacedError, type SourceReaderFactory } from './get-services';
+import {
+  createSourceReaderFactory,
+  SourceDefinitionReplacedError,
+  type SourceReaderFactory,
+  SourceReadersClosedError,
+} from './get-services';
 
 // #11: an ERP login that changes under a running worker (a rotated password, another login) must not leave the worker
 // building connections from the old definition until it restarts. Real servers: a PostgreSQL role and a MariaDB user
@@ -301,5 +306,15 @@ describe('a GET source factory with the process connections', () => {
     expect(failure).not.toBeInstanceOf(SourceDefinitionReplacedError);
     expect(isPermanent(failure)).toBe(false);
     expect(opened).toBe(0);
+    // Its own code, worded for the run's record in both languages (the recorder reads it through run-get's wrapper).
+    const wrapped = sideError('source', 'ERP source "erp"', failure) as Error;
+    expect((wrapped.cause as { code?: string }).code).toBe('SOURCE_READERS_CLOSED');
+    expect(jobFailureLabel('pt-BR', 'SOURCE_READERS_CLOSED')).toContain('o worker estava encerrando');
+    expect(jobFailureLabel('en', 'SOURCE_READERS_CLOSED')).toContain('the worker was shutting down');
+  });
+
+  it("words every code of the GET factory's own failures in the job failure catalogue", () => {
+    for (const failure of [new SourceDefinitionReplacedError('x'), new SourceReadersClosedError('x')])
+      expect({ code: failure.code, worded: JOB_FAILURE_REASONS.has(failure.code) }).toEqual({ code: failure.code, worded: true });
   });
 });
