@@ -1,5 +1,7 @@
 import type { DatabaseDriver } from '@integrador/connections';
 import { OutboundAddressError } from '@integrador/connections';
+// The subpath, not the barrel: the receptor's transport loads this module in the ingress too.
+import { isStatementError } from '@integrador/store/statement-error';
 
 /** What went wrong reaching or using a source database, in terms of what the customer's IT has to fix. */
 export type SourceErrorCode =
@@ -191,6 +193,10 @@ export function outboundRefusalOf(error: unknown): OutboundAddressError | undefi
 export function classifySourceError(driver: DatabaseDriver, error: unknown): SourceErrorCode {
   const links = chain(error);
   if (outboundRefusalOf(error)) return 'ADDRESS_FORBIDDEN';
+  // A statement or a row's values the server refuses (a constraint, a value too long, an unknown column): running it
+  // again cannot help, never the CONNECTION_FAILED fallback. packages/store's isStatementError is the one rule (the
+  // SET receptor and the CRM writes use it too); a foreign key, a lock or a deadlock is not one and stays transient.
+  if (links.some(isStatementError)) return 'QUERY_FAILED';
   for (const link of links) {
     const code = BY_DRIVER[driver](link);
     if (code) return code;

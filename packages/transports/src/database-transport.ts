@@ -1,6 +1,7 @@
 import { assertPublicDatabase, type DatabaseConnection, shownUrl } from '@integrador/connections';
 // The subpath, not the barrel: the ingress and the dashboard load this module and need none of the source readers.
 import { classifySourceError } from '@integrador/sources/errors';
+import { isStatementError } from '@integrador/store/statement-error';
 import type SQLiteModule from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type * as Mysql2Module from 'mysql2';
@@ -134,6 +135,10 @@ export function createDatabaseTransport(connection: DatabaseConnection, options:
               notProcessed: true,
             },
           );
+        // A statement or a row's values the receptor refuses (a constraint, a value too long, an unknown column) fails
+        // for good whatever its words say (a constraint named after a "timeout" column is no timeout): packages/store's
+        // isStatementError, the one rule, as for the CRM's writes and the GET sources (classifySourceError).
+        if (isStatementError(err)) throw new ReceptorError(message, exchange, { cause: err });
         // Unreachable or busy servers retry; a statement the receptor refuses (constraint, unknown column) does not. A
         // pooled connection the server ended (killed, restarted: mysql2's PROTOCOL_CONNECTION_LOST, pg's 57P01 or
         // "Connection terminated") retries too, but not as unprocessed: the insert may have run before the connection
