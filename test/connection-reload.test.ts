@@ -169,7 +169,7 @@ describe('a job whose ERP login is corrected in the connections file after the w
     expect({ state, reason: state === 'completed' ? null : job.failedReason }).toEqual({ state: 'completed', reason: null });
     expect(job.attemptsMade).toBe(2);
     // The first attempt: refused, the file read again, transient (nothing sent).
-    expect(job.stacktrace.join('\n')).toMatch(/the connections file defines it otherwise now/);
+    expect((job.stacktrace ?? []).join('\n')).toMatch(/the connections file defines it otherwise now/);
     expect(reloadLine(worker, 'receptor')).toEqual([expect.objectContaining({ connection: 'erp_e085', replaced: true })]);
 
     const [rows] = await admin.query('SELECT id, nome, documento FROM clientes_erp');
@@ -191,7 +191,7 @@ describe('a job whose ERP login is corrected in the connections file after the w
     // Completed (the first attempt's reason stays in failedReason: BullMQ keeps it after a retry succeeds).
     expect({ state, reason: state === 'completed' ? null : job.failedReason }).toEqual({ state: 'completed', reason: null });
     expect(job.attemptsMade).toBe(2);
-    expect(job.stacktrace.join('\n')).toMatch(/its definition was replaced in the connections file/);
+    expect((job.stacktrace ?? []).join('\n')).toMatch(/its definition was replaced in the connections file/);
     expect(reloadLine(worker, 'source')).toEqual([expect.objectContaining({ connection: 'erp_e085', replaced: true })]);
     const contas = await database.db
       .selectFrom('contas')
