@@ -82,6 +82,9 @@ describe('a job whose ERP login is corrected in the connections file after the w
     expect(response.statusCode).toBe(202);
     return response.json() as { jobId: string; queue: 'set' | 'get' };
   };
+  const until = async (check: () => boolean) => {
+    for (let tries = 0; tries < 200 && !check(); tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+  };
   const settled = async ({ jobId, queue }: { jobId: string; queue: 'set' | 'get' }): Promise<{ job: Job; state: string }> => {
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -154,7 +157,7 @@ describe('a job whose ERP login is corrected in the connections file after the w
     }
     await ingress?.close();
     await database?.drop();
-    await erp.execute('DELETE FROM clientes_erp');
+    await erp.execute('TRUNCATE TABLE clientes_erp');
   });
 
   /** The worker's line for the refusal: the file read again, the definition replaced. */
@@ -182,6 +185,24 @@ describe('a job whose ERP login is corrected in the connections file after the w
       .where('job_id', '=', job.id as string)
       .execute();
     expect(outbox).toEqual([{ status: 'concluido' }]);
+  });
+
+  it('SIGHUP: the worker reads the corrected file at once, so the first attempt pushes and nothing is refused', async () => {
+    const worker = await startWorker('worker-set');
+    writeFile('senha-certa');
+    worker.child.kill('SIGHUP');
+    expect(await worker.waitForLog('SIGHUP: connections read again')).toMatchObject({ changed: ['erp_e085'] });
+    const { job, state } = await settled(await run(SET_INTEGRACAO, { contaId: CONTA.id }));
+    expect({ state, reason: job.failedReason ?? null }).toEqual({ state: 'completed', reason: null });
+    expect(job.attemptsMade).toBe(1);
+    expect(reloadLine(worker, 'receptor')).toEqual([]);
+    const conta = await database.db.selectFrom('contas').select('id_erp').where('id', '=', CONTA.id).executeTakeFirstOrThrow();
+    expect(conta.id_erp).toBe('1');
+    // Read again with nothing changed: said so, and the process goes on.
+    worker.child.kill('SIGHUP');
+    await until(() => worker.lines.filter((line) => line.msg === 'SIGHUP: connections read again').length === 2);
+    expect(worker.lines.filter((line) => line.msg === 'SIGHUP: connections read again').at(-1)).toMatchObject({ changed: [] });
+    expect(worker.child.exitCode).toBeNull();
   });
 
   it('GET: the first attempt is refused, the retry reads the source with the corrected password and writes its rows', async () => {

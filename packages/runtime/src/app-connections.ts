@@ -1,5 +1,6 @@
 import { type ConnectionsRegistry, loadConnections } from '@integrador/connections';
 import { setDefaultRetryPolicy } from '@integrador/jobs';
+import type { Logger } from '@integrador/logging';
 
 /**
  * An app's connections at start, and the one place the fleet's SET retry policy (SET_RETRY_*) becomes this process's
@@ -10,4 +11,25 @@ export async function loadAppConnections(config: Parameters<typeof loadConnectio
   const { connections } = await loadConnections(config);
   if (config.setRetry) setDefaultRetryPolicy(config.setRetry);
   return connections;
+}
+
+/**
+ * SIGHUP reads the connections file again on demand (an operator who edited it, before any login is refused), through
+ * the same reload a refused login makes: changed definitions retire their receptor transports and source readers (closed
+ * once unused) and the next push or run uses what the file says now. A file that no longer loads keeps the definitions
+ * in use. Returns the handler's removal.
+ */
+export function reloadConnectionsOnHangup(connections: ConnectionsRegistry, logger: Logger): () => void {
+  const onHangup = () => {
+    if (!connections.file) {
+      logger.info({}, 'SIGHUP: no connections file to read again');
+      return;
+    }
+    connections.reload().then(
+      (changed) => logger.info({ changed }, 'SIGHUP: connections read again'),
+      (err: Error) => logger.warn({ reason: err.message }, 'SIGHUP: connections reload failed; the definitions in use stay'),
+    );
+  };
+  process.on('SIGHUP', onHangup);
+  return () => void process.off('SIGHUP', onHangup);
 }

@@ -20,7 +20,7 @@ import {
 } from '@integrador/queue';
 import { type CrmDatabase, createDatabase } from '@integrador/store';
 import { type BatcherFactory, createBatcherFactory, createTransportFactory, type TransportFactory } from '@integrador/transports';
-import { loadAppConnections } from './app-connections';
+import { loadAppConnections, reloadConnectionsOnHangup } from './app-connections';
 import { logGroupFailures } from './group-failures';
 import { startMetricsServer } from './metrics/metrics-server';
 import { createWorkerMetrics } from './metrics/worker-metrics';
@@ -133,6 +133,8 @@ export async function runWorkerApp<Q extends QueueName>(
         : read && logger.info({ connection: refused, replaced }, 'source refused the login; connections read again'),
   });
   shutdown.add('sources', () => sources.close());
+  // After the pools exist (they listen to reloads): SIGHUP reads CONNECTIONS_FILE again, as a refused login does.
+  shutdown.add('connections reload on SIGHUP', reloadConnectionsOnHangup(connections, logger));
 
   const redis = createRedis(config.redisUrl, { role: 'worker', name: app, clusterNodes: config.redisClusterNodes });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));

@@ -94,6 +94,12 @@ export async function runWorkerPrimary(config: Config, logger: Logger): Promise<
       slot.timer = setTimeout(() => fork(slot), delay);
     });
   };
+  // SIGHUP (read CONNECTIONS_FILE again) is each process's to act on: passed on to every one running.
+  const onHangup = () => {
+    for (const slot of slots) slot.worker?.process.kill('SIGHUP');
+  };
+  process.on('SIGHUP', onHangup);
+  shutdown.add('SIGHUP forwarding', () => void process.off('SIGHUP', onHangup));
   shutdown.add('worker processes', async () => {
     stopping = true;
     const exits = await Promise.all(slots.map(async (slot) => ({ loading: !slot.loaded, code: await stopSlot(slot) })));
