@@ -16,6 +16,19 @@ const OTHER_TENANT = {
  * sources (network errno codes of a source or of the CRM), cti (PBX), webhooks, queue and jobs.
  */
 export const JOB_FAILURE_REASONS = defineCatalogue({
+  // Not failures: a job moved to delayed on purpose waits without using an attempt (delayed-reason.ts).
+  JOB_DELAYED: {
+    'pt-BR': 'adiado: o job espera para rodar mais tarde, sem gastar uma tentativa (não é uma falha)',
+    en: 'delayed: the job waits to run later, without using an attempt (not a failure)',
+  },
+  TENANT_PAUSED: {
+    'pt-BR': 'adiado: a empresa está pausada; o job roda quando ela for retomada (não é uma falha)',
+    en: 'delayed: the tenant is paused; the job runs once it is resumed (not a failure)',
+  },
+  GET_RUN_BUSY: {
+    'pt-BR': 'adiado: outra execução desta integração está em andamento; o job roda quando ela terminar (não é uma falha)',
+    en: 'delayed: another run of this integration is under way; the job runs once it ends (not a failure)',
+  },
   // Receptor (SET pushes, INFO queries): transports' errors.
   TRANSPORT_TRANSIENT: {
     'pt-BR': 'o sistema receptor não respondeu a tempo ou está indisponível',
