@@ -308,12 +308,22 @@ export function jobFailureTemplate(code: keyof typeof JOB_FAILURE_REASONS.table)
 /**
  * The failure codes whose worded reason in the locale holds the text (lower-cased, as the search compares): the
  * dashboard shows that wording, while a record's search text keeps only its code and the (English) message, so a
- * search for what the operator reads ("recusou", "senha") also takes the records of these codes.
+ * search for what the operator reads ("recusou", "senha") also takes the records of these codes. A wording with values
+ * (JOB_FAILURE_REASONS_WITH_VALUES: "…linha do ERP de chave "{chave}"…") is searched in its fixed parts, each on its
+ * own: a record's values are in its message and key parameters (the search text), so a text spanning a fixed part and
+ * a value ("chave "4"") matches neither. The endpoint engine's own wordings (an endpoint sync's failure) are not here:
+ * their record's message is the pt-BR wording itself.
  */
 export function failureCodesMatching(locale: Locale, texto: string): string[] {
   const wanted = texto.trim().toLowerCase();
   if (wanted === '') return [];
-  return Object.entries(JOB_FAILURE_REASONS.table)
-    .filter(([, texts]) => (texts as Record<Locale, string>)[locale].toLowerCase().includes(wanted))
-    .map(([code]) => code);
+  const holds = (texts: unknown) =>
+    (texts as Record<Locale, string>)[locale]
+      .toLowerCase()
+      .split(/\{\w+\}/)
+      .some((part) => part.includes(wanted));
+  const codes = new Set<string>();
+  for (const table of [JOB_FAILURE_REASONS.table, JOB_FAILURE_REASONS_WITH_VALUES.table])
+    for (const [code, texts] of Object.entries(table)) if (holds(texts)) codes.add(code);
+  return [...codes];
 }
