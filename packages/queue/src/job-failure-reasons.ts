@@ -181,6 +181,19 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'o nome do servidor não foi encontrado (DNS)',
     en: "the server's name was not found (DNS)",
   },
+  // PostgreSQL ending the connection itself (class 57P): connection losses like ECONNRESET, in their own words.
+  '57P01': {
+    'pt-BR': 'o servidor de banco de dados encerrou a conexão: foi desligado ou reiniciado pelo administrador',
+    en: 'the database server ended the connection: its administrator shut it down or restarted it',
+  },
+  '57P02': {
+    'pt-BR': 'o servidor de banco de dados caiu e encerrou a conexão',
+    en: 'the database server crashed and ended the connection',
+  },
+  '57P03': {
+    'pt-BR': 'o servidor de banco de dados ainda não aceita conexões (está iniciando ou se recuperando)',
+    en: 'the database server does not accept connections yet (starting up or recovering)',
+  },
 
   // Endpoint services (JSON pulls: TIMEOUT, UNREACHABLE, HTTP_UNAUTHORIZED, SECRET_MISSING, SERVICE_INACTIVE…) are not
   // here on purpose: their message is already the user's wording (the engine's endpoint-messages, in pt-BR, with the URL
