@@ -45,7 +45,7 @@ describe('the failures list of a filial viewer (real chromium)', () => {
     return context.newPage();
   }
   const boxes = (page: Page) =>
-    page.locator('input[type=checkbox][name=job]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    page.locator('input[type=checkbox][name=job]').evaluateAll((els) => els.map((e) => e.getAttribute('value')));
 
   it('a filial key: a box on its own filial’s job only; the empresa-wide one says why it cannot be selected', async () => {
     const page = await pageAs(keyRecife, 'pt-BR');

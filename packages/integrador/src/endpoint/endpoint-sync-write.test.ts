@@ -60,6 +60,8 @@ describe.each(['postgres', 'mysql'] as const)('endpoint sync: a record the %s CR
   });
 
   it('a database GET’s GET_WRITE_FAILED (no URL) keeps the job catalogue’s wording', () => {
-    expect(failureReason('pt-BR', 'GET_WRITE_FAILED', { chave: '4', tabela: 'contas' })).toMatch(/^o CRM recusou a linha do ERP de chave "4"/);
+    expect(failureReason('pt-BR', 'GET_WRITE_FAILED', { chave: '4', tabela: 'contas' })).toMatch(
+      /^o CRM recusou a linha do ERP de chave "4"/,
+    );
   });
 });
