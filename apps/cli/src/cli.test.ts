@@ -101,6 +101,34 @@ describe('integrador CLI on sqlite', () => {
     expect(notAnId).toMatchObject({ code: 1, stderr: 'erro: empresaId deve ser um número inteiro positivo, recebido "abc"\n' });
   });
 
+  it("says a filial's key is the filial's (and how to get the empresa's), and that create's --filial is a name, not an id", async () => {
+    const run = await runCli(['tenant', 'create', 'Delta', '--filial', 'Filial Recife', '--key-name', 'recife'], env);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const lines = run.stdout.split('\n');
+    const empresaId = Number(/^Empresa #(\d+) "Delta" criada\.$/.exec(lines[0] ?? '')?.[1]);
+    const filialId = Number(/^Filial #(\d+) "Filial Recife" criada\.$/.exec(lines[1] ?? '')?.[1]);
+    expect(lines[2]).toMatch(new RegExp(`^Chave de API "recife" da filial #${filialId} \\(prefixo [a-z0-9]{12}\\):$`));
+    expect(lines[3]).toMatch(/^igk_/);
+    expect(lines[4]).toBe(
+      `Esta chave só vê e altera os dados da filial. Para uma chave da empresa inteira: integrador tenant key ${empresaId}`,
+    );
+    expect(await findTenantByApiKey(database.db, lines[3] as string)).toMatchObject({ empresaId, filialId });
+    const en = await runCli(['tenant', 'key', String(empresaId), '--filial', String(filialId), '--lang', 'en'], env);
+    expect(en.stdout).toMatch(
+      new RegExp(
+        `^API key "cli" of filial #${filialId} \\(prefix [a-z0-9]{12}\\):\nigk_\\S+\nThis key sees and changes only the filial's data\\.`,
+      ),
+    );
+    const byId = await runCli(['tenant', 'create', 'Épsilon', '--filial', String(filialId)], env);
+    expect(byId).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `erro: --filial do tenant create é o NOME da filial a criar, recebido "${filialId}" (um número). Para uma chave de uma filial que já existe: integrador tenant key <empresaId> --filial <id>\n`,
+    });
+    const help = await runCli(['tenant', 'create', '--help'], env);
+    expect(help.stdout).toContain('o NOME de uma filial a criar junto com a empresa');
+  });
+
   it('tells to run migrate when the tables are missing', async () => {
     const run = await runCli(['tenant', 'key', '1'], env);
     expect(run).toMatchObject({ code: 1, stdout: '' });

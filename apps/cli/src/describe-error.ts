@@ -1,6 +1,7 @@
 import { ConfigError } from '@integrador/config';
 import { ConnectionsFileError } from '@integrador/connections';
 import { DEFAULT_LOCALE, type Locale } from '@integrador/i18n';
+import { jobFailureLabel } from '@integrador/queue';
 import { NewerSchemaError } from '@integrador/store';
 import { CliError } from './cli-error';
 import type { Messages } from './messages';
@@ -11,15 +12,23 @@ interface ErrorWithCode {
   message?: unknown;
   errors?: unknown;
   cause?: unknown;
+  address?: unknown;
+  port?: unknown;
 }
 
-// Codes of a database that cannot be reached or refuses the login (Node sockets, PostgreSQL SQLSTATE, MySQL).
+// Codes of a database that cannot be reached, goes away or refuses the login (Node sockets, PostgreSQL SQLSTATE — 57P01
+// to 57P03: shut down by its administrator, crashed, still starting —, MySQL).
 const UNREACHABLE = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
   'ETIMEDOUT',
   'EHOSTUNREACH',
   'ECONNRESET',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  '57P01',
+  '57P02',
+  '57P03',
   '28P01',
   '3D000',
   'ER_ACCESS_DENIED_ERROR',
@@ -37,13 +46,25 @@ export function isMissingTableError(err: unknown): boolean {
   return code === 'SQLITE_ERROR' && typeof message === 'string' && message.startsWith('no such table');
 }
 
+/**
+ * A connection error in the user's words: the failure catalogue's wording of its code (ECONNREFUSED, 57P01…) with the
+ * code and the address it names, else its message (the driver's English, for a code nobody words).
+ */
+export function connectionErrorText(err: unknown, locale: Locale): string {
+  const { code, message, address, port } = fields(err);
+  const label = typeof code === 'string' ? jobFailureLabel(locale, code) : undefined;
+  if (label === undefined) return typeof message === 'string' && message !== '' ? message : String(code ?? err);
+  const at = typeof address === 'string' ? ` ${address}${typeof port === 'number' ? `:${port}` : ''}` : '';
+  return `${label} (${code}${at})`;
+}
+
 /** The socket or login error behind a failed connection (pg reports a refused connection as an AggregateError without a message). */
-function unreachableDetail(err: unknown): string | null {
-  const { code, message, errors, cause } = fields(err);
-  if (typeof code === 'string' && UNREACHABLE.has(code)) return typeof message === 'string' && message !== '' ? message : code;
-  if (Array.isArray(errors) && errors.length > 0) return unreachableDetail(errors[0]);
+function unreachableDetail(err: unknown, locale: Locale): string | null {
+  const { code, errors, cause } = fields(err);
+  if (typeof code === 'string' && UNREACHABLE.has(code)) return connectionErrorText(err, locale);
+  if (Array.isArray(errors) && errors.length > 0) return unreachableDetail(errors[0], locale);
   // The store wraps a failed migration in a MigrationError that keeps the connection error as its cause.
-  return cause === undefined ? null : unreachableDetail(cause);
+  return cause === undefined ? null : unreachableDetail(cause, locale);
 }
 
 /** The one-line explanation printed for an error (no stack traces). */
@@ -55,7 +76,7 @@ export function describeError(err: unknown, text: Messages, locale: Locale = DEF
   if (err instanceof ConfigError) return err.localized(locale);
   if (err instanceof NewerSchemaError) return text.newerSchema(err.migration);
   if (isMissingTableError(err)) return text.missingTables;
-  const unreachable = unreachableDetail(err);
+  const unreachable = unreachableDetail(err, locale);
   if (unreachable !== null) return text.databaseUnreachable(unreachable);
   const { message, code } = fields(err);
   if (typeof message === 'string' && message !== '') return message;

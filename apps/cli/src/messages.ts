@@ -84,6 +84,9 @@ export interface Messages {
   empresaCreated: (id: number, nome: string) => string;
   filialCreated: (id: number, nome: string) => string;
   keyIssued: (name: string, prefix: string) => string;
+  filialKeyIssued: (name: string, prefix: string, filialId: number) => string;
+  filialKeyScope: (empresaId: number) => string;
+  filialNameNotId: (value: string) => string;
   keyWarning: string;
   revoked: (count: number, prefix: string, empresaId: number) => string;
   nothingRevoked: (prefix: string, empresaId: number) => string;
@@ -211,18 +214,24 @@ const ptBR: Messages = {
   downNeedsYes: '--down apaga todas as tabelas do Integrador e os dados delas; repita com --yes para confirmar',
   downDone: 'Todas as migrações foram revertidas.',
   tenant: 'empresas (tenants) e chaves de API',
-  tenantCreate: 'cria uma empresa (e, se pedido, uma filial) e emite uma chave de API',
+  tenantCreate: 'cria uma empresa (e, com --filial, uma filial dela) e emite uma chave de API (da filial, se criada)',
   tenantKey: 'emite mais uma chave de API para uma empresa',
   tenantRevoke: 'revoga uma chave de API pelo prefixo (o trecho depois de "igk_")',
   documentoOption: 'CNPJ ou CPF da empresa',
-  filialNameOption: 'cria também uma filial com este nome (a chave fica restrita a ela)',
-  filialIdOption: 'restringe a chave a esta filial (id)',
+  filialNameOption:
+    'o NOME de uma filial a criar junto com a empresa; a chave emitida fica restrita a essa filial (a chave da empresa inteira: tenant key <empresaId>)',
+  filialIdOption: 'o ID (número) de uma filial já existente da empresa; a chave fica restrita a ela',
   keyNameOption: 'nome da chave, para reconhecê-la depois',
   documentoTaken: (id, documento) =>
     `já existe a empresa #${id} com o documento ${documento}; para outra chave use \`integrador tenant key ${id}\``,
   empresaCreated: (id, nome) => `Empresa #${id} "${nome}" criada.`,
   filialCreated: (id, nome) => `Filial #${id} "${nome}" criada.`,
   keyIssued: (name, prefix) => `Chave de API "${name}" (prefixo ${prefix}):`,
+  filialKeyIssued: (name, prefix, filialId) => `Chave de API "${name}" da filial #${filialId} (prefixo ${prefix}):`,
+  filialKeyScope: (empresaId) =>
+    `Esta chave só vê e altera os dados da filial. Para uma chave da empresa inteira: integrador tenant key ${empresaId}`,
+  filialNameNotId: (value) =>
+    `--filial do tenant create é o NOME da filial a criar, recebido "${value}" (um número). Para uma chave de uma filial que já existe: integrador tenant key <empresaId> --filial <id>`,
   keyWarning: 'Atenção: guarde esta chave agora. Ela não pode ser exibida de novo (o banco guarda só o hash dela).',
   revoked: (count, prefix, empresaId) =>
     `${plural(count, 'chave revogada', 'chaves revogadas')} (prefixo ${prefix}, empresa #${empresaId}).`,
@@ -382,18 +391,24 @@ const en: Messages = {
   downNeedsYes: '--down drops every Integrador table and its data; repeat with --yes to confirm',
   downDone: 'Every migration was rolled back.',
   tenant: 'tenants (empresas) and API keys',
-  tenantCreate: 'creates an empresa (and optionally a filial) and issues an API key',
+  tenantCreate: "creates an empresa (and, with --filial, one of its filiais) and issues an API key (the filial's, if created)",
   tenantKey: 'issues another API key for an empresa',
   tenantRevoke: 'revokes an API key by its prefix (the part after "igk_")',
   documentoOption: "the empresa's CNPJ or CPF",
-  filialNameOption: 'also creates a filial with this name (the key is restricted to it)',
-  filialIdOption: 'restricts the key to this filial (id)',
+  filialNameOption:
+    "the NAME of a filial to create with the empresa; the key issued is restricted to that filial (the whole empresa's key: tenant key <empresaId>)",
+  filialIdOption: 'the ID (number) of an existing filial of the empresa; the key is restricted to it',
   keyNameOption: 'a name for the key, to recognise it later',
   documentoTaken: (id, documento) =>
     `empresa #${id} already has documento ${documento}; for another key use \`integrador tenant key ${id}\``,
   empresaCreated: (id, nome) => `Empresa #${id} "${nome}" created.`,
   filialCreated: (id, nome) => `Filial #${id} "${nome}" created.`,
   keyIssued: (name, prefix) => `API key "${name}" (prefix ${prefix}):`,
+  filialKeyIssued: (name, prefix, filialId) => `API key "${name}" of filial #${filialId} (prefix ${prefix}):`,
+  filialKeyScope: (empresaId) =>
+    `This key sees and changes only the filial's data. For a key of the whole empresa: integrador tenant key ${empresaId}`,
+  filialNameNotId: (value) =>
+    `tenant create's --filial is the NAME of the filial to create, got "${value}" (a number). For a key of an existing filial: integrador tenant key <empresaId> --filial <id>`,
   keyWarning: 'Warning: store this key now. It cannot be shown again (the database keeps only its hash).',
   revoked: (count, prefix, empresaId) => `${plural(count, 'key', 'keys')} revoked (prefix ${prefix}, empresa #${empresaId}).`,
   nothingRevoked: (prefix, empresaId) => `no active key with prefix ${prefix} in empresa #${empresaId}`,

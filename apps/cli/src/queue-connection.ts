@@ -3,6 +3,7 @@ import { createLogger } from '@integrador/logging';
 import { createRedis, isConnectionError, JobProducer, QueueUnavailableError } from '@integrador/queue';
 import type { Cli } from './cli-context';
 import { CliError } from './cli-error';
+import { connectionErrorText } from './describe-error';
 
 type RedisConnection = ReturnType<typeof createRedis>;
 
@@ -57,7 +58,7 @@ export async function withJobProducer<T>(cli: Cli, config: Config, work: (produc
   } catch (err) {
     if (err instanceof CliError) throw err;
     if (err instanceof QueueUnavailableError || isConnectionError(err) || redis.status !== 'ready') {
-      throw new CliError(cli.text.redisUnreachable(redisAddress(config.redisUrl), (err as Error).message));
+      throw new CliError(cli.text.redisUnreachable(redisAddress(config.redisUrl), connectionErrorText(err, cli.locale)));
     }
     throw err;
   } finally {

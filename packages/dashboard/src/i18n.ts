@@ -111,6 +111,10 @@ const PT = {
   lastHour: 'Última hora',
   lastDay: 'Últimas 24 h',
   noRows: 'Nada encontrado.',
+  // A filial viewer reads the empresa-wide jobs but changes only its own filial's (the filial rule, filial-scope.ts).
+  empresaWideJob: 'da empresa',
+  notChangeableByFilial:
+    'Job da empresa inteira: esta chave de filial pode vê-lo, mas só reprocessa ou descarta os jobs da própria filial. Use uma chave da empresa ou peça a um operador.',
   total: 'Total',
   parameters: 'Parâmetros',
   request: 'Requisição enviada (segredos mascarados)',
@@ -362,6 +366,9 @@ const EN: Messages = {
   lastHour: 'Last hour',
   lastDay: 'Last 24 h',
   noRows: 'Nothing found.',
+  empresaWideJob: 'empresa-wide',
+  notChangeableByFilial:
+    "A job of the whole empresa: this filial key may see it, but retries or discards only its own filial's jobs. Use a key of the empresa or ask an operator.",
   total: 'Total',
   parameters: 'Parameters',
   request: 'Request sent (secrets masked)',

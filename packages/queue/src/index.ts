@@ -1,3 +1,4 @@
+export { DelayedReason, JOB_DELAYED_CODE } from './delayed-reason';
 export {
   EnqueueOutcomeUnknownError,
   QueueUnavailableError,

@@ -1,5 +1,6 @@
 import { LOCALES } from '@integrador/i18n';
 import {
+  failureCodesMatching,
   JOB_FAILURE_REASONS,
   JOB_FAILURE_REASONS_WITH_VALUES,
   jobFailureLabel,
@@ -82,5 +83,16 @@ describe('the job failure catalogue', () => {
       'uma dependência obrigatória da integração ficou sem valor',
     );
     expect(jobFailureLabel('pt-BR', 'DEPENDENCY_UNRESOLVED')).toBe('uma dependência obrigatória da integração ficou sem valor');
+  });
+
+  it("finds a code by the wording with values the dashboard shows, in its fixed parts (a record's values are in its own text)", () => {
+    // GET_WRITE_FAILED's fixed text is "gravar no CRM os dados lidos da origem falhou"; a record with its key shows this one.
+    expect(failureCodesMatching('pt-BR', 'recusou a linha do ERP')).toContain('GET_WRITE_FAILED');
+    expect(failureCodesMatching('en', 'the CRM refused the ERP row')).toContain('GET_WRITE_FAILED');
+    expect(failureCodesMatching('pt-BR', 'rede não pública')).toEqual(
+      expect.arrayContaining(['OUTBOUND_ADDRESS_FORBIDDEN', 'PBX_ADDRESS_FORBIDDEN']),
+    );
+    // A placeholder's name is no text a reader sees.
+    expect(failureCodesMatching('pt-BR', '{chave}')).toEqual([]);
   });
 });

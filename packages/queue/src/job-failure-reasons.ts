@@ -16,6 +16,19 @@ const OTHER_TENANT = {
  * sources (network errno codes of a source or of the CRM), cti (PBX), webhooks, queue and jobs.
  */
 export const JOB_FAILURE_REASONS = defineCatalogue({
+  // Not failures: a job moved to delayed on purpose waits without using an attempt (delayed-reason.ts).
+  JOB_DELAYED: {
+    'pt-BR': 'adiado: o job espera para rodar mais tarde, sem gastar uma tentativa (não é uma falha)',
+    en: 'delayed: the job waits to run later, without using an attempt (not a failure)',
+  },
+  TENANT_PAUSED: {
+    'pt-BR': 'adiado: a empresa está pausada; o job roda quando ela for retomada (não é uma falha)',
+    en: 'delayed: the tenant is paused; the job runs once it is resumed (not a failure)',
+  },
+  GET_RUN_BUSY: {
+    'pt-BR': 'adiado: outra execução desta integração está em andamento; o job roda quando ela terminar (não é uma falha)',
+    en: 'delayed: another run of this integration is under way; the job runs once it ends (not a failure)',
+  },
   // Receptor (SET pushes, INFO queries): transports' errors.
   TRANSPORT_TRANSIENT: {
     'pt-BR': 'o sistema receptor não respondeu a tempo ou está indisponível',
@@ -174,6 +187,19 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'o nome do servidor não foi encontrado (DNS)',
     en: "the server's name was not found (DNS)",
   },
+  // PostgreSQL ending the connection itself (class 57P): connection losses like ECONNRESET, in their own words.
+  '57P01': {
+    'pt-BR': 'o servidor de banco de dados encerrou a conexão: foi desligado ou reiniciado pelo administrador',
+    en: 'the database server ended the connection: its administrator shut it down or restarted it',
+  },
+  '57P02': {
+    'pt-BR': 'o servidor de banco de dados caiu e encerrou a conexão',
+    en: 'the database server crashed and ended the connection',
+  },
+  '57P03': {
+    'pt-BR': 'o servidor de banco de dados ainda não aceita conexões (está iniciando ou se recuperando)',
+    en: 'the database server does not accept connections yet (starting up or recovering)',
+  },
 
   // Endpoint services (JSON pulls: TIMEOUT, UNREACHABLE, HTTP_UNAUTHORIZED, SECRET_MISSING, SERVICE_INACTIVE…) are not
   // here on purpose: their message is already the user's wording (the engine's endpoint-messages, in pt-BR, with the URL
@@ -301,12 +327,22 @@ export function jobFailureTemplate(code: keyof typeof JOB_FAILURE_REASONS.table)
 /**
  * The failure codes whose worded reason in the locale holds the text (lower-cased, as the search compares): the
  * dashboard shows that wording, while a record's search text keeps only its code and the (English) message, so a
- * search for what the operator reads ("recusou", "senha") also takes the records of these codes.
+ * search for what the operator reads ("recusou", "senha") also takes the records of these codes. A wording with values
+ * (JOB_FAILURE_REASONS_WITH_VALUES: "…linha do ERP de chave "{chave}"…") is searched in its fixed parts, each on its
+ * own: a record's values are in its message and key parameters (the search text), so a text spanning a fixed part and
+ * a value ("chave "4"") matches neither. The endpoint engine's own wordings (an endpoint sync's failure) are not here:
+ * their record's message is the pt-BR wording itself.
  */
 export function failureCodesMatching(locale: Locale, texto: string): string[] {
   const wanted = texto.trim().toLowerCase();
   if (wanted === '') return [];
-  return Object.entries(JOB_FAILURE_REASONS.table)
-    .filter(([, texts]) => (texts as Record<Locale, string>)[locale].toLowerCase().includes(wanted))
-    .map(([code]) => code);
+  const holds = (texts: unknown) =>
+    (texts as Record<Locale, string>)[locale]
+      .toLowerCase()
+      .split(/\{\w+\}/)
+      .some((part) => part.includes(wanted));
+  const codes = new Set<string>();
+  for (const table of [JOB_FAILURE_REASONS.table, JOB_FAILURE_REASONS_WITH_VALUES.table])
+    for (const [code, texts] of Object.entries(table)) if (holds(texts)) codes.add(code);
+  return [...codes];
 }

@@ -2,7 +2,9 @@ import { JobPayloadError, MAX_RECEPTOR_ATTEMPTS, noteRetryPolicy, RECEPTOR_BACKO
 import { createLogger } from '@integrador/logging';
 import { createEmpresa, findJobRecord } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
+import { DelayedReason } from './delayed-reason';
+import { jobFailureLabel } from './job-failure-reasons';
 import type { ObservedJobEvent } from './job-observer';
 import { createJobRecorder } from './job-recorder';
 import { PermanentJobFailure } from './permanent-failure';
@@ -193,5 +195,26 @@ describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () 
     expect(Date.now() - startedAt).toBeLessThan(1200);
     await held;
     expect(await recordOnce('again', (row) => row?.tentativas === 3)).toMatchObject({ estado: 'ativo', tentativas: 3 });
+  });
+
+  it('records a job moved to delayed as a wait with its reason, never as BullMQ\'s bare "bullmq:movedToDelayed" error', async () => {
+    const recorder = createJobRecorder(database, logger, { flushMs: 60000 });
+    recorder.onJobEvent(event('espera', 'delayed', 0, { error: new DelayedError() }));
+    recorder.onJobEvent(event('pausa', 'delayed', 0, { error: new DelayedReason('TENANT_PAUSED', `tenant ${empresa} paused`) }));
+    await recorder.drain();
+    const bare = await findJobRecord(database.db, [empresa], 'set', 'espera');
+    expect(bare).toMatchObject({
+      estado: 'adiado',
+      erro_codigo: 'JOB_DELAYED',
+      erro_mensagem: 'moved to delayed without using an attempt',
+    });
+    expect(jobFailureLabel('pt-BR', bare?.erro_codigo)).toBe(
+      'adiado: o job espera para rodar mais tarde, sem gastar uma tentativa (não é uma falha)',
+    );
+    const paused = await findJobRecord(database.db, [empresa], 'set', 'pausa');
+    expect(paused).toMatchObject({ estado: 'adiado', erro_classe: 'DelayedError', erro_codigo: 'TENANT_PAUSED' });
+    expect(jobFailureLabel('en', paused?.erro_codigo)).toBe(
+      'delayed: the tenant is paused; the job runs once it is resumed (not a failure)',
+    );
   });
 });

@@ -3,6 +3,7 @@ import { type Logger, maskSecretsInText } from '@integrador/logging';
 import type { CrmDatabase, EstadoRegistroJob, FailureParams, JobEvent } from '@integrador/store';
 import { recordJobEvents } from '@integrador/store';
 import { UnrecoverableError } from 'bullmq';
+import { delayReason } from './delayed-reason';
 import type { JobObserver, ObservedJobEvent } from './job-observer';
 
 /** Payload fields that are a job's key parameters (searchable, shown in the dashboard); never secrets. */
@@ -58,6 +59,16 @@ function describeError(error: Error | undefined): JobEvent['erro'] {
   const codigo = typeof code === 'string' || typeof code === 'number' ? String(code) : null;
   const parametros = codigo === null ? null : (paramsOf(error) ?? paramsOf(cause));
   return { classe, codigo, mensagem: error.message, ...(parametros ? { parametros } : {}) };
+}
+
+/**
+ * Why a job waits (moved to delayed: a limit, a paused tenant, another run of its integration): recorded with its code
+ * and words, never as BullMQ's bare "bullmq:movedToDelayed" — a wait is no failure.
+ */
+function describeDelay(error: Error | undefined): JobEvent['erro'] {
+  const described = describeError(error);
+  const { code, message } = delayReason(error);
+  return { ...described, classe: described?.classe ?? 'DelayedError', codigo: described?.codigo ?? code ?? null, mensagem: message };
 }
 
 /**
@@ -122,7 +133,7 @@ export function toJobEvent(event: ObservedJobEvent): JobEvent | undefined {
     parametros: keyParameters(data),
     estado: stateOf(event),
     ...attemptsOf(event),
-    erro: event.kind === 'failed' || event.kind === 'delayed' ? describeError(event.error) : null,
+    erro: event.kind === 'failed' ? describeError(event.error) : event.kind === 'delayed' ? describeDelay(event.error) : null,
   };
 }
 

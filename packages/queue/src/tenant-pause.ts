@@ -1,6 +1,7 @@
 import { isQueueName } from '@integrador/jobs';
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { DelayedReason } from './delayed-reason';
 import type { JobProducer } from './job-producer';
 import { withRedisDeadline } from './redis';
 
@@ -86,7 +87,7 @@ export async function mirrorPausedTenants(redis: Redis, prefix: string, empresaI
 export async function holdPausedJob(redis: Redis, prefix: string, job: Job, token: string | undefined, empresaId: number) {
   await redis.sadd(heldKey(prefix, empresaId), `${job.queueName}/${job.id}`);
   await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);
-  return new DelayedError(`tenant ${empresaId} paused`);
+  return new DelayedReason('TENANT_PAUSED', `tenant ${empresaId} paused`);
 }
 
 /** Pauses or resumes a tenant in the workers' copy; a resume promotes the jobs held meanwhile. Answers how many. */

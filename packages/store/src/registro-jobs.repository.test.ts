@@ -237,6 +237,44 @@ describe.each(ALL_DIALECTS)('dashboard records on %s', (dialect) => {
   });
 });
 
+describe('an all-tenant search on MySQL whose text is also in a failure wording', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase('mysql');
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('keeps the FULLTEXT narrowing for the row text and takes the records of the matching codes besides', async () => {
+    const statements: string[] = [];
+    const executor = database.db.getExecutor();
+    const logged = database.db.withPlugin({
+      transformQuery: ({ node, queryId }) => {
+        statements.push(executor.compileQuery(node, queryId).sql);
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    });
+    const falhou = { ...base, estado: 'falhou' as const };
+    await recordJobEvent(database.db, {
+      ...falhou,
+      jobId: 't1',
+      erro: { classe: 'Error', codigo: null, mensagem: 'senha expirada no ERP' },
+    });
+    const login = { classe: 'GetConfigError', codigo: 'LOGIN_REFUSED', mensagem: 'password authentication failed for user "crm"' };
+    await recordJobEvent(database.db, { ...falhou, empresaId: 2, jobId: 'c1', erro: login });
+    await recordJobEvent(database.db, { ...falhou, jobId: 'x1', erro: { classe: 'Error', codigo: null, mensagem: 'timeout' } });
+    const filter = { scope: 'all' as const, texto: 'senha expirada', codigos: ['LOGIN_REFUSED'] };
+    expect((await searchJobRecords(logged, filter)).map((r) => r.job_id).sort()).toEqual(['c1', 't1']);
+    expect(await countJobRecords(logged, filter)).toBe(2);
+    expect(statements).toHaveLength(2);
+    for (const statement of statements) {
+      expect(statement).toMatch(/\(MATCH\(busca\) AGAINST \(\? IN BOOLEAN MODE\) AND .*LIKE.*\) or `erro_codigo` in \(\?\)/);
+    }
+  });
+});
+
 describe('fullTextWords', () => {
   it('requires only the words a substring match must hold whole (the last as a prefix), never the first', () => {
     expect(fullTextWords('bloqueado no erp')).toBe('+erp*');

@@ -279,11 +279,12 @@ function filtered(db: Db, filter: JobFilter) {
   // every tenant would cost more than that scan (bench/dashboard.bench.ts: 115 → 283 ms), so it is left out there.
   const mysql = db.getExecutor().adapter instanceof MysqlAdapter;
   const codigos = filter.codigos ?? [];
-  // Rows matched by their code alone need not hold the text's words: no FULLTEXT narrowing then.
-  const everyTenant = filter.scope === 'all' && filter.empresaId === undefined && codigos.length === 0;
+  const everyTenant = filter.scope === 'all' && filter.empresaId === undefined;
   const words = everyTenant && mysql ? fullTextWords(texto) : '';
-  if (words) query = query.where(sql<boolean>`MATCH(busca) AGAINST (${words} IN BOOLEAN MODE)`);
-  const byText = textMatch(texto, mysql);
+  const like = textMatch(texto, mysql);
+  // The narrowing belongs to the row-text branch only: rows matched by their failure code alone need not hold the
+  // text's words, and a text that is also in a failure's wording ("erro", "senha") keeps the narrowing of its own.
+  const byText = words ? sql<boolean>`(MATCH(busca) AGAINST (${words} IN BOOLEAN MODE) AND ${like})` : like;
   if (codigos.length === 0) return query.where(byText);
   return query.where((eb) => eb.or([byText, eb('erro_codigo', 'in', [...codigos])]));
 }

@@ -84,6 +84,8 @@ async function createTenant(cli: Cli, nomeText: string, options: CreateOptions):
   const nome = requireText(cli, 'nome', nomeText, 200);
   const documento = options.documento === undefined ? undefined : requireText(cli, '--documento', options.documento, 20);
   const filialNome = options.filial === undefined ? undefined : requireText(cli, '--filial', options.filial, 200);
+  // `tenant key --filial` takes an id: a number here is that mistake far more often than a filial named "3".
+  if (filialNome !== undefined && /^\d+$/.test(filialNome)) throw new CliError(cli.text.filialNameNotId(filialNome));
   const keyName = requireText(cli, '--key-name', options.keyName, 100);
   await withDatabase(async (database) => {
     // A new installation needs no separate `migrate` step before its first tenant.
@@ -100,7 +102,7 @@ async function createTenant(cli: Cli, nomeText: string, options: CreateOptions):
     if (options.json) return printJson(created);
     print(cli.text.empresaCreated(created.empresaId, nome));
     if (created.filialId !== null && filialNome !== undefined) print(cli.text.filialCreated(created.filialId, filialNome));
-    printIssuedKey(cli, keyName, created.apiKey);
+    printIssuedKey(cli, keyName, created.apiKey, created);
   });
 }
 
@@ -114,7 +116,7 @@ async function issueKey(cli: Cli, empresaIdText: string, options: KeyOptions): P
       throw new CliError(cli.text.filialNotFound(filialId, empresaId));
     const apiKey = await issueApiKey(db, empresaId, filialId, keyName);
     if (options.json) return printJson({ empresaId, filialId, apiKey });
-    printIssuedKey(cli, keyName, apiKey);
+    printIssuedKey(cli, keyName, apiKey, { empresaId, filialId });
   });
 }
 

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createJobAdmission, getDefinitionOf, onCrm, runGet, runInputs, SyncBusyError } from '@integrador/integrador';
 import type { GetRunResult, IntegrationRunPayload } from '@integrador/jobs';
-import { type FlowValues, type JobContext, type JobHandler, mergeFlowValues } from '@integrador/queue';
+import { DelayedReason, type FlowValues, type JobContext, type JobHandler, mergeFlowValues } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
-import { DelayedError } from 'bullmq';
 
 /** How long a job waits for another run of its integration before it looks again. */
 const BUSY_RECHECK_MS = { min: 1000, max: 10000 };
@@ -14,7 +13,10 @@ async function waitForHolder(ctx: JobContext, err: SyncBusyError): Promise<never
   const wait = Math.max(BUSY_RECHECK_MS.min, Math.min(err.expiresAt - Date.now(), BUSY_RECHECK_MS.max));
   ctx.logger.info({ holder: err.holder, waitMs: wait }, 'get run already in progress, waiting');
   await ctx.job.moveToDelayed(Date.now() + wait, ctx.token);
-  throw new DelayedError();
+  throw new DelayedReason(
+    'GET_RUN_BUSY',
+    `another run of the integration holds it (${err.holder}); looking again in ${Math.ceil(wait / 1000)} s`,
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { failureReason, soapWrapperMessage, statusMessage } from '@integrador/integrador';
 import { jobStateName, showJobLogLine } from '@integrador/queue';
-import { type RegistroJob, recordParameters } from '@integrador/store';
+import { changeableBy, type RegistroJob, recordParameters } from '@integrador/store';
 import type { MissingSoapWrapper } from '@integrador/transports';
 import { isWebhookMessageCode, webhookMessage } from '@integrador/webhooks';
 import type { Viewer } from '../access';
@@ -194,6 +194,17 @@ function keyParameters(r: RegistroJob): string {
     .slice(0, 200);
 }
 
+/**
+ * A row's selection box, offered only where the viewer may change the job (the filial rule: a filial viewer reads the
+ * empresa-wide jobs but changes only its own filial's); elsewhere the reason, so the row is not silently unselectable.
+ */
+function selectCell(viewer: Viewer, r: RegistroJob): Raw {
+  const ref = `${r.fila}/${r.job_id}`;
+  if (changeableBy(viewer, r.empresa_filial_id)) return html`<input type="checkbox" name="job" value="${ref}" aria-label="${ref}">`;
+  const t = messages(viewer.locale);
+  return html`<span class="muted nao-selecionavel" title="${t.notChangeableByFilial}">${t.empresaWideJob}</span>`;
+}
+
 /** The rows of the failures list (also served alone for live updates). */
 export function failureRows(viewer: Viewer, rows: RegistroJob[], names: ListNames = NO_NAMES): Raw {
   const t = messages(viewer.locale);
@@ -205,7 +216,7 @@ export function failureRows(viewer: Viewer, rows: RegistroJob[], names: ListName
     const customer = customerOf(viewer, r, names);
     const readable = readableJobId(viewer, r.job_id, integracao ?? (r.integracao_id === null ? undefined : `#${r.integracao_id}`));
     return html`<tr data-job="${r.fila}/${r.job_id}">
-<td><input type="checkbox" name="job" value="${r.fila}/${r.job_id}" aria-label="${r.fila}/${r.job_id}"></td>
+<td>${selectCell(viewer, r)}</td>
 <td><a href="/dashboard/jobs/${r.fila}/${encodeURIComponent(r.job_id)}" title="${r.fila}/${r.job_id}">${readable ?? `${r.fila}/${r.job_id}`}</a><br><span class="muted">${r.nome_job}</span>${customer ? html`<br><span class="cliente">${customer}</span>` : ''}${params ? html`<br><code class="parametros">${params}</code>` : ''}</td>
 <td class="empresa">${named(empresa ?? null, r.empresa_id)}</td><td class="integracao">${r.integracao_id === null ? '—' : named(integracao ?? null, r.integracao_id)}</td>${stateCell(viewer, r, names)}
 <td class="num">${r.tentativas}/${r.max_tentativas}</td>
@@ -386,6 +397,7 @@ export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
 <tr><th>${t.error}</th><td id="erro">${failureCell(viewer, r)}</td></tr>
 <tr><th>${t.updatedAt}</th><td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>
 </tbody></table>
+${act && !changeableBy(viewer, r.empresa_filial_id) ? html`<p class="muted" id="sem-acoes">${t.notChangeableByFilial}</p>` : ''}
 ${act && detail.actions.length ? html`<form method="post" action="/dashboard/acoes/reprocessar" class="job-actions"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><input type="hidden" name="job" value="${ref}">${detail.actions.includes('retry') ? html`<button name="modo" value="selecao">${t.retry}</button> ` : ''}${detail.actions.includes('discard') ? html`<button formaction="/dashboard/acoes/descartar" name="modo" value="descartar">${t.discard}</button>` : ''}</form>` : ''}
 ${
   detail.dependencies.length

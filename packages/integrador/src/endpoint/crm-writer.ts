@@ -63,6 +63,28 @@ async function upsertPart(
     .execute();
 }
 
+const ROLLBACK = Symbol('rollback');
+
+/** Options of a write: `rollback` undoes it at once (a probe for the record the CRM refuses, see endpoint-sync.ts). */
+export interface WriteOptions {
+  rollback?: boolean;
+}
+
+/** Runs `work` in one transaction, rolled back at the end when `rollback` is set (its answer is kept). */
+async function inTransaction<T>(db: Kysely<Database>, { rollback = false }: WriteOptions, work: (trx: Trx) => Promise<T>): Promise<T> {
+  let answer: T | undefined;
+  try {
+    return await db.transaction().execute(async (trx) => {
+      answer = await work(trx);
+      if (rollback) throw ROLLBACK;
+      return answer;
+    });
+  } catch (err) {
+    if (err === ROLLBACK) return answer as T;
+    throw err;
+  }
+}
+
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 const text = (value: unknown) => (value === undefined ? null : String(value));
 
@@ -142,10 +164,15 @@ export async function contatoIdsByCodigo(
  * Upserts contatos by (empresa_id, codigo), set-based in one transaction: the payload's attributes replace the stored
  * ones (the endpoint is the source of truth for what it sends). Returns how many were new and how many updated.
  */
-export async function writeContatos(database: Pick<CrmDatabase, 'db' | 'dialect'>, empresaId: number, records: readonly ValidRecord[]) {
+export async function writeContatos(
+  database: Pick<CrmDatabase, 'db' | 'dialect'>,
+  empresaId: number,
+  records: readonly ValidRecord[],
+  options: WriteOptions = {},
+) {
   const rows = [...lastByKey(records, (r) => String(r.data.codigo)).values()].map((r) => contatoRow(empresaId, r.data));
   if (!rows.length) return { novos: 0, atualizados: 0 };
-  return database.db.transaction().execute(async (trx) => {
+  return inTransaction(database.db, options, async (trx) => {
     const existing = await contatoIdsByCodigo(
       trx,
       empresaId,
@@ -189,13 +216,14 @@ export async function writeEventos(
   servicoId: number,
   records: readonly ValidRecord[],
   contatoIds: ReadonlyMap<string, number>,
+  options: WriteOptions = {},
 ) {
   const linked = records.filter((r) => contatoIds.has(String(r.data.codContato)));
   const rows = [...lastByKey(linked, (r) => eventoChave(r.data)).values()].map((r) =>
     eventoRow(empresaId, servicoId, contatoIds.get(String(r.data.codContato)) as number, r.data, database.dialect),
   );
   if (!rows.length) return { novos: 0, repetidos: 0 };
-  return database.db.transaction().execute(async (trx) => {
+  return inTransaction(database.db, options, async (trx) => {
     let known = 0;
     for (const part of chunks(rows, 1000)) {
       const found = await trx

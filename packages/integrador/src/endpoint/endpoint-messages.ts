@@ -140,6 +140,23 @@ const STATUS_MESSAGES: Record<string, Texts> = {
       },
     ]),
   ),
+  // A write the CRM refused (isStatementError, as the database GET's GET_WRITE_FAILED): with the record it refused when
+  // one alone is (its index, and its codigo / codRegistro when it has one), else the statement's own refusal.
+  GET_WRITE_FAILED: {
+    'pt-BR':
+      'o CRM recusou o registro {registro} ("{chave}") de {url} ao gravar {tabela} ({detail}); tentar de novo não muda nada: corrija o dado no endpoint',
+    en: 'the CRM refused record {registro} ("{chave}") of {url} writing {tabela} ({detail}); retrying changes nothing: fix the data at the endpoint',
+  },
+  GET_WRITE_FAILED_RECORD: {
+    'pt-BR':
+      'o CRM recusou o registro {registro} de {url} ao gravar {tabela} ({detail}); tentar de novo não muda nada: corrija o dado no endpoint',
+    en: 'the CRM refused record {registro} of {url} writing {tabela} ({detail}); retrying changes nothing: fix the data at the endpoint',
+  },
+  GET_WRITE_FAILED_STATEMENT: {
+    'pt-BR':
+      'o CRM recusou a gravação de {tabela} com os registros de {url} ({detail}); tentar de novo não muda nada: confira a tabela no CRM',
+    en: 'the CRM refused writing {tabela} with the records of {url} ({detail}); retrying changes nothing: check the table in the CRM',
+  },
   SERVICE_NOT_FOUND: { 'pt-BR': 'o serviço #{id} não existe (ou foi apagado)', en: 'service #{id} does not exist (or was deleted)' },
   SERVICE_INACTIVE: {
     'pt-BR': 'o serviço #{id} está inativo; ative-o para sincronizar',
@@ -172,12 +189,21 @@ export function recordErrorMessage(locale: LintLocale, error: { index: number; f
 
 /** A status / Validate code's text in a locale (an outbound-guard range, OUTBOUND_FORBIDDEN's, worded in it). */
 export function statusMessage(locale: LintLocale, code: string, params: Params): string {
-  const template = STATUS_MESSAGES[code]?.[locale] ?? code;
+  const template = STATUS_MESSAGES[wordingOf(code, params)]?.[locale] ?? code;
   const worded = typeof params.range === 'string' ? { ...params, range: addressRangeText(locale, params.range) } : params;
   return fillTemplate(template, { ref: REF, ...worded }).replace(/\s+\./g, '.');
 }
 
+/** GET_WRITE_FAILED's wording by what is known: the record and its key, the record only, or neither. */
+function wordingOf(code: string, params: Params): string {
+  if (code !== 'GET_WRITE_FAILED') return code;
+  if (params.registro === undefined) return 'GET_WRITE_FAILED_STATEMENT';
+  return params.chave === undefined ? 'GET_WRITE_FAILED_RECORD' : code;
+}
+
 /** An endpoint sync failure's text in a locale from its code and values; undefined for a code the endpoint engine does not word. */
 export function endpointFailureText(locale: LintLocale, code: string, params: Params): string | undefined {
+  // GET_WRITE_FAILED is the database GET's code too (worded by the job catalogue); the endpoint's carries its URL.
+  if (code === 'GET_WRITE_FAILED' && typeof params.url !== 'string') return undefined;
   return STATUS_MESSAGES[code] ? statusMessage(locale, code, params) : undefined;
 }

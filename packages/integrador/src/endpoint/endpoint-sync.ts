@@ -2,6 +2,8 @@ import { shownUrl } from '@integrador/connections';
 import {
   type CrmDatabase,
   findServicoEndpoint,
+  isRowValueError,
+  isStatementError,
   recordServicoRun,
   type ServicoEndpoint,
   type ServicoEndpointEvento,
@@ -9,7 +11,8 @@ import {
   type TipoEventoEndpoint,
 } from '@integrador/store';
 import { EndpointFetchError, fetchJsonRecords } from '@integrador/transports';
-import { contatoIdsByCodigo, writeContatos, writeEventos } from './crm-writer';
+import { failingItem } from '../failing-item';
+import { contatoIdsByCodigo, type WriteOptions, writeContatos, writeEventos } from './crm-writer';
 import { authHeaders, EndpointSecretError } from './endpoint-auth';
 import { recordErrorMessage, statusMessage } from './endpoint-messages';
 import { type MaskText, type RecordError, type ValidRecord, validateRecords } from './payload-validation';
@@ -94,6 +97,8 @@ interface CheckedEvento {
   invalid: number;
   durationMs: number;
   contatoIds: Map<string, number>;
+  /** Hides a credential sent inside a text quoted back (the endpoint's values, the CRM's refusal of them). */
+  maskText: MaskText;
 }
 
 /** Fetches one event type's URL within the limits and checks every record (an evento also needs its contato). */
@@ -122,6 +127,7 @@ async function fetchAndCheck(
     invalid,
     durationMs: answer.durationMs,
     contatoIds: new Map(),
+    maskText: answer.maskText,
   };
   if (evento.tipo === 'evento')
     linkContatos(
@@ -166,6 +172,57 @@ async function loadActive(ctx: EndpointRunContext, empresaId: number, servicoId:
   return service;
 }
 
+/** Writes an event type's valid records into the CRM (contatos or eventos), all or none. */
+function write(
+  ctx: EndpointRunContext,
+  empresaId: number,
+  servicoId: number,
+  tipo: TipoEventoEndpoint,
+  checked: CheckedEvento,
+  records: readonly ValidRecord[],
+  options: WriteOptions = {},
+) {
+  return tipo === 'contato'
+    ? writeContatos(ctx.database, empresaId, records, options)
+    : writeEventos(ctx.database, empresaId, servicoId, records, checked.contatoIds, options);
+}
+
+/**
+ * Writes the valid records; a write the CRM refuses for the statement or a record's values (isStatementError, the
+ * database GET's rule) fails the sync for good as GET_WRITE_FAILED, naming the record (index and key) when one alone
+ * is refused — a retry sends the same records. Connection losses stay ordinary errors, retried.
+ */
+async function writeChecked(
+  ctx: EndpointRunContext,
+  empresaId: number,
+  servicoId: number,
+  evento: ServicoEndpointEvento,
+  checked: CheckedEvento,
+) {
+  try {
+    return await write(ctx, empresaId, servicoId, evento.tipo, checked, checked.valid);
+  } catch (err) {
+    if (!isStatementError(err)) throw err;
+    const refused = isRowValueError(err)
+      ? await failingItem(checked.valid, (part) =>
+          write(ctx, empresaId, servicoId, evento.tipo, checked, part, { rollback: true }).then(
+            () => false,
+            (probe: unknown) => isStatementError(probe),
+          ),
+        )
+      : null;
+    const key = refused === null ? undefined : evento.tipo === 'contato' ? refused.data.codigo : refused.data.codRegistro;
+    const params = {
+      url: shownUrl(evento.url),
+      tabela: evento.tipo === 'contato' ? 'contatos' : 'eventos',
+      detail: checked.maskText((err as Error).message),
+      ...(refused === null ? {} : { registro: refused.index }),
+      ...(typeof key === 'string' ? { chave: checked.maskText(key) } : {}),
+    };
+    throw Object.assign(new EndpointSyncError('GET_WRITE_FAILED', params, true), { cause: err });
+  }
+}
+
 /**
  * Runs a service (all its event types, or one): fetch each fixed URL within seed 003's limits, validate every record,
  * write the valid ones into the CRM and record the status. A call over a limit (or refused, or unreadable) cancels the
@@ -185,10 +242,7 @@ export async function syncEndpointService(
     for (const evento of selectedEventos(service, tipo)) {
       current = evento;
       const checked = await fetchAndCheck(ctx, service, evento, headers);
-      const gravados =
-        evento.tipo === 'contato'
-          ? await writeContatos(ctx.database, empresaId, checked.valid)
-          : await writeEventos(ctx.database, empresaId, servicoId, checked.valid, checked.contatoIds);
+      const gravados = await writeChecked(ctx, empresaId, servicoId, evento, checked);
       reports.push({
         tipo: evento.tipo,
         // Stored in the run's report and returned as the job's result: the URL as shown (a token may sit in its query).

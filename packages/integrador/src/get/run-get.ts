@@ -21,6 +21,7 @@ import {
   withTenantScope,
 } from '@integrador/store';
 import type { Kysely, Transaction } from 'kysely';
+import { failingItem } from '../failing-item';
 import { reconcileRequested } from '../parametros';
 import { ForeignRowError } from '../runs/run-errors';
 import { PermanentError } from '../set/permanent-error';
@@ -209,10 +210,8 @@ async function writeRecords(
 const PROBE_ROLLBACK = Symbol('probe rollback');
 
 /**
- * The ERP key of the row a chunk's statement error comes from (the database names the column, and MySQL a row number
- * of the chunk, never the key): halves of the chunk are written in transactions rolled back at once, until one row is
- * left. Null when no single row fails alone (two rows clashing with each other) or the probe fails otherwise. Runs only
- * when the chunk has already failed for good, at most about log2(chunk) writes.
+ * The ERP key of the row a chunk's statement error comes from (failingItem: halves of the chunk written in
+ * transactions rolled back at once). Null when no single row fails alone or the probe fails otherwise.
  */
 async function failingKey(
   ctx: GetRunContext,
@@ -220,7 +219,7 @@ async function failingKey(
   table: CrmTable | null,
   records: readonly SyncRecord[],
 ): Promise<string | null> {
-  const fails = async (part: readonly SyncRecord[]) => {
+  const only = await failingItem(records, async (part) => {
     try {
       await withTenantScope(ctx.db, ctx.dialect, ctx.tenant.empresaId, async (trx) => {
         await writeRecords(ctx, run, table, trx, part, false);
@@ -230,17 +229,8 @@ async function failingKey(
     } catch (err) {
       return err !== PROBE_ROLLBACK && isStatementError(err);
     }
-  };
-  let candidates = records;
-  while (candidates.length > 1) {
-    const half = candidates.slice(0, Math.ceil(candidates.length / 2));
-    const rest = candidates.slice(half.length);
-    if (await fails(half)) candidates = half;
-    else if (await fails(rest)) candidates = rest;
-    else return null;
-  }
-  const only = candidates[0];
-  return only === undefined ? null : only.key.replaceAll('\u001f', ', ');
+  });
+  return only === null ? null : only.key.replaceAll('\u001f', ', ');
 }
 
 /** Writes one chunk and, in the same CRM transaction, the cursor it reaches and the run's counts. */
