@@ -26,6 +26,7 @@ import { type EndpointRoutesOptions, endpointsRoutes } from './routes/endpoints.
 import { eventsRoutes } from './routes/events.routes';
 import { flowsRoutes } from './routes/flows.routes';
 import { healthRoutes } from './routes/health.routes';
+import { indexRoutes } from './routes/index.routes';
 import { integrationConfigRoutes } from './routes/integration-config.routes';
 import { integrationsRoutes } from './routes/integrations.routes';
 import { jobsRoutes } from './routes/jobs.routes';
@@ -178,6 +179,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       fleetStartId: deps.fleetStartId,
     }),
   );
+  await app.register(indexRoutes({ dashboard: deps.dashboard !== undefined }));
   const cti = {
     database: deps.database,
     redis: deps.redis,
