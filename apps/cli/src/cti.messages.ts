@@ -23,6 +23,7 @@ export interface CtiMessages {
   prefixOption: string;
   ramalLengthOption: string;
   privateNetworkOption: string;
+  publicUrlOption: string;
   ramalOption: string;
   numeroOption: string;
   sendOption: string;
@@ -44,6 +45,7 @@ export interface CtiMessages {
     | 'ramal'
     | 'ramalLength'
     | 'privateNetwork'
+    | 'publicUrl'
     | 'dateTime'
     | 'limit',
     string
@@ -54,8 +56,8 @@ export interface CtiMessages {
   /** A host label with no allowlist, refused without --allow-any (the risk, and the two ways out). */
   hostLabelOpen: (label: string) => string;
   notConfigured: (empresaId: number) => string;
-  /** The new listener token, once, with the two listener URLs on `base` (this host's ingress). */
-  tokenIssued: (token: string, base: string) => string;
+  /** The new listener token, once, with the two listener URLs on `base` (the public address given, or this host's ingress). */
+  tokenIssued: (token: string, base: string, isPublic: boolean) => string;
   saved: (empresaId: number) => string;
   request: (method: string, url: string, dialled: string, interno: boolean) => string;
   answered: (status: number, ms: number, body: string) => string;
@@ -108,6 +110,8 @@ const ptBR: CtiMessages = {
   prefixOption: 'prefixo discado antes de números externos (o que o PABX pede para sair: um tom ou 0); nunca antes de ramais',
   ramalLengthOption: 'números com até este tamanho são ramais internos',
   privateNetworkOption: 'allow: o PABX está na rede privada do cliente (loopback/privado permitidos); deny: não',
+  publicUrlOption:
+    'endereço público do ingress (o do proxy) nas URLs dos listeners mostradas, como https://crm.example.com.br (padrão: PUBLIC_URL, senão HOST e PORT)',
   ramalOption: 'ramal de origem',
   numeroOption: 'número de destino',
   sendOption: 'envia de fato a chamada ao PABX (usa CTI_SECRET_… do ambiente)',
@@ -129,6 +133,8 @@ const ptBR: CtiMessages = {
     ramal: RAMAL_TAKES['pt-BR'],
     ramalLength: 'um inteiro de 1 a 12',
     privateNetwork: 'allow ou deny',
+    publicUrl:
+      'um endereço http(s) como https://crm.example.com.br ou https://example.com/integrador (sem query string, sem usuário ou senha)',
     dateTime: 'uma data e hora ISO 8601',
     limit: 'um inteiro de 1 a 200',
   },
@@ -144,12 +150,14 @@ const ptBR: CtiMessages = {
   hostLabelOpen: (label) =>
     `recusado: o rótulo ${label} sem lista de endereços (--allow) aceitaria eventos de ligação de qualquer origem — o rótulo (nome da empresa) é fácil de adivinhar e não autentica nada, então qualquer um poderia registrar ligações falsas e abrir screen pops nos operadores. Informe os endereços do PABX com --allow <ip/cidr,…>, use o caminho com token (--new-token, sem --host-label), ou, se outra proteção já filtra a origem (VPN, firewall), confirme com --allow-any`,
   notConfigured: (id) => `a empresa #${id} não tem CTI configurado (use "integrador cti configure ${id} …")`,
-  tokenIssued: (token, base) =>
+  tokenIssued: (token, base, isPublic) =>
     [
       `token dos listeners (guarde agora, não será mostrado de novo): ${token}`,
       `  início da ligação: ${base}/t/${token}/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=<ramal>&telefone=<número>`,
       `  fim da ligação:    ${base}/t/${token}/wconnect/WConnect_WSDL_FinalizaLigacao.php?ramal=<ramal>&telefone=<número>&url_audio=<url>`,
-      `  (${base} é o ingress neste host, HOST e PORT; um PABX em outra máquina usa o endereço pelo qual a alcança)`,
+      isPublic
+        ? `  (${base} é o endereço público do ingress, de --public-url ou PUBLIC_URL)`
+        : `  (${base} é o ingress neste host, HOST e PORT; para um PABX em outra máquina, informe o endereço pelo qual ele o alcança com --public-url ou PUBLIC_URL)`,
     ].join('\n'),
   saved: (id) => `CTI da empresa #${id} salvo`,
   request: (method, url, dialled, interno) => `${method} ${url}\n  discado: ${dialled}${interno ? ' (ramal interno, sem prefixo)' : ''}`,
@@ -183,6 +191,8 @@ const en: CtiMessages = {
   prefixOption: 'prefix dialled before external numbers (what the PBX needs for an outside line: a tone or 0); never before extensions',
   ramalLengthOption: 'numbers up to this length are internal extensions',
   privateNetworkOption: "allow: the PBX is on the customer's private network (loopback/private allowed); deny: not",
+  publicUrlOption:
+    "the ingress's public address (the proxy's) in the listener URLs shown, such as https://crm.example.com.br (default: PUBLIC_URL, else HOST and PORT)",
   ramalOption: 'origin extension',
   numeroOption: 'destination number',
   sendOption: 'actually sends the request to the PBX (uses CTI_SECRET_… from the environment)',
@@ -204,6 +214,8 @@ const en: CtiMessages = {
     ramal: RAMAL_TAKES.en,
     ramalLength: 'an integer from 1 to 12',
     privateNetwork: 'allow or deny',
+    publicUrl:
+      'an http(s) address such as https://crm.example.com.br or https://example.com/integrador (no query string, no user or password)',
     dateTime: 'an ISO 8601 date-time',
     limit: 'an integer from 1 to 200',
   },
@@ -219,12 +231,14 @@ const en: CtiMessages = {
   hostLabelOpen: (label) =>
     `refused: the label ${label} with no address list (--allow) would accept call events from anywhere — the label (the company's name) is easy to guess and authenticates nothing, so anyone could log forged calls and raise screen pops on the operators. Give the PBX addresses with --allow <ip/cidr,…>, use the token path (--new-token, without --host-label), or, when something else already filters the origin (VPN, firewall), confirm with --allow-any`,
   notConfigured: (id) => `empresa #${id} has no CTI settings (use "integrador cti configure ${id} …")`,
-  tokenIssued: (token, base) =>
+  tokenIssued: (token, base, isPublic) =>
     [
       `listener token (keep it now, it is not shown again): ${token}`,
       `  call start: ${base}/t/${token}/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=<ramal>&telefone=<number>`,
       `  call end:   ${base}/t/${token}/wconnect/WConnect_WSDL_FinalizaLigacao.php?ramal=<ramal>&telefone=<number>&url_audio=<url>`,
-      `  (${base} is the ingress on this host, HOST and PORT; a PBX on another machine uses the address it reaches it by)`,
+      isPublic
+        ? `  (${base} is the ingress's public address, from --public-url or PUBLIC_URL)`
+        : `  (${base} is the ingress on this host, HOST and PORT; for a PBX on another machine, give the address it reaches it by with --public-url or PUBLIC_URL)`,
     ].join('\n'),
   saved: (id) => `CTI settings of empresa #${id} saved`,
   request: (method, url, dialled, interno) => `${method} ${url}\n  dialled: ${dialled}${interno ? ' (internal extension, no prefix)' : ''}`,

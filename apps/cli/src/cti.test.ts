@@ -210,4 +210,32 @@ describe('integrador cti', () => {
       expect.objectContaining({ code: 'CTI_HOST_LABEL_WITHOUT_ALLOWLIST', severity: 'warning', table: 'cti_configuracoes' }),
     ]);
   }, 240000);
+
+  it('prints the listener URLs on the public address behind a proxy: PUBLIC_URL, or --public-url over it', async () => {
+    const urlOf = (stdout: string) => /(\S+)\/t\/ctk_\S+\/wconnect\/WConnect_WSDL_ConsultaRamal\.php/.exec(stdout)?.[1];
+    const proxied = { ...env, PUBLIC_URL: 'https://crm.example.com.br/integrador/' };
+    const fromEnv = await runCli(['cti', 'configure', '1', '--new-token'], proxied);
+    expect(fromEnv.code).toBe(0);
+    expect(urlOf(fromEnv.stdout)).toBe('https://crm.example.com.br/integrador');
+    expect(fromEnv.stdout).toContain(
+      '(https://crm.example.com.br/integrador é o endereço público do ingress, de --public-url ou PUBLIC_URL)',
+    );
+    const fromOption = await runCli(
+      ['cti', 'configure', '1', '--new-token', '--public-url', 'https://pabx.example.com', '--lang', 'en'],
+      proxied,
+    );
+    expect(urlOf(fromOption.stdout)).toBe('https://pabx.example.com');
+    // Without either, this host's ingress, and the hint of the two ways to name the public one.
+    const local = await runCli(['cti', 'configure', '1', '--new-token', '--lang', 'en'], env);
+    expect(urlOf(local.stdout)).toBe('http://127.0.0.1:3248');
+    expect(local.stdout).toContain('give the address it reaches it by with --public-url or PUBLIC_URL');
+
+    const badOption = await runCli(['cti', 'configure', '1', '--new-token', '--public-url', 'crm.example.com.br'], env);
+    expect(badOption).toMatchObject({ code: 1, stdout: '' });
+    expect(badOption.stderr).toContain('--public-url: "crm.example.com.br" é inválido; esperado um endereço http(s)');
+    const badVariable = await runCli(['cti', 'configure', '1', '--new-token'], { ...env, PUBLIC_URL: 'https://u:p@crm.example.com.br' });
+    expect(badVariable.code).not.toBe(0);
+    expect(badVariable.stderr).toContain('PUBLIC_URL');
+    expect(badVariable.stdout).not.toContain('ctk_');
+  }, 240000);
 });

@@ -93,7 +93,7 @@ describe('per-tenant admission limits (two ingress replicas, one Redis)', () => 
     expect(wait).toBeLessThanOrEqual(15);
     expect(errorOf(refused)).toEqual({
       code: 'TENANT_RATE_LIMITED',
-      message: `limite de requisições da empresa excedido; esta requisição não foi aceita (nada foi enfileirado): tente novamente em ${wait} s`,
+      message: `limite de requisições da empresa excedido; esta requisição não foi aceita (nada foi alterado nem enfileirado): tente novamente em ${wait} s`,
     });
     // The count is the empresa's, whichever key or replica the request came through; English on request.
     const english = await ping(PORTS.first, keys.a2, 'en');

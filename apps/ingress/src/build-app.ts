@@ -5,7 +5,7 @@ import { dashboardPlugin } from '@integrador/dashboard';
 import { connectionRetryOf, SEED_003_LIMITS } from '@integrador/integrador';
 import type { Logger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
-import { createAdmissionLimit, httpServerTimeouts } from '@integrador/runtime';
+import { createAdmissionLimit, httpServerTimeouts, isWriteMethod } from '@integrador/runtime';
 import type { CrmDatabase } from '@integrador/store';
 import { createTransportFactory, type TransportFactory } from '@integrador/transports';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, openSecret, sealSecret } from '@integrador/webhooks';
@@ -26,6 +26,7 @@ import { type EndpointRoutesOptions, endpointsRoutes } from './routes/endpoints.
 import { eventsRoutes } from './routes/events.routes';
 import { flowsRoutes } from './routes/flows.routes';
 import { healthRoutes } from './routes/health.routes';
+import { indexRoutes } from './routes/index.routes';
 import { integrationConfigRoutes } from './routes/integration-config.routes';
 import { integrationsRoutes } from './routes/integrations.routes';
 import { jobsRoutes } from './routes/jobs.routes';
@@ -94,9 +95,6 @@ function defaultWebhookOptions(): WebhookRoutesOptions {
   const settings = DEFAULT_WEBHOOK_SETTINGS;
   return { settings, http: createWebhookHttpClient(settings) };
 }
-
-/** Methods that change nothing: not counted against a tenant's /v1 write budget. */
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** How request schemas are checked: unknown fields are an error (named in the 400), not silently dropped; query strings are coerced. */
 export const AJV_OPTIONS = { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } as const;
@@ -178,6 +176,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       fleetStartId: deps.fleetStartId,
     }),
   );
+  await app.register(indexRoutes({ dashboard: deps.dashboard !== undefined }));
   const cti = {
     database: deps.database,
     redis: deps.redis,
@@ -195,11 +194,11 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       v1.addHook('onRoute', (route) => {
         const methods = ([] as string[]).concat(route.method);
         const response = route.schema?.response as Record<string, unknown> | undefined;
-        if (response && methods.some((method) => !READ_METHODS.has(method))) response[429] = TenantRateLimitedResponse;
+        if (response && methods.some(isWriteMethod)) response[429] = TenantRateLimitedResponse;
       });
       // After the API key (the tenant it binds is the key of the count), before the body is read or a key bound.
       v1.addHook('onRequest', async (request, reply) => {
-        if (!READ_METHODS.has(request.method)) await admitWrite(request, reply, request.tenant.empresaId);
+        if (isWriteMethod(request.method)) await admitWrite(request, reply, request.tenant.empresaId);
       });
       refuseUndeclaredBodies(v1);
       // Stored first answers may hold a webhook secret shown once: sealed as the secrets are.

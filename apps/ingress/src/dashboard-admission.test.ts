@@ -54,6 +54,21 @@ describe('admission limit on the dashboard API with a tenant API key', () => {
       code: 'TENANT_RATE_LIMITED',
       message: expect.stringMatching(/^Limite de requisições da empresa excedido; .* tente novamente em \d+ s\.$/),
     });
+    // One wording, /v1's and the dashboard's alike (the dashboard's as a sentence): the limiter's, which fits both.
+    const v1 = await ping(keyA);
+    const v1Text = String(v1.json().error.message).replace(/\d+ s$/, 'N s');
+    const dashboardText = String(refused.json().error.message).replace(/\d+ s\.$/, 'N s.');
+    expect(dashboardText).toBe(`${v1Text.charAt(0).toUpperCase()}${v1Text.slice(1)}.`);
+    // In English too.
+    const english = await ingress.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/tenants/${empresaA}/resume`,
+      headers: { authorization: `Bearer ${keyA}`, 'accept-language': 'en' },
+      payload: {},
+    });
+    expect(english.json().error.message).toMatch(
+      /^The empresa's request rate limit is exceeded; .*nothing was changed or enqueued.*\d+ s\.$/,
+    );
     // Reads are not counted, as on /v1.
     expect((await ingress.app.inject({ url: '/dashboard/api/jobs', headers: { authorization: `Bearer ${keyA}` } })).statusCode).toBe(200);
 

@@ -1,7 +1,7 @@
 import { defineCatalogue, type Locale, localeFromAcceptLanguage } from '@integrador/i18n';
 import { RUN_REFUSAL_MESSAGES } from '@integrador/integrador';
 import { jobFailureTemplate } from '@integrador/queue';
-import { METRICS_UNAUTHORIZED } from '@integrador/runtime';
+import { METRICS_UNAUTHORIZED, TENANT_RATE_LIMITED } from '@integrador/runtime';
 import type { FastifyRequest } from 'fastify';
 
 /** User-facing texts are pt-BR by default; `Accept-Language: en` switches to English. */
@@ -26,11 +26,8 @@ const MESSAGES = {
     'pt-BR': 'fila indisponível (Redis fora do ar ou recusando escritas); nada foi enfileirado, tente novamente em instantes',
     en: 'queue unavailable (Redis is down or refusing writes); nothing was enqueued, try again shortly',
   },
-  TENANT_RATE_LIMITED: {
-    'pt-BR':
-      'limite de requisições da empresa excedido; esta requisição não foi aceita (nada foi enfileirado): tente novamente em {seconds} s',
-    en: "the empresa's request rate limit is exceeded; this request was not accepted (nothing was enqueued): try again in {seconds} s",
-  },
+  // The same words as the dashboard's refusal of a tenant's action (packages/runtime, the limiter's owner).
+  TENANT_RATE_LIMITED,
   BAD_URL: {
     'pt-BR': 'URL inválida: um trecho com codificação % malformada (use %XX com dois dígitos hexadecimais de UTF-8 válido)',
     en: 'invalid URL: a part with malformed % encoding (use %XX with two hex digits of valid UTF-8)',

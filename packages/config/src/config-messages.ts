@@ -19,6 +19,8 @@ const EXPECTED_PT_BR: Readonly<Record<ConfigVariable, string>> = {
   CONNECTIONS_FILE: 'o caminho de um arquivo de conexões YAML ou JSON',
   HOST: 'um endereço de interface como 0.0.0.0',
   PORT: 'um inteiro de 1 a 65535',
+  PUBLIC_URL:
+    'o endereço http(s) pelo qual os outros alcançam o ingress, como https://crm.example.com.br ou https://example.com/integrador atrás de um proxy (sem query string, sem usuário ou senha; sem valor = http://HOST:PORT)',
   LOG_LEVEL: 'um de fatal, error, warn, info, debug, trace, silent',
   KEY_PREFIX:
     'um prefixo de chaves do Redis com uma hash tag de Cluster e sem dois-pontos, como {integrador} (todas as filas compartilham a tag para que os fluxos fiquem em um só slot)',

@@ -32,6 +32,13 @@ export const EnvSchema = Type.Object({
   CONNECTIONS_FILE: Type.Optional(Type.String({ minLength: 1, 'x-expected': 'the path of a YAML or JSON connections file' })),
   HOST: Type.String({ default: '127.0.0.1', minLength: 1, 'x-expected': 'an interface address such as 0.0.0.0' }),
   PORT: Type.Integer({ default: 3000, minimum: 1, maximum: 65535, 'x-expected': 'an integer from 1 to 65535' }),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s/?#@]+(/[^\\s?#]*)?$',
+      'x-expected':
+        'the http(s) address by which others reach the ingress, such as https://crm.example.com.br or https://example.com/integrador behind a proxy (no query string, no user or password; unset = http://HOST:PORT)',
+    }),
+  ),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info', 'x-expected': 'one of fatal, error, warn, info, debug, trace, silent' },

@@ -57,6 +57,8 @@ export interface Config {
   setRetry: { attempts: number; backoffMs: number; maxDelayMs: number };
   host: string;
   port: number;
+  /** PUBLIC_URL without its trailing slash: the ingress's address as a PBX behind a proxy reaches it; unset = none. */
+  publicUrl: string | undefined;
   logLevel: Env['LOG_LEVEL'];
   keyPrefix: string;
   shutdownTimeoutMs: number;
@@ -237,6 +239,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     setRetry: { attempts: e.SET_RETRY_ATTEMPTS, backoffMs: e.SET_RETRY_BACKOFF_MS, maxDelayMs: e.SET_RETRY_MAX_DELAY_MS },
     host: e.HOST,
     port: e.PORT,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
     keyPrefix: e.KEY_PREFIX,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

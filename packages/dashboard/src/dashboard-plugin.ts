@@ -1,7 +1,9 @@
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
+import { fillTemplate } from '@integrador/i18n';
 import { runRefusalMessage, runRefusalOf } from '@integrador/integrador';
 import { QueueUnavailableError } from '@integrador/queue';
+import { isWriteMethod, TENANT_RATE_LIMITED } from '@integrador/runtime';
 import { authenticateOperador, createSessao, deleteSessao } from '@integrador/store';
 import { createTransportFactory, SoapClientCache } from '@integrador/transports';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, WebhookError, webhookMessage } from '@integrador/webhooks';
@@ -32,7 +34,6 @@ import { servicesRoutes } from './services.routes';
 import { sendStatusPage } from './status-page';
 import { errorPage, LIVE_JS, layout, loginPage, STYLE_CSS } from './views/layout';
 
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const PUBLIC = new Set(['/dashboard/login', '/dashboard/live.js', '/dashboard/style.css']);
 const isApi = (request: FastifyRequest) => request.url.startsWith('/dashboard/api/');
 
@@ -187,9 +188,13 @@ function errorHandler(
         .send(layout(request.viewer, { title: String(status), active: '', body: html``, flash: { text, error: true } }));
     return reply.status(status).type('text/html').send(errorPage(text));
   };
-  // The tenant's admission budget (admitApiWrite): the wait worded, as /v1 words it.
+  // The tenant's admission budget (admitApiWrite): the limiter's own words, as /v1 says them, made a sentence.
   if (error.statusCode === 429 && error.code === 'TENANT_RATE_LIMITED')
-    return answer(429, error.code, messages(locale).tenantRateLimited(String(reply.getHeader('retry-after') ?? 1)));
+    return answer(
+      429,
+      error.code,
+      sentence(fillTemplate(TENANT_RATE_LIMITED[locale], { seconds: String(reply.getHeader('retry-after') ?? 1) })),
+    );
   // The webhook engine's refusals (409 for a disabled endpoint…) carry their status and are worded beside them.
   if (error instanceof WebhookError) return answer(error.status, error.code, webhookMessage(locale, error.wording, error.params));
   // Before the engine's refusals: a field's CONTROL_CHARACTER is said of the field, not of a run's parameter.
@@ -261,7 +266,7 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
       const viewer = request.viewer;
       if (!deps.admitApiWrite || !viewer || viewer.operadorId !== null || viewer.scope === 'all') return;
       const empresaId = viewer.scope[0];
-      if (empresaId !== undefined && !READ_METHODS.has(request.method)) await deps.admitApiWrite(request, reply, empresaId);
+      if (empresaId !== undefined && isWriteMethod(request.method)) await deps.admitApiWrite(request, reply, empresaId);
     });
     app.addHook('onSend', securityHeaders);
     // A repeated query parameter (?q=a&q=b) arrives as an array where every page and API route reads one string (a 500

@@ -26,8 +26,6 @@ const PT = {
   badField: (field: string, expected: string) => `Campo ${field} inválido: esperado ${expected}.`,
   internalError: 'erro interno',
   queueUnavailable: 'A fila (Redis) não está disponível agora; nada foi alterado. Tente novamente em instantes.',
-  tenantRateLimited: (seconds: string) =>
-    `Limite de requisições da empresa excedido; esta requisição não foi aceita (nada foi alterado): tente novamente em ${seconds} s.`,
   requestRefused: (status: number, code: string) => `A requisição foi recusada (HTTP ${status}, ${code}).`,
   expectedOneOf: (values: string) => `um de ${values}`,
   expectedDate: 'uma data ISO 8601 (AAAA-MM-DD ou AAAA-MM-DDThh:mm, com fuso opcional)',
@@ -280,8 +278,6 @@ const EN: Messages = {
   badField: (field, expected) => `Invalid field ${field}: expected ${expected}.`,
   internalError: 'internal error',
   queueUnavailable: 'The queue (Redis) is not available now; nothing was changed. Try again in a moment.',
-  tenantRateLimited: (seconds) =>
-    `The empresa's request rate limit is exceeded; this request was not accepted (nothing was changed): try again in ${seconds} s.`,
   requestRefused: (status, code) => `The request was refused (HTTP ${status}, ${code}).`,
   expectedOneOf: (values) => `one of ${values}`,
   expectedDate: 'an ISO 8601 date (YYYY-MM-DD or YYYY-MM-DDThh:mm, zone optional)',

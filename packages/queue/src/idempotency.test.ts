@@ -1,16 +1,19 @@
 import { createHash } from 'node:crypto';
+import { freePort } from '@integrador/test-support/ports';
+import { clusterUnsupported, keysBySlot, type PrivateRedis, startPrivateRedis } from '@integrador/test-support/redis-cluster';
+import { openRedisMonitor } from '@integrador/test-support/redis-monitor';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { Redis } from 'ioredis';
 import {
   bindIdempotencyKey,
   dropIdempotencyPending,
-  type IdempotencyStore,
   releaseIdempotencyKey,
   renewIdempotencyPending,
   requestFingerprint,
   storeIdempotentAnswer,
   withdrawIdempotencyReplay,
 } from './idempotency';
+import { createRedis, waitUntilReady } from './redis';
 
 // The fingerprint walks the body without recursion: a body nested 20000 levels (JSON.parse takes it, < 1 MB) is
 // fingerprinted, not a stack overflow (a 500 at the ingress).
@@ -109,18 +112,51 @@ describe('the pending marker of an Idempotency-Key', () => {
     await deletePrefix(TEST_REDIS_URL, prefix);
   });
 
+  /**
+   * The commands a fresh connection sends for `run`, as MONITOR (a second connection) shows them: name and first
+   * argument (the script's hash or text); none of the scripts' own calls inside Redis.
+   */
+  async function sentBy(run: (connection: Redis) => Promise<unknown>): Promise<string[][]> {
+    const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+    const monitor = (await openRedisMonitor(connection)).connection;
+    const marker = `${prefix}:monitor-marker-${Math.random()}`;
+    const sent: string[][] = [];
+    let markerSeen = false;
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (args.includes(marker)) markerSeen = true;
+      else if (source !== 'lua' && args.some((arg) => arg.startsWith(`${prefix}:`))) sent.push(args.slice(0, 2));
+    });
+    try {
+      await run(connection);
+      // MONITOR shows a connection's commands in order: once the marker is seen, everything before it was.
+      await connection.exists(marker);
+      for (const deadline = Date.now() + 10000; !markerSeen; await new Promise((resolve) => setTimeout(resolve, 10)))
+        if (Date.now() > deadline) throw new Error('MONITOR never showed the marker');
+      return sent;
+    } finally {
+      monitor.disconnect();
+      connection.disconnect();
+    }
+  }
+
   it('a key bound is pending in the same step: a replay right after the bind is in progress', async () => {
-    // Every command the bind sends, recorded: one script, no window between binding and marking.
-    const sent: string[] = [];
-    const recording: IdempotencyStore = {
-      eval: (script, keys, ...args) => {
-        sent.push(script);
-        return redis.eval(script, keys, ...args);
-      },
-    };
-    expect((await bindIdempotencyKey(recording, prefix, tenant, 'p-1', 'A', 'r1', 't1')).state).toBe('bound');
-    expect(sent).toHaveLength(1);
+    // Every command the bind sends: one script, no window between binding and marking.
+    const sent = await sentBy((connection) => bindIdempotencyKey(connection, prefix, tenant, 'p-1', 'A', 'r1', 't1'));
+    expect(sent.map(([command]) => command?.toLowerCase())).toEqual([expect.stringMatching(/^eval(sha)?$/)]);
     expect(await bind('p-1', 'A', 'r2')).toBe('pending');
+  });
+
+  it("sends a script's text once per connection, then its hash, not the text on every call", async () => {
+    await bind('p-sha', 'A', 'loaded');
+    const sent = await sentBy(async (connection) => {
+      for (const request of ['again', 'third']) {
+        await bindIdempotencyKey(connection, prefix, tenant, 'p-sha', 'A', request, request);
+        await dropIdempotencyPending(connection, prefix, tenant, 'p-sha', request);
+      }
+    });
+    // ioredis loads each script on a connection with its first call (EVAL), then sends its SHA-1 (EVALSHA).
+    expect(sent.map(([command]) => command?.toLowerCase())).toEqual(['eval', 'eval', 'evalsha', 'evalsha']);
+    expect(sent.slice(2).every(([, script]) => /^[0-9a-f]{40}$/.test(script ?? ''))).toBe(true);
   });
 
   it('a request drops only its own marker: not the one of the request that bound the freed key next', async () => {
@@ -154,5 +190,41 @@ describe('the pending marker of an Idempotency-Key', () => {
     expect(await redis.pttl(answer)).toBeLessThanOrEqual(2000);
     await renewIdempotencyPending(redis, prefix, tenant, 'p-4', 'first');
     expect(await redis.pttl(answer)).toBeGreaterThan(5000);
+  });
+});
+
+// The scripts as commands on a Redis Cluster of three masters (what REDIS_CLUSTER_NODES gives the ingress): the
+// client sends each script to the node holding the KEY_PREFIX's slot, loaded there on first use, its hash after.
+(clusterUnsupported() ? describe.skip : describe)('an Idempotency-Key binding on a Redis Cluster', () => {
+  let cluster: PrivateRedis | undefined;
+  let redis: Redis | undefined;
+  const prefix = '{idem-cluster}';
+  const tenant = { empresaId: 7, filialId: null };
+
+  beforeAll(async () => {
+    cluster = await startPrivateRedis([await freePort(), await freePort(), await freePort()], { cluster: true });
+    redis = createRedis(cluster.url, { role: 'producer', clusterNodes: cluster.nodes, commandTimeoutMs: 10000 });
+    await waitUntilReady(redis);
+  }, 60000);
+  afterAll(async () => {
+    redis?.disconnect();
+    await cluster?.stop();
+  });
+
+  it('binds, meets, stores and replays keys, each script sent to the node of the slot', async () => {
+    const connection = redis as Redis;
+    const keys = Array.from({ length: 12 }, (_, i) => `cluster-${i}`);
+    for (const key of keys) {
+      expect((await bindIdempotencyKey(connection, prefix, tenant, key, 'A', 'first', 'first')).state).toBe('bound');
+      expect((await bindIdempotencyKey(connection, prefix, tenant, key, 'B', 'other', 'other')).state).toBe('reused');
+      expect(await storeIdempotentAnswer(connection, prefix, tenant, key, 'A', `answer of ${key}`)).toBe(true);
+      expect(await bindIdempotencyKey(connection, prefix, tenant, key, 'A', 'replay', 'replay')).toEqual({
+        state: 'answered',
+        stored: `answer of ${key}`,
+      });
+    }
+    // Every key of a binding under the fleet's hash-tagged KEY_PREFIX, in its one slot.
+    const { slots } = await keysBySlot(cluster?.nodes ?? [], prefix);
+    expect(slots.size).toBe(1);
   });
 });

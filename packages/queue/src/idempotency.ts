@@ -92,9 +92,13 @@ function bindingKey(prefix: string, tenant: TenantRef, key: string): string {
   return `${prefix}:idem-key:${digest.slice(0, 40)}`;
 }
 
-/** The Redis commands the binding uses. */
+/**
+ * The connection the binding's scripts run on (an ioredis Redis or Cluster): each script is defined on it once as a
+ * command, which sends EVALSHA (the script's hash, not its text) and loads the text only on NOSCRIPT (a restarted or
+ * failed-over Redis, a Cluster node not yet asked) — every /v1 write with a key runs two or three of them.
+ */
 export interface IdempotencyStore {
-  eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
+  defineCommand(name: string, definition: { lua: string; numberOfKeys: number }): void;
 }
 
 /**
@@ -130,7 +134,7 @@ export async function bindIdempotencyKey(
 ): Promise<IdempotencyBinding> {
   const name = bindingKey(prefix, tenant, key);
   const args = [fingerprint, String(IDEMPOTENCY_BINDING_TTL_S), replay, pendingMarker(token), String(IDEMPOTENCY_PENDING_TTL_MS)];
-  const found = (await redis.eval(BIND, 3, name, sharedKey(name), answerKey(name), ...args)) as [string, string?];
+  const found = (await runScript(redis, 'bind', name, sharedKey(name), answerKey(name), ...args)) as [string, string?];
   const [state, stored] = found;
   if (state === 'answered') return { state, stored: stored as string };
   if (state === 'bound' || state === 'reused' || state === 'pending' || state === 'run') return { state };
@@ -200,7 +204,7 @@ export async function withdrawIdempotencyReplay(
   replay: string,
 ): Promise<void> {
   const name = bindingKey(prefix, tenant, key);
-  await redis.eval(WITHDRAW, 3, sharedKey(name), name, refusedKey(name), replay);
+  await runScript(redis, 'withdraw', sharedKey(name), name, refusedKey(name), replay);
 }
 
 /**
@@ -227,7 +231,7 @@ export async function releaseIdempotencyKey(
   fingerprint: string,
 ): Promise<void> {
   const name = bindingKey(prefix, tenant, key);
-  await redis.eval(RELEASE, 3, name, sharedKey(name), refusedKey(name), fingerprint);
+  await runScript(redis, 'release', name, sharedKey(name), refusedKey(name), fingerprint);
 }
 
 /**
@@ -277,7 +281,7 @@ export async function renewIdempotencyPending(
   token: string,
 ): Promise<void> {
   const name = answerKey(bindingKey(prefix, tenant, key));
-  await redis.eval(RENEW_PENDING, 1, name, pendingMarker(token), String(IDEMPOTENCY_PENDING_TTL_MS));
+  await runScript(redis, 'renewPending', name, pendingMarker(token), String(IDEMPOTENCY_PENDING_TTL_MS));
 }
 
 /** Stores ARGV[2] as the answer, for as long as the binding (still holding ARGV[1]) lives; the first answer stays. */
@@ -302,7 +306,7 @@ export async function storeIdempotentAnswer(
   stored: string,
 ): Promise<boolean> {
   const name = bindingKey(prefix, tenant, key);
-  return (await redis.eval(STORE_ANSWER, 2, name, answerKey(name), fingerprint, stored)) === 1;
+  return (await runScript(redis, 'storeAnswer', name, answerKey(name), fingerprint, stored)) === 1;
 }
 
 /** Deletes the pending marker when it is still this request's (ARGV[1]): never a stored answer, never another's marker. */
@@ -317,5 +321,34 @@ export async function dropIdempotencyPending(
   key: string,
   token: string,
 ): Promise<void> {
-  await redis.eval(DROP_PENDING, 1, answerKey(bindingKey(prefix, tenant, key)), pendingMarker(token));
+  await runScript(redis, 'dropPending', answerKey(bindingKey(prefix, tenant, key)), pendingMarker(token));
+}
+
+/** Every script of the binding with how many of its arguments are keys (all of one binding's hash slot). */
+const SCRIPTS = {
+  bind: { lua: BIND, numberOfKeys: 3 },
+  withdraw: { lua: WITHDRAW, numberOfKeys: 3 },
+  release: { lua: RELEASE, numberOfKeys: 3 },
+  renewPending: { lua: RENEW_PENDING, numberOfKeys: 1 },
+  storeAnswer: { lua: STORE_ANSWER, numberOfKeys: 2 },
+  dropPending: { lua: DROP_PENDING, numberOfKeys: 1 },
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+type ScriptCommand = (...keysThenArgs: string[]) => Promise<unknown>;
+
+/** The connections whose commands are defined (a connection is defined on once, by its first binding call). */
+const definedOn = new WeakSet<IdempotencyStore>();
+
+/** The command name a script is defined under: no other module's (pop-events, the limiter's) on a shared connection. */
+const commandName = (script: ScriptName) => `integradorIdempotency_${script}`;
+
+/** Runs one of the binding's scripts on the connection, by its hash once ioredis has loaded it there. */
+function runScript(redis: IdempotencyStore, script: ScriptName, ...keysThenArgs: string[]): Promise<unknown> {
+  if (!definedOn.has(redis)) {
+    for (const name of Object.keys(SCRIPTS) as ScriptName[]) redis.defineCommand(commandName(name), SCRIPTS[name]);
+    definedOn.add(redis);
+  }
+  const command = (redis as unknown as Record<string, ScriptCommand>)[commandName(script)] as ScriptCommand;
+  return command.apply(redis, keysThenArgs);
 }

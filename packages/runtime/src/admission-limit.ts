@@ -7,6 +7,28 @@ import type { Redis } from 'ioredis';
 export type AdmissionBudget = 'cti' | 'api';
 
 /**
+ * Methods that change nothing: a tenant's write budget does not count them (the ingress's /v1, the dashboard's
+ * actions with a tenant API key) and an Idempotency-Key on them is ignored.
+ */
+export const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Whether a request with this method may change something: what the api admission budget counts. */
+export function isWriteMethod(method: string): boolean {
+  return !READ_METHODS.has(method);
+}
+
+/**
+ * The words of a 429 TENANT_RATE_LIMITED, wherever a tenant is refused (a /v1 write, a PBX listener event, a
+ * dashboard action with a tenant API key): the ingress's catalogue holds it as it is, the dashboard says it as a
+ * sentence. `{seconds}`: the Retry-After.
+ */
+export const TENANT_RATE_LIMITED = {
+  'pt-BR':
+    'limite de requisições da empresa excedido; esta requisição não foi aceita (nada foi alterado nem enfileirado): tente novamente em {seconds} s',
+  en: "the empresa's request rate limit is exceeded; this request was not accepted (nothing was changed or enqueued): try again in {seconds} s",
+} as const;
+
+/**
  * A tenant over its admission budget: answered 429 TENANT_RATE_LIMITED, Retry-After already set on the reply. The
  * request was not accepted and nothing was enqueued.
  */

@@ -3,7 +3,10 @@ export {
   type AdmissionLimitDeps,
   type AdmitTenant,
   createAdmissionLimit,
+  isWriteMethod,
+  READ_METHODS,
   registerAdmissionLimit,
+  TENANT_RATE_LIMITED,
   TenantRateLimitedError,
 } from './admission-limit';
 export { type HttpServerTimeouts, httpServerTimeouts } from './http-timeouts';

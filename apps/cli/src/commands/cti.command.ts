@@ -38,6 +38,7 @@ interface ConfigureOptions {
   prefix?: string;
   ramalLength?: string;
   privateNetwork?: string;
+  publicUrl?: string;
   json?: boolean;
 }
 
@@ -62,6 +63,7 @@ export function registerCtiCommand(program: Command, cli: Cli): void {
     .option('--prefix <digits>', text.prefixOption)
     .option('--ramal-length <n>', text.ramalLengthOption)
     .option('--private-network <allow|deny>', text.privateNetworkOption)
+    .option('--public-url <url>', text.publicUrlOption)
     .option('--json', cli.text.jsonOption)
     .action((empresaId: string, options: ConfigureOptions) => configure(cli, empresaId, options));
   cti
@@ -161,13 +163,21 @@ function printSettings(text: CtiMessages, settings: CtiSettings, json: boolean |
   else for (const line of text.settings(settings)) print(line);
 }
 
+/** `--public-url`, PUBLIC_URL's shape (packages/config checks the variable the same way): http(s), no query or credentials. */
+const PUBLIC_URL_SHAPE = /^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/i;
+
 /**
- * Where this host's ingress takes the listeners (HOST and PORT; a wildcard HOST as 127.0.0.1). There is no setting for
- * the public address a PBX elsewhere reaches it by (a proxy's): the local one is what a trial on this machine uses.
+ * Where a PBX calls the listeners: the public address given (`--public-url`, else PUBLIC_URL — a proxy's, say), or
+ * else this host's ingress (HOST and PORT; a wildcard HOST as 127.0.0.1), what a trial on this machine uses.
  */
-function ingressBaseUrl(config: Config): string {
+function listenerBase(text: CtiMessages, config: Config, publicUrl: string | undefined): { url: string; public: boolean } {
+  if (publicUrl !== undefined) {
+    check(text, PUBLIC_URL_SHAPE.test(publicUrl), '--public-url', publicUrl, text.expected.publicUrl);
+    return { url: publicUrl.replace(/\/+$/, ''), public: true };
+  }
+  if (config.publicUrl !== undefined) return { url: config.publicUrl, public: true };
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`, public: false };
 }
 
 async function configure(cli: Cli, empresaIdText: string, options: ConfigureOptions): Promise<void> {
@@ -175,6 +185,7 @@ async function configure(cli: Cli, empresaIdText: string, options: ConfigureOpti
   const empresaId = parseId(cli, 'empresaId', empresaIdText);
   const patch = patchOf(text, options);
   const config = loadConfig();
+  const base = listenerBase(text, config, options.publicUrl);
   await withDatabase(async ({ db }) => {
     if (!(await empresaExists(db, empresaId))) throw new CliError(cli.text.empresaNotFound(empresaId));
     let settings = await saveCtiSettings(db, empresaId, patch).catch((err: unknown) => {
@@ -183,7 +194,7 @@ async function configure(cli: Cli, empresaIdText: string, options: ConfigureOpti
       throw err;
     });
     if (options.newToken) {
-      print(text.tokenIssued(await issueListenerToken(db, empresaId), ingressBaseUrl(config)));
+      print(text.tokenIssued(await issueListenerToken(db, empresaId), base.url, base.public));
       settings = (await findCtiSettings(db, empresaId)) as CtiSettings;
     }
     if (!options.json) print(text.saved(empresaId));

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { EnqueueOutcomeUnknownError, QueueUnavailableError } from '@integrador/queue';
+import { EnqueueOutcomeUnknownError, type IdempotencyStore, QueueUnavailableError } from '@integrador/queue';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { WebhookError } from '@integrador/webhooks';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
@@ -57,14 +57,19 @@ describe('freeing an Idempotency-Key binding', () => {
     app.addHook('onRequest', async (request) => {
       Object.assign(request, { tenant: { empresaId: 1, filialId: null } });
     });
-    const store = {
-      eval: async (script: string, keys: number, ...args: string[]) => {
-        const result = await redis.eval(script, keys, ...args);
-        if (loseNextReplayReply && script.includes('sadd')) {
-          loseNextReplayReply = false;
-          throw new QueueUnavailableError('connection lost');
-        }
-        return result;
+    // The connection's scripts, each wrapped as it is defined: the one that marks a replay (sadd) may lose its reply.
+    const commands = redis as unknown as Record<string, (...args: string[]) => Promise<unknown>>;
+    const store: IdempotencyStore & Record<string, unknown> = {
+      defineCommand: (name, definition) => {
+        redis.defineCommand(name, definition);
+        store[name] = async (...args: string[]) => {
+          const result = await commands[name]?.apply(redis, args);
+          if (loseNextReplayReply && definition.lua.includes('sadd')) {
+            loseNextReplayReply = false;
+            throw new QueueUnavailableError('connection lost');
+          }
+          return result;
+        };
       },
     };
     registerIdempotencyBinding(app, store, prefix, 2000, sealing);

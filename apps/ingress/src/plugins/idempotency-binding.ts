@@ -13,6 +13,7 @@ import {
   withdrawIdempotencyReplay,
   withRedisDeadline,
 } from '@integrador/queue';
+import { isWriteMethod } from '@integrador/runtime';
 import { WebhookError } from '@integrador/webhooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { HttpError } from '../http-error';
@@ -56,9 +57,6 @@ declare module 'fastify' {
  * route's job ids still find the first jobs): Redis memory is shared by every tenant's bindings for 7 days.
  */
 export const IDEMPOTENT_ANSWER_MAX_BYTES = 64 * 1024;
-
-/** Methods that change nothing: their Idempotency-Key is ignored (Fastify answers HEAD for every GET route). */
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const tenantOf = (request: FastifyRequest) => {
   const { empresaId, filialId } = (request as FastifyRequest & { tenant: { empresaId: number; filialId: number | null } }).tenant;
@@ -119,7 +117,7 @@ export function registerIdempotencyBinding(
 ): void {
   scope.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    if (methods.every((method) => SAFE_METHODS.has(method))) return;
+    if (!methods.some(isWriteMethod)) return;
     route.handler = settledWhenAbandoned(route.handler);
     if (route.schema?.headers === undefined) route.schema = { ...route.schema, headers: IdempotencyHeaders };
   });
@@ -145,7 +143,7 @@ export function registerIdempotencyBinding(
 
   scope.addHook('preHandler', async (request, reply) => {
     const key = request.headers['idempotency-key'];
-    if (typeof key !== 'string' || SAFE_METHODS.has(request.method)) return;
+    if (typeof key !== 'string' || !isWriteMethod(request.method)) return;
     // The client may hang up after this request's onSend ran but before the answer was written (while a later onSend
     // hook runs): Fastify's onResponse waits for the response's finish, which then never comes. Not judged by
     // writableFinished (true once the socket is gone, finish or not): an answer written whole had its finish, and so
