@@ -96,6 +96,24 @@ describe('click-to-call: the PBX URL as shown', () => {
     }
   });
 
+  it("masks a secret written in the template's own query (senha=, token=) when the PBX echoes it; the numbers stay", async () => {
+    const server = http.createServer((req, res) => res.writeHead(req.url?.includes('ok=1') ? 200 : 400).end(`pedido ${req.url}`));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const withStatic = (extra: string) => {
+        const base = settings(`http://127.0.0.1:${port}/dial?para={numero_destino}&senha=S3nh4-fixa&token=tok%2Festatico${extra}`);
+        return { ...base, pbx: { ...base.pbx, auth: 'nenhuma' as const } };
+      };
+      const refused = await send(buildPbxRequest(withStatic(''), call, env));
+      expect((refused as Error).message).toBe('the PBX answered 400: pedido /dial?para=04732100123&senha=***&token=***');
+      const placed = await sendPbxRequest(buildPbxRequest(withStatic('&ok=1'), call, env), { allowPrivateNetwork: true, timeoutMs: 1000 });
+      expect(placed.body).toBe('pedido /dial?para=04732100123&senha=***&token=***&ok=1');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('shows a redirect target without its query values', async () => {
     const server = http.createServer((_req, res) => res.writeHead(302, { location: 'http://outro/x?token=s3cr3t' }).end());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
