@@ -30,7 +30,8 @@ module.exports = {
   transformIgnorePatterns: [`(?<!/node_modules/(${esmNested}))/node_modules/(?!(${esmOnly})/)`],
   testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/apps/*/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   // better-sqlite3's errors in every test file are that file's Errors (the file says why).
-  setupFiles: ['<rootDir>/packages/test-support/src/jest-sqlite-realm.ts'],
+  // The suite's doubles listen on loopback: the test run opens it as an operator would (OUTBOUND_ALLOW_LOOPBACK).
+  setupFiles: ['<rootDir>/packages/test-support/src/jest-sqlite-realm.ts', '<rootDir>/packages/test-support/src/jest-loopback-doubles.ts'],
   testTimeout: 60000,
   maxWorkers: 1,
 };

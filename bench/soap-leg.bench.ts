@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Secret, type WebServiceConnection } from '@integrador/connections';
+import { allowLoopbackOutbound, Secret, type WebServiceConnection } from '@integrador/connections';
 import { createSoapTransport } from '@integrador/transports';
 import { createClientAsync } from 'soap';
 import { median, round } from './support/stats';
+
+// The ERP double listens on loopback: opened as the operator would (OUTBOUND_ALLOW_LOOPBACK), for this bench only.
+allowLoopbackOutbound(true);
 
 // The SOAP leg of a SET push alone, client CPU per call: a bare `soap` client (axios underneath, as soap ships) against
 // the product's SOAP transport (createSoapTransport: soap on undici, the guarded Agent, a deadline, redaction),

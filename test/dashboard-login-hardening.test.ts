@@ -101,4 +101,22 @@ describe('dashboard login and headers hardening', () => {
     expect(raw.headers['x-frame-options']).toBe('DENY');
     expect(String(raw.headers['content-security-policy'])).toContain("frame-ancestors 'none'");
   });
+
+  // Last: it takes the ingress's Redis away.
+  it('with Redis down the login fails closed: a 503 page saying why, never a 401 "wrong password", a 500 or a session', async () => {
+    h.redis.disconnect();
+    for (const senha of ['errada', PASSWORD]) {
+      const answer = await h.postLogin({ login: 'opa', senha }, { remoteAddress: '198.51.100.90' });
+      expect(answer.statusCode).toBe(503);
+      expect(answer.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
+      expect(answer.body).toContain('O controle de tentativas de entrada (Redis) não está disponível agora');
+      expect(answer.body).not.toContain('Usuário ou senha inválidos.');
+      expect(answer.body).not.toMatch(/ at .*\.ts:\d+/);
+      expect(sessionCookieOf(answer.headers)).toBe(false);
+    }
+    const en = await h.postLogin({ login: 'opa', senha: 'errada' }, { url: '/dashboard/login?lang=en' });
+    expect(en.statusCode).toBe(503);
+    expect(en.body).toContain('The login attempt counter (Redis) is unavailable right now');
+  });
 });

@@ -1,3 +1,5 @@
+import { allowLoopbackOutbound } from '@integrador/connections';
+
 /** One benchmark process: a timestamped stderr log, a stamp for result files, and teardown steps run on exit or Ctrl-C. */
 export interface BenchRun {
   /** ISO time of the start, safe in a file name. */
@@ -10,6 +12,8 @@ export interface BenchRun {
 
 /** Starts the clock and installs the SIGINT/SIGTERM handlers that clean up before exiting. */
 export function startBenchRun(): BenchRun {
+  // The benches' doubles and databases listen on loopback: opened as the operator would (OUTBOUND_ALLOW_LOOPBACK).
+  allowLoopbackOutbound(true);
   const began = performance.now();
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const log = (message: string): void => {

@@ -109,7 +109,7 @@ const ptBR: CtiMessages = {
   pbxParamOption: 'nome do cabeçalho (header) ou do parâmetro de URL (token_url) que leva o segredo',
   prefixOption: 'prefixo discado antes de números externos (o que o PABX pede para sair: um tom ou 0); nunca antes de ramais',
   ramalLengthOption: 'números com até este tamanho são ramais internos',
-  privateNetworkOption: 'allow: o PABX está na rede privada do cliente (loopback/privado permitidos); deny: não',
+  privateNetworkOption: 'allow: o PABX está na rede privada do cliente (o loopback só com OUTBOUND_ALLOW_LOOPBACK=true); deny: não',
   publicUrlOption:
     'endereço público do ingress (o do proxy) nas URLs dos listeners mostradas, como https://crm.example.com.br (padrão: PUBLIC_URL, senão HOST e PORT)',
   ramalOption: 'ramal de origem',
@@ -190,7 +190,7 @@ const en: CtiMessages = {
   pbxParamOption: 'the header (header) or URL parameter (token_url) name carrying the secret',
   prefixOption: 'prefix dialled before external numbers (what the PBX needs for an outside line: a tone or 0); never before extensions',
   ramalLengthOption: 'numbers up to this length are internal extensions',
-  privateNetworkOption: "allow: the PBX is on the customer's private network (loopback/private allowed); deny: not",
+  privateNetworkOption: "allow: the PBX is on the customer's private network (loopback only with OUTBOUND_ALLOW_LOOPBACK=true); deny: not",
   publicUrlOption:
     "the ingress's public address (the proxy's) in the listener URLs shown, such as https://crm.example.com.br (default: PUBLIC_URL, else HOST and PORT)",
   ramalOption: 'origin extension',

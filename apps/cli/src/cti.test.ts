@@ -41,7 +41,7 @@ describe('integrador cti', () => {
         '--allow',
         '200.10.20.0/24, 127.0.0.1',
         '--pbx-url',
-        `${pbxUrl}/dial?de={ramal_origem}&para={numero_destino}`,
+        `${pbxUrl}/dial?de={ramal_origem}&para={numero_destino}&senha=fixa-do-pabx`,
         '--pbx-auth',
         'token_url',
         '--pbx-param',
@@ -75,9 +75,14 @@ describe('integrador cti', () => {
     const shown = await runCli(['cti', 'show', '1', '--json'], env);
     expect(JSON.parse(shown.stdout)).toMatchObject({ hostLabel: 'acme', hasToken: true, allowlist: ['200.10.20.0/24', '127.0.0.1'] });
     expect(shown.stdout).not.toContain(token as string);
+    // A secret written in the template's query is never printed (shownUrl), in JSON or in text.
+    expect(shown.stdout).not.toContain('fixa-do-pabx');
+    expect(JSON.parse(shown.stdout).pbx.urlTemplate).toBe(`${pbxUrl}/dial?de=***&para=***&senha=***`);
     // The text form speaks the CLI's language, like configure's own lines.
     const shownPt = await runCli(['cti', 'show', '1'], env);
     expect(shownPt.stdout).toContain('rótulo do host:      acme    token de caminho: sim');
+    expect(shownPt.stdout).toContain(`PABX:                GET ${pbxUrl}/dial?de=***&para=***&senha=***\n`);
+    expect(configured.stdout).not.toContain('fixa-do-pabx');
     expect(shownPt.stdout).toMatch(/prefixo de discagem: 0 +tamanho do ramal: 4 +rede privada: permitida/);
     expect(shownPt.stdout).toMatch(/autenticação: +token_url segredo=\$\{PBX\} parâmetro=chave/);
     expect(shownPt.stdout).not.toMatch(/host label|path token|dial prefix|ramal length|private network|PBX auth/);
@@ -87,14 +92,14 @@ describe('integrador cti', () => {
     const dry = await runCli(['cti', 'test-pbx', '1', '--ramal', '3501', '--numero', '(47) 3210-0123', '--lang', 'en'], env);
     expect(dry).toMatchObject({ code: 0 });
     // shownUrl masks every query value, the numbers too (the dialled number is printed apart)
-    expect(dry.stdout).toContain('/dial?de=***&para=***&chave=***');
+    expect(dry.stdout).toContain('/dial?de=***&para=***&senha=***&chave=***');
     expect(dry.stdout).toContain('04732100123');
     expect(seen).toEqual([]);
     const sent = await runCli(['cti', 'test-pbx', '1', '--ramal', '3501', '--numero', '3502', '--send', '--lang', 'en'], env);
     expect(sent.code).toBe(0);
     expect(sent.stdout).toContain('the PBX answered 200');
-    expect(sent.stdout).not.toContain('segredo-do-pabx');
-    expect(seen).toEqual(['/dial?de=3501&para=3502&chave=segredo-do-pabx']);
+    expect(sent.stdout).not.toMatch(/segredo-do-pabx|fixa-do-pabx/);
+    expect(seen).toEqual(['/dial?de=3501&para=3502&senha=fixa-do-pabx&chave=segredo-do-pabx']);
 
     expect((await runCli(['cti', 'calls', '--empresa', '1', '--lang', 'en'], env)).stdout).toBe('no calls\n');
     // Six CLI processes, each starting tsx: allow for a loaded machine.

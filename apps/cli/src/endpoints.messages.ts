@@ -37,7 +37,8 @@ const ptBR: EndpointTexts = {
   list: 'lista os serviços de endpoint de uma empresa com o status de cada um',
   validate: 'valida o endpoint de cada tipo de evento (busca e confere os registros, sem gravar nada)',
   sync: 'enfileira uma sincronização do serviço na fila get (como POST /v1/endpoints/:id/sync)',
-  privateNetwork: 'permite (ou proíbe) que o serviço acesse endereços internos (loopback, rede privada): decisão do operador',
+  privateNetwork:
+    'permite (ou proíbe) que o serviço acesse endereços da rede privada (o loopback só com OUTBOUND_ALLOW_LOOPBACK=true): decisão do operador',
   tenantLimit: 'mostra ou define o limite de serviços de endpoint do contrato da empresa',
   tipoOption: 'sincroniza só este tipo de evento (contato ou evento)',
   waitOption: 'espera a sincronização terminar e mostra o relatório',
@@ -67,7 +68,8 @@ const en: EndpointTexts = {
   list: "lists an empresa's endpoint services with each one's status",
   validate: "validates each event type's endpoint (fetches and checks the records, writes nothing)",
   sync: 'enqueues a sync of the service on the get queue (like POST /v1/endpoints/:id/sync)',
-  privateNetwork: "allows (or forbids) the service to reach internal addresses (loopback, private network): the operator's decision",
+  privateNetwork:
+    "allows (or forbids) the service to reach private network addresses (loopback only with OUTBOUND_ALLOW_LOOPBACK=true): the operator's decision",
   tenantLimit: "shows or sets the empresa's contract limit of endpoint services",
   tipoOption: 'syncs only this event type (contato or evento)',
   waitOption: 'waits for the sync to finish and prints the report',

@@ -1,4 +1,5 @@
-import { preferredLocale } from '@integrador/config';
+import { outboundLoopbackAllowed, preferredLocale } from '@integrador/config';
+import { allowLoopbackOutbound } from '@integrador/connections';
 import { CommanderError } from 'commander';
 import type { Cli } from './cli-context';
 import { printError } from './cli-context';
@@ -17,6 +18,8 @@ async function run(argv: string[]): Promise<void> {
   try {
     const locale = chooseLocale(argv.slice(2));
     cli = { locale, text: messages(locale) };
+    // The operator's OUTBOUND_ALLOW_LOOPBACK, for the commands that reach a connection from this process.
+    allowLoopbackOutbound(outboundLoopbackAllowed());
     await buildProgram(cli).parseAsync(argv);
   } catch (err) {
     // Commander already printed its message (or the help); only the exit code is left to set.

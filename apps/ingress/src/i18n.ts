@@ -130,8 +130,8 @@ const MESSAGES = {
   // A replay whose kept first answer no longer opens (WEBHOOK_SECRET_KEY changed): refused rather than run twice.
   IDEMPOTENCY_ANSWER_UNREADABLE: {
     'pt-BR':
-      'a resposta guardada da primeira requisição com esta Idempotency-Key não pode mais ser lida (a chave WEBHOOK_SECRET_KEY mudou desde então); a requisição não foi executada de novo. Confira se a primeira teve efeito e, para repetir, use uma Idempotency-Key nova: não reutilize esta',
-    en: 'the kept answer of the first request with this Idempotency-Key can no longer be read (WEBHOOK_SECRET_KEY changed since); the request was not run again. Check whether the first one took effect and, to repeat it, use a new Idempotency-Key: do not reuse this one',
+      'a resposta guardada da primeira requisição com esta Idempotency-Key não pode mais ser lida (a chave WEBHOOK_SECRET_KEY mudou desde então, ou outra versão do hub a guardou noutro formato); a requisição não foi executada de novo. Confira se a primeira teve efeito e, para repetir, use uma Idempotency-Key nova: não reutilize esta',
+    en: 'the kept answer of the first request with this Idempotency-Key can no longer be read (WEBHOOK_SECRET_KEY changed since, or another version of the hub kept it in another shape); the request was not run again. Check whether the first one took effect and, to repeat it, use a new Idempotency-Key: do not reuse this one',
   },
   INTERNAL: { 'pt-BR': 'erro interno; o problema foi registrado', en: 'internal error; the problem was logged' },
   VALIDATION: { 'pt-BR': 'campo "{field}" {message}', en: 'field "{field}" {message}' },

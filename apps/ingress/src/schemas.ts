@@ -237,7 +237,7 @@ export const IdempotencyHeaders = Type.Object(
       Type.String({
         pattern: IDEMPOTENCY_KEY_PATTERN,
         description:
-          '1–200 visible ASCII characters naming this request (e.g. a UUID). A replay answers the first answer; 409 IDEMPOTENCY_KEY_IN_PROGRESS while the first still runs; 422 IDEMPOTENCY_KEY_REUSED for another route or body; 409 IDEMPOTENCY_ANSWER_UNREADABLE when the kept answer can no longer be read (WEBHOOK_SECRET_KEY changed): nothing runs again, use a new key',
+          '1–200 visible ASCII characters naming this request (e.g. a UUID). A replay answers the first answer; 409 IDEMPOTENCY_KEY_IN_PROGRESS while the first still runs; 422 IDEMPOTENCY_KEY_REUSED for another route or body; 409 IDEMPOTENCY_ANSWER_UNREADABLE when the kept answer can no longer be read (WEBHOOK_SECRET_KEY changed, or another release kept it in another shape): nothing runs again, use a new key',
       }),
     ),
   },

@@ -302,6 +302,11 @@ export const EnvSchema = Type.Object({
         'comma-separated IP addresses or CIDR ranges webhooks may reach although not public, such as 10.1.2.0/24,127.0.0.1 (never link-local or cloud metadata ones)',
     }),
   ),
+  OUTBOUND_ALLOW_LOOPBACK: Type.Union([Type.Literal('true'), Type.Literal('false')], {
+    default: 'false',
+    'x-expected':
+      "true or false (true: a connection, JSON endpoint service or PBX with allowPrivateNetwork may reach loopback too — 127.0.0.0/8, ::1, the hub's own Redis and PostgreSQL; only for a single-host demo or trial)",
+  }),
   SET_RETRY_ATTEMPTS: Type.Integer({
     default: 12,
     minimum: 1,

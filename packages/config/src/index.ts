@@ -10,4 +10,5 @@ export {
   loadConfigOrExit,
   type WebhookConfig,
 } from './load-config';
+export { outboundLoopbackAllowed } from './outbound-loopback';
 export { type PreferredLocale, preferredLocale } from './preferred-locale';

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { availableCores } from './cpu-cores';
 import { ConfigError, loadConfig } from './load-config';
+import { outboundLoopbackAllowed } from './outbound-loopback';
 
 describe('loadConfig', () => {
   it('applies the embedded defaults', () => {
@@ -138,6 +139,28 @@ describe('loadConfig', () => {
     expect(refusal({ SCHEDULE_TIMEZONE: 'Mars/Olympus' }).localized('pt-BR')).toBe(
       'variável de ambiente SCHEDULE_TIMEZONE inválida: esperado um fuso horário IANA como America/Sao_Paulo ou UTC (o fuso em que integracao.cron é lido), recebido "Mars/Olympus"',
     );
+  });
+
+  it("reads OUTBOUND_ALLOW_LOOPBACK (off unless 'true'), alone for the CLI too; another value is refused in both languages", () => {
+    expect(loadConfig({}).outboundAllowLoopback).toBe(false);
+    expect(loadConfig({ OUTBOUND_ALLOW_LOOPBACK: 'true' }).outboundAllowLoopback).toBe(true);
+    expect([outboundLoopbackAllowed({}), outboundLoopbackAllowed({ OUTBOUND_ALLOW_LOOPBACK: 'true' })]).toEqual([false, true]);
+    for (const refuse of [
+      () => loadConfig({ OUTBOUND_ALLOW_LOOPBACK: 'yes' }),
+      () => outboundLoopbackAllowed({ OUTBOUND_ALLOW_LOOPBACK: 'yes' }),
+    ]) {
+      let refusal: ConfigError | undefined;
+      try {
+        refuse();
+      } catch (err) {
+        refusal = err as ConfigError;
+      }
+      expect(refusal?.variable).toBe('OUTBOUND_ALLOW_LOOPBACK');
+      expect(refusal?.localized('pt-BR')).toContain(
+        'variável de ambiente OUTBOUND_ALLOW_LOOPBACK inválida: esperado true ou false (true: uma conexão',
+      );
+      expect(refusal?.localized('en')).toContain('invalid environment variable OUTBOUND_ALLOW_LOOPBACK: expected true or false');
+    }
   });
 
   it.each([

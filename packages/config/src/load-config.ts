@@ -53,6 +53,8 @@ export interface Config {
   /** Database URL; an embedded SQLite URL when CRM_DATABASE_URL is unset. */
   databaseUrl: string;
   connectionsFile: string | undefined;
+  /** OUTBOUND_ALLOW_LOOPBACK: allowPrivateNetwork opens loopback too (the hub's own machine); applied at start. */
+  outboundAllowLoopback: boolean;
   /** A SET push's retry policy on a connection whose entry sets no `retry` (SET_RETRY_*). */
   setRetry: { attempts: number; backoffMs: number; maxDelayMs: number };
   host: string;
@@ -236,6 +238,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       .filter(Boolean),
     databaseUrl: e.CRM_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'integrador.sqlite')}`,
     connectionsFile: e.CONNECTIONS_FILE ? path.resolve(cwd, e.CONNECTIONS_FILE) : undefined,
+    outboundAllowLoopback: e.OUTBOUND_ALLOW_LOOPBACK === 'true',
     setRetry: { attempts: e.SET_RETRY_ATTEMPTS, backoffMs: e.SET_RETRY_BACKOFF_MS, maxDelayMs: e.SET_RETRY_MAX_DELAY_MS },
     host: e.HOST,
     port: e.PORT,

@@ -22,7 +22,10 @@ export function testSettings() {
     mssqlUrl: env.MSSQL_URL || undefined,
     oracleUrl: env.ORACLE_URL || undefined,
     requireOptional: env.REQUIRE_OPTIONAL ?? '',
-    /** What a spawned app inherits from this shell (nothing else: each test passes the app's variables itself). */
-    inherited: { PATH: env.PATH ?? '', HOME: env.HOME ?? '' },
+    /**
+     * What a spawned app inherits from this shell (nothing else: each test passes the app's variables itself), and the
+     * operator's OUTBOUND_ALLOW_LOOPBACK: the suite's doubles listen on loopback (a test may pass 'false').
+     */
+    inherited: { PATH: env.PATH ?? '', HOME: env.HOME ?? '', OUTBOUND_ALLOW_LOOPBACK: 'true' },
   };
 }

@@ -1,8 +1,7 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
-import { alwaysRefusedRange } from './address-ranges';
 import type { DatabaseConnection } from './connection';
-import { assertPublicHost, lookupName, OutboundAddressError } from './outbound-address';
+import { assertAllowedAddress, assertPublicHost, lookupName, loopbackOutboundAllowed, OutboundAddressError } from './outbound-address';
 
 // A database driver does not only connect to the host the guard was shown: pg reads `?host=` (and an empty host means
 // localhost), mysql2 reads `?socketPath=`, Oracle's options.connectString names its own servers and an ODBC
@@ -63,12 +62,16 @@ export function databaseHosts(connection: DatabaseConnection): string[] {
 }
 
 /**
- * With `allowPrivateNetwork` only link-local / cloud metadata addresses are refused (alwaysRefusedRange); the driver's
- * default (the machine itself) and sockets are allowed. A name that does not resolve is left to the driver, whose own
- * error says more than ours would.
+ * With `allowPrivateNetwork` the LAN is allowed, link-local / cloud metadata never (alwaysRefusedRange) and the machine
+ * itself — loopback, the driver's default, a socket — only when the operator opened it (loopbackOutboundAllowed): the
+ * hub's own PostgreSQL listens there. A name that does not resolve is left to the driver, whose own error says more
+ * than ours would.
  */
-async function assertNotMetadataHost(host: string): Promise<void> {
-  if (host === LOCAL_DEFAULT || host.startsWith('/')) return;
+async function assertPrivateNetworkHost(host: string): Promise<void> {
+  if (host === LOCAL_DEFAULT || host.startsWith('/')) {
+    if (!loopbackOutboundAllowed()) throw new OutboundAddressError(host === LOCAL_DEFAULT ? '(no host)' : host, 'localhost', 'loopback');
+    return;
+  }
   const bare = lookupName(host.replace(/^\[|\]$/g, ''));
   const addresses =
     net.isIP(bare) !== 0
@@ -77,20 +80,17 @@ async function assertNotMetadataHost(host: string): Promise<void> {
           (entries) => entries.map((entry) => entry.address),
           () => [],
         );
-  for (const address of addresses) {
-    const range = alwaysRefusedRange(address);
-    if (range) throw new OutboundAddressError(host, address, range, true);
-  }
+  for (const address of addresses) assertAllowedAddress(address, host, { allowPrivateNetwork: true });
 }
 
 /**
  * Throws OutboundAddressError unless every server the connection's driver would reach is public (with
- * `allowPrivateNetwork`: is not link-local / cloud metadata); nothing to check for sqlite. DNS errors (ENOTFOUND…)
+ * `allowPrivateNetwork`: see assertPrivateNetworkHost); nothing to check for sqlite. DNS errors (ENOTFOUND…)
  * propagate as they are.
  */
 export async function assertPublicDatabase(connection: DatabaseConnection): Promise<void> {
   if (connection.allowPrivateNetwork) {
-    for (const host of databaseHosts(connection)) await assertNotMetadataHost(host);
+    for (const host of databaseHosts(connection)) await assertPrivateNetworkHost(host);
     return;
   }
   for (const host of databaseHosts(connection)) {

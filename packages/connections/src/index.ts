@@ -21,12 +21,15 @@ export { type LoadedConnections, loadConnections } from './load-connections';
 export {
   type AddressPolicy,
   addressRange,
+  allowLoopbackOutbound,
   assertAllowedAddress,
   assertPublicAddress,
   assertPublicHost,
   inAllowlist,
+  isLoopbackRange,
   isPublicAddress,
   lookupName,
+  loopbackOutboundAllowed,
   OutboundAddressError,
 } from './outbound-address';
 export { definitionReplacedAfterRefusal, type Pooled, type RefusalOutcome, RetiringPool } from './retiring-pool';

@@ -1,7 +1,14 @@
 import { alwaysRefusedEntry, alwaysRefusedRange, parseAddressAllowlist } from './address-ranges';
 import type { DatabaseConnection } from './connection';
 import { assertPublicDatabase } from './database-hosts';
-import { assertAllowedAddress, assertPublicAddress, assertPublicHost, isPublicAddress, OutboundAddressError } from './outbound-address';
+import {
+  allowLoopbackOutbound,
+  assertAllowedAddress,
+  assertPublicAddress,
+  assertPublicHost,
+  isPublicAddress,
+  OutboundAddressError,
+} from './outbound-address';
 
 describe('assertPublicHost', () => {
   it('answers a public IP literal without asking DNS', async () => {
@@ -150,5 +157,66 @@ describe('link-local and cloud metadata addresses, refused whatever the connecti
     for (const host of ['127.0.0.1', 'localhost', '10.1.2.3', '', '/var/run/postgresql', 'no-such-host.invalid']) {
       await expect(assertPublicDatabase(database(host))).resolves.toBeUndefined();
     }
+  });
+});
+
+/**
+ * allowPrivateNetwork opens the LAN (RFC 1918, unique-local), not the hub's own machine: loopback, 0.0.0.0 / ::, a
+ * database's default host or socket are reached only when the operator opens them (OUTBOUND_ALLOW_LOOPBACK, which the
+ * test run sets: closed here) or lists them in the allowlist.
+ */
+describe("allowPrivateNetwork and the hub's own machine", () => {
+  beforeEach(() => allowLoopbackOutbound(false));
+  afterEach(() => allowLoopbackOutbound(true));
+  const lan = { allowPrivateNetwork: true };
+
+  it.each(['127.0.0.1', '127.8.9.10', '::1', '0.0.0.0', '::', '::ffff:127.0.0.1', '::7f00:1'])(
+    'refuses %s with allowPrivateNetwork, naming loopback and who may open it',
+    (address) => {
+      let refused: unknown;
+      try {
+        assertAllowedAddress(address, 'erp.interno', lan);
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused).toBeInstanceOf(OutboundAddressError);
+      expect((refused as OutboundAddressError).always).toBe(false);
+      expect((refused as Error).message).toMatch(
+        /is the hub's own machine .*, reached only with allowPrivateNetwork: true on the connection and the operator's OUTBOUND_ALLOW_LOOPBACK=true$/,
+      );
+    },
+  );
+
+  it('still reaches the LAN (RFC 1918, unique-local, CGNAT) with allowPrivateNetwork', () => {
+    for (const address of ['10.0.0.5', '172.16.3.4', '192.168.1.10', 'fd12:3456::1', '100.64.0.1']) {
+      expect(() => assertAllowedAddress(address, address, lan)).not.toThrow();
+    }
+  });
+
+  it("opens loopback by the operator's choice or allowlist, never link-local", () => {
+    expect(() =>
+      assertAllowedAddress('127.0.0.1', '127.0.0.1', { ...lan, allowlist: parseAddressAllowlist(['127.0.0.1/32']) }),
+    ).not.toThrow();
+    allowLoopbackOutbound(true);
+    expect(() => assertAllowedAddress('::1', '::1', lan)).not.toThrow();
+    expect(() => assertAllowedAddress('169.254.169.254', '169.254.169.254', lan)).toThrow(OutboundAddressError);
+  });
+
+  it('a database connection with allowPrivateNetwork is refused on loopback, its default host and a socket; the LAN stays', async () => {
+    const database = (host: string) =>
+      ({
+        tipo: 'database',
+        driver: 'postgres',
+        host,
+        port: 5432,
+        database: 'x',
+        user: 'u',
+        allowPrivateNetwork: true,
+        options: {},
+      }) as unknown as DatabaseConnection;
+    for (const host of ['127.0.0.1', 'localhost', '', '/var/run/postgresql', '[::1]']) {
+      await expect(assertPublicDatabase(database(host))).rejects.toMatchObject({ code: 'OUTBOUND_ADDRESS_FORBIDDEN', range: 'loopback' });
+    }
+    await expect(assertPublicDatabase(database('10.1.2.3'))).resolves.toBeUndefined();
   });
 });

@@ -33,7 +33,9 @@ export class OutboundAddressError extends Error {
     super(
       always
         ? `refused to connect to ${host}${resolved}: a ${words} address (where clouds serve instance metadata and credentials) is never reached, allowPrivateNetwork included`
-        : `refused to connect to ${host}${resolved}: expected a public address, got a ${words} one; set allowPrivateNetwork: true on the connection to allow it`,
+        : LOOPBACK_RANGES.has(range)
+          ? `refused to connect to ${host}${resolved}: a ${words} address is the hub's own machine (its Redis, PostgreSQL, metrics, ingress), reached only with allowPrivateNetwork: true on the connection and the operator's OUTBOUND_ALLOW_LOOPBACK=true`
+          : `refused to connect to ${host}${resolved}: expected a public address, got a ${words} one; set allowPrivateNetwork: true on the connection to allow it`,
     );
     this.params = { host, range };
   }
@@ -85,7 +87,35 @@ export function assertPublicAddress(address: string, host: string = address, all
   throw new OutboundAddressError(host, address, range);
 }
 
-/** Where a connection may go: `allowPrivateNetwork` (an ERP on the LAN, loopback included), an operator's allowlist. */
+/**
+ * The ranges that reach the hub's own machine (127.0.0.0/8, ::1; 0.0.0.0 and :: connect to it too; ::127.0.0.1, the
+ * IPv4-compatible spelling, may be routed to it): its Redis, PostgreSQL, metrics and ingress listen there. A tenant's
+ * ERP or PBX on the LAN never does, so `allowPrivateNetwork` does not open them (allowLoopbackOutbound).
+ */
+const LOOPBACK_RANGES: ReadonlySet<string> = new Set(['loopback', 'unspecified', 'ipv4Compatible']);
+
+/** Whether a range (OutboundAddressError's `range`) is the hub's own machine, which allowPrivateNetwork alone does not open. */
+export function isLoopbackRange(range: string): boolean {
+  return LOOPBACK_RANGES.has(range);
+}
+
+/**
+ * The operator's choice (OUTBOUND_ALLOW_LOOPBACK), set once at a process's start: whether `allowPrivateNetwork` opens
+ * loopback too (a single-host demo or trial whose ERP, PBX or test double runs beside the hub). Off by default.
+ */
+let loopbackOpened = false;
+
+/** Sets the operator's choice (OUTBOUND_ALLOW_LOOPBACK): called at start from the validated configuration. */
+export function allowLoopbackOutbound(allowed: boolean): void {
+  loopbackOpened = allowed;
+}
+
+/** Whether the operator opened loopback to connections with `allowPrivateNetwork` (allowLoopbackOutbound). */
+export function loopbackOutboundAllowed(): boolean {
+  return loopbackOpened;
+}
+
+/** Where a connection may go: `allowPrivateNetwork` (an ERP on the LAN; loopback only by the operator's choice), an operator's allowlist. */
 export interface AddressPolicy {
   allowPrivateNetwork?: boolean;
   allowlist?: AddressAllowlist;
@@ -93,15 +123,20 @@ export interface AddressPolicy {
 
 /**
  * Throws OutboundAddressError unless the connection may reach `address`: a public one, one in the allowlist, any but
- * link-local / cloud metadata with `allowPrivateNetwork` (alwaysRefusedRange).
+ * link-local / cloud metadata with `allowPrivateNetwork` (alwaysRefusedRange) — loopback then only when the operator
+ * opened it (allowLoopbackOutbound) or lists it.
  */
 export function assertAllowedAddress(address: string, host: string = address, policy: AddressPolicy = {}): void {
+  const allowlist = policy.allowlist ?? [];
   if (!policy.allowPrivateNetwork) {
-    assertPublicAddress(address, host, policy.allowlist ?? []);
+    assertPublicAddress(address, host, allowlist);
     return;
   }
-  const range = alwaysRefusedRange(address);
-  if (range) throw new OutboundAddressError(host, address, range, true);
+  const always = alwaysRefusedRange(address);
+  if (always) throw new OutboundAddressError(host, address, always, true);
+  const range = addressRange(address);
+  if (LOOPBACK_RANGES.has(range) && !loopbackOpened && !(allowlist.length && inAllowlist(address, allowlist)))
+    throw new OutboundAddressError(host, address, range);
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   clearLoginFailures,
   DEFAULT_LOGIN_FAILURE_LIMIT,
   LOGIN_CSRF_COOKIE,
+  LoginCounterUnavailableError,
   loginCsrfToken,
   loginCsrfValid,
   loginLockedFor,
@@ -288,6 +289,8 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
 
     const secure = deps.secureCookies ?? false;
     const failureLimit = deps.loginFailureLimit ?? DEFAULT_LOGIN_FAILURE_LIMIT;
+    /** The Retry-After of a login refused while the failure counter (Redis) is out of reach. */
+    const LOGIN_COUNTER_RETRY_S = 5;
 
     app.get('/dashboard/live.js', async (_request, reply) => reply.type('application/javascript').send(LIVE_JS));
     app.get('/dashboard/style.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(STYLE_CSS));
@@ -318,8 +321,24 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
         // Login CSRF: only a form this dashboard rendered (its token in the form and the login cookie) logs in.
         if (!loginCsrfValid(request, body._csrf)) return page(403, messages(locale).loginCsrf);
         const login = typeof body.login === 'string' ? body.login.slice(0, 100) : '';
+        // The failure counter out of reach (Redis): nobody logs in until it is back (fail closed), and a login whose
+        // failure could not be counted is told so, not "wrong password".
+        const counterUnavailable = (err: unknown) => {
+          if (!(err instanceof LoginCounterUnavailableError)) throw err;
+          request.log.warn(
+            { login, reason: err.cause instanceof Error ? err.cause.message : String(err.cause) },
+            'dashboard login refused: failure counter unavailable',
+          );
+          reply.header('retry-after', String(LOGIN_COUNTER_RETRY_S));
+          return page(503, messages(locale).loginCounterUnavailable);
+        };
         // Per login, besides per address: a login with too many failures is locked, known or not (the same words).
-        const locked = login ? await loginLockedFor(deps, failureLimit, login) : 0;
+        let locked: number;
+        try {
+          locked = login ? await loginLockedFor(deps, failureLimit, login) : 0;
+        } catch (err) {
+          return counterUnavailable(err);
+        }
         if (locked) {
           reply.header('retry-after', String(locked));
           return page(429, messages(locale).loginLocked(Math.ceil(locked / 60)));
@@ -330,7 +349,11 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
             : undefined;
         if (!operador) {
           request.log.warn({ login }, 'dashboard login refused');
-          if (login) await recordLoginFailure(deps, failureLimit, login);
+          try {
+            if (login) await recordLoginFailure(deps, failureLimit, login);
+          } catch (err) {
+            return counterUnavailable(err);
+          }
           return page(401, messages(locale).badLogin);
         }
         await clearLoginFailures(deps, login);

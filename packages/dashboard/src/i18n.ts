@@ -21,6 +21,9 @@ const PT = {
   // Said of any login name, known or not: the answer never tells whether the login exists.
   loginLocked: (minutes: number) => `Muitas tentativas sem sucesso para este usuário; tente novamente em ${minutes} min.`,
   loginCsrf: 'O formulário de entrada expirou; recarregue a página e entre de novo.',
+  // Fail closed: the per-login count cannot be read or kept, so no login is accepted (nor called a wrong password).
+  loginCounterUnavailable:
+    'O controle de tentativas de entrada (Redis) não está disponível agora; ninguém entra até ele voltar. Tente novamente em instantes.',
   apiUnauthorized: 'Chave de API ausente ou inválida: envie o cabeçalho Authorization: Bearer <chave> (ou entre pelo painel).',
   invalidJson: 'O corpo da requisição não é um JSON válido.',
   badField: (field: string, expected: string) => `Campo ${field} inválido: esperado ${expected}.`,
@@ -273,6 +276,8 @@ const EN: Messages = {
   tooManyLogins: (seconds) => `Too many login attempts from this address; try again in ${seconds} s.`,
   loginLocked: (minutes) => `Too many failed attempts for this user; try again in ${minutes} min.`,
   loginCsrf: 'The login form has expired; reload the page and log in again.',
+  loginCounterUnavailable:
+    'The login attempt counter (Redis) is unavailable right now; no one logs in until it is back. Try again in a moment.',
   apiUnauthorized: 'Missing or invalid API key: send the header Authorization: Bearer <key> (or log in to the dashboard).',
   invalidJson: 'The request body is not valid JSON.',
   badField: (field, expected) => `Invalid field ${field}: expected ${expected}.`,

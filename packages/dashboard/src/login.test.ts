@@ -1,7 +1,7 @@
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { Redis } from 'ioredis';
 import type { DashboardDeps } from './deps';
-import { loginFailureKey, loginLockedFor, recordLoginFailure } from './login';
+import { LoginCounterUnavailableError, loginFailureKey, loginLockedFor, recordLoginFailure } from './login';
 
 /** A login's failure count always carries an expiry, so a lock always ends (a real Redis). */
 describe('the login failure lock', () => {
@@ -46,5 +46,15 @@ describe('the login failure lock', () => {
     expect(await redis.pttl(key)).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(await loginLockedFor(deps, short, 'locked')).toBe(0);
+  });
+
+  it('fails closed when Redis cannot count: neither "not locked" nor a failure silently not counted', async () => {
+    // A real client whose Redis is gone (quit): every command is refused, as when the server is down.
+    const gone = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true });
+    await gone.connect();
+    await gone.quit();
+    const down = { redis: gone, keyPrefix: prefix } as unknown as DashboardDeps;
+    await expect(loginLockedFor(down, limit, 'anyone')).rejects.toBeInstanceOf(LoginCounterUnavailableError);
+    await expect(recordLoginFailure(down, limit, 'anyone')).rejects.toBeInstanceOf(LoginCounterUnavailableError);
   });
 });

@@ -37,9 +37,19 @@ export const loginFailureKey = (keyPrefix: string, login: string) =>
 const failureKey = (deps: DashboardDeps, login: string) => loginFailureKey(deps.keyPrefix, login);
 
 /**
- * The seconds a login stays locked (0 = not locked). Redis unreachable: not locked (the per-address limit still holds),
- * so an outage of the counter does not lock every operator out. A count left without an expiry (by an older release)
- * gets the window again here: a lock always ends.
+ * The failure counter (Redis) could not be read or written: the login is refused (503) rather than let through
+ * uncounted — an outage of the counter must not make guessing unlimited — and never answered as a wrong password.
+ */
+export class LoginCounterUnavailableError extends Error {
+  override name = 'LoginCounterUnavailableError';
+  constructor(cause: unknown) {
+    super('the dashboard login failure counter (Redis) is unavailable', { cause });
+  }
+}
+
+/**
+ * The seconds a login stays locked (0 = not locked); LoginCounterUnavailableError when Redis cannot tell. A count left
+ * without an expiry (by an older release) gets the window again here: a lock always ends.
  */
 export async function loginLockedFor(deps: DashboardDeps, limit: LoginFailureLimit, login: string): Promise<number> {
   try {
@@ -48,8 +58,8 @@ export async function loginLockedFor(deps: DashboardDeps, limit: LoginFailureLim
     if (Number(count ?? 0) < limit.max) return 0;
     if (ttl === -1) await deps.redis.pexpire(key, limit.windowMs);
     return Math.max(1, Math.ceil((ttl > 0 ? ttl : limit.windowMs) / 1000));
-  } catch {
-    return 0;
+  } catch (err) {
+    throw new LoginCounterUnavailableError(err);
   }
 }
 
@@ -58,14 +68,14 @@ const RECORD_FAILURE = `local count = redis.call('incr', KEYS[1])
 if redis.call('pttl', KEYS[1]) < 0 then redis.call('pexpire', KEYS[1], ARGV[1]) end
 return count`;
 
-/** Counts a failed login (the window starts at the first). */
+/** Counts a failed login (the window starts at the first); LoginCounterUnavailableError when Redis cannot count it. */
 export async function recordLoginFailure(deps: DashboardDeps, limit: LoginFailureLimit, login: string): Promise<void> {
   const key = failureKey(deps, login);
   try {
     // Atomic: a key that expires or is cleared between two commands could otherwise be counted again with no expiry.
     await deps.redis.eval(RECORD_FAILURE, 1, key, String(limit.windowMs));
-  } catch {
-    // The per-address limit still holds; a login is not refused for want of its counter.
+  } catch (err) {
+    throw new LoginCounterUnavailableError(err);
   }
 }
 

@@ -108,14 +108,17 @@ export interface IdempotencyStore {
  * a replay of the same request: `pending` while a request holding the pending marker runs, `answered` with the first
  * 2xx answer kept, or `run` when there is neither (the first request failed, or its answer is not kept): the replay
  * took the pending marker under its token (other replays meanwhile are `pending`) and runs the route, whose job ids
- * (idempotentJobId) still find the first jobs.
+ * (idempotentJobId) still find the first jobs. `unreadable` when a key of the binding holds another Redis type than
+ * this release writes (left by another release during a rolling upgrade): what the first request did is unknown, so
+ * nothing runs.
  */
 export type IdempotencyBinding =
   | { state: 'bound' }
   | { state: 'reused' }
   | { state: 'pending' }
   | { state: 'run' }
-  | { state: 'answered'; stored: string };
+  | { state: 'answered'; stored: string }
+  | { state: 'unreadable' };
 
 /**
  * Binds the key or meets its binding, in one script: a replay can never fall between the binding and its pending
@@ -137,16 +140,24 @@ export async function bindIdempotencyKey(
   const found = (await runScript(redis, 'bind', name, sharedKey(name), answerKey(name), ...args)) as [string, string?];
   const [state, stored] = found;
   if (state === 'answered') return { state, stored: stored as string };
-  if (state === 'bound' || state === 'reused' || state === 'pending' || state === 'run') return { state };
+  if (state === 'bound' || state === 'reused' || state === 'pending' || state === 'run' || state === 'unreadable') return { state };
   throw new Error(`unexpected Idempotency-Key binding state ${state}`);
 }
 
 /**
  * KEYS: binding, its replays, its answer. ARGV: fingerprint, binding TTL (s), replay name, pending marker, marker TTL
  * (ms). A replay that runs is added to the binding's replays (which live no longer than the binding: a later binding of
- * the key must not inherit them), so the first request, if refused after it, no longer frees the key.
+ * the key must not inherit them), so the first request, if refused after it, no longer frees the key. A key of another
+ * type than this script writes (another release's) is 'unreadable' before any command that would fail on it (WRONGTYPE).
  */
-const BIND = `if redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then
+const BIND = `local function holds(key, ...)
+  local kind = redis.call('type', key).ok
+  if kind == 'none' then return true end
+  for _, allowed in ipairs({...}) do if kind == allowed then return true end end
+  return false
+end
+if not (holds(KEYS[1], 'string') and holds(KEYS[3], 'string') and holds(KEYS[2], 'string', 'set')) then return {'unreadable'} end
+if redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then
   redis.call('set', KEYS[3], ARGV[4], 'PX', ARGV[5])
   return {'bound'}
 end

@@ -1,5 +1,5 @@
 import { type Config, loadConfigOrExit } from '@integrador/config';
-import type { ConnectionsRegistry } from '@integrador/connections';
+import { allowLoopbackOutbound, type ConnectionsRegistry } from '@integrador/connections';
 import { createLogger, type Logger } from '@integrador/logging';
 import { createRedis, JobProducer, ShutdownRegistry } from '@integrador/queue';
 import { type CrmDatabase, createDatabase, migrateToLatest } from '@integrador/store';
@@ -26,6 +26,7 @@ export interface ProducerApp {
  */
 export async function startProducerApp(name: string, options: { migrate: boolean }): Promise<ProducerApp> {
   const config = loadConfigOrExit();
+  allowLoopbackOutbound(config.outboundAllowLoopback);
   const logger = createLogger({ name, level: config.logLevel, pretty: config.logPretty });
   const shutdown = new ShutdownRegistry(logger, config.shutdownTimeoutMs);
   shutdown.installSignalHandlers();

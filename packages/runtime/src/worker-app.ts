@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { type Config, loadConfigOrExit } from '@integrador/config';
-import type { ConnectionsRegistry } from '@integrador/connections';
+import { allowLoopbackOutbound, type ConnectionsRegistry } from '@integrador/connections';
 import { createSourceReaderFactory, type SourceReaderFactory } from '@integrador/integrador';
 import type { QueueName } from '@integrador/jobs';
 import { createLogger, type Logger } from '@integrador/logging';
@@ -85,6 +85,8 @@ export async function runWorkerApp<Q extends QueueName>(
 ): Promise<void> {
   const defaults = options.defaultConcurrency === undefined ? {} : { WORKER_CONCURRENCY: String(options.defaultConcurrency) };
   const config = loadConfigOrExit(undefined, defaults);
+  // The operator's choice, before any connection is reached (a cluster's members read the same environment).
+  allowLoopbackOutbound(config.outboundAllowLoopback);
   const logger = createLogger({ name: app, level: config.logLevel, pretty: config.logPretty });
   if (isClusterPrimary(config)) return runWorkerPrimary(config, logger);
   // First thing in a cluster's worker process: the primary's metrics requests are lost until it listens.

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { parseAddressAllowlist } from '@integrador/connections';
+import { allowLoopbackOutbound, parseAddressAllowlist } from '@integrador/connections';
 import { request } from 'undici';
 import { OutboundAddressError } from './errors';
 import {
@@ -132,6 +132,34 @@ describe('createOutboundAgents', () => {
       expect(hits).toBe(before + 2);
     } finally {
       await Promise.all([guarded.close(), open.close(), listed.close()]);
+    }
+  });
+
+  // The hub's Redis, PostgreSQL, metrics and ingress listen on loopback: allowPrivateNetwork (an ERP on the LAN) does
+  // not open it; the operator does (OUTBOUND_ALLOW_LOOPBACK, which the test run sets: closed here) or their allowlist.
+  it("with allowPrivateNetwork, loopback stays refused unless the operator opened it (node's agents and undici's)", async () => {
+    allowLoopbackOutbound(false);
+    const agents = createOutboundAgents({ allowPrivateNetwork: true });
+    const open = createGuardedAgent({ allowPrivateNetwork: true });
+    const listed = createGuardedAgent({ allowPrivateNetwork: true, allowlist: parseAddressAllowlist(['127.0.0.1/32']) });
+    const text = async (url: string, dispatcher: typeof open) => (await request(url, { dispatcher })).body.text();
+    try {
+      const before = hits;
+      for (const host of ['127.0.0.1', 'localhost', '[::ffff:127.0.0.1]', '0.0.0.0']) {
+        await expect(get(`http://${host}:${port}/`, agents.http)).rejects.toMatchObject({ code: 'OUTBOUND_ADDRESS_FORBIDDEN' });
+        await expect(text(`http://${host}:${port}/`, open)).rejects.toMatchObject({ code: 'OUTBOUND_ADDRESS_FORBIDDEN' });
+      }
+      const refused = await get(`http://127.0.0.1:${port}/`, agents.http).catch((err: Error) => err);
+      expect((refused as Error).message).toContain('OUTBOUND_ALLOW_LOOPBACK=true');
+      expect(hits).toBe(before);
+      await expect(text(`http://127.0.0.1:${port}/`, listed)).resolves.toBe('ok');
+      allowLoopbackOutbound(true);
+      await expect(get(`http://127.0.0.1:${port}/`, agents.http)).resolves.toBe('ok');
+      expect(hits).toBe(before + 2);
+    } finally {
+      allowLoopbackOutbound(true);
+      agents.destroy();
+      await Promise.all([open.close(), listed.close()]);
     }
   });
 });

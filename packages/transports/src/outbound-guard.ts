@@ -11,6 +11,7 @@ import {
   assertPublicAddress,
   isPublicAddress,
   lookupName,
+  loopbackOutboundAllowed,
   OutboundAddressError,
 } from '@integrador/connections';
 import { Agent, buildConnector } from 'undici';
@@ -88,11 +89,12 @@ function literalRefusal(host: string, allowlist: AddressAllowlist, allowPrivateN
 
 /**
  * node's side of literalRefusal: the request's host checked before connecting (true: refused, `callback` told). A unix
- * socket (node's agents only; undici's connector is given host names) is refused unless `allowPrivateNetwork`.
+ * socket (node's agents only; undici's connector is given host names) is on this machine: refused unless `allowPrivateNetwork`
+ * and the operator's OUTBOUND_ALLOW_LOOPBACK.
  */
 function refuseLiteral(options: http.ClientRequestArgs, callback: ConnectCallback | undefined, allowPrivateNetwork: boolean): boolean {
   const refused =
-    options.socketPath !== undefined && !allowPrivateNetwork
+    options.socketPath !== undefined && !(allowPrivateNetwork && loopbackOutboundAllowed())
       ? new OutboundAddressError(options.socketPath, options.socketPath, 'unix socket')
       : literalRefusal(options.host ?? options.hostname ?? '', [], allowPrivateNetwork);
   if (refused) callback?.(refused, undefined as never);
@@ -150,7 +152,10 @@ export function createOutboundAgents(options: { allowPrivateNetwork?: boolean } 
 
 /** What an undici Agent of the guard is built with, beyond the guard itself. */
 export interface GuardedAgentOptions {
-  /** Lets requests reach loopback and private addresses (an ERP on the LAN); link-local / cloud metadata stay refused. */
+  /**
+   * Lets requests reach private addresses (an ERP on the LAN) and, when the operator opened it (OUTBOUND_ALLOW_LOOPBACK),
+   * loopback; link-local / cloud metadata stay refused.
+   */
   allowPrivateNetwork?: boolean;
   /** Ranges where a non-public address may still be reached (the webhooks' operator setting). */
   allowlist?: AddressAllowlist;

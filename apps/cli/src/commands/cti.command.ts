@@ -17,6 +17,7 @@ import {
   sendPbxRequest,
 } from '@integrador/cti';
 import { readDate, zonedInstant } from '@integrador/integrador';
+import { shownUrl } from '@integrador/logging';
 import type { Command } from 'commander';
 import { type Cli, parseId, print, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
@@ -158,9 +159,12 @@ function patchOf(text: CtiMessages, o: ConfigureOptions): CtiSettingsPatch {
   return patch;
 }
 
+/** The settings as printed: the PBX URL template as shownUrl gives it (a key or password in its query is never printed). */
 function printSettings(text: CtiMessages, settings: CtiSettings, json: boolean | undefined): void {
-  if (json) printJson(settings);
-  else for (const line of text.settings(settings)) print(line);
+  const { urlTemplate } = settings.pbx;
+  const shown = { ...settings, pbx: { ...settings.pbx, urlTemplate: urlTemplate ? shownUrl(urlTemplate) : urlTemplate } };
+  if (json) printJson(shown);
+  else for (const line of text.settings(shown)) print(line);
 }
 
 /** `--public-url`, PUBLIC_URL's shape (packages/config checks the variable the same way): http(s), no query or credentials. */

@@ -358,6 +358,48 @@ describe('freeing an Idempotency-Key binding', () => {
     expect(JSON.stringify(warning)).not.toContain('sealed:');
   });
 
+  it.each([
+    ['a pending marker of another shape (JSON, no token)', 'sealed:{"pending":true}'],
+    ['an answer without a status', 'sealed:{"body":""}'],
+    ['an answer whose body is not JSON', 'sealed:{"status":202,"body":"{not json"}'],
+    ['an answer whose status is out of range', 'sealed:{"status":1000,"body":""}'],
+    ['a JSON null', 'sealed:null'],
+    ['a value that is not JSON at all', 'sealed:\u0000garbage'],
+  ])(
+    'an answer key an older release left as %s is a 409 IDEMPOTENCY_ANSWER_UNREADABLE: never a 500, never a second run',
+    async (_case, planted) => {
+      for (const name of await redis.keys(`${prefix}:idem-key:*`)) await redis.del(name);
+      runs = 0;
+      expect(await send('POST', 'rolling-1', { n: 1 })).toBe(202);
+      const [binding] = await bindingOf();
+      await redis.set(`${binding}:answer`, planted, 'EX', 60);
+      const replay = await app.inject({ method: 'POST', url: '/t/x', headers: { 'idempotency-key': 'rolling-1' }, payload: { n: 1 } });
+      expect(replay.statusCode).toBe(409);
+      expect(replay.json()).toMatchObject({ error: { code: 'IDEMPOTENCY_ANSWER_UNREADABLE' } });
+      expect(runs).toBe(1);
+    },
+  );
+
+  it.each([
+    ['the binding', ''],
+    ['the answer', ':answer'],
+    ['the replays', ':shared'],
+  ])('a key an older release left in another Redis type (%s) is a 409 IDEMPOTENCY_ANSWER_UNREADABLE, not a 500', async (_case, suffix) => {
+    for (const name of await redis.keys(`${prefix}:idem-key:*`)) await redis.del(name);
+    runs = 0;
+    plan.push(async () => {
+      throw new QueueUnavailableError('Redis down');
+    });
+    expect(await send('POST', 'rolling-type-1', { n: 1 })).toBe(503);
+    const [binding] = await bindingOf();
+    await redis.del(`${binding}${suffix}`);
+    await redis.hset(`${binding}${suffix}`, 'state', 'pending');
+    const replay = await app.inject({ method: 'POST', url: '/t/x', headers: { 'idempotency-key': 'rolling-type-1' }, payload: { n: 1 } });
+    expect(replay.statusCode).toBe(409);
+    expect(replay.json()).toMatchObject({ error: { code: 'IDEMPOTENCY_ANSWER_UNREADABLE' } });
+    expect(runs).toBe(1);
+  });
+
   it('a kept answer on a host without WEBHOOK_SECRET_KEY is a 503 WEBHOOK_SECRET_KEY_MISSING: the route does not run again', async () => {
     runs = 0;
     expect(await send('POST', 'nokey-1', { n: 1 })).toBe(202);

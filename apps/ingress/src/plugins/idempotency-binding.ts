@@ -84,10 +84,10 @@ interface StoredAnswer {
  * Answers a replay with the first request's answer: same status and body, `deduplicated: true` in a JSON object body
  * (nothing was done this time), and the header Idempotent-Replayed.
  */
-function sendStoredAnswer(reply: FastifyReply, answer: StoredAnswer): FastifyReply {
+function sendStoredAnswer(reply: FastifyReply, answer: StoredAnswer & { parsed: unknown }): FastifyReply {
   let body = answer.body;
   if (body !== '') {
-    const parsed: unknown = JSON.parse(body);
+    const { parsed } = answer;
     if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) body = JSON.stringify({ ...parsed, deduplicated: true });
     reply.header('content-type', 'application/json; charset=utf-8');
   }
@@ -168,6 +168,7 @@ export function registerIdempotencyBinding(
     try {
       const found = await deadline(bindIdempotencyKey(redis, prefix, tenant, key, fingerprint, replay, token));
       if (found.state === 'reused') throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED');
+      if (found.state === 'unreadable') throw unreadableAnswer(request, 'WrongType');
       if (found.state === 'pending') return inProgress(reply);
       if (found.state === 'bound') request.idempotencyBound = fingerprint;
       if (found.state === 'run') request.idempotencyReplay = replay;
@@ -271,22 +272,32 @@ function inProgress(reply: FastifyReply): never {
 }
 
 /**
- * The stored answer. One that cannot be opened (WEBHOOK_SECRET_KEY changed since it was sealed) is a 409
- * IDEMPOTENCY_ANSWER_UNREADABLE, logged without the answer or the key: the first request did its work, and running the
- * route again would do it twice (a second webhook, a second rotation), so the client checks and uses a new key. A key
- * missing on this host is the operator's to set: 503 WEBHOOK_SECRET_KEY_MISSING.
+ * The stored answer. One that cannot be opened (WEBHOOK_SECRET_KEY changed since it was sealed) or read as this release
+ * keeps it (another release's shape during a rolling upgrade: a pending marker without a token, no status, a body that
+ * is not JSON) is a 409 IDEMPOTENCY_ANSWER_UNREADABLE, logged without the answer or the key: the first request did its
+ * work, and running the route again would do it twice (a second webhook, a second rotation), so the client checks and
+ * uses a new key. A key missing on this host is the operator's to set: 503 WEBHOOK_SECRET_KEY_MISSING.
  */
-function openAnswer(request: FastifyRequest, sealing: AnswerSealing, stored: string): StoredAnswer {
+function openAnswer(request: FastifyRequest, sealing: AnswerSealing, stored: string): StoredAnswer & { parsed: unknown } {
   try {
-    return JSON.parse(sealing.open(stored)) as StoredAnswer;
+    const answer: unknown = JSON.parse(sealing.open(stored));
+    const { status, body } = (answer ?? {}) as Partial<StoredAnswer>;
+    // Only a 2xx is kept (keepAnswer); anything else was not written by this release.
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 299 || typeof body !== 'string')
+      throw new TypeError('not a kept answer');
+    return { status, body, parsed: body === '' ? undefined : JSON.parse(body) };
   } catch (err) {
     // A host started without the key the answer was sealed under: 503 WEBHOOK_SECRET_KEY_MISSING, as the webhook
     // secrets answer; running the route instead would do a non-enqueueing route's work twice (a second webhook).
     if (err instanceof WebhookError) throw err;
-    const reason = err instanceof Error ? err.name : typeof err;
-    request.log.warn({ reason }, 'could not open a kept Idempotency-Key answer; the replay is refused');
-    throw new HttpError(409, 'IDEMPOTENCY_ANSWER_UNREADABLE');
+    throw unreadableAnswer(request, err instanceof Error ? err.name : typeof err);
   }
+}
+
+/** The 409 IDEMPOTENCY_ANSWER_UNREADABLE of a replay whose kept answer or binding cannot be read, logged by its reason only. */
+function unreadableAnswer(request: FastifyRequest, reason: string): HttpError {
+  request.log.warn({ reason }, 'could not open a kept Idempotency-Key answer; the replay is refused');
+  return new HttpError(409, 'IDEMPOTENCY_ANSWER_UNREADABLE');
 }
 
 /**

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
+import { allowLoopbackOutbound } from '@integrador/connections';
 import { freePort } from '@integrador/test-support/ports';
 import type { CtiSettings } from '../settings/cti-settings.repository';
 import { sendPbxRequest } from './pbx-client';
@@ -92,6 +93,54 @@ describe('click-to-call: the PBX URL as shown', () => {
       const basic = await send(buildPbxRequest(withAuth('basic'), call, env));
       expect((basic as Error).message).toBe('the PBX answered 400: chamada para 04732100123 recusada (***)');
     } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("masks a secret written in the template's own query (senha=, token=) when the PBX echoes it; the numbers stay", async () => {
+    const server = http.createServer((req, res) => res.writeHead(req.url?.includes('ok=1') ? 200 : 400).end(`pedido ${req.url}`));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const withStatic = (extra: string) => {
+        const base = settings(`http://127.0.0.1:${port}/dial?para={numero_destino}&senha=S3nh4-fixa&token=tok%2Festatico${extra}`);
+        return { ...base, pbx: { ...base.pbx, auth: 'nenhuma' as const } };
+      };
+      const refused = await send(buildPbxRequest(withStatic(''), call, env));
+      expect((refused as Error).message).toBe('the PBX answered 400: pedido /dial?para=04732100123&senha=***&token=***');
+      const placed = await sendPbxRequest(buildPbxRequest(withStatic('&ok=1'), call, env), { allowPrivateNetwork: true, timeoutMs: 1000 });
+      expect(placed.body).toBe('pedido /dial?para=04732100123&senha=***&token=***&ok=1');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('a PBX on loopback is refused with the private network allowed, unless the operator opened loopback: nothing is sent', async () => {
+    let hits = 0;
+    const server = http.createServer((_req, res) => {
+      hits++;
+      res.end('discando');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    allowLoopbackOutbound(false);
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      for (const host of ['127.0.0.1', 'localhost']) {
+        const refused = await send(buildPbxRequest(settings(`http://${host}:${port}/dial?para={numero_destino}`), call, env));
+        expect(refused).toMatchObject({ code: 'PBX_ADDRESS_FORBIDDEN', permanent: true, params: { range: 'loopback' } });
+        expect((refused as Error).message).toMatch(/the hub's own machine .*OUTBOUND_ALLOW_LOOPBACK=true$/);
+      }
+      expect(hits).toBe(0);
+      allowLoopbackOutbound(true);
+      await expect(
+        sendPbxRequest(buildPbxRequest(settings(`http://127.0.0.1:${port}/dial`), call, env), {
+          allowPrivateNetwork: true,
+          timeoutMs: 1000,
+        }),
+      ).resolves.toMatchObject({ status: 200 });
+      expect(hits).toBe(1);
+    } finally {
+      allowLoopbackOutbound(true);
       await new Promise((resolve) => server.close(resolve));
     }
   });

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { OutboundAddressError } from '@integrador/connections';
+import { isLoopbackRange, OutboundAddressError } from '@integrador/connections';
 import { authorizationForms, createOutboundAgents, createSecretMasker } from '@integrador/transports';
 import { CtiError } from '../cti-error';
 import type { PbxRequest } from './pbx-request';
@@ -97,7 +97,9 @@ export async function sendPbxRequest(
         throw new CtiError(
           'PBX_ADDRESS_FORBIDDEN',
           true,
-          `${err.message} (an operator can allow the PBX's private network: integrador cti configure --private-network allow)`,
+          isLoopbackRange(err.range)
+            ? err.message
+            : `${err.message} (an operator can allow the PBX's private network: integrador cti configure --private-network allow)`,
           undefined,
           err.params,
         );

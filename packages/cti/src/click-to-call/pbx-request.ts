@@ -20,7 +20,8 @@ export interface PbxRequest {
   interno: boolean;
   /**
    * The secret forms this request carries, which the PBX's answer may echo: the token of token_url, the Basic header with
-   * its base64, user:password and password, the auth header's value. Empty for auth nenhuma.
+   * its base64, user:password and password, the auth header's value, and every query value the template writes out
+   * itself (a static ?senha= or ?key=; the numbers it fills in are not secret).
    */
   secrets: string[];
 }
@@ -83,11 +84,11 @@ export function buildPbxRequest(
     numero_destino: dialled,
     ramal_destino: interno ? number : '',
   };
-  const fill = (text: string) =>
-    text.replace(/\{(ramal_origem|numero_origem|numero_destino|ramal_destino)\}/g, (_, k: string) => encodeURIComponent(values[k] ?? ''));
+  // A key or password written in the template's own query (?senha=…, ?token=…) is a secret the PBX may echo too.
+  const secrets: string[] = staticQueryValues(template);
+  const fill = (text: string) => text.replace(new RegExp(PLACEHOLDER.source, 'g'), (_, k: string) => encodeURIComponent(values[k] ?? ''));
   let url = fill(template);
   const headers: Record<string, string> = {};
-  const secrets: string[] = [];
   const { auth, user, paramName } = settings.pbx;
   if (auth === 'basic') {
     headers.authorization = `Basic ${Buffer.from(`${user ?? ''}:${resolveSecret(settings, env)}`).toString('base64')}`;
@@ -106,4 +107,15 @@ export function buildPbxRequest(
     secrets.push(token);
   }
   return { method: settings.pbx.method || 'GET', url, headers, shownUrl: shownUrl(url), dialled, interno, secrets };
+}
+
+const PLACEHOLDER = /\{(ramal_origem|numero_origem|numero_destino|ramal_destino)\}/;
+
+/** The query values a template writes out itself (no placeholder in them), decoded: none when it gives no URL. */
+function staticQueryValues(template: string): string[] {
+  try {
+    return [...new URL(template).searchParams.values()].filter((value) => value !== '' && !PLACEHOLDER.test(value));
+  } catch {
+    return [];
+  }
 }

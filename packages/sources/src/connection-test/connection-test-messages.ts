@@ -1,4 +1,4 @@
-import { addressRangeText } from '@integrador/connections';
+import { addressRangeText, isLoopbackRange } from '@integrador/connections';
 import { type Catalogue, defineCatalogue, type Locale } from '@integrador/i18n';
 import type { SourceErrorCode } from '../source-errors';
 
@@ -58,6 +58,15 @@ const FAILURES = defineCatalogue<SourceErrorCode>({
 
 // A web service or API is tested only for reachability and TLS: the hints that name the database's service or its
 // driver options (ssl, encrypt…) read otherwise for it.
+// A refusal of the hub's own machine (loopback): allowPrivateNetwork alone does not open it (OutboundAddressError).
+const LOOPBACK_FAILURES = defineCatalogue<Extract<SourceErrorCode, 'ADDRESS_FORBIDDEN'>>({
+  ADDRESS_FORBIDDEN: {
+    'pt-BR':
+      'o endereço {host} fica na máquina do próprio hub ({range}), onde estão o Redis, o PostgreSQL e as métricas dele: a conexão "{name}" só o alcança com allowPrivateNetwork: true e a escolha do operador OUTBOUND_ALLOW_LOOPBACK=true',
+    en: 'address {host} is on the hub\'s own machine ({range}), where its Redis, PostgreSQL and metrics are: connection "{name}" reaches it only with allowPrivateNetwork: true and the operator\'s OUTBOUND_ALLOW_LOOPBACK=true',
+  },
+});
+
 const HTTP_FAILURES = defineCatalogue<Extract<SourceErrorCode, 'PORT_CLOSED' | 'TLS_FAILED'>>({
   PORT_CLOSED: {
     'pt-BR':
@@ -108,6 +117,8 @@ function render<Code extends string>(catalogue: Catalogue<Code>, locale: TestLoc
  */
 export function failureMessage(code: SourceErrorCode, locale: TestLocale, given: MessageParams, kind: TestedKind): string {
   const params = typeof given.range === 'string' ? { ...given, range: addressRangeText(locale, given.range) } : given;
+  if (code === 'ADDRESS_FORBIDDEN' && typeof given.range === 'string' && isLoopbackRange(given.range))
+    return render(LOOPBACK_FAILURES, locale, code, params);
   return kind === 'http' && HTTP_FAILURES.has(code) ? render(HTTP_FAILURES, locale, code, params) : render(FAILURES, locale, code, params);
 }
 
