@@ -48,15 +48,31 @@ describe('publishing one record changed again and again', () => {
 
   it("gives each change a webhook-id that sorts after the previous change's", async () => {
     const empresaId = await createEmpresa(database.db, 'Ordem');
-    const endpoint = { nome: 'e', url: 'https://example.com/hook', gatilhos: ['contato.alterado' as const], ativo: true, cabecalhos: {}, limitePorSegundo: null };
+    const endpoint = {
+      nome: 'e',
+      url: 'https://example.com/hook',
+      gatilhos: ['contato.alterado' as const],
+      ativo: true,
+      cabecalhos: {},
+      limitePorSegundo: null,
+    };
     await createWebhookEndpoint(database.db, empresaId, endpoint, 'plain:whsec_x');
     await database.db.insertInto('contatos').values({ id: 7, empresa_id: empresaId, nome: 'V0' }).execute();
     for (let i = 1; i <= 20; i++) {
-      await database.db.updateTable('contatos').set({ nome: `V${i}` }).where('id', '=', 7).execute();
+      await database.db
+        .updateTable('contatos')
+        .set({ nome: `V${i}` })
+        .where('id', '=', 7)
+        .execute();
       const change = { empresaId, tabela: 'contatos' as const, registroId: '7', operacao: 'alterado' as const, chave: `v${i}` };
       expect(await publishChange(database.db, queue.producer, change)).toMatchObject({ entregas: [expect.any(Number)] });
     }
-    const rows = await database.db.selectFrom('webhook_mensagens').select(['webhook_id', 'payload']).where('empresa_id', '=', empresaId).orderBy('id').execute();
+    const rows = await database.db
+      .selectFrom('webhook_mensagens')
+      .select(['webhook_id', 'payload'])
+      .where('empresa_id', '=', empresaId)
+      .orderBy('id')
+      .execute();
     expect(rows.map((r) => JSON.parse(r.payload)[0].nome)).toEqual(Array.from({ length: 20 }, (_, i) => `V${i + 1}`));
     const ids = rows.map((r) => r.webhook_id);
     expect([...ids].sort()).toEqual(ids);

@@ -101,6 +101,11 @@ const MESSAGES: MessageTable<
     'pt-BR': 'webhook desativado: reative-o (PATCH /v1/webhooks/{id} com {"ativo": true}) antes de reenviar',
     en: 'webhook disabled: enable it again (PATCH /v1/webhooks/{id} with {"ativo": true}) before resending',
   },
+  WEBHOOK_ROTATION_IN_GRACE: {
+    'pt-BR':
+      'o segredo foi girado há pouco e o anterior ainda assina as entregas até {ate} (período de carência): girar de novo agora o revogaria na hora, e o destino pode ainda estar usando-o. Configure o destino com o segredo novo (o da última rotação) e gire de novo depois de {ate}',
+    en: "the secret was rotated a moment ago and the previous one still signs deliveries until {ate} (grace period): rotating again now would revoke it at once, and the receiver may still be using it. Set the new secret (the last rotation's) on the receiver and rotate again after {ate}",
+  },
   WEBHOOK_NOT_FOUND: { 'pt-BR': 'webhook não encontrado', en: 'webhook not found' },
   DELIVERY_NOT_FOUND: { 'pt-BR': 'entrega não encontrada', en: 'delivery not found' },
   WEBHOOK_URL_INVALID: {

@@ -9,11 +9,19 @@ import { atividadePayload, contatoPayload, eventoPayload, oportunidadePayload } 
 import type { WebhookSettings } from './settings';
 
 // The test button (seed 004): a sample of the endpoint's gatilho, built by the same builders as real payloads from
-// a made-up row, signed like a real delivery; the answer says whether it worked and, if not, what to fix.
+// a made-up row, signed like a real delivery; the answer says whether it worked and, if not, what to fix. A receiver
+// that upserts by id must not take it for a real record: it is marked three ways (README "Receiving webhooks"): the
+// header `webhook-teste: 1`, a webhook-id starting `msg_test_` (covered by the signature), and every id in the body
+// "0", which no CRM row has (the CRM's ids start at 1).
+
+/** The header a test delivery carries (real deliveries never do), named under the spec's prefix as webhook-gatilho is. */
+export const TEST_HEADER = 'webhook-teste';
+/** The prefix of a test delivery's webhook-id (a real one is msg_ and hex only: message-id.ts). */
+export const TEST_WEBHOOK_ID_PREFIX = 'msg_test_';
 
 const SAMPLE_ROW = {
-  id: 1,
-  codigo: 'TESTE1',
+  id: 0,
+  codigo: 'TESTE',
   nome: 'Contato de teste',
   email: 'teste@exemplo.com.br',
   telefone: '1130000000',
@@ -25,8 +33,8 @@ const SAMPLE_ROW = {
   campos_personalizados: null,
 };
 const SAMPLE_REFS = {
-  usuario: { id: 1, nome: 'Usuário de teste', email: 'usuario@exemplo.com.br' },
-  contato: { id: 1, codigo: 'TESTE1' },
+  usuario: { id: 0, nome: 'Usuário de teste', email: 'usuario@exemplo.com.br' },
+  contato: { id: 0, codigo: 'TESTE' },
 };
 
 /** The sample payload of a gatilho (a JSON array, as real deliveries send). */
@@ -110,8 +118,9 @@ export async function testWebhookEndpoint(
 ): Promise<TestResult> {
   const gatilho = endpoint.gatilhos[0] ?? 'contato.criado';
   const body = JSON.stringify(samplePayload(gatilho));
-  const webhookId = `msg_test_${randomUUID().replaceAll('-', '')}`;
-  const headers = attemptHeaders(customHeaders(endpoint, settings), signingSecrets(endpoint, settings), webhookId, body, gatilho);
+  const webhookId = `${TEST_WEBHOOK_ID_PREFIX}${randomUUID().replaceAll('-', '')}`;
+  const signed = attemptHeaders(customHeaders(endpoint, settings), signingSecrets(endpoint, settings), webhookId, body, gatilho);
+  const headers = { ...signed, [TEST_HEADER]: '1' };
   const result = await http.send(endpoint.url, headers, body);
   const { code, params } = explain(result, endpoint.url, settings.timeoutMs);
   return {

@@ -162,9 +162,12 @@ export async function rotateSecret(
   const endpoint = await requireChangeableEndpoint(db, caller, id);
   if (!settings.secretKey && isSealed(endpoint.segredo)) throw new WebhookError('WEBHOOK_SECRET_KEY_MISSING', 503);
   const secret = generateSigningSecret();
-  const graceUntil = new Date(Date.now() + settings.rotationGraceMs);
-  if (!(await rotateWebhookSecret(db, caller.empresaId, id, sealSecret(secret, settings.secretKey), graceUntil))) {
-    throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
+  const now = new Date();
+  const graceUntil = new Date(now.getTime() + settings.rotationGraceMs);
+  if (!(await rotateWebhookSecret(db, caller.empresaId, id, sealSecret(secret, settings.secretKey), graceUntil, now))) {
+    // Refused while the previous secret is inside its grace period (it may be the one the receiver verifies with).
+    const current = await requireEndpoint(db, caller.empresaId, id);
+    throw new WebhookError('WEBHOOK_ROTATION_IN_GRACE', 409, { ate: current.segredoAnteriorExpiraEm?.toISOString() ?? '?' });
   }
   return { secret, previousValidUntil: graceUntil.toISOString() };
 }
