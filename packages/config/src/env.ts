@@ -295,6 +295,10 @@ export const EnvSchema = Type.Object({
         'comma-separated IP addresses or CIDR ranges webhooks may reach although not public, such as 10.1.2.0/24,127.0.0.1 (never link-local or cloud metadata ones)',
     }),
   ),
+  WEBHOOK_HTTPS_ONLY: Type.Union([Type.Literal('true'), Type.Literal('false')], {
+    default: 'false',
+    'x-expected': 'true or false (true: webhook URLs must be https://, an http:// one is refused when saved)',
+  }),
   SET_RETRY_ATTEMPTS: Type.Integer({
     default: 12,
     minimum: 1,

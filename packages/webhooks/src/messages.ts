@@ -113,8 +113,13 @@ const MESSAGES: MessageTable<
     en: 'invalid URL: {url}; expected a full http:// or https:// address',
   },
   WEBHOOK_URL_PLACEHOLDER: {
-    'pt-BR': 'a URL deve ser fixa (seed 004): sem parâmetros ou marcadores como {, }, # ou $ ({url})',
+    'pt-BR': 'a URL deve ser fixa: sem parâmetros ou marcadores como {, }, # ou $ ({url})',
     en: 'the URL must be fixed: no parameters or placeholders such as {, }, # or $ ({url})',
+  },
+  WEBHOOK_URL_HTTPS_REQUIRED: {
+    'pt-BR':
+      'este hub só envia webhooks por HTTPS: os dados enviados incluem informações pessoais e, por http://, qualquer um no caminho pode lê-los ou alterá-los. Cadastre a URL com https:// ({url}); o operador do hub exige isso em WEBHOOK_HTTPS_ONLY',
+    en: 'this hub sends webhooks over HTTPS only: the data sent includes personal information and, over http://, anyone on the way can read or alter it. Register the URL with https:// ({url}); the hub operator requires it in WEBHOOK_HTTPS_ONLY',
   },
   WEBHOOK_URL_CREDENTIALS: {
     'pt-BR': 'a URL não pode conter usuário e senha; use um cabeçalho personalizado (por exemplo Authorization)',

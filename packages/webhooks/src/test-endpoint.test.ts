@@ -75,6 +75,11 @@ describe('webhook endpoint URLs as shown', () => {
     expect(refusal('https://h.example/hook?token=s3cr3t&id={id}').params.url).toBe('https://h.example/hook?token=***&id=***');
     expect(refusal('ftp://h.example/hook?token=s3cr3t').params.url).toBe('ftp://h.example/hook?token=***');
     expect(refusal('ftp://h.example/hook?token=s3cr3t').message).not.toContain('s3cr3t');
+    // Worded for the tenant: no name of the internal spec ("seed 004").
+    const placeholder = refusal('https://h.example/hook/{id}');
+    expect(webhookMessage('pt-BR', placeholder.code, placeholder.params)).toBe(
+      'a URL deve ser fixa: sem parâmetros ou marcadores como {, }, # ou $ (https://h.example/hook/%7Bid%7D)',
+    );
   });
 });
 

@@ -35,10 +35,13 @@ export interface EndpointSettingsInput {
 }
 
 /** A tenant's settings checked, as stored: custom header values sealed under WEBHOOK_SECRET_KEY when it is set. */
-function checked(input: EndpointSettingsInput, settings: Pick<WebhookSettings, 'allowlist' | 'secretKey'>): WebhookEndpointInput {
+function checked(
+  input: EndpointSettingsInput,
+  settings: Pick<WebhookSettings, 'allowlist' | 'httpsOnly' | 'secretKey'>,
+): WebhookEndpointInput {
   return {
     nome: input.nome.trim(),
-    url: checkWebhookUrl(input.url, settings.allowlist),
+    url: checkWebhookUrl(input.url, settings),
     gatilhos: checkGatilhos(input.gatilhos),
     ativo: input.ativo ?? true,
     cabecalhos: storedHeaders(input.cabecalhos ?? {}, settings),
@@ -65,7 +68,7 @@ function assertChangesEndpoints(caller: FilialCaller, what: string): void {
  */
 export async function createEndpoint(
   db: Db,
-  settings: Pick<WebhookSettings, 'secretKey' | 'allowlist'>,
+  settings: Pick<WebhookSettings, 'secretKey' | 'allowlist' | 'httpsOnly'>,
   caller: FilialCaller,
   input: EndpointSettingsInput,
 ) {
@@ -89,7 +92,7 @@ const originOf = (url: string) => new URL(url).origin;
  */
 export async function replaceEndpoint(
   db: Db,
-  options: Pick<WebhookSettings, 'allowlist' | 'secretKey'>,
+  options: Pick<WebhookSettings, 'allowlist' | 'httpsOnly' | 'secretKey'>,
   caller: FilialCaller,
   id: number,
   input: EndpointSettingsInput,
@@ -124,7 +127,7 @@ export type EndpointPatchInput = Partial<EndpointSettingsInput>;
  */
 export async function patchEndpoint(
   db: Db,
-  options: Pick<WebhookSettings, 'allowlist' | 'secretKey'>,
+  options: Pick<WebhookSettings, 'allowlist' | 'httpsOnly' | 'secretKey'>,
   caller: FilialCaller,
   id: number,
   input: EndpointPatchInput,
@@ -132,7 +135,7 @@ export async function patchEndpoint(
   const stored = await requireChangeableEndpoint(db, caller, id);
   const update: WebhookEndpointUpdate = {
     nome: input.nome?.trim(),
-    url: input.url === undefined ? undefined : checkWebhookUrl(input.url, options.allowlist),
+    url: input.url === undefined ? undefined : checkWebhookUrl(input.url, options),
     gatilhos: input.gatilhos === undefined ? undefined : checkGatilhos(input.gatilhos),
     ativo: input.ativo,
     cabecalhos: input.cabecalhos === undefined ? undefined : storedHeaders(input.cabecalhos, options),
