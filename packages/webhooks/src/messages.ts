@@ -24,7 +24,7 @@ export type TestCode =
 export type CancelReason = 'ENDPOINT_DISABLED' | 'ENDPOINT_DELETED';
 
 const MESSAGES: MessageTable<
-  TestCode | 'ADDRESS_NEVER_ALLOWED' | WebhookWording | CancelReason | 'GONE' | 'FAILING_TOO_LONG' | NothingSentCode
+  TestCode | 'ADDRESS_NEVER_ALLOWED' | 'GAVE_UP' | WebhookWording | CancelReason | 'GONE' | 'FAILING_TOO_LONG' | NothingSentCode
 > = {
   OK: {
     'pt-BR': 'Webhook funcionando: {url} recebeu os dados de teste e respondeu {status} em {ms} ms.',
@@ -76,6 +76,11 @@ const MESSAGES: MessageTable<
     'pt-BR':
       'O endereço {host} leva a uma rede interna ({range}) que o hub nunca alcança, por segurança (nenhum valor de WEBHOOK_ALLOWED_NETWORKS a libera). Use um endereço público.',
     en: 'The address {host} leads to an internal network ({range}) that the hub never reaches, for security (no WEBHOOK_ALLOWED_NETWORKS value allows it). Use a public address.',
+  },
+  // A delivery that gave up: its last attempt's outcome in the test button's words (outcome-wording.ts).
+  GAVE_UP: {
+    'pt-BR': 'desistiu depois de {n} tentativas. {motivo}',
+    en: 'gave up after {n} attempts. {motivo}',
   },
   NETWORK_ERROR: {
     'pt-BR': 'A conexão com {url} falhou ({detail}). Verifique a URL e a rede do servidor de destino.',
@@ -245,7 +250,7 @@ export function cancelReasonOf(status: string, stored: string | null): CancelRea
  * A delivery's last error as shown: a cancelled one's stored reason code worded in the reader's language (the text
  * written before the codes existed counts as "disabled": its endpoint, shown, exists); any other error as recorded.
  */
-export function deliveryErrorMessage(locale: Locale, status: string, stored: string | null): string | null {
+export function storedErrorMessage(locale: Locale, status: string, stored: string | null): string | null {
   if (status !== 'cancelada' || stored === null) return stored;
   if (stored === 'ENDPOINT_DISABLED' || stored === 'ENDPOINT_DELETED') return webhookMessage(locale, stored);
   return stored === LEGACY_CANCEL_TEXT ? webhookMessage(locale, 'ENDPOINT_DISABLED') : stored;

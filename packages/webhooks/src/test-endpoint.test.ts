@@ -6,8 +6,9 @@ import { checkWebhookUrl } from './endpoint-input';
 import { WebhookError } from './errors';
 import { createWebhookHttpClient } from './http-client';
 import { webhookMessage } from './messages';
+import { explain } from './outcome-wording';
 import { generateSigningSecret } from './secret-box';
-import { explain, samplePayload, testWebhookEndpoint } from './test-endpoint';
+import { samplePayload, testWebhookEndpoint } from './test-endpoint';
 
 // An endpoint URL may carry a token in its query (credentials before the host are refused): the delivery goes to the
 // full URL, the test's messages, the stored error and a refusal name it as shownUrl gives it.

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { shownUrl } from '@integrador/connections';
 import { attemptHeaders, customHeaders, signingSecrets } from './deliver';
 import type { WebhookEndpoint } from './endpoints.repository';
 import { type Gatilho, tableOf } from './gatilhos';
-import type { SendResult, WebhookHttpClient } from './http-client';
+import type { WebhookHttpClient } from './http-client';
 import { type Locale, type TestCode, webhookMessage } from './messages';
+import { explain } from './outcome-wording';
 import { atividadePayload, contatoPayload, eventoPayload, oportunidadePayload } from './payloads';
 import type { WebhookSettings } from './settings';
 
@@ -60,53 +60,6 @@ export interface TestResult {
   params: Record<string, string | number>;
   status: number | null;
   durationMs: number;
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return url;
-  }
-}
-
-/** The code and message parameters of one attempt's outcome. */
-export function explain(
-  result: SendResult,
-  endpointUrl: string,
-  timeoutMs: number,
-): { code: TestCode; params: Record<string, string | number> } {
-  const host = hostOf(endpointUrl);
-  // The message names the endpoint as shown: a token the tenant put in the query stays out of it.
-  const url = shownUrl(endpointUrl);
-  const detail = (result.error ?? '').split(':')[0] ?? '';
-  const status = result.status ?? 0;
-  switch (result.errorClass) {
-    case null:
-      return { code: 'OK', params: { url, status, ms: result.durationMs } };
-    case 'connection_refused':
-      return { code: 'CONNECTION_REFUSED', params: { url } };
-    case 'dns':
-      return { code: 'DNS_FAILED', params: { host } };
-    case 'tls':
-      return { code: 'TLS_FAILED', params: { host, detail } };
-    case 'timeout':
-      return { code: 'TIMEOUT', params: { url, seconds: Math.round(timeoutMs / 100) / 10 } };
-    case 'address_forbidden':
-      // The guard's own range (its structured field), worded by webhookMessage in the reader's language.
-      return { code: 'ADDRESS_FORBIDDEN', params: { host, range: result.addressRange ?? 'private' } };
-    case 'redirect':
-      return { code: 'REDIRECT', params: { status, location: result.headers.location ? shownUrl(result.headers.location) : '?' } };
-    case 'http_4xx':
-    case 'gone':
-    case 'rate_limited':
-      return { code: 'CLIENT_ERROR', params: { status } };
-    case 'http_5xx':
-    case 'overloaded':
-      return { code: 'SERVER_ERROR', params: { status } };
-    default:
-      return { code: 'NETWORK_ERROR', params: { url, detail } };
-  }
 }
 
 /** Sends the sample of the endpoint's (first) gatilho and explains the outcome in the caller's language. */

@@ -15,7 +15,8 @@ import {
   type WebhookEndpointUpdate,
 } from './endpoints.repository';
 import { WebhookError } from './errors';
-import { cancelReasonOf, deliveryErrorMessage, disabledReasonMessage, type Locale } from './messages';
+import { cancelReasonOf, disabledReasonMessage, type Locale } from './messages';
+import { deliveryErrorMessage } from './outcome-wording';
 import { resendEntrega } from './resend-entrega';
 import { generateSigningSecret, isSealed, sealHeaders, sealSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
@@ -287,10 +288,11 @@ export async function presentEntregas(
   options: { status?: string; limit?: number },
   locale: Locale,
 ) {
+  const endpoint = await requireEndpoint(db, empresaId, endpointId);
   const rows = await listEntregas(db, empresaId, endpointId, options);
-  return rows.map((row) => ({
+  return rows.map(({ ultima_classe, ultima_duracao_ms, ...row }) => ({
     ...row,
-    ultimo_erro: deliveryErrorMessage(locale, row.status, row.ultimo_erro),
+    ultimo_erro: deliveryErrorMessage(locale, { ...row, ultima_classe, ultima_duracao_ms }, endpoint.url),
     motivo: cancelReasonOf(row.status, row.ultimo_erro),
   }));
 }
