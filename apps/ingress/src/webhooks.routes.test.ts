@@ -72,6 +72,13 @@ describe.each(ALL_DIALECTS)('webhook route answers on %s', (dialect) => {
     const rotated = await app.inject({ method: 'POST', url: `/v1/webhooks/${endpointId}/rotate-secret`, headers: headers() });
     expect(rotated.statusCode).toBe(200);
     expect(Object.keys(rotated.json()).sort()).toEqual(['anteriorValidoAte', 'segredo']);
+    // A second rotation inside the grace period would revoke the secret the receiver may still use: refused, worded.
+    const again = await app.inject({ method: 'POST', url: `/v1/webhooks/${endpointId}/rotate-secret`, headers: headers() });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error).toEqual({
+      code: 'WEBHOOK_ROTATION_IN_GRACE',
+      message: expect.stringContaining(`o anterior ainda assina as entregas até ${rotated.json().anteriorValidoAte}`),
+    });
     await database.db
       .updateTable('webhook_endpoints')
       .set({

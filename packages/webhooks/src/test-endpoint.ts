@@ -15,9 +15,9 @@ import type { WebhookSettings } from './settings';
 // "0", which no CRM row has (the CRM's ids start at 1).
 
 /** The header a test delivery carries (real deliveries never do), named under the spec's prefix as webhook-gatilho is. */
-export const TEST_HEADER = 'webhook-teste';
+const TEST_HEADER = 'webhook-teste';
 /** The prefix of a test delivery's webhook-id (a real one is msg_ and hex only: message-id.ts). */
-export const TEST_WEBHOOK_ID_PREFIX = 'msg_test_';
+const TEST_WEBHOOK_ID_PREFIX = 'msg_test_';
 
 const SAMPLE_ROW = {
   id: 0,
