@@ -50,6 +50,19 @@ describe('framework refusals in the API error body', () => {
     expect(en.json().error.message).toBe('request body too large: the limit is 1 MB (1048576 bytes); send less data per request');
   });
 
+  // Fastify parses text/plain by default: a JSON route then got a string and answered 400 INVALID_JSON, blaming the
+  // body when the content type was wrong (a curl -d without -H). Every JSON route answers it as any other type.
+  it.each(['/v1/events/crm-change', '/v1/webhooks', '/v1/ping'])('content-type text/plain on %s → 415 naming it', async (url) => {
+    const res = await app.inject({ method: 'POST', url, headers: headers('pt-BR', 'text/plain'), payload: '{"tabela":"contatos"}' });
+    expect(res.statusCode).toBe(415);
+    expect(res.json()).toEqual({
+      error: {
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: 'tipo de conteúdo não suportado: text/plain; envie o corpo como JSON (content-type: application/json)',
+      },
+    });
+  });
+
   it('content-type application/xml → 415 UNSUPPORTED_MEDIA_TYPE naming the type and what to send', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/ping', headers: headers('pt-BR', 'application/xml'), payload: '<ping/>' });
     expect(res.statusCode).toBe(415);

@@ -72,6 +72,13 @@ describe.each(ALL_DIALECTS)('webhook route answers on %s', (dialect) => {
     const rotated = await app.inject({ method: 'POST', url: `/v1/webhooks/${endpointId}/rotate-secret`, headers: headers() });
     expect(rotated.statusCode).toBe(200);
     expect(Object.keys(rotated.json()).sort()).toEqual(['anteriorValidoAte', 'segredo']);
+    // A second rotation inside the grace period would revoke the secret the receiver may still use: refused, worded.
+    const again = await app.inject({ method: 'POST', url: `/v1/webhooks/${endpointId}/rotate-secret`, headers: headers() });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error).toEqual({
+      code: 'WEBHOOK_ROTATION_IN_GRACE',
+      message: expect.stringContaining(`o anterior ainda assina as entregas até ${rotated.json().anteriorValidoAte}`),
+    });
     await database.db
       .updateTable('webhook_endpoints')
       .set({
@@ -147,12 +154,20 @@ describe.each(ALL_DIALECTS)('webhook route answers on %s', (dialect) => {
       })
       .execute();
 
-    const expectedDeliveries = asJson(await listEntregas(database.db, empresaA, endpointId)) as object[];
+    const expectedDeliveries = asJson(await listEntregas(database.db, empresaA, endpointId)) as Record<string, unknown>[];
     expect(expectedDeliveries).toHaveLength(1);
     expect(Object.values(expectedDeliveries[0] as object)).not.toContain(null);
     const deliveries = await app.inject({ method: 'GET', url: `/v1/webhooks/${endpointId}/deliveries`, headers: headers() });
-    // The row's columns, and `motivo` (the cancel reason's code: null, this delivery failed).
-    expect(deliveries.json()).toEqual({ items: expectedDeliveries.map((d) => ({ ...d, motivo: null })) });
+    // The row's columns, `ultimo_erro` worded from its last attempt (ultima_* are read for that, not answered), and
+    // `motivo` (the cancel reason's code: null, this delivery failed).
+    const worded =
+      'O servidor de destino teve um erro interno (status 500). O problema está na aplicação que recebe os dados: peça ao responsável que verifique os logs dela.';
+    const answered = expectedDeliveries.map(({ ultima_classe, ultima_duracao_ms, ...d }: Record<string, unknown>) => ({
+      ...d,
+      ultimo_erro: worded,
+      motivo: null,
+    }));
+    expect(deliveries.json()).toEqual({ items: answered });
 
     const expectedAttempts = asJson(await listTentativas(database.db, empresaA, entregaId)) as object[];
     expect(expectedAttempts).toHaveLength(1);

@@ -307,6 +307,10 @@ export const EnvSchema = Type.Object({
     'x-expected':
       "true or false (true: a connection, JSON endpoint service or PBX with allowPrivateNetwork may reach loopback too — 127.0.0.0/8, ::1, the hub's own Redis and PostgreSQL; only for a single-host demo or trial)",
   }),
+  WEBHOOK_HTTPS_ONLY: Type.Union([Type.Literal('true'), Type.Literal('false')], {
+    default: 'false',
+    'x-expected': 'true or false (true: webhook URLs must be https://, an http:// one is refused when saved)',
+  }),
   SET_RETRY_ATTEMPTS: Type.Integer({
     default: 12,
     minimum: 1,

@@ -12,6 +12,8 @@ import { type Env, EnvSchema } from './env';
 export interface WebhookConfig {
   secretKey: string | undefined;
   allowedNetworks: string[];
+  /** WEBHOOK_HTTPS_ONLY: an http:// endpoint URL is refused when saved. */
+  httpsOnly: boolean;
   retryScheduleMs: number[];
   timeoutMs: number;
   connectTimeoutMs: number;
@@ -289,6 +291,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     webhooks: {
       secretKey: e.WEBHOOK_SECRET_KEY,
       allowedNetworks: checkedAllowedNetworks(e.WEBHOOK_ALLOWED_NETWORKS),
+      httpsOnly: e.WEBHOOK_HTTPS_ONLY === 'true',
       retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE_MS.split(',').map(Number),
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       connectTimeoutMs: e.WEBHOOK_CONNECT_TIMEOUT_MS,

@@ -16,7 +16,7 @@ import { createDeliveryStore } from './delivery-store';
 import { createWebhookEndpoint, findWebhookEndpoint } from './endpoints.repository';
 import { EndpointFlowControl } from './flow-control';
 import { createWebhookHttpClient, type WebhookHttpClient } from './http-client';
-import { deliveryErrorMessage } from './messages';
+import { storedErrorMessage } from './messages';
 import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './settings';
 import { endpointWithDeliveries as withDeliveries } from './test/deliveries';
 import { recoverDeliveries, replaceEndpoint } from './webhooks.service';
@@ -320,11 +320,11 @@ describe('failed deliveries of one endpoint, recorded together (real PostgreSQL,
       ['cancelada', 'ENDPOINT_DISABLED'],
       ['cancelada', 'ENDPOINT_DELETED'],
     ]);
-    expect(deliveryErrorMessage('pt-BR', 'cancelada', 'ENDPOINT_DISABLED')).toMatch(/^cancelada: o webhook estava desativado; reative-o/);
-    expect(deliveryErrorMessage('en', 'cancelada', 'ENDPOINT_DELETED')).toBe('cancelled: the webhook was deleted');
+    expect(storedErrorMessage('pt-BR', 'cancelada', 'ENDPOINT_DISABLED')).toMatch(/^cancelada: o webhook estava desativado; reative-o/);
+    expect(storedErrorMessage('en', 'cancelada', 'ENDPOINT_DELETED')).toBe('cancelled: the webhook was deleted');
     // Rows cancelled before the reasons were coded read as disabled; any other error is shown as recorded.
-    expect(deliveryErrorMessage('en', 'cancelada', 'endpoint disabled or deleted')).toMatch(/^cancelled: the webhook was disabled/);
-    expect(deliveryErrorMessage('en', 'falhou', 'HTTP 500')).toBe('HTTP 500');
+    expect(storedErrorMessage('en', 'cancelada', 'endpoint disabled or deleted')).toMatch(/^cancelled: the webhook was disabled/);
+    expect(storedErrorMessage('en', 'falhou', 'HTTP 500')).toBe('HTTP 500');
   });
 
   it("re-enabled and recovered within the endpoint cache's second: the recovered delivery is sent, not cancelled again", async () => {

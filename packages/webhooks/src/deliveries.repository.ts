@@ -482,7 +482,7 @@ async function updateFailedEntregas(db: Db, failures: readonly FailureRecord[]):
 
 /**
  * Cancels a pending delivery of the empresa (its endpoint was disabled or deleted); the reason's code is kept in
- * ultimo_erro, worded when shown (deliveryErrorMessage), and tells a recover which ones to send again.
+ * ultimo_erro, worded when shown (deliveryErrorMessage, outcome-wording.ts), and tells a recover which ones to send again.
  */
 export async function cancelEntrega(db: Db, empresaId: number, id: number, reason: CancelReason): Promise<void> {
   await db
@@ -562,6 +562,21 @@ export function isoTimestamp(value: Date | string | null): string | null {
   return Number.isNaN(date.getTime()) ? value : date.toISOString();
 }
 
+/** A column of a delivery's (alias `e`) last attempt, as a subquery (null before its first attempt). */
+function lastAttempt<C extends 'classe_erro' | 'duracao_ms'>(
+  eb: ExpressionBuilder<Database & { e: Database['webhook_entregas'] }, 'e'>,
+  column: C,
+) {
+  return eb
+    .selectFrom('webhook_tentativas as t')
+    .select(`t.${column}` as `t.${C}`)
+    .whereRef('t.empresa_id', '=', 'e.empresa_id')
+    .whereRef('t.entrega_id', '=', 'e.id')
+    .orderBy('t.numero', 'desc')
+    .orderBy('t.id', 'desc')
+    .limit(1);
+}
+
 /** The deliveries of one endpoint of the empresa, newest first. */
 export async function listEntregas(
   db: Db,
@@ -584,6 +599,9 @@ export async function listEntregas(
       'm.gatilho',
       'm.registro_id',
       'm.webhook_id',
+      // The last attempt's outcome, which words ultimo_erro for the reader (outcome-wording.ts).
+      (eb) => lastAttempt(eb, 'classe_erro').as('ultima_classe'),
+      (eb) => lastAttempt(eb, 'duracao_ms').as('ultima_duracao_ms'),
     ])
     .where('e.empresa_id', '=', empresaId)
     .where('e.endpoint_id', '=', endpointId);

@@ -11,9 +11,13 @@ const RESERVED_HEADER = /^(content-type|content-length|host|webhook-.*|transfer-
  * A fixed http(s) URL (seed 004: no parameters or placeholders): `{…}`, `#var#`, `${…}` are refused, as are
  * credentials in the URL (a custom header carries them, and is masked in the attempt log), and a host the outbound
  * guard refuses without DNS — an IP literal or `localhost` outside the operator's `allowlist` — (a name is judged
- * when a delivery connects: resolving it now would be racy).
+ * when a delivery connects: resolving it now would be racy), and an http:// URL when the operator requires HTTPS
+ * (WEBHOOK_HTTPS_ONLY: the bodies carry personal data, and plain HTTP lets anyone on the way read or alter them).
  */
-export function checkWebhookUrl(text: string, allowlist: AddressAllowlist = []): string {
+export function checkWebhookUrl(
+  text: string,
+  rules: { allowlist: AddressAllowlist; httpsOnly: boolean } = { allowlist: [], httpsOnly: false },
+): string {
   const url = text.trim();
   // A refusal names the URL as shown: the error's message reaches logs, and its query may hold a token.
   if (/[{}#$]|%7b|%7d/i.test(url)) throw new WebhookError('WEBHOOK_URL_PLACEHOLDER', 400, { url: shownUrl(url) });
@@ -25,8 +29,9 @@ export function checkWebhookUrl(text: string, allowlist: AddressAllowlist = []):
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw new WebhookError('WEBHOOK_URL_INVALID', 400, { url: shownUrl(url) });
+  if (rules.httpsOnly && parsed.protocol === 'http:') throw new WebhookError('WEBHOOK_URL_HTTPS_REQUIRED', 400, { url: shownUrl(url) });
   if (parsed.username || parsed.password) throw new WebhookError('WEBHOOK_URL_CREDENTIALS', 400);
-  checkReachable(parsed.hostname, allowlist);
+  checkReachable(parsed.hostname, rules.allowlist);
   return url;
 }
 

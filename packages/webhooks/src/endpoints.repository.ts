@@ -165,22 +165,39 @@ export async function deleteWebhookEndpoint(db: Db, empresaId: number, id: numbe
 }
 
 /**
- * Stores a new secret; the current one keeps signing (beside it) until `graceUntil`. One UPDATE moves current →
- * previous: two concurrent rotations then keep a consistent pair (the second's previous is the first's new secret),
- * where a read then an update could both read the same current secret and lose one. segredo_anterior is assigned
- * first: MySQL/MariaDB evaluate a single-table UPDATE's assignments left to right (the others read the old row).
+ * Stores a new secret; the current one keeps signing (beside it) until `graceUntil`. Refused (false) while a previous
+ * secret is still inside its grace period: moving current → previous then would drop that secret at once, and it may
+ * be the one the receiver still verifies with (a double click, a retry without Idempotency-Key); the caller tells this
+ * from a missing endpoint. One UPDATE moves current → previous, its WHERE deciding the refusal: of concurrent
+ * rotations one wins and the others find the grace running (a read then an update could let them all pass).
+ * segredo_anterior is assigned first: MySQL/MariaDB evaluate a single-table UPDATE's assignments left to right (the
+ * others read the old row).
  */
-export async function rotateWebhookSecret(db: Db, empresaId: number, id: number, sealed: string, graceUntil: Date): Promise<boolean> {
+export async function rotateWebhookSecret(
+  db: Db,
+  empresaId: number,
+  id: number,
+  sealed: string,
+  graceUntil: Date,
+  now = new Date(),
+): Promise<boolean> {
   const result = await db
     .updateTable('webhook_endpoints')
     .set((eb) => ({
       segredo_anterior: eb.ref('segredo'),
       segredo: sealed,
       segredo_anterior_expira_em: timestampValue(db, graceUntil),
-      atualizado_em: timestampValue(db, new Date()),
+      atualizado_em: timestampValue(db, now),
     }))
     .where('empresa_id', '=', empresaId)
     .where('id', '=', id)
+    .where((eb) =>
+      eb.or([
+        eb('segredo_anterior', 'is', null),
+        eb('segredo_anterior_expira_em', 'is', null),
+        eb('segredo_anterior_expira_em', '<=', timestampValue(db, now)),
+      ]),
+    )
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }

@@ -24,7 +24,7 @@ export type TestCode =
 export type CancelReason = 'ENDPOINT_DISABLED' | 'ENDPOINT_DELETED';
 
 const MESSAGES: MessageTable<
-  TestCode | 'ADDRESS_NEVER_ALLOWED' | WebhookWording | CancelReason | 'GONE' | 'FAILING_TOO_LONG' | NothingSentCode
+  TestCode | 'ADDRESS_NEVER_ALLOWED' | 'GAVE_UP' | WebhookWording | CancelReason | 'GONE' | 'FAILING_TOO_LONG' | NothingSentCode
 > = {
   OK: {
     'pt-BR': 'Webhook funcionando: {url} recebeu os dados de teste e respondeu {status} em {ms} ms.',
@@ -77,6 +77,11 @@ const MESSAGES: MessageTable<
       'O endereço {host} leva a uma rede interna ({range}) que o hub nunca alcança, por segurança (nenhum valor de WEBHOOK_ALLOWED_NETWORKS a libera). Use um endereço público.',
     en: 'The address {host} leads to an internal network ({range}) that the hub never reaches, for security (no WEBHOOK_ALLOWED_NETWORKS value allows it). Use a public address.',
   },
+  // A delivery that gave up: its last attempt's outcome in the test button's words (outcome-wording.ts).
+  GAVE_UP: {
+    'pt-BR': 'desistiu depois de {n} tentativas. {motivo}',
+    en: 'gave up after {n} attempts. {motivo}',
+  },
   NETWORK_ERROR: {
     'pt-BR': 'A conexão com {url} falhou ({detail}). Verifique a URL e a rede do servidor de destino.',
     en: 'The connection to {url} failed ({detail}). Check the URL and the receiving server’s network.',
@@ -101,6 +106,11 @@ const MESSAGES: MessageTable<
     'pt-BR': 'webhook desativado: reative-o (PATCH /v1/webhooks/{id} com {"ativo": true}) antes de reenviar',
     en: 'webhook disabled: enable it again (PATCH /v1/webhooks/{id} with {"ativo": true}) before resending',
   },
+  WEBHOOK_ROTATION_IN_GRACE: {
+    'pt-BR':
+      'o segredo foi girado há pouco e o anterior ainda assina as entregas até {ate} (período de carência): girar de novo agora o revogaria na hora, e o destino pode ainda estar usando-o. Configure o destino com o segredo novo (o da última rotação) e gire de novo depois de {ate}',
+    en: "the secret was rotated a moment ago and the previous one still signs deliveries until {ate} (grace period): rotating again now would revoke it at once, and the receiver may still be using it. Set the new secret (the last rotation's) on the receiver and rotate again after {ate}",
+  },
   WEBHOOK_NOT_FOUND: { 'pt-BR': 'webhook não encontrado', en: 'webhook not found' },
   DELIVERY_NOT_FOUND: { 'pt-BR': 'entrega não encontrada', en: 'delivery not found' },
   WEBHOOK_URL_INVALID: {
@@ -108,8 +118,13 @@ const MESSAGES: MessageTable<
     en: 'invalid URL: {url}; expected a full http:// or https:// address',
   },
   WEBHOOK_URL_PLACEHOLDER: {
-    'pt-BR': 'a URL deve ser fixa (seed 004): sem parâmetros ou marcadores como {, }, # ou $ ({url})',
+    'pt-BR': 'a URL deve ser fixa: sem parâmetros ou marcadores como {, }, # ou $ ({url})',
     en: 'the URL must be fixed: no parameters or placeholders such as {, }, # or $ ({url})',
+  },
+  WEBHOOK_URL_HTTPS_REQUIRED: {
+    'pt-BR':
+      'este hub só envia webhooks por HTTPS: os dados enviados incluem informações pessoais e, por http://, qualquer um no caminho pode lê-los ou alterá-los. Cadastre a URL com https:// ({url}); o operador do hub exige isso em WEBHOOK_HTTPS_ONLY',
+    en: 'this hub sends webhooks over HTTPS only: the data sent includes personal information and, over http://, anyone on the way can read or alter it. Register the URL with https:// ({url}); the hub operator requires it in WEBHOOK_HTTPS_ONLY',
   },
   WEBHOOK_URL_CREDENTIALS: {
     'pt-BR': 'a URL não pode conter usuário e senha; use um cabeçalho personalizado (por exemplo Authorization)',
@@ -235,7 +250,7 @@ export function cancelReasonOf(status: string, stored: string | null): CancelRea
  * A delivery's last error as shown: a cancelled one's stored reason code worded in the reader's language (the text
  * written before the codes existed counts as "disabled": its endpoint, shown, exists); any other error as recorded.
  */
-export function deliveryErrorMessage(locale: Locale, status: string, stored: string | null): string | null {
+export function storedErrorMessage(locale: Locale, status: string, stored: string | null): string | null {
   if (status !== 'cancelada' || stored === null) return stored;
   if (stored === 'ENDPOINT_DISABLED' || stored === 'ENDPOINT_DELETED') return webhookMessage(locale, stored);
   return stored === LEGACY_CANCEL_TEXT ? webhookMessage(locale, 'ENDPOINT_DISABLED') : stored;

@@ -4,7 +4,7 @@ import { type CrmDatabase, createDatabase, createEmpresa, type DialectName } fro
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { ROOT } from '@integrador/test-support/processes';
 import { sql } from 'kysely';
-import { dateTimeText } from './payload-format';
+import { dateText, dateTimeText } from './payload-format';
 import { buildPayload } from './payloads';
 
 describe('dateTimeText: zone-less text is the CRM wall clock, a value with a zone is printed in São Paulo time', () => {
@@ -23,6 +23,47 @@ describe('dateTimeText: zone-less text is the CRM wall clock, a value with a zon
     [null, null],
   ])('%p → %p', (value, printed) => {
     expect(dateTimeText(value)).toBe(printed);
+  });
+});
+
+// A birth date is `YYYY-MM-DD` (seed 004's "1997-10-22") whatever form a text column holds it in; what cannot be a
+// date is null, never sent as it is (the trial's "22/10/1997" went out unchanged).
+describe('dateText: a calendar date as YYYY-MM-DD, or null', () => {
+  it.each([
+    ['1997-10-22', '1997-10-22'],
+    ['1997-10-22 00:00:00', '1997-10-22'],
+    ['1997-10-22T00:00:00Z', '1997-10-22'],
+    [new Date('1997-10-22T00:00:00Z'), '1997-10-22'],
+    ['22/10/1997', '1997-10-22'],
+    [' 2/3/2001 ', '2001-03-02'],
+    ['31/02/1997', null],
+    ['1997-02-30', null],
+    ['22-10-1997', null],
+    ['outubro de 1997', null],
+    ['19971022', null],
+    [877478400000, null],
+    ['', null],
+    [null, null],
+  ])('%p → %p', (value, printed) => {
+    expect(dateText(value)).toBe(printed);
+  });
+
+  it('sends a contato whose birth date the CRM stored as DD/MM/YYYY as seed 004 writes it', async () => {
+    const database = await createTestDatabase('sqlite');
+    try {
+      const empresaId = await createEmpresa(database.db, 'Datas BR');
+      const values = [
+        { id: 4, empresa_id: empresaId, nome: 'Datas BR', data_nascimento: '22/10/1997' },
+        { id: 5, empresa_id: empresaId, nome: 'Data ruim', data_nascimento: 'ontem' },
+      ];
+      await database.db.insertInto('contatos').values(values).execute();
+      const payload = async (id: string) =>
+        ((await buildPayload(database.db, empresaId, 'contato.criado', id)) as Record<string, unknown>[])[0]?.dataNascimento;
+      expect(await payload('4')).toBe('1997-10-22');
+      expect(await payload('5')).toBeNull();
+    } finally {
+      await database.drop();
+    }
   });
 });
 

@@ -37,11 +37,32 @@ export function dateTimeText(value: Stored): string | null {
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
-/** A calendar date (`date` column) as `YYYY-MM-DD`, or null; it arrives as text (crm-wall-clock.ts) or a UTC midnight. */
+/** `YYYY-MM-DD` (a time or zone after it ignored), or the Brazilian `DD/MM/YYYY` a text column may hold. */
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:$|[ T])/;
+const BR_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
+
+/** `YYYY-MM-DD` when year, month and day make a real date (no 2023-02-30), else null. */
+function calendarDate(year: string, month: string, day: string): string | null {
+  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  const text = `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
+  return date.toISOString().slice(0, 10) === text ? text : null;
+}
+
+/**
+ * A calendar date (`date` column, or a birth date a text column holds) as `YYYY-MM-DD`, or null. It arrives as text
+ * (crm-wall-clock.ts) or a UTC midnight; text is `YYYY-MM-DD` (a time after it is dropped) or `DD/MM/YYYY`, as a
+ * Brazilian CRM may store it. Anything else (another form, an epoch number, an impossible day) is null: seed 004's
+ * rule for a value that cannot have the field's type, where sending it as it is would break a receiver's parser.
+ */
 export function dateText(value: Stored): string | null {
   if (value === null || value === undefined || value === '') return null;
-  if (value instanceof Date) return value.toISOString().slice(0, 10);
-  return String(value).slice(0, 10);
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString().slice(0, 10);
+  if (typeof value !== 'string') return null;
+  const text = value.trim();
+  const iso = ISO_DATE.exec(text);
+  if (iso) return calendarDate(iso[1] as string, iso[2] as string, iso[3] as string);
+  const br = BR_DATE.exec(text);
+  return br ? calendarDate(br[3] as string, br[2] as string, br[1] as string) : null;
 }
 
 /** An id as the seed writes it (a string), or null. */

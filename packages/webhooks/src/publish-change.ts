@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { insertEntregaOfEndpoint, insertMensagemOnce } from './deliveries.repository';
 import { endpointsForGatilho, findWebhookEndpoint } from './endpoints.repository';
 import { firingOperacoes, type Gatilho, gatilhoOf, isConcluida, type Operacao, type WebhookTable } from './gatilhos';
+import { newWebhookId } from './message-id';
 import { CANCELLED_DISABLED, cancelReasonOf, type NothingSentCode } from './messages';
 import { loadTableRow, payloadOfRow } from './payloads';
 import { resendEntrega } from './resend-entrega';
@@ -107,7 +108,7 @@ export async function publishChange(db: Kysely<Database>, producer: JobProducer,
       gatilho,
       tabela: change.tabela,
       registroId: change.registroId,
-      webhookId: `msg_${randomUUID().replaceAll('-', '')}`,
+      webhookId: newWebhookId(),
       payload: JSON.stringify(await payloadOfRow(db, change.empresaId, gatilho, row, change.em)),
     });
     mensagemId = inserted.id;

@@ -24,6 +24,8 @@ export interface WebhookSettings {
   endpointConcurrency: number;
   /** The operator's allowlist of non-public ranges webhooks may reach (e.g. 127.0.0.1/32 in tests). */
   allowlist: AddressAllowlist;
+  /** WEBHOOK_HTTPS_ONLY: endpoint URLs must be https:// (an http:// one is refused when saved). */
+  httpsOnly: boolean;
   /** WEBHOOK_SECRET_KEY: seals signing secrets at rest; undefined = stored as they are. */
   secretKey: Buffer | undefined;
 }
@@ -43,6 +45,7 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
   breakerCooldownMs: 30000,
   endpointConcurrency: 10,
   allowlist: [],
+  httpsOnly: false,
   secretKey: undefined,
 };
 
@@ -63,6 +66,7 @@ export function webhookSettingsFrom(config: WebhookConfig): WebhookSettings {
     breakerCooldownMs: config.breakerCooldownMs,
     endpointConcurrency: config.endpointConcurrency,
     allowlist: parseAddressAllowlist(config.allowedNetworks),
+    httpsOnly: config.httpsOnly,
     secretKey: parseSecretKey(config.secretKey),
   };
 }

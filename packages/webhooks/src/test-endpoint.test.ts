@@ -1,10 +1,14 @@
 import { parseAddressAllowlist } from '@integrador/connections';
 import { freePort } from '@integrador/test-support/ports';
+import { spawnReceiver } from '@integrador/test-support/webhook-receiver';
+import { Webhook } from 'standardwebhooks';
 import { checkWebhookUrl } from './endpoint-input';
 import { WebhookError } from './errors';
 import { createWebhookHttpClient } from './http-client';
 import { webhookMessage } from './messages';
-import { explain } from './test-endpoint';
+import { explain } from './outcome-wording';
+import { generateSigningSecret } from './secret-box';
+import { samplePayload, testWebhookEndpoint } from './test-endpoint';
 
 // An endpoint URL may carry a token in its query (credentials before the host are refused): the delivery goes to the
 // full URL, the test's messages, the stored error and a refusal name it as shownUrl gives it.
@@ -72,5 +76,60 @@ describe('webhook endpoint URLs as shown', () => {
     expect(refusal('https://h.example/hook?token=s3cr3t&id={id}').params.url).toBe('https://h.example/hook?token=***&id=***');
     expect(refusal('ftp://h.example/hook?token=s3cr3t').params.url).toBe('ftp://h.example/hook?token=***');
     expect(refusal('ftp://h.example/hook?token=s3cr3t').message).not.toContain('s3cr3t');
+    // Worded for the tenant: no name of the internal spec ("seed 004").
+    const placeholder = refusal('https://h.example/hook/{id}');
+    expect(webhookMessage('pt-BR', placeholder.code, placeholder.params)).toBe(
+      'a URL deve ser fixa: sem parâmetros ou marcadores como {, }, # ou $ (https://h.example/hook/%7Bid%7D)',
+    );
   });
+});
+
+// The Testar sample must not look like a real record to a receiver that upserts by id: it carries a header real
+// deliveries never carry, a msg_test_ webhook-id (signed), and ids "0", which no CRM row has.
+describe('the test delivery a receiver gets', () => {
+  it.each(['contato.criado', 'oportunidade.criada', 'atividade.concluida', 'evento.criado'] as const)(
+    '%s: marked by webhook-teste and msg_test_, every id "0", signed, and seed 004\'s shape',
+    async (gatilho) => {
+      const receiver = await spawnReceiver();
+      const http = createWebhookHttpClient({ connectTimeoutMs: 2000, timeoutMs: 5000, allowlist: parseAddressAllowlist(['127.0.0.1/32']) });
+      const segredo = generateSigningSecret();
+      const endpoint = {
+        id: 1,
+        empresaId: 1,
+        nome: 'e',
+        url: `${receiver.url}/ok/teste`,
+        gatilhos: [gatilho],
+        ativo: true,
+        segredo: `plain:${segredo}`,
+        segredoAnterior: null,
+        segredoAnteriorExpiraEm: null,
+        cabecalhos: {},
+        limitePorSegundo: null,
+        primeiraFalhaEm: null,
+        desativadoMotivo: null,
+        criadoEm: new Date(),
+      };
+      try {
+        const result = await testWebhookEndpoint(http, { secretKey: undefined, timeoutMs: 5000 }, endpoint, 'pt-BR');
+        expect(result.ok).toBe(true);
+        const [request] = await receiver.waitFor('/ok/teste', 1);
+        const { headers, body } = request as { headers: Record<string, string>; body: string };
+        expect(headers['webhook-teste']).toBe('1');
+        expect(headers['webhook-id']).toMatch(/^msg_test_[0-9a-f]{32}$/);
+        const verified = new Webhook(segredo).verify(body, headers) as Record<string, unknown>[];
+        const ids: unknown[] = [];
+        JSON.stringify(verified, (key, value) => {
+          if (key === 'id' && value !== null) ids.push(value);
+          return value;
+        });
+        expect(ids.length).toBeGreaterThan(0);
+        expect(new Set(ids)).toEqual(new Set(['0']));
+        // The shape of a real payload of the gatilho: the same fields, in the same order.
+        expect(Object.keys(verified[0] as object)).toEqual(Object.keys(samplePayload(gatilho)[0] as object));
+      } finally {
+        await http.close();
+        await receiver.close();
+      }
+    },
+  );
 });

@@ -1,19 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { shownUrl } from '@integrador/connections';
 import { attemptHeaders, customHeaders, signingSecrets } from './deliver';
 import type { WebhookEndpoint } from './endpoints.repository';
 import { type Gatilho, tableOf } from './gatilhos';
-import type { SendResult, WebhookHttpClient } from './http-client';
+import type { WebhookHttpClient } from './http-client';
 import { type Locale, type TestCode, webhookMessage } from './messages';
+import { explain } from './outcome-wording';
 import { atividadePayload, contatoPayload, eventoPayload, oportunidadePayload } from './payloads';
 import type { WebhookSettings } from './settings';
 
 // The test button (seed 004): a sample of the endpoint's gatilho, built by the same builders as real payloads from
-// a made-up row, signed like a real delivery; the answer says whether it worked and, if not, what to fix.
+// a made-up row, signed like a real delivery; the answer says whether it worked and, if not, what to fix. A receiver
+// that upserts by id must not take it for a real record: it is marked three ways (README "Receiving webhooks"): the
+// header `webhook-teste: 1`, a webhook-id starting `msg_test_` (covered by the signature), and every id in the body
+// "0", which no CRM row has (the CRM's ids start at 1).
+
+/** The header a test delivery carries (real deliveries never do), named under the spec's prefix as webhook-gatilho is. */
+const TEST_HEADER = 'webhook-teste';
+/** The prefix of a test delivery's webhook-id (a real one is msg_ and hex only: message-id.ts). */
+const TEST_WEBHOOK_ID_PREFIX = 'msg_test_';
 
 const SAMPLE_ROW = {
-  id: 1,
-  codigo: 'TESTE1',
+  id: 0,
+  codigo: 'TESTE',
   nome: 'Contato de teste',
   email: 'teste@exemplo.com.br',
   telefone: '1130000000',
@@ -25,8 +33,8 @@ const SAMPLE_ROW = {
   campos_personalizados: null,
 };
 const SAMPLE_REFS = {
-  usuario: { id: 1, nome: 'Usuário de teste', email: 'usuario@exemplo.com.br' },
-  contato: { id: 1, codigo: 'TESTE1' },
+  usuario: { id: 0, nome: 'Usuário de teste', email: 'usuario@exemplo.com.br' },
+  contato: { id: 0, codigo: 'TESTE' },
 };
 
 /** The sample payload of a gatilho (a JSON array, as real deliveries send). */
@@ -54,53 +62,6 @@ export interface TestResult {
   durationMs: number;
 }
 
-function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return url;
-  }
-}
-
-/** The code and message parameters of one attempt's outcome. */
-export function explain(
-  result: SendResult,
-  endpointUrl: string,
-  timeoutMs: number,
-): { code: TestCode; params: Record<string, string | number> } {
-  const host = hostOf(endpointUrl);
-  // The message names the endpoint as shown: a token the tenant put in the query stays out of it.
-  const url = shownUrl(endpointUrl);
-  const detail = (result.error ?? '').split(':')[0] ?? '';
-  const status = result.status ?? 0;
-  switch (result.errorClass) {
-    case null:
-      return { code: 'OK', params: { url, status, ms: result.durationMs } };
-    case 'connection_refused':
-      return { code: 'CONNECTION_REFUSED', params: { url } };
-    case 'dns':
-      return { code: 'DNS_FAILED', params: { host } };
-    case 'tls':
-      return { code: 'TLS_FAILED', params: { host, detail } };
-    case 'timeout':
-      return { code: 'TIMEOUT', params: { url, seconds: Math.round(timeoutMs / 100) / 10 } };
-    case 'address_forbidden':
-      // The guard's own range (its structured field), worded by webhookMessage in the reader's language.
-      return { code: 'ADDRESS_FORBIDDEN', params: { host, range: result.addressRange ?? 'private' } };
-    case 'redirect':
-      return { code: 'REDIRECT', params: { status, location: result.headers.location ? shownUrl(result.headers.location) : '?' } };
-    case 'http_4xx':
-    case 'gone':
-    case 'rate_limited':
-      return { code: 'CLIENT_ERROR', params: { status } };
-    case 'http_5xx':
-    case 'overloaded':
-      return { code: 'SERVER_ERROR', params: { status } };
-    default:
-      return { code: 'NETWORK_ERROR', params: { url, detail } };
-  }
-}
-
 /** Sends the sample of the endpoint's (first) gatilho and explains the outcome in the caller's language. */
 export async function testWebhookEndpoint(
   http: WebhookHttpClient,
@@ -110,8 +71,9 @@ export async function testWebhookEndpoint(
 ): Promise<TestResult> {
   const gatilho = endpoint.gatilhos[0] ?? 'contato.criado';
   const body = JSON.stringify(samplePayload(gatilho));
-  const webhookId = `msg_test_${randomUUID().replaceAll('-', '')}`;
-  const headers = attemptHeaders(customHeaders(endpoint, settings), signingSecrets(endpoint, settings), webhookId, body, gatilho);
+  const webhookId = `${TEST_WEBHOOK_ID_PREFIX}${randomUUID().replaceAll('-', '')}`;
+  const signed = attemptHeaders(customHeaders(endpoint, settings), signingSecrets(endpoint, settings), webhookId, body, gatilho);
+  const headers = { ...signed, [TEST_HEADER]: '1' };
   const result = await http.send(endpoint.url, headers, body);
   const { code, params } = explain(result, endpoint.url, settings.timeoutMs);
   return {

@@ -15,7 +15,8 @@ import {
   type WebhookEndpointUpdate,
 } from './endpoints.repository';
 import { WebhookError } from './errors';
-import { cancelReasonOf, deliveryErrorMessage, disabledReasonMessage, type Locale } from './messages';
+import { cancelReasonOf, disabledReasonMessage, type Locale } from './messages';
+import { deliveryErrorMessage } from './outcome-wording';
 import { resendEntrega } from './resend-entrega';
 import { generateSigningSecret, isSealed, sealHeaders, sealSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
@@ -35,10 +36,13 @@ export interface EndpointSettingsInput {
 }
 
 /** A tenant's settings checked, as stored: custom header values sealed under WEBHOOK_SECRET_KEY when it is set. */
-function checked(input: EndpointSettingsInput, settings: Pick<WebhookSettings, 'allowlist' | 'secretKey'>): WebhookEndpointInput {
+function checked(
+  input: EndpointSettingsInput,
+  settings: Pick<WebhookSettings, 'allowlist' | 'httpsOnly' | 'secretKey'>,
+): WebhookEndpointInput {
   return {
     nome: input.nome.trim(),
-    url: checkWebhookUrl(input.url, settings.allowlist),
+    url: checkWebhookUrl(input.url, settings),
     gatilhos: checkGatilhos(input.gatilhos),
     ativo: input.ativo ?? true,
     cabecalhos: storedHeaders(input.cabecalhos ?? {}, settings),
@@ -65,7 +69,7 @@ function assertChangesEndpoints(caller: FilialCaller, what: string): void {
  */
 export async function createEndpoint(
   db: Db,
-  settings: Pick<WebhookSettings, 'secretKey' | 'allowlist'>,
+  settings: Pick<WebhookSettings, 'secretKey' | 'allowlist' | 'httpsOnly'>,
   caller: FilialCaller,
   input: EndpointSettingsInput,
 ) {
@@ -89,7 +93,7 @@ const originOf = (url: string) => new URL(url).origin;
  */
 export async function replaceEndpoint(
   db: Db,
-  options: Pick<WebhookSettings, 'allowlist' | 'secretKey'>,
+  options: Pick<WebhookSettings, 'allowlist' | 'httpsOnly' | 'secretKey'>,
   caller: FilialCaller,
   id: number,
   input: EndpointSettingsInput,
@@ -124,7 +128,7 @@ export type EndpointPatchInput = Partial<EndpointSettingsInput>;
  */
 export async function patchEndpoint(
   db: Db,
-  options: Pick<WebhookSettings, 'allowlist' | 'secretKey'>,
+  options: Pick<WebhookSettings, 'allowlist' | 'httpsOnly' | 'secretKey'>,
   caller: FilialCaller,
   id: number,
   input: EndpointPatchInput,
@@ -132,7 +136,7 @@ export async function patchEndpoint(
   const stored = await requireChangeableEndpoint(db, caller, id);
   const update: WebhookEndpointUpdate = {
     nome: input.nome?.trim(),
-    url: input.url === undefined ? undefined : checkWebhookUrl(input.url, options.allowlist),
+    url: input.url === undefined ? undefined : checkWebhookUrl(input.url, options),
     gatilhos: input.gatilhos === undefined ? undefined : checkGatilhos(input.gatilhos),
     ativo: input.ativo,
     cabecalhos: input.cabecalhos === undefined ? undefined : storedHeaders(input.cabecalhos, options),
@@ -162,9 +166,12 @@ export async function rotateSecret(
   const endpoint = await requireChangeableEndpoint(db, caller, id);
   if (!settings.secretKey && isSealed(endpoint.segredo)) throw new WebhookError('WEBHOOK_SECRET_KEY_MISSING', 503);
   const secret = generateSigningSecret();
-  const graceUntil = new Date(Date.now() + settings.rotationGraceMs);
-  if (!(await rotateWebhookSecret(db, caller.empresaId, id, sealSecret(secret, settings.secretKey), graceUntil))) {
-    throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
+  const now = new Date();
+  const graceUntil = new Date(now.getTime() + settings.rotationGraceMs);
+  if (!(await rotateWebhookSecret(db, caller.empresaId, id, sealSecret(secret, settings.secretKey), graceUntil, now))) {
+    // Refused while the previous secret is inside its grace period (it may be the one the receiver verifies with).
+    const current = await requireEndpoint(db, caller.empresaId, id);
+    throw new WebhookError('WEBHOOK_ROTATION_IN_GRACE', 409, { ate: current.segredoAnteriorExpiraEm?.toISOString() ?? '?' });
   }
   return { secret, previousValidUntil: graceUntil.toISOString() };
 }
@@ -281,10 +288,11 @@ export async function presentEntregas(
   options: { status?: string; limit?: number },
   locale: Locale,
 ) {
+  const endpoint = await requireEndpoint(db, empresaId, endpointId);
   const rows = await listEntregas(db, empresaId, endpointId, options);
-  return rows.map((row) => ({
+  return rows.map(({ ultima_classe, ultima_duracao_ms, ...row }) => ({
     ...row,
-    ultimo_erro: deliveryErrorMessage(locale, row.status, row.ultimo_erro),
+    ultimo_erro: deliveryErrorMessage(locale, { ...row, ultima_classe, ultima_duracao_ms }, endpoint.url),
     motivo: cancelReasonOf(row.status, row.ultimo_erro),
   }));
 }

@@ -187,9 +187,9 @@ export function webhooksRoutes(
       {
         schema: {
           tags: ['webhooks'],
-          summary: 'A new signing secret, shown once',
+          summary: 'A new signing secret, shown once (409 while the previous one is inside its grace period)',
           params: IdParams,
-          response: { 200: RotatedSecretResponse, ...changeErrors, 503: ErrorResponse },
+          response: { 200: RotatedSecretResponse, ...changeErrors, 409: ErrorResponse, 503: ErrorResponse },
         },
       },
       async (request) => {
