@@ -264,6 +264,11 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'os dados do job não passaram na validação',
     en: "the job's data did not pass validation",
   },
+  // QueueUnavailableError: a job's or the CLI's call to Redis that got no answer (the CLI words it with this).
+  QUEUE_UNAVAILABLE: {
+    'pt-BR': 'o Redis não atendeu ao pedido (fora do ar, reconectando ou lento demais)',
+    en: 'Redis did not take the request (down, reconnecting or too slow)',
+  },
 });
 
 /**
