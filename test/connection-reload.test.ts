@@ -185,7 +185,7 @@ describe('a job whose ERP login is corrected in the connections file after the w
       .where('job_id', '=', job.id as string)
       .execute();
     expect(outbox).toEqual([{ status: 'concluido' }]);
-  });
+  }, 180_000);
 
   it('SIGHUP: the worker reads the corrected file at once, so the first attempt pushes and nothing is refused', async () => {
     const worker = await startWorker('worker-set');
@@ -203,7 +203,7 @@ describe('a job whose ERP login is corrected in the connections file after the w
     await until(() => worker.lines.filter((line) => line.msg === 'SIGHUP: connections read again').length === 2);
     expect(worker.lines.filter((line) => line.msg === 'SIGHUP: connections read again').at(-1)).toMatchObject({ changed: [] });
     expect(worker.child.exitCode).toBeNull();
-  });
+  }, 180_000);
 
   it('GET: the first attempt is refused, the retry reads the source with the corrected password and writes its rows', async () => {
     const worker = await startWorker('worker-get');
@@ -221,5 +221,5 @@ describe('a job whose ERP login is corrected in the connections file after the w
       .where('id_erp', 'is not', null)
       .executeTakeFirstOrThrow();
     expect(Number(contas.total)).toBe(SOURCE_ROWS);
-  });
+  }, 180_000);
 });

@@ -47,13 +47,26 @@ export function isMissingTableError(err: unknown): boolean {
 }
 
 /**
- * A connection error in the user's words: the failure catalogue's wording of its code (ECONNREFUSED, 57P01…) with the
- * code and the address it names, else its message (the driver's English, for a code nobody words).
+ * A connection error in the user's words: the failure catalogue's wording of the most precise code it carries — its
+ * cause's or first inner error's (a QueueUnavailableError over ECONNREFUSED, pg's AggregateError) before its own —
+ * with the code and the address it names, else its message (the driver's English, for a code nobody words).
  */
 export function connectionErrorText(err: unknown, locale: Locale): string {
-  const { code, message, address, port } = fields(err);
+  const worded = wordedConnectionError(err, locale);
+  if (worded !== null) return worded;
+  const { code, message } = fields(err);
+  return typeof message === 'string' && message !== '' ? message : String(code ?? err);
+}
+
+/** The catalogue's wording of the innermost worded code in an error's inner errors and causes, or null when none. */
+function wordedConnectionError(err: unknown, locale: Locale, depth = 0): string | null {
+  if (depth > 5) return null;
+  const { code, errors, cause, address, port } = fields(err);
+  const inner = Array.isArray(errors) && errors.length > 0 ? errors[0] : cause;
+  const innerText = inner === undefined ? null : wordedConnectionError(inner, locale, depth + 1);
+  if (innerText !== null) return innerText;
   const label = typeof code === 'string' ? jobFailureLabel(locale, code) : undefined;
-  if (label === undefined) return typeof message === 'string' && message !== '' ? message : String(code ?? err);
+  if (label === undefined) return null;
   const at = typeof address === 'string' ? ` ${address}${typeof port === 'number' ? `:${port}` : ''}` : '';
   return `${label} (${code}${at})`;
 }

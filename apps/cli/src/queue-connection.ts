@@ -30,7 +30,9 @@ function connected(redis: RedisConnection): Promise<void> {
     };
     const onReady = () => settle();
     const onError = (error: Error) => settle(error);
-    const timer = setTimeout(() => settle(new Error(`no answer within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+    // ETIMEDOUT, as a socket's own timeout: the message is worded by that code, in the user's language.
+    const timeout = () => Object.assign(new Error(`no answer within ${CONNECT_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' });
+    const timer = setTimeout(() => settle(timeout()), CONNECT_TIMEOUT_MS);
     redis.once('ready', onReady);
     redis.once('error', onError);
   });
@@ -58,7 +60,9 @@ export async function withJobProducer<T>(cli: Cli, config: Config, work: (produc
   } catch (err) {
     if (err instanceof CliError) throw err;
     if (err instanceof QueueUnavailableError || isConnectionError(err) || redis.status !== 'ready') {
-      throw new CliError(cli.text.redisUnreachable(redisAddress(config.redisUrl), connectionErrorText(err, cli.locale)));
+      // Worded by the code it carries, else as the queue's unavailability (ioredis' bare "Command timed out" has none).
+      const unavailable = err instanceof QueueUnavailableError ? err : new QueueUnavailableError((err as Error).message, { cause: err });
+      throw new CliError(cli.text.redisUnreachable(redisAddress(config.redisUrl), connectionErrorText(unavailable, cli.locale)));
     }
     throw err;
   } finally {

@@ -95,4 +95,17 @@ describe('the job failure catalogue', () => {
     // A placeholder's name is no text a reader sees.
     expect(failureCodesMatching('pt-BR', '{chave}')).toEqual([]);
   });
+
+  it('leaves the codes of a job waiting on purpose out of a search for a failure (their wording says it is none)', () => {
+    for (const [locale, texto] of [
+      ['pt-BR', 'falha'],
+      ['en', 'failure'],
+      ['pt-BR', 'adiado'],
+    ] as const) {
+      const codes = failureCodesMatching(locale, texto);
+      for (const wait of ['JOB_DELAYED', 'TENANT_PAUSED', 'GET_RUN_BUSY']) expect(codes).not.toContain(wait);
+    }
+    // A failure's own wording still matches.
+    expect(failureCodesMatching('pt-BR', 'falhou')).toContain('GET_WRITE_FAILED');
+  });
 });

@@ -15,6 +15,12 @@ const OTHER_TENANT = {
  * Codes come from the engine packages: transports (receptor), connections, integrador (SET/GET/endpoint runs),
  * sources (network errno codes of a source or of the CRM), cti (PBX), webhooks, queue and jobs.
  */
+/**
+ * The codes of a job waiting on purpose (their wordings say "não é uma falha"): no failure, so a search for a failure's
+ * words ("falha", "failure") does not take them (failureCodesMatching); the state filter finds waiting jobs.
+ */
+const WAIT_CODES: ReadonlySet<string> = new Set(['JOB_DELAYED', 'TENANT_PAUSED', 'GET_RUN_BUSY']);
+
 export const JOB_FAILURE_REASONS = defineCatalogue({
   // Not failures: a job moved to delayed on purpose waits without using an attempt (delayed-reason.ts).
   JOB_DELAYED: {
@@ -258,6 +264,11 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'os dados do job não passaram na validação',
     en: "the job's data did not pass validation",
   },
+  // QueueUnavailableError: a job's or the CLI's call to Redis that got no answer (the CLI words it with this).
+  QUEUE_UNAVAILABLE: {
+    'pt-BR': 'o Redis não atendeu ao pedido (fora do ar, reconectando ou lento demais)',
+    en: 'Redis did not take the request (down, reconnecting or too slow)',
+  },
 });
 
 /**
@@ -331,7 +342,7 @@ export function jobFailureTemplate(code: keyof typeof JOB_FAILURE_REASONS.table)
  * (JOB_FAILURE_REASONS_WITH_VALUES: "…linha do ERP de chave "{chave}"…") is searched in its fixed parts, each on its
  * own: a record's values are in its message and key parameters (the search text), so a text spanning a fixed part and
  * a value ("chave "4"") matches neither. The endpoint engine's own wordings (an endpoint sync's failure) are not here:
- * their record's message is the pt-BR wording itself.
+ * their record's message is the pt-BR wording itself. A wait's code (WAIT_CODES) is no failure and never matches.
  */
 export function failureCodesMatching(locale: Locale, texto: string): string[] {
   const wanted = texto.trim().toLowerCase();
@@ -343,6 +354,6 @@ export function failureCodesMatching(locale: Locale, texto: string): string[] {
       .some((part) => part.includes(wanted));
   const codes = new Set<string>();
   for (const table of [JOB_FAILURE_REASONS.table, JOB_FAILURE_REASONS_WITH_VALUES.table])
-    for (const [code, texts] of Object.entries(table)) if (holds(texts)) codes.add(code);
+    for (const [code, texts] of Object.entries(table)) if (!WAIT_CODES.has(code) && holds(texts)) codes.add(code);
   return [...codes];
 }

@@ -217,4 +217,21 @@ describe('job recorder: registro_jobs written in batches (real PostgreSQL)', () 
       'delayed: the tenant is paused; the job runs once it is resumed (not a failure)',
     );
   });
+
+  it("records a webhook delivery's retry wait as the failed attempt it follows, never as a wait's JOB_DELAYED", async () => {
+    const recorder = createJobRecorder(database, logger, { flushMs: 60000 });
+    // As packages/webhooks' DeliveryRetryWait: a DelayedError marked retryWait, with the delivery's own count.
+    const retryWait = Object.assign(new DelayedError('retry after attempt 2'), { retryWait: true, attemptsMade: 2, maxAttempts: 5 });
+    recorder.onJobEvent(event('retentativa', 'delayed', 0, { error: retryWait }));
+    await recorder.drain();
+    const row = await findJobRecord(database.db, [empresa], 'set', 'retentativa');
+    expect(row).toMatchObject({
+      estado: 'aguardando_retentativa',
+      tentativas: 2,
+      max_tentativas: 5,
+      erro_classe: 'DelayedError',
+      erro_codigo: null,
+      erro_mensagem: 'retry after attempt 2',
+    });
+  });
 });

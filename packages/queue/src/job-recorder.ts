@@ -67,6 +67,8 @@ function describeError(error: Error | undefined): JobEvent['erro'] {
  */
 function describeDelay(error: Error | undefined): JobEvent['erro'] {
   const described = describeError(error);
+  // A retry wait follows a failed attempt, counted: recorded as that attempt waiting to retry, not as a wait's code.
+  if (isRetryWait(error)) return described;
   const { code, message } = delayReason(error);
   return { ...described, classe: described?.classe ?? 'DelayedError', codigo: described?.codigo ?? code ?? null, mensagem: message };
 }

@@ -143,7 +143,8 @@ export async function runWorkerApp<Q extends QueueName>(
   shutdown.add('redis', () => redis.quit());
 
   // Metrics and the probes' /healthz answer from the start: 503 while Redis is not ready, so a probe sees the wait.
-  // In a cluster the primary answers both for every process; this one reports its Redis state to it.
+  // In a cluster the primary answers both for every process; this one reports its Redis state to it. Only after the
+  // SIGHUP handler above: the primary passes SIGHUP on to a process once it has reported (worker-cluster.ts).
   member?.reportHealth(redis);
   const metrics =
     member ??

@@ -28,7 +28,10 @@ interface Slot {
   reporting: boolean;
   /** Its Redis connection is ready. */
   ready: boolean;
-  /** It has reported a ready Redis connection at least once: loaded, its shutdown registry installed. */
+  /**
+   * It has reported its Redis connection's state (reportHealth, called once its connections and their SIGHUP handler
+   * are set up) or a ready connection: loaded, its shutdown registry installed.
+   */
   loaded: boolean;
   backoff: RestartBackoff;
   startedAt: number;
@@ -80,11 +83,11 @@ export async function runWorkerPrimary(config: Config, logger: Logger): Promise<
   const fork = (slot: Slot) => {
     const worker = cluster.fork();
     Object.assign(slot, { worker, reporting: false, ready: false, loaded: false, startedAt: Date.now(), timer: undefined });
-    worker.on('message', (message: { type?: string; ready?: boolean }) => {
+    worker.on('message', (message: { type?: string; ready?: boolean; loaded?: boolean }) => {
       if (message?.type !== HEALTH || slot.worker !== worker) return;
       slot.reporting = true;
       slot.ready = message.ready === true;
-      slot.loaded ||= slot.ready;
+      slot.loaded ||= slot.ready || message.loaded === true;
     });
     worker.on('exit', (code, signal) => {
       if (slot.worker === worker) Object.assign(slot, { worker: undefined, reporting: false, ready: false });
@@ -94,9 +97,10 @@ export async function runWorkerPrimary(config: Config, logger: Logger): Promise<
       slot.timer = setTimeout(() => fork(slot), delay);
     });
   };
-  // SIGHUP (read CONNECTIONS_FILE again) is each process's to act on: passed on to every one running.
+  // SIGHUP (read CONNECTIONS_FILE again) is each process's to act on: passed on to every loaded one. A process still
+  // loading has no handler yet (Node's default would kill it) and reads the file itself.
   const onHangup = () => {
-    for (const slot of slots) slot.worker?.process.kill('SIGHUP');
+    for (const slot of slots) if (slot.loaded) slot.worker?.process.kill('SIGHUP');
   };
   process.on('SIGHUP', onHangup);
   shutdown.add('SIGHUP forwarding', () => void process.off('SIGHUP', onHangup));
@@ -141,10 +145,11 @@ export function joinCluster(): MetricsServer & { reportHealth(redis: RedisEvents
   const registry = new AggregatorRegistry<PrometheusContentType>();
   registerProcessMetrics(registry);
   AggregatorRegistry.setRegistries([registry]);
-  const send = (ready: boolean) => {
-    if (process.connected) process.send?.({ type: HEALTH, ready });
+  const send = (ready: boolean, loaded = true) => {
+    if (process.connected) process.send?.({ type: HEALTH, ready, loaded });
   };
-  send(false);
+  // Joined first thing, still loading: not yet one to pass SIGHUP on to.
+  send(false, false);
   return {
     registry,
     port: 0,

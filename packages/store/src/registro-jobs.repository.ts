@@ -277,13 +277,13 @@ function filtered(db: Db, filter: JobFilter) {
   // MySQL/MariaDB, searching every tenant: the FULLTEXT index (migration 014) first narrows to the rows holding the
   // text's whole words. Within one tenant its index already bounds the LIKE, and a common word's FULLTEXT hits across
   // every tenant would cost more than that scan (bench/dashboard.bench.ts: 115 → 283 ms), so it is left out there.
+  // With failure codes as well, the OR of the two keeps MariaDB from using the index for either (EXPLAIN: a full scan),
+  // so the MATCH would narrow nothing there: it is left out too (the LIKE alone decides which rows match, as always).
   const mysql = db.getExecutor().adapter instanceof MysqlAdapter;
   const codigos = filter.codigos ?? [];
   const everyTenant = filter.scope === 'all' && filter.empresaId === undefined;
-  const words = everyTenant && mysql ? fullTextWords(texto) : '';
+  const words = everyTenant && mysql && codigos.length === 0 ? fullTextWords(texto) : '';
   const like = textMatch(texto, mysql);
-  // The narrowing belongs to the row-text branch only: rows matched by their failure code alone need not hold the
-  // text's words, and a text that is also in a failure's wording ("erro", "senha") keeps the narrowing of its own.
   const byText = words ? sql<boolean>`(MATCH(busca) AGAINST (${words} IN BOOLEAN MODE) AND ${like})` : like;
   if (codigos.length === 0) return query.where(byText);
   return query.where((eb) => eb.or([byText, eb('erro_codigo', 'in', [...codigos])]));
