@@ -130,6 +130,8 @@ export interface Messages {
   waitInterrupted: (queue: string, jobId: string) => string;
   jobCompleted: (jobId: string, message: string) => string;
   jobRecord: (key: string, values: Record<string, unknown>) => string;
+  /** A record the ERP accepted whose answer left out some indice_valor_retorno keys (written back as NULL). */
+  jobRecordMissingKeys: (key: string, keys: readonly string[]) => string;
   getJobCompleted: (jobId: string, result: GetRunCounts) => string;
   jobFailed: (jobId: string, reason: string) => string;
   jobGone: (jobId: string) => string;
@@ -308,6 +310,8 @@ const ptBR: Messages = {
   },
   jobCompleted: (jobId, message) => `Job ${jobId} concluído. Resposta do receptor: ${message}`,
   jobRecord: (key, values) => `  registro ${recordName(key, 'id')}: ${JSON.stringify(values)}`,
+  jobRecordMissingKeys: (key, keys) =>
+    `  aviso: o ERP aceitou o registro ${recordName(key, 'id')}, mas a resposta não trouxe ${keys.join(', ')} (indice_valor_retorno); o sql_update gravou NULL no lugar`,
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} concluído: ${r.rowsRead} linhas lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas na origem; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `o job ${jobId} falhou: ${reason}`,
@@ -478,6 +482,8 @@ const en: Messages = {
   },
   jobCompleted: (jobId, message) => `Job ${jobId} completed. Receptor's answer: ${message}`,
   jobRecord: (key, values) => `  record ${recordName(key, 'id')}: ${JSON.stringify(values)}`,
+  jobRecordMissingKeys: (key, keys) =>
+    `  warning: the ERP accepted record ${recordName(key, 'id')}, but its answer did not carry ${keys.join(', ')} (indice_valor_retorno); sql_update wrote NULL in its place`,
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} completed: ${r.rowsRead} rows read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked as removed from the source; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `job ${jobId} failed: ${reason}`,

@@ -120,7 +120,10 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
       return;
     }
     print(cli.text.jobCompleted(jobId, result.message));
-    for (const record of result.records) print(cli.text.jobRecord(record.key, record.values));
+    for (const record of result.records) {
+      print(cli.text.jobRecord(record.key, record.values));
+      if (record.missingReturnKeys?.length) print(cli.text.jobRecordMissingKeys(record.key, record.missingReturnKeys));
+    }
   });
 }
 
