@@ -3,9 +3,27 @@ import type { DialectName } from '@integrador/store';
 import { crmDay, crmWallClock } from '../crm-dates';
 import type { ColumnClass } from './crm-table';
 
+/**
+ * A source date no calendar has (an Invalid Date: a reader's value for `2021-02-30`). The row's value, not the CRM
+ * database: SQLSTATE 22007 (invalid datetime format) makes it a row fault like the database's own (isStatementError),
+ * so the pull fails at once as GET_WRITE_FAILED naming the ERP key, instead of retrying as a lost CRM connection.
+ */
+export class InvalidSourceDateError extends Error {
+  override name = 'InvalidSourceDateError';
+  readonly code = '22007';
+  constructor() {
+    super('the source row has a date that does not exist (an invalid or zero date): correct it at the source');
+  }
+}
+
+function assertValidDate(value: unknown): void {
+  if (value instanceof Date && Number.isNaN(value.getTime())) throw new InvalidSourceDateError();
+}
+
 /** A source value as text (PostgreSQL's staged arrays, SQLite's TEXT columns), or null. */
 export function asText(value: unknown, kind: ColumnClass): string | null {
   if (value === null || value === undefined) return null;
+  assertValidDate(value);
   if (value instanceof Date) return kind === 'date' ? crmDay(value) : kind === 'datetime' ? crmWallClock(value) : value.toISOString();
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   if (typeof value === 'boolean') return value ? '1' : '0';
@@ -21,6 +39,7 @@ export function asText(value: unknown, kind: ColumnClass): string | null {
  */
 export function asParameter(value: unknown, kind: ColumnClass, dialect: DialectName): unknown {
   if (value === null || value === undefined) return null;
+  assertValidDate(value);
   if (value instanceof Date && kind === 'date') return crmDay(value);
   if (value instanceof Date && (dialect === 'sqlite' || kind === 'datetime')) return crmWallClock(value);
   if (kind === 'text') return asText(value, kind);
