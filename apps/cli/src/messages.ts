@@ -117,6 +117,7 @@ export interface Messages {
   integracaoNotFound: (id: number, empresaId: number) => string;
   integracaoInactive: (label: string) => string;
   integracaoIsComponent: (label: string) => string;
+  unknownServiceType: (label: string, tipo: string) => string;
   connectionForbidden: (label: string, connection: string) => string;
   integracaoNotSet: (label: string, tipo: string) => string;
   integracaoNotInfo: (label: string, tipo: string) => string;
@@ -284,6 +285,8 @@ const ptBR: Messages = {
   integracaoNotFound: (id, empresaId) => `a integração #${id} não existe na empresa #${empresaId}`,
   integracaoInactive: (label) => `a integração ${label} está inativa (ativo = 0)`,
   integracaoIsComponent: (label) => `a integração ${label} é um componente: ela só roda dentro da integração que a usa`,
+  unknownServiceType: (label, tipo) =>
+    `a integração ${label} tem tipo_servico "${tipo}" desconhecido (esperado SET, GET ou INFO); nada foi executado (\`config lint\` aponta a linha)`,
   connectionForbidden: (label, connection) =>
     `a integração ${label} usa a conexão "${connection}", que o arquivo de conexões restringe a outra empresa; nada foi executado (corrija conexao_integracao.nome_conexao; \`config lint\` aponta a linha)`,
   integracaoNotSet: (label, tipo) =>
@@ -456,6 +459,8 @@ const en: Messages = {
   integracaoNotFound: (id, empresaId) => `integracao #${id} does not exist in empresa #${empresaId}`,
   integracaoInactive: (label) => `integracao ${label} is inactive (ativo = 0)`,
   integracaoIsComponent: (label) => `integracao ${label} is a componente: it only runs inside the integration that uses it`,
+  unknownServiceType: (label, tipo) =>
+    `integracao ${label} has an unknown tipo_servico "${tipo}" (expected SET, GET or INFO); nothing was run (\`config lint\` names the row)`,
   connectionForbidden: (label, connection) =>
     `integracao ${label} uses connection "${connection}", which the connections file restricts to another empresa; nothing was run (fix conexao_integracao.nome_conexao; \`config lint\` names the row)`,
   integracaoNotSet: (label, tipo) =>

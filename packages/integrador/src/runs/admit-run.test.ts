@@ -71,6 +71,12 @@ describe.each(ALL_DIALECTS)('admitRun: one rule for every caller (%s CRM)', (dia
     expect(await refusal(admit(lower, { purpose: 'info' }))).toMatchObject({ code: 'NOT_RUNNABLE' });
   });
 
+  it('refuses an unknown tipo_servico (a typo) as unknown, for a preview as for a run', async () => {
+    const typo = await add({ tipo_servico: 'SETT' });
+    for (const purpose of ['run', 'preview', 'info'] as const)
+      expect(await refusal(admit(typo, { purpose }))).toMatchObject({ code: 'UNKNOWN_SERVICE_TYPE', params: { tipo: 'SETT' } });
+  });
+
   it('checks parametros_obrigatorios unless the values come from elsewhere', async () => {
     const id = await add({ parametros_obrigatorios: 'contaId, outro' });
     expect(await refusal(admit(id, { parametros: { contaId: 1 } }))).toMatchObject({
