@@ -203,8 +203,12 @@ export function completeAdmission(loaded: LoadedAdmission, request: AdmissionReq
     }
     const missing = missingParameters(integracao, request.parametros as Parametros);
     if (missing.length) {
+      // A preview or an INFO lookup enqueues nothing in any case: its refusal says nothing was run ({acao} pt-BR, {action} en).
+      const queued = (request.purpose ?? 'run') === 'run';
       throw new RunRefusedError('MISSING_PARAMETERS', `${label(integracao)}: missing required parameters ${missing.join(', ')}`, {
         names: missing.join(', '),
+        acao: queued ? 'enfileirado' : 'executado',
+        action: queued ? 'enqueued' : 'run',
       });
     }
   }

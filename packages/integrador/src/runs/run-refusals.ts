@@ -18,8 +18,8 @@ export const RUN_REFUSAL_MESSAGES = {
     en: '{what} belongs to the whole empresa or another filial; a key of filial {filial} changes only its own filial’s objects',
   },
   MISSING_PARAMETERS: {
-    'pt-BR': 'parâmetros obrigatórios ausentes: {names} (parametros_obrigatorios da integração); nada foi enfileirado',
-    en: "missing required parameters: {names} (the integration's parametros_obrigatorios); nothing was enqueued",
+    'pt-BR': 'parâmetros obrigatórios ausentes: {names} (parametros_obrigatorios da integração); nada foi {acao}',
+    en: "missing required parameters: {names} (the integration's parametros_obrigatorios); nothing was {action}",
   },
   INVALID_PARAMETER: {
     'pt-BR': 'parâmetro {name} inválido: esperado um de {expected}, recebido {value}; nada foi enfileirado',
