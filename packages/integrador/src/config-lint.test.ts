@@ -583,6 +583,9 @@ describe('lintConfiguration', () => {
       { code: 'INVALID_RULE', table: 'regras', rowId: 8, column: 'tipo' },
     ]);
     expect(findings[0]?.message.en).toContain('"valores" must be an object');
+    // An unknown tipo in one language per message: no engine English inside the pt-BR text.
+    expect(findings[1]?.message['pt-BR']).toMatch(/^tipo "formato" de regra desconhecido; esperado um de: /);
+    expect(findings[1]?.message['pt-BR']).not.toMatch(/has an unknown|expected/);
   });
 
   it('reports a prerequisite no run can execute (a componente in depende_de), as the run planner refuses it', () => {

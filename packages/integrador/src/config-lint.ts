@@ -6,7 +6,7 @@ import { collectDependencyEdges, type DependencyRow, describeCycle, findCycles }
 import { type CrmTableColumns, GET_ENGINE_VARIABLES, lintCron, lintGet } from './get-lint';
 import { jsonKeys, jsonStringLeaves, parseJsonText } from './json-text';
 import { type LintFinding, type LintMessage, type LintSeverity, nameList, sortFindings } from './lint-finding';
-import { ruleProblem } from './rules';
+import { knownRuleTypes, ruleProblem } from './rules';
 import { type NotRunnableReason, notRunnable } from './run-plan';
 import { SERVICE_TYPES } from './runs/runnability';
 import { ENGINE_VARIABLES } from './runs/tenant-scope';
@@ -507,6 +507,14 @@ function lintRule(report: Report, place: (column: string) => Place, regra: Regra
   const problem = ruleProblem(regra);
   if (!problem) return;
   const column = RULE_PROBLEM_COLUMNS[problem.code];
+  // An unknown tipo is worded whole in each language; the other problems quote the engine's (English) detail.
+  if (problem.code === 'UNKNOWN_RULE') {
+    report(place(column), 'INVALID_RULE', {
+      'pt-BR': `tipo "${regra.tipo}" de regra desconhecido; esperado um de: ${knownRuleTypes()}`,
+      en: `unknown regra tipo "${regra.tipo}"; expected one of: ${knownRuleTypes()}`,
+    });
+    return;
+  }
   report(place(column), 'INVALID_RULE', {
     'pt-BR': `a regra não roda como está (${column}); o motor de regras diz: ${problem.message}`,
     en: `the regra cannot run as it is (${column}): ${problem.message}`,
