@@ -2,7 +2,7 @@ import type { JobProducer } from '@integrador/queue';
 import type { Job } from 'bullmq';
 
 /** How a failed attempt is worded for the user: its reason (the failure catalogue's) and the next attempt's time. */
-export interface AttemptWording {
+interface AttemptWording {
   attemptReason: (failedReason: string) => Promise<string>;
   retryAt: (date: Date) => string;
 }

@@ -20,7 +20,7 @@ const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\
  * DATE and an Invalid Date for a zero DATETIME. A date that does not exist (`2021-02-30`, stored with
  * ALLOW_INVALID_DATES) is an Invalid Date, never the next month's day: the GET write refuses that row, naming its key.
  */
-export function sourceDate(text: string, timezone: string): Date | null {
+function sourceDate(text: string, timezone: string): Date | null {
   const match = DATE_TEXT.exec(text.trim());
   if (!match) return new Date(Number.NaN);
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [
