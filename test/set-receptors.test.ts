@@ -217,6 +217,33 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
   const idErp = async () =>
     (await database.db.selectFrom('contas').select('id_erp').where('id', '=', CONTA.id).executeTakeFirstOrThrow()).id_erp;
 
+  it('an ERP answer without one of several return keys (no cgcCpf for a conta without CNPJ) still writes the code back, the missing key as NULL', async () => {
+    await database.db
+      .updateTable('integracao')
+      .set({
+        indice_valor_retorno: 'codCli,cgcCpf',
+        sql_update: 'UPDATE contas SET id_erp = #codCli#, inscricao = #cgcCpf# WHERE id = #contaId#',
+      })
+      .where('id', '=', 19)
+      .execute();
+    await database.db.updateTable('contas').set({ cnpj: null }).where('id', '=', CONTA.id).execute();
+    const pushed = await runToEnd(19, { contaId: CONTA.id });
+    expect(pushed.job.failedReason ?? null).toBeNull();
+    expect(pushed.state).toBe('completed');
+    expect(pushed.job.returnvalue.records).toEqual([
+      expect.objectContaining({ status: 'concluido', values: { codCli: expect.any(Number) }, missingReturnKeys: ['cgcCpf'] }),
+    ]);
+    const codCli = pushed.job.returnvalue.records[0].values.codCli as number;
+    expect(erp.customers.get(codCli)).toMatchObject({ nomCli: CONTA.nome });
+    const conta = await database.db
+      .selectFrom('contas')
+      .select(['id_erp', 'inscricao'])
+      .where('id', '=', CONTA.id)
+      .executeTakeFirstOrThrow();
+    expect(conta).toEqual({ id_erp: String(codCli), inscricao: null });
+    expect(await database.db.selectFrom('integracao_execucoes').select('status').execute()).toEqual([{ status: 'concluido' }]);
+  });
+
   it('pushes the same conta to a REST/JSON receptor and writes its id back; a 400 fails with its message', async () => {
     await addIntegration(
       receptor(20, 'SET-API-CONTAS', 'POST /api/clientes'),

@@ -81,6 +81,7 @@ export async function admitOrExplain(
       throw new CliError(cli.text.invalidRunParameter(err.params.name ?? '', err.params.expected ?? '', err.params.value ?? ''));
     if (err.code === 'CONNECTION_FORBIDDEN') throw new CliError(cli.text.connectionForbidden(label, err.params.connection ?? ''));
     if (err.code === 'INTEGRATION_INACTIVE') throw new CliError(cli.text.integracaoInactive(label));
+    if (err.code === 'UNKNOWN_SERVICE_TYPE') throw new CliError(cli.text.unknownServiceType(label, err.params.tipo ?? ''));
     if (err.code === 'NOT_RUNNABLE' && err.params.reason === 'componente') throw new CliError(cli.text.integracaoIsComponent(label));
     if (err.code === 'NOT_RUNNABLE' && purpose === 'info') throw new CliError(cli.text.integracaoNotInfo(label, err.params.tipo ?? ''));
     if (err.code === 'NOT_RUNNABLE') throw new CliError(cli.text.integracaoNotSet(label, err.params.tipo ?? ''));

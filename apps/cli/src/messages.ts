@@ -120,6 +120,7 @@ export interface Messages {
   integracaoNotFound: (id: number, empresaId: number) => string;
   integracaoInactive: (label: string) => string;
   integracaoIsComponent: (label: string) => string;
+  unknownServiceType: (label: string, tipo: string) => string;
   connectionForbidden: (label: string, connection: string) => string;
   integracaoNotSet: (label: string, tipo: string) => string;
   integracaoNotInfo: (label: string, tipo: string) => string;
@@ -133,6 +134,8 @@ export interface Messages {
   waitInterrupted: (queue: string, jobId: string) => string;
   jobCompleted: (jobId: string, message: string) => string;
   jobRecord: (key: string, values: Record<string, unknown>) => string;
+  /** A record the ERP accepted whose answer left out some indice_valor_retorno keys (written back as NULL). */
+  jobRecordMissingKeys: (key: string, keys: readonly string[]) => string;
   getJobCompleted: (jobId: string, result: GetRunCounts) => string;
   jobFailed: (jobId: string, reason: string) => string;
   jobGone: (jobId: string) => string;
@@ -291,6 +294,8 @@ const ptBR: Messages = {
   integracaoNotFound: (id, empresaId) => `a integração #${id} não existe na empresa #${empresaId}`,
   integracaoInactive: (label) => `a integração ${label} está inativa (ativo = 0)`,
   integracaoIsComponent: (label) => `a integração ${label} é um componente: ela só roda dentro da integração que a usa`,
+  unknownServiceType: (label, tipo) =>
+    `a integração ${label} tem tipo_servico "${tipo}" desconhecido (esperado SET, GET ou INFO); nada foi executado (\`config lint\` aponta a linha)`,
   connectionForbidden: (label, connection) =>
     `a integração ${label} usa a conexão "${connection}", que o arquivo de conexões restringe a outra empresa; nada foi executado (corrija conexao_integracao.nome_conexao; \`config lint\` aponta a linha)`,
   integracaoNotSet: (label, tipo) =>
@@ -317,6 +322,8 @@ const ptBR: Messages = {
   },
   jobCompleted: (jobId, message) => `Job ${jobId} concluído. Resposta do receptor: ${message}`,
   jobRecord: (key, values) => `  registro ${recordName(key, 'id')}: ${JSON.stringify(values)}`,
+  jobRecordMissingKeys: (key, keys) =>
+    `  aviso: o ERP aceitou o registro ${recordName(key, 'id')}, mas a resposta não trouxe ${keys.join(', ')} (indice_valor_retorno); o sql_update gravou NULL no lugar`,
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} concluído: ${r.rowsRead} linhas lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas na origem; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `o job ${jobId} falhou: ${reason}`,
@@ -467,6 +474,8 @@ const en: Messages = {
   integracaoNotFound: (id, empresaId) => `integracao #${id} does not exist in empresa #${empresaId}`,
   integracaoInactive: (label) => `integracao ${label} is inactive (ativo = 0)`,
   integracaoIsComponent: (label) => `integracao ${label} is a componente: it only runs inside the integration that uses it`,
+  unknownServiceType: (label, tipo) =>
+    `integracao ${label} has an unknown tipo_servico "${tipo}" (expected SET, GET or INFO); nothing was run (\`config lint\` names the row)`,
   connectionForbidden: (label, connection) =>
     `integracao ${label} uses connection "${connection}", which the connections file restricts to another empresa; nothing was run (fix conexao_integracao.nome_conexao; \`config lint\` names the row)`,
   integracaoNotSet: (label, tipo) =>
@@ -493,6 +502,8 @@ const en: Messages = {
   },
   jobCompleted: (jobId, message) => `Job ${jobId} completed. Receptor's answer: ${message}`,
   jobRecord: (key, values) => `  record ${recordName(key, 'id')}: ${JSON.stringify(values)}`,
+  jobRecordMissingKeys: (key, keys) =>
+    `  warning: the ERP accepted record ${recordName(key, 'id')}, but its answer did not carry ${keys.join(', ')} (indice_valor_retorno); sql_update wrote NULL in its place`,
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} completed: ${r.rowsRead} rows read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked as removed from the source; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `job ${jobId} failed: ${reason}`,

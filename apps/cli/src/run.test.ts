@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createLogger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { freePort } from '@integrador/test-support/ports';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
 import { testPrefix } from '@integrador/test-support/redis-server';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
@@ -278,6 +279,52 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
       /^error: invalid parameter reconciliar: expected one of .+, got "talvez"; nothing was enqueued or sent\n$/,
     );
   });
+
+  it('--wait on a GET words each failed attempt as it does for SET (an ERP source that refuses connections)', async () => {
+    const down = writeSeniorConnections(
+      erp.url,
+      `  erp_down: { tipo: banco de dados, driver: postgres, url: 'postgres://erp@127.0.0.1:${await freePort()}/erp', allowPrivateNetwork: true }`,
+    );
+    try {
+      await database.db
+        .insertInto('conexao_integracao')
+        .values({ id: 9, tipo_conexao: 'Conexão via banco de dados', nome_conexao: 'erp_down', empresa_id: Number(empresa) })
+        .execute();
+      await database.db
+        .insertInto('integracao')
+        .values({
+          id: 78,
+          nome: 'GET-BD-FORA',
+          tipo_servico: 'GET',
+          empresa_id: Number(empresa),
+          tabela: 'contas',
+          conexao_integracao_id: 9,
+          sql_consulta: 'SELECT CODCLI AS id_erp, NOMCLI AS nome FROM E085CLI',
+        })
+        .execute();
+      worker = spawnApp('apps/worker-get/src/main.ts', { ...variables, CONNECTIONS_FILE: down.file, LOG_LEVEL: 'info' });
+      await worker.waitForLog('worker started');
+      const cli = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'run', '78', '--empresa', empresa, '--wait'], {
+        cwd: REPO_ROOT,
+        env: { ...cliEnv(database.url, variables), CONNECTIONS_FILE: down.file },
+      });
+      let stdout = '';
+      const exited = new Promise<number | null>((resolve) => cli.once('exit', (code) => resolve(code)));
+      await new Promise<void>((resolve, reject) => {
+        cli.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (/a tentativa 1 falhou/.test(stdout)) resolve();
+        });
+        cli.once('exit', () => reject(new Error(`the CLI exited before the first failed attempt: ${stdout}`)));
+      });
+      cli.kill('SIGINT');
+      await exited;
+      const when = '\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} GMT[-+]?\\d*';
+      expect(stdout).toMatch(new RegExp(`^Job \\S+: a tentativa 1 falhou \\(.+\\); nova tentativa em ${when}$`, 'm'));
+    } finally {
+      down.remove();
+    }
+  }, 60000);
 
   it('refuses a run without its parametros_obrigatorios, naming them and enqueueing nothing', async () => {
     const result = await run();

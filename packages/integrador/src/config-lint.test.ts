@@ -125,7 +125,7 @@ describe('lintConfiguration', () => {
     expect(findings[0]?.message.en).toBe('connection "senior_g6" is not in the connections file (expected one of: senior_g5, erp_bd)');
   });
 
-  it('reports an unknown tipo_conexao and one that contradicts the connections file', () => {
+  it('warns about an unknown tipo_conexao and one that contradicts the connections file (the file decides, as a run does)', () => {
     const unknown = lint(
       configuration((c) => (c.conexoes[0] = { id: 3, tipo_conexao: 'FTP', nome_conexao: 'senior_g5', empresa_id: null })),
     );
@@ -139,6 +139,7 @@ describe('lintConfiguration', () => {
       { code: 'CONNECTION_TYPE_MISMATCH', table: 'conexao_integracao', rowId: 3, column: 'tipo_conexao' },
     ]);
     expect(mismatch[0]?.message['pt-BR']).toContain('"senior_g5" é webservice');
+    expect([...unknown, ...mismatch].map((finding) => finding.severity)).toEqual(['warning', 'warning']);
   });
 
   it('reports a conexao_integracao_id naming no row, or a row of another empresa', () => {
@@ -582,6 +583,9 @@ describe('lintConfiguration', () => {
       { code: 'INVALID_RULE', table: 'regras', rowId: 8, column: 'tipo' },
     ]);
     expect(findings[0]?.message.en).toContain('"valores" must be an object');
+    // An unknown tipo in one language per message: no engine English inside the pt-BR text.
+    expect(findings[1]?.message['pt-BR']).toMatch(/^tipo "formato" de regra desconhecido; esperado um de: /);
+    expect(findings[1]?.message['pt-BR']).not.toMatch(/has an unknown|expected/);
   });
 
   it('reports a prerequisite no run can execute (a componente in depende_de), as the run planner refuses it', () => {

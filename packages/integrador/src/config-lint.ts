@@ -6,14 +6,13 @@ import { collectDependencyEdges, type DependencyRow, describeCycle, findCycles }
 import { type CrmTableColumns, GET_ENGINE_VARIABLES, lintCron, lintGet } from './get-lint';
 import { jsonKeys, jsonStringLeaves, parseJsonText } from './json-text';
 import { type LintFinding, type LintMessage, type LintSeverity, nameList, sortFindings } from './lint-finding';
-import { ruleProblem } from './rules';
+import { knownRuleTypes, ruleProblem } from './rules';
 import { type NotRunnableReason, notRunnable } from './run-plan';
+import { SERVICE_TYPES } from './runs/runnability';
 import { ENGINE_VARIABLES } from './runs/tenant-scope';
 import { linkTemplatesHost, linkVariables } from './set/link-template';
 import { extractVariables } from './template';
 import { upstreamNames } from './upstream-names';
-
-const SERVICE_TYPES = ['SET', 'GET', 'INFO'];
 
 interface Place {
   table: string;
@@ -121,16 +120,28 @@ function lintConexao(context: Context, conexao: ConexaoIntegracao): void {
     });
   const kind = normalizeConnectionKind(conexao.tipo_conexao);
   const aliases = CONNECTION_KIND_ALIASES.join(', ');
+  // The connections file's `tipo` decides how a run connects (it holds the address and the secrets); tipo_conexao only
+  // describes the row: an unknown or contradicting one is a warning, the run goes by the file — lint and run agree.
   if (kind === null)
-    report(place('tipo_conexao'), 'UNKNOWN_CONNECTION_TYPE', {
-      'pt-BR': `tipo_conexao "${conexao.tipo_conexao}" desconhecido (esperado um de: ${aliases})`,
-      en: `unknown tipo_conexao "${conexao.tipo_conexao}" (expected one of: ${aliases})`,
-    });
+    report(
+      place('tipo_conexao'),
+      'UNKNOWN_CONNECTION_TYPE',
+      {
+        'pt-BR': `tipo_conexao "${conexao.tipo_conexao}" desconhecido (esperado um de: ${aliases}); a execução usa o tipo do arquivo de conexões`,
+        en: `unknown tipo_conexao "${conexao.tipo_conexao}" (expected one of: ${aliases}); runs use the connections file's tipo`,
+      },
+      'warning',
+    );
   else if (known && known.kind !== kind)
-    report(place('tipo_conexao'), 'CONNECTION_TYPE_MISMATCH', {
-      'pt-BR': `tipo_conexao "${conexao.tipo_conexao}" (${kind}) não confere com o arquivo de conexões, onde "${conexao.nome_conexao}" é ${known.kind}`,
-      en: `tipo_conexao "${conexao.tipo_conexao}" (${kind}) does not match the connections file, where "${conexao.nome_conexao}" is ${known.kind}`,
-    });
+    report(
+      place('tipo_conexao'),
+      'CONNECTION_TYPE_MISMATCH',
+      {
+        'pt-BR': `tipo_conexao "${conexao.tipo_conexao}" (${kind}) não confere com o arquivo de conexões, onde "${conexao.nome_conexao}" é ${known.kind}; a execução usa o tipo do arquivo (${known.kind})`,
+        en: `tipo_conexao "${conexao.tipo_conexao}" (${kind}) does not match the connections file, where "${conexao.nome_conexao}" is ${known.kind}; runs use the file's tipo (${known.kind})`,
+      },
+      'warning',
+    );
 }
 
 function lintIntegracao(context: Context, integracao: Integracao): void {
@@ -496,6 +507,14 @@ function lintRule(report: Report, place: (column: string) => Place, regra: Regra
   const problem = ruleProblem(regra);
   if (!problem) return;
   const column = RULE_PROBLEM_COLUMNS[problem.code];
+  // An unknown tipo is worded whole in each language; the other problems quote the engine's (English) detail.
+  if (problem.code === 'UNKNOWN_RULE') {
+    report(place(column), 'INVALID_RULE', {
+      'pt-BR': `tipo "${regra.tipo}" de regra desconhecido; esperado um de: ${knownRuleTypes()}`,
+      en: `unknown regra tipo "${regra.tipo}"; expected one of: ${knownRuleTypes()}`,
+    });
+    return;
+  }
   report(place(column), 'INVALID_RULE', {
     'pt-BR': `a regra não roda como está (${column}); o motor de regras diz: ${problem.message}`,
     en: `the regra cannot run as it is (${column}): ${problem.message}`,

@@ -69,9 +69,9 @@ describe('buildRequest', () => {
     expect(fields).toContainEqual({ path: 'tipCli', campoId: 1, source: null, kind: 'constant' });
   });
 
-  it('writes null as nothing inside text and Dates as ISO', () => {
+  it('writes null as nothing inside text and a CRM date as its day (not a UTC instant)', () => {
     const { body } = mapRows([campo(1, { obs: 'mail: #email_geral#; desde #cliente_desde#' })], conta);
-    expect(body.obs).toBe(`mail: ; desde ${conta.cliente_desde.toISOString()}`);
+    expect(body.obs).toBe('mail: ; desde 2020-01-15');
   });
 
   it('leaves out a field whose #var# is null or undefined, and says so', () => {

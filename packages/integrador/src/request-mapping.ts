@@ -1,3 +1,4 @@
+import { crmDateText } from './crm-dates';
 import { parseJsonText } from './json-text';
 import { MissingVariableError } from './template';
 import { lookupValue, setOwn } from './value-lookup';
@@ -91,7 +92,7 @@ const childPath = (path: string, key: string | number) => (typeof key === 'numbe
 /** How a value reads inside a text leaf (as template.ts writes it into a SQL literal, PHP-like: null → ''). */
 function interpolated(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return crmDateText(value);
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }

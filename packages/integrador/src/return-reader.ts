@@ -70,6 +70,17 @@ const valueKeyList = (text: string | null) =>
     .map((key) => key.trim())
     .filter((key) => key !== '');
 
+/**
+ * The indice_valor_retorno keys a successful answer did not carry (a SOAP receptor leaves an empty field out: a conta
+ * without CNPJ gets no cgcCpf back), in the configured order.
+ */
+export function returnKeysMissing(
+  integracao: Pick<ReturnIndexes, 'indice_valor_retorno'>,
+  values: Readonly<Record<string, unknown>>,
+): string[] {
+  return valueKeyList(integracao.indice_valor_retorno).filter((key) => !Object.hasOwn(values, key));
+}
+
 /** PHP's empty(): null, false, 0, '', '0' (and blank text, empty lists and objects) carry no error. */
 function isEmpty(value: unknown): boolean {
   if (value === null || value === undefined || value === false || value === 0) return true;

@@ -82,12 +82,17 @@ function parseParams(regra: RegraRow, type: RuleType): Record<string, unknown> {
   return parsed.value;
 }
 
+/** The regra tipos the engine knows, each with its aliases (`valor/mapa, …`): what an unknown tipo's message lists. */
+export function knownRuleTypes(): string {
+  return Object.values(RULE_TYPE_ALIASES)
+    .map((aliases) => aliases.join('/'))
+    .join(', ');
+}
+
 function compileRule(regra: RegraRow): CompiledRule {
   const type = normalizeRuleType(regra.tipo);
   if (type === null) {
-    const known = Object.values(RULE_TYPE_ALIASES)
-      .map((aliases) => aliases.join('/'))
-      .join(', ');
+    const known = knownRuleTypes();
     throw new RuleConfigError(
       'UNKNOWN_RULE',
       regra.id,

@@ -307,3 +307,34 @@ describe('openSourceReader outbound guard', () => {
     });
   });
 });
+
+// MySQL's zero dates (sql_mode without NO_ZERO_DATE, common in legacy ERPs) and a day the calendar does not have
+// (ALLOW_INVALID_DATES): NULL for the first, an Invalid Date for the second — never 1899-11-30 or the next month's day.
+describe('mysql reader: zero and impossible dates', () => {
+  let source: ScratchSource;
+  let reader: SourceReader;
+
+  beforeAll(async () => {
+    source = await createScratchSource('mysql', 0);
+    await source.execute("SET SESSION sql_mode = 'ALLOW_INVALID_DATES'");
+    await source.execute('CREATE TABLE DATAS (K VARCHAR(5), D DATE NULL, DT DATETIME NULL)');
+    await source.execute(
+      "INSERT INTO DATAS VALUES ('Z1', '0000-00-00', '0000-00-00 00:00:00'), ('Z2', '2024-02-29', '2024-02-29 10:11:12'), ('Z3', '2021-02-30', '2021-04-00 08:00:00')",
+    );
+    reader = await openSourceReader(source.connection);
+  });
+  afterAll(async () => {
+    await reader?.close();
+    await source?.drop();
+  });
+
+  it('reads a zero DATE / DATETIME as NULL, a real one as the Date it was, an impossible day as an Invalid Date', async () => {
+    const rows = await reader.query({ sql: 'SELECT K, D, DT FROM DATAS ORDER BY K', parameters: [] });
+    expect(rows.slice(0, 2)).toEqual([
+      { K: 'Z1', D: null, DT: null },
+      { K: 'Z2', D: new Date(2024, 1, 29), DT: new Date(2024, 1, 29, 10, 11, 12) },
+    ]);
+    expect((rows[2]?.D as Date | undefined)?.getTime()).toBeNaN();
+    expect(rows[2]?.DT).toBeNull();
+  });
+});

@@ -7,6 +7,8 @@ import { type Cli, print, printJson } from '../cli-context';
 import { CliError } from '../cli-error';
 import { type GetOpsMessages, getOpsMessages } from '../get-ops.messages';
 import { failedJobReason } from '../job-failure';
+import { localTime } from '../local-time';
+import { attemptReporter } from './attempt-report';
 import { limitWaitWatch } from './limit-wait-watch';
 import { waitUnlessInterrupted } from './wait-interrupt';
 import { noWorkerWatch } from './worker-watch';
@@ -67,14 +69,23 @@ async function follow(
   jobId: string,
   view: ProgressView | undefined,
   watchWait: (state: string) => Promise<void>,
+  attempt: ReturnType<typeof attemptReporter> | undefined,
 ): Promise<Settled> {
   const watchWorkers = noWorkerWatch(cli, producer, ['get']);
+  let shown = '';
   try {
     for (;;) {
       const found = await producer.getJobWithState('get', jobId);
       if (!found) throw new CliError(cli.text.jobGone(jobId));
       const { job, state } = found;
       if (isProgress(job.progress)) view?.update(job.progress);
+      // A failed attempt is said once, worded as the final failure, with the next attempt's time (as for SET).
+      const failed = attempt ? await attempt(job, state) : undefined;
+      if (failed?.failedAttempt) {
+        const line = cli.text.jobState(jobId, state, job.attemptsMade, failed.failedReason, failed.retryAt);
+        if (line !== shown) print(line);
+        shown = line;
+      }
       if (state === 'completed') return { state, result: job.returnvalue };
       if (state === 'failed') return { state, failedReason: job.failedReason ?? '' };
       await watchWorkers(state);
@@ -107,7 +118,21 @@ export async function runGet(
   if (!options.wait) return;
 
   const watchWait = limitWaitWatch(cli, config, payload.tenant.empresaId, [{ queue: 'get', jobId }]);
-  const following = follow(cli, producer, jobId, options.json ? undefined : new ProgressView(text), watchWait);
+  // A failed attempt's line words its reason as the final one does (the record of that attempt, read once per attempt).
+  const attempt = options.json
+    ? undefined
+    : attemptReporter(producer, 'get', jobId, {
+        attemptReason: (failedReason) =>
+          failedJobReason(
+            cli,
+            config,
+            { queue: 'get', jobId, empresaId: payload.tenant.empresaId },
+            failedReason,
+            'aguardando_retentativa',
+          ),
+        retryAt: (date) => localTime(date, config.scheduleTimezone),
+      });
+  const following = follow(cli, producer, jobId, options.json ? undefined : new ProgressView(text), watchWait, attempt);
   const settled = await waitUnlessInterrupted(cli, 'get', jobId, following);
   if (options.json) printJson({ ...head, ...settled });
   if (settled.state === 'failed') {

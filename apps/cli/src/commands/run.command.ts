@@ -13,6 +13,7 @@ import { addTargetOptions, admitOrExplain, loadTenant, parseTargetArgs, type Tar
 import { failedJobReason } from '../job-failure';
 import { localTime } from '../local-time';
 import { withJobProducer } from '../queue-connection';
+import { attemptReporter } from './attempt-report';
 import { runGet } from './get-run';
 import { limitWaitWatch } from './limit-wait-watch';
 import { waitUnlessInterrupted } from './wait-interrupt';
@@ -120,7 +121,10 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
       return;
     }
     print(cli.text.jobCompleted(jobId, result.message));
-    for (const record of result.records) print(cli.text.jobRecord(record.key, record.values));
+    for (const record of result.records) {
+      print(cli.text.jobRecord(record.key, record.values));
+      if (record.missingReturnKeys?.length) print(cli.text.jobRecordMissingKeys(record.key, record.missingReturnKeys));
+    }
   });
 }
 
@@ -143,7 +147,7 @@ async function waitForJob(
 ): Promise<Settled> {
   let shown = '';
   // The worded reason of the last failed attempt seen, so each attempt's record is looked up once.
-  let attempt: { key: string; reason: string; retryAt: string | undefined } | undefined;
+  const attempt = report ? attemptReporter(producer, queue, jobId, report) : undefined;
   for (;;) {
     const found = await producer.getJobWithState(queue, jobId);
     if (!found) throw new CliError(cli.text.jobGone(jobId));
@@ -163,17 +167,7 @@ async function waitForJob(
         };
       }
     }
-    let failedReason = job.failedReason;
-    let retryAt: string | undefined;
-    if (report && state === 'delayed' && job.attemptsMade > 0 && failedReason) {
-      const key = `${job.attemptsMade} ${failedReason}`;
-      if (attempt?.key !== key) {
-        const next = await producer.nextRunAt(queue, jobId);
-        attempt = { key, reason: await report.attemptReason(failedReason), retryAt: next && report.retryAt(next) };
-      }
-      failedReason = attempt.reason;
-      retryAt = attempt.retryAt;
-    }
+    const { failedReason, retryAt } = attempt ? await attempt(job, state) : { failedReason: job.failedReason, retryAt: undefined };
     const line = cli.text.jobState(jobId, state, job.attemptsMade, failedReason, retryAt);
     if (line !== shown) report?.print(line);
     shown = line;

@@ -69,6 +69,12 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
       }),
     );
     ctx.logger.info({ integracaoId: payload.integracaoId, empresaId: runTenant.empresaId, records: result.records.length }, 'set pushed');
+    for (const record of result.records)
+      if (record.missingReturnKeys)
+        ctx.logger.warn(
+          { integracaoId: payload.integracaoId, recordKey: record.key, missing: record.missingReturnKeys },
+          'return keys missing from the answer',
+        );
     if (!payload.flow) return result;
     // A SET step hands down the values its receptor returned for its (first) record, e.g. codCli.
     const own = { nome: target.definition.integracao.nome, values: { ...(result.records[0]?.values ?? {}) } };

@@ -1,40 +1,29 @@
 import type { DialectName } from '@integrador/store';
-import { dateParts } from '../date-text';
+// The CRM's date rules (its zone, its wall clock, a DATE's day) are one module's, shared with the SET side.
+import { crmDay, crmWallClock } from '../crm-dates';
 import type { ColumnClass } from './crm-table';
 
-const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-
-/** The CRM's zone: its zone-less date/times are Brasília wall clocks (seed 003; the webhook payloads read them so). */
-export const CRM_TIME_ZONE = 'America/Sao_Paulo';
-
 /**
- * A source's instant as the CRM's wall clock, `YYYY-MM-DD HH:MM:SS` (`.mmm` when it has milliseconds): what a
- * zone-less CRM column (PostgreSQL `timestamp`, MySQL DATETIME, SQLite text) must hold for the CRM's screens to show
- * the time the ERP meant (the readers turn the ERP's own zone-less values into instants in the worker's zone).
+ * A source date no calendar has (an Invalid Date: a reader's value for `2021-02-30`). The row's value, not the CRM
+ * database: SQLSTATE 22007 (invalid datetime format) makes it a row fault like the database's own (isStatementError),
+ * so the pull fails at once as GET_WRITE_FAILED naming the ERP key, instead of retrying as a lost CRM connection.
  */
-export function crmWallClock(date: Date): string {
-  const p = dateParts(date, CRM_TIME_ZONE);
-  const ms = date.getUTCMilliseconds();
-  const text = `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}`;
-  return ms === 0 ? text : `${text}.${pad(ms, 3)}`;
+export class InvalidSourceDateError extends Error {
+  override name = 'InvalidSourceDateError';
+  readonly code = '22007';
+  constructor() {
+    super('the source row has a date that does not exist (an invalid or zero date): correct it at the source');
+  }
 }
 
-/**
- * A Date as the calendar day it stands for in a CRM `date` column. The drivers read an ERP DATE as midnight in the
- * worker's zone (`TZ`): such a value keeps that calendar day. Any other instant (a timestamptz, or a zone-less
- * timestamp the reader placed in `TZ`) takes its day in the CRM's zone, as datetime columns take its wall clock there
- * (crmWallClock): 2026-12-05 23:30 in Brasília is the 5th whatever the worker's zone. An instant falling exactly on the
- * worker's midnight is read as a DATE (with `TZ=America/Sao_Paulo`, the documented setting, both readings agree).
- */
-function crmDay(date: Date): string {
-  const midnight = date.getHours() === 0 && date.getMinutes() === 0 && date.getSeconds() === 0 && date.getMilliseconds() === 0;
-  const p = midnight ? dateParts(date) : dateParts(date, CRM_TIME_ZONE);
-  return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}`;
+function assertValidDate(value: unknown): void {
+  if (value instanceof Date && Number.isNaN(value.getTime())) throw new InvalidSourceDateError();
 }
 
 /** A source value as text (PostgreSQL's staged arrays, SQLite's TEXT columns), or null. */
 export function asText(value: unknown, kind: ColumnClass): string | null {
   if (value === null || value === undefined) return null;
+  assertValidDate(value);
   if (value instanceof Date) return kind === 'date' ? crmDay(value) : kind === 'datetime' ? crmWallClock(value) : value.toISOString();
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   if (typeof value === 'boolean') return value ? '1' : '0';
@@ -50,6 +39,7 @@ export function asText(value: unknown, kind: ColumnClass): string | null {
  */
 export function asParameter(value: unknown, kind: ColumnClass, dialect: DialectName): unknown {
   if (value === null || value === undefined) return null;
+  assertValidDate(value);
   if (value instanceof Date && kind === 'date') return crmDay(value);
   if (value instanceof Date && (dialect === 'sqlite' || kind === 'datetime')) return crmWallClock(value);
   if (kind === 'text') return asText(value, kind);

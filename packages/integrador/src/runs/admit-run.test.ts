@@ -4,6 +4,7 @@ import { DependencyCycleError } from '../dependency-graph';
 import { ADMISSION_CACHE_TTL_MS, cachedAdmission } from './admission-cache';
 import { admitRun } from './admit-run';
 import { RunRefusedError } from './run-errors';
+import { runRefusalMessage, runRefusalOf } from './run-refusals';
 
 async function refusal(promise: Promise<unknown>): Promise<RunRefusedError> {
   const err = await promise.then(
@@ -69,6 +70,23 @@ describe.each(ALL_DIALECTS)('admitRun: one rule for every caller (%s CRM)', (dia
     // A dry run of an inactive row is allowed (configuring it); INFO runs only INFO rows.
     expect((await admit(inactive, { purpose: 'preview' })).integracao.id).toBe(inactive);
     expect(await refusal(admit(lower, { purpose: 'info' }))).toMatchObject({ code: 'NOT_RUNNABLE' });
+  });
+
+  it('says a preview or an INFO lookup refused for a missing parameter enqueued nothing because it runs nothing', async () => {
+    const id = await add({ parametros_obrigatorios: 'contaId', tipo_servico: 'SET' });
+    const worded = async (purpose: 'run' | 'preview', locale: 'pt-BR' | 'en') => {
+      const found = runRefusalOf(await refusal(admit(id, { purpose })));
+      return found ? runRefusalMessage(locale, found) : undefined;
+    };
+    expect(await worded('run', 'en')).toMatch(/; nothing was enqueued$/);
+    expect(await worded('preview', 'pt-BR')).toMatch(/; nada foi executado$/);
+    expect(await worded('preview', 'en')).toMatch(/; nothing was run$/);
+  });
+
+  it('refuses an unknown tipo_servico (a typo) as unknown, for a preview as for a run', async () => {
+    const typo = await add({ tipo_servico: 'SETT' });
+    for (const purpose of ['run', 'preview', 'info'] as const)
+      expect(await refusal(admit(typo, { purpose }))).toMatchObject({ code: 'UNKNOWN_SERVICE_TYPE', params: { tipo: 'SETT' } });
   });
 
   it('checks parametros_obrigatorios unless the values come from elsewhere', async () => {

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { controlCharacterParameter, missingParameters, type Parametros, RECONCILIAR_VALUES, reconcileRequested } from '../parametros';
 import { type PlannedStep, type PlanRow, planIntegrationRun } from '../run-plan';
 import { RunRefusedError } from './run-errors';
-import { queueForTipo, type RunQueue, runnability } from './runnability';
+import { queueForTipo, type RunQueue, runnability, SERVICE_TYPES } from './runnability';
 import { type RunTenant, runTenantOf } from './tenant-scope';
 
 /** What the run is for: a queued run (SET/GET), an INFO lookup, or a dry run (preview) of a SET/INFO row. */
@@ -55,6 +55,18 @@ function assertPurpose(row: Integracao, purpose: RunPurpose): void {
   const { active, componente, tipo } = runnability(row);
   const id = String(row.id);
   const nome = row.nome;
+  // A tipo_servico seed 001 does not know (a typo such as SETT) is refused by every purpose alike, preview included,
+  // naming it as unknown rather than as a type this route does not take.
+  if (!componente && !SERVICE_TYPES.includes(tipo))
+    throw new RunRefusedError(
+      'UNKNOWN_SERVICE_TYPE',
+      `${label(row)} has an unknown tipo_servico "${row.tipo_servico}" (expected SET, GET or INFO)`,
+      {
+        id,
+        nome,
+        tipo: row.tipo_servico,
+      },
+    );
   if (purpose === 'preview') return;
   if (!active) throw new RunRefusedError('INTEGRATION_INACTIVE', `${label(row)} is inactive (ativo = 0)`, { id, nome });
   const wanted = purpose === 'info' ? ['INFO'] : ['SET', 'GET'];
@@ -191,8 +203,12 @@ export function completeAdmission(loaded: LoadedAdmission, request: AdmissionReq
     }
     const missing = missingParameters(integracao, request.parametros as Parametros);
     if (missing.length) {
+      // A preview or an INFO lookup enqueues nothing in any case: its refusal says nothing was run ({acao} pt-BR, {action} en).
+      const queued = (request.purpose ?? 'run') === 'run';
       throw new RunRefusedError('MISSING_PARAMETERS', `${label(integracao)}: missing required parameters ${missing.join(', ')}`, {
         names: missing.join(', '),
+        acao: queued ? 'enfileirado' : 'executado',
+        action: queued ? 'enqueued' : 'run',
       });
     }
   }

@@ -18,8 +18,8 @@ export const RUN_REFUSAL_MESSAGES = {
     en: '{what} belongs to the whole empresa or another filial; a key of filial {filial} changes only its own filial’s objects',
   },
   MISSING_PARAMETERS: {
-    'pt-BR': 'parâmetros obrigatórios ausentes: {names} (parametros_obrigatorios da integração); nada foi enfileirado',
-    en: "missing required parameters: {names} (the integration's parametros_obrigatorios); nothing was enqueued",
+    'pt-BR': 'parâmetros obrigatórios ausentes: {names} (parametros_obrigatorios da integração); nada foi {acao}',
+    en: "missing required parameters: {names} (the integration's parametros_obrigatorios); nothing was {action}",
   },
   INVALID_PARAMETER: {
     'pt-BR': 'parâmetro {name} inválido: esperado um de {expected}, recebido {value}; nada foi enfileirado',
@@ -38,6 +38,11 @@ export const RUN_REFUSAL_MESSAGES = {
   NOT_RUNNABLE: {
     'pt-BR': 'a integração #{id} ({tipo}) não pode ser executada por esta rota: {reason}',
     en: 'integration #{id} ({tipo}) cannot be run by this route: {reason}',
+  },
+  UNKNOWN_SERVICE_TYPE: {
+    'pt-BR':
+      'a integração #{id} tem tipo_servico "{tipo}" desconhecido (esperado SET, GET ou INFO); nada foi executado (`config lint` aponta a linha)',
+    en: 'integration #{id} has an unknown tipo_servico "{tipo}" (expected SET, GET or INFO); nothing was run (`config lint` names the row)',
   },
   // Also thrown, without params, by a SET's preview (resolveSetTarget): the words need none.
   MISSING_CONNECTION: {
@@ -90,6 +95,7 @@ const STATUS_BY_CODE: Readonly<Partial<Record<string, { status: number; code: Ru
   CONTROL_CHARACTER: { status: 400, code: 'CONTROL_CHARACTER' },
   INTEGRATION_INACTIVE: { status: 409, code: 'INTEGRATION_INACTIVE' },
   NOT_RUNNABLE: { status: 409, code: 'NOT_RUNNABLE' },
+  UNKNOWN_SERVICE_TYPE: { status: 422, code: 'UNKNOWN_SERVICE_TYPE' },
   MISSING_CONNECTION: { status: 422, code: 'MISSING_CONNECTION' },
   CONNECTION_FORBIDDEN: { status: 422, code: 'CONNECTION_FORBIDDEN' },
   SERVICE_INACTIVE: { status: 409, code: 'SERVICE_INACTIVE' },

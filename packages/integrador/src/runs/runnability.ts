@@ -3,6 +3,9 @@ import type { Integracao } from '@integrador/store';
 /** The queue that runs an integration of a tipo_servico: SET pushes on `set`, GET pulls on `get`. */
 export type RunQueue = 'set' | 'get';
 
+/** Seed 001's tipo_servico values: the ones lint accepts, and the only ones a run, an INFO lookup or a preview takes. */
+export const SERVICE_TYPES: readonly string[] = ['SET', 'GET', 'INFO'];
+
 /** SET → set, GET → get (any case, any spaces); anything else (INFO, unknown) runs on no queue. */
 export function queueForTipo(tipo: string | null): RunQueue | null {
   const t = (tipo ?? '').trim().toUpperCase();

@@ -1,5 +1,6 @@
 import type { Database, DialectName } from '@integrador/store';
 import type { Kysely } from 'kysely';
+import { withCrmDatesAsText } from '../crm-dates';
 import { buildRequest, type MappedField } from '../request-mapping';
 import { assertReturnIndexes } from '../return-reader';
 import { applyRules } from '../rules';
@@ -45,7 +46,8 @@ export interface PrepareContext {
 function mapWithRules(mapping: CompiledMapping, values: Record<string, unknown>, components?: Record<string, unknown>) {
   const mapped = buildRequest(mapping.campos(), values, components ? { components } : {});
   const ruled = applyRules(mapped.body, mapping.regras());
-  return { body: ruled.body, fields: mapped.fields };
+  // After the regras (a regra `data` reads the Date itself): what is still a Date goes as the CRM's day / wall clock.
+  return { body: withCrmDatesAsText(ruled.body), fields: mapped.fields };
 }
 
 /** True for a value with nothing in it: null, blank text, or a list / object of such values only. */

@@ -8,7 +8,7 @@ import {
   type Transport,
   type TransportExchange,
 } from '@integrador/transports';
-import { joinReasons, readReturn } from '../return-reader';
+import { joinReasons, readReturn, returnKeysMissing } from '../return-reader';
 import { bindEngineValues, runTenantOf } from '../runs/tenant-scope';
 import { writeBackValues } from '../set-plan';
 import { bindStatement } from '../template';
@@ -39,6 +39,11 @@ export interface SetRecordOutcome {
   status: 'concluido' | 'falhou';
   message: string | null;
   values: Record<string, unknown>;
+  /**
+   * indice_valor_retorno keys the receptor's successful answer left out: sql_update ran with them as NULL (the receptor
+   * holds no value for them), and the run shows them as a warning. Absent when the answer carried every key.
+   */
+  missingReturnKeys?: string[];
 }
 
 export interface SetRunResult {
@@ -179,11 +184,22 @@ async function send(
  * Runs sql_update with the record's values and the receptor's returned values (#codCli# …) bound, in the run's
  * tenant-scoped transaction: a statement that reaches another empresa's row is refused and rolled back (ForeignRowError).
  */
-async function writeBack(ctx: SetRunContext, execucao: Execucao, record: PreparedRecord, returned: Record<string, unknown>): Promise<void> {
+async function writeBack(
+  ctx: SetRunContext,
+  execucao: Execucao,
+  record: PreparedRecord,
+  returned: Record<string, unknown>,
+): Promise<string[]> {
   const { statement: compiled } = ctx.definition.compiled.writeBack;
   const tenant = runTenantOf({ empresaId: ctx.empresaId, filialId: ctx.filialId ?? null }, ctx.definition.integracao);
+  // Seed 001: sql_update runs when the answer is positive. A listed key the answer left out (SOAP omits an empty field)
+  // binds NULL, unless the record has a value of that name: the receptor accepted the record, so its code (#codCli#) is
+  // written back and never lost to a key it had nothing to say about. The run reports the keys (missingReturnKeys).
+  const missing = returnKeysMissing(ctx.definition.integracao, returned);
+  const absent: Record<string, unknown> = {};
+  for (const key of missing) if (!Object.hasOwn(record.values, key)) absent[key] = null;
   // What the receptor answered never replaces the engine's own values (#empresa_id#).
-  const values = bindEngineValues(writeBackValues(record.values, { values: returned }), tenant);
+  const values = bindEngineValues(writeBackValues(record.values, { values: { ...absent, ...returned } }), tenant);
   try {
     // The write-back and the outbox's concluido commit together: a crash leaves the row enviado and a re-run writes back again.
     const statement = compiled ? bindStatement(compiled, values) : null;
@@ -192,6 +208,7 @@ async function writeBack(ctx: SetRunContext, execucao: Execucao, record: Prepare
     // The record is in the receptor (status enviado): only what a retry can change (a lost connection) is retried.
     throw writeBackFailure(err, { integracaoId: ctx.definition.integracao.id, recordKey: record.key, returned });
   }
+  return missing;
 }
 
 /**
@@ -239,8 +256,9 @@ async function runRecord(ctx: SetRunContext, record: PreparedRecord): Promise<Se
   if (execucao.status === 'pendente' || execucao.status === 'falhou') await setExecucaoStatus(ctx.db, execucao.id, 'enviando');
   // enviado = the receptor already has it (a crash hit between its answer and the write-back): only write back.
   const answer = execucao.status === 'enviado' ? { values: stored, message: execucao.mensagem } : await send(ctx, execucao, record);
-  await writeBack(ctx, execucao, record, answer.values);
-  return { key: record.key, status: 'concluido', message: answer.message, values: answer.values };
+  const missing = await writeBack(ctx, execucao, record, answer.values);
+  const outcome: SetRecordOutcome = { key: record.key, status: 'concluido', message: answer.message, values: answer.values };
+  return missing.length > 0 ? { ...outcome, missingReturnKeys: missing } : outcome;
 }
 
 /**

@@ -10,10 +10,48 @@ import type { SourceTarget } from '../source-target';
 // left early, hands the connection back to the pool while the server is still sending the rest. Here a stream left
 // early destroys its connection, and an abort also sends KILL QUERY so the server stops working on it.
 
+const DATE_TYPES = new Set(['DATE', 'NEWDATE', 'DATETIME', 'TIMESTAMP']);
+const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?)?$/;
+
+/**
+ * A DATE/DATETIME/TIMESTAMP as the server wrote it, read as mysql2 reads it (a Date in `timezone`: 'local', 'Z' or an
+ * offset), except MySQL's zero dates: `0000-00-00`, `0000-00-00 00:00:00` and any with a zero month or day are NULL,
+ * as MySQL's own connectors read them with zeroDateTimeBehavior=convertToNull. mysql2 would give 1899-11-30 for a zero
+ * DATE and an Invalid Date for a zero DATETIME. A date that does not exist (`2021-02-30`, stored with
+ * ALLOW_INVALID_DATES) is an Invalid Date, never the next month's day: the GET write refuses that row, naming its key.
+ */
+function sourceDate(text: string, timezone: string): Date | null {
+  const match = DATE_TEXT.exec(text.trim());
+  if (!match) return new Date(Number.NaN);
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (month === 0 || day === 0) return null;
+  // Date would roll 30 February over into March: a day the calendar does not have stays invalid.
+  const utc = new Date(0);
+  utc.setUTCFullYear(year, month, 0);
+  if (month > 12 || day > utc.getUTCDate()) return new Date(Number.NaN);
+  const ms = Number((match[7] ?? '').padEnd(3, '0').slice(0, 3));
+  if (timezone === 'local') {
+    const date = new Date(2000, 0, 1, hour, minute, second, ms);
+    date.setFullYear(year, month - 1, day);
+    return date;
+  }
+  const iso = `${match[1]}-${match[2]}-${match[3]}T${match[4] ?? '00'}:${match[5] ?? '00'}:${match[6] ?? '00'}.${String(ms).padStart(3, '0')}`;
+  const date = new Date(`${iso}${timezone}`);
+  return date;
+}
+
 function poolOptions(target: SourceTarget, options: Required<SourceReaderOptions>): PoolOptions {
   const where = target.url
     ? { uri: target.url.replace(/^mariadb:/i, 'mysql:') }
     : { host: target.host, port: target.port, database: target.database, user: target.user, password: target.password };
+  const timezone = typeof target.options.timezone === 'string' ? target.options.timezone : 'local';
   return {
     ...where,
     ...(target.options.ssl === undefined ? {} : { ssl: target.options.ssl as PoolOptions['ssl'] }),
@@ -25,7 +63,13 @@ function poolOptions(target: SourceTarget, options: Required<SourceReaderOptions
     bigNumberStrings: false,
     decimalNumbers: false,
     dateStrings: false,
-    timezone: typeof target.options.timezone === 'string' ? target.options.timezone : 'local',
+    timezone,
+    // Dates through sourceDate: a zero date is NULL, not 1899-11-30 or an Invalid Date.
+    typeCast: (field, next) => {
+      if (!DATE_TYPES.has(field.type)) return next();
+      const text = field.string('ascii');
+      return text === null ? null : sourceDate(text, timezone);
+    },
   };
 }
 
