@@ -1,5 +1,6 @@
 import { maxHeaderSize as nodeMaxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { scrubText } from '@integrador/logging';
 import {
   EnqueueOutcomeUnknownError,
   IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -245,7 +246,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const locale = localeOf(request);
     return send(reply, 404, {
       code: 'NOT_FOUND',
-      message: message(locale, 'ROUTE_NOT_FOUND', { route: `${request.method} ${request.url.split('?')[0]}` }),
+      // The path may hold a credential (a CTI listener token on a wrong method or an extra segment): shown scrubbed.
+      message: message(locale, 'ROUTE_NOT_FOUND', { route: `${request.method} ${scrubText(request.url.split('?')[0] ?? '')}` }),
     });
   });
 }
