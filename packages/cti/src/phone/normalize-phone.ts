@@ -16,6 +16,9 @@ export interface NormalizeOptions {
   ramalLength?: number;
 }
 
+/** The text of an extension: digits, spaces and the signs a dial string holds. */
+const EXTENSION_TEXT = /^[\d\s().*#-]+$/;
+
 const last8 = (national: string) => national.slice(-8);
 
 function fromNational(digits: string, national: string): NormalizedPhone {
@@ -47,7 +50,11 @@ export function normalizePhone(raw: string | null | undefined, options: Normaliz
   let digits = text.replace(/\D/g, '');
   const ramalLength = options.ramalLength ?? 4;
   if (digits.length === 0) return { kind: 'invalido', digits, key: '' };
-  if (digits.length <= ramalLength && !text.startsWith('+')) return { kind: 'ramal', digits, key: `r${digits}` };
+  if (digits.length <= ramalLength && !text.startsWith('+')) {
+    // An extension is written with digits (and dialling signs) only: words or markup holding a digit or two
+    // ('<script>1</script>', a broken escape '%E0%A4%A') are no number at all, not extension 1.
+    return EXTENSION_TEXT.test(text) ? { kind: 'ramal', digits, key: `r${digits}` } : { kind: 'invalido', digits, key: digits };
+  }
   // "00 55 …" / "0 55 …" (international prefix to Brazil): libphonenumber would read the 55 as a carrier code.
   if (/^0{1,2}55\d{10,11}$/.test(digits)) digits = digits.replace(/^0{1,2}55/, '');
   const candidates = [text.startsWith('+') ? `+${digits}` : digits];

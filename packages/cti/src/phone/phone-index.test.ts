@@ -206,5 +206,10 @@ describe('normalizePhone', () => {
     expect(normalizePhone('0214732100123')).toMatchObject({ kind: 'nacional', e164: '+554732100123' });
     expect(normalizePhone('')).toMatchObject({ kind: 'invalido' });
     expect(normalizePhone('123456')).toMatchObject({ kind: 'invalido' });
+    // Words or markup with a digit in them are no extension (trial F5).
+    expect(normalizePhone('<script>1</script>')).toMatchObject({ kind: 'invalido' });
+    expect(normalizePhone('%E0%A4%A')).toMatchObject({ kind: 'invalido' });
+    expect(normalizePhone('*31#')).toMatchObject({ kind: 'ramal', digits: '31' });
+    expect(normalizePhone('20-1')).toMatchObject({ kind: 'ramal', digits: '201' });
   });
 });
