@@ -100,4 +100,17 @@ describe('CTI listener parameters refused', () => {
       (await post('ramal=7001&telefone=11987654321&url_audio=http%3A%2F%2Fpbx%2Fa.wav', 'application/x-www-form-urlencoded')).statusCode,
     ).toBe(200);
   });
+
+  it('answers HEAD with 404 and records nothing (a HEAD is not a call start)', async () => {
+    const queue = ingress.producer.queue('cti');
+    const before = await queue.getJobCounts();
+    for (const url of [
+      '/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=7002&telefone=11987654321',
+      '/wconnect/WConnect_WSDL_FinalizaLigacao.php?ramal=7002&telefone=11987654321',
+    ]) {
+      const res = await ingress.app.inject({ method: 'HEAD', url, headers: { host: 'acme.crm.test' } });
+      expect(res.statusCode).toBe(404);
+    }
+    expect(await queue.getJobCounts()).toEqual(before);
+  });
 });

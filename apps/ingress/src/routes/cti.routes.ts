@@ -124,7 +124,8 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
     // request's child — measured as one of the largest costs a listener request had over a bare route.
     const warnLog = app.log.child({}, { level: 'warn' });
     const childLoggerFactory = (_logger: FastifyBaseLogger, bindings: Parameters<FastifyBaseLogger['child']>[0]) => warnLog.child(bindings);
-    const listenerRoute = { schema: { hide: true }, logLevel: 'warn', childLoggerFactory } as const;
+    // No HEAD route: Fastify's would run the GET handler, and an uptime checker's HEAD would record a call and pop it.
+    const listenerRoute = { schema: { hide: true }, logLevel: 'warn', childLoggerFactory, exposeHeadRoute: false } as const;
     for (const path of ['/wconnect/:file', '/t/:token/wconnect/:file']) {
       app.get(path, listenerRoute, handle);
       app.post(path, listenerRoute, handle);
