@@ -196,7 +196,7 @@ const CallResponse = Type.Object({
   semInicio: Type.Boolean({ description: 'the end arrived without its start' }),
   erro: Type.Union([Type.String(), Type.Null()]),
   motivo: Type.Union([Type.String(), Type.Null()], {
-    description: 'why the hub ended the call (não atendida, sem fim recebido, ramal sem fim), in the Accept-Language; null otherwise',
+    description: 'why the hub ended the call (não atendida, sem fim recebido, ramal sem fim, transferida), in the Accept-Language; null otherwise',
   }),
 });
 

@@ -13,7 +13,9 @@ import {
   closeCall,
   closeStaleCalls,
   closeStaleExtensionCalls,
+  closeTransferredCalls,
   closeUnansweredCalls,
+  ENDABLE_STATUSES,
   findCallByEndEvent,
   findCallByEvent,
   findOpenCall,
@@ -21,7 +23,6 @@ import {
   foldEndIntoCall,
   insertCall,
   insertStartThenFindLateEnd,
-  OPEN_STATUSES,
   pairLateStart,
   type StartToLog,
   startsWithoutReading,
@@ -166,7 +167,7 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   if (existing) {
     // A run of this job inserted the row and failed before it saw the end that came meanwhile (its end-only row): that
     // end is folded in now, not left beside an open row.
-    const open = (OPEN_STATUSES as readonly (string | null)[]).includes(existing.status);
+    const open = (ENDABLE_STATUSES as readonly (string | null)[]).includes(existing.status);
     const folded = Boolean(open && endedFirst && (await foldEndIntoCall(db, existing, endedFirst)));
     if (folded && endedFirst) await publishEnded(deps, existing, endedFirst);
     return { kind: 'inicio', ligacaoId: existing.id, matches: matches.length, paired: folded };
@@ -201,7 +202,7 @@ async function logStartInOneTrip(deps: CallEventDeps, call: StartToLog['call']) 
     // The insert met this event's row and the read after it did not (deleted meanwhile): another run may settle it.
     throw new CtiError('CTI_CALL_ROW_MISSING', false, `ligacoes: the row of start event ${call.eventId} was neither inserted nor found`);
   }
-  const open = (OPEN_STATUSES as readonly (string | null)[]).includes(opened.status);
+  const open = (ENDABLE_STATUSES as readonly (string | null)[]).includes(opened.status);
   const folded = Boolean(lateEnd && open && (await foldEndIntoCall(db, opened, lateEnd)));
   if (folded && lateEnd) await publishEnded(deps, opened, lateEnd);
   return { ligacaoId: opened.id, paired: folded };
@@ -234,9 +235,13 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
     if (await closeCall(db, open, endedAt, event.urlAudio ?? null, event.eventId)) {
       const ended = { type: 'ended' as const, callId: open.evento_id ?? event.eventId, ramal: event.ramal, numero: event.telefone };
       await publishPop(deps.redis, deps.prefix, empresaId, { ...ended, encerradoEm: event.receivedAt }, deps.callTimeoutMs);
+      await handOver(deps, event, phone, key, new Date(timestampMs(open.inicio) ?? endedAt.getTime()));
       return { kind: 'fim', ligacaoId: open.id, semInicio: false };
     }
   }
+  // No start of this call was logged: the caller is looked up here (bound to the tenant), so the row names its records.
+  const searchable = phone.kind === 'nacional' || phone.kind === 'local';
+  const first = searchable ? (await findCallers(db, empresaId, phone))[0] : undefined;
   const ligacaoId = await insertCall(db, {
     empresaId,
     ramal: event.ramal,
@@ -244,8 +249,8 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
     telefone: event.telefone,
     normalizado: publicNumber(phone),
     key,
-    contaId: null,
-    contatoId: null,
+    contaId: first?.contaId ?? null,
+    contatoId: first?.tabela === 'contatos' ? first.id : null,
     direcao: 'entrada',
     status: 'finalizada',
     inicio: endedAt,
@@ -260,9 +265,24 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   const logged = lateStart ? await findCallByEndEvent(db, empresaId, event.eventId) : undefined;
   if (lateStart && logged && (await foldEndIntoCall(db, lateStart, logged))) {
     await publishEnded(deps, lateStart, event);
+    await handOver(deps, event, phone, key, new Date(timestampMs(lateStart.inicio) ?? endedAt.getTime()));
     return { kind: 'fim', ligacaoId: lateStart.id, semInicio: false };
   }
   return { kind: 'fim', ligacaoId, semInicio: true };
+}
+
+/**
+ * A transfer (reference cti.md §7: a call can end on a different ramal): the end that closes a number's call on one
+ * ramal closes that number's calls still ringing on other ramais since before the closed call began, as "transferida",
+ * and takes them off those ramais' screen pops — else the first ramal's row and card stayed "tocando" until
+ * CTI_CALL_TIMEOUT_MS. Only for a real number (unknown callers and extensions share no caller to follow), and only
+ * when the end closed a call of its own ramal (an end-only row may be an end whose start is not logged yet). A call
+ * closed so that gets its own end after all (two calls from one switchboard number) is closed by it (ENDABLE_STATUSES).
+ */
+async function handOver(deps: CallEventDeps, event: CtiCallEventPayload, phone: NormalizedPhone, key: string, handedOverAt: Date) {
+  if (phone.kind !== 'nacional' && phone.kind !== 'local') return;
+  const closed = await closeTransferredCalls(deps.db, event.tenant.empresaId, event.ramal, key, handedOverAt);
+  for (const call of closed) await publishEnded(deps, call, { ...event, receivedAt: handedOverAt.toISOString() });
 }
 
 /** Processes one listener event (job cti.call-event); idempotent, so a job that runs twice writes nothing twice. */
