@@ -29,6 +29,15 @@ export const TenantRateLimitedResponse = Type.Object(ErrorResponse.properties, {
  */
 export const TEXT_PATTERN = ONE_LINE_TEXT_PATTERN;
 
+/** What a text field with a pattern takes, in words, by its pattern: a 400 names the rule, never the regular expression. */
+export const PATTERN_TAKES = new Map<string, { 'pt-BR': string; en: string }>();
+
+/** A text field with a pattern, refused in words (PATTERN_TAKES) rather than by quoting the pattern. */
+export const PatternText = (pattern: string, takes: { 'pt-BR': string; en: string }, options: StringOptions = {}) => {
+  PATTERN_TAKES.set(pattern, takes);
+  return Type.String({ ...options, pattern });
+};
+
 /** A free-text field (a name, a URL, a key, a note) that the hub stores or sends on: see TEXT_PATTERN. */
 export const Text = (options: StringOptions = {}) => Type.String({ ...options, pattern: TEXT_PATTERN });
 

@@ -15,7 +15,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { domainHttpError } from '../error-status';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf, message } from '../i18n';
-import { TEXT_PATTERN } from '../schemas';
+import { PATTERN_TAKES, TEXT_PATTERN } from '../schemas';
 
 /** The one error body of the API. */
 export interface ErrorBody {
@@ -99,6 +99,8 @@ function validationMessage(errors: ErrorObject[], locale: Locale, context: strin
   let text = first.message ?? 'inválido';
   if (first.keyword === 'additionalProperties') text = locale === 'en' ? 'is not allowed' : 'não é permitido';
   if (first.keyword === 'required') text = locale === 'en' ? 'is required' : 'é obrigatório';
+  const takes = first.keyword === 'pattern' ? PATTERN_TAKES.get(String((first.params as { pattern?: unknown }).pattern)) : undefined;
+  if (takes) text = locale === 'en' ? `must have ${takes.en}` : `deve ter ${takes['pt-BR']}`;
   const values = allowedValues(errors, first);
   if (values) text = allowedText(values, locale);
   return { field, text };
