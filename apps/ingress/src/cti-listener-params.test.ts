@@ -113,4 +113,18 @@ describe('CTI listener parameters refused', () => {
     }
     expect(await queue.getJobCounts()).toEqual(before);
   });
+
+  it('answers a text or XML body with a 415 saying what the listener takes (trial F9)', async () => {
+    for (const type of ['text/plain', 'text/xml']) {
+      const res = await post('ramal=7001&telefone=11987654321', type);
+      expect({ type, status: res.statusCode, error: res.json().error }).toEqual({
+        type,
+        status: 415,
+        error: {
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+          message: `tipo de conteúdo não suportado: ${type}; envie ramal, telefone e url_audio na query string (GET) ou no corpo como formulário (content-type: application/x-www-form-urlencoded) ou JSON (content-type: application/json)`,
+        },
+      });
+    }
+  });
 });

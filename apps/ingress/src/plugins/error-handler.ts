@@ -17,6 +17,13 @@ import { HttpError } from '../http-error';
 import { type Locale, localeOf, message } from '../i18n';
 import { PATTERN_TAKES, TEXT_PATTERN } from '../schemas';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** How a 415 says what the route accepts (the API's JSON by default; the CTI listeners take a form too). */
+    mediaTypeMessage?: 'UNSUPPORTED_MEDIA_TYPE' | 'UNSUPPORTED_MEDIA_TYPE_LISTENER';
+  }
+}
+
 /** The one error body of the API. */
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };
@@ -181,7 +188,8 @@ function fastifyClientError(error: FastifyError, request: FastifyRequest, locale
       String(request.headers['content-type'] ?? '')
         .split(';')[0]
         ?.trim() || '?';
-    return { code: 'UNSUPPORTED_MEDIA_TYPE', message: message(locale, 'UNSUPPORTED_MEDIA_TYPE', { type: type.slice(0, 100) }) };
+    const words = request.routeOptions.config?.mediaTypeMessage ?? 'UNSUPPORTED_MEDIA_TYPE';
+    return { code: 'UNSUPPORTED_MEDIA_TYPE', message: message(locale, words, { type: type.slice(0, 100) }) };
   }
   return undefined;
 }

@@ -85,6 +85,8 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
       done(null, querystring.parse(String(body))),
     );
+    // A text/plain body is no parameters (it was read as missing ones): a 415 saying what the listener takes, as for XML.
+    app.removeContentTypeParser('text/plain');
 
     const admit = await registerAdmissionLimit(app, deps.admission);
     const handle = async (request: FastifyRequest<{ Params: { token?: string; file: string } }>, reply: FastifyReply) => {
@@ -125,7 +127,13 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
     const warnLog = app.log.child({}, { level: 'warn' });
     const childLoggerFactory = (_logger: FastifyBaseLogger, bindings: Parameters<FastifyBaseLogger['child']>[0]) => warnLog.child(bindings);
     // No HEAD route: Fastify's would run the GET handler, and an uptime checker's HEAD would record a call and pop it.
-    const listenerRoute = { schema: { hide: true }, logLevel: 'warn', childLoggerFactory, exposeHeadRoute: false } as const;
+    const listenerRoute = {
+      schema: { hide: true },
+      logLevel: 'warn',
+      childLoggerFactory,
+      exposeHeadRoute: false,
+      config: { mediaTypeMessage: 'UNSUPPORTED_MEDIA_TYPE_LISTENER' },
+    } as const;
     for (const path of ['/wconnect/:file', '/t/:token/wconnect/:file']) {
       app.get(path, listenerRoute, handle);
       app.post(path, listenerRoute, handle);
