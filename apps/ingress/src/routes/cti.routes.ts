@@ -9,7 +9,7 @@ import {
   issuePopToken,
   LISTENER_PARAMETER_TAKES,
   listCalls,
-  OPERATOR_PAGE,
+  operatorPage,
   PopHub,
   RAMAL_PATTERN,
   RAMAL_TAKES,
@@ -180,8 +180,12 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       },
     );
 
-    app.get('/cti/operador', { schema: { hide: true } }, async (_request, reply) =>
-      reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(OPERATOR_PAGE),
+    app.get('/cti/operador', { schema: { hide: true } }, async (request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('vary', 'accept-language')
+        .send(operatorPage(localeOf(request))),
     );
   };
 }
