@@ -267,6 +267,15 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     expect((await rows('3721')).map((r) => [r.status, r.sem_inicio, r.duracao_segundos])).toEqual([['finalizada', 0, 21]]);
   });
 
+  it('a call from another ramal is internal: logged as interna and popped as an internal call, not an unknown caller (trial F8)', async () => {
+    await processCallEvent(deps, event('inicio', '3741', '3502', new Date()));
+    expect((await rows('3741')).map((r) => [r.direcao, r.status, r.conta_id])).toEqual([['interna', 'tocando', null]]);
+    const active = (await activePops(redis, prefix, empresaId, '3741')).map((text) => JSON.parse(text) as Record<string, unknown>);
+    expect(active).toEqual([expect.objectContaining({ type: 'caller', numero: '3502', interno: true, matches: [] })]);
+    await processCallEvent(deps, event('fim', '3742', '3502', new Date()));
+    expect((await rows('3742')).map((r) => [r.direcao, r.sem_inicio])).toEqual([['interna', 1]]);
+  });
+
   it('an end stamped before its start makes one row that never ends before it begins (trial F7)', async () => {
     const endedAt = new Date(Date.now() - 5000);
     await processCallEvent(deps, event('fim', '3731', '4733221199', endedAt));

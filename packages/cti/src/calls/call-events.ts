@@ -65,6 +65,8 @@ export type CallEventResult =
   | { kind: 'fim'; ligacaoId: number; semInicio: boolean; duplicate?: boolean };
 
 const publicNumber = (phone: NormalizedPhone) => (phone.kind === 'nacional' ? phone.e164 : phone.digits || null);
+/** A call from an extension is internal (ramal to ramal): it is logged and popped as such, never as an unknown caller. */
+const directionOf = (phone: NormalizedPhone) => (phone.kind === 'ramal' ? ('interna' as const) : ('entrada' as const));
 const matchKey = (phone: NormalizedPhone, raw: string) => (phone.key || raw).slice(0, 20);
 
 /** The usuario whose ramal this is, through the deps' cache when there is one. */
@@ -143,7 +145,7 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
     key,
     contaId: first?.contaId ?? null,
     contatoId: first?.tabela === 'contatos' ? first.id : null,
-    direcao: 'entrada' as const,
+    direcao: directionOf(phone),
     status: 'tocando' as const,
     inicio: receivedAt,
     eventId: event.eventId,
@@ -153,7 +155,14 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   // after the call log: the operator waits for the card, not for the row.
   const card = async () => {
     if (before?.endedFirst || cardFrom !== 'worker') return;
-    const shown = { type: 'caller' as const, callId: event.eventId, ramal: event.ramal, numero: event.telefone, normalizado };
+    const shown = {
+      type: 'caller' as const,
+      callId: event.eventId,
+      ramal: event.ramal,
+      numero: event.telefone,
+      normalizado,
+      ...(phone.kind === 'ramal' ? { interno: true as const } : {}),
+    };
     await publishPop(deps.redis, deps.prefix, empresaId, { ...shown, recebidoEm: event.receivedAt, matches }, deps.callTimeoutMs);
   };
   if (!before) {
@@ -251,7 +260,7 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
     key,
     contaId: first?.contaId ?? null,
     contatoId: first?.tabela === 'contatos' ? first.id : null,
-    direcao: 'entrada',
+    direcao: directionOf(phone),
     status: 'finalizada',
     inicio: endedAt,
     fim: endedAt,

@@ -172,7 +172,8 @@ export interface NewCall {
   key: string;
   contaId: number | null;
   contatoId: number | null;
-  direcao: 'entrada' | 'saida';
+  /** interna: the caller is an extension of the PBX (a ramal-to-ramal call, reference cti.md §2: no caller lookup). */
+  direcao: 'entrada' | 'saida' | 'interna';
   status: CallStatus;
   inicio: Date;
   fim?: Date;

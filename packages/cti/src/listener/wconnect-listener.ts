@@ -224,7 +224,13 @@ export class WConnectListener {
     // settings) of connections. Past the cap the call still rings from here, and the worker pops its card.
     const looking = searchable && this.lookups < MAX_LOOKUPS;
     // "consultando": the card follows from here, so worker-cti waits a moment for it instead of looking up too.
-    const ringing = { type: 'ringing' as const, ...call, normalizado, ...(looking ? { consultando: true } : {}) };
+    const ringing = {
+      type: 'ringing' as const,
+      ...call,
+      normalizado,
+      ...(looking ? { consultando: true } : {}),
+      ...(phone.kind === 'ramal' ? { interno: true as const } : {}),
+    };
     const ring = () => publishPop(redis, prefix, empresaId, ringing, callTimeoutMs);
     if (searchable && !looking) {
       await ring();
