@@ -64,7 +64,8 @@ export type CallEventResult =
   | { kind: 'inicio'; ligacaoId: number; matches: number; paired: boolean }
   | { kind: 'fim'; ligacaoId: number; semInicio: boolean; duplicate?: boolean };
 
-const publicNumber = (phone: NormalizedPhone) => (phone.kind === 'nacional' ? phone.e164 : phone.digits || null);
+const publicNumber = (phone: NormalizedPhone) =>
+  phone.kind === 'nacional' || phone.kind === 'internacional' ? phone.e164 : phone.digits || null;
 /** A call from an extension is internal (ramal to ramal): it is logged and popped as such, never as an unknown caller. */
 const directionOf = (phone: NormalizedPhone) => (phone.kind === 'ramal' ? ('interna' as const) : ('entrada' as const));
 const matchKey = (phone: NormalizedPhone, raw: string) => (phone.key || raw).slice(0, 20);

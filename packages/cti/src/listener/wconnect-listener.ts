@@ -218,7 +218,7 @@ export class WConnectListener {
     phone: NormalizedPhone,
   ): Promise<void> {
     const { db, redis, prefix, callTimeoutMs } = this.options;
-    const normalizado = phone.kind === 'nacional' ? phone.e164 : phone.digits || null;
+    const normalizado = phone.kind === 'nacional' || phone.kind === 'internacional' ? phone.e164 : phone.digits || null;
     const searchable = phone.kind === 'nacional' || phone.kind === 'local';
     // Lookups in flight are capped well below the pool: a burst must never starve the listener's own reads (tenant
     // settings) of connections. Past the cap the call still rings from here, and the worker pops its card.
