@@ -72,7 +72,8 @@ describe('CTI operator page in headless Chromium', () => {
       payload: { ramal: '3501' },
     });
     const { token } = issued.json() as { token: string };
-    const page = await browser.newPage();
+    // Headless Chromium asks for en-US: this reader asks for Portuguese (the page follows Accept-Language).
+    const page = await browser.newPage({ extraHTTPHeaders: { 'accept-language': 'pt-BR' } });
     await page.goto(`${base}/cti/operador#token=${token}`);
     await page.locator('#status', { hasText: 'conectado' }).waitFor({ timeout: 15000 });
 
@@ -85,6 +86,31 @@ describe('CTI operator page in headless Chromium', () => {
 
     await pbxCall(base, '/wconnect/WConnect_WSDL_FinalizaLigacao.php?ramal=3501&telefone=04732100123', { host });
     await page.locator('.call.ended').waitFor({ timeout: 15000 });
+    await page.close();
+  });
+
+  it('speaks English to an English reader (Accept-Language), the same page otherwise', async () => {
+    const issued = await app.inject({
+      method: 'POST',
+      url: '/v1/cti/pop-tokens',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { ramal: '3502' },
+    });
+    const { token } = issued.json() as { token: string };
+    const page = await browser.newPage({ extraHTTPHeaders: { 'accept-language': 'en' } });
+    await page.goto(`${base}/cti/operador#token=${token}`);
+    await page.locator('#status', { hasText: /^connected$/ }).waitFor({ timeout: 15000 });
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    expect(await page.locator('button').textContent()).toBe('Connect');
+
+    const host = 'acme.crm.test';
+    await pbxCall(base, '/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=3502&telefone=04732100123', { host });
+    const match = page.locator('.call .match');
+    await match.waitFor({ timeout: 15000 });
+    expect(await match.textContent()).toMatch(/^Account #\d+: Padaria Pão Quente/);
+    expect(await page.locator('.call h2').textContent()).toBe('Ringing on extension 3502 — from 04732100123');
+    await pbxCall(base, '/wconnect/WConnect_WSDL_FinalizaLigacao.php?ramal=3502&telefone=04732100123', { host });
+    await page.locator('.call.ended .state', { hasText: 'Ended' }).waitFor({ timeout: 15000 });
     await page.close();
   });
 });

@@ -164,7 +164,7 @@ const ptBR: CtiMessages = {
   answered: (status, ms, body) => `PABX respondeu ${status} em ${ms} ms: ${body}`,
   noCalls: 'nenhuma ligação',
   callLine: (c) =>
-    `#${c.id}  ${c.when}  ${word({ entrada: 'entrada', saida: 'saída' }, c.direcao).padEnd(7)} ramal ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('pt-BR', c.status).padEnd(16)} ${c.duracao} s  conta ${c.conta}`,
+    `#${c.id}  ${c.when}  ${word({ entrada: 'entrada', saida: 'saída', interna: 'interna' }, c.direcao).padEnd(7)} ramal ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('pt-BR', c.status).padEnd(16)} ${c.duracao} s  conta ${c.conta}`,
   reindexed: (count) => `${count} registros reindexados`,
 };
 
@@ -245,7 +245,7 @@ const en: CtiMessages = {
   answered: (status, ms, body) => `the PBX answered ${status} in ${ms} ms: ${body}`,
   noCalls: 'no calls',
   callLine: (c) =>
-    `#${c.id}  ${c.when}  ${word({ entrada: 'inbound', saida: 'outbound' }, c.direcao).padEnd(8)} extension ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('en', c.status).padEnd(16)} ${c.duracao} s  account ${c.conta}`,
+    `#${c.id}  ${c.when}  ${word({ entrada: 'inbound', saida: 'outbound', interna: 'internal' }, c.direcao).padEnd(8)} extension ${c.ramal.padEnd(6)} ${c.telefone.padEnd(15)} ${callStatusWord('en', c.status).padEnd(16)} ${c.duracao} s  account ${c.conta}`,
   reindexed: (count) => `${count} records re-indexed`,
 };
 

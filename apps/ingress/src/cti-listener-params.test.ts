@@ -31,8 +31,12 @@ describe('CTI listener parameters refused', () => {
 
   it.each([
     ['telefone=11987654321', 'ramal', 'parâmetro "ramal" é obrigatório (esperado: até 20 caracteres entre letras, dígitos, *, # e -)'],
-    ['ramal=3501', 'telefone', 'parâmetro "telefone" é obrigatório (esperado: até 40 caracteres)'],
-    [`ramal=3501&telefone=${'1'.repeat(41)}`, 'telefone', 'parâmetro "telefone" é inválido (esperado: até 40 caracteres)'],
+    ['ramal=3501', 'telefone', 'parâmetro "telefone" é obrigatório (esperado: até 40 caracteres, numa linha, sem caracteres de controle)'],
+    [
+      `ramal=3501&telefone=${'1'.repeat(41)}`,
+      'telefone',
+      'parâmetro "telefone" é inválido (esperado: até 40 caracteres, numa linha, sem caracteres de controle)',
+    ],
     [
       'ramal=35%2001&telefone=11987654321',
       'ramal',
@@ -41,7 +45,7 @@ describe('CTI listener parameters refused', () => {
     [
       `ramal=3501&telefone=11987654321&url_audio=${'a'.repeat(1001)}`,
       'url_audio',
-      'parâmetro "url_audio" é inválido (esperado: opcional, até 1000 caracteres)',
+      'parâmetro "url_audio" é inválido (esperado: opcional, até 1000 caracteres, numa linha, sem caracteres de controle)',
     ],
   ])('%#: names only the failing parameter and what it takes', async (query, field, text) => {
     const res = await call(query);
@@ -55,9 +59,72 @@ describe('CTI listener parameters refused', () => {
       code: 'VALIDATION_FAILED',
       field: 'ramal',
       message:
-        'parameter "ramal" is required (expected: up to 20 letters, digits, *, # or -); parameter "telefone" is required (expected: up to 40 characters); parameter "url_audio" is invalid (expected: optional, up to 1000 characters)',
+        'parameter "ramal" is required (expected: up to 20 letters, digits, *, # or -); parameter "telefone" is required (expected: up to 40 characters on one line, no control characters); parameter "url_audio" is invalid (expected: optional, up to 1000 characters on one line, no control characters)',
     });
     // A request that is fine is taken.
     expect((await call('ramal=3501&telefone=11987654321')).statusCode).toBe(200);
+  });
+
+  const TELEFONE_TAKES = 'até 40 caracteres, numa linha, sem caracteres de controle';
+  const RAMAL_TAKES = 'até 20 caracteres entre letras, dígitos, *, # e -';
+
+  it.each([
+    ['ramal=201%0A&telefone=11987654321', 'ramal', `parâmetro "ramal" é inválido (esperado: ${RAMAL_TAKES})`],
+    ['ramal=%20201&telefone=11987654321', 'ramal', `parâmetro "ramal" é inválido (esperado: ${RAMAL_TAKES})`],
+    ['ramal=201&telefone=119%0A8765%004321', 'telefone', `parâmetro "telefone" é inválido (esperado: ${TELEFONE_TAKES})`],
+    ['ramal=201&ramal=202&telefone=11987654321', 'ramal', `parâmetro "ramal" é inválido (esperado: ${RAMAL_TAKES})`],
+  ])('%#: refuses padding, control characters and repeated fields as the API does', async (query, field, text) => {
+    const res = await call(query);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toEqual({ code: 'VALIDATION_FAILED', field, message: text });
+  });
+
+  const post = (payload: string, contentType: string) =>
+    ingress.app.inject({
+      method: 'POST',
+      url: '/wconnect/WConnect_WSDL_FinalizaLigacao.php',
+      headers: { host: 'acme.crm.test', 'content-type': contentType },
+      payload,
+    });
+
+  it('takes strings only from a JSON body; a form and a JSON body of strings still work', async () => {
+    const objects = await post(JSON.stringify({ ramal: ['7001'], telefone: { a: 1 } }), 'application/json');
+    expect(objects.statusCode).toBe(400);
+    expect(objects.json().error.message).toBe(
+      `parâmetro "ramal" é inválido (esperado: ${RAMAL_TAKES}); parâmetro "telefone" é inválido (esperado: ${TELEFONE_TAKES})`,
+    );
+    const number = await post(JSON.stringify({ ramal: 7001, telefone: '11987654321' }), 'application/json');
+    expect(number.json().error).toMatchObject({ field: 'ramal' });
+    expect((await post(JSON.stringify({ ramal: '7001', telefone: '11987654321' }), 'application/json')).statusCode).toBe(200);
+    expect(
+      (await post('ramal=7001&telefone=11987654321&url_audio=http%3A%2F%2Fpbx%2Fa.wav', 'application/x-www-form-urlencoded')).statusCode,
+    ).toBe(200);
+  });
+
+  it('answers HEAD with 404 and records nothing (a HEAD is not a call start)', async () => {
+    const queue = ingress.producer.queue('cti');
+    const before = await queue.getJobCounts();
+    for (const url of [
+      '/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=7002&telefone=11987654321',
+      '/wconnect/WConnect_WSDL_FinalizaLigacao.php?ramal=7002&telefone=11987654321',
+    ]) {
+      const res = await ingress.app.inject({ method: 'HEAD', url, headers: { host: 'acme.crm.test' } });
+      expect(res.statusCode).toBe(404);
+    }
+    expect(await queue.getJobCounts()).toEqual(before);
+  });
+
+  it('answers a text or XML body with a 415 saying what the listener takes (trial F9)', async () => {
+    for (const type of ['text/plain', 'text/xml']) {
+      const res = await post('ramal=7001&telefone=11987654321', type);
+      expect({ type, status: res.statusCode, error: res.json().error }).toEqual({
+        type,
+        status: 415,
+        error: {
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+          message: `tipo de conteúdo não suportado: ${type}; envie ramal, telefone e url_audio na query string (GET) ou no corpo como formulário (content-type: application/x-www-form-urlencoded) ou JSON (content-type: application/json)`,
+        },
+      });
+    }
   });
 });

@@ -111,4 +111,33 @@ describe('CTI routes: the listener file and the ramal', () => {
     const calls = await ingress.app.inject({ url: '/v1/cti/calls?cursor=9007199254740993', headers: auth(key) });
     expect([calls.statusCode, calls.json().error.field]).toEqual([400, 'querystring.cursor']);
   });
+
+  it('takes strings only in the CTI bodies and words a refused numero or ramal without a regular expression (trial F9)', async () => {
+    for (const ramal of [['201'], 201, { a: '201' }]) {
+      const pop = await ingress.app.inject({ method: 'POST', url: '/v1/cti/pop-tokens', headers: auth(key), payload: { ramal } });
+      expect({ ramal, status: pop.statusCode, error: pop.json().error }).toEqual({
+        ramal,
+        status: 400,
+        error: { code: 'VALIDATION_FAILED', field: 'body.ramal', message: 'campo "body.ramal" deve ser um texto' },
+      });
+    }
+    const numero = await ingress.app.inject({
+      method: 'POST',
+      url: '/v1/cti/click-to-call',
+      headers: auth(key),
+      payload: { ramal: '201', numero: '0xx11 98765-4321' },
+    });
+    expect(numero.json().error).toEqual({
+      code: 'VALIDATION_FAILED',
+      field: 'body.numero',
+      message: 'campo "body.numero" deve ter até 40 caracteres entre dígitos, espaços, +, (, ), . e -',
+    });
+    const ramal = await ingress.app.inject({
+      method: 'POST',
+      url: '/v1/cti/pop-tokens',
+      headers: { ...auth(key), 'accept-language': 'en' },
+      payload: { ramal: '20 1' },
+    });
+    expect(ramal.json().error.message).toBe('field "body.ramal" must have up to 20 letters, digits, *, # or -');
+  });
 });

@@ -1,5 +1,4 @@
-import { CONTROL_CHARACTERS } from '@integrador/integrador';
-import { Nullable, QUEUE_NAMES } from '@integrador/jobs';
+import { Nullable, ONE_LINE_TEXT_PATTERN, QUEUE_NAMES } from '@integrador/jobs';
 import { IDEMPOTENCY_KEY_PATTERN } from '@integrador/queue';
 import { MAX_ROW_ID } from '@integrador/store';
 import { type StringOptions, Type } from '@sinclair/typebox';
@@ -28,7 +27,16 @@ export const TenantRateLimitedResponse = Type.Object(ErrorResponse.properties, {
  * breaks. PostgreSQL refuses a NUL in text (a 500 from the insert before this), and a name, URL or key is one line.
  * A value breaking it is answered 400 CONTROL_CHARACTER naming the field (plugins/error-handler.ts).
  */
-export const TEXT_PATTERN = `^[^${CONTROL_CHARACTERS}\\t\\n\\r]*$`;
+export const TEXT_PATTERN = ONE_LINE_TEXT_PATTERN;
+
+/** What a text field with a pattern takes, in words, by its pattern: a 400 names the rule, never the regular expression. */
+export const PATTERN_TAKES = new Map<string, { 'pt-BR': string; en: string }>();
+
+/** A text field with a pattern, refused in words (PATTERN_TAKES) rather than by quoting the pattern. */
+export const PatternText = (pattern: string, takes: { 'pt-BR': string; en: string }, options: StringOptions = {}) => {
+  PATTERN_TAKES.set(pattern, takes);
+  return Type.String({ ...options, pattern });
+};
 
 /** A free-text field (a name, a URL, a key, a note) that the hub stores or sends on: see TEXT_PATTERN. */
 export const Text = (options: StringOptions = {}) => Type.String({ ...options, pattern: TEXT_PATTERN });

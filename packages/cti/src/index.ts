@@ -32,7 +32,7 @@ export {
 } from './listener/wconnect-listener';
 export { type NormalizedPhone, normalizePhone } from './phone/normalize-phone';
 export { type CallerMatch, catchUpPhoneIndex, findCallers, rebuildPhoneIndex } from './phone/phone-index';
-export { OPERATOR_PAGE } from './pop/operator-page';
+export { operatorPage } from './pop/operator-page';
 export { activePops, type PopEvent, publishPop } from './pop/pop-events';
 export { PopHub } from './pop/pop-hub';
 export { streamPops } from './pop/pop-stream';

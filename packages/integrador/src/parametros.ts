@@ -1,3 +1,5 @@
+import { CONTROL_CHARACTERS } from '@integrador/jobs';
+
 /** A run's parameters (seed 001: the values given in the request's URL): text, or JSON scalars from an API body. */
 export type Parametros = Record<string, string | number | boolean | null>;
 
@@ -17,12 +19,9 @@ export function missingParameters(integracao: { parametros_obrigatorios: string 
   });
 }
 
-/**
- * The control characters refused in text (a regular expression's character class, unbracketed): C0 controls and
- * DEL..C1 (Unicode category Cc) except tab, line feed and carriage return. PostgreSQL refuses a NUL in text and XML 1.0
- * carries none; the ingress's one-line text fields refuse these plus tab and line breaks.
- */
-export const CONTROL_CHARACTERS = '\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F';
+/** The control characters refused in text: @integrador/jobs owns the rule (one rule for every package). */
+export { CONTROL_CHARACTERS };
+
 const CONTROL_CHARACTER = new RegExp(`[${CONTROL_CHARACTERS}]`);
 
 /**

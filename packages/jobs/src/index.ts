@@ -28,6 +28,7 @@ export {
   withRetryPolicy,
 } from './retry-policy';
 export {
+  CONTROL_CHARACTERS,
   CtiCallEventPayload,
   CtiClickToCallPayload,
   EndpointSyncPayload,
@@ -36,6 +37,7 @@ export {
   GetRunResult,
   IntegrationRunPayload,
   Nullable,
+  ONE_LINE_TEXT_PATTERN,
   PingPayload,
   PingResult,
   RAMAL_MAX_LENGTH,

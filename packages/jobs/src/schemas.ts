@@ -159,6 +159,17 @@ export const WebhookDeliverPayload = Type.Object(
 export type WebhookDeliverPayload = Static<typeof WebhookDeliverPayload>;
 
 /**
+ * The control characters refused in text (a regular expression's character class, unbracketed): C0 controls and
+ * DEL..C1 (Unicode category Cc) except tab, line feed and carriage return. PostgreSQL refuses a NUL in text and XML 1.0
+ * carries none; one-line text (ONE_LINE_TEXT_PATTERN) refuses these plus tab and line breaks. Written here so that every
+ * package (@integrador/integrador's parametros, the ingress's Text fields, the CTI listeners) uses the one rule.
+ */
+export const CONTROL_CHARACTERS = '\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F';
+
+/** One line of text: no control character (CONTROL_CHARACTERS), no tab, no line break. */
+export const ONE_LINE_TEXT_PATTERN = `^[^${CONTROL_CHARACTERS}\\t\\n\\r]*$`;
+
+/**
  * What a ramal (extension) may be: digits, and the letters and signs some PBXs put in extension names, up to
  * usuarios.ramal's 20. The one rule of the listeners, the API, the CLI and these payloads; @integrador/cti exports it
  * (isRamal, RAMAL_TAKES); it is written here because the payloads below are checked against it and cti depends on jobs.

@@ -94,3 +94,24 @@ describe('createLogger with pretty: true (LOG_PRETTY=1)', () => {
     expect(() => JSON.parse(run.stdout.split('\n')[0] ?? '')).toThrow();
   });
 });
+
+describe('createLogger request lines', () => {
+  it('scrubs the URL of every logged request, a framework request object or a plain one', () => {
+    const { lines, logger } = capture();
+    const token = 'ctk_iBo5eAgE2tQx_jVXPAHYX_AUrPjdi9EZ';
+    class FrameworkRequest {
+      headers = { 'accept-version': undefined };
+      get method() {
+        return 'PUT';
+      }
+      get url() {
+        return `/t/${token}/wconnect/x.php?ramal=201`;
+      }
+    }
+    logger.info({ req: new FrameworkRequest() }, 'incoming request');
+    logger.info({ req: { method: 'POST', url: '/cti/pop?token=cpt_Ab1Ab1Ab1Ab1Ab1Ab1Ab1Ab1Ab1Ab1', id: 'r2' } }, 'incoming request');
+    const [framework, plain] = lines.map((line) => JSON.parse(line).req);
+    expect(framework).toMatchObject({ method: 'PUT', url: '/t/***/wconnect/x.php?ramal=***' });
+    expect(plain).toEqual({ method: 'POST', url: '/cti/pop?token=***', id: 'r2' });
+  });
+});

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { REDACT_PATHS, REDACTED, redactSecrets } from './redact';
+import { REDACT_PATHS, REDACTED, redactSecrets, scrubText } from './redact';
 
 export type { Logger } from 'pino';
 
@@ -22,9 +22,10 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level ?? 'info',
       timestamp: pino.stdTimeFunctions.isoTime,
       base: { pid: process.pid },
-      serializers: { err: (err: Error) => redactSecrets(err), error: (err: Error) => redactSecrets(err) },
-      // Fastify's req/res go to their own serializers untouched (a copy made here would reach them as {}); pino's
-      // redact paths cover the request's credentials; everything else is redacted by key name, nested anywhere.
+      serializers: { err: (err: Error) => redactSecrets(err), error: (err: Error) => redactSecrets(err), req: serializeRequest },
+      // Fastify's req/res skip the formatter (a copy made there would reach their serializers as {}); the req serializer
+      // below scrubs the URL (a CTI token in the path, a credential in the query) of every request, matched by a route
+      // or not; pino's redact paths cover the request's credential headers; everything else is redacted by key name.
       formatters: { log: redactExceptRequest },
       redact: { paths: [...REDACT_PATHS, 'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'], censor: REDACTED },
       hooks: {
@@ -51,6 +52,28 @@ function prettyStream(): DestinationStream | undefined {
     process.stderr.write('LOG_PRETTY=1 needs pino-pretty (npm install --save-dev pino-pretty); logging JSON lines instead\n');
     return undefined;
   }
+}
+
+/**
+ * A request as log lines show it: Fastify's fields (its own serializer is replaced by this one, which takes precedence
+ * over it) with the URL through scrubText. A plain object logged as `req` keeps its keys, its `url` scrubbed.
+ */
+function serializeRequest(req: unknown): unknown {
+  if (req === null || typeof req !== 'object') return req;
+  const request = req as Record<string, unknown> & { headers?: Record<string, unknown>; socket?: { remotePort?: number } };
+  const shown: Record<string, unknown> =
+    Object.getPrototypeOf(request) === Object.prototype
+      ? { ...request }
+      : {
+          method: request.method,
+          url: request.url,
+          version: request.headers?.['accept-version'],
+          host: request.host,
+          remoteAddress: request.ip,
+          remotePort: request.socket?.remotePort,
+        };
+  if (typeof shown.url === 'string') shown.url = scrubText(shown.url);
+  return shown;
 }
 
 function redactExceptRequest(object: Record<string, unknown>): Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { maxHeaderSize as nodeMaxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { scrubText } from '@integrador/logging';
 import {
   EnqueueOutcomeUnknownError,
   IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -14,7 +15,14 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { domainHttpError } from '../error-status';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf, message } from '../i18n';
-import { TEXT_PATTERN } from '../schemas';
+import { PATTERN_TAKES, TEXT_PATTERN } from '../schemas';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** How a 415 says what the route accepts (the API's JSON by default; the CTI listeners take a form too). */
+    mediaTypeMessage?: 'UNSUPPORTED_MEDIA_TYPE' | 'UNSUPPORTED_MEDIA_TYPE_LISTENER';
+  }
+}
 
 /** The one error body of the API. */
 export interface ErrorBody {
@@ -98,6 +106,8 @@ function validationMessage(errors: ErrorObject[], locale: Locale, context: strin
   let text = first.message ?? 'inválido';
   if (first.keyword === 'additionalProperties') text = locale === 'en' ? 'is not allowed' : 'não é permitido';
   if (first.keyword === 'required') text = locale === 'en' ? 'is required' : 'é obrigatório';
+  const takes = first.keyword === 'pattern' ? PATTERN_TAKES.get(String((first.params as { pattern?: unknown }).pattern)) : undefined;
+  if (takes) text = locale === 'en' ? `must have ${takes.en}` : `deve ter ${takes['pt-BR']}`;
   const values = allowedValues(errors, first);
   if (values) text = allowedText(values, locale);
   return { field, text };
@@ -178,7 +188,8 @@ function fastifyClientError(error: FastifyError, request: FastifyRequest, locale
       String(request.headers['content-type'] ?? '')
         .split(';')[0]
         ?.trim() || '?';
-    return { code: 'UNSUPPORTED_MEDIA_TYPE', message: message(locale, 'UNSUPPORTED_MEDIA_TYPE', { type: type.slice(0, 100) }) };
+    const words = request.routeOptions.config?.mediaTypeMessage ?? 'UNSUPPORTED_MEDIA_TYPE';
+    return { code: 'UNSUPPORTED_MEDIA_TYPE', message: message(locale, words, { type: type.slice(0, 100) }) };
   }
   return undefined;
 }
@@ -245,7 +256,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const locale = localeOf(request);
     return send(reply, 404, {
       code: 'NOT_FOUND',
-      message: message(locale, 'ROUTE_NOT_FOUND', { route: `${request.method} ${request.url.split('?')[0]}` }),
+      // The path may hold a credential (a CTI listener token on a wrong method or an extra segment): shown scrubbed.
+      message: message(locale, 'ROUTE_NOT_FOUND', { route: `${request.method} ${scrubText(request.url.split('?')[0] ?? '')}` }),
     });
   });
 }

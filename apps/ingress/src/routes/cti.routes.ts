@@ -9,7 +9,7 @@ import {
   issuePopToken,
   LISTENER_PARAMETER_TAKES,
   listCalls,
-  OPERATOR_PAGE,
+  operatorPage,
   PopHub,
   RAMAL_PATTERN,
   RAMAL_TAKES,
@@ -25,7 +25,7 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf, message } from '../i18n';
-import { ErrorResponse, RowId, Text } from '../schemas';
+import { ErrorResponse, PatternText, RowId, Text } from '../schemas';
 
 /** The CTI settings the ingress needs (CTI_* variables). */
 export interface CtiRouteOptions {
@@ -85,6 +85,8 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
       done(null, querystring.parse(String(body))),
     );
+    // A text/plain body is no parameters (it was read as missing ones): a 415 saying what the listener takes, as for XML.
+    app.removeContentTypeParser('text/plain');
 
     const admit = await registerAdmissionLimit(app, deps.admission);
     const handle = async (request: FastifyRequest<{ Params: { token?: string; file: string } }>, reply: FastifyReply) => {
@@ -124,7 +126,14 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
     // request's child — measured as one of the largest costs a listener request had over a bare route.
     const warnLog = app.log.child({}, { level: 'warn' });
     const childLoggerFactory = (_logger: FastifyBaseLogger, bindings: Parameters<FastifyBaseLogger['child']>[0]) => warnLog.child(bindings);
-    const listenerRoute = { schema: { hide: true }, logLevel: 'warn', childLoggerFactory } as const;
+    // No HEAD route: Fastify's would run the GET handler, and an uptime checker's HEAD would record a call and pop it.
+    const listenerRoute = {
+      schema: { hide: true },
+      logLevel: 'warn',
+      childLoggerFactory,
+      exposeHeadRoute: false,
+      config: { mediaTypeMessage: 'UNSUPPORTED_MEDIA_TYPE_LISTENER' },
+    } as const;
     for (const path of ['/wconnect/:file', '/t/:token/wconnect/:file']) {
       app.get(path, listenerRoute, handle);
       app.post(path, listenerRoute, handle);
@@ -171,8 +180,12 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       },
     );
 
-    app.get('/cti/operador', { schema: { hide: true } }, async (_request, reply) =>
-      reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(OPERATOR_PAGE),
+    app.get('/cti/operador', { schema: { hide: true } }, async (request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('vary', 'accept-language')
+        .send(operatorPage(localeOf(request))),
     );
   };
 }
@@ -195,7 +208,8 @@ const CallResponse = Type.Object({
   semInicio: Type.Boolean({ description: 'the end arrived without its start' }),
   erro: Type.Union([Type.String(), Type.Null()]),
   motivo: Type.Union([Type.String(), Type.Null()], {
-    description: 'why the hub ended the call (não atendida, sem fim recebido, ramal sem fim), in the Accept-Language; null otherwise',
+    description:
+      'why the hub ended the call (não atendida, sem fim recebido, ramal sem fim, transferida), in the Accept-Language; null otherwise',
   }),
 });
 
@@ -227,11 +241,45 @@ function callView(row: CallRow, locale: Locale) {
 }
 
 // The listener's rule (@integrador/cti owns it): a ramal the PBX reports can be popped, called from and filtered on.
-const Ramal = Type.String({ pattern: RAMAL_PATTERN, description: `the extension (usuarios.ramal): ${RAMAL_TAKES.en}` });
+const Ramal = PatternText(RAMAL_PATTERN, RAMAL_TAKES, { description: `the extension (usuarios.ramal): ${RAMAL_TAKES.en}` });
+
+/** What click-to-call's numero takes (digits and the signs a written number holds). */
+const NUMERO_TAKES = {
+  'pt-BR': 'até 40 caracteres entre dígitos, espaços, +, (, ), . e -',
+  en: 'up to 40 digits, spaces, +, (, ), . or -',
+};
+
+/**
+ * The CTI API's bodies take strings as strings only: the ingress's schema coercion (coerceTypes 'array', for query
+ * strings) would take ["201"] or 201 for a ramal. A body field whose schema is a string and whose value is not one is
+ * refused here, before the schema, in the schema's words.
+ */
+function stringsOnly(request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) {
+  const body = request.body as Record<string, unknown> | undefined;
+  const properties = (request.routeOptions.schema?.body as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties;
+  if (!body || typeof body !== 'object' || Array.isArray(body) || !properties) return done();
+  const name = Object.keys(body).find((key) => properties[key]?.type === 'string' && typeof body[key] !== 'string');
+  if (name === undefined) return done();
+  const error = Object.assign(new Error('body field is not a string'), {
+    statusCode: 400,
+    validationContext: 'body',
+    validation: [
+      {
+        keyword: 'type',
+        instancePath: `/${name}`,
+        schemaPath: `#/properties/${name}/type`,
+        params: { type: 'string' },
+        message: 'must be string',
+      },
+    ],
+  });
+  done(error);
+}
 
 /** The tenant's CTI API (API key): pop tokens, click-to-call, the call log. Every query is bound to the key's empresa. */
 export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
+    app.addHook('preValidation', stringsOnly);
     app.post(
       '/cti/pop-tokens',
       {
@@ -266,7 +314,7 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
           tags: ['cti'],
           summary: 'Ask the PBX to dial numero from ramal (queue cti, job cti.click-to-call)',
           body: Type.Object(
-            { ramal: Ramal, numero: Type.String({ minLength: 1, maxLength: 40, pattern: '^[0-9+()\\s.-]+$' }) },
+            { ramal: Ramal, numero: PatternText('^[0-9+()\\s.-]+$', NUMERO_TAKES, { minLength: 1, maxLength: 40 }) },
             { additionalProperties: false },
           ),
           response: {

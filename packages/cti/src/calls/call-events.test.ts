@@ -237,6 +237,55 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     expect(await activePops(redis, prefix, empresaId, ramal)).toEqual([]);
   });
 
+  it('an end without a start names the caller it finds, of its own empresa only (trial F4)', async () => {
+    const conta = await insertConta(database.db, empresaId, 'Só Fim', { celular: '(47) 99876-1234' });
+    const outra = await createEmpresa(database.db, 'Outra F4');
+    await insertConta(database.db, outra, 'Alheia', { celular: '(47) 99876-1234' });
+    expect(await processCallEvent(deps, event('fim', '3711', '47998761234', new Date()))).toMatchObject({ semInicio: true });
+    expect((await rows('3711')).map((r) => [r.sem_inicio, r.conta_id, r.status])).toEqual([[1, conta, 'finalizada']]);
+  });
+
+  it("a call that rang on one ramal and ended on another closes the first ramal's row as transferida and its card (trial F6)", async () => {
+    const now = Date.now();
+    await processCallEvent(deps, event('inicio', '3721', '4733221100', new Date(now - 20000)));
+    const handedOver = new Date(now - 8000);
+    await processCallEvent(deps, event('inicio', '3722', '4733221100', handedOver));
+    // An unknown caller on a third ramal is not the same call: it keeps ringing.
+    await processCallEvent(deps, event('inicio', '3723', 'anonymous', new Date(now - 20000)));
+    expect(await activePops(redis, prefix, empresaId, '3721')).not.toEqual([]);
+    await processCallEvent(deps, event('fim', '3722', '(47) 3322-1100', new Date(now), { urlAudio: 't.wav' }));
+    await processCallEvent(deps, event('fim', '3724', 'anonymous', new Date(now)));
+    const [first] = await rows('3721');
+    expect(first).toMatchObject({ status: 'transferida', duracao_segundos: 12, evento_fim_id: null });
+    expect(new Date(first?.fim as Date | string).getTime()).toBe(handedOver.getTime());
+    expect((await rows('3722')).map((r) => [r.status, r.url_audio, r.duracao_segundos])).toEqual([['finalizada', 't.wav', 8]]);
+    expect((await rows('3723')).map((r) => r.status)).toEqual(['tocando']);
+    expect(await activePops(redis, prefix, empresaId, '3721')).toEqual([]);
+    expect(callStatusReason('en', 'transferida')).toMatch(/transferred/);
+    // Its own end after all (two calls from one switchboard number): that end closes it, not a row of its own.
+    await processCallEvent(deps, event('fim', '3721', '4733221100', new Date(now + 1000)));
+    expect((await rows('3721')).map((r) => [r.status, r.sem_inicio, r.duracao_segundos])).toEqual([['finalizada', 0, 21]]);
+  });
+
+  it('a call from another ramal is internal: logged as interna and popped as an internal call, not an unknown caller (trial F8)', async () => {
+    await processCallEvent(deps, event('inicio', '3741', '3502', new Date()));
+    expect((await rows('3741')).map((r) => [r.direcao, r.status, r.conta_id])).toEqual([['interna', 'tocando', null]]);
+    const active = (await activePops(redis, prefix, empresaId, '3741')).map((text) => JSON.parse(text) as Record<string, unknown>);
+    expect(active).toEqual([expect.objectContaining({ type: 'caller', numero: '3502', interno: true, matches: [] })]);
+    await processCallEvent(deps, event('fim', '3742', '3502', new Date()));
+    expect((await rows('3742')).map((r) => [r.direcao, r.sem_inicio])).toEqual([['interna', 1]]);
+  });
+
+  it('an end stamped before its start makes one row that never ends before it begins (trial F7)', async () => {
+    const endedAt = new Date(Date.now() - 5000);
+    await processCallEvent(deps, event('fim', '3731', '4733221199', endedAt));
+    await processCallEvent(deps, event('inicio', '3731', '4733221199', new Date(endedAt.getTime() + 600)));
+    const [row, ...more] = await rows('3731');
+    expect(more).toEqual([]);
+    expect(row).toMatchObject({ status: 'finalizada', sem_inicio: 0, duracao_segundos: 0 });
+    expect(new Date(row?.fim as Date | string).getTime()).toBe(new Date(row?.inicio as Date | string).getTime());
+  });
+
   it('a start with an invalid 40-digit number is logged, its normalised number capped at the column (varchar 30)', async () => {
     const telefone = '1234567890'.repeat(4);
     await processCallEvent(deps, event('inicio', '3511', telefone, new Date(Date.now() - 5000)));

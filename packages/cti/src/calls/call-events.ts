@@ -13,7 +13,9 @@ import {
   closeCall,
   closeStaleCalls,
   closeStaleExtensionCalls,
+  closeTransferredCalls,
   closeUnansweredCalls,
+  ENDABLE_STATUSES,
   findCallByEndEvent,
   findCallByEvent,
   findOpenCall,
@@ -21,7 +23,6 @@ import {
   foldEndIntoCall,
   insertCall,
   insertStartThenFindLateEnd,
-  OPEN_STATUSES,
   pairLateStart,
   type StartToLog,
   startsWithoutReading,
@@ -63,7 +64,10 @@ export type CallEventResult =
   | { kind: 'inicio'; ligacaoId: number; matches: number; paired: boolean }
   | { kind: 'fim'; ligacaoId: number; semInicio: boolean; duplicate?: boolean };
 
-const publicNumber = (phone: NormalizedPhone) => (phone.kind === 'nacional' ? phone.e164 : phone.digits || null);
+const publicNumber = (phone: NormalizedPhone) =>
+  phone.kind === 'nacional' || phone.kind === 'internacional' ? phone.e164 : phone.digits || null;
+/** A call from an extension is internal (ramal to ramal): it is logged and popped as such, never as an unknown caller. */
+const directionOf = (phone: NormalizedPhone) => (phone.kind === 'ramal' ? ('interna' as const) : ('entrada' as const));
 const matchKey = (phone: NormalizedPhone, raw: string) => (phone.key || raw).slice(0, 20);
 
 /** The usuario whose ramal this is, through the deps' cache when there is one. */
@@ -142,7 +146,7 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
     key,
     contaId: first?.contaId ?? null,
     contatoId: first?.tabela === 'contatos' ? first.id : null,
-    direcao: 'entrada' as const,
+    direcao: directionOf(phone),
     status: 'tocando' as const,
     inicio: receivedAt,
     eventId: event.eventId,
@@ -152,7 +156,14 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   // after the call log: the operator waits for the card, not for the row.
   const card = async () => {
     if (before?.endedFirst || cardFrom !== 'worker') return;
-    const shown = { type: 'caller' as const, callId: event.eventId, ramal: event.ramal, numero: event.telefone, normalizado };
+    const shown = {
+      type: 'caller' as const,
+      callId: event.eventId,
+      ramal: event.ramal,
+      numero: event.telefone,
+      normalizado,
+      ...(phone.kind === 'ramal' ? { interno: true as const } : {}),
+    };
     await publishPop(deps.redis, deps.prefix, empresaId, { ...shown, recebidoEm: event.receivedAt, matches }, deps.callTimeoutMs);
   };
   if (!before) {
@@ -166,7 +177,7 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   if (existing) {
     // A run of this job inserted the row and failed before it saw the end that came meanwhile (its end-only row): that
     // end is folded in now, not left beside an open row.
-    const open = (OPEN_STATUSES as readonly (string | null)[]).includes(existing.status);
+    const open = (ENDABLE_STATUSES as readonly (string | null)[]).includes(existing.status);
     const folded = Boolean(open && endedFirst && (await foldEndIntoCall(db, existing, endedFirst)));
     if (folded && endedFirst) await publishEnded(deps, existing, endedFirst);
     return { kind: 'inicio', ligacaoId: existing.id, matches: matches.length, paired: folded };
@@ -201,7 +212,7 @@ async function logStartInOneTrip(deps: CallEventDeps, call: StartToLog['call']) 
     // The insert met this event's row and the read after it did not (deleted meanwhile): another run may settle it.
     throw new CtiError('CTI_CALL_ROW_MISSING', false, `ligacoes: the row of start event ${call.eventId} was neither inserted nor found`);
   }
-  const open = (OPEN_STATUSES as readonly (string | null)[]).includes(opened.status);
+  const open = (ENDABLE_STATUSES as readonly (string | null)[]).includes(opened.status);
   const folded = Boolean(lateEnd && open && (await foldEndIntoCall(db, opened, lateEnd)));
   if (folded && lateEnd) await publishEnded(deps, opened, lateEnd);
   return { ligacaoId: opened.id, paired: folded };
@@ -234,9 +245,13 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
     if (await closeCall(db, open, endedAt, event.urlAudio ?? null, event.eventId)) {
       const ended = { type: 'ended' as const, callId: open.evento_id ?? event.eventId, ramal: event.ramal, numero: event.telefone };
       await publishPop(deps.redis, deps.prefix, empresaId, { ...ended, encerradoEm: event.receivedAt }, deps.callTimeoutMs);
+      await handOver(deps, event, phone, key, new Date(timestampMs(open.inicio) ?? endedAt.getTime()));
       return { kind: 'fim', ligacaoId: open.id, semInicio: false };
     }
   }
+  // No start of this call was logged: the caller is looked up here (bound to the tenant), so the row names its records.
+  const searchable = phone.kind === 'nacional' || phone.kind === 'local';
+  const first = searchable ? (await findCallers(db, empresaId, phone))[0] : undefined;
   const ligacaoId = await insertCall(db, {
     empresaId,
     ramal: event.ramal,
@@ -244,9 +259,9 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
     telefone: event.telefone,
     normalizado: publicNumber(phone),
     key,
-    contaId: null,
-    contatoId: null,
-    direcao: 'entrada',
+    contaId: first?.contaId ?? null,
+    contatoId: first?.tabela === 'contatos' ? first.id : null,
+    direcao: directionOf(phone),
     status: 'finalizada',
     inicio: endedAt,
     fim: endedAt,
@@ -260,9 +275,24 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   const logged = lateStart ? await findCallByEndEvent(db, empresaId, event.eventId) : undefined;
   if (lateStart && logged && (await foldEndIntoCall(db, lateStart, logged))) {
     await publishEnded(deps, lateStart, event);
+    await handOver(deps, event, phone, key, new Date(timestampMs(lateStart.inicio) ?? endedAt.getTime()));
     return { kind: 'fim', ligacaoId: lateStart.id, semInicio: false };
   }
   return { kind: 'fim', ligacaoId, semInicio: true };
+}
+
+/**
+ * A transfer (reference cti.md §7: a call can end on a different ramal): the end that closes a number's call on one
+ * ramal closes that number's calls still ringing on other ramais since before the closed call began, as "transferida",
+ * and takes them off those ramais' screen pops — else the first ramal's row and card stayed "tocando" until
+ * CTI_CALL_TIMEOUT_MS. Only for a real number (unknown callers and extensions share no caller to follow), and only
+ * when the end closed a call of its own ramal (an end-only row may be an end whose start is not logged yet). A call
+ * closed so that gets its own end after all (two calls from one switchboard number) is closed by it (ENDABLE_STATUSES).
+ */
+async function handOver(deps: CallEventDeps, event: CtiCallEventPayload, phone: NormalizedPhone, key: string, handedOverAt: Date) {
+  if (phone.kind !== 'nacional' && phone.kind !== 'local') return;
+  const closed = await closeTransferredCalls(deps.db, event.tenant.empresaId, event.ramal, key, handedOverAt);
+  for (const call of closed) await publishEnded(deps, call, { ...event, receivedAt: handedOverAt.toISOString() });
 }
 
 /** Processes one listener event (job cti.call-event); idempotent, so a job that runs twice writes nothing twice. */

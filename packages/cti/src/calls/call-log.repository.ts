@@ -27,6 +27,17 @@ export const OPEN_STATUSES = ['tocando', 'em andamento', 'discando'] as const;
 export const RING_EXPIRED = 'não atendida';
 /** A click-to-call to an internal extension closed by CTI_EXTENSION_CALL_TIMEOUT_MS: the PBX sends no end for those. */
 export const EXTENSION_EXPIRED = 'ramal sem fim';
+/**
+ * A call that rang on one ramal and ended on another (a transfer, reference cti.md §7): the first ramal's row, closed
+ * when the end came from the other ramal, at the time that ramal's call began. The call is logged on the ramal it ended on.
+ */
+export const TRANSFERRED = 'transferida';
+/**
+ * The statuses an end may close: the open ones, and a call the hub closed as TRANSFERRED — an end on its own ramal
+ * says it was no transfer after all (another call from the same number, a switchboard's, ended on the other ramal),
+ * and that end closes it as it would have.
+ */
+export const ENDABLE_STATUSES = [...OPEN_STATUSES, TRANSFERRED] as const;
 export type CallStatus =
   | 'tocando'
   | 'em andamento'
@@ -34,6 +45,7 @@ export type CallStatus =
   | 'sem fim recebido'
   | typeof RING_EXPIRED
   | typeof EXTENSION_EXPIRED
+  | typeof TRANSFERRED
   | 'discando'
   | 'falhou';
 
@@ -62,7 +74,7 @@ export async function findCallByEndEvent(db: Db, empresaId: number, eventId: str
  * and start). Only an open call: WConnect's end names no call (no call id), so a call the hub closed already (the ring
  * timeout's "não atendida", "sem fim recebido") or one ended is never taken — the end of a later call of the same
  * number whose start was lost would close it with the wrong duration and leave its own call unlogged. Such an end is
- * logged as its own call (sem_inicio). A PBX kind that sends a call id would match on that id instead.
+ * logged as its own call (sem_inicio); a call closed as TRANSFERRED is still taken (ENDABLE_STATUSES). A PBX kind that sends a call id would match on that id instead.
  */
 export async function findOpenCall(db: Db, empresaId: number, ramal: string, key: string, endedAt: Date): Promise<CallRow | undefined> {
   return db
@@ -71,7 +83,7 @@ export async function findOpenCall(db: Db, empresaId: number, ramal: string, key
     .where('empresa_id', '=', empresaId)
     .where('ramal', '=', ramal)
     .where('chave_telefone', '=', key)
-    .where('status', 'in', [...OPEN_STATUSES])
+    .where('status', 'in', [...ENDABLE_STATUSES])
     .where('inicio', '<=', timestampValue(db, new Date(endedAt.getTime() + INGRESS_CLOCK_SKEW_MS)))
     .orderBy('inicio', 'desc')
     .orderBy('id', 'desc')
@@ -160,7 +172,8 @@ export interface NewCall {
   key: string;
   contaId: number | null;
   contatoId: number | null;
-  direcao: 'entrada' | 'saida';
+  /** interna: the caller is an extension of the PBX (a ramal-to-ramal call, reference cti.md §2: no caller lookup). */
+  direcao: 'entrada' | 'saida' | 'interna';
   status: CallStatus;
   inicio: Date;
   fim?: Date;
@@ -467,20 +480,56 @@ async function retakeLostEnds(
 /** Closes an open call at `fim`; false when another event (or the sweep) closed it first. */
 export async function closeCall(db: Db, call: CallRow, fim: Date, urlAudio: string | null, endEventId: string): Promise<boolean> {
   const started = timestampMs(call.inicio) ?? fim.getTime();
+  // An end stamped before its start (two ingress clocks, or the end's job first) ends the call as it starts: never before.
+  const ended = Math.max(fim.getTime(), started);
   const result = await db
     .updateTable('ligacoes')
     .set({
       status: 'finalizada',
-      fim: timestampValue(db, fim),
-      duracao_segundos: Math.max(0, Math.round((fim.getTime() - started) / 1000)),
+      fim: timestampValue(db, new Date(ended)),
+      duracao_segundos: Math.round((ended - started) / 1000),
       url_audio: urlAudio,
       evento_fim_id: endEventId,
     })
     .where('empresa_id', '=', call.empresa_id)
     .where('id', '=', call.id)
-    .where('status', 'in', [...OPEN_STATUSES])
+    .where('status', 'in', [...ENDABLE_STATUSES])
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Closes as TRANSFERRED the incoming calls of (empresa, number key) still ringing on ramais other than `ramal` that
+ * began at or before `handedOverAt`: the end of that number came from `ramal`, so the call was handed over to it. Each
+ * row is closed at `handedOverAt`, only if it is still ringing (its own end or a sweep may close it first). Returns the
+ * rows closed, to take them off their ramais' screen pops.
+ */
+export async function closeTransferredCalls(db: Db, empresaId: number, ramal: string, key: string, handedOverAt: Date): Promise<CallRow[]> {
+  const ringing = await db
+    .selectFrom('ligacoes')
+    .selectAll()
+    .where('empresa_id', '=', empresaId)
+    .where('chave_telefone', '=', key)
+    .where('ramal', '!=', ramal)
+    .where('direcao', '=', 'entrada')
+    .where('status', '=', 'tocando')
+    .where('inicio', '<=', timestampValue(db, handedOverAt))
+    .execute();
+  const closed: CallRow[] = [];
+  for (const call of ringing) {
+    const started = timestampMs(call.inicio) ?? handedOverAt.getTime();
+    const ended = Math.max(handedOverAt.getTime(), started);
+    const duracao = Math.round((ended - started) / 1000);
+    const result = await db
+      .updateTable('ligacoes')
+      .set({ status: TRANSFERRED, fim: timestampValue(db, new Date(ended)), duracao_segundos: duracao })
+      .where('empresa_id', '=', empresaId)
+      .where('id', '=', call.id)
+      .where('status', '=', 'tocando')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) closed.push({ ...call, status: TRANSFERRED });
+  }
+  return closed;
 }
 
 /**
@@ -523,6 +572,8 @@ export async function pairLateStart(db: Db, call: CallRow, start: Partial<NewCal
     .updateTable('ligacoes')
     .set({
       inicio: timestampValue(db, start.inicio),
+      // An end stamped before the start that came late: the call ends as it starts, never before (duration 0).
+      fim: timestampValue(db, new Date(Math.max(ended, start.inicio.getTime()))),
       duracao_segundos: Math.max(0, Math.round((ended - start.inicio.getTime()) / 1000)),
       sem_inicio: 0,
       evento_id: start.eventId,

@@ -1,5 +1,5 @@
 import { defineCatalogue, type Locale } from '@integrador/i18n';
-import { type CallStatus, EXTENSION_EXPIRED, RING_EXPIRED } from './call-log.repository';
+import { type CallStatus, EXTENSION_EXPIRED, RING_EXPIRED, TRANSFERRED } from './call-log.repository';
 
 /**
  * Why the hub, not the PBX, ended a call: the statuses its sweep writes, worded for the call log's readers (API
@@ -15,6 +15,10 @@ const REASONS = defineCatalogue({
     'pt-BR':
       'encerrada pelo hub: ligação para um ramal interno ainda em andamento após CTI_EXTENSION_CALL_TIMEOUT_MS; a central não envia o fim de ligações entre ramais',
     en: 'ended by the hub: a call to an internal extension still in progress after CTI_EXTENSION_CALL_TIMEOUT_MS; the PBX sends no end for calls between extensions',
+  },
+  [TRANSFERRED]: {
+    'pt-BR': 'encerrada pelo hub: a ligação foi transferida — o fim chegou por outro ramal, onde a ligação está registrada',
+    en: 'ended by the hub: the call was transferred — its end came from another ramal, where the call is logged',
   },
   'sem fim recebido': {
     'pt-BR': 'encerrada pelo hub: ficou aberta além de CTI_CALL_TIMEOUT_MS sem a central enviar o fim da ligação',
@@ -40,6 +44,7 @@ const CALL_STATUS_WORDS: Record<Locale, Record<CallStatus, string>> = {
     'sem fim recebido': 'sem fim recebido',
     [RING_EXPIRED]: 'não atendida',
     [EXTENSION_EXPIRED]: 'ramal sem fim',
+    [TRANSFERRED]: 'transferida',
     discando: 'discando',
     falhou: 'falhou',
   },
@@ -50,6 +55,7 @@ const CALL_STATUS_WORDS: Record<Locale, Record<CallStatus, string>> = {
     'sem fim recebido': 'no end received',
     [RING_EXPIRED]: 'unanswered',
     [EXTENSION_EXPIRED]: 'extension, no end',
+    [TRANSFERRED]: 'transferred',
     discando: 'dialing',
     falhou: 'failed',
   },

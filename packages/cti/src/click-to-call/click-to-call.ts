@@ -102,7 +102,7 @@ export async function placeCall(deps: ClickToCallDeps, call: CtiClickToCallPaylo
       ramal: call.ramal,
       usuarioId: await usuarioOfRamal(db, empresaId, call.ramal),
       telefone: call.numero,
-      normalizado: phone.kind === 'nacional' ? phone.e164 : phone.digits || null,
+      normalizado: phone.kind === 'nacional' || phone.kind === 'internacional' ? phone.e164 : phone.digits || null,
       key: (phone.key || call.numero).slice(0, 20),
       contaId: customer?.contaId ?? null,
       contatoId: customer?.tabela === 'contatos' ? customer.id : null,

@@ -303,4 +303,10 @@ describe('click-to-call: the dial prefix', () => {
     expect(dialled('(11) 98765-4321')).toBe('911987654321');
     expect(dialled('3502')).toBe('3502');
   });
+
+  it('dials a number of another country, written with its +, as 00 + country code + number after the prefix (trial F8)', () => {
+    const withPrefix = { ...settings('http://10.0.0.9/dial?para={numero_destino}'), dialPrefix: '9' };
+    expect(buildPbxRequest(withPrefix, { ramal: '3501', numero: '+1 212 555 1234' }, env).dialled).toBe('90012125551234');
+    expect(buildPbxRequest(withPrefix, { ramal: '3501', numero: '+351 21 234 5678' }, env).dialled).toBe('900351212345678');
+  });
 });

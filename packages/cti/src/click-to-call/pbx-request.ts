@@ -63,6 +63,15 @@ function nationalDialling(e164: string, national: string): string {
 }
 
 /**
+ * A number of another country as it is dialled from Brazil, before the prefix: the international prefix 00, then the
+ * country code and the number (E.164 without its +). The carrier code (CSP) that Brazilian carriers put between 00
+ * and the country code is the PBX's outbound route's to add, as for national long-distance calls.
+ */
+function internationalDialling(e164: string): string {
+  return `00${e164.slice(1)}`;
+}
+
+/**
  * Builds the click-to-call request from the tenant's template (seed 002: the integrator's listener URL with origin
  * and destination parameters). The dial prefix goes before every number except internal extensions.
  */
@@ -76,7 +85,12 @@ export function buildPbxRequest(
   const phone = normalizePhone(call.numero, { ramalLength: settings.ramalLength });
   if (phone.kind === 'invalido') throw new CtiError('CTI_INVALID_NUMBER', true, `"${call.numero}" is not a number that can be dialled`);
   const interno = phone.kind === 'ramal';
-  const number = phone.kind === 'nacional' ? nationalDialling(phone.e164, phone.national) : phone.digits;
+  const number =
+    phone.kind === 'nacional'
+      ? nationalDialling(phone.e164, phone.national)
+      : phone.kind === 'internacional'
+        ? internationalDialling(phone.e164)
+        : phone.digits;
   const dialled = interno ? number : `${settings.dialPrefix}${number}`;
   const values: Record<string, string> = {
     ramal_origem: call.ramal,

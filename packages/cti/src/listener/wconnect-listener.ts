@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ONE_LINE_TEXT_PATTERN } from '@integrador/jobs';
 import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import type { Redis } from 'ioredis';
@@ -72,18 +73,42 @@ export interface ListenerParameterFault {
  */
 export const LISTENER_PARAMETER_TAKES: Record<ListenerParameter, { 'pt-BR': string; en: string }> = {
   ramal: RAMAL_TAKES,
-  telefone: { 'pt-BR': `até ${LIMITS.telefone} caracteres`, en: `up to ${LIMITS.telefone} characters` },
-  url_audio: { 'pt-BR': `opcional, até ${LIMITS.url_audio} caracteres`, en: `optional, up to ${LIMITS.url_audio} characters` },
+  telefone: {
+    'pt-BR': `até ${LIMITS.telefone} caracteres, numa linha, sem caracteres de controle`,
+    en: `up to ${LIMITS.telefone} characters on one line, no control characters`,
+  },
+  url_audio: {
+    'pt-BR': `opcional, até ${LIMITS.url_audio} caracteres, numa linha, sem caracteres de controle`,
+    en: `optional, up to ${LIMITS.url_audio} characters on one line, no control characters`,
+  },
 };
 
-/** Every parameter of a request that breaks its rule (empty: all fine). */
-function parameterFaults(ramal: string, telefone: string, urlAudio: string): ListenerParameterFault[] {
+/** One line of text, the API's rule for its text fields (@integrador/jobs): no control character, tab or line break. */
+const ONE_LINE_TEXT = new RegExp(ONE_LINE_TEXT_PATTERN);
+
+/** A parameter's text as sent, unchanged; '' when absent; undefined when it is not one string (a JSON object, number, array, a repeated field). */
+function param(params: Record<string, unknown>, name: string): string | undefined {
+  const value = params[name];
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Every parameter of a request that breaks its rule (empty: all fine). Values are taken as sent, as the API takes
+ * them: a padded or multi-line ramal ('201\n') is not ramal 201, and a telefone or url_audio holding a control
+ * character, tab or line break is refused rather than stored.
+ */
+function parameterFaults(ramal: string | undefined, telefone: string | undefined, urlAudio: string | undefined): ListenerParameterFault[] {
   const faults: ListenerParameterFault[] = [];
-  if (!ramal) faults.push({ field: 'ramal', problem: 'missing' });
-  else if (!isRamal(ramal)) faults.push({ field: 'ramal', problem: 'invalid' });
-  if (!telefone) faults.push({ field: 'telefone', problem: 'missing' });
-  else if (telefone.length > LIMITS.telefone) faults.push({ field: 'telefone', problem: 'invalid' });
-  if (urlAudio.length > LIMITS.url_audio) faults.push({ field: 'url_audio', problem: 'invalid' });
+  if (ramal === '') faults.push({ field: 'ramal', problem: 'missing' });
+  else if (ramal === undefined || !isRamal(ramal)) faults.push({ field: 'ramal', problem: 'invalid' });
+  if (telefone === '') faults.push({ field: 'telefone', problem: 'missing' });
+  else if (telefone === undefined || telefone.length > LIMITS.telefone || !ONE_LINE_TEXT.test(telefone)) {
+    faults.push({ field: 'telefone', problem: 'invalid' });
+  }
+  if (urlAudio === undefined || urlAudio.length > LIMITS.url_audio || !ONE_LINE_TEXT.test(urlAudio)) {
+    faults.push({ field: 'url_audio', problem: 'invalid' });
+  }
   return faults;
 }
 
@@ -92,11 +117,6 @@ function parameterFaults(ramal: string, telefone: string, urlAudio: string): Lis
  * one after the other), so this caps the lookups' share of the ingress pool (10 by default) at under a third.
  */
 const MAX_LOOKUPS = 3;
-
-function param(params: Record<string, unknown>, name: string): string {
-  const value = params[name];
-  return (Array.isArray(value) ? String(value[0] ?? '') : value === undefined || value === null ? '' : String(value)).trim();
-}
 
 /**
  * Seed 002's WConnect listeners (ConsultaRamal = call start, FinalizaLigacao = call end): resolves the tenant from the
@@ -147,7 +167,7 @@ export class WConnectListener {
     const telefone = param(request.params, 'telefone');
     const urlAudio = param(request.params, 'url_audio');
     const faults = parameterFaults(ramal, telefone, urlAudio);
-    if (faults.length > 0) return { status: 400, faults };
+    if (faults.length > 0 || ramal === undefined || telefone === undefined || urlAudio === undefined) return { status: 400, faults };
     await request.admit?.(settings.empresaId);
 
     const { producer, dedupeWindowMs } = this.options;
@@ -198,13 +218,19 @@ export class WConnectListener {
     phone: NormalizedPhone,
   ): Promise<void> {
     const { db, redis, prefix, callTimeoutMs } = this.options;
-    const normalizado = phone.kind === 'nacional' ? phone.e164 : phone.digits || null;
+    const normalizado = phone.kind === 'nacional' || phone.kind === 'internacional' ? phone.e164 : phone.digits || null;
     const searchable = phone.kind === 'nacional' || phone.kind === 'local';
     // Lookups in flight are capped well below the pool: a burst must never starve the listener's own reads (tenant
     // settings) of connections. Past the cap the call still rings from here, and the worker pops its card.
     const looking = searchable && this.lookups < MAX_LOOKUPS;
     // "consultando": the card follows from here, so worker-cti waits a moment for it instead of looking up too.
-    const ringing = { type: 'ringing' as const, ...call, normalizado, ...(looking ? { consultando: true } : {}) };
+    const ringing = {
+      type: 'ringing' as const,
+      ...call,
+      normalizado,
+      ...(looking ? { consultando: true } : {}),
+      ...(phone.kind === 'ramal' ? { interno: true as const } : {}),
+    };
     const ring = () => publishPop(redis, prefix, empresaId, ringing, callTimeoutMs);
     if (searchable && !looking) {
       await ring();

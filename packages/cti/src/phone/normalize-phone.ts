@@ -6,6 +6,8 @@ export type NormalizedPhone =
   | { kind: 'ramal'; digits: string; key: string }
   /** A Brazilian number with its DDD: E.164, DDD and the matching keys. */
   | { kind: 'nacional'; digits: string; e164: string; ddd: string; national: string; keyDdd: string; key8: string; key: string }
+  /** A valid number of another country, written with its +: kept in E.164 (no CRM phone index key: matched as is). */
+  | { kind: 'internacional'; digits: string; e164: string; key: string }
   /** 8 or 9 digits without a DDD: only the last-8 key matches. */
   | { kind: 'local'; digits: string; key8: string; key: string }
   /** Nothing a phone index can use (empty, too short to be a number but longer than a ramal, a foreign number…). */
@@ -15,6 +17,9 @@ export interface NormalizeOptions {
   /** Numbers with at most this many digits are extensions (the tenant's ramal length; default 4). */
   ramalLength?: number;
 }
+
+/** The text of an extension: digits, spaces and the signs a dial string holds. */
+const EXTENSION_TEXT = /^[\d\s().*#-]+$/;
 
 const last8 = (national: string) => national.slice(-8);
 
@@ -29,6 +34,12 @@ function parseBrazilian(text: string): string | undefined {
   const parsed = parsePhoneNumberFromString(text, 'BR');
   if (!parsed?.isValid() || parsed.countryCallingCode !== '55') return undefined;
   return parsed.nationalNumber;
+}
+
+/** A valid number of a country other than Brazil in E.164, or undefined. */
+function parseForeign(text: string): string | undefined {
+  const parsed = parsePhoneNumberFromString(text);
+  return parsed?.isValid() && parsed.countryCallingCode !== '55' ? parsed.number : undefined;
 }
 
 /** 10 digits whose subscriber part starts 6–9: a mobile written before the ninth digit (2012–2016) — insert it. */
@@ -47,7 +58,11 @@ export function normalizePhone(raw: string | null | undefined, options: Normaliz
   let digits = text.replace(/\D/g, '');
   const ramalLength = options.ramalLength ?? 4;
   if (digits.length === 0) return { kind: 'invalido', digits, key: '' };
-  if (digits.length <= ramalLength && !text.startsWith('+')) return { kind: 'ramal', digits, key: `r${digits}` };
+  if (digits.length <= ramalLength && !text.startsWith('+')) {
+    // An extension is written with digits (and dialling signs) only: words or markup holding a digit or two
+    // ('<script>1</script>', a broken escape '%E0%A4%A') are no number at all, not extension 1.
+    return EXTENSION_TEXT.test(text) ? { kind: 'ramal', digits, key: `r${digits}` } : { kind: 'invalido', digits, key: digits };
+  }
   // "00 55 …" / "0 55 …" (international prefix to Brazil): libphonenumber would read the 55 as a carrier code.
   if (/^0{1,2}55\d{10,11}$/.test(digits)) digits = digits.replace(/^0{1,2}55/, '');
   const candidates = [text.startsWith('+') ? `+${digits}` : digits];
@@ -63,5 +78,10 @@ export function normalizePhone(raw: string | null | undefined, options: Normaliz
     if (mobile && parseBrazilian(mobile)) return fromNational(digits, mobile);
   }
   if (digits.length === 8 || digits.length === 9) return { kind: 'local', digits, key8: last8(digits), key: last8(digits) };
+  // '+1 212 555 1234': a valid number of another country keeps its + (E.164), so it can be shown and dialled as such.
+  if (text.startsWith('+')) {
+    const foreign = parseForeign(`+${digits}`);
+    if (foreign) return { kind: 'internacional', digits, e164: foreign, key: foreign };
+  }
   return { kind: 'invalido', digits, key: digits };
 }

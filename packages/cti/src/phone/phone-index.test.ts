@@ -206,5 +206,19 @@ describe('normalizePhone', () => {
     expect(normalizePhone('0214732100123')).toMatchObject({ kind: 'nacional', e164: '+554732100123' });
     expect(normalizePhone('')).toMatchObject({ kind: 'invalido' });
     expect(normalizePhone('123456')).toMatchObject({ kind: 'invalido' });
+    // Words or markup with a digit in them are no extension (trial F5).
+    expect(normalizePhone('<script>1</script>')).toMatchObject({ kind: 'invalido' });
+    expect(normalizePhone('%E0%A4%A')).toMatchObject({ kind: 'invalido' });
+    expect(normalizePhone('*31#')).toMatchObject({ kind: 'ramal', digits: '31' });
+    expect(normalizePhone('20-1')).toMatchObject({ kind: 'ramal', digits: '201' });
+    // A number of another country keeps its + (E.164); without the + or valid digits it is no number (trial F8).
+    expect(normalizePhone('+1 212 555 1234')).toEqual({
+      kind: 'internacional',
+      digits: '12125551234',
+      e164: '+12125551234',
+      key: '+12125551234',
+    });
+    expect(normalizePhone('+1 000')).toMatchObject({ kind: 'invalido' });
+    expect(normalizePhone('+55 11 98765-4321')).toMatchObject({ kind: 'nacional', e164: '+5511987654321' });
   });
 });

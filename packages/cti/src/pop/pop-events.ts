@@ -14,6 +14,8 @@ export type PopEvent =
       recebidoEm: string;
       /** True: the listener is looking the caller up and publishes the card next (worker-cti waits for it). */
       consultando?: boolean;
+      /** True: the caller is an extension (an internal call; numero is its ramal). */
+      interno?: true;
     }
   | {
       id: number;
@@ -23,8 +25,10 @@ export type PopEvent =
       numero: string;
       normalizado: string | null;
       recebidoEm: string;
-      /** All matches, ranked; empty = unknown caller. */
+      /** All matches, ranked; empty = unknown caller (or an internal call: interno). */
       matches: CallerMatch[];
+      /** True: the caller is an extension (an internal call; numero is its ramal). */
+      interno?: true;
     }
   | { id: number; type: 'ended'; callId: string; ramal: string; numero: string; encerradoEm: string };
 
