@@ -262,9 +262,51 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     expect((await rows('3723')).map((r) => r.status)).toEqual(['tocando']);
     expect(await activePops(redis, prefix, empresaId, '3721')).toEqual([]);
     expect(callStatusReason('en', 'transferida')).toMatch(/transferred/);
-    // Its own end after all (two calls from one switchboard number): that end closes it, not a row of its own.
+    // Its own end after all: a call the hub closed is never reopened; that end is logged as a call of its own.
     await processCallEvent(deps, event('fim', '3721', '4733221100', new Date(now + 1000)));
-    expect((await rows('3721')).map((r) => [r.status, r.sem_inicio, r.duracao_segundos])).toEqual([['finalizada', 0, 21]]);
+    expect((await rows('3721')).map((r) => `${r.status} ${r.sem_inicio}`).sort()).toEqual(['finalizada 1', 'transferida 0']);
+  });
+
+  it('the hand-over takes only calls begun shortly before, not a leg of the same ring within the clock skew', async () => {
+    const now = Date.now();
+    const numero = '4733225500';
+    // A missed call ten minutes earlier, a leg of a ring group begun 1 s after the ramal that answered (another clock).
+    await processCallEvent(deps, event('inicio', '3751', numero, new Date(now - 600000)));
+    await processCallEvent(deps, event('inicio', '3752', numero, new Date(now - 30000)));
+    await processCallEvent(deps, event('inicio', '3753', numero, new Date(now - 9000)));
+    await processCallEvent(deps, event('inicio', '3754', numero, new Date(now - 10000)));
+    await processCallEvent(deps, event('fim', '3754', numero, new Date(now)));
+    expect((await rows('3751')).map((r) => r.status)).toEqual(['tocando']);
+    expect((await rows('3752')).map((r) => [r.status, r.duracao_segundos])).toEqual([['transferida', 20]]);
+    // Within the clock skew: no transfer known (a leg of the same ring, never answered there), left to its own end.
+    expect((await rows('3753')).map((r) => r.status)).toEqual(['tocando']);
+    expect(await activePops(redis, prefix, empresaId, '3751')).not.toEqual([]);
+    // Its own end still closes it (it was never taken): 3753's too.
+    await processCallEvent(deps, event('fim', '3751', numero, new Date(now)));
+    await processCallEvent(deps, event('fim', '3753', numero, new Date(now)));
+    expect((await rows('3751')).map((r) => [r.status, r.sem_inicio, r.duracao_segundos])).toEqual([['finalizada', 0, 600]]);
+    expect((await rows('3753')).map((r) => [r.status, r.sem_inicio])).toEqual([['finalizada', 0]]);
+  });
+
+  it('the hand-over runs when the end job runs again after closing its call, and when the start pairs an end that came first', async () => {
+    const now = Date.now();
+    const numero = '4733226600';
+    const start = event('inicio', '3762', numero, new Date(now - 10000));
+    const end = event('fim', '3762', numero, new Date(now));
+    await processCallEvent(deps, start);
+    await processCallEvent(deps, end);
+    // The first ramal's start logged after that end (its job late): the end's job, run again, hands it over.
+    await processCallEvent(deps, event('inicio', '3761', numero, new Date(now - 30000)));
+    expect(await processCallEvent(deps, end)).toMatchObject({ duplicate: true });
+    expect((await rows('3761')).map((r) => r.status)).toEqual(['transferida']);
+    expect(await activePops(redis, prefix, empresaId, '3761')).toEqual([]);
+    // The end's job first (an end-only row), then its start pairs with it: that start hands the first ramal's call over.
+    const other = '4733226611';
+    await processCallEvent(deps, event('inicio', '3763', other, new Date(now - 30000)));
+    await processCallEvent(deps, event('fim', '3764', other, new Date(now)));
+    expect((await rows('3763')).map((r) => r.status)).toEqual(['tocando']);
+    expect(await processCallEvent(deps, event('inicio', '3764', other, new Date(now - 10000)))).toMatchObject({ paired: true });
+    expect((await rows('3763')).map((r) => r.status)).toEqual(['transferida']);
   });
 
   it('a call from another ramal is internal: logged as interna and popped as an internal call, not an unknown caller (trial F8)', async () => {

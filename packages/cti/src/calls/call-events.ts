@@ -15,7 +15,6 @@ import {
   closeStaleExtensionCalls,
   closeTransferredCalls,
   closeUnansweredCalls,
-  ENDABLE_STATUSES,
   findCallByEndEvent,
   findCallByEvent,
   findOpenCall,
@@ -23,9 +22,11 @@ import {
   foldEndIntoCall,
   insertCall,
   insertStartThenFindLateEnd,
+  OPEN_STATUSES,
   pairLateStart,
   type StartToLog,
   startsWithoutReading,
+  TRANSFER_WINDOW_MS,
   usuarioOfRamal,
 } from './call-log.repository';
 import { logStartGrouped } from './call-start-groups';
@@ -169,7 +170,7 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   if (!before) {
     // An end that came first is found only by the read after the insert: the card may then show for a moment, until
     // the fold takes the call off the screen pop ("ended").
-    const [, logged] = await Promise.all([card(), logStartInOneTrip(deps, call)]);
+    const [, logged] = await Promise.all([card(), logStartInOneTrip(deps, call, phone)]);
     return { kind: 'inicio', ...logged, matches: matches.length };
   }
   await card();
@@ -177,9 +178,11 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   if (existing) {
     // A run of this job inserted the row and failed before it saw the end that came meanwhile (its end-only row): that
     // end is folded in now, not left beside an open row.
-    const open = (ENDABLE_STATUSES as readonly (string | null)[]).includes(existing.status);
+    const open = (OPEN_STATUSES as readonly (string | null)[]).includes(existing.status);
     const folded = Boolean(open && endedFirst && (await foldEndIntoCall(db, existing, endedFirst)));
     if (folded && endedFirst) await publishEnded(deps, existing, endedFirst);
+    // Paired now or by that run (which may have failed before the hand-over): the hand-over is run again, guarded.
+    if (folded || (existing.status === 'finalizada' && Number(existing.sem_inicio) !== 1)) await handOverFrom(deps, existing, phone);
     return { kind: 'inicio', ligacaoId: existing.id, matches: matches.length, paired: folded };
   }
   if (endedFirst) {
@@ -187,6 +190,7 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
     // the call off the screen pop (the end found no open call to take off).
     await pairLateStart(db, endedFirst, call);
     await publishEnded(deps, { ...endedFirst, evento_id: event.eventId }, endedFirst);
+    await handOver(deps, empresaId, event.ramal, phone, key, receivedAt);
     return { kind: 'inicio', ligacaoId: endedFirst.id, matches: matches.length, paired: true };
   }
   // The end may have been taken at the same instant by another worker, before this row existed: look once more now
@@ -194,7 +198,10 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
   const { ligacaoId, lateEnd } = await insertStartThenFindLateEnd(db, call, deps.callTimeoutMs);
   const opened = lateEnd ? await findCallByEvent(db, empresaId, event.eventId) : undefined;
   const folded = Boolean(lateEnd && opened && (await foldEndIntoCall(db, opened, lateEnd)));
-  if (folded && opened && lateEnd) await publishEnded(deps, opened, lateEnd);
+  if (folded && opened && lateEnd) {
+    await publishEnded(deps, opened, lateEnd);
+    await handOverFrom(deps, opened, phone);
+  }
   return { kind: 'inicio', ligacaoId, matches: matches.length, paired: folded };
 }
 
@@ -204,7 +211,7 @@ async function callStarted(deps: CallEventDeps, event: CtiCallEventPayload): Pro
  * insert and one read (logStartGrouped). Only a row this event opened already (the job ran again) is read back; a new
  * one comes back whole from its insert.
  */
-async function logStartInOneTrip(deps: CallEventDeps, call: StartToLog['call']) {
+async function logStartInOneTrip(deps: CallEventDeps, call: StartToLog['call'], phone: NormalizedPhone) {
   const { db } = deps;
   const { inserted, lateEnd } = await logStartGrouped(db, { call, windowMs: deps.callTimeoutMs });
   const opened = inserted ?? (await findCallByEvent(db, call.empresaId, call.eventId));
@@ -212,9 +219,15 @@ async function logStartInOneTrip(deps: CallEventDeps, call: StartToLog['call']) 
     // The insert met this event's row and the read after it did not (deleted meanwhile): another run may settle it.
     throw new CtiError('CTI_CALL_ROW_MISSING', false, `ligacoes: the row of start event ${call.eventId} was neither inserted nor found`);
   }
-  const open = (ENDABLE_STATUSES as readonly (string | null)[]).includes(opened.status);
+  const open = (OPEN_STATUSES as readonly (string | null)[]).includes(opened.status);
   const folded = Boolean(lateEnd && open && (await foldEndIntoCall(db, opened, lateEnd)));
-  if (folded && lateEnd) await publishEnded(deps, opened, lateEnd);
+  if (folded && lateEnd) {
+    await publishEnded(deps, opened, lateEnd);
+    await handOverFrom(deps, opened, phone);
+  } else if (!inserted && opened.status === 'finalizada' && Number(opened.sem_inicio) !== 1) {
+    // This job ran again after it paired the call (it may have failed before the hand-over): run it again, guarded.
+    await handOverFrom(deps, opened, phone);
+  }
   return { ligacaoId: opened.id, paired: folded };
 }
 
@@ -233,10 +246,14 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   const { db } = deps;
   const empresaId = event.tenant.empresaId;
   const done = await findCallByEndEvent(db, empresaId, event.eventId);
-  if (done) return { kind: 'fim', ligacaoId: done.id, semInicio: Number(done.sem_inicio) === 1, duplicate: true };
   const endedAt = new Date(event.receivedAt);
   const phone = await phoneOf(deps, empresaId, event.telefone);
   const key = matchKey(phone, event.telefone);
+  if (done) {
+    // Run again after it closed its call (it may have failed before the hand-over): the hand-over is run again, guarded.
+    if (Number(done.sem_inicio) !== 1) await handOverFrom(deps, done, phone);
+    return { kind: 'fim', ligacaoId: done.id, semInicio: Number(done.sem_inicio) === 1, duplicate: true };
+  }
   // Only an open call is this end's (findOpenCall): one the hub closed already (ring timeout, call timeout) may as well
   // be an older call of the same number as this one's, whose start was lost; this end is then logged on its own.
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -245,7 +262,7 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
     if (await closeCall(db, open, endedAt, event.urlAudio ?? null, event.eventId)) {
       const ended = { type: 'ended' as const, callId: open.evento_id ?? event.eventId, ramal: event.ramal, numero: event.telefone };
       await publishPop(deps.redis, deps.prefix, empresaId, { ...ended, encerradoEm: event.receivedAt }, deps.callTimeoutMs);
-      await handOver(deps, event, phone, key, new Date(timestampMs(open.inicio) ?? endedAt.getTime()));
+      await handOverFrom(deps, open, phone);
       return { kind: 'fim', ligacaoId: open.id, semInicio: false };
     }
   }
@@ -275,24 +292,37 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   const logged = lateStart ? await findCallByEndEvent(db, empresaId, event.eventId) : undefined;
   if (lateStart && logged && (await foldEndIntoCall(db, lateStart, logged))) {
     await publishEnded(deps, lateStart, event);
-    await handOver(deps, event, phone, key, new Date(timestampMs(lateStart.inicio) ?? endedAt.getTime()));
+    await handOverFrom(deps, lateStart, phone);
     return { kind: 'fim', ligacaoId: lateStart.id, semInicio: false };
   }
   return { kind: 'fim', ligacaoId, semInicio: true };
 }
 
 /**
- * A transfer (reference cti.md §7: a call can end on a different ramal): the end that closes a number's call on one
- * ramal closes that number's calls still ringing on other ramais since before the closed call began, as "transferida",
- * and takes them off those ramais' screen pops — else the first ramal's row and card stayed "tocando" until
- * CTI_CALL_TIMEOUT_MS. Only for a real number (unknown callers and extensions share no caller to follow), and only
- * when the end closed a call of its own ramal (an end-only row may be an end whose start is not logged yet). A call
- * closed so that gets its own end after all (two calls from one switchboard number) is closed by it (ENDABLE_STATUSES).
+ * A transfer (reference cti.md §7: a call can end on a different ramal): once a number's call on one ramal is paired
+ * with its end, that number's calls still ringing on other ramais that began shortly before it (closeTransferredCalls:
+ * within TRANSFER_WINDOW_MS, or CTI_RING_TIMEOUT_MS when shorter; not those begun within the clock skew of it, which
+ * may be unanswered legs of the same ring) are closed as "transferida" and taken off those ramais' screen pops; else they stayed
+ * "tocando" until CTI_CALL_TIMEOUT_MS. Only for a real number (unknown callers and extensions share no caller to
+ * follow), and only for a call of its own ramal paired with its end (an end-only row may be an end whose start is not
+ * logged yet: the start that pairs with it runs this). Every path that pairs runs it, and a job run again runs it again
+ * (its update is guarded on "tocando"). A call closed so is never reopened: its own end, after all, is logged apart.
  */
-async function handOver(deps: CallEventDeps, event: CtiCallEventPayload, phone: NormalizedPhone, key: string, handedOverAt: Date) {
+async function handOver(deps: CallEventDeps, empresaId: number, ramal: string, phone: NormalizedPhone, key: string, handedOverAt: Date) {
   if (phone.kind !== 'nacional' && phone.kind !== 'local') return;
-  const closed = await closeTransferredCalls(deps.db, event.tenant.empresaId, event.ramal, key, handedOverAt);
-  for (const call of closed) await publishEnded(deps, call, { ...event, receivedAt: handedOverAt.toISOString() });
+  const windowMs = Math.min(TRANSFER_WINDOW_MS, deps.ringTimeoutMs ?? TRANSFER_WINDOW_MS);
+  const closed = await closeTransferredCalls(deps.db, empresaId, ramal, key, handedOverAt, windowMs);
+  const encerradoEm = handedOverAt.toISOString();
+  for (const call of closed) {
+    const ended = { type: 'ended' as const, callId: call.evento_id ?? '', ramal: call.ramal, numero: call.telefone };
+    await publishPop(deps.redis, deps.prefix, empresaId, { ...ended, encerradoEm }, deps.callTimeoutMs);
+  }
+}
+
+/** The hand-over of a call row paired with its end: at the time it began, from its ramal, on its number key. */
+function handOverFrom(deps: CallEventDeps, call: CallRow, phone: NormalizedPhone) {
+  const handedOverAt = new Date(timestampMs(call.inicio) ?? Date.now());
+  return handOver(deps, call.empresa_id, call.ramal, phone, call.chave_telefone ?? '', handedOverAt);
 }
 
 /** Processes one listener event (job cti.call-event); idempotent, so a job that runs twice writes nothing twice. */

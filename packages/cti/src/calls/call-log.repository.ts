@@ -30,14 +30,16 @@ export const EXTENSION_EXPIRED = 'ramal sem fim';
 /**
  * A call that rang on one ramal and ended on another (a transfer, reference cti.md §7): the first ramal's row, closed
  * when the end came from the other ramal, at the time that ramal's call began. The call is logged on the ramal it ended on.
+ * Like any call the hub closed, it is never reopened: its own end coming after all is logged as a call of its own.
  */
 export const TRANSFERRED = 'transferida';
 /**
- * The statuses an end may close: the open ones, and a call the hub closed as TRANSFERRED — an end on its own ramal
- * says it was no transfer after all (another call from the same number, a switchboard's, ended on the other ramal),
- * and that end closes it as it would have.
+ * How long before the other ramal's call began a ringing call may have begun and still be the one handed over to it: a
+ * transfer is made within a ring (or a short talk), so a call of the same number begun earlier than this is another
+ * call (a missed one, or a live one from a shared trunk number), left to its own end or the timeouts. CTI_RING_TIMEOUT_MS
+ * takes its place when shorter (a call ringing longer is closed as "não atendida" anyway).
  */
-export const ENDABLE_STATUSES = [...OPEN_STATUSES, TRANSFERRED] as const;
+export const TRANSFER_WINDOW_MS = 3 * 60 * 1000;
 export type CallStatus =
   | 'tocando'
   | 'em andamento'
@@ -74,7 +76,7 @@ export async function findCallByEndEvent(db: Db, empresaId: number, eventId: str
  * and start). Only an open call: WConnect's end names no call (no call id), so a call the hub closed already (the ring
  * timeout's "não atendida", "sem fim recebido") or one ended is never taken — the end of a later call of the same
  * number whose start was lost would close it with the wrong duration and leave its own call unlogged. Such an end is
- * logged as its own call (sem_inicio); a call closed as TRANSFERRED is still taken (ENDABLE_STATUSES). A PBX kind that sends a call id would match on that id instead.
+ * logged as its own call (sem_inicio), and so is one closed as TRANSFERRED. A PBX kind that sends a call id would match on that id instead.
  */
 export async function findOpenCall(db: Db, empresaId: number, ramal: string, key: string, endedAt: Date): Promise<CallRow | undefined> {
   return db
@@ -83,7 +85,7 @@ export async function findOpenCall(db: Db, empresaId: number, ramal: string, key
     .where('empresa_id', '=', empresaId)
     .where('ramal', '=', ramal)
     .where('chave_telefone', '=', key)
-    .where('status', 'in', [...ENDABLE_STATUSES])
+    .where('status', 'in', [...OPEN_STATUSES])
     .where('inicio', '<=', timestampValue(db, new Date(endedAt.getTime() + INGRESS_CLOCK_SKEW_MS)))
     .orderBy('inicio', 'desc')
     .orderBy('id', 'desc')
@@ -493,18 +495,29 @@ export async function closeCall(db: Db, call: CallRow, fim: Date, urlAudio: stri
     })
     .where('empresa_id', '=', call.empresa_id)
     .where('id', '=', call.id)
-    .where('status', 'in', [...ENDABLE_STATUSES])
+    .where('status', 'in', [...OPEN_STATUSES])
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
 
 /**
  * Closes as TRANSFERRED the incoming calls of (empresa, number key) still ringing on ramais other than `ramal` that
- * began at or before `handedOverAt`: the end of that number came from `ramal`, so the call was handed over to it. Each
- * row is closed at `handedOverAt`, only if it is still ringing (its own end or a sweep may close it first). Returns the
- * rows closed, to take them off their ramais' screen pops.
+ * began shortly before `handedOverAt` (within `windowMs`, and more than INGRESS_CLOCK_SKEW_MS before it): the end of
+ * that number came from `ramal`, whose call began then, so those calls were handed over to it. A call that began
+ * within the skew of it, on either side, is not taken: two ingress clocks cannot tell which began first, and it is as
+ * likely a leg of the same ring (a ring group: every ramal rang at once) that was never answered there — no transfer;
+ * its own end or the ring / call timeout closes it. Each row is closed at `handedOverAt`, only if it is still ringing
+ * (its own end or a sweep may close it first). Returns the rows closed, to take them off their ramais' screen pops.
  */
-export async function closeTransferredCalls(db: Db, empresaId: number, ramal: string, key: string, handedOverAt: Date): Promise<CallRow[]> {
+export async function closeTransferredCalls(
+  db: Db,
+  empresaId: number,
+  ramal: string,
+  key: string,
+  handedOverAt: Date,
+  windowMs: number,
+): Promise<CallRow[]> {
+  const handedOver = handedOverAt.getTime();
   const ringing = await db
     .selectFrom('ligacoes')
     .selectAll()
@@ -513,16 +526,16 @@ export async function closeTransferredCalls(db: Db, empresaId: number, ramal: st
     .where('ramal', '!=', ramal)
     .where('direcao', '=', 'entrada')
     .where('status', '=', 'tocando')
-    .where('inicio', '<=', timestampValue(db, handedOverAt))
+    .where('inicio', '>=', timestampValue(db, new Date(handedOver - windowMs)))
+    .where('inicio', '<', timestampValue(db, new Date(handedOver - INGRESS_CLOCK_SKEW_MS)))
     .execute();
   const closed: CallRow[] = [];
   for (const call of ringing) {
-    const started = timestampMs(call.inicio) ?? handedOverAt.getTime();
-    const ended = Math.max(handedOverAt.getTime(), started);
-    const duracao = Math.round((ended - started) / 1000);
+    const started = timestampMs(call.inicio) ?? handedOver;
+    const ended = Math.max(handedOver, started);
     const result = await db
       .updateTable('ligacoes')
-      .set({ status: TRANSFERRED, fim: timestampValue(db, new Date(ended)), duracao_segundos: duracao })
+      .set({ status: TRANSFERRED, fim: timestampValue(db, new Date(ended)), duracao_segundos: Math.round((ended - started) / 1000) })
       .where('empresa_id', '=', empresaId)
       .where('id', '=', call.id)
       .where('status', '=', 'tocando')
