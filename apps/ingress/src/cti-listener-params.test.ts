@@ -72,7 +72,6 @@ describe('CTI listener parameters refused', () => {
     ['ramal=201%0A&telefone=11987654321', 'ramal', `parâmetro "ramal" é inválido (esperado: ${RAMAL_TAKES})`],
     ['ramal=%20201&telefone=11987654321', 'ramal', `parâmetro "ramal" é inválido (esperado: ${RAMAL_TAKES})`],
     ['ramal=201&telefone=119%0A8765%004321', 'telefone', `parâmetro "telefone" é inválido (esperado: ${TELEFONE_TAKES})`],
-    ['ramal=201&ramal=202&telefone=11987654321', 'ramal', `parâmetro "ramal" é inválido (esperado: ${RAMAL_TAKES})`],
   ])('%#: refuses padding, control characters and repeated fields as the API does', async (query, field, text) => {
     const res = await call(query);
     expect(res.statusCode).toBe(400);
@@ -93,12 +92,44 @@ describe('CTI listener parameters refused', () => {
     expect(objects.json().error.message).toBe(
       `parâmetro "ramal" é inválido (esperado: ${RAMAL_TAKES}); parâmetro "telefone" é inválido (esperado: ${TELEFONE_TAKES})`,
     );
-    const number = await post(JSON.stringify({ ramal: 7001, telefone: '11987654321' }), 'application/json');
-    expect(number.json().error).toMatchObject({ field: 'ramal' });
+    const fraction = await post(JSON.stringify({ ramal: 7001.5, telefone: '11987654321' }), 'application/json');
+    expect(fraction.json().error).toMatchObject({ field: 'ramal' });
     expect((await post(JSON.stringify({ ramal: '7001', telefone: '11987654321' }), 'application/json')).statusCode).toBe(200);
     expect(
       (await post('ramal=7001&telefone=11987654321&url_audio=http%3A%2F%2Fpbx%2Fa.wav', 'application/x-www-form-urlencoded')).statusCode,
     ).toBe(200);
+  });
+
+  const jobsOf = async (ramal: string) =>
+    (await ingress.producer.queue('cti').getJobs(['waiting', 'delayed', 'prioritized'])).filter((job) => job.data.ramal === ramal);
+
+  it('takes JSON integers as their decimal text (a PBX does not retry a 400), a fraction or a negative not', async () => {
+    const number = await post(JSON.stringify({ ramal: 7011, telefone: 11987654321 }), 'application/json');
+    expect(number.statusCode).toBe(200);
+    expect((await jobsOf('7011')).map((job) => job.data.telefone)).toEqual(['11987654321']);
+    const negative = await post(JSON.stringify({ ramal: '7011', telefone: -11987654321 }), 'application/json');
+    expect(negative.json().error).toMatchObject({ field: 'telefone' });
+  });
+
+  it('says a repeated field is to be sent once, in the query, a form or a JSON array', async () => {
+    const query = await call('ramal=201&ramal=202&telefone=11987654321');
+    expect(query.json().error).toEqual({
+      code: 'VALIDATION_FAILED',
+      field: 'ramal',
+      message: `parâmetro "ramal" veio mais de uma vez; envie uma vez (esperado: ${RAMAL_TAKES})`,
+    });
+    const form = await post('ramal=201&telefone=1&telefone=2', 'application/x-www-form-urlencoded');
+    expect(form.json().error).toMatchObject({ field: 'telefone', message: expect.stringContaining('envie uma vez') });
+    const json = await post(JSON.stringify({ ramal: '201', telefone: ['1', '2'] }), 'application/json');
+    expect(json.json().error).toMatchObject({ field: 'telefone', message: expect.stringContaining('envie uma vez') });
+  });
+
+  it("reads a telefone's unencoded + (a space once URL-decoded) as +, in the query and a form; JSON is taken as sent", async () => {
+    expect((await call('ramal=7012&telefone=+12125551234')).statusCode).toBe(200);
+    expect((await post('ramal=7013&telefone=+376312345', 'application/x-www-form-urlencoded')).statusCode).toBe(200);
+    expect((await post(JSON.stringify({ ramal: '7014', telefone: ' 11987654321' }), 'application/json')).statusCode).toBe(200);
+    const sent = async (ramal: string) => (await jobsOf(ramal)).map((job) => job.data.telefone);
+    expect([await sent('7012'), await sent('7013'), await sent('7014')]).toEqual([['+12125551234'], ['+376312345'], [' 11987654321']]);
   });
 
   it('answers HEAD with 404 and records nothing (a HEAD is not a call start)', async () => {

@@ -132,6 +132,16 @@ describe('CTI routes: the listener file and the ramal', () => {
       field: 'body.numero',
       message: 'campo "body.numero" deve ter até 40 caracteres entre dígitos, espaços, +, (, ), . e -',
     });
+    // "espaços" means the space: a tab, a line break or U+2028 is no sign a written number holds.
+    for (const numero of ['11\t98765-4321', '11\n98765-4321', '11\u202898765-4321']) {
+      const res = await ingress.app.inject({
+        method: 'POST',
+        url: '/v1/cti/click-to-call',
+        headers: auth(key),
+        payload: { ramal: '201', numero },
+      });
+      expect({ numero, status: res.statusCode, field: res.json().error?.field }).toEqual({ numero, status: 400, field: 'body.numero' });
+    }
     const ramal = await ingress.app.inject({
       method: 'POST',
       url: '/v1/cti/pop-tokens',

@@ -27,6 +27,7 @@ export {
   type ListenerOutcome,
   type ListenerParameterFault,
   type ListenerRequest,
+  restoreTelefonePlus,
   WConnectListener,
   type WConnectListenerOptions,
 } from './listener/wconnect-listener';

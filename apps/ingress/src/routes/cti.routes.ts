@@ -14,6 +14,7 @@ import {
   RAMAL_PATTERN,
   RAMAL_TAKES,
   readPopToken,
+  restoreTelefonePlus,
   streamPops,
   WConnectListener,
 } from '@integrador/cti';
@@ -55,7 +56,14 @@ const LISTENERS: ReadonlyMap<string, CallEventKind> = new Map<string, CallEventK
   ['WConnect_WSDL_FinalizaLigacao.php', 'fim'],
 ]);
 
-const PROBLEM = { missing: { 'pt-BR': 'é obrigatório', en: 'is required' }, invalid: { 'pt-BR': 'é inválido', en: 'is invalid' } };
+const PROBLEM = {
+  missing: { 'pt-BR': 'é obrigatório', en: 'is required' },
+  invalid: { 'pt-BR': 'é inválido', en: 'is invalid' },
+  repeated: { 'pt-BR': 'veio mais de uma vez; envie uma vez', en: 'was sent more than once; send it once' },
+};
+
+/** Whether a request's body was a form (URL-encoded like the query string, where an unencoded '+' reads as a space). */
+const FORM_BODY = /^application\/x-www-form-urlencoded\b/i;
 
 /**
  * The routes without an API key: seed 002's WConnect listeners (host label or /t/<token>/ form, GET or form POST),
@@ -99,7 +107,12 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
         pathToken: request.params.token,
         remoteAddress: request.socket.remoteAddress ?? '',
         forwardedFor: request.headers['x-forwarded-for'],
-        params: { ...(request.query as object), ...((request.body as object | undefined) ?? {}) },
+        params: {
+          ...restoreTelefonePlus(request.query as Record<string, unknown>),
+          ...(FORM_BODY.test(request.headers['content-type'] ?? '')
+            ? restoreTelefonePlus(request.body as Record<string, unknown>)
+            : ((request.body as object | undefined) ?? {})),
+        },
         // Counted against the tenant the URL named, once the request is known to be its own and well formed.
         admit: (empresaId) => admit(request, reply, empresaId),
       });
@@ -314,7 +327,7 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
           tags: ['cti'],
           summary: 'Ask the PBX to dial numero from ramal (queue cti, job cti.click-to-call)',
           body: Type.Object(
-            { ramal: Ramal, numero: PatternText('^[0-9+()\\s.-]+$', NUMERO_TAKES, { minLength: 1, maxLength: 40 }) },
+            { ramal: Ramal, numero: PatternText('^[0-9+() .-]+$', NUMERO_TAKES, { minLength: 1, maxLength: 40 }) },
             { additionalProperties: false },
           ),
           response: {

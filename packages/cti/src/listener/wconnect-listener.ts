@@ -64,7 +64,8 @@ export type ListenerParameter = keyof typeof LIMITS;
 /** One parameter a listener request got wrong. */
 export interface ListenerParameterFault {
   field: ListenerParameter;
-  problem: 'missing' | 'invalid';
+  /** repeated: the field came more than once (a query string or form that repeats it). */
+  problem: 'missing' | 'invalid' | 'repeated';
 }
 
 /**
@@ -86,11 +87,30 @@ export const LISTENER_PARAMETER_TAKES: Record<ListenerParameter, { 'pt-BR': stri
 /** One line of text, the API's rule for its text fields (@integrador/jobs): no control character, tab or line break. */
 const ONE_LINE_TEXT = new RegExp(ONE_LINE_TEXT_PATTERN);
 
-/** A parameter's text as sent, unchanged; '' when absent; undefined when it is not one string (a JSON object, number, array, a repeated field). */
-function param(params: Record<string, unknown>, name: string): string | undefined {
+/** A field sent more than once (an array: a query string or form repeating it, or a JSON array). */
+const REPEATED = Symbol('repeated');
+
+/**
+ * A parameter's text as sent, unchanged; '' when absent; a JSON integer as its decimal text (a PBX sending
+ * {"ramal":7001} does not retry a 400); REPEATED for several values; undefined for anything else (an object, a fraction).
+ */
+function param(params: Record<string, unknown>, name: string): string | typeof REPEATED | undefined {
   const value = params[name];
   if (value === undefined || value === null) return '';
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? String(value) : undefined;
+  if (Array.isArray(value) && value.length > 1) return REPEATED;
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Query-string or form parameters with a telefone's '+' restored: PBXs put '+1 212…' in the URL unencoded, and URL
+ * decoding reads that '+' as a space, so ' 12125551234' (a leading space before a digit, which no one writes) was a
+ * number of Rio de Janeiro. Not for a JSON body, whose text is taken as sent.
+ */
+export function restoreTelefonePlus(params: Record<string, unknown>): Record<string, unknown> {
+  const telefone = params.telefone;
+  if (typeof telefone !== 'string' || !/^ \d/.test(telefone)) return params;
+  return { ...params, telefone: `+${telefone.slice(1)}` };
 }
 
 /**
@@ -98,15 +118,22 @@ function param(params: Record<string, unknown>, name: string): string | undefine
  * them: a padded or multi-line ramal ('201\n') is not ramal 201, and a telefone or url_audio holding a control
  * character, tab or line break is refused rather than stored.
  */
-function parameterFaults(ramal: string | undefined, telefone: string | undefined, urlAudio: string | undefined): ListenerParameterFault[] {
+function parameterFaults(
+  ramal: string | typeof REPEATED | undefined,
+  telefone: string | typeof REPEATED | undefined,
+  urlAudio: string | typeof REPEATED | undefined,
+): ListenerParameterFault[] {
   const faults: ListenerParameterFault[] = [];
-  if (ramal === '') faults.push({ field: 'ramal', problem: 'missing' });
+  if (ramal === REPEATED) faults.push({ field: 'ramal', problem: 'repeated' });
+  else if (ramal === '') faults.push({ field: 'ramal', problem: 'missing' });
   else if (ramal === undefined || !isRamal(ramal)) faults.push({ field: 'ramal', problem: 'invalid' });
-  if (telefone === '') faults.push({ field: 'telefone', problem: 'missing' });
+  if (telefone === REPEATED) faults.push({ field: 'telefone', problem: 'repeated' });
+  else if (telefone === '') faults.push({ field: 'telefone', problem: 'missing' });
   else if (telefone === undefined || telefone.length > LIMITS.telefone || !ONE_LINE_TEXT.test(telefone)) {
     faults.push({ field: 'telefone', problem: 'invalid' });
   }
-  if (urlAudio === undefined || urlAudio.length > LIMITS.url_audio || !ONE_LINE_TEXT.test(urlAudio)) {
+  if (urlAudio === REPEATED) faults.push({ field: 'url_audio', problem: 'repeated' });
+  else if (urlAudio === undefined || urlAudio.length > LIMITS.url_audio || !ONE_LINE_TEXT.test(urlAudio)) {
     faults.push({ field: 'url_audio', problem: 'invalid' });
   }
   return faults;
@@ -167,7 +194,9 @@ export class WConnectListener {
     const telefone = param(request.params, 'telefone');
     const urlAudio = param(request.params, 'url_audio');
     const faults = parameterFaults(ramal, telefone, urlAudio);
-    if (faults.length > 0 || ramal === undefined || telefone === undefined || urlAudio === undefined) return { status: 400, faults };
+    if (faults.length > 0 || typeof ramal !== 'string' || typeof telefone !== 'string' || typeof urlAudio !== 'string') {
+      return { status: 400, faults };
+    }
     await request.admit?.(settings.empresaId);
 
     const { producer, dedupeWindowMs } = this.options;

@@ -23,6 +23,19 @@ const EXTENSION_TEXT = /^[\d\s().*#-]+$/;
 
 const last8 = (national: string) => national.slice(-8);
 
+/**
+ * The number a PBX's caller id names: Asterisk sends a display name before it ('"Recepcao" <3502>', 'Recepcao <3502>',
+ * '<sip:3502@pbx>') or the channel ('SIP/3502', 'PJSIP/3502-0000001a'); the text itself otherwise.
+ */
+function dialled(text: string): string {
+  const inner = /^(?:"[^"]*"|[^"<>]*)\s*<([^<>]+)>$/.exec(text)?.[1]?.trim() ?? text;
+  const uri = /^sips?:([^@;]+)(?:[@;].*)?$/i.exec(inner)?.[1] ?? inner;
+  return /^(?:SIP|PJSIP|IAX2|DAHDI|Local)\/([^-@/\s]+)(?:[-@].*)?$/i.exec(uri)?.[1] ?? uri;
+}
+
+/** '00' + a country code other than Brazil's (the international prefix dialled from Brazil), read as that country's '+'. */
+const INTERNATIONAL_PREFIX = /^00(?!55)[1-9]/;
+
 function fromNational(digits: string, national: string): NormalizedPhone {
   const ddd = national.slice(0, 2);
   const keyDdd = `${ddd}${last8(national)}`;
@@ -54,7 +67,7 @@ function legacyMobile(national: string): string | undefined {
  * alone when there is no DDD — the ninth digit was prepended, so the last 8 are the same in old and new forms.
  */
 export function normalizePhone(raw: string | null | undefined, options: NormalizeOptions = {}): NormalizedPhone {
-  const text = String(raw ?? '').trim();
+  const text = dialled(String(raw ?? '').trim());
   let digits = text.replace(/\D/g, '');
   const ramalLength = options.ramalLength ?? 4;
   if (digits.length === 0) return { kind: 'invalido', digits, key: '' };
@@ -77,11 +90,11 @@ export function normalizePhone(raw: string | null | undefined, options: Normaliz
     const mobile = legacyMobile(plain);
     if (mobile && parseBrazilian(mobile)) return fromNational(digits, mobile);
   }
+  // '+1 212 555 1234', '00 1 212 555 1234': a valid number of another country keeps its + (E.164), so it can be shown
+  // and dialled as such. Before the local rule: '+376 312 345' (Andorra) has 9 digits but is no number without a DDD.
+  const international = text.startsWith('+') ? `+${digits}` : INTERNATIONAL_PREFIX.test(digits) ? `+${digits.slice(2)}` : undefined;
+  const foreign = international && parseForeign(international);
+  if (foreign) return { kind: 'internacional', digits, e164: foreign, key: foreign };
   if (digits.length === 8 || digits.length === 9) return { kind: 'local', digits, key8: last8(digits), key: last8(digits) };
-  // '+1 212 555 1234': a valid number of another country keeps its + (E.164), so it can be shown and dialled as such.
-  if (text.startsWith('+')) {
-    const foreign = parseForeign(`+${digits}`);
-    if (foreign) return { kind: 'internacional', digits, e164: foreign, key: foreign };
-  }
   return { kind: 'invalido', digits, key: digits };
 }

@@ -221,4 +221,21 @@ describe('normalizePhone', () => {
     expect(normalizePhone('+1 000')).toMatchObject({ kind: 'invalido' });
     expect(normalizePhone('+55 11 98765-4321')).toMatchObject({ kind: 'nacional', e164: '+5511987654321' });
   });
+
+  it("reads '00' + a country code as international, and a foreign number before the 8–9 digit local rule", () => {
+    expect(normalizePhone('0012125551234')).toMatchObject({ kind: 'internacional', e164: '+12125551234' });
+    expect(normalizePhone('00 1 212 555 1234')).toMatchObject({ kind: 'internacional', e164: '+12125551234' });
+    expect(normalizePhone('+376 312 345')).toMatchObject({ kind: 'internacional', e164: '+376312345' });
+    // Brazil's own stay national, with or without the international prefix; without a + 9 digits are still local.
+    expect(normalizePhone('0055 11 98765 4321')).toMatchObject({ kind: 'nacional', e164: '+5511987654321' });
+    expect(normalizePhone('376312345')).toMatchObject({ kind: 'local' });
+  });
+
+  it('takes the extension out of the caller ids Asterisk sends (a display name, a SIP URI, a channel)', () => {
+    for (const text of ['"Recepcao" <3502>', 'Recepcao <3502>', '<sip:3502@pbx.local>', 'SIP/3502', 'PJSIP/3502-0000001a']) {
+      expect({ text, phone: normalizePhone(text) }).toEqual({ text, phone: { kind: 'ramal', digits: '3502', key: 'r3502' } });
+    }
+    expect(normalizePhone('"Fulano" <11987654321>')).toMatchObject({ kind: 'nacional', e164: '+5511987654321' });
+    expect(normalizePhone('<script>1</script>')).toMatchObject({ kind: 'invalido' });
+  });
 });
