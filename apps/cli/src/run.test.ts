@@ -10,6 +10,7 @@ import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from '.
 import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO, seedSetWsContas } from '../../../test/fixtures/set-ws-contas';
 import { cliEnv, REPO_ROOT, runCli } from '../test/run-cli';
 import { type SeniorConnections, seniorVariables, writeSeniorConnections } from '../test/senior-g5-env';
+import { NO_WORKER_HINT_MS } from './commands/worker-watch';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 
@@ -83,15 +84,19 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
 
   it('--wait with no worker on the queue says so once after a few seconds, and keeps waiting for one to start', async () => {
     const pending = run('-p', `contaId=${CONTA.id}`, '--wait');
-    // Past the hint's delay (NO_WORKER_HINT_MS, 3 s) with no worker, then one starts and takes the job.
-    await new Promise((r) => setTimeout(r, 6000));
+    // The CLI's start takes seconds on a loaded machine: wait for its job to be queued, then past the hint's delay
+    // (NO_WORKER_HINT_MS) with no worker, then one starts and takes the job.
+    const queued = async () => Object.values(await producer.queue('set').getJobCounts('waiting', 'prioritized')).some((n) => n > 0);
+    const giveUp = Date.now() + 60_000;
+    while (!(await queued()) && Date.now() < giveUp) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, NO_WORKER_HINT_MS + 3000));
     await startWorker();
     const result = await pending;
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('nenhum worker da fila set está ativo — a frota está no ar? (continuo aguardando)\n');
     expect(result.stdout).toMatch(/^Job \S+ concluído\. Resposta do receptor: /m);
     expect(await idErp()).not.toBeNull();
-  }, 90_000);
+  }, 150_000);
 
   it('--wait --json prints the settled job; a refusal by the ERP exits 1 with its worded reason', async () => {
     await database.db.updateTable('contas').set({ fantasia: null }).where('id', '=', CONTA.id).execute();
