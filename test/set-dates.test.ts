@@ -142,8 +142,8 @@ describe('CRM dates in SET requests', () => {
       .execute();
     const result = await pushes(19);
     const customer = erp.customers.get(result.records[0]?.values.codCli as number);
-    // 2020-03-01 00:30 in Brasília is 03:30Z: neither the UTC day nor a UTC time reaches the ERP.
-    expect(customer).toMatchObject({ intNet: '2020-02-29', insMun: 'desde 2020-02-29', fonCl3: '2020-03-01T00:30:00' });
+    // 2020-03-01 00:30 in Brasília is 03:30Z: the ERP gets the Brasília wall clock with its offset, the same instant.
+    expect(customer).toMatchObject({ intNet: '2020-02-29', insMun: 'desde 2020-02-29', fonCl3: '2020-03-01T00:30:00-03:00' });
   });
 
   it('sends the same texts in a REST/JSON body', async () => {
@@ -179,6 +179,21 @@ describe('CRM dates in SET requests', () => {
       })
       .execute();
     await pushes(20);
-    expect(api.received.at(-1)).toEqual({ desde: '2020-02-29', cadastro: '2020-03-01T00:30:00', texto: 'desde 2020-02-29' });
+    expect(api.received.at(-1)).toEqual({ desde: '2020-02-29', cadastro: '2020-03-01T00:30:00-03:00', texto: 'desde 2020-02-29' });
+  });
+
+  it('tells a date column from a timestamp by the column, not the value: a timestamp at midnight is an instant, not a day', async () => {
+    // Midnight in the worker's zone: what a DATE column reads as, and what the value alone cannot tell apart.
+    const midnight = new Date(2021, 5, 1);
+    await database.db
+      .updateTable('contas')
+      .set({ cliente_desde: sql`'2021-06-01'::date`, cadastro_timestamp: midnight } as never)
+      .where('id', '=', CONTA.id)
+      .execute();
+    await pushes(20);
+    const sent = api.received.at(-1) as { desde: string; cadastro: string };
+    expect(sent.desde).toBe('2021-06-01');
+    expect(sent.cadastro).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}-03:00$/);
+    expect(new Date(sent.cadastro).getTime()).toBe(midnight.getTime());
   });
 });
