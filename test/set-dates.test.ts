@@ -50,6 +50,7 @@ describe('CRM dates in SET requests', () => {
   let erp: SeniorG5Server;
   let api: Awaited<ReturnType<typeof startJsonReceptor>>;
   let database: TestDatabase;
+  let target: TestDatabase;
   let connections: ConnectionsRegistry;
   let workerRedis: Redis;
   let producer: JobProducer;
@@ -63,12 +64,19 @@ describe('CRM dates in SET requests', () => {
   beforeAll(async () => {
     erp = await startSeniorG5Server();
     api = await startJsonReceptor();
+    target = await createTestDatabase('mysql', { migrate: false });
+    await target.db.schema
+      .createTable('clientes_erp')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('cadastro', sql`timestamp NULL DEFAULT NULL`)
+      .execute();
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-set-dates-')), 'connections.yaml');
     fs.writeFileSync(
       file,
       `connections:
   senior_g5: { tipo: ws, baseUrl: '${erp.url}', user: ${DEFAULT_CREDENTIALS.user}, password: '${DEFAULT_CREDENTIALS.password}', allowPrivateNetwork: true }
   crm_api: { tipo: api, baseUrl: '${api.url}', allowPrivateNetwork: true }
+  erp_db: { tipo: banco de dados, driver: mysql, url: '${target.url}', allowPrivateNetwork: true }
 `,
     );
     connections = await loadConnectionsFile(file, {});
@@ -100,6 +108,7 @@ describe('CRM dates in SET requests', () => {
     await ingress.close();
     workerRedis.disconnect();
     await database.drop();
+    await target.drop();
     await erp.close();
     await api.close();
   });
@@ -142,8 +151,8 @@ describe('CRM dates in SET requests', () => {
       .execute();
     const result = await pushes(19);
     const customer = erp.customers.get(result.records[0]?.values.codCli as number);
-    // 2020-03-01 00:30 in Brasília is 03:30Z: neither the UTC day nor a UTC time reaches the ERP.
-    expect(customer).toMatchObject({ intNet: '2020-02-29', insMun: 'desde 2020-02-29', fonCl3: '2020-03-01T00:30:00' });
+    // 2020-03-01 00:30 in Brasília is 03:30Z: the ERP gets the Brasília wall clock with its offset, the same instant.
+    expect(customer).toMatchObject({ intNet: '2020-02-29', insMun: 'desde 2020-02-29', fonCl3: '2020-03-01T00:30:00-03:00' });
   });
 
   it('sends the same texts in a REST/JSON body', async () => {
@@ -179,6 +188,62 @@ describe('CRM dates in SET requests', () => {
       })
       .execute();
     await pushes(20);
-    expect(api.received.at(-1)).toEqual({ desde: '2020-02-29', cadastro: '2020-03-01T00:30:00', texto: 'desde 2020-02-29' });
+    expect(api.received.at(-1)).toEqual({ desde: '2020-02-29', cadastro: '2020-03-01T00:30:00-03:00', texto: 'desde 2020-02-29' });
+  });
+
+  it('tells a date column from a timestamp by the column, not the value: a timestamp at midnight is an instant, not a day', async () => {
+    // Midnight in the worker's zone: what a DATE column reads as, and what the value alone cannot tell apart.
+    const midnight = new Date(2021, 5, 1);
+    await database.db
+      .updateTable('contas')
+      .set({ cliente_desde: sql`'2021-06-01'::date`, cadastro_timestamp: midnight } as never)
+      .where('id', '=', CONTA.id)
+      .execute();
+    await pushes(20);
+    const sent = api.received.at(-1) as { desde: string; cadastro: string };
+    expect(sent.desde).toBe('2021-06-01');
+    expect(sent.cadastro).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}-03:00$/);
+    expect(new Date(sent.cadastro).getTime()).toBe(midnight.getTime());
+  });
+
+  it('binds a timestamptz to a database receptor as the instant it is (a TIMESTAMP column in a UTC session keeps it)', async () => {
+    await database.db
+      .updateTable('contas')
+      .set({ cadastro_timestamp: sql`'2020-03-01 00:30:00-03'::timestamptz` } as never)
+      .where('id', '=', CONTA.id)
+      .execute();
+    await database.db
+      .insertInto('conexao_integracao')
+      .values({ id: 5, tipo_conexao: 'BD', nome_conexao: 'erp_db', empresa_id: empresaId })
+      .execute();
+    await database.db
+      .insertInto('integracao')
+      .values({
+        ...SET_WS_CONTAS,
+        id: 21,
+        nome: 'SET-BD-CONTAS',
+        link: 'clientes_erp',
+        porta_ws: null,
+        conexao_integracao_id: 5,
+        indice_array_retorno: 'parameters',
+        indice_valor_retorno: 'id',
+        indice_erro_retorno: 'erro',
+        sql_update: null,
+        empresa_id: empresaId,
+        empresa_filial_id: null,
+        ordem: 2,
+        ativo: 1,
+      })
+      .execute();
+    await database.db
+      .insertInto('campos_integracao')
+      .values({ integracao_id: 21, campo_crm: JSON.stringify({ cadastro: '#cadastro_timestamp#' }), ordem: 0 })
+      .execute();
+    await pushes(21);
+    const rows = await target.db
+      .selectFrom('clientes_erp' as never)
+      .selectAll()
+      .execute();
+    expect(rows).toEqual([{ id: 1, cadastro: new Date('2020-03-01T03:30:00Z') }]);
   });
 });

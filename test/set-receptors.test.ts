@@ -217,7 +217,10 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
   const idErp = async () =>
     (await database.db.selectFrom('contas').select('id_erp').where('id', '=', CONTA.id).executeTakeFirstOrThrow()).id_erp;
 
-  it('an ERP answer without one of several return keys (no cgcCpf for a conta without CNPJ) still writes the code back, the missing key as NULL', async () => {
+  const contaErpColumns = () =>
+    database.db.selectFrom('contas').select(['id_erp', 'inscricao']).where('id', '=', CONTA.id).executeTakeFirstOrThrow();
+
+  it('an ERP answer without a return key sql_update uses (no cgcCpf for a conta without CNPJ) writes nothing: the CRM keeps its data, the push is concluded with a warning', async () => {
     await database.db
       .updateTable('integracao')
       .set({
@@ -226,7 +229,8 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
       })
       .where('id', '=', 19)
       .execute();
-    await database.db.updateTable('contas').set({ cnpj: null }).where('id', '=', CONTA.id).execute();
+    await database.db.updateTable('contas').set({ cnpj: null, id_erp: 'G5-77' }).where('id', '=', CONTA.id).execute();
+    expect(await contaErpColumns()).toEqual({ id_erp: 'G5-77', inscricao: '123456789' });
     const pushed = await runToEnd(19, { contaId: CONTA.id });
     expect(pushed.job.failedReason ?? null).toBeNull();
     expect(pushed.state).toBe('completed');
@@ -235,12 +239,23 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     ]);
     const codCli = pushed.job.returnvalue.records[0].values.codCli as number;
     expect(erp.customers.get(codCli)).toMatchObject({ nomCli: CONTA.nome });
-    const conta = await database.db
-      .selectFrom('contas')
-      .select(['id_erp', 'inscricao'])
-      .where('id', '=', CONTA.id)
-      .executeTakeFirstOrThrow();
-    expect(conta).toEqual({ id_erp: String(codCli), inscricao: null });
+    // Never a made-up NULL over the CRM's data: the inscricao and the linked id_erp stay.
+    expect(await contaErpColumns()).toEqual({ id_erp: 'G5-77', inscricao: '123456789' });
+    expect(await database.db.selectFrom('integracao_execucoes').select('status').execute()).toEqual([{ status: 'concluido' }]);
+  });
+
+  it('an ERP answer with none of the return keys (only retorno OK) leaves a linked id_erp alone and concludes the push', async () => {
+    await database.db
+      .updateTable('integracao')
+      .set({ indice_valor_retorno: 'codFor', sql_update: 'UPDATE contas SET id_erp = #codFor# WHERE id = #contaId#' })
+      .where('id', '=', 19)
+      .execute();
+    await database.db.updateTable('contas').set({ id_erp: 'G5-77' }).where('id', '=', CONTA.id).execute();
+    const pushed = await runToEnd(19, { contaId: CONTA.id });
+    expect(pushed.job.failedReason ?? null).toBeNull();
+    expect(pushed.state).toBe('completed');
+    expect(pushed.job.returnvalue.records).toEqual([expect.objectContaining({ status: 'concluido', missingReturnKeys: ['codFor'] })]);
+    expect(await contaErpColumns()).toEqual({ id_erp: 'G5-77', inscricao: '123456789' });
     expect(await database.db.selectFrom('integracao_execucoes').select('status').execute()).toEqual([{ status: 'concluido' }]);
   });
 

@@ -147,7 +147,7 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
     expect(ignored.sort()).toEqual([primary.child.pid, ...children].sort());
   });
 
-  it('passes SIGHUP on to its loaded processes only: one sent while they load kills none, a later one reaches both', async () => {
+  it('passes SIGHUP on to its loaded processes only: one sent while they load kills none and reaches each once loaded, a later one reaches both', async () => {
     app = spawnCompiledApp('worker-cti', {
       REDIS_URL: TEST_REDIS_URL,
       KEY_PREFIX: prefix,
@@ -157,22 +157,25 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
       LOG_LEVEL: 'info',
     });
     const primary = app;
+    const reread = () => primary.lines.filter((line) => line.msg === 'SIGHUP: no connections file to read again');
+    const rereadBy = () =>
+      reread()
+        .map((line) => Number(line.pid))
+        .sort();
     // Just forked, both still loading: without a handler of their own yet, Node's default for SIGHUP would end them.
+    // They may have read CONNECTIONS_FILE before the edit the SIGHUP announces: each gets it once loaded.
     await primary.waitForLog('worker processes started', 30_000);
     primary.child.kill('SIGHUP');
     await until(() => workerPids(primary).length === 2, 60_000, 'two worker processes started');
     await until(async () => (await fetch(`http://127.0.0.1:${METRICS_PORT}/healthz`)).status === 200, 30_000, '/healthz 200');
+    await until(() => reread().length === 2, 10_000, 'both processes acting on the SIGHUP sent while they loaded');
+    expect(rereadBy()).toEqual([...workerPids(primary)].sort());
     expect(primary.lines.filter((line) => line.msg === 'worker process exited, restarting')).toEqual([]);
 
     // Loaded: each reads CONNECTIONS_FILE again (none set here, and each says so).
     primary.child.kill('SIGHUP');
-    const reread = () => primary.lines.filter((line) => line.msg === 'SIGHUP: no connections file to read again');
-    await until(() => reread().length === 2, 10_000, 'both processes acting on SIGHUP');
-    expect(
-      reread()
-        .map((line) => Number(line.pid))
-        .sort(),
-    ).toEqual([...workerPids(primary)].sort());
+    await until(() => reread().length === 4, 10_000, 'both processes acting on SIGHUP');
+    expect(rereadBy()).toEqual([...workerPids(primary), ...workerPids(primary)].sort());
   }, 180_000);
 
   it('exits 0 on SIGTERM while its processes are still starting (nothing was taken yet)', async () => {

@@ -145,17 +145,48 @@ describe('CTI listener parameters refused', () => {
     expect(await queue.getJobCounts()).toEqual(before);
   });
 
-  it('answers a text or XML body with a 415 saying what the listener takes (trial F9)', async () => {
-    for (const type of ['text/plain', 'text/xml']) {
-      const res = await post('ramal=7001&telefone=11987654321', type);
+  it('answers a text body without the parameters with a 415 saying what the listener takes (trial F9)', async () => {
+    for (const [type, body] of [
+      ['text/xml', 'ramal=7001&telefone=11987654321'],
+      ['text/plain', 'uma ligação'],
+    ] as const) {
+      const res = await post(body, type);
       expect({ type, status: res.statusCode, error: res.json().error }).toEqual({
         type,
         status: 415,
         error: {
           code: 'UNSUPPORTED_MEDIA_TYPE',
-          message: `tipo de conteúdo não suportado: ${type}; envie ramal, telefone e url_audio na query string (GET) ou no corpo como formulário (content-type: application/x-www-form-urlencoded) ou JSON (content-type: application/json)`,
+          message: `tipo de conteúdo não suportado: ${type}; envie ramal, telefone e url_audio na query string ou no corpo como formulário (content-type: application/x-www-form-urlencoded ou text/plain) ou JSON (content-type: application/json)`,
         },
       });
     }
+  });
+
+  it('takes a text/plain POST (what fetch sends for an empty body) with the parameters in the query string, and records the call', async () => {
+    const queue = ingress.producer.queue('cti');
+    const waiting = async () => (await queue.getJobCounts()).waiting ?? 0;
+    const before = await waiting();
+    for (const [query, body, type] of [
+      ['ramal=7003&telefone=11987654321', '', 'text/plain;charset=UTF-8'],
+      ['ramal=7004&telefone=11987654322', '<xml/>', 'text/xml'],
+      ['', 'ramal=7005&telefone=11987654323', 'text/plain'],
+    ] as const) {
+      const res = await ingress.app.inject({
+        method: 'POST',
+        url: `/wconnect/WConnect_WSDL_ConsultaRamal.php?${query}`,
+        headers: { host: 'acme.crm.test', 'content-type': type },
+        payload: body,
+      });
+      expect({ query, type, status: res.statusCode, body: res.body }).toEqual({ query, type, status: 200, body: 'OK' });
+    }
+    expect(await waiting()).toBe(before + 3);
+    // An invalid parameter is still named (400), whatever the content type.
+    const invalid = await ingress.app.inject({
+      method: 'POST',
+      url: '/wconnect/WConnect_WSDL_ConsultaRamal.php?ramal=35%2001&telefone=11987654321',
+      headers: { host: 'acme.crm.test', 'content-type': 'text/plain' },
+      payload: '',
+    });
+    expect([invalid.statusCode, invalid.json().error.field]).toEqual([400, 'ramal']);
   });
 });

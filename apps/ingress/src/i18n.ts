@@ -60,8 +60,8 @@ const MESSAGES = {
   // The CTI listeners (seed 002) take their parameters in the query string, a form or JSON — never as the API's JSON only.
   UNSUPPORTED_MEDIA_TYPE_LISTENER: {
     'pt-BR':
-      'tipo de conteúdo não suportado: {type}; envie ramal, telefone e url_audio na query string (GET) ou no corpo como formulário (content-type: application/x-www-form-urlencoded) ou JSON (content-type: application/json)',
-    en: 'unsupported content type: {type}; send ramal, telefone and url_audio in the query string (GET) or in the body as a form (content-type: application/x-www-form-urlencoded) or JSON (content-type: application/json)',
+      'tipo de conteúdo não suportado: {type}; envie ramal, telefone e url_audio na query string ou no corpo como formulário (content-type: application/x-www-form-urlencoded ou text/plain) ou JSON (content-type: application/json)',
+    en: 'unsupported content type: {type}; send ramal, telefone and url_audio in the query string or in the body as a form (content-type: application/x-www-form-urlencoded or text/plain) or JSON (content-type: application/json)',
   },
   HEADERS_TOO_LARGE: {
     'pt-BR': 'cabeçalhos e URL grandes demais (o limite é {limit} somados): encurte a query string ou os cabeçalhos',

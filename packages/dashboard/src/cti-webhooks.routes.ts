@@ -142,7 +142,7 @@ async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: num
         page.map(async (d) => ({
           ...d,
           id: Number(d.id),
-          ultimo_erro: maskUrlsIn(deliveryErrorMessage(viewer.locale, d, endpoint.url)),
+          ultimo_erro: maskUrlsIn(deliveryErrorMessage(viewer.locale, d)),
           motivo: cancelReasonOf(d.status, d.ultimo_erro),
           attempts: (await listTentativas(deps.database.db, empresaId, Number(d.id))).map((a) => ({ ...a, erro: maskUrlsIn(a.erro) })),
         })),

@@ -1,3 +1,4 @@
+import { pgWallClock } from '@integrador/store';
 import { dateParts } from './date-text';
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -34,20 +35,44 @@ export function crmDay(date: Date): string {
   return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}`;
 }
 
+/** The CRM zone's offset from UTC at an instant, in minutes (Brasília: -180). */
+function crmOffsetMinutes(instant: number): number {
+  const p = dateParts(new Date(instant), CRM_TIME_ZONE);
+  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return Math.round((wall - Math.floor(instant / 1000) * 1000) / 60000);
+}
+
+function offsetText(minutes: number): string {
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
 /**
- * A CRM date/time value as a SET request carries it (SOAP, REST/JSON, a database receptor, text inside a field): a
- * DATE (the driver's midnight, as crmDay reads it) is its day, `2020-02-29` (xsd:date); any other instant its Brasília
- * wall clock, `2020-02-29T10:20:30` (xsd:dateTime without a zone, as the CRM keeps it). A regra `data` formats it
- * otherwise.
+ * A CRM date/time value as a SOAP or REST/JSON request carries it (whole or inside text), decided by the column it was
+ * read from, never by the value: a `date` column is its day as written, `2020-02-29` (xsd:date); any other date/time
+ * is an instant with its offset, `2020-03-01T00:30:00-03:00` (xsd:dateTime): the Brasília wall clock the CRM shows,
+ * which a receiver in any zone reads as the same instant. A zone-less column (PostgreSQL `timestamp`, MySQL DATETIME)
+ * is the wall clock as written, placed in Brasília. A regra `data` formats it otherwise.
  */
 export function crmDateText(date: Date): string {
   if (Number.isNaN(date.getTime())) return '';
-  return isDriverDate(date) ? crmDay(date) : crmWallClock(date, 'T');
+  // The CRM's handles note the text of each zone-less value they read (pgWallClock): a `date` column's is the day.
+  const written = pgWallClock(date);
+  if (written?.length === 10) return written;
+  const ms = date.getUTCMilliseconds();
+  if (written !== undefined) {
+    const asUtc = Date.parse(`${written.replace(' ', 'T')}Z`);
+    const offset = crmOffsetMinutes(asUtc - crmOffsetMinutes(asUtc) * 60000);
+    return `${written.replace(' ', 'T')}${ms === 0 ? '' : `.${pad(ms, 3)}`}${offsetText(offset)}`;
+  }
+  return `${crmWallClock(date, 'T')}${offsetText(crmOffsetMinutes(date.getTime()))}`;
 }
 
 /**
  * A request body with every Date leaf written by crmDateText. node-soap writes a Date (an object without own keys) as
- * an empty element, and JSON as a UTC instant: neither is the day or time the CRM holds. Lists and plain objects are
+ * an empty element, and JSON as a UTC instant: neither is the day or time the CRM holds. A database receptor is given
+ * the Dates themselves (its driver binds them as instants). Lists and plain objects are
  * copied, other values kept.
  */
 export function withCrmDatesAsText<T>(value: T): T {

@@ -15,7 +15,7 @@ const conta = {
   cnpj: '12.345.678/0001-90',
   status: 'A',
   cidade_id: 7,
-  cliente_desde: new Date(2020, 0, 15),
+  cliente_desde: new Date('2020-01-15T00:30:00-03:00'),
   email_geral: null,
   ativo: true,
 };
@@ -69,9 +69,9 @@ describe('buildRequest', () => {
     expect(fields).toContainEqual({ path: 'tipCli', campoId: 1, source: null, kind: 'constant' });
   });
 
-  it('writes null as nothing inside text and a CRM date as its day (not a UTC instant)', () => {
+  it('writes null as nothing inside text and a date/time as its Brasília wall clock with the offset (not a UTC instant)', () => {
     const { body } = mapRows([campo(1, { obs: 'mail: #email_geral#; desde #cliente_desde#' })], conta);
-    expect(body.obs).toBe('mail: ; desde 2020-01-15');
+    expect(body.obs).toBe('mail: ; desde 2020-01-15T00:30:00-03:00');
   });
 
   it('leaves out a field whose #var# is null or undefined, and says so', () => {

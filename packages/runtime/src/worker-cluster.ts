@@ -33,6 +33,11 @@ interface Slot {
    * are set up) or a ready connection: loaded, its shutdown registry installed.
    */
   loaded: boolean;
+  /**
+   * A SIGHUP came while it was loading: it may have read CONNECTIONS_FILE before the edit, so it is sent one as soon as
+   * it reports loaded.
+   */
+  hangupPending: boolean;
   backoff: RestartBackoff;
   startedAt: number;
   timer: NodeJS.Timeout | undefined;
@@ -53,6 +58,7 @@ export async function runWorkerPrimary(config: Config, logger: Logger): Promise<
     reporting: false,
     ready: false,
     loaded: false,
+    hangupPending: false,
     backoff: new RestartBackoff(),
     startedAt: 0,
     timer: undefined,
@@ -82,12 +88,24 @@ export async function runWorkerPrimary(config: Config, logger: Logger): Promise<
 
   const fork = (slot: Slot) => {
     const worker = cluster.fork();
-    Object.assign(slot, { worker, reporting: false, ready: false, loaded: false, startedAt: Date.now(), timer: undefined });
+    Object.assign(slot, {
+      worker,
+      reporting: false,
+      ready: false,
+      loaded: false,
+      hangupPending: false,
+      startedAt: Date.now(),
+      timer: undefined,
+    });
     worker.on('message', (message: { type?: string; ready?: boolean; loaded?: boolean }) => {
       if (message?.type !== HEALTH || slot.worker !== worker) return;
       slot.reporting = true;
       slot.ready = message.ready === true;
       slot.loaded ||= slot.ready || message.loaded === true;
+      if (slot.loaded && slot.hangupPending) {
+        slot.hangupPending = false;
+        worker.process.kill('SIGHUP');
+      }
     });
     worker.on('exit', (code, signal) => {
       if (slot.worker === worker) Object.assign(slot, { worker: undefined, reporting: false, ready: false });
@@ -98,9 +116,13 @@ export async function runWorkerPrimary(config: Config, logger: Logger): Promise<
     });
   };
   // SIGHUP (read CONNECTIONS_FILE again) is each process's to act on: passed on to every loaded one. A process still
-  // loading has no handler yet (Node's default would kill it) and reads the file itself.
+  // loading has no handler yet (Node's default would kill it) and may have read the file before the edit: it gets its
+  // SIGHUP once it reports loaded (a new process forked later reads the file itself).
   const onHangup = () => {
-    for (const slot of slots) if (slot.loaded) slot.worker?.process.kill('SIGHUP');
+    for (const slot of slots) {
+      if (slot.loaded) slot.worker?.process.kill('SIGHUP');
+      else if (slot.worker) slot.hangupPending = true;
+    }
   };
   process.on('SIGHUP', onHangup);
   shutdown.add('SIGHUP forwarding', () => void process.off('SIGHUP', onHangup));

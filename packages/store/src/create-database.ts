@@ -8,7 +8,7 @@ import { trackLoadConnections } from './mysql-load';
 import { trackCopyClients } from './pg-copy';
 import { installPipelining } from './pg-pipeline';
 import { type HotStatements, prepareHotStatements } from './pg-prepared';
-import { crmTypeParsers } from './pg-wall-clock';
+import { crmTypeParsers, noteMysqlWallClock } from './pg-wall-clock';
 import type { Database } from './schema';
 import { trackSqliteHandle } from './sqlite-batch';
 import { EmbeddedSqliteDialect, SQLITE_BUSY_WAIT_MS } from './sqlite-dialect';
@@ -102,6 +102,9 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
       timezone: 'Z',
       dateStrings: false,
       supportBigNumbers: true,
+      // A DATE / DATETIME keeps the text it was read from beside it (pgWallClock), as on PostgreSQL: a SET request
+      // sends a DATE as its day and a DATETIME as its wall clock, told apart by the column, not by the value.
+      typeCast: (field, next) => noteMysqlWallClock(next(), field.type),
       // Set here, not from the URL (explicit options win over its query): an UPDATE answers the rows it matched, not
       // only those it changed; conditional writes (a webhook endpoint's disabling) read that count.
       flags: ['FOUND_ROWS'],

@@ -50,8 +50,21 @@ export function crmTypeParsers(types: typeof PgModule.types): { getTypeParser: t
 }
 
 /**
- * The wall clock a Date read from a CRM's PostgreSQL `timestamp without time zone` (`YYYY-MM-DD HH:MM:SS`) or `date`
- * (`YYYY-MM-DD`) column stands for, as the server sent it; undefined for any other value (timestamptz gives instants).
+ * Notes the text a MySQL/MariaDB CRM handle read a zone-less value from (DATE `YYYY-MM-DD`, DATETIME
+ * `YYYY-MM-DD HH:MM:SS`): its pool reads them as UTC (`timezone: 'Z'`), so the Date's UTC fields are that text.
+ */
+export function noteMysqlWallClock(value: unknown, type: string): unknown {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) return value;
+  const iso = value.toISOString();
+  if (type === 'DATE' || type === 'NEWDATE') wallClocks.set(value, iso.slice(0, 10));
+  else if (type === 'DATETIME') wallClocks.set(value, iso.slice(0, 19).replace('T', ' '));
+  return value;
+}
+
+/**
+ * The wall clock a Date read from a CRM's zone-less column stands for, as the server sent it — PostgreSQL `timestamp
+ * without time zone` / MySQL DATETIME (`YYYY-MM-DD HH:MM:SS`) or `date` (`YYYY-MM-DD`); undefined for any other value
+ * (timestamptz and MySQL TIMESTAMP give instants). What tells a `date` column from a date-time one, whatever the value.
  */
 export function pgWallClock(value: unknown): string | undefined {
   return value instanceof Date ? wallClocks.get(value) : undefined;

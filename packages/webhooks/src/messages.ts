@@ -23,8 +23,12 @@ export type TestCode =
 /** Why a pending delivery was cancelled (stored as the code in `ultimo_erro`, worded when shown). */
 export type CancelReason = 'ENDPOINT_DISABLED' | 'ENDPOINT_DELETED';
 
+/** The codes whose words name the attempt's URL, host or redirect location: a past attempt's words name none. */
+export type PastCode =
+  `${Extract<TestCode, 'CONNECTION_REFUSED' | 'DNS_FAILED' | 'TLS_FAILED' | 'TIMEOUT' | 'REDIRECT' | 'NETWORK_ERROR'>}_PAST`;
+
 const MESSAGES: MessageTable<
-  TestCode | 'ADDRESS_NEVER_ALLOWED' | 'GAVE_UP' | WebhookWording | CancelReason | 'GONE' | 'FAILING_TOO_LONG' | NothingSentCode
+  TestCode | PastCode | 'ADDRESS_NEVER_ALLOWED' | 'GAVE_UP' | WebhookWording | CancelReason | 'GONE' | 'FAILING_TOO_LONG' | NothingSentCode
 > = {
   OK: {
     'pt-BR': 'Webhook funcionando: {url} recebeu os dados de teste e respondeu {status} em {ms} ms.',
@@ -76,6 +80,37 @@ const MESSAGES: MessageTable<
     'pt-BR':
       'O endereço {host} leva a uma rede interna ({range}) que o hub nunca alcança, por segurança (nenhum valor de WEBHOOK_ALLOWED_NETWORKS a libera). Use um endereço público.',
     en: 'The address {host} leads to an internal network ({range}) that the hub never reaches, for security (no WEBHOOK_ALLOWED_NETWORKS value allows it). Use a public address.',
+  },
+  // A past attempt's outcome (a delivery's last error): the attempt's URL is not stored, and the endpoint's current one
+  // may not be the one it was sent to (edited since), so these name none; a redirect's location is not stored either.
+  CONNECTION_REFUSED_PAST: {
+    'pt-BR':
+      'Nenhum servidor respondeu no endereço do webhook: a conexão foi recusada. A URL provavelmente está incorreta (endereço ou porta) ou o sistema de destino está fora do ar; valide a URL com o seu desenvolvedor ou com o suporte da ferramenta que a forneceu.',
+    en: "No server answered at the webhook's address: the connection was refused. The URL is probably wrong (address or port) or the receiving system is down; check the URL with your developer or with the support of the tool that gave it to you.",
+  },
+  DNS_FAILED_PAST: {
+    'pt-BR':
+      'O endereço do webhook não foi encontrado (falha de DNS). Confira se o nome do servidor na URL está escrito corretamente e se o domínio existe e está publicado.',
+    en: "The webhook's address was not found (DNS failure). Check that the server name in the URL is spelled correctly and that the domain exists and is published.",
+  },
+  TLS_FAILED_PAST: {
+    'pt-BR':
+      'A conexão segura (HTTPS) com o destino falhou ({detail}). O certificado do servidor de destino é inválido, expirou ou não corresponde ao endereço; peça ao responsável pelo destino que corrija o certificado.',
+    en: "The secure (HTTPS) connection to the receiver failed ({detail}). The receiving server's certificate is invalid, expired or does not match the address; ask whoever runs it to fix the certificate.",
+  },
+  TIMEOUT_PAST: {
+    'pt-BR':
+      'O servidor de destino não respondeu em {seconds} s. Ele pode estar sobrecarregado ou um firewall pode estar descartando a conexão; o destino deve responder logo ao receber os dados (e processá-los depois).',
+    en: 'The receiving server did not answer within {seconds} s. It may be overloaded or a firewall may be dropping the connection; the receiver should answer as soon as it gets the data (and process it afterwards).',
+  },
+  REDIRECT_PAST: {
+    'pt-BR':
+      'O servidor respondeu {status}, um redirecionamento. Webhooks não seguem redirecionamentos: cadastre a URL final (por exemplo com https:// ou com a barra final).',
+    en: 'The server answered {status}, a redirect. Webhooks do not follow redirects: register the final URL (for example with https:// or the trailing slash).',
+  },
+  NETWORK_ERROR_PAST: {
+    'pt-BR': 'A conexão com o destino falhou ({detail}). Verifique a URL e a rede do servidor de destino.',
+    en: 'The connection to the receiver failed ({detail}). Check the URL and the receiving server’s network.',
   },
   // A delivery that gave up: its last attempt's outcome in the test button's words (outcome-wording.ts).
   GAVE_UP: {

@@ -1,6 +1,6 @@
 import { shownUrl } from '@integrador/connections';
 import type { ErrorClass, SendResult } from './http-client';
-import { type Locale, storedErrorMessage, type TestCode, webhookMessage } from './messages';
+import { type Locale, type PastCode, storedErrorMessage, type TestCode, webhookMessage } from './messages';
 
 // One wording of an attempt's outcome for the tenant: the test button's answer and a delivery's last error (the API's
 // ultimo_erro, the dashboard) say the same thing in the reader's language; the raw network text stays in the attempt
@@ -79,12 +79,23 @@ const WORDED: ReadonlySet<string> = new Set<ErrorClass>([
 /** How the delivery job records giving up ("gave up after 4 attempts: …", deliver.ts). */
 const GAVE_UP = /^gave up after (\d+) attempts: /;
 
+/** The codes explain words with the attempt's URL, host or redirect location, and their words naming none. */
+const PAST: Partial<Record<TestCode, PastCode>> = {
+  CONNECTION_REFUSED: 'CONNECTION_REFUSED_PAST',
+  DNS_FAILED: 'DNS_FAILED_PAST',
+  TLS_FAILED: 'TLS_FAILED_PAST',
+  TIMEOUT: 'TIMEOUT_PAST',
+  REDIRECT: 'REDIRECT_PAST',
+  NETWORK_ERROR: 'NETWORK_ERROR_PAST',
+};
+
 /**
  * A delivery's last error in the reader's language: a cancelled one's reason code worded; a failed attempt of a class
  * the test button words (timeout, connection refused, 5xx…) in the test button's words, after "gave up after n
- * attempts" when the delivery gave up; anything else as recorded.
+ * attempts" when the delivery gave up; anything else as recorded. The attempt's URL and a redirect's location are not
+ * stored: the words name neither (the endpoint's URL now may not be the one the attempt went to).
  */
-export function deliveryErrorMessage(locale: Locale, delivery: LastAttempt, endpointUrl: string): string | null {
+export function deliveryErrorMessage(locale: Locale, delivery: LastAttempt): string | null {
   const { status, ultimo_erro: stored, ultima_classe: errorClass } = delivery;
   if (status === 'cancelada' || stored === null || errorClass === null || !WORDED.has(errorClass)) {
     return storedErrorMessage(locale, status, stored);
@@ -100,8 +111,8 @@ export function deliveryErrorMessage(locale: Locale, delivery: LastAttempt, endp
     error: stored.replace(GAVE_UP, ''),
   };
   // A timeout's limit is what the attempt waited: WEBHOOK_TIMEOUT_MS as the worker had it.
-  const { code, params } = explain(result, endpointUrl, durationMs);
-  const worded = webhookMessage(locale, code, params);
+  const { code, params } = explain(result, '', durationMs);
+  const worded = webhookMessage(locale, PAST[code] ?? code, params);
   const gaveUp = GAVE_UP.exec(stored);
   return gaveUp ? webhookMessage(locale, 'GAVE_UP', { n: gaveUp[1] as string, motivo: worded }) : worded;
 }

@@ -288,11 +288,11 @@ export async function presentEntregas(
   options: { status?: string; limit?: number },
   locale: Locale,
 ) {
-  const endpoint = await requireEndpoint(db, empresaId, endpointId);
+  await requireEndpoint(db, empresaId, endpointId);
   const rows = await listEntregas(db, empresaId, endpointId, options);
   return rows.map(({ ultima_classe, ultima_duracao_ms, ...row }) => ({
     ...row,
-    ultimo_erro: deliveryErrorMessage(locale, { ...row, ultima_classe, ultima_duracao_ms }, endpoint.url),
+    ultimo_erro: deliveryErrorMessage(locale, { ...row, ultima_classe, ultima_duracao_ms }),
     motivo: cancelReasonOf(row.status, row.ultimo_erro),
   }));
 }

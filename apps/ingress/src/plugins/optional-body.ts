@@ -9,7 +9,7 @@ export function registerOptionalBodies(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   // Fastify also parses text/plain by default, handing a JSON route a string it then refused as "invalid JSON". No
   // route of the ingress takes text (the API and the dashboard's API take JSON, its forms and the PBX listeners
-  // form-encoded): without the parser, text/plain is a 415 UNSUPPORTED_MEDIA_TYPE asking for application/json, as
+  // form-encoded; the PBX listeners add their own text parser, cti.routes.ts): without the parser, text/plain is a 415 UNSUPPORTED_MEDIA_TYPE asking for application/json, as
   // every other type is.
   app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');

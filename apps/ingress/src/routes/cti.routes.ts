@@ -93,8 +93,15 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
       done(null, querystring.parse(String(body))),
     );
-    // A text/plain body is no parameters (it was read as missing ones): a 415 saying what the listener takes, as for XML.
-    app.removeContentTypeParser('text/plain');
+    // A PBX posting with a text type (fetch(url, { method: 'POST', body: '' }) sends text/plain) keeps its call event:
+    // the parameters come from the query string, and a text/plain body is read as a form (firmwares label a form so).
+    // Any other text (XML, HTML) is not read; only when the required parameters are then missing is it a 415 saying
+    // what the listener takes. Outside these routes text/plain stays a 415 (optional-body.ts).
+    app.addContentTypeParser(/^text\//i, { parseAs: 'string' }, (request, body, done) => {
+      const text = String(body);
+      const plain = /^text\/plain\s*(;|$)/i.test(String(request.headers['content-type'] ?? ''));
+      done(null, text.trim() === '' || !plain ? undefined : querystring.parse(text.trim()));
+    });
 
     const admit = await registerAdmissionLimit(app, deps.admission);
     const handle = async (request: FastifyRequest<{ Params: { token?: string; file: string } }>, reply: FastifyReply) => {
@@ -119,6 +126,18 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       if (outcome.status === 404) throw new HttpError(404, 'NOT_FOUND');
       if (outcome.status === 400) {
         const locale = localeOf(request);
+        const type = String(request.headers['content-type'] ?? '')
+          .split(';')[0]
+          ?.trim()
+          .toLowerCase();
+        // A text body without the parameters (XML, free text): the sender needs the ways the listener takes them.
+        if (type?.startsWith('text/') && outcome.faults.every((fault) => fault.problem === 'missing'))
+          return reply.status(415).send({
+            error: {
+              code: 'UNSUPPORTED_MEDIA_TYPE',
+              message: message(locale, 'UNSUPPORTED_MEDIA_TYPE_LISTENER', { type: type.slice(0, 100) }),
+            },
+          });
         const text = outcome.faults
           .map(({ field, problem }) =>
             message(locale, 'CTI_LISTENER_PARAMETER', {

@@ -73,7 +73,7 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
       if (record.missingReturnKeys)
         ctx.logger.warn(
           { integracaoId: payload.integracaoId, recordKey: record.key, missing: record.missingReturnKeys },
-          'return keys missing from the answer',
+          'return keys missing from the answer, nothing written back',
         );
     if (!payload.flow) return result;
     // A SET step hands down the values its receptor returned for its (first) record, e.g. codCli.

@@ -55,6 +55,11 @@ export interface WriteBackVariable {
 export interface CompiledSet extends CompiledMapping {
   /** The components the campos name, in the definition's order. */
   components: readonly CompiledComponent[];
+  /**
+   * Whether the CRM's dates go as text (crmDateText): for SOAP and REST/JSON receptors; a database receptor is given
+   * the Dates (its driver binds instants, as a timestamptz column needs).
+   */
+  datesAsText: boolean;
   writeBack: {
     /** sql_update compiled for the CRM's dialect; null when the integration writes nothing back. */
     statement: TemplateStatement | null;
@@ -117,11 +122,16 @@ function writeBackNeeds(integracao: SetDefinition['integracao']): WriteBackVaria
  * name picked, sql_update compiled for `dialect` and its variables judged. Pushes hand this down and compile nothing;
  * a changed configuration is picked up when the definition is loaded again.
  */
-export function compileSetDefinition(definition: SetDefinition, dialect: DialectName): CompiledSetDefinition {
+export function compileSetDefinition(
+  definition: SetDefinition,
+  dialect: DialectName,
+  receptor: { kind: 'webservice' | 'api' | 'database' } = { kind: 'webservice' },
+): CompiledSetDefinition {
   const { sql_update } = definition.integracao;
   const compiled: CompiledSet = {
     ...compileMapping(definition),
     components: referencedComponents(definition).map((component) => ({ definition: component, ...compileMapping(component) })),
+    datesAsText: receptor.kind !== 'database',
     writeBack: {
       statement: sql_update?.trim() ? compileStatement(sql_update, dialect) : null,
       needs: writeBackNeeds(definition.integracao),

@@ -43,11 +43,17 @@ export interface PrepareContext {
   upstream?: UpstreamValues | undefined;
 }
 
-function mapWithRules(mapping: CompiledMapping, values: Record<string, unknown>, components?: Record<string, unknown>) {
+function mapWithRules(
+  mapping: CompiledMapping,
+  datesAsText: boolean,
+  values: Record<string, unknown>,
+  components?: Record<string, unknown>,
+) {
   const mapped = buildRequest(mapping.campos(), values, components ? { components } : {});
   const ruled = applyRules(mapped.body, mapping.regras());
-  // After the regras (a regra `data` reads the Date itself): what is still a Date goes as the CRM's day / wall clock.
-  return { body: withCrmDatesAsText(ruled.body), fields: mapped.fields };
+  // After the regras (a regra `data` reads the Date itself): what is still a Date goes as the CRM's day / instant with
+  // its offset, except to a database receptor (its driver binds the Date as the instant it is).
+  return { body: datesAsText ? withCrmDatesAsText(ruled.body) : ruled.body, fields: mapped.fields };
 }
 
 /** True for a value with nothing in it: null, blank text, or a list / object of such values only. */
@@ -77,7 +83,7 @@ async function buildComponent(
   for (const row of rows) {
     const own = await resolveDependencias(ctx.db, ctx.dialect, scope, component.dependencias, planValues(row, values, {}), ctx.upstream);
     const componentValues = bindEngineValues(planValues(row, values, own), scope.tenant);
-    const { body } = mapWithRules(component, componentValues);
+    const { body } = mapWithRules(component, ctx.definition.compiled.datesAsText, componentValues);
     if (!isBlank(body)) items.push(body);
   }
   return items;
@@ -116,7 +122,7 @@ export async function prepareSet(ctx: PrepareContext): Promise<PreparedSet> {
     const built: Record<string, unknown> = {};
     for (const component of compiled.components)
       built[component.definition.integracao.nome] = await buildComponent(ctx, scope, component, values);
-    const { body, fields } = mapWithRules(compiled, values, built);
+    const { body, fields } = mapWithRules(compiled, compiled.datesAsText, values, built);
     const link = fillLink(integracao.link ?? '', values, integracao.id);
     records.push({ key: row.id === undefined || row.id === null ? String(index) : `id${String(row.id)}`, values, body, fields, link });
   }

@@ -40,8 +40,9 @@ export interface SetRecordOutcome {
   message: string | null;
   values: Record<string, unknown>;
   /**
-   * indice_valor_retorno keys the receptor's successful answer left out: sql_update ran with them as NULL (the receptor
-   * holds no value for them), and the run shows them as a warning. Absent when the answer carried every key.
+   * indice_valor_retorno keys sql_update uses that the receptor's successful answer left out (and the record has no
+   * value of that name): sql_update did not run, nothing was written to the CRM, and the run shows them as a warning.
+   * Absent when sql_update ran.
    */
   missingReturnKeys?: string[];
 }
@@ -193,16 +194,18 @@ async function writeBack(
   const { statement: compiled } = ctx.definition.compiled.writeBack;
   const tenant = runTenantOf({ empresaId: ctx.empresaId, filialId: ctx.filialId ?? null }, ctx.definition.integracao);
   // Seed 001: sql_update runs when the answer is positive. A listed key the answer left out (SOAP omits an empty field)
-  // binds NULL, unless the record has a value of that name: the receptor accepted the record, so its code (#codCli#) is
-  // written back and never lost to a key it had nothing to say about. The run reports the keys (missingReturnKeys).
-  const missing = returnKeysMissing(ctx.definition.integracao, returned);
-  const absent: Record<string, unknown> = {};
-  for (const key of missing) if (!Object.hasOwn(record.values, key)) absent[key] = null;
+  // is never made up: when sql_update uses it and the record has no value of that name, sql_update does not run at all
+  // (a NULL would overwrite the CRM's data — an id_erp already linked, wiped, means a duplicate customer next push).
+  // The receptor accepted the record, so it is concluded all the same; the run reports the keys (missingReturnKeys).
+  const used = new Set((compiled?.variables ?? []).map((name) => name.split('.')[0] ?? name));
+  const missing = returnKeysMissing(ctx.definition.integracao, returned).filter(
+    (key) => used.has(key) && !Object.hasOwn(record.values, key),
+  );
   // What the receptor answered never replaces the engine's own values (#empresa_id#).
-  const values = bindEngineValues(writeBackValues(record.values, { values: { ...absent, ...returned } }), tenant);
+  const values = bindEngineValues(writeBackValues(record.values, { values: returned }), tenant);
   try {
     // The write-back and the outbox's concluido commit together: a crash leaves the row enviado and a re-run writes back again.
-    const statement = compiled ? bindStatement(compiled, values) : null;
+    const statement = compiled && missing.length === 0 ? bindStatement(compiled, values) : null;
     await writeBackGrouped(ctx.db, ctx.dialect, tenant.empresaId, { execucaoId: execucao.id, statement });
   } catch (err) {
     // The record is in the receptor (status enviado): only what a retry can change (a lost connection) is retried.

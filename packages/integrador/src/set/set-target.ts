@@ -71,7 +71,7 @@ export async function resolveSetTarget(
   }
   const timeoutMs = integracao.timeout_ms ?? ('timeoutMs' in connection ? connection.timeoutMs : 30000);
   return {
-    definition: compileSetDefinition(loaded, database.dialect),
+    definition: compileSetDefinition(loaded, database.dialect, connection),
     connection,
     transport: lookedUpTransport(transports, connection),
     timeoutMs,
