@@ -328,7 +328,8 @@ const AVAILABLE = SERVERS.filter((server) => parts.has(server.driver));
   });
 
   it('reports a driver unixODBC does not know at the login step', async () => {
-    const result = await testSourceConnection(odbc('DRIVER={IBM DB2 ODBC DRIVER};DATABASE=ERP;HOSTNAME=db2;UID=u;PWD=Segredo_123;'));
+    // A HOSTNAME that resolves: the outbound guard refuses one that does not before the driver manager is asked.
+    const result = await testSourceConnection(odbc('DRIVER={IBM DB2 ODBC DRIVER};DATABASE=ERP;HOSTNAME=127.0.0.1;UID=u;PWD=Segredo_123;'));
     expect(stepsOf(result)).toEqual([
       ['reachability', true],
       ['login', false],
