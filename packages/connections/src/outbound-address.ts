@@ -34,7 +34,7 @@ export class OutboundAddressError extends Error {
       always
         ? `refused to connect to ${host}${resolved}: a ${words} address (where clouds serve instance metadata and credentials) is never reached, allowPrivateNetwork included`
         : LOOPBACK_RANGES.has(range)
-          ? `refused to connect to ${host}${resolved}: a ${words} address is the hub's own machine (its Redis, PostgreSQL, metrics, ingress), reached only with allowPrivateNetwork: true on the connection and the operator's OUTBOUND_ALLOW_LOOPBACK=true`
+          ? `refused to connect to ${host}${resolved}: a ${words} address is the hub's own machine (what listens on it alone: a local Redis or PostgreSQL, metrics, the ingress), reached only with allowPrivateNetwork: true on the connection and the operator's OUTBOUND_ALLOW_LOOPBACK=true`
           : `refused to connect to ${host}${resolved}: expected a public address, got a ${words} one; set allowPrivateNetwork: true on the connection to allow it`,
     );
     this.params = { host, range };
