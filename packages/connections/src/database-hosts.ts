@@ -72,13 +72,14 @@ function mysqlHosts(text: string): string[] {
 /**
  * Every server a URL makes its driver reach, read as the driver reads it: pg and mysql2 through their own parsers (pg's
  * `?host=` replaces the URL's host; mysql2's `?socketPath=` wins over it), the other drivers by the URL's decoded host.
- * The query's other host parameters are checked too, except for mysql2, which ignores them.
+ * The query's other host parameters are checked too, whether or not this driver reads them (mysql2 ignores `?host=`):
+ * one the driver may read is never let through; mysql2's socketPath is read by its own parse (it JSON-decodes it).
  */
 function urlHosts(driver: DatabaseConnection['driver'], text: string): string[] {
-  if (driver === 'mysql') return mysqlHosts(text);
   const url = new URL(text);
-  const hosts = [driver === 'postgres' ? pgHost(text) : urlHostname(url)];
+  const hosts = driver === 'mysql' ? mysqlHosts(text) : [driver === 'postgres' ? pgHost(text) : urlHostname(url)];
   for (const [key, value] of url.searchParams) {
+    if (driver === 'mysql' && key === 'socketPath') continue;
     if (URL_HOST_PARAMS.has(key.toLowerCase()))
       hosts.push(...value.split(',').map((part) => (part.startsWith('/') ? part : bareHost(part))));
   }
