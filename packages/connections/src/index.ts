@@ -25,6 +25,8 @@ export {
   assertAllowedAddress,
   assertPublicAddress,
   assertPublicHost,
+  createGuardedLookup,
+  guardedDatabaseSocket,
   inAllowlist,
   isLoopbackRange,
   isPublicAddress,

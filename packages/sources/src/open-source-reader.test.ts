@@ -321,6 +321,24 @@ describe('openSourceReader outbound guard', () => {
     await reader.close();
   });
 
+  // Review rev2 #6: the check ran before connecting and pg resolved the name again when it connected. The pool connects
+  // on the first query: an answer that changed in between (here: the operator's verdict on it) is judged there too.
+  it('judges a postgres name again where pg connects, not only before opening the reader', async () => {
+    const reader = await openSourceReader(
+      databaseConnection('postgres', { host: 'localhost', port: 5432, database: 'postgres', user: 'postgres', allowPrivateNetwork: true }),
+    );
+    allowLoopbackOutbound(false);
+    try {
+      await expect(reader.query({ sql: 'SELECT 1 AS one', parameters: [] })).rejects.toMatchObject({
+        code: 'OUTBOUND_ADDRESS_FORBIDDEN',
+        range: 'loopback',
+      });
+    } finally {
+      allowLoopbackOutbound(true);
+      await reader.close();
+    }
+  });
+
   it('refuses a URL whose host is private', async () => {
     const connection = databaseConnection('mysql', { url: 'mysql://crm:secret@10.1.2.3:3306/erp', allowPrivateNetwork: false });
     await expect(openSourceReader(connection)).rejects.toMatchObject({
