@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { TEST_SERVERS } from '@integrador/test-support/databases';
@@ -119,6 +120,51 @@ describe('integrador connections test', () => {
     expect(refused.stderr).toContain(
       `arquivo de conexões ${broken}: campo "conexoes": campo de primeiro nível desconhecido; esperado apenas "connections"`,
     );
+  });
+
+  // Review rev2 #3: every other spawned process of the suites runs with OUTBOUND_ALLOW_LOOPBACK=true. A real process
+  // with the switch off must refuse an allowPrivateNetwork connection to loopback, the URL's percent-encoded spelling
+  // of it too, before anything reaches the double.
+  it('with OUTBOUND_ALLOW_LOOPBACK=false refuses a loopback database despite allowPrivateNetwork: the double is never reached', async () => {
+    let hits = 0;
+    const double = net.createServer((socket) => {
+      hits++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => double.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = double.address() as net.AddressInfo;
+      const file = path.join(dir, 'connections-loopback.yaml');
+      const entry = (name: string, where: string[]) => [
+        `  ${name}:`,
+        '    tipo: bd',
+        '    driver: postgres',
+        ...where,
+        '    allowPrivateNetwork: true',
+      ];
+      fs.writeFileSync(
+        file,
+        [
+          'connections:',
+          ...entry('erp_local', ['    host: 127.0.0.1', `    port: ${port}`, '    database: erp', '    user: erp']),
+          ...entry('erp_codificado', [`    url: postgres://erp@127%2E0%2E0%2E1:${port}/erp`]),
+        ].join('\n'),
+      );
+      const closed = { ...env, CONNECTIONS_FILE: file, OUTBOUND_ALLOW_LOOPBACK: 'false' };
+      for (const name of ['erp_local', 'erp_codificado']) {
+        const run = await runCli(['connections', 'test', name, '--json'], closed);
+        expect(run.code).toBe(1);
+        const result = JSON.parse(run.stdout);
+        expect(result).toMatchObject({ ok: false, connection: name, error: { code: 'ADDRESS_FORBIDDEN' } });
+        expect(result.error.message).toContain('OUTBOUND_ALLOW_LOOPBACK=true');
+      }
+      expect(hits).toBe(0);
+      // The same file with the switch on: the double is reached (the test above is not refused for another reason).
+      await runCli(['connections', 'test', 'erp_local', '--json'], { ...closed, OUTBOUND_ALLOW_LOOPBACK: 'true' });
+      expect(hits).toBeGreaterThan(0);
+    } finally {
+      await new Promise((resolve) => double.close(resolve));
+    }
   });
 
   it('exits 1 naming the known connections for an unknown one', async () => {

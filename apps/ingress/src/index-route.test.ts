@@ -20,7 +20,7 @@ describe('GET / on the ingress', () => {
     expect(pt.statusCode).toBe(200);
     expect(pt.headers['content-type']).toContain('application/json');
     const body = pt.json() as { message: string; links: { href: string; description: string }[] };
-    expect(body.links.map((link) => link.href)).toEqual(['/docs', '/openapi.json', '/dashboard', '/healthz', '/readyz', '/metrics']);
+    expect(body.links.map((link) => link.href)).toEqual(['docs', 'openapi.json', 'dashboard', 'healthz', 'readyz', 'metrics']);
     expect(body.message).toContain('A API fica em /v1');
     expect(body.links[0]?.description).toContain('documentação da API');
     const en = (await app.inject({ url: '/', headers: { 'accept-language': 'en-US,en;q=0.9' } })).json() as typeof body;
@@ -32,17 +32,29 @@ describe('GET / on the ingress', () => {
     const page = await app.inject({ url: '/', headers: { accept: 'text/html,application/xhtml+xml', 'accept-language': 'en' } });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(page.body).toContain('<a href="/docs">/docs</a>');
+    expect(page.body).toContain('<a href="docs">docs</a>');
     expect(page.body).toContain('<html lang="en">');
-    for (const href of ['/docs', '/healthz', '/dashboard']) expect((await app.inject(href)).statusCode).toBeLessThan(400);
+    const hrefs = [...page.body.matchAll(/<a href="([^"]+)"/g)].map((match) => match[1] ?? '');
+    expect(hrefs).toHaveLength(6);
+    for (const href of ['docs', 'healthz', 'dashboard'])
+      expect((await app.inject(new URL(href, 'http://localhost/').pathname)).statusCode).toBeLessThan(400);
+  });
+
+  // Review rev2 #7: behind a proxy serving the ingress under a path prefix, root-absolute links left the prefix.
+  it('links relative to the page, so they stay under a PUBLIC_URL path prefix', async () => {
+    const page = await app.inject({ url: '/', headers: { accept: 'text/html' } });
+    const hrefs = [...page.body.matchAll(/<a href="([^"]+)"/g)].map((match) => match[1] ?? '');
+    const json = ((await app.inject('/')).json() as { links: { href: string }[] }).links.map((link) => link.href);
+    for (const href of [...hrefs, ...json])
+      expect(new URL(href, 'https://hub.example/integrador/').href).toMatch(/^https:\/\/hub\.example\/integrador\/[a-z.]+$/);
   });
 
   it('leaves the dashboard out when this ingress does not serve it', async () => {
     const bare = await buildDocsApp();
     try {
       const hrefs = ((await bare.app.inject('/')).json() as { links: { href: string }[] }).links.map((link) => link.href);
-      expect(hrefs).not.toContain('/dashboard');
-      expect(hrefs).toContain('/docs');
+      expect(hrefs).not.toContain('dashboard');
+      expect(hrefs).toContain('docs');
     } finally {
       await bare.close();
     }

@@ -271,6 +271,34 @@ describe.each(ALL_DIALECTS)('webhook route answers on %s', (dialect) => {
     expect(gone.statusCode).toBe(404);
     expect(gone.json().error.code).toBe('WEBHOOK_NOT_FOUND');
   });
+
+  // Review rev2 #4: inside the grace a rotation is refused (409); a leaked secret is revoked at once with revogarAnterior.
+  it('rotate-secret with {"revogarAnterior": true} rotates inside the grace and revokes the previous secrets now; another tenant gets 404', async () => {
+    const rotate = (payload?: object, key = keyA) =>
+      app.inject({
+        method: 'POST',
+        url: `/v1/webhooks/${endpointId}/rotate-secret`,
+        headers: headers(key),
+        ...(payload ? { payload } : {}),
+      });
+    const inGrace = await rotate();
+    expect(inGrace.statusCode).toBe(409);
+    expect(inGrace.json().error.message).toContain('{"revogarAnterior": true}');
+    const other = await rotate({ revogarAnterior: true }, keyB);
+    expect(other.statusCode).toBe(404);
+    expect(other.json().error.code).toBe('WEBHOOK_NOT_FOUND');
+    const bad = await rotate({ revogarAnterior: 'sim' });
+    expect(bad.statusCode).toBe(400);
+    const before = await requireEndpoint(database.db, empresaA, endpointId);
+    const revoked = await rotate({ revogarAnterior: true });
+    expect(revoked.statusCode).toBe(200);
+    expect(revoked.json()).toEqual({ segredo: expect.stringMatching(/^whsec_/), anteriorValidoAte: null });
+    const after = await requireEndpoint(database.db, empresaA, endpointId);
+    expect(after).toMatchObject({ segredoAnterior: null, segredoAnteriorExpiraEm: null });
+    expect(after.segredo).not.toBe(before.segredo);
+    const shown = await app.inject({ method: 'GET', url: `/v1/webhooks/${endpointId}`, headers: headers() });
+    expect(shown.json().rotacaoAte).toBeNull();
+  });
 });
 
 // A user trial (F28, F5, F18, F30): a filial key changing the empresa's endpoints, a PUT erasing write-only headers,

@@ -1,5 +1,6 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
+import { parse as parsePgUrl } from 'pg-connection-string';
 import type { DatabaseConnection } from './connection';
 import { assertAllowedAddress, assertPublicHost, lookupName, loopbackOutboundAllowed, OutboundAddressError } from './outbound-address';
 
@@ -24,14 +25,65 @@ function bareHost(value: string): string {
   return host.replace(/\/.*$/, '');
 }
 
-function urlHosts(text: string): string[] {
+/**
+ * A URL's host as the drivers read it: percent-decoded (pg and mysql2 decode it, so `127%2E0%2E0%2E1` is 127.0.0.1 and
+ * `%2Fvar%2Frun%2Fpostgresql` a socket), brackets of an IPv6 literal dropped. WHATWG URL keeps a non-special scheme's
+ * host encoded, so the guard must decode it itself.
+ */
+export function urlHostname(url: URL): string {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  try {
+    return decodeURIComponent(host);
+  } catch {
+    return host; // a malformed escape (%zz): no driver decodes it either
+  }
+}
+
+// pg-connection-string reads these files while it parses; the host does not depend on them.
+const PG_FILE_PARAMS = ['sslcert', 'sslkey', 'sslrootcert'];
+
+/** The host pg connects to for a URL: pg-connection-string's own parse (`?host=` over the URL's host, decoded). */
+function pgHost(text: string): string {
   const url = new URL(text);
-  const hosts = [url.hostname.replace(/^\[|\]$/g, '')];
+  let plain = text;
+  if (PG_FILE_PARAMS.some((key) => url.searchParams.has(key))) {
+    for (const key of PG_FILE_PARAMS) url.searchParams.delete(key);
+    plain = url.href;
+  }
+  return parsePgUrl(plain).host ?? LOCAL_DEFAULT;
+}
+
+/** The host and socket mysql2 connects to for a URL: its own ConnectionConfig.parseUrl (loaded on first use). */
+function mysqlHosts(text: string): string[] {
+  // mysql2 exports ConnectionConfig (the parser its pools use for `uri`) but its typings do not declare the value.
+  const { ConnectionConfig } = require('mysql2') as {
+    ConnectionConfig: { parseUrl(url: string): { host?: unknown; socketPath?: unknown } };
+  };
+  const parsed = ConnectionConfig.parseUrl(text);
+  const hosts = [typeof parsed.host === 'string' ? parsed.host : LOCAL_DEFAULT];
+  // A socketPath wins over the host in mysql2, whatever its spelling: a socket is always the machine itself.
+  if (parsed.socketPath !== undefined && parsed.socketPath !== null && parsed.socketPath !== '') {
+    const socket = String(parsed.socketPath);
+    hosts.push(socket.startsWith('/') ? socket : `/${socket}`);
+  }
+  return hosts;
+}
+
+/**
+ * Every server a URL makes its driver reach, read as the driver reads it: pg and mysql2 through their own parsers (pg's
+ * `?host=` replaces the URL's host; mysql2's `?socketPath=` wins over it), the other drivers by the URL's decoded host.
+ * The query's other host parameters are checked too, whether or not this driver reads them (mysql2 ignores `?host=`):
+ * one the driver may read is never let through; mysql2's socketPath is read by its own parse (it JSON-decodes it).
+ */
+function urlHosts(driver: DatabaseConnection['driver'], text: string): string[] {
+  const url = new URL(text);
+  const hosts = driver === 'mysql' ? mysqlHosts(text) : [driver === 'postgres' ? pgHost(text) : urlHostname(url)];
   for (const [key, value] of url.searchParams) {
+    if (driver === 'mysql' && key === 'socketPath') continue;
     if (URL_HOST_PARAMS.has(key.toLowerCase()))
       hosts.push(...value.split(',').map((part) => (part.startsWith('/') ? part : bareHost(part))));
   }
-  return hosts;
+  return [...new Set(hosts)];
 }
 
 function odbcHosts(connectionString: string): string[] {
@@ -54,7 +106,7 @@ function oracleHosts(connectString: string): string[] {
 /** Every server a database connection makes its driver reach ('' = the driver's default, the local machine; '/…' = a socket). */
 export function databaseHosts(connection: DatabaseConnection): string[] {
   if (connection.driver === 'sqlite') return [];
-  const hosts = connection.url ? urlHosts(connection.url.reveal()) : [connection.host ?? LOCAL_DEFAULT];
+  const hosts = connection.url ? urlHosts(connection.driver, connection.url.reveal()) : [connection.host ?? LOCAL_DEFAULT];
   if (connection.driver === 'odbc' && connection.connectionString) hosts.push(...odbcHosts(connection.connectionString.reveal()));
   const connectString = connection.options.connectString;
   if (connection.driver === 'oracle' && typeof connectString === 'string') hosts.push(...oracleHosts(connectString));
@@ -64,8 +116,8 @@ export function databaseHosts(connection: DatabaseConnection): string[] {
 /**
  * With `allowPrivateNetwork` the LAN is allowed, link-local / cloud metadata never (alwaysRefusedRange) and the machine
  * itself — loopback, the driver's default, a socket — only when the operator opened it (loopbackOutboundAllowed): the
- * hub's own PostgreSQL listens there. A name that does not resolve is left to the driver, whose own error says more
- * than ours would.
+ * hub's own PostgreSQL listens there. A name that does not resolve is refused here (its DNS error propagates): left to
+ * the driver, a spelling the guard reads otherwise than the driver would be let through unchecked.
  */
 async function assertPrivateNetworkHost(host: string): Promise<void> {
   if (host === LOCAL_DEFAULT || host.startsWith('/')) {
@@ -73,20 +125,14 @@ async function assertPrivateNetworkHost(host: string): Promise<void> {
     return;
   }
   const bare = lookupName(host.replace(/^\[|\]$/g, ''));
-  const addresses =
-    net.isIP(bare) !== 0
-      ? [bare]
-      : await dns.lookup(bare, { all: true }).then(
-          (entries) => entries.map((entry) => entry.address),
-          () => [],
-        );
+  const addresses = net.isIP(bare) !== 0 ? [bare] : (await dns.lookup(bare, { all: true })).map((entry) => entry.address);
   for (const address of addresses) assertAllowedAddress(address, host, { allowPrivateNetwork: true });
 }
 
 /**
  * Throws OutboundAddressError unless every server the connection's driver would reach is public (with
  * `allowPrivateNetwork`: see assertPrivateNetworkHost); nothing to check for sqlite. DNS errors (ENOTFOUND…)
- * propagate as they are.
+ * propagate as they are: a host that does not resolve is never left to the driver.
  */
 export async function assertPublicDatabase(connection: DatabaseConnection): Promise<void> {
   if (connection.allowPrivateNetwork) {

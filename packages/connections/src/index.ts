@@ -13,7 +13,7 @@ export { connectionFingerprint } from './connection-fingerprint';
 export { loadConnectionsFile, loadValidConnections, parseConnections } from './connections-file';
 export { type ConnectionsReader, ConnectionsRegistry, emptyConnections } from './connections-registry';
 export { DATABASE_DRIVERS, type DatabaseDriver } from './connections-schema';
-export { assertPublicDatabase, databaseHosts } from './database-hosts';
+export { assertPublicDatabase, databaseHosts, urlHostname } from './database-hosts';
 export type { EnvMap } from './env-references';
 export { ConnectionForbiddenError, ConnectionNotFoundError, ConnectionsFileError, type ConnectionsProblem, problemDetail } from './errors';
 export type { ConnectionsFormat } from './file-syntax';
@@ -25,6 +25,8 @@ export {
   assertAllowedAddress,
   assertPublicAddress,
   assertPublicHost,
+  createGuardedLookup,
+  guardedDatabaseSocket,
   inAllowlist,
   isLoopbackRange,
   isPublicAddress,

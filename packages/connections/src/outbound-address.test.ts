@@ -153,10 +153,31 @@ describe('link-local and cloud metadata addresses, refused whatever the connecti
     await expect(assertPublicDatabase(database('[fd00:ec2::254]'))).rejects.toMatchObject({ range: 'cloudMetadata' });
   });
 
-  it('a database connection with allowPrivateNetwork still reaches loopback, the LAN, the local default and a name DNS does not know', async () => {
-    for (const host of ['127.0.0.1', 'localhost', '10.1.2.3', '', '/var/run/postgresql', 'no-such-host.invalid']) {
+  it('a database connection with allowPrivateNetwork still reaches loopback, the LAN and the local default', async () => {
+    for (const host of ['127.0.0.1', 'localhost', '10.1.2.3', '', '/var/run/postgresql']) {
       await expect(assertPublicDatabase(database(host))).resolves.toBeUndefined();
     }
+  });
+
+  // Review rev2 #1: a name the guard could not resolve was left to the driver, which may read it otherwise.
+  it('a database connection with allowPrivateNetwork is refused on a name DNS does not know, with its DNS error', async () => {
+    await expect(assertPublicDatabase(database('no-such-host.invalid'))).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    await expect(assertPublicDatabase(database('', 'mysql://root@no-such-host.invalid:3306/x'))).rejects.toMatchObject({
+      code: 'ENOTFOUND',
+    });
+  });
+
+  // Review rev2 #1: pg and mysql2 decode a URL's host; the guard read it encoded, did not resolve it and let it pass.
+  it.each([
+    ['postgres', 'postgres://u@169%2E254%2E169%2E254:5432/x'],
+    ['postgres', 'postgres://u@200.147.35.149:5432/x?host=169%2E254%2E169%2E254'],
+    ['mysql', 'mysql://root@169%2E254%2E169%2E254:3306/x'],
+    ['mysql', 'mariadb://root@169%2E254%2E169%2E254/x'],
+    ['mssql', 'mssql://sa@169%2E254%2E169%2E254:1433/x'],
+  ])('a %s URL with a percent-encoded metadata host (%s) is refused, allowPrivateNetwork included', async (driver, url) => {
+    const connection = { ...database('', url), driver } as DatabaseConnection;
+    await expect(assertPublicDatabase(connection)).rejects.toMatchObject({ range: 'linkLocal', always: true, host: '169.254.169.254' });
+    await expect(assertPublicDatabase({ ...connection, allowPrivateNetwork: false })).rejects.toMatchObject({ range: 'linkLocal' });
   });
 });
 
@@ -218,5 +239,25 @@ describe("allowPrivateNetwork and the hub's own machine", () => {
       await expect(assertPublicDatabase(database(host))).rejects.toMatchObject({ code: 'OUTBOUND_ADDRESS_FORBIDDEN', range: 'loopback' });
     }
     await expect(assertPublicDatabase(database('10.1.2.3'))).resolves.toBeUndefined();
+  });
+
+  // Review rev2 #1: `postgres://u@127%2E0%2E0%2E1:5432/db` passed the guard and pg connected to 127.0.0.1.
+  it.each([
+    ['postgres', 'postgres://postgres@127%2E0%2E0%2E1:5432/postgres', '127.0.0.1'],
+    ['postgres', 'postgres://postgres@%2Fvar%2Frun%2Fpostgresql/postgres', '/var/run/postgresql'],
+    ['postgres', 'postgres://postgres@localhost%2E:5432/postgres', 'localhost.'],
+    ['postgres', 'postgres://postgres@10.1.2.3:5432/postgres?host=%2Ftmp', '/tmp'],
+    ['postgres', 'postgres://postgres@%5B%3A%3A1%5D:5432/postgres', '[::1]'],
+    ['mysql', 'mysql://root@127%2E0%2E0%2E1:3306/mysql', '127.0.0.1'],
+    ['mysql', 'mariadb://root@127%2E0%2E0%2E1/mysql', '127.0.0.1'],
+    ['mysql', 'mysql://root@10.1.2.3:3306/mysql?socketPath=%22%2Ftmp%2Fmysql.sock%22', '/tmp/mysql.sock'],
+  ])('a %s URL reaching loopback in encoded form (%s) is refused with allowPrivateNetwork', async (driver, url, host) => {
+    const connection = { driver, url: { reveal: () => url }, allowPrivateNetwork: true, options: {} } as unknown as DatabaseConnection;
+    const refused = await assertPublicDatabase(connection).catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(OutboundAddressError);
+    expect(refused).toMatchObject({ code: 'OUTBOUND_ADDRESS_FORBIDDEN', range: 'loopback' });
+    expect([host, host.replace(/^\[|\]$/g, '')]).toContain((refused as OutboundAddressError).host);
+    allowLoopbackOutbound(true);
+    await expect(assertPublicDatabase(connection)).resolves.toBeUndefined();
   });
 });

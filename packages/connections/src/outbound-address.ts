@@ -1,3 +1,4 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
@@ -34,7 +35,7 @@ export class OutboundAddressError extends Error {
       always
         ? `refused to connect to ${host}${resolved}: a ${words} address (where clouds serve instance metadata and credentials) is never reached, allowPrivateNetwork included`
         : LOOPBACK_RANGES.has(range)
-          ? `refused to connect to ${host}${resolved}: a ${words} address is the hub's own machine (its Redis, PostgreSQL, metrics, ingress), reached only with allowPrivateNetwork: true on the connection and the operator's OUTBOUND_ALLOW_LOOPBACK=true`
+          ? `refused to connect to ${host}${resolved}: a ${words} address is the hub's own machine (what listens on it alone: a local Redis or PostgreSQL, metrics, the ingress), reached only with allowPrivateNetwork: true on the connection and the operator's OUTBOUND_ALLOW_LOOPBACK=true`
           : `refused to connect to ${host}${resolved}: expected a public address, got a ${words} one; set allowPrivateNetwork: true on the connection to allow it`,
     );
     this.params = { host, range };
@@ -156,4 +157,47 @@ export async function assertPublicHost(host: string): Promise<string[]> {
   const addresses = net.isIP(bare) !== 0 ? [bare] : (await dns.lookup(bare, { all: true })).map((entry) => entry.address);
   for (const address of addresses) assertPublicAddress(address, host);
   return addresses;
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * A dns.lookup that fails with OutboundAddressError when any address the name resolves to is neither public nor in the
+ * operator's allowlist; with `allowPrivateNetwork`, only when one is link-local / cloud metadata (never reachable) or
+ * loopback while the operator keeps it closed. Given to a socket, it judges the addresses the socket connects to.
+ */
+export function createGuardedLookup(allowlist: AddressAllowlist = [], allowPrivateNetwork = false) {
+  const policy: AddressPolicy = { allowlist, allowPrivateNetwork };
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    dnsLookup(lookupName(hostname), { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      try {
+        for (const { address } of addresses) assertAllowedAddress(address, hostname, policy);
+      } catch (refused) {
+        return callback(refused as OutboundAddressError, []);
+      }
+      const first = addresses[0];
+      if (options.all || first === undefined) return callback(null, addresses);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+/**
+ * A TCP socket for a database driver that connects it itself (pg's `stream` option): a name is resolved through the
+ * guarded lookup when the driver connects, so an answer changed since assertPublicDatabase checked it (DNS rebinding)
+ * is refused too. A literal IP skips DNS and was judged by assertPublicDatabase; a unix socket path is passed through
+ * (assertPublicDatabase judged it).
+ */
+export function guardedDatabaseSocket(allowPrivateNetwork: boolean): net.Socket {
+  const socket = new net.Socket();
+  const lookup = createGuardedLookup([], allowPrivateNetwork);
+  const connect = socket.connect.bind(socket) as (...args: unknown[]) => net.Socket;
+  socket.connect = ((...args: unknown[]) => {
+    const [port, host] = args;
+    if (typeof port === 'number' || (typeof port === 'string' && /^\d+$/.test(port)))
+      return connect({ port: Number(port), host: typeof host === 'string' ? host : 'localhost', lookup });
+    return connect(...args);
+  }) as typeof socket.connect;
+  return socket;
 }

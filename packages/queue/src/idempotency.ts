@@ -137,7 +137,7 @@ export async function bindIdempotencyKey(
 ): Promise<IdempotencyBinding> {
   const name = bindingKey(prefix, tenant, key);
   const args = [fingerprint, String(IDEMPOTENCY_BINDING_TTL_S), replay, pendingMarker(token), String(IDEMPOTENCY_PENDING_TTL_MS)];
-  const found = (await runScript(redis, 'bind', name, sharedKey(name), answerKey(name), ...args)) as [string, string?];
+  const found = (await runScript(redis, 'bind', name, sharedKey(name), answerKey(name), refusedKey(name), ...args)) as [string, string?];
   const [state, stored] = found;
   if (state === 'answered') return { state, stored: stored as string };
   if (state === 'bound' || state === 'reused' || state === 'pending' || state === 'run' || state === 'unreadable') return { state };
@@ -145,10 +145,11 @@ export async function bindIdempotencyKey(
 }
 
 /**
- * KEYS: binding, its replays, its answer. ARGV: fingerprint, binding TTL (s), replay name, pending marker, marker TTL
- * (ms). A replay that runs is added to the binding's replays (which live no longer than the binding: a later binding of
- * the key must not inherit them), so the first request, if refused after it, no longer frees the key. A key of another
- * type than this script writes (another release's) is 'unreadable' before any command that would fail on it (WRONGTYPE).
+ * KEYS: binding, its replays, its answer, its refused fingerprint. ARGV: fingerprint, binding TTL (s), replay name,
+ * pending marker, marker TTL (ms). A replay that runs is added to the binding's replays (which live no longer than the
+ * binding: a later binding of the key must not inherit them), so the first request, if refused after it, no longer
+ * frees the key. A key of another type than this release writes (another release's) is 'unreadable' before any command
+ * that would fail on it (WRONGTYPE) — the refused fingerprint too, which WITHDRAW reads after the request ran.
  */
 const BIND = `local function holds(key, ...)
   local kind = redis.call('type', key).ok
@@ -156,7 +157,9 @@ const BIND = `local function holds(key, ...)
   for _, allowed in ipairs({...}) do if kind == allowed then return true end end
   return false
 end
-if not (holds(KEYS[1], 'string') and holds(KEYS[3], 'string') and holds(KEYS[2], 'string', 'set')) then return {'unreadable'} end
+if not (holds(KEYS[1], 'string') and holds(KEYS[3], 'string') and holds(KEYS[2], 'string', 'set') and holds(KEYS[4], 'string')) then
+  return {'unreadable'}
+end
 if redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then
   redis.call('set', KEYS[3], ARGV[4], 'PX', ARGV[5])
   return {'bound'}
@@ -196,6 +199,8 @@ function refusedKey(name: string): string {
 const WITHDRAW = `if redis.call('type', KEYS[1]).ok ~= 'set' then return 0 end
 redis.call('srem', KEYS[1], ARGV[1])
 if redis.call('exists', KEYS[1]) == 1 then return 0 end
+-- BIND refused another type's fingerprint; one written since by another release is left alone, not a WRONGTYPE.
+if redis.call('type', KEYS[3]).ok ~= 'string' or redis.call('type', KEYS[2]).ok ~= 'string' then return 0 end
 local refused = redis.call('get', KEYS[3])
 if refused and refused == redis.call('get', KEYS[2]) then
   redis.call('del', KEYS[2], KEYS[3])
@@ -337,7 +342,7 @@ export async function dropIdempotencyPending(
 
 /** Every script of the binding with how many of its arguments are keys (all of one binding's hash slot). */
 const SCRIPTS = {
-  bind: { lua: BIND, numberOfKeys: 3 },
+  bind: { lua: BIND, numberOfKeys: 4 },
   withdraw: { lua: WITHDRAW, numberOfKeys: 3 },
   release: { lua: RELEASE, numberOfKeys: 3 },
   renewPending: { lua: RENEW_PENDING, numberOfKeys: 1 },

@@ -1,5 +1,5 @@
 import type { DatabaseDriver } from '@integrador/connections';
-import { OutboundAddressError, Secret } from '@integrador/connections';
+import { allowLoopbackOutbound, OutboundAddressError, Secret } from '@integrador/connections';
 import { openSourceReader } from './open-source-reader';
 import type { SourceReader, SourceRow } from './source-reader';
 import { customer } from './test/customers';
@@ -296,6 +296,47 @@ describe('openSourceReader outbound guard', () => {
       connectionString: new Secret('DRIVER={IBM DB2 ODBC DRIVER};HOSTNAME=10.1.2.3;PWD=x'),
     };
     await expect(openSourceReader(connection)).rejects.toMatchObject({ code: 'OUTBOUND_ADDRESS_FORBIDDEN', host: '10.1.2.3' });
+  });
+
+  // Review rev2 #1: pg and mysql2 decode a URL's host; the guard read it encoded, let it pass, and the driver reached
+  // the hub's own PostgreSQL / MariaDB on 127.0.0.1 with the operator's loopback switch off.
+  it.each([
+    ['postgres', 'postgres://postgres@127%2E0%2E0%2E1:5432/postgres'],
+    ['mysql', 'mysql://root@127%2E0%2E0%2E1:3306/mysql'],
+  ] as const)('refuses a %s URL reaching loopback in percent-encoded form (%s) while the loopback switch is off', async (driver, url) => {
+    const connection = databaseConnection(driver, { url, allowPrivateNetwork: true });
+    allowLoopbackOutbound(false);
+    try {
+      await expect(openSourceReader(connection)).rejects.toMatchObject({
+        code: 'OUTBOUND_ADDRESS_FORBIDDEN',
+        host: '127.0.0.1',
+        range: 'loopback',
+      });
+    } finally {
+      allowLoopbackOutbound(true);
+    }
+    // The same URL, loopback opened: the driver does reach the server on 127.0.0.1, the host the guard judged.
+    const reader = await openSourceReader(connection);
+    await expect(reader.query({ sql: 'SELECT 1 AS one', parameters: [] })).resolves.toEqual([{ one: 1 }]);
+    await reader.close();
+  });
+
+  // Review rev2 #6: the check ran before connecting and pg resolved the name again when it connected. The pool connects
+  // on the first query: an answer that changed in between (here: the operator's verdict on it) is judged there too.
+  it('judges a postgres name again where pg connects, not only before opening the reader', async () => {
+    const reader = await openSourceReader(
+      databaseConnection('postgres', { host: 'localhost', port: 5432, database: 'postgres', user: 'postgres', allowPrivateNetwork: true }),
+    );
+    allowLoopbackOutbound(false);
+    try {
+      await expect(reader.query({ sql: 'SELECT 1 AS one', parameters: [] })).rejects.toMatchObject({
+        code: 'OUTBOUND_ADDRESS_FORBIDDEN',
+        range: 'loopback',
+      });
+    } finally {
+      allowLoopbackOutbound(true);
+      await reader.close();
+    }
   });
 
   it('refuses a URL whose host is private', async () => {

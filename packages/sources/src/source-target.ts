@@ -1,4 +1,4 @@
-import type { DatabaseConnection, DatabaseDriver } from '@integrador/connections';
+import { type DatabaseConnection, type DatabaseDriver, urlHostname } from '@integrador/connections';
 
 /** Where and as whom a reader connects, with the secrets revealed: never log it. */
 export interface SourceTarget {
@@ -39,7 +39,8 @@ function fromUrl(connection: DatabaseConnection, text: string): SourceTarget {
   const url = new URL(text);
   return {
     driver: connection.driver,
-    host: connection.driver === 'sqlite' ? undefined : url.hostname.replace(/^\[|\]$/g, ''),
+    // Decoded as the outbound guard reads it (and pg, mysql2 do): the host checked is the host reached.
+    host: connection.driver === 'sqlite' ? undefined : urlHostname(url),
     port: url.port === '' ? DEFAULT_PORTS[connection.driver] : Number(url.port),
     database: databaseOf(url, connection.driver),
     user: url.username === '' ? undefined : decodeURIComponent(url.username),

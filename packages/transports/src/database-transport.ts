@@ -1,4 +1,4 @@
-import { assertPublicDatabase, type DatabaseConnection, shownUrl } from '@integrador/connections';
+import { assertPublicDatabase, type DatabaseConnection, guardedDatabaseSocket, shownUrl } from '@integrador/connections';
 // The subpath, not the barrel: the ingress and the dashboard load this module and need none of the source readers.
 import { classifySourceError } from '@integrador/sources/errors';
 import { isStatementError } from '@integrador/store/statement-error';
@@ -26,7 +26,9 @@ function urlOf(connection: DatabaseConnection): string {
 function open(connection: DatabaseConnection): AnyDb {
   if (connection.driver === 'postgres') {
     const { Pool: PgPool } = require('pg') as typeof PgModule;
-    const pool = new PgPool({ connectionString: urlOf(connection), max: 5 });
+    // The outbound guard where pg connects too: its own DNS answer is judged, not only assertPublicDatabase's.
+    const allowPrivateNetwork = connection.allowPrivateNetwork ?? false;
+    const pool = new PgPool({ connectionString: urlOf(connection), max: 5, stream: () => guardedDatabaseSocket(allowPrivateNetwork) });
     pool.on('error', () => {}); // an idle connection closed by the server is dropped; the next query reconnects
     return new Kysely({ dialect: new PostgresDialect({ pool }) });
   }

@@ -1,14 +1,13 @@
-import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   type AddressAllowlist,
-  type AddressPolicy,
   addressRange,
   assertAllowedAddress,
   assertPublicAddress,
+  createGuardedLookup,
   isPublicAddress,
   lookupName,
   loopbackOutboundAllowed,
@@ -22,30 +21,7 @@ import { Agent, buildConnector } from 'undici';
 // when validated and to 127.0.0.1 when used (DNS rebinding) is still refused. The address check itself lives in
 // @integrador/connections (the database readers use it too).
 
-export { addressRange, assertPublicAddress, isPublicAddress };
-
-type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
-
-/**
- * A dns.lookup that fails with OutboundAddressError when any address the name resolves to is neither public nor in the
- * operator's allowlist; with `allowPrivateNetwork`, only when one is link-local / cloud metadata (never reachable).
- */
-export function createGuardedLookup(allowlist: AddressAllowlist = [], allowPrivateNetwork = false) {
-  const policy: AddressPolicy = { allowlist, allowPrivateNetwork };
-  return (hostname: string, options: dns.LookupOptions, callback: LookupCallback): void => {
-    dns.lookup(lookupName(hostname), { ...options, all: true }, (error, addresses) => {
-      if (error) return callback(error, []);
-      try {
-        for (const { address } of addresses) assertAllowedAddress(address, hostname, policy);
-      } catch (refused) {
-        return callback(refused as OutboundAddressError, []);
-      }
-      const first = addresses[0];
-      if (options.all || first === undefined) return callback(null, addresses);
-      callback(null, first.address, first.family);
-    });
-  };
-}
+export { addressRange, assertPublicAddress, createGuardedLookup, isPublicAddress };
 
 /** dns.lookup that fails with OutboundAddressError when any address the name resolves to is not public. */
 export const guardedLookup = createGuardedLookup();

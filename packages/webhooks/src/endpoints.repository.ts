@@ -202,6 +202,20 @@ export async function rotateWebhookSecret(
   return Number(result.numUpdatedRows) > 0;
 }
 
+/**
+ * Replaces an endpoint's secret and drops the previous ones now, no grace (a leaked secret revoked at once): whatever
+ * rotation is running. Bound to the tenant; answers whether the endpoint was found.
+ */
+export async function replaceWebhookSecret(db: Db, empresaId: number, id: number, sealed: string, now = new Date()): Promise<boolean> {
+  const result = await db
+    .updateTable('webhook_endpoints')
+    .set({ segredo: sealed, segredo_anterior: null, segredo_anterior_expira_em: null, atualizado_em: timestampValue(db, now) })
+    .where('empresa_id', '=', empresaId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
 /** The empresa's endpoints subscribed to a gatilho, active and disabled (a change is recorded for the disabled ones). */
 export async function endpointsForGatilho(db: Db, empresaId: number, gatilho: Gatilho): Promise<WebhookEndpoint[]> {
   const rows = await db

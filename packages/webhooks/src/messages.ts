@@ -143,8 +143,8 @@ const MESSAGES: MessageTable<
   },
   WEBHOOK_ROTATION_IN_GRACE: {
     'pt-BR':
-      'o segredo foi girado há pouco e o anterior ainda assina as entregas até {ate} (período de carência): girar de novo agora o revogaria na hora, e o destino pode ainda estar usando-o. Configure o destino com o segredo novo (o da última rotação) e gire de novo depois de {ate}',
-    en: "the secret was rotated a moment ago and the previous one still signs deliveries until {ate} (grace period): rotating again now would revoke it at once, and the receiver may still be using it. Set the new secret (the last rotation's) on the receiver and rotate again after {ate}",
+      'o segredo foi girado há pouco e o anterior ainda assina as entregas até {ate} (período de carência): girar de novo agora o revogaria na hora, e o destino pode ainda estar usando-o. Configure o destino com o segredo novo (o da última rotação) e gire de novo depois de {ate}; se um segredo vazou, gire com {"revogarAnterior": true} (na CLI, --revogar-anterior): os anteriores deixam de assinar na hora',
+    en: 'the secret was rotated a moment ago and the previous one still signs deliveries until {ate} (grace period): rotating again now would revoke it at once, and the receiver may still be using it. Set the new secret (the last rotation\'s) on the receiver and rotate again after {ate}; if a secret leaked, rotate with {"revogarAnterior": true} (CLI: --revogar-anterior): the previous ones stop signing at once',
   },
   WEBHOOK_NOT_FOUND: { 'pt-BR': 'webhook não encontrado', en: 'webhook not found' },
   DELIVERY_NOT_FOUND: { 'pt-BR': 'entrega não encontrada', en: 'delivery not found' },

@@ -78,4 +78,29 @@ describe.each(ALL_DIALECTS)('webhook secret rotations on %s', (dialect) => {
     for (const secret of [original.slice('plain:'.length), first.secret])
       expect(new Webhook(secret).verify(body, headers)).toEqual([{ id: '1' }]);
   });
+
+  // Review rev2 #4: the 409 left an operator whose secret leaked no way to revoke it before the grace ended.
+  it('revokePrevious rotates inside the grace and drops every previous secret now; another tenant gets 404', async () => {
+    const { db } = database;
+    const { empresaId, id, original } = await endpoint('Rot3');
+    const caller = { empresaId, filialId: null };
+    const settings = { ...DEFAULT_WEBHOOK_SETTINGS, secretKey: undefined };
+    const first = await rotateSecret(db, settings, caller, id);
+    await expect(
+      rotateSecret(db, settings, { empresaId: empresaId + 1, filialId: null }, id, { revokePrevious: true }),
+    ).rejects.toMatchObject({
+      code: 'WEBHOOK_NOT_FOUND',
+      status: 404,
+    });
+    const revoked = await rotateSecret(db, settings, caller, id, { revokePrevious: true });
+    expect(revoked.previousValidUntil).toBeNull();
+    const row = await findWebhookEndpoint(db, empresaId, id);
+    expect(row).toMatchObject({ segredoAnterior: null, segredoAnteriorExpiraEm: null });
+    const body = '[{"id":"2"}]';
+    const headers = attemptHeaders({}, signingSecrets(row as never, settings), 'msg_2', body, 'contato.criado');
+    expect(new Webhook(revoked.secret).verify(body, headers)).toEqual([{ id: '2' }]);
+    for (const secret of [original.slice('plain:'.length), first.secret]) expect(() => new Webhook(secret).verify(body, headers)).toThrow();
+    // No grace runs now: an ordinary rotation goes through again.
+    await expect(rotateSecret(db, settings, caller, id)).resolves.toMatchObject({ previousValidUntil: expect.any(String) });
+  });
 });

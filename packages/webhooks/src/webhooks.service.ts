@@ -8,6 +8,7 @@ import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
   findWebhookEndpoint,
+  replaceWebhookSecret,
   rotateWebhookSecret,
   updateWebhookEndpoint,
   type WebhookEndpoint,
@@ -156,17 +157,25 @@ export async function removeEndpoint(db: Db, caller: FilialCaller, id: number): 
  * A new secret, answered once; the old one keeps signing beside it for the grace period. Refused (503) on a host
  * without WEBHOOK_SECRET_KEY when the current secret is sealed: the new one would be stored plain while the sealed one,
  * kept as the previous for the grace period, still could not be opened, so every delivery would keep failing.
+ * With `revokePrevious` (a leaked secret) the previous secrets are dropped now, no grace, even inside a running one:
+ * nothing sealed is kept, so no key is needed; `previousValidUntil` is then null.
  */
 export async function rotateSecret(
   db: Db,
   settings: Pick<WebhookSettings, 'secretKey' | 'rotationGraceMs'>,
   caller: FilialCaller,
   id: number,
-) {
+  options: { revokePrevious?: boolean } = {},
+): Promise<{ secret: string; previousValidUntil: string | null }> {
   const endpoint = await requireChangeableEndpoint(db, caller, id);
-  if (!settings.secretKey && isSealed(endpoint.segredo)) throw new WebhookError('WEBHOOK_SECRET_KEY_MISSING', 503);
   const secret = generateSigningSecret();
   const now = new Date();
+  if (options.revokePrevious) {
+    if (!(await replaceWebhookSecret(db, caller.empresaId, id, sealSecret(secret, settings.secretKey), now)))
+      throw new WebhookError('WEBHOOK_NOT_FOUND', 404);
+    return { secret, previousValidUntil: null };
+  }
+  if (!settings.secretKey && isSealed(endpoint.segredo)) throw new WebhookError('WEBHOOK_SECRET_KEY_MISSING', 503);
   const graceUntil = new Date(now.getTime() + settings.rotationGraceMs);
   if (!(await rotateWebhookSecret(db, caller.empresaId, id, sealSecret(secret, settings.secretKey), graceUntil, now))) {
     // Refused while the previous secret is inside its grace period (it may be the one the receiver verifies with).

@@ -42,6 +42,10 @@ interface CreateOptions extends EmpresaOptions {
   rate?: string;
 }
 
+interface RotateOptions extends EmpresaOptions {
+  revogarAnterior?: boolean;
+}
+
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** `integrador webhooks create|list|rotate-secret|test|deliveries|resend|recover|capture|reseal` (seed 004). */
@@ -57,9 +61,9 @@ export function registerWebhooksCommand(program: Command, cli: Cli): void {
     .option('--rate <n>', t.rateOption)
     .action((options: CreateOptions) => guarded(cli, () => create(cli, t, options)));
   withEmpresa(webhooks.command('list').description(t.list)).action((options: EmpresaOptions) => guarded(cli, () => list(cli, t, options)));
-  withEmpresa(webhooks.command('rotate-secret <webhookId>').description(t.rotate)).action((id: string, options: EmpresaOptions) =>
-    guarded(cli, () => rotate(cli, t, id, options)),
-  );
+  withEmpresa(webhooks.command('rotate-secret <webhookId>').description(t.rotate))
+    .option('--revogar-anterior', t.revokeOption)
+    .action((id: string, options: RotateOptions) => guarded(cli, () => rotate(cli, t, id, options)));
   withEmpresa(webhooks.command('test <webhookId>').description(t.test)).action((id: string, options: EmpresaOptions) =>
     guarded(cli, () => test(cli, id, options)),
   );
@@ -153,15 +157,17 @@ async function list(cli: Cli, t: Texts, options: EmpresaOptions): Promise<void> 
   });
 }
 
-async function rotate(cli: Cli, t: Texts, idText: string, options: EmpresaOptions): Promise<void> {
+async function rotate(cli: Cli, t: Texts, idText: string, options: RotateOptions): Promise<void> {
   const id = parseId(cli, 'webhookId', idText);
   const empresaId = parseId(cli, '--empresa', options.empresa);
   const config = loadConfig();
   await withDatabase(async ({ db }) => {
-    const rotated = await rotateSecret(db, webhookSettingsFrom(config.webhooks), operator(empresaId), id);
+    const rotated = await rotateSecret(db, webhookSettingsFrom(config.webhooks), operator(empresaId), id, {
+      revokePrevious: options.revogarAnterior === true,
+    });
     if (options.json) return printJson({ segredo: rotated.secret, anteriorValidoAte: rotated.previousValidUntil });
     print(t.secretOnce(rotated.secret));
-    print(t.previousUntil(rotated.previousValidUntil));
+    print(rotated.previousValidUntil === null ? t.previousRevoked : t.previousUntil(rotated.previousValidUntil));
   }, config);
 }
 

@@ -384,6 +384,8 @@ describe('freeing an Idempotency-Key binding', () => {
     ['the binding', ''],
     ['the answer', ':answer'],
     ['the replays', ':shared'],
+    // Review rev2 #7: WITHDRAW reads it after the replay ran (a refused replay hit WRONGTYPE: a 500).
+    ['the refused fingerprint', ':refused'],
   ])('a key an older release left in another Redis type (%s) is a 409 IDEMPOTENCY_ANSWER_UNREADABLE, not a 500', async (_case, suffix) => {
     for (const name of await redis.keys(`${prefix}:idem-key:*`)) await redis.del(name);
     runs = 0;

@@ -9,13 +9,17 @@ export interface IndexRouteOptions {
 
 type Place = 'docs' | 'openapi' | 'dashboard' | 'healthz' | 'readyz' | 'metrics';
 
+/**
+ * Relative to the page (served at the ingress's root): behind a proxy that serves the ingress under a path prefix
+ * (PUBLIC_URL https://hub.example/integrador/), `docs` is …/integrador/docs where `/docs` would leave the prefix.
+ */
 const PATHS: Readonly<Record<Place, string>> = {
-  docs: '/docs',
-  openapi: '/openapi.json',
-  dashboard: '/dashboard',
-  healthz: '/healthz',
-  readyz: '/readyz',
-  metrics: '/metrics',
+  docs: 'docs',
+  openapi: 'openapi.json',
+  dashboard: 'dashboard',
+  healthz: 'healthz',
+  readyz: 'readyz',
+  metrics: 'metrics',
 };
 
 const TEXTS = defineTexts<{ title: string; intro: string; places: Readonly<Record<Place, string>> }>({

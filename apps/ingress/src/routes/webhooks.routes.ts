@@ -36,6 +36,7 @@ import {
   RecoverResponse,
   ResendResponse,
   RotatedSecretResponse,
+  RotateSecretBody,
   WebhookBody,
   WebhookEndpointResponse,
   WebhookPatchBody,
@@ -187,13 +188,16 @@ export function webhooksRoutes(
       {
         schema: {
           tags: ['webhooks'],
-          summary: 'A new signing secret, shown once (409 while the previous one is inside its grace period)',
+          summary:
+            'A new signing secret, shown once; the previous one signs beside it for the grace period (409 while one runs), or with revogarAnterior stops signing now',
           params: IdParams,
+          body: RotateSecretBody,
           response: { 200: RotatedSecretResponse, ...changeErrors, 409: ErrorResponse, 503: ErrorResponse },
         },
       },
       async (request) => {
-        const rotated = await rotateSecret(db, options.settings, request.tenant, request.params.id);
+        const revokePrevious = request.body.revogarAnterior === true;
+        const rotated = await rotateSecret(db, options.settings, request.tenant, request.params.id, { revokePrevious });
         return { segredo: rotated.secret, anteriorValidoAte: rotated.previousValidUntil };
       },
     );

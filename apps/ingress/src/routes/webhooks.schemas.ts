@@ -89,9 +89,26 @@ export const CreatedWebhookResponse = Type.Composite([
   Type.Object({ segredo: Type.String({ description: 'the signing secret (whsec_…), shown only here' }) }),
 ]);
 
+/** A rotation keeps the previous secret signing for the grace period; `revogarAnterior` drops it now (a leaked secret). */
+export const RotateSecretBody = Type.Object(
+  {
+    revogarAnterior: Type.Optional(
+      Type.Boolean({
+        description:
+          'true: the previous secrets stop signing now, no grace period, even inside one (a leaked secret); the receiver must switch to the new secret at once',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const RotatedSecretResponse = Type.Object({
   segredo: Type.String({ description: 'the new signing secret, shown only here' }),
-  anteriorValidoAte: Type.String({ description: 'the previous secret keeps signing beside it until then' }),
+  anteriorValidoAte: Nullable(
+    Type.String({
+      description: 'the previous secret keeps signing beside it until then; null when it was revoked at once (revogarAnterior)',
+    }),
+  ),
 });
 
 export const WebhookTestResponse = Type.Object({

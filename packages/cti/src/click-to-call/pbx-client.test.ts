@@ -115,6 +115,27 @@ describe('click-to-call: the PBX URL as shown', () => {
     }
   });
 
+  // Review rev2 #2: every static query value of 3+ characters was masked, `tronco=100` too, and the kept answer named
+  // the call `04732***123`. Only secret-named parameters' values are secrets.
+  it('keeps a short non-secret static value (tronco=100) in the answer and the number it appears in; a secret-named one is masked', async () => {
+    const server = http.createServer((req, res) => {
+      const query = new URL(req.url ?? '/', 'http://pabx').searchParams;
+      res.end(JSON.stringify({ status: 'ok', chamada: query.get('para'), tronco: query.get('tronco'), chave: query.get('api_key') }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const base = settings(`http://127.0.0.1:${port}/originate?action=dial&tronco=100&api_key=Chave-fixa-9&para={numero_destino}`);
+      const request = buildPbxRequest({ ...base, pbx: { ...base.pbx, auth: 'nenhuma' } }, call, env);
+      expect(request.secrets).toEqual(['Chave-fixa-9']);
+      const placed = await sendPbxRequest(request, { allowPrivateNetwork: true, timeoutMs: 1000 });
+      expect(placed.body).toBe('{"status":"ok","chamada":"04732100123","tronco":"100","chave":"***"}');
+      expect(request.dialled).toBe('04732100123');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('a PBX on loopback is refused with the private network allowed, unless the operator opened loopback: nothing is sent', async () => {
     let hits = 0;
     const server = http.createServer((_req, res) => {

@@ -1,4 +1,5 @@
 import { shownUrl } from '@integrador/connections';
+import { isSecretName } from '@integrador/logging';
 import { authorizationForms } from '@integrador/transports';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { CtiError } from '../cti-error';
@@ -99,7 +100,7 @@ export function buildPbxRequest(
     ramal_destino: interno ? number : '',
   };
   // A key or password written in the template's own query (?senha=…, ?token=…) is a secret the PBX may echo too.
-  const secrets: string[] = staticQueryValues(template);
+  const secrets: string[] = staticSecretValues(template);
   const fill = (text: string) => text.replace(new RegExp(PLACEHOLDER.source, 'g'), (_, k: string) => encodeURIComponent(values[k] ?? ''));
   let url = fill(template);
   const headers: Record<string, string> = {};
@@ -125,10 +126,16 @@ export function buildPbxRequest(
 
 const PLACEHOLDER = /\{(ramal_origem|numero_origem|numero_destino|ramal_destino)\}/;
 
-/** The query values a template writes out itself (no placeholder in them), decoded: none when it gives no URL. */
-function staticQueryValues(template: string): string[] {
+/**
+ * The values a template writes out itself (no placeholder in them), decoded, of its secret-named query parameters
+ * (isSecretName, the one list the logs and texts are masked by: senha=, token=, api_key=…); none when it gives no URL.
+ * Only those: masking every static value (tronco=100) would cut it out of the dialled number and the PBX's answer.
+ */
+function staticSecretValues(template: string): string[] {
   try {
-    return [...new URL(template).searchParams.values()].filter((value) => value !== '' && !PLACEHOLDER.test(value));
+    return [...new URL(template).searchParams]
+      .filter(([name, value]) => value !== '' && !PLACEHOLDER.test(value) && isSecretName(name))
+      .map(([, value]) => value);
   } catch {
     return [];
   }

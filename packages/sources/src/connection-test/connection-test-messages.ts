@@ -62,8 +62,8 @@ const FAILURES = defineCatalogue<SourceErrorCode>({
 const LOOPBACK_FAILURES = defineCatalogue<Extract<SourceErrorCode, 'ADDRESS_FORBIDDEN'>>({
   ADDRESS_FORBIDDEN: {
     'pt-BR':
-      'o endereço {host} fica na máquina do próprio hub ({range}), onde estão o Redis, o PostgreSQL e as métricas dele: a conexão "{name}" só o alcança com allowPrivateNetwork: true e a escolha do operador OUTBOUND_ALLOW_LOOPBACK=true',
-    en: 'address {host} is on the hub\'s own machine ({range}), where its Redis, PostgreSQL and metrics are: connection "{name}" reaches it only with allowPrivateNetwork: true and the operator\'s OUTBOUND_ALLOW_LOOPBACK=true',
+      'o endereço {host} fica na máquina do próprio hub ({range}), onde escuta o que só ele alcança (um Redis ou PostgreSQL local, as métricas): a conexão "{name}" só o alcança com allowPrivateNetwork: true e a escolha do operador OUTBOUND_ALLOW_LOOPBACK=true',
+    en: 'address {host} is on the hub\'s own machine ({range}), where what it alone reaches listens (a local Redis or PostgreSQL, the metrics): connection "{name}" reaches it only with allowPrivateNetwork: true and the operator\'s OUTBOUND_ALLOW_LOOPBACK=true',
   },
 });
 

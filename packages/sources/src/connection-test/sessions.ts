@@ -1,4 +1,5 @@
 /// <reference path="../types/oracledb.d.ts" />
+import { guardedDatabaseSocket } from '@integrador/connections';
 import Database from 'better-sqlite3';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
 import oracledb from 'oracledb';
@@ -30,6 +31,8 @@ async function postgresSession(target: SourceTarget, timeoutMs: number): Promise
     connectionTimeoutMillis: timeoutMs,
     application_name: 'integrador-test',
     ssl: target.options.ssl as never,
+    // The outbound guard where pg connects too (postgres.reader.ts).
+    stream: () => guardedDatabaseSocket(target.allowPrivateNetwork),
   });
   client.on('error', () => {});
   await client.connect();

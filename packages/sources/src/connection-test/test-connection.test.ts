@@ -95,7 +95,7 @@ describe('testSourceConnection on PostgreSQL', () => {
     // The refused range is worded as every outbound-guard refusal words it (the webhooks', the endpoints'); loopback is
     // the hub's own machine, which allowPrivateNetwork alone does not open (OUTBOUND_ALLOW_LOOPBACK, the operator's).
     expect(result.error?.message).toBe(
-      'o endereço 127.0.0.1 fica na máquina do próprio hub (loopback, a própria máquina), onde estão o Redis, o PostgreSQL e as métricas dele: a conexão "scratch_postgres" só o alcança com allowPrivateNetwork: true e a escolha do operador OUTBOUND_ALLOW_LOOPBACK=true',
+      'o endereço 127.0.0.1 fica na máquina do próprio hub (loopback, a própria máquina), onde escuta o que só ele alcança (um Redis ou PostgreSQL local, as métricas): a conexão "scratch_postgres" só o alcança com allowPrivateNetwork: true e a escolha do operador OUTBOUND_ALLOW_LOOPBACK=true',
     );
     // A range other than the three the text once listed is named as it is (carrier-grade NAT, 100.64.0.0/10).
     const cgnat = await testSourceConnection({ ...base(), host: '100.64.0.1', allowPrivateNetwork: false }, { locale: 'en' });
@@ -328,7 +328,8 @@ const AVAILABLE = SERVERS.filter((server) => parts.has(server.driver));
   });
 
   it('reports a driver unixODBC does not know at the login step', async () => {
-    const result = await testSourceConnection(odbc('DRIVER={IBM DB2 ODBC DRIVER};DATABASE=ERP;HOSTNAME=db2;UID=u;PWD=Segredo_123;'));
+    // A HOSTNAME that resolves: the outbound guard refuses one that does not before the driver manager is asked.
+    const result = await testSourceConnection(odbc('DRIVER={IBM DB2 ODBC DRIVER};DATABASE=ERP;HOSTNAME=127.0.0.1;UID=u;PWD=Segredo_123;'));
     expect(stepsOf(result)).toEqual([
       ['reachability', true],
       ['login', false],

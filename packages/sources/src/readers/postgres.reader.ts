@@ -1,3 +1,4 @@
+import { guardedDatabaseSocket } from '@integrador/connections';
 import { Client, Pool, type PoolClient, type PoolConfig, types } from 'pg';
 import Cursor from 'pg-cursor';
 import { assertChunkSize, raceAbort } from '../chunks';
@@ -30,6 +31,8 @@ function poolConfig(target: SourceTarget, options: Required<SourceReaderOptions>
   return {
     ...where,
     ...(target.options.ssl === undefined ? {} : { ssl: target.options.ssl as PoolConfig['ssl'] }),
+    // The guard again where pg connects: its own DNS answer is judged, not only the one assertPublicDatabase saw.
+    stream: () => guardedDatabaseSocket(target.allowPrivateNetwork),
     max: options.poolSize,
     connectionTimeoutMillis: options.connectTimeoutMs,
     application_name: 'integrador',
