@@ -116,8 +116,10 @@ export function databaseHosts(connection: DatabaseConnection): string[] {
 /**
  * With `allowPrivateNetwork` the LAN is allowed, link-local / cloud metadata never (alwaysRefusedRange) and the machine
  * itself — loopback, the driver's default, a socket — only when the operator opened it (loopbackOutboundAllowed): the
- * hub's own PostgreSQL listens there. A name that does not resolve is refused here (its DNS error propagates): left to
- * the driver, a spelling the guard reads otherwise than the driver would be let through unchecked.
+ * hub's own PostgreSQL listens there. A name that does not resolve here is left to the driver: an Oracle TNS alias, a
+ * FreeTDS servername or an Informix server name is resolved by the driver's own configuration, not DNS, and refusing it
+ * would fail for good a connection that works (the hosts are read as the drivers read them — databaseHosts — so a
+ * spelling such as `127%2E0%2E0%2E1` is decoded before this, not left unchecked).
  */
 async function assertPrivateNetworkHost(host: string): Promise<void> {
   if (host === LOCAL_DEFAULT || host.startsWith('/')) {
@@ -125,14 +127,20 @@ async function assertPrivateNetworkHost(host: string): Promise<void> {
     return;
   }
   const bare = lookupName(host.replace(/^\[|\]$/g, ''));
-  const addresses = net.isIP(bare) !== 0 ? [bare] : (await dns.lookup(bare, { all: true })).map((entry) => entry.address);
+  const addresses =
+    net.isIP(bare) !== 0
+      ? [bare]
+      : await dns.lookup(bare, { all: true }).then(
+          (entries) => entries.map((entry) => entry.address),
+          () => [],
+        );
   for (const address of addresses) assertAllowedAddress(address, host, { allowPrivateNetwork: true });
 }
 
 /**
  * Throws OutboundAddressError unless every server the connection's driver would reach is public (with
- * `allowPrivateNetwork`: see assertPrivateNetworkHost); nothing to check for sqlite. DNS errors (ENOTFOUND…)
- * propagate as they are: a host that does not resolve is never left to the driver.
+ * `allowPrivateNetwork`: see assertPrivateNetworkHost); nothing to check for sqlite. Without it, DNS errors (ENOTFOUND…)
+ * propagate as they are.
  */
 export async function assertPublicDatabase(connection: DatabaseConnection): Promise<void> {
   if (connection.allowPrivateNetwork) {
