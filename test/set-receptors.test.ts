@@ -241,7 +241,13 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(erp.customers.get(codCli)).toMatchObject({ nomCli: CONTA.nome });
     // Never a made-up NULL over the CRM's data: the inscricao and the linked id_erp stay.
     expect(await contaErpColumns()).toEqual({ id_erp: 'G5-77', inscricao: '123456789' });
-    expect(await database.db.selectFrom('integracao_execucoes').select('status').execute()).toEqual([{ status: 'concluido' }]);
+    // The operator's places say it: the outbox row's message and the job's message, not only a log line.
+    const note = 'accepted by the receptor; sql_update not run: the answer lacks cgcCpf (indice_valor_retorno)';
+    expect(await database.db.selectFrom('integracao_execucoes').select(['status', 'mensagem']).execute()).toEqual([
+      { status: 'concluido', mensagem: expect.stringContaining(note) },
+    ]);
+    expect(pushed.job.returnvalue.message).toContain(note);
+    expect(pushed.job.returnvalue.records[0].message).toContain(note);
   });
 
   it('an ERP answer with none of the return keys (only retorno OK) leaves a linked id_erp alone and concludes the push', async () => {
@@ -256,7 +262,10 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(pushed.state).toBe('completed');
     expect(pushed.job.returnvalue.records).toEqual([expect.objectContaining({ status: 'concluido', missingReturnKeys: ['codFor'] })]);
     expect(await contaErpColumns()).toEqual({ id_erp: 'G5-77', inscricao: '123456789' });
-    expect(await database.db.selectFrom('integracao_execucoes').select('status').execute()).toEqual([{ status: 'concluido' }]);
+    expect(await database.db.selectFrom('integracao_execucoes').select(['status', 'mensagem']).execute()).toEqual([
+      { status: 'concluido', mensagem: expect.stringContaining('sql_update not run: the answer lacks codFor') },
+    ]);
+    expect(pushed.job.returnvalue.message).toContain('sql_update not run: the answer lacks codFor');
   });
 
   it('pushes the same conta to a REST/JSON receptor and writes its id back; a 400 fails with its message', async () => {
