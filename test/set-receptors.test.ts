@@ -6,7 +6,7 @@ import path from 'node:path';
 import { loadConfig } from '@integrador/config';
 import { type ConnectionsRegistry, type DatabaseConnection, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, type JobProducer, pingProcessor, startQueueWorker } from '@integrador/queue';
+import { createRedis, type JobProducer, pingProcessor, showJobLogLine, startQueueWorker } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
 import { issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
@@ -248,6 +248,13 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     ]);
     expect(pushed.job.returnvalue.message).toContain(note);
     expect(pushed.job.returnvalue.records[0].message).toContain(note);
+    // The job's log (the dashboard's job detail), worded in the reader's language; written after the run, so waited for.
+    let logs: string[] = [];
+    for (const until = Date.now() + 5000; logs.length < 2 && Date.now() < until; await new Promise((r) => setTimeout(r, 20)))
+      ({ logs } = await producer.queue('set').getJobLogs(pushed.job.id as string));
+    expect(logs.map((line) => showJobLogLine('pt-BR', line).text)).toContainEqual(
+      expect.stringContaining('aceito pelo receptor; sql_update não executado: a resposta não trouxe cgcCpf'),
+    );
   });
 
   it('an ERP answer with none of the return keys (only retorno OK) leaves a linked id_erp alone and concludes the push', async () => {
