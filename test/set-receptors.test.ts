@@ -241,13 +241,11 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(erp.customers.get(codCli)).toMatchObject({ nomCli: CONTA.nome });
     // Never a made-up NULL over the CRM's data: the inscricao and the linked id_erp stay.
     expect(await contaErpColumns()).toEqual({ id_erp: 'G5-77', inscricao: '123456789' });
-    // The operator's places say it: the outbox row's message and the job's message, not only a log line.
+    // The operator's places say it: the outbox row's message and the job's log, not only the worker's log.
     const note = 'accepted by the receptor; sql_update not run: the answer lacks cgcCpf (indice_valor_retorno)';
     expect(await database.db.selectFrom('integracao_execucoes').select(['status', 'mensagem']).execute()).toEqual([
       { status: 'concluido', mensagem: expect.stringContaining(note) },
     ]);
-    expect(pushed.job.returnvalue.message).toContain(note);
-    expect(pushed.job.returnvalue.records[0].message).toContain(note);
     // The job's log (the dashboard's job detail), worded in the reader's language; written after the run, so waited for.
     let logs: string[] = [];
     for (const until = Date.now() + 5000; logs.length < 2 && Date.now() < until; await new Promise((r) => setTimeout(r, 20)))
@@ -272,7 +270,6 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(await database.db.selectFrom('integracao_execucoes').select(['status', 'mensagem']).execute()).toEqual([
       { status: 'concluido', mensagem: expect.stringContaining('sql_update not run: the answer lacks codFor') },
     ]);
-    expect(pushed.job.returnvalue.message).toContain('sql_update not run: the answer lacks codFor');
   });
 
   it('pushes the same conta to a REST/JSON receptor and writes its id back; a 400 fails with its message', async () => {

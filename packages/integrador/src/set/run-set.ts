@@ -190,15 +190,16 @@ async function writeBack(
   execucao: Execucao,
   record: PreparedRecord,
   answer: { values: Record<string, unknown>; message: string | null },
-): Promise<{ missing: string[]; message: string | null }> {
+): Promise<string[]> {
   const returned = answer.values;
   const { statement: compiled } = ctx.definition.compiled.writeBack;
   const tenant = runTenantOf({ empresaId: ctx.empresaId, filialId: ctx.filialId ?? null }, ctx.definition.integracao);
   // Seed 001: sql_update runs when the answer is positive. A listed key the answer left out (SOAP omits an empty field)
   // is never made up: when sql_update uses it and the record has no value of that name, sql_update does not run at all
   // (a NULL would overwrite the CRM's data — an id_erp already linked, wiped, means a duplicate customer next push).
-  // The receptor accepted the record, so it is concluded all the same; the run reports the keys (missingReturnKeys) and
-  // the row's message says it, where the operator looks (the outbox row, the job's returnvalue).
+  // The receptor accepted the record, so it is concluded all the same; the run reports the keys (missingReturnKeys: the
+  // job's log line, the CLI's warning, each in the reader's language) and the outbox row's message says it too.
+  // The job's message stays the receptor's answer (the CLI shows it as such).
   const used = new Set((compiled?.variables ?? []).map((name) => name.split('.')[0] ?? name));
   const missing = returnKeysMissing(ctx.definition.integracao, returned).filter(
     (key) => used.has(key) && !Object.hasOwn(record.values, key),
@@ -208,13 +209,12 @@ async function writeBack(
   try {
     // The write-back and the outbox's concluido commit together: a crash leaves the row enviado and a re-run writes back again.
     const statement = compiled && missing.length === 0 ? bindStatement(compiled, values) : null;
-    const message = missing.length === 0 ? answer.message : notWrittenBack(answer.message, missing);
     await writeBackGrouped(ctx.db, ctx.dialect, tenant.empresaId, {
       execucaoId: execucao.id,
       statement,
-      ...(missing.length === 0 ? {} : { mensagem: message ?? '' }),
+      ...(missing.length === 0 ? {} : { mensagem: notWrittenBack(answer.message, missing) }),
     });
-    return { missing, message };
+    return missing;
   } catch (err) {
     // The record is in the receptor (status enviado): only what a retry can change (a lost connection) is retried.
     throw writeBackFailure(err, { integracaoId: ctx.definition.integracao.id, recordKey: record.key, returned });
@@ -272,8 +272,8 @@ async function runRecord(ctx: SetRunContext, record: PreparedRecord): Promise<Se
   if (execucao.status === 'pendente' || execucao.status === 'falhou') await setExecucaoStatus(ctx.db, execucao.id, 'enviando');
   // enviado = the receptor already has it (a crash hit between its answer and the write-back): only write back.
   const answer = execucao.status === 'enviado' ? { values: stored, message: execucao.mensagem } : await send(ctx, execucao, record);
-  const { missing, message } = await writeBack(ctx, execucao, record, answer);
-  const outcome: SetRecordOutcome = { key: record.key, status: 'concluido', message, values: answer.values };
+  const missing = await writeBack(ctx, execucao, record, answer);
+  const outcome: SetRecordOutcome = { key: record.key, status: 'concluido', message: answer.message, values: answer.values };
   return missing.length > 0 ? { ...outcome, missingReturnKeys: missing } : outcome;
 }
 
