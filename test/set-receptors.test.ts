@@ -6,7 +6,7 @@ import path from 'node:path';
 import { loadConfig } from '@integrador/config';
 import { type ConnectionsRegistry, type DatabaseConnection, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, type JobProducer, pingProcessor, startQueueWorker } from '@integrador/queue';
+import { createRedis, type JobProducer, pingProcessor, showJobLogLine, startQueueWorker } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
 import { issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
@@ -241,7 +241,18 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(erp.customers.get(codCli)).toMatchObject({ nomCli: CONTA.nome });
     // Never a made-up NULL over the CRM's data: the inscricao and the linked id_erp stay.
     expect(await contaErpColumns()).toEqual({ id_erp: 'G5-77', inscricao: '123456789' });
-    expect(await database.db.selectFrom('integracao_execucoes').select('status').execute()).toEqual([{ status: 'concluido' }]);
+    // The operator's places say it: the outbox row's message and the job's log, not only the worker's log.
+    const note = 'accepted by the receptor; sql_update not run: the answer lacks cgcCpf (indice_valor_retorno)';
+    expect(await database.db.selectFrom('integracao_execucoes').select(['status', 'mensagem']).execute()).toEqual([
+      { status: 'concluido', mensagem: expect.stringContaining(note) },
+    ]);
+    // The job's log (the dashboard's job detail), worded in the reader's language; written after the run, so waited for.
+    let logs: string[] = [];
+    for (const until = Date.now() + 5000; logs.length < 2 && Date.now() < until; await new Promise((r) => setTimeout(r, 20)))
+      ({ logs } = await producer.queue('set').getJobLogs(pushed.job.id as string));
+    expect(logs.map((line) => showJobLogLine('pt-BR', line).text)).toContainEqual(
+      expect.stringContaining('aceito pelo receptor; sql_update não executado: a resposta não trouxe cgcCpf'),
+    );
   });
 
   it('an ERP answer with none of the return keys (only retorno OK) leaves a linked id_erp alone and concludes the push', async () => {
@@ -256,7 +267,9 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(pushed.state).toBe('completed');
     expect(pushed.job.returnvalue.records).toEqual([expect.objectContaining({ status: 'concluido', missingReturnKeys: ['codFor'] })]);
     expect(await contaErpColumns()).toEqual({ id_erp: 'G5-77', inscricao: '123456789' });
-    expect(await database.db.selectFrom('integracao_execucoes').select('status').execute()).toEqual([{ status: 'concluido' }]);
+    expect(await database.db.selectFrom('integracao_execucoes').select(['status', 'mensagem']).execute()).toEqual([
+      { status: 'concluido', mensagem: expect.stringContaining('sql_update not run: the answer lacks codFor') },
+    ]);
   });
 
   it('pushes the same conta to a REST/JSON receptor and writes its id back; a 400 fails with its message', async () => {

@@ -124,12 +124,18 @@ describe('CTI listener parameters refused', () => {
     expect(json.json().error).toMatchObject({ field: 'telefone', message: expect.stringContaining('envie uma vez') });
   });
 
-  it("reads a telefone's unencoded + (a space once URL-decoded) as +, in the query and a form; JSON is taken as sent", async () => {
+  it("reads a telefone's unencoded + (a space once URL-decoded) as +, in the query, a form and a text/plain form; JSON is taken as sent", async () => {
     expect((await call('ramal=7012&telefone=+12125551234')).statusCode).toBe(200);
     expect((await post('ramal=7013&telefone=+376312345', 'application/x-www-form-urlencoded')).statusCode).toBe(200);
     expect((await post(JSON.stringify({ ramal: '7014', telefone: ' 11987654321' }), 'application/json')).statusCode).toBe(200);
+    expect((await post('ramal=7015&telefone=+442071234567', 'text/plain; charset=utf-8')).statusCode).toBe(200);
     const sent = async (ramal: string) => (await jobsOf(ramal)).map((job) => job.data.telefone);
-    expect([await sent('7012'), await sent('7013'), await sent('7014')]).toEqual([['+12125551234'], ['+376312345'], [' 11987654321']]);
+    expect([await sent('7012'), await sent('7013'), await sent('7014'), await sent('7015')]).toEqual([
+      ['+12125551234'],
+      ['+376312345'],
+      [' 11987654321'],
+      ['+442071234567'],
+    ]);
   });
 
   it('answers HEAD with 404 and records nothing (a HEAD is not a call start)', async () => {

@@ -11,6 +11,11 @@ const JOB_LOG_TEXTS = defineCatalogue({
     en: 'Record {recordKey}: sending to {url} failed: {error}',
   },
   SET_RECORD_NOT_SENT: { 'pt-BR': 'Registro {recordKey}: não enviado: {error}', en: 'Record {recordKey}: not sent: {error}' },
+  SET_RECORD_NOT_WRITTEN_BACK: {
+    'pt-BR':
+      'Registro {recordKey}: aceito pelo receptor; sql_update não executado: a resposta não trouxe {keys} (indice_valor_retorno), nada foi gravado no CRM.',
+    en: 'Record {recordKey}: accepted by the receptor; sql_update not run: the answer lacks {keys} (indice_valor_retorno), nothing was written to the CRM.',
+  },
 });
 
 export type JobLogCode = keyof typeof JOB_LOG_TEXTS.table;
@@ -29,6 +34,11 @@ function setAttemptEntry({ recordKey, url, error }: SetAttemptLine): { code: Job
   if (error === null) return { code: 'SET_RECORD_SENT', params: { recordKey, url: url ?? '—' } };
   if (url === null) return { code: 'SET_RECORD_NOT_SENT', params: { recordKey, error } };
   return { code: 'SET_RECORD_FAILED', params: { recordKey, url, error } };
+}
+
+/** The log line of a record the receptor accepted whose sql_update did not run: the return keys its answer left out. */
+export function setNotWrittenBackLogLine(recordKey: string, keys: readonly string[]): string {
+  return JSON.stringify({ code: 'SET_RECORD_NOT_WRITTEN_BACK', params: { recordKey, keys: keys.join(', ') } });
 }
 
 /** The log line of one SET attempt: which record went where and how it ended (the exchange itself is in the outbox). */

@@ -96,11 +96,12 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
     // A PBX posting with a text type (fetch(url, { method: 'POST', body: '' }) sends text/plain) keeps its call event:
     // the parameters come from the query string, and a text/plain body is read as a form (firmwares label a form so).
     // Any other text (XML, HTML) is not read; only when the required parameters are then missing is it a 415 saying
-    // what the listener takes. Outside these routes text/plain stays a 415 (optional-body.ts).
+    // what the listener takes. Outside these routes text/plain stays a 415 (optional-body.ts). Read as a form, its
+    // telefone's unencoded '+' became a space, restored as for a form body.
     app.addContentTypeParser(/^text\//i, { parseAs: 'string' }, (request, body, done) => {
       const text = String(body);
       const plain = /^text\/plain\s*(;|$)/i.test(String(request.headers['content-type'] ?? ''));
-      done(null, text.trim() === '' || !plain ? undefined : querystring.parse(text.trim()));
+      done(null, text.trim() === '' || !plain ? undefined : restoreTelefonePlus(querystring.parse(text.trim())));
     });
 
     const admit = await registerAdmissionLimit(app, deps.admission);

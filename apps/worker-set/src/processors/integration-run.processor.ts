@@ -8,7 +8,14 @@ import {
   type SetRunResult,
 } from '@integrador/integrador';
 import { type IntegrationRunPayload, notedRetryPolicy, noteRetryPolicy, underRetryPolicy } from '@integrador/jobs';
-import { type FlowValues, type JobContext, type JobHandler, mergeFlowValues, setAttemptLogLine } from '@integrador/queue';
+import {
+  type FlowValues,
+  type JobContext,
+  type JobHandler,
+  mergeFlowValues,
+  setAttemptLogLine,
+  setNotWrittenBackLogLine,
+} from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
 
 type Attempt = Parameters<NonNullable<SetRunContext['onAttempt']>>[0];
@@ -70,11 +77,14 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
     );
     ctx.logger.info({ integracaoId: payload.integracaoId, empresaId: runTenant.empresaId, records: result.records.length }, 'set pushed');
     for (const record of result.records)
-      if (record.missingReturnKeys)
+      if (record.missingReturnKeys) {
         ctx.logger.warn(
           { integracaoId: payload.integracaoId, recordKey: record.key, missing: record.missingReturnKeys },
           'return keys missing from the answer, nothing written back',
         );
+        // The job's log, worded in the reader's language where it is shown (dashboard).
+        ctx.log(setNotWrittenBackLogLine(record.key, record.missingReturnKeys));
+      }
     if (!payload.flow) return result;
     // A SET step hands down the values its receptor returned for its (first) record, e.g. codCli.
     const own = { nome: target.definition.integracao.nome, values: { ...(result.records[0]?.values ?? {}) } };

@@ -189,14 +189,17 @@ async function writeBack(
   ctx: SetRunContext,
   execucao: Execucao,
   record: PreparedRecord,
-  returned: Record<string, unknown>,
+  answer: { values: Record<string, unknown>; message: string | null },
 ): Promise<string[]> {
+  const returned = answer.values;
   const { statement: compiled } = ctx.definition.compiled.writeBack;
   const tenant = runTenantOf({ empresaId: ctx.empresaId, filialId: ctx.filialId ?? null }, ctx.definition.integracao);
   // Seed 001: sql_update runs when the answer is positive. A listed key the answer left out (SOAP omits an empty field)
   // is never made up: when sql_update uses it and the record has no value of that name, sql_update does not run at all
   // (a NULL would overwrite the CRM's data — an id_erp already linked, wiped, means a duplicate customer next push).
-  // The receptor accepted the record, so it is concluded all the same; the run reports the keys (missingReturnKeys).
+  // The receptor accepted the record, so it is concluded all the same; the run reports the keys (missingReturnKeys: the
+  // job's log line, the CLI's warning, each in the reader's language) and the outbox row's message says it too.
+  // The job's message stays the receptor's answer (the CLI shows it as such).
   const used = new Set((compiled?.variables ?? []).map((name) => name.split('.')[0] ?? name));
   const missing = returnKeysMissing(ctx.definition.integracao, returned).filter(
     (key) => used.has(key) && !Object.hasOwn(record.values, key),
@@ -206,12 +209,22 @@ async function writeBack(
   try {
     // The write-back and the outbox's concluido commit together: a crash leaves the row enviado and a re-run writes back again.
     const statement = compiled && missing.length === 0 ? bindStatement(compiled, values) : null;
-    await writeBackGrouped(ctx.db, ctx.dialect, tenant.empresaId, { execucaoId: execucao.id, statement });
+    await writeBackGrouped(ctx.db, ctx.dialect, tenant.empresaId, {
+      execucaoId: execucao.id,
+      statement,
+      ...(missing.length === 0 ? {} : { mensagem: notWrittenBack(answer.message, missing) }),
+    });
+    return missing;
   } catch (err) {
     // The record is in the receptor (status enviado): only what a retry can change (a lost connection) is retried.
     throw writeBackFailure(err, { integracaoId: ctx.definition.integracao.id, recordKey: record.key, returned });
   }
-  return missing;
+}
+
+/** The message of a record the receptor accepted whose sql_update did not run: the keys its answer left out. */
+function notWrittenBack(receptorMessage: string | null, missing: string[]): string {
+  const note = `accepted by the receptor; sql_update not run: the answer lacks ${missing.join(', ')} (indice_valor_retorno), nothing was written to the CRM`;
+  return maskUrlsInText(receptorMessage ? `${receptorMessage} — ${note}` : note);
 }
 
 /**
@@ -259,7 +272,7 @@ async function runRecord(ctx: SetRunContext, record: PreparedRecord): Promise<Se
   if (execucao.status === 'pendente' || execucao.status === 'falhou') await setExecucaoStatus(ctx.db, execucao.id, 'enviando');
   // enviado = the receptor already has it (a crash hit between its answer and the write-back): only write back.
   const answer = execucao.status === 'enviado' ? { values: stored, message: execucao.mensagem } : await send(ctx, execucao, record);
-  const missing = await writeBack(ctx, execucao, record, answer.values);
+  const missing = await writeBack(ctx, execucao, record, answer);
   const outcome: SetRecordOutcome = { key: record.key, status: 'concluido', message: answer.message, values: answer.values };
   return missing.length > 0 ? { ...outcome, missingReturnKeys: missing } : outcome;
 }

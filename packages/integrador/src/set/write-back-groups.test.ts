@@ -74,4 +74,27 @@ describe.each(ALL_DIALECTS)('write-backs grouped per empresa on %s', (dialect) =
     const contas = await db.selectFrom('contas').select('id_erp').where('id', '>', 7100).where('id', '<', 7200).orderBy('id').execute();
     expect(contas.map((conta) => conta.id_erp)).toEqual(['b0', 'b1', 'b2', 'b3']);
   });
+
+  it("stores a push's own message with its concluido (sql_update not run), leaving the others' as they were", async () => {
+    const { db } = database;
+    const own = await createEmpresa(db, 'Empresa D');
+    const rows = await Promise.all(
+      [1, 2].map((n) => claimExecucao(db, { empresaId: own, integracaoId: 19, chave: `wb:${dialect}:msg:${n}`, jobId: `msg${n}` })),
+    );
+    await db.updateTable('integracao_execucoes').set({ mensagem: 'OK' }).where('chave', 'like', `wb:${dialect}:msg:%`).execute();
+    await Promise.all([
+      writeBackGrouped(db, dialect, own, { execucaoId: rows[0]?.id ?? 0, statement: null, mensagem: 'OK — sql_update not run' }),
+      writeBackGrouped(db, dialect, own, { execucaoId: rows[1]?.id ?? 0, statement: null }),
+    ]);
+    const execucoes = await db
+      .selectFrom('integracao_execucoes')
+      .select(['status', 'mensagem'])
+      .where('chave', 'like', `wb:${dialect}:msg:%`)
+      .orderBy('chave')
+      .execute();
+    expect(execucoes).toEqual([
+      { status: 'concluido', mensagem: 'OK — sql_update not run' },
+      { status: 'concluido', mensagem: 'OK' },
+    ]);
+  });
 });

@@ -6,6 +6,7 @@ import {
   type DialectName,
   executePipelined,
   getOrCreate,
+  setExecucaoStatus,
   withTenantScope,
 } from '@integrador/store';
 import type { CompiledQuery, Kysely } from 'kysely';
@@ -14,6 +15,8 @@ import type { CompiledQuery, Kysely } from 'kysely';
 export interface WriteBack {
   execucaoId: number;
   statement: CompiledQuery<unknown> | null;
+  /** The row's message once concluido, when it must say more than the receptor's (sql_update not run, and why). */
+  mensagem?: string;
 }
 
 type Groups = Map<number, Coalescer<WriteBack, undefined>>;
@@ -31,6 +34,9 @@ async function runWriteBacks(db: Kysely<Database>, dialect: DialectName, empresa
         items.map((item) => item.execucaoId),
         empresaId,
       );
+      // Rare (an answer without a key sql_update uses): its own statement, inside the scope the first one opened.
+      for (const item of items)
+        if (item.mensagem !== undefined) await setExecucaoStatus(trx, item.execucaoId, 'concluido', { mensagem: item.mensagem });
       // The sql_updates go out together (PostgreSQL pipelining): one round trip for the group, each still its own
       // statement, in order (a conta written back twice ends with the later value, as one by one).
       await executePipelined(
