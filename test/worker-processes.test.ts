@@ -39,8 +39,8 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  /** Starts worker-cti with two processes of one job each (so two jobs in flight sit in different processes). */
-  async function start(env: Record<string, string> = {}, options: SpawnOptions = {}): Promise<AppProcess> {
+  /** Spawns worker-cti with two processes on this suite's Redis prefix, data folder and metrics port (not waited for). */
+  function spawnPair(env: Record<string, string> = {}, options: SpawnOptions = {}): AppProcess {
     app = spawnCompiledApp(
       'worker-cti',
       {
@@ -48,7 +48,6 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
         KEY_PREFIX: prefix,
         DATA_DIR: dataDir,
         WORKER_PROCESSES: '2',
-        WORKER_CONCURRENCY: '1',
         METRICS_PORT: String(METRICS_PORT),
         LOG_LEVEL: 'info',
         ...env,
@@ -57,8 +56,14 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
       [],
       options,
     );
-    await until(() => workerPids(app as AppProcess).length === 2, 60_000, 'two worker processes started');
     return app;
+  }
+
+  /** Starts worker-cti with two processes of one job each (so two jobs in flight sit in different processes). */
+  async function start(env: Record<string, string> = {}, options: SpawnOptions = {}): Promise<AppProcess> {
+    const started = spawnPair({ WORKER_CONCURRENCY: '1', ...env }, options);
+    await until(() => workerPids(started).length === 2, 60_000, 'two worker processes started');
+    return started;
   }
 
   /** The pids of the processes that logged "worker started", in order. */
@@ -148,14 +153,7 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
   });
 
   it('passes SIGHUP on to its loaded processes only: one sent while they load kills none and reaches each once loaded, a later one reaches both', async () => {
-    app = spawnCompiledApp('worker-cti', {
-      REDIS_URL: TEST_REDIS_URL,
-      KEY_PREFIX: prefix,
-      DATA_DIR: dataDir,
-      WORKER_PROCESSES: '2',
-      METRICS_PORT: String(METRICS_PORT),
-      LOG_LEVEL: 'info',
-    });
+    app = spawnPair();
     const primary = app;
     const reread = () => primary.lines.filter((line) => line.msg === 'SIGHUP: no connections file to read again');
     const rereadBy = () =>
@@ -179,14 +177,7 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
   }, 180_000);
 
   it('exits 0 on SIGTERM while its processes are still starting (nothing was taken yet)', async () => {
-    app = spawnCompiledApp('worker-cti', {
-      REDIS_URL: TEST_REDIS_URL,
-      KEY_PREFIX: prefix,
-      DATA_DIR: dataDir,
-      WORKER_PROCESSES: '2',
-      METRICS_PORT: String(METRICS_PORT),
-      LOG_LEVEL: 'info',
-    });
+    app = spawnPair();
     await app.waitForLog('worker processes started', 30_000);
     app.child.kill('SIGTERM');
     expect(await app.exited).toBe(0);
