@@ -54,6 +54,21 @@ describe('ingress on a Redis that refuses writes', () => {
     expect(ready.json().checks.redis).toMatch(refusal === 'READONLY' ? /READONLY|unavailable/ : refusal);
   }
 
+  /**
+   * Each READONLY answer above may still make a producer connection leave (reconnect) up to 1 s later (redis.ts,
+   * leaveWhenIdle): wait that window out, then until the connection is back and /readyz answers 200 — else a late
+   * reconnect answers the next phase's checks as "unavailable" instead of the refusal they test.
+   */
+  async function settled() {
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    for (let tries = 0; ; tries++) {
+      await waitUntilReady(ingress.redis);
+      if ((await ingress.app.inject('/readyz')).statusCode === 200) return;
+      if (tries === 50) throw new Error('/readyz did not come back after REPLICAOF NO ONE');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   it('answers 503 QUEUE_UNAVAILABLE (not 500) to a replica and to too few replicas, and /readyz fails', async () => {
     expect((await ingress.ping()).statusCode).toBe(202);
     expect((await ingress.app.inject('/readyz')).statusCode).toBe(200);
@@ -63,7 +78,7 @@ describe('ingress on a Redis that refuses writes', () => {
     await expectRefused('READONLY', 1);
 
     await admin.replicaof('NO', 'ONE');
-    await waitUntilReady(ingress.redis);
+    await settled();
     await admin.config('SET', 'min-replicas-to-write', '5');
     await expectRefused('NOREPLICAS', 2);
 
