@@ -3,10 +3,10 @@ import { normalizePhone } from '@integrador/cti';
 import { runRefusalMessage } from '@integrador/integrador';
 import { createFilial, createOperador, createServicoEndpoint, issueApiKey, setPermitirRedePrivada } from '@integrador/store';
 import { launchBrowser } from '@integrador/test-support/browser';
+import { type JsonEndpointServer, startJsonEndpoint } from '@integrador/test-support/json-endpoint';
+import { CONTATO_EXEMPLO } from '@integrador/test-support/seed-003';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS, EndpointFlowControl } from '@integrador/webhooks';
 import type { Browser, Page } from 'playwright-core';
-import { type JsonEndpointServer, startJsonEndpoint } from './fixtures/json-endpoint';
-import { CONTATO_EXEMPLO } from './fixtures/seed-003';
 import { DashboardHarness, PASSWORD } from './support/dashboard-harness';
 
 /** This suite's assigned ports: the ingress with the dashboard, and the customer's JSON endpoint / webhook receiver. */

@@ -1,9 +1,9 @@
 import { validateRecords, writeContatos, writeEventos } from '@integrador/integrador';
 import { createEmpresa, type DialectName } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { contato } from '@integrador/test-support/seed-003';
 import { buildPayload } from '@integrador/webhooks';
 import { sql } from 'kysely';
-import { contato } from './fixtures/seed-003';
 
 // A seed 003 evento at 09:00 Brasília time, synced from a JSON endpoint into the CRM, must come out of its seed 004
 // webhook at 09:00 on every dialect, whatever the column keeps (an instant or the CRM's wall clock).

@@ -2,11 +2,11 @@ import { createLogger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import { createEmpresa, issueApiKey, setPermitirRedePrivada, setServiceLimit } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type JsonEndpointServer, startJsonEndpoint } from '@integrador/test-support/json-endpoint';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { CONTATO_EXEMPLO, contato, EVENTO_EXEMPLO } from '@integrador/test-support/seed-003';
 import type { FastifyInstance } from 'fastify';
-import { type JsonEndpointServer, startJsonEndpoint } from './fixtures/json-endpoint';
-import { CONTATO_EXEMPLO, contato, EVENTO_EXEMPLO } from './fixtures/seed-003';
 import { startTestIngress, type TestIngress } from './support/test-ingress';
 
 const _logger = createLogger({ name: 'test', level: 'silent' });

@@ -5,11 +5,11 @@ import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
 import { freePort, TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { ATIVIDADE_108, CONTATO_341, EVENTO_934, OPORTUNIDADE_150 } from '@integrador/test-support/seed-004';
 import { type Receiver, spawnReceiver } from '@integrador/test-support/webhook-receiver';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, type WebhookHttpClient, type WebhookSettings } from '@integrador/webhooks';
 import type { FastifyInstance } from 'fastify';
 import { Webhook } from 'standardwebhooks';
-import { ATIVIDADE_108, CONTATO_341, EVENTO_934, OPORTUNIDADE_150 } from './fixtures/seed-004';
 import { startTestIngress, type TestIngress } from './support/test-ingress';
 
 const _logger = createLogger({ name: 'test', level: 'silent' });

@@ -9,6 +9,7 @@ import { createRedis, type JobProducer, pingProcessor, startQueueWorker } from '
 import type { WorkerDeps } from '@integrador/runtime';
 import { createEmpresa, type DialectName, issueApiKey, setPermitirRedePrivada } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type JsonEndpointServer, startJsonEndpoint } from '@integrador/test-support/json-endpoint';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -17,7 +18,6 @@ import { sql } from 'kysely';
 import { createEndpointSyncProcessor } from '../../apps/worker-get/src/processors/endpoint-sync.processor';
 import { createIntegrationRunProcessor as createGetRunProcessor } from '../../apps/worker-get/src/processors/integration-run.processor';
 import { createIntegrationRunProcessor } from '../../apps/worker-set/src/processors/integration-run.processor';
-import { type JsonEndpointServer, startJsonEndpoint } from '../fixtures/json-endpoint';
 import { pbxCall } from '../fixtures/pbx-simulator';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from '../fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO, seedSetWsContas } from '../fixtures/set-ws-contas';

@@ -2,10 +2,10 @@ import { createLogger } from '@integrador/logging';
 import { JobProducer } from '@integrador/queue';
 import { createEmpresa, createServicoEndpoint, findServicoEndpoint } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { createContatosService, type JsonEndpointServer, startJsonEndpoint } from '@integrador/test-support/json-endpoint';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { CONTATO_EXEMPLO } from '@integrador/test-support/seed-003';
 import { useTestRedis } from '@integrador/test-support/test-redis';
-import { type JsonEndpointServer, startJsonEndpoint } from '../../../test/fixtures/json-endpoint';
-import { CONTATO_EXEMPLO } from '../../../test/fixtures/seed-003';
 import { cliEnv, runCli } from '../test/run-cli';
 
 describe('integrador endpoints and tenant limit', () => {
@@ -22,21 +22,12 @@ describe('integrador endpoints and tenant limit', () => {
     endpoint = await startJsonEndpoint();
     ({ prefix } = testRedis);
     empresaId = await createEmpresa(database.db, 'Faculdade CLI');
-    const service = await createServicoEndpoint(
-      database,
-      { empresaId, filialId: null },
-      {
-        nome: 'Egressos',
-        urlBase: endpoint.url,
-        autenticacao: 'bearer',
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NOME} secret reference
-        segredoRef: '${TOKEN}',
-        usuario: null,
-        ativo: true,
-        eventos: [{ tipo: 'contato', url: `${endpoint.url}/contatos` }],
-      },
-    );
-    servicoId = service.id;
+    servicoId = await createContatosService(database, empresaId, endpoint, {
+      nome: 'Egressos',
+      autenticacao: 'bearer',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NOME} secret reference
+      segredoRef: '${TOKEN}',
+    });
     env = cliEnv(database.url, { REDIS_URL: TEST_REDIS_URL, KEY_PREFIX: prefix, [`ENDPOINT_SECRET_${empresaId}_TOKEN`]: 'tok-cli' });
   });
 

@@ -3,9 +3,9 @@ import { createLogger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import { createEmpresa, issueApiKey, setPermitirRedePrivada, setServiceLimit } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type JsonEndpointServer, startJsonEndpoint } from '@integrador/test-support/json-endpoint';
+import { CONTATO_EXEMPLO, contato } from '@integrador/test-support/seed-003';
 import type { FastifyInstance } from 'fastify';
-import { type JsonEndpointServer, startJsonEndpoint } from '../../../test/fixtures/json-endpoint';
-import { CONTATO_EXEMPLO, contato } from '../../../test/fixtures/seed-003';
 import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
 
 const _logger = createLogger({ name: 'ingress-test', level: 'silent' });

@@ -3,10 +3,10 @@ import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey, setPermitirRedePrivada, sqlitePath } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { startJsonEndpoint } from '@integrador/test-support/json-endpoint';
 import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { startJsonEndpoint } from '../../../test/fixtures/json-endpoint';
 import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
 import { buildApp } from './build-app';
 

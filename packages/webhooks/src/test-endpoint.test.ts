@@ -1,5 +1,7 @@
 import { parseAddressAllowlist } from '@integrador/connections';
 import { freePort } from '@integrador/test-support/ports';
+import { ATIVIDADE_108, CONTATO_341, EVENTO_934, OPORTUNIDADE_150 } from '@integrador/test-support/seed-004';
+import { typeDrift } from '@integrador/test-support/seed-004-types';
 import { spawnReceiver } from '@integrador/test-support/webhook-receiver';
 import { Webhook } from 'standardwebhooks';
 import { checkWebhookUrl } from './endpoint-input';
@@ -8,7 +10,7 @@ import { createWebhookHttpClient } from './http-client';
 import { webhookMessage } from './messages';
 import { explain } from './outcome-wording';
 import { generateSigningSecret } from './secret-box';
-import { samplePayload, testWebhookEndpoint } from './test-endpoint';
+import { testWebhookEndpoint } from './test-endpoint';
 
 // An endpoint URL may carry a token in its query (credentials before the host are refused): the delivery goes to the
 // full URL, the test's messages, the stored error and a refusal name it as shownUrl gives it.
@@ -85,9 +87,18 @@ describe('webhook endpoint URLs as shown', () => {
 });
 
 // The Testar sample must not look like a real record to a receiver that upserts by id: it carries a header real
-// deliveries never carry, a msg_test_ webhook-id (signed), and ids "0", which no CRM row has.
+// deliveries never carry, a msg_test_ webhook-id (signed), and ids "0", which no CRM row has. Its shape is checked
+// against the spec itself (seed 004's example of the gatilho's table, the Standard Webhooks headers), not against the
+// builder that made it.
+const SEED_004_EXAMPLE = {
+  'contato.criado': CONTATO_341,
+  'oportunidade.criada': OPORTUNIDADE_150,
+  'atividade.concluida': ATIVIDADE_108,
+  'evento.criado': EVENTO_934,
+} as const;
+
 describe('the test delivery a receiver gets', () => {
-  it.each(['contato.criado', 'oportunidade.criada', 'atividade.concluida', 'evento.criado'] as const)(
+  it.each(Object.keys(SEED_004_EXAMPLE) as (keyof typeof SEED_004_EXAMPLE)[])(
     '%s: marked by webhook-teste and msg_test_, every id "0", signed, and seed 004\'s shape',
     async (gatilho) => {
       const receiver = await spawnReceiver();
@@ -110,13 +121,22 @@ describe('the test delivery a receiver gets', () => {
         criadoEm: new Date(),
       };
       try {
+        const sentAt = Math.floor(Date.now() / 1000);
         const result = await testWebhookEndpoint(http, { secretKey: undefined, timeoutMs: 5000 }, endpoint, 'pt-BR');
         expect(result.ok).toBe(true);
         const [request] = await receiver.waitFor('/ok/teste', 1);
         const { headers, body } = request as { headers: Record<string, string>; body: string };
+        // Seed 004: "POST application/json"; Standard Webhooks: webhook-id, webhook-timestamp (Unix seconds) and
+        // webhook-signature (space-separated `v1,<base64>`), verified by the reference library with the endpoint's secret.
+        expect(headers['content-type']).toMatch(/^application\/json\b/);
         expect(headers['webhook-teste']).toBe('1');
+        expect(headers['webhook-gatilho']).toBe(gatilho);
         expect(headers['webhook-id']).toMatch(/^msg_test_[0-9a-f]{32}$/);
+        expect(headers['webhook-timestamp']).toMatch(/^\d+$/);
+        expect(Math.abs(Number(headers['webhook-timestamp']) - sentAt)).toBeLessThanOrEqual(5);
+        expect(headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+={0,2}( v1,[A-Za-z0-9+/]+={0,2})*$/);
         const verified = new Webhook(segredo).verify(body, headers) as Record<string, unknown>[];
+        expect(() => new Webhook(generateSigningSecret()).verify(body, headers)).toThrow();
         const ids: unknown[] = [];
         JSON.stringify(verified, (key, value) => {
           if (key === 'id' && value !== null) ids.push(value);
@@ -124,8 +144,12 @@ describe('the test delivery a receiver gets', () => {
         });
         expect(ids.length).toBeGreaterThan(0);
         expect(new Set(ids)).toEqual(new Set(['0']));
-        // The shape of a real payload of the gatilho: the same fields, in the same order.
-        expect(Object.keys(verified[0] as object)).toEqual(Object.keys(samplePayload(gatilho)[0] as object));
+        // A JSON array of one record: seed 004's fields of the gatilho's table, in the seed's order, each of the seed's
+        // type or null (seed 004: what is not available is sent as NULL).
+        const example = SEED_004_EXAMPLE[gatilho];
+        expect(verified).toHaveLength(1);
+        expect(Object.keys(verified[0] as object)).toEqual(Object.keys(example));
+        expect(typeDrift([example], verified)).toEqual([]);
       } finally {
         await http.close();
         await receiver.close();

@@ -1,7 +1,7 @@
 import { createEmpresa, type DialectName, ORIGEM_CRM } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { CONTATO_EXEMPLO, contato, EVENTO_EXEMPLO } from '@integrador/test-support/seed-003';
 import { sql } from 'kysely';
-import { CONTATO_EXEMPLO, contato, EVENTO_EXEMPLO } from '../../../../test/fixtures/seed-003';
 import { contatoIdsByCodigo, eventoChave, writeContatos, writeEventos } from './crm-writer';
 import { type ValidRecord, validateRecords } from './payload-validation';
 

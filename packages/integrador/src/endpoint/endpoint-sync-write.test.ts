@@ -1,8 +1,8 @@
-import { createEmpresa, createServicoEndpoint, findServicoEndpoint, setPermitirRedePrivada } from '@integrador/store';
+import { createEmpresa, findServicoEndpoint, setPermitirRedePrivada } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { createContatosService, type JsonEndpointServer, startJsonEndpoint } from '@integrador/test-support/json-endpoint';
+import { contato } from '@integrador/test-support/seed-003';
 import { sql } from 'kysely';
-import { type JsonEndpointServer, startJsonEndpoint } from '../../../../test/fixtures/json-endpoint';
-import { contato } from '../../../../test/fixtures/seed-003';
 import { failureReason } from '../failure-reason';
 import { EndpointSyncError, syncEndpointService } from './endpoint-sync';
 
@@ -21,20 +21,7 @@ describe.each(['postgres', 'mysql'] as const)('endpoint sync: a record the %s CR
     empresaId = await createEmpresa(database.db, 'A');
     // The CRM's own rule, stricter than seed 003's structure: the endpoint's valid record breaks it.
     await sql`ALTER TABLE contatos ADD CONSTRAINT contatos_nome_recusado CHECK (nome <> 'Recusado')`.execute(database.db);
-    const service = await createServicoEndpoint(
-      database,
-      { empresaId, filialId: null },
-      {
-        nome: 'Contatos',
-        urlBase: endpoint.url,
-        autenticacao: 'nenhuma',
-        usuario: null,
-        segredoRef: null,
-        ativo: true,
-        eventos: [{ tipo: 'contato', url: `${endpoint.url}/contatos` }],
-      },
-    );
-    servicoId = service.id;
+    servicoId = await createContatosService(database, empresaId, endpoint, { nome: 'Contatos' });
     await setPermitirRedePrivada(database.db, empresaId, servicoId, true);
   });
   afterAll(async () => {

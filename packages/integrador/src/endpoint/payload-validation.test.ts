@@ -1,5 +1,5 @@
+import { CONTATO_DO_SEED, CONTATO_EXEMPLO, EVENTO_EXEMPLO } from '@integrador/test-support/seed-003';
 import { createSecretMasker } from '@integrador/transports';
-import { CONTATO_DO_SEED, CONTATO_EXEMPLO, EVENTO_EXEMPLO } from '../../../../test/fixtures/seed-003';
 import { recordErrorMessage } from './endpoint-messages';
 import { validateRecord, validateRecords } from './payload-validation';
 
