@@ -3,16 +3,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConnectionsFile } from '@integrador/connections';
+import type { QueueName } from '@integrador/jobs';
 import type { JobProducer } from '@integrador/queue';
 import { issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { type AppProcess, spawnApp, stopApps } from '@integrador/test-support/processes';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
-import type { Job } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
 import { createScratchSource, type ScratchSource, seedGetClientes } from './fixtures/get-e085cli';
-import { CONTA, SET_WS_CONTAS, seedSetWsContas } from './fixtures/set-ws-contas';
+import { addReceptorIntegration, CONTA, seedSetWsContas } from './fixtures/set-ws-contas';
+import { runIntegration, type SettledJob, settledJob } from './support/integration-run';
 import { startTestIngress, type TestIngress } from './support/test-ingress';
 
 // #11 end to end: the ERP login in CONNECTIONS_FILE is wrong when a worker starts (it loaded the wrong password), the
@@ -72,29 +73,11 @@ describe('a job whose ERP login is corrected in the connections file after the w
     await worker.waitForLog('worker started', 60_000);
     return worker;
   };
-  const run = async (integracaoId: number, parametros: Record<string, unknown>) => {
-    const response = await app.inject({
-      method: 'POST',
-      url: `/v1/integrations/${integracaoId}/run`,
-      headers: { authorization: `Bearer ${key}` },
-      payload: { parametros },
-    });
-    expect(response.statusCode).toBe(202);
-    return response.json() as { jobId: string; queue: 'set' | 'get' };
-  };
+  const run = (integracaoId: number, parametros: Record<string, unknown>) => runIntegration(app, key, integracaoId, parametros);
   const until = async (check: () => boolean) => {
     for (let tries = 0; tries < 200 && !check(); tries++) await new Promise((resolve) => setTimeout(resolve, 50));
   };
-  const settled = async ({ jobId, queue }: { jobId: string; queue: 'set' | 'get' }): Promise<{ job: Job; state: string }> => {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const job = await producer.getJob(queue, jobId);
-      const state = await job?.getState();
-      if (job && (state === 'completed' || state === 'failed')) return { job: (await producer.getJob(queue, jobId)) ?? job, state };
-      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  const settled = (job: { jobId: string; queue: QueueName }): Promise<SettledJob> => settledJob(producer, job, 60_000, 100);
 
   beforeAll(async () => {
     erp = await createScratchSource('mysql', SOURCE_ROWS);
@@ -118,43 +101,20 @@ describe('a job whose ERP login is corrected in the connections file after the w
     key = await issueApiKey(database.db, empresaId, null, 'test');
     getIntegracao = await seedGetClientes(database.db, empresaId, 10);
     // Row 19's push, to the database receptor erp_e085: one row in clientes_erp, its id written back to the conta.
-    const conexao = await database.db
-      .selectFrom('conexao_integracao')
-      .select('id')
-      .where('nome_conexao', '=', 'erp_e085')
-      .executeTakeFirstOrThrow();
-    await database.db
-      .insertInto('integracao')
-      .values({
-        ...SET_WS_CONTAS,
-        id: SET_INTEGRACAO,
-        nome: 'SET-BD-CONTAS',
-        link: 'clientes_erp',
-        porta_ws: null,
-        indice_array_retorno: 'parameters',
-        indice_valor_retorno: 'id',
-        indice_erro_retorno: 'erro',
-        sql_update: 'UPDATE contas SET id_erp = #id# WHERE id = #contaId#',
-        conexao_integracao_id: conexao.id,
-        empresa_id: empresaId,
-        empresa_filial_id: null,
-        ordem: 1,
-        ativo: 1,
-      })
-      .execute();
-    await database.db
-      .insertInto('campos_integracao')
-      .values({ integracao_id: SET_INTEGRACAO, campo_crm: JSON.stringify({ nome: '#nome#', documento: '#cnpj#' }), ordem: 0 })
-      .execute();
+    await addReceptorIntegration(database.db, empresaId, {
+      id: SET_INTEGRACAO,
+      nome: 'SET-BD-CONTAS',
+      link: 'clientes_erp',
+      conexao: 'erp_e085',
+      campo: { nome: '#nome#', documento: '#cnpj#' },
+      indiceArray: 'parameters',
+    });
     writeFile('senha-errada');
     ingress = await startTestIngress(database, { deps: { connections: await loadConnectionsFile(file, {}) } });
     ({ app, producer, prefix } = ingress);
   });
   afterEach(async () => {
-    for (const worker of workers.splice(0)) {
-      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
-      await worker.exited;
-    }
+    await stopApps(workers);
     await ingress?.close();
     await database?.drop();
     await erp.execute('TRUNCATE TABLE clientes_erp');

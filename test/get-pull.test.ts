@@ -4,7 +4,7 @@ import { createLogger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import { createEmpresa, findSyncState, issueApiKey, lastSyncRun, listSyncRuns } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { type AppProcess, spawnApp, stopApps } from '@integrador/test-support/processes';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -16,6 +16,7 @@ import {
   seedGetClientes,
   writeE085Connections,
 } from './fixtures/get-e085cli';
+import { runIntegration, settledJob } from './support/integration-run';
 import { startTestIngress, type TestIngress } from './support/test-ingress';
 
 const _logger = createLogger({ name: 'test', level: 'silent' });
@@ -71,36 +72,18 @@ describe('GET pull of E085CLI through the ingress and a real worker-get', () => 
   });
 
   afterEach(async () => {
-    for (const worker of workers.splice(0)) {
-      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
-      await worker.exited;
-    }
+    await stopApps(workers);
     await ingress.close();
     await database.drop();
   });
 
   const run = async (parametros: Record<string, unknown> = {}) => {
-    const response = await app.inject({
-      method: 'POST',
-      url: `/v1/integrations/${integracaoId}/run`,
-      headers: { authorization: `Bearer ${key}` },
-      payload: { parametros },
-    });
-    expect(response.statusCode).toBe(202);
-    expect(response.json().queue).toBe('get');
-    return response.json().jobId as string;
+    const accepted = await runIntegration(app, key, integracaoId, parametros);
+    expect(accepted.queue).toBe('get');
+    return accepted.jobId;
   };
 
-  async function settled(jobId: string, timeoutMs = 120_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const job = await producer.getJob('get', jobId);
-      const state = await job?.getState();
-      if (job && (state === 'completed' || state === 'failed')) return { job: (await producer.getJob('get', jobId)) ?? job, state };
-      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state} after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const settled = (jobId: string) => settledJob(producer, { jobId, queue: 'get' }, 120_000, 100);
 
   async function crmCounts() {
     const row = await sql<{ total: string | number; distinct_keys: string | number }>`

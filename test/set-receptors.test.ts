@@ -1,203 +1,63 @@
-import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '@integrador/config';
-import { type ConnectionsRegistry, type DatabaseConnection, loadConnectionsFile } from '@integrador/connections';
-import { createLogger } from '@integrador/logging';
-import { createRedis, type JobProducer, pingProcessor, showJobLogLine, startQueueWorker } from '@integrador/queue';
-import type { WorkerDeps } from '@integrador/runtime';
-import { issueApiKey } from '@integrador/store';
+import type { ConnectionsRegistry, DatabaseConnection } from '@integrador/connections';
+import type { JobProducer } from '@integrador/queue';
+import { showJobLogLine } from '@integrador/queue';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { createDatabaseTransport, OutboundAddressError } from '@integrador/transports';
-import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import { createIntegrationRunProcessor } from '../apps/worker-set/src/processors/integration-run.processor';
-import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from './fixtures/senior-g5';
-import { addInfoWsCliente, CONTA, SET_WS_CONTAS, seedSetWsContas } from './fixtures/set-ws-contas';
-import { startTestIngress, type TestIngress } from './support/test-ingress';
-import { closeWorkerDeps, testWorkerDeps } from './support/worker-deps';
-
-const logger = createLogger({ name: 'test', level: 'silent' });
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} secret reference of the connections file
-const PASSWORD_REF = '${SENIOR_PASSWORD}';
-
-/**
- * A customer API receptor: POST /api/clientes answers 201 {cliente:{id}}, or 400 {erro} without documento; PUT
- * /api/clientes/<id> answers 200 {cliente:{id}}. Every request line arrives in `requests`.
- */
-async function startRestReceptor() {
-  const received: Record<string, unknown>[] = [];
-  const requests: string[] = [];
-  const server = http.createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk) => {
-      text += chunk;
-    });
-    req.on('end', () => {
-      const body = JSON.parse(text || '{}') as Record<string, unknown>;
-      requests.push(`${req.method} ${req.url}`);
-      res.setHeader('content-type', 'application/json');
-      if (req.method === 'PUT' && req.url?.startsWith('/api/clientes/') && req.headers.authorization === 'Bearer token-api') {
-        received.push(body);
-        res.writeHead(200).end(JSON.stringify({ cliente: { id: 700, erro: '' } }));
-        return;
-      }
-      if (req.method !== 'POST' || req.url !== '/api/clientes' || req.headers.authorization !== 'Bearer token-api') {
-        res.writeHead(404).end(JSON.stringify({ erro: 'rota desconhecida' }));
-        return;
-      }
-      if (body.documento === 'recusar') {
-        res.writeHead(422).end(JSON.stringify({ erro: 'CNPJ inválido no ERP', mensagemErro: 'cliente recusado' }));
-        return;
-      }
-      if (!body.documento) {
-        res.writeHead(400).end(JSON.stringify({ message: 'documento é obrigatório' }));
-        return;
-      }
-      received.push(body);
-      res.writeHead(201).end(JSON.stringify({ cliente: { id: 500 + received.length, erro: '' } }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, received, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
+import { DEFAULT_CREDENTIALS, type SeniorG5Server } from './fixtures/senior-g5';
+import { addInfoWsCliente, addReceptorIntegration, CONTA, type ReceptorIntegration, seedSetWsContas } from './fixtures/set-ws-contas';
+import { type RestReceptor, type SetPipeline, type SetReceptors, startSetPipeline, startSetReceptors } from './support/set-receptors';
 
 describe('SET receptors beyond SOAP, components, INFO and preview', () => {
+  let receptors: SetReceptors;
+  let pipeline: SetPipeline;
   let erp: SeniorG5Server;
-  let api: Awaited<ReturnType<typeof startRestReceptor>>;
-  let database: TestDatabase;
+  let api: RestReceptor;
   let target: TestDatabase;
-  let workerRedis: Redis;
-  let producer: JobProducer;
-  let worker: Worker;
-  let deps: WorkerDeps;
-  let app: FastifyInstance;
-  let ingress: TestIngress;
   let connections: ConnectionsRegistry;
-  let prefix: string;
+  let database: TestDatabase;
+  let producer: JobProducer;
+  let app: FastifyInstance;
   let key: string;
   let empresaId: number;
 
   beforeAll(async () => {
-    erp = await startSeniorG5Server();
-    api = await startRestReceptor();
-    target = await createTestDatabase('mysql', { migrate: false });
-    await target.db.schema
-      .createTable('clientes_erp')
-      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-      .addColumn('nome', 'varchar(200)', (c) => c.notNull())
-      .addColumn('documento', 'varchar(20)', (c) => c.notNull().unique())
-      .execute();
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-receptors-')), 'connections.yaml');
-    fs.writeFileSync(
-      file,
-      `connections:
-  senior_g5: { tipo: ws, baseUrl: '${erp.url}', user: ${DEFAULT_CREDENTIALS.user}, password: '${PASSWORD_REF}', allowPrivateNetwork: true }
-  crm_api:
-    tipo: api
-    baseUrl: ${api.url}
-    auth: { type: bearer, token: token-api }
-    allowPrivateNetwork: true
-  erp_db: { tipo: banco de dados, driver: mysql, url: '${target.url}', allowPrivateNetwork: true }
-  erp_db_guarded: { tipo: banco de dados, driver: mysql, url: '${target.url}' }
-`,
+    receptors = await startSetReceptors((table) =>
+      table.addColumn('nome', 'varchar(200)', (c) => c.notNull()).addColumn('documento', 'varchar(20)', (c) => c.notNull().unique()),
     );
-    connections = await loadConnectionsFile(file, { SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password });
+    ({ erp, api, target, connections } = receptors);
   });
 
   afterAll(async () => {
-    await erp.close();
-    await api.close();
-    await target.drop();
+    await receptors.close();
   });
 
   beforeEach(async () => {
     database = await createTestDatabase('sqlite');
     ({ empresaId } = await seedSetWsContas(database.db));
-    key = await issueApiKey(database.db, empresaId, null, 'test');
-    workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    ingress = await startTestIngress(database, { deps: { connections } });
-    ({ app, producer, prefix } = ingress);
-    const config = loadConfig({}, os.tmpdir());
-    deps = testWorkerDeps({ config, logger, database, connections });
-    worker = startQueueWorker({
-      queue: 'set',
-      connection: workerRedis,
-      prefix,
-      concurrency: 4,
-      logger,
-      handlers: { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps) },
-    });
+    pipeline = await startSetPipeline(database, empresaId, connections, 4);
+    ({ app, producer, key } = pipeline);
   });
 
   afterEach(async () => {
-    await worker.close();
-    await closeWorkerDeps(deps);
-    await ingress.close();
-    workerRedis.disconnect();
+    await pipeline.close();
     await database.drop();
   });
 
   const post = (url: string, parametros: Record<string, unknown>) =>
     app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${key}` }, payload: { parametros } });
 
-  async function runToEnd(integracaoId: number, parametros: Record<string, unknown>) {
-    const accepted = await post(`/v1/integrations/${integracaoId}/run`, parametros);
-    expect(accepted.statusCode).toBe(202);
-    const deadline = Date.now() + 20000;
-    for (;;) {
-      const job = await producer.getJob('set', accepted.json().jobId);
-      const state = await job?.getState();
-      // Read the job again once it has settled: the first read may predate its final update.
-      if (job && (state === 'completed' || state === 'failed'))
-        return { job: (await producer.getJob('set', job.id as string)) ?? job, state };
-      if (Date.now() > deadline) throw new Error(`job still ${state}: ${job?.failedReason ?? ''}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
+  const runToEnd = (integracaoId: number, parametros: Record<string, unknown>) => pipeline.run(integracaoId, parametros);
 
-  async function addIntegration(values: Record<string, unknown>, campo: unknown, conexao: { id: number; tipo: string; nome: string }) {
-    await database.db
-      .insertInto('conexao_integracao')
-      .values({ id: conexao.id, tipo_conexao: conexao.tipo, nome_conexao: conexao.nome, empresa_id: empresaId })
-      .execute();
-    await database.db
-      .insertInto('integracao')
-      .values({
-        ...SET_WS_CONTAS,
-        ...values,
-        conexao_integracao_id: conexao.id,
-        empresa_id: empresaId,
-        empresa_filial_id: null,
-        ordem: 1,
-        ativo: 1,
-      } as never)
-      .execute();
-    await database.db
-      .insertInto('campos_integracao')
-      .values({ integracao_id: values.id as number, campo_crm: JSON.stringify(campo), ordem: 0 })
-      .execute();
-  }
+  /** A REST/JSON receptor integration on a connection of its own, pushing the conta. */
+  const addIntegration = (
+    receptor: Omit<ReceptorIntegration, 'conexao' | 'campo'>,
+    campo: unknown,
+    conexao: { id: number; tipo: string; nome: string },
+  ) => addReceptorIntegration(database.db, empresaId, { ...receptor, campo, conexao });
 
-  /**
-   * A receptor integration's columns (REST/JSON or database: no SOAP port): its answer's `id` under `indiceArray`, an
-   * `erro` field as its error, the id written back to the conta.
-   */
-  const receptor = (id: number, nome: string, link: string, indiceArray = 'cliente') => ({
-    id,
-    nome,
-    link,
-    porta_ws: null,
-    indice_array_retorno: indiceArray,
-    indice_valor_retorno: 'id',
-    indice_erro_retorno: 'erro',
-    sql_update: 'UPDATE contas SET id_erp = #id# WHERE id = #contaId#',
-  });
+  /** A receptor integration's id, nome and link, with its answer's record under `indiceArray`. */
+  const receptor = (id: number, nome: string, link: string, indiceArray = 'cliente') => ({ id, nome, link, indiceArray });
 
   /** Runs the integration for the conta to its end: it must complete (a failure's reason shown first). */
   async function pushesConta(integracaoId: number) {
@@ -290,16 +150,7 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
 
   it("words a 4xx refusal by the integration's indice_erro_retorno keys, the first with the others as detail", async () => {
     await addIntegration(
-      {
-        id: 25,
-        nome: 'SET-API-RECUSA',
-        link: 'POST /api/clientes',
-        porta_ws: null,
-        indice_array_retorno: 'cliente',
-        indice_valor_retorno: 'id',
-        indice_erro_retorno: 'erro,mensagemErro',
-        sql_update: 'UPDATE contas SET id_erp = #id# WHERE id = #contaId#',
-      },
+      { ...receptor(25, 'SET-API-RECUSA', 'POST /api/clientes'), indiceErro: 'erro,mensagemErro' },
       { nome: '#nome#', documento: 'recusar' },
       { id: 8, tipo: 'API', nome: 'crm_api' },
     );

@@ -1,4 +1,4 @@
-import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { type AppProcess, spawnApp, stopApps } from '@integrador/test-support/processes';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 
 /**
@@ -29,9 +29,6 @@ export class WorkerPool {
   }
 
   async stopAll(): Promise<void> {
-    for (const worker of this.started.splice(0)) {
-      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
-      await worker.exited;
-    }
+    await stopApps(this.started);
   }
 }

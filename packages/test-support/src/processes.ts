@@ -85,6 +85,14 @@ export function spawnApp(entry: string, env: Record<string, string>, args: strin
   return spawnNode(['--import', 'tsx', entry, ...args], env, options);
 }
 
+/** Stops the apps a test started (SIGTERM to each still running) and waits for every one to exit; empties the list. */
+export async function stopApps(apps: AppProcess[]): Promise<void> {
+  for (const app of apps.splice(0)) {
+    if (app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGTERM');
+    await app.exited;
+  }
+}
+
 /** Builds the apps when a source changed since the last build (`npm run build`), as `npm start` does. */
 export function buildApps(): void {
   execFileSync(process.execPath, ['scripts/build.mjs', '--quiet', '--if-stale'], { cwd: ROOT, stdio: 'inherit' });
