@@ -1,5 +1,5 @@
 import { createRedis } from '@integrador/queue';
-import { type EstadoRegistroJob, findJobRecord, recordJobEvent } from '@integrador/store';
+import { type EstadoRegistroJob, findJobRecord } from '@integrador/store';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { Worker } from 'bullmq';
 import { seniorG5ConnectionsYaml } from './fixtures/senior-g5';
@@ -200,17 +200,9 @@ describe('dashboard action answers', () => {
     const queue = h.producer.queue('set');
     const data = { tenant: { empresaId: h.empresaA, filialId: null }, integracaoId: 19 };
     const record = (jobId: string, estado: EstadoRegistroJob) =>
-      recordJobEvent(h.database.db, {
-        empresaId: h.empresaA,
-        filialId: null,
-        fila: 'set',
-        jobId,
-        nomeJob: 'integration.run',
-        integracaoId: 19,
+      h.recordSetJob(jobId, {
         parametros: {},
         estado,
-        tentativas: 1,
-        maxTentativas: 1,
         erro: { classe: 'PermanentError', codigo: 'RECEPTOR_ERROR', mensagem: 'recusado-relabel' },
       });
     const estadoOf = async (jobId: string) => (await findJobRecord(h.database.db, 'all', 'set', jobId))?.estado;

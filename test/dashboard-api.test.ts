@@ -1,5 +1,4 @@
 import { reconcileSchedules } from '@integrador/integrador';
-import { recordJobEvent } from '@integrador/store';
 import { DEFAULT_CREDENTIALS, INVALID_CREDENTIALS } from './fixtures/senior-g5';
 import { DashboardHarness, LOGIN_RATE_LIMIT, PASSWORD, WRONG_ERP_PASSWORD } from './support/dashboard-harness';
 
@@ -20,16 +19,10 @@ describe('dashboard API', () => {
     await h.waitForRecord(failedJob, 'falhou');
     // Tenant B's failed job: recorded as the worker would (B has no SET integration to fail for real).
     jobOfB = 'b-job-1';
-    await recordJobEvent(h.database.db, {
+    await h.recordSetJob(jobOfB, {
       empresaId: h.empresaB,
-      filialId: null,
-      fila: 'set',
-      jobId: jobOfB,
-      nomeJob: 'integration.run',
       integracaoId: 77,
       parametros: { telefone: '11999990000' },
-      estado: 'falhou',
-      tentativas: 1,
       maxTentativas: 6,
       erro: { classe: 'PermanentError', codigo: 'RECEPTOR_ERROR', mensagem: 'Usuário ou senha inválidos (tenant B)' },
     });

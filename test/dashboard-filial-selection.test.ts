@@ -1,4 +1,3 @@
-import { createFilial, issueApiKey, recordJobEvent } from '@integrador/store';
 import { launchBrowser } from '@integrador/test-support/browser';
 import type { Browser, Page } from 'playwright-core';
 import { DashboardHarness } from './support/dashboard-harness';
@@ -13,27 +12,12 @@ describe('the failures list of a filial viewer (real chromium)', () => {
   let browser: Browser | undefined;
   let keyRecife: string;
 
-  const failed = (jobId: string, filialId: number | null) =>
-    recordJobEvent(h.database.db, {
-      empresaId: h.empresaA,
-      filialId,
-      fila: 'set',
-      jobId,
-      nomeJob: 'integration.run',
-      integracaoId: 19,
-      parametros: { contaId: '42' },
-      estado: 'falhou',
-      tentativas: 1,
-      maxTentativas: 1,
-      erro: { classe: 'PermanentError', codigo: 'RECEPTOR_ERROR', mensagem: 'recusado' },
-    });
-
   beforeAll(async () => {
     await Promise.all([h.start(), launchBrowser().then((b) => (browser = b))]);
-    const recife = await createFilial(h.database.db, h.empresaA, 'Recife');
-    keyRecife = await issueApiKey(h.database.db, h.empresaA, recife, 'recife');
-    await failed('da-empresa', null);
-    await failed('da-filial', recife);
+    const recife = await h.filialKey('Recife');
+    keyRecife = recife.key;
+    await h.recordSetJob('da-empresa');
+    await h.recordSetJob('da-filial', { filialId: recife.filialId });
   }, 240_000);
   afterAll(async () => {
     await browser?.close();

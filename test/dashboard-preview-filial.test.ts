@@ -1,4 +1,4 @@
-import { createFilial, issueApiKey, recordJobEvent } from '@integrador/store';
+import { createFilial } from '@integrador/store';
 import { CONTA } from './fixtures/set-ws-contas';
 import { DashboardHarness } from './support/dashboard-harness';
 
@@ -14,24 +14,11 @@ describe('the dashboard job preview of a filial viewer', () => {
 
   beforeAll(async () => {
     await h.start();
-    const recife = await createFilial(h.database.db, h.empresaA, 'Recife');
+    ({ key: keyRecife } = await h.filialKey('Recife'));
     const saoPaulo = await createFilial(h.database.db, h.empresaA, 'São Paulo');
-    keyRecife = await issueApiKey(h.database.db, h.empresaA, recife, 'recife');
     // The conta the job pushes belongs to the sibling filial.
     await h.database.db.updateTable('contas').set({ empresa_filial_id: saoPaulo }).where('id', '=', CONTA.id).execute();
-    await recordJobEvent(h.database.db, {
-      empresaId: h.empresaA,
-      filialId: null,
-      fila: 'set',
-      jobId,
-      nomeJob: 'integration.run',
-      integracaoId: 19,
-      parametros: { contaId: String(CONTA.id) },
-      estado: 'falhou',
-      tentativas: 1,
-      maxTentativas: 1,
-      erro: { classe: 'PermanentError', codigo: 'RECEPTOR_ERROR', mensagem: 'recusado' },
-    });
+    await h.recordSetJob(jobId);
   }, 120_000);
   afterAll(async () => {
     await h.close();

@@ -6,7 +6,16 @@ import { normalizePhone } from '@integrador/cti';
 import { reconcileSchedules, schedulerIdOf } from '@integrador/integrador';
 import { createLogger } from '@integrador/logging';
 import { createRedis, JobProducer, listSchedulers, waitUntilReady } from '@integrador/queue';
-import { createEmpresa, createOperador, type EstadoRegistroJob, issueApiKey, type PapelOperador } from '@integrador/store';
+import {
+  createEmpresa,
+  createFilial,
+  createOperador,
+  type EstadoRegistroJob,
+  issueApiKey,
+  type JobEvent,
+  type PapelOperador,
+  recordJobEvent,
+} from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
@@ -244,6 +253,33 @@ export class DashboardHarness {
     const schedulerId = schedulerIdOf(this.empresaA, id);
     await reconcileSchedules(this.database.db, this.producer, { tz: 'America/Sao_Paulo' });
     return { id, scheduled: async () => (await listSchedulers(this.producer.queue('get'))).some((s) => s.id === schedulerId) };
+  }
+
+  /** A filial of tenant A and an API key bound to it: a viewer whom the filial rule limits. */
+  async filialKey(nome: string): Promise<{ filialId: number; key: string }> {
+    const filialId = await createFilial(this.database.db, this.empresaA, nome);
+    return { filialId, key: await issueApiKey(this.database.db, this.empresaA, filialId, nome.toLowerCase()) };
+  }
+
+  /**
+   * A SET job's record as worker-set writes it, without running one: tenant A's row 19 push of conta 42, failed for good
+   * on its first attempt with the receptor's refusal, unless `event` says otherwise.
+   */
+  async recordSetJob(jobId: string, event: Partial<JobEvent> = {}): Promise<void> {
+    await recordJobEvent(this.database.db, {
+      empresaId: this.empresaA,
+      filialId: null,
+      fila: 'set',
+      jobId,
+      nomeJob: 'integration.run',
+      integracaoId: 19,
+      parametros: { contaId: String(CONTA.id) },
+      estado: 'falhou',
+      tentativas: 1,
+      maxTentativas: 1,
+      erro: { classe: 'PermanentError', codigo: 'RECEPTOR_ERROR', mensagem: 'recusado' },
+      ...event,
+    });
   }
 
   /** A finished call of the tenant, as worker-cti records it. */
