@@ -1,4 +1,4 @@
-import { findTenantByApiKey } from '@integrador/store';
+import { findTenantByApiKey, migrateTo } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
 import { cliEnv, printedKey, runBin, runCli } from '../test/run-cli';
@@ -35,6 +35,34 @@ describe('integrador CLI on sqlite', () => {
     expect(run.stderr).toBe(
       'erro: o banco de dados foi migrado por uma versão mais nova do hub (a migração 999-from-the-future é desconhecida desta versão): use aquela versão ou uma mais nova, ou restaure o backup feito antes da atualização\n',
     );
+  });
+
+  it('shows with --status what migrate would apply, applying nothing, in either language', async () => {
+    await migrateTo(database, '019-crm-mudancas-escopo');
+    const status = await runCli(['migrate', '--status'], env);
+    expect(status).toMatchObject({ code: 0, stderr: '' });
+    const lines = status.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^aplicada {5}001-initial \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d GMT[-+]?\d*\)$/);
+    expect(lines).toContain('pendente     020-chaves-binarias');
+    expect(lines.at(-1)).toMatch(/^\d+ migraç(ão|ões) pendentes?: `integrador migrate` as? aplica\.$/);
+    // Nothing applied: the same pending list after the status.
+    expect((await runCli(['migrate', '--status'], env)).stdout).toBe(status.stdout);
+
+    expect((await runCli(['migrate'], env)).stdout).toMatch(/^Migrações aplicadas: 020-chaves-binarias/);
+    const current = await runCli(['--lang', 'en', 'migrate', '--status'], env);
+    expect(current.stdout).not.toMatch(/pending/);
+    expect(current.stdout).toMatch(/^applied  001-initial \(/);
+    expect(current.stdout.trimEnd().split('\n').at(-1)).toBe('The database is already up to date.');
+
+    await sql`INSERT INTO kysely_migration (name, timestamp) VALUES ('999-from-the-future', '2099-01-01T00:00:00.000Z')`.execute(
+      database.db,
+    );
+    const newer = await runCli(['migrate', '--status'], env);
+    expect(newer.stdout).toContain('desconhecida 999-from-the-future (aplicada por uma versão mais nova do hub)\n');
+    expect(newer.stdout).toMatch(/a migração 999-from-the-future é desconhecida desta versão/);
+
+    const both = await runCli(['migrate', '--status', '--down'], env);
+    expect(both).toMatchObject({ code: 1, stderr: 'erro: --status não se combina com --down\n' });
   });
 
   it('rolls every migration back only with --yes', async () => {

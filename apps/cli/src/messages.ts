@@ -72,6 +72,12 @@ export interface Messages {
   upToDate: string;
   downNeedsYes: string;
   downDone: string;
+  migrateStatus: string;
+  statusWithDown: string;
+  migrationApplied: (name: string, when: string) => string;
+  migrationPending: (name: string) => string;
+  migrationUnknown: (name: string) => string;
+  migrationsPending: (count: number) => string;
   tenant: string;
   tenantCreate: string;
   tenantKey: string;
@@ -216,6 +222,13 @@ const ptBR: Messages = {
   upToDate: 'O banco de dados já está atualizado.',
   downNeedsYes: '--down apaga todas as tabelas do Integrador e os dados delas; repita com --yes para confirmar',
   downDone: 'Todas as migrações foram revertidas.',
+  migrateStatus: 'mostra as migrações aplicadas e as pendentes, sem aplicar nada',
+  statusWithDown: '--status não se combina com --down',
+  migrationApplied: (name, when) => `aplicada     ${name} (${when})`,
+  migrationPending: (name) => `pendente     ${name}`,
+  migrationUnknown: (name) => `desconhecida ${name} (aplicada por uma versão mais nova do hub)`,
+  migrationsPending: (count) =>
+    count === 1 ? '1 migração pendente: `integrador migrate` a aplica.' : `${count} migrações pendentes: \`integrador migrate\` as aplica.`,
   tenant: 'empresas (tenants) e chaves de API',
   tenantCreate: 'cria uma empresa (e, com --filial, uma filial dela) e emite uma chave de API (da filial, se criada)',
   tenantKey: 'emite mais uma chave de API para uma empresa',
@@ -397,6 +410,13 @@ const en: Messages = {
   upToDate: 'The database is already up to date.',
   downNeedsYes: '--down drops every Integrador table and its data; repeat with --yes to confirm',
   downDone: 'Every migration was rolled back.',
+  migrateStatus: 'shows the applied and the pending migrations, applying nothing',
+  statusWithDown: '--status cannot be combined with --down',
+  migrationApplied: (name, when) => `applied  ${name} (${when})`,
+  migrationPending: (name) => `pending  ${name}`,
+  migrationUnknown: (name) => `unknown  ${name} (applied by a newer version of the hub)`,
+  migrationsPending: (count) =>
+    count === 1 ? '1 pending migration: `integrador migrate` applies it.' : `${count} pending migrations: \`integrador migrate\` applies them.`,
   tenant: 'tenants (empresas) and API keys',
   tenantCreate: "creates an empresa (and, with --filial, one of its filiais) and issues an API key (the filial's, if created)",
   tenantKey: 'issues another API key for an empresa',

@@ -102,15 +102,31 @@ export async function migrateToLatest(database: CrmDatabase): Promise<string[]> 
  * works on columns that are not what the code expects.
  */
 export async function assertSchemaCurrent(database: CrmDatabase): Promise<void> {
+  const { pending, unknown } = await migrationStatus(database);
+  if (unknown[0] !== undefined) throw new NewerSchemaError(unknown[0]);
+  if (pending.length > 0) throw new SchemaBehindError(pending);
+}
+
+/** What `integrador migrate --status` shows: the migrations applied (with when), those pending, and unknown ones. */
+export interface MigrationStatus {
+  applied: { name: string; executedAt: Date }[];
+  pending: string[];
+  /** Applied by a newer version of the hub (a downgrade): this version would refuse the database. */
+  unknown: string[];
+}
+
+/** Reads the database's migration state without applying anything (and without creating Kysely's tables). */
+export async function migrationStatus(database: CrmDatabase): Promise<MigrationStatus> {
   const known = await migrator(database).getMigrations();
+  const applied = known.flatMap((m) => (m.executedAt === undefined ? [] : [{ name: m.name, executedAt: m.executedAt }]));
   const pending = known.filter((m) => m.executedAt === undefined).map((m) => m.name);
-  if (pending.length < known.length) {
+  let unknown: string[] = [];
+  if (applied.length > 0) {
     const names = new Set(known.map((m) => m.name));
     const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.db);
-    const unknown = rows.map((r) => r.name).find((name) => !names.has(name));
-    if (unknown !== undefined) throw new NewerSchemaError(unknown);
+    unknown = rows.map((r) => r.name).filter((name) => !names.has(name));
   }
-  if (pending.length > 0) throw new SchemaBehindError(pending);
+  return { applied, pending, unknown };
 }
 
 /** Migrates up or down to the named migration (tests: a database as an older version of the hub left it). */
