@@ -51,7 +51,7 @@ describe('integrador CLI on sqlite', () => {
     expect((await runCli(['migrate'], env)).stdout).toMatch(/^Migrações aplicadas: 020-chaves-binarias/);
     const current = await runCli(['--lang', 'en', 'migrate', '--status'], env);
     expect(current.stdout).not.toMatch(/pending/);
-    expect(current.stdout).toMatch(/^applied  001-initial \(/);
+    expect(current.stdout).toMatch(/^applied {2}001-initial \(/);
     expect(current.stdout.trimEnd().split('\n').at(-1)).toBe('The database is already up to date.');
 
     await sql`INSERT INTO kysely_migration (name, timestamp) VALUES ('999-from-the-future', '2099-01-01T00:00:00.000Z')`.execute(

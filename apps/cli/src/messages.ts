@@ -416,7 +416,9 @@ const en: Messages = {
   migrationPending: (name) => `pending  ${name}`,
   migrationUnknown: (name) => `unknown  ${name} (applied by a newer version of the hub)`,
   migrationsPending: (count) =>
-    count === 1 ? '1 pending migration: `integrador migrate` applies it.' : `${count} pending migrations: \`integrador migrate\` applies them.`,
+    count === 1
+      ? '1 pending migration: `integrador migrate` applies it.'
+      : `${count} pending migrations: \`integrador migrate\` applies them.`,
   tenant: 'tenants (empresas) and API keys',
   tenantCreate: "creates an empresa (and, with --filial, one of its filiais) and issues an API key (the filial's, if created)",
   tenantKey: 'issues another API key for an empresa',
