@@ -242,7 +242,7 @@ const CallResponse = Type.Object({
   erro: Type.Union([Type.String(), Type.Null()]),
   motivo: Type.Union([Type.String(), Type.Null()], {
     description:
-      'why the hub ended the call (não atendida, sem fim recebido, ramal sem fim, transferida), in the Accept-Language; null otherwise',
+      'why the hub ended the call (não atendida, sem fim recebido, ramal sem fim, transferida, outro ramal atendeu), in the Accept-Language; null otherwise',
   }),
 });
 
