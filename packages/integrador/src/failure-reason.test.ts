@@ -61,4 +61,39 @@ describe('an outbound-guard refusal as a job failure reads', () => {
     );
     expect(failureText('pt-BR', code, params, message)).not.toContain('linkLocal');
   });
+
+  it("the PBX's secret not set: the variable to define named in the reader's language, whole in either", () => {
+    const settings: CtiSettings = {
+      empresaId: 7,
+      hostLabel: null,
+      hasToken: false,
+      allowlist: [],
+      pbx: {
+        method: 'GET',
+        urlTemplate: 'http://10.0.0.9/dial?para={numero_destino}',
+        auth: 'token_url',
+        user: null,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NOME} secret reference, as an operator writes it
+        secretRef: '${PBX}',
+        paramName: 'token',
+      },
+      dialPrefix: '0',
+      ramalLength: 4,
+      allowPrivateNetwork: true,
+    };
+    let error: { code: string; params: Record<string, string> } | undefined;
+    try {
+      buildPbxRequest(settings, { ramal: '3501', numero: '(47) 3210-0123' }, { CTI_SECRET_8_PBX: 'of another empresa' });
+    } catch (err) {
+      error = err as typeof error;
+    }
+    expect(error).toMatchObject({ code: 'PBX_SECRET_MISSING', params: { variavel: 'CTI_SECRET_7_PBX' } });
+    const { code, params } = error as NonNullable<typeof error>;
+    expect(failureReason('pt-BR', code, params)).toBe(
+      'o segredo do PABX não está definido para os workers: defina a variável de ambiente CTI_SECRET_7_PBX no worker-cti e reinicie-o',
+    );
+    expect(failureReason('en', code, params)).toBe(
+      "the PBX's secret is not defined for the workers: set the environment variable CTI_SECRET_7_PBX on worker-cti and restart it",
+    );
+  });
 });
