@@ -435,6 +435,40 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
       expect(refused.row).toMatchObject({ status: 'falhou', erro: expect.stringContaining('404') });
     });
 
+    it("a PBX secret not set fails the call; GET /v1/cti/calls' motivo names the variable in the reader's language, to its tenant only", async () => {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NOME} secret reference, as an operator writes it
+      await saveCtiSettings(database.db, acme, { pbxSecretRef: '${SEM_VALOR}' });
+      try {
+        const before = pbx.requests.length;
+        const failed = await clickToCall('(47) 3210-0123');
+        expect(failed.job).toMatchObject({ state: 'failed', attemptsMade: 1 });
+        expect(pbx.requests.length).toBe(before);
+        expect(failed.row).toMatchObject({ status: 'falhou' });
+        const variable = `CTI_SECRET_${acme}_SEM_VALOR`;
+        const motivo = (lang: string) =>
+          app
+            .inject({ url: '/v1/cti/calls?ramal=3501&limit=200', headers: { ...auth(keyAcme), 'accept-language': lang } })
+            .then((r) => (r.json().calls as Array<{ id: number; motivo: string | null }>).find((c) => c.id === failed.row.id)?.motivo);
+        // Worded once the job's record is written (the worker records after the failure).
+        expect(
+          await until(
+            () => motivo('pt-BR'),
+            (text) => typeof text === 'string',
+            'worded motivo',
+          ),
+        ).toBe(`o segredo do PABX não está definido para os workers: defina a variável de ambiente ${variable} no worker-cti e reinicie-o`);
+        expect(await motivo('en')).toBe(
+          `the PBX's secret is not defined for the workers: set the environment variable ${variable} on worker-cti and restart it`,
+        );
+        const theirs = await app.inject({ url: '/v1/cti/calls?limit=200', headers: auth(keyOutra) });
+        expect(theirs.statusCode).toBe(200);
+        expect(theirs.body).not.toContain(variable);
+      } finally {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference the suite's worker has a value for
+        await saveCtiSettings(database.db, acme, { pbxSecretRef: '${PBX_TOKEN}' });
+      }
+    });
+
     it('never sends a call again once the PBX had the request: a reset or a 502 fails the job on its first attempt', async () => {
       for (const answer of ['reset', { status: 502, body: 'gateway' }] as const) {
         pbx.script.push(answer);

@@ -100,6 +100,14 @@ describe('integrador cti', () => {
     expect(sent.stdout).toContain('the PBX answered 200');
     expect(sent.stdout).not.toMatch(/segredo-do-pabx|fixa-do-pabx/);
     expect(seen).toEqual(['/dial?de=3501&para=3502&senha=fixa-do-pabx&chave=segredo-do-pabx']);
+    // The secret not set for this process: the variable to define, in the CLI's language only; nothing sent.
+    const unset = await runCli(['cti', 'test-pbx', '1', '--ramal', '3501', '--numero', '3502', '--send'], { ...env, CTI_SECRET_1_PBX: '' });
+    expect(unset).toMatchObject({
+      code: 1,
+      stderr:
+        'erro: o segredo do PABX não está definido para os workers: defina a variável de ambiente CTI_SECRET_1_PBX no worker-cti e reinicie-o\n',
+    });
+    expect(seen).toHaveLength(1);
 
     expect((await runCli(['cti', 'calls', '--empresa', '1', '--lang', 'en'], env)).stdout).toBe('no calls\n');
     // Six CLI processes, each starting tsx: allow for a loaded machine.

@@ -16,6 +16,7 @@ export {
   PBX_CONNECTION,
   placeCall,
 } from './click-to-call/click-to-call';
+export { type ClickToCallFailure, clickToCallFailures, clickToCallJobId } from './click-to-call/click-to-call-failures';
 export { sendPbxRequest } from './click-to-call/pbx-client';
 export { buildPbxRequest, type PbxRequest, pbxSecretVariable } from './click-to-call/pbx-request';
 export { failUnknownOutcome, type PbxSendRecord } from './click-to-call/pbx-send-record';

@@ -1,5 +1,5 @@
-import { type CallRow, listCalls } from '@integrador/cti';
-import { latestAudit, recordParameters } from '@integrador/store';
+import { type CallRow, clickToCallFailures, listCalls } from '@integrador/cti';
+import { latestAudit } from '@integrador/store';
 import {
   type CircuitState,
   cancelReasonOf,
@@ -465,13 +465,12 @@ async function shownCalls(deps: DashboardDeps, viewer: Viewer, empresaId: number
 /**
  * What the calls page shows beside a page of calls, read in one query each and bound to the page's empresa: the
  * names of the contas and contatos they name, and the failure code of each failed click-to-call (its job's record,
- * c2c-<empresa>-<callId>, as the ingress names it), worded by the failure catalogue.
+ * clickToCallFailures), worded by the failure catalogue.
  */
 async function callExtras(deps: DashboardDeps, viewer: Viewer, empresaId: number, calls: ReadonlyArray<CallRow>): Promise<CallExtras> {
   const ids = (pick: (c: CallRow) => number | null) =>
     [...new Set(calls.map(pick).filter((id): id is number => id !== null))].map((id) => ({ empresaId, id }));
-  const failed = calls.filter((c) => c.status === 'falhou' && c.evento_id).map((c) => `c2c-${empresaId}-${c.evento_id}`);
-  const [contas, contatos, records] = await Promise.all([
+  const [contas, contatos, failures] = await Promise.all([
     customerNames(
       deps.database,
       'contas',
@@ -484,19 +483,7 @@ async function callExtras(deps: DashboardDeps, viewer: Viewer, empresaId: number
       ids((c) => c.contato_id),
       viewer.filialId,
     ),
-    failed.length
-      ? deps.database.db
-          .selectFrom('registro_jobs')
-          .select(['job_id', 'erro_codigo', 'parametros'])
-          .where('empresa_id', '=', empresaId)
-          .where('fila', '=', 'cti')
-          .where('job_id', 'in', failed)
-          .execute()
-      : Promise.resolve([]),
+    clickToCallFailures(deps.database.db, empresaId, calls),
   ]);
-  const prefix = `c2c-${empresaId}-`;
-  const failures = new Map(
-    records.map((r) => [r.job_id.slice(prefix.length), { code: r.erro_codigo, params: recordParameters(r.parametros).failure }]),
-  );
   return { contas, contatos, failures };
 }

@@ -13,6 +13,20 @@ function refusal(address: string, host: string): OutboundAddressError {
   throw new Error(`expected ${address} to be refused`);
 }
 
+/** Empresa 7's CTI settings with this PBX (no auth unless given), the private network allowed. */
+function ctiSettings(pbx: Partial<CtiSettings['pbx']> & { urlTemplate: string }): CtiSettings {
+  return {
+    empresaId: 7,
+    hostLabel: null,
+    hasToken: false,
+    allowlist: [],
+    pbx: { method: 'GET', auth: 'nenhuma', user: null, secretRef: null, paramName: null, ...pbx },
+    dialPrefix: '0',
+    ramalLength: 4,
+    allowPrivateNetwork: true,
+  };
+}
+
 // What the job recorder keeps of a guard's refusal (its code, params and message) read back in each language: the
 // range worded by the one owner of that wording (addressRangeText), never the guard's identifier (carrierGradeNat).
 describe('an outbound-guard refusal as a job failure reads', () => {
@@ -32,23 +46,7 @@ describe('an outbound-guard refusal as a job failure reads', () => {
   });
 
   it("the PBX's address: refused before a byte is sent, worded with its range", async () => {
-    const settings: CtiSettings = {
-      empresaId: 7,
-      hostLabel: null,
-      hasToken: false,
-      allowlist: [],
-      pbx: {
-        method: 'GET',
-        urlTemplate: 'http://169.254.169.254/dial?para={numero_destino}',
-        auth: 'nenhuma',
-        user: null,
-        secretRef: null,
-        paramName: null,
-      },
-      dialPrefix: '0',
-      ramalLength: 4,
-      allowPrivateNetwork: true,
-    };
+    const settings = ctiSettings({ urlTemplate: 'http://169.254.169.254/dial?para={numero_destino}' });
     const request = buildPbxRequest(settings, { ramal: '3501', numero: '(47) 3210-0123' }, {});
     const error = await sendPbxRequest(request, { allowPrivateNetwork: true, timeoutMs: 1000 }).then(
       () => undefined,
@@ -60,5 +58,29 @@ describe('an outbound-guard refusal as a job failure reads', () => {
       /^o endereço do PABX 169\.254\.169\.254 fica numa rede não pública \(link-local\) que não é permitida: refused to connect to 169\.254\.169\.254: a link-local address/,
     );
     expect(failureText('pt-BR', code, params, message)).not.toContain('linkLocal');
+  });
+
+  it("the PBX's secret not set: the variable to define named in the reader's language, whole in either", () => {
+    const settings = ctiSettings({
+      urlTemplate: 'http://10.0.0.9/dial?para={numero_destino}',
+      auth: 'token_url',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NOME} secret reference, as an operator writes it
+      secretRef: '${PBX}',
+      paramName: 'token',
+    });
+    let error: { code: string; params: Record<string, string> } | undefined;
+    try {
+      buildPbxRequest(settings, { ramal: '3501', numero: '(47) 3210-0123' }, { CTI_SECRET_8_PBX: 'of another empresa' });
+    } catch (err) {
+      error = err as typeof error;
+    }
+    expect(error).toMatchObject({ code: 'PBX_SECRET_MISSING', params: { variavel: 'CTI_SECRET_7_PBX' } });
+    const { code, params } = error as NonNullable<typeof error>;
+    expect(failureReason('pt-BR', code, params)).toBe(
+      'o segredo do PABX não está definido para os workers: defina a variável de ambiente CTI_SECRET_7_PBX no worker-cti e reinicie-o',
+    );
+    expect(failureReason('en', code, params)).toBe(
+      "the PBX's secret is not defined for the workers: set the environment variable CTI_SECRET_7_PBX on worker-cti and restart it",
+    );
   });
 });

@@ -286,6 +286,11 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
     'pt-BR': 'o endereço do PABX {host} fica numa rede não pública ({range}) que não é permitida',
     en: "the PBX's address {host} is in a non-public network ({range}) that is not allowed",
   },
+  // The environment variable the tenant's ${NOME} reference names (CTI_SECRET_<empresa>_<NOME>), read when worker-cti starts.
+  PBX_SECRET_MISSING: {
+    'pt-BR': 'o segredo do PABX não está definido para os workers: defina a variável de ambiente {variavel} no worker-cti e reinicie-o',
+    en: "the PBX's secret is not defined for the workers: set the environment variable {variavel} on worker-cti and restart it",
+  },
   // The dependency's #variavel# and which dependencias row declares it.
   DEPENDENCY_UNRESOLVED: {
     'pt-BR': 'a dependência obrigatória {variavel} da integração ficou sem valor (dependências #{dependenciaId})',

@@ -16,7 +16,7 @@ import {
   saveCtiSettings,
   sendPbxRequest,
 } from '@integrador/cti';
-import { readDate, zonedInstant } from '@integrador/integrador';
+import { failureReason, readDate, zonedInstant } from '@integrador/integrador';
 import { shownUrl } from '@integrador/logging';
 import type { Command } from 'commander';
 import { type Cli, parseId, print, printJson, withDatabase } from '../cli-context';
@@ -217,6 +217,21 @@ async function show(cli: Cli, empresaIdText: string, options: { json?: boolean }
   printSettings(ctiMessages(cli.locale), await settingsOf(cli, empresaIdText), options.json);
 }
 
+/**
+ * The request test-pbx shows or sends. A refusal of the settings (no template, a number that cannot be dialled, the
+ * PBX secret not set) is worded in the user's language by the failure catalogue, with its values (the variable to
+ * define), as the dashboard words the same failure of a click-to-call.
+ */
+function pbxRequestOf(cli: Cli, ...args: Parameters<typeof buildPbxRequest>) {
+  try {
+    return buildPbxRequest(...args);
+  } catch (err) {
+    const worded = err instanceof CtiError ? failureReason(cli.locale, err.code, err.params) : undefined;
+    if (worded) throw new CliError(worded, { cause: err });
+    throw err;
+  }
+}
+
 async function testPbx(cli: Cli, empresaIdText: string, options: { ramal: string; numero: string; send?: boolean }): Promise<void> {
   const text = ctiMessages(cli.locale);
   check(text, isRamal(options.ramal), '--ramal', options.ramal, text.expected.ramal);
@@ -224,7 +239,7 @@ async function testPbx(cli: Cli, empresaIdText: string, options: { ramal: string
   const config = loadConfig();
   // Without --send the secret need not be set: the request is shown with *** in its place.
   const env = options.send ? config.secretSource : new Proxy({}, { get: () => '***' });
-  const request = buildPbxRequest(settings, { ramal: options.ramal, numero: options.numero }, env);
+  const request = pbxRequestOf(cli, settings, { ramal: options.ramal, numero: options.numero }, env);
   print(text.request(request.method, request.shownUrl, request.dialled, request.interno));
   if (!options.send) return;
   const answer = await sendPbxRequest(request, { allowPrivateNetwork: settings.allowPrivateNetwork, timeoutMs: config.cti.pbxTimeoutMs });

@@ -5,7 +5,10 @@ import {
   admitClickToCall,
   type CallEventKind,
   type CallRow,
+  type ClickToCallFailure,
   callStatusReason,
+  clickToCallFailures,
+  clickToCallJobId,
   issuePopToken,
   LISTENER_PARAMETER_TAKES,
   listCalls,
@@ -18,6 +21,7 @@ import {
   streamPops,
   WConnectListener,
 } from '@integrador/cti';
+import { failureReason } from '@integrador/integrador';
 import type { JobProducer } from '@integrador/queue';
 import { type AdmissionLimitDeps, registerAdmissionLimit } from '@integrador/runtime';
 import { type CrmDatabase, timestampMs } from '@integrador/store';
@@ -242,7 +246,7 @@ const CallResponse = Type.Object({
   erro: Type.Union([Type.String(), Type.Null()]),
   motivo: Type.Union([Type.String(), Type.Null()], {
     description:
-      'why the hub ended the call (não atendida, sem fim recebido, ramal sem fim, transferida), in the Accept-Language; null otherwise',
+      "why the hub ended the call (não atendida, sem fim recebido, ramal sem fim, transferida, outro ramal atendeu) or why a click-to-call failed (falhou: its job's failure code, worded as the dashboard words it; `erro` keeps the technical message), in the Accept-Language; null otherwise",
   }),
 });
 
@@ -251,7 +255,7 @@ const iso = (value: Date | string | null) => {
   return ms === null ? null : new Date(ms).toISOString();
 };
 
-function callView(row: CallRow, locale: Locale) {
+function callView(row: CallRow, locale: Locale, failure: ClickToCallFailure | undefined) {
   return {
     id: row.id,
     ramal: row.ramal,
@@ -269,7 +273,7 @@ function callView(row: CallRow, locale: Locale) {
     urlAudio: row.url_audio,
     semInicio: Number(row.sem_inicio) === 1,
     erro: row.erro,
-    motivo: callStatusReason(locale, row.status),
+    motivo: callStatusReason(locale, row.status) ?? (failure ? (failureReason(locale, failure.code, failure.params) ?? null) : null),
   };
 }
 
@@ -369,7 +373,7 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
           'cti',
           'cti.click-to-call',
           { tenant, callId, ramal, numero, requestedAt: new Date().toISOString() },
-          { jobId: `c2c-${empresaId}-${callId}` },
+          { jobId: clickToCallJobId(empresaId, callId) },
         );
         return reply.status(202).send({ queue: 'cti', jobId: String(job.id), callId });
       },
@@ -412,7 +416,9 @@ export function ctiApiRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
           limit: q.limit,
         });
         const locale = localeOf(request);
-        return { calls: page.calls.map((row) => callView(row, locale)), nextCursor: page.nextCursor };
+        const failures = await clickToCallFailures(deps.database.db, request.tenant.empresaId, page.calls);
+        const calls = page.calls.map((row) => callView(row, locale, row.evento_id ? failures.get(row.evento_id) : undefined));
+        return { calls, nextCursor: page.nextCursor };
       },
     );
   };

@@ -267,7 +267,7 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     expect((await rows('3721')).map((r) => `${r.status} ${r.sem_inicio}`).sort()).toEqual(['finalizada 1', 'transferida 0']);
   });
 
-  it('the hand-over takes only calls begun shortly before, not a leg of the same ring within the clock skew', async () => {
+  it('the hand-over takes only calls begun shortly before as transferred; a leg of the same ring within the clock skew is answered elsewhere', async () => {
     const now = Date.now();
     const numero = '4733225500';
     // A missed call ten minutes earlier, a leg of a ring group begun 1 s after the ramal that answered (another clock).
@@ -278,14 +278,63 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     await processCallEvent(deps, event('fim', '3754', numero, new Date(now)));
     expect((await rows('3751')).map((r) => r.status)).toEqual(['tocando']);
     expect((await rows('3752')).map((r) => [r.status, r.duracao_segundos])).toEqual([['transferida', 20]]);
-    // Within the clock skew: no transfer known (a leg of the same ring, never answered there), left to its own end.
-    expect((await rows('3753')).map((r) => r.status)).toEqual(['tocando']);
+    expect((await rows('3753')).map((r) => [r.status, r.duracao_segundos])).toEqual([['outro ramal atendeu', 0]]);
     expect(await activePops(redis, prefix, empresaId, '3751')).not.toEqual([]);
-    // Its own end still closes it (it was never taken): 3753's too.
+    // Its own end still closes the call that was never taken, and a leg's own end coming after all closes that leg.
     await processCallEvent(deps, event('fim', '3751', numero, new Date(now)));
     await processCallEvent(deps, event('fim', '3753', numero, new Date(now)));
     expect((await rows('3751')).map((r) => [r.status, r.sem_inicio, r.duracao_segundos])).toEqual([['finalizada', 0, 600]]);
-    expect((await rows('3753')).map((r) => [r.status, r.sem_inicio])).toEqual([['finalizada', 0]]);
+    expect((await rows('3753')).map((r) => [r.status, r.sem_inicio, r.duracao_segundos])).toEqual([['finalizada', 0, 9]]);
+  });
+
+  it('a ring group answered on one ramal closes the legs that got no end as outro ramal atendeu, and nothing else', async () => {
+    const now = Date.now();
+    const numero = '4733227700';
+    const answeredAt = new Date(now - 30000);
+    const outra = await createEmpresa(database.db, 'Outra Grupo');
+    const foreign = { ...event('inicio', '3772', numero, answeredAt), tenant: { empresaId: outra, filialId: null } };
+    // The group rings 3771, 3772 and 3773 for one caller (the ingress clocks 1 s and 1.5 s apart); 3774 rings for
+    // another number at the same time, 3776 for the same number 3 s before (past the clock skew: handed over, not a
+    // leg); another empresa's ramal 3772 rings for the same number.
+    await processCallEvent(deps, event('inicio', '3771', numero, new Date(answeredAt.getTime() - 1000)));
+    await processCallEvent(deps, event('inicio', '3772', numero, answeredAt));
+    await processCallEvent(deps, event('inicio', '3773', numero, new Date(answeredAt.getTime() + 1500)));
+    await processCallEvent(deps, event('inicio', '3774', '4733227711', answeredAt));
+    await processCallEvent(deps, event('inicio', '3776', numero, new Date(answeredAt.getTime() - 3000)));
+    await processCallEvent(deps, foreign);
+    expect(await activePops(redis, prefix, empresaId, '3771')).not.toEqual([]);
+    // 3772 answered; its end is the only one the PBX sends.
+    await processCallEvent(deps, event('fim', '3772', numero, new Date(now), { urlAudio: 'g.wav' }));
+    expect((await rows('3772')).map((r) => [r.status, r.url_audio, r.duracao_segundos])).toEqual([['finalizada', 'g.wav', 30]]);
+    for (const ramal of ['3771', '3773']) {
+      const [leg, ...more] = await rows(ramal);
+      expect(more).toEqual([]);
+      expect(leg).toMatchObject({ status: 'outro ramal atendeu', evento_fim_id: null, duracao_segundos: ramal === '3771' ? 1 : 0 });
+      expect(await activePops(redis, prefix, empresaId, ramal)).toEqual([]);
+    }
+    expect((await rows('3774')).map((r) => r.status)).toEqual(['tocando']);
+    expect((await rows('3776')).map((r) => r.status)).toEqual(['transferida']);
+    const alheia = await database.db.selectFrom('ligacoes').selectAll().where('empresa_id', '=', outra).execute();
+    expect(alheia.map((r) => [r.ramal, r.status])).toEqual([['3772', 'tocando']]);
+    expect(callStatusReason('pt-BR', 'outro ramal atendeu')).toMatch(/atendida em outro ramal/);
+    expect(callStatusReason('en', 'outro ramal atendeu')).toMatch(/answered on another ramal/);
+  });
+
+  it('a PBX that sends an end for every leg of a ring group: each leg is closed by its own end, none logged apart', async () => {
+    const now = Date.now();
+    const numero = '4733228800';
+    const rang = new Date(now - 60000);
+    for (const ramal of ['3781', '3782', '3783']) await processCallEvent(deps, event('inicio', ramal, numero, rang));
+    // 3782 answers 10 s in: the PBX ends the other legs then (their ends come first), and 3782's after the talk.
+    await processCallEvent(deps, event('fim', '3781', numero, new Date(rang.getTime() + 10000)));
+    await processCallEvent(deps, event('fim', '3783', numero, new Date(rang.getTime() + 10000)));
+    await processCallEvent(deps, event('fim', '3782', numero, new Date(now), { urlAudio: 'b.wav' }));
+    const all = await Promise.all(['3781', '3782', '3783'].map(rows));
+    expect(all.map((legs) => legs.map((r) => [r.ramal, r.status, r.sem_inicio, r.duracao_segundos]))).toEqual([
+      [['3781', 'finalizada', 0, 10]],
+      [['3782', 'finalizada', 0, 60]],
+      [['3783', 'finalizada', 0, 10]],
+    ]);
   });
 
   it('the hand-over runs when the end job runs again after closing its call, and when the start pairs an end that came first', async () => {
@@ -385,8 +434,9 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
         event('inicio', '3790', '1133334444', startedAt),
         of(outra, event('inicio', '3790', '1133334444', startedAt)),
         acme3791,
-        // Outra's start with the same event id as Acme's.
-        of(outra, { ...event('inicio', '3792', '1133334444', startedAt), eventId: acme3791.eventId }),
+        // Outra's start with the same event id as Acme's (another number: not a leg of Outra's call on 3790, which
+        // its pairing would close as "outro ramal atendeu").
+        of(outra, { ...event('inicio', '3792', '1133334455', startedAt), eventId: acme3791.eventId }),
         event('inicio', '3799', '1133334444', startedAt),
         ...['3793', '3794', '3795'].map((ramal, i) =>
           i % 2 ? of(outra, event('inicio', ramal, '1155556666', startedAt)) : event('inicio', ramal, '1155556666', startedAt),

@@ -11,9 +11,9 @@ import type { SettingsCache, TtlCache } from '../settings/settings-cache';
 import {
   type CallRow,
   closeCall,
+  closeOtherLegs,
   closeStaleCalls,
   closeStaleExtensionCalls,
-  closeTransferredCalls,
   closeUnansweredCalls,
   findCallByEndEvent,
   findCallByEvent,
@@ -257,7 +257,7 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   // Only an open call is this end's (findOpenCall): one the hub closed already (ring timeout, call timeout) may as well
   // be an older call of the same number as this one's, whose start was lost; this end is then logged on its own.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const open = await findOpenCall(db, empresaId, event.ramal, key, endedAt);
+    const open = await findOpenCall(db, empresaId, event.ramal, key, endedAt, deps.callTimeoutMs);
     if (!open) break;
     if (await closeCall(db, open, endedAt, event.urlAudio ?? null, event.eventId)) {
       const ended = { type: 'ended' as const, callId: open.evento_id ?? event.eventId, ramal: event.ramal, numero: event.telefone };
@@ -288,7 +288,7 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   });
   // A start taken at the same instant by another worker may have opened its row after the look above: look once more
   // (one of the two workers always sees the other's row) and fold this end into it.
-  const lateStart = await findOpenCall(db, empresaId, event.ramal, key, endedAt);
+  const lateStart = await findOpenCall(db, empresaId, event.ramal, key, endedAt, deps.callTimeoutMs);
   const logged = lateStart ? await findCallByEndEvent(db, empresaId, event.eventId) : undefined;
   if (lateStart && logged && (await foldEndIntoCall(db, lateStart, logged))) {
     await publishEnded(deps, lateStart, event);
@@ -299,19 +299,20 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
 }
 
 /**
- * A transfer (reference cti.md §7: a call can end on a different ramal): once a number's call on one ramal is paired
- * with its end, that number's calls still ringing on other ramais that began shortly before it (closeTransferredCalls:
- * within TRANSFER_WINDOW_MS, or CTI_RING_TIMEOUT_MS when shorter; not those begun within the clock skew of it, which
- * may be unanswered legs of the same ring) are closed as "transferida" and taken off those ramais' screen pops; else they stayed
- * "tocando" until CTI_CALL_TIMEOUT_MS. Only for a real number (unknown callers and extensions share no caller to
- * follow), and only for a call of its own ramal paired with its end (an end-only row may be an end whose start is not
- * logged yet: the start that pairs with it runs this). Every path that pairs runs it, and a job run again runs it again
- * (its update is guarded on "tocando"). A call closed so is never reopened: its own end, after all, is logged apart.
+ * The other legs of a call (closeOtherLegs), once the number's call on one ramal is paired with its end: that number's
+ * calls still ringing on other ramais are taken off those ramais' screen pops, closed as "outro ramal atendeu" when
+ * they began within the clock skew of it (legs of one ring group: the PBX often sends no end for the legs not answered)
+ * or as "transferida" when they began shortly before it (reference cti.md §7: a call can end on a different ramal;
+ * within TRANSFER_WINDOW_MS, or CTI_RING_TIMEOUT_MS when shorter); else they stayed "tocando" until the ring or call
+ * timeout. Only for a real number (unknown callers and extensions share no caller to follow), and only for a call of
+ * its own ramal paired with its end (an end-only row may be an end whose start is not logged yet: the start that pairs
+ * with it runs this). Every path that pairs runs it, and a job run again runs it again (its update is guarded on
+ * "tocando"). A call closed so is never reopened: its own end, after all, is logged apart.
  */
 async function handOver(deps: CallEventDeps, empresaId: number, ramal: string, phone: NormalizedPhone, key: string, handedOverAt: Date) {
   if (phone.kind !== 'nacional' && phone.kind !== 'local') return;
   const windowMs = Math.min(TRANSFER_WINDOW_MS, deps.ringTimeoutMs ?? TRANSFER_WINDOW_MS);
-  const closed = await closeTransferredCalls(deps.db, empresaId, ramal, key, handedOverAt, windowMs);
+  const closed = await closeOtherLegs(deps.db, empresaId, ramal, key, handedOverAt, windowMs);
   const encerradoEm = handedOverAt.toISOString();
   for (const call of closed) {
     const ended = { type: 'ended' as const, callId: call.evento_id ?? '', ramal: call.ramal, numero: call.telefone };

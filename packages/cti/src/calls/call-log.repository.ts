@@ -34,6 +34,13 @@ export const EXTENSION_EXPIRED = 'ramal sem fim';
  */
 export const TRANSFERRED = 'transferida';
 /**
+ * A leg of a ring group (every ramal of the group rang at once for one caller) closed because the call was taken on
+ * another ramal of the group: begun within the ingress clock skew of the call that got its end, on another ramal. Not
+ * RING_EXPIRED: the caller was answered, so the leg is no missed call. Seed 002 names no status for it; this word fits
+ * ligacoes.status (varchar(20)).
+ */
+export const ANSWERED_ELSEWHERE = 'outro ramal atendeu';
+/**
  * How long before the other ramal's call began a ringing call may have begun and still be the one handed over to it: a
  * transfer is made within a ring (or a short talk), so a call of the same number begun earlier than this is another
  * call (a missed one, or a live one from a shared trunk number), left to its own end or the timeouts. CTI_RING_TIMEOUT_MS
@@ -48,6 +55,7 @@ export type CallStatus =
   | typeof RING_EXPIRED
   | typeof EXTENSION_EXPIRED
   | typeof TRANSFERRED
+  | typeof ANSWERED_ELSEWHERE
   | 'discando'
   | 'falhou';
 
@@ -76,16 +84,32 @@ export async function findCallByEndEvent(db: Db, empresaId: number, eventId: str
  * and start). Only an open call: WConnect's end names no call (no call id), so a call the hub closed already (the ring
  * timeout's "não atendida", "sem fim recebido") or one ended is never taken — the end of a later call of the same
  * number whose start was lost would close it with the wrong duration and leave its own call unlogged. Such an end is
- * logged as its own call (sem_inicio), and so is one closed as TRANSFERRED. A PBX kind that sends a call id would match on that id instead.
+ * logged as its own call (sem_inicio), and so is one closed as TRANSFERRED. A PBX kind that sends a call id would match
+ * on that id instead.
+ *
+ * The one exception, a leg closed as ANSWERED_ELSEWHERE begun within `legEndMs` (the call timeout) before the end: a
+ * PBX that sends an end for every leg of a ring group (the unanswered ones' when the group stops ringing) makes the
+ * first such end look like the answer, closing the other legs, the answered one included; each of them then takes its
+ * own end, as it would have open. Without that leg rule it stayed "tocando" that long anyway, open to its end.
  */
-export async function findOpenCall(db: Db, empresaId: number, ramal: string, key: string, endedAt: Date): Promise<CallRow | undefined> {
+export async function findOpenCall(
+  db: Db,
+  empresaId: number,
+  ramal: string,
+  key: string,
+  endedAt: Date,
+  legEndMs: number,
+): Promise<CallRow | undefined> {
+  const legsFrom = timestampValue(db, new Date(endedAt.getTime() - legEndMs));
   return db
     .selectFrom('ligacoes')
     .selectAll()
     .where('empresa_id', '=', empresaId)
     .where('ramal', '=', ramal)
     .where('chave_telefone', '=', key)
-    .where('status', 'in', [...OPEN_STATUSES])
+    .where((eb) =>
+      eb.or([eb('status', 'in', [...OPEN_STATUSES]), eb.and([eb('status', '=', ANSWERED_ELSEWHERE), eb('inicio', '>=', legsFrom)])]),
+    )
     .where('inicio', '<=', timestampValue(db, new Date(endedAt.getTime() + INGRESS_CLOCK_SKEW_MS)))
     .orderBy('inicio', 'desc')
     .orderBy('id', 'desc')
@@ -479,7 +503,10 @@ async function retakeLostEnds(
   return lateEnds;
 }
 
-/** Closes an open call at `fim`; false when another event (or the sweep) closed it first. */
+/**
+ * Closes an open call (or a leg closed as ANSWERED_ELSEWHERE, findOpenCall) at `fim`; false when another event (or the
+ * sweep) closed it first.
+ */
 export async function closeCall(db: Db, call: CallRow, fim: Date, urlAudio: string | null, endEventId: string): Promise<boolean> {
   const started = timestampMs(call.inicio) ?? fim.getTime();
   // An end stamped before its start (two ingress clocks, or the end's job first) ends the call as it starts: never before.
@@ -495,30 +522,18 @@ export async function closeCall(db: Db, call: CallRow, fim: Date, urlAudio: stri
     })
     .where('empresa_id', '=', call.empresa_id)
     .where('id', '=', call.id)
-    .where('status', 'in', [...OPEN_STATUSES])
+    .where('status', 'in', [...OPEN_STATUSES, ANSWERED_ELSEWHERE])
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
 
 /**
- * Closes as TRANSFERRED the incoming calls of (empresa, number key) still ringing on ramais other than `ramal` that
- * began shortly before `handedOverAt` (within `windowMs`, and more than INGRESS_CLOCK_SKEW_MS before it): the end of
- * that number came from `ramal`, whose call began then, so those calls were handed over to it. A call that began
- * within the skew of it, on either side, is not taken: two ingress clocks cannot tell which began first, and it is as
- * likely a leg of the same ring (a ring group: every ramal rang at once) that was never answered there — no transfer;
- * its own end or the ring / call timeout closes it. Each row is closed at `handedOverAt`, only if it is still ringing
- * (its own end or a sweep may close it first). Returns the rows closed, to take them off their ramais' screen pops.
+ * The number's incoming calls still ringing on ramais other than `ramal`, begun within [from, to]: the one query for
+ * "the other legs of this call" (closeOtherLegs). Bound to the empresa and the number key; only "tocando" rows, so a
+ * call already ended or closed is never taken.
  */
-export async function closeTransferredCalls(
-  db: Db,
-  empresaId: number,
-  ramal: string,
-  key: string,
-  handedOverAt: Date,
-  windowMs: number,
-): Promise<CallRow[]> {
-  const handedOver = handedOverAt.getTime();
-  const ringing = await db
+function ringingElsewhere(db: Db, empresaId: number, ramal: string, key: string, from: Date, to: Date) {
+  return db
     .selectFrom('ligacoes')
     .selectAll()
     .where('empresa_id', '=', empresaId)
@@ -526,21 +541,45 @@ export async function closeTransferredCalls(
     .where('ramal', '!=', ramal)
     .where('direcao', '=', 'entrada')
     .where('status', '=', 'tocando')
-    .where('inicio', '>=', timestampValue(db, new Date(handedOver - windowMs)))
-    .where('inicio', '<', timestampValue(db, new Date(handedOver - INGRESS_CLOCK_SKEW_MS)))
+    .where('inicio', '>=', timestampValue(db, from))
+    .where('inicio', '<=', timestampValue(db, to))
     .execute();
+}
+
+/**
+ * Once the number's call on `ramal`, begun at `pairedAt`, is paired with its end, closes that number's calls still
+ * ringing on other ramais, as the call was taken on `ramal` (WConnect sends no answer event: the ramal the end came
+ * from is the one that took it):
+ * - begun within INGRESS_CLOCK_SKEW_MS of it, on either side: legs of the same ring (a ring group rings every ramal at
+ *   once; the PBX often sends no end for the legs not answered) → ANSWERED_ELSEWHERE;
+ * - begun earlier, within `windowMs` before it: handed over to it → TRANSFERRED.
+ * Each row is closed at `pairedAt` (at its own start when later), only if it is still ringing (its own end or a sweep may
+ * close it first). Returns the rows closed, to take them off their ramais' screen pops.
+ */
+export async function closeOtherLegs(
+  db: Db,
+  empresaId: number,
+  ramal: string,
+  key: string,
+  pairedAt: Date,
+  windowMs: number,
+): Promise<CallRow[]> {
+  const paired = pairedAt.getTime();
+  const skewFrom = paired - INGRESS_CLOCK_SKEW_MS;
+  const ringing = await ringingElsewhere(db, empresaId, ramal, key, new Date(paired - windowMs), new Date(paired + INGRESS_CLOCK_SKEW_MS));
   const closed: CallRow[] = [];
   for (const call of ringing) {
-    const started = timestampMs(call.inicio) ?? handedOver;
-    const ended = Math.max(handedOver, started);
+    const started = timestampMs(call.inicio) ?? paired;
+    const status = started >= skewFrom ? ANSWERED_ELSEWHERE : TRANSFERRED;
+    const ended = Math.max(paired, started);
     const result = await db
       .updateTable('ligacoes')
-      .set({ status: TRANSFERRED, fim: timestampValue(db, new Date(ended)), duracao_segundos: Math.round((ended - started) / 1000) })
+      .set({ status, fim: timestampValue(db, new Date(ended)), duracao_segundos: Math.round((ended - started) / 1000) })
       .where('empresa_id', '=', empresaId)
       .where('id', '=', call.id)
       .where('status', '=', 'tocando')
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 1) closed.push({ ...call, status: TRANSFERRED });
+    if (Number(result.numUpdatedRows) === 1) closed.push({ ...call, status });
   }
   return closed;
 }

@@ -1,5 +1,5 @@
 import { defineCatalogue, type Locale } from '@integrador/i18n';
-import { type CallStatus, EXTENSION_EXPIRED, RING_EXPIRED, TRANSFERRED } from './call-log.repository';
+import { ANSWERED_ELSEWHERE, type CallStatus, EXTENSION_EXPIRED, RING_EXPIRED, TRANSFERRED } from './call-log.repository';
 
 /**
  * Why the hub, not the PBX, ended a call: the statuses its sweep writes, worded for the call log's readers (API
@@ -19,6 +19,11 @@ const REASONS = defineCatalogue({
   [TRANSFERRED]: {
     'pt-BR': 'encerrada pelo hub: a ligação foi transferida — o fim chegou por outro ramal, onde a ligação está registrada',
     en: 'ended by the hub: the call was transferred — its end came from another ramal, where the call is logged',
+  },
+  [ANSWERED_ELSEWHERE]: {
+    'pt-BR':
+      'encerrada pelo hub: tocou junto com outros ramais (grupo de toque) e a ligação foi atendida em outro ramal, onde está registrada; a central não enviou o fim deste ramal',
+    en: 'ended by the hub: it rang together with other ramais (a ring group) and the call was answered on another ramal, where it is logged; the PBX sent no end for this ramal',
   },
   'sem fim recebido': {
     'pt-BR': 'encerrada pelo hub: ficou aberta além de CTI_CALL_TIMEOUT_MS sem a central enviar o fim da ligação',
@@ -45,6 +50,7 @@ const CALL_STATUS_WORDS: Record<Locale, Record<CallStatus, string>> = {
     [RING_EXPIRED]: 'não atendida',
     [EXTENSION_EXPIRED]: 'ramal sem fim',
     [TRANSFERRED]: 'transferida',
+    [ANSWERED_ELSEWHERE]: 'outro ramal atendeu',
     discando: 'discando',
     falhou: 'falhou',
   },
@@ -56,6 +62,7 @@ const CALL_STATUS_WORDS: Record<Locale, Record<CallStatus, string>> = {
     [RING_EXPIRED]: 'unanswered',
     [EXTENSION_EXPIRED]: 'extension, no end',
     [TRANSFERRED]: 'transferred',
+    [ANSWERED_ELSEWHERE]: 'answered on another ramal',
     discando: 'dialing',
     falhou: 'failed',
   },

@@ -329,5 +329,7 @@ describe('click-to-call: the dial prefix', () => {
     const withPrefix = { ...settings('http://10.0.0.9/dial?para={numero_destino}'), dialPrefix: '9' };
     expect(buildPbxRequest(withPrefix, { ramal: '3501', numero: '+1 212 555 1234' }, env).dialled).toBe('90012125551234');
     expect(buildPbxRequest(withPrefix, { ramal: '3501', numero: '+351 21 234 5678' }, env).dialled).toBe('900351212345678');
+    // Written with a carrier code (00 + CSP 21 + country code): that code is the PBX's outbound route's to add, as with the +.
+    expect(buildPbxRequest(withPrefix, { ramal: '3501', numero: '0021 1 212 555 1234' }, env).dialled).toBe('90012125551234');
   });
 });

@@ -44,7 +44,12 @@ function resolveSecret(settings: CtiSettings, env: Readonly<Record<string, strin
       `the PBX secret must be a \${NOME} reference, got "${settings.pbx.secretRef ?? ''}"`,
     );
   const secret = env[variable];
-  if (!secret) throw new CtiError('PBX_SECRET_MISSING', true, `the PBX secret is not set: define the environment variable ${variable}`);
+  // The variable's name travels as a value: the failure catalogue words it in the reader's language (never the secret).
+  if (!secret) {
+    throw new CtiError('PBX_SECRET_MISSING', true, `the PBX secret is not set: define the environment variable ${variable}`, undefined, {
+      variavel: variable,
+    });
+  }
   return secret;
 }
 

@@ -6,7 +6,7 @@ export type NormalizedPhone =
   | { kind: 'ramal'; digits: string; key: string }
   /** A Brazilian number with its DDD: E.164, DDD and the matching keys. */
   | { kind: 'nacional'; digits: string; e164: string; ddd: string; national: string; keyDdd: string; key8: string; key: string }
-  /** A valid number of another country, written with its +: kept in E.164 (no CRM phone index key: matched as is). */
+  /** A valid number of another country (its +, 00 + country code, or 00 + carrier code + country code): E.164, matched as is. */
   | { kind: 'internacional'; digits: string; e164: string; key: string }
   /** 8 or 9 digits without a DDD: only the last-8 key matches. */
   | { kind: 'local'; digits: string; key8: string; key: string }
@@ -33,7 +33,11 @@ function dialled(text: string): string {
   return /^(?:SIP|PJSIP|IAX2|DAHDI|Local)\/([^-@/\s]+)(?:[-@].*)?$/i.exec(uri)?.[1] ?? uri;
 }
 
-/** '00' + a country code other than Brazil's (the international prefix dialled from Brazil), read as that country's '+'. */
+/**
+ * '00' + a country code other than Brazil's, read as that country's '+': the international prefix of most of the world,
+ * as PBXs write an incoming foreign caller id. Brazil itself dials abroad with 00 + a carrier code (CSP: 21 Embratel,
+ * 14, 15, 31, 41, 43…) + the country code, which libphonenumber-js's BR metadata reads (parseForeign with region BR).
+ */
 const INTERNATIONAL_PREFIX = /^00(?!55)[1-9]/;
 
 function fromNational(digits: string, national: string): NormalizedPhone {
@@ -49,10 +53,24 @@ function parseBrazilian(text: string): string | undefined {
   return parsed.nationalNumber;
 }
 
-/** A valid number of a country other than Brazil in E.164, or undefined. */
-function parseForeign(text: string): string | undefined {
-  const parsed = parsePhoneNumberFromString(text);
+/**
+ * A valid number of a country other than Brazil in E.164, or undefined. With region BR, libphonenumber-js strips
+ * Brazil's international prefix, carrier code included (00 + CSP), and keeps no carrier code in the number.
+ */
+function parseForeign(text: string, region?: 'BR'): string | undefined {
+  const parsed = parsePhoneNumberFromString(text, region);
   return parsed?.isValid() && parsed.countryCallingCode !== '55' ? parsed.number : undefined;
+}
+
+/**
+ * A number of another country, in E.164: written with its '+', with '00' + its country code, or dialled the Brazilian
+ * way, '00' + carrier code + country code ('0021 1 212 555 0100'). '00' + country code is tried first, so a number
+ * valid that way keeps the reading it had; otherwise the two digits after '00' are taken for a carrier code.
+ */
+function international(text: string, digits: string): string | undefined {
+  if (text.startsWith('+')) return parseForeign(`+${digits}`);
+  if (!digits.startsWith('00')) return undefined;
+  return (INTERNATIONAL_PREFIX.test(digits) ? parseForeign(`+${digits.slice(2)}`) : undefined) ?? parseForeign(digits, 'BR');
 }
 
 /** 10 digits whose subscriber part starts 6–9: a mobile written before the ninth digit (2012–2016) — insert it. */
@@ -90,10 +108,10 @@ export function normalizePhone(raw: string | null | undefined, options: Normaliz
     const mobile = legacyMobile(plain);
     if (mobile && parseBrazilian(mobile)) return fromNational(digits, mobile);
   }
-  // '+1 212 555 1234', '00 1 212 555 1234': a valid number of another country keeps its + (E.164), so it can be shown
-  // and dialled as such. Before the local rule: '+376 312 345' (Andorra) has 9 digits but is no number without a DDD.
-  const international = text.startsWith('+') ? `+${digits}` : INTERNATIONAL_PREFIX.test(digits) ? `+${digits.slice(2)}` : undefined;
-  const foreign = international && parseForeign(international);
+  // '+1 212 555 1234', '00 1 212 555 1234', '0021 1 212 555 1234': a valid number of another country keeps its +
+  // (E.164), so it can be shown and dialled as such. Before the local rule: '+376 312 345' (Andorra) has 9 digits but
+  // is no number without a DDD.
+  const foreign = international(text, digits);
   if (foreign) return { kind: 'internacional', digits, e164: foreign, key: foreign };
   if (digits.length === 8 || digits.length === 9) return { kind: 'local', digits, key8: last8(digits), key: last8(digits) };
   return { kind: 'invalido', digits, key: digits };

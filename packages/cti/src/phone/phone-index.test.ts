@@ -231,6 +231,30 @@ describe('normalizePhone', () => {
     expect(normalizePhone('376312345')).toMatchObject({ kind: 'local' });
   });
 
+  it("reads a number dialled abroad the Brazilian way, '00' + carrier code + country code, without the carrier code", () => {
+    for (const [text, e164] of [
+      ['0021 1 212 555 0100', '+12125550100'], // Embratel
+      ['0014 44 20 7946 0018', '+442079460018'],
+      ['0015 351 21 345 6789', '+351213456789'],
+      ['0031 49 89 1234567', '+49891234567'],
+      ['(00) 41 1 212-555-0100', '+12125550100'],
+    ] as const) {
+      expect({ text, phone: normalizePhone(text) }).toEqual({
+        text,
+        phone: { kind: 'internacional', digits: text.replace(/\D/g, ''), e164, key: e164 },
+      });
+    }
+    // '00' + a country code valid as such keeps that reading (41 is Switzerland's, not TIM's carrier code here).
+    expect(normalizePhone('0041 44 668 1800')).toMatchObject({ kind: 'internacional', e164: '+41446681800' });
+    // Brazil's own number behind a carrier code stays national; national long distance (0 + carrier + DDD) too.
+    expect(normalizePhone('0021 55 11 98765 4321')).toMatchObject({ kind: 'nacional', e164: '+5511987654321' });
+    expect(normalizePhone('0 21 47 3210 0123')).toMatchObject({ kind: 'nacional', e164: '+554732100123' });
+    expect(normalizePhone('0 41 11 98765 4321')).toMatchObject({ kind: 'nacional', e164: '+5511987654321' });
+    // Short numbers stay extensions; a carrier code with no valid number after it is no number.
+    expect(normalizePhone('0021')).toMatchObject({ kind: 'ramal', digits: '0021' });
+    expect(normalizePhone('0021 1 212 555 01')).toMatchObject({ kind: 'invalido' });
+  });
+
   it('takes the extension out of the caller ids Asterisk sends (a display name, a SIP URI, a channel)', () => {
     for (const text of ['"Recepcao" <3502>', 'Recepcao <3502>', '<sip:3502@pbx.local>', 'SIP/3502', 'PJSIP/3502-0000001a']) {
       expect({ text, phone: normalizePhone(text) }).toEqual({ text, phone: { kind: 'ramal', digits: '3502', key: 'r3502' } });

@@ -1,6 +1,5 @@
-import { type CallRow, callStatusReason, callStatusWord } from '@integrador/cti';
+import { type CallRow, type ClickToCallFailure, callStatusReason, callStatusWord } from '@integrador/cti';
 import { failureReason } from '@integrador/integrador';
-import type { FailureParams } from '@integrador/store';
 import type { CircuitState } from '@integrador/webhooks';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
@@ -39,7 +38,7 @@ export interface CallExtras {
   contas: ReadonlyMap<string, string>;
   contatos: ReadonlyMap<string, string>;
   /** By the call's evento_id. */
-  failures: ReadonlyMap<string, { code: string | null; params: FailureParams | null }>;
+  failures: ReadonlyMap<string, ClickToCallFailure>;
 }
 
 const NO_EXTRAS: CallExtras = { contas: new Map(), contatos: new Map(), failures: new Map() };
