@@ -21,13 +21,43 @@ async function rejection(run: Promise<unknown>): Promise<unknown> {
   );
 }
 
-/** The server's own code of an error (pg and SQLite: `code`; mysql2: `errno`), to be sure the case raised what it names. */
-function raised(error: unknown): unknown[] {
-  const { code, errno } = error as { code?: unknown; errno?: unknown };
-  return [code, errno];
+/**
+ * Two transactions updating rows 1 and 2 of `grupos` in opposite orders: the error of the one the server picks as the
+ * deadlock's victim (the other waits for the victim's rollback, then goes on).
+ */
+async function deadlock(sessions: [(text: string) => Promise<unknown>, (text: string) => Promise<unknown>]): Promise<unknown> {
+  const [first, second] = sessions;
+  const update = (id: number) => `UPDATE grupos SET v = v + 1 WHERE id = ${id}`;
+  await first('BEGIN');
+  await second('BEGIN');
+  await first(update(1));
+  await second(update(2));
+  const settled = (run: Promise<unknown>) =>
+    run.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  const waiting = settled(first(update(2)));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const crossing = settled(second(update(1)));
+  const victim = await Promise.race([waiting, crossing].map((p) => p.then((error) => error ?? new Promise(() => {}))));
+  await Promise.all([first('ROLLBACK'), second('ROLLBACK')]);
+  return victim;
 }
 
-function expectRule(driver: 'postgres' | 'mysql' | 'sqlite', error: unknown, permanent: boolean): void {
+/**
+ * Raises the case's error and checks it is the one named (pg and SQLite: its `code`; mysql2: its `errno`), then that
+ * the rule and the classifier agree on it: permanent is QUERY_FAILED, transient is a code a retry may not meet again.
+ */
+async function expectRule(
+  driver: 'postgres' | 'mysql' | 'sqlite',
+  raise: () => Promise<unknown>,
+  permanent: boolean,
+  raised: string | number,
+): Promise<void> {
+  const error = await raise();
+  const { code: own, errno } = error as { code?: unknown; errno?: unknown };
+  expect([own, errno]).toContain(raised);
   expect(isStatementError(error)).toBe(permanent);
   const code = classifySourceError(driver, error);
   if (permanent) expect(code).toBe('QUERY_FAILED');
@@ -92,22 +122,7 @@ describe('a PostgreSQL error, transient or permanent', () => {
       'deadlock (40P01)',
       async () => {
         const [first, second] = [await client(), await client()];
-        await first.query('BEGIN');
-        await second.query('BEGIN');
-        await first.query('UPDATE grupos SET v = v + 1 WHERE id = 1');
-        await second.query('UPDATE grupos SET v = v + 1 WHERE id = 2');
-        const waiting = first.query('UPDATE grupos SET v = v + 1 WHERE id = 2').then(
-          () => undefined,
-          (error: unknown) => error,
-        );
-        const crossing = second.query('UPDATE grupos SET v = v + 1 WHERE id = 1').then(
-          () => undefined,
-          (error: unknown) => error,
-        );
-        // The server picks one victim; the other waits for it and goes on.
-        const victim = await Promise.race([waiting, crossing].map((p) => p.then((error) => error ?? new Promise(() => {}))));
-        await Promise.all([first.query('ROLLBACK'), second.query('ROLLBACK')]);
-        return victim;
+        return deadlock([(text) => first.query(text), (text) => second.query(text)]);
       },
       false,
       '40P01',
@@ -136,11 +151,7 @@ describe('a PostgreSQL error, transient or permanent', () => {
       false,
       '53300',
     ],
-  ])('%s', async (_name, raise, permanent, code) => {
-    const error = await raise();
-    expect(raised(error)).toContain(code);
-    expectRule('postgres', error, permanent);
-  });
+  ])('%s', (_name, raise, permanent, code) => expectRule('postgres', raise, permanent, code));
 });
 
 describe('a MariaDB error, transient or permanent', () => {
@@ -201,30 +212,12 @@ describe('a MariaDB error, transient or permanent', () => {
       'deadlock (1213)',
       async () => {
         const [first, second] = [await connection(), await connection()];
-        await first.query('START TRANSACTION');
-        await second.query('START TRANSACTION');
-        await first.query('UPDATE grupos SET v = v + 1 WHERE id = 1');
-        await second.query('UPDATE grupos SET v = v + 1 WHERE id = 2');
-        const waiting = first.query('UPDATE grupos SET v = v + 1 WHERE id = 2').then(
-          () => undefined,
-          (error: unknown) => error,
-        );
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        const victim = await second.query('UPDATE grupos SET v = v + 1 WHERE id = 1').then(
-          () => waiting,
-          (error: unknown) => error,
-        );
-        await Promise.all([first.query('ROLLBACK'), second.query('ROLLBACK')]);
-        return victim;
+        return deadlock([(text) => first.query(text), (text) => second.query(text)]);
       },
       false,
       1213,
     ],
-  ])('%s', async (_name, raise, permanent, code) => {
-    const error = await raise();
-    expect(raised(error)).toContain(code);
-    expectRule('mysql', error, permanent);
-  });
+  ])('%s', (_name, raise, permanent, code) => expectRule('mysql', raise, permanent, code));
 });
 
 describe('a SQLite error, transient or permanent', () => {
@@ -280,9 +273,5 @@ describe('a SQLite error, transient or permanent', () => {
       false,
       'SQLITE_BUSY',
     ],
-  ])('%s', async (_name, raise, permanent, code) => {
-    const error = await raise();
-    expect(raised(error)).toContain(code);
-    expectRule('sqlite', error, permanent);
-  });
+  ])('%s', (_name, raise, permanent, code) => expectRule('sqlite', raise, permanent, code));
 });
