@@ -1,6 +1,6 @@
 import { createLogger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
-import { createEmpresa, issueApiKey, setPermitirRedePrivada, setServiceLimit } from '@integrador/store';
+import { createEmpresa, findJobRecord, issueApiKey, setPermitirRedePrivada, setServiceLimit } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { type JsonEndpointServer, startJsonEndpoint } from '@integrador/test-support/json-endpoint';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
@@ -280,9 +280,21 @@ describe.each(ALL_DIALECTS)('JSON endpoint sync end to end on %s (ingress → Re
   it('marks "falha" with what to do when the endpoint refuses the credentials', async () => {
     endpoint.routes.set('/recusa', { body: [], authorization: 'Bearer outro-token' });
     const id = await createService('Recusa', { contato: '/recusa' });
-    const { job, service } = await syncToEnd(id);
+    const { job, service, jobId } = await syncToEnd(id);
     expect(job.state).toBe('failed');
+    expect(job.attemptsMade).toBe(1);
     expect(service).toMatchObject({ status: 'falha', statusMotivo: { code: 'HTTP_UNAUTHORIZED' } });
     expect(service.statusMotivo.message).toContain('Check the service’s authentication type, user and secret');
+    // The permanent failure keeps its class and code on the way to BullMQ (once, in the queue worker): the job's
+    // record shows them, and the job's answer words the failure in the reader's language from that code.
+    const deadline = Date.now() + 10_000;
+    let record = await findJobRecord(database.db, [empresaId], 'get', jobId);
+    while (record?.estado !== 'falhou' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      record = await findJobRecord(database.db, [empresaId], 'get', jobId);
+    }
+    expect(record).toMatchObject({ estado: 'falhou', erro_classe: 'EndpointSyncError', erro_codigo: 'HTTP_UNAUTHORIZED' });
+    const answer = (await app.inject({ url: `/v1/jobs/get/${jobId}`, headers: headers('en') })).json();
+    expect(answer.failedReasonText).toContain('Check the service’s authentication type, user and secret');
   });
 });

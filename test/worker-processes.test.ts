@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { PingResult } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
+import { freePort } from '@integrador/test-support/ports';
 import { type AppProcess, buildApps, type SpawnOptions, spawnCompiledApp } from '@integrador/test-support/processes';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
@@ -12,7 +13,6 @@ import type { Job, Queue } from 'bullmq';
 // WORKER_PROCESSES=2: one worker app, a node:cluster primary and two full worker processes (real processes, real Redis).
 const logger = createLogger({ name: 'test', level: 'silent' });
 const tenant = { empresaId: 1, filialId: null };
-const METRICS_PORT = 17360;
 
 describe('a worker app with WORKER_PROCESSES=2', () => {
   let queues: TestProducer;
@@ -21,11 +21,14 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
   let queue: Queue;
   let dataDir: string;
   let app: AppProcess | undefined;
+  // A port free at each test's start, not a fixed one another suite or session may hold.
+  let metricsPort: number;
 
   beforeAll(() => buildApps(), 180_000);
 
   beforeEach(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-procs-'));
+    metricsPort = await freePort();
     queues = await startTestProducer({ logger });
     ({ prefix, producer } = queues);
     queue = producer.queue('cti');
@@ -48,7 +51,7 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
         KEY_PREFIX: prefix,
         DATA_DIR: dataDir,
         WORKER_PROCESSES: '2',
-        METRICS_PORT: String(METRICS_PORT),
+        METRICS_PORT: String(metricsPort),
         LOG_LEVEL: 'info',
         ...env,
       },
@@ -88,8 +91,8 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
     for (const job of jobs) pids.add(((await finished(job)).returnvalue as PingResult).pid);
     expect([...pids].sort()).toEqual([...children].sort());
 
-    await until(async () => (await fetch(`http://127.0.0.1:${METRICS_PORT}/healthz`)).status === 200, 10_000, '/healthz 200');
-    const scraped = await (await fetch(`http://127.0.0.1:${METRICS_PORT}/metrics`)).text();
+    await until(async () => (await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status === 200, 10_000, '/healthz 200');
+    const scraped = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     // Six jobs over two processes add up to one series: the primary aggregates every process's registry.
     expect(scraped).toContain('integrador_worker_jobs_total{queue="cti",job="system.ping",outcome="completed"} 6');
     expect(scraped).toMatch(/^process_cpu_seconds_total \d/m);
@@ -111,7 +114,7 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
     const done = await Promise.all(jobs.map(finished));
     expect(done.map((job) => (job.returnvalue as PingResult).pid)).not.toContain(first);
     expect(done.some((job) => job.attemptsStarted > 1 || job.stalledCounter > 0)).toBe(true);
-    await until(async () => (await fetch(`http://127.0.0.1:${METRICS_PORT}/healthz`)).status === 200, 30_000, '/healthz 200 again');
+    await until(async () => (await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status === 200, 30_000, '/healthz 200 again');
   });
 
   it('drains both processes on SIGTERM and exits 0', async () => {
@@ -165,7 +168,7 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
     await primary.waitForLog('worker processes started', 30_000);
     primary.child.kill('SIGHUP');
     await until(() => workerPids(primary).length === 2, 60_000, 'two worker processes started');
-    await until(async () => (await fetch(`http://127.0.0.1:${METRICS_PORT}/healthz`)).status === 200, 30_000, '/healthz 200');
+    await until(async () => (await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status === 200, 30_000, '/healthz 200');
     await until(() => reread().length === 2, 10_000, 'both processes acting on the SIGHUP sent while they loaded');
     expect(rereadBy()).toEqual([...workerPids(primary)].sort());
     expect(primary.lines.filter((line) => line.msg === 'worker process exited, restarting')).toEqual([]);

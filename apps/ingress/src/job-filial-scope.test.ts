@@ -108,7 +108,7 @@ describe.each(['postgres', 'mysql'] as const)('jobs seen by a filial key (%s)', 
     });
   });
 
-  it('a retry: its own filial’s job, an empresa-wide one is a 403 FILIAL_SCOPE, a sibling filial’s a 404', async () => {
+  it('a retry: its own filial’s job, an empresa-wide one is a 403 FILIAL_SCOPE (in a dashboard selection too), a sibling filial’s a 404', async () => {
     // The three jobs fail, taken by hand (no worker runs here), so a retry would move them.
     const queue = ingress.producer.queue('webhook');
     const connection = ingress.redis.duplicate({ maxRetriesPerRequest: null });
@@ -122,6 +122,39 @@ describe.each(['postgres', 'mysql'] as const)('jobs seen by a filial key (%s)', 
     } finally {
       await worker.close();
       connection.disconnect();
+    }
+    // A crafted selection (the list offers no box on the empresa-wide job) naming it beside the filial's own: refused
+    // whole as not permitted, worded as the filial rule's other refusals — the form's page and the API alike — and
+    // neither job is touched (both still failed).
+    const form = (url: string) =>
+      ingress.app.inject({
+        method: 'POST',
+        url,
+        headers: { authorization: `Bearer ${keys.saoPaulo}`, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams([
+          ['modo', 'selecao'],
+          ['job', `webhook/${jobs.saoPaulo}`],
+          ['job', `webhook/${jobs.empresa}`],
+        ]).toString(),
+      });
+    for (const url of ['/dashboard/acoes/reprocessar', '/dashboard/acoes/descartar']) {
+      const refused = await form(url);
+      expect([url, refused.statusCode]).toEqual([url, 403]);
+      expect(refused.body).toContain(`Job webhook/${jobs.empresa} pertence à empresa toda ou a outra filial`);
+      const api = await ingress.app.inject({
+        method: 'POST',
+        url: url === '/dashboard/acoes/reprocessar' ? '/dashboard/api/jobs/retry' : '/dashboard/api/jobs/discard',
+        headers: { authorization: `Bearer ${keys.saoPaulo}`, 'accept-language': 'en' },
+        payload: {
+          jobs: [
+            { queue: 'webhook', id: jobs.saoPaulo },
+            { queue: 'webhook', id: jobs.empresa },
+          ],
+        },
+      });
+      expect([api.statusCode, api.json().error.code]).toEqual([403, 'FILIAL_SCOPE']);
+      expect(api.json().error.message).toContain('belongs to the whole empresa or another filial');
+      for (const id of [jobs.empresa, jobs.saoPaulo]) expect(await (await queue.getJob(id))?.getState()).toBe('failed');
     }
     const retry = (key: string, id: string) =>
       ingress.app.inject({ method: 'POST', url: `/v1/jobs/webhook/${id}/retry`, headers: { authorization: `Bearer ${key}` } });

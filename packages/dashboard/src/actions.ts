@@ -48,14 +48,14 @@ export const BULK_LIMIT = 5000;
 /**
  * The job record an action may change (the filial rule of packages/store): undefined when the viewer cannot read it
  * (another tenant's, a sibling filial's); an empresa-wide job a filial viewer reads but may not change is refused
- * with FilialScopeError (403) when named alone, and counted not found in a selection.
+ * with FilialScopeError (403) when named (alone or in a selection), and left out when a filter found it.
  */
-async function changeableRecord(deps: ActionDeps, viewer: Viewer, ref: JobRef, single: boolean): Promise<RegistroJob | undefined> {
+async function changeableRecord(deps: ActionDeps, viewer: Viewer, ref: JobRef, named: boolean): Promise<RegistroJob | undefined> {
   if (!isQueueName(ref.queue)) return undefined;
   const record = await findJobRecord(deps.database.db, viewer.scope, ref.queue, ref.id, viewer.filialId);
   if (!record) return undefined;
   const caller = { empresaId: record.empresa_id, filialId: viewer.filialId };
-  if (single) assertChangeableBy(caller, record.empresa_filial_id, `job ${ref.queue}/${ref.id}`);
+  if (named) assertChangeableBy(caller, record.empresa_filial_id, `job ${ref.queue}/${ref.id}`);
   return changeableBy(viewer, record.empresa_filial_id) ? record : undefined;
 }
 
@@ -130,15 +130,19 @@ async function applyToJobs(
   refs: readonly JobRef[],
   action: JobAction,
   detalhe: Record<string, unknown>,
-  // A job named by the caller (not found by a filter) that cannot be changed is refused with a 409.
+  // Jobs named by the caller (not found by a filter): one that cannot be changed is refused with a 409.
   single = true,
 ) {
   const result: ActionResult = { done: 0, skipped: 0, notFound: 0 };
   const perTenant = new Map<number, string[]>();
   // The state that kept the last job from being changed (for the one-job refusal below).
   let refusedAs: string | undefined;
-  for (const ref of refs) {
-    const record = await changeableRecord(deps, viewer, ref, single && refs.length === 1);
+  // Every record read before any job is touched: a selection naming a job the viewer reads but may not change (an
+  // empresa-wide one for a filial viewer, which the list offers no box for, so only a crafted request names it) is
+  // refused whole with the filial rule's 403, as that job named alone is, and nothing of it is retried or discarded.
+  const records: (RegistroJob | undefined)[] = [];
+  for (const ref of refs) records.push(await changeableRecord(deps, viewer, ref, single));
+  for (const record of records) {
     const job = record ? await liveJob(deps, record) : undefined;
     if (!record || !job) {
       // A record not in a failed state and no job in Redis to say otherwise: refused by the record.

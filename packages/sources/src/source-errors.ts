@@ -1,7 +1,7 @@
 import type { DatabaseDriver } from '@integrador/connections';
 import { OutboundAddressError } from '@integrador/connections';
 // The subpath, not the barrel: the receptor's transport loads this module in the ingress too.
-import { isStatementError } from '@integrador/store/statement-error';
+import { isStatementError, isTransientServerError } from '@integrador/store/statement-error';
 
 /** What went wrong reaching or using a source database, in terms of what the customer's IT has to fix. */
 export type SourceErrorCode =
@@ -78,7 +78,8 @@ function postgresCode(error: ErrorLike): SourceErrorCode | undefined {
   const code = typeof error.code === 'string' ? error.code : '';
   if (code === '28P01' || code === '28000') return 'LOGIN_REFUSED'; // invalid_password, invalid_authorization_specification
   if (code === '3D000') return 'DATABASE_MISSING'; // invalid_catalog_name
-  if (/^(42|22|0A|25|40|53|54|57)/.test(code) && code.length === 5) return 'QUERY_FAILED';
+  // Classes 40, 53 and 57 are the server's transient refusals (isTransientServerError), never a failed query.
+  if (/^(42|22|0A|25|54)/.test(code) && code.length === 5) return 'QUERY_FAILED';
   const message = text(error);
   if (/server does not support SSL|SSL (off|required)|no pg_hba\.conf entry.*(SSL|encryption)/i.test(message)) return 'TLS_FAILED';
   if (/timeout expired|Connection terminated due to connection timeout/i.test(message)) return 'TIMEOUT';
@@ -193,10 +194,12 @@ export function outboundRefusalOf(error: unknown): OutboundAddressError | undefi
 export function classifySourceError(driver: DatabaseDriver, error: unknown): SourceErrorCode {
   const links = chain(error);
   if (outboundRefusalOf(error)) return 'ADDRESS_FORBIDDEN';
-  // A statement or a row's values the server refuses (a constraint, a value too long, an unknown column): running it
-  // again cannot help, never the CONNECTION_FAILED fallback. packages/store's isStatementError is the one rule (the
-  // SET receptor and the CRM writes use it too); a foreign key, a lock or a deadlock is not one and stays transient.
+  // packages/store's rule decides (the SET receptor and the CRM writes ask it too): a statement or a row's values the
+  // server refuses (a constraint, a value too long, an unknown column) is QUERY_FAILED, never the CONNECTION_FAILED
+  // fallback; what the server refuses for this run only (deadlock, serialization, too many connections, shutting
+  // down, a foreign key) is CONNECTION_FAILED, transient, never labelled a failed query by a driver's reading below.
   if (links.some(isStatementError)) return 'QUERY_FAILED';
+  if (links.some(isTransientServerError)) return 'CONNECTION_FAILED';
   for (const link of links) {
     const code = BY_DRIVER[driver](link);
     if (code) return code;

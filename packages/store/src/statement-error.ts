@@ -7,18 +7,51 @@ const PG_ROW_CONSTRAINTS = new Set(['23502', '23514', '23505']);
 /**
  * MySQL/MariaDB codes (mysql2's `code`) of a statement or of a row's values: syntax and unknown objects; a value too
  * long, out of range, truncated or of the wrong type (strict mode); NULL into NOT NULL or no default; a duplicate key;
- * a CHECK constraint (MySQL 8's name; MariaDB's errno 4025 has none in mysql2, see MARIADB_CHECK_ERRNO).
+ * a CHECK constraint (MySQL 8's name; MariaDB's errno 4025 has none in mysql2, see MARIADB_CHECK_ERRNO); a table or
+ * column the user may not write (PostgreSQL's 42501 is class 42 alike).
  */
 const MYSQL_STATEMENT =
-  /^ER_(PARSE_ERROR|BAD_FIELD_ERROR|NO_SUCH_TABLE|TRUNCATED_WRONG_VALUE|WRONG_VALUE|DATA_TOO_LONG|BAD_NULL_ERROR|WARN_DATA_OUT_OF_RANGE|WARN_DATA_TRUNCATED|NO_DEFAULT_FOR_FIELD|CHECK_CONSTRAINT_VIOLATED|CONSTRAINT_FAILED|DIVISION_BY_ZERO|INVALID_CHARACTER_STRING|DUP_ENTRY)/;
+  /^ER_(PARSE_ERROR|BAD_FIELD_ERROR|NO_SUCH_TABLE|TRUNCATED_WRONG_VALUE|WRONG_VALUE|DATA_TOO_LONG|BAD_NULL_ERROR|WARN_DATA_OUT_OF_RANGE|WARN_DATA_TRUNCATED|NO_DEFAULT_FOR_FIELD|CHECK_CONSTRAINT_VIOLATED|CONSTRAINT_FAILED|DIVISION_BY_ZERO|INVALID_CHARACTER_STRING|DUP_ENTRY|TABLEACCESS_DENIED_ERROR|COLUMNACCESS_DENIED_ERROR)/;
 const MARIADB_CHECK_ERRNO = 4025;
+
+/**
+ * A foreign key the row breaks (PostgreSQL 23503, MySQL/MariaDB 1452/1216, SQLite's FOREIGNKEY) is transient, on a SET
+ * receptor as on the CRM: the row it references is most often another record the hub itself delivers (the cliente of
+ * a pedido, pushed by another integracao whose job may still be queued or retrying; dependente/depende_de orders
+ * runs, not the retries of single pushes), so a later attempt usually finds it. A wrong reference (a configuration
+ * fault) still fails, with the database's own words, once the job's attempts are spent.
+ */
+const PG_FOREIGN_KEY = '23503';
+
+/**
+ * PostgreSQL SQLSTATEs the server reports for this run only: class 08 (connection), 40 (transaction rollback:
+ * serialization failure, deadlock), 53 (insufficient resources: too many connections, disk full, out of memory),
+ * 57 (operator intervention: query canceled by statement_timeout, administrator shutdown, server starting), 58
+ * (system I/O error), 55P03 (lock not available) and the foreign key above.
+ */
+const PG_TRANSIENT = /^(08|40|53|57|58)[0-9A-Z]{3}$/;
+const PG_TRANSIENT_CODES = new Set(['55P03', PG_FOREIGN_KEY]);
+
+/**
+ * MySQL/MariaDB errnos of the same kind: too many connections (1040, 1203), out of resources/memory (1041, 1037),
+ * server shutting down (1053), lock wait timeout (1205), lock table full (1206), deadlock (1213), query interrupted or
+ * over its time limit (1317, MariaDB 1969, MySQL 3024), server gone or connection lost (2006, 2013), and the foreign
+ * key (1216, 1452).
+ */
+const MYSQL_TRANSIENT_ERRNOS = new Set([1037, 1040, 1041, 1053, 1203, 1205, 1206, 1213, 1216, 1317, 1452, 1969, 2006, 2013, 3024]);
+
+/** SQLite: another connection holds the lock (BUSY, LOCKED and their extended codes), the disk is full, the foreign key. */
+const SQLITE_TRANSIENT = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CONSTRAINT_FOREIGNKEY)/;
 
 /**
  * True for CRM database errors the statement or a row's values cause — a bad value for a column's type or size,
  * NULL into a NOT NULL column, a CHECK or unique key the row breaks, bad syntax, an unknown column or table: running it
- * again with the same rows cannot help, so the job fails for good (permanent) on every dialect alike. Connection, lock,
- * deadlock and serialization errors stay transient, and so does a foreign key (the referenced row may come later).
- * The one owner of that rule; read from the driver's `code`/`errno`, never its (localized) message.
+ * again with the same rows cannot help, so the job fails for good (permanent) on every dialect alike. Every other
+ * database error is transient (retried within the job's attempts): connection, lock, deadlock, serialization,
+ * resources, an administrator's intervention (isTransientServerError), a foreign key (PG_FOREIGN_KEY says why) and any
+ * code this rule does not know. The one owner of that rule (the CRM's writes, the GET sources, the SET database
+ * receptor and packages/sources' classifier ask it); read from the driver's `code`/`errno`, never its (localized)
+ * message.
  */
 export function isStatementError(err: unknown): boolean {
   // A prepared statement's name refused by the server (42P05, 26000, 0A000): the statement itself is fine, and runs
@@ -27,9 +60,10 @@ export function isStatementError(err: unknown): boolean {
   if (isUniqueViolation(err)) return true;
   const { code: raw, errno } = (err ?? {}) as { code?: unknown; errno?: unknown };
   const code = String(raw ?? '');
-  // PostgreSQL SQLSTATE classes 22 (data: 22001 too long, 22003 out of range, 22007/22008 dates, 22P02 bad text) and
-  // 42 (syntax, undefined objects), and the row's constraints of class 23.
-  if (/^(22|42)[0-9A-Z]{3}$/.test(code) || PG_ROW_CONSTRAINTS.has(code)) return true;
+  // PostgreSQL SQLSTATE classes 22 (data: 22001 too long, 22003 out of range, 22007/22008 dates, 22P02 bad text),
+  // 42 (syntax, undefined objects, privileges) and 54 (program limits: too many columns, statement too complex), and
+  // the row's constraints of class 23.
+  if (/^(22|42|54)[0-9A-Z]{3}$/.test(code) || PG_ROW_CONSTRAINTS.has(code)) return true;
   if (MYSQL_STATEMENT.test(code) || errno === MARIADB_CHECK_ERRNO) return true;
   return (
     code === 'SQLITE_ERROR' ||
@@ -49,4 +83,19 @@ export function isRowValueError(err: unknown): boolean {
   if (!isStatementError(err)) return false;
   const code = String((err as { code?: unknown } | null)?.code ?? '');
   return !/^42[0-9A-Z]{3}$/.test(code) && !/^ER_(PARSE_ERROR|BAD_FIELD_ERROR|NO_SUCH_TABLE)/.test(code) && code !== 'SQLITE_ERROR';
+}
+
+/**
+ * True for the database errors the server reports for this run only, which another attempt may not meet (PG_TRANSIENT,
+ * MYSQL_TRANSIENT_ERRNOS, SQLITE_TRANSIENT): isStatementError already calls them transient; this names them so that
+ * no driver-specific reading (packages/sources' classifier) labels them a failed query. Never a statement error.
+ */
+export function isTransientServerError(err: unknown): boolean {
+  if (isStatementError(err)) return false;
+  const { code: raw, errno } = (err ?? {}) as { code?: unknown; errno?: unknown };
+  const code = String(raw ?? '');
+  if (PG_TRANSIENT.test(code) || PG_TRANSIENT_CODES.has(code)) return true;
+  // mysql2 sets `errno` on server errors; its `sqlState` is no help (many distinct errors share HY000).
+  if (typeof errno === 'number' && MYSQL_TRANSIENT_ERRNOS.has(errno)) return true;
+  return SQLITE_TRANSIENT.test(code);
 }

@@ -1,6 +1,6 @@
 import { assertPublicDatabase, type DatabaseConnection, guardedDatabaseSocket, shownUrl } from '@integrador/connections';
 // The subpath, not the barrel: the ingress and the dashboard load this module and need none of the source readers.
-import { classifySourceError } from '@integrador/sources/errors';
+import { classifySourceError, type SourceErrorCode } from '@integrador/sources/errors';
 import { isStatementError } from '@integrador/store/statement-error';
 import type SQLiteModule from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -46,6 +46,9 @@ function open(connection: DatabaseConnection): AnyDb {
     `driver ${connection.driver} is not supported as a SET receptor yet (postgres, mysql, sqlite)`,
   );
 }
+
+/** The classifier's refusals of the connection itself that retrying cannot fix (GET's CONNECTION_REFUSALS alike). */
+const PERMANENT_REFUSALS: ReadonlySet<SourceErrorCode> = new Set(['LOGIN_REFUSED', 'DATABASE_MISSING', 'ADDRESS_FORBIDDEN']);
 
 function targetTable(link: string): string {
   const table = link.trim();
@@ -124,8 +127,9 @@ export function createDatabaseTransport(connection: DatabaseConnection, options:
         if (err instanceof InvalidIntegrationError || err instanceof TransientTransportError) throw err;
         const exchange = { url, request: text, response: null, statusCode: null, durationMs: Date.now() - started };
         const message = mask.text((err as Error).message);
+        const refusal = classifySourceError(connection.driver, err);
         // Its pool is left to the factory: retired (closed once no push uses it) when the file replaced the definition.
-        if (classifySourceError(connection.driver, err) === 'LOGIN_REFUSED' && (await options.onLoginRefused?.()))
+        if (refusal === 'LOGIN_REFUSED' && (await options.onLoginRefused?.()))
           throw new TransientTransportError(
             `database receptor ${connection.name}: ${message} (the connections file defines it otherwise now; the next attempt uses that)`,
             exchange,
@@ -137,22 +141,15 @@ export function createDatabaseTransport(connection: DatabaseConnection, options:
               notProcessed: true,
             },
           );
-        // A statement or a row's values the receptor refuses (a constraint, a value too long, an unknown column) fails
-        // for good whatever its words say (a constraint named after a "timeout" column is no timeout): packages/store's
-        // isStatementError, the one rule, as for the CRM's writes and the GET sources (classifySourceError).
-        if (isStatementError(err)) throw new ReceptorError(message, exchange, { cause: err });
-        // Unreachable or busy servers retry; a statement the receptor refuses (constraint, unknown column) does not. A
-        // pooled connection the server ended (killed, restarted: mysql2's PROTOCOL_CONNECTION_LOST, pg's 57P01 or
-        // "Connection terminated") retries too, but not as unprocessed: the insert may have run before the connection
-        // went, so run-set keeps the record enviando and reconciles it before sending again.
-        if (
-          /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|PROTOCOL_CONNECTION_LOST|Connection lost|Connection terminated|57P01|timeout|too many connections|SQLITE_BUSY|deadlock/i.test(
-            `${message} ${String((err as { code?: unknown }).code ?? '')}`,
-          )
-        ) {
-          throw new TransientTransportError(`database receptor ${connection.name}: ${message}`, exchange, undefined, { cause: err });
-        }
-        throw new ReceptorError(message, exchange, { cause: err });
+        // packages/store's rule decides, as for the CRM's writes and the GET sources: a statement or a row's values the
+        // receptor refuses (a constraint, a value too long, an unknown column) fails for good whatever its words say (a
+        // constraint named after a "timeout" column is no timeout), and so does a refused login, database or address
+        // (the classifier's, as a GET source's). Anything else retries: unreachable or busy servers, a deadlock, a foreign
+        // key whose row may come later (statement-error.ts says why), a pooled connection the server ended. Not as
+        // unprocessed: the insert may have run before the connection went, so run-set keeps the record enviando and
+        // reconciles it before sending again.
+        if (isStatementError(err) || PERMANENT_REFUSALS.has(refusal)) throw new ReceptorError(message, exchange, { cause: err });
+        throw new TransientTransportError(`database receptor ${connection.name}: ${message}`, exchange, undefined, { cause: err });
       }
     },
     async close() {

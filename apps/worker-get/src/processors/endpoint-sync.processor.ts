@@ -2,7 +2,6 @@ import { EndpointSyncError, type SyncReport, syncEndpointService } from '@integr
 import type { EndpointSyncPayload } from '@integrador/jobs';
 import type { JobHandler } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
-import { UnrecoverableError } from 'bullmq';
 
 /** endpoint.sync on the get queue: one seed 003 pull; limits and refusals are not retried, an unreachable endpoint is. */
 export function createEndpointSyncProcessor(deps: WorkerDeps): JobHandler<EndpointSyncPayload> {
@@ -22,9 +21,10 @@ export function createEndpointSyncProcessor(deps: WorkerDeps): JobHandler<Endpoi
     } catch (err) {
       if (err instanceof EndpointSyncError) {
         ctx.logger.warn({ empresaId, servicoId: payload.servicoId, code: err.code, permanent: err.permanent }, 'endpoint sync failed');
-        // The service is already marked "falha" with the reason; the job shows the same sentence.
-        if (err.permanent) throw new UnrecoverableError(err.message);
       }
+      // Thrown as it is (the service is already marked "falha" with the reason, the job shows the same sentence): the
+      // queue worker turns its permanence into UnrecoverableError once, keeping class, code, values and cause, so the
+      // job record and the dashboard show its code and word it in the reader's language.
       throw err;
     }
   };

@@ -65,8 +65,9 @@ export class EndpointSyncError extends Error {
     readonly params: Record<string, string | number>,
     /** Limits, refusals and configuration problems are permanent; an unreachable endpoint may work on a retry. */
     readonly permanent: boolean,
+    options?: ErrorOptions,
   ) {
-    super(statusMessage('pt-BR', code, params));
+    super(statusMessage('pt-BR', code, params), options);
   }
 }
 
@@ -75,17 +76,19 @@ const ORDER: Record<TipoEventoEndpoint, number> = { contato: 0, evento: 1 };
 
 function failureOf(error: unknown): EndpointSyncError {
   if (error instanceof EndpointSyncError) return error;
-  if (error instanceof EndpointSecretError) return new EndpointSyncError(error.code, { ref: error.ref, variable: error.variable }, true);
+  if (error instanceof EndpointSecretError)
+    return new EndpointSyncError(error.code, { ref: error.ref, variable: error.variable }, true, { cause: error });
   if (error instanceof EndpointFetchError) {
     const { params } = error;
     if (error.code === 'HTTP_STATUS') {
       const status = Number(params.status);
       const code =
         status === 401 || status === 403 ? 'HTTP_UNAUTHORIZED' : status === 404 || status === 410 ? 'HTTP_NOT_FOUND' : 'HTTP_ERROR';
-      return new EndpointSyncError(code, params, error.permanent);
+      return new EndpointSyncError(code, params, error.permanent, { cause: error });
     }
-    if (error.code === 'TIMEOUT') return new EndpointSyncError('TIMEOUT', { ...params, seconds: Number(params.limitMs) / 1000 }, true);
-    return new EndpointSyncError(error.code, params, error.permanent);
+    if (error.code === 'TIMEOUT')
+      return new EndpointSyncError('TIMEOUT', { ...params, seconds: Number(params.limitMs) / 1000 }, true, { cause: error });
+    return new EndpointSyncError(error.code, params, error.permanent, { cause: error });
   }
   throw error;
 }
@@ -219,7 +222,7 @@ async function writeChecked(
       ...(refused === null ? {} : { registro: refused.index }),
       ...(typeof key === 'string' ? { chave: checked.maskText(key) } : {}),
     };
-    throw Object.assign(new EndpointSyncError('GET_WRITE_FAILED', params, true), { cause: err });
+    throw new EndpointSyncError('GET_WRITE_FAILED', params, true, { cause: err });
   }
 }
 

@@ -1,0 +1,277 @@
+import { randomBytes } from 'node:crypto';
+import { isStatementError } from '@integrador/store/statement-error';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import SQLite from 'better-sqlite3';
+import { createConnection as createMysqlConnection } from 'mysql2/promise';
+import { Client as PgClient } from 'pg';
+import { classifySourceError, TRANSIENT_SOURCE_ERRORS } from './source-errors';
+
+// One rule for "transient or permanent" on database errors (packages/store's isStatementError), asked by the CRM's
+// writes, the GET sources, the SET receptor and this package's classifier, over errors raised by real servers: the
+// classifier must never call QUERY_FAILED (not transient) what the rule retries, nor the other way round.
+type Case = [name: string, raise: () => Promise<unknown>, permanent: boolean, code: string | number];
+
+/** The error a promise rejects with; fails the test when it resolves. */
+async function rejection(run: Promise<unknown>): Promise<unknown> {
+  return run.then(
+    () => {
+      throw new Error('expected the statement to fail');
+    },
+    (error: unknown) => error,
+  );
+}
+
+/**
+ * Two transactions updating rows 1 and 2 of `grupos` in opposite orders: the error of the one the server picks as the
+ * deadlock's victim (the other waits for the victim's rollback, then goes on).
+ */
+async function deadlock(sessions: [(text: string) => Promise<unknown>, (text: string) => Promise<unknown>]): Promise<unknown> {
+  const [first, second] = sessions;
+  const update = (id: number) => `UPDATE grupos SET v = v + 1 WHERE id = ${id}`;
+  await first('BEGIN');
+  await second('BEGIN');
+  await first(update(1));
+  await second(update(2));
+  const settled = (run: Promise<unknown>) =>
+    run.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  const waiting = settled(first(update(2)));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const crossing = settled(second(update(1)));
+  const victim = await Promise.race([waiting, crossing].map((p) => p.then((error) => error ?? new Promise(() => {}))));
+  await Promise.all([first('ROLLBACK'), second('ROLLBACK')]);
+  return victim;
+}
+
+/**
+ * Raises the case's error and checks it is the one named (pg and SQLite: its `code`; mysql2: its `errno`), then that
+ * the rule and the classifier agree on it: permanent is QUERY_FAILED, transient is a code a retry may not meet again.
+ */
+async function expectRule(
+  driver: 'postgres' | 'mysql' | 'sqlite',
+  raise: () => Promise<unknown>,
+  permanent: boolean,
+  raised: string | number,
+): Promise<void> {
+  const error = await raise();
+  const { code: own, errno } = error as { code?: unknown; errno?: unknown };
+  expect([own, errno]).toContain(raised);
+  expect(isStatementError(error)).toBe(permanent);
+  const code = classifySourceError(driver, error);
+  if (permanent) expect(code).toBe('QUERY_FAILED');
+  else expect(TRANSIENT_SOURCE_ERRORS.has(code)).toBe(true);
+}
+
+describe('a PostgreSQL error, transient or permanent', () => {
+  let target: TestDatabase;
+  const clients: PgClient[] = [];
+  const role = `itest_role_${randomBytes(4).toString('hex')}`;
+  const client = async (url = target.url) => {
+    const opened = new PgClient({ connectionString: url });
+    opened.on('error', () => {}); // a terminated backend's late notice
+    await opened.connect();
+    clients.push(opened);
+    return opened;
+  };
+
+  beforeAll(async () => {
+    target = await createTestDatabase('postgres', { migrate: false });
+    const admin = await client();
+    await admin.query(`CREATE TABLE grupos (id INTEGER PRIMARY KEY, v INTEGER)`);
+    await admin.query(`INSERT INTO grupos VALUES (1, 0), (2, 0)`);
+    await admin.query(`CREATE TABLE clientes (
+      id INTEGER PRIMARY KEY, nome VARCHAR(5) NOT NULL CHECK (nome <> 'x'), grupo INTEGER REFERENCES grupos (id))`);
+    await admin.query(`INSERT INTO clientes VALUES (1, 'a', 1)`);
+    // A role with no connection allowed: its login meets 53300 (too many connections), class 53.
+    await admin.query(`CREATE ROLE ${role} LOGIN CONNECTION LIMIT 0`);
+  });
+  afterAll(async () => {
+    for (const opened of clients) await opened.end().catch(() => {});
+    const admin = new PgClient({ connectionString: target.url });
+    await admin.connect();
+    await admin.query(`DROP ROLE IF EXISTS ${role}`);
+    await admin.end();
+    await target?.drop();
+  });
+
+  const statement = (text: string) => async () => rejection((await client()).query(text));
+
+  it.each<Case>([
+    ['unique violation (23505)', statement(`INSERT INTO clientes VALUES (1, 'b', 1)`), true, '23505'],
+    ['check violation (23514)', statement(`INSERT INTO clientes VALUES (2, 'x', 1)`), true, '23514'],
+    ['not-null violation (23502)', statement(`INSERT INTO clientes VALUES (2, NULL, 1)`), true, '23502'],
+    ['value too long (22001)', statement(`INSERT INTO clientes VALUES (2, 'abcdefgh', 1)`), true, '22001'],
+    ['undefined table (42P01)', statement(`SELECT * FROM nenhuma`), true, '42P01'],
+    ['foreign key violation (23503)', statement(`INSERT INTO clientes VALUES (2, 'b', 99)`), false, '23503'],
+    ['query canceled by statement_timeout (57014)', statement(`SET statement_timeout = 50; SELECT pg_sleep(2)`), false, '57014'],
+    [
+      'serialization failure (40001)',
+      async () => {
+        const [first, second] = [await client(), await client()];
+        await first.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+        await first.query('SELECT v FROM grupos WHERE id = 1');
+        await second.query('UPDATE grupos SET v = v + 1 WHERE id = 1');
+        return rejection(first.query('UPDATE grupos SET v = v + 1 WHERE id = 1'));
+      },
+      false,
+      '40001',
+    ],
+    [
+      'deadlock (40P01)',
+      async () => {
+        const [first, second] = [await client(), await client()];
+        return deadlock([(text) => first.query(text), (text) => second.query(text)]);
+      },
+      false,
+      '40P01',
+    ],
+    [
+      'connection ended by an administrator (57P01)',
+      async () => {
+        const [victim, admin] = [await client(), await client()];
+        const pid = (await victim.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+        const sleeping = rejection(victim.query('SELECT pg_sleep(5)'));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+        return sleeping;
+      },
+      false,
+      '57P01',
+    ],
+    [
+      'too many connections for the role (53300)',
+      async () => {
+        const url = new URL(target.url);
+        url.username = role;
+        url.password = '';
+        return rejection(client(url.toString()));
+      },
+      false,
+      '53300',
+    ],
+  ])('%s', (_name, raise, permanent, code) => expectRule('postgres', raise, permanent, code));
+});
+
+describe('a MariaDB error, transient or permanent', () => {
+  let target: TestDatabase;
+  type MysqlConnection = Awaited<ReturnType<typeof createMysqlConnection>>;
+  const connections: MysqlConnection[] = [];
+  const connection = async () => {
+    const opened = await createMysqlConnection({ uri: target.url, multipleStatements: true });
+    connections.push(opened);
+    return opened;
+  };
+
+  beforeAll(async () => {
+    target = await createTestDatabase('mysql', { migrate: false });
+    const admin = await connection();
+    await admin.query(`CREATE TABLE grupos (id INTEGER PRIMARY KEY, v INTEGER) ENGINE=InnoDB`);
+    await admin.query(`INSERT INTO grupos VALUES (1, 0), (2, 0)`);
+    await admin.query(`CREATE TABLE clientes (
+      id INTEGER PRIMARY KEY, nome VARCHAR(5) NOT NULL CHECK (nome <> 'x'), grupo INTEGER,
+      FOREIGN KEY (grupo) REFERENCES grupos (id)) ENGINE=InnoDB`);
+    await admin.query(`INSERT INTO clientes VALUES (1, 'a', 1)`);
+  });
+  afterAll(async () => {
+    for (const opened of connections) await opened.end().catch(() => {});
+    await target?.drop();
+  });
+
+  const statement = (text: string) => async () => rejection((await connection()).query(text));
+
+  it.each<Case>([
+    ['duplicate key (1062)', statement(`INSERT INTO clientes VALUES (1, 'b', 1)`), true, 1062],
+    ['check constraint (4025)', statement(`INSERT INTO clientes VALUES (2, 'x', 1)`), true, 4025],
+    ['NULL into NOT NULL (1048)', statement(`INSERT INTO clientes VALUES (2, NULL, 1)`), true, 1048],
+    ['value too long (1406)', statement(`INSERT INTO clientes VALUES (2, 'abcdefgh', 1)`), true, 1406],
+    ['unknown table (1146)', statement(`SELECT * FROM nenhuma`), true, 1146],
+    ['foreign key violation (1452)', statement(`INSERT INTO clientes VALUES (2, 'b', 99)`), false, 1452],
+    [
+      'statement over max_statement_time (1969)',
+      statement(`SET SESSION max_statement_time = 0.05; SELECT SLEEP(2) FROM grupos`),
+      false,
+      1969,
+    ],
+    [
+      'lock wait timeout (1205)',
+      async () => {
+        const [first, second] = [await connection(), await connection()];
+        await first.query('START TRANSACTION');
+        await first.query('UPDATE grupos SET v = v + 1 WHERE id = 1');
+        await second.query('SET SESSION innodb_lock_wait_timeout = 1');
+        const error = await rejection(second.query('UPDATE grupos SET v = v + 1 WHERE id = 1'));
+        await first.query('ROLLBACK');
+        return error;
+      },
+      false,
+      1205,
+    ],
+    [
+      'deadlock (1213)',
+      async () => {
+        const [first, second] = [await connection(), await connection()];
+        return deadlock([(text) => first.query(text), (text) => second.query(text)]);
+      },
+      false,
+      1213,
+    ],
+  ])('%s', (_name, raise, permanent, code) => expectRule('mysql', raise, permanent, code));
+});
+
+describe('a SQLite error, transient or permanent', () => {
+  let target: TestDatabase;
+  const file = () => target.url.replace(/^sqlite:/, '');
+  const open = () => {
+    const db = new SQLite(file(), { timeout: 0 });
+    db.pragma('foreign_keys = ON');
+    return db;
+  };
+
+  beforeAll(async () => {
+    target = await createTestDatabase('sqlite', { migrate: false });
+    const db = open();
+    db.exec(`CREATE TABLE grupos (id INTEGER PRIMARY KEY);
+      INSERT INTO grupos VALUES (1);
+      CREATE TABLE clientes (id INTEGER PRIMARY KEY, nome TEXT NOT NULL CHECK (nome <> 'x'),
+        grupo INTEGER REFERENCES grupos (id));
+      INSERT INTO clientes VALUES (1, 'a', 1);`);
+    db.close();
+  });
+  afterAll(async () => target?.drop());
+
+  const statement = (text: string) => async () => {
+    const db = open();
+    try {
+      db.exec(text);
+    } catch (error) {
+      return error;
+    } finally {
+      db.close();
+    }
+    throw new Error('expected the statement to fail');
+  };
+
+  it.each<Case>([
+    ['primary key violation', statement(`INSERT INTO clientes VALUES (1, 'b', 1)`), true, 'SQLITE_CONSTRAINT_PRIMARYKEY'],
+    ['check violation', statement(`INSERT INTO clientes VALUES (2, 'x', 1)`), true, 'SQLITE_CONSTRAINT_CHECK'],
+    ['NOT NULL violation', statement(`INSERT INTO clientes VALUES (2, NULL, 1)`), true, 'SQLITE_CONSTRAINT_NOTNULL'],
+    ['foreign key violation', statement(`INSERT INTO clientes VALUES (2, 'b', 99)`), false, 'SQLITE_CONSTRAINT_FOREIGNKEY'],
+    [
+      'database locked by another connection (SQLITE_BUSY)',
+      async () => {
+        const holder = open();
+        holder.exec('BEGIN IMMEDIATE');
+        try {
+          return await statement(`INSERT INTO grupos VALUES (2)`)();
+        } finally {
+          holder.exec('ROLLBACK');
+          holder.close();
+        }
+      },
+      false,
+      'SQLITE_BUSY',
+    ],
+  ])('%s', (_name, raise, permanent, code) => expectRule('sqlite', raise, permanent, code));
+});
