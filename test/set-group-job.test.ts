@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '@integrador/logging';
+import type { JobProducer } from '@integrador/queue';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
+import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
+import { CONTA, SET_WS_CONTAS, seedSetWsContas } from './fixtures/set-ws-contas';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+
+const customersIn = (body: string) => (body.match(/<[\w:]*dadosGeraisCliente>/g) ?? []).length;
+
+// One job whose consulta yields several records, with micro-batching on (lote_maximo > 1): its records go out in one
+// GravarClientes call, each keeping its own outbox row, attempt and write-back; a refused one does not stop the others,
+// and a re-run sends only what did not conclude.
+describe('SET job of several records with micro-batching on: one call, each record its own outcome', () => {
+  let erp: SeniorG5Server;
+  let database: TestDatabase;
+  let producer: JobProducer;
+  let testProducer: TestProducer;
+  let empresaId: number;
+  let worker: AppProcess | undefined;
+  const IDS = [401, 402, 403, 404, 405];
+  const BAD = 403;
+
+  beforeAll(async () => {
+    erp = await startSeniorG5Server();
+    const connectionsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-group-')), 'connections.yaml');
+    fs.writeFileSync(connectionsFile, seniorG5ConnectionsYaml(erp.url));
+    database = await createTestDatabase('postgres');
+    // Row 19 reading a range of contas, each written back by its own id.
+    ({ empresaId } = await seedSetWsContas(database.db, {
+      ...SET_WS_CONTAS,
+      consulta: SET_WS_CONTAS.consulta.replace('WHERE c.id = #contaId#', 'WHERE c.id BETWEEN #contaId# AND #contaAte#'),
+      sql_update: 'UPDATE contas SET id_erp = #codCli# WHERE id = #id#',
+      parametros_obrigatorios: 'contaId,contaAte',
+      lote_maximo: 10,
+    }));
+    // tipo_pessoa 'X' is refused by the ERP for that customer alone (Valor inválido para tipCli).
+    await database.db
+      .insertInto('contas')
+      .values(
+        IDS.map((id) => ({
+          ...CONTA,
+          id,
+          empresa_id: empresaId,
+          nome: `Conta ${id}`,
+          cnpj: `12.345.678/0${id}-95`,
+          ...(id === BAD ? { tipo_pessoa: 'X' } : {}),
+        })),
+      )
+      .execute();
+    testProducer = await startTestProducer({ enqueueTimeoutMs: 5000, logger });
+    producer = testProducer.producer;
+    worker = spawnApp('apps/worker-set/src/main.ts', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: testProducer.prefix,
+      CRM_DATABASE_URL: database.url,
+      CONNECTIONS_FILE: connectionsFile,
+      SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
+      WORKER_CONCURRENCY: '2',
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  afterAll(async () => {
+    if (worker) {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    await testProducer.close();
+    await database.drop();
+    await erp.close();
+  });
+
+  async function settled(jobId: string) {
+    const deadline = Date.now() + 60000;
+    for (;;) {
+      const job = await producer.getJob('set', jobId);
+      const state = await job?.getState();
+      if (job && (state === 'completed' || state === 'failed')) return { job, state };
+      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  const contasById = async () =>
+    new Map(
+      (await database.db.selectFrom('contas').select(['id', 'id_erp']).where('id', 'in', IDS).execute()).map((c) => [c.id, c.id_erp]),
+    );
+  const codCliOf = (id: number) => [...erp.customers.values()].find((c) => c.ideExt === `crm-${id}`)?.codCli;
+
+  it('one refused record: the others concluded and written back; the re-run sends only the refused one', async () => {
+    const payload = {
+      tenant: { empresaId, filialId: null },
+      integracaoId: 19,
+      parametros: { contaId: IDS[0], contaAte: IDS[IDS.length - 1] },
+      trigger: 'api' as const,
+    };
+    const jobId = String((await producer.enqueue('set', 'integration.run', payload)).id);
+    const first = await settled(jobId);
+    expect(first.state).toBe('failed');
+    expect(first.job.failedReason).toMatch(/tipCli/);
+    // The five records in one call (one by one they were five calls, and the two after the refused one never went).
+    expect(erp.requests.bodies.map(customersIn)).toEqual([IDS.length]);
+    let idErp = await contasById();
+    for (const id of IDS) expect({ id, idErp: idErp.get(id) }).toEqual({ id, idErp: id === BAD ? null : String(codCliOf(id)) });
+    const rows = () =>
+      database.db
+        .selectFrom('integracao_execucoes')
+        .select(['chave', 'status', 'tentativas'])
+        .where('job_id', '=', jobId)
+        .orderBy('chave')
+        .execute();
+    expect((await rows()).map((row) => row.status).sort()).toEqual(['concluido', 'concluido', 'concluido', 'concluido', 'falhou']);
+
+    // The operator fixes the conta and runs the job again: only the refused record is sent, alone.
+    await database.db.updateTable('contas').set({ tipo_pessoa: 'J' }).where('id', '=', BAD).execute();
+    await first.job.retry('failed');
+    const again = await settled(jobId);
+    expect(again.state).toBe('completed');
+    expect(erp.requests.bodies.map(customersIn)).toEqual([IDS.length, 1]);
+    expect(erp.requests.bodies[1]).toContain(`crm-${BAD}`);
+    idErp = await contasById();
+    for (const id of IDS) expect({ id, idErp: idErp.get(id) }).toEqual({ id, idErp: String(codCliOf(id)) });
+    // One ERP customer per conta, one outbox row per record, a second attempt only for the refused one.
+    expect(erp.customers.size).toBe(IDS.length);
+    const after = await rows();
+    expect(after.map((row) => row.status)).toEqual(IDS.map(() => 'concluido'));
+    expect(after.map((row) => row.tentativas)).toEqual(IDS.map((id) => (id === BAD ? 2 : 1)));
+  });
+});
