@@ -277,12 +277,16 @@ function semiSpaceFlags(mb: number | null): string[] {
   return mb === 0 ? [] : [`--max-semi-space-size=${mb}`];
 }
 
+/**
+ * `bundle` has no default: undefined is "this build" (`--worker-bundle old,this`), and a default of the first bundle
+ * made every `this` run after an `old` one run `old` again (until 2026-12-06).
+ */
 function workerEnv(
   env: Env,
-  nodeFlags: string[] = [],
-  processes = 1,
-  metricsPort?: number,
-  bundle = options.workerBundles[0],
+  nodeFlags: string[],
+  processes: number,
+  metricsPort: number | undefined,
+  bundle: string | undefined,
   concurrency = options.workerConcurrency,
 ) {
   return {
@@ -442,7 +446,7 @@ async function memoryRun(env: Env, semiSpaceMb: number | null) {
   const total = options.memoryPushes;
   const backlog = Math.max(2000, options.workerConcurrency * 40);
   const redisBefore = await usedMemoryMb(env);
-  const worker = startWorker(workerEnv(env, semiSpaceFlags(semiSpaceMb)));
+  const worker = startWorker(workerEnv(env, semiSpaceFlags(semiSpaceMb), 1, undefined, options.workerBundles[0]));
   cleanups.push({ name: 'worker', run: () => stopWorker(worker) });
   const pid = worker.child.pid ?? 0;
   try {
