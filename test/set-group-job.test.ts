@@ -8,7 +8,8 @@ import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
-import { CONTA, SET_WS_CONTAS, seedSetWsContas } from './fixtures/set-ws-contas';
+import { CONTA, SET_WS_CONTAS_RANGE, seedSetWsContas } from './fixtures/set-ws-contas';
+import { settledSetJob } from './support/settled-job';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 
@@ -32,14 +33,7 @@ describe('SET job of several records with micro-batching on: one call, each reco
     const connectionsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-group-')), 'connections.yaml');
     fs.writeFileSync(connectionsFile, seniorG5ConnectionsYaml(erp.url));
     database = await createTestDatabase('postgres');
-    // Row 19 reading a range of contas, each written back by its own id.
-    ({ empresaId } = await seedSetWsContas(database.db, {
-      ...SET_WS_CONTAS,
-      consulta: SET_WS_CONTAS.consulta.replace('WHERE c.id = #contaId#', 'WHERE c.id BETWEEN #contaId# AND #contaAte#'),
-      sql_update: 'UPDATE contas SET id_erp = #codCli# WHERE id = #id#',
-      parametros_obrigatorios: 'contaId,contaAte',
-      lote_maximo: 10,
-    }));
+    ({ empresaId } = await seedSetWsContas(database.db, { ...SET_WS_CONTAS_RANGE, lote_maximo: 10 }));
     // tipo_pessoa 'X' is refused by the ERP for that customer alone (Valor inválido para tipCli).
     await database.db
       .insertInto('contas')
@@ -77,16 +71,7 @@ describe('SET job of several records with micro-batching on: one call, each reco
     await erp.close();
   });
 
-  async function settled(jobId: string) {
-    const deadline = Date.now() + 60000;
-    for (;;) {
-      const job = await producer.getJob('set', jobId);
-      const state = await job?.getState();
-      if (job && (state === 'completed' || state === 'failed')) return { job, state };
-      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const settled = (jobId: string) => settledSetJob(producer, jobId);
 
   const contasById = async () =>
     new Map(
@@ -98,7 +83,7 @@ describe('SET job of several records with micro-batching on: one call, each reco
     const payload = {
       tenant: { empresaId, filialId: null },
       integracaoId: 19,
-      parametros: { contaId: IDS[0], contaAte: IDS[IDS.length - 1] },
+      parametros: { contaId: 401, contaAte: 405 },
       trigger: 'api' as const,
     };
     const jobId = String((await producer.enqueue('set', 'integration.run', payload)).id);

@@ -5,7 +5,7 @@ import type { DialectName } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
 import { seniorG5ConnectionsYaml } from '../../test/fixtures/senior-g5';
-import { CONTA, SET_WS_CONTAS, seedSetWsContas } from '../../test/fixtures/set-ws-contas';
+import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_RANGE, seedSetWsContas } from '../../test/fixtures/set-ws-contas';
 
 /** The throw-away CRM: SET-WS-CONTAS (seed 001's row) and `contas` distinct contas to push. */
 export interface BenchCrm {
@@ -73,18 +73,10 @@ export async function createBenchCrm(dialect: DialectName, contas: number): Prom
 export async function addRangeIntegration(crm: BenchCrm): Promise<void> {
   const { db } = crm.database;
   const row = await db.selectFrom('integracao').selectAll().where('id', '=', crm.integracaoId).executeTakeFirstOrThrow();
-  const consulta = row.consulta?.replace('WHERE c.id = #contaId#', 'WHERE c.id BETWEEN #contaId# AND #contaAte#');
-  if (consulta === row.consulta) throw new Error('SET-WS-CONTAS consulta has no `WHERE c.id = #contaId#` to turn into a range');
+  const { consulta, sql_update, parametros_obrigatorios } = SET_WS_CONTAS_RANGE;
   await db
     .insertInto('integracao')
-    .values({
-      ...row,
-      id: crm.rangeIntegracaoId,
-      nome: 'SET-WS-CONTAS-FAIXA',
-      consulta,
-      sql_update: 'UPDATE contas SET id_erp = #codCli# WHERE id = #id#',
-      parametros_obrigatorios: 'contaId,contaAte',
-    })
+    .values({ ...row, id: crm.rangeIntegracaoId, nome: 'SET-WS-CONTAS-FAIXA', consulta, sql_update, parametros_obrigatorios })
     .execute();
   const campos = await db.selectFrom('campos_integracao').selectAll().where('integracao_id', '=', crm.integracaoId).execute();
   for (const { id: _id, ...campo } of campos)

@@ -6,7 +6,7 @@ import type { JobProducer } from '@integrador/queue';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, SLOW_NAME, seniorG5ConnectionsYaml, startSeniorG5Server } from '../fixtures/senior-g5';
-import { CONTA, SET_WS_CONTAS, seedSetWsContas } from '../fixtures/set-ws-contas';
+import { CONTA, SET_WS_CONTAS_RANGE, seedSetWsContas } from '../fixtures/set-ws-contas';
 import { report, until } from './fault-mode';
 import { WorkerPool } from './worker-pool';
 
@@ -41,13 +41,7 @@ describe('worker-set killed mid-group', () => {
     // The connection's timeout outlasts a SLOW customer: the call is cut by the kill, never by the timeout.
     fs.writeFileSync(connectionsFile, seniorG5ConnectionsYaml(erp.url, { timeoutMs: latencyMs * 4 }));
     database = await createTestDatabase('postgres');
-    ({ empresaId } = await seedSetWsContas(database.db, {
-      ...SET_WS_CONTAS,
-      consulta: SET_WS_CONTAS.consulta.replace('WHERE c.id = #contaId#', 'WHERE c.id BETWEEN #contaId# AND #contaAte#'),
-      sql_update: 'UPDATE contas SET id_erp = #codCli# WHERE id = #id#',
-      parametros_obrigatorios: 'contaId,contaAte',
-      lote_maximo: 3,
-    }));
+    ({ empresaId } = await seedSetWsContas(database.db, { ...SET_WS_CONTAS_RANGE, lote_maximo: 3 }));
     // 504 is SLOW: the call carrying it is held by the ERP (created after the latency, the answer going nowhere).
     await database.db
       .insertInto('contas')
