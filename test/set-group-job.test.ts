@@ -8,7 +8,7 @@ import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
-import { CONTA, SET_WS_CONTAS_RANGE, seedSetWsContas } from './fixtures/set-ws-contas';
+import { insertContas, SET_WS_CONTAS_RANGE, seedSetWsContas } from './fixtures/set-ws-contas';
 import { settledSetJob } from './support/settled-job';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -35,19 +35,7 @@ describe('SET job of several records with micro-batching on: one call, each reco
     database = await createTestDatabase('postgres');
     ({ empresaId } = await seedSetWsContas(database.db, { ...SET_WS_CONTAS_RANGE, lote_maximo: 10 }));
     // tipo_pessoa 'X' is refused by the ERP for that customer alone (Valor inválido para tipCli).
-    await database.db
-      .insertInto('contas')
-      .values(
-        IDS.map((id) => ({
-          ...CONTA,
-          id,
-          empresa_id: empresaId,
-          nome: `Conta ${id}`,
-          cnpj: `12.345.678/0${id}-95`,
-          ...(id === BAD ? { tipo_pessoa: 'X' } : {}),
-        })),
-      )
-      .execute();
+    await insertContas(database.db, empresaId, IDS, (id) => (id === BAD ? { tipo_pessoa: 'X' } : {}));
     testProducer = await startTestProducer({ enqueueTimeoutMs: 5000, logger });
     producer = testProducer.producer;
     worker = spawnApp('apps/worker-set/src/main.ts', {

@@ -6,7 +6,7 @@ import type { JobProducer } from '@integrador/queue';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, SLOW_NAME, seniorG5ConnectionsYaml, startSeniorG5Server } from '../fixtures/senior-g5';
-import { CONTA, SET_WS_CONTAS_RANGE, seedSetWsContas } from '../fixtures/set-ws-contas';
+import { insertContas, SET_WS_CONTAS_RANGE, seedSetWsContas } from '../fixtures/set-ws-contas';
 import { report, until } from './fault-mode';
 import { WorkerPool } from './worker-pool';
 
@@ -43,18 +43,7 @@ describe('worker-set killed mid-group', () => {
     database = await createTestDatabase('postgres');
     ({ empresaId } = await seedSetWsContas(database.db, { ...SET_WS_CONTAS_RANGE, lote_maximo: 3 }));
     // 504 is SLOW: the call carrying it is held by the ERP (created after the latency, the answer going nowhere).
-    await database.db
-      .insertInto('contas')
-      .values(
-        IDS.map((id) => ({
-          ...CONTA,
-          id,
-          empresa_id: empresaId,
-          nome: id === 504 ? SLOW_NAME : `Conta ${id}`,
-          cnpj: `12.345.678/0${id}-95`,
-        })),
-      )
-      .execute();
+    await insertContas(database.db, empresaId, IDS, (id) => (id === 504 ? { nome: SLOW_NAME } : {}));
     testProducer = await startTestProducer({ enqueueTimeoutMs: 5000, logger: createLogger({ name: 'test', level: 'silent' }) });
     producer = testProducer.producer;
   });
