@@ -13,7 +13,7 @@ import { DEFAULT_CREDENTIALS, SERVICE_PATH, type SeniorG5Server, startSeniorG5Se
 import { type CpuSummary, summarizeCpuProfile } from './cpuprofile-summary';
 import { type BaselineReport, runBaseline, runHandwrittenBaseline } from './support/baseline';
 import { startBenchRun } from './support/bench-run';
-import { type BenchCrm, createBenchCrm, requestBodies, writeConnectionsFile } from './support/crm';
+import { addRangeIntegration, type BenchCrm, createBenchCrm, requestBodies, writeConnectionsFile } from './support/crm';
 import { crmServerCpu, crmStatements, statementsPerPush } from './support/pg-statements';
 import { machineCpu, serverCpu } from './support/proc';
 import {
@@ -64,6 +64,7 @@ const { values: args } = parseArgs({
     'semi-space': { type: 'string', default: 'product' },
     'erp-latency-ms': { type: 'string', default: '0' },
     'worker-concurrency': { type: 'string' },
+    'per-job': { type: 'string', default: '1' },
   },
 });
 
@@ -117,7 +118,24 @@ const options = {
         throw new Error(`--semi-space expects 'product' or integers from 0 to 1024 (MB) separated by commas, got ${args['semi-space']}`);
       return n;
     }),
+  /**
+   * Pushes per job of each product run, in order (`1,50:1,1,50:1`): 1 = one job per conta, as production enqueues;
+   * K > 1 = one job per K consecutive contas (SET-WS-CONTAS-FAIXA, addRangeIntegration), to measure what a job costs a
+   * push; `K:C` runs that one with WORKER_CONCURRENCY C (jobs in flight), e.g. 50:1 keeps 50 pushes in flight as 1:50.
+   */
+  perJob: String(args['per-job'])
+    .split(',')
+    .map((value) => {
+      const [k, c] = value.split(':').map(Number);
+      const valid = (n: number | undefined, max: number) => n !== undefined && Number.isInteger(n) && n >= 1 && n <= max;
+      if (!valid(k, 1000) || (c !== undefined && !valid(c, 10000)))
+        throw new Error(`--per-job expects K or K:C (integers from 1 to 1000, C to 10000) separated by commas, got ${args['per-job']}`);
+      return { pushes: k as number, concurrency: c };
+    }),
 };
+for (const { pushes: k } of options.perJob)
+  if (options.contas % k || options.pushes % k || options.warmup % k)
+    throw new Error(`--per-job ${k}: --contas, --pushes and --warmup must be multiples of it (jobs take whole ranges of contas)`);
 if (!['postgres', 'sqlite', 'mysql'].includes(options.database)) throw new Error(`--database expects postgres, sqlite or mysql`);
 
 const { stamp, log, cleanups, cleanUp } = startBenchRun();
@@ -157,6 +175,7 @@ async function setUp(): Promise<Env> {
   if (options.lote > 1) {
     await crm.database.db.updateTable('integracao').set({ lote_maximo: options.lote }).where('id', '=', crm.integracaoId).execute();
   }
+  if (options.perJob.some((run) => run.pushes > 1)) await addRangeIntegration(crm);
   const connectionsFile = writeConnectionsFile(tmp, erp.url);
 
   if (options.redisUrl === 'private') {
@@ -173,7 +192,7 @@ async function setUp(): Promise<Env> {
   cleanups.push({ name: 'redis keys', run: () => deletePrefix(options.redisUrl, prefix) });
   const producer = new JobProducer({ connection: redis, prefix, timeoutMs: 10000, logger: createLogger({ name: 'bench', level: 'warn' }) });
   cleanups.push({ name: 'producer', run: () => producer.close() });
-  return { erp, crm, bodies, tmp, connectionsFile, target: { redis, producer, prefix, crm, next: 0 } };
+  return { erp, crm, bodies, tmp, connectionsFile, target: { redis, producer, prefix, crm, next: 0, perJob: 1 } };
 }
 
 /** Where both baselines call the ERP double, and how many calls they keep in flight. */
@@ -258,7 +277,18 @@ function semiSpaceFlags(mb: number | null): string[] {
   return mb === 0 ? [] : [`--max-semi-space-size=${mb}`];
 }
 
-function workerEnv(env: Env, nodeFlags: string[] = [], processes = 1, metricsPort?: number, bundle = options.workerBundles[0]) {
+/**
+ * `bundle` has no default: undefined is "this build" (`--worker-bundle old,this`), and a default of the first bundle
+ * made every `this` run after an `old` one run `old` again (until 2026-12-06).
+ */
+function workerEnv(
+  env: Env,
+  nodeFlags: string[],
+  processes: number,
+  metricsPort: number | undefined,
+  bundle: string | undefined,
+  concurrency = options.workerConcurrency,
+) {
   return {
     metricsPort,
     processes,
@@ -266,7 +296,7 @@ function workerEnv(env: Env, nodeFlags: string[] = [], processes = 1, metricsPor
     prefix: env.target.prefix,
     databaseUrl: env.crm.database.url,
     connectionsFile: env.connectionsFile,
-    concurrency: options.workerConcurrency,
+    concurrency,
     nodeFlags,
     bundle,
   };
@@ -285,11 +315,21 @@ async function crmTransactions(env: Env): Promise<number | null> {
  * first enqueue to the last finish. Transactions per push are counted around the worker's whole life (its backends
  * flush their statistics on exit).
  */
-async function product(env: Env, processes: number, semiSpaceMb: number | null, bundle: string | undefined) {
+async function product(
+  env: Env,
+  processes: number,
+  semiSpaceMb: number | null,
+  bundle: string | undefined,
+  perJob: (typeof options.perJob)[number],
+) {
+  env.target.perJob = perJob.pushes;
+  const concurrency = perJob.concurrency ?? options.workerConcurrency;
   const transactionsBefore = await crmTransactions(env);
   const statementsBefore = env.crm.database.dialect === 'postgres' ? await crmStatements(env.crm.database.db) : null;
   const metricsPort = await freePort();
-  const worker = startWorker(workerEnv(env, [...semiSpaceFlags(semiSpaceMb), ...profileFlags('worker')], processes, metricsPort, bundle));
+  const worker = startWorker(
+    workerEnv(env, [...semiSpaceFlags(semiSpaceMb), ...profileFlags('worker')], processes, metricsPort, bundle, concurrency),
+  );
   cleanups.push({ name: 'worker', run: () => stopWorker(worker) });
   let result: Awaited<ReturnType<typeof timedPushes>>;
   try {
@@ -311,6 +351,8 @@ async function product(env: Env, processes: number, semiSpaceMb: number | null, 
     processes,
     semiSpaceMb,
     workerBundle: bundle ?? 'this build',
+    perJob: perJob.pushes,
+    workerConcurrency: concurrency,
     ...result,
     crmTransactionsPerPush: transactions === null ? null : round(transactions, 1),
     crmStatementsPerPush,
@@ -404,7 +446,7 @@ async function memoryRun(env: Env, semiSpaceMb: number | null) {
   const total = options.memoryPushes;
   const backlog = Math.max(2000, options.workerConcurrency * 40);
   const redisBefore = await usedMemoryMb(env);
-  const worker = startWorker(workerEnv(env, semiSpaceFlags(semiSpaceMb)));
+  const worker = startWorker(workerEnv(env, semiSpaceFlags(semiSpaceMb), 1, undefined, options.workerBundles[0]));
   cleanups.push({ name: 'worker', run: () => stopWorker(worker) });
   const pid = worker.child.pid ?? 0;
   try {
@@ -507,7 +549,9 @@ async function main(): Promise<void> {
     const products = [];
     for (const bundle of options.workerBundles)
       for (const processes of options.processes)
-        for (const semiSpaceMb of options.semiSpaceMb) products.push(await product(env, processes, semiSpaceMb, bundle));
+        for (const semiSpaceMb of options.semiSpaceMb)
+          for (const perJob of options.perJob) products.push(await product(env, processes, semiSpaceMb, bundle, perJob));
+    env.target.perJob = 1;
     const productResult = products[0] as (typeof products)[number];
     const handAfter = withHandwritten ? await handwritten(env, 'handwritten-after') : null;
     const after = await baseline(env, 'baseline-after');
@@ -526,6 +570,8 @@ async function main(): Promise<void> {
         processes: run.processes,
         semiSpaceMb: run.semiSpaceMb,
         workerBundle: run.workerBundle,
+        perJob: run.perJob,
+        workerConcurrency: run.workerConcurrency,
         perSecond: run.perSecond,
         erpCalls: run.erpCalls,
         erpMaxInFlight: run.erpMaxInFlight,

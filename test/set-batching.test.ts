@@ -9,6 +9,7 @@ import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import { DEFAULT_CREDENTIALS, ECHO_NAME, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
 import { CONTA, seedSetWsContas } from './fixtures/set-ws-contas';
+import { settledSetJob } from './support/settled-job';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 
@@ -70,16 +71,7 @@ describe('SET micro-batching: several pushes of one integration and tenant in on
     await erp.close();
   });
 
-  async function settled(jobId: string) {
-    const deadline = Date.now() + 60000;
-    for (;;) {
-      const job = await producer.getJob('set', jobId);
-      const state = await job?.getState();
-      if (job && (state === 'completed' || state === 'failed')) return { job: (await producer.getJob('set', jobId)) ?? job, state };
-      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const settled = (jobId: string) => settledSetJob(producer, jobId);
 
   it('sends the pushes together, writes back each codCli, and fails only the refused customer', async () => {
     await database.db.updateTable('integracao').set({ lote_maximo: 10 }).where('id', '=', 19).execute();

@@ -5,15 +5,19 @@ import type { DialectName } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
 import { seniorG5ConnectionsYaml } from '../../test/fixtures/senior-g5';
-import { CONTA, SET_WS_CONTAS, seedSetWsContas } from '../../test/fixtures/set-ws-contas';
+import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_RANGE, seedSetWsContas } from '../../test/fixtures/set-ws-contas';
 
 /** The throw-away CRM: SET-WS-CONTAS (seed 001's row) and `contas` distinct contas to push. */
 export interface BenchCrm {
   database: TestDatabase;
   empresaId: number;
   integracaoId: number;
+  /** SET-WS-CONTAS-FAIXA (bench only): the same push for every conta with an id from #contaId# to #contaAte#. */
+  rangeIntegracaoId: number;
   contaIds: number[];
 }
+
+const RANGE_INTEGRACAO_ID = 23;
 
 const INSERT_BATCH = 1000;
 
@@ -48,11 +52,44 @@ export async function createBenchCrm(dialect: DialectName, contas: number): Prom
     // `WHERE id = $1` alone takes the primary key either way.
     await sql.raw(dialect === 'mysql' ? 'ANALYZE TABLE contas' : 'ANALYZE').execute(database.db);
     const ids = await database.db.selectFrom('contas').select('id').where('empresa_id', '=', empresaId).orderBy('id').execute();
-    return { database, empresaId, integracaoId: SET_WS_CONTAS.id, contaIds: ids.map((row) => row.id) };
+    return {
+      database,
+      empresaId,
+      integracaoId: SET_WS_CONTAS.id,
+      rangeIntegracaoId: RANGE_INTEGRACAO_ID,
+      contaIds: ids.map((row) => row.id),
+    };
   } catch (err) {
     await database.drop();
     throw err;
   }
+}
+
+/**
+ * Adds SET-WS-CONTAS-FAIXA for --per-job: SET-WS-CONTAS's row, campos and regras (lote_maximo as it has it), its
+ * consulta reading a range of contas (`c.id BETWEEN #contaId# AND #contaAte#`, the same columns, so the same bodies)
+ * and its sql_update keyed by each record's own id. One job of it pushes every conta of the range.
+ */
+export async function addRangeIntegration(crm: BenchCrm): Promise<void> {
+  const { db } = crm.database;
+  const row = await db.selectFrom('integracao').selectAll().where('id', '=', crm.integracaoId).executeTakeFirstOrThrow();
+  const { consulta, sql_update, parametros_obrigatorios } = SET_WS_CONTAS_RANGE;
+  await db
+    .insertInto('integracao')
+    .values({ ...row, id: crm.rangeIntegracaoId, nome: 'SET-WS-CONTAS-FAIXA', consulta, sql_update, parametros_obrigatorios })
+    .execute();
+  const campos = await db.selectFrom('campos_integracao').selectAll().where('integracao_id', '=', crm.integracaoId).execute();
+  for (const { id: _id, ...campo } of campos)
+    await db
+      .insertInto('campos_integracao')
+      .values({ ...campo, integracao_id: crm.rangeIntegracaoId })
+      .execute();
+  const regras = await db.selectFrom('regras').selectAll().where('integracao_id', '=', crm.integracaoId).execute();
+  for (const { id: _id, ...regra } of regras)
+    await db
+      .insertInto('regras')
+      .values({ ...regra, integracao_id: crm.rangeIntegracaoId })
+      .execute();
 }
 
 /**

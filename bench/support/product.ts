@@ -21,6 +21,12 @@ export interface ProductTarget {
   crm: BenchCrm;
   /** Push i sends conta contaIds[i % contaIds.length], as the baseline sends bodies[i % bodies.length]. */
   next: number;
+  /**
+   * Pushes one job carries (--per-job): 1 = one job per conta, as every production path enqueues (SET-WS-CONTAS by
+   * contaId); K > 1 = one job per K consecutive contas through the range integration (rangeIntegracaoId), whose
+   * consulta returns K records that the job pushes one by one, each with its own outbox row, attempt and write-back.
+   */
+  perJob: number;
 }
 
 /** The worker's environment: the same variables an operator sets, LOG_LEVEL warn (no line per push). */
@@ -100,15 +106,18 @@ export async function stopWorker(worker: AppProcess): Promise<void> {
 export async function enqueuePushes(target: ProductTarget, count: number): Promise<void> {
   const policy = jobDefinition('set', JOB)?.policy;
   const opts = { attempts: policy?.attempts, backoff: policy?.backoff, ...RETENTION };
-  const { crm } = target;
+  const { crm, perJob } = target;
+  const ids = crm.contaIds;
   for (let done = 0; done < count; ) {
-    const size = Math.min(BULK, count - done);
-    const jobs = Array.from({ length: size }, (_, i) => {
-      const contaId = crm.contaIds[(target.next + i) % crm.contaIds.length] ?? 0;
+    const size = Math.min(BULK * perJob, count - done);
+    const jobs = Array.from({ length: size / perJob }, (_, i) => {
+      // --per-job K: K contas with consecutive ids (the bench checks that contas and pushes are multiples of K).
+      const from = (target.next + i * perJob) % ids.length;
+      const parametros = perJob === 1 ? { contaId: ids[from] ?? 0 } : { contaId: ids[from] ?? 0, contaAte: ids[from + perJob - 1] ?? 0 };
       const data = validatePayload('set', JOB, {
         tenant: { empresaId: crm.empresaId, filialId: null },
-        integracaoId: crm.integracaoId,
-        parametros: { contaId },
+        integracaoId: perJob === 1 ? crm.integracaoId : crm.rangeIntegracaoId,
+        parametros,
         trigger: 'api',
       });
       return { name: JOB, data, opts };
@@ -126,7 +135,8 @@ export async function finishedPushes(target: ProductTarget): Promise<{ completed
   const stats = await readTenantStats(target.redis, target.prefix, 1, ['set']);
   const count = (outcome: 'completed' | 'failed') =>
     stats.find((s) => s.queue === 'set' && s.empresaId === target.crm.empresaId && s.outcome === outcome)?.count ?? 0;
-  return { completed: count('completed'), failed: count('failed') };
+  // A job of --per-job K pushes K contas: counted as K pushes (a failed job as K failed).
+  return { completed: count('completed') * target.perJob, failed: count('failed') * target.perJob };
 }
 
 /** Jobs waiting to be taken (the memory run tops the backlog up from this). */

@@ -14,6 +14,7 @@ import { writeBackValues } from '../set-plan';
 import { bindStatement } from '../template';
 import { PermanentError } from './permanent-error';
 import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
+import { recordGroupSize, runGroup } from './record-group';
 import { carriesReceptorKey, receptorUntouched, wasNotSent } from './resend-safety';
 import { writeBackFailure } from './write-back-failure';
 import { writeBackGrouped } from './write-back-groups';
@@ -280,12 +281,18 @@ async function runRecord(ctx: SetRunContext, record: PreparedRecord): Promise<Se
 /**
  * Runs a SET integration: prepares every record, pushes each one through the outbox (enviando → enviado → concluido;
  * pendente after a failure that never reached the receptor), and reports the receptor's message. Receptor errors are
- * PermanentError; transport hiccups are rethrown for BullMQ to retry, and a retry skips the records already done.
+ * PermanentError; transport hiccups are rethrown for BullMQ to retry, and a retry skips the records already done
+ * (with micro-batching on, every record is tried before the job fails: runGroup).
  */
 export async function runSet(ctx: SetRunContext): Promise<SetRunResult> {
   const prepared = await prepareSet(ctx);
   for (const record of prepared.records) assertWriteBackResolvable(ctx, record);
-  const outcomes: SetRecordOutcome[] = [];
-  for (const record of prepared.records) outcomes.push(await runRecord(ctx, record));
+  // With micro-batching on, the job's records go out together (one batched call for up to lote_maximo of them), each
+  // through its own outbox row; otherwise one by one, stopping at the first failure.
+  const size = recordGroupSize(
+    ctx.definition.integracao,
+    prepared.records.map((record) => record.key),
+  );
+  const outcomes = await runGroup(prepared.records, size, (record) => runRecord(ctx, record));
   return { message: joinReasons(outcomes.map((o) => o.message)) || 'OK', records: outcomes };
 }

@@ -115,9 +115,16 @@ export function cachedSetTargets(
  * opt-in), the batcher of `key` (tenant and integration), so pushes taken within a few milliseconds share one call.
  */
 export function pushTransportOf(target: SetTarget, batchers: BatcherFactory, key: string): Transport {
-  const { integracao } = target.definition;
+  const batch = microBatchOf(target.definition.integracao);
+  return batch ? batchers.batcherFor(key, target.transport, batch) : target.transport;
+}
+
+/** Micro-batching of an integration: on with lote_maximo > 1 and an answer list to split (indice_array_retorno); else null. */
+export function microBatchOf(integracao: {
+  lote_maximo?: number | null;
+  indice_array_retorno?: string | null;
+}): { max: number; answerList: string } | null {
   const max = integracao.lote_maximo ?? 1;
   const answerList = integracao.indice_array_retorno?.trim();
-  if (max <= 1 || !answerList) return target.transport;
-  return batchers.batcherFor(key, target.transport, { max, answerList });
+  return max > 1 && answerList ? { max, answerList } : null;
 }
