@@ -57,11 +57,11 @@ export {
 export {
   assertSchemaCurrent,
   MigrationError,
-  migrateDownAll,
   type MigrationStatus,
+  migrateDownAll,
   migrateTo,
-  migrationStatus,
   migrateToLatest,
+  migrationStatus,
   NewerSchemaError,
   SchemaBehindError,
 } from './migrate';
