@@ -16,6 +16,11 @@ const JOB_LOG_TEXTS = defineCatalogue({
       'Registro {recordKey}: aceito pelo receptor; sql_update não executado: a resposta não trouxe {keys} (indice_valor_retorno), nada foi gravado no CRM.',
     en: 'Record {recordKey}: accepted by the receptor; sql_update not run: the answer lacks {keys} (indice_valor_retorno), nothing was written to the CRM.',
   },
+  SET_RECORD_HELD: {
+    'pt-BR':
+      'Registro {recordKey}: não reenviado: o receptor já o aceitou no job {jobId} e nada foi gravado no CRM (faltou {keys}); corrija indice_valor_retorno / sql_update ou reprocesse este job para reenviá-lo.',
+    en: 'Record {recordKey}: not sent again: the receptor already accepted it in job {jobId} and nothing was written to the CRM ({keys} missing); correct indice_valor_retorno / sql_update or retry this job to send it again.',
+  },
 });
 
 export type JobLogCode = keyof typeof JOB_LOG_TEXTS.table;
@@ -39,6 +44,19 @@ function setAttemptEntry({ recordKey, url, error }: SetAttemptLine): { code: Job
 /** The log line of a record the receptor accepted whose sql_update did not run: the return keys its answer left out. */
 export function setNotWrittenBackLogLine(recordKey: string, keys: readonly string[]): string {
   return JSON.stringify({ code: 'SET_RECORD_NOT_WRITTEN_BACK', params: { recordKey, keys: keys.join(', ') } });
+}
+
+/**
+ * The note of an outbox row the receptor accepted whose sql_update did not run, in the reader's language: the same
+ * words as its job's log line (SET_RECORD_NOT_WRITTEN_BACK), from the keys the row keeps (retorno_ausente).
+ */
+export function notWrittenBackNote(locale: Locale, recordKey: string, keys: readonly string[]): string {
+  return JOB_LOG_TEXTS.message(locale, 'SET_RECORD_NOT_WRITTEN_BACK', { recordKey, keys: keys.join(', ') });
+}
+
+/** The log line of a record held back: an earlier push of it was accepted and nothing was written back. */
+export function setHeldLogLine(recordKey: string, keys: readonly string[], jobId: string | null): string {
+  return JSON.stringify({ code: 'SET_RECORD_HELD', params: { recordKey, keys: keys.join(', '), jobId: jobId ?? '?' } });
 }
 
 /** The log line of one SET attempt: which record went where and how it ended (the exchange itself is in the outbox). */
