@@ -282,7 +282,7 @@ describe('an all-tenant search on MySQL whose text is also in a failure wording'
     const texto = { scope: 'all' as const, texto: 'senha expirada' };
     expect((await searchJobRecords(logged, texto)).map((r) => r.job_id)).toEqual(['t1']);
     expect(await plans()).toEqual([['fulltext']]);
-    // With matching codes: both branches' records (the OR's plan is a scan, with or without a MATCH in it).
+    // With matching codes: both branches' records (registro-jobs-search.test.ts shows their plan).
     const filter = { ...texto, codigos: ['LOGIN_REFUSED'] };
     expect((await searchJobRecords(database.db, filter)).map((r) => r.job_id).sort()).toEqual(['c1', 't1']);
     expect(await countJobRecords(database.db, filter)).toBe(2);
