@@ -3,23 +3,19 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '@integrador/config';
 import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, type JobProducer, pingProcessor, startQueueWorker } from '@integrador/queue';
-import type { WorkerDeps } from '@integrador/runtime';
+import { createRedis, type JobProducer } from '@integrador/queue';
 import { issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
-import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { createIntegrationRunProcessor } from '../apps/worker-set/src/processors/integration-run.processor';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from './fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO, seedSetWsContas } from './fixtures/set-ws-contas';
+import { startTestSetWorker, type TestSetWorker } from './support/set-worker';
 import { startTestIngress, type TestIngress } from './support/test-ingress';
-import { closeWorkerDeps, testWorkerDeps } from './support/worker-deps';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 
@@ -54,8 +50,7 @@ describe('CRM dates in SET requests', () => {
   let connections: ConnectionsRegistry;
   let workerRedis: Redis;
   let producer: JobProducer;
-  let worker: Worker;
-  let deps: WorkerDeps;
+  let worker: TestSetWorker;
   let app: FastifyInstance;
   let ingress: TestIngress;
   let key: string;
@@ -91,20 +86,11 @@ describe('CRM dates in SET requests', () => {
     workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
     ingress = await startTestIngress(database, { deps: { connections } });
     ({ app, producer } = ingress);
-    deps = testWorkerDeps({ config: loadConfig({}, os.tmpdir()), logger, database, connections });
-    worker = startQueueWorker({
-      queue: 'set',
-      connection: workerRedis,
-      prefix: ingress.prefix,
-      concurrency: 1,
-      logger,
-      handlers: { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps) },
-    });
+    worker = startTestSetWorker({ database, connections, connection: workerRedis, prefix: ingress.prefix, logger });
   });
 
   afterAll(async () => {
     await worker.close();
-    await closeWorkerDeps(deps);
     await ingress.close();
     workerRedis.disconnect();
     await database.drop();

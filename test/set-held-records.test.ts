@@ -1,22 +1,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '@integrador/config';
 import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createJobRecorder, createRedis, type JobProducer, pingProcessor, showJobLogLine, startQueueWorker } from '@integrador/queue';
-import type { WorkerDeps } from '@integrador/runtime';
+import { createJobRecorder, createRedis, type JobProducer, showJobLogLine } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
-import type { Job, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { createIntegrationRunProcessor } from '../apps/worker-set/src/processors/integration-run.processor';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, seedSetWsContas, withoutReceptorKey } from './fixtures/set-ws-contas';
+import { startTestSetWorker, type TestSetWorker } from './support/set-worker';
 import { startTestIngress, type TestIngress } from './support/test-ingress';
-import { closeWorkerDeps, testWorkerDeps } from './support/worker-deps';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 
@@ -35,8 +32,7 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
   let app: FastifyInstance;
   let producer: JobProducer;
   let workerRedis: Redis;
-  let worker: Worker;
-  let deps: WorkerDeps;
+  let worker: TestSetWorker;
   let recorder: ReturnType<typeof createJobRecorder>;
   let empresaId: number;
   let keyA: string;
@@ -53,24 +49,10 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     await erp.close();
   });
 
-  /** A worker of its own (a new one sees a changed integracao at once: targets are cached for a few seconds). */
-  function startWorker() {
-    deps = testWorkerDeps({ config: loadConfig({}, os.tmpdir()), logger, database, connections });
-    worker = startQueueWorker({
-      queue: 'set',
-      connection: workerRedis,
-      prefix: ingress.prefix,
-      concurrency: 1,
-      logger,
-      observer: recorder,
-      handlers: { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps) },
-    });
-  }
-
-  async function stopWorker() {
-    await worker.close();
-    await closeWorkerDeps(deps);
-  }
+  /** A worker of its own (a new one sees a changed integracao at once). */
+  const startWorker = () => {
+    worker = startTestSetWorker({ database, connections, connection: workerRedis, prefix: ingress.prefix, logger, observer: recorder });
+  };
 
   beforeEach(async () => {
     database = await createTestDatabase('postgres');
@@ -96,7 +78,7 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
   });
 
   afterEach(async () => {
-    await stopWorker();
+    await worker.close();
     await recorder.drain();
     await ingress.close();
     workerRedis.disconnect();
@@ -191,7 +173,7 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
       .set({ sql_update: 'UPDATE contas SET id_erp = #codCli# WHERE id = #id#' })
       .where('id', '=', 19)
       .execute();
-    await stopWorker();
+    await worker.close();
     startWorker();
     const corrected = await scheduledRun();
     expect(corrected.failedReason ?? null).toBeNull();

@@ -62,6 +62,11 @@ describe('a dashboard search by text and failure codes on MySQL/MariaDB', () => 
     return rows.map((row) => `${row.table}:${row.type}:${row.key ?? ''}`);
   }
 
+  it('narrows a text-only search of every tenant by the FULLTEXT index', async () => {
+    expect(await found({ scope: 'all', texto: search.texto })).toEqual(['a-text', 'b-text']);
+    expect(await plan({ scope: 'all', texto: search.texto })).toEqual(['registro_jobs:fulltext:registro_jobs_busca_ft']);
+  });
+
   it("reads every tenant's matches through the FULLTEXT and the code index, never a scan of the table", async () => {
     expect(await found({ scope: 'all', ...search })).toEqual(['a-filial-code', 'a-other-filial-code', 'a-text', 'b-code', 'b-text']);
     expect(await countJobRecords(database.db, { scope: 'all', ...search })).toBe(5);
