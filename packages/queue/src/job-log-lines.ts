@@ -13,8 +13,8 @@ const JOB_LOG_TEXTS = defineCatalogue({
   SET_RECORD_NOT_SENT: { 'pt-BR': 'Registro {recordKey}: não enviado: {error}', en: 'Record {recordKey}: not sent: {error}' },
   SET_RECORD_NOT_WRITTEN_BACK: {
     'pt-BR':
-      'Registro {recordKey}: aceito pelo receptor; sql_update não executado: a resposta não trouxe {keys} (indice_valor_retorno), nada foi gravado no CRM.',
-    en: 'Record {recordKey}: accepted by the receptor; sql_update not run: the answer lacks {keys} (indice_valor_retorno), nothing was written to the CRM.',
+      'Registro {recordKey}: aceito pelo receptor; sql_update não executado: a resposta não trouxe {keys} (indice_valor_retorno), nada foi gravado no CRM. Para não duplicá-lo no receptor, não será reenviado sozinho: corrija indice_valor_retorno / sql_update, ou reprocesse o job que o retiver.',
+    en: 'Record {recordKey}: accepted by the receptor; sql_update not run: the answer lacks {keys} (indice_valor_retorno), nothing was written to the CRM. Not to duplicate it in the receptor, it will not be sent again on its own: correct indice_valor_retorno / sql_update, or retry the job that holds it.',
   },
   SET_RECORD_HELD: {
     'pt-BR':
