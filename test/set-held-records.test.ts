@@ -182,4 +182,26 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     const conta = await database.db.selectFrom('contas').select('id_erp').where('id', '=', CONTA.id).executeTakeFirstOrThrow();
     expect(conta.id_erp).toBe(String(codCli));
   }, 60_000);
+
+  it('never holds a record known only by its position in the run (another run may put another record there)', async () => {
+    await database.db
+      .updateTable('integracao')
+      .set({
+        consulta: PENDING_CONTAS.replace(' c.id,', ''),
+        sql_update: 'UPDATE contas SET id_erp = #codCli#, inscricao = #cgcCpf# WHERE nome = #nome#',
+      })
+      .where('id', '=', 19)
+      .execute();
+    const before = sent();
+    const first = await scheduledRun();
+    expect(first.returnvalue.records).toEqual([expect.objectContaining({ key: '0', missingReturnKeys: ['cgcCpf'] })]);
+    const second = await scheduledRun();
+    expect(second.failedReason ?? null).toBeNull();
+    expect(sent().calls).toBe(before.calls + 2);
+    const rows = await database.db.selectFrom('integracao_execucoes').select(['registro', 'retorno_ausente', 'retido']).execute();
+    expect(rows).toEqual([
+      { registro: '0', retorno_ausente: 'cgcCpf', retido: 0 },
+      { registro: '0', retorno_ausente: 'cgcCpf', retido: 0 },
+    ]);
+  }, 30_000);
 });

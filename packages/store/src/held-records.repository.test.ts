@@ -19,7 +19,7 @@ describe.each(ALL_DIALECTS)('held records on %s', (dialect) => {
     const other = await createEmpresa(db, 'Outra');
     const accepted = async (empresaId: number, integracaoId: number, jobId: string) => {
       const row = await claimExecucao(db, { empresaId, integracaoId, chave: `set:${integracaoId}:${jobId}:id42`, jobId });
-      await concludeNotWrittenBack(db, row.id, { registro: 'id42', retornoAusente: ['cgcCpf', 'codCli'], mensagem: 'OK' });
+      await concludeNotWrittenBack(db, row.id, { registro: 'id42', retornoAusente: ['cgcCpf', 'codCli'], mensagem: 'OK', retido: true });
     };
     await accepted(own, 19, 'j1');
     await accepted(other, 19, 'j2');

@@ -17,15 +17,22 @@ export function returnKeysOf(text: string | null): string[] {
     .filter((key) => key !== '');
 }
 
+/** A push the receptor accepted whose write-back did not run, as its outbox row keeps it. */
+export interface NotWrittenBack {
+  /** The record's key (runSet's `id<id>`, or its position in the run). */
+  registro: string;
+  retornoAusente: readonly string[];
+  /** The receptor's own answer. */
+  mensagem: string | null;
+  /** Hold back new pushes of the record: only a record known by its id is the same record in another run. */
+  retido: boolean;
+}
+
 /**
  * Concludes a push the receptor accepted without writing anything back: the row keeps its record's key and the keys the
- * answer lacked, and holds back new pushes of that record (retido) until an operator sends it again.
+ * answer lacked and, for a record known by its id, holds back new pushes of it (retido) until it is sent again.
  */
-export async function concludeNotWrittenBack(
-  db: Kysely<Database>,
-  execucaoId: number,
-  note: { registro: string; retornoAusente: readonly string[]; mensagem: string | null },
-): Promise<void> {
+export async function concludeNotWrittenBack(db: Kysely<Database>, execucaoId: number, note: NotWrittenBack): Promise<void> {
   await db
     .updateTable('integracao_execucoes')
     .set({
@@ -33,7 +40,7 @@ export async function concludeNotWrittenBack(
       mensagem: note.mensagem,
       registro: note.registro,
       retorno_ausente: note.retornoAusente.join(',').slice(0, 500),
-      retido: 1,
+      retido: note.retido ? 1 : 0,
       atualizado_em: sql<string>`CURRENT_TIMESTAMP`,
     })
     .where('id', '=', execucaoId)

@@ -34,6 +34,7 @@ export {
   concludeNotWrittenBack,
   findHeldExecucoes,
   type HeldExecucao,
+  type NotWrittenBack,
   releaseHeldRecord,
   returnKeysOf,
 } from './held-records.repository';

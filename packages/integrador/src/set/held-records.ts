@@ -36,13 +36,15 @@ export async function heldRecordsOf(ctx: PrepareContext, records: readonly Prepa
   const held = new Map<string, HeldRecord>();
   const { integracao } = ctx.definition;
   if (!ctx.definition.compiled.writeBack.statement) return held;
+  // A record known by its position only is not the same record in another run: it is never held (nor held back).
+  const identified = records.filter((record) => record.identified);
   const rows = await findHeldExecucoes(
     ctx.db,
     ctx.empresaId,
     integracao.id,
-    records.map((record) => record.key),
+    identified.map((record) => record.key),
   );
-  for (const record of records) {
+  for (const record of identified) {
     const row = rows.find((candidate) => candidate.registro === record.key);
     if (!row) continue;
     const keys = keysWriteBackLacks(ctx.definition, record.values, row.retornoAusente);

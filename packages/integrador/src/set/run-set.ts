@@ -212,7 +212,9 @@ async function writeBack(
     await writeBackGrouped(ctx.db, ctx.dialect, tenant.empresaId, {
       execucaoId: execucao.id,
       statement,
-      ...(missing.length === 0 ? {} : { notWrittenBack: { registro: record.key, retornoAusente: missing, mensagem: answer.message } }),
+      ...(missing.length === 0
+        ? {}
+        : { notWrittenBack: { registro: record.key, retornoAusente: missing, mensagem: answer.message, retido: record.identified } }),
     });
     return missing;
   } catch (err) {

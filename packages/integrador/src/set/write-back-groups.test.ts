@@ -86,7 +86,7 @@ describe.each(ALL_DIALECTS)('write-backs grouped per empresa on %s', (dialect) =
       writeBackGrouped(db, dialect, own, {
         execucaoId: rows[0]?.id ?? 0,
         statement: null,
-        notWrittenBack: { registro: 'id42', retornoAusente: ['cgcCpf'], mensagem: 'OK, gravado' },
+        notWrittenBack: { registro: 'id42', retornoAusente: ['cgcCpf'], mensagem: 'OK, gravado', retido: true },
       }),
       writeBackGrouped(db, dialect, own, { execucaoId: rows[1]?.id ?? 0, statement: null }),
     ]);

@@ -7,6 +7,7 @@ import {
   type DialectName,
   executePipelined,
   getOrCreate,
+  type NotWrittenBack,
   withTenantScope,
 } from '@integrador/store';
 import type { CompiledQuery, Kysely } from 'kysely';
@@ -19,7 +20,7 @@ export interface WriteBack {
    * A push the receptor accepted whose sql_update did not run (its answer lacked `retornoAusente`): the row keeps the
    * record's key and those keys, and holds back new pushes of the record (concludeNotWrittenBack).
    */
-  notWrittenBack?: { registro: string; retornoAusente: readonly string[]; mensagem: string | null };
+  notWrittenBack?: NotWrittenBack;
 }
 
 type Groups = Map<number, Coalescer<WriteBack, undefined>>;
