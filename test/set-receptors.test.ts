@@ -101,10 +101,15 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(erp.customers.get(codCli)).toMatchObject({ nomCli: CONTA.nome });
     // Never a made-up NULL over the CRM's data: the inscricao and the linked id_erp stay.
     expect(await contaErpColumns()).toEqual({ id_erp: 'G5-77', inscricao: '123456789' });
-    // The operator's places say it: the outbox row's message and the job's log, not only the worker's log.
-    const note = 'accepted by the receptor; sql_update not run: the answer lacks cgcCpf (indice_valor_retorno)';
-    expect(await database.db.selectFrom('integracao_execucoes').select(['status', 'mensagem']).execute()).toEqual([
-      { status: 'concluido', mensagem: expect.stringContaining(note) },
+    // The operator's places say it: the outbox row (the receptor's answer as its message, the missing keys kept to be
+    // worded in the reader's language, new pushes of the record held back) and the job's log, not only the worker's log.
+    expect(
+      await database.db
+        .selectFrom('integracao_execucoes')
+        .select(['status', 'mensagem', 'registro', 'retorno_ausente', 'retido'])
+        .execute(),
+    ).toEqual([
+      { status: 'concluido', mensagem: 'Processado com sucesso', registro: `id${CONTA.id}`, retorno_ausente: 'cgcCpf', retido: 1 },
     ]);
     // The job's log (the dashboard's job detail), worded in the reader's language; written after the run, so waited for.
     let logs: string[] = [];
@@ -127,8 +132,8 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     expect(pushed.state).toBe('completed');
     expect(pushed.job.returnvalue.records).toEqual([expect.objectContaining({ status: 'concluido', missingReturnKeys: ['codFor'] })]);
     expect(await contaErpColumns()).toEqual({ id_erp: 'G5-77', inscricao: '123456789' });
-    expect(await database.db.selectFrom('integracao_execucoes').select(['status', 'mensagem']).execute()).toEqual([
-      { status: 'concluido', mensagem: expect.stringContaining('sql_update not run: the answer lacks codFor') },
+    expect(await database.db.selectFrom('integracao_execucoes').select(['status', 'retorno_ausente', 'retido']).execute()).toEqual([
+      { status: 'concluido', retorno_ausente: 'codFor', retido: 1 },
     ]);
   });
 

@@ -3,21 +3,18 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '@integrador/config';
 import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, type JobProducer, pingProcessor, startQueueWorker } from '@integrador/queue';
-import type { WorkerDeps } from '@integrador/runtime';
+import { createRedis, type JobProducer } from '@integrador/queue';
 import { issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { FastifyInstance } from 'fastify';
 import type { CreateTableBuilder } from 'kysely';
-import { createIntegrationRunProcessor } from '../../apps/worker-set/src/processors/integration-run.processor';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from '../fixtures/senior-g5';
 import { runIntegration, type SettledJob, settledJob } from './integration-run';
+import { startTestSetWorker } from './set-worker';
 import { startTestIngress } from './test-ingress';
-import { closeWorkerDeps, testWorkerDeps } from './worker-deps';
 
 /** The REST/JSON receptor's bearer token, as crm_api names it. */
 const API_TOKEN = 'token-api';
@@ -151,15 +148,7 @@ export async function startSetPipeline(
   const key = await issueApiKey(database.db, empresaId, null, 'test');
   const workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
   const ingress = await startTestIngress(database, { deps: { connections } });
-  const deps: WorkerDeps = testWorkerDeps({ config: loadConfig({}, os.tmpdir()), logger, database, connections });
-  const worker = startQueueWorker({
-    queue: 'set',
-    connection: workerRedis,
-    prefix: ingress.prefix,
-    concurrency,
-    logger,
-    handlers: { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps) },
-  });
+  const worker = startTestSetWorker({ database, connections, connection: workerRedis, prefix: ingress.prefix, logger, concurrency });
   return {
     app: ingress.app,
     producer: ingress.producer,
@@ -168,7 +157,6 @@ export async function startSetPipeline(
       settledJob(ingress.producer, await runIntegration(ingress.app, key, integracaoId, parametros), 20_000, 25),
     async close() {
       await worker.close();
-      await closeWorkerDeps(deps);
       await ingress.close();
       workerRedis.disconnect();
     },

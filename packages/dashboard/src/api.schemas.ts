@@ -107,7 +107,15 @@ export const JobDetailResponse = Type.Object({
     ),
   ),
   execucoes: Type.Array(
-    Type.Object({ chave: string(), status: string(), mensagem: Nullable(string()), tentativas: Type.Array(RequestAttempt) }),
+    Type.Object({
+      chave: string(),
+      status: string(),
+      mensagem: Nullable(string()),
+      nota: Nullable(
+        Type.String({ description: "a push accepted with nothing written back (sql_update not run), in the viewer's language" }),
+      ),
+      tentativas: Type.Array(RequestAttempt),
+    }),
   ),
   preview: Type.Unknown({ description: 'the dry run of a SET (consulta, records), its error, or null' }),
   dependencies: Type.Array(

@@ -1,6 +1,6 @@
 import { controlCharacterParameter } from '@integrador/integrador';
 import { isQueueName, type QueueName, type TenantRef } from '@integrador/jobs';
-import { failureCodesMatching, type JobProducer } from '@integrador/queue';
+import { failureCodesMatching, type JobProducer, notWrittenBackNote } from '@integrador/queue';
 import {
   type CrmDatabase,
   changeableBy,
@@ -16,6 +16,7 @@ import {
   MAX_ROW_ID,
   type RegistroJob,
   recordParameters,
+  returnKeysOf,
   whereReadableBy,
 } from '@integrador/store';
 import type { Job } from 'bullmq';
@@ -360,7 +361,10 @@ export async function jobDetail(
       erro: maskUrlsIn(a.erro),
       requisicao: maskUrlsIn(a.requisicao),
     }));
-    execucoes.push({ chave: e.chave, status: e.status, mensagem: maskUrlsIn(e.mensagem), tentativas });
+    // A push accepted with nothing written back: its note worded in the viewer's language from the keys the row keeps
+    // (the receptor's own answer stays `mensagem`, in its words).
+    const nota = e.retorno_ausente ? notWrittenBackNote(viewer.locale, e.registro ?? '', returnKeysOf(e.retorno_ausente)) : null;
+    execucoes.push({ chave: e.chave, status: e.status, mensagem: maskUrlsIn(e.mensagem), nota, tentativas });
   }
   const empresa = await database.db.selectFrom('empresas').select('nome').where('id', '=', record.empresa_id).executeTakeFirst();
   // The integration through the engine's tenant-bound lookup: an id of another tenant's integration shows no name.

@@ -45,7 +45,15 @@ export {
   jobFailureText,
 } from './job-failure-reasons';
 export { recordedFailure, recordedFailureCode, recordedWait } from './job-failure-record';
-export { type JobLogCode, type ShownJobLogLine, setAttemptLogLine, setNotWrittenBackLogLine, showJobLogLine } from './job-log-lines';
+export {
+  type JobLogCode,
+  notWrittenBackNote,
+  type ShownJobLogLine,
+  setAttemptLogLine,
+  setHeldLogLine,
+  setNotWrittenBackLogLine,
+  showJobLogLine,
+} from './job-log-lines';
 export type { JobObserver, ObservedJobEvent } from './job-observer';
 export { type Enqueued, type EnqueueOptions, JobProducer, type QueueCounts, queueOptions } from './job-producer';
 export { createJobRecorder } from './job-recorder';

@@ -60,6 +60,12 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'não se sabe se o ERP gravou o registro: confira no ERP antes de reprocessar',
     en: 'it is unknown whether the ERP saved the record: check in the ERP before retrying',
   },
+  // An earlier push was accepted and nothing written back (its answer lacked a key sql_update uses): not sent again.
+  SET_RECORD_HELD: {
+    'pt-BR':
+      'registro não reenviado para não duplicá-lo: o ERP já o aceitou e nada foi gravado no CRM (faltou uma chave do sql_update); corrija indice_valor_retorno / sql_update ou reprocesse o job',
+    en: 'record not resent, to avoid a duplicate: the ERP accepted it and nothing was written to the CRM (a key sql_update uses was missing); correct indice_valor_retorno / sql_update or retry the job',
+  },
   WRITE_BACK_FAILED: {
     'pt-BR': 'o ERP aceitou o registro, mas gravar a resposta dele no CRM falhou',
     en: 'the ERP accepted the record, but writing its answer back to the CRM failed',
@@ -295,6 +301,13 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
   DEPENDENCY_UNRESOLVED: {
     'pt-BR': 'a dependência obrigatória {variavel} da integração ficou sem valor (dependências #{dependenciaId})',
     en: 'the required dependency {variavel} of the integration has no value (dependencias #{dependenciaId})',
+  },
+  // The records held back (an earlier push accepted, nothing written back), the keys their accepted answer lacked and
+  // the jobs that pushed them (packages/integrador set/held-records.ts).
+  SET_RECORD_HELD: {
+    'pt-BR':
+      'registro {registros} não reenviado para não duplicá-lo: o ERP já o aceitou (job {jobs}) e nada foi gravado no CRM (faltou {chaves}); corrija indice_valor_retorno / sql_update ou reprocesse o job',
+    en: 'record {registros} not resent, to avoid a duplicate: the ERP accepted it (job {jobs}) and nothing was written to the CRM ({chaves} missing); correct indice_valor_retorno / sql_update or retry the job',
   },
   // The ERP key of the row the CRM refused (a value too long or out of range, NULL into NOT NULL, a unique key): no
   // retry changes it.

@@ -13,8 +13,13 @@ const JOB_LOG_TEXTS = defineCatalogue({
   SET_RECORD_NOT_SENT: { 'pt-BR': 'Registro {recordKey}: não enviado: {error}', en: 'Record {recordKey}: not sent: {error}' },
   SET_RECORD_NOT_WRITTEN_BACK: {
     'pt-BR':
-      'Registro {recordKey}: aceito pelo receptor; sql_update não executado: a resposta não trouxe {keys} (indice_valor_retorno), nada foi gravado no CRM.',
-    en: 'Record {recordKey}: accepted by the receptor; sql_update not run: the answer lacks {keys} (indice_valor_retorno), nothing was written to the CRM.',
+      'Registro {recordKey}: aceito pelo receptor; sql_update não executado: a resposta não trouxe {keys} (indice_valor_retorno), nada foi gravado no CRM. Para não duplicá-lo no receptor, não será reenviado sozinho: corrija indice_valor_retorno / sql_update, ou reprocesse o job que o retiver.',
+    en: 'Record {recordKey}: accepted by the receptor; sql_update not run: the answer lacks {keys} (indice_valor_retorno), nothing was written to the CRM. Not to duplicate it in the receptor, it will not be sent again on its own: correct indice_valor_retorno / sql_update, or retry the job that holds it.',
+  },
+  SET_RECORD_HELD: {
+    'pt-BR':
+      'Registro {recordKey}: não reenviado: o receptor já o aceitou no job {jobId} e nada foi gravado no CRM (faltou {keys}); corrija indice_valor_retorno / sql_update ou reprocesse este job para reenviá-lo.',
+    en: 'Record {recordKey}: not sent again: the receptor already accepted it in job {jobId} and nothing was written to the CRM ({keys} missing); correct indice_valor_retorno / sql_update or retry this job to send it again.',
   },
 });
 
@@ -39,6 +44,19 @@ function setAttemptEntry({ recordKey, url, error }: SetAttemptLine): { code: Job
 /** The log line of a record the receptor accepted whose sql_update did not run: the return keys its answer left out. */
 export function setNotWrittenBackLogLine(recordKey: string, keys: readonly string[]): string {
   return JSON.stringify({ code: 'SET_RECORD_NOT_WRITTEN_BACK', params: { recordKey, keys: keys.join(', ') } });
+}
+
+/**
+ * The note of an outbox row the receptor accepted whose sql_update did not run, in the reader's language: the same
+ * words as its job's log line (SET_RECORD_NOT_WRITTEN_BACK), from the keys the row keeps (retorno_ausente).
+ */
+export function notWrittenBackNote(locale: Locale, recordKey: string, keys: readonly string[]): string {
+  return JOB_LOG_TEXTS.message(locale, 'SET_RECORD_NOT_WRITTEN_BACK', { recordKey, keys: keys.join(', ') });
+}
+
+/** The log line of a record held back: an earlier push of it was accepted and nothing was written back. */
+export function setHeldLogLine(recordKey: string, keys: readonly string[], jobId: string | null): string {
+  return JSON.stringify({ code: 'SET_RECORD_HELD', params: { recordKey, keys: keys.join(', '), jobId: jobId ?? '?' } });
 }
 
 /** The log line of one SET attempt: which record went where and how it ended (the exchange itself is in the outbox). */

@@ -31,6 +31,14 @@ export {
 export { getOrCreate } from './get-or-create';
 export { pingDatabase } from './health';
 export {
+  concludeNotWrittenBack,
+  findHeldExecucoes,
+  type HeldExecucao,
+  type NotWrittenBack,
+  releaseHeldRecord,
+  returnKeysOf,
+} from './held-records.repository';
+export {
   type CampoIntegracao,
   type ConexaoIntegracao,
   type Dependencia,

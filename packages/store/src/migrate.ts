@@ -19,6 +19,7 @@ import { webhookRecuperacaoMigration } from './migrations/017-webhook-recuperaca
 import { outboxStatusMigration } from './migrations/018-outbox-status';
 import { crmMudancasEscopoMigration } from './migrations/019-crm-mudancas-escopo';
 import { chavesBinariasMigration } from './migrations/020-chaves-binarias';
+import { setRetencaoMigration } from './migrations/021-set-retencao';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -79,6 +80,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '018-outbox-status': outboxStatusMigration(dialect),
         '019-crm-mudancas-escopo': crmMudancasEscopoMigration(dialect),
         '020-chaves-binarias': chavesBinariasMigration(dialect),
+        '021-set-retencao': setRetencaoMigration(dialect),
       }),
     },
   });

@@ -1,5 +1,4 @@
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { CompiledQuery } from 'kysely';
 import {
   authenticateOperador,
   createOperador,
@@ -235,57 +234,6 @@ describe.each(ALL_DIALECTS)('dashboard records on %s', (dialect) => {
     await recordAudit(db, { autor: 'bob', operadorId: null, empresaId: 2, acao: 'discard', quantidade: 1 });
     expect((await listAudit(db, [1])).map((a) => a.autor)).toEqual(['ana']);
     expect(await listAudit(db, 'all')).toHaveLength(2);
-  });
-});
-
-describe('an all-tenant search on MySQL whose text is also in a failure wording', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase('mysql');
-  });
-  afterAll(async () => {
-    await database?.drop();
-  });
-
-  it('narrows by the FULLTEXT index where the plan can use it (text alone), and takes the records of matching codes besides', async () => {
-    const statements: CompiledQuery[] = [];
-    const executor = database.db.getExecutor();
-    const logged = database.db.withPlugin({
-      transformQuery: ({ node, queryId }) => {
-        statements.push(executor.compileQuery(node, queryId));
-        return node;
-      },
-      transformResult: async ({ result }) => result,
-    });
-    /** The access types of MariaDB's plan for each statement run through `logged` since the last call. */
-    const plans = async () => {
-      const types = [];
-      for (const statement of statements.splice(0)) {
-        const { rows } = await database.db.executeQuery<{ type: string }>(
-          CompiledQuery.raw(`EXPLAIN ${statement.sql}`, [...statement.parameters]),
-        );
-        types.push(rows.map((row) => row.type));
-      }
-      return types;
-    };
-    const falhou = { ...base, estado: 'falhou' as const };
-    await recordJobEvent(database.db, {
-      ...falhou,
-      jobId: 't1',
-      erro: { classe: 'Error', codigo: null, mensagem: 'senha expirada no ERP' },
-    });
-    const login = { classe: 'GetConfigError', codigo: 'LOGIN_REFUSED', mensagem: 'password authentication failed for user "crm"' };
-    await recordJobEvent(database.db, { ...falhou, empresaId: 2, jobId: 'c1', erro: login });
-    await recordJobEvent(database.db, { ...falhou, jobId: 'x1', erro: { classe: 'Error', codigo: null, mensagem: 'timeout' } });
-
-    // The text alone: the FULLTEXT index narrows the scan (the claim the query's comment makes).
-    const texto = { scope: 'all' as const, texto: 'senha expirada' };
-    expect((await searchJobRecords(logged, texto)).map((r) => r.job_id)).toEqual(['t1']);
-    expect(await plans()).toEqual([['fulltext']]);
-    // With matching codes: both branches' records (the OR's plan is a scan, with or without a MATCH in it).
-    const filter = { ...texto, codigos: ['LOGIN_REFUSED'] };
-    expect((await searchJobRecords(database.db, filter)).map((r) => r.job_id).sort()).toEqual(['c1', 't1']);
-    expect(await countJobRecords(database.db, filter)).toBe(2);
   });
 });
 

@@ -277,16 +277,22 @@ function filtered(db: Db, filter: JobFilter) {
   // MySQL/MariaDB, searching every tenant: the FULLTEXT index (migration 014) first narrows to the rows holding the
   // text's whole words. Within one tenant its index already bounds the LIKE, and a common word's FULLTEXT hits across
   // every tenant would cost more than that scan (bench/dashboard.bench.ts: 115 → 283 ms), so it is left out there.
-  // With failure codes as well, the OR of the two keeps MariaDB from using the index for either (EXPLAIN: a full scan),
-  // so the MATCH would narrow nothing there: it is left out too (the LIKE alone decides which rows match, as always).
   const mysql = db.getExecutor().adapter instanceof MysqlAdapter;
   const codigos = filter.codigos ?? [];
   const everyTenant = filter.scope === 'all' && filter.empresaId === undefined;
-  const words = everyTenant && mysql && codigos.length === 0 ? fullTextWords(texto) : '';
+  const words = everyTenant && mysql ? fullTextWords(texto) : '';
   const like = textMatch(texto, mysql);
-  const byText = words ? sql<boolean>`(MATCH(busca) AGAINST (${words} IN BOOLEAN MODE) AND ${like})` : like;
+  if (!words) return codigos.length === 0 ? query.where(like) : query.where((eb) => eb.or([like, eb('erro_codigo', 'in', [...codigos])]));
+  const byText = sql<boolean>`(MATCH(busca) AGAINST (${words} IN BOOLEAN MODE) AND ${like})`;
   if (codigos.length === 0) return query.where(byText);
-  return query.where((eb) => eb.or([byText, eb('erro_codigo', 'in', [...codigos])]));
+  // With failure codes as well, an OR of the two keeps MariaDB/MySQL from using either index (EXPLAIN: a scan of every
+  // tenant's rows). Each side gets its own indexed select instead (FULLTEXT; registro_jobs_erro_codigo, migration
+  // 021), UNIONed in a derived table the planner materializes and joins back by primary key; the other filters (the
+  // tenant walls among them) still apply to the rows it names.
+  const codes = sql.join([...codigos]);
+  return query.where(
+    sql<boolean>`registro_jobs.id IN (SELECT m.id FROM (SELECT id FROM registro_jobs WHERE ${byText} UNION SELECT id FROM registro_jobs WHERE erro_codigo IN (${codes})) AS m)`,
+  );
 }
 
 /** A `chave=valor` word as the search text begins or ends with it (the key parameters' shape in `busca`). */

@@ -26,6 +26,12 @@ export interface IntegracaoExecucoesTable {
   valores: Nullable<string>;
   mensagem: Nullable<string>;
   tentativas: Flag;
+  /** The record's key (runSet's `id<id>`), kept when the receptor accepted it and nothing was written back. */
+  registro: Nullable<string>;
+  /** The indice_valor_retorno keys sql_update uses that the receptor's answer lacked (comma-separated). */
+  retorno_ausente: Nullable<string>;
+  /** 1 while a new push of `registro` is held back (nothing written back: it would duplicate it in the receptor). */
+  retido: Flag;
   criado_em: Timestamp;
   atualizado_em: Timestamp;
 }

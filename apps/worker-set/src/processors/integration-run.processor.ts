@@ -14,6 +14,7 @@ import {
   type JobHandler,
   mergeFlowValues,
   setAttemptLogLine,
+  setHeldLogLine,
   setNotWrittenBackLogLine,
 } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
@@ -73,6 +74,8 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
         timeoutMs: target.timeoutMs,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         onAttempt: (attempt) => logAttempt(ctx, attempt),
+        // A record held back (accepted before, nothing written back): the job's log says which and what to do.
+        onHeld: (held) => ctx.log(setHeldLogLine(held.key, held.keys, held.jobId)),
       }),
     );
     ctx.logger.info({ integracaoId: payload.integracaoId, empresaId: runTenant.empresaId, records: result.records.length }, 'set pushed');

@@ -92,3 +92,15 @@ describe('job page: a rebuilt SOAP request that misses its WSDL wrapper is worde
     );
   });
 });
+
+describe('job page: a push accepted with nothing written back', () => {
+  it("shows the receptor's answer and, apart from it, the note in the viewer's language", () => {
+    const execucao = { chave: 'set:19:j-1:id7', status: 'concluido', tentativas: [] };
+    const page = (nota: string) =>
+      jobBody(viewer('pt-BR'), detail('set', 'integration.run', { execucoes: [{ ...execucao, mensagem: 'Processado com sucesso', nota }] }))
+        .value;
+    const shown = page('Registro id7: aceito pelo receptor; sql_update não executado');
+    expect(shown).toContain('<p>Processado com sucesso</p>');
+    expect(shown).toContain('<p class="nota-execucao">Registro id7: aceito pelo receptor; sql_update não executado</p>');
+  });
+});

@@ -353,7 +353,8 @@ export interface JobDetail {
   /** The actions the record's state allows (the page offers only these; the server refuses the others). */
   actions: Array<'retry' | 'discard'>;
   live: { state: string; failedReason: string | null; logs: string[]; flow: unknown; stalledCounter: number } | null;
-  execucoes: Array<{ chave: string; status: string; mensagem: string | null; tentativas: Attempt[] }>;
+  /** `nota`: a push accepted with nothing written back, worded in the viewer's language (the receptor's words stay `mensagem`). */
+  execucoes: Array<{ chave: string; status: string; mensagem: string | null; nota: string | null; tentativas: Attempt[] }>;
   /** The SET's dry run; `porta` (its operation) words a SOAP mapping's missing wrapper. */
   preview: { consulta: unknown; records: unknown[]; porta?: string | null } | { error: string } | null;
   dependencies: Array<{ queue: string; jobId: string; integracaoId: number | null; estado: string | null }>;
@@ -405,7 +406,9 @@ ${
     : ''
 }
 ${detail.execucoes.map(
-  (e) => html`<section><h2>${e.chave} — ${word(t.sendStatuses, e.status)}</h2>${e.mensagem ? html`<p>${e.mensagem}</p>` : ''}
+  (
+    e,
+  ) => html`<section><h2>${e.chave} — ${word(t.sendStatuses, e.status)}</h2>${e.mensagem ? html`<p>${e.mensagem}</p>` : ''}${e.nota ? html`<p class="nota-execucao">${e.nota}</p>` : ''}
 ${e.tentativas.map(
   (
     a,

@@ -6,6 +6,7 @@ export {
   compileSetDefinition,
 } from './compile-set';
 export { connectionRetryOf } from './connection-retry';
+export type { HeldRecord } from './held-records';
 export { limitedTransport } from './limited-transport';
 export { PermanentError } from './permanent-error';
 export { type PrepareContext, type PreparedRecord, type PreparedSet, prepareSet } from './prepare-set';

@@ -17,6 +17,8 @@ import { runInputs, type UpstreamValues } from './upstream-values';
 export interface PreparedRecord {
   /** Stable within a job: the record's id column, or its position. */
   key: string;
+  /** The key is the record's id column (the same record in every run), not its position in this run's consulta. */
+  identified: boolean;
   values: Record<string, unknown>;
   body: Record<string, unknown>;
   fields: MappedField[];
@@ -124,7 +126,8 @@ export async function prepareSet(ctx: PrepareContext): Promise<PreparedSet> {
       built[component.definition.integracao.nome] = await buildComponent(ctx, scope, component, values);
     const { body, fields } = mapWithRules(compiled, compiled.datesAsText, values, built);
     const link = fillLink(integracao.link ?? '', values, integracao.id);
-    records.push({ key: row.id === undefined || row.id === null ? String(index) : `id${String(row.id)}`, values, body, fields, link });
+    const identified = row.id !== undefined && row.id !== null;
+    records.push({ key: identified ? `id${String(row.id)}` : String(index), identified, values, body, fields, link });
   }
   return { consulta: consulta ? describeConsulta(consulta, parametros, scope) : null, records };
 }

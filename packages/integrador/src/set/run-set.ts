@@ -12,6 +12,7 @@ import { joinReasons, readReturn, returnKeysMissing } from '../return-reader';
 import { bindEngineValues, runTenantOf } from '../runs/tenant-scope';
 import { writeBackValues } from '../set-plan';
 import { bindStatement } from '../template';
+import { type HeldRecord, heldRecordsError, heldRecordsOf, holdsBack, keysWriteBackLacks } from './held-records';
 import { PermanentError } from './permanent-error';
 import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
 import { recordGroupSize, runGroup } from './record-group';
@@ -33,6 +34,8 @@ export interface SetRunContext extends PrepareContext {
     response: string | null;
     error: string | null;
   }) => Promise<void> | void;
+  /** Called for a record held back (not sent: an earlier push was accepted and nothing written back), e.g. for the job's log. */
+  onHeld?: (held: HeldRecord) => Promise<void> | void;
 }
 
 export interface SetRecordOutcome {
@@ -199,12 +202,9 @@ async function writeBack(
   // is never made up: when sql_update uses it and the record has no value of that name, sql_update does not run at all
   // (a NULL would overwrite the CRM's data — an id_erp already linked, wiped, means a duplicate customer next push).
   // The receptor accepted the record, so it is concluded all the same; the run reports the keys (missingReturnKeys: the
-  // job's log line, the CLI's warning, each in the reader's language) and the outbox row's message says it too.
-  // The job's message stays the receptor's answer (the CLI shows it as such).
-  const used = new Set((compiled?.variables ?? []).map((name) => name.split('.')[0] ?? name));
-  const missing = returnKeysMissing(ctx.definition.integracao, returned).filter(
-    (key) => used.has(key) && !Object.hasOwn(record.values, key),
-  );
+  // job's log line, the CLI's warning, each in the reader's language) and the outbox row keeps them (worded where it is
+  // shown) and holds back new pushes of the record (held-records.ts). The job's message stays the receptor's answer.
+  const missing = keysWriteBackLacks(ctx.definition, record.values, returnKeysMissing(ctx.definition.integracao, returned));
   // What the receptor answered never replaces the engine's own values (#empresa_id#).
   const values = bindEngineValues(writeBackValues(record.values, { values: returned }), tenant);
   try {
@@ -213,19 +213,15 @@ async function writeBack(
     await writeBackGrouped(ctx.db, ctx.dialect, tenant.empresaId, {
       execucaoId: execucao.id,
       statement,
-      ...(missing.length === 0 ? {} : { mensagem: notWrittenBack(answer.message, missing) }),
+      ...(missing.length === 0
+        ? {}
+        : { notWrittenBack: { registro: record.key, retornoAusente: missing, mensagem: answer.message, retido: record.identified } }),
     });
     return missing;
   } catch (err) {
     // The record is in the receptor (status enviado): only what a retry can change (a lost connection) is retried.
     throw writeBackFailure(err, { integracaoId: ctx.definition.integracao.id, recordKey: record.key, returned });
   }
-}
-
-/** The message of a record the receptor accepted whose sql_update did not run: the keys its answer left out. */
-function notWrittenBack(receptorMessage: string | null, missing: string[]): string {
-  const note = `accepted by the receptor; sql_update not run: the answer lacks ${missing.join(', ')} (indice_valor_retorno), nothing was written to the CRM`;
-  return maskUrlsInText(receptorMessage ? `${receptorMessage} — ${note}` : note);
 }
 
 /**
@@ -257,7 +253,8 @@ async function reconcileUnknownOutcome(ctx: SetRunContext, execucao: Execucao, r
   throw new PermanentError('OUTCOME_UNKNOWN', message);
 }
 
-async function runRecord(ctx: SetRunContext, record: PreparedRecord): Promise<SetRecordOutcome> {
+/** Pushes one record through the outbox; a record held back (held-records.ts) is not sent: its hold comes back. */
+async function runRecord(ctx: SetRunContext, record: PreparedRecord, hold?: HeldRecord): Promise<SetRecordOutcome | HeldRecord> {
   const { integracao } = ctx.definition;
   const execucao = await outboxGroupsOf(ctx.db).claim({
     empresaId: ctx.empresaId,
@@ -265,6 +262,10 @@ async function runRecord(ctx: SetRunContext, record: PreparedRecord): Promise<Se
     chave: `set:${integracao.id}:${ctx.jobId}:${record.key}`,
     jobId: ctx.jobId,
   });
+  if (hold && (await holdsBack(ctx, execucao, hold))) {
+    await ctx.onHeld?.(hold);
+    return hold;
+  }
   const stored = execucao.valores ? (JSON.parse(execucao.valores) as Record<string, unknown>) : {};
   if (execucao.status === 'concluido') return { key: record.key, status: 'concluido', message: execucao.mensagem, values: stored };
   if (execucao.status === 'enviando' && !execucao.created) await reconcileUnknownOutcome(ctx, execucao, record);
@@ -287,12 +288,27 @@ async function runRecord(ctx: SetRunContext, record: PreparedRecord): Promise<Se
 export async function runSet(ctx: SetRunContext): Promise<SetRunResult> {
   const prepared = await prepareSet(ctx);
   for (const record of prepared.records) assertWriteBackResolvable(ctx, record);
+  const held = await heldRecordsOf(ctx, prepared.records);
+  const free = prepared.records.filter((record) => !held.has(record.key));
   // With micro-batching on, the job's records go out together (one batched call for up to lote_maximo of them), each
   // through its own outbox row; otherwise one by one, stopping at the first failure.
   const size = recordGroupSize(
     ctx.definition.integracao,
-    prepared.records.map((record) => record.key),
+    free.map((record) => record.key),
   );
-  const outcomes = await runGroup(prepared.records, size, (record) => runRecord(ctx, record));
+  const outcomes: SetRecordOutcome[] = [];
+  for (const outcome of await runGroup(free, size, (record) => runRecord(ctx, record))) if ('status' in outcome) outcomes.push(outcome);
+  // The records held back go last, once the others succeeded: one never keeps the others from going out, and a failure
+  // of another (runGroup throws it; BullMQ retries a transient one) comes before this job claims them, so a retry meets
+  // them as new, held again — a held record's claim by a job that already failed on it reads as an operator's retry.
+  const heldBack: HeldRecord[] = [];
+  for (const record of prepared.records.filter((r) => held.has(r.key))) {
+    const outcome = await runRecord(ctx, record, held.get(record.key));
+    if ('status' in outcome) outcomes.push(outcome);
+    else heldBack.push(outcome);
+  }
+  if (heldBack.length > 0) throw heldRecordsError(ctx.definition.integracao.id, heldBack);
+  const order = new Map(prepared.records.map((record, index) => [record.key, index]));
+  outcomes.sort((a, b) => (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0));
   return { message: joinReasons(outcomes.map((o) => o.message)) || 'OK', records: outcomes };
 }

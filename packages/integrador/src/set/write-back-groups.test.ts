@@ -75,7 +75,7 @@ describe.each(ALL_DIALECTS)('write-backs grouped per empresa on %s', (dialect) =
     expect(contas.map((conta) => conta.id_erp)).toEqual(['b0', 'b1', 'b2', 'b3']);
   });
 
-  it("stores a push's own message with its concluido (sql_update not run), leaving the others' as they were", async () => {
+  it("stores a push not written back (its missing keys, held) with its concluido, leaving the others' as they were", async () => {
     const { db } = database;
     const own = await createEmpresa(db, 'Empresa D');
     const rows = await Promise.all(
@@ -83,18 +83,22 @@ describe.each(ALL_DIALECTS)('write-backs grouped per empresa on %s', (dialect) =
     );
     await db.updateTable('integracao_execucoes').set({ mensagem: 'OK' }).where('chave', 'like', `wb:${dialect}:msg:%`).execute();
     await Promise.all([
-      writeBackGrouped(db, dialect, own, { execucaoId: rows[0]?.id ?? 0, statement: null, mensagem: 'OK — sql_update not run' }),
+      writeBackGrouped(db, dialect, own, {
+        execucaoId: rows[0]?.id ?? 0,
+        statement: null,
+        notWrittenBack: { registro: 'id42', retornoAusente: ['cgcCpf'], mensagem: 'OK, gravado', retido: true },
+      }),
       writeBackGrouped(db, dialect, own, { execucaoId: rows[1]?.id ?? 0, statement: null }),
     ]);
     const execucoes = await db
       .selectFrom('integracao_execucoes')
-      .select(['status', 'mensagem'])
+      .select(['status', 'mensagem', 'registro', 'retorno_ausente', 'retido'])
       .where('chave', 'like', `wb:${dialect}:msg:%`)
       .orderBy('chave')
       .execute();
     expect(execucoes).toEqual([
-      { status: 'concluido', mensagem: 'OK — sql_update not run' },
-      { status: 'concluido', mensagem: 'OK' },
+      { status: 'concluido', mensagem: 'OK, gravado', registro: 'id42', retorno_ausente: 'cgcCpf', retido: 1 },
+      { status: 'concluido', mensagem: 'OK', registro: null, retorno_ausente: null, retido: 0 },
     ]);
   });
 });

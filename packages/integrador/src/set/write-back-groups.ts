@@ -2,11 +2,12 @@ import {
   Coalescer,
   type CoalescerStats,
   concludeExecucoesInScope,
+  concludeNotWrittenBack,
   type Database,
   type DialectName,
   executePipelined,
   getOrCreate,
-  setExecucaoStatus,
+  type NotWrittenBack,
   withTenantScope,
 } from '@integrador/store';
 import type { CompiledQuery, Kysely } from 'kysely';
@@ -15,8 +16,11 @@ import type { CompiledQuery, Kysely } from 'kysely';
 export interface WriteBack {
   execucaoId: number;
   statement: CompiledQuery<unknown> | null;
-  /** The row's message once concluido, when it must say more than the receptor's (sql_update not run, and why). */
-  mensagem?: string;
+  /**
+   * A push the receptor accepted whose sql_update did not run (its answer lacked `retornoAusente`): the row keeps the
+   * record's key and those keys, and holds back new pushes of the record (concludeNotWrittenBack).
+   */
+  notWrittenBack?: NotWrittenBack;
 }
 
 type Groups = Map<number, Coalescer<WriteBack, undefined>>;
@@ -35,8 +39,7 @@ async function runWriteBacks(db: Kysely<Database>, dialect: DialectName, empresa
         empresaId,
       );
       // Rare (an answer without a key sql_update uses): its own statement, inside the scope the first one opened.
-      for (const item of items)
-        if (item.mensagem !== undefined) await setExecucaoStatus(trx, item.execucaoId, 'concluido', { mensagem: item.mensagem });
+      for (const item of items) if (item.notWrittenBack) await concludeNotWrittenBack(trx, item.execucaoId, item.notWrittenBack);
       // The sql_updates go out together (PostgreSQL pipelining): one round trip for the group, each still its own
       // statement, in order (a conta written back twice ends with the later value, as one by one).
       await executePipelined(

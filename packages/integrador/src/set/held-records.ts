@@ -1,0 +1,81 @@
+import { type Execucao, findHeldExecucoes, releaseHeldRecord, setExecucaoStatus } from '@integrador/store';
+import type { CompiledSetDefinition } from './compile-set';
+import { PermanentError } from './permanent-error';
+import type { PrepareContext, PreparedRecord } from './prepare-set';
+
+// A push the receptor accepted whose answer lacked a key sql_update uses is concluded with nothing written back: the
+// CRM row stays unmarked (no id_erp), so the next run selects it again, and sending it again would create it twice
+// in the receptor (GravarClientes without a key it upserts by). Such a record is held back: not sent again
+// automatically while the configuration still needs the missing keys; the job fails for good (SET_RECORD_HELD) saying
+// what is missing and what to do. An operator's retry of that job sends it again, as for OUTCOME_UNKNOWN.
+
+/** A record held back: the earlier push the receptor accepted, and the keys its answer lacked that sql_update still uses. */
+export interface HeldRecord {
+  key: string;
+  keys: string[];
+  /** The job whose push the receptor accepted. */
+  jobId: string | null;
+}
+
+/** Of `keys`, those sql_update uses and the record has no value of: what a write-back would lack without the answer. */
+export function keysWriteBackLacks(
+  definition: CompiledSetDefinition,
+  recordValues: Readonly<Record<string, unknown>>,
+  keys: readonly string[],
+): string[] {
+  const variables = definition.compiled.writeBack.statement?.variables ?? [];
+  const used = new Set(variables.map((name) => name.split('.')[0] ?? name));
+  return keys.filter((key) => used.has(key) && !Object.hasOwn(recordValues, key));
+}
+
+/**
+ * The run's records held back, by key (one query for all of them). A hold whose keys the configuration no longer
+ * needs (sql_update corrected) is released here: that record goes out again and is written back.
+ */
+export async function heldRecordsOf(ctx: PrepareContext, records: readonly PreparedRecord[]): Promise<Map<string, HeldRecord>> {
+  const held = new Map<string, HeldRecord>();
+  const { integracao } = ctx.definition;
+  if (!ctx.definition.compiled.writeBack.statement) return held;
+  // A record known by its position only is not the same record in another run: it is never held (nor held back).
+  const identified = records.filter((record) => record.identified);
+  const rows = await findHeldExecucoes(
+    ctx.db,
+    ctx.empresaId,
+    integracao.id,
+    identified.map((record) => record.key),
+  );
+  for (const record of identified) {
+    const row = rows.find((candidate) => candidate.registro === record.key);
+    if (!row) continue;
+    const keys = keysWriteBackLacks(ctx.definition, record.values, row.retornoAusente);
+    if (keys.length > 0) held.set(record.key, { key: record.key, keys, jobId: row.jobId });
+    else await releaseHeldRecord(ctx.db, ctx.empresaId, integracao.id, record.key);
+  }
+  return held;
+}
+
+/**
+ * Whether this job's claim of a held record holds it back. The first time the job reaches it (its row just created),
+ * yes: the row fails and nothing is sent. A row of this job already failed means the job failed for good on it and
+ * runs again: only an operator retries such a job (BullMQ never does), so the hold is released and the record sent.
+ */
+export async function holdsBack(ctx: PrepareContext, execucao: Execucao & { created: boolean }, hold: HeldRecord): Promise<boolean> {
+  if (execucao.created) {
+    await setExecucaoStatus(ctx.db, execucao.id, 'falhou', { mensagem: null });
+    return true;
+  }
+  if (execucao.status === 'falhou') await releaseHeldRecord(ctx.db, ctx.empresaId, ctx.definition.integracao.id, hold.key);
+  return false;
+}
+
+/** The job's permanent failure for the records it held back, with the values the failure's reason is worded with. */
+export function heldRecordsError(integracaoId: number, held: readonly HeldRecord[]): PermanentError {
+  const registros = held.map((hold) => hold.key).join(', ');
+  const chaves = [...new Set(held.flatMap((hold) => hold.keys))].join(', ');
+  const jobs = [...new Set(held.map((hold) => hold.jobId ?? '?'))].join(', ');
+  return new PermanentError(
+    'SET_RECORD_HELD',
+    `integracao #${integracaoId}: record ${registros} not sent again: the receptor accepted it in job ${jobs} and its answer lacked ${chaves} (indice_valor_retorno), so sql_update wrote nothing back; sending it again could create it twice. Check the receptor, then correct indice_valor_retorno / sql_update, or retry this job to send it again`,
+    { params: { registros, chaves, jobs } },
+  );
+}

@@ -1,0 +1,207 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
+import { createLogger } from '@integrador/logging';
+import { createJobRecorder, createRedis, type JobProducer, showJobLogLine } from '@integrador/queue';
+import { createEmpresa, issueApiKey } from '@integrador/store';
+import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import type { Job } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
+import { CONTA, SET_WS_CONTAS, seedSetWsContas, withoutReceptorKey } from './fixtures/set-ws-contas';
+import { startTestSetWorker, type TestSetWorker } from './support/set-worker';
+import { startTestIngress, type TestIngress } from './support/test-ingress';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+
+/**
+ * Seed 001's SET-WS-CONTAS as a scheduled sync would run it: every conta not linked to the ERP yet (id_erp NULL), its
+ * answer's codCli and cgcCpf written back. A conta without a CNPJ gets no cgcCpf back, and without ideExt nor CNPJ the
+ * ERP (GravarClientes, an upsert by codCli / cgcCpf / ideExt) creates it again on every push it receives.
+ */
+const PENDING_CONTAS = SET_WS_CONTAS.consulta.replace('WHERE c.id = #contaId#', 'WHERE c.id_erp IS NULL');
+
+describe('SET: a record the ERP accepted with nothing written back is not sent again on its own', () => {
+  let erp: SeniorG5Server;
+  let connections: ConnectionsRegistry;
+  let database: TestDatabase;
+  let ingress: TestIngress;
+  let app: FastifyInstance;
+  let producer: JobProducer;
+  let workerRedis: Redis;
+  let worker: TestSetWorker;
+  let recorder: ReturnType<typeof createJobRecorder>;
+  let empresaId: number;
+  let keyA: string;
+  let keyB: string;
+
+  beforeAll(async () => {
+    erp = await startSeniorG5Server();
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-held-')), 'connections.yaml');
+    fs.writeFileSync(file, seniorG5ConnectionsYaml(erp.url));
+    connections = await loadConnectionsFile(file, { SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password });
+  });
+
+  afterAll(async () => {
+    await erp.close();
+  });
+
+  /** A worker of its own (a new one sees a changed integracao at once). */
+  const startWorker = () => {
+    worker = startTestSetWorker({ database, connections, connection: workerRedis, prefix: ingress.prefix, logger, observer: recorder });
+  };
+
+  beforeEach(async () => {
+    database = await createTestDatabase('postgres');
+    ({ empresaId } = await seedSetWsContas(database.db));
+    await withoutReceptorKey(database.db);
+    await database.db
+      .updateTable('integracao')
+      .set({
+        consulta: PENDING_CONTAS,
+        parametros_obrigatorios: null,
+        indice_valor_retorno: 'codCli,cgcCpf',
+        sql_update: 'UPDATE contas SET id_erp = #codCli#, inscricao = #cgcCpf# WHERE id = #id#',
+      })
+      .where('id', '=', 19)
+      .execute();
+    keyA = await issueApiKey(database.db, empresaId, null, 'test');
+    keyB = await issueApiKey(database.db, await createEmpresa(database.db, 'Empresa B'), null, 'test');
+    ingress = await startTestIngress(database, { deps: { connections, dashboard: { secureCookies: false } } });
+    ({ app, producer } = ingress);
+    workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    recorder = createJobRecorder(database, logger, { flushMs: 5, startDelayMs: 0 });
+    startWorker();
+  });
+
+  afterEach(async () => {
+    await worker.close();
+    await recorder.drain();
+    await ingress.close();
+    workerRedis.disconnect();
+    await database.drop();
+  });
+
+  /** Waits for the job to settle, then for its record (registro_jobs) to say so. */
+  async function settled(jobId: string): Promise<Job> {
+    for (const until = Date.now() + 20000; ; await new Promise((r) => setTimeout(r, 25))) {
+      const job = await producer.getJob('set', jobId);
+      const state = await job?.getState();
+      if (job && (state === 'completed' || state === 'failed')) {
+        await recorder.drain();
+        return (await producer.getJob('set', jobId)) ?? job;
+      }
+      if (Date.now() > until) throw new Error(`job ${jobId} still ${state}`);
+    }
+  }
+
+  /** A scheduled run of the sync, as a job scheduler enqueues it (no parametros). */
+  async function scheduledRun(): Promise<Job> {
+    const payload = { tenant: { empresaId, filialId: null }, integracaoId: 19, parametros: {}, trigger: 'schedule' as const };
+    const job = await producer.enqueue('set', 'integration.run', payload);
+    return settled(job.id as string);
+  }
+
+  /** GravarClientes calls and ERP customers of conta 42 (by its name: it carries no key the ERP knows it by). */
+  const sent = () => ({ calls: erp.requests.count, customers: [...erp.customers.values()].filter((c) => c.nomCli === CONTA.nome).length });
+
+  const detail = (jobId: string, key: string, lang = 'pt-BR') =>
+    app.inject({ url: `/dashboard/api/jobs/set/${jobId}?lang=${lang}`, headers: { authorization: `Bearer ${key}` } });
+
+  async function logLines(jobId: string, locale: 'pt-BR' | 'en'): Promise<string[]> {
+    const { logs } = await producer.queue('set').getJobLogs(jobId);
+    return logs.map((line) => showJobLogLine(locale, line).text);
+  }
+
+  it('holds it back until an operator retries the held job or the configuration no longer needs the missing key', async () => {
+    const before = sent();
+    const first = await scheduledRun();
+    expect(first.failedReason ?? null).toBeNull();
+    expect(first.returnvalue.records).toEqual([expect.objectContaining({ key: 'id42', missingReturnKeys: ['cgcCpf'] })]);
+    expect(sent()).toEqual({ calls: before.calls + 1, customers: before.customers + 1 });
+
+    // The next scheduled run selects conta 42 again (id_erp is still NULL): it is not sent, the job fails for good.
+    const second = await scheduledRun();
+    expect(await second.getState()).toBe('failed');
+    expect(second.attemptsMade).toBe(1);
+    expect(second.failedReason).toContain('record id42 not sent again');
+    expect(sent()).toEqual({ calls: before.calls + 1, customers: before.customers + 1 });
+
+    // The operator reads why and what to do, in one language: the failure's reason, the job's log.
+    const held = (await detail(second.id as string, keyA)).json();
+    expect(held.record.erro_codigo).toBe('SET_RECORD_HELD');
+    expect(held.record.erro_motivo).toBe(
+      `registro id42 não reenviado para não duplicá-lo: o ERP já o aceitou (job ${first.id}) e nada foi gravado no CRM (faltou cgcCpf); corrija indice_valor_retorno / sql_update ou reprocesse o job`,
+    );
+    expect((await detail(second.id as string, keyA, 'en')).json().record.erro_motivo).toBe(
+      `record id42 not resent, to avoid a duplicate: the ERP accepted it (job ${first.id}) and nothing was written to the CRM (cgcCpf missing); correct indice_valor_retorno / sql_update or retry the job`,
+    );
+    expect(await logLines(second.id as string, 'pt-BR')).toContainEqual(expect.stringContaining('Registro id42: não reenviado'));
+    expect(await logLines(second.id as string, 'en')).toContainEqual(expect.stringContaining('Record id42: not sent again'));
+    // The accepted push's outbox row: the ERP's own answer as its message, the note worded in the reader's language.
+    const accepted = (await detail(first.id as string, keyA)).json().execucoes;
+    expect(accepted).toEqual([expect.objectContaining({ status: 'concluido', mensagem: 'Processado com sucesso' })]);
+    expect(accepted[0].nota).toContain('Registro id42: aceito pelo receptor; sql_update não executado: a resposta não trouxe cgcCpf');
+    expect((await detail(first.id as string, keyA, 'en')).json().execucoes[0].nota).toContain(
+      'Record id42: accepted by the receptor; sql_update not run: the answer lacks cgcCpf',
+    );
+
+    // Another tenant's key neither reads nor retries it.
+    expect((await detail(second.id as string, keyB)).statusCode).toBe(404);
+    const retry = (key: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/dashboard/api/jobs/retry',
+        headers: { authorization: `Bearer ${key}` },
+        payload: { jobs: [{ queue: 'set', id: second.id }] },
+      });
+    expect((await retry(keyB)).json()).toMatchObject({ done: 0, notFound: 1 });
+    expect(sent().calls).toBe(before.calls + 1);
+
+    // The operator's retry of the held job sends it again (a second customer: what they asked for, knowingly).
+    expect((await retry(keyA)).json()).toMatchObject({ done: 1 });
+    const retried = await settled(second.id as string);
+    expect(await retried.getState()).toBe('completed');
+    expect(sent()).toEqual({ calls: before.calls + 2, customers: before.customers + 2 });
+
+    // Still nothing written back, so held again; with sql_update corrected it goes out and is written back.
+    await database.db
+      .updateTable('integracao')
+      .set({ sql_update: 'UPDATE contas SET id_erp = #codCli# WHERE id = #id#' })
+      .where('id', '=', 19)
+      .execute();
+    await worker.close();
+    startWorker();
+    const corrected = await scheduledRun();
+    expect(corrected.failedReason ?? null).toBeNull();
+    expect(sent().calls).toBe(before.calls + 3);
+    const codCli = corrected.returnvalue.records[0].values.codCli as number;
+    const conta = await database.db.selectFrom('contas').select('id_erp').where('id', '=', CONTA.id).executeTakeFirstOrThrow();
+    expect(conta.id_erp).toBe(String(codCli));
+  }, 60_000);
+
+  it('never holds a record known only by its position in the run (another run may put another record there)', async () => {
+    await database.db
+      .updateTable('integracao')
+      .set({
+        consulta: PENDING_CONTAS.replace(' c.id,', ''),
+        sql_update: 'UPDATE contas SET id_erp = #codCli#, inscricao = #cgcCpf# WHERE nome = #nome#',
+      })
+      .where('id', '=', 19)
+      .execute();
+    const before = sent();
+    const first = await scheduledRun();
+    expect(first.returnvalue.records).toEqual([expect.objectContaining({ key: '0', missingReturnKeys: ['cgcCpf'] })]);
+    const second = await scheduledRun();
+    expect(second.failedReason ?? null).toBeNull();
+    expect(sent().calls).toBe(before.calls + 2);
+    const rows = await database.db.selectFrom('integracao_execucoes').select(['registro', 'retorno_ausente', 'retido']).execute();
+    expect(rows).toEqual([
+      { registro: '0', retorno_ausente: 'cgcCpf', retido: 0 },
+      { registro: '0', retorno_ausente: 'cgcCpf', retido: 0 },
+    ]);
+  }, 30_000);
+});
