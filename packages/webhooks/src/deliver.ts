@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { cancelEntrega, type Entrega, type EntregaStatus, type TentativaRecord } from './deliveries.repository';
 import type { DeliveryStore } from './delivery-store';
+import { plainHttpRefused } from './endpoint-input';
 import { clearEndpointFailure, findWebhookEndpoint, type WebhookEndpoint } from './endpoints.repository';
 import { WebhookError } from './errors';
 import type { EndpointFlowControl, FlowRefusal } from './flow-control';
@@ -239,20 +240,31 @@ async function afterFailure(
 }
 
 /**
- * A delivery whose endpoint's secret is sealed while this host has no WEBHOOK_SECRET_KEY: nothing is sent, but the
- * attempt is recorded (no HTTP status, class `secret_key_missing`, the reason worded in pt-BR, the product's language)
- * so that the deliveries listing shows why, and the delivery retries on its schedule (a restart with the key delivers
- * it). The endpoint's failure clock and breaker are left alone: the receiver did nothing wrong.
+ * Why the hub itself refused to send (the receiver did nothing wrong): an endpoint's secret sealed while this host has no
+ * WEBHOOK_SECRET_KEY (retried on the schedule: a restart with the key delivers it), or an http:// endpoint while the
+ * operator requires HTTPS (WEBHOOK_HTTPS_ONLY; permanent: the same URL is refused again until the tenant changes it).
  */
-async function secretKeyMissing(
+const HUB_REFUSALS = {
+  secret_key_missing: { code: 'WEBHOOK_SECRET_KEY_MISSING', retries: true },
+  https_required: { code: 'HTTPS_REQUIRED', retries: false },
+} as const;
+
+/**
+ * A delivery the hub refused to send (HUB_REFUSALS): nothing is sent, but the attempt is recorded (no HTTP status, the
+ * refusal's class, the reason worded in pt-BR, the product's language) so that the deliveries listing shows why. The
+ * endpoint's failure clock and breaker are left alone.
+ */
+async function refusedByHub(
   deps: DeliveryDeps,
   entrega: Entrega,
   endpoint: WebhookEndpoint,
   manual: boolean,
+  classeErro: keyof typeof HUB_REFUSALS,
 ): Promise<DeliveryOutcome> {
+  const { code, retries } = HUB_REFUSALS[classeErro];
   const attempt = entrega.tentativas + 1;
-  const reason = webhookMessage('pt-BR', 'WEBHOOK_SECRET_KEY_MISSING');
-  const delay = manual ? undefined : nextRetryDelay(deps.settings, attempt - entrega.ciclo_inicio, null, undefined);
+  const reason = webhookMessage('pt-BR', code);
+  const delay = manual || !retries ? undefined : nextRetryDelay(deps.settings, attempt - entrega.ciclo_inicio, null, undefined);
   const outcome: DeliveryOutcome =
     delay === undefined
       ? { kind: 'failed', attempt, reason }
@@ -267,14 +279,13 @@ async function secretKeyMissing(
       statusHttp: null,
       resposta: null,
       duracaoMs: 0,
-      classeErro: 'secret_key_missing',
+      classeErro,
       erro: reason,
     },
     ...failedState(entrega, outcome),
     erro: reason,
     endpoint: { empresaId: endpoint.empresaId, id: endpoint.id, since: null, motivo: null, clockBefore: null },
   });
-  deps.logger?.warn({ endpointId: endpoint.id, entregaId: entrega.id }, 'webhook secret sealed but WEBHOOK_SECRET_KEY is not set');
   return outcome;
 }
 
@@ -399,6 +410,11 @@ export async function deliverOnce(
       if (!manual) await cancelEntrega(db, empresaId, entrega.id, endpoint ? 'ENDPOINT_DISABLED' : 'ENDPOINT_DELETED');
       return { kind: 'skipped', reason: 'endpoint_inactive' };
     }
+    // An endpoint saved as http:// before the operator required HTTPS: refused here too, not only when saved.
+    if (plainHttpRefused(endpoint.url, settings.httpsOnly)) {
+      await giveBack();
+      return await refusedByHub(deps, entrega, endpoint, manual, 'https_required');
+    }
     if (!admission) {
       admission = await admit(endpoint);
       if (admission.refused) return { kind: 'wait', untilMs: Date.now() + spread(admission.refused), reason: admission.refused.reason };
@@ -412,7 +428,8 @@ export async function deliverOnce(
     } catch (err) {
       if (!(err instanceof WebhookError)) throw err;
       await giveBack();
-      return await secretKeyMissing(deps, entrega, endpoint, manual);
+      deps.logger?.warn({ endpointId: endpoint.id, entregaId: entrega.id }, 'webhook secret sealed but WEBHOOK_SECRET_KEY is not set');
+      return await refusedByHub(deps, entrega, endpoint, manual, 'secret_key_missing');
     }
     const headers = attemptHeaders(custom, keys, entrega.webhook_id, entrega.payload, entrega.gatilho);
     const result = await deps.http.send(endpoint.url, headers, entrega.payload);

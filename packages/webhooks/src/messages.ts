@@ -28,7 +28,16 @@ export type PastCode =
   `${Extract<TestCode, 'CONNECTION_REFUSED' | 'DNS_FAILED' | 'TLS_FAILED' | 'TIMEOUT' | 'REDIRECT' | 'NETWORK_ERROR'>}_PAST`;
 
 const MESSAGES: MessageTable<
-  TestCode | PastCode | 'ADDRESS_NEVER_ALLOWED' | 'GAVE_UP' | WebhookWording | CancelReason | 'GONE' | 'FAILING_TOO_LONG' | NothingSentCode
+  | TestCode
+  | PastCode
+  | 'ADDRESS_NEVER_ALLOWED'
+  | 'GAVE_UP'
+  | WebhookWording
+  | CancelReason
+  | 'GONE'
+  | 'FAILING_TOO_LONG'
+  | NothingSentCode
+  | 'HTTPS_REQUIRED'
 > = {
   OK: {
     'pt-BR': 'Webhook funcionando: {url} recebeu os dados de teste e respondeu {status} em {ms} ms.',
@@ -160,6 +169,13 @@ const MESSAGES: MessageTable<
     'pt-BR':
       'este hub só envia webhooks por HTTPS: os dados enviados incluem informações pessoais e, por http://, qualquer um no caminho pode lê-los ou alterá-los. Cadastre a URL com https:// ({url}); o operador do hub exige isso em WEBHOOK_HTTPS_ONLY',
     en: 'this hub sends webhooks over HTTPS only: the data sent includes personal information and, over http://, anyone on the way can read or alter it. Register the URL with https:// ({url}); the hub operator requires it in WEBHOOK_HTTPS_ONLY',
+  },
+  // A delivery refused by WEBHOOK_HTTPS_ONLY: its endpoint was saved as http:// before the operator turned it on. No URL
+  // in the words (its query may hold a token, and the endpoint's URL may have changed since).
+  HTTPS_REQUIRED: {
+    'pt-BR':
+      'não enviado: este hub só envia webhooks por HTTPS (WEBHOOK_HTTPS_ONLY) e a URL deste webhook é http://, gravada antes de o operador exigir HTTPS; altere a URL para https:// e reenvie as entregas que falharam',
+    en: "not sent: this hub sends webhooks over HTTPS only (WEBHOOK_HTTPS_ONLY) and this webhook's URL is http://, saved before the operator required HTTPS; change the URL to https:// and resend the failed deliveries",
   },
   WEBHOOK_URL_CREDENTIALS: {
     'pt-BR': 'a URL não pode conter usuário e senha; use um cabeçalho personalizado (por exemplo Authorization)',
