@@ -1,6 +1,14 @@
 import { shownUrl } from '@integrador/connections';
 import type { ErrorClass, SendResult } from './http-client';
-import { cancelReasonOf, type Locale, type PastCode, storedErrorMessage, type TestCode, webhookMessage } from './messages';
+import {
+  type CancelReason,
+  cancelReasonOf,
+  type Locale,
+  type PastCode,
+  storedErrorMessage,
+  type TestCode,
+  webhookMessage,
+} from './messages';
 
 // One wording of an attempt's outcome for the tenant: the test button's answer and a delivery's last error (the API's
 // ultimo_erro, the dashboard) say the same thing in the reader's language; the raw network text stays in the attempt
@@ -83,7 +91,9 @@ const HTTPS_REQUIRED_CLASS = 'https_required';
  * A delivery's reason as a code (the API's `motivo`): a cancelled one's (ENDPOINT_DISABLED, ENDPOINT_DELETED), or
  * HTTPS_REQUIRED when its last attempt was refused by WEBHOOK_HTTPS_ONLY; null otherwise.
  */
-export function deliveryReasonCode(delivery: Pick<LastAttempt, 'status' | 'ultimo_erro' | 'ultima_classe'>): string | null {
+export function deliveryReasonCode(
+  delivery: Pick<LastAttempt, 'status' | 'ultimo_erro' | 'ultima_classe'>,
+): CancelReason | 'HTTPS_REQUIRED' | null {
   if (delivery.status !== 'cancelada' && delivery.ultima_classe === HTTPS_REQUIRED_CLASS) return 'HTTPS_REQUIRED';
   return cancelReasonOf(delivery.status, delivery.ultimo_erro);
 }
