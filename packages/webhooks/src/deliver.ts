@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type Database, getOrCreate } from '@integrador/store';
+import type { Database } from '@integrador/store';
 import { authorizationForms, createSecretMasker } from '@integrador/transports';
 import type { Kysely } from 'kysely';
-import { LRUCache } from 'lru-cache';
 import { cancelEntrega, type Entrega, type EntregaStatus, type TentativaRecord } from './deliveries.repository';
 import type { DeliveryStore } from './delivery-store';
+import { cachedEndpoint, endpointAsLoaded, forgetEndpoint, freshEndpoint, type SigningEndpoint } from './endpoint-cache';
 import { plainHttpRefused } from './endpoint-input';
-import { clearEndpointFailure, findWebhookEndpoint, type WebhookEndpoint } from './endpoints.repository';
+import { clearEndpointFailure, type WebhookEndpoint } from './endpoints.repository';
 import { WebhookError } from './errors';
 import type { EndpointFlowControl, FlowRefusal } from './flow-control';
 import { maskHeaders } from './header-mask';
@@ -17,6 +17,7 @@ import { openHeaders, openSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
 import { signingKey, standardWebhookHeaders } from './signing';
 
+export type { SigningEndpoint };
 export { maskHeaders };
 
 /** What one delivery job needs; built once per worker process. */
@@ -65,17 +66,6 @@ export function signingSecrets(endpoint: WebhookEndpoint, settings: Pick<Webhook
   const { current, previous } = liveSecrets(endpoint, now);
   return [current, ...(previous ? [previous] : [])].map((secret) => openSecret(secret, settings.secretKey));
 }
-
-/**
- * An endpoint row with its signing keys once opened (AES-GCM when sealed) and decoded, once per row read, not per
- * delivery: the row stays cached for a second (cachedEndpoint), so a busy endpoint's keys are derived about once a
- * second per process. Kept on the cached row itself, as a property that is not enumerable (out of logs, JSON and
- * spreads of the row): they leave memory with it.
- */
-export type SigningEndpoint = WebhookEndpoint & {
-  decodedKeys?: { current: Buffer; previous?: Buffer };
-  openedHeaders?: Record<string, string>;
-};
 
 /**
  * The endpoint's custom headers as sent: sealed values opened (WEBHOOK_SECRET_KEY_MISSING without the key), once per
@@ -299,58 +289,6 @@ function spread(refusal: FlowRefusal): number {
   return refusal.waitMs + Math.floor(Math.random() * Math.max(100, refusal.waitMs / 4));
 }
 
-// Endpoints are read once a second at most per process: a backlog of one endpoint's deliveries does not read its row
-// for every job; a change (disable, new URL) applies within a second. The read itself is shared: when the entry
-// expires, the hundred deliveries in flight wait on one SELECT instead of each making its own. No timer per entry: an
-// idle endpoint's row (and the keys decoded on it) stays until it is asked for again — then dropped as expired and
-// read anew — or pushed out of the 10,000 most recently used.
-// Each entry is the read's promise, as in set-target.ts: lru-cache's fetchMethod would share the read too, but it does
-// not cache "not found", and forgetting an entry mid-read (forgetEndpoint) would reject every waiter.
-// One cache per database handle: ids are the database's own, so a process that reaches two CRM databases (tests, a
-// tool) never serves one's endpoint for the other's.
-const ENDPOINT_TTL_MS = 1000;
-type EndpointCache = LRUCache<string, Promise<SigningEndpoint | undefined>>;
-const endpointCaches = new WeakMap<Kysely<Database>, EndpointCache>();
-
-/** The endpoint row, read at most once a second per process and database (and once at a time). */
-export function cachedEndpoint(db: Kysely<Database>, empresaId: number, id: number): Promise<SigningEndpoint | undefined> {
-  const endpointCache = getOrCreate(endpointCaches, db, (): EndpointCache => new LRUCache({ max: 10000, ttl: ENDPOINT_TTL_MS }));
-  const key = `${empresaId}:${id}`;
-  const hit = endpointCache.get(key);
-  if (hit) return hit;
-  const endpoint = findWebhookEndpoint(db, empresaId, id);
-  endpointCache.set(key, endpoint);
-  // A failed read is not cached: the next delivery reads again (the waiters of this one all see its error).
-  endpoint.catch(() => {
-    if (endpointCache.peek(key) === endpoint) endpointCache.delete(key);
-  });
-  return endpoint;
-}
-
-/**
- * The endpoint read again from the database, past the cache: a cached "inactive" may be a second old, from before a
- * re-enable and recover, and cancelling on it would cancel the recovered delivery again. Only the cancel path pays
- * this read. The jobs that saw the same stale entry share one read: the entry is replaced once, and a job that finds
- * it already replaced takes the newer read (begun after this job's own, so after any re-enable it could have missed).
- */
-function freshEndpoint(
-  db: Kysely<Database>,
-  empresaId: number,
-  id: number,
-  seen: Promise<SigningEndpoint | undefined>,
-): Promise<SigningEndpoint | undefined> {
-  const key = `${empresaId}:${id}`;
-  const current = endpointCaches.get(db)?.peek(key);
-  if (current && current !== seen) return current;
-  endpointCaches.get(db)?.delete(key);
-  return cachedEndpoint(db, empresaId, id);
-}
-
-/** Forgets a cached endpoint (after this process disabled it or moved its failure clock). */
-function forgetEndpoint(db: Kysely<Database>, endpoint: WebhookEndpoint): void {
-  endpointCaches.get(db)?.delete(`${endpoint.empresaId}:${endpoint.id}`);
-}
-
 /**
  * Runs one delivery attempt of a (change, endpoint): checks the endpoint's flow control (a refusal waits without using
  * an attempt), signs and POSTs the stored payload, records the attempt and decides what comes next. `manual` (a resend)
@@ -401,6 +339,9 @@ export async function deliverOnce(
       endpointRead = cachedEndpoint(db, empresaId, entrega.endpoint_id);
       endpoint = await endpointRead;
     }
+    // A change the API answered before this job began (a rotated or revoked secret, a disabling, a new URL) is in the
+    // delivery's own row, read after that: a cached endpoint row of another mark is read again.
+    if (endpointRead) endpoint = await endpointAsLoaded(db, entrega, endpointRead);
     if (!endpoint?.ativo && endpointRead) {
       // Inactive or gone by the cache (so no slot was taken): checked against the database before a cancel for it.
       endpoint = await freshEndpoint(db, empresaId, entrega.endpoint_id, endpointRead);

@@ -108,6 +108,7 @@ describe('the test delivery a receiver gets', () => {
         primeiraFalhaEm: null,
         desativadoMotivo: null,
         criadoEm: new Date(),
+        atualizadoEm: null,
       };
       try {
         const result = await testWebhookEndpoint(http, { secretKey: undefined, timeoutMs: 5000 }, endpoint, 'pt-BR');
