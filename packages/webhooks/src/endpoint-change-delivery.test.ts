@@ -6,12 +6,9 @@ import { useTestRedis } from '@integrador/test-support/test-redis';
 import { Webhook } from 'standardwebhooks';
 import { deliverOnce } from './deliver';
 import { listEntregas } from './deliveries.repository';
-import { createDeliveryStore } from './delivery-store';
-import { EndpointFlowControl } from './flow-control';
-import { createWebhookHttpClient } from './http-client';
 import { generateSigningSecret, sealSecret } from './secret-box';
 import { DEFAULT_WEBHOOK_SETTINGS } from './settings';
-import { endpointWithDeliveries } from './test/deliveries';
+import { endpointWithDeliveries, testDeliveryDeps } from './test/deliveries';
 import { patchEndpoint, rotateSecret } from './webhooks.service';
 
 // The worker keeps endpoint rows for a second (endpoint-cache.ts). A leaked secret revoked (revogarAnterior), a
@@ -53,14 +50,8 @@ describe.each(ALL_DIALECTS)('an endpoint changed while its row is cached (%s)', 
       bodies: ['[{"id":1}]', '[{"id":2}]', '[{"id":3}]'],
     });
     const [first, second, third] = entregaIds as [number, number, number];
-    const flow = new EndpointFlowControl(testRedis.redis, testRedis.prefix, {
-      breakerFailures: 3,
-      breakerCooldownMs: 60000,
-      endpointConcurrency: 1,
-      leaseMs: 20000,
-    });
-    const client = createWebhookHttpClient(settings);
-    const deps = { db: database.db, store: createDeliveryStore(database.db), http: client, flow, settings };
+    const deps = testDeliveryDeps(database.db, testRedis, settings);
+    const client = deps.http;
     const caller = { empresaId, filialId: null };
     try {
       // The first delivery reads the endpoint and leaves its row (and its decoded key) in the cache.

@@ -5,13 +5,10 @@ import { createTestDatabase, type TestDatabase } from '@integrador/test-support/
 import { useTestRedis } from '@integrador/test-support/test-redis';
 import { deliverOnce } from './deliver';
 import { listTentativas } from './deliveries.repository';
-import { createDeliveryStore } from './delivery-store';
 import { findWebhookEndpoint } from './endpoints.repository';
-import { EndpointFlowControl } from './flow-control';
-import { createWebhookHttpClient } from './http-client';
 import { generateSigningSecret, sealSecret } from './secret-box';
 import { DEFAULT_WEBHOOK_SETTINGS } from './settings';
-import { endpointWithDeliveries } from './test/deliveries';
+import { endpointWithDeliveries, testDeliveryDeps } from './test/deliveries';
 import { presentEntregas } from './webhooks.service';
 
 // WEBHOOK_HTTPS_ONLY turned on after an endpoint was saved as http://: the check when saving never sees it again, so
@@ -47,15 +44,9 @@ describe('WEBHOOK_HTTPS_ONLY at delivery', () => {
       bodies: ['[{"id":1}]'],
     });
     const entregaId = entregaIds[0] as number;
-    const flow = new EndpointFlowControl(testRedis.redis, testRedis.prefix, {
-      breakerFailures: 3,
-      breakerCooldownMs: 60000,
-      endpointConcurrency: 1,
-      leaseMs: 20000,
-    });
     const settings = { ...DEFAULT_WEBHOOK_SETTINGS, allowlist: parseAddressAllowlist(['127.0.0.1/32']), httpsOnly: true };
-    const client = createWebhookHttpClient(settings);
-    const deps = { db: database.db, store: createDeliveryStore(database.db), http: client, flow, settings };
+    const deps = testDeliveryDeps(database.db, testRedis, settings);
+    const { flow, http: client } = deps;
     try {
       const outcome = await deliverOnce(deps, empresaId, entregaId, false, endpointId);
       expect(outcome).toMatchObject({ kind: 'failed', attempt: 1 });
