@@ -9,6 +9,7 @@ import { findWebhookEndpoint } from './endpoints.repository';
 import { generateSigningSecret, sealSecret } from './secret-box';
 import { DEFAULT_WEBHOOK_SETTINGS } from './settings';
 import { endpointWithDeliveries, testDeliveryDeps } from './test/deliveries';
+import { testWebhookEndpoint } from './test-endpoint';
 import { presentEntregas } from './webhooks.service';
 
 // WEBHOOK_HTTPS_ONLY turned on after an endpoint was saved as http://: the check when saving never sees it again, so
@@ -65,6 +66,14 @@ describe('WEBHOOK_HTTPS_ONLY at delivery', () => {
       expect((await findWebhookEndpoint(database.db, empresaId, endpointId))?.primeiraFalhaEm).toBeNull();
       expect((await flow.admit(endpointId, null, 'next')).refused).toBeUndefined();
       await flow.release(endpointId, 'next');
+      // The test button sends nothing either, and says why.
+      const endpoint = await findWebhookEndpoint(database.db, empresaId, endpointId);
+      if (!endpoint) throw new Error('endpoint missing');
+      expect(await testWebhookEndpoint(client, settings, endpoint, 'en')).toMatchObject({
+        ok: false,
+        code: 'HTTPS_REQUIRED',
+        status: null,
+      });
       // A manual resend is refused the same way; with the switch off the same delivery goes.
       expect(await deliverOnce(deps, empresaId, entregaId, true, endpointId)).toMatchObject({ kind: 'failed', attempt: 2 });
       expect(received).toBe(0);

@@ -18,7 +18,8 @@ export type TestCode =
   | 'CLIENT_ERROR'
   | 'SERVER_ERROR'
   | 'ADDRESS_FORBIDDEN'
-  | 'NETWORK_ERROR';
+  | 'NETWORK_ERROR'
+  | 'HTTPS_REQUIRED';
 
 /** Why a pending delivery was cancelled (stored as the code in `ultimo_erro`, worded when shown). */
 export type CancelReason = 'ENDPOINT_DISABLED' | 'ENDPOINT_DELETED';
@@ -28,16 +29,7 @@ export type PastCode =
   `${Extract<TestCode, 'CONNECTION_REFUSED' | 'DNS_FAILED' | 'TLS_FAILED' | 'TIMEOUT' | 'REDIRECT' | 'NETWORK_ERROR'>}_PAST`;
 
 const MESSAGES: MessageTable<
-  | TestCode
-  | PastCode
-  | 'ADDRESS_NEVER_ALLOWED'
-  | 'GAVE_UP'
-  | WebhookWording
-  | CancelReason
-  | 'GONE'
-  | 'FAILING_TOO_LONG'
-  | NothingSentCode
-  | 'HTTPS_REQUIRED'
+  TestCode | PastCode | 'ADDRESS_NEVER_ALLOWED' | 'GAVE_UP' | WebhookWording | CancelReason | 'GONE' | 'FAILING_TOO_LONG' | NothingSentCode
 > = {
   OK: {
     'pt-BR': 'Webhook funcionando: {url} recebeu os dados de teste e respondeu {status} em {ms} ms.',

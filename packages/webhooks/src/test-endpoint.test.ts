@@ -111,7 +111,7 @@ describe('the test delivery a receiver gets', () => {
         atualizadoEm: null,
       };
       try {
-        const result = await testWebhookEndpoint(http, { secretKey: undefined, timeoutMs: 5000 }, endpoint, 'pt-BR');
+        const result = await testWebhookEndpoint(http, { secretKey: undefined, timeoutMs: 5000, httpsOnly: false }, endpoint, 'pt-BR');
         expect(result.ok).toBe(true);
         const [request] = await receiver.waitFor('/ok/teste', 1);
         const { headers, body } = request as { headers: Record<string, string>; body: string };
