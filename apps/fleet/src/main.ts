@@ -35,6 +35,10 @@ async function main(): Promise<void> {
   const root = path.resolve(__dirname, '../../..');
   const config = loadConfigOrExit();
   const logger = createLogger({ name: 'fleet', level: config.logLevel, pretty: config.logPretty });
+  // Node's default for SIGHUP ends the process, and with it the supervision of every app. The fleet holds no
+  // connections: each app reads CONNECTIONS_FILE again on its own SIGHUP (a signal to the group reaches them all).
+  // Not passed on: an app still loading has no handler yet and would die of it.
+  process.on('SIGHUP', () => logger.info({}, 'SIGHUP: the fleet holds no connections; its apps read them again on their own SIGHUP'));
   const [ingress, ...workersWithoutPorts] = APPS as [AppSpec, ...AppSpec[]];
   const workers = workersWithMetricsPorts(workersWithoutPorts, config.metricsPort);
 

@@ -96,7 +96,8 @@ const EXPECTED_PT_BR: Readonly<Record<ConfigVariable, string>> = {
     '32 bytes aleatórios como 64 dígitos hexadecimais ou 44 caracteres base64 (openssl rand -base64 32); ela sela em repouso os segredos de assinatura dos webhooks',
   WEBHOOK_ALLOWED_NETWORKS:
     'endereços IP ou faixas CIDR, separados por vírgula, que os webhooks podem alcançar mesmo não sendo públicos, como 10.1.2.0/24,127.0.0.1 (nunca link-local nem de metadados de nuvem)',
-  WEBHOOK_HTTPS_ONLY: 'true ou false (true: as URLs de webhook precisam ser https://; uma http:// é recusada ao salvar)',
+  WEBHOOK_HTTPS_ONLY:
+    'true ou false (true: as URLs de webhook precisam ser https://; uma http:// é recusada ao salvar e, se gravada antes, também na entrega)',
   WEBHOOK_RETRY_SCHEDULE_MS:
     'esperas em milissegundos, separadas por vírgula, antes de cada nova tentativa (depois da primeira, imediata), no máximo 50',
   WEBHOOK_TIMEOUT_MS: 'milissegundos de 100 a 300000 (tempo total que uma tentativa de webhook pode levar)',

@@ -12,7 +12,7 @@ import { type Env, EnvSchema } from './env';
 export interface WebhookConfig {
   secretKey: string | undefined;
   allowedNetworks: string[];
-  /** WEBHOOK_HTTPS_ONLY: an http:// endpoint URL is refused when saved. */
+  /** WEBHOOK_HTTPS_ONLY: an http:// endpoint URL is refused when saved, and at delivery (one saved before it was set). */
   httpsOnly: boolean;
   retryScheduleMs: number[];
   timeoutMs: number;

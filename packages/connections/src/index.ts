@@ -14,6 +14,7 @@ export { loadConnectionsFile, loadValidConnections, parseConnections } from './c
 export { type ConnectionsReader, ConnectionsRegistry, emptyConnections } from './connections-registry';
 export { DATABASE_DRIVERS, type DatabaseDriver } from './connections-schema';
 export { assertPublicDatabase, databaseHosts, urlHostname } from './database-hosts';
+export { guardedDatabaseSocket, guardedMysqlStream } from './database-socket';
 export type { EnvMap } from './env-references';
 export { ConnectionForbiddenError, ConnectionNotFoundError, ConnectionsFileError, type ConnectionsProblem, problemDetail } from './errors';
 export type { ConnectionsFormat } from './file-syntax';
@@ -26,7 +27,6 @@ export {
   assertPublicAddress,
   assertPublicHost,
   createGuardedLookup,
-  guardedDatabaseSocket,
   inAllowlist,
   isLoopbackRange,
   isPublicAddress,

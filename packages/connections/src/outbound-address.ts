@@ -182,22 +182,3 @@ export function createGuardedLookup(allowlist: AddressAllowlist = [], allowPriva
     });
   };
 }
-
-/**
- * A TCP socket for a database driver that connects it itself (pg's `stream` option): a name is resolved through the
- * guarded lookup when the driver connects, so an answer changed since assertPublicDatabase checked it (DNS rebinding)
- * is refused too. A literal IP skips DNS and was judged by assertPublicDatabase; a unix socket path is passed through
- * (assertPublicDatabase judged it).
- */
-export function guardedDatabaseSocket(allowPrivateNetwork: boolean): net.Socket {
-  const socket = new net.Socket();
-  const lookup = createGuardedLookup([], allowPrivateNetwork);
-  const connect = socket.connect.bind(socket) as (...args: unknown[]) => net.Socket;
-  socket.connect = ((...args: unknown[]) => {
-    const [port, host] = args;
-    if (typeof port === 'number' || (typeof port === 'string' && /^\d+$/.test(port)))
-      return connect({ port: Number(port), host: typeof host === 'string' ? host : 'localhost', lookup });
-    return connect(...args);
-  }) as typeof socket.connect;
-  return socket;
-}

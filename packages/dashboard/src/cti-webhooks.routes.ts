@@ -2,11 +2,11 @@ import { type CallRow, clickToCallFailures, listCalls } from '@integrador/cti';
 import { latestAudit } from '@integrador/store';
 import {
   type CircuitState,
-  cancelReasonOf,
   circuitStates,
   DEFAULT_WEBHOOK_SETTINGS,
   deliveryAttempts,
   deliveryErrorMessage,
+  deliveryReasonCode,
   ENTREGA_STATUSES,
   listEntregas,
   listTentativas,
@@ -143,7 +143,7 @@ async function endpointViews(deps: DashboardDeps, viewer: Viewer, empresaId: num
           ...d,
           id: Number(d.id),
           ultimo_erro: maskUrlsIn(deliveryErrorMessage(viewer.locale, d)),
-          motivo: cancelReasonOf(d.status, d.ultimo_erro),
+          motivo: deliveryReasonCode(d),
           attempts: (await listTentativas(deps.database.db, empresaId, Number(d.id))).map((a) => ({ ...a, erro: maskUrlsIn(a.erro) })),
         })),
       ),

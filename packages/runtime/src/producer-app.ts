@@ -3,7 +3,7 @@ import { allowLoopbackOutbound, type ConnectionsRegistry } from '@integrador/con
 import { createLogger, type Logger } from '@integrador/logging';
 import { createRedis, JobProducer, ShutdownRegistry } from '@integrador/queue';
 import { type CrmDatabase, createDatabase, migrateToLatest } from '@integrador/store';
-import { loadAppConnections } from './app-connections';
+import { loadAppConnections, reloadConnectionsOnHangup } from './app-connections';
 import { checkSchema } from './schema-check';
 
 /** What an HTTP app that enqueues (the ingress, the dashboard on its own) runs on. */
@@ -32,6 +32,9 @@ export async function startProducerApp(name: string, options: { migrate: boolean
   shutdown.installSignalHandlers();
 
   const connections = await loadAppConnections(config);
+  // Node's default for SIGHUP ends the process: a `kill -HUP` sent to the whole fleet (logrotate's postrotate, an
+  // operator's habit) would take the API down. Here it reads CONNECTIONS_FILE again, as in the workers.
+  shutdown.add('connections reload on SIGHUP', reloadConnectionsOnHangup(connections, logger));
   const database = createDatabase(config.databaseUrl, {
     // Only the statements the code admits (the CTI listener's caller lookup, run for every call start) are named;
     // the dashboard's one-off searches keep plans made for their own values.

@@ -321,12 +321,14 @@ describe('openSourceReader outbound guard', () => {
     await reader.close();
   });
 
-  // Review rev2 #6: the check ran before connecting and pg resolved the name again when it connected. The pool connects
-  // on the first query: an answer that changed in between (here: the operator's verdict on it) is judged there too.
-  it('judges a postgres name again where pg connects, not only before opening the reader', async () => {
-    const reader = await openSourceReader(
-      databaseConnection('postgres', { host: 'localhost', port: 5432, database: 'postgres', user: 'postgres', allowPrivateNetwork: true }),
-    );
+  // Review rev2 #6: the check ran before connecting and the driver resolved the name again when it connected. The pool
+  // connects on the first query: an answer that changed in between (here: the operator's verdict on it) is judged there
+  // too — pg and mysql2 both connect through the guarded socket.
+  it.each([
+    ['postgres', { host: 'localhost', port: 5432, database: 'postgres', user: 'postgres' }],
+    ['mysql', { host: 'localhost', port: 3306, database: 'mysql', user: 'root' }],
+  ] as const)('judges a %s name again where its driver connects, not only before opening the reader', async (driver, where) => {
+    const reader = await openSourceReader(databaseConnection(driver, { ...where, allowPrivateNetwork: true }));
     allowLoopbackOutbound(false);
     try {
       await expect(reader.query({ sql: 'SELECT 1 AS one', parameters: [] })).rejects.toMatchObject({

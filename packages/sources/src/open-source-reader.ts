@@ -26,9 +26,9 @@ async function openFor(target: SourceTarget, options: SourceReaderOptions | unde
 /**
  * Opens a reader on a customer's database. Every server its driver would reach (its host, a host its URL's query string
  * names, Oracle's connectString, an ODBC SERVER=) is checked against internal address ranges first (OutboundAddressError
- * unless the connection sets allowPrivateNetwork); pools connect lazily, on the first query. pg connects through the
- * guarded lookup too (guardedDatabaseSocket); the other drivers connect by name afterwards, so unlike the HTTP agents
- * (which check at every connect) a DNS answer changed since is not seen by them.
+ * unless the connection sets allowPrivateNetwork); pools connect lazily, on the first query. pg and mysql2 connect
+ * through the guarded lookup too (guardedDatabaseSocket, guardedMysqlStream); the other drivers connect by name
+ * afterwards, so unlike the HTTP agents (which check at every connect) a DNS answer changed since is not seen by them.
  */
 export async function openSourceReader(connection: DatabaseConnection, options?: SourceReaderOptions): Promise<SourceReader> {
   await assertPublicDatabase(connection);

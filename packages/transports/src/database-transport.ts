@@ -1,4 +1,10 @@
-import { assertPublicDatabase, type DatabaseConnection, guardedDatabaseSocket, shownUrl } from '@integrador/connections';
+import {
+  assertPublicDatabase,
+  type DatabaseConnection,
+  guardedDatabaseSocket,
+  guardedMysqlStream,
+  shownUrl,
+} from '@integrador/connections';
 // The subpath, not the barrel: the ingress and the dashboard load this module and need none of the source readers.
 import { classifySourceError, type SourceErrorCode } from '@integrador/sources/errors';
 import { isStatementError } from '@integrador/store/statement-error';
@@ -24,17 +30,21 @@ function urlOf(connection: DatabaseConnection): string {
 
 /** Loads only the receptor's driver, on first use (start-up time). */
 function open(connection: DatabaseConnection): AnyDb {
+  // The outbound guard where pg and mysql2 connect too: their own DNS answer is judged, not only assertPublicDatabase's.
+  const allowPrivateNetwork = connection.allowPrivateNetwork ?? false;
   if (connection.driver === 'postgres') {
     const { Pool: PgPool } = require('pg') as typeof PgModule;
-    // The outbound guard where pg connects too: its own DNS answer is judged, not only assertPublicDatabase's.
-    const allowPrivateNetwork = connection.allowPrivateNetwork ?? false;
     const pool = new PgPool({ connectionString: urlOf(connection), max: 5, stream: () => guardedDatabaseSocket(allowPrivateNetwork) });
     pool.on('error', () => {}); // an idle connection closed by the server is dropped; the next query reconnects
     return new Kysely({ dialect: new PostgresDialect({ pool }) });
   }
   if (connection.driver === 'mysql') {
     const { createPool: createMysqlPool } = require('mysql2') as typeof Mysql2Module;
-    return new Kysely({ dialect: new MysqlDialect({ pool: createMysqlPool({ uri: urlOf(connection), connectionLimit: 5 }) }) });
+    return new Kysely({
+      dialect: new MysqlDialect({
+        pool: createMysqlPool({ uri: urlOf(connection), connectionLimit: 5, stream: guardedMysqlStream(allowPrivateNetwork) }),
+      }),
+    });
   }
   if (connection.driver === 'sqlite') {
     const SQLite = require('better-sqlite3') as typeof SQLiteModule;

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type Database, getOrCreate } from '@integrador/store';
+import type { Database } from '@integrador/store';
 import { authorizationForms, createSecretMasker } from '@integrador/transports';
 import type { Kysely } from 'kysely';
-import { LRUCache } from 'lru-cache';
 import { cancelEntrega, type Entrega, type EntregaStatus, type TentativaRecord } from './deliveries.repository';
 import type { DeliveryStore } from './delivery-store';
-import { clearEndpointFailure, findWebhookEndpoint, type WebhookEndpoint } from './endpoints.repository';
+import { cachedEndpoint, endpointAsLoaded, forgetEndpoint, freshEndpoint, type SigningEndpoint } from './endpoint-cache';
+import { plainHttpRefused } from './endpoint-input';
+import { clearEndpointFailure, type WebhookEndpoint } from './endpoints.repository';
 import { WebhookError } from './errors';
 import type { EndpointFlowControl, FlowRefusal } from './flow-control';
 import { maskHeaders } from './header-mask';
@@ -16,6 +17,7 @@ import { openHeaders, openSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
 import { signingKey, standardWebhookHeaders } from './signing';
 
+export type { SigningEndpoint };
 export { maskHeaders };
 
 /** What one delivery job needs; built once per worker process. */
@@ -64,17 +66,6 @@ export function signingSecrets(endpoint: WebhookEndpoint, settings: Pick<Webhook
   const { current, previous } = liveSecrets(endpoint, now);
   return [current, ...(previous ? [previous] : [])].map((secret) => openSecret(secret, settings.secretKey));
 }
-
-/**
- * An endpoint row with its signing keys once opened (AES-GCM when sealed) and decoded, once per row read, not per
- * delivery: the row stays cached for a second (cachedEndpoint), so a busy endpoint's keys are derived about once a
- * second per process. Kept on the cached row itself, as a property that is not enumerable (out of logs, JSON and
- * spreads of the row): they leave memory with it.
- */
-export type SigningEndpoint = WebhookEndpoint & {
-  decodedKeys?: { current: Buffer; previous?: Buffer };
-  openedHeaders?: Record<string, string>;
-};
 
 /**
  * The endpoint's custom headers as sent: sealed values opened (WEBHOOK_SECRET_KEY_MISSING without the key), once per
@@ -239,20 +230,31 @@ async function afterFailure(
 }
 
 /**
- * A delivery whose endpoint's secret is sealed while this host has no WEBHOOK_SECRET_KEY: nothing is sent, but the
- * attempt is recorded (no HTTP status, class `secret_key_missing`, the reason worded in pt-BR, the product's language)
- * so that the deliveries listing shows why, and the delivery retries on its schedule (a restart with the key delivers
- * it). The endpoint's failure clock and breaker are left alone: the receiver did nothing wrong.
+ * Why the hub itself refused to send (the receiver did nothing wrong): an endpoint's secret sealed while this host has no
+ * WEBHOOK_SECRET_KEY (retried on the schedule: a restart with the key delivers it), or an http:// endpoint while the
+ * operator requires HTTPS (WEBHOOK_HTTPS_ONLY; permanent: the same URL is refused again until the tenant changes it).
  */
-async function secretKeyMissing(
+const HUB_REFUSALS = {
+  secret_key_missing: { code: 'WEBHOOK_SECRET_KEY_MISSING', retries: true },
+  https_required: { code: 'HTTPS_REQUIRED', retries: false },
+} as const;
+
+/**
+ * A delivery the hub refused to send (HUB_REFUSALS): nothing is sent, but the attempt is recorded (no HTTP status, the
+ * refusal's class, the reason worded in pt-BR, the product's language) so that the deliveries listing shows why. The
+ * endpoint's failure clock and breaker are left alone.
+ */
+async function refusedByHub(
   deps: DeliveryDeps,
   entrega: Entrega,
   endpoint: WebhookEndpoint,
   manual: boolean,
+  classeErro: keyof typeof HUB_REFUSALS,
 ): Promise<DeliveryOutcome> {
+  const { code, retries } = HUB_REFUSALS[classeErro];
   const attempt = entrega.tentativas + 1;
-  const reason = webhookMessage('pt-BR', 'WEBHOOK_SECRET_KEY_MISSING');
-  const delay = manual ? undefined : nextRetryDelay(deps.settings, attempt - entrega.ciclo_inicio, null, undefined);
+  const reason = webhookMessage('pt-BR', code);
+  const delay = manual || !retries ? undefined : nextRetryDelay(deps.settings, attempt - entrega.ciclo_inicio, null, undefined);
   const outcome: DeliveryOutcome =
     delay === undefined
       ? { kind: 'failed', attempt, reason }
@@ -267,14 +269,13 @@ async function secretKeyMissing(
       statusHttp: null,
       resposta: null,
       duracaoMs: 0,
-      classeErro: 'secret_key_missing',
+      classeErro,
       erro: reason,
     },
     ...failedState(entrega, outcome),
     erro: reason,
     endpoint: { empresaId: endpoint.empresaId, id: endpoint.id, since: null, motivo: null, clockBefore: null },
   });
-  deps.logger?.warn({ endpointId: endpoint.id, entregaId: entrega.id }, 'webhook secret sealed but WEBHOOK_SECRET_KEY is not set');
   return outcome;
 }
 
@@ -286,58 +287,6 @@ function spread(refusal: FlowRefusal): number {
   // Slots are held by attempts in flight (up to the timeout): coming back much sooner only churns the queue.
   if (refusal.reason === 'concurrency') return 500 + Math.floor(Math.random() * 1000);
   return refusal.waitMs + Math.floor(Math.random() * Math.max(100, refusal.waitMs / 4));
-}
-
-// Endpoints are read once a second at most per process: a backlog of one endpoint's deliveries does not read its row
-// for every job; a change (disable, new URL) applies within a second. The read itself is shared: when the entry
-// expires, the hundred deliveries in flight wait on one SELECT instead of each making its own. No timer per entry: an
-// idle endpoint's row (and the keys decoded on it) stays until it is asked for again — then dropped as expired and
-// read anew — or pushed out of the 10,000 most recently used.
-// Each entry is the read's promise, as in set-target.ts: lru-cache's fetchMethod would share the read too, but it does
-// not cache "not found", and forgetting an entry mid-read (forgetEndpoint) would reject every waiter.
-// One cache per database handle: ids are the database's own, so a process that reaches two CRM databases (tests, a
-// tool) never serves one's endpoint for the other's.
-const ENDPOINT_TTL_MS = 1000;
-type EndpointCache = LRUCache<string, Promise<SigningEndpoint | undefined>>;
-const endpointCaches = new WeakMap<Kysely<Database>, EndpointCache>();
-
-/** The endpoint row, read at most once a second per process and database (and once at a time). */
-export function cachedEndpoint(db: Kysely<Database>, empresaId: number, id: number): Promise<SigningEndpoint | undefined> {
-  const endpointCache = getOrCreate(endpointCaches, db, (): EndpointCache => new LRUCache({ max: 10000, ttl: ENDPOINT_TTL_MS }));
-  const key = `${empresaId}:${id}`;
-  const hit = endpointCache.get(key);
-  if (hit) return hit;
-  const endpoint = findWebhookEndpoint(db, empresaId, id);
-  endpointCache.set(key, endpoint);
-  // A failed read is not cached: the next delivery reads again (the waiters of this one all see its error).
-  endpoint.catch(() => {
-    if (endpointCache.peek(key) === endpoint) endpointCache.delete(key);
-  });
-  return endpoint;
-}
-
-/**
- * The endpoint read again from the database, past the cache: a cached "inactive" may be a second old, from before a
- * re-enable and recover, and cancelling on it would cancel the recovered delivery again. Only the cancel path pays
- * this read. The jobs that saw the same stale entry share one read: the entry is replaced once, and a job that finds
- * it already replaced takes the newer read (begun after this job's own, so after any re-enable it could have missed).
- */
-function freshEndpoint(
-  db: Kysely<Database>,
-  empresaId: number,
-  id: number,
-  seen: Promise<SigningEndpoint | undefined>,
-): Promise<SigningEndpoint | undefined> {
-  const key = `${empresaId}:${id}`;
-  const current = endpointCaches.get(db)?.peek(key);
-  if (current && current !== seen) return current;
-  endpointCaches.get(db)?.delete(key);
-  return cachedEndpoint(db, empresaId, id);
-}
-
-/** Forgets a cached endpoint (after this process disabled it or moved its failure clock). */
-function forgetEndpoint(db: Kysely<Database>, endpoint: WebhookEndpoint): void {
-  endpointCaches.get(db)?.delete(`${endpoint.empresaId}:${endpoint.id}`);
 }
 
 /**
@@ -390,6 +339,9 @@ export async function deliverOnce(
       endpointRead = cachedEndpoint(db, empresaId, entrega.endpoint_id);
       endpoint = await endpointRead;
     }
+    // A change the API answered before this job began (a rotated or revoked secret, a disabling, a new URL) is in the
+    // delivery's own row, read after that: a cached endpoint row of another mark is read again.
+    if (endpointRead) endpoint = await endpointAsLoaded(db, entrega, endpointRead);
     if (!endpoint?.ativo && endpointRead) {
       // Inactive or gone by the cache (so no slot was taken): checked against the database before a cancel for it.
       endpoint = await freshEndpoint(db, empresaId, entrega.endpoint_id, endpointRead);
@@ -398,6 +350,11 @@ export async function deliverOnce(
       await giveBack();
       if (!manual) await cancelEntrega(db, empresaId, entrega.id, endpoint ? 'ENDPOINT_DISABLED' : 'ENDPOINT_DELETED');
       return { kind: 'skipped', reason: 'endpoint_inactive' };
+    }
+    // An endpoint saved as http:// before the operator required HTTPS: refused here too, not only when saved.
+    if (plainHttpRefused(endpoint.url, settings.httpsOnly)) {
+      await giveBack();
+      return await refusedByHub(deps, entrega, endpoint, manual, 'https_required');
     }
     if (!admission) {
       admission = await admit(endpoint);
@@ -412,7 +369,8 @@ export async function deliverOnce(
     } catch (err) {
       if (!(err instanceof WebhookError)) throw err;
       await giveBack();
-      return await secretKeyMissing(deps, entrega, endpoint, manual);
+      deps.logger?.warn({ endpointId: endpoint.id, entregaId: entrega.id }, 'webhook secret sealed but WEBHOOK_SECRET_KEY is not set');
+      return await refusedByHub(deps, entrega, endpoint, manual, 'secret_key_missing');
     }
     const headers = attemptHeaders(custom, keys, entrega.webhook_id, entrega.payload, entrega.gatilho);
     const result = await deps.http.send(endpoint.url, headers, entrega.payload);

@@ -1,6 +1,6 @@
 import { compiledStatement, type Database, pgUnnest, sameLengthColumns, timestampValue } from '@integrador/store';
 import { type ExpressionBuilder, type Kysely, PostgresAdapter, type QueryCreator, sql } from 'kysely';
-import { applyEndpointFailure, type EndpointFailure } from './endpoints.repository';
+import { applyEndpointFailure, type EndpointFailure, storedEndpointMark } from './endpoints.repository';
 import { maskRecordedHeaders } from './header-mask';
 import { CANCELLED_DISABLED, type CancelReason, LEGACY_CANCEL_TEXT } from './messages';
 
@@ -143,10 +143,12 @@ export async function insertEntregaOfEndpoint(
   return found(await find(), true);
 }
 
+/** A delivery's row with its change's, and its endpoint's columns a delivery depends on (withEndpointMark digests them). */
 function entregaQuery(db: Db, empresaId: number) {
   return db
     .selectFrom('webhook_entregas as e')
     .innerJoin('webhook_mensagens as m', 'm.id', 'e.mensagem_id')
+    .leftJoin('webhook_endpoints as w', (join) => join.onRef('w.id', '=', 'e.endpoint_id').onRef('w.empresa_id', '=', 'e.empresa_id'))
     .select([
       'e.id',
       'e.empresa_id',
@@ -159,13 +161,28 @@ function entregaQuery(db: Db, empresaId: number) {
       'm.payload',
       'm.webhook_id',
       'm.gatilho',
+      'w.segredo',
+      'w.ativo',
+      'w.url',
+      'w.atualizado_em',
     ])
     .where('e.empresa_id', '=', empresaId);
 }
 
+type EntregaRow = Awaited<ReturnType<ReturnType<typeof entregaQuery>['executeTakeFirstOrThrow']>>;
+
+/**
+ * The delivery with its endpoint's mark (`endpoint_marca`, endpointMark of the row as this read saw it; null when the
+ * endpoint is gone) in place of the endpoint's columns: the secret stays out of the delivery's row.
+ */
+function withEndpointMark({ segredo, ativo, url, atualizado_em, ...entrega }: EntregaRow) {
+  return { ...entrega, endpoint_marca: storedEndpointMark({ segredo, ativo, url, atualizado_em }) };
+}
+
 /** A delivery with what sending it needs (its change's payload and webhook-id), bound to the tenant. */
 export async function loadEntrega(db: Db, empresaId: number, entregaId: number) {
-  return entregaQuery(db, empresaId).where('e.id', '=', entregaId).executeTakeFirst();
+  const row = await entregaQuery(db, empresaId).where('e.id', '=', entregaId).executeTakeFirst();
+  return row && withEndpointMark(row);
 }
 
 /**
@@ -178,9 +195,11 @@ const pgLoadEntregas = compiledStatement(2, (db, empresaId: number, entregaIds: 
 
 /** Several deliveries of one tenant at once (the worker's concurrent jobs), as loadEntrega reads each. */
 export async function loadEntregas(db: Db, empresaId: number, entregaIds: readonly number[]) {
-  if (db.getExecutor().adapter instanceof PostgresAdapter)
-    return (await db.executeQuery(pgLoadEntregas.bind(db, empresaId, [...entregaIds]))).rows;
-  return entregaQuery(db, empresaId).where('e.id', 'in', entregaIds).execute();
+  const rows =
+    db.getExecutor().adapter instanceof PostgresAdapter
+      ? (await db.executeQuery(pgLoadEntregas.bind(db, empresaId, [...entregaIds]))).rows
+      : await entregaQuery(db, empresaId).where('e.id', 'in', entregaIds).execute();
+  return rows.map(withEndpointMark);
 }
 
 export type Entrega = NonNullable<Awaited<ReturnType<typeof loadEntrega>>>;

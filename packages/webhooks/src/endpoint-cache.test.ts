@@ -1,7 +1,8 @@
 import { createDatabase, createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs } from 'kysely';
-import { cachedEndpoint, signingKeys } from './deliver';
+import { signingKeys } from './deliver';
+import { cachedEndpoint } from './endpoint-cache';
 import { createWebhookEndpoint } from './endpoints.repository';
 
 /** Counts the statements a Kysely instance runs (a plugin sees each one on its way to the database). */

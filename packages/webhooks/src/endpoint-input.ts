@@ -8,6 +8,14 @@ import { GATILHOS, type Gatilho, isGatilho } from './gatilhos';
 const RESERVED_HEADER = /^(content-type|content-length|host|webhook-.*|transfer-encoding|connection)$/i;
 
 /**
+ * Whether WEBHOOK_HTTPS_ONLY refuses this URL: an http:// one while the operator requires HTTPS. The one rule for a URL
+ * saved (checkWebhookUrl) and for a delivery (deliver.ts: an endpoint saved as http:// before the operator turned it on).
+ */
+export function plainHttpRefused(url: string, httpsOnly: boolean): boolean {
+  return httpsOnly && /^http:/i.test(url.trim());
+}
+
+/**
  * A fixed http(s) URL (seed 004: no parameters or placeholders): `{…}`, `#var#`, `${…}` are refused, as are
  * credentials in the URL (a custom header carries them, and is masked in the attempt log), and a host the outbound
  * guard refuses without DNS — an IP literal or `localhost` outside the operator's `allowlist` — (a name is judged
@@ -29,7 +37,7 @@ export function checkWebhookUrl(
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw new WebhookError('WEBHOOK_URL_INVALID', 400, { url: shownUrl(url) });
-  if (rules.httpsOnly && parsed.protocol === 'http:') throw new WebhookError('WEBHOOK_URL_HTTPS_REQUIRED', 400, { url: shownUrl(url) });
+  if (plainHttpRefused(url, rules.httpsOnly)) throw new WebhookError('WEBHOOK_URL_HTTPS_REQUIRED', 400, { url: shownUrl(url) });
   if (parsed.username || parsed.password) throw new WebhookError('WEBHOOK_URL_CREDENTIALS', 400);
   checkReachable(parsed.hostname, rules.allowlist);
   return url;

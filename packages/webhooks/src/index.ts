@@ -11,7 +11,7 @@ export { GATILHOS, type Gatilho, isConcluida, OPERACOES, type Operacao, WEBHOOK_
 export { classifyError, createWebhookHttpClient, type ErrorClass, type SendResult, type WebhookHttpClient } from './http-client';
 export { type CancelReason, cancelReasonOf, isWebhookMessageCode, type Locale, webhookMessage } from './messages';
 export { drainOutbox, startOutboxDrain } from './outbox-drain';
-export { deliveryErrorMessage } from './outcome-wording';
+export { deliveryErrorMessage, deliveryReasonCode } from './outcome-wording';
 export { buildPayload } from './payloads';
 export { deliveryJobId, type NothingSent, type PublishResult, publishChange } from './publish-change';
 export { nextRetryDelay } from './retry-schedule';

@@ -18,7 +18,8 @@ export type TestCode =
   | 'CLIENT_ERROR'
   | 'SERVER_ERROR'
   | 'ADDRESS_FORBIDDEN'
-  | 'NETWORK_ERROR';
+  | 'NETWORK_ERROR'
+  | 'HTTPS_REQUIRED';
 
 /** Why a pending delivery was cancelled (stored as the code in `ultimo_erro`, worded when shown). */
 export type CancelReason = 'ENDPOINT_DISABLED' | 'ENDPOINT_DELETED';
@@ -160,6 +161,13 @@ const MESSAGES: MessageTable<
     'pt-BR':
       'este hub só envia webhooks por HTTPS: os dados enviados incluem informações pessoais e, por http://, qualquer um no caminho pode lê-los ou alterá-los. Cadastre a URL com https:// ({url}); o operador do hub exige isso em WEBHOOK_HTTPS_ONLY',
     en: 'this hub sends webhooks over HTTPS only: the data sent includes personal information and, over http://, anyone on the way can read or alter it. Register the URL with https:// ({url}); the hub operator requires it in WEBHOOK_HTTPS_ONLY',
+  },
+  // A delivery refused by WEBHOOK_HTTPS_ONLY: its endpoint was saved as http:// before the operator turned it on. No URL
+  // in the words (its query may hold a token, and the endpoint's URL may have changed since).
+  HTTPS_REQUIRED: {
+    'pt-BR':
+      'não enviado: este hub só envia webhooks por HTTPS (WEBHOOK_HTTPS_ONLY) e a URL deste webhook é http://, gravada antes de o operador exigir HTTPS; altere a URL para https:// e reenvie as entregas que falharam',
+    en: "not sent: this hub sends webhooks over HTTPS only (WEBHOOK_HTTPS_ONLY) and this webhook's URL is http://, saved before the operator required HTTPS; change the URL to https:// and resend the failed deliveries",
   },
   WEBHOOK_URL_CREDENTIALS: {
     'pt-BR': 'a URL não pode conter usuário e senha; use um cabeçalho personalizado (por exemplo Authorization)',

@@ -1,6 +1,14 @@
 import { shownUrl } from '@integrador/connections';
 import type { ErrorClass, SendResult } from './http-client';
-import { type Locale, type PastCode, storedErrorMessage, type TestCode, webhookMessage } from './messages';
+import {
+  type CancelReason,
+  cancelReasonOf,
+  type Locale,
+  type PastCode,
+  storedErrorMessage,
+  type TestCode,
+  webhookMessage,
+} from './messages';
 
 // One wording of an attempt's outcome for the tenant: the test button's answer and a delivery's last error (the API's
 // ultimo_erro, the dashboard) say the same thing in the reader's language; the raw network text stays in the attempt
@@ -76,6 +84,20 @@ const WORDED: ReadonlySet<string> = new Set<ErrorClass>([
   'overloaded',
 ]);
 
+/** The attempt class of a delivery refused by WEBHOOK_HTTPS_ONLY (deliver.ts), worded and coded below. */
+const HTTPS_REQUIRED_CLASS = 'https_required';
+
+/**
+ * A delivery's reason as a code (the API's `motivo`): a cancelled one's (ENDPOINT_DISABLED, ENDPOINT_DELETED), or
+ * HTTPS_REQUIRED when its last attempt was refused by WEBHOOK_HTTPS_ONLY; null otherwise.
+ */
+export function deliveryReasonCode(
+  delivery: Pick<LastAttempt, 'status' | 'ultimo_erro' | 'ultima_classe'>,
+): CancelReason | 'HTTPS_REQUIRED' | null {
+  if (delivery.status !== 'cancelada' && delivery.ultima_classe === HTTPS_REQUIRED_CLASS) return 'HTTPS_REQUIRED';
+  return cancelReasonOf(delivery.status, delivery.ultimo_erro);
+}
+
 /** How the delivery job records giving up ("gave up after 4 attempts: …", deliver.ts). */
 const GAVE_UP = /^gave up after (\d+) attempts: /;
 
@@ -97,6 +119,7 @@ const PAST: Partial<Record<TestCode, PastCode>> = {
  */
 export function deliveryErrorMessage(locale: Locale, delivery: LastAttempt): string | null {
   const { status, ultimo_erro: stored, ultima_classe: errorClass } = delivery;
+  if (errorClass === HTTPS_REQUIRED_CLASS && stored !== null) return webhookMessage(locale, 'HTTPS_REQUIRED');
   if (status === 'cancelada' || stored === null || errorClass === null || !WORDED.has(errorClass)) {
     return storedErrorMessage(locale, status, stored);
   }

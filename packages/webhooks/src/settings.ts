@@ -24,7 +24,7 @@ export interface WebhookSettings {
   endpointConcurrency: number;
   /** The operator's allowlist of non-public ranges webhooks may reach (e.g. 127.0.0.1/32 in tests). */
   allowlist: AddressAllowlist;
-  /** WEBHOOK_HTTPS_ONLY: endpoint URLs must be https:// (an http:// one is refused when saved). */
+  /** WEBHOOK_HTTPS_ONLY: endpoint URLs must be https:// (an http:// one is refused when saved, and at delivery). */
   httpsOnly: boolean;
   /** WEBHOOK_SECRET_KEY: seals signing secrets at rest; undefined = stored as they are. */
   secretKey: Buffer | undefined;

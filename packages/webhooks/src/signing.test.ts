@@ -23,6 +23,7 @@ describe('signing keys of an endpoint', () => {
     primeiraFalhaEm: null,
     desativadoMotivo: null,
     criadoEm: new Date(),
+    atualizadoEm: null,
   });
   const body = '[{"id":"1"}]';
 

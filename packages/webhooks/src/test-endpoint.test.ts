@@ -119,10 +119,11 @@ describe('the test delivery a receiver gets', () => {
         primeiraFalhaEm: null,
         desativadoMotivo: null,
         criadoEm: new Date(),
+        atualizadoEm: null,
       };
       try {
         const sentAt = Math.floor(Date.now() / 1000);
-        const result = await testWebhookEndpoint(http, { secretKey: undefined, timeoutMs: 5000 }, endpoint, 'pt-BR');
+        const result = await testWebhookEndpoint(http, { secretKey: undefined, timeoutMs: 5000, httpsOnly: false }, endpoint, 'pt-BR');
         expect(result.ok).toBe(true);
         const [request] = await receiver.waitFor('/ok/teste', 1);
         const { headers, body } = request as { headers: Record<string, string>; body: string };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { attemptHeaders, customHeaders, signingSecrets } from './deliver';
+import { plainHttpRefused } from './endpoint-input';
 import type { WebhookEndpoint } from './endpoints.repository';
 import { type Gatilho, tableOf } from './gatilhos';
 import type { WebhookHttpClient } from './http-client';
@@ -65,10 +66,15 @@ export interface TestResult {
 /** Sends the sample of the endpoint's (first) gatilho and explains the outcome in the caller's language. */
 export async function testWebhookEndpoint(
   http: WebhookHttpClient,
-  settings: Pick<WebhookSettings, 'secretKey' | 'timeoutMs'>,
+  settings: Pick<WebhookSettings, 'secretKey' | 'timeoutMs' | 'httpsOnly'>,
   endpoint: WebhookEndpoint,
   locale: Locale,
 ): Promise<TestResult> {
+  // No http:// request at all under WEBHOOK_HTTPS_ONLY, the test's included (an endpoint saved before it was set).
+  if (plainHttpRefused(endpoint.url, settings.httpsOnly)) {
+    const code = 'HTTPS_REQUIRED';
+    return { ok: false, code, message: webhookMessage(locale, code), params: {}, status: null, durationMs: 0 };
+  }
   const gatilho = endpoint.gatilhos[0] ?? 'contato.criado';
   const body = JSON.stringify(samplePayload(gatilho));
   const webhookId = `${TEST_WEBHOOK_ID_PREFIX}${randomUUID().replaceAll('-', '')}`;

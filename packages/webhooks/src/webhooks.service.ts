@@ -16,8 +16,8 @@ import {
   type WebhookEndpointUpdate,
 } from './endpoints.repository';
 import { WebhookError } from './errors';
-import { cancelReasonOf, disabledReasonMessage, type Locale } from './messages';
-import { deliveryErrorMessage } from './outcome-wording';
+import { disabledReasonMessage, type Locale } from './messages';
+import { deliveryErrorMessage, deliveryReasonCode } from './outcome-wording';
 import { resendEntrega } from './resend-entrega';
 import { generateSigningSecret, isSealed, sealHeaders, sealSecret } from './secret-box';
 import type { WebhookSettings } from './settings';
@@ -302,7 +302,7 @@ export async function presentEntregas(
   return rows.map(({ ultima_classe, ultima_duracao_ms, ...row }) => ({
     ...row,
     ultimo_erro: deliveryErrorMessage(locale, { ...row, ultima_classe, ultima_duracao_ms }),
-    motivo: cancelReasonOf(row.status, row.ultimo_erro),
+    motivo: deliveryReasonCode({ ...row, ultima_classe }),
   }));
 }
 

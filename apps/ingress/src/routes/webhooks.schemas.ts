@@ -129,8 +129,9 @@ export const DeliveryResponse = Type.Object({
     Type.String({ description: "the last attempt's error as recorded; for a cancelada one, why, in the request language" }),
   ),
   motivo: Nullable(
-    Type.Union([Type.Literal('ENDPOINT_DISABLED'), Type.Literal('ENDPOINT_DELETED')], {
-      description: 'why a cancelada delivery was cancelled, as a code (recover re-sends ENDPOINT_DISABLED ones); null otherwise',
+    Type.Union([Type.Literal('ENDPOINT_DISABLED'), Type.Literal('ENDPOINT_DELETED'), Type.Literal('HTTPS_REQUIRED')], {
+      description:
+        'why a cancelada delivery was cancelled, as a code (recover re-sends ENDPOINT_DISABLED ones), or HTTPS_REQUIRED when WEBHOOK_HTTPS_ONLY refused its http:// endpoint; null otherwise',
     }),
   ),
   proxima_tentativa_em: Nullable(Timestamp('when the next automatic attempt is due')),

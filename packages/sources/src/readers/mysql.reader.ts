@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { guardedMysqlStream } from '@integrador/connections';
 import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2';
 import { abortReason, assertChunkSize, chunkRows } from '../chunks';
 import type { SourceReaderOptions } from '../reader-options';
@@ -55,6 +56,8 @@ function poolOptions(target: SourceTarget, options: Required<SourceReaderOptions
   return {
     ...where,
     ...(target.options.ssl === undefined ? {} : { ssl: target.options.ssl as PoolOptions['ssl'] }),
+    // The guard again where mysql2 connects: its own DNS answer is judged, not only the one assertPublicDatabase saw.
+    stream: guardedMysqlStream(target.allowPrivateNetwork),
     connectionLimit: options.poolSize,
     connectTimeout: options.connectTimeoutMs,
     charset: 'utf8mb4',

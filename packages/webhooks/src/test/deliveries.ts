@@ -1,7 +1,31 @@
 import { createEmpresa, type Database } from '@integrador/store';
+import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
+import type { DeliveryDeps } from '../deliver';
 import { insertEntregaOnce, insertMensagemOnce } from '../deliveries.repository';
+import { createDeliveryStore } from '../delivery-store';
 import { createWebhookEndpoint } from '../endpoints.repository';
+import { EndpointFlowControl } from '../flow-control';
+import { createWebhookHttpClient, type WebhookHttpClient } from '../http-client';
+import type { WebhookSettings } from '../settings';
+
+/**
+ * deliverOnce's dependencies on a test database and Redis: flow control giving each endpoint one slot, and a real HTTP
+ * client under `settings` (the caller closes `http`).
+ */
+export function testDeliveryDeps(
+  db: Kysely<Database>,
+  redis: { redis: Redis; prefix: string },
+  settings: WebhookSettings,
+): DeliveryDeps & { http: WebhookHttpClient } {
+  const flow = new EndpointFlowControl(redis.redis, redis.prefix, {
+    breakerFailures: 3,
+    breakerCooldownMs: 60000,
+    endpointConcurrency: 1,
+    leaseMs: 20000,
+  });
+  return { db, store: createDeliveryStore(db), http: createWebhookHttpClient(settings), flow, settings };
+}
 
 /**
  * A new empresa named `nome` with one endpoint (to `url`, signing secret reference `segredo`) and one pending delivery
