@@ -144,6 +144,10 @@ describe('dashboard in a browser', () => {
 
     await page.click('text=Agendamentos');
     await page.click('button:has-text("Pausar empresa")');
+    // Asked first (F9): nothing paused until confirmed.
+    await page.waitForSelector('#confirmacao');
+    expect(await isTenantPaused(h.redis, h.prefix, h.empresaA)).toBe(false);
+    await page.click('#confirmar');
     await page.waitForSelector('text=empresa pausada');
     expect(await isTenantPaused(h.redis, h.prefix, h.empresaA)).toBe(true);
     await page.click('button:has-text("Retomar empresa")');

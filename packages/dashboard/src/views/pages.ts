@@ -317,21 +317,31 @@ export function bulkConfirmBody(
 ): Raw {
   const t = messages(viewer.locale);
   const hidden = Object.entries(query).filter(([, v]) => v !== undefined && v !== '');
-  const first = refs.slice(0, 20);
   const back = `/dashboard/falhas?${queryString(query)}`;
   return html`<p id="confirmacao">${t.bulkConfirm(refs.length, [...new Set(refs.map((r) => r.queue))])}</p>
 ${
   refs.length
-    ? html`<p>${t.bulkFirst(first.length, refs.length)}</p><ul id="primeiros">${first.map((r) => {
-        const record = shown.records.find((x) => x.fila === r.queue && x.job_id === r.id);
-        const customer = record ? customerOf(viewer, record, shown.names) : undefined;
-        return html`<li><code>${r.queue}/${r.id}</code>${customer ? html` <span class="cliente">${customer}</span>` : ''}</li>`;
-      })}</ul>
+    ? html`${confirmJobList(viewer, refs, shown)}
 <form method="post" action="/dashboard/acoes/reprocessar"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}">
 ${hidden.map(([k, v]) => html`<input type="hidden" name="filtro_${k}" value="${v}">`)}<input type="hidden" name="esperado" value="${refs.length}">
 <button name="modo" value="filtro" id="confirmar">${t.confirm} (${refs.length})</button> <a href="${back}">${t.cancel}</a></form>`
     : html`<p><a href="${back}">${t.cancel}</a></p>`
 }`;
+}
+
+/** The first 20 jobs a confirmation acts on, each with the customer it names (retry by filter, discard). */
+export function confirmJobList(
+  viewer: Viewer,
+  refs: ReadonlyArray<{ queue: string; id: string }>,
+  shown: { records: readonly RegistroJob[]; names: ListNames },
+): Raw {
+  const t = messages(viewer.locale);
+  const first = refs.slice(0, 20);
+  return html`<p>${t.bulkFirst(first.length, refs.length)}</p><ul id="primeiros">${first.map((r) => {
+    const record = shown.records.find((x) => x.fila === r.queue && x.job_id === r.id);
+    const customer = record ? customerOf(viewer, record, shown.names) : undefined;
+    return html`<li><code>${r.queue}/${r.id}</code>${customer ? html` <span class="cliente">${customer}</span>` : ''}</li>`;
+  })}</ul>`;
 }
 
 export interface Attempt {
