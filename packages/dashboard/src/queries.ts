@@ -175,10 +175,11 @@ export function pageOffset(query: Record<string, string | undefined>): number {
 /**
  * The names a failures list shows beside its rows' ids: `empresa` by id, `integracao`, `contas` and `contatos` by
  * "empresa/id"; `entregas` holds the current status of the webhook deliveries the rows name ("empresa/entregaId"), so
- * a delivery recovered since its job failed shows as delivered.
+ * a delivery recovered since its job failed shows as delivered; `filiais` the rows' filiais by "empresa/filialId".
  */
 export interface RowNames {
   empresas: ReadonlyMap<number, string>;
+  filiais?: ReadonlyMap<string, string>;
   integracoes: ReadonlyMap<string, string>;
   contas?: ReadonlyMap<string, string>;
   contatos?: ReadonlyMap<string, string>;
@@ -250,7 +251,7 @@ export async function rowNames(database: CrmDatabase, viewer: Viewer, rows: read
       integracoes.set(`${empresa.id}/${i.id}`, i.nome);
   }
   const keyed = rows.map((r) => ({ empresaId: r.empresa_id, params: recordParameters(r.parametros).key }));
-  const [contas, contatos, entregas] = await Promise.all([
+  const [contas, contatos, entregas, filiais] = await Promise.all([
     customerNames(database, 'contas', idPairs(keyed, 'contaId'), viewer.filialId),
     customerNames(database, 'contatos', idPairs(keyed, 'contatoId'), viewer.filialId),
     deliveryStatuses(
@@ -260,8 +261,20 @@ export async function rowNames(database: CrmDatabase, viewer: Viewer, rows: read
         'entregaId',
       ),
     ),
+    filialNames(database, rows),
   ]);
-  return { empresas: new Map(empresas.map((e) => [e.id, e.nome])), integracoes, contas, contatos, entregas };
+  return { empresas: new Map(empresas.map((e) => [e.id, e.nome])), filiais, integracoes, contas, contatos, entregas };
+}
+
+/**
+ * The names of the listed records' filiais by "empresa/filialId": a filial is named only under its own empresa (the
+ * records are the viewer's already: whereReadableBy chose them).
+ */
+async function filialNames(database: CrmDatabase, rows: readonly RegistroJob[]): Promise<Map<string, string>> {
+  const ids = [...new Set(rows.flatMap((r) => (r.empresa_filial_id === null ? [] : [r.empresa_filial_id])))];
+  if (!ids.length) return new Map();
+  const found = await database.db.selectFrom('empresa_filiais').select(['id', 'empresa_id', 'nome']).where('id', 'in', ids).execute();
+  return new Map(found.map((f) => [`${f.empresa_id}/${f.id}`, f.nome]));
 }
 
 /**

@@ -133,6 +133,7 @@ export function technicalDetails(viewer: Viewer, code: string, message: string |
 /** The names a failures list shows beside ids (queries.ts rowNames); none known: the ids alone. */
 export interface ListNames {
   empresas: ReadonlyMap<number, string>;
+  filiais?: ReadonlyMap<string, string>;
   integracoes: ReadonlyMap<string, string>;
   contas?: ReadonlyMap<string, string>;
   contatos?: ReadonlyMap<string, string>;
@@ -218,7 +219,7 @@ export function failureRows(viewer: Viewer, rows: RegistroJob[], names: ListName
     return html`<tr data-job="${r.fila}/${r.job_id}">
 <td>${selectCell(viewer, r)}</td>
 <td><a href="/dashboard/jobs/${r.fila}/${encodeURIComponent(r.job_id)}" title="${r.fila}/${r.job_id}">${readable ?? `${r.fila}/${r.job_id}`}</a><br><span class="muted">${r.nome_job}</span>${customer ? html`<br><span class="cliente">${customer}</span>` : ''}${params ? html`<br><code class="parametros">${params}</code>` : ''}</td>
-<td class="empresa">${named(empresa ?? null, r.empresa_id)}</td><td class="integracao">${r.integracao_id === null ? '—' : named(integracao ?? null, r.integracao_id)}</td>${stateCell(viewer, r, names)}
+<td class="empresa">${named(empresa ?? null, r.empresa_id)}${filialOf(r, names)}</td><td class="integracao">${r.integracao_id === null ? '—' : named(integracao ?? null, r.integracao_id)}</td>${stateCell(viewer, r, names)}
 <td class="num">${r.tentativas}/${r.max_tentativas}</td>
 <td>${failureCell(viewer, r, 300)}</td>
 <td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>`;
@@ -371,6 +372,13 @@ export interface JobDetail {
   names?: ListNames;
 }
 
+/** A record's filial after its empresa (" / Filial Santos (#6)"), by name when known; nothing for an empresa-wide job. */
+function filialOf(r: Pick<RegistroJob, 'empresa_id' | 'empresa_filial_id'>, names: ListNames): string {
+  if (r.empresa_filial_id === null) return '';
+  const nome = names.filiais?.get(`${r.empresa_id}/${r.empresa_filial_id}`);
+  return ` / ${nome === undefined ? `filial #${r.empresa_filial_id}` : named(nome, r.empresa_filial_id)}`;
+}
+
 /** A name with its id, as the overview shows them; the id alone when the name is not the viewer's to see. */
 function named(nome: string | null, id: number): string {
   return nome === null ? `#${id}` : `${nome} (#${id})`;
@@ -399,7 +407,7 @@ export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
   const readable = readableJobId(viewer, r.job_id, detail.integracaoNome ?? (r.integracao_id === null ? undefined : `#${r.integracao_id}`));
   const customer = customerOf(viewer, r, names);
   return html`<table><tbody>
-<tr><th>${t.job}</th><td>${readable ? html`${readable} <span class="muted">(${ref})</span>` : ref} · ${r.nome_job}</td></tr>${customer ? html`<tr><th>${t.customer}</th><td id="cliente">${customer}</td></tr>` : ''}<tr><th>${t.tenant}</th><td id="empresa">${named(detail.empresaNome, r.empresa_id)}${r.empresa_filial_id ? ` / filial ${r.empresa_filial_id}` : ''}</td></tr>
+<tr><th>${t.job}</th><td>${readable ? html`${readable} <span class="muted">(${ref})</span>` : ref} · ${r.nome_job}</td></tr>${customer ? html`<tr><th>${t.customer}</th><td id="cliente">${customer}</td></tr>` : ''}<tr><th>${t.tenant}</th><td id="empresa">${named(detail.empresaNome, r.empresa_id)}${filialOf(r, names)}</td></tr>
 <tr><th>${t.integration}</th><td id="integracao">${r.integracao_id === null ? '—' : named(detail.integracaoNome, r.integracao_id)}</td></tr>
 <tr><th>${t.state}</th><td class="${recoveredDelivery(r, names) ? 'concluido' : r.estado}" id="estado">${recoveredDelivery(r, names) ? t.recoveredDelivery : word(t.states, r.estado)}${detail.live ? html` <span class="muted">(Redis: ${jobStateName(viewer.locale, detail.live.state)})</span>` : ''}</td></tr>
 <tr><th>${t.attempts}</th><td id="tentativas">${r.tentativas}/${r.max_tentativas}${detail.live?.stalledCounter ? html` <span class="falhou retomado">${t.retakenAfterStall(detail.live.stalledCounter, r.fila)}</span>` : ''}</td></tr>

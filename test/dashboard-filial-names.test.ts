@@ -1,0 +1,45 @@
+import { DashboardHarness } from './support/dashboard-harness';
+
+/**
+ * The operator trial's F2: the failures list and a job's detail name the filial beside the empresa ("Empresa SET (#1) /
+ * Filial Santos (#2)"), never another empresa's filial by name.
+ */
+describe('dashboard: the filial by name in the failures list and the job detail', () => {
+  const h = new DashboardHarness();
+  let santos: number;
+
+  beforeAll(async () => {
+    await h.start();
+    santos = (await h.filialKey('Filial Santos')).filialId;
+    await h.recordSetJob('filial-santos', { filialId: santos });
+    await h.recordSetJob('sem-filial');
+    // Tenant B's record naming A's filial id (as a forged or stale row would): B's viewers never read A's filial name.
+    await h.recordSetJob('b-filial-de-a', { empresaId: h.empresaB, filialId: santos });
+  }, 240000);
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const get = async (cookie: string, url: string) => (await h.app.inject({ url, headers: { cookie } })).body;
+  const empresaCell = (body: string, job: string) =>
+    new RegExp(`<tr data-job="set/${job}">[\\s\\S]*?<td class="empresa">([^<]*)</td>`).exec(body)?.[1];
+
+  it("names the filial in the list and the detail of the empresa's own viewers", async () => {
+    const { cookie } = await h.login('opa');
+    const list = await get(cookie, '/dashboard/falhas');
+    expect(empresaCell(list, 'filial-santos')).toBe(`Empresa SET (#${h.empresaA}) / Filial Santos (#${santos})`);
+    expect(empresaCell(list, 'sem-filial')).toBe(`Empresa SET (#${h.empresaA})`);
+    expect(await get(cookie, '/dashboard/jobs/set/filial-santos')).toContain(
+      `<td id="empresa">Empresa SET (#${h.empresaA}) / Filial Santos (#${santos})</td>`,
+    );
+  });
+
+  it("leaves another empresa's filial an id", async () => {
+    const { cookie } = await h.login('opb');
+    const list = await get(cookie, '/dashboard/falhas');
+    expect(empresaCell(list, 'b-filial-de-a')).toBe(`Empresa B (#${h.empresaB}) / filial #${santos}`);
+    expect(list).not.toContain('Filial Santos');
+    expect(await get(cookie, '/dashboard/jobs/set/b-filial-de-a')).not.toContain('Filial Santos');
+  });
+});
