@@ -422,7 +422,7 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     const blocked = await run('-p', `contaId=${CONTA.id}`, '--wait');
     expect(blocked.code).toBe(1);
     expect(blocked.stderr).toMatch(
-      /está bloqueado: o pré-requisito #18 \(job set\/\S+\) falhou \(a conexão da integração não está definida/,
+      /está bloqueado: o pré-requisito #18 \(job set\/\S+\) falhou \(a conexão senior_g5 da integração não está definida/,
     );
   });
 
