@@ -350,7 +350,7 @@ export async function jobDetail(
   // as the record's message (a receptor's refusal may quote a password), so they get the same full masking.
   const record = maskRecord(found);
   const job = await readJob(producer, queue, id);
-  const live = ownedBy(job, record)
+  const live: JobDetail['live'] = ownedBy(job, record)
     ? {
         state: await job.getState().catch(() => 'unknown'),
         failedReason: maskMessage(job.failedReason ?? null),
@@ -365,6 +365,8 @@ export async function jobDetail(
         stalledCounter: job.stalledCounter ?? 0,
       }
     : null;
+  // A job waiting (its next attempt, a limit's wait): when it runs next, so the operator need not guess.
+  if (live?.state === 'delayed') live.nextRunAt = (await producer.nextRunAt(queue as 'set', id).catch(() => undefined)) ?? null;
   const execucoes = [];
   for (const e of await listExecucoesOfJob(database.db, record.empresa_id, id)) {
     const tentativas = (await listTentativas(database.db, e.id)).map((a) => ({

@@ -363,13 +363,30 @@ export interface JobDetail {
   integracaoNome: string | null;
   /** The actions the record's state allows (the page offers only these; the server refuses the others). */
   actions: Array<'retry' | 'discard'>;
-  live: { state: string; failedReason: string | null; logs: string[]; flow: unknown; stalledCounter: number } | null;
+  /** `nextRunAt`: when a delayed job runs next (its next attempt, or the end of a wait). */
+  live: {
+    state: string;
+    failedReason: string | null;
+    logs: string[];
+    flow: unknown;
+    stalledCounter: number;
+    nextRunAt?: Date | null;
+  } | null;
   execucoes: Array<{ chave: string; status: string; mensagem: string | null; tentativas: Attempt[] }>;
   /** The SET's dry run; `porta` (its operation) words a SOAP mapping's missing wrapper. */
   preview: { consulta: unknown; records: unknown[]; porta?: string | null } | { error: string } | null;
   dependencies: Array<{ queue: string; jobId: string; integracaoId: number | null; estado: string | null }>;
   /** The customers its parameters name and its webhook delivery's status now (queries.ts rowNames). */
   names?: ListNames;
+}
+
+/** When a waiting job runs next: its next attempt (numbered) for a job retrying, else when its wait ends. */
+function nextRunLine(viewer: Viewer, r: RegistroJob, at: Date | null | undefined): Raw | string {
+  if (!at) return '';
+  const t = messages(viewer.locale);
+  const when = formatTime(at, viewer.locale, viewer.timeZone);
+  const text = r.estado === 'aguardando_retentativa' ? t.nextAttempt(when, r.tentativas + 1, r.max_tentativas) : t.nextRunAt(when);
+  return html`<br><span id="proxima">${text}</span>`;
 }
 
 /** A record's filial after its empresa (" / Filial Santos (#6)"), by name when known; nothing for an empresa-wide job. */
@@ -409,7 +426,7 @@ export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
   return html`<table><tbody>
 <tr><th>${t.job}</th><td>${readable ? html`${readable} <span class="muted">(${ref})</span>` : ref} · ${r.nome_job}</td></tr>${customer ? html`<tr><th>${t.customer}</th><td id="cliente">${customer}</td></tr>` : ''}<tr><th>${t.tenant}</th><td id="empresa">${named(detail.empresaNome, r.empresa_id)}${filialOf(r, names)}</td></tr>
 <tr><th>${t.integration}</th><td id="integracao">${r.integracao_id === null ? '—' : named(detail.integracaoNome, r.integracao_id)}</td></tr>
-<tr><th>${t.state}</th><td class="${recoveredDelivery(r, names) ? 'concluido' : r.estado}" id="estado">${recoveredDelivery(r, names) ? t.recoveredDelivery : word(t.states, r.estado)}${detail.live ? html` <span class="muted">(Redis: ${jobStateName(viewer.locale, detail.live.state)})</span>` : ''}</td></tr>
+<tr><th>${t.state}</th><td class="${recoveredDelivery(r, names) ? 'concluido' : r.estado}" id="estado">${recoveredDelivery(r, names) ? t.recoveredDelivery : word(t.states, r.estado)}${detail.live ? html` <span class="muted">(Redis: ${jobStateName(viewer.locale, detail.live.state)})</span>` : ''}${nextRunLine(viewer, r, detail.live?.nextRunAt)}</td></tr>
 <tr><th>${t.attempts}</th><td id="tentativas">${r.tentativas}/${r.max_tentativas}${detail.live?.stalledCounter ? html` <span class="falhou retomado">${t.retakenAfterStall(detail.live.stalledCounter, r.fila)}</span>` : ''}</td></tr>
 <tr><th>${t.parameters}</th><td><code>${JSON.stringify(recordParameters(r.parametros).key)}</code></td></tr>
 <tr><th>${t.error}</th><td id="erro">${failureCell(viewer, r)}</td></tr>
