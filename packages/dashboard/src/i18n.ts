@@ -553,5 +553,24 @@ export function formatTime(value: Date | string | null | undefined, locale: Loca
   if (!value) return '—';
   const date = value instanceof Date ? value : new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
   if (Number.isNaN(date.getTime())) return String(value);
-  return new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'short', timeStyle: 'medium' }).format(date);
+  return dateTimeFormat(locale, timeZone, true).format(date);
+}
+
+/**
+ * A date and time as the dashboard writes them: pt-BR's 06/12/2026, 08:30:15; English as "6 Dec 2026, 08:30:15" (a
+ * US "12/6/26, 8:30 AM" reads as 12 June to a Brazilian team sharing the screen). `seconds` false: to the minute.
+ */
+export function dateTimeFormat(locale: Locale, timeZone: string, seconds: boolean): Intl.DateTimeFormat {
+  if (locale === 'en')
+    return new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      ...(seconds ? { second: '2-digit' } : {}),
+      hourCycle: 'h23',
+    });
+  return new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'short', timeStyle: seconds ? 'medium' : 'short' });
 }

@@ -41,6 +41,7 @@ ${link('/dashboard', 'overview', t.overview)} ${link('/dashboard/falhas', 'failu
 ${link('/dashboard/agendamentos', 'schedules', t.schedules)} ${link('/dashboard/servicos', 'services', t.services)}
 ${link('/dashboard/ligacoes', 'calls', t.calls)} ${link('/dashboard/webhooks', 'webhooks', t.webhooks)}
 ${link('/dashboard/auditoria', 'audit', t.audit)} ${viewer.papel === 'admin' ? link('/dashboard/filas/', 'raw', t.rawQueues) : ''}
+<a href="?lang=${viewer.locale === 'en' ? 'pt-BR' : 'en'}" id="idioma" lang="${viewer.locale === 'en' ? 'pt-BR' : 'en'}">${viewer.locale === 'en' ? 'Português' : 'English'}</a>
 <span class="muted who">${viewer.autor} · ${t.roles[viewer.papel] ?? viewer.papel}${viewer.papel === 'leitor' ? ` (${t.readOnly})` : ''}</span>
 <form method="post" action="/dashboard/logout"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><button>${t.logout}</button></form>
 </header><main>

@@ -5,7 +5,7 @@ import type { MissingSoapWrapper } from '@integrador/transports';
 import { isWebhookMessageCode, webhookMessage } from '@integrador/webhooks';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
-import { formatTime, messages, word } from '../i18n';
+import { dateTimeFormat, formatTime, messages, word } from '../i18n';
 import { zoneLabel } from '../job-filter';
 import { maskedJson, maskJsonText, maskSecrets } from '../mask';
 
@@ -33,7 +33,7 @@ function columnLabels(viewer: Viewer): string[] {
  */
 export function hourChart(viewer: Viewer, buckets: Array<{ at: Date; ok: number; failed: number }>): Raw {
   const t = messages(viewer.locale);
-  const hour = new Intl.DateTimeFormat(viewer.locale, { timeZone: viewer.timeZone, dateStyle: 'short', timeStyle: 'short' });
+  const hour = dateTimeFormat(viewer.locale, viewer.timeZone, false);
   const max = Math.max(1, ...buckets.map((b) => b.ok + b.failed));
   const w = 12;
   const h = 60;
@@ -147,9 +147,7 @@ export interface ListNames {
 export function readableJobId(viewer: Viewer, jobId: string, integracao: string | undefined): string | undefined {
   const at = /^repeat:.+:(\d{10,16})$/.exec(jobId)?.[1];
   if (!at) return undefined;
-  const time = new Intl.DateTimeFormat(viewer.locale, { timeZone: viewer.timeZone, dateStyle: 'short', timeStyle: 'short' }).format(
-    new Date(Number(at)),
-  );
+  const time = dateTimeFormat(viewer.locale, viewer.timeZone, false).format(new Date(Number(at)));
   return messages(viewer.locale).scheduledRun(integracao ?? '', time);
 }
 
