@@ -35,6 +35,16 @@ describe('dashboard: the filial by name in the failures list and the job detail'
     );
   });
 
+  it('counts on the bulk retry button only the failed jobs it would retry (F6), disabled when none', async () => {
+    await h.recordSetJob('concluido-1', { estado: 'concluido', erro: null });
+    const { cookie } = await h.login('opa');
+    const all = await get(cookie, '/dashboard/falhas?estado=todos');
+    expect(all).toContain('<b id="total">3</b>');
+    expect(all).toMatch(/<button name="modo" value="filtro" id="reprocessar-todos" >Reprocessar todos os que falharam neste filtro \(2\)<\/button>/);
+    const done = await get(cookie, '/dashboard/falhas?estado=concluido');
+    expect(done).toMatch(/id="reprocessar-todos" disabled>Reprocessar todos os que falharam neste filtro \(0\)</);
+  });
+
   it("leaves another empresa's filial an id", async () => {
     const { cookie } = await h.login('opb');
     const list = await get(cookie, '/dashboard/falhas');

@@ -156,9 +156,12 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       // An empresa the operator does not see: not found, as the API and the bulk-retry form answer it.
       if (!filter) return sendStatusPage(reply, viewer, 404);
       const offset = pageOffset(query);
-      const [rows, total] = await Promise.all([
+      const { scope: _scope, ...unscoped } = filter;
+      // The bulk retry's button counts what it would retry (failed jobs the viewer may change), not every row listed.
+      const [rows, total, retryable] = await Promise.all([
         searchJobRecords(deps.database.db, filter, PAGE_SIZE, offset),
         countJobRecords(deps.database.db, filter, BULK_LIMIT),
+        canAct(viewer) ? matchingFailed(deps, viewer, unscoped).then((refs) => refs.length) : Promise.resolve(0),
       ]);
       const flash = actionFlash(viewer, query);
       const [names, choices, paused] = await Promise.all([
@@ -172,7 +175,7 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
         viewer,
         messages(viewer.locale).failures,
         'failures',
-        html`${pausedNotice(viewer, paused)}${failuresBody(viewer, failureQuery(query), rows, shown, { offset, size: PAGE_SIZE }, names, choices)}`,
+        html`${pausedNotice(viewer, paused)}${failuresBody(viewer, failureQuery(query), rows, shown, { offset, size: PAGE_SIZE }, names, choices, retryable)}`,
         flash,
       );
     });

@@ -286,6 +286,7 @@ export function failuresBody(
   page: ListPage = { offset: 0, size: rows.length },
   names: ListNames = NO_NAMES,
   choices: FilterChoices = { empresas: [], integracoes: [] },
+  retryable: number | string = total,
 ): Raw {
   const t = messages(viewer.locale);
   const qs = queryString(query);
@@ -297,7 +298,7 @@ export function failuresBody(
 <form method="post" action="/dashboard/acoes/reprocessar" id="acoes">
 <input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}">
 ${hidden.map(([k, v]) => html`<input type="hidden" name="filtro_${k}" value="${v}">`)}
-${act ? html`<p><button name="modo" value="selecao">${t.retrySelected}</button> <button name="modo" value="filtro">${t.retryAll} (${total})</button> <button name="modo" value="descartar" formaction="/dashboard/acoes/descartar">${t.discard}</button></p>` : ''}
+${act ? html`<p><button name="modo" value="selecao">${t.retrySelected}</button> <button name="modo" value="filtro" id="reprocessar-todos" ${retryable === 0 ? html`disabled` : ''}>${t.retryAll} (${retryable})</button> <button name="modo" value="descartar" formaction="/dashboard/acoes/descartar">${t.discard}</button></p>` : ''}
 ${pageLinks(viewer, query, page, rows.length, total)}
 <table><thead><tr><th></th><th>${t.job}</th><th>${t.tenant}</th><th>${t.integration}</th><th>${t.state}</th><th class="num">${t.attempts}</th><th>${t.error}</th><th>${t.updatedAt}</th></tr></thead>
 <tbody data-live-rows="${live}">${failureRows(viewer, rows, names)}</tbody></table></form>
