@@ -40,9 +40,25 @@ describe('dashboard: the filial by name in the failures list and the job detail'
     const { cookie } = await h.login('opa');
     const all = await get(cookie, '/dashboard/falhas?estado=todos');
     expect(all).toContain('<b id="total">3</b>');
-    expect(all).toMatch(/<button name="modo" value="filtro" id="reprocessar-todos" >Reprocessar todos os que falharam neste filtro \(2\)<\/button>/);
+    expect(all).toMatch(
+      /<button name="modo" value="filtro" id="reprocessar-todos" >Reprocessar todos os que falharam neste filtro \(2\)<\/button>/,
+    );
     const done = await get(cookie, '/dashboard/falhas?estado=concluido');
     expect(done).toMatch(/id="reprocessar-todos" disabled>Reprocessar todos os que falharam neste filtro \(0\)</);
+  });
+
+  it("heads the overview's tables with the window they count (24 h), most failures first (F21)", async () => {
+    const { cookie } = await h.login('admin');
+    const overview = await get(cookie, '/dashboard');
+    expect(overview).toContain('<h2>Empresa · Últimas 24 h</h2>');
+    expect(overview).toContain('<h2>Integração · Últimas 24 h</h2>');
+    // A has 2 failures, B 3 with these: B's row comes first, whatever the ids' order.
+    await h.recordSetJob('b-2', { empresaId: h.empresaB });
+    await h.recordSetJob('b-3', { empresaId: h.empresaB });
+    const rows = [...(await get(cookie, '/dashboard')).matchAll(/<tr><td><a href="\/dashboard\/falhas\?empresa=(\d+)">/g)].map((m) =>
+      Number(m[1]),
+    );
+    expect(rows).toEqual([h.empresaB, h.empresaA]);
   });
 
   it("leaves another empresa's filial an id", async () => {

@@ -102,6 +102,9 @@ export async function overviewData(database: CrmDatabase, viewer: Viewer): Promi
         ? `(${messages(viewer.locale).system})`
         : `${integracoes.find((x) => x.id === i.integracaoId && x.empresa_id === i.empresaId)?.nome ?? '?'} (#${i.integracaoId})`,
   }));
+  // Most failures first (the morning check reads the top rows); ties by name.
+  tenants.sort((a, b) => b.day.falhou - a.day.falhou || a.nome.localeCompare(b.nome));
+  integrations.sort((a, b) => b.day.falhou - a.day.falhou || a.nome.localeCompare(b.nome));
   return { hour, day, tenants, integrations };
 }
 

@@ -64,10 +64,10 @@ export function overviewBody(viewer: Viewer, data: OverviewData): Raw {
       html`<div class="card"><span>${labels[i]}</span><b data-live-count="${c}" class="${c}">${data.hour[c]}</b><span class="muted">${data.day[c]} / 24 h</span></div>`,
   );
   return html`<p class="muted">${t.lastHour}</p><div class="cards">${cards}</div>
-<section><h2>${t.tenant}</h2><table><thead><tr><th>${t.tenant}</th>${labels.map((l) => html`<th class="num">${l}</th>`)}<th>${t.lastDay}</th></tr></thead><tbody>
+<section><h2>${t.tenant} · ${t.lastDay}</h2><table><thead><tr><th>${t.tenant}</th>${labels.map((l) => html`<th class="num">${l}</th>`)}<th>${t.lastDay}</th></tr></thead><tbody>
 ${data.tenants.map((row) => html`<tr><td><a href="/dashboard/falhas?empresa=${row.empresaId}">${row.nome} (#${row.empresaId})</a></td>${tallyCells(row.day)}<td>${row.chart}</td></tr>`)}
 </tbody></table></section>
-<section><h2>${t.integration}</h2><table><thead><tr><th>${t.tenant}</th><th>${t.integration}</th>${labels.map((l) => html`<th class="num">${l}</th>`)}</tr></thead><tbody>
+<section><h2>${t.integration} · ${t.lastDay}</h2><table><thead><tr><th>${t.tenant}</th><th>${t.integration}</th>${labels.map((l) => html`<th class="num">${l}</th>`)}</tr></thead><tbody>
 ${data.integrations.map((row) => html`<tr><td>${data.tenants.find((tenant) => tenant.empresaId === row.empresaId)?.nome ?? ''} (#${row.empresaId})</td><td><a href="/dashboard/falhas?empresa=${row.empresaId}${row.integracaoId ? `&integracao=${row.integracaoId}` : ''}">${row.nome}</a></td>${tallyCells(row.day)}</tr>`)}
 </tbody></table></section>`;
 }
