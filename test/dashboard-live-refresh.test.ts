@@ -1,6 +1,6 @@
 import { launchBrowser } from '@integrador/test-support/browser';
 import type { Browser, Page } from 'playwright-core';
-import { DashboardHarness, PASSWORD } from './support/dashboard-harness';
+import { DashboardHarness } from './support/dashboard-harness';
 
 /**
  * The operator trial's F18: the failures list reloads its rows every 5 s, but not while the operator reads one — an
@@ -21,16 +21,6 @@ describe('dashboard: the live failures list leaves what the operator is reading 
     await h.close();
   });
 
-  async function loginAs(login: string): Promise<Page> {
-    const page = await (await browser.newContext({ locale: 'pt-BR' })).newPage();
-    await page.goto(`${h.url}/dashboard`);
-    await page.fill('input[name=login]', login);
-    await page.fill('input[name=senha]', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${h.url}/dashboard`);
-    return page;
-  }
-
   /** Whether the list was reloaded within one refresh period and a bit (a new row recorded meanwhile shows then). */
   const reloadedWithin = (page: Page, ms: number) =>
     page
@@ -39,7 +29,7 @@ describe('dashboard: the live failures list leaves what the operator is reading 
       .catch(() => false);
 
   it('keeps an open "Detalhes técnicos" and a text selection through the refresh; reloads once both are gone', async () => {
-    const page = await loginAs('opa');
+    const page = await h.browserLogin(browser, 'opa');
     await page.goto(`${h.url}/dashboard/falhas`);
     const details = page.locator('tr[data-job="set/live-1"] details.detalhes-tecnicos');
     await details.locator('summary').click();
@@ -49,19 +39,19 @@ describe('dashboard: the live failures list leaves what the operator is reading 
 
     // Closed, with the reason's text selected instead: still not reloaded, the selection kept.
     await details.locator('summary').click();
-    await page.evaluate(() => {
-      const reason = document.querySelector('tr[data-job="set/live-1"] .erro-motivo');
+    // Run in the page (a script's text: the tests' TypeScript has no DOM types). Chromium ignores addRange while the
+    // click's caret is the selection: removed first.
+    await page.evaluate(`(() => {
       const range = document.createRange();
-      if (reason) range.selectNodeContents(reason);
-      // Chromium ignores addRange while the click's caret is the selection.
-      window.getSelection()?.removeAllRanges();
-      window.getSelection()?.addRange(range);
-    });
+      range.selectNodeContents(document.querySelector('tr[data-job="set/live-1"] .erro-motivo'));
+      window.getSelection().removeAllRanges();
+      window.getSelection().addRange(range);
+    })()`);
     expect(await reloadedWithin(page, 7000)).toBe(false);
-    expect(await page.evaluate(() => window.getSelection()?.toString() ?? '')).not.toBe('');
+    expect(await page.evaluate('window.getSelection().toString()')).not.toBe('');
 
     // Nothing open nor selected: the list reloads and shows a failure recorded meanwhile.
-    await page.evaluate(() => window.getSelection()?.removeAllRanges());
+    await page.evaluate('window.getSelection().removeAllRanges()');
     await h.recordSetJob('live-2');
     expect(await reloadedWithin(page, 7000)).toBe(true);
     await page.waitForSelector('tr[data-job="set/live-2"]');
