@@ -241,7 +241,12 @@ ${items.map(
         viewer,
         messages(viewer.locale).audit,
         'audit',
-        auditBody(viewer, await listAudit(deps.database.db, viewer.scope)),
+        // The empresa by name: the viewer's own empresas only (listAudit is bound to the same scope).
+        auditBody(
+          viewer,
+          await listAudit(deps.database.db, viewer.scope),
+          new Map((await visibleEmpresas(deps, viewer)).map((e) => [Number(e.id), e.nome])),
+        ),
       );
     });
 

@@ -521,15 +521,17 @@ function auditDetail(viewer: Viewer, acao: string, detalhe: string | null): Raw 
       if (item && typeof item === 'object' && !Array.isArray(item)) fields.push(...Object.entries(item));
       else fields.push([key, item]);
     }
-  const shown = (item: unknown) =>
-    typeof item === 'string' && ISO_INSTANT.test(item)
-      ? formatTime(item, viewer.locale, viewer.timeZone)
-      : typeof item === 'string'
-        ? item
-        : JSON.stringify(item);
+  const shown = (item: unknown, key: string) =>
+    key === 'modo' && typeof item === 'string'
+      ? word(t.auditModes, item)
+      : typeof item === 'string' && ISO_INSTANT.test(item)
+        ? formatTime(item, viewer.locale, viewer.timeZone)
+        : typeof item === 'string'
+          ? item
+          : JSON.stringify(item);
   return html`<dl class="auditoria-detalhe muted">${fields
     .filter(([, item]) => item !== undefined && item !== null && item !== '')
-    .map(([key, item]) => html`<dt>${word(t.auditFields, key)}</dt><dd data-campo="${key}">${shown(item)}</dd>`)}</dl>`;
+    .map(([key, item]) => html`<dt>${word(t.auditFields, key)}</dt><dd data-campo="${key}">${shown(item, key)}</dd>`)}</dl>`;
 }
 
 export function auditBody(
@@ -543,9 +545,10 @@ export function auditBody(
     criado_em: Date | string;
     detalhe: string | null;
   }>,
+  empresas: ReadonlyMap<number, string> = new Map(),
 ): Raw {
   const t = messages(viewer.locale);
   return html`<table><thead><tr><th>${t.when}</th><th>${t.who}</th><th>${t.tenant}</th><th>${t.what}</th><th class="num">${t.howMany}</th><th>${t.target}</th></tr></thead><tbody>
-${rows.length ? rows.map((a) => html`<tr class="audit"><td>${formatTime(a.criado_em, viewer.locale, viewer.timeZone)}</td><td>${a.autor}</td><td>${a.empresa_id ?? '—'}</td><td class="acao" data-acao="${a.acao}">${word(t.auditActions, a.acao)}</td><td class="num">${a.quantidade}</td><td><code>${a.alvo ?? ''}</code>${auditDetail(viewer, a.acao, a.detalhe)}</td></tr>`) : html`<tr><td colspan="6" class="muted">${t.noRows}</td></tr>`}
+${rows.length ? rows.map((a) => html`<tr class="audit"><td>${formatTime(a.criado_em, viewer.locale, viewer.timeZone)}</td><td>${a.autor}</td><td class="empresa">${a.empresa_id === null ? '—' : named(empresas.get(a.empresa_id) ?? null, a.empresa_id)}</td><td class="acao" data-acao="${a.acao}">${word(t.auditActions, a.acao)}</td><td class="num">${a.quantidade}</td><td><code>${a.alvo ?? ''}</code>${auditDetail(viewer, a.acao, a.detalhe)}</td></tr>`) : html`<tr><td colspan="6" class="muted">${t.noRows}</td></tr>`}
 </tbody></table>`;
 }
