@@ -410,7 +410,7 @@ function logSection(viewer: Viewer, logs: readonly string[]): Raw {
   return html`<section id="registro"><h2>${t.log}</h2><ol class="registro">${lines.map((line) =>
     line.code === null
       ? html`<li class="tecnico"><span class="muted">[${t.technicalLine}]</span> <code>${line.text}</code></li>`
-      : html`<li data-codigo="${line.code}">${line.text}</li>`,
+      : html`<li data-codigo="${line.code}">${line.text}${'detail' in line ? technicalDetails(viewer, '', line.detail) : ''}</li>`,
   )}</ol></section>`;
 }
 
