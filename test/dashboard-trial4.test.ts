@@ -89,14 +89,8 @@ describe('dashboard: the API’s actions on the pages (trial 4)', () => {
     await json?.close();
   });
 
-  async function loginAs(login: string, lang = 'pt-BR'): Promise<Page> {
-    const page = await (await browser.newContext({ locale: lang, timezoneId: 'America/Sao_Paulo' })).newPage();
-    await page.goto(`${h.url}/dashboard`);
-    await page.fill('input[name=login]', login);
-    await page.fill('input[name=senha]', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${h.url}/dashboard`);
-    return page;
+  function loginAs(login: string, lang = 'pt-BR'): Promise<Page> {
+    return h.browserLogin(browser, login, { locale: lang, timezoneId: 'America/Sao_Paulo' });
   }
 
   const asKeyA = () => ({ authorization: `Bearer ${h.keyA}`, 'accept-language': 'pt-BR' });
