@@ -61,6 +61,25 @@ describe('dashboard: the filial by name in the failures list and the job detail'
     expect(rows).toEqual([h.empresaB, h.empresaA]);
   });
 
+  it('filters by filial, offered for the chosen empresa; the bulk retry keeps the filter; another tenant finds nothing', async () => {
+    const { cookie } = await h.login('opa');
+    const form = await get(cookie, `/dashboard/falhas?empresa=${h.empresaA}`);
+    expect(form).toContain(`<option value="${santos}" >Filial Santos (#${santos})</option>`);
+    const filtered = await get(cookie, `/dashboard/falhas?empresa=${h.empresaA}&filial=${santos}`);
+    expect(filtered).toContain('<tr data-job="set/filial-santos">');
+    expect(filtered).not.toContain('<tr data-job="set/sem-filial">');
+    expect(filtered).toContain(`<input type="hidden" name="filtro_filial" value="${santos}">`);
+    expect(filtered).toMatch(/id="reprocessar-todos" >Reprocessar todos os que falharam neste filtro \(1\)</);
+    const api = (
+      await h.app.inject({ url: `/dashboard/api/jobs?filial=${santos}`, headers: { authorization: `Bearer ${h.keyA}` } })
+    ).json();
+    expect(api.items.map((i: { job_id: string }) => i.job_id)).toEqual(['filial-santos']);
+    // Tenant B's viewer filtering by A's filial: only B's own rows can match (its forged one), never A's.
+    const b = await h.login('opb');
+    const other = await get(b.cookie, `/dashboard/falhas?filial=${santos}`);
+    expect(other).not.toContain('set/filial-santos');
+  });
+
   it("leaves another empresa's filial an id", async () => {
     const { cookie } = await h.login('opb');
     const list = await get(cookie, '/dashboard/falhas');

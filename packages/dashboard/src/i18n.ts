@@ -137,6 +137,8 @@ const PT = {
   readOnly: 'Somente leitura',
   nextAttempt: (when: string, n: number, max: number) => `próxima tentativa (${n} de ${max}): ${when}`,
   nextRunAt: (when: string) => `roda de novo: ${when}`,
+  filial: 'Filial',
+  allFiliais: 'todas (e a empresa toda)',
   discardConfirmTitle: 'Confirmar descarte',
   discardConfirm: (n: number) =>
     `Descartar ${n} job(s)? Eles não serão mais reprocessados: o que não foi enviado ao sistema de destino fica sem envio.`,
@@ -408,6 +410,8 @@ const EN: Messages = {
   readOnly: 'Read-only',
   nextAttempt: (when, n, max) => `next attempt (${n} of ${max}): ${when}`,
   nextRunAt: (when) => `runs again: ${when}`,
+  filial: 'Filial',
+  allFiliais: 'all (and the whole empresa)',
   discardConfirmTitle: 'Confirm discard',
   discardConfirm: (n) => `Discard ${n} job(s)? They will not be retried any more: what was not sent to the target system stays unsent.`,
   discarded: (n) => `${n} job(s) discarded.`,

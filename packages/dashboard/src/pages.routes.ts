@@ -82,6 +82,7 @@ function failureQuery(query: Query): FailureQuery {
   const num = (v: string | undefined) => (v && /^\d+$/.test(v) ? Number(v) : undefined);
   return {
     empresa: num(query.empresa),
+    filial: num(query.filial),
     integracao: num(query.integracao),
     fila: query.fila,
     estado: query.estado,
@@ -442,8 +443,16 @@ async function filterChoices(deps: DashboardDeps, viewer: Viewer, query: Failure
   const chosen =
     query.empresa === undefined ? (empresas.length === 1 ? empresas[0] : undefined) : empresas.find((e) => e.id === query.empresa);
   if (!chosen) return { empresas, integracoes: [] };
-  const integracoes = await listIntegracoes(deps.database.db, { empresaId: chosen.id, filialId: viewer.filialId, nome: chosen.nome });
-  return { empresas, integracoes: integracoes.map((i) => ({ id: i.id, nome: i.nome })) };
+  const [integracoes, filiais] = await Promise.all([
+    listIntegracoes(deps.database.db, { empresaId: chosen.id, filialId: viewer.filialId, nome: chosen.nome }),
+    // The chosen empresa's filiais (it is the viewer's: chosen from visibleEmpresas above).
+    deps.database.db.selectFrom('empresa_filiais').select(['id', 'nome']).where('empresa_id', '=', chosen.id).orderBy('id').execute(),
+  ]);
+  return {
+    empresas,
+    integracoes: integracoes.map((i) => ({ id: i.id, nome: i.nome })),
+    filiais: filiais.map((f) => ({ id: Number(f.id), nome: f.nome })),
+  };
 }
 
 /** The empresas the viewer sees (all for an admin). */

@@ -145,6 +145,7 @@ export function filterOf(viewer: Viewer, query: Record<string, string | undefine
     scope: viewer.scope,
     filialId: viewer.filialId,
     empresaId: num('empresa'),
+    empresaFilialId: num('filial'),
     integracaoId: num('integracao'),
     fila: fila as QueueName | undefined,
     estados: estado === 'todos' ? undefined : [estado as EstadoRegistroJob],

@@ -74,6 +74,7 @@ ${data.integrations.map((row) => html`<tr><td>${data.tenants.find((tenant) => te
 
 export interface FailureQuery {
   empresa?: number | undefined;
+  filial?: number | undefined;
   integracao?: number | undefined;
   fila?: string | undefined;
   estado?: string | undefined;
@@ -229,6 +230,8 @@ export function failureRows(viewer: Viewer, rows: RegistroJob[], names: ListName
 export interface FilterChoices {
   empresas: ReadonlyArray<{ id: number; nome: string }>;
   integracoes: ReadonlyArray<{ id: number; nome: string }>;
+  /** The chosen empresa's filiais (none chosen, or none: no filial select). */
+  filiais?: ReadonlyArray<{ id: number; nome: string }>;
 }
 
 /**
@@ -247,6 +250,7 @@ export function filterForm(viewer: Viewer, query: FailureQuery, choices: FilterC
   const states = ['falhou', 'aguardando_retentativa', 'adiado', 'bloqueado', 'ativo', 'concluido', 'descartado'];
   return html`<form class="filters" method="get" action="/dashboard/falhas">
 <label>${t.tenant}${idSelect('empresa', t.allTenants, choices.empresas, query.empresa)}</label>
+${choices.filiais?.length || query.filial !== undefined ? html`<label>${t.filial}${idSelect('filial', t.allFiliais, choices.filiais ?? [], query.filial)}</label>` : ''}
 <label>${t.integration}${idSelect('integracao', t.allIntegrations, choices.integracoes, query.integracao)}</label>
 <label>${t.queue}<select name="fila"><option value=""></option>${['set', 'get', 'cti', 'webhook'].map((f) => html`<option ${query.fila === f ? 'selected' : ''}>${f}</option>`)}</select></label>
 <label>${t.state}<select name="estado"><option value="todos" ${query.estado === 'todos' ? 'selected' : ''}>${t.allStates}</option>${states.map((s) => html`<option value="${s}" ${(query.estado ?? 'falhou') === s ? 'selected' : ''}>${t.states[s]}</option>`)}</select></label>
