@@ -5,7 +5,7 @@ import { launchBrowser } from '@integrador/test-support/browser';
 import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
 import type { Browser, Page } from 'playwright-core';
 import { DEFAULT_CREDENTIALS, INVALID_CREDENTIALS } from './fixtures/senior-g5';
-import { DashboardHarness, PASSWORD, WRONG_ERP_PASSWORD } from './support/dashboard-harness';
+import { DashboardHarness, WRONG_ERP_PASSWORD } from './support/dashboard-harness';
 
 /** Where screenshots of the main views go when asked (TEST_SCREENSHOTS_DIR=docs/dashboard regenerates the README's). */
 const SCREENSHOTS = process.env.TEST_SCREENSHOTS_DIR;
@@ -29,14 +29,8 @@ describe('dashboard in a browser', () => {
     await h.close();
   });
 
-  async function loginAs(login: string): Promise<Page> {
-    const page = await (await browser.newContext({ locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' })).newPage();
-    await page.goto(`${h.url}/dashboard`);
-    await page.fill('input[name=login]', login);
-    await page.fill('input[name=senha]', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${h.url}/dashboard`);
-    return page;
+  function loginAs(login: string): Promise<Page> {
+    return h.browserLogin(browser, login, { locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
   }
 
   async function shot(page: Page, name: string) {
@@ -102,8 +96,9 @@ describe('dashboard in a browser', () => {
 
     await page.click('text=Auditoria');
     const audit = await page.locator('tbody').innerText();
-    expect(audit).toMatch(/opa\s+#?\d+\s+reprocessar\s+1/);
-    expect(audit).toMatch(/opa\s+#?\d+\s+reprocessar\s+2/);
+    // The empresa by name (F16).
+    expect(audit).toMatch(/opa\s+Empresa SET \(#\d+\)\s+reprocessar\s+1/);
+    expect(audit).toMatch(/opa\s+Empresa SET \(#\d+\)\s+reprocessar\s+2/);
     expect(audit).toContain('filtro');
     await shot(page, 'audit');
     await page.goto(`${h.url}/dashboard/agendamentos`);
@@ -144,6 +139,10 @@ describe('dashboard in a browser', () => {
 
     await page.click('text=Agendamentos');
     await page.click('button:has-text("Pausar empresa")');
+    // Asked first (F9): nothing paused until confirmed.
+    await page.waitForSelector('#confirmacao');
+    expect(await isTenantPaused(h.redis, h.prefix, h.empresaA)).toBe(false);
+    await page.click('#confirmar');
     await page.waitForSelector('text=empresa pausada');
     expect(await isTenantPaused(h.redis, h.prefix, h.empresaA)).toBe(true);
     await page.click('button:has-text("Retomar empresa")');

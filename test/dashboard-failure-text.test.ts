@@ -176,11 +176,14 @@ describe('dashboard: a failure worded for the operator (pt-BR and English)', () 
     const section = (body: string) => /<section id="registro">([\s\S]*?)<\/section>/.exec(body)?.[1] ?? '';
     const pt = section(await page(cookie, '/dashboard/jobs/set/a-logged'));
     expect(pt).toContain('<h2>Registro</h2>');
+    // One language per line (F11): the receptor's refusal (English here) folded under "Detalhes técnicos".
     expect(pt).toContain(
-      '<li data-codigo="SET_RECORD_FAILED">Registro 42: o envio a http://erp.example/g5?token=*** falhou: receptor rejected',
+      '<li data-codigo="SET_RECORD_FAILED">Registro 42: o envio a http://erp.example/g5?token=*** falhou.<details class="detalhes-tecnicos"><summary>Detalhes técnicos</summary><span class="muted erro-mensagem">receptor rejected',
     );
     expect(pt).toContain('<li data-codigo="SET_RECORD_SENT">Registro 43: enviado a http://erp.example/g5.</li>');
-    expect(pt).toContain('<li data-codigo="SET_RECORD_NOT_SENT">Registro 44: não enviado: campo obrigatório sem valor</li>');
+    expect(pt).toContain(
+      '<li data-codigo="SET_RECORD_NOT_SENT">Registro 44: não enviado.<details class="detalhes-tecnicos"><summary>Detalhes técnicos</summary><span class="muted erro-mensagem">campo obrigatório sem valor</span></details></li>',
+    );
     expect(pt).toContain(
       '<li class="tecnico"><span class="muted">[técnico]</span> <code>Missing lock for job a-logged. moveToFinished</code></li>',
     );
@@ -188,7 +191,9 @@ describe('dashboard: a failure worded for the operator (pt-BR and English)', () 
     expect(pt).not.toMatch(LEAKS);
     const en = section(await page(cookie, '/dashboard/jobs/set/a-logged?lang=en'));
     expect(en).toContain('<li data-codigo="SET_RECORD_SENT">Record 43: sent to http://erp.example/g5.</li>');
-    expect(en).toContain('Record 42: sending to http://erp.example/g5?token=*** failed: receptor rejected');
+    expect(en).toContain(
+      'Record 42: sending to http://erp.example/g5?token=*** failed.<details class="detalhes-tecnicos"><summary>Technical details</summary>',
+    );
     expect(en).toContain('<span class="muted">[technical]</span> <code>Missing lock for job a-logged. moveToFinished</code>');
     expect(en).not.toMatch(LEAKS);
   });

@@ -7,7 +7,7 @@ import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
 import type { Job } from 'bullmq';
 import type { Browser, Page } from 'playwright-core';
 import { CONTA } from './fixtures/set-ws-contas';
-import { DashboardHarness, PASSWORD } from './support/dashboard-harness';
+import { DashboardHarness } from './support/dashboard-harness';
 
 /**
  * The operator trial's findings on the dashboard, as an operator sees them in a browser: one language per failure
@@ -178,14 +178,8 @@ describe('dashboard: operator trial findings', () => {
     await h.close();
   });
 
-  async function loginAs(login: string, locale = 'pt-BR'): Promise<Page> {
-    const page = await (await browser.newContext({ locale, timezoneId: 'America/Sao_Paulo' })).newPage();
-    await page.goto(`${h.url}/dashboard`);
-    await page.fill('input[name=login]', login);
-    await page.fill('input[name=senha]', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${h.url}/dashboard`);
-    return page;
+  function loginAs(login: string, locale = 'pt-BR'): Promise<Page> {
+    return h.browserLogin(browser, login, { locale, timezoneId: 'America/Sao_Paulo' });
   }
 
   // First: the ingress keeps a SOAP receptor's WSDL once read, so the ERP is down before any detail page loads it.

@@ -8,7 +8,7 @@ import { createEndpoint, DEFAULT_WEBHOOK_SETTINGS } from '@integrador/webhooks';
 import { Worker } from 'bullmq';
 import Fastify from 'fastify';
 import type { Browser, Page } from 'playwright-core';
-import { DashboardHarness, PASSWORD } from './support/dashboard-harness';
+import { DashboardHarness } from './support/dashboard-harness';
 
 /**
  * Trial 3's dashboard findings: a failures list that stopped at row 50 (and webhook deliveries at 20), a Desde/Até
@@ -43,14 +43,8 @@ describe('dashboard at scale (trial 3)', () => {
     await h.close();
   });
 
-  async function loginAs(login: string, lang = 'pt-BR'): Promise<Page> {
-    const page = await (await browser.newContext({ locale: lang, timezoneId: 'America/Sao_Paulo' })).newPage();
-    await page.goto(`${h.url}/dashboard`);
-    await page.fill('input[name=login]', login);
-    await page.fill('input[name=senha]', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${h.url}/dashboard`);
-    return page;
+  function loginAs(login: string, lang = 'pt-BR'): Promise<Page> {
+    return h.browserLogin(browser, login, { locale: lang, timezoneId: 'America/Sao_Paulo' });
   }
 
   const asKey = (key: string) => ({ authorization: `Bearer ${key}`, 'accept-language': 'pt-BR' });

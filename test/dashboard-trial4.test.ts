@@ -89,14 +89,8 @@ describe('dashboard: the API’s actions on the pages (trial 4)', () => {
     await json?.close();
   });
 
-  async function loginAs(login: string, lang = 'pt-BR'): Promise<Page> {
-    const page = await (await browser.newContext({ locale: lang, timezoneId: 'America/Sao_Paulo' })).newPage();
-    await page.goto(`${h.url}/dashboard`);
-    await page.fill('input[name=login]', login);
-    await page.fill('input[name=senha]', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${h.url}/dashboard`);
-    return page;
+  function loginAs(login: string, lang = 'pt-BR'): Promise<Page> {
+    return h.browserLogin(browser, login, { locale: lang, timezoneId: 'America/Sao_Paulo' });
   }
 
   const asKeyA = () => ({ authorization: `Bearer ${h.keyA}`, 'accept-language': 'pt-BR' });
@@ -296,7 +290,8 @@ describe('dashboard: the API’s actions on the pages (trial 4)', () => {
     expect(await english?.text()).toMatch(new RegExp(`Test of endpoint #${ids.hookOk}: [^<]*200`));
     await page.locator(`section[data-endpoint="${ids.hookQuebrado}"] button.testar`).click();
     await page.waitForSelector('.flash.err');
-    expect(await flash(page)).toMatch(new RegExp(`^Teste do endpoint #${ids.hookQuebrado} falhou: .*404`));
+    // The English chosen above is kept for the next action's page (F15: the choice survives navigation).
+    expect(await flash(page)).toMatch(new RegExp(`^Test of endpoint #${ids.hookQuebrado} failed: .*404`));
     expect(await audit('webhook-test')).toEqual(
       expect.arrayContaining([
         { empresa_id: h.empresaA, alvo: `webhook/${ids.hookOk}`, autor: 'opa' },

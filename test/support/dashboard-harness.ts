@@ -22,6 +22,7 @@ import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-suppo
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, type WebhookHttpClient } from '@integrador/webhooks';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { buildApp } from '../../apps/ingress/src/build-app';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from '../fixtures/senior-g5';
 import { CONTA, seedSetWsContas } from '../fixtures/set-ws-contas';
@@ -241,6 +242,17 @@ export class DashboardHarness {
     const page = await this.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
     const csrf = /name="csrf-token" content="([^"]*)"/.exec(page.body)?.[1] ?? '';
     return { cookie, csrf };
+  }
+
+  /** A browser page logged in through the form as `login` (as an operator does), left on the overview. */
+  async browserLogin(browser: Browser, login: string, context: BrowserContextOptions = { locale: 'pt-BR' }): Promise<Page> {
+    const page = await (await browser.newContext(context)).newPage();
+    await page.goto(`${this.url}/dashboard`);
+    await page.fill('input[name=login]', login);
+    await page.fill('input[name=senha]', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${this.url}/dashboard`);
+    return page;
   }
 
   /** A GET integration of tenant A with a cron, reconciled; `scheduled()` says whether its job scheduler exists. */

@@ -124,13 +124,13 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     expect(pt.code).toBe(1);
     expect(pt.stderr).toMatch(
       new RegExp(
-        `^erro: o job \\S+ falhou: a conexão da integração não está definida para os workers \\(confira se eles foram iniciados com CONNECTIONS_FILE e se o arquivo define essa conexão\\): ${detail}`,
+        `^erro: o job \\S+ falhou: a conexão senior_g5 da integração não está definida para os workers \\(confira se eles foram iniciados com CONNECTIONS_FILE e se o arquivo define essa conexão\\): ${detail}`,
       ),
     );
     const en = await run('-p', `contaId=${CONTA.id}`, '--wait', '--lang', 'en');
     expect(en.stderr).toMatch(
       new RegExp(
-        `^error: job \\S+ failed: the integration's connection is not defined for the workers \\(check that they .*\\): ${detail}`,
+        `^error: job \\S+ failed: the integration's connection senior_g5 is not defined for the workers \\(check that they .*\\): ${detail}`,
       ),
     );
   });
@@ -422,7 +422,7 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     const blocked = await run('-p', `contaId=${CONTA.id}`, '--wait');
     expect(blocked.code).toBe(1);
     expect(blocked.stderr).toMatch(
-      /está bloqueado: o pré-requisito #18 \(job set\/\S+\) falhou \(a conexão da integração não está definida/,
+      /está bloqueado: o pré-requisito #18 \(job set\/\S+\) falhou \(a conexão senior_g5 da integração não está definida/,
     );
   });
 

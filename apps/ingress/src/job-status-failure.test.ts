@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createJobRecorder, createRedis, startQueueWorker } from '@integrador/queue';
 import { createEmpresa, issueApiKey, recordJobEvent } from '@integrador/store';
@@ -119,6 +121,61 @@ describe('the job status of a failed job (failedReasonText)', () => {
       expect(status).toMatchObject({ state: 'failed', failedReason: MESSAGE, failedReasonText: MESSAGE });
     } finally {
       await unrecorded.close();
+      connection.disconnect();
+    }
+  });
+
+  it("names only the connection asked for in a missing connection's failure: the file's path and other names go to the worker's log", async () => {
+    // The workers' file: other customers' connections, none named as empresa A's integration asks.
+    const file = '/srv/integrador/segredo/connections.yaml';
+    const registry = parseConnections(
+      'connections:\n  erp_cliente_b: { tipo: api, baseUrl: "https://b.example" }\n  erp_cliente_c: { tipo: api, baseUrl: "https://c.example" }\n',
+      'yaml',
+      {},
+      file,
+    );
+    const logged: string[] = [];
+    const capture = new Writable({
+      write(chunk, _encoding, done) {
+        logged.push(String(chunk));
+        done();
+      },
+    });
+    const connection = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    const missing = startQueueWorker({
+      queue: 'get',
+      handlers: {
+        'system.ping': async () => registry.require('sap_legado', empresaA),
+        'integration.run': async () => ({}),
+        'endpoint.sync': async () => ({}),
+      },
+      connection,
+      prefix: ingress.prefix,
+      concurrency: 1,
+      logger: createLogger({ name: 'worker-test', level: 'warn', destination: capture }),
+      observer: createJobRecorder(database, logger, { flushMs: 5 }),
+    });
+    try {
+      const accepted = await ingress.app.inject({ method: 'POST', url: '/v1/ping', headers: auth(keyA), payload: { queue: 'get' } });
+      const { jobId } = accepted.json();
+      let status: { state?: string; failedReason?: string; failedReasonText?: string } = {};
+      for (
+        const deadline = Date.now() + 10000;
+        (status.state !== 'failed' || status.failedReasonText === status.failedReason) && Date.now() < deadline;
+        await new Promise((r) => setTimeout(r, 25))
+      )
+        status = (await ingress.app.inject({ url: `/v1/jobs/get/${jobId}`, headers: auth(keyA) })).json();
+      expect(status).toMatchObject({
+        state: 'failed',
+        failedReason: `connection "sap_legado" is not defined in the workers' connections file`,
+        failedReasonText: expect.stringMatching(/^a conexão sap_legado da integração não está definida para os workers/),
+      });
+      const shown = JSON.stringify(status);
+      expect(shown).not.toMatch(/segredo|erp_cliente_b|erp_cliente_c/);
+      // The fleet's operator still reads which file was read and what it defines.
+      expect(logged.join('')).toContain(`"detail":"connections file ${file} (defined: erp_cliente_b, erp_cliente_c)"`);
+    } finally {
+      await missing.close();
       connection.disconnect();
     }
   });

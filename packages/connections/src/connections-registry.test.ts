@@ -21,18 +21,23 @@ describe('ConnectionsRegistry', () => {
     expect(() => registry.require('senior_g5', 2)).toThrow(
       expect.objectContaining({
         code: 'CONNECTION_FORBIDDEN',
-        message: 'connection "senior_g5" is restricted to empresa 1; empresa 2 may not use it',
+        // The record is the asking tenant's: the other empresa's id only in the log's detail.
+        message: 'connection "senior_g5" is restricted to another empresa; this empresa may not use it',
+        params: { connection: 'senior_g5' },
+        logDetail: 'restricted to empresa 1, asked for by empresa 2',
       }),
     );
   });
 
-  it('names the file and the defined connections when a name is unknown', () => {
+  it("names only the unknown connection in its message; the file and the other names are the log's detail", () => {
     expect(registry.get('nope')).toBeUndefined();
     expect(() => registry.require('nope')).toThrow(
       expect.objectContaining({
         name: 'ConnectionNotFoundError',
         code: 'CONNECTION_NOT_FOUND',
-        message: 'connection "nope" is not defined in connections file /etc/integrador/connections.yaml (defined: senior_g5, shared)',
+        message: `connection "nope" is not defined in the workers' connections file`,
+        params: { connection: 'nope' },
+        logDetail: 'connections file /etc/integrador/connections.yaml (defined: senior_g5, shared)',
       }),
     );
   });

@@ -47,37 +47,54 @@ export class ConnectionsFileError extends Error {
   }
 }
 
-/** Thrown when an integration names a connection the file does not define. */
+/**
+ * Thrown when an integration names a connection the file does not define. The message (kept in the job's record, shown
+ * to the tenant's key and operators) names only the connection asked for: the file's path and the other names in it
+ * (other customers' connections) are in `logDetail`, which only the worker's log carries.
+ */
 export class ConnectionNotFoundError extends Error {
   override name = 'ConnectionNotFoundError';
   readonly code = 'CONNECTION_NOT_FOUND';
   readonly permanent = true;
+  /** The value its reason is worded with in the reader's language (the job recorder keeps it). */
+  readonly params: { connection: string };
+  /** For the fleet's operator only (the worker's log): the file read and the names it defines. */
+  readonly logDetail: string;
 
   constructor(
     readonly connection: string,
     file: string | undefined,
     defined: readonly string[],
   ) {
-    const known = defined.length > 0 ? `defined: ${defined.join(', ')}` : 'it defines none';
     super(
       file === undefined
         ? `connection "${connection}" is not defined: no connections file is configured`
-        : `connection "${connection}" is not defined in connections file ${file} (${known})`,
+        : `connection "${connection}" is not defined in the workers' connections file`,
     );
+    this.params = { connection };
+    const known = defined.length > 0 ? `defined: ${defined.join(', ')}` : 'it defines none';
+    this.logDetail = file === undefined ? 'no connections file is configured' : `connections file ${file} (${known})`;
   }
 }
 
-/** Thrown when a connection restricted to one empresa is asked for by another. */
+/**
+ * Thrown when a connection restricted to one empresa is asked for by another. The message names neither empresa's id:
+ * the other one is another tenant's, and the record is shown to the asking tenant (`logDetail` has both, for the log).
+ */
 export class ConnectionForbiddenError extends Error {
   override name = 'ConnectionForbiddenError';
   readonly code = 'CONNECTION_FORBIDDEN';
   readonly permanent = true;
+  readonly params: { connection: string };
+  readonly logDetail: string;
 
   constructor(
     readonly connection: string,
     readonly allowedEmpresaId: number,
     readonly empresaId: number,
   ) {
-    super(`connection "${connection}" is restricted to empresa ${allowedEmpresaId}; empresa ${empresaId} may not use it`);
+    super(`connection "${connection}" is restricted to another empresa; this empresa may not use it`);
+    this.params = { connection };
+    this.logDetail = `restricted to empresa ${allowedEmpresaId}, asked for by empresa ${empresaId}`;
   }
 }

@@ -5,6 +5,8 @@ import { readCookie } from './cookies';
 import { type Locale, pickLocale } from './i18n';
 
 export const SESSION_COOKIE = 'integrador_sessao';
+/** The language a session chose with ?lang= (pt-BR or en), kept across pages. */
+export const LANG_COOKIE = 'integrador_idioma';
 
 /** Who is asking: an operator (session cookie) or a script (tenant API key), and what they may see and do. */
 export interface Viewer {
@@ -77,7 +79,8 @@ export async function resolveViewer(
     scope: scopeOf(operador),
     filialId: null,
     timeZone: operador.fuso_horario,
-    locale: pickLocale(query?.lang, operador.idioma, accept),
+    // A language chosen with ?lang= is kept in a cookie (requireViewer writes it): the next page keeps it.
+    locale: pickLocale(query?.lang ?? readCookie(request, LANG_COOKIE), operador.idioma, accept),
     csrf: session.csrf,
   };
 }

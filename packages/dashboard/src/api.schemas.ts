@@ -102,6 +102,11 @@ export const JobDetailResponse = Type.Object({
           description:
             'times BullMQ took the job back from a worker that stopped mid-run (stalled): the attempt count does not show them, and records of the interrupted run may have been sent again',
         }),
+        nextRunAt: Type.Optional(
+          Nullable(
+            Type.String({ format: 'date-time', description: 'when a delayed job runs next: its next attempt, or the end of its wait' }),
+          ),
+        ),
       },
       { description: "BullMQ's view while Redis keeps the job" },
     ),

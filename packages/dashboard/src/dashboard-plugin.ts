@@ -8,7 +8,7 @@ import { authenticateOperador, createSessao, deleteSessao } from '@integrador/st
 import { createTransportFactory, SoapClientCache } from '@integrador/transports';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, WebhookError, webhookMessage } from '@integrador/webhooks';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { csrfValid, resolveViewer, SESSION_COOKIE, sendError } from './access';
+import { csrfValid, LANG_COOKIE, resolveViewer, SESSION_COOKIE, sendError } from './access';
 import { JobStateError } from './actions';
 import { apiRoutes } from './api.routes';
 import { RowId } from './api.schemas';
@@ -43,6 +43,15 @@ function requireViewer(deps: DashboardDeps) {
     const path = request.url.split('?')[0] ?? '';
     if (PUBLIC.has(path)) return;
     request.viewer = await resolveViewer(deps.database, request, deps.scheduleTimezone);
+    // A session's ?lang= choice outlives the page: links and forms need not carry it (an API key's request keeps none).
+    const lang = (request.query as { lang?: unknown } | undefined)?.lang;
+    if (request.viewer?.csrf && typeof lang === 'string' && lang !== '') {
+      writeCookie(reply, LANG_COOKIE, request.viewer.locale, {
+        secure: deps.secureCookies ?? false,
+        path: '/dashboard',
+        maxAgeSeconds: 365 * 86400,
+      });
+    }
     if (request.viewer) return;
     if (isApi(request) || path.startsWith('/dashboard/filas')) {
       // No user or password was sent here: the message says what to send (as the /v1 API's 401 does).

@@ -135,6 +135,21 @@ const PT = {
   status: 'Situação',
   reason: 'Motivo',
   readOnly: 'Somente leitura',
+  nextAttempt: (when: string, n: number, max: number) => `próxima tentativa (${n} de ${max}): ${when}`,
+  nextRunAt: (when: string) => `roda de novo: ${when}`,
+  filial: 'Filial',
+  allFiliais: 'todas (e a empresa toda)',
+  discardConfirmTitle: 'Confirmar descarte',
+  discardConfirm: (n: number) =>
+    `Descartar ${n} job(s)? Eles não serão mais reprocessados: o que não foi enviado ao sistema de destino fica sem envio.`,
+  discarded: (n: number) => `${n} job(s) descartado(s).`,
+  noneSelected: 'Nenhum job selecionado; nada foi feito.',
+  pauseConfirmTitle: 'Confirmar pausa',
+  pauseConfirm: (empresa: string) =>
+    `Pausar a empresa ${empresa}? Os agendamentos dela param e os jobs na fila (SET, GET, webhooks e CTI) não são executados até ela ser retomada.`,
+  tenantPausedDone: (empresa: string) => `Empresa ${empresa} pausada.`,
+  tenantResumedDone: (empresa: string) => `Empresa ${empresa} retomada.`,
+  pausedTenants: 'Empresas pausadas (agendamentos parados; jobs na fila só rodam quando forem retomadas):',
   done: (n: number) => `Ação registrada: ${n} job(s).`,
   doneDeliveries: (n: number) => `Ação registrada: ${n} entrega(s) de webhook.`,
   notFound: 'Não encontrado.',
@@ -231,7 +246,12 @@ const PT = {
     done: 'feitos',
     resultado: 'resultado',
     status: 'status HTTP',
+    skipped: 'ignorados',
+    notFound: 'não encontrados',
+    jobsLiberados: 'jobs liberados',
+    agendamentos: 'agendamentos',
   } as Record<string, string>,
+  auditModes: { um: 'um job', selecao: 'seleção', filtro: 'filtro' } as Record<string, string>,
   customer: 'Cliente',
   rebuiltRequest: 'Requisição reconstruída agora com os dados atuais (não é a que foi enviada; a enviada está nas tentativas acima)',
   receptorUnreachable:
@@ -388,6 +408,20 @@ const EN: Messages = {
   status: 'Status',
   reason: 'Reason',
   readOnly: 'Read-only',
+  nextAttempt: (when, n, max) => `next attempt (${n} of ${max}): ${when}`,
+  nextRunAt: (when) => `runs again: ${when}`,
+  filial: 'Filial',
+  allFiliais: 'all (and the whole empresa)',
+  discardConfirmTitle: 'Confirm discard',
+  discardConfirm: (n) => `Discard ${n} job(s)? They will not be retried any more: what was not sent to the target system stays unsent.`,
+  discarded: (n) => `${n} job(s) discarded.`,
+  noneSelected: 'No job selected; nothing was done.',
+  pauseConfirmTitle: 'Confirm pause',
+  pauseConfirm: (empresa) =>
+    `Pause tenant ${empresa}? Its schedules stop and its queued jobs (SET, GET, webhooks and CTI) are not taken until it is resumed.`,
+  tenantPausedDone: (empresa) => `Tenant ${empresa} paused.`,
+  tenantResumedDone: (empresa) => `Tenant ${empresa} resumed.`,
+  pausedTenants: 'Paused tenants (schedules stopped; queued jobs run only once they are resumed):',
   done: (n: number) => `Action recorded: ${n} job(s).`,
   doneDeliveries: (n: number) => `Action recorded: ${n} webhook delivery(ies).`,
   notFound: 'Not found.',
@@ -473,7 +507,12 @@ const EN: Messages = {
     done: 'done',
     resultado: 'result',
     status: 'HTTP status',
+    skipped: 'skipped',
+    notFound: 'not found',
+    jobsLiberados: 'jobs released',
+    agendamentos: 'schedules',
   },
+  auditModes: { um: 'one job', selecao: 'selection', filtro: 'filter' },
   customer: 'Customer',
   rebuiltRequest: "Request rebuilt now from today's data (not the one sent; the one sent is in the attempts above)",
   receptorUnreachable: 'The receptor (ERP) could not be reached now: the request was not rebuilt; the query above does not depend on it.',
@@ -528,5 +567,24 @@ export function formatTime(value: Date | string | null | undefined, locale: Loca
   if (!value) return '—';
   const date = value instanceof Date ? value : new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
   if (Number.isNaN(date.getTime())) return String(value);
-  return new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'short', timeStyle: 'medium' }).format(date);
+  return dateTimeFormat(locale, timeZone, true).format(date);
+}
+
+/**
+ * A date and time as the dashboard writes them: pt-BR's 06/12/2026, 08:30:15; English as "6 Dec 2026, 08:30:15" (a
+ * US "12/6/26, 8:30 AM" reads as 12 June to a Brazilian team sharing the screen). `seconds` false: to the minute.
+ */
+export function dateTimeFormat(locale: Locale, timeZone: string, seconds: boolean): Intl.DateTimeFormat {
+  if (locale === 'en')
+    return new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      ...(seconds ? { second: '2-digit' } : {}),
+      hourCycle: 'h23',
+    });
+  return new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'short', timeStyle: seconds ? 'medium' : 'short' });
 }

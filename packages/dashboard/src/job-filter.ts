@@ -20,6 +20,7 @@ export const FILTER_PROPERTIES = {
   estado: { type: 'string', enum: ['', ...FILTER_ESTADOS] },
   fila: { type: 'string', enum: ['', ...QUEUE_NAMES] },
   empresa: { type: 'string', pattern: '^\\d{0,10}$' },
+  filial: { type: 'string', pattern: '^\\d{0,10}$' },
   integracao: { type: 'string', pattern: '^\\d{0,10}$' },
   desde: { type: 'string', pattern: ISO_DATE },
   ate: { type: 'string', pattern: ISO_DATE },

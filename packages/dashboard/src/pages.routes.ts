@@ -1,5 +1,13 @@
 import { listTenantSchedules, previewSetWithoutReceptor, resolveSetTarget } from '@integrador/integrador';
-import { countJobRecords, listAudit, listIntegracoes, type RegistroJob, recordParameters, searchJobRecords } from '@integrador/store';
+import {
+  countJobRecords,
+  listAudit,
+  listIntegracoes,
+  listPausedTenants,
+  type RegistroJob,
+  recordParameters,
+  searchJobRecords,
+} from '@integrador/store';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canAct, type Viewer } from './access';
 import {
@@ -23,6 +31,7 @@ import { html } from './html';
 import { formatTime, jobStateWord, messages, word } from './i18n';
 import { jobDetail, overviewData, PAGE_SIZE, pageOffset, recordsOf, rowNames, visibleFilterOf } from './queries';
 import { sendStatusPage } from './status-page';
+import { discardConfirmBody, pauseConfirmBody, pausedNotice } from './views/confirm';
 import { layout } from './views/layout';
 import {
   auditBody,
@@ -64,6 +73,8 @@ function actionFlash(viewer: Viewer, query: Query): string | { text: string; err
     const state = estado ? jobStateWord(viewer.locale, estado) : undefined;
     if (state) return { text: t.jobStateRefused(acao, job, state), error: true };
   }
+  if (query.vazio !== undefined) return { text: t.noneSelected, error: true };
+  if (query.feito !== undefined && acao === 'discard') return t.discarded(Number(query.feito));
   return query.feito !== undefined ? t.done(Number(query.feito)) : undefined;
 }
 
@@ -71,6 +82,7 @@ function failureQuery(query: Query): FailureQuery {
   const num = (v: string | undefined) => (v && /^\d+$/.test(v) ? Number(v) : undefined);
   return {
     empresa: num(query.empresa),
+    filial: num(query.filial),
     integracao: num(query.integracao),
     fila: query.fila,
     estado: query.estado,
@@ -117,7 +129,8 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
     app.get('/dashboard', async (request, reply) => {
       const viewer = viewerOf(request);
       const t = messages(viewer.locale);
-      return page(reply, viewer, t.overview, 'overview', overviewBody(viewer, await overviewData(deps.database, viewer)));
+      const [data, paused] = await Promise.all([overviewData(deps.database, viewer), pausedEmpresas(deps, viewer)]);
+      return page(reply, viewer, t.overview, 'overview', html`${pausedNotice(viewer, paused)}${overviewBody(viewer, data)}`);
     });
 
     // The router is strict about a trailing slash (and stays so for the API); the dashboard's root, typed by hand or
@@ -144,19 +157,26 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       // An empresa the operator does not see: not found, as the API and the bulk-retry form answer it.
       if (!filter) return sendStatusPage(reply, viewer, 404);
       const offset = pageOffset(query);
-      const [rows, total] = await Promise.all([
+      const { scope: _scope, ...unscoped } = filter;
+      // The bulk retry's button counts what it would retry (failed jobs the viewer may change), not every row listed.
+      const [rows, total, retryable] = await Promise.all([
         searchJobRecords(deps.database.db, filter, PAGE_SIZE, offset),
         countJobRecords(deps.database.db, filter, BULK_LIMIT),
+        canAct(viewer) ? matchingFailed(deps, viewer, unscoped).then((refs) => refs.length) : Promise.resolve(0),
       ]);
       const flash = actionFlash(viewer, query);
-      const [names, choices] = await Promise.all([rowNames(deps.database, viewer, rows), filterChoices(deps, viewer, failureQuery(query))]);
+      const [names, choices, paused] = await Promise.all([
+        rowNames(deps.database, viewer, rows),
+        filterChoices(deps, viewer, failureQuery(query)),
+        pausedEmpresas(deps, viewer),
+      ]);
       const shown = total > BULK_LIMIT ? `${BULK_LIMIT}+` : total;
       return page(
         reply,
         viewer,
         messages(viewer.locale).failures,
         'failures',
-        failuresBody(viewer, failureQuery(query), rows, shown, { offset, size: PAGE_SIZE }, names, choices),
+        html`${pausedNotice(viewer, paused)}${failuresBody(viewer, failureQuery(query), rows, shown, { offset, size: PAGE_SIZE }, names, choices, retryable)}`,
         flash,
       );
     });
@@ -212,7 +232,7 @@ ${items.map(
 )}
 </tbody></table></section>`);
       }
-      return page(reply, viewer, t.schedules, 'schedules', html`${sections}`, scheduleFlash(viewer, request.query as Query));
+      return page(reply, viewer, t.schedules, 'schedules', html`${sections}`, scheduleFlash(viewer, request.query as Query, empresas));
     });
 
     app.get('/dashboard/auditoria', async (request, reply) => {
@@ -222,7 +242,12 @@ ${items.map(
         viewer,
         messages(viewer.locale).audit,
         'audit',
-        auditBody(viewer, await listAudit(deps.database.db, viewer.scope)),
+        // The empresa by name: the viewer's own empresas only (listAudit is bound to the same scope).
+        auditBody(
+          viewer,
+          await listAudit(deps.database.db, viewer.scope),
+          new Map((await visibleEmpresas(deps, viewer)).map((e) => [Number(e.id), e.nome])),
+        ),
       );
     });
 
@@ -237,6 +262,7 @@ ${items.map(
       ) as Query;
       const refs = formJobRefs(body.job);
       if (body.modo === 'filtro') return retryByFilter(reply, viewer, filterQuery, body.esperado);
+      if (refs.length === 0) return backTo(reply, request, { vazio: '1' });
       return actOrRefuse(reply, request, () => retryJobs(deps, viewer, refs));
     });
 
@@ -272,9 +298,23 @@ ${items.map(
     app.post('/dashboard/acoes/descartar', async (request, reply) => {
       const viewer = viewerOf(request);
       if (!canAct(viewer)) return sendStatusPage(reply, viewer, 403);
-      return actOrRefuse(reply, request, () =>
-        discardJobs(deps, viewer, formJobRefs((request.body as Record<string, unknown> | undefined)?.job)),
-      );
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const refs = formJobRefs(body.job);
+      if (refs.length === 0) return backTo(reply, request, { vazio: '1' });
+      // Asked first (a discarded record is not sent any more); the confirmation lists only the viewer's jobs.
+      if (body.confirmado !== '1') {
+        const records = await recordsOf(deps.database, viewer, refs.slice(0, 20));
+        const names = await rowNames(deps.database, viewer, records);
+        const t = messages(viewer.locale);
+        return page(
+          reply,
+          viewer,
+          t.discardConfirmTitle,
+          'failures',
+          discardConfirmBody(viewer, refs, { records, names }, backUrl(request)),
+        );
+      }
+      return actOrRefuse(reply, request, () => discardJobs(deps, viewer, refs), 'discard');
     });
 
     app.post('/dashboard/acoes/agendamento', async (request, reply) => {
@@ -298,8 +338,16 @@ ${items.map(
       const viewer = viewerOf(request);
       if (!canAct(viewer)) return sendStatusPage(reply, viewer, 403);
       const body = (request.body ?? {}) as Record<string, unknown>;
-      if (!(await pauseTenant(deps, viewer, formId(body, 'empresa'), body.modo === 'pausar'))) return sendStatusPage(reply, viewer, 404);
-      return reply.redirect('/dashboard/agendamentos?feito=1');
+      const empresaId = formId(body, 'empresa');
+      const pausing = body.modo === 'pausar';
+      // A pause stops every queue of the empresa: asked first, naming it (one the viewer does not see is a 404).
+      if (pausing && body.confirmado !== '1') {
+        const empresa = (await visibleEmpresas(deps, viewer)).find((e) => e.id === empresaId);
+        if (!empresa) return sendStatusPage(reply, viewer, 404);
+        return page(reply, viewer, messages(viewer.locale).pauseConfirmTitle, 'schedules', pauseConfirmBody(viewer, empresa));
+      }
+      if (!(await pauseTenant(deps, viewer, empresaId, pausing))) return sendStatusPage(reply, viewer, 404);
+      return reply.redirect(`/dashboard/agendamentos?${pausing ? 'pausada' : 'retomada'}=${empresaId}`);
     });
 
     app.post('/dashboard/acoes/executar', async (request, reply) => {
@@ -314,10 +362,17 @@ ${items.map(
 }
 
 /** The schedules page's flash: an action's count, or a pause refused for want of a cron (worded here, never echoed). */
-function scheduleFlash(viewer: Viewer, query: Query): string | { text: string; error: boolean } | undefined {
+function scheduleFlash(
+  viewer: Viewer,
+  query: Query,
+  empresas: ReadonlyArray<{ id: number; nome: string }>,
+): string | { text: string; error: boolean } | undefined {
   const t = messages(viewer.locale);
   const id = query.integracao;
   if (query.recusado === 'NO_SCHEDULE' && id && /^\d{1,10}$/.test(id)) return { text: t.noSchedule(Number(id)), error: true };
+  // A tenant paused or resumed: named from the empresas the viewer sees (an id of another tenant's words nothing).
+  const tenant = empresas.find((e) => String(e.id) === (query.pausada ?? query.retomada));
+  if (tenant) return (query.pausada ? t.tenantPausedDone : t.tenantResumedDone)(`${tenant.nome} (#${tenant.id})`);
   return query.feito !== undefined ? t.done(1) : undefined;
 }
 
@@ -343,26 +398,37 @@ function tenantButton(viewer: Viewer, empresaId: number, paused: boolean) {
  * Runs a job action from a form and goes back to the page it came from: with the count of jobs it changed, or with
  * the refusal of a stale form (the one job it names is no longer failed) for that page to word.
  */
-async function actOrRefuse(reply: FastifyReply, request: FastifyRequest, act: () => Promise<ActionResult>) {
+async function actOrRefuse(reply: FastifyReply, request: FastifyRequest, act: () => Promise<ActionResult>, acao?: 'discard') {
   try {
-    return backTo(reply, request, { feito: String((await act()).done) });
+    return backTo(reply, request, { feito: String((await act()).done), ...(acao ? { acao } : {}) });
   } catch (err) {
     if (!(err instanceof JobStateError)) throw err;
     return backTo(reply, request, { recusado: err.code, acao: err.action, jobRecusado: err.job, estadoRecusado: err.estado });
   }
 }
 
-/** Back to the page the action came from (same origin only), with what the action reports in its query. */
-function backTo(reply: FastifyReply, request: FastifyRequest, report: Record<string, string>) {
-  const referer = request.headers.referer ?? '';
-  let url = new URL('/dashboard/falhas', 'http://dashboard');
+/**
+ * The page an action came from: a confirmation's `voltar` (the confirmation page itself is a POST's answer), else the
+ * referer; a dashboard page of this origin only, else the failures list.
+ */
+function backUrl(request: FastifyRequest): string {
+  const voltar = (request.body as Record<string, unknown> | undefined)?.voltar;
+  const from = typeof voltar === 'string' ? voltar : (request.headers.referer ?? '');
   try {
-    const from = new URL(referer);
-    if (from.host === request.headers.host && from.pathname.startsWith('/dashboard')) url = from;
+    const url = new URL(from, `http://${request.headers.host ?? 'dashboard'}`);
+    const page =
+      url.host === request.headers.host && url.pathname.startsWith('/dashboard') && !url.pathname.startsWith('/dashboard/acoes/');
+    if (page) return `${url.pathname}${url.search}`;
   } catch {
-    // No referer: the failures list.
+    // Not a URL: the failures list.
   }
-  for (const key of ['feito', 'recusado', 'acao', 'jobRecusado', 'estadoRecusado']) url.searchParams.delete(key);
+  return '/dashboard/falhas';
+}
+
+/** Back to the page the action came from (backUrl), with what the action reports in its query. */
+function backTo(reply: FastifyReply, request: FastifyRequest, report: Record<string, string>) {
+  const url = new URL(backUrl(request), 'http://dashboard');
+  for (const key of ['feito', 'recusado', 'acao', 'jobRecusado', 'estadoRecusado', 'vazio']) url.searchParams.delete(key);
   for (const [key, value] of Object.entries(report)) url.searchParams.set(key, value);
   return reply.redirect(`${url.pathname}?${url.searchParams.toString()}`);
 }
@@ -377,8 +443,16 @@ async function filterChoices(deps: DashboardDeps, viewer: Viewer, query: Failure
   const chosen =
     query.empresa === undefined ? (empresas.length === 1 ? empresas[0] : undefined) : empresas.find((e) => e.id === query.empresa);
   if (!chosen) return { empresas, integracoes: [] };
-  const integracoes = await listIntegracoes(deps.database.db, { empresaId: chosen.id, filialId: viewer.filialId, nome: chosen.nome });
-  return { empresas, integracoes: integracoes.map((i) => ({ id: i.id, nome: i.nome })) };
+  const [integracoes, filiais] = await Promise.all([
+    listIntegracoes(deps.database.db, { empresaId: chosen.id, filialId: viewer.filialId, nome: chosen.nome }),
+    // The chosen empresa's filiais (it is the viewer's: chosen from visibleEmpresas above).
+    deps.database.db.selectFrom('empresa_filiais').select(['id', 'nome']).where('empresa_id', '=', chosen.id).orderBy('id').execute(),
+  ]);
+  return {
+    empresas,
+    integracoes: integracoes.map((i) => ({ id: i.id, nome: i.nome })),
+    filiais: filiais.map((f) => ({ id: Number(f.id), nome: f.nome })),
+  };
 }
 
 /** The empresas the viewer sees (all for an admin). */
@@ -386,4 +460,11 @@ export async function visibleEmpresas(deps: DashboardDeps, viewer: Viewer) {
   let query = deps.database.db.selectFrom('empresas').select(['id', 'nome']);
   if (viewer.scope !== 'all') query = query.where('id', 'in', viewer.scope.length ? [...viewer.scope] : [-1]);
   return query.orderBy('id').execute();
+}
+
+/** The paused empresas among those the viewer sees (the overview's and the failures list's notice). */
+async function pausedEmpresas(deps: DashboardDeps, viewer: Viewer): Promise<Array<{ id: number; nome: string }>> {
+  const paused = new Set(await listPausedTenants(deps.database.db));
+  if (paused.size === 0) return [];
+  return (await visibleEmpresas(deps, viewer)).filter((e) => paused.has(Number(e.id))).map((e) => ({ id: Number(e.id), nome: e.nome }));
 }

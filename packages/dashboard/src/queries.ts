@@ -103,6 +103,9 @@ export async function overviewData(database: CrmDatabase, viewer: Viewer): Promi
         ? `(${messages(viewer.locale).system})`
         : `${integracoes.find((x) => x.id === i.integracaoId && x.empresa_id === i.empresaId)?.nome ?? '?'} (#${i.integracaoId})`,
   }));
+  // Most failures first (the morning check reads the top rows); ties by name.
+  tenants.sort((a, b) => b.day.falhou - a.day.falhou || a.nome.localeCompare(b.nome));
+  integrations.sort((a, b) => b.day.falhou - a.day.falhou || a.nome.localeCompare(b.nome));
   return { hour, day, tenants, integrations };
 }
 
@@ -143,6 +146,7 @@ export function filterOf(viewer: Viewer, query: Record<string, string | undefine
     scope: viewer.scope,
     filialId: viewer.filialId,
     empresaId: num('empresa'),
+    empresaFilialId: num('filial'),
     integracaoId: num('integracao'),
     fila: fila as QueueName | undefined,
     estados: estado === 'todos' ? undefined : [estado as EstadoRegistroJob],
@@ -176,10 +180,11 @@ export function pageOffset(query: Record<string, string | undefined>): number {
 /**
  * The names a failures list shows beside its rows' ids: `empresa` by id, `integracao`, `contas` and `contatos` by
  * "empresa/id"; `entregas` holds the current status of the webhook deliveries the rows name ("empresa/entregaId"), so
- * a delivery recovered since its job failed shows as delivered.
+ * a delivery recovered since its job failed shows as delivered; `filiais` the rows' filiais by "empresa/filialId".
  */
 export interface RowNames {
   empresas: ReadonlyMap<number, string>;
+  filiais?: ReadonlyMap<string, string>;
   integracoes: ReadonlyMap<string, string>;
   contas?: ReadonlyMap<string, string>;
   contatos?: ReadonlyMap<string, string>;
@@ -251,7 +256,7 @@ export async function rowNames(database: CrmDatabase, viewer: Viewer, rows: read
       integracoes.set(`${empresa.id}/${i.id}`, i.nome);
   }
   const keyed = rows.map((r) => ({ empresaId: r.empresa_id, params: recordParameters(r.parametros).key }));
-  const [contas, contatos, entregas] = await Promise.all([
+  const [contas, contatos, entregas, filiais] = await Promise.all([
     customerNames(database, 'contas', idPairs(keyed, 'contaId'), viewer.filialId),
     customerNames(database, 'contatos', idPairs(keyed, 'contatoId'), viewer.filialId),
     deliveryStatuses(
@@ -261,8 +266,20 @@ export async function rowNames(database: CrmDatabase, viewer: Viewer, rows: read
         'entregaId',
       ),
     ),
+    filialNames(database, rows),
   ]);
-  return { empresas: new Map(empresas.map((e) => [e.id, e.nome])), integracoes, contas, contatos, entregas };
+  return { empresas: new Map(empresas.map((e) => [e.id, e.nome])), filiais, integracoes, contas, contatos, entregas };
+}
+
+/**
+ * The names of the listed records' filiais by "empresa/filialId": a filial is named only under its own empresa (the
+ * records are the viewer's already: whereReadableBy chose them).
+ */
+async function filialNames(database: CrmDatabase, rows: readonly RegistroJob[]): Promise<Map<string, string>> {
+  const ids = [...new Set(rows.flatMap((r) => (r.empresa_filial_id === null ? [] : [r.empresa_filial_id])))];
+  if (!ids.length) return new Map();
+  const found = await database.db.selectFrom('empresa_filiais').select(['id', 'empresa_id', 'nome']).where('id', 'in', ids).execute();
+  return new Map(found.map((f) => [`${f.empresa_id}/${f.id}`, f.nome]));
 }
 
 /**
@@ -338,7 +355,7 @@ export async function jobDetail(
   // as the record's message (a receptor's refusal may quote a password), so they get the same full masking.
   const record = maskRecord(found);
   const job = await readJob(producer, queue, id);
-  const live = ownedBy(job, record)
+  const live: JobDetail['live'] = ownedBy(job, record)
     ? {
         state: await job.getState().catch(() => 'unknown'),
         failedReason: maskMessage(job.failedReason ?? null),
@@ -353,6 +370,8 @@ export async function jobDetail(
         stalledCounter: job.stalledCounter ?? 0,
       }
     : null;
+  // A job waiting (its next attempt, a limit's wait): when it runs next, so the operator need not guess.
+  if (live?.state === 'delayed') live.nextRunAt = (await producer.nextRunAt(queue as 'set', id).catch(() => undefined)) ?? null;
   const execucoes = [];
   for (const e of await listExecucoesOfJob(database.db, record.empresa_id, id)) {
     const tentativas = (await listTentativas(database.db, e.id)).map((a) => ({

@@ -297,6 +297,17 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
     'pt-BR': 'o segredo do PABX não está definido para os workers: defina a variável de ambiente {variavel} no worker-cti e reinicie-o',
     en: "the PBX's secret is not defined for the workers: set the environment variable {variavel} on worker-cti and restart it",
   },
+  // The connection the integration names (ConnectionNotFoundError's / ConnectionForbiddenError's params): only that
+  // name, never the file's other connections (other customers').
+  CONNECTION_NOT_FOUND: {
+    'pt-BR':
+      'a conexão {connection} da integração não está definida para os workers (confira se eles foram iniciados com CONNECTIONS_FILE e se o arquivo define essa conexão)',
+    en: "the integration's connection {connection} is not defined for the workers (check that they were started with CONNECTIONS_FILE and that the file defines this connection)",
+  },
+  CONNECTION_FORBIDDEN: {
+    'pt-BR': 'a conexão {connection} da integração é restrita a outra empresa (confira conexao_integracao)',
+    en: "the integration's connection {connection} is restricted to another empresa (check conexao_integracao)",
+  },
   // The dependency's #variavel# and which dependencias row declares it.
   DEPENDENCY_UNRESOLVED: {
     'pt-BR': 'a dependência obrigatória {variavel} da integração ficou sem valor (dependências #{dependenciaId})',

@@ -7,11 +7,13 @@ describe('job log lines: ours worded per language, anything else as written', ()
       code: 'SET_RECORD_FAILED',
       params: { recordKey: '7', url: 'https://erp.example/g5', error: 'HTTP 500' },
     });
+    // One language per line (the trial's F11): the transport's own text apart, as the detail.
     expect(showJobLogLine('pt-BR', line)).toEqual({
       code: 'SET_RECORD_FAILED',
-      text: 'Registro 7: o envio a https://erp.example/g5 falhou: HTTP 500',
+      text: 'Registro 7: o envio a https://erp.example/g5 falhou.',
+      detail: 'HTTP 500',
     });
-    expect(showJobLogLine('en', line).text).toBe('Record 7: sending to https://erp.example/g5 failed: HTTP 500');
+    expect(showJobLogLine('en', line)).toMatchObject({ text: 'Record 7: sending to https://erp.example/g5 failed.', detail: 'HTTP 500' });
   });
 
   it('reads the bare {recordKey, url, error} lines written before the codes as the same codes', () => {

@@ -2,15 +2,16 @@ import { defineCatalogue, type Locale } from '@integrador/i18n';
 
 /**
  * The lines our handlers write to a job's log (job.log, read back by getJobLogs): a code and its values as JSON, worded
- * in the reader's language where they are shown. `error` is the transport's or the receptor's own text, kept as given.
+ * in the reader's language where they are shown. `error` is the transport's or the receptor's own text, kept as given
+ * and shown apart (`detail`): worded into the line, an English transport error made a pt-BR line speak two languages.
  */
 const JOB_LOG_TEXTS = defineCatalogue({
   SET_RECORD_SENT: { 'pt-BR': 'Registro {recordKey}: enviado a {url}.', en: 'Record {recordKey}: sent to {url}.' },
   SET_RECORD_FAILED: {
-    'pt-BR': 'Registro {recordKey}: o envio a {url} falhou: {error}',
-    en: 'Record {recordKey}: sending to {url} failed: {error}',
+    'pt-BR': 'Registro {recordKey}: o envio a {url} falhou.',
+    en: 'Record {recordKey}: sending to {url} failed.',
   },
-  SET_RECORD_NOT_SENT: { 'pt-BR': 'Registro {recordKey}: não enviado: {error}', en: 'Record {recordKey}: not sent: {error}' },
+  SET_RECORD_NOT_SENT: { 'pt-BR': 'Registro {recordKey}: não enviado.', en: 'Record {recordKey}: not sent.' },
   SET_RECORD_NOT_WRITTEN_BACK: {
     'pt-BR':
       'Registro {recordKey}: aceito pelo receptor; sql_update não executado: a resposta não trouxe {keys} (indice_valor_retorno), nada foi gravado no CRM. Para não duplicá-lo no receptor, não será reenviado sozinho: corrija indice_valor_retorno / sql_update, ou reprocesse o job que o retiver.',
@@ -25,8 +26,11 @@ const JOB_LOG_TEXTS = defineCatalogue({
 
 export type JobLogCode = keyof typeof JOB_LOG_TEXTS.table;
 
-/** One log line as the reader sees it: ours worded in their language, anything else (a library's) as written. */
-export type ShownJobLogLine = { code: JobLogCode; text: string } | { code: null; text: string };
+/**
+ * One log line as the reader sees it: ours worded in their language, with the failure's own text (`detail`, as the
+ * transport or the receptor gave it) apart; anything else (a library's) as written.
+ */
+export type ShownJobLogLine = { code: JobLogCode; text: string; detail?: string } | { code: null; text: string };
 
 interface SetAttemptLine {
   recordKey: string;
@@ -90,5 +94,7 @@ function entryOf(line: string): { code: JobLogCode; params: Record<string, strin
 /** A job log line in the reader's language when it is ours; any other line as written, with `code: null`. */
 export function showJobLogLine(locale: Locale, line: string): ShownJobLogLine {
   const entry = entryOf(line);
-  return entry ? { code: entry.code, text: JOB_LOG_TEXTS.message(locale, entry.code, entry.params) } : { code: null, text: line };
+  if (!entry) return { code: null, text: line };
+  const text = JOB_LOG_TEXTS.message(locale, entry.code, entry.params);
+  return entry.params.error ? { code: entry.code, text, detail: entry.params.error } : { code: entry.code, text };
 }

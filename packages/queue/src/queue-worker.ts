@@ -198,6 +198,7 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
         attempt: job.attemptsMade,
         final,
         reason: err.message,
+        ...logDetailOf(err),
       },
       'job failed',
     );
@@ -211,4 +212,13 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
   worker.on('stalled', (jobId) => logger.warn({ queue, jobId }, 'job stalled, will run again'));
   worker.on('error', (err) => logger.error({ err, queue }, 'worker error'));
   return worker;
+}
+
+/**
+ * What an error keeps for the fleet's operator only (`logDetail`: a connections file's path and the names it defines),
+ * on it or on the cause a permanent failure wraps: logged here, never stored in the job's record.
+ */
+function logDetailOf(err: Error): { detail?: string } {
+  const detail = (err as { logDetail?: unknown }).logDetail ?? (err.cause as { logDetail?: unknown } | undefined)?.logDetail;
+  return typeof detail === 'string' ? { detail } : {};
 }

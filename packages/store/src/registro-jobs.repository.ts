@@ -238,6 +238,8 @@ export interface JobFilter {
   /** With a filial: only the jobs that filial may change (whereChangeableBy), not the empresa-wide ones it reads. */
   changeable?: boolean | undefined;
   empresaId?: number | undefined;
+  /** Only the jobs of this filial (the failures list's filial filter), within the scope above. */
+  empresaFilialId?: number | undefined;
   integracaoId?: number | undefined;
   fila?: string | undefined;
   estados?: readonly EstadoRegistroJob[] | undefined;
@@ -267,6 +269,7 @@ function filtered(db: Db, filter: JobFilter) {
     query = query.where(filter.changeable ? whereChangeableBy(caller) : whereReadableBy(caller));
   }
   if (filter.empresaId !== undefined) query = query.where('empresa_id', '=', filter.empresaId);
+  if (filter.empresaFilialId !== undefined) query = query.where('empresa_filial_id', '=', filter.empresaFilialId);
   if (filter.integracaoId !== undefined) query = query.where('integracao_id', '=', filter.integracaoId);
   if (filter.fila) query = query.where('fila', '=', filter.fila);
   if (filter.estados?.length) query = query.where('estado', 'in', [...filter.estados]);

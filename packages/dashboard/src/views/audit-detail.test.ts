@@ -48,4 +48,17 @@ describe('audit log: the outcome of a test or a validation, in the reader’s wo
     ]);
     expect(JSON.stringify(en)).not.toMatch(/\{&quot;|\{"tipo"|VALID_OK/);
   });
+
+  it('a retry or a pause: its mode and counts worded, the empresa by name (the trial’s F16), one language each', () => {
+    expect(fields('pt-BR', 'retry', { modo: 'um', done: 0, skipped: 0, notFound: 1 })).toEqual([
+      ['modo', 'um job'],
+      ['feitos', '0'],
+      ['ignorados', '0'],
+      ['não encontrados', '1'],
+    ]);
+    expect(fields('en', 'tenant-pause', { agendamentos: 1 })).toEqual([['schedules', '1']]);
+    expect(fields('en', 'tenant-resume', { jobsLiberados: 2 })).toEqual([['jobs released', '2']]);
+    const body = auditBody(viewer('pt-BR'), [row('retry', null)], new Map([[1, 'Laticínios Serra Azul']])).value;
+    expect(body).toContain('<td class="empresa">Laticínios Serra Azul (#1)</td>');
+  });
 });

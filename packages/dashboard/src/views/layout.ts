@@ -41,6 +41,7 @@ ${link('/dashboard', 'overview', t.overview)} ${link('/dashboard/falhas', 'failu
 ${link('/dashboard/agendamentos', 'schedules', t.schedules)} ${link('/dashboard/servicos', 'services', t.services)}
 ${link('/dashboard/ligacoes', 'calls', t.calls)} ${link('/dashboard/webhooks', 'webhooks', t.webhooks)}
 ${link('/dashboard/auditoria', 'audit', t.audit)} ${viewer.papel === 'admin' ? link('/dashboard/filas/', 'raw', t.rawQueues) : ''}
+<a href="?lang=${viewer.locale === 'en' ? 'pt-BR' : 'en'}" id="idioma" lang="${viewer.locale === 'en' ? 'pt-BR' : 'en'}">${viewer.locale === 'en' ? 'Português' : 'English'}</a>
 <span class="muted who">${viewer.autor} · ${t.roles[viewer.papel] ?? viewer.papel}${viewer.papel === 'leitor' ? ` (${t.readOnly})` : ''}</span>
 <form method="post" action="/dashboard/logout"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><button>${t.logout}</button></form>
 </header><main>
@@ -70,7 +71,8 @@ export function errorPage(text: string): string {
 /**
  * Live updates by polling (no extra connection held per operator, works through any proxy): every 5 s elements with
  * data-live-count get fresh numbers from /dashboard/api/counts, and a list marked data-live-rows is reloaded unless
- * the operator has rows selected.
+ * the operator is busy with it: rows selected, a "Detalhes técnicos" open or text selected in it (what support copies
+ * into a ticket; a reload would close or drop it).
  */
 export const LIVE_JS = `(() => {
   const every = 5000;
@@ -81,7 +83,9 @@ export const LIVE_JS = `(() => {
       if (r.ok) { const c = await r.json(); counters.forEach((el) => { const v = c.lastHour[el.dataset.liveCount]; if (v !== undefined) el.textContent = v; }); }
     }
     const rows = document.querySelector('[data-live-rows]');
-    if (rows && !document.querySelector('input[name=job]:checked')) {
+    const selection = window.getSelection();
+    const reading = rows && (rows.querySelector('details[open]') || (selection && !selection.isCollapsed && rows.contains(selection.anchorNode)));
+    if (rows && !reading && !document.querySelector('input[name=job]:checked')) {
       const r = await fetch(rows.dataset.liveRows, { credentials: 'same-origin' });
       if (r.ok) rows.innerHTML = await r.text();
     }

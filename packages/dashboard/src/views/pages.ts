@@ -5,7 +5,7 @@ import type { MissingSoapWrapper } from '@integrador/transports';
 import { isWebhookMessageCode, webhookMessage } from '@integrador/webhooks';
 import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
-import { formatTime, messages, word } from '../i18n';
+import { dateTimeFormat, formatTime, messages, word } from '../i18n';
 import { zoneLabel } from '../job-filter';
 import { maskedJson, maskJsonText, maskSecrets } from '../mask';
 
@@ -33,7 +33,7 @@ function columnLabels(viewer: Viewer): string[] {
  */
 export function hourChart(viewer: Viewer, buckets: Array<{ at: Date; ok: number; failed: number }>): Raw {
   const t = messages(viewer.locale);
-  const hour = new Intl.DateTimeFormat(viewer.locale, { timeZone: viewer.timeZone, dateStyle: 'short', timeStyle: 'short' });
+  const hour = dateTimeFormat(viewer.locale, viewer.timeZone, false);
   const max = Math.max(1, ...buckets.map((b) => b.ok + b.failed));
   const w = 12;
   const h = 60;
@@ -64,16 +64,17 @@ export function overviewBody(viewer: Viewer, data: OverviewData): Raw {
       html`<div class="card"><span>${labels[i]}</span><b data-live-count="${c}" class="${c}">${data.hour[c]}</b><span class="muted">${data.day[c]} / 24 h</span></div>`,
   );
   return html`<p class="muted">${t.lastHour}</p><div class="cards">${cards}</div>
-<section><h2>${t.tenant}</h2><table><thead><tr><th>${t.tenant}</th>${labels.map((l) => html`<th class="num">${l}</th>`)}<th>${t.lastDay}</th></tr></thead><tbody>
+<section><h2>${t.tenant} · ${t.lastDay}</h2><table><thead><tr><th>${t.tenant}</th>${labels.map((l) => html`<th class="num">${l}</th>`)}<th>${t.lastDay}</th></tr></thead><tbody>
 ${data.tenants.map((row) => html`<tr><td><a href="/dashboard/falhas?empresa=${row.empresaId}">${row.nome} (#${row.empresaId})</a></td>${tallyCells(row.day)}<td>${row.chart}</td></tr>`)}
 </tbody></table></section>
-<section><h2>${t.integration}</h2><table><thead><tr><th>${t.tenant}</th><th>${t.integration}</th>${labels.map((l) => html`<th class="num">${l}</th>`)}</tr></thead><tbody>
+<section><h2>${t.integration} · ${t.lastDay}</h2><table><thead><tr><th>${t.tenant}</th><th>${t.integration}</th>${labels.map((l) => html`<th class="num">${l}</th>`)}</tr></thead><tbody>
 ${data.integrations.map((row) => html`<tr><td>${data.tenants.find((tenant) => tenant.empresaId === row.empresaId)?.nome ?? ''} (#${row.empresaId})</td><td><a href="/dashboard/falhas?empresa=${row.empresaId}${row.integracaoId ? `&integracao=${row.integracaoId}` : ''}">${row.nome}</a></td>${tallyCells(row.day)}</tr>`)}
 </tbody></table></section>`;
 }
 
 export interface FailureQuery {
   empresa?: number | undefined;
+  filial?: number | undefined;
   integracao?: number | undefined;
   fila?: string | undefined;
   estado?: string | undefined;
@@ -133,6 +134,7 @@ export function technicalDetails(viewer: Viewer, code: string, message: string |
 /** The names a failures list shows beside ids (queries.ts rowNames); none known: the ids alone. */
 export interface ListNames {
   empresas: ReadonlyMap<number, string>;
+  filiais?: ReadonlyMap<string, string>;
   integracoes: ReadonlyMap<string, string>;
   contas?: ReadonlyMap<string, string>;
   contatos?: ReadonlyMap<string, string>;
@@ -146,9 +148,7 @@ export interface ListNames {
 export function readableJobId(viewer: Viewer, jobId: string, integracao: string | undefined): string | undefined {
   const at = /^repeat:.+:(\d{10,16})$/.exec(jobId)?.[1];
   if (!at) return undefined;
-  const time = new Intl.DateTimeFormat(viewer.locale, { timeZone: viewer.timeZone, dateStyle: 'short', timeStyle: 'short' }).format(
-    new Date(Number(at)),
-  );
+  const time = dateTimeFormat(viewer.locale, viewer.timeZone, false).format(new Date(Number(at)));
   return messages(viewer.locale).scheduledRun(integracao ?? '', time);
 }
 
@@ -218,7 +218,7 @@ export function failureRows(viewer: Viewer, rows: RegistroJob[], names: ListName
     return html`<tr data-job="${r.fila}/${r.job_id}">
 <td>${selectCell(viewer, r)}</td>
 <td><a href="/dashboard/jobs/${r.fila}/${encodeURIComponent(r.job_id)}" title="${r.fila}/${r.job_id}">${readable ?? `${r.fila}/${r.job_id}`}</a><br><span class="muted">${r.nome_job}</span>${customer ? html`<br><span class="cliente">${customer}</span>` : ''}${params ? html`<br><code class="parametros">${params}</code>` : ''}</td>
-<td class="empresa">${named(empresa ?? null, r.empresa_id)}</td><td class="integracao">${r.integracao_id === null ? '—' : named(integracao ?? null, r.integracao_id)}</td>${stateCell(viewer, r, names)}
+<td class="empresa">${named(empresa ?? null, r.empresa_id)}${filialOf(r, names)}</td><td class="integracao">${r.integracao_id === null ? '—' : named(integracao ?? null, r.integracao_id)}</td>${stateCell(viewer, r, names)}
 <td class="num">${r.tentativas}/${r.max_tentativas}</td>
 <td>${failureCell(viewer, r, 300)}</td>
 <td>${formatTime(r.atualizado_em, viewer.locale, viewer.timeZone)}</td></tr>`;
@@ -230,6 +230,8 @@ export function failureRows(viewer: Viewer, rows: RegistroJob[], names: ListName
 export interface FilterChoices {
   empresas: ReadonlyArray<{ id: number; nome: string }>;
   integracoes: ReadonlyArray<{ id: number; nome: string }>;
+  /** The chosen empresa's filiais (none chosen, or none: no filial select). */
+  filiais?: ReadonlyArray<{ id: number; nome: string }>;
 }
 
 /**
@@ -248,6 +250,7 @@ export function filterForm(viewer: Viewer, query: FailureQuery, choices: FilterC
   const states = ['falhou', 'aguardando_retentativa', 'adiado', 'bloqueado', 'ativo', 'concluido', 'descartado'];
   return html`<form class="filters" method="get" action="/dashboard/falhas">
 <label>${t.tenant}${idSelect('empresa', t.allTenants, choices.empresas, query.empresa)}</label>
+${choices.filiais?.length || query.filial !== undefined ? html`<label>${t.filial}${idSelect('filial', t.allFiliais, choices.filiais ?? [], query.filial)}</label>` : ''}
 <label>${t.integration}${idSelect('integracao', t.allIntegrations, choices.integracoes, query.integracao)}</label>
 <label>${t.queue}<select name="fila"><option value=""></option>${['set', 'get', 'cti', 'webhook'].map((f) => html`<option ${query.fila === f ? 'selected' : ''}>${f}</option>`)}</select></label>
 <label>${t.state}<select name="estado"><option value="todos" ${query.estado === 'todos' ? 'selected' : ''}>${t.allStates}</option>${states.map((s) => html`<option value="${s}" ${(query.estado ?? 'falhou') === s ? 'selected' : ''}>${t.states[s]}</option>`)}</select></label>
@@ -287,6 +290,7 @@ export function failuresBody(
   page: ListPage = { offset: 0, size: rows.length },
   names: ListNames = NO_NAMES,
   choices: FilterChoices = { empresas: [], integracoes: [] },
+  retryable: number | string = total,
 ): Raw {
   const t = messages(viewer.locale);
   const qs = queryString(query);
@@ -298,7 +302,7 @@ export function failuresBody(
 <form method="post" action="/dashboard/acoes/reprocessar" id="acoes">
 <input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}">
 ${hidden.map(([k, v]) => html`<input type="hidden" name="filtro_${k}" value="${v}">`)}
-${act ? html`<p><button name="modo" value="selecao">${t.retrySelected}</button> <button name="modo" value="filtro">${t.retryAll} (${total})</button> <button name="modo" value="descartar" formaction="/dashboard/acoes/descartar">${t.discard}</button></p>` : ''}
+${act ? html`<p><button name="modo" value="selecao">${t.retrySelected}</button> <button name="modo" value="filtro" id="reprocessar-todos" ${retryable === 0 ? html`disabled` : ''}>${t.retryAll} (${retryable})</button> <button name="modo" value="descartar" formaction="/dashboard/acoes/descartar">${t.discard}</button></p>` : ''}
 ${pageLinks(viewer, query, page, rows.length, total)}
 <table><thead><tr><th></th><th>${t.job}</th><th>${t.tenant}</th><th>${t.integration}</th><th>${t.state}</th><th class="num">${t.attempts}</th><th>${t.error}</th><th>${t.updatedAt}</th></tr></thead>
 <tbody data-live-rows="${live}">${failureRows(viewer, rows, names)}</tbody></table></form>
@@ -317,21 +321,31 @@ export function bulkConfirmBody(
 ): Raw {
   const t = messages(viewer.locale);
   const hidden = Object.entries(query).filter(([, v]) => v !== undefined && v !== '');
-  const first = refs.slice(0, 20);
   const back = `/dashboard/falhas?${queryString(query)}`;
   return html`<p id="confirmacao">${t.bulkConfirm(refs.length, [...new Set(refs.map((r) => r.queue))])}</p>
 ${
   refs.length
-    ? html`<p>${t.bulkFirst(first.length, refs.length)}</p><ul id="primeiros">${first.map((r) => {
-        const record = shown.records.find((x) => x.fila === r.queue && x.job_id === r.id);
-        const customer = record ? customerOf(viewer, record, shown.names) : undefined;
-        return html`<li><code>${r.queue}/${r.id}</code>${customer ? html` <span class="cliente">${customer}</span>` : ''}</li>`;
-      })}</ul>
+    ? html`${confirmJobList(viewer, refs, shown)}
 <form method="post" action="/dashboard/acoes/reprocessar"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}">
 ${hidden.map(([k, v]) => html`<input type="hidden" name="filtro_${k}" value="${v}">`)}<input type="hidden" name="esperado" value="${refs.length}">
 <button name="modo" value="filtro" id="confirmar">${t.confirm} (${refs.length})</button> <a href="${back}">${t.cancel}</a></form>`
     : html`<p><a href="${back}">${t.cancel}</a></p>`
 }`;
+}
+
+/** The first 20 jobs a confirmation acts on, each with the customer it names (retry by filter, discard). */
+export function confirmJobList(
+  viewer: Viewer,
+  refs: ReadonlyArray<{ queue: string; id: string }>,
+  shown: { records: readonly RegistroJob[]; names: ListNames },
+): Raw {
+  const t = messages(viewer.locale);
+  const first = refs.slice(0, 20);
+  return html`<p>${t.bulkFirst(first.length, refs.length)}</p><ul id="primeiros">${first.map((r) => {
+    const record = shown.records.find((x) => x.fila === r.queue && x.job_id === r.id);
+    const customer = record ? customerOf(viewer, record, shown.names) : undefined;
+    return html`<li><code>${r.queue}/${r.id}</code>${customer ? html` <span class="cliente">${customer}</span>` : ''}</li>`;
+  })}</ul>`;
 }
 
 export interface Attempt {
@@ -352,7 +366,15 @@ export interface JobDetail {
   integracaoNome: string | null;
   /** The actions the record's state allows (the page offers only these; the server refuses the others). */
   actions: Array<'retry' | 'discard'>;
-  live: { state: string; failedReason: string | null; logs: string[]; flow: unknown; stalledCounter: number } | null;
+  /** `nextRunAt`: when a delayed job runs next (its next attempt, or the end of a wait). */
+  live: {
+    state: string;
+    failedReason: string | null;
+    logs: string[];
+    flow: unknown;
+    stalledCounter: number;
+    nextRunAt?: Date | null;
+  } | null;
   /** `nota`: a push accepted with nothing written back, worded in the viewer's language (the receptor's words stay `mensagem`). */
   execucoes: Array<{ chave: string; status: string; mensagem: string | null; nota: string | null; tentativas: Attempt[] }>;
   /** The SET's dry run; `porta` (its operation) words a SOAP mapping's missing wrapper. */
@@ -360,6 +382,22 @@ export interface JobDetail {
   dependencies: Array<{ queue: string; jobId: string; integracaoId: number | null; estado: string | null }>;
   /** The customers its parameters name and its webhook delivery's status now (queries.ts rowNames). */
   names?: ListNames;
+}
+
+/** When a waiting job runs next: its next attempt (numbered) for a job retrying, else when its wait ends. */
+function nextRunLine(viewer: Viewer, r: RegistroJob, at: Date | null | undefined): Raw | string {
+  if (!at) return '';
+  const t = messages(viewer.locale);
+  const when = formatTime(at, viewer.locale, viewer.timeZone);
+  const text = r.estado === 'aguardando_retentativa' ? t.nextAttempt(when, r.tentativas + 1, r.max_tentativas) : t.nextRunAt(when);
+  return html`<br><span id="proxima">${text}</span>`;
+}
+
+/** A record's filial after its empresa (" / Filial Santos (#6)"), by name when known; nothing for an empresa-wide job. */
+function filialOf(r: Pick<RegistroJob, 'empresa_id' | 'empresa_filial_id'>, names: ListNames): string {
+  if (r.empresa_filial_id === null) return '';
+  const nome = names.filiais?.get(`${r.empresa_id}/${r.empresa_filial_id}`);
+  return ` / ${nome === undefined ? `filial #${r.empresa_filial_id}` : named(nome, r.empresa_filial_id)}`;
 }
 
 /** A name with its id, as the overview shows them; the id alone when the name is not the viewer's to see. */
@@ -377,7 +415,7 @@ function logSection(viewer: Viewer, logs: readonly string[]): Raw {
   return html`<section id="registro"><h2>${t.log}</h2><ol class="registro">${lines.map((line) =>
     line.code === null
       ? html`<li class="tecnico"><span class="muted">[${t.technicalLine}]</span> <code>${line.text}</code></li>`
-      : html`<li data-codigo="${line.code}">${line.text}</li>`,
+      : html`<li data-codigo="${line.code}">${line.text}${'detail' in line ? technicalDetails(viewer, '', line.detail) : ''}</li>`,
   )}</ol></section>`;
 }
 
@@ -390,9 +428,9 @@ export function jobBody(viewer: Viewer, detail: JobDetail): Raw {
   const readable = readableJobId(viewer, r.job_id, detail.integracaoNome ?? (r.integracao_id === null ? undefined : `#${r.integracao_id}`));
   const customer = customerOf(viewer, r, names);
   return html`<table><tbody>
-<tr><th>${t.job}</th><td>${readable ? html`${readable} <span class="muted">(${ref})</span>` : ref} · ${r.nome_job}</td></tr>${customer ? html`<tr><th>${t.customer}</th><td id="cliente">${customer}</td></tr>` : ''}<tr><th>${t.tenant}</th><td id="empresa">${named(detail.empresaNome, r.empresa_id)}${r.empresa_filial_id ? ` / filial ${r.empresa_filial_id}` : ''}</td></tr>
+<tr><th>${t.job}</th><td>${readable ? html`${readable} <span class="muted">(${ref})</span>` : ref} · ${r.nome_job}</td></tr>${customer ? html`<tr><th>${t.customer}</th><td id="cliente">${customer}</td></tr>` : ''}<tr><th>${t.tenant}</th><td id="empresa">${named(detail.empresaNome, r.empresa_id)}${filialOf(r, names)}</td></tr>
 <tr><th>${t.integration}</th><td id="integracao">${r.integracao_id === null ? '—' : named(detail.integracaoNome, r.integracao_id)}</td></tr>
-<tr><th>${t.state}</th><td class="${recoveredDelivery(r, names) ? 'concluido' : r.estado}" id="estado">${recoveredDelivery(r, names) ? t.recoveredDelivery : word(t.states, r.estado)}${detail.live ? html` <span class="muted">(Redis: ${jobStateName(viewer.locale, detail.live.state)})</span>` : ''}</td></tr>
+<tr><th>${t.state}</th><td class="${recoveredDelivery(r, names) ? 'concluido' : r.estado}" id="estado">${recoveredDelivery(r, names) ? t.recoveredDelivery : word(t.states, r.estado)}${detail.live ? html` <span class="muted">(Redis: ${jobStateName(viewer.locale, detail.live.state)})</span>` : ''}${nextRunLine(viewer, r, detail.live?.nextRunAt)}</td></tr>
 <tr><th>${t.attempts}</th><td id="tentativas">${r.tentativas}/${r.max_tentativas}${detail.live?.stalledCounter ? html` <span class="falhou retomado">${t.retakenAfterStall(detail.live.stalledCounter, r.fila)}</span>` : ''}</td></tr>
 <tr><th>${t.parameters}</th><td><code>${JSON.stringify(recordParameters(r.parametros).key)}</code></td></tr>
 <tr><th>${t.error}</th><td id="erro">${failureCell(viewer, r)}</td></tr>
@@ -490,15 +528,17 @@ function auditDetail(viewer: Viewer, acao: string, detalhe: string | null): Raw 
       if (item && typeof item === 'object' && !Array.isArray(item)) fields.push(...Object.entries(item));
       else fields.push([key, item]);
     }
-  const shown = (item: unknown) =>
-    typeof item === 'string' && ISO_INSTANT.test(item)
-      ? formatTime(item, viewer.locale, viewer.timeZone)
-      : typeof item === 'string'
-        ? item
-        : JSON.stringify(item);
+  const shown = (item: unknown, key: string) =>
+    key === 'modo' && typeof item === 'string'
+      ? word(t.auditModes, item)
+      : typeof item === 'string' && ISO_INSTANT.test(item)
+        ? formatTime(item, viewer.locale, viewer.timeZone)
+        : typeof item === 'string'
+          ? item
+          : JSON.stringify(item);
   return html`<dl class="auditoria-detalhe muted">${fields
     .filter(([, item]) => item !== undefined && item !== null && item !== '')
-    .map(([key, item]) => html`<dt>${word(t.auditFields, key)}</dt><dd data-campo="${key}">${shown(item)}</dd>`)}</dl>`;
+    .map(([key, item]) => html`<dt>${word(t.auditFields, key)}</dt><dd data-campo="${key}">${shown(item, key)}</dd>`)}</dl>`;
 }
 
 export function auditBody(
@@ -512,9 +552,10 @@ export function auditBody(
     criado_em: Date | string;
     detalhe: string | null;
   }>,
+  empresas: ReadonlyMap<number, string> = new Map(),
 ): Raw {
   const t = messages(viewer.locale);
   return html`<table><thead><tr><th>${t.when}</th><th>${t.who}</th><th>${t.tenant}</th><th>${t.what}</th><th class="num">${t.howMany}</th><th>${t.target}</th></tr></thead><tbody>
-${rows.length ? rows.map((a) => html`<tr class="audit"><td>${formatTime(a.criado_em, viewer.locale, viewer.timeZone)}</td><td>${a.autor}</td><td>${a.empresa_id ?? '—'}</td><td class="acao" data-acao="${a.acao}">${word(t.auditActions, a.acao)}</td><td class="num">${a.quantidade}</td><td><code>${a.alvo ?? ''}</code>${auditDetail(viewer, a.acao, a.detalhe)}</td></tr>`) : html`<tr><td colspan="6" class="muted">${t.noRows}</td></tr>`}
+${rows.length ? rows.map((a) => html`<tr class="audit"><td>${formatTime(a.criado_em, viewer.locale, viewer.timeZone)}</td><td>${a.autor}</td><td class="empresa">${a.empresa_id === null ? '—' : named(empresas.get(a.empresa_id) ?? null, a.empresa_id)}</td><td class="acao" data-acao="${a.acao}">${word(t.auditActions, a.acao)}</td><td class="num">${a.quantidade}</td><td><code>${a.alvo ?? ''}</code>${auditDetail(viewer, a.acao, a.detalhe)}</td></tr>`) : html`<tr><td colspan="6" class="muted">${t.noRows}</td></tr>`}
 </tbody></table>`;
 }
