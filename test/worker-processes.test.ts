@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { PingResult } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
-import { type AppProcess, buildApps, type SpawnOptions, spawnCompiledApp } from '@integrador/test-support/processes';
+import { type AppProcess, type SpawnOptions, spawnCompiledApp } from '@integrador/test-support/processes';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import type { Job, Queue } from 'bullmq';
@@ -21,8 +21,6 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
   let queue: Queue;
   let dataDir: string;
   let app: AppProcess | undefined;
-
-  beforeAll(() => buildApps(), 180_000);
 
   beforeEach(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-procs-'));

@@ -102,7 +102,7 @@ describe('integrador cti', () => {
     expect(seen).toEqual(['/dial?de=3501&para=3502&senha=fixa-do-pabx&chave=segredo-do-pabx']);
 
     expect((await runCli(['cti', 'calls', '--empresa', '1', '--lang', 'en'], env)).stdout).toBe('no calls\n');
-    // Six CLI processes, each starting tsx: allow for a loaded machine.
+    // Six CLI processes: allow for a loaded machine.
   }, 240000);
 
   it('F9: cti calls reads a zone-less --from/--to in the zone it prints (SCHEDULE_TIMEZONE), on a UTC server too', async () => {
