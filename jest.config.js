@@ -31,6 +31,8 @@ module.exports = {
   testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/apps/*/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   // better-sqlite3's errors in every test file are that file's Errors (the file says why).
   // The suite's doubles listen on loopback: the test run opens it as an operator would (OUTBOUND_ALLOW_LOOPBACK).
+  // The suites start the compiled apps: rebuilt here when stale (the file says why).
+  globalSetup: '<rootDir>/packages/test-support/src/jest-build-apps.ts',
   setupFiles: ['<rootDir>/packages/test-support/src/jest-sqlite-realm.ts', '<rootDir>/packages/test-support/src/jest-loopback-doubles.ts'],
   testTimeout: 60000,
   maxWorkers: 1,

@@ -4,12 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { QUEUE_NAMES } from '@integrador/jobs';
 import { createDatabase, createEmpresa, issueApiKey } from '@integrador/store';
-import { type AppProcess, buildApps, spawnCompiledApp } from '@integrador/test-support/processes';
+import { type AppProcess, spawnCompiledApp } from '@integrador/test-support/processes';
 import { deletePrefix, freePort, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 
 describe('all-in-one fleet (npm start)', () => {
-  // The compiled fleet, as npm start runs it; it starts its apps compiled as well.
-  beforeAll(() => buildApps(), 180_000);
+  // The compiled fleet, as npm start runs it (built by the jest global setup); it starts its apps compiled as well.
 
   it('starts on embedded defaults, serves /healthz, runs jobs on every queue and stops cleanly', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-fleet-'));

@@ -5,7 +5,7 @@ import { QUEUE_NAMES, type QueueName } from '@integrador/jobs';
 import { createRedis, readTenantStats, waitUntilReady } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { type AppProcess, buildApps, ROOT, spawnCompiledApp } from '@integrador/test-support/processes';
+import { type AppProcess, ROOT, spawnCompiledApp } from '@integrador/test-support/processes';
 import { clusterUnsupported, keysBySlot, type PrivateRedis, startPrivateRedis } from '@integrador/test-support/redis-cluster';
 import { freePort, testPrefix } from '@integrador/test-support/redis-server';
 
@@ -122,9 +122,8 @@ async function runWorkload(target: PrivateRedis, cluster: boolean, database: Tes
 (unsupported ? describe.skip : describe)('scale-out on a local three-node Redis Cluster', () => {
   let database: TestDatabase;
   beforeAll(async () => {
-    buildApps();
     database = await createTestDatabase('postgres', { migrate: true });
-  }, 180_000);
+  });
   afterAll(() => database?.drop());
 
   it(

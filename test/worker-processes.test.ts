@@ -5,7 +5,7 @@ import type { PingResult } from '@integrador/jobs';
 import { createLogger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import { freePort } from '@integrador/test-support/ports';
-import { type AppProcess, buildApps, type SpawnOptions, spawnCompiledApp } from '@integrador/test-support/processes';
+import { type AppProcess, type SpawnOptions, spawnCompiledApp } from '@integrador/test-support/processes';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import type { Job, Queue } from 'bullmq';
@@ -23,8 +23,6 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
   let app: AppProcess | undefined;
   // A port free at each test's start, not a fixed one another suite or session may hold.
   let metricsPort: number;
-
-  beforeAll(() => buildApps(), 180_000);
 
   beforeEach(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-procs-'));

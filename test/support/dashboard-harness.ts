@@ -141,7 +141,7 @@ export class DashboardHarness {
       JOB_LOCK_MS: '2000',
       LOG_LEVEL: 'info',
     });
-    // Generous: a loaded CI machine takes a while to boot a worker through tsx.
+    // Generous: a loaded CI machine (2 cores, several suites) takes a while to start a worker.
     await worker.waitForLog('worker started', 120000);
     this.worker = worker;
   }

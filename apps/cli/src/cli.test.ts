@@ -250,7 +250,7 @@ describe('integrador CLI on sqlite', () => {
       [{ INTEGRADOR_LANG: 'en', LANG: 'pt_BR.UTF-8' }, [], english],
       [{ INTEGRADOR_LANG: 'en' }, ['--lang', 'pt-BR'], portuguese],
     ];
-    // Together: each run starts a process (tsx), slow on a loaded machine.
+    // Together: each run starts a process, slow on a loaded machine.
     const [help, refused, ...runs] = await Promise.all([
       runCli(['--help'], { ...env, LANG: 'en_US.UTF-8' }),
       runCli(['migrate'], { ...env, INTEGRADOR_LANG: 'fr' }),

@@ -110,7 +110,7 @@ describe('integrador cti', () => {
     expect(seen).toHaveLength(1);
 
     expect((await runCli(['cti', 'calls', '--empresa', '1', '--lang', 'en'], env)).stdout).toBe('no calls\n');
-    // Six CLI processes, each starting tsx: allow for a loaded machine.
+    // Six CLI processes: allow for a loaded machine.
   }, 240000);
 
   it('F9: cti calls reads a zone-less --from/--to in the zone it prints (SCHEDULE_TIMEZONE), on a UTC server too', async () => {

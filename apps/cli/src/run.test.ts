@@ -8,7 +8,7 @@ import { testPrefix } from '@integrador/test-support/redis-server';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from '../../../test/fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO, seedSetWsContas } from '../../../test/fixtures/set-ws-contas';
-import { cliEnv, REPO_ROOT, runCli } from '../test/run-cli';
+import { cliEnv, cliNodeArgs, REPO_ROOT, runCli } from '../test/run-cli';
 import { type SeniorConnections, seniorVariables, writeSeniorConnections } from '../test/senior-g5-env';
 import { NO_WORKER_HINT_MS } from './commands/worker-watch';
 
@@ -173,14 +173,10 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
     try {
       erp.setMode('unavailable');
       await startWorker({ ...variables, CONNECTIONS_FILE: retrying.file });
-      const cli = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'apps/cli/src/main.ts', 'run', '19', '--empresa', empresa, '-p', `contaId=${CONTA.id}`, '--wait'],
-        {
-          cwd: REPO_ROOT,
-          env: cliEnv(database.url, variables),
-        },
-      );
+      const cli = spawn(process.execPath, cliNodeArgs(['run', '19', '--empresa', empresa, '-p', `contaId=${CONTA.id}`, '--wait']), {
+        cwd: REPO_ROOT,
+        env: cliEnv(database.url, variables),
+      });
       let stdout = '';
       let stderr = '';
       cli.stderr.on('data', (chunk: Buffer) => {
@@ -309,7 +305,7 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
         .execute();
       worker = spawnApp('apps/worker-get/src/main.ts', { ...variables, CONNECTIONS_FILE: down.file, LOG_LEVEL: 'info' });
       await worker.waitForLog('worker started');
-      const cli = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'run', '78', '--empresa', empresa, '--wait'], {
+      const cli = spawn(process.execPath, cliNodeArgs(['run', '78', '--empresa', empresa, '--wait']), {
         cwd: REPO_ROOT,
         env: { ...cliEnv(database.url, variables), CONNECTIONS_FILE: down.file },
       });

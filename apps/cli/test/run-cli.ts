@@ -4,7 +4,8 @@ import path from 'node:path';
 /** The repository root: the CLI runs from there, as `npm run integrador` does. */
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 export const DEMO_CONNECTIONS_FILE = path.join(REPO_ROOT, 'examples/connections.demo.yaml');
-const MAIN = 'apps/cli/src/main.ts';
+/** The CLI's build (scripts/build.mjs; the jest global setup rebuilds it when a source changed). */
+const BUILD = 'apps/cli/dist/main.js';
 
 export interface CliRun {
   code: number;
@@ -41,9 +42,17 @@ function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv): Pro
   });
 }
 
-/** Runs `node --import tsx apps/cli/src/main.ts ...args` in a real process and collects its output. */
+/**
+ * The node arguments that run the CLI with `args`: its build with source maps, as the `integrador` command runs it, so
+ * a run costs a plain start rather than tsx compiling the CLI (runs relative to the repository root).
+ */
+export function cliNodeArgs(args: readonly string[]): string[] {
+  return ['--enable-source-maps', BUILD, ...args];
+}
+
+/** Runs the CLI (cliNodeArgs) in a real process and collects its output. */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
-  return run(process.execPath, ['--import', 'tsx', MAIN, ...args], env);
+  return run(process.execPath, cliNodeArgs(args), env);
 }
 
 /** Runs the executable apps/cli/bin/integrador itself (its shebang; the build when there is one, else tsx). */

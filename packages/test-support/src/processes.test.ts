@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildApps, ROOT } from './processes';
+import { ROOT } from './processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from './redis-server';
 
 /**
@@ -37,8 +37,6 @@ function running(pid: number): boolean {
 
 // Killing the test runner (jest) must not leave the apps its tests started running, holding their ports for the next run.
 describe('apps started by a test die with the test runner', () => {
-  beforeAll(() => buildApps(), 180_000);
-
   it.each(['SIGKILL', 'SIGTERM'] as const)(
     'a runner killed with %s leaves no app process behind: the cluster primary and its workers',
     async (signal) => {

@@ -80,8 +80,21 @@ function reapWithRunner(child: ChildProcess): void {
   child.once('exit', () => own.stdin?.write(`-${pgid}\n`));
 }
 
-/** Starts an entry file (relative to the repo root) with `node --import tsx`, as the fleet does in development. */
+/** An app's entry (`apps/<app>/src/main.ts`, or the ingress's `src/server.ts`): the file scripts/build.mjs compiles. */
+const APP_ENTRY = /^apps\/([^/]+)\/src\/(?:main|server)\.ts$/;
+
+/**
+ * Starts an entry file (relative to the repo root). An app's entry runs from its build (spawnCompiledApp), which the
+ * jest global setup refreshes when a source changed: tsx compiling every app at every start was most of the suite's
+ * process start-up. Other TypeScript entries (test doubles, fixtures) run through tsx (spawnSource).
+ */
 export function spawnApp(entry: string, env: Record<string, string>, args: string[] = [], options: SpawnOptions = {}): AppProcess {
+  const app = APP_ENTRY.exec(entry)?.[1];
+  return app === undefined ? spawnSource(entry, env, args, options) : spawnCompiledApp(app, env, args, [], options);
+}
+
+/** Starts a TypeScript file (relative to the repo root) with `node --import tsx`, as `npm run dev` does. */
+export function spawnSource(entry: string, env: Record<string, string>, args: string[] = [], options: SpawnOptions = {}): AppProcess {
   return spawnNode(['--import', 'tsx', entry, ...args], env, options);
 }
 
@@ -93,9 +106,12 @@ export async function stopApps(apps: AppProcess[]): Promise<void> {
   }
 }
 
-/** Builds the apps when a source changed since the last build (`npm run build`), as `npm start` does. */
-export function buildApps(): void {
-  execFileSync(process.execPath, ['scripts/build.mjs', '--quiet', '--if-stale'], { cwd: ROOT, stdio: 'inherit' });
+/**
+ * Builds the apps when a source changed since the last build (`npm run build`), as `npm start` does; `root` is the
+ * repository whose scripts/build.mjs runs (the script builds the tree it sits in).
+ */
+export function buildApps(root: string = ROOT): void {
+  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--quiet', '--if-stale'], { cwd: root, stdio: 'inherit' });
 }
 
 /**

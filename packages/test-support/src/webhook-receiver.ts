@@ -1,4 +1,4 @@
-import { type AppProcess, spawnApp } from './processes';
+import { type AppProcess, spawnSource } from './processes';
 
 /** One request the receiver child recorded. */
 export interface ReceivedRequest {
@@ -20,7 +20,7 @@ export interface Receiver {
 
 /** Starts the receiver on a free port, or on `port` (to restart one at the same address). */
 export async function spawnReceiver(port?: number): Promise<Receiver> {
-  const child = spawnApp('test/fixtures/webhook-receiver.ts', port === undefined ? {} : { PORT: String(port) });
+  const child = spawnSource('test/fixtures/webhook-receiver.ts', port === undefined ? {} : { PORT: String(port) });
   const line = await child.waitForLog('listening');
   const url = `http://127.0.0.1:${line.port as number}`;
   const requests = async (path: string) =>
