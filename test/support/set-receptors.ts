@@ -6,7 +6,7 @@ import path from 'node:path';
 import { loadConfig } from '@integrador/config';
 import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, type JobProducer, pingProcessor, startQueueWorker } from '@integrador/queue';
+import { createJobRecorder, createRedis, type JobProducer, pingProcessor, startQueueWorker } from '@integrador/queue';
 import type { WorkerDeps } from '@integrador/runtime';
 import { issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
@@ -152,6 +152,7 @@ export async function startSetPipeline(
   const workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
   const ingress = await startTestIngress(database, { deps: { connections } });
   const deps: WorkerDeps = testWorkerDeps({ config: loadConfig({}, os.tmpdir()), logger, database, connections });
+  const recorder = createJobRecorder(database, logger, { flushMs: 5 });
   const worker = startQueueWorker({
     queue: 'set',
     connection: workerRedis,
@@ -159,6 +160,8 @@ export async function startSetPipeline(
     concurrency,
     logger,
     handlers: { 'system.ping': pingProcessor, 'integration.run': createIntegrationRunProcessor(deps) },
+    // registro_jobs, as worker-set writes it: a failure's code and values word the job status (failedReasonText).
+    observer: recorder,
   });
   return {
     app: ingress.app,
@@ -168,6 +171,7 @@ export async function startSetPipeline(
       settledJob(ingress.producer, await runIntegration(ingress.app, key, integracaoId, parametros), 20_000, 25),
     async close() {
       await worker.close();
+      await recorder.drain();
       await closeWorkerDeps(deps);
       await ingress.close();
       workerRedis.disconnect();

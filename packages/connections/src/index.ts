@@ -17,6 +17,7 @@ export { assertPublicDatabase, databaseHosts, urlHostname } from './database-hos
 export type { EnvMap } from './env-references';
 export { ConnectionForbiddenError, ConnectionNotFoundError, ConnectionsFileError, type ConnectionsProblem, problemDetail } from './errors';
 export type { ConnectionsFormat } from './file-syntax';
+export { guardOpeningText, guardRefusalValues } from './guard-opening';
 export { type LoadedConnections, loadConnections } from './load-connections';
 export {
   type AddressPolicy,
