@@ -53,12 +53,14 @@ function k8sError(model: { validate(): void }): string {
 }
 
 describe('Helm chart infra/helm/integrador', () => {
-  test('appVersion is the version of every app, so the default image tag is pinned', () => {
+  test("appVersion is the hub's release (the root package.json's version) and every app's, so the default image tag follows a release", () => {
     const chart = parse(read('infra/helm/integrador/Chart.yaml')) as Record<string, string>;
     const versions = new Set(
       fs.readdirSync(path.join(ROOT, 'apps')).map((app) => (JSON.parse(read(`apps/${app}/package.json`)) as { version: string }).version),
     );
+    const release = (JSON.parse(read('package.json')) as { version?: string }).version;
     expect([...versions]).toEqual([chart.appVersion]);
+    expect(release).toBe(chart.appVersion);
     expect(chart.apiVersion).toBe('v2');
     expect(chart.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(values()).toMatchObject({ image: { tag: '' } }); // empty = appVersion

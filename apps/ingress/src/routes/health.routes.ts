@@ -1,3 +1,4 @@
+import { HUB_VERSION } from '@integrador/config';
 import { type JobProducer, RedisFullError, withRedisDeadline } from '@integrador/queue';
 import { type CrmDatabase, pingDatabase } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
@@ -24,7 +25,7 @@ async function check(run: () => Promise<unknown>): Promise<'ok' | string> {
   }
 }
 
-const Health = Type.Object({ status: Type.Literal('ok'), fleetStart: Type.Optional(Type.String()) });
+const Health = Type.Object({ status: Type.Literal('ok'), version: Type.String(), fleetStart: Type.Optional(Type.String()) });
 /** Both answers of /readyz: each check says `ok` or why it failed. */
 const Readiness = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
@@ -32,7 +33,7 @@ const Readiness = Type.Object({
 });
 
 /**
- * /healthz: the process answers (liveness), with the id of the npm start that launched it when one did (another fleet's
+ * /healthz: the process answers (liveness), with the hub's version (which release this pod runs) and the id of the npm start that launched it when one did (another fleet's
  * ingress on the same port answers another id). /readyz: Redis takes a write (or refuses it only for being full) and the
  * CRM database answers (readiness).
  */
@@ -40,7 +41,9 @@ export function healthRoutes(deps: HealthDeps) {
   return async (app: FastifyInstance) => {
     // Probes stay out of the OpenAPI document (like /metrics): an orchestrator's contract, not the API's.
     app.get('/healthz', { schema: { hide: true, response: { 200: Health } } }, async () =>
-      deps.fleetStartId === undefined ? { status: 'ok' } : { status: 'ok', fleetStart: deps.fleetStartId },
+      deps.fleetStartId === undefined
+        ? { status: 'ok', version: HUB_VERSION }
+        : { status: 'ok', version: HUB_VERSION, fleetStart: deps.fleetStartId },
     );
     app.get('/readyz', { schema: { hide: true, response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
       let full = false;

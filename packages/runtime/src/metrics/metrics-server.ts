@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
+import { HUB_VERSION } from '@integrador/config';
 import { defineCatalogue, localeFromAcceptLanguage } from '@integrador/i18n';
 import type { Logger } from '@integrador/logging';
 import { Registry } from 'prom-client';
@@ -132,7 +133,11 @@ async function answer(
   if (request.method !== 'GET' && request.method !== 'HEAD') return { status: 405, type: 'text/plain', body: 'method not allowed\n' };
   if (path === '/healthz') {
     const healthy = options.healthy();
-    return { status: healthy ? 200 : 503, type: 'application/json', body: JSON.stringify({ status: healthy ? 'ok' : 'unavailable' }) };
+    return {
+      status: healthy ? 200 : 503,
+      type: 'application/json',
+      body: JSON.stringify({ status: healthy ? 'ok' : 'unavailable', version: HUB_VERSION }),
+    };
   }
   if (path === '/metrics') {
     if (options.token && !hasBearerToken(request.headers.authorization, options.token)) {

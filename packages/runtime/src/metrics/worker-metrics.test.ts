@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { createLogger } from '@integrador/logging';
 import { type QueueHandlers, startQueueWorker } from '@integrador/queue';
 import { optionalParts } from '@integrador/test-support/optional-parts';
@@ -85,6 +87,14 @@ describe('worker metrics server', () => {
     expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('METRICS_UNAUTHORIZED');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/nothing`)).status).toBe(404);
+  });
+
+  it('says which release runs: /healthz names the root package.json version, /metrics has integrador_build_info{version}', async () => {
+    const version = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../../package.json'), 'utf8')) as { version: string })
+      .version;
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok', version });
+    expect(await scrape()).toContain(`integrador_build_info{version="${version}"} 1`);
   });
 
   (parts.has('promtool') ? it : it.skip)('passes promtool check metrics with no problem', async () => {
