@@ -224,6 +224,10 @@ describe('Helm chart infra/helm/integrador', () => {
   test('the migration is a pre-install/pre-upgrade hook; every worker has probes on its metrics port', () => {
     const job = templates().get('migrate-job.yaml') ?? '';
     expect(job).toContain('helm.sh/hook: pre-install,pre-upgrade');
+    // With the hook on, the ingress does not migrate at start (F16): the operator's step does, before the roll.
+    expect(templates().get('ingress.yaml')).toMatch(
+      /if and \.Values\.migrations\.enabled \(not \(hasKey \.Values\.env "MIGRATE_ON_START"\)\) \}\}\s+#[^\n]*\n\s+- name: MIGRATE_ON_START\s+value: "false"/,
+    );
     expect(job).toContain('args: ["cli", "migrate"]');
     const workers = templates().get('workers.yaml') ?? '';
     expect(workers).toMatch(/livenessProbe:\s+httpGet: \{ path: \/healthz, port: metrics \}/);

@@ -21,7 +21,8 @@ export interface ProducerApp {
 
 /**
  * The boot sequence of a producing HTTP app, once for the ingress and the dashboard: validated config, logger,
- * signal-driven shutdown registry, connections file, CRM database (migrated when `migrate`), producer-role Redis and
+ * signal-driven shutdown registry, connections file, CRM database (migrated when `migrate` and the operator's
+ * MIGRATE_ON_START allow it, else checked), producer-role Redis and
  * the JobProducer. Each resource is registered for shutdown as soon as it exists, so a later failure still closes it.
  */
 export async function startProducerApp(name: string, options: { migrate: boolean }): Promise<ProducerApp> {
@@ -38,7 +39,8 @@ export async function startProducerApp(name: string, options: { migrate: boolean
     prepareHotStatements: config.crmPreparedStatements ? 'admitted' : false,
   });
   shutdown.add('database', () => database.destroy());
-  if (options.migrate) {
+  // The operator may keep migrating to their own step (a hook, a maintenance window, a DML-only database user).
+  if (options.migrate && config.migrateOnStart) {
     const applied = await migrateToLatest(database);
     if (applied.length) logger.info({ applied }, 'migrations applied');
   } else await checkSchema(database, logger);
