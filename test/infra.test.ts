@@ -230,7 +230,9 @@ describe('Helm chart infra/helm/integrador', () => {
     );
     expect(job).toContain('args: ["cli", "migrate"]');
     const workers = templates().get('workers.yaml') ?? '';
-    expect(workers).toMatch(/livenessProbe:\s+httpGet: \{ path: \/healthz, port: metrics \}/);
+    expect(workers).toMatch(/livenessProbe:[^\n]*\n\s+httpGet: \{ path: \/healthz, port: metrics \}/);
+    // Redis's health is readiness (F6): a Redis outage must not restart every worker pod.
+    expect(workers).toMatch(/readinessProbe:[^\n]*\n\s+httpGet: \{ path: \/readyz, port: metrics \}/);
     expect(values()).toMatchObject({ metrics: { workerPort: 9464 } });
   });
 
@@ -322,7 +324,7 @@ describe('infra/compose.yaml', () => {
     for (const kind of WORKER_KINDS) {
       const worker = compose.services[`worker-${kind}`] as { healthcheck: { test: string[] } };
       expect(worker).toMatchObject({ command: [`worker-${kind}`], environment: { METRICS_PORT: '9464' } });
-      expect(worker.healthcheck.test.join(' ')).toContain('http://127.0.0.1:9464/healthz');
+      expect(worker.healthcheck.test.join(' ')).toContain('http://127.0.0.1:9464/readyz');
     }
   });
 

@@ -152,7 +152,7 @@ export async function runWorkerApp<Q extends QueueName>(
       port: config.metricsPort,
       host: config.host,
       token: config.metricsToken,
-      healthy: () => redis.status === 'ready',
+      ready: () => redis.status === 'ready',
       logger,
     }).catch(async (err: Error) => {
       logger.fatal({ port: config.metricsPort }, err.message);
