@@ -46,7 +46,7 @@ describe('all-in-one fleet (npm start)', () => {
           `  API:      ${base} (documentation: ${base}/docs)`,
           `  metrics:  ${base}/metrics`,
           `  dashboard: ${base}/dashboard (sign in as an operator: npm run integrador -- operators create admin --papel admin)`,
-          '  workers:  /metrics and /healthz on 17210 to 17213',
+          '  workers:  /metrics, /healthz and /readyz on 17210 to 17213',
           '  Ctrl-C stops it; LOG_PRETTY=1 npm start shows readable logs.',
         ].join('\n'),
       );
