@@ -34,6 +34,7 @@ export async function startProducerApp(name: string, options: { migrate: boolean
 
   const connections = await loadAppConnections(config);
   const database = createDatabase(config.databaseUrl, {
+    applicationName: `integrador-${name}`,
     // Only the statements the code admits (the CTI listener's caller lookup, run for every call start) are named;
     // the dashboard's one-off searches keep plans made for their own values.
     prepareHotStatements: config.crmPreparedStatements ? 'admitted' : false,
