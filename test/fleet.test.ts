@@ -30,7 +30,11 @@ describe('all-in-one fleet (npm start)', () => {
       const health = await fetch(`${base}/healthz`);
       expect(health.status).toBe(200);
       // The ingress answers its start's id (FLEET_START_ID): the fleet knew it as its own before it started the workers.
-      expect(await health.json()).toEqual({ status: 'ok', fleetStart: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(await health.json()).toEqual({
+        status: 'ok',
+        version: expect.any(String),
+        fleetStart: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      });
       expect((await fleet.waitForLog('fleet started')).mode).toBe('compiled');
       // Once every worker answers its /healthz, one human summary of where things are, in the configured language.
       expect(await fleet.waitForLog('fleet ready', 60000)).toMatchObject({ url: base, waiting: [] });
@@ -41,7 +45,7 @@ describe('all-in-one fleet (npm start)', () => {
           `  API:      ${base} (documentation: ${base}/docs)`,
           `  metrics:  ${base}/metrics`,
           `  dashboard: ${base}/dashboard (sign in as an operator: npm run integrador -- operators create admin --papel admin)`,
-          '  workers:  /metrics and /healthz on 17210 to 17213',
+          '  workers:  /metrics, /healthz and /readyz on 17210 to 17213',
           '  Ctrl-C stops it; LOG_PRETTY=1 npm start shows readable logs.',
         ].join('\n'),
       );

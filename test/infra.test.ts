@@ -53,12 +53,14 @@ function k8sError(model: { validate(): void }): string {
 }
 
 describe('Helm chart infra/helm/integrador', () => {
-  test('appVersion is the version of every app, so the default image tag is pinned', () => {
+  test("appVersion is the hub's release (the root package.json's version) and every app's, so the default image tag follows a release", () => {
     const chart = parse(read('infra/helm/integrador/Chart.yaml')) as Record<string, string>;
     const versions = new Set(
       fs.readdirSync(path.join(ROOT, 'apps')).map((app) => (JSON.parse(read(`apps/${app}/package.json`)) as { version: string }).version),
     );
+    const release = (JSON.parse(read('package.json')) as { version?: string }).version;
     expect([...versions]).toEqual([chart.appVersion]);
+    expect(release).toBe(chart.appVersion);
     expect(chart.apiVersion).toBe('v2');
     expect(chart.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(values()).toMatchObject({ image: { tag: '' } }); // empty = appVersion
@@ -222,9 +224,15 @@ describe('Helm chart infra/helm/integrador', () => {
   test('the migration is a pre-install/pre-upgrade hook; every worker has probes on its metrics port', () => {
     const job = templates().get('migrate-job.yaml') ?? '';
     expect(job).toContain('helm.sh/hook: pre-install,pre-upgrade');
+    // With the hook on, the ingress does not migrate at start (F16): the operator's step does, before the roll.
+    expect(templates().get('ingress.yaml')).toMatch(
+      /if and \.Values\.migrations\.enabled \(not \(hasKey \.Values\.env "MIGRATE_ON_START"\)\) \}\}\s+#[^\n]*\n\s+- name: MIGRATE_ON_START\s+value: "false"/,
+    );
     expect(job).toContain('args: ["cli", "migrate"]');
     const workers = templates().get('workers.yaml') ?? '';
-    expect(workers).toMatch(/livenessProbe:\s+httpGet: \{ path: \/healthz, port: metrics \}/);
+    expect(workers).toMatch(/livenessProbe:[^\n]*\n\s+httpGet: \{ path: \/healthz, port: metrics \}/);
+    // Redis's health is readiness (F6): a Redis outage must not restart every worker pod.
+    expect(workers).toMatch(/readinessProbe:[^\n]*\n\s+httpGet: \{ path: \/readyz, port: metrics \}/);
     expect(values()).toMatchObject({ metrics: { workerPort: 9464 } });
   });
 
@@ -260,6 +268,32 @@ describe('Helm chart infra/helm/integrador', () => {
     for (const o of objects.filter((x) => x.kind === 'Deployment' && x.metadata?.name?.includes('worker'))) {
       expect(o.spec?.replicas).toBeUndefined(); // KEDA owns the count
     }
+  });
+});
+
+describe('infra/prometheus alert rules', () => {
+  const rules = () => parse(read('infra/prometheus/integrador-rules.yaml')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+
+  test('every series a rule reads is one the hub exports', () => {
+    const sources = [
+      read('apps/ingress/src/plugins/metrics.ts'),
+      read('packages/runtime/src/metrics/worker-metrics.ts'),
+      read('packages/runtime/src/metrics/process-metrics.ts'),
+    ].join('\n');
+    const names = new Set(rules().groups.flatMap((g) => g.rules.flatMap((r) => r.expr.match(/integrador_\w+/g) ?? [])));
+    expect(names.size).toBeGreaterThan(0);
+    for (const name of names) expect({ name, exported: sources.includes(`name: '${name}'`) }).toEqual({ name, exported: true });
+  });
+
+  const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
+  const havePromtool = promtool.status === 0;
+  if (!havePromtool) process.stdout.write('infra.test: promtool not found, alert rules not checked (install prometheus to run it)\n');
+  (havePromtool ? test : test.skip)('promtool check rules and promtool test rules pass', () => {
+    const dir = path.join(ROOT, 'infra/prometheus');
+    const checked = spawnSync('promtool', ['check', 'rules', 'integrador-rules.yaml'], { cwd: dir, encoding: 'utf8' });
+    expect({ status: checked.status, out: checked.stdout + checked.stderr }).toMatchObject({ status: 0 });
+    const tested = spawnSync('promtool', ['test', 'rules', 'integrador-rules.test.yaml'], { cwd: dir, encoding: 'utf8' });
+    expect({ status: tested.status, out: tested.stdout + tested.stderr }).toMatchObject({ status: 0 });
   });
 });
 
@@ -316,7 +350,7 @@ describe('infra/compose.yaml', () => {
     for (const kind of WORKER_KINDS) {
       const worker = compose.services[`worker-${kind}`] as { healthcheck: { test: string[] } };
       expect(worker).toMatchObject({ command: [`worker-${kind}`], environment: { METRICS_PORT: '9464' } });
-      expect(worker.healthcheck.test.join(' ')).toContain('http://127.0.0.1:9464/healthz');
+      expect(worker.healthcheck.test.join(' ')).toContain('http://127.0.0.1:9464/readyz');
     }
   });
 

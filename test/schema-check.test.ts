@@ -36,6 +36,39 @@ describe('schema check of the apps that do not migrate', () => {
     );
   });
 
+  it('the ingress with MIGRATE_ON_START=false checks instead of migrating: it starts, says which migrations are missing, applies none', async () => {
+    await migrateTo(database, '017-webhook-recuperacao');
+    const ingress = spawnApp('apps/ingress/src/server.ts', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: testPrefix(),
+      CRM_DATABASE_URL: database.url,
+      HOST: '127.0.0.1',
+      PORT: '18601',
+      MIGRATE_ON_START: 'false',
+      LOG_LEVEL: 'info',
+    });
+    try {
+      const line = await ingress.waitForLog('crm database not migrated to this version');
+      expect(line.pending).toEqual(['018-outbox-status', '019-crm-mudancas-escopo', '020-chaves-binarias']);
+      // Started despite the missing migrations: it answers its liveness probe.
+      let status = 0;
+      for (let i = 0; i < 300 && status !== 200; i++) {
+        status = await fetch('http://127.0.0.1:18601/healthz').then(
+          (response) => response.status,
+          () => 0,
+        );
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(status).toBe(200);
+    } finally {
+      ingress.child.kill('SIGTERM');
+      await ingress.exited;
+    }
+    const applied = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.db);
+    expect(applied.rows.map((row) => row.name).at(-1)).toBe('017-webhook-recuperacao');
+    expect(ingress.lines.map((entry) => entry.msg)).not.toContain('migrations applied');
+  });
+
   it('a worker on a database not migrated to its version starts, and says which migrations are missing', async () => {
     await migrateTo(database, '017-webhook-recuperacao');
     const worker = startWorker();

@@ -1,4 +1,4 @@
-import type { ConnectionsRegistry, DatabaseConnection } from '@integrador/connections';
+import { allowLoopbackOutbound, type ConnectionsRegistry, type DatabaseConnection } from '@integrador/connections';
 import type { JobProducer } from '@integrador/queue';
 import { showJobLogLine } from '@integrador/queue';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
@@ -201,6 +201,46 @@ describe('SET receptors beyond SOAP, components, INFO and preview', () => {
     );
     await failsOnce(24, 'may only fill the path or the query');
     expect(sent()).toHaveLength(1);
+  });
+
+  it("a receptor on loopback refused by the hub's outbound guard (OUTBOUND_ALLOW_LOOPBACK off) is the guard's failure, not the receptor's: its code, its words, the setting that opens it", async () => {
+    const callsBefore = erp.requests.count;
+    allowLoopbackOutbound(false);
+    let failed: Awaited<ReturnType<typeof runToEnd>>;
+    try {
+      failed = await runToEnd(19, { contaId: CONTA.id });
+    } finally {
+      allowLoopbackOutbound(true);
+    }
+    // Permanent (a configuration fault: the same address is refused again), on its first attempt; nothing reached the ERP.
+    expect(failed.state).toBe('failed');
+    expect(failed.job.attemptsMade).toBe(1);
+    expect(erp.requests.count).toBe(callsBefore);
+    const jobId = String(failed.job.id);
+    let record: { codigo: string | null } | undefined;
+    for (let i = 0; i < 200 && !record?.codigo; i++) {
+      record = await database.db
+        .selectFrom('registro_jobs')
+        .select('erro_codigo as codigo')
+        .where('job_id', '=', jobId)
+        .where('estado', '=', 'falhou')
+        .executeTakeFirst();
+      if (!record?.codigo) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(record?.codigo).toBe('OUTBOUND_ADDRESS_FORBIDDEN');
+    const status = async (language: string) =>
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/v1/jobs/set/${jobId}`,
+          headers: { authorization: `Bearer ${key}`, 'accept-language': language },
+        })
+      ).json() as { failedReasonText: string };
+    const pt = (await status('pt-BR')).failedReasonText;
+    const en = (await status('en')).failedReasonText;
+    expect(pt).toMatch(/^a proteção de saída do hub recusou o endereço 127\.0\.0\.1 .*OUTBOUND_ALLOW_LOOPBACK=true nos workers/);
+    expect(en).toMatch(/^the hub's outbound guard refused the address 127\.0\.0\.1 .*OUTBOUND_ALLOW_LOOPBACK=true on the workers/);
+    for (const text of [pt, en]) expect(text).not.toMatch(/confira usuário|check the user|receptor recusou|receptor refused/);
   });
 
   it('puts a database receptor behind the outbound guard: loopback refused unless the connection allows private networks', async () => {

@@ -89,7 +89,7 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
     for (const job of jobs) pids.add(((await finished(job)).returnvalue as PingResult).pid);
     expect([...pids].sort()).toEqual([...children].sort());
 
-    await until(async () => (await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status === 200, 10_000, '/healthz 200');
+    await until(async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status === 200, 10_000, '/readyz 200');
     const scraped = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     // Six jobs over two processes add up to one series: the primary aggregates every process's registry.
     expect(scraped).toContain('integrador_worker_jobs_total{queue="cti",job="system.ping",outcome="completed"} 6');
@@ -104,6 +104,8 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
 
     process.kill(first, 'SIGKILL');
     await primary.waitForLog('worker process exited, restarting');
+    // One process respawning: the pod is alive (liveness 200, no restart of its healthy sibling), not ready until it is back.
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
     await until(() => workerPids(primary).length === 3, 60_000, 'a third worker process started');
     const replacement = workerPids(primary)[2];
     expect([first, second]).not.toContain(replacement);
@@ -112,7 +114,7 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
     const done = await Promise.all(jobs.map(finished));
     expect(done.map((job) => (job.returnvalue as PingResult).pid)).not.toContain(first);
     expect(done.some((job) => job.attemptsStarted > 1 || job.stalledCounter > 0)).toBe(true);
-    await until(async () => (await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status === 200, 30_000, '/healthz 200 again');
+    await until(async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status === 200, 30_000, '/readyz 200 again');
   });
 
   it('drains both processes on SIGTERM and exits 0', async () => {
@@ -166,7 +168,7 @@ describe('a worker app with WORKER_PROCESSES=2', () => {
     await primary.waitForLog('worker processes started', 30_000);
     primary.child.kill('SIGHUP');
     await until(() => workerPids(primary).length === 2, 60_000, 'two worker processes started');
-    await until(async () => (await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status === 200, 30_000, '/healthz 200');
+    await until(async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status === 200, 30_000, '/readyz 200');
     await until(() => reread().length === 2, 10_000, 'both processes acting on the SIGHUP sent while they loaded');
     expect(rereadBy()).toEqual([...workerPids(primary)].sort());
     expect(primary.lines.filter((line) => line.msg === 'worker process exited, restarting')).toEqual([]);

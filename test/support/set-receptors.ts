@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createRedis, type JobProducer } from '@integrador/queue';
+import { createJobRecorder, createRedis, type JobProducer } from '@integrador/queue';
 import { issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
@@ -148,7 +148,17 @@ export async function startSetPipeline(
   const key = await issueApiKey(database.db, empresaId, null, 'test');
   const workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
   const ingress = await startTestIngress(database, { deps: { connections } });
-  const worker = startTestSetWorker({ database, connections, connection: workerRedis, prefix: ingress.prefix, logger, concurrency });
+  // registro_jobs, as worker-set writes it: a failure's code and values word the job status (failedReasonText).
+  const recorder = createJobRecorder(database, logger, { flushMs: 5 });
+  const worker = startTestSetWorker({
+    database,
+    connections,
+    connection: workerRedis,
+    prefix: ingress.prefix,
+    logger,
+    concurrency,
+    observer: recorder,
+  });
   return {
     app: ingress.app,
     producer: ingress.producer,
@@ -157,6 +167,7 @@ export async function startSetPipeline(
       settledJob(ingress.producer, await runIntegration(ingress.app, key, integracaoId, parametros), 20_000, 25),
     async close() {
       await worker.close();
+      await recorder.drain();
       await ingress.close();
       workerRedis.disconnect();
     },

@@ -29,7 +29,7 @@ export function printError(line: string): void {
  * (an open PostgreSQL or MySQL pool would keep the process alive).
  */
 export async function withDatabase<T>(work: (database: CrmDatabase) => Promise<T>, config: Config = loadConfig()): Promise<T> {
-  const database = createDatabase(config.databaseUrl, { poolSize: 2 });
+  const database = createDatabase(config.databaseUrl, { poolSize: 2, applicationName: 'integrador-cli' });
   try {
     return await work(database);
   } finally {

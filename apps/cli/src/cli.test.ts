@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { findTenantByApiKey, migrateTo } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { sql } from 'kysely';
@@ -194,7 +196,9 @@ describe('integrador CLI on sqlite', () => {
     const english = await runCli(['--lang', 'en', 'frobnicate'], env);
     expect(english.code).toBe(2);
     expect(english.stderr).toBe("error: unknown command 'frobnicate'\n");
-    expect(await runCli(['--version'], env)).toMatchObject({ code: 0, stdout: '0.1.0\n', stderr: '' });
+    // The hub's release: the root package.json's version, the one the apps report (/healthz, integrador_build_info).
+    const { version } = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as { version: string };
+    expect(await runCli(['--version'], env)).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
   it("writes commander's help in one language: pt-BR headings and notes by default, English with --lang en", async () => {

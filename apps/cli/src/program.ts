@@ -1,3 +1,4 @@
+import { HUB_VERSION } from '@integrador/config';
 import { Command, Option } from 'commander';
 import type { Cli } from './cli-context';
 import { registerConfigCommand } from './commands/config-lint.command';
@@ -16,15 +17,12 @@ import { registerTenantCommand } from './commands/tenant.command';
 import { registerWebhooksCommand } from './commands/webhooks.command';
 import { helpConfiguration, LOCALES, translateCommanderError } from './messages';
 
-/** The version `--version` prints: the CLI package's. */
-const CLI_VERSION: string = require('../package.json').version;
-
 /** The `integrador` program; texts in the locale chosen with --lang (pt-BR by default). */
 export function buildProgram(cli: Cli): Command {
   const program = new Command('integrador')
     .description(cli.text.program)
     .addOption(new Option('--lang <lang>', cli.text.langOption).choices(LOCALES))
-    .version(CLI_VERSION, '-V, --version', cli.text.versionOption)
+    .version(HUB_VERSION, '-V, --version', cli.text.versionOption)
     .helpOption('-h, --help', cli.text.helpOption)
     .helpCommand(cli.text.helpCommandUsage, cli.text.helpCommand)
     .configureHelp(helpConfiguration(cli.locale))

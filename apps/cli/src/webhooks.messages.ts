@@ -11,6 +11,9 @@ const PT = {
   deliveries: 'lista as entregas de um webhook, as mais novas primeiro',
   resend: 'reenvia uma entrega agora (uma tentativa)',
   recover: 'reenvia as entregas que falharam ou foram canceladas pela desativação desde um instante',
+  requeuePending:
+    'reenfileira as entregas pendentes há mais de 10 minutos que nenhum job vai levar (depois de restaurar o Redis ou o banco); nunca cria um segundo job para uma entrega',
+  requeued: (count: number) => `${count} entrega(s) pendente(s) sem job reenfileirada(s)`,
   capture: 'instala (install) ou remove (remove) os gatilhos de captura no banco do CRM (WEBHOOK_CAPTURE=triggers)',
   nomeOption: 'nome do webhook',
   urlOption: 'URL fixa de destino',
@@ -51,6 +54,9 @@ const EN: typeof PT = {
   deliveries: "lists a webhook's deliveries, newest first",
   resend: 'sends one delivery again now (one attempt)',
   recover: 'sends again the deliveries that failed or were cancelled by the disabling since a time',
+  requeuePending:
+    'enqueues again the deliveries pending for over 10 minutes that no job will take (after a Redis or database restore); never makes a second job for a delivery',
+  requeued: (count) => `${count} pending deliveries without a job enqueued again`,
   capture: 'installs (install) or removes (remove) the capture triggers on the CRM database (WEBHOOK_CAPTURE=triggers)',
   nomeOption: 'webhook name',
   urlOption: 'fixed destination URL',

@@ -1,5 +1,5 @@
 import { dashboardPlugin } from '@integrador/dashboard';
-import { createAdmissionLimit, httpServerTimeouts, startProducerApp } from '@integrador/runtime';
+import { createAdmissionLimit, healthRoutes, httpServerTimeouts, startProducerApp } from '@integrador/runtime';
 import { createWebhookHttpClient, webhookSettingsFrom } from '@integrador/webhooks';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 
@@ -36,6 +36,8 @@ async function main(): Promise<void> {
       admitApiWrite,
     }),
   );
+  // The ingress's probes, so a dashboard run on its own can sit behind a load balancer, systemd or Kubernetes.
+  await app.register(healthRoutes({ redis, keyPrefix: config.keyPrefix, producer, database, timeoutMs: config.redisCommandTimeoutMs }));
   shutdown.add('http', () => app.close());
   await app.listen({ host: config.host, port: config.dashboard.port });
 }

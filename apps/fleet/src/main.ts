@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   supervisor.start(workers);
   logger.info({ url: `http://${config.host}:${config.port}`, apps: APPS.map((a) => a.name), mode }, 'fleet started');
 
-  // Once the workers answer their /healthz (Redis ready, the queue worker a moment away), one human summary of where
+  // Once the workers answer their /readyz (Redis ready, the queue worker a moment away), one human summary of where
   // things are, in the operator's language, on stderr (stdout stays the JSON log).
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
   const metricsPorts = workers.map((spec) => Number(spec.env?.METRICS_PORT)).filter((port) => port > 0);
@@ -132,11 +132,11 @@ async function main(): Promise<void> {
   process.stderr.write(`${lines.join('\n')}\n`);
 }
 
-/** How long the ready summary waits for every worker's /healthz before it is printed naming the silent ones. */
+/** How long the ready summary waits for every worker's /readyz before it is printed naming the silent ones. */
 const WORKERS_WAIT_MS = 60_000;
 
 /**
- * The workers whose /healthz (on their METRICS_PORT) has not answered 200 within `deadlineMs`; a worker without a
+ * The workers whose /readyz (on their METRICS_PORT) has not answered 200 within `deadlineMs`; a worker without a
  * metrics port cannot be asked and counts as up. Stops asking once the fleet is stopping.
  */
 async function workersNotAnswering(host: string, workers: AppSpec[], deadlineMs: number, stopping: () => boolean): Promise<string[]> {
@@ -144,7 +144,7 @@ async function workersNotAnswering(host: string, workers: AppSpec[], deadlineMs:
   const pending = new Map(
     workers
       .filter((spec) => Number(spec.env?.METRICS_PORT) > 0)
-      .map((spec) => [spec.name, `http://${hostPart}:${spec.env?.METRICS_PORT}/healthz`]),
+      .map((spec) => [spec.name, `http://${hostPart}:${spec.env?.METRICS_PORT}/readyz`]),
   );
   const until = Date.now() + deadlineMs;
   while (pending.size > 0 && Date.now() < until && !stopping()) {

@@ -36,12 +36,12 @@ export const FLEET_MESSAGES = defineCatalogue<
     en: '  dashboard: {base}/dashboard (sign in as an operator: npm run integrador -- operators create admin --papel admin)',
   },
   READY_WORKER_METRICS: {
-    'pt-BR': '  workers:  /metrics e /healthz em {first} a {last}',
-    en: '  workers:  /metrics and /healthz on {first} to {last}',
+    'pt-BR': '  workers:  /metrics, /healthz e /readyz em {first} a {last}',
+    en: '  workers:  /metrics, /healthz and /readyz on {first} to {last}',
   },
   READY_WAITING: {
-    'pt-BR': '  ainda sem resposta em /healthz: {apps} (Redis no ar? veja os logs)',
-    en: '  not answering /healthz yet: {apps} (is Redis up? see the logs)',
+    'pt-BR': '  ainda sem resposta em /readyz: {apps} (Redis no ar? veja os logs)',
+    en: '  not answering /readyz yet: {apps} (is Redis up? see the logs)',
   },
   READY_STOP: {
     'pt-BR': '  Ctrl-C para parar; LOG_PRETTY=1 npm start mostra os logs legíveis.',

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseConnections } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
 import { createRedis, pingProcessor, startQueueWorker } from '@integrador/queue';
@@ -60,7 +62,9 @@ describe.each(ALL_DIALECTS)('ingress on %s', (dialect) => {
   const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 
   it('answers /healthz and /readyz', async () => {
-    expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    // The version is the root package.json's (the release), so a roll shows which pods run what.
+    const { version } = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as { version: string };
+    expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok', version });
     const ready = await app.inject('/readyz');
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({ status: 'ready', checks: { redis: 'ok', database: 'ok' } });

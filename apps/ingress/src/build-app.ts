@@ -5,7 +5,7 @@ import { dashboardPlugin } from '@integrador/dashboard';
 import { connectionRetryOf, SEED_003_LIMITS } from '@integrador/integrador';
 import type { Logger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
-import { createAdmissionLimit, httpServerTimeouts, isWriteMethod } from '@integrador/runtime';
+import { createAdmissionLimit, healthRoutes, httpServerTimeouts, isWriteMethod } from '@integrador/runtime';
 import type { CrmDatabase } from '@integrador/store';
 import { createTransportFactory, type TransportFactory } from '@integrador/transports';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, openSecret, sealSecret } from '@integrador/webhooks';
@@ -25,7 +25,6 @@ import { type CtiRouteOptions, ctiApiRoutes, ctiPublicRoutes } from './routes/ct
 import { type EndpointRoutesOptions, endpointsRoutes } from './routes/endpoints.routes';
 import { eventsRoutes } from './routes/events.routes';
 import { flowsRoutes } from './routes/flows.routes';
-import { healthRoutes } from './routes/health.routes';
 import { indexRoutes } from './routes/index.routes';
 import { integrationConfigRoutes } from './routes/integration-config.routes';
 import { integrationsRoutes } from './routes/integrations.routes';

@@ -223,8 +223,13 @@ describe.each(ALL_DIALECTS)('JSON endpoint service routes on %s', (dialect) => {
     expect(refused.ok).toBe(false);
     expect(refused.eventos[0]).toMatchObject({ tipo: 'contato', ok: false, code: 'OUTBOUND_FORBIDDEN' });
     // The refused range is worded as every outbound-guard refusal words it, never the guard's identifier.
-    expect(refused.eventos[0].message).toContain('é interno (loopback, a própria máquina) e foi recusado');
-    expect((await validate('en')).json().eventos[0].message).toContain('is internal (loopback) and was refused');
+    // The hub's guard refused (not the source), naming the switches that open loopback.
+    expect(refused.eventos[0].message).toContain('a proteção de saída do hub recusou o endereço de');
+    expect(refused.eventos[0].message).toContain('interno (loopback, a própria máquina), e o sistema de origem nem foi chamado');
+    expect(refused.eventos[0].message).toContain('OUTBOUND_ALLOW_LOOPBACK=true nos workers');
+    expect((await validate('en')).json().eventos[0].message).toContain(
+      'an internal one (loopback), and the source system was not contacted',
+    );
     await setPermitirRedePrivada(database.db, empresaA, id, true);
 
     const result = (await validate()).json();
@@ -294,7 +299,7 @@ describe.each(ALL_DIALECTS)('JSON endpoint service routes on %s', (dialect) => {
     await expect(syncEndpointService(syncContext, empresaA, id)).rejects.toMatchObject({
       code: 'OUTBOUND_FORBIDDEN',
       permanent: true,
-      message: expect.stringContaining('é interno (loopback, a própria máquina) e foi recusado'),
+      message: expect.stringContaining('interno (loopback, a própria máquina), e o sistema de origem nem foi chamado'),
     });
     expect(endpoint.requests.some((r) => r.path === '/outro')).toBe(false);
   });

@@ -6,6 +6,7 @@ import {
   type DeliveryDeps,
   EndpointFlowControl,
   installCaptureTriggers,
+  startOrphanSweep,
   startOutboxDrain,
   warnIfSealedWithoutKey,
   webhookSettingsFrom,
@@ -38,11 +39,13 @@ export function startWebhookServices(deps: WorkerDeps, services: WorkerServices)
     leaseMs: settings.timeoutMs + 5000,
   });
 
+  // One producer connection for what this worker enqueues itself: the capture outbox's deliveries and the orphan sweep's.
+  const redis = createRedis(config.redisUrl, { role: 'producer', name: 'worker-webhook-outbox', clusterNodes: config.redisClusterNodes });
+  redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  const producer = new JobProducer({ connection: redis, prefix: config.keyPrefix, timeoutMs: config.redisCommandTimeoutMs, logger });
+  const sweep = startOrphanSweep(database.db, producer, logger);
+  let drain: { stop(): Promise<void> } | undefined;
   if (config.webhooks.capture === 'triggers') {
-    const redis = createRedis(config.redisUrl, { role: 'producer', name: 'worker-webhook-outbox', clusterNodes: config.redisClusterNodes });
-    redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
-    const producer = new JobProducer({ connection: redis, prefix: config.keyPrefix, timeoutMs: config.redisCommandTimeoutMs, logger });
-    let drain: { stop(): Promise<void> } | undefined;
     installCaptureTriggers(database)
       .then(() => {
         drain = startOutboxDrain({
@@ -56,11 +59,12 @@ export function startWebhookServices(deps: WorkerDeps, services: WorkerServices)
         logger.info({ intervalMs: config.webhooks.outboxIntervalMs }, 'capture outbox drain started');
       })
       .catch((err) => logger.error({ err }, 'capture triggers could not be installed'));
-    services.shutdown.add('outbox drain', async () => {
-      await drain?.stop();
-      await producer.close();
-      redis.disconnect();
-    });
   }
+  services.shutdown.add('outbox drain and orphan sweep', async () => {
+    await sweep.stop();
+    await drain?.stop();
+    await producer.close();
+    redis.disconnect();
+  });
   return { db: database.db, store: createDeliveryStore(database.db), http, flow, settings, logger };
 }

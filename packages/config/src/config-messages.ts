@@ -18,7 +18,9 @@ const EXPECTED_PT_BR: Readonly<Record<ConfigVariable, string>> = {
   DATA_DIR: 'o caminho de um diretório para o banco SQLite embutido',
   CONNECTIONS_FILE: 'o caminho de um arquivo de conexões YAML ou JSON',
   OUTBOUND_ALLOW_LOOPBACK:
-    'true ou false (true: uma conexão, um serviço de endpoint JSON ou o PABX com permissão de rede privada alcança também o loopback — 127.0.0.0/8, ::1, o que escuta só na máquina do hub (um Redis ou PostgreSQL local); só para demonstração ou teste numa única máquina)',
+    'true ou false (true: uma conexão, um serviço de endpoint JSON ou o PABX com permissão de rede privada alcança também o loopback — 127.0.0.0/8, ::1, o que escuta só na máquina do hub (um Redis ou PostgreSQL local); para um sidecar, túnel ou PgBouncer local em 127.0.0.1, ou uma demonstração numa única máquina)',
+  MIGRATE_ON_START:
+    'true ou false (false: o ingress não migra o banco de dados do CRM ao iniciar, só o confere como os workers; o operador roda integrador migrate, ou o hook do chart Helm)',
   HOST: 'um endereço de interface como 0.0.0.0',
   PORT: 'um inteiro de 1 a 65535',
   PUBLIC_URL:

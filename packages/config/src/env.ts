@@ -305,7 +305,12 @@ export const EnvSchema = Type.Object({
   OUTBOUND_ALLOW_LOOPBACK: Type.Union([Type.Literal('true'), Type.Literal('false')], {
     default: 'false',
     'x-expected':
-      "true or false (true: a connection, JSON endpoint service or PBX with allowPrivateNetwork may reach loopback too — 127.0.0.0/8, ::1, the hub's own Redis and PostgreSQL; only for a single-host demo or trial)",
+      "true or false (true: a connection, JSON endpoint service or PBX with allowPrivateNetwork may reach loopback too — 127.0.0.0/8, ::1, the hub's own Redis and PostgreSQL; for a local sidecar, tunnel or PgBouncer on 127.0.0.1, or a single-host demo)",
+  }),
+  MIGRATE_ON_START: Type.Union([Type.Literal('true'), Type.Literal('false')], {
+    default: 'true',
+    'x-expected':
+      "true or false (false: the ingress does not migrate the CRM database when it starts, it checks it as the workers do; the operator runs integrador migrate, or the Helm chart's hook)",
   }),
   WEBHOOK_HTTPS_ONLY: Type.Union([Type.Literal('true'), Type.Literal('false')], {
     default: 'false',

@@ -1,4 +1,5 @@
 export { type Env, EnvSchema } from './env';
+export { HUB_VERSION } from './hub-version';
 export {
   type AdmissionRate,
   type Config,

@@ -57,6 +57,8 @@ export interface Config {
   connectionsFile: string | undefined;
   /** OUTBOUND_ALLOW_LOOPBACK: allowPrivateNetwork opens loopback too (the hub's own machine); applied at start. */
   outboundAllowLoopback: boolean;
+  /** MIGRATE_ON_START: the ingress migrates the CRM database when it starts (the one-command default); false: it checks it. */
+  migrateOnStart: boolean;
   /** A SET push's retry policy on a connection whose entry sets no `retry` (SET_RETRY_*). */
   setRetry: { attempts: number; backoffMs: number; maxDelayMs: number };
   host: string;
@@ -241,6 +243,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     databaseUrl: e.CRM_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'integrador.sqlite')}`,
     connectionsFile: e.CONNECTIONS_FILE ? path.resolve(cwd, e.CONNECTIONS_FILE) : undefined,
     outboundAllowLoopback: e.OUTBOUND_ALLOW_LOOPBACK === 'true',
+    migrateOnStart: e.MIGRATE_ON_START === 'true',
     setRetry: { attempts: e.SET_RETRY_ATTEMPTS, backoffMs: e.SET_RETRY_BACKOFF_MS, maxDelayMs: e.SET_RETRY_MAX_DELAY_MS },
     host: e.HOST,
     port: e.PORT,

@@ -18,6 +18,7 @@ export { guardedDatabaseSocket, guardedMysqlStream } from './database-socket';
 export type { EnvMap } from './env-references';
 export { ConnectionForbiddenError, ConnectionNotFoundError, ConnectionsFileError, type ConnectionsProblem, problemDetail } from './errors';
 export type { ConnectionsFormat } from './file-syntax';
+export { guardOpeningText, guardRefusalValues } from './guard-opening';
 export { type LoadedConnections, loadConnections } from './load-connections';
 export {
   type AddressPolicy,

@@ -1,4 +1,4 @@
-import { assertAllowedAddress, OutboundAddressError } from '@integrador/connections';
+import { allowLoopbackOutbound, assertAllowedAddress, OutboundAddressError } from '@integrador/connections';
 import { buildPbxRequest, type CtiSettings, sendPbxRequest } from '@integrador/cti';
 import { failureReason, failureText } from './failure-reason';
 
@@ -30,19 +30,45 @@ function ctiSettings(pbx: Partial<CtiSettings['pbx']> & { urlTemplate: string })
 // What the job recorder keeps of a guard's refusal (its code, params and message) read back in each language: the
 // range worded by the one owner of that wording (addressRangeText), never the guard's identifier (carrierGradeNat).
 describe('an outbound-guard refusal as a job failure reads', () => {
-  it("a receptor's or a source's address: the host and its range in the reader's words", () => {
+  it("a receptor's or a source's address: the hub's guard refused, the host, its range and the setting that opens it", () => {
     const error = refusal('100.64.0.1', 'erp.interno');
     expect(failureReason('pt-BR', error.code, error.params)).toBe(
-      'o endereço de destino erp.interno fica numa rede não pública (NAT da operadora) que a conexão não permite alcançar',
+      'a proteção de saída do hub recusou o endereço erp.interno (rede NAT da operadora) e o sistema de destino nem foi chamado; ele é alcançado com allowPrivateNetwork: true na conexão (ou permitir_rede_privada do serviço)',
     );
     expect(failureText('en', error.code, error.params, error.message)).toBe(
-      'the destination address erp.interno is in a non-public network (carrier-grade NAT) the connection may not reach: refused to connect to erp.interno (resolved to 100.64.0.1): expected a public address, got a carrier-grade NAT one; set allowPrivateNetwork: true on the connection to allow it',
+      "the hub's outbound guard refused the address erp.interno (carrier-grade NAT network) and the destination system was not contacted; it is reached with allowPrivateNetwork: true on the connection (or the service's permitir_rede_privada): refused to connect to erp.interno (resolved to 100.64.0.1): expected a public address, got a carrier-grade NAT one; set allowPrivateNetwork: true on the connection to allow it",
     );
     for (const locale of ['pt-BR', 'en'] as const) {
       expect(failureText(locale, error.code, error.params, error.message)).not.toContain('carrierGradeNat');
     }
     // A record written before the values were kept still reads (the catalogue's text without them).
-    expect(failureReason('pt-BR', error.code, null)).toBe('o endereço de destino fica numa rede privada que a conexão não permite');
+    expect(failureReason('pt-BR', error.code, null)).toMatch(/^a proteção de saída do hub recusou o endereço de destino/);
+  });
+
+  it("a loopback address names the operator's switch (with allowPrivateNetwork); a metadata address names none, in one language each", () => {
+    allowLoopbackOutbound(false);
+    try {
+      const loopback = (() => {
+        try {
+          assertAllowedAddress('127.0.0.1', '127.0.0.1', { allowPrivateNetwork: true });
+        } catch (err) {
+          return err as OutboundAddressError;
+        }
+        throw new Error('expected loopback to be refused');
+      })();
+      const pt = failureReason('pt-BR', loopback.code, loopback.params) ?? '';
+      const en = failureReason('en', loopback.code, loopback.params) ?? '';
+      expect(pt).toContain('OUTBOUND_ALLOW_LOOPBACK=true nos workers');
+      expect(en).toContain('OUTBOUND_ALLOW_LOOPBACK=true on the workers');
+      for (const text of [pt, en]) expect(text).not.toMatch(/senha|password|receptor recusou|receptor refused/);
+      expect(en).not.toMatch(/proteção|nos workers/);
+      expect(pt).not.toMatch(/outbound guard|on the workers/);
+      const metadata = refusal('169.254.169.254', 'metadata.internal');
+      expect(failureReason('pt-BR', metadata.code, metadata.params)).toMatch(/nenhuma configuração abre esse endereço/);
+      expect(failureReason('en', metadata.code, metadata.params)).toMatch(/no setting opens it/);
+    } finally {
+      allowLoopbackOutbound(true);
+    }
   });
 
   it("the PBX's address: refused before a byte is sent, worded with its range", async () => {

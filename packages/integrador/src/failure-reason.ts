@@ -1,4 +1,4 @@
-import { addressRangeText } from '@integrador/connections';
+import { guardRefusalValues } from '@integrador/connections';
 import type { Locale } from '@integrador/i18n';
 import { jobFailureLabel, jobFailureText } from '@integrador/queue';
 import type { FailureParams } from '@integrador/store';
@@ -11,10 +11,11 @@ import { endpointFailureText } from './endpoint/endpoint-messages';
 
 /**
  * The failure's values as its reason names them: an outbound-guard range (OUTBOUND_ADDRESS_FORBIDDEN's,
- * PBX_ADDRESS_FORBIDDEN's `range`) in the reader's words, by the one owner of that wording (addressRangeText).
+ * PBX_ADDRESS_FORBIDDEN's `range`) in the reader's words, by the one owner of that wording (guardRefusalValues), with the
+ * setting that opens it.
  */
 function wordedValues(locale: Locale, params: FailureParams | null | undefined): FailureParams | null | undefined {
-  return params && typeof params.range === 'string' ? { ...params, range: addressRangeText(locale, params.range) } : params;
+  return params && typeof params.range === 'string' ? { ...params, ...guardRefusalValues(locale, params.range) } : params;
 }
 
 /** The failure's reason in the locale (the dashboard's "motivo"), or undefined for a code nobody words. */

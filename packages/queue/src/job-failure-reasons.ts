@@ -81,9 +81,11 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'o link ou a operação da integração não serve para a conexão dela',
     en: "the integration's link or operation does not fit its connection",
   },
+  // The hub's own guard, not the receiver, refused: a configuration fault the detail names the setting of.
   OUTBOUND_ADDRESS_FORBIDDEN: {
-    'pt-BR': 'o endereço de destino fica numa rede privada que a conexão não permite',
-    en: 'the destination address is in a private network the connection does not allow',
+    'pt-BR':
+      'a proteção de saída do hub recusou o endereço de destino (rede não pública) e o sistema de destino nem foi chamado: o detalhe diz qual configuração o abre',
+    en: "the hub's outbound guard refused the destination address (a non-public network) and the destination system was not contacted: the detail names the setting that opens it",
   },
 
   // Connections (the workers' connections file).
@@ -282,11 +284,12 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
  * recorder): worded with that value when the record has it, else by JOB_FAILURE_REASONS (rows written before).
  */
 export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
-  // The outbound guard's refusal (OutboundAddressError's params): the host and its range, the range worded in the
-  // reader's language by the caller (failureReason in @integrador/integrador, through addressRangeText).
+  // The outbound guard's refusal (OutboundAddressError's params): the host and its range, the range and the setting
+  // that opens it worded in the reader's language by the caller (failureReason in @integrador/integrador, through
+  // addressRangeText and guardOpeningText).
   OUTBOUND_ADDRESS_FORBIDDEN: {
-    'pt-BR': 'o endereço de destino {host} fica numa rede não pública ({range}) que a conexão não permite alcançar',
-    en: 'the destination address {host} is in a non-public network ({range}) the connection may not reach',
+    'pt-BR': 'a proteção de saída do hub recusou o endereço {host} (rede {range}) e o sistema de destino nem foi chamado; {opening}',
+    en: "the hub's outbound guard refused the address {host} ({range} network) and the destination system was not contacted; {opening}",
   },
   PBX_ADDRESS_FORBIDDEN: {
     'pt-BR': 'o endereço do PABX {host} fica numa rede não pública ({range}) que não é permitida',

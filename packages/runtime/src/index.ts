@@ -9,6 +9,7 @@ export {
   TENANT_RATE_LIMITED,
   TenantRateLimitedError,
 } from './admission-limit';
+export { type HealthDeps, healthRoutes } from './health-routes';
 export { type HttpServerTimeouts, httpServerTimeouts } from './http-timeouts';
 export {
   hasBearerToken,

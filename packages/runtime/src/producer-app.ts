@@ -21,7 +21,8 @@ export interface ProducerApp {
 
 /**
  * The boot sequence of a producing HTTP app, once for the ingress and the dashboard: validated config, logger,
- * signal-driven shutdown registry, connections file, CRM database (migrated when `migrate`), producer-role Redis and
+ * signal-driven shutdown registry, connections file, CRM database (migrated when `migrate` and the operator's
+ * MIGRATE_ON_START allow it, else checked), producer-role Redis and
  * the JobProducer. Each resource is registered for shutdown as soon as it exists, so a later failure still closes it.
  */
 export async function startProducerApp(name: string, options: { migrate: boolean }): Promise<ProducerApp> {
@@ -36,12 +37,14 @@ export async function startProducerApp(name: string, options: { migrate: boolean
   // operator's habit) would take the API down. Here it reads CONNECTIONS_FILE again, as in the workers.
   shutdown.add('connections reload on SIGHUP', reloadConnectionsOnHangup(connections, logger));
   const database = createDatabase(config.databaseUrl, {
+    applicationName: `integrador-${name}`,
     // Only the statements the code admits (the CTI listener's caller lookup, run for every call start) are named;
     // the dashboard's one-off searches keep plans made for their own values.
     prepareHotStatements: config.crmPreparedStatements ? 'admitted' : false,
   });
   shutdown.add('database', () => database.destroy());
-  if (options.migrate) {
+  // The operator may keep migrating to their own step (a hook, a maintenance window, a DML-only database user).
+  if (options.migrate && config.migrateOnStart) {
     const applied = await migrateToLatest(database);
     if (applied.length) logger.info({ applied }, 'migrations applied');
   } else await checkSchema(database, logger);

@@ -98,6 +98,7 @@ export async function runWorkerApp<Q extends QueueName>(
   const poolSize = crmPoolSize(config, options);
   const database = createDatabase(config.databaseUrl, {
     poolSize,
+    applicationName: `integrador-${app}`,
     // A lost CRM connection fails the query using it (the job retries); the pool replaces it.
     onIdleError: (err) => logger.warn({ reason: err.message }, 'crm database connection lost'),
     // The same few statements run for every job: parsed and planned once per connection (PostgreSQL; off behind a
@@ -152,7 +153,7 @@ export async function runWorkerApp<Q extends QueueName>(
       port: config.metricsPort,
       host: config.host,
       token: config.metricsToken,
-      healthy: () => redis.status === 'ready',
+      ready: () => redis.status === 'ready',
       logger,
     }).catch(async (err: Error) => {
       logger.fatal({ port: config.metricsPort }, err.message);

@@ -70,7 +70,7 @@ export async function runWorkerPrimary(config: Config, logger: Logger): Promise<
     port: config.metricsPort,
     host: config.host,
     token: config.metricsToken,
-    healthy: () => slots.every((slot) => slot.worker && slot.ready),
+    ready: () => slots.every((slot) => slot.worker && slot.ready),
     logger,
     source: {
       contentType: aggregator.contentType,

@@ -26,3 +26,29 @@ describe('createDatabase on MariaDB', () => {
     }
   });
 });
+
+describe('createDatabase on PostgreSQL', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres', { migrate: false });
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  const applicationName = async (url: string, options: { applicationName?: string }) => {
+    const crm = createDatabase(url, { poolSize: 1, ...options });
+    try {
+      return (await sql<{ name: string }>`SELECT current_setting('application_name') AS name`.execute(crm.db)).rows[0]?.name;
+    } finally {
+      await crm.destroy();
+    }
+  };
+
+  it("names the app's connections (application_name), a name in the URL winning", async () => {
+    expect(await applicationName(database.url, { applicationName: 'integrador-worker-set' })).toBe('integrador-worker-set');
+    const url = new URL(database.url);
+    url.searchParams.set('application_name', 'dba-choice');
+    expect(await applicationName(url.toString(), { applicationName: 'integrador-worker-set' })).toBe('dba-choice');
+  });
+});

@@ -54,6 +54,11 @@ export interface CreateDatabaseOptions {
    * ingress runs for every call start beside those one-off searches).
    */
   prepareHotStatements?: boolean | 'admitted';
+  /**
+   * PostgreSQL's application_name of every connection (`integrador-worker-set`…), so a DBA sizing max_connections or
+   * ending a runaway session can tell the hub's apps apart; an application_name in the URL wins.
+   */
+  applicationName?: string;
 }
 
 const hotStatements = new WeakMap<Kysely<Database>, HotStatements>();
@@ -77,7 +82,13 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     // A connection lives at most 30 minutes (closed once released): what its server session keeps — prepared statements
     // of union texts the pool has since released, cached plans — goes with it, so nothing there grows for good.
     // Zone-less values keep pg's Date, with the wall clock they were read from beside it (pg-wall-clock.ts).
-    const pool = new PgPool({ connectionString: url, max: poolSize, maxLifetimeSeconds: 1800, types: crmTypeParsers(types) });
+    const pool = new PgPool({
+      connectionString: url,
+      max: poolSize,
+      maxLifetimeSeconds: 1800,
+      types: crmTypeParsers(types),
+      ...(options.applicationName === undefined ? {} : { application_name: options.applicationName }),
+    });
     // An idle connection the server closes (restart, failover, pg_terminate_backend) must not crash the process:
     // the pool drops it and the next query opens a fresh one.
     pool.on('error', (err) => options.onIdleError?.(err));

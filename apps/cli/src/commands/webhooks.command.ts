@@ -11,6 +11,7 @@ import {
   presentEntregas,
   recoverDeliveries,
   removeCaptureTriggers,
+  requeueOrphanedDeliveries,
   requireChangeableEndpoint,
   requireEndpoint,
   resealPlainSecrets,
@@ -48,7 +49,7 @@ interface RotateOptions extends EmpresaOptions {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** `integrador webhooks create|list|rotate-secret|test|deliveries|resend|recover|capture|reseal` (seed 004). */
+/** `integrador webhooks create|list|rotate-secret|test|deliveries|resend|recover|requeue-pending|capture|reseal` (seed 004). */
 export function registerWebhooksCommand(program: Command, cli: Cli): void {
   const t = webhookTexts(cli.locale);
   const webhooks = program.command('webhooks').description(t.webhooks);
@@ -76,6 +77,9 @@ export function registerWebhooksCommand(program: Command, cli: Cli): void {
   withEmpresa(webhooks.command('recover <webhookId>').description(t.recover))
     .requiredOption('--since <iso>', t.sinceOption)
     .action((id: string, options: EmpresaOptions & { since: string }) => guarded(cli, () => recover(cli, t, id, options)));
+  withEmpresa(webhooks.command('requeue-pending').description(t.requeuePending)).action((options: EmpresaOptions) =>
+    guarded(cli, () => requeuePending(cli, t, options)),
+  );
   webhooks
     .command('capture <acao>')
     .description(t.capture)
@@ -233,6 +237,21 @@ async function recover(cli: Cli, t: Texts, idText: string, options: EmpresaOptio
         const recovered = await recoverDeliveries(db, producer, operator(empresaId), id, since);
         if (options.json) printJson(recovered);
         else print(t.recovered(recovered.recovered, recovered.falhou, recovered.cancelada));
+      }),
+    config,
+  );
+}
+
+/** The tenant's pending deliveries no live job owns, enqueued again under their own job ids (requeueOrphanedDeliveries). */
+async function requeuePending(cli: Cli, t: Texts, options: EmpresaOptions): Promise<void> {
+  const empresaId = parseId(cli, '--empresa', options.empresa);
+  const config = loadConfig();
+  await withDatabase(
+    ({ db }) =>
+      withJobProducer(cli, config, async (producer) => {
+        const { requeued } = await requeueOrphanedDeliveries(db, producer, { empresaId });
+        if (options.json) printJson({ requeued });
+        else print(t.requeued(requeued.length));
       }),
     config,
   );

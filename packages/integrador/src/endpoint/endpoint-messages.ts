@@ -1,4 +1,4 @@
-import { addressRangeText } from '@integrador/connections';
+import { guardRefusalValues } from '@integrador/connections';
 import { fillTemplate } from '@integrador/i18n';
 import { CRON_SHAPE_TEXTS } from '@integrador/queue';
 import type { LintLocale } from '../lint-finding';
@@ -92,8 +92,9 @@ const STATUS_MESSAGES: Record<string, Texts> = {
     en: 'could not connect to {url} ({code}). Check the URL and whether the source system is up',
   },
   OUTBOUND_FORBIDDEN: {
-    'pt-BR': 'o endereço de {url} é interno ({range}) e foi recusado. Use um endereço público (só o operador pode liberar redes privadas)',
-    en: 'the address of {url} is internal ({range}) and was refused. Use a public address (only the operator can allow private networks)',
+    'pt-BR':
+      'a proteção de saída do hub recusou o endereço de {url}, interno ({range}), e o sistema de origem nem foi chamado. Use um endereço público; senão, {opening} (só o operador libera)',
+    en: "the hub's outbound guard refused the address of {url}, an internal one ({range}), and the source system was not contacted. Use a public address; otherwise {opening} (only the operator can allow it)",
   },
   ABORTED: {
     'pt-BR': 'a chamada a {url} foi interrompida (o worker está encerrando); ela será tentada de novo',
@@ -190,7 +191,7 @@ export function recordErrorMessage(locale: LintLocale, error: { index: number; f
 /** A status / Validate code's text in a locale (an outbound-guard range, OUTBOUND_FORBIDDEN's, worded in it). */
 export function statusMessage(locale: LintLocale, code: string, params: Params): string {
   const template = STATUS_MESSAGES[wordingOf(code, params)]?.[locale] ?? code;
-  const worded = typeof params.range === 'string' ? { ...params, range: addressRangeText(locale, params.range) } : params;
+  const worded = typeof params.range === 'string' ? { ...params, ...guardRefusalValues(locale, params.range) } : params;
   return fillTemplate(template, { ref: REF, ...worded }).replace(/\s+\./g, '.');
 }
 

@@ -154,6 +154,8 @@ async function send(
     if (err instanceof ReceptorError || err instanceof OutboundAddressError || err instanceof ResponseTooLargeError) {
       const message = err instanceof OutboundAddressError ? erro : (shownReceptor ?? erro);
       await recordTentativa(ctx, execucao, attemptOf(exchange, erro), { status: 'falhou', mensagem: message });
+      // The guard's refusal keeps its own code and values (host, range): the hub refused, not the receptor.
+      if (err instanceof OutboundAddressError) throw new PermanentError(err.code, message, { cause: err, params: err.params });
       throw new PermanentError(err instanceof ResponseTooLargeError ? 'RESPONSE_TOO_LARGE' : 'RECEPTOR_REJECTED', message, { cause: err });
     }
     // Refused, or answered 429/503/soap:Server: the receptor has nothing, a retry sends as new (pendente). A timeout, a

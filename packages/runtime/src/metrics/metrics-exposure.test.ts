@@ -15,13 +15,13 @@ describe('open /metrics warning', () => {
 
   it("warns when a worker's metrics server listens open on a non-loopback HOST, and only then", async () => {
     const warn = jest.spyOn(logger, 'warn');
-    const open = await listenMetrics({ port: 17210, host: '0.0.0.0', token: undefined, healthy: () => true, logger });
+    const open = await listenMetrics({ port: 17210, host: '0.0.0.0', token: undefined, ready: () => true, logger });
     await open.close();
     expect(openWarnings(warn)).toEqual([[{ host: '0.0.0.0' }, expect.stringContaining("every tenant's ids")]]);
     warn.mockClear();
-    const guarded = await listenMetrics({ port: 17210, host: '0.0.0.0', token: 'a-metrics-token-0123456789', healthy: () => true, logger });
+    const guarded = await listenMetrics({ port: 17210, host: '0.0.0.0', token: 'a-metrics-token-0123456789', ready: () => true, logger });
     await guarded.close();
-    const local = await listenMetrics({ port: 17210, host: '127.0.0.1', token: undefined, healthy: () => true, logger });
+    const local = await listenMetrics({ port: 17210, host: '127.0.0.1', token: undefined, ready: () => true, logger });
     await local.close();
     expect(openWarnings(warn)).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
+import { HUB_VERSION } from '@integrador/config';
 import { defineCatalogue, localeFromAcceptLanguage } from '@integrador/i18n';
 import type { Logger } from '@integrador/logging';
 import { Registry } from 'prom-client';
@@ -18,8 +19,12 @@ export interface MetricsServerOptions {
   host: string;
   /** When set, GET /metrics needs `Authorization: Bearer <token>` (METRICS_TOKEN, as on the ingress). */
   token: string | undefined;
-  /** GET /healthz answers 200 while this says so, 503 otherwise (a worker: its Redis connection is ready). */
-  healthy: () => boolean;
+  /**
+   * GET /readyz answers 200 while this says so, 503 otherwise (a worker: its Redis connection is ready; a cluster's
+   * primary: every process runs with its Redis ready). GET /healthz (liveness) answers 200 while the process answers
+   * at all: a Redis outage or a child's respawn is no reason to restart the pod (workers wait for Redis themselves).
+   */
+  ready: () => boolean;
   logger: Logger;
   /** What GET /metrics answers instead of this process's registry (a cluster's primary: every process's, aggregated). */
   source?: MetricsSource;
@@ -82,7 +87,7 @@ export function startMetricsServer(options: MetricsServerOptions): Promise<Metri
 
 /**
  * A metrics registry (process metrics included) and the small HTTP server exposing it: GET /metrics for Prometheus,
- * GET /healthz for the probes. Apps call startMetricsServer (once per process); tests call this.
+ * GET /healthz (liveness) and /readyz (readiness) for the probes. Apps call startMetricsServer (once per process); tests call this.
  */
 export async function listenMetrics(options: MetricsServerOptions): Promise<MetricsServer> {
   const registry = new Registry();
@@ -131,8 +136,11 @@ async function answer(
   const path = (request.url ?? '/').split('?')[0];
   if (request.method !== 'GET' && request.method !== 'HEAD') return { status: 405, type: 'text/plain', body: 'method not allowed\n' };
   if (path === '/healthz') {
-    const healthy = options.healthy();
-    return { status: healthy ? 200 : 503, type: 'application/json', body: JSON.stringify({ status: healthy ? 'ok' : 'unavailable' }) };
+    return { status: 200, type: 'application/json', body: JSON.stringify({ status: 'ok', version: HUB_VERSION }) };
+  }
+  if (path === '/readyz') {
+    const ready = options.ready();
+    return { status: ready ? 200 : 503, type: 'application/json', body: JSON.stringify({ status: ready ? 'ready' : 'unavailable' }) };
   }
   if (path === '/metrics') {
     if (options.token && !hasBearerToken(request.headers.authorization, options.token)) {

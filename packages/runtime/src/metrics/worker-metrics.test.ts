@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { createLogger } from '@integrador/logging';
 import { type QueueHandlers, startQueueWorker } from '@integrador/queue';
 import { optionalParts } from '@integrador/test-support/optional-parts';
@@ -25,7 +27,7 @@ describe('worker metrics server', () => {
       port: 17200,
       host: '127.0.0.1',
       token: TOKEN,
-      healthy: () => workerRedis.status === 'ready',
+      ready: () => workerRedis.status === 'ready',
       logger,
     });
     base = `http://127.0.0.1:${server.port}`;
@@ -79,12 +81,21 @@ describe('worker metrics server', () => {
     expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
   });
 
-  it('asks for METRICS_TOKEN and answers /healthz by the Redis connection', async () => {
+  it('asks for METRICS_TOKEN and answers /readyz by the Redis connection', async () => {
     const anonymous = await fetch(`${base}/metrics`);
     expect(anonymous.status).toBe(401);
     expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('METRICS_UNAUTHORIZED');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready' });
     expect((await fetch(`${base}/nothing`)).status).toBe(404);
+  });
+
+  it('says which release runs: /healthz names the root package.json version, /metrics has integrador_build_info{version}', async () => {
+    const version = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../../package.json'), 'utf8')) as { version: string })
+      .version;
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok', version });
+    expect(await scrape()).toContain(`integrador_build_info{version="${version}"} 1`);
   });
 
   (parts.has('promtool') ? it : it.skip)('passes promtool check metrics with no problem', async () => {
@@ -94,21 +105,23 @@ describe('worker metrics server', () => {
   });
 });
 
-describe('worker /healthz while Redis is not ready', () => {
-  it('answers 503', async () => {
-    const server = await listenMetrics({ port: 17201, host: '127.0.0.1', token: undefined, healthy: () => false, logger });
+describe('worker probes while Redis is not ready', () => {
+  it('/healthz (liveness) stays 200, so a Redis outage restarts no pod; /readyz answers 503', async () => {
+    const server = await listenMetrics({ port: 17201, host: '127.0.0.1', token: undefined, ready: () => false, logger });
     try {
-      const response = await fetch(`http://127.0.0.1:${server.port}/healthz`);
+      expect((await fetch(`http://127.0.0.1:${server.port}/healthz`)).status).toBe(200);
+      const response = await fetch(`http://127.0.0.1:${server.port}/readyz`);
       expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: 'unavailable' });
     } finally {
       await server.close();
     }
   });
 
   it('names METRICS_PORT when the port is taken', async () => {
-    const first = await listenMetrics({ port: 17202, host: '127.0.0.1', token: undefined, healthy: () => true, logger });
+    const first = await listenMetrics({ port: 17202, host: '127.0.0.1', token: undefined, ready: () => true, logger });
     try {
-      await expect(listenMetrics({ port: 17202, host: '127.0.0.1', token: undefined, healthy: () => true, logger })).rejects.toThrow(
+      await expect(listenMetrics({ port: 17202, host: '127.0.0.1', token: undefined, ready: () => true, logger })).rejects.toThrow(
         /METRICS_PORT 17202: cannot listen/,
       );
     } finally {

@@ -1,6 +1,6 @@
+import { HUB_VERSION } from '@integrador/config';
 import { type JobProducer, RedisFullError, withRedisDeadline } from '@integrador/queue';
 import { type CrmDatabase, pingDatabase } from '@integrador/store';
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 
@@ -24,23 +24,34 @@ async function check(run: () => Promise<unknown>): Promise<'ok' | string> {
   }
 }
 
-const Health = Type.Object({ status: Type.Literal('ok'), fleetStart: Type.Optional(Type.String()) });
+// Plain JSON schemas (the runtime has no TypeBox): the answers' shapes, kept out of the OpenAPI document (hide).
+const Health = {
+  type: 'object',
+  required: ['status', 'version'],
+  properties: { status: { const: 'ok' }, version: { type: 'string' }, fleetStart: { type: 'string' } },
+} as const;
 /** Both answers of /readyz: each check says `ok` or why it failed. */
-const Readiness = Type.Object({
-  status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
-  checks: Type.Object({ redis: Type.String(), database: Type.String() }),
-});
+const Readiness = {
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: {
+    status: { enum: ['ready', 'unavailable'] },
+    checks: { type: 'object', required: ['redis', 'database'], properties: { redis: { type: 'string' }, database: { type: 'string' } } },
+  },
+} as const;
 
 /**
- * /healthz: the process answers (liveness), with the id of the npm start that launched it when one did (another fleet's
+ * /healthz: the process answers (liveness), with the hub's version (which release this pod runs) and the id of the npm start that launched it when one did (another fleet's
  * ingress on the same port answers another id). /readyz: Redis takes a write (or refuses it only for being full) and the
- * CRM database answers (readiness).
+ * CRM database answers (readiness). The ingress serves them, and the dashboard run on its own.
  */
 export function healthRoutes(deps: HealthDeps) {
   return async (app: FastifyInstance) => {
     // Probes stay out of the OpenAPI document (like /metrics): an orchestrator's contract, not the API's.
     app.get('/healthz', { schema: { hide: true, response: { 200: Health } } }, async () =>
-      deps.fleetStartId === undefined ? { status: 'ok' } : { status: 'ok', fleetStart: deps.fleetStartId },
+      deps.fleetStartId === undefined
+        ? { status: 'ok', version: HUB_VERSION }
+        : { status: 'ok', version: HUB_VERSION, fleetStart: deps.fleetStartId },
     );
     app.get('/readyz', { schema: { hide: true, response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
       let full = false;
