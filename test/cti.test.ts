@@ -456,9 +456,12 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
             (text) => typeof text === 'string',
             'worded motivo',
           ),
-        ).toBe(`o segredo do PABX não está definido para os workers: defina a variável de ambiente ${variable} no worker-cti e reinicie-o`);
+        ).toBe(
+          `o segredo do PABX desta empresa não está definido no hub, e nada foi enviado ao PABX: peça ao operador do hub que defina ${variable}`,
+        );
+        // The tenant cannot set the hub's environment: told whom to ask, not to set it on worker-cti.
         expect(await motivo('en')).toBe(
-          `the PBX's secret is not defined for the workers: set the environment variable ${variable} on worker-cti and restart it`,
+          `this empresa's PBX secret is not set on the hub, and nothing was sent to the PBX: ask the hub's operator to set ${variable}`,
         );
         const theirs = await app.inject({ url: '/v1/cti/calls?limit=200', headers: auth(keyOutra) });
         expect(theirs.statusCode).toBe(200);

@@ -56,6 +56,8 @@ export interface CtiMessages {
   /** A host label with no allowlist, refused without --allow-any (the risk, and the two ways out). */
   hostLabelOpen: (label: string) => string;
   notConfigured: (empresaId: number) => string;
+  /** test-pbx --send without the PBX secret: the CLI reads its own environment, not worker-cti's. */
+  secretMissing: (variable: string) => string;
   /** The new listener token, once, with the two listener URLs on `base` (the public address given, or this host's ingress). */
   tokenIssued: (token: string, base: string, isPublic: boolean) => string;
   saved: (empresaId: number) => string;
@@ -150,6 +152,8 @@ const ptBR: CtiMessages = {
   hostLabelOpen: (label) =>
     `recusado: o rótulo ${label} sem lista de endereços (--allow) aceitaria eventos de ligação de qualquer origem — o rótulo (nome da empresa) é fácil de adivinhar e não autentica nada, então qualquer um poderia registrar ligações falsas e abrir screen pops nos operadores. Informe os endereços do PABX com --allow <ip/cidr,…>, use o caminho com token (--new-token, sem --host-label), ou, se outra proteção já filtra a origem (VPN, firewall), confirme com --allow-any`,
   notConfigured: (id) => `a empresa #${id} não tem CTI configurado (use "integrador cti configure ${id} …")`,
+  secretMissing: (variable) =>
+    `o segredo do PABX não está definido para este comando: defina a variável de ambiente ${variable} no shell que roda o integrador (o comando lê o próprio ambiente, não o do worker-cti) e rode-o de novo; nada foi enviado ao PABX`,
   tokenIssued: (token, base, isPublic) =>
     [
       `token dos listeners (guarde agora, não será mostrado de novo): ${token}`,
@@ -231,6 +235,8 @@ const en: CtiMessages = {
   hostLabelOpen: (label) =>
     `refused: the label ${label} with no address list (--allow) would accept call events from anywhere — the label (the company's name) is easy to guess and authenticates nothing, so anyone could log forged calls and raise screen pops on the operators. Give the PBX addresses with --allow <ip/cidr,…>, use the token path (--new-token, without --host-label), or, when something else already filters the origin (VPN, firewall), confirm with --allow-any`,
   notConfigured: (id) => `empresa #${id} has no CTI settings (use "integrador cti configure ${id} …")`,
+  secretMissing: (variable) =>
+    `the PBX's secret is not set for this command: set the environment variable ${variable} in the shell that runs integrador (the command reads its own environment, not worker-cti's) and run it again; nothing was sent to the PBX`,
   tokenIssued: (token, base, isPublic) =>
     [
       `listener token (keep it now, it is not shown again): ${token}`,

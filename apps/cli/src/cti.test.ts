@@ -100,13 +100,24 @@ describe('integrador cti', () => {
     expect(sent.stdout).toContain('the PBX answered 200');
     expect(sent.stdout).not.toMatch(/segredo-do-pabx|fixa-do-pabx/);
     expect(seen).toEqual(['/dial?de=3501&para=3502&senha=fixa-do-pabx&chave=segredo-do-pabx']);
-    // The secret not set for this process: the variable to define, in the CLI's language only; nothing sent.
-    const unset = await runCli(['cti', 'test-pbx', '1', '--ramal', '3501', '--numero', '3502', '--send'], { ...env, CTI_SECRET_1_PBX: '' });
-    expect(unset).toMatchObject({
-      code: 1,
-      stderr:
-        'erro: o segredo do PABX não está definido para os workers: defina a variável de ambiente CTI_SECRET_1_PBX no worker-cti e reinicie-o\n',
-    });
+    // The secret not set for this process: the variable to define in the CLI's own environment (not worker-cti's,
+    // which this command does not read), in the CLI's language only; nothing sent.
+    for (const [lang, text] of [
+      [
+        'pt-BR',
+        'erro: o segredo do PABX não está definido para este comando: defina a variável de ambiente CTI_SECRET_1_PBX no shell que roda o integrador (o comando lê o próprio ambiente, não o do worker-cti) e rode-o de novo; nada foi enviado ao PABX\n',
+      ],
+      [
+        'en',
+        "error: the PBX's secret is not set for this command: set the environment variable CTI_SECRET_1_PBX in the shell that runs integrador (the command reads its own environment, not worker-cti's) and run it again; nothing was sent to the PBX\n",
+      ],
+    ]) {
+      const unset = await runCli(['cti', 'test-pbx', '1', '--ramal', '3501', '--numero', '3502', '--send', '--lang', lang as string], {
+        ...env,
+        CTI_SECRET_1_PBX: '',
+      });
+      expect(unset).toMatchObject({ code: 1, stderr: text });
+    }
     expect(seen).toHaveLength(1);
 
     expect((await runCli(['cti', 'calls', '--empresa', '1', '--lang', 'en'], env)).stdout).toBe('no calls\n');

@@ -7,7 +7,7 @@ export {
   listCalls,
   RING_EXPIRED,
 } from './calls/call-log.repository';
-export { callStatusReason, callStatusWord } from './calls/call-status.messages';
+export { callStatusReason, callStatusWord, tenantFailureReason } from './calls/call-status.messages';
 export {
   admitClickToCall,
   type ClickToCallDeps,

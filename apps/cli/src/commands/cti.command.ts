@@ -218,14 +218,17 @@ async function show(cli: Cli, empresaIdText: string, options: { json?: boolean }
 }
 
 /**
- * The request test-pbx shows or sends. A refusal of the settings (no template, a number that cannot be dialled, the
- * PBX secret not set) is worded in the user's language by the failure catalogue, with its values (the variable to
- * define), as the dashboard words the same failure of a click-to-call.
+ * The request test-pbx shows or sends. A refusal of the settings (no template, a number that cannot be dialled) is
+ * worded in the user's language by the failure catalogue, as the dashboard words the same failure of a click-to-call;
+ * the PBX secret not set gets the CLI's own text: this command reads its own environment, so the catalogue's "set it
+ * on worker-cti and restart it" would not help it.
  */
 function pbxRequestOf(cli: Cli, ...args: Parameters<typeof buildPbxRequest>) {
   try {
     return buildPbxRequest(...args);
   } catch (err) {
+    const variable = err instanceof CtiError && err.code === 'PBX_SECRET_MISSING' ? err.params?.variavel : undefined;
+    if (typeof variable === 'string') throw new CliError(ctiMessages(cli.locale).secretMissing(variable), { cause: err });
     const worded = err instanceof CtiError ? failureReason(cli.locale, err.code, err.params) : undefined;
     if (worded) throw new CliError(worded, { cause: err });
     throw err;

@@ -19,6 +19,7 @@ import {
   readPopToken,
   restoreTelefonePlus,
   streamPops,
+  tenantFailureReason,
   WConnectListener,
 } from '@integrador/cti';
 import { failureReason } from '@integrador/integrador';
@@ -255,6 +256,11 @@ const iso = (value: Date | string | null) => {
   return ms === null ? null : new Date(ms).toISOString();
 };
 
+/** A failed click-to-call's reason for its tenant: the tenant's wording where it has one, the catalogue's otherwise. */
+function tenantMotivo(locale: Locale, failure: ClickToCallFailure): string | undefined {
+  return tenantFailureReason(locale, failure.code, failure.params) ?? failureReason(locale, failure.code, failure.params);
+}
+
 function callView(row: CallRow, locale: Locale, failure: ClickToCallFailure | undefined) {
   return {
     id: row.id,
@@ -273,7 +279,7 @@ function callView(row: CallRow, locale: Locale, failure: ClickToCallFailure | un
     urlAudio: row.url_audio,
     semInicio: Number(row.sem_inicio) === 1,
     erro: row.erro,
-    motivo: callStatusReason(locale, row.status) ?? (failure ? (failureReason(locale, failure.code, failure.params) ?? null) : null),
+    motivo: callStatusReason(locale, row.status) ?? (failure ? (tenantMotivo(locale, failure) ?? null) : null),
   };
 }
 

@@ -337,6 +337,52 @@ describe.each(ALL_DIALECTS)('call log on %s', (dialect) => {
     ]);
   });
 
+  it('with CTI_RING_TIMEOUT_MS a ring-group leg takes its own end within the ring timeout only, never a later call’s', async () => {
+    const ringDeps = { ...deps, ringTimeoutMs: 60000, callTimeoutMs: 4 * 3600000 };
+    const numero = '4733229900';
+    const first = new Date(Date.now() - 2_500_000);
+    // Call 1 rings 3811 and 3812; 3812 answers and its end is the only one sent: 3811's leg is "outro ramal atendeu".
+    await processCallEvent(ringDeps, event('inicio', '3811', numero, first));
+    await processCallEvent(ringDeps, event('inicio', '3812', numero, first));
+    await processCallEvent(ringDeps, event('fim', '3812', numero, new Date(first.getTime() + 30000)));
+    expect((await rows('3811')).map((r) => r.status)).toEqual(['outro ramal atendeu']);
+    // Call 2 of that number rings 3811 40 min later; its jobs run end first. Its end is not call 1's leg's.
+    const second = new Date(first.getTime() + 2_400_000);
+    await processCallEvent(ringDeps, event('fim', '3811', numero, new Date(second.getTime() + 5000)));
+    await processCallEvent(ringDeps, event('inicio', '3811', numero, second));
+    const calls = (await rows('3811')).sort((a, b) => a.id - b.id);
+    expect(calls.map((r) => [r.status, r.sem_inicio, r.duracao_segundos])).toEqual([
+      ['outro ramal atendeu', 0, 0],
+      ['finalizada', 0, 5],
+    ]);
+    // Within the ring timeout a leg still takes its own end: a PBX that ends every leg when one answers.
+    const third = new Date(Date.now() - 60000);
+    await processCallEvent(ringDeps, event('inicio', '3813', numero, third));
+    await processCallEvent(ringDeps, event('inicio', '3814', numero, third));
+    await processCallEvent(ringDeps, event('fim', '3814', numero, new Date(third.getTime() + 10000)));
+    await processCallEvent(ringDeps, event('fim', '3813', numero, new Date(third.getTime() + 40000)));
+    expect((await rows('3813')).map((r) => [r.status, r.sem_inicio, r.duracao_segundos])).toEqual([['finalizada', 0, 40]]);
+  });
+
+  it('a shared trunk number: two people’s calls to two ramais within 2 s look like ring-group legs (documented)', async () => {
+    // One company's trunk shows one number for all its people (WConnect sends no call id): the call on 3816 ending
+    // closes the live call on 3817, begun 1 s later, as "outro ramal atendeu"; that call still takes its own end.
+    const trunkDeps = { ...deps, callTimeoutMs: 3600000 };
+    const numero = '4733221200';
+    const rang = new Date(Date.now() - 300000);
+    await processCallEvent(trunkDeps, event('inicio', '3816', numero, rang));
+    await processCallEvent(trunkDeps, event('inicio', '3817', numero, new Date(rang.getTime() + 1000)));
+    await processCallEvent(trunkDeps, event('fim', '3816', numero, new Date(rang.getTime() + 20000)));
+    expect((await rows('3817')).map((r) => r.status)).toEqual(['outro ramal atendeu']);
+    expect(await activePops(redis, prefix, empresaId, '3817')).toEqual([]);
+    await processCallEvent(trunkDeps, event('fim', '3817', numero, new Date(rang.getTime() + 241000)));
+    const logged = await Promise.all(['3816', '3817'].map(rows));
+    expect(logged.map((calls) => calls.map((r) => [r.status, r.sem_inicio, r.duracao_segundos]))).toEqual([
+      [['finalizada', 0, 20]],
+      [['finalizada', 0, 240]],
+    ]);
+  });
+
   it('the hand-over runs when the end job runs again after closing its call, and when the start pairs an end that came first', async () => {
     const now = Date.now();
     const numero = '4733226600';

@@ -242,6 +242,14 @@ async function publishEnded(deps: CallEventDeps, call: CallRow, end: CallRow | C
  * Call end: closes the newest open call of (empresa, ramal, number) started by the end's time, or records a closed row
  * when none is open.
  */
+/**
+ * How long a leg closed as "outro ramal atendeu" stays open to its own end (findOpenCall): the ring timeout when set
+ * and shorter, as the leg would have been closed as "não atendida" by then; a later end is a later call's.
+ */
+function legEndMs(deps: CallEventDeps): number {
+  return Math.min(deps.ringTimeoutMs ?? deps.callTimeoutMs, deps.callTimeoutMs);
+}
+
 async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promise<CallEventResult> {
   const { db } = deps;
   const empresaId = event.tenant.empresaId;
@@ -257,7 +265,7 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   // Only an open call is this end's (findOpenCall): one the hub closed already (ring timeout, call timeout) may as well
   // be an older call of the same number as this one's, whose start was lost; this end is then logged on its own.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const open = await findOpenCall(db, empresaId, event.ramal, key, endedAt, deps.callTimeoutMs);
+    const open = await findOpenCall(db, empresaId, event.ramal, key, endedAt, legEndMs(deps));
     if (!open) break;
     if (await closeCall(db, open, endedAt, event.urlAudio ?? null, event.eventId)) {
       const ended = { type: 'ended' as const, callId: open.evento_id ?? event.eventId, ramal: event.ramal, numero: event.telefone };
@@ -288,7 +296,7 @@ async function callEnded(deps: CallEventDeps, event: CtiCallEventPayload): Promi
   });
   // A start taken at the same instant by another worker may have opened its row after the look above: look once more
   // (one of the two workers always sees the other's row) and fold this end into it.
-  const lateStart = await findOpenCall(db, empresaId, event.ramal, key, endedAt, deps.callTimeoutMs);
+  const lateStart = await findOpenCall(db, empresaId, event.ramal, key, endedAt, legEndMs(deps));
   const logged = lateStart ? await findCallByEndEvent(db, empresaId, event.eventId) : undefined;
   if (lateStart && logged && (await foldEndIntoCall(db, lateStart, logged))) {
     await publishEnded(deps, lateStart, event);

@@ -87,10 +87,11 @@ export async function findCallByEndEvent(db: Db, empresaId: number, eventId: str
  * logged as its own call (sem_inicio), and so is one closed as TRANSFERRED. A PBX kind that sends a call id would match
  * on that id instead.
  *
- * The one exception, a leg closed as ANSWERED_ELSEWHERE begun within `legEndMs` (the call timeout) before the end: a
- * PBX that sends an end for every leg of a ring group (the unanswered ones' when the group stops ringing) makes the
- * first such end look like the answer, closing the other legs, the answered one included; each of them then takes its
- * own end, as it would have open. Without that leg rule it stayed "tocando" that long anyway, open to its end.
+ * The one exception, a leg closed as ANSWERED_ELSEWHERE begun within `legEndMs` before the end: a PBX that sends an
+ * end for every leg of a ring group (the unanswered ones' when the group stops ringing) makes the first such end look
+ * like the answer, closing the other legs, the answered one included; each of them then takes its own end, as it
+ * would have open. `legEndMs` is how long it would have stayed open: the ring timeout when set (then it would have
+ * been closed as "não atendida"), else the call timeout; past that, an end is a later call's.
  */
 export async function findOpenCall(
   db: Db,

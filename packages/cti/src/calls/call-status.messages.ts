@@ -37,6 +37,29 @@ export function callStatusReason(locale: Locale, status: string | null): string 
 }
 
 /**
+ * A failed click-to-call's reason as its tenant reads it (GET /v1/cti/calls' `motivo`), where it differs from the
+ * operators' (the failure catalogue): a tenant cannot set the hub's environment, so it is told whom to ask.
+ */
+const TENANT_FAILURE_REASONS = defineCatalogue({
+  PBX_SECRET_MISSING: {
+    'pt-BR':
+      'o segredo do PABX desta empresa não está definido no hub, e nada foi enviado ao PABX: peça ao operador do hub que defina {variavel}',
+    en: "this empresa's PBX secret is not set on the hub, and nothing was sent to the PBX: ask the hub's operator to set {variavel}",
+  },
+});
+
+/** The tenant's wording of a click-to-call failure with its values, or undefined where the operators' applies. */
+export function tenantFailureReason(
+  locale: Locale,
+  code: string | null,
+  params: Readonly<Record<string, string | number>> | null,
+): string | undefined {
+  if (!code || !params || !TENANT_FAILURE_REASONS.has(code)) return undefined;
+  const text = TENANT_FAILURE_REASONS.message(locale, code, params);
+  return /\{\w+\}/.test(text) ? undefined : text;
+}
+
+/**
  * Each stored status (pt-BR, seed 002) as a reader of each language reads it: one table per language, each keyed by
  * every CallStatus, so a status added to the type and missing from a language fails to compile. The dashboard's call
  * log and the CLI's `cti calls` both word statuses here.
