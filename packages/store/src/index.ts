@@ -13,6 +13,7 @@ export {
   claimExecucao,
   concludeExecucoesInScope,
   type Execucao,
+  type ExecucaoKey,
   listExecucoesOfJob,
   listTentativas,
   recordTentativa,
@@ -31,11 +32,15 @@ export {
 export { getOrCreate } from './get-or-create';
 export { pingDatabase } from './health';
 export {
+  claimHeldExecucao,
   concludeNotWrittenBack,
   findHeldExecucoes,
   type HeldExecucao,
+  heldByOf,
+  markHeldBy,
   type NotWrittenBack,
   releaseHeldRecord,
+  releaseHoldFor,
   returnKeysOf,
 } from './held-records.repository';
 export {

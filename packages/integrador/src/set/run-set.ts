@@ -12,7 +12,7 @@ import { joinReasons, readReturn, returnKeysMissing } from '../return-reader';
 import { bindEngineValues, runTenantOf } from '../runs/tenant-scope';
 import { writeBackValues } from '../set-plan';
 import { bindStatement } from '../template';
-import { type HeldRecord, heldRecordsError, heldRecordsOf, holdsBack, keysWriteBackLacks } from './held-records';
+import { claimHeld, type HeldRecord, heldRecordsError, heldRecordsOf, keysWriteBackLacks } from './held-records';
 import { PermanentError } from './permanent-error';
 import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
 import { recordGroupSize, runGroup } from './record-group';
@@ -23,6 +23,12 @@ import { writeBackGrouped } from './write-back-groups';
 export interface SetRunContext extends PrepareContext {
   /** The BullMQ job id: with the record key it is the idempotency key of each push. */
   jobId: string;
+  /**
+   * This run is the job's first start since it was enqueued or since an operator retried it (the retry resets its
+   * started attempts; a BullMQ retry or a stalled job's re-run never does): only such a run releases a hold the job
+   * was held back by (held-records.ts).
+   */
+  operatorRun?: boolean;
   transport: Transport;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -256,15 +262,16 @@ async function reconcileUnknownOutcome(ctx: SetRunContext, execucao: Execucao, r
 /** Pushes one record through the outbox; a record held back (held-records.ts) is not sent: its hold comes back. */
 async function runRecord(ctx: SetRunContext, record: PreparedRecord, hold?: HeldRecord): Promise<SetRecordOutcome | HeldRecord> {
   const { integracao } = ctx.definition;
-  const execucao = await outboxGroupsOf(ctx.db).claim({
+  const key = {
     empresaId: ctx.empresaId,
     integracaoId: integracao.id,
     chave: `set:${integracao.id}:${ctx.jobId}:${record.key}`,
     jobId: ctx.jobId,
-  });
-  if (hold && (await holdsBack(ctx, execucao, hold))) {
-    await ctx.onHeld?.(hold);
-    return hold;
+  };
+  const execucao = hold ? await claimHeld(ctx, key, hold) : await outboxGroupsOf(ctx.db).claim(key);
+  if (!execucao) {
+    await ctx.onHeld?.(hold as HeldRecord);
+    return hold as HeldRecord;
   }
   const stored = execucao.valores ? (JSON.parse(execucao.valores) as Record<string, unknown>) : {};
   if (execucao.status === 'concluido') return { key: record.key, status: 'concluido', message: execucao.mensagem, values: stored };
@@ -298,11 +305,11 @@ export async function runSet(ctx: SetRunContext): Promise<SetRunResult> {
   );
   const outcomes: SetRecordOutcome[] = [];
   for (const outcome of await runGroup(free, size, (record) => runRecord(ctx, record))) if ('status' in outcome) outcomes.push(outcome);
-  // The records held back go last, once the others succeeded: one never keeps the others from going out, and a failure
-  // of another (runGroup throws it; BullMQ retries a transient one) comes before this job claims them, so a retry meets
-  // them as new, held again — a held record's claim by a job that already failed on it reads as an operator's retry.
+  // The records held back go last, once the others succeeded: one never keeps the others from going out. Each held key
+  // runs once (the consulta may return a record twice): whether it is released is decided once per attempt.
   const heldBack: HeldRecord[] = [];
-  for (const record of prepared.records.filter((r) => held.has(r.key))) {
+  const heldRecords = [...new Map(prepared.records.filter((r) => held.has(r.key)).map((r) => [r.key, r])).values()];
+  for (const record of heldRecords) {
     const outcome = await runRecord(ctx, record, held.get(record.key));
     if ('status' in outcome) outcomes.push(outcome);
     else heldBack.push(outcome);
