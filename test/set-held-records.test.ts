@@ -166,6 +166,8 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     const retried = await settled(second.id as string);
     expect(await retried.getState()).toBe('completed');
     expect(sent()).toEqual({ calls: before.calls + 2, customers: before.customers + 2 });
+    // Released, the first push's note no longer says it holds the record.
+    expect((await detail(first.id as string, keyA)).json().execucoes[0].nota).toContain('Ele não está retido');
 
     // Still nothing written back, so held again; with sql_update corrected it goes out and is written back.
     await database.db
@@ -257,6 +259,13 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     const second = await scheduledRun();
     expect(second.failedReason ?? null).toBeNull();
     expect(sent().calls).toBe(before.calls + 2);
+    // Its note and log line say so, rather than promising it will not be sent again.
+    const nota = (await detail(first.id as string, keyA)).json().execucoes[0].nota;
+    expect(nota).toContain('Ele não está retido: uma próxima execução pode reenviá-lo');
+    expect(nota).not.toContain('não será reenviado sozinho');
+    expect(await logLines(first.id as string, 'en')).toContainEqual(
+      expect.stringContaining('It is not held back: a later run may send it again'),
+    );
     const rows = await database.db.selectFrom('integracao_execucoes').select(['registro', 'retorno_ausente', 'retido']).execute();
     expect(rows).toEqual([
       { registro: '0', retorno_ausente: 'cgcCpf', retido: 0 },

@@ -88,7 +88,7 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
           'return keys missing from the answer, nothing written back',
         );
         // The job's log, worded in the reader's language where it is shown (dashboard).
-        ctx.log(setNotWrittenBackLogLine(record.key, record.missingReturnKeys));
+        ctx.log(setNotWrittenBackLogLine(record.key, record.missingReturnKeys, record.heldBack === true));
       }
     if (!payload.flow) return result;
     // A SET step hands down the values its receptor returned for its (first) record, e.g. codCli.

@@ -55,6 +55,8 @@ export interface SetRecordOutcome {
    * Absent when sql_update ran.
    */
   missingReturnKeys?: string[];
+  /** With missingReturnKeys: new pushes of the record are held back (known by its id; held-records.ts). */
+  heldBack?: boolean;
 }
 
 export interface SetRunResult {
@@ -283,7 +285,7 @@ async function runRecord(ctx: SetRunContext, record: PreparedRecord, hold?: Held
   const answer = execucao.status === 'enviado' ? { values: stored, message: execucao.mensagem } : await send(ctx, execucao, record);
   const missing = await writeBack(ctx, execucao, record, answer);
   const outcome: SetRecordOutcome = { key: record.key, status: 'concluido', message: answer.message, values: answer.values };
-  return missing.length > 0 ? { ...outcome, missingReturnKeys: missing } : outcome;
+  return missing.length > 0 ? { ...outcome, missingReturnKeys: missing, heldBack: record.identified } : outcome;
 }
 
 /**
