@@ -244,6 +244,20 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     expect(again.failedReason).not.toContain(`job ${first.id}`);
   }, 60_000);
 
+  it('refuses a record whose id does not fit the outbox before sending it, saying why', async () => {
+    const longId = PENDING_CONTAS.replace('c.id, c.tipo_conta', "repeat('7', 190) AS id, c.tipo_conta");
+    await database.db.updateTable('integracao').set({ consulta: longId }).where('id', '=', 19).execute();
+    await worker.close();
+    startWorker();
+    const before = sent();
+    const run = await scheduledRun();
+    expect(await run.getState()).toBe('failed');
+    expect(run.failedReason).toContain('too long for the outbox key');
+    expect((await detail(run.id as string, keyA)).json().record.erro_codigo).toBe('RECORD_KEY_TOO_LONG');
+    expect(sent()).toEqual(before);
+    expect(await database.db.selectFrom('integracao_execucoes').select('id').execute()).toEqual([]);
+  }, 30_000);
+
   it('never holds a record known only by its position in the run (another run may put another record there)', async () => {
     await database.db
       .updateTable('integracao')

@@ -16,6 +16,7 @@ export {
   type ExecucaoKey,
   listExecucoesOfJob,
   listTentativas,
+  OUTBOX_KEY_MAX_LENGTH,
   recordTentativa,
   setExecucaoStatus,
   type TentativaOutcome,

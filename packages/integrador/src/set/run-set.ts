@@ -1,5 +1,12 @@
 import { maskUrlsInText } from '@integrador/logging';
-import { type Execucao, outboxGroupsOf, setExecucaoStatus, type TentativaOutcome, type TentativaRecord } from '@integrador/store';
+import {
+  type Execucao,
+  OUTBOX_KEY_MAX_LENGTH,
+  outboxGroupsOf,
+  setExecucaoStatus,
+  type TentativaOutcome,
+  type TentativaRecord,
+} from '@integrador/store';
 import {
   OutboundAddressError,
   ReceptorError,
@@ -261,15 +268,29 @@ async function reconcileUnknownOutcome(ctx: SetRunContext, execucao: Execucao, r
   throw new PermanentError('OUTCOME_UNKNOWN', message);
 }
 
+/** The record's outbox key in this job: with it a re-run finds what an earlier attempt did. */
+function outboxKeyOf(ctx: SetRunContext, record: PreparedRecord): string {
+  return `set:${ctx.definition.integracao.id}:${ctx.jobId}:${record.key}`;
+}
+
+/**
+ * A record whose outbox key would not fit its column (an id of some 170 characters) is refused before anything is
+ * sent: refused by the database after the receptor accepted it, it would be sent again on every retry. The key, and
+ * the record key it ends with (registro), are then stored whole wherever they are compared.
+ */
+function assertOutboxKeyFits(ctx: SetRunContext, record: PreparedRecord): void {
+  const length = outboxKeyOf(ctx, record).length;
+  if (length <= OUTBOX_KEY_MAX_LENGTH) return;
+  throw new PermanentError(
+    'RECORD_KEY_TOO_LONG',
+    `record ${record.key.slice(0, 40)}… of integracao #${ctx.definition.integracao.id}: its id is too long for the outbox key (${length} > ${OUTBOX_KEY_MAX_LENGTH} characters); nothing was sent`,
+  );
+}
+
 /** Pushes one record through the outbox; a record held back (held-records.ts) is not sent: its hold comes back. */
 async function runRecord(ctx: SetRunContext, record: PreparedRecord, hold?: HeldRecord): Promise<SetRecordOutcome | HeldRecord> {
   const { integracao } = ctx.definition;
-  const key = {
-    empresaId: ctx.empresaId,
-    integracaoId: integracao.id,
-    chave: `set:${integracao.id}:${ctx.jobId}:${record.key}`,
-    jobId: ctx.jobId,
-  };
+  const key = { empresaId: ctx.empresaId, integracaoId: integracao.id, chave: outboxKeyOf(ctx, record), jobId: ctx.jobId };
   const execucao = hold ? await claimHeld(ctx, key, hold) : await outboxGroupsOf(ctx.db).claim(key);
   if (!execucao) {
     await ctx.onHeld?.(hold as HeldRecord);
@@ -296,7 +317,10 @@ async function runRecord(ctx: SetRunContext, record: PreparedRecord, hold?: Held
  */
 export async function runSet(ctx: SetRunContext): Promise<SetRunResult> {
   const prepared = await prepareSet(ctx);
-  for (const record of prepared.records) assertWriteBackResolvable(ctx, record);
+  for (const record of prepared.records) {
+    assertWriteBackResolvable(ctx, record);
+    assertOutboxKeyFits(ctx, record);
+  }
   const held = await heldRecordsOf(ctx, prepared.records);
   const free = prepared.records.filter((record) => !held.has(record.key));
   // With micro-batching on, the job's records go out together (one batched call for up to lote_maximo of them), each
