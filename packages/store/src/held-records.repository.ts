@@ -136,12 +136,12 @@ function findOwnRow(db: Kysely<Database>, key: ExecucaoKey): Promise<Execucao | 
     .executeTakeFirst();
 }
 
-/** The job's row held back again, by a newer hold of the record (another job sent it since). */
+/** The job's row held back (again) by a newer hold of the record: another job sent it since. */
 export async function markHeldBy(db: Kysely<Database>, empresaId: number, execucaoId: number, holdId: number): Promise<void> {
   const marker: HeldMarker = { retidoPor: holdId };
   await db
     .updateTable('integracao_execucoes')
-    .set({ valores: JSON.stringify(marker), atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+    .set({ status: 'falhou', valores: JSON.stringify(marker), atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
     .where('id', '=', execucaoId)
     .where('empresa_id', '=', empresaId)
     .execute();

@@ -81,8 +81,9 @@ export async function claimHeld(
   const execucao = await claimHeldExecucao(ctx.db, key, hold.execucaoId);
   if (execucao.created) return null;
   const heldBy = heldByOf(execucao);
-  // Past its hold (this job released it and went on): the outbox goes on from the row's status.
-  if (heldBy === null) return execucao;
+  // Past its hold (this job released it and went on): a push done or in flight goes on from the row's status; one that
+  // never reached the receptor, or was refused, meets the hold found now (another job's push since) as any job does.
+  if (heldBy === null && execucao.status !== 'pendente' && execucao.status !== 'falhou') return execucao;
   if (heldBy !== hold.execucaoId) {
     await markHeldBy(ctx.db, ctx.empresaId, execucao.id, hold.execucaoId);
     return null;
