@@ -9,7 +9,7 @@ import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import { DEFAULT_CREDENTIALS, ECHO_NAME, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
 import { CONTA, seedSetWsContas } from './fixtures/set-ws-contas';
-import { settledSetJob } from './support/settled-job';
+import { settledJob } from './support/integration-run';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 
@@ -71,7 +71,7 @@ describe('SET micro-batching: several pushes of one integration and tenant in on
     await erp.close();
   });
 
-  const settled = (jobId: string) => settledSetJob(producer, jobId);
+  const settled = (jobId: string) => settledJob(producer, { jobId, queue: 'set' });
 
   it('sends the pushes together, writes back each codCli, and fails only the refused customer', async () => {
     await database.db.updateTable('integracao').set({ lote_maximo: 10 }).where('id', '=', 19).execute();

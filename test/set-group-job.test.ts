@@ -9,7 +9,7 @@ import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
 import { insertContas, SET_WS_CONTAS_RANGE, seedSetWsContas } from './fixtures/set-ws-contas';
-import { settledSetJob } from './support/settled-job';
+import { settledJob } from './support/integration-run';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 
@@ -59,7 +59,7 @@ describe('SET job of several records with micro-batching on: one call, each reco
     await erp.close();
   });
 
-  const settled = (jobId: string) => settledSetJob(producer, jobId);
+  const settled = (jobId: string) => settledJob(producer, { jobId, queue: 'set' });
 
   const contasById = async () =>
     new Map(

@@ -166,6 +166,8 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     const retried = await settled(second.id as string);
     expect(await retried.getState()).toBe('completed');
     expect(sent()).toEqual({ calls: before.calls + 2, customers: before.customers + 2 });
+    // Released, the first push's note no longer says it holds the record.
+    expect((await detail(first.id as string, keyA)).json().execucoes[0].nota).toContain('Ele não está retido');
 
     // Still nothing written back, so held again; with sql_update corrected it goes out and is written back.
     await database.db
@@ -183,6 +185,79 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     expect(conta.id_erp).toBe(String(codCli));
   }, 60_000);
 
+  const retryOnDashboard = (...ids: string[]) =>
+    app.inject({
+      method: 'POST',
+      url: '/dashboard/api/jobs/retry',
+      headers: { authorization: `Bearer ${keyA}` },
+      payload: { jobs: ids.map((id) => ({ queue: 'set', id })) },
+    });
+
+  it('holds a record the consulta returns twice once per run, never reading its own hold as a retry', async () => {
+    const twice = PENDING_CONTAS.replace(
+      'FROM contas AS c WHERE',
+      'FROM contas AS c CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2 AS k) AS d WHERE',
+    );
+    await database.db.updateTable('integracao').set({ consulta: twice }).where('id', '=', 19).execute();
+    await worker.close();
+    startWorker();
+    const before = sent();
+    expect((await scheduledRun()).failedReason ?? null).toBeNull();
+    const second = await scheduledRun();
+    expect(await second.getState()).toBe('failed');
+    expect(second.failedReason).toContain('record id42 not sent again');
+    expect(sent()).toEqual({ calls: before.calls + 1, customers: before.customers + 1 });
+  }, 60_000);
+
+  it('releases a hold on an operator retry only: BullMQ running the held job again (stalled, retried) holds it again', async () => {
+    const before = sent();
+    await scheduledRun();
+    const held = await scheduledRun();
+    expect(await held.getState()).toBe('failed');
+    // What a stalled re-run or BullMQ's own retry does: the job runs again, its started attempts counted on.
+    await held.retry('failed');
+    const rerun = await settled(held.id as string);
+    expect(await rerun.getState()).toBe('failed');
+    expect(rerun.failedReason).toContain('record id42 not sent again');
+    expect(sent()).toEqual({ calls: before.calls + 1, customers: before.customers + 1 });
+    // The operator's retry still sends it.
+    expect((await retryOnDashboard(held.id as string)).json()).toMatchObject({ done: 1 });
+    expect(await (await settled(held.id as string)).getState()).toBe('completed');
+    expect(sent().customers).toBe(before.customers + 2);
+  }, 60_000);
+
+  it('a bulk retry of several jobs held by one record sends it once; the others are held by the newer push', async () => {
+    const before = sent();
+    const first = await scheduledRun();
+    const j2 = await scheduledRun();
+    const j3 = await scheduledRun();
+    expect([await j2.getState(), await j3.getState()]).toEqual(['failed', 'failed']);
+    expect((await retryOnDashboard(j2.id as string, j3.id as string)).json()).toMatchObject({ done: 2 });
+    const outcomes = [await settled(j2.id as string), await settled(j3.id as string)];
+    expect(sent()).toEqual({ calls: before.calls + 2, customers: before.customers + 2 });
+    const states = await Promise.all(outcomes.map((job) => job.getState()));
+    expect(states.sort()).toEqual(['completed', 'failed']);
+    // The one held again names the job whose push holds the record now, not the first one.
+    const again = outcomes[states.indexOf('failed')] as Job;
+    const sender = outcomes[states.indexOf('completed')] as Job;
+    expect(again.failedReason).toContain(`job ${sender.id}`);
+    expect(again.failedReason).not.toContain(`job ${first.id}`);
+  }, 60_000);
+
+  it('refuses a record whose id does not fit the outbox before sending it, saying why', async () => {
+    const longId = PENDING_CONTAS.replace('c.id, c.tipo_conta', "repeat('7', 190) AS id, c.tipo_conta");
+    await database.db.updateTable('integracao').set({ consulta: longId }).where('id', '=', 19).execute();
+    await worker.close();
+    startWorker();
+    const before = sent();
+    const run = await scheduledRun();
+    expect(await run.getState()).toBe('failed');
+    expect(run.failedReason).toContain('too long for the outbox key');
+    expect((await detail(run.id as string, keyA)).json().record.erro_codigo).toBe('RECORD_KEY_TOO_LONG');
+    expect(sent()).toEqual(before);
+    expect(await database.db.selectFrom('integracao_execucoes').select('id').execute()).toEqual([]);
+  }, 30_000);
+
   it('never holds a record known only by its position in the run (another run may put another record there)', async () => {
     await database.db
       .updateTable('integracao')
@@ -198,6 +273,13 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     const second = await scheduledRun();
     expect(second.failedReason ?? null).toBeNull();
     expect(sent().calls).toBe(before.calls + 2);
+    // Its note and log line say so, rather than promising it will not be sent again.
+    const nota = (await detail(first.id as string, keyA)).json().execucoes[0].nota;
+    expect(nota).toContain('Ele não está retido: uma próxima execução pode reenviá-lo');
+    expect(nota).not.toContain('não será reenviado sozinho');
+    expect(await logLines(first.id as string, 'en')).toContainEqual(
+      expect.stringContaining('It is not held back: a later run may send it again'),
+    );
     const rows = await database.db.selectFrom('integracao_execucoes').select(['registro', 'retorno_ausente', 'retido']).execute();
     expect(rows).toEqual([
       { registro: '0', retorno_ausente: 'cgcCpf', retido: 0 },

@@ -141,7 +141,8 @@ export interface Messages {
   jobCompleted: (jobId: string, message: string) => string;
   jobRecord: (key: string, values: Record<string, unknown>) => string;
   /** A record the ERP accepted whose answer left out indice_valor_retorno keys sql_update uses (nothing written back). */
-  jobRecordMissingKeys: (key: string, keys: readonly string[]) => string;
+  /** `held`: new pushes of the record are held back (known by its id); else a later run may send it again. */
+  jobRecordMissingKeys: (key: string, keys: readonly string[], held: boolean) => string;
   getJobCompleted: (jobId: string, result: GetRunCounts) => string;
   jobFailed: (jobId: string, reason: string) => string;
   jobGone: (jobId: string) => string;
@@ -335,8 +336,8 @@ const ptBR: Messages = {
   },
   jobCompleted: (jobId, message) => `Job ${jobId} concluído. Resposta do receptor: ${message}`,
   jobRecord: (key, values) => `  registro ${recordName(key, 'id')}: ${JSON.stringify(values)}`,
-  jobRecordMissingKeys: (key, keys) =>
-    `  aviso: o ERP aceitou o registro ${recordName(key, 'id')}, mas a resposta não trouxe ${keys.join(', ')} (indice_valor_retorno), usada pelo sql_update; o sql_update não foi executado e nada foi gravado no CRM (o registro está no ERP); para não duplicá-lo, não será reenviado sozinho: corrija indice_valor_retorno / sql_update, ou reprocesse o job que o retiver`,
+  jobRecordMissingKeys: (key, keys, held) =>
+    `  aviso: o ERP aceitou o registro ${recordName(key, 'id')}, mas a resposta não trouxe ${keys.join(', ')} (indice_valor_retorno), usada pelo sql_update; o sql_update não foi executado e nada foi gravado no CRM (o registro está no ERP); ${held ? 'para não duplicá-lo, não será reenviado sozinho: corrija indice_valor_retorno / sql_update, ou reprocesse o job que o retiver' : 'ele não está retido: uma próxima execução pode reenviá-lo; confira no ERP se ele já existe e corrija indice_valor_retorno / sql_update'}`,
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} concluído: ${r.rowsRead} linhas lidas, ${r.rowsWritten} gravadas, ${r.rowsSkipped} ignoradas, ${r.rowsMarkedDeleted} marcadas como removidas na origem; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `o job ${jobId} falhou: ${reason}`,
@@ -524,8 +525,8 @@ const en: Messages = {
   },
   jobCompleted: (jobId, message) => `Job ${jobId} completed. Receptor's answer: ${message}`,
   jobRecord: (key, values) => `  record ${recordName(key, 'id')}: ${JSON.stringify(values)}`,
-  jobRecordMissingKeys: (key, keys) =>
-    `  warning: the ERP accepted record ${recordName(key, 'id')}, but its answer did not carry ${keys.join(', ')} (indice_valor_retorno), which sql_update uses; sql_update did not run and nothing was written to the CRM (the record is in the ERP); not to duplicate it, it will not be sent again on its own: correct indice_valor_retorno / sql_update, or retry the job that holds it`,
+  jobRecordMissingKeys: (key, keys, held) =>
+    `  warning: the ERP accepted record ${recordName(key, 'id')}, but its answer did not carry ${keys.join(', ')} (indice_valor_retorno), which sql_update uses; sql_update did not run and nothing was written to the CRM (the record is in the ERP); ${held ? 'not to duplicate it, it will not be sent again on its own: correct indice_valor_retorno / sql_update, or retry the job that holds it' : 'it is not held back: a later run may send it again; check the ERP for it and correct indice_valor_retorno / sql_update'}`,
   getJobCompleted: (jobId, r) =>
     `Job ${jobId} completed: ${r.rowsRead} rows read, ${r.rowsWritten} written, ${r.rowsSkipped} skipped, ${r.rowsMarkedDeleted} marked as removed from the source; cursor ${r.cursor ?? '—'}.`,
   jobFailed: (jobId, reason) => `job ${jobId} failed: ${reason}`,

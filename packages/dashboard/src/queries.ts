@@ -382,7 +382,9 @@ export async function jobDetail(
     }));
     // A push accepted with nothing written back: its note worded in the viewer's language from the keys the row keeps
     // (the receptor's own answer stays `mensagem`, in its words).
-    const nota = e.retorno_ausente ? notWrittenBackNote(viewer.locale, e.registro ?? '', returnKeysOf(e.retorno_ausente)) : null;
+    const nota = e.retorno_ausente
+      ? notWrittenBackNote(viewer.locale, e.registro ?? '', returnKeysOf(e.retorno_ausente), e.retido === 1)
+      : null;
     execucoes.push({ chave: e.chave, status: e.status, mensagem: maskUrlsIn(e.mensagem), nota, tentativas });
   }
   const empresa = await database.db.selectFrom('empresas').select('nome').where('id', '=', record.empresa_id).executeTakeFirst();

@@ -149,6 +149,10 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'a consulta da integração não é um JSON válido',
     en: "the integration's query is not valid JSON",
   },
+  RECORD_KEY_TOO_LONG: {
+    'pt-BR': 'o id de um registro da consulta é longo demais para o controle de envios (até cerca de 170 caracteres); nada foi enviado',
+    en: 'a record id of the consulta is too long for the outbox (about 170 characters at most); nothing was sent',
+  },
   UNRESOLVED_WRITE_BACK_VARIABLE: {
     'pt-BR': 'o sql_update da integração usa uma variável que ninguém fornece; nada foi enviado',
     en: "the integration's sql_update uses a variable nothing provides; nothing was sent",

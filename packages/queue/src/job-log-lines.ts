@@ -17,6 +17,12 @@ const JOB_LOG_TEXTS = defineCatalogue({
       'Registro {recordKey}: aceito pelo receptor; sql_update não executado: a resposta não trouxe {keys} (indice_valor_retorno), nada foi gravado no CRM. Para não duplicá-lo no receptor, não será reenviado sozinho: corrija indice_valor_retorno / sql_update, ou reprocesse o job que o retiver.',
     en: 'Record {recordKey}: accepted by the receptor; sql_update not run: the answer lacks {keys} (indice_valor_retorno), nothing was written to the CRM. Not to duplicate it in the receptor, it will not be sent again on its own: correct indice_valor_retorno / sql_update, or retry the job that holds it.',
   },
+  // A record not held back (known by its position only, or its hold released): a later run may send it again.
+  SET_RECORD_NOT_WRITTEN_BACK_UNHELD: {
+    'pt-BR':
+      'Registro {recordKey}: aceito pelo receptor; sql_update não executado: a resposta não trouxe {keys} (indice_valor_retorno), nada foi gravado no CRM. Ele não está retido: uma próxima execução pode reenviá-lo; confira no receptor se ele já existe e corrija indice_valor_retorno / sql_update.',
+    en: 'Record {recordKey}: accepted by the receptor; sql_update not run: the answer lacks {keys} (indice_valor_retorno), nothing was written to the CRM. It is not held back: a later run may send it again; check the receptor for it and correct indice_valor_retorno / sql_update.',
+  },
   SET_RECORD_HELD: {
     'pt-BR':
       'Registro {recordKey}: não reenviado: o receptor já o aceitou no job {jobId} e nada foi gravado no CRM (faltou {keys}); corrija indice_valor_retorno / sql_update ou reprocesse este job para reenviá-lo.',
@@ -45,17 +51,20 @@ function setAttemptEntry({ recordKey, url, error }: SetAttemptLine): { code: Job
   return { code: 'SET_RECORD_FAILED', params: { recordKey, url, error } };
 }
 
+/** The code of a not-written-back line or note: whether the record holds back new pushes of it (retido) says which. */
+const notWrittenBackCode = (held: boolean): JobLogCode => (held ? 'SET_RECORD_NOT_WRITTEN_BACK' : 'SET_RECORD_NOT_WRITTEN_BACK_UNHELD');
+
 /** The log line of a record the receptor accepted whose sql_update did not run: the return keys its answer left out. */
-export function setNotWrittenBackLogLine(recordKey: string, keys: readonly string[]): string {
-  return JSON.stringify({ code: 'SET_RECORD_NOT_WRITTEN_BACK', params: { recordKey, keys: keys.join(', ') } });
+export function setNotWrittenBackLogLine(recordKey: string, keys: readonly string[], held: boolean): string {
+  return JSON.stringify({ code: notWrittenBackCode(held), params: { recordKey, keys: keys.join(', ') } });
 }
 
 /**
  * The note of an outbox row the receptor accepted whose sql_update did not run, in the reader's language: the same
- * words as its job's log line (SET_RECORD_NOT_WRITTEN_BACK), from the keys the row keeps (retorno_ausente).
+ * words as its job's log line, from the keys the row keeps (retorno_ausente) and whether it still holds the record back.
  */
-export function notWrittenBackNote(locale: Locale, recordKey: string, keys: readonly string[]): string {
-  return JOB_LOG_TEXTS.message(locale, 'SET_RECORD_NOT_WRITTEN_BACK', { recordKey, keys: keys.join(', ') });
+export function notWrittenBackNote(locale: Locale, recordKey: string, keys: readonly string[], held: boolean): string {
+  return JOB_LOG_TEXTS.message(locale, notWrittenBackCode(held), { recordKey, keys: keys.join(', ') });
 }
 
 /** The log line of a record held back: an earlier push of it was accepted and nothing was written back. */

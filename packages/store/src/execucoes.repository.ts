@@ -6,6 +6,9 @@ import { pgTenantScopeSubquery } from './tenant-guard';
 
 export type Execucao = Selectable<IntegracaoExecucoesTable>;
 
+/** The longest outbox key (integracao_execucoes.chave, varchar(200)); the record key it ends with (registro) fits too. */
+export const OUTBOX_KEY_MAX_LENGTH = 200;
+
 /** What one attempt exchanged with the receptor (secrets already redacted by the transport). */
 export interface TentativaRecord {
   url: string | null;

@@ -1,8 +1,11 @@
 import { type Kysely, sql } from 'kysely';
+import type { Execucao, ExecucaoKey } from './execucoes.repository';
 import type { Database } from './schema';
 
 /** An outbox row of a record the receptor accepted whose write-back did not run, and which holds back new pushes of it. */
 export interface HeldExecucao {
+  /** The hold's own row: a job held back by it names it, so only a retry of that job releases this hold. */
+  id: number;
   registro: string;
   /** The keys the receptor's answer lacked (integracao_execucoes.retorno_ausente, comma-separated). */
   retornoAusente: string[];
@@ -32,7 +35,12 @@ export interface NotWrittenBack {
  * Concludes a push the receptor accepted without writing anything back: the row keeps its record's key and the keys the
  * answer lacked and, for a record known by its id, holds back new pushes of it (retido) until it is sent again.
  */
-export async function concludeNotWrittenBack(db: Kysely<Database>, execucaoId: number, note: NotWrittenBack): Promise<void> {
+export async function concludeNotWrittenBack(
+  db: Kysely<Database>,
+  empresaId: number,
+  execucaoId: number,
+  note: NotWrittenBack,
+): Promise<void> {
   await db
     .updateTable('integracao_execucoes')
     .set({
@@ -44,8 +52,12 @@ export async function concludeNotWrittenBack(db: Kysely<Database>, execucaoId: n
       atualizado_em: sql<string>`CURRENT_TIMESTAMP`,
     })
     .where('id', '=', execucaoId)
+    .where('empresa_id', '=', empresaId)
     .execute();
 }
+
+/** Records per query of findHeldExecucoes: well under PostgreSQL's 65535 bound parameters and SQLite's 32766. */
+const HELD_LOOKUP_CHUNK = 1000;
 
 /** The held rows of these records of one integration of one empresa, newest first (one query, by its index). */
 export async function findHeldExecucoes(
@@ -54,17 +66,109 @@ export async function findHeldExecucoes(
   integracaoId: number,
   registros: readonly string[],
 ): Promise<HeldExecucao[]> {
-  if (registros.length === 0) return [];
-  const rows = await db
+  const held: HeldExecucao[] = [];
+  for (let start = 0; start < registros.length; start += HELD_LOOKUP_CHUNK) {
+    const rows = await db
+      .selectFrom('integracao_execucoes')
+      .select(['id', 'registro', 'retorno_ausente', 'job_id'])
+      .where('empresa_id', '=', empresaId)
+      .where('integracao_id', '=', integracaoId)
+      .where('registro', 'in', registros.slice(start, start + HELD_LOOKUP_CHUNK))
+      .where('retido', '=', 1)
+      .execute();
+    for (const row of rows)
+      held.push({ id: row.id, registro: row.registro ?? '', retornoAusente: returnKeysOf(row.retorno_ausente), jobId: row.job_id });
+  }
+  return held.sort((a, b) => b.id - a.id);
+}
+
+/** What a held-back record's outbox row keeps in `valores`: the hold (its row id) the job was held back by. */
+interface HeldMarker {
+  retidoPor: number;
+}
+
+/** The hold a job's row of a record was held back by, while it is so (status falhou); null for any other row. */
+export function heldByOf(execucao: Execucao): number | null {
+  if (execucao.status !== 'falhou' || !execucao.valores) return null;
+  try {
+    const marker = JSON.parse(execucao.valores) as Partial<HeldMarker>;
+    return typeof marker.retidoPor === 'number' ? marker.retidoPor : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A job's outbox row of a record held back by `holdId`, inserted failed and naming the hold in one statement (a crash
+ * leaves no enviando row to be read as an unknown outcome); `created` false when the job had the row already.
+ */
+export async function claimHeldExecucao(db: Kysely<Database>, key: ExecucaoKey, holdId: number): Promise<Execucao & { created: boolean }> {
+  const marker: HeldMarker = { retidoPor: holdId };
+  try {
+    await db
+      .insertInto('integracao_execucoes')
+      .values({
+        empresa_id: key.empresaId,
+        integracao_id: key.integracaoId,
+        chave: key.chave,
+        job_id: key.jobId,
+        status: 'falhou',
+        valores: JSON.stringify(marker),
+        tentativas: 0,
+      })
+      .execute();
+  } catch (err) {
+    const existing = await findOwnRow(db, key);
+    if (existing) return { ...existing, created: false };
+    throw err;
+  }
+  const created = await findOwnRow(db, key);
+  if (!created) throw new Error(`outbox row ${key.chave} vanished after insert`);
+  return { ...created, created: true };
+}
+
+function findOwnRow(db: Kysely<Database>, key: ExecucaoKey): Promise<Execucao | undefined> {
+  return db
     .selectFrom('integracao_execucoes')
-    .select(['registro', 'retorno_ausente', 'job_id'])
+    .selectAll()
+    .where('chave', '=', key.chave)
+    .where('empresa_id', '=', key.empresaId)
+    .executeTakeFirst();
+}
+
+/** The job's row held back (again) by a newer hold of the record: another job sent it since. */
+export async function markHeldBy(db: Kysely<Database>, empresaId: number, execucaoId: number, holdId: number): Promise<void> {
+  const marker: HeldMarker = { retidoPor: holdId };
+  await db
+    .updateTable('integracao_execucoes')
+    .set({ status: 'falhou', valores: JSON.stringify(marker), atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+    .where('id', '=', execucaoId)
     .where('empresa_id', '=', empresaId)
-    .where('integracao_id', '=', integracaoId)
-    .where('registro', 'in', [...registros])
-    .where('retido', '=', 1)
-    .orderBy('id', 'desc')
     .execute();
-  return rows.map((row) => ({ registro: row.registro ?? '', retornoAusente: returnKeysOf(row.retorno_ausente), jobId: row.job_id }));
+}
+
+/**
+ * An operator's retry of the job held back by `holdId`: that hold is released and the job's row, no longer held,
+ * becomes pendente (sent next), together. Nothing happens (false) when the hold was released meanwhile.
+ */
+export async function releaseHoldFor(db: Kysely<Database>, empresaId: number, execucao: { id: number; holdId: number }): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const released = await trx
+      .updateTable('integracao_execucoes')
+      .set({ retido: 0, atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+      .where('id', '=', execucao.holdId)
+      .where('empresa_id', '=', empresaId)
+      .where('retido', '=', 1)
+      .executeTakeFirst();
+    if (Number(released.numUpdatedRows) !== 1) return false;
+    await trx
+      .updateTable('integracao_execucoes')
+      .set({ status: 'pendente', valores: null, atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+      .where('id', '=', execucao.id)
+      .where('empresa_id', '=', empresaId)
+      .execute();
+    return true;
+  });
 }
 
 /** Lets new pushes of the record go out again (an operator sends it again, or the configuration no longer needs the keys). */

@@ -13,8 +13,10 @@ export {
   claimExecucao,
   concludeExecucoesInScope,
   type Execucao,
+  type ExecucaoKey,
   listExecucoesOfJob,
   listTentativas,
+  OUTBOX_KEY_MAX_LENGTH,
   recordTentativa,
   setExecucaoStatus,
   type TentativaOutcome,
@@ -31,11 +33,15 @@ export {
 export { getOrCreate } from './get-or-create';
 export { pingDatabase } from './health';
 export {
+  claimHeldExecucao,
   concludeNotWrittenBack,
   findHeldExecucoes,
   type HeldExecucao,
+  heldByOf,
+  markHeldBy,
   type NotWrittenBack,
   releaseHeldRecord,
+  releaseHoldFor,
   returnKeysOf,
 } from './held-records.repository';
 export {

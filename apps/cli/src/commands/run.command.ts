@@ -123,7 +123,8 @@ async function runIntegration(cli: Cli, integracaoIdText: string, options: RunOp
     print(cli.text.jobCompleted(jobId, result.message));
     for (const record of result.records) {
       print(cli.text.jobRecord(record.key, record.values));
-      if (record.missingReturnKeys?.length) print(cli.text.jobRecordMissingKeys(record.key, record.missingReturnKeys));
+      if (record.missingReturnKeys?.length)
+        print(cli.text.jobRecordMissingKeys(record.key, record.missingReturnKeys, record.heldBack === true));
     }
   });
 }

@@ -64,6 +64,8 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
         parametros: payload.parametros,
         upstream: ctx.upstream,
         jobId,
+        // retryFailedJob resets attemptsStarted; BullMQ's own retries and a stalled job's re-run count on from it.
+        operatorRun: ctx.job.attemptsStarted <= 1,
         // Rate limits of (tenant, connection) and a target's Retry-After apply to each outbound call; with lote_maximo > 1
         // the push shares a batcher of (tenant, integration).
         transport: limitedTransport(
@@ -86,7 +88,7 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
           'return keys missing from the answer, nothing written back',
         );
         // The job's log, worded in the reader's language where it is shown (dashboard).
-        ctx.log(setNotWrittenBackLogLine(record.key, record.missingReturnKeys));
+        ctx.log(setNotWrittenBackLogLine(record.key, record.missingReturnKeys, record.heldBack === true));
       }
     if (!payload.flow) return result;
     // A SET step hands down the values its receptor returned for its (first) record, e.g. codCli.

@@ -1,4 +1,13 @@
-import { type Execucao, findHeldExecucoes, releaseHeldRecord, setExecucaoStatus } from '@integrador/store';
+import {
+  claimHeldExecucao,
+  type Execucao,
+  type ExecucaoKey,
+  findHeldExecucoes,
+  heldByOf,
+  markHeldBy,
+  releaseHeldRecord,
+  releaseHoldFor,
+} from '@integrador/store';
 import type { CompiledSetDefinition } from './compile-set';
 import { PermanentError } from './permanent-error';
 import type { PrepareContext, PreparedRecord } from './prepare-set';
@@ -7,7 +16,8 @@ import type { PrepareContext, PreparedRecord } from './prepare-set';
 // CRM row stays unmarked (no id_erp), so the next run selects it again, and sending it again would create it twice
 // in the receptor (GravarClientes without a key it upserts by). Such a record is held back: not sent again
 // automatically while the configuration still needs the missing keys; the job fails for good (SET_RECORD_HELD) saying
-// what is missing and what to do. An operator's retry of that job sends it again, as for OUTCOME_UNKNOWN.
+// what is missing and what to do. An operator's retry of that job sends it again, as for OUTCOME_UNKNOWN: only the
+// retry of a job held back by the record's current hold, and only on the run the retry starts (operatorRun).
 
 /** A record held back: the earlier push the receptor accepted, and the keys its answer lacked that sql_update still uses. */
 export interface HeldRecord {
@@ -15,6 +25,8 @@ export interface HeldRecord {
   keys: string[];
   /** The job whose push the receptor accepted. */
   jobId: string | null;
+  /** The hold's outbox row (the accepted push): a job held back by it names it. */
+  execucaoId: number;
 }
 
 /** Of `keys`, those sql_update uses and the record has no value of: what a write-back would lack without the answer. */
@@ -48,24 +60,37 @@ export async function heldRecordsOf(ctx: PrepareContext, records: readonly Prepa
     const row = rows.find((candidate) => candidate.registro === record.key);
     if (!row) continue;
     const keys = keysWriteBackLacks(ctx.definition, record.values, row.retornoAusente);
-    if (keys.length > 0) held.set(record.key, { key: record.key, keys, jobId: row.jobId });
+    if (keys.length > 0) held.set(record.key, { key: record.key, keys, jobId: row.jobId, execucaoId: row.id });
     else await releaseHeldRecord(ctx.db, ctx.empresaId, integracao.id, record.key);
   }
   return held;
 }
 
 /**
- * Whether this job's claim of a held record holds it back. The first time the job reaches it (its row just created),
- * yes: the row fails and nothing is sent. A row of this job already failed means the job failed for good on it and
- * runs again: only an operator retries such a job (BullMQ never does), so the hold is released and the record sent.
+ * This job's outbox row of a held record, or null when the record stays held back (nothing sent). The first time the
+ * job reaches it, its row is inserted failed, naming the hold. Found again, it is released only on a run an operator's
+ * retry started (`operatorRun`) and only when the hold is still the one the job was held back by: a stalled re-run
+ * or a BullMQ retry finds the same failed row and holds it again, and of several held jobs retried, the first sends
+ * the record and the others meet the newer hold its push left, held again naming it.
  */
-export async function holdsBack(ctx: PrepareContext, execucao: Execucao & { created: boolean }, hold: HeldRecord): Promise<boolean> {
-  if (execucao.created) {
-    await setExecucaoStatus(ctx.db, execucao.id, 'falhou', { mensagem: null });
-    return true;
+export async function claimHeld(
+  ctx: PrepareContext & { operatorRun?: boolean },
+  key: ExecucaoKey,
+  hold: HeldRecord,
+): Promise<(Execucao & { created: boolean }) | null> {
+  const execucao = await claimHeldExecucao(ctx.db, key, hold.execucaoId);
+  if (execucao.created) return null;
+  const heldBy = heldByOf(execucao);
+  // Past its hold (this job released it and went on): a push done or in flight goes on from the row's status; one that
+  // never reached the receptor, or was refused, meets the hold found now (another job's push since) as any job does.
+  if (heldBy === null && execucao.status !== 'pendente' && execucao.status !== 'falhou') return execucao;
+  if (heldBy !== hold.execucaoId) {
+    await markHeldBy(ctx.db, ctx.empresaId, execucao.id, hold.execucaoId);
+    return null;
   }
-  if (execucao.status === 'falhou') await releaseHeldRecord(ctx.db, ctx.empresaId, ctx.definition.integracao.id, hold.key);
-  return false;
+  if (!ctx.operatorRun) return null;
+  const released = await releaseHoldFor(ctx.db, ctx.empresaId, { id: execucao.id, holdId: hold.execucaoId });
+  return released ? { ...execucao, status: 'pendente', valores: null } : null;
 }
 
 /** The job's permanent failure for the records it held back, with the values the failure's reason is worded with. */

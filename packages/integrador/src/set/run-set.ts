@@ -1,5 +1,12 @@
 import { maskUrlsInText } from '@integrador/logging';
-import { type Execucao, outboxGroupsOf, setExecucaoStatus, type TentativaOutcome, type TentativaRecord } from '@integrador/store';
+import {
+  type Execucao,
+  OUTBOX_KEY_MAX_LENGTH,
+  outboxGroupsOf,
+  setExecucaoStatus,
+  type TentativaOutcome,
+  type TentativaRecord,
+} from '@integrador/store';
 import {
   OutboundAddressError,
   ReceptorError,
@@ -12,7 +19,7 @@ import { joinReasons, readReturn, returnKeysMissing } from '../return-reader';
 import { bindEngineValues, runTenantOf } from '../runs/tenant-scope';
 import { writeBackValues } from '../set-plan';
 import { bindStatement } from '../template';
-import { type HeldRecord, heldRecordsError, heldRecordsOf, holdsBack, keysWriteBackLacks } from './held-records';
+import { claimHeld, type HeldRecord, heldRecordsError, heldRecordsOf, keysWriteBackLacks } from './held-records';
 import { PermanentError } from './permanent-error';
 import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
 import { recordGroupSize, runGroup } from './record-group';
@@ -23,6 +30,12 @@ import { writeBackGrouped } from './write-back-groups';
 export interface SetRunContext extends PrepareContext {
   /** The BullMQ job id: with the record key it is the idempotency key of each push. */
   jobId: string;
+  /**
+   * This run is the job's first start since it was enqueued or since an operator retried it (the retry resets its
+   * started attempts; a BullMQ retry or a stalled job's re-run never does): only such a run releases a hold the job
+   * was held back by (held-records.ts).
+   */
+  operatorRun?: boolean;
   transport: Transport;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -49,6 +62,8 @@ export interface SetRecordOutcome {
    * Absent when sql_update ran.
    */
   missingReturnKeys?: string[];
+  /** With missingReturnKeys: new pushes of the record are held back (known by its id; held-records.ts). */
+  heldBack?: boolean;
 }
 
 export interface SetRunResult {
@@ -255,18 +270,33 @@ async function reconcileUnknownOutcome(ctx: SetRunContext, execucao: Execucao, r
   throw new PermanentError('OUTCOME_UNKNOWN', message);
 }
 
+/** The record's outbox key in this job: with it a re-run finds what an earlier attempt did. */
+function outboxKeyOf(ctx: SetRunContext, record: PreparedRecord): string {
+  return `set:${ctx.definition.integracao.id}:${ctx.jobId}:${record.key}`;
+}
+
+/**
+ * A record whose outbox key would not fit its column (an id of some 170 characters) is refused before anything is
+ * sent: refused by the database after the receptor accepted it, it would be sent again on every retry. The key, and
+ * the record key it ends with (registro), are then stored whole wherever they are compared.
+ */
+function assertOutboxKeyFits(ctx: SetRunContext, record: PreparedRecord): void {
+  const length = outboxKeyOf(ctx, record).length;
+  if (length <= OUTBOX_KEY_MAX_LENGTH) return;
+  throw new PermanentError(
+    'RECORD_KEY_TOO_LONG',
+    `record ${record.key.slice(0, 40)}… of integracao #${ctx.definition.integracao.id}: its id is too long for the outbox key (${length} > ${OUTBOX_KEY_MAX_LENGTH} characters); nothing was sent`,
+  );
+}
+
 /** Pushes one record through the outbox; a record held back (held-records.ts) is not sent: its hold comes back. */
 async function runRecord(ctx: SetRunContext, record: PreparedRecord, hold?: HeldRecord): Promise<SetRecordOutcome | HeldRecord> {
   const { integracao } = ctx.definition;
-  const execucao = await outboxGroupsOf(ctx.db).claim({
-    empresaId: ctx.empresaId,
-    integracaoId: integracao.id,
-    chave: `set:${integracao.id}:${ctx.jobId}:${record.key}`,
-    jobId: ctx.jobId,
-  });
-  if (hold && (await holdsBack(ctx, execucao, hold))) {
-    await ctx.onHeld?.(hold);
-    return hold;
+  const key = { empresaId: ctx.empresaId, integracaoId: integracao.id, chave: outboxKeyOf(ctx, record), jobId: ctx.jobId };
+  const execucao = hold ? await claimHeld(ctx, key, hold) : await outboxGroupsOf(ctx.db).claim(key);
+  if (!execucao) {
+    await ctx.onHeld?.(hold as HeldRecord);
+    return hold as HeldRecord;
   }
   const stored = execucao.valores ? (JSON.parse(execucao.valores) as Record<string, unknown>) : {};
   if (execucao.status === 'concluido') return { key: record.key, status: 'concluido', message: execucao.mensagem, values: stored };
@@ -278,7 +308,7 @@ async function runRecord(ctx: SetRunContext, record: PreparedRecord, hold?: Held
   const answer = execucao.status === 'enviado' ? { values: stored, message: execucao.mensagem } : await send(ctx, execucao, record);
   const missing = await writeBack(ctx, execucao, record, answer);
   const outcome: SetRecordOutcome = { key: record.key, status: 'concluido', message: answer.message, values: answer.values };
-  return missing.length > 0 ? { ...outcome, missingReturnKeys: missing } : outcome;
+  return missing.length > 0 ? { ...outcome, missingReturnKeys: missing, heldBack: record.identified } : outcome;
 }
 
 /**
@@ -289,7 +319,10 @@ async function runRecord(ctx: SetRunContext, record: PreparedRecord, hold?: Held
  */
 export async function runSet(ctx: SetRunContext): Promise<SetRunResult> {
   const prepared = await prepareSet(ctx);
-  for (const record of prepared.records) assertWriteBackResolvable(ctx, record);
+  for (const record of prepared.records) {
+    assertWriteBackResolvable(ctx, record);
+    assertOutboxKeyFits(ctx, record);
+  }
   const held = await heldRecordsOf(ctx, prepared.records);
   const free = prepared.records.filter((record) => !held.has(record.key));
   // With micro-batching on, the job's records go out together (one batched call for up to lote_maximo of them), each
@@ -300,11 +333,11 @@ export async function runSet(ctx: SetRunContext): Promise<SetRunResult> {
   );
   const outcomes: SetRecordOutcome[] = [];
   for (const outcome of await runGroup(free, size, (record) => runRecord(ctx, record))) if ('status' in outcome) outcomes.push(outcome);
-  // The records held back go last, once the others succeeded: one never keeps the others from going out, and a failure
-  // of another (runGroup throws it; BullMQ retries a transient one) comes before this job claims them, so a retry meets
-  // them as new, held again — a held record's claim by a job that already failed on it reads as an operator's retry.
+  // The records held back go last, once the others succeeded: one never keeps the others from going out. Each held key
+  // runs once (the consulta may return a record twice): whether it is released is decided once per attempt.
   const heldBack: HeldRecord[] = [];
-  for (const record of prepared.records.filter((r) => held.has(r.key))) {
+  const heldRecords = [...new Map(prepared.records.filter((r) => held.has(r.key)).map((r) => [r.key, r])).values()];
+  for (const record of heldRecords) {
     const outcome = await runRecord(ctx, record, held.get(record.key));
     if ('status' in outcome) outcomes.push(outcome);
     else heldBack.push(outcome);

@@ -39,7 +39,7 @@ async function runWriteBacks(db: Kysely<Database>, dialect: DialectName, empresa
         empresaId,
       );
       // Rare (an answer without a key sql_update uses): its own statement, inside the scope the first one opened.
-      for (const item of items) if (item.notWrittenBack) await concludeNotWrittenBack(trx, item.execucaoId, item.notWrittenBack);
+      for (const item of items) if (item.notWrittenBack) await concludeNotWrittenBack(trx, empresaId, item.execucaoId, item.notWrittenBack);
       // The sql_updates go out together (PostgreSQL pipelining): one round trip for the group, each still its own
       // statement, in order (a conta written back twice ends with the later value, as one by one).
       await executePipelined(

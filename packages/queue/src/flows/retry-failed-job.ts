@@ -10,6 +10,8 @@ export type RetryOutcome = { retried: true } | { retried: false; state: string }
 /**
  * Retries a failed job from its first attempt (the API's, CLI's and dashboard's one retry rule); a dependency flow
  * blocked by it resumes (if it fails again, the worker records it as blocking again). Other states are left alone.
+ * The reset of its started attempts marks the run as an operator's: only such a run releases a SET record held back
+ * (packages/integrador set/held-records.ts); BullMQ's own retries and a stalled job's re-run count on.
  */
 export async function retryFailedJob(job: Job, redis: Redis, prefix: string, deadlineMs = 2000): Promise<RetryOutcome> {
   const state = await withRedisDeadline(job.getState(), deadlineMs, 'read job state');
