@@ -54,6 +54,7 @@ export {
   type Regra,
   tenantConexoesQuery,
 } from './integracao.repository';
+export { withoutConnectionsFileDetail } from './legacy-connection-text';
 export {
   type LimiteScope,
   type LimiteTenant,
@@ -181,6 +182,7 @@ export {
   findTenantByApiKey,
   hashApiKeySecret,
   issueApiKey,
+  listFiliais,
   parseApiKey,
   revokeApiKey,
   type Tenant,
