@@ -26,7 +26,7 @@ describe.each(ALL_DIALECTS)('022-mensagens-conexao on %s', (dialect) => {
       fila: 'set',
       job_id,
       nome_job: 'integration.run',
-      estado: 'falhou',
+      estado: 'falhou' as const,
       erro_mensagem,
       busca: `set ${job_id} ${erro_mensagem.toLowerCase()}`,
     });
