@@ -34,7 +34,7 @@ import { formatTime, jobStateWord, messages, word } from './i18n';
 import { jobDetail, overviewData, PAGE_SIZE, pageOffset, recordsOf, rowNames, visibleFilterOf } from './queries';
 import { sendStatusPage } from './status-page';
 import { discardConfirmBody, pauseConfirmBody, pausedNotice } from './views/confirm';
-import { layout } from './views/layout';
+import { ACTION_REPORT_KEYS, layout } from './views/layout';
 import {
   auditBody,
   bulkConfirmBody,
@@ -430,7 +430,7 @@ function backUrl(request: FastifyRequest): string {
 /** Back to the page the action came from (backUrl), with what the action reports in its query. */
 function backTo(reply: FastifyReply, request: FastifyRequest, report: Record<string, string>) {
   const url = new URL(backUrl(request), 'http://dashboard');
-  for (const key of ['feito', 'recusado', 'acao', 'jobRecusado', 'estadoRecusado', 'vazio']) url.searchParams.delete(key);
+  for (const key of ACTION_REPORT_KEYS) url.searchParams.delete(key);
   for (const [key, value] of Object.entries(report)) url.searchParams.set(key, value);
   return reply.redirect(`${url.pathname}?${url.searchParams.toString()}`);
 }

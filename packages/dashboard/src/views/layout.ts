@@ -52,13 +52,33 @@ ${options.body}
 }
 
 /**
- * The link to the other language: this page with its query (its filters) kept and only `lang` changed; none on a
- * POST's answer (a confirmation), whose address answers no GET.
+ * The one-time reports an action's redirect adds to a page's query for its flash (a count, a refusal, a test's or a
+ * sync's outcome): not the page's own filters.
+ */
+export const ACTION_REPORT_KEYS: readonly string[] = [
+  'feito',
+  'vazio',
+  'acao',
+  'recusado',
+  'jobRecusado',
+  'estadoRecusado',
+  'recusadoEndpoint',
+  'testado',
+  'sincronizado',
+  'job',
+  'pausada',
+  'retomada',
+];
+
+/**
+ * The link to the other language: this page with its query (its filters) kept and only `lang` changed, without an
+ * action's report (its flash is not said again); none on a POST's answer (a confirmation), whose address answers no GET.
  */
 function languageSwitch(viewer: Viewer) {
   if (viewer.pageQuery === null) return '';
   const other = viewer.locale === 'en' ? 'pt-BR' : 'en';
   const query = new URLSearchParams(viewer.pageQuery ?? '');
+  for (const key of ACTION_REPORT_KEYS) query.delete(key);
   query.set('lang', other);
   return html`<a href="?${query.toString()}" id="idioma" lang="${other}">${other === 'en' ? 'English' : 'Português'}</a>`;
 }
