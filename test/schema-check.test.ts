@@ -74,7 +74,13 @@ describe('schema check of the apps that do not migrate', () => {
     const worker = startWorker();
     try {
       const line = await worker.waitForLog('crm database not migrated to this version');
-      expect(line.pending).toEqual(['018-outbox-status', '019-crm-mudancas-escopo', '020-chaves-binarias', '021-set-retencao']);
+      expect(line.pending).toEqual([
+        '018-outbox-status',
+        '019-crm-mudancas-escopo',
+        '020-chaves-binarias',
+        '021-set-retencao',
+        '022-mensagens-conexao',
+      ]);
       await worker.waitForLog('worker started');
     } finally {
       worker.child.kill('SIGTERM');

@@ -135,6 +135,8 @@ describe.each(['postgres', 'mysql'] as const)('jobs seen by a filial key (%s)', 
           ['modo', 'selecao'],
           ['job', `webhook/${jobs.saoPaulo}`],
           ['job', `webhook/${jobs.empresa}`],
+          // A discard is asked first: the confirmed form is the one the rule refuses.
+          ['confirmado', '1'],
         ]).toString(),
       });
     for (const url of ['/dashboard/acoes/reprocessar', '/dashboard/acoes/descartar']) {

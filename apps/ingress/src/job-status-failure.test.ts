@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
 
 const logger = createLogger({ name: 'ingress-test', level: 'silent' });
-const MESSAGE = 'connection "erp" is restricted to empresa 9; empresa 1 may not use it';
+const MESSAGE = 'connection "erp" is restricted to another empresa; this empresa may not use it';
 
 /**
  * GET /v1/jobs/:queue/:id of a failed job: failedReason stays BullMQ's message (API clients read it), failedReasonText
@@ -73,11 +73,11 @@ describe('the job status of a failed job (failedReasonText)', () => {
     expect(await failedStatus(jobId, 'pt-BR')).toMatchObject({
       state: 'failed',
       failedReason: MESSAGE,
-      failedReasonText: `a conexão da integração é restrita a outra empresa: ${MESSAGE}`,
+      failedReasonText: `a conexão da integração é restrita a outra empresa (confira conexao_integracao): ${MESSAGE}`,
     });
     expect(await failedStatus(jobId, 'en-US,en;q=0.9')).toMatchObject({
       failedReason: MESSAGE,
-      failedReasonText: `the integration's connection is restricted to another empresa: ${MESSAGE}`,
+      failedReasonText: `the integration's connection is restricted to another empresa (check conexao_integracao): ${MESSAGE}`,
     });
     // Another tenant's key learns nothing of it.
     expect((await ingress.app.inject({ url: `/v1/jobs/webhook/${jobId}`, headers: auth(keyB) })).statusCode).toBe(404);

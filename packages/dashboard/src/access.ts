@@ -1,3 +1,4 @@
+import { LOCALES } from '@integrador/i18n';
 import type { CrmDatabase, Operador, PapelOperador, TenantScope } from '@integrador/store';
 import { findSessao, findTenantByApiKey } from '@integrador/store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -5,8 +6,16 @@ import { readCookie } from './cookies';
 import { type Locale, pickLocale } from './i18n';
 
 export const SESSION_COOKIE = 'integrador_sessao';
-/** The language a session chose with ?lang= (pt-BR or en), kept across pages. */
+/**
+ * The language a session chose with ?lang= (pt-BR or en), kept across its pages: a browser-session cookie, written
+ * only for a language we have and cleared at login and logout (the next operator of the browser gets their own).
+ */
 export const LANG_COOKIE = 'integrador_idioma';
+
+/** A ?lang= value or the cookie's when it names a language we have; undefined otherwise (the preference decides). */
+export function chosenLocale(value: unknown): Locale | undefined {
+  return LOCALES.find((locale) => locale === value);
+}
 
 /** Who is asking: an operator (session cookie) or a script (tenant API key), and what they may see and do. */
 export interface Viewer {
@@ -22,6 +31,11 @@ export interface Viewer {
   locale: Locale;
   /** The session's CSRF token (absent for API keys: a bearer token is no ambient credential). */
   csrf: string | null;
+  /**
+   * The page's query (without `?`), which the language switch keeps with only `lang` changed; null on a POST's
+   * answer, which has no address to load again (the switch is not offered there).
+   */
+  pageQuery?: string | null;
 }
 
 declare module 'fastify' {
@@ -52,6 +66,7 @@ export async function resolveViewer(
 ): Promise<Viewer | null> {
   const query = request.query as { lang?: string } | undefined;
   const accept = request.headers['accept-language'];
+  const pageQuery = request.method === 'GET' ? (request.url.split('?')[1] ?? '') : null;
   const token = bearer(request);
   if (token) {
     const tenant = await findTenantByApiKey(database.db, token);
@@ -65,6 +80,7 @@ export async function resolveViewer(
       timeZone: apiTimeZone,
       locale: pickLocale(query?.lang, undefined, accept),
       csrf: null,
+      pageQuery,
     };
   }
   const cookie = readCookie(request, SESSION_COOKIE);
@@ -79,9 +95,11 @@ export async function resolveViewer(
     scope: scopeOf(operador),
     filialId: null,
     timeZone: operador.fuso_horario,
-    // A language chosen with ?lang= is kept in a cookie (requireViewer writes it): the next page keeps it.
-    locale: pickLocale(query?.lang ?? readCookie(request, LANG_COOKIE), operador.idioma, accept),
+    // A language chosen with ?lang= is kept in a cookie (requireViewer writes it): the next page keeps it. A value
+    // that names no language of ours chooses nothing: the operator's preference stands.
+    locale: pickLocale(chosenLocale(query?.lang) ?? chosenLocale(readCookie(request, LANG_COOKIE)), operador.idioma, accept),
     csrf: session.csrf,
+    pageQuery,
   };
 }
 

@@ -6,6 +6,7 @@ import {
   assertChangeableBy,
   type CrmDatabase,
   changeableBy,
+  countJobRecords,
   type EstadoRegistroJob,
   findIntegracao,
   findJobRecord,
@@ -232,15 +233,25 @@ export function discardJobs(deps: ActionDeps, viewer: Viewer, refs: readonly Job
  * count is what the confirmation shows.
  */
 export async function matchingFailed(deps: ActionDeps, viewer: Viewer, filter: Omit<JobFilter, 'scope'>): Promise<JobRef[]> {
-  const estados = FAILED.filter((e) => !filter.estados || filter.estados.includes(e));
-  const keys = estados.length
-    ? await listJobKeys(
-        deps.database.db,
-        { ...filter, scope: viewer.scope, filialId: viewer.filialId, changeable: true, estados },
-        BULK_LIMIT,
-      )
-    : [];
+  const failed = failedFilter(viewer, filter);
+  const keys = failed ? await listJobKeys(deps.database.db, failed, BULK_LIMIT) : [];
   return keys.map((k) => ({ queue: k.fila, id: k.job_id }));
+}
+
+/**
+ * How many jobs matchingFailed would act on, counted (not fetched): the number, or `${BULK_LIMIT}+` past the limit,
+ * as the failures page's total reads.
+ */
+export async function countMatchingFailed(deps: ActionDeps, viewer: Viewer, filter: Omit<JobFilter, 'scope'>): Promise<number | string> {
+  const failed = failedFilter(viewer, filter);
+  const count = failed ? await countJobRecords(deps.database.db, failed, BULK_LIMIT) : 0;
+  return count > BULK_LIMIT ? `${BULK_LIMIT}+` : count;
+}
+
+/** matchingFailed's filter: the failed states the filter shows, the viewer's tenants and changeable filial rows; null when it shows none. */
+function failedFilter(viewer: Viewer, filter: Omit<JobFilter, 'scope'>): JobFilter | null {
+  const estados = FAILED.filter((e) => !filter.estados || filter.estados.includes(e));
+  return estados.length ? { ...filter, scope: viewer.scope, filialId: viewer.filialId, changeable: true, estados } : null;
 }
 
 /** A confirmed bulk retry whose filter no longer finds the count the operator confirmed: nothing is retried (409). */

@@ -19,17 +19,18 @@ export function readCookie(request: FastifyRequest, name: string): string | unde
 }
 
 export interface CookieOptions {
-  maxAgeSeconds: number;
+  /** Omitted: a browser-session cookie (gone when the browser closes). */
+  maxAgeSeconds?: number;
   secure: boolean;
   path: string;
 }
 
-/** Sets an httpOnly, SameSite=Strict cookie (maxAge 0 clears it). */
+/** Sets an httpOnly, SameSite=Strict cookie (maxAge 0 clears it; none: a browser-session cookie). */
 export function writeCookie(reply: FastifyReply, name: string, value: string, options: CookieOptions): void {
   const parts = [
     `${name}=${encodeURIComponent(value)}`,
     `Path=${options.path}`,
-    `Max-Age=${options.maxAgeSeconds}`,
+    ...(options.maxAgeSeconds === undefined ? [] : [`Max-Age=${options.maxAgeSeconds}`]),
     'HttpOnly',
     'SameSite=Strict',
   ];

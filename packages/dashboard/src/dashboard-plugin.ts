@@ -8,7 +8,7 @@ import { authenticateOperador, createSessao, deleteSessao } from '@integrador/st
 import { createTransportFactory, SoapClientCache } from '@integrador/transports';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, WebhookError, webhookMessage } from '@integrador/webhooks';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { csrfValid, LANG_COOKIE, resolveViewer, SESSION_COOKIE, sendError } from './access';
+import { chosenLocale, csrfValid, LANG_COOKIE, resolveViewer, SESSION_COOKIE, sendError } from './access';
 import { JobStateError } from './actions';
 import { apiRoutes } from './api.routes';
 import { RowId } from './api.schemas';
@@ -44,14 +44,9 @@ function requireViewer(deps: DashboardDeps) {
     if (PUBLIC.has(path)) return;
     request.viewer = await resolveViewer(deps.database, request, deps.scheduleTimezone);
     // A session's ?lang= choice outlives the page: links and forms need not carry it (an API key's request keeps none).
-    const lang = (request.query as { lang?: unknown } | undefined)?.lang;
-    if (request.viewer?.csrf && typeof lang === 'string' && lang !== '') {
-      writeCookie(reply, LANG_COOKIE, request.viewer.locale, {
-        secure: deps.secureCookies ?? false,
-        path: '/dashboard',
-        maxAgeSeconds: 365 * 86400,
-      });
-    }
+    // Only a language we have is kept, in a cookie of the browser session (login and logout clear it).
+    const lang = chosenLocale((request.query as { lang?: unknown } | undefined)?.lang);
+    if (request.viewer?.csrf && lang) writeCookie(reply, LANG_COOKIE, lang, { secure: deps.secureCookies ?? false, path: '/dashboard' });
     if (request.viewer) return;
     if (isApi(request) || path.startsWith('/dashboard/filas')) {
       // No user or password was sent here: the message says what to send (as the /v1 API's 401 does).
@@ -374,6 +369,8 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
           path: '/dashboard',
           maxAgeSeconds: Math.floor(ttl / 1000),
         });
+        // A language another operator chose in this browser is not this one's: their preference decides.
+        clearLanguage(reply, deps);
         return reply.redirect('/dashboard');
       },
     );
@@ -388,7 +385,13 @@ export function dashboardPlugin(given: DashboardDeps): FastifyPluginAsync {
       const token = readCookie(request, SESSION_COOKIE);
       if (token) await deleteSessao(deps.database.db, token);
       writeCookie(reply, SESSION_COOKIE, '', { secure: deps.secureCookies ?? false, path: '/dashboard', maxAgeSeconds: 0 });
+      clearLanguage(reply, deps);
       return reply.redirect('/dashboard/login');
     });
   };
+}
+
+/** Clears the session's language choice (LANG_COOKIE). */
+function clearLanguage(reply: FastifyReply, deps: DashboardDeps): void {
+  writeCookie(reply, LANG_COOKIE, '', { secure: deps.secureCookies ?? false, path: '/dashboard', maxAgeSeconds: 0 });
 }

@@ -1,4 +1,5 @@
 import { isSecretName, maskSecretsInText, maskUrlsInText, SECRET_MASK, shownUrl } from '@integrador/logging';
+import { withoutConnectionsFileDetail } from '@integrador/store';
 
 /**
  * Masks secrets in a stored request or response before an operator sees it (maskSecretsInText: URLs, secret-named
@@ -35,11 +36,13 @@ export function maskUrlsIn<T extends string | null | undefined>(text: T): T {
 }
 
 /**
- * A stored error message (registro_jobs.erro_mensagem) as an operator sees it: URLs masked and, as in a stored
- * request, secret-named fields (a receptor's refusal may quote the body it was sent). null stays null.
+ * A stored error message (registro_jobs.erro_mensagem, BullMQ's failedReason) as an operator or a key sees it: URLs
+ * masked and, as in a stored request, secret-named fields (a receptor's refusal may quote the body it was sent); an
+ * old connection failure without the connections file's path and other customers' names (withoutConnectionsFileDetail).
+ * null stays null.
  */
 export function maskMessage<T extends string | null | undefined>(text: T): T {
-  return (text ? maskSecrets(text) : text) as T;
+  return (text ? maskSecrets(withoutConnectionsFileDetail(text)) : text) as T;
 }
 
 /**

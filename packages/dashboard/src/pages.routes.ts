@@ -2,6 +2,7 @@ import { listTenantSchedules, previewSetWithoutReceptor, resolveSetTarget } from
 import {
   countJobRecords,
   listAudit,
+  listFiliais,
   listIntegracoes,
   listPausedTenants,
   type RegistroJob,
@@ -14,6 +15,7 @@ import {
   type ActionResult,
   BULK_LIMIT,
   BulkCountChangedError,
+  countMatchingFailed,
   discardJobs,
   JobStateError,
   matchingFailed,
@@ -32,7 +34,7 @@ import { formatTime, jobStateWord, messages, word } from './i18n';
 import { jobDetail, overviewData, PAGE_SIZE, pageOffset, recordsOf, rowNames, visibleFilterOf } from './queries';
 import { sendStatusPage } from './status-page';
 import { discardConfirmBody, pauseConfirmBody, pausedNotice } from './views/confirm';
-import { layout } from './views/layout';
+import { ACTION_REPORT_KEYS, layout } from './views/layout';
 import {
   auditBody,
   bulkConfirmBody,
@@ -162,7 +164,7 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const [rows, total, retryable] = await Promise.all([
         searchJobRecords(deps.database.db, filter, PAGE_SIZE, offset),
         countJobRecords(deps.database.db, filter, BULK_LIMIT),
-        canAct(viewer) ? matchingFailed(deps, viewer, unscoped).then((refs) => refs.length) : Promise.resolve(0),
+        canAct(viewer) ? countMatchingFailed(deps, viewer, unscoped) : Promise.resolve(0),
       ]);
       const flash = actionFlash(viewer, query);
       const [names, choices, paused] = await Promise.all([
@@ -428,7 +430,7 @@ function backUrl(request: FastifyRequest): string {
 /** Back to the page the action came from (backUrl), with what the action reports in its query. */
 function backTo(reply: FastifyReply, request: FastifyRequest, report: Record<string, string>) {
   const url = new URL(backUrl(request), 'http://dashboard');
-  for (const key of ['feito', 'recusado', 'acao', 'jobRecusado', 'estadoRecusado', 'vazio']) url.searchParams.delete(key);
+  for (const key of ACTION_REPORT_KEYS) url.searchParams.delete(key);
   for (const [key, value] of Object.entries(report)) url.searchParams.set(key, value);
   return reply.redirect(`${url.pathname}?${url.searchParams.toString()}`);
 }
@@ -445,13 +447,13 @@ async function filterChoices(deps: DashboardDeps, viewer: Viewer, query: Failure
   if (!chosen) return { empresas, integracoes: [] };
   const [integracoes, filiais] = await Promise.all([
     listIntegracoes(deps.database.db, { empresaId: chosen.id, filialId: viewer.filialId, nome: chosen.nome }),
-    // The chosen empresa's filiais (it is the viewer's: chosen from visibleEmpresas above).
-    deps.database.db.selectFrom('empresa_filiais').select(['id', 'nome']).where('empresa_id', '=', chosen.id).orderBy('id').execute(),
+    // The chosen empresa's filiais the viewer may see (a filial key: its own only, never its siblings' names).
+    listFiliais(deps.database.db, { empresaIds: [chosen.id], filialId: viewer.filialId }),
   ]);
   return {
     empresas,
     integracoes: integracoes.map((i) => ({ id: i.id, nome: i.nome })),
-    filiais: filiais.map((f) => ({ id: Number(f.id), nome: f.nome })),
+    filiais: filiais.map((f) => ({ id: f.id, nome: f.nome })),
   };
 }
 

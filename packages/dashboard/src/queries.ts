@@ -11,6 +11,7 @@ import {
   findJobRecord,
   type JobFilter,
   listExecucoesOfJob,
+  listFiliais,
   listIntegracoes,
   listTentativas,
   MAX_ROW_ID,
@@ -266,20 +267,21 @@ export async function rowNames(database: CrmDatabase, viewer: Viewer, rows: read
         'entregaId',
       ),
     ),
-    filialNames(database, rows),
+    filialNames(database, viewer, rows),
   ]);
   return { empresas: new Map(empresas.map((e) => [e.id, e.nome])), filiais, integracoes, contas, contatos, entregas };
 }
 
 /**
- * The names of the listed records' filiais by "empresa/filialId": a filial is named only under its own empresa (the
- * records are the viewer's already: whereReadableBy chose them).
+ * The names of the listed records' filiais by "empresa/filialId": a filial is named only under its own empresa, and
+ * only when the viewer may see it (listFiliais: a filial viewer its own one).
  */
-async function filialNames(database: CrmDatabase, rows: readonly RegistroJob[]): Promise<Map<string, string>> {
+async function filialNames(database: CrmDatabase, viewer: Viewer, rows: readonly RegistroJob[]): Promise<Map<string, string>> {
   const ids = [...new Set(rows.flatMap((r) => (r.empresa_filial_id === null ? [] : [r.empresa_filial_id])))];
   if (!ids.length) return new Map();
-  const found = await database.db.selectFrom('empresa_filiais').select(['id', 'empresa_id', 'nome']).where('id', 'in', ids).execute();
-  return new Map(found.map((f) => [`${f.empresa_id}/${f.id}`, f.nome]));
+  const empresaIds = [...new Set(rows.map((r) => r.empresa_id))];
+  const found = await listFiliais(database.db, { empresaIds, filialId: viewer.filialId }, ids);
+  return new Map(found.map((f) => [`${f.empresaId}/${f.id}`, f.nome]));
 }
 
 /**
@@ -370,8 +372,10 @@ export async function jobDetail(
         stalledCounter: job.stalledCounter ?? 0,
       }
     : null;
-  // A job waiting (its next attempt, a limit's wait): when it runs next, so the operator need not guess.
-  if (live?.state === 'delayed') live.nextRunAt = (await producer.nextRunAt(queue as 'set', id).catch(() => undefined)) ?? null;
+  // A job waiting (its next attempt, a limit's wait): when it runs next, so the operator need not guess. A paused
+  // empresa's held job has no such time: it is delayed again every PAUSED_RECHECK_MS until the empresa is resumed.
+  if (live?.state === 'delayed' && record.erro_codigo !== 'TENANT_PAUSED')
+    live.nextRunAt = (await producer.nextRunAt(queue as 'set', id).catch(() => undefined)) ?? null;
   const execucoes = [];
   for (const e of await listExecucoesOfJob(database.db, record.empresa_id, id)) {
     const tentativas = (await listTentativas(database.db, e.id)).map((a) => ({

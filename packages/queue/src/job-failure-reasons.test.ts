@@ -34,7 +34,7 @@ describe('the job failure catalogue', () => {
       `o sistema receptor não respondeu a tempo ou está indisponível: ${message}`,
     );
     expect(jobFailureText('en', 'CONNECTION_FORBIDDEN', message)).toBe(
-      `the integration's connection is restricted to another empresa: ${message}`,
+      `the integration's connection is restricted to another empresa (check conexao_integracao): ${message}`,
     );
     expect(jobFailureText('pt-BR', 'NOT_A_CODE', message)).toBe(message);
     expect(jobFailureText('en', null, message)).toBe(message);
@@ -83,6 +83,18 @@ describe('the job failure catalogue', () => {
       'uma dependência obrigatória da integração ficou sem valor',
     );
     expect(jobFailureLabel('pt-BR', 'DEPENDENCY_UNRESOLVED')).toBe('uma dependência obrigatória da integração ficou sem valor');
+  });
+
+  it("words a connection failure from one entry: with the connection's name when the record keeps it, the same words without it otherwise", () => {
+    for (const code of ['CONNECTION_NOT_FOUND', 'CONNECTION_FORBIDDEN'] as const)
+      for (const locale of ['pt-BR', 'en'] as const) {
+        const named = jobFailureLabel(locale, code, { connection: 'erp_x' }) as string;
+        expect(named).toContain(' erp_x ');
+        expect(jobFailureLabel(locale, code)).toBe(named.replace(' erp_x', ''));
+      }
+    expect(jobFailureLabel('pt-BR', 'CONNECTION_FORBIDDEN')).toBe(
+      'a conexão da integração é restrita a outra empresa (confira conexao_integracao)',
+    );
   });
 
   it("finds a code by the wording with values the dashboard shows, in its fixed parts (a record's values are in its own text)", () => {

@@ -21,6 +21,36 @@ const OTHER_TENANT = {
  */
 const WAIT_CODES: ReadonlySet<string> = new Set(['JOB_DELAYED', 'TENANT_PAUSED', 'GET_RUN_BUSY']);
 
+/**
+ * The connection the integration names (ConnectionNotFoundError's / ConnectionForbiddenError's params): only that
+ * name, never the file's other connections (other customers'). A record without it reads the same words without it.
+ */
+const CONNECTION_REASONS = {
+  CONNECTION_NOT_FOUND: {
+    'pt-BR':
+      'a conexão {connection} da integração não está definida para os workers (confira se eles foram iniciados com CONNECTIONS_FILE e se o arquivo define essa conexão)',
+    en: "the integration's connection {connection} is not defined for the workers (check that they were started with CONNECTIONS_FILE and that the file defines this connection)",
+  },
+  CONNECTION_FORBIDDEN: {
+    'pt-BR': 'a conexão {connection} da integração é restrita a outra empresa (confira conexao_integracao)',
+    en: "the integration's connection {connection} is restricted to another empresa (check conexao_integracao)",
+  },
+} as const;
+
+/** A catalogue's texts with one value's placeholder (and the space before it) left out: their plain form. */
+function withoutValue<Code extends string>(
+  table: Readonly<Record<Code, Readonly<Record<Locale, string>>>>,
+  name: string,
+): Record<Code, Record<Locale, string>> {
+  const drop = (text: string) => text.replaceAll(` {${name}}`, '');
+  return Object.fromEntries(
+    Object.entries<Readonly<Record<Locale, string>>>(table).map(([code, texts]) => [
+      code,
+      { 'pt-BR': drop(texts['pt-BR']), en: drop(texts.en) },
+    ]),
+  ) as Record<Code, Record<Locale, string>>;
+}
+
 export const JOB_FAILURE_REASONS = defineCatalogue({
   // Not failures: a job moved to delayed on purpose waits without using an attempt (delayed-reason.ts).
   JOB_DELAYED: {
@@ -90,15 +120,8 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
 
   // Connections (the workers' connections file).
   // One code whether the workers have no connections file or a file without this connection: the detail says which.
-  CONNECTION_NOT_FOUND: {
-    'pt-BR':
-      'a conexão da integração não está definida para os workers (confira se eles foram iniciados com CONNECTIONS_FILE e se o arquivo define essa conexão)',
-    en: "the integration's connection is not defined for the workers (check that they were started with CONNECTIONS_FILE and that the file defines this connection)",
-  },
-  CONNECTION_FORBIDDEN: {
-    'pt-BR': 'a conexão da integração é restrita a outra empresa',
-    en: "the integration's connection is restricted to another empresa",
-  },
+  // Worded once (CONNECTION_REASONS, with the connection's name); a row without the name reads it without.
+  ...withoutValue(CONNECTION_REASONS, 'connection'),
   MISSING_CONNECTION: {
     'pt-BR': 'a integração não tem conexão configurada (conexao_integracao)',
     en: 'the integration has no connection configured (conexao_integracao)',
@@ -304,17 +327,7 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
     'pt-BR': 'o segredo do PABX não está definido para os workers: defina a variável de ambiente {variavel} no worker-cti e reinicie-o',
     en: "the PBX's secret is not defined for the workers: set the environment variable {variavel} on worker-cti and restart it",
   },
-  // The connection the integration names (ConnectionNotFoundError's / ConnectionForbiddenError's params): only that
-  // name, never the file's other connections (other customers').
-  CONNECTION_NOT_FOUND: {
-    'pt-BR':
-      'a conexão {connection} da integração não está definida para os workers (confira se eles foram iniciados com CONNECTIONS_FILE e se o arquivo define essa conexão)',
-    en: "the integration's connection {connection} is not defined for the workers (check that they were started with CONNECTIONS_FILE and that the file defines this connection)",
-  },
-  CONNECTION_FORBIDDEN: {
-    'pt-BR': 'a conexão {connection} da integração é restrita a outra empresa (confira conexao_integracao)',
-    en: "the integration's connection {connection} is restricted to another empresa (check conexao_integracao)",
-  },
+  ...CONNECTION_REASONS,
   // The dependency's #variavel# and which dependencias row declares it.
   DEPENDENCY_UNRESOLVED: {
     'pt-BR': 'a dependência obrigatória {variavel} da integração ficou sem valor (dependências #{dependenciaId})',

@@ -1,4 +1,11 @@
-import { type CrmDatabase, type EstadoRegistroJob, type FailureParams, findJobRecord, recordParameters } from '@integrador/store';
+import {
+  type CrmDatabase,
+  type EstadoRegistroJob,
+  type FailureParams,
+  findJobRecord,
+  recordParameters,
+  withoutConnectionsFileDetail,
+} from '@integrador/store';
 
 /**
  * The code of a job's failure as the workers' record of the job keeps it (registro_jobs, read within the tenant):
@@ -24,7 +31,9 @@ export async function recordedFailure(
   estados?: readonly EstadoRegistroJob[],
 ): Promise<{ code: string | null; params: FailureParams | null } | undefined> {
   const record = await findJobRecord(db, [job.empresaId], job.queue, job.jobId);
-  if (!record || record.erro_mensagem !== failedReason) return undefined;
+  // Both read as shown (an old connection failure's text narrowed), so a record rewritten by migration 022 still
+  // matches the job's copy in Redis.
+  if (!record || withoutConnectionsFileDetail(record.erro_mensagem) !== withoutConnectionsFileDetail(failedReason)) return undefined;
   if (estados && !estados.includes(record.estado)) return undefined;
   return { code: record.erro_codigo, params: recordParameters(record.parametros).failure };
 }

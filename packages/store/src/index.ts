@@ -60,6 +60,7 @@ export {
   type Regra,
   tenantConexoesQuery,
 } from './integracao.repository';
+export { withoutConnectionsFileDetail } from './legacy-connection-text';
 export {
   type LimiteScope,
   type LimiteTenant,
@@ -187,6 +188,7 @@ export {
   findTenantByApiKey,
   hashApiKeySecret,
   issueApiKey,
+  listFiliais,
   parseApiKey,
   revokeApiKey,
   type Tenant,

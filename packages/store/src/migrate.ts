@@ -20,6 +20,7 @@ import { outboxStatusMigration } from './migrations/018-outbox-status';
 import { crmMudancasEscopoMigration } from './migrations/019-crm-mudancas-escopo';
 import { chavesBinariasMigration } from './migrations/020-chaves-binarias';
 import { setRetencaoMigration } from './migrations/021-set-retencao';
+import { mensagensConexaoMigration } from './migrations/022-mensagens-conexao';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -81,6 +82,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '019-crm-mudancas-escopo': crmMudancasEscopoMigration(dialect),
         '020-chaves-binarias': chavesBinariasMigration(dialect),
         '021-set-retencao': setRetencaoMigration(dialect),
+        '022-mensagens-conexao': mensagensConexaoMigration(),
       }),
     },
   });

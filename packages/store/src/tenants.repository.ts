@@ -32,6 +32,27 @@ export async function createFilial(db: Kysely<Database>, empresaId: number, nome
   return insertReturningId(db, 'empresa_filiais', { empresa_id: empresaId, nome });
 }
 
+/**
+ * The filiais a caller may see, by name: a filial caller (key or operator bound to one) its own filial only — the
+ * engine's filial rule, so a key never learns its sibling filiais' names — an empresa-wide caller every filial of
+ * the empresas asked for. `ids` narrows the answer to some filiais (the names of listed records).
+ */
+export async function listFiliais(
+  db: Kysely<Database>,
+  caller: { empresaIds: readonly number[]; filialId: number | null },
+  ids?: readonly number[],
+): Promise<Array<{ id: number; empresaId: number; nome: string }>> {
+  if (!caller.empresaIds.length || ids?.length === 0) return [];
+  let query = db
+    .selectFrom('empresa_filiais')
+    .select(['id', 'empresa_id', 'nome'])
+    .where('empresa_id', 'in', [...caller.empresaIds]);
+  if (caller.filialId !== null) query = query.where('id', '=', caller.filialId);
+  if (ids) query = query.where('id', 'in', [...ids]);
+  const rows = await query.orderBy('id').execute();
+  return rows.map((f) => ({ id: Number(f.id), empresaId: Number(f.empresa_id), nome: f.nome }));
+}
+
 /** Issues an API key; the returned plain key is shown once and never stored. */
 export async function issueApiKey(db: Kysely<Database>, empresaId: number, filialId: number | null, name: string): Promise<string> {
   const prefix = randomBytes(9)

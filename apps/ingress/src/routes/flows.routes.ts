@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type BlockedEntry, type JobProducer, jobStateName, readLiveBlocked, retryFailedJob, withRedisDeadline } from '@integrador/queue';
-import { assertChangeableBy, changeableBy, type Tenant } from '@integrador/store';
+import { assertChangeableBy, changeableBy, type Tenant, withoutConnectionsFileDetail } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
 import type { Redis } from 'ioredis';
 import { HttpError } from '../http-error';
@@ -58,7 +58,7 @@ export function flowsRoutes(producer: JobProducer, redis: Redis): FastifyPluginA
             queue: entry.queue,
             jobId: entry.jobId,
             integracaoId: entry.integracaoId,
-            failedReason: entry.reason,
+            failedReason: withoutConnectionsFileDetail(entry.reason),
             failedAt: new Date(entry.failedAt).toISOString(),
             dependents: entry.dependents,
           }));

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { failureText as recordedFailureText } from '@integrador/integrador';
 import { maxAttemptsOf, RECEPTOR_BACKOFF, type RetryPolicy, type TenantRef } from '@integrador/jobs';
 import { type JobProducer, recordedFailure } from '@integrador/queue';
-import { type CrmDatabase, readableBy, type Tenant } from '@integrador/store';
+import { type CrmDatabase, readableBy, type Tenant, withoutConnectionsFileDetail } from '@integrador/store';
 import type { Job } from 'bullmq';
 import { HttpError } from '../http-error';
 import { type Locale, localeOf } from '../i18n';
@@ -116,7 +116,9 @@ export function jobsRoutes(
         const { blockedBy } = flowState;
         // BullMQ keeps the last failed attempt's reason after a retry succeeded: a completed job has no current failure
         // (attemptsMade still shows the attempts it took).
-        const current = flowState.state === 'completed' ? undefined : job.failedReason;
+        // A failure stored before connection errors were narrowed reads as they word it now (no file path, no other
+        // customers' connection names), as its rewritten record does.
+        const current = flowState.state === 'completed' ? undefined : withoutConnectionsFileDetail(job.failedReason);
         return {
           id: String(job.id),
           queue,
@@ -124,7 +126,13 @@ export function jobsRoutes(
           ...flowState,
           blockedBy: blockedBy && {
             ...blockedBy,
-            failedReasonText: await failureText(database, locale, { ...blockedBy, empresaId }, blockedBy.failedReason),
+            failedReason: withoutConnectionsFileDetail(blockedBy.failedReason),
+            failedReasonText: await failureText(
+              database,
+              locale,
+              { ...blockedBy, empresaId },
+              withoutConnectionsFileDetail(blockedBy.failedReason),
+            ),
           },
           // A prioritized job (fairness) is waiting as far as the caller is concerned.
           state: publicState(flowState.state),

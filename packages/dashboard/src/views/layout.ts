@@ -41,7 +41,7 @@ ${link('/dashboard', 'overview', t.overview)} ${link('/dashboard/falhas', 'failu
 ${link('/dashboard/agendamentos', 'schedules', t.schedules)} ${link('/dashboard/servicos', 'services', t.services)}
 ${link('/dashboard/ligacoes', 'calls', t.calls)} ${link('/dashboard/webhooks', 'webhooks', t.webhooks)}
 ${link('/dashboard/auditoria', 'audit', t.audit)} ${viewer.papel === 'admin' ? link('/dashboard/filas/', 'raw', t.rawQueues) : ''}
-<a href="?lang=${viewer.locale === 'en' ? 'pt-BR' : 'en'}" id="idioma" lang="${viewer.locale === 'en' ? 'pt-BR' : 'en'}">${viewer.locale === 'en' ? 'Português' : 'English'}</a>
+${languageSwitch(viewer)}
 <span class="muted who">${viewer.autor} · ${t.roles[viewer.papel] ?? viewer.papel}${viewer.papel === 'leitor' ? ` (${t.readOnly})` : ''}</span>
 <form method="post" action="/dashboard/logout"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><button>${t.logout}</button></form>
 </header><main>
@@ -49,6 +49,38 @@ ${options.flash ? html`<div class="flash ${options.flash.error ? 'err' : ''}" ro
 <h1>${options.title}</h1>
 ${options.body}
 </main><script src="/dashboard/live.js" defer></script></body></html>`.value;
+}
+
+/**
+ * The one-time reports an action's redirect adds to a page's query for its flash (a count, a refusal, a test's or a
+ * sync's outcome): not the page's own filters.
+ */
+export const ACTION_REPORT_KEYS: readonly string[] = [
+  'feito',
+  'vazio',
+  'acao',
+  'recusado',
+  'jobRecusado',
+  'estadoRecusado',
+  'recusadoEndpoint',
+  'testado',
+  'sincronizado',
+  'job',
+  'pausada',
+  'retomada',
+];
+
+/**
+ * The link to the other language: this page with its query (its filters) kept and only `lang` changed, without an
+ * action's report (its flash is not said again); none on a POST's answer (a confirmation), whose address answers no GET.
+ */
+function languageSwitch(viewer: Viewer) {
+  if (viewer.pageQuery === null) return '';
+  const other = viewer.locale === 'en' ? 'pt-BR' : 'en';
+  const query = new URLSearchParams(viewer.pageQuery ?? '');
+  for (const key of ACTION_REPORT_KEYS) query.delete(key);
+  query.set('lang', other);
+  return html`<a href="?${query.toString()}" id="idioma" lang="${other}">${other === 'en' ? 'English' : 'Português'}</a>`;
 }
 
 /** The login page (no session yet); `csrf` is the login form's token (its cookie's value). */

@@ -7,7 +7,7 @@ import type { Viewer } from '../access';
 import { html, type Raw } from '../html';
 import { dateTimeFormat, formatTime, messages, word } from '../i18n';
 import { zoneLabel } from '../job-filter';
-import { maskedJson, maskJsonText, maskSecrets } from '../mask';
+import { maskedJson, maskJsonText, maskMessage, maskSecrets } from '../mask';
 
 /** Counts of one group (tenant or integration) over a window, by the overview's columns. */
 export interface Tally {
@@ -110,7 +110,7 @@ export function wordedFailure(locale: Viewer['locale'], r: Pick<RegistroJob, 'er
 function failureCell(viewer: Viewer, r: RegistroJob, limit?: number): Raw | string {
   if (!r.erro_mensagem && !r.erro_codigo) return '';
   const t = messages(viewer.locale);
-  const whole = maskSecrets(r.erro_mensagem);
+  const whole = maskMessage(r.erro_mensagem) ?? '';
   const message = whole.slice(0, limit);
   const worded = wordedFailure(viewer.locale, r);
   // The ERP's own words (its erroExecucao): what the operator must read, in the ERP's language, not the hub's English.

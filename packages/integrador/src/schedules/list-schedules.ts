@@ -12,6 +12,7 @@ import {
   type StatusEndpoint,
   type Tenant,
   timestampMs,
+  withoutConnectionsFileDetail,
 } from '@integrador/store';
 import type { Kysely } from 'kysely';
 import { configuredGetMode } from '../get/get-settings';
@@ -99,6 +100,7 @@ async function lastRunOf(db: Kysely<Database>, empresaId: number, row: Integraca
   const failedAt = failed ? timestampMs(failed.finalizado_em ?? failed.iniciado_em ?? failed.criado_em) : null;
   const startedAt = run ? timestampMs(run.iniciado_em) : null;
   if (failed && (!run || (run.job_id !== failed.job_id && (failedAt ?? 0) >= (startedAt ?? 0)))) {
+    const mensagem = withoutConnectionsFileDetail(failed.erro_mensagem);
     return {
       jobId: failed.job_id,
       // A job scheduler's jobs are named repeat:<scheduler id>:<time> (BullMQ).
@@ -112,9 +114,9 @@ async function lastRunOf(db: Kysely<Database>, empresaId: number, row: Integraca
       rowsWritten: 0,
       rowsSkipped: 0,
       rowsMarkedDeleted: 0,
-      error: jobFailureText(locale, failed.erro_codigo, failed.erro_mensagem ?? ''),
+      error: jobFailureText(locale, failed.erro_codigo, mensagem ?? ''),
       errorReason: jobFailureLabel(locale, failed.erro_codigo) ?? null,
-      errorDetail: [failed.erro_codigo, failed.erro_mensagem].filter(Boolean).join(' ') || null,
+      errorDetail: [failed.erro_codigo, mensagem].filter(Boolean).join(' ') || null,
     };
   }
   if (!run) return undefined;

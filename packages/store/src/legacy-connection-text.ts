@@ -1,0 +1,15 @@
+/**
+ * Connection failures recorded before their messages were narrowed (ConnectionNotFoundError named the connections
+ * file's path and every connection it defines — other customers' —, ConnectionForbiddenError both empresas' ids) read
+ * as today's messages word them. One owner for every place a stored text is shown, returned or searched (the job
+ * records, BullMQ's failedReason of jobs still in Redis) and for the migration that rewrites the stored rows.
+ */
+const NOT_FOUND = /connection "([^"]*)" is not defined in connections file [\s\S]*? \((?:defined: [^()]*|it defines none)\)/gi;
+const FORBIDDEN = /connection "([^"]*)" is restricted to empresa \d+; empresa \d+ may not use it/gi;
+
+export function withoutConnectionsFileDetail<T extends string | null | undefined>(text: T): T {
+  if (!text) return text;
+  return text
+    .replace(NOT_FOUND, `connection "$1" is not defined in the workers' connections file`)
+    .replace(FORBIDDEN, 'connection "$1" is restricted to another empresa; this empresa may not use it') as T;
+}
