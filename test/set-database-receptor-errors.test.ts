@@ -38,6 +38,16 @@ describe.each(['mysql', 'postgres'] as const)('a %s database receptor refusing t
       await sql`CREATE TRIGGER recusa BEFORE INSERT ON clientes_bloqueados FOR EACH ROW
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = ${sql.raw(`'${REFUSAL}'`)}`.execute(target.db);
     }
+    // A slow insert, for a connection lost while it runs.
+    await sql`CREATE TABLE clientes_lentos (id INTEGER PRIMARY KEY ${sql.raw(identity)}, nome VARCHAR(200), ${sql.id('cgcCpf')} VARCHAR(20))`.execute(
+      target.db,
+    );
+    if (dialect === 'postgres') {
+      await sql`CREATE FUNCTION lento() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$`.execute(
+        target.db,
+      );
+      await sql`CREATE TRIGGER lento BEFORE INSERT ON clientes_lentos FOR EACH ROW EXECUTE FUNCTION lento()`.execute(target.db);
+    } else await sql`CREATE TRIGGER lento BEFORE INSERT ON clientes_lentos FOR EACH ROW DO SLEEP(3)`.execute(target.db);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-receptor-errors-'));
     const file = path.join(dir, 'connections.yaml');
     fs.writeFileSync(
@@ -50,6 +60,7 @@ describe.each(['mysql', 'postgres'] as const)('a %s database receptor refusing t
     for (const [id, link, campo] of [
       [21, 'clientes_fk', { nome: '#nome#', grupo: '7' }],
       [22, 'clientes_bloqueados', { nome: '#nome#' }],
+      [23, 'clientes_lentos', { nome: '#nome#', cgcCpf: '#cnpj#' }],
     ] as const)
       await addReceptorIntegration(database.db, empresaId, {
         id,
@@ -95,4 +106,34 @@ describe.each(['mysql', 'postgres'] as const)('a %s database receptor refusing t
     const rows = await sql<{ nome: string; grupo: number }>`SELECT nome, grupo FROM clientes_fk`.execute(target.db);
     expect(rows.rows).toEqual([{ nome: CONTA.nome, grupo: 7 }]);
   });
+
+  // The insert's connection lost while it runs: its outcome is unknown (it may have committed). A database receptor
+  // inserts a new row on every send, so a cgcCpf in the body (Senior G5's upsert key) does not make a resend safe.
+  it('a connection lost during the insert is not sent again, even with a cgcCpf in the body: OUTCOME_UNKNOWN', async () => {
+    const started = await runIntegration(pipeline.app, pipeline.key, 23, { contaId: CONTA.id });
+    // This test database's insert only (MariaDB shows the trigger's statement running): the servers are shared.
+    const running = async () =>
+      dialect === 'postgres'
+        ? (
+            await sql<{ id: number }>`SELECT pid AS id FROM pg_stat_activity
+              WHERE datname = current_database() AND query ILIKE 'insert into%clientes_lentos%'`.execute(target.db)
+          ).rows
+        : (
+            await sql<{ id: number }>`SELECT id FROM information_schema.processlist
+              WHERE db = DATABASE() AND info = 'DO SLEEP(3)'`.execute(target.db)
+          ).rows;
+    let inserts: { id: number }[] = [];
+    for (const until = Date.now() + 15_000; inserts.length === 0; await new Promise((resolve) => setTimeout(resolve, 25))) {
+      inserts = await running();
+      if (Date.now() > until) throw new Error('the insert never started');
+    }
+    for (const { id } of inserts)
+      if (dialect === 'postgres') await sql`SELECT pg_terminate_backend(${id})`.execute(target.db);
+      else await sql.raw(`KILL CONNECTION ${Number(id)}`).execute(target.db);
+    const failed = await settledJob(pipeline.producer, started, 30_000, 25);
+    expect(failed.state).toBe('failed');
+    expect(failed.job.failedReason).toContain('may already be in the receptor');
+    expect(failed.job.failedReason).toContain('a database receptor inserts a new row on every send');
+    expect((await sql`SELECT id FROM clientes_lentos`.execute(target.db)).rows).toEqual([]);
+  }, 60_000);
 });

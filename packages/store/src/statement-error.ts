@@ -35,10 +35,12 @@ const PG_TRANSIENT_CODES = new Set(['55P03', PG_FOREIGN_KEY]);
 /**
  * MySQL/MariaDB errnos of the same kind: too many connections (1040, 1203), out of resources/memory (1041, 1037),
  * server shutting down (1053), lock wait timeout (1205), lock table full (1206), deadlock (1213), query interrupted or
- * over its time limit (1317, MariaDB 1969, MySQL 3024), server gone or connection lost (2006, 2013), and the foreign
- * key (1216, 1452).
+ * over its time limit (1317, MariaDB 1969, MySQL 3024), server gone or connection lost (2006, 2013, MariaDB's killed
+ * connection 1927, MySQL's idle disconnect 4031), and the foreign key (1216, 1452).
  */
-const MYSQL_TRANSIENT_ERRNOS = new Set([1037, 1040, 1041, 1053, 1203, 1205, 1206, 1213, 1216, 1317, 1452, 1969, 2006, 2013, 3024]);
+const MYSQL_TRANSIENT_ERRNOS = new Set([
+  1037, 1040, 1041, 1053, 1203, 1205, 1206, 1213, 1216, 1317, 1452, 1927, 1969, 2006, 2013, 3024, 4031,
+]);
 
 /** SQLite: another connection holds the lock (BUSY, LOCKED and their extended codes), the disk is full, the foreign key. */
 const SQLITE_TRANSIENT = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CONSTRAINT_FOREIGNKEY)/;
@@ -121,12 +123,13 @@ export function isServerReportedError(err: unknown): boolean {
 
 /**
  * True for a connection lost while a statement ran (PostgreSQL class 08, 57P01–57P03 administrator/crash shutdown or
- * server starting; MySQL's server gone 2006 or lost 2013): transient, but whether the statement applied is unknown.
+ * server starting; MySQL's server gone 2006 or lost 2013, MariaDB's killed connection 1927, MySQL's idle disconnect 4031):
+ * transient, but whether the statement applied is unknown.
  */
 export function isConnectionLoss(err: unknown): boolean {
   const { code: raw, errno } = (err ?? {}) as { code?: unknown; errno?: unknown };
   const code = String(raw ?? '');
-  return /^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code) || errno === 2006 || errno === 2013;
+  return /^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code) || [2006, 2013, 1927, 4031].includes(Number(errno));
 }
 
 /**
