@@ -2,16 +2,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { freePort } from '@integrador/test-support/ports';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 
 // SIGHUP to the API side of the fleet (a `kill -HUP` to every process, as logrotate's postrotate or an operator does):
 // Node's default ends a process on it. The ingress and the dashboard read CONNECTIONS_FILE again, as the workers do
-// (test/connection-reload.test.ts), or say they have none; the fleet supervisor says it holds none. All keep running.
-// Real processes on this session's ports (18150–18199).
-const INGRESS_PORT = 18150;
-const DASHBOARD_PORT = 18151;
-const FLEET_PORT = 18152;
+// (test/connection-reload.test.ts), or say they have none; the fleet supervisor says it holds none. All keep running,
+// a SIGHUP that comes while an app is still loading included (hold-hangup.ts).
+
+/** Whether the process has a handler for SIGHUP now (Linux: bit 0 of SigCgt in /proc/<pid>/status). */
+function catchesHangup(pid: number): boolean {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return (BigInt(`0x${/SigCgt:\s*([0-9a-f]+)/.exec(status)?.[1] ?? '0'}`) & 1n) === 1n;
+}
 
 describe('SIGHUP on the ingress, the dashboard and the fleet supervisor', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itest-hangup-'));
@@ -71,7 +75,36 @@ describe('SIGHUP on the ingress, the dashboard and the fleet supervisor', () => 
     fs.rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
+  it('the ingress signalled while it loads survives, and reads CONNECTIONS_FILE once its connections are loaded', async () => {
+    const port = await freePort();
+    const ingress = spawnApp('apps/ingress/src/server.ts', {
+      REDIS_URL: TEST_REDIS_URL,
+      KEY_PREFIX: prefix,
+      CRM_DATABASE_URL: database.url,
+      LOG_LEVEL: 'info',
+      PORT: String(port),
+      CONNECTIONS_FILE: file,
+    });
+    started.push(ingress);
+    const pid = ingress.child.pid as number;
+    // The first moment the process takes SIGHUP: the hold installed by its first import, long before its config,
+    // connections and database are loaded (once, a handler installed only then left it dying of a signal meanwhile).
+    for (const until = Date.now() + 60_000; !catchesHangup(pid); await pause(2))
+      if (Date.now() > until || ingress.child.exitCode !== null) throw new Error(`no SIGHUP handler: ${ingress.stderr.join('')}`);
+    ingress.child.kill('SIGHUP');
+    await ingress.waitForLog('SIGHUP during start: connections read again now that they are loaded', 120_000);
+    expect(await ingress.waitForLog('SIGHUP: connections read again', 10_000)).toMatchObject({ changed: [] });
+    await ingress.waitForLog(/^Server listening/, 120_000);
+    expect(ingress.lines.findIndex((line) => /^Server listening/.test(String(line.msg)))).toBeGreaterThan(
+      ingress.lines.findIndex((line) => line.msg === 'SIGHUP during start: connections read again now that they are loaded'),
+    );
+    expect(await answers(port, '/healthz')).toBe(200);
+    expect(ingress.child.exitCode).toBeNull();
+    expect(ingress.child.signalCode).toBeNull();
+  }, 180_000);
+
   it('the ingress reads CONNECTIONS_FILE again and keeps serving', async () => {
+    const INGRESS_PORT = await freePort();
     const ingress = await start('apps/ingress/src/server.ts', { PORT: String(INGRESS_PORT), CONNECTIONS_FILE: file }, /^Server listening/);
     writeFile(['erp_a', 'erp_b']);
     ingress.child.kill('SIGHUP');
@@ -81,6 +114,7 @@ describe('SIGHUP on the ingress, the dashboard and the fleet supervisor', () => 
   }, 180_000);
 
   it('the dashboard without a connections file says so once and keeps serving', async () => {
+    const DASHBOARD_PORT = await freePort();
     const dashboard = await start('apps/dashboard/src/server.ts', { DASHBOARD_PORT: String(DASHBOARD_PORT) }, /^Server listening/);
     dashboard.child.kill('SIGHUP');
     await dashboard.waitForLog('SIGHUP: no connections file to read again', 10_000);
@@ -89,7 +123,8 @@ describe('SIGHUP on the ingress, the dashboard and the fleet supervisor', () => 
     expect(dashboard.child.exitCode).toBeNull();
   }, 180_000);
 
-  it('the fleet supervisor says it holds no connections and keeps supervising; SIGTERM still stops it', async () => {
+  it('the fleet supervisor says it holds no connections and keeps supervising; a SIGHUP to its group reaches every app, which keeps running; SIGTERM still stops it', async () => {
+    const FLEET_PORT = await freePort();
     const fleet = await start('apps/fleet/src/main.ts', { PORT: String(FLEET_PORT), CONNECTIONS_FILE: file }, 'fleet started');
     fleet.child.kill('SIGHUP');
     await fleet.waitForLog(/^SIGHUP: the fleet holds no connections/, 10_000);
@@ -97,7 +132,21 @@ describe('SIGHUP on the ingress, the dashboard and the fleet supervisor', () => 
     expect(fleet.child.exitCode).toBeNull();
     expect(fleet.child.signalCode).toBeNull();
     expect(await answers(FLEET_PORT, '/healthz')).toBe(200);
+    // What the README tells operators: `kill -HUP -- -<pgid>` (the apps share the fleet's group). Once every worker runs.
+    const workers = () => fleet.lines.filter((line) => line.msg === 'worker started').length;
+    for (const until = Date.now() + 180_000; workers() < 4; await pause(100))
+      if (Date.now() > until) throw new Error(`workers started: ${workers()}`);
+    const reloads = () => fleet.lines.filter((line) => line.msg === 'SIGHUP: connections read again').length;
+    const before = reloads();
+    process.kill(-(fleet.child.pid as number), 'SIGHUP');
+    // The ingress and the four workers each read the file again.
+    for (const until = Date.now() + 20_000; reloads() < before + 5; await pause(50))
+      if (Date.now() > until) throw new Error(`apps that read the file again: ${reloads() - before}`);
+    await pause(500);
+    expect(fleet.lines.filter((line) => line.msg === 'app exited, restarting')).toEqual([]);
+    expect(fleet.child.exitCode).toBeNull();
+    expect(await answers(FLEET_PORT, '/healthz')).toBe(200);
     fleet.child.kill('SIGTERM');
     expect(await fleet.exited).toBe(0);
-  }, 240_000);
+  }, 400_000);
 });

@@ -1,3 +1,5 @@
+// First: a SIGHUP while the modules below load is held, not the end of the process (hold-hangup.ts).
+import '@integrador/runtime/hold-hangup';
 import { dashboardPlugin } from '@integrador/dashboard';
 import { createAdmissionLimit, healthRoutes, httpServerTimeouts, startProducerApp } from '@integrador/runtime';
 import { createWebhookHttpClient, webhookSettingsFrom } from '@integrador/webhooks';

@@ -1,8 +1,11 @@
+// First: a SIGHUP while the modules below load is held, not the end of the process (hold-hangup.ts).
+import '@integrador/runtime/hold-hangup';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { childEnvironment, loadConfigOrExit, preferredLocale } from '@integrador/config';
 import { DEFAULT_LOCALE } from '@integrador/i18n';
 import { createLogger } from '@integrador/logging';
+import { takeHeldHangup } from '@integrador/runtime/hold-hangup';
 import { CLUSTER_STOP_MARGIN_MS } from '@integrador/runtime/stop-margins';
 import { createDatabase, migrateToLatest } from '@integrador/store';
 import { FLEET_MESSAGES } from './messages';
@@ -38,7 +41,9 @@ async function main(): Promise<void> {
   // Node's default for SIGHUP ends the process, and with it the supervision of every app. The fleet holds no
   // connections: each app reads CONNECTIONS_FILE again on its own SIGHUP (a signal to the group reaches them all).
   // Not passed on: an app still loading has no handler yet and would die of it.
-  process.on('SIGHUP', () => logger.info({}, 'SIGHUP: the fleet holds no connections; its apps read them again on their own SIGHUP'));
+  const onHangup = () => logger.info({}, 'SIGHUP: the fleet holds no connections; its apps read them again on their own SIGHUP');
+  process.on('SIGHUP', onHangup);
+  if (takeHeldHangup()) onHangup();
   const [ingress, ...workersWithoutPorts] = APPS as [AppSpec, ...AppSpec[]];
   const workers = workersWithMetricsPorts(workersWithoutPorts, config.metricsPort);
 

@@ -1,3 +1,5 @@
+// First: a SIGHUP while the modules below load is held, not the end of the process (hold-hangup.ts).
+import '@integrador/runtime/hold-hangup';
 import { warnOpenHostLabels } from '@integrador/cti';
 import { startProducerApp, warnIfMetricsOpen } from '@integrador/runtime';
 import { createWebhookHttpClient, warnIfSealedWithoutKey, webhookSettingsFrom } from '@integrador/webhooks';

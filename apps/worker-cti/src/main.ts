@@ -1,3 +1,5 @@
+// First: a SIGHUP while the modules below load is held, not the end of the process (hold-hangup.ts).
+import '@integrador/runtime/hold-hangup';
 import { SettingsCache, TtlCache } from '@integrador/cti';
 import { pingProcessor } from '@integrador/queue';
 import { runWorkerApp } from '@integrador/runtime';

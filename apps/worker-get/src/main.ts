@@ -1,3 +1,5 @@
+// First: a SIGHUP while the modules below load is held, not the end of the process (hold-hangup.ts).
+import '@integrador/runtime/hold-hangup';
 import { abandonFailedGetRun } from '@integrador/integrador';
 import { oneRunPerIntegration, oneSyncPerService, pingProcessor } from '@integrador/queue';
 import { runWorkerApp } from '@integrador/runtime';

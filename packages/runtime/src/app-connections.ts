@@ -1,6 +1,7 @@
 import { type ConnectionsRegistry, loadConnections } from '@integrador/connections';
 import { setDefaultRetryPolicy } from '@integrador/jobs';
 import type { Logger } from '@integrador/logging';
+import { takeHeldHangup } from './hold-hangup';
 
 /**
  * An app's connections at start, and the one place the fleet's SET retry policy (SET_RETRY_*) becomes this process's
@@ -17,7 +18,7 @@ export async function loadAppConnections(config: Parameters<typeof loadConnectio
  * SIGHUP reads the connections file again on demand (an operator who edited it, before any login is refused), through
  * the same reload a refused login makes: changed definitions retire their receptor transports and source readers (closed
  * once unused) and the next push or run uses what the file says now. A file that no longer loads keeps the definitions
- * in use. Returns the handler's removal.
+ * in use. Takes over from hold-hangup.ts. Returns the handler's removal.
  */
 export function reloadConnectionsOnHangup(connections: ConnectionsRegistry, logger: Logger): () => void {
   const onHangup = () => {
@@ -31,5 +32,11 @@ export function reloadConnectionsOnHangup(connections: ConnectionsRegistry, logg
     );
   };
   process.on('SIGHUP', onHangup);
+  // A SIGHUP during the start (hold-hangup.ts kept the process alive) may have come after the file was edited and
+  // before it was read: it is read again now, once.
+  if (takeHeldHangup()) {
+    logger.info({}, 'SIGHUP during start: connections read again now that they are loaded');
+    onHangup();
+  }
   return () => void process.off('SIGHUP', onHangup);
 }

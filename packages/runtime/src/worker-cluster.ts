@@ -4,6 +4,7 @@ import type { Config } from '@integrador/config';
 import type { Logger } from '@integrador/logging';
 import { ShutdownRegistry } from '@integrador/queue';
 import { AggregatorRegistry, type PrometheusContentType } from 'prom-client';
+import { takeHeldHangup } from './hold-hangup';
 import { type MetricsServer, startMetricsServer } from './metrics/metrics-server';
 import { registerProcessMetrics } from './metrics/process-metrics';
 import { RestartBackoff } from './restart-backoff';
@@ -125,6 +126,8 @@ export async function runWorkerPrimary(config: Config, logger: Logger): Promise<
     }
   };
   process.on('SIGHUP', onHangup);
+  // A SIGHUP while the primary started reaches no process yet: each one it forks reads the file itself.
+  takeHeldHangup();
   shutdown.add('SIGHUP forwarding', () => void process.off('SIGHUP', onHangup));
   shutdown.add('worker processes', async () => {
     stopping = true;

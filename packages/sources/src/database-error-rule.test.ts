@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isStatementError } from '@integrador/store/statement-error';
+import { databaseWriteOutcome, isStatementError, isTransientServerError } from '@integrador/store/statement-error';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import SQLite from 'better-sqlite3';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
@@ -274,4 +274,67 @@ describe('a SQLite error, transient or permanent', () => {
       'SQLITE_BUSY',
     ],
   ])('%s', (_name, raise, permanent, code) => expectRule('sqlite', raise, permanent, code));
+});
+
+// Every code the rule knows, and server errors it does not (a trigger's RAISE P0001 / SIGNAL 1644, an exclusion
+// constraint 23P01, a read-only transaction 25006, SQLite's READONLY): the classifier's transient-or-not is the
+// receptor's (databaseWriteOutcome), never a second reading.
+describe('the classifier and the write outcome agree on every database error', () => {
+  const PG_CLASSES = ['00', '01', '02', '03', '08', '09', '0A', '0B', '0F', '0L', '0P', '0Z', '20', '21', '22', '23', '24', '25', '26'];
+  const PG_MORE = ['27', '28', '2B', '2D', '2F', '34', '38', '39', '3B', '3D', '3F', '40', '42', '44', '53', '54', '55', '57', '58'];
+  const pgCodes = [
+    ...[...PG_CLASSES, ...PG_MORE, 'F0', 'HV', 'P0', 'XX'].flatMap((cls) => [`${cls}000`, `${cls}001`, `${cls}P01`]),
+    ...['23502', '23503', '23505', '23514', '23P01', '25006', '28P01', '3D000', '42P05', '26000', '55P03', '57P02', '57P03'],
+    ...['53300', '40P01', '22P02', '08006', '08P01', 'P0001', 'P0002'],
+  ];
+  const mysqlErrnos = [
+    ...Array.from({ length: 1000 }, (_, i) => 1000 + i),
+    ...Array.from({ length: 100 }, (_, i) => 2000 + i),
+    ...Array.from({ length: 1300 }, (_, i) => 3000 + i),
+  ];
+  const MYSQL_NAMES = ['PARSE_ERROR', 'BAD_FIELD_ERROR', 'NO_SUCH_TABLE', 'DUP_ENTRY', 'DATA_TOO_LONG', 'BAD_NULL_ERROR'];
+  const sqliteCodes = ['ERROR', 'INTERNAL', 'PERM', 'ABORT', 'BUSY', 'BUSY_SNAPSHOT', 'LOCKED', 'NOMEM', 'READONLY']
+    .concat(['READONLY_DBMOVED', 'INTERRUPT', 'IOERR', 'IOERR_WRITE', 'CORRUPT', 'NOTFOUND', 'FULL', 'CANTOPEN', 'PROTOCOL'])
+    .concat(['SCHEMA', 'TOOBIG', 'CONSTRAINT', 'CONSTRAINT_CHECK', 'CONSTRAINT_FOREIGNKEY', 'CONSTRAINT_NOTNULL'])
+    .concat(['CONSTRAINT_PRIMARYKEY', 'CONSTRAINT_UNIQUE', 'CONSTRAINT_TRIGGER', 'MISMATCH', 'MISUSE', 'AUTH', 'RANGE'])
+    .map((code) => `SQLITE_${code}`);
+  const network = ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'PROTOCOL_CONNECTION_LOST', undefined];
+  type Failure = Error & { code?: unknown; errno?: unknown };
+  const error = (fields: Record<string, unknown>): Failure => Object.assign(new Error('refused'), fields);
+  const cases: (readonly [driver: 'postgres' | 'mysql' | 'sqlite', error: Failure])[] = [
+    ...pgCodes.map((code) => ['postgres', error({ code, severity: 'ERROR' })] as const),
+    ...mysqlErrnos.map((errno) => ['mysql', error({ errno, code: 'ER_SOMETHING', sqlState: 'HY000' })] as const),
+    ...MYSQL_NAMES.map((name) => ['mysql', error({ errno: 1064, code: `ER_${name}` })] as const),
+    ...sqliteCodes.map((code) => ['sqlite', error({ code })] as const),
+    ...(['postgres', 'mysql', 'sqlite'] as const).flatMap((driver) => network.map((code) => [driver, error({ code })] as const)),
+  ];
+
+  it(`${cases.length} errors: permanent for the one is permanent for the other`, () => {
+    const disagreements = cases.filter(([driver, failure]) => {
+      const transient = TRANSIENT_SOURCE_ERRORS.has(classifySourceError(driver, failure));
+      const outcome = databaseWriteOutcome(failure);
+      if (isStatementError(failure) && transient) return true;
+      if (isTransientServerError(failure) && !transient) return true;
+      return transient === (outcome === 'permanent');
+    });
+    expect(disagreements.map(([driver, { code, errno }]) => `${driver} ${String(code)} ${String(errno ?? '')}`)).toEqual([]);
+  });
+
+  it('a trigger, an exclusion constraint, a read-only transaction: permanent; a foreign key: retried, not applied', () => {
+    for (const [driver, fields] of [
+      ['postgres', { code: 'P0001' }],
+      ['postgres', { code: '23P01' }],
+      ['postgres', { code: '25006' }],
+      ['mysql', { errno: 1644, code: 'ER_SIGNAL_EXCEPTION' }],
+      ['sqlite', { code: 'SQLITE_READONLY' }],
+      ['sqlite', { code: 'SQLITE_CONSTRAINT_TRIGGER' }],
+    ] as const) {
+      expect(databaseWriteOutcome(error(fields))).toBe('permanent');
+      expect(classifySourceError(driver, error(fields))).toBe('QUERY_FAILED');
+    }
+    expect(databaseWriteOutcome(error({ code: '23503' }))).toBe('retry');
+    expect(databaseWriteOutcome(error({ errno: 1452 }))).toBe('retry');
+    expect(databaseWriteOutcome(error({ code: '57P01' }))).toBe('unknown');
+    expect(databaseWriteOutcome(error({ code: 'ECONNRESET' }))).toBe('unknown');
+  });
 });

@@ -1,7 +1,7 @@
 import type { DatabaseDriver } from '@integrador/connections';
 import { OutboundAddressError } from '@integrador/connections';
 // The subpath, not the barrel: the receptor's transport loads this module in the ingress too.
-import { isStatementError, isTransientServerError } from '@integrador/store/statement-error';
+import { databaseWriteOutcome, isStatementError, isTransientServerError } from '@integrador/store/statement-error';
 
 /** What went wrong reaching or using a source database, in terms of what the customer's IT has to fix. */
 export type SourceErrorCode =
@@ -200,10 +200,14 @@ export function classifySourceError(driver: DatabaseDriver, error: unknown): Sou
   // down, a foreign key) is CONNECTION_FAILED, transient, never labelled a failed query by a driver's reading below.
   if (links.some(isStatementError)) return 'QUERY_FAILED';
   if (links.some(isTransientServerError)) return 'CONNECTION_FAILED';
+  // Any other error the server itself reports (a trigger's RAISE/SIGNAL, a read-only transaction, a refused login) is
+  // permanent by the same rule: a driver's reading may name it (LOGIN_REFUSED), never as something a retry may not meet.
+  const serverRefused = links.some((link) => databaseWriteOutcome(link) === 'permanent');
   for (const link of links) {
     const code = BY_DRIVER[driver](link);
-    if (code) return code;
+    if (code && !(serverRefused && TRANSIENT_SOURCE_ERRORS.has(code))) return code;
   }
+  if (serverRefused) return 'QUERY_FAILED';
   for (const link of links) {
     const network = typeof link.code === 'string' ? NETWORK[link.code] : undefined;
     if (network) return network;

@@ -35,10 +35,12 @@ const PG_TRANSIENT_CODES = new Set(['55P03', PG_FOREIGN_KEY]);
 /**
  * MySQL/MariaDB errnos of the same kind: too many connections (1040, 1203), out of resources/memory (1041, 1037),
  * server shutting down (1053), lock wait timeout (1205), lock table full (1206), deadlock (1213), query interrupted or
- * over its time limit (1317, MariaDB 1969, MySQL 3024), server gone or connection lost (2006, 2013), and the foreign
- * key (1216, 1452).
+ * over its time limit (1317, MariaDB 1969, MySQL 3024), server gone or connection lost (2006, 2013, MariaDB's killed
+ * connection 1927, MySQL's idle disconnect 4031), and the foreign key (1216, 1452).
  */
-const MYSQL_TRANSIENT_ERRNOS = new Set([1037, 1040, 1041, 1053, 1203, 1205, 1206, 1213, 1216, 1317, 1452, 1969, 2006, 2013, 3024]);
+const MYSQL_TRANSIENT_ERRNOS = new Set([
+  1037, 1040, 1041, 1053, 1203, 1205, 1206, 1213, 1216, 1317, 1452, 1927, 1969, 2006, 2013, 3024, 4031,
+]);
 
 /** SQLite: another connection holds the lock (BUSY, LOCKED and their extended codes), the disk is full, the foreign key. */
 const SQLITE_TRANSIENT = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CONSTRAINT_FOREIGNKEY)/;
@@ -49,9 +51,9 @@ const SQLITE_TRANSIENT = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CONSTRAINT_FOREIGNKEY)
  * again with the same rows cannot help, so the job fails for good (permanent) on every dialect alike. Every other
  * database error is transient (retried within the job's attempts): connection, lock, deadlock, serialization,
  * resources, an administrator's intervention (isTransientServerError), a foreign key (PG_FOREIGN_KEY says why) and any
- * code this rule does not know. The one owner of that rule (the CRM's writes, the GET sources, the SET database
- * receptor and packages/sources' classifier ask it); read from the driver's `code`/`errno`, never its (localized)
- * message.
+ * code this rule does not know. For a write to another database (the SET receptor, the GET sources' classifier)
+ * databaseWriteOutcome refines it: an unknown error the server itself reports is permanent there. The one owner of that
+ * rule; read from the driver's `code`/`errno`, never its (localized) message.
  */
 export function isStatementError(err: unknown): boolean {
   // A prepared statement's name refused by the server (42P05, 26000, 0A000): the statement itself is fine, and runs
@@ -82,7 +84,12 @@ export function isStatementError(err: unknown): boolean {
 export function isRowValueError(err: unknown): boolean {
   if (!isStatementError(err)) return false;
   const code = String((err as { code?: unknown } | null)?.code ?? '');
-  return !/^42[0-9A-Z]{3}$/.test(code) && !/^ER_(PARSE_ERROR|BAD_FIELD_ERROR|NO_SUCH_TABLE)/.test(code) && code !== 'SQLITE_ERROR';
+  // A table or column the user may not write is a missing grant, never one record's fault.
+  return (
+    !/^42[0-9A-Z]{3}$/.test(code) &&
+    !/^ER_(PARSE_ERROR|BAD_FIELD_ERROR|NO_SUCH_TABLE|TABLEACCESS_DENIED_ERROR|COLUMNACCESS_DENIED_ERROR)/.test(code) &&
+    code !== 'SQLITE_ERROR'
+  );
 }
 
 /**
@@ -98,4 +105,43 @@ export function isTransientServerError(err: unknown): boolean {
   // mysql2 sets `errno` on server errors; its `sqlState` is no help (many distinct errors share HY000).
   if (typeof errno === 'number' && MYSQL_TRANSIENT_ERRNOS.has(errno)) return true;
   return SQLITE_TRANSIENT.test(code);
+}
+
+/**
+ * True when the database server itself reported the error (a PostgreSQL SQLSTATE, a MySQL/MariaDB server errno, a
+ * SQLite result code) rather than the network or the driver: the server answered, so an autocommit statement it
+ * refused did not apply. MySQL's 2000–2999 are the client library's own codes; a SQLSTATE always has a digit, which
+ * tells it from a socket's code of five letters (EPIPE).
+ */
+export function isServerReportedError(err: unknown): boolean {
+  const { code: raw, errno } = (err ?? {}) as { code?: unknown; errno?: unknown };
+  const code = String(raw ?? '');
+  if (/^(?=.*[0-9])[0-9A-Z]{5}$/.test(code)) return true;
+  if (typeof errno === 'number' && errno >= 1000 && (errno < 2000 || errno >= 3000)) return true;
+  return code.startsWith('SQLITE_');
+}
+
+/**
+ * True for a connection lost while a statement ran (PostgreSQL class 08, 57P01–57P03 administrator/crash shutdown or
+ * server starting; MySQL's server gone 2006 or lost 2013, MariaDB's killed connection 1927, MySQL's idle disconnect 4031):
+ * transient, but whether the statement applied is unknown.
+ */
+export function isConnectionLoss(err: unknown): boolean {
+  const { code: raw, errno } = (err ?? {}) as { code?: unknown; errno?: unknown };
+  const code = String(raw ?? '');
+  return /^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code) || [2006, 2013, 1927, 4031].includes(Number(errno));
+}
+
+/**
+ * How a failed autocommit write on a database ends, the one answer for every reader (the SET receptor, packages/sources'
+ * classifier): `permanent` for a statement error and for every other error the server reports that is not transient
+ * (a trigger's RAISE/SIGNAL, an exclusion constraint, a read-only transaction, a refused login) — its words kept;
+ * `retry` for a transient server error, which did not apply; `unknown` for a lost connection and for the network's or
+ * the driver's own errors, transient but the write may have applied.
+ */
+export function databaseWriteOutcome(err: unknown): 'permanent' | 'retry' | 'unknown' {
+  if (isStatementError(err)) return 'permanent';
+  if (isConnectionLoss(err)) return 'unknown';
+  if (isTransientServerError(err)) return 'retry';
+  return isServerReportedError(err) ? 'permanent' : 'unknown';
 }

@@ -6,8 +6,8 @@ import {
   shownUrl,
 } from '@integrador/connections';
 // The subpath, not the barrel: the ingress and the dashboard load this module and need none of the source readers.
-import { classifySourceError, type SourceErrorCode } from '@integrador/sources/errors';
-import { isStatementError } from '@integrador/store/statement-error';
+import { classifySourceError, TRANSIENT_SOURCE_ERRORS } from '@integrador/sources/errors';
+import { databaseWriteOutcome } from '@integrador/store/statement-error';
 import type SQLiteModule from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type * as Mysql2Module from 'mysql2';
@@ -56,9 +56,6 @@ function open(connection: DatabaseConnection): AnyDb {
     `driver ${connection.driver} is not supported as a SET receptor yet (postgres, mysql, sqlite)`,
   );
 }
-
-/** The classifier's refusals of the connection itself that retrying cannot fix (GET's CONNECTION_REFUSALS alike). */
-const PERMANENT_REFUSALS: ReadonlySet<SourceErrorCode> = new Set(['LOGIN_REFUSED', 'DATABASE_MISSING', 'ADDRESS_FORBIDDEN']);
 
 function targetTable(link: string): string {
   const table = link.trim();
@@ -151,15 +148,19 @@ export function createDatabaseTransport(connection: DatabaseConnection, options:
               notProcessed: true,
             },
           );
-        // packages/store's rule decides, as for the CRM's writes and the GET sources: a statement or a row's values the
-        // receptor refuses (a constraint, a value too long, an unknown column) fails for good whatever its words say (a
-        // constraint named after a "timeout" column is no timeout), and so does a refused login, database or address
-        // (the classifier's, as a GET source's). Anything else retries: unreachable or busy servers, a deadlock, a foreign
-        // key whose row may come later (statement-error.ts says why), a pooled connection the server ended. Not as
-        // unprocessed: the insert may have run before the connection went, so run-set keeps the record enviando and
-        // reconciles it before sending again.
-        if (isStatementError(err) || PERMANENT_REFUSALS.has(refusal)) throw new ReceptorError(message, exchange, { cause: err });
-        throw new TransientTransportError(`database receptor ${connection.name}: ${message}`, exchange, undefined, { cause: err });
+        // One rule, as for the GET sources (packages/sources' classifier reads packages/store's databaseWriteOutcome):
+        // what it calls permanent fails for good with the receptor's own words — a statement or a row's values (a
+        // constraint named after a "timeout" column is no timeout), a trigger's RAISE/SIGNAL, any other error the server
+        // reports that is not transient, a refused login, database, address or TLS handshake.
+        if (!TRANSIENT_SOURCE_ERRORS.has(refusal)) throw new ReceptorError(message, exchange, { cause: err });
+        // A transient error the server reports (a deadlock, a lock timeout, a foreign key whose row may come later:
+        // statement-error.ts says why) means the autocommit insert did not apply: the record goes back to pendente. A
+        // lost connection or a network error leaves it unknown (the insert may have run before the connection went), so
+        // run-set keeps the record enviando and reconciles it before sending again.
+        throw new TransientTransportError(`database receptor ${connection.name}: ${message}`, exchange, undefined, {
+          cause: err,
+          notProcessed: databaseWriteOutcome(err) === 'retry',
+        });
       }
     },
     async close() {

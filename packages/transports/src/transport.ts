@@ -60,4 +60,9 @@ export interface Transport {
    */
   describeParameters?(link: string, operation: string): Promise<Record<string, unknown> | undefined>;
   close?(): Promise<void>;
+  /**
+   * True for a receptor that creates a row on every request (a database receptor's plain INSERT): a key in the body
+   * (cgcCpf, codCli, ideExt: Senior G5's upsert) does not make sending it again safe there.
+   */
+  readonly resendMayDuplicate?: boolean;
 }

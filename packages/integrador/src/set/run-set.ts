@@ -260,12 +260,17 @@ function assertWriteBackResolvable(ctx: SetRunContext, record: PreparedRecord): 
 /**
  * A record left enviando: an earlier attempt sent it and its answer was never stored (worker killed, timeout, an answer
  * too large to read), so the receptor may hold it. Sending again is safe only when the body carries a key the receptor upserts by
- * (ideExt, cgcCpf, codCli for Senior G5): it then updates what the first attempt created. Without one it is not sent
+ * (ideExt, cgcCpf, codCli for Senior G5), never to a database receptor (a plain INSERT): it then updates what the first
+ * attempt created. Without one it is not sent
  * again: the record fails with OUTCOME_UNKNOWN for an operator to check the receptor, never creating it twice.
  */
 async function reconcileUnknownOutcome(ctx: SetRunContext, execucao: Execucao, record: PreparedRecord): Promise<void> {
-  if (carriesReceptorKey(record.body)) return;
-  const message = `record ${record.key} may already be in the receptor (an earlier attempt sent it and its answer was never read: interrupted, timed out, or too large to read) and its request carries no key the receptor recognises it by (ideExt, cgcCpf, codCli); not sent again, to avoid a duplicate: check the receptor, then run it again`;
+  // A database receptor inserts a new row on every send, whatever keys the body carries.
+  if (!ctx.transport.resendMayDuplicate && carriesReceptorKey(record.body)) return;
+  const why = ctx.transport.resendMayDuplicate
+    ? 'a database receptor inserts a new row on every send'
+    : 'its request carries no key the receptor recognises it by (ideExt, cgcCpf, codCli)';
+  const message = `record ${record.key} may already be in the receptor (an earlier attempt sent it and its answer was never read: interrupted, timed out, or too large to read) and ${why}; not sent again, to avoid a duplicate: check the receptor, then run it again`;
   await setExecucaoStatus(ctx.db, execucao.id, 'falhou', { mensagem: message });
   throw new PermanentError('OUTCOME_UNKNOWN', message);
 }

@@ -30,6 +30,8 @@ function lookedUpTransport(transports: TransportFactory, connection: Connection)
   const known = ofFactory.get(connection);
   if (known) return known;
   const transport: Transport = {
+    // Known from the connection, without opening its transport: a database receptor inserts on every send.
+    ...(connection.kind === 'database' ? { resendMayDuplicate: true } : {}),
     send: (request) => transports.transportFor(connection).send(request),
     preview: (request) => transports.transportFor(connection).preview(request),
   };
