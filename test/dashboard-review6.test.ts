@@ -22,7 +22,7 @@ describe('dashboard: review 6 findings', () => {
   let santos: { filialId: number; key: string };
 
   beforeAll(async () => {
-    await h.start({ port: 19001 });
+    await h.start();
     santos = await h.filialKey('Filial Santos');
     await h.filialKey('Filial Campinas Segredo');
     await h.recordSetJob('santos-1', { filialId: santos.filialId });

@@ -1,4 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { freePort } from '@integrador/test-support/ports';
 import { spawnApp } from '@integrador/test-support/processes';
 import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 
@@ -14,7 +15,7 @@ describe('the dashboard run on its own', () => {
   });
 
   it('answers /healthz (liveness, with the version) and /readyz (Redis and the CRM database)', async () => {
-    const port = 18602;
+    const port = await freePort();
     const dashboard = spawnApp('apps/dashboard/src/server.ts', {
       REDIS_URL: TEST_REDIS_URL,
       KEY_PREFIX: testPrefix(),
