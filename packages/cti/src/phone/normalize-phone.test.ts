@@ -24,6 +24,19 @@ function validBehindCarrierCode(digits: string): boolean {
   return parsed?.isValid() === true && parsed.countryCallingCode !== '55';
 }
 
+/**
+ * The Brazilian E.164 behind an outside-line 0, by libphonenumber-js's BR validity: trunk 0 (+ carrier code) + DDD +
+ * number as written, or a pre-2016 mobile (subscriber part starting 6–9) with the ninth digit.
+ */
+function brazilianBehindOutsideLine(digits: string): string | undefined {
+  const written = parsePhoneNumberFromString(digits.slice(1), 'BR');
+  if (written?.isValid() && written.countryCallingCode === '55') return written.number;
+  const national = digits.slice(2);
+  if (national.length !== 10 || !/^\d\d[6-9]/.test(national)) return undefined;
+  const mobile = parsePhoneNumberFromString(`${national.slice(0, 2)}9${national.slice(2)}`, 'BR');
+  return mobile?.isValid() && mobile.countryCallingCode === '55' && mobile.getType() === 'MOBILE' ? mobile.number : undefined;
+}
+
 describe('normalizePhone on every country’s example number', () => {
   it('has the whole world to check', () => {
     expect(WORLD.length).toBeGreaterThan(200);
@@ -36,34 +49,60 @@ describe('normalizePhone on every country’s example number', () => {
     expect(wrong.map(({ country, text }) => `${country} ${text} → ${reading(text)}`)).toEqual([]);
   });
 
-  it("reads 00 + country code + number back as that country's number, unless a carrier code reading is valid too", () => {
-    const wrong = WORLD.filter(({ cc, national, e164 }) => reading(`00${cc}${national}`) !== `internacional ${e164}`);
-    // Ambiguous: the digits after 00 start with a carrier code (22, 99) and what follows is another country's valid
-    // number; the carrier code reading wins (the rule of the next suite). Only these two examples in the whole world.
-    expect(wrong.map(({ country }) => country)).toEqual(['GN', 'TJ']);
-    for (const { cc, national } of wrong) expect(validBehindCarrierCode(`00${cc}${national}`)).toBe(true);
+  it("reads 00 + country code + number back as that country's number, unless a carrier code or a national reading is valid", () => {
+    const misread = WORLD.filter(({ cc, national, e164 }) => reading(`00${cc}${national}`) !== `internacional ${e164}`);
+    // Ambiguous examples, derived from libphonenumber-js rather than listed: the digits after 00 start with a carrier
+    // code and what follows is another country's valid number (the carrier code reading wins: the rule of the next
+    // suite), or they are outside-line 0 + trunk 0 + DDD + a valid Brazilian number (the national reading wins).
+    const ambiguous = WORLD.filter(({ cc, national }) => {
+      const digits = `00${cc}${national}`;
+      return validBehindCarrierCode(digits) || brazilianBehindOutsideLine(digits) !== undefined;
+    });
+    expect(misread.map(({ country }) => country)).toEqual(ambiguous.map(({ country }) => country));
+    expect(misread.length).toBeLessThan(WORLD.length / 4);
+    for (const { cc, national } of misread) {
+      const digits = `00${cc}${national}`;
+      const carrier = parsePhoneNumberFromString(digits, 'BR');
+      const expected = validBehindCarrierCode(digits)
+        ? `internacional ${carrier?.number}`
+        : `nacional ${brazilianBehindOutsideLine(digits)}`;
+      expect(`${digits} → ${reading(digits)}`).toBe(`${digits} → ${expected}`);
+    }
   });
 });
 
 describe("normalizePhone with '00' + a foreign country code", () => {
   it.each([
-    ['0034 91 123 45 67', '+34911234567'], // Spain, once read as a Brazilian mobile (+5534911234567)
-    ['0032 2 555 12 34', '+3225551234'], // Belgium (Brussels)
-    ['0047 22 12 34 56', '+4722123456'], // Norway
-    ['0045 3344 5566', '+4533445566'], // Denmark
-    ['0053 7 832 1234', '+5378321234'], // Cuba
-    ['00359 2 912 3456', '+35929123456'], // Bulgaria
     ['0041 44 668 1800', '+41446681800'], // Switzerland: '44 668 1800' behind carrier code 41 is no British number
-  ])("reads %s as that country's, before the national readings", (text, e164) => {
+    ['0044 20 7946 0958', '+442079460958'], // United Kingdom: 0 + 44 (Maringá) + 10 digits is no Brazilian number
+    ['0033 1 42 68 53 00', '+33142685300'], // France
+    ['001 212 555 1234', '+12125551234'], // United States: DDD 01 does not exist
+  ])("reads %s as that country's when no national reading is valid", (text, e164) => {
+    expect(brazilianBehindOutsideLine(text.replace(/\D/g, ''))).toBeUndefined();
     expect(reading(text)).toBe(`internacional ${e164}`);
   });
 
-  it("reads '00' + DDD (outside-line 0 + trunk 0) as national only when no foreign reading is valid", () => {
-    expect(reading('0011 98765 4321')).toBe('nacional +5511987654321');
-    expect(reading('0021 2345 6789')).toBe('nacional +552123456789');
-    // '47 3210 0123' is a valid Norwegian number as well as Joinville's: a foreign reading comes first.
-    expect(reading('0047 3210 0123')).toBe('internacional +4732100123');
-    expect(reading('0055 47 3210 0123')).toBe('nacional +554732100123');
+  it.each([
+    // Joinville / Blumenau (DDD 47, Norway's code): a landline and a pre-2016 mobile (ninth digit inserted).
+    ['004733229900', '+554733229900', '+4733229900'],
+    ['004799123456', '+5547999123456', '+4799123456'],
+    ['006232101234', '+556232101234', '+6232101234'], // Goiânia (DDD 62, Indonesia's code)
+    // Uberlândia's mobile, not Spain's Madrid number: the trade-off — Spain is dialled '+34…' or '00' + carrier code.
+    ['0034 91 123 45 67', '+5534911234567', '+34911234567'],
+    ['0011 98765 4321', '+5511987654321', 'no number (no country code 11)'], // São Paulo
+  ])('reads %s (outside-line 0 + trunk 0 + DDD) as the Brazilian %s, not as %s', (text, national, foreign) => {
+    const digits = text.replace(/\D/g, '');
+    // Both readings are valid: the rule decides, not validity.
+    expect(parsePhoneNumberFromString(`+${digits.slice(2)}`)?.isValid() ?? false).toBe(foreign.startsWith('+'));
+    expect(validBehindCarrierCode(digits)).toBe(false);
+    expect(reading(text)).toBe(`nacional ${national}`);
+    if (foreign.startsWith('+')) expect(reading(`+${digits.slice(2)}`)).toBe(`internacional ${foreign}`);
+  });
+
+  it("keeps the carrier code reading before the national one, and '+' forms foreign", () => {
+    expect(reading('0021 1 212 555 0100')).toBe('internacional +12125550100');
+    expect(reading('+47 3322 9900')).toBe('internacional +4733229900');
+    expect(reading('0055 47 3322 9900')).toBe('nacional +554733229900');
   });
 });
 

@@ -63,17 +63,24 @@ function parseForeign(text: string, region?: 'BR'): string | undefined {
 }
 
 /**
- * A number of another country, in E.164: written with its '+', with '00' + its country code, or dialled the Brazilian
- * way, '00' + carrier code + country code ('0021 1 212 555 0100'). When both '00' readings are valid ('0043 1 212 555
- * 0100': Vienna, or New York through Sercomtel's 43), the carrier-code one wins: a Brazilian PBX user dials abroad
- * with a carrier code, and a country's number that stays valid behind two more digits is rare, while open numbering
- * plans (Austria's, Finland's…) read many a carrier-coded number as their own. A valid '00' + country code reading
- * stays otherwise ('0041 44 668 1800' is Switzerland's: '44 668 1800' is no British number).
+ * A number of another country, in E.164, that no Brazilian reading can take: written with its '+', or dialled the
+ * Brazilian way, '00' + carrier code + country code ('0021 1 212 555 0100'). When that and the '00' + country code
+ * reading are both valid ('0043 1 212 555 0100': Vienna, or New York through Sercomtel's 43), the carrier-code one wins:
+ * a Brazilian PBX user dials abroad with a carrier code, and a country's number that stays valid behind two more digits
+ * is rare, while open numbering plans (Austria's, Finland's…) read many a carrier-coded number as their own.
  */
 function international(text: string, digits: string): string | undefined {
   if (text.startsWith('+')) return parseForeign(`+${digits}`);
-  if (!digits.startsWith('00')) return undefined;
-  return parseForeign(digits, 'BR') ?? (INTERNATIONAL_PREFIX.test(digits) ? parseForeign(`+${digits.slice(2)}`) : undefined);
+  return digits.startsWith('00') ? parseForeign(digits, 'BR') : undefined;
+}
+
+/**
+ * '00' + a country code, read as that country's '+' ('0041 44 668 1800' is Switzerland's), once the national readings
+ * failed: for a Brazilian company domestic calls dominate, and PBXs present a national caller id as outside-line 0 +
+ * trunk 0 + DDD, whose DDD is often a country code too ('0047 3322 9900': Joinville's, not Norway's).
+ */
+function internationalPlain(text: string, digits: string): string | undefined {
+  return !text.startsWith('+') && INTERNATIONAL_PREFIX.test(digits) ? parseForeign(`+${digits.slice(2)}`) : undefined;
 }
 
 /** 10 digits whose subscriber part starts 6–9: a mobile written before the ninth digit (2012–2016) — insert it. */
@@ -99,13 +106,22 @@ export function normalizePhone(raw: string | null | undefined, options: Normaliz
   }
   // "00 55 …" / "0 55 …" (international prefix to Brazil): libphonenumber would read the 55 as a carrier code.
   if (/^0{1,2}55\d{10,11}$/.test(digits)) digits = digits.replace(/^0{1,2}55/, '');
-  // '+1 212 555 1234', '00 1 212 555 1234', '0021 1 212 555 1234': a valid number of another country keeps its +
-  // (E.164), so it can be shown and dialled as such. Before the national readings: '0034 91 123 45 67' is Spain's,
-  // though without its first 0 it would pass for a Brazilian mobile; before the local rule: '+376 312 345' (Andorra)
-  // has 9 digits but is no number without a DDD. '00' + DDD (outside-line 0 + trunk 0) is national only when no
-  // foreign reading is valid.
+  // '+1 212 555 1234', '0021 1 212 555 1234': a valid number of another country keeps its + (E.164), so it can be
+  // shown and dialled as such; before the local rule: '+376 312 345' (Andorra) has 9 digits but is no number without
+  // a DDD.
   const foreign = international(text, digits);
   if (foreign) return { kind: 'internacional', digits, e164: foreign, key: foreign };
+  const national = nationalReading(text, digits);
+  if (national) return national;
+  // '00' + country code only after the national readings: '00' + DDD (outside-line 0 + trunk 0) is national when valid.
+  const plain = internationalPlain(text, digits);
+  if (plain) return { kind: 'internacional', digits, e164: plain, key: plain };
+  if (digits.length === 8 || digits.length === 9) return { kind: 'local', digits, key8: last8(digits), key: last8(digits) };
+  return { kind: 'invalido', digits, key: digits };
+}
+
+/** The Brazilian number the digits name: as sent, without an outside-line digit, or a pre-2016 mobile. */
+function nationalReading(text: string, digits: string): NormalizedPhone | undefined {
   const candidates = [text.startsWith('+') ? `+${digits}` : digits];
   // A leading outside-line digit (0 or 9 on most PBXs) before a number that is complete without it.
   if (!text.startsWith('+') && digits.length >= 11) candidates.push(digits.slice(1));
@@ -118,6 +134,5 @@ export function normalizePhone(raw: string | null | undefined, options: Normaliz
     const mobile = legacyMobile(plain);
     if (mobile && parseBrazilian(mobile)) return fromNational(digits, mobile);
   }
-  if (digits.length === 8 || digits.length === 9) return { kind: 'local', digits, key8: last8(digits), key: last8(digits) };
-  return { kind: 'invalido', digits, key: digits };
+  return undefined;
 }
