@@ -466,6 +466,16 @@ describe('CTI end to end: PBX simulator → ingress → worker-cti → call log 
         const theirs = await app.inject({ url: '/v1/cti/calls?limit=200', headers: auth(keyOutra) });
         expect(theirs.statusCode).toBe(200);
         expect(theirs.body).not.toContain(variable);
+        // The tenant polling its click-to-call's job reads the same wording, not the operators' "set it on worker-cti".
+        const jobText = (lang: string) =>
+          app
+            .inject({ url: `/v1/jobs/cti/${failed.jobId}`, headers: { ...auth(keyAcme), 'accept-language': lang } })
+            .then((r) => r.json().failedReasonText as string | null);
+        expect(await jobText('pt-BR')).toBe(await motivo('pt-BR'));
+        expect(await jobText('en')).toBe(await motivo('en'));
+        const theirJob = await app.inject({ url: `/v1/jobs/cti/${failed.jobId}`, headers: auth(keyOutra) });
+        expect(theirJob.statusCode).toBe(404);
+        expect(theirJob.body).not.toContain(variable);
       } finally {
         // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference the suite's worker has a value for
         await saveCtiSettings(database.db, acme, { pbxSecretRef: '${PBX_TOKEN}' });

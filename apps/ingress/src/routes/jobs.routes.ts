@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { tenantFailureReason } from '@integrador/cti';
 import { failureText as recordedFailureText } from '@integrador/integrador';
 import { maxAttemptsOf, RECEPTOR_BACKOFF, type RetryPolicy, type TenantRef } from '@integrador/jobs';
 import { type JobProducer, recordedFailure } from '@integrador/queue';
@@ -29,7 +30,9 @@ const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null)
 /**
  * A failure (the job's or a blocking prerequisite's) worded in the request's language: the code its record keeps
  * (registro_jobs, within the tenant) words it, the message follows as the detail; without a matching record (not
- * written yet, the database unavailable) the message as is — a job's state never waits on the database.
+ * written yet, the database unavailable) the message as is — a job's state never waits on the database. A code with a
+ * tenant's wording (a click-to-call's PBX_SECRET_MISSING: whom to ask, not what to set) reads as GET /v1/cti/calls'
+ * motivo does, since the caller here is the tenant.
  */
 async function failureText(
   database: CrmDatabase,
@@ -38,7 +41,8 @@ async function failureText(
   failedReason: string,
 ): Promise<string> {
   const recorded = await recordedFailure(database.db, job, failedReason).catch(() => undefined);
-  return recordedFailureText(locale, recorded?.code, recorded?.params, failedReason);
+  const tenantWording = tenantFailureReason(locale, recorded?.code ?? null, recorded?.params ?? null);
+  return tenantWording ?? recordedFailureText(locale, recorded?.code, recorded?.params, failedReason);
 }
 
 /** The retry policy of the connection of one of a tenant's integrations (undefined: none set, or not known here). */
