@@ -6,12 +6,12 @@ import { createLogger } from '@integrador/logging';
 import { type JobHandler, type QueueHandlers, startQueueWorker } from '@integrador/queue';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { startTestQueues, type TestQueues } from '@integrador/test-support/test-producer';
-import type { Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { runDeliveryJob } from './delivery-job';
 import { createDeliveryStore } from './delivery-store';
 import { EndpointFlowControl } from './flow-control';
 import { createWebhookHttpClient } from './http-client';
-import { requeueOrphanedDeliveries } from './orphan-sweep';
+import { enqueueOwnJob, ownJobId, requeueOrphanedDeliveries } from './orphan-sweep';
 import { deliveryJobId } from './publish-change';
 import { DEFAULT_WEBHOOK_SETTINGS } from './settings';
 import { endpointWithDeliveries } from './test/deliveries';
@@ -118,7 +118,7 @@ describe('the sweep of pending deliveries no job owns', () => {
     expect((await requeueOrphanedDeliveries(database.db, queues.producer, { now: later })).checked).toBe(0);
   });
 
-  it('reaches an old orphan behind more than a batch of young pending rows', async () => {
+  it('reaches an old orphan behind more than a batch of young pending rows, and pages through old ones by id', async () => {
     const young = await endpointWithDeliveries(database.db, {
       nome: 'jovem',
       url,
@@ -130,6 +130,17 @@ describe('the sweep of pending deliveries no job owns', () => {
     await database.db.updateTable('webhook_entregas').set({ atualizado_em: '2020-01-01 00:00:00' }).where('id', '=', entregaOld).execute();
     const swept = await requeueOrphanedDeliveries(database.db, queues.producer);
     expect(swept).toEqual({ checked: 1, requeued: [entregaOld], resumeAfter: 0 });
+    // All of them old: one batch per call, the next call going on after it, then the set is read through (0).
+    const youngIds = young.entregaIds;
+    await database.db
+      .updateTable('webhook_entregas')
+      .set({ atualizado_em: '2020-01-01 00:00:00' })
+      .where('empresa_id', '=', young.empresaId)
+      .execute();
+    const firstBatch = await requeueOrphanedDeliveries(database.db, queues.producer);
+    expect([firstBatch.checked, firstBatch.requeued.length, firstBatch.resumeAfter]).toEqual([2000, 2000, youngIds[1999]]);
+    const rest = await requeueOrphanedDeliveries(database.db, queues.producer, { afterId: firstBatch.resumeAfter });
+    expect(rest).toEqual({ checked: 2, requeued: [youngIds[2000]], resumeAfter: 0 });
     // Out of the way of the next test: nothing left pending, no job.
     await queues.redis.del(...(await queues.redis.keys(`${queues.prefix}:webhook:*`)));
     await database.db
@@ -151,5 +162,28 @@ describe('the sweep of pending deliveries no job owns', () => {
     await deliverUntil(async () => (await status(sweptFirst)) === 'entregue' && (await status(resentFirst)) === 'entregue');
     // One POST each: the resend ran the row's own job rather than a second one alongside it.
     expect(received.filter((id) => id.startsWith('msg_orfc')).sort()).toEqual(['msg_orfc0', 'msg_orfc1']);
+  });
+
+  it('goes on past a row whose settled job another replica holds (its remove refused)', async () => {
+    const d = await endpointWithDeliveries(database.db, { nome: 'orfd', url, segredo: 'plain:whsec_d', bodies: ['{"d":1}', '{"d":2}'] });
+    const [held, free] = d.entregaIds as [number, number];
+    const row = await database.db.selectFrom('webhook_entregas').selectAll().where('id', '=', held).executeTakeFirstOrThrow();
+    // The held row's job ran and completed, and another replica's worker holds a lock on its id (it re-added and took it
+    // between this sweep's state read and its remove): BullMQ refuses the remove.
+    const jobId = ownJobId(row);
+    await enqueueOwnJob(queues.producer, row);
+    const taker = new Worker('webhook', null, { connection: queues.workerRedis, prefix: queues.prefix, autorun: false });
+    try {
+      const job = await taker.getNextJob('taker');
+      expect(job?.id).toBe(jobId);
+      await job?.moveToCompleted('done', 'taker', false);
+      await queues.redis.set(`${queues.prefix}:webhook:${jobId}:lock`, 'another-replica');
+      const later = new Date(Date.now() + 60 * 60_000);
+      const swept = await requeueOrphanedDeliveries(database.db, queues.producer, { empresaId: d.empresaId, now: later });
+      expect(swept).toEqual({ checked: 2, requeued: [free], resumeAfter: 0 });
+    } finally {
+      await queues.redis.del(`${queues.prefix}:webhook:${jobId}:lock`);
+      await taker.close();
+    }
   });
 });
