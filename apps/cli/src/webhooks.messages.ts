@@ -9,7 +9,7 @@ const PT = {
   revokeOption: 'o segredo vazou: os anteriores deixam de assinar agora, sem carência (mesmo durante uma); o destino precisa do novo já',
   test: 'envia um exemplo do gatilho e diz o que corrigir; código de saída 1 se falhar',
   deliveries: 'lista as entregas de um webhook, as mais novas primeiro',
-  resend: 'reenvia uma entrega agora (uma tentativa)',
+  resend: 'reenvia uma entrega agora (uma tentativa); uma pendente é enviada pelo próprio job, sem criar um segundo',
   recover: 'reenvia as entregas que falharam ou foram canceladas pela desativação desde um instante',
   requeuePending:
     'reenfileira as entregas pendentes há mais de 10 minutos que nenhum job vai levar (depois de restaurar o Redis ou o banco); nunca cria um segundo job para uma entrega',
@@ -52,7 +52,7 @@ const EN: typeof PT = {
     'the secret leaked: the previous ones stop signing now, no grace period (even inside one); the receiver needs the new one at once',
   test: 'sends a sample of the gatilho and says what to fix; exit code 1 when it fails',
   deliveries: "lists a webhook's deliveries, newest first",
-  resend: 'sends one delivery again now (one attempt)',
+  resend: 'sends one delivery again now (one attempt); a pending one is sent by its own job, never a second one',
   recover: 'sends again the deliveries that failed or were cancelled by the disabling since a time',
   requeuePending:
     'enqueues again the deliveries pending for over 10 minutes that no job will take (after a Redis or database restore); never makes a second job for a delivery',

@@ -29,7 +29,7 @@ async function audited<T>(
   return result;
 }
 
-/** Sends one of the viewer's webhook deliveries again (the engine's resend: one manual attempt); the job id, or undefined. */
+/** Sends one of the viewer's webhook deliveries again (the engine's resend: one manual attempt, a pending one by its own job); the job id, or undefined. */
 export function resendWebhookDelivery(deps: ActionDeps, viewer: Viewer, empresaId: number, endpointId: number, entregaId: number) {
   return audited(
     deps,

@@ -4,7 +4,9 @@
  * as today's messages word them. One owner for every place a stored text is shown, returned or searched (the job
  * records, BullMQ's failedReason of jobs still in Redis) and for the migration that rewrites the stored rows.
  */
-const NOT_FOUND = /connection "([^"]*)" is not defined in connections file [\s\S]*? \((?:defined: [^()]*|it defines none)\)/gi;
+// A search text (busca) is cut at SEARCH_TEXT_MAX, the error its last part: a list cut short has no `)`, so the rest of
+// the text is taken (it is all path and names).
+const NOT_FOUND = /connection "([^"]*)" is not defined in connections file [\s\S]*?(?: \((?:defined: [^()]*|it defines none)\)|$)/gi;
 const FORBIDDEN = /connection "([^"]*)" is restricted to empresa \d+; empresa \d+ may not use it/gi;
 
 export function withoutConnectionsFileDetail<T extends string | null | undefined>(text: T): T {

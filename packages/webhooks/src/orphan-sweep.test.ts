@@ -6,15 +6,16 @@ import { createLogger } from '@integrador/logging';
 import { type JobHandler, type QueueHandlers, startQueueWorker } from '@integrador/queue';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { startTestQueues, type TestQueues } from '@integrador/test-support/test-producer';
-import type { Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { runDeliveryJob } from './delivery-job';
 import { createDeliveryStore } from './delivery-store';
 import { EndpointFlowControl } from './flow-control';
 import { createWebhookHttpClient } from './http-client';
-import { requeueOrphanedDeliveries } from './orphan-sweep';
+import { enqueueOwnJob, ownJobId, requeueOrphanedDeliveries } from './orphan-sweep';
 import { deliveryJobId } from './publish-change';
 import { DEFAULT_WEBHOOK_SETTINGS } from './settings';
 import { endpointWithDeliveries } from './test/deliveries';
+import { resendDelivery } from './webhooks.service';
 
 // F20: a Redis restored from a snapshot older than a delivery (its job gone) leaves the row `pendente` with no job.
 // Real Redis, a real delivery worker and a receiver on loopback (the operator's allowlist opens it).
@@ -34,7 +35,8 @@ describe('the sweep of pending deliveries no job owns', () => {
       req.resume();
       req.on('end', () => {
         received.push(String(req.headers['webhook-id']));
-        res.writeHead(200).end();
+        // Answered after a moment: two jobs of one delivery would both be in flight, both POSTing.
+        setTimeout(() => res.writeHead(200).end(), 200);
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
@@ -51,6 +53,38 @@ describe('the sweep of pending deliveries no job owns', () => {
   /** Every job id of the test's webhook queue that holds a delivery (first send or recover). */
   const deliveryJobs = async () =>
     (await queues.redis.keys(`${queues.prefix}:webhook:wh*`)).map((key) => key.slice(`${queues.prefix}:webhook:`.length)).sort();
+
+  /** Runs a real delivery worker (two at a time per endpoint) until `done`, then a moment more for any second job. */
+  const deliverUntil = async (done: () => Promise<boolean>) => {
+    const http = createWebhookHttpClient(settings);
+    const flow = new EndpointFlowControl(queues.redis, queues.prefix, {
+      breakerFailures: 5,
+      breakerCooldownMs: 30_000,
+      endpointConcurrency: 2,
+      leaseMs: 20_000,
+    });
+    const deps = { db: database.db, store: createDeliveryStore(database.db), http, flow, settings, logger };
+    let worker: Worker | undefined;
+    try {
+      worker = startQueueWorker({
+        queue: 'webhook',
+        connection: queues.workerRedis,
+        prefix: queues.prefix,
+        concurrency: 2,
+        logger,
+        handlers: {
+          'webhook.deliver': ((payload, ctx) => runDeliveryJob(deps, payload, ctx.job, ctx.token)) as JobHandler<
+            JobPayload<'webhook', 'webhook.deliver'>
+          >,
+        } as unknown as QueueHandlers<'webhook'>,
+      });
+      for (let i = 0; i < 400 && !(await done()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      await worker?.close();
+      await http.close();
+    }
+  };
 
   it('re-enqueues an orphaned delivery once under its own job id, per tenant, and it is delivered once with its webhook-id', async () => {
     const a = await endpointWithDeliveries(database.db, { nome: 'orfa', url, segredo: 'plain:whsec_a', bodies: ['{"a":1}'] });
@@ -76,38 +110,80 @@ describe('the sweep of pending deliveries no job owns', () => {
     // Not old enough yet (the publish adds its job right after the row): left alone.
     expect((await requeueOrphanedDeliveries(database.db, queues.producer, { empresaId: a.empresaId })).checked).toBe(0);
 
-    const http = createWebhookHttpClient(settings);
-    const flow = new EndpointFlowControl(queues.redis, queues.prefix, {
-      breakerFailures: 5,
-      breakerCooldownMs: 30_000,
-      endpointConcurrency: 2,
-      leaseMs: 20_000,
-    });
-    const deps = { db: database.db, store: createDeliveryStore(database.db), http, flow, settings, logger };
-    let worker: Worker | undefined;
-    try {
-      worker = startQueueWorker({
-        queue: 'webhook',
-        connection: queues.workerRedis,
-        prefix: queues.prefix,
-        concurrency: 2,
-        logger,
-        handlers: {
-          'webhook.deliver': ((payload, ctx) => runDeliveryJob(deps, payload, ctx.job, ctx.token)) as JobHandler<
-            JobPayload<'webhook', 'webhook.deliver'>
-          >,
-        } as unknown as QueueHandlers<'webhook'>,
-      });
-      for (let i = 0; i < 400 && ((await status(entregaA)) !== 'entregue' || (await status(entregaB)) !== 'entregue'); i++)
-        await new Promise((resolve) => setTimeout(resolve, 50));
-    } finally {
-      await worker?.close();
-      await http.close();
-    }
+    await deliverUntil(async () => (await status(entregaA)) === 'entregue' && (await status(entregaB)) === 'entregue');
     expect([await status(entregaA), await status(entregaB)]).toEqual(['entregue', 'entregue']);
     // Each delivered once, under its message's webhook-id (a receiver that had it before a restore deduplicates).
     expect(received.sort()).toEqual(['msg_orfa0', 'msg_orfb0']);
     // Delivered rows are not pending: the sweep finds nothing more.
     expect((await requeueOrphanedDeliveries(database.db, queues.producer, { now: later })).checked).toBe(0);
+  });
+
+  it('reaches an old orphan behind more than a batch of young pending rows, and pages through old ones by id', async () => {
+    const young = await endpointWithDeliveries(database.db, {
+      nome: 'jovem',
+      url,
+      segredo: 'plain:whsec_j',
+      bodies: Array(2001).fill('{}'),
+    });
+    const old = await endpointWithDeliveries(database.db, { nome: 'velha', url, segredo: 'plain:whsec_v', bodies: ['{}'] });
+    const [entregaOld] = old.entregaIds as [number];
+    await database.db.updateTable('webhook_entregas').set({ atualizado_em: '2020-01-01 00:00:00' }).where('id', '=', entregaOld).execute();
+    const swept = await requeueOrphanedDeliveries(database.db, queues.producer);
+    expect(swept).toEqual({ checked: 1, requeued: [entregaOld], resumeAfter: 0 });
+    // All of them old: one batch per call, the next call going on after it, then the set is read through (0).
+    const youngIds = young.entregaIds;
+    await database.db
+      .updateTable('webhook_entregas')
+      .set({ atualizado_em: '2020-01-01 00:00:00' })
+      .where('empresa_id', '=', young.empresaId)
+      .execute();
+    const firstBatch = await requeueOrphanedDeliveries(database.db, queues.producer);
+    expect([firstBatch.checked, firstBatch.requeued.length, firstBatch.resumeAfter]).toEqual([2000, 2000, youngIds[1999]]);
+    const rest = await requeueOrphanedDeliveries(database.db, queues.producer, { afterId: firstBatch.resumeAfter });
+    expect(rest).toEqual({ checked: 2, requeued: [youngIds[2000]], resumeAfter: 0 });
+    // Out of the way of the next test: nothing left pending, no job.
+    await queues.redis.del(...(await queues.redis.keys(`${queues.prefix}:webhook:*`)));
+    await database.db
+      .updateTable('webhook_entregas')
+      .set({ status: 'cancelada' })
+      .where('empresa_id', 'in', [young.empresaId, old.empresaId])
+      .execute();
+  });
+
+  it('a manual resend of a pending delivery and the sweep send it once, in either order', async () => {
+    const c = await endpointWithDeliveries(database.db, { nome: 'orfc', url, segredo: 'plain:whsec_c', bodies: ['{"c":1}', '{"c":2}'] });
+    const [sweptFirst, resentFirst] = c.entregaIds as [number, number];
+    const caller = { empresaId: c.empresaId, filialId: null };
+    const later = new Date(Date.now() + 60 * 60_000);
+    // The second is resent, then swept; the first is swept, then resent. Both pending, neither's job run yet.
+    await resendDelivery(database.db, queues.producer, caller, c.endpointId, resentFirst);
+    await requeueOrphanedDeliveries(database.db, queues.producer, { empresaId: c.empresaId, now: later });
+    await resendDelivery(database.db, queues.producer, caller, c.endpointId, sweptFirst);
+    await deliverUntil(async () => (await status(sweptFirst)) === 'entregue' && (await status(resentFirst)) === 'entregue');
+    // One POST each: the resend ran the row's own job rather than a second one alongside it.
+    expect(received.filter((id) => id.startsWith('msg_orfc')).sort()).toEqual(['msg_orfc0', 'msg_orfc1']);
+  });
+
+  it('goes on past a row whose settled job another replica holds (its remove refused)', async () => {
+    const d = await endpointWithDeliveries(database.db, { nome: 'orfd', url, segredo: 'plain:whsec_d', bodies: ['{"d":1}', '{"d":2}'] });
+    const [held, free] = d.entregaIds as [number, number];
+    const row = await database.db.selectFrom('webhook_entregas').selectAll().where('id', '=', held).executeTakeFirstOrThrow();
+    // The held row's job ran and completed, and another replica's worker holds a lock on its id (it re-added and took it
+    // between this sweep's state read and its remove): BullMQ refuses the remove.
+    const jobId = ownJobId(row);
+    await enqueueOwnJob(queues.producer, row);
+    const taker = new Worker('webhook', null, { connection: queues.workerRedis, prefix: queues.prefix, autorun: false });
+    try {
+      const job = await taker.getNextJob('taker');
+      expect(job?.id).toBe(jobId);
+      await job?.moveToCompleted('done', 'taker', false);
+      await queues.redis.set(`${queues.prefix}:webhook:${jobId}:lock`, 'another-replica');
+      const later = new Date(Date.now() + 60 * 60_000);
+      const swept = await requeueOrphanedDeliveries(database.db, queues.producer, { empresaId: d.empresaId, now: later });
+      expect(swept).toEqual({ checked: 2, requeued: [free], resumeAfter: 0 });
+    } finally {
+      await queues.redis.del(`${queues.prefix}:webhook:${jobId}:lock`);
+      await taker.close();
+    }
   });
 });

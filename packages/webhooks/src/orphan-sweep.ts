@@ -1,8 +1,7 @@
 import type { Logger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import type { Database } from '@integrador/store';
-import type { Kysely } from 'kysely';
-import { isoTimestamp } from './deliveries.repository';
+import { type Kysely, SqliteAdapter, sql } from 'kysely';
 import { deliveryJobId } from './publish-change';
 
 // A delivery row is `pendente` while a job owns it. A Redis restored from an older snapshot (or a CRM database restored
@@ -14,7 +13,7 @@ import { deliveryJobId } from './publish-change';
 /** How old a pending row's last change must be before the sweep judges it: the publish adds the job right after the row. */
 export const ORPHAN_MIN_AGE_MS = 10 * 60_000;
 
-/** Pending rows read per sweep (lowest ids first); the next sweep takes the rest. */
+/** Old pending rows judged per call (by id, from `afterId`): a sweep's work is bounded; the next one goes on from there. */
 const SWEEP_BATCH = 2000;
 
 /** A job still to run (waiting, delayed, prioritized, active…): it will settle the row itself. */
@@ -25,51 +24,97 @@ export interface OrphanSweepResult {
   checked: number;
   /** Their delivery ids re-enqueued (no live job owned them). */
   requeued: number[];
+  /** The id to go on after (the batch was full), or 0: the whole pending set was read, the next sweep starts over. */
+  resumeAfter: number;
+}
+
+/** A pending delivery as far as its owning job goes. */
+export interface PendingRow {
+  id: number | string;
+  empresa_id: number;
+  endpoint_id: number;
+  mensagem_id: number | string;
+  recuperacao: string | null;
 }
 
 /**
- * Re-enqueues the `pendente` deliveries older than `minAgeMs` that no live job owns: a recovered row's job is its
- * recover's (`whv-<entrega>-<recuperacao>`, which deliverOnce requires the row to name), any other's the publish's
- * (`whd-<mensagem>-<endpoint>`). A settled job under that id (a Redis snapshot newer than the database) is removed
- * first, or the add would be a no-op. `empresaId` binds the sweep to one tenant (the CLI's --empresa); each job
- * carries its row's own tenant.
+ * The one job that owns a pending delivery, so every path that sends it (publish, recover, sweep, a resend) meets the
+ * same id and BullMQ keeps one: its recover's (`whv-<entrega>-<recuperacao>`, which deliverOnce requires the row to
+ * name), any other's the publish's (`whd-<mensagem>-<endpoint>`).
+ */
+export function ownJobId(row: PendingRow): string {
+  return row.recuperacao ? `whv-${Number(row.id)}-${row.recuperacao}` : deliveryJobId(Number(row.mensagem_id), row.endpoint_id);
+}
+
+/**
+ * Gives a pending delivery its owning job unless that job is still to run (then it settles the row itself; `runNow`
+ * promotes a delayed one, a resend's "now"). A settled job under that id (a Redis snapshot newer than the database) is
+ * removed first, or the add would be a no-op. Answers the job id and whether a job was added.
+ */
+export async function enqueueOwnJob(
+  producer: JobProducer,
+  row: PendingRow,
+  options: { runNow?: boolean } = {},
+): Promise<{ jobId: string; added: boolean }> {
+  const jobId = ownJobId(row);
+  const found = await producer.getJobWithState('webhook', jobId);
+  if (found && !SETTLED_STATES.has(found.state)) {
+    if (options.runNow && found.state === 'delayed') await producer.read(`promote job ${jobId}`, () => found.job.promote());
+    return { jobId, added: false };
+  }
+  if (found) await producer.read(`remove job ${jobId}`, () => found.job.remove());
+  await producer.enqueue(
+    'webhook',
+    'webhook.deliver',
+    {
+      tenant: { empresaId: row.empresa_id, filialId: null },
+      entregaId: Number(row.id),
+      endpointId: row.endpoint_id,
+      ...(row.recuperacao ? { recuperacao: row.recuperacao } : {}),
+    },
+    { jobId },
+  );
+  return { jobId, added: true };
+}
+
+/**
+ * Re-enqueues the `pendente` deliveries older than `minAgeMs` that no live job owns (enqueueOwnJob), up to SWEEP_BATCH
+ * of them with ids above `afterId`. `empresaId` binds the sweep to one tenant (the CLI's --empresa); each job carries
+ * its row's own tenant. A row that fails (another replica's sweep removed or added its job meanwhile) is left to the
+ * next sweep; the others go on.
  */
 export async function requeueOrphanedDeliveries(
   db: Kysely<Database>,
   producer: JobProducer,
-  options: { empresaId?: number | undefined; minAgeMs?: number; now?: Date } = {},
+  options: { empresaId?: number | undefined; minAgeMs?: number; now?: Date; afterId?: number; logger?: Logger } = {},
 ): Promise<OrphanSweepResult> {
-  const before = (options.now ?? new Date()).getTime() - (options.minAgeMs ?? ORPHAN_MIN_AGE_MS);
+  const before = new Date((options.now ?? new Date()).getTime() - (options.minAgeMs ?? ORPHAN_MIN_AGE_MS));
+  // Judged in SQL, so young rows (a busy endpoint's backlog) never fill the batch. SQLite holds the column as
+  // CURRENT_TIMESTAMP text or ISO text, which compare only as julianday.
+  const old =
+    db.getExecutor().adapter instanceof SqliteAdapter
+      ? sql<boolean>`julianday(atualizado_em) < julianday(${before.toISOString()})`
+      : sql<boolean>`atualizado_em < ${before}`;
   let query = db
     .selectFrom('webhook_entregas')
-    .select(['id', 'empresa_id', 'endpoint_id', 'mensagem_id', 'recuperacao', 'atualizado_em'])
+    .select(['id', 'empresa_id', 'endpoint_id', 'mensagem_id', 'recuperacao'])
     .where('status', '=', 'pendente')
+    .where(old)
+    .where('id', '>', options.afterId ?? 0)
     .orderBy('id')
     .limit(SWEEP_BATCH);
   if (options.empresaId !== undefined) query = query.where('empresa_id', '=', options.empresaId);
-  // The age is judged here, not in SQL: SQLite holds the column as CURRENT_TIMESTAMP text or ISO text, which do not compare.
-  const rows = (await query.execute()).filter((row) => Date.parse(isoTimestamp(row.atualizado_em as Date | string) ?? '') < before);
+  const rows = await query.execute();
   const requeued: number[] = [];
   for (const row of rows) {
-    const entregaId = Number(row.id);
-    const jobId = row.recuperacao ? `whv-${entregaId}-${row.recuperacao}` : deliveryJobId(Number(row.mensagem_id), row.endpoint_id);
-    const found = await producer.getJobWithState('webhook', jobId);
-    if (found && !SETTLED_STATES.has(found.state)) continue;
-    if (found) await producer.read(`remove job ${jobId}`, () => found.job.remove());
-    await producer.enqueue(
-      'webhook',
-      'webhook.deliver',
-      {
-        tenant: { empresaId: row.empresa_id, filialId: null },
-        entregaId,
-        endpointId: row.endpoint_id,
-        ...(row.recuperacao ? { recuperacao: row.recuperacao } : {}),
-      },
-      { jobId },
-    );
-    requeued.push(entregaId);
+    try {
+      if ((await enqueueOwnJob(producer, row)).added) requeued.push(Number(row.id));
+    } catch (err) {
+      options.logger?.warn({ entregaId: Number(row.id), reason: (err as Error).message }, 'webhook orphan sweep skipped a delivery');
+    }
   }
-  return { checked: rows.length, requeued };
+  const resumeAfter = rows.length < SWEEP_BATCH ? 0 : Number(rows[rows.length - 1]?.id);
+  return { checked: rows.length, requeued, resumeAfter };
 }
 
 /** How often worker-webhook sweeps (every replica: the sweep is idempotent). */
@@ -81,9 +126,12 @@ export const ORPHAN_SWEEP_INTERVAL_MS = 5 * 60_000;
  */
 export function startOrphanSweep(db: Kysely<Database>, producer: JobProducer, logger: Logger): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
+  // Where the next sweep goes on: each reads one bounded batch, and across sweeps every pending row is reached.
+  let afterId = 0;
   const run = () => {
-    running = requeueOrphanedDeliveries(db, producer).then(
-      ({ requeued }) => {
+    running = requeueOrphanedDeliveries(db, producer, { afterId, logger }).then(
+      ({ requeued, resumeAfter }) => {
+        afterId = resumeAfter;
         if (requeued.length) logger.warn({ entregas: requeued }, 'pending webhook deliveries without a job re-enqueued');
       },
       (err: unknown) => logger.warn({ reason: (err as Error).message }, 'webhook orphan sweep failed; retried at the next interval'),

@@ -17,6 +17,7 @@ import {
 } from './endpoints.repository';
 import { WebhookError } from './errors';
 import { disabledReasonMessage, type Locale } from './messages';
+import { enqueueOwnJob } from './orphan-sweep';
 import { deliveryErrorMessage, deliveryReasonCode } from './outcome-wording';
 import { resendEntrega } from './resend-entrega';
 import { generateSigningSecret, isSealed, sealHeaders, sealSecret } from './secret-box';
@@ -224,7 +225,10 @@ export function presentEndpoint(endpoint: WebhookEndpoint, locale: Locale) {
   };
 }
 
-/** Sends one delivery again now (one attempt, no automatic retries after it); answers the job id. 409 when disabled. */
+/**
+ * Sends one delivery again now (one attempt, no automatic retries after it); answers the job id. 409 when disabled. A
+ * pending one is sent by its own job, run now (its retry schedule kept).
+ */
 export async function resendDelivery(
   db: Db,
   producer: JobProducer,
@@ -237,6 +241,9 @@ export async function resendDelivery(
   const entrega = await loadEntrega(db, empresaId, entregaId);
   if (!entrega || entrega.endpoint_id !== endpointId) throw new WebhookError('DELIVERY_NOT_FOUND', 404);
   requireActive(endpoint);
+  // A pending delivery has a job that owns it (or the sweep gives it one): run that one now, never a second job that
+  // would POST the same webhook-id alongside it (a manual job does not wait for the row to be pending).
+  if (entrega.status === 'pendente') return (await enqueueOwnJob(producer, entrega, { runNow: true })).jobId;
   const job = await producer.enqueue(
     'webhook',
     'webhook.deliver',

@@ -249,7 +249,14 @@ async function requeuePending(cli: Cli, t: Texts, options: EmpresaOptions): Prom
   await withDatabase(
     ({ db }) =>
       withJobProducer(cli, config, async (producer) => {
-        const { requeued } = await requeueOrphanedDeliveries(db, producer, { empresaId });
+        // Every batch of the tenant's pending rows, not only the first (the command is run once, by hand).
+        const requeued: number[] = [];
+        let afterId = 0;
+        do {
+          const batch = await requeueOrphanedDeliveries(db, producer, { empresaId, afterId });
+          requeued.push(...batch.requeued);
+          afterId = batch.resumeAfter;
+        } while (afterId > 0);
         if (options.json) printJson({ requeued });
         else print(t.requeued(requeued.length));
       }),

@@ -4,6 +4,11 @@ import { createEmpresa } from '../tenants.repository';
 
 const OLD_NOT_FOUND =
   'connection "sap_legado" is not defined in connections file /srv/segredo/connections.yaml (defined: erp_cliente_b, erp_cliente_c)';
+// So many connections that the search text (cut at 1000 characters) ends inside the list, with no `)`.
+const OLD_NOT_FOUND_LONG = `connection "sap_legado" is not defined in connections file /srv/segredo/connections.yaml (defined: ${Array.from(
+  { length: 120 },
+  (_, i) => `erp_cliente_${i}`,
+).join(', ')})`;
 const OLD_FORBIDDEN = 'connection "erp_cliente_b" is restricted to empresa 7; empresa 3 may not use it';
 
 // Migration 022: connection failures recorded before their messages were narrowed lose the file's path, the other
@@ -28,11 +33,16 @@ describe.each(ALL_DIALECTS)('022-mensagens-conexao on %s', (dialect) => {
       nome_job: 'integration.run',
       estado: 'falhou' as const,
       erro_mensagem,
-      busca: `set ${job_id} ${erro_mensagem.toLowerCase()}`,
+      busca: `set ${job_id} ${erro_mensagem.toLowerCase()}`.slice(0, 1000),
     });
     await db
       .insertInto('registro_jobs')
-      .values([row('cnf', OLD_NOT_FOUND), row('cf', OLD_FORBIDDEN), row('outro', 'connect ECONNREFUSED 10.0.0.1:5432')])
+      .values([
+        row('cnf', OLD_NOT_FOUND),
+        row('cnl', OLD_NOT_FOUND_LONG),
+        row('cf', OLD_FORBIDDEN),
+        row('outro', 'connect ECONNREFUSED 10.0.0.1:5432'),
+      ])
       .execute();
     await migrateToLatest(database);
     const rows = await db.selectFrom('registro_jobs').select(['job_id', 'erro_mensagem', 'busca']).orderBy('job_id').execute();
@@ -46,6 +56,11 @@ describe.each(ALL_DIALECTS)('022-mensagens-conexao on %s', (dialect) => {
         job_id: 'cnf',
         erro_mensagem: `connection "sap_legado" is not defined in the workers' connections file`,
         busca: `set cnf connection "sap_legado" is not defined in the workers' connections file`,
+      },
+      {
+        job_id: 'cnl',
+        erro_mensagem: `connection "sap_legado" is not defined in the workers' connections file`,
+        busca: `set cnl connection "sap_legado" is not defined in the workers' connections file`,
       },
       { job_id: 'outro', erro_mensagem: 'connect ECONNREFUSED 10.0.0.1:5432', busca: 'set outro connect econnrefused 10.0.0.1:5432' },
     ]);
