@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createJobRecorder, createRedis, type JobProducer, showJobLogLine } from '@integrador/queue';
+import { createJobRecorder, createRedis, type JobProducer, setTenantPausedMirror, showJobLogLine } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
@@ -224,6 +224,31 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     expect((await retryOnDashboard(held.id as string)).json()).toMatchObject({ done: 1 });
     expect(await (await settled(held.id as string)).getState()).toBe('completed');
     expect(sent().customers).toBe(before.customers + 2);
+  }, 60_000);
+
+  it("releases a hold on an operator's retry that waited first (paused empresa): a delay uses no retry", async () => {
+    const before = sent();
+    await scheduledRun();
+    const held = await scheduledRun();
+    expect(await held.getState()).toBe('failed');
+    await setTenantPausedMirror(producer, ingress.prefix, empresaId, true);
+    try {
+      // The worker rereads the paused tenants every second (PausedTenants).
+      await new Promise((r) => setTimeout(r, 2500));
+      expect((await retryOnDashboard(held.id as string)).json()).toMatchObject({ done: 1 });
+      // The worker takes it, finds the empresa paused and delays it: a start BullMQ counts, no attempt used.
+      for (const until = Date.now() + 10000; (await (await producer.getJob('set', held.id as string))?.getState()) !== 'delayed'; ) {
+        if (Date.now() > until) throw new Error('the retried job was never delayed');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    } finally {
+      await setTenantPausedMirror(producer, ingress.prefix, empresaId, false);
+    }
+    const done = await settled(held.id as string);
+    expect(done.failedReason ?? null).toBeNull();
+    expect(await done.getState()).toBe('completed');
+    expect(done.attemptsStarted).toBe(2);
+    expect(sent()).toEqual({ calls: before.calls + 2, customers: before.customers + 2 });
   }, 60_000);
 
   it('a bulk retry of several jobs held by one record sends it once; the others are held by the newer push', async () => {
