@@ -161,9 +161,16 @@ export async function markHeldBy(db: Kysely<Database>, empresaId: number, execuc
 
 /**
  * An operator's retry of the job held back by `holdId`: that hold is released and the job's row, no longer held,
- * becomes pendente (sent next), together. Nothing happens (false) when the hold was released meanwhile.
+ * becomes pendente (sent next), together. The other jobs' rows held back by the same hold are concluded then too:
+ * this push sends the record for them all, and one of them run again later (by its id in a consulta, once this push
+ * wrote the record back and no hold is left) must not send it again. Nothing happens (false) when the hold was
+ * released meanwhile.
  */
-export async function releaseHoldFor(db: Kysely<Database>, empresaId: number, execucao: { id: number; holdId: number }): Promise<boolean> {
+export async function releaseHoldFor(
+  db: Kysely<Database>,
+  empresaId: number,
+  execucao: { id: number; holdId: number; integracaoId: number },
+): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const released = await trx
       .updateTable('integracao_execucoes')
@@ -178,6 +185,17 @@ export async function releaseHoldFor(db: Kysely<Database>, empresaId: number, ex
       .set({ status: 'pendente', valores: null, atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
       .where('id', '=', execucao.id)
       .where('empresa_id', '=', empresaId)
+      .execute();
+    // Their marker is the JSON markHeldBy / claimHeldExecucao wrote, retidoPor first (with or without the count).
+    const marker = `{"retidoPor":${execucao.holdId}`;
+    await trx
+      .updateTable('integracao_execucoes')
+      .set({ status: 'concluido', valores: null, atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+      .where('empresa_id', '=', empresaId)
+      .where('integracao_id', '=', execucao.integracaoId)
+      .where('status', '=', 'falhou')
+      .where('id', '!=', execucao.id)
+      .where((eb) => eb.or([eb('valores', '=', `${marker}}`), eb('valores', 'like', `${marker},%`)]))
       .execute();
     return true;
   });

@@ -71,8 +71,8 @@ export async function heldRecordsOf(ctx: PrepareContext, records: readonly Prepa
  * job reaches it, its row is inserted failed, naming the hold and the operator's retries of the job so far. Found
  * again, it is released only when an operator retried the job since (`operatorRetries` above the row's) and the hold
  * is still the one the job was held back by: a stalled re-run, a BullMQ retry or a run delayed meanwhile (paused
- * tenant, limits) finds the same count and holds it again, and of several held jobs retried, the first sends the
- * record and the others meet the newer hold its push left, held again naming it.
+ * tenant, limits) finds the same count and holds it again. Of several jobs held by one hold, the first released sends
+ * the record for all: their rows are concluded with the release (releaseHoldFor), so none sends it again.
  */
 export async function claimHeld(
   ctx: PrepareContext & { operatorRetries?: number },
@@ -91,7 +91,11 @@ export async function claimHeld(
     return null;
   }
   if (current.operatorRetries <= heldBy.operatorRetries) return null;
-  const released = await releaseHoldFor(ctx.db, ctx.empresaId, { id: execucao.id, holdId: hold.execucaoId });
+  const released = await releaseHoldFor(ctx.db, ctx.empresaId, {
+    id: execucao.id,
+    holdId: hold.execucaoId,
+    integracaoId: ctx.definition.integracao.id,
+  });
   return released ? { ...execucao, status: 'pendente', valores: null } : null;
 }
 
