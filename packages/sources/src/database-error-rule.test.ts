@@ -104,6 +104,7 @@ describe('a PostgreSQL error, transient or permanent', () => {
     ['not-null violation (23502)', statement(`INSERT INTO clientes VALUES (2, NULL, 1)`), true, '23502'],
     ['value too long (22001)', statement(`INSERT INTO clientes VALUES (2, 'abcdefgh', 1)`), true, '22001'],
     ['undefined table (42P01)', statement(`SELECT * FROM nenhuma`), true, '42P01'],
+    ['a subquery of more than one row (21000)', statement(`SELECT (SELECT id FROM grupos)`), true, '21000'],
     ['foreign key violation (23503)', statement(`INSERT INTO clientes VALUES (2, 'b', 99)`), false, '23503'],
     ['query canceled by statement_timeout (57014)', statement(`SET statement_timeout = 50; SELECT pg_sleep(2)`), false, '57014'],
     [
@@ -187,6 +188,9 @@ describe('a MariaDB error, transient or permanent', () => {
     ['NULL into NOT NULL (1048)', statement(`INSERT INTO clientes VALUES (2, NULL, 1)`), true, 1048],
     ['value too long (1406)', statement(`INSERT INTO clientes VALUES (2, 'abcdefgh', 1)`), true, 1406],
     ['unknown table (1146)', statement(`SELECT * FROM nenhuma`), true, 1146],
+    ['unknown function (1305)', statement(`SELECT nenhuma()`), true, 1305],
+    ['ambiguous column (1052)', statement(`SELECT id FROM grupos, clientes`), true, 1052],
+    ['a subquery of more than one row (1242)', statement(`SELECT (SELECT id FROM grupos)`), true, 1242],
     ['foreign key violation (1452)', statement(`INSERT INTO clientes VALUES (2, 'b', 99)`), false, 1452],
     [
       'statement over max_statement_time (1969)',

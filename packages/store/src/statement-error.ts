@@ -5,13 +5,19 @@ import { isUniqueViolation } from './unique-violation';
 const PG_ROW_CONSTRAINTS = new Set(['23502', '23514', '23505']);
 
 /**
- * MySQL/MariaDB codes (mysql2's `code`) of a statement or of a row's values: syntax and unknown objects; a value too
- * long, out of range, truncated or of the wrong type (strict mode); NULL into NOT NULL or no default; a duplicate key;
- * a CHECK constraint (MySQL 8's name; MariaDB's errno 4025 has none in mysql2, see MARIADB_CHECK_ERRNO); a table or
- * column the user may not write (PostgreSQL's 42501 is class 42 alike).
+ * MySQL/MariaDB codes (mysql2's `code`) of a row's values: a value too long, out of range, truncated or of the wrong
+ * type (strict mode); NULL into NOT NULL or no default; a duplicate key; a CHECK constraint (MySQL 8's name; MariaDB's
+ * errno 4025 has none in mysql2, see MARIADB_CHECK_ERRNO); a subquery the data gives more than one row.
  */
 const MYSQL_STATEMENT =
-  /^ER_(PARSE_ERROR|BAD_FIELD_ERROR|NO_SUCH_TABLE|TRUNCATED_WRONG_VALUE|WRONG_VALUE|DATA_TOO_LONG|BAD_NULL_ERROR|WARN_DATA_OUT_OF_RANGE|WARN_DATA_TRUNCATED|NO_DEFAULT_FOR_FIELD|CHECK_CONSTRAINT_VIOLATED|CONSTRAINT_FAILED|DIVISION_BY_ZERO|INVALID_CHARACTER_STRING|DUP_ENTRY|TABLEACCESS_DENIED_ERROR|COLUMNACCESS_DENIED_ERROR)/;
+  /^ER_(TRUNCATED_WRONG_VALUE|WRONG_VALUE|DATA_TOO_LONG|BAD_NULL_ERROR|WARN_DATA_OUT_OF_RANGE|WARN_DATA_TRUNCATED|NO_DEFAULT_FOR_FIELD|CHECK_CONSTRAINT_VIOLATED|CONSTRAINT_FAILED|DIVISION_BY_ZERO|INVALID_CHARACTER_STRING|DUP_ENTRY|SUBQUERY_NO_1_ROW)/;
+/**
+ * MySQL/MariaDB codes of the statement's text, whoever its rows: syntax, unknown or ambiguous objects, a function
+ * unknown or called wrongly, a grouping or operand the statement gets wrong, a table or column the user may not write
+ * (PostgreSQL's 42501 is class 42 alike).
+ */
+const MYSQL_STATEMENT_TEXT =
+  /^ER_(PARSE_ERROR|BAD_FIELD_ERROR|NO_SUCH_TABLE|UNKNOWN_TABLE|NON_UNIQ_ERROR|SP_DOES_NOT_EXIST|FUNC_INEXISTENT_NAME_COLLISION|WRONG_PARAMCOUNT_TO_NATIVE_FCT|WRONG_PARAMETERS_TO_NATIVE_FCT|INVALID_GROUP_FUNC_USE|WRONG_FIELD_WITH_GROUP|OPERAND_COLUMNS|TABLEACCESS_DENIED_ERROR|COLUMNACCESS_DENIED_ERROR)/;
 const MARIADB_CHECK_ERRNO = 4025;
 
 /**
@@ -62,11 +68,11 @@ export function isStatementError(err: unknown): boolean {
   if (isUniqueViolation(err)) return true;
   const { code: raw, errno } = (err ?? {}) as { code?: unknown; errno?: unknown };
   const code = String(raw ?? '');
-  // PostgreSQL SQLSTATE classes 22 (data: 22001 too long, 22003 out of range, 22007/22008 dates, 22P02 bad text),
-  // 42 (syntax, undefined objects, privileges) and 54 (program limits: too many columns, statement too complex), and
-  // the row's constraints of class 23.
-  if (/^(22|42|54)[0-9A-Z]{3}$/.test(code) || PG_ROW_CONSTRAINTS.has(code)) return true;
-  if (MYSQL_STATEMENT.test(code) || errno === MARIADB_CHECK_ERRNO) return true;
+  // PostgreSQL SQLSTATE classes 21 (a subquery of more than one row), 22 (data: 22001 too long, 22003 out of range,
+  // 22007/22008 dates, 22P02 bad text), 42 (syntax, undefined objects, privileges) and 54 (program limits: too many
+  // columns, statement too complex), and the row's constraints of class 23.
+  if (/^(21|22|42|54)[0-9A-Z]{3}$/.test(code) || PG_ROW_CONSTRAINTS.has(code)) return true;
+  if (MYSQL_STATEMENT.test(code) || MYSQL_STATEMENT_TEXT.test(code) || errno === MARIADB_CHECK_ERRNO) return true;
   return (
     code === 'SQLITE_ERROR' ||
     code === 'SQLITE_MISMATCH' ||
@@ -85,11 +91,7 @@ export function isRowValueError(err: unknown): boolean {
   if (!isStatementError(err)) return false;
   const code = String((err as { code?: unknown } | null)?.code ?? '');
   // A table or column the user may not write is a missing grant, never one record's fault.
-  return (
-    !/^42[0-9A-Z]{3}$/.test(code) &&
-    !/^ER_(PARSE_ERROR|BAD_FIELD_ERROR|NO_SUCH_TABLE|TABLEACCESS_DENIED_ERROR|COLUMNACCESS_DENIED_ERROR)/.test(code) &&
-    code !== 'SQLITE_ERROR'
-  );
+  return !/^42[0-9A-Z]{3}$/.test(code) && !MYSQL_STATEMENT_TEXT.test(code) && code !== 'SQLITE_ERROR';
 }
 
 /**
