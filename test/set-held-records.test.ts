@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type ConnectionsRegistry, loadConnectionsFile } from '@integrador/connections';
 import { createLogger } from '@integrador/logging';
-import { createJobRecorder, createRedis, type JobProducer, showJobLogLine } from '@integrador/queue';
+import { createJobRecorder, createRedis, type JobProducer, setTenantPausedMirror, showJobLogLine } from '@integrador/queue';
 import { createEmpresa, issueApiKey } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
@@ -226,22 +226,67 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     expect(sent().customers).toBe(before.customers + 2);
   }, 60_000);
 
-  it('a bulk retry of several jobs held by one record sends it once; the others are held by the newer push', async () => {
+  it("releases a hold on an operator's retry that waited first (paused empresa): a delay uses no retry", async () => {
     const before = sent();
-    const first = await scheduledRun();
+    await scheduledRun();
+    const held = await scheduledRun();
+    expect(await held.getState()).toBe('failed');
+    await setTenantPausedMirror(producer, ingress.prefix, empresaId, true);
+    try {
+      // The worker rereads the paused tenants every second (PausedTenants).
+      await new Promise((r) => setTimeout(r, 2500));
+      expect((await retryOnDashboard(held.id as string)).json()).toMatchObject({ done: 1 });
+      // The worker takes it, finds the empresa paused and delays it: a start BullMQ counts, no attempt used.
+      for (const until = Date.now() + 10000; (await (await producer.getJob('set', held.id as string))?.getState()) !== 'delayed'; ) {
+        if (Date.now() > until) throw new Error('the retried job was never delayed');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    } finally {
+      await setTenantPausedMirror(producer, ingress.prefix, empresaId, false);
+    }
+    const done = await settled(held.id as string);
+    expect(done.failedReason ?? null).toBeNull();
+    expect(await done.getState()).toBe('completed');
+    expect(done.attemptsStarted).toBe(2);
+    expect(sent()).toEqual({ calls: before.calls + 2, customers: before.customers + 2 });
+  }, 60_000);
+
+  it('a bulk retry of several jobs held by one record sends it once; the others are concluded by that push', async () => {
+    const before = sent();
+    await scheduledRun();
     const j2 = await scheduledRun();
     const j3 = await scheduledRun();
     expect([await j2.getState(), await j3.getState()]).toEqual(['failed', 'failed']);
     expect((await retryOnDashboard(j2.id as string, j3.id as string)).json()).toMatchObject({ done: 2 });
     const outcomes = [await settled(j2.id as string), await settled(j3.id as string)];
     expect(sent()).toEqual({ calls: before.calls + 2, customers: before.customers + 2 });
-    const states = await Promise.all(outcomes.map((job) => job.getState()));
-    expect(states.sort()).toEqual(['completed', 'failed']);
-    // The one held again names the job whose push holds the record now, not the first one.
-    const again = outcomes[states.indexOf('failed')] as Job;
-    const sender = outcomes[states.indexOf('completed')] as Job;
-    expect(again.failedReason).toContain(`job ${sender.id}`);
-    expect(again.failedReason).not.toContain(`job ${first.id}`);
+    expect(await Promise.all(outcomes.map((job) => job.getState()))).toEqual(['completed', 'completed']);
+    // The push held back again (its answer still lacks cgcCpf) names the job that sent it, for the next run.
+    const next = await scheduledRun();
+    expect(next.failedReason).toMatch(new RegExp(`job (${j2.id}|${j3.id})`));
+  }, 60_000);
+
+  it('the jobs held by one record are concluded by the push that releases it: none sends it again once written back', async () => {
+    // A consulta by the conta's id (as an event's push is): it selects the record after its write-back too.
+    const byId = SET_WS_CONTAS.consulta.replace('WHERE c.id = #contaId#', `WHERE c.id = ${CONTA.id}`);
+    await database.db.updateTable('integracao').set({ consulta: byId }).where('id', '=', 19).execute();
+    await worker.close();
+    startWorker();
+    const before = sent();
+    await scheduledRun();
+    const [j2, j3] = [await scheduledRun(), await scheduledRun()];
+    expect([await j2.getState(), await j3.getState()]).toEqual(['failed', 'failed']);
+    // The conta gets its CNPJ: the push the operator's retry sends is answered with cgcCpf and written back.
+    await database.db.updateTable('contas').set({ cnpj: '11222333000181' }).where('id', '=', CONTA.id).execute();
+    expect((await retryOnDashboard(j2.id as string)).json()).toMatchObject({ done: 1 });
+    expect(await (await settled(j2.id as string)).getState()).toBe('completed');
+    const written = await database.db.selectFrom('contas').select('id_erp').where('id', '=', CONTA.id).executeTakeFirstOrThrow();
+    expect(written.id_erp).not.toBeNull();
+    expect(sent().calls).toBe(before.calls + 2);
+    // j3, held by the same hold, run again: its record was concluded by j2's push, nothing is sent.
+    expect((await retryOnDashboard(j3.id as string)).json()).toMatchObject({ done: 1 });
+    expect(await (await settled(j3.id as string)).getState()).toBe('completed');
+    expect(sent().calls).toBe(before.calls + 2);
   }, 60_000);
 
   it('refuses a record whose id does not fit the outbox before sending it, saying why', async () => {

@@ -19,6 +19,7 @@ import { queueOptions } from './job-producer';
 import { FairnessLedger } from './limits/fairness';
 import { runWithLimits } from './limits/run-with-limits';
 import type { JobLimits, TenantLimiter } from './limits/tenant-limiter';
+import { operatorRetriesOf, withoutOperatorRetries } from './operator-retries';
 import { PermanentJobFailure, toJobFailure } from './permanent-failure';
 import { splitRequestId } from './request-context';
 import { holdPausedJob, PausedTenants } from './tenant-pause';
@@ -36,6 +37,8 @@ export interface JobContext {
   upstream?: FlowValues | undefined;
   /** Per-tenant rate limits and concurrency caps, shared by every worker process (see limits/). */
   limits: JobLimits;
+  /** How many times an operator retried the job (operator-retries.ts): 0 until the first retry. */
+  operatorRetries: number;
   /** Appends a line to the job's log (job.log's list), batched with other jobs' lines and never awaited. */
   log(line: string): void;
 }
@@ -123,7 +126,7 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     if (job.stalledCounter > 0) await observeDurableStart(job);
     else observe({ job, kind: 'started' });
     let payload: unknown;
-    const { payload: data, reqId } = splitRequestId(job.data);
+    const { payload: data, reqId } = splitRequestId(withoutOperatorRetries(job.data));
     const jobLogger = logger.child({ jobId: job.id, job: job.name, ...(reqId ? { reqId } : {}) });
     try {
       payload = validatePayload(queue, job.name, data);
@@ -146,7 +149,16 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     try {
       jobLogger.debug('job started');
       const result = await runWithLimits(options.limiter, queue, job, token, tenant, (limits) =>
-        handler(payload, { job, token, signal, upstream, logger: jobLogger, limits, log: (line) => jobLogs.append(job, line) }),
+        handler(payload, {
+          job,
+          token,
+          signal,
+          upstream,
+          logger: jobLogger,
+          limits,
+          operatorRetries: operatorRetriesOf(job.data),
+          log: (line) => jobLogs.append(job, line),
+        }),
       );
       jobLogger.debug('job completed');
       return result;

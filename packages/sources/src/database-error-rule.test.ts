@@ -104,6 +104,7 @@ describe('a PostgreSQL error, transient or permanent', () => {
     ['not-null violation (23502)', statement(`INSERT INTO clientes VALUES (2, NULL, 1)`), true, '23502'],
     ['value too long (22001)', statement(`INSERT INTO clientes VALUES (2, 'abcdefgh', 1)`), true, '22001'],
     ['undefined table (42P01)', statement(`SELECT * FROM nenhuma`), true, '42P01'],
+    ['a subquery of more than one row (21000)', statement(`SELECT (SELECT id FROM grupos)`), true, '21000'],
     ['foreign key violation (23503)', statement(`INSERT INTO clientes VALUES (2, 'b', 99)`), false, '23503'],
     ['query canceled by statement_timeout (57014)', statement(`SET statement_timeout = 50; SELECT pg_sleep(2)`), false, '57014'],
     [
@@ -187,6 +188,9 @@ describe('a MariaDB error, transient or permanent', () => {
     ['NULL into NOT NULL (1048)', statement(`INSERT INTO clientes VALUES (2, NULL, 1)`), true, 1048],
     ['value too long (1406)', statement(`INSERT INTO clientes VALUES (2, 'abcdefgh', 1)`), true, 1406],
     ['unknown table (1146)', statement(`SELECT * FROM nenhuma`), true, 1146],
+    ['unknown function (1305)', statement(`SELECT nenhuma()`), true, 1305],
+    ['ambiguous column (1052)', statement(`SELECT id FROM grupos, clientes`), true, 1052],
+    ['a subquery of more than one row (1242)', statement(`SELECT (SELECT id FROM grupos)`), true, 1242],
     ['foreign key violation (1452)', statement(`INSERT INTO clientes VALUES (2, 'b', 99)`), false, 1452],
     [
       'statement over max_statement_time (1969)',
@@ -276,16 +280,16 @@ describe('a SQLite error, transient or permanent', () => {
   ])('%s', (_name, raise, permanent, code) => expectRule('sqlite', raise, permanent, code));
 });
 
-// Every code the rule knows, and server errors it does not (a trigger's RAISE P0001 / SIGNAL 1644, an exclusion
-// constraint 23P01, a read-only transaction 25006, SQLite's READONLY): the classifier's transient-or-not is the
-// receptor's (databaseWriteOutcome), never a second reading.
+// Every code the rule knows, and server errors it does not name (a read-only server 25006 / 1290, a full disk 53100 /
+// 1021 / 1114, an interrupted network read 1159): the classifier's transient-or-not is the receptor's
+// (databaseWriteOutcome), never a second reading.
 describe('the classifier and the write outcome agree on every database error', () => {
   const PG_CLASSES = ['00', '01', '02', '03', '08', '09', '0A', '0B', '0F', '0L', '0P', '0Z', '20', '21', '22', '23', '24', '25', '26'];
   const PG_MORE = ['27', '28', '2B', '2D', '2F', '34', '38', '39', '3B', '3D', '3F', '40', '42', '44', '53', '54', '55', '57', '58'];
   const pgCodes = [
     ...[...PG_CLASSES, ...PG_MORE, 'F0', 'HV', 'P0', 'XX'].flatMap((cls) => [`${cls}000`, `${cls}001`, `${cls}P01`]),
     ...['23502', '23503', '23505', '23514', '23P01', '25006', '28P01', '3D000', '42P05', '26000', '55P03', '57P02', '57P03'],
-    ...['53300', '40P01', '22P02', '08006', '08P01', 'P0001', 'P0002'],
+    ...['53300', '40P01', '22P02', '08006', '08P01', 'P0001', 'P0002', '53100', '08001', '08004', '45000', '28000'],
   ];
   const mysqlErrnos = [
     ...Array.from({ length: 1000 }, (_, i) => 1000 + i),
@@ -320,20 +324,34 @@ describe('the classifier and the write outcome agree on every database error', (
     expect(disagreements.map(([driver, { code, errno }]) => `${driver} ${String(code)} ${String(errno ?? '')}`)).toEqual([]);
   });
 
-  it('a trigger, an exclusion constraint, a read-only transaction: permanent; a foreign key: retried, not applied', () => {
-    for (const [driver, fields] of [
-      ['postgres', { code: 'P0001' }],
-      ['postgres', { code: '23P01' }],
-      ['postgres', { code: '25006' }],
-      ['mysql', { errno: 1644, code: 'ER_SIGNAL_EXCEPTION' }],
-      ['sqlite', { code: 'SQLITE_READONLY' }],
-      ['sqlite', { code: 'SQLITE_CONSTRAINT_TRIGGER' }],
-    ] as const) {
-      expect(databaseWriteOutcome(error(fields))).toBe('permanent');
-      expect(classifySourceError(driver, error(fields))).toBe('QUERY_FAILED');
-    }
-    expect(databaseWriteOutcome(error({ code: '23503' }))).toBe('retry');
-    expect(databaseWriteOutcome(error({ errno: 1452 }))).toBe('retry');
+  // Named permanent: a trigger, an exclusion constraint, a refused login or privilege, a missing database. A server error
+  // the rule names nowhere (a read-only server, a full disk, a node not ready, an interrupted network read, a server
+  // starting) means the statement did not apply: retried, never a failed query for good.
+  type Named = readonly [driver: 'postgres' | 'mysql' | 'sqlite', fields: Record<string, unknown>, outcome: 'permanent' | 'retry'];
+  const named: Named[] = [
+    ...['P0001', '45000', '23P01', '28P01', '3D000'].map((code): Named => ['postgres', { code }, 'permanent']),
+    ['mysql', { errno: 1644, code: 'ER_SIGNAL_EXCEPTION', sqlState: '45000' }, 'permanent'],
+    ['mysql', { errno: 1045, code: 'ER_ACCESS_DENIED_ERROR' }, 'permanent'],
+    ['mysql', { errno: 1142, code: 'ER_TABLEACCESS_DENIED_ERROR' }, 'permanent'],
+    ['mysql', { errno: 1227, code: 'ER_SPECIFIC_ACCESS_DENIED_ERROR' }, 'permanent'],
+    ['sqlite', { code: 'SQLITE_READONLY' }, 'permanent'],
+    ['sqlite', { code: 'SQLITE_CONSTRAINT_TRIGGER' }, 'permanent'],
+    ...['25006', '53100', '57P03', '08001', '08004', '23503'].map((code): Named => ['postgres', { code }, 'retry']),
+    ['mysql', { errno: 1159, code: 'ER_NET_READ_INTERRUPTED' }, 'retry'],
+    ['mysql', { errno: 1161, code: 'ER_NET_WRITE_INTERRUPTED' }, 'retry'],
+    ['mysql', { errno: 1021, code: 'ER_DISK_FULL' }, 'retry'],
+    ['mysql', { errno: 1114, code: 'ER_RECORD_FILE_FULL' }, 'retry'],
+    ['mysql', { errno: 1047, code: 'ER_UNKNOWN_COM_ERROR' }, 'retry'],
+    ['mysql', { errno: 1290, code: 'ER_OPTION_PREVENTS_STATEMENT' }, 'retry'],
+    ['mysql', { errno: 1452, code: 'ER_NO_REFERENCED_ROW_2' }, 'retry'],
+  ];
+
+  it.each(named)('%s %o: %s, for the classifier too', (driver, fields, outcome) => {
+    expect(databaseWriteOutcome(error(fields))).toBe(outcome);
+    expect(TRANSIENT_SOURCE_ERRORS.has(classifySourceError(driver, error(fields)))).toBe(outcome === 'retry');
+  });
+
+  it('a connection lost once the statement ran, a network error: unknown', () => {
     expect(databaseWriteOutcome(error({ code: '57P01' }))).toBe('unknown');
     expect(databaseWriteOutcome(error({ code: 'ECONNRESET' }))).toBe('unknown');
   });

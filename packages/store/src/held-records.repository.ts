@@ -82,28 +82,40 @@ export async function findHeldExecucoes(
   return held.sort((a, b) => b.id - a.id);
 }
 
-/** What a held-back record's outbox row keeps in `valores`: the hold (its row id) the job was held back by. */
+/**
+ * What a held-back record's outbox row keeps in `valores`: the hold (its row id) the job was held back by, and the
+ * operator's retries of the job it was held back under (only a run under more releases it).
+ */
 interface HeldMarker {
   retidoPor: number;
+  operatorRetries?: number;
+}
+
+/** A job's row held back: by which hold, under how many operator's retries of the job. */
+export interface HeldBy {
+  holdId: number;
+  operatorRetries: number;
 }
 
 /** The hold a job's row of a record was held back by, while it is so (status falhou); null for any other row. */
-export function heldByOf(execucao: Execucao): number | null {
+export function heldByOf(execucao: Execucao): HeldBy | null {
   if (execucao.status !== 'falhou' || !execucao.valores) return null;
   try {
     const marker = JSON.parse(execucao.valores) as Partial<HeldMarker>;
-    return typeof marker.retidoPor === 'number' ? marker.retidoPor : null;
+    if (typeof marker.retidoPor !== 'number') return null;
+    // A row held before the count was kept: any operator's retry since is past it.
+    return { holdId: marker.retidoPor, operatorRetries: typeof marker.operatorRetries === 'number' ? marker.operatorRetries : 0 };
   } catch {
     return null;
   }
 }
 
 /**
- * A job's outbox row of a record held back by `holdId`, inserted failed and naming the hold in one statement (a crash
+ * A job's outbox row of a record held back by `held.holdId`, inserted failed and naming the hold in one statement (a crash
  * leaves no enviando row to be read as an unknown outcome); `created` false when the job had the row already.
  */
-export async function claimHeldExecucao(db: Kysely<Database>, key: ExecucaoKey, holdId: number): Promise<Execucao & { created: boolean }> {
-  const marker: HeldMarker = { retidoPor: holdId };
+export async function claimHeldExecucao(db: Kysely<Database>, key: ExecucaoKey, held: HeldBy): Promise<Execucao & { created: boolean }> {
+  const marker: HeldMarker = { retidoPor: held.holdId, operatorRetries: held.operatorRetries };
   try {
     await db
       .insertInto('integracao_execucoes')
@@ -137,8 +149,8 @@ function findOwnRow(db: Kysely<Database>, key: ExecucaoKey): Promise<Execucao | 
 }
 
 /** The job's row held back (again) by a newer hold of the record: another job sent it since. */
-export async function markHeldBy(db: Kysely<Database>, empresaId: number, execucaoId: number, holdId: number): Promise<void> {
-  const marker: HeldMarker = { retidoPor: holdId };
+export async function markHeldBy(db: Kysely<Database>, empresaId: number, execucaoId: number, held: HeldBy): Promise<void> {
+  const marker: HeldMarker = { retidoPor: held.holdId, operatorRetries: held.operatorRetries };
   await db
     .updateTable('integracao_execucoes')
     .set({ status: 'falhou', valores: JSON.stringify(marker), atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
@@ -149,9 +161,16 @@ export async function markHeldBy(db: Kysely<Database>, empresaId: number, execuc
 
 /**
  * An operator's retry of the job held back by `holdId`: that hold is released and the job's row, no longer held,
- * becomes pendente (sent next), together. Nothing happens (false) when the hold was released meanwhile.
+ * becomes pendente (sent next), together. The other jobs' rows held back by the same hold are concluded then too:
+ * this push sends the record for them all, and one of them run again later (by its id in a consulta, once this push
+ * wrote the record back and no hold is left) must not send it again. Nothing happens (false) when the hold was
+ * released meanwhile.
  */
-export async function releaseHoldFor(db: Kysely<Database>, empresaId: number, execucao: { id: number; holdId: number }): Promise<boolean> {
+export async function releaseHoldFor(
+  db: Kysely<Database>,
+  empresaId: number,
+  execucao: { id: number; holdId: number; integracaoId: number },
+): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const released = await trx
       .updateTable('integracao_execucoes')
@@ -166,6 +185,17 @@ export async function releaseHoldFor(db: Kysely<Database>, empresaId: number, ex
       .set({ status: 'pendente', valores: null, atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
       .where('id', '=', execucao.id)
       .where('empresa_id', '=', empresaId)
+      .execute();
+    // Their marker is the JSON markHeldBy / claimHeldExecucao wrote, retidoPor first (with or without the count).
+    const marker = `{"retidoPor":${execucao.holdId}`;
+    await trx
+      .updateTable('integracao_execucoes')
+      .set({ status: 'concluido', valores: null, atualizado_em: sql<string>`CURRENT_TIMESTAMP` })
+      .where('empresa_id', '=', empresaId)
+      .where('integracao_id', '=', execucao.integracaoId)
+      .where('status', '=', 'falhou')
+      .where('id', '!=', execucao.id)
+      .where((eb) => eb.or([eb('valores', '=', `${marker}}`), eb('valores', 'like', `${marker},%`)]))
       .execute();
     return true;
   });

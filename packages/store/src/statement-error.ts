@@ -5,13 +5,19 @@ import { isUniqueViolation } from './unique-violation';
 const PG_ROW_CONSTRAINTS = new Set(['23502', '23514', '23505']);
 
 /**
- * MySQL/MariaDB codes (mysql2's `code`) of a statement or of a row's values: syntax and unknown objects; a value too
- * long, out of range, truncated or of the wrong type (strict mode); NULL into NOT NULL or no default; a duplicate key;
- * a CHECK constraint (MySQL 8's name; MariaDB's errno 4025 has none in mysql2, see MARIADB_CHECK_ERRNO); a table or
- * column the user may not write (PostgreSQL's 42501 is class 42 alike).
+ * MySQL/MariaDB codes (mysql2's `code`) of a row's values: a value too long, out of range, truncated or of the wrong
+ * type (strict mode); NULL into NOT NULL or no default; a duplicate key; a CHECK constraint (MySQL 8's name; MariaDB's
+ * errno 4025 has none in mysql2, see MARIADB_CHECK_ERRNO); a subquery the data gives more than one row.
  */
 const MYSQL_STATEMENT =
-  /^ER_(PARSE_ERROR|BAD_FIELD_ERROR|NO_SUCH_TABLE|TRUNCATED_WRONG_VALUE|WRONG_VALUE|DATA_TOO_LONG|BAD_NULL_ERROR|WARN_DATA_OUT_OF_RANGE|WARN_DATA_TRUNCATED|NO_DEFAULT_FOR_FIELD|CHECK_CONSTRAINT_VIOLATED|CONSTRAINT_FAILED|DIVISION_BY_ZERO|INVALID_CHARACTER_STRING|DUP_ENTRY|TABLEACCESS_DENIED_ERROR|COLUMNACCESS_DENIED_ERROR)/;
+  /^ER_(TRUNCATED_WRONG_VALUE|WRONG_VALUE|DATA_TOO_LONG|BAD_NULL_ERROR|WARN_DATA_OUT_OF_RANGE|WARN_DATA_TRUNCATED|NO_DEFAULT_FOR_FIELD|CHECK_CONSTRAINT_VIOLATED|CONSTRAINT_FAILED|DIVISION_BY_ZERO|INVALID_CHARACTER_STRING|DUP_ENTRY|SUBQUERY_NO_1_ROW)/;
+/**
+ * MySQL/MariaDB codes of the statement's text, whoever its rows: syntax, unknown or ambiguous objects, a function
+ * unknown or called wrongly, a grouping or operand the statement gets wrong, a table or column the user may not write
+ * (PostgreSQL's 42501 is class 42 alike).
+ */
+const MYSQL_STATEMENT_TEXT =
+  /^ER_(PARSE_ERROR|BAD_FIELD_ERROR|NO_SUCH_TABLE|UNKNOWN_TABLE|NON_UNIQ_ERROR|SP_DOES_NOT_EXIST|FUNC_INEXISTENT_NAME_COLLISION|WRONG_PARAMCOUNT_TO_NATIVE_FCT|WRONG_PARAMETERS_TO_NATIVE_FCT|INVALID_GROUP_FUNC_USE|WRONG_FIELD_WITH_GROUP|OPERAND_COLUMNS|TABLEACCESS_DENIED_ERROR|COLUMNACCESS_DENIED_ERROR)/;
 const MARIADB_CHECK_ERRNO = 4025;
 
 /**
@@ -52,8 +58,8 @@ const SQLITE_TRANSIENT = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CONSTRAINT_FOREIGNKEY)
  * database error is transient (retried within the job's attempts): connection, lock, deadlock, serialization,
  * resources, an administrator's intervention (isTransientServerError), a foreign key (PG_FOREIGN_KEY says why) and any
  * code this rule does not know. For a write to another database (the SET receptor, the GET sources' classifier)
- * databaseWriteOutcome refines it: an unknown error the server itself reports is permanent there. The one owner of that
- * rule; read from the driver's `code`/`errno`, never its (localized) message.
+ * databaseWriteOutcome refines it: a few refusals the server reports are permanent there too (isPermanentServerRefusal).
+ * The one owner of that rule; read from the driver's `code`/`errno`, never its (localized) message.
  */
 export function isStatementError(err: unknown): boolean {
   // A prepared statement's name refused by the server (42P05, 26000, 0A000): the statement itself is fine, and runs
@@ -62,11 +68,11 @@ export function isStatementError(err: unknown): boolean {
   if (isUniqueViolation(err)) return true;
   const { code: raw, errno } = (err ?? {}) as { code?: unknown; errno?: unknown };
   const code = String(raw ?? '');
-  // PostgreSQL SQLSTATE classes 22 (data: 22001 too long, 22003 out of range, 22007/22008 dates, 22P02 bad text),
-  // 42 (syntax, undefined objects, privileges) and 54 (program limits: too many columns, statement too complex), and
-  // the row's constraints of class 23.
-  if (/^(22|42|54)[0-9A-Z]{3}$/.test(code) || PG_ROW_CONSTRAINTS.has(code)) return true;
-  if (MYSQL_STATEMENT.test(code) || errno === MARIADB_CHECK_ERRNO) return true;
+  // PostgreSQL SQLSTATE classes 21 (a subquery of more than one row), 22 (data: 22001 too long, 22003 out of range,
+  // 22007/22008 dates, 22P02 bad text), 42 (syntax, undefined objects, privileges) and 54 (program limits: too many
+  // columns, statement too complex), and the row's constraints of class 23.
+  if (/^(21|22|42|54)[0-9A-Z]{3}$/.test(code) || PG_ROW_CONSTRAINTS.has(code)) return true;
+  if (MYSQL_STATEMENT.test(code) || MYSQL_STATEMENT_TEXT.test(code) || errno === MARIADB_CHECK_ERRNO) return true;
   return (
     code === 'SQLITE_ERROR' ||
     code === 'SQLITE_MISMATCH' ||
@@ -85,26 +91,46 @@ export function isRowValueError(err: unknown): boolean {
   if (!isStatementError(err)) return false;
   const code = String((err as { code?: unknown } | null)?.code ?? '');
   // A table or column the user may not write is a missing grant, never one record's fault.
-  return (
-    !/^42[0-9A-Z]{3}$/.test(code) &&
-    !/^ER_(PARSE_ERROR|BAD_FIELD_ERROR|NO_SUCH_TABLE|TABLEACCESS_DENIED_ERROR|COLUMNACCESS_DENIED_ERROR)/.test(code) &&
-    code !== 'SQLITE_ERROR'
-  );
+  return !/^42[0-9A-Z]{3}$/.test(code) && !MYSQL_STATEMENT_TEXT.test(code) && code !== 'SQLITE_ERROR';
 }
 
 /**
- * True for the database errors the server reports for this run only, which another attempt may not meet (PG_TRANSIENT,
- * MYSQL_TRANSIENT_ERRNOS, SQLITE_TRANSIENT): isStatementError already calls them transient; this names them so that
+ * Errors a server reports that no retry mends, though the statement is fine: a refused login (PostgreSQL class 28,
+ * MySQL/MariaDB 1045, 1698, an expired password 1820/1862, a locked account 3118), a privilege refused (1044, 1142,
+ * 1143, 1227, 1370; PostgreSQL's 42501 is a statement error), a database that does not exist (3D000, 1049), a
+ * trigger's RAISE or SIGNAL (PostgreSQL class P0 and 45000, MySQL's 1644 / SQLSTATE 45000) and the row's other
+ * constraints of class 23 (23P01 exclusion; not the foreign key). The one list of them: every other code a server
+ * reports is transient (isTransientServerError).
+ */
+const PG_PERMANENT = /^(28|P0)[0-9A-Z]{3}$|^23[0-9A-Z]{3}$|^3D000$|^45000$/;
+const MYSQL_PERMANENT_ERRNOS = new Set([1044, 1045, 1049, 1142, 1143, 1227, 1370, 1644, 1698, 1820, 1862, 3118]);
+
+/** True for a server's refusal named in PG_PERMANENT / MYSQL_PERMANENT_ERRNOS (not the foreign key). */
+function isPermanentServerRefusal(err: unknown): boolean {
+  const { code: raw, errno, sqlState } = (err ?? {}) as { code?: unknown; errno?: unknown; sqlState?: unknown };
+  const code = String(raw ?? '');
+  if (code !== PG_FOREIGN_KEY && PG_PERMANENT.test(code)) return true;
+  return (typeof errno === 'number' && MYSQL_PERMANENT_ERRNOS.has(errno)) || sqlState === '45000';
+}
+
+/**
+ * True for the database errors the server reports for this run only, which another attempt may not meet: those named
+ * (PG_TRANSIENT, MYSQL_TRANSIENT_ERRNOS, SQLITE_TRANSIENT) and every other code a PostgreSQL or MySQL/MariaDB server
+ * reports that is neither a statement error nor named permanent (isPermanentServerRefusal) — a read-only server
+ * during a failover (25006, 1290), a full disk or table (53100, 1021, 1114), a cluster node not ready (1047), a
+ * network read or write interrupted (1159, 1161): the statement did not apply, and retrying is what may help. SQLite
+ * has no server: only its named codes are. isStatementError already calls them transient; this names them so that
  * no driver-specific reading (packages/sources' classifier) labels them a failed query. Never a statement error.
  */
 export function isTransientServerError(err: unknown): boolean {
-  if (isStatementError(err)) return false;
+  if (isStatementError(err) || isPermanentServerRefusal(err)) return false;
   const { code: raw, errno } = (err ?? {}) as { code?: unknown; errno?: unknown };
   const code = String(raw ?? '');
   if (PG_TRANSIENT.test(code) || PG_TRANSIENT_CODES.has(code)) return true;
   // mysql2 sets `errno` on server errors; its `sqlState` is no help (many distinct errors share HY000).
   if (typeof errno === 'number' && MYSQL_TRANSIENT_ERRNOS.has(errno)) return true;
-  return SQLITE_TRANSIENT.test(code);
+  if (code.startsWith('SQLITE_')) return SQLITE_TRANSIENT.test(code);
+  return isServerReportedError(err);
 }
 
 /**
@@ -122,22 +148,30 @@ export function isServerReportedError(err: unknown): boolean {
 }
 
 /**
- * True for a connection lost while a statement ran (PostgreSQL class 08, 57P01–57P03 administrator/crash shutdown or
- * server starting; MySQL's server gone 2006 or lost 2013, MariaDB's killed connection 1927, MySQL's idle disconnect 4031):
- * transient, but whether the statement applied is unknown.
+ * PostgreSQL's refusals of a connection being opened — the server starting up (57P03), the client unable to connect
+ * (08001) or refused by the server (08004): no statement ran on it, so a write met with one did not apply.
+ */
+const PG_CONNECT_REFUSALS = new Set(['57P03', '08001', '08004']);
+
+/**
+ * True for a connection lost while a statement ran (PostgreSQL class 08, 57P01/57P02 administrator or crash shutdown;
+ * MySQL's server gone 2006 or lost 2013, MariaDB's killed connection 1927, MySQL's idle disconnect 4031): transient,
+ * but whether the statement applied is unknown. Not a connection refused while opening (PG_CONNECT_REFUSALS).
  */
 export function isConnectionLoss(err: unknown): boolean {
   const { code: raw, errno } = (err ?? {}) as { code?: unknown; errno?: unknown };
   const code = String(raw ?? '');
-  return /^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code) || [2006, 2013, 1927, 4031].includes(Number(errno));
+  if (PG_CONNECT_REFUSALS.has(code)) return false;
+  return /^08[0-9A-Z]{3}$/.test(code) || /^57P0[12]$/.test(code) || [2006, 2013, 1927, 4031].includes(Number(errno));
 }
 
 /**
  * How a failed autocommit write on a database ends, the one answer for every reader (the SET receptor, packages/sources'
- * classifier): `permanent` for a statement error and for every other error the server reports that is not transient
- * (a trigger's RAISE/SIGNAL, an exclusion constraint, a read-only transaction, a refused login) — its words kept;
- * `retry` for a transient server error, which did not apply; `unknown` for a lost connection and for the network's or
- * the driver's own errors, transient but the write may have applied.
+ * classifier): `permanent` for a statement error and for the refusals named permanent (a trigger's RAISE/SIGNAL, an
+ * exclusion constraint, a refused login or privilege, a missing database; SQLite's codes not named transient) — its
+ * words kept; `retry` for every other error the server reports (isTransientServerError), which did not apply;
+ * `unknown` for a lost connection and for the network's or the driver's own errors, transient but the write may have
+ * applied.
  */
 export function databaseWriteOutcome(err: unknown): 'permanent' | 'retry' | 'unknown' {
   if (isStatementError(err)) return 'permanent';

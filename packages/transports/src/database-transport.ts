@@ -119,12 +119,19 @@ export function createDatabaseTransport(connection: DatabaseConnection, options:
       // on a loopback, private or link-local address is refused (permanent) unless allowPrivateNetwork. Checked before
       // every insert, so a name that starts resolving elsewhere is caught too.
       await assertPublicDatabase(connection);
+      // The connection is taken before the insert: a failure to get one (the server down, starting up, refusing
+      // connections) ran no statement, so the record goes back to pendente instead of an unknown outcome.
+      let connected = false;
       try {
-        const query = build(request);
-        const adapter = handle().getExecutor().adapter;
-        const result = adapter.supportsReturning
-          ? await query.returning(sql<number>`id`.as('id')).executeTakeFirst()
-          : { id: Number((await query.executeTakeFirst()).insertId) };
+        const result = await handle()
+          .connection()
+          .execute(async (db) => {
+            connected = true;
+            const query = db.insertInto(targetTable(request.link)).values(request.body);
+            return db.getExecutor().adapter.supportsReturning
+              ? await query.returning(sql<number>`id`.as('id')).executeTakeFirst()
+              : { id: Number((await query.executeTakeFirst()).insertId) };
+          });
         const data = { ...request.body, id: (result as { id?: unknown } | undefined)?.id ?? null };
         return {
           data,
@@ -150,16 +157,16 @@ export function createDatabaseTransport(connection: DatabaseConnection, options:
           );
         // One rule, as for the GET sources (packages/sources' classifier reads packages/store's databaseWriteOutcome):
         // what it calls permanent fails for good with the receptor's own words — a statement or a row's values (a
-        // constraint named after a "timeout" column is no timeout), a trigger's RAISE/SIGNAL, any other error the server
-        // reports that is not transient, a refused login, database, address or TLS handshake.
+        // constraint named after a "timeout" column is no timeout), a trigger's RAISE/SIGNAL, a refused login, privilege,
+        // database, address or TLS handshake.
         if (!TRANSIENT_SOURCE_ERRORS.has(refusal)) throw new ReceptorError(message, exchange, { cause: err });
         // A transient error the server reports (a deadlock, a lock timeout, a foreign key whose row may come later:
-        // statement-error.ts says why) means the autocommit insert did not apply: the record goes back to pendente. A
-        // lost connection or a network error leaves it unknown (the insert may have run before the connection went), so
-        // run-set keeps the record enviando and reconciles it before sending again.
+        // statement-error.ts says why) means the autocommit insert did not apply, as does any failure to get a connection:
+        // the record goes back to pendente. A connection lost or a network error once connected leaves it unknown (the
+        // insert may have run before the connection went), so run-set keeps the record enviando and reconciles it.
         throw new TransientTransportError(`database receptor ${connection.name}: ${message}`, exchange, undefined, {
           cause: err,
-          notProcessed: databaseWriteOutcome(err) === 'retry',
+          notProcessed: !connected || databaseWriteOutcome(err) === 'retry',
         });
       }
     },

@@ -64,8 +64,8 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
         parametros: payload.parametros,
         upstream: ctx.upstream,
         jobId,
-        // retryFailedJob resets attemptsStarted; BullMQ's own retries and a stalled job's re-run count on from it.
-        operatorRun: ctx.job.attemptsStarted <= 1,
+        // Counted by retryFailedJob only: BullMQ's own retries, a stalled re-run and a delay leave it as it was.
+        operatorRetries: ctx.operatorRetries,
         // Rate limits of (tenant, connection) and a target's Retry-After apply to each outbound call; with lote_maximo > 1
         // the push shares a batcher of (tenant, integration).
         transport: limitedTransport(

@@ -17,7 +17,7 @@ import type { PrepareContext, PreparedRecord } from './prepare-set';
 // in the receptor (GravarClientes without a key it upserts by). Such a record is held back: not sent again
 // automatically while the configuration still needs the missing keys; the job fails for good (SET_RECORD_HELD) saying
 // what is missing and what to do. An operator's retry of that job sends it again, as for OUTCOME_UNKNOWN: only the
-// retry of a job held back by the record's current hold, and only on the run the retry starts (operatorRun).
+// retry of a job held back by the record's current hold, and only once per retry (operatorRetries).
 
 /** A record held back: the earlier push the receptor accepted, and the keys its answer lacked that sql_update still uses. */
 export interface HeldRecord {
@@ -68,28 +68,34 @@ export async function heldRecordsOf(ctx: PrepareContext, records: readonly Prepa
 
 /**
  * This job's outbox row of a held record, or null when the record stays held back (nothing sent). The first time the
- * job reaches it, its row is inserted failed, naming the hold. Found again, it is released only on a run an operator's
- * retry started (`operatorRun`) and only when the hold is still the one the job was held back by: a stalled re-run
- * or a BullMQ retry finds the same failed row and holds it again, and of several held jobs retried, the first sends
- * the record and the others meet the newer hold its push left, held again naming it.
+ * job reaches it, its row is inserted failed, naming the hold and the operator's retries of the job so far. Found
+ * again, it is released only when an operator retried the job since (`operatorRetries` above the row's) and the hold
+ * is still the one the job was held back by: a stalled re-run, a BullMQ retry or a run delayed meanwhile (paused
+ * tenant, limits) finds the same count and holds it again. Of several jobs held by one hold, the first released sends
+ * the record for all: their rows are concluded with the release (releaseHoldFor), so none sends it again.
  */
 export async function claimHeld(
-  ctx: PrepareContext & { operatorRun?: boolean },
+  ctx: PrepareContext & { operatorRetries?: number },
   key: ExecucaoKey,
   hold: HeldRecord,
 ): Promise<(Execucao & { created: boolean }) | null> {
-  const execucao = await claimHeldExecucao(ctx.db, key, hold.execucaoId);
+  const current = { holdId: hold.execucaoId, operatorRetries: ctx.operatorRetries ?? 0 };
+  const execucao = await claimHeldExecucao(ctx.db, key, current);
   if (execucao.created) return null;
   const heldBy = heldByOf(execucao);
   // Past its hold (this job released it and went on): a push done or in flight goes on from the row's status; one that
   // never reached the receptor, or was refused, meets the hold found now (another job's push since) as any job does.
   if (heldBy === null && execucao.status !== 'pendente' && execucao.status !== 'falhou') return execucao;
-  if (heldBy !== hold.execucaoId) {
-    await markHeldBy(ctx.db, ctx.empresaId, execucao.id, hold.execucaoId);
+  if (heldBy?.holdId !== hold.execucaoId) {
+    await markHeldBy(ctx.db, ctx.empresaId, execucao.id, current);
     return null;
   }
-  if (!ctx.operatorRun) return null;
-  const released = await releaseHoldFor(ctx.db, ctx.empresaId, { id: execucao.id, holdId: hold.execucaoId });
+  if (current.operatorRetries <= heldBy.operatorRetries) return null;
+  const released = await releaseHoldFor(ctx.db, ctx.empresaId, {
+    id: execucao.id,
+    holdId: hold.execucaoId,
+    integracaoId: ctx.definition.integracao.id,
+  });
   return released ? { ...execucao, status: 'pendente', valores: null } : null;
 }
 

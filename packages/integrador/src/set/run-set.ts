@@ -31,11 +31,11 @@ export interface SetRunContext extends PrepareContext {
   /** The BullMQ job id: with the record key it is the idempotency key of each push. */
   jobId: string;
   /**
-   * This run is the job's first start since it was enqueued or since an operator retried it (the retry resets its
-   * started attempts; a BullMQ retry or a stalled job's re-run never does): only such a run releases a hold the job
-   * was held back by (held-records.ts).
+   * How many times an operator retried the job (the queue's retryFailedJob counts them; a BullMQ retry, a stalled
+   * job's re-run or a delay never does): only a run under more retries than a hold was met under releases it
+   * (held-records.ts).
    */
-  operatorRun?: boolean;
+  operatorRetries?: number;
   transport: Transport;
   timeoutMs: number;
   signal?: AbortSignal;

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { ErrorCode } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { countOperatorRetry } from '../operator-retries';
 import { withRedisDeadline } from '../redis';
 import { dropBlocked } from './blocked-index';
 
@@ -10,13 +11,15 @@ export type RetryOutcome = { retried: true } | { retried: false; state: string }
 /**
  * Retries a failed job from its first attempt (the API's, CLI's and dashboard's one retry rule); a dependency flow
  * blocked by it resumes (if it fails again, the worker records it as blocking again). Other states are left alone.
- * The reset of its started attempts marks the run as an operator's: only such a run releases a SET record held back
- * (packages/integrador set/held-records.ts); BullMQ's own retries and a stalled job's re-run count on.
+ * The retry is counted in the job's data (operator-retries.ts): only a run under a count higher than the one a SET record
+ * was held back under releases it (packages/integrador set/held-records.ts); BullMQ's own retries, a stalled job's
+ * re-run and a delay (paused tenant, limits) keep the count.
  */
 export async function retryFailedJob(job: Job, redis: Redis, prefix: string, deadlineMs = 2000): Promise<RetryOutcome> {
   const state = await withRedisDeadline(job.getState(), deadlineMs, 'read job state');
   if (state !== 'failed') return { retried: false, state };
   try {
+    await withRedisDeadline(countOperatorRetry(job), deadlineMs, 'count retry');
     await withRedisDeadline(job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }), deadlineMs, 'retry job');
   } catch (err) {
     // Another request retried (or removed) it between the read and the retry (a double click): BullMQ's script refuses
