@@ -45,6 +45,11 @@ describe.each(ALL_DIALECTS)('019-crm-mudancas-escopo down on %s', (dialect) => {
       .map((row) => `${row.empresa_id === empresa ? 'e' : 'o'}:${row.chave}`)
       .sort();
     expect(kept).toEqual(['e:own', 'e:shared', 'o:own']);
-    expect(await migrateToLatest(database)).toEqual(['019-crm-mudancas-escopo', '020-chaves-binarias', '021-set-retencao']);
+    expect(await migrateToLatest(database)).toEqual([
+      '019-crm-mudancas-escopo',
+      '020-chaves-binarias',
+      '021-set-retencao',
+      '022-mensagens-conexao',
+    ]);
   });
 });
