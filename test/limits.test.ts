@@ -193,6 +193,9 @@ describe('per-tenant limits across worker processes', () => {
 
   it('frees the slot of a worker that crashed while holding it', async () => {
     await setLimits([rule(107, 0, { maxConcurrency: 1 })]);
+    // The running worker-cti processes read the limits every second (pollMs): a cap they have not read yet does not
+    // hold the next job back, whatever the dead worker's lease (the compiled worker-get starts in well under a second).
+    await new Promise((r) => setTimeout(r, 1500));
     const getWorker = spawnWorker('apps/worker-get/src/main.ts');
     await getWorker.waitForLog('worker started', 60000);
     const tenant = { empresaId: 107, filialId: null };

@@ -56,7 +56,7 @@ describe('integrador endpoints and tenant limit', () => {
     endpoint.routes.set('/contatos', { body: [CONTATO_EXEMPLO, { ...CONTATO_EXEMPLO, codigo: '' }], authorization: 'Bearer tok-cli' });
     const refused = await runCli(['endpoints', 'validate', String(servicoId), '--empresa', String(empresaId)], env);
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toContain('ERRO contato: o endereço de');
+    expect(refused.stdout).toContain('ERRO contato: a proteção de saída do hub recusou o endereço de');
 
     const allowed = await runCli(['endpoints', 'private-network', String(servicoId), '--empresa', String(empresaId), '--allow'], env);
     expect(allowed).toMatchObject({ code: 0, stdout: `Serviço #${servicoId}: endereços internos permitidos.\n` });
