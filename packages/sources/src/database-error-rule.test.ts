@@ -9,7 +9,8 @@ import { classifySourceError, TRANSIENT_SOURCE_ERRORS } from './source-errors';
 // One rule for "transient or permanent" on database errors (packages/store's isStatementError), asked by the CRM's
 // writes, the GET sources, the SET receptor and this package's classifier, over errors raised by real servers: the
 // classifier must never call QUERY_FAILED (not transient) what the rule retries, nor the other way round.
-type Case = [name: string, raise: () => Promise<unknown>, permanent: boolean, code: string | number];
+// `refusal`: permanent, though not the statement's or a row's fault (a missing database, an object's state).
+type Case = [name: string, raise: () => Promise<unknown>, permanent: boolean | 'refusal', code: string | number];
 
 /** The error a promise rejects with; fails the test when it resolves. */
 async function rejection(run: Promise<unknown>): Promise<unknown> {
@@ -52,13 +53,14 @@ async function deadlock(sessions: [(text: string) => Promise<unknown>, (text: st
 async function expectRule(
   driver: 'postgres' | 'mysql' | 'sqlite',
   raise: () => Promise<unknown>,
-  permanent: boolean,
+  permanent: boolean | 'refusal',
   raised: string | number,
 ): Promise<void> {
   const error = await raise();
   const { code: own, errno } = error as { code?: unknown; errno?: unknown };
   expect([own, errno]).toContain(raised);
-  expect(isStatementError(error)).toBe(permanent);
+  expect(isStatementError(error)).toBe(permanent === true);
+  expect(databaseWriteOutcome(error) === 'permanent').toBe(permanent !== false);
   const code = classifySourceError(driver, error);
   if (permanent) expect(code).toBe('QUERY_FAILED');
   else expect(TRANSIENT_SOURCE_ERRORS.has(code)).toBe(true);
@@ -84,6 +86,8 @@ describe('a PostgreSQL error, transient or permanent', () => {
     await admin.query(`CREATE TABLE clientes (
       id INTEGER PRIMARY KEY, nome VARCHAR(5) NOT NULL CHECK (nome <> 'x'), grupo INTEGER REFERENCES grupos (id))`);
     await admin.query(`INSERT INTO clientes VALUES (1, 'a', 1)`);
+    await admin.query(`CREATE VIEW grupos_positivos AS SELECT * FROM grupos WHERE v >= 0 WITH CHECK OPTION`);
+    await admin.query(`CREATE SEQUENCE numeros`);
     // A role with no connection allowed: its login meets 53300 (too many connections), class 53.
     await admin.query(`CREATE ROLE ${role} LOGIN CONNECTION LIMIT 0`);
   });
@@ -107,6 +111,22 @@ describe('a PostgreSQL error, transient or permanent', () => {
     ['a subquery of more than one row (21000)', statement(`SELECT (SELECT id FROM grupos)`), true, '21000'],
     ['foreign key violation (23503)', statement(`INSERT INTO clientes VALUES (2, 'b', 99)`), false, '23503'],
     ['query canceled by statement_timeout (57014)', statement(`SET statement_timeout = 50; SELECT pg_sleep(2)`), false, '57014'],
+    ['a row a WITH CHECK OPTION view refuses (44000)', statement(`INSERT INTO grupos_positivos VALUES (5, -1)`), true, '44000'],
+    ['a feature not supported (0A000)', statement(`SELECT count(*) FROM grupos FOR UPDATE`), true, '0A000'],
+    ['an object not in prerequisite state (55000)', statement(`SELECT currval('numeros')`), 'refusal', '55000'],
+    [
+      'lock not available (55P03)',
+      async () => {
+        const [first, second] = [await client(), await client()];
+        await first.query('BEGIN');
+        await first.query('UPDATE grupos SET v = v + 1 WHERE id = 1');
+        const error = await rejection(second.query('SET lock_timeout = 50; UPDATE grupos SET v = v + 1 WHERE id = 1'));
+        await first.query('ROLLBACK');
+        return error;
+      },
+      false,
+      '55P03',
+    ],
     [
       'serialization failure (40001)',
       async () => {
@@ -174,6 +194,9 @@ describe('a MariaDB error, transient or permanent', () => {
       id INTEGER PRIMARY KEY, nome VARCHAR(5) NOT NULL CHECK (nome <> 'x'), grupo INTEGER,
       FOREIGN KEY (grupo) REFERENCES grupos (id)) ENGINE=InnoDB`);
     await admin.query(`INSERT INTO clientes VALUES (1, 'a', 1)`);
+    await admin.query(`CREATE VIEW grupos_positivos AS SELECT * FROM grupos WHERE v >= 0 WITH CHECK OPTION`);
+    await admin.query(`CREATE VIEW grupos_calculados AS SELECT id, v + 1 AS w FROM grupos`);
+    await admin.query(`CREATE PROCEDURE um_argumento (a INTEGER) SELECT a`);
   });
   afterAll(async () => {
     for (const opened of connections) await opened.end().catch(() => {});
@@ -192,6 +215,25 @@ describe('a MariaDB error, transient or permanent', () => {
     ['ambiguous column (1052)', statement(`SELECT id FROM grupos, clientes`), true, 1052],
     ['a subquery of more than one row (1242)', statement(`SELECT (SELECT id FROM grupos)`), true, 1242],
     ['foreign key violation (1452)', statement(`INSERT INTO clientes VALUES (2, 'b', 99)`), false, 1452],
+    ['a parent row still referenced (1451)', statement(`DELETE FROM grupos WHERE id = 1`), false, 1451],
+    ['a column named twice (1110)', statement(`INSERT INTO grupos (id, id) VALUES (3, 3)`), true, 1110],
+    ['a procedure called with the wrong arguments (1318)', statement(`CALL um_argumento()`), true, 1318],
+    ['a table named twice (1066)', statement(`SELECT * FROM grupos, grupos`), true, 1066],
+    ['a value out of range (1690)', statement(`SELECT CAST(0 AS UNSIGNED) - 1`), true, 1690],
+    ['a view column that cannot be updated (1348)', statement(`UPDATE grupos_calculados SET w = 1`), true, 1348],
+    ['a row a WITH CHECK OPTION view refuses (1369)', statement(`INSERT INTO grupos_positivos VALUES (5, -1)`), true, 1369],
+    [
+      'no database selected (1046)',
+      async () => {
+        const url = new URL(target.url);
+        url.pathname = '/';
+        const opened = await createMysqlConnection({ uri: url.toString() });
+        connections.push(opened);
+        return rejection(opened.query('SELECT * FROM grupos'));
+      },
+      'refusal',
+      1046,
+    ],
     [
       'statement over max_statement_time (1969)',
       statement(`SET SESSION max_statement_time = 0.05; SELECT SLEEP(2) FROM grupos`),
@@ -309,6 +351,10 @@ describe('the classifier and the write outcome agree on every database error', (
     ...pgCodes.map((code) => ['postgres', error({ code, severity: 'ERROR' })] as const),
     ...mysqlErrnos.map((errno) => ['mysql', error({ errno, code: 'ER_SOMETHING', sqlState: 'HY000' })] as const),
     ...MYSQL_NAMES.map((name) => ['mysql', error({ errno: 1064, code: `ER_${name}` })] as const),
+    // mysql2's sqlState: the statement's classes (42, 22, 21, 23), the missing database (3D), and others.
+    ...['42000', '42S02', '22003', '21000', '23000', '3D000', '40001', '08S01', '25006', '70100', 'HY001'].flatMap((sqlState) =>
+      mysqlErrnos.slice(0, 1000).map((errno) => ['mysql', error({ errno, code: 'ER_SOMETHING', sqlState })] as const),
+    ),
     ...sqliteCodes.map((code) => ['sqlite', error({ code })] as const),
     ...(['postgres', 'mysql', 'sqlite'] as const).flatMap((driver) => network.map((code) => [driver, error({ code })] as const)),
   ];
@@ -344,6 +390,15 @@ describe('the classifier and the write outcome agree on every database error', (
     ['mysql', { errno: 1047, code: 'ER_UNKNOWN_COM_ERROR' }, 'retry'],
     ['mysql', { errno: 1290, code: 'ER_OPTION_PREVENTS_STATEMENT' }, 'retry'],
     ['mysql', { errno: 1452, code: 'ER_NO_REFERENCED_ROW_2' }, 'retry'],
+    ...['44000', '0A000', '55000', '55P02', '21000'].map((code): Named => ['postgres', { code }, 'permanent']),
+    ...['55P03', '55006'].map((code): Named => ['postgres', { code }, 'retry']),
+    ['mysql', { errno: 1110, code: 'ER_FIELD_SPECIFIED_TWICE', sqlState: '42000' }, 'permanent'],
+    ['mysql', { errno: 1690, code: 'ER_DATA_OUT_OF_RANGE', sqlState: '22003' }, 'permanent'],
+    ['mysql', { errno: 1046, code: 'ER_NO_DB_ERROR', sqlState: '3D000' }, 'permanent'],
+    ['mysql', { errno: 1348, code: 'ER_NONUPDATEABLE_COLUMN', sqlState: 'HY000' }, 'permanent'],
+    ['mysql', { errno: 1203, code: 'ER_TOO_MANY_USER_CONNECTIONS', sqlState: '42000' }, 'retry'],
+    ['mysql', { errno: 1226, code: 'ER_USER_LIMIT_REACHED', sqlState: '42000' }, 'retry'],
+    ['mysql', { errno: 1451, code: 'ER_ROW_IS_REFERENCED_2', sqlState: '23000' }, 'retry'],
   ];
 
   it.each(named)('%s %o: %s, for the classifier too', (driver, fields, outcome) => {

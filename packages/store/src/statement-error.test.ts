@@ -46,5 +46,20 @@ describe('isStatementError', () => {
       expect(isRowValueError(err(code))).toBe(true);
     for (const code of ['42703', '42601', 'ER_BAD_FIELD_ERROR', 'ER_PARSE_ERROR', 'SQLITE_ERROR', '40P01'])
       expect(isRowValueError(err(code))).toBe(false);
+    // A row a view's WITH CHECK OPTION refuses is the row's; a feature not supported is the statement's.
+    expect(isRowValueError(err('44000'))).toBe(true);
+    expect(isRowValueError(err('0A000'))).toBe(false);
+  });
+
+  it("reads mysql2's SQLSTATE class: 42, 22, 21, 23 are the statement's or a row's, not the foreign key", () => {
+    const mysql = (errno: number, sqlState: string) => Object.assign(new Error('x'), { errno, code: 'ER_X', sqlState });
+    expect(isStatementError(mysql(1110, '42000'))).toBe(true); // a column named twice
+    expect(isStatementError(mysql(1690, '22003'))).toBe(true); // out of range
+    expect(isStatementError(mysql(1222, '21000'))).toBe(true); // a column count
+    expect(isStatementError(mysql(1451, '23000'))).toBe(false); // a parent row still referenced
+    expect(isStatementError(mysql(1203, '42000'))).toBe(false); // too many connections for the user
+    expect(isStatementError(mysql(1205, 'HY000'))).toBe(false); // lock wait timeout
+    expect(isRowValueError(mysql(1690, '22003'))).toBe(true);
+    expect(isRowValueError(mysql(1110, '42000'))).toBe(false);
   });
 });

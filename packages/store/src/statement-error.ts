@@ -17,8 +17,23 @@ const MYSQL_STATEMENT =
  * (PostgreSQL's 42501 is class 42 alike).
  */
 const MYSQL_STATEMENT_TEXT =
-  /^ER_(PARSE_ERROR|BAD_FIELD_ERROR|NO_SUCH_TABLE|UNKNOWN_TABLE|NON_UNIQ_ERROR|SP_DOES_NOT_EXIST|FUNC_INEXISTENT_NAME_COLLISION|WRONG_PARAMCOUNT_TO_NATIVE_FCT|WRONG_PARAMETERS_TO_NATIVE_FCT|INVALID_GROUP_FUNC_USE|WRONG_FIELD_WITH_GROUP|OPERAND_COLUMNS|TABLEACCESS_DENIED_ERROR|COLUMNACCESS_DENIED_ERROR)/;
+  /^ER_(PARSE_ERROR|BAD_FIELD_ERROR|NO_SUCH_TABLE|UNKNOWN_TABLE|NON_UNIQ_ERROR|SP_DOES_NOT_EXIST|FUNC_INEXISTENT_NAME_COLLISION|WRONG_PARAMCOUNT_TO_NATIVE_FCT|WRONG_PARAMETERS_TO_NATIVE_FCT|INVALID_GROUP_FUNC_USE|WRONG_FIELD_WITH_GROUP|OPERAND_COLUMNS|TABLEACCESS_DENIED_ERROR|COLUMNACCESS_DENIED_ERROR|NONUPDATEABLE_COLUMN|NON_UPDATABLE_TABLE|NON_INSERTABLE_TABLE|UPDATE_TABLE_USED|CANT_UPDATE_USED_TABLE_IN_SF_OR_TRG|VIEW_MULTIUPDATE|VIEW_NO_INSERT_FIELD_LIST|VIEW_DELETE_MERGE_VIEW|CANT_AGGREGATE_[23N]COLLATIONS|WRONG_ARGUMENTS)/;
+/**
+ * MySQL/MariaDB codes of the SQLSTATE catch-all HY000 that one row's values cause: a row a view's WITH CHECK OPTION
+ * refuses (PostgreSQL's class 44).
+ */
+const MYSQL_ROW_HY000 = /^ER_VIEW_CHECK_FAILED/;
 const MARIADB_CHECK_ERRNO = 4025;
+
+/**
+ * MySQL/MariaDB SQLSTATE classes (mysql2's `sqlState`) of the statement or its rows: 42 (syntax, unknown or ambiguous
+ * objects, a routine called with the wrong arguments, a column named twice), 22 (data: a value out of range or too
+ * long, a bad date, a division by zero), 21 (cardinality: a subquery of several rows, a column count) and 23
+ * (integrity: duplicate key, NULL into NOT NULL; not the foreign key, MYSQL_TRANSIENT_ERRNOS). Unlike HY000, the
+ * catch-all many unrelated errors share, each of these classes names one kind of error. The errnos named transient
+ * or permanent refusals keep their reading (1203 too many user connections is 42000, 1049 an unknown database 42000).
+ */
+const MYSQL_STATEMENT_CLASSES = /^(42|22|21|23)[0-9A-Z]{3}$/;
 
 /**
  * A foreign key the row breaks (PostgreSQL 23503, MySQL/MariaDB 1452/1216, SQLite's FOREIGNKEY) is transient, on a SET
@@ -33,19 +48,21 @@ const PG_FOREIGN_KEY = '23503';
  * PostgreSQL SQLSTATEs the server reports for this run only: class 08 (connection), 40 (transaction rollback:
  * serialization failure, deadlock), 53 (insufficient resources: too many connections, disk full, out of memory),
  * 57 (operator intervention: query canceled by statement_timeout, administrator shutdown, server starting), 58
- * (system I/O error), 55P03 (lock not available) and the foreign key above.
+ * (system I/O error), 55P03 (lock not available: another session holds the lock, NOWAIT or lock_timeout), 55006
+ * (object in use by another session) and the foreign key above. The rest of class 55 is permanent (PG_PERMANENT).
  */
 const PG_TRANSIENT = /^(08|40|53|57|58)[0-9A-Z]{3}$/;
-const PG_TRANSIENT_CODES = new Set(['55P03', PG_FOREIGN_KEY]);
+const PG_TRANSIENT_CODES = new Set(['55P03', '55006', PG_FOREIGN_KEY]);
 
 /**
  * MySQL/MariaDB errnos of the same kind: too many connections (1040, 1203), out of resources/memory (1041, 1037),
  * server shutting down (1053), lock wait timeout (1205), lock table full (1206), deadlock (1213), query interrupted or
  * over its time limit (1317, MariaDB 1969, MySQL 3024), server gone or connection lost (2006, 2013, MariaDB's killed
- * connection 1927, MySQL's idle disconnect 4031), and the foreign key (1216, 1452).
+ * connection 1927, MySQL's idle disconnect 4031), a user's hourly resource limit (1226), and the foreign key, a
+ * child row's missing parent (1216, 1452) as a parent row's remaining children (1217, 1451), PostgreSQL's 23503 alike.
  */
 const MYSQL_TRANSIENT_ERRNOS = new Set([
-  1037, 1040, 1041, 1053, 1203, 1205, 1206, 1213, 1216, 1317, 1452, 1927, 1969, 2006, 2013, 3024, 4031,
+  1037, 1040, 1041, 1053, 1203, 1205, 1206, 1213, 1216, 1217, 1226, 1317, 1451, 1452, 1927, 1969, 2006, 2013, 3024, 4031,
 ]);
 
 /** SQLite: another connection holds the lock (BUSY, LOCKED and their extended codes), the disk is full, the foreign key. */
@@ -69,10 +86,24 @@ export function isStatementError(err: unknown): boolean {
   const { code: raw, errno } = (err ?? {}) as { code?: unknown; errno?: unknown };
   const code = String(raw ?? '');
   // PostgreSQL SQLSTATE classes 21 (a subquery of more than one row), 22 (data: 22001 too long, 22003 out of range,
-  // 22007/22008 dates, 22P02 bad text), 42 (syntax, undefined objects, privileges) and 54 (program limits: too many
-  // columns, statement too complex), and the row's constraints of class 23.
-  if (/^(21|22|42|54)[0-9A-Z]{3}$/.test(code) || PG_ROW_CONSTRAINTS.has(code)) return true;
-  if (MYSQL_STATEMENT.test(code) || MYSQL_STATEMENT_TEXT.test(code) || errno === MARIADB_CHECK_ERRNO) return true;
+  // 22007/22008 dates, 22P02 bad text), 42 (syntax, undefined objects, privileges), 44 (a row a view's WITH CHECK
+  // OPTION refuses), 54 (program limits: too many columns, statement too complex) and 0A (a feature the statement
+  // uses that the server does not support: a view's column it cannot update, FOR UPDATE with an aggregate; the
+  // prepared statement's refusal is out above), and the row's constraints of class 23.
+  if (/^(21|22|42|44|54|0A)[0-9A-Z]{3}$/.test(code) || PG_ROW_CONSTRAINTS.has(code)) return true;
+  if (MYSQL_STATEMENT.test(code) || MYSQL_STATEMENT_TEXT.test(code) || MYSQL_ROW_HY000.test(code)) return true;
+  if (errno === MARIADB_CHECK_ERRNO) return true;
+  return isMysqlStatementClass(err) || isSqliteStatementError(code);
+}
+
+/** A MySQL/MariaDB error whose SQLSTATE class is the statement's or a row's (MYSQL_STATEMENT_CLASSES). */
+function isMysqlStatementClass(err: unknown): boolean {
+  const { errno, sqlState } = (err ?? {}) as { errno?: unknown; sqlState?: unknown };
+  if (typeof errno !== 'number' || typeof sqlState !== 'string' || !MYSQL_STATEMENT_CLASSES.test(sqlState)) return false;
+  return !MYSQL_TRANSIENT_ERRNOS.has(errno) && !MYSQL_PERMANENT_ERRNOS.has(errno);
+}
+
+function isSqliteStatementError(code: string): boolean {
   return (
     code === 'SQLITE_ERROR' ||
     code === 'SQLITE_MISMATCH' ||
@@ -90,8 +121,11 @@ export function isStatementError(err: unknown): boolean {
 export function isRowValueError(err: unknown): boolean {
   if (!isStatementError(err)) return false;
   const code = String((err as { code?: unknown } | null)?.code ?? '');
-  // A table or column the user may not write is a missing grant, never one record's fault.
-  return !/^42[0-9A-Z]{3}$/.test(code) && !MYSQL_STATEMENT_TEXT.test(code) && code !== 'SQLITE_ERROR';
+  const sqlState = String((err as { sqlState?: unknown }).sqlState ?? '');
+  // A table or column the user may not write is a missing grant, never one record's fault; neither is a feature the
+  // server does not support (PostgreSQL's 0A) nor any MySQL/MariaDB error of SQLSTATE class 42.
+  if (/^(42|0A)[0-9A-Z]{3}$/.test(code) || /^42[0-9A-Z]{3}$/.test(sqlState)) return false;
+  return !MYSQL_STATEMENT_TEXT.test(code) && code !== 'SQLITE_ERROR';
 }
 
 /**
@@ -99,18 +133,24 @@ export function isRowValueError(err: unknown): boolean {
  * MySQL/MariaDB 1045, 1698, an expired password 1820/1862, a locked account 3118), a privilege refused (1044, 1142,
  * 1143, 1227, 1370; PostgreSQL's 42501 is a statement error), a database that does not exist (3D000, 1049), a
  * trigger's RAISE or SIGNAL (PostgreSQL class P0 and 45000, MySQL's 1644 / SQLSTATE 45000) and the row's other
- * constraints of class 23 (23P01 exclusion; not the foreign key). The one list of them: every other code a server
- * reports is transient (isTransientServerError).
+ * constraints of class 23 (23P01 exclusion; not the foreign key), PostgreSQL's class 55 but for a lock not available
+ * (55P03) or an object another session uses (55006): an object not in the state the statement needs (55000: a
+ * table publishing deletes with no replica identity, a sequence's currval not set), a parameter that cannot change
+ * now (55P02) — the same statement meets it again — and MySQL/MariaDB's no database selected (SQLSTATE 3D000, 1046).
+ * The one list of them: every other code a server reports is transient (isTransientServerError).
  */
-const PG_PERMANENT = /^(28|P0)[0-9A-Z]{3}$|^23[0-9A-Z]{3}$|^3D000$|^45000$/;
+const PG_PERMANENT = /^(28|P0|55)[0-9A-Z]{3}$|^23[0-9A-Z]{3}$|^3D000$|^45000$/;
 const MYSQL_PERMANENT_ERRNOS = new Set([1044, 1045, 1049, 1142, 1143, 1227, 1370, 1644, 1698, 1820, 1862, 3118]);
 
 /** True for a server's refusal named in PG_PERMANENT / MYSQL_PERMANENT_ERRNOS (not the foreign key). */
 function isPermanentServerRefusal(err: unknown): boolean {
   const { code: raw, errno, sqlState } = (err ?? {}) as { code?: unknown; errno?: unknown; sqlState?: unknown };
   const code = String(raw ?? '');
-  if (code !== PG_FOREIGN_KEY && PG_PERMANENT.test(code)) return true;
-  return (typeof errno === 'number' && MYSQL_PERMANENT_ERRNOS.has(errno)) || sqlState === '45000';
+  if (code !== PG_FOREIGN_KEY && !PG_TRANSIENT_CODES.has(code) && PG_PERMANENT.test(code)) return true;
+  if (typeof errno === 'number' && MYSQL_PERMANENT_ERRNOS.has(errno)) return true;
+  // A SQLSTATE of a server error the errno already names transient (a killed connection) keeps its errno's reading.
+  if (typeof errno === 'number' && MYSQL_TRANSIENT_ERRNOS.has(errno)) return false;
+  return sqlState === '45000' || sqlState === '3D000';
 }
 
 /**
@@ -127,7 +167,8 @@ export function isTransientServerError(err: unknown): boolean {
   const { code: raw, errno } = (err ?? {}) as { code?: unknown; errno?: unknown };
   const code = String(raw ?? '');
   if (PG_TRANSIENT.test(code) || PG_TRANSIENT_CODES.has(code)) return true;
-  // mysql2 sets `errno` on server errors; its `sqlState` is no help (many distinct errors share HY000).
+  // mysql2 sets `errno` on server errors; its `sqlState` tells only some (isMysqlStatementClass): many distinct errors
+  // share HY000.
   if (typeof errno === 'number' && MYSQL_TRANSIENT_ERRNOS.has(errno)) return true;
   if (code.startsWith('SQLITE_')) return SQLITE_TRANSIENT.test(code);
   return isServerReportedError(err);
