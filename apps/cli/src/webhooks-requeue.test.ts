@@ -1,7 +1,8 @@
-import { createRedis } from '@integrador/queue';
+import { createRedis, waitUntilReady } from '@integrador/queue';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { startPrivateRedis, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
+import { Worker } from 'bullmq';
 import { cliEnv, runCli } from '../test/run-cli';
 
 // F20: after a Redis restore a pending delivery has no job; `webhooks requeue-pending --empresa` gives it one, for that
@@ -15,6 +16,7 @@ describe('integrador webhooks requeue-pending', () => {
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
     env = cliEnv(database.url, { REDIS_URL: TEST_REDIS_URL, KEY_PREFIX: prefix });
+    await waitUntilReady(redis);
   });
   afterAll(async () => {
     const keys = await redis.keys(`${prefix}:*`);
@@ -62,11 +64,63 @@ describe('integrador webhooks requeue-pending', () => {
     const run = () => runCli(['webhooks', 'requeue-pending', '--empresa', String(a.empresaId), '--json'], env);
     const first = await run();
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toEqual({ requeued: [a.entregaId] });
+    expect(JSON.parse(first.stdout)).toEqual({ requeued: [a.entregaId], skipped: [] });
     expect(await jobs()).toHaveLength(1);
     // Its job is live now: a second run adds nothing.
     const second = await run();
-    expect(JSON.parse(second.stdout)).toEqual({ requeued: [] });
+    expect(JSON.parse(second.stdout)).toEqual({ requeued: [], skipped: [] });
     expect(await jobs()).toHaveLength(1);
+  });
+
+  it('names a delivery whose job changed under it (another replica holds it) and exits 1: run it again', async () => {
+    // The first test's jobs out of the way: the job taken below is C's.
+    const earlier = await redis.keys(`${prefix}:webhook:*`);
+    if (earlier.length) await redis.del(...earlier);
+    const c = await orphan('RequeueC');
+    const run = (...more: string[]) => runCli(['webhooks', 'requeue-pending', '--empresa', String(c.empresaId), ...more], env);
+    expect((await run('--json')).code).toBe(0);
+    // Its job ran and completed, and another replica's worker holds a lock on its id (it re-added and took it between
+    // the sweep's state read and its remove): BullMQ refuses the remove.
+    const [key] = await jobs();
+    const jobId = String(key).slice(`${prefix}:webhook:`.length);
+    const workerRedis = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    const taker = new Worker('webhook', null, { connection: workerRedis, prefix, autorun: false });
+    try {
+      const job = await taker.getNextJob('taker');
+      expect(job?.id).toBe(jobId);
+      await job?.moveToCompleted('done', 'taker', false);
+      await redis.set(`${prefix}:webhook:${jobId}:lock`, 'another-replica');
+      const json = await run('--json');
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stdout)).toEqual({ requeued: [], skipped: [c.entregaId] });
+      const text = await run('--lang', 'en');
+      expect(text.code).toBe(1);
+      expect(text.stdout).toContain(`1 pending deliveries not judged, because their job changed during the sweep`);
+      expect(text.stdout).toContain(`: ${c.entregaId}; run the command again`);
+    } finally {
+      await redis.del(`${prefix}:webhook:${jobId}:lock`);
+      await taker.close();
+      workerRedis.disconnect();
+    }
+  });
+
+  it('stops with a clear error and exit 1 when Redis cannot take jobs, never "0 requeued"', async () => {
+    // Connected and answering, but configured so that it could lose jobs: every call of the producer is refused.
+    const unsafe = await startPrivateRedis(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru']);
+    try {
+      const d = await orphan('RequeueD');
+      const unsafeEnv = { ...env, REDIS_URL: unsafe.url };
+      const pt = await runCli(['webhooks', 'requeue-pending', '--empresa', String(d.empresaId), '--lang', 'pt-BR'], unsafeEnv);
+      expect(pt.code).toBe(1);
+      expect(pt.stdout).toBe('');
+      expect(pt.stderr).toContain('a varredura parou: o Redis não pode receber jobs agora (o Redis está configurado de um jeito');
+      expect(pt.stderr).toContain('0 entrega(s) reenfileirada(s) antes disso, as demais pendentes não foram julgadas');
+      const en = await runCli(['webhooks', 'requeue-pending', '--empresa', String(d.empresaId), '--lang', 'en'], unsafeEnv);
+      expect(en.code).toBe(1);
+      expect(en.stderr).toContain('the sweep stopped: Redis cannot take jobs now (Redis is configured so that it could lose jobs');
+      expect(en.stderr).not.toMatch(/[ãçõé]/);
+    } finally {
+      await unsafe.stop();
+    }
   });
 });

@@ -14,6 +14,12 @@ const PT = {
   requeuePending:
     'reenfileira as entregas pendentes há mais de 10 minutos que nenhum job vai levar (depois de restaurar o Redis ou o banco); nunca cria um segundo job para uma entrega',
   requeued: (count: number) => `${count} entrega(s) pendente(s) sem job reenfileirada(s)`,
+  requeueSkipped: (ids: readonly number[]) =>
+    `${ids.length} entrega(s) pendente(s) não julgada(s), porque o job delas mudou durante a varredura (outra réplica ou um worker o levou ou removeu): ${ids.join(', ')}; rode o comando de novo`,
+  requeueStopped: (requeued: number, detail: string) =>
+    `a varredura parou: o Redis não pode receber jobs agora (${detail}); ${requeued} entrega(s) reenfileirada(s) antes disso, as demais pendentes não foram julgadas. Rode o comando de novo quando o Redis voltar`,
+  redisMisconfigured:
+    'o Redis está configurado de um jeito que pode perder jobs: maxmemory-policy diferente de noeviction ou versão anterior à 6.2',
   capture: 'instala (install) ou remove (remove) os gatilhos de captura no banco do CRM (WEBHOOK_CAPTURE=triggers)',
   nomeOption: 'nome do webhook',
   urlOption: 'URL fixa de destino',
@@ -57,6 +63,11 @@ const EN: typeof PT = {
   requeuePending:
     'enqueues again the deliveries pending for over 10 minutes that no job will take (after a Redis or database restore); never makes a second job for a delivery',
   requeued: (count) => `${count} pending deliveries without a job enqueued again`,
+  requeueSkipped: (ids) =>
+    `${ids.length} pending deliveries not judged, because their job changed during the sweep (another replica or a worker took or removed it): ${ids.join(', ')}; run the command again`,
+  requeueStopped: (requeued, detail) =>
+    `the sweep stopped: Redis cannot take jobs now (${detail}); ${requeued} deliveries enqueued again before that, the other pending ones were not judged. Run the command again once Redis is back`,
+  redisMisconfigured: 'Redis is configured so that it could lose jobs: maxmemory-policy other than noeviction, or a version before 6.2',
   capture: 'installs (install) or removes (remove) the capture triggers on the CRM database (WEBHOOK_CAPTURE=triggers)',
   nomeOption: 'webhook name',
   urlOption: 'fixed destination URL',

@@ -10,7 +10,13 @@ export { type CircuitState, circuitStates, EndpointFlowControl } from './flow-co
 export { GATILHOS, type Gatilho, isConcluida, OPERACOES, type Operacao, WEBHOOK_TABLES, type WebhookTable } from './gatilhos';
 export { classifyError, createWebhookHttpClient, type ErrorClass, type SendResult, type WebhookHttpClient } from './http-client';
 export { type CancelReason, cancelReasonOf, isWebhookMessageCode, type Locale, webhookMessage } from './messages';
-export { ORPHAN_MIN_AGE_MS, type OrphanSweepResult, requeueOrphanedDeliveries, startOrphanSweep } from './orphan-sweep';
+export {
+  isRedisUnusable,
+  ORPHAN_MIN_AGE_MS,
+  type OrphanSweepResult,
+  requeueOrphanedDeliveries,
+  startOrphanSweep,
+} from './orphan-sweep';
 export { drainOutbox, startOutboxDrain } from './outbox-drain';
 export { deliveryErrorMessage, deliveryReasonCode } from './outcome-wording';
 export { buildPayload } from './payloads';

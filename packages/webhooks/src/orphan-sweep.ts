@@ -1,5 +1,5 @@
 import type { Logger } from '@integrador/logging';
-import type { JobProducer } from '@integrador/queue';
+import { isConnectionError, type JobProducer, QueueUnavailableError, RedisConfigurationError } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import { type Kysely, SqliteAdapter, sql } from 'kysely';
 import { deliveryJobId } from './publish-change';
@@ -24,6 +24,11 @@ export interface OrphanSweepResult {
   checked: number;
   /** Their delivery ids re-enqueued (no live job owned them). */
   requeued: number[];
+  /**
+   * Delivery ids left to the next sweep: their own job changed under this one (another replica's sweep or worker
+   * removed, added or took it between the reads), so this sweep could not judge them.
+   */
+  skipped: number[];
   /** The id to go on after (the batch was full), or 0: the whole pending set was read, the next sweep starts over. */
   resumeAfter: number;
 }
@@ -78,10 +83,21 @@ export async function enqueueOwnJob(
 }
 
 /**
+ * True when Redis itself cannot take the sweep's calls — down, reconnecting, frozen or too slow (the producer's
+ * deadline), refusing writes, or configured so that it could lose jobs — rather than one row's job changing under it:
+ * every other row would meet the same, so the sweep stops there.
+ */
+export function isRedisUnusable(err: unknown): boolean {
+  return err instanceof QueueUnavailableError || err instanceof RedisConfigurationError || isConnectionError(err);
+}
+
+/**
  * Re-enqueues the `pendente` deliveries older than `minAgeMs` that no live job owns (enqueueOwnJob), up to SWEEP_BATCH
  * of them with ids above `afterId`. `empresaId` binds the sweep to one tenant (the CLI's --empresa); each job carries
- * its row's own tenant. A row that fails (another replica's sweep removed or added its job meanwhile) is left to the
- * next sweep; the others go on.
+ * its row's own tenant. A row whose own job changed under the sweep (another replica's sweep or worker removed, added
+ * or locked it: BullMQ refuses the remove or promote) is left to the next sweep and named in `skipped`; the others go
+ * on. Redis unusable (isRedisUnusable) stops the sweep with that error at the row that met it: the rows after it are
+ * not judged, and a caller going on from `afterId` starts there again.
  */
 export async function requeueOrphanedDeliveries(
   db: Kysely<Database>,
@@ -106,39 +122,54 @@ export async function requeueOrphanedDeliveries(
   if (options.empresaId !== undefined) query = query.where('empresa_id', '=', options.empresaId);
   const rows = await query.execute();
   const requeued: number[] = [];
+  const skipped: number[] = [];
   for (const row of rows) {
     try {
       if ((await enqueueOwnJob(producer, row)).added) requeued.push(Number(row.id));
     } catch (err) {
+      if (isRedisUnusable(err)) throw err;
+      skipped.push(Number(row.id));
       options.logger?.warn({ entregaId: Number(row.id), reason: (err as Error).message }, 'webhook orphan sweep skipped a delivery');
     }
   }
   const resumeAfter = rows.length < SWEEP_BATCH ? 0 : Number(rows[rows.length - 1]?.id);
-  return { checked: rows.length, requeued, resumeAfter };
+  return { checked: rows.length, requeued, skipped, resumeAfter };
 }
 
 /** How often worker-webhook sweeps (every replica: the sweep is idempotent). */
 export const ORPHAN_SWEEP_INTERVAL_MS = 5 * 60_000;
 
 /**
- * Sweeps every ORPHAN_SWEEP_INTERVAL_MS (the first one a minute after start), logging what it re-enqueued; a sweep that
- * fails (Redis or the database away) is logged and tried again next time. stop() waits for a sweep under way.
+ * Sweeps every ORPHAN_SWEEP_INTERVAL_MS (the first one a minute after start; `timing` for tests), logging what it
+ * re-enqueued; a sweep that fails (Redis or the database away) is logged and tried again next time, from the same
+ * `afterId`. One sweep at a time per process: a tick that comes while the last sweep still runs (Redis slow) is
+ * skipped. stop() waits for a sweep under way.
  */
-export function startOrphanSweep(db: Kysely<Database>, producer: JobProducer, logger: Logger): { stop(): Promise<void> } {
-  let running: Promise<void> = Promise.resolve();
+export function startOrphanSweep(
+  db: Kysely<Database>,
+  producer: JobProducer,
+  logger: Logger,
+  timing: { firstMs?: number; intervalMs?: number } = {},
+): { stop(): Promise<void> } {
+  let running: Promise<void> | undefined;
   // Where the next sweep goes on: each reads one bounded batch, and across sweeps every pending row is reached.
   let afterId = 0;
   const run = () => {
-    running = requeueOrphanedDeliveries(db, producer, { afterId, logger }).then(
-      ({ requeued, resumeAfter }) => {
-        afterId = resumeAfter;
-        if (requeued.length) logger.warn({ entregas: requeued }, 'pending webhook deliveries without a job re-enqueued');
-      },
-      (err: unknown) => logger.warn({ reason: (err as Error).message }, 'webhook orphan sweep failed; retried at the next interval'),
-    );
+    if (running) return;
+    running = requeueOrphanedDeliveries(db, producer, { afterId, logger })
+      .then(
+        ({ requeued, resumeAfter }) => {
+          afterId = resumeAfter;
+          if (requeued.length) logger.warn({ entregas: requeued }, 'pending webhook deliveries without a job re-enqueued');
+        },
+        (err: unknown) => logger.warn({ reason: (err as Error).message }, 'webhook orphan sweep failed; retried at the next interval'),
+      )
+      .finally(() => {
+        running = undefined;
+      });
   };
-  const first = setTimeout(run, 60_000).unref();
-  const timer = setInterval(run, ORPHAN_SWEEP_INTERVAL_MS).unref();
+  const first = setTimeout(run, timing.firstMs ?? 60_000).unref();
+  const timer = setInterval(run, timing.intervalMs ?? ORPHAN_SWEEP_INTERVAL_MS).unref();
   return {
     async stop() {
       clearTimeout(first);

@@ -1,11 +1,13 @@
 import { loadConfig } from '@integrador/config';
 import { shownUrl } from '@integrador/connections';
+import { RedisConfigurationError } from '@integrador/queue';
 import type { Database } from '@integrador/store';
 import {
   createEndpoint,
   createWebhookHttpClient,
   ENTREGA_STATUSES,
   installCaptureTriggers,
+  isRedisUnusable,
   listWebhookEndpoints,
   presentEndpoint,
   presentEntregas,
@@ -26,6 +28,7 @@ import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
 import { type Cli, parseId, print, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
+import { connectionErrorText } from '../describe-error';
 import { empresaExists } from '../empresas.queries';
 import { withJobProducer } from '../queue-connection';
 import { webhookTexts } from '../webhooks.messages';
@@ -251,14 +254,28 @@ async function requeuePending(cli: Cli, t: Texts, options: EmpresaOptions): Prom
       withJobProducer(cli, config, async (producer) => {
         // Every batch of the tenant's pending rows, not only the first (the command is run once, by hand).
         const requeued: number[] = [];
+        const skipped: number[] = [];
         let afterId = 0;
-        do {
-          const batch = await requeueOrphanedDeliveries(db, producer, { empresaId, afterId });
-          requeued.push(...batch.requeued);
-          afterId = batch.resumeAfter;
-        } while (afterId > 0);
-        if (options.json) printJson({ requeued });
-        else print(t.requeued(requeued.length));
+        try {
+          do {
+            const batch = await requeueOrphanedDeliveries(db, producer, { empresaId, afterId });
+            requeued.push(...batch.requeued);
+            skipped.push(...batch.skipped);
+            afterId = batch.resumeAfter;
+          } while (afterId > 0);
+        } catch (err) {
+          // Redis down, frozen or unsafe midway: the rest was not judged, which "0 requeued" would hide.
+          if (!isRedisUnusable(err)) throw err;
+          const detail = err instanceof RedisConfigurationError ? t.redisMisconfigured : connectionErrorText(err, cli.locale);
+          throw new CliError(t.requeueStopped(requeued.length, detail), { cause: err });
+        }
+        if (options.json) printJson({ requeued, skipped });
+        else {
+          print(t.requeued(requeued.length));
+          if (skipped.length) print(t.requeueSkipped(skipped));
+        }
+        // Rows left unjudged: the operator runs it again.
+        if (skipped.length) process.exitCode = 1;
       }),
     config,
   );
