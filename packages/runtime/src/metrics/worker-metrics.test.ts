@@ -5,7 +5,8 @@ import { createLogger } from '@integrador/logging';
 import { type QueueHandlers, startQueueWorker } from '@integrador/queue';
 import { optionalParts } from '@integrador/test-support/optional-parts';
 import { startTestQueues, type TestQueues } from '@integrador/test-support/test-producer';
-import type { Worker } from 'bullmq';
+import { Worker } from 'bullmq';
+import { Registry } from 'prom-client';
 import { listenMetrics, type MetricsServer } from './metrics-server';
 import { createWorkerMetrics } from './worker-metrics';
 
@@ -126,6 +127,66 @@ describe('worker probes while Redis is not ready', () => {
       );
     } finally {
       await first.close();
+    }
+  });
+});
+
+// A job whose workers keep dying under it (an OOM, a crash) is failed for good by BullMQ once it stalled more than
+// maxStalledCount times: the stalled check marks it, and the worker that takes it next fails it without running it —
+// no start of it was seen in that process. It still counts as failed for good (IntegradorJobsFailingForGood).
+describe('worker metrics of a job failed for stalling too often', () => {
+  let queues: TestQueues;
+  afterAll(async () => queues?.close());
+
+  it('counts it as failed for good, though this worker never started it', async () => {
+    queues = await startTestQueues({ logger });
+    const { workerRedis, prefix } = queues;
+    const job = await queues.producer
+      .queue('cti')
+      .add('system.ping', { tenant: { empresaId: 7, filialId: null }, sleepMs: 0 }, { attempts: 3 });
+    // A worker takes it and dies: its lock expires (deleted here), and BullMQ's stalled check — two passes, the first
+    // marks the active job, the second moves it — finds it stalled once more than allowed (0 here).
+    const dying = new Worker('cti', null, { connection: workerRedis, prefix, autorun: false, maxStalledCount: 0, stalledInterval: 10 });
+    const stalledCheck = () => (dying as unknown as { moveStalledJobsToWait(): Promise<void> }).moveStalledJobsToWait();
+    let ran = 0;
+    let worker: Worker | undefined;
+    const registry = new Registry();
+    try {
+      expect((await dying.getNextJob('dead-worker'))?.id).toBe(job.id);
+      await queues.redis.del(`${prefix}:cti:${job.id}:lock`);
+      await stalledCheck();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await stalledCheck();
+      expect(await queues.producer.queue('cti').getJobState(String(job.id))).toBe('waiting');
+
+      worker = startQueueWorker({
+        queue: 'cti',
+        connection: workerRedis,
+        prefix,
+        concurrency: 1,
+        logger,
+        observer: createWorkerMetrics(registry),
+        handlers: {
+          'system.ping': async () => {
+            ran += 1;
+            return { pong: true, pid: process.pid, sleptMs: 0, at: new Date().toISOString() };
+          },
+        } satisfies Pick<QueueHandlers<'cti'>, 'system.ping'> as unknown as QueueHandlers<'cti'>,
+      });
+      for (let i = 0; i < 200 && (await queues.producer.queue('cti').getJobState(String(job.id))) !== 'failed'; i++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await queues.producer.queue('cti').getJobState(String(job.id))).toBe('failed');
+      // The 'failed' event comes right after the state is written.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const text = await registry.metrics();
+      expect(text).toContain('integrador_worker_jobs_total{queue="cti",job="system.ping",outcome="failed"} 1');
+      // No attempt ran here: no duration, and the running-jobs gauge never went negative.
+      expect(text).not.toMatch(/integrador_worker_job_duration_seconds_count\{[^}]*outcome="failed"\}/);
+      expect(text).not.toContain('integrador_worker_active_jobs{queue="cti"} -1');
+      expect(ran).toBe(0);
+    } finally {
+      await worker?.close();
+      await dying.close();
     }
   });
 });

@@ -59,12 +59,16 @@ function jobMetrics(registry: Registry): JobObserver {
         return;
       }
       const outcome = outcomeOf(event);
+      if (!outcome) return;
+      const labels = { queue, job: job.name, outcome };
+      // Every end counts, also one this process never saw start: BullMQ fails a job that stalled more than
+      // maxStalledCount times (its workers died under it: an OOM, a crash) in the worker that takes it next, without
+      // running it — a job failed for good that IntegradorJobsFailingForGood must see. No attempt ran here: no duration.
+      outcomes.inc(labels);
       const start = startedAt.get(job);
-      if (!outcome || start === undefined) return;
+      if (start === undefined) return;
       startedAt.delete(job);
       active.dec({ queue });
-      const labels = { queue, job: job.name, outcome };
-      outcomes.inc(labels);
       duration.observe(labels, (performance.now() - start) / 1000);
     },
   };
