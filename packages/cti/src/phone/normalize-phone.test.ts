@@ -130,3 +130,37 @@ describe("normalizePhone when '00' + carrier code + country code and '00' + coun
     expect(reading('0043 664 123456')).toBe('internacional +43664123456');
   });
 });
+
+// The documented trade-off (README, CTI numbers): '00' + a DDD that is also a carrier code (Rio's 21, Belo Horizonte's
+// 31, Curitiba's 41…) + a Brazilian number whose digits are a valid foreign number behind that carrier code reads as
+// foreign. The other order is worse for the example numbers of the world: derived here, not listed.
+describe("normalizePhone when '00' + carrier code + country code and '00' + DDD are both valid", () => {
+  /** The Brazilian reading of the digits after an outside-line 0, only as trunk 0 + DDD + 8 or 9 digits. */
+  const dddReading = (digits: string) => {
+    const national = digits.slice(2);
+    const parsed = national.length >= 10 && national.length <= 11 ? parsePhoneNumberFromString(national, 'BR') : undefined;
+    return parsed?.isValid() && parsed.countryCallingCode === '55' ? parsed.number : undefined;
+  };
+  const carrierForms = WORLD.flatMap(({ country, cc, national }) =>
+    CARRIERS.map((carrier) => ({ country, digits: `00${carrier}${cc}${national}` })),
+  );
+
+  it('reads 0021 3529 2029 as Luxembourg’s, not Rio’s (the carrier-code reading wins); 0 + DDD and +55 stay Rio’s', () => {
+    expect(dddReading('002135292029')).toBe('+552135292029');
+    expect(validBehindCarrierCode('002135292029')).toBe(true);
+    expect(reading('0021 3529 2029')).toBe('internacional +35292029');
+    expect(reading('021 3529 2029')).toBe('nacional +552135292029');
+    expect(reading('+55 21 3529 2029')).toBe('nacional +552135292029');
+    expect(reading('0021 95845 5327')).toBe('internacional +958455327');
+  });
+
+  it('the national reading first would misread more carrier-coded foreign numbers (192 of 2440 examples)', () => {
+    // Every carrier-coded form reads back as its country's today (the suite above); a national reading first would take
+    // those that are also a valid Brazilian number behind an outside-line 0, with or without a carrier code.
+    const nationalFirst = carrierForms.filter(({ digits }) => brazilianBehindOutsideLine(digits) !== undefined);
+    expect([nationalFirst.length, carrierForms.length]).toEqual([192, 2440]);
+    // Even limited to 12–13 digits ('00' + DDD + 8 or 9), it would misread these countries' numbers.
+    const shortForms = carrierForms.filter(({ digits }) => dddReading(digits) !== undefined);
+    expect([...new Set(shortForms.map(({ country }) => country))]).toEqual(['AC', 'FK', 'SH']);
+  });
+});
