@@ -49,7 +49,7 @@ export interface PurgeCandidate {
  * - integracao_execucoes: a push pendente / enviando / enviado (in flight or with an unknown outcome), a hold
  *   (retido = 1) and a job's row held back by one (falhou with the retidoPor marker, SET_RECORD_HELD);
  * - integracao_sincronizacao_execucoes: a run executando, and each integration's last run (its schedule shows it);
- * - webhook_entregas: a delivery pendente; webhook_mensagens: a message some delivery still sends;
+ * - webhook_entregas: a delivery pendente; webhook_mensagens: a message of a delivery that stays;
  * - crm_mudancas: a claim still unanswered (resultado null: the first attempt is at work);
  * - ligacoes: a call still open (tocando, em andamento, discando).
  * The caller drops, besides, the candidates whose job is still in Redis (a retry or an operator's retry reads them).
@@ -58,7 +58,9 @@ export interface PurgeCandidate {
 // biome-ignore lint/suspicious/noExplicitAny: one rule builder per table; each names only its own table's columns.
 type AnyBuilder = ExpressionBuilder<any, any>;
 
-const NEEDED_RULES: Record<PurgeKind, { age: string; rule: (eb: AnyBuilder) => ReturnType<AnyBuilder['and']> }> = {
+type Rule = (eb: AnyBuilder, before: Date | string) => ReturnType<AnyBuilder['and']>;
+
+const NEEDED_RULES: Record<PurgeKind, { age: string; rule: Rule }> = {
   registro_jobs: { age: 'atualizado_em', rule: (eb) => eb.and([eb('estado', 'in', ['concluido', 'falhou', 'descartado'])]) },
   integracao_execucoes: {
     age: 'atualizado_em',
@@ -88,11 +90,16 @@ const NEEDED_RULES: Record<PurgeKind, { age: string; rule: (eb: AnyBuilder) => R
   webhook_entregas: { age: 'atualizado_em', rule: (eb) => eb.and([eb('status', '!=', 'pendente')]) },
   webhook_mensagens: {
     age: 'criado_em',
-    rule: (eb) =>
+    // Once every delivery of it goes too (so a dry run counts it with them): none pendente, none recent.
+    rule: (eb, before) =>
       eb.and([
         eb.not(
           eb.exists(
-            eb.selectFrom('webhook_entregas as entrega').select('entrega.id').whereRef('entrega.mensagem_id', '=', 'webhook_mensagens.id'),
+            eb
+              .selectFrom('webhook_entregas as entrega')
+              .select('entrega.id')
+              .whereRef('entrega.mensagem_id', '=', 'webhook_mensagens.id')
+              .where((inner) => inner.or([inner('entrega.status', '=', 'pendente'), inner('entrega.atualizado_em', '>=', before)])),
           ),
         ),
       ]),
@@ -130,7 +137,8 @@ function purgeable(db: Db, batch: Omit<PurgeBatch, 'afterId' | 'limit'>): any {
   // biome-ignore lint/suspicious/noExplicitAny: see above.
   const table = (db as Kysely<any>).selectFrom(batch.kind);
   const scoped = batch.empresaId === null ? table.where('empresa_id', 'is', null) : table.where('empresa_id', '=', batch.empresaId);
-  return scoped.where(age, '<', timestampValue(db, batch.before)).where(rule);
+  const before = timestampValue(db, batch.before);
+  return scoped.where(age, '<', before).where((eb: AnyBuilder) => rule(eb, before));
 }
 
 /** The next rows of a kind past their retention that the engine no longer needs (by id, one query). */
