@@ -131,6 +131,7 @@ export {
   PURGE_KINDS,
   type PurgeBatch,
   type PurgeCandidate,
+  type PurgeCursor,
   type PurgedCounts,
   type PurgedTable,
   type PurgeKind,

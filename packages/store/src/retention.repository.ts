@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Kysely, sql, type Transaction } from 'kysely';
+import { type ExpressionBuilder, type Kysely, PostgresAdapter, sql, type Transaction } from 'kysely';
 import type { DialectName } from './create-database';
 import type { Database } from './schema';
 import { timestampValue } from './sincronizacao.repository';
@@ -122,17 +122,23 @@ const CHILDREN: Partial<Record<PurgeKind, { table: 'integracao_tentativas' | 'we
   webhook_entregas: { table: 'webhook_tentativas', parent: 'entrega_id' },
 };
 
-/** One batch's bounds: the tenant (null: auditoria rows of no empresa), rows older than `before`, ids above `afterId`. */
+/** Where the previous batch stopped: its last row's age (as the database gave it) and id. */
+export interface PurgeCursor {
+  age: unknown;
+  id: number;
+}
+
+/** One batch's bounds: the tenant (null: auditoria rows of no empresa), rows older than `before`, past `after`. */
 export interface PurgeBatch {
   kind: PurgeKind;
   empresaId: number | null;
   before: Date;
-  afterId: number;
+  after: PurgeCursor | null;
   limit: number;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the kind's table is chosen at run time; its rule names its columns.
-function purgeable(db: Db, batch: Omit<PurgeBatch, 'afterId' | 'limit'>): any {
+function purgeable(db: Db, batch: Omit<PurgeBatch, 'after' | 'limit'>): any {
   const { age, rule } = NEEDED_RULES[batch.kind];
   // biome-ignore lint/suspicious/noExplicitAny: see above.
   const table = (db as Kysely<any>).selectFrom(batch.kind);
@@ -141,20 +147,35 @@ function purgeable(db: Db, batch: Omit<PurgeBatch, 'afterId' | 'limit'>): any {
   return scoped.where(age, '<', before).where((eb: AnyBuilder) => rule(eb, before));
 }
 
-/** The next rows of a kind past their retention that the engine no longer needs (by id, one query). */
-export async function findPurgeCandidates(db: Db, batch: PurgeBatch): Promise<PurgeCandidate[]> {
+/**
+ * The next rows of a kind past their retention that the engine no longer needs, in (age, id) order after `after` (one
+ * query through the tenant's (empresa_id, age) index: it reads only the tenant's old rows, and rows kept for a job still
+ * in Redis are not read again). PostgreSQL's age comes back as text: a Date would drop its microseconds, and the
+ * cursor, bound back, would fall before the row it came from.
+ */
+export async function findPurgeCandidates(db: Db, batch: PurgeBatch): Promise<{ candidates: PurgeCandidate[]; next: PurgeCursor | null }> {
   const job = JOB_OF[batch.kind];
+  const { age } = NEEDED_RULES[batch.kind];
   const columns = job ? (job.fila === null ? ['id', 'fila', 'job_id'] : ['id', 'job_id']) : ['id'];
-  const rows: { id: number; fila?: string; job_id?: string | null }[] = await purgeable(db, batch)
-    .select(columns)
-    .where('id', '>', batch.afterId)
+  const ageValue = db.getExecutor().adapter instanceof PostgresAdapter ? sql`CAST(${sql.ref(age)} AS text)`.as('idade') : sql.ref(age).as('idade');
+  const { after } = batch;
+  const rows: { id: number; idade: unknown; fila?: string; job_id?: string | null }[] = await purgeable(db, batch)
+    .select([...columns, ageValue])
+    .$if(after !== null, (query: ReturnType<typeof purgeable>) =>
+      query
+        .where(age, '>=', after?.age)
+        .where((eb: AnyBuilder) => eb.or([eb(age, '>', after?.age), eb('id', '>', after?.id)])),
+    )
+    .orderBy(age)
     .orderBy('id')
     .limit(batch.limit)
     .execute();
-  return rows.map((row) => {
+  const candidates = rows.map((row) => {
     const fila = job?.fila ?? row.fila;
     return { id: Number(row.id), job: fila && row.job_id ? { fila, jobId: row.job_id } : null };
   });
+  const last = rows[rows.length - 1];
+  return { candidates, next: last ? { age: last.idade, id: Number(last.id) } : null };
 }
 
 /** Rows removed from each table by one batch. */
@@ -168,7 +189,7 @@ export type PurgedCounts = Partial<Record<PurgedTable, number>>;
 export async function purgeCandidates(
   db: Kysely<Database>,
   dialect: DialectName,
-  batch: Omit<PurgeBatch, 'afterId' | 'limit'>,
+  batch: Omit<PurgeBatch, 'after' | 'limit'>,
   ids: readonly number[],
   dryRun = false,
 ): Promise<PurgedCounts> {

@@ -1,7 +1,7 @@
 import { createEmpresa, type PurgedTable } from '@integrador/store';
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { useTestRedis } from '@integrador/test-support/test-redis';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { purgeHistory, type RetentionDays } from './purge-history';
 
 const DAY_MS = 86_400_000;
@@ -227,6 +227,29 @@ describe.each(ALL_DIALECTS)('history purge on %s', (dialect) => {
       );
     expect(await liveOf(own)).not.toContain(`a${dialect}-live`);
     expect(await liveOf(other)).toContain(`b${dialect}-live`);
+  });
+
+  it('pages past rows kept for their job that share one timestamp (microseconds on PostgreSQL), batch after batch', async () => {
+    const own = await createEmpresa(db, 'Lote');
+    const jobs = ['k1', 'k2', 'k3', 'k4', 'k5', 'g1', 'g2', 'g3'].map((job) => `${dialect}-${job}`);
+    await db
+      .insertInto('integracao_execucoes')
+      .values(jobs.map((jobId) => ({ empresa_id: own, integracao_id: 9, chave: `set:9:${jobId}:id1`, job_id: jobId, status: 'concluido', tentativas: 1 })))
+      .execute();
+    // One statement's clock for every row, as a grouped claim writes them; PostgreSQL's keeps microseconds.
+    const old =
+      dialect === 'postgres'
+        ? sql`CURRENT_TIMESTAMP - interval '200 days'`
+        : dialect === 'mysql'
+          ? sql`CURRENT_TIMESTAMP(3) - INTERVAL 200 DAY`
+          : sql`${at(200)}`;
+    await db.updateTable('integracao_execucoes').set({ atualizado_em: old }).where('empresa_id', '=', own).execute();
+    for (const jobId of jobs.filter((job) => job.includes('-k'))) await test.redis.set(`${test.prefix}:set:${jobId}`, '1');
+    const report = await purgeHistory({ database, redis: test.redis, prefix: test.prefix, empresaId: own, retention: DEFAULTS, batchSize: 2 });
+    expect(report.removed.integracao_execucoes).toBe(3);
+    expect(report.keptForJobs).toBe(5);
+    const left = await db.selectFrom('integracao_execucoes').select('job_id').where('empresa_id', '=', own).orderBy('job_id').execute();
+    expect(left.map((row: { job_id: string }) => row.job_id)).toEqual(jobs.filter((job) => job.includes('-k')).sort());
   });
 
   it('keeps everything with a retention of 0 days (forever)', async () => {

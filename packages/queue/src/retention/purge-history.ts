@@ -6,6 +6,7 @@ import {
   PURGE_CLASS,
   PURGE_KINDS,
   type PurgeCandidate,
+  type PurgeCursor,
   type PurgedCounts,
   type PurgedTable,
   type PurgeKind,
@@ -92,15 +93,16 @@ export async function purgeHistory(options: PurgeHistoryOptions): Promise<PurgeR
     const tenants: (number | null)[] = kind === 'auditoria_acoes' && options.empresaId === undefined ? [...empresas, null] : empresas;
     for (const empresaId of tenants) {
       const counts: PurgedCounts = {};
-      let afterId = 0;
+      let after: PurgeCursor | null = null;
       for (;;) {
         if (await options.shouldStop?.()) {
           report.stopped = true;
           return report;
         }
-        const candidates = await findPurgeCandidates(database.db, { kind, empresaId, before, afterId, limit: batchSize });
-        if (candidates.length === 0) break;
-        afterId = candidates[candidates.length - 1]?.id ?? afterId;
+        const { candidates, next } = await findPurgeCandidates(database.db, { kind, empresaId, before, after, limit: batchSize });
+        // No step forward (a cursor bound back before its own row) would read the same batch forever.
+        if (candidates.length === 0 || (next !== null && after !== null && next.id === after.id)) break;
+        after = next;
         const kept = await withJobInRedis(options.redis, options.prefix, candidates);
         report.keptForJobs += kept.size;
         const ids = candidates.filter((candidate) => !kept.has(candidate.id)).map((candidate) => candidate.id);
