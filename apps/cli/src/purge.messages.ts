@@ -15,8 +15,7 @@ export interface PurgeMessages {
 const days = (n: number, forever: string, unit: string) => (n === 0 ? forever : `${n} ${unit}`);
 
 const ptBR: PurgeMessages = {
-  purge:
-    'apaga o histórico passado da retenção (RETENTION_*_DAYS) que o motor não usa mais; os workers já fazem isso de hora em hora',
+  purge: 'apaga o histórico passado da retenção (RETENTION_*_DAYS) que o motor não usa mais; os workers já fazem isso de hora em hora',
   dryRunOption: 'só conta o que seria apagado, sem apagar nada',
   empresaOption: 'só o histórico desta empresa (id)',
   retention: (jobs, webhooks, audit, calls) =>

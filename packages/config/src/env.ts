@@ -306,13 +306,14 @@ export const EnvSchema = Type.Object({
     default: 730,
     minimum: 0,
     maximum: 36500,
-    'x-expected': 'days from 0 to 36500 (how long the audit trail of operators\' actions is kept; 0 = forever)',
+    'x-expected': "days from 0 to 36500 (how long the audit trail of operators' actions is kept; 0 = forever)",
   }),
   RETENTION_CALLS_DAYS: Type.Integer({
     default: 0,
     minimum: 0,
     maximum: 36500,
-    'x-expected': 'days from 0 to 36500 (how long finished calls of the CTI call log are kept; 0 = forever, the default: the CRM shows them)',
+    'x-expected':
+      'days from 0 to 36500 (how long finished calls of the CTI call log are kept; 0 = forever, the default: the CRM shows them)',
   }),
   RETENTION_INTERVAL_MS: Type.Integer({
     default: 3600000,

@@ -5,6 +5,12 @@ import { timestampValue } from './sincronizacao.repository';
 import { withTenantScope } from './tenant-guard';
 
 type Db = Kysely<Database> | Transaction<Database>;
+/** The handle as the kinds' queries use it: the table is chosen at run time, and each kind's rule names its own columns. */
+// biome-ignore lint/suspicious/noExplicitAny: the table is chosen at run time.
+type AnyDb = Kysely<any>;
+/** A kind's query being built (its table chosen at run time). */
+// biome-ignore lint/suspicious/noExplicitAny: see AnyDb.
+type AnyQuery = any;
 
 /**
  * The history the purge removes, one kind per parent table (in the order it runs: a webhook message goes only once its
@@ -43,6 +49,9 @@ export interface PurgeCandidate {
   job: { fila: string; jobId: string } | null;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: one rule builder per table; each names only its own table's columns.
+type AnyBuilder = ExpressionBuilder<any, any>;
+
 /**
  * The rows of a kind the engine still needs are never candidates, whatever their age:
  * - registro_jobs: a job not finished (ativo, aguardando_retentativa, adiado, bloqueado);
@@ -55,11 +64,9 @@ export interface PurgeCandidate {
  * The caller drops, besides, the candidates whose job is still in Redis (a retry or an operator's retry reads them).
  * The GET cursor and keys (integracao_sincronizacao*) and the capture outbox (drained as it goes) are not history.
  */
-// biome-ignore lint/suspicious/noExplicitAny: one rule builder per table; each names only its own table's columns.
-type AnyBuilder = ExpressionBuilder<any, any>;
-
 type Rule = (eb: AnyBuilder, before: Date | string) => ReturnType<AnyBuilder['and']>;
 
+/** Each kind's age column, and the rule (above) of its rows that may go. */
 const NEEDED_RULES: Record<PurgeKind, { age: string; rule: Rule }> = {
   registro_jobs: { age: 'atualizado_em', rule: (eb) => eb.and([eb('estado', 'in', ['concluido', 'falhou', 'descartado'])]) },
   integracao_execucoes: {
@@ -136,12 +143,10 @@ export interface PurgeBatch {
   after: PurgeCursor | null;
   limit: number;
 }
-
-// biome-ignore lint/suspicious/noExplicitAny: the kind's table is chosen at run time; its rule names its columns.
-function purgeable(db: Db, batch: Omit<PurgeBatch, 'after' | 'limit'>): any {
+/** The kind's rows of the tenant older than `before` that its rule lets go. */
+function purgeable(db: Db, batch: Omit<PurgeBatch, 'after' | 'limit'>): AnyQuery {
   const { age, rule } = NEEDED_RULES[batch.kind];
-  // biome-ignore lint/suspicious/noExplicitAny: see above.
-  const table = (db as Kysely<any>).selectFrom(batch.kind);
+  const table = (db as AnyDb).selectFrom(batch.kind);
   const scoped = batch.empresaId === null ? table.where('empresa_id', 'is', null) : table.where('empresa_id', '=', batch.empresaId);
   const before = timestampValue(db, batch.before);
   return scoped.where(age, '<', before).where((eb: AnyBuilder) => rule(eb, before));
@@ -157,14 +162,13 @@ export async function findPurgeCandidates(db: Db, batch: PurgeBatch): Promise<{ 
   const job = JOB_OF[batch.kind];
   const { age } = NEEDED_RULES[batch.kind];
   const columns = job ? (job.fila === null ? ['id', 'fila', 'job_id'] : ['id', 'job_id']) : ['id'];
-  const ageValue = db.getExecutor().adapter instanceof PostgresAdapter ? sql`CAST(${sql.ref(age)} AS text)`.as('idade') : sql.ref(age).as('idade');
+  const ageValue =
+    db.getExecutor().adapter instanceof PostgresAdapter ? sql`CAST(${sql.ref(age)} AS text)`.as('idade') : sql.ref(age).as('idade');
   const { after } = batch;
   const rows: { id: number; idade: unknown; fila?: string; job_id?: string | null }[] = await purgeable(db, batch)
     .select([...columns, ageValue])
-    .$if(after !== null, (query: ReturnType<typeof purgeable>) =>
-      query
-        .where(age, '>=', after?.age)
-        .where((eb: AnyBuilder) => eb.or([eb(age, '>', after?.age), eb('id', '>', after?.id)])),
+    .$if(after !== null, (query: AnyQuery) =>
+      query.where(age, '>=', after?.age).where((eb: AnyBuilder) => eb.or([eb(age, '>', after?.age), eb('id', '>', after?.id)])),
     )
     .orderBy(age)
     .orderBy('id')
@@ -202,20 +206,22 @@ export async function purgeCandidates(
     const counts: PurgedCounts = {};
     const child = CHILDREN[batch.kind];
     if (child) {
-      // biome-ignore lint/suspicious/noExplicitAny: the child table is chosen by the kind.
-      const children = (trx as Kysely<any>).deleteFrom(child.table).where(child.parent, 'in', still);
+      const children = (trx as AnyDb).deleteFrom(child.table).where(child.parent, 'in', still);
       counts[child.table] = dryRun
         ? Number(
-            // biome-ignore lint/suspicious/noExplicitAny: see above.
-            (await (trx as Kysely<any>).selectFrom(child.table).select(sql<number>`count(*)`.as('n')).where(child.parent, 'in', still).executeTakeFirst())
-              ?.n ?? 0,
+            (
+              await (trx as AnyDb)
+                .selectFrom(child.table)
+                .select(sql<number>`count(*)`.as('n'))
+                .where(child.parent, 'in', still)
+                .executeTakeFirst()
+            )?.n ?? 0,
           )
         : Number((await children.executeTakeFirst()).numDeletedRows);
     }
     if (dryRun) counts[batch.kind] = still.length;
     else {
-      // biome-ignore lint/suspicious/noExplicitAny: see above.
-      const deleted = await (trx as Kysely<any>).deleteFrom(batch.kind).where('id', 'in', still).executeTakeFirst();
+      const deleted = await (trx as AnyDb).deleteFrom(batch.kind).where('id', 'in', still).executeTakeFirst();
       counts[batch.kind] = Number(deleted.numDeletedRows);
     }
     return counts;

@@ -56,7 +56,13 @@ const DAY_MS = 86_400_000;
 
 function daysOf(retention: RetentionDays, kind: PurgeKind): number {
   const cls = PURGE_CLASS[kind];
-  return cls === 'jobs' ? retention.jobsDays : cls === 'webhooks' ? retention.webhooksDays : cls === 'audit' ? retention.auditDays : retention.callsDays;
+  return cls === 'jobs'
+    ? retention.jobsDays
+    : cls === 'webhooks'
+      ? retention.webhooksDays
+      : cls === 'audit'
+        ? retention.auditDays
+        : retention.callsDays;
 }
 
 /** The candidates whose BullMQ job still exists (any state: waiting, delayed, active, failed or completed and retryable). */

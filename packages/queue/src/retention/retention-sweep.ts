@@ -31,7 +31,8 @@ export function startRetentionSweep(options: RetentionSweepOptions): { stop(): P
       const shouldStop = async () => stopping || Number(await redis.eval(RENEW, 1, key, token, String(intervalMs))) !== 1;
       const report = await purgeHistory({ ...options, logger, shouldStop });
       const removed = Object.values(report.removed).reduce((sum, rows) => sum + rows, 0);
-      if (removed > 0 || report.stopped) logger.info({ removed: report.removed, keptForJobs: report.keptForJobs, stopped: report.stopped }, 'retention sweep');
+      if (removed > 0 || report.stopped)
+        logger.info({ removed: report.removed, keptForJobs: report.keptForJobs, stopped: report.stopped }, 'retention sweep');
     } catch (err) {
       logger.warn({ err }, 'retention sweep failed');
     }

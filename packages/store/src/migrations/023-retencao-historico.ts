@@ -25,7 +25,12 @@ export const RETENTION_INDEXES = [
 export function retencaoHistoricoMigration(dialect: DialectName): Migration {
   return {
     async up(db: Db) {
-      for (const [name, table, columns] of RETENTION_INDEXES) await db.schema.createIndex(name).on(table).columns([...columns]).execute();
+      for (const [name, table, columns] of RETENTION_INDEXES)
+        await db.schema
+          .createIndex(name)
+          .on(table)
+          .columns([...columns])
+          .execute();
     },
     async down(db: Db) {
       for (const [name, table] of [...RETENTION_INDEXES].reverse())
