@@ -9,6 +9,7 @@ import { registerJobCommand } from './commands/job.command';
 import { registerLimitsCommand } from './commands/limits.command';
 import { registerMigrateCommand } from './commands/migrate.command';
 import { registerOperatorsCommand } from './commands/operators.command';
+import { registerPurgeCommand } from './commands/purge.command';
 import { registerReceptorCommands } from './commands/receptor.command';
 import { registerRunCommand } from './commands/run.command';
 import { registerSchedulesCommand } from './commands/schedules.command';
@@ -45,6 +46,7 @@ export function buildProgram(cli: Cli): Command {
   registerWebhooksCommand(program, cli);
   registerCtiCommand(program, cli);
   registerOperatorsCommand(program, cli);
+  registerPurgeCommand(program, cli);
   checkRequiredOptionsAfterArguments(program);
   return program;
 }

@@ -39,10 +39,10 @@ function connected(redis: RedisConnection): Promise<void> {
 }
 
 /**
- * Opens a producer connection to REDIS_URL under KEY_PREFIX, runs `work` and always closes both.
- * Redis being down, at the start or midway, becomes one CliError line.
+ * Opens a producer connection to REDIS_URL, runs `work` and always closes it. Redis being down, at the start or
+ * midway, becomes one CliError line.
  */
-export async function withJobProducer<T>(cli: Cli, config: Config, work: (producer: JobProducer) => Promise<T>): Promise<T> {
+export async function withRedis<T>(cli: Cli, config: Config, work: (redis: RedisConnection) => Promise<T>): Promise<T> {
   const redis = createRedis(config.redisUrl, {
     role: 'producer',
     commandTimeoutMs: config.redisCommandTimeoutMs,
@@ -51,12 +51,9 @@ export async function withJobProducer<T>(cli: Cli, config: Config, work: (produc
   });
   // Failures reach the command through the call that hit them; this listener keeps ioredis from printing them too.
   redis.on('error', () => undefined);
-  // Silent: a refused Redis comes back as the error of the call, which the CLI prints as its one line.
-  const logger = createLogger({ name: 'integrador-cli', level: 'silent' });
-  const producer = new JobProducer({ connection: redis, prefix: config.keyPrefix, timeoutMs: config.redisCommandTimeoutMs, logger });
   try {
     await connected(redis);
-    return await work(producer);
+    return await work(redis);
   } catch (err) {
     if (err instanceof CliError) throw err;
     if (err instanceof QueueUnavailableError || isConnectionError(err) || redis.status !== 'ready') {
@@ -66,7 +63,20 @@ export async function withJobProducer<T>(cli: Cli, config: Config, work: (produc
     }
     throw err;
   } finally {
-    await producer.close();
     redis.disconnect();
   }
+}
+
+/** Opens a producer under KEY_PREFIX on withRedis's connection, runs `work` and always closes it. */
+export async function withJobProducer<T>(cli: Cli, config: Config, work: (producer: JobProducer) => Promise<T>): Promise<T> {
+  return withRedis(cli, config, async (redis) => {
+    // Silent: a refused Redis comes back as the error of the call, which the CLI prints as its one line.
+    const logger = createLogger({ name: 'integrador-cli', level: 'silent' });
+    const producer = new JobProducer({ connection: redis, prefix: config.keyPrefix, timeoutMs: config.redisCommandTimeoutMs, logger });
+    try {
+      return await work(producer);
+    } finally {
+      await producer.close();
+    }
+  });
 }

@@ -94,6 +94,15 @@ const EXPECTED_PT_BR: Readonly<Record<ConfigVariable, string>> = {
     'milissegundos de 1000 a 3600000 (um click-to-call não discado esse tempo depois do clique falha como expirado, sem chamar o PABX)',
   CTI_SWEEP_INTERVAL_MS:
     'milissegundos de 100 a 3600000 (de quanto em quanto tempo o worker-cti indexa telefones alterados e fecha ligações passadas de CTI_RING_TIMEOUT_MS / CTI_EXTENSION_CALL_TIMEOUT_MS / CTI_CALL_TIMEOUT_MS)',
+  RETENTION_JOBS_DAYS:
+    'dias de 0 a 36500 (por quanto tempo os registros de jobs, os envios SET com suas tentativas e as execuções GET terminados são guardados; 0 = para sempre)',
+  RETENTION_WEBHOOKS_DAYS:
+    'dias de 0 a 36500 (por quanto tempo as entregas de webhook terminadas, com suas tentativas e mensagens, e as chaves de idempotência dos eventos de mudança são guardadas; 0 = para sempre)',
+  RETENTION_AUDIT_DAYS: 'dias de 0 a 36500 (por quanto tempo a trilha de auditoria das ações dos operadores é guardada; 0 = para sempre)',
+  RETENTION_CALLS_DAYS:
+    'dias de 0 a 36500 (por quanto tempo as ligações encerradas do registro de chamadas do CTI são guardadas; 0 = para sempre, o padrão: o CRM as mostra)',
+  RETENTION_INTERVAL_MS:
+    'milissegundos de 60000 a 86400000 (de quanto em quanto tempo um worker da frota apaga o histórico passado da sua retenção)',
   WEBHOOK_SECRET_KEY:
     '32 bytes aleatórios como 64 dígitos hexadecimais ou 44 caracteres base64 (openssl rand -base64 32); ela sela em repouso os segredos de assinatura dos webhooks',
   WEBHOOK_ALLOWED_NETWORKS:

@@ -287,6 +287,40 @@ export const EnvSchema = Type.Object({
     'x-expected':
       'milliseconds from 100 to 3600000 (how often worker-cti indexes changed phones and closes calls past CTI_RING_TIMEOUT_MS / CTI_EXTENSION_CALL_TIMEOUT_MS / CTI_CALL_TIMEOUT_MS)',
   }),
+  // --- History retention (packages/queue retention) ---
+  RETENTION_JOBS_DAYS: Type.Integer({
+    default: 90,
+    minimum: 0,
+    maximum: 36500,
+    'x-expected':
+      'days from 0 to 36500 (how long job records, SET pushes with their attempts and GET run rows are kept once finished; 0 = forever)',
+  }),
+  RETENTION_WEBHOOKS_DAYS: Type.Integer({
+    default: 30,
+    minimum: 0,
+    maximum: 36500,
+    'x-expected':
+      'days from 0 to 36500 (how long finished webhook deliveries with their attempts and messages, and change-event idempotency keys, are kept; 0 = forever)',
+  }),
+  RETENTION_AUDIT_DAYS: Type.Integer({
+    default: 730,
+    minimum: 0,
+    maximum: 36500,
+    'x-expected': "days from 0 to 36500 (how long the audit trail of operators' actions is kept; 0 = forever)",
+  }),
+  RETENTION_CALLS_DAYS: Type.Integer({
+    default: 0,
+    minimum: 0,
+    maximum: 36500,
+    'x-expected':
+      'days from 0 to 36500 (how long finished calls of the CTI call log are kept; 0 = forever, the default: the CRM shows them)',
+  }),
+  RETENTION_INTERVAL_MS: Type.Integer({
+    default: 3600000,
+    minimum: 60000,
+    maximum: 86400000,
+    'x-expected': 'milliseconds from 60000 to 86400000 (how often one worker of the fleet purges history past its retention)',
+  }),
   // --- Outbound webhooks (packages/webhooks) ---
   WEBHOOK_SECRET_KEY: Type.Optional(
     Type.String({

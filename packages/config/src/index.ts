@@ -9,6 +9,7 @@ export {
   type HttpTimeouts,
   loadConfig,
   loadConfigOrExit,
+  type RetentionConfig,
   type WebhookConfig,
 } from './load-config';
 export { outboundLoopbackAllowed } from './outbound-loopback';

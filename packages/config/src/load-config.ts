@@ -28,6 +28,19 @@ export interface WebhookConfig {
 }
 
 /** One per-tenant admission budget: `burst` requests back to back, `perSecond` sustained; perSecond 0 = no limit. */
+/** Days each class of history is kept after it finished (0 = forever), and how often the purge runs (RETENTION_*). */
+export interface RetentionConfig {
+  /** registro_jobs, the SET outbox (integracao_execucoes) with its attempts, GET run rows. */
+  jobsDays: number;
+  /** Webhook deliveries with their attempts and messages; change-event idempotency keys (crm_mudancas). */
+  webhooksDays: number;
+  /** auditoria_acoes. */
+  auditDays: number;
+  /** The CTI call log (ligacoes): business data the CRM shows, kept forever by default. */
+  callsDays: number;
+  intervalMs: number;
+}
+
 export interface AdmissionRate {
   perSecond: number;
   burst: number;
@@ -120,6 +133,8 @@ export interface Config {
     clickToCallExpiryMs: number;
     sweepIntervalMs: number;
   };
+  /** History retention in days per class (0 = keep forever), and how often the fleet's purge runs. */
+  retention: RetentionConfig;
   /** Outbound webhooks (packages/webhooks turns this into its settings). */
   webhooks: WebhookConfig;
   /**
@@ -290,6 +305,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       pbxTimeoutMs: e.CTI_PBX_TIMEOUT_MS,
       clickToCallExpiryMs: e.CTI_CLICK_TO_CALL_EXPIRY_MS,
       sweepIntervalMs: e.CTI_SWEEP_INTERVAL_MS,
+    },
+    retention: {
+      jobsDays: e.RETENTION_JOBS_DAYS,
+      webhooksDays: e.RETENTION_WEBHOOKS_DAYS,
+      auditDays: e.RETENTION_AUDIT_DAYS,
+      callsDays: e.RETENTION_CALLS_DAYS,
+      intervalMs: e.RETENTION_INTERVAL_MS,
     },
     webhooks: {
       secretKey: e.WEBHOOK_SECRET_KEY,

@@ -99,6 +99,14 @@ export {
 } from './redis';
 export { RedisGuard } from './redis-guard';
 export { currentRequestId, runWithRequestId } from './request-context';
+export {
+  PURGE_BATCH_SIZE,
+  type PurgeHistoryOptions,
+  type PurgeReport,
+  purgeHistory,
+  type RetentionDays,
+} from './retention/purge-history';
+export { type RetentionSweepOptions, retentionLockKey, startRetentionSweep } from './retention/retention-sweep';
 export { type ShutdownOutcome, ShutdownRegistry, SUPERVISED_BY_FLEET } from './shutdown-registry';
 export { isTenantPaused, mirrorPausedTenants, PAUSED_RECHECK_MS, setTenantPausedMirror } from './tenant-pause';
 export { type JobOutcome, OTHER_TENANTS, readTenantStats, recordOutcome, type TenantJobCount } from './tenant-stats';

@@ -14,6 +14,7 @@ import {
   restoreLimitsMirror,
   ShutdownRegistry,
   startQueueWorker,
+  startRetentionSweep,
   startWedgeGuard,
   TenantLimiter,
   waitUntilReady,
@@ -23,6 +24,7 @@ import { type BatcherFactory, createBatcherFactory, createTransportFactory, type
 import { loadAppConnections, reloadConnectionsOnHangup } from './app-connections';
 import { logGroupFailures } from './group-failures';
 import { startMetricsServer } from './metrics/metrics-server';
+import { createRetentionMetrics } from './metrics/retention-metrics';
 import { createWorkerMetrics } from './metrics/worker-metrics';
 import { checkSchema } from './schema-check';
 import { isClusterPrimary, joinCluster, runWorkerPrimary } from './worker-cluster';
@@ -228,6 +230,17 @@ export async function runWorkerApp<Q extends QueueName>(
     logger,
   });
   shutdown.add('wedge guard', () => guard.stop());
+  // Every worker app may purge history past its retention (RETENTION_*_DAYS); a Redis lock keeps it to one at a time.
+  const retention = startRetentionSweep({
+    database,
+    redis,
+    prefix: config.keyPrefix,
+    retention: config.retention,
+    intervalMs: config.retention.intervalMs,
+    logger,
+    onPurged: createRetentionMetrics(metrics.registry),
+  });
+  shutdown.add('retention sweep', () => retention.stop());
   await worker.waitUntilReady();
   logger.info({ queue, concurrency: config.workerConcurrency, crmPoolSize: poolSize, prefix: config.keyPrefix }, 'worker started');
 }

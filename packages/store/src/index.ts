@@ -124,6 +124,19 @@ export {
   searchText,
   type TenantScope,
 } from './registro-jobs.repository';
+export {
+  findPurgeCandidates,
+  listEmpresaIds,
+  PURGE_CLASS,
+  PURGE_KINDS,
+  type PurgeBatch,
+  type PurgeCandidate,
+  type PurgeCursor,
+  type PurgedCounts,
+  type PurgedTable,
+  type PurgeKind,
+  purgeCandidates,
+} from './retention.repository';
 export { listGetIntegracoes, listPausedSchedules, listPausedTenants, setSchedulePaused, setTenantPaused } from './schedules.repository';
 export type * from './schema';
 export { ESTADOS_REGISTRO_JOB, MAX_ROW_ID, ORIGEM_CRM } from './schema';

@@ -1,0 +1,236 @@
+import { type ExpressionBuilder, type Kysely, PostgresAdapter, sql, type Transaction } from 'kysely';
+import type { DialectName } from './create-database';
+import type { Database } from './schema';
+import { timestampValue } from './sincronizacao.repository';
+import { withTenantScope } from './tenant-guard';
+
+type Db = Kysely<Database> | Transaction<Database>;
+/** The handle as the kinds' queries use it: the table is chosen at run time, and each kind's rule names its own columns. */
+// biome-ignore lint/suspicious/noExplicitAny: the table is chosen at run time.
+type AnyDb = Kysely<any>;
+/** A kind's query being built (its table chosen at run time). */
+// biome-ignore lint/suspicious/noExplicitAny: see AnyDb.
+type AnyQuery = any;
+
+/**
+ * The history the purge removes, one kind per parent table (in the order it runs: a webhook message goes only once its
+ * deliveries are gone). Each kind's rule says which of its old rows the engine no longer needs; the rest stay.
+ */
+export const PURGE_KINDS = [
+  'registro_jobs',
+  'integracao_execucoes',
+  'integracao_sincronizacao_execucoes',
+  'webhook_entregas',
+  'webhook_mensagens',
+  'crm_mudancas',
+  'auditoria_acoes',
+  'ligacoes',
+] as const;
+export type PurgeKind = (typeof PURGE_KINDS)[number];
+
+/** Every table the purge deletes from: the kinds and the attempts deleted with their parent row. */
+export type PurgedTable = PurgeKind | 'integracao_tentativas' | 'webhook_tentativas';
+
+/** Which retention class (RETENTION_*_DAYS) judges the age of each kind. */
+export const PURGE_CLASS: Record<PurgeKind, 'jobs' | 'webhooks' | 'audit' | 'calls'> = {
+  registro_jobs: 'jobs',
+  integracao_execucoes: 'jobs',
+  integracao_sincronizacao_execucoes: 'jobs',
+  webhook_entregas: 'webhooks',
+  webhook_mensagens: 'webhooks',
+  crm_mudancas: 'webhooks',
+  auditoria_acoes: 'audit',
+  ligacoes: 'calls',
+};
+
+/** A row the purge may remove, with the BullMQ job it belongs to where that job, still in Redis, would need it. */
+export interface PurgeCandidate {
+  id: number;
+  job: { fila: string; jobId: string } | null;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: one rule builder per table; each names only its own table's columns.
+type AnyBuilder = ExpressionBuilder<any, any>;
+
+/**
+ * The rows of a kind the engine still needs are never candidates, whatever their age:
+ * - registro_jobs: a job not finished (ativo, aguardando_retentativa, adiado, bloqueado);
+ * - integracao_execucoes: a push pendente / enviando / enviado (in flight or with an unknown outcome), a hold
+ *   (retido = 1) and a job's row held back by one (falhou with the retidoPor marker, SET_RECORD_HELD);
+ * - integracao_sincronizacao_execucoes: a run executando, and each integration's last run (its schedule shows it);
+ * - webhook_entregas: a delivery pendente; webhook_mensagens: a message of a delivery that stays;
+ * - crm_mudancas: a claim still unanswered (resultado null: the first attempt is at work);
+ * - ligacoes: a call still open (tocando, em andamento, discando).
+ * The caller drops, besides, the candidates whose job is still in Redis (a retry or an operator's retry reads them).
+ * The GET cursor and keys (integracao_sincronizacao*) and the capture outbox (drained as it goes) are not history.
+ */
+type Rule = (eb: AnyBuilder, before: Date | string) => ReturnType<AnyBuilder['and']>;
+
+/** Each kind's age column, and the rule (above) of its rows that may go. */
+const NEEDED_RULES: Record<PurgeKind, { age: string; rule: Rule }> = {
+  registro_jobs: { age: 'atualizado_em', rule: (eb) => eb.and([eb('estado', 'in', ['concluido', 'falhou', 'descartado'])]) },
+  integracao_execucoes: {
+    age: 'atualizado_em',
+    rule: (eb) =>
+      eb.and([
+        eb('status', 'in', ['concluido', 'falhou']),
+        eb('retido', '=', 0),
+        eb.or([eb('valores', 'is', null), eb('valores', 'not like', '{"retidoPor":%')]),
+      ]),
+  },
+  integracao_sincronizacao_execucoes: {
+    age: 'iniciado_em',
+    rule: (eb) =>
+      eb.and([
+        eb('status', 'in', ['concluido', 'falhou']),
+        eb(
+          'id',
+          '<',
+          eb
+            .selectFrom('integracao_sincronizacao_execucoes as ultima')
+            .select((inner) => inner.fn.max('ultima.id').as('id'))
+            .whereRef('ultima.empresa_id', '=', 'integracao_sincronizacao_execucoes.empresa_id')
+            .whereRef('ultima.integracao_id', '=', 'integracao_sincronizacao_execucoes.integracao_id'),
+        ),
+      ]),
+  },
+  webhook_entregas: { age: 'atualizado_em', rule: (eb) => eb.and([eb('status', '!=', 'pendente')]) },
+  webhook_mensagens: {
+    age: 'criado_em',
+    // Once every delivery of it goes too (so a dry run counts it with them): none pendente, none recent.
+    rule: (eb, before) =>
+      eb.and([
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('webhook_entregas as entrega')
+              .select('entrega.id')
+              .whereRef('entrega.mensagem_id', '=', 'webhook_mensagens.id')
+              .where((inner) => inner.or([inner('entrega.status', '=', 'pendente'), inner('entrega.atualizado_em', '>=', before)])),
+          ),
+        ),
+      ]),
+  },
+  crm_mudancas: { age: 'criado_em', rule: (eb) => eb.and([eb('resultado', 'is not', null)]) },
+  auditoria_acoes: { age: 'criado_em', rule: (eb) => eb.and([]) },
+  ligacoes: { age: 'inicio', rule: (eb) => eb.and([eb('status', 'not in', ['tocando', 'em andamento', 'discando'])]) },
+};
+
+/** Where a kind's rows record the job they belong to (the queue is fixed where the table serves one). */
+const JOB_OF: Partial<Record<PurgeKind, { fila: string | null }>> = {
+  registro_jobs: { fila: null },
+  integracao_execucoes: { fila: 'set' },
+  integracao_sincronizacao_execucoes: { fila: 'get' },
+};
+
+/** The attempts each parent row takes with it. */
+const CHILDREN: Partial<Record<PurgeKind, { table: 'integracao_tentativas' | 'webhook_tentativas'; parent: string }>> = {
+  integracao_execucoes: { table: 'integracao_tentativas', parent: 'execucao_id' },
+  webhook_entregas: { table: 'webhook_tentativas', parent: 'entrega_id' },
+};
+
+/** Where the previous batch stopped: its last row's age (as the database gave it) and id. */
+export interface PurgeCursor {
+  age: unknown;
+  id: number;
+}
+
+/** One batch's bounds: the tenant (null: auditoria rows of no empresa), rows older than `before`, past `after`. */
+export interface PurgeBatch {
+  kind: PurgeKind;
+  empresaId: number | null;
+  before: Date;
+  after: PurgeCursor | null;
+  limit: number;
+}
+/** The kind's rows of the tenant older than `before` that its rule lets go. */
+function purgeable(db: Db, batch: Omit<PurgeBatch, 'after' | 'limit'>): AnyQuery {
+  const { age, rule } = NEEDED_RULES[batch.kind];
+  const table = (db as AnyDb).selectFrom(batch.kind);
+  const scoped = batch.empresaId === null ? table.where('empresa_id', 'is', null) : table.where('empresa_id', '=', batch.empresaId);
+  const before = timestampValue(db, batch.before);
+  return scoped.where(age, '<', before).where((eb: AnyBuilder) => rule(eb, before));
+}
+
+/**
+ * The next rows of a kind past their retention that the engine no longer needs, in (age, id) order after `after` (one
+ * query through the tenant's (empresa_id, age) index: it reads only the tenant's old rows, and rows kept for a job still
+ * in Redis are not read again). PostgreSQL's age comes back as text: a Date would drop its microseconds, and the
+ * cursor, bound back, would fall before the row it came from.
+ */
+export async function findPurgeCandidates(db: Db, batch: PurgeBatch): Promise<{ candidates: PurgeCandidate[]; next: PurgeCursor | null }> {
+  const job = JOB_OF[batch.kind];
+  const { age } = NEEDED_RULES[batch.kind];
+  const columns = job ? (job.fila === null ? ['id', 'fila', 'job_id'] : ['id', 'job_id']) : ['id'];
+  const ageValue =
+    db.getExecutor().adapter instanceof PostgresAdapter ? sql`CAST(${sql.ref(age)} AS text)`.as('idade') : sql.ref(age).as('idade');
+  const { after } = batch;
+  const rows: { id: number; idade: unknown; fila?: string; job_id?: string | null }[] = await purgeable(db, batch)
+    .select([...columns, ageValue])
+    .$if(after !== null, (query: AnyQuery) =>
+      query.where(age, '>=', after?.age).where((eb: AnyBuilder) => eb.or([eb(age, '>', after?.age), eb('id', '>', after?.id)])),
+    )
+    .orderBy(age)
+    .orderBy('id')
+    .limit(batch.limit)
+    .execute();
+  const candidates = rows.map((row) => {
+    const fila = job?.fila ?? row.fila;
+    return { id: Number(row.id), job: fila && row.job_id ? { fila, jobId: row.job_id } : null };
+  });
+  const last = rows[rows.length - 1];
+  return { candidates, next: last ? { age: last.idade, id: Number(last.id) } : null };
+}
+
+/** Rows removed from each table by one batch. */
+export type PurgedCounts = Partial<Record<PurgedTable, number>>;
+
+/**
+ * Deletes these candidates of a kind, with their attempts, in one short transaction bound to their tenant (the tenant
+ * guard refuses any other empresa's row). The kind's rule is applied again: a row that changed since it was read (a
+ * delivery requeued, a push held) stays. `dryRun` counts what would go and deletes nothing.
+ */
+export async function purgeCandidates(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  batch: Omit<PurgeBatch, 'after' | 'limit'>,
+  ids: readonly number[],
+  dryRun = false,
+): Promise<PurgedCounts> {
+  if (ids.length === 0) return {};
+  const work = async (trx: Transaction<Database>): Promise<PurgedCounts> => {
+    // Locked until the commit (SQLite's one writer needs no lock): a row changing meanwhile waits for the purge.
+    const locking = dialect === 'sqlite' ? purgeable(trx, batch) : purgeable(trx, batch).forUpdate();
+    const still: number[] = (await locking.select('id').where('id', 'in', ids).execute()).map((row: { id: number }) => Number(row.id));
+    if (still.length === 0) return {};
+    const counts: PurgedCounts = {};
+    const child = CHILDREN[batch.kind];
+    if (child) {
+      const children = (trx as AnyDb).deleteFrom(child.table).where(child.parent, 'in', still);
+      counts[child.table] = dryRun
+        ? Number(
+            (
+              await (trx as AnyDb)
+                .selectFrom(child.table)
+                .select(sql<number>`count(*)`.as('n'))
+                .where(child.parent, 'in', still)
+                .executeTakeFirst()
+            )?.n ?? 0,
+          )
+        : Number((await children.executeTakeFirst()).numDeletedRows);
+    }
+    if (dryRun) counts[batch.kind] = still.length;
+    else {
+      const deleted = await (trx as AnyDb).deleteFrom(batch.kind).where('id', 'in', still).executeTakeFirst();
+      counts[batch.kind] = Number(deleted.numDeletedRows);
+    }
+    return counts;
+  };
+  if (batch.empresaId === null) return db.transaction().execute(work);
+  return withTenantScope(db, dialect, batch.empresaId, work);
+}
+
+/** The empresas whose history is purged, by id (one query). */
+export async function listEmpresaIds(db: Db): Promise<number[]> {
+  return (await db.selectFrom('empresas').select('id').orderBy('id').execute()).map((row) => Number(row.id));
+}
