@@ -1,4 +1,4 @@
-import { type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
+import { type Kysely, PostgresAdapter, type QueryCreator, type Selectable, sql } from 'kysely';
 import { compiledStatement } from './compiled-statement';
 import { pgUnnest, sameLengthColumns } from './pg-unnest';
 import type { Database, IntegracaoExecucoesTable } from './schema';
@@ -62,8 +62,8 @@ export type ExecucaoKey = Parameters<typeof claimExecucao>[1];
  * PostgreSQL's claim of many keys: one array per column (pgUnnest), the same text for any number of keys, so it is
  * prepared once per connection and built by Kysely once per database handle (compiledStatement).
  */
-const pgClaimStatement = compiledStatement(4, (db, empresaIds: number[], integracaoIds: number[], chaves: string[], jobIds: string[]) =>
-  db
+function pgClaimInsert(db: QueryCreator<Database>, empresaIds: number[], integracaoIds: number[], chaves: string[], jobIds: string[]) {
+  return db
     .insertInto('integracao_execucoes')
     .columns(['empresa_id', 'integracao_id', 'chave', 'job_id', 'status', 'tentativas'])
     .expression(
@@ -75,20 +75,35 @@ const pgClaimStatement = compiledStatement(4, (db, empresaIds: number[], integra
       ])} AS k (empresa_id, integracao_id, chave, job_id)`,
     )
     .onConflict((oc) => oc.column('chave').doNothing())
-    .returningAll(),
+    .returningAll();
+}
+
+/**
+ * PostgreSQL's claim of many keys as one statement: the insert (pgClaimInsert, in a data-modifying CTE) and the
+ * read of the rows that existed already. The outer SELECT reads the table as it was when the statement began, so it
+ * finds only the rows an earlier attempt made (created false), never the ones this statement inserts (created true,
+ * from RETURNING); a key inserted meanwhile by another transaction comes back from neither, and the caller fails the
+ * group (claimExecucoes: vanished), whose keys are then claimed one by one. One statement commits as a whole, so the
+ * group needs no transaction of its own: one round trip instead of BEGIN, INSERT, (SELECT,) COMMIT.
+ */
+const pgClaimReadStatement = compiledStatement(4, (db, empresaIds: number[], integracaoIds: number[], chaves: string[], jobIds: string[]) =>
+  db
+    .with('ins', (qc) => pgClaimInsert(qc, empresaIds, integracaoIds, chaves, jobIds))
+    .selectFrom('ins')
+    .selectAll('ins')
+    .select(sql<boolean>`true`.as('created'))
+    .unionAll(
+      db
+        .selectFrom('integracao_execucoes as e')
+        .selectAll('e')
+        .select(sql<boolean>`false`.as('created'))
+        .where(sql<boolean>`e.chave = ANY(${chaves}::varchar[])`)
+        .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM ins WHERE ins.chave = e.chave)`),
+    ),
 );
 
-/** The rows a claim inserted, where the dialect returns them (RETURNING); null where it does not (MySQL/MariaDB). */
+/** The rows a claim inserted, where the dialect returns them (RETURNING: SQLite); null where it does not (MySQL/MariaDB). */
 async function insertClaims(db: Kysely<Database>, keys: ExecucaoKey[]): Promise<Execucao[] | null> {
-  if (db.getExecutor().adapter instanceof PostgresAdapter) {
-    const columns = sameLengthColumns([
-      keys.map((key) => key.empresaId),
-      keys.map((key) => key.integracaoId),
-      keys.map((key) => key.chave),
-      keys.map((key) => key.jobId),
-    ] as const);
-    return (await db.executeQuery(pgClaimStatement.bind(db, ...columns))).rows;
-  }
   const insert = db.insertInto('integracao_execucoes').values(
     keys.map((key) => ({
       empresa_id: key.empresaId,
@@ -110,14 +125,30 @@ async function insertClaims(db: Kysely<Database>, keys: ExecucaoKey[]): Promise<
 }
 
 /**
- * claimExecucao for many keys in one statement where the dialect allows (`INSERT … ON CONFLICT DO NOTHING RETURNING`,
- * on PostgreSQL fed by one array per column, then one read of the rows that already existed); MySQL/MariaDB, without RETURNING, inserts all of them and reads
+ * claimExecucao for many keys in one statement where the dialect allows (`INSERT … ON CONFLICT DO NOTHING RETURNING`;
+ * on PostgreSQL fed by one array per column, with the read of the rows that already existed in the same statement,
+ * pgClaimReadStatement; on SQLite that read follows); MySQL/MariaDB, without RETURNING, inserts all of them and reads
  * them back, and a key that exists fails the whole insert (the caller then claims each key on its own).
  * Results are in the order of `keys`, which must be distinct.
  */
 export async function claimExecucoes(db: Kysely<Database>, keys: ExecucaoKey[]): Promise<(Execucao & { created: boolean })[]> {
   if (new Set(keys.map((key) => key.chave)).size !== keys.length) throw new Error('claimExecucoes: each key once');
   const byChave = new Map<string, Execucao & { created: boolean }>();
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    const columns = sameLengthColumns([
+      keys.map((key) => key.empresaId),
+      keys.map((key) => key.integracaoId),
+      keys.map((key) => key.chave),
+      keys.map((key) => key.jobId),
+    ] as const);
+    const { rows } = await db.executeQuery(pgClaimReadStatement.bind(db, ...columns));
+    for (const row of rows) byChave.set(row.chave, row);
+    return keys.map((key) => {
+      const row = byChave.get(key.chave);
+      if (!row) throw new Error(`outbox row ${key.chave} vanished after insert`);
+      return row;
+    });
+  }
   const created = await insertClaims(db, keys);
   if (created) {
     for (const row of created) byChave.set(row.chave, { ...row, created: true });

@@ -1,6 +1,12 @@
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { claimExecucao } from './execucoes.repository';
-import { concludeNotWrittenBack, findHeldExecucoes, releaseHeldRecord } from './held-records.repository';
+import {
+  concludeNotWrittenBack,
+  findHeldExecucoes,
+  findHeldExecucoesGrouped,
+  heldLookupStats,
+  releaseHeldRecord,
+} from './held-records.repository';
 import { createEmpresa } from './tenants.repository';
 
 // A record accepted with nothing written back holds back new pushes of it in its own empresa and integration only.
@@ -57,5 +63,43 @@ describe.each(ALL_DIALECTS)('held records on %s', (dialect) => {
     const registros = Array.from({ length: 70_000 }, (_, index) => `id${index + 10}`);
     registros.push('id7');
     expect(await findHeldExecucoes(db, own, 21, registros)).toEqual([expect.objectContaining({ registro: 'id7', jobId: 'j9' })]);
+  });
+
+  it("answers the lookups of runs in flight together, each with its own empresa's, integration's and records' holds", async () => {
+    const { db } = database;
+    const own = await createEmpresa(db, 'Grupo');
+    const other = await createEmpresa(db, 'Vizinha');
+    const hold = async (empresaId: number, integracaoId: number, registro: string, jobId: string) => {
+      const row = await claimExecucao(db, { empresaId, integracaoId, chave: `set:${integracaoId}:${jobId}:${registro}`, jobId });
+      await concludeNotWrittenBack(db, empresaId, row.id, { registro, retornoAusente: ['codCli'], mensagem: 'OK', retido: true });
+    };
+    await hold(own, 31, 'id1', 'g1');
+    await hold(own, 31, 'id2', 'g2');
+    await hold(own, 32, 'id3', 'g3');
+    await hold(other, 31, 'id3', 'g4');
+    await hold(other, 32, 'id1', 'g5');
+    // A second hold of one record: newest first, as findHeldExecucoes gives them.
+    await hold(own, 31, 'id1', 'g6');
+    const lookups: Array<[number, number, string[]]> = [
+      [own, 31, ['id1', 'id3']],
+      [own, 32, ['id1', 'id3']],
+      [other, 31, ['id1', 'id2', 'id3']],
+      [other, 32, ['id1']],
+      [own, 33, ['id1']],
+      [own, 31, ['id2']],
+    ];
+    const before = { ...(heldLookupStats(db) ?? { groups: 0, fallbacks: 0 }) };
+    const grouped = await Promise.all(
+      lookups.map(([empresaId, integracaoId, registros]) => findHeldExecucoesGrouped(db, empresaId, integracaoId, registros)),
+    );
+    const alone = await Promise.all(
+      lookups.map(([empresaId, integracaoId, registros]) => findHeldExecucoes(db, empresaId, integracaoId, registros)),
+    );
+    expect(grouped).toEqual(alone);
+    expect(grouped.map((rows) => rows.map((row) => row.jobId))).toEqual([['g6', 'g1'], ['g3'], ['g4'], ['g5'], [], ['g2']]);
+    // PostgreSQL: one statement for the six runs; elsewhere each run reads alone.
+    const after = heldLookupStats(db);
+    if (dialect === 'postgres') expect(after).toEqual({ groups: before.groups + 1, fallbacks: before.fallbacks });
+    else expect(after).toBeUndefined();
   });
 });

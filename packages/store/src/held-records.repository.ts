@@ -1,5 +1,7 @@
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely, PostgresAdapter, sql } from 'kysely';
+import { Coalescer, type CoalescerStats } from './coalescer';
 import type { Execucao, ExecucaoKey } from './execucoes.repository';
+import { getOrCreate } from './get-or-create';
 import type { Database } from './schema';
 
 /** An outbox row of a record the receptor accepted whose write-back did not run, and which holds back new pushes of it. */
@@ -80,6 +82,89 @@ export async function findHeldExecucoes(
       held.push({ id: row.id, registro: row.registro ?? '', retornoAusente: returnKeysOf(row.retorno_ausente), jobId: row.job_id });
   }
   return held.sort((a, b) => b.id - a.id);
+}
+
+/** One run's lookup of its held rows: findHeldExecucoes' arguments. */
+interface HeldLookup {
+  empresaId: number;
+  integracaoId: number;
+  registros: readonly string[];
+}
+
+/**
+ * PostgreSQL: the held rows of several runs' records in one statement, each (empresa, integracao, registro) exactly as
+ * one run asked for it: the `= ANY` conditions keep a plan made for any arrays on the (empresa_id, integracao_id,
+ * registro) index, the row comparison with the unnest drops the cross combinations of different runs' values.
+ */
+const PG_HELD_LOOKUP = `SELECT id, empresa_id, integracao_id, registro, retorno_ausente, job_id FROM integracao_execucoes
+WHERE empresa_id = ANY($1::integer[]) AND integracao_id = ANY($2::integer[]) AND registro = ANY($3::varchar[]) AND retido = 1
+AND (empresa_id, integracao_id, registro) IN (SELECT * FROM unnest($1::integer[], $2::integer[], $3::varchar[]))`;
+
+/** Records of one run that go into a grouped lookup; a larger run looks its records up alone (findHeldExecucoes). */
+const HELD_GROUP_MAX_RECORDS = 200;
+
+async function findHeldGroup(db: Kysely<Database>, lookups: readonly HeldLookup[]): Promise<HeldExecucao[][]> {
+  const empresas: number[] = [];
+  const integracoes: number[] = [];
+  const registros: string[] = [];
+  for (const lookup of lookups)
+    for (const registro of lookup.registros) {
+      empresas.push(lookup.empresaId);
+      integracoes.push(lookup.integracaoId);
+      registros.push(registro);
+    }
+  const { rows } = await db.executeQuery<{
+    id: number;
+    empresa_id: number;
+    integracao_id: number;
+    registro: string | null;
+    retorno_ausente: string | null;
+    job_id: string | null;
+  }>(CompiledQuery.raw(PG_HELD_LOOKUP, [empresas, integracoes, registros]));
+  // Each run gets the rows of its own empresa, integration and records only, newest first (as findHeldExecucoes).
+  return lookups.map((lookup) => {
+    const wanted = new Set(lookup.registros);
+    return rows
+      .filter((row) => row.empresa_id === lookup.empresaId && row.integracao_id === lookup.integracaoId && wanted.has(row.registro ?? ''))
+      .map((row) => ({ id: row.id, registro: row.registro ?? '', retornoAusente: returnKeysOf(row.retorno_ausente), jobId: row.job_id }))
+      .sort((a, b) => b.id - a.id);
+  });
+}
+
+const heldLookups = new WeakMap<Kysely<Database>, Coalescer<HeldLookup, HeldExecucao[]>>();
+
+/**
+ * findHeldExecucoes for the runs in flight in one process (`db` a pool, never a transaction): on PostgreSQL the
+ * lookups made at the same moment go as one statement (see Coalescer: a run alone waits for nothing), so a job of one
+ * record no longer costs the CRM a statement of its own for it. The lookup is a read, so a group answers each run
+ * exactly as its own statement would have; a group that fails runs each lookup alone. Elsewhere, and for a run of many
+ * records, one statement per run as before.
+ */
+export function findHeldExecucoesGrouped(
+  db: Kysely<Database>,
+  empresaId: number,
+  integracaoId: number,
+  registros: readonly string[],
+): Promise<HeldExecucao[]> {
+  if (registros.length === 0) return Promise.resolve([]);
+  if (db.isTransaction || !(db.getExecutor().adapter instanceof PostgresAdapter) || registros.length > HELD_GROUP_MAX_RECORDS)
+    return findHeldExecucoes(db, empresaId, integracaoId, registros);
+  const coalescer = getOrCreate(
+    heldLookups,
+    db,
+    () =>
+      new Coalescer<HeldLookup, HeldExecucao[]>({
+        name: 'held record lookups',
+        runGroup: (lookups) => findHeldGroup(db, lookups),
+        runOne: (lookup) => findHeldExecucoes(db, lookup.empresaId, lookup.integracaoId, lookup.registros),
+      }),
+  );
+  return coalescer.add({ empresaId, integracaoId, registros });
+}
+
+/** The grouped lookups of `db` so far (tests): groups run together, and those that failed and ran one by one. */
+export function heldLookupStats(db: Kysely<Database>): CoalescerStats | undefined {
+  return heldLookups.get(db)?.stats;
 }
 
 /**

@@ -1,4 +1,6 @@
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { Kysely, PostgresDialect } from 'kysely';
+import { Pool } from 'pg';
 import { CONTA } from '../../../test/fixtures/set-ws-contas';
 import { Coalescer } from './coalescer';
 import {
@@ -11,6 +13,7 @@ import {
   recordTentativas,
 } from './execucoes.repository';
 import { outboxGroupsOf } from './outbox-groups';
+import type { Database } from './schema';
 import { isTenantGuardViolation, withTenantScope } from './tenant-guard';
 import { createEmpresa } from './tenants.repository';
 
@@ -57,6 +60,31 @@ describe.each(ALL_DIALECTS)('grouped outbox writes on %s', (dialect) => {
       if (index === 7) expect(row).toMatchObject({ id: existing.id, created: false, status: 'enviado', tentativas: 1 });
       else expect(row).toMatchObject({ created: true, status: 'enviando', tentativas: 0 });
     });
+  });
+
+  it('claims a group on PostgreSQL in one statement and no transaction, new and earlier rows told apart', async () => {
+    if (dialect !== 'postgres') return;
+    const statements: string[] = [];
+    const logged = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new Pool({ connectionString: database.url, max: 2 }) }),
+      log: (event) => void statements.push(event.query.sql),
+    });
+    try {
+      const earlier = await claimExecucao(logged, keyOf('one', 3));
+      statements.length = 0;
+      const keys = Array.from({ length: 6 }, (_, index) => keyOf('one', index));
+      const rows = await Promise.all(keys.map((key) => outboxGroupsOf(logged).claim(key)));
+      // One round trip for the six claims: no BEGIN/COMMIT around the insert and its read-back.
+      expect(statements).toHaveLength(1);
+      expect(outboxGroupsOf(logged).stats.claims).toEqual({ groups: 1, fallbacks: 0 });
+      rows.forEach((row, index) => {
+        expect(row).toMatchObject({ chave: keys[index]?.chave, empresa_id: keys[index]?.empresaId, status: 'enviando' });
+        expect(row.created).toBe(index !== 3);
+      });
+      expect(rows[3]?.id).toBe(earlier.id);
+    } finally {
+      await logged.destroy();
+    }
   });
 
   it('runs each item on its own when the shared statement fails: the bad one fails alone', async () => {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, PostgresAdapter } from 'kysely';
 import { Coalescer, type CoalescerStats } from './coalescer';
 import {
   claimExecucao,
@@ -35,9 +35,13 @@ export function outboxGroupsOf(db: Kysely<Database>): OutboxGroups {
 function createOutboxGroups(db: Kysely<Database>): OutboxGroups {
   const claims = new Coalescer<ExecucaoKey, Execucao & { created: boolean }>({
     name: 'outbox claims',
-    // One transaction: if the read-back failed after the insert committed, the fallback would find its own new rows
-    // as if an earlier attempt had made them (and refuse to send them as outcomes unknown).
-    runGroup: (keys) => db.transaction().execute((trx) => claimExecucoes(trx, keys)),
+    // Insert and read-back commit together: if the read-back failed after the insert committed, the fallback would find
+    // its own new rows as if an earlier attempt had made them (and refuse to send them as outcomes unknown). On
+    // PostgreSQL claimExecucoes is one statement (no transaction needed: one round trip); elsewhere one transaction.
+    runGroup: (keys) =>
+      db.getExecutor().adapter instanceof PostgresAdapter
+        ? claimExecucoes(db, keys)
+        : db.transaction().execute((trx) => claimExecucoes(trx, keys)),
     runOne: (key) => claimExecucao(db, key),
   });
   const tentativas = new Coalescer<TentativaWrite, void>({

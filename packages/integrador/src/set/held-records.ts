@@ -2,7 +2,7 @@ import {
   claimHeldExecucao,
   type Execucao,
   type ExecucaoKey,
-  findHeldExecucoes,
+  findHeldExecucoesGrouped,
   heldByOf,
   markHeldBy,
   releaseHeldRecord,
@@ -41,7 +41,7 @@ export function keysWriteBackLacks(
 }
 
 /**
- * The run's records held back, by key (one query for all of them). A hold whose keys the configuration no longer
+ * The run's records held back, by key (one query for all of them, shared with the runs in flight). A hold whose keys the configuration no longer
  * needs (sql_update corrected) is released here: that record goes out again and is written back.
  */
 export async function heldRecordsOf(ctx: PrepareContext, records: readonly PreparedRecord[]): Promise<Map<string, HeldRecord>> {
@@ -50,7 +50,8 @@ export async function heldRecordsOf(ctx: PrepareContext, records: readonly Prepa
   if (!ctx.definition.compiled.writeBack.statement) return held;
   // A record known by its position only is not the same record in another run: it is never held (nor held back).
   const identified = records.filter((record) => record.identified);
-  const rows = await findHeldExecucoes(
+  // Grouped with the lookups of the other runs in flight (one statement for them all on PostgreSQL).
+  const rows = await findHeldExecucoesGrouped(
     ctx.db,
     ctx.empresaId,
     integracao.id,
