@@ -432,7 +432,7 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     const record = (await detail(next.id as string, keyA)).json().record;
     expect(record.erro_codigo).toBe('SET_RECORD_UNRESOLVED');
     expect(record.erro_motivo).toBe(
-      `registro id42 não enviado para não duplicá-lo: o job ${first.id} o enviou e terminou sem saber se o ERP o gravou; confira no ERP, reprocesse o job ${first.id} e depois este`,
+      `registro id42 não enviado para não duplicá-lo: o job ${first.id} o enviou e terminou sem concluí-lo (a resposta do ERP não foi lida ou não foi gravada no CRM); confira no ERP, reprocesse o job ${first.id} e depois este`,
     );
   }, 60_000);
 });

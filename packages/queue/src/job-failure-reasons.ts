@@ -94,11 +94,11 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'não se sabe se o ERP gravou o registro: confira no ERP antes de reprocessar',
     en: 'it is unknown whether the ERP saved the record: check in the ERP before retrying',
   },
-  // Another job sent the record and ended without its answer stored: not sent by this job, to avoid a duplicate.
+  // Another job sent the record and ended before concluding it: not sent by this job, to avoid a duplicate.
   SET_RECORD_UNRESOLVED: {
     'pt-BR':
-      'registro não enviado para não duplicá-lo: outro job o enviou e terminou sem saber se o ERP o gravou; confira no ERP, reprocesse aquele job e depois este',
-    en: 'record not sent, to avoid a duplicate: another job sent it and ended without knowing whether the ERP saved it; check in the ERP, retry that job, then this one',
+      'registro não enviado para não duplicá-lo: outro job o enviou e terminou sem concluí-lo (a resposta do ERP não foi lida ou não foi gravada no CRM); confira no ERP, reprocesse aquele job e depois este',
+    en: "record not sent, to avoid a duplicate: another job sent it and ended without concluding it (the ERP's answer was not read or not written to the CRM); check in the ERP, retry that job, then this one",
   },
   // An earlier push was accepted and nothing written back (its answer lacked a key sql_update uses): not sent again.
   SET_RECORD_HELD: {
@@ -347,8 +347,8 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
   // the jobs that pushed them (packages/integrador set/held-records.ts).
   SET_RECORD_UNRESOLVED: {
     'pt-BR':
-      'registro {registros} não enviado para não duplicá-lo: o job {jobs} o enviou e terminou sem saber se o ERP o gravou; confira no ERP, reprocesse o job {jobs} e depois este',
-    en: 'record {registros} not sent, to avoid a duplicate: job {jobs} sent it and ended without knowing whether the ERP saved it; check in the ERP, retry job {jobs}, then this one',
+      'registro {registros} não enviado para não duplicá-lo: o job {jobs} o enviou e terminou sem concluí-lo (a resposta do ERP não foi lida ou não foi gravada no CRM); confira no ERP, reprocesse o job {jobs} e depois este',
+    en: "record {registros} not sent, to avoid a duplicate: job {jobs} sent it and ended without concluding it (the ERP's answer was not read or not written to the CRM); check in the ERP, retry job {jobs}, then this one",
   },
   SET_RECORD_HELD: {
     'pt-BR':

@@ -41,7 +41,8 @@ const IN_FLIGHT_RECHECK_MS = 2000;
 /**
  * Records another job claims (RecordsInFlightError): while that job is still running or waiting for its retry, this
  * one waits (moveToDelayed, no attempt used) and runs again. A job that ended leaving its push of the record in flight
- * (outcome unknown: killed for good, an answer too large) will not end it: this job fails for good, naming it.
+ * (an answer never read or too large, a write-back that failed for good) will not end it: this job fails for good,
+ * naming it.
  */
 async function waitForRecords(ctx: JobContext, err: RecordsInFlightError): Promise<never> {
   const ended: string[] = [];
@@ -53,7 +54,7 @@ async function waitForRecords(ctx: JobContext, err: RecordsInFlightError): Promi
     const jobs = [...new Set(records.map((record) => record.holderJobId ?? '?'))].join(', ');
     throw new PermanentError(
       'SET_RECORD_UNRESOLVED',
-      `integracao #${err.integracaoId}: record ${registros} not sent: job ${jobs} sent it and ended without its answer stored; sending it again could create it twice. Check the receptor, retry job ${jobs}, then this job`,
+      `integracao #${err.integracaoId}: record ${registros} not sent: job ${jobs} sent it and ended without concluding it (its answer not read, or not written back); sending it again could create it twice. Check the receptor, retry job ${jobs}, then this job`,
       { params: { registros, jobs } },
     );
   }
