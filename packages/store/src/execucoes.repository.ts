@@ -330,7 +330,16 @@ SELECT e.id, e.tentativas, i.url, i.requisicao, i.resposta, i.status_http, i.dur
  */
 export async function markSending(db: Kysely<Database>, id: number, key: ExecucaoKey): Promise<void> {
   try {
-    await setExecucaoStatus(db, id, 'enviando');
+    // The record's key too: a row claimed before migration 024 has none, and would be sent unclaimed.
+    await db
+      .updateTable('integracao_execucoes')
+      .set({
+        status: 'enviando',
+        ...(key.registro ? { registro: key.registro } : {}),
+        atualizado_em: sql<string>`CURRENT_TIMESTAMP`,
+      })
+      .where('id', '=', id)
+      .execute();
   } catch (err) {
     throw await busyOr(db, key, err);
   }

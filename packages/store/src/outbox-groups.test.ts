@@ -251,7 +251,7 @@ describe.each(ALL_DIALECTS)('grouped outbox writes on %s', (dialect) => {
     expect(later).toMatchObject({ created: true, status: 'enviando', registro: 'id42' });
     const waiting = await claimExecucao(db, { ...record('r5'), registro: null });
     await setExecucaoStatus(db, waiting.id, 'pendente');
-    await db.updateTable('integracao_execucoes').set({ registro: 'id42' }).where('id', '=', waiting.id).execute();
+    // (A row claimed without the record's key, as before migration 024: markSending claims it by the key it is given.)
     await expect(markSending(db, waiting.id, record('r5'))).rejects.toMatchObject({ holderJobId: 'r4' });
     // Another empresa's record of the same key is its own.
     await expect(claimExecucao(db, { ...record('r6'), empresaId: 2 })).resolves.toMatchObject({ created: true });
