@@ -95,6 +95,35 @@ describe('dashboard: discard and tenant pause ask first and say what they did', 
     expect(away.headers.location).toMatch(/^\/dashboard\/falhas\?/);
   });
 
+  it("retry all asks first saying how many held SET records it releases and sends again, counting the viewer's jobs only", async () => {
+    const held = { classe: 'PermanentError', codigo: 'SET_RECORD_HELD', mensagem: 'integracao #19: record id42 not sent again' };
+    await h.recordSetJob('confirm-held-1', { erro: held });
+    await h.recordSetJob('confirm-held-2', { erro: held });
+    await h.recordSetJob('confirm-refused');
+    // Tenant B's held job is not counted for tenant A's operator.
+    await h.recordSetJob('confirm-held-b', { empresaId: h.empresaB, erro: held });
+    const { cookie, csrf } = await h.login('opa');
+    const asked = await post(cookie, '/dashboard/acoes/reprocessar', { _csrf: csrf, modo: 'filtro', filtro_q: 'confirm-' });
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain('Reprocessar 3 job(s) que falharam neste filtro?');
+    expect(unescapeHtml(asked.body)).toContain(
+      '<p id="retidos" class="flash err">2 deles falharam com registro retido (SET_RECORD_HELD: o ERP já aceitou o registro e nada foi gravado no CRM): reprocessar libera o registro e o envia de novo ao ERP, o que pode duplicá-lo lá. Confira no ERP antes de confirmar.</p>',
+    );
+    const english = await h.app.inject({
+      method: 'POST',
+      url: '/dashboard/acoes/reprocessar?lang=en',
+      headers: { cookie, host: 'dash.test', referer: 'http://dash.test/dashboard/falhas?estado=todos&lang=en' },
+      payload: { _csrf: csrf, modo: 'filtro', filtro_q: 'confirm-held-1' },
+    });
+    expect(unescapeHtml(english.body)).toContain(
+      '1 of them failed holding back a record (SET_RECORD_HELD: the ERP already accepted the record and nothing was written to the CRM): retrying releases the record and sends it to the ERP again, which may duplicate it there.',
+    );
+    // A filter without a held job says nothing of it.
+    const plain = await post(cookie, '/dashboard/acoes/reprocessar', { _csrf: csrf, modo: 'filtro', filtro_q: 'confirm-refused' });
+    expect(plain.body).toContain('Reprocessar 1 job(s)');
+    expect(plain.body).not.toContain('id="retidos"');
+  });
+
   it('says that nothing was selected instead of "0 job(s)"', async () => {
     const { cookie, csrf } = await h.login('opa');
     for (const [url, payload] of [

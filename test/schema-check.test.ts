@@ -17,6 +17,7 @@ const AFTER_017 = [
   '021-set-retencao',
   '022-mensagens-conexao',
   '023-retencao-historico',
+  '024-set-registro-em-voo',
 ];
 
 describe('schema check of the apps that do not migrate', () => {

@@ -10,7 +10,8 @@ import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
 import type { Job } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
+import { sql } from 'kysely';
+import { DEFAULT_CREDENTIALS, type SeniorG5Server, SLOW_NAME, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, seedSetWsContas, withoutReceptorKey } from './fixtures/set-ws-contas';
 import { startTestSetWorker, type TestSetWorker } from './support/set-worker';
 import { startTestIngress, type TestIngress } from './support/test-ingress';
@@ -39,7 +40,8 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
   let keyB: string;
 
   beforeAll(async () => {
-    erp = await startSeniorG5Server();
+    // A SLOW customer takes 1.5 s: a push in flight while another job runs.
+    erp = await startSeniorG5Server({ latencyMs: 1500 });
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-held-')), 'connections.yaml');
     fs.writeFileSync(file, seniorG5ConnectionsYaml(erp.url));
     connections = await loadConnectionsFile(file, { SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password });
@@ -49,9 +51,17 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
     await erp.close();
   });
 
-  /** A worker of its own (a new one sees a changed integracao at once). */
-  const startWorker = () => {
-    worker = startTestSetWorker({ database, connections, connection: workerRedis, prefix: ingress.prefix, logger, observer: recorder });
+  /** A worker of its own (a new one sees a changed integracao at once); `concurrency` jobs at a time (1 unless told). */
+  const startWorker = (concurrency = 1) => {
+    worker = startTestSetWorker({
+      database,
+      connections,
+      connection: workerRedis,
+      prefix: ingress.prefix,
+      logger,
+      observer: recorder,
+      concurrency,
+    });
   };
 
   beforeEach(async () => {
@@ -331,4 +341,98 @@ describe('SET: a record the ERP accepted with nothing written back is not sent a
       { registro: '0', retorno_ausente: 'cgcCpf', retido: 0 },
     ]);
   }, 30_000);
+
+  /** Waits until `check` holds (a state another process reaches), polling the database. */
+  async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+    for (const limit = Date.now() + 15000; !(await check()); await new Promise((r) => setTimeout(r, 25)))
+      if (Date.now() > limit) throw new Error(`never: ${what}`);
+  }
+
+  it('a job that loses the release race of a bulk retry completes: the push that won sent its record for it', async () => {
+    await worker.close();
+    startWorker(2);
+    const before = sent();
+    await scheduledRun();
+    const [j2, j3] = [await scheduledRun(), await scheduledRun()];
+    expect([await j2.getState(), await j3.getState()]).toEqual(['failed', 'failed']);
+    const hold = await database.db.selectFrom('integracao_execucoes').select('id').where('retido', '=', 1).executeTakeFirstOrThrow();
+    // The hold's row locked until both retried jobs have read their held rows and wait to release it: whichever takes
+    // it second finds it released by the first, which concluded the second's row with it.
+    const lockWaiters = async () =>
+      (
+        await sql<{
+          n: number;
+        }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(
+          database.db,
+        )
+      ).rows[0]?.n ?? 0;
+    await database.db.transaction().execute(async (trx) => {
+      await sql`SELECT id FROM integracao_execucoes WHERE id = ${hold.id} FOR UPDATE`.execute(trx);
+      expect((await retryOnDashboard(j2.id as string, j3.id as string)).json()).toMatchObject({ done: 2 });
+      await until('both retried jobs wait for the hold', async () => (await lockWaiters()) >= 2);
+    });
+    const outcomes = [await settled(j2.id as string), await settled(j3.id as string)];
+    expect(outcomes.map((job) => job.failedReason ?? null)).toEqual([null, null]);
+    expect(await Promise.all(outcomes.map((job) => job.getState()))).toEqual(['completed', 'completed']);
+    expect(sent()).toEqual({ calls: before.calls + 2, customers: before.customers + 2 });
+  }, 60_000);
+
+  it('a scheduled run while a released push is in flight does not send the record too: it waits, then meets the new hold', async () => {
+    await worker.close();
+    startWorker(2);
+    const before = sent();
+    await scheduledRun();
+    const held = await scheduledRun();
+    expect(await held.getState()).toBe('failed');
+    // The ERP double takes its time over this customer: the released push stays in flight a while.
+    await database.db.updateTable('contas').set({ nome: SLOW_NAME }).where('id', '=', CONTA.id).execute();
+    expect((await retryOnDashboard(held.id as string)).json()).toMatchObject({ done: 1 });
+    await until('the released push is in flight', async () => {
+      const row = await database.db
+        .selectFrom('integracao_execucoes')
+        .select('status')
+        .where('job_id', '=', held.id as string)
+        .executeTakeFirst();
+      return row?.status === 'enviando';
+    });
+    const payload = { tenant: { empresaId, filialId: null }, integracaoId: 19, parametros: {}, trigger: 'schedule' as const };
+    const next = await producer.enqueue('set', 'integration.run', payload);
+    const released = await settled(held.id as string);
+    expect(released.failedReason ?? null).toBeNull();
+    expect(await released.getState()).toBe('completed');
+    // The scheduled run waited for that push (no attempt used), then found the record held by it: sent once.
+    const waited = await settled(next.id as string);
+    expect(await waited.getState()).toBe('failed');
+    expect(waited.attemptsMade).toBe(1);
+    expect(waited.failedReason).toContain(`the receptor accepted it in job ${held.id}`);
+    expect(erp.requests.count).toBe(before.calls + 2);
+    const record = (await detail(next.id as string, keyA)).json().record;
+    expect(record.erro_codigo).toBe('SET_RECORD_HELD');
+  }, 60_000);
+
+  it('a push another job left in flight when it ended is not sent again by a later run: it fails saying which job to check', async () => {
+    // A consulta by the conta's id, a conta with a CNPJ: the push is written back, and a later run selects it again.
+    const byId = SET_WS_CONTAS.consulta.replace('WHERE c.id = #contaId#', `WHERE c.id = ${CONTA.id}`);
+    await database.db.updateTable('integracao').set({ consulta: byId }).where('id', '=', 19).execute();
+    await database.db.updateTable('contas').set({ cnpj: '11222333000181' }).where('id', '=', CONTA.id).execute();
+    await worker.close();
+    startWorker();
+    const before = sent();
+    const first = await scheduledRun();
+    expect(first.failedReason ?? null).toBeNull();
+    // What a push whose answer was never read leaves behind when its job ends (an answer too large, a job removed).
+    await database.db
+      .updateTable('integracao_execucoes')
+      .set({ status: 'enviando' })
+      .where('job_id', '=', first.id as string)
+      .execute();
+    const next = await scheduledRun();
+    expect(await next.getState()).toBe('failed');
+    expect(sent().calls).toBe(before.calls + 1);
+    const record = (await detail(next.id as string, keyA)).json().record;
+    expect(record.erro_codigo).toBe('SET_RECORD_UNRESOLVED');
+    expect(record.erro_motivo).toBe(
+      `registro id42 não enviado para não duplicá-lo: o job ${first.id} o enviou e terminou sem concluí-lo (a resposta do ERP não foi lida ou não foi gravada no CRM); confira no ERP, reprocesse o job ${first.id} e depois este`,
+    );
+  }, 60_000);
 });

@@ -47,6 +47,7 @@ describe('integrador CLI on sqlite', () => {
     expect(lines[0]).toMatch(/^aplicada {5}001-initial \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d GMT[-+]?\d*\)$/);
     expect(lines).toContain('pendente     020-chaves-binarias');
     expect(lines).toContain('pendente     023-retencao-historico');
+    expect(lines).toContain('pendente     024-set-registro-em-voo');
     expect(lines.at(-1)).toMatch(/^\d+ migraç(ão|ões) pendentes?: `integrador migrate` as? aplica\.$/);
     // Nothing applied: the same pending list after the status.
     expect((await runCli(['migrate', '--status'], env)).stdout).toBe(status.stdout);

@@ -248,6 +248,16 @@ export async function countMatchingFailed(deps: ActionDeps, viewer: Viewer, filt
   return count > BULK_LIMIT ? `${BULK_LIMIT}+` : count;
 }
 
+/**
+ * Of the jobs matchingFailed acts on, how many failed holding back a SET record (SET_RECORD_HELD): retried, each sends
+ * its held record again (an operator's retry, in bulk or not, releases the hold). One count by the failure code's index.
+ */
+export async function countHeldMatching(deps: ActionDeps, viewer: Viewer, filter: Omit<JobFilter, 'scope'>): Promise<number> {
+  const failed = failedFilter(viewer, filter);
+  if (!failed || (failed.fila !== undefined && failed.fila !== 'set')) return 0;
+  return countJobRecords(deps.database.db, { ...failed, fila: 'set', erroCodigo: 'SET_RECORD_HELD' }, BULK_LIMIT);
+}
+
 /** matchingFailed's filter: the failed states the filter shows, the viewer's tenants and changeable filial rows; null when it shows none. */
 function failedFilter(viewer: Viewer, filter: Omit<JobFilter, 'scope'>): JobFilter | null {
   const estados = FAILED.filter((e) => !filter.estados || filter.estados.includes(e));

@@ -225,6 +225,8 @@ const PT = {
           cti: 'Os pedidos ao PABX serão feitos de novo.',
           other: 'Cada job será executado de novo (SET reenvia ao sistema de destino; GET lê a origem de novo).',
         })}`,
+  bulkHeld: (n: number) =>
+    `${n === 1 ? '1 deles falhou' : `${n} deles falharam`} com registro retido (SET_RECORD_HELD: o ERP já aceitou o registro e nada foi gravado no CRM): reprocessar libera o registro e o envia de novo ao ERP, o que pode duplicá-lo lá. Confira no ERP antes de confirmar.`,
   bulkFirst: (shown: number, n: number) => (shown < n ? `Os primeiros ${shown} de ${n}:` : 'Jobs:'),
   bulkCountChanged: (expected: number, found: number) =>
     `Nada foi reprocessado: o filtro agora encontra ${found} job(s) que falharam, não os ${expected} confirmados. Confira a lista e confirme de novo.`,
@@ -486,6 +488,8 @@ const EN: Messages = {
           cti: 'The requests to the PBX will be made again.',
           other: 'Each job will run again (a SET sends to the target system again; a GET reads the source again).',
         })}`,
+  bulkHeld: (n) =>
+    `${n === 1 ? '1 of them' : `${n} of them`} failed holding back a record (SET_RECORD_HELD: the ERP already accepted the record and nothing was written to the CRM): retrying releases the record and sends it to the ERP again, which may duplicate it there. Check the ERP before confirming.`,
   bulkFirst: (shown, n) => (shown < n ? `The first ${shown} of ${n}:` : 'Jobs:'),
   bulkCountChanged: (expected, found) =>
     `Nothing was retried: the filter now finds ${found} failed job(s), not the ${expected} confirmed. Check the list and confirm again.`,

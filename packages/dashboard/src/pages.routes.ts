@@ -15,6 +15,7 @@ import {
   type ActionResult,
   BULK_LIMIT,
   BulkCountChangedError,
+  countHeldMatching,
   countMatchingFailed,
   discardJobs,
   JobStateError,
@@ -284,7 +285,16 @@ ${items.map(
         // The first jobs listed name their customers: their records and names read in one query each.
         const records = await recordsOf(deps.database, viewer, refs.slice(0, 20));
         const names = await rowNames(deps.database, viewer, records);
-        return page(reply, viewer, t.bulkConfirmTitle, 'failures', bulkConfirmBody(viewer, shownQuery, refs, { records, names }), flash);
+        // Held SET records go out again when their jobs are retried: the confirmation says how many.
+        const held = refs.some((ref) => ref.queue === 'set') ? await countHeldMatching(deps, viewer, filter) : 0;
+        return page(
+          reply,
+          viewer,
+          t.bulkConfirmTitle,
+          'failures',
+          bulkConfirmBody(viewer, shownQuery, refs, { records, names }, held),
+          flash,
+        );
       };
       if (typeof esperado !== 'string' || !/^\d{1,6}$/.test(esperado)) return confirmation();
       try {

@@ -157,6 +157,33 @@ describe('lintConfiguration', () => {
     expect(lint(configuration((c) => (c.integracoes[0] = component)))).toEqual([]);
   });
 
+  it('warns, in either language, that a SET whose consulta returns no id cannot be kept from sending its records again', () => {
+    // Only this finding (the campos of the seed name columns these consultas leave out).
+    const withConsulta = (consulta: string) =>
+      lint(configuration((c) => (c.integracoes[0] = seedIntegracao({ consulta: JSON.stringify({ consulta }) })))).filter(
+        (f) => f.code === 'SET_CONSULTA_WITHOUT_ID',
+      );
+    const byPosition = withConsulta('SELECT c.nome, c.cnpj FROM contas c WHERE c.id = #contaId#');
+    expect(byPosition.map(where)).toEqual([{ code: 'SET_CONSULTA_WITHOUT_ID', table: 'integracao', rowId: 19, column: 'consulta' }]);
+    expect(byPosition[0]?.severity).toBe('warning');
+    expect(byPosition[0]?.message['pt-BR']).toContain('o hub não consegue impedir que sejam reenviados');
+    expect(byPosition[0]?.message.en).toContain('the hub cannot keep them from being sent again');
+    // An id by any spelling the engine reads, or a * that may bring one: nothing to say.
+    expect(withConsulta('SELECT c.conta_id AS id, c.nome FROM contas c WHERE c.id = #contaId#')).toEqual([]);
+    expect(withConsulta('SELECT c.* FROM contas c WHERE c.id = #contaId#')).toEqual([]);
+    // Only a SET is pushed record by record.
+    const info = lint(
+      configuration(
+        (c) =>
+          (c.integracoes[0] = seedIntegracao({
+            tipo_servico: 'INFO',
+            consulta: JSON.stringify({ consulta: 'SELECT c.nome FROM contas c WHERE c.id = #contaId#' }),
+          })),
+      ),
+    );
+    expect(info.map((f) => f.code)).not.toContain('SET_CONSULTA_WITHOUT_ID');
+  });
+
   it('reports malformed JSON in consulta, and names typographic quotes specifically', () => {
     const malformed = lint(
       configuration((c) => (c.integracoes[0] = seedIntegracao({ consulta: '{"consulta": "SELECT c.id FROM contas c"' }))),

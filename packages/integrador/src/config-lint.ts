@@ -1,7 +1,7 @@
 import type { CampoIntegracao, ConexaoIntegracao, Integracao, IntegradorConfiguration, Regra } from '@integrador/store';
 import { CONNECTION_KIND_ALIASES, connectionOpenTo, type KnownConnections, normalizeConnectionKind } from './connection-kind';
 import { consultaOf, selectedColumns } from './consulta';
-import { lintConsultaColumns, lintDependencyConsultaColumns } from './consulta-lint';
+import { lintConsultaColumns, lintDependencyConsultaColumns, lintSetRecordIdentity } from './consulta-lint';
 import { collectDependencyEdges, type DependencyRow, describeCycle, findCycles } from './dependency-graph';
 import { type CrmTableColumns, GET_ENGINE_VARIABLES, lintCron, lintGet } from './get-lint';
 import { jsonKeys, jsonStringLeaves, parseJsonText } from './json-text';
@@ -164,6 +164,8 @@ function lintIntegracao(context: Context, integracao: Integracao): void {
   const sql = consultaSql(context, integracao);
   lintVariables(context, integracao, sql);
   lintConsultaColumns(integracao, (code, message) => report(place('consulta'), code, message), context.crmTables);
+  if (!isComponent(integracao))
+    lintSetRecordIdentity(integracao, sql, (code, message) => report(place('consulta'), code, message, 'warning'));
   const onRow = (column: string, code: string, message: LintMessage, severity?: LintSeverity) =>
     report(place(column), code, message, severity);
   lintCron(integracao, onRow);

@@ -1,5 +1,5 @@
 import type { Dependencia, Integracao, IntegradorConfiguration } from '@integrador/store';
-import { consultaColumnReferences, consultaOf } from './consulta';
+import { consultaColumnReferences, consultaOf, selectedColumns, selectsEveryColumn } from './consulta';
 import type { CrmTableColumns } from './get-lint';
 import { parseJsonText } from './json-text';
 import type { LintMessage } from './lint-finding';
@@ -109,4 +109,20 @@ function lintColumns(
     seen.add(key);
     report('CONSULTA_UNKNOWN_COLUMN', message(reference.text, reference.table, nearest(column, table.columns)));
   }
+}
+
+/**
+ * A SET consulta without an `id` column: its records are known by their position in the run, which names another
+ * record in the next run, so none of them can be held (a record the receptor accepted with nothing written back is
+ * sent again by the next run) nor claimed by one job at a time (two runs at once may both send it). A warning: such a
+ * consulta runs, unprotected. A `*` in the list may bring an id: not reported.
+ */
+export function lintSetRecordIdentity(integracao: Integracao, sql: string | null, report: ConsultaLintReport): void {
+  if (integracao.tipo_servico.trim().toUpperCase() !== 'SET' || sql === null || selectsEveryColumn(sql)) return;
+  if (selectedColumns(sql).some((name) => name.toLowerCase() === 'id')) return;
+  report('SET_CONSULTA_WITHOUT_ID', {
+    'pt-BR':
+      'a consulta não devolve a coluna id: os registros desta integração SET são conhecidos só pela posição, então o hub não consegue impedir que sejam reenviados (um registro que o ERP aceitou sem nada gravado no CRM é reenviado pela próxima execução, e duas execuções ao mesmo tempo podem enviar o mesmo registro); inclua o id da linha na consulta (ex.: SELECT c.id, ...)',
+    en: "the consulta returns no id column: this SET integration's records are known by their position only, so the hub cannot keep them from being sent again (a record the ERP accepted with nothing written to the CRM is sent again by the next run, and two runs at once may send the same record); add the row's id to the consulta (e.g. SELECT c.id, ...)",
+  });
 }

@@ -141,6 +141,14 @@ export function selectedColumns(sql: string): string[] {
   return [...names];
 }
 
+/** Whether the SELECT list has a `*` (`*`, `c.*`): its output columns cannot be told from the text. */
+export function selectsEveryColumn(sql: string): boolean {
+  return selectItems(tokenize(sql)).some((item) => {
+    const last = item.at(-1);
+    return last !== undefined && isPunct(last, '*');
+  });
+}
+
 /** A column a consulta reads from a table it names: `c.email` with `FROM contas c` → contas.email. */
 export interface ColumnReference {
   /** The table as written (lower case, without a schema). */

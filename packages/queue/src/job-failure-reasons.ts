@@ -19,7 +19,7 @@ const OTHER_TENANT = {
  * The codes of a job waiting on purpose (their wordings say "não é uma falha"): no failure, so a search for a failure's
  * words ("falha", "failure") does not take them (failureCodesMatching); the state filter finds waiting jobs.
  */
-const WAIT_CODES: ReadonlySet<string> = new Set(['JOB_DELAYED', 'TENANT_PAUSED', 'GET_RUN_BUSY']);
+const WAIT_CODES: ReadonlySet<string> = new Set(['JOB_DELAYED', 'TENANT_PAUSED', 'GET_RUN_BUSY', 'SET_RECORD_IN_FLIGHT']);
 
 /**
  * The connection the integration names (ConnectionNotFoundError's / ConnectionForbiddenError's params): only that
@@ -65,6 +65,10 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
     'pt-BR': 'adiado: outra execução desta integração está em andamento; o job roda quando ela terminar (não é uma falha)',
     en: 'delayed: another run of this integration is under way; the job runs once it ends (not a failure)',
   },
+  SET_RECORD_IN_FLIGHT: {
+    'pt-BR': 'adiado: outro job desta integração está enviando o mesmo registro; o job roda quando ele terminar (não é uma falha)',
+    en: 'delayed: another job of this integration is sending the same record; the job runs once it ends (not a failure)',
+  },
   // Receptor (SET pushes, INFO queries): transports' errors.
   TRANSPORT_TRANSIENT: {
     'pt-BR': 'o sistema receptor não respondeu a tempo ou está indisponível',
@@ -89,6 +93,12 @@ export const JOB_FAILURE_REASONS = defineCatalogue({
   OUTCOME_UNKNOWN: {
     'pt-BR': 'não se sabe se o ERP gravou o registro: confira no ERP antes de reprocessar',
     en: 'it is unknown whether the ERP saved the record: check in the ERP before retrying',
+  },
+  // Another job sent the record and ended before concluding it: not sent by this job, to avoid a duplicate.
+  SET_RECORD_UNRESOLVED: {
+    'pt-BR':
+      'registro não enviado para não duplicá-lo: outro job o enviou e terminou sem concluí-lo (a resposta do ERP não foi lida ou não foi gravada no CRM); confira no ERP, reprocesse aquele job e depois este',
+    en: "record not sent, to avoid a duplicate: another job sent it and ended without concluding it (the ERP's answer was not read or not written to the CRM); check in the ERP, retry that job, then this one",
   },
   // An earlier push was accepted and nothing written back (its answer lacked a key sql_update uses): not sent again.
   SET_RECORD_HELD: {
@@ -335,6 +345,11 @@ export const JOB_FAILURE_REASONS_WITH_VALUES = defineCatalogue({
   },
   // The records held back (an earlier push accepted, nothing written back), the keys their accepted answer lacked and
   // the jobs that pushed them (packages/integrador set/held-records.ts).
+  SET_RECORD_UNRESOLVED: {
+    'pt-BR':
+      'registro {registros} não enviado para não duplicá-lo: o job {jobs} o enviou e terminou sem concluí-lo (a resposta do ERP não foi lida ou não foi gravada no CRM); confira no ERP, reprocesse o job {jobs} e depois este',
+    en: "record {registros} not sent, to avoid a duplicate: job {jobs} sent it and ended without concluding it (the ERP's answer was not read or not written to the CRM); check in the ERP, retry job {jobs}, then this one",
+  },
   SET_RECORD_HELD: {
     'pt-BR':
       'registro {registros} não reenviado para não duplicá-lo: o ERP já o aceitou (job {jobs}) e nada foi gravado no CRM (faltou {chaves}); corrija indice_valor_retorno / sql_update ou reprocesse o job',

@@ -41,6 +41,8 @@ export interface JobContext {
   operatorRetries: number;
   /** Appends a line to the job's log (job.log's list), batched with other jobs' lines and never awaited. */
   log(line: string): void;
+  /** Whether another job of this queue ended (completed, or failed for good) or no longer exists: one Redis read. */
+  jobEnded(jobId: string): Promise<boolean>;
 }
 
 /** Processes one job kind: `(payload, ctx) => result`; errors marked `permanent: true` fail the job without retries. */
@@ -73,6 +75,12 @@ export interface QueueWorkerOptions<Q extends QueueName> {
  * (chunks commit with their cursor, SET records go through the outbox): a few more recoveries cost nothing.
  */
 export const MAX_STALLED_COUNT = 5;
+
+/** A job's hash gone (removed) or with finishedOn (completed, or failed with no retry left). */
+async function jobEnded(connection: Redis, jobKey: string): Promise<boolean> {
+  const [exists, finishedOn] = await Promise.all([connection.exists(jobKey), connection.hget(jobKey, 'finishedOn')]);
+  return exists === 0 || Boolean(finishedOn);
+}
 
 function tenantOf(job: Job): TenantRef | undefined {
   const tenant = (job.data as { tenant?: TenantRef } | undefined)?.tenant;
@@ -158,6 +166,7 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
           limits,
           operatorRetries: operatorRetriesOf(job.data),
           log: (line) => jobLogs.append(job, line),
+          jobEnded: (jobId) => jobEnded(connection, `${prefix}:${queue}:${jobId}`),
         }),
       );
       jobLogger.debug('job completed');

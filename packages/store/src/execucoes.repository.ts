@@ -3,6 +3,7 @@ import { compiledStatement } from './compiled-statement';
 import { pgUnnest, sameLengthColumns } from './pg-unnest';
 import type { Database, IntegracaoExecucoesTable } from './schema';
 import { pgTenantScopeSubquery } from './tenant-guard';
+import { isUniqueViolation } from './unique-violation';
 
 export type Execucao = Selectable<IntegracaoExecucoesTable>;
 
@@ -20,19 +21,68 @@ export interface TentativaRecord {
 }
 
 /**
+ * Another job claims the same record (its outbox row `enviando` or `enviado`, or holding it: migration 024): this
+ * job's claim of the record was refused before anything was sent, so the record is never sent twice.
+ */
+export class RecordBusyError extends Error {
+  override name = 'RecordBusyError';
+  readonly code = 'SET_RECORD_IN_FLIGHT';
+
+  constructor(
+    /** The record's key (registro). */
+    readonly registro: string,
+    /** The job whose row claims it; null when it let go meanwhile (a claim again may pass). */
+    readonly holderJobId: string | null,
+    /** The claim is a hold (the receptor accepted it, nothing written back), not a push in flight. */
+    readonly held: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(`record ${registro} is being sent by job ${holderJobId ?? '?'}; not sent by this job, to avoid sending it twice`, options);
+  }
+}
+
+/** The key of an outbox row: the job's record (chave), and the record itself (registro) for one known by its id. */
+export interface ExecucaoKey {
+  empresaId: number;
+  integracaoId: number;
+  chave: string;
+  jobId: string;
+  /** Set for a record known by its id: only one job's row of it may be in flight (migration 024). */
+  registro?: string | null;
+}
+
+/** The outbox row that claims the record, if any (the one a refused claim met): a push in flight or a hold. */
+function claimOf(db: Kysely<Database>, key: ExecucaoKey & { registro: string }) {
+  return db
+    .selectFrom('integracao_execucoes')
+    .select(['job_id', 'retido'])
+    .where('empresa_id', '=', key.empresaId)
+    .where('integracao_id', '=', key.integracaoId)
+    .where('registro', '=', key.registro)
+    .where((eb) => eb.or([eb('status', 'in', ['enviando', 'enviado']), eb('retido', '=', 1)]))
+    .executeTakeFirst();
+}
+
+/** A unique violation of a record's claim: another row claims the record (RecordBusyError), else the error itself. */
+async function busyOr(db: Kysely<Database>, key: ExecucaoKey, err: unknown): Promise<unknown> {
+  if (!key.registro || !isUniqueViolation(err)) return err;
+  const holder = await claimOf(db, { ...key, registro: key.registro });
+  return new RecordBusyError(key.registro, holder?.job_id ?? null, holder?.retido === 1, { cause: err });
+}
+
+/**
  * The outbox row of a record of a job, created as 'enviando' the first time the job reaches it, right before its
  * call; `created` tells that first time apart from a row found again (retry, stalled-job recovery), for which
- * enviando means an attempt was interrupted with its outcome unknown.
+ * enviando means an attempt was interrupted with its outcome unknown. RecordBusyError when another job's push of the
+ * record is in flight.
  */
-export async function claimExecucao(
-  db: Kysely<Database>,
-  key: { empresaId: number; integracaoId: number; chave: string; jobId: string },
-): Promise<Execucao & { created: boolean }> {
+export async function claimExecucao(db: Kysely<Database>, key: ExecucaoKey): Promise<Execucao & { created: boolean }> {
   const insert = db.insertInto('integracao_execucoes').values({
     empresa_id: key.empresaId,
     integracao_id: key.integracaoId,
     chave: key.chave,
     job_id: key.jobId,
+    registro: key.registro ?? null,
     status: 'enviando',
     tentativas: 0,
   });
@@ -44,7 +94,7 @@ export async function claimExecucao(
     // The key exists: this job ran before (retry, stalled-job recovery): continue from its row.
     const existing = await findByChave(db, key.chave);
     if (existing) return { ...existing, created: false };
-    throw err;
+    throw await busyOr(db, key, err);
   }
   const created = await findByChave(db, key.chave);
   if (!created) throw new Error(`outbox row ${key.chave} vanished after insert`);
@@ -55,24 +105,31 @@ function findByChave(db: Kysely<Database>, chave: string): Promise<Execucao | un
   return db.selectFrom('integracao_execucoes').selectAll().where('chave', '=', chave).executeTakeFirst();
 }
 
-/** The key of an outbox row, as claimExecucao takes it. */
-export type ExecucaoKey = Parameters<typeof claimExecucao>[1];
-
 /**
  * PostgreSQL's claim of many keys: one array per column (pgUnnest), the same text for any number of keys, so it is
  * prepared once per connection and built by Kysely once per database handle (compiledStatement).
  */
-function pgClaimInsert(db: QueryCreator<Database>, empresaIds: number[], integracaoIds: number[], chaves: string[], jobIds: string[]) {
+// A record another job has in flight conflicts on the in-flight index (migration 024), not on chave: the statement
+// fails, and its keys are claimed one by one (Coalescer), where only that record's claim is refused (RecordBusyError).
+function pgClaimInsert(
+  db: QueryCreator<Database>,
+  empresaIds: number[],
+  integracaoIds: number[],
+  chaves: string[],
+  jobIds: string[],
+  registros: (string | null)[],
+) {
   return db
     .insertInto('integracao_execucoes')
-    .columns(['empresa_id', 'integracao_id', 'chave', 'job_id', 'status', 'tentativas'])
+    .columns(['empresa_id', 'integracao_id', 'chave', 'job_id', 'registro', 'status', 'tentativas'])
     .expression(
-      sql`SELECT k.empresa_id, k.integracao_id, k.chave, k.job_id, 'enviando', 0 FROM ${pgUnnest([
+      sql`SELECT k.empresa_id, k.integracao_id, k.chave, k.job_id, k.registro, 'enviando', 0 FROM ${pgUnnest([
         [empresaIds, 'integer'],
         [integracaoIds, 'integer'],
         [chaves, 'varchar'],
         [jobIds, 'varchar'],
-      ])} AS k (empresa_id, integracao_id, chave, job_id)`,
+        [registros, 'varchar'],
+      ])} AS k (empresa_id, integracao_id, chave, job_id, registro)`,
     )
     .onConflict((oc) => oc.column('chave').doNothing())
     .returningAll();
@@ -86,20 +143,22 @@ function pgClaimInsert(db: QueryCreator<Database>, empresaIds: number[], integra
  * group (claimExecucoes: vanished), whose keys are then claimed one by one. One statement commits as a whole, so the
  * group needs no transaction of its own: one round trip instead of BEGIN, INSERT, (SELECT,) COMMIT.
  */
-const pgClaimReadStatement = compiledStatement(4, (db, empresaIds: number[], integracaoIds: number[], chaves: string[], jobIds: string[]) =>
-  db
-    .with('ins', (qc) => pgClaimInsert(qc, empresaIds, integracaoIds, chaves, jobIds))
-    .selectFrom('ins')
-    .selectAll('ins')
-    .select(sql<boolean>`true`.as('created'))
-    .unionAll(
-      db
-        .selectFrom('integracao_execucoes as e')
-        .selectAll('e')
-        .select(sql<boolean>`false`.as('created'))
-        .where(sql<boolean>`e.chave = ANY(${chaves}::varchar[])`)
-        .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM ins WHERE ins.chave = e.chave)`),
-    ),
+const pgClaimReadStatement = compiledStatement(
+  5,
+  (db, empresaIds: number[], integracaoIds: number[], chaves: string[], jobIds: string[], registros: (string | null)[]) =>
+    db
+      .with('ins', (qc) => pgClaimInsert(qc, empresaIds, integracaoIds, chaves, jobIds, registros))
+      .selectFrom('ins')
+      .selectAll('ins')
+      .select(sql<boolean>`true`.as('created'))
+      .unionAll(
+        db
+          .selectFrom('integracao_execucoes as e')
+          .selectAll('e')
+          .select(sql<boolean>`false`.as('created'))
+          .where(sql<boolean>`e.chave = ANY(${chaves}::varchar[])`)
+          .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM ins WHERE ins.chave = e.chave)`),
+      ),
 );
 
 /** The rows a claim inserted, where the dialect returns them (RETURNING: SQLite); null where it does not (MySQL/MariaDB). */
@@ -110,6 +169,7 @@ async function insertClaims(db: Kysely<Database>, keys: ExecucaoKey[]): Promise<
       integracao_id: key.integracaoId,
       chave: key.chave,
       job_id: key.jobId,
+      registro: key.registro ?? null,
       status: 'enviando' as const,
       tentativas: 0,
     })),
@@ -140,6 +200,7 @@ export async function claimExecucoes(db: Kysely<Database>, keys: ExecucaoKey[]):
       keys.map((key) => key.integracaoId),
       keys.map((key) => key.chave),
       keys.map((key) => key.jobId),
+      keys.map((key) => key.registro ?? null),
     ] as const);
     const { rows } = await db.executeQuery(pgClaimReadStatement.bind(db, ...columns));
     for (const row of rows) byChave.set(row.chave, row);
@@ -299,6 +360,27 @@ e AS (
 )
 INSERT INTO integracao_tentativas (execucao_id, tentativa, url, requisicao, resposta, status_http, duracao_ms, erro)
 SELECT e.id, e.tentativas, i.url, i.requisicao, i.resposta, i.status_http, i.duracao_ms, i.erro FROM e JOIN i ON i.id = e.id`.execute(db);
+}
+
+/**
+ * Marks a job's row of a record found again (pendente, or falhou and run again) enviando, right before its call;
+ * RecordBusyError when another job's push of the record is in flight (the row stays as it was).
+ */
+export async function markSending(db: Kysely<Database>, id: number, key: ExecucaoKey): Promise<void> {
+  try {
+    // The record's key too: a row claimed before migration 024 has none, and would be sent unclaimed.
+    await db
+      .updateTable('integracao_execucoes')
+      .set({
+        status: 'enviando',
+        ...(key.registro ? { registro: key.registro } : {}),
+        atualizado_em: sql<string>`CURRENT_TIMESTAMP`,
+      })
+      .where('id', '=', id)
+      .execute();
+  } catch (err) {
+    throw await busyOr(db, key, err);
+  }
 }
 
 /** Moves an execucao to a new status, keeping the receptor's values and message. */

@@ -209,6 +209,7 @@ export async function claimHeldExecucao(db: Kysely<Database>, key: ExecucaoKey, 
         integracao_id: key.integracaoId,
         chave: key.chave,
         job_id: key.jobId,
+        registro: key.registro ?? null,
         status: 'falhou',
         valores: JSON.stringify(marker),
         tentativas: 0,
@@ -224,7 +225,8 @@ export async function claimHeldExecucao(db: Kysely<Database>, key: ExecucaoKey, 
   return { ...created, created: true };
 }
 
-function findOwnRow(db: Kysely<Database>, key: ExecucaoKey): Promise<Execucao | undefined> {
+/** A job's outbox row of a record, read again (e.g. after another job's release concluded it). */
+export function findOwnRow(db: Kysely<Database>, key: ExecucaoKey): Promise<Execucao | undefined> {
   return db
     .selectFrom('integracao_execucoes')
     .selectAll()

@@ -22,6 +22,7 @@ import { chavesBinariasMigration } from './migrations/020-chaves-binarias';
 import { setRetencaoMigration } from './migrations/021-set-retencao';
 import { mensagensConexaoMigration } from './migrations/022-mensagens-conexao';
 import { retencaoHistoricoMigration } from './migrations/023-retencao-historico';
+import { setRegistroEmVooMigration } from './migrations/024-set-registro-em-voo';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -85,6 +86,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '021-set-retencao': setRetencaoMigration(dialect),
         '022-mensagens-conexao': mensagensConexaoMigration(),
         '023-retencao-historico': retencaoHistoricoMigration(dialect),
+        '024-set-registro-em-voo': setRegistroEmVooMigration(dialect),
       }),
     },
   });

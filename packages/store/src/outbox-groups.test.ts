@@ -9,8 +9,11 @@ import {
   concludeExecucoesInScope,
   type ExecucaoKey,
   listTentativas,
+  markSending,
+  RecordBusyError,
   recordTentativa,
   recordTentativas,
+  setExecucaoStatus,
 } from './execucoes.repository';
 import { outboxGroupsOf } from './outbox-groups';
 import type { Database } from './schema';
@@ -243,5 +246,42 @@ describe.each(ALL_DIALECTS)('grouped outbox writes on %s', (dialect) => {
     expect(execucoes).toEqual(
       Array.from({ length: 10 }, (_, index) => ({ empresa_id: empresaOf(index), status: index === 9 ? 'enviado' : 'concluido' })),
     );
+  });
+
+  it("claims a record known by its id for one job at a time: another job's claim is refused while it is in flight or held", async () => {
+    const { db } = database;
+    const record = (job: string): ExecucaoKey => ({
+      empresaId: 1,
+      integracaoId: 19,
+      chave: `set:19:${dialect}:${job}:id42`,
+      jobId: job,
+      registro: 'id42',
+    });
+    const group = outboxGroupsOf(db);
+    const first = await group.claim(record('r1'));
+    // A grouped claim with the record in it falls back item by item: only that record's claim is refused.
+    const [refused, other] = await Promise.allSettled([
+      group.claim(record('r2')),
+      group.claim({ ...record('r2'), chave: 'x', registro: 'id43' }),
+    ]);
+    expect(refused).toMatchObject({ status: 'rejected', reason: expect.any(RecordBusyError) });
+    expect((refused as PromiseRejectedResult).reason).toMatchObject({ registro: 'id42', holderJobId: 'r1', held: false });
+    expect(other).toMatchObject({ status: 'fulfilled', value: { created: true, status: 'enviando' } });
+    // Answered (enviado) it is still the receptor's and not written back: still claimed.
+    await recordTentativa(db, first.id, exchange, { status: 'enviado', valores: {}, mensagem: 'OK' });
+    await expect(claimExecucao(db, record('r3'))).rejects.toBeInstanceOf(RecordBusyError);
+    // Held (accepted, nothing written back): claimed, and said so.
+    await db.updateTable('integracao_execucoes').set({ status: 'concluido', retido: 1 }).where('id', '=', first.id).execute();
+    await expect(claimExecucao(db, record('r3'))).rejects.toMatchObject({ holderJobId: 'r1', held: true });
+    // Released: the next job's claim passes; a row of another job found again is refused before it goes enviando.
+    await db.updateTable('integracao_execucoes').set({ retido: 0 }).where('id', '=', first.id).execute();
+    const later = await claimExecucao(db, record('r4'));
+    expect(later).toMatchObject({ created: true, status: 'enviando', registro: 'id42' });
+    const waiting = await claimExecucao(db, { ...record('r5'), registro: null });
+    await setExecucaoStatus(db, waiting.id, 'pendente');
+    // (A row claimed without the record's key, as before migration 024: markSending claims it by the key it is given.)
+    await expect(markSending(db, waiting.id, record('r5'))).rejects.toMatchObject({ holderJobId: 'r4' });
+    // Another empresa's record of the same key is its own.
+    await expect(claimExecucao(db, { ...record('r6'), empresaId: 2 })).resolves.toMatchObject({ created: true });
   });
 });

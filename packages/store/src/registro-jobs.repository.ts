@@ -251,6 +251,8 @@ export interface JobFilter {
    * records match too, as the dashboard shows that wording and the search text keeps only the code and the message.
    */
   codigos?: readonly string[] | undefined;
+  /** Only the jobs whose failure has this code (e.g. SET_RECORD_HELD; by its index, migration 021). */
+  erroCodigo?: string | undefined;
 }
 
 /** LIKE wildcards typed by an operator are text: escaped with '!' (a backslash means different things per dialect). */
@@ -273,6 +275,7 @@ function filtered(db: Db, filter: JobFilter) {
   if (filter.integracaoId !== undefined) query = query.where('integracao_id', '=', filter.integracaoId);
   if (filter.fila) query = query.where('fila', '=', filter.fila);
   if (filter.estados?.length) query = query.where('estado', 'in', [...filter.estados]);
+  if (filter.erroCodigo !== undefined) query = query.where('erro_codigo', '=', filter.erroCodigo);
   if (filter.desde) query = query.where('atualizado_em', '>=', timestampValue(db, filter.desde));
   if (filter.ate) query = query.where('atualizado_em', '<=', timestampValue(db, filter.ate));
   const texto = filter.texto?.trim().toLowerCase();

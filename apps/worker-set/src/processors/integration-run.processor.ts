@@ -2,13 +2,16 @@ import {
   cachedSetTargets,
   createJobAdmission,
   limitedTransport,
+  PermanentError,
   pushTransportOf,
+  RecordsInFlightError,
   runSet,
   type SetRunContext,
   type SetRunResult,
 } from '@integrador/integrador';
 import { type IntegrationRunPayload, notedRetryPolicy, noteRetryPolicy, underRetryPolicy } from '@integrador/jobs';
 import {
+  DelayedReason,
   type FlowValues,
   type JobContext,
   type JobHandler,
@@ -32,8 +35,47 @@ function logAttempt(ctx: JobContext, attempt: Attempt): void {
   ctx.log(setAttemptLogLine(attempt));
 }
 
+/** How long a job waits for another job's push of the same record before it runs again. */
+const IN_FLIGHT_RECHECK_MS = 2000;
+
+/**
+ * Records another job claims (RecordsInFlightError): while that job is still running or waiting for its retry, this
+ * one waits (moveToDelayed, no attempt used) and runs again. A job that ended leaving its push of the record in flight
+ * (an answer never read or too large, a write-back that failed for good) will not end it: this job fails for good,
+ * naming it.
+ */
+async function waitForRecords(ctx: JobContext, err: RecordsInFlightError): Promise<never> {
+  const ended: string[] = [];
+  for (const record of err.records)
+    if (!record.held && record.holderJobId !== null && (await ctx.jobEnded(record.holderJobId))) ended.push(record.key);
+  if (ended.length > 0) {
+    const records = err.records.filter((record) => ended.includes(record.key));
+    const registros = records.map((record) => record.key).join(', ');
+    const jobs = [...new Set(records.map((record) => record.holderJobId ?? '?'))].join(', ');
+    throw new PermanentError(
+      'SET_RECORD_UNRESOLVED',
+      `integracao #${err.integracaoId}: record ${registros} not sent: job ${jobs} sent it and ended without concluding it (its answer not read, or not written back); sending it again could create it twice. Check the receptor, retry job ${jobs}, then this job`,
+      { params: { registros, jobs } },
+    );
+  }
+  if (!ctx.token) throw err;
+  ctx.logger.info({ records: err.records.map((record) => record.key) }, 'set record in flight in another job, waiting');
+  await ctx.job.moveToDelayed(Date.now() + IN_FLIGHT_RECHECK_MS, ctx.token);
+  throw new DelayedReason('SET_RECORD_IN_FLIGHT', err.message);
+}
+
 /** A SET push's result; in a dependency flow also the values it passes to the steps after it. */
 export type IntegrationRunResult = SetRunResult & { flow?: FlowValues };
+
+/** runSet; records another job claims make the job wait (waitForRecords). */
+async function runSetOrWait(run: SetRunContext, ctx: JobContext): Promise<SetRunResult> {
+  try {
+    return await runSet(run);
+  } catch (err) {
+    if (err instanceof RecordsInFlightError) return waitForRecords(ctx, err);
+    throw err;
+  }
+}
 
 /**
  * integration.run on the set queue: admitted again (createJobAdmission: cached for a few seconds, fresh on a retry),
@@ -55,30 +97,33 @@ export function createIntegrationRunProcessor(deps: WorkerDeps): JobHandler<Inte
     noteRetryPolicy('set', jobId, target.connection.retry, payload);
     // Whatever fails from here on (the receptor, the CRM database's outbox or write-back) retries by that same policy.
     const result = await underRetryPolicy(target.connection.retry, () =>
-      runSet({
-        db: database.db,
-        dialect: database.dialect,
-        empresaId: runTenant.empresaId,
-        filialId: runTenant.filialId,
-        definition: target.definition,
-        parametros: payload.parametros,
-        upstream: ctx.upstream,
-        jobId,
-        // Counted by retryFailedJob only: BullMQ's own retries, a stalled re-run and a delay leave it as it was.
-        operatorRetries: ctx.operatorRetries,
-        // Rate limits of (tenant, connection) and a target's Retry-After apply to each outbound call; with lote_maximo > 1
-        // the push shares a batcher of (tenant, integration).
-        transport: limitedTransport(
-          pushTransportOf(target, deps.batchers, `${runTenant.empresaId}:${runTenant.filialId ?? ''}:${payload.integracaoId}`),
-          ctx.limits,
-          target.connection,
-        ),
-        timeoutMs: target.timeoutMs,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-        onAttempt: (attempt) => logAttempt(ctx, attempt),
-        // A record held back (accepted before, nothing written back): the job's log says which and what to do.
-        onHeld: (held) => ctx.log(setHeldLogLine(held.key, held.keys, held.jobId)),
-      }),
+      runSetOrWait(
+        {
+          db: database.db,
+          dialect: database.dialect,
+          empresaId: runTenant.empresaId,
+          filialId: runTenant.filialId,
+          definition: target.definition,
+          parametros: payload.parametros,
+          upstream: ctx.upstream,
+          jobId,
+          // Counted by retryFailedJob only: BullMQ's own retries, a stalled re-run and a delay leave it as it was.
+          operatorRetries: ctx.operatorRetries,
+          // Rate limits of (tenant, connection) and a target's Retry-After apply to each outbound call; with lote_maximo > 1
+          // the push shares a batcher of (tenant, integration).
+          transport: limitedTransport(
+            pushTransportOf(target, deps.batchers, `${runTenant.empresaId}:${runTenant.filialId ?? ''}:${payload.integracaoId}`),
+            ctx.limits,
+            target.connection,
+          ),
+          timeoutMs: target.timeoutMs,
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+          onAttempt: (attempt) => logAttempt(ctx, attempt),
+          // A record held back (accepted before, nothing written back): the job's log says which and what to do.
+          onHeld: (held) => ctx.log(setHeldLogLine(held.key, held.keys, held.jobId)),
+        },
+        ctx,
+      ),
     );
     ctx.logger.info({ integracaoId: payload.integracaoId, empresaId: runTenant.empresaId, records: result.records.length }, 'set pushed');
     for (const record of result.records)

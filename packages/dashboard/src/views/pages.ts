@@ -318,11 +318,14 @@ export function bulkConfirmBody(
   query: FailureQuery,
   refs: ReadonlyArray<{ queue: string; id: string }>,
   shown: { records: readonly RegistroJob[]; names: ListNames } = { records: [], names: NO_NAMES },
+  /** How many of them hold back a SET record (SET_RECORD_HELD), which their retry sends again. */
+  held = 0,
 ): Raw {
   const t = messages(viewer.locale);
   const hidden = Object.entries(query).filter(([, v]) => v !== undefined && v !== '');
   const back = `/dashboard/falhas?${queryString(query)}`;
   return html`<p id="confirmacao">${t.bulkConfirm(refs.length, [...new Set(refs.map((r) => r.queue))])}</p>
+${held > 0 ? html`<p id="retidos" class="flash err">${t.bulkHeld(held)}</p>` : ''}
 ${
   refs.length
     ? html`${confirmJobList(viewer, refs, shown)}

@@ -3,6 +3,7 @@ import {
   type Execucao,
   type ExecucaoKey,
   findHeldExecucoesGrouped,
+  findOwnRow,
   heldByOf,
   markHeldBy,
   releaseHeldRecord,
@@ -97,7 +98,11 @@ export async function claimHeld(
     holdId: hold.execucaoId,
     integracaoId: ctx.definition.integracao.id,
   });
-  return released ? { ...execucao, status: 'pendente', valores: null } : null;
+  if (released) return { ...execucao, status: 'pendente', valores: null };
+  // Another job retried with this one (a bulk retry) released the hold first: its push sends the record for both and
+  // concluded this job's row with the release. Read after the release lost, the row says so: the job completes.
+  const now = await findOwnRow(ctx.db, key);
+  return now?.status === 'concluido' ? { ...now, created: false } : null;
 }
 
 /** The job's permanent failure for the records it held back, with the values the failure's reason is worded with. */

@@ -1,8 +1,11 @@
 import { maskUrlsInText } from '@integrador/logging';
 import {
   type Execucao,
+  markSending,
   OUTBOX_KEY_MAX_LENGTH,
   outboxGroupsOf,
+  RecordBusyError,
+  releaseHeldRecord,
   setExecucaoStatus,
   type TentativaOutcome,
   type TentativaRecord,
@@ -23,6 +26,7 @@ import { claimHeld, type HeldRecord, heldRecordsError, heldRecordsOf, keysWriteB
 import { PermanentError } from './permanent-error';
 import { type PrepareContext, type PreparedRecord, prepareSet } from './prepare-set';
 import { recordGroupSize, runGroup } from './record-group';
+import { inFlightOf, type RecordInFlight, RecordsInFlightError } from './records-in-flight';
 import { carriesReceptorKey, receptorUntouched, wasNotSent } from './resend-safety';
 import { writeBackFailure } from './write-back-failure';
 import { writeBackGrouped } from './write-back-groups';
@@ -295,9 +299,35 @@ function assertOutboxKeyFits(ctx: SetRunContext, record: PreparedRecord): void {
 }
 
 /** Pushes one record through the outbox; a record held back (held-records.ts) is not sent: its hold comes back. */
-async function runRecord(ctx: SetRunContext, record: PreparedRecord, hold?: HeldRecord): Promise<SetRecordOutcome | HeldRecord> {
+async function runRecord(
+  ctx: SetRunContext,
+  record: PreparedRecord,
+  hold?: HeldRecord,
+): Promise<SetRecordOutcome | HeldRecord | RecordInFlight> {
+  try {
+    return await pushRecord(ctx, record, hold);
+  } catch (err) {
+    if (!(err instanceof RecordBusyError)) throw err;
+    // A hold left from when the integration had a sql_update: without one nothing is held (heldRecordsOf), so it goes.
+    if (err.held && !ctx.definition.compiled.writeBack.statement) {
+      await releaseHeldRecord(ctx.db, ctx.empresaId, ctx.definition.integracao.id, record.key);
+      return pushRecord(ctx, record, hold);
+    }
+    return inFlightOf(record.key, err);
+  }
+}
+
+/** runRecord's push; RecordBusyError (nothing sent) when another job claims the record. */
+async function pushRecord(ctx: SetRunContext, record: PreparedRecord, hold?: HeldRecord): Promise<SetRecordOutcome | HeldRecord> {
   const { integracao } = ctx.definition;
-  const key = { empresaId: ctx.empresaId, integracaoId: integracao.id, chave: outboxKeyOf(ctx, record), jobId: ctx.jobId };
+  // A record known by its id is claimed as such: one job's push of it at a time (migration 024).
+  const key = {
+    empresaId: ctx.empresaId,
+    integracaoId: integracao.id,
+    chave: outboxKeyOf(ctx, record),
+    jobId: ctx.jobId,
+    registro: record.identified ? record.key : null,
+  };
   const execucao = hold ? await claimHeld(ctx, key, hold) : await outboxGroupsOf(ctx.db).claim(key);
   if (!execucao) {
     await ctx.onHeld?.(hold as HeldRecord);
@@ -308,7 +338,7 @@ async function runRecord(ctx: SetRunContext, record: PreparedRecord, hold?: Held
   if (execucao.status === 'enviando' && !execucao.created) await reconcileUnknownOutcome(ctx, execucao, record);
   // A record that failed before (without reaching the receptor, or for good and now run again) is marked before the
   // call: from here its outcome is unknown until the answer is stored.
-  if (execucao.status === 'pendente' || execucao.status === 'falhou') await setExecucaoStatus(ctx.db, execucao.id, 'enviando');
+  if (execucao.status === 'pendente' || execucao.status === 'falhou') await markSending(ctx.db, execucao.id, key);
   // enviado = the receptor already has it (a crash hit between its answer and the write-back): only write back.
   const answer = execucao.status === 'enviado' ? { values: stored, message: execucao.mensagem } : await send(ctx, execucao, record);
   const missing = await writeBack(ctx, execucao, record, answer);
@@ -337,7 +367,10 @@ export async function runSet(ctx: SetRunContext): Promise<SetRunResult> {
     free.map((record) => record.key),
   );
   const outcomes: SetRecordOutcome[] = [];
-  for (const outcome of await runGroup(free, size, (record) => runRecord(ctx, record))) if ('status' in outcome) outcomes.push(outcome);
+  const inFlight: RecordInFlight[] = [];
+  for (const outcome of await runGroup(free, size, (record) => runRecord(ctx, record)))
+    if ('status' in outcome) outcomes.push(outcome);
+    else if ('holderJobId' in outcome) inFlight.push(outcome);
   // The records held back go last, once the others succeeded: one never keeps the others from going out. Each held key
   // runs once (the consulta may return a record twice): whether it is released is decided once per attempt.
   const heldBack: HeldRecord[] = [];
@@ -345,8 +378,11 @@ export async function runSet(ctx: SetRunContext): Promise<SetRunResult> {
   for (const record of heldRecords) {
     const outcome = await runRecord(ctx, record, held.get(record.key));
     if ('status' in outcome) outcomes.push(outcome);
+    else if ('holderJobId' in outcome) inFlight.push(outcome);
     else heldBack.push(outcome);
   }
+  // Another job claims some of them: this one waits and runs again (the records done meanwhile are not sent again).
+  if (inFlight.length > 0) throw new RecordsInFlightError(ctx.definition.integracao.id, inFlight);
   if (heldBack.length > 0) throw heldRecordsError(ctx.definition.integracao.id, heldBack);
   const order = new Map(prepared.records.map((record, index) => [record.key, index]));
   outcomes.sort((a, b) => (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0));

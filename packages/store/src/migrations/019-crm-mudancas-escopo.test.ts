@@ -51,6 +51,7 @@ describe.each(ALL_DIALECTS)('019-crm-mudancas-escopo down on %s', (dialect) => {
       '021-set-retencao',
       '022-mensagens-conexao',
       '023-retencao-historico',
+      '024-set-registro-em-voo',
     ]);
   });
 });
