@@ -241,7 +241,8 @@ export interface JobFilter {
   empresaId?: number | undefined;
   /** Only the jobs of this filial (the failures list's filial filter), within the scope above. */
   empresaFilialId?: number | undefined;
-  integracaoId?: number | undefined;
+  /** null: the records of no integration (the hub's own jobs). */
+  integracaoId?: number | null | undefined;
   /** Only the records of this failure code (null: those without one): a group of repeated failures (groupJobRecords). */
   codigo?: string | null | undefined;
   fila?: string | undefined;
@@ -274,7 +275,8 @@ function filtered(db: Db, filter: JobFilter, customers: readonly CustomerRef[] =
   }
   if (filter.empresaId !== undefined) query = query.where('empresa_id', '=', filter.empresaId);
   if (filter.empresaFilialId !== undefined) query = query.where('empresa_filial_id', '=', filter.empresaFilialId);
-  if (filter.integracaoId !== undefined) query = query.where('integracao_id', '=', filter.integracaoId);
+  if (filter.integracaoId !== undefined)
+    query = query.where('integracao_id', filter.integracaoId === null ? 'is' : '=', filter.integracaoId);
   if (filter.codigo !== undefined) query = query.where('erro_codigo', filter.codigo === null ? 'is' : '=', filter.codigo);
   if (filter.fila) query = query.where('fila', '=', filter.fila);
   if (filter.estados?.length) query = query.where('estado', 'in', [...filter.estados]);
