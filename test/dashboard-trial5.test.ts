@@ -1,10 +1,7 @@
 import fs from 'node:fs';
 import { reconcileSchedules } from '@integrador/integrador';
-import { createRedis } from '@integrador/queue';
 import { findJobRecord } from '@integrador/store';
 import { launchBrowser } from '@integrador/test-support/browser';
-import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
-import { Worker } from 'bullmq';
 import type { Browser, Page } from 'playwright-core';
 import { CONTA } from './fixtures/set-ws-contas';
 import { DashboardHarness } from './support/dashboard-harness';
@@ -108,26 +105,9 @@ describe('dashboard: operator trial leftovers (search by customer, grouped failu
     expect(await apiFound(filial.campinas.key, '11222333000144')).toEqual([]);
   });
 
-  /** SET jobs of tenant A failed in BullMQ (a worker failing each at once, then closed) and recorded with `codigo`. */
+  /** SET jobs of tenant A failed in BullMQ and recorded with `codigo`, of the REPEATING integration. */
   async function failedJobs(ids: readonly string[], codigo: string): Promise<void> {
-    const queue = h.producer.queue('set');
-    const connection = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    const worker = new Worker(
-      'set',
-      async () => {
-        throw new Error('recusado');
-      },
-      { connection, prefix: h.prefix },
-    );
-    try {
-      const data = { tenant: { empresaId: h.empresaA, filialId: null }, integracaoId: REPEATING };
-      for (const jobId of ids) await queue.add('integration.run' as never, data as never, { jobId, attempts: 1 } as never);
-      for (const jobId of ids)
-        for (let i = 0; i < 200 && (await queue.getJob(jobId))?.finishedOn === undefined; i++) await new Promise((r) => setTimeout(r, 50));
-    } finally {
-      await worker.close();
-      connection.disconnect();
-    }
+    await h.failSetJobs(ids, REPEATING);
     for (const jobId of ids)
       await h.recordSetJob(jobId, {
         integracaoId: REPEATING,

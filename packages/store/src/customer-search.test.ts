@@ -1,4 +1,5 @@
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { capturedStatements } from '@integrador/test-support/statements';
 import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { documentDigits, foldText } from './customer-search';
 import { countJobRecords, type JobEvent, type JobFilter, listJobKeys, recordJobEvents, searchJobRecords } from './registro-jobs.repository';
@@ -127,16 +128,7 @@ describe.each(ALL_DIALECTS)('a failure found by its customer’s name or CNPJ/CP
 
 /** The statement a search runs, as the database would plan it. */
 async function statementOf(database: TestDatabase, filter: JobFilter): Promise<CompiledQuery> {
-  const statements: CompiledQuery[] = [];
-  const executor = database.db.getExecutor();
-  const logged = database.db.withPlugin({
-    transformQuery: ({ node, queryId }) => {
-      statements.push(executor.compileQuery(node, queryId));
-      return node;
-    },
-    transformResult: async ({ result }) => result,
-  });
-  await searchJobRecords(logged, filter);
+  const statements = await capturedStatements(database.db, (logged) => searchJobRecords(logged, filter));
   // The last statement reads registro_jobs (the ones before look the customers up).
   const statement = statements.at(-1);
   if (!statement) throw new Error('no statement');
