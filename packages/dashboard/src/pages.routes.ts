@@ -351,11 +351,7 @@ ${items.map(
       const viewer = viewerOf(request);
       if (!canAct(viewer)) return sendStatusPage(reply, viewer, 403);
       const body = (request.body ?? {}) as Record<string, unknown>;
-      const filterQuery = Object.fromEntries(
-        Object.entries(body)
-          .filter(([k]) => k.startsWith('filtro_'))
-          .map(([k, v]) => [k.slice(7), typeof v === 'string' ? v : undefined]),
-      ) as Query;
+      const filterQuery = postedFilter(body);
       if (body.modo === 'filtro') return retryByFilter(reply, viewer, filterQuery, body.esperado);
       const selected = await selectedJobs(viewer, body, filterQuery);
       if (!selected) return sendStatusPage(reply, viewer, 404);
@@ -412,11 +408,7 @@ ${items.map(
       const viewer = viewerOf(request);
       if (!canAct(viewer)) return sendStatusPage(reply, viewer, 403);
       const body = (request.body ?? {}) as Record<string, unknown>;
-      const filterQuery = Object.fromEntries(
-        Object.entries(body)
-          .filter(([k]) => k.startsWith('filtro_'))
-          .map(([k, v]) => [k.slice(7), typeof v === 'string' ? v : undefined]),
-      ) as Query;
+      const filterQuery = postedFilter(body);
       const selected = await selectedJobs(viewer, body, filterQuery);
       if (!selected) return sendStatusPage(reply, viewer, 404);
       const { refs } = selected;
@@ -480,6 +472,15 @@ ${items.map(
       return reply.redirect(`/dashboard/agendamentos?feito=1`);
     });
   };
+}
+
+/** The page's filter a form posts back as `filtro_<field>` (the failures list's hidden inputs), as a query. */
+function postedFilter(body: Record<string, unknown>): Query {
+  return Object.fromEntries(
+    Object.entries(body)
+      .filter(([k]) => k.startsWith('filtro_'))
+      .map(([k, v]) => [k.slice(7), typeof v === 'string' ? v : undefined]),
+  ) as Query;
 }
 
 /** The schedules page's flash: an action's count, or a pause refused for want of a cron (worded here, never echoed). */
