@@ -1,29 +1,13 @@
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { failedJobEvent } from '@integrador/test-support/job-events';
 import { capturedStatements } from '@integrador/test-support/statements';
 import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { documentDigits, foldText } from './customer-search';
 import { countJobRecords, type JobEvent, type JobFilter, listJobKeys, recordJobEvents, searchJobRecords } from './registro-jobs.repository';
 import type { Database } from './schema';
 
-const failed = (
-  empresaId: number,
-  filialId: number | null,
-  jobId: string,
-  parametros: Record<string, unknown>,
-  mensagem = 'recusado',
-): JobEvent => ({
-  empresaId,
-  filialId,
-  fila: 'set',
-  jobId,
-  nomeJob: 'integration.run',
-  integracaoId: 19,
-  parametros,
-  estado: 'falhou',
-  tentativas: 1,
-  maxTentativas: 1,
-  erro: { classe: 'PermanentError', codigo: 'RECEPTOR_ERROR', mensagem },
-});
+const failed = (empresaId: number, filialId: number | null, jobId: string, parametros: Record<string, unknown>, mensagem = 'recusado') =>
+  failedJobEvent({ empresaId, filialId, jobId, parametros, erro: { classe: 'PermanentError', codigo: 'RECEPTOR_ERROR', mensagem } });
 
 /**
  * Tenant 1's customers, as an operator knows them: conta 42 "João da Silva Ltda" (CNPJ stored with its separators),

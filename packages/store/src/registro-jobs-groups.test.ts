@@ -1,20 +1,16 @@
 import { ALL_DIALECTS, createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { groupJobRecords, type JobEvent, listJobKeys, recordJobEvents, searchJobRecords } from './registro-jobs.repository';
+import { failedJobEvent } from '@integrador/test-support/job-events';
+import { groupJobRecords, listJobKeys, recordJobEvents, searchJobRecords } from './registro-jobs.repository';
 
-const failed = (empresaId: number, jobId: string, integracaoId: number | null, codigo: string | null, at: Date): JobEvent => ({
-  empresaId,
-  filialId: null,
-  fila: 'set',
-  jobId,
-  nomeJob: 'integration.run',
-  integracaoId,
-  parametros: { contaId: 42 },
-  estado: 'falhou',
-  tentativas: 1,
-  maxTentativas: 1,
-  erro: { classe: 'Error', codigo, mensagem: 'recusado' },
-  at,
-});
+const failed = (empresaId: number, jobId: string, integracaoId: number | null, codigo: string | null, at: Date) =>
+  failedJobEvent({
+    empresaId,
+    jobId,
+    integracaoId,
+    parametros: { contaId: 42 },
+    erro: { classe: 'Error', codigo, mensagem: 'recusado' },
+    at,
+  });
 
 // A schedule failing the same way every run: one group (count, first and last seen), not a page of rows.
 describe.each(ALL_DIALECTS)('failures grouped by integration and failure code (%s)', (dialect) => {
