@@ -1,7 +1,5 @@
-import { createRedis, isTenantPaused } from '@integrador/queue';
+import { isTenantPaused } from '@integrador/queue';
 import { findJobRecord } from '@integrador/store';
-import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
-import { Worker } from 'bullmq';
 import { DashboardHarness } from './support/dashboard-harness';
 
 /**
@@ -35,23 +33,7 @@ describe('dashboard: discard and tenant pause ask first and say what they did', 
 
   /** A SET job of tenant A failed in BullMQ and recorded falhou (a worker failing it at once, then closed). */
   async function failedJob(jobId: string): Promise<void> {
-    const queue = h.producer.queue('set');
-    const connection = createRedis(TEST_REDIS_URL, { role: 'worker' });
-    const worker = new Worker(
-      'set',
-      async () => {
-        throw new Error('recusado');
-      },
-      { connection, prefix: h.prefix },
-    );
-    try {
-      const data = { tenant: { empresaId: h.empresaA, filialId: null }, integracaoId: 19 };
-      await queue.add('integration.run' as never, data as never, { jobId, attempts: 1 } as never);
-      for (let i = 0; i < 200 && (await queue.getJob(jobId))?.finishedOn === undefined; i++) await new Promise((r) => setTimeout(r, 50));
-    } finally {
-      await worker.close();
-      connection.disconnect();
-    }
+    await h.failSetJobs([jobId]);
     await h.recordSetJob(jobId);
   }
 

@@ -20,6 +20,7 @@ import { createTestDatabase, type TestDatabase } from '@integrador/test-support/
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
 import { deletePrefix, TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { createWebhookHttpClient, DEFAULT_WEBHOOK_SETTINGS, type WebhookHttpClient } from '@integrador/webhooks';
+import { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
@@ -292,6 +293,31 @@ export class DashboardHarness {
       erro: { classe: 'PermanentError', codigo: 'RECEPTOR_ERROR', mensagem: 'recusado' },
       ...event,
     });
+  }
+
+  /**
+   * SET jobs of tenant A failed in BullMQ (a worker failing each at once, then closed), without their records
+   * (recordSetJob writes those): what the dashboard's retry and discard act on.
+   */
+  async failSetJobs(jobIds: readonly string[], integracaoId = 19): Promise<void> {
+    const queue = this.producer.queue('set');
+    const connection = createRedis(TEST_REDIS_URL, { role: 'worker' });
+    const worker = new Worker(
+      'set',
+      async () => {
+        throw new Error('recusado');
+      },
+      { connection, prefix: this.prefix },
+    );
+    try {
+      const data = { tenant: { empresaId: this.empresaA, filialId: null }, integracaoId };
+      for (const jobId of jobIds) await queue.add('integration.run' as never, data as never, { jobId, attempts: 1 } as never);
+      for (const jobId of jobIds)
+        for (let i = 0; i < 200 && (await queue.getJob(jobId))?.finishedOn === undefined; i++) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
   }
 
   /** A finished call of the tenant, as worker-cti records it. */

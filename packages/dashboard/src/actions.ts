@@ -362,3 +362,29 @@ export async function pauseTenant(deps: ActionDeps, viewer: Viewer, empresaId: n
 function pauseDeps(deps: ActionDeps) {
   return { db: deps.database.db, producer: deps.producer, scheduleTimezone: deps.scheduleTimezone };
 }
+
+/** At most this many jobs a selection of groups names (a discard's confirmation posts each one back). */
+export const GROUP_SELECTION_LIMIT = 1000;
+
+/**
+ * The failed jobs of the selected groups of repeated failures, within the page's filter and the viewer's tenants (as
+ * matchingFailed finds them: only the ones the viewer may change), each once, at most GROUP_SELECTION_LIMIT; `capped`
+ * when the groups held more. A group outside the page's filter (another empresa or integração) names nothing.
+ */
+export async function groupMembers(
+  deps: ActionDeps,
+  viewer: Viewer,
+  filter: Omit<JobFilter, 'scope'>,
+  groups: ReadonlyArray<{ empresaId: number; integracaoId: number | null; codigo: string | null }>,
+): Promise<{ refs: JobRef[]; capped: boolean }> {
+  const refs = new Map<string, JobRef>();
+  for (const group of groups) {
+    if (filter.empresaId !== undefined && filter.empresaId !== group.empresaId) continue;
+    if (filter.integracaoId !== undefined && filter.integracaoId !== group.integracaoId) continue;
+    if (filter.codigo !== undefined && filter.codigo !== group.codigo) continue;
+    const members = await matchingFailed(deps, viewer, { ...filter, ...group });
+    for (const ref of members) refs.set(`${ref.queue}/${ref.id}`, ref);
+  }
+  const all = [...refs.values()];
+  return { refs: all.slice(0, GROUP_SELECTION_LIMIT), capped: all.length > GROUP_SELECTION_LIMIT };
+}

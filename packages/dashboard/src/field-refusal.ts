@@ -3,16 +3,27 @@ import { type Locale, messages } from './i18n';
 import { FILTER_ESTADOS, FILTER_TEXT_MAX_LENGTH } from './job-filter';
 
 /**
- * What a refused field should have been: a form's (`id`, `jobRef`, `dateTime`), a list filter's (`date`, `integer`,
+ * What a refused field should have been: a form's (`id`, `jobRef`, `dateTime`, `group`), a list filter's (`date`, `integer`, `code`,
  * `queue`, `estado`, `searchText`) or any query parameter's (`single`: it came repeated).
  */
-export type FieldExpectation = 'id' | 'jobRef' | 'dateTime' | 'single' | 'date' | 'integer' | 'queue' | 'estado' | 'searchText';
+export type FieldExpectation =
+  | 'id'
+  | 'jobRef'
+  | 'dateTime'
+  | 'single'
+  | 'date'
+  | 'integer'
+  | 'queue'
+  | 'estado'
+  | 'searchText'
+  | 'code'
+  | 'group';
 
 /** The codes a refused field answers: a control character is the /v1 API's CONTROL_CHARACTER, anything else VALIDATION_FAILED. */
 export type FieldRefusalCode = 'VALIDATION_FAILED' | 'CONTROL_CHARACTER';
 
 // A list filter's field is named on a page by its label in the filter form ("Desde"); a form's by its name.
-const FILTER_EXPECTATIONS: ReadonlySet<FieldExpectation> = new Set(['date', 'integer', 'queue', 'estado', 'searchText']);
+const FILTER_EXPECTATIONS: ReadonlySet<FieldExpectation> = new Set(['date', 'integer', 'queue', 'estado', 'searchText', 'code']);
 
 /**
  * A field of a request the dashboard cannot use: a form's (a job reference with a NUL byte, an id that is no number or
@@ -52,6 +63,7 @@ export function fieldRefusalText(error: FieldRefusedError, locale: Locale, onPag
     desde: t.since,
     ate: t.until,
     q: t.search,
+    codigo: t.failureCode,
   };
   const field = onPage && error.isFilter ? (labels[error.field.replace(/^.*[._]/, '')] ?? error.field) : error.field;
   const expected = {
@@ -64,6 +76,8 @@ export function fieldRefusalText(error: FieldRefusedError, locale: Locale, onPag
     queue: t.expectedOneOf(QUEUE_NAMES.join(', ')),
     estado: t.expectedOneOf(FILTER_ESTADOS.join(', ')),
     searchText: t.expectedSearchText(FILTER_TEXT_MAX_LENGTH),
+    code: t.expectedFailureCode,
+    group: t.expectedGroup,
   }[error.expected];
   return t.badField(field, expected);
 }

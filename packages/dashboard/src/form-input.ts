@@ -40,3 +40,29 @@ export function formJobRefs(value: unknown): JobRef[] {
     return { queue: v.slice(0, v.indexOf('/')), id: v.slice(v.indexOf('/') + 1) };
   });
 }
+
+/** A group of repeated failures a form selects (`grupo`): its empresa, integração (null: none) and code (null: none). */
+export interface FailureGroupRef {
+  empresaId: number;
+  integracaoId: number | null;
+  codigo: string | null;
+}
+
+// "empresa/integração/código" (views/failure-groups.ts groupKey): ids, or '-' for none; the code as the filter takes it.
+const GROUP_REF = /^(\d{1,10})\/(\d{1,10}|-)\/(-|[A-Za-z0-9_.:-]{1,100})$/;
+
+/** The groups a form posts (`grupo` once or many times); a malformed one refuses them all (400 naming `grupo`). */
+export function formGroups(value: unknown): FailureGroupRef[] {
+  const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return list.slice(0, 200).map((v) => {
+    const match = typeof v === 'string' ? GROUP_REF.exec(v) : null;
+    const [, empresa, integracao, codigo] = match ?? [];
+    if (!empresa || !integracao || !codigo || Number(empresa) > MAX_ROW_ID || Number(integracao) > MAX_ROW_ID)
+      throw new FieldRefusedError('grupo', 'group');
+    return {
+      empresaId: Number(empresa),
+      integracaoId: integracao === '-' ? null : Number(integracao),
+      codigo: codigo === '-' ? null : codigo,
+    };
+  });
+}

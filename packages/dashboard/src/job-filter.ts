@@ -15,13 +15,19 @@ const ISO_DATE = '^$|^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?
  */
 export const FILTER_TEXT_MAX_LENGTH = 200;
 
+/** A failure code as the filter takes it (`codigo`): empty (no filter), '-' (none), or the code. */
+export const FAILURE_CODE_PATTERN = '^$|^-$|^[A-Za-z0-9_.:-]{1,100}$';
+
 /** The filter's properties, shared by the search's querystring and the bulk retry's `filter`. */
 export const FILTER_PROPERTIES = {
   estado: { type: 'string', enum: ['', ...FILTER_ESTADOS] },
   fila: { type: 'string', enum: ['', ...QUEUE_NAMES] },
   empresa: { type: 'string', pattern: '^\\d{0,10}$' },
   filial: { type: 'string', pattern: '^\\d{0,10}$' },
-  integracao: { type: 'string', pattern: '^\\d{0,10}$' },
+  // '-': the records of no integration (a group of the hub's own jobs, as the grouped list opens it).
+  integracao: { type: 'string', pattern: '^(\\d{0,10}|-)$' },
+  // A failure code (a group of repeated failures); '-': the records without one.
+  codigo: { type: 'string', pattern: FAILURE_CODE_PATTERN },
   desde: { type: 'string', pattern: ISO_DATE },
   ate: { type: 'string', pattern: ISO_DATE },
   // Its length and characters are filterOf's to refuse (in the viewer's words, CONTROL_CHARACTER as on /v1).

@@ -1,10 +1,13 @@
 import { listTenantSchedules, previewSetWithoutReceptor, resolveSetTarget } from '@integrador/integrador';
 import {
   countJobRecords,
+  groupJobRecords,
+  type JobFilter,
   listAudit,
   listFiliais,
   listIntegracoes,
   listPausedTenants,
+  MAX_ROW_ID,
   type RegistroJob,
   recordParameters,
   searchJobRecords,
@@ -18,6 +21,8 @@ import {
   countHeldMatching,
   countMatchingFailed,
   discardJobs,
+  GROUP_SELECTION_LIMIT,
+  groupMembers,
   JobStateError,
   matchingFailed,
   NoScheduleError,
@@ -28,13 +33,25 @@ import {
   runNow,
 } from './actions';
 import type { DashboardDeps } from './deps';
+import { failuresCsv } from './failures-csv';
 import { FieldRefusedError, fieldRefusalText } from './field-refusal';
-import { formId, formJobRefs } from './form-input';
+import { formGroups, formId, formJobRefs } from './form-input';
 import { html } from './html';
 import { formatTime, jobStateWord, messages, word } from './i18n';
-import { jobDetail, overviewData, PAGE_SIZE, pageOffset, recordsOf, rowNames, visibleFilterOf } from './queries';
+import {
+  jobDetail,
+  overviewData,
+  PAGE_SIZE,
+  pageOffset,
+  type RowNames,
+  recordsById,
+  recordsOf,
+  rowNames,
+  visibleFilterOf,
+} from './queries';
 import { sendStatusPage } from './status-page';
 import { discardConfirmBody, pauseConfirmBody, pausedNotice } from './views/confirm';
+import { failureGroupsBody } from './views/failure-groups';
 import { ACTION_REPORT_KEYS, layout } from './views/layout';
 import {
   auditBody,
@@ -51,6 +68,9 @@ import {
 } from './views/pages';
 
 type Query = Record<string, string | undefined>;
+
+/** At most this many groups the grouped failures list shows (the ones seen last); a narrower filter shows the others. */
+const MAX_GROUPS = 200;
 
 function viewerOf(request: FastifyRequest): Viewer {
   if (!request.viewer) throw Object.assign(new Error('no viewer'), { statusCode: 401 });
@@ -86,7 +106,9 @@ function failureQuery(query: Query): FailureQuery {
   return {
     empresa: num(query.empresa),
     filial: num(query.filial),
-    integracao: num(query.integracao),
+    integracao: query.integracao === '-' ? '-' : num(query.integracao),
+    codigo: query.codigo || undefined,
+    agrupar: query.agrupar === '1' ? '1' : undefined,
     fila: query.fila,
     estado: query.estado,
     desde: query.desde,
@@ -159,6 +181,7 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       }
       // An empresa the operator does not see: not found, as the API and the bulk-retry form answer it.
       if (!filter) return sendStatusPage(reply, viewer, 404);
+      if (query.agrupar === '1') return groupedFailures(reply, viewer, query, filter);
       const offset = pageOffset(query);
       const { scope: _scope, ...unscoped } = filter;
       // The bulk retry's button counts what it would retry (failed jobs the viewer may change), not every row listed.
@@ -193,6 +216,67 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       return reply.type('text/html').send(failureRows(viewer, rows, await rowNames(deps.database, viewer, rows)).value);
     });
 
+    // The failures list as CSV: the page's filter (its text, dates, group), bound to the viewer's tenants and filial as
+    // the page is; at most BULK_LIMIT rows, newest first, in the viewer's language and zone.
+    app.get('/dashboard/falhas.csv', async (request, reply) => {
+      const viewer = viewerOf(request);
+      const filter = visibleFilterOf(viewer, request.query as Query);
+      if (!filter) return sendStatusPage(reply, viewer, 404);
+      const rows = await searchJobRecords(deps.database.db, filter, BULK_LIMIT, 0);
+      // Names read per slice of rows: each lookup is one query whose size grows with its rows.
+      const names: Required<RowNames> = {
+        empresas: new Map(),
+        filiais: new Map(),
+        integracoes: new Map(),
+        contas: new Map(),
+        contatos: new Map(),
+        entregas: new Map(),
+      };
+      for (let i = 0; i < rows.length; i += 500) {
+        const slice = await rowNames(deps.database, viewer, rows.slice(i, i + 500));
+        for (const key of Object.keys(names) as Array<keyof RowNames>)
+          for (const [k, v] of slice[key] ?? []) (names[key] as Map<unknown, string>).set(k, v);
+      }
+      const stamp = new Date().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
+      const file = `${viewer.locale === 'en' ? 'failures' : 'falhas'}-${stamp}.csv`;
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${file}"`)
+        .header('cache-control', 'no-store')
+        .send(failuresCsv(viewer, rows, names));
+    });
+
+    /**
+     * The failures list grouped (`agrupar=1`): one line per empresa, integration and failure code, the groups seen
+     * last first; each worded from its newest run (read, with the names, through the viewer-bound recordsById).
+     */
+    async function groupedFailures(reply: FastifyReply, viewer: Viewer, query: Query, filter: JobFilter) {
+      const { scope: _scope, ...unscoped } = filter;
+      const [groups, total, retryable, choices, paused] = await Promise.all([
+        groupJobRecords(deps.database.db, filter, MAX_GROUPS),
+        countJobRecords(deps.database.db, filter, BULK_LIMIT),
+        canAct(viewer) ? countMatchingFailed(deps, viewer, unscoped) : Promise.resolve(0),
+        filterChoices(deps, viewer, failureQuery(query)),
+        pausedEmpresas(deps, viewer),
+      ]);
+      const samples = await recordsById(
+        deps.database,
+        viewer,
+        groups.map((g) => g.ultimoId),
+      );
+      const names = await rowNames(deps.database, viewer, [...samples.values()]);
+      const shown = total > BULK_LIMIT ? `${BULK_LIMIT}+` : total;
+      const body = failureGroupsBody(viewer, failureQuery(query), groups, MAX_GROUPS, samples, names, choices, shown, retryable);
+      return page(
+        reply,
+        viewer,
+        messages(viewer.locale).failures,
+        'failures',
+        html`${pausedNotice(viewer, paused)}${body}`,
+        actionFlash(viewer, query),
+      );
+    }
+
     app.get('/dashboard/jobs/:fila/:id', async (request, reply) => {
       const viewer = viewerOf(request);
       const { fila, id } = request.params as { fila: string; id: string };
@@ -217,8 +301,18 @@ export function pageRoutes(deps: DashboardDeps): FastifyPluginAsync {
       const viewer = viewerOf(request);
       const t = messages(viewer.locale);
       const empresas = await visibleEmpresas(deps, viewer);
-      const sections = [];
-      for (const empresa of empresas) {
+      // The empresa filter, as the failures, calls and webhooks pages have it: one the viewer does not see is a 404.
+      const requested = (request.query as Query).empresa;
+      if (requested && (!/^\d{1,10}$/.test(requested) || Number(requested) > MAX_ROW_ID))
+        throw new FieldRefusedError('querystring.empresa', 'integer');
+      const chosen = requested ? empresas.find((e) => e.id === Number(requested)) : undefined;
+      if (requested && !chosen) return sendStatusPage(reply, viewer, 404);
+      const sections = [
+        html`<form class="filters" method="get" action="/dashboard/agendamentos" id="filtro-empresa"><label>${t.tenant}<select name="empresa"><option value="">${t.allTenants}</option>${empresas.map(
+          (e) => html`<option value="${e.id}" ${e.id === chosen?.id ? html`selected` : ''}>${e.nome} (#${e.id})</option>`,
+        )}</select></label><button type="submit">${t.filter}</button></form>`,
+      ];
+      for (const empresa of chosen ? [chosen] : empresas) {
         const { tenantPaused, items } = await listTenantSchedules(
           deps.database.db,
           deps.producer,
@@ -258,16 +352,29 @@ ${items.map(
       const viewer = viewerOf(request);
       if (!canAct(viewer)) return sendStatusPage(reply, viewer, 403);
       const body = (request.body ?? {}) as Record<string, unknown>;
-      const filterQuery = Object.fromEntries(
-        Object.entries(body)
-          .filter(([k]) => k.startsWith('filtro_'))
-          .map(([k, v]) => [k.slice(7), typeof v === 'string' ? v : undefined]),
-      ) as Query;
-      const refs = formJobRefs(body.job);
+      const filterQuery = postedFilter(body);
       if (body.modo === 'filtro') return retryByFilter(reply, viewer, filterQuery, body.esperado);
-      if (refs.length === 0) return backTo(reply, request, { vazio: '1' });
-      return actOrRefuse(reply, request, () => retryJobs(deps, viewer, refs));
+      const selected = await selectedJobs(viewer, body, filterQuery);
+      if (!selected) return sendStatusPage(reply, viewer, 404);
+      if (selected.refs.length === 0) return backTo(reply, request, { vazio: '1' });
+      return actOrRefuse(reply, request, () => retryJobs(deps, viewer, selected.refs));
     });
+
+    /**
+     * The jobs a selection names: its rows (`job`) and the failed runs of its groups (`grupo`, groupMembers: within the
+     * page's filter posted as filtro_*); undefined when that filter names an empresa the viewer does not see.
+     */
+    async function selectedJobs(viewer: Viewer, body: Record<string, unknown>, filterQuery: Query) {
+      const refs = formJobRefs(body.job);
+      const groups = formGroups(body.grupo);
+      if (groups.length === 0) return { refs, capped: false };
+      const visible = visibleFilterOf(viewer, filterQuery, 'body.filtro_');
+      if (!visible) return undefined;
+      const { scope: _s, ...filter } = visible;
+      const members = await groupMembers(deps, viewer, filter, groups);
+      const named = new Set(refs.map((r) => `${r.queue}/${r.id}`));
+      return { refs: [...refs, ...members.refs.filter((r) => !named.has(`${r.queue}/${r.id}`))], capped: members.capped };
+    }
 
     /**
      * "Retry all matching": first a confirmation page with the count and the first jobs (no `esperado` posted); its
@@ -311,7 +418,10 @@ ${items.map(
       const viewer = viewerOf(request);
       if (!canAct(viewer)) return sendStatusPage(reply, viewer, 403);
       const body = (request.body ?? {}) as Record<string, unknown>;
-      const refs = formJobRefs(body.job);
+      const filterQuery = postedFilter(body);
+      const selected = await selectedJobs(viewer, body, filterQuery);
+      if (!selected) return sendStatusPage(reply, viewer, 404);
+      const { refs } = selected;
       if (refs.length === 0) return backTo(reply, request, { vazio: '1' });
       // Asked first (a discarded record is not sent any more); the confirmation lists only the viewer's jobs.
       if (body.confirmado !== '1') {
@@ -324,6 +434,7 @@ ${items.map(
           t.discardConfirmTitle,
           'failures',
           discardConfirmBody(viewer, refs, { records, names }, backUrl(request)),
+          selected.capped ? { text: t.groupsTooLarge(GROUP_SELECTION_LIMIT), error: true } : undefined,
         );
       }
       return actOrRefuse(reply, request, () => discardJobs(deps, viewer, refs), 'discard');
@@ -371,6 +482,15 @@ ${items.map(
       return reply.redirect(`/dashboard/agendamentos?feito=1`);
     });
   };
+}
+
+/** The page's filter a form posts back as `filtro_<field>` (the failures list's hidden inputs), as a query. */
+function postedFilter(body: Record<string, unknown>): Query {
+  return Object.fromEntries(
+    Object.entries(body)
+      .filter(([k]) => k.startsWith('filtro_'))
+      .map(([k, v]) => [k.slice(7), typeof v === 'string' ? v : undefined]),
+  ) as Query;
 }
 
 /** The schedules page's flash: an action's count, or a pause refused for want of a cron (worded here, never echoed). */

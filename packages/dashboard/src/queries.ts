@@ -25,7 +25,7 @@ import { seesTenant, type Viewer } from './access';
 import { jobActionsFor } from './actions';
 import { type FieldExpectation, type FieldRefusalCode, FieldRefusedError } from './field-refusal';
 import { messages } from './i18n';
-import { FILTER_ESTADOS, FILTER_TEXT_MAX_LENGTH, filterDate } from './job-filter';
+import { FAILURE_CODE_PATTERN, FILTER_ESTADOS, FILTER_TEXT_MAX_LENGTH, filterDate } from './job-filter';
 import { maskMessage, maskRecord, maskUrl, maskUrlsIn } from './mask';
 import { hourChart, type JobDetail, type OverviewData, type Tally } from './views/pages';
 
@@ -143,12 +143,16 @@ export function filterOf(viewer: Viewer, query: Record<string, string | undefine
   const fila = query.fila || undefined;
   if (fila !== undefined && !isQueueName(fila)) refuse('fila', 'queue');
   const texto = text('q');
+  // A group of repeated failures opened (groupedFailures): '-' stands for "none" (no integration, no code).
+  const codigo = query.codigo || undefined;
+  if (codigo !== undefined && !new RegExp(FAILURE_CODE_PATTERN).test(codigo)) refuse('codigo', 'code');
   return {
     scope: viewer.scope,
     filialId: viewer.filialId,
     empresaId: num('empresa'),
     empresaFilialId: num('filial'),
-    integracaoId: num('integracao'),
+    integracaoId: query.integracao === '-' ? null : num('integracao'),
+    codigo: codigo === '-' ? null : codigo,
     fila: fila as QueueName | undefined,
     estados: estado === 'todos' ? undefined : [estado as EstadoRegistroJob],
     desde: date('desde'),
@@ -301,6 +305,18 @@ export async function recordsOf(
   if (viewer.scope !== 'all') query = query.where('empresa_id', 'in', [...viewer.scope]);
   query = query.where(whereReadableBy(viewer));
   return (await query.execute()) as RegistroJob[];
+}
+
+/** Records by id (a grouped list's newest runs), in one query bound to the viewer's tenants and filial. */
+export async function recordsById(database: CrmDatabase, viewer: Viewer, ids: readonly number[]): Promise<Map<number, RegistroJob>> {
+  if (!ids.length || (viewer.scope !== 'all' && !viewer.scope.length)) return new Map();
+  let query = database.db
+    .selectFrom('registro_jobs')
+    .selectAll()
+    .where('id', 'in', [...ids]);
+  if (viewer.scope !== 'all') query = query.where('empresa_id', 'in', [...viewer.scope]);
+  const rows = (await query.where(whereReadableBy(viewer)).execute()) as RegistroJob[];
+  return new Map(rows.map((r) => [Number(r.id), r]));
 }
 
 function ownedBy(job: Job | undefined, record: RegistroJob): job is Job {

@@ -9,6 +9,7 @@ export {
   hotStatementsOf,
   sqlitePath,
 } from './create-database';
+export { type CustomerRef, customersMatching, documentDigits, foldText, MAX_CUSTOMERS } from './customer-search';
 export {
   claimExecucao,
   concludeExecucoesInScope,
@@ -117,8 +118,10 @@ export {
   countJobRecords,
   type FailureParams,
   findJobRecord,
+  groupJobRecords,
   type JobEvent,
   type JobFilter,
+  type JobRecordGroup,
   listJobKeys,
   markJobRecords,
   type RegistroJob,

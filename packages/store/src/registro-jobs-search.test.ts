@@ -1,4 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { capturedStatements } from '@integrador/test-support/statements';
 import { CompiledQuery, sql } from 'kysely';
 import { countJobRecords, type JobEvent, type JobFilter, listJobKeys, recordJobEvents, searchJobRecords } from './registro-jobs.repository';
 
@@ -44,17 +45,9 @@ describe('a dashboard search by text and failure codes on MySQL/MariaDB', () => 
 
   /** The plan of the statement a search of every tenant runs: each table's access type and index. */
   async function plan(filter: JobFilter): Promise<string[]> {
-    const statements: CompiledQuery[] = [];
-    const executor = database.db.getExecutor();
-    const logged = database.db.withPlugin({
-      transformQuery: ({ node, queryId }) => {
-        statements.push(executor.compileQuery(node, queryId));
-        return node;
-      },
-      transformResult: async ({ result }) => result,
-    });
-    await searchJobRecords(logged, filter);
-    const [statement] = statements;
+    // The customer look-ups a text starts with (customer-search.ts) come first: the plan asked for is the records'.
+    const statements = await capturedStatements(database.db, (logged) => searchJobRecords(logged, filter));
+    const statement = statements.find((s) => /from `registro_jobs`/.test(s.sql));
     if (!statement) throw new Error('no statement');
     const { rows } = await database.db.executeQuery<{ table: string; type: string; key: string | null }>(
       CompiledQuery.raw(`EXPLAIN ${statement.sql}`, [...statement.parameters]),

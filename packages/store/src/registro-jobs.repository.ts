@@ -1,6 +1,7 @@
 import { maskSecretsInText } from '@integrador/logging';
 import { type Kysely, MysqlAdapter, type OnConflictBuilder, PostgresAdapter, type Selectable, SqliteAdapter, sql } from 'kysely';
 import { compiledStatement } from './compiled-statement';
+import { type CustomerRef, customersMatching } from './customer-search';
 import { whereChangeableBy, whereReadableBy } from './filial-scope';
 import { SEARCH_TEXT_MAX } from './migrations/010-dashboard';
 import { pgUnnest, sameLengthColumns } from './pg-unnest';
@@ -240,11 +241,15 @@ export interface JobFilter {
   empresaId?: number | undefined;
   /** Only the jobs of this filial (the failures list's filial filter), within the scope above. */
   empresaFilialId?: number | undefined;
-  integracaoId?: number | undefined;
+  /** null: the records of no integration (the hub's own jobs). */
+  integracaoId?: number | null | undefined;
+  /** Only the records of this failure code (null: those without one): a group of repeated failures (groupJobRecords). */
+  codigo?: string | null | undefined;
   fila?: string | undefined;
   estados?: readonly EstadoRegistroJob[] | undefined;
   desde?: Date | undefined;
   ate?: Date | undefined;
+  /** Free text: a substring of `busca`, or a customer's name or CNPJ/CPF (customersMatching) its records name. */
   texto?: string | undefined;
   /**
    * Failure codes whose worded reason, in the reader's language, holds `texto` (queue's failureCodesMatching): their
@@ -260,7 +265,7 @@ function escapeLike(text: string): string {
   return text.replace(/[!%_]/g, (c) => `!${c}`);
 }
 
-function filtered(db: Db, filter: JobFilter) {
+function filtered(db: Db, filter: JobFilter, customers: readonly CustomerRef[] = []) {
   let query = db.selectFrom('registro_jobs');
   if (filter.scope !== 'all') {
     // An operator with no tenant sees nothing, not everything.
@@ -272,7 +277,9 @@ function filtered(db: Db, filter: JobFilter) {
   }
   if (filter.empresaId !== undefined) query = query.where('empresa_id', '=', filter.empresaId);
   if (filter.empresaFilialId !== undefined) query = query.where('empresa_filial_id', '=', filter.empresaFilialId);
-  if (filter.integracaoId !== undefined) query = query.where('integracao_id', '=', filter.integracaoId);
+  if (filter.integracaoId !== undefined)
+    query = query.where('integracao_id', filter.integracaoId === null ? 'is' : '=', filter.integracaoId);
+  if (filter.codigo !== undefined) query = query.where('erro_codigo', filter.codigo === null ? 'is' : '=', filter.codigo);
   if (filter.fila) query = query.where('fila', '=', filter.fila);
   if (filter.estados?.length) query = query.where('estado', 'in', [...filter.estados]);
   if (filter.erroCodigo !== undefined) query = query.where('erro_codigo', '=', filter.erroCodigo);
@@ -288,17 +295,45 @@ function filtered(db: Db, filter: JobFilter) {
   const everyTenant = filter.scope === 'all' && filter.empresaId === undefined;
   const words = everyTenant && mysql ? fullTextWords(texto) : '';
   const like = textMatch(texto, mysql);
-  if (!words) return codigos.length === 0 ? query.where(like) : query.where((eb) => eb.or([like, eb('erro_codigo', 'in', [...codigos])]));
+  const named = customerArms(customers, mysql);
+  if (!words)
+    return codigos.length === 0 && named.length === 0
+      ? query.where(like)
+      : query.where((eb) => eb.or([like, ...(codigos.length ? [eb('erro_codigo', 'in', [...codigos])] : []), ...named]));
   const byText = sql<boolean>`(MATCH(busca) AGAINST (${words} IN BOOLEAN MODE) AND ${like})`;
-  if (codigos.length === 0) return query.where(byText);
-  // With failure codes as well, an OR of the two keeps MariaDB/MySQL from using either index (EXPLAIN: a scan of every
-  // tenant's rows). Each side gets its own indexed select instead (FULLTEXT; registro_jobs_erro_codigo, migration
-  // 021), UNIONed in a derived table the planner materializes and joins back by primary key; the other filters (the
-  // tenant walls among them) still apply to the rows it names.
-  const codes = sql.join([...codigos]);
-  return query.where(
-    sql<boolean>`registro_jobs.id IN (SELECT m.id FROM (SELECT id FROM registro_jobs WHERE ${byText} UNION SELECT id FROM registro_jobs WHERE erro_codigo IN (${codes})) AS m)`,
+  if (codigos.length === 0 && named.length === 0) return query.where(byText);
+  // With failure codes or customers as well, an OR of them keeps MariaDB/MySQL from using any index (EXPLAIN: a scan
+  // of every tenant's rows). Each side gets its own indexed select instead (FULLTEXT; registro_jobs_erro_codigo,
+  // migration 021; a customer's empresa, registro_jobs_empresa_*), UNIONed in a derived table the planner
+  // materializes and joins back by primary key; the other filters (the tenant walls among them) still apply to the
+  // rows it names.
+  const arms = [sql`SELECT id FROM registro_jobs WHERE ${byText}`];
+  if (codigos.length) arms.push(sql`SELECT id FROM registro_jobs WHERE erro_codigo IN (${sql.join([...codigos])})`);
+  for (const arm of named) arms.push(sql`SELECT id FROM registro_jobs WHERE ${arm}`);
+  return query.where(sql<boolean>`registro_jobs.id IN (SELECT m.id FROM (${sql.join(arms, sql` UNION `)}) AS m)`);
+}
+
+/**
+ * The records naming customers a search text found (customersMatching): one condition per empresa — its rows whose
+ * `busca` holds one of its customers' `contaid=<id>` / `contatoid=<id>` words (textMatch: contaId=14 never finds
+ * contaId=140) — so a conta id of one tenant never matches another tenant's row naming the same number.
+ */
+function customerArms(customers: readonly CustomerRef[], mysql: boolean) {
+  const perEmpresa = new Map<number, string[]>();
+  for (const c of customers) perEmpresa.set(c.empresaId, [...(perEmpresa.get(c.empresaId) ?? []), `${c.campo.toLowerCase()}=${c.id}`]);
+  return [...perEmpresa].map(
+    ([empresaId, keys]) =>
+      sql<boolean>`(empresa_id = ${empresaId} AND (${sql.join(
+        keys.map((key) => textMatch(key, mysql)),
+        sql` OR `,
+      )}))`,
   );
+}
+
+/** The customers a filter's text names (none without a text): resolved once per search, before the records are read. */
+async function customersOf(db: Db, filter: JobFilter): Promise<CustomerRef[]> {
+  const texto = filter.texto?.trim();
+  return texto ? customersMatching(db, filter, texto) : [];
 }
 
 /** A `chave=valor` word as the search text begins or ends with it (the key parameters' shape in `busca`). */
@@ -346,7 +381,13 @@ export function fullTextWords(texto: string): string {
 
 /** The newest job records matching the filter (the failures list and search), at most `limit`. */
 export async function searchJobRecords(db: Db, filter: JobFilter, limit = 50, offset = 0): Promise<RegistroJob[]> {
-  return filtered(db, filter).selectAll().orderBy('atualizado_em', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute();
+  return filtered(db, filter, await customersOf(db, filter))
+    .selectAll()
+    .orderBy('atualizado_em', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .offset(offset)
+    .execute();
 }
 
 /**
@@ -355,13 +396,14 @@ export async function searchJobRecords(db: Db, filter: JobFilter, limit = 50, of
  * a bounded number of rows instead of all its matches.
  */
 export async function countJobRecords(db: Db, filter: JobFilter, cap?: number): Promise<number> {
+  const customers = await customersOf(db, filter);
   if (cap === undefined) {
-    const row = await filtered(db, filter)
+    const row = await filtered(db, filter, customers)
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
       .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
-  const bounded = filtered(db, filter)
+  const bounded = filtered(db, filter, customers)
     .select('id')
     .limit(cap + 1)
     .as('t');
@@ -372,13 +414,67 @@ export async function countJobRecords(db: Db, filter: JobFilter, cap?: number): 
   return Number(row?.n ?? 0);
 }
 
+/** Repeated failures of one integration with one code (the failures list grouped): how many, first and last seen. */
+export interface JobRecordGroup {
+  empresaId: number;
+  integracaoId: number | null;
+  codigo: string | null;
+  n: number;
+  primeiro: Date;
+  ultimo: Date;
+  /** The newest record of the group (its failure is worded from it). */
+  ultimoId: number;
+}
+
+/**
+ * The records matching the filter grouped by empresa, integration and failure code, the group last seen first, at
+ * most `limit` groups: a schedule failing the same way every run is one line, not a page of them.
+ */
+export async function groupJobRecords(db: Db, filter: JobFilter, limit = 200): Promise<JobRecordGroup[]> {
+  const rows = await filtered(db, filter, await customersOf(db, filter))
+    .select((eb) => [
+      'empresa_id',
+      'integracao_id',
+      'erro_codigo',
+      eb.fn.countAll<number | string>().as('n'),
+      eb.fn.min('atualizado_em').as('primeiro'),
+      eb.fn.max('atualizado_em').as('ultimo'),
+      eb.fn.max('id').as('ultimo_id'),
+    ])
+    .groupBy(['empresa_id', 'integracao_id', 'erro_codigo'])
+    .orderBy(sql`max(atualizado_em)`, 'desc')
+    .orderBy(sql`max(id)`, 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    empresaId: Number(r.empresa_id),
+    integracaoId: r.integracao_id === null ? null : Number(r.integracao_id),
+    codigo: r.erro_codigo,
+    n: Number(r.n),
+    primeiro: storedDate(r.primeiro),
+    ultimo: storedDate(r.ultimo),
+    ultimoId: Number(r.ultimo_id),
+  }));
+}
+
+/** A timestamp as a driver returns an aggregate of one (a Date, or SQLite's and some drivers' text). */
+function storedDate(value: unknown): Date {
+  if (value instanceof Date) return value;
+  const text = String(value);
+  return new Date(/[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+}
+
 /** The (fila, job_id) pairs matching a filter, for bulk actions (bounded by `limit`). */
 export async function listJobKeys(
   db: Db,
   filter: JobFilter,
   limit: number,
 ): Promise<Array<Pick<RegistroJob, 'id' | 'fila' | 'job_id' | 'empresa_id'>>> {
-  return filtered(db, filter).select(['id', 'fila', 'job_id', 'empresa_id']).orderBy('id').limit(limit).execute();
+  return filtered(db, filter, await customersOf(db, filter))
+    .select(['id', 'fila', 'job_id', 'empresa_id'])
+    .orderBy('id')
+    .limit(limit)
+    .execute();
 }
 
 /** One job's record, only within the reader's tenants (and, for a filial caller, its filial's or the empresa-wide). */

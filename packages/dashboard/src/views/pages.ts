@@ -75,7 +75,12 @@ ${data.integrations.map((row) => html`<tr><td>${data.tenants.find((tenant) => te
 export interface FailureQuery {
   empresa?: number | undefined;
   filial?: number | undefined;
-  integracao?: number | undefined;
+  /** '-': the records of no integration (a group of the hub's own jobs, opened). */
+  integracao?: number | '-' | undefined;
+  /** A failure code (a group opened); '-': the records without one. */
+  codigo?: string | undefined;
+  /** '1': repeated failures grouped (failureGroupsBody). */
+  agrupar?: '1' | undefined;
   fila?: string | undefined;
   estado?: string | undefined;
   desde?: string | undefined;
@@ -107,7 +112,7 @@ export function wordedFailure(locale: Viewer['locale'], r: Pick<RegistroJob, 'er
  * operator's language; the message is then in the detail too. `limit` cuts the message (the list); the detail page
  * shows it whole.
  */
-function failureCell(viewer: Viewer, r: RegistroJob, limit?: number): Raw | string {
+export function failureCell(viewer: Viewer, r: RegistroJob, limit?: number): Raw | string {
   if (!r.erro_mensagem && !r.erro_codigo) return '';
   const t = messages(viewer.locale);
   const whole = maskMessage(r.erro_mensagem) ?? '';
@@ -186,7 +191,7 @@ function stateCell(viewer: Viewer, r: RegistroJob, names: ListNames): Raw {
 const NO_NAMES: ListNames = { empresas: new Map(), integracoes: new Map() };
 
 /** A record's key parameters as the list shows them (`contaId=150`), its trigger left out, secrets masked. */
-function keyParameters(r: RegistroJob): string {
+export function keyParameters(r: RegistroJob): string {
   const { trigger: _t, ...key } = recordParameters(maskJsonText(r.parametros)).key;
   return Object.entries(key)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
@@ -238,9 +243,9 @@ export interface FilterChoices {
  * A select of named ids whose value stays the id (`empresa=<id>`: links keep working); an id in the query the list
  * does not hold (not the viewer's, or of another empresa) stays selected as `#id`, so the filter shown is the one applied.
  */
-function idSelect(name: string, all: string, options: FilterChoices['empresas'], chosen: number | undefined): Raw {
+function idSelect(name: string, all: string, options: FilterChoices['empresas'], chosen: number | undefined, none?: string): Raw {
   const known = chosen === undefined || options.some((o) => o.id === chosen);
-  return html`<select name="${name}"><option value="">${all}</option>${options.map(
+  return html`<select name="${name}"><option value="">${all}</option>${none ? html`<option value="-" selected>${none}</option>` : ''}${options.map(
     (o) => html`<option value="${o.id}" ${o.id === chosen ? html`selected` : ''}>${o.nome} (#${o.id})</option>`,
   )}${known ? '' : html`<option value="${chosen}" selected>#${chosen}</option>`}</select>`;
 }
@@ -251,14 +256,16 @@ export function filterForm(viewer: Viewer, query: FailureQuery, choices: FilterC
   return html`<form class="filters" method="get" action="/dashboard/falhas">
 <label>${t.tenant}${idSelect('empresa', t.allTenants, choices.empresas, query.empresa)}</label>
 ${choices.filiais?.length || query.filial !== undefined ? html`<label>${t.filial}${idSelect('filial', t.allFiliais, choices.filiais ?? [], query.filial)}</label>` : ''}
-<label>${t.integration}${idSelect('integracao', t.allIntegrations, choices.integracoes, query.integracao)}</label>
+<label>${t.integration}${idSelect('integracao', t.allIntegrations, choices.integracoes, query.integracao === '-' ? undefined : query.integracao, query.integracao === '-' ? t.noIntegration : undefined)}</label>
 <label>${t.queue}<select name="fila"><option value=""></option>${['set', 'get', 'cti', 'webhook'].map((f) => html`<option ${query.fila === f ? 'selected' : ''}>${f}</option>`)}</select></label>
 <label>${t.state}<select name="estado"><option value="todos" ${query.estado === 'todos' ? 'selected' : ''}>${t.allStates}</option>${states.map((s) => html`<option value="${s}" ${(query.estado ?? 'falhou') === s ? 'selected' : ''}>${t.states[s]}</option>`)}</select></label>
 <label>${t.since}<input type="datetime-local" name="desde" value="${query.desde ?? ''}"></label>
 <label>${t.until}<input type="datetime-local" name="ate" value="${query.ate ?? ''}"></label>
 <span class="muted" id="fuso">${t.timeZone(zoneLabel(viewer.timeZone))}</span>
 <label>${t.search}<input name="q" size="28" placeholder="${t.searchPlaceholder}" title="${t.searchHint}" value="${query.q ?? ''}"></label>
-<button type="submit">${t.filter}</button></form>`;
+<label>${t.failureCode}<input name="codigo" size="18" value="${query.codigo ?? ''}"></label>
+<label class="agrupar"><span><input type="checkbox" name="agrupar" value="1" ${query.agrupar === '1' ? html`checked` : ''}> ${t.groupRepeated}</span></label>
+<button type="submit">${t.filter}</button> <a id="exportar-csv" href="/dashboard/falhas.csv?${queryString({ ...query, agrupar: undefined })}">${t.exportCsv}</a></form>`;
 }
 
 /** Where a failures list stands: its first row's offset, and the page's size. */
@@ -404,7 +411,7 @@ function filialOf(r: Pick<RegistroJob, 'empresa_id' | 'empresa_filial_id'>, name
 }
 
 /** A name with its id, as the overview shows them; the id alone when the name is not the viewer's to see. */
-function named(nome: string | null, id: number): string {
+export function named(nome: string | null, id: number): string {
   return nome === null ? `#${id}` : `${nome} (#${id})`;
 }
 
