@@ -1,17 +1,11 @@
-import { Writable } from 'node:stream';
 import { createLogger } from '@integrador/logging';
+import { captureLogs } from '@integrador/test-support/log-capture';
 import { freePort } from '@integrador/test-support/ports';
 import { Redis } from 'ioredis';
 import { logRedisErrors, RedisErrorLog } from './redis-error-log';
 
 function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { lines, destination } = captureLogs();
   return { lines, logger: createLogger({ name: 'test', level: 'info', destination }) };
 }
 
