@@ -97,7 +97,7 @@ export {
   waitUntilReady,
   withRedisDeadline,
 } from './redis';
-export { type ErrorLogger, logRedisErrors, REDIS_ERROR_QUIET_MS, RedisErrorLog, redisErrors } from './redis-error-log';
+export { type ErrorLogger, logRedisErrors } from './redis-error-log';
 export { RedisGuard } from './redis-guard';
 export { currentRequestId, runWithRequestId } from './request-context';
 export { type ShutdownOutcome, ShutdownRegistry, SUPERVISED_BY_FLEET } from './shutdown-registry';
