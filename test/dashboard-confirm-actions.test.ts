@@ -1,21 +1,13 @@
 import { isTenantPaused } from '@integrador/queue';
 import { findJobRecord } from '@integrador/store';
-import { DashboardHarness } from './support/dashboard-harness';
+import { suiteHarness } from './support/dashboard-harness';
 
 /**
  * The operator trial's F13 and F9: "Descartar" and "Pausar empresa" ask first (as the bulk retry does), say what they
  * did in words, and a paused empresa shows on the overview and the failures list — to its own viewers only.
  */
 describe('dashboard: discard and tenant pause ask first and say what they did', () => {
-  const h = new DashboardHarness();
-
-  beforeAll(async () => {
-    await h.start();
-  }, 240000);
-
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = suiteHarness();
 
   const unescapeHtml = (text: string) => text.replaceAll('&#39;', "'").replaceAll('&quot;', '"').replaceAll('&amp;', '&');
   const flashOf = (body: string) => {

@@ -1,20 +1,12 @@
 import { recordJobEvent } from '@integrador/store';
-import { DashboardHarness, LOGIN_RATE_LIMIT, PASSWORD } from './support/dashboard-harness';
+import { LOGIN_RATE_LIMIT, PASSWORD, suiteHarness } from './support/dashboard-harness';
 
 /**
  * F16/F22: the dashboard's JSON API refuses a filter it cannot apply (400 naming it) instead of ignoring it; its 401
  * and its malformed-JSON answer read like the /v1 API's; the login's rate limit answers the login page, worded.
  */
 describe('dashboard input refusals', () => {
-  const h = new DashboardHarness();
-
-  beforeAll(async () => {
-    await h.start();
-  }, 240000);
-
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = suiteHarness();
 
   const asKey = (key: string, lang = 'pt-BR') => ({ authorization: `Bearer ${key}`, 'accept-language': lang });
 

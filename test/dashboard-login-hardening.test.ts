@@ -1,4 +1,4 @@
-import { DashboardHarness, PASSWORD } from './support/dashboard-harness';
+import { PASSWORD, suiteHarness } from './support/dashboard-harness';
 
 /**
  * Red-team findings 8 and 9: the login form carries a CSRF token (double-submit cookie) and a post without it is
@@ -7,15 +7,7 @@ import { DashboardHarness, PASSWORD } from './support/dashboard-harness';
  * (The unknown login's dummy scrypt check is tested in the store: registro-jobs.repository.test.ts.)
  */
 describe('dashboard login and headers hardening', () => {
-  const h = new DashboardHarness();
-
-  beforeAll(async () => {
-    await h.start({ loginFailureLimit: { max: 3, windowMs: 60_000 } });
-  }, 240000);
-
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = suiteHarness({ loginFailureLimit: { max: 3, windowMs: 60_000 } });
 
   const sessionCookieOf = (headers: Record<string, unknown>) =>
     ([] as unknown[]).concat(headers['set-cookie'] ?? []).some((c) => String(c).startsWith('integrador_sessao='));

@@ -1,18 +1,12 @@
-import { Writable } from 'node:stream';
 import { loadConfig } from '@integrador/config';
 import { createLogger } from '@integrador/logging';
+import { captureLogs } from '@integrador/test-support/log-capture';
 import { type PrivateRedis, startPrivateRedis } from '@integrador/test-support/redis-server';
 import { Redis } from 'ioredis';
 
 function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ name: 'test', level: 'debug', destination }) };
+  const { text, destination } = captureLogs();
+  return { text, logger: createLogger({ name: 'test', level: 'debug', destination }) };
 }
 
 /** Secrets never reach a log line or a start-up message, however the error carrying them is shaped. */
@@ -25,7 +19,7 @@ describe('secrets in logs and start-up errors', () => {
   afterAll(() => server.stop());
 
   it('a Redis error carrying the AUTH command logs no password', async () => {
-    const { lines, logger } = capture();
+    const { text: logged, logger } = capture();
     // What a worker's connection emits when its password is wrong (or Redis restarted with another one).
     const redis = new Redis(`redis://:Wr0ngP4ss-s3cret@127.0.0.1:${server.port}`, { maxRetriesPerRequest: null });
     const failure = await new Promise<unknown>((resolve) => redis.once('error', resolve));
@@ -36,7 +30,7 @@ describe('secrets in logs and start-up errors', () => {
     logger.warn({ err: failure }, 'redis connection error');
     logger.warn({ error: failure }, 'redis connection error');
     logger.warn({ reason: failure, command: (failure as { command?: unknown }).command }, 'redis connection error');
-    const text = lines.join('');
+    const text = logged();
     expect(text).toContain('redis connection error');
     expect(text).not.toContain('Wr0ngP4ss-s3cret');
   });

@@ -4,12 +4,12 @@ import path from 'node:path';
 import { createLogger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import type { AppProcess } from '@integrador/test-support/processes';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import { DEFAULT_CREDENTIALS, ECHO_NAME, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
 import { CONTA, seedSetWsContas } from './fixtures/set-ws-contas';
 import { settledJob } from './support/integration-run';
+import { closeSetSuite, spawnSetWorker } from './support/set-worker';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 
@@ -25,16 +25,7 @@ describe('SET micro-batching: several pushes of one integration and tenant in on
   let worker: AppProcess | undefined;
   let connectionsFile: string;
   /** worker-set on this test's Redis prefix, CRM and connections file, 10 jobs at a time. */
-  const startWorker = () =>
-    spawnApp('apps/worker-set/src/main.ts', {
-      REDIS_URL: TEST_REDIS_URL,
-      KEY_PREFIX: prefix,
-      CRM_DATABASE_URL: database.url,
-      CONNECTIONS_FILE: connectionsFile,
-      SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
-      WORKER_CONCURRENCY: '10',
-      LOG_LEVEL: 'info',
-    });
+  const startWorker = () => spawnSetWorker({ prefix, databaseUrl: database.url, connectionsFile, concurrency: 10 });
   const GOOD = [101, 102, 103, 104, 105, 106, 107, 108, 109];
   const BAD = 110;
 
@@ -61,15 +52,7 @@ describe('SET micro-batching: several pushes of one integration and tenant in on
     ({ producer, prefix } = testProducer);
   });
 
-  afterAll(async () => {
-    if (worker) {
-      worker.child.kill('SIGTERM');
-      await worker.exited;
-    }
-    await testProducer.close();
-    await database.drop();
-    await erp.close();
-  });
+  afterAll(() => closeSetSuite({ worker, testProducer, database, erp }));
 
   const settled = (jobId: string) => settledJob(producer, { jobId, queue: 'set' });
 

@@ -4,12 +4,12 @@ import path from 'node:path';
 import { createLogger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import type { AppProcess } from '@integrador/test-support/processes';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
-import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
+import { type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
 import { insertContas, SET_WS_CONTAS_RANGE, seedSetWsContas } from './fixtures/set-ws-contas';
 import { settledJob } from './support/integration-run';
+import { closeSetSuite, spawnSetWorker } from './support/set-worker';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 
@@ -38,26 +38,10 @@ describe('SET job of several records with micro-batching on: one call, each reco
     await insertContas(database.db, empresaId, IDS, (id) => (id === BAD ? { tipo_pessoa: 'X' } : {}));
     testProducer = await startTestProducer({ enqueueTimeoutMs: 5000, logger });
     producer = testProducer.producer;
-    worker = spawnApp('apps/worker-set/src/main.ts', {
-      REDIS_URL: TEST_REDIS_URL,
-      KEY_PREFIX: testProducer.prefix,
-      CRM_DATABASE_URL: database.url,
-      CONNECTIONS_FILE: connectionsFile,
-      SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
-      WORKER_CONCURRENCY: '2',
-      LOG_LEVEL: 'info',
-    });
+    worker = spawnSetWorker({ prefix: testProducer.prefix, databaseUrl: database.url, connectionsFile, concurrency: 2 });
   });
 
-  afterAll(async () => {
-    if (worker) {
-      worker.child.kill('SIGTERM');
-      await worker.exited;
-    }
-    await testProducer.close();
-    await database.drop();
-    await erp.close();
-  });
+  afterAll(() => closeSetSuite({ worker, testProducer, database, erp }));
 
   const settled = (jobId: string) => settledJob(producer, { jobId, queue: 'set' });
 

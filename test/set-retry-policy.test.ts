@@ -5,12 +5,12 @@ import { createLogger } from '@integrador/logging';
 import type { JobProducer } from '@integrador/queue';
 import { findJobRecord } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { TEST_REDIS_URL } from '@integrador/test-support/redis-server';
+import type { AppProcess } from '@integrador/test-support/processes';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
 import { sql } from 'kysely';
-import { DEFAULT_CREDENTIALS, type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
+import { type SeniorG5Server, seniorG5ConnectionsYaml, startSeniorG5Server } from './fixtures/senior-g5';
 import { CONTA, seedSetWsContas } from './fixtures/set-ws-contas';
+import { closeSetSuite, spawnSetWorker } from './support/set-worker';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 
@@ -32,14 +32,7 @@ describe('SET retries: a CRM-database failure follows the connection policy the 
       await worker.exited;
     }
     fs.writeFileSync(connectionsFile, `${seniorG5ConnectionsYaml(erp.url)}\n    retry: { attempts: ${attempts}, backoffMs: 100 }\n`);
-    worker = spawnApp('apps/worker-set/src/main.ts', {
-      REDIS_URL: TEST_REDIS_URL,
-      KEY_PREFIX: prefix,
-      CRM_DATABASE_URL: database.url,
-      CONNECTIONS_FILE: connectionsFile,
-      SENIOR_PASSWORD: DEFAULT_CREDENTIALS.password,
-      LOG_LEVEL: 'info',
-    });
+    worker = spawnSetWorker({ prefix, databaseUrl: database.url, connectionsFile });
     await worker.waitForLog('worker started', 120000);
   }
 
@@ -76,15 +69,7 @@ describe('SET retries: a CRM-database failure follows the connection policy the 
     ({ producer, prefix } = testProducer);
   });
 
-  afterAll(async () => {
-    if (worker) {
-      worker.child.kill('SIGTERM');
-      await worker.exited;
-    }
-    await testProducer.close();
-    await database.drop();
-    await erp.close();
-  });
+  afterAll(() => closeSetSuite({ worker, testProducer, database, erp }));
 
   it('attempts 3: the CRM failure on the 3rd attempt ends the job (not 6)', async () => {
     await startWorker(3);

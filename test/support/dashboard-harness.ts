@@ -37,6 +37,23 @@ export const LOGIN_RATE_LIMIT = 30;
  * tenant (A) and a second tenant (B), operators of each role, the ingress with the dashboard mounted and listening
  * on a free port, and a real worker-set process whose ERP password the test can break and fix.
  */
+/** What DashboardHarness.start may change. */
+export interface HarnessOptions {
+  connectionsYaml?: (erpUrl: string, password: string) => string;
+  webhookAllowedNetworks?: string[];
+  loginFailureLimit?: { max: number; windowMs: number };
+  /** The port the ingress listens on (a suite's assigned one; default: a free one). */
+  port?: number;
+}
+
+/** A harness started before the suite's tests and closed after them: the whole setup of a suite that needs no more. */
+export function suiteHarness(options: HarnessOptions = {}): DashboardHarness {
+  const harness = new DashboardHarness();
+  beforeAll(() => harness.start(options), 240000);
+  afterAll(() => harness.close());
+  return harness;
+}
+
 export class DashboardHarness {
   erp!: SeniorG5Server;
   database!: TestDatabase;
@@ -58,15 +75,7 @@ export class DashboardHarness {
    * `connectionsYaml`: the connections file the ingress and the worker read, instead of the Senior G5 one.
    * `webhookAllowedNetworks`: the ingress's WEBHOOK_ALLOWED_NETWORKS (a loopback receiver's endpoint is refused without).
    */
-  async start(
-    options: {
-      connectionsYaml?: (erpUrl: string, password: string) => string;
-      webhookAllowedNetworks?: string[];
-      loginFailureLimit?: { max: number; windowMs: number };
-      /** The port the ingress listens on (a suite's assigned one; default: a free one). */
-      port?: number;
-    } = {},
-  ): Promise<void> {
+  async start(options: HarnessOptions = {}): Promise<void> {
     this.connectionsYaml = options.connectionsYaml;
     this.erp = await startSeniorG5Server({ latencyMs: 1000 });
     this.connectionsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'itest-dash-')), 'connections.yaml');

@@ -43,14 +43,16 @@ function connected(redis: RedisConnection): Promise<void> {
  * midway, becomes one CliError line.
  */
 export async function withRedis<T>(cli: Cli, config: Config, work: (redis: RedisConnection) => Promise<T>): Promise<T> {
+  // Silent: a refused Redis comes back as the error of the call, which the CLI prints as its one line; the connection's
+  // listener (createRedis' logger) keeps ioredis from printing the same failure as a raw line too.
+  const logger = createLogger({ name: 'integrador-cli', level: 'silent' });
   const redis = createRedis(config.redisUrl, {
     role: 'producer',
     commandTimeoutMs: config.redisCommandTimeoutMs,
     name: 'integrador-cli',
     clusterNodes: config.redisClusterNodes,
+    logger,
   });
-  // Failures reach the command through the call that hit them; this listener keeps ioredis from printing them too.
-  redis.on('error', () => undefined);
   try {
     await connected(redis);
     return await work(redis);

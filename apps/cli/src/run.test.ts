@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { createLogger } from '@integrador/logging';
-import type { JobProducer } from '@integrador/queue';
+import { createRedis, type JobProducer } from '@integrador/queue';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
 import { freePort } from '@integrador/test-support/ports';
 import { type AppProcess, spawnApp } from '@integrador/test-support/processes';
-import { testPrefix } from '@integrador/test-support/redis-server';
+import { TEST_REDIS_URL, testPrefix } from '@integrador/test-support/redis-server';
 import { startTestProducer, type TestProducer } from '@integrador/test-support/test-producer';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { DEFAULT_CREDENTIALS, type SeniorG5Server, startSeniorG5Server } from '../../../test/fixtures/senior-g5';
 import { CONTA, SET_WS_CONTAS, SET_WS_CONTAS_CAMPO, seedSetWsContas } from '../../../test/fixtures/set-ws-contas';
 import { cliEnv, cliNodeArgs, REPO_ROOT, runCli } from '../test/run-cli';
@@ -133,6 +134,29 @@ describe('integrador run (SET-WS-CONTAS against a local Senior G5 SOAP service)'
         `^error: job \\S+ failed: the integration's connection senior_g5 is not defined for the workers \\(check that they .*\\): ${detail}`,
       ),
     );
+  });
+
+  it('--wait shows an old connection failure as the API and the dashboard do: that connection only, no file path, no other names', async () => {
+    // BullMQ's failedReason as workers wrote it before the messages were narrowed, failed by a bare worker of this test.
+    const old =
+      'connection "sap_legado" is not defined in connections file /srv/segredo/connections.yaml (defined: erp_cliente_b, erp_cliente_c)';
+    const connection = createRedis(TEST_REDIS_URL, { role: 'worker', logger });
+    const bare = new Worker(
+      'set',
+      async () => {
+        throw new UnrecoverableError(old);
+      },
+      { connection, prefix },
+    );
+    try {
+      const result = await run('-p', `contaId=${CONTA.id}`, '--wait');
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`connection "sap_legado" is not defined in the workers' connections file`);
+      expect(result.stderr).not.toMatch(/segredo|connections\.yaml|erp_cliente/);
+    } finally {
+      await bare.close();
+      connection.disconnect();
+    }
   });
 
   it('--wait words each failed attempt as the final failure, in the chosen language (a receptor unavailable)', async () => {

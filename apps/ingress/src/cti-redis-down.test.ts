@@ -1,17 +1,11 @@
-import { Writable } from 'node:stream';
 import { saveCtiSettings } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
+import { captureLogs } from '@integrador/test-support/log-capture';
 import { type PrivateRedisIngress, startPrivateRedisIngress } from '../../../test/support/private-redis-ingress';
 
 describe('CTI listeners while Redis is down', () => {
   let ingress: PrivateRedisIngress;
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
+  const { lines, destination } = captureLogs();
 
   beforeAll(async () => {
     ingress = await startPrivateRedisIngress({

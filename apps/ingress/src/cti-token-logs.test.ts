@@ -1,8 +1,8 @@
-import { Writable } from 'node:stream';
 import { issueListenerToken, saveCtiSettings } from '@integrador/cti';
 import { createLogger } from '@integrador/logging';
 import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { captureLogs } from '@integrador/test-support/log-capture';
 import { startTestIngress, type TestIngress } from '../../../test/support/test-ingress';
 
 // A listener token (ctk_…) or a pop token (cpt_…) in a URL no route matches — a PBX set to PUT, an extra segment, a
@@ -11,13 +11,7 @@ describe('CTI tokens in URLs no route matches', () => {
   let database: TestDatabase;
   let ingress: TestIngress;
   let token: string;
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
+  const { text: logged, destination } = captureLogs();
 
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
@@ -54,7 +48,7 @@ describe('CTI tokens in URLs no route matches', () => {
     }
     const unmatched = await ingress.app.inject({ method: 'PUT', url: `/t/${token}/wconnect/x.php` });
     expect(unmatched.json().error.message).toBe('rota não encontrada: PUT /t/ctk_[redacted]/wconnect/x.php');
-    const text = lines.join('');
+    const text = logged();
     expect(text).toContain('incoming request');
     expect(text).toContain('"url":"/t/ctk_[redacted]/wconnect/a/b"');
     expect(text).not.toContain(token.slice(4));

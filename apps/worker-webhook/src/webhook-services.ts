@@ -40,8 +40,12 @@ export function startWebhookServices(deps: WorkerDeps, services: WorkerServices)
   });
 
   // One producer connection for what this worker enqueues itself: the capture outbox's deliveries and the orphan sweep's.
-  const redis = createRedis(config.redisUrl, { role: 'producer', name: 'worker-webhook-outbox', clusterNodes: config.redisClusterNodes });
-  redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  const redis = createRedis(config.redisUrl, {
+    role: 'producer',
+    name: 'worker-webhook-outbox',
+    clusterNodes: config.redisClusterNodes,
+    logger,
+  });
   const producer = new JobProducer({ connection: redis, prefix: config.keyPrefix, timeoutMs: config.redisCommandTimeoutMs, logger });
   const sweep = startOrphanSweep(database.db, producer, logger);
   let drain: { stop(): Promise<void> } | undefined;

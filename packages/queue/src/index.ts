@@ -97,6 +97,7 @@ export {
   waitUntilReady,
   withRedisDeadline,
 } from './redis';
+export { type ErrorLogger, logRedisErrors } from './redis-error-log';
 export { RedisGuard } from './redis-guard';
 export { currentRequestId, runWithRequestId } from './request-context';
 export {

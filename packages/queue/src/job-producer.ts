@@ -18,6 +18,7 @@ import type { FlowNodeInput, FlowNodeRef } from './flows/flow-tree';
 import { idempotentJobId } from './idempotency';
 import { FairPriorities, fairnessApplies } from './limits/fairness';
 import { withRedisDeadline } from './redis';
+import { redisErrors } from './redis-error-log';
 import { RedisGuard } from './redis-guard';
 import { withRequestId } from './request-context';
 
@@ -119,7 +120,7 @@ export class JobProducer {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, queueOptions(this.options.connection, this.options.prefix));
-      queue.on('error', (err) => this.options.logger.warn({ err, queue: name }, 'queue error'));
+      queue.on('error', (err) => redisErrors.report(this.options.logger, err, { queue: name }, 'queue error'));
       this.queues.set(name, queue);
       // BullMQ starts a queue once (its INFO version check); if that fails — Redis frozen or slow at that moment — the
       // queue rejects every later call with the same error. Forget it, so the next request starts a fresh one.
@@ -198,7 +199,7 @@ export class JobProducer {
     if (!this.flowProducer) {
       this.flowProducer = new FlowProducer({ connection: this.options.connection, prefix: this.options.prefix });
       const flowProducer = this.flowProducer;
-      flowProducer.on('error', (err) => this.options.logger.warn({ err }, 'flow producer error'));
+      flowProducer.on('error', (err) => redisErrors.report(this.options.logger, err, {}, 'flow producer error'));
       // Same as queue(): a flow producer whose start failed is replaced on the next request.
       flowProducer.waitUntilReady().catch(() => {
         if (this.flowProducer === flowProducer) this.flowProducer = undefined;

@@ -21,6 +21,7 @@ import { runWithLimits } from './limits/run-with-limits';
 import type { JobLimits, TenantLimiter } from './limits/tenant-limiter';
 import { operatorRetriesOf, withoutOperatorRetries } from './operator-retries';
 import { PermanentJobFailure, toJobFailure } from './permanent-failure';
+import { redisErrors } from './redis-error-log';
 import { splitRequestId } from './request-context';
 import { holdPausedJob, PausedTenants } from './tenant-pause';
 import { OutcomeCounter } from './tenant-stats';
@@ -115,7 +116,9 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
   };
 
   // Read in memory per job: the paused tenants reread every second, the outcome counters written every 100 ms.
-  const paused = new PausedTenants(connection, prefix, (err) => logger.warn({ err }, 'paused tenants reload failed'));
+  const paused = new PausedTenants(connection, prefix, (err) =>
+    redisErrors.report(logger, err as Error, {}, 'paused tenants reload failed'),
+  );
   const outcomes = new OutcomeCounter(connection, prefix, (err) => logger.warn({ err }, 'stats update failed'));
   const jobLogs = new JobLogWriter(connection, (err) => logger.warn({ err }, 'job log write failed'));
 
@@ -231,7 +234,7 @@ export function startQueueWorker<Q extends QueueName>(options: QueueWorkerOption
     }
   });
   worker.on('stalled', (jobId) => logger.warn({ queue, jobId }, 'job stalled, will run again'));
-  worker.on('error', (err) => logger.error({ err, queue }, 'worker error'));
+  worker.on('error', (err) => redisErrors.report(logger, err, { queue }, 'worker error', 'error'));
   return worker;
 }
 

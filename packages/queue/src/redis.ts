@@ -1,5 +1,6 @@
 import { Cluster, type ClusterNode, Redis, type RedisOptions } from 'ioredis';
 import { QueueUnavailableError, RedisConfigurationError, RedisFullError, RedisWriteRefusedError } from './errors';
+import { type ErrorLogger, logRedisErrors } from './redis-error-log';
 
 /**
  * producer: the ingress — commands fail at once while Redis is down so requests get a 503 instead of hanging.
@@ -15,6 +16,11 @@ export interface RedisConnectionOptions {
   name?: string;
   /** Seed nodes (host:port) of a Redis Cluster (REDIS_CLUSTER_NODES); empty or absent = the single Redis of the URL. */
   clusterNodes?: readonly string[];
+  /**
+   * Where the connection's errors (and its duplicates') go, rate-limited (redis-error-log.ts). Every app passes its
+   * logger; without one the caller must listen to 'error' itself, or ioredis prints unheard errors as raw lines.
+   */
+  logger?: ErrorLogger;
 }
 
 /** Reconnect forever, backing off up to 2 s, so the fleet resumes by itself when Redis returns. */
@@ -80,16 +86,20 @@ export function createRedis(url: string, options: RedisConnectionOptions): Redis
   const roleOptions: RedisOptions = producer
     ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 2000, connectTimeout: 2000 }
     : { enableOfflineQueue: true, maxRetriesPerRequest: null };
+  let connection: Redis;
   if (!options.clusterNodes?.length) {
     redis = new Redis(url, { ...common, ...roleOptions });
-    return redis;
+    connection = redis;
+  } else {
+    // `redis` stays unset for a Cluster: leaveWhenIdle reads a single connection's command queue, which a Cluster lacks.
+    const cluster = new Cluster(options.clusterNodes.map(clusterNode), {
+      clusterRetryStrategy: retryStrategy,
+      enableOfflineQueue: roleOptions.enableOfflineQueue,
+      redisOptions: { ...credentials(url), ...common, ...roleOptions },
+    });
+    connection = cluster as unknown as Redis;
   }
-  const cluster = new Cluster(options.clusterNodes.map(clusterNode), {
-    clusterRetryStrategy: retryStrategy,
-    enableOfflineQueue: roleOptions.enableOfflineQueue,
-    redisOptions: { ...credentials(url), ...common, ...roleOptions },
-  });
-  return cluster as unknown as Redis;
+  return options.logger ? logRedisErrors(connection, options.logger, options.name) : connection;
 }
 
 /** "host:port" (also "[::1]:6379") as an ioredis cluster node. */

@@ -1,7 +1,7 @@
-import { Writable } from 'node:stream';
 import { createLogger } from '@integrador/logging';
 import { Coalescer, reportGroupFailuresTo } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
+import { captureLogs } from '@integrador/test-support/log-capture';
 import { sql } from 'kysely';
 import { logGroupFailures } from './group-failures';
 
@@ -10,13 +10,7 @@ import { logGroupFailures } from './group-failures';
 // the statement with the values inlined).
 describe('logGroupFailures', () => {
   let database: TestDatabase;
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { lines, destination } = captureLogs();
 
   beforeAll(async () => {
     database = await createTestDatabase('mysql', { migrate: false });

@@ -54,8 +54,8 @@ export async function startProducerApp(name: string, options: { migrate: boolean
     name,
     commandTimeoutMs: config.redisCommandTimeoutMs,
     clusterNodes: config.redisClusterNodes,
+    logger,
   });
-  redis.on('error', (err) => logger.warn({ reason: err.message }, 'redis connection error'));
   shutdown.add('redis', () => redis.quit().catch(() => redis.disconnect()));
   const producer = new JobProducer({ connection: redis, prefix: config.keyPrefix, timeoutMs: config.redisCommandTimeoutMs, logger });
   shutdown.add('queues', () => producer.close());

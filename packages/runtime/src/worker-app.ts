@@ -141,8 +141,7 @@ export async function runWorkerApp<Q extends QueueName>(
   // After the pools exist (they listen to reloads): SIGHUP reads CONNECTIONS_FILE again, as a refused login does.
   shutdown.add('connections reload on SIGHUP', reloadConnectionsOnHangup(connections, logger));
 
-  const redis = createRedis(config.redisUrl, { role: 'worker', name: app, clusterNodes: config.redisClusterNodes });
-  redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  const redis = createRedis(config.redisUrl, { role: 'worker', name: app, clusterNodes: config.redisClusterNodes, logger });
   shutdown.add('redis', () => redis.quit());
 
   // Metrics and the probes' /healthz answer from the start: 503 while Redis is not ready, so a probe sees the wait.

@@ -8,6 +8,8 @@ export const ROOT = path.resolve(__dirname, '../../..');
 export interface AppProcess {
   child: ChildProcess;
   lines: Record<string, unknown>[];
+  /** The stdout lines that are not JSON (a library's raw console output breaking the log). */
+  rawLines: string[];
   stderr: string[];
   /** Resolves with the first log line whose msg matches. */
   waitForLog(msg: string | RegExp, timeoutMs?: number): Promise<Record<string, unknown>>;
@@ -150,6 +152,7 @@ function spawnNode(nodeArgs: string[], env: Record<string, string>, _options: Sp
   });
   reapWithRunner(child);
   const lines: Record<string, unknown>[] = [];
+  const rawLines: string[] = [];
   const stderr: string[] = [];
   const waiters: { match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] = [];
   let buffer = '';
@@ -170,7 +173,7 @@ function spawnNode(nodeArgs: string[], env: Record<string, string>, _options: Sp
           }
         }
       } catch {
-        // not a log line
+        if (text.trim()) rawLines.push(text);
       }
     }
   });
@@ -195,5 +198,5 @@ function spawnNode(nodeArgs: string[], env: Record<string, string>, _options: Sp
       });
     });
   };
-  return { child, lines, stderr, waitForLog, exited };
+  return { child, lines, rawLines, stderr, waitForLog, exited };
 }

@@ -1,4 +1,5 @@
 import type { JobProducer } from '@integrador/queue';
+import { withoutConnectionsFileDetail } from '@integrador/store';
 import type { Job } from 'bullmq';
 
 /** How a failed attempt is worded for the user: its reason (the failure catalogue's) and the next attempt's time. */
@@ -18,7 +19,8 @@ export function attemptReporter(producer: JobProducer, queue: 'set' | 'get', job
     job: Job,
     state: string,
   ): Promise<{ failedReason: string | undefined; retryAt: string | undefined; failedAttempt: boolean }> => {
-    const failedReason = job.failedReason;
+    // As the API and the dashboard show it: an old connection failure names only its connection.
+    const failedReason = withoutConnectionsFileDetail(job.failedReason);
     if (state !== 'delayed' || job.attemptsMade === 0 || !failedReason) return { failedReason, retryAt: undefined, failedAttempt: false };
     const key = `${job.attemptsMade} ${failedReason}`;
     if (last?.key !== key) {

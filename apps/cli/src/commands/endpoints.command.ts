@@ -19,6 +19,7 @@ import {
   setPermitirRedePrivada,
   setServiceLimit,
   type TipoEventoEndpoint,
+  withoutConnectionsFileDetail,
 } from '@integrador/store';
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
@@ -151,7 +152,7 @@ async function sync(cli: Cli, t: EndpointTexts, idText: string, options: SyncOpt
       const found = await producer.getJobWithState('get', jobId);
       if (!found) throw new CliError(cli.text.jobGone(jobId));
       const { job: current, state } = found;
-      if (state === 'failed') throw new CliError(t.failed(current.failedReason ?? ''));
+      if (state === 'failed') throw new CliError(t.failed(withoutConnectionsFileDetail(current.failedReason ?? '')));
       if (state === 'completed') {
         const report = current.returnvalue as SyncReport;
         if (options.json) return printJson(report);

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '@integrador/config';
 import type { GetRunProgress, GetRunResult, IntegrationRunPayload } from '@integrador/jobs';
 import { enqueueGetRun, isSkippedRun, type JobProducer } from '@integrador/queue';
+import { withoutConnectionsFileDetail } from '@integrador/store';
 import { Presets, SingleBar } from 'cli-progress';
 import { type Cli, print, printJson } from '../cli-context';
 import { CliError } from '../cli-error';
@@ -87,7 +88,7 @@ async function follow(
         shown = line;
       }
       if (state === 'completed') return { state, result: job.returnvalue };
-      if (state === 'failed') return { state, failedReason: job.failedReason ?? '' };
+      if (state === 'failed') return { state, failedReason: withoutConnectionsFileDetail(job.failedReason ?? '') };
       await watchWorkers(state);
       await watchWait(state);
       await sleep(POLL_MS);

@@ -5,6 +5,7 @@ import type { SetRunResult } from '@integrador/integrador';
 import { enqueuePlannedRun, StepQueueUnavailableError } from '@integrador/integrador';
 import type { GetRunResult } from '@integrador/jobs';
 import { findBlockingFailure, type JobProducer } from '@integrador/queue';
+import { withoutConnectionsFileDetail } from '@integrador/store';
 import type { Command } from 'commander';
 import { type Cli, print, printJson, withDatabase } from '../cli-context';
 import { CliError } from '../cli-error';
@@ -154,7 +155,7 @@ async function waitForJob(
     if (!found) throw new CliError(cli.text.jobGone(jobId));
     const { job, state } = found;
     if (state === 'completed') return { state, result: job.returnvalue as SetRunResult | GetRunResult };
-    if (state === 'failed') return { state, failedReason: job.failedReason ?? '' };
+    if (state === 'failed') return { state, failedReason: withoutConnectionsFileDetail(job.failedReason ?? '') };
     if (state === 'waiting-children') {
       const prefix = producer.queue(queue).opts.prefix ?? '';
       const blocker = await findBlockingFailure(job, prefix, (q, id) => producer.getJob(q as RunQueue, id));
@@ -162,13 +163,16 @@ async function waitForJob(
         const label = `#${blocker.integracaoId ?? '?'} (job ${blocker.queue}/${blocker.jobId})`;
         return {
           state: 'blocked',
-          failedReason: blocker.failedReason,
+          failedReason: withoutConnectionsFileDetail(blocker.failedReason),
           blockedBy: label,
           blocker: { queue: blocker.queue, jobId: blocker.jobId },
         };
       }
     }
-    const { failedReason, retryAt } = attempt ? await attempt(job, state) : { failedReason: job.failedReason, retryAt: undefined };
+    // BullMQ's failedReason as the API and the dashboard show it (read-time scrub of old connection failures).
+    const { failedReason, retryAt } = attempt
+      ? await attempt(job, state)
+      : { failedReason: withoutConnectionsFileDetail(job.failedReason), retryAt: undefined };
     const line = cli.text.jobState(jobId, state, job.attemptsMade, failedReason, retryAt);
     if (line !== shown) report?.print(line);
     shown = line;

@@ -23,7 +23,7 @@ import {
   WConnectListener,
 } from '@integrador/cti';
 import { failureReason } from '@integrador/integrador';
-import type { JobProducer } from '@integrador/queue';
+import { type JobProducer, logRedisErrors } from '@integrador/queue';
 import { type AdmissionLimitDeps, registerAdmissionLimit } from '@integrador/runtime';
 import { type CrmDatabase, timestampMs } from '@integrador/store';
 import { Type } from '@sinclair/typebox';
@@ -86,7 +86,8 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
     });
     // Subscriptions wait across reconnects (ioredis subscribes again by itself); publishing stays fail-fast.
     const subscriber = deps.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
-    subscriber.on('error', (err) => app.log.warn({ reason: err.message }, 'screen pop subscriber error'));
+    // A duplicate of a createRedis connection has its listener already (logRedisErrors); one of a bare connection not.
+    if (subscriber.listenerCount('error') === 0) logRedisErrors(subscriber, app.log, 'screen-pop-subscriber');
     const hub = new PopHub(subscriber, deps.keyPrefix);
     const streams = new Set<() => void>();
     // Open SSE streams would hold app.close() forever: end them first.

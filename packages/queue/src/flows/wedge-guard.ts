@@ -1,6 +1,7 @@
 import type { Logger } from '@integrador/logging';
 import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { redisErrors } from '../redis-error-log';
 import { type BlockedEntry, dropBlocked, readBlocked, recordBlocked } from './blocked-index';
 import { jobKey } from './job-keys';
 
@@ -37,7 +38,7 @@ export function startWedgeGuard(options: WedgeGuardOptions): WedgeGuard {
     let queue = queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: redis, prefix });
-      queue.on('error', (err) => logger.warn({ err, queue: name }, 'wedge guard queue error'));
+      queue.on('error', (err) => redisErrors.report(logger, err, { queue: name }, 'wedge guard queue error'));
       queues.set(name, queue);
     }
     return queue;

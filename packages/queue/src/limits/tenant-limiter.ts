@@ -3,6 +3,7 @@ import type { TenantRef } from '@integrador/jobs';
 import type { Logger } from '@integrador/logging';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { redisErrors } from '../redis-error-log';
 import { LimitDelayError, type LimitReason } from './limit-delay-error';
 import { limitKeys, tenantScopes } from './limit-keys';
 import type { ScopeLimit } from './limit-rule';
@@ -127,7 +128,8 @@ export class TenantLimiter {
   async start(): Promise<void> {
     await this.config.refresh();
     const poll = this.options.pollMs ?? 1000;
-    const warn = (what: string) => (err: unknown) => this.options.logger.warn({ reason: (err as Error).message }, what);
+    // Rate-limited as the connection's own errors are: a down Redis fails these every poll.
+    const warn = (what: string) => (err: unknown) => redisErrors.report(this.options.logger, err as Error, {}, what);
     this.timers.push(
       setInterval(() => {
         this.config.refresh().catch(warn('limits: config reload failed'));
