@@ -161,8 +161,11 @@ describe('crm-change answers', () => {
     expect(notConcluded.json().webhooks.motivo).toEqual({
       code: 'NOT_CONCLUDED',
       message:
-        'no webhook sent: the current status of atividade #1 ("aberta") is not concluded; status_alterado fires atividade.concluida only once it is concluded (or send operacao "concluido")',
+        'no webhook sent: the current status of atividade #1 ("aberta") is not concluded; "status_alterado" fires atividade.concluida only once the atividade is concluded in the CRM: save the concluded status before sending the event',
     });
+    // `concluido` is checked the same way: no atividade.concluida for a pending atividade (its body would say "0").
+    const concluidoPending = await post({ tabela: 'atividades', id: 1, operacao: 'concluido' });
+    expect(concluidoPending.json().webhooks).toMatchObject({ gatilho: null, entregas: [], motivo: { code: 'NOT_CONCLUDED' } });
     const noEndpoint = await post({ tabela: 'contatos', id: 1 }, { lang: 'en' });
     expect(noEndpoint.json().webhooks.motivo).toEqual({
       code: 'NO_ENDPOINT',

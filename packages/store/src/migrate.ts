@@ -21,6 +21,7 @@ import { crmMudancasEscopoMigration } from './migrations/019-crm-mudancas-escopo
 import { chavesBinariasMigration } from './migrations/020-chaves-binarias';
 import { setRetencaoMigration } from './migrations/021-set-retencao';
 import { mensagensConexaoMigration } from './migrations/022-mensagens-conexao';
+import { mensagensRegistroMigration } from './migrations/027-mensagens-registro';
 
 /** Thrown when a migration fails; names the migration and keeps the database error as cause. */
 export class MigrationError extends Error {
@@ -83,6 +84,7 @@ function migrator({ db, dialect }: CrmDatabase): Migrator {
         '020-chaves-binarias': chavesBinariasMigration(dialect),
         '021-set-retencao': setRetencaoMigration(dialect),
         '022-mensagens-conexao': mensagensConexaoMigration(),
+        '027-mensagens-registro': mensagensRegistroMigration(dialect),
       }),
     },
   });

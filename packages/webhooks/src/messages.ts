@@ -230,8 +230,8 @@ const MESSAGES: MessageTable<
   },
   NOT_CONCLUDED: {
     'pt-BR':
-      'nenhum webhook enviado: o status atual da atividade #{id} ("{status}") não é de concluída; status_alterado só dispara atividade.concluida quando a atividade está concluída (ou envie operacao "concluido")',
-    en: 'no webhook sent: the current status of atividade #{id} ("{status}") is not concluded; status_alterado fires atividade.concluida only once it is concluded (or send operacao "concluido")',
+      'nenhum webhook enviado: o status atual da atividade #{id} ("{status}") não é de concluída; "{operacao}" só dispara atividade.concluida quando a atividade já está concluída no CRM: grave o status de concluída antes de enviar o evento',
+    en: 'no webhook sent: the current status of atividade #{id} ("{status}") is not concluded; "{operacao}" fires atividade.concluida only once the atividade is concluded in the CRM: save the concluded status before sending the event',
   },
   NO_ENDPOINT: {
     'pt-BR': 'nenhum webhook enviado: nenhum webhook da empresa assina o gatilho {gatilho}',

@@ -50,6 +50,7 @@ describe.each(ALL_DIALECTS)('019-crm-mudancas-escopo down on %s', (dialect) => {
       '020-chaves-binarias',
       '021-set-retencao',
       '022-mensagens-conexao',
+      '027-mensagens-registro',
     ]);
   });
 });
