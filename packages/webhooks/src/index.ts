@@ -1,6 +1,6 @@
 export { installCaptureTriggers, removeCaptureTriggers } from './capture-triggers';
 export { type ChangeEvent, type ChangeEventResult, receiveChangeEvent } from './change-event';
-export { type DeliveryDeps, type DeliveryOutcome, deliverOnce, GATILHO_HEADER, maskHeaders } from './deliver';
+export { type DeliveryDeps, type DeliveryEvents, type DeliveryOutcome, deliverOnce, GATILHO_HEADER, maskHeaders } from './deliver';
 export { ENTREGA_STATUSES, listEntregas, listTentativas } from './deliveries.repository';
 export { runDeliveryJob } from './delivery-job';
 export { createDeliveryStore, type DeliveryStore } from './delivery-store';
@@ -26,6 +26,7 @@ export {
   deliveryAttempts,
   type EndpointPatchInput,
   type EndpointSettingsInput,
+  heldByBreaker,
   patchEndpoint,
   presentEndpoint,
   presentEntregas,

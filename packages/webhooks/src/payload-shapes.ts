@@ -204,7 +204,7 @@ export function phoneOf(value: unknown): string | null {
 
 /** Phones as seed 004 writes them (phoneOf each). */
 export function phoneListOf(values: string[] | null): string[] | null {
-  return values && values.map((v) => phoneOf(v) ?? v);
+  return values === null ? null : values.map((v) => phoneOf(v) ?? v);
 }
 
 /**
