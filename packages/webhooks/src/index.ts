@@ -7,7 +7,16 @@ export { createDeliveryStore, type DeliveryStore } from './delivery-store';
 export { listWebhookEndpoints, type WebhookEndpoint } from './endpoints.repository';
 export { WebhookError, type WebhookErrorCode } from './errors';
 export { type CircuitState, circuitStates, EndpointFlowControl } from './flow-control';
-export { GATILHOS, type Gatilho, isConcluida, OPERACOES, type Operacao, WEBHOOK_TABLES, type WebhookTable } from './gatilhos';
+export {
+  GATILHOS,
+  type Gatilho,
+  isConcluida,
+  isWebhookTable,
+  OPERACOES,
+  type Operacao,
+  WEBHOOK_TABLES,
+  type WebhookTable,
+} from './gatilhos';
 export { classifyError, createWebhookHttpClient, type ErrorClass, type SendResult, type WebhookHttpClient } from './http-client';
 export { type CancelReason, cancelReasonOf, isWebhookMessageCode, type Locale, webhookMessage } from './messages';
 export { ORPHAN_MIN_AGE_MS, type OrphanSweepResult, requeueOrphanedDeliveries, startOrphanSweep } from './orphan-sweep';

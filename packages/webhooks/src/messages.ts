@@ -247,6 +247,12 @@ const MESSAGES: MessageTable<
       'tabela desconhecida: "{tabela}"; nenhum gatilho de webhook nem integração da empresa usa essa tabela. Tabelas aceitas: {tabelas}',
     en: 'unknown table: "{tabela}"; no webhook gatilho nor integration of the empresa uses it. Accepted tables: {tabelas}',
   },
+  // A webhook table's event with neither `id` nor `parametros` (a typo such as "ID"): it could do nothing at all.
+  CHANGE_ID_REQUIRED: {
+    'pt-BR':
+      'falta o campo "id" (a linha de {tabela} que mudou): sem ele nenhum webhook é enviado e nenhuma integração tem parâmetros. Envie "id" com o id da linha (em minúsculas), ou "parametros" para só disparar as integrações SET',
+    en: 'the "id" field is missing (the row of {tabela} that changed): without it no webhook is sent and no integration has parameters. Send "id" with the row\'s id (lower case), or "parametros" to run the SET integrations only',
+  },
   CHANGE_IN_PROGRESS: {
     'pt-BR':
       'o evento com esta chave de idempotência ainda está sendo processado (a primeira tentativa não terminou); tente de novo em alguns segundos para receber a resposta dela',
