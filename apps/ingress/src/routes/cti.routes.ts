@@ -85,7 +85,12 @@ export function ctiPublicRoutes(deps: CtiRouteDeps): FastifyPluginAsyncTypebox {
       onPublishError: (err) => app.log.warn({ err }, 'screen pop publish failed'),
     });
     // Subscriptions wait across reconnects (ioredis subscribes again by itself); publishing stays fail-fast.
-    const subscriber = deps.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+    const subscriber = deps.redis.duplicate({
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      commandTimeout: undefined,
+      lazyConnect: true,
+    });
     subscriber.on('error', (err) => app.log.warn({ reason: err.message }, 'screen pop subscriber error'));
     const hub = new PopHub(subscriber, deps.keyPrefix);
     const streams = new Set<() => void>();
