@@ -10,7 +10,14 @@ import { sql } from 'kysely';
  * database is refused in words (an old worker started after an upgrade), one not migrated yet is said loudly.
  */
 /** The migrations a database migrated to 017 lacks: every later one, in order (a new migration joins this list). */
-const AFTER_017 = ['018-outbox-status', '019-crm-mudancas-escopo', '020-chaves-binarias', '021-set-retencao', '022-mensagens-conexao', '027-mensagens-registro'];
+const AFTER_017 = [
+  '018-outbox-status',
+  '019-crm-mudancas-escopo',
+  '020-chaves-binarias',
+  '021-set-retencao',
+  '022-mensagens-conexao',
+  '027-mensagens-registro',
+];
 
 describe('schema check of the apps that do not migrate', () => {
   let database: TestDatabase;
