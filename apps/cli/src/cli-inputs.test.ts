@@ -1,5 +1,5 @@
+import { createEmpresa } from '@integrador/store';
 import { createTestDatabase, type TestDatabase } from '@integrador/test-support/databases';
-import { endpointWithDeliveries } from '../../../packages/webhooks/src/test/deliveries';
 import { cliEnv, runCli } from '../test/run-cli';
 import { localTime } from './local-time';
 
@@ -24,12 +24,38 @@ describe('CLI inputs and times', () => {
   }, 120000);
 
   it('webhooks deliveries labels its columns (which number is the record, which the attempts), and lists an http:// endpoint under WEBHOOK_HTTPS_ONLY as blocked', async () => {
-    const { empresaId, endpointId } = await endpointWithDeliveries(database.db, {
-      nome: 'colunas',
-      url: 'http://127.0.0.1:9/hook',
-      segredo: 'plain:whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-      bodies: ['[]'],
-    });
+    // An endpoint saved as http:// and one pending delivery, written as the engine writes them.
+    const { db } = database;
+    const empresaId = await createEmpresa(db, 'colunas');
+    const endpoint = await db
+      .insertInto('webhook_endpoints')
+      .values({
+        empresa_id: empresaId,
+        nome: 'colunas',
+        url: 'http://127.0.0.1:9/hook',
+        gatilhos: 'contato.criado',
+        segredo: 'plain:whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const endpointId = Number(endpoint.id);
+    const mensagem = await db
+      .insertInto('webhook_mensagens')
+      .values({
+        empresa_id: empresaId,
+        chave: 'c0',
+        gatilho: 'contato.criado',
+        tabela: 'contatos',
+        registro_id: '0',
+        webhook_id: 'msg_c0',
+        payload: '[]',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('webhook_entregas')
+      .values({ empresa_id: empresaId, endpoint_id: endpointId, mensagem_id: Number(mensagem.id) })
+      .execute();
     const run = await runCli(['webhooks', 'deliveries', String(endpointId), '--empresa', String(empresaId)], env);
     expect(run.code).toBe(0);
     const [header, row] = run.stdout.trimEnd().split('\n');
